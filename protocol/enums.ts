@@ -126,3 +126,62 @@ export const SAMPLED_VALUE_DEFAULTS = {
   location: "Outlet",
   unit: "Wh",
 } as const;
+
+export type ReadingContext = typeof READING_CONTEXTS[number];
+export type ValueFormat = typeof VALUE_FORMATS[number];
+export type Measurand = typeof MEASURANDS[number];
+export type Phase = typeof PHASES[number];
+export type Location = typeof LOCATIONS[number];
+export type UnitOfMeasure = typeof UNITS[number];
+
+/** Statuses that only say yes or no (CancelReservation, ClearCache, RemoteStart/Stop, Reset, ...). */
+export const GENERIC_STATUSES = ["Accepted", "Rejected"] as const;
+
+export const AVAILABILITY_TYPES = ["Inoperative", "Operative"] as const;
+export const AVAILABILITY_STATUSES = ["Accepted", "Rejected", "Scheduled"] as const;
+export const CONFIGURATION_STATUSES = ["Accepted", "Rejected", "RebootRequired", "NotSupported"] as const;
+export const CLEAR_CHARGING_PROFILE_STATUSES = ["Accepted", "Unknown"] as const;
+export const DATA_TRANSFER_STATUSES = [
+  "Accepted",
+  "Rejected",
+  "UnknownMessageId",
+  "UnknownVendorId",
+] as const;
+export const DIAGNOSTICS_STATUSES = ["Idle", "Uploaded", "UploadFailed", "Uploading"] as const;
+export const FIRMWARE_STATUSES = [
+  "Downloaded",
+  "DownloadFailed",
+  "Downloading",
+  "Idle",
+  "InstallationFailed",
+  "Installing",
+  "Installed",
+] as const;
+export const RESERVATION_STATUSES = ["Accepted", "Faulted", "Occupied", "Rejected", "Unavailable"] as const;
+export const RESET_TYPES = ["Hard", "Soft"] as const;
+export const UPDATE_TYPES = ["Differential", "Full"] as const;
+export const UPDATE_STATUSES = ["Accepted", "Failed", "NotSupported", "VersionMismatch"] as const;
+export const CHARGING_PROFILE_STATUSES = ["Accepted", "Rejected", "NotSupported"] as const;
+export const MESSAGE_TRIGGERS = [
+  "BootNotification",
+  "DiagnosticsStatusNotification",
+  "FirmwareStatusNotification",
+  "Heartbeat",
+  "MeterValues",
+  "StatusNotification",
+] as const;
+export const TRIGGER_MESSAGE_STATUSES = ["Accepted", "Rejected", "NotImplemented"] as const;
+export const UNLOCK_STATUSES = ["Unlocked", "UnlockFailed", "NotSupported"] as const;
+
+export const CHARGING_PROFILE_PURPOSES = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"] as const;
+export const CHARGING_PROFILE_KINDS = ["Absolute", "Recurring", "Relative"] as const;
+export const RECURRENCY_KINDS = ["Daily", "Weekly"] as const;
+export const CHARGING_RATE_UNITS = ["A", "W"] as const;
+
+export type AvailabilityType = typeof AVAILABILITY_TYPES[number];
+export type ResetType = typeof RESET_TYPES[number];
+export type MessageTrigger = typeof MESSAGE_TRIGGERS[number];
+export type ChargingProfilePurpose = typeof CHARGING_PROFILE_PURPOSES[number];
+export type ChargingProfileKind = typeof CHARGING_PROFILE_KINDS[number];
+export type RecurrencyKind = typeof RECURRENCY_KINDS[number];
+export type ChargingRateUnit = typeof CHARGING_RATE_UNITS[number];

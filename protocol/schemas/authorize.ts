@@ -1,0 +1,16 @@
+/**
+ * OCPP 1.6 §6 Authorize, sent by the Charge Point to the Central System.
+ * Mirrors `urn:Authorize.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ */
+import { z } from "zod";
+import { IdTagInfo, IdToken } from "./common.ts";
+
+export const AuthorizeRequest = z.object({
+  idTag: IdToken,
+}).strict();
+export type AuthorizeRequest = z.infer<typeof AuthorizeRequest>;
+
+export const AuthorizeResponse = z.object({
+  idTagInfo: IdTagInfo,
+}).strict();
+export type AuthorizeResponse = z.infer<typeof AuthorizeResponse>;

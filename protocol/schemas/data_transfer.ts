@@ -1,0 +1,21 @@
+/**
+ * OCPP 1.6 §6 DataTransfer, sent either way (by the Charge Point or the Central System).
+ * Mirrors `urn:DataTransfer.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ */
+import { z } from "zod";
+import { DATA_TRANSFER_STATUSES } from "../enums.ts";
+import { CiString255, CiString50 } from "./common.ts";
+
+export const DataTransferRequest = z.object({
+  vendorId: CiString255,
+  messageId: CiString50.optional(),
+  /** Free text; the JSON schema sets no length limit. */
+  data: z.string().optional(),
+}).strict();
+export type DataTransferRequest = z.infer<typeof DataTransferRequest>;
+
+export const DataTransferResponse = z.object({
+  status: z.enum(DATA_TRANSFER_STATUSES),
+  data: z.string().optional(),
+}).strict();
+export type DataTransferResponse = z.infer<typeof DataTransferResponse>;

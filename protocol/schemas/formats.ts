@@ -1,0 +1,109 @@
+/**
+ * The string and number checks the official OCPP 1.6 JSON schemas ask for, written to give the same answers
+ * as the reference validator (ajv 8 + ajv-formats 2 "full" formats, with ocpp-rpc's multipleOf override), so
+ * that a payload a strict ocpp-rpc peer accepts is accepted here and vice versa. Pure functions, no zod.
+ */
+
+/**
+ * Length in Unicode code points, as JSON Schema `maxLength` counts it (ajv's `ucs2length`): an emoji is one
+ * character, not two UTF-16 units.
+ */
+export function codePointLength(value: string): number {
+  let length = 0;
+  for (let i = 0; i < value.length; i++) {
+    length++;
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return length;
+}
+
+/** True when `value` has at most `max` characters; the fast path skips counting for short strings. */
+export function fitsMaxLength(value: string, max: number): boolean {
+  return value.length <= max || codePointLength(value) <= max;
+}
+
+const DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const TIME = /^(\d\d):(\d\d):(\d\d)(\.\d+)?(z|[+-]\d\d(?::?\d\d)?)?$/i;
+const DATE_TIME_SEPARATOR = /t|\s/i;
+
+function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+function isDate(value: string): boolean {
+  const match = DATE.exec(value);
+  if (!match) return false;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const maxDay = month === 2 && isLeapYear(year) ? 29 : DAYS[month] ?? 0;
+  return month >= 1 && month <= 12 && day >= 1 && day <= maxDay;
+}
+
+function isTimeWithZone(value: string): boolean {
+  const match = TIME.exec(value);
+  if (!match) return false;
+  const hour = Number(match[1]);
+  const minute = Number(match[2]);
+  const second = Number(match[3]);
+  const validClock = (hour <= 23 && minute <= 59 && second <= 59) ||
+    (hour === 23 && minute === 59 && second === 60);
+  // Deliberate deviation from ajv-formats 2.1.1, whose time zone test (`timeZone !== ""`) never fails, so it
+  // accepts "2024-01-01T12:00:00". RFC 3339 §5.6 (and ajv-formats 3) require the offset: a station's clock
+  // reading without one is ambiguous, and OCPP 1.6 §3.15 asks for UTC.
+  return validClock && match[5] !== undefined;
+}
+
+/**
+ * RFC 3339 §5.6 date-time as ajv-formats checks `format: "date-time"`: "T", "t" or a space between date and
+ * time, seconds required, fraction optional, "Z"/"z" or a numeric offset ("+01:00", "+0100", "+01") required.
+ *
+ * @example
+ * ```ts
+ * isDateTime("2024-05-01T12:00:00Z"); // true
+ * isDateTime("2024-05-01T12:00:00"); // false: no time zone
+ * ```
+ */
+export function isDateTime(value: string): boolean {
+  const parts = value.split(DATE_TIME_SEPARATOR);
+  return parts.length === 2 && isDate(parts[0] ?? "") && isTimeWithZone(parts[1] ?? "");
+}
+
+// RFC 3986 URI, copied from ajv-formats 2.1.1 (MIT, https://github.com/ajv-validator/ajv-formats), which took
+// it from http://jmrware.com/articles/2009/uri_regexp/URI_regex.html.
+const NOT_URI_FRAGMENT = /\/|:/;
+const URI =
+  /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+
+/**
+ * RFC 3986 absolute URI as ajv-formats checks `format: "uri"` (GetDiagnostics and UpdateFirmware `location`).
+ *
+ * @example
+ * ```ts
+ * isUri("ftp://user:secret@example.com/diagnostics"); // true
+ * isUri("example.com/diagnostics"); // false: no scheme
+ * ```
+ */
+export function isUri(value: string): boolean {
+  return NOT_URI_FRAGMENT.test(value) && URI.test(value);
+}
+
+/**
+ * `multipleOf` as ocpp-rpc checks it (it replaces ajv's exact check with this epsilon test, so 0.3 is a
+ * multiple of 0.1 despite floating point).
+ *
+ * @example
+ * ```ts
+ * isMultipleOf(16.3, 0.1); // true
+ * isMultipleOf(16.35, 0.1); // false
+ * ```
+ */
+export function isMultipleOf(value: number, step: number): boolean {
+  const ratio = value / step;
+  return Math.abs(Math.round(ratio) - ratio) < 1e-6;
+}

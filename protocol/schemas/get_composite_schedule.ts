@@ -1,0 +1,23 @@
+/**
+ * OCPP 1.6 §6 GetCompositeSchedule, sent by the Central System to the Charge Point.
+ * Mirrors `urn:GetCompositeSchedule.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ */
+import { z } from "zod";
+import { CHARGING_RATE_UNITS, GENERIC_STATUSES } from "../enums.ts";
+import { ChargingSchedule, dateTime, integer } from "./common.ts";
+
+export const GetCompositeScheduleRequest = z.object({
+  connectorId: integer,
+  /** Seconds. */
+  duration: integer,
+  chargingRateUnit: z.enum(CHARGING_RATE_UNITS).optional(),
+}).strict();
+export type GetCompositeScheduleRequest = z.infer<typeof GetCompositeScheduleRequest>;
+
+export const GetCompositeScheduleResponse = z.object({
+  status: z.enum(GENERIC_STATUSES),
+  connectorId: integer.optional(),
+  scheduleStart: dateTime.optional(),
+  chargingSchedule: ChargingSchedule.optional(),
+}).strict();
+export type GetCompositeScheduleResponse = z.infer<typeof GetCompositeScheduleResponse>;

@@ -1,0 +1,14 @@
+/**
+ * OCPP 1.6 §6 Heartbeat, sent by the Charge Point to the Central System.
+ * Mirrors `urn:Heartbeat.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ */
+import { z } from "zod";
+import { dateTime } from "./common.ts";
+
+export const HeartbeatRequest = z.object({}).strict();
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
+
+export const HeartbeatResponse = z.object({
+  currentTime: dateTime,
+}).strict();
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;

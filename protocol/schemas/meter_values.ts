@@ -1,0 +1,16 @@
+/**
+ * OCPP 1.6 §6 MeterValues, sent by the Charge Point to the Central System.
+ * Mirrors `urn:MeterValues.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ */
+import { z } from "zod";
+import { integer, MeterValue } from "./common.ts";
+
+export const MeterValuesRequest = z.object({
+  connectorId: integer,
+  transactionId: integer.optional(),
+  meterValue: z.array(MeterValue),
+}).strict();
+export type MeterValuesRequest = z.infer<typeof MeterValuesRequest>;
+
+export const MeterValuesResponse = z.object({}).strict();
+export type MeterValuesResponse = z.infer<typeof MeterValuesResponse>;

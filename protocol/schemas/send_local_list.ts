@@ -1,0 +1,19 @@
+/**
+ * OCPP 1.6 §6 SendLocalList, sent by the Central System to the Charge Point.
+ * Mirrors `urn:SendLocalList.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ */
+import { z } from "zod";
+import { UPDATE_STATUSES, UPDATE_TYPES } from "../enums.ts";
+import { AuthorizationData, integer } from "./common.ts";
+
+export const SendLocalListRequest = z.object({
+  listVersion: integer,
+  localAuthorizationList: z.array(AuthorizationData).optional(),
+  updateType: z.enum(UPDATE_TYPES),
+}).strict();
+export type SendLocalListRequest = z.infer<typeof SendLocalListRequest>;
+
+export const SendLocalListResponse = z.object({
+  status: z.enum(UPDATE_STATUSES),
+}).strict();
+export type SendLocalListResponse = z.infer<typeof SendLocalListResponse>;

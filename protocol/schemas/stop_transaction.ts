@@ -1,0 +1,23 @@
+/**
+ * OCPP 1.6 §6 StopTransaction, sent by the Charge Point to the Central System.
+ * Mirrors `urn:StopTransaction.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ */
+import { z } from "zod";
+import { STOP_REASONS } from "../enums.ts";
+import { dateTime, IdTagInfo, IdToken, integer, MeterValue } from "./common.ts";
+
+export const StopTransactionRequest = z.object({
+  idTag: IdToken.optional(),
+  /** Wh. */
+  meterStop: integer,
+  timestamp: dateTime,
+  transactionId: integer,
+  reason: z.enum(STOP_REASONS).optional(),
+  transactionData: z.array(MeterValue).optional(),
+}).strict();
+export type StopTransactionRequest = z.infer<typeof StopTransactionRequest>;
+
+export const StopTransactionResponse = z.object({
+  idTagInfo: IdTagInfo.optional(),
+}).strict();
+export type StopTransactionResponse = z.infer<typeof StopTransactionResponse>;

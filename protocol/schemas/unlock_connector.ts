@@ -1,0 +1,17 @@
+/**
+ * OCPP 1.6 §6 UnlockConnector, sent by the Central System to the Charge Point.
+ * Mirrors `urn:UnlockConnector.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ */
+import { z } from "zod";
+import { UNLOCK_STATUSES } from "../enums.ts";
+import { integer } from "./common.ts";
+
+export const UnlockConnectorRequest = z.object({
+  connectorId: integer,
+}).strict();
+export type UnlockConnectorRequest = z.infer<typeof UnlockConnectorRequest>;
+
+export const UnlockConnectorResponse = z.object({
+  status: z.enum(UNLOCK_STATUSES),
+}).strict();
+export type UnlockConnectorResponse = z.infer<typeof UnlockConnectorResponse>;
