@@ -5,6 +5,10 @@
  *
  * Times are ISO 8601 strings in UTC with milliseconds (`new Date(x).toISOString()`); callers normalise station
  * timestamps before they reach the store, so replay keys compare equal.
+ *
+ * Records about a station (status history, transactions, orphan stops, meter values) may reference its
+ * ChargePointRecord (foreign keys in PostgreSQL): put the station before writing about it. Ids that are sorted
+ * and paged (charge point ids, idTags) sort in code point order (PostgreSQL `COLLATE "C"`).
  */
 import type {
   AuthorizationStatus,
@@ -108,7 +112,9 @@ export interface TransactionRecord {
   stopIdTag: string | null;
   /** meterStop - meterStart, in Wh; null while not stopped. */
   energyWh: number | null;
+  /** The start's receivedAt. */
   createdAt: string;
+  /** The stop's receivedAt. */
   stoppedAt: string | null;
 }
 
@@ -220,10 +226,10 @@ export interface ChargePointStore {
   putChargePoint(record: ChargePointRecord): Promise<void>;
   /** The hot path: only lastSeen changes (Heartbeat, any frame). No-op for an unknown id. */
   touchChargePoint(id: string, lastSeen: string): Promise<void>;
-  /** Sorted by id; `search` matches a case-insensitive substring of the id. */
+  /** Sorted by id; `search` matches a case-insensitive substring of the id (a plain substring: no wildcards). */
   listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]>;
   appendStatusHistory(entry: StatusHistoryEntry): Promise<void>;
-  /** Newest first. */
+  /** Newest first: the most recently received first. */
   listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]>;
 }
 
@@ -243,14 +249,17 @@ export interface TransactionStore {
    * is allocated and any open transaction on the same connector becomes superseded.
    */
   startTransaction(input: StartTransactionInput): Promise<StartTransactionOutcome>;
-  /** Idempotent; an unknown id (or one of another station) is kept as an orphan stop. */
+  /**
+   * Idempotent; an unknown id (or one of another station) is kept as an orphan stop, once: a replay of the
+   * same orphan stop answers "orphan" again and stores nothing.
+   */
   stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome>;
   getTransaction(transactionId: number): Promise<TransactionRecord | null>;
   /** Newest first (descending transactionId). */
   listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]>;
   /** An active transaction of this idTag on any station, for single-use tags (ConcurrentTx). */
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null>;
-  /** Newest first. */
+  /** Newest first: the most recently received first. */
   listOrphanStops(page: { limit: number; chargePointId?: string }): Promise<OrphanStopRecord[]>;
 }
 
@@ -262,13 +271,13 @@ export interface MeterValueStore {
   addMeterValues(rows: MeterValueRow[]): Promise<number>;
   /** Oldest first (timestamp, then insertion order). */
   listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]>;
-  /** Newest first. */
+  /** Newest first (timestamp, then the later inserted first). */
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]>;
 }
 
 export interface CommandLogStore {
   appendCommandLog(entry: CommandLogEntry): Promise<void>;
-  /** Newest first. */
+  /** Newest first by requestedAt. */
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]>;
 }
 
