@@ -1,0 +1,512 @@
+/**
+ * The embedded Store on Deno KV: the default when no DATABASE_URL is set, and what Deno Deploy uses.
+ *
+ * Layout (every key is a tuple; indexes hold pointers, written in the same atomic commit as what they index):
+ * - `["cp", id]` ChargePointRecord; `["cp_status", cpId, receivedAt, seq]` StatusHistoryEntry
+ * - `["idtag", idTag]` IdTagRecord
+ * - `["counter", "tx"]` Deno.KvU64, the last transactionId handed out
+ * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
+ *   (replay index); `["tx_open", cpId, connectorId]` -> id of the open one; `["tx_active_tag", idTag, id]` -> id
+ * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
+ *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
+ * - `["mv", cpId, connectorId, timestamp, measurand, phase ?? "", location, value]` MeterValueRow (or
+ *   `["mv_h", sha256]` when that key would be too long); `["mv_tx", transactionId, timestamp, seq]` and
+ *   `["mv_cp", cpId, timestamp, seq]` -> mv key
+ * - `["cmd", cpId, requestedAt, seq]` CommandLogEntry
+ *
+ * `seq` is a per-process monotonic string, so entries with equal times keep their insertion order.
+ *
+ * @example
+ * ```ts
+ * import { openKvStore } from "./kv.ts";
+ *
+ * const store = await openKvStore(":memory:");
+ * await store.putIdTag({ idTag: "TAG-1", status: "Accepted", expiryDate: null, parentIdTag: null });
+ * console.log((await store.getIdTag("TAG-1"))?.status); // "Accepted"
+ * await store.close();
+ * ```
+ */
+import { dirname } from "node:path";
+import type {
+  ChargePointRecord,
+  CommandLogEntry,
+  IdTagRecord,
+  MeterValueRow,
+  OrphanStopRecord,
+  PageRequest,
+  StartTransactionInput,
+  StartTransactionOutcome,
+  StatusHistoryEntry,
+  StopTransactionInput,
+  StopTransactionOutcome,
+  Store,
+  TransactionFilter,
+  TransactionRecord,
+} from "./store.ts";
+
+const TX_COUNTER: Deno.KvKey = ["counter", "tx"];
+/** transactionId is a 32-bit signed integer on the wire (OCPP 1.6 StartTransaction.conf). */
+const MAX_TRANSACTION_ID = 2 ** 31 - 1;
+const MAX_ATTEMPTS = 100;
+/** Deno KV refuses keys over 2 KiB; hash a meter value's key well before that. */
+const MAX_MV_KEY_BYTES = 1024;
+/** Deno KV atomic limits are 100 checks, 1000 mutations, 80 KiB of keys and 800 KiB in all: stay well under. */
+const MV_CHUNK_ROWS = 40;
+const MV_CHUNK_KEY_BYTES = 48 * 1024;
+const MV_CHUNK_BYTES = 400 * 1024;
+/** `kv.getMany` reads at most 10 keys at a time. */
+const GET_MANY_MAX = 10;
+
+const encoder = new TextEncoder();
+
+/**
+ * Opens a KvStore: `path` undefined uses Deno Deploy's built-in KV, `":memory:"` a throwaway one (tests),
+ * anything else a file whose parent folder is created when missing.
+ */
+export async function openKvStore(path?: string): Promise<KvStore> {
+  if (path === undefined) return new KvStore(await Deno.openKv());
+  if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
+  return new KvStore(await Deno.openKv(path));
+}
+
+/** A Store on a Deno KV handle it owns: `close()` closes the handle. */
+export class KvStore implements Store {
+  readonly #kv: Deno.Kv;
+  readonly #seq = new Sequence();
+  #closed = false;
+
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#kv.close();
+    }
+    return Promise.resolve();
+  }
+
+  // ---------------------------------------------------------------- charge points
+
+  async getChargePoint(id: string): Promise<ChargePointRecord | null> {
+    return (await this.#kv.get<ChargePointRecord>(["cp", id])).value;
+  }
+
+  async putChargePoint(record: ChargePointRecord): Promise<void> {
+    await this.#kv.set(["cp", record.id], record);
+  }
+
+  async touchChargePoint(id: string, lastSeen: string): Promise<void> {
+    await retry(`Cannot touch charge point "${id}"`, async () => {
+      const entry = await this.#kv.get<ChargePointRecord>(["cp", id]);
+      if (entry.value === null) return true;
+      const res = await this.#kv.atomic().check(entry).set(entry.key, { ...entry.value, lastSeen }).commit();
+      return res.ok ? true : undefined;
+    });
+  }
+
+  async listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]> {
+    const needle = page.search?.toLowerCase();
+    return await this.#scanAfter<ChargePointRecord>(
+      ["cp"],
+      page,
+      needle === undefined ? () => true : (r) => r.id.toLowerCase().includes(needle),
+    );
+  }
+
+  async appendStatusHistory(entry: StatusHistoryEntry): Promise<void> {
+    await this.#kv.set(["cp_status", entry.chargePointId, entry.receivedAt, this.#seq.next()], entry);
+  }
+
+  async listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
+    return await this.#values<StatusHistoryEntry>(["cp_status", chargePointId], limit, true);
+  }
+
+  // ---------------------------------------------------------------- id tags
+
+  async getIdTag(idTag: string): Promise<IdTagRecord | null> {
+    return (await this.#kv.get<IdTagRecord>(["idtag", idTag])).value;
+  }
+
+  async putIdTag(record: IdTagRecord): Promise<void> {
+    await this.#kv.set(["idtag", record.idTag], record);
+  }
+
+  async deleteIdTag(idTag: string): Promise<boolean> {
+    return await retry(`Cannot delete id tag "${idTag}"`, async () => {
+      const entry = await this.#kv.get(["idtag", idTag]);
+      if (entry.versionstamp === null) return false;
+      const res = await this.#kv.atomic().check(entry).delete(entry.key).commit();
+      return res.ok ? true : undefined;
+    });
+  }
+
+  async listIdTags(page: PageRequest): Promise<IdTagRecord[]> {
+    return await this.#scanAfter<IdTagRecord>(["idtag"], page, () => true);
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  async startTransaction(input: StartTransactionInput): Promise<StartTransactionOutcome> {
+    const startKey: Deno.KvKey = [
+      "tx_start",
+      input.chargePointId,
+      input.connectorId,
+      input.idTag,
+      input.meterStart,
+      input.timestamp,
+    ];
+    const openKey: Deno.KvKey = ["tx_open", input.chargePointId, input.connectorId];
+    const what = `Cannot start a transaction on "${input.chargePointId}" connector ${input.connectorId}`;
+    return await retry(what, async () => {
+      const [start, open, counter] = await this.#kv.getMany<[number, number, Deno.KvU64]>([
+        startKey,
+        openKey,
+        TX_COUNTER,
+      ]);
+      if (start.value !== null) {
+        const existing = await this.#kv.get<TransactionRecord>(["tx", start.value]);
+        if (existing.value === null) {
+          throw new Error(`${what}: replay index points to missing ${start.value}`);
+        }
+        return { transaction: existing.value, replayed: true, superseded: [] };
+      }
+      const next = (counter.value?.value ?? 0n) + 1n;
+      if (next > BigInt(MAX_TRANSACTION_ID)) throw new Error(`${what}: transaction ids are exhausted`);
+      const transactionId = Number(next);
+      const transaction: TransactionRecord = {
+        transactionId,
+        chargePointId: input.chargePointId,
+        connectorId: input.connectorId,
+        idTag: input.idTag,
+        startIdTagStatus: input.idTagStatus,
+        meterStart: input.meterStart,
+        startTimestamp: input.timestamp,
+        reservationId: input.reservationId,
+        status: "active",
+        supersededBy: null,
+        meterStop: null,
+        stopTimestamp: null,
+        stopReason: null,
+        stopIdTag: null,
+        energyWh: null,
+        createdAt: input.receivedAt,
+        stoppedAt: null,
+      };
+      const txKey: Deno.KvKey = ["tx", transactionId];
+      const op = this.#kv.atomic()
+        .check(start, open, counter, { key: txKey, versionstamp: null })
+        .set(TX_COUNTER, new Deno.KvU64(next))
+        .set(txKey, transaction)
+        .set(startKey, transactionId)
+        .set(openKey, transactionId)
+        .set(["tx_active_tag", input.idTag, transactionId], transactionId);
+
+      const superseded: TransactionRecord[] = [];
+      if (open.value !== null) {
+        const old = await this.#kv.get<TransactionRecord>(["tx", open.value]);
+        if (old.value !== null && old.value.status === "active") {
+          const closed: TransactionRecord = {
+            ...old.value,
+            status: "superseded",
+            supersededBy: transactionId,
+          };
+          op.check(old).set(old.key, closed).delete(["tx_active_tag", closed.idTag, closed.transactionId]);
+          superseded.push(closed);
+        }
+      }
+      const res = await op.commit();
+      return res.ok ? { transaction, replayed: false, superseded } : undefined;
+    });
+  }
+
+  async stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome> {
+    const what = `Cannot stop transaction ${input.transactionId} of "${input.chargePointId}"`;
+    const outcome = await retry<StopTransactionOutcome | "orphan">(what, async () => {
+      const entry = await this.#kv.get<TransactionRecord>(["tx", input.transactionId]);
+      const tx = entry.value;
+      if (tx === null || tx.chargePointId !== input.chargePointId) return "orphan";
+      if (tx.status === "finished") return { outcome: "replayed", transaction: tx };
+      const done: TransactionRecord = {
+        ...tx,
+        status: "finished",
+        meterStop: input.meterStop,
+        stopTimestamp: input.timestamp,
+        stopReason: input.reason,
+        stopIdTag: input.idTag,
+        energyWh: input.meterStop - tx.meterStart,
+        stoppedAt: input.receivedAt,
+      };
+      const op = this.#kv.atomic()
+        .check(entry)
+        .set(entry.key, done)
+        .delete(["tx_active_tag", tx.idTag, tx.transactionId]);
+      const open = await this.#kv.get<number>(["tx_open", tx.chargePointId, tx.connectorId]);
+      if (open.value === tx.transactionId) op.check(open).delete(open.key);
+      const res = await op.commit();
+      return res.ok ? { outcome: "stopped", transaction: done } : undefined;
+    });
+    if (outcome !== "orphan") return outcome;
+    await this.#keepOrphanStop(input);
+    return { outcome: "orphan", transaction: null };
+  }
+
+  /** Stores the stop once under its stable key; a replay finds the key taken and stores nothing. */
+  async #keepOrphanStop(input: StopTransactionInput): Promise<void> {
+    const key: Deno.KvKey = [
+      "orphan",
+      input.chargePointId,
+      input.transactionId,
+      input.timestamp,
+      input.meterStop,
+    ];
+    const record: OrphanStopRecord = {
+      id: [encodeURIComponent(input.chargePointId), input.transactionId, input.timestamp, input.meterStop]
+        .join("/"),
+      chargePointId: input.chargePointId,
+      transactionId: input.transactionId,
+      idTag: input.idTag,
+      meterStop: input.meterStop,
+      timestamp: input.timestamp,
+      reason: input.reason,
+      transactionData: input.transactionData,
+      receivedAt: input.receivedAt,
+    };
+    const seq = this.#seq.next();
+    // A failed check means the same stop is already kept: that is the replay case, nothing to do.
+    await this.#kv.atomic()
+      .check({ key, versionstamp: null })
+      .set(key, record)
+      .set(["orphan_t", input.receivedAt, seq], key)
+      .set(["orphan_cp", input.chargePointId, input.receivedAt, seq], key)
+      .commit();
+  }
+
+  async getTransaction(transactionId: number): Promise<TransactionRecord | null> {
+    return (await this.#kv.get<TransactionRecord>(["tx", transactionId])).value;
+  }
+
+  async listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]> {
+    const out: TransactionRecord[] = [];
+    if (filter.limit <= 0) return out;
+    // A full scan, newest first, stopping at `limit` matches; indexes per filter can come when lists grow.
+    const selector: Deno.KvListSelector = filter.before === undefined
+      ? { prefix: ["tx"] }
+      : { prefix: ["tx"], end: ["tx", filter.before] };
+    for await (const entry of this.#kv.list<TransactionRecord>(selector, { reverse: true })) {
+      if (matches(entry.value, filter)) out.push(entry.value);
+      if (out.length >= filter.limit) break;
+    }
+    return out;
+  }
+
+  async findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
+    for await (
+      const entry of this.#kv.list<number>({ prefix: ["tx_active_tag", idTag] }, { reverse: true })
+    ) {
+      const tx = await this.getTransaction(entry.value);
+      if (tx !== null && tx.status === "active") return tx;
+    }
+    return null;
+  }
+
+  async listOrphanStops(page: { limit: number; chargePointId?: string }): Promise<OrphanStopRecord[]> {
+    const prefix: Deno.KvKey = page.chargePointId === undefined
+      ? ["orphan_t"]
+      : ["orphan_cp", page.chargePointId];
+    return await this.#follow<OrphanStopRecord>(prefix, page.limit, true);
+  }
+
+  // ---------------------------------------------------------------- meter values
+
+  async addMeterValues(rows: MeterValueRow[]): Promise<number> {
+    // Dedupe within the batch first: the first of equal rows wins.
+    const unique = new Map<string, { key: Deno.KvKey; row: MeterValueRow }>();
+    for (const row of rows) {
+      const key = await meterValueKey(row);
+      const id = JSON.stringify(key);
+      if (!unique.has(id)) unique.set(id, { key, row });
+    }
+    let added = 0;
+    for (const chunk of chunkMeterValues([...unique.values()])) added += await this.#addChunk(chunk);
+    return added;
+  }
+
+  async #addChunk(chunk: { key: Deno.KvKey; row: MeterValueRow }[]): Promise<number> {
+    const what = `Cannot store ${chunk.length} meter values of "${chunk[0]?.row.chargePointId}"`;
+    return await retry(what, async () => {
+      const existing = await this.#getMany(chunk.map((c) => c.key));
+      const fresh = chunk.filter((_, i) => existing[i]?.versionstamp === null);
+      if (fresh.length === 0) return 0;
+      const op = this.#kv.atomic();
+      for (const { key, row } of fresh) {
+        const seq = this.#seq.next();
+        op.check({ key, versionstamp: null }).set(key, row).set([
+          "mv_cp",
+          row.chargePointId,
+          row.timestamp,
+          seq,
+        ], key);
+        if (row.transactionId !== null) op.set(["mv_tx", row.transactionId, row.timestamp, seq], key);
+      }
+      // On a conflict another writer stored some of these rows: read again and retry without them.
+      const res = await op.commit();
+      return res.ok ? fresh.length : undefined;
+    });
+  }
+
+  async listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
+    return await this.#follow<MeterValueRow>(["mv_tx", transactionId], Infinity, false);
+  }
+
+  async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
+    return await this.#follow<MeterValueRow>(["mv_cp", chargePointId], limit, true);
+  }
+
+  // ---------------------------------------------------------------- command log
+
+  async appendCommandLog(entry: CommandLogEntry): Promise<void> {
+    await this.#kv.set(["cmd", entry.chargePointId, entry.requestedAt, this.#seq.next()], entry);
+  }
+
+  async listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
+    return await this.#values<CommandLogEntry>(["cmd", chargePointId], limit, true);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Records under `[prefix, id]` sorted by id, strictly after `page.after`, up to `page.limit` matches. */
+  async #scanAfter<T>(prefix: [string], page: PageRequest, keep: (value: T) => boolean): Promise<T[]> {
+    const out: T[] = [];
+    if (page.limit <= 0) return out;
+    const selector: Deno.KvListSelector = page.after === undefined
+      ? { prefix }
+      : { prefix, start: [...prefix, page.after] };
+    for await (const entry of this.#kv.list<T>(selector)) {
+      if (entry.key[1] === page.after) continue;
+      if (keep(entry.value)) out.push(entry.value);
+      if (out.length >= page.limit) break;
+    }
+    return out;
+  }
+
+  async #values<T>(prefix: Deno.KvKey, limit: number, reverse: boolean): Promise<T[]> {
+    if (limit <= 0) return [];
+    const out: T[] = [];
+    for await (const entry of this.#kv.list<T>({ prefix }, { reverse, limit })) out.push(entry.value);
+    return out;
+  }
+
+  /** Follows the pointers of an index to their records, in index order. */
+  async #follow<T>(prefix: Deno.KvKey, limit: number, reverse: boolean): Promise<T[]> {
+    if (limit <= 0) return [];
+    const options: Deno.KvListOptions = Number.isFinite(limit) ? { reverse, limit } : { reverse };
+    const pointers: Deno.KvKey[] = [];
+    for await (const entry of this.#kv.list<Deno.KvKey>({ prefix }, options)) pointers.push(entry.value);
+    const entries = await this.#getMany<T>(pointers);
+    return entries.flatMap((e) => e.versionstamp === null ? [] : [e.value as T]);
+  }
+
+  async #getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+    const groups: Deno.KvKey[][] = [];
+    for (let i = 0; i < keys.length; i += GET_MANY_MAX) groups.push(keys.slice(i, i + GET_MANY_MAX));
+    const results = await Promise.all(groups.map((g) => this.#kv.getMany<T[]>(g)));
+    return results.flat();
+  }
+}
+
+function matches(tx: TransactionRecord, f: TransactionFilter): boolean {
+  return (f.chargePointId === undefined || tx.chargePointId === f.chargePointId) &&
+    (f.connectorId === undefined || tx.connectorId === f.connectorId) &&
+    (f.idTag === undefined || tx.idTag === f.idTag) &&
+    (f.status === undefined || tx.status === f.status) &&
+    (f.from === undefined || tx.startTimestamp >= f.from) &&
+    (f.to === undefined || tx.startTimestamp < f.to);
+}
+
+/** The dedupe key of a meter value; hashed when the plain key would come near KV's 2 KiB limit. */
+async function meterValueKey(row: MeterValueRow): Promise<Deno.KvKey> {
+  const parts = [
+    row.chargePointId,
+    row.connectorId,
+    row.timestamp,
+    row.measurand,
+    row.phase ?? "",
+    row.location,
+    row.value,
+  ] as const;
+  const key: Deno.KvKey = ["mv", ...parts];
+  if (keyBytes(key) <= MAX_MV_KEY_BYTES) return key;
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(JSON.stringify(parts)));
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return ["mv_h", hex];
+}
+
+/** Splits rows into chunks that each fit comfortably in one atomic commit. */
+function chunkMeterValues<T extends { key: Deno.KvKey; row: MeterValueRow }>(items: T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let keyBudget = 0;
+  let byteBudget = 0;
+  for (const item of items) {
+    // The row's key is written three times (row + two index values) and twice more as index keys' worth.
+    const k = keyBytes(item.key) * 3 + 200;
+    const b = k + encoder.encode(JSON.stringify(item.row)).length * 2 + 200;
+    if (
+      current.length > 0 &&
+      (current.length >= MV_CHUNK_ROWS || keyBudget + k > MV_CHUNK_KEY_BYTES ||
+        byteBudget + b > MV_CHUNK_BYTES)
+    ) {
+      chunks.push(current);
+      current = [];
+      keyBudget = 0;
+      byteBudget = 0;
+    }
+    current.push(item);
+    keyBudget += k;
+    byteBudget += b;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** An upper bound of a key's encoded size. */
+function keyBytes(key: Deno.KvKey): number {
+  let n = 0;
+  for (const part of key) n += (typeof part === "string" ? encoder.encode(part).length : 16) + 2;
+  return n;
+}
+
+/**
+ * Runs `attempt` until it returns a value; `undefined` means an atomic commit lost a race. Backs off a little,
+ * with jitter, so concurrent writers do not collide again in lock step.
+ */
+async function retry<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < MAX_ATTEMPTS; i++) {
+    const result = await attempt();
+    if (result !== undefined) return result;
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** i, 50)));
+  }
+  throw new Error(`${what}: still conflicting after ${MAX_ATTEMPTS} attempts`);
+}
+
+/** Monotonic within the process; sortable as a string; a random tail keeps keys unique across processes. */
+class Sequence {
+  #lastMs = 0;
+  #count = 0;
+
+  next(): string {
+    const now = Date.now();
+    if (now > this.#lastMs) {
+      this.#lastMs = now;
+      this.#count = 0;
+    } else {
+      this.#count++;
+    }
+    const random = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36).padStart(7, "0");
+    return `${this.#lastMs.toString(36).padStart(9, "0")}.${
+      this.#count.toString(36).padStart(6, "0")
+    }.${random}`;
+  }
+}

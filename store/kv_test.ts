@@ -1,0 +1,91 @@
+import { assertEquals, assertExists } from "@std/assert";
+import { storeContract } from "./contract.ts";
+import { KvStore, openKvStore } from "./kv.ts";
+
+storeContract("kv", async () => ({ store: await openKvStore(":memory:"), cleanup: async () => {} }));
+
+storeContract("kv file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv_store_test_" });
+  const path = `${dir}/nested/store.kv`;
+  return {
+    store: await openKvStore(path),
+    reopen: () => openKvStore(path),
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+});
+
+Deno.test("openKvStore() creates the missing parent folder of a file path", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv_store_test_" });
+  try {
+    const store = await openKvStore(`${dir}/a/b/store.kv`);
+    await store.close();
+    assertExists(await Deno.stat(`${dir}/a/b/store.kv`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvStore keeps snapshots and transactions in its file across close and reopen", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv_store_test_" });
+  const path = `${dir}/store.kv`;
+  try {
+    const first = new KvStore(await Deno.openKv(path));
+    await first.putChargePoint({
+      id: "CP-1",
+      registrationStatus: "Accepted",
+      boot: { chargePointVendor: "Acme", chargePointModel: "Volt-22" },
+      bootedAt: "2024-05-01T10:00:00.000Z",
+      connectors: [],
+      lastSeen: null,
+      firmwareStatus: null,
+      diagnosticsStatus: null,
+      configuration: null,
+      createdAt: "2024-05-01T10:00:00.000Z",
+      updatedAt: "2024-05-01T10:00:00.000Z",
+    });
+    const started = await first.startTransaction({
+      chargePointId: "CP-1",
+      connectorId: 1,
+      idTag: "TAG-1",
+      idTagStatus: "Accepted",
+      meterStart: 10,
+      timestamp: "2024-05-01T10:01:00.000Z",
+      reservationId: null,
+      receivedAt: "2024-05-01T10:01:00.100Z",
+    });
+    await first.close();
+
+    const second = await openKvStore(path);
+    try {
+      assertEquals((await second.getChargePoint("CP-1"))?.boot?.chargePointModel, "Volt-22");
+      assertEquals(await second.getTransaction(started.transaction.transactionId), started.transaction);
+      assertEquals(
+        await second.findActiveTransactionByIdTag("TAG-1"),
+        started.transaction,
+      );
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvStore hands out transaction ids starting at 1", async () => {
+  const store = await openKvStore(":memory:");
+  try {
+    const out = await store.startTransaction({
+      chargePointId: "CP-1",
+      connectorId: 1,
+      idTag: "TAG-1",
+      idTagStatus: "Accepted",
+      meterStart: 0,
+      timestamp: "2024-05-01T10:00:00.000Z",
+      reservationId: null,
+      receivedAt: "2024-05-01T10:00:00.000Z",
+    });
+    assertEquals(out.transaction.transactionId, 1);
+  } finally {
+    await store.close();
+  }
+});
