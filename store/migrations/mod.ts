@@ -1,0 +1,18 @@
+/**
+ * The ordered list of schema migrations. Each is a TS module exporting its SQL text (not a `.sql` file), so
+ * the list is statically imported and also works where there is no file system to read, such as Deno Deploy.
+ * Forward-only: append the next number, never edit or remove a shipped one.
+ */
+import { up as initial } from "./001_initial.ts";
+
+export interface Migration {
+  /** Strictly increasing, recorded in `schema_migrations.version`. */
+  version: number;
+  name: string;
+  /** SQL text; may hold several statements. Runs inside the one migration transaction. */
+  up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", up: initial },
+];
