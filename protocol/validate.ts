@@ -1,0 +1,269 @@
+/**
+ * Payload validation with OCPP-J error codes (OCPP-J 1.6 §4.2.3). Never throws: bad network input is
+ * expected, so the result is a union that a handler turns into a CALLERROR.
+ */
+import type { z } from "zod";
+import { type Action, ACTIONS, isKnownAction, type RequestOf, type ResponseOf } from "./actions.ts";
+import type { OcppErrorCode } from "./errors.ts";
+import { codePointLength } from "./schemas/formats.ts";
+
+/**
+ * What failed, for a CALLERROR's ErrorDetails. `field` is the dotted path of the first failing field
+ * (`meterValue.0.sampledValue.1.measurand`), or `""` for the payload itself; `constraint` names the JSON
+ * Schema keyword that failed (`required`, `type`, `enum`, `maxLength`, `format`, `multipleOf`, `minItems`,
+ * `maxItems`, `additionalProperties`, ...).
+ */
+export type ValidationDetails = { field: string; constraint: string };
+
+export type ValidationFailure = {
+  ok: false;
+  code: OcppErrorCode;
+  description: string;
+  details: ValidationDetails;
+};
+
+export type ValidationResult<T> = { ok: true; value: T } | ValidationFailure;
+
+/**
+ * Validates `payload` against a zod schema and maps the first problem to an OCPP-J error code:
+ * - a required field missing, or too few/many array items: OccurenceConstraintViolation;
+ * - a value of the wrong JSON type (including a fraction where an integer is required): TypeConstraintViolation;
+ * - a value of the right type out of range (enum, length, format, multipleOf, minimum): PropertyConstraintViolation;
+ * - an unknown property, or a payload that is not a JSON object: FormationViolation.
+ *
+ * @example
+ * ```ts
+ * import { HeartbeatResponse } from "./schemas/heartbeat.ts";
+ * const result = validatePayload(HeartbeatResponse, { currentTime: "yesterday" });
+ * // result.ok === false, result.code === "PropertyConstraintViolation",
+ * // result.details.field === "currentTime"
+ * ```
+ */
+export function validatePayload<S extends z.ZodTypeAny>(
+  schema: S,
+  payload: unknown,
+): ValidationResult<z.output<S>> {
+  let parsed: z.SafeParseReturnType<z.input<S>, z.output<S>>;
+  try {
+    parsed = schema.safeParse(payload);
+  } catch {
+    // Only a hostile object (a throwing getter, say) gets here; JSON.parse output never does.
+    return failure("FormationViolation", "Payload could not be read", "", "type");
+  }
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  if (issue === undefined) return failure("FormationViolation", "Payload is invalid", "", "type");
+  return describeIssue(issue, payload);
+}
+
+/**
+ * Validates the payload of a CALL for `action`. An unknown action gives NotImplemented (OCPP-J 1.6 §4.2.3).
+ *
+ * @example
+ * ```ts
+ * const result = validateRequest("Heartbeat", {});
+ * // result.ok === true
+ * ```
+ */
+export function validateRequest<A extends Action>(
+  action: A,
+  payload: unknown,
+): ValidationResult<RequestOf<A>> {
+  if (!isKnownAction(action)) return unknownAction(action);
+  return validatePayload(ACTIONS[action].request, payload) as ValidationResult<RequestOf<A>>;
+}
+
+/**
+ * Validates the payload of a CALLRESULT answering a CALL for `action`.
+ *
+ * @example
+ * ```ts
+ * const result = validateResponse("Reset", { status: "Accepted" });
+ * // result.ok === true
+ * ```
+ */
+export function validateResponse<A extends Action>(
+  action: A,
+  payload: unknown,
+): ValidationResult<ResponseOf<A>> {
+  if (!isKnownAction(action)) return unknownAction(action);
+  return validatePayload(ACTIONS[action].response, payload) as ValidationResult<ResponseOf<A>>;
+}
+
+function unknownAction(action: string): ValidationFailure {
+  return failure("NotImplemented", `Action ${show(action)} is not an OCPP 1.6 action`, "", "action");
+}
+
+function failure(
+  code: OcppErrorCode,
+  description: string,
+  field: string,
+  constraint: string,
+): ValidationFailure {
+  return { ok: false, code, description, details: { field, constraint } };
+}
+
+function describeIssue(issue: z.ZodIssue, payload: unknown): ValidationFailure {
+  const field = issue.path.join(".");
+  const value = valueAt(payload, issue.path);
+  const name = `"${field}"`;
+  switch (issue.code) {
+    case "invalid_type": {
+      if (issue.path.length === 0) {
+        return failure(
+          "FormationViolation",
+          `Payload must be a JSON object, got ${jsonType(payload)}`,
+          "",
+          "type",
+        );
+      }
+      if (issue.received === "undefined") {
+        return failure(
+          "OccurenceConstraintViolation",
+          `Required field ${name} is missing`,
+          field,
+          "required",
+        );
+      }
+      return failure(
+        "TypeConstraintViolation",
+        `Field ${name} must be ${withArticle(issue.expected)}, got ${describe(value)}`,
+        field,
+        "type",
+      );
+    }
+    case "not_finite":
+      return failure("TypeConstraintViolation", `Field ${name} must be a finite number`, field, "type");
+    case "unrecognized_keys": {
+      const key = issue.keys[0] ?? "";
+      const extra = field === "" ? key : `${field}.${key}`;
+      return failure(
+        "FormationViolation",
+        `Field "${extra}" is not allowed here`,
+        extra,
+        "additionalProperties",
+      );
+    }
+    case "too_small":
+    case "too_big": {
+      const bound = Number(issue.code === "too_small" ? issue.minimum : issue.maximum);
+      if (issue.type === "array") {
+        const count = Array.isArray(value) ? value.length : 0;
+        const constraint = issue.code === "too_small" ? "minItems" : "maxItems";
+        const limit = issue.code === "too_small" ? "at least" : "at most";
+        return failure(
+          "OccurenceConstraintViolation",
+          `Field ${name} must have ${limit} ${bound} item(s), got ${count}`,
+          field,
+          constraint,
+        );
+      }
+      if (issue.type === "string") {
+        const length = typeof value === "string" ? codePointLength(value) : 0;
+        const constraint = issue.code === "too_small" ? "minLength" : "maxLength";
+        const limit = issue.code === "too_small" ? "at least" : "at most";
+        return failure(
+          "PropertyConstraintViolation",
+          `Field ${name} must be ${limit} ${bound} character(s) long, got ${length}: ${show(value)}`,
+          field,
+          constraint,
+        );
+      }
+      const constraint = issue.code === "too_small" ? "minimum" : "maximum";
+      const limit = issue.code === "too_small" ? "at least" : "at most";
+      return failure(
+        "PropertyConstraintViolation",
+        `Field ${name} must be ${limit} ${bound}, got ${show(value)}`,
+        field,
+        constraint,
+      );
+    }
+    case "invalid_enum_value":
+      return failure(
+        "PropertyConstraintViolation",
+        `Field ${name} must be one of ${issue.options.map((o) => show(o)).join(", ")}, got ${show(value)}`,
+        field,
+        "enum",
+      );
+    case "not_multiple_of":
+      return failure(
+        "PropertyConstraintViolation",
+        `Field ${name} must be a multiple of ${String(issue.multipleOf)}, got ${show(value)}`,
+        field,
+        "multipleOf",
+      );
+    case "custom": {
+      const format = typeof issue.params?.["format"] === "string" ? issue.params["format"] : undefined;
+      if (format !== undefined) {
+        return failure(
+          "PropertyConstraintViolation",
+          `Field ${name} must be ${FORMAT_NAMES[format] ?? `a "${format}"`}, got ${show(value)}`,
+          field,
+          "format",
+        );
+      }
+      return failure(
+        "PropertyConstraintViolation",
+        `Field ${name} is invalid: ${issue.message}`,
+        field,
+        "custom",
+      );
+    }
+    case "invalid_string":
+    case "invalid_literal":
+    case "invalid_date":
+      return failure(
+        "PropertyConstraintViolation",
+        `Field ${name} has a value that is not allowed: ${show(value)}`,
+        field,
+        "const",
+      );
+    default:
+      // Unions, intersections and the like: our schemas use none, so this is a safe catch-all.
+      return failure("FormationViolation", `Field ${name} does not match its schema`, field, issue.code);
+  }
+}
+
+const FORMAT_NAMES: Record<string, string> = {
+  "date-time": "an RFC 3339 date-time with a time zone",
+  uri: "an absolute URI",
+};
+
+function valueAt(payload: unknown, path: readonly (string | number)[]): unknown {
+  let node = payload;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return node;
+}
+
+/** The JSON type name of a value, as JSON Schema spells it. */
+function jsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
+}
+
+function withArticle(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describe(value: unknown): string {
+  const type = jsonType(value);
+  return type === "object" || type === "array" ? `${withArticle(type)}` : `${type} ${show(value)}`;
+}
+
+const MAX_SHOWN = 60;
+
+/** A short, quoted rendering of a value for a description: never the whole of a 10 kB string. */
+function show(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+}
