@@ -1,0 +1,369 @@
+/**
+ * The actor of one connected charge point. It owns the socket, the correlation of our CALLs, and the
+ * station's snapshot; every frame, command and close goes through its mailbox, one at a time.
+ */
+import { isCpToCsAction, isKnownAction } from "../protocol/actions.ts";
+import { validateRequest, validateResponse } from "../protocol/validate.ts";
+import { OcppError } from "../protocol/errors.ts";
+import {
+  CALL,
+  CALLERROR,
+  type CallErrorFrame,
+  type CallFrame,
+  type CallResultFrame,
+  decodeFrame,
+  type DecodeResult,
+  encodeCallError,
+  encodeCallResult,
+} from "../protocol/frames.ts";
+import type { Logger } from "../logger.ts";
+import type { ChargePointRecord } from "../store/store.ts";
+import { type ActorDeps, emptyRecord, type HandlerContext } from "./context.ts";
+import { CallErrorResponse, InvalidResponseError, NotConnectedError } from "./errors.ts";
+import { type Handler, HANDLERS } from "./handlers/mod.ts";
+import { Mailbox } from "./mailbox.ts";
+import { OutgoingCalls } from "./outgoing_calls.ts";
+
+/** The part of a WebSocket the actor uses; a fake in unit tests. */
+export interface StationSocket {
+  readonly readyState: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** Close codes we send (RFC 6455 §7.4 and our own 4xxx). Documented in the README. */
+export const CLOSE_CODES = {
+  /** Too many bad frames. */
+  protocolError: 1002,
+  /** Binary frames are not part of OCPP-J. */
+  unsupportedData: 1003,
+  /** A frame above MAX_FRAME_BYTES. */
+  messageTooBig: 1009,
+  /** The store could not load the station. */
+  internalError: 1011,
+  /** Server shutting down. */
+  goingAway: 1001,
+  /** A newer connection with the same charge point id took over. */
+  replaced: 4000,
+  /** An operator disconnected the station. */
+  stoppedByOperator: 4001,
+} as const;
+
+const OPEN = 1;
+
+type Message =
+  | { type: "started"; predecessor: Promise<void> | undefined }
+  | { type: "frameReceived"; result: DecodeResult; receivedAt: Date }
+  | { type: "stop"; code: number; reason: string };
+
+export interface ActorHooks {
+  /** Called once, when the actor has fully stopped. */
+  onStopped(actor: ChargePointActor): void;
+}
+
+export class ChargePointActor {
+  readonly connectedAt: Date;
+  readonly log: Logger;
+  #record: ChargePointRecord | null = null;
+  #badFrames = 0;
+  /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
+  #openCallIds = new Set<string>();
+  #stopping = false;
+  #stopped = false;
+  #mailbox: Mailbox<Message>;
+  #calls: OutgoingCalls;
+  readonly stopped: Promise<void>;
+  #resolveStopped!: () => void;
+
+  constructor(
+    readonly id: string,
+    readonly remoteAddress: string,
+    private readonly socket: StationSocket,
+    private readonly deps: ActorDeps,
+    private readonly hooks: ActorHooks,
+  ) {
+    this.connectedAt = deps.now();
+    this.log = deps.logger.with({ chargePointId: id });
+    this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+    this.#mailbox = new Mailbox((m) => this.#receive(m), (error) => this.#crashed(error));
+    this.#calls = new OutgoingCalls({
+      chargePointId: id,
+      send: (text) => this.#send(text),
+      newMessageId: deps.newMessageId,
+      timeoutMs: deps.settings.callTimeoutMs,
+      now: () => deps.now().getTime(),
+    });
+  }
+
+  /** Loads the snapshot (after `predecessor`, a replaced actor, has fully stopped) before any frame. */
+  start(predecessor?: Promise<void>): void {
+    this.#mailbox.post({ type: "started", predecessor });
+  }
+
+  /** A text frame arrived. Decoding happens here so a reused CALL id is caught on arrival. */
+  frameReceived(text: string): void {
+    if (this.#stopping) return;
+    if (tooBig(text, this.deps.settings.maxFrameBytes)) {
+      this.log.warn("bad frame", { reason: "frame too big", length: text.length });
+      this.close(CLOSE_CODES.messageTooBig, "Frame too big");
+      return;
+    }
+    const result = decodeFrame(text);
+    if (result.kind === "frame" && result.frame.type === CALL) {
+      const { messageId } = result.frame;
+      if (this.#openCallIds.has(messageId)) {
+        this.log.warn("bad frame", { reason: "reused message id", messageId });
+        this.#send(encodeCallError(messageId, "ProtocolError", `MessageId "${messageId}" is already in use`));
+        return;
+      }
+      this.#openCallIds.add(messageId);
+    }
+    this.#mailbox.post({ type: "frameReceived", result, receivedAt: this.deps.now() });
+  }
+
+  binaryReceived(): void {
+    if (this.#stopping) return;
+    this.log.warn("bad frame", { reason: "binary frame" });
+    this.close(CLOSE_CODES.unsupportedData, "Binary frames are not supported");
+  }
+
+  /** The socket closed (from either side). */
+  socketClosed(code: number, reason: string): void {
+    this.#beginStop(code, reason);
+  }
+
+  /** Closes the socket and stops the actor without waiting for the peer's close handshake. */
+  close(code: number, reason: string): void {
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      // Already closed.
+    }
+    this.#beginStop(code, reason);
+  }
+
+  /** Sends a CS->CP CALL; resolves with the validated CALLRESULT payload. */
+  call(action: string, payload: unknown): Promise<unknown> {
+    if (this.#stopping) return Promise.reject(new NotConnectedError(this.id, action));
+    return this.#calls.enqueue(action, payload);
+  }
+
+  /** Driven by the registry's shared timer. */
+  sweep(nowMs: number): void {
+    this.#calls.expire(nowMs);
+  }
+
+  /** A read-only view for the registry and the API. */
+  get snapshot(): Readonly<ChargePointRecord> | null {
+    return this.#record;
+  }
+
+  get pendingCall(): { action: string | null; queued: number } {
+    return { action: this.#calls.inFlightAction, queued: this.#calls.queued };
+  }
+
+  get isStopping(): boolean {
+    return this.#stopping;
+  }
+
+  #beginStop(code: number, reason: string): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#calls.rejectAll((action) => new NotConnectedError(this.id, action, "connection closed"));
+    this.#mailbox.post({ type: "stop", code, reason });
+  }
+
+  async #receive(message: Message): Promise<void> {
+    switch (message.type) {
+      case "started":
+        return await this.#load(message.predecessor);
+      case "frameReceived":
+        if (this.#stopping || !this.#record) return;
+        return await this.#handleFrame(message.result, message.receivedAt);
+      case "stop":
+        return await this.#stop(message.code, message.reason);
+    }
+  }
+
+  async #load(predecessor: Promise<void> | undefined): Promise<void> {
+    if (predecessor) await predecessor;
+    if (this.#stopping) return;
+    const now = this.deps.now();
+    try {
+      const record = (await this.deps.store.getChargePoint(this.id)) ?? emptyRecord(this.id, now);
+      record.lastSeen = now.toISOString();
+      this.#record = record;
+      await this.#save();
+    } catch (error) {
+      this.log.error("cannot load station", { error: String(error) });
+      this.#record = null;
+      this.close(CLOSE_CODES.internalError, "Storage unavailable");
+      return;
+    }
+    this.deps.events.publish({
+      type: "connected",
+      chargePointId: this.id,
+      at: now.toISOString(),
+      remoteAddress: this.remoteAddress,
+    });
+  }
+
+  async #stop(code: number, reason: string): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const at = this.deps.now();
+    if (this.#record) {
+      this.#record.lastSeen = at.toISOString();
+      try {
+        await this.#save();
+      } catch (error) {
+        this.log.warn("cannot save snapshot on close", { error: String(error) });
+      }
+      this.deps.events.publish({
+        type: "disconnected",
+        chargePointId: this.id,
+        at: at.toISOString(),
+        code,
+        reason,
+      });
+    }
+    this.log.info("connection closed", { remoteAddress: this.remoteAddress, code, reason });
+    this.hooks.onStopped(this);
+    this.#resolveStopped();
+  }
+
+  async #handleFrame(result: DecodeResult, receivedAt: Date): Promise<void> {
+    if (result.kind === "ignored") {
+      this.log.warn("bad frame", { reason: result.reason, ignored: true });
+      return this.#countBadFrame();
+    }
+    if (result.kind === "invalid") {
+      this.log.warn("bad frame", {
+        reason: result.description,
+        code: result.code,
+        messageId: result.messageId,
+      });
+      if (result.answerable) {
+        // OCPP-J has no id to answer an unreadable CALL with; "-1" follows the convention of OCPP 2.0.1.
+        this.#send(encodeCallError(result.messageId ?? "-1", result.code, result.description));
+      }
+      return this.#countBadFrame();
+    }
+    const frame = result.frame;
+    if (frame.type === CALL) return await this.#handleCall(frame, receivedAt);
+    return this.#handleResponse(frame);
+  }
+
+  #countBadFrame(): void {
+    this.#badFrames++;
+    if (this.#badFrames >= this.deps.settings.maxBadFrames) {
+      this.log.warn("closing after too many bad frames", { badFrames: this.#badFrames });
+      this.close(CLOSE_CODES.protocolError, "Too many bad frames");
+    }
+  }
+
+  async #handleCall(frame: CallFrame, receivedAt: Date): Promise<void> {
+    const { messageId, action } = frame;
+    try {
+      const response = await this.#dispatch(frame, receivedAt);
+      this.#send(encodeCallResult(messageId, response));
+    } catch (error) {
+      if (error instanceof OcppError) {
+        this.log.warn("call refused", { action, messageId, code: error.code, reason: error.message });
+        this.#send(encodeCallError(messageId, error.code, error.message, error.details));
+      } else {
+        // Never leak internals to a station: the details stay in our log.
+        this.log.error("call failed", { action, messageId, error: String(error) });
+        this.#send(encodeCallError(messageId, "InternalError", `Could not process "${action}", retry later`));
+      }
+    } finally {
+      this.#openCallIds.delete(messageId);
+    }
+  }
+
+  async #dispatch(frame: CallFrame, receivedAt: Date): Promise<unknown> {
+    const { action } = frame;
+    if (!isKnownAction(action)) {
+      throw new OcppError("NotImplemented", `Action "${action}" is not implemented`);
+    }
+    if (!isCpToCsAction(action)) {
+      throw new OcppError("NotSupported", `Action "${action}" is sent by the Central System, not to it`);
+    }
+    const validated = validateRequest(action, frame.payload);
+    if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
+    const record = this.#record as ChargePointRecord;
+    // OCPP 1.6 §4.2.1: until Accepted, a station may only send BootNotification.
+    if (action !== "BootNotification" && record.registrationStatus !== "Accepted") {
+      const status = record.registrationStatus ?? "not registered";
+      throw new OcppError(
+        "SecurityError",
+        `Station "${this.id}" is ${status}: send BootNotification and wait until Accepted`,
+      );
+    }
+    record.lastSeen = receivedAt.toISOString();
+    const handler = HANDLERS[action] as Handler<typeof action>;
+    return await handler(this.#context(receivedAt), validated.value as never);
+  }
+
+  #handleResponse(frame: CallResultFrame | CallErrorFrame): void {
+    const call = this.#calls.settle(frame.messageId);
+    if (!call) {
+      this.log.warn("response to unknown message id dropped", { messageId: frame.messageId });
+      return;
+    }
+    if (frame.type === CALLERROR) {
+      const { errorCode, errorDescription, errorDetails } = frame;
+      call.reject(new CallErrorResponse(this.id, call.action, errorCode, errorDescription, errorDetails));
+      return;
+    }
+    if (!isKnownAction(call.action)) return call.resolve(frame.payload);
+    const validated = validateResponse(call.action, frame.payload);
+    if (validated.ok) call.resolve(validated.value);
+    else call.reject(new InvalidResponseError(this.id, call.action, validated.description));
+  }
+
+  #context(receivedAt: Date): HandlerContext {
+    const getRecord = () => this.#record as ChargePointRecord;
+    const setRecord = (value: ChargePointRecord) => (this.#record = value);
+    return {
+      chargePointId: this.id,
+      deps: this.deps,
+      log: this.log,
+      receivedAt,
+      get record() {
+        return getRecord();
+      },
+      set record(value) {
+        setRecord(value);
+      },
+      save: () => this.#save(),
+    };
+  }
+
+  async #save(): Promise<void> {
+    const record = this.#record;
+    if (!record) return;
+    record.updatedAt = this.deps.now().toISOString();
+    await this.deps.store.putChargePoint(record);
+  }
+
+  #send(text: string): void {
+    if (this.socket.readyState !== OPEN) {
+      this.log.debug("frame not sent: socket not open", { length: text.length });
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  #crashed(error: unknown): void {
+    // A crash becomes a log line and a closed connection, never a dead process.
+    this.log.error("actor crashed", { error: String(error) });
+    this.close(CLOSE_CODES.internalError, "Internal error");
+  }
+}
+
+function tooBig(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only count bytes when it could matter.
+  return text.length * 3 > maxBytes && new TextEncoder().encode(text).length > maxBytes;
+}

@@ -1,0 +1,87 @@
+import { assertEquals } from "@std/assert";
+import { applyStatus, attachTransaction, detachTransaction } from "./connector_state.ts";
+
+const T = "2026-01-01T00:00:00.000Z";
+
+Deno.test("applyStatus() records a first status without an anomaly", () => {
+  const { connectors, anomaly } = applyStatus([], {
+    connectorId: 1,
+    status: "Available",
+    errorCode: "NoError",
+    timestamp: T,
+  });
+  assertEquals(connectors, [{ connectorId: 1, status: "Available", errorCode: "NoError", timestamp: T }]);
+  assertEquals(anomaly, null);
+});
+
+Deno.test("applyStatus() keeps connectors sorted, connector 0 included", () => {
+  let state =
+    applyStatus([], { connectorId: 2, status: "Available", errorCode: "NoError", timestamp: T }).connectors;
+  state = applyStatus(state, { connectorId: 0, status: "Available", errorCode: "NoError", timestamp: T })
+    .connectors;
+  state = applyStatus(state, { connectorId: 1, status: "Faulted", errorCode: "GroundFailure", timestamp: T })
+    .connectors;
+  assertEquals(state.map((c) => c.connectorId), [0, 1, 2]);
+});
+
+Deno.test("applyStatus() records an unexpected transition and reports it as an anomaly", () => {
+  const start = applyStatus([], { connectorId: 1, status: "Finishing", errorCode: "NoError", timestamp: T });
+  const { connectors, anomaly } = applyStatus(start.connectors, {
+    connectorId: 1,
+    status: "Charging",
+    errorCode: "NoError",
+    timestamp: T,
+  });
+  assertEquals(connectors[0]?.status, "Charging");
+  assertEquals(anomaly, 'Unexpected transition "Finishing" -> "Charging" on connector 1');
+});
+
+Deno.test("applyStatus() accepts every transition of the OCPP 1.6 table without an anomaly", () => {
+  const pairs: Array<[string, string]> = [
+    ["Available", "Preparing"],
+    ["Preparing", "Charging"],
+    ["Charging", "SuspendedEV"],
+    ["SuspendedEV", "SuspendedEVSE"],
+    ["SuspendedEVSE", "Finishing"],
+    ["Finishing", "Available"],
+    ["Available", "Reserved"],
+    ["Reserved", "Preparing"],
+    ["Faulted", "Available"],
+    ["Unavailable", "Available"],
+  ];
+  for (const [from, to] of pairs) {
+    const first = applyStatus([], {
+      connectorId: 1,
+      status: from as never,
+      errorCode: "NoError",
+      timestamp: T,
+    });
+    const { anomaly } = applyStatus(first.connectors, {
+      connectorId: 1,
+      status: to as never,
+      errorCode: "NoError",
+      timestamp: T,
+    });
+    assertEquals(anomaly, null, `${from} -> ${to}`);
+  }
+});
+
+Deno.test("applyStatus() flags a connector-only status on connector 0", () => {
+  const { anomaly } = applyStatus([], {
+    connectorId: 0,
+    status: "Charging",
+    errorCode: "NoError",
+    timestamp: T,
+  });
+  assertEquals(anomaly, 'Status "Charging" is not defined for connector 0');
+});
+
+Deno.test("a status report keeps the connector's transaction; detach clears it", () => {
+  let state = attachTransaction([], 1, 42, T);
+  state =
+    applyStatus(state, { connectorId: 1, status: "Charging", errorCode: "NoError", timestamp: T }).connectors;
+  assertEquals(state[0]?.transactionId, 42);
+  state = detachTransaction(state, 42);
+  assertEquals(state[0]?.transactionId, undefined);
+  assertEquals("transactionId" in (state[0] ?? {}), false);
+});

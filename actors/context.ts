@@ -1,0 +1,59 @@
+/**
+ * What an actor gives its handlers: the station's snapshot (owned by the actor, mutated only inside its
+ * mailbox turn), the injected dependencies, and a way to persist.
+ */
+import type { Logger } from "../logger.ts";
+import type { RegistrationStatus } from "../protocol/enums.ts";
+import type { ChargePointRecord, Store } from "../store/store.ts";
+import type { EventBus } from "./events.ts";
+import type { VendorTable } from "./handlers/data_transfer.ts";
+
+export interface ActorSettings {
+  /** What BootNotification answers a station not yet Accepted. */
+  registrationPolicy: RegistrationStatus;
+  heartbeatIntervalS: number;
+  bootRetryIntervalS: number;
+  callTimeoutMs: number;
+  maxFrameBytes: number;
+  maxBadFrames: number;
+  singleUseIdTags: boolean;
+}
+
+export interface ActorDeps {
+  store: Store;
+  logger: Logger;
+  events: EventBus;
+  now: () => Date;
+  newMessageId: () => string;
+  settings: ActorSettings;
+  vendors: VendorTable;
+}
+
+export interface HandlerContext {
+  readonly chargePointId: string;
+  readonly deps: ActorDeps;
+  /** Carries the charge point id on every line. */
+  readonly log: Logger;
+  /** When the CALL was received. */
+  readonly receivedAt: Date;
+  record: ChargePointRecord;
+  /** Persists the snapshot; resolves once it is stored. */
+  save(): Promise<void>;
+}
+
+export function emptyRecord(id: string, now: Date): ChargePointRecord {
+  const at = now.toISOString();
+  return {
+    id,
+    registrationStatus: null,
+    boot: null,
+    bootedAt: null,
+    connectors: [],
+    lastSeen: null,
+    firmwareStatus: null,
+    diagnosticsStatus: null,
+    configuration: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}

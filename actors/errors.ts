@@ -1,0 +1,37 @@
+/** Typed errors of CS->CP calls; routes map them to HTTP statuses. */
+
+export class NotConnectedError extends Error {
+  override name = "NotConnectedError";
+  constructor(readonly chargePointId: string, action: string, why = "not connected") {
+    super(`Cannot send "${action}" to "${chargePointId}": ${why}`);
+  }
+}
+
+export class CallTimeoutError extends Error {
+  override name = "CallTimeoutError";
+  constructor(readonly chargePointId: string, readonly action: string, timeoutMs: number) {
+    super(`"${chargePointId}" did not answer "${action}" within ${timeoutMs} ms`);
+  }
+}
+
+/** The station answered our CALL with a CALLERROR; its code is kept as sent. */
+export class CallErrorResponse extends Error {
+  override name = "CallErrorResponse";
+  constructor(
+    readonly chargePointId: string,
+    readonly action: string,
+    readonly errorCode: string,
+    readonly errorDescription: string,
+    readonly errorDetails: unknown,
+  ) {
+    super(`"${chargePointId}" answered "${action}" with ${errorCode}: ${errorDescription}`);
+  }
+}
+
+/** The station's CALLRESULT did not match the action's response schema. */
+export class InvalidResponseError extends Error {
+  override name = "InvalidResponseError";
+  constructor(readonly chargePointId: string, readonly action: string, readonly reason: string) {
+    super(`"${chargePointId}" answered "${action}" with an invalid payload: ${reason}`);
+  }
+}

@@ -1,0 +1,25 @@
+import type { RequestOf, ResponseOf } from "../../protocol/actions.ts";
+import type { Handler } from "./handler.ts";
+
+/**
+ * Vendor-specific DataTransfer handlers, keyed by vendorId. A vendor handler answers its own messageIds
+ * (UnknownMessageId for the rest).
+ */
+export type VendorHandler = (
+  chargePointId: string,
+  request: RequestOf<"DataTransfer">,
+) => Promise<ResponseOf<"DataTransfer">> | ResponseOf<"DataTransfer">;
+
+export type VendorTable = Readonly<Record<string, VendorHandler>>;
+
+/** OCPP 1.6 §4.3: an unknown vendorId gets status UnknownVendorId. */
+export const dataTransfer: Handler<"DataTransfer"> = async (ctx, request) => {
+  const vendor = Object.hasOwn(ctx.deps.vendors, request.vendorId)
+    ? ctx.deps.vendors[request.vendorId]
+    : undefined;
+  if (!vendor) {
+    ctx.log.info("data transfer from unknown vendor", { vendorId: request.vendorId });
+    return { status: "UnknownVendorId" };
+  }
+  return await vendor(ctx.chargePointId, request);
+};

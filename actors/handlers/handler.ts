@@ -1,0 +1,8 @@
+import type { CpToCsAction, RequestOf, ResponseOf } from "../../protocol/actions.ts";
+import type { HandlerContext } from "../context.ts";
+
+/** One handler per CP->CS action; it may throw `OcppError` to answer with a CALLERROR. */
+export type Handler<A extends CpToCsAction> = (
+  ctx: HandlerContext,
+  request: RequestOf<A>,
+) => Promise<ResponseOf<A>>;

@@ -1,0 +1,52 @@
+/**
+ * A tiny FIFO that hands one message at a time to an async handler: the next message waits until the
+ * previous one is fully handled. This is what makes an actor's state safe without locks.
+ *
+ * @example
+ * ```ts
+ * const box = new Mailbox<string>(async (m) => console.log(m), (err) => console.error(err));
+ * box.post("hello");
+ * await box.idle();
+ * ```
+ */
+export class Mailbox<M> {
+  #queue: M[] = [];
+  #running = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly handle: (message: M) => Promise<void> | void,
+    private readonly onError: (error: unknown, message: M) => void,
+  ) {}
+
+  post(message: M): void {
+    this.#queue.push(message);
+    if (!this.#running) void this.#drain();
+  }
+
+  get size(): number {
+    return this.#queue.length + (this.#running ? 1 : 0);
+  }
+
+  /** Resolves once every message posted so far has been handled. */
+  idle(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    while (this.#queue.length > 0) {
+      const message = this.#queue.shift() as M;
+      try {
+        await this.handle(message);
+      } catch (error) {
+        this.onError(error, message);
+      }
+    }
+    this.#running = false;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

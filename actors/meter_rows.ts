@@ -1,0 +1,36 @@
+/** Flattens OCPP MeterValue objects into one stored row per sampled value, with the spec's defaults. */
+import type { RequestOf } from "../protocol/actions.ts";
+import { SAMPLED_VALUE_DEFAULTS } from "../protocol/enums.ts";
+import type { MeterValueRow } from "../store/store.ts";
+
+type MeterValue = RequestOf<"MeterValues">["meterValue"][number];
+
+export function toMeterRows(
+  chargePointId: string,
+  connectorId: number,
+  transactionId: number | null,
+  meterValues: readonly MeterValue[],
+  receivedAt: string,
+): MeterValueRow[] {
+  const rows: MeterValueRow[] = [];
+  for (const meterValue of meterValues) {
+    const timestamp = new Date(meterValue.timestamp).toISOString();
+    for (const sampled of meterValue.sampledValue) {
+      rows.push({
+        chargePointId,
+        connectorId,
+        transactionId,
+        timestamp,
+        value: sampled.value,
+        context: sampled.context ?? SAMPLED_VALUE_DEFAULTS.context,
+        format: sampled.format ?? SAMPLED_VALUE_DEFAULTS.format,
+        measurand: sampled.measurand ?? SAMPLED_VALUE_DEFAULTS.measurand,
+        phase: sampled.phase ?? null,
+        location: sampled.location ?? SAMPLED_VALUE_DEFAULTS.location,
+        unit: sampled.unit ?? SAMPLED_VALUE_DEFAULTS.unit,
+        receivedAt,
+      });
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,63 @@
+/**
+ * Settings, parsed once from the environment with zod into a typed Config. Nothing else reads `Deno.env`.
+ */
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) =>
+  ["true", "1", "yes"].includes(v)
+);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const ConfigSchema = z.object({
+  PORT: int(0, 65535).default(3001),
+  HOSTNAME: z.string().default("0.0.0.0"),
+  /** Embedded store file; unset on Deno Deploy, whose KV is built in. */
+  KV_PATH: z.string().default("./data/csms.kv"),
+  /** When set, PostgreSQL is the store. */
+  DATABASE_URL: z.string().url().optional(),
+  /** What BootNotification answers a station we do not know yet. */
+  REGISTRATION_POLICY: z.enum(["Accepted", "Pending", "Rejected"]).default("Accepted"),
+  /** Heartbeat interval (seconds) given in BootNotification.conf. */
+  HEARTBEAT_INTERVAL_S: int(1, 86_400).default(300),
+  /** Retry interval (seconds) given to Pending/Rejected stations. */
+  BOOT_RETRY_INTERVAL_S: int(1, 86_400).default(60),
+  /** How long a CS->CP CALL waits for its answer. */
+  CALL_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  MAX_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
+  /** Bad frames tolerated per connection before it is closed with 1002. */
+  MAX_BAD_FRAMES: int(1, 1_000_000).default(10),
+  /** Idle sockets are pinged this often; a peer that does not pong in time is dropped. 0 disables. */
+  PING_INTERVAL_S: int(0, 3600).default(60),
+  /** Accept stations that offer no WebSocket subprotocol at all (some old firmware). */
+  ALLOW_MISSING_SUBPROTOCOL: bool.default("false"),
+  /** Answer ConcurrentTx for an idTag already charging elsewhere. */
+  SINGLE_USE_ID_TAGS: bool.default("false"),
+  /** Upgrades beyond this many open station sockets get 503 (the process may hold 20,000 open files). */
+  MAX_CONNECTIONS: int(1, 1_000_000).default(19_000),
+  /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
+  DENO_DEPLOYMENT_ID: z.string().optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * Parses settings from an env-like record; throws one readable error naming every bad variable.
+ *
+ * @example
+ * ```ts
+ * const config = parseConfig({ PORT: "3001" });
+ * ```
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid settings: ${lines.join("; ")}`);
+  }
+  return result.data;
+}
+
+export function loadConfig(): Config {
+  return parseConfig(Deno.env.toObject());
+}

@@ -1,0 +1,65 @@
+/**
+ * createApp(deps): the HTTP surface. Routes talk to the registry, never to a socket.
+ */
+import { Hono } from "hono";
+import type { Registry } from "../actors/registry.ts";
+import type { Logger } from "../logger.ts";
+import type { Store } from "../store/store.ts";
+import type { HandshakeLog } from "./handshake_log.ts";
+import { createOcppUpgradeHandler, remoteAddressOf } from "./ocpp.ts";
+
+export interface AppDeps {
+  registry: Registry;
+  store: Store;
+  logger: Logger;
+  handshakes: HandshakeLog;
+  now: () => Date;
+  settings: {
+    allowMissingSubprotocol: boolean;
+    maxConnections: number;
+    pingIntervalS: number;
+  };
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok", connectedStations: deps.registry.size }));
+  app.get(
+    "/ocpp/:id",
+    createOcppUpgradeHandler({
+      registry: deps.registry,
+      logger: deps.logger,
+      handshakes: deps.handshakes,
+      allowMissingSubprotocol: deps.settings.allowMissingSubprotocol,
+      maxConnections: deps.settings.maxConnections,
+      pingIntervalS: deps.settings.pingIntervalS,
+      now: deps.now,
+    }),
+  );
+  app.notFound((c) => {
+    const message = `No route for ${c.req.method} ${c.req.path}`;
+    if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
+      // A station with a wrong URL: worth seeing among the failed handshakes.
+      const remoteAddress = remoteAddressOf(c);
+      deps.logger.warn("handshake refused", {
+        chargePointId: null,
+        remoteAddress,
+        status: 404,
+        reason: message,
+      });
+      deps.handshakes.add({
+        at: deps.now().toISOString(),
+        chargePointId: null,
+        remoteAddress,
+        status: 404,
+        reason: message,
+      });
+    }
+    return c.json({ error: "not_found", message }, 404);
+  });
+  app.onError((error, c) => {
+    deps.logger.error("request failed", { path: c.req.path, error: String(error) });
+    return c.json({ error: "internal_error", message: "Internal server error" }, 500);
+  });
+  return app;
+}

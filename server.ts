@@ -1,0 +1,97 @@
+/**
+ * Wires a Store and a Config into a listening server: registry, app, Deno.serve. Used by main.ts and by the
+ * end-to-end tests (which start it on port 0).
+ */
+import type { Config } from "./config.ts";
+import { EventBus } from "./actors/events.ts";
+import type { VendorTable } from "./actors/handlers/mod.ts";
+import { Registry } from "./actors/registry.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createApp } from "./routes/app.ts";
+import { HandshakeLog } from "./routes/handshake_log.ts";
+import type { Store } from "./store/store.ts";
+
+export interface ServerOptions {
+  logger?: Logger;
+  vendors?: VendorTable;
+  now?: () => Date;
+  /** Override the message id source (tests). */
+  newMessageId?: () => string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  registry: Registry;
+  events: EventBus;
+  handshakes: HandshakeLog;
+  store: Store;
+  /** Closes every station, waits for actors to save, stops listening. Does not close the store. */
+  shutdown(): Promise<void>;
+}
+
+export function startServer(
+  config: Config,
+  store: Store,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const now = options.now ?? (() => new Date());
+  const events = new EventBus();
+  const handshakes = new HandshakeLog();
+  const registry = new Registry({
+    store,
+    logger,
+    events,
+    now,
+    newMessageId: options.newMessageId ?? (() => crypto.randomUUID()),
+    vendors: options.vendors ?? {},
+    settings: {
+      registrationPolicy: config.REGISTRATION_POLICY,
+      heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
+      bootRetryIntervalS: config.BOOT_RETRY_INTERVAL_S,
+      callTimeoutMs: config.CALL_TIMEOUT_MS,
+      maxFrameBytes: config.MAX_FRAME_BYTES,
+      maxBadFrames: config.MAX_BAD_FRAMES,
+      singleUseIdTags: config.SINGLE_USE_ID_TAGS,
+    },
+  }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
+  registry.start();
+  const app = createApp({
+    registry,
+    store,
+    logger,
+    handshakes,
+    now,
+    settings: {
+      allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
+      maxConnections: config.MAX_CONNECTIONS,
+      pingIntervalS: config.PING_INTERVAL_S,
+    },
+  });
+
+  return new Promise((resolve) => {
+    const server = Deno.serve({
+      port: config.PORT,
+      hostname: config.HOSTNAME,
+      onListen: ({ port, hostname }) => {
+        logger.info("listening", {
+          url: `http://${hostname}:${port}`,
+          ocpp: `ws://${hostname}:${port}/ocpp/{id}`,
+        });
+        resolve({
+          url: `http://127.0.0.1:${port}`,
+          port,
+          registry,
+          events,
+          handshakes,
+          store,
+          async shutdown() {
+            await registry.shutdown();
+            await server.shutdown();
+          },
+        });
+      },
+    }, (request, info) => app.fetch(request, info));
+  });
+}

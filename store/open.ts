@@ -1,0 +1,29 @@
+/** Builds the configured Store: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. */
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import type { Store } from "./store.ts";
+
+export async function openStore(config: Config, logger: Logger): Promise<Store> {
+  if (config.DATABASE_URL) {
+    const { openPostgresStore } = await import("./postgres.ts");
+    const store = await openPostgresStore(config.DATABASE_URL);
+    logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
+    return store;
+  }
+  const { openKvStore } = await import("./kv.ts");
+  // On Deno Deploy KV is built in and takes no path.
+  const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
+  const store = await openKvStore(path);
+  logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
+  return store;
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable)";
+  }
+}

@@ -1,0 +1,53 @@
+/** Starts the real server in-process on a random port, with a memory logger, for end-to-end tests. */
+import { parseConfig } from "../../config.ts";
+import { createMemoryLogger } from "../../logger.ts";
+import { type RunningServer, type ServerOptions, startServer } from "../../server.ts";
+import { openKvStore } from "../../store/kv.ts";
+import type { Store } from "../../store/store.ts";
+
+export interface TestServer extends RunningServer {
+  wsUrl: string;
+  logs: ReturnType<typeof createMemoryLogger>["lines"];
+  /** Shuts the server down and closes the store (unless the store was passed in). */
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: ServerOptions & { store?: Store } = {},
+): Promise<TestServer> {
+  const config = parseConfig({ PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "debug", ...env });
+  const logger = createMemoryLogger();
+  const ownStore = !options.store;
+  const store = options.store ?? await openKvStore(":memory:");
+  const server = await startServer(config, store, { logger, ...options });
+  return {
+    ...server,
+    wsUrl: `ws://127.0.0.1:${server.port}/ocpp`,
+    logs: logger.lines,
+    async close() {
+      await server.shutdown();
+      if (ownStore) await store.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`Timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}

@@ -1,0 +1,126 @@
+/**
+ * Simulated stations: npm `ocpp-rpc` RPCClient in strictMode (every frame checked against the official
+ * OCPP 1.6 JSON schemas, both ways), and a raw `ws` client for frames a real station should never send.
+ */
+import { RPCClient } from "ocpp-rpc";
+import WebSocket from "ws";
+
+/** Answers are untyped JSON as far as the test is concerned; strict mode already checked their schema. */
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+export interface Station {
+  call(method: string, params?: unknown): Promise<Json>;
+  handle(method: string, handler: (call: { params: Json }) => unknown): void;
+  close(options?: { code?: number; force?: boolean; awaitPending?: boolean }): Promise<unknown>;
+}
+
+export async function connectStation(
+  wsUrl: string,
+  identity: string,
+  options: { boot?: boolean; password?: string } = {},
+): Promise<Station> {
+  // ocpp-rpc's typings mark every option required; the omitted ones have documented defaults.
+  const client = new RPCClient(
+    {
+      endpoint: wsUrl,
+      identity,
+      protocols: ["ocpp1.6"],
+      strictMode: true,
+      reconnect: false,
+      pingIntervalMs: 0,
+      ...(options.password ? { password: options.password } : {}),
+    } as ConstructorParameters<typeof RPCClient>[0],
+  );
+  await client.connect();
+  const station = client as unknown as Station;
+  if (options.boot ?? true) {
+    const res = await station.call("BootNotification", {
+      chargePointVendor: "Acme",
+      chargePointModel: "Volt-1",
+    });
+    if (res.status !== "Accepted") throw new Error(`Boot of ${identity} answered ${res.status}`);
+  }
+  return station;
+}
+
+export async function closeStation(client: Station): Promise<void> {
+  await client.close({ code: 1000, force: true, awaitPending: false });
+}
+
+/** A raw WebSocket that records every frame it receives and how it was closed. */
+export interface RawSocket {
+  ws: WebSocket;
+  received: unknown[];
+  closed: Promise<{ code: number; reason: string }>;
+  send(text: string | Uint8Array): void;
+  /** The next frame, parsed. */
+  next(timeoutMs?: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export function openRaw(
+  url: string,
+  protocols: string[] = ["ocpp1.6"],
+  options: WebSocket.ClientOptions = {},
+) {
+  return new Promise<RawSocket>((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, options);
+    const received: unknown[] = [];
+    const waiters: Array<(v: unknown) => void> = [];
+    let resolveClosed!: (v: { code: number; reason: string }) => void;
+    const closed = new Promise<{ code: number; reason: string }>((r) => (resolveClosed = r));
+    ws.on("message", (data: Buffer) => {
+      const value = JSON.parse(data.toString());
+      const waiter = waiters.shift();
+      if (waiter) waiter(value);
+      else received.push(value);
+    });
+    ws.on("close", (code: number, reason: Buffer) => resolveClosed({ code, reason: reason.toString() }));
+    ws.on("unexpected-response", (_req: unknown, res: { statusCode: number }) => {
+      reject(new Error(`Unexpected response ${res.statusCode}`));
+    });
+    ws.on("error", (error: Error) => reject(error));
+    ws.on("open", () =>
+      resolve({
+        ws,
+        received,
+        closed,
+        send: (text) => ws.send(text),
+        next: (timeoutMs = 3000) =>
+          received.length > 0 ? Promise.resolve(received.shift()) : new Promise((res, rej) => {
+            const timer = setTimeout(() => rej(new Error("No frame received")), timeoutMs);
+            waiters.push((v) => {
+              clearTimeout(timer);
+              res(v);
+            });
+          }),
+        close: async () => {
+          if (ws.readyState === WebSocket.CLOSED) return;
+          ws.close(1000);
+          await closed;
+        },
+      }));
+  });
+}
+
+/** Opens a raw WebSocket expecting the handshake to be refused; resolves with the HTTP status. */
+export function expectRefused(
+  url: string,
+  protocols: string[] = ["ocpp1.6"],
+  headers: Record<string, string> = {},
+) {
+  return new Promise<number>((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, { headers });
+    ws.on("unexpected-response", (req: { destroy(): void }, res: { statusCode: number; resume(): void }) => {
+      res.resume();
+      req.destroy();
+      resolve(res.statusCode);
+    });
+    ws.on("open", () => {
+      ws.close();
+      reject(new Error("Handshake was accepted"));
+    });
+    ws.on("error", () => {});
+  });
+}
