@@ -465,6 +465,119 @@ Deno.test("openPostgresStore() rejects with StoreUnavailableError at once when n
   assertLess(performance.now() - started, 3000);
 });
 
+// Needs no server: a listener that accepts and never answers, as a host behind a broken network does.
+Deno.test("openPostgresStore() rejects with StoreUnavailableError after the connect timeout when the server is silent", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const started = performance.now();
+    await assertRejects(
+      () =>
+        openPostgresStore(`postgres://postgres@127.0.0.1:${listener.addr.port}/postgres`, {
+          connectTimeoutSeconds: 1,
+        }),
+      StoreUnavailableError,
+    );
+    assertLess(performance.now() - started, 3000);
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of held) conn.close();
+  }
+});
+
+/** A TCP proxy to the test server that can stop passing bytes, like a network partition (no reset). */
+function partitionableProxy(target: URL) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const pumps: Promise<void>[] = [];
+  let frozen: PromiseWithResolvers<void> | null = null;
+  const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await from.read(buf);
+        if (n === null) break;
+        while (frozen) await frozen.promise;
+        let off = 0;
+        while (off < n) off += await to.write(buf.subarray(off, n));
+      }
+    } catch {
+      // a side closed: the other pump ends too
+    } finally {
+      try {
+        to.closeWrite();
+      } catch {
+        // already closed
+      }
+    }
+  };
+  const accepting = (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect({ hostname: target.hostname, port: Number(target.port || 5432) });
+      conns.push(client, server);
+      pumps.push(pump(client, server), pump(server, client));
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    freeze: () => {
+      frozen = Promise.withResolvers<void>();
+    },
+    thaw: () => {
+      const f = frozen;
+      frozen = null;
+      f?.resolve();
+    },
+    close: async () => {
+      listener.close();
+      await accepting;
+      for (const c of conns) c.close();
+      await Promise.all(pumps);
+    },
+  };
+}
+
+Deno.test({
+  name:
+    "a store call over a connection that stops answering rejects with StoreUnavailableError in bounded time",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const target = new URL(url);
+      const proxy = partitionableProxy(target);
+      const viaProxy = new URL(url);
+      viaProxy.hostname = "127.0.0.1";
+      viaProxy.port = String(proxy.port);
+      const store = await openPostgresStore(viaProxy.toString(), {
+        maxConnections: 1,
+        operationTimeoutMs: 800,
+        connectTimeoutSeconds: 1,
+      });
+      try {
+        await store.putIdTag({ idTag: "T", status: "Accepted", expiryDate: null, parentIdTag: null });
+        proxy.freeze();
+        const started = performance.now();
+        await assertRejects(
+          () => store.putIdTag({ idTag: "U", status: "Accepted", expiryDate: null, parentIdTag: null }),
+          StoreUnavailableError,
+          "no answer",
+        );
+        assertLess(performance.now() - started, 2000);
+        proxy.thaw();
+        // Once the network is back the store answers again, on the same instance.
+        assertEquals((await store.getIdTag("T"))?.status, "Accepted");
+      } finally {
+        proxy.thaw();
+        await store.close();
+        await proxy.close();
+      }
+    }),
+});
+
 async function assertRejectsCode(fn: () => PromiseLike<unknown>, code: string): Promise<void> {
   const err = await assertRejects(fn);
   assertStrictEquals((err as { code?: string }).code, code, `Expected SQLSTATE ${code}, got: ${err.message}`);
