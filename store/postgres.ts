@@ -627,23 +627,35 @@ export class PostgresStore implements Store {
   }
 
   async #commitTouches(batch: { id: string; lastSeen: string }[]): Promise<PromiseSettledResult<void>[]> {
+    const info = {
+      kind: "touch" as const,
+      callers: batch.length,
+      rows: new Set(batch.map((b) => b.id)).size,
+    };
+    try {
+      await this.#updateLastSeen(batch);
+    } catch (err) {
+      this.#onGroupCommit?.({ ...info, ok: false });
+      if (batch.length === 1 || isUnavailable(err)) throw err;
+      // As for meter values: one caller's bad input must not fail the others.
+      return await Promise.allSettled(batch.map((b) => this.#updateLastSeen([b])));
+    }
+    this.#onGroupCommit?.({ ...info, ok: true });
+    return batch.map(() => ({ status: "fulfilled", value: undefined }));
+  }
+
+  /** One statement for all callers; the statement alone is atomic, so no explicit transaction. */
+  async #updateLastSeen(batch: { id: string; lastSeen: string }[]): Promise<void> {
     // One station touched twice in a window (not by one actor, which awaits): the later call wins.
     const latest = new Map<string, string>();
     for (const { id, lastSeen } of batch) latest.set(id, lastSeen);
     const ids = [...latest.keys()].sort();
-    try {
-      // unnest for the same reason as meter values: one statement text whatever the batch size.
-      await this.#sql`
-        update charge_points as c set last_seen = v.last_seen
-        from unnest(${ids}::text[], ${ids.map((id) => latest.get(id)!)}::timestamptz[]) as v(id, last_seen)
-        where c.id = v.id
-      `;
-    } catch (err) {
-      this.#onGroupCommit?.({ kind: "touch", callers: batch.length, rows: ids.length, ok: false });
-      throw err;
-    }
-    this.#onGroupCommit?.({ kind: "touch", callers: batch.length, rows: ids.length, ok: true });
-    return batch.map(() => ({ status: "fulfilled", value: undefined }));
+    // unnest for the same reason as meter values: one statement text whatever the batch size.
+    await this.#sql`
+      update charge_points as c set last_seen = v.last_seen
+      from unnest(${ids}::text[], ${ids.map((id) => latest.get(id)!)}::timestamptz[]) as v(id, last_seen)
+      where c.id = v.id
+    `;
   }
 }
 

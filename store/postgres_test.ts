@@ -320,6 +320,33 @@ Deno.test({
 });
 
 Deno.test({
+  name: "touchChargePoint() in a group rejects only the caller whose input the database refused",
+  ignore,
+  fn: () =>
+    withDatabase(async (url, observer) => {
+      const store = await openPostgresStore(url, { groupCommitMs: 25 });
+      try {
+        await observer`
+          insert into charge_points (id, created_at, updated_at)
+          values ('CP-A', now(), now()), ('CP-B', now(), now())
+        `;
+        const results = await Promise.allSettled([
+          store.touchChargePoint("CP-A", "2024-05-01T10:00:00.000Z"),
+          store.touchChargePoint("CP-B", "not a time"),
+        ]);
+        assertEquals(results.map((r) => r.status), ["fulfilled", "rejected"]);
+        const rows = await observer`select id, last_seen from charge_points order by id`;
+        assertEquals(rows.map((r) => [r.id, (r.last_seen as Date | null)?.toISOString() ?? null]), [
+          ["CP-A", "2024-05-01T10:00:00.000Z"],
+          ["CP-B", null],
+        ]);
+      } finally {
+        await store.close();
+      }
+    }),
+});
+
+Deno.test({
   name: "close() writes the pending group before it ends the pool, and later calls reject",
   ignore,
   fn: () =>
