@@ -36,6 +36,10 @@ export const ConfigSchema = z.object({
   MAX_CONNECTIONS: int(1, 1_000_000).default(19_000),
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
   DENO_DEPLOYMENT_ID: z.string().optional(),
+  /** OCPP frames kept per station for troubleshooting (0 keeps none). */
+  FRAME_LOG_SIZE: int(0, 1000).default(20),
+  /** Stations whose frames are kept; the least recently active are forgotten first. */
+  FRAME_LOG_STATIONS: int(1, 1_000_000).default(20_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -5,6 +5,7 @@
 import type { Config } from "./config.ts";
 import { EventBus } from "./actors/events.ts";
 import type { VendorTable } from "./actors/handlers/mod.ts";
+import { FrameLog } from "./actors/frame_log.ts";
 import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createApp } from "./routes/app.ts";
@@ -43,6 +44,7 @@ export function startServer(
     store,
     logger,
     events,
+    frames: new FrameLog(config.FRAME_LOG_SIZE, config.FRAME_LOG_STATIONS),
     now,
     newMessageId: options.newMessageId ?? (() => crypto.randomUUID()),
     vendors: options.vendors ?? {},

@@ -2,7 +2,7 @@
  * The actor of one connected charge point. It owns the socket, the correlation of our CALLs, and the
  * station's snapshot; every frame, command and close goes through its mailbox, one at a time.
  */
-import { isCpToCsAction, isKnownAction } from "../protocol/actions.ts";
+import { isCpToCsAction, isCsToCpAction, isKnownAction } from "../protocol/actions.ts";
 import { validateRequest, validateResponse } from "../protocol/validate.ts";
 import { OcppError } from "../protocol/errors.ts";
 import {
@@ -19,7 +19,9 @@ import {
 import type { Logger } from "../logger.ts";
 import type { ChargePointRecord } from "../store/store.ts";
 import { type ActorDeps, emptyRecord, type HandlerContext } from "./context.ts";
-import { CallErrorResponse, InvalidResponseError, NotConnectedError } from "./errors.ts";
+import { applyCommandEffect } from "./command_effects.ts";
+import { refuseCommand } from "./command_guard.ts";
+import { CallErrorResponse, CommandRefusedError, InvalidResponseError, NotConnectedError } from "./errors.ts";
 import { type Handler, HANDLERS } from "./handlers/mod.ts";
 import { Mailbox } from "./mailbox.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
@@ -103,6 +105,7 @@ export class ChargePointActor {
   /** A text frame arrived. Decoding happens here so a reused CALL id is caught on arrival. */
   frameReceived(text: string): void {
     if (this.#stopping) return;
+    this.deps.frames.record(this.id, "in", text, this.deps.now());
     if (tooBig(text, this.deps.settings.maxFrameBytes)) {
       this.log.warn("bad frame", { reason: "frame too big", length: text.length });
       this.close(CLOSE_CODES.messageTooBig, "Frame too big");
@@ -142,9 +145,16 @@ export class ChargePointActor {
     this.#beginStop(code, reason);
   }
 
-  /** Sends a CS->CP CALL; resolves with the validated CALLRESULT payload. */
-  call(action: string, payload: unknown): Promise<unknown> {
+  /**
+   * Sends a CS->CP CALL; resolves with the validated CALLRESULT payload. Unless `force`, a command the
+   * connector state makes pointless is refused with CommandRefusedError.
+   */
+  call(action: string, payload: unknown, options: { force?: boolean } = {}): Promise<unknown> {
     if (this.#stopping) return Promise.reject(new NotConnectedError(this.id, action));
+    if (!options.force && isCsToCpAction(action)) {
+      const reason = refuseCommand(this.#record, action, payload);
+      if (reason) return Promise.reject(new CommandRefusedError(this.id, action, reason));
+    }
     return this.#calls.enqueue(action, payload);
   }
 
@@ -251,7 +261,7 @@ export class ChargePointActor {
     }
     const frame = result.frame;
     if (frame.type === CALL) return await this.#handleCall(frame, receivedAt);
-    return this.#handleResponse(frame);
+    return await this.#handleResponse(frame, receivedAt);
   }
 
   #countBadFrame(): void {
@@ -305,7 +315,7 @@ export class ChargePointActor {
     return await handler(this.#context(receivedAt), validated.value as never);
   }
 
-  #handleResponse(frame: CallResultFrame | CallErrorFrame): void {
+  async #handleResponse(frame: CallResultFrame | CallErrorFrame, receivedAt: Date): Promise<void> {
     const call = this.#calls.settle(frame.messageId);
     if (!call) {
       this.log.warn("response to unknown message id dropped", { messageId: frame.messageId });
@@ -318,8 +328,25 @@ export class ChargePointActor {
     }
     if (!isKnownAction(call.action)) return call.resolve(frame.payload);
     const validated = validateResponse(call.action, frame.payload);
-    if (validated.ok) call.resolve(validated.value);
-    else call.reject(new InvalidResponseError(this.id, call.action, validated.description));
+    if (!validated.ok) {
+      call.reject(new InvalidResponseError(this.id, call.action, validated.description));
+      return;
+    }
+    const record = this.#record;
+    if (record && isCsToCpAction(call.action)) {
+      const at = receivedAt.toISOString();
+      if (applyCommandEffect(record, call.action, call.payload, validated.value, at)) {
+        try {
+          await this.#save();
+        } catch (error) {
+          this.log.warn("cannot save what a command answer taught", {
+            action: call.action,
+            error: String(error),
+          });
+        }
+      }
+    }
+    call.resolve(validated.value);
   }
 
   #context(receivedAt: Date): HandlerContext {
@@ -352,6 +379,7 @@ export class ChargePointActor {
       this.log.debug("frame not sent: socket not open", { length: text.length });
       return;
     }
+    this.deps.frames.record(this.id, "out", text, this.deps.now());
     this.socket.send(text);
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { RegistrationStatus } from "../protocol/enums.ts";
 import type { ChargePointRecord, Store } from "../store/store.ts";
 import type { EventBus } from "./events.ts";
+import type { FrameLog } from "./frame_log.ts";
 import type { VendorTable } from "./handlers/data_transfer.ts";
 
 export interface ActorSettings {
@@ -23,6 +24,7 @@ export interface ActorDeps {
   store: Store;
   logger: Logger;
   events: EventBus;
+  frames: FrameLog;
   now: () => Date;
   newMessageId: () => string;
   settings: ActorSettings;

@@ -35,3 +35,11 @@ export class InvalidResponseError extends Error {
     super(`"${chargePointId}" answered "${action}" with an invalid payload: ${reason}`);
   }
 }
+
+/** The state machine says the command makes no sense now; the operator may insist with `force`. */
+export class CommandRefusedError extends Error {
+  override name = "CommandRefusedError";
+  constructor(readonly chargePointId: string, readonly action: string, readonly reason: string) {
+    super(`Not sending "${action}" to "${chargePointId}": ${reason} (use force to send anyway)`);
+  }
+}

@@ -1,4 +1,5 @@
 /** Flattens OCPP MeterValue objects into one stored row per sampled value, with the spec's defaults. */
+import { toUtcIso } from "../protocol/time.ts";
 import type { RequestOf } from "../protocol/actions.ts";
 import { SAMPLED_VALUE_DEFAULTS } from "../protocol/enums.ts";
 import type { MeterValueRow } from "../store/store.ts";
@@ -14,7 +15,7 @@ export function toMeterRows(
 ): MeterValueRow[] {
   const rows: MeterValueRow[] = [];
   for (const meterValue of meterValues) {
-    const timestamp = new Date(meterValue.timestamp).toISOString();
+    const timestamp = toUtcIso(meterValue.timestamp);
     for (const sampled of meterValue.sampledValue) {
       rows.push({
         chargePointId,

@@ -55,7 +55,7 @@ export class OutgoingCalls {
    */
   settle(
     messageId: string,
-  ): { action: string; resolve: (v: unknown) => void; reject: (e: Error) => void } | null {
+  ): { action: string; payload: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void } | null {
     const call = this.#inFlight;
     if (!call || call.messageId !== messageId) return null;
     this.#inFlight = null;

@@ -12,6 +12,7 @@ import {
 } from "./charge_point.ts";
 import type { ActorDeps } from "./context.ts";
 import { NotConnectedError } from "./errors.ts";
+import type { FrameLogEntry } from "./frame_log.ts";
 
 export interface RegistryOptions {
   /** How often pending calls are checked for timeouts. */
@@ -81,9 +82,10 @@ export class Registry {
 
   /**
    * The single way to send a CS->CP command. Rejects with NotConnectedError, CallTimeoutError,
-   * CallErrorResponse, InvalidResponseError, or OcppError for an action we never send.
+   * CallErrorResponse, InvalidResponseError, CommandRefusedError (unless `force`), or OcppError for an action
+   * we never send.
    */
-  call(id: string, action: string, payload: unknown): Promise<unknown> {
+  call(id: string, action: string, payload: unknown, options: { force?: boolean } = {}): Promise<unknown> {
     if (!isCsToCpAction(action)) {
       return Promise.reject(
         new OcppError("NotSupported", `Action "${action}" is not sent by a Central System`),
@@ -91,7 +93,7 @@ export class Registry {
     }
     const actor = this.#actors.get(id);
     if (!actor || actor.isStopping) return Promise.reject(new NotConnectedError(id, action));
-    return actor.call(action, payload);
+    return actor.call(action, payload, options);
   }
 
   /** Disconnects a station; resolves when its actor has stopped. */
@@ -101,6 +103,11 @@ export class Registry {
     actor.close(code, reason);
     await actor.stopped;
     return true;
+  }
+
+  /** The last OCPP frames of a station, oldest first (also after it disconnected, within bounds). */
+  recentFrames(id: string): FrameLogEntry[] {
+    return this.deps.frames.list(id);
   }
 
   sweep(nowMs: number): void {

@@ -225,7 +225,7 @@ function describeIssue(issue: z.ZodIssue, payload: unknown): ValidationFailure {
 }
 
 const FORMAT_NAMES: Record<string, string> = {
-  "date-time": "an RFC 3339 date-time with a time zone",
+  "date-time": 'an RFC 3339 date-time (e.g. "2024-05-01T12:00:00Z")',
   uri: "an absolute URI",
 };
 

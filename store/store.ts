@@ -49,6 +49,12 @@ export interface ConfigurationKeyValue {
   value?: string;
 }
 
+export interface ScheduledAvailability {
+  connectorId: number;
+  type: "Operative" | "Inoperative";
+  requestedAt: string;
+}
+
 /** The snapshot of one station that survives restarts. */
 export interface ChargePointRecord {
   id: string;
@@ -63,6 +69,8 @@ export interface ChargePointRecord {
   diagnosticsStatus: string | null;
   /** The last GetConfiguration answer, null before the first one. */
   configuration: ConfigurationKeyValue[] | null;
+  /** ChangeAvailability answered Scheduled: it takes effect when the running transaction ends. */
+  scheduledAvailability?: ScheduledAvailability[];
   createdAt: string;
   updatedAt: string;
 }

@@ -1,3 +1,4 @@
+import { toUtcIso } from "../../protocol/time.ts";
 import { checkIdTag } from "../authorization.ts";
 import { attachTransaction, detachTransaction } from "../connector_state.ts";
 import type { Handler } from "./handler.ts";
@@ -21,7 +22,7 @@ export const startTransaction: Handler<"StartTransaction"> = async (ctx, request
     idTag: request.idTag,
     idTagStatus: idTagInfo.status,
     meterStart: request.meterStart,
-    timestamp: new Date(request.timestamp).toISOString(),
+    timestamp: toUtcIso(request.timestamp),
     reservationId: request.reservationId ?? null,
     receivedAt,
   });

@@ -1,3 +1,4 @@
+import { toUtcIso } from "../../protocol/time.ts";
 import { applyStatus, type StatusReport } from "../connector_state.ts";
 import type { Handler } from "./handler.ts";
 
@@ -8,7 +9,7 @@ export const statusNotification: Handler<"StatusNotification"> = async (ctx, req
     connectorId: request.connectorId,
     status: request.status,
     errorCode: request.errorCode,
-    timestamp: request.timestamp ? new Date(request.timestamp).toISOString() : receivedAt,
+    timestamp: request.timestamp ? toUtcIso(request.timestamp) : receivedAt,
   };
   if (request.info !== undefined) report.info = request.info;
   if (request.vendorId !== undefined) report.vendorId = request.vendorId;

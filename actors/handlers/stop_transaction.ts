@@ -1,3 +1,4 @@
+import { toUtcIso } from "../../protocol/time.ts";
 import type { RequestOf, ResponseOf } from "../../protocol/actions.ts";
 import { checkIdTag, type IdTagInfo } from "../authorization.ts";
 import { detachTransaction } from "../connector_state.ts";
@@ -24,7 +25,7 @@ export const stopTransaction: Handler<"StopTransaction"> = async (ctx, request) 
     idTag: request.idTag ?? null,
     idTagStatus: idTagInfo?.status ?? null,
     meterStop: request.meterStop,
-    timestamp: new Date(request.timestamp).toISOString(),
+    timestamp: toUtcIso(request.timestamp),
     reason: request.reason ?? null,
     transactionData: transactionData ?? null,
     receivedAt,

@@ -53,10 +53,10 @@ function isTimeWithZone(value: string): boolean {
   const second = Number(match[3]);
   const validClock = (hour <= 23 && minute <= 59 && second <= 59) ||
     (hour === 23 && minute === 59 && second === 60);
-  // Deliberate deviation from ajv-formats 2.1.1, whose time zone test (`timeZone !== ""`) never fails, so it
-  // accepts "2024-01-01T12:00:00". RFC 3339 §5.6 (and ajv-formats 3) require the offset: a station's clock
-  // reading without one is ambiguous, and OCPP 1.6 §3.15 asks for UTC.
-  return validClock && match[5] !== undefined;
+  // Like ajv-formats 2.1.1 (what ocpp-rpc strict mode and many stacks use), a missing time zone is accepted:
+  // real chargers send "2024-01-01T12:00:00", and refusing their StopTransaction would lose it. OCPP 1.6 §3.15
+  // says times are UTC, so `toUtcIso()` reads such a time as UTC.
+  return validClock;
 }
 
 /**
@@ -66,7 +66,8 @@ function isTimeWithZone(value: string): boolean {
  * @example
  * ```ts
  * isDateTime("2024-05-01T12:00:00Z"); // true
- * isDateTime("2024-05-01T12:00:00"); // false: no time zone
+ * isDateTime("2024-05-01T12:00:00"); // true: read as UTC
+ * isDateTime("2024-05-01T12:00"); // false: seconds are required
  * ```
  */
 export function isDateTime(value: string): boolean {

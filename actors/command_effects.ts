@@ -1,0 +1,69 @@
+/**
+ * What the answers to our commands teach us about a station, applied to its snapshot by its own actor
+ * (nothing outside an actor writes its state). Each effect returns true when the snapshot changed.
+ */
+import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/actions.ts";
+import type { ChargePointRecord, ConfigurationKeyValue } from "../store/store.ts";
+
+type Effect<A extends CsToCpAction> = (
+  record: ChargePointRecord,
+  request: RequestOf<A>,
+  response: ResponseOf<A>,
+  at: string,
+) => boolean;
+
+const getConfiguration: Effect<"GetConfiguration"> = (record, request, response) => {
+  const reported: ConfigurationKeyValue[] = (response.configurationKey ?? []).map((k) => {
+    const entry: ConfigurationKeyValue = { key: k.key, readonly: k.readonly };
+    if (k.value !== undefined) entry.value = k.value;
+    return entry;
+  });
+  const asked = request.key ?? [];
+  // Asked for everything: the answer is the whole configuration. Asked for some keys: merge them in.
+  const base = asked.length === 0
+    ? []
+    : (record.configuration ?? []).filter((k) => !reported.some((r) => r.key === k.key));
+  record.configuration = [...base, ...reported].sort((a, b) => a.key.localeCompare(b.key));
+  return true;
+};
+
+const changeConfiguration: Effect<"ChangeConfiguration"> = (record, request, response) => {
+  if (response.status !== "Accepted" && response.status !== "RebootRequired") return false;
+  const current = record.configuration ?? [];
+  const existing = current.find((k) => k.key === request.key);
+  const updated: ConfigurationKeyValue = {
+    key: request.key,
+    readonly: existing?.readonly ?? false,
+    value: request.value,
+  };
+  record.configuration = [...current.filter((k) => k.key !== request.key), updated].sort((a, b) =>
+    a.key.localeCompare(b.key)
+  );
+  return true;
+};
+
+const changeAvailability: Effect<"ChangeAvailability"> = (record, request, response, at) => {
+  const others = (record.scheduledAvailability ?? []).filter((s) => s.connectorId !== request.connectorId);
+  // OCPP 1.6 §5.2: Scheduled means "after the running transaction(s)"; remember it until it takes effect.
+  record.scheduledAvailability = response.status === "Scheduled"
+    ? [...others, { connectorId: request.connectorId, type: request.type, requestedAt: at }]
+    : others;
+  return true;
+};
+
+const EFFECTS: { readonly [A in CsToCpAction]?: Effect<A> } = {
+  GetConfiguration: getConfiguration,
+  ChangeConfiguration: changeConfiguration,
+  ChangeAvailability: changeAvailability,
+};
+
+export function applyCommandEffect(
+  record: ChargePointRecord,
+  action: CsToCpAction,
+  request: unknown,
+  response: unknown,
+  at: string,
+): boolean {
+  const effect = EFFECTS[action] as Effect<CsToCpAction> | undefined;
+  return effect ? effect(record, request as never, response as never, at) : false;
+}

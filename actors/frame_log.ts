@@ -1,0 +1,45 @@
+/**
+ * The last N OCPP frames of each station, in and out, for troubleshooting. Bounded twice: N frames per
+ * station, and a cap on how many stations are remembered (the least recently active are forgotten first).
+ */
+export interface FrameLogEntry {
+  at: string;
+  direction: "in" | "out";
+  frame: string;
+}
+
+/** Frames longer than this are cut; the log is for reading, not for replay. */
+const MAX_FRAME_CHARS = 2000;
+
+export class FrameLog {
+  #rings = new Map<string, FrameLogEntry[]>();
+
+  constructor(readonly perStation: number, readonly maxStations: number) {}
+
+  record(chargePointId: string, direction: "in" | "out", frame: string, at: Date): void {
+    if (this.perStation <= 0) return;
+    let ring = this.#rings.get(chargePointId);
+    if (ring) {
+      // Re-insert so Map order is least recently active first.
+      this.#rings.delete(chargePointId);
+    } else {
+      ring = [];
+      if (this.#rings.size >= this.maxStations) {
+        const oldest = this.#rings.keys().next().value;
+        if (oldest !== undefined) this.#rings.delete(oldest);
+      }
+    }
+    this.#rings.set(chargePointId, ring);
+    ring.push({
+      at: at.toISOString(),
+      direction,
+      frame: frame.length > MAX_FRAME_CHARS ? `${frame.slice(0, MAX_FRAME_CHARS)}…` : frame,
+    });
+    if (ring.length > this.perStation) ring.shift();
+  }
+
+  /** Oldest first; [] for a station we have no frames of. */
+  list(chargePointId: string): FrameLogEntry[] {
+    return [...(this.#rings.get(chargePointId) ?? [])];
+  }
+}

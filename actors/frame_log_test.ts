@@ -1,0 +1,34 @@
+import { assertEquals } from "@std/assert";
+import { FrameLog } from "./frame_log.ts";
+
+const at = new Date("2026-01-01T00:00:00Z");
+
+Deno.test("FrameLog keeps the last N frames of a station, oldest first", () => {
+  const log = new FrameLog(3, 10);
+  for (let i = 1; i <= 5; i++) log.record("CP-1", i % 2 ? "in" : "out", `f${i}`, at);
+  assertEquals(log.list("CP-1").map((e) => [e.direction, e.frame]), [["in", "f3"], ["out", "f4"], [
+    "in",
+    "f5",
+  ]]);
+  assertEquals(log.list("CP-unknown"), []);
+});
+
+Deno.test("FrameLog forgets the least recently active station beyond its station cap", () => {
+  const log = new FrameLog(2, 2);
+  log.record("A", "in", "a", at);
+  log.record("B", "in", "b", at);
+  log.record("A", "in", "a2", at);
+  log.record("C", "in", "c", at);
+  assertEquals(log.list("B"), []);
+  assertEquals(log.list("A").length, 2);
+  assertEquals(log.list("C").length, 1);
+});
+
+Deno.test("FrameLog cuts very long frames and records nothing when sized 0", () => {
+  const log = new FrameLog(1, 1);
+  log.record("A", "out", "x".repeat(5000), at);
+  assertEquals(log.list("A")[0]?.frame.length, 2001);
+  const off = new FrameLog(0, 1);
+  off.record("A", "in", "x", at);
+  assertEquals(off.list("A"), []);
+});

@@ -1,0 +1,22 @@
+/**
+ * Station timestamps to our canonical form: ISO 8601 UTC with milliseconds. Accepts every date-time our
+ * schemas accept (RFC 3339 with "T", "t" or a space, any fraction, "Z"/"z" or "+hh:mm", "+hhmm", "+hh" offsets,
+ * and no offset at all, read as UTC per OCPP 1.6 §3.15), which `Date.parse` does not all understand.
+ *
+ * @example
+ * ```ts
+ * toUtcIso("2024-05-01 14:00:00.123456+02"); // "2024-05-01T12:00:00.123Z"
+ * ```
+ */
+const DATE_TIME =
+  /^(\d{4})-(\d\d)-(\d\d)[Tt\s](\d\d):(\d\d):(\d\d)(?:\.(\d+))?([Zz]|([+-])(\d\d)(?::?(\d\d))?)?$/;
+
+export function toUtcIso(value: string): string {
+  const m = DATE_TIME.exec(value);
+  if (!m) throw new RangeError(`Not a date-time: ${JSON.stringify(value)}`);
+  const [, y, mo, d, h, mi, s, fraction = "", , sign, offH = "0", offM = "0"] = m;
+  const ms = Number(fraction.padEnd(3, "0").slice(0, 3));
+  let time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  if (sign) time -= (sign === "-" ? -1 : 1) * (Number(offH) * 60 + Number(offM)) * 60_000;
+  return new Date(time).toISOString();
+}
