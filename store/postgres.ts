@@ -33,6 +33,7 @@ import {
   type MeterValueRow,
   type OrphanStopRecord,
   type PageRequest,
+  type ScheduledAvailability,
   type StartTransactionInput,
   type StartTransactionOutcome,
   type StatusHistoryEntry,
@@ -153,6 +154,7 @@ export class PostgresStore implements Store {
         firmware_status: record.firmwareStatus,
         diagnostics_status: record.diagnosticsStatus,
         configuration: jsonOrNull(sql, record.configuration),
+        scheduled_availability: jsonOrNull(sql, record.scheduledAvailability),
         created_at: record.createdAt,
         updated_at: record.updatedAt,
       };
@@ -760,6 +762,7 @@ const CHARGE_POINT_COLUMNS = [
   "firmware_status",
   "diagnostics_status",
   "configuration",
+  "scheduled_availability",
   "created_at",
   "updated_at",
 ] as const;
@@ -818,6 +821,7 @@ interface ChargePointRow {
   firmware_status: string | null;
   diagnostics_status: string | null;
   configuration: ChargePointRecord["configuration"];
+  scheduled_availability: ScheduledAvailability[] | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -911,7 +915,7 @@ function jsonOrNull(sql: Sql | TransactionSql, value: unknown) {
 }
 
 function toChargePoint(r: ChargePointRow): ChargePointRecord {
-  return {
+  const record: ChargePointRecord = {
     id: r.id,
     registrationStatus: r.registration_status,
     boot: r.boot,
@@ -924,6 +928,9 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
+  // Optional in the record: absent (not undefined) when there is none.
+  if (r.scheduled_availability !== null) record.scheduledAvailability = r.scheduled_availability;
+  return record;
 }
 
 function toStatusHistory(r: StatusHistoryRow): StatusHistoryEntry {

@@ -4,6 +4,8 @@
  * Forward-only: append the next number, never edit or remove a shipped one.
  */
 import { up as initial } from "./001_initial.ts";
+import { up as scheduledAvailability } from "./002_scheduled_availability.ts";
+import { up as auth } from "./003_auth.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -15,4 +17,6 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", up: initial },
+  { version: 2, name: "scheduled_availability", up: scheduledAvailability },
+  { version: 3, name: "auth", up: auth },
 ];
