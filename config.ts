@@ -41,6 +41,16 @@ export const ConfigSchema = z.object({
   /** Stations whose frames are kept; the least recently active are forgotten first. */
   FRAME_LOG_STATIONS: int(1, 1_000_000).default(20_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** The first operator admin, created at start-up only when there are no users at all. */
+  ADMIN_USER: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/).optional(),
+  /** Its password (at least 8 characters); never a built-in default. */
+  ADMIN_PASSWORD: z.string().min(8).max(1024).optional(),
+  /** The password for `deno task users add|passwd`; read from stdin when unset. */
+  USER_PASSWORD: z.string().min(8).max(1024).optional(),
+  /** How long an operator's login session lasts. */
+  SESSION_TTL_H: z.coerce.number().positive().max(24 * 365).default(12),
+  /** Secure flag of the session cookie: auto sets it when the request came over https (or X-Forwarded-Proto). */
+  COOKIE_SECURE: z.enum(["auto", "always", "never"]).default("auto"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -7,12 +7,13 @@
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
-import { openStore } from "./store/open.ts";
+import { openAuthStore, openStore } from "./store/open.ts";
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 const store = await openStore(config, logger);
-const server = await startServer(config, store, { logger });
+const auth = await openAuthStore(config, logger);
+const server = await startServer(config, store, { logger, auth });
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -21,6 +22,7 @@ const stop = async (signal: string) => {
   logger.info("shutting down", { signal });
   await server.shutdown();
   await store.close();
+  await auth.close();
   Deno.exit(0);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -9,7 +9,10 @@ import { FrameLog } from "./actors/frame_log.ts";
 import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createApp } from "./routes/app.ts";
+import { ensureFirstAdmin } from "./routes/api/auth.ts";
 import { HandshakeLog } from "./routes/handshake_log.ts";
+import { openKvAuthStore } from "./store/auth_kv.ts";
+import type { AuthStore } from "./store/auth_store.ts";
 import type { Store } from "./store/store.ts";
 
 export interface ServerOptions {
@@ -18,6 +21,8 @@ export interface ServerOptions {
   now?: () => Date;
   /** Override the message id source (tests). */
   newMessageId?: () => string;
+  /** Operator accounts; without one, a throwaway in-memory AuthStore (users only from ADMIN_USER). */
+  auth?: AuthStore;
 }
 
 export interface RunningServer {
@@ -27,17 +32,27 @@ export interface RunningServer {
   events: EventBus;
   handshakes: HandshakeLog;
   store: Store;
+  auth: AuthStore;
   /** Closes every station, waits for actors to save, stops listening. Does not close the store. */
   shutdown(): Promise<void>;
 }
 
-export function startServer(
+export async function startServer(
   config: Config,
   store: Store,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const now = options.now ?? (() => new Date());
+  const ownAuth = options.auth === undefined;
+  const auth = options.auth ?? await openKvAuthStore(":memory:");
+  await ensureFirstAdmin(
+    auth,
+    { username: config.ADMIN_USER, password: config.ADMIN_PASSWORD },
+    logger,
+    now(),
+  );
+  const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
   const registry = new Registry({
@@ -65,14 +80,18 @@ export function startServer(
     logger,
     handshakes,
     now,
+    auth,
+    events,
+    shutdownSignal: stopping.signal,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections: config.MAX_CONNECTIONS,
       pingIntervalS: config.PING_INTERVAL_S,
+      api: { sessionTtlHours: config.SESSION_TTL_H, cookieSecure: config.COOKIE_SECURE },
     },
   });
 
-  return new Promise((resolve) => {
+  return await new Promise((resolve) => {
     const server = Deno.serve({
       port: config.PORT,
       hostname: config.HOSTNAME,
@@ -88,9 +107,12 @@ export function startServer(
           events,
           handshakes,
           store,
+          auth,
           async shutdown() {
+            stopping.abort();
             await registry.shutdown();
             await server.shutdown();
+            if (ownAuth) await auth.close();
           },
         });
       },

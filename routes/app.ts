@@ -2,9 +2,12 @@
  * createApp(deps): the HTTP surface. Routes talk to the registry, never to a socket.
  */
 import { Hono } from "hono";
+import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
+import type { AuthStore } from "../store/auth_store.ts";
 import type { Store } from "../store/store.ts";
+import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
 import type { HandshakeLog } from "./handshake_log.ts";
 import { createOcppUpgradeHandler, remoteAddressOf } from "./ocpp.ts";
 
@@ -14,10 +17,16 @@ export interface AppDeps {
   logger: Logger;
   handshakes: HandshakeLog;
   now: () => Date;
+  /** Operator accounts for the API. */
+  auth: AuthStore;
+  events: EventBus;
+  /** Aborted when the server shuts down (ends event streams). */
+  shutdownSignal: AbortSignal;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
     pingIntervalS: number;
+    api: ApiSettings;
   };
 }
 
@@ -34,6 +43,20 @@ export function createApp(deps: AppDeps): Hono {
       maxConnections: deps.settings.maxConnections,
       pingIntervalS: deps.settings.pingIntervalS,
       now: deps.now,
+    }),
+  );
+  app.route(
+    "/api",
+    createApiRoutes({
+      registry: deps.registry,
+      store: deps.store,
+      auth: deps.auth,
+      events: deps.events,
+      handshakes: deps.handshakes,
+      logger: deps.logger,
+      now: deps.now,
+      signal: deps.shutdownSignal,
+      settings: deps.settings.api,
     }),
   );
   app.notFound((c) => {

@@ -1,6 +1,7 @@
 /** Builds the configured Store: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { AuthStore } from "./auth_store.ts";
 import type { Store } from "./store.ts";
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
@@ -16,6 +17,20 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   const store = await openKvStore(path);
   logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
   return store;
+}
+
+/** Builds the AuthStore beside the Store: same database or KV file, its own handle or small pool. */
+export async function openAuthStore(config: Config, logger: Logger): Promise<AuthStore> {
+  if (config.DATABASE_URL) {
+    const { openPostgresAuthStore } = await import("./auth_postgres.ts");
+    const auth = await openPostgresAuthStore(config.DATABASE_URL);
+    logger.info("auth store opened", { kind: "postgres" });
+    return auth;
+  }
+  const { openKvAuthStore } = await import("./auth_kv.ts");
+  const auth = await openKvAuthStore(config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH);
+  logger.info("auth store opened", { kind: "kv" });
+  return auth;
 }
 
 function redact(url: string): string {

@@ -1,0 +1,458 @@
+/**
+ * Operator auth routes: login (session cookie), logout, me, change own password; users and API tokens for
+ * admins. Also `ensureFirstAdmin`, the ADMIN_USER/ADMIN_PASSWORD bootstrap run at start-up.
+ */
+import type { Context } from "hono";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import type { Logger } from "../../logger.ts";
+import { type ApiTokenRecord, type AuthStore, ROLES, type UserRecord } from "../../store/auth_store.ts";
+import { SESSION_COOKIE, TOKEN_PREFIX } from "./authenticate.ts";
+import { ApiError, type ApiRouter, type Principal } from "./http.ts";
+import {
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  verifyAgainstDummy,
+  verifyPassword,
+} from "./passwords.ts";
+import { newSecret, sha256Hex } from "./secrets.ts";
+import { ErrorSchema, isoDateTime } from "./schemas.ts";
+
+export const Username = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/).describe(
+  "Letters, digits and . _ @ -",
+);
+export const Password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+export const RoleSchema = z.enum(ROLES as [UserRecord["role"], ...UserRecord["role"][]]);
+
+const LoginBody = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+})
+  .strict();
+const PasswordChangeBody = z.object({
+  currentPassword: z.string().max(MAX_PASSWORD_LENGTH),
+  newPassword: Password,
+})
+  .strict();
+const UserCreateBody = z.object({ username: Username, role: RoleSchema, password: Password }).strict();
+const UserUpdateBody = z.object({
+  role: RoleSchema.optional(),
+  password: Password.optional(),
+  disabled: z.boolean().optional(),
+}).strict();
+const UsernameParam = z.object({ username: z.string() });
+const TokenCreateBody = z.object({
+  name: z.string().min(1).max(100),
+  role: RoleSchema,
+  expiresAt: isoDateTime.optional().describe("When the token stops working; never when omitted"),
+}).strict();
+const TokenIdParam = z.object({ id: z.string() });
+
+export const UserView = z.object({
+  username: z.string(),
+  role: RoleSchema,
+  disabled: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const MeView = z.object({ kind: z.enum(["user", "token"]), name: z.string(), role: RoleSchema });
+const LoginView = z.object({ user: UserView, expiresAt: z.string() });
+const TokenView = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: RoleSchema,
+  createdBy: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+});
+const TokenCreatedView = TokenView.extend({
+  token: z.string().describe("The secret, shown only now: send it as `Authorization: Bearer <token>`"),
+});
+
+function userView(u: UserRecord): z.infer<typeof UserView> {
+  return {
+    username: u.username,
+    role: u.role,
+    disabled: u.disabled,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  };
+}
+
+function tokenView(t: ApiTokenRecord): z.infer<typeof TokenView> {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    createdBy: t.createdBy,
+    createdAt: t.createdAt,
+    expiresAt: t.expiresAt,
+    lastUsedAt: t.lastUsedAt,
+  };
+}
+
+export interface AuthRouteOptions {
+  auth: AuthStore;
+  logger: Logger;
+  now: () => Date;
+  sessionTtlHours: number;
+  /** auto: Secure when the request came over https (directly or per X-Forwarded-Proto). */
+  cookieSecure: "auto" | "always" | "never";
+}
+
+/** Failed logins per username before it is locked out for LOCKOUT_MS (in memory, per process). */
+const MAX_FAILURES = 10;
+const LOCKOUT_MS = 5 * 60_000;
+
+const ERRORS = {
+  400: { description: "Invalid request", schema: ErrorSchema },
+  401: { description: "Not authenticated", schema: ErrorSchema },
+  403: { description: "Role too low", schema: ErrorSchema },
+};
+
+export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): void {
+  const { auth, logger, now } = options;
+  const failures = new Map<string, { count: number; since: number }>();
+
+  router.add({
+    method: "post",
+    path: "/v1/auth/login",
+    operationId: "login",
+    summary: "Log in: sets the session cookie",
+    tag: "Auth",
+    access: "anonymous",
+    body: LoginBody,
+    responses: { 200: { description: "Logged in", schema: LoginView }, ...ERRORS },
+  }, async (c, { body }) => {
+    const at = now();
+    const failed = failures.get(body.username);
+    if (failed && failed.count >= MAX_FAILURES && at.getTime() - failed.since < LOCKOUT_MS) {
+      throw new ApiError(
+        401,
+        "unauthenticated",
+        "Too many failed logins for this user; try again in a few minutes",
+      );
+    }
+    const user = await auth.getUser(body.username);
+    const ok = user
+      ? await verifyPassword(body.password, user.passwordHash)
+      : await verifyAgainstDummy(body.password);
+    if (!user || !ok || user.disabled) {
+      const entry = failed && at.getTime() - failed.since < LOCKOUT_MS
+        ? failed
+        : { count: 0, since: at.getTime() };
+      entry.count++;
+      failures.set(body.username, entry);
+      if (failures.size > 10_000) failures.clear();
+      logger.warn("login failed", { username: body.username.slice(0, 64) });
+      throw new ApiError(401, "unauthenticated", "Invalid username or password");
+    }
+    failures.delete(body.username);
+    const secret = newSecret();
+    const expiresAt = new Date(at.getTime() + options.sessionTtlHours * 3_600_000);
+    await auth.createSession({
+      id: await sha256Hex(secret),
+      username: user.username,
+      createdAt: at.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+    });
+    setCookie(c, SESSION_COOKIE, secret, {
+      httpOnly: true,
+      sameSite: "Lax",
+      path: "/",
+      secure: isSecure(c, options.cookieSecure),
+      maxAge: Math.floor(options.sessionTtlHours * 3600),
+    });
+    logger.info("logged in", { username: user.username });
+    return c.json({ user: userView(user), expiresAt: expiresAt.toISOString() });
+  });
+
+  router.add({
+    method: "post",
+    path: "/v1/auth/logout",
+    operationId: "logout",
+    summary: "Log out: ends the session and clears the cookie",
+    tag: "Auth",
+    access: "viewer",
+    responses: { 204: { description: "Logged out" }, 401: ERRORS[401] },
+  }, async (c, { principal }) => {
+    if (principal?.kind === "user") await auth.deleteSession(principal.credentialId);
+    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isSecure(c, options.cookieSecure) });
+    return c.body(null, 204);
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/auth/me",
+    operationId: "me",
+    summary: "Who am I: the user or token behind this request",
+    tag: "Auth",
+    access: "viewer",
+    responses: { 200: { description: "The principal", schema: MeView }, 401: ERRORS[401] },
+  }, (c, { principal }) => {
+    const p = principal as Principal;
+    return c.json({ kind: p.kind, name: p.name, role: p.role });
+  });
+
+  router.add({
+    method: "put",
+    path: "/v1/auth/password",
+    operationId: "changeOwnPassword",
+    summary: "Change my password (logs out my other sessions)",
+    tag: "Auth",
+    access: "viewer",
+    body: PasswordChangeBody,
+    responses: { 204: { description: "Changed" }, ...ERRORS },
+  }, async (c, { body, principal }) => {
+    const p = principal as Principal;
+    if (p.kind !== "user") throw new ApiError(403, "forbidden", "An API token has no password");
+    const user = await auth.getUser(p.name);
+    if (!user || !(await verifyPassword(body.currentPassword, user.passwordHash))) {
+      throw new ApiError(400, "invalid_request", "The current password is wrong", {
+        in: "body",
+        field: "currentPassword",
+      });
+    }
+    await auth.updateUser({
+      ...user,
+      passwordHash: await hashPassword(body.newPassword),
+      updatedAt: now().toISOString(),
+    });
+    await auth.deleteSessionsOf(user.username);
+    logger.info("password changed", { username: user.username });
+    return c.body(null, 204);
+  });
+
+  // ---------------------------------------------------------------- users (admin)
+
+  router.add({
+    method: "get",
+    path: "/v1/users",
+    operationId: "listUsers",
+    summary: "List users",
+    tag: "Users",
+    access: "admin",
+    responses: {
+      200: { description: "Users by username", schema: z.object({ items: z.array(UserView) }) },
+      ...ERRORS,
+    },
+  }, async (c) => c.json({ items: (await auth.listUsers()).map(userView) }));
+
+  router.add({
+    method: "post",
+    path: "/v1/users",
+    operationId: "createUser",
+    summary: "Create a user",
+    tag: "Users",
+    access: "admin",
+    body: UserCreateBody,
+    responses: {
+      201: { description: "Created", schema: UserView },
+      ...ERRORS,
+      409: { description: "Username taken", schema: ErrorSchema },
+    },
+  }, async (c, { body, principal }) => {
+    const at = now().toISOString();
+    const user: UserRecord = {
+      username: body.username,
+      role: body.role,
+      passwordHash: await hashPassword(body.password),
+      disabled: false,
+      createdAt: at,
+      updatedAt: at,
+    };
+    if (!(await auth.createUser(user))) {
+      throw new ApiError(409, "conflict", `User "${body.username}" already exists`);
+    }
+    logger.info("user created", { username: user.username, role: user.role, by: principal?.name });
+    return c.json(userView(user), 201);
+  });
+
+  router.add({
+    method: "patch",
+    path: "/v1/users/{username}",
+    operationId: "updateUser",
+    summary: "Change a user's role, password or disabled flag (a password change or disable logs them out)",
+    tag: "Users",
+    access: "admin",
+    params: UsernameParam,
+    body: UserUpdateBody,
+    responses: {
+      200: { description: "Updated", schema: UserView },
+      ...ERRORS,
+      404: { description: "No such user", schema: ErrorSchema },
+      409: { description: "Would leave no active admin", schema: ErrorSchema },
+    },
+  }, async (c, { params, body, principal }) => {
+    const user = await mustGetUser(auth, params.username);
+    const next: UserRecord = {
+      ...user,
+      ...(body.role !== undefined ? { role: body.role } : {}),
+      ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+      ...(body.password !== undefined ? { passwordHash: await hashPassword(body.password) } : {}),
+      updatedAt: now().toISOString(),
+    };
+    if (isActiveAdmin(user) && !isActiveAdmin(next)) await mustKeepAnAdmin(auth, user.username);
+    await auth.updateUser(next);
+    if (body.password !== undefined || next.disabled) await auth.deleteSessionsOf(user.username);
+    logger.info("user updated", {
+      username: user.username,
+      role: next.role,
+      disabled: next.disabled,
+      passwordChanged: body.password !== undefined,
+      by: principal?.name,
+    });
+    return c.json(userView(next));
+  });
+
+  router.add({
+    method: "delete",
+    path: "/v1/users/{username}",
+    operationId: "deleteUser",
+    summary: "Delete a user (and end their sessions)",
+    tag: "Users",
+    access: "admin",
+    params: UsernameParam,
+    responses: {
+      204: { description: "Deleted" },
+      ...ERRORS,
+      404: { description: "No such user", schema: ErrorSchema },
+      409: { description: "Would leave no active admin", schema: ErrorSchema },
+    },
+  }, async (c, { params, principal }) => {
+    const user = await mustGetUser(auth, params.username);
+    if (isActiveAdmin(user)) await mustKeepAnAdmin(auth, user.username);
+    await auth.deleteUser(user.username);
+    logger.info("user deleted", { username: user.username, by: principal?.name });
+    return c.body(null, 204);
+  });
+
+  // ---------------------------------------------------------------- API tokens (admin)
+
+  router.add({
+    method: "get",
+    path: "/v1/tokens",
+    operationId: "listTokens",
+    summary: "List API tokens (never their secrets)",
+    tag: "Users",
+    access: "admin",
+    responses: {
+      200: { description: "Tokens, oldest first", schema: z.object({ items: z.array(TokenView) }) },
+      ...ERRORS,
+    },
+  }, async (c) => c.json({ items: (await auth.listTokens()).map(tokenView) }));
+
+  router.add({
+    method: "post",
+    path: "/v1/tokens",
+    operationId: "createToken",
+    summary: "Create an API token for a machine; the secret is in this answer only",
+    tag: "Users",
+    access: "admin",
+    body: TokenCreateBody,
+    responses: { 201: { description: "Created", schema: TokenCreatedView }, ...ERRORS },
+  }, async (c, { body, principal }) => {
+    const secret = newSecret(TOKEN_PREFIX);
+    const record: ApiTokenRecord = {
+      id: crypto.randomUUID(),
+      name: body.name,
+      role: body.role,
+      tokenHash: await sha256Hex(secret),
+      createdBy: principal ? `${principal.kind}:${principal.name}` : "unknown",
+      createdAt: now().toISOString(),
+      expiresAt: body.expiresAt ?? null,
+      lastUsedAt: null,
+    };
+    if (!(await auth.createToken(record))) {
+      throw new ApiError(409, "conflict", "Token id collision; try again");
+    }
+    logger.info("API token created", {
+      tokenId: record.id,
+      name: record.name,
+      role: record.role,
+      by: principal?.name,
+    });
+    return c.json({ ...tokenView(record), token: secret }, 201);
+  });
+
+  router.add({
+    method: "delete",
+    path: "/v1/tokens/{id}",
+    operationId: "revokeToken",
+    summary: "Revoke an API token (it stops working at once)",
+    tag: "Users",
+    access: "admin",
+    params: TokenIdParam,
+    responses: {
+      204: { description: "Revoked" },
+      ...ERRORS,
+      404: { description: "No such token", schema: ErrorSchema },
+    },
+  }, async (c, { params, principal }) => {
+    if (!(await auth.deleteToken(params.id))) {
+      throw new ApiError(404, "not_found", `Token "${params.id}" is unknown`);
+    }
+    logger.info("API token revoked", { tokenId: params.id, by: principal?.name });
+    return c.body(null, 204);
+  });
+}
+
+function isSecure(c: Context, setting: AuthRouteOptions["cookieSecure"]): boolean {
+  if (setting !== "auto") return setting === "always";
+  const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+  return proto === "https" || new URL(c.req.url).protocol === "https:";
+}
+
+async function mustGetUser(auth: AuthStore, username: string): Promise<UserRecord> {
+  const user = await auth.getUser(username);
+  if (!user) throw new ApiError(404, "not_found", `User "${username}" is unknown`);
+  return user;
+}
+
+function isActiveAdmin(u: UserRecord): boolean {
+  return u.role === "admin" && !u.disabled;
+}
+
+/** Refuses to remove the last active admin (nobody could manage users afterwards). */
+async function mustKeepAnAdmin(auth: AuthStore, leaving: string): Promise<void> {
+  const others = (await auth.listUsers()).filter((u) => u.username !== leaving && isActiveAdmin(u));
+  if (others.length === 0) {
+    throw new ApiError(409, "conflict", `User "${leaving}" is the last active admin`);
+  }
+}
+
+/**
+ * Creates the first admin from ADMIN_USER/ADMIN_PASSWORD when there are no users at all; does nothing
+ * otherwise (the variables never reset an existing password). Returns whether a user was created.
+ *
+ * @example
+ * ```ts ignore
+ * await ensureFirstAdmin(auth, { username: "root", password: "s3cret-enough" }, logger, new Date());
+ * ```
+ */
+export async function ensureFirstAdmin(
+  auth: AuthStore,
+  admin: { username: string | undefined; password: string | undefined },
+  logger: Logger,
+  at: Date,
+): Promise<boolean> {
+  if ((await auth.countUsers()) > 0) return false;
+  if (!admin.username || !admin.password) {
+    logger.warn(
+      "no operator users: create one with `deno task users add <name> --role admin`, or set ADMIN_USER and ADMIN_PASSWORD",
+    );
+    return false;
+  }
+  const created = await auth.createUser({
+    username: admin.username,
+    role: "admin",
+    passwordHash: await hashPassword(admin.password),
+    disabled: false,
+    createdAt: at.toISOString(),
+    updatedAt: at.toISOString(),
+  });
+  if (created) logger.info("first admin created", { username: admin.username });
+  return created;
+}

@@ -1,0 +1,352 @@
+/**
+ * Stations: list (online from the registry, the rest from the store), detail, status history, stored
+ * configuration, command log, meter values, the last OCPP frames, failed handshakes, and registration.
+ *
+ * Routes never write a connected station's snapshot: its actor owns it. Registration is written through the
+ * store only while the station is offline (TODO: a registry method so the actor can apply it live).
+ */
+import { z } from "zod";
+import type { ChargePointActor } from "../../actors/charge_point.ts";
+import type { Registry } from "../../actors/registry.ts";
+import type { Logger } from "../../logger.ts";
+import { REGISTRATION_STATUSES } from "../../protocol/enums.ts";
+import type { ChargePointRecord, Store } from "../../store/store.ts";
+import type { HandshakeLog } from "../handshake_log.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
+import {
+  ChargePointDetailSchema,
+  ChargePointIdParam,
+  ChargePointSummarySchema,
+  CommandLogSchema,
+  ErrorSchema,
+  limit,
+  listOf,
+  MeterValueSchema,
+  pageOf,
+  queryBoolean,
+  StatusHistorySchema,
+} from "./schemas.ts";
+
+export interface ChargePointRouteOptions {
+  registry: Registry;
+  store: Store;
+  logger: Logger;
+  handshakes: HandshakeLog;
+  now: () => Date;
+}
+
+const ListQuery = z.object({
+  search: z.string().max(100).optional().describe("Case-insensitive substring of the id"),
+  online: queryBoolean.optional().describe("Only connected (true) or only disconnected (false) stations"),
+  after: z.string().max(100).optional().describe("Cursor: the nextCursor of the previous page"),
+  limit: limit(50, 500),
+});
+
+const LimitQuery = z.object({ limit: limit(100, 1000) });
+
+const RegistrationBody = z.object({
+  registrationStatus: z.enum(REGISTRATION_STATUSES).describe(
+    "What the next BootNotification is answered with; Accepted lets a Pending station in",
+  ),
+}).strict();
+
+const FrameSchema = z.object({ at: z.string(), direction: z.enum(["in", "out"]), frame: z.string() });
+const HandshakeFailureSchema = z.object({
+  at: z.string(),
+  chargePointId: z.string().nullable(),
+  remoteAddress: z.string(),
+  status: z.number().int(),
+  reason: z.string(),
+});
+const ConfigurationSchema = z.object({
+  chargePointId: z.string(),
+  configuration: z.array(z.object({ key: z.string(), readonly: z.boolean(), value: z.string().optional() }))
+    .nullable().describe("The last GetConfiguration answer; null before the first one"),
+});
+
+const ERRORS = {
+  400: { description: "Invalid request", schema: ErrorSchema },
+  401: { description: "Not authenticated", schema: ErrorSchema },
+  403: { description: "Role too low", schema: ErrorSchema },
+};
+const NOT_FOUND = { 404: { description: "Unknown charge point", schema: ErrorSchema } };
+
+type Summary = z.infer<typeof ChargePointSummarySchema>;
+
+function summary(
+  id: string,
+  record: Readonly<ChargePointRecord> | null,
+  actor: ChargePointActor | undefined,
+): Summary {
+  const online = actor !== undefined && !actor.isStopping;
+  return {
+    id,
+    online,
+    connectedAt: online ? actor.connectedAt.toISOString() : null,
+    remoteAddress: online ? actor.remoteAddress : null,
+    lastSeen: record?.lastSeen ?? null,
+    registrationStatus: record?.registrationStatus ?? null,
+    boot: record?.boot ?? null,
+    bootedAt: record?.bootedAt ?? null,
+    connectors: record?.connectors ?? [],
+    firmwareStatus: record?.firmwareStatus ?? null,
+    diagnosticsStatus: record?.diagnosticsStatus ?? null,
+    createdAt: record?.createdAt ?? null,
+    updatedAt: record?.updatedAt ?? null,
+  };
+}
+
+export function addChargePointRoutes(router: ApiRouter, options: ChargePointRouteOptions): void {
+  const { registry, store, logger, now } = options;
+
+  /** The freshest snapshot: the live actor's, else the stored one. */
+  async function snapshotOf(id: string): Promise<Readonly<ChargePointRecord> | null> {
+    return registry.get(id)?.snapshot ?? await store.getChargePoint(id);
+  }
+
+  async function mustExist(id: string): Promise<Readonly<ChargePointRecord> | null> {
+    const record = await snapshotOf(id);
+    if (!record && !registry.get(id)) throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
+    return record;
+  }
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points",
+    operationId: "listChargePoints",
+    summary: "List stations, sorted by id, with online state, last seen, boot info and connector statuses",
+    tag: "Charge points",
+    access: "viewer",
+    query: ListQuery,
+    responses: {
+      200: { description: "A page of stations", schema: pageOf(ChargePointSummarySchema) },
+      ...ERRORS,
+    },
+  }, async (c, { query }) => {
+    const items: Summary[] = [];
+    if (query.online === true) {
+      // The connected ones are all in memory: sort and page them there.
+      const needle = query.search?.toLowerCase();
+      const ids = registry.list().map((s) => s.id)
+        .filter((id) => (needle === undefined || id.toLowerCase().includes(needle)))
+        .filter((id) => query.after === undefined || id > query.after)
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, query.limit);
+      for (const id of ids) {
+        const actor = registry.get(id);
+        if (!actor || actor.isStopping) continue;
+        items.push(summary(id, actor.snapshot ?? await store.getChargePoint(id), actor));
+      }
+      return c.json(pageFor(items, query.limit, ids.at(-1)));
+    }
+    // From the store, in pages; skipping connected ones when only offline stations are wanted.
+    let after = query.after;
+    let lastScanned: string | undefined;
+    for (let round = 0; round < 50 && items.length < query.limit; round++) {
+      const batch = await store.listChargePoints({
+        limit: query.limit,
+        ...(after !== undefined ? { after } : {}),
+        ...(query.search !== undefined && query.search !== "" ? { search: query.search } : {}),
+      });
+      for (const record of batch) {
+        lastScanned = record.id;
+        const actor = registry.get(record.id);
+        const online = actor !== undefined && !actor.isStopping;
+        if (query.online === false && online) continue;
+        items.push(summary(record.id, online ? (actor.snapshot ?? record) : record, actor));
+        if (items.length >= query.limit) break;
+      }
+      if (batch.length < query.limit) {
+        return c.json({ items, nextCursor: items.length >= query.limit ? lastScanned ?? null : null });
+      }
+      after = lastScanned;
+    }
+    return c.json({ items, nextCursor: lastScanned ?? null });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}",
+    operationId: "getChargePoint",
+    summary: "One station: snapshot, connection, pending command",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    responses: {
+      200: { description: "The station", schema: ChargePointDetailSchema },
+      ...ERRORS,
+      ...NOT_FOUND,
+    },
+  }, async (c, { params }) => {
+    const record = await mustExist(params.id);
+    const actor = registry.get(params.id);
+    const online = actor !== undefined && !actor.isStopping;
+    return c.json({
+      ...summary(params.id, record, actor),
+      scheduledAvailability: record?.scheduledAvailability ?? [],
+      pendingCall: online ? actor.pendingCall : null,
+      hasConfiguration: record?.configuration != null,
+    });
+  });
+
+  router.add({
+    method: "put",
+    path: "/v1/charge-points/{id}",
+    operationId: "registerChargePoint",
+    summary: "Pre-register a station, or set its registration status (e.g. accept a Pending one)",
+    description:
+      "Only while the station is disconnected: a connected station's snapshot belongs to its actor " +
+      "(409). The new status answers its next BootNotification.",
+    tag: "Charge points",
+    access: "admin",
+    params: ChargePointIdParam,
+    body: RegistrationBody,
+    responses: {
+      200: { description: "Updated", schema: ChargePointSummarySchema },
+      201: { description: "Pre-registered (it was unknown)", schema: ChargePointSummarySchema },
+      ...ERRORS,
+      409: { description: "The station is connected", schema: ErrorSchema },
+    },
+  }, async (c, { params, body, principal }) => {
+    if (!/^[\x21-\x7e]{1,48}$/.test(params.id)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `Charge point id ${JSON.stringify(params.id)} must be 1-48 printable characters`,
+        {
+          in: "path",
+          field: "id",
+        },
+      );
+    }
+    if (registry.get(params.id)) {
+      throw new ApiError(
+        409,
+        "conflict",
+        `Cannot change the registration of "${params.id}" while it is connected; try again once it is offline`,
+      );
+    }
+    const at = now().toISOString();
+    const existing = await store.getChargePoint(params.id);
+    const record: ChargePointRecord = existing
+      ? { ...existing, registrationStatus: body.registrationStatus, updatedAt: at }
+      : {
+        id: params.id,
+        registrationStatus: body.registrationStatus,
+        boot: null,
+        bootedAt: null,
+        connectors: [],
+        lastSeen: null,
+        firmwareStatus: null,
+        diagnosticsStatus: null,
+        configuration: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+    await store.putChargePoint(record);
+    logger.info("charge point registration set", {
+      chargePointId: params.id,
+      registrationStatus: body.registrationStatus,
+      created: !existing,
+      by: principal?.name,
+    });
+    return c.json(summary(params.id, record, undefined), existing ? 200 : 201);
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}/status-history",
+    operationId: "listStatusHistory",
+    summary: "Connector status changes, newest first",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    query: LimitQuery,
+    responses: {
+      200: { description: "History", schema: listOf(StatusHistorySchema) },
+      ...ERRORS,
+      ...NOT_FOUND,
+    },
+  }, async (c, { params, query }) => {
+    await mustExist(params.id);
+    return c.json({ items: await store.listStatusHistory(params.id, query.limit) });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}/configuration",
+    operationId: "getStoredConfiguration",
+    summary: "The configuration from the last GetConfiguration answer (send GetConfiguration to refresh it)",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    responses: {
+      200: { description: "Configuration", schema: ConfigurationSchema },
+      ...ERRORS,
+      ...NOT_FOUND,
+    },
+  }, async (c, { params }) => {
+    const record = await mustExist(params.id);
+    return c.json({ chargePointId: params.id, configuration: record?.configuration ?? null });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}/commands",
+    operationId: "listCommandLog",
+    summary: "Commands sent to the station: who, what, and how it ended; newest first",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    query: LimitQuery,
+    responses: { 200: { description: "Command log", schema: listOf(CommandLogSchema) }, ...ERRORS },
+  }, async (c, { params, query }) => {
+    // No existence check: commands to a station that never connected are logged too.
+    return c.json({ items: await store.listCommandLog(params.id, query.limit) });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}/meter-values",
+    operationId: "listStationMeterValues",
+    summary: "The station's latest meter values, newest first",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    query: LimitQuery,
+    responses: {
+      200: { description: "Meter values", schema: listOf(MeterValueSchema) },
+      ...ERRORS,
+      ...NOT_FOUND,
+    },
+  }, async (c, { params, query }) => {
+    await mustExist(params.id);
+    return c.json({ items: await store.listMeterValuesByChargePoint(params.id, query.limit) });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}/frames",
+    operationId: "listRecentFrames",
+    summary: "The last OCPP frames in and out, oldest first (kept in memory, a few per station)",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    responses: { 200: { description: "Frames", schema: listOf(FrameSchema) }, ...ERRORS },
+  }, (c, { params }) => c.json({ items: registry.recentFrames(params.id) }));
+
+  router.add({
+    method: "get",
+    path: "/v1/handshake-failures",
+    operationId: "listHandshakeFailures",
+    summary: "Refused WebSocket handshakes (who tried, when, why), newest first",
+    tag: "Charge points",
+    access: "viewer",
+    query: LimitQuery,
+    responses: { 200: { description: "Failures", schema: listOf(HandshakeFailureSchema) }, ...ERRORS },
+  }, (c, { query }) => c.json({ items: options.handshakes.list(query.limit) }));
+}
+
+function pageFor<T>(items: T[], limit: number, last: string | undefined) {
+  return { items, nextCursor: items.length >= limit && last !== undefined ? last : null };
+}

@@ -1,0 +1,163 @@
+/**
+ * `POST /api/v1/charge-points/{id}/{action}`: the 19 CS->CP commands. The body is the action's request
+ * payload, validated with the action's own schema; `registry.call` is the only way out (it queues: one CALL
+ * in flight per station). Every command that reached the registry lands in the command log, with who sent it
+ * and how it ended.
+ */
+import { z } from "zod";
+import {
+  CallErrorResponse,
+  CallTimeoutError,
+  CommandRefusedError,
+  InvalidResponseError,
+  NotConnectedError,
+} from "../../actors/errors.ts";
+import type { Registry } from "../../actors/registry.ts";
+import type { Logger } from "../../logger.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/actions.ts";
+import type { CommandLogEntry, Store } from "../../store/store.ts";
+import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
+import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
+
+export interface CommandRouteOptions {
+  registry: Registry;
+  store: Store;
+  logger: Logger;
+  now: () => Date;
+}
+
+const CommandQuery = z.object({
+  force: queryBoolean.optional().describe(
+    "Send even when the station's state says the command makes no sense (e.g. RemoteStart on a Faulted connector)",
+  ),
+});
+
+const DESCRIPTIONS: Record<CsToCpAction, string> = {
+  CancelReservation: "Cancel a reservation (OCPP 1.6 §5.1)",
+  ChangeAvailability: "Make the station or a connector (in)operative (OCPP 1.6 §5.2)",
+  ChangeConfiguration: "Set one configuration key (OCPP 1.6 §5.3)",
+  ClearCache: "Clear the authorization cache (OCPP 1.6 §5.4)",
+  ClearChargingProfile: "Clear charging profiles (OCPP 1.6 §5.5)",
+  DataTransfer: "Send vendor-specific data (OCPP 1.6 §5.6)",
+  GetCompositeSchedule: "Ask for the composite charging schedule (OCPP 1.6 §5.7)",
+  GetConfiguration: "Read configuration keys; the answer is also stored (OCPP 1.6 §5.8)",
+  GetDiagnostics: "Ask the station to upload diagnostics (OCPP 1.6 §5.9)",
+  GetLocalListVersion: "Read the local authorization list version (OCPP 1.6 §5.10)",
+  RemoteStartTransaction: "Start a transaction remotely (OCPP 1.6 §5.11)",
+  RemoteStopTransaction: "Stop a transaction remotely (OCPP 1.6 §5.12)",
+  ReserveNow: "Reserve a connector (OCPP 1.6 §5.13)",
+  Reset: "Reboot the station, Soft or Hard (OCPP 1.6 §5.14)",
+  SendLocalList: "Send the local authorization list (OCPP 1.6 §5.15)",
+  SetChargingProfile: "Install a charging profile (OCPP 1.6 §5.16)",
+  TriggerMessage: "Ask the station to send a message now (OCPP 1.6 §5.17)",
+  UnlockConnector: "Unlock a connector (OCPP 1.6 §5.18)",
+  UpdateFirmware: "Ask the station to install new firmware (OCPP 1.6 §5.19)",
+};
+
+export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions): void {
+  const { registry, store, logger, now } = options;
+
+  for (const action of CS_TO_CP_ACTIONS) {
+    router.add({
+      method: "post",
+      path: `/v1/charge-points/{id}/${action}`,
+      operationId: `command${action}`,
+      summary: DESCRIPTIONS[action],
+      description: `Sends ${action}.req and answers with the station's ${action}.conf payload.`,
+      tag: "Commands",
+      access: "operator",
+      params: ChargePointIdParam,
+      query: CommandQuery,
+      body: ACTIONS[action].request,
+      emptyBodyIsObject: true,
+      responses: {
+        200: { description: `The station's ${action}.conf`, schema: ACTIONS[action].response },
+        400: { description: "The body is not a valid request (details name the field)", schema: ErrorSchema },
+        401: { description: "Not authenticated", schema: ErrorSchema },
+        403: { description: "Role too low (needs operator)", schema: ErrorSchema },
+        409: {
+          description: "Not connected, or refused by the station's state (retry with force)",
+          schema: ErrorSchema,
+        },
+        502: {
+          description: "The station answered with a CALLERROR, or with an invalid payload",
+          schema: ErrorSchema,
+        },
+        504: { description: "The station did not answer in time", schema: ErrorSchema },
+      },
+    }, async (c, { params, query, body, principal }) => {
+      const requestedAt = now().toISOString();
+      const entry = (outcome: CommandLogEntry["outcome"], response: unknown): CommandLogEntry => ({
+        id: crypto.randomUUID(),
+        chargePointId: params.id,
+        action,
+        payload: body,
+        requestedBy: principal ? principalLabel(principal) : "anonymous",
+        requestedAt,
+        outcome,
+        response,
+        finishedAt: now().toISOString(),
+      });
+      const record = async (e: CommandLogEntry) => {
+        try {
+          await store.appendCommandLog(e);
+        } catch (error) {
+          // The command itself is done; losing its log line must not turn its answer into an error.
+          logger.warn("cannot append command log", {
+            chargePointId: params.id,
+            action,
+            error: String(error),
+          });
+        }
+      };
+      try {
+        const result = await registry.call(params.id, action, body, { force: query.force ?? false });
+        await record(entry("accepted", result));
+        return c.json(result as Record<string, unknown>, 200);
+      } catch (error) {
+        if (error instanceof NotConnectedError) {
+          await record(entry("not_connected", null));
+          throw new ApiError(409, "not_connected", error.message);
+        }
+        if (error instanceof CommandRefusedError) {
+          // Never sent: nothing for the command log, which records what reached the station.
+          throw new ApiError(409, "command_refused", error.message, { reason: error.reason });
+        }
+        if (error instanceof CallTimeoutError) {
+          await record(entry("timeout", null));
+          throw new ApiError(504, "station_timeout", error.message);
+        }
+        if (error instanceof CallErrorResponse) {
+          const response = {
+            errorCode: error.errorCode,
+            errorDescription: error.errorDescription,
+            errorDetails: error.errorDetails,
+          };
+          await record(entry("callerror", response));
+          throw new ApiError(502, "station_error", error.message, response);
+        }
+        if (error instanceof InvalidResponseError) {
+          await record(entry("invalid", { reason: error.reason }));
+          throw new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });
+        }
+        throw error;
+      }
+    });
+  }
+
+  // Anything else under the same shape is an unknown command (after the role check, like the real ones).
+  router.app.post("/v1/charge-points/:id/:action", function unknownCommand(c) {
+    const principal = c.get("principal");
+    if (principal && principal.role === "viewer") {
+      throw new ApiError(
+        403,
+        "forbidden",
+        `This needs the "operator" role; ${principal.kind} "${principal.name}" has "viewer"`,
+      );
+    }
+    const action = c.req.param("action");
+    throw new ApiError(404, "not_found", `Unknown command ${JSON.stringify(action)}`, {
+      commands: CS_TO_CP_ACTIONS,
+    });
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * `GET /api/v1/events`: the EventBus as Server-Sent Events, so pages update live. Each client has a bounded
+ * buffer: a client that stops reading is dropped (its stream errors) rather than buffered without limit. A
+ * comment line every `keepAliveMs` keeps proxies from closing an idle stream. The stream ends when the client
+ * goes away (unsubscribing at once) and when the server shuts down.
+ */
+import { z } from "zod";
+import type { EventBus, StationEvent } from "../../actors/events.ts";
+import type { Logger } from "../../logger.ts";
+import type { ApiRouter } from "./http.ts";
+import { ErrorSchema } from "./schemas.ts";
+
+export interface EventRouteOptions {
+  events: EventBus;
+  logger: Logger;
+  /** Aborted when the server shuts down: every stream ends (Deno.serve waits for open responses). */
+  signal: AbortSignal;
+  /** Events buffered per client before it is dropped (default 1000). */
+  bufferEvents?: number;
+  /** Keep-alive comment interval (default 15 s). */
+  keepAliveMs?: number;
+}
+
+const EVENT_TYPES = ["connected", "disconnected", "boot", "status", "transaction", "meterValues"] as const;
+
+const EventsQuery = z.object({
+  chargePointId: z.string().max(48).optional().describe("Only this station's events"),
+  types: z.string().max(200).optional().describe(`Comma-separated subset of: ${EVENT_TYPES.join(", ")}`),
+});
+
+export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): void {
+  const { events, logger, signal } = options;
+  const bufferEvents = options.bufferEvents ?? 1000;
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const encoder = new TextEncoder();
+
+  router.add({
+    method: "get",
+    path: "/v1/events",
+    operationId: "streamEvents",
+    summary: "Live station events as Server-Sent Events",
+    description: `Event names: ${EVENT_TYPES.join(", ")}; each data line is the event as JSON. ` +
+      `Comment lines (": keep-alive") arrive every ${keepAliveMs / 1000} s.`,
+    tag: "Events",
+    access: "viewer",
+    query: EventsQuery,
+    responses: {
+      200: { description: "An endless text/event-stream", contentType: "text/event-stream" },
+      401: { description: "Not authenticated", schema: ErrorSchema },
+    },
+  }, (c, { query }) => {
+    const wanted = query.types ? new Set(query.types.split(",").map((t) => t.trim()).filter(Boolean)) : null;
+    const clientGone = c.req.raw.signal;
+    let cleanup = () => {};
+
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        let closed = false;
+        const send = (text: string) => {
+          if (closed) return;
+          if ((controller.desiredSize ?? 1) <= 0) {
+            logger.warn("event stream client dropped: too slow", { buffered: bufferEvents });
+            finish();
+            controller.error(new Error("Event stream client too slow"));
+            return;
+          }
+          controller.enqueue(encoder.encode(text));
+        };
+        const unsubscribe = events.subscribe((event: StationEvent) => {
+          if (query.chargePointId !== undefined && event.chargePointId !== query.chargePointId) return;
+          if (wanted && !wanted.has(event.type)) return;
+          send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        });
+        const keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
+        const end = () => {
+          if (closed) return;
+          finish();
+          try {
+            controller.close();
+          } catch {
+            // Already errored or closed.
+          }
+        };
+        const finish = () => {
+          closed = true;
+          unsubscribe();
+          clearInterval(keepAlive);
+          signal.removeEventListener("abort", end);
+          clientGone.removeEventListener("abort", end);
+        };
+        cleanup = finish;
+        signal.addEventListener("abort", end);
+        clientGone.addEventListener("abort", end);
+        if (signal.aborted || clientGone.aborted) return end();
+        send(": connected\nretry: 3000\n\n");
+      },
+      cancel() {
+        cleanup();
+      },
+    }, new CountQueuingStrategy({ highWaterMark: bufferEvents }));
+
+    return new Response(body, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        "x-accel-buffering": "no",
+      },
+    });
+  });
+}

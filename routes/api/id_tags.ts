@@ -1,0 +1,146 @@
+/**
+ * Id tags: anyone may read them; only admins create, change (block/unblock, expiry, parent) or delete them.
+ */
+import { z } from "zod";
+import type { Logger } from "../../logger.ts";
+import { AUTHORIZATION_STATUSES } from "../../protocol/enums.ts";
+import { IdToken } from "../../protocol/schemas/common.ts";
+import type { IdTagRecord, Store } from "../../store/store.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
+import { ErrorSchema, IdTagSchema, isoDateTime, limit, pageOf } from "./schemas.ts";
+
+export interface IdTagRouteOptions {
+  store: Store;
+  logger: Logger;
+}
+
+const IdTagParam = z.object({ idTag: z.string() });
+const ListQuery = z.object({
+  after: z.string().max(20).optional().describe("Cursor: the nextCursor of the previous page"),
+  limit: limit(100, 1000),
+});
+const CreateBody = z.object({
+  idTag: IdToken,
+  status: z.enum(AUTHORIZATION_STATUSES).default("Accepted"),
+  expiryDate: isoDateTime.nullable().optional(),
+  parentIdTag: IdToken.nullable().optional(),
+}).strict();
+const UpdateBody = z.object({
+  status: z.enum(AUTHORIZATION_STATUSES).optional().describe("Blocked blocks the tag, Accepted unblocks it"),
+  expiryDate: isoDateTime.nullable().optional().describe("null removes the expiry"),
+  parentIdTag: IdToken.nullable().optional().describe("null removes the parent"),
+}).strict();
+
+const ERRORS = {
+  400: { description: "Invalid request", schema: ErrorSchema },
+  401: { description: "Not authenticated", schema: ErrorSchema },
+  403: { description: "Role too low", schema: ErrorSchema },
+};
+const NOT_FOUND = { 404: { description: "Unknown id tag", schema: ErrorSchema } };
+
+export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): void {
+  const { store, logger } = options;
+
+  async function mustGet(idTag: string): Promise<IdTagRecord> {
+    const record = await store.getIdTag(idTag);
+    if (!record) throw new ApiError(404, "not_found", `Id tag "${idTag}" is unknown`);
+    return record;
+  }
+
+  router.add({
+    method: "get",
+    path: "/v1/id-tags",
+    operationId: "listIdTags",
+    summary: "Id tags, sorted by idTag",
+    tag: "Id tags",
+    access: "viewer",
+    query: ListQuery,
+    responses: { 200: { description: "A page of id tags", schema: pageOf(IdTagSchema) }, ...ERRORS },
+  }, async (c, { query }) => {
+    const items = await store.listIdTags({
+      limit: query.limit,
+      ...(query.after !== undefined ? { after: query.after } : {}),
+    });
+    const last = items.at(-1);
+    return c.json({ items, nextCursor: items.length >= query.limit && last ? last.idTag : null });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/id-tags/{idTag}",
+    operationId: "getIdTag",
+    summary: "One id tag",
+    tag: "Id tags",
+    access: "viewer",
+    params: IdTagParam,
+    responses: { 200: { description: "The id tag", schema: IdTagSchema }, ...ERRORS, ...NOT_FOUND },
+  }, async (c, { params }) => c.json(await mustGet(params.idTag)));
+
+  router.add({
+    method: "post",
+    path: "/v1/id-tags",
+    operationId: "createIdTag",
+    summary: "Create an id tag",
+    tag: "Id tags",
+    access: "admin",
+    body: CreateBody,
+    responses: {
+      201: { description: "Created", schema: IdTagSchema },
+      ...ERRORS,
+      409: { description: "Already exists", schema: ErrorSchema },
+    },
+  }, async (c, { body, principal }) => {
+    if (await store.getIdTag(body.idTag)) {
+      throw new ApiError(409, "conflict", `Id tag "${body.idTag}" already exists`);
+    }
+    const record: IdTagRecord = {
+      idTag: body.idTag,
+      status: body.status,
+      expiryDate: body.expiryDate ?? null,
+      parentIdTag: body.parentIdTag ?? null,
+    };
+    await store.putIdTag(record);
+    logger.info("id tag created", { idTag: record.idTag, status: record.status, by: principal?.name });
+    return c.json(record, 201);
+  });
+
+  router.add({
+    method: "patch",
+    path: "/v1/id-tags/{idTag}",
+    operationId: "updateIdTag",
+    summary: "Change an id tag: block/unblock (status), expiry, parent",
+    tag: "Id tags",
+    access: "admin",
+    params: IdTagParam,
+    body: UpdateBody,
+    responses: { 200: { description: "Updated", schema: IdTagSchema }, ...ERRORS, ...NOT_FOUND },
+  }, async (c, { params, body, principal }) => {
+    const existing = await mustGet(params.idTag);
+    const record: IdTagRecord = {
+      ...existing,
+      ...(body.status !== undefined ? { status: body.status } : {}),
+      ...(body.expiryDate !== undefined ? { expiryDate: body.expiryDate } : {}),
+      ...(body.parentIdTag !== undefined ? { parentIdTag: body.parentIdTag } : {}),
+    };
+    await store.putIdTag(record);
+    logger.info("id tag updated", { idTag: record.idTag, status: record.status, by: principal?.name });
+    return c.json(record);
+  });
+
+  router.add({
+    method: "delete",
+    path: "/v1/id-tags/{idTag}",
+    operationId: "deleteIdTag",
+    summary: "Delete an id tag",
+    tag: "Id tags",
+    access: "admin",
+    params: IdTagParam,
+    responses: { 204: { description: "Deleted" }, ...ERRORS, ...NOT_FOUND },
+  }, async (c, { params, principal }) => {
+    if (!(await store.deleteIdTag(params.idTag))) {
+      throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);
+    }
+    logger.info("id tag deleted", { idTag: params.idTag, by: principal?.name });
+    return c.body(null, 204);
+  });
+}

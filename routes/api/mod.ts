@@ -1,0 +1,104 @@
+/**
+ * createApiRoutes(deps): the operator API, mounted at `/api` by routes/app.ts. Everything needs a principal
+ * (session cookie or Bearer token) except logging in; roles: viewer reads, operator also sends commands,
+ * admin also manages users, tokens, id tags and registration.
+ *
+ * @example
+ * ```ts ignore
+ * app.route("/api", createApiRoutes({ registry, store, auth, events, handshakes, logger, now, signal, settings }));
+ * ```
+ */
+import type { Hono } from "hono";
+import type { EventBus } from "../../actors/events.ts";
+import type { Registry } from "../../actors/registry.ts";
+import type { Logger } from "../../logger.ts";
+import type { AuthStore } from "../../store/auth_store.ts";
+import { type Store, StoreUnavailableError } from "../../store/store.ts";
+import type { HandshakeLog } from "../handshake_log.ts";
+import { addAuthRoutes } from "./auth.ts";
+import { authenticate } from "./authenticate.ts";
+import { addChargePointRoutes } from "./charge_points.ts";
+import { addCommandRoutes } from "./commands.ts";
+import { addEventRoutes } from "./events.ts";
+import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
+import { addIdTagRoutes } from "./id_tags.ts";
+import { addOpenApiRoutes } from "./openapi.ts";
+import { addTransactionRoutes } from "./transactions.ts";
+
+export interface ApiSettings {
+  sessionTtlHours: number;
+  cookieSecure: "auto" | "always" | "never";
+  /** Per SSE client; a client further behind is dropped. */
+  sseBufferEvents?: number;
+  sseKeepAliveMs?: number;
+}
+
+export interface ApiDeps {
+  registry: Registry;
+  store: Store;
+  auth: AuthStore;
+  events: EventBus;
+  handshakes: HandshakeLog;
+  logger: Logger;
+  now: () => Date;
+  /** Aborted at shutdown: ends the endless responses (event streams). */
+  signal: AbortSignal;
+  settings: ApiSettings;
+}
+
+export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
+  const router = new ApiRouter();
+  const { app } = router;
+  const anonymous = new Set<string>();
+
+  app.use(
+    "*",
+    authenticate({
+      auth: deps.auth,
+      now: deps.now,
+      anonymous: (method, path) => anonymous.has(`${method} ${path}`),
+    }),
+  );
+
+  addAuthRoutes(router, {
+    auth: deps.auth,
+    logger: deps.logger,
+    now: deps.now,
+    sessionTtlHours: deps.settings.sessionTtlHours,
+    cookieSecure: deps.settings.cookieSecure,
+  });
+  addChargePointRoutes(router, deps);
+  addCommandRoutes(router, deps);
+  addTransactionRoutes(router, deps);
+  addIdTagRoutes(router, deps);
+  addEventRoutes(router, {
+    events: deps.events,
+    logger: deps.logger,
+    signal: deps.signal,
+    ...(deps.settings.sseBufferEvents !== undefined ? { bufferEvents: deps.settings.sseBufferEvents } : {}),
+    ...(deps.settings.sseKeepAliveMs !== undefined ? { keepAliveMs: deps.settings.sseKeepAliveMs } : {}),
+  });
+  addOpenApiRoutes(router, {
+    title: "OCPP 1.6J Central System",
+    version: "1",
+    description: "The operator API: stations, commands, transactions, id tags, live events. " +
+      "Log in (POST /api/v1/auth/login) for a session cookie, or send an API token as `Authorization: Bearer`.",
+  });
+
+  for (const route of router.routes) {
+    if (route.access === "anonymous") anonymous.add(`${route.method.toUpperCase()} /api${route.path}`);
+  }
+
+  app.onError(function apiError(error, c) {
+    if (error instanceof ApiError) {
+      return c.json(errorBody(error.code, error.message, error.details), error.status);
+    }
+    if (error instanceof StoreUnavailableError) {
+      deps.logger.warn("API request failed: store unavailable", { path: c.req.path, error: error.message });
+      return c.json(errorBody("store_unavailable", "The store is unavailable; try again shortly"), 503);
+    }
+    deps.logger.error("API request failed", { path: c.req.path, error: String(error) });
+    return c.json(errorBody("internal_error", "Internal server error"), 500);
+  });
+  return app;
+}

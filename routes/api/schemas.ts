@@ -1,0 +1,170 @@
+/**
+ * zod schemas of what the API answers and of the query parameters several routes share. The answers'
+ * schemas document the API (OpenAPI) and are not checked at run time; the request schemas are.
+ */
+import { z } from "zod";
+import {
+  AUTHORIZATION_STATUSES,
+  CHARGE_POINT_ERROR_CODES,
+  CHARGE_POINT_STATUSES,
+  REGISTRATION_STATUSES,
+} from "../../protocol/enums.ts";
+import { dateTime } from "../../protocol/schemas/common.ts";
+import { toUtcIso } from "../../protocol/time.ts";
+
+export const ErrorSchema = z.object({
+  error: z.string().describe("A stable code: invalid_request, unauthenticated, forbidden, not_found, ..."),
+  message: z.string().describe("A sentence for people"),
+  details: z.record(z.unknown()).describe(
+    "For invalid_request: `in` (path, query, body), `field`, `constraint`",
+  ),
+});
+
+/** An RFC 3339 date-time with a time zone, normalised to ISO 8601 UTC with milliseconds. */
+export const isoDateTime = dateTime.transform((v) => toUtcIso(v));
+
+/** A page size: 1 to `max`, default `fallback`. */
+export function limit(fallback: number, max: number) {
+  return z.coerce.number().int().min(1).max(max).default(fallback).describe(`Page size, 1 to ${max}`);
+}
+
+/** "true"/"false" in a query string. */
+export const queryBoolean = z.enum(["true", "false"]).transform((v) => v === "true");
+
+export const ChargePointIdParam = z.object({ id: z.string().min(1).max(48) });
+
+export const ConnectorStateSchema = z.object({
+  connectorId: z.number().int(),
+  status: z.enum(CHARGE_POINT_STATUSES),
+  errorCode: z.enum(CHARGE_POINT_ERROR_CODES),
+  info: z.string().optional(),
+  vendorId: z.string().optional(),
+  vendorErrorCode: z.string().optional(),
+  timestamp: z.string(),
+  transactionId: z.number().int().optional(),
+});
+
+export const BootInfoSchema = z.object({
+  chargePointVendor: z.string(),
+  chargePointModel: z.string(),
+  chargePointSerialNumber: z.string().optional(),
+  chargeBoxSerialNumber: z.string().optional(),
+  firmwareVersion: z.string().optional(),
+  iccid: z.string().optional(),
+  imsi: z.string().optional(),
+  meterType: z.string().optional(),
+  meterSerialNumber: z.string().optional(),
+});
+
+export const ChargePointSummarySchema = z.object({
+  id: z.string(),
+  online: z.boolean(),
+  connectedAt: z.string().nullable(),
+  remoteAddress: z.string().nullable(),
+  lastSeen: z.string().nullable(),
+  registrationStatus: z.enum(REGISTRATION_STATUSES).nullable(),
+  boot: BootInfoSchema.nullable(),
+  bootedAt: z.string().nullable(),
+  connectors: z.array(ConnectorStateSchema),
+  firmwareStatus: z.string().nullable(),
+  diagnosticsStatus: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+
+export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
+  scheduledAvailability: z.array(z.object({
+    connectorId: z.number().int(),
+    type: z.enum(["Operative", "Inoperative"]),
+    requestedAt: z.string(),
+  })),
+  pendingCall: z.object({ action: z.string().nullable(), queued: z.number().int() }).nullable(),
+  hasConfiguration: z.boolean(),
+});
+
+export const StatusHistorySchema = z.object({
+  chargePointId: z.string(),
+  connectorId: z.number().int(),
+  status: z.enum(CHARGE_POINT_STATUSES),
+  errorCode: z.enum(CHARGE_POINT_ERROR_CODES),
+  info: z.string().optional(),
+  vendorId: z.string().optional(),
+  vendorErrorCode: z.string().optional(),
+  timestamp: z.string(),
+  receivedAt: z.string(),
+});
+
+export const TransactionSchema = z.object({
+  transactionId: z.number().int(),
+  chargePointId: z.string(),
+  connectorId: z.number().int(),
+  idTag: z.string(),
+  startIdTagStatus: z.enum(AUTHORIZATION_STATUSES),
+  meterStart: z.number().int(),
+  startTimestamp: z.string(),
+  reservationId: z.number().int().nullable(),
+  status: z.enum(["active", "superseded", "finished"]),
+  supersededBy: z.number().int().nullable(),
+  meterStop: z.number().int().nullable(),
+  stopTimestamp: z.string().nullable(),
+  stopReason: z.string().nullable(),
+  stopIdTag: z.string().nullable(),
+  energyWh: z.number().nullable(),
+  createdAt: z.string(),
+  stoppedAt: z.string().nullable(),
+});
+
+export const MeterValueSchema = z.object({
+  chargePointId: z.string(),
+  connectorId: z.number().int(),
+  transactionId: z.number().int().nullable(),
+  timestamp: z.string(),
+  value: z.string(),
+  context: z.string(),
+  format: z.string(),
+  measurand: z.string(),
+  phase: z.string().nullable(),
+  location: z.string(),
+  unit: z.string(),
+  receivedAt: z.string(),
+});
+
+export const OrphanStopSchema = z.object({
+  id: z.string(),
+  chargePointId: z.string(),
+  transactionId: z.number().int(),
+  idTag: z.string().nullable(),
+  meterStop: z.number().int(),
+  timestamp: z.string(),
+  reason: z.string().nullable(),
+  transactionData: z.array(z.unknown()).nullable(),
+  receivedAt: z.string(),
+});
+
+export const CommandLogSchema = z.object({
+  id: z.string(),
+  chargePointId: z.string(),
+  action: z.string(),
+  payload: z.unknown(),
+  requestedBy: z.string().describe("`user:<name>` or `token:<name>`"),
+  requestedAt: z.string(),
+  outcome: z.enum(["accepted", "callerror", "timeout", "not_connected", "invalid"]),
+  response: z.unknown(),
+  finishedAt: z.string(),
+});
+
+export const IdTagSchema = z.object({
+  idTag: z.string(),
+  status: z.enum(AUTHORIZATION_STATUSES),
+  expiryDate: z.string().nullable(),
+  parentIdTag: z.string().nullable(),
+});
+
+/** `{ items, nextCursor }`: pass `nextCursor` back to get the next page; null on the last one. */
+export function pageOf(item: z.ZodTypeAny) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export function listOf(item: z.ZodTypeAny) {
+  return z.object({ items: z.array(item) });
+}

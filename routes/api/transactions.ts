@@ -1,0 +1,198 @@
+/**
+ * Transactions: filtered list with cursor paging, the same filter as a streamed CSV export, one transaction
+ * with its meter values, and the orphan stops (StopTransactions for transactions we do not know).
+ */
+import { z } from "zod";
+import type { Store, TransactionFilter, TransactionRecord } from "../../store/store.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
+import {
+  ErrorSchema,
+  isoDateTime,
+  limit,
+  listOf,
+  MeterValueSchema,
+  OrphanStopSchema,
+  pageOf,
+  TransactionSchema,
+} from "./schemas.ts";
+
+export interface TransactionRouteOptions {
+  store: Store;
+}
+
+const FilterQuery = z.object({
+  chargePointId: z.string().max(48).optional(),
+  connectorId: z.coerce.number().int().min(0).optional(),
+  idTag: z.string().max(20).optional(),
+  status: z.enum(["active", "superseded", "finished"]).optional(),
+  from: isoDateTime.optional().describe("startTimestamp >= from (RFC 3339 with a time zone)"),
+  to: isoDateTime.optional().describe("startTimestamp < to"),
+});
+
+const ListQuery = FilterQuery.extend({
+  before: z.coerce.number().int().min(1).optional().describe("Cursor: the nextCursor of the previous page"),
+  limit: limit(100, 1000),
+});
+
+const TransactionIdParam = z.object({ transactionId: z.coerce.number().int().min(1).max(2 ** 31 - 1) });
+
+const OrphanQuery = z.object({ chargePointId: z.string().max(48).optional(), limit: limit(100, 1000) });
+
+const ERRORS = {
+  400: { description: "Invalid request", schema: ErrorSchema },
+  401: { description: "Not authenticated", schema: ErrorSchema },
+  403: { description: "Role too low", schema: ErrorSchema },
+};
+
+/** Rows per store call while exporting. */
+const EXPORT_PAGE = 500;
+
+const CSV_COLUMNS = [
+  "transactionId",
+  "chargePointId",
+  "connectorId",
+  "idTag",
+  "startIdTagStatus",
+  "status",
+  "startTimestamp",
+  "meterStart",
+  "stopTimestamp",
+  "meterStop",
+  "energyWh",
+  "stopReason",
+  "stopIdTag",
+  "reservationId",
+  "supersededBy",
+  "createdAt",
+  "stoppedAt",
+] as const satisfies readonly (keyof TransactionRecord)[];
+
+/** Text cells a station or an operator chose: quoted, and defused against spreadsheet formula injection. */
+const TEXT_COLUMNS = new Set<string>(["chargePointId", "idTag", "stopReason", "stopIdTag"]);
+
+function csvCell(column: string, value: unknown): string {
+  if (value === null || value === undefined) return "";
+  let text = String(value);
+  if (TEXT_COLUMNS.has(column) && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) || TEXT_COLUMNS.has(column) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function csvRow(tx: TransactionRecord): string {
+  return CSV_COLUMNS.map((col) => csvCell(col, tx[col])).join(",") + "\r\n";
+}
+
+function toFilter(q: z.output<typeof FilterQuery>, limit: number, before?: number): TransactionFilter {
+  return {
+    limit,
+    ...(q.chargePointId !== undefined ? { chargePointId: q.chargePointId } : {}),
+    ...(q.connectorId !== undefined ? { connectorId: q.connectorId } : {}),
+    ...(q.idTag !== undefined ? { idTag: q.idTag } : {}),
+    ...(q.status !== undefined ? { status: q.status } : {}),
+    ...(q.from !== undefined ? { from: q.from } : {}),
+    ...(q.to !== undefined ? { to: q.to } : {}),
+    ...(before !== undefined ? { before } : {}),
+  };
+}
+
+export function addTransactionRoutes(router: ApiRouter, options: TransactionRouteOptions): void {
+  const { store } = options;
+
+  router.add({
+    method: "get",
+    path: "/v1/transactions",
+    operationId: "listTransactions",
+    summary: "Transactions, newest first, filtered",
+    tag: "Transactions",
+    access: "viewer",
+    query: ListQuery,
+    responses: {
+      200: { description: "A page of transactions", schema: pageOf(TransactionSchema) },
+      ...ERRORS,
+    },
+  }, async (c, { query }) => {
+    const items = await store.listTransactions(toFilter(query, query.limit, query.before));
+    const last = items.at(-1);
+    return c.json({
+      items,
+      nextCursor: items.length >= query.limit && last ? String(last.transactionId) : null,
+    });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/transactions/export.csv",
+    operationId: "exportTransactions",
+    summary: "The same filter as the list, every match, as CSV (streamed)",
+    tag: "Transactions",
+    access: "viewer",
+    query: FilterQuery,
+    responses: { 200: { description: "CSV with a header row", contentType: "text/csv" }, ...ERRORS },
+  }, (_c, { query }) => {
+    const encoder = new TextEncoder();
+    let before: number | undefined;
+    let done = false;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(CSV_COLUMNS.join(",") + "\r\n"));
+      },
+      // One store page per pull: the client's pace sets ours, nothing piles up in memory.
+      async pull(controller) {
+        if (done) return;
+        const rows = await store.listTransactions(toFilter(query, EXPORT_PAGE, before));
+        if (rows.length > 0) controller.enqueue(encoder.encode(rows.map(csvRow).join("")));
+        before = rows.at(-1)?.transactionId;
+        if (rows.length < EXPORT_PAGE || before === undefined) {
+          done = true;
+          controller.close();
+        }
+      },
+    }, { highWaterMark: 1 });
+    return new Response(body, {
+      headers: {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": 'attachment; filename="transactions.csv"',
+        "cache-control": "no-store",
+      },
+    });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/transactions/{transactionId}",
+    operationId: "getTransaction",
+    summary: "One transaction with its meter values (oldest first)",
+    tag: "Transactions",
+    access: "viewer",
+    params: TransactionIdParam,
+    responses: {
+      200: {
+        description: "The transaction",
+        schema: TransactionSchema.extend({ meterValues: z.array(MeterValueSchema) }),
+      },
+      ...ERRORS,
+      404: { description: "Unknown transaction", schema: ErrorSchema },
+    },
+  }, async (c, { params }) => {
+    const tx = await store.getTransaction(params.transactionId);
+    if (!tx) throw new ApiError(404, "not_found", `Transaction ${params.transactionId} is unknown`);
+    return c.json({ ...tx, meterValues: await store.listMeterValuesByTransaction(tx.transactionId) });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/orphan-stops",
+    operationId: "listOrphanStops",
+    summary: "StopTransactions for unknown transactions, kept for review; newest first",
+    tag: "Transactions",
+    access: "viewer",
+    query: OrphanQuery,
+    responses: { 200: { description: "Orphan stops", schema: listOf(OrphanStopSchema) }, ...ERRORS },
+  }, async (c, { query }) => {
+    return c.json({
+      items: await store.listOrphanStops({
+        limit: query.limit,
+        ...(query.chargePointId !== undefined ? { chargePointId: query.chargePointId } : {}),
+      }),
+    });
+  });
+}
