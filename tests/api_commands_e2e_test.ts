@@ -1,0 +1,311 @@
+/**
+ * The 19 CS->CP commands driven over HTTP as an operator would, against a strict ocpp-rpc station: the
+ * station receives a valid CALL with the request's params, and its answer is the HTTP answer. Then every way a
+ * command can fail (400, 404, 409, 502, 504) and the command log.
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { createRPCError } from "ocpp-rpc";
+import { CS_TO_CP_ACTIONS } from "../protocol/actions.ts";
+import { startApiServer } from "./helpers/api.ts";
+import { eventually } from "./helpers/server.ts";
+import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
+
+const PROFILE = {
+  chargingProfileId: 3,
+  stackLevel: 1,
+  chargingProfilePurpose: "TxDefaultProfile",
+  chargingProfileKind: "Absolute",
+  chargingSchedule: {
+    chargingRateUnit: "A",
+    chargingSchedulePeriod: [{ startPeriod: 0, limit: 16.5 }],
+  },
+};
+
+/** For each command: what the operator sends, and what the station answers. */
+const CASES: Record<string, { request: Record<string, unknown>; answer: Record<string, unknown> }> = {
+  RemoteStartTransaction: { request: { connectorId: 1, idTag: "TAG-1" }, answer: { status: "Accepted" } },
+  RemoteStopTransaction: { request: { transactionId: 42 }, answer: { status: "Rejected" } },
+  Reset: { request: { type: "Hard" }, answer: { status: "Accepted" } },
+  UnlockConnector: { request: { connectorId: 2 }, answer: { status: "Unlocked" } },
+  ChangeAvailability: { request: { connectorId: 0, type: "Inoperative" }, answer: { status: "Scheduled" } },
+  ChangeConfiguration: { request: { key: "HeartbeatInterval", value: "60" }, answer: { status: "Accepted" } },
+  GetConfiguration: {
+    request: { key: ["HeartbeatInterval", "Nope"] },
+    answer: {
+      configurationKey: [{ key: "HeartbeatInterval", readonly: false, value: "60" }],
+      unknownKey: ["Nope"],
+    },
+  },
+  ClearCache: { request: {}, answer: { status: "Accepted" } },
+  DataTransfer: {
+    request: { vendorId: "Acme", messageId: "ping", data: "hello" },
+    answer: { status: "Accepted", data: "pong" },
+  },
+  TriggerMessage: {
+    request: { requestedMessage: "StatusNotification", connectorId: 1 },
+    answer: { status: "Accepted" },
+  },
+  ReserveNow: {
+    request: { connectorId: 1, expiryDate: "2030-01-01T00:00:00.000Z", idTag: "TAG-1", reservationId: 7 },
+    answer: { status: "Occupied" },
+  },
+  CancelReservation: { request: { reservationId: 7 }, answer: { status: "Accepted" } },
+  SetChargingProfile: {
+    request: { connectorId: 1, csChargingProfiles: PROFILE },
+    answer: { status: "Accepted" },
+  },
+  ClearChargingProfile: { request: { id: 3 }, answer: { status: "Unknown" } },
+  GetCompositeSchedule: {
+    request: { connectorId: 1, duration: 3600, chargingRateUnit: "W" },
+    answer: {
+      status: "Accepted",
+      connectorId: 1,
+      scheduleStart: "2030-01-01T00:00:00.000Z",
+      chargingSchedule: { chargingRateUnit: "W", chargingSchedulePeriod: [{ startPeriod: 0, limit: 11000 }] },
+    },
+  },
+  GetLocalListVersion: { request: {}, answer: { listVersion: 3 } },
+  SendLocalList: {
+    request: {
+      listVersion: 4,
+      updateType: "Full",
+      localAuthorizationList: [{ idTag: "TAG-1", idTagInfo: { status: "Accepted" } }],
+    },
+    answer: { status: "Accepted" },
+  },
+  GetDiagnostics: {
+    request: { location: "ftp://example.com/diagnostics/" },
+    answer: { fileName: "diag.zip" },
+  },
+  UpdateFirmware: {
+    request: { location: "https://example.com/fw.bin", retrieveDate: "2030-01-01T00:00:00.000Z", retries: 2 },
+    answer: {},
+  },
+};
+
+Deno.test("each of the 19 commands reaches the station as a valid CALL and its answer is the HTTP answer", async () => {
+  assertEquals(Object.keys(CASES).sort(), [...CS_TO_CP_ACTIONS].sort());
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-CMD");
+  const received: Record<string, unknown> = {};
+  for (const [action, { answer }] of Object.entries(CASES)) {
+    station.handle(action, ({ params }) => {
+      received[action] = params;
+      return answer;
+    });
+  }
+  // TriggerMessage makes no station send anything by itself here; answer the CALLs it may send anyway.
+  try {
+    for (const [action, { request, answer }] of Object.entries(CASES)) {
+      const res = await server.json(`/api/v1/charge-points/CP-CMD/${action}`, {
+        method: "POST",
+        body: request,
+        as: "operator",
+      });
+      assertEquals(res.status, 200, `${action}: ${JSON.stringify(res.body)}`);
+      assertEquals(res.body, answer, action);
+      assertEquals(received[action], request, `${action}: the params the station got`);
+    }
+    // The command log has every one of them, with who sent it and how it ended; newest first.
+    const log = await server.json("/api/v1/charge-points/CP-CMD/commands?limit=50", { as: "viewer" });
+    assertEquals(log.status, 200);
+    assertEquals(log.body.items.length, 19);
+    assertEquals(log.body.items[0].action, "UpdateFirmware");
+    for (const entry of log.body.items) {
+      assertEquals(entry.outcome, "accepted");
+      assertEquals(entry.requestedBy, "token:operator tests");
+      assertEquals(entry.payload, CASES[entry.action]?.request);
+      assertEquals(entry.response, CASES[entry.action]?.answer);
+    }
+    // What the answers taught the actor is readable.
+    const config = await eventually(async () => {
+      const r = await server.json("/api/v1/charge-points/CP-CMD/configuration", { as: "viewer" });
+      return r.body.configuration ? r.body : null;
+    });
+    assertEquals(config.configuration, [{ key: "HeartbeatInterval", readonly: false, value: "60" }]);
+    const detail = await server.json("/api/v1/charge-points/CP-CMD", { as: "viewer" });
+    assertEquals(detail.body.online, true);
+    assertEquals(detail.body.scheduledAvailability.map((s: { type: string }) => s.type), ["Inoperative"]);
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("a command with an invalid body is 400 naming the field, and the station receives nothing", async () => {
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-BAD");
+  let calls = 0;
+  station.handle("Reset", () => (calls++, { status: "Accepted" }));
+  station.handle("SetChargingProfile", () => (calls++, { status: "Accepted" }));
+  try {
+    const bad = await server.json("/api/v1/charge-points/CP-BAD/Reset", {
+      method: "POST",
+      body: { type: "Medium" },
+      as: "operator",
+    });
+    assertEquals(bad.status, 400);
+    assertEquals(bad.body.error, "invalid_request");
+    assertEquals(bad.body.details.field, "type");
+    assertStringIncludes(bad.body.message, '"Medium"');
+    const nested = await server.json("/api/v1/charge-points/CP-BAD/SetChargingProfile", {
+      method: "POST",
+      body: {
+        connectorId: 1,
+        csChargingProfiles: {
+          ...PROFILE,
+          chargingSchedule: {
+            chargingRateUnit: "A",
+            chargingSchedulePeriod: [{ startPeriod: 0, limit: 16.55 }],
+          },
+        },
+      },
+      as: "operator",
+    });
+    assertEquals(nested.status, 400);
+    assertEquals(
+      nested.body.details.field,
+      "csChargingProfiles.chargingSchedule.chargingSchedulePeriod.0.limit",
+    );
+    const extra = await server.json("/api/v1/charge-points/CP-BAD/Reset", {
+      method: "POST",
+      body: { type: "Soft", when: "now" },
+      as: "operator",
+    });
+    assertEquals([extra.status, extra.body.details.field], [400, "when"]);
+    const missing = await server.json("/api/v1/charge-points/CP-BAD/Reset", {
+      method: "POST",
+      as: "operator",
+    });
+    assertEquals([missing.status, missing.body.details.field], [400, "type"]);
+    const notJson = await server.json("/api/v1/charge-points/CP-BAD/Reset", {
+      method: "POST",
+      body: "{nope",
+      as: "operator",
+    });
+    assertEquals([notJson.status, notJson.body.error], [400, "invalid_request"]);
+    const unknown = await server.json("/api/v1/charge-points/CP-BAD/Heartbeat", {
+      method: "POST",
+      body: {},
+      as: "operator",
+    });
+    assertEquals([unknown.status, unknown.body.error], [404, "not_found"]);
+    assertEquals(calls, 0);
+    assertEquals(
+      (await server.json("/api/v1/charge-points/CP-BAD/commands", { as: "viewer" })).body.items,
+      [],
+    );
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("a command to a station that is not connected is 409 and logged as not_connected", async () => {
+  const server = await startApiServer();
+  try {
+    const res = await server.json("/api/v1/charge-points/CP-GONE/Reset", {
+      method: "POST",
+      body: { type: "Soft" },
+      as: "operator",
+    });
+    assertEquals(res.status, 409);
+    assertEquals(res.body.error, "not_connected");
+    assertEquals(res.body.message, 'Cannot send "Reset" to "CP-GONE": not connected');
+    const log = await server.json("/api/v1/charge-points/CP-GONE/commands", { as: "viewer" });
+    assertEquals(log.body.items.map((e: { outcome: string }) => e.outcome), ["not_connected"]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("an unanswered command is 504, and a CALLERROR is 502 with the station's code and text", async () => {
+  const server = await startApiServer({ CALL_TIMEOUT_MS: "300" });
+  const station = await connectStation(server.wsUrl, "CP-FAIL");
+  station.handle("ClearCache", () => new Promise(() => {}));
+  station.handle("Reset", () => {
+    throw createRPCError("NotSupported", "Resets are disabled here", { why: "test" });
+  });
+  try {
+    const started = Date.now();
+    const timeout = await server.json("/api/v1/charge-points/CP-FAIL/ClearCache", {
+      method: "POST",
+      as: "operator",
+    });
+    assertEquals([timeout.status, timeout.body.error], [504, "station_timeout"]);
+    assert(Date.now() - started >= 250, "answered before the timeout");
+    const callError = await server.json("/api/v1/charge-points/CP-FAIL/Reset", {
+      method: "POST",
+      body: { type: "Soft" },
+      as: "operator",
+    });
+    assertEquals(callError.status, 502);
+    assertEquals(callError.body.error, "station_error");
+    assertEquals(callError.body.details.errorCode, "NotSupported");
+    assertEquals(callError.body.details.errorDescription, "Resets are disabled here");
+    const log = await server.json("/api/v1/charge-points/CP-FAIL/commands", { as: "viewer" });
+    assertEquals(log.body.items.map((e: { outcome: string }) => e.outcome), ["callerror", "timeout"]);
+    assertEquals(log.body.items[0].response.errorCode, "NotSupported");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("RemoteStart on a Faulted connector is refused with 409 unless force=true", async () => {
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-FORCE");
+  let starts = 0;
+  station.handle("RemoteStartTransaction", () => (starts++, { status: "Rejected" }));
+  try {
+    await station.call("StatusNotification", {
+      connectorId: 1,
+      status: "Faulted",
+      errorCode: "GroundFailure",
+    });
+    const path = "/api/v1/charge-points/CP-FORCE/RemoteStartTransaction";
+    const refused = await server.json(path, {
+      method: "POST",
+      body: { connectorId: 1, idTag: "T" },
+      as: "operator",
+    });
+    assertEquals([refused.status, refused.body.error], [409, "command_refused"]);
+    assertEquals(starts, 0);
+    const forced = await server.json(`${path}?force=true`, {
+      method: "POST",
+      body: { connectorId: 1, idTag: "T" },
+      as: "operator",
+    });
+    assertEquals([forced.status, forced.body], [200, { status: "Rejected" }]);
+    assertEquals(starts, 1);
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("a station answering with an invalid payload gives 502 invalid_station_response", async () => {
+  const server = await startApiServer();
+  const raw = await openRaw(`${server.wsUrl}/CP-RAW`);
+  try {
+    raw.send(
+      JSON.stringify([2, "b1", "BootNotification", { chargePointVendor: "A", chargePointModel: "B" }]),
+    );
+    await raw.next();
+    const pending = server.json("/api/v1/charge-points/CP-RAW/Reset", {
+      method: "POST",
+      body: { type: "Soft" },
+      as: "operator",
+    });
+    const call = await raw.next() as [number, string, string, unknown];
+    assertEquals([call[0], call[2], call[3]], [2, "Reset", { type: "Soft" }]);
+    raw.send(JSON.stringify([3, call[1], { status: "Maybe" }]));
+    const res = await pending;
+    assertEquals([res.status, res.body.error], [502, "invalid_station_response"]);
+    const log = await server.json("/api/v1/charge-points/CP-RAW/commands", { as: "viewer" });
+    assertEquals(log.body.items.map((e: { outcome: string }) => e.outcome), ["invalid"]);
+  } finally {
+    await raw.close();
+    await server.close();
+  }
+});
