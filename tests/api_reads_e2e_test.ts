@@ -1,0 +1,460 @@
+/**
+ * The operator API's reads over real HTTP: stations (online filter, search, cursor), registration, transactions
+ * (paging and CSV over a few thousand), id tags, frames, handshake failures, live events, the OpenAPI document.
+ */
+import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert";
+import type { ChargePointRecord } from "../store/store.ts";
+import { startApiServer } from "./helpers/api.ts";
+import { eventually } from "./helpers/server.ts";
+import { closeStation, connectStation, expectRefused } from "./helpers/station.ts";
+
+function offlineRecord(id: string): ChargePointRecord {
+  const at = "2024-05-01T10:00:00.000Z";
+  return {
+    id,
+    registrationStatus: "Accepted",
+    boot: { chargePointVendor: "Acme", chargePointModel: "Volt-1" },
+    bootedAt: at,
+    connectors: [],
+    lastSeen: at,
+    firmwareStatus: null,
+    diagnosticsStatus: null,
+    configuration: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+Deno.test("stations list: online state from the registry, search, online filter and cursor paging", async () => {
+  const server = await startApiServer();
+  for (let i = 0; i < 25; i++) {
+    await server.store.putChargePoint(offlineRecord(`OFF-${String(i).padStart(2, "0")}`));
+  }
+  const a = await connectStation(server.wsUrl, "ON-A");
+  const b = await connectStation(server.wsUrl, "ON-B");
+  try {
+    await a.call("StatusNotification", { connectorId: 1, status: "Charging", errorCode: "NoError" });
+    const all: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&after=${encodeURIComponent(cursor)}` : "";
+      const res = await server.json(`/api/v1/charge-points?limit=10${q}`, { as: "viewer" });
+      assertEquals(res.status, 200);
+      all.push(...res.body.items.map((i: { id: string }) => i.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    assertEquals(all.length, 27);
+    assertEquals(all, [...all].sort());
+    const online = await server.json("/api/v1/charge-points?online=true", { as: "viewer" });
+    assertEquals(online.body.items.map((i: { id: string }) => i.id), ["ON-A", "ON-B"]);
+    const first = online.body.items[0];
+    assertEquals([first.online, first.registrationStatus, first.boot.chargePointModel], [
+      true,
+      "Accepted",
+      "Volt-1",
+    ]);
+    assertEquals(first.connectors.map((c: { status: string }) => c.status), ["Charging"]);
+    const offline = await server.json("/api/v1/charge-points?online=false&limit=100", { as: "viewer" });
+    assertEquals(offline.body.items.length, 25);
+    assert(offline.body.items.every((i: { online: boolean }) => !i.online));
+    const search = await server.json("/api/v1/charge-points?search=off-1", { as: "viewer" });
+    assertEquals(search.body.items.length, 10);
+    const bad = await server.json("/api/v1/charge-points?limit=5000", { as: "viewer" });
+    assertEquals([bad.status, bad.body.details], [400, {
+      in: "query",
+      field: "limit",
+      constraint: "maximum",
+    }]);
+    // Detail, status history, and the last frames of a station.
+    const detail = await server.json("/api/v1/charge-points/ON-A", { as: "viewer" });
+    assertEquals([detail.body.online, detail.body.pendingCall], [true, { action: null, queued: 0 }]);
+    const history = await server.json("/api/v1/charge-points/ON-A/status-history", { as: "viewer" });
+    assertEquals(history.body.items.map((h: { status: string }) => h.status), ["Charging"]);
+    const frames = await server.json("/api/v1/charge-points/ON-A/frames", { as: "viewer" });
+    assert(frames.body.items.some((f: { frame: string }) => f.frame.includes("BootNotification")));
+    assertEquals((await server.json("/api/v1/charge-points/NOPE", { as: "viewer" })).status, 404);
+  } finally {
+    await closeStation(a);
+    await closeStation(b);
+    await server.close();
+  }
+});
+
+Deno.test("registration: pre-register or accept a station while it is offline; 409 while it is connected", async () => {
+  const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
+  try {
+    const pre = await server.json("/api/v1/charge-points/CP-NEW", {
+      method: "PUT",
+      body: { registrationStatus: "Accepted" },
+    });
+    assertEquals([pre.status, pre.body.registrationStatus], [201, "Accepted"]);
+    // A pre-registered station is Accepted at its first boot even though the policy is Pending.
+    const station = await connectStation(server.wsUrl, "CP-NEW");
+    const busy = await server.json("/api/v1/charge-points/CP-NEW", {
+      method: "PUT",
+      body: { registrationStatus: "Rejected" },
+    });
+    assertEquals([busy.status, busy.body.error], [409, "conflict"]);
+    assertStringIncludes(busy.body.message, "connected");
+    await closeStation(station);
+    await eventually(() => !server.registry.get("CP-NEW"));
+    const rejected = await server.json("/api/v1/charge-points/CP-NEW", {
+      method: "PUT",
+      body: { registrationStatus: "Pending" },
+    });
+    assertEquals([rejected.status, rejected.body.registrationStatus, rejected.body.boot.chargePointVendor], [
+      200,
+      "Pending",
+      "Acme",
+    ]);
+    const invalid = await server.json("/api/v1/charge-points/CP-NEW", {
+      method: "PUT",
+      body: { registrationStatus: "Maybe" },
+    });
+    assertEquals([invalid.status, invalid.body.details.field], [400, "registrationStatus"]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("transactions: 3000 paged by cursor and filtered, exported as a streamed CSV, one with its meter values", async () => {
+  const server = await startApiServer();
+  try {
+    for (const id of ["CP-1", "CP-2"]) await server.store.putChargePoint(offlineRecord(id));
+    const t0 = Date.parse("2024-05-01T00:00:00.000Z");
+    for (let i = 0; i < 3000; i++) {
+      const timestamp = new Date(t0 + i * 60_000).toISOString();
+      const { transaction } = await server.store.startTransaction({
+        chargePointId: i % 2 ? "CP-2" : "CP-1",
+        connectorId: 1 + (i % 3),
+        idTag: i % 10 === 0 ? "=HYPERLINK(1)" : `TAG-${i % 7}`,
+        idTagStatus: "Accepted",
+        meterStart: i,
+        timestamp,
+        reservationId: null,
+        receivedAt: timestamp,
+      });
+      if (i < 2990) {
+        await server.store.stopTransaction({
+          chargePointId: transaction.chargePointId,
+          transactionId: transaction.transactionId,
+          idTag: null,
+          idTagStatus: null,
+          meterStop: i + 100,
+          timestamp: new Date(t0 + i * 60_000 + 30_000).toISOString(),
+          reason: "Local",
+          transactionData: null,
+          receivedAt: timestamp,
+        });
+      }
+    }
+    // Paging through everything: newest first, no gap, no repeat.
+    const ids: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const q: string = cursor ? `&before=${cursor}` : "";
+      const res = await server.json(`/api/v1/transactions?limit=1000${q}`, { as: "viewer" });
+      assertEquals(res.status, 200);
+      ids.push(...res.body.items.map((t: { transactionId: number }) => t.transactionId));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor);
+    assertEquals(ids.length, 3000);
+    assertEquals(new Set(ids).size, 3000);
+    assertEquals(ids, [...ids].sort((a, b) => b - a));
+    assertLess(pages, 5);
+    // Filters.
+    // The last 10 were left open on 6 distinct connectors: a newer start supersedes an open one.
+    const active = await server.json("/api/v1/transactions?status=active", { as: "viewer" });
+    assertEquals(active.body.items.length, 6);
+    const superseded = await server.json("/api/v1/transactions?status=superseded", { as: "viewer" });
+    assertEquals(superseded.body.items.length, 4);
+    const filtered = await server.json(
+      "/api/v1/transactions?chargePointId=CP-2&connectorId=2&from=2024-05-01T00:00:00Z&to=2024-05-01T10:00:00%2B00:00",
+      { as: "viewer" },
+    );
+    assert(filtered.body.items.length > 0);
+    for (const t of filtered.body.items) {
+      assertEquals([t.chargePointId, t.connectorId], ["CP-2", 2]);
+      assert(t.startTimestamp < "2024-05-01T10:00:00.000Z");
+    }
+    const badTime = await server.json("/api/v1/transactions?from=yesterday", { as: "viewer" });
+    assertEquals([badTime.status, badTime.body.details.field], [400, "from"]);
+    // CSV export of a filter, streamed.
+    const csv = await server.api("/api/v1/transactions/export.csv?chargePointId=CP-1", { as: "viewer" });
+    assertEquals(csv.status, 200);
+    assertStringIncludes(csv.headers.get("content-type") ?? "", "text/csv");
+    const lines = (await csv.text()).trimEnd().split("\r\n");
+    assertEquals(lines[0]?.split(",")[0], "transactionId");
+    assertEquals(lines.length, 1 + 1500);
+    assert(lines.some((l) => l.includes(`"'=HYPERLINK(1)"`)), "formula cells are defused");
+    const all = await server.api("/api/v1/transactions/export.csv", { as: "viewer" });
+    assertEquals((await all.text()).trimEnd().split("\r\n").length, 3001);
+    // One transaction with its meter values.
+    const last = ids[0]!;
+    await server.store.addMeterValues([{
+      chargePointId: "CP-2",
+      connectorId: 1,
+      transactionId: last,
+      timestamp: "2024-05-03T02:00:00.000Z",
+      value: "1234",
+      context: "Sample.Periodic",
+      format: "Raw",
+      measurand: "Energy.Active.Import.Register",
+      phase: null,
+      location: "Outlet",
+      unit: "Wh",
+      receivedAt: "2024-05-03T02:00:00.000Z",
+    }]);
+    const one = await server.json(`/api/v1/transactions/${last}`, { as: "viewer" });
+    assertEquals([one.status, one.body.status, one.body.meterValues.length], [200, "active", 1]);
+    assertEquals((await server.json("/api/v1/transactions/999999", { as: "viewer" })).status, 404);
+    assertEquals((await server.json("/api/v1/transactions/abc", { as: "viewer" })).status, 400);
+    // An orphan stop is listed.
+    await server.store.stopTransaction({
+      chargePointId: "CP-1",
+      transactionId: 777777,
+      idTag: null,
+      idTagStatus: null,
+      meterStop: 5,
+      timestamp: "2024-05-04T00:00:00.000Z",
+      reason: null,
+      transactionData: null,
+      receivedAt: "2024-05-04T00:00:00.000Z",
+    });
+    const orphans = await server.json("/api/v1/orphan-stops", { as: "viewer" });
+    assertEquals(orphans.body.items.map((o: { transactionId: number }) => o.transactionId), [777777]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("id tags: admins create, block, unblock, expire and delete; viewers read", async () => {
+  const server = await startApiServer();
+  try {
+    const created = await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "TAG-1" } });
+    assertEquals([created.status, created.body], [201, {
+      idTag: "TAG-1",
+      status: "Accepted",
+      expiryDate: null,
+      parentIdTag: null,
+    }]);
+    assertEquals(
+      (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "TAG-1" } })).status,
+      409,
+    );
+    const tooLong = await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "x".repeat(21) } });
+    assertEquals([tooLong.status, tooLong.body.details.field], [400, "idTag"]);
+    const blocked = await server.json("/api/v1/id-tags/TAG-1", {
+      method: "PATCH",
+      body: { status: "Blocked", expiryDate: "2030-01-01T01:00:00+01:00", parentIdTag: "GROUP" },
+    });
+    assertEquals(blocked.body, {
+      idTag: "TAG-1",
+      status: "Blocked",
+      expiryDate: "2030-01-01T00:00:00.000Z",
+      parentIdTag: "GROUP",
+    });
+    // The station is told Blocked.
+    const station = await connectStation(server.wsUrl, "CP-TAG");
+    try {
+      assertEquals((await station.call("Authorize", { idTag: "TAG-1" })).idTagInfo.status, "Blocked");
+    } finally {
+      await closeStation(station);
+    }
+    const unblocked = await server.json("/api/v1/id-tags/TAG-1", {
+      method: "PATCH",
+      body: { status: "Accepted", expiryDate: null },
+    });
+    assertEquals([unblocked.body.status, unblocked.body.expiryDate, unblocked.body.parentIdTag], [
+      "Accepted",
+      null,
+      "GROUP",
+    ]);
+    const list = await server.json("/api/v1/id-tags", { as: "viewer" });
+    assertEquals(list.body.items.map((t: { idTag: string }) => t.idTag), ["TAG-1"]);
+    assertEquals((await server.json("/api/v1/id-tags/TAG-1", { as: "viewer" })).body.status, "Accepted");
+    assertEquals((await server.api("/api/v1/id-tags/TAG-1", { method: "DELETE" })).status, 204);
+    assertEquals((await server.json("/api/v1/id-tags/TAG-1", { as: "viewer" })).status, 404);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("failed handshakes are listed for viewers", async () => {
+  const server = await startApiServer();
+  try {
+    assertEquals(await expectRefused(`${server.wsUrl}/CP-X`, ["ocpp2.0.1"]), 400);
+    const res = await server.json("/api/v1/handshake-failures", { as: "viewer" });
+    assertEquals(
+      res.body.items.map((f: { chargePointId: string; status: number }) => [f.chargePointId, f.status]),
+      [
+        ["CP-X", 400],
+      ],
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+/** Reads an SSE body until `until` matches an event, or the deadline passes. */
+async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  until: (event: { event: string; data: Record<string, unknown> }) => boolean,
+  timeoutMs: number,
+) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const seen: Array<{ event: string; data: Record<string, unknown> }> = [];
+  let buffer = "";
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      const timer = new Promise<{ done: true; value: undefined }>((r) =>
+        setTimeout(() => r({ done: true, value: undefined }), Math.max(1, deadline - Date.now()))
+      );
+      const { done, value } = await Promise.race([reader.read(), timer]);
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) {
+          const parsed = { event, data: JSON.parse(data) };
+          seen.push(parsed);
+          if (until(parsed)) return seen;
+        }
+      }
+    }
+    return seen;
+  } finally {
+    await reader.cancel();
+  }
+}
+
+Deno.test("GET /api/v1/events delivers a status change within a second, and unsubscribes when the client leaves", async () => {
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-SSE");
+  try {
+    const before = server.events.subscriberCount;
+    const res = await server.api("/api/v1/events?chargePointId=CP-SSE", { as: "viewer" });
+    assertEquals(res.status, 200);
+    assertStringIncludes(res.headers.get("content-type") ?? "", "text/event-stream");
+    await eventually(() => server.events.subscriberCount === before + 1);
+    const sent = Date.now();
+    await station.call("StatusNotification", { connectorId: 2, status: "Preparing", errorCode: "NoError" });
+    const seen = await readEvents(res.body!, (e) => e.event === "status", 1000);
+    const status = seen.find((e) => e.event === "status");
+    assert(status, `no status event within a second; saw ${JSON.stringify(seen)}`);
+    assertLess(Date.now() - sent, 1000);
+    assertEquals((status.data.connector as { status: string }).status, "Preparing");
+    await eventually(
+      () => server.events.subscriberCount === before,
+      2000,
+      "unsubscribe after the client left",
+    );
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("an event stream client that does not read is dropped instead of buffered without limit", async () => {
+  const server = await startApiServer({}, {});
+  try {
+    // Not through the server: app.request() holds the body unread, the slowest client there is.
+    const { createApiRoutes } = await import("../routes/api/mod.ts");
+    const stopping = new AbortController();
+    const api = createApiRoutes({
+      registry: server.registry,
+      store: server.store,
+      auth: server.auth,
+      events: server.events,
+      handshakes: server.handshakes,
+      logger: server.registry.deps.logger,
+      now: () => new Date(),
+      signal: stopping.signal,
+      settings: { sessionTtlHours: 1, cookieSecure: "never", sseBufferEvents: 5, sseKeepAliveMs: 60_000 },
+    });
+    const before = server.events.subscriberCount;
+    const res = await api.request("/v1/events", {
+      headers: { authorization: `Bearer ${server.tokens.viewer}` },
+    });
+    assertEquals(res.status, 200);
+    assertEquals(server.events.subscriberCount, before + 1);
+    for (let i = 0; i < 20; i++) {
+      server.events.publish({
+        type: "boot",
+        chargePointId: "CP-X",
+        at: new Date().toISOString(),
+        registrationStatus: "Accepted",
+      });
+    }
+    assertEquals(server.events.subscriberCount, before, "the slow client was dropped");
+    await res.body?.cancel().catch(() => {});
+    assert(server.logs.some((l) => l.msg === "event stream client dropped: too slow"));
+    stopping.abort();
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("the OpenAPI document covers every route with its schemas, and /api/docs renders it without scripts", async () => {
+  const server = await startApiServer();
+  try {
+    const doc = (await server.json("/api/openapi.json", { as: "viewer" })).body;
+    assertEquals(doc.openapi, "3.1.0");
+    const reset = doc.paths["/api/v1/charge-points/{id}/Reset"].post;
+    assertEquals(reset["x-required-role"], "operator");
+    assertEquals(reset.requestBody.content["application/json"].schema, {
+      type: "object",
+      properties: { type: { type: "string", enum: ["Hard", "Soft"] } },
+      required: ["type"],
+      additionalProperties: false,
+    });
+    const start = doc.paths["/api/v1/charge-points/{id}/RemoteStartTransaction"].post.requestBody.content[
+      "application/json"
+    ].schema;
+    assertEquals(start.properties.idTag, { type: "string", maxLength: 20 });
+    assertEquals(
+      start.properties.chargingProfile.properties.chargingSchedule.properties.chargingSchedulePeriod.items
+        .properties
+        .limit,
+      { type: "number", multipleOf: 0.1 },
+    );
+    assertEquals(
+      doc.paths["/api/v1/charge-points/{id}/UpdateFirmware"].post.requestBody.content["application/json"]
+        .schema
+        .properties.location,
+      { type: "string", format: "uri" },
+    );
+    const commands = Object.keys(doc.paths).filter((p) => /charge-points\/\{id\}\/[A-Z]/.test(p));
+    assertEquals(commands.length, 19);
+    const list = doc.paths["/api/v1/transactions"].get;
+    assert(
+      list.parameters.some((p: { name: string; in: string }) => p.name === "before" && p.in === "query"),
+    );
+    assertEquals(doc.paths["/api/v1/auth/login"].post.security, []);
+    const page = await server.api("/api/docs", { as: "viewer" });
+    const html = await page.text();
+    assertEquals(page.status, 200);
+    assertStringIncludes(html, "/api/v1/charge-points/{id}/Reset");
+    assertEquals(/<script/i.test(html), false);
+    assertEquals(/https?:\/\/(?!json-schema)/.test(html.replace(/openapi\.json/g, "")), false, "no CDN");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("an open event stream ends when the server shuts down (shutdown does not wait forever)", async () => {
+  const server = await startApiServer();
+  const res = await server.api("/api/v1/events", { as: "viewer" });
+  assertEquals(res.status, 200);
+  await eventually(() => server.events.subscriberCount === 1);
+  await server.close();
+  assertStringIncludes(await res.text(), ": connected");
+  assertEquals(server.events.subscriberCount, 0);
+});
