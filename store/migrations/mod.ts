@@ -6,6 +6,7 @@
 import { up as initial } from "./001_initial.ts";
 import { up as scheduledAvailability } from "./002_scheduled_availability.ts";
 import { up as auth } from "./003_auth.ts";
+import { up as stationSecurity } from "./004_station_security.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", up: initial },
   { version: 2, name: "scheduled_availability", up: scheduledAvailability },
   { version: 3, name: "auth", up: auth },
+  { version: 4, name: "station_security", up: stationSecurity },
 ];

@@ -1,0 +1,15 @@
+import { stationSecurityContract } from "./station_security_contract.ts";
+import { openKvStationSecurityStore } from "./station_security_kv.ts";
+
+stationSecurityContract("kv", async () => ({
+  store: await openKvStationSecurityStore(":memory:"),
+  cleanup: async () => {},
+}));
+
+stationSecurityContract("kv file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "station_security_kv_test_" });
+  return {
+    store: await openKvStationSecurityStore(`${dir}/nested/security.kv`),
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+});
