@@ -10,6 +10,7 @@ import type { Store } from "../store/store.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
 import type { HandshakeLog } from "./handshake_log.ts";
 import { createOcppUpgradeHandler, remoteAddressOf } from "./ocpp.ts";
+import { createPageRoutes } from "./pages/mod.ts";
 
 export interface AppDeps {
   registry: Registry;
@@ -58,6 +59,11 @@ export function createApp(deps: AppDeps): Hono {
       signal: deps.shutdownSignal,
       settings: deps.settings.api,
     }),
+  );
+  // The dashboard: its pages read the API above in-process, with the visitor's own cookie.
+  app.route(
+    "/",
+    createPageRoutes({ api: (path, init) => app.request(path, init), logger: deps.logger, now: deps.now }),
   );
   app.notFound((c) => {
     const message = `No route for ${c.req.method} ${c.req.path}`;

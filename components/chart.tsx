@@ -1,0 +1,175 @@
+/**
+ * Energy and power of a transaction over time, from its meter values, drawn as SVG by us (no chart library).
+ * `meterSeries` is pure: it picks the readings (total, not per phase), converts units, and derives power from
+ * the energy register when the station does not sample power itself.
+ */
+import type { MeterValue } from "./types.ts";
+
+export interface Point {
+  /** Epoch milliseconds. */
+  t: number;
+  v: number;
+}
+
+export interface MeterSeries {
+  /** kWh delivered since the transaction's meterStart. */
+  energy: Point[];
+  /** kW. */
+  power: Point[];
+  /** Whether power was measured (true) or derived from energy deltas (false). */
+  powerMeasured: boolean;
+}
+
+const ENERGY = "Energy.Active.Import.Register";
+const POWER = "Power.Active.Import";
+
+function toBaseUnit(value: number, unit: string): number {
+  return unit === "kWh" || unit === "kW" ? value * 1000 : value;
+}
+
+/** One reading per timestamp: the total (no phase) when sent, else the sum of the phases. */
+function pick(rows: MeterValue[], measurand: string): Point[] {
+  const byTime = new Map<number, { total?: number; phases: number }>();
+  for (const row of rows) {
+    if (row.measurand !== measurand || row.format === "SignedData") continue;
+    const value = Number(row.value);
+    const t = Date.parse(row.timestamp);
+    if (!Number.isFinite(value) || Number.isNaN(t)) continue;
+    const base = toBaseUnit(value, row.unit);
+    const entry = byTime.get(t) ?? { phases: 0 };
+    if (row.phase === null) entry.total = base;
+    else entry.phases += base;
+    byTime.set(t, entry);
+  }
+  return [...byTime.entries()]
+    .map(([t, e]) => ({ t, v: e.total ?? e.phases }))
+    .sort((a, b) => a.t - b.t);
+}
+
+export function meterSeries(rows: MeterValue[], meterStart: number): MeterSeries {
+  const energy = pick(rows, ENERGY).map((p) => ({ t: p.t, v: (p.v - meterStart) / 1000 }));
+  const measured = pick(rows, POWER).map((p) => ({ t: p.t, v: p.v / 1000 }));
+  if (measured.length > 0) return { energy, power: measured, powerMeasured: true };
+  const derived: Point[] = [];
+  for (let i = 1; i < energy.length; i++) {
+    const a = energy[i - 1]!;
+    const b = energy[i]!;
+    const hours = (b.t - a.t) / 3_600_000;
+    if (hours > 0) derived.push({ t: b.t, v: Math.max(0, (b.v - a.v) / hours) });
+  }
+  return { energy, power: derived, powerMeasured: false };
+}
+
+/** Round-ish tick values covering [min, max]. */
+export function ticks(min: number, max: number, count = 4): number[] {
+  if (!(max > min)) return [min];
+  const raw = (max - min) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) {
+    out.push(Number(v.toFixed(10)));
+  }
+  return out;
+}
+
+function clock(t: number): string {
+  return new Date(t).toISOString().slice(11, 19);
+}
+
+const W = 640;
+const H = 240;
+const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
+
+export function LineChart(props: {
+  id: string;
+  title: string;
+  unit: string;
+  points: Point[];
+  tone: "energy" | "power";
+  note?: string;
+}) {
+  const { points } = props;
+  const titleId = `${props.id}-title`;
+  if (points.length === 0) {
+    return (
+      <figure class="chart" data-chart={props.id}>
+        <figcaption id={titleId}>{props.title}</figcaption>
+        <p class="muted">No {props.title.toLowerCase()} readings yet.</p>
+      </figure>
+    );
+  }
+  const t0 = points[0]!.t;
+  const t1 = Math.max(points.at(-1)!.t, t0 + 1000);
+  const vMax = Math.max(...points.map((p) => p.v), 0);
+  const vMin = Math.min(...points.map((p) => p.v), 0);
+  const top = vMax > vMin ? vMax + (vMax - vMin) * 0.05 : vMin + 1;
+  const x = (t: number) => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
+  const y = (v: number) => H - PAD.bottom - ((v - vMin) / (top - vMin)) * (H - PAD.top - PAD.bottom);
+  const d = points.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.t).toFixed(1)} ${y(p.v).toFixed(1)}`).join(" ");
+  const area = `${d} L${x(points.at(-1)!.t).toFixed(1)} ${y(vMin).toFixed(1)} L${x(t0).toFixed(1)} ${
+    y(vMin).toFixed(1)
+  } Z`;
+  const yTicks = ticks(vMin, top);
+  const xTicks = [t0, t0 + (t1 - t0) / 2, t1];
+  const last = points.at(-1)!;
+  return (
+    <figure class={`chart chart-${props.tone}`} data-chart={props.id} data-points={points.length}>
+      <figcaption id={titleId}>
+        {props.title}: <strong>{last.v.toFixed(3)} {props.unit}</strong> at {clock(last.t)} UTC
+        {props.note && <span class="muted small">({props.note})</span>}
+      </figcaption>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-labelledby={titleId}
+        preserveAspectRatio="xMidYMid meet"
+      >
+        {yTicks.map((v) => (
+          <g key={`y${v}`} class="grid">
+            <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
+            <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(3))}</text>
+          </g>
+        ))}
+        {xTicks.map((t, i) => (
+          <text
+            key={`x${i}`}
+            class="axis"
+            x={x(t)}
+            y={H - 12}
+            text-anchor={i === 0 ? "start" : i === 2 ? "end" : "middle"}
+          >
+            {clock(t)}
+          </text>
+        ))}
+        <text class="axis" x={12} y={PAD.top + 4}>{props.unit}</text>
+        <path class="area" d={area} />
+        <path class="series" d={d} />
+        {points.map((p, i) => (
+          <circle key={i} class="point" cx={x(p.t)} cy={y(p.v)} r={3}>
+            <title>{clock(p.t)} UTC: {p.v.toFixed(3)} {props.unit}</title>
+          </circle>
+        ))}
+      </svg>
+      <details>
+        <summary>Readings as a table</summary>
+        <table class="table compact">
+          <thead>
+            <tr>
+              <th scope="col">Time (UTC)</th>
+              <th scope="col">{props.unit}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {points.map((p, i) => (
+              <tr key={i}>
+                <td>{clock(p.t)}</td>
+                <td class="num">{p.v.toFixed(3)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </figure>
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * The 19 CS->CP commands as form descriptions, built on the server from the protocol's enumerations and
+ * handed to the CommandForms island as props (islands import no server values). The API validates every
+ * payload with the action's own schema; these forms only shape it.
+ */
+import { CS_TO_CP_ACTIONS, type CsToCpAction } from "../protocol/actions.ts";
+import {
+  AVAILABILITY_TYPES,
+  CHARGING_PROFILE_PURPOSES,
+  CHARGING_RATE_UNITS,
+  MESSAGE_TRIGGERS,
+  RESET_TYPES,
+} from "../protocol/enums.ts";
+
+export type FieldKind = "integer" | "string" | "text" | "enum" | "datetime" | "list" | "json";
+
+export interface CommandField {
+  name: string;
+  kind: FieldKind;
+  required: boolean;
+  options?: readonly string[];
+  hint?: string;
+}
+
+export interface CommandSpec {
+  action: CsToCpAction;
+  summary: string;
+  fields: CommandField[];
+  /** When set, the whole payload is one JSON textarea prefilled with this example. */
+  template?: string;
+}
+
+const int = (name: string, required: boolean, hint?: string): CommandField => ({
+  name,
+  kind: "integer",
+  required,
+  ...(hint ? { hint } : {}),
+});
+const str = (name: string, required: boolean, hint?: string): CommandField => ({
+  name,
+  kind: "string",
+  required,
+  ...(hint ? { hint } : {}),
+});
+const time = (name: string, required: boolean): CommandField => ({
+  name,
+  kind: "datetime",
+  required,
+  hint: "UTC",
+});
+const choice = (name: string, options: readonly string[], required: boolean): CommandField => ({
+  name,
+  kind: "enum",
+  options,
+  required,
+});
+
+const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
+  CancelReservation: { summary: "Cancel a reservation", fields: [int("reservationId", true)] },
+  ChangeAvailability: {
+    summary: "Make the station (connector 0) or a connector operative or inoperative",
+    fields: [int("connectorId", true, "0 = the whole station"), choice("type", AVAILABILITY_TYPES, true)],
+  },
+  ChangeConfiguration: {
+    summary: "Set one configuration key",
+    fields: [str("key", true), str("value", true)],
+  },
+  ClearCache: { summary: "Clear the station's authorization cache", fields: [] },
+  ClearChargingProfile: {
+    summary: "Clear charging profiles (all when no field is set)",
+    fields: [
+      int("id", false),
+      int("connectorId", false),
+      choice("chargingProfilePurpose", CHARGING_PROFILE_PURPOSES, false),
+      int("stackLevel", false),
+    ],
+  },
+  DataTransfer: {
+    summary: "Send vendor-specific data",
+    fields: [str("vendorId", true), str("messageId", false), { name: "data", kind: "text", required: false }],
+  },
+  GetCompositeSchedule: {
+    summary: "Ask for the composite charging schedule",
+    fields: [
+      int("connectorId", true),
+      int("duration", true, "seconds"),
+      choice("chargingRateUnit", CHARGING_RATE_UNITS, false),
+    ],
+  },
+  GetConfiguration: {
+    summary: "Read configuration keys (all when empty); the answer is stored",
+    fields: [{ name: "key", kind: "list", required: false, hint: "comma-separated keys" }],
+  },
+  GetDiagnostics: {
+    summary: "Ask the station to upload diagnostics",
+    fields: [
+      str("location", true, "an upload URI, e.g. ftp://host/path"),
+      int("retries", false),
+      int("retryInterval", false, "seconds"),
+      time("startTime", false),
+      time("stopTime", false),
+    ],
+  },
+  GetLocalListVersion: { summary: "Read the local authorization list version", fields: [] },
+  RemoteStartTransaction: {
+    summary: "Start a transaction",
+    fields: [
+      int("connectorId", false),
+      str("idTag", true),
+      { name: "chargingProfile", kind: "json", required: false, hint: "a ChargingProfile object" },
+    ],
+  },
+  RemoteStopTransaction: { summary: "Stop a transaction", fields: [int("transactionId", true)] },
+  ReserveNow: {
+    summary: "Reserve a connector",
+    fields: [
+      int("connectorId", true),
+      time("expiryDate", true),
+      str("idTag", true),
+      str("parentIdTag", false),
+      int("reservationId", true),
+    ],
+  },
+  Reset: { summary: "Reboot the station", fields: [choice("type", RESET_TYPES, true)] },
+  SendLocalList: {
+    summary: "Send the local authorization list",
+    fields: [],
+    template: JSON.stringify(
+      {
+        listVersion: 1,
+        updateType: "Full",
+        localAuthorizationList: [{ idTag: "TAG-1", idTagInfo: { status: "Accepted" } }],
+      },
+      null,
+      2,
+    ),
+  },
+  SetChargingProfile: {
+    summary: "Install a charging profile",
+    fields: [],
+    template: JSON.stringify(
+      {
+        connectorId: 1,
+        csChargingProfiles: {
+          chargingProfileId: 1,
+          stackLevel: 0,
+          chargingProfilePurpose: "TxDefaultProfile",
+          chargingProfileKind: "Absolute",
+          chargingSchedule: {
+            chargingRateUnit: "A",
+            chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }],
+          },
+        },
+      },
+      null,
+      2,
+    ),
+  },
+  TriggerMessage: {
+    summary: "Ask the station to send a message now",
+    fields: [choice("requestedMessage", MESSAGE_TRIGGERS, true), int("connectorId", false)],
+  },
+  UnlockConnector: { summary: "Unlock a connector", fields: [int("connectorId", true)] },
+  UpdateFirmware: {
+    summary: "Ask the station to install new firmware",
+    fields: [
+      str("location", true, "a download URI"),
+      time("retrieveDate", true),
+      int("retries", false),
+      int("retryInterval", false, "seconds"),
+    ],
+  },
+};
+
+/** Every CS->CP command, in the protocol's order. */
+export function commandCatalog(): CommandSpec[] {
+  return CS_TO_CP_ACTIONS.map((action) => ({ action, ...SPECS[action] }));
+}

@@ -1,0 +1,54 @@
+/**
+ * The API's answers as the dashboard sees them: types only, derived from the API's own zod schemas, so pages
+ * and islands stay in step with the API without importing it (islands import types only).
+ */
+import type { z } from "zod";
+import type {
+  ChargePointDetailSchema,
+  ChargePointSummarySchema,
+  CommandLogSchema,
+  IdTagSchema,
+  MeterValueSchema,
+  StatusHistorySchema,
+  TransactionSchema,
+} from "../routes/api/schemas.ts";
+import type { StationEvent } from "../actors/events.ts";
+
+export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
+export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
+export type Connector = StationSummary["connectors"][number];
+export type ConnectorStatus = Connector["status"];
+export type StatusHistoryItem = z.infer<typeof StatusHistorySchema>;
+export type CommandLogItem = z.infer<typeof CommandLogSchema>;
+export type Transaction = z.infer<typeof TransactionSchema>;
+export type MeterValue = z.infer<typeof MeterValueSchema>;
+export type IdTag = z.infer<typeof IdTagSchema>;
+export type Role = "viewer" | "operator" | "admin";
+export type { StationEvent };
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Frame {
+  at: string;
+  direction: "in" | "out";
+  frame: string;
+}
+
+export interface HandshakeFailure {
+  at: string;
+  chargePointId: string | null;
+  remoteAddress: string;
+  status: number;
+  reason: string;
+}
+
+/** What the overview counts per station for the current UTC day. */
+export interface TodayTransaction {
+  transactionId: number;
+  chargePointId: string;
+  status: Transaction["status"];
+  energyWh: number | null;
+}

@@ -1,0 +1,208 @@
+/**
+ * A form for each of the 19 CS->CP commands: pick the command, fill its fields (or its JSON for the complex
+ * ones), send; the station's answer or the API's error is shown. The catalog comes from the server as props.
+ */
+import { useState } from "preact/hooks";
+import type { CommandField, CommandSpec } from "../components/command_catalog.ts";
+import { announceCommand, ApiCallError, apiFetch } from "./client.tsx";
+
+export interface CommandFormsProps {
+  chargePointId: string;
+  commands: CommandSpec[];
+}
+
+type Values = Record<string, string>;
+
+/** Form values -> the request payload; throws a readable Error for what the form itself can tell. */
+function payloadOf(spec: CommandSpec, values: Values): Record<string, unknown> {
+  if (spec.template !== undefined) {
+    try {
+      const parsed = JSON.parse(values["$json"] ?? spec.template);
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new Error("must be a JSON object");
+      }
+      return parsed;
+    } catch (error) {
+      throw new Error(`The payload is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const field of spec.fields) {
+    const raw = (values[field.name] ?? "").trim();
+    if (raw === "") {
+      if (field.required) throw new Error(`"${field.name}" is required`);
+      continue;
+    }
+    switch (field.kind) {
+      case "integer": {
+        const n = Number(raw);
+        if (!Number.isInteger(n)) throw new Error(`"${field.name}" must be a whole number, not "${raw}"`);
+        out[field.name] = n;
+        break;
+      }
+      case "datetime": {
+        // datetime-local has no zone: the form says UTC.
+        const iso = /Z$|[+-]\d\d:\d\d$/.test(raw) ? raw : `${raw.length === 16 ? `${raw}:00` : raw}Z`;
+        const at = new Date(iso);
+        if (Number.isNaN(at.getTime())) throw new Error(`"${field.name}" is not a date-time: "${raw}"`);
+        out[field.name] = at.toISOString();
+        break;
+      }
+      case "list":
+        out[field.name] = raw.split(",").map((s) => s.trim()).filter(Boolean);
+        break;
+      case "json":
+        try {
+          out[field.name] = JSON.parse(raw);
+        } catch (error) {
+          throw new Error(`"${field.name}" is not valid JSON: ${(error as Error).message}`);
+        }
+        break;
+      default:
+        out[field.name] = raw;
+    }
+  }
+  return out;
+}
+
+function FieldInput(props: { id: string; field: CommandField; value: string; onInput: (v: string) => void }) {
+  const { field, id } = props;
+  const common = { id, name: field.name, required: field.required };
+  if (field.kind === "enum") {
+    return (
+      <select {...common} value={props.value} onChange={(e) => props.onInput(e.currentTarget.value)}>
+        {!field.required && <option value="">(not set)</option>}
+        {field.options?.map((o) => <option key={o} value={o}>{o}</option>)}
+      </select>
+    );
+  }
+  if (field.kind === "text" || field.kind === "json") {
+    return (
+      <textarea
+        {...common}
+        rows={3}
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    );
+  }
+  return (
+    <input
+      {...common}
+      type={field.kind === "integer" ? "number" : field.kind === "datetime" ? "datetime-local" : "text"}
+      step={field.kind === "integer" ? 1 : undefined}
+      value={props.value}
+      onInput={(e) => props.onInput(e.currentTarget.value)}
+      autoComplete="off"
+    />
+  );
+}
+
+export default function CommandForms(props: CommandFormsProps) {
+  const [action, setAction] = useState(props.commands[0]?.action ?? "");
+  const [values, setValues] = useState<Record<string, Values>>({});
+  const [force, setForce] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; action: string; text: string } | null>(null);
+  const spec = props.commands.find((c) => c.action === action);
+  const current: Values = values[action] ?? {};
+  const set = (name: string, value: string) =>
+    setValues((v) => ({ ...v, [action]: { ...current, [name]: value } }));
+  const valueOf = (f: CommandField) =>
+    current[f.name] ?? (f.kind === "enum" && f.required ? f.options?.[0] ?? "" : "");
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!spec) return;
+    let payload: Record<string, unknown>;
+    try {
+      const filled: Values = { ...current };
+      for (const f of spec.fields) filled[f.name] = valueOf(f);
+      payload = payloadOf(spec, filled);
+    } catch (error) {
+      setResult({ ok: false, action, text: (error as Error).message });
+      return;
+    }
+    setBusy(true);
+    setResult(null);
+    try {
+      const answer = await apiFetch(
+        `/api/v1/charge-points/${encodeURIComponent(props.chargePointId)}/${action}${
+          force ? "?force=true" : ""
+        }`,
+        { method: "POST", body: payload },
+      );
+      setResult({ ok: true, action, text: JSON.stringify(answer, null, 2) });
+      announceCommand({ action, ok: true });
+    } catch (error) {
+      const err = error instanceof ApiCallError ? error : new ApiCallError(0, "error", String(error));
+      const details = Object.keys(err.details).length ? `\n${JSON.stringify(err.details, null, 2)}` : "";
+      setResult({ ok: false, action, text: `${err.message} (${err.code})${details}` });
+      announceCommand({ action, ok: false });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="card" aria-labelledby="commands-title">
+      <h2 id="commands-title">Commands</h2>
+      <form class="command-form" onSubmit={submit}>
+        <label>
+          Command
+          <select
+            name="action"
+            value={action}
+            onChange={(e) => {
+              setAction(e.currentTarget.value as typeof action);
+              setResult(null);
+            }}
+          >
+            {props.commands.map((c) => <option key={c.action} value={c.action}>{c.action}</option>)}
+          </select>
+        </label>
+        {spec && <p class="muted small">{spec.summary}</p>}
+        {spec?.template !== undefined && (
+          <label>
+            Payload (JSON)
+            <textarea
+              name="payload"
+              rows={10}
+              class="mono"
+              value={current["$json"] ?? spec.template}
+              onInput={(e) => set("$json", e.currentTarget.value)}
+            />
+          </label>
+        )}
+        {spec?.fields.map((f) => {
+          const id = `cmd-${action}-${f.name}`;
+          return (
+            <div class="field" key={id}>
+              <label for={id}>
+                {f.name}
+                {f.required ? <span aria-hidden="true">*</span> : <span class="muted">(optional)</span>}
+                {f.hint && <span class="muted small">— {f.hint}</span>}
+              </label>
+              <FieldInput id={id} field={f} value={valueOf(f)} onInput={(v) => set(f.name, v)} />
+            </div>
+          );
+        })}
+        <label class="inline">
+          <input type="checkbox" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} />
+          Send even if the station's state says it makes no sense (force)
+        </label>
+        <div>
+          <button type="submit" disabled={busy}>{busy ? "Sending…" : `Send ${action}`}</button>
+        </div>
+      </form>
+      <div role="status" aria-live="polite" data-command-result={result ? (result.ok ? "ok" : "error") : ""}>
+        {result && (
+          <div class={result.ok ? "ok-box" : "error-box"}>
+            <strong>{result.action}: {result.ok ? "answered" : "failed"}</strong>
+            <pre>{result.text}</pre>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,229 @@
+/** Id tags: add one, block or unblock, set or clear the expiry, delete (admins); everyone may read. */
+import { useState } from "preact/hooks";
+import { formatTime } from "../components/format.ts";
+import type { IdTag, Page } from "../components/types.ts";
+import { ApiCallError, apiFetch } from "./client.tsx";
+
+export interface IdTagManagerProps {
+  items: IdTag[];
+  nextCursor: string | null;
+  canEdit: boolean;
+  pageSize: number;
+}
+
+/** datetime-local (read as UTC) -> ISO, "" -> null. */
+function toIso(local: string): string | null {
+  if (!local.trim()) return null;
+  const at = new Date(/Z$/.test(local) ? local : `${local.length === 16 ? `${local}:00` : local}Z`);
+  if (Number.isNaN(at.getTime())) throw new Error(`"${local}" is not a date-time`);
+  return at.toISOString();
+}
+
+function toLocal(iso: string | null): string {
+  return iso ? new Date(iso).toISOString().slice(0, 16) : "";
+}
+
+export default function IdTagManager(props: IdTagManagerProps) {
+  const [items, setItems] = useState(props.items);
+  const [cursor, setCursor] = useState(props.nextCursor);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [draft, setDraft] = useState({ idTag: "", status: "Accepted", expiry: "", parent: "" });
+  const [expiryEdits, setExpiryEdits] = useState<Record<string, string>>({});
+
+  async function run(label: string, fn: () => Promise<void>) {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await fn();
+      setMessage({ ok: true, text: label });
+    } catch (error) {
+      setMessage({
+        ok: false,
+        text: error instanceof ApiCallError || error instanceof Error ? error.message : String(error),
+      });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const replace = (tag: IdTag) => setItems((list) => list.map((t) => (t.idTag === tag.idTag ? tag : t)));
+  const path = (idTag: string) => `/api/v1/id-tags/${encodeURIComponent(idTag)}`;
+
+  const add = (e: Event) => {
+    e.preventDefault();
+    void run(`Added ${draft.idTag}`, async () => {
+      const created = await apiFetch<IdTag>("/api/v1/id-tags", {
+        method: "POST",
+        body: {
+          idTag: draft.idTag.trim(),
+          status: draft.status,
+          expiryDate: toIso(draft.expiry),
+          ...(draft.parent.trim() ? { parentIdTag: draft.parent.trim() } : {}),
+        },
+      });
+      setItems((list) => [...list, created].sort((a, b) => (a.idTag < b.idTag ? -1 : 1)));
+      setDraft({ idTag: "", status: "Accepted", expiry: "", parent: "" });
+    });
+  };
+
+  const more = () =>
+    void run("Loaded more", async () => {
+      const page = await apiFetch<Page<IdTag>>(
+        `/api/v1/id-tags?limit=${props.pageSize}${cursor ? `&after=${encodeURIComponent(cursor)}` : ""}`,
+      );
+      setItems((list) => [...list, ...page.items]);
+      setCursor(page.nextCursor);
+    });
+
+  return (
+    <div>
+      {props.canEdit && (
+        <form class="card inline-form" onSubmit={add} aria-labelledby="add-tag-title">
+          <h2 id="add-tag-title">Add an id tag</h2>
+          <label>
+            Id tag
+            <input
+              required
+              maxLength={20}
+              value={draft.idTag}
+              onInput={(e) => setDraft({ ...draft, idTag: e.currentTarget.value })}
+              autoComplete="off"
+            />
+          </label>
+          <label>
+            Status
+            <select
+              value={draft.status}
+              onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}
+            >
+              <option>Accepted</option>
+              <option>Blocked</option>
+            </select>
+          </label>
+          <label>
+            Expires (UTC, optional)
+            <input
+              type="datetime-local"
+              value={draft.expiry}
+              onInput={(e) => setDraft({ ...draft, expiry: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            Parent id tag (optional)
+            <input
+              maxLength={20}
+              value={draft.parent}
+              onInput={(e) => setDraft({ ...draft, parent: e.currentTarget.value })}
+              autoComplete="off"
+            />
+          </label>
+          <button type="submit" disabled={busy}>Add</button>
+        </form>
+      )}
+      <div role="status" aria-live="polite">
+        {message && <p class={message.ok ? "ok-text" : "error-text"}>{message.text}</p>}
+      </div>
+      {items.length === 0 ? <p class="empty">No id tags yet.</p> : (
+        <table class="table" aria-label="Id tags">
+          <thead>
+            <tr>
+              <th scope="col">Id tag</th>
+              <th scope="col">Status</th>
+              <th scope="col">Expires (UTC)</th>
+              <th scope="col">Parent</th>
+              {props.canEdit && <th scope="col">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((t) => {
+              const blocked = t.status === "Blocked";
+              const expired = t.expiryDate !== null && t.expiryDate < new Date().toISOString();
+              return (
+                <tr key={t.idTag} data-id-tag={t.idTag}>
+                  <td data-label="Id tag" class="mono">{t.idTag}</td>
+                  <td data-label="Status">
+                    <span
+                      class={`chip tone-${
+                        t.status === "Accepted" ? (expired ? "suspended" : "ok") : "fault"
+                      }`}
+                    >
+                      {expired && t.status === "Accepted" ? "Expired" : t.status}
+                    </span>
+                  </td>
+                  <td data-label="Expires">
+                    {props.canEdit
+                      ? (
+                        <span class="inline-edit">
+                          <input
+                            type="datetime-local"
+                            aria-label={`Expiry of ${t.idTag} (UTC)`}
+                            value={expiryEdits[t.idTag] ?? toLocal(t.expiryDate)}
+                            onInput={(e) =>
+                              setExpiryEdits({ ...expiryEdits, [t.idTag]: e.currentTarget.value })}
+                          />
+                          <button
+                            type="button"
+                            disabled={busy || expiryEdits[t.idTag] === undefined}
+                            onClick={() =>
+                              void run(`Expiry of ${t.idTag} saved`, async () => {
+                                replace(
+                                  await apiFetch<IdTag>(path(t.idTag), {
+                                    method: "PATCH",
+                                    body: { expiryDate: toIso(expiryEdits[t.idTag] ?? "") },
+                                  }),
+                                );
+                                const { [t.idTag]: _, ...rest } = expiryEdits;
+                                setExpiryEdits(rest);
+                              })}
+                          >
+                            Save
+                          </button>
+                        </span>
+                      )
+                      : formatTime(t.expiryDate)}
+                  </td>
+                  <td data-label="Parent" class="mono">{t.parentIdTag ?? "—"}</td>
+                  {props.canEdit && (
+                    <td data-label="Actions" class="actions">
+                      <button
+                        type="button"
+                        disabled={busy}
+                        onClick={() =>
+                          void run(`${t.idTag} ${blocked ? "unblocked" : "blocked"}`, async () => {
+                            replace(
+                              await apiFetch<IdTag>(path(t.idTag), {
+                                method: "PATCH",
+                                body: { status: blocked ? "Accepted" : "Blocked" },
+                              }),
+                            );
+                          })}
+                      >
+                        {blocked ? "Unblock" : "Block"}
+                      </button>
+                      <button
+                        type="button"
+                        class="danger"
+                        disabled={busy}
+                        onClick={() => {
+                          if (!confirm(`Delete id tag ${t.idTag}?`)) return;
+                          void run(`${t.idTag} deleted`, async () => {
+                            await apiFetch(path(t.idTag), { method: "DELETE" });
+                            setItems((list) => list.filter((x) => x.idTag !== t.idTag));
+                          });
+                        }}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {cursor && <button type="button" onClick={more} disabled={busy}>Load more</button>}
+    </div>
+  );
+}

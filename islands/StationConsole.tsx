@@ -1,0 +1,298 @@
+/**
+ * A station's live header: online state, boot info, connectors with their status chips, and (for operators)
+ * the one-click actions: Remote start, Remote stop, Reset, Unlock connector. Follows the station's events.
+ */
+import { useState } from "preact/hooks";
+import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
+import { formatTime } from "../components/format.ts";
+import type { StationDetail, StationEvent } from "../components/types.ts";
+import { announceCommand, ApiCallError, apiFetch, LiveDot, useEvents } from "./client.tsx";
+
+export interface StationConsoleProps {
+  station: StationDetail;
+  /** Operators and admins: the actions are rendered at all. */
+  canCommand: boolean;
+}
+
+interface Outcome {
+  action: string;
+  ok: boolean;
+  text: string;
+  /** Refused by the station's state: offer to send it anyway. */
+  retry?: () => void;
+}
+
+export default function StationConsole(props: StationConsoleProps) {
+  const [station, setStation] = useState(props.station);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const id = station.id;
+  const path = `/api/v1/charge-points/${encodeURIComponent(id)}`;
+
+  const reload = () => apiFetch<StationDetail>(path).then(setStation).catch(() => {});
+
+  const live = useEvents(`chargePointId=${encodeURIComponent(id)}`, (event: StationEvent) => {
+    switch (event.type) {
+      case "connected":
+        setStation((s) => ({
+          ...s,
+          online: true,
+          connectedAt: event.at,
+          remoteAddress: event.remoteAddress,
+        }));
+        break;
+      case "disconnected":
+        setStation((s) => ({
+          ...s,
+          online: false,
+          connectedAt: null,
+          remoteAddress: null,
+          pendingCall: null,
+        }));
+        break;
+      case "status":
+        setStation((s) => ({
+          ...s,
+          lastSeen: event.at,
+          connectors: [
+            ...s.connectors.filter((c) => c.connectorId !== event.connector.connectorId),
+            event.connector,
+          ]
+            .sort((a, b) => a.connectorId - b.connectorId),
+        }));
+        break;
+      default:
+        // Boot info and transaction ids on connectors: the snapshot has them.
+        void reload();
+    }
+  }, reload);
+
+  const connectors = station.connectors.filter((c) => c.connectorId > 0);
+  const activeTx = connectors.filter((c) => c.transactionId !== undefined);
+
+  async function send(action: string, payload: Record<string, unknown>, force = false) {
+    setBusy(action);
+    setOutcome(null);
+    try {
+      const answer = await apiFetch(`${path}/${action}${force ? "?force=true" : ""}`, {
+        method: "POST",
+        body: payload,
+      });
+      setOutcome({ action, ok: true, text: JSON.stringify(answer) });
+      announceCommand({ action, ok: true });
+      void reload();
+    } catch (error) {
+      const e = error instanceof ApiCallError ? error : new ApiCallError(0, "error", String(error));
+      setOutcome({
+        action,
+        ok: false,
+        text: e.message,
+        ...(e.code === "command_refused" ? { retry: () => void send(action, payload, true) } : {}),
+      });
+      announceCommand({ action, ok: false });
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const [startConnector, setStartConnector] = useState("");
+  const [idTag, setIdTag] = useState("");
+  const [stopTx, setStopTx] = useState("");
+  const [unlockConnector, setUnlockConnector] = useState("");
+  const stopChoice = stopTx || String(activeTx[0]?.transactionId ?? "");
+  const unlockChoice = unlockConnector || String(connectors[0]?.connectorId ?? "1");
+
+  return (
+    <section class="card" aria-labelledby="station-title">
+      <div class="card-head">
+        <h1 id="station-title">{id}</h1>
+        <OnlineBadge online={station.online} />
+        <LiveDot live={live} />
+      </div>
+      <dl class="facts">
+        <div>
+          <dt>Vendor / model</dt>
+          <dd>{station.boot ? `${station.boot.chargePointVendor} ${station.boot.chargePointModel}` : "—"}</dd>
+        </div>
+        <div>
+          <dt>Firmware</dt>
+          <dd>{station.boot?.firmwareVersion ?? "—"}</dd>
+        </div>
+        <div>
+          <dt>Serial</dt>
+          <dd>{station.boot?.chargePointSerialNumber ?? station.boot?.chargeBoxSerialNumber ?? "—"}</dd>
+        </div>
+        <div>
+          <dt>Registration</dt>
+          <dd>{station.registrationStatus ?? "unknown"}</dd>
+        </div>
+        <div>
+          <dt>Booted (UTC)</dt>
+          <dd>{formatTime(station.bootedAt)}</dd>
+        </div>
+        <div>
+          <dt>Last seen (UTC)</dt>
+          <dd>{formatTime(station.lastSeen)}</dd>
+        </div>
+        <div>
+          <dt>Connected since (UTC)</dt>
+          <dd>{station.online ? `${formatTime(station.connectedAt)} from ${station.remoteAddress}` : "—"}</dd>
+        </div>
+        <div>
+          <dt>Firmware / diagnostics status</dt>
+          <dd>{station.firmwareStatus ?? "—"} / {station.diagnosticsStatus ?? "—"}</dd>
+        </div>
+      </dl>
+
+      <h2>Connectors</h2>
+      {station.connectors.length === 0
+        ? <p class="muted">The station has not reported a connector status yet.</p>
+        : (
+          <table class="table connectors" aria-label="Connectors">
+            <thead>
+              <tr>
+                <th scope="col">Connector</th>
+                <th scope="col">Status</th>
+                <th scope="col">Error</th>
+                <th scope="col">Transaction</th>
+                <th scope="col">Since (UTC)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {station.connectors.map((c) => (
+                <tr key={c.connectorId} data-connector={c.connectorId} data-status={c.status}>
+                  <td data-label="Connector">{c.connectorId === 0 ? "0 (station)" : c.connectorId}</td>
+                  <td data-label="Status">
+                    <StatusChip status={c.status} />
+                  </td>
+                  <td data-label="Error">
+                    {c.errorCode === "NoError"
+                      ? <span class="muted">none</span>
+                      : <strong>{c.errorCode}</strong>}
+                    {c.info && <div class="small">{c.info}</div>}
+                    {c.vendorErrorCode && <div class="small muted">vendor code {c.vendorErrorCode}</div>}
+                  </td>
+                  <td data-label="Transaction">
+                    {c.transactionId !== undefined
+                      ? <a href={`/transactions/${c.transactionId}`}>#{c.transactionId}</a>
+                      : <span class="muted">—</span>}
+                  </td>
+                  <td data-label="Since">{formatTime(c.timestamp)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+
+      {props.canCommand && (
+        <div class="quick-actions" aria-label="Quick actions" role="group">
+          <h2>Actions</h2>
+          <form
+            class="action"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void send("RemoteStartTransaction", {
+                idTag: idTag.trim(),
+                ...(startConnector ? { connectorId: Number(startConnector) } : {}),
+              });
+            }}
+          >
+            <label>
+              Connector
+              <select value={startConnector} onChange={(e) => setStartConnector(e.currentTarget.value)}>
+                <option value="">any</option>
+                {connectors.map((c) => (
+                  <option key={c.connectorId} value={c.connectorId}>{c.connectorId}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Id tag
+              <input
+                name="idTag"
+                required
+                maxLength={20}
+                value={idTag}
+                onInput={(e) => setIdTag(e.currentTarget.value)}
+                autoComplete="off"
+              />
+            </label>
+            <button type="submit" disabled={busy !== null}>Remote start</button>
+          </form>
+          <form
+            class="action"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (stopChoice) void send("RemoteStopTransaction", { transactionId: Number(stopChoice) });
+            }}
+          >
+            <label>
+              Transaction
+              <select value={stopChoice} onChange={(e) => setStopTx(e.currentTarget.value)}>
+                {activeTx.length === 0 && <option value="">none active</option>}
+                {activeTx.map((c) => (
+                  <option key={c.transactionId} value={c.transactionId}>
+                    #{c.transactionId} on connector {c.connectorId}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit" disabled={busy !== null || !stopChoice}>Remote stop</button>
+          </form>
+          <div class="action">
+            <button
+              type="button"
+              disabled={busy !== null}
+              onClick={() => void send("Reset", { type: "Soft" })}
+            >
+              Soft reset
+            </button>
+            <button
+              type="button"
+              class="danger"
+              disabled={busy !== null}
+              onClick={() => {
+                if (confirm(`Hard reset ${id}? Running transactions are stopped.`)) {
+                  void send("Reset", { type: "Hard" });
+                }
+              }}
+            >
+              Hard reset
+            </button>
+          </div>
+          <form
+            class="action"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void send("UnlockConnector", { connectorId: Number(unlockChoice) });
+            }}
+          >
+            <label>
+              Connector
+              <select value={unlockChoice} onChange={(e) => setUnlockConnector(e.currentTarget.value)}>
+                {(connectors.length ? connectors.map((c) => c.connectorId) : [1]).map((n) => (
+                  <option key={n} value={n}>{n}</option>
+                ))}
+              </select>
+            </label>
+            <button type="submit" disabled={busy !== null}>Unlock connector</button>
+          </form>
+          <div
+            class="result"
+            role="status"
+            aria-live="polite"
+            data-result={outcome ? (outcome.ok ? "ok" : "error") : ""}
+          >
+            {busy && <span>Sending {busy}…</span>}
+            {outcome && (
+              <span class={outcome.ok ? "ok-text" : "error-text"}>
+                <strong>{outcome.action}</strong>: {outcome.text}{" "}
+                {outcome.retry && <button type="button" onClick={outcome.retry}>Send anyway</button>}
+              </span>
+            )}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * What islands share in the browser: JSON calls to the operator API (the session cookie rides along) and one
+ * EventSource per filter for the live events, however many islands listen to it.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { StationEvent } from "../components/types.ts";
+
+/** An API error answer (`{ error, message, details }`) or a network failure (status 0). */
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Calls the API; resolves with the parsed body (null for 204), rejects with ApiCallError. */
+export async function apiFetch<T = unknown>(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: init.method ?? "GET",
+      headers: init.body !== undefined ? { "content-type": "application/json" } : {},
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    throw new ApiCallError(0, "network_error", `Cannot reach the server: ${String(error)}`);
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = { error: "invalid_response", message: text.slice(0, 200) };
+  }
+  if (!res.ok) {
+    const e = (body ?? {}) as { error?: string; message?: string; details?: Record<string, unknown> };
+    if (res.status === 401 && typeof location !== "undefined" && !location.pathname.startsWith("/login")) {
+      location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    }
+    throw new ApiCallError(
+      res.status,
+      e.error ?? "error",
+      e.message ?? `HTTP ${res.status}`,
+      e.details ?? {},
+    );
+  }
+  return body as T;
+}
+
+const EVENT_TYPES = ["connected", "disconnected", "boot", "status", "transaction", "meterValues"] as const;
+
+interface Channel {
+  source: EventSource;
+  listeners: Set<(e: StationEvent) => void>;
+  openListeners: Set<(live: boolean) => void>;
+  live: boolean;
+}
+
+const channels = new Map<string, Channel>();
+
+/**
+ * Listens to `/api/v1/events` with `query` (e.g. `chargePointId=CP-1`). `onLive(true)` fires when the stream
+ * is (re)opened, so a caller can refetch what it may have missed, and `onLive(false)` when it drops.
+ */
+export function subscribeEvents(
+  query: string,
+  onEvent: (e: StationEvent) => void,
+  onLive: (live: boolean) => void = () => {},
+): () => void {
+  let channel = channels.get(query);
+  if (!channel) {
+    const source = new EventSource(`/api/v1/events${query ? `?${query}` : ""}`);
+    const ch: Channel = { source, listeners: new Set(), openListeners: new Set(), live: false };
+    source.onopen = () => {
+      ch.live = true;
+      for (const l of ch.openListeners) l(true);
+    };
+    source.onerror = () => {
+      ch.live = false;
+      for (const l of ch.openListeners) l(false);
+    };
+    for (const type of EVENT_TYPES) {
+      source.addEventListener(type, (message) => {
+        let event: StationEvent;
+        try {
+          event = JSON.parse((message as MessageEvent<string>).data);
+        } catch {
+          return;
+        }
+        for (const l of ch.listeners) l(event);
+      });
+    }
+    channel = ch;
+    channels.set(query, ch);
+  }
+  const ch = channel;
+  ch.listeners.add(onEvent);
+  ch.openListeners.add(onLive);
+  if (ch.live) onLive(true);
+  return () => {
+    ch.listeners.delete(onEvent);
+    ch.openListeners.delete(onLive);
+    if (ch.listeners.size === 0) {
+      ch.source.close();
+      channels.delete(query);
+    }
+  };
+}
+
+/**
+ * The hook form of subscribeEvents; the latest `onEvent` is always the one called. Returns whether the
+ * stream is live. `onReopen` runs when the stream comes back after a drop (not on the first open).
+ */
+export function useEvents(
+  query: string,
+  onEvent: (e: StationEvent) => void,
+  onReopen?: () => void,
+): boolean {
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  const reopen = useRef(onReopen);
+  reopen.current = onReopen;
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    let dropped = false;
+    return subscribeEvents(query, (e) => handler.current(e), (isLive) => {
+      setLive(isLive);
+      if (!isLive) dropped = true;
+      else if (dropped) {
+        dropped = false;
+        reopen.current?.();
+      }
+    });
+  }, [query]);
+  return live;
+}
+
+/** Tells other islands on the page that a command finished (the activity log refreshes). */
+export function announceCommand(detail: { action: string; ok: boolean }): void {
+  dispatchEvent(new CustomEvent("csms:command", { detail }));
+}
+
+/** Runs `fn` when another island announces a finished command. */
+export function useCommandAnnouncements(fn: () => void): void {
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => {
+    const listener = () => ref.current();
+    addEventListener("csms:command", listener);
+    return () => removeEventListener("csms:command", listener);
+  }, []);
+}
+
+/** The live-stream indicator shown by islands that update from events. */
+export function LiveDot(props: { live: boolean }) {
+  return (
+    <span class={`live ${props.live ? "on" : "off"}`} data-live={String(props.live)} role="status">
+      {props.live ? "live" : "connecting…"}
+    </span>
+  );
+}

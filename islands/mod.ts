@@ -1,0 +1,28 @@
+/**
+ * Every island, by name. The server renders them inside `<Island>` markers; the browser bundle
+ * (routes/pages/bundle.ts) imports this same table and hydrates each marker with its props.
+ */
+import AcceptStation from "./AcceptStation.tsx";
+import CommandForms from "./CommandForms.tsx";
+import ConfigurationPanel from "./ConfigurationPanel.tsx";
+import IdTagManager from "./IdTagManager.tsx";
+import LoginForm from "./LoginForm.tsx";
+import StationActivity from "./StationActivity.tsx";
+import StationConsole from "./StationConsole.tsx";
+import StationTable from "./StationTable.tsx";
+import TransactionChart from "./TransactionChart.tsx";
+
+export const ISLANDS = {
+  AcceptStation,
+  CommandForms,
+  ConfigurationPanel,
+  IdTagManager,
+  LoginForm,
+  StationActivity,
+  StationConsole,
+  StationTable,
+  TransactionChart,
+};
+
+export type IslandName = keyof typeof ISLANDS;
+export type IslandProps<N extends IslandName> = Parameters<(typeof ISLANDS)[N]>[0];

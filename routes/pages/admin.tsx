@@ -1,0 +1,147 @@
+/** `/id-tags` and `/handshakes`: the lists an admin acts on (others only read them). */
+import { formatTime } from "../../components/format.ts";
+import { Island } from "../../components/island.tsx";
+import { Layout } from "../../components/layout.tsx";
+import type { HandshakeFailure, IdTag, Page, StationSummary } from "../../components/types.ts";
+import type { PageApi } from "./http.ts";
+
+const ID_TAG_PAGE = 100;
+/** Stations scanned for unaccepted ones: the API's largest page, a bounded number of times. */
+const SCAN_PAGE = 500;
+const SCAN_PAGES = 20;
+
+export async function idTagsPage(api: PageApi) {
+  const [viewer, page] = await Promise.all([
+    api.viewer(),
+    api.get<Page<IdTag>>(`/api/v1/id-tags?limit=${ID_TAG_PAGE}`),
+  ]);
+  const canEdit = viewer.role === "admin";
+  return (
+    <Layout title="Id tags" current="/id-tags" viewer={viewer}>
+      <div class="page-head">
+        <h1>Id tags</h1>
+        {!canEdit && <p class="muted">Only admins change id tags.</p>}
+      </div>
+      <Island
+        name="IdTagManager"
+        props={{ items: page.items, nextCursor: page.nextCursor, canEdit, pageSize: ID_TAG_PAGE }}
+      />
+    </Layout>
+  );
+}
+
+export async function handshakesPage(api: PageApi) {
+  const [viewer, failures] = await Promise.all([
+    api.viewer(),
+    api.get<{ items: HandshakeFailure[] }>("/api/v1/handshake-failures?limit=200"),
+  ]);
+  const unaccepted: StationSummary[] = [];
+  let after: string | null = null;
+  let scanned = 0;
+  let capped = false;
+  for (let i = 0; i < SCAN_PAGES; i++) {
+    const page: Page<StationSummary> = await api.get<Page<StationSummary>>(
+      `/api/v1/charge-points?limit=${SCAN_PAGE}${after ? `&after=${encodeURIComponent(after)}` : ""}`,
+    );
+    scanned += page.items.length;
+    for (const s of page.items) if (s.registrationStatus !== "Accepted") unaccepted.push(s);
+    if (page.nextCursor === null) break;
+    after = page.nextCursor;
+    capped = i === SCAN_PAGES - 1;
+  }
+  const canAccept = viewer.role === "admin";
+  const known = new Set(unaccepted.map((s) => s.id));
+
+  return (
+    <Layout title="Handshakes" current="/handshakes" viewer={viewer}>
+      <div class="page-head">
+        <h1>Unaccepted stations and failed handshakes</h1>
+      </div>
+      <section class="card" aria-labelledby="pending-title">
+        <h2 id="pending-title">Stations not accepted ({unaccepted.length})</h2>
+        <p class="muted small">
+          Pending, rejected, or never booted. Accepting sets what the station's next BootNotification is
+          answered with; a connected station must disconnect first.
+          {capped && ` Only the first ${scanned} stations were looked at.`}
+        </p>
+        {unaccepted.length === 0
+          ? <p class="empty">Every known station is accepted.</p>
+          : (
+            <table class="table" aria-label="Stations not accepted">
+              <thead>
+                <tr>
+                  <th scope="col">Station</th>
+                  <th scope="col">Registration</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Last seen (UTC)</th>
+                  {canAccept && <th scope="col">Action</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {unaccepted.map((s) => (
+                  <tr key={s.id} data-pending={s.id}>
+                    <td data-label="Station">
+                      <a href={`/stations/${encodeURIComponent(s.id)}`}>{s.id}</a>
+                    </td>
+                    <td data-label="Registration">{s.registrationStatus ?? "never booted"}</td>
+                    <td data-label="State">{s.online ? "online" : "offline"}</td>
+                    <td data-label="Last seen">{formatTime(s.lastSeen)}</td>
+                    {canAccept && (
+                      <td data-label="Action">
+                        <Island
+                          name="AcceptStation"
+                          props={{ chargePointId: s.id, registrationStatus: s.registrationStatus }}
+                        />
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+      </section>
+      <section class="card" aria-labelledby="failures-title">
+        <h2 id="failures-title">Refused handshakes ({failures.items.length})</h2>
+        {failures.items.length === 0
+          ? <p class="empty">No refused handshakes since the server started.</p>
+          : (
+            <table class="table" aria-label="Refused handshakes">
+              <thead>
+                <tr>
+                  <th scope="col">At (UTC)</th>
+                  <th scope="col">Station</th>
+                  <th scope="col">From</th>
+                  <th scope="col">HTTP</th>
+                  <th scope="col">Reason</th>
+                  {canAccept && <th scope="col">Action</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {failures.items.map((f, i) => (
+                  <tr key={`${f.at}-${i}`}>
+                    <td data-label="At">{formatTime(f.at)}</td>
+                    <td data-label="Station" class="mono">
+                      {f.chargePointId ?? <span class="muted">(none)</span>}
+                    </td>
+                    <td data-label="From" class="mono">{f.remoteAddress}</td>
+                    <td data-label="HTTP">{f.status}</td>
+                    <td data-label="Reason" class="wrap">{f.reason}</td>
+                    {canAccept && (
+                      <td data-label="Action">
+                        {f.chargePointId !== null && !known.has(f.chargePointId) && (
+                          <Island
+                            name="AcceptStation"
+                            props={{ chargePointId: f.chargePointId, registrationStatus: null }}
+                          />
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+      </section>
+    </Layout>
+  );
+}

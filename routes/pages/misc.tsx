@@ -1,0 +1,25 @@
+/** The login page and the error page. */
+import { Island } from "../../components/island.tsx";
+import { Layout, type Viewer } from "../../components/layout.tsx";
+
+export function loginPage(next: string, error?: string) {
+  return (
+    <Layout title="Sign in">
+      <Island name="LoginForm" props={{ next, ...(error ? { error } : {}) }} />
+    </Layout>
+  );
+}
+
+export function errorPage(status: number, message: string, viewer: Viewer | null) {
+  return (
+    <Layout title={status === 404 ? "Not found" : "Error"} viewer={viewer}>
+      <section class="card" role="alert">
+        <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Something went wrong"}</h1>
+        <p>{message}</p>
+        <p>
+          <a href="/">Back to the overview</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}

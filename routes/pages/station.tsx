@@ -1,0 +1,95 @@
+/** `/stations/:id`: the live console, configuration, commands (operators), activity, recent transactions. */
+import { commandCatalog } from "../../components/command_catalog.ts";
+import { formatEnergy, formatTime } from "../../components/format.ts";
+import { Island } from "../../components/island.tsx";
+import { Layout } from "../../components/layout.tsx";
+import type {
+  CommandLogItem,
+  Frame,
+  Page,
+  StationDetail,
+  StatusHistoryItem,
+  Transaction,
+} from "../../components/types.ts";
+import { type PageApi, PageError } from "./http.ts";
+
+const HISTORY = 50;
+
+export async function stationPage(api: PageApi, id: string) {
+  const base = `/api/v1/charge-points/${encodeURIComponent(id)}`;
+  const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
+  if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
+  const [configuration, frames, history, commands, transactions] = await Promise.all([
+    api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
+      `${base}/configuration`,
+    ),
+    api.get<{ items: Frame[] }>(`${base}/frames`),
+    api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
+    api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
+    api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
+  ]);
+  const canCommand = viewer.role === "operator" || viewer.role === "admin";
+
+  return (
+    <Layout title={id} current="/" viewer={viewer}>
+      <p class="crumbs">
+        <a href="/">Stations</a> / <span aria-current="page">{id}</span>
+      </p>
+      <div class="grid">
+        <Island name="StationConsole" props={{ station, canCommand }} />
+        {canCommand && (
+          <Island name="CommandForms" props={{ chargePointId: id, commands: commandCatalog() }} />
+        )}
+        <Island
+          name="StationActivity"
+          props={{
+            chargePointId: id,
+            history: history.items,
+            commands: commands.items,
+            frames: frames.items,
+          }}
+        />
+        <Island
+          name="ConfigurationPanel"
+          props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
+        />
+        <section class="card" aria-labelledby="recent-tx-title">
+          <div class="card-head">
+            <h2 id="recent-tx-title">Recent transactions</h2>
+            <a href={`/transactions?chargePointId=${encodeURIComponent(id)}`}>All</a>
+          </div>
+          {transactions.items.length === 0
+            ? <p class="muted">None yet.</p>
+            : (
+              <table class="table" aria-label="Recent transactions">
+                <thead>
+                  <tr>
+                    <th scope="col">Id</th>
+                    <th scope="col">Connector</th>
+                    <th scope="col">Id tag</th>
+                    <th scope="col">Started (UTC)</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Energy</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {transactions.items.map((t) => (
+                    <tr key={t.transactionId}>
+                      <td data-label="Id">
+                        <a href={`/transactions/${t.transactionId}`}>#{t.transactionId}</a>
+                      </td>
+                      <td data-label="Connector">{t.connectorId}</td>
+                      <td data-label="Id tag" class="mono">{t.idTag}</td>
+                      <td data-label="Started">{formatTime(t.startTimestamp)}</td>
+                      <td data-label="Status">{t.status}</td>
+                      <td data-label="Energy" class="num">{formatEnergy(t.energyWh)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+        </section>
+      </div>
+    </Layout>
+  );
+}
