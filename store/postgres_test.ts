@@ -17,66 +17,13 @@ import {
   assertRejects,
   assertStrictEquals,
 } from "@std/assert";
+import { admin, freshDatabase, ignoreWithoutPostgres, SERVER_URL } from "../tests/helpers/postgres.ts";
 import { storeContract } from "./contract.ts";
 import { migrate, type Migration, MIGRATIONS } from "./migrate.ts";
 import { type GroupCommitInfo, openPostgresStore } from "./postgres.ts";
 import { type MeterValueRow, StoreUnavailableError } from "./store.ts";
 
-const SERVER_URL = Deno.env.get("TEST_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const IN_CI = Deno.env.get("CI") === "true";
-
-/** Why the server cannot be used, or null when it answers. */
-async function probe(): Promise<string | null> {
-  const sql = postgres(SERVER_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  try {
-    await sql`select 1`;
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-const unreachable = IN_CI ? null : await probe();
-if (unreachable !== null) {
-  console.log(`PostgreSQL store tests ignored: no server at ${redact(SERVER_URL)} (${unreachable})`);
-}
-const ignore = unreachable !== null;
-
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return u.toString();
-}
-
-function admin(): Sql {
-  return postgres(SERVER_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
-}
-
-/** Creates an empty database; `drop()` removes it, closing whatever connections are left. */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `csms_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const sql = admin();
-  try {
-    await sql`create database ${sql(name)}`;
-  } finally {
-    await sql.end();
-  }
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const sql = admin();
-      try {
-        await sql`drop database if exists ${sql(name)} with (force)`;
-      } finally {
-        await sql.end();
-      }
-    },
-  };
-}
+const ignore = await ignoreWithoutPostgres("PostgreSQL store tests");
 
 /** Runs `fn` with a fresh database and a plain connection to it, then drops the database. */
 async function withDatabase(fn: (url: string, sql: Sql) => Promise<void>): Promise<void> {
@@ -99,7 +46,7 @@ storeContract("postgres", async () => {
     await db.drop();
     throw err;
   }
-}, { ignore: unreachable ?? false });
+}, { ignore });
 
 // ---------------------------------------------------------------- migrations
 

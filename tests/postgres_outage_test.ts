@@ -10,126 +10,14 @@
 import { assertEquals, assertLess, assertRejects } from "@std/assert";
 import { openPostgresStore } from "../store/postgres.ts";
 import { type ChargePointRecord, type MeterValueRow, StoreUnavailableError } from "../store/store.ts";
+import { missingBinaries, ThrowawayCluster } from "./helpers/pg_cluster.ts";
 
-const PG_BIN = Deno.env.get("PG_BIN") ?? "/usr/lib/postgresql/15/bin";
 const IN_CI = Deno.env.get("CI") === "true";
 /** A call during the outage must fail within this (the store's connect timeout is 2 s here). */
 const OUTAGE_BOUND_MS = 5_000;
 
-function missingBinaries(): string | null {
-  for (const tool of ["initdb", "pg_ctl"]) {
-    try {
-      Deno.statSync(`${PG_BIN}/${tool}`);
-    } catch {
-      return `${PG_BIN}/${tool} not found`;
-    }
-  }
-  return null;
-}
-
 const missing = IN_CI ? null : missingBinaries();
 if (missing !== null) console.log(`PostgreSQL outage test ignored: ${missing}`);
-
-/** A PostgreSQL cluster of our own: its own data folder, port and socket folder. */
-class ThrowawayCluster {
-  readonly port: number;
-  readonly #dir: string;
-  readonly #asRoot: boolean;
-
-  private constructor(dir: string, port: number, asRoot: boolean) {
-    this.#dir = dir;
-    this.port = port;
-    this.#asRoot = asRoot;
-  }
-
-  static async create(): Promise<ThrowawayCluster> {
-    const asRoot = Deno.uid() === 0;
-    const dir = await Deno.makeTempDir({ prefix: "csms_pg_outage_" });
-    // initdb and pg_ctl refuse to run as root: hand the folder to the postgres user and run as them.
-    if (asRoot) await Deno.chown(dir, await uidOf("postgres"), null);
-    const cluster = new ThrowawayCluster(dir, freePort(), asRoot);
-    try {
-      await cluster.#run(`${PG_BIN}/initdb`, [
-        "-D",
-        `${dir}/data`,
-        "-U",
-        "postgres",
-        "-A",
-        "trust",
-        "-E",
-        "UTF8",
-        "-N",
-      ]);
-      await cluster.start();
-    } catch (err) {
-      await cluster.destroy();
-      throw err;
-    }
-    return cluster;
-  }
-
-  get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
-  }
-
-  async start(): Promise<void> {
-    const opts = `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-    await this.#run(`${PG_BIN}/pg_ctl`, [
-      "-D",
-      `${this.#dir}/data`,
-      "-l",
-      `${this.#dir}/log`,
-      "-w",
-      "-t",
-      "60",
-      "-o",
-      opts,
-      "start",
-    ]);
-  }
-
-  /** Like a crash: backends are killed, no shutdown checkpoint. */
-  async stopImmediately(): Promise<void> {
-    await this.#run(`${PG_BIN}/pg_ctl`, ["-D", `${this.#dir}/data`, "-m", "immediate", "-w", "stop"]);
-  }
-
-  /** Stops the server if it runs and removes the data folder. */
-  async destroy(): Promise<void> {
-    try {
-      await this.#run(`${PG_BIN}/pg_ctl`, ["-D", `${this.#dir}/data`, "-m", "immediate", "-w", "stop"], true);
-    } finally {
-      await Deno.remove(this.#dir, { recursive: true });
-    }
-  }
-
-  async #run(cmd: string, args: string[], quiet = false): Promise<void> {
-    const command = this.#asRoot
-      ? new Deno.Command("su", { args: ["postgres", "-c", [cmd, ...args].map(shellQuote).join(" ")] })
-      : new Deno.Command(cmd, { args });
-    const out = await command.output();
-    if (!out.success && !quiet) {
-      const stderr = new TextDecoder().decode(out.stderr).trim();
-      throw new Error(`Cannot run "${cmd.split("/").pop()} ${args.at(-1)}": exit ${out.code}: ${stderr}`);
-    }
-  }
-}
-
-async function uidOf(user: string): Promise<number> {
-  const out = await new Deno.Command("id", { args: ["-u", user] }).output();
-  if (!out.success) throw new Error(`Cannot find the uid of user "${user}"`);
-  return Number(new TextDecoder().decode(out.stdout).trim());
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 const T = "2024-05-01T10:00:00.000Z";
 
