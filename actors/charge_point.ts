@@ -56,7 +56,16 @@ const OPEN = 1;
 type Message =
   | { type: "started"; predecessor: Promise<void> | undefined }
   | { type: "frameReceived"; result: DecodeResult; receivedAt: Date }
-  | { type: "stop"; code: number; reason: string };
+  | { type: "stop"; code: number; reason: string }
+  | {
+    type: "updateSnapshot";
+    mutate: SnapshotMutation;
+    resolve: (record: ChargePointRecord) => void;
+    reject: (error: unknown) => void;
+  };
+
+/** An operator's change to a station's snapshot (e.g. its registration status), applied by its owner. */
+export type SnapshotMutation = (record: ChargePointRecord) => ChargePointRecord;
 
 export interface ActorHooks {
   /** Called once, when the actor has fully stopped. */
@@ -158,6 +167,13 @@ export class ChargePointActor {
     return this.#calls.enqueue(action, payload);
   }
 
+  /** Applies an operator's change inside the mailbox, so it cannot race the station's own messages. */
+  updateSnapshot(mutate: SnapshotMutation): Promise<ChargePointRecord> {
+    return new Promise((resolve, reject) =>
+      this.#mailbox.post({ type: "updateSnapshot", mutate, resolve, reject })
+    );
+  }
+
   /** Driven by the registry's shared timer. */
   sweep(nowMs: number): void {
     this.#calls.expire(nowMs);
@@ -192,6 +208,8 @@ export class ChargePointActor {
         return await this.#handleFrame(message.result, message.receivedAt);
       case "stop":
         return await this.#stop(message.code, message.reason);
+      case "updateSnapshot":
+        return await this.#updateSnapshot(message);
     }
   }
 
@@ -216,6 +234,18 @@ export class ChargePointActor {
       at: now.toISOString(),
       remoteAddress: this.remoteAddress,
     });
+  }
+
+  async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {
+    if (!this.#record) return message.reject(new NotConnectedError(this.id, "updateSnapshot", "not loaded"));
+    try {
+      const record = message.mutate(structuredClone(this.#record));
+      this.#record = record;
+      await this.#save();
+      message.resolve(record);
+    } catch (error) {
+      message.reject(error);
+    }
   }
 
   async #stop(code: number, reason: string): Promise<void> {

@@ -10,6 +10,7 @@ import {
   CLOSE_CODES,
   type StationSocket,
 } from "./charge_point.ts";
+import type { ChargePointRecord } from "../store/store.ts";
 import type { ActorDeps } from "./context.ts";
 import { NotConnectedError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
@@ -27,6 +28,8 @@ export interface ConnectedStation {
 
 export class Registry {
   #actors = new Map<string, Actor>();
+  /** Snapshot writes for stations that are not connected; an actor spawned meanwhile loads after them. */
+  #offlineWrites = new Map<string, Promise<unknown>>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly deps: ActorDeps, private readonly options: RegistryOptions) {}
@@ -55,8 +58,39 @@ export class Registry {
       previous.close(CLOSE_CODES.replaced, "Replaced by a new connection");
     }
     actor.log.info("connection opened", { remoteAddress });
-    actor.start(previous?.stopped);
+    const offlineWrite = this.#offlineWrites.get(id);
+    actor.start(Promise.all([previous?.stopped, offlineWrite?.catch(() => {})]).then(() => {}));
     return actor;
+  }
+
+  /**
+   * Changes a station's snapshot on an operator's behalf: through its actor when connected (nothing else
+   * touches a live station's state), else read-modify-write in the store, which a station connecting
+   * meanwhile waits for. `mutate` gets null for a station the store does not know.
+   */
+  async updateSnapshot(
+    id: string,
+    mutate: (record: ChargePointRecord | null) => ChargePointRecord,
+  ): Promise<{ record: ChargePointRecord; created: boolean }> {
+    const actor = this.#actors.get(id);
+    if (actor && !actor.isStopping) {
+      return { record: await actor.updateSnapshot((r) => mutate(r)), created: false };
+    }
+    const previous = this.#offlineWrites.get(id);
+    const write = (async () => {
+      await previous?.catch(() => {});
+      await actor?.stopped;
+      const existing = await this.deps.store.getChargePoint(id);
+      const record = mutate(existing);
+      await this.deps.store.putChargePoint(record);
+      return { record, created: existing === null };
+    })();
+    this.#offlineWrites.set(id, write);
+    try {
+      return await write;
+    } finally {
+      if (this.#offlineWrites.get(id) === write) this.#offlineWrites.delete(id);
+    }
   }
 
   get(id: string): ChargePointActor | undefined {

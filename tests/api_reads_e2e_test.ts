@@ -80,7 +80,7 @@ Deno.test("stations list: online state from the registry, search, online filter 
   }
 });
 
-Deno.test("registration: pre-register or accept a station while it is offline; 409 while it is connected", async () => {
+Deno.test("registration: pre-register a station, or accept a Pending one while offline or connected", async () => {
   const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
   try {
     const pre = await server.json("/api/v1/charge-points/CP-NEW", {
@@ -90,12 +90,23 @@ Deno.test("registration: pre-register or accept a station while it is offline; 4
     assertEquals([pre.status, pre.body.registrationStatus], [201, "Accepted"]);
     // A pre-registered station is Accepted at its first boot even though the policy is Pending.
     const station = await connectStation(server.wsUrl, "CP-NEW");
-    const busy = await server.json("/api/v1/charge-points/CP-NEW", {
+    // A connected Pending station is accepted through its actor: served at once, no reboot needed.
+    const pending = await connectStation(server.wsUrl, "CP-WAITING", { boot: false });
+    const boot = await pending.call("BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
+    assertEquals(boot.status, "Pending");
+    const heartbeatRefused = await pending.call("Heartbeat", {}).then(
+      () => null,
+      (e: { rpcErrorCode?: string }) => e,
+    );
+    assertEquals(heartbeatRefused?.rpcErrorCode, "SecurityError");
+    const live = await server.json("/api/v1/charge-points/CP-WAITING", {
       method: "PUT",
-      body: { registrationStatus: "Rejected" },
+      body: { registrationStatus: "Accepted" },
     });
-    assertEquals([busy.status, busy.body.error], [409, "conflict"]);
-    assertStringIncludes(busy.body.message, "connected");
+    assertEquals([live.status, live.body.registrationStatus, live.body.online], [200, "Accepted", true]);
+    assertEquals(typeof (await pending.call("Heartbeat", {})).currentTime, "string");
+    assertEquals((await server.store.getChargePoint("CP-WAITING"))?.registrationStatus, "Accepted");
+    await closeStation(pending);
     await closeStation(station);
     await eventually(() => !server.registry.get("CP-NEW"));
     const rejected = await server.json("/api/v1/charge-points/CP-NEW", {
@@ -304,7 +315,7 @@ async function readEvents(
   until: (event: { event: string; data: Record<string, unknown> }) => boolean,
   timeoutMs: number,
 ) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>).getReader();
   const seen: Array<{ event: string; data: Record<string, unknown> }> = [];
   let buffer = "";
   const deadline = Date.now() + timeoutMs;

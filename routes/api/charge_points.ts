@@ -195,8 +195,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     operationId: "registerChargePoint",
     summary: "Pre-register a station, or set its registration status (e.g. accept a Pending one)",
     description:
-      "Only while the station is disconnected: a connected station's snapshot belongs to its actor " +
-      "(409). The new status answers its next BootNotification.",
+      "A connected station's snapshot is changed by its own actor, so an accepted Pending station " +
+      "is served at once; an offline one gets the new status at its next connection.",
     tag: "Charge points",
     access: "admin",
     params: ChargePointIdParam,
@@ -205,7 +205,6 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       200: { description: "Updated", schema: ChargePointSummarySchema },
       201: { description: "Pre-registered (it was unknown)", schema: ChargePointSummarySchema },
       ...ERRORS,
-      409: { description: "The station is connected", schema: ErrorSchema },
     },
   }, async (c, { params, body, principal }) => {
     if (!/^[\x21-\x7e]{1,48}$/.test(params.id)) {
@@ -219,38 +218,31 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         },
       );
     }
-    if (registry.get(params.id)) {
-      throw new ApiError(
-        409,
-        "conflict",
-        `Cannot change the registration of "${params.id}" while it is connected; try again once it is offline`,
-      );
-    }
     const at = now().toISOString();
-    const existing = await store.getChargePoint(params.id);
-    const record: ChargePointRecord = existing
-      ? { ...existing, registrationStatus: body.registrationStatus, updatedAt: at }
-      : {
-        id: params.id,
-        registrationStatus: body.registrationStatus,
-        boot: null,
-        bootedAt: null,
-        connectors: [],
-        lastSeen: null,
-        firmwareStatus: null,
-        diagnosticsStatus: null,
-        configuration: null,
-        createdAt: at,
-        updatedAt: at,
-      };
-    await store.putChargePoint(record);
+    const { record, created } = await registry.updateSnapshot(
+      params.id,
+      (existing): ChargePointRecord =>
+        existing ? { ...existing, registrationStatus: body.registrationStatus, updatedAt: at } : {
+          id: params.id,
+          registrationStatus: body.registrationStatus,
+          boot: null,
+          bootedAt: null,
+          connectors: [],
+          lastSeen: null,
+          firmwareStatus: null,
+          diagnosticsStatus: null,
+          configuration: null,
+          createdAt: at,
+          updatedAt: at,
+        },
+    );
     logger.info("charge point registration set", {
       chargePointId: params.id,
       registrationStatus: body.registrationStatus,
-      created: !existing,
+      created,
       by: principal?.name,
     });
-    return c.json(summary(params.id, record, undefined), existing ? 200 : 201);
+    return c.json(summary(params.id, record, registry.get(params.id)), created ? 201 : 200);
   });
 
   router.add({
