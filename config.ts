@@ -32,8 +32,46 @@ export const ConfigSchema = z.object({
   ALLOW_MISSING_SUBPROTOCOL: bool.default("false"),
   /** Answer ConcurrentTx for an idTag already charging elsewhere. */
   SINGLE_USE_ID_TAGS: bool.default("false"),
-  /** Upgrades beyond this many open station sockets get 503 (the process may hold 20,000 open files). */
-  MAX_CONNECTIONS: int(1, 1_000_000).default(19_000),
+  /**
+   * Upgrades beyond this many station sockets (open or being upgraded) get 503. The process may hold 20,000
+   * open files, and the API, the store and the files need some: the ceiling is also clamped to 75% of the
+   * soft RLIMIT_NOFILE at start-up.
+   */
+  MAX_CONNECTIONS: int(1, 1_000_000).default(15_000),
+  /**
+   * Station security profile (OCPP 1.6 Security Whitepaper) for stations without their own setting:
+   * 0 none, 1 Basic auth, 2 Basic auth over TLS, 3 TLS client certificate (through a trusted proxy).
+   */
+  SECURITY_PROFILE: z.coerce.number().int().min(0).max(3).default(0).transform((v) => v as 0 | 1 | 2 | 3),
+  /** PEM certificate (chain) and key: when both are set the server itself serves https/wss. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For / X-Real-IP /
+   * X-Forwarded-Proto and client-certificate headers are believed. Empty: no proxy is trusted.
+   */
+  TRUSTED_PROXIES: z.string().default(""),
+  /** Comma-separated addresses or CIDRs stations may connect from. Empty: any. */
+  ALLOWED_IPS: z.string().default(""),
+  /** Set by the trusted proxy: "SUCCESS" when it verified the client certificate (nginx $ssl_client_verify). */
+  CLIENT_CERT_VERIFY_HEADER: z.string().min(1).default("x-ssl-client-verify"),
+  /** Set by the trusted proxy: the verified certificate's subject DN (nginx $ssl_client_s_dn). */
+  CLIENT_CERT_DN_HEADER: z.string().min(1).default("x-ssl-client-s-dn"),
+  /** Failed station auths or operator logins per source address or id before back-off starts. */
+  AUTH_FREE_FAILURES: int(0, 1000).default(5),
+  /** First back-off after the free failures (seconds); doubles with every further failure. */
+  AUTH_BACKOFF_BASE_S: z.coerce.number().min(0.001).max(3600).default(1),
+  /** Longest back-off (seconds). */
+  AUTH_BACKOFF_MAX_S: z.coerce.number().min(0.001).max(86_400).default(900),
+  /** Frames per second a station may send on average (0 disables the limit). */
+  STATION_MSG_RATE: z.coerce.number().min(0).max(100_000).default(20),
+  /**
+   * Frames a station may send at once above the rate. Large enough for a station flushing its offline queue
+   * one CALL at a time (a few hundred frames).
+   */
+  STATION_MSG_BURST: int(1, 1_000_000).default(500),
+  /** Frames refused for rate (decaying at STATION_MSG_RATE) before the socket is closed with 1008. */
+  STATION_FLOOD_CLOSE_AFTER: int(1, 1_000_000).default(200),
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
   DENO_DEPLOYMENT_ID: z.string().optional(),
   /** OCPP frames kept per station for troubleshooting (0 keeps none). */

@@ -14,6 +14,11 @@ import { HandshakeLog } from "./routes/handshake_log.ts";
 import { openKvAuthStore } from "./store/auth_kv.ts";
 import type { AuthStore } from "./store/auth_store.ts";
 import type { Store } from "./store/store.ts";
+import { openStationSecurityStore } from "./store/open.ts";
+import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
+import type { StationSecurityStore } from "./store/station_security_store.ts";
+import { createSecurity, type Security } from "./routes/security.ts";
+import { connectionCeiling } from "./routes/open_files.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -23,6 +28,13 @@ export interface ServerOptions {
   newMessageId?: () => string;
   /** Operator accounts; without one, a throwaway in-memory AuthStore (users only from ADMIN_USER). */
   auth?: AuthStore;
+  /**
+   * Per-station security settings. Without one: the configured store (DATABASE_URL or KV_PATH) when the caller
+   * passed its own AuthStore (main.ts), else a throwaway in-memory one (tests), like the AuthStore above.
+   */
+  stationSecurity?: StationSecurityStore;
+  /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
+  onListenerFailed?: (error: unknown) => void;
 }
 
 export interface RunningServer {
@@ -33,6 +45,7 @@ export interface RunningServer {
   handshakes: HandshakeLog;
   store: Store;
   auth: AuthStore;
+  security: Security;
   /** Closes every station, waits for actors to save, stops listening. Does not close the store. */
   shutdown(): Promise<void>;
 }
@@ -52,6 +65,12 @@ export async function startServer(
     logger,
     now(),
   );
+  const ownStationSecurity = options.stationSecurity === undefined;
+  const stationSecurity = options.stationSecurity ??
+    (ownAuth ? await openKvStationSecurityStore(":memory:") : await openStationSecurityStore(config, logger));
+  const security = createSecurity(config, { store: stationSecurity, logger, now });
+  const tls = await readTls(config);
+  const maxConnections = await connectionCeiling(config.MAX_CONNECTIONS, logger);
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
@@ -83,39 +102,69 @@ export async function startServer(
     auth,
     events,
     shutdownSignal: stopping.signal,
+    security,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
-      maxConnections: config.MAX_CONNECTIONS,
+      maxConnections,
       pingIntervalS: config.PING_INTERVAL_S,
       api: { sessionTtlHours: config.SESSION_TTL_H, cookieSecure: config.COOKIE_SECURE },
     },
   });
 
   return await new Promise((resolve) => {
+    let stopped = false;
     const server = Deno.serve({
       port: config.PORT,
       hostname: config.HOSTNAME,
+      ...(tls ?? {}),
       onListen: ({ port, hostname }) => {
+        const [http, ws] = tls ? ["https", "wss"] : ["http", "ws"];
         logger.info("listening", {
-          url: `http://${hostname}:${port}`,
-          ocpp: `ws://${hostname}:${port}/ocpp/{id}`,
+          url: `${http}://${hostname}:${port}`,
+          ocpp: `${ws}://${hostname}:${port}/ocpp/{id}`,
+          maxConnections,
         });
         resolve({
-          url: `http://127.0.0.1:${port}`,
+          url: `${http}://127.0.0.1:${port}`,
           port,
           registry,
           events,
           handshakes,
           store,
           auth,
+          security,
           async shutdown() {
+            stopped = true;
             stopping.abort();
             await registry.shutdown();
             await server.shutdown();
             if (ownAuth) await auth.close();
+            if (ownStationSecurity) await stationSecurity.close();
           },
         });
       },
     }, (request, info) => app.fetch(request, info));
+    // Deno.serve's accept loop ends for good on an accept error such as EMFILE (denoland/deno#10148): a process
+    // that no longer listens must not linger looking healthy.
+    server.finished.catch((error) => {
+      if (stopped) return;
+      logger.error("listener failed", { error: String(error) });
+      if (options.onListenerFailed) options.onListenerFailed(error);
+      else Deno.exit(70);
+    });
   });
+}
+
+/** The TLS certificate and key when both files are configured; the server then speaks https and wss. */
+async function readTls(config: Config): Promise<{ cert: string; key: string } | null> {
+  const { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } = config;
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new Error("Invalid settings: TLS_CERT_FILE and TLS_KEY_FILE must be set together");
+  }
+  try {
+    return { cert: await Deno.readTextFile(certFile), key: await Deno.readTextFile(keyFile) };
+  } catch (error) {
+    throw new Error(`Cannot read TLS_CERT_FILE "${certFile}" or TLS_KEY_FILE "${keyFile}": ${error}`);
+  }
 }

@@ -10,6 +10,7 @@ import type { Store } from "../store/store.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
 import type { HandshakeLog } from "./handshake_log.ts";
 import { createOcppUpgradeHandler, remoteAddressOf } from "./ocpp.ts";
+import type { Security } from "./security.ts";
 import { createPageRoutes } from "./pages/mod.ts";
 
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   events: EventBus;
   /** Aborted when the server shuts down (ends event streams). */
   shutdownSignal: AbortSignal;
+  /** Station security profiles, rate limits and security events; without it stations are not checked. */
+  security?: Security;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
@@ -44,6 +47,13 @@ export function createApp(deps: AppDeps): Hono {
       maxConnections: deps.settings.maxConnections,
       pingIntervalS: deps.settings.pingIntervalS,
       now: deps.now,
+      ...(deps.security
+        ? {
+          gate: deps.security.gate,
+          messageRate: deps.security.messageRate,
+          securityEvents: deps.security.events,
+        }
+        : {}),
     }),
   );
   app.route(
@@ -58,6 +68,7 @@ export function createApp(deps: AppDeps): Hono {
       now: deps.now,
       signal: deps.shutdownSignal,
       settings: deps.settings.api,
+      ...(deps.security ? { security: deps.security } : {}),
     }),
   );
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.

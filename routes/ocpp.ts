@@ -6,6 +6,11 @@ import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "./handshake_log.ts";
+import { encodeCallError } from "../protocol/frames.ts";
+import { ConnectionSlots } from "./connection_slots.ts";
+import { callMessageId, MessageRate, type MessageRateOptions } from "./message_rate.ts";
+import type { SecurityEventLog } from "./security_events.ts";
+import type { StationGate } from "./station_gate.ts";
 
 export const OCPP_SUBPROTOCOL = "ocpp1.6";
 
@@ -21,7 +26,15 @@ export interface OcppRouteOptions {
   /** Seconds between pings of an idle socket; a peer that misses the pong is dropped. 0 disables. */
   pingIntervalS: number;
   now: () => Date;
+  /** Security profiles, allow-lists and auth back-off; without it every station is profile 0. */
+  gate?: StationGate;
+  /** Per-station frame rate; without it, unlimited. */
+  messageRate?: MessageRateOptions;
+  securityEvents?: SecurityEventLog;
 }
+
+/** Policy violation (RFC 6455 §7.4.1): the station kept flooding past its message rate. */
+export const CLOSE_FLOODING = 1008;
 
 export function remoteAddressOf(c: Context): string {
   const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
@@ -30,15 +43,18 @@ export function remoteAddressOf(c: Context): string {
 
 export function createOcppUpgradeHandler(options: OcppRouteOptions) {
   const { registry, logger, handshakes } = options;
+  // Sockets being upgraded count as much as open ones (see ConnectionSlots).
+  const slots = new ConnectionSlots(options.maxConnections);
 
-  return function ocppUpgrade(c: Context): Response {
-    const remoteAddress = remoteAddressOf(c);
+  return async function ocppUpgrade(c: Context): Promise<Response> {
+    let remoteAddress = remoteAddressOf(c);
+    if (options.gate) remoteAddress = options.gate.client(c.req.raw, remoteAddress).address;
     const id = c.req.param("id") ?? "";
-    const refuse = (status: number, reason: string): Response => {
+    const refuse = (status: number, reason: string, headers: Record<string, string> = {}): Response => {
       const chargePointId = id === "" ? null : id.slice(0, 100);
       logger.warn("handshake refused", { chargePointId, remoteAddress, status, reason });
       handshakes.add({ at: options.now().toISOString(), chargePointId, remoteAddress, status, reason });
-      return c.json({ error: "handshake_refused", message: reason }, status as 400);
+      return c.json({ error: "handshake_refused", message: reason }, status as 400, headers);
     };
 
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
@@ -58,19 +74,56 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
       const got = offered.length ? `"${offered.join(", ")}"` : "none";
       return refuse(400, `Subprotocol "${OCPP_SUBPROTOCOL}" is required (offered: ${got})`);
     }
-    if (registry.size >= options.maxConnections && !registry.get(id)) {
-      return refuse(503, `Connection limit of ${options.maxConnections} reached`);
+    const replacing = registry.get(id) !== undefined;
+    const release = registry.size >= options.maxConnections && !replacing ? null : slots.acquire(replacing);
+    if (!release) {
+      return refuse(503, `Connection limit of ${options.maxConnections} reached`, { "retry-after": "30" });
+    }
+    if (options.gate) {
+      const verdict = await options.gate.check(c.req.raw, remoteAddressOf(c), id);
+      if (!verdict.ok) {
+        release();
+        return refuse(verdict.status, verdict.reason, verdict.headers);
+      }
     }
 
-    const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: options.pingIntervalS });
+    let upgraded;
+    try {
+      upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: options.pingIntervalS });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const { socket, response } = upgraded;
+    socket.addEventListener("close", release);
+    const rate = options.messageRate && options.messageRate.rate > 0
+      ? new MessageRate(options.messageRate)
+      : null;
     // Named explicitly: only "ocpp1.6" is ever agreed, whatever the station offered first. Set on the response
     // rather than through `protocol`, because Deno only splits the offer on ", " and refuses "a,ocpp1.6".
     if (speaksOcpp16) response.headers.set("sec-websocket-protocol", OCPP_SUBPROTOCOL);
     socket.onopen = () => {
       const actor = registry.spawn(id, socket, remoteAddress);
       socket.onmessage = (event) => {
-        if (typeof event.data === "string") actor.frameReceived(event.data);
-        else actor.binaryReceived();
+        const verdict = rate?.admit(performance.now()) ?? "accept";
+        if (verdict === "accept") {
+          if (typeof event.data === "string") actor.frameReceived(event.data);
+          else actor.binaryReceived();
+        } else if (verdict === "refuse") {
+          // Answered here, without decoding: a flood must cost us as little as possible.
+          const messageId = typeof event.data === "string" ? callMessageId(event.data) : null;
+          if (messageId !== null && socket.readyState === WebSocket.OPEN) {
+            socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
+          }
+        } else if (!actor.isStopping) {
+          options.securityEvents?.record({
+            kind: "station_flood_closed",
+            chargePointId: id,
+            remoteAddress,
+            reason: "Kept sending past its message rate",
+          });
+          actor.close(CLOSE_FLOODING, "Message rate exceeded");
+        }
       };
       socket.onclose = (event) => actor.socketClosed(event.code, event.reason);
       socket.onerror = () => actor.socketClosed(1006, "Socket error");

@@ -2,6 +2,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { AuthStore } from "./auth_store.ts";
+import type { StationSecurityStore } from "./station_security_store.ts";
 import type { Store } from "./store.ts";
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
@@ -41,4 +42,21 @@ function redact(url: string): string {
   } catch {
     return "(unparseable)";
   }
+}
+
+/** Builds the StationSecurityStore beside the Store: same database or KV file, its own handle or small pool. */
+export async function openStationSecurityStore(
+  config: Config,
+  logger: Logger,
+): Promise<StationSecurityStore> {
+  if (config.DATABASE_URL) {
+    const { openPostgresStationSecurityStore } = await import("./station_security_postgres.ts");
+    const store = await openPostgresStationSecurityStore(config.DATABASE_URL);
+    logger.info("station security store opened", { kind: "postgres" });
+    return store;
+  }
+  const { openKvStationSecurityStore } = await import("./station_security_kv.ts");
+  const store = await openKvStationSecurityStore(config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH);
+  logger.info("station security store opened", { kind: "kv" });
+  return store;
 }

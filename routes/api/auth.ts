@@ -18,6 +18,7 @@ import {
 } from "./passwords.ts";
 import { newSecret, sha256Hex } from "./secrets.ts";
 import { ErrorSchema, isoDateTime } from "./schemas.ts";
+import type { LoginGuard } from "../login_guard.ts";
 
 export const Username = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/).describe(
   "Letters, digits and . _ @ -",
@@ -100,6 +101,8 @@ export interface AuthRouteOptions {
   sessionTtlHours: number;
   /** auto: Secure when the request came over https (directly or per X-Forwarded-Proto). */
   cookieSecure: "auto" | "always" | "never";
+  /** Growing back-off per address and username (429), and security events for failed logins. */
+  loginGuard?: LoginGuard;
 }
 
 /** Failed logins per username before it is locked out for LOCKOUT_MS (in memory, per process). */
@@ -127,6 +130,8 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     responses: { 200: { description: "Logged in", schema: LoginView }, ...ERRORS },
   }, async (c, { body }) => {
     const at = now();
+    const limited = options.loginGuard?.check(c, body.username);
+    if (limited) return limited;
     const failed = failures.get(body.username);
     if (failed && failed.count >= MAX_FAILURES && at.getTime() - failed.since < LOCKOUT_MS) {
       throw new ApiError(
@@ -147,9 +152,11 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       failures.set(body.username, entry);
       if (failures.size > 10_000) failures.clear();
       logger.warn("login failed", { username: body.username.slice(0, 64) });
+      options.loginGuard?.failed(c, body.username);
       throw new ApiError(401, "unauthenticated", "Invalid username or password");
     }
     failures.delete(body.username);
+    options.loginGuard?.succeeded(c, body.username);
     const secret = newSecret();
     const expiresAt = new Date(at.getTime() + options.sessionTtlHours * 3_600_000);
     await auth.createSession({

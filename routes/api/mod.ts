@@ -23,6 +23,8 @@ import { addEventRoutes } from "./events.ts";
 import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
 import { addIdTagRoutes } from "./id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
+import { addStationSecurityRoutes } from "./station_security.ts";
+import type { Security } from "../security.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 
 export interface ApiSettings {
@@ -44,6 +46,8 @@ export interface ApiDeps {
   /** Aborted at shutdown: ends the endless responses (event streams). */
   signal: AbortSignal;
   settings: ApiSettings;
+  /** Station security settings, security events and the login back-off (routes/security.ts). */
+  security?: Security;
 }
 
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -66,11 +70,13 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     now: deps.now,
     sessionTtlHours: deps.settings.sessionTtlHours,
     cookieSecure: deps.settings.cookieSecure,
+    ...(deps.security ? { loginGuard: deps.security.loginGuard } : {}),
   });
   addChargePointRoutes(router, deps);
   addCommandRoutes(router, deps);
   addTransactionRoutes(router, deps);
   addIdTagRoutes(router, deps);
+  if (deps.security) addStationSecurityRoutes(router, { security: deps.security, now: deps.now });
   addEventRoutes(router, {
     events: deps.events,
     logger: deps.logger,

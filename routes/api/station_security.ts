@@ -1,0 +1,276 @@
+/**
+ * Station security settings (admins only) and the security event log (operators and admins):
+ *
+ * - `GET    /api/v1/station-security`                          configured stations, sorted by id, paged
+ * - `GET    /api/v1/station-security/{id}`                     one station's settings (defaults when none)
+ * - `PATCH  /api/v1/station-security/{id}`                     set profile, AuthorizationKey, allow-list
+ * - `POST   /api/v1/station-security/{id}/authorization-key`   generate a key, shown once
+ * - `DELETE /api/v1/station-security/{id}`                     back to the defaults
+ * - `GET    /api/v1/security-events`                           newest first
+ *
+ * The AuthorizationKey is write-only: answers say only whether one is set.
+ */
+import { z } from "zod";
+import type { SecurityProfile, StationSecurityRecord } from "../../store/station_security_store.ts";
+import { ipEntryProblem } from "../ip_list.ts";
+import type { Security } from "../security.ts";
+import { SECURITY_EVENT_KINDS } from "../security_events.ts";
+import { hashAuthorizationKey } from "../station_gate.ts";
+import { ApiError, type ApiRouter, type Principal, principalLabel } from "./http.ts";
+import { ErrorSchema, limit } from "./schemas.ts";
+
+const Profile = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);
+const IdParam = z.object({ id: z.string().min(1).max(48) });
+/** OCPP 1.6 Security Whitepaper: the AuthorizationKey has at least 16 characters. */
+const AuthorizationKey = z.string().min(16).max(255).regex(/^[\x21-\x7e]+$/).describe(
+  "16 to 255 printable ASCII characters; stored only as a salted hash",
+);
+const IpEntry = z.string().max(64).refine((e) => ipEntryProblem(e) === null, {
+  message: "Must be an IP address or CIDR range",
+});
+const PatchBody = z.object({
+  securityProfile: Profile.nullable().optional().describe("null: the global SECURITY_PROFILE applies"),
+  authorizationKey: AuthorizationKey.nullable().optional().describe("null removes the key"),
+  allowedIps: z.array(IpEntry).max(100).optional().describe("Empty: any address (within ALLOWED_IPS)"),
+}).strict();
+const ListQuery = z.object({
+  after: z.string().max(48).optional().describe("Cursor: the nextCursor of the previous page"),
+  limit: limit(100, 1000),
+});
+const EventsQuery = z.object({
+  limit: limit(100, 1000),
+  kind: z.enum(SECURITY_EVENT_KINDS).optional(),
+  chargePointId: z.string().max(100).optional(),
+});
+
+export const StationSecurityView = z.object({
+  chargePointId: z.string(),
+  configured: z.boolean().describe("False: nothing stored, the defaults apply"),
+  securityProfile: Profile.nullable(),
+  effectiveProfile: Profile.describe("The profile enforced: its own, else SECURITY_PROFILE"),
+  hasAuthorizationKey: z.boolean(),
+  allowedIps: z.array(z.string()),
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+const SecurityEventView = z.object({
+  at: z.string(),
+  kind: z.enum(SECURITY_EVENT_KINDS),
+  chargePointId: z.string().nullable(),
+  principal: z.string().nullable(),
+  remoteAddress: z.string().nullable(),
+  reason: z.string(),
+  status: z.number().nullable(),
+});
+
+const ERRORS = {
+  400: { description: "Invalid request", schema: ErrorSchema },
+  401: { description: "Not authenticated", schema: ErrorSchema },
+  403: { description: "Role too low", schema: ErrorSchema },
+};
+
+export interface StationSecurityRouteOptions {
+  security: Security;
+  now: () => Date;
+}
+
+export function addStationSecurityRoutes(router: ApiRouter, options: StationSecurityRouteOptions): void {
+  const { security, now } = options;
+  const store = security.store;
+
+  const view = (id: string, r: StationSecurityRecord | null): z.infer<typeof StationSecurityView> => ({
+    chargePointId: id,
+    configured: r !== null,
+    securityProfile: r?.securityProfile ?? null,
+    effectiveProfile: r?.securityProfile ?? security.defaultProfile,
+    hasAuthorizationKey: (r?.authorizationKeyHash ?? null) !== null,
+    allowedIps: r?.allowedIps ?? [],
+    updatedBy: r?.updatedBy ?? null,
+    updatedAt: r?.updatedAt ?? null,
+  });
+
+  const save = async (
+    id: string,
+    principal: Principal | null,
+    change: { securityProfile?: SecurityProfile | null; keyHash?: string | null; allowedIps?: string[] },
+    what: string[],
+  ): Promise<StationSecurityRecord> => {
+    const at = now().toISOString();
+    const existing = await store.get(id);
+    const record: StationSecurityRecord = {
+      chargePointId: id,
+      securityProfile: change.securityProfile !== undefined
+        ? change.securityProfile
+        : existing?.securityProfile ?? null,
+      authorizationKeyHash: change.keyHash !== undefined
+        ? change.keyHash
+        : existing?.authorizationKeyHash ?? null,
+      allowedIps: change.allowedIps ?? existing?.allowedIps ?? [],
+      updatedBy: principal ? principalLabel(principal) : "unknown",
+      createdAt: existing?.createdAt ?? at,
+      updatedAt: at,
+    };
+    const effective = record.securityProfile ?? security.defaultProfile;
+    if ((effective === 1 || effective === 2) && record.authorizationKeyHash === null) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `Security profile ${effective} needs an AuthorizationKey for "${id}"`,
+        { in: "body", field: "authorizationKey" },
+      );
+    }
+    await store.put(record);
+    security.events.record({
+      kind: "station_security_changed",
+      chargePointId: id,
+      principal: record.updatedBy,
+      reason: what.join("; "),
+    });
+    return record;
+  };
+
+  router.add({
+    method: "get",
+    path: "/v1/station-security",
+    operationId: "listStationSecurity",
+    summary: "Stations with their own security settings, sorted by id",
+    tag: "Security",
+    access: "admin",
+    query: ListQuery,
+    responses: {
+      200: {
+        description: "A page",
+        schema: z.object({ items: z.array(StationSecurityView), nextCursor: z.string().nullable() }),
+      },
+      ...ERRORS,
+    },
+  }, async (c, { query }) => {
+    const records = await store.list({
+      limit: query.limit,
+      ...(query.after !== undefined ? { after: query.after } : {}),
+    });
+    const last = records.at(-1);
+    return c.json({
+      items: records.map((r) => view(r.chargePointId, r)),
+      nextCursor: records.length >= query.limit && last ? last.chargePointId : null,
+    });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/station-security/{id}",
+    operationId: "getStationSecurity",
+    summary: "One station's security settings (the defaults when it has none)",
+    tag: "Security",
+    access: "admin",
+    params: IdParam,
+    responses: { 200: { description: "Settings", schema: StationSecurityView }, ...ERRORS },
+  }, async (c, { params }) => c.json(view(params.id, await store.get(params.id))));
+
+  router.add({
+    method: "patch",
+    path: "/v1/station-security/{id}",
+    operationId: "updateStationSecurity",
+    summary: "Set a station's security profile, AuthorizationKey and address allow-list",
+    description: "Omitted fields keep their value. Profiles 1 and 2 need an AuthorizationKey. " +
+      "The station's open connection is not affected; the settings apply from its next connection.",
+    tag: "Security",
+    access: "admin",
+    params: IdParam,
+    body: PatchBody,
+    responses: { 200: { description: "Updated", schema: StationSecurityView }, ...ERRORS },
+  }, async (c, { params, body, principal }) => {
+    const what: string[] = [];
+    const change: Parameters<typeof save>[2] = {};
+    if (body.securityProfile !== undefined) {
+      change.securityProfile = body.securityProfile;
+      what.push(`securityProfile set to ${body.securityProfile ?? "default"}`);
+    }
+    if (body.authorizationKey !== undefined) {
+      change.keyHash = body.authorizationKey === null
+        ? null
+        : await hashAuthorizationKey(body.authorizationKey);
+      what.push(body.authorizationKey === null ? "AuthorizationKey removed" : "AuthorizationKey set");
+    }
+    if (body.allowedIps !== undefined) {
+      change.allowedIps = body.allowedIps;
+      what.push(`allowedIps set to [${body.allowedIps.join(", ")}]`);
+    }
+    const record = await save(params.id, principal, change, what.length ? what : ["no change"]);
+    return c.json(view(params.id, record));
+  });
+
+  router.add({
+    method: "post",
+    path: "/v1/station-security/{id}/authorization-key",
+    operationId: "generateAuthorizationKey",
+    summary: "Generate a new AuthorizationKey (shown only in this answer)",
+    description: "Send it to the station with ChangeConfiguration AuthorizationKey, then set its profile.",
+    tag: "Security",
+    access: "admin",
+    params: IdParam,
+    responses: {
+      200: {
+        description: "The new key",
+        schema: StationSecurityView.extend({ authorizationKey: z.string() }),
+      },
+      ...ERRORS,
+    },
+  }, async (c, { params, principal }) => {
+    // 20 random bytes as 40 hex characters, the largest AuthorizationKey the whitepaper describes.
+    const key = Array.from(crypto.getRandomValues(new Uint8Array(20)), (b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    const record = await save(params.id, principal, { keyHash: await hashAuthorizationKey(key) }, [
+      "AuthorizationKey generated",
+    ]);
+    c.header("cache-control", "no-store");
+    return c.json({ ...view(params.id, record), authorizationKey: key });
+  });
+
+  router.add({
+    method: "delete",
+    path: "/v1/station-security/{id}",
+    operationId: "deleteStationSecurity",
+    summary: "Remove a station's security settings (the defaults apply again)",
+    tag: "Security",
+    access: "admin",
+    params: IdParam,
+    responses: {
+      204: { description: "Removed" },
+      ...ERRORS,
+      404: { description: "Nothing stored", schema: ErrorSchema },
+    },
+  }, async (c, { params, principal }) => {
+    if (!(await store.delete(params.id))) {
+      throw new ApiError(404, "not_found", `Charge point "${params.id}" has no security settings`);
+    }
+    security.events.record({
+      kind: "station_security_deleted",
+      chargePointId: params.id,
+      principal: principal ? principalLabel(principal) : null,
+      reason: "Security settings removed",
+    });
+    return c.body(null, 204);
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/security-events",
+    operationId: "listSecurityEvents",
+    summary: "Security events, newest first (kept in memory, the last 1000)",
+    tag: "Security",
+    access: "operator",
+    query: EventsQuery,
+    responses: {
+      200: { description: "Events", schema: z.object({ items: z.array(SecurityEventView) }) },
+      ...ERRORS,
+    },
+  }, (c, { query }) =>
+    c.json({
+      items: security.events.list({
+        limit: query.limit,
+        ...(query.kind ? { kinds: [query.kind] } : {}),
+        ...(query.chargePointId !== undefined ? { chargePointId: query.chargePointId } : {}),
+      }),
+    }));
+}

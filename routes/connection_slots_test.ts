@@ -1,0 +1,19 @@
+import { assertEquals } from "@std/assert";
+import { ConnectionSlots } from "./connection_slots.ts";
+
+Deno.test("ConnectionSlots refuses past the ceiling, releases once, and lets a replacement through", () => {
+  const slots = new ConnectionSlots(2);
+  const a = slots.acquire();
+  const b = slots.acquire();
+  assertEquals(slots.acquire(), null);
+  a?.();
+  a?.();
+  assertEquals(slots.held, 1);
+  const c = slots.acquire();
+  const forced = slots.acquire(true);
+  assertEquals(slots.held, 3);
+  b?.();
+  c?.();
+  forced?.();
+  assertEquals(slots.held, 0);
+});

@@ -1,0 +1,49 @@
+/**
+ * A station's message-rate limit: a token bucket (`rate` frames per second on average, `burst` at once), and
+ * a second, decaying count of refused frames: past `closeAfter` the station is flooding and is closed.
+ *
+ * @example
+ * ```ts
+ * const limit = new MessageRate({ rate: 20, burst: 100, closeAfter: 200 });
+ * limit.admit(0); // "accept"
+ * ```
+ */
+export type RateVerdict = "accept" | "refuse" | "close";
+
+export interface MessageRateOptions {
+  /** Frames per second on average; 0 disables the limit. */
+  rate: number;
+  burst: number;
+  closeAfter: number;
+}
+
+export class MessageRate {
+  #tokens: number;
+  #strikes = 0;
+  #last: number | undefined;
+
+  constructor(private readonly options: MessageRateOptions) {
+    this.#tokens = options.burst;
+  }
+
+  admit(nowMs: number): RateVerdict {
+    const { rate, burst, closeAfter } = this.options;
+    if (rate <= 0) return "accept";
+    const elapsed = this.#last === undefined ? 0 : Math.max(0, nowMs - this.#last) / 1000;
+    this.#last = nowMs;
+    this.#tokens = Math.min(burst, this.#tokens + elapsed * rate);
+    this.#strikes = Math.max(0, this.#strikes - elapsed * rate);
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return "accept";
+    }
+    this.#strikes += 1;
+    return this.#strikes > closeAfter ? "close" : "refuse";
+  }
+}
+
+/** The message id of a CALL, read from the frame's start without parsing it all; null when not a CALL. */
+export function callMessageId(text: string): string | null {
+  const match = /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/.exec(text.slice(0, 80));
+  return match?.[1] ?? null;
+}

@@ -1,0 +1,34 @@
+import { assertEquals } from "@std/assert";
+import { callMessageId, MessageRate } from "./message_rate.ts";
+
+Deno.test("MessageRate accepts a burst, then the average rate, then refuses and finally closes", () => {
+  const limit = new MessageRate({ rate: 10, burst: 5, closeAfter: 3 });
+  const at0 = Array.from({ length: 5 }, () => limit.admit(0));
+  assertEquals(at0, ["accept", "accept", "accept", "accept", "accept"]);
+  assertEquals(limit.admit(0), "refuse");
+  assertEquals(limit.admit(100), "accept"); // one token back after 100 ms at 10/s
+  assertEquals(limit.admit(100), "refuse");
+  assertEquals(limit.admit(100), "refuse");
+  assertEquals(limit.admit(100), "refuse");
+  assertEquals(limit.admit(100), "close");
+});
+
+Deno.test("MessageRate forgives refused frames at the same rate, and 0 disables it", () => {
+  const limit = new MessageRate({ rate: 10, burst: 1, closeAfter: 2 });
+  limit.admit(0);
+  assertEquals(limit.admit(0), "refuse");
+  assertEquals(limit.admit(0), "refuse");
+  assertEquals(limit.admit(1000), "accept");
+  assertEquals(limit.admit(1000), "refuse");
+  const off = new MessageRate({ rate: 0, burst: 1, closeAfter: 1 });
+  for (let i = 0; i < 100; i++) assertEquals(off.admit(0), "accept");
+});
+
+Deno.test("callMessageId() reads a CALL's id from its start only", () => {
+  assertEquals(callMessageId('[2,"abc","Heartbeat",{}]'), "abc");
+  assertEquals(callMessageId(' [ 2 , "x-1" , "Authorize", {"idTag":"A"}]'), "x-1");
+  assertEquals(callMessageId('[3,"abc",{}]'), null);
+  assertEquals(callMessageId('[2,"a\\"b","Heartbeat",{}]'), null);
+  assertEquals(callMessageId(`[2,"${"x".repeat(37)}","Heartbeat",{}]`), null);
+  assertEquals(callMessageId("not json"), null);
+});

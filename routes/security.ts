@@ -1,0 +1,79 @@
+/**
+ * Everything station and operator security needs, built once from the Config: the station gate (profiles,
+ * allow-lists, auth back-off), the operators' login guard, the security event log, and the per-station
+ * message-rate settings. server.ts builds it; routes/app.ts hands its parts to the /ocpp upgrade and the API.
+ *
+ * @example
+ * ```ts ignore
+ * const security = createSecurity(config, { store: stationSecurityStore, logger, now });
+ * security.gate.check(request, "10.0.0.9", "CP-1");
+ * ```
+ */
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import type { StationSecurityStore } from "../store/station_security_store.ts";
+import { AuthBackoff } from "./auth_backoff.ts";
+import { type IpList, parseIpList } from "./ip_list.ts";
+import { LoginGuard } from "./login_guard.ts";
+import type { MessageRateOptions } from "./message_rate.ts";
+import { SecurityEventLog } from "./security_events.ts";
+import { StationGate } from "./station_gate.ts";
+
+export interface Security {
+  store: StationSecurityStore;
+  gate: StationGate;
+  loginGuard: LoginGuard;
+  events: SecurityEventLog;
+  messageRate: MessageRateOptions;
+  trustedProxies: IpList;
+  defaultProfile: 0 | 1 | 2 | 3;
+}
+
+export function createSecurity(
+  config: Config,
+  deps: { store: StationSecurityStore; logger: Logger; now: () => Date },
+): Security {
+  const trustedProxies = namedList("TRUSTED_PROXIES", config.TRUSTED_PROXIES);
+  const allowedIps = namedList("ALLOWED_IPS", config.ALLOWED_IPS);
+  const events = new SecurityEventLog(deps.logger, deps.now);
+  const backoff = () =>
+    new AuthBackoff({
+      freeFailures: config.AUTH_FREE_FAILURES,
+      baseMs: config.AUTH_BACKOFF_BASE_S * 1000,
+      maxMs: config.AUTH_BACKOFF_MAX_S * 1000,
+    });
+  return {
+    store: deps.store,
+    events,
+    trustedProxies,
+    defaultProfile: config.SECURITY_PROFILE,
+    gate: new StationGate({
+      store: deps.store,
+      backoff: backoff(),
+      events,
+      logger: deps.logger,
+      now: deps.now,
+      settings: {
+        defaultProfile: config.SECURITY_PROFILE,
+        trustedProxies,
+        allowedIps,
+        clientCertVerifyHeader: config.CLIENT_CERT_VERIFY_HEADER.toLowerCase(),
+        clientCertDnHeader: config.CLIENT_CERT_DN_HEADER.toLowerCase(),
+      },
+    }),
+    loginGuard: new LoginGuard({ backoff: backoff(), events, trustedProxies, now: deps.now }),
+    messageRate: {
+      rate: config.STATION_MSG_RATE,
+      burst: config.STATION_MSG_BURST,
+      closeAfter: config.STATION_FLOOD_CLOSE_AFTER,
+    },
+  };
+}
+
+function namedList(name: string, text: string): IpList {
+  try {
+    return parseIpList(text);
+  } catch (error) {
+    throw new Error(`Invalid settings: ${name}: ${(error as Error).message}`);
+  }
+}

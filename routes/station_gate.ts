@@ -1,0 +1,253 @@
+/**
+ * The security check of a station's WebSocket upgrade (OCPP 1.6 Security Whitepaper, profiles 0-3), run
+ * before upgrading:
+ *
+ * - address: global ALLOWED_IPS, then the station's own allow-list, on the client address (X-Forwarded-For /
+ *   X-Real-IP only from a trusted proxy);
+ * - profile 1: HTTP Basic auth, username = charge point id, password = the station's AuthorizationKey,
+ *   verified against its salted hash; profile 2: the same over TLS (our own, or a trusted proxy's per
+ *   X-Forwarded-Proto); profile 3: a client certificate the trusted proxy verified (its verify header says
+ *   SUCCESS) whose subject CN is the charge point id;
+ * - failures are answered 401 (with WWW-Authenticate) or 403, recorded as security events, and cost growing
+ *   back-off per source address and per charge point id (429 with Retry-After while it lasts).
+ *
+ * Credentials never reach a log line or an event.
+ */
+import type { Logger } from "../logger.ts";
+import { hashPassword, verifyPassword } from "./api/passwords.ts";
+import type { SecurityProfile, StationSecurityStore } from "../store/station_security_store.ts";
+import type { AuthBackoff } from "./auth_backoff.ts";
+import { type ClientInfo, resolveClient } from "./client_address.ts";
+import { type IpList, parseIpList } from "./ip_list.ts";
+import type { SecurityEventLog } from "./security_events.ts";
+
+/**
+ * PBKDF2 iterations for AuthorizationKeys. Deliberately far below the operators' 600,000: the key is a
+ * machine secret of at least 16 characters (not a guessable password), online guessing is throttled by the
+ * back-off, and every station reconnecting after a restart pays this once (20,000 stations x ~1.5 ms).
+ */
+export const AUTHORIZATION_KEY_ITERATIONS = 10_000;
+
+export const BASIC_REALM = 'Basic realm="OCPP", charset="UTF-8"';
+
+export function hashAuthorizationKey(key: string): Promise<string> {
+  return hashPassword(key, AUTHORIZATION_KEY_ITERATIONS);
+}
+
+export interface StationGateSettings {
+  /** For stations without their own profile (SECURITY_PROFILE). */
+  defaultProfile: SecurityProfile;
+  trustedProxies: IpList;
+  allowedIps: IpList;
+  /** Lower-case header names the trusted proxy sets after verifying a client certificate. */
+  clientCertVerifyHeader: string;
+  clientCertDnHeader: string;
+}
+
+export interface StationGateDeps {
+  store: StationSecurityStore;
+  backoff: AuthBackoff;
+  events: SecurityEventLog;
+  logger: Logger;
+  now: () => Date;
+  settings: StationGateSettings;
+}
+
+export type GateResult =
+  | { ok: true; client: ClientInfo; profile: SecurityProfile }
+  | {
+    ok: false;
+    client: ClientInfo;
+    status: 401 | 403 | 429 | 503;
+    reason: string;
+    headers: Record<string, string>;
+  };
+
+export class StationGate {
+  /** Addresses whose 429s were recorded lately: a flood of refusals is one event per 10 s, not thousands. */
+  #recentlyLimited = new Map<string, number>();
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly deps: StationGateDeps) {}
+
+  /** The client behind `peer`, as far as the proxy settings let us believe it. */
+  client(request: Request, peer: string): ClientInfo {
+    return resolveClient(request, peer, this.deps.settings.trustedProxies);
+  }
+
+  async check(request: Request, peer: string, id: string): Promise<GateResult> {
+    const { settings, backoff, events } = this.deps;
+    const client = this.client(request, peer);
+    const nowMs = this.deps.now().getTime();
+    const keys = [`ip:${client.address}`, `cp:${id}`];
+
+    const wait = backoff.retryAfterMs(keys, nowMs);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      const last = this.#recentlyLimited.get(client.address) ?? -Infinity;
+      if (nowMs - last >= 10_000) {
+        this.#recentlyLimited.set(client.address, nowMs);
+        if (this.#recentlyLimited.size > 10_000) this.#recentlyLimited.clear();
+        events.record({
+          kind: "station_rate_limited",
+          chargePointId: id,
+          remoteAddress: client.address,
+          status: 429,
+          reason: `Too many failed attempts; retry after ${seconds} s`,
+        });
+      }
+      return {
+        ok: false,
+        client,
+        status: 429,
+        reason: `Too many failed attempts; retry after ${seconds} s`,
+        headers: { "retry-after": String(seconds) },
+      };
+    }
+
+    const fail = (
+      status: 401 | 403,
+      reason: string,
+      kind: "station_auth_failed" | "station_refused" | "certificate_rejected",
+    ): GateResult => {
+      const delay = backoff.failed(keys, nowMs);
+      events.record({ kind, chargePointId: id, remoteAddress: client.address, status, reason });
+      return {
+        ok: false,
+        client,
+        status,
+        reason,
+        headers: {
+          ...(status === 401 ? { "www-authenticate": BASIC_REALM } : {}),
+          ...(delay > 0 ? { "retry-after": String(Math.ceil(delay / 1000)) } : {}),
+        },
+      };
+    };
+
+    if (!settings.allowedIps.empty && !settings.allowedIps.has(client.address)) {
+      return fail(403, `Address ${client.address} is not in ALLOWED_IPS`, "station_refused");
+    }
+    let record;
+    try {
+      record = await this.deps.store.get(id);
+    } catch (error) {
+      this.deps.logger.error("station security settings unavailable", {
+        chargePointId: id,
+        error: String(error),
+      });
+      return {
+        ok: false,
+        client,
+        status: 503,
+        reason: "Security settings unavailable; retry later",
+        headers: { "retry-after": "10" },
+      };
+    }
+    if (record && record.allowedIps.length > 0 && !parseIpList(record.allowedIps).has(client.address)) {
+      return fail(403, `Address ${client.address} is not allowed for this station`, "station_refused");
+    }
+    const profile = record?.securityProfile ?? settings.defaultProfile;
+    if (profile === 0) return { ok: true, client, profile };
+    if (profile >= 2 && !client.secure) {
+      return fail(403, `Security profile ${profile} requires TLS (wss://)`, "station_refused");
+    }
+    if (profile === 3) {
+      const problem = this.#certificateProblem(request, client, id);
+      if (problem) return fail(403, problem, "certificate_rejected");
+      events.record({
+        kind: "certificate_accepted",
+        chargePointId: id,
+        remoteAddress: client.address,
+        reason: "Client certificate verified by the trusted proxy",
+      });
+    } else {
+      const problem = await this.#basicAuthProblem(request, id, record?.authorizationKeyHash ?? null);
+      if (problem) return fail(401, problem, "station_auth_failed");
+    }
+    backoff.succeeded(keys);
+    return { ok: true, client, profile };
+  }
+
+  async #basicAuthProblem(request: Request, id: string, keyHash: string | null): Promise<string | null> {
+    const header = request.headers.get("authorization");
+    if (header === null) return "Basic authentication required";
+    const match = /^Basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(header);
+    if (!match?.[1]) return "Authorization header is not Basic";
+    let decoded: string;
+    try {
+      const binary = atob(match[1]);
+      decoded = new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+    } catch {
+      return "Authorization header is not valid base64";
+    }
+    const colon = decoded.indexOf(":");
+    const username = colon < 0 ? decoded : decoded.slice(0, colon);
+    const password = colon < 0 ? "" : decoded.slice(colon + 1);
+    if (keyHash === null) {
+      // The same work as a real check, so timing does not tell which stations have a key.
+      this.#dummyHash ??= hashAuthorizationKey("not a real authorization key");
+      await verifyPassword(password, await this.#dummyHash);
+      return "No AuthorizationKey is set for this station";
+    }
+    const ok = await verifyPassword(password, keyHash);
+    // OCPP 1.6 Security Whitepaper §3.2.1: the username is the charge point identity.
+    if (username !== id) return "Basic auth username is not the charge point id";
+    return ok ? null : "Wrong AuthorizationKey";
+  }
+
+  #certificateProblem(request: Request, client: ClientInfo, id: string): string | null {
+    if (!client.viaTrustedProxy) {
+      return "Security profile 3 requires a client certificate verified by a trusted proxy";
+    }
+    const verify = request.headers.get(this.deps.settings.clientCertVerifyHeader);
+    if (verify !== "SUCCESS") {
+      return `Client certificate not verified by the proxy (${
+        JSON.stringify((verify ?? "none").slice(0, 60))
+      })`;
+    }
+    const dn = request.headers.get(this.deps.settings.clientCertDnHeader) ?? "";
+    const cn = commonName(dn);
+    if (cn !== id) {
+      return `Client certificate CN ${
+        JSON.stringify((cn ?? "none").slice(0, 60))
+      } is not the charge point id`;
+    }
+    return null;
+  }
+}
+
+/**
+ * The CN of a subject DN in RFC 2253 form (`CN=CP-1,O=Acme`, nginx $ssl_client_s_dn) or the legacy slash form
+ * (`/O=Acme/CN=CP-1`); a value without `=` is taken as the CN itself. Null when there is no CN.
+ *
+ * @example
+ * ```ts
+ * commonName("CN=CP\\,1,O=Acme"); // "CP,1"
+ * ```
+ */
+export function commonName(dn: string): string | null {
+  const text = dn.trim();
+  if (text === "") return null;
+  if (!text.includes("=")) return text;
+  const parts: string[] = [];
+  if (text.startsWith("/")) {
+    parts.push(...text.slice(1).split("/"));
+  } else {
+    let current = "";
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i] as string;
+      if (ch === "\\" && i + 1 < text.length) {
+        current += text[++i];
+      } else if (ch === "," || ch === "+") {
+        parts.push(current);
+        current = "";
+      } else {
+        current += ch;
+      }
+    }
+    parts.push(current);
+  }
+  const cns = parts.map((p) => p.trim()).filter((p) => /^cn=/i.test(p)).map((p) => p.slice(3));
+  // More than one CN is ambiguous: refuse rather than guess.
+  return cns.length === 1 ? (cns[0] as string) : null;
+}
