@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { ChargePointActor } from "../../actors/charge_point.ts";
+import { emptyRecord } from "../../actors/context.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/enums.ts";
@@ -218,24 +219,12 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         },
       );
     }
-    const at = now().toISOString();
-    const { record, created } = await registry.updateSnapshot(
-      params.id,
-      (existing): ChargePointRecord =>
-        existing ? { ...existing, registrationStatus: body.registrationStatus, updatedAt: at } : {
-          id: params.id,
-          registrationStatus: body.registrationStatus,
-          boot: null,
-          bootedAt: null,
-          connectors: [],
-          lastSeen: null,
-          firmwareStatus: null,
-          diagnosticsStatus: null,
-          configuration: null,
-          createdAt: at,
-          updatedAt: at,
-        },
-    );
+    const at = now();
+    const { record, created } = await registry.updateSnapshot(params.id, (existing): ChargePointRecord => ({
+      ...(existing ?? emptyRecord(params.id, at)),
+      registrationStatus: body.registrationStatus,
+      updatedAt: at.toISOString(),
+    }));
     logger.info("charge point registration set", {
       chargePointId: params.id,
       registrationStatus: body.registrationStatus,
