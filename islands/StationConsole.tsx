@@ -199,7 +199,11 @@ export default function StationConsole(props: StationConsoleProps) {
           >
             <label>
               Connector
-              <select value={startConnector} onChange={(e) => setStartConnector(e.currentTarget.value)}>
+              <select
+                name="startConnector"
+                value={startConnector}
+                onChange={(e) => setStartConnector(e.currentTarget.value)}
+              >
                 <option value="">any</option>
                 {connectors.map((c) => (
                   <option key={c.connectorId} value={c.connectorId}>{c.connectorId}</option>
@@ -228,7 +232,11 @@ export default function StationConsole(props: StationConsoleProps) {
           >
             <label>
               Transaction
-              <select value={stopChoice} onChange={(e) => setStopTx(e.currentTarget.value)}>
+              <select
+                name="transactionId"
+                value={stopChoice}
+                onChange={(e) => setStopTx(e.currentTarget.value)}
+              >
                 {activeTx.length === 0 && <option value="">none active</option>}
                 {activeTx.map((c) => (
                   <option key={c.transactionId} value={c.transactionId}>
@@ -268,8 +276,12 @@ export default function StationConsole(props: StationConsoleProps) {
             }}
           >
             <label>
-              Connector
-              <select value={unlockChoice} onChange={(e) => setUnlockConnector(e.currentTarget.value)}>
+              Connector to unlock
+              <select
+                name="unlockConnector"
+                value={unlockChoice}
+                onChange={(e) => setUnlockConnector(e.currentTarget.value)}
+              >
                 {(connectors.length ? connectors.map((c) => c.connectorId) : [1]).map((n) => (
                   <option key={n} value={n}>{n}</option>
                 ))}

@@ -164,7 +164,7 @@ export default function StationTable(props: StationTableProps) {
                 <th scope="col">Connectors</th>
                 <th scope="col">Last seen (UTC)</th>
                 <th scope="col">Active sessions</th>
-                <th scope="col">Energy today</th>
+                <th scope="col" title="Finished sessions that started today (UTC)">Energy today</th>
               </tr>
             </thead>
             <tbody>

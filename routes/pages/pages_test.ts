@@ -1,0 +1,264 @@
+/**
+ * Pages rendered with `app.request()` against a fake API (no server, no store, no browser): who sees what,
+ * what is asked of the API, and that islands get their props.
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { Hono } from "hono";
+import { createMemoryLogger } from "../../logger.ts";
+import { scriptJson } from "../../components/island.tsx";
+import type { StationDetail, Transaction } from "../../components/types.ts";
+import { createPageRoutes } from "./mod.ts";
+
+const NOW = new Date("2026-11-25T12:00:00.000Z");
+
+const STATION: StationDetail = {
+  id: "CP-1",
+  online: true,
+  connectedAt: "2026-11-25T11:00:00.000Z",
+  remoteAddress: "10.0.0.7",
+  lastSeen: "2026-11-25T11:59:00.000Z",
+  registrationStatus: "Accepted",
+  boot: { chargePointVendor: "Acme", chargePointModel: "Volt-1" },
+  bootedAt: "2026-11-25T11:00:01.000Z",
+  connectors: [
+    {
+      connectorId: 1,
+      status: "Charging",
+      errorCode: "NoError",
+      timestamp: NOW.toISOString(),
+      transactionId: 7,
+    },
+    { connectorId: 2, status: "Faulted", errorCode: "GroundFailure", timestamp: NOW.toISOString() },
+  ],
+  firmwareStatus: null,
+  diagnosticsStatus: null,
+  createdAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+  scheduledAvailability: [],
+  pendingCall: null,
+  hasConfiguration: false,
+};
+
+const TX: Transaction = {
+  transactionId: 7,
+  chargePointId: "CP-1",
+  connectorId: 1,
+  idTag: "TAG-1",
+  startIdTagStatus: "Accepted",
+  meterStart: 1000,
+  startTimestamp: "2026-11-25T11:00:00.000Z",
+  reservationId: null,
+  status: "finished",
+  supersededBy: null,
+  meterStop: 1600,
+  stopTimestamp: "2026-11-25T11:05:00.000Z",
+  stopReason: "Remote",
+  stopIdTag: null,
+  energyWh: 600,
+  createdAt: "2026-11-25T11:00:00.000Z",
+  stoppedAt: "2026-11-25T11:05:00.000Z",
+};
+
+function meterRow(minute: number, value: number, measurand = "Energy.Active.Import.Register", unit = "Wh") {
+  return {
+    chargePointId: "CP-1",
+    connectorId: 1,
+    transactionId: 7,
+    timestamp: new Date(Date.parse(TX.startTimestamp) + minute * 60_000).toISOString(),
+    value: String(value),
+    context: "Sample.Periodic",
+    format: "Raw",
+    measurand,
+    phase: null,
+    location: "Outlet",
+    unit,
+    receivedAt: NOW.toISOString(),
+  };
+}
+
+/** A fake of the API the pages call: the cookie names the role, every request is recorded. */
+function fakeApp(options: { stations?: StationDetail[] } = {}) {
+  const asked: string[] = [];
+  const api = new Hono();
+  const stations = options.stations ?? [STATION];
+  api.use("*", async (c, next) => {
+    asked.push(c.req.path + new URL(c.req.url).search);
+    await next();
+  });
+  const role = (cookie: string | undefined) => /csms_session=(viewer|operator|admin)/.exec(cookie ?? "")?.[1];
+  api.get("/healthz", (c) => c.json({ connectedStations: 1 }));
+  api.use("/api/*", async (c, next) => {
+    if (!role(c.req.header("cookie"))) return c.json({ error: "unauthenticated", message: "no" }, 401);
+    await next();
+  });
+  api.get("/api/v1/auth/me", (c) => {
+    const r = role(c.req.header("cookie"))!;
+    return c.json({ kind: "user", name: `${r}-user`, role: r });
+  });
+  api.get(
+    "/api/v1/charge-points",
+    (c) => c.json({ items: stations, nextCursor: stations.length ? "CP-1" : null }),
+  );
+  api.get("/api/v1/charge-points/:id", (c) => {
+    const found = stations.find((s) => s.id === c.req.param("id"));
+    return found ? c.json(found) : c.json({ error: "not_found", message: "unknown" }, 404);
+  });
+  api.get(
+    "/api/v1/charge-points/:id/configuration",
+    (c) => c.json({ chargePointId: "CP-1", configuration: null }),
+  );
+  api.get("/api/v1/charge-points/:id/:list", (c) => c.json({ items: [] }));
+  api.get("/api/v1/transactions", (c) => c.json({ items: [TX], nextCursor: null }));
+  api.get(
+    "/api/v1/transactions/:id",
+    (c) =>
+      c.req.param("id") === "7"
+        ? c.json({ ...TX, meterValues: [0, 1, 2, 3].map((m) => meterRow(m + 1, 1000 + (m + 1) * 150)) })
+        : c.json({ error: "not_found", message: "Transaction 8 is unknown" }, 404),
+  );
+  api.get("/api/v1/handshake-failures", (c) => c.json({ items: [] }));
+  api.get("/api/v1/id-tags", (c) => c.json({ items: [], nextCursor: null }));
+  const pages = createPageRoutes({
+    api: (path, init) => api.request(path, init),
+    logger: createMemoryLogger(),
+    now: () => NOW,
+  });
+  return { pages, asked };
+}
+
+const as = (role: "viewer" | "operator" | "admin") => ({ headers: { cookie: `csms_session=${role}` } });
+
+Deno.test("a page without a session redirects to the login page, remembering where it was", async () => {
+  const { pages } = fakeApp();
+  const res = await pages.request("/stations/CP-1?x=1");
+  assertEquals(res.status, 303);
+  assertEquals(res.headers.get("location"), "/login?next=%2Fstations%2FCP-1%3Fx%3D1");
+  const login = await pages.request("/login?next=//evil.example");
+  const body = await login.text();
+  assertStringIncludes(body, 'data-island="LoginForm"');
+  assertStringIncludes(body, '{"next":"/"}');
+});
+
+Deno.test("the overview lists stations with coloured chips and asks the API for one page of the search", async () => {
+  const { pages, asked } = fakeApp();
+  const res = await pages.request("/?search=cp&online=true", as("viewer"));
+  assertEquals(res.status, 200);
+  assertStringIncludes(res.headers.get("content-security-policy") ?? "", "script-src 'self'");
+  const body = await res.text();
+  assert(body.startsWith("<!doctype html>"));
+  assertStringIncludes(body, 'data-island="StationTable"');
+  assertStringIncludes(body, 'class="chip tone-charging"');
+  assertStringIncludes(body, 'class="chip tone-fault"');
+  assertStringIncludes(body, '<script type="module" src="/static/islands.js">');
+  assert(asked.includes("/api/v1/charge-points?search=cp&online=true&limit=50"), asked.join("\n"));
+  assert(asked.some((p) => p.startsWith("/api/v1/transactions?from=2026-11-25T00%3A00%3A00.000Z")));
+  // The next page's link carries the cursor and the way back.
+  assertStringIncludes(body, 'href="?search=cp&amp;online=true&amp;after=CP-1" rel="next"');
+});
+
+Deno.test("a viewer's station page has no command buttons; an operator's has the actions and 19 commands", async () => {
+  const { pages } = fakeApp();
+  const viewer = await (await pages.request("/stations/CP-1", as("viewer"))).text();
+  for (
+    const text of [
+      "Remote start",
+      "Soft reset",
+      "Unlock connector",
+      "CommandForms",
+      "Refresh with GetConfiguration",
+    ]
+  ) {
+    assertEquals(viewer.includes(text), false, `viewer sees ${text}`);
+  }
+  assertStringIncludes(viewer, 'data-island="StationConsole"');
+  assertStringIncludes(viewer, "GroundFailure");
+
+  const operator = await (await pages.request("/stations/CP-1", as("operator"))).text();
+  for (const text of ["Remote start", "Remote stop", "Soft reset", "Hard reset", "Unlock connector"]) {
+    assertStringIncludes(operator, `>${text}</button>`);
+  }
+  assertStringIncludes(operator, 'data-island="CommandForms"');
+  const select = /<select name="action">(.*?)<\/select>/.exec(operator)?.[1] ?? "";
+  assertEquals(select.match(/<option /g)?.length, 19);
+  assertStringIncludes(operator, "Refresh with GetConfiguration");
+});
+
+Deno.test("an unknown station or transaction is a 404 page, with the navigation", async () => {
+  const { pages } = fakeApp();
+  const res = await pages.request("/stations/CP-404", as("viewer"));
+  assertEquals(res.status, 404);
+  const body = await res.text();
+  assertStringIncludes(body, "Charge point &quot;CP-404&quot; is unknown");
+  assertStringIncludes(body, 'aria-label="Main"');
+  assertEquals((await pages.request("/transactions/8", as("viewer"))).status, 404);
+  assertEquals((await pages.request("/transactions/abc", as("viewer"))).status, 404);
+});
+
+Deno.test("the transaction page draws the energy chart from the meter values, server-side", async () => {
+  const { pages } = fakeApp();
+  const body = await (await pages.request("/transactions/7", as("viewer"))).text();
+  assertStringIncludes(body, 'data-chart="energy" data-points="4"');
+  assertEquals(
+    body.match(/<circle class="point"/g)?.length,
+    7,
+    "energy points plus derived power points (4 + 3)",
+  );
+  assertStringIncludes(body, 'class="series" d="M');
+  assertStringIncludes(body, "derived from the energy register");
+});
+
+Deno.test("the transactions page turns its date filter into API query times and links the CSV export", async () => {
+  const { pages, asked } = fakeApp();
+  const body =
+    await (await pages.request("/transactions?from=2026-11-01&to=2026-11-25&status=finished", as("viewer")))
+      .text();
+  const wanted = "from=2026-11-01T00%3A00%3A00.000Z&to=2026-11-26T00%3A00%3A00.000Z";
+  assert(asked.some((p) => p.includes(`status=finished&${wanted}`)), asked.join("\n"));
+  assertStringIncludes(
+    body,
+    `/api/v1/transactions/export.csv?status=finished&amp;${wanted.replace("&", "&amp;")}`,
+  );
+  assertStringIncludes(body, "0.600 kWh");
+});
+
+Deno.test("id tags are editable by admins only", async () => {
+  const { pages } = fakeApp();
+  const viewer = await (await pages.request("/id-tags", as("viewer"))).text();
+  assertStringIncludes(viewer, "Only admins change id tags.");
+  assertStringIncludes(viewer, '"canEdit":false');
+  const admin = await (await pages.request("/id-tags", as("admin"))).text();
+  assertStringIncludes(admin, "Add an id tag");
+});
+
+Deno.test("the handshakes page offers Accept for unaccepted stations to admins", async () => {
+  const pending = { ...STATION, id: "CP-P", registrationStatus: "Pending" as const, online: false };
+  const { pages } = fakeApp({ stations: [STATION, pending] });
+  const admin = await (await pages.request("/handshakes", as("admin"))).text();
+  assertStringIncludes(admin, 'data-pending="CP-P"');
+  assertStringIncludes(admin, 'data-island="AcceptStation"');
+  assertEquals(admin.includes('data-pending="CP-1"'), false);
+  const operator = await (await pages.request("/handshakes", as("operator"))).text();
+  assertEquals(operator.includes('data-island="AcceptStation"'), false);
+});
+
+Deno.test("island props are written as JSON that cannot close its script tag", () => {
+  assertEquals(scriptJson({ a: "</script><b>" }), '{"a":"\\u003c/script>\\u003cb>"}');
+  assertEquals(JSON.parse(scriptJson({ a: "</script>" })), { a: "</script>" });
+});
+
+Deno.test("/static/islands.js is one ES module that hydrates every island, and app.css is served", async () => {
+  const { pages } = fakeApp();
+  const js = await pages.request("/static/islands.js");
+  assertEquals(js.status, 200);
+  assertStringIncludes(js.headers.get("content-type") ?? "", "text/javascript");
+  const code = await js.text();
+  assertStringIncludes(code, "data-island");
+  assert(code.length > 10_000 && code.length < 300_000, `bundle of ${code.length} bytes`);
+  const again = await pages.request("/static/islands.js", {
+    headers: { "if-none-match": js.headers.get("etag")! },
+  });
+  assertEquals(again.status, 304);
+  const css = await pages.request("/static/app.css");
+  assertStringIncludes(css.headers.get("content-type") ?? "", "text/css");
+  assertStringIncludes(await css.text(), "prefers-color-scheme: dark");
+});
