@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
