@@ -7,7 +7,9 @@ const ROOT = new URL("../", import.meta.url).pathname;
 /** Calls `onLine` for every complete line of a byte stream; resolves when it ends. */
 export async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
   let buffer = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+  const decoder = new TextDecoder();
+  for await (const bytes of stream) {
+    const chunk = decoder.decode(bytes, { stream: true });
     buffer += chunk;
     let newline;
     while ((newline = buffer.indexOf("\n")) >= 0) {
@@ -41,6 +43,8 @@ export interface ServerChild {
   problems: string[];
   /** Asks the probe for a GC and a memory line. */
   probeMemory(timeoutMs?: number): Promise<MemoryProbe | null>;
+  /** With BENCH_CPU_PROFILE set: writes the CPU profile so far and starts the next; resolves with its path. */
+  cutProfile(timeoutMs?: number): Promise<string | null>;
   exited: Promise<Deno.CommandStatus>;
 }
 
@@ -64,6 +68,21 @@ export async function spawnServer(index: number, env: Record<string, string>): P
   let resolvePort!: (port: number) => void;
   const portKnown = new Promise<number>((r) => (resolvePort = r));
   const probeWaiters: Array<(p: MemoryProbe) => void> = [];
+  const profileWaiters: Array<(path: string) => void> = [];
+  const ask = <T>(signal: Deno.Signal, waiters: Array<(v: T) => void>, timeoutMs: number) =>
+    new Promise<T | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), timeoutMs);
+      waiters.push((v) => {
+        clearTimeout(timer);
+        resolve(v);
+      });
+      try {
+        Deno.kill(child.pid, signal);
+      } catch {
+        clearTimeout(timer);
+        resolve(null);
+      }
+    });
   const server: ServerChild = {
     index,
     pid: child.pid,
@@ -73,21 +92,8 @@ export async function spawnServer(index: number, env: Record<string, string>): P
     phase: "start",
     problems: [],
     exited: child.status,
-    probeMemory(timeoutMs = 30_000) {
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(null), timeoutMs);
-        probeWaiters.push((p) => {
-          clearTimeout(timer);
-          resolve(p);
-        });
-        try {
-          Deno.kill(child.pid, "SIGUSR2");
-        } catch {
-          clearTimeout(timer);
-          resolve(null);
-        }
-      });
-    },
+    probeMemory: (timeoutMs = 30_000) => ask("SIGUSR2", probeWaiters, timeoutMs),
+    cutProfile: (timeoutMs = 60_000) => ask("SIGUSR1", profileWaiters, timeoutMs),
   };
   void readLines(child.stdout, (line) => {
     const counts = server.logs[server.phase] ??= emptyLogCounts();
@@ -110,6 +116,8 @@ export async function spawnServer(index: number, env: Record<string, string>): P
     if (line.startsWith("BENCH_MEMORY ")) {
       const probe = JSON.parse(line.slice("BENCH_MEMORY ".length)) as MemoryProbe;
       for (const waiter of probeWaiters.splice(0)) waiter(probe);
+    } else if (line.startsWith("BENCH_PROFILE ")) {
+      for (const waiter of profileWaiters.splice(0)) waiter(line.slice("BENCH_PROFILE ".length));
     } else {
       console.error(`[server ${index}] ${line}`);
     }

@@ -32,6 +32,8 @@ export interface GeneratorConfig {
   concurrency?: number;
   idTag?: string;
   callTimeoutMs?: number;
+  /** Stop starting new stations after this many ms of ramp; the rest count as `notAttempted`. */
+  rampDeadlineMs?: number;
 }
 
 type Json = unknown;
@@ -49,6 +51,8 @@ interface Station {
   id: string;
   ws: WebSocket | null;
   ready: boolean;
+  /** We gave up on it during the ramp and closed it ourselves. */
+  abandoned: boolean;
   pending: Pending | null;
   transactionId: number | null;
   status: "Charging" | "SuspendedEV";
@@ -68,6 +72,9 @@ const CYCLE: readonly Action[] = [
   "StatusNotification",
   "MeterValues",
 ];
+
+/** TransactionMessageAttempts of the simulated stations. */
+const START_ATTEMPTS = 5;
 
 /** What a simulated station answers the server's CALLs with (valid OCPP 1.6 .conf payloads). */
 const ANSWERS: Record<string, Json> = {
@@ -110,6 +117,8 @@ export class LoadGenerator {
     unexpectedCloses: 0,
     serverCalls: 0,
     badFrames: 0,
+    startRetries: 0,
+    notAttempted: 0,
   };
   callErrors: Record<string, number> = {};
   rampErrors: Record<string, number> = {};
@@ -123,6 +132,7 @@ export class LoadGenerator {
       id: `${config.prefix}${first + i}`,
       ws: null,
       ready: false,
+      abandoned: false,
       pending: null,
       transactionId: null,
       status: "Charging",
@@ -139,8 +149,9 @@ export class LoadGenerator {
     const started = performance.now();
     const progress = setInterval(onProgress, 1000);
     let next = 0;
+    const deadline = started + (this.config.rampDeadlineMs ?? Infinity);
     const worker = async () => {
-      while (next < this.stations.length) {
+      while (next < this.stations.length && performance.now() < deadline) {
         const station = this.stations[next++]!;
         try {
           await this.#prepare(station);
@@ -150,6 +161,7 @@ export class LoadGenerator {
           this.counters.failed++;
           const key = String(error instanceof Error ? error.message : error).slice(0, 120);
           this.rampErrors[key] = (this.rampErrors[key] ?? 0) + 1;
+          station.abandoned = true;
           station.ws?.close();
         }
       }
@@ -157,6 +169,7 @@ export class LoadGenerator {
     const concurrency = Math.max(1, Math.min(this.config.concurrency ?? 100, this.stations.length));
     await Promise.all(Array.from({ length: concurrency }, worker));
     clearInterval(progress);
+    this.counters.notAttempted = this.stations.length - next;
     return performance.now() - started;
   }
 
@@ -231,13 +244,27 @@ export class LoadGenerator {
     }) as { status: string };
     if (boot.status !== "Accepted") throw new Error(`BootNotification answered ${boot.status}`);
     await this.#call(station, "StatusNotification", this.#status("Preparing"));
-    const start = await this.#call(station, "StartTransaction", {
+    const request = {
       connectorId: 1,
       idTag: this.config.idTag ?? "BENCH-TAG",
       meterStart: station.energyWh,
       timestamp: new Date().toISOString(),
-    }) as { transactionId: number };
-    station.transactionId = start.transactionId;
+    };
+    // A station retries a transaction message the Central System failed to process (OCPP 1.6 §4.8,
+    // TransactionMessageAttempts / TransactionMessageRetryInterval); the retries are counted in rampErrors.
+    for (let attempt = 1;; attempt++) {
+      try {
+        const start = await this.#call(station, "StartTransaction", request) as { transactionId: number };
+        station.transactionId = start.transactionId;
+        break;
+      } catch (error) {
+        if (!(error instanceof CallError) || attempt >= START_ATTEMPTS) throw error;
+        const key = `${error.message.slice(0, 100)} (retried)`;
+        this.rampErrors[key] = (this.rampErrors[key] ?? 0) + 1;
+        this.counters.startRetries++;
+        await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+      }
+    }
     await this.#call(station, "StatusNotification", this.#status("Charging"));
   }
 
@@ -275,7 +302,7 @@ export class LoadGenerator {
           reject(new Error(`Closed before open (${event.code})`));
           return;
         }
-        if (this.#phase !== "done") this.counters.unexpectedCloses++;
+        if (this.#phase !== "done" && !station.abandoned) this.counters.unexpectedCloses++;
         station.ready = false;
         station.ws = null;
         const pending = station.pending;
@@ -364,7 +391,8 @@ export class LoadGenerator {
     else {
       const code = String(frame[2]);
       const key = `${pending.action}: ${code}`;
-      this.callErrors[key] = (this.callErrors[key] ?? 0) + 1;
+      // Ramp errors are counted by the ramp (rampErrors), steady ones here.
+      if (this.#phase === "steady") this.callErrors[key] = (this.callErrors[key] ?? 0) + 1;
       pending.reject(new CallError(code, `${pending.action} answered ${code}: ${String(frame[3])}`));
     }
   }

@@ -32,6 +32,7 @@ import {
   stopProcess,
 } from "./children.ts";
 import { countOpenFiles, type ProcSample, readMachineCpu, readProc } from "./proc.ts";
+import { type ProfileSummary, summariseProfile } from "./profile.ts";
 import { printReport } from "./report.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -53,6 +54,8 @@ const { values: flags } = parseArgs({
     pg: { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
     "no-write": { type: "boolean", default: false },
     label: { type: "string" },
+    env: { type: "string", multiple: true, default: [] },
+    profile: { type: "boolean", default: false },
   },
 });
 
@@ -87,10 +90,22 @@ if (!(intervalS > 0)) {
 const concurrency = positiveInt("concurrency", flags.concurrency);
 const commandsPerS = Number(flags.commands);
 const rampTimeoutS = positiveInt("ramp-timeout", flags["ramp-timeout"]);
+/** Extra server settings for A/B runs, e.g. `--env FRAME_LOG_SIZE=0 --env PING_INTERVAL_S=0`. */
+const serverEnv: Record<string, string> = Object.fromEntries(
+  (flags.env ?? []).map((kv) => {
+    const at = kv.indexOf("=");
+    if (at <= 0) throw new Error(`--env takes KEY=VALUE, got "${kv}"`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
 if (Math.ceil(perServer / genPerServer) > 19_500) {
   throw new Error(
     `${Math.ceil(perServer / genPerServer)} stations per generator exceed the 20,000-file limit`,
   );
+}
+
+function machinePct(a: { busyS: number; totalS: number }, b: { busyS: number; totalS: number }): number {
+  return Math.round((b.busyS - a.busyS) / Math.max(0.01, b.totalS - a.totalS) * 1000) / 10;
 }
 
 const log = (text: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
@@ -310,6 +325,8 @@ try {
       ADMIN_USER: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       MAX_CONNECTIONS: String(Math.max(19_000, perServer + 100)),
+      ...serverEnv,
+      ...(flags.profile ? { BENCH_CPU_PROFILE: tmp } : {}),
     });
     servers.push(server);
     log(`server ${i}: pid ${server.pid}, port ${server.port}`);
@@ -323,6 +340,8 @@ try {
   // Ramp.
   for (const s of servers) s.phase = "ramp";
   const rampStarted = performance.now();
+  const rampCpuBefore = servers.map((s) => readProc(s.pid));
+  const rampMachineBefore = readMachineCpu();
   let first = 0;
   for (let s = 0; s < serverCount; s++) {
     const count = Math.min(perServer, stations - s * perServer);
@@ -337,6 +356,7 @@ try {
         stations: n,
         concurrency,
         idTag: ID_TAG,
+        rampDeadlineMs: rampTimeoutS * 1000,
       }));
       first += n;
     }
@@ -353,15 +373,21 @@ try {
   const readies = await Promise.race([
     Promise.all(generators.map((g) => g.ready)),
     new Promise<never>((_, reject) =>
+      // The generators stop starting stations at the deadline; this only catches a hung ramp.
       rampTimer = setTimeout(
-        () => reject(new Error(`Ramp did not finish within ${rampTimeoutS} s`)),
-        rampTimeoutS * 1000,
+        () => reject(new Error(`Ramp did not finish within ${rampTimeoutS + 120} s`)),
+        (rampTimeoutS + 120) * 1000,
       )
     ),
   ]);
   clearTimeout(rampTimer);
   clearInterval(progress);
   const rampS = (performance.now() - rampStarted) / 1000;
+  const rampCpuPct = servers.map((s, i) => {
+    const a = rampCpuBefore[i], b = readProc(s.pid);
+    return a && b ? Math.round((b.cpuS - a.cpuS) / rampS * 1000) / 10 : null;
+  });
+  const rampMachinePct = machinePct(rampMachineBefore, readMachineCpu());
   const ready = readies.reduce((a, r) => a + Number(r.ready), 0);
   const failed = readies.reduce((a, r) => a + Number(r.failed), 0);
   const rampErrors: Record<string, number> = {};
@@ -381,6 +407,14 @@ try {
     openFiles: countOpenFiles(s.pid),
   })));
   const generatorRss = generators.map((g) => readProc(g.pid)?.rss ?? 0);
+  const profiles: Record<string, ProfileSummary | null> = {};
+  const cutProfile = async (phase: string) => {
+    if (!flags.profile) return;
+    const path = await servers[0]!.cutProfile();
+    profiles[phase] = path ? summariseProfile(JSON.parse(await Deno.readTextFile(path))) : null;
+    if (path) await Deno.copyFile(path, `${ROOT}bench/results/last-${phase}.cpuprofile`).catch(() => {});
+  };
+  await cutProfile("ramp");
 
   // Steady.
   for (const s of servers) s.phase = "steady";
@@ -429,6 +463,7 @@ try {
   clearInterval(sampler);
   clearInterval(steadyProgress);
   for (const s of servers) s.phase = "end";
+  await cutProfile("steady");
   await sleep(1500);
   const pgAfter = await Promise.all(servers.map((_, i) => postgresStats(i)));
   const afterSteady = await Promise.all(
@@ -523,12 +558,19 @@ try {
       intervalS,
       concurrency,
       commandsPerS,
+      serverEnv,
     },
     ramp: {
       seconds: Math.round(rampS * 10) / 10,
       ready,
       failed,
       stationsPerS: Math.round(ready / rampS),
+      serverCpuPct: rampCpuPct,
+      /** Whole machine (100% = every core busy): other work on the machine competes with the benchmark. */
+      machinePct: rampMachinePct,
+      startRetries: readies.reduce((a, r) => a + Number(r.startRetries ?? 0), 0),
+      /** Stations not even tried because the ramp reached --ramp-timeout. */
+      notAttempted: readies.reduce((a, r) => a + Number(r.notAttempted ?? 0), 0),
       errors: rampErrors,
     },
     memory: servers.map((_, i) => ({
@@ -565,9 +607,14 @@ try {
       steadyWallS: Math.round(wallS * 10) / 10,
       serversPct: servers.map((_, i) => cpuPct(i)),
       generatorsPct: generators.map((_, i) => cpuPct(servers.length + i)),
-      machinePct: Math.round(
-        (machineAfter.busyS - machineBefore.busyS) / (machineAfter.totalS - machineBefore.totalS) * 1000,
-      ) / 10,
+      machinePct: machinePct(machineBefore, machineAfter),
+      /** CPU of processes that are not part of this benchmark (other work on a shared machine), in cores. */
+      otherCores: Math.round(
+        ((machineAfter.busyS - machineBefore.busyS) -
+          cpuAfter.reduce((a, b, i) => a + (b && cpuBefore[i] ? b.cpuS - cpuBefore[i]!.cpuS : 0), 0)) /
+          wallS * 100,
+      ) / 100,
+      loadAverage: Deno.loadavg(),
     },
     logs: {
       ramp: {
@@ -585,6 +632,7 @@ try {
     },
     shutdown: stops.map((s) => ({ seconds: Math.round(s.ms / 100) / 10, killed: s.killed })),
     store: storeKind === "kv" ? { kvBytes, kvMB: mb(kvBytes) } : { postgres: pgTotal, perServer: pg },
+    profile: flags.profile ? profiles : null,
     generators: generators.map((g, i) => ({
       server: g.server,
       stations: g.stations,

@@ -105,4 +105,13 @@ export function printReport(r: Result): void {
     ]);
   }
   console.log(`\n${table(rows)}\n`);
+  for (const [phase, p] of Object.entries(r.profile ?? {})) {
+    if (!p) continue;
+    const summary = p as Result;
+    console.log(`  server 0 CPU profile, ${phase} (${fmt(summary.samples)} samples): self time by file`);
+    console.log(table(summary.files.slice(0, 12).map((f: Result) => [`${f.pct}%`, f.file])));
+    console.log(`  by function`);
+    console.log(table(summary.functions.slice(0, 15).map((f: Result) => [`${f.pct}%`, f.name])));
+    console.log();
+  }
 }
