@@ -31,6 +31,7 @@ export default function LoginForm(props: LoginFormProps) {
   return (
     <form class="card login" onSubmit={submit} method="post" action="/login">
       <h1>Sign in</h1>
+      <input type="hidden" name="next" value={props.next} />
       <label>
         Username
         <input

@@ -125,7 +125,8 @@ export default function StationTable(props: StationTableProps) {
     }
   };
 
-  const live = useEvents("", onEvent, refetch);
+  // Meter values are the bulk of the stream and change nothing shown here: not asked for.
+  const live = useEvents("types=connected,disconnected,boot,status,transaction", onEvent, refetch);
 
   const perStation = useMemo(() => {
     const out = new Map<string, { active: Set<number>; energyWh: number }>();

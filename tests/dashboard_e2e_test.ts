@@ -269,6 +269,11 @@ Deno.test({
       });
       assertEquals(refused, 403);
       await shot(viewerPage, "station-viewer-dark");
+      // Signing out ends the session: the pages send the viewer back to the login page.
+      await viewerPage.getByRole("button", { name: "Sign out" }).click();
+      await viewerPage.waitForURL(`${server.url}/login`);
+      await viewerPage.goto(`${server.url}/transactions`);
+      await viewerPage.waitForURL(/\/login\?next=%2Ftransactions$/);
       await viewerContext.close();
     } finally {
       await browser?.close();

@@ -59,11 +59,13 @@ export async function buildIslands(options: { minify?: boolean } = {}): Promise<
   }
 }
 
+/** The build is the same for every app in the process (and esbuild's service is process-wide): one build. */
+let shared: Promise<{ code: string; hash: string }> | undefined;
+
 export function createIslandBundle(): IslandBundle {
-  let built: Promise<{ code: string; hash: string }> | undefined;
   return {
     get() {
-      built ??= buildIslands().then(async (code) => {
+      shared ??= buildIslands().then(async (code) => {
         const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(code));
         const hash = [...new Uint8Array(digest).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join(
           "",
@@ -71,8 +73,8 @@ export function createIslandBundle(): IslandBundle {
         return { code, hash };
       });
       // A failed build is retried on the next request rather than cached.
-      built.catch(() => (built = undefined));
-      return built;
+      shared.catch(() => (shared = undefined));
+      return shared;
     },
   };
 }

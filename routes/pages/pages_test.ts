@@ -87,7 +87,16 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
   });
   const role = (cookie: string | undefined) => /csms_session=(viewer|operator|admin)/.exec(cookie ?? "")?.[1];
   api.get("/healthz", (c) => c.json({ connectedStations: 1 }));
+  api.post("/api/v1/auth/login", async (c) => {
+    const body = await c.req.json();
+    if (body.password !== "right") {
+      return c.json({ error: "unauthenticated", message: "Invalid username or password" }, 401);
+    }
+    c.header("set-cookie", "csms_session=viewer; Path=/; HttpOnly; SameSite=Lax");
+    return c.json({ user: { username: body.username } });
+  });
   api.use("/api/*", async (c, next) => {
+    if (c.req.path === "/api/v1/auth/login") return await next();
     if (!role(c.req.header("cookie"))) return c.json({ error: "unauthenticated", message: "no" }, 401);
     await next();
   });
@@ -137,6 +146,22 @@ Deno.test("a page without a session redirects to the login page, remembering whe
   const body = await login.text();
   assertStringIncludes(body, 'data-island="LoginForm"');
   assertStringIncludes(body, '{"next":"/"}');
+});
+
+Deno.test("without JavaScript the login form posts to /login, which logs in through the API", async () => {
+  const { pages } = fakeApp();
+  const form = (password: string) =>
+    pages.request("/login", {
+      method: "POST",
+      body: new URLSearchParams({ username: "u", password, next: "/id-tags" }),
+    });
+  const ok = await form("right");
+  assertEquals(ok.status, 303);
+  assertEquals(ok.headers.get("location"), "/id-tags");
+  assertStringIncludes(ok.headers.get("set-cookie") ?? "", "csms_session=viewer");
+  const wrong = await form("wrong");
+  assertEquals(wrong.status, 401);
+  assertStringIncludes(await wrong.text(), "Invalid username or password");
 });
 
 Deno.test("the overview lists stations with coloured chips and asks the API for one page of the search", async () => {
