@@ -6,7 +6,8 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -278,6 +279,74 @@ Deno.test({
     } finally {
       await browser?.close();
       if (station) await closeStation(station);
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: `dashboard: an admin adds, blocks and dates an id tag, and accepts a Pending station${SKIP_REASON}`,
+  ignore: skip,
+  async fn() {
+    const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    try {
+      browser = await launch();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await openPage(context, errors);
+      await logIn(page, server.url, ADMIN);
+
+      // Id tags: add one, block it, give it an expiry.
+      await page.getByRole("link", { name: "Id tags" }).click();
+      await page.waitForURL(`${server.url}/id-tags`);
+      await page.getByLabel("Id tag", { exact: true }).fill("TAG-NEW");
+      await page.getByRole("button", { name: "Add" }).click();
+      const row = page.locator('tr[data-id-tag="TAG-NEW"]');
+      await row.waitFor();
+      await row.getByRole("button", { name: "Block" }).click();
+      await row.getByRole("button", { name: "Unblock" }).waitFor();
+      await row.getByLabel("Expiry of TAG-NEW (UTC)").fill("2030-01-01T10:00");
+      await row.getByRole("button", { name: "Save" }).click();
+      await page.getByText("Expiry of TAG-NEW saved").waitFor();
+      const stored = await server.json("/api/v1/id-tags/TAG-NEW");
+      assertEquals(stored.body, {
+        idTag: "TAG-NEW",
+        status: "Blocked",
+        expiryDate: "2030-01-01T10:00:00.000Z",
+        parentIdTag: null,
+      });
+      await shot(page, "id-tags");
+
+      // A station the policy leaves Pending: listed, accepted with one click, let in on its next boot.
+      const pending = await connectStation(server.wsUrl, "CP-PENDING", { boot: false });
+      const first = await pending.call("BootNotification", {
+        chargePointVendor: "Acme",
+        chargePointModel: "Volt-1",
+      });
+      assertEquals(first.status, "Pending");
+      await closeStation(pending);
+      // Registration changes only while the station is offline (its actor owns the snapshot).
+      await eventually(() => server.registry.get("CP-PENDING") === undefined, 5000, "the actor to stop");
+      await page.getByRole("link", { name: "Handshakes" }).click();
+      const entry = page.locator('tr[data-pending="CP-PENDING"]');
+      await entry.waitFor();
+      await entry.getByRole("button", { name: "Accept CP-PENDING" }).click();
+      await entry.getByText("Accepted: its next BootNotification is let in").waitFor();
+      await shot(page, "handshakes");
+      const again = await connectStation(server.wsUrl, "CP-PENDING", { boot: false });
+      try {
+        const second = await again.call("BootNotification", {
+          chargePointVendor: "Acme",
+          chargePointModel: "Volt-1",
+        });
+        assertEquals(second.status, "Accepted");
+      } finally {
+        await closeStation(again);
+      }
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
       await server.close();
     }
   },
