@@ -54,7 +54,12 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
       const chargePointId = id === "" ? null : id.slice(0, 100);
       logger.warn("handshake refused", { chargePointId, remoteAddress, status, reason });
       handshakes.add({ at: options.now().toISOString(), chargePointId, remoteAddress, status, reason });
-      return c.json({ error: "handshake_refused", message: reason }, status as 400, headers);
+      // Connection: close, so a refused socket gives its file descriptor back at once (a flood of refusals
+      // must not pile up idle keep-alive connections).
+      return c.json({ error: "handshake_refused", message: reason }, status as 400, {
+        ...headers,
+        connection: "close",
+      });
     };
 
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
