@@ -5,18 +5,23 @@
  *
  * @example
  * ```ts ignore
- * const max = await connectionCeiling(15_000, logger); // 15,000 with a 20,000 limit, 192 with 256
+ * await connectionCeiling(15_000, logger); // 15,000 with a 20,000 limit, 192 with 256
+ * await connectionCeiling(19_900, logger); // 19,488 with a 20,000 limit
  * ```
  */
 import type { Logger } from "../logger.ts";
 
-/** Share of the soft RLIMIT_NOFILE station sockets may use. */
+/**
+ * Descriptors kept free for everything else (runtime ~45, store, API clients, refused handshakes in flight);
+ * with a small limit, station sockets get at most OPEN_FILES_SHARE of it instead.
+ */
+export const OPEN_FILES_RESERVE = 512;
 export const OPEN_FILES_SHARE = 0.75;
 
 export async function connectionCeiling(configured: number, logger: Logger): Promise<number> {
   const limit = await softOpenFilesLimit();
   if (limit === null) return configured;
-  const ceiling = Math.max(1, Math.floor(limit * OPEN_FILES_SHARE));
+  const ceiling = Math.max(1, Math.floor(limit * OPEN_FILES_SHARE), limit - OPEN_FILES_RESERVE);
   if (configured <= ceiling) return configured;
   logger.warn("MAX_CONNECTIONS lowered to fit the open-files limit", {
     configured,
