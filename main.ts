@@ -7,13 +7,14 @@
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
-import { openAuthStore, openStore } from "./store/open.ts";
+import { openAuthStore, openStationSecurityStore, openStore } from "./store/open.ts";
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 const store = await openStore(config, logger);
 const auth = await openAuthStore(config, logger);
-const server = await startServer(config, store, { logger, auth });
+const stationSecurity = await openStationSecurityStore(config, logger);
+const server = await startServer(config, store, { logger, auth, stationSecurity });
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -23,6 +24,7 @@ const stop = async (signal: string) => {
   await server.shutdown();
   await store.close();
   await auth.close();
+  await stationSecurity.close();
   Deno.exit(0);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -14,7 +14,6 @@ import { HandshakeLog } from "./routes/handshake_log.ts";
 import { openKvAuthStore } from "./store/auth_kv.ts";
 import type { AuthStore } from "./store/auth_store.ts";
 import type { Store } from "./store/store.ts";
-import { openStationSecurityStore } from "./store/open.ts";
 import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
 import type { StationSecurityStore } from "./store/station_security_store.ts";
 import { createSecurity, type Security } from "./routes/security.ts";
@@ -28,10 +27,7 @@ export interface ServerOptions {
   newMessageId?: () => string;
   /** Operator accounts; without one, a throwaway in-memory AuthStore (users only from ADMIN_USER). */
   auth?: AuthStore;
-  /**
-   * Per-station security settings. Without one: the configured store (DATABASE_URL or KV_PATH) when the caller
-   * passed its own AuthStore (main.ts), else a throwaway in-memory one (tests), like the AuthStore above.
-   */
+  /** Per-station security settings; without one, a throwaway in-memory store (tests). */
   stationSecurity?: StationSecurityStore;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
@@ -66,8 +62,7 @@ export async function startServer(
     now(),
   );
   const ownStationSecurity = options.stationSecurity === undefined;
-  const stationSecurity = options.stationSecurity ??
-    (ownAuth ? await openKvStationSecurityStore(":memory:") : await openStationSecurityStore(config, logger));
+  const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
   const tls = await readTls(config);
   const maxConnections = await connectionCeiling(config.MAX_CONNECTIONS, logger);
