@@ -122,6 +122,7 @@ export class LoadGenerator {
   };
   callErrors: Record<string, number> = {};
   rampErrors: Record<string, number> = {};
+  #sentBeforeSteady = 0;
   readonly #timeoutMs: number;
   readonly #sweep: ReturnType<typeof setInterval>;
 
@@ -176,6 +177,7 @@ export class LoadGenerator {
   /** Sends the steady mix for `durationS`, then waits up to `drainMs` for the last answers. */
   async steady(durationS: number, intervalS: number, drainMs = 5000): Promise<number> {
     this.#phase = "steady";
+    this.#sentBeforeSteady = this.counters.sent;
     const tickMs = 50;
     const perTick = this.stations.length * tickMs / (intervalS * 1000);
     let due = 0;
@@ -215,7 +217,8 @@ export class LoadGenerator {
     const byAction: Record<string, Json> = {};
     for (const [action, h] of this.byAction) byAction[action] = h.toJSON();
     return {
-      counters: this.counters,
+      // `sent` counts the steady phase only; the ramp's CALLs are 4 per station plus startRetries.
+      counters: { ...this.counters, sent: this.counters.sent - this.#sentBeforeSteady },
       unanswered: this.stations.filter((s) => s.pending).length,
       callErrors: this.callErrors,
       rampErrors: this.rampErrors,
