@@ -128,6 +128,71 @@ Deno.test("registration: pre-register a station, or accept a Pending one while o
   }
 });
 
+Deno.test("stations list: the registration filter picks statuses server-side and pages past a bounded scan", async () => {
+  const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
+  const statuses = { "A-ACC": "Accepted", "B-PEND": "Pending", "C-REJ": "Rejected" } as const;
+  for (const [id, registrationStatus] of Object.entries(statuses)) {
+    await server.store.putChargePoint({ ...offlineRecord(id), registrationStatus });
+  }
+  await server.store.putChargePoint({ ...offlineRecord("D-NEVER"), registrationStatus: null, boot: null });
+  // Connected and Pending: the live snapshot is what the filter reads.
+  const live = await connectStation(server.wsUrl, "E-LIVE", { boot: false });
+  try {
+    assertEquals(
+      (await live.call("BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" })).status,
+      "Pending",
+    );
+    const ids = async (q: string) => {
+      const res = await server.json(`/api/v1/charge-points?${q}`, { as: "viewer" });
+      assertEquals(res.status, 200, JSON.stringify(res.body));
+      return res.body.items.map((i: { id: string }) => i.id);
+    };
+    assertEquals(await ids("registration=Accepted"), ["A-ACC"]);
+    assertEquals(await ids("registration=Pending"), ["B-PEND", "E-LIVE"]);
+    assertEquals(await ids("registration=none"), ["D-NEVER"]);
+    assertEquals(await ids("registration=Pending,Rejected,none"), ["B-PEND", "C-REJ", "D-NEVER", "E-LIVE"]);
+    assertEquals(await ids("registration=Pending&online=true"), ["E-LIVE"]);
+    assertEquals(await ids("registration=Pending&online=false"), ["B-PEND"]);
+    // Paged with a cursor like any list.
+    const first = await server.json("/api/v1/charge-points?registration=Pending,Rejected,none&limit=2", {
+      as: "viewer",
+    });
+    assertEquals([first.body.items.length, first.body.nextCursor], [2, "C-REJ"]);
+    assertEquals(await ids("registration=Pending,Rejected,none&limit=2&after=C-REJ"), ["D-NEVER", "E-LIVE"]);
+    for (const bad of ["Maybe", "Pending,", "pending", ""]) {
+      const res = await server.json(`/api/v1/charge-points?registration=${bad}`, { as: "viewer" });
+      assertEquals([res.status, res.body.details?.field], [400, "registration"], bad);
+    }
+  } finally {
+    await closeStation(live);
+  }
+  try {
+    // 10,500 accepted stations before one Pending: one request scans at most 10,000, then hands back its
+    // cursor; the next request finds the Pending one.
+    for (let i = 0; i < 10_500; i++) {
+      await server.store.putChargePoint(offlineRecord(`M-${String(i).padStart(5, "0")}`));
+    }
+    await server.store.putChargePoint({ ...offlineRecord("Z-PEND"), registrationStatus: "Pending" });
+    const pages: { items: string[]; nextCursor: string | null }[] = [];
+    let cursor: string | null = "C-REJ";
+    while (cursor !== null && pages.length < 5) {
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await server.json(
+        `/api/v1/charge-points?registration=Pending&limit=10&after=${encodeURIComponent(cursor)}`,
+        { as: "viewer" },
+      );
+      pages.push({ items: res.body.items.map((i) => i.id), nextCursor: res.body.nextCursor });
+      cursor = res.body.nextCursor;
+    }
+    // D-NEVER, E-LIVE and M-00000..M-09997 make the first 10,000.
+    assertEquals(pages, [
+      { items: ["E-LIVE"], nextCursor: "M-09997" },
+      { items: ["Z-PEND"], nextCursor: null },
+    ]);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("transactions: 3000 paged by cursor and filtered, exported as a streamed CSV, one with its meter values", async () => {
   const server = await startApiServer();
   try {

@@ -36,9 +36,23 @@ export interface ChargePointRouteOptions {
   now: () => Date;
 }
 
+/** `none`: never booted (no registration status yet). */
+const REGISTRATION_VALUE = `(${[...REGISTRATION_STATUSES, "none"].join("|")})`;
+const REGISTRATION_FILTER = new RegExp(`^${REGISTRATION_VALUE}(,${REGISTRATION_VALUE})*$`);
+/**
+ * The store cannot filter on registration, so a filtered list reads it in pages of SCAN_BATCH, at most
+ * SCAN_BATCHES of them per request; a request that runs out returns the last id looked at as its cursor.
+ */
+const SCAN_BATCH = 500;
+const SCAN_BATCHES = 20;
+
 const ListQuery = z.object({
   search: z.string().max(100).optional().describe("Case-insensitive substring of the id"),
   online: queryBoolean.optional().describe("Only connected (true) or only disconnected (false) stations"),
+  registration: z.string().max(60).regex(REGISTRATION_FILTER).transform((v) => new Set(v.split(",")))
+    .optional().describe(
+      "Only these registration statuses, comma-separated: Accepted, Pending, Rejected, none (never booted)",
+    ),
   after: z.string().max(100).optional().describe("Cursor: the nextCursor of the previous page"),
   limit: limit(50, 500),
 });
@@ -125,39 +139,50 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     },
   }, async (c, { query }) => {
     const items: Summary[] = [];
+    const wanted = (record: Readonly<ChargePointRecord> | null) =>
+      query.registration === undefined || query.registration.has(record?.registrationStatus ?? "none");
     if (query.online === true) {
       // The connected ones are all in memory: sort and page them there.
       const needle = query.search?.toLowerCase();
       const ids = registry.list().map((s) => s.id)
         .filter((id) => (needle === undefined || id.toLowerCase().includes(needle)))
         .filter((id) => query.after === undefined || id > query.after)
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-        .slice(0, query.limit);
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      let last: string | undefined;
       for (const id of ids) {
+        if (items.length >= query.limit) break;
+        last = id;
         const actor = registry.get(id);
         if (!actor || actor.isStopping) continue;
-        items.push(summary(id, actor.snapshot ?? await store.getChargePoint(id), actor));
+        const record = actor.snapshot ?? await store.getChargePoint(id);
+        if (!wanted(record)) continue;
+        items.push(summary(id, record, actor));
       }
-      return c.json(pageFor(items, query.limit, ids.at(-1)));
+      return c.json(pageFor(items, query.limit, last));
     }
-    // From the store, in pages; skipping connected ones when only offline stations are wanted.
+    // From the store, in pages; skipping connected ones when only offline stations are wanted, and the
+    // ones whose registration is not asked for.
+    const batchSize = query.registration ? Math.max(query.limit, SCAN_BATCH) : query.limit;
+    const batches = query.registration ? SCAN_BATCHES : 50;
     let after = query.after;
     let lastScanned: string | undefined;
-    for (let round = 0; round < 50 && items.length < query.limit; round++) {
+    for (let round = 0; round < batches && items.length < query.limit; round++) {
       const batch = await store.listChargePoints({
-        limit: query.limit,
+        limit: batchSize,
         ...(after !== undefined ? { after } : {}),
         ...(query.search !== undefined && query.search !== "" ? { search: query.search } : {}),
       });
-      for (const record of batch) {
-        lastScanned = record.id;
-        const actor = registry.get(record.id);
+      for (const stored of batch) {
+        lastScanned = stored.id;
+        const actor = registry.get(stored.id);
         const online = actor !== undefined && !actor.isStopping;
         if (query.online === false && online) continue;
-        items.push(summary(record.id, online ? (actor.snapshot ?? record) : record, actor));
+        const record = online ? (actor.snapshot ?? stored) : stored;
+        if (!wanted(record)) continue;
+        items.push(summary(stored.id, record, actor));
         if (items.length >= query.limit) break;
       }
-      if (batch.length < query.limit) {
+      if (batch.length < batchSize) {
         return c.json({ items, nextCursor: items.length >= query.limit ? lastScanned ?? null : null });
       }
       after = lastScanned;
