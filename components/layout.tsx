@@ -7,12 +7,15 @@ export interface Viewer {
   role: Role;
 }
 
-const NAV = [
+/** Entries with a role are shown from that role up (the API refuses the rest anyway). */
+const NAV: readonly (readonly [string, string, Role?])[] = [
   ["/", "Overview"],
   ["/transactions", "Transactions"],
   ["/id-tags", "Id tags"],
   ["/handshakes", "Handshakes"],
-] as const;
+  ["/security", "Security", "operator"],
+];
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 export function Layout(props: {
   title: string;
@@ -21,6 +24,8 @@ export function Layout(props: {
   viewer?: Viewer | null;
   children: ComponentChildren;
 }) {
+  const rank = props.viewer ? RANK[props.viewer.role] : -1;
+  const nav = NAV.filter(([, , min]) => min === undefined || rank >= RANK[min]);
   return (
     <html lang="en">
       <head>
@@ -39,7 +44,7 @@ export function Layout(props: {
           {props.viewer && (
             <nav aria-label="Main">
               <ul>
-                {NAV.map(([href, label]) => (
+                {nav.map(([href, label]) => (
                   <li key={href}>
                     <a href={href} aria-current={props.current === href ? "page" : undefined}>{label}</a>
                   </li>

@@ -13,6 +13,8 @@ import type {
   TransactionSchema,
 } from "../routes/api/schemas.ts";
 import type { StationEvent } from "../actors/events.ts";
+import type { StationSecurityView } from "../routes/api/station_security.ts";
+import type { SecurityEvent } from "../routes/security_events.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
@@ -24,7 +26,8 @@ export type Transaction = z.infer<typeof TransactionSchema>;
 export type MeterValue = z.infer<typeof MeterValueSchema>;
 export type IdTag = z.infer<typeof IdTagSchema>;
 export type Role = "viewer" | "operator" | "admin";
-export type { StationEvent };
+export type StationSecurity = z.infer<typeof StationSecurityView>;
+export type { SecurityEvent, StationEvent };
 
 export interface Page<T> {
   items: T[];

@@ -9,6 +9,7 @@ import IdTagManager from "./IdTagManager.tsx";
 import LoginForm from "./LoginForm.tsx";
 import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
+import StationSecurityPanel from "./StationSecurityPanel.tsx";
 import StationTable from "./StationTable.tsx";
 import TransactionChart from "./TransactionChart.tsx";
 
@@ -20,6 +21,7 @@ export const ISLANDS = {
   LoginForm,
   StationActivity,
   StationConsole,
+  StationSecurityPanel,
   StationTable,
   TransactionChart,
 };

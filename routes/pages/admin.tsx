@@ -6,9 +6,10 @@ import type { HandshakeFailure, IdTag, Page, StationSummary } from "../../compon
 import type { PageApi } from "./http.ts";
 
 const ID_TAG_PAGE = 100;
-/** Stations scanned for unaccepted ones: the API's largest page, a bounded number of times. */
+/** Unaccepted stations, filtered by the API: its largest page, a bounded number of times. */
+const UNACCEPTED = "registration=Pending,Rejected,none";
 const SCAN_PAGE = 500;
-const SCAN_PAGES = 20;
+const SCAN_PAGES = 4;
 
 export async function idTagsPage(api: PageApi) {
   const [viewer, page] = await Promise.all([
@@ -35,16 +36,17 @@ export async function handshakesPage(api: PageApi) {
     api.viewer(),
     api.get<{ items: HandshakeFailure[] }>("/api/v1/handshake-failures?limit=200"),
   ]);
+  // The API filters (and bounds its own scan, handing back a cursor when it stops early).
   const unaccepted: StationSummary[] = [];
   let after: string | null = null;
-  let scanned = 0;
   let capped = false;
   for (let i = 0; i < SCAN_PAGES; i++) {
     const page: Page<StationSummary> = await api.get<Page<StationSummary>>(
-      `/api/v1/charge-points?limit=${SCAN_PAGE}${after ? `&after=${encodeURIComponent(after)}` : ""}`,
+      `/api/v1/charge-points?${UNACCEPTED}&limit=${SCAN_PAGE}${
+        after ? `&after=${encodeURIComponent(after)}` : ""
+      }`,
     );
-    scanned += page.items.length;
-    for (const s of page.items) if (s.registrationStatus !== "Accepted") unaccepted.push(s);
+    unaccepted.push(...page.items);
     if (page.nextCursor === null) break;
     after = page.nextCursor;
     capped = i === SCAN_PAGES - 1;
@@ -62,7 +64,7 @@ export async function handshakesPage(api: PageApi) {
         <p class="muted small">
           Pending, rejected, or never booted. Accepting sets what the station's next BootNotification is
           answered with; a connected station must disconnect first.
-          {capped && ` Only the first ${scanned} stations were looked at.`}
+          {capped && ` Only the stations up to "${after}" were looked at.`}
         </p>
         {unaccepted.length === 0
           ? <p class="empty">Every known station is accepted.</p>

@@ -18,6 +18,7 @@ import { createIslandBundle, type IslandBundle } from "./bundle.ts";
 import { type ApiFetch, html, NeedsLogin, pageApi, PageError, safeNext } from "./http.ts";
 import { errorPage, loginPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
+import { securityPage } from "./security.tsx";
 import { stationPage } from "./station.tsx";
 import { transactionPage, transactionsPage } from "./transactions.tsx";
 
@@ -121,5 +122,6 @@ export function createPageRoutes(deps: PageDeps): Hono {
   app.get("/transactions/:id", page((c, api) => transactionPage(api, c.req.param("id") ?? "")));
   app.get("/id-tags", page((_c, api) => idTagsPage(api)));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
+  app.get("/security", page((c, api) => securityPage(api, c.req.query())));
   return app;
 }

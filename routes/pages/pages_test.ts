@@ -104,10 +104,46 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
     const r = role(c.req.header("cookie"))!;
     return c.json({ kind: "user", name: `${r}-user`, role: r });
   });
-  api.get(
-    "/api/v1/charge-points",
-    (c) => c.json({ items: stations, nextCursor: stations.length ? "CP-1" : null }),
-  );
+  api.get("/api/v1/charge-points", (c) => {
+    // Like the API: the registration filter, one page, no cursor at the end.
+    const wanted = c.req.query("registration")?.split(",");
+    const after = c.req.query("after");
+    const items = stations
+      .filter((s) => !wanted || wanted.includes(s.registrationStatus ?? "none"))
+      .filter((s) => after === undefined || s.id > after);
+    return c.json({ items, nextCursor: after === undefined && items.length ? "CP-1" : null });
+  });
+  api.get("/api/v1/station-security/:id", (c) =>
+    c.json({
+      chargePointId: c.req.param("id"),
+      configured: true,
+      securityProfile: 1,
+      effectiveProfile: 1,
+      hasAuthorizationKey: true,
+      allowedIps: ["10.0.0.0/24"],
+      updatedBy: "user:root",
+      updatedAt: NOW.toISOString(),
+    }));
+  api.get("/api/v1/security-events", (c) =>
+    c.json({
+      items: [{
+        at: NOW.toISOString(),
+        kind: "station_auth_failed",
+        chargePointId: "CP-1",
+        principal: null,
+        remoteAddress: "10.0.0.9",
+        reason: "Wrong password",
+        status: 401,
+      }, {
+        at: NOW.toISOString(),
+        kind: "login_failed",
+        chargePointId: null,
+        principal: "mallory",
+        remoteAddress: "10.0.0.10",
+        reason: "Invalid username or password",
+        status: 401,
+      }],
+    }));
   api.get("/api/v1/charge-points/:id", (c) => {
     const found = stations.find((s) => s.id === c.req.param("id"));
     return found ? c.json(found) : c.json({ error: "not_found", message: "unknown" }, 404);
@@ -208,6 +244,47 @@ Deno.test("a viewer's station page has no command buttons; an operator's has the
   assertStringIncludes(operator, "Refresh with GetConfiguration");
 });
 
+Deno.test("only an admin's station page has the Security panel; the others never ask for the settings", async () => {
+  const { pages, asked } = fakeApp();
+  for (const role of ["viewer", "operator"] as const) {
+    const body = await (await pages.request("/stations/CP-1", as(role))).text();
+    assertEquals(body.includes("StationSecurityPanel"), false, role);
+    assertEquals(body.includes("AuthorizationKey"), false, role);
+  }
+  assertEquals(asked.filter((p) => p.startsWith("/api/v1/station-security")), []);
+  const admin = await (await pages.request("/stations/CP-1", as("admin"))).text();
+  assertStringIncludes(admin, 'data-island="StationSecurityPanel"');
+  assertStringIncludes(admin, 'data-effective-profile="1"');
+  assertStringIncludes(admin, 'data-has-key="true"');
+  assertStringIncludes(admin, "10.0.0.0/24");
+  assertStringIncludes(admin, ">Generate AuthorizationKey</button>");
+  assertStringIncludes(admin, ">Reset to defaults</button>");
+  assert(asked.includes("/api/v1/station-security/CP-1"), asked.join("\n"));
+});
+
+Deno.test("security events are listed for operators and admins, filtered by kind and station", async () => {
+  const { pages, asked } = fakeApp();
+  const operator =
+    await (await pages.request("/security?kind=station_auth_failed&chargePointId=CP-1", as("operator")))
+      .text();
+  assert(
+    asked.includes("/api/v1/security-events?limit=200&kind=station_auth_failed&chargePointId=CP-1"),
+    asked.join("\n"),
+  );
+  assertStringIncludes(operator, 'data-security-event="station_auth_failed"');
+  assertStringIncludes(operator, "Wrong password");
+  assertStringIncludes(operator, "mallory");
+  assertStringIncludes(operator, '<a href="/security" aria-current="page">Security</a>');
+  // An unknown kind is not passed on.
+  await pages.request("/security?kind=nonsense", as("admin"));
+  assert(asked.includes("/api/v1/security-events?limit=200"), asked.join("\n"));
+  // Viewers get neither the page nor the navigation entry.
+  const viewer = await pages.request("/security", as("viewer"));
+  assertEquals(viewer.status, 403);
+  const viewerHome = await (await pages.request("/", as("viewer"))).text();
+  assertEquals(viewerHome.includes('href="/security"'), false);
+});
+
 Deno.test("an unknown station or transaction is a 404 page, with the navigation", async () => {
   const { pages } = fakeApp();
   const res = await pages.request("/stations/CP-404", as("viewer"));
@@ -264,6 +341,19 @@ Deno.test("the handshakes page offers Accept for unaccepted stations to admins",
   assertEquals(admin.includes('data-pending="CP-1"'), false);
   const operator = await (await pages.request("/handshakes", as("operator"))).text();
   assertEquals(operator.includes('data-island="AcceptStation"'), false);
+});
+
+Deno.test("the handshakes page asks the API for the unaccepted stations only, following its cursor", async () => {
+  const never = { ...STATION, id: "CP-N", registrationStatus: null, online: false };
+  const { pages, asked } = fakeApp({ stations: [STATION, never] });
+  const body = await (await pages.request("/handshakes", as("viewer"))).text();
+  assertStringIncludes(body, 'data-pending="CP-N"');
+  assertStringIncludes(body, "never booted");
+  const lists = asked.filter((p) => p.startsWith("/api/v1/charge-points?"));
+  assertEquals(lists, [
+    "/api/v1/charge-points?registration=Pending,Rejected,none&limit=500",
+    "/api/v1/charge-points?registration=Pending,Rejected,none&limit=500&after=CP-1",
+  ]);
 });
 
 Deno.test("island props are written as JSON that cannot close its script tag", () => {

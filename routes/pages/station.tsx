@@ -1,4 +1,7 @@
-/** `/stations/:id`: the live console, configuration, commands (operators), activity, recent transactions. */
+/**
+ * `/stations/:id`: the live console, configuration, commands (operators), activity, recent transactions, and
+ * the station's security settings (admins: not even asked for otherwise).
+ */
 import { commandCatalog } from "../../components/command_catalog.ts";
 import { formatEnergy, formatTime } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
@@ -8,6 +11,7 @@ import type {
   Frame,
   Page,
   StationDetail,
+  StationSecurity,
   StatusHistoryItem,
   Transaction,
 } from "../../components/types.ts";
@@ -19,7 +23,7 @@ export async function stationPage(api: PageApi, id: string) {
   const base = `/api/v1/charge-points/${encodeURIComponent(id)}`;
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
-  const [configuration, frames, history, commands, transactions] = await Promise.all([
+  const [configuration, frames, history, commands, transactions, security] = await Promise.all([
     api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
       `${base}/configuration`,
     ),
@@ -27,6 +31,10 @@ export async function stationPage(api: PageApi, id: string) {
     api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
     api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
     api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
+    // Null also when the server runs without station security (the API has no such route then).
+    viewer.role === "admin"
+      ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
+      : Promise.resolve(null),
   ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
 
@@ -53,6 +61,7 @@ export async function stationPage(api: PageApi, id: string) {
           name="ConfigurationPanel"
           props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
         />
+        {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
         <section class="card" aria-labelledby="recent-tx-title">
           <div class="card-head">
             <h2 id="recent-tx-title">Recent transactions</h2>

@@ -1,0 +1,216 @@
+/**
+ * A station's security settings (admins only): its profile, whether it has an AuthorizationKey, the addresses
+ * it may connect from. Sets the profile, generates a key (shown here once), sets or clears the allow-list, or
+ * resets everything to the defaults, through `/api/v1/station-security/{id}`.
+ */
+import { useState } from "preact/hooks";
+import type { StationSecurity } from "../components/types.ts";
+import { ApiCallError, apiFetch } from "./client.tsx";
+
+export interface StationSecurityPanelProps {
+  chargePointId: string;
+  settings: StationSecurity;
+}
+
+const PROFILES: Record<number, string> = {
+  0: "0 · no authentication",
+  1: "1 · Basic auth",
+  2: "2 · TLS + Basic auth",
+  3: "3 · TLS client certificate",
+};
+
+/** "10.0.0.1, 10.1.0.0/16" or one per line -> entries. */
+function parseIps(text: string): string[] {
+  return text.split(/[\s,]+/).map((e) => e.trim()).filter((e) => e !== "");
+}
+
+export default function StationSecurityPanel(props: StationSecurityPanelProps) {
+  const [settings, setSettings] = useState(props.settings);
+  const [profile, setProfile] = useState(
+    props.settings.securityProfile === null ? "" : String(props.settings.securityProfile),
+  );
+  const [ips, setIps] = useState(props.settings.allowedIps.join("\n"));
+  const [newKey, setNewKey] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const path = `/api/v1/station-security/${encodeURIComponent(props.chargePointId)}`;
+
+  async function run(done: string, fn: () => Promise<StationSecurity>) {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const next = await fn();
+      setSettings(next);
+      setProfile(next.securityProfile === null ? "" : String(next.securityProfile));
+      setIps(next.allowedIps.join("\n"));
+      setMessage({ ok: true, text: done });
+    } catch (error) {
+      setMessage({ ok: false, text: error instanceof ApiCallError ? error.message : String(error) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const patch = (body: Record<string, unknown>) => apiFetch<StationSecurity>(path, { method: "PATCH", body });
+
+  const setProfileNow = (e: Event) => {
+    e.preventDefault();
+    const value = profile === "" ? null : Number(profile);
+    void run(`Security profile set to ${value ?? "the default"}`, () => patch({ securityProfile: value }));
+  };
+
+  const generate = () => {
+    if (
+      settings.hasAuthorizationKey &&
+      !confirm(
+        `Replace the AuthorizationKey of ${props.chargePointId}? Until the station has the new key, ` +
+          "a profile 1 or 2 refuses it.",
+      )
+    ) return;
+    void run("AuthorizationKey generated", async () => {
+      const answer = await apiFetch<StationSecurity & { authorizationKey: string }>(
+        `${path}/authorization-key`,
+        { method: "POST" },
+      );
+      const { authorizationKey, ...rest } = answer;
+      setNewKey(authorizationKey);
+      setCopied(false);
+      return rest;
+    });
+  };
+
+  const copy = async () => {
+    if (newKey === null) return;
+    try {
+      await navigator.clipboard.writeText(newKey);
+      setCopied(true);
+    } catch {
+      // No clipboard (an insecure origin, or denied): the field is selected for a manual copy.
+      (document.getElementById("new-authorization-key") as HTMLInputElement | null)?.select();
+    }
+  };
+
+  const saveIps = (e: Event) => {
+    e.preventDefault();
+    const list = parseIps(ips);
+    void run(
+      list.length ? `Allowed addresses set (${list.length})` : "Allowed addresses cleared",
+      () => patch({ allowedIps: list }),
+    );
+  };
+
+  const reset = () => {
+    if (!confirm(`Reset the security settings of ${props.chargePointId} to the defaults?`)) return;
+    setNewKey(null);
+    void run("Back to the defaults", async () => {
+      await apiFetch(path, { method: "DELETE" });
+      return await apiFetch<StationSecurity>(path);
+    });
+  };
+
+  const own = settings.securityProfile !== null;
+  return (
+    <section class="card" aria-labelledby="security-title" data-security-panel={props.chargePointId}>
+      <div class="card-head">
+        <h2 id="security-title">Security</h2>
+        <span class="muted small">admins only; applies from the station's next connection</span>
+      </div>
+      <dl class="facts">
+        <div>
+          <dt>Security profile</dt>
+          <dd data-effective-profile={settings.effectiveProfile}>
+            {PROFILES[settings.effectiveProfile]} {own ? "" : <span class="muted">(the global default)</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>AuthorizationKey</dt>
+          <dd data-has-key={String(settings.hasAuthorizationKey)}>
+            {settings.hasAuthorizationKey ? "set" : <span class="muted">not set</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Allowed addresses</dt>
+          <dd class="mono" data-allowed-ips>
+            {settings.allowedIps.length ? settings.allowedIps.join(", ") : <span class="muted">any</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Last changed</dt>
+          <dd>
+            {settings.updatedAt
+              ? `${settings.updatedAt.slice(0, 19).replace("T", " ")} by ${settings.updatedBy ?? "?"}`
+              : <span class="muted">never</span>}
+          </dd>
+        </div>
+      </dl>
+
+      {newKey !== null && (
+        <div class="ok-box key-once" data-new-key>
+          <label>
+            New AuthorizationKey for {props.chargePointId}
+            <input
+              id="new-authorization-key"
+              class="mono"
+              readOnly
+              value={newKey}
+              size={44}
+              onFocus={(e) => e.currentTarget.select()}
+            />
+          </label>
+          <div class="actions">
+            <button type="button" onClick={() => void copy()}>{copied ? "Copied" : "Copy"}</button>
+            <button type="button" class="link" onClick={() => setNewKey(null)}>Hide</button>
+          </div>
+          <p class="small">
+            Copy it now: it is shown only this once (the server keeps a hash). Give it to the station (its
+            AuthorizationKey setting, e.g. ChangeConfiguration) before a profile 1 or 2 applies.
+          </p>
+        </div>
+      )}
+
+      <form class="inline-form" onSubmit={setProfileNow}>
+        <label>
+          Security profile
+          <select value={profile} onChange={(e) => setProfile(e.currentTarget.value)}>
+            <option value="">Global default</option>
+            {[0, 1, 2, 3].map((p) => <option key={p} value={String(p)}>{PROFILES[p]}</option>)}
+          </select>
+        </label>
+        <button type="submit" disabled={busy}>Set profile</button>
+        <button type="button" onClick={generate} disabled={busy}>Generate AuthorizationKey</button>
+      </form>
+      <p class="muted small">Profiles 1 and 2 need an AuthorizationKey: generate one first.</p>
+
+      <form class="inline-form security-ips" onSubmit={saveIps}>
+        <label>
+          Allowed addresses (IPs or CIDR ranges; empty: any)
+          <textarea
+            class="mono"
+            rows={2}
+            value={ips}
+            onInput={(e) => setIps(e.currentTarget.value)}
+            placeholder="10.0.0.5, 10.1.0.0/16"
+          />
+        </label>
+        <button type="submit" disabled={busy}>Save addresses</button>
+        <button
+          type="button"
+          disabled={busy || settings.allowedIps.length === 0}
+          onClick={() => void run("Allowed addresses cleared", () => patch({ allowedIps: [] }))}
+        >
+          Clear addresses
+        </button>
+      </form>
+
+      <div class="actions">
+        <button type="button" class="danger" disabled={busy || !settings.configured} onClick={reset}>
+          Reset to defaults
+        </button>
+      </div>
+      <div role="status" aria-live="polite">
+        {message && <p class={message.ok ? "ok-text" : "error-text"}>{message.text}</p>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * `/security`: the security event log (operators and admins), newest first: failed station authentication,
+ * refused and rate-limited stations, failed operator logins, changed station security settings.
+ */
+import { formatTime, queryString } from "../../components/format.ts";
+import { Layout } from "../../components/layout.tsx";
+import type { SecurityEvent } from "../../components/types.ts";
+import { SECURITY_EVENT_KINDS, type SecurityEventKind } from "../security_events.ts";
+import { type PageApi, PageError } from "./http.ts";
+
+const LIMIT = 200;
+
+export interface SecurityQuery {
+  kind?: string | undefined;
+  chargePointId?: string | undefined;
+}
+
+const TONE: Record<SecurityEventKind, string> = {
+  station_auth_failed: "fault",
+  station_refused: "fault",
+  station_rate_limited: "suspended",
+  station_flood_closed: "suspended",
+  certificate_accepted: "ok",
+  certificate_rejected: "fault",
+  login_failed: "fault",
+  login_rate_limited: "suspended",
+  station_security_changed: "transit",
+  station_security_deleted: "transit",
+};
+
+export async function securityPage(api: PageApi, query: SecurityQuery) {
+  const viewer = await api.viewer();
+  if (viewer.role === "viewer") throw new PageError(403, "Security events are shown to operators and admins");
+  const kind = SECURITY_EVENT_KINDS.find((k) => k === query.kind);
+  const chargePointId = query.chargePointId?.trim().slice(0, 100) || undefined;
+  const filter = { kind, chargePointId };
+  const events = await api.find<{ items: SecurityEvent[] }>(
+    `/api/v1/security-events${queryString({ limit: LIMIT, ...filter })}`,
+  );
+
+  return (
+    <Layout title="Security" current="/security" viewer={viewer}>
+      <div class="page-head">
+        <h1>Security events</h1>
+        <a href={`/security${queryString(filter)}`}>Refresh</a>
+      </div>
+      <form class="filters" method="get" action="/security" role="search">
+        <label>
+          Kind
+          <select name="kind">
+            <option value="" selected={kind === undefined}>any</option>
+            {SECURITY_EVENT_KINDS.map((k) => <option key={k} value={k} selected={kind === k}>{k}</option>)}
+          </select>
+        </label>
+        <label>
+          Station
+          <input name="chargePointId" value={chargePointId ?? ""} maxLength={100} />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {events === null
+        ? <p class="empty">This server does not record security events.</p>
+        : events.items.length === 0
+        ? (
+          <p class="empty">
+            No security events{kind || chargePointId ? " match" : " since the server started"}.
+          </p>
+        )
+        : (
+          <section class="card">
+            <p class="muted small">
+              The newest {events.items.length}{" "}
+              (kept in memory since the server started; the log has them all).
+            </p>
+            <table class="table" aria-label="Security events">
+              <thead>
+                <tr>
+                  <th scope="col">At (UTC)</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Station</th>
+                  <th scope="col">User</th>
+                  <th scope="col">From</th>
+                  <th scope="col">HTTP</th>
+                  <th scope="col">Detail</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.items.map((e, i) => (
+                  <tr key={`${e.at}-${i}`} data-security-event={e.kind} data-station={e.chargePointId ?? ""}>
+                    <td data-label="At">{formatTime(e.at)}</td>
+                    <td data-label="Kind">
+                      <span class={`chip tone-${TONE[e.kind] ?? "off"}`}>{e.kind}</span>
+                    </td>
+                    <td data-label="Station" class="mono">
+                      {e.chargePointId === null
+                        ? <span class="muted">—</span>
+                        : <a href={`/stations/${encodeURIComponent(e.chargePointId)}`}>{e.chargePointId}</a>}
+                    </td>
+                    <td data-label="User" class="mono">{e.principal ?? <span class="muted">—</span>}</td>
+                    <td data-label="From" class="mono">{e.remoteAddress ?? <span class="muted">—</span>}</td>
+                    <td data-label="HTTP">{e.status ?? "—"}</td>
+                    <td data-label="Detail" class="wrap">{e.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )}
+    </Layout>
+  );
+}
