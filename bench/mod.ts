@@ -1,7 +1,7 @@
 /**
  * `deno task bench`: the load benchmark. Starts server processes (main.ts with a memory probe) on their own
  * stores, load-generator processes against them, ramps every station up (connect, boot, start a transaction),
- * runs a steady message mix, then prints a table and writes `bench/results/<date>-<store>-<servers>x<per>.json`.
+ * runs a steady message mix, then prints a table and writes `bench/results/<date>-<store>-<servers>x<per>[-<label>].json`.
  *
  *   deno task bench                                   # KV, 5,000 stations, 60 s steady (~2 minutes)
  *   deno task bench --stations 19000 --processes 2    # one server process near its file limit
@@ -310,6 +310,9 @@ function sumLogs(phase: string): LogCounts {
   return total;
 }
 
+// Taken at the start: other work may commit while the benchmark runs, but the servers run this code.
+const startCommit = gitCommit();
+
 try {
   log(
     `${stations} stations on ${serverCount} server process(es) (${storeKind}), ${processCount} load generator(s), ` +
@@ -412,7 +415,12 @@ try {
     if (!flags.profile) return;
     const path = await servers[0]!.cutProfile();
     profiles[phase] = path ? summariseProfile(JSON.parse(await Deno.readTextFile(path))) : null;
-    if (path) await Deno.copyFile(path, `${ROOT}bench/results/last-${phase}.cpuprofile`).catch(() => {});
+    if (path) {
+      // Kept outside the repository (profiles are megabytes); open them in Chrome DevTools.
+      const kept = `${Deno.env.get("TMPDIR") ?? "/tmp"}/csms-bench-${runId}-${phase}.cpuprofile`;
+      await Deno.copyFile(path, kept);
+      log(`CPU profile of the ${phase}: ${kept}`);
+    }
   };
   await cutProfile("ramp");
 
@@ -543,7 +551,7 @@ try {
   const result = {
     meta: {
       date: new Date().toISOString(),
-      commit: gitCommit(),
+      commit: startCommit,
       deno: Deno.version.deno,
       cores: navigator.hardwareConcurrency,
       memoryGB: Math.round(Deno.systemMemoryInfo().total / 1024 ** 3),
@@ -643,7 +651,8 @@ try {
   printReport(result);
   if (!flags["no-write"]) {
     const date = result.meta.date.slice(0, 10);
-    const path = `${ROOT}bench/results/${date}-${storeKind}-${serverCount}x${perServer}.json`;
+    const label = flags.label ? `-${flags.label.replace(/[^A-Za-z0-9_.=-]+/g, "_")}` : "";
+    const path = `${ROOT}bench/results/${date}-${storeKind}-${serverCount}x${perServer}${label}.json`;
     await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
     await Deno.writeTextFile(path, `${JSON.stringify(result, null, 2)}\n`);
     log(`wrote ${path.slice(ROOT.length)}`);
