@@ -3,7 +3,8 @@
  * (nothing outside an actor writes its state). Each effect returns true when the snapshot changed.
  */
 import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/actions.ts";
-import type { ChargePointRecord, ConfigurationKeyValue } from "../store/store.ts";
+import { toUtcIso } from "../protocol/time.ts";
+import type { ChargePointRecord, ConfigurationKeyValue, Reservation } from "../store/store.ts";
 
 type Effect<A extends CsToCpAction> = (
   record: ChargePointRecord,
@@ -51,10 +52,51 @@ const changeAvailability: Effect<"ChangeAvailability"> = (record, request, respo
   return true;
 };
 
+const getLocalListVersion: Effect<"GetLocalListVersion"> = (record, _request, response) => {
+  record.localListVersion = response.listVersion;
+  return true;
+};
+
+const sendLocalList: Effect<"SendLocalList"> = (record, request, response) => {
+  if (response.status !== "Accepted") return false;
+  record.localListVersion = request.listVersion;
+  return true;
+};
+
+const reserveNow: Effect<"ReserveNow"> = (record, request, response, at) => {
+  if (response.status !== "Accepted") return false;
+  const reservation: Reservation = {
+    reservationId: request.reservationId,
+    connectorId: request.connectorId,
+    idTag: request.idTag,
+    expiryDate: toUtcIso(request.expiryDate),
+    requestedAt: at,
+  };
+  if (request.parentIdTag !== undefined) reservation.parentIdTag = request.parentIdTag;
+  // OCPP 1.6 §5.13: a ReserveNow with a known reservationId replaces that reservation.
+  record.reservations = [...withoutReservation(record, request.reservationId), reservation];
+  return true;
+};
+
+const cancelReservation: Effect<"CancelReservation"> = (record, request, response) => {
+  if (response.status !== "Accepted") return false;
+  record.reservations = withoutReservation(record, request.reservationId);
+  return true;
+};
+
+/** The station's reservations without one (used, cancelled or replaced). */
+export function withoutReservation(record: ChargePointRecord, reservationId: number): Reservation[] {
+  return (record.reservations ?? []).filter((r) => r.reservationId !== reservationId);
+}
+
 const EFFECTS: { readonly [A in CsToCpAction]?: Effect<A> } = {
   GetConfiguration: getConfiguration,
   ChangeConfiguration: changeConfiguration,
   ChangeAvailability: changeAvailability,
+  GetLocalListVersion: getLocalListVersion,
+  SendLocalList: sendLocalList,
+  ReserveNow: reserveNow,
+  CancelReservation: cancelReservation,
 };
 
 export function applyCommandEffect(

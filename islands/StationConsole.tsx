@@ -142,6 +142,30 @@ export default function StationConsole(props: StationConsoleProps) {
           <dt>Firmware / diagnostics status</dt>
           <dd>{station.firmwareStatus ?? "—"} / {station.diagnosticsStatus ?? "—"}</dd>
         </div>
+        <div>
+          <dt>Local list version</dt>
+          <dd>{station.localListVersion ?? "—"}</dd>
+        </div>
+        <div>
+          <dt>Reservations</dt>
+          <dd>
+            {station.reservations.length === 0 ? "—" : station.reservations
+              .map((r) =>
+                `#${r.reservationId} connector ${r.connectorId} for ${r.idTag} until ${
+                  formatTime(r.expiryDate)
+                }`
+              )
+              .join("; ")}
+          </dd>
+        </div>
+        {station.scheduledAvailability.length > 0 && (
+          <div>
+            <dt>Scheduled availability</dt>
+            <dd>
+              {station.scheduledAvailability.map((s) => `connector ${s.connectorId} ${s.type}`).join("; ")}
+            </dd>
+          </div>
+        )}
       </dl>
 
       <h2>Connectors</h2>

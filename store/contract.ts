@@ -100,6 +100,18 @@ function chargePoint(id: string, overrides: Partial<ChargePointRecord> = {}): Ch
       { key: "NumberOfConnectors", readonly: true, value: "1" },
       { key: "AuthorizationKey", readonly: false },
     ],
+    scheduledAvailability: [{ connectorId: 1, type: "Inoperative", requestedAt: at(1) }],
+    localListVersion: 4,
+    reservations: [
+      {
+        reservationId: 9,
+        connectorId: 1,
+        idTag: "TAG-1",
+        parentIdTag: "FLEET",
+        expiryDate: at(60),
+        requestedAt: at(1),
+      },
+    ],
     createdAt: at(0),
     updatedAt: at(1),
     ...overrides,
@@ -253,15 +265,20 @@ export function storeContract(
     await store().putChargePoint(full);
     assertEquals(await store().getChargePoint("CP-1"), full);
 
-    const bare = chargePoint("CP-2", {
-      registrationStatus: null,
-      boot: null,
-      bootedAt: null,
-      connectors: [],
-      lastSeen: null,
-      diagnosticsStatus: null,
-      configuration: null,
-    });
+    const { scheduledAvailability: _s, localListVersion: _l, reservations: _r, ...withoutOptionals } =
+      chargePoint(
+        "CP-2",
+        {
+          registrationStatus: null,
+          boot: null,
+          bootedAt: null,
+          connectors: [],
+          lastSeen: null,
+          diagnosticsStatus: null,
+          configuration: null,
+        },
+      );
+    const bare: ChargePointRecord = withoutOptionals;
     await store().putChargePoint(bare);
     assertEquals(await store().getChargePoint("CP-2"), bare);
   });

@@ -33,6 +33,7 @@ import {
   type MeterValueRow,
   type OrphanStopRecord,
   type PageRequest,
+  type Reservation,
   type ScheduledAvailability,
   type StartTransactionInput,
   type StartTransactionOutcome,
@@ -155,6 +156,8 @@ export class PostgresStore implements Store {
         diagnostics_status: record.diagnosticsStatus,
         configuration: jsonOrNull(sql, record.configuration),
         scheduled_availability: jsonOrNull(sql, record.scheduledAvailability),
+        local_list_version: record.localListVersion ?? null,
+        reservations: jsonOrNull(sql, record.reservations),
         created_at: record.createdAt,
         updated_at: record.updatedAt,
       };
@@ -763,6 +766,8 @@ const CHARGE_POINT_COLUMNS = [
   "diagnostics_status",
   "configuration",
   "scheduled_availability",
+  "local_list_version",
+  "reservations",
   "created_at",
   "updated_at",
 ] as const;
@@ -822,6 +827,8 @@ interface ChargePointRow {
   diagnostics_status: string | null;
   configuration: ChargePointRecord["configuration"];
   scheduled_availability: ScheduledAvailability[] | null;
+  local_list_version: number | null;
+  reservations: Reservation[] | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -930,6 +937,8 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
   };
   // Optional in the record: absent (not undefined) when there is none.
   if (r.scheduled_availability !== null) record.scheduledAvailability = r.scheduled_availability;
+  if (r.local_list_version !== null) record.localListVersion = r.local_list_version;
+  if (r.reservations !== null) record.reservations = r.reservations;
   return record;
 }
 

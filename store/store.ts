@@ -55,6 +55,15 @@ export interface ScheduledAvailability {
   requestedAt: string;
 }
 
+export interface Reservation {
+  reservationId: number;
+  connectorId: number;
+  idTag: string;
+  parentIdTag?: string;
+  expiryDate: string;
+  requestedAt: string;
+}
+
 /** The snapshot of one station that survives restarts. */
 export interface ChargePointRecord {
   id: string;
@@ -71,6 +80,10 @@ export interface ChargePointRecord {
   configuration: ConfigurationKeyValue[] | null;
   /** ChangeAvailability answered Scheduled: it takes effect when the running transaction ends. */
   scheduledAvailability?: ScheduledAvailability[];
+  /** The local authorization list version, from GetLocalListVersion or an accepted SendLocalList. */
+  localListVersion?: number;
+  /** Reservations the station accepted (ReserveNow) and that were not used or cancelled since. */
+  reservations?: Reservation[];
   createdAt: string;
   updatedAt: string;
 }

@@ -1,5 +1,6 @@
 import { toUtcIso } from "../../protocol/time.ts";
 import { checkIdTag } from "../authorization.ts";
+import { withoutReservation } from "../command_effects.ts";
 import { attachTransaction, detachTransaction } from "../connector_state.ts";
 import type { Handler } from "./handler.ts";
 
@@ -45,6 +46,10 @@ export const startTransaction: Handler<"StartTransaction"> = async (ctx, request
     );
   }
   ctx.record.connectors = connectors;
+  // A start with a reservationId uses that reservation up (OCPP 1.6 §5.13).
+  if (request.reservationId !== undefined && ctx.record.reservations) {
+    ctx.record.reservations = withoutReservation(ctx.record, request.reservationId);
+  }
   await ctx.save();
   if (outcome.replayed) {
     ctx.log.info("start transaction replayed", { transactionId: transaction.transactionId });

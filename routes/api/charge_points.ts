@@ -210,6 +210,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     return c.json({
       ...summary(params.id, record, actor),
       scheduledAvailability: record?.scheduledAvailability ?? [],
+      localListVersion: record?.localListVersion ?? null,
+      reservations: record?.reservations ?? [],
       pendingCall: online ? actor.pendingCall : null,
       hasConfiguration: record?.configuration != null,
     });

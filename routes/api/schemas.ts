@@ -78,6 +78,15 @@ export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
     type: z.enum(["Operative", "Inoperative"]),
     requestedAt: z.string(),
   })),
+  localListVersion: z.number().int().nullable(),
+  reservations: z.array(z.object({
+    reservationId: z.number().int(),
+    connectorId: z.number().int(),
+    idTag: z.string(),
+    parentIdTag: z.string().optional(),
+    expiryDate: z.string(),
+    requestedAt: z.string(),
+  })),
   pendingCall: z.object({ action: z.string().nullable(), queued: z.number().int() }).nullable(),
   hasConfiguration: z.boolean(),
 });

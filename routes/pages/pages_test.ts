@@ -35,6 +35,8 @@ const STATION: StationDetail = {
   createdAt: NOW.toISOString(),
   updatedAt: NOW.toISOString(),
   scheduledAvailability: [],
+  localListVersion: null,
+  reservations: [],
   pendingCall: null,
   hasConfiguration: false,
 };

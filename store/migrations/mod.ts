@@ -7,6 +7,7 @@ import { up as initial } from "./001_initial.ts";
 import { up as scheduledAvailability } from "./002_scheduled_availability.ts";
 import { up as auth } from "./003_auth.ts";
 import { up as stationSecurity } from "./004_station_security.ts";
+import { up as localListAndReservations } from "./005_local_list_and_reservations.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "scheduled_availability", up: scheduledAvailability },
   { version: 3, name: "auth", up: auth },
   { version: 4, name: "station_security", up: stationSecurity },
+  { version: 5, name: "local_list_and_reservations", up: localListAndReservations },
 ];
