@@ -10,10 +10,9 @@
  * await auth.close();
  * ```
  */
-import postgres from "postgres";
 import type { Sql } from "postgres";
 import type { ApiTokenRecord, AuthStore, Role, SessionRecord, UserRecord } from "./auth_store.ts";
-import { migrate } from "./migrate.ts";
+import { openMigratedPool } from "./migrate.ts";
 
 export interface PostgresAuthStoreOptions {
   /** Pool size (default 3: logins and token checks are short). */
@@ -26,20 +25,11 @@ export async function openPostgresAuthStore(
   url: string,
   options: PostgresAuthStoreOptions = {},
 ): Promise<PostgresAuthStore> {
-  const sql = postgres(url, {
-    max: options.maxConnections ?? 3,
-    connect_timeout: 3,
-    transform: { undefined: null },
-    onnotice: () => {},
-    connection: { application_name: "ocpp-csms-auth" },
+  const sql = await openMigratedPool(url, {
+    maxConnections: options.maxConnections ?? 3,
+    applicationName: "ocpp-csms-auth",
+    ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
-  try {
-    if (options.migrate ?? true) await migrate(sql);
-    else await sql`select 1`;
-  } catch (err) {
-    await sql.end({ timeout: 1 });
-    throw err;
-  }
   return new PostgresAuthStore(sql);
 }
 

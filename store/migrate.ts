@@ -12,7 +12,7 @@
  * await sql.end();
  * ```
  */
-import type { Sql } from "postgres";
+import postgres, { type Sql } from "postgres";
 import { type Migration, MIGRATIONS } from "./migrations/mod.ts";
 
 export type { Migration } from "./migrations/mod.ts";
@@ -55,4 +55,35 @@ function checkOrder(migrations: readonly Migration[]): void {
     }
     last = m.version;
   }
+}
+
+/**
+ * Opens a postgres.js pool the way every PostgreSQL store here does (NULL for undefined, quiet notices, a
+ * bounded connect timeout, an application name for pg_stat_activity) and applies pending migrations, or only
+ * checks the connection with `migrate: false`. The pool is closed again when that fails.
+ */
+export async function openMigratedPool(
+  url: string,
+  options: {
+    maxConnections: number;
+    connectTimeoutSeconds?: number;
+    applicationName: string;
+    migrate?: boolean;
+  },
+): Promise<Sql> {
+  const sql = postgres(url, {
+    max: options.maxConnections,
+    connect_timeout: options.connectTimeoutSeconds ?? 3,
+    transform: { undefined: null },
+    onnotice: () => {},
+    connection: { application_name: options.applicationName },
+  });
+  try {
+    if (options.migrate ?? true) await migrate(sql);
+    else await sql`select 1`;
+  } catch (err) {
+    await sql.end({ timeout: 1 });
+    throw err;
+  }
+  return sql;
 }

@@ -25,7 +25,7 @@
  */
 import postgres from "postgres";
 import type { Sql, TransactionSql } from "postgres";
-import { migrate } from "./migrate.ts";
+import { openMigratedPool } from "./migrate.ts";
 import {
   type ChargePointRecord,
   type CommandLogEntry,
@@ -77,18 +77,17 @@ export async function openPostgresStore(
   url: string,
   options: PostgresStoreOptions = {},
 ): Promise<PostgresStore> {
-  const sql = postgres(url, {
-    max: options.maxConnections ?? 10,
-    connect_timeout: options.connectTimeoutSeconds ?? 3,
-    transform: { undefined: null },
-    onnotice: () => {},
-    connection: { application_name: "ocpp-csms" },
-  });
+  let sql: postgres.Sql;
   try {
-    if (options.migrate ?? true) await migrate(sql);
-    else await sql`select 1`;
+    sql = await openMigratedPool(url, {
+      maxConnections: options.maxConnections ?? 10,
+      applicationName: "ocpp-csms",
+      ...(options.connectTimeoutSeconds !== undefined
+        ? { connectTimeoutSeconds: options.connectTimeoutSeconds }
+        : {}),
+      ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
+    });
   } catch (err) {
-    await sql.end({ timeout: 1 });
     if (isUnavailable(err)) {
       throw new StoreUnavailableError(`Cannot open the PostgreSQL store: ${describe(err)}`, { cause: err });
     }

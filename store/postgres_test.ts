@@ -17,7 +17,7 @@ import {
   assertRejects,
   assertStrictEquals,
 } from "@std/assert";
-import { admin, freshDatabase, ignoreWithoutPostgres, SERVER_URL } from "../tests/helpers/postgres.ts";
+import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
 import { storeContract } from "./contract.ts";
 import { migrate, type Migration, MIGRATIONS } from "./migrate.ts";
 import { type GroupCommitInfo, openPostgresStore } from "./postgres.ts";

@@ -9,9 +9,8 @@
  * await store.close();
  * ```
  */
-import postgres from "postgres";
 import type { Sql } from "postgres";
-import { migrate } from "./migrate.ts";
+import { openMigratedPool } from "./migrate.ts";
 import type {
   SecurityProfile,
   StationSecurityRecord,
@@ -22,20 +21,11 @@ export async function openPostgresStationSecurityStore(
   url: string,
   options: { maxConnections?: number; migrate?: boolean } = {},
 ): Promise<PostgresStationSecurityStore> {
-  const sql = postgres(url, {
-    max: options.maxConnections ?? 3,
-    connect_timeout: 3,
-    transform: { undefined: null },
-    onnotice: () => {},
-    connection: { application_name: "ocpp-csms-station-security" },
+  const sql = await openMigratedPool(url, {
+    maxConnections: options.maxConnections ?? 3,
+    applicationName: "ocpp-csms-station-security",
+    ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
-  try {
-    if (options.migrate ?? true) await migrate(sql);
-    else await sql`select 1`;
-  } catch (err) {
-    await sql.end({ timeout: 1 });
-    throw err;
-  }
   return new PostgresStationSecurityStore(sql);
 }
 

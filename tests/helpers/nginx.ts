@@ -3,6 +3,7 @@
  * `readmeServerBlock()` takes the `server { ... }` example from README.md (the setup notes' wss example), so
  * the test proves the documented configuration, not a copy of it.
  */
+export { freePort } from "./ports.ts";
 import { hasCommand } from "./tls.ts";
 
 export const NGINX_MISSING_REASON = "nginx is not installed (apt-get install -y nginx); CI installs it";
@@ -21,13 +22,6 @@ export async function readmeServerBlock(): Promise<string> {
   const match = /```nginx\n([\s\S]*?)```/.exec(readme);
   if (!match?.[1]) throw new Error("README.md has no ```nginx block");
   return match[1];
-}
-
-export async function freePort(): Promise<number> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 export interface Nginx {

@@ -3,6 +3,7 @@
  * data folder, run as the `postgres` user when we are root (initdb refuses root). `PG_BIN` overrides the
  * folder of the server binaries (default: the newest /usr/lib/postgresql/<version>/bin).
  */
+import { freePort } from "./ports.ts";
 export const PG_BIN = Deno.env.get("PG_BIN") ?? defaultBinDir();
 
 function defaultBinDir(): string {
@@ -117,13 +118,6 @@ async function uidOf(user: string): Promise<number> {
   const out = await new Deno.Command("id", { args: ["-u", user] }).output();
   if (!out.success) throw new Error(`Cannot find the uid of user "${user}"`);
   return Number(new TextDecoder().decode(out.stdout).trim());
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
 }
 
 function shellQuote(s: string): string {
