@@ -3,9 +3,8 @@
  * (`wsOpts`: CA, client certificate) and extra headers; and `attempt()`, a raw handshake that resolves with
  * the HTTP status and headers of a refusal or with the open socket.
  */
-import { RPCClient } from "ocpp-rpc";
 import WebSocket from "ws";
-import type { Station } from "./station.ts";
+import { connectStation, type Station } from "./station.ts";
 
 export interface SecureStationOptions {
   password?: string;
@@ -14,34 +13,13 @@ export interface SecureStationOptions {
   boot?: boolean;
 }
 
-export async function connectSecureStation(
+/** A strict station with Basic auth, TLS options and extra headers (see `connectStation`). */
+export function connectSecureStation(
   endpoint: string,
   identity: string,
   options: SecureStationOptions = {},
 ): Promise<Station> {
-  const client = new RPCClient(
-    {
-      endpoint,
-      identity,
-      protocols: ["ocpp1.6"],
-      strictMode: true,
-      reconnect: false,
-      pingIntervalMs: 0,
-      ...(options.password !== undefined ? { password: options.password } : {}),
-      ...(options.wsOpts ? { wsOpts: options.wsOpts } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-    } as ConstructorParameters<typeof RPCClient>[0],
-  );
-  await client.connect();
-  const station = client as unknown as Station;
-  if (options.boot ?? true) {
-    const res = await station.call("BootNotification", {
-      chargePointVendor: "Acme",
-      chargePointModel: "Volt-1",
-    });
-    if (res.status !== "Accepted") throw new Error(`Boot of ${identity} answered ${res.status}`);
-  }
-  return station;
+  return connectStation(endpoint, identity, options);
 }
 
 export type Attempt =

@@ -18,7 +18,13 @@ export interface Station {
 export async function connectStation(
   wsUrl: string,
   identity: string,
-  options: { boot?: boolean; password?: string } = {},
+  options: {
+    boot?: boolean;
+    password?: string;
+    /** TLS options for wss (CA, client certificate), passed to `ws`. */
+    wsOpts?: Record<string, unknown>;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Station> {
   // ocpp-rpc's typings mark every option required; the omitted ones have documented defaults.
   const client = new RPCClient(
@@ -29,7 +35,9 @@ export async function connectStation(
       strictMode: true,
       reconnect: false,
       pingIntervalMs: 0,
-      ...(options.password ? { password: options.password } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.wsOpts ? { wsOpts: options.wsOpts } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
     } as ConstructorParameters<typeof RPCClient>[0],
   );
   await client.connect();
