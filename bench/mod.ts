@@ -31,7 +31,14 @@ import {
   spawnServer,
   stopProcess,
 } from "./children.ts";
-import { countOpenFiles, type ProcSample, readMachineCpu, readProc } from "./proc.ts";
+import {
+  countOpenFiles,
+  type ProcSample,
+  readMachineCpu,
+  readProc,
+  readThreadCpu,
+  threadCpuPct,
+} from "./proc.ts";
 import { type ProfileSummary, summariseProfile } from "./profile.ts";
 import { printReport } from "./report.ts";
 
@@ -345,6 +352,7 @@ try {
   const rampStarted = performance.now();
   const rampCpuBefore = servers.map((s) => readProc(s.pid));
   const rampMachineBefore = readMachineCpu();
+  const rampThreadsBefore = servers.map((s) => readThreadCpu(s.pid));
   let first = 0;
   for (let s = 0; s < serverCount; s++) {
     const count = Math.min(perServer, stations - s * perServer);
@@ -391,6 +399,7 @@ try {
     return a && b ? Math.round((b.cpuS - a.cpuS) / rampS * 1000) / 10 : null;
   });
   const rampMachinePct = machinePct(rampMachineBefore, readMachineCpu());
+  const rampThreads = servers.map((s, i) => threadCpuPct(rampThreadsBefore[i]!, readThreadCpu(s.pid), rampS));
   const ready = readies.reduce((a, r) => a + Number(r.ready), 0);
   const failed = readies.reduce((a, r) => a + Number(r.failed), 0);
   const rampErrors: Record<string, number> = {};
@@ -429,6 +438,7 @@ try {
   const pgBefore = await Promise.all(servers.map((_, i) => postgresStats(i)));
   const cpuBefore = [...servers, ...generators].map((c) => readProc(c.pid));
   const machineBefore = readMachineCpu();
+  const threadsBefore = servers.map((s) => readThreadCpu(s.pid));
   const steadyStarted = performance.now();
   let rssMax = servers.map(() => 0);
   const sampler = setInterval(() => {
@@ -464,6 +474,7 @@ try {
   await sleep(durationS * 1000);
   const cpuAfter = [...servers, ...generators].map((c) => readProc(c.pid));
   const machineAfter = readMachineCpu();
+  const threadsAfter = servers.map((s) => readThreadCpu(s.pid));
   const wallS = (performance.now() - steadyStarted) / 1000;
   commandsStop.abort();
   const reports = await Promise.all(generators.map((g) => g.report));
@@ -576,6 +587,8 @@ try {
       serverCpuPct: rampCpuPct,
       /** Whole machine (100% = every core busy): other work on the machine competes with the benchmark. */
       machinePct: rampMachinePct,
+      /** Server CPU by thread (% of one core): "main" is JavaScript, "sw-*" SQLite (KV), "V8 *" GC. */
+      serverThreadsPct: rampThreads,
       startRetries: readies.reduce((a, r) => a + Number(r.startRetries ?? 0), 0),
       /** Stations not even tried because the ramp reached --ramp-timeout. */
       notAttempted: readies.reduce((a, r) => a + Number(r.notAttempted ?? 0), 0),
@@ -614,6 +627,7 @@ try {
     cpu: {
       steadyWallS: Math.round(wallS * 10) / 10,
       serversPct: servers.map((_, i) => cpuPct(i)),
+      serverThreadsPct: servers.map((_, i) => threadCpuPct(threadsBefore[i]!, threadsAfter[i]!, wallS)),
       generatorsPct: generators.map((_, i) => cpuPct(servers.length + i)),
       machinePct: machinePct(machineBefore, machineAfter),
       /** CPU of processes that are not part of this benchmark (other work on a shared machine), in cores. */

@@ -50,3 +50,42 @@ export function readMachineCpu(): { busyS: number; totalS: number } {
   const total = v.reduce((a, b) => a + b, 0);
   return { busyS: (total - idle) / TICKS_PER_S, totalS: total / TICKS_PER_S };
 }
+
+/**
+ * CPU seconds per thread of a process, summed by thread name; the main (JavaScript) thread is "main". In a
+ * server on Deno KV, "sw-0"-style threads run SQLite, "V8 DefaultWorker" threads run GC and compilation.
+ */
+export function readThreadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const entry of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${pid}/task/${entry.name}/stat`);
+        const name = entry.name === String(pid)
+          ? "main"
+          : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out[name] = (out[name] ?? 0) + (Number(rest[11]) + Number(rest[12])) / TICKS_PER_S;
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  } catch {
+    // The process ended.
+  }
+  return out;
+}
+
+/** Per-thread-name CPU between two readings, as % of one core over `seconds`. */
+export function threadCpuPct(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  seconds: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, s] of Object.entries(after)) {
+    const pct = Math.round((s - (before[name] ?? 0)) / seconds * 1000) / 10;
+    if (pct > 0) out[name] = pct;
+  }
+  return out;
+}

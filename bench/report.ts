@@ -81,6 +81,12 @@ export function printReport(r: Result): void {
       }% of ${r.meta.cores} cores`,
     ],
     [
+      "server 0 threads (% core)",
+      `ramp ${JSON.stringify(r.ramp.serverThreadsPct?.[0] ?? {})}; steady ${
+        JSON.stringify(r.cpu.serverThreadsPct?.[0] ?? {})
+      }`,
+    ],
+    [
       "server log",
       `ramp ${fmt(r.logs.ramp.lines)} lines (${fmt(r.logs.ramp.perStation)}/station), steady ${
         fmt(r.logs.steady.linesPerS)
