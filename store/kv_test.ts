@@ -89,3 +89,26 @@ Deno.test("KvStore hands out transaction ids starting at 1", async () => {
     await store.close();
   }
 });
+
+Deno.test("KvStore starts 2,000 concurrent transactions without giving up on the shared counter", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms-kv-starts-" });
+  const store = await openKvStore(`${dir}/csms.kv`);
+  try {
+    const outcomes = await Promise.all(Array.from({ length: 2000 }, (_, i) =>
+      store.startTransaction({
+        chargePointId: `CP-${i % 500}`,
+        connectorId: 1 + Math.floor(i / 500),
+        idTag: `TAG-${i}`,
+        idTagStatus: "Accepted",
+        meterStart: i,
+        timestamp: "2024-05-01T10:00:00.000Z",
+        reservationId: null,
+        receivedAt: "2024-05-01T10:00:00.000Z",
+      })));
+    const ids = outcomes.map((o) => o.transaction.transactionId).sort((a, b) => a - b);
+    assertEquals(ids, Array.from({ length: 2000 }, (_, i) => i + 1));
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
