@@ -16,24 +16,52 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+interface Sink {
+  min: number;
+  write: (line: string) => void;
+  clock: () => Date;
+}
+
+/**
+ * A logger holds only its sink and its fields: one per station costs two references, not a set of closures
+ * (the registry makes one `with({ chargePointId })` per connected station).
+ */
+class JsonLogger implements Logger {
+  constructor(private readonly sink: Sink, private readonly fields: LogFields) {}
+
+  debug(msg: string, fields?: LogFields): void {
+    this.#emit("debug", msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.#emit("info", msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.#emit("warn", msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.#emit("error", msg, fields);
+  }
+  with(fields: LogFields): Logger {
+    return new JsonLogger(this.sink, { ...this.fields, ...fields });
+  }
+
+  #emit(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (ORDER[level] < this.sink.min) return;
+    this.sink.write(
+      JSON.stringify({ time: this.sink.clock().toISOString(), level, msg, ...this.fields, ...fields }),
+    );
+  }
+}
+
 export function createLogger(
   options: { level?: LogLevel; write?: (line: string) => void; clock?: () => Date; fields?: LogFields } = {},
 ): Logger {
-  const min = ORDER[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => console.log(line));
-  const clock = options.clock ?? (() => new Date());
-  const base = options.fields ?? {};
-  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (ORDER[level] < min) return;
-    write(JSON.stringify({ time: clock().toISOString(), level, msg, ...base, ...fields }));
+  const sink: Sink = {
+    min: ORDER[options.level ?? "info"],
+    write: options.write ?? ((line: string) => console.log(line)),
+    clock: options.clock ?? (() => new Date()),
   };
-  return {
-    debug: (msg, fields) => emit("debug", msg, fields),
-    info: (msg, fields) => emit("info", msg, fields),
-    warn: (msg, fields) => emit("warn", msg, fields),
-    error: (msg, fields) => emit("error", msg, fields),
-    with: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
-  };
+  return new JsonLogger(sink, options.fields ?? {});
 }
 
 /** Collects lines in memory, for tests. */
