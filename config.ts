@@ -75,7 +75,7 @@ export const ConfigSchema = z.object({
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
   DENO_DEPLOYMENT_ID: z.string().optional(),
   /** OCPP frames kept per station for troubleshooting (0 keeps none). */
-  FRAME_LOG_SIZE: int(0, 1000).default(20),
+  FRAME_LOG_SIZE: int(0, 1000).default(10),
   /** Stations whose frames are kept; the least recently active are forgotten first. */
   FRAME_LOG_STATIONS: int(1, 1_000_000).default(20_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

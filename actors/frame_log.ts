@@ -11,8 +11,15 @@ export interface FrameLogEntry {
 /** Frames longer than this are cut; the log is for reading, not for replay. */
 const MAX_FRAME_CHARS = 2000;
 
+/** As kept: a number for the time (a date string per frame would cost more than many frames). */
+interface StoredFrame {
+  at: number;
+  direction: "in" | "out";
+  frame: string;
+}
+
 export class FrameLog {
-  #rings = new Map<string, FrameLogEntry[]>();
+  #rings = new Map<string, StoredFrame[]>();
 
   constructor(readonly perStation: number, readonly maxStations: number) {}
 
@@ -31,7 +38,7 @@ export class FrameLog {
     }
     this.#rings.set(chargePointId, ring);
     ring.push({
-      at: at.toISOString(),
+      at: at.getTime(),
       direction,
       frame: frame.length > MAX_FRAME_CHARS ? `${frame.slice(0, MAX_FRAME_CHARS)}…` : frame,
     });
@@ -40,6 +47,6 @@ export class FrameLog {
 
   /** Oldest first; [] for a station we have no frames of. */
   list(chargePointId: string): FrameLogEntry[] {
-    return [...(this.#rings.get(chargePointId) ?? [])];
+    return (this.#rings.get(chargePointId) ?? []).map((f) => ({ ...f, at: new Date(f.at).toISOString() }));
   }
 }
