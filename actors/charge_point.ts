@@ -218,10 +218,13 @@ export class ChargePointActor {
     if (this.#stopping) return;
     const now = this.deps.now();
     try {
-      const record = (await this.deps.store.getChargePoint(this.id)) ?? emptyRecord(this.id, now);
+      const stored = await this.deps.store.getChargePoint(this.id);
+      const record = stored ?? emptyRecord(this.id, now);
       record.lastSeen = now.toISOString();
       this.#record = record;
-      await this.#save();
+      // A new station is written at once so it is listed; a known one keeps its stored snapshot until it
+      // changes (online is the registry's to say, and lastSeen is written by Heartbeat and on close).
+      if (!stored) await this.#save();
     } catch (error) {
       this.log.error("cannot load station", { error: String(error) });
       this.#record = null;

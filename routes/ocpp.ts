@@ -101,38 +101,53 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     }
     const { socket, response } = upgraded;
     socket.addEventListener("close", release);
-    const rate = options.messageRate && options.messageRate.rate > 0
-      ? new MessageRate(options.messageRate)
-      : null;
     // Named explicitly: only "ocpp1.6" is ever agreed, whatever the station offered first. Set on the response
     // rather than through `protocol`, because Deno only splits the offer on ", " and refuses "a,ocpp1.6".
     if (speaksOcpp16) response.headers.set("sec-websocket-protocol", OCPP_SUBPROTOCOL);
-    socket.onopen = () => {
-      const actor = registry.spawn(id, socket, remoteAddress);
-      socket.onmessage = (event) => {
-        const verdict = rate?.admit(performance.now()) ?? "accept";
-        if (verdict === "accept") {
-          if (typeof event.data === "string") actor.frameReceived(event.data);
-          else actor.binaryReceived();
-        } else if (verdict === "refuse") {
-          // Answered here, without decoding: a flood must cost us as little as possible.
-          const messageId = typeof event.data === "string" ? callMessageId(event.data) : null;
-          if (messageId !== null && socket.readyState === WebSocket.OPEN) {
-            socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
-          }
-        } else if (!actor.isStopping) {
-          options.securityEvents?.record({
-            kind: "station_flood_closed",
-            chargePointId: id,
-            remoteAddress,
-            reason: "Kept sending past its message rate",
-          });
-          actor.close(CLOSE_FLOODING, "Message rate exceeded");
-        }
-      };
-      socket.onclose = (event) => actor.socketClosed(event.code, event.reason);
-      socket.onerror = () => actor.socketClosed(1006, "Socket error");
-    };
+    attachStation(socket, id, remoteAddress, options);
     return response;
+  };
+}
+
+/**
+ * Hands an upgraded socket to its actor once open. A module-level function on purpose: handlers created
+ * inside the request handler would keep the whole request (Hono context, headers) alive as long as the
+ * station stays connected.
+ */
+function attachStation(
+  socket: WebSocket,
+  id: string,
+  remoteAddress: string,
+  options: OcppRouteOptions,
+): void {
+  const { registry } = options;
+  const rate = options.messageRate && options.messageRate.rate > 0
+    ? new MessageRate(options.messageRate)
+    : null;
+  socket.onopen = () => {
+    const actor = registry.spawn(id, socket, remoteAddress);
+    socket.onmessage = (event) => {
+      const verdict = rate?.admit(performance.now()) ?? "accept";
+      if (verdict === "accept") {
+        if (typeof event.data === "string") actor.frameReceived(event.data);
+        else actor.binaryReceived();
+      } else if (verdict === "refuse") {
+        // Answered here, without decoding: a flood must cost us as little as possible.
+        const messageId = typeof event.data === "string" ? callMessageId(event.data) : null;
+        if (messageId !== null && socket.readyState === WebSocket.OPEN) {
+          socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
+        }
+      } else if (!actor.isStopping) {
+        options.securityEvents?.record({
+          kind: "station_flood_closed",
+          chargePointId: id,
+          remoteAddress,
+          reason: "Kept sending past its message rate",
+        });
+        actor.close(CLOSE_FLOODING, "Message rate exceeded");
+      }
+    };
+    socket.onclose = (event) => actor.socketClosed(event.code, event.reason);
+    socket.onerror = () => actor.socketClosed(1006, "Socket error");
   };
 }
