@@ -105,9 +105,13 @@ Deno.test("a station flooding past its message rate gets CALLERRORs then 1008, w
   try {
     const answers: unknown[][] = [];
     flooder.ws.on("message", (data: Buffer) => answers.push(JSON.parse(data.toString())));
+    // The burst first (100 tokens, one spent on the boot), answered in full: each Heartbeat is a store write,
+    // slower than a flood of refusals, and a socket closed for flooding drops the answers still queued.
+    for (let i = 0; i < 99; i++) flooder.ws.send(`[2,"b${i}","Heartbeat",{}]`);
+    await eventually(() => answers.filter((a) => a[0] === 3).length >= 99, 5000, "the burst to be served");
     let flooding = true;
     const flood = (async () => {
-      let n = 0;
+      let n = 99;
       while (flooding && flooder.ws.readyState === 1) {
         for (let i = 0; i < 200; i++) flooder.ws.send(`[2,"f${n++}","Heartbeat",{}]`);
         await new Promise((r) => setTimeout(r, 1));
@@ -147,7 +151,7 @@ Deno.test("a station flooding past its message rate gets CALLERRORs then 1008, w
 
     const results = answers.filter((a) => a[0] === 3).length;
     const limited = answers.filter((a) => a[0] === 4 && a[2] === "GenericError").length;
-    assert(results >= 100 && results < 200, `${results} of ${sent} flood frames were served`);
+    assert(results >= 99 && results < 200, `${results} of ${sent} flood frames were served`);
     assert(limited > 1000, `${limited} rate-limit CALLERRORs`);
     assert(answers.every((a) => a[0] === 3 || (a[0] === 4 && typeof a[2] === "string")));
     assert(
