@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "./handshake_log.ts";
+import { isChargePointId } from "../protocol/charge_point_id.ts";
 import { encodeCallError } from "../protocol/frames.ts";
 import { ConnectionSlots } from "./connection_slots.ts";
 import { callMessageId, MessageRate, type MessageRateOptions } from "./message_rate.ts";
@@ -13,9 +14,6 @@ import type { SecurityEventLog } from "./security_events.ts";
 import type { StationGate } from "./station_gate.ts";
 
 export const OCPP_SUBPROTOCOL = "ocpp1.6";
-
-/** Printable ASCII without spaces, 1 to 48 characters (OCPP 1.6 chargeBoxIdentity is CiString48 in SOAP). */
-const CHARGE_POINT_ID = /^[\x21-\x7e]{1,48}$/;
 
 export interface OcppRouteOptions {
   registry: Registry;
@@ -65,7 +63,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return refuse(426, "Expected a WebSocket upgrade");
     }
-    if (!CHARGE_POINT_ID.test(id)) {
+    if (!isChargePointId(id)) {
       return refuse(
         400,
         `Charge point id ${JSON.stringify(id.slice(0, 100))} must be 1-48 printable characters`,

@@ -10,6 +10,7 @@ import type { ChargePointActor } from "../../actors/charge_point.ts";
 import { emptyRecord } from "../../actors/context.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
+import { isChargePointId } from "../../protocol/charge_point_id.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/enums.ts";
 import type { ChargePointRecord, Store } from "../../store/store.ts";
 import type { HandshakeLog } from "../handshake_log.ts";
@@ -235,7 +236,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       ...ERRORS,
     },
   }, async (c, { params, body, principal }) => {
-    if (!/^[\x21-\x7e]{1,48}$/.test(params.id)) {
+    if (!isChargePointId(params.id)) {
       throw new ApiError(
         400,
         "invalid_request",
