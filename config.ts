@@ -102,7 +102,11 @@ export type Config = z.infer<typeof ConfigSchema>;
  * ```
  */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = ConfigSchema.safeParse(env);
+  // `DATABASE_URL=` (set but empty) means unset, as shells and .env files write it.
+  const set = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = ConfigSchema.safeParse(set);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid settings: ${lines.join("; ")}`);

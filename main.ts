@@ -7,14 +7,16 @@
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
-import { openAuthStore, openStationSecurityStore, openStore } from "./store/open.ts";
+import { openStores } from "./store/open.ts";
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
-const store = await openStore(config, logger);
-const auth = await openAuthStore(config, logger);
-const stationSecurity = await openStationSecurityStore(config, logger);
-const server = await startServer(config, store, { logger, auth, stationSecurity });
+const stores = await openStores(config, logger);
+const server = await startServer(config, stores.store, {
+  logger,
+  auth: stores.auth,
+  stationSecurity: stores.stationSecurity,
+});
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -22,9 +24,7 @@ const stop = async (signal: string) => {
   stopping = true;
   logger.info("shutting down", { signal });
   await server.shutdown();
-  await store.close();
-  await auth.close();
-  await stationSecurity.close();
+  await stores.close();
   Deno.exit(0);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

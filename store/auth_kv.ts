@@ -10,15 +10,11 @@
  * ```
  */
 import type { ApiTokenRecord, AuthStore, SessionRecord, UserRecord } from "./auth_store.ts";
+import { openKvHandle } from "./kv.ts";
 
-/** Opens the AuthStore on its own KV handle: the same file as the KvStore may be shared (SQLite underneath). */
+/** Opens the AuthStore on a KV handle of its own (tests); the server shares one handle (store/open.ts). */
 export async function openKvAuthStore(path?: string): Promise<KvAuthStore> {
-  if (path === undefined) return new KvAuthStore(await Deno.openKv());
-  if (path !== ":memory:") {
-    const slash = path.lastIndexOf("/");
-    if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-  }
-  return new KvAuthStore(await Deno.openKv(path));
+  return new KvAuthStore(await openKvHandle(path));
 }
 
 /** An AuthStore on a Deno KV handle it owns: `close()` closes the handle. */

@@ -64,9 +64,14 @@ const encoder = new TextEncoder();
  * anything else a file whose parent folder is created when missing.
  */
 export async function openKvStore(path?: string): Promise<KvStore> {
-  if (path === undefined) return new KvStore(await Deno.openKv());
+  return new KvStore(await openKvHandle(path));
+}
+
+/** Opens a Deno KV handle the way every KV store here does (see `openKvStore`). */
+export async function openKvHandle(path?: string): Promise<Deno.Kv> {
+  if (path === undefined) return await Deno.openKv();
   if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
-  return new KvStore(await Deno.openKv(path));
+  return await Deno.openKv(path);
 }
 
 /** A Store on a Deno KV handle it owns: `close()` closes the handle. */

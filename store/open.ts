@@ -1,37 +1,65 @@
-/** Builds the configured Store: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. */
+/**
+ * Builds the configured stores: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. The Store, the
+ * operators' AuthStore and the StationSecurityStore share one KV handle: separate handles on one SQLite file
+ * contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
+ */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { AuthStore } from "./auth_store.ts";
 import type { StationSecurityStore } from "./station_security_store.ts";
 import type { Store } from "./store.ts";
 
-export async function openStore(config: Config, logger: Logger): Promise<Store> {
-  if (config.DATABASE_URL) {
-    const { openPostgresStore } = await import("./postgres.ts");
-    const store = await openPostgresStore(config.DATABASE_URL);
-    logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
-    return store;
-  }
-  const { openKvStore } = await import("./kv.ts");
-  // On Deno Deploy KV is built in and takes no path.
-  const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
-  const store = await openKvStore(path);
-  logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
-  return store;
+export interface Stores {
+  store: Store;
+  auth: AuthStore;
+  stationSecurity: StationSecurityStore;
+  /** Closes all three (the shared handle or the three pools) once. */
+  close(): Promise<void>;
 }
 
-/** Builds the AuthStore beside the Store: same database or KV file, its own handle or small pool. */
-export async function openAuthStore(config: Config, logger: Logger): Promise<AuthStore> {
+export async function openStores(config: Config, logger: Logger): Promise<Stores> {
   if (config.DATABASE_URL) {
-    const { openPostgresAuthStore } = await import("./auth_postgres.ts");
-    const auth = await openPostgresAuthStore(config.DATABASE_URL);
-    logger.info("auth store opened", { kind: "postgres" });
-    return auth;
+    const [{ openPostgresStore }, { openPostgresAuthStore }, { openPostgresStationSecurityStore }] =
+      await Promise
+        .all([
+          import("./postgres.ts"),
+          import("./auth_postgres.ts"),
+          import("./station_security_postgres.ts"),
+        ]);
+    const store = await openPostgresStore(config.DATABASE_URL);
+    // The first open ran the migrations; the others only connect.
+    const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
+    const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
+    logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
+    return {
+      store,
+      auth,
+      stationSecurity,
+      close: async () => {
+        await Promise.all([store.close(), auth.close(), stationSecurity.close()]);
+      },
+    };
   }
-  const { openKvAuthStore } = await import("./auth_kv.ts");
-  const auth = await openKvAuthStore(config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH);
-  logger.info("auth store opened", { kind: "kv" });
-  return auth;
+  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }] = await Promise.all([
+    import("./kv.ts"),
+    import("./auth_kv.ts"),
+    import("./station_security_kv.ts"),
+  ]);
+  // On Deno Deploy KV is built in and takes no path.
+  const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
+  const kv = await openKvHandle(path);
+  logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
+  let closed = false;
+  return {
+    store: new KvStore(kv),
+    auth: new KvAuthStore(kv),
+    stationSecurity: new KvStationSecurityStore(kv),
+    close: () => {
+      if (!closed) kv.close();
+      closed = true;
+      return Promise.resolve();
+    },
+  };
 }
 
 function redact(url: string): string {
@@ -42,21 +70,4 @@ function redact(url: string): string {
   } catch {
     return "(unparseable)";
   }
-}
-
-/** Builds the StationSecurityStore beside the Store: same database or KV file, its own handle or small pool. */
-export async function openStationSecurityStore(
-  config: Config,
-  logger: Logger,
-): Promise<StationSecurityStore> {
-  if (config.DATABASE_URL) {
-    const { openPostgresStationSecurityStore } = await import("./station_security_postgres.ts");
-    const store = await openPostgresStationSecurityStore(config.DATABASE_URL);
-    logger.info("station security store opened", { kind: "postgres" });
-    return store;
-  }
-  const { openKvStationSecurityStore } = await import("./station_security_kv.ts");
-  const store = await openKvStationSecurityStore(config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH);
-  logger.info("station security store opened", { kind: "kv" });
-  return store;
 }

@@ -8,18 +8,14 @@
  * await store.close();
  * ```
  */
+import { openKvHandle } from "./kv.ts";
 import type { StationSecurityRecord, StationSecurityStore } from "./station_security_store.ts";
 
 const PREFIX = "station_security";
 
-/** Opens its own handle (the file may be the Store's: SQLite underneath); undefined: Deno Deploy's KV. */
+/** Opens the store on a KV handle of its own (tests); the server shares one handle (store/open.ts). */
 export async function openKvStationSecurityStore(path?: string): Promise<KvStationSecurityStore> {
-  if (path === undefined) return new KvStationSecurityStore(await Deno.openKv());
-  if (path !== ":memory:") {
-    const slash = path.lastIndexOf("/");
-    if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-  }
-  return new KvStationSecurityStore(await Deno.openKv(path));
+  return new KvStationSecurityStore(await openKvHandle(path));
 }
 
 export class KvStationSecurityStore implements StationSecurityStore {

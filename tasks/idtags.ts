@@ -16,7 +16,7 @@ import { createLogger } from "../logger.ts";
 import { AUTHORIZATION_STATUSES } from "../protocol/enums.ts";
 import { CiString20 } from "../protocol/schemas/common.ts";
 import { toUtcIso } from "../protocol/time.ts";
-import { openStore } from "../store/open.ts";
+import { openStores } from "../store/open.ts";
 import type { IdTagRecord, Store } from "../store/store.ts";
 
 const USAGE = "Usage: deno task idtags <list | add <idTag> [--expiry ISO] [--parent idTag] [--status S] | " +
@@ -48,7 +48,8 @@ async function setStatus(store: Store, tag: string, status: IdTagRecord["status"
 }
 
 const config = loadConfig();
-const store = await openStore(config, createLogger({ level: "warn" }));
+const stores = await openStores(config, createLogger({ level: "warn" }));
+const { store } = stores;
 try {
   switch (command) {
     case "list": {
@@ -98,5 +99,5 @@ try {
       fail(USAGE);
   }
 } finally {
-  await store.close();
+  await stores.close();
 }

@@ -18,7 +18,7 @@ import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { Password, RoleSchema, Username } from "../routes/api/auth.ts";
 import { hashPassword } from "../routes/api/passwords.ts";
-import { openAuthStore } from "../store/open.ts";
+import { openStores } from "../store/open.ts";
 
 const USAGE =
   "Usage: deno task users <add <name> --role admin|operator|viewer | passwd <name> | list | remove <name>>";
@@ -58,7 +58,8 @@ function username(): string {
 }
 
 const config = loadConfig();
-const auth = await openAuthStore(config, createLogger({ level: "warn" }));
+const stores = await openStores(config, createLogger({ level: "warn" }));
+const auth = stores.auth;
 try {
   const now = new Date().toISOString();
   switch (command) {
@@ -110,5 +111,5 @@ try {
       fail(USAGE);
   }
 } finally {
-  await auth.close();
+  await stores.close();
 }

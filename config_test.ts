@@ -1,0 +1,25 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import { parseConfig } from "./config.ts";
+
+Deno.test("parseConfig() gives the documented defaults", () => {
+  const config = parseConfig({});
+  assertEquals([config.PORT, config.KV_PATH, config.DATABASE_URL, config.REGISTRATION_POLICY], [
+    3001,
+    "./data/csms.kv",
+    undefined,
+    "Accepted",
+  ]);
+});
+
+Deno.test("parseConfig() treats a variable set to the empty string as unset", () => {
+  assertEquals(parseConfig({ DATABASE_URL: "", PORT: "" }).DATABASE_URL, undefined);
+  assertEquals(parseConfig({ PORT: "" }).PORT, 3001);
+});
+
+Deno.test("parseConfig() names every bad variable", () => {
+  assertThrows(
+    () => parseConfig({ PORT: "70000", REGISTRATION_POLICY: "Maybe" }),
+    Error,
+    "Invalid settings: PORT",
+  );
+});
