@@ -1042,7 +1042,7 @@ export function storeContract(
         response: null,
         finishedAt: at(3.5),
       });
-      const other = command("c4", { chargePointId: "CP-2", requestedAt: at(4), outcome: "not_connected" });
+      const other = command("c4", { chargePointId: "CP-2", requestedAt: at(4), outcome: "refused" });
       // Appended when finished, which need not be in request order.
       for (const e of [b, a, c, other]) await store().appendCommandLog(e);
 

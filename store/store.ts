@@ -229,8 +229,11 @@ export interface CommandLogEntry {
   payload: unknown;
   requestedBy: string;
   requestedAt: string;
-  /** accepted: the station answered with a CALLRESULT. */
-  outcome: "accepted" | "callerror" | "timeout" | "not_connected" | "invalid";
+  /**
+   * accepted: the station answered with a CALLRESULT; refused: not sent, the connector state made it
+   * pointless (the operator may force it).
+   */
+  outcome: "accepted" | "callerror" | "timeout" | "not_connected" | "invalid" | "refused";
   response: unknown;
   finishedAt: string;
 }

@@ -278,6 +278,10 @@ Deno.test("RemoteStart on a Faulted connector is refused with 409 unless force=t
     });
     assertEquals([forced.status, forced.body], [200, { status: "Rejected" }]);
     assertEquals(starts, 1);
+    // Both are in the command log: the refused one with the reason it was not sent.
+    const log = await server.json("/api/v1/charge-points/CP-FORCE/commands", { as: "viewer" });
+    assertEquals(log.body.items.map((e: { outcome: string }) => e.outcome), ["accepted", "refused"]);
+    assertEquals(log.body.items[1].response, { reason: "connector 1 is Faulted" });
   } finally {
     await closeStation(station);
     await server.close();

@@ -120,7 +120,7 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
           throw new ApiError(409, "not_connected", error.message);
         }
         if (error instanceof CommandRefusedError) {
-          // Never sent: nothing for the command log, which records what reached the station.
+          await record(entry("refused", { reason: error.reason }));
           throw new ApiError(409, "command_refused", error.message, { reason: error.reason });
         }
         if (error instanceof CallTimeoutError) {

@@ -157,7 +157,7 @@ export const CommandLogSchema = z.object({
   payload: z.unknown(),
   requestedBy: z.string().describe("`user:<name>` or `token:<name>`"),
   requestedAt: z.string(),
-  outcome: z.enum(["accepted", "callerror", "timeout", "not_connected", "invalid"]),
+  outcome: z.enum(["accepted", "callerror", "timeout", "not_connected", "invalid", "refused"]),
   response: z.unknown(),
   finishedAt: z.string(),
 });
