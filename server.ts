@@ -42,7 +42,10 @@ export interface RunningServer {
   store: Store;
   auth: AuthStore;
   security: Security;
-  /** Closes every station, waits for actors to save, stops listening. Does not close the store. */
+  /**
+   * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
+   * not close the stores passed in.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -133,6 +136,8 @@ export async function startServer(
             stopping.abort();
             await registry.shutdown();
             await server.shutdown();
+            // Before the stores close: the security events still queued for the store.
+            await security.events.close();
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
           },

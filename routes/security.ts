@@ -1,6 +1,7 @@
 /**
  * Everything station and operator security needs, built once from the Config: the station gate (profiles,
- * allow-lists, auth back-off), the operators' login guard, the security event log, and the per-station
+ * allow-lists, auth back-off), the operators' login guard, the security event log (written behind to the
+ * StationSecurityStore; `events.close()` at shutdown writes what is pending), and the per-station
  * message-rate settings. server.ts builds it; routes/app.ts hands its parts to the /ocpp upgrade and the API.
  *
  * @example
@@ -35,7 +36,7 @@ export function createSecurity(
 ): Security {
   const trustedProxies = namedList("TRUSTED_PROXIES", config.TRUSTED_PROXIES);
   const allowedIps = namedList("ALLOWED_IPS", config.ALLOWED_IPS);
-  const events = new SecurityEventLog(deps.logger, deps.now);
+  const events = new SecurityEventLog(deps.logger, deps.now, { store: deps.store });
   const backoff = () =>
     new AuthBackoff({
       freeFailures: config.AUTH_FREE_FAILURES,

@@ -1,7 +1,14 @@
 /**
  * Security events: failed station authentication, refused stations, rate limiting, failed operator logins,
- * security setting changes and certificate checks. Each one is a log line with `event: "security"` and an
- * entry in a bounded in-memory ring the API lists (GET /api/v1/security-events). Never holds a secret.
+ * security setting changes and certificate checks. Each one is a log line with `event: "security"`, an entry
+ * in a bounded in-memory ring, and, written behind, a row of the durable log in the StationSecurityStore
+ * (store/security_event_store.ts) that every process on the same store shares. Never holds a secret.
+ *
+ * `record()` is synchronous and never waits for the store: an auth decision must not get slower, nor fail,
+ * because the store is slow or down. Events queue and are written in batches by one writer; a failed write is
+ * logged once, kept (up to `maxPending`, the oldest dropped first) and retried every `retryMs`. `page()`
+ * flushes first, so a process reads its own events, and falls back to the ring when the store fails;
+ * `list()` reads only the ring.
  *
  * @example
  * ```ts
@@ -9,42 +16,49 @@
  * const events = new SecurityEventLog(createMemoryLogger(), () => new Date());
  * events.record({ kind: "station_auth_failed", chargePointId: "CP-1", remoteAddress: "10.0.0.9", reason: "Wrong password" });
  * events.list().length; // 1
+ * (await events.page({ limit: 10 })).items.length; // 1
+ * await events.close();
  * ```
  */
 import type { Logger } from "../logger.ts";
+import {
+  matchesSecurityEventQuery,
+  type SecurityEvent,
+  securityEventId,
+  type SecurityEventKind,
+  type SecurityEventQuery,
+  type SecurityEventStore,
+} from "../store/security_event_store.ts";
 
-export const SECURITY_EVENT_KINDS = [
-  "station_auth_failed",
-  "station_refused",
-  "station_rate_limited",
-  "station_flood_closed",
-  "certificate_accepted",
-  "certificate_rejected",
-  "login_failed",
-  "login_rate_limited",
-  "station_security_changed",
-  "station_security_deleted",
-] as const;
+export { SECURITY_EVENT_KINDS } from "../store/security_event_store.ts";
+export type { SecurityEvent, SecurityEventKind } from "../store/security_event_store.ts";
 
-export type SecurityEventKind = typeof SECURITY_EVENT_KINDS[number];
-
-export interface SecurityEvent {
-  at: string;
-  kind: SecurityEventKind;
-  chargePointId: string | null;
-  /** An operator's username (logins) or who changed a setting (`user:alice`). */
-  principal: string | null;
-  /** The client address (as resolved behind a trusted proxy). */
-  remoteAddress: string | null;
-  reason: string;
-  /** HTTP status answered, when there was one. */
-  status: number | null;
-}
-
-export type SecurityEventInput = Partial<Omit<SecurityEvent, "at" | "kind" | "reason">> & {
+export type SecurityEventInput = Partial<Omit<SecurityEvent, "id" | "at" | "kind" | "reason">> & {
   kind: SecurityEventKind;
   reason: string;
 };
+
+export interface SecurityEventPage {
+  /** Newest first. */
+  items: SecurityEvent[];
+  /** `before` of the next page; null on the last. */
+  nextCursor: string | null;
+  /** "memory": the store failed, these are this process's recent events only. */
+  source: "store" | "memory";
+}
+
+export interface SecurityEventLogOptions {
+  /** The durable log; without one, only the ring (tests). */
+  store?: SecurityEventStore;
+  /** Ring size (default 1000). */
+  capacity?: number;
+  /** Events waiting for the store at most (default 10,000). */
+  maxPending?: number;
+  /** Events per store write (default 100). */
+  batchSize?: number;
+  /** Wait before retrying a failed write (default 5 s). */
+  retryMs?: number;
+}
 
 const QUIET: ReadonlySet<SecurityEventKind> = new Set([
   "certificate_accepted",
@@ -54,16 +68,38 @@ const QUIET: ReadonlySet<SecurityEventKind> = new Set([
 
 export class SecurityEventLog {
   #entries: SecurityEvent[] = [];
+  #pending: SecurityEvent[] = [];
+  #sequence = 0;
+  #writing: Promise<boolean> | null = null;
+  #scheduled = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Events dropped from the queue since the last successful write. */
+  #dropped = 0;
+  #failing = false;
+  #closed = false;
+  readonly #store: SecurityEventStore | undefined;
+  readonly #capacity: number;
+  readonly #maxPending: number;
+  readonly #batchSize: number;
+  readonly #retryMs: number;
 
   constructor(
     private readonly logger: Logger,
     private readonly now: () => Date,
-    private readonly capacity = 1000,
-  ) {}
+    options: SecurityEventLogOptions = {},
+  ) {
+    this.#store = options.store;
+    this.#capacity = options.capacity ?? 1000;
+    this.#maxPending = options.maxPending ?? 10_000;
+    this.#batchSize = options.batchSize ?? 100;
+    this.#retryMs = options.retryMs ?? 5000;
+  }
 
   record(input: SecurityEventInput): SecurityEvent {
+    const at = this.now();
     const event: SecurityEvent = {
-      at: this.now().toISOString(),
+      id: securityEventId(at, this.#sequence++),
+      at: at.toISOString(),
       kind: input.kind,
       chargePointId: input.chargePointId === undefined || input.chargePointId === null
         ? null
@@ -74,24 +110,168 @@ export class SecurityEventLog {
       status: input.status ?? null,
     };
     this.#entries.push(event);
-    if (this.#entries.length > this.capacity) this.#entries.shift();
+    if (this.#entries.length > this.#capacity) this.#entries.shift();
     const fields = { event: "security", ...event };
     if (QUIET.has(event.kind)) this.logger.info(event.kind, fields);
     else this.logger.warn(event.kind, fields);
+    if (this.#store && !this.#closed) {
+      this.#pending.push(event);
+      this.#trimPending();
+      // Batched: events recorded in the same turn go in one write, after the caller has moved on.
+      if (!this.#scheduled && this.#retryTimer === undefined) {
+        this.#scheduled = true;
+        queueMicrotask(() => {
+          this.#scheduled = false;
+          this.#startWriting();
+        });
+      }
+    }
     return event;
   }
 
-  /** Newest first, optionally only some kinds or one station. */
+  /**
+   * Newest first, from the store (after writing what is pending), else from this process's ring. Asks for
+   * one more than `limit` to tell whether there is a next page.
+   */
+  async page(query: SecurityEventQuery): Promise<SecurityEventPage> {
+    const wanted = { ...query, limit: query.limit + 1 };
+    let items: SecurityEvent[];
+    let source: SecurityEventPage["source"] = "store";
+    if (this.#store) {
+      try {
+        await this.flush();
+        items = await this.#store.listSecurityEvents(wanted);
+      } catch (error) {
+        this.logger.error("security events unavailable; listing this process's recent ones", {
+          error: String(error),
+        });
+        items = this.#fromRing(wanted);
+        source = "memory";
+      }
+    } else {
+      items = this.#fromRing(wanted);
+      source = "memory";
+    }
+    const more = items.length > query.limit;
+    if (more) items = items.slice(0, query.limit);
+    return { items, nextCursor: more ? (items.at(-1)?.id ?? null) : null, source };
+  }
+
+  /** This process's recent events (the ring), newest first, optionally only some kinds or one station. */
   list(
     options: { limit?: number; kinds?: readonly SecurityEventKind[]; chargePointId?: string } = {},
   ): SecurityEvent[] {
     const out: SecurityEvent[] = [];
-    const limit = options.limit ?? this.capacity;
+    const limit = options.limit ?? this.#capacity;
     for (let i = this.#entries.length - 1; i >= 0 && out.length < limit; i--) {
       const e = this.#entries[i] as SecurityEvent;
       if (options.kinds && !options.kinds.includes(e.kind)) continue;
       if (options.chargePointId !== undefined && e.chargePointId !== options.chargePointId) continue;
       out.push(e);
+    }
+    return out;
+  }
+
+  /** Writes what is pending now; throws when the store fails (the events stay queued). */
+  async flush(): Promise<void> {
+    if (!this.#store) return;
+    while (this.#pending.length > 0 || this.#writing) {
+      this.#clearRetry();
+      if (!(await this.#write())) {
+        this.#scheduleRetry();
+        throw new Error(`Cannot store ${this.#pending.length} security events`);
+      }
+    }
+  }
+
+  /** Stops retrying and writes what is pending, once; a failure is logged (every event is also a log line). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearRetry();
+    try {
+      await this.flush();
+    } catch (error) {
+      this.logger.error("security events not stored at shutdown", {
+        events: this.#pending.length,
+        error: String(error),
+      });
+    }
+  }
+
+  #startWriting(): void {
+    if (this.#closed || this.#retryTimer !== undefined) return;
+    void this.#write().then((ok) => {
+      if (!ok) this.#scheduleRetry();
+      // Recorded after the writer's last look.
+      else if (this.#pending.length > 0) this.#startWriting();
+    });
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed) return;
+    this.#retryTimer ??= setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#startWriting();
+    }, this.#retryMs);
+  }
+
+  /** The one writer, started or joined: true when it emptied the queue, false when a write failed. */
+  #write(): Promise<boolean> {
+    this.#writing ??= this.#drain().finally(() => {
+      this.#writing = null;
+    });
+    return this.#writing;
+  }
+
+  /** Writes batches until nothing is pending (true) or a write fails (false). Never throws. */
+  async #drain(): Promise<boolean> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.#batchSize);
+      try {
+        await this.#store!.appendSecurityEvents(batch);
+      } catch (error) {
+        // Back at the front, in order; a retried batch is not stored twice (appendSecurityEvents skips ids).
+        this.#pending.unshift(...batch);
+        this.#trimPending();
+        if (!this.#failing) {
+          this.#failing = true;
+          this.logger.error("cannot store security events; keeping them queued", {
+            pending: this.#pending.length,
+            error: String(error),
+          });
+        }
+        return false;
+      }
+      if (this.#failing) {
+        this.#failing = false;
+        this.logger.info("security events stored again", { dropped: this.#dropped });
+        this.#dropped = 0;
+      }
+    }
+    return true;
+  }
+
+  #trimPending(): void {
+    const over = this.#pending.length - this.#maxPending;
+    if (over > 0) {
+      this.#pending.splice(0, over);
+      this.#dropped += over;
+    }
+  }
+
+  #clearRetry(): void {
+    if (this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+    }
+  }
+
+  #fromRing(query: SecurityEventQuery): SecurityEvent[] {
+    const out: SecurityEvent[] = [];
+    for (let i = this.#entries.length - 1; i >= 0 && out.length < query.limit; i--) {
+      const e = this.#entries[i] as SecurityEvent;
+      if (matchesSecurityEventQuery(e, query)) out.push(e);
     }
     return out;
   }

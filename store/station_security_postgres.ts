@@ -1,6 +1,6 @@
 /**
- * The StationSecurityStore on PostgreSQL (table from migration 004), on its own small pool; opening applies
- * pending migrations under the same advisory lock as the Store's start-up.
+ * The StationSecurityStore on PostgreSQL (table from migration 004, the security event log from 007), on its
+ * own small pool; opening applies pending migrations under the same advisory lock as the Store's start-up.
  *
  * @example
  * ```ts ignore
@@ -11,6 +11,13 @@
  */
 import type { Sql } from "postgres";
 import { openMigratedPool } from "./migrate.ts";
+import {
+  DEFAULT_RETENTION,
+  type SecurityEvent,
+  type SecurityEventKind,
+  type SecurityEventQuery,
+  type SecurityEventRetention,
+} from "./security_event_store.ts";
 import type {
   SecurityProfile,
   StationSecurityRecord,
@@ -19,14 +26,14 @@ import type {
 
 export async function openPostgresStationSecurityStore(
   url: string,
-  options: { maxConnections?: number; migrate?: boolean } = {},
+  options: { maxConnections?: number; migrate?: boolean; retention?: SecurityEventRetention } = {},
 ): Promise<PostgresStationSecurityStore> {
   const sql = await openMigratedPool(url, {
     maxConnections: options.maxConnections ?? 3,
     applicationName: "ocpp-csms-station-security",
     ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
-  return new PostgresStationSecurityStore(sql);
+  return new PostgresStationSecurityStore(sql, options.retention);
 }
 
 interface Row {
@@ -51,8 +58,39 @@ function toRecord(r: Row): StationSecurityRecord {
   };
 }
 
+interface EventRow {
+  id: string;
+  at: Date;
+  kind: string;
+  charge_point_id: string | null;
+  principal: string | null;
+  remote_address: string | null;
+  reason: string;
+  status: number | null;
+}
+
+function toEvent(r: EventRow): SecurityEvent {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    kind: r.kind as SecurityEventKind,
+    chargePointId: r.charge_point_id,
+    principal: r.principal,
+    remoteAddress: r.remote_address,
+    reason: r.reason,
+    status: r.status,
+  };
+}
+
 export class PostgresStationSecurityStore implements StationSecurityStore {
-  constructor(private readonly sql: Sql) {}
+  readonly #retention: Required<SecurityEventRetention>;
+  /** Appends since the last prune; starts full so the first append after opening prunes. */
+  #sincePrune: number;
+
+  constructor(private readonly sql: Sql, retention: SecurityEventRetention = {}) {
+    this.#retention = { ...DEFAULT_RETENTION, ...retention };
+    this.#sincePrune = this.#retention.pruneEvery;
+  }
 
   async get(chargePointId: string): Promise<StationSecurityRecord | null> {
     const rows = await this.sql<Row[]>`
@@ -91,6 +129,58 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
           select * from station_security where charge_point_id > ${options.after}
           order by charge_point_id limit ${limit}`;
     return rows.map(toRecord);
+  }
+
+  // ---------------------------------------------------------------- security events
+
+  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map((e) => ({
+      id: e.id,
+      at: e.at,
+      kind: e.kind,
+      charge_point_id: e.chargePointId,
+      principal: e.principal,
+      remote_address: e.remoteAddress,
+      reason: e.reason,
+      status: e.status,
+    }));
+    await this.sql`
+      insert into security_event ${
+      this.sql(rows, "id", "at", "kind", "charge_point_id", "principal", "remote_address", "reason", "status")
+    }
+      on conflict (id) do nothing`;
+    this.#sincePrune += events.length;
+    if (this.#sincePrune >= this.#retention.pruneEvery) {
+      this.#sincePrune = 0;
+      const newest = events.reduce((max, e) => (e.at > max ? e.at : max), events[0]!.at);
+      await this.#prune(newest);
+    }
+  }
+
+  async listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
+    const sql = this.sql;
+    const where = [
+      query.before !== undefined ? sql`id < ${query.before}` : null,
+      query.kind !== undefined ? sql`kind = ${query.kind}` : null,
+      query.chargePointId !== undefined ? sql`charge_point_id = ${query.chargePointId}` : null,
+    ].filter((part) => part !== null);
+    const condition = where.reduce(
+      (all, part, i) => (i === 0 ? sql`where ${part}` : sql`${all} and ${part}`),
+      sql``,
+    );
+    const rows = await sql<EventRow[]>`
+      select * from security_event ${condition} order by id desc limit ${query.limit}`;
+    return rows.map(toEvent);
+  }
+
+  /** Deletes the events older than `maxAgeMs` before `newestAt`, then all but the newest `maxEvents`. */
+  async #prune(newestAt: string): Promise<void> {
+    const cutoff = new Date(Date.parse(newestAt) - this.#retention.maxAgeMs).toISOString();
+    await this.sql`delete from security_event where at < ${cutoff}`;
+    await this.sql`
+      delete from security_event where id <= (
+        select id from security_event order by id desc offset ${this.#retention.maxEvents} limit 1)`;
   }
 
   async close(): Promise<void> {

@@ -9,10 +9,13 @@ import { openPostgresStationSecurityStore } from "./station_security_postgres.ts
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL station security store tests");
 
-stationSecurityContract("postgres", async () => {
+stationSecurityContract("postgres", async (retention) => {
   const db = await freshDatabase("csms_secu_test");
   try {
-    return { store: await openPostgresStationSecurityStore(db.url), cleanup: db.drop };
+    return {
+      store: await openPostgresStationSecurityStore(db.url, retention ? { retention } : {}),
+      cleanup: db.drop,
+    };
   } catch (err) {
     await db.drop();
     throw err;

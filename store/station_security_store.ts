@@ -2,11 +2,13 @@
  * Per-station security settings (OCPP 1.6 Security Whitepaper): the security profile, the hashed
  * AuthorizationKey (HTTP Basic password of profiles 1 and 2) and an optional allow-list of source addresses.
  * A small interface of its own with two backends (`station_security_kv.ts`, `station_security_postgres.ts`)
- * and one contract suite (`station_security_contract.ts`).
+ * and one contract suite (`station_security_contract.ts`). It also holds the durable security event log
+ * (`security_event_store.ts`), so every backend keeps both on one KV handle or one pool.
  *
  * The AuthorizationKey never reaches the store in clear: `authorizationKeyHash` is a salted PBKDF2 string
  * (routes/api/passwords.ts format).
  */
+import type { SecurityEventStore } from "./security_event_store.ts";
 
 export type SecurityProfile = 0 | 1 | 2 | 3;
 
@@ -24,7 +26,7 @@ export interface StationSecurityRecord {
   updatedAt: string;
 }
 
-export interface StationSecurityStore {
+export interface StationSecurityStore extends SecurityEventStore {
   get(chargePointId: string): Promise<StationSecurityRecord | null>;
   /** Inserts or replaces the station's record. */
   put(record: StationSecurityRecord): Promise<void>;

@@ -1,10 +1,14 @@
 /**
  * Station security end to end: profiles 1-3 on the /ocpp upgrade, allow-lists behind a trusted proxy, the
- * auth back-off (429), the operator API for the settings and the security events, and no secret in any log.
- * Stations are npm `ocpp-rpc` clients in strict mode; refusals are checked on raw handshakes.
+ * auth back-off (429), the operator API for the settings and the security events (durable: they survive a
+ * restart and are shared by the servers on one store), and no secret in any log. Stations are npm `ocpp-rpc`
+ * clients in strict mode; refusals are checked on raw handshakes.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { startApiServer } from "./helpers/api.ts";
+import { openPostgresStationSecurityStore } from "../store/station_security_postgres.ts";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { spawnServer } from "./helpers/process.ts";
 import { attempt, basic, connectSecureStation } from "./helpers/secure_station.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { closeStation } from "./helpers/station.ts";
@@ -312,6 +316,142 @@ Deno.test({
     } finally {
       await server.close();
       await pki.remove();
+    }
+  },
+});
+
+Deno.test("security events survive a restart of the server process on the same KV file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms-security-restart-" });
+  const env = {
+    KV_PATH: `${dir}/csms.kv`,
+    ADMIN_USER: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    SECURITY_PROFILE: "1",
+    AUTH_FREE_FAILURES: "100",
+  };
+  const login = async (url: string, password: string) => {
+    const res = await fetch(`${url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: ADMIN.username, password }),
+    });
+    await res.body?.cancel();
+    return { status: res.status, cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "" };
+  };
+  const events = async (url: string, cookie: string, query = "") => {
+    const res = await fetch(`${url}/api/v1/security-events${query}`, { headers: { cookie } });
+    assertEquals(res.status, 200);
+    return await res.json();
+  };
+  try {
+    const first = await spawnServer(env);
+    try {
+      assertEquals((await login(first.url, "wrong-password-1")).status, 401);
+      const refused = await attempt(`${first.wsUrl}/CP-RESTART`, { headers: basic("CP-RESTART", KEY) });
+      assertEquals(refused.open ? 101 : refused.status, 401);
+      const { cookie } = await login(first.url, ADMIN.password);
+      assertEquals((await events(first.url, cookie)).items.length, 2);
+    } finally {
+      // SIGTERM: a clean shutdown, which writes whatever is still queued.
+      assertEquals((await first.kill()).code, 0);
+    }
+    const second = await spawnServer(env);
+    try {
+      const { cookie } = await login(second.url, ADMIN.password);
+      const after = await events(second.url, cookie);
+      assertEquals(after.source, "store");
+      assertEquals(after.items.map((e: { kind: string }) => e.kind), ["station_auth_failed", "login_failed"]);
+      assertEquals(after.items[0].chargePointId, "CP-RESTART");
+      assertEquals(after.items[1].principal, ADMIN.username);
+      const station = await events(second.url, cookie, "?chargePointId=CP-RESTART");
+      assertEquals(station.items.length, 1);
+    } finally {
+      await second.kill();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("GET /api/v1/security-events filters by kind and station together and pages with nextCursor", async () => {
+  const server = await startApiServer({ SECURITY_PROFILE: "1", AUTH_FREE_FAILURES: "100" });
+  try {
+    for (const id of ["CP-A", "CP-B", "CP-A", "CP-A", "CP-B", "CP-A"]) {
+      const a = await attempt(`${server.wsUrl}/${id}`, { headers: basic(id, OTHER_KEY) });
+      assertEquals(a.open ? 101 : a.status, 401);
+    }
+    server.security.events.record({ kind: "station_refused", chargePointId: "CP-A", reason: "Not allowed" });
+    type Page = { items: { id: string; kind: string; chargePointId: string }[]; nextCursor: string | null };
+    const read = async (query: string) => {
+      const res = await server.json<Page>(`/api/v1/security-events${query}`, { as: "operator" });
+      assertEquals(res.status, 200);
+      return res.body;
+    };
+    const wanted = "kind=station_auth_failed&chargePointId=CP-A";
+    const seen: string[] = [];
+    let page = await read(`?${wanted}&limit=3`);
+    assertEquals(page.items.length, 3);
+    seen.push(...page.items.map((e) => e.id));
+    assert(page.nextCursor !== null);
+    page = await read(`?${wanted}&limit=3&before=${encodeURIComponent(page.nextCursor)}`);
+    assertEquals(page.items.length, 1);
+    assertEquals(page.nextCursor, null);
+    seen.push(...page.items.map((e) => e.id));
+    // Four distinct events, newest first, all of the kind and station asked for.
+    assertEquals(new Set(seen).size, 4);
+    assertEquals([...seen].sort().reverse(), seen);
+    const all = await read("?limit=1000");
+    const expected = all.items.filter((e) => e.kind === "station_auth_failed" && e.chargePointId === "CP-A");
+    assertEquals(expected.map((e) => e.id), seen);
+    // An exact page ends without a cursor; one filter alone works too.
+    assertEquals((await read(`?${wanted}&limit=4`)).nextCursor, null);
+    assertEquals((await read("?chargePointId=CP-B")).items.length, 2);
+    assertEquals((await read("?kind=station_refused")).items.map((e) => e.chargePointId), ["CP-A"]);
+    assertEquals((await server.json("/api/v1/security-events?kind=nonsense")).status, 400);
+    assertEquals((await server.json("/api/v1/security-events?limit=0")).status, 400);
+  } finally {
+    await server.close();
+  }
+});
+
+const ignorePostgres = await ignoreWithoutPostgres("PostgreSQL security event sharing test");
+
+Deno.test({
+  name: "two servers on one PostgreSQL database list each other's security events",
+  ignore: ignorePostgres,
+  async fn() {
+    const db = await freshDatabase("csms_secev_e2e");
+    try {
+      const storeA = await openPostgresStationSecurityStore(db.url);
+      const storeB = await openPostgresStationSecurityStore(db.url, { migrate: false });
+      const a = await startApiServer({ SECURITY_PROFILE: "1" }, { stationSecurity: storeA });
+      const b = await startApiServer({ SECURITY_PROFILE: "1" }, { stationSecurity: storeB });
+      try {
+        const refused = await attempt(`${a.wsUrl}/CP-ON-A`, { headers: basic("CP-ON-A", KEY) });
+        assertEquals(refused.open ? 101 : refused.status, 401);
+        // The event is written behind: B sees it once A's writer has stored it.
+        await a.security.events.flush();
+        const seen = await b.json("/api/v1/security-events?chargePointId=CP-ON-A", { as: "operator" });
+        assertEquals(seen.body.source, "store");
+        assertEquals(seen.body.items.map((e: { kind: string }) => e.kind), ["station_auth_failed"]);
+        // And the other way round, including the failed logins of both (each server made its tokens).
+        await b.json("/api/v1/station-security/CP-ON-B", {
+          method: "PATCH",
+          body: { securityProfile: 1, authorizationKey: KEY },
+        });
+        await b.security.events.flush();
+        const changed = await a.json("/api/v1/security-events?kind=station_security_changed", {
+          as: "operator",
+        });
+        assertEquals(changed.body.items.map((e: { chargePointId: string }) => e.chargePointId), ["CP-ON-B"]);
+      } finally {
+        await a.close();
+        await b.close();
+        await storeA.close();
+        await storeB.close();
+      }
+    } finally {
+      await db.drop();
     }
   },
 });

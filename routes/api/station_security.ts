@@ -6,7 +6,7 @@
  * - `PATCH  /api/v1/station-security/{id}`                     set profile, AuthorizationKey, allow-list
  * - `POST   /api/v1/station-security/{id}/authorization-key`   generate a key, shown once
  * - `DELETE /api/v1/station-security/{id}`                     back to the defaults
- * - `GET    /api/v1/security-events`                           newest first
+ * - `GET    /api/v1/security-events`                           newest first, filtered, paged with `before`
  *
  * The AuthorizationKey is write-only: answers say only whether one is set.
  */
@@ -39,6 +39,7 @@ const ListQuery = z.object({
 });
 const EventsQuery = z.object({
   limit: limit(100, 1000),
+  before: z.string().max(100).optional().describe("Cursor: the nextCursor of the previous page"),
   kind: z.enum(SECURITY_EVENT_KINDS).optional(),
   chargePointId: z.string().max(100).optional(),
 });
@@ -54,6 +55,7 @@ export const StationSecurityView = z.object({
   updatedAt: z.string().nullable(),
 });
 const SecurityEventView = z.object({
+  id: z.string().describe("Sorts by time; a page's last id is the next page's cursor"),
   at: z.string(),
   kind: z.enum(SECURITY_EVENT_KINDS),
   chargePointId: z.string().nullable(),
@@ -257,20 +259,30 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     method: "get",
     path: "/v1/security-events",
     operationId: "listSecurityEvents",
-    summary: "Security events, newest first (kept in memory, the last 1000)",
+    summary: "Security events, newest first, from the durable log every process on the store shares",
+    description: "Kept up to 100,000 events or 90 days. `source` is `memory` when the store failed: then " +
+      "only this process's recent events are listed.",
     tag: "Security",
     access: "operator",
     query: EventsQuery,
     responses: {
-      200: { description: "Events", schema: z.object({ items: z.array(SecurityEventView) }) },
+      200: {
+        description: "Events",
+        schema: z.object({
+          items: z.array(SecurityEventView),
+          nextCursor: z.string().nullable(),
+          source: z.enum(["store", "memory"]),
+        }),
+      },
       ...ERRORS,
     },
-  }, (c, { query }) =>
-    c.json({
-      items: security.events.list({
+  }, async (c, { query }) =>
+    c.json(
+      await security.events.page({
         limit: query.limit,
-        ...(query.kind ? { kinds: [query.kind] } : {}),
+        ...(query.before !== undefined ? { before: query.before } : {}),
+        ...(query.kind !== undefined ? { kind: query.kind } : {}),
         ...(query.chargePointId !== undefined ? { chargePointId: query.chargePointId } : {}),
       }),
-    }));
+    ));
 }

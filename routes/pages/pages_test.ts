@@ -129,6 +129,7 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
   api.get("/api/v1/security-events", (c) =>
     c.json({
       items: [{
+        id: "2024-05-01T10:00:00.000Z.0001.abc",
         at: NOW.toISOString(),
         kind: "station_auth_failed",
         chargePointId: "CP-1",
@@ -137,6 +138,7 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
         reason: "Wrong password",
         status: 401,
       }, {
+        id: "2024-05-01T10:00:00.000Z.0000.abc",
         at: NOW.toISOString(),
         kind: "login_failed",
         chargePointId: null,
@@ -145,6 +147,9 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
         reason: "Invalid username or password",
         status: 401,
       }],
+      // Like the API: a cursor while there are older events (here: only before the first page).
+      nextCursor: c.req.query("before") === undefined ? "2024-05-01T10:00:00.000Z.0000.abc" : null,
+      source: "store",
     }));
   api.get("/api/v1/charge-points/:id", (c) => {
     const found = stations.find((s) => s.id === c.req.param("id"));
@@ -280,6 +285,24 @@ Deno.test("security events are listed for operators and admins, filtered by kind
   // An unknown kind is not passed on.
   await pages.request("/security?kind=nonsense", as("admin"));
   assert(asked.includes("/api/v1/security-events?limit=200"), asked.join("\n"));
+  // Paged with the API's cursor, keeping the filters.
+  const cursor = "2024-05-01T10:00:00.000Z.0000.abc";
+  const older = `/security?kind=station_auth_failed&chargePointId=CP-1&before=${encodeURIComponent(cursor)}`;
+  assertStringIncludes(operator, `<a href="${older.replaceAll("&", "&amp;")}" rel="next">`);
+  const olderPage = await (await pages.request(older, as("operator"))).text();
+  assert(
+    asked.includes(
+      `/api/v1/security-events?limit=200&kind=station_auth_failed&chargePointId=CP-1&before=${
+        encodeURIComponent(cursor)
+      }`,
+    ),
+    asked.join("\n"),
+  );
+  assertEquals(olderPage.includes('rel="next"'), false);
+  assertStringIncludes(
+    olderPage,
+    'href="/security?kind=station_auth_failed&amp;chargePointId=CP-1">Newest</a>',
+  );
   // Viewers get neither the page nor the navigation entry.
   const viewer = await pages.request("/security", as("viewer"));
   assertEquals(viewer.status, 403);

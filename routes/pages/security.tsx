@@ -1,6 +1,7 @@
 /**
  * `/security`: the security event log (operators and admins), newest first: failed station authentication,
- * refused and rate-limited stations, failed operator logins, changed station security settings.
+ * refused and rate-limited stations, failed operator logins, changed station security settings. Read from the
+ * durable log (every process on the store), filtered by kind and station, paged with the API's cursor.
  */
 import { formatTime, queryString } from "../../components/format.ts";
 import { Layout } from "../../components/layout.tsx";
@@ -13,6 +14,13 @@ const LIMIT = 200;
 export interface SecurityQuery {
   kind?: string | undefined;
   chargePointId?: string | undefined;
+  before?: string | undefined;
+}
+
+interface EventsPage {
+  items: SecurityEvent[];
+  nextCursor?: string | null;
+  source?: "store" | "memory";
 }
 
 const TONE: Record<SecurityEventKind, string> = {
@@ -33,10 +41,12 @@ export async function securityPage(api: PageApi, query: SecurityQuery) {
   if (viewer.role === "viewer") throw new PageError(403, "Security events are shown to operators and admins");
   const kind = SECURITY_EVENT_KINDS.find((k) => k === query.kind);
   const chargePointId = query.chargePointId?.trim().slice(0, 100) || undefined;
+  const before = query.before?.slice(0, 100) || undefined;
   const filter = { kind, chargePointId };
-  const events = await api.find<{ items: SecurityEvent[] }>(
-    `/api/v1/security-events${queryString({ limit: LIMIT, ...filter })}`,
+  const events = await api.find<EventsPage>(
+    `/api/v1/security-events${queryString({ limit: LIMIT, ...filter, before })}`,
   );
+  const nextCursor = events?.nextCursor ?? null;
 
   return (
     <Layout title="Security" current="/security" viewer={viewer}>
@@ -63,14 +73,18 @@ export async function securityPage(api: PageApi, query: SecurityQuery) {
         : events.items.length === 0
         ? (
           <p class="empty">
-            No security events{kind || chargePointId ? " match" : " since the server started"}.
+            {before ? "No older security events" : "No security events"}
+            {kind || chargePointId ? " match" : ""}.
+            {before ? <a href={`/security${queryString(filter)}`}>Newest</a> : null}
           </p>
         )
         : (
           <section class="card">
             <p class="muted small">
-              The newest {events.items.length}{" "}
-              (kept in memory since the server started; the log has them all).
+              {before ? "Older events" : `The newest ${events.items.length}`}
+              {events.source === "memory"
+                ? " (the store is unavailable: only this process's recent events; the log has them all)."
+                : " (kept up to 90 days or 100,000 events)."}
             </p>
             <table class="table" aria-label="Security events">
               <thead>
@@ -104,6 +118,16 @@ export async function securityPage(api: PageApi, query: SecurityQuery) {
                 ))}
               </tbody>
             </table>
+            <nav class="pager" aria-label="Pages">
+              {before ? <a href={`/security${queryString(filter)}`}>Newest</a> : <span />}
+              {nextCursor
+                ? (
+                  <a href={`/security${queryString({ ...filter, before: nextCursor })}`} rel="next">
+                    Older →
+                  </a>
+                )
+                : <span />}
+            </nav>
           </section>
         )}
     </Layout>

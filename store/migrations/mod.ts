@@ -9,6 +9,7 @@ import { up as auth } from "./003_auth.ts";
 import { up as stationSecurity } from "./004_station_security.ts";
 import { up as localListAndReservations } from "./005_local_list_and_reservations.ts";
 import { up as commandLogRefused } from "./006_command_log_refused.ts";
+import { up as securityEvents } from "./007_security_events.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "station_security", up: stationSecurity },
   { version: 5, name: "local_list_and_reservations", up: localListAndReservations },
   { version: 6, name: "command_log_refused", up: commandLogRefused },
+  { version: 7, name: "security_events", up: securityEvents },
 ];

@@ -1,0 +1,141 @@
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import { createMemoryLogger } from "../logger.ts";
+import type { SecurityEvent, SecurityEventQuery, SecurityEventStore } from "../store/security_event_store.ts";
+import { openKvStationSecurityStore } from "../store/station_security_kv.ts";
+import { SecurityEventLog } from "./security_events.ts";
+
+const T0 = Date.parse("2024-05-01T10:00:00.000Z");
+
+/** A store that can be switched off, and that counts its writes. */
+class FlakyStore implements SecurityEventStore {
+  events: SecurityEvent[] = [];
+  writes = 0;
+  down = false;
+  /** Resolves a held write (while set, writes wait for it). */
+  hold: Promise<void> | null = null;
+
+  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+    this.writes++;
+    if (this.hold) await this.hold;
+    if (this.down) throw new Error("connection refused");
+    for (const e of events) if (!this.events.some((s) => s.id === e.id)) this.events.push(e);
+  }
+
+  listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
+    if (this.down) return Promise.reject(new Error("connection refused"));
+    const sorted = [...this.events].sort((a, b) => (a.id < b.id ? 1 : -1));
+    return Promise.resolve(sorted.slice(0, query.limit));
+  }
+}
+
+function clock() {
+  let ms = T0;
+  return () => new Date(ms++);
+}
+
+Deno.test("SecurityEventLog.record() returns at once and writes the events of one turn in one batch", async () => {
+  const store = new FlakyStore();
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), { store });
+  for (let i = 0; i < 3; i++) log.record({ kind: "login_failed", principal: "root", reason: `try ${i}` });
+  assertEquals(store.writes, 0);
+  await log.flush();
+  assertEquals(store.writes, 1);
+  assertEquals(store.events.map((e) => e.reason), ["try 0", "try 1", "try 2"]);
+  await log.close();
+});
+
+Deno.test("SecurityEventLog.record() does not wait for a hanging store, and page() then reads the store", async () => {
+  const store = new FlakyStore();
+  let release!: () => void;
+  store.hold = new Promise((r) => (release = r));
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), { store });
+  log.record({ kind: "station_auth_failed", chargePointId: "CP-1", reason: "Wrong AuthorizationKey" });
+  await new Promise((r) => setTimeout(r, 5));
+  // The write is stuck, yet recording goes on and the ring has everything.
+  log.record({ kind: "station_auth_failed", chargePointId: "CP-1", reason: "Wrong AuthorizationKey again" });
+  assertEquals(log.list().length, 2);
+  const reading = log.page({ limit: 10 });
+  release();
+  store.hold = null;
+  const page = await reading;
+  assertEquals(page.source, "store");
+  assertEquals(page.items.map((e) => e.reason), ["Wrong AuthorizationKey again", "Wrong AuthorizationKey"]);
+  await log.close();
+});
+
+Deno.test("SecurityEventLog keeps events through a store outage, lists the ring meanwhile, and retries", async () => {
+  const store = new FlakyStore();
+  store.down = true;
+  const logger = createMemoryLogger();
+  const log = new SecurityEventLog(logger, clock(), { store, retryMs: 20, maxPending: 3 });
+  for (let i = 0; i < 5; i++) log.record({ kind: "login_failed", reason: `try ${i}` });
+  const during = await log.page({ limit: 2 });
+  assertEquals(during.source, "memory");
+  assertEquals(during.items.map((e) => e.reason), ["try 4", "try 3"]);
+  assertEquals(during.nextCursor, during.items[1]!.id);
+  const older = await log.page({ limit: 10, before: during.nextCursor! });
+  assertEquals(older.items.map((e) => e.reason), ["try 2", "try 1", "try 0"]);
+  assertEquals(older.nextCursor, null);
+  await assertRejects(() => log.flush(), Error, "Cannot store 3 security events");
+  // One error line for the outage, not one per attempt.
+  assertEquals(
+    logger.lines.filter((l) => l.msg === "cannot store security events; keeping them queued").length,
+    1,
+  );
+
+  store.down = false;
+  const deadline = Date.now() + 2000;
+  while (store.events.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  // The oldest two were dropped past maxPending; every event is still a log line.
+  assertEquals(store.events.map((e) => e.reason), ["try 2", "try 3", "try 4"]);
+  assert(logger.lines.some((l) => l.msg === "security events stored again" && l.dropped === 2));
+  assertEquals(logger.lines.filter((l) => l.event === "security").length, 5);
+  await log.close();
+});
+
+Deno.test("SecurityEventLog.close() writes what is pending, and logs instead of throwing when it cannot", async () => {
+  const store = new FlakyStore();
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), { store });
+  log.record({ kind: "login_failed", reason: "pending at shutdown" });
+  await log.close();
+  assertEquals(store.events.length, 1);
+
+  const down = new FlakyStore();
+  down.down = true;
+  const logger = createMemoryLogger();
+  const failing = new SecurityEventLog(logger, clock(), { store: down, retryMs: 10 });
+  failing.record({ kind: "login_failed", reason: "lost to the log only" });
+  await failing.close();
+  assert(logger.lines.some((l) => l.msg === "security events not stored at shutdown" && l.events === 1));
+});
+
+Deno.test("SecurityEventLog on a KV store: events recorded before reopening are listed after, with filters", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "security_events_test_" });
+  try {
+    const path = `${dir}/security.kv`;
+    const now = clock();
+    {
+      const store = await openKvStationSecurityStore(path);
+      const log = new SecurityEventLog(createMemoryLogger(), now, { store });
+      log.record({ kind: "station_auth_failed", chargePointId: "CP-1", reason: "Wrong AuthorizationKey" });
+      log.record({ kind: "login_failed", principal: "root", reason: "Invalid username or password" });
+      log.record({ kind: "station_refused", chargePointId: "CP-2", reason: "Not allowed" });
+      await log.close();
+      await store.close();
+    }
+    const store = await openKvStationSecurityStore(path);
+    const log = new SecurityEventLog(createMemoryLogger(), now, { store });
+    try {
+      assertEquals(log.list(), []);
+      const all = await log.page({ limit: 10 });
+      assertEquals(all.items.map((e) => e.kind), ["station_refused", "login_failed", "station_auth_failed"]);
+      assertEquals((await log.page({ limit: 10, chargePointId: "CP-1" })).items.length, 1);
+      assertEquals((await log.page({ limit: 10, kind: "login_failed" })).items[0]?.principal, "root");
+    } finally {
+      await log.close();
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
