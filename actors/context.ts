@@ -4,7 +4,7 @@
  */
 import type { Logger } from "../logger.ts";
 import type { RegistrationStatus } from "../protocol/enums.ts";
-import type { ChargePointRecord, Store } from "../store/store.ts";
+import type { ChargePointRecord, StatusHistoryEntry, Store } from "../store/store.ts";
 import type { EventBus } from "./events.ts";
 import type { FrameLog } from "./frame_log.ts";
 import type { VendorTable } from "./handlers/data_transfer.ts";
@@ -39,8 +39,11 @@ export interface HandlerContext {
   /** When the CALL was received. */
   readonly receivedAt: Date;
   record: ChargePointRecord;
-  /** Persists the snapshot; resolves once it is stored. */
-  save(): Promise<void>;
+  /**
+   * Persists the snapshot; resolves once it is stored. With `status`, that status history entry is written in
+   * the same atomic commit (`Store.recordStatus`).
+   */
+  save(status?: StatusHistoryEntry): Promise<void>;
 }
 
 export function emptyRecord(id: string, now: Date): ChargePointRecord {

@@ -350,6 +350,62 @@ export function storeContract(
     assert(got.lastSeen !== null && got.lastSeen >= at(100), `Unexpected lastSeen "${got.lastSeen}"`);
   });
 
+  test("touchChargePoint() of an unknown id leaves nothing behind for a snapshot put later", async ({ store }) => {
+    await store().touchChargePoint("CP-1", at(30));
+    const cp = chargePoint("CP-1", { lastSeen: at(1) });
+    await store().putChargePoint(cp);
+    assertEquals(await store().getChargePoint("CP-1"), cp);
+    assertEquals(await store().listChargePoints({ limit: 10 }), [cp]);
+  });
+
+  test("the last of putChargePoint(), recordStatus() and touchChargePoint() sets lastSeen", async ({ store }) => {
+    await store().putChargePoint(chargePoint("CP-1", { lastSeen: at(1) }));
+    await store().touchChargePoint("CP-1", at(2));
+    const put = chargePoint("CP-1", { lastSeen: at(3), diagnosticsStatus: "Uploaded", updatedAt: at(3) });
+    await store().putChargePoint(put);
+    assertEquals(await store().getChargePoint("CP-1"), put);
+
+    await store().touchChargePoint("CP-1", at(4));
+    const recorded = chargePoint("CP-1", { lastSeen: at(5), updatedAt: at(5) });
+    await store().recordStatus(statusEntry({ receivedAt: at(5) }), recorded);
+    assertEquals(await store().getChargePoint("CP-1"), recorded);
+
+    await store().touchChargePoint("CP-1", at(6));
+    assertEquals(await store().getChargePoint("CP-1"), { ...recorded, lastSeen: at(6) });
+  });
+
+  test("listChargePoints() shows each station's latest touch, on every page and with search", async ({ store }) => {
+    for (const id of ["CP-1", "CP-2", "CP-3", "XX-4"]) {
+      await store().putChargePoint(chargePoint(id, { lastSeen: at(1) }));
+    }
+    await store().touchChargePoint("CP-2", at(20));
+    await store().touchChargePoint("XX-4", at(40));
+    const lastSeen = (records: ChargePointRecord[]) => records.map((r) => [r.id, r.lastSeen]);
+    assertEquals(lastSeen(await store().listChargePoints({ limit: 10 })), [
+      ["CP-1", at(1)],
+      ["CP-2", at(20)],
+      ["CP-3", at(1)],
+      ["XX-4", at(40)],
+    ]);
+    assertEquals(lastSeen(await store().listChargePoints({ limit: 1, after: "CP-1" })), [["CP-2", at(20)]]);
+    assertEquals(lastSeen(await store().listChargePoints({ limit: 10, search: "x" })), [["XX-4", at(40)]]);
+    assertEquals(lastSeen(await store().listChargePoints({ limit: 10, search: "3" })), [["CP-3", at(1)]]);
+  });
+
+  test("touchChargePoint() calls still pending when the store closes are written", async (c) => {
+    await c.t.step({
+      name: "a touch not awaited before close is read back after reopen",
+      ignore: c.reopen === null,
+      fn: async () => {
+        await c.store().putChargePoint(chargePoint("CP-1", { lastSeen: at(1) }));
+        const touched = c.store().touchChargePoint("CP-1", at(30));
+        const again = await c.reopen!();
+        await touched;
+        assertEquals((await again.getChargePoint("CP-1"))?.lastSeen, at(30));
+      },
+    });
+  });
+
   test("listChargePoints() sorts by id in code point order and pages strictly after the cursor", async ({ store }) => {
     // Code point order: upper case before lower case ("CP-B" < "CP-a"), as with COLLATE "C".
     const all = ["CP-a", "CP-B", "CP-10", "CP-2", "AB", "cp-1", "CP-1"];
@@ -425,6 +481,67 @@ export function storeContract(
     },
   );
 
+  stationTest(
+    "recordStatus() appends the history entry and replaces the snapshot, both read back",
+    async ({ store }) => {
+      const entry = statusEntry({
+        status: "Faulted",
+        errorCode: "GroundFailure",
+        info: "earth leak",
+        timestamp: at(4),
+        receivedAt: at(5),
+      });
+      const snapshot = chargePoint("CP-1", {
+        connectors: [{
+          connectorId: 1,
+          status: "Faulted",
+          errorCode: "GroundFailure",
+          info: "earth leak",
+          timestamp: at(4),
+        }],
+        lastSeen: at(5),
+        updatedAt: at(5),
+      });
+      await store().recordStatus(entry, snapshot);
+      assertEquals(await store().getChargePoint("CP-1"), snapshot);
+      assertEquals(await store().listStatusHistory("CP-1", 10), [entry]);
+      // The other stations are untouched.
+      assertEquals(await store().getChargePoint("CP-2"), chargePoint("CP-2"));
+      assertEquals(await store().listStatusHistory("CP-2", 10), []);
+
+      const next = statusEntry({ status: "Available", timestamp: at(6), receivedAt: at(6) });
+      await store().recordStatus(next, { ...snapshot, connectors: [], lastSeen: at(6) });
+      assertEquals(await store().listStatusHistory("CP-1", 10), [next, entry]);
+      assertEquals((await store().getChargePoint("CP-1"))?.connectors, []);
+    },
+  );
+
+  test("recordStatus() writes a station the store did not have yet", async ({ store }) => {
+    const entry = statusEntry({ chargePointId: "CP-NEW", receivedAt: at(2) });
+    const snapshot = chargePoint("CP-NEW", { lastSeen: at(2) });
+    await store().recordStatus(entry, snapshot);
+    assertEquals(await store().getChargePoint("CP-NEW"), snapshot);
+    assertEquals(await store().listStatusHistory("CP-NEW", 10), [entry]);
+  });
+
+  stationTest(
+    "recordStatus() refuses an entry and a snapshot of two stations, and writes neither",
+    async ({ store }) => {
+      const error = await store().recordStatus(
+        statusEntry({ chargePointId: "CP-2" }),
+        chargePoint("CP-1", {
+          connectors: [],
+        }),
+      ).then(() => null, (e: unknown) => e);
+      assert(error instanceof Error, "recordStatus() should have thrown");
+      assertEquals(error.message, 'Cannot record the status of "CP-2" with the snapshot of "CP-1"');
+      assertEquals(await store().getChargePoint("CP-1"), chargePoint("CP-1"));
+      assertEquals(await store().listStatusHistory("CP-1", 10), []);
+      assertEquals(await store().listStatusHistory("CP-2", 10), []);
+    },
+  );
+
+  // ---------------------------------------------------------------- id tags
   // ---------------------------------------------------------------- id tags
 
   stationTest("id tags can be put, read, replaced and deleted", async ({ store }) => {

@@ -2,7 +2,9 @@
  * The embedded Store on Deno KV: the default when no DATABASE_URL is set, and what Deno Deploy uses.
  *
  * Layout (every key is a tuple; indexes hold pointers, written in the same atomic commit as what they index):
- * - `["cp", id]` ChargePointRecord; `["cp_status", cpId, receivedAt, seq]` StatusHistoryEntry
+ * - `["cp", id]` ChargePointRecord; `["cp_seen", id]` its lastSeen when a touch came after the last write of
+ *   the record (read merges it in; every write of the record deletes it in the same commit);
+ *   `["cp_status", cpId, receivedAt, seq]` StatusHistoryEntry
  * - `["idtag", idTag]` IdTagRecord
  * - `["counter", "tx"]` Deno.KvU64, the last transactionId handed out
  * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
@@ -16,6 +18,13 @@
  *
  * `seq` is a per-process monotonic string, so entries with equal times keep their insertion order.
  *
+ * Touches (Heartbeat, a station's close) are the hot path: a blind `set` of `["cp_seen", id]`, no read and no
+ * check, and those arriving while a touch commit is in flight are written together in the next atomic commit
+ * (group commit, as in the PostgreSQL store). Blind is safe because one station's writes are ordered by its
+ * actor, the one writer, which awaits each write before the next: the last touch is the newest, and a later
+ * write of the whole record carries its own lastSeen. A touch of an id with no record leaves a `cp_seen` key
+ * that reads ignore and the record's first write deletes.
+ *
  * @example
  * ```ts
  * import { openKvStore } from "./kv.ts";
@@ -27,6 +36,7 @@
  * ```
  */
 import { dirname } from "node:path";
+import { GroupCommit } from "./group_commit.ts";
 import type {
   ChargePointRecord,
   CommandLogEntry,
@@ -43,6 +53,7 @@ import type {
   TransactionFilter,
   TransactionRecord,
 } from "./store.ts";
+import { checkSameStation } from "./store.ts";
 
 const TX_COUNTER: Deno.KvKey = ["counter", "tx"];
 /** transactionId is a 32-bit signed integer on the wire (OCPP 1.6 StartTransaction.conf). */
@@ -56,6 +67,9 @@ const MV_CHUNK_KEY_BYTES = 48 * 1024;
 const MV_CHUNK_BYTES = 400 * 1024;
 /** `kv.getMany` reads at most 10 keys at a time. */
 const GET_MANY_MAX = 10;
+/** One touch commit: at most this many stations and this many bytes of keys (KV allows 1000 and 80 KiB). */
+const TOUCH_CHUNK_ROWS = 500;
+const TOUCH_CHUNK_KEY_BYTES = 48 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -74,55 +88,110 @@ export async function openKvHandle(path?: string): Promise<Deno.Kv> {
   return await Deno.openKv(path);
 }
 
-/** A Store on a Deno KV handle it owns: `close()` closes the handle. */
+export interface KvStoreOptions {
+  /**
+   * How long the first touch of a group waits for company, in ms; default "whileBusy": not at all when no
+   * touch commit is in flight (see `GroupCommit`).
+   */
+  groupCommitMs?: number | "whileBusy";
+  /** A group of touches is written at once when it reaches this many callers (default 500). */
+  groupCommitMaxCallers?: number;
+}
+
+/** A Store on a Deno KV handle it owns: `close()` writes pending touches, then closes the handle. */
 export class KvStore implements Store {
   readonly #kv: Deno.Kv;
   readonly #seq = new Sequence();
+  readonly #touchGroup: GroupCommit<{ id: string; lastSeen: string }, void>;
   #startQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  constructor(kv: Deno.Kv) {
+  constructor(kv: Deno.Kv, options: KvStoreOptions = {}) {
     this.#kv = kv;
+    this.#touchGroup = new GroupCommit(
+      options.groupCommitMs ?? "whileBusy",
+      options.groupCommitMaxCallers ?? TOUCH_CHUNK_ROWS,
+      (batch) => this.#commitTouches(batch),
+    );
   }
 
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#kv.close();
-    }
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#touchGroup.drain();
+    this.#kv.close();
   }
 
   // ---------------------------------------------------------------- charge points
 
   async getChargePoint(id: string): Promise<ChargePointRecord | null> {
-    return (await this.#kv.get<ChargePointRecord>(["cp", id])).value;
+    const [record, seen] = await this.#kv.getMany<[ChargePointRecord, string]>([["cp", id], ["cp_seen", id]]);
+    return record.value === null ? null : withLastSeen(record.value, seen.value);
   }
 
   async putChargePoint(record: ChargePointRecord): Promise<void> {
-    await this.#kv.set(["cp", record.id], record);
+    await this.#kv.atomic().set(["cp", record.id], record).delete(["cp_seen", record.id]).commit();
   }
 
   async touchChargePoint(id: string, lastSeen: string): Promise<void> {
-    await retry(`Cannot touch charge point "${id}"`, async () => {
-      const entry = await this.#kv.get<ChargePointRecord>(["cp", id]);
-      if (entry.value === null) return true;
-      const res = await this.#kv.atomic().check(entry).set(entry.key, { ...entry.value, lastSeen }).commit();
-      return res.ok ? true : undefined;
-    });
+    if (this.#closed) throw new Error(`Cannot touch charge point "${id}": the store is closed`);
+    await this.#touchGroup.submit({ id, lastSeen });
   }
 
   async listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]> {
     const needle = page.search?.toLowerCase();
-    return await this.#scanAfter<ChargePointRecord>(
+    const records = await this.#scanAfter<ChargePointRecord>(
       ["cp"],
       page,
       needle === undefined ? () => true : (r) => r.id.toLowerCase().includes(needle),
     );
+    const first = records[0];
+    const last = records.at(-1);
+    if (first === undefined || last === undefined) return records;
+    // The touches of this page's id range in one scan (["cp_seen", last.id] sorts before the end key).
+    const seen = new Map<string, string>();
+    const range = { start: ["cp_seen", first.id], end: ["cp_seen", last.id, ""] };
+    for await (const entry of this.#kv.list<string>(range)) seen.set(entry.key[1] as string, entry.value);
+    return records.map((r) => withLastSeen(r, seen.get(r.id) ?? null));
   }
 
   async appendStatusHistory(entry: StatusHistoryEntry): Promise<void> {
     await this.#kv.set(["cp_status", entry.chargePointId, entry.receivedAt, this.#seq.next()], entry);
+  }
+
+  async recordStatus(entry: StatusHistoryEntry, snapshot: ChargePointRecord): Promise<void> {
+    checkSameStation(entry, snapshot);
+    await this.#kv.atomic()
+      .set(["cp_status", entry.chargePointId, entry.receivedAt, this.#seq.next()], entry)
+      .set(["cp", snapshot.id], snapshot)
+      .delete(["cp_seen", snapshot.id])
+      .commit();
+  }
+
+  /** Blind sets, as few commits as the KV limits allow; one station touched twice in a batch: the later wins. */
+  async #commitTouches(batch: { id: string; lastSeen: string }[]): Promise<PromiseSettledResult<void>[]> {
+    const latest = new Map<string, string>();
+    for (const { id, lastSeen } of batch) latest.set(id, lastSeen);
+    const commits: Promise<Deno.KvCommitResult | Deno.KvCommitError>[] = [];
+    let op = this.#kv.atomic();
+    let rows = 0;
+    let keyBudget = 0;
+    for (const [id, lastSeen] of latest) {
+      const key: Deno.KvKey = ["cp_seen", id];
+      const k = keyBytes(key);
+      if (rows > 0 && (rows >= TOUCH_CHUNK_ROWS || keyBudget + k > TOUCH_CHUNK_KEY_BYTES)) {
+        commits.push(op.commit());
+        op = this.#kv.atomic();
+        rows = 0;
+        keyBudget = 0;
+      }
+      op.set(key, lastSeen);
+      rows++;
+      keyBudget += k;
+    }
+    commits.push(op.commit());
+    await Promise.all(commits);
+    return batch.map(() => ({ status: "fulfilled", value: undefined }));
   }
 
   async listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
@@ -431,6 +500,11 @@ export class KvStore implements Store {
     const results = await Promise.all(groups.map((g) => this.#kv.getMany<T[]>(g)));
     return results.flat();
   }
+}
+
+/** A record with the lastSeen of a later touch, if there was one. */
+function withLastSeen(record: ChargePointRecord, seen: string | null): ChargePointRecord {
+  return seen === null ? record : { ...record, lastSeen: seen };
 }
 
 function matches(tx: TransactionRecord, f: TransactionFilter): boolean {

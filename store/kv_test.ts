@@ -1,4 +1,4 @@
-import { assertEquals, assertExists } from "@std/assert";
+import { assertEquals, assertExists, assertRejects } from "@std/assert";
 import { storeContract } from "./contract.ts";
 import { KvStore, openKvStore } from "./kv.ts";
 
@@ -110,5 +110,69 @@ Deno.test("KvStore starts 2,000 concurrent transactions without giving up on the
   } finally {
     await store.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvStore.recordStatus() writes neither the entry nor the snapshot when its one commit fails", async () => {
+  const store = await openKvStore(":memory:");
+  try {
+    const before = {
+      id: "CP-1",
+      registrationStatus: "Accepted" as const,
+      boot: null,
+      bootedAt: null,
+      connectors: [],
+      lastSeen: "2024-05-01T10:00:00.000Z",
+      firmwareStatus: null,
+      diagnosticsStatus: null,
+      configuration: null,
+      createdAt: "2024-05-01T10:00:00.000Z",
+      updatedAt: "2024-05-01T10:00:00.000Z",
+    };
+    await store.putChargePoint(before);
+    // Deno KV refuses a value over 64 KiB: the snapshot's write fails, so the history row must not be kept.
+    const tooBig = { ...before, configuration: [{ key: "Blob", readonly: true, value: "x".repeat(70_000) }] };
+    const entry = {
+      chargePointId: "CP-1",
+      connectorId: 1,
+      status: "Available" as const,
+      errorCode: "NoError" as const,
+      timestamp: "2024-05-01T10:01:00.000Z",
+      receivedAt: "2024-05-01T10:01:00.000Z",
+    };
+    await assertRejects(() => store.recordStatus(entry, tooBig));
+    assertEquals(await store.getChargePoint("CP-1"), before);
+    assertEquals(await store.listStatusHistory("CP-1", 10), []);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("KvStore writes 1,200 concurrent touches, more than one commit holds, and reads each back", async () => {
+  const store = await openKvStore(":memory:");
+  try {
+    const ids = Array.from({ length: 1200 }, (_, i) => `CP-${String(i).padStart(4, "0")}`);
+    for (const id of ids) {
+      await store.putChargePoint({
+        id,
+        registrationStatus: "Accepted",
+        boot: null,
+        bootedAt: null,
+        connectors: [],
+        lastSeen: null,
+        firmwareStatus: null,
+        diagnosticsStatus: null,
+        configuration: null,
+        createdAt: "2024-05-01T10:00:00.000Z",
+        updatedAt: "2024-05-01T10:00:00.000Z",
+      });
+    }
+    const at = (i: number) => new Date(Date.parse("2024-05-01T11:00:00.000Z") + i).toISOString();
+    await Promise.all(ids.map((id, i) => store.touchChargePoint(id, at(i))));
+    const listed = await store.listChargePoints({ limit: 2000 });
+    assertEquals(listed.map((r) => r.lastSeen), ids.map((_, i) => at(i)));
+    assertEquals((await store.getChargePoint("CP-0999"))?.lastSeen, at(999));
+  } finally {
+    await store.close();
   }
 });

@@ -49,16 +49,13 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
   logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
-  let closed = false;
+  const store = new KvStore(kv);
   return {
-    store: new KvStore(kv),
+    store,
     auth: new KvAuthStore(kv),
     stationSecurity: new KvStationSecurityStore(kv),
-    close: () => {
-      if (!closed) kv.close();
-      closed = true;
-      return Promise.resolve();
-    },
+    // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
+    close: () => store.close(),
   };
 }
 

@@ -25,9 +25,11 @@
  */
 import postgres from "postgres";
 import type { Sql, TransactionSql } from "postgres";
+import { GroupCommit } from "./group_commit.ts";
 import { openMigratedPool } from "./migrate.ts";
 import {
   type ChargePointRecord,
+  checkSameStation,
   type CommandLogEntry,
   type IdTagRecord,
   type MeterValueRow,
@@ -140,26 +142,7 @@ export class PostgresStore implements Store {
   async putChargePoint(record: ChargePointRecord): Promise<void> {
     await this.#run(`save charge point "${record.id}"`, async () => {
       const sql = this.#sql;
-      const row = {
-        id: record.id,
-        registration_status: record.registrationStatus,
-        boot: jsonOrNull(sql, record.boot),
-        booted_at: record.bootedAt,
-        connectors: sql.json(
-          [...record.connectors].sort((a, b) =>
-            a.connectorId - b.connectorId
-          ) as unknown as postgres.JSONValue,
-        ),
-        last_seen: record.lastSeen,
-        firmware_status: record.firmwareStatus,
-        diagnostics_status: record.diagnosticsStatus,
-        configuration: jsonOrNull(sql, record.configuration),
-        scheduled_availability: jsonOrNull(sql, record.scheduledAvailability),
-        local_list_version: record.localListVersion ?? null,
-        reservations: jsonOrNull(sql, record.reservations),
-        created_at: record.createdAt,
-        updated_at: record.updatedAt,
-      };
+      const row = chargePointRow(sql, record);
       await sql`
         insert into charge_points ${sql(row, CHARGE_POINT_COLUMNS)}
         on conflict (id) do update set ${sql(row, CHARGE_POINT_COLUMNS.slice(1))}
@@ -191,20 +174,27 @@ export class PostgresStore implements Store {
     await this.#run(`append status of "${entry.chargePointId}"`, async () => {
       await this.#sql.begin(async (tx) => {
         await this.#ensureChargePoints(tx, [entry.chargePointId], entry.receivedAt);
-        const row = {
-          charge_point_id: entry.chargePointId,
-          connector_id: entry.connectorId,
-          status: entry.status,
-          error_code: entry.errorCode,
-          info: entry.info ?? null,
-          vendor_id: entry.vendorId ?? null,
-          vendor_error_code: entry.vendorErrorCode ?? null,
-          timestamp: entry.timestamp,
-          received_at: entry.receivedAt,
-        };
-        await tx`insert into status_history ${tx(row, STATUS_HISTORY_COLUMNS)}`;
+        await tx`insert into status_history ${tx(statusHistoryRow(entry), STATUS_HISTORY_COLUMNS)}`;
       });
       this.#remember([entry.chargePointId]);
+    });
+  }
+
+  async recordStatus(entry: StatusHistoryEntry, snapshot: ChargePointRecord): Promise<void> {
+    checkSameStation(entry, snapshot);
+    await this.#run(`record status of "${entry.chargePointId}"`, async () => {
+      const sql = this.#sql;
+      const row = chargePointRow(sql, snapshot);
+      // One statement, hence one atomic commit and one round trip. The foreign key of the history row is
+      // checked at the end of the statement, so it sees the station the CTE upserted.
+      await sql`
+        with snapshot as (
+          insert into charge_points ${sql(row, CHARGE_POINT_COLUMNS)}
+          on conflict (id) do update set ${sql(row, CHARGE_POINT_COLUMNS.slice(1))}
+        )
+        insert into status_history ${sql(statusHistoryRow(entry), STATUS_HISTORY_COLUMNS)}
+      `;
+      this.#remember([snapshot.id]);
     });
   }
 
@@ -663,53 +653,6 @@ export class PostgresStore implements Store {
   }
 }
 
-/**
- * Collects submissions for `windowMs` (or until `maxCallers`), then hands them to `commit` as one batch.
- * `commit` settles each submission individually, or throws to reject them all.
- */
-class GroupCommit<I, O> {
-  #queue: { item: I; resolve: (value: O) => void; reject: (err: unknown) => void }[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #inFlight = new Set<Promise<void>>();
-
-  constructor(
-    readonly windowMs: number,
-    readonly maxCallers: number,
-    readonly commit: (items: I[]) => Promise<PromiseSettledResult<O>[]>,
-  ) {}
-
-  submit(item: I): Promise<O> {
-    return new Promise<O>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
-      if (this.#queue.length >= this.maxCallers) this.flush();
-      else if (this.#timer === undefined) this.#timer = setTimeout(() => this.flush(), this.windowMs);
-    });
-  }
-
-  flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const batch = this.#queue.splice(0);
-    if (batch.length === 0) return;
-    const done = this.commit(batch.map((b) => b.item)).then(
-      (results) =>
-        batch.forEach((b, i) => {
-          const r = results[i];
-          if (r?.status === "fulfilled") b.resolve(r.value);
-          else b.reject(r ? r.reason : new Error("Group commit returned no result for a caller"));
-        }),
-      (err) => batch.forEach((b) => b.reject(err)),
-    ).finally(() => this.#inFlight.delete(done));
-    this.#inFlight.add(done);
-  }
-
-  /** Writes what is pending now and waits for every write in flight. */
-  async drain(): Promise<void> {
-    this.flush();
-    await Promise.all([...this.#inFlight]);
-  }
-}
-
 // --- errors ------------------------------------------------------------------------------------------------
 
 /** Codes of socket and postgres.js connection failures. */
@@ -918,6 +861,41 @@ function iso(d: Date | null): string | null {
 
 function jsonOrNull(sql: Sql | TransactionSql, value: unknown) {
   return value === null || value === undefined ? null : sql.json(value as postgres.JSONValue);
+}
+
+function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
+  return {
+    id: record.id,
+    registration_status: record.registrationStatus,
+    boot: jsonOrNull(sql, record.boot),
+    booted_at: record.bootedAt,
+    connectors: sql.json(
+      [...record.connectors].sort((a, b) => a.connectorId - b.connectorId) as unknown as postgres.JSONValue,
+    ),
+    last_seen: record.lastSeen,
+    firmware_status: record.firmwareStatus,
+    diagnostics_status: record.diagnosticsStatus,
+    configuration: jsonOrNull(sql, record.configuration),
+    scheduled_availability: jsonOrNull(sql, record.scheduledAvailability),
+    local_list_version: record.localListVersion ?? null,
+    reservations: jsonOrNull(sql, record.reservations),
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
+}
+
+function statusHistoryRow(entry: StatusHistoryEntry) {
+  return {
+    charge_point_id: entry.chargePointId,
+    connector_id: entry.connectorId,
+    status: entry.status,
+    error_code: entry.errorCode,
+    info: entry.info ?? null,
+    vendor_id: entry.vendorId ?? null,
+    vendor_error_code: entry.vendorErrorCode ?? null,
+    timestamp: entry.timestamp,
+    received_at: entry.receivedAt,
+  };
 }
 
 function toChargePoint(r: ChargePointRow): ChargePointRecord {

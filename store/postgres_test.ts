@@ -613,3 +613,51 @@ async function assertRejectsCode(fn: () => PromiseLike<unknown>, code: string): 
 function assertUniqueViolation(fn: () => PromiseLike<unknown>): Promise<void> {
   return assertRejectsCode(fn, "23505");
 }
+
+Deno.test({
+  name: "recordStatus() is one statement: a history row the database refuses leaves the snapshot as it was",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const store = await openPostgresStore(url);
+      try {
+        const before = {
+          id: "CP-1",
+          registrationStatus: "Accepted" as const,
+          boot: null,
+          bootedAt: null,
+          connectors: [],
+          lastSeen: "2024-05-01T10:00:00.000Z",
+          firmwareStatus: null,
+          diagnosticsStatus: null,
+          configuration: null,
+          createdAt: "2024-05-01T10:00:00.000Z",
+          updatedAt: "2024-05-01T10:00:00.000Z",
+        };
+        await store.putChargePoint(before);
+        const entry = {
+          chargePointId: "CP-1",
+          connectorId: 1,
+          status: "Faulted" as const,
+          errorCode: "GroundFailure" as const,
+          timestamp: "not a time",
+          receivedAt: "2024-05-01T10:01:00.000Z",
+        };
+        const after = {
+          ...before,
+          connectors: [{
+            connectorId: 1,
+            status: "Faulted" as const,
+            errorCode: "GroundFailure" as const,
+            timestamp: "2024-05-01T10:01:00.000Z",
+          }],
+          updatedAt: "2024-05-01T10:01:00.000Z",
+        };
+        await assertRejects(() => store.recordStatus(entry, after));
+        assertEquals(await store.getChargePoint("CP-1"), before);
+        assertEquals(await store.listStatusHistory("CP-1", 10), []);
+      } finally {
+        await store.close();
+      }
+    }),
+});

@@ -248,11 +248,22 @@ export interface ChargePointStore {
   getChargePoint(id: string): Promise<ChargePointRecord | null>;
   /** Upserts the whole snapshot. */
   putChargePoint(record: ChargePointRecord): Promise<void>;
-  /** The hot path: only lastSeen changes (Heartbeat, any frame). No-op for an unknown id. */
+  /**
+   * The hot path: only lastSeen changes (Heartbeat, a station's close). No-op for an unknown id. Cheap because
+   * it is not checked against other writes: the caller orders the writes of one station (its actor is the one
+   * writer and awaits each write before the next), so the last write is the newest and lastSeen never goes
+   * backwards.
+   */
   touchChargePoint(id: string, lastSeen: string): Promise<void>;
   /** Sorted by id; `search` matches a case-insensitive substring of the id (a plain substring: no wildcards). */
   listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]>;
   appendStatusHistory(entry: StatusHistoryEntry): Promise<void>;
+  /**
+   * A StatusNotification in one atomic commit: appends `entry` to the status history AND upserts `snapshot`
+   * (as `putChargePoint`), so a crash cannot keep one without the other. `snapshot.id` must be
+   * `entry.chargePointId`.
+   */
+  recordStatus(entry: StatusHistoryEntry, snapshot: ChargePointRecord): Promise<void>;
   /** Newest first: the most recently received first. */
   listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]>;
 }
@@ -313,4 +324,13 @@ export interface Store
 /** Thrown by a store whose backend cannot be reached; actors answer the station with InternalError. */
 export class StoreUnavailableError extends Error {
   override name = "StoreUnavailableError";
+}
+
+/** Refuses a `recordStatus` whose history entry and snapshot are about different stations. */
+export function checkSameStation(entry: StatusHistoryEntry, snapshot: ChargePointRecord): void {
+  if (entry.chargePointId !== snapshot.id) {
+    throw new Error(
+      `Cannot record the status of "${entry.chargePointId}" with the snapshot of "${snapshot.id}"`,
+    );
+  }
 }

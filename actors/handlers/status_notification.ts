@@ -19,8 +19,8 @@ export const statusNotification: Handler<"StatusNotification"> = async (ctx, req
   if (anomaly) ctx.log.warn("status anomaly", { anomaly, connectorId: report.connectorId });
   ctx.record.connectors = connectors;
   ctx.record.lastSeen = receivedAt;
-  await ctx.deps.store.appendStatusHistory({ chargePointId: ctx.chargePointId, ...report, receivedAt });
-  await ctx.save();
+  // History and snapshot in one commit: a crash cannot keep one without the other.
+  await ctx.save({ chargePointId: ctx.chargePointId, ...report, receivedAt });
   const connector = connectors.find((c) => c.connectorId === report.connectorId);
   if (connector) {
     ctx.deps.events.publish({ type: "status", chargePointId: ctx.chargePointId, at: receivedAt, connector });

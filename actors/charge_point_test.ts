@@ -1,0 +1,159 @@
+import { assertEquals } from "@std/assert";
+import { createMemoryLogger } from "../logger.ts";
+import { openKvStore } from "../store/kv.ts";
+import type { Store } from "../store/store.ts";
+import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
+import { EventBus } from "./events.ts";
+import { FrameLog } from "./frame_log.ts";
+import { Registry } from "./registry.ts";
+
+const T0 = Date.parse("2026-05-01T10:00:00.000Z");
+
+/** The store writes an actor makes, by method name, in order. */
+type Writes = { method: string; args: unknown[] }[];
+
+const WRITES = new Set(["putChargePoint", "touchChargePoint", "appendStatusHistory", "recordStatus"]);
+
+/** Wraps a store: records the snapshot and status writes; `failNext` makes the next such write reject. */
+function recording(store: Store): { store: Store; writes: Writes; failNext: (method: string) => void } {
+  const writes: Writes = [];
+  let failing: string | null = null;
+  const wrapped = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (typeof prop !== "string" || !WRITES.has(prop)) return value.bind(target);
+      return (...args: unknown[]) => {
+        writes.push({ method: prop, args: structuredClone(args) });
+        if (failing === prop) {
+          failing = null;
+          return Promise.reject(new Error(`Cannot ${prop}: injected failure`));
+        }
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { store: wrapped, writes, failNext: (method) => (failing = method) };
+}
+
+class FakeSocket implements StationSocket {
+  readyState = 1;
+  sent: unknown[] = [];
+  send(text: string): void {
+    this.sent.push(JSON.parse(text));
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+}
+
+async function setUp() {
+  const kv = await openKvStore(":memory:");
+  const { store, writes, failNext } = recording(kv);
+  let clock = T0;
+  let ids = 0;
+  const registry = new Registry({
+    store,
+    logger: createMemoryLogger(),
+    events: new EventBus(),
+    frames: new FrameLog(0, 0),
+    now: () => new Date(clock += 1000),
+    newMessageId: () => `m${++ids}`,
+    vendors: {},
+    settings: {
+      registrationPolicy: "Accepted",
+      heartbeatIntervalS: 300,
+      bootRetryIntervalS: 60,
+      callTimeoutMs: 30_000,
+      maxFrameBytes: 65_536,
+      maxBadFrames: 10,
+      singleUseIdTags: false,
+    },
+  }, { sweepIntervalMs: 1000 });
+  const socket = new FakeSocket();
+  const actor = registry.spawn("CP-1", socket, "127.0.0.1");
+  let callIds = 0;
+  /** Sends a CALL and waits for its correlated answer. */
+  const call = async (action: string, payload: unknown): Promise<unknown> => {
+    const id = `c${++callIds}`;
+    actor.frameReceived(JSON.stringify([2, id, action, payload]));
+    for (let i = 0; i < 200; i++) {
+      const reply = socket.sent.find((f) => Array.isArray(f) && f[1] === id);
+      if (reply) return reply;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`No answer to "${action}" (${id})`);
+  };
+  return {
+    kv,
+    writes,
+    failNext,
+    actor: actor as ChargePointActor,
+    call,
+    async tearDown() {
+      await registry.shutdown();
+      await kv.close();
+    },
+  };
+}
+
+const BOOT = { chargePointVendor: "Acme", chargePointModel: "Volt-1" };
+const CHARGING = { connectorId: 1, status: "Charging", errorCode: "NoError" };
+
+Deno.test("StatusNotification writes its history entry and the snapshot in one recordStatus()", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    t.writes.length = 0;
+    const reply = await t.call("StatusNotification", CHARGING);
+    assertEquals(reply, [3, "c2", {}]);
+    assertEquals(t.writes.map((w) => w.method), ["recordStatus"]);
+    const [entry, snapshot] = t.writes[0]!.args as [
+      { connectorId: number; status: string },
+      { connectors: { connectorId: number; status: string }[] },
+    ];
+    assertEquals([entry.connectorId, entry.status], [1, "Charging"]);
+    assertEquals(snapshot.connectors.map((c) => [c.connectorId, c.status]), [[1, "Charging"]]);
+    assertEquals(await t.kv.listStatusHistory("CP-1", 10), [entry]);
+    assertEquals(await t.kv.getChargePoint("CP-1"), snapshot);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a station closing with its snapshot stored but for lastSeen is only touched", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    await t.call("StatusNotification", CHARGING);
+    await t.call("Heartbeat", {});
+    t.writes.length = 0;
+    t.actor.close(CLOSE_CODES.goingAway, "Server shutting down");
+    await t.actor.stopped;
+    assertEquals(t.writes.map((w) => w.method), ["touchChargePoint"]);
+    const [, lastSeen] = t.writes[0]!.args as [string, string];
+    const stored = await t.kv.getChargePoint("CP-1");
+    assertEquals(stored?.lastSeen, lastSeen);
+    assertEquals(stored?.connectors.map((c) => c.status), ["Charging"]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a station whose last snapshot write failed is saved in full when it closes", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    t.failNext("recordStatus");
+    const reply = await t.call("StatusNotification", CHARGING);
+    assertEquals((reply as unknown[])[2], "InternalError");
+    t.writes.length = 0;
+    t.actor.close(CLOSE_CODES.goingAway, "Server shutting down");
+    await t.actor.stopped;
+    assertEquals(t.writes.map((w) => w.method), ["putChargePoint"]);
+    // What the station reported is not lost: the close wrote it.
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.status), ["Charging"]);
+  } finally {
+    await t.tearDown();
+  }
+});

@@ -1,0 +1,86 @@
+/**
+ * Group commit: many small writes from many stations become one transaction. Used by both stores for the hot
+ * path (PostgreSQL: meter values and touches; Deno KV: touches).
+ *
+ * Submissions arriving within `windowMs` of the first one (or until `maxCallers` are waiting) are handed to
+ * `commit` as one batch; each submission's promise settles only with what `commit` reported for it, so
+ * nothing is reported as stored before the write holding it has committed.
+ *
+ * With `windowMs: "whileBusy"` nobody waits for company: an idle group commits at once (in a microtask, so
+ * calls of the same tick still share it), and what arrives while a commit is in flight goes in the next one,
+ * written as soon as that commit ends. No added latency when idle; large batches when busy. Suits a backend
+ * with one writer anyway (Deno KV's SQLite), where a second commit in flight gains nothing.
+ *
+ * @example
+ * ```ts
+ * import { GroupCommit } from "./group_commit.ts";
+ *
+ * const batches: number[][] = [];
+ * const group = new GroupCommit<number, void>(2, 500, (items) => {
+ *   batches.push(items);
+ *   return Promise.resolve(items.map(() => ({ status: "fulfilled", value: undefined })));
+ * });
+ * await Promise.all([group.submit(1), group.submit(2), group.submit(3)]);
+ * console.log(batches); // [[1, 2, 3]]
+ * ```
+ */
+export class GroupCommit<I, O> {
+  #queue: { item: I; resolve: (value: O) => void; reject: (err: unknown) => void }[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #flushQueued = false;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  /**
+   * `commit` settles each submission individually (one result per item, in order), or throws to reject them
+   * all.
+   */
+  constructor(
+    readonly windowMs: number | "whileBusy",
+    readonly maxCallers: number,
+    readonly commit: (items: I[]) => Promise<PromiseSettledResult<O>[]>,
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      if (this.#queue.length >= this.maxCallers) this.flush();
+      else if (this.windowMs === "whileBusy") this.#flushWhenIdle();
+      else if (this.#timer === undefined) this.#timer = setTimeout(() => this.flush(), this.windowMs);
+    });
+  }
+
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#queue.splice(0);
+    if (batch.length === 0) return;
+    const done = this.commit(batch.map((b) => b.item)).then(
+      (results) =>
+        batch.forEach((b, i) => {
+          const r = results[i];
+          if (r?.status === "fulfilled") b.resolve(r.value);
+          else b.reject(r ? r.reason : new Error("Group commit returned no result for a caller"));
+        }),
+      (err) => batch.forEach((b) => b.reject(err)),
+    ).finally(() => {
+      this.#inFlight.delete(done);
+      if (this.windowMs === "whileBusy") this.#flushWhenIdle();
+    });
+    this.#inFlight.add(done);
+  }
+
+  #flushWhenIdle(): void {
+    if (this.#flushQueued || this.#inFlight.size > 0 || this.#queue.length === 0) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      if (this.#inFlight.size === 0) this.flush();
+    });
+  }
+
+  /** Writes what is pending now and waits for every write in flight. */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.all([...this.#inFlight]);
+  }
+}

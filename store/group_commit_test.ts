@@ -1,0 +1,65 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { GroupCommit } from "./group_commit.ts";
+
+/** A commit that records its batches and ends only when the test says so. */
+function gated() {
+  const batches: number[][] = [];
+  const gates: (() => void)[] = [];
+  const commit = (items: number[]): Promise<PromiseSettledResult<number>[]> => {
+    batches.push(items);
+    return new Promise((resolve) =>
+      gates.push(() => resolve(items.map((value) => ({ status: "fulfilled", value: value * 10 }))))
+    );
+  };
+  return { batches, commit, open: () => gates.shift()?.() };
+}
+
+Deno.test("GroupCommit with a window batches the calls that arrive within it", async () => {
+  const batches: number[][] = [];
+  const group = new GroupCommit<number, void>(5, 100, (items) => {
+    batches.push(items);
+    return Promise.resolve(items.map(() => ({ status: "fulfilled" as const, value: undefined })));
+  });
+  const first = [group.submit(1), group.submit(2)];
+  await new Promise((r) => setTimeout(r, 1));
+  await Promise.all([...first, group.submit(3)]);
+  assertEquals(batches, [[1, 2, 3]]);
+});
+
+Deno.test('GroupCommit "whileBusy" commits an idle call at once and batches what arrives meanwhile', async () => {
+  const { batches, commit, open } = gated();
+  const group = new GroupCommit<number, number>("whileBusy", 100, commit);
+  const one = group.submit(1);
+  await Promise.resolve();
+  await Promise.resolve();
+  assertEquals(batches, [[1]]);
+  const later = [group.submit(2), group.submit(3), group.submit(4)];
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(batches, [[1]], "nothing more is written while a commit is in flight");
+  open();
+  assertEquals(await one, 10);
+  await new Promise((r) => setTimeout(r, 0));
+  assertEquals(batches, [[1], [2, 3, 4]]);
+  open();
+  assertEquals(await Promise.all(later), [20, 30, 40]);
+  await group.drain();
+});
+
+Deno.test("GroupCommit rejects every caller of a batch whose commit throws, and settles each one alone otherwise", async () => {
+  const group = new GroupCommit<number, number>("whileBusy", 100, (items) => {
+    if (items.includes(0)) return Promise.reject(new Error("Cannot commit: injected failure"));
+    return Promise.resolve(
+      items.map((n) =>
+        n < 0 ? { status: "rejected" as const, reason: new Error(`Cannot store ${n}`) } : {
+          status: "fulfilled" as const,
+          value: n,
+        }
+      ),
+    );
+  });
+  await assertRejects(() => group.submit(0), Error, "injected failure");
+  const [ok, bad] = await Promise.allSettled([group.submit(5), group.submit(-1)]);
+  assertEquals(ok, { status: "fulfilled", value: 5 });
+  assertEquals(bad?.status, "rejected");
+  await group.drain();
+});
