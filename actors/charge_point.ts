@@ -77,10 +77,10 @@ export class ChargePointActor {
   readonly log: Logger;
   #record: ChargePointRecord | null = null;
   /**
-   * `snapshotFingerprint` of the snapshot as the store last confirmed it: a close that finds the snapshot
-   * unchanged but for lastSeen only touches (batched by the store) instead of rewriting it.
+   * True when the last save of the snapshot failed. Every change is saved when it happens, so otherwise the
+   * store already holds the snapshot but for lastSeen, and a close only touches (batched by the store).
    */
-  #storedFingerprint: number | null = null;
+  #unsaved = false;
   #badFrames = 0;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
   #openCallIds = new Set<string>();
@@ -225,7 +225,6 @@ export class ChargePointActor {
     try {
       const stored = await this.deps.store.getChargePoint(this.id);
       const record = stored ?? emptyRecord(this.id, now);
-      if (stored) this.#storedFingerprint = snapshotFingerprint(stored);
       record.lastSeen = now.toISOString();
       this.#record = record;
       // A new station is written at once so it is listed; a known one keeps its stored snapshot until it
@@ -265,11 +264,8 @@ export class ChargePointActor {
       this.#record.lastSeen = at.toISOString();
       try {
         // On a shutdown every station closes at once: the touches of unchanged ones become a few commits.
-        if (snapshotFingerprint(this.#record) === this.#storedFingerprint) {
-          await this.deps.store.touchChargePoint(this.id, this.#record.lastSeen);
-        } else {
-          await this.#save();
-        }
+        if (this.#unsaved) await this.#save();
+        else await this.deps.store.touchChargePoint(this.id, this.#record.lastSeen);
       } catch (error) {
         this.log.warn("cannot save snapshot on close", { error: String(error) });
       }
@@ -416,10 +412,14 @@ export class ChargePointActor {
     const record = this.#record;
     if (!record) return;
     record.updatedAt = this.deps.now().toISOString();
-    const fingerprint = snapshotFingerprint(record);
-    if (status) await this.deps.store.recordStatus(status, record);
-    else await this.deps.store.putChargePoint(record);
-    this.#storedFingerprint = fingerprint;
+    try {
+      if (status) await this.deps.store.recordStatus(status, record);
+      else await this.deps.store.putChargePoint(record);
+      this.#unsaved = false;
+    } catch (error) {
+      this.#unsaved = true;
+      throw error;
+    }
   }
 
   #send(text: string): void {
@@ -436,26 +436,6 @@ export class ChargePointActor {
     this.log.error("actor crashed", { error: String(error) });
     this.close(CLOSE_CODES.internalError, "Internal error");
   }
-}
-
-/**
- * A 53-bit hash (cyrb53) of the snapshot without lastSeen and updatedAt, the fields a touch may leave behind.
- * One number per station rather than a copy of the snapshot; a difference in key order only costs a full
- * save.
- */
-function snapshotFingerprint(record: ChargePointRecord): number {
-  const { lastSeen: _lastSeen, updatedAt: _updatedAt, ...rest } = record;
-  const text = JSON.stringify(rest);
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 function tooBig(text: string, maxBytes: number): boolean {
