@@ -40,13 +40,7 @@ export interface Frame {
   frame: string;
 }
 
-export interface HandshakeFailure {
-  at: string;
-  chargePointId: string | null;
-  remoteAddress: string;
-  status: number;
-  reason: string;
-}
+export type { HandshakeFailure } from "../routes/handshake_log.ts";
 
 /** What the overview counts per station for the current UTC day. */
 export interface TodayTransaction {
