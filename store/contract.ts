@@ -983,6 +983,10 @@ export function storeContract(
     assertEquals(evenPage1, even.slice(0, 2));
     const evenPage2 = ids(await store().listTransactions({ limit: 2, idTag: "EVEN", before: evenPage1[1]! }));
     assertEquals(evenPage2, even.slice(2, 4));
+    const stationPage2 = ids(
+      await store().listTransactions({ limit: 3, chargePointId: "CP-1", before: page1[2]! }),
+    );
+    assertEquals(stationPage2, desc.slice(3, 6));
   });
 
   // ---------------------------------------------------------------- meter values

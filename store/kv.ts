@@ -287,7 +287,10 @@ export class KvStore implements Store {
         .set(txKey, transaction)
         .set(startKey, transactionId)
         .set(openKey, transactionId)
-        .set(["tx_active_tag", input.idTag, transactionId], transactionId);
+        .set(["tx_active_tag", input.idTag, transactionId], transactionId)
+        // Pointers for lists filtered by station or idTag (no scan of every transaction).
+        .set(["tx_cp", input.chargePointId, transactionId], transactionId)
+        .set(["tx_tag", input.idTag, transactionId], transactionId);
 
       const superseded: TransactionRecord[] = [];
       if (open.value !== null) {
@@ -376,14 +379,39 @@ export class KvStore implements Store {
   async listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]> {
     const out: TransactionRecord[] = [];
     if (filter.limit <= 0) return out;
-    // A full scan, newest first, stopping at `limit` matches; indexes per filter can come when lists grow.
+    // Newest first, stopping at `limit` matches: through the station's or the idTag's pointers when the filter
+    // names one, else over every transaction.
+    const prefix: Deno.KvKey = filter.chargePointId !== undefined
+      ? ["tx_cp", filter.chargePointId]
+      : filter.idTag !== undefined
+      ? ["tx_tag", filter.idTag]
+      : ["tx"];
     const selector: Deno.KvListSelector = filter.before === undefined
-      ? { prefix: ["tx"] }
-      : { prefix: ["tx"], end: ["tx", filter.before] };
-    for await (const entry of this.#kv.list<TransactionRecord>(selector, { reverse: true })) {
-      if (matches(entry.value, filter)) out.push(entry.value);
-      if (out.length >= filter.limit) break;
+      ? { prefix }
+      : { prefix, end: [...prefix, filter.before] };
+    if (prefix[0] === "tx") {
+      for await (const entry of this.#kv.list<TransactionRecord>(selector, { reverse: true })) {
+        if (matches(entry.value, filter)) out.push(entry.value);
+        if (out.length >= filter.limit) break;
+      }
+      return out;
     }
+    let ids: number[] = [];
+    const take = async () => {
+      const entries = await this.#getMany<TransactionRecord>(ids.map((id) => ["tx", id]));
+      ids = [];
+      for (const entry of entries) {
+        if (entry.value !== null && matches(entry.value, filter) && out.length < filter.limit) {
+          out.push(entry.value);
+        }
+      }
+    };
+    for await (const entry of this.#kv.list<number>(selector, { reverse: true, batchSize: 100 })) {
+      ids.push(entry.value);
+      if (ids.length >= GET_MANY_MAX) await take();
+      if (out.length >= filter.limit) return out;
+    }
+    if (ids.length > 0) await take();
     return out;
   }
 
