@@ -987,6 +987,10 @@ export function storeContract(
       await store().listTransactions({ limit: 3, chargePointId: "CP-1", before: page1[2]! }),
     );
     assertEquals(stationPage2, desc.slice(3, 6));
+    const activePage2 = ids(
+      await store().listTransactions({ limit: 3, status: "active", before: page1[2]! }),
+    );
+    assertEquals(activePage2, desc.slice(3, 6));
   });
 
   // ---------------------------------------------------------------- meter values

@@ -389,6 +389,25 @@ export class KvStore implements Store {
     const selector: Deno.KvListSelector = filter.before === undefined
       ? { prefix }
       : { prefix, end: [...prefix, filter.before] };
+    if (prefix[0] === "tx" && filter.status === "active") {
+      // Active ones are at most one per connector: their pointers are few, so sort them rather than scan.
+      const open: number[] = [];
+      for await (const entry of this.#kv.list<number>({ prefix: ["tx_open"] })) {
+        if (filter.before === undefined || entry.value < filter.before) open.push(entry.value);
+      }
+      open.sort((a, b) => b - a);
+      for (let i = 0; i < open.length && out.length < filter.limit; i += GET_MANY_MAX) {
+        const entries = await this.#getMany<TransactionRecord>(
+          open.slice(i, i + GET_MANY_MAX).map((id) => ["tx", id]),
+        );
+        for (const entry of entries) {
+          if (entry.value !== null && matches(entry.value, filter) && out.length < filter.limit) {
+            out.push(entry.value);
+          }
+        }
+      }
+      return out;
+    }
     if (prefix[0] === "tx") {
       for await (const entry of this.#kv.list<TransactionRecord>(selector, { reverse: true })) {
         if (matches(entry.value, filter)) out.push(entry.value);
