@@ -5,7 +5,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { openKvStore } from "../store/kv.ts";
 import type { Store } from "../store/store.ts";
-import { closeStation, connectStation } from "./helpers/station.ts";
+import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
 import { startTestServer } from "./helpers/server.ts";
 
 const T0 = Date.parse("2026-11-25T08:00:00Z");
@@ -317,6 +317,61 @@ Deno.test("200 queued MeterValues with old timestamps, sent back to back twice, 
     assert(latest.some((r) => r.connectorId === 0 && r.transactionId === null));
   } finally {
     await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("connector ids outside the spec's bounds get PropertyConstraintViolation and store nothing", async () => {
+  const server = await startTestServer();
+  const raw = await openRaw(`${server.wsUrl}/CP-BOUNDS`);
+  try {
+    raw.send(
+      JSON.stringify([2, "b", "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" }]),
+    );
+    await raw.next();
+    const ask = async (frame: unknown[]) => {
+      raw.send(JSON.stringify(frame));
+      return await raw.next() as unknown[];
+    };
+    const start = await ask([2, "s0", "StartTransaction", {
+      connectorId: 0,
+      idTag: "T",
+      meterStart: 0,
+      timestamp: at(0),
+    }]);
+    assertEquals(start.slice(0, 3), [4, "s0", "PropertyConstraintViolation"]);
+    assertEquals(start[4], { field: "connectorId", constraint: "minimum" });
+    const huge = await ask([2, "s2", "StartTransaction", {
+      connectorId: 1,
+      idTag: "T",
+      meterStart: 1e20,
+      timestamp: at(0),
+    }]);
+    assertEquals(huge.slice(0, 3), [4, "s2", "PropertyConstraintViolation"]);
+    const status = await ask([2, "st", "StatusNotification", {
+      connectorId: -1,
+      status: "Available",
+      errorCode: "NoError",
+    }]);
+    assertEquals(status.slice(0, 3), [4, "st", "PropertyConstraintViolation"]);
+    const meter = await ask([2, "mv", "MeterValues", {
+      connectorId: -2,
+      meterValue: [{ timestamp: at(0), sampledValue: [{ value: "1" }] }],
+    }]);
+    assertEquals(meter.slice(0, 3), [4, "mv", "PropertyConstraintViolation"]);
+    assertEquals(await server.store.listTransactions({ chargePointId: "CP-BOUNDS", limit: 5 }), []);
+    assertEquals(await server.store.listMeterValuesByChargePoint("CP-BOUNDS", 5), []);
+    // Connector 0 is the whole station: its status and meter values are kept.
+    assertEquals(
+      (await ask([2, "s1", "StatusNotification", {
+        connectorId: 0,
+        status: "Available",
+        errorCode: "NoError",
+      }]))[0],
+      3,
+    );
+  } finally {
+    await raw.close();
     await server.close();
   }
 });

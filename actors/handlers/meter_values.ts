@@ -1,4 +1,5 @@
 import { toMeterRows } from "../meter_rows.ts";
+import { requireConnectorId } from "./bounds.ts";
 import type { Handler } from "./handler.ts";
 
 /**
@@ -6,6 +7,7 @@ import type { Handler } from "./handler.ts";
  * order. A transactionId we do not know for this station is logged and the values kept without it.
  */
 export const meterValues: Handler<"MeterValues"> = async (ctx, request) => {
+  requireConnectorId(request.connectorId, 0);
   const { store } = ctx.deps;
   const receivedAt = ctx.receivedAt.toISOString();
   let transactionId: number | null = null;

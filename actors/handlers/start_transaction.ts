@@ -2,6 +2,7 @@ import { toUtcIso } from "../../protocol/time.ts";
 import { checkIdTag } from "../authorization.ts";
 import { withoutReservation } from "../command_effects.ts";
 import { attachTransaction, detachTransaction } from "../connector_state.ts";
+import { requireConnectorId, requireExactInteger } from "./bounds.ts";
 import type { Handler } from "./handler.ts";
 
 /**
@@ -10,6 +11,8 @@ import type { Handler } from "./handler.ts";
  * already be charging. A replayed start gets the same transactionId and the same idTagInfo status.
  */
 export const startTransaction: Handler<"StartTransaction"> = async (ctx, request) => {
+  requireConnectorId(request.connectorId, 1);
+  requireExactInteger("meterStart", request.meterStart);
   const { store, settings } = ctx.deps;
   const receivedAt = ctx.receivedAt.toISOString();
   const idTagInfo = await checkIdTag(store, request.idTag, {

@@ -1,9 +1,11 @@
 import { toUtcIso } from "../../protocol/time.ts";
 import { applyStatus, type StatusReport } from "../connector_state.ts";
+import { requireConnectorId } from "./bounds.ts";
 import type { Handler } from "./handler.ts";
 
 /** OCPP 1.6 §4.9: the status is always recorded; an unexpected transition is only logged. */
 export const statusNotification: Handler<"StatusNotification"> = async (ctx, request) => {
+  requireConnectorId(request.connectorId, 0);
   const receivedAt = ctx.receivedAt.toISOString();
   const report: StatusReport = {
     connectorId: request.connectorId,
