@@ -17,8 +17,8 @@ import {
   encodeCallResult,
 } from "../protocol/frames.ts";
 import type { Logger } from "../logger.ts";
-import type { ChargePointRecord, StatusHistoryEntry } from "../store/store.ts";
-import { type ActorDeps, emptyRecord, type HandlerContext } from "./context.ts";
+import { type ChargePointRecord, emptyRecord, type StatusHistoryEntry } from "../store/store.ts";
+import type { ActorDeps, HandlerContext } from "./context.ts";
 import { applyCommandEffect } from "./command_effects.ts";
 import { refuseCommand } from "./command_guard.ts";
 import { CallErrorResponse, CommandRefusedError, InvalidResponseError, NotConnectedError } from "./errors.ts";

@@ -45,20 +45,3 @@ export interface HandlerContext {
    */
   save(status?: StatusHistoryEntry): Promise<void>;
 }
-
-export function emptyRecord(id: string, now: Date): ChargePointRecord {
-  const at = now.toISOString();
-  return {
-    id,
-    registrationStatus: null,
-    boot: null,
-    bootedAt: null,
-    connectors: [],
-    lastSeen: null,
-    firmwareStatus: null,
-    diagnosticsStatus: null,
-    configuration: null,
-    createdAt: at,
-    updatedAt: at,
-  };
-}

@@ -1,6 +1,7 @@
 import { assertEquals, assertExists, assertRejects } from "@std/assert";
 import { storeContract } from "./contract.ts";
 import { KvStore, openKvStore } from "./kv.ts";
+import { emptyRecord } from "./store.ts";
 
 storeContract("kv", async () => ({ store: await openKvStore(":memory:"), cleanup: async () => {} }));
 
@@ -117,17 +118,9 @@ Deno.test("KvStore.recordStatus() writes neither the entry nor the snapshot when
   const store = await openKvStore(":memory:");
   try {
     const before = {
-      id: "CP-1",
+      ...emptyRecord("CP-1", new Date("2024-05-01T10:00:00.000Z")),
       registrationStatus: "Accepted" as const,
-      boot: null,
-      bootedAt: null,
-      connectors: [],
       lastSeen: "2024-05-01T10:00:00.000Z",
-      firmwareStatus: null,
-      diagnosticsStatus: null,
-      configuration: null,
-      createdAt: "2024-05-01T10:00:00.000Z",
-      updatedAt: "2024-05-01T10:00:00.000Z",
     };
     await store.putChargePoint(before);
     // Deno KV refuses a value over 64 KiB: the snapshot's write fails, so the history row must not be kept.
@@ -154,17 +147,8 @@ Deno.test("KvStore writes 1,200 concurrent touches, more than one commit holds, 
     const ids = Array.from({ length: 1200 }, (_, i) => `CP-${String(i).padStart(4, "0")}`);
     for (const id of ids) {
       await store.putChargePoint({
-        id,
+        ...emptyRecord(id, new Date("2024-05-01T10:00:00.000Z")),
         registrationStatus: "Accepted",
-        boot: null,
-        bootedAt: null,
-        connectors: [],
-        lastSeen: null,
-        firmwareStatus: null,
-        diagnosticsStatus: null,
-        configuration: null,
-        createdAt: "2024-05-01T10:00:00.000Z",
-        updatedAt: "2024-05-01T10:00:00.000Z",
       });
     }
     const at = (i: number) => new Date(Date.parse("2024-05-01T11:00:00.000Z") + i).toISOString();

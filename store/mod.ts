@@ -1,2 +1,2 @@
 export type * from "./store.ts";
-export { StoreUnavailableError } from "./store.ts";
+export { emptyRecord, StoreUnavailableError } from "./store.ts";

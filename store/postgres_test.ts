@@ -21,7 +21,7 @@ import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.
 import { storeContract } from "./contract.ts";
 import { migrate, type Migration, MIGRATIONS } from "./migrate.ts";
 import { type GroupCommitInfo, openPostgresStore } from "./postgres.ts";
-import { type MeterValueRow, StoreUnavailableError } from "./store.ts";
+import { emptyRecord, type MeterValueRow, StoreUnavailableError } from "./store.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL store tests");
 
@@ -132,17 +132,8 @@ Deno.test({
       const store = await openPostgresStore(url);
       try {
         const base = {
-          id: "CP-1",
+          ...emptyRecord("CP-1", new Date("2024-05-01T10:00:00.000Z")),
           registrationStatus: "Accepted" as const,
-          boot: null,
-          bootedAt: null,
-          connectors: [],
-          lastSeen: null,
-          firmwareStatus: null,
-          diagnosticsStatus: null,
-          configuration: null,
-          createdAt: "2024-05-01T10:00:00.000Z",
-          updatedAt: "2024-05-01T10:00:00.000Z",
         };
         const scheduled = {
           ...base,
@@ -260,19 +251,7 @@ Deno.test({
         const stations = Array.from({ length: 30 }, (_, i) => `CP-${i}`);
         const at = "2024-05-01T10:00:00.000Z";
         for (const id of stations) {
-          await store.putChargePoint({
-            id,
-            registrationStatus: "Accepted",
-            boot: null,
-            bootedAt: null,
-            connectors: [],
-            lastSeen: null,
-            firmwareStatus: null,
-            diagnosticsStatus: null,
-            configuration: null,
-            createdAt: at,
-            updatedAt: at,
-          });
+          await store.putChargePoint({ ...emptyRecord(id, new Date(at)), registrationStatus: "Accepted" });
         }
         const lastSeen = "2024-05-01T11:00:00.123Z";
         const seen = await Promise.all(stations.map(async (id) => {
@@ -458,17 +437,7 @@ Deno.test({
         });
         assertEquals(started.replayed, false);
         assertEquals(await store.getChargePoint("CP-early"), {
-          id: "CP-early",
-          registrationStatus: null,
-          boot: null,
-          bootedAt: null,
-          connectors: [],
-          lastSeen: null,
-          firmwareStatus: null,
-          diagnosticsStatus: null,
-          configuration: null,
-          createdAt: "2024-05-01T10:00:00.500Z",
-          updatedAt: "2024-05-01T10:00:00.500Z",
+          ...emptyRecord("CP-early", new Date("2024-05-01T10:00:00.500Z")),
         });
         assertEquals((await store.listChargePoints({ limit: 10 })).map((c) => c.id), [
           "CP-early",
@@ -622,17 +591,9 @@ Deno.test({
       const store = await openPostgresStore(url);
       try {
         const before = {
-          id: "CP-1",
+          ...emptyRecord("CP-1", new Date("2024-05-01T10:00:00.000Z")),
           registrationStatus: "Accepted" as const,
-          boot: null,
-          bootedAt: null,
-          connectors: [],
           lastSeen: "2024-05-01T10:00:00.000Z",
-          firmwareStatus: null,
-          diagnosticsStatus: null,
-          configuration: null,
-          createdAt: "2024-05-01T10:00:00.000Z",
-          updatedAt: "2024-05-01T10:00:00.000Z",
         };
         await store.putChargePoint(before);
         const entry = {

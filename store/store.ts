@@ -88,6 +88,27 @@ export interface ChargePointRecord {
   updatedAt: string;
 }
 
+/**
+ * The snapshot of a station we know nothing about yet: what an actor starts from on a first connection, and
+ * what an operator's pre-registration fills in.
+ */
+export function emptyRecord(id: string, now: Date): ChargePointRecord {
+  const at = now.toISOString();
+  return {
+    id,
+    registrationStatus: null,
+    boot: null,
+    bootedAt: null,
+    connectors: [],
+    lastSeen: null,
+    firmwareStatus: null,
+    diagnosticsStatus: null,
+    configuration: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
 export interface StatusHistoryEntry {
   chargePointId: string;
   connectorId: number;

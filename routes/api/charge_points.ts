@@ -7,12 +7,11 @@
  */
 import { z } from "zod";
 import type { ChargePointActor } from "../../actors/charge_point.ts";
-import { emptyRecord } from "../../actors/context.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/charge_point_id.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/enums.ts";
-import type { ChargePointRecord, Store } from "../../store/store.ts";
+import { type ChargePointRecord, emptyRecord, type Store } from "../../store/store.ts";
 import type { HandshakeLog } from "../handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import {
