@@ -17,7 +17,8 @@ export async function startTestServer(
   options: ServerOptions & { store?: Store } = {},
 ): Promise<TestServer> {
   const config = parseConfig({ PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "debug", ...env });
-  const logger = createMemoryLogger();
+  // LOG_LEVEL filters the memory logger as it filters stdout in production.
+  const logger = createMemoryLogger(config.LOG_LEVEL);
   const ownStore = !options.store;
   const store = options.store ?? await openKvStore(":memory:");
   const server = await startServer(config, store, { logger, ...options });
