@@ -321,7 +321,7 @@ Deno.test("200 queued MeterValues with old timestamps, sent back to back twice, 
   }
 });
 
-Deno.test("connector ids outside the spec's bounds get PropertyConstraintViolation and store nothing", async () => {
+Deno.test("connector ids outside the spec's bounds store nothing (PropertyConstraintViolation); connector 0's status and meter values are stored", async () => {
   const server = await startTestServer();
   const raw = await openRaw(`${server.wsUrl}/CP-BOUNDS`);
   try {
@@ -354,21 +354,51 @@ Deno.test("connector ids outside the spec's bounds get PropertyConstraintViolati
       errorCode: "NoError",
     }]);
     assertEquals(status.slice(0, 3), [4, "st", "PropertyConstraintViolation"]);
-    const meter = await ask([2, "mv", "MeterValues", {
+    const outOfBounds = await ask([2, "mv", "MeterValues", {
       connectorId: -2,
       meterValue: [{ timestamp: at(0), sampledValue: [{ value: "1" }] }],
     }]);
-    assertEquals(meter.slice(0, 3), [4, "mv", "PropertyConstraintViolation"]);
+    assertEquals(outOfBounds.slice(0, 3), [4, "mv", "PropertyConstraintViolation"]);
     assertEquals(await server.store.listTransactions({ chargePointId: "CP-BOUNDS", limit: 5 }), []);
     assertEquals(await server.store.listMeterValuesByChargePoint("CP-BOUNDS", 5), []);
     // Connector 0 is the whole station: its status and meter values are kept.
     assertEquals(
-      (await ask([2, "s1", "StatusNotification", {
+      await ask([2, "s1", "StatusNotification", {
         connectorId: 0,
-        status: "Available",
-        errorCode: "NoError",
-      }]))[0],
-      3,
+        status: "Unavailable",
+        errorCode: "OtherError",
+        info: "door open",
+        timestamp: at(1),
+      }]),
+      [3, "s1", {}],
+    );
+    assertEquals(
+      await ask([2, "m0", "MeterValues", {
+        connectorId: 0,
+        meterValue: [{
+          timestamp: at(2),
+          sampledValue: [{ value: "4242", measurand: "Voltage", unit: "V" }],
+        }],
+      }]),
+      [3, "m0", {}],
+    );
+    const record = await server.store.getChargePoint("CP-BOUNDS");
+    assertEquals(record?.connectors.find((c) => c.connectorId === 0), {
+      connectorId: 0,
+      status: "Unavailable",
+      errorCode: "OtherError",
+      info: "door open",
+      timestamp: at(1),
+    });
+    const history = await server.store.listStatusHistory("CP-BOUNDS", 10);
+    assertEquals(
+      history.map((h) => [h.connectorId, h.status, h.errorCode, h.timestamp]),
+      [[0, "Unavailable", "OtherError", at(1)]],
+    );
+    const meter = await server.store.listMeterValuesByChargePoint("CP-BOUNDS", 5);
+    assertEquals(
+      meter.map((r) => [r.connectorId, r.transactionId, r.timestamp, r.measurand, r.value, r.unit]),
+      [[0, null, at(2), "Voltage", "4242", "V"]],
     );
   } finally {
     await raw.close();
