@@ -1,65 +1,190 @@
 /**
- * Operator auth over real HTTP: every route of the OpenAPI document as anonymous, viewer, operator and admin;
- * login, session cookie, logout; API tokens; users; the first admin from the environment.
+ * Operator auth over real HTTP: every API route (the 19 commands included, sent to a connected station) as
+ * anonymous and as viewer, operator and admin, each both a logged-in user and an API token, checked against a
+ * policy table written in this file; login, session cookie, logout; API tokens; users; the first admin from
+ * the environment.
  */
 import { assert, assertEquals, assertFalse, assertStringIncludes } from "@std/assert";
 import { ADMIN, type ApiTestServer, type Role, startApiServer } from "./helpers/api.ts";
+import { COMMAND_SAMPLES } from "./helpers/command_samples.ts";
 import { startTestServer } from "./helpers/server.ts";
+import { closeStation, connectStation } from "./helpers/station.ts";
 
-const RANK: Record<string, number> = { anonymous: 0, viewer: 1, operator: 2, admin: 3 };
+type Lowest = "anonymous" | Role;
+const RANK: Record<Lowest, number> = { anonymous: 0, viewer: 1, operator: 2, admin: 3 };
 
-/** Every documented operation, with its path parameters filled with harmless sample values. */
-async function operations(server: ApiTestServer) {
-  const doc = (await server.json("/api/openapi.json", { as: "viewer" })).body;
-  const ops: Array<{ method: string; path: string; role: string }> = [];
-  for (
-    const [path, methods] of Object.entries(
-      doc.paths as Record<string, Record<string, { "x-required-role": string }>>,
-    )
-  ) {
-    for (const [method, op] of Object.entries(methods)) {
-      const filled = path
-        .replace("{id}", "CP-NONE")
-        .replace("{transactionId}", "999")
-        .replace("{idTag}", "NO-TAG")
-        .replace("{username}", "nobody");
-      ops.push({ method: method.toUpperCase(), path: filled, role: op["x-required-role"] });
-    }
+/**
+ * The access policy, written down here on purpose rather than read from the code (the OpenAPI document and the
+ * router share `route.access`, so comparing them proves nothing): every route -> the lowest role allowed.
+ * Viewers read; operators also send commands and read security events; admins also manage users, tokens,
+ * id tags, registration and station security.
+ */
+const POLICY: Record<string, Lowest> = {
+  "POST /api/v1/auth/login": "anonymous",
+  "POST /api/v1/auth/logout": "viewer",
+  "GET /api/v1/auth/me": "viewer",
+  "PUT /api/v1/auth/password": "viewer",
+  "GET /api/openapi.json": "viewer",
+  "GET /api/docs": "viewer",
+  "GET /api/v1/charge-points": "viewer",
+  "GET /api/v1/charge-points/{id}": "viewer",
+  "PUT /api/v1/charge-points/{id}": "admin",
+  "GET /api/v1/charge-points/{id}/status-history": "viewer",
+  "GET /api/v1/charge-points/{id}/configuration": "viewer",
+  "GET /api/v1/charge-points/{id}/commands": "viewer",
+  "GET /api/v1/charge-points/{id}/meter-values": "viewer",
+  "GET /api/v1/charge-points/{id}/frames": "viewer",
+  "GET /api/v1/handshake-failures": "viewer",
+  "GET /api/v1/events": "viewer",
+  "GET /api/v1/transactions": "viewer",
+  "GET /api/v1/transactions/export.csv": "viewer",
+  "GET /api/v1/transactions/{transactionId}": "viewer",
+  "GET /api/v1/orphan-stops": "viewer",
+  "GET /api/v1/id-tags": "viewer",
+  "GET /api/v1/id-tags/{idTag}": "viewer",
+  "POST /api/v1/id-tags": "admin",
+  "PATCH /api/v1/id-tags/{idTag}": "admin",
+  "DELETE /api/v1/id-tags/{idTag}": "admin",
+  "GET /api/v1/security-events": "operator",
+  "GET /api/v1/station-security": "admin",
+  "GET /api/v1/station-security/{id}": "admin",
+  "PATCH /api/v1/station-security/{id}": "admin",
+  "DELETE /api/v1/station-security/{id}": "admin",
+  "POST /api/v1/station-security/{id}/authorization-key": "admin",
+  "GET /api/v1/users": "admin",
+  "POST /api/v1/users": "admin",
+  "PATCH /api/v1/users/{username}": "admin",
+  "DELETE /api/v1/users/{username}": "admin",
+  "GET /api/v1/tokens": "admin",
+  "POST /api/v1/tokens": "admin",
+  "DELETE /api/v1/tokens/{id}": "admin",
+  // The 19 CS->CP commands of OCPP 1.6 §5, one by one.
+  "POST /api/v1/charge-points/{id}/CancelReservation": "operator",
+  "POST /api/v1/charge-points/{id}/ChangeAvailability": "operator",
+  "POST /api/v1/charge-points/{id}/ChangeConfiguration": "operator",
+  "POST /api/v1/charge-points/{id}/ClearCache": "operator",
+  "POST /api/v1/charge-points/{id}/ClearChargingProfile": "operator",
+  "POST /api/v1/charge-points/{id}/DataTransfer": "operator",
+  "POST /api/v1/charge-points/{id}/GetCompositeSchedule": "operator",
+  "POST /api/v1/charge-points/{id}/GetConfiguration": "operator",
+  "POST /api/v1/charge-points/{id}/GetDiagnostics": "operator",
+  "POST /api/v1/charge-points/{id}/GetLocalListVersion": "operator",
+  "POST /api/v1/charge-points/{id}/RemoteStartTransaction": "operator",
+  "POST /api/v1/charge-points/{id}/RemoteStopTransaction": "operator",
+  "POST /api/v1/charge-points/{id}/ReserveNow": "operator",
+  "POST /api/v1/charge-points/{id}/Reset": "operator",
+  "POST /api/v1/charge-points/{id}/SendLocalList": "operator",
+  "POST /api/v1/charge-points/{id}/SetChargingProfile": "operator",
+  "POST /api/v1/charge-points/{id}/TriggerMessage": "operator",
+  "POST /api/v1/charge-points/{id}/UnlockConnector": "operator",
+  "POST /api/v1/charge-points/{id}/UpdateFirmware": "operator",
+};
+
+const COMMAND = /^POST \/api\/v1\/charge-points\/\{id\}\/([A-Za-z]+)$/;
+const STATION = "CP-MATRIX";
+const USERS: Record<Role, { username: string; password: string }> = {
+  viewer: { username: "vera", password: "vera-password" },
+  operator: { username: "otto", password: "otto-password" },
+  admin: ADMIN,
+};
+
+/** Someone calling the API: anonymous, a user with a session cookie, or an API token. */
+interface Caller {
+  label: string;
+  rank: number;
+  /** The credential headers for `route` (a logout gets a session of its own, so the shared one survives). */
+  headers(route: string): Promise<Record<string, string>>;
+}
+
+async function callers(server: ApiTestServer): Promise<Caller[]> {
+  for (const role of ["viewer", "operator"] as const) {
+    const made = await server.json("/api/v1/users", { method: "POST", body: { ...USERS[role], role } });
+    assertEquals(made.status, 201, `creating the ${role} user`);
   }
-  return ops;
+  const list: Caller[] = [{ label: "anonymous", rank: RANK.anonymous, headers: () => Promise.resolve({}) }];
+  for (const role of ["viewer", "operator", "admin"] as const) {
+    const { username, password } = USERS[role];
+    const cookie = await server.login(username, password);
+    list.push({
+      label: `user ${username} (${role})`,
+      rank: RANK[role],
+      headers: async (route) => ({
+        cookie: route === "POST /api/v1/auth/logout" ? await server.login(username, password) : cookie,
+      }),
+    });
+    list.push({
+      label: `${role} token`,
+      rank: RANK[role],
+      headers: () => Promise.resolve({ authorization: `Bearer ${server.tokens[role]}` }),
+    });
+  }
+  return list;
 }
 
-async function statusOf(
-  server: ApiTestServer,
-  method: string,
-  path: string,
-  as: Role | null,
-): Promise<number> {
-  // An empty JSON object as body: enough to get past the role check, never a valid write of anything.
-  const res = await server.api(path, { method, as, ...(method === "GET" ? {} : { body: {} }) });
-  await res.body?.cancel(); // the event stream never ends on its own
-  return res.status;
+/** Sends `route` with its path parameters filled; a command gets its valid sample request, others `{}`. */
+async function send(server: ApiTestServer, route: string, headers: Record<string, string>) {
+  const [method, template] = route.split(" ") as [string, string];
+  const action = COMMAND.exec(route)?.[1];
+  const path = template
+    .replace("{id}", action ? STATION : "CP-NONE")
+    .replace("{transactionId}", "999")
+    .replace("{idTag}", "NO-TAG")
+    .replace("{username}", "nobody");
+  const body = action ? COMMAND_SAMPLES[action]?.request : method === "GET" ? undefined : {};
+  const res = await server.api(path, { method, as: null, headers, ...(body ? { body } : {}) });
+  const text = await readSome(res);
+  return { status: res.status, text };
 }
 
-Deno.test("every API route: 401 for anonymous, 403 below its role, allowed from its role up", async () => {
+/** The body, or its start for the event stream (which never ends on its own). */
+async function readSome(res: Response): Promise<string> {
+  if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+    await res.body?.cancel();
+    return "";
+  }
+  return await res.text();
+}
+
+Deno.test("every API route and every command: 401 anonymous, 403 below the role in the policy table, allowed from it up (users and tokens)", async () => {
   const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, STATION);
+  const received: Record<string, number> = {};
+  for (const [action, { answer }] of Object.entries(COMMAND_SAMPLES)) {
+    station.handle(action, () => {
+      received[action] = (received[action] ?? 0) + 1;
+      return answer;
+    });
+  }
   try {
-    const ops = await operations(server);
-    assert(ops.length >= 19 + 25, `expected every route in the document, got ${ops.length}`);
-    for (const { method, path, role } of ops) {
-      const anonymous = await statusOf(server, method, path, null);
-      if (role === "anonymous") assert(anonymous !== 401 && anonymous !== 403, `${method} ${path}`);
-      else assertEquals(anonymous, 401, `${method} ${path} as anonymous`);
-      for (const as of ["viewer", "operator", "admin"] as const) {
-        const status = await statusOf(server, method, path, as);
-        if (RANK[as]! < RANK[role]!) assertEquals(status, 403, `${method} ${path} as ${as}`);
-        else assert(status !== 401 && status !== 403, `${method} ${path} as ${as} answered ${status}`);
+    const all = await callers(server);
+    for (const [route, lowest] of Object.entries(POLICY)) {
+      const action = COMMAND.exec(route)?.[1];
+      for (const caller of all) {
+        const before = action ? received[action] ?? 0 : 0;
+        const { status, text } = await send(server, route, await caller.headers(route));
+        const what = `${route} as ${caller.label} answered ${status} ${text.slice(0, 200)}`;
+        if (caller.rank >= RANK[lowest]) {
+          assert(status !== 401 && status !== 403 && status < 500, what);
+          if (action) {
+            // Allowed: the station gets the CALL and its answer is the HTTP answer.
+            assertEquals(status, 200, what);
+            assertEquals(JSON.parse(text), COMMAND_SAMPLES[action]?.answer, what);
+            assertEquals(received[action], before + 1, `${what}: the station got no CALL`);
+          }
+        } else {
+          assertEquals(status, caller.rank === RANK.anonymous ? 401 : 403, what);
+          assertEquals(JSON.parse(text).error, status === 401 ? "unauthenticated" : "forbidden", what);
+          if (action) assertEquals(received[action] ?? 0, before, `${what}: yet the station got the CALL`);
+        }
       }
     }
-    // Paths that exist nowhere are 401 too before authentication, 404 after.
-    assertEquals(await statusOf(server, "GET", "/api/v1/nothing-here", null), 401);
-    assertEquals(await statusOf(server, "GET", "/api/v1/nothing-here", "viewer"), 404);
-    assertEquals(await statusOf(server, "POST", "/api/v1/charge-points/CP-1/Nope", "viewer"), 403);
+    // Paths that exist nowhere are 401 too before authentication, 404 after; unknown commands need operator.
+    assertEquals((await send(server, "GET /api/v1/nothing-here", {})).status, 401);
+    const viewer = { authorization: `Bearer ${server.tokens.viewer}` };
+    const operator = { authorization: `Bearer ${server.tokens.operator}` };
+    assertEquals((await send(server, "GET /api/v1/nothing-here", viewer)).status, 404);
+    assertEquals((await send(server, "POST /api/v1/charge-points/CP-1/Nope", viewer)).status, 403);
+    assertEquals((await send(server, "POST /api/v1/charge-points/CP-1/Nope", operator)).status, 404);
     // Health stays open.
     assertEquals(
       await fetch(`${server.url}/healthz`).then(async (r) => (await r.body?.cancel(), r.status)),
@@ -69,6 +194,28 @@ Deno.test("every API route: 401 for anonymous, 403 below its role, allowed from 
     const denied = await server.json("/api/v1/users", { as: "operator" });
     assertEquals(Object.keys(denied.body).sort(), ["details", "error", "message"]);
     assertEquals(denied.body.error, "forbidden");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("the OpenAPI document lists exactly the routes of the policy table, each with the table's role", async () => {
+  const server = await startApiServer();
+  try {
+    const doc = (await server.json("/api/openapi.json", { as: "viewer" })).body;
+    const documented: Record<string, string> = {};
+    for (
+      const [path, methods] of Object.entries(
+        doc.paths as Record<string, Record<string, { "x-required-role": string }>>,
+      )
+    ) {
+      for (const [method, op] of Object.entries(methods)) {
+        documented[`${method.toUpperCase()} ${path}`] = op["x-required-role"];
+      }
+    }
+    assertEquals(Object.keys(documented).sort(), Object.keys(POLICY).sort());
+    assertEquals(documented, POLICY);
   } finally {
     await server.close();
   }

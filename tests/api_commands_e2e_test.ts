@@ -8,87 +8,15 @@ import { createRPCError } from "ocpp-rpc";
 import { CS_TO_CP_ACTIONS } from "../protocol/actions.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
+import { CHARGING_PROFILE, COMMAND_SAMPLES } from "./helpers/command_samples.ts";
 import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
 
-const PROFILE = {
-  chargingProfileId: 3,
-  stackLevel: 1,
-  chargingProfilePurpose: "TxDefaultProfile",
-  chargingProfileKind: "Absolute",
-  chargingSchedule: {
-    chargingRateUnit: "A",
-    chargingSchedulePeriod: [{ startPeriod: 0, limit: 16.5 }],
-  },
-};
-
-/** For each command: what the operator sends, and what the station answers. */
-const CASES: Record<string, { request: Record<string, unknown>; answer: Record<string, unknown> }> = {
-  RemoteStartTransaction: { request: { connectorId: 1, idTag: "TAG-1" }, answer: { status: "Accepted" } },
-  RemoteStopTransaction: { request: { transactionId: 42 }, answer: { status: "Rejected" } },
-  Reset: { request: { type: "Hard" }, answer: { status: "Accepted" } },
-  UnlockConnector: { request: { connectorId: 2 }, answer: { status: "Unlocked" } },
-  ChangeAvailability: { request: { connectorId: 0, type: "Inoperative" }, answer: { status: "Scheduled" } },
-  ChangeConfiguration: { request: { key: "HeartbeatInterval", value: "60" }, answer: { status: "Accepted" } },
-  GetConfiguration: {
-    request: { key: ["HeartbeatInterval", "Nope"] },
-    answer: {
-      configurationKey: [{ key: "HeartbeatInterval", readonly: false, value: "60" }],
-      unknownKey: ["Nope"],
-    },
-  },
-  ClearCache: { request: {}, answer: { status: "Accepted" } },
-  DataTransfer: {
-    request: { vendorId: "Acme", messageId: "ping", data: "hello" },
-    answer: { status: "Accepted", data: "pong" },
-  },
-  TriggerMessage: {
-    request: { requestedMessage: "StatusNotification", connectorId: 1 },
-    answer: { status: "Accepted" },
-  },
-  ReserveNow: {
-    request: { connectorId: 1, expiryDate: "2030-01-01T00:00:00.000Z", idTag: "TAG-1", reservationId: 7 },
-    answer: { status: "Occupied" },
-  },
-  CancelReservation: { request: { reservationId: 7 }, answer: { status: "Accepted" } },
-  SetChargingProfile: {
-    request: { connectorId: 1, csChargingProfiles: PROFILE },
-    answer: { status: "Accepted" },
-  },
-  ClearChargingProfile: { request: { id: 3 }, answer: { status: "Unknown" } },
-  GetCompositeSchedule: {
-    request: { connectorId: 1, duration: 3600, chargingRateUnit: "W" },
-    answer: {
-      status: "Accepted",
-      connectorId: 1,
-      scheduleStart: "2030-01-01T00:00:00.000Z",
-      chargingSchedule: { chargingRateUnit: "W", chargingSchedulePeriod: [{ startPeriod: 0, limit: 11000 }] },
-    },
-  },
-  GetLocalListVersion: { request: {}, answer: { listVersion: 3 } },
-  SendLocalList: {
-    request: {
-      listVersion: 4,
-      updateType: "Full",
-      localAuthorizationList: [{ idTag: "TAG-1", idTagInfo: { status: "Accepted" } }],
-    },
-    answer: { status: "Accepted" },
-  },
-  GetDiagnostics: {
-    request: { location: "ftp://example.com/diagnostics/" },
-    answer: { fileName: "diag.zip" },
-  },
-  UpdateFirmware: {
-    request: { location: "https://example.com/fw.bin", retrieveDate: "2030-01-01T00:00:00.000Z", retries: 2 },
-    answer: {},
-  },
-};
-
 Deno.test("each of the 19 commands reaches the station as a valid CALL and its answer is the HTTP answer", async () => {
-  assertEquals(Object.keys(CASES).sort(), [...CS_TO_CP_ACTIONS].sort());
+  assertEquals(Object.keys(COMMAND_SAMPLES).sort(), [...CS_TO_CP_ACTIONS].sort());
   const server = await startApiServer();
   const station = await connectStation(server.wsUrl, "CP-CMD");
   const received: Record<string, unknown> = {};
-  for (const [action, { answer }] of Object.entries(CASES)) {
+  for (const [action, { answer }] of Object.entries(COMMAND_SAMPLES)) {
     station.handle(action, ({ params }) => {
       received[action] = params;
       return answer;
@@ -96,7 +24,7 @@ Deno.test("each of the 19 commands reaches the station as a valid CALL and its a
   }
   // TriggerMessage makes no station send anything by itself here; answer the CALLs it may send anyway.
   try {
-    for (const [action, { request, answer }] of Object.entries(CASES)) {
+    for (const [action, { request, answer }] of Object.entries(COMMAND_SAMPLES)) {
       const res = await server.json(`/api/v1/charge-points/CP-CMD/${action}`, {
         method: "POST",
         body: request,
@@ -114,8 +42,8 @@ Deno.test("each of the 19 commands reaches the station as a valid CALL and its a
     for (const entry of log.body.items) {
       assertEquals(entry.outcome, "accepted");
       assertEquals(entry.requestedBy, "token:operator tests");
-      assertEquals(entry.payload, CASES[entry.action]?.request);
-      assertEquals(entry.response, CASES[entry.action]?.answer);
+      assertEquals(entry.payload, COMMAND_SAMPLES[entry.action]?.request);
+      assertEquals(entry.response, COMMAND_SAMPLES[entry.action]?.answer);
     }
     // What the answers taught the actor is readable.
     const config = await eventually(async () => {
@@ -153,7 +81,7 @@ Deno.test("a command with an invalid body is 400 naming the field, and the stati
       body: {
         connectorId: 1,
         csChargingProfiles: {
-          ...PROFILE,
+          ...CHARGING_PROFILE,
           chargingSchedule: {
             chargingRateUnit: "A",
             chargingSchedulePeriod: [{ startPeriod: 0, limit: 16.55 }],
