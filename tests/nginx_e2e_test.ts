@@ -3,7 +3,8 @@
  * certificates from a throwaway CA made by openssl) in front of the server, and strict `ocpp-rpc` stations
  * connecting over wss.
  *
- * - README.md's nginx `server` block, verbatim apart from ports and file paths, with Basic auth (profile 1);
+ * - README.md's nginx `server` block, verbatim apart from ports and file paths, with Basic auth (profile 1); the
+ *   station connects from 127.0.0.2 and the server must see that address (X-Real-IP from a trusted proxy);
  * - profile 2 behind nginx, which says https in X-Forwarded-Proto;
  * - profile 3: nginx verifies client certificates (`ssl_verify_client on`) and passes the verdict and subject
  *   DN in headers the server believes only from TRUSTED_PROXIES; the CN must be the charge point id.
@@ -21,6 +22,8 @@ import type { SecurityProfile } from "../store/station_security_store.ts";
 
 const ignore = await ignoreWithoutNginx();
 const KEY = "nginx-station-authorization-key";
+/** Stations connect from this loopback address, so their address differs from nginx's (127.0.0.1). */
+const STATION_ADDRESS = "127.0.0.2";
 
 async function configure(server: TestServer, id: string, profile: SecurityProfile, key: string | null) {
   const at = new Date().toISOString();
@@ -75,9 +78,11 @@ Deno.test({
     try {
       await configure(server, "CP-NGX1", 1, KEY);
       const wss = `wss://127.0.0.1:${port}/ocpp`;
+      // The station connects from 127.0.0.2; nginx reaches the server from 127.0.0.1. Only X-Real-IP (the one
+      // proxy header the README block sets) can tell the server about 127.0.0.2.
       const station = await connectSecureStation(wss, "CP-NGX1", {
         password: KEY,
-        wsOpts: { ca: pki.caPem },
+        wsOpts: { ca: pki.caPem, localAddress: STATION_ADDRESS },
       });
       try {
         assertEquals(typeof (await station.call("Heartbeat", {})).currentTime, "string");
@@ -88,14 +93,27 @@ Deno.test({
       } finally {
         await closeStation(station);
       }
+      const opened = server.logs.filter((l) =>
+        l.msg === "connection opened" && l.chargePointId === "CP-NGX1"
+      );
+      assertEquals(opened.map((l) => l.remoteAddress), [STATION_ADDRESS]);
       const wrong = await attempt(`${wss}/CP-NGX1`, {
         ca: pki.caPem,
+        localAddress: STATION_ADDRESS,
         headers: { authorization: `Basic ${btoa("CP-NGX1:not-the-right-key")}` },
       });
       assertEquals(wrong.open ? 101 : wrong.status, 401);
       assert(!JSON.stringify(server.logs).includes(KEY));
-      // The README block sends X-Real-IP, which the trusted proxy's address makes believable.
-      assert(server.logs.some((l) => l.msg === "connection opened" && l.chargePointId === "CP-NGX1"));
+      assertEquals(server.handshakes.list(1).map((h) => [h.chargePointId, h.remoteAddress, h.status]), [
+        ["CP-NGX1", STATION_ADDRESS, 401],
+      ]);
+      // Straight to the server, the same header is a claim from an untrusted peer: the peer's address counts.
+      const forged = await attempt(`${server.wsUrl}/CP-NGX1`, {
+        localAddress: STATION_ADDRESS,
+        headers: { "x-real-ip": "203.0.113.7", authorization: `Basic ${btoa("CP-NGX1:not-the-right-key")}` },
+      });
+      assertEquals(forged.open ? 101 : forged.status, 401);
+      assertEquals(server.handshakes.list(1).map((h) => h.remoteAddress), [STATION_ADDRESS]);
     } finally {
       await nginx.close();
       await server.close();
