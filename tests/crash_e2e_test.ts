@@ -1,16 +1,279 @@
 /**
- * Crash safety: the server process is killed with SIGKILL right after it answers, then started again on the
- * same store. What was acknowledged must be there.
+ * Crash safety: the server process is killed with SIGKILL and started again on the same store.
+ *
+ * - Under load: many stations send StatusNotification, StartTransaction, MeterValues and StopTransaction
+ *   back to back; SIGKILL lands at a random moment while their calls (and so the writes behind them) are in
+ *   flight. After a restart, every record a station got a CALLRESULT for must be in the store: an answer is a
+ *   promise that the data is durable. Several rounds, on Deno KV and on PostgreSQL.
+ * - A replay after the crash: a StartTransaction answered just before SIGKILL gets the same id again.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { openKvStore } from "../store/kv.ts";
-import { spawnServer } from "./helpers/process.ts";
-import { closeStation, connectStation } from "./helpers/station.ts";
+import { openPostgresStore } from "../store/postgres.ts";
+import type { Store } from "../store/store.ts";
+import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { type ServerProcess, spawnServer } from "./helpers/process.ts";
+import { closeStation, connectStation, openRaw, type RawSocket } from "./helpers/station.ts";
 
 const T0 = Date.parse("2026-11-25T08:00:00Z");
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
-Deno.test("a StartTransaction and a MeterValues batch answered just before SIGKILL survive the restart", async () => {
+const noPostgres = await ignoreWithoutPostgres("PostgreSQL crash test");
+
+/** Stations sending at once, and crash rounds per backend. */
+const STATIONS = 16;
+const ROUNDS = 3;
+/** Meter values per transaction: most of the traffic, the write a crash most easily loses. */
+const METER_VALUES_PER_TX = 10;
+
+/** Everything stations got a CALLRESULT for. */
+interface Acknowledged {
+  statuses: { chargePointId: string; connectorId: number; status: string; timestamp: string }[];
+  starts: { chargePointId: string; transactionId: number; meterStart: number; timestamp: string }[];
+  meterValues: { chargePointId: string; transactionId: number; timestamp: string; value: string }[];
+  stops: { chargePointId: string; transactionId: number; meterStop: number; timestamp: string }[];
+}
+
+/** A raw station with one CALL at a time: `call` resolves with the CALLRESULT payload, or null once closed. */
+class CrashStation {
+  #pending: {
+    id: string;
+    resolve: (payload: Record<string, unknown> | null) => void;
+    reject: (error: Error) => void;
+  } | null = null;
+  #next = 0;
+  #closed = false;
+
+  private constructor(readonly id: string, readonly raw: RawSocket) {
+    raw.ws.removeAllListeners("message");
+    raw.ws.on("message", (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as unknown[];
+      const pending = this.#pending;
+      if (!pending || frame[1] !== pending.id) return;
+      this.#pending = null;
+      if (frame[0] === 3) pending.resolve(frame[2] as Record<string, unknown>);
+      else pending.reject(new Error(`${this.id} got ${JSON.stringify(frame)}`));
+    });
+    void raw.closed.then(() => {
+      this.#closed = true;
+      this.#pending?.resolve(null);
+      this.#pending = null;
+    });
+  }
+
+  static async open(wsUrl: string, id: string): Promise<CrashStation> {
+    const station = new CrashStation(id, await openRaw(`${wsUrl}/${id}`));
+    const boot = await station.call("BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
+    if (boot?.status !== "Accepted") throw new Error(`Boot of ${id} answered ${JSON.stringify(boot)}`);
+    return station;
+  }
+
+  /** True while a CALL is sent and not answered. */
+  get waiting(): boolean {
+    return this.#pending !== null;
+  }
+
+  call(action: string, payload: unknown): Promise<Record<string, unknown> | null> {
+    if (this.#closed) return Promise.resolve(null);
+    const id = `${this.#next++}`;
+    return new Promise((resolve, reject) => {
+      this.#pending = { id, resolve, reject };
+      this.raw.send(JSON.stringify([2, id, action, payload]));
+    });
+  }
+}
+
+/** Sessions back to back until the socket dies; every CALLRESULT is written to `acked` as it arrives. */
+async function drive(station: CrashStation, acked: Acknowledged, clock: () => string, onAck: () => void) {
+  const chargePointId = station.id;
+  let meter = 0;
+  const status = async (status: string) => {
+    const timestamp = clock();
+    if (
+      !await station.call("StatusNotification", { connectorId: 1, status, errorCode: "NoError", timestamp })
+    ) {
+      return false;
+    }
+    acked.statuses.push({ chargePointId, connectorId: 1, status, timestamp });
+    onAck();
+    return true;
+  };
+  for (;;) {
+    if (!await status("Preparing")) return;
+    const startedAt = clock();
+    const start = { connectorId: 1, idTag: "CRASH", meterStart: meter, timestamp: startedAt };
+    const started = await station.call("StartTransaction", start);
+    if (!started) return;
+    const transactionId = started.transactionId as number;
+    acked.starts.push({ chargePointId, transactionId, meterStart: meter, timestamp: startedAt });
+    onAck();
+    if (!await status("Charging")) return;
+    for (let i = 0; i < METER_VALUES_PER_TX; i++) {
+      meter += 100;
+      const timestamp = clock();
+      const value = String(meter);
+      const sampledValue = [{ value, measurand: "Energy.Active.Import.Register", unit: "Wh" }];
+      const answer = await station.call("MeterValues", {
+        connectorId: 1,
+        transactionId,
+        meterValue: [{ timestamp, sampledValue }],
+      });
+      if (!answer) return;
+      acked.meterValues.push({ chargePointId, transactionId, timestamp, value });
+      onAck();
+    }
+    const stoppedAt = clock();
+    const stop = { transactionId, meterStop: meter, timestamp: stoppedAt, reason: "EVDisconnected" };
+    if (!await station.call("StopTransaction", stop)) return;
+    acked.stops.push({ chargePointId, transactionId, meterStop: meter, timestamp: stoppedAt });
+    onAck();
+    if (!await status("Available")) return;
+  }
+}
+
+/** What of `acked` the store does not have, one line per missing record. */
+async function missingFrom(store: Store, acked: Acknowledged): Promise<string[]> {
+  const missing: string[] = [];
+  const stations = new Set(acked.statuses.map((s) => s.chargePointId));
+  for (const id of stations) {
+    const history = new Set(
+      (await store.listStatusHistory(id, 1_000_000)).map((h) =>
+        `${h.connectorId} ${h.status} ${h.timestamp}`
+      ),
+    );
+    for (const s of acked.statuses.filter((s) => s.chargePointId === id)) {
+      if (!history.has(`${s.connectorId} ${s.status} ${s.timestamp}`)) {
+        missing.push(`${id}: StatusNotification ${s.status} at ${s.timestamp}`);
+      }
+    }
+    const meterValues = new Set(
+      (await store.listMeterValuesByChargePoint(id, 1_000_000)).map((r) =>
+        `${r.transactionId} ${r.timestamp} ${r.value}`
+      ),
+    );
+    for (const m of acked.meterValues.filter((m) => m.chargePointId === id)) {
+      if (!meterValues.has(`${m.transactionId} ${m.timestamp} ${m.value}`)) {
+        missing.push(`${id}: MeterValues ${m.value} of transaction ${m.transactionId} at ${m.timestamp}`);
+      }
+    }
+  }
+  for (const s of acked.starts) {
+    const tx = await store.getTransaction(s.transactionId);
+    const seen = [tx?.chargePointId, tx?.meterStart, tx?.startTimestamp];
+    if (JSON.stringify(seen) !== JSON.stringify([s.chargePointId, s.meterStart, s.timestamp])) {
+      missing.push(
+        `${s.chargePointId}: StartTransaction ${s.transactionId}, stored as ${JSON.stringify(seen)}`,
+      );
+    }
+  }
+  for (const s of acked.stops) {
+    const tx = await store.getTransaction(s.transactionId);
+    const seen = [tx?.status, tx?.meterStop, tx?.stopTimestamp];
+    if (JSON.stringify(seen) !== JSON.stringify(["finished", s.meterStop, s.timestamp])) {
+      missing.push(
+        `${s.chargePointId}: StopTransaction ${s.transactionId}, stored as ${JSON.stringify(seen)}`,
+      );
+    }
+  }
+  return missing;
+}
+
+/**
+ * One round: STATIONS stations drive sessions until SIGKILL, sent once a random number of answers has come
+ * back; then a restart on the same store, a station served by it, a clean stop, and the comparison.
+ */
+async function crashRound(
+  round: number,
+  env: Record<string, string>,
+  openStore: () => Promise<Store>,
+): Promise<void> {
+  const server: ServerProcess = await spawnServer(env);
+  const acked: Acknowledged = { statuses: [], starts: [], meterValues: [], stops: [] };
+  let answers = 0;
+  // Somewhere between a few answers per station and a few sessions per station.
+  const killAfter = STATIONS * 3 + Math.floor(Math.random() * STATIONS * 40);
+  let reached!: () => void;
+  const killTime = new Promise<void>((resolve) => (reached = resolve));
+  const onAck = () => {
+    if (++answers === killAfter) reached();
+  };
+  let inFlight = 0;
+  let status: Deno.CommandStatus;
+  const stations: CrashStation[] = [];
+  try {
+    for (let i = 0; i < STATIONS; i++) {
+      stations.push(await CrashStation.open(server.wsUrl, `CP-R${round}-${i}`));
+    }
+    const driving = Promise.all(stations.map((s, i) => {
+      let second = 0;
+      const clock = () => new Date(T0 + (round * 100 + i) * 86_400_000 + second++ * 1000).toISOString();
+      return drive(s, acked, clock, onAck);
+    }));
+    // A driver that fails (a CALLERROR) ends the round at once instead of waiting for answers that never come.
+    await Promise.race([killTime, driving]);
+    inFlight = stations.filter((s) => s.waiting).length;
+    status = await server.kill("SIGKILL");
+    await driving;
+  } finally {
+    await server.kill("SIGKILL");
+    await Promise.all(stations.map((s) => s.raw.close()));
+  }
+  const what = `round ${round}: SIGKILL after ${killAfter} answers, ${inFlight} calls in flight`;
+  assertEquals(status.signal, "SIGKILL", what);
+  assert(inFlight > 0, `${what}: the kill must land while writes are in flight`);
+  assert(acked.meterValues.length > 0, `${what}: no MeterValues answered before the kill`);
+
+  const restarted = await spawnServer(env);
+  try {
+    const probe = await connectStation(restarted.wsUrl, `CP-R${round}-PROBE`);
+    assertEquals(typeof (await probe.call("Heartbeat", {})).currentTime, "string", what);
+    await closeStation(probe);
+  } finally {
+    await restarted.kill("SIGTERM");
+  }
+  const store = await openStore();
+  try {
+    const missing = await missingFrom(store, acked);
+    const counts = Object.entries(acked).map(([k, v]) => `${v.length} ${k}`).join(", ");
+    assertEquals(
+      missing.slice(0, 10),
+      [],
+      `${what}; ${missing.length} of ${counts} acknowledged records lost`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+Deno.test("Deno KV: SIGKILL at a random moment under load loses nothing a station got an answer for", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms-crash-" });
+  const env = { KV_PATH: `${dir}/csms.kv`, STATION_MSG_RATE: "0" };
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      await crashRound(round, env, () => openKvStore(env.KV_PATH));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "PostgreSQL: SIGKILL at a random moment under load loses nothing a station got an answer for",
+  ignore: noPostgres,
+  fn: async () => {
+    const db = await freshDatabase("csms_crash");
+    const env = { DATABASE_URL: db.url, STATION_MSG_RATE: "0" };
+    try {
+      for (let round = 1; round <= ROUNDS; round++) {
+        await crashRound(round, env, () => openPostgresStore(db.url));
+      }
+    } finally {
+      await db.drop();
+    }
+  },
+});
+
+Deno.test("a StartTransaction answered just before SIGKILL is replayed with the same id after the restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "csms-crash-" });
   const env = { KV_PATH: `${dir}/csms.kv` };
   try {
