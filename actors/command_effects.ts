@@ -2,8 +2,8 @@
  * What the answers to our commands teach us about a station, applied to its snapshot by its own actor
  * (nothing outside an actor writes its state). Each effect returns true when the snapshot changed.
  */
-import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/actions.ts";
-import { toUtcIso } from "../protocol/time.ts";
+import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+import { toUtcIso } from "../protocol/ocppj/time.ts";
 import type { ChargePointRecord, ConfigurationKeyValue, Reservation } from "../store/store.ts";
 
 type Effect<A extends CsToCpAction> = (

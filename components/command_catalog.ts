@@ -3,14 +3,14 @@
  * handed to the CommandForms island as props (islands import no server values). The API validates every
  * payload with the action's own schema; these forms only shape it.
  */
-import { CS_TO_CP_ACTIONS, type CsToCpAction } from "../protocol/actions.ts";
+import { CS_TO_CP_ACTIONS, type CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import {
   AVAILABILITY_TYPES,
   CHARGING_PROFILE_PURPOSES,
   CHARGING_RATE_UNITS,
   MESSAGE_TRIGGERS,
   RESET_TYPES,
-} from "../protocol/enums.ts";
+} from "../protocol/ocpp16/enums.ts";
 
 export type FieldKind = "integer" | "string" | "text" | "enum" | "datetime" | "list" | "json";
 

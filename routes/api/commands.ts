@@ -14,7 +14,7 @@ import {
 } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
-import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/actions.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
 import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";

@@ -8,9 +8,9 @@ import {
   CHARGE_POINT_ERROR_CODES,
   CHARGE_POINT_STATUSES,
   REGISTRATION_STATUSES,
-} from "../../protocol/enums.ts";
-import { dateTime } from "../../protocol/schemas/common.ts";
-import { toUtcIso } from "../../protocol/time.ts";
+} from "../../protocol/ocpp16/enums.ts";
+import { dateTime } from "../../protocol/ocpp16/common.ts";
+import { toUtcIso } from "../../protocol/ocppj/time.ts";
 
 export const ErrorSchema = z.object({
   error: z.string().describe("A stable code: invalid_request, unauthenticated, forbidden, not_found, ..."),

@@ -3,7 +3,7 @@
  * Mirrors `urn:TriggerMessage.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { MESSAGE_TRIGGERS, TRIGGER_MESSAGE_STATUSES } from "../enums.ts";
+import { MESSAGE_TRIGGERS, TRIGGER_MESSAGE_STATUSES } from "./enums.ts";
 import { integer } from "./common.ts";
 
 export const TriggerMessageRequest = z.object({

@@ -3,7 +3,7 @@
  * Mirrors `urn:StatusNotification.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { CHARGE_POINT_ERROR_CODES, CHARGE_POINT_STATUSES } from "../enums.ts";
+import { CHARGE_POINT_ERROR_CODES, CHARGE_POINT_STATUSES } from "./enums.ts";
 import { CiString255, CiString50, dateTime, integer } from "./common.ts";
 
 export const StatusNotificationRequest = z.object({

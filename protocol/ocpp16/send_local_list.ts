@@ -3,7 +3,7 @@
  * Mirrors `urn:SendLocalList.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { UPDATE_STATUSES, UPDATE_TYPES } from "../enums.ts";
+import { UPDATE_STATUSES, UPDATE_TYPES } from "./enums.ts";
 import { AuthorizationData, integer } from "./common.ts";
 
 export const SendLocalListRequest = z.object({

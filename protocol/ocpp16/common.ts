@@ -16,8 +16,8 @@ import {
   RECURRENCY_KINDS,
   UNITS,
   VALUE_FORMATS,
-} from "../enums.ts";
-import { codePointLength, fitsMaxLength, isDateTime, isMultipleOf, isUri } from "./formats.ts";
+} from "./enums.ts";
+import { codePointLength, fitsMaxLength, isDateTime, isMultipleOf, isUri } from "../ocppj/formats.ts";
 
 /**
  * A string of at most `max` characters (JSON Schema `maxLength`). The issue it raises is zod's own

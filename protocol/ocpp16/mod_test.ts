@@ -11,7 +11,7 @@ import {
   isKnownAction,
   type RequestOf,
   type ResponseOf,
-} from "./actions.ts";
+} from "./mod.ts";
 
 const FROM_CHARGE_POINT = [
   "Authorize",

@@ -3,9 +3,9 @@
  * expected, so the result is a union that a handler turns into a CALLERROR.
  */
 import type { z } from "zod";
-import { type Action, ACTIONS, isKnownAction, type RequestOf, type ResponseOf } from "./actions.ts";
+import { type Action, ACTIONS, isKnownAction, type RequestOf, type ResponseOf } from "../ocpp16/mod.ts";
 import type { OcppErrorCode } from "./errors.ts";
-import { codePointLength } from "./schemas/formats.ts";
+import { codePointLength } from "./formats.ts";
 
 /**
  * What failed, for a CALLERROR's ErrorDetails. `field` is the dotted path of the first failing field
@@ -33,7 +33,7 @@ export type ValidationResult<T> = { ok: true; value: T } | ValidationFailure;
  *
  * @example
  * ```ts
- * import { HeartbeatResponse } from "./schemas/heartbeat.ts";
+ * import { HeartbeatResponse } from "../ocpp16/heartbeat.ts";
  * const result = validatePayload(HeartbeatResponse, { currentTime: "yesterday" });
  * // result.ok === false, result.code === "PropertyConstraintViolation",
  * // result.details.field === "currentTime"

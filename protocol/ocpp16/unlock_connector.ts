@@ -3,7 +3,7 @@
  * Mirrors `urn:UnlockConnector.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { UNLOCK_STATUSES } from "../enums.ts";
+import { UNLOCK_STATUSES } from "./enums.ts";
 import { integer } from "./common.ts";
 
 export const UnlockConnectorRequest = z.object({

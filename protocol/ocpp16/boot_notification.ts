@@ -3,7 +3,7 @@
  * Mirrors `urn:BootNotification.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { REGISTRATION_STATUSES } from "../enums.ts";
+import { REGISTRATION_STATUSES } from "./enums.ts";
 import { CiString20, CiString25, CiString50, dateTime, integer } from "./common.ts";
 
 export const BootNotificationRequest = z.object({

@@ -3,7 +3,7 @@
  * Mirrors `urn:ClearChargingProfile.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { CHARGING_PROFILE_PURPOSES, CLEAR_CHARGING_PROFILE_STATUSES } from "../enums.ts";
+import { CHARGING_PROFILE_PURPOSES, CLEAR_CHARGING_PROFILE_STATUSES } from "./enums.ts";
 import { integer } from "./common.ts";
 
 export const ClearChargingProfileRequest = z.object({

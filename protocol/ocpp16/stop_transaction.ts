@@ -3,7 +3,7 @@
  * Mirrors `urn:StopTransaction.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { STOP_REASONS } from "../enums.ts";
+import { STOP_REASONS } from "./enums.ts";
 import { dateTime, IdTagInfo, IdToken, integer, MeterValue } from "./common.ts";
 
 export const StopTransactionRequest = z.object({

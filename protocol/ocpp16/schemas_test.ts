@@ -9,9 +9,9 @@ import addFormats from "ajv-formats";
 import { createRequire } from "node:module";
 import { createValidator } from "ocpp-rpc";
 import { assert, assertEquals, fail } from "@std/assert";
-import { type Action, ACTIONS, ALL_ACTIONS } from "./actions.ts";
-import type { OcppErrorCode } from "./errors.ts";
-import { validatePayload } from "./validate.ts";
+import { type Action, ACTIONS, ALL_ACTIONS } from "./mod.ts";
+import type { OcppErrorCode } from "../ocppj/errors.ts";
+import { validatePayload } from "../ocppj/validate.ts";
 
 interface JsonSchema {
   $id?: string;

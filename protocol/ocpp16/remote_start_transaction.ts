@@ -3,7 +3,7 @@
  * Mirrors `urn:RemoteStartTransaction.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { GENERIC_STATUSES } from "../enums.ts";
+import { GENERIC_STATUSES } from "./enums.ts";
 import { ChargingProfile, IdToken, integer } from "./common.ts";
 
 export const RemoteStartTransactionRequest = z.object({

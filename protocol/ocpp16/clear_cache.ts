@@ -3,7 +3,7 @@
  * Mirrors `urn:ClearCache.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { GENERIC_STATUSES } from "../enums.ts";
+import { GENERIC_STATUSES } from "./enums.ts";
 
 export const ClearCacheRequest = z.object({}).strict();
 export type ClearCacheRequest = z.infer<typeof ClearCacheRequest>;

@@ -3,7 +3,7 @@
  * Mirrors `urn:ChangeConfiguration.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { CONFIGURATION_STATUSES } from "../enums.ts";
+import { CONFIGURATION_STATUSES } from "./enums.ts";
 import { CiString50, CiString500 } from "./common.ts";
 
 export const ChangeConfigurationRequest = z.object({

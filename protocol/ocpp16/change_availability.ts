@@ -3,7 +3,7 @@
  * Mirrors `urn:ChangeAvailability.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { AVAILABILITY_STATUSES, AVAILABILITY_TYPES } from "../enums.ts";
+import { AVAILABILITY_STATUSES, AVAILABILITY_TYPES } from "./enums.ts";
 import { integer } from "./common.ts";
 
 export const ChangeAvailabilityRequest = z.object({

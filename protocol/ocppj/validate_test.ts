@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { z } from "zod";
-import type { Action } from "./actions.ts";
-import { HeartbeatResponse } from "./schemas/heartbeat.ts";
-import { MeterValuesRequest } from "./schemas/meter_values.ts";
+import type { Action } from "../ocpp16/mod.ts";
+import { HeartbeatResponse } from "../ocpp16/heartbeat.ts";
+import { MeterValuesRequest } from "../ocpp16/meter_values.ts";
 import { validatePayload, validateRequest, validateResponse, type ValidationResult } from "./validate.ts";
 
 const meterValues = {

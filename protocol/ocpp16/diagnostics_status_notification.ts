@@ -3,7 +3,7 @@
  * Mirrors `urn:DiagnosticsStatusNotification.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { DIAGNOSTICS_STATUSES } from "../enums.ts";
+import { DIAGNOSTICS_STATUSES } from "./enums.ts";
 
 export const DiagnosticsStatusNotificationRequest = z.object({
   status: z.enum(DIAGNOSTICS_STATUSES),

@@ -3,7 +3,7 @@
  * Mirrors `urn:SetChargingProfile.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { CHARGING_PROFILE_STATUSES } from "../enums.ts";
+import { CHARGING_PROFILE_STATUSES } from "./enums.ts";
 import { ChargingProfile, integer } from "./common.ts";
 
 export const SetChargingProfileRequest = z.object({

@@ -3,7 +3,7 @@
  * Mirrors `urn:ReserveNow.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { RESERVATION_STATUSES } from "../enums.ts";
+import { RESERVATION_STATUSES } from "./enums.ts";
 import { dateTime, IdToken, integer } from "./common.ts";
 
 export const ReserveNowRequest = z.object({

@@ -3,7 +3,7 @@
  * Mirrors `urn:FirmwareStatusNotification.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { FIRMWARE_STATUSES } from "../enums.ts";
+import { FIRMWARE_STATUSES } from "./enums.ts";
 
 export const FirmwareStatusNotificationRequest = z.object({
   status: z.enum(FIRMWARE_STATUSES),

@@ -3,7 +3,7 @@
  * Mirrors `urn:GetCompositeSchedule.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { CHARGING_RATE_UNITS, GENERIC_STATUSES } from "../enums.ts";
+import { CHARGING_RATE_UNITS, GENERIC_STATUSES } from "./enums.ts";
 import { ChargingSchedule, dateTime, integer } from "./common.ts";
 
 export const GetCompositeScheduleRequest = z.object({

@@ -3,7 +3,7 @@
  * Mirrors `urn:Reset.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { GENERIC_STATUSES, RESET_TYPES } from "../enums.ts";
+import { GENERIC_STATUSES, RESET_TYPES } from "./enums.ts";
 
 export const ResetRequest = z.object({
   type: z.enum(RESET_TYPES),

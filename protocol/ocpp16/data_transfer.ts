@@ -3,7 +3,7 @@
  * Mirrors `urn:DataTransfer.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { DATA_TRANSFER_STATUSES } from "../enums.ts";
+import { DATA_TRANSFER_STATUSES } from "./enums.ts";
 import { CiString255, CiString50 } from "./common.ts";
 
 export const DataTransferRequest = z.object({
