@@ -5,12 +5,12 @@
 import { z } from "zod";
 import { IdTagInfo, IdToken } from "./common.ts";
 
-export const AuthorizeRequest = z.object({
+export const AuthorizeRequest = z.strictObject({
   idTag: IdToken,
-}).strict();
+});
 export type AuthorizeRequest = z.infer<typeof AuthorizeRequest>;
 
-export const AuthorizeResponse = z.object({
+export const AuthorizeResponse = z.strictObject({
   idTagInfo: IdTagInfo,
-}).strict();
+});
 export type AuthorizeResponse = z.infer<typeof AuthorizeResponse>;

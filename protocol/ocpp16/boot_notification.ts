@@ -4,9 +4,10 @@
  */
 import { z } from "zod";
 import { REGISTRATION_STATUSES } from "./enums.ts";
-import { CiString20, CiString25, CiString50, dateTime, integer } from "./common.ts";
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { CiString20, CiString25, CiString50 } from "./common.ts";
 
-export const BootNotificationRequest = z.object({
+export const BootNotificationRequest = z.strictObject({
   chargePointVendor: CiString20,
   chargePointModel: CiString20,
   chargePointSerialNumber: CiString25.optional(),
@@ -16,13 +17,13 @@ export const BootNotificationRequest = z.object({
   imsi: CiString20.optional(),
   meterType: CiString25.optional(),
   meterSerialNumber: CiString25.optional(),
-}).strict();
+});
 export type BootNotificationRequest = z.infer<typeof BootNotificationRequest>;
 
-export const BootNotificationResponse = z.object({
+export const BootNotificationResponse = z.strictObject({
   status: z.enum(REGISTRATION_STATUSES),
   currentTime: dateTime,
   /** Heartbeat interval in seconds (or retry delay when not Accepted). */
   interval: integer,
-}).strict();
+});
 export type BootNotificationResponse = z.infer<typeof BootNotificationResponse>;

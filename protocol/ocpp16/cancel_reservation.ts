@@ -4,14 +4,14 @@
  */
 import { z } from "zod";
 import { GENERIC_STATUSES } from "./enums.ts";
-import { integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
 
-export const CancelReservationRequest = z.object({
+export const CancelReservationRequest = z.strictObject({
   reservationId: integer,
-}).strict();
+});
 export type CancelReservationRequest = z.infer<typeof CancelReservationRequest>;
 
-export const CancelReservationResponse = z.object({
+export const CancelReservationResponse = z.strictObject({
   status: z.enum(GENERIC_STATUSES),
-}).strict();
+});
 export type CancelReservationResponse = z.infer<typeof CancelReservationResponse>;

@@ -4,15 +4,15 @@
  */
 import { z } from "zod";
 import { AVAILABILITY_STATUSES, AVAILABILITY_TYPES } from "./enums.ts";
-import { integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
 
-export const ChangeAvailabilityRequest = z.object({
+export const ChangeAvailabilityRequest = z.strictObject({
   connectorId: integer,
   type: z.enum(AVAILABILITY_TYPES),
-}).strict();
+});
 export type ChangeAvailabilityRequest = z.infer<typeof ChangeAvailabilityRequest>;
 
-export const ChangeAvailabilityResponse = z.object({
+export const ChangeAvailabilityResponse = z.strictObject({
   status: z.enum(AVAILABILITY_STATUSES),
-}).strict();
+});
 export type ChangeAvailabilityResponse = z.infer<typeof ChangeAvailabilityResponse>;

@@ -6,13 +6,13 @@ import { z } from "zod";
 import { CONFIGURATION_STATUSES } from "./enums.ts";
 import { CiString50, CiString500 } from "./common.ts";
 
-export const ChangeConfigurationRequest = z.object({
+export const ChangeConfigurationRequest = z.strictObject({
   key: CiString50,
   value: CiString500,
-}).strict();
+});
 export type ChangeConfigurationRequest = z.infer<typeof ChangeConfigurationRequest>;
 
-export const ChangeConfigurationResponse = z.object({
+export const ChangeConfigurationResponse = z.strictObject({
   status: z.enum(CONFIGURATION_STATUSES),
-}).strict();
+});
 export type ChangeConfigurationResponse = z.infer<typeof ChangeConfigurationResponse>;

@@ -5,10 +5,10 @@
 import { z } from "zod";
 import { GENERIC_STATUSES } from "./enums.ts";
 
-export const ClearCacheRequest = z.object({}).strict();
+export const ClearCacheRequest = z.strictObject({});
 export type ClearCacheRequest = z.infer<typeof ClearCacheRequest>;
 
-export const ClearCacheResponse = z.object({
+export const ClearCacheResponse = z.strictObject({
   status: z.enum(GENERIC_STATUSES),
-}).strict();
+});
 export type ClearCacheResponse = z.infer<typeof ClearCacheResponse>;

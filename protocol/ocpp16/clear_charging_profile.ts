@@ -4,17 +4,17 @@
  */
 import { z } from "zod";
 import { CHARGING_PROFILE_PURPOSES, CLEAR_CHARGING_PROFILE_STATUSES } from "./enums.ts";
-import { integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
 
-export const ClearChargingProfileRequest = z.object({
+export const ClearChargingProfileRequest = z.strictObject({
   id: integer.optional(),
   connectorId: integer.optional(),
   chargingProfilePurpose: z.enum(CHARGING_PROFILE_PURPOSES).optional(),
   stackLevel: integer.optional(),
-}).strict();
+});
 export type ClearChargingProfileRequest = z.infer<typeof ClearChargingProfileRequest>;
 
-export const ClearChargingProfileResponse = z.object({
+export const ClearChargingProfileResponse = z.strictObject({
   status: z.enum(CLEAR_CHARGING_PROFILE_STATUSES),
-}).strict();
+});
 export type ClearChargingProfileResponse = z.infer<typeof ClearChargingProfileResponse>;

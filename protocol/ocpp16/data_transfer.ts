@@ -6,16 +6,16 @@ import { z } from "zod";
 import { DATA_TRANSFER_STATUSES } from "./enums.ts";
 import { CiString255, CiString50 } from "./common.ts";
 
-export const DataTransferRequest = z.object({
+export const DataTransferRequest = z.strictObject({
   vendorId: CiString255,
   messageId: CiString50.optional(),
   /** Free text; the JSON schema sets no length limit. */
   data: z.string().optional(),
-}).strict();
+});
 export type DataTransferRequest = z.infer<typeof DataTransferRequest>;
 
-export const DataTransferResponse = z.object({
+export const DataTransferResponse = z.strictObject({
   status: z.enum(DATA_TRANSFER_STATUSES),
   data: z.string().optional(),
-}).strict();
+});
 export type DataTransferResponse = z.infer<typeof DataTransferResponse>;

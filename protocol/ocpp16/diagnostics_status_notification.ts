@@ -5,10 +5,10 @@
 import { z } from "zod";
 import { DIAGNOSTICS_STATUSES } from "./enums.ts";
 
-export const DiagnosticsStatusNotificationRequest = z.object({
+export const DiagnosticsStatusNotificationRequest = z.strictObject({
   status: z.enum(DIAGNOSTICS_STATUSES),
-}).strict();
+});
 export type DiagnosticsStatusNotificationRequest = z.infer<typeof DiagnosticsStatusNotificationRequest>;
 
-export const DiagnosticsStatusNotificationResponse = z.object({}).strict();
+export const DiagnosticsStatusNotificationResponse = z.strictObject({});
 export type DiagnosticsStatusNotificationResponse = z.infer<typeof DiagnosticsStatusNotificationResponse>;

@@ -5,10 +5,10 @@
 import { z } from "zod";
 import { FIRMWARE_STATUSES } from "./enums.ts";
 
-export const FirmwareStatusNotificationRequest = z.object({
+export const FirmwareStatusNotificationRequest = z.strictObject({
   status: z.enum(FIRMWARE_STATUSES),
-}).strict();
+});
 export type FirmwareStatusNotificationRequest = z.infer<typeof FirmwareStatusNotificationRequest>;
 
-export const FirmwareStatusNotificationResponse = z.object({}).strict();
+export const FirmwareStatusNotificationResponse = z.strictObject({});
 export type FirmwareStatusNotificationResponse = z.infer<typeof FirmwareStatusNotificationResponse>;

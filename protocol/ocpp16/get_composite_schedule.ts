@@ -4,20 +4,21 @@
  */
 import { z } from "zod";
 import { CHARGING_RATE_UNITS, GENERIC_STATUSES } from "./enums.ts";
-import { ChargingSchedule, dateTime, integer } from "./common.ts";
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { ChargingSchedule } from "./common.ts";
 
-export const GetCompositeScheduleRequest = z.object({
+export const GetCompositeScheduleRequest = z.strictObject({
   connectorId: integer,
   /** Seconds. */
   duration: integer,
   chargingRateUnit: z.enum(CHARGING_RATE_UNITS).optional(),
-}).strict();
+});
 export type GetCompositeScheduleRequest = z.infer<typeof GetCompositeScheduleRequest>;
 
-export const GetCompositeScheduleResponse = z.object({
+export const GetCompositeScheduleResponse = z.strictObject({
   status: z.enum(GENERIC_STATUSES),
   connectorId: integer.optional(),
   scheduleStart: dateTime.optional(),
   chargingSchedule: ChargingSchedule.optional(),
-}).strict();
+});
 export type GetCompositeScheduleResponse = z.infer<typeof GetCompositeScheduleResponse>;

@@ -5,13 +5,13 @@
 import { z } from "zod";
 import { CiString50, KeyValue } from "./common.ts";
 
-export const GetConfigurationRequest = z.object({
+export const GetConfigurationRequest = z.strictObject({
   key: z.array(CiString50).optional(),
-}).strict();
+});
 export type GetConfigurationRequest = z.infer<typeof GetConfigurationRequest>;
 
-export const GetConfigurationResponse = z.object({
+export const GetConfigurationResponse = z.strictObject({
   configurationKey: z.array(KeyValue).optional(),
   unknownKey: z.array(CiString50).optional(),
-}).strict();
+});
 export type GetConfigurationResponse = z.infer<typeof GetConfigurationResponse>;

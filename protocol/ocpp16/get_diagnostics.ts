@@ -3,18 +3,19 @@
  * Mirrors `urn:GetDiagnostics.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { CiString255, dateTime, integer, uri } from "./common.ts";
+import { dateTime, integer, uri } from "../ocppj/json_schema.ts";
+import { CiString255 } from "./common.ts";
 
-export const GetDiagnosticsRequest = z.object({
+export const GetDiagnosticsRequest = z.strictObject({
   location: uri,
   retries: integer.optional(),
   retryInterval: integer.optional(),
   startTime: dateTime.optional(),
   stopTime: dateTime.optional(),
-}).strict();
+});
 export type GetDiagnosticsRequest = z.infer<typeof GetDiagnosticsRequest>;
 
-export const GetDiagnosticsResponse = z.object({
+export const GetDiagnosticsResponse = z.strictObject({
   fileName: CiString255.optional(),
-}).strict();
+});
 export type GetDiagnosticsResponse = z.infer<typeof GetDiagnosticsResponse>;

@@ -3,12 +3,12 @@
  * Mirrors `urn:GetLocalListVersion.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
 
-export const GetLocalListVersionRequest = z.object({}).strict();
+export const GetLocalListVersionRequest = z.strictObject({});
 export type GetLocalListVersionRequest = z.infer<typeof GetLocalListVersionRequest>;
 
-export const GetLocalListVersionResponse = z.object({
+export const GetLocalListVersionResponse = z.strictObject({
   listVersion: integer,
-}).strict();
+});
 export type GetLocalListVersionResponse = z.infer<typeof GetLocalListVersionResponse>;

@@ -3,12 +3,12 @@
  * Mirrors `urn:Heartbeat.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { dateTime } from "./common.ts";
+import { dateTime } from "../ocppj/json_schema.ts";
 
-export const HeartbeatRequest = z.object({}).strict();
+export const HeartbeatRequest = z.strictObject({});
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
 
-export const HeartbeatResponse = z.object({
+export const HeartbeatResponse = z.strictObject({
   currentTime: dateTime,
-}).strict();
+});
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;

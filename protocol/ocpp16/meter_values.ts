@@ -3,14 +3,15 @@
  * Mirrors `urn:MeterValues.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { integer, MeterValue } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
+import { MeterValue } from "./common.ts";
 
-export const MeterValuesRequest = z.object({
+export const MeterValuesRequest = z.strictObject({
   connectorId: integer,
   transactionId: integer.optional(),
   meterValue: z.array(MeterValue),
-}).strict();
+});
 export type MeterValuesRequest = z.infer<typeof MeterValuesRequest>;
 
-export const MeterValuesResponse = z.object({}).strict();
+export const MeterValuesResponse = z.strictObject({});
 export type MeterValuesResponse = z.infer<typeof MeterValuesResponse>;

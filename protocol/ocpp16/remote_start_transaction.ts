@@ -4,16 +4,17 @@
  */
 import { z } from "zod";
 import { GENERIC_STATUSES } from "./enums.ts";
-import { ChargingProfile, IdToken, integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
+import { ChargingProfile, IdToken } from "./common.ts";
 
-export const RemoteStartTransactionRequest = z.object({
+export const RemoteStartTransactionRequest = z.strictObject({
   connectorId: integer.optional(),
   idTag: IdToken,
   chargingProfile: ChargingProfile.optional(),
-}).strict();
+});
 export type RemoteStartTransactionRequest = z.infer<typeof RemoteStartTransactionRequest>;
 
-export const RemoteStartTransactionResponse = z.object({
+export const RemoteStartTransactionResponse = z.strictObject({
   status: z.enum(GENERIC_STATUSES),
-}).strict();
+});
 export type RemoteStartTransactionResponse = z.infer<typeof RemoteStartTransactionResponse>;

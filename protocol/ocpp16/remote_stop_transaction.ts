@@ -4,14 +4,14 @@
  */
 import { z } from "zod";
 import { GENERIC_STATUSES } from "./enums.ts";
-import { integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
 
-export const RemoteStopTransactionRequest = z.object({
+export const RemoteStopTransactionRequest = z.strictObject({
   transactionId: integer,
-}).strict();
+});
 export type RemoteStopTransactionRequest = z.infer<typeof RemoteStopTransactionRequest>;
 
-export const RemoteStopTransactionResponse = z.object({
+export const RemoteStopTransactionResponse = z.strictObject({
   status: z.enum(GENERIC_STATUSES),
-}).strict();
+});
 export type RemoteStopTransactionResponse = z.infer<typeof RemoteStopTransactionResponse>;

@@ -4,18 +4,19 @@
  */
 import { z } from "zod";
 import { RESERVATION_STATUSES } from "./enums.ts";
-import { dateTime, IdToken, integer } from "./common.ts";
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { IdToken } from "./common.ts";
 
-export const ReserveNowRequest = z.object({
+export const ReserveNowRequest = z.strictObject({
   connectorId: integer,
   expiryDate: dateTime,
   idTag: IdToken,
   parentIdTag: IdToken.optional(),
   reservationId: integer,
-}).strict();
+});
 export type ReserveNowRequest = z.infer<typeof ReserveNowRequest>;
 
-export const ReserveNowResponse = z.object({
+export const ReserveNowResponse = z.strictObject({
   status: z.enum(RESERVATION_STATUSES),
-}).strict();
+});
 export type ReserveNowResponse = z.infer<typeof ReserveNowResponse>;

@@ -5,12 +5,12 @@
 import { z } from "zod";
 import { GENERIC_STATUSES, RESET_TYPES } from "./enums.ts";
 
-export const ResetRequest = z.object({
+export const ResetRequest = z.strictObject({
   type: z.enum(RESET_TYPES),
-}).strict();
+});
 export type ResetRequest = z.infer<typeof ResetRequest>;
 
-export const ResetResponse = z.object({
+export const ResetResponse = z.strictObject({
   status: z.enum(GENERIC_STATUSES),
-}).strict();
+});
 export type ResetResponse = z.infer<typeof ResetResponse>;

@@ -4,16 +4,17 @@
  */
 import { z } from "zod";
 import { UPDATE_STATUSES, UPDATE_TYPES } from "./enums.ts";
-import { AuthorizationData, integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
+import { AuthorizationData } from "./common.ts";
 
-export const SendLocalListRequest = z.object({
+export const SendLocalListRequest = z.strictObject({
   listVersion: integer,
   localAuthorizationList: z.array(AuthorizationData).optional(),
   updateType: z.enum(UPDATE_TYPES),
-}).strict();
+});
 export type SendLocalListRequest = z.infer<typeof SendLocalListRequest>;
 
-export const SendLocalListResponse = z.object({
+export const SendLocalListResponse = z.strictObject({
   status: z.enum(UPDATE_STATUSES),
-}).strict();
+});
 export type SendLocalListResponse = z.infer<typeof SendLocalListResponse>;

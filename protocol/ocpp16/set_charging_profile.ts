@@ -4,15 +4,16 @@
  */
 import { z } from "zod";
 import { CHARGING_PROFILE_STATUSES } from "./enums.ts";
-import { ChargingProfile, integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
+import { ChargingProfile } from "./common.ts";
 
-export const SetChargingProfileRequest = z.object({
+export const SetChargingProfileRequest = z.strictObject({
   connectorId: integer,
   csChargingProfiles: ChargingProfile,
-}).strict();
+});
 export type SetChargingProfileRequest = z.infer<typeof SetChargingProfileRequest>;
 
-export const SetChargingProfileResponse = z.object({
+export const SetChargingProfileResponse = z.strictObject({
   status: z.enum(CHARGING_PROFILE_STATUSES),
-}).strict();
+});
 export type SetChargingProfileResponse = z.infer<typeof SetChargingProfileResponse>;

@@ -3,20 +3,21 @@
  * Mirrors `urn:StartTransaction.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { dateTime, IdTagInfo, IdToken, integer } from "./common.ts";
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { IdTagInfo, IdToken } from "./common.ts";
 
-export const StartTransactionRequest = z.object({
+export const StartTransactionRequest = z.strictObject({
   connectorId: integer,
   idTag: IdToken,
   /** Wh. */
   meterStart: integer,
   reservationId: integer.optional(),
   timestamp: dateTime,
-}).strict();
+});
 export type StartTransactionRequest = z.infer<typeof StartTransactionRequest>;
 
-export const StartTransactionResponse = z.object({
+export const StartTransactionResponse = z.strictObject({
   idTagInfo: IdTagInfo,
   transactionId: integer,
-}).strict();
+});
 export type StartTransactionResponse = z.infer<typeof StartTransactionResponse>;

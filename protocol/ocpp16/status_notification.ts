@@ -4,9 +4,10 @@
  */
 import { z } from "zod";
 import { CHARGE_POINT_ERROR_CODES, CHARGE_POINT_STATUSES } from "./enums.ts";
-import { CiString255, CiString50, dateTime, integer } from "./common.ts";
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { CiString255, CiString50 } from "./common.ts";
 
-export const StatusNotificationRequest = z.object({
+export const StatusNotificationRequest = z.strictObject({
   connectorId: integer,
   errorCode: z.enum(CHARGE_POINT_ERROR_CODES),
   info: CiString50.optional(),
@@ -14,8 +15,8 @@ export const StatusNotificationRequest = z.object({
   timestamp: dateTime.optional(),
   vendorId: CiString255.optional(),
   vendorErrorCode: CiString50.optional(),
-}).strict();
+});
 export type StatusNotificationRequest = z.infer<typeof StatusNotificationRequest>;
 
-export const StatusNotificationResponse = z.object({}).strict();
+export const StatusNotificationResponse = z.strictObject({});
 export type StatusNotificationResponse = z.infer<typeof StatusNotificationResponse>;

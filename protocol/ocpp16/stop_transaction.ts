@@ -4,9 +4,10 @@
  */
 import { z } from "zod";
 import { STOP_REASONS } from "./enums.ts";
-import { dateTime, IdTagInfo, IdToken, integer, MeterValue } from "./common.ts";
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { IdTagInfo, IdToken, MeterValue } from "./common.ts";
 
-export const StopTransactionRequest = z.object({
+export const StopTransactionRequest = z.strictObject({
   idTag: IdToken.optional(),
   /** Wh. */
   meterStop: integer,
@@ -14,10 +15,10 @@ export const StopTransactionRequest = z.object({
   transactionId: integer,
   reason: z.enum(STOP_REASONS).optional(),
   transactionData: z.array(MeterValue).optional(),
-}).strict();
+});
 export type StopTransactionRequest = z.infer<typeof StopTransactionRequest>;
 
-export const StopTransactionResponse = z.object({
+export const StopTransactionResponse = z.strictObject({
   idTagInfo: IdTagInfo.optional(),
-}).strict();
+});
 export type StopTransactionResponse = z.infer<typeof StopTransactionResponse>;

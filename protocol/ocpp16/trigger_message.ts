@@ -4,15 +4,15 @@
  */
 import { z } from "zod";
 import { MESSAGE_TRIGGERS, TRIGGER_MESSAGE_STATUSES } from "./enums.ts";
-import { integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
 
-export const TriggerMessageRequest = z.object({
+export const TriggerMessageRequest = z.strictObject({
   requestedMessage: z.enum(MESSAGE_TRIGGERS),
   connectorId: integer.optional(),
-}).strict();
+});
 export type TriggerMessageRequest = z.infer<typeof TriggerMessageRequest>;
 
-export const TriggerMessageResponse = z.object({
+export const TriggerMessageResponse = z.strictObject({
   status: z.enum(TRIGGER_MESSAGE_STATUSES),
-}).strict();
+});
 export type TriggerMessageResponse = z.infer<typeof TriggerMessageResponse>;

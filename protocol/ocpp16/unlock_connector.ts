@@ -4,14 +4,14 @@
  */
 import { z } from "zod";
 import { UNLOCK_STATUSES } from "./enums.ts";
-import { integer } from "./common.ts";
+import { integer } from "../ocppj/json_schema.ts";
 
-export const UnlockConnectorRequest = z.object({
+export const UnlockConnectorRequest = z.strictObject({
   connectorId: integer,
-}).strict();
+});
 export type UnlockConnectorRequest = z.infer<typeof UnlockConnectorRequest>;
 
-export const UnlockConnectorResponse = z.object({
+export const UnlockConnectorResponse = z.strictObject({
   status: z.enum(UNLOCK_STATUSES),
-}).strict();
+});
 export type UnlockConnectorResponse = z.infer<typeof UnlockConnectorResponse>;

@@ -3,15 +3,15 @@
  * Mirrors `urn:UpdateFirmware.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
-import { dateTime, integer, uri } from "./common.ts";
+import { dateTime, integer, uri } from "../ocppj/json_schema.ts";
 
-export const UpdateFirmwareRequest = z.object({
+export const UpdateFirmwareRequest = z.strictObject({
   location: uri,
   retries: integer.optional(),
   retrieveDate: dateTime,
   retryInterval: integer.optional(),
-}).strict();
+});
 export type UpdateFirmwareRequest = z.infer<typeof UpdateFirmwareRequest>;
 
-export const UpdateFirmwareResponse = z.object({}).strict();
+export const UpdateFirmwareResponse = z.strictObject({});
 export type UpdateFirmwareResponse = z.infer<typeof UpdateFirmwareResponse>;

@@ -2,7 +2,7 @@
  * Payload validation with OCPP-J error codes (OCPP-J 1.6 §4.2.3). Never throws: bad network input is
  * expected, so the result is a union that a handler turns into a CALLERROR.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { type Action, ACTIONS, isKnownAction, type RequestOf, type ResponseOf } from "../ocpp16/mod.ts";
 import type { OcppErrorCode } from "./errors.ts";
 import { codePointLength } from "./formats.ts";
@@ -25,6 +25,12 @@ export type ValidationFailure = {
 export type ValidationResult<T> = { ok: true; value: T } | ValidationFailure;
 
 /**
+ * zod's `safeParse`, building its error as a plain `$ZodError` rather than an `Error`: a bad frame is expected
+ * input, and capturing a stack trace for each one was most of the cost of refusing it.
+ */
+const safeParse = z.core._safeParse(z.core.$ZodError);
+
+/**
  * Validates `payload` against a zod schema and maps the first problem to an OCPP-J error code:
  * - a required field missing, or too few/many array items: OccurenceConstraintViolation;
  * - a value of the wrong JSON type (including a fraction where an integer is required): TypeConstraintViolation;
@@ -39,13 +45,13 @@ export type ValidationResult<T> = { ok: true; value: T } | ValidationFailure;
  * // result.details.field === "currentTime"
  * ```
  */
-export function validatePayload<S extends z.ZodTypeAny>(
+export function validatePayload<S extends z.ZodType>(
   schema: S,
   payload: unknown,
 ): ValidationResult<z.output<S>> {
-  let parsed: z.SafeParseReturnType<z.input<S>, z.output<S>>;
+  let parsed: z.core.util.SafeParseResult<z.output<S>>;
   try {
-    parsed = schema.safeParse(payload);
+    parsed = safeParse(schema, payload);
   } catch {
     // Only a hostile object (a throwing getter, say) gets here; JSON.parse output never does.
     return failure("FormationViolation", "Payload could not be read", "", "type");
@@ -103,12 +109,12 @@ function failure(
   return { ok: false, code, description, details: { field, constraint } };
 }
 
-function describeIssue(issue: z.ZodIssue, payload: unknown): ValidationFailure {
-  const field = issue.path.join(".");
+function describeIssue(issue: z.core.$ZodIssue, payload: unknown): ValidationFailure {
+  const field = issue.path.map(String).join(".");
   const value = valueAt(payload, issue.path);
   const name = `"${field}"`;
   switch (issue.code) {
-    case "invalid_type": {
+    case "invalid_type":
       if (issue.path.length === 0) {
         return failure(
           "FormationViolation",
@@ -117,23 +123,7 @@ function describeIssue(issue: z.ZodIssue, payload: unknown): ValidationFailure {
           "type",
         );
       }
-      if (issue.received === "undefined") {
-        return failure(
-          "OccurenceConstraintViolation",
-          `Required field ${name} is missing`,
-          field,
-          "required",
-        );
-      }
-      return failure(
-        "TypeConstraintViolation",
-        `Field ${name} must be ${withArticle(issue.expected)}, got ${describe(value)}`,
-        field,
-        "type",
-      );
-    }
-    case "not_finite":
-      return failure("TypeConstraintViolation", `Field ${name} must be a finite number`, field, "type");
+      return wrongType(field, value, issue.expected === "int" ? "integer" : issue.expected);
     case "unrecognized_keys": {
       const key = issue.keys[0] ?? "";
       const extra = field === "" ? key : `${field}.${key}`;
@@ -147,7 +137,7 @@ function describeIssue(issue: z.ZodIssue, payload: unknown): ValidationFailure {
     case "too_small":
     case "too_big": {
       const bound = Number(issue.code === "too_small" ? issue.minimum : issue.maximum);
-      if (issue.type === "array") {
+      if (issue.origin === "array") {
         const count = Array.isArray(value) ? value.length : 0;
         const constraint = issue.code === "too_small" ? "minItems" : "maxItems";
         const limit = issue.code === "too_small" ? "at least" : "at most";
@@ -158,7 +148,7 @@ function describeIssue(issue: z.ZodIssue, payload: unknown): ValidationFailure {
           constraint,
         );
       }
-      if (issue.type === "string") {
+      if (issue.origin === "string") {
         const length = typeof value === "string" ? codePointLength(value) : 0;
         const constraint = issue.code === "too_small" ? "minLength" : "maxLength";
         const limit = issue.code === "too_small" ? "at least" : "at most";
@@ -178,48 +168,51 @@ function describeIssue(issue: z.ZodIssue, payload: unknown): ValidationFailure {
         constraint,
       );
     }
-    case "invalid_enum_value":
+    case "invalid_value":
+      // zod 4 checks an enum's type and value at once; JSON Schema tells them apart, as zod 3 did.
+      if (typeof value !== "string" && issue.values.every((option) => typeof option === "string")) {
+        return wrongType(field, value, "string");
+      }
       return failure(
         "PropertyConstraintViolation",
-        `Field ${name} must be one of ${issue.options.map((o) => show(o)).join(", ")}, got ${show(value)}`,
+        `Field ${name} must be one of ${issue.values.map((o) => show(o)).join(", ")}, got ${show(value)}`,
         field,
         "enum",
       );
     case "not_multiple_of":
       return failure(
         "PropertyConstraintViolation",
-        `Field ${name} must be a multiple of ${String(issue.multipleOf)}, got ${show(value)}`,
+        `Field ${name} must be a multiple of ${String(issue.divisor)}, got ${show(value)}`,
         field,
         "multipleOf",
       );
-    case "custom": {
-      const format = typeof issue.params?.["format"] === "string" ? issue.params["format"] : undefined;
+    case "invalid_format": {
+      const format = FORMAT_NAMES[issue.format];
       if (format !== undefined) {
         return failure(
           "PropertyConstraintViolation",
-          `Field ${name} must be ${FORMAT_NAMES[format] ?? `a "${format}"`}, got ${show(value)}`,
+          `Field ${name} must be ${format}, got ${show(value)}`,
           field,
           "format",
         );
       }
-      return failure(
-        "PropertyConstraintViolation",
-        `Field ${name} is invalid: ${issue.message}`,
-        field,
-        "custom",
-      );
-    }
-    case "invalid_string":
-    case "invalid_literal":
-    case "invalid_date":
+      // zod's own string checks (`regex`, ...), which are not JSON Schema formats.
       return failure(
         "PropertyConstraintViolation",
         `Field ${name} has a value that is not allowed: ${show(value)}`,
         field,
         "const",
       );
+    }
+    case "custom":
+      return failure(
+        "PropertyConstraintViolation",
+        `Field ${name} is invalid: ${issue.message}`,
+        field,
+        "custom",
+      );
     default:
-      // Unions, intersections and the like: our schemas use none, so this is a safe catch-all.
+      // Unions, intersections and the like: our payload schemas use none, so this is a safe catch-all.
       return failure("FormationViolation", `Field ${name} does not match its schema`, field, issue.code);
   }
 }
@@ -229,13 +222,26 @@ const FORMAT_NAMES: Record<string, string> = {
   uri: "an absolute URI",
 };
 
-function valueAt(payload: unknown, path: readonly (string | number)[]): unknown {
+function valueAt(payload: unknown, path: readonly PropertyKey[]): unknown {
   let node = payload;
   for (const key of path) {
     if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<string | number, unknown>)[key];
+    node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
+}
+
+/** A field of the wrong JSON type, or missing (a required field, since an optional one may be absent). */
+function wrongType(field: string, value: unknown, expected: string): ValidationFailure {
+  if (value === undefined) {
+    return failure("OccurenceConstraintViolation", `Required field "${field}" is missing`, field, "required");
+  }
+  return failure(
+    "TypeConstraintViolation",
+    `Field "${field}" must be ${withArticle(expected)}, got ${describe(value)}`,
+    field,
+    "type",
+  );
 }
 
 /** The JSON type name of a value, as JSON Schema spells it. */
