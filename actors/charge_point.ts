@@ -2,8 +2,13 @@
  * The actor of one connected charge point. It owns the socket, the correlation of our CALLs, and the
  * station's snapshot; every frame, command and close goes through its mailbox, one at a time.
  */
-import { isCpToCsAction, isCsToCpAction, isKnownAction } from "../protocol/ocpp16/mod.ts";
-import { validateRequest, validateResponse } from "../protocol/ocppj/validate.ts";
+import {
+  isCpToCsAction,
+  isCsToCpAction,
+  isKnownAction,
+  validateRequest,
+  validateResponse,
+} from "../protocol/ocpp16/mod.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
 import {
   CALL,

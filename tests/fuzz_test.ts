@@ -7,10 +7,9 @@
 import { assert, assertEquals } from "@std/assert";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { CP_TO_CS_ACTIONS, isKnownAction } from "../protocol/ocpp16/mod.ts";
+import { CP_TO_CS_ACTIONS, isKnownAction, validateRequest } from "../protocol/ocpp16/mod.ts";
 import { isOcppErrorCode } from "../protocol/ocppj/errors.ts";
 import { CALL, decodeFrame } from "../protocol/ocppj/frames.ts";
-import { validateRequest } from "../protocol/ocppj/validate.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { openRaw } from "./helpers/station.ts";
 

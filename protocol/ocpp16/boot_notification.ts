@@ -1,8 +1,9 @@
 /**
- * OCPP 1.6 §6 BootNotification, sent by the Charge Point to the Central System.
- * Mirrors `urn:BootNotification.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ * BootNotification, sent by the Charge Point (OCPP 1.6 §4.2).
+ * The schemas mirror `urn:BootNotification.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
+import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { REGISTRATION_STATUSES } from "./enums.ts";
 import { dateTime, integer } from "../ocppj/json_schema.ts";
 import { CiString20, CiString25, CiString50 } from "./common.ts";
@@ -27,3 +28,11 @@ export const BootNotificationResponse = z.strictObject({
   interval: integer,
 });
 export type BootNotificationResponse = z.infer<typeof BootNotificationResponse>;
+
+export const BootNotification = {
+  summary:
+    "Announce the Charge Point after a (re)start; the answer registers it and sets the heartbeat interval",
+  directions: { CpToCs: "OCPP 1.6 §4.2" },
+  request: BootNotificationRequest,
+  response: BootNotificationResponse,
+} as const satisfies ActionDefinition;

@@ -1,8 +1,9 @@
 /**
- * OCPP 1.6 §6 CancelReservation, sent by the Central System to the Charge Point.
- * Mirrors `urn:CancelReservation.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ * CancelReservation, sent by the Central System (OCPP 1.6 §5.1).
+ * The schemas mirror `urn:CancelReservation.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
+import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { GENERIC_STATUSES } from "./enums.ts";
 import { integer } from "../ocppj/json_schema.ts";
 
@@ -15,3 +16,10 @@ export const CancelReservationResponse = z.strictObject({
   status: z.enum(GENERIC_STATUSES),
 });
 export type CancelReservationResponse = z.infer<typeof CancelReservationResponse>;
+
+export const CancelReservation = {
+  summary: "Cancel a reservation",
+  directions: { CsToCp: "OCPP 1.6 §5.1" },
+  request: CancelReservationRequest,
+  response: CancelReservationResponse,
+} as const satisfies ActionDefinition;

@@ -1,8 +1,9 @@
 /**
- * OCPP 1.6 §6 ChangeAvailability, sent by the Central System to the Charge Point.
- * Mirrors `urn:ChangeAvailability.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ * ChangeAvailability, sent by the Central System (OCPP 1.6 §5.2).
+ * The schemas mirror `urn:ChangeAvailability.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
+import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { AVAILABILITY_STATUSES, AVAILABILITY_TYPES } from "./enums.ts";
 import { integer } from "../ocppj/json_schema.ts";
 
@@ -16,3 +17,10 @@ export const ChangeAvailabilityResponse = z.strictObject({
   status: z.enum(AVAILABILITY_STATUSES),
 });
 export type ChangeAvailabilityResponse = z.infer<typeof ChangeAvailabilityResponse>;
+
+export const ChangeAvailability = {
+  summary: "Make the Charge Point (connector 0) or a connector operative or inoperative",
+  directions: { CsToCp: "OCPP 1.6 §5.2" },
+  request: ChangeAvailabilityRequest,
+  response: ChangeAvailabilityResponse,
+} as const satisfies ActionDefinition;

@@ -1,8 +1,9 @@
 /**
- * OCPP 1.6 §6 ChangeConfiguration, sent by the Central System to the Charge Point.
- * Mirrors `urn:ChangeConfiguration.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ * ChangeConfiguration, sent by the Central System (OCPP 1.6 §5.3).
+ * The schemas mirror `urn:ChangeConfiguration.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
+import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { CONFIGURATION_STATUSES } from "./enums.ts";
 import { CiString50, CiString500 } from "./common.ts";
 
@@ -16,3 +17,10 @@ export const ChangeConfigurationResponse = z.strictObject({
   status: z.enum(CONFIGURATION_STATUSES),
 });
 export type ChangeConfigurationResponse = z.infer<typeof ChangeConfigurationResponse>;
+
+export const ChangeConfiguration = {
+  summary: "Set one configuration key",
+  directions: { CsToCp: "OCPP 1.6 §5.3" },
+  request: ChangeConfigurationRequest,
+  response: ChangeConfigurationResponse,
+} as const satisfies ActionDefinition;

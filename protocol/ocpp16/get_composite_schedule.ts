@@ -1,8 +1,9 @@
 /**
- * OCPP 1.6 §6 GetCompositeSchedule, sent by the Central System to the Charge Point.
- * Mirrors `urn:GetCompositeSchedule.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ * GetCompositeSchedule, sent by the Central System (OCPP 1.6 §5.7).
+ * The schemas mirror `urn:GetCompositeSchedule.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
+import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { CHARGING_RATE_UNITS, GENERIC_STATUSES } from "./enums.ts";
 import { dateTime, integer } from "../ocppj/json_schema.ts";
 import { ChargingSchedule } from "./common.ts";
@@ -22,3 +23,10 @@ export const GetCompositeScheduleResponse = z.strictObject({
   chargingSchedule: ChargingSchedule.optional(),
 });
 export type GetCompositeScheduleResponse = z.infer<typeof GetCompositeScheduleResponse>;
+
+export const GetCompositeSchedule = {
+  summary: "Ask for the composite charging schedule of a connector",
+  directions: { CsToCp: "OCPP 1.6 §5.7" },
+  request: GetCompositeScheduleRequest,
+  response: GetCompositeScheduleResponse,
+} as const satisfies ActionDefinition;

@@ -1,173 +1,99 @@
 /**
- * The one OCPP 1.6 action table: for each action, its request and response schemas and who may send it.
+ * OCPP 1.6 as a dialect: the one action table, assembled from one file per action (`start_transaction.ts`
+ * holds StartTransaction's schemas, summary, directions and spec section), and what the rest of the system
+ * derives from it: action names by direction, payload types, validation. Every other per-action table
+ * (handlers, command effects, API descriptions, the dashboard's command forms) is keyed by these names.
  * Schemas are module-level singletons shared by every connection (no per-call copies).
  */
 import type { z } from "zod";
-import { AuthorizeRequest, AuthorizeResponse } from "./authorize.ts";
-import { BootNotificationRequest, BootNotificationResponse } from "./boot_notification.ts";
-import { CancelReservationRequest, CancelReservationResponse } from "./cancel_reservation.ts";
-import { ChangeAvailabilityRequest, ChangeAvailabilityResponse } from "./change_availability.ts";
-import { ChangeConfigurationRequest, ChangeConfigurationResponse } from "./change_configuration.ts";
-import { ClearCacheRequest, ClearCacheResponse } from "./clear_cache.ts";
-import { ClearChargingProfileRequest, ClearChargingProfileResponse } from "./clear_charging_profile.ts";
-import { DataTransferRequest, DataTransferResponse } from "./data_transfer.ts";
-import {
-  DiagnosticsStatusNotificationRequest,
-  DiagnosticsStatusNotificationResponse,
-} from "./diagnostics_status_notification.ts";
-import {
-  FirmwareStatusNotificationRequest,
-  FirmwareStatusNotificationResponse,
-} from "./firmware_status_notification.ts";
-import { GetCompositeScheduleRequest, GetCompositeScheduleResponse } from "./get_composite_schedule.ts";
-import { GetConfigurationRequest, GetConfigurationResponse } from "./get_configuration.ts";
-import { GetDiagnosticsRequest, GetDiagnosticsResponse } from "./get_diagnostics.ts";
-import { GetLocalListVersionRequest, GetLocalListVersionResponse } from "./get_local_list_version.ts";
-import { HeartbeatRequest, HeartbeatResponse } from "./heartbeat.ts";
-import { MeterValuesRequest, MeterValuesResponse } from "./meter_values.ts";
-import { RemoteStartTransactionRequest, RemoteStartTransactionResponse } from "./remote_start_transaction.ts";
-import { RemoteStopTransactionRequest, RemoteStopTransactionResponse } from "./remote_stop_transaction.ts";
-import { ReserveNowRequest, ReserveNowResponse } from "./reserve_now.ts";
-import { ResetRequest, ResetResponse } from "./reset.ts";
-import { SendLocalListRequest, SendLocalListResponse } from "./send_local_list.ts";
-import { SetChargingProfileRequest, SetChargingProfileResponse } from "./set_charging_profile.ts";
-import { StartTransactionRequest, StartTransactionResponse } from "./start_transaction.ts";
-import { StatusNotificationRequest, StatusNotificationResponse } from "./status_notification.ts";
-import { StopTransactionRequest, StopTransactionResponse } from "./stop_transaction.ts";
-import { TriggerMessageRequest, TriggerMessageResponse } from "./trigger_message.ts";
-import { UnlockConnectorRequest, UnlockConnectorResponse } from "./unlock_connector.ts";
-import { UpdateFirmwareRequest, UpdateFirmwareResponse } from "./update_firmware.ts";
+import { actionsSentBy, type ActionTable, type Dialect, hasAction, type SentBy } from "../ocppj/dialect.ts";
+import { validateMessage, type ValidationResult } from "../ocppj/validate.ts";
+import { Authorize } from "./authorize.ts";
+import { BootNotification } from "./boot_notification.ts";
+import { CancelReservation } from "./cancel_reservation.ts";
+import { ChangeAvailability } from "./change_availability.ts";
+import { ChangeConfiguration } from "./change_configuration.ts";
+import { ClearCache } from "./clear_cache.ts";
+import { ClearChargingProfile } from "./clear_charging_profile.ts";
+import { DataTransfer } from "./data_transfer.ts";
+import { DiagnosticsStatusNotification } from "./diagnostics_status_notification.ts";
+import { FirmwareStatusNotification } from "./firmware_status_notification.ts";
+import { GetCompositeSchedule } from "./get_composite_schedule.ts";
+import { GetConfiguration } from "./get_configuration.ts";
+import { GetDiagnostics } from "./get_diagnostics.ts";
+import { GetLocalListVersion } from "./get_local_list_version.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { MeterValues } from "./meter_values.ts";
+import { RemoteStartTransaction } from "./remote_start_transaction.ts";
+import { RemoteStopTransaction } from "./remote_stop_transaction.ts";
+import { ReserveNow } from "./reserve_now.ts";
+import { Reset } from "./reset.ts";
+import { SendLocalList } from "./send_local_list.ts";
+import { SetChargingProfile } from "./set_charging_profile.ts";
+import { StartTransaction } from "./start_transaction.ts";
+import { StatusNotification } from "./status_notification.ts";
+import { StopTransaction } from "./stop_transaction.ts";
+import { TriggerMessage } from "./trigger_message.ts";
+import { UnlockConnector } from "./unlock_connector.ts";
+import { UpdateFirmware } from "./update_firmware.ts";
 
-/** Who sends the CALL: the Charge Point (`CpToCs`) or the Central System (`CsToCp`). */
-export type Direction = "CpToCs" | "CsToCp";
-
-export interface ActionDefinition {
-  readonly request: z.ZodTypeAny;
-  readonly response: z.ZodTypeAny;
-  readonly directions: readonly Direction[];
-}
-
-const CP = ["CpToCs"] as const;
-const CS = ["CsToCp"] as const;
+export type { ActionDefinition, Direction } from "../ocppj/dialect.ts";
 
 /**
- * Every OCPP 1.6 action (OCPP 1.6 §4 and §5), core and optional profiles. The Security extension is not here.
+ * Every OCPP 1.6 action (OCPP 1.6 §4 and §5), core and optional profiles, keyed by its wire name. The
+ * Security extension is not here.
  *
  * @example
  * ```ts
  * const parsed = ACTIONS.Heartbeat.request.safeParse({});
  * // parsed.success === true
+ * ACTIONS.StartTransaction.directions; // { CpToCs: "OCPP 1.6 §4.8" }
  * ```
  */
 export const ACTIONS = {
-  Authorize: { request: AuthorizeRequest, response: AuthorizeResponse, directions: CP },
-  BootNotification: {
-    request: BootNotificationRequest,
-    response: BootNotificationResponse,
-    directions: CP,
-  },
-  CancelReservation: {
-    request: CancelReservationRequest,
-    response: CancelReservationResponse,
-    directions: CS,
-  },
-  ChangeAvailability: {
-    request: ChangeAvailabilityRequest,
-    response: ChangeAvailabilityResponse,
-    directions: CS,
-  },
-  ChangeConfiguration: {
-    request: ChangeConfigurationRequest,
-    response: ChangeConfigurationResponse,
-    directions: CS,
-  },
-  ClearCache: { request: ClearCacheRequest, response: ClearCacheResponse, directions: CS },
-  ClearChargingProfile: {
-    request: ClearChargingProfileRequest,
-    response: ClearChargingProfileResponse,
-    directions: CS,
-  },
-  DataTransfer: {
-    request: DataTransferRequest,
-    response: DataTransferResponse,
-    directions: ["CpToCs", "CsToCp"] as const,
-  },
-  DiagnosticsStatusNotification: {
-    request: DiagnosticsStatusNotificationRequest,
-    response: DiagnosticsStatusNotificationResponse,
-    directions: CP,
-  },
-  FirmwareStatusNotification: {
-    request: FirmwareStatusNotificationRequest,
-    response: FirmwareStatusNotificationResponse,
-    directions: CP,
-  },
-  GetCompositeSchedule: {
-    request: GetCompositeScheduleRequest,
-    response: GetCompositeScheduleResponse,
-    directions: CS,
-  },
-  GetConfiguration: {
-    request: GetConfigurationRequest,
-    response: GetConfigurationResponse,
-    directions: CS,
-  },
-  GetDiagnostics: { request: GetDiagnosticsRequest, response: GetDiagnosticsResponse, directions: CS },
-  GetLocalListVersion: {
-    request: GetLocalListVersionRequest,
-    response: GetLocalListVersionResponse,
-    directions: CS,
-  },
-  Heartbeat: { request: HeartbeatRequest, response: HeartbeatResponse, directions: CP },
-  MeterValues: { request: MeterValuesRequest, response: MeterValuesResponse, directions: CP },
-  RemoteStartTransaction: {
-    request: RemoteStartTransactionRequest,
-    response: RemoteStartTransactionResponse,
-    directions: CS,
-  },
-  RemoteStopTransaction: {
-    request: RemoteStopTransactionRequest,
-    response: RemoteStopTransactionResponse,
-    directions: CS,
-  },
-  ReserveNow: { request: ReserveNowRequest, response: ReserveNowResponse, directions: CS },
-  Reset: { request: ResetRequest, response: ResetResponse, directions: CS },
-  SendLocalList: { request: SendLocalListRequest, response: SendLocalListResponse, directions: CS },
-  SetChargingProfile: {
-    request: SetChargingProfileRequest,
-    response: SetChargingProfileResponse,
-    directions: CS,
-  },
-  StartTransaction: {
-    request: StartTransactionRequest,
-    response: StartTransactionResponse,
-    directions: CP,
-  },
-  StatusNotification: {
-    request: StatusNotificationRequest,
-    response: StatusNotificationResponse,
-    directions: CP,
-  },
-  StopTransaction: { request: StopTransactionRequest, response: StopTransactionResponse, directions: CP },
-  TriggerMessage: { request: TriggerMessageRequest, response: TriggerMessageResponse, directions: CS },
-  UnlockConnector: { request: UnlockConnectorRequest, response: UnlockConnectorResponse, directions: CS },
-  UpdateFirmware: { request: UpdateFirmwareRequest, response: UpdateFirmwareResponse, directions: CS },
-} as const satisfies Record<string, ActionDefinition>;
+  Authorize,
+  BootNotification,
+  CancelReservation,
+  ChangeAvailability,
+  ChangeConfiguration,
+  ClearCache,
+  ClearChargingProfile,
+  DataTransfer,
+  DiagnosticsStatusNotification,
+  FirmwareStatusNotification,
+  GetCompositeSchedule,
+  GetConfiguration,
+  GetDiagnostics,
+  GetLocalListVersion,
+  Heartbeat,
+  MeterValues,
+  RemoteStartTransaction,
+  RemoteStopTransaction,
+  ReserveNow,
+  Reset,
+  SendLocalList,
+  SetChargingProfile,
+  StartTransaction,
+  StatusNotification,
+  StopTransaction,
+  TriggerMessage,
+  UnlockConnector,
+  UpdateFirmware,
+} as const satisfies ActionTable;
 
 type Table = typeof ACTIONS;
+
+/** OCPP 1.6 over WebSocket (OCPP-J 1.6): what a station that offers `ocpp1.6` speaks. */
+export const OCPP16: Dialect<Table> = { subprotocol: "ocpp1.6", name: "OCPP 1.6", actions: ACTIONS };
 
 /** Any OCPP 1.6 action name. */
 export type Action = keyof Table;
 
 /** Actions a Charge Point may send to us (we answer them). */
-export type CpToCsAction = {
-  [A in Action]: "CpToCs" extends Table[A]["directions"][number] ? A : never;
-}[Action];
+export type CpToCsAction = SentBy<Table, "CpToCs">;
 
 /** Actions we may send to a Charge Point (it answers them). */
-export type CsToCpAction = {
-  [A in Action]: "CsToCp" extends Table[A]["directions"][number] ? A : never;
-}[Action];
+export type CsToCpAction = SentBy<Table, "CsToCp">;
 
 /** The parsed request payload of action `A`. */
 export type RequestOf<A extends Action> = z.output<Table[A]["request"]>;
@@ -179,14 +105,10 @@ export type ResponseOf<A extends Action> = z.output<Table[A]["response"]>;
 export const ALL_ACTIONS: readonly Action[] = Object.keys(ACTIONS) as Action[];
 
 /** Actions a Charge Point may send, in table order. */
-export const CP_TO_CS_ACTIONS: readonly CpToCsAction[] = ALL_ACTIONS.filter((a): a is CpToCsAction =>
-  (ACTIONS[a].directions as readonly Direction[]).includes("CpToCs")
-);
+export const CP_TO_CS_ACTIONS: readonly CpToCsAction[] = actionsSentBy(ACTIONS, "CpToCs");
 
 /** Actions the Central System may send, in table order. */
-export const CS_TO_CP_ACTIONS: readonly CsToCpAction[] = ALL_ACTIONS.filter((a): a is CsToCpAction =>
-  (ACTIONS[a].directions as readonly Direction[]).includes("CsToCp")
-);
+export const CS_TO_CP_ACTIONS: readonly CsToCpAction[] = actionsSentBy(ACTIONS, "CsToCp");
 
 const CP_TO_CS = new Set<string>(CP_TO_CS_ACTIONS);
 const CS_TO_CP = new Set<string>(CS_TO_CP_ACTIONS);
@@ -201,7 +123,7 @@ const CS_TO_CP = new Set<string>(CS_TO_CP_ACTIONS);
  * ```
  */
 export function isKnownAction(name: string): name is Action {
-  return Object.hasOwn(ACTIONS, name);
+  return hasAction(ACTIONS, name);
 }
 
 /**
@@ -228,4 +150,36 @@ export function isCpToCsAction(name: string): name is CpToCsAction {
  */
 export function isCsToCpAction(name: string): name is CsToCpAction {
   return CS_TO_CP.has(name);
+}
+
+/**
+ * Validates the payload of a CALL for `action`. An unknown action gives NotImplemented (OCPP-J 1.6 §4.2.3).
+ *
+ * @example
+ * ```ts
+ * const result = validateRequest("Heartbeat", {});
+ * // result.ok === true
+ * ```
+ */
+export function validateRequest<A extends Action>(
+  action: A,
+  payload: unknown,
+): ValidationResult<RequestOf<A>> {
+  return validateMessage(OCPP16, "request", action, payload);
+}
+
+/**
+ * Validates the payload of a CALLRESULT answering a CALL for `action`.
+ *
+ * @example
+ * ```ts
+ * const result = validateResponse("Reset", { status: "Accepted" });
+ * // result.ok === true
+ * ```
+ */
+export function validateResponse<A extends Action>(
+  action: A,
+  payload: unknown,
+): ValidationResult<ResponseOf<A>> {
+  return validateMessage(OCPP16, "response", action, payload);
 }

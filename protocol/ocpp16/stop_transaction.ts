@@ -1,8 +1,9 @@
 /**
- * OCPP 1.6 §6 StopTransaction, sent by the Charge Point to the Central System.
- * Mirrors `urn:StopTransaction.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ * StopTransaction, sent by the Charge Point (OCPP 1.6 §4.10).
+ * The schemas mirror `urn:StopTransaction.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
+import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { STOP_REASONS } from "./enums.ts";
 import { dateTime, integer } from "../ocppj/json_schema.ts";
 import { IdTagInfo, IdToken, MeterValue } from "./common.ts";
@@ -22,3 +23,10 @@ export const StopTransactionResponse = z.strictObject({
   idTagInfo: IdTagInfo.optional(),
 });
 export type StopTransactionResponse = z.infer<typeof StopTransactionResponse>;
+
+export const StopTransaction = {
+  summary: "Report that a transaction stopped, with its final meter reading",
+  directions: { CpToCs: "OCPP 1.6 §4.10" },
+  request: StopTransactionRequest,
+  response: StopTransactionResponse,
+} as const satisfies ActionDefinition;

@@ -1,8 +1,9 @@
 /**
- * OCPP 1.6 §6 TriggerMessage, sent by the Central System to the Charge Point.
- * Mirrors `urn:TriggerMessage.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ * TriggerMessage, sent by the Central System (OCPP 1.6 §5.17).
+ * The schemas mirror `urn:TriggerMessage.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
+import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { MESSAGE_TRIGGERS, TRIGGER_MESSAGE_STATUSES } from "./enums.ts";
 import { integer } from "../ocppj/json_schema.ts";
 
@@ -16,3 +17,10 @@ export const TriggerMessageResponse = z.strictObject({
   status: z.enum(TRIGGER_MESSAGE_STATUSES),
 });
 export type TriggerMessageResponse = z.infer<typeof TriggerMessageResponse>;
+
+export const TriggerMessage = {
+  summary: "Ask the Charge Point to send a message now",
+  directions: { CsToCp: "OCPP 1.6 §5.17" },
+  request: TriggerMessageRequest,
+  response: TriggerMessageResponse,
+} as const satisfies ActionDefinition;

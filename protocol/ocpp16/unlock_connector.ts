@@ -1,8 +1,9 @@
 /**
- * OCPP 1.6 §6 UnlockConnector, sent by the Central System to the Charge Point.
- * Mirrors `urn:UnlockConnector.req` / `.conf` of the official OCPP 1.6 JSON schemas.
+ * UnlockConnector, sent by the Central System (OCPP 1.6 §5.18).
+ * The schemas mirror `urn:UnlockConnector.req` / `.conf` of the official OCPP 1.6 JSON schemas.
  */
 import { z } from "zod";
+import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { UNLOCK_STATUSES } from "./enums.ts";
 import { integer } from "../ocppj/json_schema.ts";
 
@@ -15,3 +16,10 @@ export const UnlockConnectorResponse = z.strictObject({
   status: z.enum(UNLOCK_STATUSES),
 });
 export type UnlockConnectorResponse = z.infer<typeof UnlockConnectorResponse>;
+
+export const UnlockConnector = {
+  summary: "Unlock a connector",
+  directions: { CsToCp: "OCPP 1.6 §5.18" },
+  request: UnlockConnectorRequest,
+  response: UnlockConnectorResponse,
+} as const satisfies ActionDefinition;

@@ -3,7 +3,7 @@
  * expected, so the result is a union that a handler turns into a CALLERROR.
  */
 import { z } from "zod";
-import { type Action, ACTIONS, isKnownAction, type RequestOf, type ResponseOf } from "../ocpp16/mod.ts";
+import { type ActionTable, type Dialect, hasAction } from "./dialect.ts";
 import type { OcppErrorCode } from "./errors.ts";
 import { codePointLength } from "./formats.ts";
 
@@ -63,41 +63,33 @@ export function validatePayload<S extends z.ZodType>(
 }
 
 /**
- * Validates the payload of a CALL for `action`. An unknown action gives NotImplemented (OCPP-J 1.6 §4.2.3).
+ * Validates the payload of a CALL (`kind` "request") or CALLRESULT ("response") for `action` of `dialect`.
+ * An unknown action gives NotImplemented (OCPP-J 1.6 §4.2.3).
  *
  * @example
  * ```ts
- * const result = validateRequest("Heartbeat", {});
+ * import { OCPP16 } from "../ocpp16/mod.ts";
+ * const result = validateMessage(OCPP16, "request", "Heartbeat", {});
  * // result.ok === true
  * ```
  */
-export function validateRequest<A extends Action>(
+export function validateMessage<
+  T extends ActionTable,
+  A extends keyof T & string,
+  K extends "request" | "response",
+>(
+  dialect: Dialect<T>,
+  kind: K,
   action: A,
   payload: unknown,
-): ValidationResult<RequestOf<A>> {
-  if (!isKnownAction(action)) return unknownAction(action);
-  return validatePayload(ACTIONS[action].request, payload) as ValidationResult<RequestOf<A>>;
+): ValidationResult<z.output<T[A][K]>> {
+  const definition = hasAction(dialect.actions, action) ? dialect.actions[action] : undefined;
+  if (definition === undefined) return unknownAction(dialect, action);
+  return validatePayload(definition[kind], payload) as ValidationResult<z.output<T[A][K]>>;
 }
 
-/**
- * Validates the payload of a CALLRESULT answering a CALL for `action`.
- *
- * @example
- * ```ts
- * const result = validateResponse("Reset", { status: "Accepted" });
- * // result.ok === true
- * ```
- */
-export function validateResponse<A extends Action>(
-  action: A,
-  payload: unknown,
-): ValidationResult<ResponseOf<A>> {
-  if (!isKnownAction(action)) return unknownAction(action);
-  return validatePayload(ACTIONS[action].response, payload) as ValidationResult<ResponseOf<A>>;
-}
-
-function unknownAction(action: string): ValidationFailure {
-  return failure("NotImplemented", `Action ${show(action)} is not an OCPP 1.6 action`, "", "action");
+function unknownAction(dialect: Dialect, action: string): ValidationFailure {
+  return failure("NotImplemented", `Action ${show(action)} is not an ${dialect.name} action`, "", "action");
 }
 
 function failure(

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Action } from "../ocpp16/mod.ts";
 import { HeartbeatResponse } from "../ocpp16/heartbeat.ts";
 import { MeterValuesRequest } from "../ocpp16/meter_values.ts";
-import { validatePayload, validateRequest, validateResponse, type ValidationResult } from "./validate.ts";
+import { validateRequest, validateResponse } from "../ocpp16/mod.ts";
+import { validatePayload, type ValidationResult } from "./validate.ts";
 
 const meterValues = {
   connectorId: 1,
