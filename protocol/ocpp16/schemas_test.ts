@@ -9,6 +9,7 @@ import addFormats from "ajv-formats";
 import { createRequire } from "node:module";
 import { createValidator } from "ocpp-rpc";
 import { assert, assertEquals, fail } from "@std/assert";
+import { z } from "zod";
 import { type Action, ACTIONS, ALL_ACTIONS } from "./mod.ts";
 import type { OcppErrorCode } from "../ocppj/errors.ts";
 import { validatePayload } from "../ocppj/validate.ts";
@@ -427,6 +428,31 @@ Deno.test("the action table lists exactly the OCPP 1.6 actions of the official J
     official(`urn:${action}.conf`);
   }
 });
+
+/** A JSON schema as data to compare: no `$id`/`$schema`, `required` sorted, empty `required` left out. */
+function normalized(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(normalized);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "$id" || key === "$schema") continue;
+    if (key === "required") {
+      if ((value as string[]).length > 0) out[key] = [...(value as string[])].sort();
+      continue;
+    }
+    out[key] = normalized(value);
+  }
+  return out;
+}
+
+for (const action of ALL_ACTIONS) {
+  Deno.test(`${action} schemas, written out by z.toJSONSchema, are the official JSON schemas`, () => {
+    for (const kind of ["req", "conf"] as const) {
+      const ours = z.toJSONSchema(kind === "req" ? ACTIONS[action].request : ACTIONS[action].response);
+      assertEquals(normalized(ours), normalized(official(`urn:${action}.${kind}`)), `${action}.${kind}`);
+    }
+  });
+}
 
 for (const action of ALL_ACTIONS) {
   Deno.test(`${action} request and response schemas accept and reject what the official JSON schemas do`, () => {
