@@ -1,6 +1,6 @@
 /**
- * OCPP 1.6 enumerations used across the system, spelled as on the wire. The zod schemas in `schemas/` build
- * on these lists, so a value is defined once.
+ * OCPP 1.6 enumerations used across the system, spelled as on the wire. The action schemas beside this file
+ * build on these lists, so a value is defined once.
  */
 export const CHARGE_POINT_STATUSES = [
   "Available",

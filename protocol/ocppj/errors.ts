@@ -1,6 +1,7 @@
 /**
  * OCPP-J 1.6 CALLERROR codes (OCPP-J 1.6 §4.2.3), spelled exactly as on the wire, including the spec's own
- * `OccurenceConstraintViolation`.
+ * `OccurenceConstraintViolation`. OCPP-J 2.0.1 renames two (`FormatViolation`, `OccurrenceConstraintViolation`)
+ * and adds two: a 2.0.1 dialect will need its own spelling of these codes.
  */
 export const OCPP_ERROR_CODES = [
   "NotImplemented",

@@ -39,8 +39,9 @@ const safeParse = z.core._safeParse(z.core.$ZodError);
  *
  * @example
  * ```ts
- * import { HeartbeatResponse } from "../ocpp16/heartbeat.ts";
- * const result = validatePayload(HeartbeatResponse, { currentTime: "yesterday" });
+ * import { z } from "zod";
+ * import { dateTime } from "./json_schema.ts";
+ * const result = validatePayload(z.strictObject({ currentTime: dateTime }), { currentTime: "yesterday" });
  * // result.ok === false, result.code === "PropertyConstraintViolation",
  * // result.details.field === "currentTime"
  * ```
