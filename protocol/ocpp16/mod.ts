@@ -37,8 +37,6 @@ import { TriggerMessage } from "./trigger_message.ts";
 import { UnlockConnector } from "./unlock_connector.ts";
 import { UpdateFirmware } from "./update_firmware.ts";
 
-export type { ActionDefinition, Direction } from "../ocppj/dialect.ts";
-
 /**
  * Every OCPP 1.6 action (OCPP 1.6 §4 and §5), core and optional profiles, keyed by its wire name. The
  * Security extension is not here.
