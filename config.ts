@@ -29,9 +29,9 @@ export const ConfigSchema = z.object({
   /** Idle sockets are pinged this often; a peer that does not pong in time is dropped. 0 disables. */
   PING_INTERVAL_S: int(0, 3600).default(60),
   /** Accept stations that offer no WebSocket subprotocol at all (some old firmware). */
-  ALLOW_MISSING_SUBPROTOCOL: bool.default("false"),
+  ALLOW_MISSING_SUBPROTOCOL: bool.default(false),
   /** Answer ConcurrentTx for an idTag already charging elsewhere. */
-  SINGLE_USE_ID_TAGS: bool.default("false"),
+  SINGLE_USE_ID_TAGS: bool.default(false),
   /**
    * Upgrades beyond this many station sockets (open or being upgraded) get 503. The process may hold 20,000
    * open files, and the API, the store and the files need some: at start-up the ceiling is also lowered to

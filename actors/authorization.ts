@@ -3,7 +3,7 @@
  * unknown -> Invalid, a stored non-Accepted status as stored, past expiry -> Expired, and with single-use
  * tags an idTag already charging elsewhere -> ConcurrentTx.
  */
-import type { AuthorizationStatus } from "../protocol/enums.ts";
+import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { Store } from "../store/store.ts";
 
 export interface IdTagInfo {

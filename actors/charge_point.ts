@@ -2,9 +2,14 @@
  * The actor of one connected charge point. It owns the socket, the correlation of our CALLs, and the
  * station's snapshot; every frame, command and close goes through its mailbox, one at a time.
  */
-import { isCpToCsAction, isCsToCpAction, isKnownAction } from "../protocol/actions.ts";
-import { validateRequest, validateResponse } from "../protocol/validate.ts";
-import { OcppError } from "../protocol/errors.ts";
+import {
+  isCpToCsAction,
+  isCsToCpAction,
+  isKnownAction,
+  validateRequest,
+  validateResponse,
+} from "../protocol/ocpp16/mod.ts";
+import { OcppError } from "../protocol/ocppj/errors.ts";
 import {
   CALL,
   CALLERROR,
@@ -15,7 +20,7 @@ import {
   type DecodeResult,
   encodeCallError,
   encodeCallResult,
-} from "../protocol/frames.ts";
+} from "../protocol/ocppj/frames.ts";
 import type { Logger } from "../logger.ts";
 import { type ChargePointRecord, emptyRecord, type StatusHistoryEntry } from "../store/store.ts";
 import type { ActorDeps, HandlerContext } from "./context.ts";

@@ -2,8 +2,8 @@
  * What the answers to our commands teach us about a station, applied to its snapshot by its own actor
  * (nothing outside an actor writes its state). Each effect returns true when the snapshot changed.
  */
-import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/actions.ts";
-import { toUtcIso } from "../protocol/time.ts";
+import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+import { toUtcIso } from "../protocol/ocppj/time.ts";
 import type { ChargePointRecord, ConfigurationKeyValue, Reservation } from "../store/store.ts";
 
 type Effect<A extends CsToCpAction> = (
@@ -89,14 +89,30 @@ export function withoutReservation(record: ChargePointRecord, reservationId: num
   return (record.reservations ?? []).filter((r) => r.reservationId !== reservationId);
 }
 
-const EFFECTS: { readonly [A in CsToCpAction]?: Effect<A> } = {
-  GetConfiguration: getConfiguration,
-  ChangeConfiguration: changeConfiguration,
-  ChangeAvailability: changeAvailability,
-  GetLocalListVersion: getLocalListVersion,
-  SendLocalList: sendLocalList,
-  ReserveNow: reserveNow,
+/**
+ * One entry per CS->CP action, so a new command cannot be added without deciding what its answer teaches us
+ * (the compiler refuses a missing key); null when it teaches nothing we keep.
+ */
+const EFFECTS: { readonly [A in CsToCpAction]: Effect<A> | null } = {
   CancelReservation: cancelReservation,
+  ChangeAvailability: changeAvailability,
+  ChangeConfiguration: changeConfiguration,
+  ClearCache: null,
+  ClearChargingProfile: null,
+  DataTransfer: null,
+  GetCompositeSchedule: null,
+  GetConfiguration: getConfiguration,
+  GetDiagnostics: null,
+  GetLocalListVersion: getLocalListVersion,
+  RemoteStartTransaction: null,
+  RemoteStopTransaction: null,
+  ReserveNow: reserveNow,
+  Reset: null,
+  SendLocalList: sendLocalList,
+  SetChargingProfile: null,
+  TriggerMessage: null,
+  UnlockConnector: null,
+  UpdateFirmware: null,
 };
 
 export function applyCommandEffect(
@@ -106,6 +122,6 @@ export function applyCommandEffect(
   response: unknown,
   at: string,
 ): boolean {
-  const effect = EFFECTS[action] as Effect<CsToCpAction> | undefined;
+  const effect = EFFECTS[action] as Effect<CsToCpAction> | null;
   return effect ? effect(record, request as never, response as never, at) : false;
 }

@@ -2,7 +2,7 @@
  * Our own commands are checked against what we know of the station before they are sent: a reported status
  * is never refused, but we do not ask a Faulted connector to start charging unless the operator insists.
  */
-import type { CsToCpAction, RequestOf } from "../protocol/actions.ts";
+import type { CsToCpAction, RequestOf } from "../protocol/ocpp16/mod.ts";
 import type { ChargePointRecord } from "../store/store.ts";
 
 const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);

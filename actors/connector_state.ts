@@ -3,7 +3,7 @@
  * always recorded; a transition the spec does not list comes back as an anomaly to log, never a rejection:
  * the station knows its hardware better than we do.
  */
-import type { ChargePointStatus } from "../protocol/enums.ts";
+import type { ChargePointStatus } from "../protocol/ocpp16/enums.ts";
 import type { ConnectorState } from "../store/store.ts";
 
 /** Allowed transitions for connectors >= 1, from the table in OCPP 1.6 §4.9. */

@@ -3,7 +3,7 @@
  * mailbox turn), the injected dependencies, and a way to persist.
  */
 import type { Logger } from "../logger.ts";
-import type { RegistrationStatus } from "../protocol/enums.ts";
+import type { RegistrationStatus } from "../protocol/ocpp16/enums.ts";
 import type { ChargePointRecord, StatusHistoryEntry, Store } from "../store/store.ts";
 import type { EventBus } from "./events.ts";
 import type { FrameLog } from "./frame_log.ts";

@@ -1,7 +1,7 @@
 /** Flattens OCPP MeterValue objects into one stored row per sampled value, with the spec's defaults. */
-import { toUtcIso } from "../protocol/time.ts";
-import type { RequestOf } from "../protocol/actions.ts";
-import { SAMPLED_VALUE_DEFAULTS } from "../protocol/enums.ts";
+import { toUtcIso } from "../protocol/ocppj/time.ts";
+import type { RequestOf } from "../protocol/ocpp16/mod.ts";
+import { SAMPLED_VALUE_DEFAULTS } from "../protocol/ocpp16/enums.ts";
 import type { MeterValueRow } from "../store/store.ts";
 
 type MeterValue = RequestOf<"MeterValues">["meterValue"][number];

@@ -4,7 +4,7 @@
  * the previous one"). Timeouts are checked by `expire(now)`, driven by the registry's one shared timer, so a
  * station costs no timer of its own.
  */
-import { encodeCall } from "../protocol/frames.ts";
+import { encodeCall } from "../protocol/ocppj/frames.ts";
 import { CallTimeoutError } from "./errors.ts";
 
 interface QueuedCall {

@@ -2,8 +2,8 @@
  * The supervisor: knows every live actor, routes operator commands to it, and drives the one shared timer
  * that expires pending calls (no timer per station).
  */
-import { isCsToCpAction } from "../protocol/actions.ts";
-import { OcppError } from "../protocol/errors.ts";
+import { isCsToCpAction } from "../protocol/ocpp16/mod.ts";
+import { OcppError } from "../protocol/ocppj/errors.ts";
 import {
   ChargePointActor,
   type ChargePointActor as Actor,

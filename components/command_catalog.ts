@@ -3,14 +3,14 @@
  * handed to the CommandForms island as props (islands import no server values). The API validates every
  * payload with the action's own schema; these forms only shape it.
  */
-import { CS_TO_CP_ACTIONS, type CsToCpAction } from "../protocol/actions.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import {
   AVAILABILITY_TYPES,
   CHARGING_PROFILE_PURPOSES,
   CHARGING_RATE_UNITS,
   MESSAGE_TRIGGERS,
   RESET_TYPES,
-} from "../protocol/enums.ts";
+} from "../protocol/ocpp16/enums.ts";
 
 export type FieldKind = "integer" | "string" | "text" | "enum" | "datetime" | "list" | "json";
 
@@ -55,19 +55,24 @@ const choice = (name: string, options: readonly string[], required: boolean): Co
   required,
 });
 
-const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
-  CancelReservation: { summary: "Cancel a reservation", fields: [int("reservationId", true)] },
+/** How to fill in each command's payload; the summary comes from the action's own file in protocol/ocpp16/. */
+interface CommandForm {
+  fields: CommandField[];
+  template?: string;
+  /** What the dashboard adds to the protocol's summary (what we do with the answer). */
+  note?: string;
+}
+
+const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
+  CancelReservation: { fields: [int("reservationId", true)] },
   ChangeAvailability: {
-    summary: "Make the station (connector 0) or a connector operative or inoperative",
     fields: [int("connectorId", true, "0 = the whole station"), choice("type", AVAILABILITY_TYPES, true)],
   },
   ChangeConfiguration: {
-    summary: "Set one configuration key",
     fields: [str("key", true), str("value", true)],
   },
-  ClearCache: { summary: "Clear the station's authorization cache", fields: [] },
+  ClearCache: { fields: [] },
   ClearChargingProfile: {
-    summary: "Clear charging profiles (all when no field is set)",
     fields: [
       int("id", false),
       int("connectorId", false),
@@ -76,11 +81,9 @@ const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
     ],
   },
   DataTransfer: {
-    summary: "Send vendor-specific data",
     fields: [str("vendorId", true), str("messageId", false), { name: "data", kind: "text", required: false }],
   },
   GetCompositeSchedule: {
-    summary: "Ask for the composite charging schedule",
     fields: [
       int("connectorId", true),
       int("duration", true, "seconds"),
@@ -88,11 +91,10 @@ const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
     ],
   },
   GetConfiguration: {
-    summary: "Read configuration keys (all when empty); the answer is stored",
+    note: "the answer is stored",
     fields: [{ name: "key", kind: "list", required: false, hint: "comma-separated keys" }],
   },
   GetDiagnostics: {
-    summary: "Ask the station to upload diagnostics",
     fields: [
       str("location", true, "an upload URI, e.g. ftp://host/path"),
       int("retries", false),
@@ -101,18 +103,16 @@ const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
       time("stopTime", false),
     ],
   },
-  GetLocalListVersion: { summary: "Read the local authorization list version", fields: [] },
+  GetLocalListVersion: { fields: [] },
   RemoteStartTransaction: {
-    summary: "Start a transaction",
     fields: [
       int("connectorId", false),
       str("idTag", true),
       { name: "chargingProfile", kind: "json", required: false, hint: "a ChargingProfile object" },
     ],
   },
-  RemoteStopTransaction: { summary: "Stop a transaction", fields: [int("transactionId", true)] },
+  RemoteStopTransaction: { fields: [int("transactionId", true)] },
   ReserveNow: {
-    summary: "Reserve a connector",
     fields: [
       int("connectorId", true),
       time("expiryDate", true),
@@ -121,9 +121,8 @@ const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
       int("reservationId", true),
     ],
   },
-  Reset: { summary: "Reboot the station", fields: [choice("type", RESET_TYPES, true)] },
+  Reset: { fields: [choice("type", RESET_TYPES, true)] },
   SendLocalList: {
-    summary: "Send the local authorization list",
     fields: [],
     template: JSON.stringify(
       {
@@ -136,7 +135,6 @@ const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
     ),
   },
   SetChargingProfile: {
-    summary: "Install a charging profile",
     fields: [],
     template: JSON.stringify(
       {
@@ -157,12 +155,10 @@ const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
     ),
   },
   TriggerMessage: {
-    summary: "Ask the station to send a message now",
     fields: [choice("requestedMessage", MESSAGE_TRIGGERS, true), int("connectorId", false)],
   },
-  UnlockConnector: { summary: "Unlock a connector", fields: [int("connectorId", true)] },
+  UnlockConnector: { fields: [int("connectorId", true)] },
   UpdateFirmware: {
-    summary: "Ask the station to install new firmware",
     fields: [
       str("location", true, "a download URI"),
       time("retrieveDate", true),
@@ -174,5 +170,9 @@ const SPECS: Record<CsToCpAction, Omit<CommandSpec, "action">> = {
 
 /** Every CS->CP command, in the protocol's order. */
 export function commandCatalog(): CommandSpec[] {
-  return CS_TO_CP_ACTIONS.map((action) => ({ action, ...SPECS[action] }));
+  return CS_TO_CP_ACTIONS.map((action) => {
+    const { note, ...form } = FORMS[action];
+    const summary = ACTIONS[action].summary;
+    return { action, summary: note ? `${summary}; ${note}` : summary, ...form };
+  });
 }

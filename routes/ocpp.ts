@@ -6,14 +6,16 @@ import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "./handshake_log.ts";
-import { isChargePointId } from "../protocol/charge_point_id.ts";
-import { encodeCallError } from "../protocol/frames.ts";
+import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
+import { encodeCallError } from "../protocol/ocppj/frames.ts";
+import { OCPP16 } from "../protocol/ocpp16/mod.ts";
 import { ConnectionSlots } from "./connection_slots.ts";
 import { callMessageId, MessageRate, type MessageRateOptions } from "./message_rate.ts";
 import type { SecurityEventLog } from "./security_events.ts";
 import type { StationGate } from "./station_gate.ts";
 
-export const OCPP_SUBPROTOCOL = "ocpp1.6";
+/** The one dialect spoken so far; the subprotocol a station offers picks it. */
+export const OCPP_SUBPROTOCOL = OCPP16.subprotocol;
 
 export interface OcppRouteOptions {
   registry: Registry;

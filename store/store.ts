@@ -15,7 +15,7 @@ import type {
   ChargePointErrorCode,
   ChargePointStatus,
   RegistrationStatus,
-} from "../protocol/enums.ts";
+} from "../protocol/ocpp16/enums.ts";
 
 /** What a station told us in its BootNotification. */
 export interface BootInfo {

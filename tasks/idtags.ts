@@ -13,9 +13,9 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { AUTHORIZATION_STATUSES } from "../protocol/enums.ts";
-import { CiString20 } from "../protocol/schemas/common.ts";
-import { toUtcIso } from "../protocol/time.ts";
+import { AUTHORIZATION_STATUSES } from "../protocol/ocpp16/enums.ts";
+import { CiString20 } from "../protocol/ocpp16/common.ts";
+import { toUtcIso } from "../protocol/ocppj/time.ts";
 import { openStores } from "../store/open.ts";
 import type { IdTagRecord, Store } from "../store/store.ts";
 

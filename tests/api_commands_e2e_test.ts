@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createRPCError } from "ocpp-rpc";
-import { CS_TO_CP_ACTIONS } from "../protocol/actions.ts";
+import { CS_TO_CP_ACTIONS } from "../protocol/ocpp16/mod.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { CHARGING_PROFILE, COMMAND_SAMPLES } from "./helpers/command_samples.ts";

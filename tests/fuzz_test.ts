@@ -7,9 +7,8 @@
 import { assert, assertEquals } from "@std/assert";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { CP_TO_CS_ACTIONS, isKnownAction } from "../protocol/actions.ts";
-import { CALL, decodeFrame } from "../protocol/frames.ts";
-import { validateRequest } from "../protocol/validate.ts";
+import { CP_TO_CS_ACTIONS, isKnownAction, validateRequest } from "../protocol/ocpp16/mod.ts";
+import { CALL, decodeFrame } from "../protocol/ocppj/frames.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { openRaw } from "./helpers/station.ts";
 

@@ -1,4 +1,4 @@
-import type { RegistrationStatus } from "../../protocol/enums.ts";
+import type { RegistrationStatus } from "../../protocol/ocpp16/enums.ts";
 import type { BootInfo } from "../../store/store.ts";
 import type { Handler } from "./handler.ts";
 

@@ -1,4 +1,4 @@
-import { OcppError } from "../../protocol/errors.ts";
+import { OcppError } from "../../protocol/ocppj/errors.ts";
 
 /**
  * The official JSON schemas only say "integer" for connectorId; the spec's field tables bound it: 0 is the

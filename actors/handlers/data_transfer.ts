@@ -1,4 +1,4 @@
-import type { RequestOf, ResponseOf } from "../../protocol/actions.ts";
+import type { RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 import type { Handler } from "./handler.ts";
 
 /**

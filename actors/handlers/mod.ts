@@ -1,7 +1,7 @@
 /**
  * The one table of CP->CS handlers, shared by every actor (no per-station copies).
  */
-import type { CpToCsAction } from "../../protocol/actions.ts";
+import type { CpToCsAction } from "../../protocol/ocpp16/mod.ts";
 import { authorize } from "./authorize.ts";
 import { bootNotification } from "./boot_notification.ts";
 import { dataTransfer } from "./data_transfer.ts";

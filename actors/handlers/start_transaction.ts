@@ -1,4 +1,4 @@
-import { toUtcIso } from "../../protocol/time.ts";
+import { toUtcIso } from "../../protocol/ocppj/time.ts";
 import { checkIdTag } from "../authorization.ts";
 import { withoutReservation } from "../command_effects.ts";
 import { attachTransaction, detachTransaction } from "../connector_state.ts";

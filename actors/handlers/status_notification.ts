@@ -1,4 +1,4 @@
-import { toUtcIso } from "../../protocol/time.ts";
+import { toUtcIso } from "../../protocol/ocppj/time.ts";
 import { applyStatus, type StatusReport } from "../connector_state.ts";
 import { requireConnectorId } from "./bounds.ts";
 import type { Handler } from "./handler.ts";

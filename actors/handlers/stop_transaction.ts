@@ -1,5 +1,5 @@
-import { toUtcIso } from "../../protocol/time.ts";
-import type { RequestOf, ResponseOf } from "../../protocol/actions.ts";
+import { toUtcIso } from "../../protocol/ocppj/time.ts";
+import type { RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 import { checkIdTag, type IdTagInfo } from "../authorization.ts";
 import { detachTransaction } from "../connector_state.ts";
 import { toMeterRows } from "../meter_rows.ts";

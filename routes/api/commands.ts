@@ -14,7 +14,7 @@ import {
 } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
-import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/actions.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
 import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
@@ -32,28 +32,6 @@ const CommandQuery = z.object({
   ),
 });
 
-const DESCRIPTIONS: Record<CsToCpAction, string> = {
-  CancelReservation: "Cancel a reservation (OCPP 1.6 §5.1)",
-  ChangeAvailability: "Make the station or a connector (in)operative (OCPP 1.6 §5.2)",
-  ChangeConfiguration: "Set one configuration key (OCPP 1.6 §5.3)",
-  ClearCache: "Clear the authorization cache (OCPP 1.6 §5.4)",
-  ClearChargingProfile: "Clear charging profiles (OCPP 1.6 §5.5)",
-  DataTransfer: "Send vendor-specific data (OCPP 1.6 §5.6)",
-  GetCompositeSchedule: "Ask for the composite charging schedule (OCPP 1.6 §5.7)",
-  GetConfiguration: "Read configuration keys; the answer is also stored (OCPP 1.6 §5.8)",
-  GetDiagnostics: "Ask the station to upload diagnostics (OCPP 1.6 §5.9)",
-  GetLocalListVersion: "Read the local authorization list version (OCPP 1.6 §5.10)",
-  RemoteStartTransaction: "Start a transaction remotely (OCPP 1.6 §5.11)",
-  RemoteStopTransaction: "Stop a transaction remotely (OCPP 1.6 §5.12)",
-  ReserveNow: "Reserve a connector (OCPP 1.6 §5.13)",
-  Reset: "Reboot the station, Soft or Hard (OCPP 1.6 §5.14)",
-  SendLocalList: "Send the local authorization list (OCPP 1.6 §5.15)",
-  SetChargingProfile: "Install a charging profile (OCPP 1.6 §5.16)",
-  TriggerMessage: "Ask the station to send a message now (OCPP 1.6 §5.17)",
-  UnlockConnector: "Unlock a connector (OCPP 1.6 §5.18)",
-  UpdateFirmware: "Ask the station to install new firmware (OCPP 1.6 §5.19)",
-};
-
 export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions): void {
   const { registry, store, logger, now } = options;
 
@@ -62,7 +40,7 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
       method: "post",
       path: `/v1/charge-points/{id}/${action}`,
       operationId: `command${action}`,
-      summary: DESCRIPTIONS[action],
+      summary: `${ACTIONS[action].summary} (${ACTIONS[action].directions.CsToCp})`,
       description: `Sends ${action}.req and answers with the station's ${action}.conf payload.`,
       tag: "Commands",
       access: "operator",

@@ -3,8 +3,8 @@
  */
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
-import { AUTHORIZATION_STATUSES } from "../../protocol/enums.ts";
-import { IdToken } from "../../protocol/schemas/common.ts";
+import { AUTHORIZATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
+import { IdToken } from "../../protocol/ocpp16/common.ts";
 import type { IdTagRecord, Store } from "../../store/store.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { ErrorSchema, IdTagSchema, isoDateTime, limit, pageOf } from "./schemas.ts";

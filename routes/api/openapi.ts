@@ -1,11 +1,6 @@
 /**
  * The OpenAPI 3.1 document, generated from the routes' own zod schemas (`ApiRouter.routes`), and a
  * self-contained reference page rendered here (no CDN, no script from elsewhere).
- *
- * `zodToJsonSchema` covers the zod 3 types our schemas use. Refinements carry no metadata, so the OCPP
- * string and number checks (`ciString`, `dateTime`, `uri`, `decimalMultipleOf`) are recognised by probing:
- * a value that must fail is parsed and the issue zod raises names the bound (`maximum`, `format`,
- * `multipleOf`).
  */
 import { z } from "zod";
 import type { ApiRouter, RouteDef } from "./http.ts";
@@ -13,164 +8,23 @@ import type { ApiRouter, RouteDef } from "./http.ts";
 type JsonSchema = Record<string, unknown>;
 
 /**
- * A JSON Schema (2020-12, as OpenAPI 3.1 uses) for a zod schema, describing what a client SENDS (input side:
- * defaults make a field optional, transforms are transparent).
+ * A JSON Schema (2020-12, as OpenAPI 3.1 uses) for a zod schema, from zod's own `z.toJSONSchema`. It
+ * describes what a client SENDS (input side: defaults make a field optional, transforms are transparent).
+ * The OCPP keywords that zod has no check for (`maxLength` in code points, `format`, `multipleOf`) come from
+ * the metadata that `protocol/ocppj/json_schema.ts` puts on its schemas.
  *
  * @example
  * ```ts
  * import { z } from "zod";
- * zodToJsonSchema(z.object({ n: z.number().int().min(1) }).strict());
- * // { type: "object", properties: { n: { type: "integer", minimum: 1 } }, required: ["n"], additionalProperties: false }
+ * jsonSchemaOf(z.strictObject({ n: z.number().int().min(1) }));
+ * // { type: "object", properties: { n: { type: "integer", minimum: 1, maximum: 9007199254740991 } },
+ * //   required: ["n"], additionalProperties: false }
  * ```
  */
-export function zodToJsonSchema(schema: z.ZodTypeAny): JsonSchema {
-  const out = convert(schema);
-  if (schema.description && out["description"] === undefined) out["description"] = schema.description;
-  return out;
-}
-
-function convert(schema: z.ZodTypeAny): JsonSchema {
-  const def = schema._def as { typeName: z.ZodFirstPartyTypeKind; description?: string };
-  const withDescription = (s: JsonSchema): JsonSchema =>
-    def.description && s["description"] === undefined ? { ...s, description: def.description } : s;
-  switch (def.typeName) {
-    case z.ZodFirstPartyTypeKind.ZodObject: {
-      const obj = schema as z.AnyZodObject;
-      const properties: Record<string, JsonSchema> = {};
-      const required: string[] = [];
-      for (const [key, value] of Object.entries(obj.shape as Record<string, z.ZodTypeAny>)) {
-        properties[key] = zodToJsonSchema(value);
-        if (!value.isOptional()) required.push(key);
-      }
-      const s: JsonSchema = { type: "object", properties };
-      if (required.length) s["required"] = required;
-      if (obj._def.unknownKeys === "strict") s["additionalProperties"] = false;
-      return withDescription(s);
-    }
-    case z.ZodFirstPartyTypeKind.ZodString: {
-      const s: JsonSchema = { type: "string" };
-      for (const check of (schema as z.ZodString)._def.checks) {
-        if (check.kind === "min") s["minLength"] = check.value;
-        else if (check.kind === "max") s["maxLength"] = check.value;
-        else if (check.kind === "length") s["minLength"] = s["maxLength"] = check.value;
-        else if (check.kind === "regex") s["pattern"] = check.regex.source;
-        else if (check.kind === "email") s["format"] = "email";
-        else if (check.kind === "url") s["format"] = "uri";
-        else if (check.kind === "uuid") s["format"] = "uuid";
-        else if (check.kind === "datetime") s["format"] = "date-time";
-      }
-      return withDescription(s);
-    }
-    case z.ZodFirstPartyTypeKind.ZodNumber: {
-      const s: JsonSchema = { type: "number" };
-      for (const check of (schema as z.ZodNumber)._def.checks) {
-        if (check.kind === "int") s["type"] = "integer";
-        else if (check.kind === "min") s[check.inclusive ? "minimum" : "exclusiveMinimum"] = check.value;
-        else if (check.kind === "max") s[check.inclusive ? "maximum" : "exclusiveMaximum"] = check.value;
-        else if (check.kind === "multipleOf") s["multipleOf"] = check.value;
-      }
-      return withDescription(s);
-    }
-    case z.ZodFirstPartyTypeKind.ZodBoolean:
-      return withDescription({ type: "boolean" });
-    case z.ZodFirstPartyTypeKind.ZodNull:
-      return withDescription({ type: "null" });
-    case z.ZodFirstPartyTypeKind.ZodDate:
-      return withDescription({ type: "string", format: "date-time" });
-    case z.ZodFirstPartyTypeKind.ZodEnum:
-      return withDescription({
-        type: "string",
-        enum: [...(schema as z.ZodEnum<[string, ...string[]]>).options],
-      });
-    case z.ZodFirstPartyTypeKind.ZodNativeEnum:
-      return withDescription({ enum: Object.values((schema as z.ZodNativeEnum<z.EnumLike>).enum) });
-    case z.ZodFirstPartyTypeKind.ZodLiteral:
-      return withDescription({ const: (schema as z.ZodLiteral<unknown>).value });
-    case z.ZodFirstPartyTypeKind.ZodArray: {
-      const arr = schema as z.ZodArray<z.ZodTypeAny>;
-      const s: JsonSchema = { type: "array", items: zodToJsonSchema(arr.element) };
-      if (arr._def.minLength) s["minItems"] = arr._def.minLength.value;
-      if (arr._def.maxLength) s["maxItems"] = arr._def.maxLength.value;
-      return withDescription(s);
-    }
-    case z.ZodFirstPartyTypeKind.ZodRecord:
-      return withDescription({
-        type: "object",
-        additionalProperties: zodToJsonSchema((schema as z.ZodRecord)._def.valueType),
-      });
-    case z.ZodFirstPartyTypeKind.ZodUnion:
-    case z.ZodFirstPartyTypeKind.ZodDiscriminatedUnion: {
-      const options =
-        (schema._def as { options: readonly z.ZodTypeAny[] | Map<unknown, z.ZodTypeAny> }).options;
-      const list = options instanceof Map ? [...options.values()] : [...options];
-      return withDescription({ anyOf: list.map(zodToJsonSchema) });
-    }
-    case z.ZodFirstPartyTypeKind.ZodIntersection: {
-      const d = (schema as z.ZodIntersection<z.ZodTypeAny, z.ZodTypeAny>)._def;
-      return withDescription({ allOf: [zodToJsonSchema(d.left), zodToJsonSchema(d.right)] });
-    }
-    case z.ZodFirstPartyTypeKind.ZodOptional:
-      return withDescription(zodToJsonSchema((schema as z.ZodOptional<z.ZodTypeAny>).unwrap()));
-    case z.ZodFirstPartyTypeKind.ZodNullable: {
-      const inner = zodToJsonSchema((schema as z.ZodNullable<z.ZodTypeAny>).unwrap());
-      return withDescription(nullable(inner));
-    }
-    case z.ZodFirstPartyTypeKind.ZodDefault: {
-      const d = (schema as z.ZodDefault<z.ZodTypeAny>)._def;
-      return withDescription({ ...zodToJsonSchema(d.innerType), default: d.defaultValue() });
-    }
-    case z.ZodFirstPartyTypeKind.ZodCatch:
-      return withDescription(zodToJsonSchema((schema as z.ZodCatch<z.ZodTypeAny>)._def.innerType));
-    case z.ZodFirstPartyTypeKind.ZodPipeline:
-      return withDescription(zodToJsonSchema((schema as z.ZodPipeline<z.ZodTypeAny, z.ZodTypeAny>)._def.in));
-    case z.ZodFirstPartyTypeKind.ZodEffects: {
-      const effects = schema as z.ZodEffects<z.ZodTypeAny>;
-      const inner = zodToJsonSchema(effects.innerType());
-      if (effects._def.effect.type !== "refinement") return withDescription(inner);
-      return withDescription({ ...inner, ...probeRefinement(effects, inner) });
-    }
-    case z.ZodFirstPartyTypeKind.ZodLazy:
-      return withDescription(zodToJsonSchema((schema as z.ZodLazy<z.ZodTypeAny>).schema));
-    default:
-      // unknown, any: no constraint.
-      return withDescription({});
-  }
-}
-
-function nullable(inner: JsonSchema): JsonSchema {
-  const type = inner["type"];
-  if (typeof type === "string") {
-    const s: JsonSchema = { ...inner, type: [type, "null"] };
-    if (Array.isArray(inner["enum"])) s["enum"] = [...inner["enum"], null];
-    return s;
-  }
-  return { anyOf: [inner, { type: "null" }] };
-}
-
-/** Recovers maxLength / format / multipleOf from a refinement by making it fail on purpose. */
-function probeRefinement(schema: z.ZodTypeAny, inner: JsonSchema): JsonSchema {
-  const probe = inner["type"] === "string"
-    ? "\u0000".repeat(100_001)
-    : inner["type"] === "number" || inner["type"] === "integer"
-    ? Math.PI / 1000
-    : undefined;
-  if (probe === undefined) return {};
-  let result: z.SafeParseReturnType<unknown, unknown>;
-  try {
-    result = schema.safeParse(probe);
-  } catch {
-    return {};
-  }
-  if (result.success) return {};
-  const found: JsonSchema = {};
-  for (const issue of result.error.issues) {
-    if (issue.code === "too_big" && issue.type === "string") found["maxLength"] = Number(issue.maximum);
-    else if (issue.code === "not_multiple_of") found["multipleOf"] = Number(issue.multipleOf);
-    else if (issue.code === "custom" && typeof issue.params?.["format"] === "string") {
-      found["format"] = issue.params["format"];
-    }
-  }
-  return found;
+export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+  // Each schema is embedded in the document, which names the dialect once (`jsonSchemaDialect`).
+  const { $schema: _dialect, ...embedded } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return embedded;
 }
 
 export interface OpenApiInfo {
@@ -186,7 +40,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
     const parameters: unknown[] = [];
     for (const [where, schema] of [["path", route.params], ["query", route.query]] as const) {
       if (!schema) continue;
-      const converted = zodToJsonSchema(schema) as {
+      const converted = jsonSchemaOf(schema) as {
         properties?: Record<string, JsonSchema>;
         required?: string[];
       };
@@ -207,7 +61,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
       responses[status] = {
         description: response.description,
         ...(response.schema
-          ? { content: { [contentType]: { schema: zodToJsonSchema(response.schema) } } }
+          ? { content: { [contentType]: { schema: jsonSchemaOf(response.schema) } } }
           : response.contentType
           ? { content: { [contentType]: { schema: { type: "string" } } } }
           : {}),
@@ -223,7 +77,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
         ? {
           requestBody: {
             required: !route.emptyBodyIsObject,
-            content: { "application/json": { schema: zodToJsonSchema(route.body) } },
+            content: { "application/json": { schema: jsonSchemaOf(route.body) } },
           },
         }
         : {}),

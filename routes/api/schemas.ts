@@ -8,14 +8,14 @@ import {
   CHARGE_POINT_ERROR_CODES,
   CHARGE_POINT_STATUSES,
   REGISTRATION_STATUSES,
-} from "../../protocol/enums.ts";
-import { dateTime } from "../../protocol/schemas/common.ts";
-import { toUtcIso } from "../../protocol/time.ts";
+} from "../../protocol/ocpp16/enums.ts";
+import { dateTime } from "../../protocol/ocppj/json_schema.ts";
+import { toUtcIso } from "../../protocol/ocppj/time.ts";
 
 export const ErrorSchema = z.object({
   error: z.string().describe("A stable code: invalid_request, unauthenticated, forbidden, not_found, ..."),
   message: z.string().describe("A sentence for people"),
-  details: z.record(z.unknown()).describe(
+  details: z.record(z.string(), z.unknown()).describe(
     "For invalid_request: `in` (path, query, body), `field`, `constraint`",
   ),
 });

@@ -1,0 +1,83 @@
+/**
+ * zod mirrors of the JSON Schema keywords that the official OCPP JSON schemas use beyond plain types:
+ * `maxLength`, `format: "date-time"`, `format: "uri"`, `type: "integer"` and `multipleOf`. Each is checked as
+ * the reference validator checks it (see `formats.ts`), raises zod's own issue shape (`too_big`,
+ * `invalid_format`, `invalid_type`, `not_multiple_of`) so that `validatePayload` maps it like any other, and
+ * carries its keyword as metadata so that `z.toJSONSchema` writes it back.
+ *
+ * zod's built-ins do not fit: `.max()` counts UTF-16 units, not code points; `.int()` refuses integers beyond
+ * 2^53, which JSON Schema allows; `.multipleOf()` is exact where ocpp-rpc uses an epsilon; `z.iso.datetime()`
+ * and `z.url()` accept other sets than ajv-formats does.
+ */
+import { z } from "zod";
+import { codePointLength, fitsMaxLength, isDateTime, isMultipleOf, isUri } from "./formats.ts";
+
+/**
+ * A string of at most `max` characters, counted in code points (JSON Schema `maxLength`).
+ *
+ * @example
+ * ```ts
+ * maxLengthString(2).safeParse("😀😀").success; // true: two characters
+ * ```
+ */
+export function maxLengthString(max: number): z.ZodString {
+  return z.string().check((ctx) => {
+    if (fitsMaxLength(ctx.value, max)) return;
+    ctx.issues.push({
+      code: "too_big",
+      origin: "string",
+      maximum: max,
+      inclusive: true,
+      input: ctx.value,
+      message: `String must contain at most ${max} character(s), got ${codePointLength(ctx.value)}`,
+    });
+  }).meta({ maxLength: max });
+}
+
+/** A string that `isValid` accepts, else an `invalid_format` issue naming the JSON Schema `format`. */
+function formatString(format: string, isValid: (value: string) => boolean): z.ZodString {
+  return z.string().check((ctx) => {
+    if (isValid(ctx.value)) return;
+    ctx.issues.push({ code: "invalid_format", format, input: ctx.value, message: `Invalid ${format}` });
+  }).meta({ format });
+}
+
+/** JSON Schema `format: "date-time"`, as ajv-formats checks it (see `isDateTime`). */
+export const dateTime: z.ZodString = formatString("date-time", isDateTime);
+
+/** JSON Schema `format: "uri"`, as ajv-formats checks it (see `isUri`). */
+export const uri: z.ZodString = formatString("uri", isUri);
+
+/**
+ * JSON Schema `type: "integer"`: a number with no fraction (1.0 and 1e21 are integers, as in JSON Schema).
+ * A fraction is an `invalid_type` issue, as zod's own `.int()` raises.
+ */
+export const integer: z.ZodNumber = z.number().check((ctx) => {
+  if (Number.isInteger(ctx.value)) return;
+  ctx.issues.push({
+    code: "invalid_type",
+    expected: "int",
+    input: ctx.value,
+    message: "Expected an integer",
+  });
+}).meta({ type: "integer" });
+
+/**
+ * JSON Schema `type: "number"` with `multipleOf`, checked with ocpp-rpc's epsilon test.
+ *
+ * @example
+ * ```ts
+ * decimalMultipleOf(0.1).safeParse(0.3).success; // true, despite floating point
+ * ```
+ */
+export function decimalMultipleOf(step: number): z.ZodNumber {
+  return z.number().check((ctx) => {
+    if (isMultipleOf(ctx.value, step)) return;
+    ctx.issues.push({
+      code: "not_multiple_of",
+      divisor: step,
+      input: ctx.value,
+      message: `Number must be a multiple of ${step}`,
+    });
+  }).meta({ multipleOf: step });
+}
