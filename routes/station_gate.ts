@@ -14,7 +14,7 @@
  * Credentials never reach a log line or an event.
  */
 import type { Logger } from "../logger.ts";
-import { hashPassword, verifyPassword } from "./api/passwords.ts";
+import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import type { SecurityProfile, StationSecurityStore } from "../store/station_security_store.ts";
 import type { AuthBackoff } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";

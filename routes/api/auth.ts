@@ -15,8 +15,8 @@ import {
   MIN_PASSWORD_LENGTH,
   verifyAgainstDummy,
   verifyPassword,
-} from "./passwords.ts";
-import { newSecret, sha256Hex } from "./secrets.ts";
+} from "../../auth/passwords.ts";
+import { newSecret, sha256Hex } from "../../auth/secrets.ts";
 import { ErrorSchema, isoDateTime } from "./schemas.ts";
 import type { LoginGuard } from "../login_guard.ts";
 
