@@ -35,7 +35,7 @@ export const ConfigSchema = z.object({
   /**
    * Upgrades beyond this many station sockets (open or being upgraded) get 503. The process may hold 20,000
    * open files, and the API, the store and the files need some: at start-up the ceiling is also lowered to
-   * the soft RLIMIT_NOFILE minus 512 (or 75% of it, when that is more), see routes/open_files.ts.
+   * the soft RLIMIT_NOFILE minus 512 (or 75% of it, when that is more), see security/open_files.ts.
    */
   MAX_CONNECTIONS: int(1, 1_000_000).default(15_000),
   /**

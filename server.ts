@@ -10,14 +10,14 @@ import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createApp } from "./routes/app.ts";
 import { ensureFirstAdmin } from "./routes/api/auth.ts";
-import { HandshakeLog } from "./routes/handshake_log.ts";
+import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/auth_kv.ts";
 import type { AuthStore } from "./store/auth_store.ts";
 import type { Store } from "./store/store.ts";
 import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
 import type { StationSecurityStore } from "./store/station_security_store.ts";
-import { createSecurity, type Security } from "./routes/security.ts";
-import { connectionCeiling } from "./routes/open_files.ts";
+import { createSecurity, type Security } from "./security/mod.ts";
+import { connectionCeiling } from "./security/open_files.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -68,7 +68,7 @@ export async function startServer(
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
   const tls = await readTls(config);
-  const maxConnections = await connectionCeiling(config.MAX_CONNECTIONS, logger);
+  const maxConnections = connectionCeiling(config.MAX_CONNECTIONS, await softOpenFilesLimit(), logger);
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
@@ -153,6 +153,19 @@ export async function startServer(
       else Deno.exit(70);
     });
   });
+}
+
+/** The soft limit on open files (Linux /proc), or null where it cannot be read. */
+async function softOpenFilesLimit(): Promise<number | null> {
+  try {
+    const text = await Deno.readTextFile("/proc/self/limits");
+    const line = text.split("\n").find((l) => l.startsWith("Max open files"));
+    const soft = line?.split(/\s{2,}/)[1];
+    const value = Number(soft);
+    return Number.isFinite(value) && value > 0 ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The TLS certificate and key when both files are configured; the server then speaks https and wss. */

@@ -8,9 +8,9 @@ import type { Logger } from "../logger.ts";
 import type { AuthStore } from "../store/auth_store.ts";
 import type { Store } from "../store/store.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
-import type { HandshakeLog } from "./handshake_log.ts";
+import type { HandshakeLog } from "../security/handshake_log.ts";
 import { createOcppUpgradeHandler, remoteAddressOf } from "./ocpp.ts";
-import type { Security } from "./security.ts";
+import type { Security } from "../security/mod.ts";
 import { createPageRoutes } from "./pages/mod.ts";
 
 export interface AppDeps {

@@ -10,11 +10,11 @@
  */
 import type { Context } from "hono";
 import { errorBody } from "./api/http.ts";
-import type { AuthBackoff } from "./auth_backoff.ts";
-import { resolveClient } from "./client_address.ts";
-import type { IpList } from "./ip_list.ts";
+import type { AuthBackoff } from "../security/auth_backoff.ts";
+import { resolveClient } from "../security/client_address.ts";
+import type { IpList } from "../security/ip_list.ts";
 import { remoteAddressOf } from "./ocpp.ts";
-import type { SecurityEventLog } from "./security_events.ts";
+import type { SecurityEventLog } from "../security/security_events.ts";
 
 export class LoginGuard {
   #recentlyLimited = new Map<string, number>();

@@ -5,13 +5,13 @@
 import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
 import type { Registry } from "../actors/registry.ts";
-import type { HandshakeLog } from "./handshake_log.ts";
+import type { HandshakeLog } from "../security/handshake_log.ts";
 import { isChargePointId } from "../protocol/charge_point_id.ts";
 import { encodeCallError } from "../protocol/frames.ts";
-import { ConnectionSlots } from "./connection_slots.ts";
-import { callMessageId, MessageRate, type MessageRateOptions } from "./message_rate.ts";
-import type { SecurityEventLog } from "./security_events.ts";
-import type { StationGate } from "./station_gate.ts";
+import { ConnectionSlots } from "../security/connection_slots.ts";
+import { callMessageId, MessageRate, type MessageRateOptions } from "../security/message_rate.ts";
+import type { SecurityEventLog } from "../security/security_events.ts";
+import type { StationGate } from "../security/station_gate.ts";
 
 export const OCPP_SUBPROTOCOL = "ocpp1.6";
 

@@ -291,7 +291,7 @@ Deno.test({
     const server = await startTestServer({ TLS_CERT_FILE: pki.serverCert, TLS_KEY_FILE: pki.serverKey });
     try {
       assert(server.url.startsWith("https://"));
-      const { hashAuthorizationKey } = await import("../routes/station_gate.ts");
+      const { hashAuthorizationKey } = await import("../security/station_gate.ts");
       const at = new Date().toISOString();
       await server.security.store.put({
         chargePointId: "CP-TLS",

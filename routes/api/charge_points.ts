@@ -12,7 +12,7 @@ import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/charge_point_id.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/enums.ts";
 import { type ChargePointRecord, emptyRecord, type Store } from "../../store/store.ts";
-import type { HandshakeLog } from "../handshake_log.ts";
+import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import {
   ChargePointDetailSchema,

@@ -14,7 +14,7 @@ import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import type { AuthStore } from "../../store/auth_store.ts";
 import { type Store, StoreUnavailableError } from "../../store/store.ts";
-import type { HandshakeLog } from "../handshake_log.ts";
+import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { addAuthRoutes } from "./auth.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
@@ -24,7 +24,7 @@ import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
 import { addIdTagRoutes } from "./id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
 import { addStationSecurityRoutes } from "./station_security.ts";
-import type { Security } from "../security.ts";
+import type { Security } from "../../security/mod.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 
 export interface ApiSettings {
@@ -46,7 +46,7 @@ export interface ApiDeps {
   /** Aborted at shutdown: ends the endless responses (event streams). */
   signal: AbortSignal;
   settings: ApiSettings;
-  /** Station security settings, security events and the login back-off (routes/security.ts). */
+  /** Station security settings, security events and the login back-off (security/mod.ts). */
   security?: Security;
 }
 

@@ -12,10 +12,10 @@
  */
 import { z } from "zod";
 import type { SecurityProfile, StationSecurityRecord } from "../../store/station_security_store.ts";
-import { ipEntryProblem } from "../ip_list.ts";
-import type { Security } from "../security.ts";
-import { SECURITY_EVENT_KINDS } from "../security_events.ts";
-import { hashAuthorizationKey } from "../station_gate.ts";
+import { ipEntryProblem } from "../../security/ip_list.ts";
+import type { Security } from "../../security/mod.ts";
+import { SECURITY_EVENT_KINDS } from "../../security/security_events.ts";
+import { hashAuthorizationKey } from "../../security/station_gate.ts";
 import { ApiError, type ApiRouter, type Principal, principalLabel } from "./http.ts";
 import { ErrorSchema, limit } from "./schemas.ts";
 

@@ -15,7 +15,7 @@ import type { Logger } from "../logger.ts";
 import type { StationSecurityStore } from "../store/station_security_store.ts";
 import { AuthBackoff } from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
-import { LoginGuard } from "./login_guard.ts";
+import { LoginGuard } from "../routes/login_guard.ts";
 import type { MessageRateOptions } from "./message_rate.ts";
 import { SecurityEventLog } from "./security_events.ts";
 import { StationGate } from "./station_gate.ts";
