@@ -9,7 +9,7 @@ import { FrameLog } from "./actors/frame_log.ts";
 import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createApp } from "./routes/app.ts";
-import { ensureFirstAdmin } from "./routes/api/auth.ts";
+import { ensureFirstAdmin } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/auth_kv.ts";
 import type { AuthStore } from "./store/auth_store.ts";

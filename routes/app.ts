@@ -9,7 +9,8 @@ import type { AuthStore } from "../store/auth_store.ts";
 import type { Store } from "../store/store.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
-import { createOcppUpgradeHandler, remoteAddressOf } from "./ocpp.ts";
+import { createOcppUpgradeHandler } from "./ocpp.ts";
+import { remoteAddressOf } from "./remote_address.ts";
 import type { Security } from "../security/mod.ts";
 import { createPageRoutes } from "./pages/mod.ts";
 

@@ -12,6 +12,7 @@ import { ConnectionSlots } from "../security/connection_slots.ts";
 import { callMessageId, MessageRate, type MessageRateOptions } from "../security/message_rate.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 import type { StationGate } from "../security/station_gate.ts";
+import { remoteAddressOf } from "./remote_address.ts";
 
 export const OCPP_SUBPROTOCOL = "ocpp1.6";
 
@@ -33,11 +34,6 @@ export interface OcppRouteOptions {
 
 /** Policy violation (RFC 6455 §7.4.1): the station kept flooding past its message rate. */
 export const CLOSE_FLOODING = 1008;
-
-export function remoteAddressOf(c: Context): string {
-  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return info?.remoteAddr?.hostname ?? "unknown";
-}
 
 export function createOcppUpgradeHandler(options: OcppRouteOptions) {
   const { registry, logger, handshakes } = options;

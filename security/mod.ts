@@ -15,7 +15,7 @@ import type { Logger } from "../logger.ts";
 import type { StationSecurityStore } from "../store/station_security_store.ts";
 import { AuthBackoff } from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
-import { LoginGuard } from "../routes/login_guard.ts";
+import { LoginGuard } from "../auth/login_guard.ts";
 import type { MessageRateOptions } from "./message_rate.ts";
 import { SecurityEventLog } from "./security_events.ts";
 import { StationGate } from "./station_gate.ts";
@@ -62,7 +62,7 @@ export function createSecurity(
         clientCertDnHeader: config.CLIENT_CERT_DN_HEADER.toLowerCase(),
       },
     }),
-    loginGuard: new LoginGuard({ backoff: backoff(), events, trustedProxies, now: deps.now }),
+    loginGuard: new LoginGuard({ backoff: backoff(), events, now: deps.now }),
     messageRate: {
       rate: config.STATION_MSG_RATE,
       burst: config.STATION_MSG_BURST,

@@ -1,30 +1,23 @@
 /**
  * Operator auth routes: login (session cookie), logout, me, change own password; users and API tokens for
- * admins. Also `ensureFirstAdmin`, the ADMIN_USER/ADMIN_PASSWORD bootstrap run at start-up.
+ * admins. The rules themselves live in auth/.
  */
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
+import { issueApiToken } from "../../auth/api_tokens.ts";
+import type { LoginGuard } from "../../auth/login_guard.ts";
+import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "../../auth/passwords.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { checkCredentials, startSession } from "../../auth/sessions.ts";
+import { isActiveAdmin, isLastActiveAdmin, Password, RoleSchema, Username } from "../../auth/users.ts";
 import type { Logger } from "../../logger.ts";
-import { type ApiTokenRecord, type AuthStore, ROLES, type UserRecord } from "../../store/auth_store.ts";
-import { SESSION_COOKIE, TOKEN_PREFIX } from "./authenticate.ts";
-import { ApiError, type ApiRouter, type Principal } from "./http.ts";
-import {
-  hashPassword,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  verifyAgainstDummy,
-  verifyPassword,
-} from "../../auth/passwords.ts";
-import { newSecret, sha256Hex } from "../../auth/secrets.ts";
+import { type IpList, parseIpList } from "../../security/ip_list.ts";
+import type { ApiTokenRecord, AuthStore, UserRecord } from "../../store/auth_store.ts";
+import { clientAddressOf } from "../remote_address.ts";
+import { SESSION_COOKIE } from "./authenticate.ts";
+import { ApiError, type ApiRouter, errorBody } from "./http.ts";
 import { ErrorSchema, isoDateTime } from "./schemas.ts";
-import type { LoginGuard } from "../login_guard.ts";
-
-export const Username = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/).describe(
-  "Letters, digits and . _ @ -",
-);
-export const Password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
-export const RoleSchema = z.enum(ROLES as [UserRecord["role"], ...UserRecord["role"][]]);
 
 const LoginBody = z.object({
   username: z.string().min(1).max(64),
@@ -103,6 +96,8 @@ export interface AuthRouteOptions {
   cookieSecure: "auto" | "always" | "never";
   /** Growing back-off per address and username (429), and security events for failed logins. */
   loginGuard?: LoginGuard;
+  /** Proxies whose X-Forwarded-For is believed for the login back-off's address. */
+  trustedProxies?: IpList;
 }
 
 /** Failed logins per username before it is locked out for LOCKOUT_MS (in memory, per process). */
@@ -130,8 +125,17 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     responses: { 200: { description: "Logged in", schema: LoginView }, ...ERRORS },
   }, async (c, { body }) => {
     const at = now();
-    const limited = options.loginGuard?.check(c, body.username);
-    if (limited) return limited;
+    const address = clientAddressOf(c, options.trustedProxies ?? parseIpList(""));
+    const wait = options.loginGuard?.check(address, body.username);
+    if (wait) {
+      return c.json(
+        errorBody("rate_limited", `Too many failed logins; retry after ${wait.retryAfterS} s`, {
+          retryAfter: wait.retryAfterS,
+        }),
+        429,
+        { "retry-after": String(wait.retryAfterS) },
+      );
+    }
     const failed = failures.get(body.username);
     if (failed && failed.count >= MAX_FAILURES && at.getTime() - failed.since < LOCKOUT_MS) {
       throw new ApiError(
@@ -140,11 +144,8 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
         "Too many failed logins for this user; try again in a few minutes",
       );
     }
-    const user = await auth.getUser(body.username);
-    const ok = user
-      ? await verifyPassword(body.password, user.passwordHash)
-      : await verifyAgainstDummy(body.password);
-    if (!user || !ok || user.disabled) {
+    const user = await checkCredentials(auth, body.username, body.password);
+    if (!user) {
       const entry = failed && at.getTime() - failed.since < LOCKOUT_MS
         ? failed
         : { count: 0, since: at.getTime() };
@@ -152,19 +153,12 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       failures.set(body.username, entry);
       if (failures.size > 10_000) failures.clear();
       logger.warn("login failed", { username: body.username.slice(0, 64) });
-      options.loginGuard?.failed(c, body.username);
+      options.loginGuard?.failed(address, body.username);
       throw new ApiError(401, "unauthenticated", "Invalid username or password");
     }
     failures.delete(body.username);
-    options.loginGuard?.succeeded(c, body.username);
-    const secret = newSecret();
-    const expiresAt = new Date(at.getTime() + options.sessionTtlHours * 3_600_000);
-    await auth.createSession({
-      id: await sha256Hex(secret),
-      username: user.username,
-      createdAt: at.toISOString(),
-      expiresAt: expiresAt.toISOString(),
-    });
+    options.loginGuard?.succeeded(address, body.username);
+    const { secret, expiresAt } = await startSession(auth, user.username, options.sessionTtlHours, at);
     setCookie(c, SESSION_COOKIE, secret, {
       httpOnly: true,
       sameSite: "Lax",
@@ -361,20 +355,14 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     body: TokenCreateBody,
     responses: { 201: { description: "Created", schema: TokenCreatedView }, ...ERRORS },
   }, async (c, { body, principal }) => {
-    const secret = newSecret(TOKEN_PREFIX);
-    const record: ApiTokenRecord = {
-      id: crypto.randomUUID(),
+    const issued = await issueApiToken(auth, {
       name: body.name,
       role: body.role,
-      tokenHash: await sha256Hex(secret),
       createdBy: principal ? `${principal.kind}:${principal.name}` : "unknown",
-      createdAt: now().toISOString(),
       expiresAt: body.expiresAt ?? null,
-      lastUsedAt: null,
-    };
-    if (!(await auth.createToken(record))) {
-      throw new ApiError(409, "conflict", "Token id collision; try again");
-    }
+    }, now());
+    if (!issued) throw new ApiError(409, "conflict", "Token id collision; try again");
+    const { record, secret } = issued;
     logger.info("API token created", {
       tokenId: record.id,
       name: record.name,
@@ -418,48 +406,9 @@ async function mustGetUser(auth: AuthStore, username: string): Promise<UserRecor
   return user;
 }
 
-function isActiveAdmin(u: UserRecord): boolean {
-  return u.role === "admin" && !u.disabled;
-}
-
 /** Refuses to remove the last active admin (nobody could manage users afterwards). */
 async function mustKeepAnAdmin(auth: AuthStore, leaving: string): Promise<void> {
-  const others = (await auth.listUsers()).filter((u) => u.username !== leaving && isActiveAdmin(u));
-  if (others.length === 0) {
+  if (await isLastActiveAdmin(auth, leaving)) {
     throw new ApiError(409, "conflict", `User "${leaving}" is the last active admin`);
   }
-}
-
-/**
- * Creates the first admin from ADMIN_USER/ADMIN_PASSWORD when there are no users at all; does nothing
- * otherwise (the variables never reset an existing password). Returns whether a user was created.
- *
- * @example
- * ```ts ignore
- * await ensureFirstAdmin(auth, { username: "root", password: "s3cret-enough" }, logger, new Date());
- * ```
- */
-export async function ensureFirstAdmin(
-  auth: AuthStore,
-  admin: { username: string | undefined; password: string | undefined },
-  logger: Logger,
-  at: Date,
-): Promise<boolean> {
-  if ((await auth.countUsers()) > 0) return false;
-  if (!admin.username || !admin.password) {
-    logger.warn(
-      "no operator users: create one with `deno task users add <name> --role admin`, or set ADMIN_USER and ADMIN_PASSWORD",
-    );
-    return false;
-  }
-  const created = await auth.createUser({
-    username: admin.username,
-    role: "admin",
-    passwordHash: await hashPassword(admin.password),
-    disabled: false,
-    createdAt: at.toISOString(),
-    updatedAt: at.toISOString(),
-  });
-  if (created) logger.info("first admin created", { username: admin.username });
-  return created;
 }

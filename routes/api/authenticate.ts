@@ -7,17 +7,13 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { ApiTokens } from "../../auth/api_tokens.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { sessionPrincipal } from "../../auth/sessions.ts";
 import type { AuthStore } from "../../store/auth_store.ts";
-import { type ApiEnv, ApiError, type Principal } from "./http.ts";
-import { sha256Hex } from "../../auth/secrets.ts";
+import { type ApiEnv, ApiError } from "./http.ts";
 
 export const SESSION_COOKIE = "csms_session";
-
-/** API tokens start with this, so they are recognisable (secret scanners, logs). */
-export const TOKEN_PREFIX = "csms_";
-
-/** Token use is written at most this often per token (not on every request). */
-const TOUCH_EVERY_MS = 60_000;
 
 export interface AuthenticateOptions {
   auth: AuthStore;
@@ -28,8 +24,9 @@ export interface AuthenticateOptions {
 
 export function authenticate(options: AuthenticateOptions): MiddlewareHandler<ApiEnv> {
   const { auth, now } = options;
+  const tokens = new ApiTokens(auth);
   return async function authenticateRequest(c, next) {
-    const principal = await resolvePrincipal(c, auth, now());
+    const principal = await resolvePrincipal(c, auth, tokens, now());
     c.set("principal", principal);
     if (!principal && !options.anonymous(c.req.method, c.req.path)) {
       throw new ApiError(401, "unauthenticated", "Authentication is required: log in or send a Bearer token");
@@ -59,34 +56,26 @@ function sameOrigin(c: Context): boolean {
   }
 }
 
-const lastTouch = new Map<string, number>();
-
-async function resolvePrincipal(c: Context, auth: AuthStore, at: Date): Promise<Principal | null> {
+async function resolvePrincipal(
+  c: Context,
+  auth: AuthStore,
+  tokens: ApiTokens,
+  at: Date,
+): Promise<Principal | null> {
   const header = c.req.header("authorization");
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) {
       throw new ApiError(401, "unauthenticated", 'Authorization header must be "Bearer <token>"');
     }
-    const token = await auth.getTokenByHash(await sha256Hex(match[1]));
-    if (!token || (token.expiresAt !== null && token.expiresAt <= at.toISOString())) {
-      // A bad token is an error, never a silent fall back to the cookie.
+    const principal = await tokens.principal(match[1], at);
+    // A bad token is an error, never a silent fall back to the cookie.
+    if (!principal) {
       throw new ApiError(401, "unauthenticated", "The API token is unknown, revoked or expired");
     }
-    const previous = lastTouch.get(token.id) ?? 0;
-    if (at.getTime() - previous >= TOUCH_EVERY_MS) {
-      lastTouch.set(token.id, at.getTime());
-      if (lastTouch.size > 10_000) lastTouch.clear();
-      auth.touchToken(token.id, at.toISOString()).catch(() => {});
-    }
-    return { kind: "token", name: token.name, role: token.role, credentialId: token.id };
+    return principal;
   }
   const cookie = getCookie(c, SESSION_COOKIE);
   if (cookie === undefined || cookie === "") return null;
-  const session = await auth.getSession(await sha256Hex(cookie), at.toISOString());
-  if (!session) return null;
-  // The role is read now, not when the session was made: a demotion or a disable applies at once.
-  const user = await auth.getUser(session.username);
-  if (!user || user.disabled) return null;
-  return { kind: "user", name: user.username, role: user.role, credentialId: session.id };
+  return await sessionPrincipal(auth, cookie, at);
 }

@@ -16,7 +16,8 @@ import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/actions.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
-import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
+import { principalLabel } from "../../auth/principal.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {

@@ -8,22 +8,8 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { validatePayload } from "../../protocol/validate.ts";
+import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth_store.ts";
-
-/** Who is asking: a logged-in user (session cookie) or a machine (API token). */
-export interface Principal {
-  kind: "user" | "token";
-  /** Username, or the token's name. */
-  name: string;
-  role: Role;
-  /** The session's id digest (users) or the token's id (tokens). */
-  credentialId: string;
-}
-
-/** How a principal is written in the command log: `user:alice`, `token:billing`. */
-export function principalLabel(p: Principal): string {
-  return `${p.kind}:${p.name}`;
-}
 
 export type ApiEnv = { Variables: { principal: Principal | null } };
 
@@ -63,13 +49,6 @@ export class ApiError extends HTTPException {
 
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
   return { error: code, message, details };
-}
-
-/** Role order: an admin may do what an operator may, an operator what a viewer may. */
-const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
-
-export function hasRole(principal: Principal, needed: Role): boolean {
-  return RANK[principal.role] >= RANK[needed];
 }
 
 /** Who may call a route. */

@@ -70,7 +70,9 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     now: deps.now,
     sessionTtlHours: deps.settings.sessionTtlHours,
     cookieSecure: deps.settings.cookieSecure,
-    ...(deps.security ? { loginGuard: deps.security.loginGuard } : {}),
+    ...(deps.security
+      ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
+      : {}),
   });
   addChargePointRoutes(router, deps);
   addCommandRoutes(router, deps);

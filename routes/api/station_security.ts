@@ -16,7 +16,8 @@ import { ipEntryProblem } from "../../security/ip_list.ts";
 import type { Security } from "../../security/mod.ts";
 import { SECURITY_EVENT_KINDS } from "../../security/security_events.ts";
 import { hashAuthorizationKey } from "../../security/station_gate.ts";
-import { ApiError, type ApiRouter, type Principal, principalLabel } from "./http.ts";
+import { type Principal, principalLabel } from "../../auth/principal.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
 import { ErrorSchema, limit } from "./schemas.ts";
 
 const Profile = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);

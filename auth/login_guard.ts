@@ -1,19 +1,14 @@
 /**
- * Growing back-off for operator logins, per source address and per username (429 with Retry-After while it
- * lasts), and a security event for every failed login. Used by routes/api/auth.ts.
+ * Growing back-off for operator logins, per source address and per username, and a security event for every
+ * failed login. The HTTP route resolves the client address and turns a wait into 429 with Retry-After.
  *
  * @example
  * ```ts ignore
- * const limited = guard.check(c, body.username);
- * if (limited) return limited;
+ * const wait = guard.check("203.0.113.9", body.username);
+ * if (wait) return c.json(..., 429, { "retry-after": String(wait.retryAfterS) });
  * ```
  */
-import type { Context } from "hono";
-import { errorBody } from "./api/http.ts";
 import type { AuthBackoff } from "../security/auth_backoff.ts";
-import { resolveClient } from "../security/client_address.ts";
-import type { IpList } from "../security/ip_list.ts";
-import { remoteAddressOf } from "./ocpp.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 
 export class LoginGuard {
@@ -23,14 +18,12 @@ export class LoginGuard {
     private readonly deps: {
       backoff: AuthBackoff;
       events: SecurityEventLog;
-      trustedProxies: IpList;
       now: () => Date;
     },
   ) {}
 
-  /** A 429 response while the address or the username is backing off, else null. */
-  check(c: Context, username: string): Response | null {
-    const address = this.#address(c);
+  /** How long `address` or `username` must wait before trying again; null when they may try now. */
+  check(address: string, username: string): { retryAfterS: number } | null {
     const nowMs = this.deps.now().getTime();
     const wait = this.deps.backoff.retryAfterMs(keys(address, username), nowMs);
     if (wait <= 0) return null;
@@ -47,15 +40,10 @@ export class LoginGuard {
         reason: `Too many failed logins; retry after ${seconds} s`,
       });
     }
-    return c.json(
-      errorBody("rate_limited", `Too many failed logins; retry after ${seconds} s`, { retryAfter: seconds }),
-      429,
-      { "retry-after": String(seconds) },
-    );
+    return { retryAfterS: seconds };
   }
 
-  failed(c: Context, username: string): void {
-    const address = this.#address(c);
+  failed(address: string, username: string): void {
     this.deps.backoff.failed(keys(address, username), this.deps.now().getTime());
     this.deps.events.record({
       kind: "login_failed",
@@ -66,12 +54,8 @@ export class LoginGuard {
     });
   }
 
-  succeeded(c: Context, username: string): void {
-    this.deps.backoff.succeeded(keys(this.#address(c), username));
-  }
-
-  #address(c: Context): string {
-    return resolveClient(c.req.raw, remoteAddressOf(c), this.deps.trustedProxies).address;
+  succeeded(address: string, username: string): void {
+    this.deps.backoff.succeeded(keys(address, username));
   }
 }
 
