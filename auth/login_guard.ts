@@ -1,14 +1,15 @@
 /**
- * Growing back-off for operator logins, per source address and per username, and a security event for every
- * failed login. The HTTP route resolves the client address and turns a wait into 429 with Retry-After.
+ * Growing back-off for operator logins, keyed on the source address (an IPv6 /64) and the username together,
+ * so failures from elsewhere never keep the right password out; a security event for every failed login. The
+ * HTTP route resolves the client address and turns a wait into 429 with Retry-After.
  *
  * @example
  * ```ts ignore
- * const wait = guard.check("203.0.113.9", body.username);
+ * const wait = await guard.check("203.0.113.9", body.username);
  * if (wait) return c.json(..., 429, { "retry-after": String(wait.retryAfterS) });
  * ```
  */
-import type { AuthBackoff } from "../security/auth_backoff.ts";
+import { type AuthBackoff, backoffKey, backoffSource } from "../security/auth_backoff.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 
 export class LoginGuard {
@@ -23,14 +24,15 @@ export class LoginGuard {
   ) {}
 
   /** How long `address` or `username` must wait before trying again; null when they may try now. */
-  check(address: string, username: string): { retryAfterS: number } | null {
+  async check(address: string, username: string): Promise<{ retryAfterS: number } | null> {
     const nowMs = this.deps.now().getTime();
-    const wait = this.deps.backoff.retryAfterMs(keys(address, username), nowMs);
+    const wait = await this.deps.backoff.retryAfterMs(backoffKey(address, "user", username), nowMs);
     if (wait <= 0) return null;
     const seconds = Math.ceil(wait / 1000);
-    const last = this.#recentlyLimited.get(address) ?? -Infinity;
+    const source = backoffSource(address);
+    const last = this.#recentlyLimited.get(source) ?? -Infinity;
     if (nowMs - last >= 10_000) {
-      this.#recentlyLimited.set(address, nowMs);
+      this.#recentlyLimited.set(source, nowMs);
       if (this.#recentlyLimited.size > 10_000) this.#recentlyLimited.clear();
       this.deps.events.record({
         kind: "login_rate_limited",
@@ -43,8 +45,8 @@ export class LoginGuard {
     return { retryAfterS: seconds };
   }
 
-  failed(address: string, username: string): void {
-    this.deps.backoff.failed(keys(address, username), this.deps.now().getTime());
+  async failed(address: string, username: string): Promise<void> {
+    await this.deps.backoff.failed(backoffKey(address, "user", username), this.deps.now().getTime());
     this.deps.events.record({
       kind: "login_failed",
       principal: username.slice(0, 64),
@@ -54,11 +56,7 @@ export class LoginGuard {
     });
   }
 
-  succeeded(address: string, username: string): void {
-    this.deps.backoff.succeeded(keys(address, username));
+  async succeeded(address: string, username: string): Promise<void> {
+    await this.deps.backoff.succeeded(backoffKey(address, "user", username));
   }
-}
-
-function keys(address: string, username: string): string[] {
-  return [`ip:${address}`, `user:${username}`];
 }

@@ -13,7 +13,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { StationSecurityStore } from "../store/station_security_store.ts";
-import { AuthBackoff } from "./auth_backoff.ts";
+import { MemoryAuthBackoff } from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
 import { LoginGuard } from "../auth/login_guard.ts";
 import type { MessageRateOptions } from "./message_rate.ts";
@@ -38,7 +38,7 @@ export function createSecurity(
   const allowedIps = namedList("ALLOWED_IPS", config.ALLOWED_IPS);
   const events = new SecurityEventLog(deps.logger, deps.now, { store: deps.store });
   const backoff = () =>
-    new AuthBackoff({
+    new MemoryAuthBackoff({
       freeFailures: config.AUTH_FREE_FAILURES,
       baseMs: config.AUTH_BACKOFF_BASE_S * 1000,
       maxMs: config.AUTH_BACKOFF_MAX_S * 1000,

@@ -100,10 +100,6 @@ export interface AuthRouteOptions {
   trustedProxies?: IpList;
 }
 
-/** Failed logins per username before it is locked out for LOCKOUT_MS (in memory, per process). */
-const MAX_FAILURES = 10;
-const LOCKOUT_MS = 5 * 60_000;
-
 const ERRORS = {
   400: { description: "Invalid request", schema: ErrorSchema },
   401: { description: "Not authenticated", schema: ErrorSchema },
@@ -112,7 +108,6 @@ const ERRORS = {
 
 export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): void {
   const { auth, logger, now } = options;
-  const failures = new Map<string, { count: number; since: number }>();
 
   router.add({
     method: "post",
@@ -126,7 +121,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
   }, async (c, { body }) => {
     const at = now();
     const address = clientAddressOf(c, options.trustedProxies ?? parseIpList(""));
-    const wait = options.loginGuard?.check(address, body.username);
+    const wait = await options.loginGuard?.check(address, body.username);
     if (wait) {
       return c.json(
         errorBody("rate_limited", `Too many failed logins; retry after ${wait.retryAfterS} s`, {
@@ -136,28 +131,13 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
         { "retry-after": String(wait.retryAfterS) },
       );
     }
-    const failed = failures.get(body.username);
-    if (failed && failed.count >= MAX_FAILURES && at.getTime() - failed.since < LOCKOUT_MS) {
-      throw new ApiError(
-        401,
-        "unauthenticated",
-        "Too many failed logins for this user; try again in a few minutes",
-      );
-    }
     const user = await checkCredentials(auth, body.username, body.password);
     if (!user) {
-      const entry = failed && at.getTime() - failed.since < LOCKOUT_MS
-        ? failed
-        : { count: 0, since: at.getTime() };
-      entry.count++;
-      failures.set(body.username, entry);
-      if (failures.size > 10_000) failures.clear();
       logger.warn("login failed", { username: body.username.slice(0, 64) });
-      options.loginGuard?.failed(address, body.username);
+      await options.loginGuard?.failed(address, body.username);
       throw new ApiError(401, "unauthenticated", "Invalid username or password");
     }
-    failures.delete(body.username);
-    options.loginGuard?.succeeded(address, body.username);
+    await options.loginGuard?.succeeded(address, body.username);
     const { secret, expiresAt } = await startSession(auth, user.username, options.sessionTtlHours, at);
     setCookie(c, SESSION_COOKIE, secret, {
       httpOnly: true,
