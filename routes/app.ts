@@ -7,7 +7,9 @@ import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { AuthStore } from "../store/auth_store.ts";
 import type { Store } from "../store/store.ts";
+import { MAX_BODY_BYTES } from "./api/http.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
+import { limitBody } from "./body_limit.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
 import { createOcppUpgradeHandler } from "./ocpp.ts";
 import { remoteAddressOf } from "./remote_address.ts";
@@ -35,8 +37,14 @@ export interface AppDeps {
   };
 }
 
+/** Anonymous login forms and calls never need more than this. */
+export const MAX_LOGIN_BODY_BYTES = 16 * 1024;
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  // Before every route: the smaller limit of the anonymous logins first, then the general one.
+  for (const path of ["/login", "/api/v1/auth/login"]) app.use(path, limitBody(MAX_LOGIN_BODY_BYTES));
+  app.use("*", limitBody(MAX_BODY_BYTES));
   app.get("/healthz", (c) => c.json({ status: "ok", connectedStations: deps.registry.size }));
   app.get(
     "/ocpp/:id",

@@ -93,7 +93,7 @@ export interface RouteInput<P, Q, B> {
 
 type Out<S> = S extends z.ZodTypeAny ? z.output<S> : undefined;
 
-/** Largest JSON body accepted (a SendLocalList of a few thousand entries fits). */
+/** Largest request body accepted (a SendLocalList of a few thousand entries fits); see routes/body_limit.ts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class ApiRouter {
@@ -163,15 +163,9 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** The body as JSON; its size was already limited while it streamed in (routes/body_limit.ts). */
 async function readJson(c: Context, emptyIsObject: boolean): Promise<unknown> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
-    throw new ApiError(413, "payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
   const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) {
-    throw new ApiError(413, "payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
   if (text.trim() === "") {
     if (emptyIsObject) return {};
     throw new ApiError(400, "invalid_request", "A JSON body is required", { in: "body", field: "" });
