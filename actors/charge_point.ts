@@ -119,12 +119,19 @@ export class ChargePointActor {
   /** A text frame arrived. Decoding happens here so a reused CALL id is caught on arrival. */
   frameReceived(text: string): void {
     if (this.#stopping) return;
-    this.deps.frames.record(this.id, "in", text, this.deps.now());
     if (tooBig(text, this.deps.settings.maxFrameBytes)) {
+      // Not the frame itself: even a cut of it would keep the whole frame in memory.
+      this.deps.frames.record(
+        this.id,
+        "in",
+        `[frame of ${text.length} characters dropped: too big]`,
+        this.deps.now(),
+      );
       this.log.warn("bad frame", { reason: "frame too big", length: text.length });
       this.close(CLOSE_CODES.messageTooBig, "Frame too big");
       return;
     }
+    this.deps.frames.record(this.id, "in", text, this.deps.now());
     const result = decodeFrame(text);
     if (result.kind === "frame" && result.frame.type === CALL) {
       const { messageId } = result.frame;

@@ -15,6 +15,7 @@ import {
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/actions.ts";
+import { redactSecrets } from "../../protocol/secret_values.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
@@ -64,7 +65,9 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
       path: `/v1/charge-points/{id}/${action}`,
       operationId: `command${action}`,
       summary: DESCRIPTIONS[action],
-      description: `Sends ${action}.req and answers with the station's ${action}.conf payload.`,
+      description: `Sends ${action}.req and answers with the station's ${action}.conf payload. ` +
+        "Values of configuration keys whose name says key, password or secret are answered and logged as " +
+        '"[redacted]".',
       tag: "Commands",
       access: "operator",
       params: ChargePointIdParam,
@@ -88,15 +91,16 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
       },
     }, async (c, { params, query, body, principal }) => {
       const requestedAt = now().toISOString();
+      // Secrets (an AuthorizationKey sent with ChangeConfiguration) never reach the log that viewers read.
       const entry = (outcome: CommandLogEntry["outcome"], response: unknown): CommandLogEntry => ({
         id: crypto.randomUUID(),
         chargePointId: params.id,
         action,
-        payload: body,
+        payload: redactSecrets(body),
         requestedBy: principal ? principalLabel(principal) : "anonymous",
         requestedAt,
         outcome,
-        response,
+        response: redactSecrets(response),
         finishedAt: now().toISOString(),
       });
       const record = async (e: CommandLogEntry) => {
@@ -112,7 +116,9 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
         }
       };
       try {
-        const result = await registry.call(params.id, action, body, { force: query.force ?? false });
+        const result = redactSecrets(
+          await registry.call(params.id, action, body, { force: query.force ?? false }),
+        );
         await record(entry("accepted", result));
         return c.json(result as Record<string, unknown>, 200);
       } catch (error) {
