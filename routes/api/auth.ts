@@ -117,7 +117,16 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     tag: "Auth",
     access: "anonymous",
     body: LoginBody,
-    responses: { 200: { description: "Logged in", schema: LoginView }, ...ERRORS },
+    description: "Needs `Content-Type: application/json`; a browser request must come from our own origin " +
+      "(login CSRF). Repeated failures from one address for one username are answered 429.",
+    responses: {
+      200: { description: "Logged in", schema: LoginView },
+      ...ERRORS,
+      403: { description: "Sent from another site", schema: ErrorSchema },
+      413: { description: "Body above 16 KiB", schema: ErrorSchema },
+      415: { description: "Not application/json", schema: ErrorSchema },
+      429: { description: "Too many failed logins from this address; see Retry-After", schema: ErrorSchema },
+    },
   }, async (c, { body }) => {
     const at = now();
     const address = clientAddressOf(c, options.trustedProxies ?? parseIpList(""));

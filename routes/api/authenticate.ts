@@ -2,8 +2,9 @@
  * Who is calling: a Bearer API token (machines) or the session cookie (the dashboard). Sets `principal` for
  * every API request; only the routes marked anonymous (login) answer without one, everything else is 401.
  *
- * A cookie-authenticated request that changes something must come from our own origin: SameSite=Lax already
- * keeps cross-site POSTs cookieless, and the Origin check also covers sibling subdomains (same site).
+ * A cookie-authenticated or anonymous request that changes something must come from our own origin:
+ * SameSite=Lax already keeps cross-site POSTs cookieless, and the Origin check also covers sibling subdomains
+ * (same site) and the anonymous login (login CSRF: another site logging the visitor in as someone else).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
@@ -11,6 +12,7 @@ import { ApiTokens } from "../../auth/api_tokens.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { sessionPrincipal } from "../../auth/sessions.ts";
 import type { AuthStore } from "../../store/auth_store.ts";
+import { isSameOrigin } from "../same_origin.ts";
 import { type ApiEnv, ApiError } from "./http.ts";
 
 export const SESSION_COOKIE = "csms_session";
@@ -31,7 +33,8 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
     if (!principal && !options.anonymous(c.req.method, c.req.path)) {
       throw new ApiError(401, "unauthenticated", "Authentication is required: log in or send a Bearer token");
     }
-    if (principal?.kind === "user" && !SAFE_METHODS.has(c.req.method) && !sameOrigin(c)) {
+    // Cookie users, and the anonymous login itself (login CSRF): never on behalf of another site.
+    if (principal?.kind !== "token" && !SAFE_METHODS.has(c.req.method) && !isSameOrigin(c)) {
       throw new ApiError(403, "forbidden", "Cross-origin request refused", {
         origin: c.req.header("origin"),
       });
@@ -41,20 +44,6 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** True when the browser says the request comes from the page's own origin (or says nothing: not a browser). */
-function sameOrigin(c: Context): boolean {
-  const site = c.req.header("sec-fetch-site");
-  if (site !== undefined && site !== "same-origin" && site !== "none") return false;
-  const origin = c.req.header("origin");
-  if (origin === undefined || origin === "null") return origin === undefined;
-  const host = c.req.header("x-forwarded-host") ?? c.req.header("host");
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
 
 async function resolvePrincipal(
   c: Context,

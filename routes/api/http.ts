@@ -26,6 +26,7 @@ export type ApiErrorCode =
   | "invalid_station_response"
   | "station_timeout"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "internal_error";
 
 /**
@@ -38,7 +39,7 @@ export type ApiErrorCode =
  */
 export class ApiError extends HTTPException {
   constructor(
-    status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 502 | 504,
+    status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 504,
     readonly code: ApiErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
@@ -115,6 +116,9 @@ export class ApiRouter {
       checkAccess(principal, def.access);
       const params = def.params ? check("path", def.params, c.req.param()) : undefined;
       const query = def.query ? check("query", def.query, c.req.query()) : undefined;
+      // A body a form could have sent is no JSON call: without a session, nothing else tells a cross-site
+      // form post (which needs no CORS preflight) from a real one.
+      if (def.body && def.access === "anonymous") requireJsonContentType(c);
       const body = def.body
         ? check("body", def.body, await readJson(c, def.emptyBodyIsObject ?? false))
         : undefined;
@@ -161,6 +165,15 @@ export function check<S extends z.ZodTypeAny>(
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function requireJsonContentType(c: Context): void {
+  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json", {
+      contentType: type ?? null,
+    });
+  }
 }
 
 /** The body as JSON; its size was already limited while it streamed in (routes/body_limit.ts). */
