@@ -17,6 +17,7 @@ import type { Store } from "./store/store.ts";
 import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
 import type { StationSecurityStore } from "./store/station_security_store.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
+import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
 
 export interface ServerOptions {
@@ -122,6 +123,14 @@ export async function startServer(
           ocpp: `${ws}://${hostname}:${port}/ocpp/{id}`,
           maxConnections,
         });
+        const exposed = exposureWarning({
+          hostname: config.HOSTNAME,
+          defaultProfile: config.SECURITY_PROFILE,
+          registrationPolicy: config.REGISTRATION_POLICY,
+        });
+        if (exposed) {
+          logger.warn("stations are not authenticated", { hostname: config.HOSTNAME, hint: exposed });
+        }
         resolve({
           url: `${http}://127.0.0.1:${port}`,
           port,

@@ -49,6 +49,8 @@ export const CLOSE_CODES = {
   replaced: 4000,
   /** An operator disconnected the station. */
   stoppedByOperator: 4001,
+  /** The station's security settings changed: it must pass the new check to come back. */
+  securityChanged: 4002,
 } as const;
 
 const OPEN = 1;
@@ -76,6 +78,11 @@ export class ChargePointActor {
   readonly connectedAt: Date;
   readonly log: Logger;
   #record: ChargePointRecord | null = null;
+  /**
+   * Whether the store holds this station (null until loaded). Nothing is stored for an id before its
+   * BootNotification (or an operator's registration): anyone can open a socket with any id.
+   */
+  #stored: boolean | null = null;
   /**
    * True when the last save of the snapshot failed. Every change is saved when it happens, so otherwise the
    * store already holds the snapshot but for lastSeen, and a close only touches (batched by the store).
@@ -204,6 +211,11 @@ export class ChargePointActor {
     return this.#stopping;
   }
 
+  /** Whether the store holds this station; null until its snapshot is loaded. */
+  get isStored(): boolean | null {
+    return this.#stored;
+  }
+
   #beginStop(code: number, reason: string): void {
     if (this.#stopping) return;
     this.#stopping = true;
@@ -234,9 +246,10 @@ export class ChargePointActor {
       const record = stored ?? emptyRecord(this.id, now);
       record.lastSeen = now.toISOString();
       this.#record = record;
-      // A new station is written at once so it is listed; a known one keeps its stored snapshot until it
-      // changes (online is the registry's to say, and lastSeen is written by Heartbeat and on close).
-      if (!stored) await this.#save();
+      // A new station is stored when it boots; until then the registry lists it as connected. A known one
+      // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
+      // by Heartbeat and on close).
+      this.#stored = stored !== null;
     } catch (error) {
       this.log.error("cannot load station", { error: String(error) });
       this.#record = null;
@@ -270,8 +283,9 @@ export class ChargePointActor {
     if (this.#record) {
       this.#record.lastSeen = at.toISOString();
       try {
+        // Unstored: written only if it booted meanwhile and that write failed (#save decides).
         // On a shutdown every station closes at once: the touches of unchanged ones become a few commits.
-        if (this.#unsaved) await this.#save();
+        if (!this.#stored || this.#unsaved) await this.#save();
         else await this.deps.store.touchChargePoint(this.id, this.#record.lastSeen);
       } catch (error) {
         this.log.warn("cannot save snapshot on close", { error: String(error) });
@@ -418,11 +432,14 @@ export class ChargePointActor {
   async #save(status?: StatusHistoryEntry): Promise<void> {
     const record = this.#record;
     if (!record) return;
+    // Not before it boots (or an operator registers it): an unknown id costs the store nothing.
+    if (!this.#stored && record.registrationStatus === null) return;
     record.updatedAt = this.deps.now().toISOString();
     try {
       if (status) await this.deps.store.recordStatus(status, record);
       else await this.deps.store.putChargePoint(record);
       this.#unsaved = false;
+      this.#stored = true;
     } catch (error) {
       this.#unsaved = true;
       throw error;

@@ -78,7 +78,9 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addCommandRoutes(router, deps);
   addTransactionRoutes(router, deps);
   addIdTagRoutes(router, deps);
-  if (deps.security) addStationSecurityRoutes(router, { security: deps.security, now: deps.now });
+  if (deps.security) {
+    addStationSecurityRoutes(router, { security: deps.security, now: deps.now, registry: deps.registry });
+  }
   addEventRoutes(router, {
     events: deps.events,
     logger: deps.logger,
