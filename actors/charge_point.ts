@@ -5,6 +5,7 @@
 import { isCpToCsAction, isCsToCpAction, isKnownAction } from "../protocol/actions.ts";
 import { validateRequest, validateResponse } from "../protocol/validate.ts";
 import { OcppError } from "../protocol/errors.ts";
+import { findNul, replaceNul } from "../protocol/nul.ts";
 import {
   CALL,
   CALLERROR,
@@ -54,6 +55,13 @@ export const CLOSE_CODES = {
 } as const;
 
 const OPEN = 1;
+
+/** Transaction messages: stored with U+0000 replaced rather than refused (see ChargePointActor#withoutNul). */
+const NUL_REPLACED_ACTIONS: ReadonlySet<string> = new Set([
+  "StartTransaction",
+  "StopTransaction",
+  "MeterValues",
+]);
 
 type Message =
   | { type: "started"; predecessor: Promise<void> | undefined }
@@ -362,6 +370,7 @@ export class ChargePointActor {
     }
     const validated = validateRequest(action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
+    const request = this.#withoutNul(action, validated.value);
     const record = this.#record as ChargePointRecord;
     // OCPP 1.6 §4.2.1: until Accepted, a station may only send BootNotification.
     if (action !== "BootNotification" && record.registrationStatus !== "Accepted") {
@@ -373,7 +382,27 @@ export class ChargePointActor {
     }
     record.lastSeen = receivedAt.toISOString();
     const handler = HANDLERS[action] as Handler<typeof action>;
-    return await handler(this.#context(receivedAt), validated.value as never);
+    return await handler(this.#context(receivedAt), request as never);
+  }
+
+  /**
+   * One rule for both stores (PostgreSQL cannot store U+0000): transaction messages keep every reading, with
+   * NUL replaced by U+FFFD, and are answered as usual, so no transaction is lost and the station has nothing
+   * to retry; any other CALL with a NUL is refused with PropertyConstraintViolation, which a station does not
+   * retry the way it retries InternalError.
+   */
+  #withoutNul(action: string, request: unknown): unknown {
+    const field = findNul(request);
+    if (field === null) return request;
+    if (!NUL_REPLACED_ACTIONS.has(action)) {
+      throw new OcppError(
+        "PropertyConstraintViolation",
+        `Field "${field}" contains the character U+0000 (NUL), which is not accepted`,
+        { field, constraint: "no NUL" },
+      );
+    }
+    this.log.warn("NUL characters replaced", { action, field });
+    return replaceNul(request);
   }
 
   async #handleResponse(frame: CallResultFrame | CallErrorFrame, receivedAt: Date): Promise<void> {
@@ -383,12 +412,14 @@ export class ChargePointActor {
       return;
     }
     if (frame.type === CALLERROR) {
-      const { errorCode, errorDescription, errorDetails } = frame;
+      // What a station answers may be logged and stored: no NUL (see #withoutNul).
+      const { errorCode, errorDescription, errorDetails } = replaceNul(frame);
       call.reject(new CallErrorResponse(this.id, call.action, errorCode, errorDescription, errorDetails));
       return;
     }
-    if (!isKnownAction(call.action)) return call.resolve(frame.payload);
-    const validated = validateResponse(call.action, frame.payload);
+    const payload = replaceNul(frame.payload);
+    if (!isKnownAction(call.action)) return call.resolve(payload);
+    const validated = validateResponse(call.action, payload);
     if (!validated.ok) {
       call.reject(new InvalidResponseError(this.id, call.action, validated.description));
       return;

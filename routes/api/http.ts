@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
+import { findNul } from "../../protocol/nul.ts";
 import { validatePayload } from "../../protocol/validate.ts";
 import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth_store.ts";
@@ -114,13 +115,15 @@ export class ApiRouter {
     this.app.on(def.method.toUpperCase(), honoPath, async function apiRoute(c) {
       const principal = c.get("principal") ?? null;
       checkAccess(principal, def.access);
+      refuseNul("path", c.req.param());
+      refuseNul("query", c.req.queries());
       const params = def.params ? check("path", def.params, c.req.param()) : undefined;
       const query = def.query ? check("query", def.query, c.req.query()) : undefined;
       // A body a form could have sent is no JSON call: without a session, nothing else tells a cross-site
       // form post (which needs no CORS preflight) from a real one.
       if (def.body && def.access === "anonymous") requireJsonContentType(c);
       const body = def.body
-        ? check("body", def.body, await readJson(c, def.emptyBodyIsObject ?? false))
+        ? check("body", def.body, refuseNul("body", await readJson(c, def.emptyBodyIsObject ?? false)))
         : undefined;
       return await handler(c, {
         params: params as Out<P>,
@@ -161,6 +164,25 @@ export function check<S extends z.ZodTypeAny>(
     field: result.details.field,
     constraint: result.details.constraint,
   });
+}
+
+/**
+ * U+0000 is refused everywhere in the API with 400: PostgreSQL cannot store it, and KV must follow the same
+ * rule (protocol/nul.ts).
+ */
+function refuseNul<T>(where: "path" | "query" | "body", value: T): T {
+  const field = findNul(value);
+  if (field === null) return value;
+  const name = where === "query" ? field.replace(/\[\d+\]$/, "") : field;
+  throw new ApiError(
+    400,
+    "invalid_request",
+    `${
+      where === "body" ? "Body field" : `${capitalize(where)} parameter`
+    } "${name}" contains the character ` +
+      "U+0000 (NUL), which is not accepted",
+    { in: where, field: name, constraint: "no NUL" },
+  );
 }
 
 function capitalize(s: string): string {
