@@ -87,6 +87,11 @@ export const ConfigSchema = z.object({
   USER_PASSWORD: z.string().min(8).max(1024).optional(),
   /** How long an operator's login session lasts. */
   SESSION_TTL_H: z.coerce.number().positive().max(24 * 365).default(12),
+  /**
+   * How often a live event stream checks that its login or token still works. Changes made in this process
+   * (logout, disable, revoke) end streams at once; this bounds how long one made by another process takes.
+   */
+  EVENT_STREAM_RECHECK_S: z.coerce.number().min(0.1).max(3600).default(30),
   /** Secure flag of the session cookie: auto sets it when the request came over https (or X-Forwarded-Proto). */
   COOKIE_SECURE: z.enum(["auto", "always", "never"]).default("auto"),
 });

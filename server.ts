@@ -106,7 +106,11 @@ export async function startServer(
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,
       pingIntervalS: config.PING_INTERVAL_S,
-      api: { sessionTtlHours: config.SESSION_TTL_H, cookieSecure: config.COOKIE_SECURE },
+      api: {
+        sessionTtlHours: config.SESSION_TTL_H,
+        cookieSecure: config.COOKIE_SECURE,
+        sseRecheckMs: config.EVENT_STREAM_RECHECK_S * 1000,
+      },
     },
   });
 

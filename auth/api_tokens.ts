@@ -1,6 +1,8 @@
 /**
  * API tokens for machines: issued by an admin (the secret is shown once, the store keeps its SHA-256), and
- * resolved to a principal on every request, recording use at most once a minute per token.
+ * resolved to a principal on every request, recording use at most once a minute per token. A token answers
+ * to the user who created it (`createdBy` = `user:<name>`; a token made by a token inherits that token's
+ * user): it stops working while that user is disabled or once they are deleted.
  *
  * @example
  * ```ts ignore
@@ -21,9 +23,14 @@ const TOUCH_EVERY_MS = 60_000;
 export interface TokenRequest {
   name: string;
   role: Role;
-  /** `kind:name` of who asked for it. */
-  createdBy: string;
+  /** Who asks for it: the token will answer to their owner. */
+  creator: Principal;
   expiresAt?: string | null;
+}
+
+/** `createdBy` of a token made by `creator`: the accountable user when known. */
+export function creatorLabel(creator: Principal): string {
+  return creator.owner !== undefined ? `user:${creator.owner}` : `${creator.kind}:${creator.name}`;
 }
 
 /** Creates a token; null on an id collision (nothing stored). */
@@ -38,7 +45,7 @@ export async function issueApiToken(
     name: request.name,
     role: request.role,
     tokenHash: await sha256Hex(secret),
-    createdBy: request.createdBy,
+    createdBy: creatorLabel(request.creator),
     createdAt: at.toISOString(),
     expiresAt: request.expiresAt ?? null,
     lastUsedAt: null,
@@ -55,12 +62,23 @@ export class ApiTokens {
   async principal(secret: string, at: Date): Promise<Principal | null> {
     const token = await this.auth.getTokenByHash(await sha256Hex(secret));
     if (!token || (token.expiresAt !== null && token.expiresAt <= at.toISOString())) return null;
+    const owner = token.createdBy.startsWith("user:") ? token.createdBy.slice(5) : undefined;
+    if (owner !== undefined) {
+      const user = await this.auth.getUser(owner);
+      if (!user || user.disabled) return null;
+    }
     const previous = this.#lastTouch.get(token.id) ?? 0;
     if (at.getTime() - previous >= TOUCH_EVERY_MS) {
       this.#lastTouch.set(token.id, at.getTime());
       if (this.#lastTouch.size > 10_000) this.#lastTouch.clear();
       this.auth.touchToken(token.id, at.toISOString()).catch(() => {});
     }
-    return { kind: "token", name: token.name, role: token.role, credentialId: token.id };
+    return {
+      kind: "token",
+      name: token.name,
+      role: token.role,
+      credentialId: token.id,
+      ...(owner !== undefined ? { owner } : {}),
+    };
   }
 }

@@ -2,7 +2,8 @@
  * Operators: passwords, users, login sessions, API tokens, the first admin and the login back-off. HTTP lives
  * in routes/api (auth.ts, authenticate.ts); this folder imports no Hono, no database, only store interfaces.
  */
-export { ApiTokens, issueApiToken, TOKEN_PREFIX } from "./api_tokens.ts";
+export { ApiTokens, creatorLabel, issueApiToken, TOKEN_PREFIX } from "./api_tokens.ts";
+export { CredentialRevocations } from "./revocations.ts";
 export { ensureFirstAdmin } from "./first_admin.ts";
 export { LoginGuard } from "./login_guard.ts";
 export { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./passwords.ts";

@@ -17,6 +17,11 @@ export interface Principal {
   role: Role;
   /** The session's id digest (users) or the token's id (tokens). */
   credentialId: string;
+  /**
+   * The user accountable for it: the user themselves, or the user who created the token (a token works only
+   * while that user exists and is not disabled). Absent for tokens made before this was recorded.
+   */
+  owner?: string;
 }
 
 /** How a principal is written in the command log: `user:alice`, `token:billing`. */

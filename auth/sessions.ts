@@ -55,5 +55,11 @@ export async function sessionPrincipal(auth: AuthStore, secret: string, at: Date
   // The role is read now, not when the session was made: a demotion or a disable applies at once.
   const user = await auth.getUser(session.username);
   if (!user || user.disabled) return null;
-  return { kind: "user", name: user.username, role: user.role, credentialId: session.id };
+  return {
+    kind: "user",
+    name: user.username,
+    role: user.role,
+    credentialId: session.id,
+    owner: user.username,
+  };
 }

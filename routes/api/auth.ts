@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { issueApiToken } from "../../auth/api_tokens.ts";
+import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { LoginGuard } from "../../auth/login_guard.ts";
 import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "../../auth/passwords.ts";
 import type { Principal } from "../../auth/principal.ts";
@@ -98,6 +99,8 @@ export interface AuthRouteOptions {
   loginGuard?: LoginGuard;
   /** Proxies whose X-Forwarded-For is believed for the login back-off's address. */
   trustedProxies?: IpList;
+  /** Told whenever a credential may have stopped working (event streams check theirs again). */
+  revocations?: CredentialRevocations;
 }
 
 const ERRORS = {
@@ -108,6 +111,7 @@ const ERRORS = {
 
 export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): void {
   const { auth, logger, now } = options;
+  const revoked = () => options.revocations?.revoked();
 
   router.add({
     method: "post",
@@ -169,6 +173,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     responses: { 204: { description: "Logged out" }, 401: ERRORS[401] },
   }, async (c, { principal }) => {
     if (principal?.kind === "user") await auth.deleteSession(principal.credentialId);
+    revoked();
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isSecure(c, options.cookieSecure) });
     return c.body(null, 204);
   });
@@ -211,6 +216,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       updatedAt: now().toISOString(),
     });
     await auth.deleteSessionsOf(user.username);
+    revoked();
     logger.info("password changed", { username: user.username });
     return c.body(null, 204);
   });
@@ -264,7 +270,8 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     method: "patch",
     path: "/v1/users/{username}",
     operationId: "updateUser",
-    summary: "Change a user's role, password or disabled flag (a password change or disable logs them out)",
+    summary: "Change a user's role, password or disabled flag (a password change or disable logs them out; " +
+      "a disabled user's API tokens stop working)",
     tag: "Users",
     access: "admin",
     params: UsernameParam,
@@ -287,6 +294,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     if (isActiveAdmin(user) && !isActiveAdmin(next)) await mustKeepAnAdmin(auth, user.username);
     await auth.updateUser(next);
     if (body.password !== undefined || next.disabled) await auth.deleteSessionsOf(user.username);
+    revoked();
     logger.info("user updated", {
       username: user.username,
       role: next.role,
@@ -301,7 +309,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     method: "delete",
     path: "/v1/users/{username}",
     operationId: "deleteUser",
-    summary: "Delete a user (and end their sessions)",
+    summary: "Delete a user (and end their sessions; the API tokens they created stop working)",
     tag: "Users",
     access: "admin",
     params: UsernameParam,
@@ -315,6 +323,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     const user = await mustGetUser(auth, params.username);
     if (isActiveAdmin(user)) await mustKeepAnAdmin(auth, user.username);
     await auth.deleteUser(user.username);
+    revoked();
     logger.info("user deleted", { username: user.username, by: principal?.name });
     return c.body(null, 204);
   });
@@ -347,7 +356,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     const issued = await issueApiToken(auth, {
       name: body.name,
       role: body.role,
-      createdBy: principal ? `${principal.kind}:${principal.name}` : "unknown",
+      creator: principal as Principal,
       expiresAt: body.expiresAt ?? null,
     }, now());
     if (!issued) throw new ApiError(409, "conflict", "Token id collision; try again");
@@ -378,6 +387,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     if (!(await auth.deleteToken(params.id))) {
       throw new ApiError(404, "not_found", `Token "${params.id}" is unknown`);
     }
+    revoked();
     logger.info("API token revoked", { tokenId: params.id, by: principal?.name });
     return c.body(null, 204);
   });

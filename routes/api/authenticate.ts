@@ -6,7 +6,7 @@
  * SameSite=Lax already keeps cross-site POSTs cookieless, and the Origin check also covers sibling subdomains
  * (same site) and the anonymous login (login CSRF: another site logging the visitor in as someone else).
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { ApiTokens } from "../../auth/api_tokens.ts";
 import type { Principal } from "../../auth/principal.ts";
@@ -28,8 +28,20 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   const { auth, now } = options;
   const tokens = new ApiTokens(auth);
   return async function authenticateRequest(c, next) {
-    const principal = await resolvePrincipal(c, auth, tokens, now());
+    const credentials = {
+      authorization: c.req.header("authorization"),
+      session: getCookie(c, SESSION_COOKIE),
+    };
+    const principal = await resolvePrincipal(credentials, auth, tokens, now());
     c.set("principal", principal);
+    // For long-lived answers (event streams): is the same credential still good? Reads only the strings.
+    c.set("stillValid", async () => {
+      try {
+        return (await resolvePrincipal(credentials, auth, tokens, now())) !== null;
+      } catch {
+        return false;
+      }
+    });
     if (!principal && !options.anonymous(c.req.method, c.req.path)) {
       throw new ApiError(401, "unauthenticated", "Authentication is required: log in or send a Bearer token");
     }
@@ -45,13 +57,20 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+interface Credentials {
+  /** The Authorization header, as sent. */
+  authorization: string | undefined;
+  /** The session cookie's value. */
+  session: string | undefined;
+}
+
 async function resolvePrincipal(
-  c: Context,
+  credentials: Credentials,
   auth: AuthStore,
   tokens: ApiTokens,
   at: Date,
 ): Promise<Principal | null> {
-  const header = c.req.header("authorization");
+  const header = credentials.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) {
@@ -60,11 +79,15 @@ async function resolvePrincipal(
     const principal = await tokens.principal(match[1], at);
     // A bad token is an error, never a silent fall back to the cookie.
     if (!principal) {
-      throw new ApiError(401, "unauthenticated", "The API token is unknown, revoked or expired");
+      throw new ApiError(
+        401,
+        "unauthenticated",
+        "The API token is unknown, revoked or expired, or the user who created it is disabled",
+      );
     }
     return principal;
   }
-  const cookie = getCookie(c, SESSION_COOKIE);
+  const cookie = credentials.session;
   if (cookie === undefined || cookie === "") return null;
   return await sessionPrincipal(auth, cookie, at);
 }

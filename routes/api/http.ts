@@ -12,7 +12,13 @@ import { validatePayload } from "../../protocol/validate.ts";
 import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth_store.ts";
 
-export type ApiEnv = { Variables: { principal: Principal | null } };
+export type ApiEnv = {
+  Variables: {
+    principal: Principal | null;
+    /** Whether the request's credential still works now (a logout or revocation ends it). */
+    stillValid: () => Promise<boolean>;
+  };
+};
 
 /** The error codes the API answers with; `error` in every error body. */
 export type ApiErrorCode =

@@ -12,6 +12,7 @@ import type { Hono } from "hono";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
+import { CredentialRevocations } from "../../auth/revocations.ts";
 import type { AuthStore } from "../../store/auth_store.ts";
 import { type Store, StoreUnavailableError } from "../../store/store.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
@@ -33,6 +34,8 @@ export interface ApiSettings {
   /** Per SSE client; a client further behind is dropped. */
   sseBufferEvents?: number;
   sseKeepAliveMs?: number;
+  /** How often an event stream checks that its credential still works (default 30 s). */
+  sseRecheckMs?: number;
 }
 
 export interface ApiDeps {
@@ -53,6 +56,7 @@ export interface ApiDeps {
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const router = new ApiRouter();
   const { app } = router;
+  const revocations = new CredentialRevocations();
   const anonymous = new Set<string>();
 
   app.use(
@@ -70,6 +74,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     now: deps.now,
     sessionTtlHours: deps.settings.sessionTtlHours,
     cookieSecure: deps.settings.cookieSecure,
+    revocations,
     ...(deps.security
       ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
       : {}),
@@ -85,6 +90,8 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     events: deps.events,
     logger: deps.logger,
     signal: deps.signal,
+    revocations,
+    ...(deps.settings.sseRecheckMs !== undefined ? { recheckMs: deps.settings.sseRecheckMs } : {}),
     ...(deps.settings.sseBufferEvents !== undefined ? { bufferEvents: deps.settings.sseBufferEvents } : {}),
     ...(deps.settings.sseKeepAliveMs !== undefined ? { keepAliveMs: deps.settings.sseKeepAliveMs } : {}),
   });
