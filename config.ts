@@ -72,6 +72,12 @@ export const ConfigSchema = z.object({
   STATION_MSG_BURST: int(1, 1_000_000).default(500),
   /** Frames refused for rate (decaying at STATION_MSG_RATE) before the socket is closed with 1008. */
   STATION_FLOOD_CLOSE_AFTER: int(1, 1_000_000).default(200),
+  /**
+   * Refused WebSocket handshakes per source (address, IPv6 /64) that are logged one by one, at once, and their
+   * average rate per second; past that a source's refusals are summarised and the cheap ones answered 429.
+   */
+  HANDSHAKE_REFUSAL_BURST: int(1, 1_000_000).default(20),
+  HANDSHAKE_REFUSAL_RATE: z.coerce.number().min(0).max(10_000).default(0.5),
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
   DENO_DEPLOYMENT_ID: z.string().optional(),
   /** OCPP frames kept per station for troubleshooting (0 keeps none). */

@@ -1,6 +1,7 @@
 /**
  * Everything station and operator security needs, built once from the Config: the station gate (profiles,
- * allow-lists, auth back-off), the operators' login guard, the security event log (written behind to the
+ * allow-lists, auth back-off), the operators' login guard, the refused-handshake throttle, the security event
+ * log (written behind to the
  * StationSecurityStore; `events.close()` at shutdown writes what is pending), and the per-station
  * message-rate settings. server.ts builds it; routes/app.ts hands its parts to the /ocpp upgrade and the API.
  *
@@ -17,6 +18,7 @@ import { MemoryAuthBackoff } from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
 import { LoginGuard } from "../auth/login_guard.ts";
 import type { MessageRateOptions } from "./message_rate.ts";
+import { RefusalThrottle } from "./refusal_throttle.ts";
 import { SecurityEventLog } from "./security_events.ts";
 import { StationGate } from "./station_gate.ts";
 
@@ -26,6 +28,8 @@ export interface Security {
   loginGuard: LoginGuard;
   events: SecurityEventLog;
   messageRate: MessageRateOptions;
+  /** Refused handshakes per source: past the budget, quiet (no log line each) and 429 for cheap refusals. */
+  refusals: RefusalThrottle;
   trustedProxies: IpList;
   defaultProfile: 0 | 1 | 2 | 3;
 }
@@ -63,6 +67,10 @@ export function createSecurity(
       },
     }),
     loginGuard: new LoginGuard({ backoff: backoff(), events, now: deps.now }),
+    refusals: new RefusalThrottle({
+      burst: config.HANDSHAKE_REFUSAL_BURST,
+      perSecond: config.HANDSHAKE_REFUSAL_RATE,
+    }),
     messageRate: {
       rate: config.STATION_MSG_RATE,
       burst: config.STATION_MSG_BURST,
