@@ -41,7 +41,7 @@ export class FrameLog {
       }
     }
     this.#rings.set(chargePointId, ring);
-    const text = redactFrameText(frame);
+    const text = safely(() => redactFrameText(frame), `[frame of ${frame.length} characters, not readable]`);
     ring.push({
       at: at.getTime(),
       direction,
@@ -59,4 +59,13 @@ export class FrameLog {
 /** A string that shares no memory with `text` (V8 keeps a slice as a pointer into its parent). */
 function copyOf(text: string): string {
   return JSON.parse(JSON.stringify(text));
+}
+
+/** `make()`, or `fallback` if it throws: recording runs in a socket's message handler and must never throw. */
+function safely(make: () => string, fallback: string): string {
+  try {
+    return make();
+  } catch {
+    return fallback;
+  }
 }

@@ -13,34 +13,58 @@
 
 export const NUL_REPLACEMENT = "\uFFFD";
 
-/** The path of the first string (or object key) holding U+0000 in `value`: "" for `value` itself; else null. */
-export function findNul(value: unknown, path = ""): string | null {
-  if (typeof value === "string") return value.includes("\u0000") ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNul(value[i], `${path}[${i}]`);
-      if (found !== null) return found;
+/**
+ * The path of the first string (or object key) holding U+0000 in `value`: "" for `value` itself; else null.
+ * Walks with its own stack, not recursion: a payload may be nested tens of thousands deep.
+ */
+export function findNul(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, ""]];
+  while (stack.length > 0) {
+    const [item, path] = stack.pop() as [unknown, string];
+    if (typeof item === "string") {
+      if (item.includes("\u0000")) return path;
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) stack.push([item[i], `${path}[${i}]`]);
+    } else if (item !== null && typeof item === "object") {
+      const entries = Object.entries(item);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i] as [string, unknown];
+        const at = path === "" ? key : `${path}.${key}`;
+        if (key.includes("\u0000")) return at;
+        stack.push([child, at]);
+      }
     }
-    return null;
-  }
-  if (value === null || typeof value !== "object") return null;
-  for (const [key, item] of Object.entries(value)) {
-    const at = path === "" ? key : `${path}.${key}`;
-    if (key.includes("\u0000")) return at;
-    const found = findNul(item, at);
-    if (found !== null) return found;
   }
   return null;
 }
 
 /** `value` with every U+0000 in its strings and keys replaced by U+FFFD; `value` itself when it has none. */
 export function replaceNul<T>(value: T): T {
-  return findNul(value) === null ? value : replace(value) as T;
+  return findNul(value) === null ? value : copyReplacing(value) as T;
 }
 
-function replace(value: unknown): unknown {
-  if (typeof value === "string") return value.replaceAll("\u0000", NUL_REPLACEMENT);
-  if (Array.isArray(value)) return value.map(replace);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [replace(k) as string, replace(v)]));
+/** A deep copy with NUL replaced, built with its own stack (see findNul). */
+function copyReplacing(value: unknown): unknown {
+  const fix = (s: string) => s.replaceAll("\u0000", NUL_REPLACEMENT);
+  const shell = (v: unknown): unknown =>
+    typeof v === "string" ? fix(v) : Array.isArray(v) ? [] : v !== null && typeof v === "object" ? {} : v;
+  const root = shell(value);
+  const stack: [unknown, unknown][] = [[value, root]];
+  while (stack.length > 0) {
+    const [source, target] = stack.pop() as [unknown, Record<string, unknown>];
+    if (source === null || typeof source !== "object") continue;
+    for (const [key, child] of Object.entries(source)) {
+      const copy = shell(child);
+      // defineProperty: a key named "__proto__" (an own property after JSON.parse) stays a plain key.
+      const name = Array.isArray(source) ? key : fix(key);
+      Object.defineProperty(target, name, {
+        value: copy,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (copy !== null && typeof copy === "object") stack.push([child, copy]);
+    }
+  }
+  return root;
 }

@@ -18,3 +18,13 @@ Deno.test("replaceNul() replaces U+0000 with U+FFFD and leaves clean values unto
   const clean = { idTag: "AB" };
   assertStrictEquals(replaceNul(clean), clean);
 });
+
+Deno.test("findNul() and replaceNul() walk 100,000 nested arrays without overflowing the stack", () => {
+  const deep = JSON.parse(`${"[".repeat(100_000)}"\\u0000"${"]".repeat(100_000)}`);
+  assertEquals(findNul(deep)?.length, 300_000);
+  let inner: unknown = replaceNul(deep);
+  for (let i = 0; i < 100_000; i++) inner = (inner as unknown[])[0];
+  assertEquals(inner, "\uFFFD");
+  const proto = JSON.parse('{"__proto__":{"x":"\\u0000"}}');
+  assertEquals(Object.keys(replaceNul(proto)), ["__proto__"]);
+});

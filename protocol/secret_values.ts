@@ -36,31 +36,42 @@ export function isSecretName(name: string): boolean {
  * name is one. Returns `value` itself when there is nothing to redact, else a copy (the input is not changed).
  */
 export function redactSecrets<T>(value: T): T {
-  return redact(value) as T;
+  return redact(value, 0) as T;
 }
 
-function redact(value: unknown): unknown {
+/**
+ * Deeper than any OCPP payload: a part nested deeper is hidden whole rather than walked (a station can send
+ * 30,000 nested arrays in one frame, which would overflow the stack).
+ */
+const MAX_DEPTH = 32;
+
+function redact(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) {
     let out: unknown[] | null = null;
     value.forEach((item, i) => {
-      const next = redact(item);
+      const next = redact(item, depth + 1);
       if (next !== item) (out ??= [...value])[i] = next;
     });
     return out ?? value;
   }
-  if (value === null || typeof value !== "object") return value;
   const record = value as Record<string, unknown>;
   let out: Record<string, unknown> | null = null;
   const pairIsSecret = typeof record.key === "string" && isSecretName(record.key);
   for (const [name, item] of Object.entries(record)) {
-    let next = redact(item);
+    let next = redact(item, depth + 1);
     const primitive = typeof item === "string" || typeof item === "number";
     if (primitive && item !== REDACTED) {
       if ((pairIsSecret && name === "value") || (!KEY_NAME_FIELDS.has(name) && isSecretName(name))) {
         next = REDACTED;
       }
     }
-    if (next !== item) (out ??= { ...record })[name] = next;
+    if (next !== item) {
+      out ??= { ...record };
+      // defineProperty: a key named "__proto__" (JSON.parse makes it an own property) stays a plain key.
+      Object.defineProperty(out, name, { value: next, enumerable: true, writable: true, configurable: true });
+    }
   }
   return out ?? value;
 }
@@ -78,6 +89,6 @@ export function redactFrameText(text: string): string {
   } catch {
     return `[unreadable frame of ${text.length} characters, hidden: it may hold a secret]`;
   }
-  const redacted = redact(parsed);
+  const redacted = redact(parsed, 0);
   return redacted === parsed ? text : JSON.stringify(redacted);
 }

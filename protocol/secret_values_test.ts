@@ -53,3 +53,10 @@ Deno.test("redactFrameText() redacts CALLs and CALLRESULTs and leaves frames wit
     "[unreadable frame of 29 characters, hidden: it may hold a secret]",
   );
 });
+
+Deno.test("redactFrameText() hides what is nested too deep to inspect, without overflowing the stack", () => {
+  const deep = `[2,"m6","DataTransfer",{"vendorId":"key","data":${"[".repeat(50_000)}${"]".repeat(50_000)}}]`;
+  const out = redactFrameText(deep);
+  assertEquals(out.includes(REDACTED), true);
+  assertEquals(out.length < 1000, true);
+});

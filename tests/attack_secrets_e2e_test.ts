@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
-import { closeStation, connectStation } from "./helpers/station.ts";
+import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
 
 const AUTH_KEY = "AuthorizationKey-0123456789-SECRET";
 const WIFI = "wifi-password-SECRET-42";
@@ -89,6 +89,36 @@ Deno.test("a secret sent with ChangeConfiguration or reported by GetConfiguratio
     assert(!logs.includes(AUTH_KEY) && !logs.includes(WIFI), "a log line holds a secret");
   } finally {
     await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("frames nested 20,000 deep that name a key neither crash the server nor break a command's log", async () => {
+  const server = await startApiServer();
+  try {
+    const station = await openRaw(`${server.wsUrl}/CP-DEEP`);
+    const deep = "[".repeat(20_000) + "]".repeat(20_000);
+    station.send(`[2,"d1","Heartbeat",{"key":${deep}}]`);
+    assertEquals((await station.next() as unknown[])[0], 4);
+    // A CALLERROR with deep errorDetails as the answer to an operator's command.
+    const command = server.json("/api/v1/charge-points/CP-DEEP/ClearCache", {
+      method: "POST",
+      as: "operator",
+      body: {},
+    });
+    const call = await station.next() as unknown[];
+    station.send(`[4,${JSON.stringify(call[1])},"GenericError","no",{"secretKey":${deep}}]`);
+    const answered = await command;
+    assertEquals(answered.status, 502);
+    const log = await server.json("/api/v1/charge-points/CP-DEEP/commands", { as: "viewer" });
+    assertEquals(log.status, 200);
+    assertEquals(log.body.items[0].outcome, "callerror");
+    const frames = await server.json("/api/v1/charge-points/CP-DEEP/frames", { as: "viewer" });
+    assert(frames.body.items.every((f: { frame: string }) => f.frame.length < 2100));
+    station.send('[2,"d2","Heartbeat",{}]');
+    assertEquals((await station.next() as unknown[])[1], "d2", "the station is still served");
+    await station.close();
+  } finally {
     await server.close();
   }
 });

@@ -135,11 +135,12 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
           throw new ApiError(504, "station_timeout", error.message);
         }
         if (error instanceof CallErrorResponse) {
-          const response = {
+          // Redacted (and cut at a sane depth) for the answer too: the details are the station's to make up.
+          const response = redactSecrets({
             errorCode: error.errorCode,
             errorDescription: error.errorDescription,
             errorDetails: error.errorDetails,
-          };
+          });
           await record(entry("callerror", response));
           throw new ApiError(502, "station_error", error.message, response);
         }
