@@ -36,13 +36,13 @@ const UserUpdateBody = z.object({
   password: Password.optional(),
   disabled: z.boolean().optional(),
 }).strict();
-const UsernameParam = z.object({ username: z.string() });
+const UsernameParam = z.object({ username: z.string().min(1).max(64) });
 const TokenCreateBody = z.object({
   name: z.string().min(1).max(100),
   role: RoleSchema,
   expiresAt: isoDateTime.optional().describe("When the token stops working; never when omitted"),
 }).strict();
-const TokenIdParam = z.object({ id: z.string() });
+const TokenIdParam = z.object({ id: z.string().min(1).max(100) });
 
 export const UserView = z.object({
   username: z.string(),
