@@ -10,10 +10,12 @@
  * ```
  */
 import { type AuthBackoff, backoffKey, backoffSource } from "../security/auth_backoff.ts";
+import { OncePer } from "../security/once_per.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 
 export class LoginGuard {
-  #recentlyLimited = new Map<string, number>();
+  /** A source that keeps knocking while it waits is one event per 10 s, not thousands. */
+  #limitedEvents = new OncePer(10_000);
 
   constructor(
     private readonly deps: {
@@ -29,11 +31,7 @@ export class LoginGuard {
     const wait = await this.deps.backoff.retryAfterMs(backoffKey(address, "user", username), nowMs);
     if (wait <= 0) return null;
     const seconds = Math.ceil(wait / 1000);
-    const source = backoffSource(address);
-    const last = this.#recentlyLimited.get(source) ?? -Infinity;
-    if (nowMs - last >= 10_000) {
-      this.#recentlyLimited.set(source, nowMs);
-      if (this.#recentlyLimited.size > 10_000) this.#recentlyLimited.clear();
+    if (this.#limitedEvents.due(backoffSource(address), nowMs)) {
       this.deps.events.record({
         kind: "login_rate_limited",
         principal: username.slice(0, 64),

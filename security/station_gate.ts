@@ -20,6 +20,7 @@ import type { SecurityProfile, StationSecurityStore } from "../store/station_sec
 import { type AuthBackoff, backoffKey, backoffSource } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
+import { OncePer } from "./once_per.ts";
 import type { SecurityEventLog } from "./security_events.ts";
 
 /**
@@ -65,8 +66,8 @@ export type GateResult =
   };
 
 export class StationGate {
-  /** Addresses whose 429s were recorded lately: a flood of refusals is one event per 10 s, not thousands. */
-  #recentlyLimited = new Map<string, number>();
+  /** A source's 429s are one event per 10 s, not thousands. */
+  #limitedEvents = new OncePer(10_000);
   #dummyHash: Promise<string> | undefined;
 
   constructor(private readonly deps: StationGateDeps) {}
@@ -157,11 +158,7 @@ export class StationGate {
   #rateLimited(client: ClientInfo, id: string, wait: number, nowMs: number): GateResult {
     const seconds = Math.ceil(wait / 1000);
     const reason = `Too many failed attempts; retry after ${seconds} s`;
-    const source = backoffSource(client.address);
-    const last = this.#recentlyLimited.get(source) ?? -Infinity;
-    if (nowMs - last >= 10_000) {
-      this.#recentlyLimited.set(source, nowMs);
-      if (this.#recentlyLimited.size > 10_000) this.#recentlyLimited.clear();
+    if (this.#limitedEvents.due(backoffSource(client.address), nowMs)) {
       this.deps.events.record({
         kind: "station_rate_limited",
         chargePointId: id,

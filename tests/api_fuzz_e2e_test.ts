@@ -7,11 +7,9 @@
  * same ids and queries and must never answer 500.
  */
 import { assert, assertEquals } from "@std/assert";
-import { parseConfig } from "../config.ts";
-import { createMemoryLogger } from "../logger.ts";
-import { openStores } from "../store/open.ts";
-import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import type { ApiTestServer } from "./helpers/api.ts";
+import { withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 
 const TEN_KB = "A".repeat(10 * 1024);
 
@@ -227,34 +225,10 @@ const EVIL_LOGIN_NEXT = ["%00", TEN_KB, "%FF", "..%2F"];
 
 const ignorePostgres = await ignoreWithoutPostgres("API fuzz on PostgreSQL");
 
-Deno.test("API fuzz on Deno KV: no 5xx, every error a JSON body", async () => {
-  const server = await startApiServer();
-  try {
-    await fuzz(server);
-  } finally {
-    await server.close();
-  }
-});
-
-Deno.test({
-  name: "API fuzz on PostgreSQL: no 5xx, every error a JSON body",
-  ignore: ignorePostgres,
-  async fn() {
-    const db = await freshDatabase("csms_fuzz");
-    try {
-      const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
-      try {
-        const server = await startApiServer({}, stores);
-        try {
-          await fuzz(server);
-        } finally {
-          await server.close();
-        }
-      } finally {
-        await stores.close();
-      }
-    } finally {
-      await db.drop();
-    }
-  },
-});
+for (const kind of ["kv", "postgres"] as const) {
+  Deno.test({
+    name: `API fuzz on ${kind === "kv" ? "Deno KV" : "PostgreSQL"}: no 5xx, every error a JSON body`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () => withApiServer(kind, fuzz),
+  });
+}

@@ -10,44 +10,14 @@
  * - the API answers 400 with a JSON body for a NUL in a path id, a query filter or a body.
  */
 import { assert, assertEquals } from "@std/assert";
-import { parseConfig } from "../config.ts";
-import { createMemoryLogger } from "../logger.ts";
-import { openStores } from "../store/open.ts";
-import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import type { ApiTestServer } from "./helpers/api.ts";
+import { withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { openRaw, type RawSocket } from "./helpers/station.ts";
 
 const NUL = "\u0000";
 const T0 = "2026-11-25T08:00:00.000Z";
 const ignorePostgres = await ignoreWithoutPostgres("NUL tests on PostgreSQL");
-
-/** Runs `fn` against a server on KV, or on a fresh PostgreSQL database. */
-async function onStore(kind: "kv" | "postgres", fn: (server: ApiTestServer) => Promise<void>) {
-  if (kind === "kv") {
-    const server = await startApiServer();
-    try {
-      return await fn(server);
-    } finally {
-      await server.close();
-    }
-  }
-  const db = await freshDatabase("csms_nul");
-  try {
-    const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
-    try {
-      const server = await startApiServer({}, stores);
-      try {
-        await fn(server);
-      } finally {
-        await server.close();
-      }
-    } finally {
-      await stores.close();
-    }
-  } finally {
-    await db.drop();
-  }
-}
 
 let ids = 0;
 async function call(socket: RawSocket, action: string, payload: unknown): Promise<unknown[]> {
@@ -197,11 +167,11 @@ for (const kind of ["kv", "postgres"] as const) {
     name:
       `${kind}: a station's NUL is refused with PropertyConstraintViolation or stored as U+FFFD, never InternalError`,
     ignore: kind === "postgres" && ignorePostgres,
-    fn: () => onStore(kind, stationSendsNul),
+    fn: () => withApiServer(kind, stationSendsNul),
   });
   Deno.test({
     name: `${kind}: a NUL in an API path id, query filter or body is answered 400 with a JSON body`,
     ignore: kind === "postgres" && ignorePostgres,
-    fn: () => onStore(kind, apiSendsNul),
+    fn: () => withApiServer(kind, apiSendsNul),
   });
 }
