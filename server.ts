@@ -19,6 +19,10 @@ import type { StationSecurityStore } from "./store/station_security_store.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
+import type { FleetStore } from "./store/fleet.ts";
+import { openKvFleetStore } from "./store/kv/fleet.ts";
+import { createFleet, type Fleet } from "./fleet/mod.ts";
+import type { Resolve } from "./fleet/webhook_url_policy.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -32,6 +36,12 @@ export interface ServerOptions {
   stationSecurity?: StationSecurityStore;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
+  /** Fleet operations' store; without one, a throwaway in-memory store (tests). */
+  fleet?: FleetStore;
+  /** How webhook host names are resolved (tests); default DNS. */
+  webhookResolve?: Resolve;
+  /** This process's name in claims and leases; default host, pid and a random part. */
+  holder?: string;
 }
 
 export interface RunningServer {
@@ -43,6 +53,7 @@ export interface RunningServer {
   store: Store;
   auth: AuthStore;
   security: Security;
+  fleet: Fleet;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
    * not close the stores passed in.
@@ -92,7 +103,40 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  const ownFleet = options.fleet === undefined;
+  const fleetStore = options.fleet ?? await openKvFleetStore(":memory:");
+  const fleet = createFleet({
+    store,
+    fleet: fleetStore,
+    registry,
+    stationEvents: events,
+    securityEvents: security.events,
+    frames: registry.deps.frames,
+    now,
+    logger,
+    holder: options.holder ?? `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`,
+    ...(options.webhookResolve ? { resolve: options.webhookResolve } : {}),
+    settings: {
+      jobMaxStations: config.JOB_MAX_STATIONS,
+      jobMaxConcurrency: config.JOB_MAX_CONCURRENCY,
+      jobDefaultConcurrency: config.JOB_DEFAULT_CONCURRENCY,
+      jobClaimMs: config.JOB_CLAIM_S * 1000,
+      campaignHours: config.FIRMWARE_CAMPAIGN_HOURS,
+      webhookAllowLoopback: config.WEBHOOK_ALLOW_LOOPBACK,
+      webhookAllowedNetworks: config.WEBHOOK_ALLOWED_NETWORKS,
+      webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      webhookMaxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+      webhookBackoffBaseMs: config.WEBHOOK_BACKOFF_BASE_S * 1000,
+      webhookBackoffMaxMs: config.WEBHOOK_BACKOFF_MAX_S * 1000,
+      pollMs: config.FLEET_POLL_MS,
+      reservationSweepMs: config.RESERVATION_SWEEP_S * 1000,
+      localListSyncMs: config.LOCAL_LIST_SYNC_S * 1000,
+      retentionMs: config.RETENTION_INTERVAL_S * 1000,
+    },
+  });
+  fleet.start();
   const app = createApp({
+    fleet,
     registry,
     store,
     logger,
@@ -144,15 +188,19 @@ export async function startServer(
           store,
           auth,
           security,
+          fleet,
           async shutdown() {
             stopped = true;
             stopping.abort();
             await registry.shutdown();
+            // After the stations closed (commands in flight end at once), before the stores close.
+            await fleet.stop();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.
             await security.events.close();
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
+            if (ownFleet) await fleetStore.close();
           },
         });
       },

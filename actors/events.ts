@@ -19,18 +19,19 @@ export type StationEvent =
     stored: number;
   };
 
-export type EventListener = (event: StationEvent) => void;
+export type EventListener<E = StationEvent> = (event: E) => void;
 
-export class EventBus {
-  #listeners = new Set<EventListener>();
+/** A bus of station events by default; the fleet publishes its own kind (fleet/events.ts) on another one. */
+export class EventBus<E = StationEvent> {
+  #listeners = new Set<EventListener<E>>();
 
   /** Returns the function that unsubscribes. */
-  subscribe(listener: EventListener): () => void {
+  subscribe(listener: EventListener<E>): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  publish(event: StationEvent): void {
+  publish(event: E): void {
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -17,6 +17,7 @@ import { refuseHandshake } from "./handshake_refusal.ts";
 import { RefusalThrottle } from "../security/refusal_throttle.ts";
 import type { Security } from "../security/mod.ts";
 import { createPageRoutes } from "./pages/mod.ts";
+import type { Fleet } from "../fleet/mod.ts";
 
 export interface AppDeps {
   registry: Registry;
@@ -31,6 +32,8 @@ export interface AppDeps {
   shutdownSignal: AbortSignal;
   /** Station security profiles, rate limits and security events; without it stations are not checked. */
   security?: Security;
+  /** Fleet operations (jobs, webhooks, reservations, ...); without it their routes are absent. */
+  fleet?: Fleet;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps): Hono {
       signal: deps.shutdownSignal,
       settings: deps.settings.api,
       ...(deps.security ? { security: deps.security } : {}),
+      ...(deps.fleet ? { fleet: deps.fleet } : {}),
     }),
   );
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { EventBus, StationEvent } from "../../actors/events.ts";
+import { FLEET_EVENT_TYPES, type FleetEventBus } from "../../fleet/events.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { Logger } from "../../logger.ts";
 import type { ApiRouter } from "./http.ts";
@@ -15,6 +16,8 @@ import { ErrorSchema } from "./schemas.ts";
 
 export interface EventRouteOptions {
   events: EventBus;
+  /** Job progress and reservation changes, on the same stream. */
+  fleetEvents?: FleetEventBus;
   logger: Logger;
   /** Aborted when the server shuts down: every stream ends (Deno.serve waits for open responses). */
   signal: AbortSignal;
@@ -28,7 +31,15 @@ export interface EventRouteOptions {
   recheckMs?: number;
 }
 
-const EVENT_TYPES = ["connected", "disconnected", "boot", "status", "transaction", "meterValues"] as const;
+const EVENT_TYPES = [
+  "connected",
+  "disconnected",
+  "boot",
+  "status",
+  "transaction",
+  "meterValues",
+  ...FLEET_EVENT_TYPES,
+] as const;
 
 const EventsQuery = z.object({
   chargePointId: z.string().max(48).optional().describe("Only this station's events"),
@@ -74,11 +85,17 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           }
           controller.enqueue(encoder.encode(text));
         };
-        const unsubscribe = events.subscribe((event: StationEvent) => {
+        const forward = (event: { type: string; chargePointId: string | null }) => {
           if (query.chargePointId !== undefined && event.chargePointId !== query.chargePointId) return;
           if (wanted && !wanted.has(event.type)) return;
           send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-        });
+        };
+        const unsubscribeStations = events.subscribe((event: StationEvent) => forward(event));
+        const unsubscribeFleet = options.fleetEvents?.subscribe(forward);
+        const unsubscribe = () => {
+          unsubscribeStations();
+          unsubscribeFleet?.();
+        };
         const keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
         let checking = false;
         const recheck = () => {
