@@ -84,7 +84,7 @@ export interface ConfigurationOptions {
   meterIntervalS: number;
   /** Profile 1 password (Basic auth); absent: profile 0. */
   authorizationKey?: string;
-  /** Override any default, e.g. `{ AuthorizeRemoteTxRequests: "true" }`. */
+  /** Writable keys to set, e.g. `{ AuthorizeRemoteTxRequests: "true" }`. */
   overrides?: Record<string, string>;
 }
 
@@ -141,12 +141,14 @@ export function defaultConfiguration(options: ConfigurationOptions): Map<string,
     AuthorizationKey: options.authorizationKey ?? "",
     SecurityProfile: options.authorizationKey ? "1" : "0",
   }));
+  // Set as the Central System would set them: writable keys, valid values.
+  let result: Map<string, string> = config;
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
-    const canonical = CANONICAL.get(key.toLowerCase());
-    if (!canonical) throw new Error(`Unknown configuration key "${key}"`);
-    config.set(canonical, value);
+    const change = changeConfiguration(result, key, value);
+    if (change.status !== "Accepted") throw new Error(`Cannot set configuration key: ${change.reason}`);
+    result = change.config;
   }
-  return config;
+  return result;
 }
 
 /**

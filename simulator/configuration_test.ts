@@ -15,7 +15,7 @@ const CONFIG = defaultConfiguration({
   authorizationKey: "0123456789abcdef0123",
 });
 
-Deno.test("defaultConfiguration() fills in the connectors, intervals, security profile and overrides", () => {
+Deno.test("defaultConfiguration() fills in the connectors, intervals, security profile and valid overrides of writable keys", () => {
   assertEquals(configInt(CONFIG, "NumberOfConnectors"), 2);
   assertEquals(configInt(CONFIG, "HeartbeatInterval"), 300);
   assertEquals(configInt(CONFIG, "MeterValueSampleInterval"), 30);
@@ -29,16 +29,21 @@ Deno.test("defaultConfiguration() fills in the connectors, intervals, security p
   });
   assert(configBool(overridden, "AuthorizeRemoteTxRequests"));
   assertEquals(configInt(overridden, "SecurityProfile"), 0);
+  const base = { connectors: 1, heartbeatIntervalS: 1, meterIntervalS: 1 };
   assertThrows(
-    () =>
-      defaultConfiguration({
-        connectors: 1,
-        heartbeatIntervalS: 1,
-        meterIntervalS: 1,
-        overrides: { Nope: "1" },
-      }),
+    () => defaultConfiguration({ ...base, overrides: { Nope: "1" } }),
     Error,
-    '"Nope"',
+    'Unknown key "Nope"',
+  );
+  assertThrows(
+    () => defaultConfiguration({ ...base, overrides: { NumberOfConnectors: "3" } }),
+    Error,
+    '"NumberOfConnectors" is read-only',
+  );
+  assertThrows(
+    () => defaultConfiguration({ ...base, overrides: { HeartbeatInterval: "often" } }),
+    Error,
+    "needs a whole number",
   );
 });
 
