@@ -68,7 +68,7 @@ function transactionOn(station: VirtualStation) {
   return (connectorId: number) => {
     const tx = station.connector(connectorId)?.transaction;
     if (!tx) return undefined;
-    const transactionId = station.transactionIdOf(tx);
+    const transactionId = station.transactions.idOf(tx);
     return transactionId === undefined ? {} : { transactionId };
   };
 }
@@ -118,11 +118,11 @@ const remoteStartTransaction: Handler<"RemoteStartTransaction"> = (station, requ
         station.scheduleUnplug(connectorId);
         return;
       }
-      station.startTransactionOn(connectorId, idTag, info, chargingProfile);
+      station.transactions.start(connectorId, idTag, info, chargingProfile);
     };
     if (!configBool(station.config, "AuthorizeRemoteTxRequests")) return proceed(null);
-    void station.authorize(idTag).then((info) => {
-      if (station.isAccepted(info)) return proceed(info);
+    void station.transactions.authorize(idTag).then((info) => {
+      if (station.transactions.isAccepted(info)) return proceed(info);
       station.starting.delete(connectorId);
       station.log.info("remote start not authorized", { connectorId, idTag, status: info?.status ?? null });
       station.scheduleUnplug(connectorId);
@@ -131,9 +131,9 @@ const remoteStartTransaction: Handler<"RemoteStartTransaction"> = (station, requ
 };
 
 const remoteStopTransaction: Handler<"RemoteStopTransaction"> = (station, request) => {
-  const connector = station.connectorOfTransaction(request.transactionId);
+  const connector = station.transactions.connectorOf(request.transactionId);
   if (!connector) return answer({ status: "Rejected" });
-  return answer({ status: "Accepted" }, () => station.stopTransactionOn(connector.connectorId, "Remote"));
+  return answer({ status: "Accepted" }, () => station.transactions.stop(connector.connectorId, "Remote"));
 };
 
 const reset: Handler<"Reset"> = (station, request) =>
@@ -145,7 +145,7 @@ const unlockConnector: Handler<"UnlockConnector"> = (station, request) => {
   if (connector.fault?.errorCode === "ConnectorLockFailure") return answer({ status: "UnlockFailed" });
   return answer({ status: "Unlocked" }, () => {
     // OCPP 1.6 §5.18: a transaction on the connector stops first.
-    station.stopTransactionOn(request.connectorId, "UnlockCommand");
+    station.transactions.stop(request.connectorId, "UnlockCommand");
     station.cancel(`unplug:${request.connectorId}`);
     station.update(request.connectorId, unplug);
     station.syncStatuses();
@@ -165,7 +165,7 @@ const changeAvailabilityHandler: Handler<"ChangeAvailability"> = (station, reque
   if (connectorId === 0) station.station = { ...station.station, operative: type === "Operative" };
   station.log.info("availability", { connectorId, type, scheduled });
   return answer({ status: scheduled ? "Scheduled" : "Accepted" }, () => {
-    station.refreshOffers();
+    station.meters.refresh();
     station.syncStatuses();
   });
 };
@@ -190,9 +190,9 @@ const changeConfigurationHandler: Handler<"ChangeConfiguration"> = (station, req
       case "HeartbeatInterval":
         return station.scheduleHeartbeat();
       case "MeterValueSampleInterval":
-        return station.rescheduleSamplers();
+        return station.meters.resample();
       case "ClockAlignedDataInterval":
-        return station.scheduleAligned();
+        return station.meters.align();
       case "WebSocketPingInterval":
         return station.setPingInterval(configInt(station.config, "WebSocketPingInterval"));
     }
@@ -365,7 +365,7 @@ const getCompositeSchedule: Handler<"GetCompositeSchedule"> = (station, request)
   if (duration <= 0 || !profileLimits(station).allowedUnits.includes(unit)) {
     return answer({ status: "Rejected" });
   }
-  station.advanceMeters();
+  station.meters.advance();
   const chargingSchedule = station.compositeSchedule(connectorId, duration, unit);
   return answer({
     status: "Accepted",
@@ -391,10 +391,10 @@ const triggerMessage: Handler<"TriggerMessage"> = (station, request) => {
       case "StatusNotification":
         return station.syncStatuses(connectorId !== undefined ? [connectorId] : all);
       case "MeterValues":
-        station.advanceMeters();
-        station.refreshOffers();
+        station.meters.advance();
+        station.meters.refresh();
         for (const id of connectorId !== undefined ? [connectorId] : all.slice(1)) {
-          station.sendMeterValues(id, "Trigger", "MeterValuesSampledData");
+          station.meters.send(id, "Trigger", "MeterValuesSampledData");
         }
         return;
       case "FirmwareStatusNotification": {

@@ -25,7 +25,8 @@ export {
   startSimulation,
   type StationHandle,
 } from "./simulation.ts";
-export type { ConnectorSnapshot, StartOutcome, StationSnapshot, StationState } from "./station.ts";
+export type { ConnectorSnapshot, StationSnapshot, StationState } from "./station.ts";
+export type { StartOutcome } from "./transactions.ts";
 export type { DriverPlan } from "./drivers.ts";
 export type { FaultPlan } from "./faults.ts";
 export type { Ev } from "./meter.ts";

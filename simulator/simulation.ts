@@ -18,7 +18,8 @@ import type {
   StopReason,
 } from "./ocpp.ts";
 import { createRandom, type Random } from "./random.ts";
-import { type StartOutcome, type StationSnapshot, type StationState, VirtualStation } from "./station.ts";
+import { type StationSnapshot, type StationState, VirtualStation } from "./station.ts";
+import type { StartOutcome } from "./transactions.ts";
 
 export interface SimulationOptions {
   /** The Central System's OCPP endpoint, e.g. `ws://127.0.0.1:3001/ocpp`. */

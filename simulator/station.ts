@@ -6,56 +6,30 @@
  * a transaction, sample the meter, report statuses, inject faults).
  */
 import type { Logger } from "../logger.ts";
-import {
-  type AuthorizationCache,
-  decideSwipe,
-  effectiveStatus,
-  EMPTY_LIST,
-  type LocalList,
-} from "./authorization.ts";
+import { type AuthorizationCache, EMPTY_LIST, type LocalList } from "./authorization.ts";
 import type { InstalledProfile } from "./charging_profiles.ts";
-import { installChargingProfile, withoutTxProfiles } from "./charging_profiles.ts";
 import type { Clock } from "./clock.ts";
-import { compositeSchedule, type ConnectorContext, type Electrical, limitAt } from "./composite_schedule.ts";
-import { configBool, configInt, configMeasurands, defaultConfiguration } from "./configuration.ts";
+import type { Electrical } from "./composite_schedule.ts";
+import { configBool, configInt, defaultConfiguration } from "./configuration.ts";
 import { classifyCallFailure, ConnectFailedError, type Connection, openConnection } from "./connection.ts";
-import {
-  beginTransaction,
-  type Connector,
-  endTransaction,
-  fault,
-  hardwareW,
-  minimumOfferW,
-  newConnector,
-  plugIn,
-  recover,
-  refuseStart,
-  reservationAdmits,
-  statusOf,
-  type Transaction,
-  unplug,
-} from "./connector.ts";
+import { type Connector, fault, newConnector, plugIn, recover, statusOf, unplug } from "./connector.ts";
 import { installHandlers } from "./handlers.ts";
-import { advance, type Ev, evDemandW, sampledValues } from "./meter.ts";
+import type { Ev } from "./meter.ts";
+import { Metering } from "./metering.ts";
 import type {
   BootInfo,
   ChargePointErrorCode,
   ChargePointStatus,
-  ChargingProfile,
   ChargingRateUnit,
   ChargingSchedule,
   DiagnosticsStatus,
   FirmwareStatus,
-  IdTagInfo,
-  Measurand,
-  MeterValue,
-  ReadingContext,
   RegistrationStatus,
-  RequestOf,
   StopReason,
 } from "./ocpp.ts";
 import { createOutbox, type Outbox, type OutboxMessage } from "./outbox.ts";
 import type { Random } from "./random.ts";
+import { type StartOutcome, Transactions } from "./transactions.ts";
 
 export interface StationOptions {
   id: string;
@@ -135,15 +109,6 @@ export interface StationStats {
   invalidFrames: number;
 }
 
-export interface StartOutcome {
-  /** The idTag's status (from the Central System, or the local list/cache), or why nothing started. */
-  status: IdTagInfo["status"] | "Refused";
-  transactionId?: number;
-  reason?: string;
-}
-
-/** Physics between meter samples: limits, a full battery and the station's share are looked at this often. */
-const TICK_MS = 5000;
 /** A Reset waits this long for its StopTransactions to be answered before the socket goes. */
 const RESET_DRAIN_MS = 5000;
 /** BootNotification.conf interval 0 means "choose yourself". */
@@ -175,6 +140,8 @@ export class VirtualStation {
   readonly starting = new Set<number>();
   readonly stats: StationStats = { connects: 0, boots: 0, callsSent: 0, callsReceived: 0, invalidFrames: 0 };
   readonly abort = new AbortController();
+  readonly meters: Metering;
+  readonly transactions: Transactions;
 
   #state: StationState = "offline";
   #registration: RegistrationStatus | null = null;
@@ -182,18 +149,11 @@ export class VirtualStation {
   #silent = false;
   #offlineUntil = 0;
   #reconnectAttempt = 0;
-  #lastAdvance: number;
-  #txSeq = 0;
   readonly #outbox: Outbox;
   readonly #timers = new Map<string, () => void>();
   /** What the Central System last heard per connector: `status/errorCode`. */
   readonly #reported = new Map<number, string>();
-  /** Central System transaction ids by our local id (StopTransaction may be queued before the id comes). */
-  readonly #transactionIds = new Map<number, number>();
-  /** Readings for StopTransaction's transactionData, by local id. */
-  readonly #transactionData = new Map<number, MeterValue[]>();
-  readonly #startWaiters = new Map<number, (outcome: StartOutcome) => void>();
-  #acceptedWaiters: Array<() => void> = [];
+  #acceptedWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
 
   constructor(readonly options: StationOptions) {
     this.id = options.id;
@@ -216,7 +176,6 @@ export class VirtualStation {
         // A meter that has seen some use.
         energyWh: meterRandom.int(0, 5_000_000),
       }));
-    this.#lastAdvance = options.clock.now();
     this.#outbox = createOutbox({
       send: (action, payload) => {
         const connection = this.#connection;
@@ -225,13 +184,15 @@ export class VirtualStation {
         return connection.call(action, payload);
       },
       classify: classifyCallFailure,
-      canSend: () => this.#canSend(),
+      canSend: () => this.canSend(),
       clock: options.clock,
       retryPolicy: () => ({
         attempts: configInt(this.config, "TransactionMessageAttempts"),
         intervalS: configInt(this.config, "TransactionMessageRetryInterval"),
       }),
     });
+    this.meters = new Metering(this);
+    this.transactions = new Transactions(this);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------------------
@@ -267,10 +228,12 @@ export class VirtualStation {
     this.#timers.clear();
     this.abort.abort();
     this.#outbox.pause();
-    for (const waiter of this.#startWaiters.values()) {
-      waiter({ status: "Refused", reason: "station stopped" });
-    }
-    this.#startWaiters.clear();
+    // Authorize calls that will never be answered now decide offline, and their waiters are told.
+    this.#outbox.disconnected();
+    this.transactions.abandon();
+    const waiters = this.#acceptedWaiters;
+    this.#acceptedWaiters = [];
+    for (const w of waiters) w.reject(new Error(`Station "${this.id}" was stopped before it was accepted`));
     const connection = this.#connection;
     this.#connection = null;
     if (connection) await connection.close(1000, "Station stopped").catch(() => {});
@@ -280,17 +243,23 @@ export class VirtualStation {
   whenAccepted(timeoutMs = 30_000): Promise<void> {
     if (this.#state === "accepted") return Promise.resolve();
     return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          cancel();
+          resolve();
+        },
+        reject: (error: Error) => {
+          cancel();
+          reject(error);
+        },
+      };
       const cancel = this.clock.after(timeoutMs, () => {
-        this.#acceptedWaiters = this.#acceptedWaiters.filter((w) => w !== done);
+        this.#acceptedWaiters = this.#acceptedWaiters.filter((w) => w !== waiter);
         reject(
           new Error(`Station "${this.id}" was not accepted within ${timeoutMs} ms (state ${this.#state})`),
         );
       });
-      const done = () => {
-        cancel();
-        resolve();
-      };
-      this.#acceptedWaiters.push(done);
+      this.#acceptedWaiters.push(waiter);
     });
   }
 
@@ -299,7 +268,7 @@ export class VirtualStation {
     if (state === "accepted") {
       const waiters = this.#acceptedWaiters;
       this.#acceptedWaiters = [];
-      for (const w of waiters) w();
+      for (const w of waiters) w.resolve();
     }
   }
 
@@ -450,11 +419,12 @@ export class VirtualStation {
   #sessionUp(): void {
     this.syncStatuses();
     this.scheduleHeartbeat();
-    this.scheduleAligned();
+    this.meters.align();
     this.#outbox.pump();
   }
 
-  #canSend(): boolean {
+  /** Connected, accepted and not silent: a CALL may go now. */
+  canSend(): boolean {
     return this.#connection !== null && this.#state === "accepted" && !this.#silent;
   }
 
@@ -465,7 +435,7 @@ export class VirtualStation {
   /** Queues a CALL (see outbox.ts for what survives a disconnection). */
   push(message: OutboxMessage): void {
     if (this.#state === "stopped") return;
-    if (!message.persistent && !this.#canSend()) {
+    if (!message.persistent && !this.canSend()) {
       message.onDropped?.("not connected");
       return;
     }
@@ -509,9 +479,9 @@ export class VirtualStation {
     if (this.#state === "stopped" || this.#state === "rebooting") return;
     this.log.info("rebooting", { type });
     for (const c of this.connectors) {
-      if (c.transaction) this.stopTransactionOn(c.connectorId, type === "Hard" ? "HardReset" : "SoftReset");
+      if (c.transaction) this.transactions.stop(c.connectorId, type === "Hard" ? "HardReset" : "SoftReset");
     }
-    if (this.#canSend()) await this.#outbox.drained(RESET_DRAIN_MS);
+    if (this.canSend()) await this.#outbox.drained(RESET_DRAIN_MS);
     if (this.#is("stopped")) return;
     this.#setState("rebooting");
     for (const name of [...this.#timers.keys()]) {
@@ -611,12 +581,12 @@ export class VirtualStation {
       const current = this.statusOf(id);
       const key = `${current.status}/${current.errorCode}`;
       if (this.#reported.get(id) === key && !force.includes(id)) continue;
-      if (!this.#canSend()) continue;
+      if (!this.canSend()) continue;
       this.#reported.set(id, key);
       this.log.info("status", { connectorId: id, ...current });
       this.push({
         action: "StatusNotification",
-        payload: () => ({ connectorId: id, ...current, timestamp: this.#iso() }),
+        payload: () => ({ connectorId: id, ...current, timestamp: this.timestamp() }),
         persistent: false,
         onDropped: () => {
           if (this.#reported.get(id) === key) this.#reported.delete(id);
@@ -647,11 +617,11 @@ export class VirtualStation {
     if (c.transaction) {
       if (!configBool(this.config, "StopTransactionOnEVSideDisconnect")) {
         this.update(connectorId, (x) => ({ ...x, ev: null }));
-        this.refreshOffers();
+        this.meters.refresh();
         this.syncStatuses();
         return;
       }
-      this.stopTransactionOn(connectorId, "EVDisconnected");
+      this.transactions.stop(connectorId, "EVDisconnected");
     }
     this.update(connectorId, unplug);
     this.starting.delete(connectorId);
@@ -670,10 +640,10 @@ export class VirtualStation {
     if (connectorId === 0) {
       this.station = { ...this.station, fault: info === undefined ? { errorCode } : { errorCode, info } };
     } else {
-      if (this.connector(connectorId)?.transaction) this.stopTransactionOn(connectorId, "Other");
+      if (this.connector(connectorId)?.transaction) this.transactions.stop(connectorId, "Other");
       this.update(connectorId, (c) => fault(c, errorCode, info));
     }
-    this.refreshOffers();
+    this.meters.refresh();
     this.syncStatuses();
   }
 
@@ -681,432 +651,15 @@ export class VirtualStation {
     this.log.info("fault cleared", { connectorId });
     if (connectorId === 0) this.station = { ...this.station, fault: null };
     else this.update(connectorId, recover);
-    this.refreshOffers();
+    this.meters.refresh();
     this.syncStatuses();
   }
 
-  // ---- power and meters ------------------------------------------------------------------------------------
+  // ---- transactions (see transactions.ts) ------------------------------------------------------------
 
-  contextOf(c: Connector, relativeStart = this.clock.now()): ConnectorContext {
-    const ctx: ConnectorContext = { connectorId: c.connectorId, electrical: c.electrical, relativeStart };
-    if (c.transaction) {
-      const transactionId = this.#transactionIds.get(c.transaction.localId);
-      ctx.transaction = transactionId === undefined
-        ? { startedAt: c.transaction.startedAt }
-        : { startedAt: c.transaction.startedAt, transactionId };
-    }
-    return ctx;
-  }
-
-  /** What the station offers a connector at `t` in watts: hardware, profiles, its share of the station cap. */
-  offerAt(c: Connector, t: number): number {
-    if (!c.transaction || c.transaction.deauthorized || c.fault || this.station.fault) return 0;
-    let watts = hardwareW(c);
-    const limit = limitAt(this.profiles, t, this.contextOf(c));
-    if (limit !== null) watts = Math.min(watts, limit);
-    const stationCap = limitAt(this.profiles, t, {
-      connectorId: 0,
-      electrical: c.electrical,
-      relativeStart: t,
-    });
-    if (stationCap !== null) {
-      const sharing = this.connectors.filter((x) =>
-        x.transaction && !x.transaction.deauthorized && !x.fault
-      ).length;
-      watts = Math.min(watts, stationCap / Math.max(1, sharing));
-    }
-    // Below the least current a car can take, a real station pauses instead (IEC 61851-1).
-    return watts < minimumOfferW(c) ? 0 : watts;
-  }
-
-  /** Integrates every meter up to now at the limits in force so far. Call before anything changes them. */
-  advanceMeters(): void {
-    const now = this.clock.now();
-    const from = this.#lastAdvance;
-    this.#lastAdvance = now;
-    if (now <= from) return;
-    this.connectors = this.connectors.map((c) => {
-      if (!c.transaction || !c.ev) return c;
-      const next = advance(c.meter, c.ev, from, now, (t) => this.offerAt(c, t));
-      return { ...c, meter: next.meter, ev: next.ev };
-    });
-  }
-
-  /** Re-reads every connector's offer and draw after a change (profile, transaction, fault). */
-  refreshOffers(): void {
-    const now = this.clock.now();
-    this.connectors = this.connectors.map((c) => {
-      const offeredW = this.offerAt(c, now);
-      const powerW = c.ev && c.transaction ? evDemandW(c.ev, offeredW) : 0;
-      return { ...c, meter: { ...c.meter, offeredW, powerW } };
-    });
-  }
-
-  /** A reading of a connector (0: the station's main meter, the sum of all). */
-  meterValue(connectorId: number, measurands: readonly Measurand[], context: ReadingContext): MeterValue {
-    const timestamp = this.#iso();
-    if (connectorId === 0) {
-      const energyWh = this.connectors.reduce((sum, c) => sum + c.meter.energyWh, 0);
-      const powerW = this.connectors.reduce((sum, c) => sum + c.meter.powerW, 0);
-      const offeredW = this.connectors.reduce((sum, c) => sum + c.meter.offeredW, 0);
-      const first = this.connectors[0] as Connector;
-      return {
-        timestamp,
-        sampledValue: sampledValues(
-          { energyWh, powerW, offeredW },
-          null,
-          measurands,
-          context,
-          first.electrical,
-        ),
-      };
-    }
-    const c = this.connector(connectorId) as Connector;
-    return { timestamp, sampledValue: sampledValues(c.meter, c.ev, measurands, context, c.electrical) };
-  }
-
-  /**
-   * Queues a MeterValues for a connector. One of a transaction is a transaction message (kept and retried),
-   * carrying the transactionId StartTransaction brought.
-   */
-  sendMeterValues(connectorId: number, context: ReadingContext, measurandsKey: string): void {
-    const measurands = configMeasurands(this.config, measurandsKey);
-    if (measurands.length === 0) return;
-    const value = this.meterValue(connectorId, measurands, context);
-    const tx = this.connector(connectorId)?.transaction;
-    this.push({
-      action: "MeterValues",
-      persistent: tx !== undefined && tx !== null,
-      payload: () => {
-        const transactionId = tx ? this.#transactionIds.get(tx.localId) : undefined;
-        return transactionId === undefined
-          ? { connectorId, meterValue: [value] }
-          : { connectorId, transactionId, meterValue: [value] };
-      },
-    });
-  }
-
-  #scheduleSampler(connectorId: number): void {
-    const seconds = configInt(this.config, "MeterValueSampleInterval");
-    if (seconds <= 0) return this.cancel(`meter:${connectorId}`);
-    this.schedule(`meter:${connectorId}`, seconds * 1000, () => {
-      if (!this.connector(connectorId)?.transaction) return;
-      this.advanceMeters();
-      this.refreshOffers();
-      this.sendMeterValues(connectorId, "Sample.Periodic", "MeterValuesSampledData");
-      this.syncStatuses();
-      this.#scheduleSampler(connectorId);
-    });
-  }
-
-  /** MeterValueSampleInterval changed: running samplers take the new interval. */
-  rescheduleSamplers(): void {
-    for (const c of this.connectors) if (c.transaction) this.#scheduleSampler(c.connectorId);
-  }
-
-  #scheduleTick(): void {
-    if (!this.connectors.some((c) => c.transaction)) return this.cancel("tick");
-    this.schedule("tick", TICK_MS, () => {
-      this.advanceMeters();
-      this.refreshOffers();
-      this.syncStatuses();
-      this.#scheduleTick();
-    });
-  }
-
-  /** Clock-aligned readings (ClockAlignedDataInterval, OCPP 1.6 §4.7) at each whole interval of the day. */
-  scheduleAligned(): void {
-    const seconds = configInt(this.config, "ClockAlignedDataInterval");
-    if (seconds <= 0) return this.cancel("aligned");
-    const period = seconds * 1000;
-    const now = this.clock.now();
-    const next = Math.floor(now / period) * period + period;
-    this.schedule("aligned", next - now, () => {
-      this.advanceMeters();
-      this.refreshOffers();
-      for (const c of this.connectors) {
-        this.sendMeterValues(c.connectorId, "Sample.Clock", "MeterValuesAlignedData");
-        const stopTxnAligned = configMeasurands(this.config, "StopTxnAlignedData");
-        if (c.transaction && stopTxnAligned.length > 0) {
-          this.#transactionData.get(c.transaction.localId)?.push(
-            this.meterValue(c.connectorId, stopTxnAligned, "Sample.Clock"),
-          );
-        }
-      }
-      this.scheduleAligned();
-    });
-  }
-
-  // ---- transactions ----------------------------------------------------------------------------------------
-
-  /** The connector running the Central System's transaction `transactionId`. */
-  connectorOfTransaction(transactionId: number): Connector | undefined {
-    return this.connectors.find((c) =>
-      c.transaction && this.#transactionIds.get(c.transaction.localId) === transactionId
-    );
-  }
-
-  transactionIdOf(tx: Transaction): number | undefined {
-    return this.#transactionIds.get(tx.localId);
-  }
-
-  /**
-   * Authorizes an idTag the way the configuration says: from the local list or cache, or by asking
-   * (Authorize.req). null: refused without an answer (offline and unknown).
-   */
-  authorize(idTag: string): Promise<IdTagInfo | null> {
-    const settings = {
-      online: this.#canSend(),
-      listEnabled: configBool(this.config, "LocalAuthListEnabled"),
-      cacheEnabled: configBool(this.config, "AuthorizationCacheEnabled"),
-      localPreAuthorize: configBool(this.config, "LocalPreAuthorize"),
-      localAuthorizeOffline: configBool(this.config, "LocalAuthorizeOffline"),
-      allowOfflineTxForUnknownId: configBool(this.config, "AllowOfflineTxForUnknownId"),
-    };
-    const decision = decideSwipe(idTag, this.localList, this.cache, settings, this.clock.now());
-    if (decision.decision === "accept") return Promise.resolve(decision.info);
-    if (decision.decision === "reject") return Promise.resolve(decision.info);
-    return new Promise((resolve) => {
-      this.push({
-        action: "Authorize",
-        payload: () => ({ idTag }),
-        persistent: false,
-        onResult: (response) => {
-          const info = response.idTagInfo as IdTagInfo;
-          this.remember(idTag, info);
-          resolve(info);
-        },
-        // No answer: decide as an offline station would.
-        onDropped: () => {
-          const offline = decideSwipe(
-            idTag,
-            this.localList,
-            this.cache,
-            { ...settings, online: false },
-            this.clock.now(),
-          );
-          resolve(
-            offline.decision === "accept"
-              ? offline.info
-              : offline.decision === "reject"
-              ? offline.info
-              : null,
-          );
-        },
-      });
-    });
-  }
-
-  /** Caches what the Central System said of an idTag (AuthorizationCacheEnabled, OCPP 1.6 §3.5.2). */
-  remember(idTag: string, info: IdTagInfo): void {
-    if (!configBool(this.config, "AuthorizationCacheEnabled")) return;
-    const cache = new Map(this.cache);
-    cache.set(idTag.toLowerCase(), info);
-    this.cache = cache;
-  }
-
-  isAccepted(info: IdTagInfo | null): boolean {
-    return info !== null && effectiveStatus(info, this.clock.now()) === "Accepted";
-  }
-
-  /**
-   * Starts a transaction on a connector whose driver is authorized: plugs in if needed, uses a reservation
-   * the idTag holds, queues StartTransaction, and starts sampling. Returns our local transaction id.
-   */
-  startTransactionOn(
-    connectorId: number,
-    idTag: string,
-    info: IdTagInfo | null,
-    txProfile?: ChargingProfile,
-  ): number {
-    this.advanceMeters();
-    this.cancel(`unplug:${connectorId}`);
-    this.starting.delete(connectorId);
-    let c = this.connector(connectorId) as Connector;
-    if (!c.plugged) c = plugIn(c, this.newEv());
-    const reservation = c.reservation && reservationAdmits(c.reservation, idTag, info?.parentIdTag)
-      ? c.reservation
-      : null;
-    if (reservation) this.cancel(`reservation:${connectorId}`);
-    const now = this.clock.now();
-    const tx: Transaction = {
-      localId: ++this.#txSeq,
-      idTag,
-      startedAt: now,
-      meterStart: Math.floor(c.meter.energyWh),
-      ...(reservation ? { reservationId: reservation.reservationId } : {}),
-      ...(info?.parentIdTag ? { parentIdTag: info.parentIdTag } : {}),
-    };
-    this.connectors[connectorId - 1] = beginTransaction(c, tx);
-    if (txProfile) this.profiles = installChargingProfile(this.profiles, connectorId, txProfile);
-    const begin = configMeasurands(this.config, "StopTxnSampledData");
-    this.#transactionData.set(
-      tx.localId,
-      begin.length > 0 ? [this.meterValue(connectorId, begin, "Transaction.Begin")] : [],
-    );
-    const timestamp = this.#iso();
-    this.log.info("transaction starting", { connectorId, idTag, meterStart: tx.meterStart });
-    this.push({
-      action: "StartTransaction",
-      persistent: true,
-      payload: () => ({
-        connectorId,
-        idTag,
-        meterStart: tx.meterStart,
-        timestamp,
-        ...(tx.reservationId !== undefined ? { reservationId: tx.reservationId } : {}),
-      }),
-      onResult: (response) =>
-        this.#started(
-          connectorId,
-          tx,
-          response as RequestOf<"StartTransaction"> & {
-            transactionId: number;
-            idTagInfo: IdTagInfo;
-          },
-        ),
-      onDropped: (why) => {
-        this.log.warn("StartTransaction given up", { connectorId, why });
-        this.#startWaiters.get(tx.localId)?.({
-          status: "Refused",
-          reason: `StartTransaction failed: ${why}`,
-        });
-        this.#startWaiters.delete(tx.localId);
-      },
-    });
-    this.refreshOffers();
-    this.syncStatuses();
-    this.#scheduleSampler(connectorId);
-    this.#scheduleTick();
-    return tx.localId;
-  }
-
-  #started(
-    connectorId: number,
-    tx: Transaction,
-    response: { transactionId: number; idTagInfo: IdTagInfo },
-  ): void {
-    this.#transactionIds.set(tx.localId, response.transactionId);
-    this.remember(tx.idTag, response.idTagInfo);
-    const current = this.connector(connectorId);
-    const running = current?.transaction?.localId === tx.localId;
-    if (running) {
-      this.update(
-        connectorId,
-        (c) => ({ ...c, transaction: { ...tx, transactionId: response.transactionId } }),
-      );
-    }
-    this.log.info("transaction started", {
-      connectorId,
-      transactionId: response.transactionId,
-      idTagStatus: response.idTagInfo.status,
-    });
-    this.#startWaiters.get(tx.localId)?.({
-      status: response.idTagInfo.status,
-      transactionId: response.transactionId,
-    });
-    this.#startWaiters.delete(tx.localId);
-    if (!running || this.isAccepted(response.idTagInfo)) return;
-    // StopTransactionOnInvalidId (OCPP 1.6 §9.1): stop, or keep the transaction without energy.
-    if (configBool(this.config, "StopTransactionOnInvalidId")) {
-      this.stopTransactionOn(connectorId, "DeAuthorized");
-    } else {
-      this.update(
-        connectorId,
-        (c) => c.transaction ? { ...c, transaction: { ...c.transaction, deauthorized: true } } : c,
-      );
-      this.advanceMeters();
-      this.refreshOffers();
-      this.syncStatuses();
-    }
-  }
-
-  /** Waits for the Central System's answer to a transaction's StartTransaction. */
-  whenStarted(localId: number): Promise<StartOutcome> {
-    const known = this.#transactionIds.get(localId);
-    if (known !== undefined) return Promise.resolve({ status: "Accepted", transactionId: known });
-    return new Promise((resolve) => this.#startWaiters.set(localId, resolve));
-  }
-
-  /**
-   * Stops the transaction on a connector: final reading, StopTransaction (with transactionData from
-   * StopTxnSampledData/StopTxnAlignedData), its TxProfiles go, a scheduled availability change applies.
-   */
-  stopTransactionOn(connectorId: number, reason: StopReason, idTag?: string): boolean {
-    this.advanceMeters();
-    const c = this.connector(connectorId);
-    const tx = c?.transaction;
-    if (!c || !tx) return false;
-    const meterStop = Math.floor(c.meter.energyWh);
-    const timestamp = this.#iso();
-    const stopTxn = configMeasurands(this.config, "StopTxnSampledData");
-    const transactionData = [...(this.#transactionData.get(tx.localId) ?? [])];
-    if (stopTxn.length > 0) transactionData.push(this.meterValue(connectorId, stopTxn, "Transaction.End"));
-    this.#transactionData.delete(tx.localId);
-    this.connectors[connectorId - 1] = endTransaction(c);
-    this.profiles = withoutTxProfiles(this.profiles, connectorId);
-    this.cancel(`meter:${connectorId}`);
-    this.log.info("transaction stopping", {
-      connectorId,
-      reason,
-      meterStop,
-      energyWh: meterStop - tx.meterStart,
-    });
-    this.push({
-      action: "StopTransaction",
-      persistent: true,
-      payload: () => {
-        const transactionId = this.#transactionIds.get(tx.localId);
-        if (transactionId === undefined) return null;
-        return {
-          transactionId,
-          meterStop,
-          timestamp,
-          reason,
-          ...(idTag !== undefined ? { idTag } : {}),
-          ...(transactionData.length > 0 ? { transactionData } : {}),
-        };
-      },
-      onResult: (response) => {
-        if (idTag !== undefined && response.idTagInfo) this.remember(idTag, response.idTagInfo as IdTagInfo);
-        this.#transactionIds.delete(tx.localId);
-      },
-      onDropped: (why) => this.log.warn("StopTransaction given up", { connectorId, why }),
-    });
-    this.refreshOffers();
-    this.syncStatuses();
-    this.#scheduleTick();
-    if (this.connector(connectorId)?.plugged) this.scheduleUnplug(connectorId);
-    return true;
-  }
-
-  /**
-   * A driver presents `idTag` at a connector (plugging in first if needed): authorized locally or by the
-   * Central System, then StartTransaction. Resolves with the idTag status and the transaction id.
-   */
-  async startTransaction(connectorId: number, idTag: string): Promise<StartOutcome> {
-    const c = this.connector(connectorId);
-    if (!c) return { status: "Refused", reason: `connector ${connectorId} does not exist` };
-    // The reservation is checked once the idTag's parent is known.
-    const early = refuseStart({ ...c, reservation: null }, idTag) ??
-      (this.starting.has(connectorId) ? "a start is under way" : null);
-    if (early) return { status: "Refused", reason: early };
-    this.starting.add(connectorId);
-    this.plugIn(connectorId);
-    const info = await this.authorize(idTag);
-    this.starting.delete(connectorId);
-    if (!info || !this.isAccepted(info)) {
-      this.scheduleUnplug(connectorId);
-      return {
-        status: info ? effectiveStatus(info, this.clock.now()) : "Invalid",
-        reason: "idTag not accepted",
-      };
-    }
-    const now = this.connector(connectorId) as Connector;
-    const late = refuseStart(now, idTag, info.parentIdTag);
-    if (late) return { status: "Refused", reason: late };
-    const localId = this.startTransactionOn(connectorId, idTag, info);
-    return this.whenStarted(localId);
+  /** A driver presents `idTag` at a connector: authorization, then StartTransaction. */
+  startTransaction(connectorId: number, idTag: string): Promise<StartOutcome> {
+    return this.transactions.startLocal(connectorId, idTag);
   }
 
   /**
@@ -1116,35 +669,21 @@ export class VirtualStation {
   stopTransaction(connectorId: number, reason: StopReason = "Local", idTag?: string): boolean {
     const tx = this.connector(connectorId)?.transaction;
     if (!tx) return false;
-    return this.stopTransactionOn(connectorId, reason, idTag ?? (reason === "Local" ? tx.idTag : undefined));
+    return this.transactions.stop(connectorId, reason, idTag ?? (reason === "Local" ? tx.idTag : undefined));
   }
 
   // ---- smart charging --------------------------------------------------------------------------------------
 
   setProfiles(profiles: InstalledProfile[]): void {
-    this.advanceMeters();
+    this.meters.advance();
     this.profiles = profiles;
-    this.refreshOffers();
+    this.meters.refresh();
     this.syncStatuses();
   }
 
   /** GetCompositeSchedule's schedule for a connector (0: the station) from now. */
   compositeSchedule(connectorId: number, durationS: number, unit: ChargingRateUnit = "A"): ChargingSchedule {
-    const start = Math.floor(this.clock.now() / 1000) * 1000;
-    if (connectorId === 0) {
-      const first = this.connectors[0] as Connector;
-      const total = this.connectors.reduce((sum, c) => sum + hardwareW(c), 0);
-      return compositeSchedule(
-        this.profiles,
-        { connectorId: 0, electrical: first.electrical, relativeStart: start },
-        start,
-        durationS,
-        unit,
-        total,
-      );
-    }
-    const c = this.connector(connectorId) as Connector;
-    return compositeSchedule(this.profiles, this.contextOf(c, start), start, durationS, unit, hardwareW(c));
+    return this.meters.compositeSchedule(connectorId, durationS, unit);
   }
 
   // ---- firmware and diagnostics ----------------------------------------------------------------------------
@@ -1174,7 +713,7 @@ export class VirtualStation {
   }
 
   snapshot(): StationSnapshot {
-    this.advanceMeters();
+    this.meters.advance();
     const connectors: ConnectorSnapshot[] = [{
       connectorId: 0,
       ...this.statusOf(0),
@@ -1194,7 +733,7 @@ export class VirtualStation {
         status,
         errorCode,
         plugged: c.plugged,
-        transactionId: c.transaction ? this.#transactionIds.get(c.transaction.localId) ?? null : null,
+        transactionId: c.transaction ? this.transactions.idOf(c.transaction) ?? null : null,
         idTag: c.transaction?.idTag ?? null,
         reservationId: c.reservation?.reservationId ?? null,
         energyWh: c.meter.energyWh,
@@ -1217,7 +756,8 @@ export class VirtualStation {
     };
   }
 
-  #iso(): string {
+  /** Now, as an OCPP date-time. */
+  timestamp(): string {
     return new Date(this.clock.now()).toISOString();
   }
 }
