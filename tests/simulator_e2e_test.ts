@@ -343,6 +343,13 @@ Deno.test("TriggerMessage sends the requested message after its answer", async (
     await new Promise((r) => setTimeout(r, 5));
     assertEquals(await trigger("Heartbeat"), "Accepted");
     await eventually(async () => (await chargePoint(server, "TRG-1")).lastSeen > seen, 3000, "a heartbeat");
+    // OCPP 1.6 §5.17: the answer first, then the message asked for.
+    const frames: Json[] = (await server.json("/api/v1/charge-points/TRG-1/frames", { as: "viewer" })).body.items;
+    const kinds = frames.slice(-4).map((f) => {
+      const [type, , action] = JSON.parse(f.frame);
+      return `${f.direction}:${type}${type === 2 ? `:${action}` : ""}`;
+    });
+    assertEquals(kinds, ["out:2:TriggerMessage", "in:3", "in:2:Heartbeat", "out:3"]);
 
     assertEquals(await trigger("FirmwareStatusNotification"), "Accepted");
     assertEquals(await trigger("DiagnosticsStatusNotification"), "Accepted");
