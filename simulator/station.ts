@@ -635,7 +635,9 @@ export class VirtualStation {
   }
 
   /** Marks a connector (or, with 0, the station) Faulted; a transaction on it stops with reason Other. */
-  fault(connectorId: number, errorCode: ChargePointErrorCode = "OtherError", info?: string): void {
+  fault(connectorId: number, errorCode: ChargePointErrorCode = "OtherError", text?: string): void {
+    // StatusNotification's info is a CiString50.
+    const info = text?.slice(0, 50);
     this.log.info("fault injected", { connectorId, errorCode, info: info ?? null });
     if (connectorId === 0) {
       this.station = { ...this.station, fault: info === undefined ? { errorCode } : { errorCode, info } };

@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
-import { command, startFleet, type TestFleet } from "./helpers/simulation.ts";
+import { command, type FleetOptions, startFleet, type TestFleet } from "./helpers/simulation.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -62,10 +62,34 @@ async function remoteStart(
 
 /** Stops the fleet and the server; the stations must not have seen or sent one invalid frame. */
 async function finish(fleet: TestFleet, server: ApiTestServer) {
-  const invalid = fleet.summary().invalidFrames;
+  const invalid = fleet.logs.filter((l) => l.msg === "invalid OCPP frame");
   await fleet.stop();
   await server.close();
-  assertEquals(invalid, 0, JSON.stringify(fleet.logs.filter((l) => l.msg === "invalid OCPP frame")));
+  assertEquals(invalid, []);
+}
+
+/** Runs `body` against a fresh server (with `env`) and a fleet of virtual stations, then `finish()`es. */
+async function withFleet(
+  env: Record<string, string>,
+  options: FleetOptions,
+  body: (server: ApiTestServer, fleet: TestFleet) => Promise<void>,
+) {
+  const server = await startApiServer(env);
+  let fleet: TestFleet;
+  try {
+    fleet = await startFleet(server, options);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  try {
+    await body(server, fleet);
+  } catch (error) {
+    await fleet.stop();
+    await server.close();
+    throw error;
+  }
+  await finish(fleet, server);
 }
 
 async function addIdTag(server: ApiTestServer, idTag: string, extra: Record<string, unknown> = {}) {
@@ -74,45 +98,51 @@ async function addIdTag(server: ApiTestServer, idTag: string, extra: Record<stri
 }
 
 Deno.test("N virtual stations boot, report every connector and the station, and beat at the server's interval", async () => {
-  const server = await startApiServer({ HEARTBEAT_INTERVAL_S: "1" });
-  const fleet = await startFleet(server, { stations: 12, prefix: "FLEET-", connectors: 2 });
-  try {
-    const list = await eventually(
-      async () => {
-        const res = await server.json("/api/v1/charge-points?limit=100", { as: "viewer" });
-        const items: Json[] = res.body.items.filter((i: Json) => i.id.startsWith("FLEET-"));
-        const complete = items.length === 12 && items.every((i) => i.connectors.length === 3);
-        return complete ? items : undefined;
-      },
-      10_000,
-      "12 stations with 3 connector statuses",
-    );
-    for (const item of list ?? []) {
-      assertEquals(item.online, true);
-      assertEquals(item.registrationStatus, "Accepted");
-      assertEquals(item.boot.chargePointVendor, "VirtualCharge");
-      assertEquals(item.connectors.map((c: Json) => [c.connectorId, c.status]), [[0, "Available"], [
-        1,
-        "Available",
-      ], [
-        2,
-        "Available",
-      ]]);
-    }
-    assertEquals(fleet.station("FLEET-3").snapshot().heartbeatIntervalS, 1);
-    const seen = (await chargePoint(server, "FLEET-3")).lastSeen;
-    await eventually(async () => (await chargePoint(server, "FLEET-3")).lastSeen > seen, 3000, "a heartbeat");
-    assert(fleet.station("FLEET-3").snapshot().stats.callsSent >= 5);
-  } finally {
-    await finish(fleet, server);
-  }
+  await withFleet(
+    { HEARTBEAT_INTERVAL_S: "1" },
+    { stations: 12, prefix: "FLEET-", connectors: 2 },
+    async (server, fleet) => {
+      const list = await eventually(
+        async () => {
+          const res = await server.json("/api/v1/charge-points?limit=100", { as: "viewer" });
+          const items: Json[] = res.body.items.filter((i: Json) => i.id.startsWith("FLEET-"));
+          const complete = items.length === 12 && items.every((i) => i.connectors.length === 3);
+          return complete ? items : undefined;
+        },
+        10_000,
+        "12 stations with 3 connector statuses",
+      );
+      for (const item of list ?? []) {
+        assertEquals(item.online, true);
+        assertEquals(item.registrationStatus, "Accepted");
+        assertEquals(item.boot.chargePointVendor, "VirtualCharge");
+        assertEquals(item.connectors.map((c: Json) => [c.connectorId, c.status]), [[0, "Available"], [
+          1,
+          "Available",
+        ], [
+          2,
+          "Available",
+        ]]);
+      }
+      assertEquals(fleet.station("FLEET-3").snapshot().heartbeatIntervalS, 1);
+      const seen = (await chargePoint(server, "FLEET-3")).lastSeen;
+      await eventually(
+        async () => (await chargePoint(server, "FLEET-3")).lastSeen > seen,
+        3000,
+        "a heartbeat",
+      );
+      assert(fleet.station("FLEET-3").snapshot().stats.callsSent >= 5);
+    },
+  );
 });
 
 Deno.test("a Pending station retries its boot at the server's interval and is served once the operator accepts it", async () => {
-  const server = await startApiServer({ REGISTRATION_POLICY: "Pending", BOOT_RETRY_INTERVAL_S: "1" });
-  const fleet = await startFleet(server, { stations: 1, prefix: "PEND-", waitAccepted: false });
-  const station = fleet.station("PEND-1");
-  try {
+  await withFleet({ REGISTRATION_POLICY: "Pending", BOOT_RETRY_INTERVAL_S: "1" }, {
+    stations: 1,
+    prefix: "PEND-",
+    waitAccepted: false,
+  }, async (server, fleet) => {
+    const station = fleet.station("PEND-1");
     await eventually(() => station.state === "pending", 5000, "Pending");
     const boots = station.snapshot().stats.boots;
     await eventually(() => station.snapshot().stats.boots >= boots + 2, 5000, "two more boots");
@@ -132,34 +162,30 @@ Deno.test("a Pending station retries its boot at the server's interval and is se
       5000,
       "statuses",
     );
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("a Rejected station stays quiet and retries its boot", async () => {
-  const server = await startApiServer({ REGISTRATION_POLICY: "Rejected", BOOT_RETRY_INTERVAL_S: "1" });
-  const fleet = await startFleet(server, { stations: 1, prefix: "REJ-", waitAccepted: false });
-  const station = fleet.station("REJ-1");
-  try {
+  await withFleet({ REGISTRATION_POLICY: "Rejected", BOOT_RETRY_INTERVAL_S: "1" }, {
+    stations: 1,
+    prefix: "REJ-",
+    waitAccepted: false,
+  }, async (server, fleet) => {
+    const station = fleet.station("REJ-1");
     await eventually(() => station.state === "rejected", 5000, "Rejected");
     await eventually(() => station.snapshot().stats.boots >= 2, 5000, "a second boot");
     const sent = station.snapshot().stats;
     assertEquals(sent.callsSent, sent.boots, "nothing but BootNotifications");
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("RemoteStart -> Preparing, StartTransaction, Charging, rising meter values stored; RemoteStop -> Remote, Finishing, Available", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-1");
-  const fleet = await startFleet(server, {
+  await withFleet({}, {
     stations: 2,
     prefix: "RS-",
     ev: { maxPowerW: 11_000, socPercent: 20 },
-  });
-  try {
+  }, async (server, fleet) => {
+    await addIdTag(server, "CARD-1");
     const tx = await remoteStart(server, "RS-2", 1, "CARD-1");
     assertEquals(tx.idTag, "CARD-1");
     assertEquals(tx.startIdTagStatus, "Accepted");
@@ -209,19 +235,15 @@ Deno.test("RemoteStart -> Preparing, StartTransaction, Charging, rising meter va
       (await command(server, "RS-2", "RemoteStopTransaction", { transactionId: 999 })).body.status,
       "Rejected",
     );
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("with AuthorizeRemoteTxRequests the station asks first: an unknown idTag starts nothing", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-OK");
-  const fleet = await startFleet(server, {
+  await withFleet({}, {
     prefix: "AUTH-",
     configuration: { AuthorizeRemoteTxRequests: "true" },
-  });
-  try {
+  }, async (server, fleet) => {
+    await addIdTag(server, "CARD-OK");
     const res = await command(server, "AUTH-1", "RemoteStartTransaction", {
       connectorId: 1,
       idTag: "NOBODY",
@@ -240,16 +262,12 @@ Deno.test("with AuthorizeRemoteTxRequests the station asks first: an unknown idT
     assertEquals(await transactions(server, "chargePointId=AUTH-1"), []);
     const tx = await remoteStart(server, "AUTH-1", 2, "CARD-OK");
     assertEquals(tx.connectorId, 2);
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("Reset Soft and Hard stop running transactions with SoftReset/HardReset and the stations boot again", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-1");
-  const fleet = await startFleet(server, { stations: 2, prefix: "RST-" });
-  try {
+  await withFleet({}, { stations: 2, prefix: "RST-" }, async (server, fleet) => {
+    await addIdTag(server, "CARD-1");
     for (const [id, type] of [["RST-1", "Soft"], ["RST-2", "Hard"]] as const) {
       const tx = await remoteStart(server, id, 1, "CARD-1");
       const bootedAt = (await chargePoint(server, id)).bootedAt;
@@ -269,15 +287,11 @@ Deno.test("Reset Soft and Hard stop running transactions with SoftReset/HardRese
       await eventually(async () => (await chargePoint(server, id)).bootedAt > bootedAt, 5000, "bootedAt");
       await eventually(async () => (await connectorStatus(server, id, 1)) === "Available", 5000, "Available");
     }
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("ChangeConfiguration and GetConfiguration over a realistic key set", async () => {
-  const server = await startApiServer();
-  const fleet = await startFleet(server, { prefix: "CFG-" });
-  try {
+  await withFleet({}, { prefix: "CFG-" }, async (server, fleet) => {
     const change = async (key: string, value: string) =>
       (await command(server, "CFG-1", "ChangeConfiguration", { key, value })).body.status;
     assertEquals(await change("MeterValueSampleInterval", "5"), "Accepted");
@@ -309,16 +323,12 @@ Deno.test("ChangeConfiguration and GetConfiguration over a realistic key set", a
     // The server keeps what the station reported.
     const stored = await server.json("/api/v1/charge-points/CFG-1/configuration", { as: "viewer" });
     assertEquals(stored.status, 200);
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("TriggerMessage sends the requested message after its answer", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-1");
-  const fleet = await startFleet(server, { prefix: "TRG-" });
-  try {
+  await withFleet({}, { prefix: "TRG-" }, async (server, fleet) => {
+    await addIdTag(server, "CARD-1");
     const trigger = async (requestedMessage: string, connectorId?: number) =>
       (await command(server, "TRG-1", "TriggerMessage", {
         requestedMessage,
@@ -344,7 +354,8 @@ Deno.test("TriggerMessage sends the requested message after its answer", async (
     assertEquals(await trigger("Heartbeat"), "Accepted");
     await eventually(async () => (await chargePoint(server, "TRG-1")).lastSeen > seen, 3000, "a heartbeat");
     // OCPP 1.6 §5.17: the answer first, then the message asked for.
-    const frames: Json[] = (await server.json("/api/v1/charge-points/TRG-1/frames", { as: "viewer" })).body.items;
+    const frames: Json[] =
+      (await server.json("/api/v1/charge-points/TRG-1/frames", { as: "viewer" })).body.items;
     const kinds = frames.slice(-4).map((f) => {
       const [type, , action] = JSON.parse(f.frame);
       return `${f.direction}:${type}${type === 2 ? `:${action}` : ""}`;
@@ -373,17 +384,13 @@ Deno.test("TriggerMessage sends the requested message after its answer", async (
       "a triggered reading of the transaction",
     );
     assertEquals(await trigger("MeterValues", 3), "Rejected");
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("ReserveNow holds a connector for its idTag until used, cancelled or expired", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-1");
-  await addIdTag(server, "CARD-2");
-  const fleet = await startFleet(server, { prefix: "RSV-" });
-  try {
+  await withFleet({}, { prefix: "RSV-" }, async (server, fleet) => {
+    await addIdTag(server, "CARD-1");
+    await addIdTag(server, "CARD-2");
     const reserve = async (connectorId: number, reservationId: number, idTag: string, inMs = 60_000) =>
       (await command(server, "RSV-1", "ReserveNow", {
         connectorId,
@@ -435,81 +442,83 @@ Deno.test("ReserveNow holds a connector for its idTag until used, cancelled or e
       4000,
       "expired",
     );
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("SendLocalList and GetLocalListVersion: Full, Differential, VersionMismatch, and the list authorizes offline", async () => {
-  const server = await startApiServer();
-  const fleet = await startFleet(server, { prefix: "LL-", configuration: { LocalAuthorizeOffline: "true" } });
-  try {
-    const version = async () => (await command(server, "LL-1", "GetLocalListVersion")).body.listVersion;
-    const send = async (body: unknown) => (await command(server, "LL-1", "SendLocalList", body)).body.status;
-    assertEquals(await version(), 0);
-    assertEquals(
-      await send({
-        listVersion: 3,
-        updateType: "Full",
-        localAuthorizationList: [{ idTag: "LOCAL-1", idTagInfo: { status: "Accepted" } }],
-      }),
-      "Accepted",
-    );
-    assertEquals(await version(), 3);
-    assertEquals(
-      await send({ listVersion: 3, updateType: "Differential", localAuthorizationList: [] }),
-      "VersionMismatch",
-    );
-    assertEquals(
-      await send({
-        listVersion: 4,
-        updateType: "Differential",
-        localAuthorizationList: [{ idTag: "LOCAL-2", idTagInfo: { status: "Accepted" } }, {
-          idTag: "LOCAL-1",
-        }],
-      }),
-      "Accepted",
-    );
-    assertEquals(await version(), 4);
-    const tooMany = Array.from(
-      { length: 101 },
-      (_, i) => ({ idTag: `T${i}`, idTagInfo: { status: "Accepted" } }),
-    );
-    assertEquals(
-      await send({ listVersion: 5, updateType: "Full", localAuthorizationList: tooMany }),
-      "Failed",
-    );
+  await withFleet(
+    {},
+    { prefix: "LL-", configuration: { LocalAuthorizeOffline: "true" } },
+    async (server, fleet) => {
+      const version = async () => (await command(server, "LL-1", "GetLocalListVersion")).body.listVersion;
+      const send = async (body: unknown) =>
+        (await command(server, "LL-1", "SendLocalList", body)).body.status;
+      assertEquals(await version(), 0);
+      assertEquals(
+        await send({
+          listVersion: 3,
+          updateType: "Full",
+          localAuthorizationList: [{ idTag: "LOCAL-1", idTagInfo: { status: "Accepted" } }],
+        }),
+        "Accepted",
+      );
+      assertEquals(await version(), 3);
+      assertEquals(
+        await send({ listVersion: 3, updateType: "Differential", localAuthorizationList: [] }),
+        "VersionMismatch",
+      );
+      assertEquals(
+        await send({
+          listVersion: 4,
+          updateType: "Differential",
+          localAuthorizationList: [{ idTag: "LOCAL-2", idTagInfo: { status: "Accepted" } }, {
+            idTag: "LOCAL-1",
+          }],
+        }),
+        "Accepted",
+      );
+      assertEquals(await version(), 4);
+      const tooMany = Array.from(
+        { length: 101 },
+        (_, i) => ({ idTag: `T${i}`, idTagInfo: { status: "Accepted" } }),
+      );
+      assertEquals(
+        await send({ listVersion: 5, updateType: "Full", localAuthorizationList: tooMany }),
+        "Failed",
+      );
 
-    // Offline, LOCAL-2 may charge from the list; LOCAL-1 was removed. The transaction reaches the server later.
-    const station = fleet.station("LL-1");
-    station.dropConnection(1500);
-    await eventually(async () => !(await chargePoint(server, "LL-1")).online, 3000, "offline");
-    assertEquals((await station.startTransaction(2, "LOCAL-1")).status, "Invalid");
-    const started = station.startTransaction(1, "LOCAL-2");
-    await eventually(() => station.status(1) === "Charging", 2000, "charging offline");
-    const outcome = await started;
-    assertEquals(outcome.status, "Invalid", "the server does not know LOCAL-2");
-    const [tx] = await transactions(server, "chargePointId=LL-1");
-    assertEquals([tx.idTag, tx.transactionId], ["LOCAL-2", outcome.transactionId]);
-    // StopTransactionOnInvalidId: the station stops what the server did not accept.
-    await eventually(
-      async () => (await transaction(server, tx.transactionId)).stopReason === "DeAuthorized",
-      3000,
-    );
+      // Offline, LOCAL-2 may charge from the list; LOCAL-1 was removed. The transaction reaches the server later.
+      const station = fleet.station("LL-1");
+      station.dropConnection(1500);
+      await eventually(async () => !(await chargePoint(server, "LL-1")).online, 3000, "offline");
+      assertEquals((await station.startTransaction(2, "LOCAL-1")).status, "Invalid");
+      const started = station.startTransaction(1, "LOCAL-2");
+      await eventually(() => station.status(1) === "Charging", 2000, "charging offline");
+      const outcome = await started;
+      assertEquals(outcome.status, "Invalid", "the server does not know LOCAL-2");
+      const [tx] = await transactions(server, "chargePointId=LL-1");
+      assertEquals([tx.idTag, tx.transactionId], ["LOCAL-2", outcome.transactionId]);
+      // StopTransactionOnInvalidId: the station stops what the server did not accept.
+      await eventually(
+        async () => (await transaction(server, tx.transactionId)).stopReason === "DeAuthorized",
+        3000,
+      );
 
-    assertEquals(
-      (await command(server, "LL-1", "ChangeConfiguration", { key: "LocalAuthListEnabled", value: "false" }))
-        .body.status,
-      "Accepted",
-    );
-    assertEquals(await version(), -1);
-    assertEquals(
-      await send({ listVersion: 6, updateType: "Full", localAuthorizationList: [] }),
-      "NotSupported",
-    );
-  } finally {
-    await finish(fleet, server);
-  }
+      assertEquals(
+        (await command(server, "LL-1", "ChangeConfiguration", {
+          key: "LocalAuthListEnabled",
+          value: "false",
+        }))
+          .body.status,
+        "Accepted",
+      );
+      assertEquals(await version(), -1);
+      assertEquals(
+        await send({ listVersion: 6, updateType: "Full", localAuthorizationList: [] }),
+        "NotSupported",
+      );
+    },
+  );
 });
 
 /** The Power.Active.Import readings of a transaction, oldest first. */
@@ -539,11 +548,9 @@ function profile(overrides: Record<string, unknown>, unit: "A" | "W", limit: num
 }
 
 Deno.test("charging profiles change the power the station reports, stacked as the spec says, and GetCompositeSchedule agrees", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-1");
   // 32 A on 3 x 230 V is 22,080 W; the car takes up to 22 kW.
-  const fleet = await startFleet(server, { prefix: "SC-", ev: { maxPowerW: 22_000, socPercent: 10 } });
-  try {
+  await withFleet({}, { prefix: "SC-", ev: { maxPowerW: 22_000, socPercent: 10 } }, async (server) => {
+    await addIdTag(server, "CARD-1");
     const set = async (connectorId: number, p: unknown) =>
       (await command(server, "SC-1", "SetChargingProfile", { connectorId, csChargingProfiles: p })).body
         .status;
@@ -630,52 +637,52 @@ Deno.test("charging profiles change the power the station reports, stacked as th
     );
     assertEquals(await set(1, profile({ chargingProfileId: 7, stackLevel: 11 }, "A", 16)), "Rejected");
     assertEquals((await composite(3, "A")).status, "Rejected");
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("a TxProfile that comes with RemoteStartTransaction limits that transaction and goes with it", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-1");
-  const fleet = await startFleet(server, { prefix: "RSP-", ev: { maxPowerW: 22_000, socPercent: 10 } });
-  try {
-    const chargingProfile = profile({ chargingProfileId: 8, chargingProfilePurpose: "TxProfile" }, "W", 5000);
-    const res = await command(server, "RSP-1", "RemoteStartTransaction", {
-      connectorId: 2,
-      idTag: "CARD-1",
-      chargingProfile,
-    });
-    assertEquals(res.body.status, "Accepted");
-    const tx = await eventually(
-      async () => (await transactions(server, "chargePointId=RSP-1&status=active"))[0],
-      5000,
-    );
-    await powerBecomes(server, tx.transactionId, 5000);
-    assertEquals(fleet.station("RSP-1").snapshot().chargingProfiles.length, 1);
-    await command(server, "RSP-1", "RemoteStopTransaction", { transactionId: tx.transactionId });
-    await eventually(
-      () => fleet.station("RSP-1").snapshot().chargingProfiles.length === 0,
-      3000,
-      "profile gone",
-    );
-    const defaultProfile = profile({ chargingProfileId: 9 }, "A", 16);
-    const rejected = await command(server, "RSP-1", "RemoteStartTransaction", {
-      connectorId: 1,
-      idTag: "CARD-1",
-      chargingProfile: defaultProfile,
-    });
-    assertEquals(rejected.body.status, "Rejected", "only a TxProfile may come with a remote start");
-  } finally {
-    await finish(fleet, server);
-  }
+  await withFleet(
+    {},
+    { prefix: "RSP-", ev: { maxPowerW: 22_000, socPercent: 10 } },
+    async (server, fleet) => {
+      await addIdTag(server, "CARD-1");
+      const chargingProfile = profile(
+        { chargingProfileId: 8, chargingProfilePurpose: "TxProfile" },
+        "W",
+        5000,
+      );
+      const res = await command(server, "RSP-1", "RemoteStartTransaction", {
+        connectorId: 2,
+        idTag: "CARD-1",
+        chargingProfile,
+      });
+      assertEquals(res.body.status, "Accepted");
+      const tx = await eventually(
+        async () => (await transactions(server, "chargePointId=RSP-1&status=active"))[0],
+        5000,
+      );
+      await powerBecomes(server, tx.transactionId, 5000);
+      assertEquals(fleet.station("RSP-1").snapshot().chargingProfiles.length, 1);
+      await command(server, "RSP-1", "RemoteStopTransaction", { transactionId: tx.transactionId });
+      await eventually(
+        () => fleet.station("RSP-1").snapshot().chargingProfiles.length === 0,
+        3000,
+        "profile gone",
+      );
+      const defaultProfile = profile({ chargingProfileId: 9 }, "A", 16);
+      const rejected = await command(server, "RSP-1", "RemoteStartTransaction", {
+        connectorId: 1,
+        idTag: "CARD-1",
+        chargingProfile: defaultProfile,
+      });
+      assertEquals(rejected.body.status, "Rejected", "only a TxProfile may come with a remote start");
+    },
+  );
 });
 
 Deno.test("ChangeAvailability applies at once when idle, is Scheduled while charging and applies at the stop", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-1");
-  const fleet = await startFleet(server, { prefix: "AV-" });
-  try {
+  await withFleet({}, { prefix: "AV-" }, async (server, fleet) => {
+    await addIdTag(server, "CARD-1");
     const change = async (connectorId: number, type: string) =>
       (await command(server, "AV-1", "ChangeAvailability", { connectorId, type })).body.status;
     assertEquals(await change(2, "Inoperative"), "Accepted");
@@ -711,16 +718,12 @@ Deno.test("ChangeAvailability applies at once when idle, is Scheduled while char
       "all Available",
     );
     assertEquals(await change(7, "Inoperative"), "Rejected");
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("UnlockConnector stops the transaction with UnlockCommand and frees the connector", async () => {
-  const server = await startApiServer();
-  await addIdTag(server, "CARD-1");
-  const fleet = await startFleet(server, { prefix: "UL-", unplugAfterMs: null });
-  try {
+  await withFleet({}, { prefix: "UL-", unplugAfterMs: null }, async (server, fleet) => {
+    await addIdTag(server, "CARD-1");
     const tx = await remoteStart(server, "UL-1", 1, "CARD-1");
     assertEquals(
       (await command(server, "UL-1", "UnlockConnector", { connectorId: 1 })).body.status,
@@ -744,87 +747,87 @@ Deno.test("UnlockConnector stops the transaction with UnlockCommand and frees th
       (await command(server, "UL-1", "UnlockConnector", { connectorId: 2 })).body.status,
       "UnlockFailed",
     );
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("injected faults: a Faulted connector with its error code, a dropped connection, a silent station", async () => {
-  const server = await startApiServer({ CALL_TIMEOUT_MS: "800", PING_INTERVAL_S: "1" });
-  await addIdTag(server, "CARD-1");
-  const fleet = await startFleet(server, { prefix: "FLT-" });
-  const station = fleet.station("FLT-1");
-  try {
-    station.fault(1, "GroundFailure", "Residual current detected");
-    const faulted = await eventually(
-      async () => {
-        const c = (await chargePoint(server, "FLT-1")).connectors.find((x: Json) => x.connectorId === 1);
-        return c?.status === "Faulted" ? c : undefined;
-      },
-      3000,
-      "Faulted",
-    );
-    assertEquals([faulted.errorCode, faulted.info], ["GroundFailure", "Residual current detected"]);
-    // The server refuses to start on a Faulted connector; forced, the station refuses.
-    assertEquals(
-      (await command(server, "FLT-1", "RemoteStartTransaction", { connectorId: 1, idTag: "CARD-1" })).status,
-      409,
-    );
-    const forced = await command(server, "FLT-1", "RemoteStartTransaction", {
-      connectorId: 1,
-      idTag: "CARD-1",
-    }, "?force=true");
-    assertEquals(forced.body.status, "Rejected");
-    station.recover(1);
-    await eventually(
-      async () => (await connectorStatus(server, "FLT-1", 1)) === "Available",
-      3000,
-      "recovered",
-    );
+  await withFleet(
+    { CALL_TIMEOUT_MS: "800", PING_INTERVAL_S: "1" },
+    { prefix: "FLT-" },
+    async (server, fleet) => {
+      await addIdTag(server, "CARD-1");
+      const station = fleet.station("FLT-1");
+      station.fault(1, "GroundFailure", "Residual current detected");
+      const faulted = await eventually(
+        async () => {
+          const c = (await chargePoint(server, "FLT-1")).connectors.find((x: Json) => x.connectorId === 1);
+          return c?.status === "Faulted" ? c : undefined;
+        },
+        3000,
+        "Faulted",
+      );
+      assertEquals([faulted.errorCode, faulted.info], ["GroundFailure", "Residual current detected"]);
+      // The server refuses to start on a Faulted connector; forced, the station refuses.
+      assertEquals(
+        (await command(server, "FLT-1", "RemoteStartTransaction", { connectorId: 1, idTag: "CARD-1" }))
+          .status,
+        409,
+      );
+      const forced = await command(server, "FLT-1", "RemoteStartTransaction", {
+        connectorId: 1,
+        idTag: "CARD-1",
+      }, "?force=true");
+      assertEquals(forced.body.status, "Rejected");
+      station.recover(1);
+      await eventually(
+        async () => (await connectorStatus(server, "FLT-1", 1)) === "Available",
+        3000,
+        "recovered",
+      );
 
-    // A fault during a session ends it.
-    const tx = await remoteStart(server, "FLT-1", 2, "CARD-1");
-    station.fault(2, "HighTemperature");
-    await eventually(async () => (await transaction(server, tx.transactionId)).stopReason === "Other", 3000);
-    station.recover(2);
-    station.fault(0, "PowerMeterFailure");
-    await eventually(
-      async () => (await connectorStatus(server, "FLT-1", 0)) === "Faulted",
-      3000,
-      "station Faulted",
-    );
-    station.recover(0);
+      // A fault during a session ends it.
+      const tx = await remoteStart(server, "FLT-1", 2, "CARD-1");
+      station.fault(2, "HighTemperature");
+      await eventually(
+        async () => (await transaction(server, tx.transactionId)).stopReason === "Other",
+        3000,
+      );
+      station.recover(2);
+      station.fault(0, "PowerMeterFailure");
+      await eventually(
+        async () => (await connectorStatus(server, "FLT-1", 0)) === "Faulted",
+        3000,
+        "station Faulted",
+      );
+      station.recover(0);
 
-    const boots = station.snapshot().stats.boots;
-    station.dropConnection(500);
-    await eventually(async () => !(await chargePoint(server, "FLT-1")).online, 3000, "offline");
-    await eventually(async () => (await chargePoint(server, "FLT-1")).online, 5000, "back online");
-    assertEquals(station.snapshot().stats.boots, boots, "a reconnect is not a reboot");
+      const boots = station.snapshot().stats.boots;
+      station.dropConnection(500);
+      await eventually(async () => !(await chargePoint(server, "FLT-1")).online, 3000, "offline");
+      await eventually(async () => (await chargePoint(server, "FLT-1")).online, 5000, "back online");
+      assertEquals(station.snapshot().stats.boots, boots, "a reconnect is not a reboot");
 
-    station.silence();
-    const timedOut = await command(server, "FLT-1", "GetLocalListVersion");
-    assertEquals(timedOut.status, 504);
-    await eventually(
-      async () => !(await chargePoint(server, "FLT-1")).online,
-      5000,
-      "dropped by the server's ping",
-    );
-    station.resume();
-    await eventually(async () => (await chargePoint(server, "FLT-1")).online, 5000, "online after resume");
-    assertEquals((await command(server, "FLT-1", "GetLocalListVersion")).status, 200);
-  } finally {
-    await finish(fleet, server);
-  }
+      station.silence();
+      const timedOut = await command(server, "FLT-1", "GetLocalListVersion");
+      assertEquals(timedOut.status, 504);
+      await eventually(
+        async () => !(await chargePoint(server, "FLT-1")).online,
+        5000,
+        "dropped by the server's ping",
+      );
+      station.resume();
+      await eventually(async () => (await chargePoint(server, "FLT-1")).online, 5000, "online after resume");
+      assertEquals((await command(server, "FLT-1", "GetLocalListVersion")).status, 200);
+    },
+  );
 });
 
 Deno.test("random faults from a fault rate come and go on their own", async () => {
-  const server = await startApiServer();
-  const fleet = await startFleet(server, {
+  await withFleet({}, {
     prefix: "RND-",
     stations: 4,
     faults: { ratePerHour: 3600 * 4, durationS: 0.3 },
-  });
-  try {
+  }, async (server, fleet) => {
     await eventually(
       () =>
         fleet.logs.filter((l) =>
@@ -834,9 +837,7 @@ Deno.test("random faults from a fault rate come and go on their own", async () =
       "faults",
     );
     await eventually(() => fleet.logs.some((l) => l.msg === "fault cleared"), 5000, "a recovery");
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("GetDiagnostics uploads over HTTP, UpdateFirmware downloads, installs, reboots and reports the new version", async () => {
@@ -850,66 +851,66 @@ Deno.test("GetDiagnostics uploads over HTTP, UpdateFirmware downloads, installs,
     return path === "/fw/vc22-2.0.1.bin" ? new Response("firmware") : new Response("no", { status: 404 });
   });
   const base = `http://127.0.0.1:${files.addr.port}`;
-  const server = await startApiServer();
-  const fleet = await startFleet(server, { prefix: "FW-" });
   try {
-    const diag = await command(server, "FW-1", "GetDiagnostics", { location: `${base}/diag/` });
-    assert(String(diag.body.fileName).startsWith("FW-1-diagnostics-"));
-    await eventually(async () => (await chargePoint(server, "FW-1")).diagnosticsStatus === "Uploaded", 5000);
-    assertEquals(uploads[0]?.path, `/diag/${diag.body.fileName}`);
-    assert(uploads[0]?.body.includes('"id": "FW-1"'));
-    await command(server, "FW-1", "GetDiagnostics", { location: "ftp://127.0.0.1:1/diag/" });
-    await eventually(
-      async () => (await chargePoint(server, "FW-1")).diagnosticsStatus === "UploadFailed",
-      5000,
-    );
+    await withFleet({}, { prefix: "FW-" }, async (server, fleet) => {
+      const diag = await command(server, "FW-1", "GetDiagnostics", { location: `${base}/diag/` });
+      assert(String(diag.body.fileName).startsWith("FW-1-diagnostics-"));
+      await eventually(
+        async () => (await chargePoint(server, "FW-1")).diagnosticsStatus === "Uploaded",
+        5000,
+      );
+      assertEquals(uploads[0]?.path, `/diag/${diag.body.fileName}`);
+      assert(uploads[0]?.body.includes('"id": "FW-1"'));
+      await command(server, "FW-1", "GetDiagnostics", { location: "ftp://127.0.0.1:1/diag/" });
+      await eventually(
+        async () => (await chargePoint(server, "FW-1")).diagnosticsStatus === "UploadFailed",
+        5000,
+      );
 
-    const now = new Date().toISOString();
-    const missing = await command(server, "FW-1", "UpdateFirmware", {
-      location: `${base}/fw/none.bin`,
-      retrieveDate: now,
-    });
-    assertEquals([missing.status, missing.body], [200, {}]);
-    await eventually(
-      async () => (await chargePoint(server, "FW-1")).firmwareStatus === "DownloadFailed",
-      5000,
-    );
+      const now = new Date().toISOString();
+      const missing = await command(server, "FW-1", "UpdateFirmware", {
+        location: `${base}/fw/none.bin`,
+        retrieveDate: now,
+      });
+      assertEquals([missing.status, missing.body], [200, {}]);
+      await eventually(
+        async () => (await chargePoint(server, "FW-1")).firmwareStatus === "DownloadFailed",
+        5000,
+      );
 
-    const bootedAt = (await chargePoint(server, "FW-1")).bootedAt;
-    await command(server, "FW-1", "UpdateFirmware", {
-      location: `${base}/fw/vc22-2.0.1.bin`,
-      retrieveDate: now,
+      const bootedAt = (await chargePoint(server, "FW-1")).bootedAt;
+      await command(server, "FW-1", "UpdateFirmware", {
+        location: `${base}/fw/vc22-2.0.1.bin`,
+        retrieveDate: now,
+      });
+      const updated = await eventually(
+        async () => {
+          const cp = await chargePoint(server, "FW-1");
+          return cp.firmwareStatus === "Installed" ? cp : undefined;
+        },
+        8000,
+        "Installed",
+      );
+      assertEquals(updated.boot.firmwareVersion, "vc22-2.0.1");
+      assert(updated.bootedAt > bootedAt, "it rebooted");
+      const sequence = (what: string) => fleet.logs.filter((l) => l.msg === what).map((l) => l.status);
+      assertEquals(sequence("diagnostics status"), ["Uploading", "Uploaded", "Uploading", "UploadFailed"]);
+      assertEquals(sequence("firmware status"), [
+        "Downloading",
+        "DownloadFailed",
+        "Downloading",
+        "Downloaded",
+        "Installing",
+        "Installed",
+      ]);
     });
-    const updated = await eventually(
-      async () => {
-        const cp = await chargePoint(server, "FW-1");
-        return cp.firmwareStatus === "Installed" ? cp : undefined;
-      },
-      8000,
-      "Installed",
-    );
-    assertEquals(updated.boot.firmwareVersion, "vc22-2.0.1");
-    assert(updated.bootedAt > bootedAt, "it rebooted");
-    const sequence = (what: string) => fleet.logs.filter((l) => l.msg === what).map((l) => l.status);
-    assertEquals(sequence("diagnostics status"), ["Uploading", "Uploaded", "Uploading", "UploadFailed"]);
-    assertEquals(sequence("firmware status"), [
-      "Downloading",
-      "DownloadFailed",
-      "Downloading",
-      "Downloaded",
-      "Installing",
-      "Installed",
-    ]);
   } finally {
-    await finish(fleet, server);
     await files.shutdown();
   }
 });
 
 Deno.test("DataTransfer to our vendor echoes, other vendors are unknown; ClearCache is accepted", async () => {
-  const server = await startApiServer();
-  const fleet = await startFleet(server, { prefix: "DT-" });
-  try {
+  await withFleet({}, { prefix: "DT-" }, async (server, fleet) => {
     const echo = await command(server, "DT-1", "DataTransfer", {
       vendorId: "VirtualCharge",
       messageId: "Echo",
@@ -926,9 +927,7 @@ Deno.test("DataTransfer to our vendor echoes, other vendors are unknown; ClearCa
       "UnknownVendorId",
     );
     assertEquals((await command(server, "DT-1", "ClearCache")).body.status, "Accepted");
-  } finally {
-    await finish(fleet, server);
-  }
+  });
 });
 
 Deno.test("security profile 1: stations with the AuthorizationKey get in, one with a wrong key keeps trying", async () => {

@@ -10,10 +10,10 @@ export interface TestFleet extends Simulation {
   logs: ReturnType<typeof createMemoryLogger>["lines"];
 }
 
-export async function startFleet(
-  server: { wsUrl: string },
-  options: Partial<SimulationOptions> & { waitAccepted?: boolean } = {},
-): Promise<TestFleet> {
+/** Any simulation option, and whether to wait until every station is Accepted (default true). */
+export type FleetOptions = Partial<SimulationOptions> & { waitAccepted?: boolean };
+
+export async function startFleet(server: { wsUrl: string }, options: FleetOptions = {}): Promise<TestFleet> {
   const { waitAccepted = true, ...rest } = options;
   const logger = createMemoryLogger("info");
   const sim = startSimulation({
