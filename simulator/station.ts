@@ -375,6 +375,11 @@ export class VirtualStation {
   async #boot(): Promise<void> {
     const connection = this.#connection;
     if (!connection) return;
+    if (this.#silent) {
+      // A silent station says nothing, not even its BootNotification; it boots once it talks again.
+      this.schedule("bootRetry", 1000, () => void this.#boot());
+      return;
+    }
     this.#setState("booting");
     let response: Record<string, unknown>;
     try {
