@@ -148,6 +148,8 @@ export function endTransaction(c: Connector): Connector {
   const next: Connector = { ...c, transaction: null, finishing: c.plugged };
   if (c.scheduledAvailability) {
     next.operative = c.scheduledAvailability === "Operative";
+    // OCPP 1.6 §4.9 has no Unavailable -> Finishing: once out of service, the session is over for good.
+    if (!next.operative) next.finishing = false;
     delete next.scheduledAvailability;
   }
   return next;
@@ -162,6 +164,7 @@ export function changeAvailability(
     return { connector: { ...c, scheduledAvailability: type }, status: "Scheduled" };
   }
   const next: Connector = { ...c, operative: type === "Operative" };
+  if (!next.operative) next.finishing = false;
   delete next.scheduledAvailability;
   return { connector: next, status: "Accepted" };
 }

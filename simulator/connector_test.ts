@@ -71,6 +71,12 @@ Deno.test("changeAvailability() applies at once when idle and is Scheduled until
   assertEquals([scheduled.status, statusOf(scheduled.connector)], ["Scheduled", "Charging"]);
   const ended = endTransaction(scheduled.connector);
   assertEquals([statusOf(ended), ended.scheduledAvailability], ["Unavailable", undefined]);
+  // Back in service with the cable still in: Preparing, never Finishing (no Unavailable -> Finishing, §4.9).
+  assertEquals(statusOf(changeAvailability(ended, "Operative").connector), "Preparing");
+  const finishing = endTransaction(charging);
+  assertEquals(statusOf(finishing), "Finishing");
+  const outOfService = changeAvailability(finishing, "Inoperative").connector;
+  assertEquals(statusOf(changeAvailability(outOfService, "Operative").connector), "Preparing");
   // Asking for what it already is, while charging, is simply accepted and cancels a scheduled change.
   const same = changeAvailability(scheduled.connector, "Operative");
   assertEquals([same.status, same.connector.scheduledAvailability], ["Accepted", undefined]);

@@ -60,12 +60,16 @@ async function remoteStart(
   );
 }
 
-/** Stops the fleet and the server; the stations must not have seen or sent one invalid frame. */
+/**
+ * Stops the fleet and the server. The stations must not have seen or sent one invalid frame, and the server
+ * must not have seen one status transition the spec's table lacks (OCPP 1.6 §4.9).
+ */
 async function finish(fleet: TestFleet, server: ApiTestServer) {
   const invalid = fleet.logs.filter((l) => l.msg === "invalid OCPP frame");
   await fleet.stop();
   await server.close();
   assertEquals(invalid, []);
+  assertEquals(server.logs.filter((l) => l.msg === "status anomaly"), []);
 }
 
 /** Runs `body` against a fresh server (with `env`) and a fleet of virtual stations, then `finish()`es. */
