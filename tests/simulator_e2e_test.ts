@@ -1024,3 +1024,23 @@ Deno.test("`deno task simulate` runs stations against the server until its durat
     await server.close();
   }
 });
+
+Deno.test("a busy fleet (drivers coming and going, random faults, drops and silences) stays within the spec", async () => {
+  const drivers = {
+    sessionsPerHour: 3600,
+    idTags: ["D-1", "D-2", "UNKNOWN"],
+    stayMinutes: [0.02, 0.05] as const,
+  };
+  const faults = { ratePerHour: 1800, durationS: 0.5 };
+  await withFleet({}, { stations: 20, prefix: "BUSY-", seed: 11, drivers, faults }, async (server, fleet) => {
+    for (const idTag of ["D-1", "D-2"]) await addIdTag(server, idTag);
+    await new Promise((r) => setTimeout(r, 6000));
+    const count = (msg: string) => fleet.logs.filter((l) => l.msg === msg).length;
+    assert(count("transaction stopping") >= 10, `${count("transaction stopping")} sessions ended`);
+    assert(count("fault injected") >= 5 && count("dropping connection") >= 1, "faults happened");
+    assertEquals(server.logs.filter((l) => l.level === "error"), []);
+    const finished = await transactions(server, "status=finished&limit=1000");
+    assert(finished.length >= 10);
+    for (const tx of finished) assert(tx.meterStop >= tx.meterStart, JSON.stringify(tx));
+  });
+});
