@@ -61,7 +61,9 @@ export function classifyCallFailure(error: unknown): CallFailure {
 export class ConnectFailedError extends Error {
   constructor(readonly url: string, readonly status: number | null, cause: unknown) {
     super(
-      `Cannot connect to ${JSON.stringify(url)}: ${status !== null ? `HTTP ${status}` : String(cause)}`,
+      `Cannot connect to ${JSON.stringify(url)}: ${
+        status !== null ? `HTTP ${status}` : cause instanceof Error ? cause.message : String(cause)
+      }`,
     );
   }
 }

@@ -327,7 +327,7 @@ export class VirtualStation {
     } catch (error) {
       if (this.#is("stopped")) return;
       const status = error instanceof ConnectFailedError ? error.status : null;
-      this.log.warn("connect failed", { status, error: String(error) });
+      this.log.warn("connect failed", { status, error: (error as Error).message });
       this.#setState("offline");
       this.#scheduleReconnect();
       return;
