@@ -36,6 +36,8 @@ export interface ConnectionOptions {
 }
 
 export interface Connection {
+  /** The socket is open (not connecting, closing or closed). */
+  readonly open: boolean;
   call(action: CpToCsAction, payload: unknown): Promise<Record<string, unknown>>;
   handle(action: CsToCpAction, handler: (params: never) => Reply): void;
   /** Called once when the socket closes, whoever closed it. */
@@ -134,6 +136,9 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
   });
 
   return {
+    get open() {
+      return client.state === RPCClient.OPEN;
+    },
     call: (action, payload) => client.call(action, payload) as Promise<Record<string, unknown>>,
     handle(action, handler) {
       client.handle(action, ({ params, messageId }) => {

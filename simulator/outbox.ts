@@ -98,9 +98,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
         },
         (error) => {
           inFlight = false;
-          failed(head, options.classify(error), error);
+          const failure = options.classify(error);
+          failed(head, failure, error);
           settle();
-          pump();
+          // A connection that is going away fails every call at once: pumping again now would spin until its
+          // close event, which the spinning would never let run. The station pumps once it is back.
+          if (failure !== "disconnected" || !head.persistent) pump();
         },
       );
     }

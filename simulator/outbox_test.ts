@@ -163,3 +163,14 @@ Deno.test("drained() waits for the queue to empty, or gives up after the timeout
   h.clock.advance(1000);
   assertEquals(await timedOut, false);
 });
+
+Deno.test("a transaction message that fails for want of a connection waits for pump(), even if canSend() still says yes", async () => {
+  const h = harness();
+  h.outbox.push(message("StopTransaction", true));
+  h.sent[0]?.fail("disconnected");
+  await h.settle();
+  await h.settle();
+  assertEquals(h.sent.length, 1, "no second try before the station says it is back");
+  h.outbox.pump();
+  assertEquals(h.sent.length, 2);
+});

@@ -430,7 +430,7 @@ export class VirtualStation {
 
   /** Connected, accepted and not silent: a CALL may go now. */
   canSend(): boolean {
-    return this.#connection !== null && this.#state === "accepted" && !this.#silent;
+    return this.#connection !== null && this.#connection.open && this.#state === "accepted" && !this.#silent;
   }
 
   bootInfo(): BootInfo {
@@ -515,7 +515,11 @@ export class VirtualStation {
   dropConnection(offlineMs = 0): void {
     this.#offlineUntil = this.clock.now() + offlineMs;
     this.log.info("dropping connection", { offlineMs });
-    this.#connection?.terminate();
+    const connection = this.#connection;
+    if (!connection) return;
+    connection.terminate();
+    // Offline from this moment, not from the close event.
+    this.#closed(connection, { code: 1006, reason: "Connection dropped" });
   }
 
   /** Goes silent: sends nothing and answers nothing (not even pings) until `resume()` or `ms` later. */
