@@ -1,13 +1,13 @@
 /**
  * The simulator's one door into `protocol/`: the OCPP 1.6 names, types and date-time reading it needs.
  * Frames on the wire are checked by npm `ocpp-rpc` in strict mode against the official OCPP 1.6 JSON schemas
- * (see `connection.ts`); keeping every `protocol/` import in this file makes the coming split of `protocol/`
- * into `ocppj/` and `ocpp16/` a one-file change here.
+ * (see `connection.ts`); every `protocol/` import is kept in this file, so a change of `protocol/` touches
+ * only this one.
  */
-import type { RequestOf, ResponseOf } from "../protocol/actions.ts";
-import { toUtcIso } from "../protocol/time.ts";
+import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+import { toUtcIso } from "../protocol/ocppj/time.ts";
 
-export type { CpToCsAction, CsToCpAction, RequestOf, ResponseOf } from "../protocol/actions.ts";
+export type { CpToCsAction, CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 export {
   CHARGE_POINT_ERROR_CODES,
   type ChargePointErrorCode,
@@ -16,7 +16,7 @@ export {
   type Measurand,
   MEASURANDS,
   type StopReason,
-} from "../protocol/enums.ts";
+} from "../protocol/ocpp16/enums.ts";
 
 export type ChargingProfile = RequestOf<"SetChargingProfile">["csChargingProfiles"];
 export type ChargingSchedule = ChargingProfile["chargingSchedule"];

@@ -174,7 +174,7 @@ Deno.test("a Rejected station stays quiet and retries its boot", async () => {
     stations: 1,
     prefix: "REJ-",
     waitAccepted: false,
-  }, async (server, fleet) => {
+  }, async (_server, fleet) => {
     const station = fleet.station("REJ-1");
     await eventually(() => station.state === "rejected", 5000, "Rejected");
     await eventually(() => station.snapshot().stats.boots >= 2, 5000, "a second boot");
@@ -188,7 +188,7 @@ Deno.test("RemoteStart -> Preparing, StartTransaction, Charging, rising meter va
     stations: 2,
     prefix: "RS-",
     ev: { maxPowerW: 11_000, socPercent: 20 },
-  }, async (server, fleet) => {
+  }, async (server, _fleet) => {
     await addIdTag(server, "CARD-1");
     const tx = await remoteStart(server, "RS-2", 1, "CARD-1");
     assertEquals(tx.idTag, "CARD-1");
@@ -331,7 +331,7 @@ Deno.test("ChangeConfiguration and GetConfiguration over a realistic key set", a
 });
 
 Deno.test("TriggerMessage sends the requested message after its answer", async () => {
-  await withFleet({}, { prefix: "TRG-" }, async (server, fleet) => {
+  await withFleet({}, { prefix: "TRG-" }, async (server, _fleet) => {
     await addIdTag(server, "CARD-1");
     const trigger = async (requestedMessage: string, connectorId?: number) =>
       (await command(server, "TRG-1", "TriggerMessage", {
@@ -392,7 +392,7 @@ Deno.test("TriggerMessage sends the requested message after its answer", async (
 });
 
 Deno.test("ReserveNow holds a connector for its idTag until used, cancelled or expired", async () => {
-  await withFleet({}, { prefix: "RSV-" }, async (server, fleet) => {
+  await withFleet({}, { prefix: "RSV-" }, async (server, _fleet) => {
     await addIdTag(server, "CARD-1");
     await addIdTag(server, "CARD-2");
     const reserve = async (connectorId: number, reservationId: number, idTag: string, inMs = 60_000) =>
@@ -685,7 +685,7 @@ Deno.test("a TxProfile that comes with RemoteStartTransaction limits that transa
 });
 
 Deno.test("ChangeAvailability applies at once when idle, is Scheduled while charging and applies at the stop", async () => {
-  await withFleet({}, { prefix: "AV-" }, async (server, fleet) => {
+  await withFleet({}, { prefix: "AV-" }, async (server, _fleet) => {
     await addIdTag(server, "CARD-1");
     const change = async (connectorId: number, type: string) =>
       (await command(server, "AV-1", "ChangeAvailability", { connectorId, type })).body.status;
@@ -831,7 +831,7 @@ Deno.test("random faults from a fault rate come and go on their own", async () =
     prefix: "RND-",
     stations: 4,
     faults: { ratePerHour: 3600 * 4, durationS: 0.3 },
-  }, async (server, fleet) => {
+  }, async (_server, fleet) => {
     await eventually(
       () =>
         fleet.logs.filter((l) =>
@@ -914,7 +914,7 @@ Deno.test("GetDiagnostics uploads over HTTP, UpdateFirmware downloads, installs,
 });
 
 Deno.test("DataTransfer to our vendor echoes, other vendors are unknown; ClearCache is accepted", async () => {
-  await withFleet({}, { prefix: "DT-" }, async (server, fleet) => {
+  await withFleet({}, { prefix: "DT-" }, async (server, _fleet) => {
     const echo = await command(server, "DT-1", "DataTransfer", {
       vendorId: "VirtualCharge",
       messageId: "Echo",
