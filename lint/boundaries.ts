@@ -48,6 +48,23 @@ export const RULES: readonly BoundaryRule[] = [
     forbidGlobals: IMPURE,
   },
   {
+    files: "fleet/",
+    why: "fleet/ is a domain: it uses the Store interfaces and the registry, never HTTP, a database driver, a " +
+      "store implementation or the dashboard",
+    forbidImports: [
+      "hono",
+      "postgres",
+      "preact",
+      "routes/",
+      "components/",
+      "islands/",
+      "store/kv/",
+      "store/postgres/",
+      "store/kv.ts",
+      "store/postgres.ts",
+    ],
+  },
+  {
     files: "protocol/ocppj/",
     why: "protocol/ocppj/ is version-neutral: no dialect's code may leak into it",
     forbidImports: ["protocol/ocpp16/"],
