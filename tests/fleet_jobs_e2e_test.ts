@@ -17,10 +17,14 @@ const FAST = { FLEET_POLL_MS: "50", CALL_TIMEOUT_MS: "2000" };
 type Json = any;
 
 async function waitForJob(server: ApiTestServer, jobId: string, state = "finished"): Promise<Json> {
-  return await eventually(async () => {
-    const { body } = await server.json(`/api/v1/jobs/${encodeURIComponent(jobId)}`, { as: "viewer" });
-    return body.state === state ? body : null;
-  }, 15_000, `job ${jobId} ${state}`);
+  return await eventually(
+    async () => {
+      const { body } = await server.json(`/api/v1/jobs/${encodeURIComponent(jobId)}`, { as: "viewer" });
+      return body.state === state ? body : null;
+    },
+    15_000,
+    `job ${jobId} ${state}`,
+  );
 }
 
 Deno.test("a 50-station job with 5 stations offline: each station's outcome, the concurrency held, progress live, retry of the failed", async () => {
@@ -60,14 +64,19 @@ Deno.test("a 50-station job with 5 stations offline: each station's outcome, the
     assertEquals(created.status, 201, JSON.stringify(created.body));
     assertEquals([created.body.total, created.body.concurrency, created.body.state], [50, 8, "running"]);
     const jobId = created.body.id as string;
-    const events = await readEvents(stream.body!, (e) => e.data.job?.id === jobId && e.data.job.state === "finished", 15_000);
+    const finished = (e: { data: Json }) => e.data.job?.id === jobId && e.data.job.state === "finished";
+    const events: { data: Json }[] = await readEvents(stream.body!, finished, 15_000);
 
     const job = await waitForJob(server, jobId);
     assertEquals(job.counts.outcomes, { accepted: 45, not_connected: 5 });
     assertEquals(job.tasks.items.length, 50);
     for (const task of job.tasks.items) {
       if (offline.has(task.chargePointId)) {
-        assertEquals([task.state, task.outcome, task.response], ["done", "not_connected", null], task.chargePointId);
+        assertEquals(
+          [task.state, task.outcome, task.response],
+          ["done", "not_connected", null],
+          task.chargePointId,
+        );
       } else {
         assertEquals([task.state, task.outcome, task.response], ["done", "accepted", { status: "Accepted" }]);
       }
@@ -103,7 +112,11 @@ Deno.test("a 50-station job with 5 stations offline: each station's outcome, the
     const again = await waitForJob(server, jobId);
     assertEquals(again.counts.outcomes, { accepted: 47, not_connected: 3 });
     assertEquals(resets.size, 47);
-    assertEquals([...resets.values()].every((n) => n === 1), true, "an accepted station got the command twice");
+    assertEquals(
+      [...resets.values()].every((n) => n === 1),
+      true,
+      "an accepted station got the command twice",
+    );
     const listed = await server.json("/api/v1/jobs", { as: "viewer" });
     assertEquals(listed.body.items[0].id, jobId);
   } finally {
@@ -127,7 +140,11 @@ Deno.test("jobs refuse viewers, bad payloads and stations nobody may command", a
   const pending = await connectStation(server.wsUrl, "CP-PENDING", { boot: false });
   pending.handle("ClearCache", () => (calls.push("CP-PENDING"), { status: "Accepted" }));
   try {
-    const body = { action: "ClearCache", payload: {}, chargePointIds: ["CP-GOOD", "CP-IMPOSTOR", "CP-PENDING", "CP-NOBODY"] };
+    const body = {
+      action: "ClearCache",
+      payload: {},
+      chargePointIds: ["CP-GOOD", "CP-IMPOSTOR", "CP-PENDING", "CP-NOBODY"],
+    };
     const asViewer = await server.json("/api/v1/jobs", { method: "POST", as: "viewer", body });
     assertEquals([asViewer.status, asViewer.body.error], [403, "forbidden"]);
     const anonymous = await server.json("/api/v1/jobs", { method: "POST", as: null, body });
@@ -162,7 +179,9 @@ Deno.test("jobs refuse viewers, bad payloads and stations nobody may command", a
     const created = await server.json("/api/v1/jobs", { method: "POST", as: "operator", body });
     assertEquals(created.status, 201);
     const job = await waitForJob(server, created.body.id);
-    const outcome = Object.fromEntries(job.tasks.items.map((t: Json) => [t.chargePointId, [t.outcome, t.response]]));
+    const outcome = Object.fromEntries(
+      job.tasks.items.map((t: Json) => [t.chargePointId, [t.outcome, t.response]]),
+    );
     assertEquals(outcome, {
       "CP-GOOD": ["accepted", { status: "Accepted" }],
       "CP-IMPOSTOR": ["refused", { reason: 'station "CP-IMPOSTOR" is not registered, not Accepted' }],
