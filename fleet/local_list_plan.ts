@@ -7,10 +7,13 @@
  * - Full otherwise (a version mismatch, a station we never synced, changes no longer kept).
  * - Nothing when it is up to date, or when no list was ever managed (version 0: stations' own lists are left
  *   alone).
- * - `SendLocalListMaxLength` splits the entries over several messages. A Differential chunk carries the
- *   version of its last change, so a station interrupted between chunks holds a true version. A Full list
- *   goes as one Full and then Differentials, all with the final version: the caller forgets the station's
- *   version before sending, so an interrupted Full is redone.
+ * - `SendLocalListMaxLength` splits the entries over several messages, with increasing versions (a station
+ *   answers VersionMismatch to a Differential whose version is not above its own, §5.15). A Differential
+ *   chunk carries the version of its last change, so a station interrupted between chunks holds a true
+ *   version. A Full list goes as one Full and then Differentials numbered up to the final version (a list
+ *   of n tags has a version of at least n, one per addition): the caller forgets the station's version before
+ *   sending, so an interrupted Full is redone.
+ * - A station reporting 0 holds an empty list (§5.10), which is right when the managed list is empty.
  * - `LocalAuthListMaxLength`: a list longer than the station takes is not sent (too_large).
  */
 import type { AuthorizationData } from "../protocol/ocpp16/common.ts";
@@ -67,6 +70,7 @@ export function planLocalList(input: LocalListPlanInput): LocalListPlan {
   const inSync = input.knownVersion !== null && input.stationVersion === input.knownVersion;
   if (inSync && input.knownVersion === currentVersion && !input.full) return { kind: "up_to_date" };
   const size = [...input.members.values()].filter((r) => r !== null).length;
+  if (input.stationVersion === 0 && size === 0 && !input.full) return { kind: "up_to_date" };
   if (input.maxListLength !== null && size > input.maxListLength) {
     return { kind: "too_large", size, max: input.maxListLength };
   }
@@ -108,8 +112,9 @@ function full(input: LocalListPlanInput): LocalListPlan {
     .map(([idTag, record]) => entryFor(idTag, record));
   const chunks = chunk(entries, input.maxSendLength);
   if (chunks.length === 0) chunks.push([]);
+  const first = Math.max(1, input.currentVersion - (chunks.length - 1));
   const messages = chunks.map((slice, i) => ({
-    listVersion: input.currentVersion,
+    listVersion: Math.min(input.currentVersion, first + i),
     updateType: i === 0 ? "Full" as const : "Differential" as const,
     localAuthorizationList: slice,
   }));

@@ -101,14 +101,30 @@ Deno.test("planLocalList() splits by SendLocalListMaxLength: Differential chunks
   );
 });
 
-Deno.test("planLocalList() splits a Full list into one Full and Differentials, all with the final version", () => {
+Deno.test("planLocalList() splits a Full list into one Full and Differentials with versions up to the final one", () => {
   const members = new Map(["A", "B", "C", "D", "E"].map((t) => [t, tag(t)] as const));
-  const plan = planLocalList(input({ knownVersion: null, currentVersion: 3, members, maxSendLength: 2 }));
+  const plan = planLocalList(input({ knownVersion: null, currentVersion: 9, members, maxSendLength: 2 }));
   assertEquals(
     plan.kind === "send"
       ? plan.messages.map((m) => [m.updateType, m.listVersion, m.localAuthorizationList.length])
       : [],
-    [["Full", 3, 2], ["Differential", 3, 2], ["Differential", 3, 1]],
+    [["Full", 7, 2], ["Differential", 8, 2], ["Differential", 9, 1]],
+  );
+});
+
+Deno.test("planLocalList() takes a station's empty list (version 0) as right when no tag is on the list", () => {
+  assertEquals(
+    planLocalList(input({ stationVersion: 0, knownVersion: 4, currentVersion: 6, members: new Map() })),
+    {
+      kind: "up_to_date",
+    },
+  );
+  assertEquals(
+    (planLocalList(input({ stationVersion: 0, knownVersion: null, currentVersion: 6 })) as {
+      updateType: string;
+    })
+      .updateType,
+    "Full",
   );
 });
 

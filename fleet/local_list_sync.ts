@@ -136,10 +136,11 @@ export class LocalListSync {
     for (let round = 0; round < 2; round++) {
       const knownVersion = stored?.version ?? null;
       const changes = knownVersion !== null ? await localLists.changesSince(knownVersion) : null;
+      const currentVersion = await localLists.currentVersion();
       const plan = planLocalList({
         stationVersion,
         knownVersion: round === 0 ? knownVersion : null,
-        currentVersion: await localLists.currentVersion(),
+        currentVersion,
         members: await this.#members(),
         changes,
         ...limits,
@@ -149,7 +150,7 @@ export class LocalListSync {
         case "not_managed":
           return null;
         case "up_to_date":
-          return await this.#record(chargePointId, stationVersion, "synced", null);
+          return await this.#record(chargePointId, currentVersion, "synced", null);
         case "too_large":
           return await this.#record(
             chargePointId,
