@@ -49,3 +49,8 @@ export interface TodayTransaction {
   status: Transaction["status"];
   energyWh: number | null;
 }
+
+export type { FleetEvent } from "../fleet/events.ts";
+export type { Alert } from "../fleet/alerts.ts";
+export type { JobRecord as Job, JobTaskRecord as JobTask, TaskCounts } from "../store/fleet.ts";
+export type { JobCommand } from "./job_catalog.ts";

@@ -6,8 +6,15 @@
 import { useMemo, useRef, useState } from "preact/hooks";
 import { ConnectorChips, OnlineBadge } from "../components/status_chip.tsx";
 import { formatEnergy, formatTime, queryString } from "../components/format.ts";
-import type { Page, StationEvent, StationSummary, TodayTransaction } from "../components/types.ts";
+import type {
+  JobCommand,
+  Page,
+  StationEvent,
+  StationSummary,
+  TodayTransaction,
+} from "../components/types.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
+import { JobLauncher } from "./job_launcher.tsx";
 
 export interface StationTableProps {
   stations: StationSummary[];
@@ -19,6 +26,8 @@ export interface StationTableProps {
   /** Start of the UTC day whose energy is shown. */
   todayStart: string;
   today: TodayTransaction[];
+  /** Operators: the commands they may run on the stations they select (a job). */
+  commands?: JobCommand[];
 }
 
 const REFETCH_DEBOUNCE_MS = 300;
@@ -27,6 +36,15 @@ const REFETCH_MIN_GAP_MS = 1000;
 export default function StationTable(props: StationTableProps) {
   const [stations, setStations] = useState(props.stations);
   const [today, setToday] = useState(() => new Map(props.today.map((t) => [t.transactionId, t])));
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const selectable = props.commands !== undefined;
   const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastRefetch = useRef(0);
 
@@ -154,12 +172,32 @@ export default function StationTable(props: StationTableProps) {
       <p class="table-meta">
         <LiveDot live={live} /> <span>{stations.length} shown</span>
       </p>
+      {selectable && selected.size > 0 && (
+        <JobLauncher
+          selected={[...selected]}
+          commands={props.commands!}
+          onClear={() => setSelected(new Set())}
+        />
+      )}
       {stations.length === 0
         ? <p class="empty">No stations match. A station appears here as soon as it connects.</p>
         : (
           <table class="table stations" aria-label="Stations">
             <thead>
               <tr>
+                {selectable && (
+                  <th scope="col" class="select">
+                    <input
+                      type="checkbox"
+                      aria-label="Select every station shown"
+                      checked={stations.length > 0 && stations.every((s) => selected.has(s.id))}
+                      onChange={(e) => {
+                        const on = e.currentTarget.checked;
+                        setSelected(on ? new Set(stations.map((s) => s.id)) : new Set());
+                      }}
+                    />
+                  </th>
+                )}
                 <th scope="col">Station</th>
                 <th scope="col">State</th>
                 <th scope="col">Connectors</th>
@@ -173,6 +211,16 @@ export default function StationTable(props: StationTableProps) {
                 const stats = perStation.get(s.id);
                 return (
                   <tr key={s.id} data-station={s.id}>
+                    {selectable && (
+                      <td class="select">
+                        <input
+                          type="checkbox"
+                          aria-label={`Select ${s.id}`}
+                          checked={selected.has(s.id)}
+                          onChange={(e) => toggle(s.id, e.currentTarget.checked)}
+                        />
+                      </td>
+                    )}
                     <td data-label="Station">
                       <a href={`/stations/${encodeURIComponent(s.id)}`} class="station-link">{s.id}</a>
                       {s.boot && (

@@ -55,7 +55,17 @@ export async function apiFetch<T = unknown>(
   return body as T;
 }
 
-const EVENT_TYPES = ["connected", "disconnected", "boot", "status", "transaction", "meterValues"] as const;
+const EVENT_TYPES = [
+  "connected",
+  "disconnected",
+  "boot",
+  "status",
+  "transaction",
+  "meterValues",
+  // Fleet events (job progress, reservations): see fleet_events.ts.
+  "job",
+  "reservation",
+] as const;
 
 interface Channel {
   source: EventSource;

@@ -6,6 +6,7 @@ import AcceptStation from "./AcceptStation.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import IdTagManager from "./IdTagManager.tsx";
+import JobProgress from "./JobProgress.tsx";
 import LoginForm from "./LoginForm.tsx";
 import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
@@ -18,6 +19,7 @@ export const ISLANDS = {
   CommandForms,
   ConfigurationPanel,
   IdTagManager,
+  JobProgress,
   LoginForm,
   StationActivity,
   StationConsole,

@@ -49,7 +49,8 @@ export const RULES: readonly BoundaryRule[] = [
   },
   {
     files: "fleet/",
-    why: "fleet/ is a domain: it uses the Store interfaces and the registry, never HTTP, a database driver, a " +
+    why:
+      "fleet/ is a domain: it uses the Store interfaces and the registry, never HTTP, a database driver, a " +
       "store implementation or the dashboard",
     forbidImports: [
       "hono",

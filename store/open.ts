@@ -48,13 +48,14 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
       },
     };
   }
-  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { kvFleetStore }] = await Promise
-    .all([
-      import("./kv.ts"),
-      import("./auth_kv.ts"),
-      import("./station_security_kv.ts"),
-      import("./kv/fleet.ts"),
-    ]);
+  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { kvFleetStore }] =
+    await Promise
+      .all([
+        import("./kv.ts"),
+        import("./auth_kv.ts"),
+        import("./station_security_kv.ts"),
+        import("./kv/fleet.ts"),
+      ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);

@@ -21,6 +21,7 @@ import { type ApiFetch, html, NeedsLogin, pageApi, PageError, safeNext } from ".
 import { issueLoginToken, LOGIN_TOKEN_COOKIE, loginTokenMatches } from "./login_token.ts";
 import { errorPage, loginPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
+import { jobPage, jobsPage } from "./jobs.tsx";
 import { securityPage } from "./security.tsx";
 import { stationPage } from "./station.tsx";
 import { transactionPage, transactionsPage } from "./transactions.tsx";
@@ -134,6 +135,8 @@ export function createPageRoutes(deps: PageDeps): Hono {
   app.get("/transactions", page((c, api) => transactionsPage(api, c.req.query())));
   app.get("/transactions/:id", page((c, api) => transactionPage(api, c.req.param("id") ?? "")));
   app.get("/id-tags", page((_c, api) => idTagsPage(api)));
+  app.get("/jobs", page((_c, api) => jobsPage(api)));
+  app.get("/jobs/:id", page((c, api) => jobPage(api, c.req.param("id") ?? "")));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
   app.get("/security", page((c, api) => securityPage(api, c.req.query())));
   return app;

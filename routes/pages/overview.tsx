@@ -2,7 +2,9 @@
 import { formatEnergy, queryString, startOfUtcDay } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
-import type { Page, StationSummary, TodayTransaction, Transaction } from "../../components/types.ts";
+import type { Alert, Page, StationSummary, TodayTransaction, Transaction } from "../../components/types.ts";
+import { AlertList } from "../../components/alert_list.tsx";
+import { jobCommands } from "../../components/job_catalog.ts";
 import type { PageApi } from "./http.ts";
 
 export const PAGE_SIZE = 50;
@@ -23,7 +25,7 @@ export async function overviewPage(api: PageApi, query: OverviewQuery, now: Date
   const after = query.after ? query.after.slice(0, 100) : null;
   const trail = query.trail ? query.trail.split(",").slice(-200) : [];
   const todayStart = startOfUtcDay(now);
-  const [viewer, page, today, active, health] = await Promise.all([
+  const [viewer, page, today, active, health, alerts] = await Promise.all([
     api.viewer(),
     api.get<Page<StationSummary>>(
       `/api/v1/charge-points${queryString({ search, online, after, limit: PAGE_SIZE })}`,
@@ -35,7 +37,9 @@ export async function overviewPage(api: PageApi, query: OverviewQuery, now: Date
       `/api/v1/transactions${queryString({ status: "active", limit: TODAY_LIMIT })}`,
     ),
     api.get<{ connectedStations: number }>("/healthz").catch(() => ({ connectedStations: null })),
+    api.get<{ items: Alert[]; truncated: boolean }>("/api/v1/alerts").catch(() => null),
   ]);
+  const operator = viewer.role === "operator" || viewer.role === "admin";
   const listed = new Set(page.items.map((s) => s.id));
   const todayRows: TodayTransaction[] = today.items
     .filter((t) => listed.has(t.chargePointId))
@@ -74,6 +78,7 @@ export async function overviewPage(api: PageApi, query: OverviewQuery, now: Date
           </li>
         </ul>
       </div>
+      {alerts && <AlertList alerts={alerts.items} truncated={alerts.truncated} />}
       <form class="filters" method="get" action="/" role="search">
         <label>
           Search by id
@@ -100,6 +105,7 @@ export async function overviewPage(api: PageApi, query: OverviewQuery, now: Date
           pageSize: PAGE_SIZE,
           todayStart,
           today: todayRows,
+          ...(operator ? { commands: jobCommands() } : {}),
         }}
       />
       <nav class="pager" aria-label="Pages">
