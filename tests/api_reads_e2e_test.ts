@@ -316,6 +316,7 @@ Deno.test("id tags: admins create, block, unblock, expire and delete; viewers re
       status: "Accepted",
       expiryDate: null,
       parentIdTag: null,
+      localList: false,
     }]);
     assertEquals(
       (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "TAG-1" } })).status,
@@ -332,6 +333,7 @@ Deno.test("id tags: admins create, block, unblock, expire and delete; viewers re
       status: "Blocked",
       expiryDate: "2030-01-01T00:00:00.000Z",
       parentIdTag: "GROUP",
+      localList: false,
     });
     // The station is told Blocked.
     const station = await connectStation(server.wsUrl, "CP-TAG");
@@ -491,9 +493,11 @@ Deno.test("the OpenAPI document covers every route with its schemas, and /api/do
 
 Deno.test("an open event stream ends when the server shuts down (shutdown does not wait forever)", async () => {
   const server = await startApiServer();
+  // The fleet's own follow-ups listen too (reservations, the local list, webhooks).
+  const others = server.events.subscriberCount;
   const res = await server.api("/api/v1/events", { as: "viewer" });
   assertEquals(res.status, 200);
-  await eventually(() => server.events.subscriberCount === 1);
+  await eventually(() => server.events.subscriberCount === others + 1);
   await server.close();
   assertStringIncludes(await res.text(), ": connected");
   assertEquals(server.events.subscriberCount, 0);
