@@ -15,8 +15,15 @@ type Json = any;
 
 const ENV = { RESERVATION_SWEEP_S: "0.1", FLEET_POLL_MS: "50" };
 
+const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+
+/** Reserves on RSV-1 for DRIVER-1 for an hour, but for what `body` says. */
 function reserve(server: ApiTestServer, body: Record<string, unknown>) {
-  return server.json("/api/v1/reservations", { method: "POST", as: "operator", body });
+  return server.json("/api/v1/reservations", {
+    method: "POST",
+    as: "operator",
+    body: { chargePointId: "RSV-1", idTag: "DRIVER-1", expiryDate: inSeconds(3600), ...body },
+  });
 }
 
 async function reservationIn(server: ApiTestServer, id: number, state: string): Promise<Json> {
@@ -42,20 +49,13 @@ async function serverSees(server: ApiTestServer, id: string, connectorId: number
   );
 }
 
-const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-
 Deno.test("reservations: allocated ids, expiry, cancel on Faulted, used by the start, cancel, early refusals", async () => {
   await withFleet(ENV, { stations: 1, prefix: "RSV-", connectors: 2 }, async (server, fleet) => {
     const station = fleet.station("RSV-1");
     await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "DRIVER-1" } });
 
     // Expiry: the station holds it Reserved until the expiry; then both sides let it go.
-    const first = await reserve(server, {
-      chargePointId: "RSV-1",
-      connectorId: 1,
-      idTag: "DRIVER-1",
-      expiryDate: inSeconds(1.5),
-    });
+    const first = await reserve(server, { connectorId: 1, expiryDate: inSeconds(1.5) });
     assertEquals(first.status, 201, JSON.stringify(first.body));
     assertEquals([first.body.state, first.body.createdBy], ["active", "token:operator tests"]);
     assert(first.body.reservationId >= 1);
@@ -67,12 +67,7 @@ Deno.test("reservations: allocated ids, expiry, cancel on Faulted, used by the s
     await serverSees(server, "RSV-1", 1, "Available");
 
     // A Faulted connector cancels its reservation, and the station is told to drop it.
-    const second = await reserve(server, {
-      chargePointId: "RSV-1",
-      connectorId: 2,
-      idTag: "DRIVER-1",
-      expiryDate: inSeconds(3600),
-    });
+    const second = await reserve(server, { connectorId: 2 });
     assertEquals(second.status, 201);
     assert(second.body.reservationId > first.body.reservationId, "ids are allocated in order");
     station.fault(2, "GroundFailure");
@@ -89,56 +84,29 @@ Deno.test("reservations: allocated ids, expiry, cancel on Faulted, used by the s
     assertEquals(log.body.items[0].requestedBy, "system:reservations");
 
     // Refused early: connector 2 is Faulted; forced, the station itself answers Faulted.
-    const early = await reserve(server, {
-      chargePointId: "RSV-1",
-      connectorId: 2,
-      idTag: "DRIVER-1",
-      expiryDate: inSeconds(3600),
-    });
+    const early = await reserve(server, { connectorId: 2 });
     assertEquals([early.status, early.body.error, early.body.details.reason], [
       409,
       "command_refused",
       "Faulted",
     ]);
-    const forced = await reserve(server, {
-      chargePointId: "RSV-1",
-      connectorId: 2,
-      idTag: "DRIVER-1",
-      expiryDate: inSeconds(3600),
-      force: true,
-    });
+    const forced = await reserve(server, { connectorId: 2, force: true });
     assertEquals([forced.status, forced.body.details.reason], [409, "Faulted"]);
     // Connector 0: the station does not support it (ReserveConnectorZeroSupported is false).
-    const zero = await reserve(server, {
-      chargePointId: "RSV-1",
-      connectorId: 0,
-      idTag: "DRIVER-1",
-      expiryDate: inSeconds(3600),
-    });
+    const zero = await reserve(server, { connectorId: 0 });
     assertEquals(zero.status, 409);
     assertStringIncludes(zero.body.message, "ReserveConnectorZeroSupported");
-    const past = await reserve(server, {
-      chargePointId: "RSV-1",
-      connectorId: 1,
-      idTag: "DRIVER-1",
-      expiryDate: inSeconds(-10),
-    });
+    const past = await reserve(server, { connectorId: 1, expiryDate: inSeconds(-10) });
     assertEquals([past.status, past.body.details.field], [400, "expiryDate"]);
     const offline = await reserve(server, {
       chargePointId: "RSV-NONE",
       connectorId: 1,
-      idTag: "DRIVER-1",
       expiryDate: inSeconds(60),
     });
     assertEquals([offline.status, offline.body.error], [409, "not_connected"]);
 
     // Used by the matching start: the driver's transaction names the reservation.
-    const third = await reserve(server, {
-      chargePointId: "RSV-1",
-      connectorId: 1,
-      idTag: "DRIVER-1",
-      expiryDate: inSeconds(3600),
-    });
+    const third = await reserve(server, { connectorId: 1 });
     assertEquals(third.status, 201);
     const start = await station.startTransaction(1, "DRIVER-1");
     assert(start, "the station did not start");
@@ -152,12 +120,7 @@ Deno.test("reservations: allocated ids, expiry, cancel on Faulted, used by the s
     await serverSees(server, "RSV-1", 1, "Available");
 
     // Cancelled by an operator: CancelReservation, and the station lets the connector go.
-    const fourth = await reserve(server, {
-      chargePointId: "RSV-1",
-      connectorId: 1,
-      idTag: "DRIVER-1",
-      expiryDate: inSeconds(3600),
-    });
+    const fourth = await reserve(server, { connectorId: 1 });
     assertEquals(fourth.status, 201);
     const asViewer = await server.json(`/api/v1/reservations/${fourth.body.reservationId}/cancel`, {
       method: "POST",
