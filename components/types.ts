@@ -24,7 +24,8 @@ export type StatusHistoryItem = z.infer<typeof StatusHistorySchema>;
 export type CommandLogItem = z.infer<typeof CommandLogSchema>;
 export type Transaction = z.infer<typeof TransactionSchema>;
 export type MeterValue = z.infer<typeof MeterValueSchema>;
-export type IdTag = z.infer<typeof IdTagSchema>;
+/** With its local list membership (answered when fleet operations run). */
+export type IdTag = z.infer<typeof IdTagSchema> & { localList?: boolean };
 export type Role = "viewer" | "operator" | "admin";
 export type StationSecurity = z.infer<typeof StationSecurityView>;
 export type { SecurityEvent, StationEvent };

@@ -1,12 +1,13 @@
 /**
  * Fleet operations in a real browser (Debian's Chromium through playwright-core): the overview lists the
  * alerts; an operator selects stations in the table, runs a command on them and follows the job's page as each
- * station's outcome comes in, then retries the one that failed once it is back; a viewer gets no selection.
+ * station's outcome comes in, then retries the one that failed once it is back; an admin puts a tag on the
+ * managed local list; a viewer gets no selection.
  * Screenshots go to test-artifacts/.
  */
 import { assert, assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
-import { startApiServer } from "./helpers/api.ts";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
@@ -90,6 +91,15 @@ Deno.test({
       await page.getByRole("link", { name: "Jobs" }).click();
       await page.waitForURL(`${server.url}/jobs`);
       assertEquals(await page.locator("tr[data-job]").count(), 1);
+
+      // An admin puts a tag on the managed local list from the id tags page.
+      await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "TAG-UI" } });
+      const admin = await openPage(await browser.newContext(), errors);
+      await logIn(admin, server.url, ADMIN);
+      await admin.goto(`${server.url}/id-tags`);
+      await admin.getByLabel("TAG-UI on the local list").check();
+      await admin.getByText("TAG-UI put on the local list").waitFor();
+      assertEquals((await server.json("/api/v1/local-list", { as: "viewer" })).body.members, ["TAG-UI"]);
 
       // A viewer sees the stations but cannot select them.
       const viewer = await openPage(await browser.newContext(), errors);

@@ -146,7 +146,10 @@ Deno.test("a loopback receiver gets signed deliveries of every event type, retri
     assertEquals(new Set(tries.map((r) => r.body)).size, 1, "a retry sends the same body");
     // Waits of at least 0.2 s and then 0.4 s, each up to 20% shorter (jitter); lower bounds only, load may add.
     assert(tries[1]!.at - tries[0]!.at >= 150, `retried after ${tries[1]!.at - tries[0]!.at} ms`);
-    assert(tries[2]!.at - tries[1]!.at >= 300, `the back-off did not double: ${tries[2]!.at - tries[1]!.at} ms`);
+    assert(
+      tries[2]!.at - tries[1]!.at >= 300,
+      `the back-off did not double: ${tries[2]!.at - tries[1]!.at} ms`,
+    );
 
     const log = await eventually(
       async () => {
