@@ -7,6 +7,8 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, openRaw, type Station } from "./helpers/station.ts";
 import { readEvents } from "./helpers/sse.ts";
@@ -27,8 +29,105 @@ async function waitForJob(server: ApiTestServer, jobId: string, state = "finishe
   );
 }
 
-Deno.test("a 50-station job with 5 stations offline: each station's outcome, the concurrency held, progress live, retry of the failed", async () => {
+const ignorePostgres = await ignoreWithoutPostgres("jobs e2e on PostgreSQL");
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test({
+    name:
+      `${kind}: a 50-station job with 5 stations offline: each station's outcome, the concurrency held, ` +
+      "progress live, retry of the failed",
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () => withApiServer(kind, fiftyStations, FAST),
+  });
+}
+
+Deno.test("jobs refuse viewers, bad payloads and stations nobody may command", async () => {
   const server = await startApiServer(FAST);
+  const calls: string[] = [];
+  const good = await connectStation(server.wsUrl, "CP-GOOD");
+  good.handle("ClearCache", () => (calls.push("CP-GOOD"), { status: "Accepted" }));
+  // An impostor: a socket with an id that never booted. It must get nothing.
+  const impostor = await openRaw(`${server.wsUrl}/CP-IMPOSTOR`);
+  // A station waiting for acceptance.
+  await server.json("/api/v1/charge-points/CP-PENDING", {
+    method: "PUT",
+    body: { registrationStatus: "Pending" },
+  });
+  const pending = await connectStation(server.wsUrl, "CP-PENDING", { boot: false });
+  pending.handle("ClearCache", () => (calls.push("CP-PENDING"), { status: "Accepted" }));
+  try {
+    const body = {
+      action: "ClearCache",
+      payload: {},
+      chargePointIds: ["CP-GOOD", "CP-IMPOSTOR", "CP-PENDING", "CP-NOBODY"],
+    };
+    const asViewer = await server.json("/api/v1/jobs", { method: "POST", as: "viewer", body });
+    assertEquals([asViewer.status, asViewer.body.error], [403, "forbidden"]);
+    const anonymous = await server.json("/api/v1/jobs", { method: "POST", as: null, body });
+    assertEquals(anonymous.status, 401);
+    assertEquals((await server.json("/api/v1/jobs", { as: "viewer" })).body.items, [], "nothing was created");
+
+    const badPayload = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: { action: "Reset", payload: { type: "Sideways" }, chargePointIds: ["CP-GOOD"] },
+    });
+    assertEquals([badPayload.status, badPayload.body.details.field], [400, "payload.type"]);
+    const notACommand = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: { action: "BootNotification", payload: {}, chargePointIds: ["CP-GOOD"] },
+    });
+    assertEquals(notACommand.status, 400);
+    const twoTargets = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: { ...body, filter: { search: "CP" } },
+    });
+    assertEquals(twoTargets.status, 400);
+    const tooFast = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: { ...body, concurrency: 5000 },
+    });
+    assertEquals(tooFast.status, 400);
+
+    const created = await server.json("/api/v1/jobs", { method: "POST", as: "operator", body });
+    assertEquals(created.status, 201);
+    const job = await waitForJob(server, created.body.id);
+    const outcome = Object.fromEntries(
+      job.tasks.items.map((t: Json) => [t.chargePointId, [t.outcome, t.response]]),
+    );
+    assertEquals(outcome, {
+      "CP-GOOD": ["accepted", { status: "Accepted" }],
+      "CP-IMPOSTOR": ["refused", { reason: 'station "CP-IMPOSTOR" is not registered, not Accepted' }],
+      "CP-NOBODY": ["refused", { reason: 'station "CP-NOBODY" is unknown' }],
+      "CP-PENDING": ["refused", { reason: 'station "CP-PENDING" is Pending, not Accepted' }],
+    });
+    assertEquals(calls, ["CP-GOOD"]);
+    assertEquals(impostor.received, [], "the impostor got a frame");
+
+    // A filter only ever picks Accepted stations.
+    const filtered = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: { action: "ClearCache", filter: { search: "CP-", online: true } },
+    });
+    assertEquals(filtered.status, 201);
+    assertEquals(filtered.body.total, 1);
+    assertEquals((await waitForJob(server, filtered.body.id)).tasks.items.map((t: Json) => t.chargePointId), [
+      "CP-GOOD",
+    ]);
+  } finally {
+    await closeStation(good);
+    await closeStation(pending);
+    await impostor.close();
+    await server.close();
+  }
+});
+
+/** A 50-station Reset with 5 stations offline, on the server `withApiServer` gives. */
+async function fiftyStations(server: ApiTestServer) {
   const ids = Array.from({ length: 50 }, (_, i) => `CP-J${String(i).padStart(2, "0")}`);
   const offline = new Set(ids.slice(45));
   const stations = new Map<string, Station>();
@@ -121,91 +220,5 @@ Deno.test("a 50-station job with 5 stations offline: each station's outcome, the
     assertEquals(listed.body.items[0].id, jobId);
   } finally {
     for (const station of stations.values()) await closeStation(station).catch(() => {});
-    await server.close();
   }
-});
-
-Deno.test("jobs refuse viewers, bad payloads and stations nobody may command", async () => {
-  const server = await startApiServer(FAST);
-  const calls: string[] = [];
-  const good = await connectStation(server.wsUrl, "CP-GOOD");
-  good.handle("ClearCache", () => (calls.push("CP-GOOD"), { status: "Accepted" }));
-  // An impostor: a socket with an id that never booted. It must get nothing.
-  const impostor = await openRaw(`${server.wsUrl}/CP-IMPOSTOR`);
-  // A station waiting for acceptance.
-  await server.json("/api/v1/charge-points/CP-PENDING", {
-    method: "PUT",
-    body: { registrationStatus: "Pending" },
-  });
-  const pending = await connectStation(server.wsUrl, "CP-PENDING", { boot: false });
-  pending.handle("ClearCache", () => (calls.push("CP-PENDING"), { status: "Accepted" }));
-  try {
-    const body = {
-      action: "ClearCache",
-      payload: {},
-      chargePointIds: ["CP-GOOD", "CP-IMPOSTOR", "CP-PENDING", "CP-NOBODY"],
-    };
-    const asViewer = await server.json("/api/v1/jobs", { method: "POST", as: "viewer", body });
-    assertEquals([asViewer.status, asViewer.body.error], [403, "forbidden"]);
-    const anonymous = await server.json("/api/v1/jobs", { method: "POST", as: null, body });
-    assertEquals(anonymous.status, 401);
-    assertEquals((await server.json("/api/v1/jobs", { as: "viewer" })).body.items, [], "nothing was created");
-
-    const badPayload = await server.json("/api/v1/jobs", {
-      method: "POST",
-      as: "operator",
-      body: { action: "Reset", payload: { type: "Sideways" }, chargePointIds: ["CP-GOOD"] },
-    });
-    assertEquals([badPayload.status, badPayload.body.details.field], [400, "payload.type"]);
-    const notACommand = await server.json("/api/v1/jobs", {
-      method: "POST",
-      as: "operator",
-      body: { action: "BootNotification", payload: {}, chargePointIds: ["CP-GOOD"] },
-    });
-    assertEquals(notACommand.status, 400);
-    const twoTargets = await server.json("/api/v1/jobs", {
-      method: "POST",
-      as: "operator",
-      body: { ...body, filter: { search: "CP" } },
-    });
-    assertEquals(twoTargets.status, 400);
-    const tooFast = await server.json("/api/v1/jobs", {
-      method: "POST",
-      as: "operator",
-      body: { ...body, concurrency: 5000 },
-    });
-    assertEquals(tooFast.status, 400);
-
-    const created = await server.json("/api/v1/jobs", { method: "POST", as: "operator", body });
-    assertEquals(created.status, 201);
-    const job = await waitForJob(server, created.body.id);
-    const outcome = Object.fromEntries(
-      job.tasks.items.map((t: Json) => [t.chargePointId, [t.outcome, t.response]]),
-    );
-    assertEquals(outcome, {
-      "CP-GOOD": ["accepted", { status: "Accepted" }],
-      "CP-IMPOSTOR": ["refused", { reason: 'station "CP-IMPOSTOR" is not registered, not Accepted' }],
-      "CP-NOBODY": ["refused", { reason: 'station "CP-NOBODY" is unknown' }],
-      "CP-PENDING": ["refused", { reason: 'station "CP-PENDING" is Pending, not Accepted' }],
-    });
-    assertEquals(calls, ["CP-GOOD"]);
-    assertEquals(impostor.received, [], "the impostor got a frame");
-
-    // A filter only ever picks Accepted stations.
-    const filtered = await server.json("/api/v1/jobs", {
-      method: "POST",
-      as: "operator",
-      body: { action: "ClearCache", filter: { search: "CP-", online: true } },
-    });
-    assertEquals(filtered.status, 201);
-    assertEquals(filtered.body.total, 1);
-    assertEquals((await waitForJob(server, filtered.body.id)).tasks.items.map((t: Json) => t.chargePointId), [
-      "CP-GOOD",
-    ]);
-  } finally {
-    await closeStation(good);
-    await closeStation(pending);
-    await impostor.close();
-    await server.close();
-  }
-});
+}
