@@ -16,7 +16,7 @@ import type { Store, TransactionRecord } from "../store/store.ts";
 import { FleetError } from "./errors.ts";
 
 export interface StuckTransactionDeps {
-  store: Pick<Store, "getTransaction" | "stopTransaction" | "listTransactions">;
+  store: Pick<Store, "getTransaction" | "stopTransaction">;
   flags: TransactionFlagStore;
   registry: Pick<Registry, "updateSnapshot" | "get">;
   stationEvents: EventBus;
@@ -102,41 +102,36 @@ export class StuckTransactions {
     return await this.deps.flags.listFlags(query);
   }
 
-  /** Follows the station events: flags a transaction left open across a reboot. */
+  /**
+   * Follows the station events: flags a transaction left open across a reboot. Cheap on the hot path: only a
+   * connector that still holds a transaction is looked at (one read of that transaction).
+   */
   async stationEvent(event: StationEvent): Promise<void> {
+    if (event.type !== "status") return;
+    const { connector } = event;
     if (
-      event.type !== "status" || event.connector.status !== "Available" || event.connector.connectorId === 0
-    ) return;
+      connector.status !== "Available" || connector.connectorId === 0 || connector.transactionId === undefined
+    ) {
+      return;
+    }
     const bootedAt = this.deps.registry.get(event.chargePointId)?.snapshot?.bootedAt ?? null;
     if (bootedAt === null) return;
-    const open = await this.deps.store.listTransactions({
-      chargePointId: event.chargePointId,
-      connectorId: event.connector.connectorId,
-      status: "active",
-      limit: 10,
+    const tx = await this.deps.store.getTransaction(connector.transactionId);
+    if (!tx || tx.status !== "active" || tx.createdAt >= bootedAt) return;
+    const added = await this.deps.flags.addFlag({
+      transactionId: tx.transactionId,
+      kind: "open_after_reboot",
+      chargePointId: tx.chargePointId,
+      connectorId: tx.connectorId,
+      at: event.at,
+      details: { bootedAt, startedAt: tx.startTimestamp, status: "Available", statusAt: connector.timestamp },
     });
-    for (const tx of open) {
-      if (tx.createdAt >= bootedAt) continue;
-      const added = await this.deps.flags.addFlag({
-        transactionId: tx.transactionId,
-        kind: "open_after_reboot",
+    if (added) {
+      this.deps.logger.warn("transaction open after a reboot", {
         chargePointId: tx.chargePointId,
+        transactionId: tx.transactionId,
         connectorId: tx.connectorId,
-        at: event.at,
-        details: {
-          bootedAt,
-          startedAt: tx.startTimestamp,
-          status: "Available",
-          statusAt: event.connector.timestamp,
-        },
       });
-      if (added) {
-        this.deps.logger.warn("transaction open after a reboot", {
-          chargePointId: tx.chargePointId,
-          transactionId: tx.transactionId,
-          connectorId: tx.connectorId,
-        });
-      }
     }
   }
 }
