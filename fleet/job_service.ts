@@ -6,6 +6,7 @@
 import type { Registry } from "../actors/registry.ts";
 import { isCsToCpAction, validateRequest } from "../protocol/ocpp16/mod.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
+import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import type {
   JobRecord,
   JobStore,
@@ -81,6 +82,15 @@ export class JobService {
         field: `payload.${payload.details.field}`.replace(/\.$/, ""),
         constraint: payload.details.constraint,
       });
+    }
+    // A job is read by viewers and kept for retries: a secret (an AuthorizationKey) has no place in it, and one
+    // key for a whole fleet is a bad idea anyway.
+    if (redactSecrets(payload.value) !== payload.value) {
+      throw new FleetError(
+        "invalid",
+        "A job's payload may not carry a secret (a key, password or secret value): send it to each station on its own",
+        { field: "payload" },
+      );
     }
     const { settings } = this.deps;
     const concurrency = input.concurrency ?? settings.defaultConcurrency;

@@ -85,6 +85,18 @@ Deno.test("jobs refuse viewers, bad payloads and stations nobody may command", a
       body: { ...body, filter: { search: "CP" } },
     });
     assertEquals(twoTargets.status, 400);
+    // A secret never goes into a job (viewers read jobs and their events).
+    const secret = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: {
+        action: "ChangeConfiguration",
+        payload: { key: "AuthorizationKey", value: "0123456789abcdef0123" },
+        chargePointIds: ["CP-GOOD"],
+      },
+    });
+    assertEquals([secret.status, secret.body.details.field], [400, "payload"]);
+    assertEquals(JSON.stringify(secret.body).includes("0123456789abcdef0123"), false);
     const tooFast = await server.json("/api/v1/jobs", {
       method: "POST",
       as: "operator",
