@@ -12,6 +12,13 @@
  * ```
  */
 const PER_DOUBLING = 16;
+
+/** What a histogram sends over a pipe: its bucket counts, plus the max and the sum for the mean. */
+export interface HistogramJson {
+  counts: number[];
+  maxMs: number;
+  sumMs: number;
+}
 const BUCKETS = PER_DOUBLING * 27; // 2^27 µs is about 134 s
 
 export class Histogram {
@@ -48,6 +55,12 @@ export class Histogram {
     }
   }
 
+  /** Adds a histogram received from another process. */
+  merge(json: HistogramJson): this {
+    this.add(json.counts, json);
+    return this;
+  }
+
   /** The latency (ms) below which `q` (0..1) of the samples fall: the geometric middle of its bucket. */
   percentile(q: number): number | null {
     if (this.count === 0) return null;
@@ -64,7 +77,7 @@ export class Histogram {
     return this.count === 0 ? null : this.sumMs / this.count;
   }
 
-  toJSON(): { counts: number[]; maxMs: number; sumMs: number } {
+  toJSON(): HistogramJson {
     return { counts: this.counts, maxMs: this.maxMs, sumMs: this.sumMs };
   }
 
