@@ -1,0 +1,403 @@
+/**
+ * `deno task bench --peers` (issue 19): the same load generator and flags against four servers in one run:
+ * a raw Deno WebSocket echo (`peers/raw_deno.ts`), a strict ocpp-rpc server (`peers/ocpp_rpc.ts`), and ours on
+ * KV and on PostgreSQL (a fresh database). Each server is pinned to core 1, its generators to core 0.
+ *
+ * 1. Footprint and boot, one server at a time on a fresh process: `--footprint-stations` connect and boot at
+ *    `--boot-rate` per second (open loop); boot time = first connect to last BootNotification answered; then a
+ *    full GC and RSS per held station = (RSS after - RSS before) / stations.
+ * 2. Throughput, all servers up (fresh processes), `--stations` booted on each. Every scenario runs on each
+ *    server in turn (interleaved, `--rounds` times; the window with the least other load on the machine
+ *    counts): saturation (closed loop, Heartbeat/MeterValues), saturation with transactions, and each fixed
+ *    `--rates` (open loop, Heartbeat/MeterValues). Each window: `--warmup` s of the same load, then `--window`
+ *    s measured: answers, latency, server CPU (/proc utime+stime) per answer, generator CPU, other load.
+ */
+import { type GeneratorChild, spawnGenerator } from "../generator/child.ts";
+import type { Mix } from "../generator/mixes.ts";
+import type { WindowReport } from "../generator/load_generator.ts";
+import { Histogram } from "../histogram.ts";
+import type { PeersOptions, PeerTarget } from "../options.ts";
+import {
+  figuresOf,
+  figureSpecs,
+  markdownTable,
+  type PeerFigures,
+  type PeerFootprint,
+  type PeerWindow,
+  quietestWindows,
+  ratioLines,
+  ratiosOf,
+  TARGET_NAMES,
+} from "../peers_report.ts";
+import { tasksetAvailable } from "../pinning.ts";
+import { readCpuS, readMachineCpu, readProc, readThreadCpu, threadCpuPct } from "../proc.ts";
+import { type BenchResultMeta, mb, sumRecords, writeResult } from "../results.ts";
+import {
+  OUR_SERVER_SCRIPT,
+  type ServerChild,
+  type ServerSpec,
+  spawnServer,
+  stopProcess,
+} from "../server_launch.ts";
+import { backendCpuDelta, BENCH_ID_TAG, BenchStores } from "../stores.ts";
+import { log, sleep } from "../timeline.ts";
+
+interface Scenario {
+  id: string;
+  mix: Mix;
+  /** Offered msgs/s from all stations; absent: saturation (closed loop). */
+  ratePerS?: number;
+}
+
+interface Live {
+  target: PeerTarget;
+  server: ServerChild;
+  generators: GeneratorChild[];
+}
+
+const SERVER_CORE = 1;
+const GENERATOR_CORE = 0;
+
+export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<number> {
+  if (o.pin && !tasksetAvailable()) {
+    throw new Error(
+      "Cannot pin the servers to a core: taskset is missing (apt-get install util-linux), or pass --no-pin",
+    );
+  }
+  if (o.pin && navigator.hardwareConcurrency < 2) throw new Error("Pinning needs 2 cores; pass --no-pin");
+  const stores = new BenchStores(o.pg);
+  const live: { servers: ServerChild[]; generators: GeneratorChild[] } = { servers: [], generators: [] };
+  const killAll = () => {
+    for (const g of live.generators) g.kill();
+    for (const s of live.servers) {
+      try {
+        s.child.kill("SIGKILL");
+      } catch {
+        // Gone.
+      }
+    }
+  };
+  const onInterrupt = () => {
+    log("interrupted: stopping children");
+    killAll();
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const started = performance.now();
+  try {
+    const load = Deno.loadavg()[0]!;
+    log(
+      `peers: ${o.targets.join(", ")}; ${o.stations} stations, footprint ${o.footprintStations} at ` +
+        `${o.bootRatePerS}/s, windows ${o.warmupS}+${o.windowS} s x ${o.rounds} round(s); load average ${load}` +
+        (load > 0.5 ? " (the machine is busy: expect noisy figures; ratios of one run are what count)" : ""),
+    );
+    const specs = new Map<PeerTarget, ServerSpec>();
+    for (const target of o.targets) specs.set(target, await serverSpec(target, o, stores));
+    const core = (c: number) => (o.pin ? c : null);
+    let serverIndex = 0;
+    const startServer = async (target: PeerTarget) => {
+      const server = await spawnServer(serverIndex++, { ...specs.get(target)!, core: core(SERVER_CORE) });
+      live.servers.push(server);
+      return server;
+    };
+    const startGenerators = async (server: ServerChild, stations: number, prefix: string) => {
+      const per = Math.ceil(stations / o.generators);
+      const generators: GeneratorChild[] = [];
+      for (let g = 0; g * per < stations; g++) {
+        const generator = spawnGenerator(live.generators.length, server.index, {
+          url: `ws://127.0.0.1:${server.port}/ocpp`,
+          prefix,
+          first: g * per,
+          stations: Math.min(per, stations - g * per),
+          idTag: BENCH_ID_TAG,
+        }, core(GENERATOR_CORE));
+        live.generators.push(generator);
+        generators.push(generator);
+      }
+      // Loaded and listening before anything is timed.
+      await Promise.all(generators.map((g) => g.mark()));
+      return generators;
+    };
+    const retire = async (server: ServerChild, generators: GeneratorChild[]) => {
+      await Promise.all(generators.map((g) => g.exit(10_000)));
+      await stopProcess(server.child, 10_000);
+      live.generators = live.generators.filter((g) => !generators.includes(g));
+      live.servers = live.servers.filter((s) => s !== server);
+    };
+
+    // 1. Footprint and boot, one fresh server at a time.
+    const footprints: PeerFootprint[] = [];
+    for (const target of o.targets) {
+      const server = await startServer(target);
+      await sleep(1000);
+      const before = { probe: await server.probeMemory(), proc: readProc(server.pid) };
+      const generators = await startGenerators(server, o.footprintStations, "FP-");
+      const nominalS = o.footprintStations / o.bootRatePerS;
+      const sample = sampler(server, generators, null, stores);
+      const reports = await Promise.all(generators.map((g) =>
+        g.connect({
+          prepare: "boot",
+          ratePerS: o.bootRatePerS / generators.length,
+          deadlineMs: Math.max(30_000, nominalS * 4_000),
+        })
+      ));
+      const during = await sample();
+      await sleep(o.quick ? 2000 : 3000);
+      const after = { probe: await server.probeMemory(), proc: readProc(server.pid) };
+      const ready = reports.reduce((a, r) => a + r.ready, 0);
+      const bootLatency = new Histogram();
+      for (const r of reports) bootLatency.merge(r.bootLatency);
+      const perStation = (a: number | undefined, b: number | undefined) =>
+        a === undefined || b === undefined || ready === 0 ? null : Math.round((b - a) / ready);
+      const footprint: PeerFootprint = {
+        target,
+        stations: o.footprintStations,
+        ready,
+        failed: reports.reduce((a, r) => a + r.failed + r.notAttempted, 0),
+        bootRatePerS: o.bootRatePerS,
+        bootS: ready === o.footprintStations
+          ? Math.round(Math.max(...reports.map((r) => r.lastReadyMs)) / 10) / 100
+          : null,
+        bootLatencyMs: bootLatency.summary(),
+        rssBeforeMB: before.proc ? mb(before.proc.rss) : null,
+        rssAfterMB: after.proc ? mb(after.proc.rss) : null,
+        rssPerStationBytes: perStation(before.proc?.rss, after.proc?.rss),
+        heapPerStationBytes: perStation(before.probe?.heapUsed, after.probe?.heapUsed),
+        serverCpuPctDuringBoot: during.serverCpuPct,
+        generatorCpuPctDuringBoot: during.generatorCpuPct,
+        otherCores: during.otherCores,
+      };
+      footprints.push(footprint);
+      const errors = sumRecords(reports.map((r) => r.errors));
+      log(
+        `${target}: ${ready}/${o.footprintStations} booted in ${footprint.bootS ?? "-"} s; RSS ` +
+          `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station)` +
+          (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ""),
+      );
+      await retire(server, generators);
+    }
+
+    // 2. Throughput: every server up with its stations booted.
+    const targets: Live[] = [];
+    for (const target of o.targets) {
+      const server = await startServer(target);
+      const generators = await startGenerators(server, o.stations, "ST-");
+      const reports = await Promise.all(
+        generators.map((g) => g.connect({ prepare: "boot", concurrency: 50 })),
+      );
+      const ready = reports.reduce((a, r) => a + r.ready, 0);
+      if (ready < o.stations) {
+        throw new Error(
+          `Only ${ready} of ${o.stations} stations booted on ${target}: ` +
+            JSON.stringify(sumRecords(reports.map((r) => r.errors))),
+        );
+      }
+      targets.push({ target, server, generators });
+      log(`${target}: ${ready} stations booted (pid ${server.pid}, port ${server.port})`);
+    }
+    const scenarios: Scenario[] = [
+      { id: "saturation", mix: "plain" },
+      { id: "saturation-tx", mix: "transaction" },
+      ...o.rates.map((r): Scenario => ({ id: `fixed-${r}`, mix: "plain", ratePerS: r })),
+    ];
+    const windows: PeerWindow[] = [];
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const scenario of scenarios) {
+        for (const t of targets) {
+          const w = await measureWindow(t, scenario, round, o, stores);
+          windows.push(w);
+          log(
+            `round ${round} ${scenario.id} ${t.target}: ${w.perS.toLocaleString("en-US")} msgs/s, p50 ` +
+              `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg), ` +
+              `generators ${w.generatorCpuPct}%, other ${w.otherCores} cores` +
+              (Object.keys(w.callErrors).length || w.timeouts
+                ? `, errors ${JSON.stringify(w.callErrors)} timeouts ${w.timeouts}`
+                : ""),
+          );
+        }
+      }
+    }
+    for (const t of targets) await retire(t.server, t.generators);
+
+    // Figures, ratios, table.
+    const counted = quietestWindows(windows);
+    const figures: Partial<Record<PeerTarget, PeerFigures>> = {};
+    for (const target of o.targets) {
+      figures[target] = figuresOf(target, counted, footprints.find((f) => f.target === target), o.rates);
+    }
+    const figureList = figureSpecs(o.rates, o.footprintStations, o.bootRatePerS);
+    const ratios = ratiosOf(figures, figureList);
+    const table = markdownTable(figures, ratios, figureList);
+    const lines = ratioLines(ratios, figureList);
+    const otherMax = Math.max(...windows.map((w) => w.otherCores));
+    const result = {
+      meta: { ...meta, label: o.label, minutes: Math.round((performance.now() - started) / 600) / 100 },
+      options: o,
+      notes: {
+        ratio: "ours ÷ peer: above 1 is better for msgs/s, worse for ms, µs, KB and s",
+        pinning: o.pin
+          ? `servers on core ${SERVER_CORE}, generators on core ${GENERATOR_CORE}; PostgreSQL unpinned`
+          : "none",
+        counted: "per server and scenario, the window with the least other load (otherCores) of its rounds",
+        ourServerEnv: specs.get("kv")?.env ?? specs.get("postgres")?.env ?? null,
+      },
+      servers: Object.fromEntries(o.targets.map((t) => [t, TARGET_NAMES[t]])),
+      figures,
+      ratios,
+      ratioLines: lines,
+      footprints,
+      windows,
+      otherCoresMax: otherMax,
+      loadAverageAtEnd: Deno.loadavg(),
+    };
+    console.log(`\n${table}`);
+    console.log(lines.join("\n"));
+    console.log(
+      `\nOther load on the machine during the windows: up to ${otherMax} cores ` +
+        `(load average ${meta.loadAverageAtStart.join(", ")} at the start).`,
+    );
+    if (o.write) {
+      const name = `${meta.date.slice(0, 10)}-peers${o.quick ? "-quick" : ""}${o.label ? `-${o.label}` : ""}`;
+      await writeResult(`${name}.json`, result);
+      await writeResult(
+        `${name}.md`,
+        `# bench --peers, ${meta.date.slice(0, 16)}Z, commit ${meta.commit}${
+          meta.dirty ? " (dirty)" : ""
+        }\n\n` +
+          `${table}\n${lines.map((l) => `- ${l}`).join("\n")}\n\nOther load during the windows: up to ` +
+          `${otherMax} cores. Full figures: \`${name}.json\`.\n`,
+      );
+    }
+    log(`done in ${((performance.now() - started) / 60_000).toFixed(1)} minutes`);
+    const failed = windows.some((w) => w.unexpectedCloses > 0) || footprints.some((f) => f.bootS === null);
+    return failed ? 1 : 0;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    killAll();
+    await Promise.allSettled([...live.generators.map((g) => g.exited), ...live.servers.map((s) => s.exited)]);
+    await stores.close();
+  }
+}
+
+async function serverSpec(target: PeerTarget, o: PeersOptions, stores: BenchStores): Promise<ServerSpec> {
+  if (target === "raw") return { name: target, script: "bench/peers/raw_deno.ts", env: {} };
+  if (target === "ocpp-rpc") return { name: target, script: "bench/peers/ocpp_rpc.ts", env: {} };
+  return {
+    name: target,
+    script: OUR_SERVER_SCRIPT,
+    env: {
+      ...await stores.create(target, target),
+      MAX_CONNECTIONS: String(Math.max(19_000, o.footprintStations + 100)),
+      // The benchmark's stations send far above a real station's rate; keep the limiter running, never refusing.
+      STATION_MSG_RATE: "100000",
+      ...o.serverEnv,
+    },
+  };
+}
+
+/** One scenario on one server: warm-up, then the measured window; the load stops and drains afterwards. */
+async function measureWindow(
+  t: Live,
+  scenario: Scenario,
+  round: number,
+  o: PeersOptions,
+  stores: BenchStores,
+): Promise<PeerWindow> {
+  const share = scenario.ratePerS === undefined ? undefined : scenario.ratePerS / t.generators.length;
+  await Promise.all(
+    t.generators.map((g) => g.run({ mix: scenario.mix, ...(share ? { ratePerS: share } : {}) })),
+  );
+  await sleep(o.warmupS * 1000);
+  await Promise.all(t.generators.map((g) => g.mark()));
+  const threadsBefore = readThreadCpu(t.server.pid);
+  const sample = sampler(t.server, t.generators, t.target === "postgres" ? t.target : null, stores);
+  await sleep(o.windowS * 1000);
+  const usage = await sample();
+  const threads = threadCpuPct(threadsBefore, readThreadCpu(t.server.pid), usage.seconds);
+  const reports: WindowReport[] = await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000)));
+  const all = new Histogram();
+  const byAction = new Map<string, Histogram>();
+  for (const r of reports) {
+    all.merge(r.latency.all);
+    for (const [action, h] of Object.entries(r.latency.byAction)) {
+      if (!byAction.has(action)) byAction.set(action, new Histogram());
+      byAction.get(action)!.merge(h);
+    }
+  }
+  const total = (k: "sent" | "timeouts" | "busySkips" | "unexpectedCloses" | "unanswered" | "badFrames") =>
+    reports.reduce((a, r) => a + r[k], 0);
+  // Each generator timed its own window; they are within a pipe round trip of the parent's.
+  const perS = Math.round(reports.reduce((a, r) => a + r.replies / (r.ms / 1000), 0));
+  const replies = all.count;
+  const perMsg = (cpuS: number | null) =>
+    cpuS === null || replies === 0 ? null : Math.round(cpuS / replies * 1e7) / 10;
+  return {
+    target: t.target,
+    scenario: scenario.id,
+    round,
+    seconds: Math.round(usage.seconds * 100) / 100,
+    targetPerS: scenario.ratePerS ?? null,
+    sent: total("sent"),
+    replies,
+    perS,
+    latencyMs: all.summary(),
+    byActionMs: Object.fromEntries([...byAction].map(([a, h]) => [a, h.summary()])),
+    callErrors: sumRecords(reports.map((r) => r.callErrors)),
+    timeouts: total("timeouts"),
+    busySkips: total("busySkips"),
+    unexpectedCloses: total("unexpectedCloses"),
+    unanswered: total("unanswered"),
+    badFrames: total("badFrames"),
+    serverCpuPct: usage.serverCpuPct ?? 0,
+    serverCpuUsPerMsg: perMsg(usage.serverCpuS),
+    serverThreadsPct: threads,
+    postgresCpuUsPerMsg: perMsg(usage.postgresCpuS),
+    generatorCpuPct: usage.generatorCpuPct ?? 0,
+    otherCores: usage.otherCores ?? 0,
+  };
+}
+
+/**
+ * Starts measuring CPU now; the returned function reads again and gives the server's, the generators', the
+ * PostgreSQL backends' (for `postgresStore`) and everyone else's use over the interval.
+ */
+function sampler(
+  server: ServerChild,
+  generators: GeneratorChild[],
+  postgresStore: string | null,
+  stores: BenchStores,
+) {
+  const pids = [server.pid, ...generators.map((g) => g.pid)];
+  const cpu = () => pids.map((pid) => readCpuS(pid));
+  const pg = () => (postgresStore ? stores.backendCpuS(postgresStore) : Promise.resolve(null));
+  const beforePg = pg();
+  const before = { at: performance.now(), cpu: cpu(), self: readCpuS(Deno.pid), machine: readMachineCpu() };
+  return async () => {
+    const after = { at: performance.now(), cpu: cpu(), self: readCpuS(Deno.pid), machine: readMachineCpu() };
+    const [a, b] = [await beforePg, await pg()];
+    const seconds = (after.at - before.at) / 1000;
+    const delta = (i: number) => {
+      const x = before.cpu[i], y = after.cpu[i];
+      return x === null || x === undefined || y === null || y === undefined ? null : y - x;
+    };
+    const serverCpuS = delta(0);
+    const generatorCpuS = generators.reduce((s, _, i) => s + (delta(i + 1) ?? 0), 0);
+    const postgresCpuS = a && b ? backendCpuDelta(a, b) : null;
+    const selfS = (after.self ?? 0) - (before.self ?? 0);
+    const machineS = after.machine.busyS - before.machine.busyS;
+    const pct = (s: number | null) => (s === null ? null : Math.round(s / seconds * 1000) / 10);
+    return {
+      seconds,
+      serverCpuS,
+      serverCpuPct: pct(serverCpuS),
+      generatorCpuPct: pct(generatorCpuS),
+      postgresCpuS,
+      otherCores: Math.max(
+        0,
+        Math.round(
+          (machineS - (serverCpuS ?? 0) - generatorCpuS - (postgresCpuS ?? 0) - selfS) / seconds * 100,
+        ) /
+          100,
+      ),
+    };
+  };
+}
