@@ -13,6 +13,16 @@
  */
 const PER_DOUBLING = 16;
 
+/** Percentiles, max and mean in milliseconds (null when nothing was recorded), as reports show them. */
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  mean: number | null;
+}
+
 /** What a histogram sends over a pipe: its bucket counts, plus the max and the sum for the mean. */
 export interface HistogramJson {
   counts: number[];
@@ -82,14 +92,7 @@ export class Histogram {
   }
 
   /** p50/p95/p99/max/mean rounded to 0.01 ms, for reports. */
-  summary(): {
-    count: number;
-    p50: number | null;
-    p95: number | null;
-    p99: number | null;
-    max: number | null;
-    mean: number | null;
-  } {
+  summary(): LatencySummary {
     const r = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
     return {
       count: this.count,

@@ -4,16 +4,8 @@
  *
  * A ratio is always ours ÷ peer: above 1 is better for msgs/s, worse for latency, CPU, memory and boot time.
  */
+import type { LatencySummary } from "./histogram.ts";
 import type { PeerTarget } from "./options.ts";
-
-export interface LatencySummary {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-  mean: number | null;
-}
 
 /** One measured window: one scenario on one server in one round. */
 export interface PeerWindow {
