@@ -12,9 +12,8 @@
  *    `--rates` (open loop, Heartbeat/MeterValues). Each window: `--warmup` s of the same load, then `--window`
  *    s measured: answers, latency, server CPU (/proc utime+stime) per answer, generator CPU, other load.
  */
-import { type GeneratorChild, spawnGenerator } from "../generator/child.ts";
+import type { GeneratorChild } from "../generator/child.ts";
 import type { Mix } from "../generator/mixes.ts";
-import type { WindowReport } from "../generator/load_generator.ts";
 import { Histogram } from "../histogram.ts";
 import type { PeersOptions, PeerTarget } from "../options.ts";
 import {
@@ -30,17 +29,13 @@ import {
   TARGET_NAMES,
 } from "../peers_report.ts";
 import { tasksetAvailable } from "../pinning.ts";
-import { readCpuS, readMachineCpu, readProc, readThreadCpu, threadCpuPct } from "../proc.ts";
+import { readProc, readThreadCpu, threadCpuPct } from "../proc.ts";
 import { type BenchResultMeta, mb, sumRecords, writeResult } from "../results.ts";
-import {
-  OUR_SERVER_SCRIPT,
-  type ServerChild,
-  type ServerSpec,
-  spawnServer,
-  stopProcess,
-} from "../server_launch.ts";
-import { backendCpuDelta, BENCH_ID_TAG, BenchStores } from "../stores.ts";
+import { OUR_SERVER_SCRIPT, type ServerChild, type ServerSpec } from "../server_launch.ts";
+import { BenchStores } from "../stores.ts";
 import { log, sleep } from "../timeline.ts";
+import { startCpuInterval } from "./cpu_interval.ts";
+import { Fleet, GENERATOR_CORE, SERVER_CORE } from "./fleet.ts";
 
 interface Scenario {
   id: string;
@@ -49,14 +44,12 @@ interface Scenario {
   ratePerS?: number;
 }
 
+/** A server of the throughput phase with its booted stations. */
 interface Live {
   target: PeerTarget;
   server: ServerChild;
   generators: GeneratorChild[];
 }
-
-const SERVER_CORE = 1;
-const GENERATOR_CORE = 0;
 
 export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<number> {
   if (o.pin && !tasksetAvailable()) {
@@ -65,24 +58,14 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
     );
   }
   if (o.pin && navigator.hardwareConcurrency < 2) throw new Error("Pinning needs 2 cores; pass --no-pin");
+  const started = performance.now();
   const stores = new BenchStores(o.pg);
-  const live: { servers: ServerChild[]; generators: GeneratorChild[] } = { servers: [], generators: [] };
-  const killAll = () => {
-    for (const g of live.generators) g.kill();
-    for (const s of live.servers) {
-      try {
-        s.child.kill("SIGKILL");
-      } catch {
-        // Gone.
-      }
-    }
-  };
+  let fleet: Fleet | null = null;
   const onInterrupt = () => {
     log("interrupted: stopping children");
-    killAll();
+    void fleet?.kill();
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
-  const started = performance.now();
   try {
     const load = Deno.loadavg()[0]!;
     log(
@@ -92,108 +75,13 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
     );
     const specs = new Map<PeerTarget, ServerSpec>();
     for (const target of o.targets) specs.set(target, await serverSpec(target, o, stores));
-    const core = (c: number) => (o.pin ? c : null);
-    let serverIndex = 0;
-    const startServer = async (target: PeerTarget) => {
-      const server = await spawnServer(serverIndex++, { ...specs.get(target)!, core: core(SERVER_CORE) });
-      live.servers.push(server);
-      return server;
-    };
-    const startGenerators = async (server: ServerChild, stations: number, prefix: string) => {
-      const per = Math.ceil(stations / o.generators);
-      const generators: GeneratorChild[] = [];
-      for (let g = 0; g * per < stations; g++) {
-        const generator = spawnGenerator(live.generators.length, server.index, {
-          url: `ws://127.0.0.1:${server.port}/ocpp`,
-          prefix,
-          first: g * per,
-          stations: Math.min(per, stations - g * per),
-          idTag: BENCH_ID_TAG,
-        }, core(GENERATOR_CORE));
-        live.generators.push(generator);
-        generators.push(generator);
-      }
-      // Loaded and listening before anything is timed.
-      await Promise.all(generators.map((g) => g.mark()));
-      return generators;
-    };
-    const retire = async (server: ServerChild, generators: GeneratorChild[]) => {
-      await Promise.all(generators.map((g) => g.exit(10_000)));
-      await stopProcess(server.child, 10_000);
-      live.generators = live.generators.filter((g) => !generators.includes(g));
-      live.servers = live.servers.filter((s) => s !== server);
-    };
+    fleet = new Fleet(specs, o.pin, o.generators);
 
-    // 1. Footprint and boot, one fresh server at a time.
     const footprints: PeerFootprint[] = [];
-    for (const target of o.targets) {
-      const server = await startServer(target);
-      await sleep(1000);
-      const before = { probe: await server.probeMemory(), proc: readProc(server.pid) };
-      const generators = await startGenerators(server, o.footprintStations, "FP-");
-      const nominalS = o.footprintStations / o.bootRatePerS;
-      const sample = sampler(server, generators, null, stores);
-      const reports = await Promise.all(generators.map((g) =>
-        g.connect({
-          prepare: "boot",
-          ratePerS: o.bootRatePerS / generators.length,
-          deadlineMs: Math.max(30_000, nominalS * 4_000),
-        })
-      ));
-      const during = await sample();
-      await sleep(o.quick ? 2000 : 3000);
-      const after = { probe: await server.probeMemory(), proc: readProc(server.pid) };
-      const ready = reports.reduce((a, r) => a + r.ready, 0);
-      const bootLatency = new Histogram();
-      for (const r of reports) bootLatency.merge(r.bootLatency);
-      const perStation = (a: number | undefined, b: number | undefined) =>
-        a === undefined || b === undefined || ready === 0 ? null : Math.round((b - a) / ready);
-      const footprint: PeerFootprint = {
-        target,
-        stations: o.footprintStations,
-        ready,
-        failed: reports.reduce((a, r) => a + r.failed + r.notAttempted, 0),
-        bootRatePerS: o.bootRatePerS,
-        bootS: ready === o.footprintStations
-          ? Math.round(Math.max(...reports.map((r) => r.lastReadyMs)) / 10) / 100
-          : null,
-        bootLatencyMs: bootLatency.summary(),
-        rssBeforeMB: before.proc ? mb(before.proc.rss) : null,
-        rssAfterMB: after.proc ? mb(after.proc.rss) : null,
-        rssPerStationBytes: perStation(before.proc?.rss, after.proc?.rss),
-        heapPerStationBytes: perStation(before.probe?.heapUsed, after.probe?.heapUsed),
-        serverCpuPctDuringBoot: during.serverCpuPct,
-        generatorCpuPctDuringBoot: during.generatorCpuPct,
-        otherCores: during.otherCores,
-      };
-      footprints.push(footprint);
-      const errors = sumRecords(reports.map((r) => r.errors));
-      log(
-        `${target}: ${ready}/${o.footprintStations} booted in ${footprint.bootS ?? "-"} s; RSS ` +
-          `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station)` +
-          (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ""),
-      );
-      await retire(server, generators);
-    }
+    for (const target of o.targets) footprints.push(await measureFootprint(fleet, target, o, stores));
 
-    // 2. Throughput: every server up with its stations booted.
-    const targets: Live[] = [];
-    for (const target of o.targets) {
-      const server = await startServer(target);
-      const generators = await startGenerators(server, o.stations, "ST-");
-      const reports = await Promise.all(
-        generators.map((g) => g.connect({ prepare: "boot", concurrency: 50 })),
-      );
-      const ready = reports.reduce((a, r) => a + r.ready, 0);
-      if (ready < o.stations) {
-        throw new Error(
-          `Only ${ready} of ${o.stations} stations booted on ${target}: ` +
-            JSON.stringify(sumRecords(reports.map((r) => r.errors))),
-        );
-      }
-      targets.push({ target, server, generators });
-      log(`${target}: ${ready} stations booted (pid ${server.pid}, port ${server.port})`);
-    }
+    const live: Live[] = [];
+    for (const target of o.targets) live.push(await bootForThroughput(fleet, target, o));
     const scenarios: Scenario[] = [
       { id: "saturation", mix: "plain" },
       { id: "saturation-tx", mix: "transaction" },
@@ -202,78 +90,17 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
     const windows: PeerWindow[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       for (const scenario of scenarios) {
-        for (const t of targets) {
-          const w = await measureWindow(t, scenario, round, o, stores);
-          windows.push(w);
-          log(
-            `round ${round} ${scenario.id} ${t.target}: ${w.perS.toLocaleString("en-US")} msgs/s, p50 ` +
-              `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg), ` +
-              `generators ${w.generatorCpuPct}%, other ${w.otherCores} cores` +
-              (Object.keys(w.callErrors).length || w.timeouts
-                ? `, errors ${JSON.stringify(w.callErrors)} timeouts ${w.timeouts}`
-                : ""),
-          );
-        }
+        for (const t of live) windows.push(await measureWindow(t, scenario, round, o, stores));
       }
     }
-    for (const t of targets) await retire(t.server, t.generators);
+    for (const t of live) await fleet.retire(t.server, t.generators);
 
-    // Figures, ratios, table.
-    const counted = quietestWindows(windows);
-    const figures: Partial<Record<PeerTarget, PeerFigures>> = {};
-    for (const target of o.targets) {
-      figures[target] = figuresOf(target, counted, footprints.find((f) => f.target === target), o.rates);
-    }
-    const figureList = figureSpecs(o.rates, o.footprintStations, o.bootRatePerS);
-    const ratios = ratiosOf(figures, figureList);
-    const table = markdownTable(figures, ratios, figureList);
-    const lines = ratioLines(ratios, figureList);
-    const otherMax = Math.max(...windows.map((w) => w.otherCores));
-    const result = {
-      meta: { ...meta, label: o.label, minutes: Math.round((performance.now() - started) / 600) / 100 },
-      options: o,
-      notes: {
-        ratio: "ours ÷ peer: above 1 is better for msgs/s, worse for ms, µs, KB and s",
-        pinning: o.pin
-          ? `servers on core ${SERVER_CORE}, generators on core ${GENERATOR_CORE}; PostgreSQL unpinned`
-          : "none",
-        counted: "per server and scenario, the window with the least other load (otherCores) of its rounds",
-        ourServerEnv: specs.get("kv")?.env ?? specs.get("postgres")?.env ?? null,
-      },
-      servers: Object.fromEntries(o.targets.map((t) => [t, TARGET_NAMES[t]])),
-      figures,
-      ratios,
-      ratioLines: lines,
-      footprints,
-      windows,
-      otherCoresMax: otherMax,
-      loadAverageAtEnd: Deno.loadavg(),
-    };
-    console.log(`\n${table}`);
-    console.log(lines.join("\n"));
-    console.log(
-      `\nOther load on the machine during the windows: up to ${otherMax} cores ` +
-        `(load average ${meta.loadAverageAtStart.join(", ")} at the start).`,
-    );
-    if (o.write) {
-      const name = `${meta.date.slice(0, 10)}-peers${o.quick ? "-quick" : ""}${o.label ? `-${o.label}` : ""}`;
-      await writeResult(`${name}.json`, result);
-      await writeResult(
-        `${name}.md`,
-        `# bench --peers, ${meta.date.slice(0, 16)}Z, commit ${meta.commit}${
-          meta.dirty ? " (dirty)" : ""
-        }\n\n` +
-          `${table}\n${lines.map((l) => `- ${l}`).join("\n")}\n\nOther load during the windows: up to ` +
-          `${otherMax} cores. Full figures: \`${name}.json\`.\n`,
-      );
-    }
-    log(`done in ${((performance.now() - started) / 60_000).toFixed(1)} minutes`);
+    await report(o, meta, specs, footprints, windows, (performance.now() - started) / 60_000);
     const failed = windows.some((w) => w.unexpectedCloses > 0) || footprints.some((f) => f.bootS === null);
     return failed ? 1 : 0;
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
-    killAll();
-    await Promise.allSettled([...live.generators.map((g) => g.exited), ...live.servers.map((s) => s.exited)]);
+    await fleet?.kill();
     await stores.close();
   }
 }
@@ -294,6 +121,78 @@ async function serverSpec(target: PeerTarget, o: PeersOptions, stores: BenchStor
   };
 }
 
+/** Boot time and RSS per held station, on a fresh server process that is stopped afterwards. */
+async function measureFootprint(
+  fleet: Fleet,
+  target: PeerTarget,
+  o: PeersOptions,
+  stores: BenchStores,
+): Promise<PeerFootprint> {
+  const server = await fleet.startServer(target);
+  await sleep(1000);
+  const before = { probe: await server.probeMemory(), proc: readProc(server.pid) };
+  const generators = await fleet.startGenerators(server, o.footprintStations, "FP-");
+  const nominalMs = o.footprintStations / o.bootRatePerS * 1000;
+  const cpu = startCpuInterval(server, generators, null, stores);
+  const reports = await Promise.all(generators.map((g) =>
+    g.connect({
+      prepare: "boot",
+      ratePerS: o.bootRatePerS / generators.length,
+      deadlineMs: Math.max(30_000, nominalMs * 4),
+    })
+  ));
+  const during = await cpu();
+  await sleep(o.quick ? 2000 : 3000);
+  const after = { probe: await server.probeMemory(), proc: readProc(server.pid) };
+  const ready = reports.reduce((a, r) => a + r.ready, 0);
+  const bootLatency = new Histogram();
+  for (const r of reports) bootLatency.merge(r.bootLatency);
+  const perStation = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || ready === 0 ? null : Math.round((b - a) / ready);
+  const footprint: PeerFootprint = {
+    target,
+    stations: o.footprintStations,
+    ready,
+    failed: reports.reduce((a, r) => a + r.failed + r.notAttempted, 0),
+    bootRatePerS: o.bootRatePerS,
+    bootS: ready === o.footprintStations
+      ? Math.round(Math.max(...reports.map((r) => r.lastReadyMs)) / 10) / 100
+      : null,
+    bootLatencyMs: bootLatency.summary(),
+    rssBeforeMB: before.proc ? mb(before.proc.rss) : null,
+    rssAfterMB: after.proc ? mb(after.proc.rss) : null,
+    rssPerStationBytes: perStation(before.proc?.rss, after.proc?.rss),
+    heapPerStationBytes: perStation(before.probe?.heapUsed, after.probe?.heapUsed),
+    serverCpuPctDuringBoot: during.serverCpuPct,
+    generatorCpuPctDuringBoot: during.generatorCpuPct,
+    otherCores: during.otherCores,
+  };
+  const errors = sumRecords(reports.map((r) => r.errors));
+  log(
+    `${target}: ${ready}/${o.footprintStations} booted in ${footprint.bootS ?? "-"} s; RSS ` +
+      `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station)` +
+      (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ""),
+  );
+  await fleet.retire(server, generators);
+  return footprint;
+}
+
+/** A fresh server with `--stations` booted, for the throughput scenarios. */
+async function bootForThroughput(fleet: Fleet, target: PeerTarget, o: PeersOptions): Promise<Live> {
+  const server = await fleet.startServer(target);
+  const generators = await fleet.startGenerators(server, o.stations, "ST-");
+  const reports = await Promise.all(generators.map((g) => g.connect({ prepare: "boot", concurrency: 50 })));
+  const ready = reports.reduce((a, r) => a + r.ready, 0);
+  if (ready < o.stations) {
+    throw new Error(
+      `Only ${ready} of ${o.stations} stations booted on ${target}: ` +
+        JSON.stringify(sumRecords(reports.map((r) => r.errors))),
+    );
+  }
+  log(`${target}: ${ready} stations booted (pid ${server.pid}, port ${server.port})`);
+  return { target, server, generators };
+}
+
 /** One scenario on one server: warm-up, then the measured window; the load stops and drains afterwards. */
 async function measureWindow(
   t: Live,
@@ -302,18 +201,16 @@ async function measureWindow(
   o: PeersOptions,
   stores: BenchStores,
 ): Promise<PeerWindow> {
-  const share = scenario.ratePerS === undefined ? undefined : scenario.ratePerS / t.generators.length;
-  await Promise.all(
-    t.generators.map((g) => g.run({ mix: scenario.mix, ...(share ? { ratePerS: share } : {}) })),
-  );
+  const share = scenario.ratePerS === undefined ? {} : { ratePerS: scenario.ratePerS / t.generators.length };
+  await Promise.all(t.generators.map((g) => g.run({ mix: scenario.mix, ...share })));
   await sleep(o.warmupS * 1000);
   await Promise.all(t.generators.map((g) => g.mark()));
   const threadsBefore = readThreadCpu(t.server.pid);
-  const sample = sampler(t.server, t.generators, t.target === "postgres" ? t.target : null, stores);
+  const cpu = startCpuInterval(t.server, t.generators, t.target === "postgres" ? t.target : null, stores);
   await sleep(o.windowS * 1000);
-  const usage = await sample();
+  const usage = await cpu();
   const threads = threadCpuPct(threadsBefore, readThreadCpu(t.server.pid), usage.seconds);
-  const reports: WindowReport[] = await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000)));
+  const reports = await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000)));
   const all = new Histogram();
   const byAction = new Map<string, Histogram>();
   for (const r of reports) {
@@ -325,12 +222,10 @@ async function measureWindow(
   }
   const total = (k: "sent" | "timeouts" | "busySkips" | "unexpectedCloses" | "unanswered" | "badFrames") =>
     reports.reduce((a, r) => a + r[k], 0);
-  // Each generator timed its own window; they are within a pipe round trip of the parent's.
-  const perS = Math.round(reports.reduce((a, r) => a + r.replies / (r.ms / 1000), 0));
   const replies = all.count;
   const perMsg = (cpuS: number | null) =>
     cpuS === null || replies === 0 ? null : Math.round(cpuS / replies * 1e7) / 10;
-  return {
+  const w: PeerWindow = {
     target: t.target,
     scenario: scenario.id,
     round,
@@ -338,7 +233,8 @@ async function measureWindow(
     targetPerS: scenario.ratePerS ?? null,
     sent: total("sent"),
     replies,
-    perS,
+    // Each generator timed its own window; they are within a pipe round trip of the parent's.
+    perS: Math.round(reports.reduce((a, r) => a + r.replies / (r.ms / 1000), 0)),
     latencyMs: all.summary(),
     byActionMs: Object.fromEntries([...byAction].map(([a, h]) => [a, h.summary()])),
     callErrors: sumRecords(reports.map((r) => r.callErrors)),
@@ -351,53 +247,72 @@ async function measureWindow(
     serverCpuUsPerMsg: perMsg(usage.serverCpuS),
     serverThreadsPct: threads,
     postgresCpuUsPerMsg: perMsg(usage.postgresCpuS),
-    generatorCpuPct: usage.generatorCpuPct ?? 0,
-    otherCores: usage.otherCores ?? 0,
+    generatorCpuPct: usage.generatorCpuPct,
+    otherCores: usage.otherCores,
   };
+  const errors = Object.keys(w.callErrors).length || w.timeouts
+    ? `, errors ${JSON.stringify(w.callErrors)} timeouts ${w.timeouts}`
+    : "";
+  log(
+    `round ${round} ${scenario.id} ${t.target}: ${w.perS.toLocaleString("en-US")} msgs/s, p50 ` +
+      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg), ` +
+      `generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
+  );
+  return w;
 }
 
-/**
- * Starts measuring CPU now; the returned function reads again and gives the server's, the generators', the
- * PostgreSQL backends' (for `postgresStore`) and everyone else's use over the interval.
- */
-function sampler(
-  server: ServerChild,
-  generators: GeneratorChild[],
-  postgresStore: string | null,
-  stores: BenchStores,
-) {
-  const pids = [server.pid, ...generators.map((g) => g.pid)];
-  const cpu = () => pids.map((pid) => readCpuS(pid));
-  const pg = () => (postgresStore ? stores.backendCpuS(postgresStore) : Promise.resolve(null));
-  const beforePg = pg();
-  const before = { at: performance.now(), cpu: cpu(), self: readCpuS(Deno.pid), machine: readMachineCpu() };
-  return async () => {
-    const after = { at: performance.now(), cpu: cpu(), self: readCpuS(Deno.pid), machine: readMachineCpu() };
-    const [a, b] = [await beforePg, await pg()];
-    const seconds = (after.at - before.at) / 1000;
-    const delta = (i: number) => {
-      const x = before.cpu[i], y = after.cpu[i];
-      return x === null || x === undefined || y === null || y === undefined ? null : y - x;
-    };
-    const serverCpuS = delta(0);
-    const generatorCpuS = generators.reduce((s, _, i) => s + (delta(i + 1) ?? 0), 0);
-    const postgresCpuS = a && b ? backendCpuDelta(a, b) : null;
-    const selfS = (after.self ?? 0) - (before.self ?? 0);
-    const machineS = after.machine.busyS - before.machine.busyS;
-    const pct = (s: number | null) => (s === null ? null : Math.round(s / seconds * 1000) / 10);
-    return {
-      seconds,
-      serverCpuS,
-      serverCpuPct: pct(serverCpuS),
-      generatorCpuPct: pct(generatorCpuS),
-      postgresCpuS,
-      otherCores: Math.max(
-        0,
-        Math.round(
-          (machineS - (serverCpuS ?? 0) - generatorCpuS - (postgresCpuS ?? 0) - selfS) / seconds * 100,
-        ) /
-          100,
-      ),
-    };
+/** Figures, ratios and the table: printed, and written into bench/results/ unless --no-write. */
+async function report(
+  o: PeersOptions,
+  meta: BenchResultMeta,
+  specs: Map<PeerTarget, ServerSpec>,
+  footprints: PeerFootprint[],
+  windows: PeerWindow[],
+  minutes: number,
+): Promise<void> {
+  const counted = quietestWindows(windows);
+  const figures: Partial<Record<PeerTarget, PeerFigures>> = {};
+  for (const target of o.targets) {
+    figures[target] = figuresOf(target, counted, footprints.find((f) => f.target === target), o.rates);
+  }
+  const figureList = figureSpecs(o.rates, o.footprintStations, o.bootRatePerS);
+  const ratios = ratiosOf(figures, figureList);
+  const table = markdownTable(figures, ratios, figureList);
+  const lines = ratioLines(ratios, figureList);
+  const otherMax = Math.max(...windows.map((w) => w.otherCores));
+  const result = {
+    meta: { ...meta, label: o.label, minutes: Math.round(minutes * 100) / 100 },
+    options: o,
+    notes: {
+      ratio: "ours ÷ peer: above 1 is better for msgs/s, worse for ms, µs, KB and s",
+      pinning: o.pin
+        ? `servers on core ${SERVER_CORE}, generators on core ${GENERATOR_CORE}; PostgreSQL unpinned`
+        : "none",
+      counted: "per server and scenario, the window with the least other load (otherCores) of its rounds",
+      ourServerEnv: specs.get("kv")?.env ?? specs.get("postgres")?.env ?? null,
+    },
+    servers: Object.fromEntries(o.targets.map((t) => [t, TARGET_NAMES[t]])),
+    figures,
+    ratios,
+    ratioLines: lines,
+    footprints,
+    windows,
+    otherCoresMax: otherMax,
+    loadAverageAtEnd: Deno.loadavg(),
   };
+  const machine = `Other load on the machine during the windows: up to ${otherMax} cores ` +
+    `(load average ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(", ")} at the start).`;
+  console.log(`\n${table}\n${lines.join("\n")}\n\n${machine}`);
+  if (o.write) {
+    const name = `${meta.date.slice(0, 10)}-peers${o.quick ? "-quick" : ""}${o.label ? `-${o.label}` : ""}`;
+    await writeResult(`${name}.json`, result);
+    await writeResult(
+      `${name}.md`,
+      `# bench --peers, ${meta.date.slice(0, 16)}Z, commit ${meta.commit}${
+        meta.dirty ? " (dirty)" : ""
+      }\n\n` +
+        `${table}\n${lines.map((l) => `- ${l}`).join("\n")}\n\n${machine} Full figures: \`${name}.json\`.\n`,
+    );
+  }
+  log(`done in ${minutes.toFixed(1)} minutes`);
 }
