@@ -13,6 +13,7 @@
  *    s measured: answers, latency, server CPU (/proc utime+stime) per answer, generator CPU, other load.
  */
 import type { GeneratorChild } from "../generator/child.ts";
+import { mergeWindows } from "../generator/merged_window.ts";
 import type { Mix } from "../generator/mixes.ts";
 import { Histogram } from "../histogram.ts";
 import type { PeersOptions, PeerTarget } from "../options.ts";
@@ -210,19 +211,8 @@ async function measureWindow(
   await sleep(o.windowS * 1000);
   const usage = await cpu();
   const threads = threadCpuPct(threadsBefore, readThreadCpu(t.server.pid), usage.seconds);
-  const reports = await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000)));
-  const all = new Histogram();
-  const byAction = new Map<string, Histogram>();
-  for (const r of reports) {
-    all.merge(r.latency.all);
-    for (const [action, h] of Object.entries(r.latency.byAction)) {
-      if (!byAction.has(action)) byAction.set(action, new Histogram());
-      byAction.get(action)!.merge(h);
-    }
-  }
-  const total = (k: "sent" | "timeouts" | "busySkips" | "unexpectedCloses" | "unanswered" | "badFrames") =>
-    reports.reduce((a, r) => a + r[k], 0);
-  const replies = all.count;
+  const m = mergeWindows(await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000))));
+  const replies = m.all.count;
   const perMsg = (cpuS: number | null) =>
     cpuS === null || replies === 0 ? null : Math.round(cpuS / replies * 1e7) / 10;
   const w: PeerWindow = {
@@ -231,18 +221,17 @@ async function measureWindow(
     round,
     seconds: Math.round(usage.seconds * 100) / 100,
     targetPerS: scenario.ratePerS ?? null,
-    sent: total("sent"),
+    sent: m.sent,
     replies,
-    // Each generator timed its own window; they are within a pipe round trip of the parent's.
-    perS: Math.round(reports.reduce((a, r) => a + r.replies / (r.ms / 1000), 0)),
-    latencyMs: all.summary(),
-    byActionMs: Object.fromEntries([...byAction].map(([a, h]) => [a, h.summary()])),
-    callErrors: sumRecords(reports.map((r) => r.callErrors)),
-    timeouts: total("timeouts"),
-    busySkips: total("busySkips"),
-    unexpectedCloses: total("unexpectedCloses"),
-    unanswered: total("unanswered"),
-    badFrames: total("badFrames"),
+    perS: m.perS,
+    latencyMs: m.all.summary(),
+    byActionMs: Object.fromEntries([...m.byAction].map(([a, h]) => [a, h.summary()])),
+    callErrors: m.callErrors,
+    timeouts: m.timeouts,
+    busySkips: m.busySkips,
+    unexpectedCloses: m.unexpectedCloses,
+    unanswered: m.unanswered,
+    badFrames: m.badFrames,
     serverCpuPct: usage.serverCpuPct ?? 0,
     serverCpuUsPerMsg: perMsg(usage.serverCpuS),
     serverThreadsPct: threads,
