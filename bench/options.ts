@@ -53,7 +53,7 @@ export interface PeersOptions extends CommonOptions {
   windowS: number;
   /** Each scenario runs this many times per server, interleaved; the quietest window counts. */
   rounds: number;
-  /** Load-generator processes per server. */
+  /** Load-generator processes per server (they share one core; the footprint uses one per 5,000 stations). */
   generators: number;
   /** Pin each server to core 1 and the generators to core 0 (taskset). */
   pin: boolean;
@@ -91,7 +91,7 @@ export function parseOptions(args: string[]): BenchOptions {
       warmup: { type: "string" },
       window: { type: "string" },
       rounds: { type: "string" },
-      generators: { type: "string", default: "2" },
+      generators: { type: "string", default: "1" },
       "no-pin": { type: "boolean", default: false },
     },
   });
@@ -116,13 +116,17 @@ export function parseOptions(args: string[]): BenchOptions {
       flags["footprint-stations"] ?? (quick ? "2000" : "10000"),
       1,
     );
-    for (const [name, n] of [["stations", stations], ["footprint-stations", footprintStations]] as const) {
-      if (Math.ceil(n / generators) > STATIONS_PER_PROCESS) {
-        throw new Error(
-          `--${name} ${n} over ${generators} generator(s) exceeds ${STATIONS_PER_PROCESS} stations per process ` +
-            `(20,000 open files): raise --generators`,
-        );
-      }
+    if (Math.ceil(stations / generators) > STATIONS_PER_PROCESS) {
+      throw new Error(
+        `--stations ${stations} over ${generators} generator(s) exceeds ${STATIONS_PER_PROCESS} stations per ` +
+          `process (20,000 open files): raise --generators`,
+      );
+    }
+    if (footprintStations > STATIONS_PER_PROCESS) {
+      // One server process holds them all.
+      throw new Error(
+        `--footprint-stations ${footprintStations} exceeds the ${STATIONS_PER_PROCESS} one server can hold`,
+      );
     }
     return {
       ...common,
@@ -133,9 +137,9 @@ export function parseOptions(args: string[]): BenchOptions {
       footprintStations,
       bootRatePerS: integer("boot-rate", flags["boot-rate"], 1),
       rates: flags.rates!.split(",").filter((r) => r.trim()).map((r) => integer("rates", r.trim(), 1)),
-      warmupS: decimal("warmup", flags.warmup ?? (quick ? "2" : "3")),
-      windowS: decimal("window", flags.window ?? (quick ? "4" : "8"), 1),
-      rounds: integer("rounds", flags.rounds ?? (quick ? "1" : "2"), 1),
+      warmupS: decimal("warmup", flags.warmup ?? (quick ? "1" : "2")),
+      windowS: decimal("window", flags.window ?? (quick ? "4" : "6"), 1),
+      rounds: integer("rounds", flags.rounds ?? (quick ? "1" : "3"), 1),
       generators,
       pin: !flags["no-pin"],
     };

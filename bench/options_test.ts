@@ -19,7 +19,7 @@ Deno.test("parseOptions() gives one generator per 10,000 stations of a server un
 Deno.test("parseOptions() refuses more stations per generator than a process has files", () => {
   assertThrows(() => parseOptions(["--stations", "40000", "--processes", "1"]), Error, "20,000-file limit");
   assertThrows(
-    () => parseOptions(["--peers", "--footprint-stations", "40000", "--generators", "2"]),
+    () => parseOptions(["--peers", "--stations", "40000", "--generators", "2"]),
     Error,
     "raise --generators",
   );
@@ -31,13 +31,13 @@ Deno.test("parseOptions() --peers measures every target with the issue's figures
   if (o.kind !== "peers") return;
   assertEquals(o.targets, ["raw", "ocpp-rpc", "kv", "postgres"]);
   assertEquals([o.stations, o.footprintStations, o.bootRatePerS, o.rates], [1000, 10000, 2000, [2000, 5000]]);
-  assertEquals([o.warmupS, o.windowS, o.rounds, o.generators, o.pin, o.quick], [3, 8, 2, 2, true, false]);
+  assertEquals([o.warmupS, o.windowS, o.rounds, o.generators, o.pin, o.quick], [2, 6, 3, 1, true, false]);
 });
 
 Deno.test("parseOptions() --peers --quick shortens windows, rounds and the footprint; flags still win", () => {
   const o = parseOptions(["--peers", "--quick", "--window", "6", "--only", "raw,kv", "--no-pin"]);
   if (o.kind !== "peers") throw new Error("not peers");
-  assertEquals([o.quick, o.warmupS, o.windowS, o.rounds, o.footprintStations], [true, 2, 6, 1, 2000]);
+  assertEquals([o.quick, o.warmupS, o.windowS, o.rounds, o.footprintStations], [true, 1, 6, 1, 2000]);
   assertEquals([o.targets, o.pin], [["raw", "kv"], false]);
 });
 

@@ -29,12 +29,17 @@ export interface PeerWindow {
   badFrames: number;
   /** Server process CPU over the window, % of one core (it is pinned to one). */
   serverCpuPct: number;
+  /** Server threads runnable but waiting for a core, % of the window: how much it was starved. */
+  serverWaitPct: number;
   serverCpuUsPerMsg: number | null;
   serverThreadsPct: Record<string, number>;
   /** PostgreSQL backends of our database (PostgreSQL target only), CPU µs per message. */
   postgresCpuUsPerMsg: number | null;
   /** All generator processes of this server together, % of one core. */
   generatorCpuPct: number;
+  generatorWaitPct: number;
+  /** Cores in interrupts and softirqs (mostly the loopback network stack carrying the benchmark). */
+  irqCores: number;
   /** Cores used by processes outside the benchmark during the window (other work on a shared machine). */
   otherCores: number;
 }
@@ -302,4 +307,44 @@ export function markdownTable(
     ...rows.map(line),
   ].join("\n");
   return notes.length ? `${table}\n\n${notes.map((n, i) => `[${i + 1}] ${n}`).join("  \n")}\n` : `${table}\n`;
+}
+
+const SCENARIO_NAMES: Record<string, string> = {
+  saturation: "saturation",
+  "saturation-tx": "saturation with transactions",
+};
+
+/**
+ * How undisturbed each counted window was: per scenario and server, the server's CPU (% of its core) and how
+ * long it waited for its core, the generators' CPU, and the other load on the machine. A server that waited
+ * much was starved by other work: its throughput and latency figures are worse than the server is.
+ */
+export function conditionsTable(counted: PeerWindow[]): string {
+  const targets = (["raw", "ocpp-rpc", "kv", "postgres"] as const).filter((t) =>
+    counted.some((w) => w.target === t)
+  );
+  const scenarios = [...new Set(counted.map((w) => w.scenario))];
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  const rows = scenarios.map((scenario) => {
+    const label = SCENARIO_NAMES[scenario] ??
+      scenario.replace(/^fixed-(\d+)$/, (_, r) => `fixed ${Number(r).toLocaleString("en-US")} msgs/s`);
+    return line([
+      label,
+      ...targets.map((t) => {
+        const w = counted.find((x) => x.target === t && x.scenario === scenario);
+        if (!w) return "-";
+        return `${Math.round(w.serverCpuPct)}% / ${Math.round(w.serverWaitPct)}% / ${
+          Math.round(w.generatorCpuPct)
+        }% / ${w.otherCores}`;
+      }),
+    ]);
+  });
+  return [
+    line([
+      "server CPU / waited for its core / generator CPU / other load (cores)",
+      ...targets.map((t) => TARGET_NAMES[t]),
+    ]),
+    line(["---", ...targets.map(() => "---:")]),
+    ...rows,
+  ].join("\n") + "\n";
 }

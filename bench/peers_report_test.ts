@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { PeerTarget } from "./options.ts";
 import {
+  conditionsTable,
   figuresOf,
   figureSpecs,
   formatRatio,
@@ -39,10 +40,13 @@ function window(
     unanswered: 0,
     badFrames: 0,
     serverCpuPct: 99,
+    serverWaitPct: 3,
     serverCpuUsPerMsg: 1e6 / perS,
     serverThreadsPct: {},
     postgresCpuUsPerMsg: null,
     generatorCpuPct: 40,
+    generatorWaitPct: 5,
+    irqCores: 0.1,
     otherCores: 0.1,
     ...extra,
   };
@@ -174,4 +178,24 @@ Deno.test("markdownTable() has a column per server and per ratio, and footnotes 
     table,
     "| RSS per idle station (10,000 held), KB | - | 17 | 42 | 35 | 2.5x | - | 2.1x | - |",
   );
+});
+
+Deno.test("conditionsTable() shows, per counted window, how much each server got its core", () => {
+  const table = conditionsTable([
+    window("raw", "saturation", 60_000, {
+      serverCpuPct: 71.4,
+      serverWaitPct: 22.6,
+      generatorCpuPct: 93,
+      otherCores: 0.4,
+    }),
+    window("kv", "saturation", 2_000),
+    window("kv", "fixed-5000", 2_000, { otherCores: 1.2 }),
+  ]);
+  assertEquals(table.split("\n"), [
+    "| server CPU / waited for its core / generator CPU / other load (cores) | raw Deno | ours, KV |",
+    "| --- | ---: | ---: |",
+    "| saturation | 71% / 23% / 93% / 0.4 | 99% / 3% / 40% / 0.1 |",
+    "| fixed 5,000 msgs/s | - | 99% / 3% / 40% / 1.2 |",
+    "",
+  ]);
 });

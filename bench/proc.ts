@@ -41,13 +41,28 @@ export function parseStatusBytes(status: string, field: string): number {
   return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
 }
 
-/** Busy and total CPU seconds of all cores, from the first line of `/proc/stat`. */
-export function parseMachineCpu(procStat: string): { busyS: number; totalS: number } {
+/**
+ * Busy and total CPU seconds of all cores, from the first line of `/proc/stat`; `irqS` is the part spent in
+ * interrupts and softirqs (on loopback, much of it is the network stack carrying the benchmark's own frames).
+ */
+export function parseMachineCpu(procStat: string): { busyS: number; totalS: number; irqS: number } {
   const line = procStat.split("\n")[0]!;
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   const total = v.reduce((a, b) => a + b, 0);
-  return { busyS: (total - idle) / TICKS_PER_S, totalS: total / TICKS_PER_S };
+  return {
+    busyS: (total - idle) / TICKS_PER_S,
+    totalS: total / TICKS_PER_S,
+    irqS: ((v[5] ?? 0) + (v[6] ?? 0)) / TICKS_PER_S,
+  };
+}
+
+/**
+ * Seconds a thread spent waiting on a run queue (runnable, but the core was busy with something else), from
+ * `/proc/<pid>/task/<tid>/schedstat`: "<ns on cpu> <ns waiting> <timeslices>".
+ */
+export function parseSchedstatWaitS(schedstat: string): number {
+  return Number(schedstat.trim().split(/\s+/)[1] ?? 0) / 1e9;
 }
 
 export function readProc(pid: number): ProcSample | null {
@@ -85,9 +100,26 @@ export function countOpenFiles(pid: number): number | null {
   }
 }
 
-/** Whole-machine CPU busy time (all cores), seconds, from `/proc/stat`. */
-export function readMachineCpu(): { busyS: number; totalS: number } {
+/** Whole-machine CPU time (all cores), seconds, from `/proc/stat`. */
+export function readMachineCpu(): { busyS: number; totalS: number; irqS: number } {
   return parseMachineCpu(Deno.readTextFileSync("/proc/stat"));
+}
+
+/** Run-queue wait of all threads of a process so far, seconds (0 when it is gone). */
+export function readSchedWaitS(pid: number): number {
+  let s = 0;
+  try {
+    for (const entry of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        s += parseSchedstatWaitS(Deno.readTextFileSync(`/proc/${pid}/task/${entry.name}/schedstat`));
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  } catch {
+    // The process ended.
+  }
+  return s;
 }
 
 /** Share of the machine (100 = every core busy) between two `readMachineCpu()` readings. */

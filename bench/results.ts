@@ -11,7 +11,7 @@ export interface BenchResultMeta {
   date: string;
   /** The commit the servers run, read at the start (work may be committed while the benchmark runs). */
   commit: string | null;
-  /** Uncommitted changes in the working tree at the start. */
+  /** Uncommitted changes to tracked files other than markdown at the start (the code may differ from `commit`). */
   dirty: boolean | null;
   deno: string;
   machine: ReturnType<typeof machineInfo>;
@@ -29,7 +29,7 @@ export function resultMeta(): BenchResultMeta {
       return null;
     }
   };
-  const status = git("status", "--porcelain", "--untracked-files=no");
+  const status = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)*.md");
   const machine = machineInfo();
   return {
     date: new Date().toISOString(),

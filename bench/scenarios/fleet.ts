@@ -30,8 +30,13 @@ export class Fleet {
   }
 
   /** Generators for `stations` stations of `server`, split evenly; resolves once each process listens. */
-  async startGenerators(server: ServerChild, stations: number, prefix: string): Promise<GeneratorChild[]> {
-    const per = Math.ceil(stations / this.generatorsPerServer);
+  async startGenerators(
+    server: ServerChild,
+    stations: number,
+    prefix: string,
+    processes = this.generatorsPerServer,
+  ): Promise<GeneratorChild[]> {
+    const per = Math.ceil(stations / processes);
     const started: GeneratorChild[] = [];
     for (let first = 0; first < stations; first += per) {
       const generator = spawnGenerator(this.generators.length, server.index, {

@@ -18,6 +18,7 @@ import type { Mix } from "../generator/mixes.ts";
 import { Histogram } from "../histogram.ts";
 import type { PeersOptions, PeerTarget } from "../options.ts";
 import {
+  conditionsTable,
   figuresOf,
   figureSpecs,
   markdownTable,
@@ -132,7 +133,7 @@ async function measureFootprint(
   const server = await fleet.startServer(target);
   await sleep(1000);
   const before = { probe: await server.probeMemory(), proc: readProc(server.pid) };
-  const generators = await fleet.startGenerators(server, o.footprintStations, "FP-");
+  const generators = await fleet.startGenerators(server, o.footprintStations, "FP-", footprintProcesses(o));
   const nominalMs = o.footprintStations / o.bootRatePerS * 1000;
   const cpu = startCpuInterval(server, generators, null, stores);
   const reports = await Promise.all(generators.map((g) =>
@@ -176,6 +177,11 @@ async function measureFootprint(
   );
   await fleet.retire(server, generators);
   return footprint;
+}
+
+/** Generator processes for the footprint: one per 5,000 stations at least, as the boot rate is open loop. */
+function footprintProcesses(o: PeersOptions): number {
+  return Math.max(o.generators, Math.ceil(o.footprintStations / 5000));
 }
 
 /** A fresh server with `--stations` booted, for the throughput scenarios. */
@@ -233,10 +239,13 @@ async function measureWindow(
     unanswered: m.unanswered,
     badFrames: m.badFrames,
     serverCpuPct: usage.serverCpuPct ?? 0,
+    serverWaitPct: usage.serverWaitPct,
     serverCpuUsPerMsg: perMsg(usage.serverCpuS),
     serverThreadsPct: threads,
     postgresCpuUsPerMsg: perMsg(usage.postgresCpuS),
     generatorCpuPct: usage.generatorCpuPct,
+    generatorWaitPct: usage.generatorWaitPct,
+    irqCores: usage.irqCores,
     otherCores: usage.otherCores,
   };
   const errors = Object.keys(w.callErrors).length || w.timeouts
@@ -244,8 +253,8 @@ async function measureWindow(
     : "";
   log(
     `round ${round} ${scenario.id} ${t.target}: ${w.perS.toLocaleString("en-US")} msgs/s, p50 ` +
-      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg), ` +
-      `generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
+      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg, ` +
+      `waited ${w.serverWaitPct}%), generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
   );
   return w;
 }
@@ -267,6 +276,7 @@ async function report(
   const figureList = figureSpecs(o.rates, o.footprintStations, o.bootRatePerS);
   const ratios = ratiosOf(figures, figureList);
   const table = markdownTable(figures, ratios, figureList);
+  const conditions = conditionsTable(counted);
   const lines = ratioLines(ratios, figureList);
   const otherMax = Math.max(...windows.map((w) => w.otherCores));
   const result = {
@@ -278,6 +288,8 @@ async function report(
         ? `servers on core ${SERVER_CORE}, generators on core ${GENERATOR_CORE}; PostgreSQL unpinned`
         : "none",
       counted: "per server and scenario, the window with the least other load (otherCores) of its rounds",
+      waited:
+        "serverWaitPct/generatorWaitPct: threads runnable but waiting for a core (/proc/<pid>/task/*/schedstat)",
       ourServerEnv: specs.get("kv")?.env ?? specs.get("postgres")?.env ?? null,
     },
     servers: Object.fromEntries(o.targets.map((t) => [t, TARGET_NAMES[t]])),
@@ -291,7 +303,9 @@ async function report(
   };
   const machine = `Other load on the machine during the windows: up to ${otherMax} cores ` +
     `(load average ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(", ")} at the start).`;
-  console.log(`\n${table}\n${lines.join("\n")}\n\n${machine}`);
+  console.log(
+    `\n${table}\n${lines.join("\n")}\n\nConditions of the counted windows:\n\n${conditions}\n${machine}`,
+  );
   if (o.write) {
     const name = `${meta.date.slice(0, 10)}-peers${o.quick ? "-quick" : ""}${o.label ? `-${o.label}` : ""}`;
     await writeResult(`${name}.json`, result);
@@ -300,7 +314,8 @@ async function report(
       `# bench --peers, ${meta.date.slice(0, 16)}Z, commit ${meta.commit}${
         meta.dirty ? " (dirty)" : ""
       }\n\n` +
-        `${table}\n${lines.map((l) => `- ${l}`).join("\n")}\n\n${machine} Full figures: \`${name}.json\`.\n`,
+        `${table}\n${lines.map((l) => `- ${l}`).join("\n")}\n\nConditions of the counted windows:\n\n` +
+        `${conditions}\n${machine} Full figures: \`${name}.json\`.\n`,
     );
   }
   log(`done in ${minutes.toFixed(1)} minutes`);
