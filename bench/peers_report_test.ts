@@ -105,17 +105,19 @@ Deno.test("figuresOf() reads every issue-19 figure from the windows and the foot
   assertEquals(f.flags, {});
 });
 
-Deno.test("figuresOf() flags a busy generator, CALLERRORs, timeouts and stations that did not boot", () => {
+Deno.test("figuresOf() flags a busy generator, other load, CALLERRORs, timeouts, stations that did not boot", () => {
   const windows = [
     window("raw", "saturation", 70_000, { generatorCpuPct: 97 }),
+    window("raw", "saturation-tx", 20_000, { otherCores: 1.2, serverCpuPct: 31.2 }),
     window("raw", "fixed-2000", 1990, { callErrors: { "MeterValues: InternalError": 3 }, timeouts: 2 }),
   ];
   const fp = { ...footprint("raw", 20_000, 5), ready: 9_990, bootS: null };
   const f = figuresOf("raw", windows, fp, [2000]);
   assertEquals(f.flags.saturation, ["generator at 97% of its core"]);
   assertEquals(f.flags["fixed2000.achieved"], ["3 CALLERROR", "2 timeouts"]);
+  assertEquals(f.flags.saturationTx, ["other load 1.2 cores (server at 31% of its core)"]);
   assertEquals(f.flags.boot, ["10 of 10000 did not boot"]);
-  assertEquals([f.values.saturationTx, f.values.boot], [null, null]);
+  assertEquals([f.values.saturationTx, f.values.boot], [20_000, null]);
 });
 
 Deno.test("formatRatio() keeps two significant digits, and formatValue() rounds by unit", () => {
