@@ -6,14 +6,17 @@
  */
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { PrometheusMetrics } from "./metrics/prometheus.ts";
 import { startServer } from "./server.ts";
 import { openStores } from "./store/open.ts";
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
-const stores = await openStores(config, logger);
+const metrics = new PrometheusMetrics();
+const stores = await openStores(config, logger, { commitObserver: (batch) => metrics.storeCommitted(batch) });
 const server = await startServer(config, stores.store, {
   logger,
+  metrics,
   auth: stores.auth,
   stationSecurity: stores.stationSecurity,
 });

@@ -8,6 +8,7 @@ import type { VendorTable } from "./actors/handlers/mod.ts";
 import { FrameLog } from "./actors/frame_log.ts";
 import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { PrometheusMetrics } from "./metrics/prometheus.ts";
 import { createApp } from "./routes/app.ts";
 import { ensureFirstAdmin } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
@@ -32,6 +33,8 @@ export interface ServerOptions {
   stationSecurity?: StationSecurityStore;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
+  /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
+  metrics?: PrometheusMetrics;
 }
 
 export interface RunningServer {
@@ -43,6 +46,7 @@ export interface RunningServer {
   store: Store;
   auth: AuthStore;
   security: Security;
+  metrics: PrometheusMetrics;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
    * not close the stores passed in.
@@ -73,6 +77,7 @@ export async function startServer(
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
+  const metrics = options.metrics ?? new PrometheusMetrics();
   const registry = new Registry({
     store,
     logger,
@@ -81,6 +86,7 @@ export async function startServer(
     now,
     newMessageId: options.newMessageId ?? (() => crypto.randomUUID()),
     vendors: options.vendors ?? {},
+    metrics,
     settings: {
       registrationPolicy: config.REGISTRATION_POLICY,
       heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
@@ -92,6 +98,7 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
   const app = createApp({
     registry,
     store,
@@ -102,6 +109,7 @@ export async function startServer(
     events,
     shutdownSignal: stopping.signal,
     security,
+    metrics,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,
@@ -144,6 +152,7 @@ export async function startServer(
           store,
           auth,
           security,
+          metrics,
           async shutdown() {
             stopped = true;
             stopping.abort();

@@ -48,6 +48,11 @@ export const RULES: readonly BoundaryRule[] = [
     forbidGlobals: IMPURE,
   },
   {
+    files: "metrics/",
+    why: "metrics/ counts what it is told: no framework, database, route, store or actor",
+    forbidImports: ["hono", "postgres", "routes/", "store/", "actors/"],
+  },
+  {
     files: "protocol/ocppj/",
     why: "protocol/ocppj/ is version-neutral: no dialect's code may leak into it",
     forbidImports: ["protocol/ocpp16/"],

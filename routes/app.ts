@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
+import type { PrometheusMetrics } from "../metrics/prometheus.ts";
 import type { AuthStore } from "../store/auth_store.ts";
 import type { Store } from "../store/store.ts";
 import { MAX_BODY_BYTES } from "./api/http.ts";
@@ -17,6 +18,8 @@ import { refuseHandshake } from "./handshake_refusal.ts";
 import { RefusalThrottle } from "../security/refusal_throttle.ts";
 import type { Security } from "../security/mod.ts";
 import { createPageRoutes } from "./pages/mod.ts";
+import { addHealthRoutes } from "./health.ts";
+import { addMetricsRoute } from "./metrics.ts";
 
 export interface AppDeps {
   registry: Registry;
@@ -31,6 +34,8 @@ export interface AppDeps {
   shutdownSignal: AbortSignal;
   /** Station security profiles, rate limits and security events; without it stations are not checked. */
   security?: Security;
+  /** Counted on the hot path and served at /metrics; without it there is no /metrics. */
+  metrics?: PrometheusMetrics;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
@@ -51,7 +56,13 @@ export function createApp(deps: AppDeps): Hono {
   // Before every route: the smaller limit of the anonymous logins first, then the general one.
   for (const path of ["/login", "/api/v1/auth/login"]) app.use(path, limitBody(MAX_LOGIN_BODY_BYTES));
   app.use("*", limitBody(MAX_BODY_BYTES));
-  app.get("/healthz", (c) => c.json({ status: "ok", connectedStations: deps.registry.size }));
+  addHealthRoutes(app, deps);
+  if (deps.metrics) {
+    addMetricsRoute(app, {
+      metrics: deps.metrics,
+      fetchApp: (path, init) => app.request(path, init),
+    });
+  }
   app.get(
     "/ocpp/:id",
     createOcppUpgradeHandler({
@@ -63,6 +74,7 @@ export function createApp(deps: AppDeps): Hono {
       pingIntervalS: deps.settings.pingIntervalS,
       now: deps.now,
       refusals,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.security
         ? {
           gate: deps.security.gate,
@@ -85,6 +97,7 @@ export function createApp(deps: AppDeps): Hono {
       signal: deps.shutdownSignal,
       settings: deps.settings.api,
       ...(deps.security ? { security: deps.security } : {}),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }),
   );
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.
@@ -99,6 +112,7 @@ export function createApp(deps: AppDeps): Hono {
       const remoteAddress = deps.security
         ? deps.security.gate.client(c.req.raw, remoteAddressOf(c)).address
         : remoteAddressOf(c);
+      deps.metrics?.handshake(404);
       return refuseHandshake(c, { ...deps, refusals }, {
         chargePointId: null,
         remoteAddress,

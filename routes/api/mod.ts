@@ -12,6 +12,7 @@ import type { Hono } from "hono";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import { CredentialRevocations } from "../../auth/revocations.ts";
 import type { AuthStore } from "../../store/auth_store.ts";
 import { type Store, StoreUnavailableError } from "../../store/store.ts";
@@ -51,6 +52,8 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Station security settings, security events and the login back-off (security/mod.ts). */
   security?: Security;
+  /** Counts operator commands and open event streams. */
+  metrics?: Metrics;
 }
 
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -91,6 +94,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     logger: deps.logger,
     signal: deps.signal,
     revocations,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.settings.sseRecheckMs !== undefined ? { recheckMs: deps.settings.sseRecheckMs } : {}),
     ...(deps.settings.sseBufferEvents !== undefined ? { bufferEvents: deps.settings.sseBufferEvents } : {}),
     ...(deps.settings.sseKeepAliveMs !== undefined ? { keepAliveMs: deps.settings.sseKeepAliveMs } : {}),
