@@ -88,9 +88,9 @@ export const ConfigSchema = z.object({
   /** The first operator admin, created at start-up only when there are no users at all. */
   ADMIN_USER: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/).optional(),
   /** Its password (at least 8 characters); never a built-in default. */
-  ADMIN_PASSWORD: z.string().min(8).max(1024).optional(),
+  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").max(1024).optional(),
   /** The password for `deno task users add|passwd`; read from stdin when unset. */
-  USER_PASSWORD: z.string().min(8).max(1024).optional(),
+  USER_PASSWORD: z.string().min(8, "must be at least 8 characters").max(1024).optional(),
   /** How long an operator's login session lasts. */
   SESSION_TTL_H: z.coerce.number().positive().max(24 * 365).default(12),
   /**

@@ -10,7 +10,7 @@ import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { PrometheusMetrics } from "./metrics/prometheus.ts";
 import { createApp } from "./routes/app.ts";
-import { ensureFirstAdmin } from "./auth/mod.ts";
+import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/auth_kv.ts";
 import type { AuthStore } from "./store/auth_store.ts";
@@ -69,6 +69,7 @@ export async function startServer(
     logger,
     now(),
   );
+  const setup = await FirstRunSetup.prepare(auth, logger);
   const ownStationSecurity = options.stationSecurity === undefined;
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
@@ -110,6 +111,7 @@ export async function startServer(
     shutdownSignal: stopping.signal,
     security,
     metrics,
+    setup,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,

@@ -7,6 +7,7 @@ import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import IdTagManager from "./IdTagManager.tsx";
 import LoginForm from "./LoginForm.tsx";
+import SetupForm from "./SetupForm.tsx";
 import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
 import StationSecurityPanel from "./StationSecurityPanel.tsx";
@@ -19,6 +20,7 @@ export const ISLANDS = {
   ConfigurationPanel,
   IdTagManager,
   LoginForm,
+  SetupForm,
   StationActivity,
   StationConsole,
   StationSecurityPanel,

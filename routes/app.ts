@@ -6,6 +6,7 @@ import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { PrometheusMetrics } from "../metrics/prometheus.ts";
+import type { FirstRunSetup } from "../auth/first_run.ts";
 import type { AuthStore } from "../store/auth_store.ts";
 import type { Store } from "../store/store.ts";
 import { MAX_BODY_BYTES } from "./api/http.ts";
@@ -36,6 +37,8 @@ export interface AppDeps {
   security?: Security;
   /** Counted on the hot path and served at /metrics; without it there is no /metrics. */
   metrics?: PrometheusMetrics;
+  /** The first run's one-time setup token (none once users exist). */
+  setup?: FirstRunSetup;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
@@ -98,6 +101,7 @@ export function createApp(deps: AppDeps): Hono {
       settings: deps.settings.api,
       ...(deps.security ? { security: deps.security } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.setup ? { setup: deps.setup } : {}),
     }),
   );
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.

@@ -21,6 +21,8 @@ const RANK: Record<Lowest, number> = { anonymous: 0, viewer: 1, operator: 2, adm
  */
 const POLICY: Record<string, Lowest> = {
   "POST /api/v1/auth/login": "anonymous",
+  "GET /api/v1/setup": "anonymous",
+  "POST /api/v1/setup": "anonymous",
   "POST /api/v1/auth/logout": "viewer",
   "GET /api/v1/auth/me": "viewer",
   "PUT /api/v1/auth/password": "viewer",

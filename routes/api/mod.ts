@@ -18,6 +18,8 @@ import type { AuthStore } from "../../store/auth_store.ts";
 import { type Store, StoreUnavailableError } from "../../store/store.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { addAuthRoutes } from "./auth.ts";
+import { addSetupRoutes } from "./setup.ts";
+import { FirstRunSetup } from "../../auth/first_run.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
 import { addCommandRoutes } from "./commands.ts";
@@ -54,6 +56,8 @@ export interface ApiDeps {
   security?: Security;
   /** Counts operator commands and open event streams. */
   metrics?: Metrics;
+  /** The first run's setup token; without one, the setup page cannot make an admin. */
+  setup?: FirstRunSetup;
 }
 
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -78,6 +82,17 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     sessionTtlHours: deps.settings.sessionTtlHours,
     cookieSecure: deps.settings.cookieSecure,
     revocations,
+    ...(deps.security
+      ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
+      : {}),
+  });
+  addSetupRoutes(router, {
+    setup: deps.setup ?? FirstRunSetup.none(),
+    auth: deps.auth,
+    logger: deps.logger,
+    now: deps.now,
+    sessionTtlHours: deps.settings.sessionTtlHours,
+    cookieSecure: deps.settings.cookieSecure,
     ...(deps.security
       ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
       : {}),

@@ -17,9 +17,9 @@ import type { Viewer } from "../../components/layout.tsx";
 import { handshakesPage, idTagsPage } from "./admin.tsx";
 import { createIslandBundle, type IslandBundle } from "./bundle.ts";
 import { isSameOrigin } from "../same_origin.ts";
-import { type ApiFetch, html, NeedsLogin, pageApi, PageError, safeNext } from "./http.ts";
+import { type ApiFetch, html, NeedsLogin, type PageApi, pageApi, PageError, safeNext } from "./http.ts";
 import { issueLoginToken, LOGIN_TOKEN_COOKIE, loginTokenMatches } from "./login_token.ts";
-import { errorPage, loginPage } from "./misc.tsx";
+import { errorPage, loginPage, setupPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
 import { securityPage } from "./security.tsx";
 import { stationPage } from "./station.tsx";
@@ -36,6 +36,15 @@ export interface PageDeps {
 
 const CSS_URL = new URL("../../static/app.css", import.meta.url);
 
+/** Whether no user exists yet: the setup page is then the way in. */
+async function setupNeeded(api: PageApi): Promise<boolean> {
+  try {
+    return (await api.get<{ needed: boolean }>("/api/v1/setup")).needed;
+  } catch {
+    return false;
+  }
+}
+
 export function createPageRoutes(deps: PageDeps): Hono {
   const app = new Hono();
   const now = deps.now ?? (() => new Date());
@@ -50,6 +59,7 @@ export function createPageRoutes(deps: PageDeps): Hono {
         return html(c, await render(c, api));
       } catch (error) {
         if (error instanceof NeedsLogin) {
+          if (await setupNeeded(api)) return c.redirect("/setup", 303);
           return c.redirect(`/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
         }
         let viewer: Viewer | null = null;
@@ -84,12 +94,45 @@ export function createPageRoutes(deps: PageDeps): Hono {
 
   app.get("/login", async (c) => {
     const next = safeNext(c.req.query("next"));
+    const api = pageApi(c, deps.api);
     try {
-      await pageApi(c, deps.api).viewer();
+      await api.viewer();
       return c.redirect(next, 303);
     } catch {
+      if (await setupNeeded(api)) return c.redirect("/setup", 303);
       return html(c, loginPage(next, { csrf: issueLoginToken(c) }));
     }
+  });
+
+  // The first run: only while no user exists (afterwards it is the login page's turn).
+  app.get("/setup", async (c) => {
+    if (!(await setupNeeded(pageApi(c, deps.api)))) return c.redirect("/login", 303);
+    return html(c, setupPage());
+  });
+
+  // Without JavaScript the setup form posts here. The setup token is what another site cannot know, and the
+  // API also wants our own origin.
+  app.post("/setup", async (c) => {
+    const form = await c.req.parseBody();
+    const username = String(form["username"] ?? "");
+    const password = String(form["password"] ?? "");
+    if (password !== String(form["repeat"] ?? password)) {
+      return html(c, setupPage({ error: "The two passwords differ", username }), 400);
+    }
+    const res = await pageApi(c, deps.api).raw("/api/v1/setup", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ setupToken: String(form["setupToken"] ?? "").trim(), username, password }),
+    });
+    const answer = await res.json().catch(() => ({}));
+    if (res.status === 409) return c.redirect("/login", 303);
+    if (res.status !== 201) {
+      const status = res.status === 400 || res.status === 403 || res.status === 429 ? res.status : 500;
+      return html(c, setupPage({ error: answer.message ?? "Cannot create the admin", username }), status);
+    }
+    const cookie = res.headers.get("set-cookie");
+    if (cookie) c.header("set-cookie", cookie, { append: true });
+    return c.redirect("/", 303);
   });
 
   // Without JavaScript the login form posts here; the island posts JSON to the API directly. Login CSRF (another
