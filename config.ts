@@ -84,6 +84,8 @@ export const ConfigSchema = z.object({
   FRAME_LOG_SIZE: int(0, 1000).default(10),
   /** Stations whose frames are kept; the least recently active are forgotten first. */
   FRAME_LOG_STATIONS: int(1, 1_000_000).default(20_000),
+  /** The overview's "needs attention" strip lists stations offline longer than this (minutes). */
+  ATTENTION_OFFLINE_MIN: int(1, 10_080).default(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** The first operator admin, created at start-up only when there are no users at all. */
   ADMIN_USER: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/).optional(),

@@ -120,6 +120,7 @@ export async function startServer(
         sessionTtlHours: config.SESSION_TTL_H,
         cookieSecure: config.COOKIE_SECURE,
         sseRecheckMs: config.EVENT_STREAM_RECHECK_S * 1000,
+        attentionOfflineMinutes: config.ATTENTION_OFFLINE_MIN,
       },
     },
   });

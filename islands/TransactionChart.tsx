@@ -3,7 +3,8 @@
  * meter values live.
  */
 import { useMemo, useRef, useState } from "preact/hooks";
-import { LineChart, meterSeries } from "../components/chart.tsx";
+import { LineChart } from "../components/chart.tsx";
+import { meterSeries } from "../overview/meter_series.ts";
 import { formatEnergy, formatTime } from "../components/format.ts";
 import type { MeterValue, StationEvent, Transaction } from "../components/types.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";

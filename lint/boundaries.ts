@@ -53,6 +53,11 @@ export const RULES: readonly BoundaryRule[] = [
     forbidImports: ["hono", "postgres", "routes/", "store/", "actors/"],
   },
   {
+    files: "overview/",
+    why: "overview/ reads the stores through their interfaces: no framework, database driver, route or actor",
+    forbidImports: ["hono", "postgres", "routes/", "actors/", "islands/", "components/"],
+  },
+  {
     files: "protocol/ocppj/",
     why: "protocol/ocppj/ is version-neutral: no dialect's code may leak into it",
     forbidImports: ["protocol/ocpp16/"],

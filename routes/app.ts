@@ -18,7 +18,7 @@ import { remoteAddressOf } from "./remote_address.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
 import { RefusalThrottle } from "../security/refusal_throttle.ts";
 import type { Security } from "../security/mod.ts";
-import { createPageRoutes } from "./pages/mod.ts";
+import { browserErrorPage, createPageRoutes, wantsHtml } from "./pages/mod.ts";
 import { addHealthRoutes } from "./health.ts";
 import { addMetricsRoute } from "./metrics.ts";
 
@@ -124,10 +124,27 @@ export function createApp(deps: AppDeps): Hono {
         reason: message,
       });
     }
+    // A person who mistyped an address gets a page with the way back; scripts and the API get JSON.
+    if (!c.req.path.startsWith("/api/") && wantsHtml(c)) {
+      return browserErrorPage(
+        c,
+        (path, init) => app.request(path, init),
+        404,
+        `There is no page at ${c.req.path}.`,
+      );
+    }
     return c.json({ error: "not_found", message }, 404);
   });
   app.onError((error, c) => {
     deps.logger.error("request failed", { path: c.req.path, error: String(error) });
+    if (!c.req.path.startsWith("/api/") && wantsHtml(c)) {
+      return browserErrorPage(
+        c,
+        (path, init) => app.request(path, init),
+        500,
+        "The server log says what went wrong.",
+      );
+    }
     return c.json({ error: "internal_error", message: "Internal server error" }, 500);
   });
   return app;

@@ -30,6 +30,8 @@ import { addOpenApiRoutes } from "./openapi.ts";
 import { addStationSecurityRoutes } from "./station_security.ts";
 import type { Security } from "../../security/mod.ts";
 import { addTransactionRoutes } from "./transactions.ts";
+import { addOverviewRoutes, liveStations } from "./overview.ts";
+import { FleetScanner } from "../../overview/fleet_scan.ts";
 
 export interface ApiSettings {
   sessionTtlHours: number;
@@ -39,6 +41,8 @@ export interface ApiSettings {
   sseKeepAliveMs?: number;
   /** How often an event stream checks that its credential still works (default 30 s). */
   sseRecheckMs?: number;
+  /** The overview's attention strip lists stations offline longer than this (default 10 minutes). */
+  attentionOfflineMinutes?: number;
 }
 
 export interface ApiDeps {
@@ -100,6 +104,18 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addChargePointRoutes(router, deps);
   addCommandRoutes(router, deps);
   addTransactionRoutes(router, deps);
+  const scanner = new FleetScanner({
+    store: deps.store,
+    live: liveStations(deps.registry),
+    events: deps.events,
+    now: deps.now,
+  });
+  deps.signal.addEventListener("abort", () => scanner.close());
+  addOverviewRoutes(router, {
+    scanner,
+    now: deps.now,
+    offlineAfterMinutes: deps.settings.attentionOfflineMinutes ?? 10,
+  });
   addIdTagRoutes(router, deps);
   if (deps.security) {
     addStationSecurityRoutes(router, { security: deps.security, now: deps.now, registry: deps.registry });

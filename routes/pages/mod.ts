@@ -45,6 +45,27 @@ async function setupNeeded(api: PageApi): Promise<boolean> {
   }
 }
 
+/** A styled error page for a browser (with the navigation when the visitor is signed in). */
+export async function browserErrorPage(
+  c: Context,
+  fetchApi: ApiFetch,
+  status: 404 | 500,
+  message: string,
+): Promise<Response> {
+  let viewer: Viewer | null = null;
+  try {
+    viewer = await pageApi(c, fetchApi).viewer();
+  } catch {
+    // Shown without the navigation.
+  }
+  return html(c, errorPage(status, message, viewer), status);
+}
+
+/** Whether the caller is a browser asking for a page (not a script asking for JSON). */
+export function wantsHtml(c: Context): boolean {
+  return (c.req.header("accept") ?? "").includes("text/html");
+}
+
 export function createPageRoutes(deps: PageDeps): Hono {
   const app = new Hono();
   const now = deps.now ?? (() => new Date());
