@@ -1,5 +1,6 @@
 /** The page frame: header with navigation and who is signed in, the main content, and the island script. */
 import type { ComponentChildren } from "preact";
+import { Island } from "./island.tsx";
 import type { Role } from "./types.ts";
 
 export interface Viewer {
@@ -55,6 +56,7 @@ export function Layout(props: {
               </ul>
             </nav>
           )}
+          {props.viewer && <Island name="TimeZoneToggle" props={{}} />}
           {props.viewer && (
             <form class="who" method="post" action="/logout">
               <span>

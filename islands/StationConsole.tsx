@@ -2,6 +2,7 @@
  * A station's live header: online state, boot info, connectors with their status chips, and (for operators)
  * the one-click actions: Remote start, Remote stop, Reset, Unlock connector. Follows the station's events.
  */
+import { Time, TzLabel } from "../components/time.tsx";
 import { useState } from "preact/hooks";
 import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
 import { formatTime } from "../components/format.ts";
@@ -127,16 +128,34 @@ export default function StationConsole(props: StationConsoleProps) {
           <dd>{station.registrationStatus ?? "unknown"}</dd>
         </div>
         <div>
-          <dt>Booted (UTC)</dt>
-          <dd>{formatTime(station.bootedAt)}</dd>
+          <dt>
+            Booted (<TzLabel />)
+          </dt>
+          <dd>
+            <Time iso={station.bootedAt} />
+          </dd>
         </div>
         <div>
-          <dt>Last seen (UTC)</dt>
-          <dd>{formatTime(station.lastSeen)}</dd>
+          <dt>
+            Last seen (<TzLabel />)
+          </dt>
+          <dd>
+            <Time iso={station.lastSeen} />
+          </dd>
         </div>
         <div>
-          <dt>Connected since (UTC)</dt>
-          <dd>{station.online ? `${formatTime(station.connectedAt)} from ${station.remoteAddress}` : "—"}</dd>
+          <dt>
+            Connected since (<TzLabel />)
+          </dt>
+          <dd>
+            {station.online
+              ? (
+                <>
+                  <Time iso={station.connectedAt} /> from {station.remoteAddress}
+                </>
+              )
+              : "—"}
+          </dd>
         </div>
         <div>
           <dt>Firmware / diagnostics status</dt>
@@ -179,7 +198,9 @@ export default function StationConsole(props: StationConsoleProps) {
                 <th scope="col">Status</th>
                 <th scope="col">Error</th>
                 <th scope="col">Transaction</th>
-                <th scope="col">Since (UTC)</th>
+                <th scope="col">
+                  Since (<TzLabel />)
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -201,7 +222,9 @@ export default function StationConsole(props: StationConsoleProps) {
                       ? <a href={`/transactions/${c.transactionId}`}>#{c.transactionId}</a>
                       : <span class="muted">—</span>}
                   </td>
-                  <td data-label="Since">{formatTime(c.timestamp)}</td>
+                  <td data-label="Since">
+                    <Time iso={c.timestamp} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -2,10 +2,11 @@
  * A transaction's energy and power over time; while the transaction is active it follows its station's
  * meter values live.
  */
+import { Time, TzLabel } from "../components/time.tsx";
 import { useMemo, useRef, useState } from "preact/hooks";
 import { LineChart } from "../components/chart.tsx";
 import { meterSeries } from "../overview/meter_series.ts";
-import { formatEnergy, formatTime } from "../components/format.ts";
+import { formatEnergy } from "../components/format.ts";
 import type { MeterValue, StationEvent, Transaction } from "../components/types.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
 
@@ -60,12 +61,21 @@ export default function TransactionChart(props: TransactionChartProps) {
           <dd>{formatEnergy(delivered)}</dd>
         </div>
         <div>
-          <dt>Started (UTC)</dt>
-          <dd>{formatTime(tx.startTimestamp)}</dd>
+          <dt>
+            Started (<TzLabel />)
+          </dt>
+          <dd>
+            <Time iso={tx.startTimestamp} />
+          </dd>
         </div>
         <div>
-          <dt>Stopped (UTC)</dt>
-          <dd>{formatTime(tx.stopTimestamp)}{tx.stopReason ? ` (${tx.stopReason})` : ""}</dd>
+          <dt>
+            Stopped (<TzLabel />)
+          </dt>
+          <dd>
+            <Time iso={tx.stopTimestamp} />
+            {tx.stopReason ? ` (${tx.stopReason})` : ""}
+          </dd>
         </div>
         <div>
           <dt>Meter values</dt>

@@ -5,26 +5,28 @@
 import AcceptStation from "./AcceptStation.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
+import FleetOverview from "./FleetOverview.tsx";
 import IdTagManager from "./IdTagManager.tsx";
 import LoginForm from "./LoginForm.tsx";
 import SetupForm from "./SetupForm.tsx";
 import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
 import StationSecurityPanel from "./StationSecurityPanel.tsx";
-import StationTable from "./StationTable.tsx";
+import TimeZoneToggle from "./TimeZoneToggle.tsx";
 import TransactionChart from "./TransactionChart.tsx";
 
 export const ISLANDS = {
   AcceptStation,
   CommandForms,
   ConfigurationPanel,
+  FleetOverview,
   IdTagManager,
   LoginForm,
   SetupForm,
   StationActivity,
   StationConsole,
   StationSecurityPanel,
-  StationTable,
+  TimeZoneToggle,
   TransactionChart,
 };
 

@@ -193,7 +193,7 @@ export function createPageRoutes(deps: PageDeps): Hono {
     return c.redirect("/login", 303);
   });
 
-  app.get("/", page((c, api) => overviewPage(api, c.req.query(), now())));
+  app.get("/", page((c, api) => overviewPage(api, c.req.query())));
   app.get("/stations/:id", page((c, api) => stationPage(api, c.req.param("id") ?? "")));
   app.get("/transactions", page((c, api) => transactionsPage(api, c.req.query())));
   app.get("/transactions/:id", page((c, api) => transactionPage(api, c.req.param("id") ?? "")));

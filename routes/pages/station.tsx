@@ -2,8 +2,9 @@
  * `/stations/:id`: the live console, configuration, commands (operators), activity, recent transactions, and
  * the station's security settings (admins: not even asked for otherwise).
  */
+import { Time, TzLabel } from "../../components/time.tsx";
 import { commandCatalog } from "../../components/command_catalog.ts";
-import { formatEnergy, formatTime } from "../../components/format.ts";
+import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import type {
@@ -76,7 +77,9 @@ export async function stationPage(api: PageApi, id: string) {
                     <th scope="col">Id</th>
                     <th scope="col">Connector</th>
                     <th scope="col">Id tag</th>
-                    <th scope="col">Started (UTC)</th>
+                    <th scope="col">
+                      Started (<TzLabel />)
+                    </th>
                     <th scope="col">Status</th>
                     <th scope="col">Energy</th>
                   </tr>
@@ -89,7 +92,9 @@ export async function stationPage(api: PageApi, id: string) {
                       </td>
                       <td data-label="Connector">{t.connectorId}</td>
                       <td data-label="Id tag" class="mono">{t.idTag}</td>
-                      <td data-label="Started">{formatTime(t.startTimestamp)}</td>
+                      <td data-label="Started">
+                        <Time iso={t.startTimestamp} />
+                      </td>
                       <td data-label="Status">{t.status}</td>
                       <td data-label="Energy" class="num">{formatEnergy(t.energyWh)}</td>
                     </tr>

@@ -1,5 +1,6 @@
 /** `/transactions` (filters, totals, CSV export) and `/transactions/:id` (the energy and power chart). */
-import { formatEnergy, formatTime, queryString } from "../../components/format.ts";
+import { Time, TzLabel } from "../../components/time.tsx";
+import { formatEnergy, queryString } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import type { MeterValue, Page, Transaction } from "../../components/types.ts";
@@ -123,8 +124,12 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery) {
                 <th scope="col">Station</th>
                 <th scope="col">Connector</th>
                 <th scope="col">Id tag</th>
-                <th scope="col">Started (UTC)</th>
-                <th scope="col">Stopped (UTC)</th>
+                <th scope="col">
+                  Started (<TzLabel />)
+                </th>
+                <th scope="col">
+                  Stopped (<TzLabel />)
+                </th>
                 <th scope="col">Status</th>
                 <th scope="col">Energy</th>
               </tr>
@@ -140,8 +145,12 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery) {
                   </td>
                   <td data-label="Connector">{t.connectorId}</td>
                   <td data-label="Id tag" class="mono">{t.idTag}</td>
-                  <td data-label="Started">{formatTime(t.startTimestamp)}</td>
-                  <td data-label="Stopped">{formatTime(t.stopTimestamp)}</td>
+                  <td data-label="Started">
+                    <Time iso={t.startTimestamp} />
+                  </td>
+                  <td data-label="Stopped">
+                    <Time iso={t.stopTimestamp} />
+                  </td>
                   <td data-label="Status">{t.status}</td>
                   <td data-label="Energy" class="num">{formatEnergy(t.energyWh)}</td>
                 </tr>
