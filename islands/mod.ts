@@ -14,6 +14,7 @@ import StationConsole from "./StationConsole.tsx";
 import StationSecurityPanel from "./StationSecurityPanel.tsx";
 import TimeZoneToggle from "./TimeZoneToggle.tsx";
 import TransactionChart from "./TransactionChart.tsx";
+import TransactionTable from "./TransactionTable.tsx";
 
 export const ISLANDS = {
   AcceptStation,
@@ -28,6 +29,7 @@ export const ISLANDS = {
   StationSecurityPanel,
   TimeZoneToggle,
   TransactionChart,
+  TransactionTable,
 };
 
 export type IslandName = keyof typeof ISLANDS;
