@@ -9,6 +9,7 @@ import { FrameLog } from "./actors/frame_log.ts";
 import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { PrometheusMetrics } from "./metrics/prometheus.ts";
+import { SimulatorControl } from "./simulator/control.ts";
 import { createApp } from "./routes/app.ts";
 import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
@@ -99,6 +100,18 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  /** This process's own OCPP endpoint, known once it listens. */
+  let ownOcppUrl = "";
+  const simulator = new SimulatorControl({
+    maxStations: config.SIMULATOR_MAX_STATIONS,
+    url: () => config.SIMULATOR_URL ?? ownOcppUrl,
+    securityProfile: config.SECURITY_PROFILE,
+    logger,
+    now,
+    driverTags: async () =>
+      (await store.listIdTags({ limit: 100 })).filter((t) => t.status === "Accepted").map((t) => t.idTag)
+        .slice(0, 10),
+  });
   metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
   const app = createApp({
     registry,
@@ -112,6 +125,7 @@ export async function startServer(
     security,
     metrics,
     setup,
+    simulator,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,
@@ -133,6 +147,7 @@ export async function startServer(
       ...(tls ?? {}),
       onListen: ({ port, hostname }) => {
         const [http, ws] = tls ? ["https", "wss"] : ["http", "ws"];
+        ownOcppUrl = `${ws}://127.0.0.1:${port}/ocpp`;
         logger.info("listening", {
           url: `${http}://${hostname}:${port}`,
           ocpp: `${ws}://${hostname}:${port}/ocpp/{id}`,
@@ -159,6 +174,8 @@ export async function startServer(
           async shutdown() {
             stopped = true;
             stopping.abort();
+            // Virtual stations first: they would reconnect to a closing server.
+            await simulator.close();
             await registry.shutdown();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.

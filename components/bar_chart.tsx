@@ -28,7 +28,7 @@ export function DailyEnergyChart(props: { id: string; title: string; days: DayEn
     <figure class="chart chart-energy bars" data-chart={props.id} data-days={days.length}>
       <figcaption id={titleId}>
         {props.title}: <strong>{formatEnergy(total)}</strong> in {days.length} days
-        {props.note && <span class="muted small">{" "}({props.note})</span>}
+        {props.note && <span class="muted small">({props.note})</span>}
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} preserveAspectRatio="xMidYMid meet">
         {yTicks.map((v) => (

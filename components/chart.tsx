@@ -62,7 +62,7 @@ export function LineChart(props: {
     <figure class={`chart chart-${props.tone}`} data-chart={props.id} data-points={points.length}>
       <figcaption id={titleId}>
         {props.title}: <strong>{last.v.toFixed(3)} {props.unit}</strong> at {clock(last.t)} UTC
-        {props.note && <span class="muted small">{" "}({props.note})</span>}
+        {props.note && <span class="muted small">({props.note})</span>}
       </figcaption>
       <svg
         viewBox={`0 0 ${W} ${H}`}

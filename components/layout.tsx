@@ -15,6 +15,7 @@ const NAV: readonly (readonly [string, string, Role?])[] = [
   ["/id-tags", "Id tags"],
   ["/handshakes", "Handshakes"],
   ["/security", "Security", "operator"],
+  ["/admin", "Admin", "admin"],
 ];
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

@@ -13,8 +13,11 @@ import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
 import StationSecurityPanel from "./StationSecurityPanel.tsx";
 import TimeZoneToggle from "./TimeZoneToggle.tsx";
+import TokenManager from "./TokenManager.tsx";
 import TransactionChart from "./TransactionChart.tsx";
 import TransactionTable from "./TransactionTable.tsx";
+import UserManager from "./UserManager.tsx";
+import VirtualStations from "./VirtualStations.tsx";
 
 export const ISLANDS = {
   AcceptStation,
@@ -28,8 +31,11 @@ export const ISLANDS = {
   StationConsole,
   StationSecurityPanel,
   TimeZoneToggle,
+  TokenManager,
   TransactionChart,
   TransactionTable,
+  UserManager,
+  VirtualStations,
 };
 
 export type IslandName = keyof typeof ISLANDS;

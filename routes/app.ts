@@ -7,6 +7,7 @@ import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { PrometheusMetrics } from "../metrics/prometheus.ts";
 import type { FirstRunSetup } from "../auth/first_run.ts";
+import type { SimulatorControl } from "../simulator/control.ts";
 import type { AuthStore } from "../store/auth_store.ts";
 import type { Store } from "../store/store.ts";
 import { MAX_BODY_BYTES } from "./api/http.ts";
@@ -39,6 +40,8 @@ export interface AppDeps {
   metrics?: PrometheusMetrics;
   /** The first run's one-time setup token (none once users exist). */
   setup?: FirstRunSetup;
+  /** Virtual stations an admin may start from the dashboard. */
+  simulator?: SimulatorControl;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
@@ -102,6 +105,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.security ? { security: deps.security } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.setup ? { setup: deps.setup } : {}),
+      ...(deps.simulator ? { simulator: deps.simulator } : {}),
     }),
   );
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.

@@ -53,7 +53,7 @@ export const UserView = z.object({
 });
 const MeView = z.object({ kind: z.enum(["user", "token"]), name: z.string(), role: RoleSchema });
 export const LoginView = z.object({ user: UserView, expiresAt: z.string() });
-const TokenView = z.object({
+export const TokenView = z.object({
   id: z.string(),
   name: z.string(),
   role: RoleSchema,

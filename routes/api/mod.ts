@@ -32,6 +32,8 @@ import type { Security } from "../../security/mod.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 import { addOverviewRoutes, liveStations } from "./overview.ts";
 import { FleetScanner } from "../../overview/fleet_scan.ts";
+import { addSimulatorRoutes } from "./simulator.ts";
+import type { SimulatorControl } from "../../simulator/control.ts";
 
 export interface ApiSettings {
   sessionTtlHours: number;
@@ -62,6 +64,8 @@ export interface ApiDeps {
   metrics?: Metrics;
   /** The first run's setup token; without one, the setup page cannot make an admin. */
   setup?: FirstRunSetup;
+  /** Virtual stations in this process (admins); without it the routes are not there. */
+  simulator?: SimulatorControl;
 }
 
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -111,6 +115,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     now: deps.now,
   });
   deps.signal.addEventListener("abort", () => scanner.close());
+  if (deps.simulator) addSimulatorRoutes(router, deps.simulator);
   addOverviewRoutes(router, {
     scanner,
     now: deps.now,

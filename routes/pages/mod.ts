@@ -15,6 +15,7 @@ import type { VNode } from "preact";
 import type { Logger } from "../../logger.ts";
 import type { Viewer } from "../../components/layout.tsx";
 import { handshakesPage, idTagsPage } from "./admin.tsx";
+import { simulatorPage, tokensPage, usersPage } from "./accounts.tsx";
 import { createIslandBundle, type IslandBundle } from "./bundle.ts";
 import { isSameOrigin } from "../same_origin.ts";
 import { type ApiFetch, html, NeedsLogin, type PageApi, pageApi, PageError, safeNext } from "./http.ts";
@@ -200,5 +201,9 @@ export function createPageRoutes(deps: PageDeps): Hono {
   app.get("/id-tags", page((_c, api) => idTagsPage(api)));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
   app.get("/security", page((c, api) => securityPage(api, c.req.query())));
+  app.get("/admin", (c) => c.redirect("/admin/users", 303));
+  app.get("/admin/users", page((_c, api) => usersPage(api)));
+  app.get("/admin/tokens", page((_c, api) => tokensPage(api)));
+  app.get("/admin/simulator", page((_c, api) => simulatorPage(api)));
   return app;
 }

@@ -1,5 +1,4 @@
 /** `/transactions` (filters, totals, CSV export) and `/transactions/:id` (the energy and power chart). */
-import { Time, TzLabel } from "../../components/time.tsx";
 import { formatEnergy, queryString } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { DailyEnergyChart, energyPerDay } from "../../components/bar_chart.tsx";
