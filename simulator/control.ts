@@ -80,7 +80,7 @@ export class SimulatorControl {
       throw new SimulatorRefused(
         "needs_credentials",
         `Virtual stations bring no credentials and SECURITY_PROFILE is ${options.securityProfile}: ` +
-          "run deno task simulate with --authorization-key instead",
+          "run deno task simulate with --basic-auth KEY instead",
       );
     }
     const idTags = request.drivers ? await options.driverTags() : [];

@@ -3,13 +3,14 @@
  * the station's security settings (admins: not even asked for otherwise).
  */
 import { Time, TzLabel } from "../../components/time.tsx";
-import { commandCatalog } from "../../components/command_catalog.ts";
+import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
 import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import type {
   CommandLogItem,
   Frame,
+  IdTag,
   Page,
   StationDetail,
   StationSecurity,
@@ -38,6 +39,11 @@ export async function stationPage(api: PageApi, id: string) {
       : Promise.resolve(null),
   ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
+  // Suggestions for the id tag fields: the Accepted tags (typing any other one still works).
+  const idTags = canCommand
+    ? (await api.get<Page<IdTag>>("/api/v1/id-tags?limit=1000")).items.filter((t) => t.status === "Accepted")
+      .map((t) => t.idTag)
+    : [];
 
   return (
     <Layout title={id} current="/" viewer={viewer}>
@@ -45,9 +51,12 @@ export async function stationPage(api: PageApi, id: string) {
         <a href="/">Stations</a> / <span aria-current="page">{id}</span>
       </p>
       <div class="grid">
-        <Island name="StationConsole" props={{ station, canCommand }} />
+        <Island name="StationConsole" props={{ station, canCommand, idTags }} />
         {canCommand && (
-          <Island name="CommandForms" props={{ chargePointId: id, commands: commandCatalog() }} />
+          <Island
+            name="CommandForms"
+            props={{ chargePointId: id, commands: commandCatalog(), initial: DEFAULT_COMMAND, idTags }}
+          />
         )}
         <Island
           name="StationActivity"
