@@ -222,8 +222,8 @@ export default function CommandForms(props: CommandFormsProps) {
           return (
             <div class="field" key={id}>
               <label for={id}>
-                {f.label}
-                {f.required ? <span aria-hidden="true">*</span> : <span class="muted">(optional)</span>}
+                {f.label}{" "}
+                {f.required ? <span aria-hidden="true">*</span> : <span class="muted">(optional)</span>}{" "}
                 {f.hint && <span class="muted small">— {f.hint}</span>}
               </label>
               <FieldInput id={id} field={f} value={valueOf(f)} onInput={(v) => set(f.name, v)} />
