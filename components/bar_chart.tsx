@@ -27,7 +27,7 @@ export function DailyEnergyChart(props: { id: string; title: string; days: DayEn
   return (
     <figure class="chart chart-energy bars" data-chart={props.id} data-days={days.length}>
       <figcaption id={titleId}>
-        {props.title}: <strong>{formatEnergy(total)}</strong> in {days.length} days
+        {props.title}: <strong>{formatEnergy(total)}</strong> in {days.length} days{" "}
         {props.note && <span class="muted small">({props.note})</span>}
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} preserveAspectRatio="xMidYMid meet">

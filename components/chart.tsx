@@ -61,7 +61,7 @@ export function LineChart(props: {
   return (
     <figure class={`chart chart-${props.tone}`} data-chart={props.id} data-points={points.length}>
       <figcaption id={titleId}>
-        {props.title}: <strong>{last.v.toFixed(3)} {props.unit}</strong> at {clock(last.t)} UTC
+        {props.title}: <strong>{last.v.toFixed(3)} {props.unit}</strong> at {clock(last.t)} UTC{" "}
         {props.note && <span class="muted small">({props.note})</span>}
       </figcaption>
       <svg

@@ -23,6 +23,7 @@ export interface FleetOverviewProps {
 
 const DEBOUNCE_MS = 300;
 const MIN_GAP_MS = 1000;
+const PERIODIC_MS = 30_000;
 
 const ATTENTION: readonly {
   kind: AttentionKind;
@@ -93,7 +94,10 @@ export default function FleetOverview(props: FleetOverviewProps) {
 
   useEffect(() => {
     if (dayStart() !== undefined) refetch(0);
+    // Some things change with time alone (a station offline for longer than the threshold).
+    const periodic = setInterval(() => refetch(0), PERIODIC_MS);
     return () => {
+      clearInterval(periodic);
       if (timer.current !== null) clearTimeout(timer.current);
     };
   }, []);
@@ -308,7 +312,7 @@ export default function FleetOverview(props: FleetOverviewProps) {
             </thead>
             <tbody>
               {data.items.map((s) => (
-                <tr key={s.id} data-station={s.id} data-attention={s.attention.join(" ")}>
+                <tr key={s.id} data-station={s.id} data-needs={s.attention.join(" ")}>
                   <td data-label="Station">
                     <a href={`/stations/${encodeURIComponent(s.id)}`} class="station-link">{s.id}</a>
                     {s.boot && (

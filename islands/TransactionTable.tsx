@@ -102,7 +102,7 @@ export default function TransactionTable(props: TransactionTableProps) {
                   <Time iso={t.startTimestamp} />
                 </td>
                 <td data-label="Duration" data-duration>
-                  {end === null ? "—" : formatDuration(end - Date.parse(t.startTimestamp))}
+                  {end === null ? "—" : formatDuration(end - Date.parse(t.startTimestamp))}{" "}
                   {active && <span class="muted small">so far</span>}
                 </td>
                 <td data-label="Status">
@@ -110,8 +110,7 @@ export default function TransactionTable(props: TransactionTableProps) {
                 </td>
                 <td data-label="Stop reason">{t.stopReason ?? (t.status === "finished" ? "Local" : "—")}</td>
                 <td data-label="Energy" class="num" data-energy={wh ?? ""}>
-                  {formatEnergy(wh)}
-                  {active && wh !== null && <span class="muted small">so far</span>}
+                  {formatEnergy(wh)} {active && wh !== null && <span class="muted small">so far</span>}
                 </td>
               </tr>
             );

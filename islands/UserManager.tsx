@@ -107,7 +107,7 @@ export default function UserManager(props: UserManagerProps) {
           {users.map((u) => (
             <tr key={u.username} data-user={u.username} data-role={u.role} data-disabled={String(u.disabled)}>
               <td data-label="User">
-                <strong>{u.username}</strong>
+                <strong>{u.username}</strong>{" "}
                 {u.username === props.me && <span class="muted small">(you)</span>}
               </td>
               <td data-label="Role">

@@ -1,9 +1,10 @@
 /**
  * Gathers the overview's input from the stores and the live connections, and keeps it briefly: every station
  * (in pages), the running sessions and today's, and what running sessions delivered so far. One scan serves
- * every viewer; a station event makes the next request scan again, but never more often than a small multiple
- * of what the last scan cost, so a large fleet cannot spend its CPU on the dashboard. The energy of a running
- * session is read again only when its station sent meter values since (or after a minute).
+ * every viewer; a station event (meter values included) makes the next request scan again, but never more
+ * often than a small multiple of what the last scan cost, so a large fleet cannot spend its CPU on the
+ * dashboard. The energy of a running session is read again only when its station sent meter values for it
+ * since (or after a minute).
  */
 import { type ChargePointRecord, emptyRecord, type Store, type TransactionRecord } from "../store/store.ts";
 import type { ScannedStation } from "./fleet.ts";
@@ -71,9 +72,11 @@ export class FleetScanner {
 
   constructor(private readonly options: FleetScanOptions) {
     this.#unsubscribe = options.events?.subscribe((event) => {
-      if (event.type === "meterValues") {
-        if (typeof event.transactionId === "number") this.#energy.delete(event.transactionId);
-      } else this.#dirty = true;
+      // New meter values change a running session's energy: only that one is read again.
+      if (event.type === "meterValues" && typeof event.transactionId === "number") {
+        this.#energy.delete(event.transactionId);
+      }
+      this.#dirty = true;
     });
   }
 
