@@ -594,12 +594,12 @@ Deno.test({
       await cell.waitFor();
       const box = await cell.boundingBox();
       assert(box && box.x + box.width <= widths.viewport, JSON.stringify(box));
-      await shot(page, "api-docs-phone");
+      await shot(page, "api-docs-phone", { fullPage: false });
       await page.getByRole("link", { name: "← Back to the dashboard" }).click();
       await page.waitForURL(`${server.url}/`);
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.goto(`${server.url}/api/docs`);
-      await shot(page, "api-docs");
+      await shot(page, "api-docs", { fullPage: false });
       await context.close();
     });
   },
