@@ -98,9 +98,14 @@ Deno.test({
       await page.getByRole("heading", { name: "Stations" }).waitFor();
       await page.getByRole("link", { name: "Admin" }).waitFor();
       assertEquals((await server.auth.listUsers()).map((u) => [u.username, u.role]), [["chief", "admin"]]);
-      // The setup page is gone for good.
+      // The setup page is gone for good: signed out, it is the login page's turn.
       await page.goto(`${server.url}/setup`);
       await page.waitForURL(`${server.url}/`);
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForURL(`${server.url}/login`);
+      await page.goto(`${server.url}/setup`);
+      await page.waitForURL(`${server.url}/login`);
+      await shot(page, "login");
       assertEquals(errors, []);
     } finally {
       await browser?.close();
