@@ -215,7 +215,7 @@ export default function FleetOverview(props: FleetOverviewProps) {
           <input
             type="search"
             name="search"
-            value={query.search}
+            defaultValue={query.search}
             placeholder="id, vendor, model, serial, firmware"
             maxLength={100}
           />

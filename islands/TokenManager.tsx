@@ -6,13 +6,11 @@ import { useState } from "preact/hooks";
 import { Time, TzLabel } from "../components/time.tsx";
 import type { ApiToken, Role } from "../components/types.ts";
 import { apiFetch } from "./client.tsx";
-import { ResultLine, useAction } from "./run_action.tsx";
+import { ResultLine, RoleSelect, useAction } from "./admin_kit.tsx";
 
 export interface TokenManagerProps {
   tokens: ApiToken[];
 }
-
-const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
 
 export default function TokenManager(props: TokenManagerProps) {
   const [tokens, setTokens] = useState(props.tokens);
@@ -53,16 +51,7 @@ export default function TokenManager(props: TokenManagerProps) {
             onInput={(e) => setDraft({ ...draft, name: e.currentTarget.value })}
           />
         </label>
-        <label>
-          Role
-          <select
-            name="role"
-            value={draft.role}
-            onChange={(e) => setDraft({ ...draft, role: e.currentTarget.value as Role })}
-          >
-            {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-          </select>
-        </label>
+        <RoleSelect value={draft.role} onChange={(role) => setDraft({ ...draft, role })} />
         <label>
           Expires (end of day, UTC; empty: never)
           <input

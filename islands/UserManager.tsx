@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { Time, TzLabel } from "../components/time.tsx";
 import type { Role, User } from "../components/types.ts";
 import { apiFetch } from "./client.tsx";
-import { ResultLine, useAction } from "./run_action.tsx";
+import { ResultLine, ROLES, RoleSelect, useAction } from "./admin_kit.tsx";
 
 export interface UserManagerProps {
   users: User[];
@@ -14,7 +14,6 @@ export interface UserManagerProps {
   me: string;
 }
 
-const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
 const ROLE_HINT: Record<Role, string> = {
   viewer: "reads everything",
   operator: "also sends commands",
@@ -65,16 +64,11 @@ export default function UserManager(props: UserManagerProps) {
             onInput={(e) => setDraft({ ...draft, username: e.currentTarget.value })}
           />
         </label>
-        <label>
-          Role
-          <select
-            name="role"
-            value={draft.role}
-            onChange={(e) => setDraft({ ...draft, role: e.currentTarget.value as Role })}
-          >
-            {ROLES.map((r) => <option key={r} value={r}>{r} ({ROLE_HINT[r]})</option>)}
-          </select>
-        </label>
+        <RoleSelect
+          value={draft.role}
+          onChange={(role) => setDraft({ ...draft, role })}
+          hint={(r) => ROLE_HINT[r]}
+        />
         <label>
           Password <span class="small">(at least 8 characters)</span>
           <input

@@ -6,7 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { SimulatorStatus } from "../components/types.ts";
 import { apiFetch } from "./client.tsx";
-import { ResultLine, useAction } from "./run_action.tsx";
+import { ResultLine, useAction } from "./admin_kit.tsx";
 
 export interface VirtualStationsProps {
   status: SimulatorStatus;

@@ -9,22 +9,13 @@
  * ```
  */
 
+import { CHARGE_POINT_STATUSES } from "../protocol/ocpp16/enums.ts";
+
 /** Not reported by the station: it is offline, so its last report may no longer hold. */
 export const UNKNOWN = "Unknown";
 
 /** The statuses a connector filter offers, in the order of a charging session, "Unknown" last. */
-export const FILTER_STATUSES = [
-  "Available",
-  "Preparing",
-  "Charging",
-  "SuspendedEVSE",
-  "SuspendedEV",
-  "Finishing",
-  "Reserved",
-  "Unavailable",
-  "Faulted",
-  UNKNOWN,
-] as const;
+export const FILTER_STATUSES = [...CHARGE_POINT_STATUSES, UNKNOWN] as const;
 
 export type ShownStatus = typeof FILTER_STATUSES[number];
 

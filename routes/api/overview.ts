@@ -8,15 +8,7 @@ import { FILTER_STATUSES } from "../../overview/connector_status.ts";
 import { ATTENTION_KINDS, buildFleet, selectRows, SORT_KEYS } from "../../overview/fleet.ts";
 import type { FleetScanner } from "../../overview/fleet_scan.ts";
 import type { ApiRouter } from "./http.ts";
-import {
-  BootInfoSchema,
-  ConnectorStateSchema,
-  ErrorSchema,
-  isoDateTime,
-  limit,
-  queryBoolean,
-} from "./schemas.ts";
-import { REGISTRATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
+import { ChargePointSummarySchema, ErrorSchema, isoDateTime, limit, queryBoolean } from "./schemas.ts";
 
 export interface OverviewRouteOptions {
   scanner: FleetScanner;
@@ -47,15 +39,16 @@ const OverviewQuery = z.object({
   ),
 });
 
-const FleetRowSchema = z.object({
-  id: z.string(),
-  online: z.boolean(),
-  connectedAt: z.string().nullable(),
-  remoteAddress: z.string().nullable(),
-  lastSeen: z.string().nullable(),
-  registrationStatus: z.enum(REGISTRATION_STATUSES).nullable(),
-  boot: BootInfoSchema.nullable(),
-  connectors: z.array(ConnectorStateSchema),
+const FleetRowSchema = ChargePointSummarySchema.pick({
+  id: true,
+  online: true,
+  connectedAt: true,
+  remoteAddress: true,
+  lastSeen: true,
+  registrationStatus: true,
+  boot: true,
+  connectors: true,
+}).extend({
   sessions: z.array(z.number().int()).describe("Running sessions' transaction ids"),
   energyTodayWh: z.number(),
   attention: z.array(z.enum(ATTENTION_KINDS)),

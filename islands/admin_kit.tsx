@@ -1,9 +1,26 @@
 /**
- * What the admin islands share: run an API call with a busy flag and a result line, the API's message on
- * failure.
+ * What the admin islands share: run an API call with a busy flag and a result line (the API's message on
+ * failure), and the role picker of their forms.
  */
 import { useState } from "preact/hooks";
+import type { Role } from "../components/types.ts";
 import { ApiCallError } from "./client.tsx";
+
+export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
+
+/** A labelled role picker; `hint` adds what a role may do to its option. */
+export function RoleSelect(
+  props: { value: Role; onChange: (role: Role) => void; hint?: (role: Role) => string },
+) {
+  return (
+    <label>
+      Role
+      <select name="role" value={props.value} onChange={(e) => props.onChange(e.currentTarget.value as Role)}>
+        {ROLES.map((r) => <option key={r} value={r}>{props.hint ? `${r} (${props.hint(r)})` : r}</option>)}
+      </select>
+    </label>
+  );
+}
 
 export interface ActionResult {
   ok: boolean;
