@@ -1,6 +1,6 @@
 /**
- * The transactions list, live: running sessions show their energy so far and their duration ticking; a
- * session that stops changes its row; stop reasons, bad-tag flags and what "superseded" means are on the row.
+ * The transactions list, live: running sessions show their energy so far (asked for every five seconds) and
+ * their duration ticking; a session that stops changes its row; stop reasons, bad-tag flags and what "superseded" means are on the row.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatDuration } from "../components/duration.ts";
@@ -18,13 +18,16 @@ export interface TransactionTableProps {
   generatedAt: string;
 }
 
-const ENERGY_EVERY_MS = 1000;
+/** How often the running rows' energy so far is asked for. */
+const ENERGY_EVERY_MS = 5000;
 
 export default function TransactionTable(props: TransactionTableProps) {
   const [rows, setRows] = useState(props.rows);
   const [energy, setEnergy] = useState(props.energy);
   const [nowMs, setNowMs] = useState(Date.parse(props.generatedAt));
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const asking = useRef(false);
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
   const running = rows.filter((t) => t.status === "active");
 
   useEffect(() => {
@@ -34,31 +37,36 @@ export default function TransactionTable(props: TransactionTableProps) {
     return () => clearInterval(tick);
   }, [running.length]);
 
-  const refreshEnergy = () => {
-    if (timer.current !== null) return;
-    timer.current = setTimeout(async () => {
-      timer.current = null;
-      const ids = rows.filter((t) => t.status === "active").map((t) => t.transactionId);
-      if (ids.length === 0) return;
-      try {
-        const { items } = await apiFetch<{ items: { transactionId: number; energyWh: number }[] }>(
-          `/api/v1/transactions/energy?ids=${ids.join(",")}`,
-        );
-        setEnergy((e) => ({ ...e, ...Object.fromEntries(items.map((i) => [i.transactionId, i.energyWh])) }));
-      } catch {
-        // The next meter values try again.
-      }
-    }, ENERGY_EVERY_MS);
+  /** Asks for the running rows' energy so far (at most one request in flight). */
+  const refreshEnergy = async () => {
+    if (asking.current) return;
+    const ids = rowsRef.current.filter((t) => t.status === "active").map((t) => t.transactionId);
+    if (ids.length === 0) return;
+    asking.current = true;
+    try {
+      const { items } = await apiFetch<{ items: { transactionId: number; energyWh: number }[] }>(
+        `/api/v1/transactions/energy?ids=${ids.join(",")}`,
+      );
+      setEnergy((e) => ({ ...e, ...Object.fromEntries(items.map((i) => [i.transactionId, i.energyWh])) }));
+    } catch {
+      // The next round tries again.
+    } finally {
+      asking.current = false;
+    }
   };
 
-  const live = useEvents("types=transaction,meterValues", (event: StationEvent) => {
-    if (event.type === "transaction") {
-      const tx = event.transaction;
-      setRows((list) => list.map((t) => (t.transactionId === tx.transactionId ? tx : t)));
-    } else if (event.type === "meterValues" && running.some((t) => t.transactionId === event.transactionId)) {
-      refreshEnergy();
-    }
-  }, refreshEnergy);
+  useEffect(() => {
+    if (running.length === 0) return;
+    const timer = setInterval(() => void refreshEnergy(), ENERGY_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [running.length]);
+
+  // Meter values of the whole fleet would be the bulk of the stream: the running rows' energy is asked for
+  // every few seconds instead, and a stop arrives as a transaction event.
+  const live = useEvents("types=transaction", (event: StationEvent) => {
+    const tx = event.type === "transaction" ? event.transaction : null;
+    if (tx) setRows((list) => list.map((t) => (t.transactionId === tx.transactionId ? tx : t)));
+  }, () => void refreshEnergy());
 
   return (
     <div>

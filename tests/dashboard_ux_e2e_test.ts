@@ -151,7 +151,8 @@ Deno.test({
 
       // A connector faults: the strip, the KPI and the chip follow without a reload.
       await status(a, 2, "Faulted", "GroundFailure");
-      await page.locator('[data-attention="faulted"][data-count="1"]').waitFor();
+      // From the event, well before the page's periodic refresh (10 s).
+      await page.locator('[data-attention="faulted"][data-count="1"]').waitFor({ timeout: 4000 });
       assertEquals(await kpi(page, "faulted"), "1");
       await page.locator('tr[data-station="CP-A"] [data-connector="2"][data-status="Faulted"]').waitFor();
       assertStringIncludes(
@@ -186,7 +187,8 @@ Deno.test({
           sampledValue: [{ value: "10600", measurand: "Energy.Active.Import.Register", unit: "Wh" }],
         }],
       });
-      await page.locator('[data-kpi="energy"]', { hasText: "0.600 kWh" }).waitFor();
+      // Meter values are not streamed to the overview: the KPIs follow them within its ten-second refresh.
+      await page.locator('[data-kpi="energy"]', { hasText: "0.600 kWh" }).waitFor({ timeout: 15_000 });
       assertEquals(await kpi(page, "sessions"), "1");
       await page.locator('[data-kpi="utilisation"]', { hasText: "25 %" }).waitFor();
 
@@ -430,7 +432,7 @@ Deno.test({
       // Live: a new reading moves the running session's energy without a reload.
       await page.locator('.table-meta [data-live="true"]').waitFor();
       await s.call("MeterValues", meter(running, t0 + 4 * 60_000, 5400));
-      await row(running).locator('[data-energy="400"]').waitFor();
+      await row(running).locator('[data-energy="400"]').waitFor({ timeout: 12_000 });
       await shot(page, "transactions");
 
       // The transaction page: the island carries readings, not stored rows; live updates ask only for new ones.
