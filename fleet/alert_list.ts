@@ -2,7 +2,6 @@
  * The current alerts (alerts.ts) over every station the store knows, online from the registry.
  */
 import type { Registry } from "../actors/registry.ts";
-import type { AlertSettings } from "../store/fleet.ts";
 import type { Store } from "../store/store.ts";
 import { type Alert, type AlertStation, computeAlerts } from "./alerts.ts";
 
@@ -18,7 +17,7 @@ const PAGE = 1000;
 
 export async function listAlerts(
   deps: AlertListDeps,
-  settings: AlertSettings,
+  settings: { offlineAfterMinutes: number },
 ): Promise<{ alerts: Alert[]; truncated: boolean }> {
   const stations: AlertStation[] = [];
   let after: string | undefined;

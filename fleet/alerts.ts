@@ -1,6 +1,7 @@
 /**
- * Alerts for the dashboard: stations offline longer than the setting, and Faulted connectors (a pure
- * function of what the store and the registry say).
+ * Alerts: stations offline longer than ATTENTION_OFFLINE_MIN (the overview's threshold, one for the dashboard
+ * and the API), and Faulted connectors of online stations (an offline station's connectors show what they last
+ * said, as on the overview). A pure function of what the store and the registry say.
  *
  * @example
  * ```ts
@@ -9,7 +10,6 @@
  * // [{ kind: "offline", chargePointId: "CP-1", connectorId: null, since: "2026-01-01T00:00:00.000Z", detail: "offline for 60 min" }]
  * ```
  */
-import type { AlertSettings } from "../store/fleet.ts";
 import type { ConnectorState } from "../store/store.ts";
 
 export interface AlertStation {
@@ -32,7 +32,7 @@ export interface Alert {
 export function computeAlerts(
   stations: readonly AlertStation[],
   now: Date,
-  settings: AlertSettings,
+  settings: { offlineAfterMinutes: number },
 ): Alert[] {
   const out: Alert[] = [];
   const limitMs = settings.offlineAfterMinutes * 60_000;
@@ -51,7 +51,7 @@ export function computeAlerts(
         });
       }
     }
-    for (const c of s.connectors) {
+    for (const c of s.online ? s.connectors : []) {
       if (c.status !== "Faulted") continue;
       out.push({
         kind: "faulted",

@@ -58,6 +58,8 @@ export interface FleetSettings {
   reservationSweepMs: number;
   localListSyncMs: number;
   retentionMs: number;
+  /** A station offline longer than this is an alert (ATTENTION_OFFLINE_MIN, as on the overview). */
+  offlineAfterMinutes: number;
 }
 
 export interface FleetDeps {
@@ -217,7 +219,7 @@ export function createFleet(deps: FleetDeps) {
     dataTransfers,
     stuck,
     retention,
-    alerts: async () => listAlerts(deps, (await store.settings.getSettings()).alerts),
+    alerts: () => listAlerts(deps, { offlineAfterMinutes: settings.offlineAfterMinutes }),
     /** Subscribes to the station and security events and starts the background loops. */
     start(): void {
       unsubscribe.push(deps.stationEvents.subscribe((event) => {

@@ -422,15 +422,9 @@ export interface RetentionSettings {
   dataTransfersDays: number;
 }
 
-export interface AlertSettings {
-  /** A station offline longer than this is an alert. */
-  offlineAfterMinutes: number;
-}
-
 /** Settings operators change at run time, shared by every process. */
 export interface FleetSettings {
   retention: RetentionSettings;
-  alerts: AlertSettings;
   updatedBy: string | null;
   updatedAt: string | null;
 }
@@ -443,7 +437,6 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
     webhookDeliveriesDays: 30,
     dataTransfersDays: 0,
   },
-  alerts: { offlineAfterMinutes: 15 },
   updatedBy: null,
   updatedAt: null,
 };
@@ -452,7 +445,6 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
 export function withDefaultSettings(stored: Partial<FleetSettings>): FleetSettings {
   return {
     retention: { ...DEFAULT_FLEET_SETTINGS.retention, ...stored.retention },
-    alerts: { ...DEFAULT_FLEET_SETTINGS.alerts, ...stored.alerts },
     updatedBy: stored.updatedBy ?? null,
     updatedAt: stored.updatedAt ?? null,
   };

@@ -7,6 +7,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
 import {
   createUser,
   launch,
@@ -16,7 +17,6 @@ import {
   SKIP_REASON,
   skipBrowser as skip,
 } from "./helpers/browser.ts";
-import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { attempt, basic } from "./helpers/secure_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";

@@ -15,9 +15,6 @@ const SettingsBody = z.object({
     webhookDeliveriesDays: days.optional(),
     dataTransfersDays: days.optional(),
   }).strict().optional().describe("How long to keep each kind of data; 0 keeps it for ever"),
-  alerts: z.object({
-    offlineAfterMinutes: z.number().min(1).max(525_600).optional(),
-  }).strict().optional(),
 }).strict();
 
 const ERRORS = {
@@ -31,7 +28,7 @@ export function addAlertRoutes(router: ApiRouter, fleet: Fleet, now: () => Date)
     method: "get",
     path: "/v1/alerts",
     operationId: "listAlerts",
-    summary: "Stations offline longer than the setting, and Faulted connectors (oldest first)",
+    summary: "Stations offline longer than ATTENTION_OFFLINE_MIN, and Faulted connectors of online stations",
     tag: "Alerts",
     access: "viewer",
     responses: {
@@ -50,7 +47,7 @@ export function addAlertRoutes(router: ApiRouter, fleet: Fleet, now: () => Date)
     method: "get",
     path: "/v1/fleet-settings",
     operationId: "getFleetSettings",
-    summary: "Data retention and alert settings",
+    summary: "Data retention settings",
     tag: "Alerts",
     access: "viewer",
     responses: { 200: { description: "The settings", schema: FleetSettingsSchema }, ...ERRORS },
@@ -60,7 +57,7 @@ export function addAlertRoutes(router: ApiRouter, fleet: Fleet, now: () => Date)
     method: "put",
     path: "/v1/fleet-settings",
     operationId: "putFleetSettings",
-    summary: "Change data retention and alert settings (fields left out stay as they are)",
+    summary: "Change data retention settings (fields left out stay as they are)",
     description:
       "Meter values, status history, webhook deliveries and DataTransfer messages older than their " +
       "setting are deleted in the background, in batches, every RETENTION_INTERVAL_S, by one process at a time; " +
@@ -75,7 +72,6 @@ export function addAlertRoutes(router: ApiRouter, fleet: Fleet, now: () => Date)
       Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined));
     const next = {
       retention: { ...current.retention, ...defined(body.retention) },
-      alerts: { ...current.alerts, ...defined(body.alerts) },
       updatedBy: principal ? principalLabel(principal) : "anonymous",
       updatedAt: now().toISOString(),
     };

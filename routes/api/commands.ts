@@ -14,6 +14,7 @@ import {
 } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
@@ -26,6 +27,7 @@ export interface CommandRouteOptions {
   store: Store;
   logger: Logger;
   now: () => Date;
+  metrics?: Metrics;
 }
 
 const CommandQuery = z.object({
@@ -82,6 +84,7 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
         finishedAt: now().toISOString(),
       });
       const record = async (e: CommandLogEntry) => {
+        options.metrics?.commandFinished(action, e.outcome);
         try {
           await store.appendCommandLog(e);
         } catch (error) {

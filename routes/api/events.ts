@@ -11,6 +11,7 @@ import type { EventBus, StationEvent } from "../../actors/events.ts";
 import { FLEET_EVENT_TYPES, type FleetEventBus } from "../../fleet/events.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
 
@@ -29,6 +30,8 @@ export interface EventRouteOptions {
   revocations?: CredentialRevocations;
   /** How often a stream checks its credential anyway (default 30 s). */
   recheckMs?: number;
+  /** Counts open streams. */
+  metrics?: Metrics;
 }
 
 const EVENT_TYPES = [
@@ -121,6 +124,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           }
         };
         const finish = () => {
+          if (!closed) options.metrics?.eventStreamsChanged(-1);
           closed = true;
           unsubscribe();
           clearInterval(keepAlive);
@@ -129,6 +133,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           signal.removeEventListener("abort", end);
         };
         cleanup = finish;
+        options.metrics?.eventStreamsChanged(1);
         signal.addEventListener("abort", end);
         if (signal.aborted) return end();
         send(": connected\nretry: 3000\n\n");

@@ -175,7 +175,6 @@ export const FleetSettingsSchema = z.object({
     webhookDeliveriesDays: z.number(),
     dataTransfersDays: z.number(),
   }),
-  alerts: z.object({ offlineAfterMinutes: z.number() }),
   updatedBy: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });

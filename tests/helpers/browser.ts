@@ -38,10 +38,13 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** A full-page screenshot, `test-artifacts/<prefix>-<name>.png`. */
-export async function shot(page: Page, name: string, prefix = "dashboard"): Promise<void> {
+/** A screenshot, `test-artifacts/dashboard-<name>.png`: the full page unless `fullPage` is false. */
+export async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${prefix}-${name}.png`, ARTIFACTS).pathname, fullPage: true });
+  await page.screenshot({
+    path: new URL(`dashboard-${name}.png`, ARTIFACTS).pathname,
+    fullPage: options.fullPage ?? true,
+  });
 }
 
 /** A page that fails the test on any script error (a broken hydration shows up here). */
