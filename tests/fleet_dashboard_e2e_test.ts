@@ -1,9 +1,9 @@
 /**
- * Fleet operations in a real browser (Debian's Chromium through playwright-core): the overview lists the
- * alerts; an operator selects stations in the table, runs a command on them and follows the job's page as each
- * station's outcome comes in, then retries the one that failed once it is back; an admin puts a tag on the
- * managed local list; a viewer gets no selection.
- * Screenshots go to test-artifacts/.
+ * Fleet operations in a real browser (Debian's Chromium through playwright-core): the overview's attention
+ * strip shows the Faulted connector; an operator selects stations in the table, runs a command on them and
+ * follows the job's page as each station's outcome comes in, then retries the one that failed once it is
+ * back; an admin puts a tag on the managed local list; a viewer gets no selection. Screenshots go to
+ * test-artifacts/.
  */
 import { assert, assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
@@ -53,9 +53,10 @@ Deno.test({
       const page = await openPage(context, errors);
       await logIn(page, server.url, OPERATOR);
       await page.locator('.table-meta [data-live="true"]').waitFor();
-      const alert = page.locator('[data-alert="faulted"]');
-      assertEquals(await alert.count(), 1);
-      assert((await alert.textContent())?.includes("CP-UI-1"));
+      // The Faulted connector is in the attention strip (the dashboard's alerts), and in the alerts API.
+      await page.locator('[data-attention="faulted"][data-count="1"]').waitFor();
+      const alerts = await server.json("/api/v1/alerts", { as: "viewer" });
+      assertEquals(alerts.body.items.map((a: { chargePointId: string }) => a.chargePointId), ["CP-UI-1"]);
 
       // Select two online stations and the offline one, and run a Soft reset on them.
       for (const id of ["CP-UI-1", "CP-UI-2", "CP-UI-3"]) await page.getByLabel(`Select ${id}`).check();
