@@ -5,7 +5,7 @@
  * back; an admin puts a tag on the managed local list; a viewer gets no selection. Screenshots go to
  * test-artifacts/.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
