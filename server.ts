@@ -135,7 +135,7 @@ export async function startServer(
     frames: registry.deps.frames,
     now,
     logger,
-    holder: options.holder ?? `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`,
+    holder: options.holder ?? processName(),
     ...(options.webhookResolve ? { resolve: options.webhookResolve } : {}),
     settings: {
       jobMaxStations: config.JOB_MAX_STATIONS,
@@ -244,6 +244,17 @@ export async function startServer(
       else Deno.exit(70);
     });
   });
+}
+
+/** This process among a cluster's, for claims and leases: host, pid and a random part (unique either way). */
+function processName(): string {
+  let host = "host";
+  try {
+    host = Deno.hostname();
+  } catch {
+    // Without --allow-sys (Deno Deploy) the random part alone keeps it unique.
+  }
+  return `${host}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
 }
 
 /** The soft limit on open files (Linux /proc), or null where it cannot be read. */
