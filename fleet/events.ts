@@ -18,5 +18,3 @@ export type FleetEvent =
   | { type: "reservation"; at: string; chargePointId: string; reservation: ReservationRecord };
 
 export type FleetEventBus = EventBus<FleetEvent>;
-
-export const FLEET_EVENT_TYPES = ["job", "reservation"] as const;

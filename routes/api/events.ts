@@ -8,7 +8,8 @@
  */
 import { z } from "zod";
 import type { EventBus, StationEvent } from "../../actors/events.ts";
-import { FLEET_EVENT_TYPES, type FleetEventBus } from "../../fleet/events.ts";
+import type { FleetEventBus } from "../../fleet/events.ts";
+import { EVENT_TYPES } from "../../components/event_types.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
@@ -33,16 +34,6 @@ export interface EventRouteOptions {
   /** Counts open streams. */
   metrics?: Metrics;
 }
-
-const EVENT_TYPES = [
-  "connected",
-  "disconnected",
-  "boot",
-  "status",
-  "transaction",
-  "meterValues",
-  ...FLEET_EVENT_TYPES,
-] as const;
 
 const EventsQuery = z.object({
   chargePointId: z.string().max(48).optional().describe("Only this station's events"),
