@@ -36,6 +36,7 @@
  * allocation.shares.map((s) => s.limitA); // [16, 16]
  * ```
  */
+import type { ShareKind } from "../model/site.ts";
 
 export interface AllocationSettings {
   /** The least current an EV can charge with; below it a session waits at 0 A. */
@@ -85,14 +86,7 @@ export interface AllocationInput {
   now: Date;
 }
 
-/**
- * - allocated: steerable, gets `limitA` (at least the minimum);
- * - waiting: steerable, but the site cannot give it the minimum: 0 A;
- * - refuses: counted at the station's maximum;
- * - offline: counted at its last limit until its lease expires;
- * - released: offline past its lease: no longer counted.
- */
-export type ShareKind = "allocated" | "waiting" | "refuses" | "offline" | "released";
+export type { ShareKind };
 
 export interface Share {
   sessionId: string;
