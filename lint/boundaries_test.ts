@@ -104,7 +104,7 @@ Deno.test("energy/ may not import HTTP, a database or a store implementation, no
     'import postgres from "postgres";',
     'import { KvStore } from "../store/kv.ts";',
     'import { x } from "../store/postgres/energy.ts";',
-    'import type { EnergyStore } from "../store/energy_store.ts";',
+    'import type { EnergyStore } from "../store/energy.ts";',
     "const at = new Date();",
   ].join("\n");
   const reports = lint("energy/site_controller.ts", source);

@@ -6,7 +6,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { AuthStore } from "./auth_store.ts";
-import type { EnergyStore } from "./energy_store.ts";
+import type { EnergyStore } from "./energy.ts";
 import type { StationSecurityStore } from "./station_security_store.ts";
 import type { Store } from "./store.ts";
 

@@ -9,7 +9,7 @@
 import { assertEquals, assertInstanceOf, assertRejects } from "@std/assert";
 import type { StoredChargingProfile } from "../../model/charging_profile.ts";
 import type { SiteRecord, SiteSample } from "../../model/site.ts";
-import { type EnergyStore, SiteConflictError } from "../energy_store.ts";
+import { type EnergyStore, SiteConflictError } from "../energy.ts";
 
 export interface EnergyContractHandle {
   /** A fresh, empty store. The suite closes it. */

@@ -28,7 +28,7 @@ import {
   DEFAULT_SAMPLE_RETENTION_MS,
   type EnergyStore,
   SiteConflictError,
-} from "../energy_store.ts";
+} from "../energy.ts";
 import { openKvHandle } from "../kv.ts";
 
 const SITE = "site";

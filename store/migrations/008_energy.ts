@@ -1,5 +1,5 @@
 /**
- * 008: load management (store/energy_store.ts): sites, which site each station is in, the site samples of
+ * 008: load management (store/energy.ts): sites, which site each station is in, the site samples of
  * the dashboard, stored charging profiles and whether a station takes them. Forward-only.
  *
  * `site_charge_point.charge_point_id` is the primary key: a station is in at most one site. There is no

@@ -25,7 +25,7 @@ import {
   DEFAULT_SAMPLE_RETENTION_MS,
   type EnergyStore,
   SiteConflictError,
-} from "../energy_store.ts";
+} from "../energy.ts";
 import { openMigratedPool } from "../migrate.ts";
 
 export async function openPostgresEnergyStore(
