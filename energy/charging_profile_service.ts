@@ -1,0 +1,308 @@
+/**
+ * Stored charging profiles in use: sets and clears them on a station and records what it accepted, keeps
+ * the ones set while it is offline until it is back, sends them all again after it reboots or when its
+ * composite schedule shows it lost them. The rules are in `charging_profiles.ts`; this adds the commands
+ * (through `StationCommands`, the registry in production) and the store.
+ *
+ * One station's profile commands and their bookkeeping run one after the other (a read-modify-write of its
+ * stored profiles each), so two answers never race to write.
+ *
+ * @example
+ * ```ts ignore
+ * const profiles = new ChargingProfileService({ store, commands, commandLog, now, newId });
+ * await profiles.set("CP-1", request, { source: "api", requestedBy: "user:alice" });
+ * ```
+ */
+import {
+  CallErrorResponse,
+  CallTimeoutError,
+  CommandRefusedError,
+  InvalidResponseError,
+  NotConnectedError,
+} from "../actors/errors.ts";
+import type { ChargingProfileSource, StoredChargingProfile } from "../model/charging_profile.ts";
+import type { ClearChargingProfileRequest } from "../protocol/ocpp16/clear_charging_profile.ts";
+import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
+import type { ChargingProfileStore } from "../store/energy.ts";
+import type { CommandLogEntry, CommandLogStore } from "../store/store.ts";
+import {
+  afterClearChargingProfile,
+  afterReboot,
+  afterSetChargingProfile,
+  clearSelects,
+  compositeShowsLoss,
+  resendRequest,
+  storedProfile,
+} from "./charging_profiles.ts";
+
+export type ProfileAction = "SetChargingProfile" | "ClearChargingProfile" | "GetCompositeSchedule";
+
+/** How the service reaches stations: the registry in production, a fake in tests. */
+export interface StationCommands {
+  /** Rejects with the errors of `actors/errors.ts`. */
+  call<A extends ProfileAction>(
+    chargePointId: string,
+    action: A,
+    payload: RequestOf<A>,
+  ): Promise<ResponseOf<A>>;
+  isConnected(chargePointId: string): boolean;
+}
+
+export interface ChargingProfileServiceDeps {
+  store: ChargingProfileStore;
+  commands: StationCommands;
+  commandLog: CommandLogStore;
+  now: () => Date;
+  newId: () => string;
+  /** Told after a station's stored profiles changed (the dashboard's live view). */
+  onChanged?: (chargePointId: string) => void;
+}
+
+export interface SetOutcome {
+  /** The station's answer, or Pending: stored, to be sent when the station is back. */
+  status: "Accepted" | "Rejected" | "NotSupported" | "Pending";
+  /** What is stored now; null when the station did not accept it. */
+  profile: StoredChargingProfile | null;
+}
+
+export interface ClearOutcome {
+  /** The station's answer, or Cleared: only pending profiles were selected, and they never reached it. */
+  status: "Accepted" | "Unknown" | "Cleared";
+  /** chargingProfileIds no longer stored. */
+  removed: number[];
+}
+
+/** CALLERROR codes meaning the station does not do smart charging at all. */
+const UNSUPPORTED_CODES = new Set(["NotImplemented", "NotSupported"]);
+
+export class ChargingProfileService {
+  readonly #deps: ChargingProfileServiceDeps;
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(deps: ChargingProfileServiceDeps) {
+    this.#deps = deps;
+  }
+
+  list(chargePointId: string): Promise<StoredChargingProfile[]> {
+    return this.#deps.store.listChargingProfiles(chargePointId);
+  }
+
+  /**
+   * Sends a profile and stores it when accepted. A station that is not connected gets it when it is back
+   * (stored as pending), except a TxProfile, which only means something during a running transaction.
+   */
+  set(
+    chargePointId: string,
+    request: SetChargingProfileRequest,
+    meta: { source: ChargingProfileSource; requestedBy: string },
+  ): Promise<SetOutcome> {
+    return this.#serial(chargePointId, async () => {
+      const at = this.#deps.now().toISOString();
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      if (!this.#deps.commands.isConnected(chargePointId)) {
+        if (request.csChargingProfiles.chargingProfilePurpose === "TxProfile") {
+          throw new NotConnectedError(
+            chargePointId,
+            "SetChargingProfile",
+            "not connected (a TxProfile cannot wait)",
+          );
+        }
+        const pending = storedProfile(request, "pending", { chargePointId, ...meta, at });
+        const { remove } = afterSetChargingProfile(stored, request, "Accepted", {
+          chargePointId,
+          ...meta,
+          at,
+        });
+        await this.#write(chargePointId, { remove, put: [pending] });
+        return { status: "Pending", profile: pending };
+      }
+      const response = await this.#send(chargePointId, "SetChargingProfile", request, meta.requestedBy);
+      const changes = afterSetChargingProfile(stored, request, response.status, {
+        chargePointId,
+        ...meta,
+        at,
+      });
+      await this.#write(chargePointId, changes);
+      // Load management cannot steer a station that rejects its TxProfiles: its site counts it at its maximum.
+      const refused = response.status === "NotSupported" ||
+        (meta.source === "loadManagement" && response.status === "Rejected");
+      await this.#noteSupport(chargePointId, refused ? response.status : null, at);
+      return { status: response.status, profile: changes.put[0] ?? null };
+    });
+  }
+
+  /**
+   * Clears profiles (ClearChargingProfile's selection). A station that is not connected can only lose the
+   * pending ones, which never reached it; clearing one it holds waits for it to be back (NotConnectedError).
+   */
+  clear(
+    chargePointId: string,
+    request: ClearChargingProfileRequest,
+    requestedBy: string,
+  ): Promise<ClearOutcome> {
+    return this.#serial(chargePointId, async () => {
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      if (!this.#deps.commands.isConnected(chargePointId)) {
+        const selected = stored.filter((s) => clearSelects(request, s));
+        if (selected.some((s) => s.state === "installed")) {
+          throw new NotConnectedError(chargePointId, "ClearChargingProfile");
+        }
+        const removed = selected.map((s) => s.chargingProfileId);
+        await this.#write(chargePointId, { remove: removed, put: [] });
+        return { status: "Cleared", removed };
+      }
+      const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy);
+      const changes = afterClearChargingProfile(stored, request, response.status);
+      await this.#write(chargePointId, changes);
+      return { status: response.status, removed: changes.remove };
+    });
+  }
+
+  /**
+   * After a reboot: every stored profile is sent again (TxProfiles only while their transaction is active).
+   * Also sends those set while the station was offline. Returns how many the station accepted.
+   */
+  restore(chargePointId: string, isActive: (transactionId: number) => boolean): Promise<number> {
+    return this.#serial(chargePointId, async () => {
+      const at = this.#deps.now().toISOString();
+      await this.#write(
+        chargePointId,
+        afterReboot(await this.#deps.store.listChargingProfiles(chargePointId), isActive, at),
+      );
+      return await this.#sendPending(chargePointId);
+    });
+  }
+
+  /** Sends the profiles waiting for a station that is back without having rebooted. */
+  sendPending(chargePointId: string): Promise<number> {
+    return this.#serial(chargePointId, () => this.#sendPending(chargePointId));
+  }
+
+  /**
+   * Asks a connector's composite schedule (in amps, for `durationS`) and, when it shows the station lost
+   * profiles we stored, sends all of them again. Returns the station's answer and whether it lost some.
+   */
+  verify(
+    chargePointId: string,
+    connectorId: number,
+    durationS: number,
+    requestedBy: string,
+  ): Promise<{ schedule: ResponseOf<"GetCompositeSchedule">; lost: boolean }> {
+    return this.#serial(chargePointId, async () => {
+      const schedule = await this.#send(
+        chargePointId,
+        "GetCompositeSchedule",
+        { connectorId, duration: durationS, chargingRateUnit: "A" },
+        requestedBy,
+      );
+      const now = this.#deps.now();
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      const lost = compositeShowsLoss(stored, connectorId, schedule, now);
+      if (lost) {
+        await this.#write(chargePointId, afterReboot(stored, () => true, now.toISOString()));
+        await this.#sendPending(chargePointId);
+      }
+      return { schedule, lost };
+    });
+  }
+
+  async #sendPending(chargePointId: string): Promise<number> {
+    const order = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"];
+    const pending = (await this.#deps.store.listChargingProfiles(chargePointId))
+      .filter((s) => s.state === "pending")
+      .sort((a, b) => order.indexOf(a.chargingProfilePurpose) - order.indexOf(b.chargingProfilePurpose));
+    let accepted = 0;
+    for (const s of pending) {
+      const request = resendRequest(s);
+      const response = await this.#send(chargePointId, "SetChargingProfile", request, s.requestedBy);
+      const at = this.#deps.now().toISOString();
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      const meta = { chargePointId, source: s.source, requestedBy: s.requestedBy, at };
+      if (response.status === "Accepted") {
+        accepted++;
+        await this.#write(chargePointId, afterSetChargingProfile(stored, request, "Accepted", meta));
+      } else {
+        // The station will not take it back: it is no longer ours to re-send.
+        await this.#write(chargePointId, { remove: [s.chargingProfileId], put: [] });
+      }
+    }
+    return accepted;
+  }
+
+  /** Records a station that refuses profiles (its site then counts it at its maximum), or that takes them. */
+  async #noteSupport(chargePointId: string, refusedReason: string | null, at: string): Promise<void> {
+    const current = await this.#deps.store.getChargingProfileSupport(chargePointId);
+    if ((current?.refusedReason ?? null) === refusedReason && current !== null) return;
+    await this.#deps.store.putChargingProfileSupport({ chargePointId, refusedReason, updatedAt: at });
+  }
+
+  async #write(chargePointId: string, changes: { remove: number[]; put: StoredChargingProfile[] }) {
+    if (changes.remove.length === 0 && changes.put.length === 0) return;
+    await this.#deps.store.updateChargingProfiles(chargePointId, changes);
+    this.#deps.onChanged?.(chargePointId);
+  }
+
+  /** Sends one command and writes its command log line, whatever the outcome. */
+  async #send<A extends ProfileAction>(
+    chargePointId: string,
+    action: A,
+    payload: RequestOf<A>,
+    requestedBy: string,
+  ): Promise<ResponseOf<A>> {
+    const requestedAt = this.#deps.now().toISOString();
+    const log = (outcome: CommandLogEntry["outcome"], response: unknown) =>
+      this.#deps.commandLog.appendCommandLog({
+        id: this.#deps.newId(),
+        chargePointId,
+        action,
+        payload,
+        requestedBy,
+        requestedAt,
+        outcome,
+        response,
+        finishedAt: this.#deps.now().toISOString(),
+      }).catch(() => {
+        // The command itself is done; losing its log line must not turn its answer into an error.
+      });
+    try {
+      const response = await this.#deps.commands.call(chargePointId, action, payload);
+      await log("accepted", response);
+      return response;
+    } catch (error) {
+      const [outcome, response] = outcomeOf(error);
+      await log(outcome, response);
+      if (error instanceof CallErrorResponse && UNSUPPORTED_CODES.has(error.errorCode)) {
+        await this.#noteSupport(chargePointId, error.errorCode, requestedAt);
+      }
+      throw error;
+    }
+  }
+
+  #serial<T>(chargePointId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(chargePointId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    this.#queues.set(chargePointId, next);
+    const forget = () => {
+      if (this.#queues.get(chargePointId) === next) this.#queues.delete(chargePointId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+}
+
+/** The command log outcome of a failed command, and what to log as its response. */
+export function outcomeOf(error: unknown): [CommandLogEntry["outcome"], unknown] {
+  if (error instanceof NotConnectedError) return ["not_connected", null];
+  if (error instanceof CommandRefusedError) return ["refused", { reason: error.reason }];
+  if (error instanceof CallTimeoutError) return ["timeout", null];
+  if (error instanceof CallErrorResponse) {
+    return ["callerror", {
+      errorCode: error.errorCode,
+      errorDescription: error.errorDescription,
+      errorDetails: error.errorDetails,
+    }];
+  }
+  if (error instanceof InvalidResponseError) return ["invalid", { reason: error.reason }];
+  return ["invalid", { reason: String(error) }];
+}
