@@ -13,13 +13,7 @@
  * await profiles.set("CP-1", request, { source: "api", requestedBy: "user:alice" });
  * ```
  */
-import {
-  CallErrorResponse,
-  CallTimeoutError,
-  CommandRefusedError,
-  InvalidResponseError,
-  NotConnectedError,
-} from "../actors/errors.ts";
+import { CallErrorResponse, failedCommandOutcome, NotConnectedError } from "../actors/errors.ts";
 import type { ChargingProfileSource, StoredChargingProfile } from "../model/charging_profile.ts";
 import type { ClearChargingProfileRequest } from "../protocol/ocpp16/clear_charging_profile.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
@@ -270,8 +264,9 @@ export class ChargingProfileService {
       await log("accepted", response);
       return response;
     } catch (error) {
-      const [outcome, response] = outcomeOf(error);
-      await log(outcome, response);
+      const failed = failedCommandOutcome(error) ??
+        { outcome: "invalid" as const, response: { reason: String(error) } };
+      await log(failed.outcome, failed.response);
       if (error instanceof CallErrorResponse && UNSUPPORTED_CODES.has(error.errorCode)) {
         await this.#noteSupport(chargePointId, error.errorCode, requestedAt);
       }
@@ -289,20 +284,4 @@ export class ChargingProfileService {
     next.then(forget, forget);
     return next;
   }
-}
-
-/** The command log outcome of a failed command, and what to log as its response. */
-export function outcomeOf(error: unknown): [CommandLogEntry["outcome"], unknown] {
-  if (error instanceof NotConnectedError) return ["not_connected", null];
-  if (error instanceof CommandRefusedError) return ["refused", { reason: error.reason }];
-  if (error instanceof CallTimeoutError) return ["timeout", null];
-  if (error instanceof CallErrorResponse) {
-    return ["callerror", {
-      errorCode: error.errorCode,
-      errorDescription: error.errorDescription,
-      errorDetails: error.errorDetails,
-    }];
-  }
-  if (error instanceof InvalidResponseError) return ["invalid", { reason: error.reason }];
-  return ["invalid", { reason: String(error) }];
 }

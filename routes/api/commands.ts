@@ -5,17 +5,12 @@
  * and how it ended.
  */
 import { z } from "zod";
-import {
-  CallErrorResponse,
-  CallTimeoutError,
-  CommandRefusedError,
-  InvalidResponseError,
-  NotConnectedError,
-} from "../../actors/errors.ts";
+import { failedCommandOutcome } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
+import { commandApiError } from "./command_errors.ts";
 import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
@@ -93,32 +88,9 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
         await record(entry("accepted", result));
         return c.json(result as Record<string, unknown>, 200);
       } catch (error) {
-        if (error instanceof NotConnectedError) {
-          await record(entry("not_connected", null));
-          throw new ApiError(409, "not_connected", error.message);
-        }
-        if (error instanceof CommandRefusedError) {
-          await record(entry("refused", { reason: error.reason }));
-          throw new ApiError(409, "command_refused", error.message, { reason: error.reason });
-        }
-        if (error instanceof CallTimeoutError) {
-          await record(entry("timeout", null));
-          throw new ApiError(504, "station_timeout", error.message);
-        }
-        if (error instanceof CallErrorResponse) {
-          const response = {
-            errorCode: error.errorCode,
-            errorDescription: error.errorDescription,
-            errorDetails: error.errorDetails,
-          };
-          await record(entry("callerror", response));
-          throw new ApiError(502, "station_error", error.message, response);
-        }
-        if (error instanceof InvalidResponseError) {
-          await record(entry("invalid", { reason: error.reason }));
-          throw new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });
-        }
-        throw error;
+        const failed = failedCommandOutcome(error);
+        if (failed) await record(entry(failed.outcome, failed.response));
+        throw commandApiError(error);
       }
     });
   }
