@@ -18,6 +18,9 @@ import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
 import type { StationSecurityStore } from "./store/station_security_store.ts";
 import { createSecurity, type Security } from "./routes/security.ts";
 import { connectionCeiling } from "./routes/open_files.ts";
+import { createEnergy, type Energy } from "./energy/mod.ts";
+import type { EnergyStore } from "./store/energy.ts";
+import { openKvEnergyStore } from "./store/kv/energy.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -29,6 +32,8 @@ export interface ServerOptions {
   auth?: AuthStore;
   /** Per-station security settings; without one, a throwaway in-memory store (tests). */
   stationSecurity?: StationSecurityStore;
+  /** Sites and stored charging profiles; without one, a throwaway in-memory store (tests). */
+  energy?: EnergyStore;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
 }
@@ -42,6 +47,7 @@ export interface RunningServer {
   store: Store;
   auth: AuthStore;
   security: Security;
+  energy: Energy;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
    * not close the stores passed in.
@@ -91,6 +97,19 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  const ownEnergy = options.energy === undefined;
+  const energyStore = options.energy ?? await openKvEnergyStore(":memory:");
+  const energy = createEnergy({
+    store: energyStore,
+    commands: {
+      // The registry's call is untyped; the profile service sends only the three actions it names.
+      call: (id, action, payload) => registry.call(id, action, payload) as never,
+      isConnected: (id) => registry.isConnected(id),
+    },
+    commandLog: store,
+    now,
+    newId: () => crypto.randomUUID(),
+  });
   const app = createApp({
     registry,
     store,
@@ -101,6 +120,7 @@ export async function startServer(
     events,
     shutdownSignal: stopping.signal,
     security,
+    energy,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,
@@ -131,15 +151,18 @@ export async function startServer(
           store,
           auth,
           security,
+          energy,
           async shutdown() {
             stopped = true;
             stopping.abort();
+            await energy.close();
             await registry.shutdown();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.
             await security.events.close();
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
+            if (ownEnergy) await energyStore.close();
           },
         });
       },

@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
+import type { Energy } from "../energy/mod.ts";
 import type { Logger } from "../logger.ts";
 import type { AuthStore } from "../store/auth_store.ts";
 import type { Store } from "../store/store.ts";
@@ -26,6 +27,8 @@ export interface AppDeps {
   shutdownSignal: AbortSignal;
   /** Station security profiles, rate limits and security events; without it stations are not checked. */
   security?: Security;
+  /** Stored charging profiles and sites (load management). */
+  energy?: Energy;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
@@ -69,6 +72,7 @@ export function createApp(deps: AppDeps): Hono {
       signal: deps.shutdownSignal,
       settings: deps.settings.api,
       ...(deps.security ? { security: deps.security } : {}),
+      ...(deps.energy ? { energy: deps.energy } : {}),
     }),
   );
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.

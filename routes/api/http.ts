@@ -40,6 +40,7 @@ export type ApiErrorCode =
   | "invalid_station_response"
   | "station_timeout"
   | "payload_too_large"
+  | "profile_rejected"
   | "internal_error";
 
 /**

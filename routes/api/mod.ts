@@ -11,6 +11,7 @@
 import type { Hono } from "hono";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
+import type { Energy } from "../../energy/mod.ts";
 import type { Logger } from "../../logger.ts";
 import type { AuthStore } from "../../store/auth_store.ts";
 import { type Store, StoreUnavailableError } from "../../store/store.ts";
@@ -18,6 +19,7 @@ import type { HandshakeLog } from "../handshake_log.ts";
 import { addAuthRoutes } from "./auth.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
+import { addChargingProfileRoutes } from "./charging_profiles.ts";
 import { addCommandRoutes } from "./commands.ts";
 import { addEventRoutes } from "./events.ts";
 import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
@@ -25,6 +27,7 @@ import { addIdTagRoutes } from "./id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
 import { addStationSecurityRoutes } from "./station_security.ts";
 import type { Security } from "../security.ts";
+import { addSiteRoutes } from "./sites.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 
 export interface ApiSettings {
@@ -48,6 +51,8 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Station security settings, security events and the login back-off (routes/security.ts). */
   security?: Security;
+  /** Stored charging profiles and sites (load management). */
+  energy?: Energy;
 }
 
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -73,6 +78,16 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     ...(deps.security ? { loginGuard: deps.security.loginGuard } : {}),
   });
   addChargePointRoutes(router, deps);
+  if (deps.energy) {
+    // Before the commands: their catch-all `POST /v1/charge-points/{id}/{action}` would take these paths.
+    addChargingProfileRoutes(router, {
+      energy: deps.energy,
+      registry: deps.registry,
+      store: deps.store,
+      logger: deps.logger,
+    });
+    addSiteRoutes(router, { energy: deps.energy, logger: deps.logger, now: deps.now });
+  }
   addCommandRoutes(router, deps);
   addTransactionRoutes(router, deps);
   addIdTagRoutes(router, deps);
@@ -87,7 +102,8 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addOpenApiRoutes(router, {
     title: "OCPP 1.6J Central System",
     version: "1",
-    description: "The operator API: stations, commands, transactions, id tags, live events. " +
+    description:
+      "The operator API: stations, commands, charging profiles, sites, transactions, id tags, live events. " +
       "Log in (POST /api/v1/auth/login) for a session cookie, or send an API token as `Authorization: Bearer`.",
   });
 
