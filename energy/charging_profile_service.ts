@@ -118,10 +118,12 @@ export class ChargingProfileService {
         at,
       });
       await this.#write(chargePointId, changes);
-      // Load management cannot steer a station that rejects its TxProfiles: its site counts it at its maximum.
-      const refused = response.status === "NotSupported" ||
-        (meta.source === "loadManagement" && response.status === "Rejected");
-      await this.#noteSupport(chargePointId, refused ? response.status : null, at);
+      // Rejected is about this profile; NotSupported about smart charging as a whole.
+      if (response.status === "NotSupported") {
+        await this.markSupport(chargePointId, { refusedReason: "NotSupported" });
+      } else if (response.status === "Accepted") {
+        await this.markSupport(chargePointId, { refusedReason: null });
+      }
       return { status: response.status, profile: changes.put[0] ?? null };
     });
   }
@@ -224,11 +226,41 @@ export class ChargingProfileService {
     return accepted;
   }
 
-  /** Records a station that refuses profiles (its site then counts it at its maximum), or that takes them. */
-  async #noteSupport(chargePointId: string, refusedReason: string | null, at: string): Promise<void> {
+  /**
+   * Records how a station takes profiles (a refusing one is counted at its maximum by its site); the fields
+   * not given keep their value. Writes only a change.
+   */
+  async markSupport(
+    chargePointId: string,
+    change: { refusedReason?: string | null; txDefaultOnly?: boolean },
+  ): Promise<void> {
     const current = await this.#deps.store.getChargingProfileSupport(chargePointId);
-    if ((current?.refusedReason ?? null) === refusedReason && current !== null) return;
-    await this.#deps.store.putChargingProfileSupport({ chargePointId, refusedReason, updatedAt: at });
+    const next = {
+      chargePointId,
+      refusedReason: change.refusedReason !== undefined
+        ? change.refusedReason
+        : current?.refusedReason ?? null,
+      txDefaultOnly: change.txDefaultOnly ?? current?.txDefaultOnly ?? false,
+      updatedAt: this.#deps.now().toISOString(),
+    };
+    if (
+      current && current.refusedReason === next.refusedReason && current.txDefaultOnly === next.txDefaultOnly
+    ) {
+      return;
+    }
+    await this.#deps.store.putChargingProfileSupport(next);
+  }
+
+  /** Forgets what a station taught about profiles (it booted: its firmware may have changed). */
+  async forgetSupport(chargePointId: string): Promise<void> {
+    if (await this.#deps.store.getChargingProfileSupport(chargePointId)) {
+      await this.#deps.store.putChargingProfileSupport({
+        chargePointId,
+        refusedReason: null,
+        txDefaultOnly: false,
+        updatedAt: this.#deps.now().toISOString(),
+      });
+    }
   }
 
   async #write(chargePointId: string, changes: { remove: number[]; put: StoredChargingProfile[] }) {
@@ -268,7 +300,7 @@ export class ChargingProfileService {
         { outcome: "invalid" as const, response: { reason: String(error) } };
       await log(failed.outcome, failed.response);
       if (error instanceof CallErrorResponse && UNSUPPORTED_CODES.has(error.errorCode)) {
-        await this.#noteSupport(chargePointId, error.errorCode, requestedAt);
+        await this.markSupport(chargePointId, { refusedReason: error.errorCode });
       }
       throw error;
     }

@@ -44,10 +44,18 @@ export interface ChargingProfileChanges {
   put: StoredChargingProfile[];
 }
 
-/** Whether a station takes our profiles; one that does not is counted at its maximum by its site. */
+/**
+ * How a station takes load management's profiles, learnt from its answers and forgotten when it boots again
+ * (new firmware may behave differently).
+ */
 export interface ChargingProfileSupport {
   chargePointId: string;
-  /** Why it refused (its SetChargingProfile status, a CALLERROR code), null when it accepts. */
+  /**
+   * Why it refuses them (its SetChargingProfile status, a CALLERROR code), null when it takes them. Its site
+   * counts a refusing station at its maximum.
+   */
   refusedReason: string | null;
+  /** It rejects TxProfiles but takes a TxDefaultProfile on the connector, which load management then sends. */
+  txDefaultOnly: boolean;
   updatedAt: string;
 }

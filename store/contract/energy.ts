@@ -205,13 +205,11 @@ export function energyContract(
     await store.putChargingProfileSupport({
       chargePointId: "CP-1",
       refusedReason: "NotSupported",
+      txDefaultOnly: false,
       updatedAt: T0,
     });
-    await store.putChargingProfileSupport({ chargePointId: "CP-1", refusedReason: null, updatedAt: at(1) });
-    assertEquals(await store.getChargingProfileSupport("CP-1"), {
-      chargePointId: "CP-1",
-      refusedReason: null,
-      updatedAt: at(1),
-    });
+    const later = { chargePointId: "CP-1", refusedReason: null, txDefaultOnly: true, updatedAt: at(1) };
+    await store.putChargingProfileSupport(later);
+    assertEquals(await store.getChargingProfileSupport("CP-1"), later);
   });
 }

@@ -43,6 +43,7 @@ create table charging_profile (
 create table charging_profile_support (
   charge_point_id text collate "C" primary key,
   refused_reason  text,
+  tx_default_only boolean not null,
   updated_at      timestamptz not null
 );
 `;

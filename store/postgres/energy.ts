@@ -235,20 +235,27 @@ export class PostgresEnergyStore implements EnergyStore {
   }
 
   async getChargingProfileSupport(chargePointId: string): Promise<ChargingProfileSupport | null> {
-    const rows = await this.#sql<{ refused_reason: string | null; updated_at: Date }[]>`
-      select refused_reason, updated_at from charging_profile_support where charge_point_id = ${chargePointId}`;
+    const rows = await this.#sql<
+      { refused_reason: string | null; tx_default_only: boolean; updated_at: Date }[]
+    >`
+      select refused_reason, tx_default_only, updated_at from charging_profile_support
+      where charge_point_id = ${chargePointId}`;
     const r = rows[0];
-    return r
-      ? { chargePointId, refusedReason: r.refused_reason, updatedAt: r.updated_at.toISOString() }
-      : null;
+    if (!r) return null;
+    return {
+      chargePointId,
+      refusedReason: r.refused_reason,
+      txDefaultOnly: r.tx_default_only,
+      updatedAt: r.updated_at.toISOString(),
+    };
   }
 
   async putChargingProfileSupport(support: ChargingProfileSupport): Promise<void> {
     await this.#sql`
-      insert into charging_profile_support (charge_point_id, refused_reason, updated_at)
-      values (${support.chargePointId}, ${support.refusedReason}, ${support.updatedAt})
-      on conflict (charge_point_id) do update set
-        refused_reason = excluded.refused_reason, updated_at = excluded.updated_at`;
+      insert into charging_profile_support (charge_point_id, refused_reason, tx_default_only, updated_at)
+      values (${support.chargePointId}, ${support.refusedReason}, ${support.txDefaultOnly}, ${support.updatedAt})
+      on conflict (charge_point_id) do update set refused_reason = excluded.refused_reason,
+        tx_default_only = excluded.tx_default_only, updated_at = excluded.updated_at`;
   }
 
   async close(): Promise<void> {
