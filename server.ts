@@ -107,9 +107,47 @@ export async function startServer(
       isConnected: (id) => registry.isConnected(id),
     },
     commandLog: store,
+    sources: {
+      activeTransactions: async (id) =>
+        (await store.listTransactions({ chargePointId: id, status: "active", limit: 50 })).map((t) => ({
+          transactionId: t.transactionId,
+          connectorId: t.connectorId,
+          startedAt: t.createdAt,
+        })),
+      recentMeterValues: (id) => store.listMeterValuesByChargePoint(id, 100),
+      lastSeen: async (id) => (await store.getChargePoint(id))?.lastSeen ?? null,
+      isConnected: (id) => registry.isConnected(id),
+    },
+    settings: {
+      minCurrentA: config.ENERGY_MIN_CURRENT_A,
+      headroomA: config.ENERGY_HEADROOM_A,
+      measurementMaxAgeS: config.ENERGY_MEASUREMENT_MAX_AGE_S,
+      minChangeA: config.ENERGY_MIN_CHANGE_A,
+      stackLevel: config.ENERGY_STACK_LEVEL,
+      profileIdBase: config.ENERGY_PROFILE_ID_BASE,
+      offlineLeaseS: config.ENERGY_OFFLINE_LEASE_S,
+      rebalanceIntervalS: config.ENERGY_REBALANCE_INTERVAL_S,
+      txDefaultLimitA: config.ENERGY_TX_DEFAULT_A,
+      debounceMs: 100,
+    },
     now,
     newId: () => crypto.randomUUID(),
+    scheduler: {
+      after: (ms, fn) => setTimeout(fn, ms) as unknown as number,
+      cancel: (handle) => clearTimeout(handle),
+    },
+    logger,
+    publish: (sample) =>
+      events.publish({
+        type: "siteAllocation",
+        chargePointId: null,
+        siteId: sample.siteId,
+        at: sample.at,
+        sample,
+      }),
   });
+  events.subscribe((event) => energy.onStationEvent(event));
+  energy.loadManager.start();
   const app = createApp({
     registry,
     store,

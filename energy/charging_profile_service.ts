@@ -24,6 +24,7 @@ import {
   afterClearChargingProfile,
   afterReboot,
   afterSetChargingProfile,
+  afterTransactionEnded,
   clearSelects,
   compositeShowsLoss,
   resendRequest,
@@ -167,6 +168,43 @@ export class ChargingProfileService {
         afterReboot(await this.#deps.store.listChargingProfiles(chargePointId), isActive, at),
       );
       return await this.#sendPending(chargePointId);
+    });
+  }
+
+  /** A transaction ended: its TxProfiles are gone from the station (OCPP 1.6 §3.13.2), so from the record. */
+  transactionEnded(
+    chargePointId: string,
+    transaction: { transactionId: number; connectorId: number },
+  ): Promise<void> {
+    return this.#serial(chargePointId, async () => {
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      await this.#write(chargePointId, afterTransactionEnded(stored, transaction));
+    });
+  }
+
+  /**
+   * Clears, one by one, the station's profiles from `source` (load management letting a station go). Those
+   * it cannot clear now (not connected) stay stored; returns how many are left.
+   */
+  clearFrom(chargePointId: string, source: ChargingProfileSource, requestedBy: string): Promise<number> {
+    return this.#serial(chargePointId, async () => {
+      const owned = (await this.#deps.store.listChargingProfiles(chargePointId)).filter((s) =>
+        s.source === source
+      );
+      let left = owned.length;
+      for (const s of owned) {
+        const request = { id: s.chargingProfileId };
+        if (s.state === "pending") {
+          await this.#write(chargePointId, { remove: [s.chargingProfileId], put: [] });
+        } else {
+          if (!this.#deps.commands.isConnected(chargePointId)) continue;
+          const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy);
+          const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+          await this.#write(chargePointId, afterClearChargingProfile(stored, request, response.status));
+        }
+        left--;
+      }
+      return left;
     });
   }
 

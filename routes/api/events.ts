@@ -5,7 +5,7 @@
  * goes away (unsubscribing at once) and when the server shuts down.
  */
 import { z } from "zod";
-import type { EventBus, StationEvent } from "../../actors/events.ts";
+import type { BusEvent, EventBus } from "../../actors/events.ts";
 import type { Logger } from "../../logger.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
@@ -21,7 +21,15 @@ export interface EventRouteOptions {
   keepAliveMs?: number;
 }
 
-const EVENT_TYPES = ["connected", "disconnected", "boot", "status", "transaction", "meterValues"] as const;
+const EVENT_TYPES = [
+  "connected",
+  "disconnected",
+  "boot",
+  "status",
+  "transaction",
+  "meterValues",
+  "siteAllocation",
+] as const;
 
 const EventsQuery = z.object({
   chargePointId: z.string().max(48).optional().describe("Only this station's events"),
@@ -65,7 +73,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           }
           controller.enqueue(encoder.encode(text));
         };
-        const unsubscribe = events.subscribe((event: StationEvent) => {
+        const unsubscribe = events.subscribe((event: BusEvent) => {
           if (query.chargePointId !== undefined && event.chargePointId !== query.chargePointId) return;
           if (wanted && !wanted.has(event.type)) return;
           send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);

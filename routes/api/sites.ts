@@ -204,7 +204,10 @@ export function addSiteRoutes(router: ApiRouter, options: SiteRouteOptions): voi
       stations: site.chargePointIds.length,
       by: site.updatedBy,
     });
-    energy.siteChanged(site.siteId);
+    energy.siteChanged(
+      site.siteId,
+      (existing?.chargePointIds ?? []).filter((id) => !site.chargePointIds.includes(id)),
+    );
     return c.json(site, existing ? 200 : 201);
   });
 
@@ -218,11 +221,12 @@ export function addSiteRoutes(router: ApiRouter, options: SiteRouteOptions): voi
     params: SiteIdParam,
     responses: { 204: { description: "Deleted" }, ...ERRORS, ...NOT_FOUND },
   }, async (c, { params, principal }) => {
+    const existing = await mustGet(params.siteId);
     if (!(await store.deleteSite(params.siteId))) {
       throw new ApiError(404, "not_found", `Site "${params.siteId}" is unknown`);
     }
     logger.info("site deleted", { siteId: params.siteId, by: principal ? principalLabel(principal) : null });
-    energy.siteChanged(params.siteId);
+    energy.siteChanged(params.siteId, existing.chargePointIds);
     return c.body(null, 204);
   });
 }
