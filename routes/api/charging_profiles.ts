@@ -21,7 +21,7 @@ export interface ChargingProfileRouteOptions {
   logger: Logger;
 }
 
-const StoredProfileSchema = z.object({
+export const StoredProfileSchema = z.object({
   chargePointId: z.string(),
   connectorId: z.number().int(),
   chargingProfileId: z.number().int(),
@@ -37,7 +37,7 @@ const StoredProfileSchema = z.object({
   updatedAt: z.string(),
 });
 
-const ListSchema = z.object({
+export const ChargingProfileListSchema = z.object({
   items: z.array(StoredProfileSchema),
   refusedReason: z.string().nullable().describe("Why the station refuses profiles; null when it takes them"),
   siteId: z.string().nullable().describe("The site whose load management steers it"),
@@ -96,7 +96,7 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
     tag: "Charging profiles",
     access: "viewer",
     params: ChargePointIdParam,
-    responses: { 200: { description: "Its stored profiles", schema: ListSchema }, ...ERRORS },
+    responses: { 200: { description: "Its stored profiles", schema: ChargingProfileListSchema }, ...ERRORS },
   }, async (c, { params }) => {
     await mustKnow(params.id);
     const [items, support, siteId] = await Promise.all([

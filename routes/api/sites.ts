@@ -83,7 +83,7 @@ export const SiteSampleSchema = z.object({
   })),
 });
 
-const SiteDetailSchema = SiteSchema.extend({
+export const SiteDetailSchema = SiteSchema.extend({
   allocation: SiteSampleSchema.nullable().describe("The latest allocation, null before the first one"),
 });
 

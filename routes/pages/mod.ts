@@ -19,6 +19,7 @@ import { type ApiFetch, html, NeedsLogin, pageApi, PageError, safeNext } from ".
 import { errorPage, loginPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
 import { securityPage } from "./security.tsx";
+import { sitePage, sitesPage } from "./sites.tsx";
 import { stationPage } from "./station.tsx";
 import { transactionPage, transactionsPage } from "./transactions.tsx";
 
@@ -123,5 +124,7 @@ export function createPageRoutes(deps: PageDeps): Hono {
   app.get("/id-tags", page((_c, api) => idTagsPage(api)));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
   app.get("/security", page((c, api) => securityPage(api, c.req.query())));
+  app.get("/sites", page((_c, api) => sitesPage(api)));
+  app.get("/sites/:siteId", page((c, api) => sitePage(api, c.req.param("siteId") ?? "")));
   return app;
 }

@@ -1,0 +1,109 @@
+/**
+ * Several series over time on one SVG chart, drawn by us (no chart library): a site's limit, allocation and
+ * measured current, or a composite schedule. A `step` series holds each value until the next point, as a
+ * limit does. `schedulePoints` turns a charging schedule's periods into such a series.
+ */
+import { type Point, ticks } from "./chart.tsx";
+
+export interface Series {
+  name: string;
+  /** The CSS colour family: `.series-<tone>`. */
+  tone: "limit" | "allocated" | "measured" | "schedule";
+  points: Point[];
+  /** Hold each value until the next point (a limit), rather than a straight line between points. */
+  step?: boolean;
+}
+
+/**
+ * A charging schedule's periods as step points from `start` (epoch ms): one point per period, and one at the
+ * end of the schedule so its last period is drawn too.
+ *
+ * @example
+ * ```ts
+ * schedulePoints(0, [{ startPeriod: 0, limit: 16 }, { startPeriod: 60, limit: 8 }], 120);
+ * // [{ t: 0, v: 16 }, { t: 60000, v: 8 }, { t: 120000, v: 8 }]
+ * ```
+ */
+export function schedulePoints(
+  start: number,
+  periods: readonly { startPeriod: number; limit: number }[],
+  durationS: number,
+): Point[] {
+  const points = periods.map((p) => ({ t: start + p.startPeriod * 1000, v: p.limit }));
+  const last = points.at(-1);
+  const end = start + durationS * 1000;
+  if (last && end > last.t) points.push({ t: end, v: last.v });
+  return points;
+}
+
+function clock(t: number): string {
+  return new Date(t).toISOString().slice(11, 19);
+}
+
+const W = 640;
+const H = 240;
+const PAD = { left: 48, right: 16, top: 16, bottom: 36 };
+
+export function SeriesChart(props: { id: string; title: string; unit: string; series: Series[] }) {
+  const all = props.series.flatMap((s) => s.points);
+  const titleId = `${props.id}-title`;
+  if (all.length === 0) {
+    return (
+      <figure class="chart" data-chart={props.id} data-points={0}>
+        <figcaption id={titleId}>{props.title}</figcaption>
+        <p class="muted">Nothing to draw yet.</p>
+      </figure>
+    );
+  }
+  const t0 = Math.min(...all.map((p) => p.t));
+  const t1 = Math.max(Math.max(...all.map((p) => p.t)), t0 + 1000);
+  const vMax = Math.max(...all.map((p) => p.v), 1);
+  const top = vMax * 1.08;
+  const x = (t: number) => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
+  const y = (v: number) => H - PAD.bottom - (v / top) * (H - PAD.top - PAD.bottom);
+  const path = (s: Series) =>
+    s.points.map((p, i) => {
+      const at = `${x(p.t).toFixed(1)} ${y(p.v).toFixed(1)}`;
+      if (i === 0) return `M${at}`;
+      return s.step ? `H${x(p.t).toFixed(1)} V${y(p.v).toFixed(1)}` : `L${at}`;
+    }).join(" ");
+  const xTicks = [t0, t0 + (t1 - t0) / 2, t1];
+  return (
+    <figure class="chart" data-chart={props.id} data-points={all.length}>
+      <figcaption id={titleId}>
+        {props.title}{" "}
+        <span class="legend">
+          {props.series.map((s) => (
+            <span key={s.name} class={`key series-${s.tone}`}>
+              {s.name}
+              {s.points.length > 0 && `: ${s.points.at(-1)!.v} ${props.unit}`}
+            </span>
+          ))}
+        </span>
+      </figcaption>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} preserveAspectRatio="xMidYMid meet">
+        {ticks(0, top).map((v) => (
+          <g key={`y${v}`} class="grid">
+            <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
+            <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(1))}</text>
+          </g>
+        ))}
+        {xTicks.map((t, i) => (
+          <text
+            key={`x${i}`}
+            class="axis"
+            x={x(t)}
+            y={H - 12}
+            text-anchor={i === 0 ? "start" : i === 2 ? "end" : "middle"}
+          >
+            {clock(t)}
+          </text>
+        ))}
+        <text class="axis" x={12} y={PAD.top + 4}>{props.unit}</text>
+        {props.series.map((s) => (
+          <path key={s.name} class={`series series-${s.tone}`} d={path(s)} data-series={s.name} />
+        ))}
+      </svg>
+    </figure>
+  );
+}
