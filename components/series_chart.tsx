@@ -56,7 +56,8 @@ export function SeriesChart(props: { id: string; title: string; unit: string; se
     );
   }
   const t0 = Math.min(...all.map((p) => p.t));
-  const t1 = Math.max(Math.max(...all.map((p) => p.t)), t0 + 1000);
+  const last = Math.max(...all.map((p) => p.t));
+  const t1 = last > t0 ? last : t0 + 1000;
   const vMax = Math.max(...all.map((p) => p.v), 1);
   const top = vMax * 1.08;
   const x = (t: number) => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
@@ -69,7 +70,7 @@ export function SeriesChart(props: { id: string; title: string; unit: string; se
     }).join(" ");
   const xTicks = [t0, t0 + (t1 - t0) / 2, t1];
   return (
-    <figure class="chart" data-chart={props.id} data-points={all.length}>
+    <figure class="chart chart-series" data-chart={props.id} data-points={all.length}>
       <figcaption id={titleId}>
         {props.title}{" "}
         <span class="legend">
@@ -103,6 +104,13 @@ export function SeriesChart(props: { id: string; title: string; unit: string; se
         {props.series.map((s) => (
           <path key={s.name} class={`series series-${s.tone}`} d={path(s)} data-series={s.name} />
         ))}
+        {props.series.filter((s) => !s.step).flatMap((s) =>
+          s.points.map((p, i) => (
+            <circle key={`${s.name}${i}`} class={`point series-${s.tone}`} cx={x(p.t)} cy={y(p.v)} r={3}>
+              <title>{clock(p.t)} UTC: {p.v} {props.unit}</title>
+            </circle>
+          ))
+        )}
       </svg>
     </figure>
   );

@@ -66,6 +66,11 @@ export interface SessionInput {
   startedAt: string;
   /** The most the station's connector can deliver, per phase. */
   maxCurrentA: number;
+  /**
+   * The most it is known to use, when the caller knows better than the measurements: a session capped at
+   * what its EV drew is held at that limit until a measurement taken after the change shows more.
+   */
+  capA?: number;
   control: SessionControl;
 }
 
@@ -167,7 +172,11 @@ export function allocate(input: AllocationInput): Allocation {
       }
     } else {
       const minUnits = Math.min(ceilUnits(settings.minCurrentA), maxUnits);
-      const capUnits = Math.max(minUnits, Math.min(maxUnits, demandUnits(input, session, control.limitA)));
+      const known = session.capA === undefined ? Number.POSITIVE_INFINITY : floorUnits(session.capA);
+      const capUnits = Math.max(
+        minUnits,
+        Math.min(maxUnits, known, demandUnits(input, session, control.limitA)),
+      );
       steerable.push({ index: shares.length, session, minUnits, capUnits, units: 0 });
       shares.push({ sessionId: session.id, kind: "waiting", limitA: 0, countedA: 0, capA: toAmps(capUnits) });
     }

@@ -140,6 +140,7 @@ const inputArb: fc.Arbitrary<AllocationInput> = fc
         new Date(NOW.getTime() - m * 60_000).toISOString()
       ),
       maxCurrentA: fc.oneof(fc.constantFrom(6, 10, 16, 32, 63), tenths(1, 8), tenths(1, 80)),
+      capA: fc.option(tenths(0, 40), { nil: undefined }),
       control: controlArb,
       measured: fc.option(fc.record({ currentA: tenths(0, 80), ageS: fc.integer({ min: 0, max: 300 }) })),
     }),
@@ -163,7 +164,9 @@ const inputArb: fc.Arbitrary<AllocationInput> = fc
           };
         }
       }
-      const sessions = raw.map(({ measured: _, ...s }) => s);
+      const sessions = raw.map(({ measured: _, capA, ...s }): SessionInput =>
+        capA === undefined ? s : { ...s, capA }
+      );
       return { limitA, sessions, measurements, settings, now: NOW };
     })
   );
@@ -317,3 +320,25 @@ function hash(text: string, seed: number): number {
   for (const c of text) h = Math.imul(h ^ c.codePointAt(0)!, 2654435761);
   return h;
 }
+
+Deno.test("allocate() holds a session at the cap its caller knows, and gives the rest to the others", () => {
+  const sessions = [{ ...session("A", 0, { kind: "profiles", limitA: 6 }), capA: 6 }, session("B", 1)];
+  assertEquals(limits({ sessions, limitA: 20 }), { A: 6, B: 14 });
+});
+
+Deno.test("property: a session never gets more than the cap its caller knows, unless that is below the minimum", () => {
+  fc.assert(
+    fc.property(inputArb, (input) => {
+      const sessions = byId(input);
+      for (const share of allocate(input).shares.filter((s) => s.kind === "allocated")) {
+        const s = sessions.get(share.sessionId)!;
+        if (s.capA !== undefined) {
+          assert(
+            units(share.limitA) <= Math.max(minUnitsOf(input, s), units(Math.floor(s.capA * 10 + 1e-6) / 10)),
+          );
+        }
+      }
+    }),
+    RUNS,
+  );
+});

@@ -97,7 +97,10 @@ interface SessionView {
   input: SessionInput;
   /** The limit the station enforces as far as we know, null when unknown. */
   appliedA: number | null;
+  /** Its latest measurement, shown on the site page. */
   measurement: Measurement | null;
+  /** The measurement the allocation may use: null when it is older than our last change. */
+  demand: Measurement | null;
   txDefaultOnly: boolean;
 }
 
@@ -276,12 +279,12 @@ export class LoadManager {
       this.#sites.delete(siteId);
       return;
     }
-    await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id)));
+    await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id, siteId)));
     const now = this.#deps.now();
     const sessions = (await Promise.all(site.chargePointIds.map((id) => this.#sessionsOf(site, id, now))))
       .flat();
     const measurements: Record<string, Measurement> = {};
-    for (const s of sessions) if (s.measurement) measurements[s.input.id] = s.measurement;
+    for (const s of sessions) if (s.demand) measurements[s.input.id] = s.demand;
     const allocation = allocate({
       limitA: site.maxCurrentA,
       sessions: sessions.map((s) => s.input),
@@ -379,14 +382,16 @@ export class LoadManager {
     return transactions.map((transaction) => {
       const appliedA = expectedLimitA(stored, transaction.connectorId, now);
       const ours = ourLimitProfile(stored, transaction, support);
-      // A sample from before our last change says nothing about what the EV does with its new limit.
-      let measurement = latestCurrent(rows, transaction);
-      if (measurement && ours && measurement.at < ours.updatedAt) measurement = null;
+      const measurement = latestCurrent(rows, transaction);
+      // A sample from before our last change says nothing about what the EV does with its new limit: the
+      // session keeps that limit as its cap (neither capped further nor uncapped) until a newer one arrives.
+      const beforeChange = measurement !== null && ours !== undefined && measurement.at < ours.updatedAt;
       const leaseUntil = new Date(Date.parse(lastSeen ?? now.toISOString()) + settings.offlineLeaseS * 1000);
       const input: SessionInput = {
         id: `${chargePointId}/${transaction.connectorId}`,
         startedAt: transaction.startedAt,
         maxCurrentA: site.stationMaxCurrentA,
+        ...(beforeChange && appliedA !== null ? { capA: appliedA } : {}),
         control: support?.refusedReason
           ? { kind: "refuses" }
           : !connected
@@ -399,6 +404,7 @@ export class LoadManager {
         input,
         appliedA,
         measurement,
+        demand: beforeChange ? null : measurement,
         txDefaultOnly: support?.txDefaultOnly ?? false,
       };
     });
@@ -427,7 +433,7 @@ export class LoadManager {
   }
 
   /** Installs our station-wide TxDefaultProfile (connector 0) on a connected station that lacks it. */
-  async #ensureTxDefault(chargePointId: string): Promise<void> {
+  async #ensureTxDefault(chargePointId: string, siteId: string): Promise<void> {
     const { settings, profiles, sources, store } = this.#deps;
     if (settings.txDefaultLimitA === null || !sources.isConnected(chargePointId)) return;
     const stored = await store.listChargingProfiles(chargePointId);
@@ -439,7 +445,7 @@ export class LoadManager {
     try {
       const outcome = await profiles.set(chargePointId, request, {
         source: "loadManagement",
-        requestedBy: "loadManagement",
+        requestedBy: `loadManagement:${siteId}`,
       });
       if (outcome.status === "Rejected") {
         await profiles.markSupport(chargePointId, { refusedReason: "Rejected" });

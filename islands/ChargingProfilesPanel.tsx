@@ -113,20 +113,16 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
           The station refuses charging profiles ({list.refusedReason}): its site counts it at its maximum.
         </p>
       )}
-      {list.items.length === 0
-        ? <p class="muted">None stored.</p>
-        : (
+      {list.items.length === 0 ? <p class="muted">None stored.</p> : (
+        <div class="scroll">
           <table class="table" aria-label="Charging profiles">
             <thead>
               <tr>
                 <th scope="col">Connector</th>
-                <th scope="col">Id</th>
-                <th scope="col">Purpose</th>
-                <th scope="col">Stack</th>
+                <th scope="col">Profile</th>
                 <th scope="col">Limit</th>
                 <th scope="col">State</th>
-                <th scope="col">Set by</th>
-                <th scope="col">Updated (UTC)</th>
+                <th scope="col">Set by, at (UTC)</th>
                 {props.canCommand && <th scope="col" aria-label="Actions" />}
               </tr>
             </thead>
@@ -134,16 +130,19 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
               {list.items.map((p) => (
                 <tr key={p.chargingProfileId} data-profile={p.chargingProfileId}>
                   <td data-label="Connector">{p.connectorId}</td>
-                  <td data-label="Id" class="mono">{p.chargingProfileId}</td>
-                  <td data-label="Purpose">
+                  <td data-label="Profile">
                     {p.chargingProfilePurpose}
-                    {p.transactionId !== null && <span class="muted small">#{p.transactionId}</span>}
+                    {p.transactionId !== null && <span class="muted small">{` #${p.transactionId}`}</span>}
+                    <br />
+                    <span class="muted small">id {p.chargingProfileId}, stack level {p.stackLevel}</span>
                   </td>
-                  <td data-label="Stack" class="num">{p.stackLevel}</td>
                   <td data-label="Limit" class="num">{describeLimit(p)}</td>
                   <td data-label="State" data-state={p.state}>{p.state}</td>
-                  <td data-label="Set by" class="mono small">{p.requestedBy}</td>
-                  <td data-label="Updated">{formatTime(p.updatedAt)}</td>
+                  <td data-label="Set by" class="small">
+                    <span class="mono">{p.requestedBy}</span>
+                    <br />
+                    {formatTime(p.updatedAt)}
+                  </td>
                   {props.canCommand && (
                     <td data-label="Actions">
                       <button
@@ -160,7 +159,8 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
               ))}
             </tbody>
           </table>
-        )}
+        </div>
+      )}
       {props.canCommand && (
         <form class="inline-form" onSubmit={ask} aria-label="Composite schedule">
           <label>

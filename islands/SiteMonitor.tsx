@@ -135,18 +135,7 @@ export default function SiteMonitor(props: SiteMonitorProps) {
                       {amps(c.measuredA)}
                     </td>
                     <td data-label="Share" class="bar-col">
-                      <span class="bar" aria-hidden="true">
-                        <span
-                          class="bar-fill"
-                          style={{ width: `${Math.min(100, (c.limitA / (limit || 1)) * 100)}%` }}
-                        />
-                        {c.measuredA !== null && (
-                          <span
-                            class="bar-measured"
-                            style={{ width: `${Math.min(100, (c.measuredA / (limit || 1)) * 100)}%` }}
-                          />
-                        )}
-                      </span>
+                      <ShareBar limitA={c.limitA} measuredA={c.measuredA} siteA={limit} />
                     </td>
                   </tr>
                 ))}
@@ -167,5 +156,19 @@ export default function SiteMonitor(props: SiteMonitorProps) {
         />
       )}
     </div>
+  );
+}
+
+/** A charger's allocation (and what it draws) as a share of the site's limit; SVG, as the page's CSP allows no inline styles. */
+function ShareBar(props: { limitA: number; measuredA: number | null; siteA: number }) {
+  const pct = (v: number) => Math.max(0, Math.min(100, (v / (props.siteA || 1)) * 100));
+  return (
+    <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+      <rect class="bar-track" width="100" height="10" rx="2" />
+      <rect class="bar-fill" width={pct(props.limitA)} height="10" rx="2" />
+      {props.measuredA !== null && (
+        <rect class="bar-measured" y="3.5" width={pct(props.measuredA)} height="3" />
+      )}
+    </svg>
   );
 }
