@@ -1,4 +1,5 @@
 /** Typed errors of CS->CP calls; routes map them to HTTP statuses. */
+import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import type { CommandLogEntry } from "../store/store.ts";
 
 export class NotConnectedError extends Error {
@@ -58,11 +59,11 @@ export function failedCommandOutcome(
   if (error instanceof CallErrorResponse) {
     return {
       outcome: "callerror",
-      response: {
+      response: redactSecrets({
         errorCode: error.errorCode,
         errorDescription: error.errorDescription,
         errorDetails: error.errorDetails,
-      },
+      }),
     };
   }
   if (error instanceof InvalidResponseError) {

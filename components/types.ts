@@ -16,7 +16,7 @@ import type { SiteAllocationEvent, StationEvent } from "../actors/events.ts";
 import type { ChargingProfileListSchema, StoredProfileSchema } from "../routes/api/charging_profiles.ts";
 import type { SiteDetailSchema, SiteSampleSchema, SiteSchema } from "../routes/api/sites.ts";
 import type { StationSecurityView } from "../routes/api/station_security.ts";
-import type { SecurityEvent } from "../routes/security_events.ts";
+import type { SecurityEvent } from "../security/security_events.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
@@ -47,7 +47,7 @@ export interface Frame {
   frame: string;
 }
 
-export type { HandshakeFailure } from "../routes/handshake_log.ts";
+export type { HandshakeFailure } from "../security/handshake_log.ts";
 
 /** What the overview counts per station for the current UTC day. */
 export interface TodayTransaction {

@@ -11,7 +11,8 @@ import { ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import { CHARGING_PROFILE_PURPOSES } from "../../protocol/ocpp16/enums.ts";
 import type { Store } from "../../store/store.ts";
 import { commandApiError } from "./command_errors.ts";
-import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
+import { principalLabel } from "../../auth/principal.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema } from "./schemas.ts";
 
 export interface ChargingProfileRouteOptions {
@@ -43,7 +44,9 @@ export const ChargingProfileListSchema = z.object({
   siteId: z.string().nullable().describe("The site whose load management steers it"),
 });
 
-const ProfileIdParam = ChargePointIdParam.extend({ chargingProfileId: z.coerce.number().int().min(0) });
+const ProfileIdParam = ChargePointIdParam.extend({
+  chargingProfileId: z.coerce.number().int().min(0).max(2 ** 31 - 1),
+});
 
 const smallInt = z.coerce.number().int().min(0).max(2 ** 31 - 1);
 const ClearQuery = z.object({

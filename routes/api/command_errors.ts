@@ -9,6 +9,7 @@ import {
   InvalidResponseError,
   NotConnectedError,
 } from "../../actors/errors.ts";
+import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import { ApiError } from "./http.ts";
 
 export function commandApiError(error: unknown): unknown {
@@ -18,11 +19,17 @@ export function commandApiError(error: unknown): unknown {
   }
   if (error instanceof CallTimeoutError) return new ApiError(504, "station_timeout", error.message);
   if (error instanceof CallErrorResponse) {
-    return new ApiError(502, "station_error", error.message, {
-      errorCode: error.errorCode,
-      errorDescription: error.errorDescription,
-      errorDetails: error.errorDetails,
-    });
+    // Redacted (and cut at a sane depth): the details are the station's to make up.
+    return new ApiError(
+      502,
+      "station_error",
+      error.message,
+      redactSecrets({
+        errorCode: error.errorCode,
+        errorDescription: error.errorDescription,
+        errorDetails: error.errorDetails,
+      }) as Record<string, unknown>,
+    );
   }
   if (error instanceof InvalidResponseError) {
     return new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });

@@ -9,7 +9,8 @@ import type { SiteRecord } from "../../model/site.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { decimalMultipleOf } from "../../protocol/ocppj/json_schema.ts";
 import { SiteConflictError } from "../../store/energy.ts";
-import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
+import { principalLabel } from "../../auth/principal.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
 import { ErrorSchema, isoDateTime, limit, pageOf } from "./schemas.ts";
 
 export interface SiteRouteOptions {
