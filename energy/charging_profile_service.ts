@@ -171,6 +171,37 @@ export class ChargingProfileService {
     });
   }
 
+  /**
+   * Records what an answer to a command sent some other way (the raw command API) taught: an accepted
+   * SetChargingProfile or ClearChargingProfile changes the stored profiles as if this service had sent it.
+   */
+  recordAnswer(answer: {
+    chargePointId: string;
+    action: string;
+    request: unknown;
+    response: unknown;
+    requestedBy: string;
+  }): Promise<void> {
+    const { chargePointId, action, requestedBy } = answer;
+    if (action !== "SetChargingProfile" && action !== "ClearChargingProfile") return Promise.resolve();
+    const status = (answer.response as { status: string }).status;
+    return this.#serial(chargePointId, async () => {
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      const at = this.#deps.now().toISOString();
+      await this.#write(
+        chargePointId,
+        action === "SetChargingProfile"
+          ? afterSetChargingProfile(stored, answer.request as SetChargingProfileRequest, status, {
+            chargePointId,
+            source: "command",
+            requestedBy,
+            at,
+          })
+          : afterClearChargingProfile(stored, answer.request as ClearChargingProfileRequest, status),
+      );
+    });
+  }
+
   /** A transaction ended: its TxProfiles are gone from the station (OCPP 1.6 §3.13.2), so from the record. */
   transactionEnded(
     chargePointId: string,

@@ -238,3 +238,42 @@ Deno.test("charging profiles: clearing through the API clears on the station and
     await server.close();
   }
 });
+
+Deno.test("charging profiles: the raw SetChargingProfile and ClearChargingProfile commands keep the record true", async () => {
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-1");
+  let answer = "Accepted";
+  station.handle("SetChargingProfile", () => ({ status: answer }));
+  station.handle("ClearChargingProfile", () => ({ status: "Accepted" }));
+  try {
+    const path = "/api/v1/charge-points/CP-1/charging-profiles";
+    const sent = await server.json("/api/v1/charge-points/CP-1/SetChargingProfile", {
+      method: "POST",
+      body: txDefault(7, 12),
+      as: "operator",
+    });
+    assertEquals(sent.body, { status: "Accepted" });
+    answer = "Rejected";
+    await server.json("/api/v1/charge-points/CP-1/SetChargingProfile", {
+      method: "POST",
+      body: txDefault(8, 12, 3),
+      as: "operator",
+    });
+    const list = await server.json(path, { as: "viewer" });
+    assertEquals(
+      list.body.items.map((
+        p: { chargingProfileId: number; source: string; requestedBy: string },
+      ) => [p.chargingProfileId, p.source, p.requestedBy]),
+      [[7, "command", "token:operator tests"]],
+    );
+    await server.json("/api/v1/charge-points/CP-1/ClearChargingProfile", {
+      method: "POST",
+      body: { id: 7 },
+      as: "operator",
+    });
+    assertEquals((await server.json(path, { as: "viewer" })).body.items, []);
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});

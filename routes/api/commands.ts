@@ -8,7 +8,7 @@ import { z } from "zod";
 import { failedCommandOutcome } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
-import { ACTIONS, CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
 import { principalLabel } from "../../auth/principal.ts";
@@ -21,6 +21,16 @@ export interface CommandRouteOptions {
   store: Store;
   logger: Logger;
   now: () => Date;
+  /** Told of every answered command (stored charging profiles follow SetChargingProfile/ClearChargingProfile). */
+  onAnswered?: (answer: AnsweredCommand) => Promise<void>;
+}
+
+export interface AnsweredCommand {
+  chargePointId: string;
+  action: CsToCpAction;
+  request: unknown;
+  response: unknown;
+  requestedBy: string;
 }
 
 const CommandQuery = z.object({
@@ -30,7 +40,7 @@ const CommandQuery = z.object({
 });
 
 export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions): void {
-  const { registry, store, logger, now } = options;
+  const { registry, store, logger, now, onAnswered } = options;
 
   for (const action of CS_TO_CP_ACTIONS) {
     router.add({
@@ -93,6 +103,22 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
           await registry.call(params.id, action, body, { force: query.force ?? false }),
         );
         await record(entry("accepted", result));
+        try {
+          await onAnswered?.({
+            chargePointId: params.id,
+            action,
+            request: body,
+            response: result,
+            requestedBy: principal ? principalLabel(principal) : "anonymous",
+          });
+        } catch (error) {
+          // The station did it; what we keep about it failing must not turn its answer into an error.
+          logger.warn("cannot record what a command's answer taught", {
+            chargePointId: params.id,
+            action,
+            error: String(error),
+          });
+        }
         return c.json(result as Record<string, unknown>, 200);
       } catch (error) {
         const failed = failedCommandOutcome(error);

@@ -95,7 +95,10 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     });
     addSiteRoutes(router, { energy: deps.energy, logger: deps.logger, now: deps.now });
   }
-  addCommandRoutes(router, deps);
+  addCommandRoutes(router, {
+    ...deps,
+    ...(deps.energy ? { onAnswered: deps.energy.profiles.recordAnswer.bind(deps.energy.profiles) } : {}),
+  });
   addTransactionRoutes(router, deps);
   addIdTagRoutes(router, deps);
   if (deps.security) {
