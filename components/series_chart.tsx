@@ -3,7 +3,7 @@
  * measured current, or a composite schedule. A `step` series holds each value until the next point, as a
  * limit does. `schedulePoints` turns a charging schedule's periods into such a series.
  */
-import { type Point, ticks } from "./chart.tsx";
+import { Axes, clock, H, PAD, type Point, ticks, W } from "./chart.tsx";
 
 export interface Series {
   name: string;
@@ -35,14 +35,6 @@ export function schedulePoints(
   if (last && end > last.t) points.push({ t: end, v: last.v });
   return points;
 }
-
-function clock(t: number): string {
-  return new Date(t).toISOString().slice(11, 19);
-}
-
-const W = 640;
-const H = 240;
-const PAD = { left: 48, right: 16, top: 16, bottom: 36 };
 
 export function SeriesChart(props: { id: string; title: string; unit: string; series: Series[] }) {
   const all = props.series.flatMap((s) => s.points);
@@ -83,24 +75,7 @@ export function SeriesChart(props: { id: string; title: string; unit: string; se
         </span>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} preserveAspectRatio="xMidYMid meet">
-        {ticks(0, top).map((v) => (
-          <g key={`y${v}`} class="grid">
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
-            <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(1))}</text>
-          </g>
-        ))}
-        {xTicks.map((t, i) => (
-          <text
-            key={`x${i}`}
-            class="axis"
-            x={x(t)}
-            y={H - 12}
-            text-anchor={i === 0 ? "start" : i === 2 ? "end" : "middle"}
-          >
-            {clock(t)}
-          </text>
-        ))}
-        <text class="axis" x={12} y={PAD.top + 4}>{props.unit}</text>
+        <Axes xTicks={xTicks} yTicks={ticks(0, top)} x={x} y={y} unit={props.unit} digits={1} />
         {props.series.map((s) => (
           <path key={s.name} class={`series series-${s.tone}`} d={path(s)} data-series={s.name} />
         ))}

@@ -5,6 +5,7 @@ import type { SiteRecord, SiteSample } from "../model/site.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { openKvEnergyStore } from "../store/kv/energy.ts";
 import type { MeterValueRow } from "../store/store.ts";
+import { currentRow } from "../tests/helpers/meter_rows.ts";
 import {
   ChargingProfileService,
   type ProfileAction,
@@ -192,7 +193,9 @@ Deno.test("LoadManager: a lower site limit lowers everyone before anyone is rais
   }
   // CP-3 draws little: its cap is 5 + 2, the others share the rest.
   t.advance(5000);
-  t.meters.set("CP-3", [meter("CP-3", 103, 5, new Date(T0 + 8000).toISOString())]);
+  t.meters.set("CP-3", [
+    currentRow(new Date(T0 + 8000).toISOString(), "5", { chargePointId: "CP-3", transactionId: 103 }),
+  ]);
   await t.manager.run("depot");
   assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [12.5, 12.5, 7]);
 
@@ -286,20 +289,3 @@ Deno.test("LoadManager: a decrease that is not accepted stops the rollout before
   const frames = txFrames(t.fleet.frames.slice(before));
   assert(frames.every((f) => f.session !== "CP-3/1"), JSON.stringify(frames));
 });
-
-function meter(chargePointId: string, transactionId: number, currentA: number, at: string): MeterValueRow {
-  return {
-    chargePointId,
-    connectorId: 1,
-    transactionId,
-    timestamp: at,
-    value: String(currentA),
-    context: "Sample.Periodic",
-    format: "Raw",
-    measurand: "Current.Import",
-    phase: "L1",
-    location: "Outlet",
-    unit: "A",
-    receivedAt: at,
-  };
-}

@@ -1,24 +1,6 @@
 import { assertEquals } from "@std/assert";
-import type { MeterValueRow } from "../store/store.ts";
+import { currentRow as row } from "../tests/helpers/meter_rows.ts";
 import { latestCurrent } from "./measurements.ts";
-
-function row(timestamp: string, value: string, overrides: Partial<MeterValueRow> = {}): MeterValueRow {
-  return {
-    chargePointId: "CP-1",
-    connectorId: 1,
-    transactionId: 7,
-    timestamp,
-    value,
-    context: "Sample.Periodic",
-    format: "Raw",
-    measurand: "Current.Import",
-    phase: "L1",
-    location: "Outlet",
-    unit: "A",
-    receivedAt: timestamp,
-    ...overrides,
-  };
-}
 
 const T1 = "2025-03-01T12:00:00.000Z";
 const T2 = "2025-03-01T12:01:00.000Z";

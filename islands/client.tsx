@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { StationEvent } from "../components/types.ts";
+import { EVENT_TYPES } from "../components/event_types.ts";
 
 /** An API error answer (`{ error, message, details }`) or a network failure (status 0). */
 export class ApiCallError extends Error {
@@ -54,16 +55,6 @@ export async function apiFetch<T = unknown>(
   }
   return body as T;
 }
-
-const EVENT_TYPES = [
-  "connected",
-  "disconnected",
-  "boot",
-  "status",
-  "transaction",
-  "meterValues",
-  "siteAllocation",
-] as const;
 
 interface Channel {
   source: EventSource;

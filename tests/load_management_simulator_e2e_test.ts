@@ -40,7 +40,7 @@ Deno.test("virtual stations on a 32 A site draw what they are given: starts, a s
       fleet.station(id).compositeSchedule(1, 60, "A").chargingSchedulePeriod[0]?.limit ?? null;
     const site = async () => (await server.json<SiteDetail>("/api/v1/sites/depot", { as: "viewer" })).body;
 
-    async function settled(expected: Record<string, number>, limitA: number, what: string) {
+    const settled = async (expected: Record<string, number>, limitA: number, what: string) => {
       await eventually(
         () => Object.entries(expected).every(([id, limit]) => enforced(id) === limit),
         15_000,
@@ -58,7 +58,7 @@ Deno.test("virtual stations on a 32 A site draw what they are given: starts, a s
         15_000,
         `${what}: measured current close to ${sum} A`,
       );
-    }
+    };
 
     const expected = [
       { "LM-1": 32 },

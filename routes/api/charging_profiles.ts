@@ -60,6 +60,12 @@ const CompositeQuery = z.object({
   durationS: z.coerce.number().int().min(1).max(7 * 86_400).default(86_400),
 });
 
+const CLEARED = {
+  description:
+    "The station's answer (Cleared: only profiles that never reached it) and the ids no longer stored",
+  schema: z.object({ status: z.string(), removed: z.array(z.number().int()) }),
+};
+
 const ERRORS = {
   400: { description: "Invalid request", schema: ErrorSchema },
   401: { description: "Not authenticated", schema: ErrorSchema },
@@ -140,7 +146,7 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
     },
   }, async (c, { params, body, principal }) => {
     await mustKnow(params.id);
-    const requestedBy = principal ? principalLabel(principal) : "anonymous";
+    const requestedBy = principalLabel(principal);
     const outcome = await station(() => profiles.set(params.id, body, { source: "api", requestedBy }));
     logger.info("charging profile set", {
       chargePointId: params.id,
@@ -169,10 +175,7 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
     access: "operator",
     params: ProfileIdParam,
     responses: {
-      200: {
-        description: "Cleared",
-        schema: z.object({ status: z.string(), removed: z.array(z.number().int()) }),
-      },
+      200: CLEARED,
       ...ERRORS,
       ...STATION_ERRORS,
     },
@@ -186,7 +189,7 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
         `"${params.id}" has no stored charging profile ${params.chargingProfileId}`,
       );
     }
-    const requestedBy = principal ? principalLabel(principal) : "anonymous";
+    const requestedBy = principalLabel(principal);
     const outcome = await station(() =>
       profiles.clear(params.id, { id: params.chargingProfileId }, requestedBy)
     );
@@ -203,16 +206,13 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
     params: ChargePointIdParam,
     query: ClearQuery,
     responses: {
-      200: {
-        description: "Cleared",
-        schema: z.object({ status: z.string(), removed: z.array(z.number().int()) }),
-      },
+      200: CLEARED,
       ...ERRORS,
       ...STATION_ERRORS,
     },
   }, async (c, { params, query, principal }) => {
     await mustKnow(params.id);
-    const requestedBy = principal ? principalLabel(principal) : "anonymous";
+    const requestedBy = principalLabel(principal);
     const request = {
       ...(query.connectorId !== undefined ? { connectorId: query.connectorId } : {}),
       ...(query.chargingProfilePurpose !== undefined
@@ -243,7 +243,7 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
     },
   }, async (c, { params, query, principal }) => {
     await mustKnow(params.id);
-    const requestedBy = principal ? principalLabel(principal) : "anonymous";
+    const requestedBy = principalLabel(principal);
     return c.json(
       await station(() => profiles.verify(params.id, query.connectorId, query.durationS, requestedBy)),
     );

@@ -80,7 +80,7 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
         chargePointId: params.id,
         action,
         payload: redactSecrets(body),
-        requestedBy: principal ? principalLabel(principal) : "anonymous",
+        requestedBy: principalLabel(principal),
         requestedAt,
         outcome,
         response: redactSecrets(response),
@@ -109,7 +109,7 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
             action,
             request: body,
             response: result,
-            requestedBy: principal ? principalLabel(principal) : "anonymous",
+            requestedBy: principalLabel(principal),
           });
         } catch (error) {
           // The station did it; what we keep about it failing must not turn its answer into an error.

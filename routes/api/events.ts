@@ -12,6 +12,7 @@ import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { Logger } from "../../logger.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
+import { EVENT_TYPES } from "../../components/event_types.ts";
 
 export interface EventRouteOptions {
   events: EventBus;
@@ -27,16 +28,6 @@ export interface EventRouteOptions {
   /** How often a stream checks its credential anyway (default 30 s). */
   recheckMs?: number;
 }
-
-const EVENT_TYPES = [
-  "connected",
-  "disconnected",
-  "boot",
-  "status",
-  "transaction",
-  "meterValues",
-  "siteAllocation",
-] as const;
 
 const EventsQuery = z.object({
   chargePointId: z.string().max(48).optional().describe("Only this station's events"),

@@ -186,7 +186,7 @@ export function addSiteRoutes(router: ApiRouter, options: SiteRouteOptions): voi
       maxCurrentA: body.maxCurrentA,
       chargePointIds: [...body.chargePointIds].sort(),
       stationMaxCurrentA: body.stationMaxCurrentA ?? existing?.stationMaxCurrentA ?? DEFAULT_STATION_MAX_A,
-      updatedBy: principal ? principalLabel(principal) : "anonymous",
+      updatedBy: principalLabel(principal),
       createdAt: existing?.createdAt ?? at,
       updatedAt: at,
     };
@@ -226,7 +226,7 @@ export function addSiteRoutes(router: ApiRouter, options: SiteRouteOptions): voi
     if (!(await store.deleteSite(params.siteId))) {
       throw new ApiError(404, "not_found", `Site "${params.siteId}" is unknown`);
     }
-    logger.info("site deleted", { siteId: params.siteId, by: principal ? principalLabel(principal) : null });
+    logger.info("site deleted", { siteId: params.siteId, by: principalLabel(principal) });
     energy.siteChanged(params.siteId, existing.chargePointIds);
     return c.body(null, 204);
   });
