@@ -147,7 +147,7 @@ export async function startServer(
         sample,
       }),
   });
-  events.subscribe((event) => energy.onStationEvent(event));
+  const unfollow = events.subscribe((event) => energy.onStationEvent(event));
   energy.loadManager.start();
   const app = createApp({
     registry,
@@ -206,6 +206,7 @@ export async function startServer(
           async shutdown() {
             stopped = true;
             stopping.abort();
+            unfollow();
             await energy.close();
             await registry.shutdown();
             await server.shutdown();

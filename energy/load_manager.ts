@@ -357,7 +357,12 @@ export class LoadManager {
         : null,
       chargers,
     };
-    await store.appendSiteSample(sample);
+    try {
+      await store.appendSiteSample(sample);
+    } catch (error) {
+      // The division is done and in force; only its record for the dashboard is lost.
+      this.#deps.logger.warn("cannot store a site sample", { siteId, error: String(error) });
+    }
     this.#deps.publish?.(sample);
 
     // An offline station's lease ends between two periodic runs: divide again when it does.

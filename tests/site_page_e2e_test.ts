@@ -16,7 +16,9 @@ const VIEWER = { username: "vera", password: "viewer-password-1" };
 
 /** A station that accepts every profile and answers GetCompositeSchedule from its latest TxProfile. */
 async function profileStation(wsUrl: string, id: string): Promise<{ station: Station; tx: () => number }> {
-  const station = await connectStation(wsUrl, id);
+  // Handlers first, boot after: load management sends its TxDefaultProfile as soon as the station boots, and
+  // an unhandled one would be answered NotImplemented (and the station counted as refusing profiles).
+  const station = await connectStation(wsUrl, id, { boot: false });
   let limit = 32;
   station.handle("SetChargingProfile", ({ params }) => {
     if (params.csChargingProfiles.chargingProfilePurpose === "TxProfile") {
@@ -35,6 +37,7 @@ async function profileStation(wsUrl: string, id: string): Promise<{ station: Sta
       chargingSchedulePeriod: [{ startPeriod: 0, limit }],
     },
   }));
+  await station.call("BootNotification", { chargePointVendor: "Acme", chargePointModel: "Volt-1" });
   const started = await station.call("StartTransaction", {
     connectorId: 1,
     idTag: "FLEET",
