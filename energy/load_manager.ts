@@ -136,6 +136,13 @@ export class LoadManager {
     this.#tick = this.#deps.scheduler.after(every, tick);
   }
 
+  /** Resolves when no site is being divided (runs that follow a run included). */
+  async whenIdle(): Promise<void> {
+    while ([...this.#sites.values()].some((s) => s.running)) {
+      await Promise.all([...this.#sites.values()].map((s) => s.running));
+    }
+  }
+
   /** Stops the timers and waits for the runs in progress. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -74,6 +74,25 @@ class Fleet implements StationCommands {
   }
 }
 
+/** Timers the test fires by hand. */
+class ManualScheduler {
+  timers = new Map<number, { ms: number; fn: () => void }>();
+  #next = 0;
+  after(ms: number, fn: () => void): number {
+    this.timers.set(++this.#next, { ms, fn });
+    return this.#next;
+  }
+  cancel(handle: number): void {
+    this.timers.delete(handle);
+  }
+  /** Fires every pending timer once. */
+  fire(): void {
+    const due = [...this.timers.values()];
+    this.timers.clear();
+    for (const t of due) t.fn();
+  }
+}
+
 async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
   const store = await openKvEnergyStore(":memory:");
   const fleet = new Fleet();
@@ -91,12 +110,13 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
     newId: () => crypto.randomUUID(),
   });
   const samples: SiteSample[] = [];
+  const scheduler = new ManualScheduler();
   const manager = new LoadManager({
     store,
     profiles,
     settings: SETTINGS,
     now: clock,
-    scheduler: { after: () => 0, cancel: () => {} },
+    scheduler,
     logger: createMemoryLogger("error"),
     publish: (s) => samples.push(s),
     sources: {
@@ -122,6 +142,7 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
     store,
     fleet,
     manager,
+    scheduler,
     samples,
     transactions,
     meters,
@@ -288,4 +309,38 @@ Deno.test("LoadManager: a decrease that is not accepted stops the rollout before
   await t.manager.run("depot");
   const frames = txFrames(t.fleet.frames.slice(before));
   assert(frames.every((f) => f.session !== "CP-3/1"), JSON.stringify(frames));
+});
+
+Deno.test("LoadManager: triggers that arrive together share one run; one during a run makes one more follow", async () => {
+  await using t = await setup();
+  t.start("CP-1");
+  for (const id of ["CP-1", "CP-2", "CP-1"]) await t.manager.stationChanged(id);
+  assertEquals([...t.scheduler.timers.values()].map((x) => x.ms), [SETTINGS.debounceMs]);
+  t.scheduler.fire();
+  await t.manager.whenIdle();
+  assertEquals(t.samples.length, 1, "one run for three triggers");
+
+  // A trigger while a run is in progress: that run is followed by exactly one more.
+  t.start("CP-2");
+  const running = t.manager.run("depot");
+  await t.manager.stationChanged("CP-2");
+  await t.manager.stationChanged("CP-3");
+  await running;
+  assertEquals(t.samples.length, 3);
+  assertEquals(t.scheduler.timers.size, 0);
+});
+
+Deno.test("LoadManager: an offline station's lease end is a timer, and a station outside any site triggers nothing", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2"]);
+  t.start("CP-1");
+  t.start("CP-2");
+  t.fleet.connected.delete("CP-2");
+  t.lastSeen.set("CP-2", new Date(T0 + 2000).toISOString());
+  await t.manager.run("depot");
+  const leases = [...t.scheduler.timers.values()].map((x) => x.ms);
+  assertEquals(leases.length, 1);
+  assert(leases[0]! > 590_000 && leases[0]! <= 600_001, String(leases));
+  t.scheduler.timers.clear();
+  await t.manager.stationChanged("CP-NOT-IN-A-SITE");
+  assertEquals(t.scheduler.timers.size, 0);
 });
