@@ -3,7 +3,8 @@
  * measured current, or a composite schedule. A `step` series holds each value until the next point, as a
  * limit does. `schedulePoints` turns a charging schedule's periods into such a series.
  */
-import { Axes, clock, H, PAD, type Point, ticks, W } from "./chart.tsx";
+import type { Point } from "../overview/meter_series.ts";
+import { Axes, clock, H, PAD, ticks, W } from "./chart.tsx";
 
 export interface Series {
   name: string;
@@ -65,7 +66,7 @@ export function SeriesChart(props: { id: string; title: string; unit: string; se
     <figure class="chart chart-series" data-chart={props.id} data-points={all.length}>
       <figcaption id={titleId}>
         {props.title}{" "}
-        <span class="legend">
+        <span class="series-legend">
           {props.series.map((s) => (
             <span key={s.name} class={`key series-${s.tone}`}>
               {s.name}

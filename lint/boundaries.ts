@@ -48,6 +48,16 @@ export const RULES: readonly BoundaryRule[] = [
     forbidGlobals: IMPURE,
   },
   {
+    files: "metrics/",
+    why: "metrics/ counts what it is told: no framework, database, route, store or actor",
+    forbidImports: ["hono", "postgres", "routes/", "store/", "actors/"],
+  },
+  {
+    files: "overview/",
+    why: "overview/ reads the stores through their interfaces: no framework, database driver, route or actor",
+    forbidImports: ["hono", "postgres", "routes/", "actors/", "islands/", "components/"],
+  },
+  {
     files: "protocol/ocppj/",
     why: "protocol/ocppj/ is version-neutral: no dialect's code may leak into it",
     forbidImports: ["protocol/ocpp16/"],

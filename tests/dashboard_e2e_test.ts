@@ -8,7 +8,15 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, skip, SKIP_REASON } from "./helpers/browser.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  shot,
+  SKIP_REASON,
+  skipBrowser as skip,
+} from "./helpers/browser.ts";
 import { attempt, basic } from "./helpers/secure_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";

@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, skip, SKIP_REASON } from "./helpers/browser.ts";
+import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const OPERATOR = { username: "olga", password: "operator-password-1" };
@@ -50,7 +50,7 @@ async function profileStation(wsUrl: string, id: string): Promise<{ station: Sta
 Deno.test({
   name:
     `site page: create a site, follow its chargers live, lower its limit, chart a composite schedule${SKIP_REASON}`,
-  ignore: skip,
+  ignore: skipBrowser,
   async fn() {
     const server = await startApiServer({ ENERGY_REBALANCE_INTERVAL_S: "0.3" });
     let browser: Browser | undefined;

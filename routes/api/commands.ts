@@ -8,6 +8,7 @@ import { z } from "zod";
 import { failedCommandOutcome } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
@@ -21,6 +22,7 @@ export interface CommandRouteOptions {
   store: Store;
   logger: Logger;
   now: () => Date;
+  metrics?: Metrics;
   /** Told of every answered command (stored charging profiles follow SetChargingProfile/ClearChargingProfile). */
   onAnswered?: (answer: AnsweredCommand) => Promise<void>;
 }
@@ -87,6 +89,7 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
         finishedAt: now().toISOString(),
       });
       const record = async (e: CommandLogEntry) => {
+        options.metrics?.commandFinished(action, e.outcome);
         try {
           await store.appendCommandLog(e);
         } catch (error) {

@@ -1,12 +1,12 @@
 /**
- * The dashboard tests' browser: Debian's Chromium driven by npm playwright-core (never a downloaded browser),
- * pages that collect script errors, logging in through the login page, screenshots in test-artifacts/.
+ * Real Chromium for dashboard tests (Debian's /usr/bin/chromium through npm playwright-core, headless, no
+ * sandbox; never a downloaded browser): launching, pages that collect script errors, signing in, and
+ * screenshots kept in test-artifacts/ (not committed).
  */
-import { assertEquals } from "@std/assert";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import type { ApiTestServer } from "./api.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = (() => {
   try {
     return Deno.statSync(CHROMIUM).isFile;
@@ -14,9 +14,9 @@ const hasChromium = (() => {
     return false;
   }
 })();
-/** In CI a browser test must run (a missing Chromium fails it); elsewhere it may be skipped, saying why. */
-export const skip = !hasChromium && Deno.env.get("CI") !== "true";
-export const SKIP_REASON = skip
+/** In CI browser tests must run (a missing Chromium fails them); elsewhere they may be skipped, saying why. */
+export const skipBrowser = !hasChromium && Deno.env.get("CI") !== "true";
+export const SKIP_REASON = skipBrowser
   ? ` (ignored: ${CHROMIUM} is missing; install it with apt-get install -y chromium)`
   : "";
 
@@ -38,10 +38,13 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** A full-page screenshot as test-artifacts/dashboard-<name>.png. */
-export async function shot(page: Page, name: string): Promise<void> {
+/** A screenshot, `test-artifacts/dashboard-<name>.png`: the full page unless `fullPage` is false. */
+export async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: new URL(`dashboard-${name}.png`, ARTIFACTS).pathname, fullPage: true });
+  await page.screenshot({
+    path: new URL(`dashboard-${name}.png`, ARTIFACTS).pathname,
+    fullPage: options.fullPage ?? true,
+  });
 }
 
 /** A page that fails the test on any script error (a broken hydration shows up here). */
@@ -68,7 +71,7 @@ export async function createUser(
   server: ApiTestServer,
   who: { username: string; password: string },
   role: string,
-) {
+): Promise<void> {
   const res = await server.json("/api/v1/users", { method: "POST", body: { ...who, role } });
-  assertEquals(res.status, 201, JSON.stringify(res.body));
+  if (res.status !== 201) throw new Error(`Cannot create ${who.username}: ${JSON.stringify(res.body)}`);
 }
