@@ -2,6 +2,7 @@
  * What actors tell the rest of the system (SSE for the dashboard, tests). Publishing is synchronous and cheap;
  * a slow subscriber must buffer on its own side.
  */
+import type { SiteSample } from "../model/site.ts";
 import type { ConnectorState, TransactionRecord } from "../store/store.ts";
 
 export type StationEvent =
@@ -19,10 +20,22 @@ export type StationEvent =
     stored: number;
   };
 
-export type EventListener<E = StationEvent> = (event: E) => void;
+/** Load management divided a site again (energy/load_manager.ts): not about one station. */
+export interface SiteAllocationEvent {
+  type: "siteAllocation";
+  chargePointId: null;
+  siteId: string;
+  at: string;
+  sample: SiteSample;
+}
+
+/** Everything the bus carries. */
+export type BusEvent = StationEvent | SiteAllocationEvent;
+
+export type EventListener<E = BusEvent> = (event: E) => void;
 
 /** A bus of station events by default; the fleet publishes its own kind (fleet/events.ts) on another one. */
-export class EventBus<E = StationEvent> {
+export class EventBus<E = BusEvent> {
   #listeners = new Set<EventListener<E>>();
 
   /** Returns the function that unsubscribes. */

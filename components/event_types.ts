@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   "status",
   "transaction",
   "meterValues",
+  "siteAllocation",
   // Fleet operations (fleet/events.ts): job progress, reservations.
   "job",
   "reservation",

@@ -13,6 +13,7 @@ const NAV: readonly (readonly [string, string, Role?])[] = [
   ["/", "Overview"],
   ["/transactions", "Transactions"],
   ["/jobs", "Jobs"],
+  ["/sites", "Sites"],
   ["/id-tags", "Id tags"],
   ["/handshakes", "Handshakes"],
   ["/security", "Security", "operator"],

@@ -10,7 +10,8 @@ import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import type { CommandLogEntry, Store } from "../store/store.ts";
-import { type CommandResult, outcomeOfError } from "./command_outcome.ts";
+import { failedCommandOutcome } from "../actors/errors.ts";
+import type { TaskOutcome } from "../store/fleet.ts";
 
 export interface CommandRequest {
   chargePointId: string;
@@ -19,6 +20,13 @@ export interface CommandRequest {
   force?: boolean;
   /** Written to the command log: `job:<id> by user:alice`, `system:local-list`. */
   requestedBy: string;
+}
+
+/** How one command ended, in the command log's words. */
+export interface CommandResult {
+  outcome: Exclude<TaskOutcome, "cancelled">;
+  /** The answer (accepted), the CALLERROR (callerror), or `{ reason }` (refused, invalid). */
+  response: unknown;
 }
 
 export type CommandSender = (request: CommandRequest) => Promise<CommandResult>;
@@ -71,7 +79,7 @@ async function call(deps: CommandSenderDeps, request: CommandRequest): Promise<C
     });
     return { outcome: "accepted", response };
   } catch (error) {
-    const result = outcomeOfError(error);
+    const result = failedCommandOutcome(error);
     if (result === null) throw error;
     return result;
   }

@@ -2,8 +2,7 @@ import { assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { kvFleetStore } from "../store/kv/fleet.ts";
 import type { IdTagRecord } from "../store/store.ts";
-import type { CommandRequest } from "./command_sender.ts";
-import type { CommandResult } from "./command_outcome.ts";
+import type { CommandRequest, CommandResult } from "./command_sender.ts";
 import { LocalListSync } from "./local_list_sync.ts";
 
 const NOW = new Date("2026-01-01T00:00:00.000Z");

@@ -223,6 +223,8 @@ export function createFleet(deps: FleetDeps) {
     /** Subscribes to the station and security events and starts the background loops. */
     start(): void {
       unsubscribe.push(deps.stationEvents.subscribe((event) => {
+        // Load management's site events are not about one station.
+        if (event.chargePointId === null) return;
         const hook = webhookEventOfStation(event);
         if (hook) emit(hook);
         quietly("reservation follow-up", reservations.stationEvent(event));

@@ -14,8 +14,7 @@ import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { ReservationRecord, ReservationState, ReservationStore } from "../store/fleet.ts";
 import type { ChargePointRecord } from "../store/store.ts";
-import type { CommandResult } from "./command_outcome.ts";
-import type { CommandSender } from "./command_sender.ts";
+import type { CommandResult, CommandSender } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
 import type { FleetEventBus } from "./events.ts";
 

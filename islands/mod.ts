@@ -3,6 +3,7 @@
  * (routes/pages/bundle.ts) imports this same table and hydrates each marker with its props.
  */
 import AcceptStation from "./AcceptStation.tsx";
+import ChargingProfilesPanel from "./ChargingProfilesPanel.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import FleetOverview from "./FleetOverview.tsx";
@@ -10,6 +11,8 @@ import IdTagManager from "./IdTagManager.tsx";
 import JobProgress from "./JobProgress.tsx";
 import LoginForm from "./LoginForm.tsx";
 import SetupForm from "./SetupForm.tsx";
+import SiteForm from "./SiteForm.tsx";
+import SiteMonitor from "./SiteMonitor.tsx";
 import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
 import StationSecurityPanel from "./StationSecurityPanel.tsx";
@@ -22,6 +25,7 @@ import VirtualStations from "./VirtualStations.tsx";
 
 export const ISLANDS = {
   AcceptStation,
+  ChargingProfilesPanel,
   CommandForms,
   ConfigurationPanel,
   FleetOverview,
@@ -29,6 +33,8 @@ export const ISLANDS = {
   JobProgress,
   LoginForm,
   SetupForm,
+  SiteForm,
+  SiteMonitor,
   StationActivity,
   StationConsole,
   StationSecurityPanel,

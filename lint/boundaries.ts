@@ -80,6 +80,24 @@ export const RULES: readonly BoundaryRule[] = [
     why: "protocol/ocppj/ is version-neutral: no dialect's code may leak into it",
     forbidImports: ["protocol/ocpp16/"],
   },
+  {
+    files: "energy/",
+    why: "energy/ is a domain: pure rules, and I/O only through the interfaces it is handed (no HTTP, no " +
+      "database, no store implementation, no clock or timer of its own)",
+    forbidImports: [
+      "hono",
+      "postgres",
+      "node:",
+      "routes/",
+      "components/",
+      "islands/",
+      "store/kv.ts",
+      "store/kv/",
+      "store/postgres.ts",
+      "store/postgres/",
+    ],
+    forbidGlobals: IMPURE,
+  },
 ];
 
 const ROOT = new URL("../", import.meta.url);

@@ -1,12 +1,13 @@
 /**
  * Builds the configured stores: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. The Store, the
- * operators' AuthStore, the StationSecurityStore and the FleetStore share one KV handle: separate handles on one SQLite file
+ * operators' AuthStore, the StationSecurityStore, the EnergyStore and the FleetStore share one KV handle: separate handles on one SQLite file
  * contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitObserver } from "./group_commit.ts";
 import type { AuthStore } from "./auth_store.ts";
+import type { EnergyStore } from "./energy.ts";
 import type { FleetStore } from "./fleet.ts";
 import type { StationSecurityStore } from "./station_security_store.ts";
 import type { Store } from "./store.ts";
@@ -15,8 +16,10 @@ export interface Stores {
   store: Store;
   auth: AuthStore;
   stationSecurity: StationSecurityStore;
+  /** Sites and stored charging profiles (load management). */
+  energy: EnergyStore;
   fleet: FleetStore;
-  /** Closes them all (the shared handle or the pools) once. */
+  /** Closes all of them (the shared handle or the pools) once. */
   close(): Promise<void>;
 }
 
@@ -31,37 +34,53 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       { openPostgresStore },
       { openPostgresAuthStore },
       { openPostgresStationSecurityStore },
+      { openPostgresEnergyStore },
       { openPostgresFleetStore },
     ] = await Promise.all([
       import("./postgres.ts"),
       import("./auth_postgres.ts"),
       import("./station_security_postgres.ts"),
+      import("./postgres/energy.ts"),
       import("./postgres/fleet.ts"),
     ]);
     const store = await openPostgresStore(config.DATABASE_URL, options);
     // The first open ran the migrations; the others only connect.
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
+    const energy = await openPostgresEnergyStore(config.DATABASE_URL, { migrate: false });
     const fleet = await openPostgresFleetStore(config.DATABASE_URL, { migrate: false });
     logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
     return {
       store,
       auth,
       stationSecurity,
+      energy,
       fleet,
       close: async () => {
-        await Promise.all([store.close(), auth.close(), stationSecurity.close(), fleet.close()]);
+        await Promise.all([
+          store.close(),
+          auth.close(),
+          stationSecurity.close(),
+          energy.close(),
+          fleet.close(),
+        ]);
       },
     };
   }
-  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { kvFleetStore }] =
-    await Promise
-      .all([
-        import("./kv.ts"),
-        import("./auth_kv.ts"),
-        import("./station_security_kv.ts"),
-        import("./kv/fleet.ts"),
-      ]);
+  const [
+    { KvStore, openKvHandle },
+    { KvAuthStore },
+    { KvStationSecurityStore },
+    { KvEnergyStore },
+    { kvFleetStore },
+  ] = await Promise
+    .all([
+      import("./kv.ts"),
+      import("./auth_kv.ts"),
+      import("./station_security_kv.ts"),
+      import("./kv/energy.ts"),
+      import("./kv/fleet.ts"),
+    ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
@@ -71,6 +90,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     store,
     auth: new KvAuthStore(kv),
     stationSecurity: new KvStationSecurityStore(kv),
+    energy: new KvEnergyStore(kv),
     fleet: kvFleetStore(kv),
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),

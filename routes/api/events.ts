@@ -7,7 +7,7 @@
  * makes such a change, and every `recheckMs` for changes made elsewhere and for expiry).
  */
 import { z } from "zod";
-import type { EventBus, StationEvent } from "../../actors/events.ts";
+import type { BusEvent, EventBus } from "../../actors/events.ts";
 import type { FleetEventBus } from "../../fleet/events.ts";
 import { EVENT_TYPES } from "../../components/event_types.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
@@ -84,7 +84,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           if (wanted && !wanted.has(event.type)) return;
           send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
         };
-        const unsubscribeStations = events.subscribe((event: StationEvent) => forward(event));
+        const unsubscribeStations = events.subscribe((event: BusEvent) => forward(event));
         const unsubscribeFleet = options.fleetEvents?.subscribe(forward);
         const unsubscribe = () => {
           unsubscribeStations();

@@ -24,6 +24,7 @@ import { errorPage, loginPage, setupPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
 import { jobPage, jobsPage } from "./jobs.tsx";
 import { securityPage } from "./security.tsx";
+import { sitePage, sitesPage } from "./sites.tsx";
 import { stationPage } from "./station.tsx";
 import { transactionPage, transactionsPage } from "./transactions.tsx";
 
@@ -204,6 +205,8 @@ export function createPageRoutes(deps: PageDeps): Hono {
   app.get("/jobs/:id", page((c, api) => jobPage(api, c.req.param("id") ?? "")));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
   app.get("/security", page((c, api) => securityPage(api, c.req.query())));
+  app.get("/sites", page((_c, api) => sitesPage(api)));
+  app.get("/sites/:siteId", page((c, api) => sitePage(api, c.req.param("siteId") ?? "")));
   app.get("/admin", (c) => c.redirect("/admin/users", 303));
   app.get("/admin/users", page((_c, api) => usersPage(api)));
   app.get("/admin/tokens", page((_c, api) => tokensPage(api)));

@@ -1,5 +1,5 @@
 /**
- * 008: fleet operations (issue 15): jobs and their per-station tasks, webhook subscriptions and deliveries,
+ * 009: fleet operations (issue 15): jobs and their per-station tasks, webhook subscriptions and deliveries,
  * reservations with CSMS-allocated ids, the managed local authorization list, DataTransfer messages and the
  * rules that answer them, transaction flags, run-time settings, named leases, and the indexes retention
  * deletes by. Forward-only.
