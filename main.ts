@@ -16,6 +16,7 @@ const server = await startServer(config, stores.store, {
   logger,
   auth: stores.auth,
   stationSecurity: stores.stationSecurity,
+  securityExtension: stores.securityExtension,
 });
 
 let stopping = false;

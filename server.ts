@@ -18,6 +18,15 @@ import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
 import type { StationSecurityStore } from "./store/station_security_store.ts";
 import { createSecurity, type Security } from "./routes/security.ts";
 import { connectionCeiling } from "./routes/open_files.ts";
+import {
+  createSecurityExtension,
+  readOperatorCa,
+  type SecurityExtension,
+} from "./files/security_extension.ts";
+import { openKvHandle } from "./store/kv.ts";
+import { kvSecurityExtension } from "./store/kv/security_extension.ts";
+import type { SecurityExtensionStores } from "./store/security_extension.ts";
+import { FolderBlobStore } from "./store/folder_blobs.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -29,6 +38,11 @@ export interface ServerOptions {
   auth?: AuthStore;
   /** Per-station security settings; without one, a throwaway in-memory store (tests). */
   stationSecurity?: StationSecurityStore;
+  /**
+   * The Security extension's stores (PKI, files, blobs); without them, throwaway in-memory ones (tests).
+   * UPLOAD_DIR, when set, takes the blobs either way.
+   */
+  securityExtension?: SecurityExtensionStores;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
 }
@@ -42,6 +56,7 @@ export interface RunningServer {
   store: Store;
   auth: AuthStore;
   security: Security;
+  extension: SecurityExtension;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
    * not close the stores passed in.
@@ -67,6 +82,15 @@ export async function startServer(
   const ownStationSecurity = options.stationSecurity === undefined;
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
+  const ownExtensionKv = options.securityExtension === undefined ? await openKvHandle(":memory:") : null;
+  const extensionStores = options.securityExtension ?? kvSecurityExtension(ownExtensionKv!);
+  const extension = await createSecurityExtension(config, {
+    stores: config.UPLOAD_DIR === undefined
+      ? extensionStores
+      : { ...extensionStores, blobs: new FolderBlobStore(config.UPLOAD_DIR) },
+    now,
+    operatorCa: await readOperatorCa(config),
+  });
   const tls = await readTls(config);
   const maxConnections = await connectionCeiling(config.MAX_CONNECTIONS, logger);
   const stopping = new AbortController();
@@ -101,6 +125,7 @@ export async function startServer(
     events,
     shutdownSignal: stopping.signal,
     security,
+    extension,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,
@@ -131,6 +156,7 @@ export async function startServer(
           store,
           auth,
           security,
+          extension,
           async shutdown() {
             stopped = true;
             stopping.abort();
@@ -140,6 +166,7 @@ export async function startServer(
             await security.events.close();
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
+            ownExtensionKv?.close();
           },
         });
       },

@@ -12,6 +12,8 @@ import type { HandshakeLog } from "./handshake_log.ts";
 import { createOcppUpgradeHandler, remoteAddressOf } from "./ocpp.ts";
 import type { Security } from "./security.ts";
 import { createPageRoutes } from "./pages/mod.ts";
+import { createFileRoutes } from "./files.ts";
+import type { SecurityExtension } from "../files/security_extension.ts";
 
 export interface AppDeps {
   registry: Registry;
@@ -26,6 +28,8 @@ export interface AppDeps {
   shutdownSignal: AbortSignal;
   /** Station security profiles, rate limits and security events; without it stations are not checked. */
   security?: Security;
+  /** The OCPP 1.6 Security extension (PKI, uploads, firmware); without it those routes are absent. */
+  extension?: SecurityExtension;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
@@ -69,8 +73,22 @@ export function createApp(deps: AppDeps): Hono {
       signal: deps.shutdownSignal,
       settings: deps.settings.api,
       ...(deps.security ? { security: deps.security } : {}),
+      ...(deps.extension ? { extension: deps.extension } : {}),
     }),
   );
+  if (deps.extension) {
+    const security = deps.security;
+    app.route(
+      "/files",
+      createFileRoutes({
+        extension: deps.extension,
+        logger: deps.logger,
+        ...(security ? { events: security.events } : {}),
+        clientAddress: (c) =>
+          security ? security.gate.client(c.req.raw, remoteAddressOf(c)).address : remoteAddressOf(c),
+      }),
+    );
+  }
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.
   app.route(
     "/",

@@ -8,43 +8,54 @@ import type { Logger } from "../logger.ts";
 import type { AuthStore } from "./auth_store.ts";
 import type { StationSecurityStore } from "./station_security_store.ts";
 import type { Store } from "./store.ts";
+import type { SecurityExtensionStores } from "./security_extension.ts";
 
 export interface Stores {
   store: Store;
   auth: AuthStore;
   stationSecurity: StationSecurityStore;
-  /** Closes all three (the shared handle or the three pools) once. */
+  /** The OCPP 1.6 Security extension's PKI, file records and blobs. */
+  securityExtension: SecurityExtensionStores;
+  /** Closes all of them (the shared handle or the three pools) once. */
   close(): Promise<void>;
 }
 
 export async function openStores(config: Config, logger: Logger): Promise<Stores> {
   if (config.DATABASE_URL) {
-    const [{ openPostgresStore }, { openPostgresAuthStore }, { openPostgresStationSecurityStore }] =
-      await Promise
-        .all([
-          import("./postgres.ts"),
-          import("./auth_postgres.ts"),
-          import("./station_security_postgres.ts"),
-        ]);
+    const [
+      { openPostgresStore },
+      { openPostgresAuthStore },
+      { openPostgresStationSecurityStore },
+      { openPostgresSecurityExtension },
+    ] = await Promise.all([
+      import("./postgres.ts"),
+      import("./auth_postgres.ts"),
+      import("./station_security_postgres.ts"),
+      import("./postgres/security_extension.ts"),
+    ]);
     const store = await openPostgresStore(config.DATABASE_URL);
     // The first open ran the migrations; the others only connect.
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
+    const securityExtension = await openPostgresSecurityExtension(config.DATABASE_URL, { migrate: false });
     logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
     return {
       store,
       auth,
       stationSecurity,
+      securityExtension,
       close: async () => {
-        await Promise.all([store.close(), auth.close(), stationSecurity.close()]);
+        await Promise.all([store.close(), auth.close(), stationSecurity.close(), securityExtension.close()]);
       },
     };
   }
-  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }] = await Promise.all([
-    import("./kv.ts"),
-    import("./auth_kv.ts"),
-    import("./station_security_kv.ts"),
-  ]);
+  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { kvSecurityExtension }] =
+    await Promise.all([
+      import("./kv.ts"),
+      import("./auth_kv.ts"),
+      import("./station_security_kv.ts"),
+      import("./kv/security_extension.ts"),
+    ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
@@ -54,6 +65,7 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
     store,
     auth: new KvAuthStore(kv),
     stationSecurity: new KvStationSecurityStore(kv),
+    securityExtension: kvSecurityExtension(kv),
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),
   };

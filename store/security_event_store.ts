@@ -19,6 +19,10 @@ export const SECURITY_EVENT_KINDS = [
   "login_rate_limited",
   "station_security_changed",
   "station_security_deleted",
+  "csr_rejected",
+  "certificate_issued",
+  "upload_refused",
+  "download_refused",
 ] as const;
 
 export type SecurityEventKind = typeof SECURITY_EVENT_KINDS[number];

@@ -58,6 +58,16 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/tokens": "admin",
   "POST /api/v1/tokens": "admin",
   "DELETE /api/v1/tokens/{id}": "admin",
+  // The Security extension: the CA certificate is public; uploaded logs can hold secrets (operators).
+  "GET /api/v1/pki/ca": "anonymous",
+  "GET /api/v1/pki/certificates": "viewer",
+  "POST /api/v1/charge-points/{id}/upload-urls": "operator",
+  "GET /api/v1/uploads": "viewer",
+  "GET /api/v1/uploads/{uploadId}/content": "operator",
+  "POST /api/v1/firmware": "admin",
+  "GET /api/v1/firmware": "viewer",
+  "DELETE /api/v1/firmware/{firmwareId}": "admin",
+  "POST /api/v1/firmware/{firmwareId}/links": "operator",
   // The 19 CS->CP commands of OCPP 1.6 §5, one by one.
   "POST /api/v1/charge-points/{id}/CancelReservation": "operator",
   "POST /api/v1/charge-points/{id}/ChangeAvailability": "operator",

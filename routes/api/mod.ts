@@ -20,11 +20,14 @@ import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
 import { addCommandRoutes } from "./commands.ts";
 import { addEventRoutes } from "./events.ts";
+import { addFileRoutes } from "./files.ts";
 import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
 import { addIdTagRoutes } from "./id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
+import { addPkiRoutes } from "./pki.ts";
 import { addStationSecurityRoutes } from "./station_security.ts";
 import type { Security } from "../security.ts";
+import type { SecurityExtension } from "../../files/security_extension.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 
 export interface ApiSettings {
@@ -48,6 +51,8 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Station security settings, security events and the login back-off (routes/security.ts). */
   security?: Security;
+  /** The OCPP 1.6 Security extension: station PKI, uploads, firmware (files/security_extension.ts). */
+  extension?: SecurityExtension;
 }
 
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -73,6 +78,11 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     ...(deps.security ? { loginGuard: deps.security.loginGuard } : {}),
   });
   addChargePointRoutes(router, deps);
+  // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
+  if (deps.extension) {
+    addPkiRoutes(router, { extension: deps.extension });
+    addFileRoutes(router, { extension: deps.extension });
+  }
   addCommandRoutes(router, deps);
   addTransactionRoutes(router, deps);
   addIdTagRoutes(router, deps);

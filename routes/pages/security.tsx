@@ -34,6 +34,10 @@ const TONE: Record<SecurityEventKind, string> = {
   login_rate_limited: "suspended",
   station_security_changed: "transit",
   station_security_deleted: "transit",
+  csr_rejected: "fault",
+  certificate_issued: "ok",
+  upload_refused: "fault",
+  download_refused: "fault",
 };
 
 export async function securityPage(api: PageApi, query: SecurityQuery) {
