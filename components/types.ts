@@ -15,6 +15,8 @@ import type {
 import type { StationEvent } from "../actors/events.ts";
 import type { StationSecurityView } from "../routes/api/station_security.ts";
 import type { SecurityEvent } from "../routes/security_events.ts";
+import type { FirmwareView, UploadedFileView } from "../routes/api/files.ts";
+import type { IssuedCertificateView } from "../routes/api/pki.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
@@ -28,6 +30,9 @@ export type IdTag = z.infer<typeof IdTagSchema>;
 export type Role = "viewer" | "operator" | "admin";
 export type StationSecurity = z.infer<typeof StationSecurityView>;
 export type { SecurityEvent, StationEvent };
+export type UploadedFile = z.infer<typeof UploadedFileView>;
+export type FirmwareImage = z.infer<typeof FirmwareView>;
+export type IssuedCertificate = z.infer<typeof IssuedCertificateView>;
 
 export interface Page<T> {
   items: T[];

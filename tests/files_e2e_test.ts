@@ -252,3 +252,36 @@ Deno.test("firmware uploads with half the signing data, a bad certificate or ove
     assertEquals((await server.json("/api/v1/firmware", { as: "viewer" })).body.items, []);
   }, { FIRMWARE_MAX_BYTES: "2048" });
 });
+
+Deno.test("the station page lists uploads with a download link for operators and without one for viewers", async () => {
+  await withServer(async (server) => {
+    for (const role of ["viewer", "operator"] as const) {
+      const made = await server.json("/api/v1/users", {
+        method: "POST",
+        body: { username: `${role}1`, password: `${role}-password-1`, role },
+      });
+      assertEquals(made.status, 201);
+    }
+    const registered = await server.json("/api/v1/charge-points/CP-P", {
+      method: "PUT",
+      body: { registrationStatus: "Accepted" },
+    });
+    assertEquals(registered.status, 201, JSON.stringify(registered.body));
+    const minted = await mint(server, "CP-P");
+    assertEquals(await status(await fetch(`${minted.url}/station.log`, { method: "PUT", body: "log" })), 201);
+    const page = async (role: string) => {
+      const cookie = await server.login(`${role}1`, `${role}-password-1`);
+      const res = await fetch(`${server.url}/stations/CP-P`, { headers: { cookie } });
+      assertEquals(res.status, 200);
+      return await res.text();
+    };
+    const link = `/api/v1/uploads/${minted.uploadId}/content`;
+    const operatorPage = await page("operator");
+    assert(operatorPage.includes(link), "operators get the download link");
+    const viewerPage = await page("viewer");
+    assert(
+      viewerPage.includes("station.log") && !viewerPage.includes(link),
+      "viewers see the file, not the link",
+    );
+  });
+});

@@ -23,7 +23,7 @@ const ERRORS = {
   403: { description: "Role too low", schema: ErrorSchema },
 };
 
-const UploadedFileView = z.object({
+export const UploadedFileView = z.object({
   id: z.string(),
   chargePointId: z.string(),
   kind: z.enum(["diagnostics", "log"]),
@@ -37,7 +37,7 @@ const UploadedFileView = z.object({
   remoteAddress: z.string().nullable(),
 });
 
-const FirmwareView = z.object({
+export const FirmwareView = z.object({
   id: z.string(),
   name: z.string(),
   fileName: z.string(),

@@ -10,7 +10,7 @@ import type { SecurityExtension } from "../../files/security_extension.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema, limit } from "./schemas.ts";
 
-const IssuedCertificateView = z.object({
+export const IssuedCertificateView = z.object({
   serialNumber: z.string().describe("Hex"),
   chargePointId: z.string(),
   subject: z.string(),

@@ -6,14 +6,17 @@ import { commandCatalog } from "../../components/command_catalog.ts";
 import { formatEnergy, formatTime } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
+import { StationFiles } from "../../components/station_files.tsx";
 import type {
   CommandLogItem,
   Frame,
+  IssuedCertificate,
   Page,
   StationDetail,
   StationSecurity,
   StatusHistoryItem,
   Transaction,
+  UploadedFile,
 } from "../../components/types.ts";
 import { type PageApi, PageError } from "./http.ts";
 
@@ -23,19 +26,25 @@ export async function stationPage(api: PageApi, id: string) {
   const base = `/api/v1/charge-points/${encodeURIComponent(id)}`;
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
-  const [configuration, frames, history, commands, transactions, security] = await Promise.all([
-    api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
-      `${base}/configuration`,
-    ),
-    api.get<{ items: Frame[] }>(`${base}/frames`),
-    api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
-    api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
-    api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
-    // Null also when the server runs without station security (the API has no such route then).
-    viewer.role === "admin"
-      ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
-      : Promise.resolve(null),
-  ]);
+  const forStation = `chargePointId=${encodeURIComponent(id)}&limit=${HISTORY}`;
+  const [configuration, frames, history, commands, transactions, security, uploads, certificates] =
+    await Promise
+      .all([
+        api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
+          `${base}/configuration`,
+        ),
+        api.get<{ items: Frame[] }>(`${base}/frames`),
+        api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
+        api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
+        api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
+        // Null also when the server runs without station security (the API has no such route then).
+        viewer.role === "admin"
+          ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
+          : Promise.resolve(null),
+        // Null when the server runs without the Security extension.
+        api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
+        api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
+      ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
 
   return (
@@ -62,6 +71,9 @@ export async function stationPage(api: PageApi, id: string) {
           props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
         />
         {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
+        {uploads && certificates && (
+          <StationFiles uploads={uploads.items} certificates={certificates.items} canDownload={canCommand} />
+        )}
         <section class="card" aria-labelledby="recent-tx-title">
           <div class="card-head">
             <h2 id="recent-tx-title">Recent transactions</h2>
