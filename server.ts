@@ -18,11 +18,8 @@ import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
 import type { StationSecurityStore } from "./store/station_security_store.ts";
 import { createSecurity, type Security } from "./routes/security.ts";
 import { connectionCeiling } from "./routes/open_files.ts";
-import {
-  createSecurityExtension,
-  readOperatorCa,
-  type SecurityExtension,
-} from "./files/security_extension.ts";
+import { createSecurityExtension, type SecurityExtension } from "./files/security_extension.ts";
+import type { CaMaterial } from "./pki/ca.ts";
 import { openKvHandle } from "./store/kv.ts";
 import { kvSecurityExtension } from "./store/kv/security_extension.ts";
 import type { SecurityExtensionStores } from "./store/security_extension.ts";
@@ -193,5 +190,22 @@ async function readTls(config: Config): Promise<{ cert: string; key: string } | 
     return { cert: await Deno.readTextFile(certFile), key: await Deno.readTextFile(keyFile) };
   } catch (error) {
     throw new Error(`Cannot read TLS_CERT_FILE "${certFile}" or TLS_KEY_FILE "${keyFile}": ${error}`);
+  }
+}
+
+/** The operator's CA from PKI_CA_CERT_FILE and PKI_CA_KEY_FILE (both or neither), or null. */
+export async function readOperatorCa(config: Config): Promise<CaMaterial | null> {
+  const { PKI_CA_CERT_FILE: certFile, PKI_CA_KEY_FILE: keyFile } = config;
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new Error("Invalid settings: PKI_CA_CERT_FILE and PKI_CA_KEY_FILE must be set together");
+  }
+  try {
+    return {
+      certificatePem: await Deno.readTextFile(certFile),
+      privateKeyPem: await Deno.readTextFile(keyFile),
+    };
+  } catch (error) {
+    throw new Error(`Cannot read PKI_CA_CERT_FILE "${certFile}" or PKI_CA_KEY_FILE "${keyFile}": ${error}`);
   }
 }

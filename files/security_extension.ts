@@ -54,20 +54,3 @@ export async function createSecurityExtension(
     publicUrl: config.PUBLIC_URL?.replace(/\/+$/, "") ?? null,
   };
 }
-
-/** The operator's CA from PKI_CA_CERT_FILE and PKI_CA_KEY_FILE (both or neither), or null. */
-export async function readOperatorCa(config: Config): Promise<CaMaterial | null> {
-  const { PKI_CA_CERT_FILE: certFile, PKI_CA_KEY_FILE: keyFile } = config;
-  if (certFile === undefined && keyFile === undefined) return null;
-  if (certFile === undefined || keyFile === undefined) {
-    throw new Error("Invalid settings: PKI_CA_CERT_FILE and PKI_CA_KEY_FILE must be set together");
-  }
-  try {
-    return {
-      certificatePem: await Deno.readTextFile(certFile),
-      privateKeyPem: await Deno.readTextFile(keyFile),
-    };
-  } catch (error) {
-    throw new Error(`Cannot read PKI_CA_CERT_FILE "${certFile}" or PKI_CA_KEY_FILE "${keyFile}": ${error}`);
-  }
-}

@@ -40,12 +40,43 @@ const IMPURE = [
   "random",
 ] as const;
 
+/** Web frameworks and database drivers: only routes/, store/ implementations and main.ts use them. */
+const FRAMEWORKS = ["hono", "postgres", "preact"] as const;
+
+/** Concrete stores: built in main.ts, server.ts and tests, never imported by a domain. */
+const STORE_IMPLEMENTATIONS = [
+  "store/kv/",
+  "store/postgres/",
+  "store/kv.ts",
+  "store/postgres.ts",
+  "store/folder_blobs.ts",
+  "store/open.ts",
+] as const;
+
 export const RULES: readonly BoundaryRule[] = [
   {
     files: "protocol/",
     why: "protocol/ is pure: it imports only zod and itself, and touches no Deno API, clock or console",
     onlyImports: ["zod", "protocol/"],
     forbidGlobals: IMPURE,
+  },
+  {
+    files: "model/",
+    why: "model/ is pure domain data and rules: it imports only model/ and protocol/, and does no I/O",
+    onlyImports: ["zod", "model/", "protocol/"],
+    forbidGlobals: IMPURE,
+  },
+  {
+    files: "pki/",
+    why: "pki/ is a domain: it uses store interfaces, never a database, HTTP or the actor shell",
+    forbidImports: [...FRAMEWORKS, ...STORE_IMPLEMENTATIONS, "routes/", "actors/", "files/"],
+    forbidGlobals: ["Deno"],
+  },
+  {
+    files: "files/",
+    why: "files/ is a domain: it uses store interfaces, never a database, HTTP or the actor shell",
+    forbidImports: [...FRAMEWORKS, ...STORE_IMPLEMENTATIONS, "routes/", "actors/"],
+    forbidGlobals: ["Deno"],
   },
   {
     files: "protocol/ocppj/",
