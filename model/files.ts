@@ -81,6 +81,15 @@ export interface DownloadLink {
 /** Why a station's download was refused. */
 export type DownloadRefusal = "unknown" | "expired" | "exhausted" | "wrong_station" | "firmware_deleted";
 
+/** The outcome of claiming an upload slot. */
+export type SlotClaim = { ok: true; slot: UploadSlot } | { ok: false; reason: UploadRefusal };
+
+/** The outcome of using a download link. */
+export type LinkUse = { ok: true; link: DownloadLink; firmware: FirmwareImage } | {
+  ok: false;
+  reason: DownloadRefusal;
+};
+
 /** Why a slot cannot be claimed by `chargePointId` at `at`, or null. */
 export function slotRefusal(slot: UploadSlot, chargePointId: string, at: string): UploadRefusal | null {
   if (slot.chargePointId !== chargePointId) return "wrong_station";

@@ -26,3 +26,34 @@ export class BlobTooLargeError extends Error {
 export function checkBlobId(id: string): void {
   if (!/^[a-z]+-[0-9a-f-]{36}$/.test(id)) throw new Error(`Invalid blob id "${id}"`);
 }
+
+/**
+ * `pieces` regrouped into chunks of exactly `size` bytes (the last may be shorter), as a store writes them;
+ * throws BlobTooLargeError once more than `maxBytes` arrived. Each chunk is a fresh array.
+ */
+export async function* rechunk(
+  pieces: AsyncIterable<Uint8Array>,
+  size: number,
+  maxBytes: number,
+): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  let buffer = new Uint8Array(size);
+  let filled = 0;
+  for await (const piece of pieces) {
+    total += piece.byteLength;
+    if (total > maxBytes) throw new BlobTooLargeError(maxBytes);
+    let offset = 0;
+    while (offset < piece.byteLength) {
+      const n = Math.min(size - filled, piece.byteLength - offset);
+      buffer.set(piece.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      if (filled === size) {
+        yield buffer;
+        buffer = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield buffer.slice(0, filled);
+}

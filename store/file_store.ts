@@ -8,10 +8,10 @@
  */
 import type {
   DownloadLink,
-  DownloadRefusal,
   FirmwareImage,
+  LinkUse,
+  SlotClaim,
   UploadedFile,
-  UploadRefusal,
   UploadSlot,
 } from "../model/files.ts";
 
@@ -26,7 +26,7 @@ export interface FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
-  ): Promise<{ ok: true; slot: UploadSlot } | { ok: false; reason: UploadRefusal }>;
+  ): Promise<SlotClaim>;
   /** Puts an `uploading` slot back to `open` (the transfer failed; the station may retry). */
   releaseUploadSlot(tokenHash: string): Promise<void>;
   /** Marks the slot `used` and stores the file's record, together. */
@@ -47,7 +47,5 @@ export interface FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
-  ): Promise<
-    { ok: true; link: DownloadLink; firmware: FirmwareImage } | { ok: false; reason: DownloadRefusal }
-  >;
+  ): Promise<LinkUse>;
 }

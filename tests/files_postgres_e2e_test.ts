@@ -30,6 +30,24 @@ async function upload(
   return minted.body.uploadId as string;
 }
 
+/** The stores main.ts would open for `env`, and the server on them. */
+async function startOnStores(env: Record<string, string>) {
+  const stores = await openStores(parseConfig(env), createMemoryLogger());
+  const server = await startApiServer(env, {
+    store: stores.store,
+    auth: stores.auth,
+    stationSecurity: stores.stationSecurity,
+    securityExtension: stores.securityExtension,
+  });
+  return {
+    server,
+    close: async () => {
+      await server.close();
+      await stores.close();
+    },
+  };
+}
+
 Deno.test({
   name: "on PostgreSQL (the stores main.ts opens) the generated CA and uploads survive a restart",
   ignore: noServer,
@@ -42,32 +60,18 @@ Deno.test({
       let caPem: string;
       let uploadId: string;
       {
-        const stores = await openStores(parseConfig(env), createMemoryLogger());
-        const server = await startApiServer(env, {
-          store: stores.store,
-          auth: stores.auth,
-          stationSecurity: stores.stationSecurity,
-          securityExtension: stores.securityExtension,
-        });
+        const { server, close } = await startOnStores(env);
         caPem = await (await fetch(`${server.url}/api/v1/pki/ca`)).text();
         uploadId = await upload(server, "CP-PG", bytes);
-        await server.close();
-        await stores.close();
+        await close();
       }
-      const stores = await openStores(parseConfig(env), createMemoryLogger());
-      const server = await startApiServer(env, {
-        store: stores.store,
-        auth: stores.auth,
-        stationSecurity: stores.stationSecurity,
-        securityExtension: stores.securityExtension,
-      });
+      const { server, close } = await startOnStores(env);
       try {
         assertEquals(await (await fetch(`${server.url}/api/v1/pki/ca`)).text(), caPem);
         const res = await server.api(`/api/v1/uploads/${uploadId}/content`, { as: "operator" });
         assertEquals(new Uint8Array(await res.arrayBuffer()), bytes);
       } finally {
-        await server.close();
-        await stores.close();
+        await close();
       }
     } finally {
       await db.drop();

@@ -3,7 +3,7 @@
  * 64 KiB value limit), written several per atomic, and then `["blob", id]` = { size, chunks }, which makes it
  * readable. A failed or oversized write deletes its chunks.
  */
-import { type BlobStore, BlobTooLargeError, checkBlobId } from "../blob_store.ts";
+import { type BlobStore, checkBlobId, rechunk } from "../blob_store.ts";
 
 const CHUNK_BYTES = 60_000;
 /** Chunks per atomic: well within KV's total mutation size per atomic. */
@@ -27,35 +27,20 @@ export class KvBlobStore implements BlobStore {
     checkBlobId(id);
     let size = 0;
     let seq = 0;
-    let pending: Uint8Array[] = [];
-    let buffer = new Uint8Array(CHUNK_BYTES);
-    let filled = 0;
+    let op = this.#kv.atomic();
+    let pending = 0;
     const flush = async () => {
-      if (pending.length === 0) return;
-      const op = this.#kv.atomic();
-      for (const chunk of pending) op.set([CHUNK, id, seq++], chunk);
-      pending = [];
+      if (pending === 0) return;
       if (!(await op.commit()).ok) throw new Error(`Cannot write blob "${id}"`);
+      op = this.#kv.atomic();
+      pending = 0;
     };
     try {
-      for await (const piece of chunks) {
-        size += piece.byteLength;
-        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        let offset = 0;
-        while (offset < piece.byteLength) {
-          const n = Math.min(CHUNK_BYTES - filled, piece.byteLength - offset);
-          buffer.set(piece.subarray(offset, offset + n), filled);
-          filled += n;
-          offset += n;
-          if (filled === CHUNK_BYTES) {
-            pending.push(buffer);
-            buffer = new Uint8Array(CHUNK_BYTES);
-            filled = 0;
-            if (pending.length === CHUNKS_PER_ATOMIC) await flush();
-          }
-        }
+      for await (const chunk of rechunk(chunks, CHUNK_BYTES, maxBytes)) {
+        op.set([CHUNK, id, seq++], chunk);
+        size += chunk.byteLength;
+        if (++pending === CHUNKS_PER_ATOMIC) await flush();
       }
-      if (filled > 0) pending.push(buffer.slice(0, filled));
       await flush();
       const meta: BlobMeta = { size, chunks: seq };
       await this.#kv.set([BLOB, id], meta);

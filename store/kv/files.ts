@@ -8,10 +8,10 @@
  */
 import type {
   DownloadLink,
-  DownloadRefusal,
   FirmwareImage,
+  LinkUse,
+  SlotClaim,
   UploadedFile,
-  UploadRefusal,
   UploadSlot,
 } from "../../model/files.ts";
 import { linkRefusal, slotRefusal } from "../../model/files.ts";
@@ -46,7 +46,7 @@ export class KvFileStore implements FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
-  ): Promise<{ ok: true; slot: UploadSlot } | { ok: false; reason: UploadRefusal }> {
+  ): Promise<SlotClaim> {
     for (;;) {
       const entry = await this.#kv.get<UploadSlot>([SLOT, tokenHash]);
       const slot = entry.value;
@@ -133,9 +133,7 @@ export class KvFileStore implements FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
-  ): Promise<
-    { ok: true; link: DownloadLink; firmware: FirmwareImage } | { ok: false; reason: DownloadRefusal }
-  > {
+  ): Promise<LinkUse> {
     for (;;) {
       const entry = await this.#kv.get<DownloadLink>([LINK, tokenHash]);
       const link = entry.value;

@@ -4,7 +4,7 @@
  * failed or oversized write deletes them.
  */
 import type { Sql } from "postgres";
-import { type BlobStore, BlobTooLargeError, checkBlobId } from "../blob_store.ts";
+import { type BlobStore, checkBlobId, rechunk } from "../blob_store.ts";
 
 const CHUNK_BYTES = 256 * 1024;
 
@@ -19,29 +19,11 @@ export class PostgresBlobStore implements BlobStore {
     checkBlobId(id);
     let size = 0;
     let seq = 0;
-    let buffer = new Uint8Array(CHUNK_BYTES);
-    let filled = 0;
-    const flush = async (data: Uint8Array) => {
-      await this.#sql`insert into file_blob_chunk (blob_id, seq, data) values (${id}, ${seq++}, ${data})`;
-    };
     try {
-      for await (const piece of chunks) {
-        size += piece.byteLength;
-        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        let offset = 0;
-        while (offset < piece.byteLength) {
-          const n = Math.min(CHUNK_BYTES - filled, piece.byteLength - offset);
-          buffer.set(piece.subarray(offset, offset + n), filled);
-          filled += n;
-          offset += n;
-          if (filled === CHUNK_BYTES) {
-            await flush(buffer);
-            buffer = new Uint8Array(CHUNK_BYTES);
-            filled = 0;
-          }
-        }
+      for await (const data of rechunk(chunks, CHUNK_BYTES, maxBytes)) {
+        await this.#sql`insert into file_blob_chunk (blob_id, seq, data) values (${id}, ${seq++}, ${data})`;
+        size += data.byteLength;
       }
-      if (filled > 0) await flush(buffer.slice(0, filled));
       await this.#sql`insert into file_blob (id, size, chunks) values (${id}, ${size}, ${seq})`;
       return size;
     } catch (error) {

@@ -6,13 +6,13 @@
 import type { Sql } from "postgres";
 import {
   type DownloadLink,
-  type DownloadRefusal,
   type FirmwareImage,
   linkRefusal,
+  type LinkUse,
+  type SlotClaim,
   slotRefusal,
   type UploadedFile,
   type UploadKind,
-  type UploadRefusal,
   type UploadSlot,
 } from "../../model/files.ts";
 import type { FileStore } from "../file_store.ts";
@@ -148,7 +148,7 @@ export class PostgresFileStore implements FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
-  ): Promise<{ ok: true; slot: UploadSlot } | { ok: false; reason: UploadRefusal }> {
+  ): Promise<SlotClaim> {
     const [claimed] = await this.#sql<SlotRow[]>`
       update upload_slot set state = 'uploading'
       where token_hash = ${tokenHash} and charge_point_id = ${chargePointId} and state = 'open'
@@ -232,9 +232,7 @@ export class PostgresFileStore implements FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
-  ): Promise<
-    { ok: true; link: DownloadLink; firmware: FirmwareImage } | { ok: false; reason: DownloadRefusal }
-  > {
+  ): Promise<LinkUse> {
     const [used] = await this.#sql<LinkRow[]>`
       update download_link set downloads = downloads + 1
       where token_hash = ${tokenHash} and charge_point_id = ${chargePointId} and expires_at > ${at}
