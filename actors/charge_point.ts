@@ -10,6 +10,7 @@ import {
   validateResponse,
 } from "../protocol/ocpp16/mod.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
+import { findNul, replaceNul } from "../protocol/ocppj/nul.ts";
 import {
   CALL,
   CALLERROR,
@@ -54,9 +55,18 @@ export const CLOSE_CODES = {
   replaced: 4000,
   /** An operator disconnected the station. */
   stoppedByOperator: 4001,
+  /** The station's security settings changed: it must pass the new check to come back. */
+  securityChanged: 4002,
 } as const;
 
 const OPEN = 1;
+
+/** Transaction messages: stored with U+0000 replaced rather than refused (see ChargePointActor#withoutNul). */
+const NUL_REPLACED_ACTIONS: ReadonlySet<string> = new Set([
+  "StartTransaction",
+  "StopTransaction",
+  "MeterValues",
+]);
 
 type Message =
   | { type: "started"; predecessor: Promise<void> | undefined }
@@ -81,6 +91,11 @@ export class ChargePointActor {
   readonly connectedAt: Date;
   readonly log: Logger;
   #record: ChargePointRecord | null = null;
+  /**
+   * Whether the store holds this station (null until loaded). Nothing is stored for an id before its
+   * BootNotification (or an operator's registration): anyone can open a socket with any id.
+   */
+  #stored: boolean | null = null;
   /**
    * True when the last save of the snapshot failed. Every change is saved when it happens, so otherwise the
    * store already holds the snapshot but for lastSeen, and a close only touches (batched by the store).
@@ -124,12 +139,19 @@ export class ChargePointActor {
   /** A text frame arrived. Decoding happens here so a reused CALL id is caught on arrival. */
   frameReceived(text: string): void {
     if (this.#stopping) return;
-    this.deps.frames.record(this.id, "in", text, this.deps.now());
     if (tooBig(text, this.deps.settings.maxFrameBytes)) {
+      // Not the frame itself: even a cut of it would keep the whole frame in memory.
+      this.deps.frames.record(
+        this.id,
+        "in",
+        `[frame of ${text.length} characters dropped: too big]`,
+        this.deps.now(),
+      );
       this.log.warn("bad frame", { reason: "frame too big", length: text.length });
       this.close(CLOSE_CODES.messageTooBig, "Frame too big");
       return;
     }
+    this.deps.frames.record(this.id, "in", text, this.deps.now());
     const result = decodeFrame(text);
     if (result.kind === "frame" && result.frame.type === CALL) {
       const { messageId } = result.frame;
@@ -202,6 +224,11 @@ export class ChargePointActor {
     return this.#stopping;
   }
 
+  /** Whether the store holds this station; null until its snapshot is loaded. */
+  get isStored(): boolean | null {
+    return this.#stored;
+  }
+
   #beginStop(code: number, reason: string): void {
     if (this.#stopping) return;
     this.#stopping = true;
@@ -232,9 +259,10 @@ export class ChargePointActor {
       const record = stored ?? emptyRecord(this.id, now);
       record.lastSeen = now.toISOString();
       this.#record = record;
-      // A new station is written at once so it is listed; a known one keeps its stored snapshot until it
-      // changes (online is the registry's to say, and lastSeen is written by Heartbeat and on close).
-      if (!stored) await this.#save();
+      // A new station is stored when it boots; until then the registry lists it as connected. A known one
+      // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
+      // by Heartbeat and on close).
+      this.#stored = stored !== null;
     } catch (error) {
       this.log.error("cannot load station", { error: String(error) });
       this.#record = null;
@@ -268,8 +296,9 @@ export class ChargePointActor {
     if (this.#record) {
       this.#record.lastSeen = at.toISOString();
       try {
+        // Unstored: written only if it booted meanwhile and that write failed (#save decides).
         // On a shutdown every station closes at once: the touches of unchanged ones become a few commits.
-        if (this.#unsaved) await this.#save();
+        if (!this.#stored || this.#unsaved) await this.#save();
         else await this.deps.store.touchChargePoint(this.id, this.#record.lastSeen);
       } catch (error) {
         this.log.warn("cannot save snapshot on close", { error: String(error) });
@@ -346,6 +375,7 @@ export class ChargePointActor {
     }
     const validated = validateRequest(action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
+    const request = this.#withoutNul(action, validated.value);
     const record = this.#record as ChargePointRecord;
     // OCPP 1.6 §4.2.1: until Accepted, a station may only send BootNotification.
     if (action !== "BootNotification" && record.registrationStatus !== "Accepted") {
@@ -357,7 +387,27 @@ export class ChargePointActor {
     }
     record.lastSeen = receivedAt.toISOString();
     const handler = HANDLERS[action] as Handler<typeof action>;
-    return await handler(this.#context(receivedAt), validated.value as never);
+    return await handler(this.#context(receivedAt), request as never);
+  }
+
+  /**
+   * One rule for both stores (PostgreSQL cannot store U+0000): transaction messages keep every reading, with
+   * NUL replaced by U+FFFD, and are answered as usual, so no transaction is lost and the station has nothing
+   * to retry; any other CALL with a NUL is refused with PropertyConstraintViolation, which a station does not
+   * retry the way it retries InternalError.
+   */
+  #withoutNul(action: string, request: unknown): unknown {
+    const field = findNul(request);
+    if (field === null) return request;
+    if (!NUL_REPLACED_ACTIONS.has(action)) {
+      throw new OcppError(
+        "PropertyConstraintViolation",
+        `Field "${field}" contains the character U+0000 (NUL), which is not accepted`,
+        { field, constraint: "no NUL" },
+      );
+    }
+    this.log.warn("NUL characters replaced", { action, field });
+    return replaceNul(request);
   }
 
   async #handleResponse(frame: CallResultFrame | CallErrorFrame, receivedAt: Date): Promise<void> {
@@ -367,12 +417,14 @@ export class ChargePointActor {
       return;
     }
     if (frame.type === CALLERROR) {
-      const { errorCode, errorDescription, errorDetails } = frame;
+      // What a station answers may be logged and stored: no NUL (see #withoutNul).
+      const { errorCode, errorDescription, errorDetails } = replaceNul(frame);
       call.reject(new CallErrorResponse(this.id, call.action, errorCode, errorDescription, errorDetails));
       return;
     }
-    if (!isKnownAction(call.action)) return call.resolve(frame.payload);
-    const validated = validateResponse(call.action, frame.payload);
+    const payload = replaceNul(frame.payload);
+    if (!isKnownAction(call.action)) return call.resolve(payload);
+    const validated = validateResponse(call.action, payload);
     if (!validated.ok) {
       call.reject(new InvalidResponseError(this.id, call.action, validated.description));
       return;
@@ -416,11 +468,14 @@ export class ChargePointActor {
   async #save(status?: StatusHistoryEntry): Promise<void> {
     const record = this.#record;
     if (!record) return;
+    // Not before it boots (or an operator registers it): an unknown id costs the store nothing.
+    if (!this.#stored && record.registrationStatus === null) return;
     record.updatedAt = this.deps.now().toISOString();
     try {
       if (status) await this.deps.store.recordStatus(status, record);
       else await this.deps.store.putChargePoint(record);
       this.#unsaved = false;
+      this.#stored = true;
     } catch (error) {
       this.#unsaved = true;
       throw error;

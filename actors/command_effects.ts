@@ -3,6 +3,7 @@
  * (nothing outside an actor writes its state). Each effect returns true when the snapshot changed.
  */
 import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+import { isSecretName, REDACTED } from "../protocol/ocppj/secret_values.ts";
 import { toUtcIso } from "../protocol/ocppj/time.ts";
 import type { ChargePointRecord, ConfigurationKeyValue, Reservation } from "../store/store.ts";
 
@@ -16,7 +17,7 @@ type Effect<A extends CsToCpAction> = (
 const getConfiguration: Effect<"GetConfiguration"> = (record, request, response) => {
   const reported: ConfigurationKeyValue[] = (response.configurationKey ?? []).map((k) => {
     const entry: ConfigurationKeyValue = { key: k.key, readonly: k.readonly };
-    if (k.value !== undefined) entry.value = k.value;
+    if (k.value !== undefined) entry.value = storedValue(k.key, k.value);
     return entry;
   });
   const asked = request.key ?? [];
@@ -35,7 +36,7 @@ const changeConfiguration: Effect<"ChangeConfiguration"> = (record, request, res
   const updated: ConfigurationKeyValue = {
     key: request.key,
     readonly: existing?.readonly ?? false,
-    value: request.value,
+    value: storedValue(request.key, request.value),
   };
   record.configuration = [...current.filter((k) => k.key !== request.key), updated].sort((a, b) =>
     a.key.localeCompare(b.key)
@@ -83,6 +84,11 @@ const cancelReservation: Effect<"CancelReservation"> = (record, request, respons
   record.reservations = withoutReservation(record, request.reservationId);
   return true;
 };
+
+/** What the snapshot keeps of a configuration value: never a secret (viewers read the snapshot). */
+function storedValue(key: string, value: string): string {
+  return isSecretName(key) ? REDACTED : value;
+}
 
 /** The station's reservations without one (used, cancelled or replaced). */
 export function withoutReservation(record: ChargePointRecord, reservationId: number): Reservation[] {

@@ -15,7 +15,7 @@ import type { SecurityExtension } from "../files/security_extension.ts";
 import type { Logger } from "../logger.ts";
 import type { DownloadRefusal, UploadRefusal } from "../model/files.ts";
 import { limitStream } from "./api/files.ts";
-import type { SecurityEventLog } from "./security_events.ts";
+import type { SecurityEventLog } from "../security/security_events.ts";
 
 export interface FileRouteDeps {
   extension: SecurityExtension;
@@ -26,7 +26,7 @@ export interface FileRouteDeps {
 }
 
 /** Multipart framing a station may add around its file, beyond the file limit. */
-const MULTIPART_SLACK = 64 * 1024;
+export const MULTIPART_SLACK_BYTES = 64 * 1024;
 
 const UPLOAD_STATUS: Record<UploadRefusal | "too_large" | "malformed", 400 | 404 | 409 | 410 | 413> = {
   unknown: 404,
@@ -74,7 +74,7 @@ export function createFileRoutes(deps: FileRouteDeps): Hono {
     const token = c.req.param("token") ?? "";
     const type = c.req.header("content-type") ?? "";
     const multipart = type.toLowerCase().startsWith("multipart/form-data");
-    const max = uploads.settings.maxBytes + (multipart ? MULTIPART_SLACK : 0);
+    const max = uploads.settings.maxBytes + (multipart ? MULTIPART_SLACK_BYTES : 0);
     if (Number(c.req.header("content-length") ?? "0") > max) {
       return refuseUpload(c, chargePointId, "too_large");
     }

@@ -29,6 +29,7 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/charge-points": "viewer",
   "GET /api/v1/charge-points/{id}": "viewer",
   "PUT /api/v1/charge-points/{id}": "admin",
+  "POST /api/v1/charge-points/{id}/disconnect": "operator",
   "GET /api/v1/charge-points/{id}/status-history": "viewer",
   "GET /api/v1/charge-points/{id}/configuration": "viewer",
   "GET /api/v1/charge-points/{id}/commands": "viewer",
@@ -90,7 +91,8 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/UpdateFirmware": "operator",
 };
 
-const COMMAND = /^POST \/api\/v1\/charge-points\/\{id\}\/([A-Za-z]+)$/;
+// OCPP action names start with a capital: `disconnect` and `upload-urls` are not commands.
+const COMMAND = /^POST \/api\/v1\/charge-points\/\{id\}\/([A-Z][A-Za-z]+)$/;
 const STATION = "CP-MATRIX";
 const USERS: Record<Role, { username: string; password: string }> = {
   viewer: { username: "vera", password: "vera-password" },
@@ -437,6 +439,7 @@ Deno.test("ADMIN_USER/ADMIN_PASSWORD create the first admin only when there are 
       assertEquals((await auth.listUsers()).map((u) => [u.username, u.role]), [["boss", "admin"]]);
       const login = await fetch(`${again.url}/api/v1/auth/login`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ username: "boss", password: "first-password" }),
       });
       await login.body?.cancel();

@@ -15,8 +15,10 @@ import {
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
+import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
-import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
+import { principalLabel } from "../../auth/principal.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {
@@ -41,7 +43,9 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
       path: `/v1/charge-points/{id}/${action}`,
       operationId: `command${action}`,
       summary: `${ACTIONS[action].summary} (${ACTIONS[action].directions.CsToCp})`,
-      description: `Sends ${action}.req and answers with the station's ${action}.conf payload.`,
+      description: `Sends ${action}.req and answers with the station's ${action}.conf payload. ` +
+        "Values of configuration keys whose name says key, password or secret are answered and logged as " +
+        '"[redacted]".',
       tag: "Commands",
       access: "operator",
       params: ChargePointIdParam,
@@ -65,15 +69,16 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
       },
     }, async (c, { params, query, body, principal }) => {
       const requestedAt = now().toISOString();
+      // Secrets (an AuthorizationKey sent with ChangeConfiguration) never reach the log that viewers read.
       const entry = (outcome: CommandLogEntry["outcome"], response: unknown): CommandLogEntry => ({
         id: crypto.randomUUID(),
         chargePointId: params.id,
         action,
-        payload: body,
+        payload: redactSecrets(body),
         requestedBy: principal ? principalLabel(principal) : "anonymous",
         requestedAt,
         outcome,
-        response,
+        response: redactSecrets(response),
         finishedAt: now().toISOString(),
       });
       const record = async (e: CommandLogEntry) => {
@@ -89,7 +94,9 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
         }
       };
       try {
-        const result = await registry.call(params.id, action, body, { force: query.force ?? false });
+        const result = redactSecrets(
+          await registry.call(params.id, action, body, { force: query.force ?? false }),
+        );
         await record(entry("accepted", result));
         return c.json(result as Record<string, unknown>, 200);
       } catch (error) {
@@ -106,11 +113,12 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
           throw new ApiError(504, "station_timeout", error.message);
         }
         if (error instanceof CallErrorResponse) {
-          const response = {
+          // Redacted (and cut at a sane depth) for the answer too: the details are the station's to make up.
+          const response = redactSecrets({
             errorCode: error.errorCode,
             errorDescription: error.errorDescription,
             errorDetails: error.errorDetails,
-          };
+          });
           await record(entry("callerror", response));
           throw new ApiError(502, "station_error", error.message, response);
         }

@@ -14,7 +14,8 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
-import { type ApiEnv, ApiError, type ApiRouter, principalLabel } from "./http.ts";
+import { principalLabel } from "../../auth/principal.ts";
+import { type ApiEnv, ApiError, type ApiRouter } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, limit } from "./schemas.ts";
 
 const ERRORS = {
@@ -55,6 +56,9 @@ const UploadUrlBody = z.strictObject({
   requestId: z.number().int().optional().describe("GetLog requestId"),
   logType: z.enum(LOG_TYPES).optional().describe("GetLog logType"),
 });
+
+/** The form fields around a firmware image (name, signature, signing certificate) and multipart framing. */
+export const FIRMWARE_FORM_SLACK_BYTES = 1024 * 1024;
 
 /** The origin stations reach us at: PUBLIC_URL, else the origin of this API request. */
 export function publicBase(c: Context, extension: SecurityExtension): string {
@@ -159,7 +163,7 @@ export function addFileRoutes(router: ApiRouter, deps: { extension: SecurityExte
       ...ERRORS,
     },
   }, async (c, { principal }) => {
-    const form = await readForm(c, firmware.settings.maxBytes + 1024 * 1024);
+    const form = await readForm(c, firmware.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES);
     const file = form.get("file");
     const name = form.get("name");
     if (!(file instanceof File)) {
