@@ -38,6 +38,8 @@ const TONE: Record<SecurityEventKind, string> = {
   certificate_issued: "ok",
   upload_refused: "fault",
   download_refused: "fault",
+  station_event: "transit",
+  station_event_critical: "fault",
 };
 
 export async function securityPage(api: PageApi, query: SecurityQuery) {
@@ -104,7 +106,12 @@ export async function securityPage(api: PageApi, query: SecurityQuery) {
               </thead>
               <tbody>
                 {events.items.map((e, i) => (
-                  <tr key={`${e.at}-${i}`} data-security-event={e.kind} data-station={e.chargePointId ?? ""}>
+                  <tr
+                    key={`${e.at}-${i}`}
+                    data-security-event={e.kind}
+                    data-station={e.chargePointId ?? ""}
+                    class={e.kind === "station_event_critical" ? "critical" : undefined}
+                  >
                     <td data-label="At">{formatTime(e.at)}</td>
                     <td data-label="Kind">
                       <span class={`chip tone-${TONE[e.kind] ?? "off"}`}>{e.kind}</span>
