@@ -8,8 +8,10 @@ import type { VendorTable } from "./actors/handlers/mod.ts";
 import { FrameLog } from "./actors/frame_log.ts";
 import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { PrometheusMetrics } from "./metrics/prometheus.ts";
+import { SimulatorControl } from "./simulator/control.ts";
 import { createApp } from "./routes/app.ts";
-import { ensureFirstAdmin } from "./auth/mod.ts";
+import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/auth_kv.ts";
 import type { AuthStore } from "./store/auth_store.ts";
@@ -19,6 +21,9 @@ import type { StationSecurityStore } from "./store/station_security_store.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
+import { createEnergy, type Energy } from "./energy/mod.ts";
+import type { EnergyStore } from "./store/energy.ts";
+import { openKvEnergyStore } from "./store/kv/energy.ts";
 import { createSecurityExtension, type SecurityExtension } from "./files/security_extension.ts";
 import type { CaMaterial } from "./pki/ca.ts";
 import { openKvHandle } from "./store/kv.ts";
@@ -36,6 +41,8 @@ export interface ServerOptions {
   auth?: AuthStore;
   /** Per-station security settings; without one, a throwaway in-memory store (tests). */
   stationSecurity?: StationSecurityStore;
+  /** Sites and stored charging profiles; without one, a throwaway in-memory store (tests). */
+  energy?: EnergyStore;
   /**
    * The Security extension's stores (PKI, files, blobs); without them, throwaway in-memory ones (tests).
    * UPLOAD_DIR, when set, takes the blobs either way.
@@ -43,6 +50,8 @@ export interface ServerOptions {
   securityExtension?: SecurityExtensionStores;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
+  /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
+  metrics?: PrometheusMetrics;
 }
 
 export interface RunningServer {
@@ -54,6 +63,8 @@ export interface RunningServer {
   store: Store;
   auth: AuthStore;
   security: Security;
+  energy: Energy;
+  metrics: PrometheusMetrics;
   extension: SecurityExtension;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
@@ -77,6 +88,7 @@ export async function startServer(
     logger,
     now(),
   );
+  const setup = await FirstRunSetup.prepare(auth, logger);
   const ownStationSecurity = options.stationSecurity === undefined;
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
@@ -94,6 +106,7 @@ export async function startServer(
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
+  const metrics = options.metrics ?? new PrometheusMetrics();
   const registry = new Registry({
     store,
     logger,
@@ -102,6 +115,7 @@ export async function startServer(
     now,
     newMessageId: options.newMessageId ?? (() => crypto.randomUUID()),
     vendors: options.vendors ?? {},
+    metrics,
     settings: {
       registrationPolicy: config.REGISTRATION_POLICY,
       heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
@@ -113,6 +127,70 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  const ownEnergy = options.energy === undefined;
+  const energyStore = options.energy ?? await openKvEnergyStore(":memory:");
+  const energy = createEnergy({
+    store: energyStore,
+    commands: {
+      // The registry's call is untyped; the profile service sends only the three actions it names.
+      call: (id, action, payload) => registry.call(id, action, payload) as never,
+      isConnected: (id) => registry.isConnected(id),
+    },
+    commandLog: store,
+    sources: {
+      activeTransactions: async (id) =>
+        (await store.listTransactions({ chargePointId: id, status: "active", limit: 50 })).map((t) => ({
+          transactionId: t.transactionId,
+          connectorId: t.connectorId,
+          startedAt: t.createdAt,
+        })),
+      recentMeterValues: (id) => store.listMeterValuesByChargePoint(id, 100),
+      lastSeen: async (id) => (await store.getChargePoint(id))?.lastSeen ?? null,
+      isConnected: (id) => registry.isConnected(id),
+    },
+    settings: {
+      minCurrentA: config.ENERGY_MIN_CURRENT_A,
+      headroomA: config.ENERGY_HEADROOM_A,
+      measurementMaxAgeS: config.ENERGY_MEASUREMENT_MAX_AGE_S,
+      minChangeA: config.ENERGY_MIN_CHANGE_A,
+      stackLevel: config.ENERGY_STACK_LEVEL,
+      profileIdBase: config.ENERGY_PROFILE_ID_BASE,
+      offlineLeaseS: config.ENERGY_OFFLINE_LEASE_S,
+      rebalanceIntervalS: config.ENERGY_REBALANCE_INTERVAL_S,
+      txDefaultLimitA: config.ENERGY_TX_DEFAULT_A,
+      debounceMs: 100,
+    },
+    now,
+    newId: () => crypto.randomUUID(),
+    scheduler: {
+      after: (ms, fn) => setTimeout(fn, ms) as unknown as number,
+      cancel: (handle) => clearTimeout(handle),
+    },
+    logger,
+    publish: (sample) =>
+      events.publish({
+        type: "siteAllocation",
+        chargePointId: null,
+        siteId: sample.siteId,
+        at: sample.at,
+        sample,
+      }),
+  });
+  const unfollow = events.subscribe((event) => energy.onStationEvent(event));
+  energy.loadManager.start();
+  /** This process's own OCPP endpoint, known once it listens. */
+  let ownOcppUrl = "";
+  const simulator = new SimulatorControl({
+    maxStations: config.SIMULATOR_MAX_STATIONS,
+    url: () => config.SIMULATOR_URL ?? ownOcppUrl,
+    securityProfile: config.SECURITY_PROFILE,
+    logger,
+    now,
+    driverTags: async () =>
+      (await store.listIdTags({ limit: 100 })).filter((t) => t.status === "Accepted").map((t) => t.idTag)
+        .slice(0, 10),
+  });
+  metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
   const app = createApp({
     registry,
     store,
@@ -123,6 +201,10 @@ export async function startServer(
     events,
     shutdownSignal: stopping.signal,
     security,
+    energy,
+    metrics,
+    setup,
+    simulator,
     extension,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
@@ -132,6 +214,7 @@ export async function startServer(
         sessionTtlHours: config.SESSION_TTL_H,
         cookieSecure: config.COOKIE_SECURE,
         sseRecheckMs: config.EVENT_STREAM_RECHECK_S * 1000,
+        attentionOfflineMinutes: config.ATTENTION_OFFLINE_MIN,
       },
     },
   });
@@ -144,6 +227,7 @@ export async function startServer(
       ...(tls ?? {}),
       onListen: ({ port, hostname }) => {
         const [http, ws] = tls ? ["https", "wss"] : ["http", "ws"];
+        ownOcppUrl = `${ws}://127.0.0.1:${port}/ocpp`;
         logger.info("listening", {
           url: `${http}://${hostname}:${port}`,
           ocpp: `${ws}://${hostname}:${port}/ocpp/{id}`,
@@ -166,16 +250,23 @@ export async function startServer(
           store,
           auth,
           security,
+          metrics,
+          energy,
           extension,
           async shutdown() {
             stopped = true;
             stopping.abort();
+            // Virtual stations first: they would reconnect to a closing server.
+            await simulator.close();
+            unfollow();
+            await energy.close();
             await registry.shutdown();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.
             await security.events.close();
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
+            if (ownEnergy) await energyStore.close();
             ownExtensionKv?.close();
           },
         });

@@ -348,20 +348,25 @@ export class ChargePointActor {
 
   async #handleCall(frame: CallFrame, receivedAt: Date): Promise<void> {
     const { messageId, action } = frame;
+    const started = performance.now();
+    let outcome = "accepted";
     try {
       const response = await this.#dispatch(frame, receivedAt);
       this.#send(encodeCallResult(messageId, response));
     } catch (error) {
       if (error instanceof OcppError) {
+        outcome = error.code;
         this.log.warn("call refused", { action, messageId, code: error.code, reason: error.message });
         this.#send(encodeCallError(messageId, error.code, error.message, error.details));
       } else {
+        outcome = "InternalError";
         // Never leak internals to a station: the details stay in our log.
         this.log.error("call failed", { action, messageId, error: String(error) });
         this.#send(encodeCallError(messageId, "InternalError", `Could not process "${action}", retry later`));
       }
     } finally {
       this.#openCallIds.delete(messageId);
+      this.deps.metrics?.callHandled(action, outcome, (performance.now() - started) / 1000);
     }
   }
 

@@ -3,6 +3,7 @@
  * mailbox turn), the injected dependencies, and a way to persist.
  */
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { RegistrationStatus } from "../protocol/ocpp16/enums.ts";
 import type { ChargePointRecord, StatusHistoryEntry, Store } from "../store/store.ts";
 import type { EventBus } from "./events.ts";
@@ -29,6 +30,8 @@ export interface ActorDeps {
   newMessageId: () => string;
   settings: ActorSettings;
   vendors: VendorTable;
+  /** Told how each CALL was answered and how long it took; none in most tests. */
+  metrics?: Metrics;
 }
 
 export interface HandlerContext {

@@ -2,6 +2,7 @@
  * What actors tell the rest of the system (SSE for the dashboard, tests). Publishing is synchronous and cheap;
  * a slow subscriber must buffer on its own side.
  */
+import type { SiteSample } from "../model/site.ts";
 import type { ConnectorState, TransactionRecord } from "../store/store.ts";
 
 export type StationEvent =
@@ -19,7 +20,19 @@ export type StationEvent =
     stored: number;
   };
 
-export type EventListener = (event: StationEvent) => void;
+/** Load management divided a site again (energy/load_manager.ts): not about one station. */
+export interface SiteAllocationEvent {
+  type: "siteAllocation";
+  chargePointId: null;
+  siteId: string;
+  at: string;
+  sample: SiteSample;
+}
+
+/** Everything the bus carries. */
+export type BusEvent = StationEvent | SiteAllocationEvent;
+
+export type EventListener = (event: BusEvent) => void;
 
 export class EventBus {
   #listeners = new Set<EventListener>();
@@ -30,7 +43,7 @@ export class EventBus {
     return () => this.#listeners.delete(listener);
   }
 
-  publish(event: StationEvent): void {
+  publish(event: BusEvent): void {
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -1,64 +1,9 @@
 /**
- * Energy and power of a transaction over time, from its meter values, drawn as SVG by us (no chart library).
- * `meterSeries` is pure: it picks the readings (total, not per phase), converts units, and derives power from
- * the energy register when the station does not sample power itself.
+ * Energy and power of a transaction over time, drawn as SVG by us (no chart library). The readings come from
+ * `overview/meter_series.ts` (total, not per phase; units converted; power derived from the energy register
+ * when the station does not sample power itself).
  */
-import type { MeterValue } from "./types.ts";
-
-export interface Point {
-  /** Epoch milliseconds. */
-  t: number;
-  v: number;
-}
-
-export interface MeterSeries {
-  /** kWh delivered since the transaction's meterStart. */
-  energy: Point[];
-  /** kW. */
-  power: Point[];
-  /** Whether power was measured (true) or derived from energy deltas (false). */
-  powerMeasured: boolean;
-}
-
-const ENERGY = "Energy.Active.Import.Register";
-const POWER = "Power.Active.Import";
-
-function toBaseUnit(value: number, unit: string): number {
-  return unit === "kWh" || unit === "kW" ? value * 1000 : value;
-}
-
-/** One reading per timestamp: the total (no phase) when sent, else the sum of the phases. */
-function pick(rows: MeterValue[], measurand: string): Point[] {
-  const byTime = new Map<number, { total?: number; phases: number }>();
-  for (const row of rows) {
-    if (row.measurand !== measurand || row.format === "SignedData") continue;
-    const value = Number(row.value);
-    const t = Date.parse(row.timestamp);
-    if (!Number.isFinite(value) || Number.isNaN(t)) continue;
-    const base = toBaseUnit(value, row.unit);
-    const entry = byTime.get(t) ?? { phases: 0 };
-    if (row.phase === null) entry.total = base;
-    else entry.phases += base;
-    byTime.set(t, entry);
-  }
-  return [...byTime.entries()]
-    .map(([t, e]) => ({ t, v: e.total ?? e.phases }))
-    .sort((a, b) => a.t - b.t);
-}
-
-export function meterSeries(rows: MeterValue[], meterStart: number): MeterSeries {
-  const energy = pick(rows, ENERGY).map((p) => ({ t: p.t, v: (p.v - meterStart) / 1000 }));
-  const measured = pick(rows, POWER).map((p) => ({ t: p.t, v: p.v / 1000 }));
-  if (measured.length > 0) return { energy, power: measured, powerMeasured: true };
-  const derived: Point[] = [];
-  for (let i = 1; i < energy.length; i++) {
-    const a = energy[i - 1]!;
-    const b = energy[i]!;
-    const hours = (b.t - a.t) / 3_600_000;
-    if (hours > 0) derived.push({ t: b.t, v: Math.max(0, (b.v - a.v) / hours) });
-  }
-  return { energy, power: derived, powerMeasured: false };
-}
+import type { Point } from "../overview/meter_series.ts";
 
 /** Round-ish tick values covering [min, max]. */
 export function ticks(min: number, max: number, count = 4): number[] {
@@ -73,13 +18,52 @@ export function ticks(min: number, max: number, count = 4): number[] {
   return out;
 }
 
-function clock(t: number): string {
+/** `HH:MM:SS` of an epoch-ms time, UTC. */
+export function clock(t: number): string {
   return new Date(t).toISOString().slice(11, 19);
 }
 
-const W = 640;
-const H = 240;
-const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
+/** The SVG user space of every chart, and the margins its axes take. */
+export const W = 640;
+export const H = 240;
+export const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
+
+/**
+ * A chart's grid, axis labels (values at `yTicks` with `digits` decimals, times at `xTicks`) and unit, for
+ * the scales `x` and `y`.
+ */
+export function Axes(props: {
+  xTicks: number[];
+  yTicks: number[];
+  x: (t: number) => number;
+  y: (v: number) => number;
+  unit: string;
+  digits: number;
+}) {
+  const { x, y } = props;
+  return (
+    <>
+      {props.yTicks.map((v) => (
+        <g key={`y${v}`} class="grid">
+          <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
+          <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(props.digits))}</text>
+        </g>
+      ))}
+      {props.xTicks.map((t, i) => (
+        <text
+          key={`x${i}`}
+          class="axis"
+          x={x(t)}
+          y={H - 12}
+          text-anchor={i === 0 ? "start" : i === props.xTicks.length - 1 ? "end" : "middle"}
+        >
+          {clock(t)}
+        </text>
+      ))}
+      <text class="axis" x={12} y={PAD.top + 4}>{props.unit}</text>
+    </>
+  );
+}
 
 export function LineChart(props: {
   id: string;
@@ -116,7 +100,7 @@ export function LineChart(props: {
   return (
     <figure class={`chart chart-${props.tone}`} data-chart={props.id} data-points={points.length}>
       <figcaption id={titleId}>
-        {props.title}: <strong>{last.v.toFixed(3)} {props.unit}</strong> at {clock(last.t)} UTC
+        {props.title}: <strong>{last.v.toFixed(3)} {props.unit}</strong> at {clock(last.t)} UTC{" "}
         {props.note && <span class="muted small">({props.note})</span>}
       </figcaption>
       <svg
@@ -125,24 +109,7 @@ export function LineChart(props: {
         aria-labelledby={titleId}
         preserveAspectRatio="xMidYMid meet"
       >
-        {yTicks.map((v) => (
-          <g key={`y${v}`} class="grid">
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
-            <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(3))}</text>
-          </g>
-        ))}
-        {xTicks.map((t, i) => (
-          <text
-            key={`x${i}`}
-            class="axis"
-            x={x(t)}
-            y={H - 12}
-            text-anchor={i === 0 ? "start" : i === 2 ? "end" : "middle"}
-          >
-            {clock(t)}
-          </text>
-        ))}
-        <text class="axis" x={12} y={PAD.top + 4}>{props.unit}</text>
+        <Axes xTicks={xTicks} yTicks={yTicks} x={x} y={y} unit={props.unit} digits={3} />
         <path class="area" d={area} />
         <path class="series" d={d} />
         {points.map((p, i) => (

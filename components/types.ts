@@ -12,9 +12,14 @@ import type {
   StatusHistorySchema,
   TransactionSchema,
 } from "../routes/api/schemas.ts";
-import type { StationEvent } from "../actors/events.ts";
+import type { SiteAllocationEvent, StationEvent } from "../actors/events.ts";
+import type { ChargingProfileListSchema, StoredProfileSchema } from "../routes/api/charging_profiles.ts";
+import type { SiteDetailSchema, SiteSampleSchema, SiteSchema } from "../routes/api/sites.ts";
 import type { StationSecurityView } from "../routes/api/station_security.ts";
 import type { SecurityEvent } from "../security/security_events.ts";
+import type { OverviewSchema } from "../routes/api/overview.ts";
+import type { TokenView, UserView } from "../routes/api/auth.ts";
+import type { SimulatorStatusSchema } from "../routes/api/simulator.ts";
 import type { FirmwareView, UploadedFileView } from "../routes/api/files.ts";
 import type { IssuedCertificateView } from "../routes/api/pki.ts";
 
@@ -29,7 +34,12 @@ export type MeterValue = z.infer<typeof MeterValueSchema>;
 export type IdTag = z.infer<typeof IdTagSchema>;
 export type Role = "viewer" | "operator" | "admin";
 export type StationSecurity = z.infer<typeof StationSecurityView>;
-export type { SecurityEvent, StationEvent };
+export type Site = z.infer<typeof SiteSchema>;
+export type SiteDetail = z.infer<typeof SiteDetailSchema>;
+export type SiteSample = z.infer<typeof SiteSampleSchema>;
+export type StoredChargingProfile = z.infer<typeof StoredProfileSchema>;
+export type ChargingProfileList = z.infer<typeof ChargingProfileListSchema>;
+export type { SecurityEvent, SiteAllocationEvent, StationEvent };
 export type UploadedFile = z.infer<typeof UploadedFileView>;
 export type FirmwareImage = z.infer<typeof FirmwareView>;
 export type IssuedCertificate = z.infer<typeof IssuedCertificateView>;
@@ -47,10 +57,11 @@ export interface Frame {
 
 export type { HandshakeFailure } from "../security/handshake_log.ts";
 
-/** What the overview counts per station for the current UTC day. */
-export interface TodayTransaction {
-  transactionId: number;
-  chargePointId: string;
-  status: Transaction["status"];
-  energyWh: number | null;
-}
+/** `GET /api/v1/overview`. */
+export type Overview = z.infer<typeof OverviewSchema>;
+export type FleetRow = Overview["items"][number];
+export type AttentionKind = keyof Overview["attention"];
+
+export type User = z.infer<typeof UserView>;
+export type ApiToken = z.infer<typeof TokenView>;
+export type SimulatorStatus = z.infer<typeof SimulatorStatusSchema>;

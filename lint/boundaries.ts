@@ -79,9 +79,37 @@ export const RULES: readonly BoundaryRule[] = [
     forbidGlobals: ["Deno"],
   },
   {
+    files: "metrics/",
+    why: "metrics/ counts what it is told: no framework, database, route, store or actor",
+    forbidImports: ["hono", "postgres", "routes/", "store/", "actors/"],
+  },
+  {
+    files: "overview/",
+    why: "overview/ reads the stores through their interfaces: no framework, database driver, route or actor",
+    forbidImports: ["hono", "postgres", "routes/", "actors/", "islands/", "components/"],
+  },
+  {
     files: "protocol/ocppj/",
     why: "protocol/ocppj/ is version-neutral: no dialect's code may leak into it",
     forbidImports: ["protocol/ocpp16/"],
+  },
+  {
+    files: "energy/",
+    why: "energy/ is a domain: pure rules, and I/O only through the interfaces it is handed (no HTTP, no " +
+      "database, no store implementation, no clock or timer of its own)",
+    forbidImports: [
+      "hono",
+      "postgres",
+      "node:",
+      "routes/",
+      "components/",
+      "islands/",
+      "store/kv.ts",
+      "store/kv/",
+      "store/postgres.ts",
+      "store/postgres/",
+    ],
+    forbidGlobals: IMPURE,
   },
 ];
 

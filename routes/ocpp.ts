@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
@@ -36,6 +37,8 @@ export interface OcppRouteOptions {
   securityEvents?: SecurityEventLog;
   /** Refused handshakes per source: past its budget they are no longer logged one by one. */
   refusals: RefusalThrottle;
+  /** Counts accepted and refused upgrades. */
+  metrics?: Metrics;
 }
 
 /** Policy violation (RFC 6455 §7.4.1): the station kept flooding past its message rate. */
@@ -56,14 +59,16 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     let remoteAddress = remoteAddressOf(c);
     if (options.gate) remoteAddress = options.gate.client(c.req.raw, remoteAddress).address;
     const id = c.req.param("id") ?? "";
-    const refuse = (status: number, reason: string, headers: Record<string, string> = {}): Response =>
-      refuseHandshake(c, refusalDeps, {
+    const refuse = (status: number, reason: string, headers: Record<string, string> = {}): Response => {
+      options.metrics?.handshake(status);
+      return refuseHandshake(c, refusalDeps, {
         chargePointId: id === "" ? null : id.slice(0, 100),
         remoteAddress,
         status,
         reason,
         headers,
       });
+    };
 
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return refuse(426, "Expected a WebSocket upgrade");
@@ -108,6 +113,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     // rather than through `protocol`, because Deno only splits the offer on ", " and refuses "a,ocpp1.6".
     if (speaksOcpp16) response.headers.set("sec-websocket-protocol", OCPP_SUBPROTOCOL);
     attachStation(socket, id, remoteAddress, options);
+    options.metrics?.handshake(101);
     return response;
   };
 }

@@ -36,7 +36,7 @@
  * ```
  */
 import { dirname } from "node:path";
-import { GroupCommit } from "./group_commit.ts";
+import { type CommitObserver, GroupCommit } from "./group_commit.ts";
 import type {
   ChargePointRecord,
   CommandLogEntry,
@@ -96,6 +96,8 @@ export interface KvStoreOptions {
   groupCommitMs?: number | "whileBusy";
   /** A group of touches is written at once when it reaches this many callers (default 500). */
   groupCommitMaxCallers?: number;
+  /** Told about each group commit (metrics). */
+  commitObserver?: CommitObserver;
 }
 
 /** A Store on a Deno KV handle it owns: `close()` writes pending touches, then closes the handle. */
@@ -112,6 +114,7 @@ export class KvStore implements Store {
       options.groupCommitMs ?? "whileBusy",
       options.groupCommitMaxCallers ?? TOUCH_CHUNK_ROWS,
       (batch) => this.#commitTouches(batch),
+      options.commitObserver,
     );
   }
 

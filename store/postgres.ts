@@ -25,7 +25,7 @@
  */
 import postgres from "postgres";
 import type { Sql, TransactionSql } from "postgres";
-import { GroupCommit } from "./group_commit.ts";
+import { type CommitObserver, GroupCommit } from "./group_commit.ts";
 import { openMigratedPool } from "./migrate.ts";
 import {
   type ChargePointRecord,
@@ -63,6 +63,8 @@ export interface PostgresStoreOptions {
   migrate?: boolean;
   /** Called after each group commit, for metrics and tests. */
   onGroupCommit?: (info: GroupCommitInfo) => void;
+  /** Told about each group commit's size and duration (metrics). */
+  commitObserver?: CommitObserver;
 }
 
 export interface GroupCommitInfo {
@@ -118,8 +120,9 @@ export class PostgresStore implements Store {
     this.#onGroupCommit = options.onGroupCommit;
     const windowMs = options.groupCommitMs ?? 2;
     const maxCallers = options.groupCommitMaxCallers ?? 500;
-    this.#meterGroup = new GroupCommit(windowMs, maxCallers, (batch) => this.#commitMeterValues(batch));
-    this.#touchGroup = new GroupCommit(windowMs, maxCallers, (batch) => this.#commitTouches(batch));
+    const observer = options.commitObserver;
+    this.#meterGroup = new GroupCommit(windowMs, maxCallers, (b) => this.#commitMeterValues(b), observer);
+    this.#touchGroup = new GroupCommit(windowMs, maxCallers, (b) => this.#commitTouches(b), observer);
   }
 
   /** Writes what is pending, waits for writes in flight, then closes the pool. */

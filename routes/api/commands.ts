@@ -5,19 +5,15 @@
  * and how it ended.
  */
 import { z } from "zod";
-import {
-  CallErrorResponse,
-  CallTimeoutError,
-  CommandRefusedError,
-  InvalidResponseError,
-  NotConnectedError,
-} from "../../actors/errors.ts";
+import { failedCommandOutcome } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
-import { ACTIONS, CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { CommandLogEntry, Store } from "../../store/store.ts";
 import { principalLabel } from "../../auth/principal.ts";
+import { commandApiError } from "./command_errors.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
@@ -26,6 +22,17 @@ export interface CommandRouteOptions {
   store: Store;
   logger: Logger;
   now: () => Date;
+  metrics?: Metrics;
+  /** Told of every answered command (stored charging profiles follow SetChargingProfile/ClearChargingProfile). */
+  onAnswered?: (answer: AnsweredCommand) => Promise<void>;
+}
+
+export interface AnsweredCommand {
+  chargePointId: string;
+  action: CsToCpAction;
+  request: unknown;
+  response: unknown;
+  requestedBy: string;
 }
 
 const CommandQuery = z.object({
@@ -35,7 +42,7 @@ const CommandQuery = z.object({
 });
 
 export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions): void {
-  const { registry, store, logger, now } = options;
+  const { registry, store, logger, now, onAnswered } = options;
 
   for (const action of CS_TO_CP_ACTIONS) {
     router.add({
@@ -75,13 +82,14 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
         chargePointId: params.id,
         action,
         payload: redactSecrets(body),
-        requestedBy: principal ? principalLabel(principal) : "anonymous",
+        requestedBy: principalLabel(principal),
         requestedAt,
         outcome,
         response: redactSecrets(response),
         finishedAt: now().toISOString(),
       });
       const record = async (e: CommandLogEntry) => {
+        options.metrics?.commandFinished(action, e.outcome);
         try {
           await store.appendCommandLog(e);
         } catch (error) {
@@ -98,35 +106,27 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
           await registry.call(params.id, action, body, { force: query.force ?? false }),
         );
         await record(entry("accepted", result));
+        try {
+          await onAnswered?.({
+            chargePointId: params.id,
+            action,
+            request: body,
+            response: result,
+            requestedBy: principalLabel(principal),
+          });
+        } catch (error) {
+          // The station did it; what we keep about it failing must not turn its answer into an error.
+          logger.warn("cannot record what a command's answer taught", {
+            chargePointId: params.id,
+            action,
+            error: String(error),
+          });
+        }
         return c.json(result as Record<string, unknown>, 200);
       } catch (error) {
-        if (error instanceof NotConnectedError) {
-          await record(entry("not_connected", null));
-          throw new ApiError(409, "not_connected", error.message);
-        }
-        if (error instanceof CommandRefusedError) {
-          await record(entry("refused", { reason: error.reason }));
-          throw new ApiError(409, "command_refused", error.message, { reason: error.reason });
-        }
-        if (error instanceof CallTimeoutError) {
-          await record(entry("timeout", null));
-          throw new ApiError(504, "station_timeout", error.message);
-        }
-        if (error instanceof CallErrorResponse) {
-          // Redacted (and cut at a sane depth) for the answer too: the details are the station's to make up.
-          const response = redactSecrets({
-            errorCode: error.errorCode,
-            errorDescription: error.errorDescription,
-            errorDetails: error.errorDetails,
-          });
-          await record(entry("callerror", response));
-          throw new ApiError(502, "station_error", error.message, response);
-        }
-        if (error instanceof InvalidResponseError) {
-          await record(entry("invalid", { reason: error.reason }));
-          throw new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });
-        }
-        throw error;
+        const failed = failedCommandOutcome(error);
+        if (failed) await record(entry(failed.outcome, failed.response));
+        throw commandApiError(error);
       }
     });
   }

@@ -1,15 +1,18 @@
 /**
- * `/stations/:id`: the live console, configuration, commands (operators), activity, recent transactions, and
- * the station's security settings (admins: not even asked for otherwise).
+ * `/stations/:id`: the live console, configuration, commands (operators), activity, charging profiles, recent
+ * transactions, and the station's security settings (admins: not even asked for otherwise).
  */
-import { commandCatalog } from "../../components/command_catalog.ts";
-import { formatEnergy, formatTime } from "../../components/format.ts";
+import { Time, TzLabel } from "../../components/time.tsx";
+import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
+import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import { StationFiles } from "../../components/station_files.tsx";
 import type {
+  ChargingProfileList,
   CommandLogItem,
   Frame,
+  IdTag,
   IssuedCertificate,
   Page,
   StationDetail,
@@ -27,25 +30,31 @@ export async function stationPage(api: PageApi, id: string) {
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
   const forStation = `chargePointId=${encodeURIComponent(id)}&limit=${HISTORY}`;
-  const [configuration, frames, history, commands, transactions, security, uploads, certificates] =
-    await Promise
-      .all([
-        api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
-          `${base}/configuration`,
-        ),
-        api.get<{ items: Frame[] }>(`${base}/frames`),
-        api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
-        api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
-        api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
-        // Null also when the server runs without station security (the API has no such route then).
-        viewer.role === "admin"
-          ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
-          : Promise.resolve(null),
-        // Null when the server runs without the Security extension.
-        api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
-        api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
-      ]);
+  const [configuration, frames, history, commands, transactions, profiles, security, uploads, certificates] =
+    await Promise.all([
+      api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
+        `${base}/configuration`,
+      ),
+      api.get<{ items: Frame[] }>(`${base}/frames`),
+      api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
+      api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
+      api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
+      // Null when the server runs without energy management (the API has no such route then).
+      api.find<ChargingProfileList>(`${base}/charging-profiles`),
+      // Null also when the server runs without station security (the API has no such route then).
+      viewer.role === "admin"
+        ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
+        : Promise.resolve(null),
+      // Null when the server runs without the Security extension.
+      api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
+      api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
+    ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
+  // Suggestions for the id tag fields: the Accepted tags (typing any other one still works).
+  const idTags = canCommand
+    ? (await api.get<Page<IdTag>>("/api/v1/id-tags?limit=1000")).items.filter((t) => t.status === "Accepted")
+      .map((t) => t.idTag)
+    : [];
 
   return (
     <Layout title={id} current="/" viewer={viewer}>
@@ -53,9 +62,12 @@ export async function stationPage(api: PageApi, id: string) {
         <a href="/">Stations</a> / <span aria-current="page">{id}</span>
       </p>
       <div class="grid">
-        <Island name="StationConsole" props={{ station, canCommand }} />
+        <Island name="StationConsole" props={{ station, canCommand, idTags }} />
         {canCommand && (
-          <Island name="CommandForms" props={{ chargePointId: id, commands: commandCatalog() }} />
+          <Island
+            name="CommandForms"
+            props={{ chargePointId: id, commands: commandCatalog(), initial: DEFAULT_COMMAND, idTags }}
+          />
         )}
         <Island
           name="StationActivity"
@@ -70,6 +82,19 @@ export async function stationPage(api: PageApi, id: string) {
           name="ConfigurationPanel"
           props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
         />
+        {profiles && (
+          <Island
+            name="ChargingProfilesPanel"
+            props={{
+              chargePointId: id,
+              profiles,
+              connectorIds: [...new Set([0, ...station.connectors.map((c) => c.connectorId)])].sort((a, b) =>
+                a - b
+              ),
+              canCommand,
+            }}
+          />
+        )}
         {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
         {uploads && certificates && (
           <StationFiles uploads={uploads.items} certificates={certificates.items} canDownload={canCommand} />
@@ -88,7 +113,9 @@ export async function stationPage(api: PageApi, id: string) {
                     <th scope="col">Id</th>
                     <th scope="col">Connector</th>
                     <th scope="col">Id tag</th>
-                    <th scope="col">Started (UTC)</th>
+                    <th scope="col">
+                      Started (<TzLabel />)
+                    </th>
                     <th scope="col">Status</th>
                     <th scope="col">Energy</th>
                   </tr>
@@ -101,7 +128,9 @@ export async function stationPage(api: PageApi, id: string) {
                       </td>
                       <td data-label="Connector">{t.connectorId}</td>
                       <td data-label="Id tag" class="mono">{t.idTag}</td>
-                      <td data-label="Started">{formatTime(t.startTimestamp)}</td>
+                      <td data-label="Started">
+                        <Time iso={t.startTimestamp} />
+                      </td>
                       <td data-label="Status">{t.status}</td>
                       <td data-label="Energy" class="num">{formatEnergy(t.energyWh)}</td>
                     </tr>
