@@ -11,11 +11,11 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createApp } from "./routes/app.ts";
 import { ensureFirstAdmin } from "./routes/api/auth.ts";
 import { HandshakeLog } from "./routes/handshake_log.ts";
-import { openKvAuthStore } from "./store/auth_kv.ts";
-import type { AuthStore } from "./store/auth_store.ts";
-import type { Store } from "./store/store.ts";
-import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
-import type { StationSecurityStore } from "./store/station_security_store.ts";
+import { openKvAuthStore } from "./store/kv/auth.ts";
+import type { AuthStore } from "./store/auth.ts";
+import type { Store } from "./store/mod.ts";
+import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
+import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./routes/security.ts";
 import { connectionCeiling } from "./routes/open_files.ts";
 

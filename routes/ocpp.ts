@@ -8,14 +8,15 @@ import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "./handshake_log.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
 import { encodeCallError } from "../protocol/ocppj/frames.ts";
-import { OCPP16 } from "../protocol/ocpp16/mod.ts";
+import { type ActorDialect, pickDialect } from "../actors/dialect.ts";
+import { DIALECTS, OCPP16_ACTOR } from "../actors/ocpp16.ts";
 import { ConnectionSlots } from "./connection_slots.ts";
 import { callMessageId, MessageRate, type MessageRateOptions } from "./message_rate.ts";
 import type { SecurityEventLog } from "./security_events.ts";
 import type { StationGate } from "./station_gate.ts";
 
 /** The one dialect spoken so far; the subprotocol a station offers picks it. */
-export const OCPP_SUBPROTOCOL = OCPP16.subprotocol;
+export const OCPP_SUBPROTOCOL = OCPP16_ACTOR.protocol.subprotocol;
 
 export interface OcppRouteOptions {
   registry: Registry;
@@ -74,8 +75,8 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     const offered = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(
       Boolean,
     );
-    const speaksOcpp16 = offered.includes(OCPP_SUBPROTOCOL);
-    if (!speaksOcpp16 && !(offered.length === 0 && options.allowMissingSubprotocol)) {
+    const agreed = pickDialect(DIALECTS, offered);
+    if (!agreed && !(offered.length === 0 && options.allowMissingSubprotocol)) {
       const got = offered.length ? `"${offered.join(", ")}"` : "none";
       return refuse(400, `Subprotocol "${OCPP_SUBPROTOCOL}" is required (offered: ${got})`);
     }
@@ -101,10 +102,11 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     }
     const { socket, response } = upgraded;
     socket.addEventListener("close", release);
-    // Named explicitly: only "ocpp1.6" is ever agreed, whatever the station offered first. Set on the response
-    // rather than through `protocol`, because Deno only splits the offer on ", " and refuses "a,ocpp1.6".
-    if (speaksOcpp16) response.headers.set("sec-websocket-protocol", OCPP_SUBPROTOCOL);
-    attachStation(socket, id, remoteAddress, options);
+    // Named explicitly: only a subprotocol we speak is ever agreed, whatever the station offered first. Set on
+    // the response rather than through `protocol`, because Deno only splits the offer on ", " and refuses
+    // "a,ocpp1.6". A station that offered none (when allowed) speaks OCPP 1.6.
+    if (agreed) response.headers.set("sec-websocket-protocol", agreed.protocol.subprotocol);
+    attachStation(socket, id, remoteAddress, agreed ?? OCPP16_ACTOR, options);
     return response;
   };
 }
@@ -118,6 +120,7 @@ function attachStation(
   socket: WebSocket,
   id: string,
   remoteAddress: string,
+  dialect: ActorDialect,
   options: OcppRouteOptions,
 ): void {
   const { registry } = options;
@@ -125,7 +128,7 @@ function attachStation(
     ? new MessageRate(options.messageRate)
     : null;
   socket.onopen = () => {
-    const actor = registry.spawn(id, socket, remoteAddress);
+    const actor = registry.spawn(id, socket, remoteAddress, dialect);
     socket.onmessage = (event) => {
       const verdict = rate?.admit(performance.now()) ?? "accept";
       if (verdict === "accept") {

@@ -15,7 +15,7 @@
  */
 import type { Logger } from "../logger.ts";
 import { hashPassword, verifyPassword } from "./api/passwords.ts";
-import type { SecurityProfile, StationSecurityStore } from "../store/station_security_store.ts";
+import type { SecurityProfile, StationSecurityStore } from "../store/station_security.ts";
 import type { AuthBackoff } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";

@@ -8,9 +8,9 @@
  * - A replay after the crash: a StartTransaction answered just before SIGKILL gets the same id again.
  */
 import { assert, assertEquals } from "@std/assert";
-import { openKvStore } from "../store/kv.ts";
-import { openPostgresStore } from "../store/postgres.ts";
-import type { Store } from "../store/store.ts";
+import { openKvStore } from "../store/kv/mod.ts";
+import { openPostgresStore } from "../store/postgres/mod.ts";
+import type { Store } from "../store/mod.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { closeStation, connectStation, openRaw, type RawSocket } from "./helpers/station.ts";

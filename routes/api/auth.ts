@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
-import { type ApiTokenRecord, type AuthStore, ROLES, type UserRecord } from "../../store/auth_store.ts";
+import { type ApiTokenRecord, type AuthStore, ROLES, type UserRecord } from "../../store/auth.ts";
 import { SESSION_COOKIE, TOKEN_PREFIX } from "./authenticate.ts";
 import { ApiError, type ApiRouter, type Principal } from "./http.ts";
 import {

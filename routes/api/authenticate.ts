@@ -7,7 +7,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import type { AuthStore } from "../../store/auth_store.ts";
+import type { AuthStore } from "../../store/auth.ts";
 import { type ApiEnv, ApiError, type Principal } from "./http.ts";
 import { sha256Hex } from "./secrets.ts";
 

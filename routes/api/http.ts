@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import { validatePayload } from "../../protocol/ocppj/validate.ts";
-import type { Role } from "../../store/auth_store.ts";
+import type { Role } from "../../store/auth.ts";
 
 /** Who is asking: a logged-in user (session cookie) or a machine (API token). */
 export interface Principal {
