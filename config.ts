@@ -35,7 +35,7 @@ export const ConfigSchema = z.object({
   /**
    * Upgrades beyond this many station sockets (open or being upgraded) get 503. The process may hold 20,000
    * open files, and the API, the store and the files need some: at start-up the ceiling is also lowered to
-   * the soft RLIMIT_NOFILE minus 512 (or 75% of it, when that is more), see routes/open_files.ts.
+   * the soft RLIMIT_NOFILE minus 512 (or 75% of it, when that is more), see security/open_files.ts.
    */
   MAX_CONNECTIONS: int(1, 1_000_000).default(15_000),
   /**
@@ -72,6 +72,12 @@ export const ConfigSchema = z.object({
   STATION_MSG_BURST: int(1, 1_000_000).default(500),
   /** Frames refused for rate (decaying at STATION_MSG_RATE) before the socket is closed with 1008. */
   STATION_FLOOD_CLOSE_AFTER: int(1, 1_000_000).default(200),
+  /**
+   * Refused WebSocket handshakes per source (address, IPv6 /64) that are logged one by one, at once, and their
+   * average rate per second; past that a source's refusals are summarised and the cheap ones answered 429.
+   */
+  HANDSHAKE_REFUSAL_BURST: int(1, 1_000_000).default(20),
+  HANDSHAKE_REFUSAL_RATE: z.coerce.number().min(0).max(10_000).default(0.5),
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
   DENO_DEPLOYMENT_ID: z.string().optional(),
   /** OCPP frames kept per station for troubleshooting (0 keeps none). */
@@ -87,6 +93,11 @@ export const ConfigSchema = z.object({
   USER_PASSWORD: z.string().min(8).max(1024).optional(),
   /** How long an operator's login session lasts. */
   SESSION_TTL_H: z.coerce.number().positive().max(24 * 365).default(12),
+  /**
+   * How often a live event stream checks that its login or token still works. Changes made in this process
+   * (logout, disable, revoke) end streams at once; this bounds how long one made by another process takes.
+   */
+  EVENT_STREAM_RECHECK_S: z.coerce.number().min(0.1).max(3600).default(30),
   /** Secure flag of the session cookie: auto sets it when the request came over https (or X-Forwarded-Proto). */
   COOKIE_SECURE: z.enum(["auto", "always", "never"]).default("auto"),
 });

@@ -9,15 +9,16 @@ import { FrameLog } from "./actors/frame_log.ts";
 import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createApp } from "./routes/app.ts";
-import { ensureFirstAdmin } from "./routes/api/auth.ts";
-import { HandshakeLog } from "./routes/handshake_log.ts";
+import { ensureFirstAdmin } from "./auth/mod.ts";
+import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/kv/auth.ts";
 import type { AuthStore } from "./store/auth.ts";
 import type { Store } from "./store/mod.ts";
 import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
 import type { StationSecurityStore } from "./store/station_security.ts";
-import { createSecurity, type Security } from "./routes/security.ts";
-import { connectionCeiling } from "./routes/open_files.ts";
+import { createSecurity, type Security } from "./security/mod.ts";
+import { exposureWarning } from "./security/exposure.ts";
+import { connectionCeiling } from "./security/open_files.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -68,7 +69,7 @@ export async function startServer(
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
   const tls = await readTls(config);
-  const maxConnections = await connectionCeiling(config.MAX_CONNECTIONS, logger);
+  const maxConnections = connectionCeiling(config.MAX_CONNECTIONS, await softOpenFilesLimit(), logger);
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
@@ -105,7 +106,11 @@ export async function startServer(
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,
       pingIntervalS: config.PING_INTERVAL_S,
-      api: { sessionTtlHours: config.SESSION_TTL_H, cookieSecure: config.COOKIE_SECURE },
+      api: {
+        sessionTtlHours: config.SESSION_TTL_H,
+        cookieSecure: config.COOKIE_SECURE,
+        sseRecheckMs: config.EVENT_STREAM_RECHECK_S * 1000,
+      },
     },
   });
 
@@ -122,6 +127,14 @@ export async function startServer(
           ocpp: `${ws}://${hostname}:${port}/ocpp/{id}`,
           maxConnections,
         });
+        const exposed = exposureWarning({
+          hostname: config.HOSTNAME,
+          defaultProfile: config.SECURITY_PROFILE,
+          registrationPolicy: config.REGISTRATION_POLICY,
+        });
+        if (exposed) {
+          logger.warn("stations are not authenticated", { hostname: config.HOSTNAME, hint: exposed });
+        }
         resolve({
           url: `${http}://127.0.0.1:${port}`,
           port,
@@ -153,6 +166,19 @@ export async function startServer(
       else Deno.exit(70);
     });
   });
+}
+
+/** The soft limit on open files (Linux /proc), or null where it cannot be read. */
+async function softOpenFilesLimit(): Promise<number | null> {
+  try {
+    const text = await Deno.readTextFile("/proc/self/limits");
+    const line = text.split("\n").find((l) => l.startsWith("Max open files"));
+    const soft = line?.split(/\s{2,}/)[1];
+    const value = Number(soft);
+    return Number.isFinite(value) && value > 0 ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The TLS certificate and key when both files are configured; the server then speaks https and wss. */

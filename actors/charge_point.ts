@@ -21,6 +21,8 @@ import type { CommitResult, StationChanges } from "../model/changes.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import { hasAction } from "../protocol/ocppj/dialect.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
+import { findNul, replaceNul } from "../protocol/ocppj/nul.ts";
+import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import {
   CALL,
   CALLERROR,
@@ -70,6 +72,8 @@ export const CLOSE_CODES = {
   replaced: 4000,
   /** An operator disconnected the station. */
   stoppedByOperator: 4001,
+  /** The station's security settings changed: it must pass the new check to come back. */
+  securityChanged: 4002,
 } as const;
 
 const OPEN = 1;
@@ -120,10 +124,15 @@ export class ChargePointActor {
   readonly log: Logger;
   #record: ChargePointRecord | null = null;
   /**
-   * True when the store may lack fields of the snapshot: a new station not written yet (all fields), or a
-   * commit that failed after the station reported something (the actor's fields). The next commit carries them.
+   * Whether the store holds this station (null until loaded). Nothing is stored for an id before its
+   * BootNotification (or an operator's registration): anyone can open a socket with any id.
    */
-  #unsaved: "all" | "actor" | null = null;
+  #stored: boolean | null = null;
+  /**
+   * True when a commit failed after the station reported something about itself: the store may lack the
+   * actor's fields, and the next commit carries them.
+   */
+  #unsaved = false;
   #badFrames = 0;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
   #openCallIds = new Set<string>();
@@ -163,12 +172,19 @@ export class ChargePointActor {
   /** A text frame arrived. Decoding happens here so a reused CALL id is caught on arrival. */
   frameReceived(text: string): void {
     if (this.#stopping) return;
-    this.deps.frames.record(this.id, "in", text, this.deps.now());
     if (tooBig(text, this.deps.settings.maxFrameBytes)) {
+      // Not the frame itself: even a cut of it would keep the whole frame in memory.
+      this.deps.frames.record(
+        this.id,
+        "in",
+        `[frame of ${text.length} characters dropped: too big]`,
+        this.deps.now(),
+      );
       this.log.warn("bad frame", { reason: "frame too big", length: text.length });
       this.close(CLOSE_CODES.messageTooBig, "Frame too big");
       return;
     }
+    this.deps.frames.record(this.id, "in", text, this.deps.now());
     const result = decodeFrame(text);
     if (result.kind === "frame" && result.frame.type === CALL) {
       const { messageId } = result.frame;
@@ -251,6 +267,11 @@ export class ChargePointActor {
     return this.#stopping;
   }
 
+  /** Whether the store holds this station; null until its snapshot is loaded. */
+  get isStored(): boolean | null {
+    return this.#stored;
+  }
+
   #beginStop(code: number, reason: string): void {
     if (this.#stopping) return;
     this.#stopping = true;
@@ -289,12 +310,10 @@ export class ChargePointActor {
     try {
       const stored = await this.deps.store.getChargePoint(this.id);
       this.#record = { ...(stored ?? emptyRecord(this.id, now)), lastSeen: now.toISOString() };
-      // A new station is written at once so it is listed; a known one keeps its stored snapshot until it
-      // changes (online is the registry's to say, and lastSeen is written with every CALL and on close).
-      if (!stored) {
-        this.#unsaved = "all";
-        await this.#commit({ chargePointId: this.id });
-      }
+      // A new station is stored when it boots; until then the registry lists it as connected. A known one
+      // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
+      // with every CALL and on close).
+      this.#stored = stored !== null;
     } catch (error) {
       this.log.error("cannot load station", { error: String(error) });
       this.#record = null;
@@ -323,8 +342,8 @@ export class ChargePointActor {
     const at = this.deps.now();
     if (this.#record) {
       try {
-        // A touch unless a failed commit left fields to write; on a shutdown every station closes at once,
-        // and their touches become a few commits.
+        // A touch unless a failed commit left fields to write (nothing for a station never stored); on a
+        // shutdown every station closes at once, and their touches become a few commits.
         await this.#commit({ chargePointId: this.id, lastSeen: at.toISOString() });
       } catch (error) {
         this.log.warn("cannot save snapshot on close", { error: String(error) });
@@ -404,6 +423,7 @@ export class ChargePointActor {
     }
     const validated = validateMessage(protocol, "request", action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
+    const request = this.#withoutNul(action, validated.value);
     const record = this.#record as ChargePointRecord;
     // OCPP 1.6 §4.2.1: until Accepted, a station may only send BootNotification.
     if (action !== "BootNotification" && record.registrationStatus !== "Accepted") {
@@ -421,7 +441,7 @@ export class ChargePointActor {
       vendors: this.deps.vendors,
     };
     for (let decision = 1;; decision++) {
-      const result: HandlerResult<unknown> = await handler(this.#record!, validated.value as never, ctx);
+      const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);
       const lastSeen = receivedAt.toISOString();
       const committed = await this.#commit({ ...result.changes, chargePointId: this.id, lastSeen });
       if (committed.ok) {
@@ -439,22 +459,47 @@ export class ChargePointActor {
   }
 
   /**
-   * ONE store call for `changes`, with what earlier failed commits left unwritten; the snapshot in memory
-   * follows what is stored. A failed commit still keeps what the station reported about itself in memory (it
-   * is written with the next commit or on close), but never a transaction the store does not have.
+   * One rule for both stores (PostgreSQL cannot store U+0000): the dialect's transaction messages keep every
+   * reading, with NUL replaced by U+FFFD, and are answered as usual, so no transaction is lost and the station
+   * has nothing to retry; any other CALL with a NUL is refused with PropertyConstraintViolation, which a
+   * station does not retry the way it retries InternalError.
    */
-  async #commit(
-    changes: StationChanges,
-  ): Promise<Extract<CommitResult, { ok: true }> | Extract<CommitResult, { ok: false }>> {
+  #withoutNul(action: string, request: unknown): unknown {
+    const field = findNul(request);
+    if (field === null) return request;
+    if (!this.dialect.transactionMessages.has(action)) {
+      throw new OcppError(
+        "PropertyConstraintViolation",
+        `Field "${field}" contains the character U+0000 (NUL), which is not accepted`,
+        { field, constraint: "no NUL" },
+      );
+    }
+    this.log.warn("NUL characters replaced", { action, field });
+    return replaceNul(request);
+  }
+
+  /**
+   * ONE store call for `changes`, with what an earlier failed commit left unwritten; the snapshot in memory
+   * follows what is stored. A station the store does not hold is written in full once it has a registration
+   * (its boot, or an operator's); before that nothing about it is stored but its command log. A failed commit
+   * still keeps what the station reported about itself in memory (written with the next commit or on close),
+   * but never a transaction the store does not have.
+   */
+  async #commit(changes: StationChanges): Promise<CommitResult> {
     const record = this.#record!;
     let snapshot = changes.snapshot;
-    if (this.#unsaved === "all") {
+    const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null;
+    const full: StationChanges = { ...changes };
+    if (!this.#stored && !registered) {
+      delete full.snapshot;
+      delete full.lastSeen;
+      snapshot = undefined;
+    } else if (!this.#stored) {
       const { id: _, ...all } = record;
       snapshot = { ...all, ...snapshot };
-    } else if (this.#unsaved === "actor") {
+    } else if (this.#unsaved) {
       snapshot = { ...actorFields(record), ...snapshot };
     }
-    const full: StationChanges = { ...changes };
     if (snapshot) full.snapshot = { ...snapshot, updatedAt: this.deps.now().toISOString() };
     let committed: CommitResult;
     try {
@@ -464,15 +509,18 @@ export class ChargePointActor {
         !!changes.transactionUpdates?.length;
       if (changes.snapshot && !touchesTransactions) {
         this.#record = applyPatch(record, changes.snapshot);
-        this.#unsaved ??= "actor";
+        this.#unsaved = true;
       }
       throw error;
     }
     if (committed.ok) {
       let next = full.snapshot ? applyPatch(record, full.snapshot) : record;
-      if (full.lastSeen !== undefined) next = { ...next, lastSeen: full.lastSeen };
+      if (changes.lastSeen !== undefined) next = { ...next, lastSeen: changes.lastSeen };
       this.#record = next;
-      this.#unsaved = null;
+      if (full.snapshot) {
+        this.#stored = true;
+        this.#unsaved = false;
+      }
     }
     return committed;
   }
@@ -532,12 +580,14 @@ export class ChargePointActor {
       return;
     }
     if (frame.type === CALLERROR) {
-      const { errorCode, errorDescription, errorDetails } = frame;
+      // What a station answers may be logged and stored: no NUL (see #withoutNul).
+      const { errorCode, errorDescription, errorDetails } = replaceNul(frame);
       call.reject(new CallErrorResponse(this.id, call.action, errorCode, errorDescription, errorDetails));
       return;
     }
-    if (!hasAction(this.dialect.protocol.actions, call.action)) return call.resolve(frame.payload);
-    const validated = validateMessage(this.dialect.protocol, "response", call.action, frame.payload);
+    const payload = replaceNul(frame.payload);
+    if (!hasAction(this.dialect.protocol.actions, call.action)) return call.resolve(payload);
+    const validated = validateMessage(this.dialect.protocol, "response", call.action, payload);
     if (!validated.ok) {
       call.reject(new InvalidResponseError(this.id, call.action, validated.description));
       return;
@@ -572,12 +622,15 @@ export function commandLogEntry(
     id: crypto.randomUUID(),
     chargePointId,
     action: command.action,
-    payload: command.payload,
+    // Secrets (an AuthorizationKey sent with ChangeConfiguration) never reach the log that viewers read.
+    payload: redactSecrets(command.payload),
     requestedBy: command.requestedBy,
     requestedAt: command.requestedAt,
     finishedAt,
   };
-  if ("response" in outcome) return { ...base, outcome: "accepted", response: outcome.response };
+  if ("response" in outcome) {
+    return { ...base, outcome: "accepted", response: redactSecrets(outcome.response) };
+  }
   const error = outcome.error;
   if (error instanceof CommandRefusedError) {
     return { ...base, outcome: "refused", response: { reason: error.reason } };
@@ -585,7 +638,11 @@ export function commandLogEntry(
   if (error instanceof CallTimeoutError) return { ...base, outcome: "timeout", response: null };
   if (error instanceof CallErrorResponse) {
     const { errorCode, errorDescription, errorDetails } = error;
-    return { ...base, outcome: "callerror", response: { errorCode, errorDescription, errorDetails } };
+    return {
+      ...base,
+      outcome: "callerror",
+      response: redactSecrets({ errorCode, errorDescription, errorDetails }),
+    };
   }
   if (error instanceof InvalidResponseError) {
     return { ...base, outcome: "invalid", response: { reason: error.reason } };

@@ -55,7 +55,7 @@ class FakeSocket implements StationSocket {
   }
 }
 
-async function setUp() {
+async function setUp(options: { frames?: FrameLog; maxFrameBytes?: number } = {}) {
   const kv = await openKvStore(":memory:");
   const { store, writes, failNext } = recording(kv);
   let clock = T0;
@@ -64,7 +64,7 @@ async function setUp() {
     store,
     logger: createMemoryLogger(),
     events: new EventBus(),
-    frames: new FrameLog(0, 0),
+    frames: options.frames ?? new FrameLog(0, 0),
     now: () => new Date(clock += 1000),
     newMessageId: () => `m${++ids}`,
     vendors: {},
@@ -73,7 +73,7 @@ async function setUp() {
       heartbeatIntervalS: 300,
       bootRetryIntervalS: 60,
       callTimeoutMs: 30_000,
-      maxFrameBytes: 65_536,
+      maxFrameBytes: options.maxFrameBytes ?? 65_536,
       maxBadFrames: 10,
       singleUseIdTags: false,
     },
@@ -168,6 +168,28 @@ Deno.test("a station whose last snapshot write failed is saved in full when it c
     assertEquals(changes.snapshot?.connectors?.map((c) => c.status), ["Charging"]);
     // What the station reported is not lost: the close wrote it.
     assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.status), ["Charging"]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a frame above MAX_FRAME_BYTES closes the socket and leaves only a short note in the frame log", async () => {
+  const frames = new FrameLog(10, 10);
+  const t = await setUp({ frames, maxFrameBytes: 2048 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.actor.frameReceived(
+      JSON.stringify([2, "big", "DataTransfer", { vendorId: "v", data: "x".repeat(5000) }]),
+    );
+    await t.actor.stopped;
+    assertEquals(
+      frames.list("CP-1").filter((f) => f.frame.includes("xxxxxxxx")),
+      [],
+      "no cut of the frame is kept",
+    );
+    const last = frames.list("CP-1").at(-1);
+    assertEquals(last?.direction, "in");
+    assertEquals(last?.frame, "[frame of 5051 characters dropped: too big]");
   } finally {
     await t.tearDown();
   }

@@ -13,6 +13,11 @@ export interface ActorDialect {
   readonly handlers: { readonly [action: string]: AnyHandler };
   /** One per action we send, by wire name. */
   readonly commands: { readonly [action: string]: AnyCommand };
+  /**
+   * The station-sent actions that carry transaction data: stored with U+0000 replaced rather than refused, so
+   * no reading is lost (every other CALL with a NUL is refused).
+   */
+  readonly transactionMessages: ReadonlySet<string>;
 }
 
 /** The dialect a station that offers `offered` subprotocols speaks (the first we know, in our order), or null. */

@@ -1,7 +1,11 @@
 /**
  * The last N OCPP frames of each station, in and out, for troubleshooting. Bounded twice: N frames per
  * station, and a cap on how many stations are remembered (the least recently active are forgotten first).
+ * Secrets are redacted before a frame is kept (protocol/ocppj/secret_values.ts), and a long frame is cut to a copy
+ * of its start: a slice would keep the whole original frame alive.
  */
+import { redactFrameText } from "../protocol/ocppj/secret_values.ts";
+
 export interface FrameLogEntry {
   at: string;
   direction: "in" | "out";
@@ -37,10 +41,11 @@ export class FrameLog {
       }
     }
     this.#rings.set(chargePointId, ring);
+    const text = safely(() => redactFrameText(frame), `[frame of ${frame.length} characters, not readable]`);
     ring.push({
       at: at.getTime(),
       direction,
-      frame: frame.length > MAX_FRAME_CHARS ? `${frame.slice(0, MAX_FRAME_CHARS)}…` : frame,
+      frame: text.length > MAX_FRAME_CHARS ? copyOf(`${text.slice(0, MAX_FRAME_CHARS)}…`) : text,
     });
     if (ring.length > this.perStation) ring.shift();
   }
@@ -48,5 +53,19 @@ export class FrameLog {
   /** Oldest first; [] for a station we have no frames of. */
   list(chargePointId: string): FrameLogEntry[] {
     return (this.#rings.get(chargePointId) ?? []).map((f) => ({ ...f, at: new Date(f.at).toISOString() }));
+  }
+}
+
+/** A string that shares no memory with `text` (V8 keeps a slice as a pointer into its parent). */
+function copyOf(text: string): string {
+  return JSON.parse(JSON.stringify(text));
+}
+
+/** `make()`, or `fallback` if it throws: recording runs in a socket's message handler and must never throw. */
+function safely(make: () => string, fallback: string): string {
+  try {
+    return make();
+  } catch {
+    return fallback;
   }
 }

@@ -4,7 +4,13 @@ import { COMMANDS } from "./commands/mod.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { HANDLERS } from "./handlers/mod.ts";
 
-export const OCPP16_ACTOR: ActorDialect = { protocol: OCPP16, handlers: HANDLERS, commands: COMMANDS };
+export const OCPP16_ACTOR: ActorDialect = {
+  protocol: OCPP16,
+  handlers: HANDLERS,
+  commands: COMMANDS,
+  // OCPP 1.6 §4.10 (transaction-related messages): StartTransaction, StopTransaction and MeterValues.
+  transactionMessages: new Set(["StartTransaction", "StopTransaction", "MeterValues"]),
+};
 
 /** Every dialect the server speaks, the preferred first. */
 export const DIALECTS: readonly ActorDialect[] = [OCPP16_ACTOR];

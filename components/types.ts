@@ -14,7 +14,7 @@ import type {
 } from "../routes/api/schemas.ts";
 import type { StationEvent } from "../actors/events.ts";
 import type { StationSecurityView } from "../routes/api/station_security.ts";
-import type { SecurityEvent } from "../routes/security_events.ts";
+import type { SecurityEvent } from "../security/security_events.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
@@ -40,7 +40,7 @@ export interface Frame {
   frame: string;
 }
 
-export type { HandshakeFailure } from "../routes/handshake_log.ts";
+export type { HandshakeFailure } from "../security/handshake_log.ts";
 
 /** What the overview counts per station for the current UTC day. */
 export interface TodayTransaction {

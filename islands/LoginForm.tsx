@@ -5,6 +5,8 @@ import { ApiCallError, apiFetch } from "./client.tsx";
 export interface LoginFormProps {
   /** A same-site path to go to after logging in. */
   next: string;
+  /** The login form's token (its cookie's twin), for the post without JavaScript. */
+  csrf: string;
   /** From a form post without JavaScript that failed. */
   error?: string;
 }
@@ -32,6 +34,7 @@ export default function LoginForm(props: LoginFormProps) {
     <form class="card login" onSubmit={submit} method="post" action="/login">
       <h1>Sign in</h1>
       <input type="hidden" name="next" value={props.next} />
+      <input type="hidden" name="csrf" value={props.csrf} />
       <label>
         Username
         <input

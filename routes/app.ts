@@ -7,10 +7,15 @@ import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { AuthStore } from "../store/auth.ts";
 import type { Store } from "../store/mod.ts";
+import { MAX_BODY_BYTES } from "./api/http.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
-import type { HandshakeLog } from "./handshake_log.ts";
-import { createOcppUpgradeHandler, remoteAddressOf } from "./ocpp.ts";
-import type { Security } from "./security.ts";
+import { limitBody } from "./body_limit.ts";
+import type { HandshakeLog } from "../security/handshake_log.ts";
+import { createOcppUpgradeHandler } from "./ocpp.ts";
+import { remoteAddressOf } from "./remote_address.ts";
+import { refuseHandshake } from "./handshake_refusal.ts";
+import { RefusalThrottle } from "../security/refusal_throttle.ts";
+import type { Security } from "../security/mod.ts";
 import { createPageRoutes } from "./pages/mod.ts";
 
 export interface AppDeps {
@@ -34,8 +39,18 @@ export interface AppDeps {
   };
 }
 
+/** Without security settings (some tests): the defaults of HANDSHAKE_REFUSAL_BURST and _RATE. */
+const DEFAULT_REFUSALS = { burst: 20, perSecond: 0.5 };
+
+/** Anonymous login forms and calls never need more than this. */
+export const MAX_LOGIN_BODY_BYTES = 16 * 1024;
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  const refusals = deps.security?.refusals ?? new RefusalThrottle(DEFAULT_REFUSALS);
+  // Before every route: the smaller limit of the anonymous logins first, then the general one.
+  for (const path of ["/login", "/api/v1/auth/login"]) app.use(path, limitBody(MAX_LOGIN_BODY_BYTES));
+  app.use("*", limitBody(MAX_BODY_BYTES));
   app.get("/healthz", (c) => c.json({ status: "ok", connectedStations: deps.registry.size }));
   app.get(
     "/ocpp/:id",
@@ -47,6 +62,7 @@ export function createApp(deps: AppDeps): Hono {
       maxConnections: deps.settings.maxConnections,
       pingIntervalS: deps.settings.pingIntervalS,
       now: deps.now,
+      refusals,
       ...(deps.security
         ? {
           gate: deps.security.gate,
@@ -79,16 +95,11 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => {
     const message = `No route for ${c.req.method} ${c.req.path}`;
     if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
-      // A station with a wrong URL: worth seeing among the failed handshakes.
-      const remoteAddress = remoteAddressOf(c);
-      deps.logger.warn("handshake refused", {
-        chargePointId: null,
-        remoteAddress,
-        status: 404,
-        reason: message,
-      });
-      deps.handshakes.add({
-        at: deps.now().toISOString(),
+      // A station with a wrong URL: worth seeing among the failed handshakes (within its source's budget).
+      const remoteAddress = deps.security
+        ? deps.security.gate.client(c.req.raw, remoteAddressOf(c)).address
+        : remoteAddressOf(c);
+      return refuseHandshake(c, { ...deps, refusals }, {
         chargePointId: null,
         remoteAddress,
         status: 404,

@@ -5,15 +5,18 @@
 import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
 import type { Registry } from "../actors/registry.ts";
-import type { HandshakeLog } from "./handshake_log.ts";
+import type { HandshakeLog } from "../security/handshake_log.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
 import { encodeCallError } from "../protocol/ocppj/frames.ts";
 import { type ActorDialect, pickDialect } from "../actors/dialect.ts";
 import { DIALECTS, OCPP16_ACTOR } from "../actors/ocpp16.ts";
-import { ConnectionSlots } from "./connection_slots.ts";
-import { callMessageId, MessageRate, type MessageRateOptions } from "./message_rate.ts";
-import type { SecurityEventLog } from "./security_events.ts";
-import type { StationGate } from "./station_gate.ts";
+import { ConnectionSlots } from "../security/connection_slots.ts";
+import { callMessageId, MessageRate, type MessageRateOptions } from "../security/message_rate.ts";
+import type { SecurityEventLog } from "../security/security_events.ts";
+import type { StationGate } from "../security/station_gate.ts";
+import type { RefusalThrottle } from "../security/refusal_throttle.ts";
+import { refuseHandshake } from "./handshake_refusal.ts";
+import { remoteAddressOf } from "./remote_address.ts";
 
 /** The one dialect spoken so far; the subprotocol a station offers picks it. */
 export const OCPP_SUBPROTOCOL = OCPP16_ACTOR.protocol.subprotocol;
@@ -32,36 +35,36 @@ export interface OcppRouteOptions {
   /** Per-station frame rate; without it, unlimited. */
   messageRate?: MessageRateOptions;
   securityEvents?: SecurityEventLog;
+  /** Refused handshakes per source: past its budget they are no longer logged one by one. */
+  refusals: RefusalThrottle;
 }
 
 /** Policy violation (RFC 6455 §7.4.1): the station kept flooding past its message rate. */
 export const CLOSE_FLOODING = 1008;
 
-export function remoteAddressOf(c: Context): string {
-  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return info?.remoteAddr?.hostname ?? "unknown";
-}
-
 export function createOcppUpgradeHandler(options: OcppRouteOptions) {
-  const { registry, logger, handshakes } = options;
+  const { registry } = options;
   // Sockets being upgraded count as much as open ones (see ConnectionSlots).
   const slots = new ConnectionSlots(options.maxConnections);
+  const refusalDeps = {
+    logger: options.logger,
+    handshakes: options.handshakes,
+    refusals: options.refusals,
+    now: options.now,
+  };
 
   return async function ocppUpgrade(c: Context): Promise<Response> {
     let remoteAddress = remoteAddressOf(c);
     if (options.gate) remoteAddress = options.gate.client(c.req.raw, remoteAddress).address;
     const id = c.req.param("id") ?? "";
-    const refuse = (status: number, reason: string, headers: Record<string, string> = {}): Response => {
-      const chargePointId = id === "" ? null : id.slice(0, 100);
-      logger.warn("handshake refused", { chargePointId, remoteAddress, status, reason });
-      handshakes.add({ at: options.now().toISOString(), chargePointId, remoteAddress, status, reason });
-      // Connection: close, so a refused socket gives its file descriptor back at once (a flood of refusals
-      // must not pile up idle keep-alive connections).
-      return c.json({ error: "handshake_refused", message: reason }, status as 400, {
-        ...headers,
-        connection: "close",
+    const refuse = (status: number, reason: string, headers: Record<string, string> = {}): Response =>
+      refuseHandshake(c, refusalDeps, {
+        chargePointId: id === "" ? null : id.slice(0, 100),
+        remoteAddress,
+        status,
+        reason,
+        headers,
       });
-    };
 
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return refuse(426, "Expected a WebSocket upgrade");

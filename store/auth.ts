@@ -16,7 +16,7 @@ export interface UserRecord {
   /** The login name; the key, never changes. */
   username: string;
   role: Role;
-  /** `pbkdf2-sha256$<iterations>$<salt>$<hash>` (see routes/api/passwords.ts). */
+  /** `pbkdf2-sha256$<iterations>$<salt>$<hash>` (see auth/passwords.ts). */
   passwordHash: string;
   /** A disabled user cannot log in, and its sessions stop working. */
   disabled: boolean;

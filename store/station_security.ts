@@ -6,7 +6,7 @@
  * (`security_events.ts`), so every backend keeps both on one KV handle or one pool.
  *
  * The AuthorizationKey never reaches the store in clear: `authorizationKeyHash` is a salted PBKDF2 string
- * (routes/api/passwords.ts format).
+ * (auth/passwords.ts format).
  */
 import type { SecurityEventStore } from "./security_events.ts";
 

@@ -16,8 +16,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { Password, RoleSchema, Username } from "../routes/api/auth.ts";
-import { hashPassword } from "../routes/api/passwords.ts";
+import { hashPassword, Password, RoleSchema, Username } from "../auth/mod.ts";
 import { openStores } from "../store/open.ts";
 
 const USAGE =

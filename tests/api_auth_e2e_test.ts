@@ -427,6 +427,7 @@ Deno.test("ADMIN_USER/ADMIN_PASSWORD create the first admin only when there are 
       assertEquals((await auth.listUsers()).map((u) => [u.username, u.role]), [["boss", "admin"]]);
       const login = await fetch(`${again.url}/api/v1/auth/login`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ username: "boss", password: "first-password" }),
       });
       await login.body?.cancel();

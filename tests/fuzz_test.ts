@@ -19,7 +19,7 @@ function liveHeap(): number {
   return Deno.memoryUsage().heapUsed;
 }
 
-/** The CALLERROR codes of OCPP-J 1.6 §4.2.3, written out here rather than taken from protocol/errors.ts. */
+/** The CALLERROR codes of OCPP-J 1.6 §4.2.3, written out here rather than taken from protocol/ocppj/errors.ts. */
 const SPEC_ERROR_CODES = new Set([
   "NotImplemented",
   "NotSupported",

@@ -17,7 +17,7 @@ import { attempt, connectSecureStation } from "./helpers/secure_station.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { closeStation } from "./helpers/station.ts";
 import { makePki } from "./helpers/tls.ts";
-import { hashAuthorizationKey } from "../routes/station_gate.ts";
+import { hashAuthorizationKey } from "../security/station_gate.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
 
 const ignore = await ignoreWithoutNginx();

@@ -1,30 +1,24 @@
 /**
  * Operator auth routes: login (session cookie), logout, me, change own password; users and API tokens for
- * admins. Also `ensureFirstAdmin`, the ADMIN_USER/ADMIN_PASSWORD bootstrap run at start-up.
+ * admins. The rules themselves live in auth/.
  */
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
+import { issueApiToken } from "../../auth/api_tokens.ts";
+import type { CredentialRevocations } from "../../auth/revocations.ts";
+import type { LoginGuard } from "../../auth/login_guard.ts";
+import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "../../auth/passwords.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { checkCredentials, startSession } from "../../auth/sessions.ts";
+import { isActiveAdmin, isLastActiveAdmin, Password, RoleSchema, Username } from "../../auth/users.ts";
 import type { Logger } from "../../logger.ts";
-import { type ApiTokenRecord, type AuthStore, ROLES, type UserRecord } from "../../store/auth.ts";
-import { SESSION_COOKIE, TOKEN_PREFIX } from "./authenticate.ts";
-import { ApiError, type ApiRouter, type Principal } from "./http.ts";
-import {
-  hashPassword,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  verifyAgainstDummy,
-  verifyPassword,
-} from "./passwords.ts";
-import { newSecret, sha256Hex } from "./secrets.ts";
+import { type IpList, parseIpList } from "../../security/ip_list.ts";
+import type { ApiTokenRecord, AuthStore, UserRecord } from "../../store/auth.ts";
+import { clientAddressOf } from "../remote_address.ts";
+import { SESSION_COOKIE } from "./authenticate.ts";
+import { ApiError, type ApiRouter, errorBody } from "./http.ts";
 import { ErrorSchema, isoDateTime } from "./schemas.ts";
-import type { LoginGuard } from "../login_guard.ts";
-
-export const Username = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/).describe(
-  "Letters, digits and . _ @ -",
-);
-export const Password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
-export const RoleSchema = z.enum(ROLES as [UserRecord["role"], ...UserRecord["role"][]]);
 
 const LoginBody = z.object({
   username: z.string().min(1).max(64),
@@ -42,13 +36,13 @@ const UserUpdateBody = z.object({
   password: Password.optional(),
   disabled: z.boolean().optional(),
 }).strict();
-const UsernameParam = z.object({ username: z.string() });
+const UsernameParam = z.object({ username: z.string().min(1).max(64) });
 const TokenCreateBody = z.object({
   name: z.string().min(1).max(100),
   role: RoleSchema,
   expiresAt: isoDateTime.optional().describe("When the token stops working; never when omitted"),
 }).strict();
-const TokenIdParam = z.object({ id: z.string() });
+const TokenIdParam = z.object({ id: z.string().min(1).max(100) });
 
 export const UserView = z.object({
   username: z.string(),
@@ -103,11 +97,11 @@ export interface AuthRouteOptions {
   cookieSecure: "auto" | "always" | "never";
   /** Growing back-off per address and username (429), and security events for failed logins. */
   loginGuard?: LoginGuard;
+  /** Proxies whose X-Forwarded-For is believed for the login back-off's address. */
+  trustedProxies?: IpList;
+  /** Told whenever a credential may have stopped working (event streams check theirs again). */
+  revocations?: CredentialRevocations;
 }
-
-/** Failed logins per username before it is locked out for LOCKOUT_MS (in memory, per process). */
-const MAX_FAILURES = 10;
-const LOCKOUT_MS = 5 * 60_000;
 
 const ERRORS = {
   400: { description: "Invalid request", schema: ErrorSchema },
@@ -117,7 +111,7 @@ const ERRORS = {
 
 export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): void {
   const { auth, logger, now } = options;
-  const failures = new Map<string, { count: number; since: number }>();
+  const revoked = () => options.revocations?.revoked();
 
   router.add({
     method: "post",
@@ -127,44 +121,37 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     tag: "Auth",
     access: "anonymous",
     body: LoginBody,
-    responses: { 200: { description: "Logged in", schema: LoginView }, ...ERRORS },
+    description: "Needs `Content-Type: application/json`; a browser request must come from our own origin " +
+      "(login CSRF). Repeated failures from one address for one username are answered 429.",
+    responses: {
+      200: { description: "Logged in", schema: LoginView },
+      ...ERRORS,
+      403: { description: "Sent from another site", schema: ErrorSchema },
+      413: { description: "Body above 16 KiB", schema: ErrorSchema },
+      415: { description: "Not application/json", schema: ErrorSchema },
+      429: { description: "Too many failed logins from this address; see Retry-After", schema: ErrorSchema },
+    },
   }, async (c, { body }) => {
     const at = now();
-    const limited = options.loginGuard?.check(c, body.username);
-    if (limited) return limited;
-    const failed = failures.get(body.username);
-    if (failed && failed.count >= MAX_FAILURES && at.getTime() - failed.since < LOCKOUT_MS) {
-      throw new ApiError(
-        401,
-        "unauthenticated",
-        "Too many failed logins for this user; try again in a few minutes",
+    const address = clientAddressOf(c, options.trustedProxies ?? parseIpList(""));
+    const wait = await options.loginGuard?.check(address, body.username);
+    if (wait) {
+      return c.json(
+        errorBody("rate_limited", `Too many failed logins; retry after ${wait.retryAfterS} s`, {
+          retryAfter: wait.retryAfterS,
+        }),
+        429,
+        { "retry-after": String(wait.retryAfterS) },
       );
     }
-    const user = await auth.getUser(body.username);
-    const ok = user
-      ? await verifyPassword(body.password, user.passwordHash)
-      : await verifyAgainstDummy(body.password);
-    if (!user || !ok || user.disabled) {
-      const entry = failed && at.getTime() - failed.since < LOCKOUT_MS
-        ? failed
-        : { count: 0, since: at.getTime() };
-      entry.count++;
-      failures.set(body.username, entry);
-      if (failures.size > 10_000) failures.clear();
+    const user = await checkCredentials(auth, body.username, body.password);
+    if (!user) {
       logger.warn("login failed", { username: body.username.slice(0, 64) });
-      options.loginGuard?.failed(c, body.username);
+      await options.loginGuard?.failed(address, body.username);
       throw new ApiError(401, "unauthenticated", "Invalid username or password");
     }
-    failures.delete(body.username);
-    options.loginGuard?.succeeded(c, body.username);
-    const secret = newSecret();
-    const expiresAt = new Date(at.getTime() + options.sessionTtlHours * 3_600_000);
-    await auth.createSession({
-      id: await sha256Hex(secret),
-      username: user.username,
-      createdAt: at.toISOString(),
-      expiresAt: expiresAt.toISOString(),
-    });
+    await options.loginGuard?.succeeded(address, body.username);
+    const { secret, expiresAt } = await startSession(auth, user.username, options.sessionTtlHours, at);
     setCookie(c, SESSION_COOKIE, secret, {
       httpOnly: true,
       sameSite: "Lax",
@@ -186,6 +173,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     responses: { 204: { description: "Logged out" }, 401: ERRORS[401] },
   }, async (c, { principal }) => {
     if (principal?.kind === "user") await auth.deleteSession(principal.credentialId);
+    revoked();
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isSecure(c, options.cookieSecure) });
     return c.body(null, 204);
   });
@@ -228,6 +216,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       updatedAt: now().toISOString(),
     });
     await auth.deleteSessionsOf(user.username);
+    revoked();
     logger.info("password changed", { username: user.username });
     return c.body(null, 204);
   });
@@ -281,7 +270,8 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     method: "patch",
     path: "/v1/users/{username}",
     operationId: "updateUser",
-    summary: "Change a user's role, password or disabled flag (a password change or disable logs them out)",
+    summary: "Change a user's role, password or disabled flag (a password change or disable logs them out; " +
+      "a disabled user's API tokens stop working)",
     tag: "Users",
     access: "admin",
     params: UsernameParam,
@@ -304,6 +294,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     if (isActiveAdmin(user) && !isActiveAdmin(next)) await mustKeepAnAdmin(auth, user.username);
     await auth.updateUser(next);
     if (body.password !== undefined || next.disabled) await auth.deleteSessionsOf(user.username);
+    revoked();
     logger.info("user updated", {
       username: user.username,
       role: next.role,
@@ -318,7 +309,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     method: "delete",
     path: "/v1/users/{username}",
     operationId: "deleteUser",
-    summary: "Delete a user (and end their sessions)",
+    summary: "Delete a user (and end their sessions; the API tokens they created stop working)",
     tag: "Users",
     access: "admin",
     params: UsernameParam,
@@ -332,6 +323,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     const user = await mustGetUser(auth, params.username);
     if (isActiveAdmin(user)) await mustKeepAnAdmin(auth, user.username);
     await auth.deleteUser(user.username);
+    revoked();
     logger.info("user deleted", { username: user.username, by: principal?.name });
     return c.body(null, 204);
   });
@@ -361,20 +353,14 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     body: TokenCreateBody,
     responses: { 201: { description: "Created", schema: TokenCreatedView }, ...ERRORS },
   }, async (c, { body, principal }) => {
-    const secret = newSecret(TOKEN_PREFIX);
-    const record: ApiTokenRecord = {
-      id: crypto.randomUUID(),
+    const issued = await issueApiToken(auth, {
       name: body.name,
       role: body.role,
-      tokenHash: await sha256Hex(secret),
-      createdBy: principal ? `${principal.kind}:${principal.name}` : "unknown",
-      createdAt: now().toISOString(),
+      creator: principal as Principal,
       expiresAt: body.expiresAt ?? null,
-      lastUsedAt: null,
-    };
-    if (!(await auth.createToken(record))) {
-      throw new ApiError(409, "conflict", "Token id collision; try again");
-    }
+    }, now());
+    if (!issued) throw new ApiError(409, "conflict", "Token id collision; try again");
+    const { record, secret } = issued;
     logger.info("API token created", {
       tokenId: record.id,
       name: record.name,
@@ -401,6 +387,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     if (!(await auth.deleteToken(params.id))) {
       throw new ApiError(404, "not_found", `Token "${params.id}" is unknown`);
     }
+    revoked();
     logger.info("API token revoked", { tokenId: params.id, by: principal?.name });
     return c.body(null, 204);
   });
@@ -418,48 +405,9 @@ async function mustGetUser(auth: AuthStore, username: string): Promise<UserRecor
   return user;
 }
 
-function isActiveAdmin(u: UserRecord): boolean {
-  return u.role === "admin" && !u.disabled;
-}
-
 /** Refuses to remove the last active admin (nobody could manage users afterwards). */
 async function mustKeepAnAdmin(auth: AuthStore, leaving: string): Promise<void> {
-  const others = (await auth.listUsers()).filter((u) => u.username !== leaving && isActiveAdmin(u));
-  if (others.length === 0) {
+  if (await isLastActiveAdmin(auth, leaving)) {
     throw new ApiError(409, "conflict", `User "${leaving}" is the last active admin`);
   }
-}
-
-/**
- * Creates the first admin from ADMIN_USER/ADMIN_PASSWORD when there are no users at all; does nothing
- * otherwise (the variables never reset an existing password). Returns whether a user was created.
- *
- * @example
- * ```ts ignore
- * await ensureFirstAdmin(auth, { username: "root", password: "s3cret-enough" }, logger, new Date());
- * ```
- */
-export async function ensureFirstAdmin(
-  auth: AuthStore,
-  admin: { username: string | undefined; password: string | undefined },
-  logger: Logger,
-  at: Date,
-): Promise<boolean> {
-  if ((await auth.countUsers()) > 0) return false;
-  if (!admin.username || !admin.password) {
-    logger.warn(
-      "no operator users: create one with `deno task users add <name> --role admin`, or set ADMIN_USER and ADMIN_PASSWORD",
-    );
-    return false;
-  }
-  const created = await auth.createUser({
-    username: admin.username,
-    role: "admin",
-    passwordHash: await hashPassword(admin.password),
-    disabled: false,
-    createdAt: at.toISOString(),
-    updatedAt: at.toISOString(),
-  });
-  if (created) logger.info("first admin created", { username: admin.username });
-  return created;
 }

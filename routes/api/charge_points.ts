@@ -6,14 +6,14 @@
  * station's actor when it is connected and committed by the registry when it is not.
  */
 import { z } from "zod";
-import type { ChargePointActor } from "../../actors/charge_point.ts";
+import { type ChargePointActor, CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
 import type { ChargePointRecord } from "../../model/charge_point.ts";
 import type { Store } from "../../store/mod.ts";
-import type { HandshakeLog } from "../handshake_log.ts";
+import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import {
   ChargePointDetailSchema,
@@ -120,6 +120,16 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     return registry.get(id)?.snapshot ?? await store.getChargePoint(id);
   }
 
+  /** Connected stations the store does not hold (not booted yet), sorted by id, after `after`. */
+  function unbootedConnected(search: string | undefined, after: string | undefined): string[] {
+    const needle = search?.toLowerCase();
+    return registry.list().map((s) => s.id)
+      .filter((id) => registry.get(id)?.isStored === false)
+      .filter((id) => needle === undefined || id.toLowerCase().includes(needle))
+      .filter((id) => after === undefined || id > after)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   async function mustExist(id: string): Promise<Readonly<ChargePointRecord> | null> {
     const record = await snapshotOf(id);
     if (!record && !registry.get(id)) throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
@@ -162,11 +172,27 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       return c.json(pageFor(items, query.limit, last));
     }
     // From the store, in pages; skipping connected ones when only offline stations are wanted, and the
-    // ones whose registration is not asked for.
+    // ones whose registration is not asked for. Connected stations that have not booted yet are not in the
+    // store (nothing is stored for an id before its BootNotification): merged in from the registry.
+    const unbooted = query.online === false ? [] : unbootedConnected(query.search, query.after);
+    let nextUnbooted = 0;
+    /** The last id this page consumed (listed or skipped): the next page starts after it. */
+    let cursor: string | undefined;
+    const listUnbootedBelow = (below: string | null) => {
+      while (nextUnbooted < unbooted.length && items.length < query.limit) {
+        const id = unbooted[nextUnbooted] as string;
+        if (below !== null && id >= below) return;
+        nextUnbooted++;
+        cursor = id;
+        const actor = registry.get(id);
+        if (actor && !actor.isStopping && wanted(actor.snapshot)) {
+          items.push(summary(id, actor.snapshot, actor));
+        }
+      }
+    };
     const batchSize = query.registration ? Math.max(query.limit, SCAN_BATCH) : query.limit;
     const batches = query.registration ? SCAN_BATCHES : 50;
     let after = query.after;
-    let lastScanned: string | undefined;
     for (let round = 0; round < batches && items.length < query.limit; round++) {
       const batch = await store.listChargePoints({
         limit: batchSize,
@@ -174,7 +200,9 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         ...(query.search !== undefined && query.search !== "" ? { search: query.search } : {}),
       });
       for (const stored of batch) {
-        lastScanned = stored.id;
+        listUnbootedBelow(stored.id);
+        if (items.length >= query.limit) break;
+        cursor = stored.id;
         const actor = registry.get(stored.id);
         const online = actor !== undefined && !actor.isStopping;
         if (query.online === false && online) continue;
@@ -184,11 +212,12 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         if (items.length >= query.limit) break;
       }
       if (batch.length < batchSize) {
-        return c.json({ items, nextCursor: items.length >= query.limit ? lastScanned ?? null : null });
+        listUnbootedBelow(null);
+        return c.json({ items, nextCursor: items.length >= query.limit ? cursor ?? null : null });
       }
-      after = lastScanned;
+      after = cursor;
     }
-    return c.json({ items, nextCursor: lastScanned ?? null });
+    return c.json({ items, nextCursor: cursor ?? null });
   });
 
   router.add({
@@ -259,6 +288,30 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       by: principal?.name,
     });
     return c.json(summary(params.id, record, registry.get(params.id)), created ? 201 : 200);
+  });
+
+  router.add({
+    method: "post",
+    path: "/v1/charge-points/{id}/disconnect",
+    operationId: "disconnectChargePoint",
+    summary: "Close the station's connection (close code 4001); it may reconnect, passing the security check",
+    description: "Answers once its actor has stopped. A station that reconnects at once is served again: " +
+      "to keep an impostor out, set a security profile or an allow-list first (which also closes it).",
+    tag: "Charge points",
+    access: "operator",
+    params: ChargePointIdParam,
+    responses: {
+      204: { description: "Disconnected" },
+      ...ERRORS,
+      409: { description: "Not connected", schema: ErrorSchema },
+    },
+  }, async (c, { params, principal }) => {
+    if (!registry.isConnected(params.id)) {
+      throw new ApiError(409, "not_connected", `Cannot disconnect "${params.id}": not connected`);
+    }
+    logger.info("charge point disconnected by operator", { chargePointId: params.id, by: principal?.name });
+    await registry.stop(params.id, CLOSE_CODES.stoppedByOperator, "Disconnected by an operator");
+    return c.body(null, 204);
   });
 
   router.add({

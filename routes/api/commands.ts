@@ -13,8 +13,10 @@ import {
   NotConnectedError,
 } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
+import { principalLabel } from "../../auth/principal.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction, type RequestOf } from "../../protocol/ocpp16/mod.ts";
-import { ApiError, type ApiRouter, principalLabel } from "./http.ts";
+import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {
@@ -54,7 +56,9 @@ function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, r
     path: `/v1/charge-points/{id}/${action}`,
     operationId: `command${action}`,
     summary: `${ACTIONS[action].summary} (${ACTIONS[action].directions.CsToCp})`,
-    description: `Sends ${action}.req and answers with the station's ${action}.conf payload.`,
+    description: `Sends ${action}.req and answers with the station's ${action}.conf payload. ` +
+      "Values of configuration keys whose name says key, password or secret are answered and logged as " +
+      '"[redacted]".',
     tag: "Commands",
     access: "operator",
     params: ChargePointIdParam,
@@ -83,7 +87,8 @@ function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, r
         force: query.force ?? false,
         requestedBy: principal ? principalLabel(principal) : "anonymous",
       });
-      return c.json(result as Record<string, unknown>, 200);
+      // The command log keeps no secret either (the domain redacts what it stores).
+      return c.json(redactSecrets(result) as Record<string, unknown>, 200);
     } catch (error) {
       if (error instanceof NotConnectedError) throw new ApiError(409, "not_connected", error.message);
       if (error instanceof CommandRefusedError) {
@@ -91,11 +96,17 @@ function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, r
       }
       if (error instanceof CallTimeoutError) throw new ApiError(504, "station_timeout", error.message);
       if (error instanceof CallErrorResponse) {
-        throw new ApiError(502, "station_error", error.message, {
-          errorCode: error.errorCode,
-          errorDescription: error.errorDescription,
-          errorDetails: error.errorDetails,
-        });
+        // Redacted (and cut at a sane depth) for the answer too: the details are the station's to make up.
+        throw new ApiError(
+          502,
+          "station_error",
+          error.message,
+          redactSecrets({
+            errorCode: error.errorCode,
+            errorDescription: error.errorDescription,
+            errorDetails: error.errorDetails,
+          }),
+        );
       }
       if (error instanceof InvalidResponseError) {
         throw new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });

@@ -2,10 +2,13 @@
  * `GET /api/v1/events`: the EventBus as Server-Sent Events, so pages update live. Each client has a bounded
  * buffer: a client that stops reading is dropped (its stream errors) rather than buffered without limit. A
  * comment line every `keepAliveMs` keeps proxies from closing an idle stream. The stream ends when the client
- * goes away (unsubscribing at once) and when the server shuts down.
+ * goes away (unsubscribing at once), when the server shuts down, and when its credential stops working: a
+ * logout, a password change, a disabled or deleted user, a revoked token (checked at once when this process
+ * makes such a change, and every `recheckMs` for changes made elsewhere and for expiry).
  */
 import { z } from "zod";
 import type { EventBus, StationEvent } from "../../actors/events.ts";
+import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { Logger } from "../../logger.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
@@ -19,6 +22,10 @@ export interface EventRouteOptions {
   bufferEvents?: number;
   /** Keep-alive comment interval (default 15 s). */
   keepAliveMs?: number;
+  /** Heard when a credential may have stopped working: every stream checks its own again. */
+  revocations?: CredentialRevocations;
+  /** How often a stream checks its credential anyway (default 30 s). */
+  recheckMs?: number;
 }
 
 const EVENT_TYPES = ["connected", "disconnected", "boot", "status", "transaction", "meterValues"] as const;
@@ -32,6 +39,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
   const { events, logger, signal } = options;
   const bufferEvents = options.bufferEvents ?? 1000;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const recheckMs = options.recheckMs ?? 30_000;
   const encoder = new TextEncoder();
 
   router.add({
@@ -48,7 +56,8 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
       200: { description: "An endless text/event-stream", contentType: "text/event-stream" },
       401: { description: "Not authenticated", schema: ErrorSchema },
     },
-  }, (_c, { query }) => {
+  }, (c, { query }) => {
+    const stillValid = c.get("stillValid");
     const wanted = query.types ? new Set(query.types.split(",").map((t) => t.trim()).filter(Boolean)) : null;
     let cleanup = () => {};
 
@@ -71,6 +80,20 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
         });
         const keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
+        let checking = false;
+        const recheck = () => {
+          if (closed || checking) return;
+          checking = true;
+          void stillValid().then((ok) => {
+            checking = false;
+            if (!ok && !closed) {
+              logger.info("event stream ended: its credential no longer works");
+              end();
+            }
+          });
+        };
+        const recheckTimer = setInterval(recheck, recheckMs);
+        const stopHearing = options.revocations?.subscribe(recheck);
         const end = () => {
           if (closed) return;
           finish();
@@ -84,6 +107,8 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           closed = true;
           unsubscribe();
           clearInterval(keepAlive);
+          clearInterval(recheckTimer);
+          stopHearing?.();
           signal.removeEventListener("abort", end);
         };
         cleanup = finish;

@@ -7,25 +7,18 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
+import { findNul } from "../../protocol/ocppj/nul.ts";
 import { validatePayload } from "../../protocol/ocppj/validate.ts";
+import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth.ts";
 
-/** Who is asking: a logged-in user (session cookie) or a machine (API token). */
-export interface Principal {
-  kind: "user" | "token";
-  /** Username, or the token's name. */
-  name: string;
-  role: Role;
-  /** The session's id digest (users) or the token's id (tokens). */
-  credentialId: string;
-}
-
-/** How a principal is written in the command log: `user:alice`, `token:billing`. */
-export function principalLabel(p: Principal): string {
-  return `${p.kind}:${p.name}`;
-}
-
-export type ApiEnv = { Variables: { principal: Principal | null } };
+export type ApiEnv = {
+  Variables: {
+    principal: Principal | null;
+    /** Whether the request's credential still works now (a logout or revocation ends it). */
+    stillValid: () => Promise<boolean>;
+  };
+};
 
 /** The error codes the API answers with; `error` in every error body. */
 export type ApiErrorCode =
@@ -40,6 +33,7 @@ export type ApiErrorCode =
   | "invalid_station_response"
   | "station_timeout"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "internal_error";
 
 /**
@@ -52,7 +46,7 @@ export type ApiErrorCode =
  */
 export class ApiError extends HTTPException {
   constructor(
-    status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 502 | 504,
+    status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 504,
     readonly code: ApiErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
@@ -63,13 +57,6 @@ export class ApiError extends HTTPException {
 
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
   return { error: code, message, details };
-}
-
-/** Role order: an admin may do what an operator may, an operator what a viewer may. */
-const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
-
-export function hasRole(principal: Principal, needed: Role): boolean {
-  return RANK[principal.role] >= RANK[needed];
 }
 
 /** Who may call a route. */
@@ -114,7 +101,7 @@ export interface RouteInput<P, Q, B> {
 
 type Out<S> = S extends z.ZodTypeAny ? z.output<S> : undefined;
 
-/** Largest JSON body accepted (a SendLocalList of a few thousand entries fits). */
+/** Largest request body accepted (a SendLocalList of a few thousand entries fits); see routes/body_limit.ts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class ApiRouter {
@@ -134,10 +121,15 @@ export class ApiRouter {
     this.app.on(def.method.toUpperCase(), honoPath, async function apiRoute(c) {
       const principal = c.get("principal") ?? null;
       checkAccess(principal, def.access);
+      refuseNul("path", c.req.param());
+      refuseNul("query", c.req.queries());
       const params = def.params ? check("path", def.params, c.req.param()) : undefined;
       const query = def.query ? check("query", def.query, c.req.query()) : undefined;
+      // A body a form could have sent is no JSON call: without a session, nothing else tells a cross-site
+      // form post (which needs no CORS preflight) from a real one.
+      if (def.body && def.access === "anonymous") requireJsonContentType(c);
       const body = def.body
-        ? check("body", def.body, await readJson(c, def.emptyBodyIsObject ?? false))
+        ? check("body", def.body, refuseNul("body", await readJson(c, def.emptyBodyIsObject ?? false)))
         : undefined;
       return await handler(c, {
         params: params as Out<P>,
@@ -180,19 +172,41 @@ export function check<S extends z.ZodTypeAny>(
   });
 }
 
+/**
+ * U+0000 is refused everywhere in the API with 400: PostgreSQL cannot store it, and KV must follow the same
+ * rule (protocol/ocppj/nul.ts).
+ */
+function refuseNul<T>(where: "path" | "query" | "body", value: T): T {
+  const field = findNul(value);
+  if (field === null) return value;
+  const name = where === "query" ? field.replace(/\[\d+\]$/, "") : field;
+  throw new ApiError(
+    400,
+    "invalid_request",
+    `${
+      where === "body" ? "Body field" : `${capitalize(where)} parameter`
+    } "${name}" contains the character ` +
+      "U+0000 (NUL), which is not accepted",
+    { in: where, field: name, constraint: "no NUL" },
+  );
+}
+
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+function requireJsonContentType(c: Context): void {
+  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json", {
+      contentType: type ?? null,
+    });
+  }
+}
+
+/** The body as JSON; its size was already limited while it streamed in (routes/body_limit.ts). */
 async function readJson(c: Context, emptyIsObject: boolean): Promise<unknown> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) {
-    throw new ApiError(413, "payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
   const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) {
-    throw new ApiError(413, "payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
   if (text.trim() === "") {
     if (emptyIsObject) return {};
     throw new ApiError(400, "invalid_request", "A JSON body is required", { in: "body", field: "" });

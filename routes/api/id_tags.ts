@@ -15,7 +15,7 @@ export interface IdTagRouteOptions {
   logger: Logger;
 }
 
-const IdTagParam = z.object({ idTag: z.string() });
+const IdTagParam = z.object({ idTag: z.string().min(1).max(20) });
 const ListQuery = z.object({
   after: z.string().max(20).optional().describe("Cursor: the nextCursor of the previous page"),
   limit: limit(100, 1000),

@@ -12,9 +12,10 @@ import type { Hono } from "hono";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
+import { CredentialRevocations } from "../../auth/revocations.ts";
 import type { AuthStore } from "../../store/auth.ts";
 import { type Store, StoreUnavailableError } from "../../store/mod.ts";
-import type { HandshakeLog } from "../handshake_log.ts";
+import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { addAuthRoutes } from "./auth.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
@@ -24,7 +25,7 @@ import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
 import { addIdTagRoutes } from "./id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
 import { addStationSecurityRoutes } from "./station_security.ts";
-import type { Security } from "../security.ts";
+import type { Security } from "../../security/mod.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 
 export interface ApiSettings {
@@ -33,6 +34,8 @@ export interface ApiSettings {
   /** Per SSE client; a client further behind is dropped. */
   sseBufferEvents?: number;
   sseKeepAliveMs?: number;
+  /** How often an event stream checks that its credential still works (default 30 s). */
+  sseRecheckMs?: number;
 }
 
 export interface ApiDeps {
@@ -46,13 +49,14 @@ export interface ApiDeps {
   /** Aborted at shutdown: ends the endless responses (event streams). */
   signal: AbortSignal;
   settings: ApiSettings;
-  /** Station security settings, security events and the login back-off (routes/security.ts). */
+  /** Station security settings, security events and the login back-off (security/mod.ts). */
   security?: Security;
 }
 
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const router = new ApiRouter();
   const { app } = router;
+  const revocations = new CredentialRevocations();
   const anonymous = new Set<string>();
 
   app.use(
@@ -70,17 +74,24 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     now: deps.now,
     sessionTtlHours: deps.settings.sessionTtlHours,
     cookieSecure: deps.settings.cookieSecure,
-    ...(deps.security ? { loginGuard: deps.security.loginGuard } : {}),
+    revocations,
+    ...(deps.security
+      ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
+      : {}),
   });
   addChargePointRoutes(router, deps);
   addCommandRoutes(router, deps);
   addTransactionRoutes(router, deps);
   addIdTagRoutes(router, deps);
-  if (deps.security) addStationSecurityRoutes(router, { security: deps.security, now: deps.now });
+  if (deps.security) {
+    addStationSecurityRoutes(router, { security: deps.security, now: deps.now, registry: deps.registry });
+  }
   addEventRoutes(router, {
     events: deps.events,
     logger: deps.logger,
     signal: deps.signal,
+    revocations,
+    ...(deps.settings.sseRecheckMs !== undefined ? { recheckMs: deps.settings.sseRecheckMs } : {}),
     ...(deps.settings.sseBufferEvents !== undefined ? { bufferEvents: deps.settings.sseBufferEvents } : {}),
     ...(deps.settings.sseKeepAliveMs !== undefined ? { keepAliveMs: deps.settings.sseKeepAliveMs } : {}),
   });

@@ -12,11 +12,14 @@
  */
 import { z } from "zod";
 import type { SecurityProfile, StationSecurityRecord } from "../../store/station_security.ts";
-import { ipEntryProblem } from "../ip_list.ts";
-import type { Security } from "../security.ts";
-import { SECURITY_EVENT_KINDS } from "../security_events.ts";
-import { hashAuthorizationKey } from "../station_gate.ts";
-import { ApiError, type ApiRouter, type Principal, principalLabel } from "./http.ts";
+import { ipEntryProblem } from "../../security/ip_list.ts";
+import type { Security } from "../../security/mod.ts";
+import { SECURITY_EVENT_KINDS } from "../../security/security_events.ts";
+import { hashAuthorizationKey } from "../../security/station_gate.ts";
+import { type Principal, principalLabel } from "../../auth/principal.ts";
+import { CLOSE_CODES } from "../../actors/charge_point.ts";
+import type { Registry } from "../../actors/registry.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
 import { ErrorSchema, limit } from "./schemas.ts";
 
 const Profile = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);
@@ -74,10 +77,28 @@ const ERRORS = {
 export interface StationSecurityRouteOptions {
   security: Security;
   now: () => Date;
+  /** Closes a connected station whose settings changed, so it must pass the new check. */
+  registry: Registry;
 }
 
 export function addStationSecurityRoutes(router: ApiRouter, options: StationSecurityRouteOptions): void {
-  const { security, now } = options;
+  const { security, now, registry } = options;
+
+  /** A connected station is closed when what its handshake was checked against changed. */
+  const dropIfChanged = async (
+    id: string,
+    before: StationSecurityRecord | null,
+    after: StationSecurityRecord | null,
+  ) => {
+    const checked = (r: StationSecurityRecord | null) => {
+      const profile = r?.securityProfile ?? security.defaultProfile;
+      // The key counts only where it is checked (profiles 1 and 2).
+      const key = profile === 1 || profile === 2 ? r?.authorizationKeyHash ?? null : null;
+      return JSON.stringify([profile, key, [...(r?.allowedIps ?? [])].sort()]);
+    };
+    if (checked(before) === checked(after) || !registry.isConnected(id)) return;
+    await registry.stop(id, CLOSE_CODES.securityChanged, "Security settings changed");
+  };
   const store = security.store;
 
   const view = (id: string, r: StationSecurityRecord | null): z.infer<typeof StationSecurityView> => ({
@@ -128,6 +149,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       principal: record.updatedBy,
       reason: what.join("; "),
     });
+    await dropIfChanged(id, existing, record);
     return record;
   };
 
@@ -175,7 +197,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     operationId: "updateStationSecurity",
     summary: "Set a station's security profile, AuthorizationKey and address allow-list",
     description: "Omitted fields keep their value. Profiles 1 and 2 need an AuthorizationKey. " +
-      "The station's open connection is not affected; the settings apply from its next connection.",
+      "A connected station whose profile, key or allow-list changes is disconnected (close code 4002) and " +
+      "must pass the new check to come back.",
     tag: "Security",
     access: "admin",
     params: IdParam,
@@ -243,6 +266,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       404: { description: "Nothing stored", schema: ErrorSchema },
     },
   }, async (c, { params, principal }) => {
+    const existing = await store.get(params.id);
     if (!(await store.delete(params.id))) {
       throw new ApiError(404, "not_found", `Charge point "${params.id}" has no security settings`);
     }
@@ -252,6 +276,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       principal: principal ? principalLabel(principal) : null,
       reason: "Security settings removed",
     });
+    await dropIfChanged(params.id, existing, null);
     return c.body(null, 204);
   });
 

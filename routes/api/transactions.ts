@@ -23,7 +23,7 @@ export interface TransactionRouteOptions {
 
 const FilterQuery = z.object({
   chargePointId: z.string().max(48).optional(),
-  connectorId: z.coerce.number().int().min(0).optional(),
+  connectorId: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
   idTag: z.string().max(20).optional(),
   status: z.enum(["active", "superseded", "finished"]).optional(),
   from: isoDateTime.optional().describe("startTimestamp >= from (RFC 3339 with a time zone)"),
@@ -31,7 +31,9 @@ const FilterQuery = z.object({
 });
 
 const ListQuery = FilterQuery.extend({
-  before: z.coerce.number().int().min(1).optional().describe("Cursor: the nextCursor of the previous page"),
+  before: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional().describe(
+    "Cursor: the nextCursor of the previous page",
+  ),
   limit: limit(100, 1000),
 });
 

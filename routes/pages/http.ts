@@ -83,12 +83,38 @@ export const PAGE_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
 };
 
-export function html(c: Context, page: VNode, status: 200 | 400 | 401 | 403 | 404 | 500 | 502 | 503 = 200) {
+export function html(
+  c: Context,
+  page: VNode,
+  status: 200 | 400 | 401 | 403 | 404 | 429 | 500 | 502 | 503 = 200,
+) {
   return c.html(`<!doctype html>${renderToString(page)}`, status, PAGE_HEADERS);
 }
 
-/** A same-site path to go to after login; anything else becomes "/". */
+const SAME_ORIGIN_BASE = "http://csms.invalid";
+
+/**
+ * A same-origin path to go to after login; anything else becomes "/". Browsers drop tabs and newlines from a
+ * URL and read "\\" as "/", so "/\t/evil.example" would leave the site: such characters are refused, and the
+ * path is checked as a browser will resolve it.
+ *
+ * @example
+ * ```ts
+ * safeNext("/stations/CP-1?x=1"); // "/stations/CP-1?x=1"
+ * safeNext("/\t/evil.example"); // "/"
+ * ```
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  return next;
+  if (!next || next.length > 2048 || !next.startsWith("/")) return "/";
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u0020\u007f\\]/.test(next)) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, SAME_ORIGIN_BASE);
+  } catch {
+    return "/";
+  }
+  const path = url.pathname + url.search + url.hash;
+  if (url.origin !== SAME_ORIGIN_BASE || path.startsWith("//")) return "/";
+  return path;
 }

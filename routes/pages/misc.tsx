@@ -2,10 +2,11 @@
 import { Island } from "../../components/island.tsx";
 import { Layout, type Viewer } from "../../components/layout.tsx";
 
-export function loginPage(next: string, error?: string) {
+export function loginPage(next: string, options: { csrf: string; error?: string }) {
+  const { csrf, error } = options;
   return (
     <Layout title="Sign in">
-      <Island name="LoginForm" props={{ next, ...(error ? { error } : {}) }} />
+      <Island name="LoginForm" props={{ next, csrf, ...(error ? { error } : {}) }} />
     </Layout>
   );
 }

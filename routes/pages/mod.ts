@@ -9,13 +9,16 @@
  * ```
  */
 import { Hono } from "hono";
+import { deleteCookie } from "hono/cookie";
 import type { Context } from "hono";
 import type { VNode } from "preact";
 import type { Logger } from "../../logger.ts";
 import type { Viewer } from "../../components/layout.tsx";
 import { handshakesPage, idTagsPage } from "./admin.tsx";
 import { createIslandBundle, type IslandBundle } from "./bundle.ts";
+import { isSameOrigin } from "../same_origin.ts";
 import { type ApiFetch, html, NeedsLogin, pageApi, PageError, safeNext } from "./http.ts";
+import { issueLoginToken, LOGIN_TOKEN_COOKIE, loginTokenMatches } from "./login_token.ts";
 import { errorPage, loginPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
 import { securityPage } from "./security.tsx";
@@ -85,14 +88,20 @@ export function createPageRoutes(deps: PageDeps): Hono {
       await pageApi(c, deps.api).viewer();
       return c.redirect(next, 303);
     } catch {
-      return html(c, loginPage(next));
+      return html(c, loginPage(next, { csrf: issueLoginToken(c) }));
     }
   });
 
-  // Without JavaScript the login form posts here; the island posts JSON to the API directly.
+  // Without JavaScript the login form posts here; the island posts JSON to the API directly. Login CSRF (another
+  // site posting its own credentials to sign the visitor in as someone else) is refused twice: the form must
+  // come from our origin when the browser says where it comes from, and carry the token of our login cookie.
   app.post("/login", async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(c.req.query("next") ?? String(form["next"] ?? ""));
+    if (!isSameOrigin(c) || !loginTokenMatches(c, form["csrf"])) {
+      const error = "This sign-in form expired or came from another site; please sign in again.";
+      return html(c, loginPage(next, { error, csrf: issueLoginToken(c) }), 403);
+    }
     const res = await pageApi(c, deps.api).raw("/api/v1/auth/login", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -102,9 +111,13 @@ export function createPageRoutes(deps: PageDeps): Hono {
       }),
     });
     const answer = await res.json().catch(() => ({}));
-    if (res.status !== 200) return html(c, loginPage(next, answer.message ?? "Cannot sign in"), 401);
+    if (res.status !== 200) {
+      const error = answer.message ?? "Cannot sign in";
+      return html(c, loginPage(next, { error, csrf: issueLoginToken(c) }), res.status === 429 ? 429 : 401);
+    }
     const cookie = res.headers.get("set-cookie");
-    if (cookie) c.header("set-cookie", cookie);
+    if (cookie) c.header("set-cookie", cookie, { append: true });
+    deleteCookie(c, LOGIN_TOKEN_COOKIE, { path: "/login" });
     return c.redirect(next, 303);
   });
 

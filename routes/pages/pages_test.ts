@@ -188,16 +188,31 @@ Deno.test("a page without a session redirects to the login page, remembering whe
   const login = await pages.request("/login?next=//evil.example");
   const body = await login.text();
   assertStringIncludes(body, 'data-island="LoginForm"');
-  assertStringIncludes(body, '{"next":"/"}');
+  assertStringIncludes(body, '{"next":"/","csrf":"');
 });
+
+/** GET /login as a browser would: the login token's cookie and the form's copy of it. */
+async function loginForm(pages: { request: (path: string) => Response | Promise<Response> }) {
+  const res = await pages.request("/login");
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const csrf = /"csrf":"([^"]+)"/.exec(await res.text())?.[1] ?? "";
+  return { cookie, csrf };
+}
 
 Deno.test("without JavaScript the login form posts to /login, which logs in through the API", async () => {
   const { pages } = fakeApp();
-  const form = (password: string) =>
+  const { cookie, csrf } = await loginForm(pages);
+  assertStringIncludes(cookie, "csms_login_token=");
+  assertEquals(cookie.endsWith(`=${csrf}`), true);
+  const form = (password: string, token = csrf) =>
     pages.request("/login", {
       method: "POST",
-      body: new URLSearchParams({ username: "u", password, next: "/id-tags" }),
+      headers: { cookie },
+      body: new URLSearchParams({ username: "u", password, next: "/id-tags", csrf: token }),
     });
+  const forged = await form("right", "not-the-token");
+  assertEquals(forged.status, 403);
+  assertEquals(forged.headers.get("set-cookie")?.includes("csms_session"), false);
   const ok = await form("right");
   assertEquals(ok.status, 303);
   assertEquals(ok.headers.get("location"), "/id-tags");

@@ -6,7 +6,7 @@
 import { formatTime, queryString } from "../../components/format.ts";
 import { Layout } from "../../components/layout.tsx";
 import type { SecurityEvent } from "../../components/types.ts";
-import { SECURITY_EVENT_KINDS, type SecurityEventKind } from "../security_events.ts";
+import { SECURITY_EVENT_KINDS, type SecurityEventKind } from "../../security/security_events.ts";
 import { type PageApi, PageError } from "./http.ts";
 
 const LIMIT = 200;

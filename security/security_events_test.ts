@@ -139,3 +139,12 @@ Deno.test("SecurityEventLog on a KV store: events recorded before reopening are 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SecurityEventLog.record() replaces NUL characters, which PostgreSQL would refuse for the whole batch", async () => {
+  const store = new FlakyStore();
+  const events = new SecurityEventLog(createMemoryLogger(), () => new Date(T0), { store });
+  events.record({ kind: "login_failed", principal: "ro\u0000ot", reason: "Invalid\u0000" });
+  await events.flush();
+  assertEquals(store.events.map((e) => [e.principal, e.reason]), [["ro\uFFFDot", "Invalid\uFFFD"]]);
+  await events.close();
+});

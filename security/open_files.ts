@@ -1,12 +1,15 @@
 /**
  * The station connection ceiling, kept below the process's open-file limit: every station socket is a file
  * descriptor, and the store, the API's clients and the runtime need some too. Deno.serve stops accepting for
- * good when accept() fails with EMFILE, so running out must not happen through station sockets.
+ * good when accept() fails with EMFILE, so running out must not happen through station sockets. The limit is
+ * read by the caller (server.ts reads /proc), so this stays pure.
  *
  * @example
- * ```ts ignore
- * await connectionCeiling(15_000, logger); // 15,000 with a 20,000 limit, 192 with 256
- * await connectionCeiling(19_900, logger); // 19,488 with a 20,000 limit
+ * ```ts
+ * import { createMemoryLogger } from "../logger.ts";
+ * connectionCeiling(15_000, 20_000, createMemoryLogger()); // 15,000
+ * connectionCeiling(19_900, 20_000, createMemoryLogger()); // 19,488
+ * connectionCeiling(15_000, 256, createMemoryLogger()); // 192
  * ```
  */
 import type { Logger } from "../logger.ts";
@@ -18,8 +21,9 @@ import type { Logger } from "../logger.ts";
 export const OPEN_FILES_RESERVE = 512;
 export const OPEN_FILES_SHARE = 0.75;
 
-export async function connectionCeiling(configured: number, logger: Logger): Promise<number> {
-  const limit = await softOpenFilesLimit();
+/** `configured`, lowered (with a warning) to fit `openFilesLimit`; unchanged when the limit is unknown. */
+export function connectionCeiling(configured: number, openFilesLimit: number | null, logger: Logger): number {
+  const limit = openFilesLimit;
   if (limit === null) return configured;
   const ceiling = Math.max(1, Math.floor(limit * OPEN_FILES_SHARE), limit - OPEN_FILES_RESERVE);
   if (configured <= ceiling) return configured;
@@ -29,17 +33,4 @@ export async function connectionCeiling(configured: number, logger: Logger): Pro
     maxConnections: ceiling,
   });
   return ceiling;
-}
-
-/** The soft limit on open files (Linux /proc), or null where it cannot be read. */
-export async function softOpenFilesLimit(): Promise<number | null> {
-  try {
-    const text = await Deno.readTextFile("/proc/self/limits");
-    const line = text.split("\n").find((l) => l.startsWith("Max open files"));
-    const soft = line?.split(/\s{2,}/)[1];
-    const value = Number(soft);
-    return Number.isFinite(value) && value > 0 ? value : null;
-  } catch {
-    return null;
-  }
 }

@@ -8,17 +8,19 @@
  *   verified against its salted hash; profile 2: the same over TLS (our own, or a trusted proxy's per
  *   X-Forwarded-Proto); profile 3: a client certificate the trusted proxy verified (its verify header says
  *   SUCCESS) whose subject CN is the charge point id;
- * - failures are answered 401 (with WWW-Authenticate) or 403, recorded as security events, and cost growing
- *   back-off per source address and per charge point id (429 with Retry-After while it lasts).
+ * - failures are answered 401 (with WWW-Authenticate) or 403 and recorded as security events; wrong Basic
+ *   credentials (only those: not address, TLS or certificate refusals) cost growing back-off for that source
+ *   (an IPv6 /64) and that charge point id together (429 with Retry-After while it lasts).
  *
  * Credentials never reach a log line or an event.
  */
 import type { Logger } from "../logger.ts";
-import { hashPassword, verifyPassword } from "./api/passwords.ts";
+import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import type { SecurityProfile, StationSecurityStore } from "../store/station_security.ts";
-import type { AuthBackoff } from "./auth_backoff.ts";
+import { type AuthBackoff, backoffKey, backoffSource } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
+import { OncePer } from "./once_per.ts";
 import type { SecurityEventLog } from "./security_events.ts";
 
 /**
@@ -64,8 +66,8 @@ export type GateResult =
   };
 
 export class StationGate {
-  /** Addresses whose 429s were recorded lately: a flood of refusals is one event per 10 s, not thousands. */
-  #recentlyLimited = new Map<string, number>();
+  /** A source's 429s are one event per 10 s, not thousands. */
+  #limitedEvents = new OncePer(10_000);
   #dummyHash: Promise<string> | undefined;
 
   constructor(private readonly deps: StationGateDeps) {}
@@ -79,38 +81,16 @@ export class StationGate {
     const { settings, backoff, events } = this.deps;
     const client = this.client(request, peer);
     const nowMs = this.deps.now().getTime();
-    const keys = [`ip:${client.address}`, `cp:${id}`];
+    // Only the source that guessed wrong waits, and only for this id: nobody else's failures can keep a
+    // station with the right key out.
+    const key = backoffKey(client.address, "cp", id);
 
-    const wait = backoff.retryAfterMs(keys, nowMs);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      const last = this.#recentlyLimited.get(client.address) ?? -Infinity;
-      if (nowMs - last >= 10_000) {
-        this.#recentlyLimited.set(client.address, nowMs);
-        if (this.#recentlyLimited.size > 10_000) this.#recentlyLimited.clear();
-        events.record({
-          kind: "station_rate_limited",
-          chargePointId: id,
-          remoteAddress: client.address,
-          status: 429,
-          reason: `Too many failed attempts; retry after ${seconds} s`,
-        });
-      }
-      return {
-        ok: false,
-        client,
-        status: 429,
-        reason: `Too many failed attempts; retry after ${seconds} s`,
-        headers: { "retry-after": String(seconds) },
-      };
-    }
-
-    const fail = (
+    const refuse = (
       status: 401 | 403,
       reason: string,
       kind: "station_auth_failed" | "station_refused" | "certificate_rejected",
+      delay = 0,
     ): GateResult => {
-      const delay = backoff.failed(keys, nowMs);
       events.record({ kind, chargePointId: id, remoteAddress: client.address, status, reason });
       return {
         ok: false,
@@ -124,8 +104,10 @@ export class StationGate {
       };
     };
 
+    // Refusals no credential could change (address, TLS, certificate) are not guesses: they never count
+    // towards the back-off.
     if (!settings.allowedIps.empty && !settings.allowedIps.has(client.address)) {
-      return fail(403, `Address ${client.address} is not in ALLOWED_IPS`, "station_refused");
+      return refuse(403, `Address ${client.address} is not in ALLOWED_IPS`, "station_refused");
     }
     let record;
     try {
@@ -144,28 +126,48 @@ export class StationGate {
       };
     }
     if (record && record.allowedIps.length > 0 && !parseIpList(record.allowedIps).has(client.address)) {
-      return fail(403, `Address ${client.address} is not allowed for this station`, "station_refused");
+      return refuse(403, `Address ${client.address} is not allowed for this station`, "station_refused");
     }
     const profile = record?.securityProfile ?? settings.defaultProfile;
     if (profile === 0) return { ok: true, client, profile };
     if (profile >= 2 && !client.secure) {
-      return fail(403, `Security profile ${profile} requires TLS (wss://)`, "station_refused");
+      return refuse(403, `Security profile ${profile} requires TLS (wss://)`, "station_refused");
     }
     if (profile === 3) {
+      // The proxy verified the chain; a certificate for another CN cannot be guessed, so it is no guess.
       const problem = this.#certificateProblem(request, client, id);
-      if (problem) return fail(403, problem, "certificate_rejected");
+      if (problem) return refuse(403, problem, "certificate_rejected");
       events.record({
         kind: "certificate_accepted",
         chargePointId: id,
         remoteAddress: client.address,
         reason: "Client certificate verified by the trusted proxy",
       });
-    } else {
-      const problem = await this.#basicAuthProblem(request, id, record?.authorizationKeyHash ?? null);
-      if (problem) return fail(401, problem, "station_auth_failed");
+      return { ok: true, client, profile };
     }
-    backoff.succeeded(keys);
+
+    // Checked before the key, so a guesser cannot go on guessing while it waits.
+    const wait = await backoff.retryAfterMs(key, nowMs);
+    if (wait > 0) return this.#rateLimited(client, id, wait, nowMs);
+    const problem = await this.#basicAuthProblem(request, id, record?.authorizationKeyHash ?? null);
+    if (problem) return refuse(401, problem, "station_auth_failed", await backoff.failed(key, nowMs));
+    await backoff.succeeded(key);
     return { ok: true, client, profile };
+  }
+
+  #rateLimited(client: ClientInfo, id: string, wait: number, nowMs: number): GateResult {
+    const seconds = Math.ceil(wait / 1000);
+    const reason = `Too many failed attempts; retry after ${seconds} s`;
+    if (this.#limitedEvents.due(backoffSource(client.address), nowMs)) {
+      this.deps.events.record({
+        kind: "station_rate_limited",
+        chargePointId: id,
+        remoteAddress: client.address,
+        status: 429,
+        reason,
+      });
+    }
+    return { ok: false, client, status: 429, reason, headers: { "retry-after": String(seconds) } };
   }
 
   async #basicAuthProblem(request: Request, id: string, keyHash: string | null): Promise<string | null> {

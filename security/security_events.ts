@@ -21,6 +21,7 @@
  * ```
  */
 import type { Logger } from "../logger.ts";
+import { replaceNul } from "../protocol/ocppj/nul.ts";
 import {
   matchesSecurityEventQuery,
   type SecurityEvent,
@@ -95,7 +96,9 @@ export class SecurityEventLog {
     this.#retryMs = options.retryMs ?? 5000;
   }
 
-  record(input: SecurityEventInput): SecurityEvent {
+  record(raw: SecurityEventInput): SecurityEvent {
+    // A NUL (from a header or a username) would make PostgreSQL refuse the whole batch, and retry it forever.
+    const input = replaceNul(raw);
     const at = this.now();
     const event: SecurityEvent = {
       id: securityEventId(at, this.#sequence++),

@@ -1,6 +1,7 @@
 /**
  * Everything station and operator security needs, built once from the Config: the station gate (profiles,
- * allow-lists, auth back-off), the operators' login guard, the security event log (written behind to the
+ * allow-lists, auth back-off), the operators' login guard, the refused-handshake throttle, the security event
+ * log (written behind to the
  * StationSecurityStore; `events.close()` at shutdown writes what is pending), and the per-station
  * message-rate settings. server.ts builds it; routes/app.ts hands its parts to the /ocpp upgrade and the API.
  *
@@ -13,10 +14,11 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { StationSecurityStore } from "../store/station_security.ts";
-import { AuthBackoff } from "./auth_backoff.ts";
+import { MemoryAuthBackoff } from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
-import { LoginGuard } from "./login_guard.ts";
+import { LoginGuard } from "../auth/login_guard.ts";
 import type { MessageRateOptions } from "./message_rate.ts";
+import { RefusalThrottle } from "./refusal_throttle.ts";
 import { SecurityEventLog } from "./security_events.ts";
 import { StationGate } from "./station_gate.ts";
 
@@ -26,6 +28,8 @@ export interface Security {
   loginGuard: LoginGuard;
   events: SecurityEventLog;
   messageRate: MessageRateOptions;
+  /** Refused handshakes per source: past the budget, quiet (no log line each) and 429 for cheap refusals. */
+  refusals: RefusalThrottle;
   trustedProxies: IpList;
   defaultProfile: 0 | 1 | 2 | 3;
 }
@@ -38,7 +42,7 @@ export function createSecurity(
   const allowedIps = namedList("ALLOWED_IPS", config.ALLOWED_IPS);
   const events = new SecurityEventLog(deps.logger, deps.now, { store: deps.store });
   const backoff = () =>
-    new AuthBackoff({
+    new MemoryAuthBackoff({
       freeFailures: config.AUTH_FREE_FAILURES,
       baseMs: config.AUTH_BACKOFF_BASE_S * 1000,
       maxMs: config.AUTH_BACKOFF_MAX_S * 1000,
@@ -62,7 +66,11 @@ export function createSecurity(
         clientCertDnHeader: config.CLIENT_CERT_DN_HEADER.toLowerCase(),
       },
     }),
-    loginGuard: new LoginGuard({ backoff: backoff(), events, trustedProxies, now: deps.now }),
+    loginGuard: new LoginGuard({ backoff: backoff(), events, now: deps.now }),
+    refusals: new RefusalThrottle({
+      burst: config.HANDSHAKE_REFUSAL_BURST,
+      perSecond: config.HANDSHAKE_REFUSAL_RATE,
+    }),
     messageRate: {
       rate: config.STATION_MSG_RATE,
       burst: config.STATION_MSG_BURST,

@@ -1,0 +1,60 @@
+/**
+ * Growing back-off for operator logins, keyed on the source address (an IPv6 /64) and the username together,
+ * so failures from elsewhere never keep the right password out; a security event for every failed login. The
+ * HTTP route resolves the client address and turns a wait into 429 with Retry-After.
+ *
+ * @example
+ * ```ts ignore
+ * const wait = await guard.check("203.0.113.9", body.username);
+ * if (wait) return c.json(..., 429, { "retry-after": String(wait.retryAfterS) });
+ * ```
+ */
+import { type AuthBackoff, backoffKey, backoffSource } from "../security/auth_backoff.ts";
+import { OncePer } from "../security/once_per.ts";
+import type { SecurityEventLog } from "../security/security_events.ts";
+
+export class LoginGuard {
+  /** A source that keeps knocking while it waits is one event per 10 s, not thousands. */
+  #limitedEvents = new OncePer(10_000);
+
+  constructor(
+    private readonly deps: {
+      backoff: AuthBackoff;
+      events: SecurityEventLog;
+      now: () => Date;
+    },
+  ) {}
+
+  /** How long `address` or `username` must wait before trying again; null when they may try now. */
+  async check(address: string, username: string): Promise<{ retryAfterS: number } | null> {
+    const nowMs = this.deps.now().getTime();
+    const wait = await this.deps.backoff.retryAfterMs(backoffKey(address, "user", username), nowMs);
+    if (wait <= 0) return null;
+    const seconds = Math.ceil(wait / 1000);
+    if (this.#limitedEvents.due(backoffSource(address), nowMs)) {
+      this.deps.events.record({
+        kind: "login_rate_limited",
+        principal: username.slice(0, 64),
+        remoteAddress: address,
+        status: 429,
+        reason: `Too many failed logins; retry after ${seconds} s`,
+      });
+    }
+    return { retryAfterS: seconds };
+  }
+
+  async failed(address: string, username: string): Promise<void> {
+    await this.deps.backoff.failed(backoffKey(address, "user", username), this.deps.now().getTime());
+    this.deps.events.record({
+      kind: "login_failed",
+      principal: username.slice(0, 64),
+      remoteAddress: address,
+      status: 401,
+      reason: "Invalid username or password",
+    });
+  }
+
+  async succeeded(address: string, username: string): Promise<void> {
+    await this.deps.backoff.succeeded(backoffKey(address, "user", username));
+  }
+}

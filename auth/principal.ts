@@ -1,0 +1,37 @@
+/**
+ * Who is asking: a logged-in user (session cookie) or a machine (API token), and what their role allows.
+ *
+ * @example
+ * ```ts
+ * const p: Principal = { kind: "token", name: "billing", role: "viewer", credentialId: "t-1" };
+ * hasRole(p, "operator"); // false
+ * principalLabel(p); // "token:billing"
+ * ```
+ */
+import type { Role } from "../store/auth.ts";
+
+export interface Principal {
+  kind: "user" | "token";
+  /** Username, or the token's name. */
+  name: string;
+  role: Role;
+  /** The session's id digest (users) or the token's id (tokens). */
+  credentialId: string;
+  /**
+   * The user accountable for it: the user themselves, or the user who created the token (a token works only
+   * while that user exists and is not disabled). Absent for tokens made before this was recorded.
+   */
+  owner?: string;
+}
+
+/** How a principal is written in the command log: `user:alice`, `token:billing`. */
+export function principalLabel(p: Principal): string {
+  return `${p.kind}:${p.name}`;
+}
+
+/** Role order: an admin may do what an operator may, an operator what a viewer may. */
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+export function hasRole(principal: Principal, needed: Role): boolean {
+  return RANK[principal.role] >= RANK[needed];
+}

@@ -1,0 +1,94 @@
+/**
+ * Secret values in OCPP payloads: the AuthorizationKey a Central System sends with ChangeConfiguration, and
+ * any configuration key or field whose name says key, password or secret. They are replaced by REDACTED
+ * before a payload is stored (command log, configuration snapshot), logged or put in the frame log.
+ *
+ * @example
+ * ```ts
+ * redactSecrets({ key: "AuthorizationKey", value: "0123456789abcdef" }); // { key: "AuthorizationKey", value: "[redacted]" }
+ * redactSecrets({ key: "HeartbeatInterval", value: "300" }); // unchanged (the same object)
+ * isSecretName("GetConfigurationMaxKeys"); // false
+ * ```
+ */
+
+export const REDACTED = "[redacted]";
+
+/** The names of structural OCPP fields that hold key *names*, never secrets. */
+const KEY_NAME_FIELDS = new Set(["key", "unknownKey", "configurationKey"]);
+
+const SECRET_WORDS = new Set(["key", "password", "passwd", "pwd", "secret", "passphrase"]);
+
+/**
+ * True for a name that says it holds a secret: a word key/password/secret in it (`AuthorizationKey`,
+ * `WifiPassword`, `mqtt_secret`), or ending in "key" (`APIKEY`); plurals such as `GetConfigurationMaxKeys` are
+ * counts, not secrets.
+ */
+export function isSecretName(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (/password|passwd|secret/.test(lower) || lower.endsWith("key")) return true;
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((w) => SECRET_WORDS.has(w));
+}
+
+/**
+ * `value` with every secret replaced by REDACTED: the `value` of a `{ key, value }` pair whose key is a secret
+ * name (ChangeConfiguration.req, GetConfiguration.conf entries), and every string or number property whose own
+ * name is one. Returns `value` itself when there is nothing to redact, else a copy (the input is not changed).
+ */
+export function redactSecrets<T>(value: T): T {
+  return redact(value, 0) as T;
+}
+
+/**
+ * Deeper than any OCPP payload: a part nested deeper is hidden whole rather than walked (a station can send
+ * 30,000 nested arrays in one frame, which would overflow the stack).
+ */
+const MAX_DEPTH = 32;
+
+function redact(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= MAX_DEPTH) return REDACTED;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    value.forEach((item, i) => {
+      const next = redact(item, depth + 1);
+      if (next !== item) (out ??= [...value])[i] = next;
+    });
+    return out ?? value;
+  }
+  const record = value as Record<string, unknown>;
+  let out: Record<string, unknown> | null = null;
+  const pairIsSecret = typeof record.key === "string" && isSecretName(record.key);
+  for (const [name, item] of Object.entries(record)) {
+    let next = redact(item, depth + 1);
+    const primitive = typeof item === "string" || typeof item === "number";
+    if (primitive && item !== REDACTED) {
+      if ((pairIsSecret && name === "value") || (!KEY_NAME_FIELDS.has(name) && isSecretName(name))) {
+        next = REDACTED;
+      }
+    }
+    if (next !== item) {
+      out ??= { ...record };
+      // defineProperty: a key named "__proto__" (JSON.parse makes it an own property) stays a plain key.
+      Object.defineProperty(out, name, { value: next, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return out ?? value;
+}
+
+/**
+ * An OCPP-J frame's text with its secrets redacted; the text itself when it holds none. A frame that is not
+ * JSON but names a secret is replaced by a note, since what it holds cannot be told apart.
+ */
+export function redactFrameText(text: string): string {
+  // Most frames name nothing secret-looking: no parse for them.
+  if (!/key|password|passwd|pwd|secret|passphrase/i.test(text)) return text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return `[unreadable frame of ${text.length} characters, hidden: it may hold a secret]`;
+  }
+  const redacted = redact(parsed, 0);
+  return redacted === parsed ? text : JSON.stringify(redacted);
+}

@@ -1,0 +1,49 @@
+import { assertEquals } from "@std/assert";
+import { backoffKey, backoffSource, MemoryAuthBackoff } from "./auth_backoff.ts";
+
+Deno.test("MemoryAuthBackoff lets the free failures through, then doubles the wait up to the maximum", async () => {
+  const b = new MemoryAuthBackoff({ freeFailures: 2, baseMs: 1000, maxMs: 5000 });
+  const k = backoffKey("10.0.0.1", "cp", "CP-1");
+  assertEquals(await b.failed(k, 0), 0);
+  assertEquals(await b.failed(k, 0), 0);
+  assertEquals(await b.retryAfterMs(k, 0), 0);
+  assertEquals(await b.failed(k, 0), 1000);
+  assertEquals(await b.retryAfterMs(k, 400), 600);
+  assertEquals(await b.failed(k, 1000), 2000);
+  assertEquals(await b.failed(k, 3000), 4000);
+  assertEquals(await b.failed(k, 7000), 5000);
+  assertEquals(await b.retryAfterMs(k, 12_000), 0);
+});
+
+Deno.test("MemoryAuthBackoff keys a source together with what it tried; a success clears only that key", async () => {
+  const b = new MemoryAuthBackoff({ freeFailures: 0, baseMs: 100, maxMs: 10_000 });
+  await b.failed(backoffKey("10.0.0.1", "cp", "X"), 0);
+  assertEquals(await b.retryAfterMs(backoffKey("10.0.0.1", "cp", "X"), 0), 100);
+  assertEquals(await b.retryAfterMs(backoffKey("10.0.0.2", "cp", "X"), 0), 0, "another source");
+  assertEquals(await b.retryAfterMs(backoffKey("10.0.0.1", "cp", "Y"), 0), 0, "another id");
+  assertEquals(await b.retryAfterMs(backoffKey("10.0.0.1", "user", "X"), 0), 0, "a username");
+  await b.succeeded(backoffKey("10.0.0.1", "cp", "X"));
+  assertEquals(await b.retryAfterMs(backoffKey("10.0.0.1", "cp", "X"), 0), 0);
+});
+
+Deno.test("backoffSource() keys IPv6 by /64 and IPv4-mapped addresses by their IPv4 form", () => {
+  assertEquals(backoffSource("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  assertEquals(backoffSource("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+  assertEquals(backoffSource("[2001:db8:1:3::1]"), "2001:db8:1:3::/64");
+  assertEquals(backoffSource("::ffff:10.0.0.1"), "10.0.0.1");
+  assertEquals(backoffSource("10.0.0.1"), "10.0.0.1");
+  assertEquals(backoffSource("unknown"), "unknown");
+  assertEquals(
+    backoffKey("2001:db8:1:2::1", "user", "root"),
+    backoffKey("2001:db8:1:2::beef", "user", "root"),
+  );
+});
+
+Deno.test("MemoryAuthBackoff forgets quiet keys and stays within maxKeys", async () => {
+  const b = new MemoryAuthBackoff({ freeFailures: 0, baseMs: 100, maxMs: 1000, maxKeys: 3 });
+  await b.failed("a", 0);
+  assertEquals(await b.failed("a", 3000), 100);
+  for (const k of ["b", "c", "d", "e"]) await b.failed(k, 3000);
+  assertEquals(b.size, 3);
+  assertEquals(await b.retryAfterMs("a", 3000), 0);
+});

@@ -1,0 +1,26 @@
+import { assertEquals } from "@std/assert";
+import { RefusalThrottle } from "./refusal_throttle.ts";
+
+Deno.test("RefusalThrottle lets a burst through, then is quiet with a summary at most once per interval", () => {
+  const t = new RefusalThrottle({ burst: 3, perSecond: 1, summaryEveryMs: 10_000 });
+  const quiet = (at: number) => t.refused("10.0.0.9", at);
+  assertEquals([quiet(0).quiet, quiet(0).quiet, quiet(0).quiet], [false, false, false]);
+  const first = quiet(0);
+  assertEquals(first, { quiet: true, retryAfterS: 1, summary: { source: "10.0.0.9", suppressed: 1 } });
+  for (let i = 0; i < 5; i++) assertEquals((quiet(100) as { summary: unknown }).summary, null);
+  // A second later one token is back: out loud once, then quiet again.
+  assertEquals(quiet(1200).quiet, false);
+  assertEquals(quiet(1200).quiet, true);
+  // Ten seconds on the bucket is full again; once it is spent, the next summary counts what was suppressed.
+  assertEquals([quiet(11_000).quiet, quiet(11_000).quiet, quiet(11_000).quiet], [false, false, false]);
+  const later = quiet(11_000);
+  assertEquals(later.quiet && later.summary, { source: "10.0.0.9", suppressed: 7 });
+});
+
+Deno.test("RefusalThrottle keeps a budget per source, an IPv6 source per /64", () => {
+  const t = new RefusalThrottle({ burst: 1, perSecond: 0.001 });
+  assertEquals(t.refused("2001:db8:1:2::1", 0).quiet, false);
+  assertEquals(t.refused("2001:db8:1:2::ffff", 0).quiet, true);
+  assertEquals(t.refused("2001:db8:1:3::1", 0).quiet, false);
+  assertEquals(t.refused("10.0.0.1", 0).quiet, false);
+});

@@ -1,0 +1,42 @@
+/**
+ * The API server on the store a test names: Deno KV in memory, or a fresh PostgreSQL database (dropped
+ * afterwards) with all three stores opened the way main.ts opens them.
+ */
+import { parseConfig } from "../../config.ts";
+import { createMemoryLogger } from "../../logger.ts";
+import { openStores } from "../../store/open.ts";
+import { type ApiTestServer, startApiServer } from "./api.ts";
+import { freshDatabase } from "./postgres.ts";
+
+export type StoreKind = "kv" | "postgres";
+
+export async function withApiServer(
+  kind: StoreKind,
+  fn: (server: ApiTestServer) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  if (kind === "kv") {
+    const server = await startApiServer(env);
+    try {
+      return await fn(server);
+    } finally {
+      await server.close();
+    }
+  }
+  const db = await freshDatabase(`csms_${kind}`);
+  try {
+    const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
+    try {
+      const server = await startApiServer(env, stores);
+      try {
+        await fn(server);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await stores.close();
+    }
+  } finally {
+    await db.drop();
+  }
+}
