@@ -2,7 +2,8 @@
  * API tokens for machines: issued by an admin (the secret is shown once, the store keeps its SHA-256), and
  * resolved to a principal on every request, recording use at most once a minute per token. A token answers
  * to the user who created it (`createdBy` = `user:<name>`; a token made by a token inherits that token's
- * user): it stops working while that user is disabled or once they are deleted.
+ * user): it stops working while that user is disabled or once they are deleted (a new account under the same
+ * name does not revive it).
  *
  * @example
  * ```ts ignore
@@ -65,7 +66,8 @@ export class ApiTokens {
     const owner = token.createdBy.startsWith("user:") ? token.createdBy.slice(5) : undefined;
     if (owner !== undefined) {
       const user = await this.auth.getUser(owner);
-      if (!user || user.disabled) return null;
+      // A token older than its owner's account was made by an earlier user of that name.
+      if (!user || user.disabled || user.createdAt > token.createdAt) return null;
     }
     const previous = this.#lastTouch.get(token.id) ?? 0;
     if (at.getTime() - previous >= TOUCH_EVERY_MS) {

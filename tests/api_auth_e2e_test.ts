@@ -34,6 +34,7 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/charge-points/{id}/commands": "viewer",
   "GET /api/v1/charge-points/{id}/meter-values": "viewer",
   "GET /api/v1/charge-points/{id}/frames": "viewer",
+  "POST /api/v1/charge-points/{id}/disconnect": "operator",
   "GET /api/v1/handshake-failures": "viewer",
   "GET /api/v1/events": "viewer",
   "GET /api/v1/transactions": "viewer",
@@ -80,7 +81,7 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/UpdateFirmware": "operator",
 };
 
-const COMMAND = /^POST \/api\/v1\/charge-points\/\{id\}\/([A-Za-z]+)$/;
+const COMMAND = /^POST \/api\/v1\/charge-points\/\{id\}\/([A-Z][A-Za-z]+)$/;
 const STATION = "CP-MATRIX";
 const USERS: Record<Role, { username: string; password: string }> = {
   viewer: { username: "vera", password: "vera-password" },

@@ -109,7 +109,7 @@ Deno.test("a stream whose session ends in another process (no news here) ends at
   }
 });
 
-Deno.test("an API token stops working while the admin who created it is disabled, and once they are deleted", async () => {
+Deno.test("an API token stops working while the admin who created it is disabled, and once they are deleted, even if the name is taken again", async () => {
   const server = await startApiServer();
   const streams: Awaited<ReturnType<typeof openStream>>[] = [];
   try {
@@ -152,6 +152,12 @@ Deno.test("an API token stops working while the admin who created it is disabled
     const gone = await asToken("/api/v1/auth/me");
     await gone.body?.cancel();
     assertEquals(gone.status, 401);
+
+    // A new account under the same name is someone else: the old token stays dead.
+    await addUser(server, "erin", "admin");
+    const revived = await asToken("/api/v1/auth/me");
+    await revived.body?.cancel();
+    assertEquals(revived.status, 401, "a recreated user must not revive the old user's tokens");
   } finally {
     for (const s of streams) await s.cancel();
     await server.close();
