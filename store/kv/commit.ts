@@ -4,10 +4,11 @@
  * meanwhile forms the next batch, written as soon as this one ends ("whileBusy"): no added latency when idle,
  * large batches under load.
  *
- * A batch: read every key the members decide against (in parallel, ten per read), plan each member's writes
- * (a member whose guards fail against what is stored gets a conflict and writes nothing), pack the write sets
- * into atomics without splitting a member, commit them. An atomic whose check fails (another process wrote
- * meanwhile) or that KV refuses (a value too large) is retried member by member, so one station never fails
+ * A batch: read every key the members decide against (in parallel, ten per read; meter values are not read
+ * but checked inside the write), plan each member's writes (a member whose guards fail against what is stored
+ * gets a conflict and writes nothing), pack the write sets into atomics without splitting a member, commit
+ * them. An atomic whose check fails (a replayed meter value, another process writing meanwhile) or that KV
+ * refuses (a value too large) is retried member by member, each reading first, so one station never fails
  * another; each caller is settled only with the outcome of the atomic holding its writes.
  */
 import { type CommitResult, type StationChanges } from "../../model/changes.ts";
@@ -93,40 +94,52 @@ export class KvCommitter {
     return results;
   }
 
-  /** Members of distinct stations: their keys never overlap. */
+  /**
+   * Members of distinct stations: their keys never overlap. Optimistic first (meter values checked inside
+   * the write); the members of an atomic whose checks failed are written again reading first, then alone.
+   */
   async #commitRound(
     members: StationChanges[],
+    readRows = false,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
     const results: Settled[] = new Array(members.length);
-    const prepared = await Promise.all(members.map((m) => prepare(m)));
+    const prepared = await Promise.all(members.map((m) => prepare(m, readRows)));
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
     prepared.forEach((p, i) => {
-      const plan = this.#plan(p, read);
+      const plan = this.#plan(p, read, readRows);
       if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
       else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
       else sets.push({ index: i, set: plan.set });
     });
     const { packs, oversize } = pack(sets);
+    const again: number[] = [];
     const alone = new Set(oversize);
     await Promise.all(packs.map(async ({ members: indexes, sets }) => {
       try {
         const res = await atomicOf(this.kv, sets).commit();
         if (res.ok) {
-          indexes.forEach((
-            i,
-            k,
-          ) => (results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded })));
-          return;
+          indexes.forEach((i, k) => {
+            results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded });
+          });
+        } else if (readRows) {
+          for (const i of indexes) alone.add(i);
+        } else {
+          again.push(...indexes);
         }
       } catch (error) {
-        if (indexes.length === 1) {
-          results[indexes[0]!] = { status: "rejected", reason: error };
-          return;
-        }
+        if (indexes.length === 1) results[indexes[0]!] = { status: "rejected", reason: error };
+        else for (const i of indexes) alone.add(i);
       }
-      for (const i of indexes) alone.add(i);
     }));
+    let atomics = packs.length;
+    let retriedAlone = 0;
+    if (again.length > 0) {
+      const out = await this.#commitRound(again.map((i) => members[i]!), true);
+      again.forEach((i, k) => (results[i] = out.results[k]!));
+      atomics += out.atomics;
+      retriedAlone += out.retriedAlone;
+    }
     for (const i of alone) {
       try {
         results[i] = fulfilled(await this.#commitAlone(members[i]!));
@@ -134,14 +147,14 @@ export class KvCommitter {
         results[i] = { status: "rejected", reason: error };
       }
     }
-    return { results, atomics: packs.length, retriedAlone: alone.size };
+    return { results, atomics, retriedAlone: retriedAlone + alone.size };
   }
 
   /** One member in its own atomic(s), re-read and re-planned when its checks fail. */
   async #commitAlone(changes: StationChanges): Promise<CommitResult> {
     for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
-      const p = await prepare(changes);
-      const plan = this.#plan(p, await this.#read(p.keys));
+      const p = await prepare(changes, true);
+      const plan = this.#plan(p, await this.#read(p.keys), true);
       if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
       if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
       const { chunks, rest } = splitOversize(plan.set);
@@ -171,24 +184,23 @@ export class KvCommitter {
     };
   }
 
-  #plan(p: Prepared, read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>): Plan {
+  /** `readRows`: decide which meter values are new by the read (else check each inside the write). */
+  #plan(p: Prepared, read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>, readRows: boolean): Plan {
     const set = new WriteSet();
     const conflict = planTransactions(p.changes, read, set, this.seq);
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
-    planMeterValues(p.rows, read, set, this.seq);
+    planMeterValues(p.rows, readRows ? read : null, set, this.seq);
     planCommandLog(p.changes, set, this.seq);
     return { set };
   }
 }
 
-async function prepare(changes: StationChanges): Promise<Prepared> {
+async function prepare(changes: StationChanges, readRows: boolean): Promise<Prepared> {
   const rows = await keyRows(changes);
-  return {
-    changes,
-    rows,
-    keys: [...transactionKeys(changes), ...stationKeys(changes), ...rows.map((r) => r.key)],
-  };
+  const keys = [...transactionKeys(changes), ...stationKeys(changes)];
+  if (readRows) keys.push(...rows.map((r) => r.key));
+  return { changes, rows, keys };
 }
 
 function fulfilled(value: CommitResult): Settled {

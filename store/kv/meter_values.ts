@@ -1,8 +1,9 @@
 /**
- * Meter values on Deno KV. Each row is stored once under its natural key; the commit reads which keys exist
- * (one batched read for every station in the commit) and writes only the new rows, blind: no check, so a
- * commit of hundreds of rows costs no contention. Should two processes store the same row at once, both
- * index it; lists follow each stored row once.
+ * Meter values on Deno KV. Each row is stored once under its natural key. A batch writes optimistically:
+ * every row with a check that its key is still absent (a point read inside the write itself, far cheaper than
+ * reading first). A replayed row fails its atomic's check; the members of that atomic are then written one
+ * by one, reading first which rows exist and writing only the new ones, blind. Should two processes store
+ * the same row at once, both index it; lists follow each stored row once.
  */
 import type { StationChanges } from "../../model/changes.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
@@ -39,15 +40,19 @@ export async function keyRows(changes: StationChanges): Promise<KeyedRows> {
   return [...unique.values()];
 }
 
-/** Adds the rows not stored yet to `set` and counts them. */
+/**
+ * Adds the rows to `set` and counts them: with `read`, only the rows not stored yet; without, every row,
+ * each checked to be absent when the atomic commits.
+ */
 export function planMeterValues(
   rows: KeyedRows,
-  read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+  read: ((key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>) | null,
   set: WriteSet,
   seq: Sequence,
 ): void {
   for (const { key, row } of rows) {
-    if (read(key).versionstamp !== null) continue;
+    if (read === null) set.check({ key, versionstamp: null });
+    else if (read(key).versionstamp !== null) continue;
     const at = seq.next();
     set.set(key, row, { idempotent: true });
     set.set(["mv_cp", row.chargePointId, row.timestamp, at], key, { idempotent: true });
