@@ -98,6 +98,12 @@ export const RULES: readonly BoundaryRule[] = [
     ],
     forbidGlobals: ["Deno"],
   })),
+  {
+    files: "store/",
+    why: "store/ keeps what the domain decides: it imports model/ and protocol/, never actors/, routes/, " +
+      "security/, auth/ or a web framework",
+    forbidImports: ["actors/", "routes/", "security/", "auth/", "hono"],
+  },
   ...["routes/", "components/", "islands/"].map((files): BoundaryRule => ({
     files,
     why: "concrete stores are built only in main.ts (server.ts for its throwaway defaults) and tests: " +

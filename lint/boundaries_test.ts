@@ -203,3 +203,19 @@ Deno.test("routes, components and islands see the store interfaces, never a conc
   }
   assertEquals(lint("routes/api/id_tags.ts", 'import type { Store } from "../../store/mod.ts";'), []);
 });
+
+Deno.test("store/ never imports the actors, routes, security, auth or a web framework", () => {
+  const source = [
+    'import { HANDLERS } from "../../actors/handlers/mod.ts";',
+    'import { createApp } from "../../routes/app.ts";',
+    'import { StationGate } from "../../security/station_gate.ts";',
+    'import { Hono } from "hono";',
+  ].join("\n");
+  const reports = lint("store/kv/commit.ts", source);
+  assertEquals(reports.length, 4, reports.join("\n"));
+  assert(reports.every((r) => r.includes("store/ keeps what the domain decides")), reports.join("\n"));
+  assertEquals(
+    lint("store/kv/commit.ts", 'import type { StationChanges } from "../../model/changes.ts";'),
+    [],
+  );
+});

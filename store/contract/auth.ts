@@ -1,6 +1,6 @@
 /**
  * The AuthStore contract: every behaviour of the AuthStore JSDoc as `Deno.test` cases, run against each
- * implementation (`auth_kv_test.ts`, `auth_postgres_test.ts`).
+ * implementation (`kv/auth_test.ts`, `postgres/auth_test.ts`).
  *
  * @example
  * ```ts ignore
