@@ -62,6 +62,8 @@ export const CLOSE_CODES = {
   protocolError: 1002,
   /** Binary frames are not part of OCPP-J. */
   unsupportedData: 1003,
+  /** The station kept flooding past its message rate (policy violation). */
+  flooding: 1008,
   /** A frame above MAX_FRAME_BYTES. */
   messageTooBig: 1009,
   /** The store could not load the station. */
@@ -196,6 +198,16 @@ export class ChargePointActor {
       this.#openCallIds.add(messageId);
     }
     this.#mailbox.post({ type: "frameReceived", result, receivedAt: this.deps.now() });
+  }
+
+  /**
+   * A CALL over the station's message rate: answered GenericError by the id read from its start, without
+   * decoding and without the mailbox (a flood must cost us as little as possible).
+   */
+  refuseOverRate(messageId: string | null): void {
+    if (this.#stopping || messageId === null) return;
+    if (this.socket.readyState !== OPEN) return;
+    this.socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
   }
 
   binaryReceived(): void {

@@ -7,7 +7,7 @@ import type { Logger } from "../logger.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
-import { encodeCallError } from "../protocol/ocppj/frames.ts";
+import { CLOSE_CODES } from "../actors/charge_point.ts";
 import { type ActorDialect, pickDialect } from "../actors/dialect.ts";
 import { DIALECTS, OCPP16_ACTOR } from "../actors/ocpp16.ts";
 import { ConnectionSlots } from "../security/connection_slots.ts";
@@ -38,9 +38,6 @@ export interface OcppRouteOptions {
   /** Refused handshakes per source: past its budget they are no longer logged one by one. */
   refusals: RefusalThrottle;
 }
-
-/** Policy violation (RFC 6455 §7.4.1): the station kept flooding past its message rate. */
-export const CLOSE_FLOODING = 1008;
 
 export function createOcppUpgradeHandler(options: OcppRouteOptions) {
   const { registry } = options;
@@ -138,11 +135,7 @@ function attachStation(
         if (typeof event.data === "string") actor.frameReceived(event.data);
         else actor.binaryReceived();
       } else if (verdict === "refuse") {
-        // Answered here, without decoding: a flood must cost us as little as possible.
-        const messageId = typeof event.data === "string" ? callMessageId(event.data) : null;
-        if (messageId !== null && socket.readyState === WebSocket.OPEN) {
-          socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
-        }
+        actor.refuseOverRate(typeof event.data === "string" ? callMessageId(event.data) : null);
       } else if (!actor.isStopping) {
         options.securityEvents?.record({
           kind: "station_flood_closed",
@@ -150,7 +143,7 @@ function attachStation(
           remoteAddress,
           reason: "Kept sending past its message rate",
         });
-        actor.close(CLOSE_FLOODING, "Message rate exceeded");
+        actor.close(CLOSE_CODES.flooding, "Message rate exceeded");
       }
     };
     socket.onclose = (event) => actor.socketClosed(event.code, event.reason);
