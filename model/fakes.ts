@@ -4,7 +4,7 @@
  */
 import type { IdTagRecord } from "./id_tag.ts";
 import type { Lookups } from "./lookups.ts";
-import type { TransactionRecord } from "./transaction.ts";
+import { startedTransaction, type StartTransactionInput, type TransactionRecord } from "./transaction.ts";
 
 /** Lookups over lists; new transaction ids count up from `nextId`. */
 export function fakeLookups(
@@ -34,26 +34,22 @@ export function fakeLookups(
   };
 }
 
-/** A transaction of CP-1 as a store would hold it. */
-export function transaction(fields: Partial<TransactionRecord> = {}): TransactionRecord {
+/** A StartTransaction of CP-1. */
+export function startInput(fields: Partial<StartTransactionInput> = {}): StartTransactionInput {
   return {
-    transactionId: 7,
     chargePointId: "CP-1",
     connectorId: 1,
     idTag: "TAG-1",
-    startIdTagStatus: "Accepted",
+    idTagStatus: "Accepted",
     meterStart: 1000,
-    startTimestamp: "2026-05-01T09:00:00.000Z",
+    timestamp: "2026-05-01T09:00:00.000Z",
     reservationId: null,
-    status: "active",
-    supersededBy: null,
-    meterStop: null,
-    stopTimestamp: null,
-    stopReason: null,
-    stopIdTag: null,
-    energyWh: null,
-    createdAt: "2026-05-01T09:00:00.100Z",
-    stoppedAt: null,
+    receivedAt: "2026-05-01T09:00:00.100Z",
     ...fields,
   };
+}
+
+/** A transaction of CP-1 as a store would hold it (started by `startInput()`). */
+export function transaction(fields: Partial<TransactionRecord> = {}): TransactionRecord {
+  return { ...startedTransaction(startInput(), 7), ...fields };
 }

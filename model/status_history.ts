@@ -1,14 +1,10 @@
-import type { ChargePointErrorCode, ChargePointStatus } from "../protocol/ocpp16/enums.ts";
+import type { ConnectorState } from "./charge_point.ts";
 
-/** One StatusNotification as received: the history of a connector, kept beside the snapshot. */
-export interface StatusHistoryEntry {
+/**
+ * One StatusNotification as received: the connector's reported state (without our transaction link), kept
+ * beside the snapshot as the connector's history.
+ */
+export type StatusHistoryEntry = Omit<ConnectorState, "transactionId"> & {
   chargePointId: string;
-  connectorId: number;
-  status: ChargePointStatus;
-  errorCode: ChargePointErrorCode;
-  info?: string;
-  vendorId?: string;
-  vendorErrorCode?: string;
-  timestamp: string;
   receivedAt: string;
-}
+};

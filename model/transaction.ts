@@ -137,7 +137,23 @@ export async function decideStart(
   if (replayed) return { outcome: { transaction: replayed, replayed: true, superseded: [] }, changes: {} };
   const open = await lookups.findActiveTransactionsOn(input.chargePointId, input.connectorId);
   const transactionId = await lookups.newTransactionId();
-  const transaction: TransactionRecord = {
+  const transaction = startedTransaction(input, transactionId);
+  const superseded = open
+    .filter((t) => t.status === "active" && t.transactionId !== transactionId)
+    .map((t): TransactionRecord => ({ ...t, status: "superseded", supersededBy: transactionId }))
+    .sort((a, b) => a.transactionId - b.transactionId);
+  return {
+    outcome: { transaction, replayed: false, superseded },
+    changes: {
+      transactionsStarted: [transaction],
+      transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" })),
+    },
+  };
+}
+
+/** The transaction a start creates, active, with the id allocated for it. */
+export function startedTransaction(input: StartTransactionInput, transactionId: number): TransactionRecord {
+  return {
     transactionId,
     chargePointId: input.chargePointId,
     connectorId: input.connectorId,
@@ -155,17 +171,6 @@ export async function decideStart(
     energyWh: null,
     createdAt: input.receivedAt,
     stoppedAt: null,
-  };
-  const superseded = open
-    .filter((t) => t.status === "active" && t.transactionId !== transactionId)
-    .map((t): TransactionRecord => ({ ...t, status: "superseded", supersededBy: transactionId }))
-    .sort((a, b) => a.transactionId - b.transactionId);
-  return {
-    outcome: { transaction, replayed: false, superseded },
-    changes: {
-      transactionsStarted: [transaction],
-      transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" })),
-    },
   };
 }
 

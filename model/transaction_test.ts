@@ -1,17 +1,8 @@
 import { assertEquals, assertNotEquals } from "@std/assert";
-import { fakeLookups, transaction } from "./fakes.ts";
+import { fakeLookups, startInput, transaction } from "./fakes.ts";
 import { decideStart, decideStop, orphanStop, type StopTransactionInput } from "./transaction.ts";
 
-const START = {
-  chargePointId: "CP-1",
-  connectorId: 1,
-  idTag: "TAG-1",
-  idTagStatus: "Accepted" as const,
-  meterStart: 1000,
-  timestamp: "2026-05-01T09:00:00.000Z",
-  reservationId: null,
-  receivedAt: "2026-05-01T09:00:00.100Z",
-};
+const START = startInput();
 
 const STOP: StopTransactionInput = {
   chargePointId: "CP-1",

@@ -22,3 +22,19 @@ export function roundsByStation<T>(batch: readonly T[], stationOf: (item: T) => 
   });
   return rounds;
 }
+
+/**
+ * Commits a batch round by round (`roundsByStation`): `commitRound` gets members of distinct stations and
+ * settles each; the results come back in batch order.
+ */
+export async function inRounds<T extends { chargePointId: string }, R>(
+  batch: readonly T[],
+  commitRound: (members: T[]) => Promise<R[]>,
+): Promise<R[]> {
+  const results: R[] = new Array(batch.length);
+  for (const round of roundsByStation(batch, (c) => c.chargePointId)) {
+    const out = await commitRound(round.map((i) => batch[i]!));
+    round.forEach((i, k) => (results[i] = out[k]!));
+  }
+  return results;
+}

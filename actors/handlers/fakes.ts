@@ -28,6 +28,12 @@ export function station(fields: Partial<ChargePointRecord> = {}): ChargePointRec
   };
 }
 
+/** A station charging transaction `transactionId` on connector 1. */
+export function charging(transactionId: number): ChargePointRecord {
+  const connector = { connectorId: 1, status: "Charging" as const, errorCode: "NoError" as const };
+  return station({ connectors: [{ ...connector, timestamp: NOW.toISOString(), transactionId }] });
+}
+
 export function context(fields: Partial<HandlerContext> = {}): HandlerContext {
   return {
     chargePointId: "CP-1",

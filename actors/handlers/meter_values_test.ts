@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { OcppError } from "../../protocol/ocppj/errors.ts";
-import { context, fakeLookups, NOW, station, transaction } from "./fakes.ts";
+import { charging, context, fakeLookups, NOW, station, transaction } from "./fakes.ts";
 import { meterValues } from "./meter_values.ts";
 
 const AT = NOW.toISOString();
@@ -35,15 +35,7 @@ Deno.test("meterValues() turns every sampled value into a row with the spec's de
 });
 
 Deno.test("meterValues() keeps a transactionId active on the station or stored for it, else drops it with a warning", async () => {
-  const onConnector = station({
-    connectors: [{
-      connectorId: 1,
-      status: "Charging",
-      errorCode: "NoError",
-      timestamp: AT,
-      transactionId: 7,
-    }],
-  });
+  const onConnector = charging(7);
   const active = await meterValues(
     onConnector,
     { connectorId: 1, transactionId: 7, meterValue: SAMPLE },

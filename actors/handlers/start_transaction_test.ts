@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { OcppError } from "../../protocol/ocppj/errors.ts";
-import { context, fakeLookups, NOW, station, transaction } from "./fakes.ts";
+import { charging, context, fakeLookups, NOW, station, transaction } from "./fakes.ts";
 import { startTransaction } from "./start_transaction.ts";
 
 const AT = NOW.toISOString();
@@ -31,15 +31,7 @@ Deno.test("startTransaction() keeps the transaction of an unknown idTag and answ
 
 Deno.test("startTransaction() supersedes the active transaction on the connector, guarded by its status", async () => {
   const old = transaction({ transactionId: 7 });
-  const before = station({
-    connectors: [{
-      connectorId: 1,
-      status: "Charging",
-      errorCode: "NoError",
-      timestamp: AT,
-      transactionId: 7,
-    }],
-  });
+  const before = charging(7);
   const ctx = context({ lookups: fakeLookups({ idTags: [TAG], transactions: [old], nextId: 8 }) });
   const result = await startTransaction(before, START, ctx);
   assertEquals(result.changes?.transactionUpdates, [{

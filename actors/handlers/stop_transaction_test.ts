@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { context, fakeLookups, NOW, station, transaction } from "./fakes.ts";
+import { charging, context, fakeLookups, NOW, station, transaction } from "./fakes.ts";
 import { stopTransaction } from "./stop_transaction.ts";
 
 const AT = NOW.toISOString();
@@ -9,14 +9,11 @@ const STOP = {
   timestamp: "2026-05-01T09:59:50Z",
   reason: "Local" as const,
 };
-const charging = station({
-  connectors: [{ connectorId: 1, status: "Charging", errorCode: "NoError", timestamp: AT, transactionId: 7 }],
-});
 
 Deno.test("stopTransaction() finishes the transaction, guarded by its status, and frees the connector", async () => {
   const active = transaction();
   const result = await stopTransaction(
-    charging,
+    charging(7),
     STOP,
     context({ lookups: fakeLookups({ transactions: [active] }) }),
   );

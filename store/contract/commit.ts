@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertGreater, assertRejects } from "@std/assert";
+import { emptyRecord } from "../../model/charge_point.ts";
 import type { StationChanges } from "../../model/changes.ts";
 import type { TransactionRecord } from "../../model/transaction.ts";
 import {
@@ -105,17 +106,8 @@ export function commitCases({ test, stationTest }: Cases): void {
     });
     assertEquals(result, { ok: true, meterValuesAdded: 0 });
     assertEquals(await store().getChargePoint("CP-NEW"), {
-      id: "CP-NEW",
+      ...emptyRecord("CP-NEW", new Date(at(3))),
       registrationStatus: "Accepted",
-      boot: null,
-      bootedAt: null,
-      connectors: [],
-      lastSeen: null,
-      firmwareStatus: null,
-      diagnosticsStatus: null,
-      configuration: null,
-      createdAt: at(3),
-      updatedAt: at(3),
     });
   });
 

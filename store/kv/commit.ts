@@ -13,7 +13,7 @@
  */
 import { type CommitResult, type StationChanges } from "../../model/changes.ts";
 import { GroupCommit } from "../group_commit.ts";
-import { roundsByStation } from "../rounds.ts";
+import { inRounds } from "../rounds.ts";
 import { planStation, stationKeys } from "./charge_points.ts";
 import { planCommandLog } from "./command_log.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
@@ -80,16 +80,14 @@ export class KvCommitter {
   }
 
   async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
-    const results: Settled[] = new Array(batch.length);
     let atomics = 0;
     let retriedAlone = 0;
-    for (const round of roundsByStation(batch, (c) => c.chargePointId)) {
-      const members = round.map((i) => batch[i]!);
+    const results = await inRounds(batch, async (members) => {
       const out = await this.#commitRound(members);
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
-      round.forEach((i, k) => (results[i] = out.results[k]!));
-    }
+      return out.results;
+    });
     this.options.onBatch?.({ callers: batch.length, atomics, retriedAlone });
     return results;
   }

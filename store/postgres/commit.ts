@@ -13,7 +13,7 @@
 import type { Sql, TransactionSql } from "postgres";
 import type { CommitResult, StationChanges } from "../../model/changes.ts";
 import { GroupCommit } from "../group_commit.ts";
-import { roundsByStation } from "../rounds.ts";
+import { inRounds } from "../rounds.ts";
 import type { PgChargePoints } from "./charge_points.ts";
 import type { PgCommandLog } from "./command_log.ts";
 import type { PgMeterValues } from "./meter_values.ts";
@@ -72,7 +72,7 @@ export class PgCommitter {
     this.#group = new GroupCommit(
       options.groupCommitMs ?? 2,
       options.groupCommitMaxCallers ?? 500,
-      (batch) => this.#commitBatch(batch),
+      (batch) => inRounds(batch, (members) => this.#commitRound(members, true)),
     );
   }
 
@@ -82,15 +82,6 @@ export class PgCommitter {
 
   drain(): Promise<void> {
     return this.#group.drain();
-  }
-
-  async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
-    const results: Settled[] = new Array(batch.length);
-    for (const round of roundsByStation(batch, (c) => c.chargePointId)) {
-      const out = await this.#commitRound(round.map((i) => batch[i]!), true);
-      round.forEach((i, k) => (results[i] = out[k]!));
-    }
-    return results;
   }
 
   /** Members of distinct stations in one transaction, written again without the ones that conflict. */
