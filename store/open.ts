@@ -5,9 +5,9 @@
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
-import type { AuthStore } from "./auth_store.ts";
-import type { StationSecurityStore } from "./station_security_store.ts";
-import type { Store } from "./store.ts";
+import type { AuthStore } from "./auth.ts";
+import type { Store } from "./mod.ts";
+import type { StationSecurityStore } from "./station_security.ts";
 import type { SecurityExtensionStores } from "./security_extension.ts";
 
 export interface Stores {
@@ -28,9 +28,9 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
       { openPostgresStationSecurityStore },
       { openPostgresSecurityExtension },
     ] = await Promise.all([
-      import("./postgres.ts"),
-      import("./auth_postgres.ts"),
-      import("./station_security_postgres.ts"),
+      import("./postgres/mod.ts"),
+      import("./postgres/auth.ts"),
+      import("./postgres/station_security.ts"),
       import("./postgres/security_extension.ts"),
     ]);
     const store = await openPostgresStore(config.DATABASE_URL);
@@ -51,9 +51,9 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
   }
   const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { kvSecurityExtension }] =
     await Promise.all([
-      import("./kv.ts"),
-      import("./auth_kv.ts"),
-      import("./station_security_kv.ts"),
+      import("./kv/mod.ts"),
+      import("./kv/auth.ts"),
+      import("./kv/station_security.ts"),
       import("./kv/security_extension.ts"),
     ]);
   // On Deno Deploy KV is built in and takes no path.

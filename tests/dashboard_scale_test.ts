@@ -3,7 +3,7 @@
  * list), the cursor links walk on, and a search narrows it; each render stays well under a second.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import type { ChargePointRecord } from "../store/store.ts";
+import type { ChargePointRecord } from "../model/charge_point.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 
 const STATIONS = 10_000;

@@ -1,8 +1,8 @@
 /**
  * `POST /api/v1/charge-points/{id}/{action}`: the 19 CS->CP commands. The body is the action's request
  * payload, validated with the action's own schema; `registry.call` is the only way out (it queues: one CALL
- * in flight per station). Every command that reached the registry lands in the command log, with who sent it
- * and how it ended.
+ * in flight per station). The domain writes the command log (who sent it and how it ended, sent or not); this
+ * route only maps the outcome to HTTP.
  */
 import { z } from "zod";
 import {
@@ -13,19 +13,14 @@ import {
   NotConnectedError,
 } from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
-import type { Logger } from "../../logger.ts";
-import { ACTIONS, CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
-import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
-import type { CommandLogEntry, Store } from "../../store/store.ts";
 import { principalLabel } from "../../auth/principal.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction, type RequestOf } from "../../protocol/ocpp16/mod.ts";
+import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {
   registry: Registry;
-  store: Store;
-  logger: Logger;
-  now: () => Date;
 }
 
 const CommandQuery = z.object({
@@ -35,101 +30,7 @@ const CommandQuery = z.object({
 });
 
 export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions): void {
-  const { registry, store, logger, now } = options;
-
-  for (const action of CS_TO_CP_ACTIONS) {
-    router.add({
-      method: "post",
-      path: `/v1/charge-points/{id}/${action}`,
-      operationId: `command${action}`,
-      summary: `${ACTIONS[action].summary} (${ACTIONS[action].directions.CsToCp})`,
-      description: `Sends ${action}.req and answers with the station's ${action}.conf payload. ` +
-        "Values of configuration keys whose name says key, password or secret are answered and logged as " +
-        '"[redacted]".',
-      tag: "Commands",
-      access: "operator",
-      params: ChargePointIdParam,
-      query: CommandQuery,
-      body: ACTIONS[action].request,
-      emptyBodyIsObject: true,
-      responses: {
-        200: { description: `The station's ${action}.conf`, schema: ACTIONS[action].response },
-        400: { description: "The body is not a valid request (details name the field)", schema: ErrorSchema },
-        401: { description: "Not authenticated", schema: ErrorSchema },
-        403: { description: "Role too low (needs operator)", schema: ErrorSchema },
-        409: {
-          description: "Not connected, or refused by the station's state (retry with force)",
-          schema: ErrorSchema,
-        },
-        502: {
-          description: "The station answered with a CALLERROR, or with an invalid payload",
-          schema: ErrorSchema,
-        },
-        504: { description: "The station did not answer in time", schema: ErrorSchema },
-      },
-    }, async (c, { params, query, body, principal }) => {
-      const requestedAt = now().toISOString();
-      // Secrets (an AuthorizationKey sent with ChangeConfiguration) never reach the log that viewers read.
-      const entry = (outcome: CommandLogEntry["outcome"], response: unknown): CommandLogEntry => ({
-        id: crypto.randomUUID(),
-        chargePointId: params.id,
-        action,
-        payload: redactSecrets(body),
-        requestedBy: principal ? principalLabel(principal) : "anonymous",
-        requestedAt,
-        outcome,
-        response: redactSecrets(response),
-        finishedAt: now().toISOString(),
-      });
-      const record = async (e: CommandLogEntry) => {
-        try {
-          await store.appendCommandLog(e);
-        } catch (error) {
-          // The command itself is done; losing its log line must not turn its answer into an error.
-          logger.warn("cannot append command log", {
-            chargePointId: params.id,
-            action,
-            error: String(error),
-          });
-        }
-      };
-      try {
-        const result = redactSecrets(
-          await registry.call(params.id, action, body, { force: query.force ?? false }),
-        );
-        await record(entry("accepted", result));
-        return c.json(result as Record<string, unknown>, 200);
-      } catch (error) {
-        if (error instanceof NotConnectedError) {
-          await record(entry("not_connected", null));
-          throw new ApiError(409, "not_connected", error.message);
-        }
-        if (error instanceof CommandRefusedError) {
-          await record(entry("refused", { reason: error.reason }));
-          throw new ApiError(409, "command_refused", error.message, { reason: error.reason });
-        }
-        if (error instanceof CallTimeoutError) {
-          await record(entry("timeout", null));
-          throw new ApiError(504, "station_timeout", error.message);
-        }
-        if (error instanceof CallErrorResponse) {
-          // Redacted (and cut at a sane depth) for the answer too: the details are the station's to make up.
-          const response = redactSecrets({
-            errorCode: error.errorCode,
-            errorDescription: error.errorDescription,
-            errorDetails: error.errorDetails,
-          });
-          await record(entry("callerror", response));
-          throw new ApiError(502, "station_error", error.message, response);
-        }
-        if (error instanceof InvalidResponseError) {
-          await record(entry("invalid", { reason: error.reason }));
-          throw new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });
-        }
-        throw error;
-      }
-    });
-  }
+  for (const action of CS_TO_CP_ACTIONS) addCommandRoute(router, action, options.registry);
 
   // Anything else under the same shape is an unknown command (after the role check, like the real ones).
   router.app.post("/v1/charge-points/:id/:action", function unknownCommand(c) {
@@ -145,5 +46,72 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
     throw new ApiError(404, "not_found", `Unknown command ${JSON.stringify(action)}`, {
       commands: CS_TO_CP_ACTIONS,
     });
+  });
+}
+
+/** One command's route; generic so the body's type is the action's own request type. */
+function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, registry: Registry): void {
+  router.add({
+    method: "post",
+    path: `/v1/charge-points/{id}/${action}`,
+    operationId: `command${action}`,
+    summary: `${ACTIONS[action].summary} (${ACTIONS[action].directions.CsToCp})`,
+    description: `Sends ${action}.req and answers with the station's ${action}.conf payload. ` +
+      "Values of configuration keys whose name says key, password or secret are answered and logged as " +
+      '"[redacted]".',
+    tag: "Commands",
+    access: "operator",
+    params: ChargePointIdParam,
+    query: CommandQuery,
+    body: ACTIONS[action].request,
+    emptyBodyIsObject: true,
+    responses: {
+      200: { description: `The station's ${action}.conf`, schema: ACTIONS[action].response },
+      400: { description: "The body is not a valid request (details name the field)", schema: ErrorSchema },
+      401: { description: "Not authenticated", schema: ErrorSchema },
+      403: { description: "Role too low (needs operator)", schema: ErrorSchema },
+      409: {
+        description: "Not connected, or refused by the station's state (retry with force)",
+        schema: ErrorSchema,
+      },
+      502: {
+        description: "The station answered with a CALLERROR, or with an invalid payload",
+        schema: ErrorSchema,
+      },
+      504: { description: "The station did not answer in time", schema: ErrorSchema },
+    },
+  }, async (c, { params, query, body, principal }) => {
+    try {
+      // The router validated `body` with ACTIONS[action].request; zod's generics cannot carry A through it.
+      const result = await registry.call(params.id, action, body as RequestOf<A>, {
+        force: query.force ?? false,
+        requestedBy: principal ? principalLabel(principal) : "anonymous",
+      });
+      // The command log keeps no secret either (the domain redacts what it stores).
+      return c.json(redactSecrets(result) as Record<string, unknown>, 200);
+    } catch (error) {
+      if (error instanceof NotConnectedError) throw new ApiError(409, "not_connected", error.message);
+      if (error instanceof CommandRefusedError) {
+        throw new ApiError(409, "command_refused", error.message, { reason: error.reason });
+      }
+      if (error instanceof CallTimeoutError) throw new ApiError(504, "station_timeout", error.message);
+      if (error instanceof CallErrorResponse) {
+        // Redacted (and cut at a sane depth) for the answer too: the details are the station's to make up.
+        throw new ApiError(
+          502,
+          "station_error",
+          error.message,
+          redactSecrets({
+            errorCode: error.errorCode,
+            errorDescription: error.errorDescription,
+            errorDetails: error.errorDetails,
+          }),
+        );
+      }
+      if (error instanceof InvalidResponseError) {
+        throw new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });
+      }
+      throw error;
+    }
   });
 }
