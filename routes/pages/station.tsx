@@ -9,6 +9,7 @@ import { Layout } from "../../components/layout.tsx";
 import { StationFiles } from "../../components/station_files.tsx";
 import type {
   CommandLogItem,
+  FileStatus,
   Frame,
   IssuedCertificate,
   Page,
@@ -27,7 +28,7 @@ export async function stationPage(api: PageApi, id: string) {
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
   const forStation = `chargePointId=${encodeURIComponent(id)}&limit=${HISTORY}`;
-  const [configuration, frames, history, commands, transactions, security, uploads, certificates] =
+  const [configuration, frames, history, commands, transactions, security, uploads, certificates, files] =
     await Promise
       .all([
         api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
@@ -44,6 +45,7 @@ export async function stationPage(api: PageApi, id: string) {
         // Null when the server runs without the Security extension.
         api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
         api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
+        api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
       ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
 
@@ -71,9 +73,12 @@ export async function stationPage(api: PageApi, id: string) {
           props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
         />
         {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
-        {uploads && certificates && (
-          <StationFiles uploads={uploads.items} certificates={certificates.items} canDownload={canCommand} />
-        )}
+        <StationFiles
+          history={files.items}
+          uploads={uploads?.items ?? null}
+          certificates={certificates?.items ?? null}
+          canDownload={canCommand}
+        />
         <section class="card" aria-labelledby="recent-tx-title">
           <div class="card-head">
             <h2 id="recent-tx-title">Recent transactions</h2>
