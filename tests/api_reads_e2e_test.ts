@@ -472,7 +472,7 @@ Deno.test("the OpenAPI document covers every route with its schemas, and /api/do
       { type: "string", format: "uri" },
     );
     const commands = Object.keys(doc.paths).filter((p) => /charge-points\/\{id\}\/[A-Z]/.test(p));
-    assertEquals(commands.length, 19);
+    assertEquals(commands.length, 26);
     const list = doc.paths["/api/v1/transactions"].get;
     assert(
       list.parameters.some((p: { name: string; in: string }) => p.name === "before" && p.in === "query"),

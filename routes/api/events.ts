@@ -28,7 +28,15 @@ export interface EventRouteOptions {
   recheckMs?: number;
 }
 
-const EVENT_TYPES = ["connected", "disconnected", "boot", "status", "transaction", "meterValues"] as const;
+const EVENT_TYPES = [
+  "connected",
+  "disconnected",
+  "boot",
+  "status",
+  "transaction",
+  "meterValues",
+  "securityEvent",
+] as const;
 
 const EventsQuery = z.object({
   chargePointId: z.string().max(48).optional().describe("Only this station's events"),

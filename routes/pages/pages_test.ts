@@ -239,7 +239,7 @@ Deno.test("the overview lists stations with coloured chips and asks the API for 
   assertStringIncludes(body, 'href="?search=cp&amp;online=true&amp;after=CP-1" rel="next"');
 });
 
-Deno.test("a viewer's station page has no command buttons; an operator's has the actions and 19 commands", async () => {
+Deno.test("a viewer's station page has no command buttons; an operator's has the actions and 26 commands", async () => {
   const { pages } = fakeApp();
   const viewer = await (await pages.request("/stations/CP-1", as("viewer"))).text();
   for (
@@ -262,7 +262,7 @@ Deno.test("a viewer's station page has no command buttons; an operator's has the
   }
   assertStringIncludes(operator, 'data-island="CommandForms"');
   const select = /<select name="action">(.*?)<\/select>/.exec(operator)?.[1] ?? "";
-  assertEquals(select.match(/<option /g)?.length, 19);
+  assertEquals(select.match(/<option /g)?.length, 26);
   assertStringIncludes(operator, "Refresh with GetConfiguration");
 });
 
