@@ -25,6 +25,7 @@ import { openKvHandle } from "./store/kv/handle.ts";
 import { kvSecurityExtension } from "./store/kv/security_extension.ts";
 import type { SecurityExtensionStores } from "./store/security_extension.ts";
 import { FolderBlobStore } from "./store/folder_blobs.ts";
+import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -41,6 +42,8 @@ export interface ServerOptions {
    * UPLOAD_DIR, when set, takes the blobs either way.
    */
   securityExtension?: SecurityExtensionStores;
+  /** How often the certificate renewal scan runs (default 10 minutes; tests make it short). */
+  renewalIntervalMs?: number;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
 }
@@ -94,7 +97,10 @@ export async function startServer(
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
-  const registry = new Registry({
+  // The follow-ups send commands through the registry they are part of: resolved when first used.
+  const registryDeps = actorSecurityServices(extension, security.events, logger, () => registry);
+  const registry: Registry = new Registry({
+    ...registryDeps,
     store,
     logger,
     events,
@@ -113,6 +119,8 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  const renewal = certificateRenewal(extension, registry, logger, options.renewalIntervalMs ?? 600_000);
+  renewal.start();
   const app = createApp({
     registry,
     store,
@@ -170,6 +178,7 @@ export async function startServer(
           async shutdown() {
             stopped = true;
             stopping.abort();
+            await renewal.stop();
             await registry.shutdown();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.

@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/charge-points/{id}/{action}`: the 19 CS->CP commands. The body is the action's request
+ * `POST /api/v1/charge-points/{id}/{action}`: the 26 CS->CP commands (19 of OCPP 1.6, 7 of its Security extension). The body is the action's request
  * payload, validated with the action's own schema; `registry.call` is the only way out (it queues: one CALL
  * in flight per station). The domain writes the command log (who sent it and how it ended, sent or not); this
  * route only maps the outcome to HTTP.
@@ -16,11 +16,21 @@ import type { Registry } from "../../actors/registry.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction, type RequestOf } from "../../protocol/ocpp16/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
-import { ApiError, type ApiRouter } from "./http.ts";
+import type { Context } from "hono";
+import { expandLocations } from "../../files/command_locations.ts";
+import type { SecurityExtension } from "../../files/security_extension.ts";
+import { publicBase } from "./files.ts";
+import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {
   registry: Registry;
+  /**
+   * With the Security extension, locations may be placeholders: `csms:upload` (GetDiagnostics, GetLog) and
+   * `csms:firmware/<id>` ((Signed)UpdateFirmware) become URLs of this server for the station (see
+   * files/command_locations.ts).
+   */
+  extension?: SecurityExtension;
 }
 
 const CommandQuery = z.object({
@@ -30,7 +40,7 @@ const CommandQuery = z.object({
 });
 
 export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions): void {
-  for (const action of CS_TO_CP_ACTIONS) addCommandRoute(router, action, options.registry);
+  for (const action of CS_TO_CP_ACTIONS) addCommandRoute(router, action, options);
 
   // Anything else under the same shape is an unknown command (after the role check, like the real ones).
   router.app.post("/v1/charge-points/:id/:action", function unknownCommand(c) {
@@ -50,7 +60,11 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
 }
 
 /** One command's route; generic so the body's type is the action's own request type. */
-function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, registry: Registry): void {
+function addCommandRoute<A extends CsToCpAction>(
+  router: ApiRouter,
+  action: A,
+  { registry, extension }: CommandRouteOptions,
+): void {
   router.add({
     method: "post",
     path: `/v1/charge-points/{id}/${action}`,
@@ -81,11 +95,15 @@ function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, r
       504: { description: "The station did not answer in time", schema: ErrorSchema },
     },
   }, async (c, { params, query, body, principal }) => {
+    const requestedBy = principal ? principalLabel(principal) : "anonymous";
+    const payload = extension
+      ? await withLocations(c, action, body, { chargePointId: params.id, createdBy: requestedBy, extension })
+      : body;
     try {
       // The router validated `body` with ACTIONS[action].request; zod's generics cannot carry A through it.
-      const result = await registry.call(params.id, action, body as RequestOf<A>, {
+      const result = await registry.call(params.id, action, payload as RequestOf<A>, {
         force: query.force ?? false,
-        requestedBy: principal ? principalLabel(principal) : "anonymous",
+        requestedBy,
       });
       // The command log keeps no secret either (the domain redacts what it stores).
       return c.json(redactSecrets(result) as Record<string, unknown>, 200);
@@ -114,4 +132,23 @@ function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, r
       throw error;
     }
   });
+}
+
+/** The payload with its location placeholders made into URLs, checked again with the action's schema. */
+async function withLocations(
+  c: Context<ApiEnv>,
+  action: CsToCpAction,
+  body: unknown,
+  ctx: { chargePointId: string; createdBy: string; extension: SecurityExtension },
+): Promise<unknown> {
+  const { uploads, firmware } = ctx.extension;
+  const expanded = await expandLocations(action, body, {
+    chargePointId: ctx.chargePointId,
+    createdBy: ctx.createdBy,
+    baseUrl: publicBase(c, ctx.extension),
+    uploads,
+    firmware,
+  });
+  if (!expanded.ok) throw new ApiError(400, "invalid_request", expanded.message, { in: "body" });
+  return expanded.payload === body ? body : check("body", ACTIONS[action].request, expanded.payload);
 }
