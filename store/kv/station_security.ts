@@ -1,9 +1,6 @@
 /**
- * The StationSecurityStore on Deno KV: one key per station, `["station_security", id]`; and the security event
- * log: `["security_event", id]` with two pointer indexes written in the same atomic,
- * `["security_event_by_kind", kind, id]` and `["security_event_by_cp", chargePointId, id]`, plus two counters
- * (`["security_event_meta", "appended" | "pruned"]`) whose difference is the number kept, so the size bound
- * costs two reads rather than a scan.
+ * The StationSecurityStore on Deno KV: one key per station, `["station_security", id]`, and the security event
+ * log on the same handle (`security_events.ts`).
  *
  * @example
  * ```ts ignore
@@ -13,23 +10,11 @@
  * ```
  */
 import { openKvHandle } from "./handle.ts";
-import {
-  DEFAULT_RETENTION,
-  matchesSecurityEventQuery,
-  type SecurityEvent,
-  type SecurityEventQuery,
-  type SecurityEventRetention,
-} from "../security_events.ts";
+import { KvSecurityEvents } from "./security_events.ts";
+import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
 import type { StationSecurityRecord, StationSecurityStore } from "../station_security.ts";
 
 const PREFIX = "station_security";
-const EVENT = "security_event";
-const BY_KIND = "security_event_by_kind";
-const BY_CP = "security_event_by_cp";
-const APPENDED = ["security_event_meta", "appended"];
-const PRUNED = ["security_event_meta", "pruned"];
-/** Events per atomic: KV allows 100 checks, and each event is three keys. */
-const BATCH = 50;
 
 /** Opens the store on a KV handle of its own (tests); the server shares one handle (store/open.ts). */
 export async function openKvStationSecurityStore(
@@ -41,15 +26,12 @@ export async function openKvStationSecurityStore(
 
 export class KvStationSecurityStore implements StationSecurityStore {
   readonly #kv: Deno.Kv;
-  readonly #retention: Required<SecurityEventRetention>;
-  /** Appends since the last prune; starts full so the first append after opening prunes. */
-  #sincePrune: number;
+  readonly #events: KvSecurityEvents;
   #closed = false;
 
   constructor(kv: Deno.Kv, retention: SecurityEventRetention = {}) {
     this.#kv = kv;
-    this.#retention = { ...DEFAULT_RETENTION, ...retention };
-    this.#sincePrune = this.#retention.pruneEvery;
+    this.#events = new KvSecurityEvents(kv, retention);
   }
 
   async get(chargePointId: string): Promise<StationSecurityRecord | null> {
@@ -82,104 +64,12 @@ export class KvStationSecurityStore implements StationSecurityStore {
     return out;
   }
 
-  // ---------------------------------------------------------------- security events
-
-  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += BATCH) {
-      let batch = events.slice(i, i + BATCH);
-      for (;;) {
-        const op = this.#kv.atomic();
-        for (const e of batch) {
-          op.check({ key: [EVENT, e.id], versionstamp: null }).set([EVENT, e.id], e).set([
-            BY_KIND,
-            e.kind,
-            e.id,
-          ], true);
-          if (e.chargePointId !== null) op.set([BY_CP, e.chargePointId, e.id], true);
-        }
-        op.sum(APPENDED, BigInt(batch.length));
-        if ((await op.commit()).ok) break;
-        // Some were stored already (a retried batch): write only the others.
-        const stored = await this.#kv.getMany(batch.map((e) => [EVENT, e.id]));
-        batch = batch.filter((_, j) => stored[j]?.versionstamp === null);
-        if (batch.length === 0) break;
-      }
-    }
-    this.#sincePrune += events.length;
-    const newest = events.reduce<string | null>((max, e) => (max === null || e.at > max ? e.at : max), null);
-    if (newest !== null && this.#sincePrune >= this.#retention.pruneEvery) {
-      this.#sincePrune = 0;
-      await this.#prune(newest);
-    }
+  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+    return this.#events.appendSecurityEvents(events);
   }
 
-  async listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
-    // One filter reads through its index; both read the station's index (the smaller set) and check the kind.
-    const filter = { ...query, limit: undefined };
-    const out: SecurityEvent[] = [];
-    if (query.chargePointId === undefined && query.kind === undefined) {
-      const selector: Deno.KvListSelector = query.before === undefined
-        ? { prefix: [EVENT] }
-        : { prefix: [EVENT], end: [EVENT, query.before] };
-      for await (
-        const entry of this.#kv.list<SecurityEvent>(selector, { reverse: true, limit: query.limit })
-      ) {
-        out.push(entry.value);
-      }
-      return out;
-    }
-    const index = query.chargePointId !== undefined ? [BY_CP, query.chargePointId] : [BY_KIND, query.kind!];
-    const selector: Deno.KvListSelector = query.before === undefined
-      ? { prefix: index }
-      : { prefix: index, end: [...index, query.before] };
-    let ids: string[] = [];
-    const take = async () => {
-      const values = await this.#kv.getMany<SecurityEvent[]>(ids.map((id) => [EVENT, id]));
-      for (const v of values) {
-        // A pointer whose event was pruned meanwhile is skipped.
-        if (v.value !== null && matchesSecurityEventQuery(v.value, filter) && out.length < query.limit) {
-          out.push(v.value);
-        }
-      }
-      ids = [];
-    };
-    for await (const entry of this.#kv.list(selector, { reverse: true, batchSize: 100 })) {
-      ids.push(entry.key[entry.key.length - 1] as string);
-      if (ids.length === 10) await take(); // getMany reads at most 10 keys
-      if (out.length >= query.limit) break;
-    }
-    if (ids.length > 0 && out.length < query.limit) await take();
-    return out;
-  }
-
-  /**
-   * Deletes, oldest first, the events older than `maxAgeMs` before `newestAt` and those beyond `maxEvents`.
-   * Each batch checks its entries, so two processes pruning at once do not count a deletion twice; the one
-   * that loses stops and leaves the rest to the next prune.
-   */
-  async #prune(newestAt: string): Promise<void> {
-    const cutoff = new Date(Date.parse(newestAt) - this.#retention.maxAgeMs).toISOString();
-    const [appended, pruned] = await this.#kv.getMany<[Deno.KvU64, Deno.KvU64]>([APPENDED, PRUNED]);
-    let excess = Number((appended.value?.value ?? 0n) - (pruned.value?.value ?? 0n)) -
-      this.#retention.maxEvents;
-    for (;;) {
-      const batch: Deno.KvEntry<SecurityEvent>[] = [];
-      for await (const entry of this.#kv.list<SecurityEvent>({ prefix: [EVENT] }, { limit: BATCH })) {
-        // Ids start with the ISO time, so comparing with the cutoff's ISO text compares times.
-        if (excess - batch.length <= 0 && (entry.key[1] as string) >= cutoff) break;
-        batch.push(entry);
-      }
-      if (batch.length === 0) return;
-      const op = this.#kv.atomic();
-      for (const entry of batch) {
-        const e = entry.value;
-        op.check(entry).delete(entry.key).delete([BY_KIND, e.kind, e.id]);
-        if (e.chargePointId !== null) op.delete([BY_CP, e.chargePointId, e.id]);
-      }
-      op.sum(PRUNED, BigInt(batch.length));
-      if (!(await op.commit()).ok) return;
-      excess -= batch.length;
-    }
+  listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
+    return this.#events.listSecurityEvents(query);
   }
 
   close(): Promise<void> {

@@ -48,51 +48,44 @@ export class PgMeterValues {
   }
 
   /** Inserts every member's rows; returns how many of each member's rows were new. */
+  /**
+   * Inserts every member's rows; returns how many of each member's rows were new. The members of one commit
+   * are distinct stations (`rounds.ts`), so the rows inserted are credited by their station: no key is built
+   * or matched per row.
+   */
   async write(tx: TransactionSql, members: readonly StationChanges[]): Promise<number[]> {
+    const rows = members.flatMap((m) => m.meterValues ?? []);
+    const member = new Map(members.map((m, i) => [m.chargePointId, i]));
     const counts = members.map(() => 0);
-    const all = members.flatMap((m, member) => (m.meterValues ?? []).map((row) => ({ row, member })));
-    if (all.length === 0) return counts;
-    for (let i = 0; i < all.length; i += MAX_ROWS_PER_STATEMENT) {
-      const chunk = all.slice(i, i + MAX_ROWS_PER_STATEMENT);
-      const rows = chunk.map((x) => x.row);
-      // `ordinality` numbers the rows as sent; each inserted row is credited to the first row sent with its
-      // key (of equal rows, the first is inserted), matched in SQL: no key is built per row here.
-      const inserted = await tx<{ n: string }[]>`
-        with sent as (
-          select * from unnest(
-            ${rows.map((r) => r.chargePointId)}::text[],
-            ${rows.map((r) => r.connectorId)}::int[],
-            ${rows.map((r) => r.transactionId)}::int[],
-            ${rows.map((r) => r.timestamp)}::timestamptz[],
-            ${rows.map((r) => r.value)}::text[],
-            ${rows.map((r) => r.context)}::text[],
-            ${rows.map((r) => r.format)}::text[],
-            ${rows.map((r) => r.measurand)}::text[],
-            ${rows.map((r) => r.phase ?? "")}::text[],
-            ${rows.map((r) => r.location)}::text[],
-            ${rows.map((r) => r.unit)}::text[],
-            ${rows.map((r) => r.receivedAt)}::timestamptz[]
-          ) with ordinality as v(charge_point_id, connector_id, transaction_id, timestamp, value, context, format,
-                                 measurand, phase, location, unit, received_at, n)
-        ), stored as (
-          insert into meter_values (
-            charge_point_id, connector_id, transaction_id, timestamp, value, context, format, measurand, phase,
-            location, unit, received_at
-          )
-          select charge_point_id, connector_id, transaction_id, timestamp, value, context, format, measurand, phase,
-            location, unit, received_at
-          from sent order by n
-          on conflict (charge_point_id, connector_id, timestamp, measurand, phase, location, md5(value)) do nothing
-          returning seq, charge_point_id, connector_id, timestamp, measurand, phase, location, value
+    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
+      // unnest over one array per column: one statement text whatever the batch size (one prepared statement
+      // per connection), and no bind-parameter limit. Of equal rows in one statement the first is inserted.
+      const inserted = await tx<{ charge_point_id: string }[]>`
+        insert into meter_values (
+          charge_point_id, connector_id, transaction_id, timestamp, value, context, format, measurand, phase,
+          location, unit, received_at
         )
-        select min(sent.n) as n from stored join sent using (
-          charge_point_id, connector_id, timestamp, measurand, phase, location, value
+        select * from unnest(
+          ${chunk.map((r) => r.chargePointId)}::text[],
+          ${chunk.map((r) => r.connectorId)}::int[],
+          ${chunk.map((r) => r.transactionId)}::int[],
+          ${chunk.map((r) => r.timestamp)}::timestamptz[],
+          ${chunk.map((r) => r.value)}::text[],
+          ${chunk.map((r) => r.context)}::text[],
+          ${chunk.map((r) => r.format)}::text[],
+          ${chunk.map((r) => r.measurand)}::text[],
+          ${chunk.map((r) => r.phase ?? "")}::text[],
+          ${chunk.map((r) => r.location)}::text[],
+          ${chunk.map((r) => r.unit)}::text[],
+          ${chunk.map((r) => r.receivedAt)}::timestamptz[]
         )
-        group by stored.seq
+        on conflict (charge_point_id, connector_id, timestamp, measurand, phase, location, md5(value)) do nothing
+        returning charge_point_id
       `;
-      for (const { n } of inserted) {
-        const x = chunk[Number(n) - 1];
-        if (x) counts[x.member]! += 1;
+      for (const { charge_point_id } of inserted) {
+        const m = member.get(charge_point_id);
+        if (m !== undefined) counts[m]! += 1;
       }
     }
     return counts;

@@ -1,6 +1,7 @@
 /**
- * The StationSecurityStore on PostgreSQL (table from migration 004, the security event log from 007), on its
- * own small pool; opening applies pending migrations under the same advisory lock as the Store's start-up.
+ * The StationSecurityStore on PostgreSQL (table from migration 004; the security event log, migration 007, in
+ * `security_events.ts`), on its own small pool; opening applies pending migrations under the same advisory
+ * lock as the Store's start-up.
  *
  * @example
  * ```ts ignore
@@ -11,13 +12,8 @@
  */
 import type { Sql } from "postgres";
 import { openMigratedPool } from "./migrate.ts";
-import {
-  DEFAULT_RETENTION,
-  type SecurityEvent,
-  type SecurityEventKind,
-  type SecurityEventQuery,
-  type SecurityEventRetention,
-} from "../security_events.ts";
+import { PgSecurityEvents } from "./security_events.ts";
+import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
 import type { SecurityProfile, StationSecurityRecord, StationSecurityStore } from "../station_security.ts";
 
 export async function openPostgresStationSecurityStore(
@@ -54,38 +50,11 @@ function toRecord(r: Row): StationSecurityRecord {
   };
 }
 
-interface EventRow {
-  id: string;
-  at: Date;
-  kind: string;
-  charge_point_id: string | null;
-  principal: string | null;
-  remote_address: string | null;
-  reason: string;
-  status: number | null;
-}
-
-function toEvent(r: EventRow): SecurityEvent {
-  return {
-    id: r.id,
-    at: r.at.toISOString(),
-    kind: r.kind as SecurityEventKind,
-    chargePointId: r.charge_point_id,
-    principal: r.principal,
-    remoteAddress: r.remote_address,
-    reason: r.reason,
-    status: r.status,
-  };
-}
-
 export class PostgresStationSecurityStore implements StationSecurityStore {
-  readonly #retention: Required<SecurityEventRetention>;
-  /** Appends since the last prune; starts full so the first append after opening prunes. */
-  #sincePrune: number;
+  readonly #events: PgSecurityEvents;
 
   constructor(private readonly sql: Sql, retention: SecurityEventRetention = {}) {
-    this.#retention = { ...DEFAULT_RETENTION, ...retention };
-    this.#sincePrune = this.#retention.pruneEvery;
+    this.#events = new PgSecurityEvents(sql, retention);
   }
 
   async get(chargePointId: string): Promise<StationSecurityRecord | null> {
@@ -127,56 +96,12 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
     return rows.map(toRecord);
   }
 
-  // ---------------------------------------------------------------- security events
-
-  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const rows = events.map((e) => ({
-      id: e.id,
-      at: e.at,
-      kind: e.kind,
-      charge_point_id: e.chargePointId,
-      principal: e.principal,
-      remote_address: e.remoteAddress,
-      reason: e.reason,
-      status: e.status,
-    }));
-    await this.sql`
-      insert into security_event ${
-      this.sql(rows, "id", "at", "kind", "charge_point_id", "principal", "remote_address", "reason", "status")
-    }
-      on conflict (id) do nothing`;
-    this.#sincePrune += events.length;
-    if (this.#sincePrune >= this.#retention.pruneEvery) {
-      this.#sincePrune = 0;
-      const newest = events.reduce((max, e) => (e.at > max ? e.at : max), events[0]!.at);
-      await this.#prune(newest);
-    }
+  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+    return this.#events.appendSecurityEvents(events);
   }
 
-  async listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
-    const sql = this.sql;
-    const where = [
-      query.before !== undefined ? sql`id < ${query.before}` : null,
-      query.kind !== undefined ? sql`kind = ${query.kind}` : null,
-      query.chargePointId !== undefined ? sql`charge_point_id = ${query.chargePointId}` : null,
-    ].filter((part) => part !== null);
-    const condition = where.reduce(
-      (all, part, i) => (i === 0 ? sql`where ${part}` : sql`${all} and ${part}`),
-      sql``,
-    );
-    const rows = await sql<EventRow[]>`
-      select * from security_event ${condition} order by id desc limit ${query.limit}`;
-    return rows.map(toEvent);
-  }
-
-  /** Deletes the events older than `maxAgeMs` before `newestAt`, then all but the newest `maxEvents`. */
-  async #prune(newestAt: string): Promise<void> {
-    const cutoff = new Date(Date.parse(newestAt) - this.#retention.maxAgeMs).toISOString();
-    await this.sql`delete from security_event where at < ${cutoff}`;
-    await this.sql`
-      delete from security_event where id <= (
-        select id from security_event order by id desc offset ${this.#retention.maxEvents} limit 1)`;
+  listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
+    return this.#events.listSecurityEvents(query);
   }
 
   async close(): Promise<void> {
