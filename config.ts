@@ -84,6 +84,12 @@ export const ConfigSchema = z.object({
   FRAME_LOG_SIZE: int(0, 1000).default(10),
   /** Stations whose frames are kept; the least recently active are forgotten first. */
   FRAME_LOG_STATIONS: int(1, 1_000_000).default(20_000),
+  /** Most virtual stations an admin may start from the dashboard (0: the button is refused). */
+  SIMULATOR_MAX_STATIONS: int(0, 10_000).default(50),
+  /** Where those virtual stations connect; default this process's own address (ws://127.0.0.1:PORT/ocpp). */
+  SIMULATOR_URL: z.string().regex(/^wss?:\/\/\S+$/, "must be a ws:// or wss:// URL").optional(),
+  /** The overview's "needs attention" strip lists stations offline longer than this (minutes). */
+  ATTENTION_OFFLINE_MIN: int(1, 10_080).default(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /**
    * The Central System's public http(s) origin, e.g. `https://csms.example.com`: upload and firmware URLs
@@ -117,9 +123,9 @@ export const ConfigSchema = z.object({
   /** The first operator admin, created at start-up only when there are no users at all. */
   ADMIN_USER: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/).optional(),
   /** Its password (at least 8 characters); never a built-in default. */
-  ADMIN_PASSWORD: z.string().min(8).max(1024).optional(),
+  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").max(1024).optional(),
   /** The password for `deno task users add|passwd`; read from stdin when unset. */
-  USER_PASSWORD: z.string().min(8).max(1024).optional(),
+  USER_PASSWORD: z.string().min(8, "must be at least 8 characters").max(1024).optional(),
   /** How long an operator's login session lasts. */
   SESSION_TTL_H: z.coerce.number().positive().max(24 * 365).default(12),
   /**

@@ -8,8 +8,10 @@ import type { VendorTable } from "./actors/handlers/mod.ts";
 import { FrameLog } from "./actors/frame_log.ts";
 import { Registry } from "./actors/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { PrometheusMetrics } from "./metrics/prometheus.ts";
+import { SimulatorControl } from "./simulator/control.ts";
 import { createApp } from "./routes/app.ts";
-import { ensureFirstAdmin } from "./auth/mod.ts";
+import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/kv/auth.ts";
 import type { AuthStore } from "./store/auth.ts";
@@ -46,6 +48,8 @@ export interface ServerOptions {
   renewalIntervalMs?: number;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
+  /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
+  metrics?: PrometheusMetrics;
 }
 
 export interface RunningServer {
@@ -58,6 +62,7 @@ export interface RunningServer {
   auth: AuthStore;
   security: Security;
   extension: SecurityExtension;
+  metrics: PrometheusMetrics;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
    * not close the stores passed in.
@@ -80,6 +85,7 @@ export async function startServer(
     logger,
     now(),
   );
+  const setup = await FirstRunSetup.prepare(auth, logger);
   const ownStationSecurity = options.stationSecurity === undefined;
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
@@ -97,6 +103,7 @@ export async function startServer(
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
+  const metrics = options.metrics ?? new PrometheusMetrics();
   // The follow-ups send commands through the registry they are part of: resolved when first used.
   const registryDeps = actorSecurityServices(extension, security.events, logger, () => registry);
   const registry: Registry = new Registry({
@@ -108,6 +115,7 @@ export async function startServer(
     now,
     newMessageId: options.newMessageId ?? (() => crypto.randomUUID()),
     vendors: options.vendors ?? {},
+    metrics,
     settings: {
       registrationPolicy: config.REGISTRATION_POLICY,
       heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
@@ -121,6 +129,19 @@ export async function startServer(
   registry.start();
   const renewal = certificateRenewal(extension, registry, logger, options.renewalIntervalMs ?? 600_000);
   renewal.start();
+  /** This process's own OCPP endpoint, known once it listens. */
+  let ownOcppUrl = "";
+  const simulator = new SimulatorControl({
+    maxStations: config.SIMULATOR_MAX_STATIONS,
+    url: () => config.SIMULATOR_URL ?? ownOcppUrl,
+    securityProfile: config.SECURITY_PROFILE,
+    logger,
+    now,
+    driverTags: async () =>
+      (await store.listIdTags({ limit: 100 })).filter((t) => t.status === "Accepted").map((t) => t.idTag)
+        .slice(0, 10),
+  });
+  metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
   const app = createApp({
     registry,
     store,
@@ -132,6 +153,9 @@ export async function startServer(
     shutdownSignal: stopping.signal,
     security,
     extension,
+    metrics,
+    setup,
+    simulator,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,
@@ -140,6 +164,7 @@ export async function startServer(
         sessionTtlHours: config.SESSION_TTL_H,
         cookieSecure: config.COOKIE_SECURE,
         sseRecheckMs: config.EVENT_STREAM_RECHECK_S * 1000,
+        attentionOfflineMinutes: config.ATTENTION_OFFLINE_MIN,
       },
     },
   });
@@ -152,6 +177,7 @@ export async function startServer(
       ...(tls ?? {}),
       onListen: ({ port, hostname }) => {
         const [http, ws] = tls ? ["https", "wss"] : ["http", "ws"];
+        ownOcppUrl = `${ws}://127.0.0.1:${port}/ocpp`;
         logger.info("listening", {
           url: `${http}://${hostname}:${port}`,
           ocpp: `${ws}://${hostname}:${port}/ocpp/{id}`,
@@ -175,10 +201,13 @@ export async function startServer(
           auth,
           security,
           extension,
+          metrics,
           async shutdown() {
             stopped = true;
             stopping.abort();
             await renewal.stop();
+            // Virtual stations first: they would reconnect to a closing server.
+            await simulator.close();
             await registry.shutdown();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.

@@ -406,21 +406,26 @@ export class ChargePointActor {
 
   async #handleCall(frame: CallFrame, receivedAt: Date): Promise<void> {
     const { messageId, action } = frame;
+    const started = performance.now();
+    let outcome = "accepted";
     try {
       const { response, followUps } = await this.#dispatch(frame, receivedAt);
       this.#send(encodeCallResult(messageId, response));
       for (const followUp of followUps) this.#startFollowUp(action, followUp);
     } catch (error) {
       if (error instanceof OcppError) {
+        outcome = error.code;
         this.log.warn("call refused", { action, messageId, code: error.code, reason: error.message });
         this.#send(encodeCallError(messageId, error.code, error.message, error.details));
       } else {
+        outcome = "InternalError";
         // Never leak internals to a station: the details stay in our log.
         this.log.error("call failed", { action, messageId, error: String(error) });
         this.#send(encodeCallError(messageId, "InternalError", `Could not process "${action}", retry later`));
       }
     } finally {
       this.#openCallIds.delete(messageId);
+      this.deps.metrics?.callHandled(action, outcome, (performance.now() - started) / 1000);
     }
   }
 
@@ -593,6 +598,7 @@ export class ChargePointActor {
   async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
     const finishedAt = this.deps.now().toISOString();
     const entry = commandLogEntry(this.id, command, outcome, finishedAt);
+    this.deps.metrics?.commandFinished(command.action, entry.outcome);
     const changes: StationChanges = { chargePointId: this.id, commandLog: [entry] };
     if ("response" in outcome && this.#record) {
       const effect = this.dialect.commands[command.action]?.effect;

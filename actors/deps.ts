@@ -3,6 +3,7 @@
  * event bus, the frame log, the clock and id source (injected so tests are deterministic), and settings.
  */
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { RegistrationStatus } from "../protocol/ocpp16/enums.ts";
 import type { Store } from "../store/mod.ts";
 import type { EventBus } from "./events.ts";
@@ -31,6 +32,8 @@ export interface ActorDeps {
   newMessageId: () => string;
   settings: ActorSettings;
   vendors: VendorTable;
+  /** Told how each CALL was answered and how long it took; none in most tests. */
+  metrics?: Metrics;
   /** The security event log (security/security_events.ts): where handlers' security events go. */
   securityEvents?: SecurityEventSink;
   /** Checks CSRs for SignCertificate (the station PKI); absent: SignCertificate is answered Rejected. */

@@ -149,6 +149,7 @@ export class Registry {
     const error = new NotConnectedError(id, action);
     const at = this.deps.now().toISOString();
     const command = { action, payload, requestedBy: options.requestedBy ?? "anonymous", requestedAt: at };
+    this.deps.metrics?.commandFinished(action, "not_connected");
     try {
       await this.deps.store.commit({
         chargePointId: id,

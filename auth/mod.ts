@@ -5,6 +5,7 @@
 export { ApiTokens, creatorLabel, issueApiToken, TOKEN_PREFIX } from "./api_tokens.ts";
 export { CredentialRevocations } from "./revocations.ts";
 export { ensureFirstAdmin } from "./first_admin.ts";
+export { FirstRunSetup, type SetupResult } from "./first_run.ts";
 export { LoginGuard } from "./login_guard.ts";
 export { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./passwords.ts";
 export { hasRole, type Principal, principalLabel } from "./principal.ts";

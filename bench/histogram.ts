@@ -12,6 +12,23 @@
  * ```
  */
 const PER_DOUBLING = 16;
+
+/** Percentiles, max and mean in milliseconds (null when nothing was recorded), as reports show them. */
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  mean: number | null;
+}
+
+/** What a histogram sends over a pipe: its bucket counts, plus the max and the sum for the mean. */
+export interface HistogramJson {
+  counts: number[];
+  maxMs: number;
+  sumMs: number;
+}
 const BUCKETS = PER_DOUBLING * 27; // 2^27 µs is about 134 s
 
 export class Histogram {
@@ -48,6 +65,12 @@ export class Histogram {
     }
   }
 
+  /** Adds a histogram received from another process. */
+  merge(json: HistogramJson): this {
+    this.add(json.counts, json);
+    return this;
+  }
+
   /** The latency (ms) below which `q` (0..1) of the samples fall: the geometric middle of its bucket. */
   percentile(q: number): number | null {
     if (this.count === 0) return null;
@@ -64,19 +87,12 @@ export class Histogram {
     return this.count === 0 ? null : this.sumMs / this.count;
   }
 
-  toJSON(): { counts: number[]; maxMs: number; sumMs: number } {
+  toJSON(): HistogramJson {
     return { counts: this.counts, maxMs: this.maxMs, sumMs: this.sumMs };
   }
 
   /** p50/p95/p99/max/mean rounded to 0.01 ms, for reports. */
-  summary(): {
-    count: number;
-    p50: number | null;
-    p95: number | null;
-    p99: number | null;
-    max: number | null;
-    mean: number | null;
-  } {
+  summary(): LatencySummary {
     const r = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
     return {
       count: this.count,

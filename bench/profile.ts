@@ -16,14 +16,16 @@ export interface ProfileSummary {
   files: Array<{ file: string; pct: number }>;
 }
 
+/** This repository, as profile URLs spell it (`file:///.../`), whichever worktree the benchmark runs from. */
+const ROOT = new URL("../", import.meta.url).href;
+
 function fileOf(url: string): string {
   if (url === "") return "(native / V8)";
   if (url.startsWith("ext:") || url.startsWith("node:")) return "deno internals";
   const npm = /node_modules\/\.deno\/([^/]+)\//.exec(url) ??
     /registry\.npmjs\.org\/([^/]+\/[^/]+)\//.exec(url);
   if (npm) return `npm:${npm[1]}`;
-  const ours = /\/work\/main\/(.*)$/.exec(url);
-  return ours ? ours[1]! : url;
+  return url.startsWith(ROOT) ? url.slice(ROOT.length) : url;
 }
 
 export function summariseProfile(profile: { nodes: ProfileNode[] }, top = 20): ProfileSummary {

@@ -2,23 +2,16 @@
  * Runs the real server (`main.ts`, unchanged) with the benchmark's probes added. They add no route and no
  * timer:
  *
- * - SIGUSR2: a full garbage collection (when started with `--v8-flags=--expose-gc`), then one stderr line
- *   `BENCH_MEMORY {"rss":...,"heapTotal":...,"heapUsed":...,"external":...,"gcMs":...}`. `ps`/`/proc` give
- *   RSS from outside; the V8 heap only the process itself can see.
+ * - SIGUSR2: a full GC and one `BENCH_MEMORY` line on stderr (see `memory_probe.ts`).
  * - With BENCH_CPU_PROFILE=<dir>: the V8 CPU profiler runs from start-up; SIGUSR1 writes the profile so far
  *   to `<dir>/<n>.cpuprofile` (n = 1, 2, ...), prints `BENCH_PROFILE <path>` on stderr and starts a new one,
  *   so the benchmark gets one profile per phase. Profiling slows the server: use it to attribute, not to
  *   measure.
  */
 import { Session } from "node:inspector";
+import { installMemoryProbe } from "./memory_probe.ts";
 
-Deno.addSignalListener("SIGUSR2", () => {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const started = performance.now();
-  gc?.();
-  const gcMs = performance.now() - started;
-  console.error(`BENCH_MEMORY ${JSON.stringify({ ...Deno.memoryUsage(), gcMs })}`);
-});
+installMemoryProbe();
 
 const profileDir = Deno.env.get("BENCH_CPU_PROFILE");
 if (profileDir) {

@@ -1,64 +1,9 @@
 /**
- * Energy and power of a transaction over time, from its meter values, drawn as SVG by us (no chart library).
- * `meterSeries` is pure: it picks the readings (total, not per phase), converts units, and derives power from
- * the energy register when the station does not sample power itself.
+ * Energy and power of a transaction over time, drawn as SVG by us (no chart library). The readings come from
+ * `overview/meter_series.ts` (total, not per phase; units converted; power derived from the energy register
+ * when the station does not sample power itself).
  */
-import type { MeterValue } from "./types.ts";
-
-export interface Point {
-  /** Epoch milliseconds. */
-  t: number;
-  v: number;
-}
-
-export interface MeterSeries {
-  /** kWh delivered since the transaction's meterStart. */
-  energy: Point[];
-  /** kW. */
-  power: Point[];
-  /** Whether power was measured (true) or derived from energy deltas (false). */
-  powerMeasured: boolean;
-}
-
-const ENERGY = "Energy.Active.Import.Register";
-const POWER = "Power.Active.Import";
-
-function toBaseUnit(value: number, unit: string): number {
-  return unit === "kWh" || unit === "kW" ? value * 1000 : value;
-}
-
-/** One reading per timestamp: the total (no phase) when sent, else the sum of the phases. */
-function pick(rows: MeterValue[], measurand: string): Point[] {
-  const byTime = new Map<number, { total?: number; phases: number }>();
-  for (const row of rows) {
-    if (row.measurand !== measurand || row.format === "SignedData") continue;
-    const value = Number(row.value);
-    const t = Date.parse(row.timestamp);
-    if (!Number.isFinite(value) || Number.isNaN(t)) continue;
-    const base = toBaseUnit(value, row.unit);
-    const entry = byTime.get(t) ?? { phases: 0 };
-    if (row.phase === null) entry.total = base;
-    else entry.phases += base;
-    byTime.set(t, entry);
-  }
-  return [...byTime.entries()]
-    .map(([t, e]) => ({ t, v: e.total ?? e.phases }))
-    .sort((a, b) => a.t - b.t);
-}
-
-export function meterSeries(rows: MeterValue[], meterStart: number): MeterSeries {
-  const energy = pick(rows, ENERGY).map((p) => ({ t: p.t, v: (p.v - meterStart) / 1000 }));
-  const measured = pick(rows, POWER).map((p) => ({ t: p.t, v: p.v / 1000 }));
-  if (measured.length > 0) return { energy, power: measured, powerMeasured: true };
-  const derived: Point[] = [];
-  for (let i = 1; i < energy.length; i++) {
-    const a = energy[i - 1]!;
-    const b = energy[i]!;
-    const hours = (b.t - a.t) / 3_600_000;
-    if (hours > 0) derived.push({ t: b.t, v: Math.max(0, (b.v - a.v) / hours) });
-  }
-  return { energy, power: derived, powerMeasured: false };
-}
+import type { Point } from "../overview/meter_series.ts";
 
 /** Round-ish tick values covering [min, max]. */
 export function ticks(min: number, max: number, count = 4): number[] {
@@ -116,7 +61,7 @@ export function LineChart(props: {
   return (
     <figure class={`chart chart-${props.tone}`} data-chart={props.id} data-points={points.length}>
       <figcaption id={titleId}>
-        {props.title}: <strong>{last.v.toFixed(3)} {props.unit}</strong> at {clock(last.t)} UTC
+        {props.title}: <strong>{last.v.toFixed(3)} {props.unit}</strong> at {clock(last.t)} UTC{" "}
         {props.note && <span class="muted small">({props.note})</span>}
       </figcaption>
       <svg

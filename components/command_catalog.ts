@@ -4,6 +4,7 @@
  * payload with the action's own schema; these forms only shape it.
  */
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../protocol/ocpp16/mod.ts";
+import { commandLabel } from "./command_label.ts";
 import {
   AVAILABILITY_TYPES,
   CERTIFICATE_USES,
@@ -18,6 +19,8 @@ export type FieldKind = "integer" | "string" | "text" | "enum" | "datetime" | "l
 
 export interface CommandField {
   name: string;
+  /** The field as people read it ("Connector"); the wire name stays `name`. */
+  label: string;
   kind: FieldKind;
   required: boolean;
   options?: readonly string[];
@@ -26,6 +29,10 @@ export interface CommandField {
 
 export interface CommandSpec {
   action: CsToCpAction;
+  /** "Remote start transaction". */
+  label: string;
+  /** Where the command is listed in the form's menu. */
+  group: string;
   summary: string;
   fields: CommandField[];
   /** When set, the whole payload is one JSON textarea prefilled with this example. */
@@ -34,28 +41,97 @@ export interface CommandSpec {
 
 const int = (name: string, required: boolean, hint?: string): CommandField => ({
   name,
+  label: fieldLabel(name),
   kind: "integer",
   required,
   ...(hint ? { hint } : {}),
 });
 const str = (name: string, required: boolean, hint?: string): CommandField => ({
   name,
+  label: fieldLabel(name),
   kind: "string",
   required,
   ...(hint ? { hint } : {}),
 });
 const time = (name: string, required: boolean): CommandField => ({
   name,
+  label: fieldLabel(name),
   kind: "datetime",
   required,
   hint: "UTC",
 });
 const choice = (name: string, options: readonly string[], required: boolean): CommandField => ({
   name,
+  label: fieldLabel(name),
   kind: "enum",
   options,
   required,
 });
+
+/** Wire names people would not guess, and the words for them. */
+const FIELD_LABELS: Record<string, string> = {
+  connectorId: "Connector",
+  idTag: "Id tag",
+  parentIdTag: "Parent id tag",
+  reservationId: "Reservation id",
+  transactionId: "Transaction",
+  type: "Type",
+  key: "Key",
+  value: "Value",
+  id: "Profile id",
+  chargingProfilePurpose: "Profile purpose",
+  stackLevel: "Stack level",
+  vendorId: "Vendor id",
+  messageId: "Message id",
+  duration: "Duration",
+  chargingRateUnit: "Rate unit",
+  location: "Location (URL)",
+  retries: "Retries",
+  retryInterval: "Retry interval",
+  startTime: "From",
+  stopTime: "Until",
+  expiryDate: "Expires",
+  requestedMessage: "Message to trigger",
+  retrieveDate: "Download from",
+};
+
+function fieldLabel(name: string): string {
+  return FIELD_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase());
+}
+
+/** Commands by what an operator wants to do, in menu order. */
+const GROUPS: readonly (readonly [string, readonly CsToCpAction[]])[] = [
+  ["Configuration and diagnosis", [
+    "GetConfiguration",
+    "ChangeConfiguration",
+    "TriggerMessage",
+    "ClearCache",
+    "DataTransfer",
+  ]],
+  ["Sessions", [
+    "RemoteStartTransaction",
+    "RemoteStopTransaction",
+    "UnlockConnector",
+    "ReserveNow",
+    "CancelReservation",
+  ]],
+  ["Availability", ["ChangeAvailability", "Reset"]],
+  ["Local authorization list", ["GetLocalListVersion", "SendLocalList"]],
+  ["Smart charging", ["SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule"]],
+  ["Firmware and diagnostics files", ["UpdateFirmware", "GetDiagnostics"]],
+  // OCPP 1.6 Security extension.
+  ["Security: certificates", [
+    "ExtendedTriggerMessage",
+    "GetInstalledCertificateIds",
+    "InstallCertificate",
+    "DeleteCertificate",
+    "CertificateSigned",
+  ]],
+  ["Security: logs and signed firmware", ["GetLog", "SignedUpdateFirmware"]],
+];
+
+/** What the form shows first: reading the configuration changes nothing and its answer is kept. */
+export const DEFAULT_COMMAND: CsToCpAction = "GetConfiguration";
 
 /** How to fill in each command's payload; the summary comes from the action's own file in protocol/ocpp16/. */
 interface CommandForm {
@@ -83,7 +159,12 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
     ],
   },
   DataTransfer: {
-    fields: [str("vendorId", true), str("messageId", false), { name: "data", kind: "text", required: false }],
+    fields: [str("vendorId", true), str("messageId", false), {
+      name: "data",
+      label: "Data",
+      kind: "text",
+      required: false,
+    }],
   },
   GetCompositeSchedule: {
     fields: [
@@ -94,7 +175,13 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
   },
   GetConfiguration: {
     note: "the answer is stored",
-    fields: [{ name: "key", kind: "list", required: false, hint: "comma-separated keys" }],
+    fields: [{
+      name: "key",
+      label: "Keys",
+      kind: "list",
+      required: false,
+      hint: "comma-separated; empty: all",
+    }],
   },
   GetDiagnostics: {
     fields: [
@@ -114,7 +201,13 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
     fields: [
       int("connectorId", false),
       str("idTag", true),
-      { name: "chargingProfile", kind: "json", required: false, hint: "a ChargingProfile object" },
+      {
+        name: "chargingProfile",
+        label: "Charging profile",
+        kind: "json",
+        required: false,
+        hint: "a ChargingProfile object (JSON)",
+      },
     ],
   },
   RemoteStopTransaction: { fields: [int("transactionId", true)] },
@@ -174,7 +267,13 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
   },
   // OCPP 1.6 Security extension.
   CertificateSigned: {
-    fields: [{ name: "certificateChain", kind: "text", required: true, hint: "PEM, the leaf first" }],
+    fields: [{
+      name: "certificateChain",
+      label: "Certificate chain",
+      kind: "text",
+      required: true,
+      hint: "PEM, the leaf first",
+    }],
     note: "certificates our CA signs are sent by themselves after SignCertificate",
   },
   DeleteCertificate: {
@@ -209,7 +308,7 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
   InstallCertificate: {
     fields: [
       choice("certificateType", CERTIFICATE_USES, true),
-      { name: "certificate", kind: "text", required: true, hint: "PEM" },
+      { name: "certificate", label: "Certificate", kind: "text", required: true, hint: "PEM" },
     ],
   },
   SignedUpdateFirmware: {
@@ -231,11 +330,20 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
   },
 };
 
-/** Every CS->CP command, in the protocol's order. */
+/** Every CS->CP command, grouped by what it is for (every one of the protocol's, once). */
 export function commandCatalog(): CommandSpec[] {
-  return CS_TO_CP_ACTIONS.map((action) => {
+  const ordered = GROUPS.flatMap(([group, actions]) => actions.map((action) => [group, action] as const));
+  const listed = new Set(ordered.map(([, action]) => action));
+  const others = CS_TO_CP_ACTIONS.filter((a) => !listed.has(a)).map((a) => ["Other", a] as const);
+  return [...ordered, ...others].map(([group, action]) => {
     const { note, ...form } = FORMS[action];
     const summary = ACTIONS[action].summary;
-    return { action, summary: note ? `${summary}; ${note}` : summary, ...form };
+    return {
+      action,
+      label: commandLabel(action),
+      group,
+      summary: note ? `${summary}; ${note}` : summary,
+      ...form,
+    };
   });
 }

@@ -19,11 +19,6 @@ export function formatEnergy(wh: number | null | undefined): string {
   return `${kwh.toFixed(digits)} kWh`;
 }
 
-/** The start of the UTC day of `at`, as ISO. */
-export function startOfUtcDay(at: Date): string {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate())).toISOString();
-}
-
 /** A query string from the set values only: `?a=1&b=x`, or "" when none. */
 export function queryString(params: Record<string, string | number | undefined | null>): string {
   const q = new URLSearchParams();
@@ -54,4 +49,14 @@ export function statusTone(status: string): string {
     default:
       return "off";
   }
+}
+
+/** `2026-11-25 11:00:03` in the browser's own time zone (the local-time option). */
+export function formatLocalTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())}`;
 }

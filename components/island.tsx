@@ -4,7 +4,7 @@
  *
  * @example
  * ```tsx ignore
- * <Island name="StationTable" props={{ initial, search }} />
+ * <Island name="FleetOverview" props={{ data, query }} />
  * ```
  */
 import { h } from "preact";

@@ -1,5 +1,6 @@
 /** The page frame: header with navigation and who is signed in, the main content, and the island script. */
 import type { ComponentChildren } from "preact";
+import { Island } from "./island.tsx";
 import type { Role } from "./types.ts";
 
 export interface Viewer {
@@ -14,6 +15,7 @@ const NAV: readonly (readonly [string, string, Role?])[] = [
   ["/id-tags", "Id tags"],
   ["/handshakes", "Handshakes"],
   ["/security", "Security", "operator"],
+  ["/admin", "Admin", "admin"],
 ];
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
@@ -55,6 +57,7 @@ export function Layout(props: {
               </ul>
             </nav>
           )}
+          {props.viewer && <Island name="TimeZoneToggle" props={{}} />}
           {props.viewer && (
             <form class="who" method="post" action="/logout">
               <span>

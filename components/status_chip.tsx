@@ -1,5 +1,6 @@
 /** Connector status chips: one colour family per state, the state's name always written out (not colour alone). */
-import { statusTone } from "./format.ts";
+import { formatTime, statusTone } from "./format.ts";
+import { shownStatus } from "../overview/connector_status.ts";
 import type { Connector } from "./types.ts";
 
 export function StatusChip(props: { status: string; label?: string; title?: string }) {
@@ -11,22 +12,35 @@ export function StatusChip(props: { status: string; label?: string; title?: stri
   );
 }
 
-/** Every connector of a station as a chip, `#0` (the station as a whole) included when reported. */
-export function ConnectorChips(props: { connectors: Connector[] }) {
+/**
+ * Every connector of a station as a chip, `#0` (the station as a whole) included when reported. An offline
+ * station's connectors are "Unknown" since it went away; the chip's title keeps the last report.
+ */
+export function ConnectorChips(props: { connectors: Connector[]; online?: boolean; since?: string | null }) {
   if (props.connectors.length === 0) return <span class="muted">no status yet</span>;
+  const online = props.online ?? true;
   return (
     <span class="chips" role="list">
-      {props.connectors.map((c) => (
-        <span role="listitem" key={c.connectorId} data-connector={c.connectorId} data-status={c.status}>
-          <StatusChip
-            status={c.status}
-            label={`#${c.connectorId}`}
-            title={`Connector ${c.connectorId}: ${c.status}${
-              c.errorCode !== "NoError" ? ` (${c.errorCode})` : ""
-            }`}
-          />
-        </span>
-      ))}
+      {props.connectors.map((c) => {
+        const shown = shownStatus(c, online);
+        const detail = c.errorCode !== "NoError" ? ` (${c.errorCode})` : "";
+        const title = online
+          ? `Connector ${c.connectorId}: ${c.status}${detail}`
+          : `Connector ${c.connectorId}: unknown since the station went offline${
+            props.since ? ` at ${formatTime(props.since)} UTC` : ""
+          }; it last reported ${c.status}${detail}`;
+        return (
+          <span
+            role="listitem"
+            key={c.connectorId}
+            data-connector={c.connectorId}
+            data-status={shown}
+            {...(online ? {} : { "data-last-status": c.status })}
+          >
+            <StatusChip status={shown} label={`#${c.connectorId}`} title={title} />
+          </span>
+        );
+      })}
     </span>
   );
 }

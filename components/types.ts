@@ -16,6 +16,9 @@ import type {
 import type { StationEvent } from "../actors/events.ts";
 import type { StationSecurityView } from "../routes/api/station_security.ts";
 import type { SecurityEvent } from "../security/security_events.ts";
+import type { OverviewSchema } from "../routes/api/overview.ts";
+import type { TokenView, UserView } from "../routes/api/auth.ts";
+import type { SimulatorStatusSchema } from "../routes/api/simulator.ts";
 import type { FirmwareView, UploadedFileView } from "../routes/api/files.ts";
 import type { IssuedCertificateView } from "../routes/api/pki.ts";
 
@@ -49,10 +52,11 @@ export interface Frame {
 
 export type { HandshakeFailure } from "../security/handshake_log.ts";
 
-/** What the overview counts per station for the current UTC day. */
-export interface TodayTransaction {
-  transactionId: number;
-  chargePointId: string;
-  status: Transaction["status"];
-  energyWh: number | null;
-}
+/** `GET /api/v1/overview`. */
+export type Overview = z.infer<typeof OverviewSchema>;
+export type FleetRow = Overview["items"][number];
+export type AttentionKind = keyof Overview["attention"];
+
+export type User = z.infer<typeof UserView>;
+export type ApiToken = z.infer<typeof TokenView>;
+export type SimulatorStatus = z.infer<typeof SimulatorStatusSchema>;

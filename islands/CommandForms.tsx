@@ -1,17 +1,32 @@
 /**
- * A form for each of the 19 CS->CP commands: pick the command, fill its fields (or its JSON for the complex
- * ones), send; the station's answer or the API's error is shown. The catalog comes from the server as props.
+ * A form for each of the 19 CS->CP commands, grouped by purpose with readable names: pick the command, fill
+ * its fields (or its JSON for the complex ones), send; the station's answer is shown with a status badge, or
+ * the API's error in words. It opens on GetConfiguration (changes nothing). The catalog comes from the server
+ * as props; id tags are offered as suggestions.
  */
 import { useState } from "preact/hooks";
 import type { CommandField, CommandSpec } from "../components/command_catalog.ts";
-import { announceCommand, ApiCallError, apiFetch } from "./client.tsx";
+import { CommandOutcome, type CommandOutcomeValue, IdTagOptions } from "../components/command_outcome.tsx";
+import {
+  announceCommand,
+  ApiCallError,
+  apiFetch,
+  StartedTransaction,
+  useStartedTransaction,
+} from "./client.tsx";
 
 export interface CommandFormsProps {
   chargePointId: string;
   commands: CommandSpec[];
+  /** The command shown first. */
+  initial: string;
+  /** Id tags to suggest. */
+  idTags: string[];
 }
 
 type Values = Record<string, string>;
+
+const ID_TAG_LIST = "command-id-tags";
 
 /** Form values -> the request payload; throws a readable Error for what the form itself can tell. */
 function payloadOf(spec: CommandSpec, values: Values): Record<string, unknown> {
@@ -30,13 +45,13 @@ function payloadOf(spec: CommandSpec, values: Values): Record<string, unknown> {
   for (const field of spec.fields) {
     const raw = (values[field.name] ?? "").trim();
     if (raw === "") {
-      if (field.required) throw new Error(`"${field.name}" is required`);
+      if (field.required) throw new Error(`"${field.label}" is required`);
       continue;
     }
     switch (field.kind) {
       case "integer": {
         const n = Number(raw);
-        if (!Number.isInteger(n)) throw new Error(`"${field.name}" must be a whole number, not "${raw}"`);
+        if (!Number.isInteger(n)) throw new Error(`"${field.label}" must be a whole number, not "${raw}"`);
         out[field.name] = n;
         break;
       }
@@ -44,7 +59,7 @@ function payloadOf(spec: CommandSpec, values: Values): Record<string, unknown> {
         // datetime-local has no zone: the form says UTC.
         const iso = /Z$|[+-]\d\d:\d\d$/.test(raw) ? raw : `${raw.length === 16 ? `${raw}:00` : raw}Z`;
         const at = new Date(iso);
-        if (Number.isNaN(at.getTime())) throw new Error(`"${field.name}" is not a date-time: "${raw}"`);
+        if (Number.isNaN(at.getTime())) throw new Error(`"${field.label}" is not a date-time: "${raw}"`);
         out[field.name] = at.toISOString();
         break;
       }
@@ -55,7 +70,7 @@ function payloadOf(spec: CommandSpec, values: Values): Record<string, unknown> {
         try {
           out[field.name] = JSON.parse(raw);
         } catch (error) {
-          throw new Error(`"${field.name}" is not valid JSON: ${(error as Error).message}`);
+          throw new Error(`"${field.label}" is not valid JSON: ${(error as Error).message}`);
         }
         break;
       default:
@@ -86,6 +101,7 @@ function FieldInput(props: { id: string; field: CommandField; value: string; onI
       />
     );
   }
+  const isIdTag = field.name === "idTag" || field.name === "parentIdTag";
   return (
     <input
       {...common}
@@ -94,22 +110,25 @@ function FieldInput(props: { id: string; field: CommandField; value: string; onI
       value={props.value}
       onInput={(e) => props.onInput(e.currentTarget.value)}
       autoComplete="off"
+      {...(isIdTag ? { list: ID_TAG_LIST } : {})}
     />
   );
 }
 
 export default function CommandForms(props: CommandFormsProps) {
-  const [action, setAction] = useState(props.commands[0]?.action ?? "");
+  const [action, setAction] = useState(props.initial);
   const [values, setValues] = useState<Record<string, Values>>({});
   const [force, setForce] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; action: string; text: string } | null>(null);
+  const [outcome, setOutcome] = useState<CommandOutcomeValue | null>(null);
+  const started = useStartedTransaction(props.chargePointId);
   const spec = props.commands.find((c) => c.action === action);
   const current: Values = values[action] ?? {};
   const set = (name: string, value: string) =>
     setValues((v) => ({ ...v, [action]: { ...current, [name]: value } }));
   const valueOf = (f: CommandField) =>
     current[f.name] ?? (f.kind === "enum" && f.required ? f.options?.[0] ?? "" : "");
+  const groups = [...new Set(props.commands.map((c) => c.group))];
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -120,11 +139,18 @@ export default function CommandForms(props: CommandFormsProps) {
       for (const f of spec.fields) filled[f.name] = valueOf(f);
       payload = payloadOf(spec, filled);
     } catch (error) {
-      setResult({ ok: false, action, text: (error as Error).message });
+      setOutcome({
+        action,
+        label: spec.label,
+        ok: false,
+        error: { code: "invalid_request", message: (error as Error).message, details: {} },
+      });
       return;
     }
     setBusy(true);
-    setResult(null);
+    setOutcome(null);
+    const isStart = action === "RemoteStartTransaction";
+    if (isStart) started.expect(String(payload["idTag"]), payload["connectorId"] as number | undefined);
     try {
       const answer = await apiFetch(
         `/api/v1/charge-points/${encodeURIComponent(props.chargePointId)}/${action}${
@@ -132,12 +158,18 @@ export default function CommandForms(props: CommandFormsProps) {
         }`,
         { method: "POST", body: payload },
       );
-      setResult({ ok: true, action, text: JSON.stringify(answer, null, 2) });
+      setOutcome({ action, label: spec.label, ok: true, answer });
+      if (isStart && (answer as { status?: string }).status !== "Accepted") started.cancel();
       announceCommand({ action, ok: true });
     } catch (error) {
       const err = error instanceof ApiCallError ? error : new ApiCallError(0, "error", String(error));
-      const details = Object.keys(err.details).length ? `\n${JSON.stringify(err.details, null, 2)}` : "";
-      setResult({ ok: false, action, text: `${err.message} (${err.code})${details}` });
+      if (isStart) started.cancel();
+      setOutcome({
+        action,
+        label: spec.label,
+        ok: false,
+        error: { code: err.code, message: err.message, details: err.details },
+      });
       announceCommand({ action, ok: false });
     } finally {
       setBusy(false);
@@ -147,6 +179,7 @@ export default function CommandForms(props: CommandFormsProps) {
   return (
     <section class="card" aria-labelledby="commands-title">
       <h2 id="commands-title">Commands</h2>
+      <IdTagOptions id={ID_TAG_LIST} idTags={props.idTags} />
       <form class="command-form" onSubmit={submit}>
         <label>
           Command
@@ -154,14 +187,24 @@ export default function CommandForms(props: CommandFormsProps) {
             name="action"
             value={action}
             onChange={(e) => {
-              setAction(e.currentTarget.value as typeof action);
-              setResult(null);
+              setAction(e.currentTarget.value);
+              setOutcome(null);
             }}
           >
-            {props.commands.map((c) => <option key={c.action} value={c.action}>{c.action}</option>)}
+            {groups.map((group) => (
+              <optgroup key={group} label={group}>
+                {props.commands.filter((c) => c.group === group).map((c) => (
+                  <option key={c.action} value={c.action}>{c.label}</option>
+                ))}
+              </optgroup>
+            ))}
           </select>
         </label>
-        {spec && <p class="muted small">{spec.summary}</p>}
+        {spec && (
+          <p class="muted small">
+            {spec.summary} <code>{spec.action}</code>
+          </p>
+        )}
         {spec?.template !== undefined && (
           <label>
             Payload (JSON)
@@ -179,8 +222,8 @@ export default function CommandForms(props: CommandFormsProps) {
           return (
             <div class="field" key={id}>
               <label for={id}>
-                {f.name}
-                {f.required ? <span aria-hidden="true">*</span> : <span class="muted">(optional)</span>}
+                {f.label}{" "}
+                {f.required ? <span aria-hidden="true">*</span> : <span class="muted">(optional)</span>}{" "}
                 {f.hint && <span class="muted small">— {f.hint}</span>}
               </label>
               <FieldInput id={id} field={f} value={valueOf(f)} onInput={(v) => set(f.name, v)} />
@@ -192,15 +235,22 @@ export default function CommandForms(props: CommandFormsProps) {
           Send even if the station's state says it makes no sense (force)
         </label>
         <div>
-          <button type="submit" disabled={busy}>{busy ? "Sending…" : `Send ${action}`}</button>
+          <button type="submit" disabled={busy}>
+            {busy ? "Sending…" : `Send: ${spec?.label ?? action}`}
+          </button>
         </div>
       </form>
-      <div role="status" aria-live="polite" data-command-result={result ? (result.ok ? "ok" : "error") : ""}>
-        {result && (
-          <div class={result.ok ? "ok-box" : "error-box"}>
-            <strong>{result.action}: {result.ok ? "answered" : "failed"}</strong>
-            <pre>{result.text}</pre>
-          </div>
+      <div
+        role="status"
+        aria-live="polite"
+        data-command-result={outcome ? (outcome.ok ? "ok" : "error") : ""}
+      >
+        {outcome && (
+          <CommandOutcome outcome={outcome}>
+            {outcome.action === "RemoteStartTransaction" && (
+              <StartedTransaction waiting={started.waiting} transactionId={started.transactionId} />
+            )}
+          </CommandOutcome>
         )}
       </div>
     </section>

@@ -1,6 +1,6 @@
 /** Id tags: add one, block or unblock, set or clear the expiry, delete (admins); everyone may read. */
+import { Time, TzLabel } from "../components/time.tsx";
 import { useState } from "preact/hooks";
-import { formatTime } from "../components/format.ts";
 import type { IdTag, Page } from "../components/types.ts";
 import { ApiCallError, apiFetch } from "./client.tsx";
 
@@ -130,7 +130,9 @@ export default function IdTagManager(props: IdTagManagerProps) {
             <tr>
               <th scope="col">Id tag</th>
               <th scope="col">Status</th>
-              <th scope="col">Expires (UTC)</th>
+              <th scope="col">
+                Expires (<TzLabel />)
+              </th>
               <th scope="col">Parent</th>
               {props.canEdit && <th scope="col">Actions</th>}
             </tr>
@@ -181,7 +183,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
                           </button>
                         </span>
                       )
-                      : formatTime(t.expiryDate)}
+                      : <Time iso={t.expiryDate} />}
                   </td>
                   <td data-label="Parent" class="mono">{t.parentIdTag ?? "—"}</td>
                   {props.canEdit && (

@@ -2,9 +2,9 @@
  * What happened at a station: status history, command log and the last OCPP frames. Refreshed (debounced)
  * when the station's events arrive or a command on this page finishes.
  */
+import { Time, TzLabel } from "../components/time.tsx";
 import { useRef, useState } from "preact/hooks";
 import { StatusChip } from "../components/status_chip.tsx";
-import { formatTime } from "../components/format.ts";
 import type { CommandLogItem, Frame, StatusHistoryItem } from "../components/types.ts";
 import { apiFetch, useCommandAnnouncements, useEvents } from "./client.tsx";
 
@@ -73,7 +73,9 @@ export default function StationActivity(props: StationActivityProps) {
             <table class="table" aria-label="Status history">
               <thead>
                 <tr>
-                  <th scope="col">Received (UTC)</th>
+                  <th scope="col">
+                    Received (<TzLabel />)
+                  </th>
                   <th scope="col">Connector</th>
                   <th scope="col">Status</th>
                   <th scope="col">Error</th>
@@ -82,7 +84,9 @@ export default function StationActivity(props: StationActivityProps) {
               <tbody>
                 {history.map((h, i) => (
                   <tr key={`${h.receivedAt}-${i}`}>
-                    <td data-label="Received">{formatTime(h.receivedAt)}</td>
+                    <td data-label="Received">
+                      <Time iso={h.receivedAt} />
+                    </td>
                     <td data-label="Connector">{h.connectorId}</td>
                     <td data-label="Status">
                       <StatusChip status={h.status} />
@@ -104,7 +108,9 @@ export default function StationActivity(props: StationActivityProps) {
             <table class="table" aria-label="Command log">
               <thead>
                 <tr>
-                  <th scope="col">Requested (UTC)</th>
+                  <th scope="col">
+                    Requested (<TzLabel />)
+                  </th>
                   <th scope="col">Command</th>
                   <th scope="col">By</th>
                   <th scope="col">Outcome</th>
@@ -114,7 +120,9 @@ export default function StationActivity(props: StationActivityProps) {
               <tbody>
                 {commands.map((c) => (
                   <tr key={c.id}>
-                    <td data-label="Requested">{formatTime(c.requestedAt)}</td>
+                    <td data-label="Requested">
+                      <Time iso={c.requestedAt} />
+                    </td>
                     <td data-label="Command">{c.action}</td>
                     <td data-label="By">{c.requestedBy}</td>
                     <td data-label="Outcome">
@@ -136,7 +144,9 @@ export default function StationActivity(props: StationActivityProps) {
             <ol class="frames" aria-label="Recent OCPP frames, oldest first">
               {frames.map((f, i) => (
                 <li key={`${f.at}-${i}`} class={`frame ${f.direction}`}>
-                  <span class="small muted">{formatTime(f.at)}</span>{" "}
+                  <span class="small muted">
+                    <Time iso={f.at} />
+                  </span>{" "}
                   <span class="dir">{f.direction === "in" ? "station → us" : "us → station"}</span>
                   <code class="mono wrap">{f.frame}</code>
                 </li>

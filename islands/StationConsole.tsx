@@ -2,25 +2,38 @@
  * A station's live header: online state, boot info, connectors with their status chips, and (for operators)
  * the one-click actions: Remote start, Remote stop, Reset, Unlock connector. Follows the station's events.
  */
+import { Time, TzLabel } from "../components/time.tsx";
 import { useState } from "preact/hooks";
 import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
 import { formatTime } from "../components/format.ts";
 import type { StationDetail, StationEvent } from "../components/types.ts";
-import { announceCommand, ApiCallError, apiFetch, LiveDot, useEvents } from "./client.tsx";
+import {
+  announceCommand,
+  ApiCallError,
+  apiFetch,
+  LiveDot,
+  StartedTransaction,
+  useEvents,
+  useStartedTransaction,
+} from "./client.tsx";
+import { commandLabel } from "../components/command_label.ts";
+import { CommandOutcome, type CommandOutcomeValue, IdTagOptions } from "../components/command_outcome.tsx";
+import { shownStatus } from "../overview/connector_status.ts";
 
 export interface StationConsoleProps {
   station: StationDetail;
   /** Operators and admins: the actions are rendered at all. */
   canCommand: boolean;
+  /** Id tags to suggest for a remote start. */
+  idTags: string[];
 }
 
-interface Outcome {
-  action: string;
-  ok: boolean;
-  text: string;
+type Outcome = CommandOutcomeValue & {
   /** Refused by the station's state: offer to send it anyway. */
   retry?: () => void;
-}
+};
+
+const ID_TAG_LIST = "console-id-tags";
 
 export default function StationConsole(props: StationConsoleProps) {
   const [station, setStation] = useState(props.station);
@@ -70,23 +83,31 @@ export default function StationConsole(props: StationConsoleProps) {
   const connectors = station.connectors.filter((c) => c.connectorId > 0);
   const activeTx = connectors.filter((c) => c.transactionId !== undefined);
 
+  const started = useStartedTransaction(id);
+
   async function send(action: string, payload: Record<string, unknown>, force = false) {
     setBusy(action);
     setOutcome(null);
+    const label = commandLabel(action);
+    const isStart = action === "RemoteStartTransaction";
+    if (isStart) started.expect(String(payload["idTag"]), payload["connectorId"] as number | undefined);
     try {
       const answer = await apiFetch(`${path}/${action}${force ? "?force=true" : ""}`, {
         method: "POST",
         body: payload,
       });
-      setOutcome({ action, ok: true, text: JSON.stringify(answer) });
+      setOutcome({ action, label, ok: true, answer });
+      if (isStart && (answer as { status?: string }).status !== "Accepted") started.cancel();
       announceCommand({ action, ok: true });
       void reload();
     } catch (error) {
       const e = error instanceof ApiCallError ? error : new ApiCallError(0, "error", String(error));
+      if (isStart) started.cancel();
       setOutcome({
         action,
+        label,
         ok: false,
-        text: e.message,
+        error: { code: e.code, message: e.message, details: e.details },
         ...(e.code === "command_refused" ? { retry: () => void send(action, payload, true) } : {}),
       });
       announceCommand({ action, ok: false });
@@ -127,16 +148,34 @@ export default function StationConsole(props: StationConsoleProps) {
           <dd>{station.registrationStatus ?? "unknown"}</dd>
         </div>
         <div>
-          <dt>Booted (UTC)</dt>
-          <dd>{formatTime(station.bootedAt)}</dd>
+          <dt>
+            Booted (<TzLabel />)
+          </dt>
+          <dd>
+            <Time iso={station.bootedAt} />
+          </dd>
         </div>
         <div>
-          <dt>Last seen (UTC)</dt>
-          <dd>{formatTime(station.lastSeen)}</dd>
+          <dt>
+            Last seen (<TzLabel />)
+          </dt>
+          <dd>
+            <Time iso={station.lastSeen} />
+          </dd>
         </div>
         <div>
-          <dt>Connected since (UTC)</dt>
-          <dd>{station.online ? `${formatTime(station.connectedAt)} from ${station.remoteAddress}` : "—"}</dd>
+          <dt>
+            Connected since (<TzLabel />)
+          </dt>
+          <dd>
+            {station.online
+              ? (
+                <>
+                  <Time iso={station.connectedAt} /> from {station.remoteAddress}
+                </>
+              )
+              : "—"}
+          </dd>
         </div>
         <div>
           <dt>Firmware / diagnostics status</dt>
@@ -179,15 +218,26 @@ export default function StationConsole(props: StationConsoleProps) {
                 <th scope="col">Status</th>
                 <th scope="col">Error</th>
                 <th scope="col">Transaction</th>
-                <th scope="col">Since (UTC)</th>
+                <th scope="col">
+                  Since (<TzLabel />)
+                </th>
               </tr>
             </thead>
             <tbody>
               {station.connectors.map((c) => (
-                <tr key={c.connectorId} data-connector={c.connectorId} data-status={c.status}>
+                <tr
+                  key={c.connectorId}
+                  data-connector={c.connectorId}
+                  data-status={shownStatus(c, station.online)}
+                >
                   <td data-label="Connector">{c.connectorId === 0 ? "0 (station)" : c.connectorId}</td>
                   <td data-label="Status">
-                    <StatusChip status={c.status} />
+                    <StatusChip status={shownStatus(c, station.online)} />
+                    {!station.online && (
+                      <div class="small muted">
+                        since the station went offline; it last reported {c.status}
+                      </div>
+                    )}
                   </td>
                   <td data-label="Error">
                     {c.errorCode === "NoError"
@@ -201,7 +251,9 @@ export default function StationConsole(props: StationConsoleProps) {
                       ? <a href={`/transactions/${c.transactionId}`}>#{c.transactionId}</a>
                       : <span class="muted">—</span>}
                   </td>
-                  <td data-label="Since">{formatTime(c.timestamp)}</td>
+                  <td data-label="Since">
+                    <Time iso={c.timestamp} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -211,6 +263,7 @@ export default function StationConsole(props: StationConsoleProps) {
       {props.canCommand && (
         <div class="quick-actions" aria-label="Quick actions" role="group">
           <h2>Actions</h2>
+          <IdTagOptions id={ID_TAG_LIST} idTags={props.idTags} />
           <form
             class="action"
             onSubmit={(e) => {
@@ -239,6 +292,7 @@ export default function StationConsole(props: StationConsoleProps) {
               <input
                 name="idTag"
                 required
+                list={ID_TAG_LIST}
                 maxLength={20}
                 value={idTag}
                 onInput={(e) => setIdTag(e.currentTarget.value)}
@@ -319,12 +373,14 @@ export default function StationConsole(props: StationConsoleProps) {
             aria-live="polite"
             data-result={outcome ? (outcome.ok ? "ok" : "error") : ""}
           >
-            {busy && <span>Sending {busy}…</span>}
+            {busy && <span>Sending {commandLabel(busy).toLowerCase()}…</span>}
             {outcome && (
-              <span class={outcome.ok ? "ok-text" : "error-text"}>
-                <strong>{outcome.action}</strong>: {outcome.text}{" "}
+              <CommandOutcome outcome={outcome}>
                 {outcome.retry && <button type="button" onClick={outcome.retry}>Send anyway</button>}
-              </span>
+                {outcome.action === "RemoteStartTransaction" && (
+                  <StartedTransaction waiting={started.waiting} transactionId={started.transactionId} />
+                )}
+              </CommandOutcome>
             )}
           </div>
         </div>

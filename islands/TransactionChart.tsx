@@ -1,34 +1,53 @@
 /**
- * A transaction's energy and power over time; while the transaction is active it follows its station's
- * meter values live.
+ * A transaction's energy and power over time; while it runs it follows its station's meter values live,
+ * asking only for the values received since the last ones it has (`GET …/meter-values?since=`), and its
+ * delivered energy and duration count up.
  */
-import { useMemo, useRef, useState } from "preact/hooks";
-import { LineChart, meterSeries } from "../components/chart.tsx";
-import { formatEnergy, formatTime } from "../components/format.ts";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { LineChart } from "../components/chart.tsx";
+import { formatDuration } from "../components/duration.ts";
+import { formatEnergy } from "../components/format.ts";
+import { Time, TzLabel } from "../components/time.tsx";
 import type { MeterValue, StationEvent, Transaction } from "../components/types.ts";
+import { mergeReadings, type Readings, readingsOf, seriesOf } from "../overview/meter_series.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
 
 export interface TransactionChartProps {
   transaction: Transaction;
-  meterValues: MeterValue[];
+  /** Energy register and power per timestamp, so far. */
+  readings: Readings;
+  /** The newest receivedAt of the values behind `readings`: new ones are asked for since then. */
+  cursor: string | null;
+  /** When the page was made (the duration counts from it until the browser's clock takes over). */
+  generatedAt: string;
 }
 
 export default function TransactionChart(props: TransactionChartProps) {
   const [tx, setTx] = useState(props.transaction);
-  const [rows, setRows] = useState(props.meterValues);
+  const [readings, setReadings] = useState(props.readings);
+  const [nowMs, setNowMs] = useState(Date.parse(props.generatedAt));
+  const cursor = useRef(props.cursor);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const running = tx.status === "active";
 
-  const reload = () => {
+  useEffect(() => {
+    if (!running) return;
+    setNowMs(Date.now());
+    const tick = setInterval(() => setNowMs(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, [running]);
+
+  const fetchNew = () => {
     if (timer.current !== null) return;
     timer.current = setTimeout(async () => {
       timer.current = null;
       try {
-        const fresh = await apiFetch<Transaction & { meterValues: MeterValue[] }>(
-          `/api/v1/transactions/${tx.transactionId}`,
+        const since = cursor.current ? `?since=${encodeURIComponent(cursor.current)}` : "";
+        const fresh = await apiFetch<{ items: MeterValue[]; cursor: string | null }>(
+          `/api/v1/transactions/${tx.transactionId}/meter-values${since}`,
         );
-        const { meterValues, ...rest } = fresh;
-        setTx(rest);
-        setRows(meterValues);
+        cursor.current = fresh.cursor;
+        if (fresh.items.length > 0) setReadings((r) => mergeReadings(r, readingsOf(fresh.items)));
       } catch {
         // Shown as it was; the next event tries again.
       }
@@ -36,18 +55,22 @@ export default function TransactionChart(props: TransactionChartProps) {
   };
 
   const live = useEvents(`chargePointId=${encodeURIComponent(tx.chargePointId)}`, (event: StationEvent) => {
-    if (event.type === "meterValues" && event.transactionId === tx.transactionId) reload();
-    if (event.type === "transaction" && event.transaction.transactionId === tx.transactionId) reload();
-  }, reload);
+    if (event.type === "meterValues" && event.transactionId === tx.transactionId) fetchNew();
+    if (event.type === "transaction" && event.transaction.transactionId === tx.transactionId) {
+      setTx(event.transaction);
+      fetchNew();
+    }
+  }, fetchNew);
 
-  const series = useMemo(() => meterSeries(rows, tx.meterStart), [rows, tx.meterStart]);
+  const series = useMemo(() => seriesOf(readings, tx.meterStart), [readings, tx.meterStart]);
   const delivered = tx.energyWh ?? (series.energy.length ? series.energy.at(-1)!.v * 1000 : null);
+  const end = tx.stopTimestamp ? Date.parse(tx.stopTimestamp) : running ? nowMs : null;
 
   return (
     <section class="card" aria-labelledby="tx-chart-title">
       <div class="card-head">
         <h2 id="tx-chart-title">Energy and power</h2>
-        {tx.status === "active" && <LiveDot live={live} />}
+        {running && <LiveDot live={live} />}
       </div>
       <dl class="facts">
         <div>
@@ -55,20 +78,33 @@ export default function TransactionChart(props: TransactionChartProps) {
           <dd data-tx-status={tx.status}>{tx.status}</dd>
         </div>
         <div>
-          <dt>Delivered</dt>
-          <dd>{formatEnergy(delivered)}</dd>
+          <dt>Delivered{running ? " so far" : ""}</dt>
+          <dd data-delivered>{formatEnergy(delivered)}</dd>
         </div>
         <div>
-          <dt>Started (UTC)</dt>
-          <dd>{formatTime(tx.startTimestamp)}</dd>
+          <dt>Duration{running ? " so far" : ""}</dt>
+          <dd data-duration>{end === null ? "—" : formatDuration(end - Date.parse(tx.startTimestamp))}</dd>
         </div>
         <div>
-          <dt>Stopped (UTC)</dt>
-          <dd>{formatTime(tx.stopTimestamp)}{tx.stopReason ? ` (${tx.stopReason})` : ""}</dd>
+          <dt>
+            Started (<TzLabel />)
+          </dt>
+          <dd>
+            <Time iso={tx.startTimestamp} />
+          </dd>
         </div>
         <div>
-          <dt>Meter values</dt>
-          <dd>{rows.length}</dd>
+          <dt>
+            Stopped (<TzLabel />)
+          </dt>
+          <dd>
+            <Time iso={tx.stopTimestamp} />
+            {tx.stopReason ? ` (${tx.stopReason})` : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>Energy readings</dt>
+          <dd data-readings={readings.energy.length}>{readings.energy.length}</dd>
         </div>
       </dl>
       <div class="charts">

@@ -167,3 +167,47 @@ export function LiveDot(props: { live: boolean }) {
     </span>
   );
 }
+
+/**
+ * The transaction a remote start created: `expect()` before sending RemoteStartTransaction (the station may
+ * start it before the command's answer arrives), then the first active transaction of that station with the
+ * same id tag (and connector, when one was given) is the one.
+ */
+export function useStartedTransaction(chargePointId: string) {
+  const [watch, setWatch] = useState<{ idTag: string; connectorId: number | undefined } | null>(null);
+  const [transactionId, setTransactionId] = useState<number | null>(null);
+  useEvents(`chargePointId=${encodeURIComponent(chargePointId)}`, (event) => {
+    if (watch === null || event.type !== "transaction") return;
+    const tx = event.transaction;
+    if (
+      tx.status === "active" && tx.idTag.toLowerCase() === watch.idTag.toLowerCase() &&
+      (watch.connectorId === undefined || tx.connectorId === watch.connectorId)
+    ) {
+      setTransactionId(tx.transactionId);
+      setWatch(null);
+    }
+  });
+  return {
+    expect(idTag: string, connectorId?: number) {
+      setTransactionId(null);
+      setWatch({ idTag, connectorId });
+    },
+    cancel() {
+      setWatch(null);
+    },
+    waiting: watch !== null,
+    transactionId,
+  };
+}
+
+/** "Transaction #7 started →" once known, "waiting for the station to start it…" until then. */
+export function StartedTransaction(props: { waiting: boolean; transactionId: number | null }) {
+  if (props.transactionId !== null) {
+    return (
+      <p data-started-transaction={props.transactionId}>
+        <a href={`/transactions/${props.transactionId}`}>Transaction #{props.transactionId} started →</a>
+      </p>
+    );
+  }
+  return props.waiting ? <p class="muted small">Waiting for the station to start the transaction…</p> : null;
+}

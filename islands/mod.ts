@@ -5,25 +5,37 @@
 import AcceptStation from "./AcceptStation.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
+import FleetOverview from "./FleetOverview.tsx";
 import IdTagManager from "./IdTagManager.tsx";
 import LoginForm from "./LoginForm.tsx";
+import SetupForm from "./SetupForm.tsx";
 import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
 import StationSecurityPanel from "./StationSecurityPanel.tsx";
-import StationTable from "./StationTable.tsx";
+import TimeZoneToggle from "./TimeZoneToggle.tsx";
+import TokenManager from "./TokenManager.tsx";
 import TransactionChart from "./TransactionChart.tsx";
+import TransactionTable from "./TransactionTable.tsx";
+import UserManager from "./UserManager.tsx";
+import VirtualStations from "./VirtualStations.tsx";
 
 export const ISLANDS = {
   AcceptStation,
   CommandForms,
   ConfigurationPanel,
+  FleetOverview,
   IdTagManager,
   LoginForm,
+  SetupForm,
   StationActivity,
   StationConsole,
   StationSecurityPanel,
-  StationTable,
+  TimeZoneToggle,
+  TokenManager,
   TransactionChart,
+  TransactionTable,
+  UserManager,
+  VirtualStations,
 };
 
 export type IslandName = keyof typeof ISLANDS;

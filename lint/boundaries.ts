@@ -67,6 +67,16 @@ export const RULES: readonly BoundaryRule[] = [
     forbidGlobals: IMPURE,
   },
   {
+    files: "metrics/",
+    why: "metrics/ counts what it is told: no framework, database, route, store or actor",
+    forbidImports: ["hono", "postgres", "routes/", "store/", "actors/"],
+  },
+  {
+    files: "overview/",
+    why: "overview/ reads the stores through their interfaces: no framework, database driver, route or actor",
+    forbidImports: ["hono", "postgres", "routes/", "actors/", "islands/", "components/"],
+  },
+  {
     files: "protocol/ocppj/",
     why: "protocol/ocppj/ is version-neutral: no dialect's code may leak into it",
     forbidImports: ["protocol/ocpp16/"],
@@ -81,8 +91,16 @@ export const RULES: readonly BoundaryRule[] = [
   {
     files: "actors/",
     why: "the domain depends on store interfaces, never on a database or a web framework: actors/ imports " +
-      "protocol/, model/, the store interfaces and the logger, and no Deno API",
-    onlyImports: ["zod", "protocol/", "model/", "actors/", "logger.ts", ...STORE_INTERFACES],
+      "protocol/, model/, the store interfaces, the logger and the metrics interface, and no Deno API",
+    onlyImports: [
+      "zod",
+      "protocol/",
+      "model/",
+      "actors/",
+      "logger.ts",
+      "metrics/metrics.ts",
+      ...STORE_INTERFACES,
+    ],
     forbidGlobals: ["Deno"],
   },
   ...["actors/handlers/", "actors/commands/"].map((files): BoundaryRule => ({

@@ -5,6 +5,9 @@ import { Hono } from "hono";
 import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
+import type { PrometheusMetrics } from "../metrics/prometheus.ts";
+import type { FirstRunSetup } from "../auth/first_run.ts";
+import type { SimulatorControl } from "../simulator/control.ts";
 import type { AuthStore } from "../store/auth.ts";
 import type { Store } from "../store/mod.ts";
 import { MAX_BODY_BYTES } from "./api/http.ts";
@@ -16,7 +19,9 @@ import { remoteAddressOf } from "./remote_address.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
 import { RefusalThrottle } from "../security/refusal_throttle.ts";
 import type { Security } from "../security/mod.ts";
-import { createPageRoutes } from "./pages/mod.ts";
+import { browserErrorPage, createPageRoutes, wantsHtml } from "./pages/mod.ts";
+import { addHealthRoutes } from "./health.ts";
+import { addMetricsRoute } from "./metrics.ts";
 import { createFileRoutes, MULTIPART_SLACK_BYTES } from "./files.ts";
 import { FIRMWARE_FORM_SLACK_BYTES } from "./api/files.ts";
 import type { SecurityExtension } from "../files/security_extension.ts";
@@ -34,6 +39,12 @@ export interface AppDeps {
   shutdownSignal: AbortSignal;
   /** Station security profiles, rate limits and security events; without it stations are not checked. */
   security?: Security;
+  /** Counted on the hot path and served at /metrics; without it there is no /metrics. */
+  metrics?: PrometheusMetrics;
+  /** The first run's one-time setup token (none once users exist). */
+  setup?: FirstRunSetup;
+  /** Virtual stations an admin may start from the dashboard. */
+  simulator?: SimulatorControl;
   /** The OCPP 1.6 Security extension (PKI, uploads, firmware); without it those routes are absent. */
   extension?: SecurityExtension;
   settings: {
@@ -63,7 +74,13 @@ export function createApp(deps: AppDeps): Hono {
     const own = large.find((l) => l.matches(c.req.method, c.req.path));
     return await (own ? own.limit : general)(c, next);
   });
-  app.get("/healthz", (c) => c.json({ status: "ok", connectedStations: deps.registry.size }));
+  addHealthRoutes(app, deps);
+  if (deps.metrics) {
+    addMetricsRoute(app, {
+      metrics: deps.metrics,
+      fetchApp: (path, init) => app.request(path, init),
+    });
+  }
   app.get(
     "/ocpp/:id",
     createOcppUpgradeHandler({
@@ -75,6 +92,7 @@ export function createApp(deps: AppDeps): Hono {
       pingIntervalS: deps.settings.pingIntervalS,
       now: deps.now,
       refusals,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.security
         ? {
           gate: deps.security.gate,
@@ -97,6 +115,9 @@ export function createApp(deps: AppDeps): Hono {
       signal: deps.shutdownSignal,
       settings: deps.settings.api,
       ...(deps.security ? { security: deps.security } : {}),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.setup ? { setup: deps.setup } : {}),
+      ...(deps.simulator ? { simulator: deps.simulator } : {}),
       ...(deps.extension ? { extension: deps.extension } : {}),
     }),
   );
@@ -125,6 +146,7 @@ export function createApp(deps: AppDeps): Hono {
       const remoteAddress = deps.security
         ? deps.security.gate.client(c.req.raw, remoteAddressOf(c)).address
         : remoteAddressOf(c);
+      deps.metrics?.handshake(404);
       return refuseHandshake(c, { ...deps, refusals }, {
         chargePointId: null,
         remoteAddress,
@@ -132,10 +154,27 @@ export function createApp(deps: AppDeps): Hono {
         reason: message,
       });
     }
+    // A person who mistyped an address gets a page with the way back; scripts and the API get JSON.
+    if (!c.req.path.startsWith("/api/") && wantsHtml(c)) {
+      return browserErrorPage(
+        c,
+        (path, init) => app.request(path, init),
+        404,
+        `There is no page at ${c.req.path}.`,
+      );
+    }
     return c.json({ error: "not_found", message }, 404);
   });
   app.onError((error, c) => {
     deps.logger.error("request failed", { path: c.req.path, error: String(error) });
+    if (!c.req.path.startsWith("/api/") && wantsHtml(c)) {
+      return browserErrorPage(
+        c,
+        (path, init) => app.request(path, init),
+        500,
+        "The server log says what went wrong.",
+      );
+    }
     return c.json({ error: "internal_error", message: "Internal server error" }, 500);
   });
   return app;

@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
@@ -37,6 +38,8 @@ export interface OcppRouteOptions {
   securityEvents?: SecurityEventLog;
   /** Refused handshakes per source: past its budget they are no longer logged one by one. */
   refusals: RefusalThrottle;
+  /** Counts accepted and refused upgrades. */
+  metrics?: Metrics;
 }
 
 export function createOcppUpgradeHandler(options: OcppRouteOptions) {
@@ -54,14 +57,16 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     let remoteAddress = remoteAddressOf(c);
     if (options.gate) remoteAddress = options.gate.client(c.req.raw, remoteAddress).address;
     const id = c.req.param("id") ?? "";
-    const refuse = (status: number, reason: string, headers: Record<string, string> = {}): Response =>
-      refuseHandshake(c, refusalDeps, {
+    const refuse = (status: number, reason: string, headers: Record<string, string> = {}): Response => {
+      options.metrics?.handshake(status);
+      return refuseHandshake(c, refusalDeps, {
         chargePointId: id === "" ? null : id.slice(0, 100),
         remoteAddress,
         status,
         reason,
         headers,
       });
+    };
 
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return refuse(426, "Expected a WebSocket upgrade");
@@ -107,6 +112,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     // "a,ocpp1.6". A station that offered none (when allowed) speaks OCPP 1.6.
     if (agreed) response.headers.set("sec-websocket-protocol", agreed.protocol.subprotocol);
     attachStation(socket, id, remoteAddress, agreed ?? OCPP16_ACTOR, options);
+    options.metrics?.handshake(101);
     return response;
   };
 }

@@ -24,6 +24,9 @@
  * console.log(batches); // [[1, 2, 3]]
  * ```
  */
+/** Told after each commit: how many submissions it carried, how long it took, whether it committed. */
+export type CommitObserver = (batch: { size: number; seconds: number; ok: boolean }) => void;
+
 export class GroupCommit<I, O> {
   #queue: { item: I; resolve: (value: O) => void; reject: (err: unknown) => void }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -38,6 +41,8 @@ export class GroupCommit<I, O> {
     readonly windowMs: number | "whileBusy",
     readonly maxCallers: number,
     readonly commit: (items: I[]) => Promise<PromiseSettledResult<O>[]>,
+    /** For metrics: batch sizes and commit latency. */
+    readonly observer?: CommitObserver,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -54,14 +59,22 @@ export class GroupCommit<I, O> {
     this.#timer = undefined;
     const batch = this.#queue.splice(0);
     if (batch.length === 0) return;
+    const started = performance.now();
+    const observe = (ok: boolean) =>
+      this.observer?.({ size: batch.length, seconds: (performance.now() - started) / 1000, ok });
     const done = this.commit(batch.map((b) => b.item)).then(
-      (results) =>
+      (results) => {
+        observe(true);
         batch.forEach((b, i) => {
           const r = results[i];
           if (r?.status === "fulfilled") b.resolve(r.value);
           else b.reject(r ? r.reason : new Error("Group commit returned no result for a caller"));
-        }),
-      (err) => batch.forEach((b) => b.reject(err)),
+        });
+      },
+      (err) => {
+        observe(false);
+        batch.forEach((b) => b.reject(err));
+      },
     ).finally(() => {
       this.#inFlight.delete(done);
       if (this.windowMs === "whileBusy") this.#flushWhenIdle();

@@ -63,3 +63,25 @@ Deno.test("GroupCommit rejects every caller of a batch whose commit throws, and 
   assertEquals(bad?.status, "rejected");
   await group.drain();
 });
+
+Deno.test("GroupCommit tells its observer each batch's size, duration and whether it committed", async () => {
+  const seen: { size: number; ok: boolean }[] = [];
+  let durations = 0;
+  const group = new GroupCommit<number, number>(
+    "whileBusy",
+    100,
+    (items) =>
+      items.includes(0)
+        ? Promise.reject(new Error("Cannot commit: injected failure"))
+        : Promise.resolve(items.map((n) => ({ status: "fulfilled" as const, value: n }))),
+    ({ size, seconds, ok }) => {
+      seen.push({ size, ok });
+      if (seconds >= 0) durations++;
+    },
+  );
+  await Promise.all([group.submit(1), group.submit(2), group.submit(3)]);
+  await assertRejects(() => group.submit(0), Error, "injected failure");
+  assertEquals(seen, [{ size: 3, ok: true }, { size: 1, ok: false }]);
+  assertEquals(durations, 2);
+  await group.drain();
+});

@@ -5,6 +5,7 @@
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { CommitObserver } from "./group_commit.ts";
 import type { AuthStore } from "./auth.ts";
 import type { Store } from "./mod.ts";
 import type { StationSecurityStore } from "./station_security.ts";
@@ -20,7 +21,12 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-export async function openStores(config: Config, logger: Logger): Promise<Stores> {
+export interface OpenOptions {
+  /** Told about each group commit of the station store (metrics). */
+  commitObserver?: CommitObserver;
+}
+
+export async function openStores(config: Config, logger: Logger, options: OpenOptions = {}): Promise<Stores> {
   if (config.DATABASE_URL) {
     const [
       { openPostgresStore },
@@ -33,7 +39,7 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
       import("./postgres/station_security.ts"),
       import("./postgres/security_extension.ts"),
     ]);
-    const store = await openPostgresStore(config.DATABASE_URL);
+    const store = await openPostgresStore(config.DATABASE_URL, options);
     // The first open ran the migrations; the others only connect.
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
@@ -60,7 +66,7 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
   logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
-  const store = new KvStore(kv);
+  const store = new KvStore(kv, options);
   return {
     store,
     auth: new KvAuthStore(kv),

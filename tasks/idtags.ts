@@ -9,7 +9,6 @@
  *
  * Uses the same store as the server (KV_PATH or DATABASE_URL).
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
@@ -17,23 +16,18 @@ import { AUTHORIZATION_STATUSES } from "../protocol/ocpp16/enums.ts";
 import { CiString20 } from "../protocol/ocpp16/common.ts";
 import { toUtcIso } from "../protocol/ocppj/time.ts";
 import { openStores } from "../store/open.ts";
+import { fail, parseArgsOrExit, runTask } from "./cli.ts";
 import type { IdTagRecord } from "../model/id_tag.ts";
 import type { Store } from "../store/mod.ts";
 
 const USAGE = "Usage: deno task idtags <list | add <idTag> [--expiry ISO] [--parent idTag] [--status S] | " +
   "block <idTag> | unblock <idTag> | delete <idTag>>";
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
+const { values, positionals } = parseArgsOrExit({
   allowPositionals: true,
   options: { expiry: { type: "string" }, parent: { type: "string" }, status: { type: "string" } },
-});
+}, USAGE);
 const [command, idTagArg] = positionals;
-
-function fail(message: string): never {
-  console.error(message);
-  Deno.exit(2);
-}
 
 function idTag(): string {
   const parsed = CiString20.safeParse(idTagArg);
@@ -48,57 +42,59 @@ async function setStatus(store: Store, tag: string, status: IdTagRecord["status"
   return { ...existing, status };
 }
 
-const config = loadConfig();
-const stores = await openStores(config, createLogger({ level: "warn" }));
-const { store } = stores;
-try {
-  switch (command) {
-    case "list": {
-      let after: string | undefined;
-      for (;;) {
-        const page = await store.listIdTags({ limit: 500, ...(after ? { after } : {}) });
-        for (const tag of page) console.log(JSON.stringify(tag));
-        if (page.length < 500) break;
-        after = page[page.length - 1]?.idTag;
-      }
-      break;
-    }
-    case "add": {
-      const status = z.enum(AUTHORIZATION_STATUSES).safeParse(values.status ?? "Accepted");
-      if (!status.success) fail(`--status must be one of ${AUTHORIZATION_STATUSES.join(", ")}`);
-      let expiryDate: string | null = null;
-      if (values.expiry) {
-        try {
-          expiryDate = toUtcIso(values.expiry);
-        } catch {
-          fail(`--expiry must be a date-time like 2027-01-01T00:00:00Z, got "${values.expiry}"`);
+await runTask(async () => {
+  const config = loadConfig();
+  const stores = await openStores(config, createLogger({ level: "warn" }));
+  const { store } = stores;
+  try {
+    switch (command) {
+      case "list": {
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.listIdTags({ limit: 500, ...(after ? { after } : {}) });
+          for (const tag of page) console.log(JSON.stringify(tag));
+          if (page.length < 500) break;
+          after = page[page.length - 1]?.idTag;
         }
+        break;
       }
-      const record: IdTagRecord = {
-        idTag: idTag(),
-        status: status.data,
-        expiryDate,
-        parentIdTag: values.parent ?? null,
-      };
-      await store.putIdTag(record);
-      console.log(JSON.stringify(record));
-      break;
+      case "add": {
+        const status = z.enum(AUTHORIZATION_STATUSES).safeParse(values.status ?? "Accepted");
+        if (!status.success) fail(`--status must be one of ${AUTHORIZATION_STATUSES.join(", ")}`);
+        let expiryDate: string | null = null;
+        if (values.expiry) {
+          try {
+            expiryDate = toUtcIso(values.expiry);
+          } catch {
+            fail(`--expiry must be a date-time like 2027-01-01T00:00:00Z, got "${values.expiry}"`);
+          }
+        }
+        const record: IdTagRecord = {
+          idTag: idTag(),
+          status: status.data,
+          expiryDate,
+          parentIdTag: values.parent ?? null,
+        };
+        await store.putIdTag(record);
+        console.log(JSON.stringify(record));
+        break;
+      }
+      case "block":
+        console.log(JSON.stringify(await setStatus(store, idTag(), "Blocked")));
+        break;
+      case "unblock":
+        console.log(JSON.stringify(await setStatus(store, idTag(), "Accepted")));
+        break;
+      case "delete": {
+        const tag = idTag();
+        if (!(await store.deleteIdTag(tag))) fail(`No id tag "${tag}"`);
+        console.log(JSON.stringify({ deleted: tag }));
+        break;
+      }
+      default:
+        fail(USAGE);
     }
-    case "block":
-      console.log(JSON.stringify(await setStatus(store, idTag(), "Blocked")));
-      break;
-    case "unblock":
-      console.log(JSON.stringify(await setStatus(store, idTag(), "Accepted")));
-      break;
-    case "delete": {
-      const tag = idTag();
-      if (!(await store.deleteIdTag(tag))) fail(`No id tag "${tag}"`);
-      console.log(JSON.stringify({ deleted: tag }));
-      break;
-    }
-    default:
-      fail(USAGE);
+  } finally {
+    await stores.close();
   }
-} finally {
-  await stores.close();
-}
+});

@@ -13,19 +13,14 @@
  * printf '%s\n' 'a long secret' | deno task users add alice --role admin
  * ```
  */
-import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { hashPassword, Password, RoleSchema, Username } from "../auth/mod.ts";
 import { openStores } from "../store/open.ts";
+import { fail, parseArgsOrExit, runTask } from "./cli.ts";
 
 const USAGE =
   "Usage: deno task users <add <name> --role admin|operator|viewer | passwd <name> | list | remove <name>>";
-
-function fail(message: string, code = 2): never {
-  console.error(message);
-  Deno.exit(code);
-}
 
 async function readPassword(fromEnv: string | undefined): Promise<string> {
   let password = fromEnv;
@@ -43,11 +38,10 @@ async function readPassword(fromEnv: string | undefined): Promise<string> {
   return parsed.data;
 }
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
+const { values, positionals } = parseArgsOrExit({
   allowPositionals: true,
   options: { role: { type: "string" } },
-});
+}, USAGE);
 const [command, nameArg] = positionals;
 
 function username(): string {
@@ -56,59 +50,61 @@ function username(): string {
   return parsed.data;
 }
 
-const config = loadConfig();
-const stores = await openStores(config, createLogger({ level: "warn" }));
-const auth = stores.auth;
-try {
-  const now = new Date().toISOString();
-  switch (command) {
-    case "add": {
-      const name = username();
-      const role = RoleSchema.safeParse(values.role);
-      if (!role.success) fail(`--role must be admin, operator or viewer. ${USAGE}`);
-      const created = await auth.createUser({
-        username: name,
-        role: role.data,
-        passwordHash: await hashPassword(await readPassword(config.USER_PASSWORD)),
-        disabled: false,
-        createdAt: now,
-        updatedAt: now,
-      });
-      if (!created) fail(`User "${name}" already exists (use passwd to change the password)`, 1);
-      console.log(`User "${name}" created with role ${role.data}`);
-      break;
-    }
-    case "passwd": {
-      const name = username();
-      const user = await auth.getUser(name);
-      if (!user) fail(`No user "${name}"`, 1);
-      const passwordHash = await hashPassword(await readPassword(config.USER_PASSWORD));
-      await auth.updateUser({ ...user, passwordHash, disabled: false, updatedAt: now });
-      await auth.deleteSessionsOf(name);
-      console.log(`Password of "${name}" changed; their sessions are ended`);
-      break;
-    }
-    case "list":
-      for (const u of await auth.listUsers()) {
-        console.log(
-          JSON.stringify({
-            username: u.username,
-            role: u.role,
-            disabled: u.disabled,
-            createdAt: u.createdAt,
-          }),
-        );
+await runTask(async () => {
+  const config = loadConfig();
+  const stores = await openStores(config, createLogger({ level: "warn" }));
+  const auth = stores.auth;
+  try {
+    const now = new Date().toISOString();
+    switch (command) {
+      case "add": {
+        const name = username();
+        const role = RoleSchema.safeParse(values.role);
+        if (!role.success) fail(`--role must be admin, operator or viewer. ${USAGE}`);
+        const created = await auth.createUser({
+          username: name,
+          role: role.data,
+          passwordHash: await hashPassword(await readPassword(config.USER_PASSWORD)),
+          disabled: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+        if (!created) fail(`User "${name}" already exists (use passwd to change the password)`, 1);
+        console.log(`User "${name}" created with role ${role.data}`);
+        break;
       }
-      break;
-    case "remove": {
-      const name = username();
-      if (!(await auth.deleteUser(name))) fail(`No user "${name}"`, 1);
-      console.log(`User "${name}" removed`);
-      break;
+      case "passwd": {
+        const name = username();
+        const user = await auth.getUser(name);
+        if (!user) fail(`No user "${name}"`, 1);
+        const passwordHash = await hashPassword(await readPassword(config.USER_PASSWORD));
+        await auth.updateUser({ ...user, passwordHash, disabled: false, updatedAt: now });
+        await auth.deleteSessionsOf(name);
+        console.log(`Password of "${name}" changed; their sessions are ended`);
+        break;
+      }
+      case "list":
+        for (const u of await auth.listUsers()) {
+          console.log(
+            JSON.stringify({
+              username: u.username,
+              role: u.role,
+              disabled: u.disabled,
+              createdAt: u.createdAt,
+            }),
+          );
+        }
+        break;
+      case "remove": {
+        const name = username();
+        if (!(await auth.deleteUser(name))) fail(`No user "${name}"`, 1);
+        console.log(`User "${name}" removed`);
+        break;
+      }
+      default:
+        fail(USAGE);
     }
-    default:
-      fail(USAGE);
+  } finally {
+    await stores.close();
   }
-} finally {
-  await stores.close();
-}
+});

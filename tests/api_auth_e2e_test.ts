@@ -21,6 +21,8 @@ const RANK: Record<Lowest, number> = { anonymous: 0, viewer: 1, operator: 2, adm
  */
 const POLICY: Record<string, Lowest> = {
   "POST /api/v1/auth/login": "anonymous",
+  "GET /api/v1/setup": "anonymous",
+  "POST /api/v1/setup": "anonymous",
   "POST /api/v1/auth/logout": "viewer",
   "GET /api/v1/auth/me": "viewer",
   "PUT /api/v1/auth/password": "viewer",
@@ -41,6 +43,12 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/transactions": "viewer",
   "GET /api/v1/transactions/export.csv": "viewer",
   "GET /api/v1/transactions/{transactionId}": "viewer",
+  "GET /api/v1/transactions/{transactionId}/meter-values": "viewer",
+  "GET /api/v1/transactions/energy": "viewer",
+  "GET /api/v1/overview": "viewer",
+  "GET /api/v1/simulator": "admin",
+  "POST /api/v1/simulator": "admin",
+  "DELETE /api/v1/simulator": "admin",
   "GET /api/v1/orphan-stops": "viewer",
   "GET /api/v1/id-tags": "viewer",
   "GET /api/v1/id-tags/{idTag}": "viewer",

@@ -6,76 +6,24 @@
  * to test-artifacts/.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import type { Browser } from "playwright-core";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  shot,
+  SKIP_REASON,
+  skipBrowser as skip,
+} from "./helpers/browser.ts";
 import { attempt, basic } from "./helpers/secure_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-// In CI the browser test must run (a missing Chromium fails it); elsewhere it may be skipped, saying why.
-const skip = !hasChromium && Deno.env.get("CI") !== "true";
-const SKIP_REASON = skip
-  ? ` (ignored: ${CHROMIUM} is missing; install it with apt-get install -y chromium)`
-  : "";
-
-const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
 const OPERATOR = { username: "olga", password: "operator-password-1" };
 const VIEWER = { username: "vera", password: "viewer-password-1" };
 const ID_TAG = "TAG-E2E";
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: new URL(`dashboard-${name}.png`, ARTIFACTS).pathname, fullPage: true });
-}
-
-/** A page that fails the test on any script error (a broken hydration shows up here). */
-async function openPage(context: BrowserContext, errors: string[]): Promise<Page> {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  page.setDefaultTimeout(10_000);
-  return page;
-}
-
-async function logIn(page: Page, url: string, who: { username: string; password: string }) {
-  await page.goto(`${url}/`);
-  await page.waitForURL(/\/login\?next=%2F$/);
-  await page.getByLabel("Username").fill(who.username);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${url}/`);
-}
-
-async function createUser(server: ApiTestServer, who: { username: string; password: string }, role: string) {
-  const res = await server.json("/api/v1/users", { method: "POST", body: { ...who, role } });
-  assertEquals(res.status, 201, JSON.stringify(res.body));
-}
 
 /** Five samples a minute apart: the register climbs 7.2 kWh/h (120 Wh a minute) at 7.2 kW. */
 function meterValue(transactionId: number, start: number, i: number, meterStart: number) {

@@ -226,14 +226,15 @@ Deno.test("RemoteStart -> Preparing, StartTransaction, Charging, rising meter va
     );
     assertEquals(stopped.stopReason, "Remote");
     assert(stopped.meterStop >= energy!.at(-1)!);
-    const history = await server.json("/api/v1/charge-points/RS-2/status-history?limit=20", { as: "viewer" });
-    const statuses = history.body.items.filter((h: Json) => h.connectorId === 1).map((h: Json) => h.status)
-      .reverse();
+    // The history is read once the connector is Available again: Finishing may be stored after the stop.
     await eventually(
       async () => (await connectorStatus(server, "RS-2", 1)) === "Available",
       3000,
       "Available",
     );
+    const history = await server.json("/api/v1/charge-points/RS-2/status-history?limit=20", { as: "viewer" });
+    const statuses = history.body.items.filter((h: Json) => h.connectorId === 1).map((h: Json) => h.status)
+      .reverse();
     assertEquals(statuses.slice(0, 4), ["Available", "Preparing", "Charging", "Finishing"]);
     assertEquals(
       (await command(server, "RS-2", "RemoteStopTransaction", { transactionId: 999 })).body.status,

@@ -52,8 +52,8 @@ export const UserView = z.object({
   updatedAt: z.string(),
 });
 const MeView = z.object({ kind: z.enum(["user", "token"]), name: z.string(), role: RoleSchema });
-const LoginView = z.object({ user: UserView, expiresAt: z.string() });
-const TokenView = z.object({
+export const LoginView = z.object({ user: UserView, expiresAt: z.string() });
+export const TokenView = z.object({
   id: z.string(),
   name: z.string(),
   role: RoleSchema,
@@ -66,7 +66,7 @@ const TokenCreatedView = TokenView.extend({
   token: z.string().describe("The secret, shown only now: send it as `Authorization: Bearer <token>`"),
 });
 
-function userView(u: UserRecord): z.infer<typeof UserView> {
+export function userView(u: UserRecord): z.infer<typeof UserView> {
   return {
     username: u.username,
     role: u.role,
@@ -151,14 +151,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       throw new ApiError(401, "unauthenticated", "Invalid username or password");
     }
     await options.loginGuard?.succeeded(address, body.username);
-    const { secret, expiresAt } = await startSession(auth, user.username, options.sessionTtlHours, at);
-    setCookie(c, SESSION_COOKIE, secret, {
-      httpOnly: true,
-      sameSite: "Lax",
-      path: "/",
-      secure: isSecure(c, options.cookieSecure),
-      maxAge: Math.floor(options.sessionTtlHours * 3600),
-    });
+    const expiresAt = await beginSession(c, auth, user.username, options, at);
     logger.info("logged in", { username: user.username });
     return c.json({ user: userView(user), expiresAt: expiresAt.toISOString() });
   });
@@ -391,6 +384,25 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     logger.info("API token revoked", { tokenId: params.id, by: principal?.name });
     return c.body(null, 204);
   });
+}
+
+/** Starts a session for `username` and sets its cookie on the answer; returns when it expires. */
+export async function beginSession(
+  c: Context,
+  auth: AuthStore,
+  username: string,
+  options: { sessionTtlHours: number; cookieSecure: AuthRouteOptions["cookieSecure"] },
+  at: Date,
+): Promise<Date> {
+  const { secret, expiresAt } = await startSession(auth, username, options.sessionTtlHours, at);
+  setCookie(c, SESSION_COOKIE, secret, {
+    httpOnly: true,
+    sameSite: "Lax",
+    path: "/",
+    secure: isSecure(c, options.cookieSecure),
+    maxAge: Math.floor(options.sessionTtlHours * 3600),
+  });
+  return expiresAt;
 }
 
 function isSecure(c: Context, setting: AuthRouteOptions["cookieSecure"]): boolean {

@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { EventBus, StationEvent } from "../../actors/events.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
 
@@ -26,6 +27,8 @@ export interface EventRouteOptions {
   revocations?: CredentialRevocations;
   /** How often a stream checks its credential anyway (default 30 s). */
   recheckMs?: number;
+  /** Counts open streams. */
+  metrics?: Metrics;
 }
 
 const EVENT_TYPES = [
@@ -112,6 +115,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           }
         };
         const finish = () => {
+          if (!closed) options.metrics?.eventStreamsChanged(-1);
           closed = true;
           unsubscribe();
           clearInterval(keepAlive);
@@ -120,6 +124,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           signal.removeEventListener("abort", end);
         };
         cleanup = finish;
+        options.metrics?.eventStreamsChanged(1);
         signal.addEventListener("abort", end);
         if (signal.aborted) return end();
         send(": connected\nretry: 3000\n\n");

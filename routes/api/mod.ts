@@ -12,11 +12,14 @@ import type { Hono } from "hono";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 import { CredentialRevocations } from "../../auth/revocations.ts";
 import type { AuthStore } from "../../store/auth.ts";
 import { type Store, StoreUnavailableError } from "../../store/mod.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { addAuthRoutes } from "./auth.ts";
+import { addSetupRoutes } from "./setup.ts";
+import { FirstRunSetup } from "../../auth/first_run.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
 import { addCommandRoutes } from "./commands.ts";
@@ -30,6 +33,10 @@ import { addStationSecurityRoutes } from "./station_security.ts";
 import type { Security } from "../../security/mod.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { addTransactionRoutes } from "./transactions.ts";
+import { addOverviewRoutes, liveStations } from "./overview.ts";
+import { FleetScanner } from "../../overview/fleet_scan.ts";
+import { addSimulatorRoutes } from "./simulator.ts";
+import type { SimulatorControl } from "../../simulator/control.ts";
 
 export interface ApiSettings {
   sessionTtlHours: number;
@@ -39,6 +46,8 @@ export interface ApiSettings {
   sseKeepAliveMs?: number;
   /** How often an event stream checks that its credential still works (default 30 s). */
   sseRecheckMs?: number;
+  /** The overview's attention strip lists stations offline longer than this (default 10 minutes). */
+  attentionOfflineMinutes?: number;
 }
 
 export interface ApiDeps {
@@ -54,6 +63,12 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Station security settings, security events and the login back-off (security/mod.ts). */
   security?: Security;
+  /** Counts operator commands and open event streams. */
+  metrics?: Metrics;
+  /** The first run's setup token; without one, the setup page cannot make an admin. */
+  setup?: FirstRunSetup;
+  /** Virtual stations in this process (admins); without it the routes are not there. */
+  simulator?: SimulatorControl;
   /** The OCPP 1.6 Security extension: station PKI, uploads, firmware (files/security_extension.ts). */
   extension?: SecurityExtension;
 }
@@ -84,6 +99,17 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
       : {}),
   });
+  addSetupRoutes(router, {
+    setup: deps.setup ?? FirstRunSetup.none(),
+    auth: deps.auth,
+    logger: deps.logger,
+    now: deps.now,
+    sessionTtlHours: deps.settings.sessionTtlHours,
+    cookieSecure: deps.settings.cookieSecure,
+    ...(deps.security
+      ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
+      : {}),
+  });
   addChargePointRoutes(router, deps);
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
   if (deps.extension) {
@@ -92,6 +118,19 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   }
   addCommandRoutes(router, deps);
   addTransactionRoutes(router, deps);
+  const scanner = new FleetScanner({
+    store: deps.store,
+    live: liveStations(deps.registry),
+    events: deps.events,
+    now: deps.now,
+  });
+  deps.signal.addEventListener("abort", () => scanner.close());
+  if (deps.simulator) addSimulatorRoutes(router, deps.simulator);
+  addOverviewRoutes(router, {
+    scanner,
+    now: deps.now,
+    offlineAfterMinutes: deps.settings.attentionOfflineMinutes ?? 10,
+  });
   addIdTagRoutes(router, deps);
   if (deps.security) {
     addStationSecurityRoutes(router, { security: deps.security, now: deps.now, registry: deps.registry });
@@ -101,6 +140,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     logger: deps.logger,
     signal: deps.signal,
     revocations,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.settings.sseRecheckMs !== undefined ? { recheckMs: deps.settings.sseRecheckMs } : {}),
     ...(deps.settings.sseBufferEvents !== undefined ? { bufferEvents: deps.settings.sseBufferEvents } : {}),
     ...(deps.settings.sseKeepAliveMs !== undefined ? { keepAliveMs: deps.settings.sseKeepAliveMs } : {}),

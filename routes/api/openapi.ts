@@ -115,6 +115,91 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
 const escapeHtml = (s: string) =>
   s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 
+/**
+ * A parameter's schema in words (`integer, 1 to 1000, default 100`; `one of: a, b, c`), so a long enum wraps
+ * like text instead of stretching the page as one JSON line.
+ *
+ * @example
+ * ```ts
+ * describeSchema({ type: "integer", minimum: 1, maximum: 1000, default: 100 });
+ * // "integer, 1 to 1000, default 100"
+ * ```
+ */
+export function describeSchema(schema: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const type = schema["type"];
+  if (Array.isArray(schema["anyOf"])) {
+    parts.push((schema["anyOf"] as Record<string, unknown>[]).map(describeSchema).join(" or "));
+  } else if (typeof type === "string") parts.push(type);
+  if (typeof schema["format"] === "string") parts.push(`format ${schema["format"]}`);
+  if (Array.isArray(schema["enum"])) parts.push(`one of: ${(schema["enum"] as unknown[]).join(", ")}`);
+  const min = schema["minimum"], max = schema["maximum"];
+  const bounded = typeof max === "number" && max < Number.MAX_SAFE_INTEGER;
+  if (typeof min === "number" && bounded) parts.push(`${min} to ${max}`);
+  else if (typeof min === "number") parts.push(`at least ${min}`);
+  else if (bounded) parts.push(`at most ${max}`);
+  if (typeof schema["maxLength"] === "number") parts.push(`up to ${schema["maxLength"]} characters`);
+  if (typeof schema["pattern"] === "string") parts.push(`matching ${schema["pattern"]}`);
+  if (schema["default"] !== undefined) parts.push(`default ${JSON.stringify(schema["default"])}`);
+  return parts.join(", ");
+}
+
+/** The page's style: a sidebar on wide screens, a collapsible contents list above the text on phones. */
+const DOCS_CSS = `
+*{box-sizing:border-box}
+body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#fff}
+a{color:#0b57d0}
+.layout{display:flex;align-items:flex-start}
+nav{width:340px;flex:none;height:100vh;overflow:auto;position:sticky;top:0;background:#f5f6f8;padding:1em;font-size:13px}
+nav ul{list-style:none;padding:0;margin:0}nav li{margin:.15em 0}
+nav li a{text-decoration:none;color:inherit;display:block;overflow-wrap:anywhere}
+.toc-title{font-size:14px;margin:.75em 0 .25em}
+.back{display:inline-block;margin-bottom:.5em;font-weight:600}
+main{flex:1;min-width:0;padding:1em 2em;max-width:1000px}
+section{border-top:1px solid #ddd;padding:.5em 0}
+h1,h3{overflow-wrap:anywhere}
+.m{display:inline-block;min-width:4em;font:bold 12px monospace;padding:2px 4px;border-radius:3px;color:#fff;text-align:center}
+.get{background:#2f7d32}.post{background:#1565c0}.put{background:#8e24aa}.patch{background:#ef6c00}.delete{background:#c62828}
+.role{color:#555;font-size:13px;margin-left:.5em;white-space:nowrap}
+pre{background:#f5f6f8;padding:.5em;overflow:auto;font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere}
+table{border-collapse:collapse;font-size:13px;width:100%;table-layout:fixed}
+td,th{border:1px solid #ddd;padding:2px 6px;vertical-align:top;overflow-wrap:anywhere;text-align:left}
+th{background:#f5f6f8}
+code{overflow-wrap:anywhere}
+@media (max-width: 800px){
+  .layout{display:block}
+  nav{width:auto;height:auto;position:static;padding:.75em 1em}
+  #contents{max-height:45vh;overflow:auto;border:1px solid #ddd;border-radius:4px;padding:.25em .5em}
+  main{padding:.75em 1em}
+  table,tbody,tr,td{display:block;width:auto}
+  colgroup,thead{display:none}
+  tr{border:1px solid #ddd;margin:.4em 0;padding:.2em 0}
+  td{border:none}
+  td[data-label]::before{content:attr(data-label) ": ";font-weight:600}
+}
+@media (prefers-color-scheme: dark){
+  body{background:#15181c;color:#e6e8eb}nav,pre,th{background:#1f2328}a{color:#8ab4f8}
+  td,th,section,tr{border-color:#333}.role{color:#aaa}
+}`;
+
+function parameterTable(params: Array<Record<string, unknown>>): string {
+  const rows = params.map((p) =>
+    `<tr><td data-label="Name"><code>${escapeHtml(String(p["name"]))}</code></td>` +
+    `<td data-label="In">${escapeHtml(String(p["in"]))}${p["required"] ? ", required" : ""}</td>` +
+    `<td data-label="Value">${escapeHtml(describeSchema(p["schema"] as Record<string, unknown>))}</td>` +
+    `<td data-label="Meaning">${escapeHtml(String(p["description"] ?? ""))}</td></tr>`
+  ).join("");
+  return `<h4>Parameters</h4><table><colgroup><col style="width:20%"><col style="width:14%">` +
+    `<col style="width:33%"><col></colgroup><thead><tr><th>Name</th><th>In</th><th>Value</th><th>Meaning</th>` +
+    `</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function schemaBlock(summary: string, schema: unknown): string {
+  return `<details><summary>${escapeHtml(summary)}</summary><pre>${
+    escapeHtml(JSON.stringify(schema, null, 2))
+  }</pre></details>`;
+}
+
 /** The browsable reference: plain HTML and CSS, every schema printed, no script at all. */
 export function renderDocsPage(document: JsonSchema): string {
   const info = document["info"] as OpenApiInfo;
@@ -124,88 +209,50 @@ export function renderDocsPage(document: JsonSchema): string {
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const tag = (op["tags"] as string[])[0] ?? "Other";
-      const anchor = String(op["operationId"]);
+      const anchor = escapeHtml(String(op["operationId"]));
       const params = (op["parameters"] as Array<Record<string, unknown>> | undefined) ?? [];
       const body = (op["requestBody"] as { content: Record<string, { schema: unknown }> } | undefined)
-        ?.content[
-          "application/json"
-        ]?.schema;
+        ?.content["application/json"]?.schema;
       const responses = op["responses"] as Record<
         string,
         { description: string; content?: Record<string, { schema: unknown }> }
       >;
+      const badge = `<span class="m ${method}">${method.toUpperCase()}</span>`;
+      const responseItems = Object.entries(responses).map(([status, r]) => {
+        const content = r.content ? Object.entries(r.content)[0] : undefined;
+        return `<li><b>${status}</b> ${escapeHtml(r.description)}${
+          content ? ` ${schemaBlock(content[0], content[1].schema)}` : ""
+        }</li>`;
+      }).join("");
       const html = `
-<section id="${escapeHtml(anchor)}">
-  <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h3>
+<section id="${anchor}">
+  <h3>${badge} <code>${escapeHtml(path)}</code></h3>
   <p>${escapeHtml(String(op["summary"] ?? ""))} <span class="role">role: ${
         escapeHtml(String(op["x-required-role"]))
       }</span></p>
   ${op["description"] ? `<p class="desc">${escapeHtml(String(op["description"]))}</p>` : ""}
-  ${
-        params.length
-          ? `<h4>Parameters</h4><table>${
-            params.map((p) =>
-              `<tr><td><code>${escapeHtml(String(p["name"]))}</code></td><td>${escapeHtml(String(p["in"]))}${
-                p["required"] ? ", required" : ""
-              }</td><td><code>${escapeHtml(JSON.stringify(p["schema"]))}</code></td><td>${
-                escapeHtml(String(p["description"] ?? ""))
-              }</td></tr>`
-            ).join("")
-          }</table>`
-          : ""
-      }
-  ${
-        body
-          ? `<details><summary>Request body</summary><pre>${
-            escapeHtml(JSON.stringify(body, null, 2))
-          }</pre></details>`
-          : ""
-      }
+  ${params.length ? parameterTable(params) : ""}
+  ${body ? schemaBlock("Request body", body) : ""}
   <h4>Responses</h4>
-  <ul>${
-        Object.entries(responses).map(([status, r]) => {
-          const content = r.content ? Object.entries(r.content)[0] : undefined;
-          return `<li><b>${status}</b> ${escapeHtml(r.description)}${
-            content
-              ? ` <details><summary>${escapeHtml(content[0])}</summary><pre>${
-                escapeHtml(JSON.stringify(content[1].schema, null, 2))
-              }</pre></details>`
-              : ""
-          }</li>`;
-        }).join("")
-      }</ul>
+  <ul>${responseItems}</ul>
 </section>`;
       if (!byTag.has(tag)) byTag.set(tag, []);
       byTag.get(tag)!.push(html);
-      toc.push(
-        `<li><a href="#${escapeHtml(anchor)}"><span class="m ${method}">${method.toUpperCase()}</span> ${
-          escapeHtml(path)
-        }</a></li>`,
-      );
+      toc.push(`<li><a href="#${anchor}">${badge} ${escapeHtml(path)}</a></li>`);
     }
   }
   const sections = [...byTag.entries()].map(([tag, items]) => `<h2>${escapeHtml(tag)}</h2>${items.join("")}`)
     .join("");
+  const title = escapeHtml(info.title);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(info.title)} — API reference</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;margin:0;display:flex;color:#1b1f24}
-nav{width:340px;height:100vh;overflow:auto;position:sticky;top:0;background:#f5f6f8;padding:1em;box-sizing:border-box;font-size:13px}
-nav ul{list-style:none;padding:0}nav a{text-decoration:none;color:inherit}
-main{flex:1;padding:1em 2em;max-width:1000px}
-section{border-top:1px solid #ddd;padding:.5em 0}
-.m{display:inline-block;min-width:4em;font:bold 12px monospace;padding:2px 4px;border-radius:3px;color:#fff;text-align:center}
-.get{background:#2f7d32}.post{background:#1565c0}.put{background:#8e24aa}.patch{background:#ef6c00}.delete{background:#c62828}
-.role{color:#666;font-size:13px;margin-left:1em}
-pre{background:#f5f6f8;padding:.5em;overflow:auto;font-size:12px}table{border-collapse:collapse;font-size:13px}td{border:1px solid #ddd;padding:2px 6px}
-</style></head>
-<body><nav><b>${escapeHtml(info.title)} ${
-    escapeHtml(info.version)
-  }</b><p><a href="/api/openapi.json">openapi.json</a></p><ul>${toc.join("")}</ul></nav>
-<main><h1>${escapeHtml(info.title)}</h1><p>${
-    escapeHtml(info.description)
-  }</p>${sections}</main></body></html>`;
+<meta name="color-scheme" content="light dark">
+<title>${title} — API reference</title>
+<style>${DOCS_CSS}</style></head>
+<body><div class="layout"><nav aria-label="Operations"><a class="back" href="/">← Back to the dashboard</a><br>
+<b>${title} ${escapeHtml(info.version)}</b><p><a href="/api/openapi.json">openapi.json</a></p>
+<h2 class="toc-title">Operations (${toc.length})</h2><ul id="contents">${toc.join("")}</ul></nav>
+<main><h1>${title}</h1><p>${escapeHtml(info.description)}</p>${sections}</main></div></body></html>`;
 }
 
 /** `GET /api/openapi.json` and `GET /api/docs`, for any authenticated user. */

@@ -6,6 +6,8 @@ import { z } from "zod";
 import type { TransactionRecord } from "../../model/transaction.ts";
 import type { Store, TransactionFilter } from "../../store/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
+import { readingsSince } from "../../overview/session_readings.ts";
+import { sessionEnergyWh } from "../../overview/session_energy.ts";
 import {
   ErrorSchema,
   isoDateTime,
@@ -38,6 +40,29 @@ const ListQuery = FilterQuery.extend({
 });
 
 const TransactionIdParam = z.object({ transactionId: z.coerce.number().int().min(1).max(2 ** 31 - 1) });
+
+const SinceQuery = z.object({
+  since: isoDateTime.optional().describe(
+    "Only values received at or after this time: the cursor of the previous answer (live charts)",
+  ),
+});
+
+const EnergyQuery = z.object({
+  ids: z.string().max(1100).regex(/^\d{1,10}(,\d{1,10}){0,99}$/).transform((
+    v,
+  ) => [...new Set(v.split(",").map(Number))])
+    .describe("Up to 100 transaction ids, comma-separated"),
+});
+
+const RunningEnergySchema = z.object({
+  items: z.array(z.object({
+    transactionId: z.number().int(),
+    status: z.enum(["active", "superseded", "finished"]),
+    energyWh: z.number().describe(
+      "Running: delivered so far (newest register reading - meterStart); else the final",
+    ),
+  })),
+});
 
 const OrphanQuery = z.object({ chargePointId: z.string().max(48).optional(), limit: limit(100, 1000) });
 
@@ -157,6 +182,54 @@ export function addTransactionRoutes(router: ApiRouter, options: TransactionRout
         "cache-control": "no-store",
       },
     });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/transactions/energy",
+    operationId: "transactionEnergy",
+    summary:
+      "Energy of transactions, running ones so far (live kWh for the dashboard); unknown ids are left out",
+    tag: "Transactions",
+    access: "viewer",
+    query: EnergyQuery,
+    responses: {
+      200: { description: "Each known transaction's energy", schema: RunningEnergySchema },
+      ...ERRORS,
+    },
+  }, async (c, { query }) => {
+    const items = [];
+    for (const id of query.ids) {
+      const tx = await store.getTransaction(id);
+      if (!tx) continue;
+      const energyWh = tx.status === "active" ? await sessionEnergyWh(store, tx) : tx.energyWh ?? 0;
+      items.push({ transactionId: tx.transactionId, status: tx.status, energyWh });
+    }
+    return c.json({ items });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/transactions/{transactionId}/meter-values",
+    operationId: "transactionMeterValues",
+    summary:
+      "A transaction's meter values, oldest first; with `since`, only those received since (live charts)",
+    tag: "Transactions",
+    access: "viewer",
+    params: TransactionIdParam,
+    query: SinceQuery,
+    responses: {
+      200: {
+        description: "Meter values and the cursor for the next call",
+        schema: z.object({ items: z.array(MeterValueSchema), cursor: z.string().nullable() }),
+      },
+      ...ERRORS,
+      404: { description: "Unknown transaction", schema: ErrorSchema },
+    },
+  }, async (c, { params, query }) => {
+    const tx = await store.getTransaction(params.transactionId);
+    if (!tx) throw new ApiError(404, "not_found", `Transaction ${params.transactionId} is unknown`);
+    return c.json(await readingsSince(store, tx.transactionId, query.since ?? null));
   });
 
   router.add({

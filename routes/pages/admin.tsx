@@ -1,5 +1,5 @@
 /** `/id-tags` and `/handshakes`: the lists an admin acts on (others only read them). */
-import { formatTime } from "../../components/format.ts";
+import { Time, TzLabel } from "../../components/time.tsx";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import type { HandshakeFailure, IdTag, Page, StationSummary } from "../../components/types.ts";
@@ -75,7 +75,9 @@ export async function handshakesPage(api: PageApi) {
                   <th scope="col">Station</th>
                   <th scope="col">Registration</th>
                   <th scope="col">State</th>
-                  <th scope="col">Last seen (UTC)</th>
+                  <th scope="col">
+                    Last seen (<TzLabel />)
+                  </th>
                   {canAccept && <th scope="col">Action</th>}
                 </tr>
               </thead>
@@ -87,7 +89,9 @@ export async function handshakesPage(api: PageApi) {
                     </td>
                     <td data-label="Registration">{s.registrationStatus ?? "never booted"}</td>
                     <td data-label="State">{s.online ? "online" : "offline"}</td>
-                    <td data-label="Last seen">{formatTime(s.lastSeen)}</td>
+                    <td data-label="Last seen">
+                      <Time iso={s.lastSeen} />
+                    </td>
                     {canAccept && (
                       <td data-label="Action">
                         <Island
@@ -110,7 +114,9 @@ export async function handshakesPage(api: PageApi) {
             <table class="table" aria-label="Refused handshakes">
               <thead>
                 <tr>
-                  <th scope="col">At (UTC)</th>
+                  <th scope="col">
+                    At (<TzLabel />)
+                  </th>
                   <th scope="col">Station</th>
                   <th scope="col">From</th>
                   <th scope="col">HTTP</th>
@@ -121,7 +127,9 @@ export async function handshakesPage(api: PageApi) {
               <tbody>
                 {failures.items.map((f, i) => (
                   <tr key={`${f.at}-${i}`}>
-                    <td data-label="At">{formatTime(f.at)}</td>
+                    <td data-label="At">
+                      <Time iso={f.at} />
+                    </td>
                     <td data-label="Station" class="mono">
                       {f.chargePointId ?? <span class="muted">(none)</span>}
                     </td>

@@ -1,4 +1,4 @@
-/** The login page and the error page. */
+/** The login page, the first run's setup page and the error page. */
 import { Island } from "../../components/island.tsx";
 import { Layout, type Viewer } from "../../components/layout.tsx";
 
@@ -7,6 +7,20 @@ export function loginPage(next: string, options: { csrf: string; error?: string 
   return (
     <Layout title="Sign in">
       <Island name="LoginForm" props={{ next, csrf, ...(error ? { error } : {}) }} />
+    </Layout>
+  );
+}
+
+export function setupPage(options: { error?: string; username?: string } = {}) {
+  return (
+    <Layout title="First run">
+      <Island
+        name="SetupForm"
+        props={{
+          ...(options.error ? { error: options.error } : {}),
+          ...(options.username ? { username: options.username } : {}),
+        }}
+      />
     </Layout>
   );
 }

@@ -15,11 +15,12 @@ import type { VNode } from "preact";
 import type { Logger } from "../../logger.ts";
 import type { Viewer } from "../../components/layout.tsx";
 import { handshakesPage, idTagsPage } from "./admin.tsx";
+import { simulatorPage, tokensPage, usersPage } from "./accounts.tsx";
 import { createIslandBundle, type IslandBundle } from "./bundle.ts";
 import { isSameOrigin } from "../same_origin.ts";
-import { type ApiFetch, html, NeedsLogin, pageApi, PageError, safeNext } from "./http.ts";
+import { type ApiFetch, html, NeedsLogin, type PageApi, pageApi, PageError, safeNext } from "./http.ts";
 import { issueLoginToken, LOGIN_TOKEN_COOKIE, loginTokenMatches } from "./login_token.ts";
-import { errorPage, loginPage } from "./misc.tsx";
+import { errorPage, loginPage, setupPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
 import { securityPage } from "./security.tsx";
 import { stationPage } from "./station.tsx";
@@ -36,6 +37,36 @@ export interface PageDeps {
 
 const CSS_URL = new URL("../../static/app.css", import.meta.url);
 
+/** Whether no user exists yet: the setup page is then the way in. */
+async function setupNeeded(api: PageApi): Promise<boolean> {
+  try {
+    return (await api.get<{ needed: boolean }>("/api/v1/setup")).needed;
+  } catch {
+    return false;
+  }
+}
+
+/** A styled error page for a browser (with the navigation when the visitor is signed in). */
+export async function browserErrorPage(
+  c: Context,
+  fetchApi: ApiFetch,
+  status: 404 | 500,
+  message: string,
+): Promise<Response> {
+  let viewer: Viewer | null = null;
+  try {
+    viewer = await pageApi(c, fetchApi).viewer();
+  } catch {
+    // Shown without the navigation.
+  }
+  return html(c, errorPage(status, message, viewer), status);
+}
+
+/** Whether the caller is a browser asking for a page (not a script asking for JSON). */
+export function wantsHtml(c: Context): boolean {
+  return (c.req.header("accept") ?? "").includes("text/html");
+}
+
 export function createPageRoutes(deps: PageDeps): Hono {
   const app = new Hono();
   const now = deps.now ?? (() => new Date());
@@ -50,6 +81,7 @@ export function createPageRoutes(deps: PageDeps): Hono {
         return html(c, await render(c, api));
       } catch (error) {
         if (error instanceof NeedsLogin) {
+          if (await setupNeeded(api)) return c.redirect("/setup", 303);
           return c.redirect(`/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
         }
         let viewer: Viewer | null = null;
@@ -84,12 +116,45 @@ export function createPageRoutes(deps: PageDeps): Hono {
 
   app.get("/login", async (c) => {
     const next = safeNext(c.req.query("next"));
+    const api = pageApi(c, deps.api);
     try {
-      await pageApi(c, deps.api).viewer();
+      await api.viewer();
       return c.redirect(next, 303);
     } catch {
+      if (await setupNeeded(api)) return c.redirect("/setup", 303);
       return html(c, loginPage(next, { csrf: issueLoginToken(c) }));
     }
+  });
+
+  // The first run: only while no user exists (afterwards it is the login page's turn).
+  app.get("/setup", async (c) => {
+    if (!(await setupNeeded(pageApi(c, deps.api)))) return c.redirect("/login", 303);
+    return html(c, setupPage());
+  });
+
+  // Without JavaScript the setup form posts here. The setup token is what another site cannot know, and the
+  // API also wants our own origin.
+  app.post("/setup", async (c) => {
+    const form = await c.req.parseBody();
+    const username = String(form["username"] ?? "");
+    const password = String(form["password"] ?? "");
+    if (password !== String(form["repeat"] ?? password)) {
+      return html(c, setupPage({ error: "The two passwords differ", username }), 400);
+    }
+    const res = await pageApi(c, deps.api).raw("/api/v1/setup", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ setupToken: String(form["setupToken"] ?? "").trim(), username, password }),
+    });
+    const answer = await res.json().catch(() => ({}));
+    if (res.status === 409) return c.redirect("/login", 303);
+    if (res.status !== 201) {
+      const status = res.status === 400 || res.status === 403 || res.status === 429 ? res.status : 500;
+      return html(c, setupPage({ error: answer.message ?? "Cannot create the admin", username }), status);
+    }
+    const cookie = res.headers.get("set-cookie");
+    if (cookie) c.header("set-cookie", cookie, { append: true });
+    return c.redirect("/", 303);
   });
 
   // Without JavaScript the login form posts here; the island posts JSON to the API directly. Login CSRF (another
@@ -129,12 +194,16 @@ export function createPageRoutes(deps: PageDeps): Hono {
     return c.redirect("/login", 303);
   });
 
-  app.get("/", page((c, api) => overviewPage(api, c.req.query(), now())));
+  app.get("/", page((c, api) => overviewPage(api, c.req.query())));
   app.get("/stations/:id", page((c, api) => stationPage(api, c.req.param("id") ?? "")));
-  app.get("/transactions", page((c, api) => transactionsPage(api, c.req.query())));
-  app.get("/transactions/:id", page((c, api) => transactionPage(api, c.req.param("id") ?? "")));
+  app.get("/transactions", page((c, api) => transactionsPage(api, c.req.query(), now())));
+  app.get("/transactions/:id", page((c, api) => transactionPage(api, c.req.param("id") ?? "", now())));
   app.get("/id-tags", page((_c, api) => idTagsPage(api)));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
   app.get("/security", page((c, api) => securityPage(api, c.req.query())));
+  app.get("/admin", (c) => c.redirect("/admin/users", 303));
+  app.get("/admin/users", page((_c, api) => usersPage(api)));
+  app.get("/admin/tokens", page((_c, api) => tokensPage(api)));
+  app.get("/admin/simulator", page((_c, api) => simulatorPage(api)));
   return app;
 }

@@ -1,112 +1,48 @@
-/** `/`: every station, live; search and cursor paging happen in the API (the store's id order). */
-import { formatEnergy, queryString, startOfUtcDay } from "../../components/format.ts";
+/**
+ * `/`: the fleet, live: KPIs, what needs attention, and the station table (search, filters, sort and page
+ * come from the URL and go to the API as they are; overview/fleet.ts defines each number).
+ */
+import { EMPTY_QUERY, overviewApiPath, type OverviewQuery } from "../../components/overview_query.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
-import type { Page, StationSummary, TodayTransaction, Transaction } from "../../components/types.ts";
+import type { Overview } from "../../components/types.ts";
+import { FILTER_STATUSES } from "../../overview/connector_status.ts";
+import { ATTENTION_KINDS, SORT_KEYS } from "../../overview/fleet.ts";
 import type { PageApi } from "./http.ts";
 
 export const PAGE_SIZE = 50;
-/** Today's transactions counted for the header and the rows; more than this is shown as "at least". */
-const TODAY_LIMIT = 1000;
 
-export interface OverviewQuery {
-  search?: string | undefined;
-  online?: string | undefined;
-  after?: string | undefined;
-  /** Cursors of the pages before this one, comma-separated ("" for the first page): the Previous link. */
-  trail?: string | undefined;
+/** The page's query string as a valid OverviewQuery: anything unknown falls back to the default. */
+export function overviewQuery(raw: Record<string, string | undefined>): OverviewQuery {
+  const pick = <T extends string>(
+    value: string | undefined,
+    allowed: readonly T[],
+    fallback: T | "",
+  ): T | "" => allowed.includes(value as T) ? (value as T) : fallback;
+  const offset = Number(raw.offset ?? 0);
+  return {
+    search: (raw.search ?? "").trim().slice(0, 100),
+    status: pick(raw.status, FILTER_STATUSES, ""),
+    online: pick(raw.online, ["true", "false"], ""),
+    attention: pick(raw.attention, ATTENTION_KINDS, ""),
+    sort: pick(raw.sort, SORT_KEYS, "id") || "id",
+    order: raw.order === "desc" ? "desc" : "asc",
+    offset: Number.isInteger(offset) && offset > 0 ? Math.min(offset, 1_000_000) : EMPTY_QUERY.offset,
+  };
 }
 
-export async function overviewPage(api: PageApi, query: OverviewQuery, now: Date) {
-  const search = (query.search ?? "").trim().slice(0, 100);
-  const online = query.online === "true" || query.online === "false" ? query.online : "";
-  const after = query.after ? query.after.slice(0, 100) : null;
-  const trail = query.trail ? query.trail.split(",").slice(-200) : [];
-  const todayStart = startOfUtcDay(now);
-  const [viewer, page, today, active, health] = await Promise.all([
+export async function overviewPage(api: PageApi, raw: Record<string, string | undefined>) {
+  const query = overviewQuery(raw);
+  const [viewer, data] = await Promise.all([
     api.viewer(),
-    api.get<Page<StationSummary>>(
-      `/api/v1/charge-points${queryString({ search, online, after, limit: PAGE_SIZE })}`,
-    ),
-    api.get<Page<Transaction>>(
-      `/api/v1/transactions${queryString({ from: todayStart, limit: TODAY_LIMIT })}`,
-    ),
-    api.get<Page<Transaction>>(
-      `/api/v1/transactions${queryString({ status: "active", limit: TODAY_LIMIT })}`,
-    ),
-    api.get<{ connectedStations: number }>("/healthz").catch(() => ({ connectedStations: null })),
+    api.get<Overview>(overviewApiPath(query, PAGE_SIZE)),
   ]);
-  const listed = new Set(page.items.map((s) => s.id));
-  const todayRows: TodayTransaction[] = today.items
-    .filter((t) => listed.has(t.chargePointId))
-    .map((t) => ({
-      transactionId: t.transactionId,
-      chargePointId: t.chargePointId,
-      status: t.status,
-      energyWh: t.energyWh,
-    }));
-  const capped = today.nextCursor !== null;
-  const energyToday = today.items.reduce((sum, t) => sum + (t.energyWh ?? 0), 0);
-  const activeNow = active.nextCursor !== null ? `${active.items.length}+` : String(active.items.length);
-
-  const here = { search, online };
-  const nextHref = page.nextCursor
-    ? queryString({ ...here, after: page.nextCursor, trail: [...trail, after ?? ""].join(",") }) || "?"
-    : null;
-  const prevHref = after !== null
-    ? queryString({ ...here, after: trail.at(-1) || undefined, trail: trail.slice(0, -1).join(",") }) || "/"
-    : null;
-
   return (
     <Layout title="Overview" current="/" viewer={viewer}>
       <div class="page-head">
         <h1>Stations</h1>
-        <ul class="stats" aria-label="Totals">
-          <li>
-            <span class="stat">{health.connectedStations ?? "—"}</span> connected now
-          </li>
-          <li>
-            <span class="stat">{activeNow}</span> active sessions
-          </li>
-          <li>
-            <span class="stat">{capped ? "≥ " : ""}{formatEnergy(energyToday)}</span>{" "}
-            delivered today (UTC, finished sessions)
-          </li>
-        </ul>
       </div>
-      <form class="filters" method="get" action="/" role="search">
-        <label>
-          Search by id
-          <input type="search" name="search" value={search} placeholder="e.g. CP-12" maxLength={100} />
-        </label>
-        <label>
-          Connection
-          <select name="online">
-            <option value="" selected={online === ""}>all</option>
-            <option value="true" selected={online === "true"}>online</option>
-            <option value="false" selected={online === "false"}>offline</option>
-          </select>
-        </label>
-        <button type="submit">Search</button>
-        {(search || online) && <a href="/">Clear</a>}
-      </form>
-      <Island
-        name="StationTable"
-        props={{
-          stations: page.items,
-          search,
-          online,
-          after,
-          pageSize: PAGE_SIZE,
-          todayStart,
-          today: todayRows,
-        }}
-      />
-      <nav class="pager" aria-label="Pages">
-        {prevHref !== null ? <a href={prevHref} rel="prev">← Previous</a> : <span />}
-        {after !== null && <a href={queryString(here) || "/"}>First page</a>}
-        {nextHref !== null ? <a href={nextHref} rel="next">Next →</a> : <span />}
-      </nav>
+      <Island name="FleetOverview" props={{ data, query }} />
     </Layout>
   );
 }

@@ -115,6 +115,44 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
       .filter((s) => after === undefined || s.id > after);
     return c.json({ items, nextCursor: after === undefined && items.length ? "CP-1" : null });
   });
+  api.get("/api/v1/overview", (c) => {
+    const items = stations.map((s) => ({
+      id: s.id,
+      online: s.online,
+      connectedAt: s.connectedAt,
+      remoteAddress: s.remoteAddress,
+      lastSeen: s.lastSeen,
+      registrationStatus: s.registrationStatus,
+      boot: s.boot,
+      connectors: s.connectors,
+      sessions: s.connectors.flatMap((k) => k.transactionId !== undefined ? [k.transactionId] : []),
+      energyTodayWh: 1234,
+      attention: s.connectors.some((k) => k.status === "Faulted") ? ["faulted"] : [],
+    }));
+    return c.json({
+      kpis: {
+        stations: items.length,
+        online: items.filter((i) => i.online).length,
+        offline: items.filter((i) => !i.online).length,
+        faultedConnectors: 1,
+        activeSessions: 1,
+        energyTodayWh: 1234,
+        availability: 0.5,
+        utilisation: 0.25,
+      },
+      attention: { faulted: 1, offline: 0, registration: 0, badTags: 2 },
+      offlineAfterMinutes: 10,
+      dayStart: "2026-11-25T00:00:00.000Z",
+      total: items.length,
+      offset: Number(c.req.query("offset") ?? 0),
+      limit: Number(c.req.query("limit")),
+      items,
+      generatedAt: NOW.toISOString(),
+      capped: false,
+      stale: false,
+      retryAfterMs: 0,
+    });
+  });
   api.get("/api/v1/station-security/:id", (c) =>
     c.json({
       chargePointId: c.req.param("id"),
@@ -222,21 +260,45 @@ Deno.test("without JavaScript the login form posts to /login, which logs in thro
   assertStringIncludes(await wrong.text(), "Invalid username or password");
 });
 
-Deno.test("the overview lists stations with coloured chips and asks the API for one page of the search", async () => {
+Deno.test("the overview asks the API for the URL's search, filters and sort, and renders KPIs, attention links and sort links", async () => {
   const { pages, asked } = fakeApp();
-  const res = await pages.request("/?search=cp&online=true", as("viewer"));
+  const res = await pages.request(
+    "/?search=cp&online=true&attention=faulted&sort=lastSeen&order=desc",
+    as("viewer"),
+  );
   assertEquals(res.status, 200);
   assertStringIncludes(res.headers.get("content-security-policy") ?? "", "script-src 'self'");
   const body = await res.text();
   assert(body.startsWith("<!doctype html>"));
-  assertStringIncludes(body, 'data-island="StationTable"');
+  assertStringIncludes(body, 'data-island="FleetOverview"');
   assertStringIncludes(body, 'class="chip tone-charging"');
   assertStringIncludes(body, 'class="chip tone-fault"');
   assertStringIncludes(body, '<script type="module" src="/static/islands.js">');
-  assert(asked.includes("/api/v1/charge-points?search=cp&online=true&limit=50"), asked.join("\n"));
-  assert(asked.some((p) => p.startsWith("/api/v1/transactions?from=2026-11-25T00%3A00%3A00.000Z")));
-  // The next page's link carries the cursor and the way back.
-  assertStringIncludes(body, 'href="?search=cp&amp;online=true&amp;after=CP-1" rel="next"');
+  assert(
+    asked.includes(
+      "/api/v1/overview?search=cp&online=true&attention=faulted&sort=lastSeen&order=desc&limit=50",
+    ),
+    asked.join("\n"),
+  );
+  // One-click filters: the current one clears itself; the others replace it.
+  assertStringIncludes(body, 'href="/?search=cp&amp;online=true&amp;sort=lastSeen&amp;order=desc"');
+  assertStringIncludes(body, 'href="/?attention=badTags&amp;sort=lastSeen&amp;order=desc"');
+  assertStringIncludes(body, "2 sessions with a bad tag");
+  // The sorted column says so and its link turns the order around.
+  assertStringIncludes(body, 'aria-sort="descending"');
+  assertStringIncludes(body, 'href="/?search=cp&amp;online=true&amp;attention=faulted&amp;sort=lastSeen"');
+  assertStringIncludes(body, "25 %");
+});
+
+Deno.test("the overview turns unknown query values into the defaults before asking the API", async () => {
+  const { pages, asked } = fakeApp();
+  const res = await pages.request(
+    "/?sort=evil&order=sideways&status=Broken&attention=x&offset=-5",
+    as("viewer"),
+  );
+  assertEquals(res.status, 200);
+  await res.body?.cancel();
+  assert(asked.includes("/api/v1/overview?sort=id&order=asc&limit=50"), asked.join("\n"));
 });
 
 Deno.test("a viewer's station page has no command buttons; an operator's has the actions and 26 commands", async () => {

@@ -3,7 +3,8 @@
  * refused and rate-limited stations, failed operator logins, changed station security settings. Read from the
  * durable log (every process on the store), filtered by kind and station, paged with the API's cursor.
  */
-import { formatTime, queryString } from "../../components/format.ts";
+import { Time, TzLabel } from "../../components/time.tsx";
+import { queryString } from "../../components/format.ts";
 import { Layout } from "../../components/layout.tsx";
 import type { SecurityEvent } from "../../components/types.ts";
 import { SECURITY_EVENT_KINDS, type SecurityEventKind } from "../../security/security_events.ts";
@@ -95,7 +96,9 @@ export async function securityPage(api: PageApi, query: SecurityQuery) {
             <table class="table" aria-label="Security events">
               <thead>
                 <tr>
-                  <th scope="col">At (UTC)</th>
+                  <th scope="col">
+                    At (<TzLabel />)
+                  </th>
                   <th scope="col">Kind</th>
                   <th scope="col">Station</th>
                   <th scope="col">User</th>
@@ -112,7 +115,9 @@ export async function securityPage(api: PageApi, query: SecurityQuery) {
                     data-station={e.chargePointId ?? ""}
                     class={e.kind === "station_event_critical" ? "critical" : undefined}
                   >
-                    <td data-label="At">{formatTime(e.at)}</td>
+                    <td data-label="At">
+                      <Time iso={e.at} />
+                    </td>
                     <td data-label="Kind">
                       <span class={`chip tone-${TONE[e.kind] ?? "off"}`}>{e.kind}</span>
                     </td>

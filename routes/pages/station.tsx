@@ -2,8 +2,9 @@
  * `/stations/:id`: the live console, configuration, commands (operators), activity, recent transactions, and
  * the station's security settings (admins: not even asked for otherwise).
  */
-import { commandCatalog } from "../../components/command_catalog.ts";
-import { formatEnergy, formatTime } from "../../components/format.ts";
+import { Time, TzLabel } from "../../components/time.tsx";
+import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
+import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import { StationFiles } from "../../components/station_files.tsx";
@@ -11,6 +12,7 @@ import type {
   CommandLogItem,
   FileStatus,
   Frame,
+  IdTag,
   IssuedCertificate,
   Page,
   StationDetail,
@@ -48,6 +50,11 @@ export async function stationPage(api: PageApi, id: string) {
         api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
       ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
+  // Suggestions for the id tag fields: the Accepted tags (typing any other one still works).
+  const idTags = canCommand
+    ? (await api.get<Page<IdTag>>("/api/v1/id-tags?limit=1000")).items.filter((t) => t.status === "Accepted")
+      .map((t) => t.idTag)
+    : [];
 
   return (
     <Layout title={id} current="/" viewer={viewer}>
@@ -55,9 +62,12 @@ export async function stationPage(api: PageApi, id: string) {
         <a href="/">Stations</a> / <span aria-current="page">{id}</span>
       </p>
       <div class="grid">
-        <Island name="StationConsole" props={{ station, canCommand }} />
+        <Island name="StationConsole" props={{ station, canCommand, idTags }} />
         {canCommand && (
-          <Island name="CommandForms" props={{ chargePointId: id, commands: commandCatalog() }} />
+          <Island
+            name="CommandForms"
+            props={{ chargePointId: id, commands: commandCatalog(), initial: DEFAULT_COMMAND, idTags }}
+          />
         )}
         <Island
           name="StationActivity"
@@ -93,7 +103,9 @@ export async function stationPage(api: PageApi, id: string) {
                     <th scope="col">Id</th>
                     <th scope="col">Connector</th>
                     <th scope="col">Id tag</th>
-                    <th scope="col">Started (UTC)</th>
+                    <th scope="col">
+                      Started (<TzLabel />)
+                    </th>
                     <th scope="col">Status</th>
                     <th scope="col">Energy</th>
                   </tr>
@@ -106,7 +118,9 @@ export async function stationPage(api: PageApi, id: string) {
                       </td>
                       <td data-label="Connector">{t.connectorId}</td>
                       <td data-label="Id tag" class="mono">{t.idTag}</td>
-                      <td data-label="Started">{formatTime(t.startTimestamp)}</td>
+                      <td data-label="Started">
+                        <Time iso={t.startTimestamp} />
+                      </td>
                       <td data-label="Status">{t.status}</td>
                       <td data-label="Energy" class="num">{formatEnergy(t.energyWh)}</td>
                     </tr>

@@ -1,6 +1,15 @@
 /** `/transactions` (filters, totals, CSV export) and `/transactions/:id` (the energy and power chart). */
-import { formatEnergy, formatTime, queryString } from "../../components/format.ts";
+import { formatEnergy, queryString } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
+import { DailyEnergyChart, energyPerDay } from "../../components/bar_chart.tsx";
+import {
+  BadTagFlag,
+  STATUS_MEANING,
+  StatusLegend,
+  TransactionStatus,
+} from "../../components/transaction_status.tsx";
+import { readingsOf } from "../../overview/meter_series.ts";
+import { newestReceivedAt } from "../../overview/session_readings.ts";
 import { Layout } from "../../components/layout.tsx";
 import type { MeterValue, Page, Transaction } from "../../components/types.ts";
 import { type PageApi, PageError } from "./http.ts";
@@ -36,13 +45,73 @@ export function apiFilter(q: TransactionQuery): Record<string, string | undefine
   };
 }
 
-export async function transactionsPage(api: PageApi, query: TransactionQuery) {
+/** Days in the energy-per-day chart. */
+const CHART_DAYS = 14;
+/** Sessions the chart adds up at most (then it says "at least"). */
+const CHART_PAGES = 5;
+
+/** Energy so far of running transactions, by id, from the API (100 ids per call, a bounded number). */
+async function runningEnergy(api: PageApi, ids: number[], max = 500): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < Math.min(ids.length, max); i += 100) {
+    const { items } = await api.get<{ items: { transactionId: number; energyWh: number }[] }>(
+      `/api/v1/transactions/energy?ids=${ids.slice(i, i + 100).join(",")}`,
+    );
+    for (const item of items) out[item.transactionId] = item.energyWh;
+  }
+  return out;
+}
+
+/** The last CHART_DAYS UTC days of the filter's sessions, running ones with their energy so far. */
+async function energyChartDays(api: PageApi, filter: Record<string, string | undefined>, now: Date) {
+  const from = new Date(Date.parse(now.toISOString().slice(0, 10)) - (CHART_DAYS - 1) * 86_400_000);
+  const sessions: Transaction[] = [];
+  let cursor: string | undefined;
+  let capped = false;
+  for (let i = 0; i < CHART_PAGES; i++) {
+    const chunk = await api.get<Page<Transaction>>(
+      `/api/v1/transactions${
+        queryString({
+          ...filter,
+          from: from.toISOString(),
+          to: undefined,
+          before: cursor,
+          limit: TOTALS_PAGE_SIZE,
+        })
+      }`,
+    );
+    sessions.push(...chunk.items);
+    if (chunk.nextCursor === null) break;
+    cursor = chunk.nextCursor;
+    capped = i === CHART_PAGES - 1;
+  }
+  const live = await runningEnergy(
+    api,
+    sessions.filter((t) => t.status === "active").map((t) => t.transactionId),
+  );
+  const days = energyPerDay(
+    sessions.map((t) => ({
+      startTimestamp: t.startTimestamp,
+      wh: t.status === "active" ? live[t.transactionId] ?? 0 : t.energyWh ?? 0,
+    })),
+    now,
+    CHART_DAYS,
+  );
+  return { days, capped };
+}
+
+export async function transactionsPage(api: PageApi, query: TransactionQuery, now: Date) {
   const filter = apiFilter(query);
   const before = query.before && /^\d+$/.test(query.before) ? query.before : undefined;
-  const [viewer, page] = await Promise.all([
+  const [viewer, page, chart] = await Promise.all([
     api.viewer(),
     api.get<Page<Transaction>>(`/api/v1/transactions${queryString({ ...filter, before, limit: PAGE_SIZE })}`),
+    energyChartDays(api, filter, now),
   ]);
+  const energy = await runningEnergy(
+    api,
+    page.items.filter((t) => t.status === "active").map((t) => t.transactionId),
+  );
   // Totals over every match (up to a bound), not just this page.
   let count = 0, energyWh = 0, active = 0, capped = false;
   let cursor: string | undefined;
@@ -66,6 +135,7 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery) {
     from: query.from,
     to: query.to,
   };
+  const scope = filter.chargePointId ? `Station ${filter.chargePointId}` : "Fleet";
 
   return (
     <Layout title="Transactions" current="/transactions" viewer={viewer}>
@@ -76,13 +146,23 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery) {
             <span class="stat" data-total-count>{capped ? `${count}+` : count}</span> transactions
           </li>
           <li>
-            <span class="stat">{active}</span> active
+            <span class="stat">{active}</span> running
           </li>
           <li>
-            <span class="stat">{capped ? "≥ " : ""}{formatEnergy(energyWh)}</span> delivered (finished)
+            <span class="stat">{capped ? "≥ " : ""}{formatEnergy(energyWh)}</span> delivered by finished ones
           </li>
         </ul>
       </div>
+      <section class="card" aria-label="Energy per day">
+        <DailyEnergyChart
+          id="energy-per-day"
+          title={`${scope} energy per day`}
+          days={chart.days}
+          note={`UTC days, by the day a session started; running sessions so far${
+            chart.capped ? "; at least: only the newest sessions were counted" : ""
+          }`}
+        />
+      </section>
       <form class="filters" method="get" action="/transactions" role="search">
         <label>
           Station
@@ -113,42 +193,13 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery) {
           Export CSV
         </a>
       </form>
-      {page.items.length === 0
-        ? <p class="empty">No transactions match.</p>
-        : (
-          <table class="table" aria-label="Transactions">
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Station</th>
-                <th scope="col">Connector</th>
-                <th scope="col">Id tag</th>
-                <th scope="col">Started (UTC)</th>
-                <th scope="col">Stopped (UTC)</th>
-                <th scope="col">Status</th>
-                <th scope="col">Energy</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((t) => (
-                <tr key={t.transactionId} data-transaction={t.transactionId}>
-                  <td data-label="Id">
-                    <a href={`/transactions/${t.transactionId}`}>#{t.transactionId}</a>
-                  </td>
-                  <td data-label="Station">
-                    <a href={`/stations/${encodeURIComponent(t.chargePointId)}`}>{t.chargePointId}</a>
-                  </td>
-                  <td data-label="Connector">{t.connectorId}</td>
-                  <td data-label="Id tag" class="mono">{t.idTag}</td>
-                  <td data-label="Started">{formatTime(t.startTimestamp)}</td>
-                  <td data-label="Stopped">{formatTime(t.stopTimestamp)}</td>
-                  <td data-label="Status">{t.status}</td>
-                  <td data-label="Energy" class="num">{formatEnergy(t.energyWh)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+      {page.items.length === 0 ? <p class="empty">No transactions match.</p> : (
+        <Island
+          name="TransactionTable"
+          props={{ rows: page.items, energy, generatedAt: now.toISOString() }}
+        />
+      )}
+      <StatusLegend />
       <nav class="pager" aria-label="Pages">
         {before ? <a href={queryString(formQuery) || "/transactions"}>Newest</a> : <span />}
         {page.nextCursor
@@ -159,7 +210,7 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery) {
   );
 }
 
-export async function transactionPage(api: PageApi, idText: string) {
+export async function transactionPage(api: PageApi, idText: string, now: Date) {
   if (!/^\d{1,10}$/.test(idText)) throw new PageError(404, `Transaction "${idText}" is unknown`);
   const [viewer, found] = await Promise.all([
     api.viewer(),
@@ -167,6 +218,10 @@ export async function transactionPage(api: PageApi, idText: string) {
   ]);
   if (!found) throw new PageError(404, `Transaction ${idText} is unknown`);
   const { meterValues, ...transaction } = found;
+  // The island gets the readings (two short series), not the stored rows: the page stays small, and live
+  // updates append what arrives after `cursor`.
+  const readings = readingsOf(meterValues);
+  const cursor = newestReceivedAt(meterValues, null);
   return (
     <Layout title={`Transaction ${transaction.transactionId}`} current="/transactions" viewer={viewer}>
       <p class="crumbs">
@@ -174,7 +229,9 @@ export async function transactionPage(api: PageApi, idText: string) {
         <span aria-current="page">#{transaction.transactionId}</span>
       </p>
       <div class="page-head">
-        <h1>Transaction #{transaction.transactionId}</h1>
+        <h1>
+          Transaction #{transaction.transactionId} <TransactionStatus tx={transaction} />
+        </h1>
       </div>
       <dl class="facts card">
         <div>
@@ -188,13 +245,23 @@ export async function transactionPage(api: PageApi, idText: string) {
         </div>
         <div>
           <dt>Id tag</dt>
-          <dd class="mono">{transaction.idTag} ({transaction.startIdTagStatus})</dd>
+          <dd>
+            <span class="mono">{transaction.idTag}</span> ({transaction.startIdTagStatus}){" "}
+            <BadTagFlag status={transaction.startIdTagStatus} />
+          </dd>
         </div>
         <div>
           <dt>Meter start / stop</dt>
           <dd>
             {transaction.meterStart} Wh / {transaction.meterStop ?? "—"}
             {transaction.meterStop !== null ? " Wh" : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>Stop reason</dt>
+          <dd data-stop-reason>
+            {transaction.stopReason ?? (transaction.status === "finished" ? "Local (not given)" : "—")}
+            {transaction.stopIdTag && <span class="muted">{` by ${transaction.stopIdTag}`}</span>}
           </dd>
         </div>
         {transaction.supersededBy !== null && (
@@ -205,8 +272,20 @@ export async function transactionPage(api: PageApi, idText: string) {
             </dd>
           </div>
         )}
+        {transaction.reservationId !== null && (
+          <div>
+            <dt>Reservation</dt>
+            <dd>#{transaction.reservationId}</dd>
+          </div>
+        )}
       </dl>
-      <Island name="TransactionChart" props={{ transaction, meterValues }} />
+      {transaction.status !== "active" && (
+        <p class="muted" data-status-meaning>{STATUS_MEANING[transaction.status]}</p>
+      )}
+      <Island
+        name="TransactionChart"
+        props={{ transaction, readings, cursor, generatedAt: now.toISOString() }}
+      />
     </Layout>
   );
 }

@@ -12,7 +12,7 @@
  * another; each caller is settled only with the outcome of the atomic holding its writes.
  */
 import { type CommitResult, type StationChanges } from "../../model/changes.ts";
-import { GroupCommit } from "../group_commit.ts";
+import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import { planStation, stationKeys } from "./charge_points.ts";
 import { planCommandLog } from "./command_log.ts";
@@ -32,6 +32,8 @@ export interface KvCommitOptions {
   groupCommitMaxCallers?: number;
   /** Called after each batch, for metrics and tests. */
   onBatch?: (info: KvBatchInfo) => void;
+  /** Told about each group commit's size and duration (metrics). */
+  commitObserver?: CommitObserver;
 }
 
 export interface KvBatchInfo {
@@ -69,6 +71,7 @@ export class KvCommitter {
       options.groupCommitMs ?? "whileBusy",
       options.groupCommitMaxCallers ?? 2000,
       (batch) => this.#commitBatch(batch),
+      options.commitObserver,
     );
   }
 

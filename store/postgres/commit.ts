@@ -12,7 +12,7 @@
  */
 import type { Sql, TransactionSql } from "postgres";
 import type { CommitResult, StationChanges } from "../../model/changes.ts";
-import { GroupCommit } from "../group_commit.ts";
+import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import type { PgChargePoints } from "./charge_points.ts";
 import type { PgCommandLog } from "./command_log.ts";
@@ -28,6 +28,8 @@ export interface PgCommitOptions {
   groupCommitMaxCallers?: number;
   /** Called after each group commit (one call per kind of write in it), for metrics and tests. */
   onGroupCommit?: (info: GroupCommitInfo) => void;
+  /** Told about each group commit's size and duration (metrics). */
+  commitObserver?: CommitObserver;
 }
 
 export interface GroupCommitInfo {
@@ -76,6 +78,7 @@ export class PgCommitter {
       options.groupCommitMs ?? 2,
       options.groupCommitMaxCallers ?? 500,
       (batch) => inRounds(batch, (members) => this.#commitRound(members, true)),
+      options.commitObserver,
     );
   }
 

@@ -11,9 +11,13 @@ export interface ServerProcess {
   kill(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+/** `denoArgs`: what comes before main.ts (default `run -A`), e.g. narrower permissions. */
+export async function spawnServer(
+  env: Record<string, string>,
+  denoArgs: string[] = ["run", "-A"],
+): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN],
+    args: [...denoArgs, MAIN],
     env: { PORT: "0", HOSTNAME: "127.0.0.1", ...env },
     stdout: "piped",
     stderr: "inherit",

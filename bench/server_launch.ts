@@ -1,24 +1,26 @@
 /**
- * The child processes of a benchmark run: server processes (`bench/server_probe.ts`, i.e. `main.ts` plus a
- * memory probe) and load generators, each read line by line.
+ * Server processes of a benchmark run, ours (`server_probe.ts`: `main.ts` plus the probes) or a peer
+ * (`peers/*.ts`): spawn one (optionally pinned to a core), learn its port from its `listening` log line, count
+ * its log lines per phase, ask its memory probe, stop it.
  */
+import { readLines } from "./lines.ts";
+import { MEMORY_LINE } from "./memory_probe.ts";
+import { pinned } from "./pinning.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 
-/** Calls `onLine` for every complete line of a byte stream; resolves when it ends. */
-export async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
-  let buffer = "";
-  const decoder = new TextDecoder();
-  for await (const bytes of stream) {
-    const chunk = decoder.decode(bytes, { stream: true });
-    buffer += chunk;
-    let newline;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      onLine(buffer.slice(0, newline));
-      buffer = buffer.slice(newline + 1);
-    }
-  }
-  if (buffer) onLine(buffer);
+export interface ServerSpec {
+  /** Shown in logs and reports ("kv", "ocpp-rpc", ...). */
+  name: string;
+  /** Relative to the repository root. */
+  script: string;
+  env: Record<string, string>;
+  /** Core to pin the process to (taskset), or null. */
+  core?: number | null;
 }
+
+/** Our server with the benchmark's probes. */
+export const OUR_SERVER_SCRIPT = "bench/server_probe.ts";
 
 export interface LogCounts {
   lines: number;
@@ -31,23 +33,6 @@ export function emptyLogCounts(): LogCounts {
   return { lines: 0, bytes: 0, byLevel: {}, byMessage: {} };
 }
 
-export interface ServerChild {
-  index: number;
-  pid: number;
-  port: number;
-  child: Deno.ChildProcess;
-  /** Log lines counted per phase; `phase` says which bucket new lines go to. */
-  logs: Record<string, LogCounts>;
-  phase: string;
-  /** The first warn/error lines, for the report. */
-  problems: string[];
-  /** Asks the probe for a GC and a memory line. */
-  probeMemory(timeoutMs?: number): Promise<MemoryProbe | null>;
-  /** With BENCH_CPU_PROFILE set: writes the CPU profile so far and starts the next; resolves with its path. */
-  cutProfile(timeoutMs?: number): Promise<string | null>;
-  exited: Promise<Deno.CommandStatus>;
-}
-
 export interface MemoryProbe {
   rss: number;
   heapTotal: number;
@@ -56,11 +41,35 @@ export interface MemoryProbe {
   gcMs: number;
 }
 
-export async function spawnServer(index: number, env: Record<string, string>): Promise<ServerChild> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", "bench/server_probe.ts"],
+export interface ServerChild {
+  index: number;
+  name: string;
+  pid: number;
+  port: number;
+  child: Deno.ChildProcess;
+  /** Log lines counted per phase; `phase` says which bucket new lines go to. */
+  logs: Record<string, LogCounts>;
+  phase: string;
+  /** The first warn/error lines, for the report. */
+  problems: string[];
+  /** Asks the probe for a full GC and a memory reading. */
+  probeMemory(timeoutMs?: number): Promise<MemoryProbe | null>;
+  /** With BENCH_CPU_PROFILE set: writes the CPU profile so far and starts the next; resolves with its path. */
+  cutProfile(timeoutMs?: number): Promise<string | null>;
+  exited: Promise<Deno.CommandStatus>;
+}
+
+export async function spawnServer(index: number, spec: ServerSpec): Promise<ServerChild> {
+  const [program, args] = pinned(spec.core ?? null, Deno.execPath(), [
+    "run",
+    "-A",
+    "--v8-flags=--expose-gc",
+    spec.script,
+  ]);
+  const child = new Deno.Command(program, {
+    args,
     cwd: ROOT,
-    env: { PORT: "0", HOSTNAME: "127.0.0.1", ...env },
+    env: { PORT: "0", HOSTNAME: "127.0.0.1", ...spec.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -85,6 +94,7 @@ export async function spawnServer(index: number, env: Record<string, string>): P
     });
   const server: ServerChild = {
     index,
+    name: spec.name,
     pid: child.pid,
     port: 0,
     child,
@@ -113,85 +123,22 @@ export async function spawnServer(index: number, env: Record<string, string>): P
     if (entry.msg === "listening" && entry.url) resolvePort(Number(new URL(entry.url).port));
   });
   void readLines(child.stderr, (line) => {
-    if (line.startsWith("BENCH_MEMORY ")) {
-      const probe = JSON.parse(line.slice("BENCH_MEMORY ".length)) as MemoryProbe;
+    if (line.startsWith(MEMORY_LINE)) {
+      const probe = JSON.parse(line.slice(MEMORY_LINE.length)) as MemoryProbe;
       for (const waiter of probeWaiters.splice(0)) waiter(probe);
     } else if (line.startsWith("BENCH_PROFILE ")) {
       for (const waiter of profileWaiters.splice(0)) waiter(line.slice("BENCH_PROFILE ".length));
     } else {
-      console.error(`[server ${index}] ${line}`);
+      console.error(`[${spec.name} ${index}] ${line}`);
     }
   });
   server.port = await Promise.race([
     portKnown,
-    child.status.then((s) => Promise.reject(new Error(`Server ${index} exited early with code ${s.code}`))),
+    child.status.then((s) =>
+      Promise.reject(new Error(`Server "${spec.name}" (${spec.script}) exited early with code ${s.code}`))
+    ),
   ]);
   return server;
-}
-
-export interface GeneratorChild {
-  index: number;
-  pid: number;
-  server: number;
-  stations: number;
-  child: Deno.ChildProcess;
-  writer: WritableStreamDefaultWriter<Uint8Array>;
-  last: Record<string, unknown> | null;
-  ready: Promise<Record<string, unknown>>;
-  report: Promise<Record<string, unknown>>;
-  send(command: Record<string, unknown>): Promise<void>;
-  exited: Promise<Deno.CommandStatus>;
-}
-
-export function spawnGenerator(
-  index: number,
-  server: number,
-  config: Record<string, unknown> & { stations: number },
-): GeneratorChild {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "bench/load_generator.ts", JSON.stringify(config)],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let resolveReady!: (m: Record<string, unknown>) => void;
-  let resolveReport!: (m: Record<string, unknown>) => void;
-  const encoder = new TextEncoder();
-  const writer = child.stdin.getWriter();
-  const generator: GeneratorChild = {
-    index,
-    pid: child.pid,
-    server,
-    stations: config.stations,
-    child,
-    writer,
-    last: null,
-    ready: new Promise((r) => (resolveReady = r)),
-    report: new Promise((r) => (resolveReport = r)),
-    send: (command) => writer.write(encoder.encode(`${JSON.stringify(command)}\n`)),
-    exited: child.status,
-  };
-  const failed = child.status.then((s) => {
-    throw new Error(`Load generator ${index} exited with code ${s.code}`);
-  });
-  failed.catch(() => {});
-  generator.ready = Promise.race([generator.ready, failed]);
-  generator.report = Promise.race([generator.report, failed]);
-  void readLines(child.stdout, (line) => {
-    let message: Record<string, unknown>;
-    try {
-      message = JSON.parse(line);
-    } catch {
-      console.error(`[generator ${index}] ${line}`);
-      return;
-    }
-    generator.last = message;
-    if (message.type === "ready") resolveReady(message);
-    if (message.type === "report") resolveReport(message);
-  });
-  void readLines(child.stderr, (line) => console.error(`[generator ${index}] ${line}`));
-  return generator;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves with how long the process took to exit. */
@@ -222,6 +169,7 @@ export async function stopProcess(
   return { ms: performance.now() - started, killed };
 }
 
+/** Runs `deno <args>` in the repository (e.g. `tasks/idtags.ts add`); throws with its stderr on failure. */
 export async function runTask(args: string[], env: Record<string, string>): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
     args,
@@ -229,8 +177,7 @@ export async function runTask(args: string[], env: Record<string, string>): Prom
     env,
     stdout: "null",
     stderr: "piped",
-  })
-    .output();
+  }).output();
   if (!out.success) {
     throw new Error(`Cannot run "deno ${args.join(" ")}": ${new TextDecoder().decode(out.stderr).trim()}`);
   }

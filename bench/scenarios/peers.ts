@@ -1,0 +1,322 @@
+/**
+ * `deno task bench --peers` (issue 19): the same load generator and flags against four servers in one run:
+ * a raw Deno WebSocket echo (`peers/raw_deno.ts`), a strict ocpp-rpc server (`peers/ocpp_rpc.ts`), and ours on
+ * KV and on PostgreSQL (a fresh database). Each server is pinned to core 1, its generators to core 0.
+ *
+ * 1. Footprint and boot, one server at a time on a fresh process: `--footprint-stations` connect and boot at
+ *    `--boot-rate` per second (open loop); boot time = first connect to last BootNotification answered; then a
+ *    full GC and RSS per held station = (RSS after - RSS before) / stations.
+ * 2. Throughput, all servers up (fresh processes), `--stations` booted on each. Every scenario runs on each
+ *    server in turn (interleaved, `--rounds` times; the window with the least other load on the machine
+ *    counts): saturation (closed loop, Heartbeat/MeterValues), saturation with transactions, and each fixed
+ *    `--rates` (open loop, Heartbeat/MeterValues). Each window: `--warmup` s of the same load, then `--window`
+ *    s measured: answers, latency, server CPU (/proc utime+stime) per answer, generator CPU, other load.
+ */
+import type { GeneratorChild } from "../generator/child.ts";
+import { mergeWindows } from "../generator/merged_window.ts";
+import type { Mix } from "../generator/mixes.ts";
+import { Histogram } from "../histogram.ts";
+import type { PeersOptions, PeerTarget } from "../options.ts";
+import {
+  conditionsTable,
+  figuresOf,
+  figureSpecs,
+  markdownTable,
+  type PeerFigures,
+  type PeerFootprint,
+  type PeerWindow,
+  quietestWindows,
+  ratioLines,
+  ratiosOf,
+  TARGET_NAMES,
+} from "../peers_report.ts";
+import { tasksetAvailable } from "../pinning.ts";
+import { readProc, readThreadCpu, threadCpuPct } from "../proc.ts";
+import { type BenchResultMeta, mb, sumRecords, writeResult } from "../results.ts";
+import { OUR_SERVER_SCRIPT, type ServerChild, type ServerSpec } from "../server_launch.ts";
+import { BenchStores } from "../stores.ts";
+import { log, sleep } from "../timeline.ts";
+import { startCpuInterval } from "./cpu_interval.ts";
+import { Fleet, GENERATOR_CORE, SERVER_CORE } from "./fleet.ts";
+
+interface Scenario {
+  id: string;
+  mix: Mix;
+  /** Offered msgs/s from all stations; absent: saturation (closed loop). */
+  ratePerS?: number;
+}
+
+/** A server of the throughput phase with its booted stations. */
+interface Live {
+  target: PeerTarget;
+  server: ServerChild;
+  generators: GeneratorChild[];
+}
+
+export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<number> {
+  if (o.pin && !tasksetAvailable()) {
+    throw new Error(
+      "Cannot pin the servers to a core: taskset is missing (apt-get install util-linux), or pass --no-pin",
+    );
+  }
+  if (o.pin && navigator.hardwareConcurrency < 2) throw new Error("Pinning needs 2 cores; pass --no-pin");
+  const started = performance.now();
+  const stores = new BenchStores(o.pg);
+  let fleet: Fleet | null = null;
+  const onInterrupt = () => {
+    log("interrupted: stopping children");
+    void fleet?.kill();
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    const load = Deno.loadavg()[0]!;
+    log(
+      `peers: ${o.targets.join(", ")}; ${o.stations} stations, footprint ${o.footprintStations} at ` +
+        `${o.bootRatePerS}/s, windows ${o.warmupS}+${o.windowS} s x ${o.rounds} round(s); load average ${load}` +
+        (load > 0.5 ? " (the machine is busy: expect noisy figures; ratios of one run are what count)" : ""),
+    );
+    const specs = new Map<PeerTarget, ServerSpec>();
+    for (const target of o.targets) specs.set(target, await serverSpec(target, o, stores));
+    fleet = new Fleet(specs, o.pin, o.generators);
+
+    const footprints: PeerFootprint[] = [];
+    for (const target of o.targets) footprints.push(await measureFootprint(fleet, target, o, stores));
+
+    const live: Live[] = [];
+    for (const target of o.targets) live.push(await bootForThroughput(fleet, target, o));
+    const scenarios: Scenario[] = [
+      { id: "saturation", mix: "plain" },
+      { id: "saturation-tx", mix: "transaction" },
+      ...o.rates.map((r): Scenario => ({ id: `fixed-${r}`, mix: "plain", ratePerS: r })),
+    ];
+    const windows: PeerWindow[] = [];
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const scenario of scenarios) {
+        for (const t of live) windows.push(await measureWindow(t, scenario, round, o, stores));
+      }
+    }
+    for (const t of live) await fleet.retire(t.server, t.generators);
+
+    await report(o, meta, specs, footprints, windows, (performance.now() - started) / 60_000);
+    const failed = windows.some((w) => w.unexpectedCloses > 0) || footprints.some((f) => f.bootS === null);
+    return failed ? 1 : 0;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    await fleet?.kill();
+    await stores.close();
+  }
+}
+
+async function serverSpec(target: PeerTarget, o: PeersOptions, stores: BenchStores): Promise<ServerSpec> {
+  if (target === "raw") return { name: target, script: "bench/peers/raw_deno.ts", env: {} };
+  if (target === "ocpp-rpc") return { name: target, script: "bench/peers/ocpp_rpc.ts", env: {} };
+  return {
+    name: target,
+    script: OUR_SERVER_SCRIPT,
+    env: {
+      ...await stores.create(target, target),
+      MAX_CONNECTIONS: String(Math.max(19_000, o.footprintStations + 100)),
+      // The benchmark's stations send far above a real station's rate; keep the limiter running, never refusing.
+      STATION_MSG_RATE: "100000",
+      ...o.serverEnv,
+    },
+  };
+}
+
+/** Boot time and RSS per held station, on a fresh server process that is stopped afterwards. */
+async function measureFootprint(
+  fleet: Fleet,
+  target: PeerTarget,
+  o: PeersOptions,
+  stores: BenchStores,
+): Promise<PeerFootprint> {
+  const server = await fleet.startServer(target);
+  await sleep(1000);
+  const before = { probe: await server.probeMemory(), proc: readProc(server.pid) };
+  const generators = await fleet.startGenerators(server, o.footprintStations, "FP-", footprintProcesses(o));
+  const nominalMs = o.footprintStations / o.bootRatePerS * 1000;
+  const cpu = startCpuInterval(server, generators, null, stores);
+  const reports = await Promise.all(generators.map((g) =>
+    g.connect({
+      prepare: "boot",
+      ratePerS: o.bootRatePerS / generators.length,
+      deadlineMs: Math.max(30_000, nominalMs * 4),
+    })
+  ));
+  const during = await cpu();
+  await sleep(o.quick ? 2000 : 3000);
+  const after = { probe: await server.probeMemory(), proc: readProc(server.pid) };
+  const ready = reports.reduce((a, r) => a + r.ready, 0);
+  const bootLatency = new Histogram();
+  for (const r of reports) bootLatency.merge(r.bootLatency);
+  const perStation = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || ready === 0 ? null : Math.round((b - a) / ready);
+  const footprint: PeerFootprint = {
+    target,
+    stations: o.footprintStations,
+    ready,
+    failed: reports.reduce((a, r) => a + r.failed + r.notAttempted, 0),
+    bootRatePerS: o.bootRatePerS,
+    bootS: ready === o.footprintStations
+      ? Math.round(Math.max(...reports.map((r) => r.lastReadyMs)) / 10) / 100
+      : null,
+    bootLatencyMs: bootLatency.summary(),
+    rssBeforeMB: before.proc ? mb(before.proc.rss) : null,
+    rssAfterMB: after.proc ? mb(after.proc.rss) : null,
+    rssPerStationBytes: perStation(before.proc?.rss, after.proc?.rss),
+    heapPerStationBytes: perStation(before.probe?.heapUsed, after.probe?.heapUsed),
+    serverCpuPctDuringBoot: during.serverCpuPct,
+    generatorCpuPctDuringBoot: during.generatorCpuPct,
+    otherCores: during.otherCores,
+  };
+  const errors = sumRecords(reports.map((r) => r.errors));
+  log(
+    `${target}: ${ready}/${o.footprintStations} booted in ${footprint.bootS ?? "-"} s; RSS ` +
+      `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station)` +
+      (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ""),
+  );
+  await fleet.retire(server, generators);
+  return footprint;
+}
+
+/** Generator processes for the footprint: one per 5,000 stations at least, as the boot rate is open loop. */
+function footprintProcesses(o: PeersOptions): number {
+  return Math.max(o.generators, Math.ceil(o.footprintStations / 5000));
+}
+
+/** A fresh server with `--stations` booted, for the throughput scenarios. */
+async function bootForThroughput(fleet: Fleet, target: PeerTarget, o: PeersOptions): Promise<Live> {
+  const server = await fleet.startServer(target);
+  const generators = await fleet.startGenerators(server, o.stations, "ST-");
+  const reports = await Promise.all(generators.map((g) => g.connect({ prepare: "boot", concurrency: 50 })));
+  const ready = reports.reduce((a, r) => a + r.ready, 0);
+  if (ready < o.stations) {
+    throw new Error(
+      `Only ${ready} of ${o.stations} stations booted on ${target}: ` +
+        JSON.stringify(sumRecords(reports.map((r) => r.errors))),
+    );
+  }
+  log(`${target}: ${ready} stations booted (pid ${server.pid}, port ${server.port})`);
+  return { target, server, generators };
+}
+
+/** One scenario on one server: warm-up, then the measured window; the load stops and drains afterwards. */
+async function measureWindow(
+  t: Live,
+  scenario: Scenario,
+  round: number,
+  o: PeersOptions,
+  stores: BenchStores,
+): Promise<PeerWindow> {
+  const share = scenario.ratePerS === undefined ? {} : { ratePerS: scenario.ratePerS / t.generators.length };
+  await Promise.all(t.generators.map((g) => g.run({ mix: scenario.mix, ...share })));
+  await sleep(o.warmupS * 1000);
+  await Promise.all(t.generators.map((g) => g.mark()));
+  const threadsBefore = readThreadCpu(t.server.pid);
+  const cpu = startCpuInterval(t.server, t.generators, t.target === "postgres" ? t.target : null, stores);
+  await sleep(o.windowS * 1000);
+  const usage = await cpu();
+  const threads = threadCpuPct(threadsBefore, readThreadCpu(t.server.pid), usage.seconds);
+  const m = mergeWindows(await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000))));
+  const replies = m.all.count;
+  const perMsg = (cpuS: number | null) =>
+    cpuS === null || replies === 0 ? null : Math.round(cpuS / replies * 1e7) / 10;
+  const w: PeerWindow = {
+    target: t.target,
+    scenario: scenario.id,
+    round,
+    seconds: Math.round(usage.seconds * 100) / 100,
+    targetPerS: scenario.ratePerS ?? null,
+    sent: m.sent,
+    replies,
+    perS: m.perS,
+    latencyMs: m.all.summary(),
+    byActionMs: Object.fromEntries([...m.byAction].map(([a, h]) => [a, h.summary()])),
+    callErrors: m.callErrors,
+    timeouts: m.timeouts,
+    busySkips: m.busySkips,
+    unexpectedCloses: m.unexpectedCloses,
+    unanswered: m.unanswered,
+    badFrames: m.badFrames,
+    serverCpuPct: usage.serverCpuPct ?? 0,
+    serverWaitPct: usage.serverWaitPct,
+    serverCpuUsPerMsg: perMsg(usage.serverCpuS),
+    serverThreadsPct: threads,
+    postgresCpuUsPerMsg: perMsg(usage.postgresCpuS),
+    generatorCpuPct: usage.generatorCpuPct,
+    generatorWaitPct: usage.generatorWaitPct,
+    irqCores: usage.irqCores,
+    otherCores: usage.otherCores,
+  };
+  const errors = Object.keys(w.callErrors).length || w.timeouts
+    ? `, errors ${JSON.stringify(w.callErrors)} timeouts ${w.timeouts}`
+    : "";
+  log(
+    `round ${round} ${scenario.id} ${t.target}: ${w.perS.toLocaleString("en-US")} msgs/s, p50 ` +
+      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg, ` +
+      `waited ${w.serverWaitPct}%), generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
+  );
+  return w;
+}
+
+/** Figures, ratios and the table: printed, and written into bench/results/ unless --no-write. */
+async function report(
+  o: PeersOptions,
+  meta: BenchResultMeta,
+  specs: Map<PeerTarget, ServerSpec>,
+  footprints: PeerFootprint[],
+  windows: PeerWindow[],
+  minutes: number,
+): Promise<void> {
+  const counted = quietestWindows(windows);
+  const figures: Partial<Record<PeerTarget, PeerFigures>> = {};
+  for (const target of o.targets) {
+    figures[target] = figuresOf(target, counted, footprints.find((f) => f.target === target), o.rates);
+  }
+  const figureList = figureSpecs(o.rates, o.footprintStations, o.bootRatePerS);
+  const ratios = ratiosOf(figures, figureList);
+  const table = markdownTable(figures, ratios, figureList);
+  const conditions = conditionsTable(counted);
+  const lines = ratioLines(ratios, figureList);
+  const otherMax = Math.max(...windows.map((w) => w.otherCores));
+  const result = {
+    meta: { ...meta, label: o.label, minutes: Math.round(minutes * 100) / 100 },
+    options: o,
+    notes: {
+      ratio: "ours ÷ peer: above 1 is better for msgs/s, worse for ms, µs, KB and s",
+      pinning: o.pin
+        ? `servers on core ${SERVER_CORE}, generators on core ${GENERATOR_CORE}; PostgreSQL unpinned`
+        : "none",
+      counted: "per server and scenario, the window with the least other load (otherCores) of its rounds",
+      waited:
+        "serverWaitPct/generatorWaitPct: threads runnable but waiting for a core (/proc/<pid>/task/*/schedstat)",
+      ourServerEnv: specs.get("kv")?.env ?? specs.get("postgres")?.env ?? null,
+    },
+    servers: Object.fromEntries(o.targets.map((t) => [t, TARGET_NAMES[t]])),
+    figures,
+    ratios,
+    ratioLines: lines,
+    footprints,
+    windows,
+    otherCoresMax: otherMax,
+    loadAverageAtEnd: Deno.loadavg(),
+  };
+  const machine = `Other load on the machine during the windows: up to ${otherMax} cores ` +
+    `(load average ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(", ")} at the start).`;
+  console.log(
+    `\n${table}\n${lines.join("\n")}\n\nConditions of the counted windows:\n\n${conditions}\n${machine}`,
+  );
+  if (o.write) {
+    const name = `${meta.date.slice(0, 10)}-peers${o.quick ? "-quick" : ""}${o.label ? `-${o.label}` : ""}`;
+    await writeResult(`${name}.json`, result);
+    await writeResult(
+      `${name}.md`,
+      `# bench --peers, ${meta.date.slice(0, 16)}Z, commit ${meta.commit}${
+        meta.dirty ? " (dirty)" : ""
+      }\n\n` +
+        `${table}\n${lines.map((l) => `- ${l}`).join("\n")}\n\nConditions of the counted windows:\n\n` +
+        `${conditions}\n${machine} Full figures: \`${name}.json\`.\n`,
+    );
+  }
+  log(`done in ${minutes.toFixed(1)} minutes`);
+}

@@ -1,0 +1,81 @@
+/**
+ * A command's answer for people: a badge for the station's status (green when it did it, amber when it
+ * will later or partly, red when it refused), the other fields as a list, the raw JSON one click away; an
+ * error says what happened in words (not connected, timed out, refused by the connector's state, the
+ * station's CALLERROR). After an accepted remote start, the transaction it created is linked once the station
+ * starts it.
+ */
+import type { ComponentChildren } from "preact";
+
+/** What the station answered, by its `status`. */
+export function answerTone(status: string): "ok" | "warn" | "bad" {
+  if (status === "Accepted" || status === "Unlocked") return "ok";
+  if (["Scheduled", "RebootRequired", "Unknown", "Occupied"].includes(status)) return "warn";
+  return "bad";
+}
+
+const ERROR_LABEL: Record<string, string> = {
+  not_connected: "Not connected",
+  command_refused: "Refused by the connector's state",
+  station_timeout: "No answer in time",
+  station_error: "Station error",
+  invalid_station_response: "Invalid answer",
+  invalid_request: "Invalid input",
+  forbidden: "Not allowed",
+};
+
+export interface CommandOutcomeValue {
+  action: string;
+  /** The action as people read it. */
+  label: string;
+  ok: boolean;
+  answer?: unknown;
+  error?: { code: string; message: string; details: Record<string, unknown> };
+}
+
+export function CommandOutcome(
+  props: { outcome: CommandOutcomeValue; children?: ComponentChildren },
+) {
+  const { outcome } = props;
+  const answer = (outcome.answer ?? {}) as Record<string, unknown>;
+  const status = typeof answer["status"] === "string" ? answer["status"] as string : null;
+  const tone = outcome.ok ? (status ? answerTone(status) : "ok") : "bad";
+  const badge = outcome.ok
+    ? status ?? "Answered"
+    : outcome.error
+    ? ERROR_LABEL[outcome.error.code] ?? outcome.error.code
+    : "Failed";
+  const rest = Object.entries(answer).filter(([k]) => k !== "status");
+  return (
+    <div class={`outcome-box tone-${tone}-box`} data-command-outcome={tone} data-answer-status={status ?? ""}>
+      <p>
+        <strong>{outcome.label}</strong> <span class={`badge ${tone}`} data-badge>{badge}</span>
+      </p>
+      {!outcome.ok && outcome.error && <p class="wrap">{outcome.error.message}</p>}
+      {outcome.ok && rest.length > 0 && (
+        <dl class="answer">
+          {rest.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd class="wrap">{typeof v === "object" ? `${JSON.stringify(v).slice(0, 300)}` : String(v)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {props.children}
+      <details>
+        <summary>Raw answer</summary>
+        <pre>{JSON.stringify(outcome.ok ? outcome.answer : outcome.error, null, 2)}</pre>
+      </details>
+    </div>
+  );
+}
+
+/** The id tags an operator may pick from (a datalist: typing any other tag still works). */
+export function IdTagOptions(props: { id: string; idTags: readonly string[] }) {
+  return (
+    <datalist id={props.id}>
+      {props.idTags.map((t) => <option key={t} value={t} />)}
+    </datalist>
+  );
+}

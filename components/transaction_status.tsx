@@ -1,0 +1,64 @@
+/**
+ * How a transaction's status and id tag are shown: a badge per status with the meaning in its title, the
+ * legend that explains them (superseded in particular), and the flag for a session whose tag was not
+ * Accepted when it started.
+ */
+import type { Transaction } from "./types.ts";
+
+export const STATUS_MEANING: Record<Transaction["status"], string> = {
+  active: "Started and not stopped yet.",
+  finished: "A StopTransaction completed it.",
+  superseded: "The station started a newer transaction on the same connector without stopping this one " +
+    "(it missed or lost the stop). It is closed and kept for review; if its StopTransaction still " +
+    "arrives, it finishes with that stop's meter value.",
+};
+
+const TONE: Record<Transaction["status"], string> = { active: "info", finished: "ok", superseded: "warn" };
+
+export function TransactionStatus(props: { tx: Pick<Transaction, "status" | "supersededBy"> }) {
+  const { status, supersededBy } = props.tx;
+  return (
+    <span class={`badge ${TONE[status]}`} data-tx-status={status} title={STATUS_MEANING[status]}>
+      {status}
+      {status === "superseded" && supersededBy !== null && <span class="small">{` by #${supersededBy}`}
+      </span>}
+    </span>
+  );
+}
+
+/** A red flag for a session started with a Blocked, Expired, Invalid or ConcurrentTx tag. */
+export function BadTagFlag(props: { status: Transaction["startIdTagStatus"] }) {
+  if (props.status === "Accepted") return null;
+  return (
+    <span
+      class="badge bad"
+      data-bad-tag={props.status}
+      title={`The id tag was ${props.status} when the session started: the station charged anyway`}
+    >
+      tag {props.status}
+    </span>
+  );
+}
+
+export function StatusLegend() {
+  return (
+    <details class="legend">
+      <summary>What the statuses mean</summary>
+      <dl>
+        {(Object.keys(STATUS_MEANING) as Transaction["status"][]).map((s) => (
+          <div key={s}>
+            <dt>{s}</dt>
+            <dd>{STATUS_MEANING[s]}</dd>
+          </div>
+        ))}
+        <div>
+          <dt>tag Blocked / Expired / Invalid / ConcurrentTx</dt>
+          <dd>
+            The session's id tag was not Accepted when it started; the station may charge anyway (OCPP 1.6
+            keeps such transactions), so check who charged.
+          </dd>
+        </div>
+      </dl>
+    </details>
+  );
+}

@@ -1,0 +1,364 @@
+/**
+ * The overview, live: KPIs, the "needs attention" strip (each count a one-click filter), and the station
+ * table with search, connector-status and connection filters, sortable columns and pages. The URL holds the
+ * view (links and a GET form, so it works without JavaScript too); this island keeps it current: a station's
+ * events change its row at once, and the KPIs and counts are asked for again (debounced, at most once a
+ * second, and again when the server says its answer was computed before the latest change), and every ten
+ * seconds for what changes without an event here (energy of running sessions, time offline).
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { formatDuration, formatShare } from "../components/duration.ts";
+import { formatEnergy } from "../components/format.ts";
+import { overviewApiPath, overviewHref, type OverviewQuery } from "../components/overview_query.ts";
+import { ConnectorChips, OnlineBadge } from "../components/status_chip.tsx";
+import { Time, TzLabel } from "../components/time.tsx";
+import type { AttentionKind, FleetRow, Overview, StationEvent } from "../components/types.ts";
+import { FILTER_STATUSES } from "../overview/connector_status.ts";
+import { apiFetch, LiveDot, useEvents } from "./client.tsx";
+import { storedMode } from "./TimeZoneToggle.tsx";
+
+export interface FleetOverviewProps {
+  data: Overview;
+  query: OverviewQuery;
+}
+
+const DEBOUNCE_MS = 300;
+const MIN_GAP_MS = 1000;
+/** Energy grows and stations stay offline without an event this page hears: asked again this often. */
+const PERIODIC_MS = 10_000;
+
+const ATTENTION: readonly {
+  kind: AttentionKind;
+  label: (n: number, minutes: number) => string;
+  hint: string;
+}[] = [
+  {
+    kind: "faulted",
+    label: (n) => `${n} Faulted connector${n === 1 ? "" : "s"}`,
+    hint: "Connectors of online stations reporting Faulted",
+  },
+  {
+    kind: "offline",
+    label: (n, minutes) => `${n} offline > ${minutes} min`,
+    hint: "Stations not connected for longer than the threshold (ATTENTION_OFFLINE_MIN)",
+  },
+  {
+    kind: "registration",
+    label: (n) => `${n} Pending or Rejected`,
+    hint: "Stations whose registration is not Accepted: see Handshakes to accept them",
+  },
+  {
+    kind: "badTags",
+    label: (n) => `${n} session${n === 1 ? "" : "s"} with a bad tag`,
+    hint: "Running sessions whose id tag was Blocked, Expired, Invalid or ConcurrentTx when they started",
+  },
+];
+
+const COLUMNS: readonly { key: string; label: string; sort?: string; num?: boolean }[] = [
+  { key: "station", label: "Station", sort: "id" },
+  { key: "state", label: "State", sort: "state" },
+  { key: "connectors", label: "Connectors" },
+  { key: "firmware", label: "Firmware", sort: "firmware" },
+  { key: "lastSeen", label: "Last seen", sort: "lastSeen" },
+  { key: "sessions", label: "Sessions", sort: "sessions", num: true },
+  { key: "energy", label: "Energy today", sort: "energy", num: true },
+];
+
+/** Local midnight of the browser, when it shows local time; else the server's UTC day. */
+function dayStart(): string | undefined {
+  if (storedMode() !== "local") return undefined;
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.toISOString();
+}
+
+export default function FleetOverview(props: FleetOverviewProps) {
+  const [data, setData] = useState(props.data);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const lastFetch = useRef(0);
+  const { query } = props;
+
+  const refetch = (delayMs = DEBOUNCE_MS) => {
+    if (timer.current !== null) return;
+    const wait = Math.max(delayMs, lastFetch.current + MIN_GAP_MS - Date.now());
+    timer.current = setTimeout(async () => {
+      timer.current = null;
+      lastFetch.current = Date.now();
+      try {
+        const fresh = await apiFetch<Overview>(overviewApiPath(query, props.data.limit, dayStart()));
+        setData(fresh);
+        if (fresh.stale) refetch(Math.max(fresh.retryAfterMs, DEBOUNCE_MS));
+      } catch {
+        // The next event or reconnect tries again.
+      }
+    }, wait);
+  };
+
+  useEffect(() => {
+    if (dayStart() !== undefined) refetch(0);
+    const periodic = setInterval(() => refetch(0), PERIODIC_MS);
+    return () => {
+      clearInterval(periodic);
+      if (timer.current !== null) clearTimeout(timer.current);
+    };
+  }, []);
+
+  const update = (id: string, change: (row: FleetRow) => FleetRow) =>
+    setData((d) => ({ ...d, items: d.items.map((row) => (row.id === id ? change(row) : row)) }));
+
+  const onEvent = (event: StationEvent) => {
+    switch (event.type) {
+      case "connected":
+        update(event.chargePointId, (r) => ({
+          ...r,
+          online: true,
+          connectedAt: event.at,
+          remoteAddress: event.remoteAddress,
+          lastSeen: event.at,
+        }));
+        break;
+      case "disconnected":
+        update(event.chargePointId, (r) => ({ ...r, online: false, connectedAt: null, remoteAddress: null }));
+        break;
+      case "status":
+        update(event.chargePointId, (r) => ({
+          ...r,
+          lastSeen: event.at,
+          connectors: [
+            ...r.connectors.filter((c) => c.connectorId !== event.connector.connectorId),
+            event.connector,
+          ]
+            .sort((a, b) => a.connectorId - b.connectorId),
+        }));
+        break;
+    }
+    refetch();
+  };
+
+  // Not meter values: they are the bulk of the stream (one per station and minute); the energy KPI follows
+  // them through the periodic refresh instead.
+  const live = useEvents("types=connected,disconnected,boot,status,transaction", onEvent, refetch);
+  const now = Date.parse(data.generatedAt);
+  const filtered = query.search || query.status || query.online || query.attention;
+  const first = data.total === 0 ? 0 : data.offset + 1;
+  const last = data.offset + data.items.length;
+
+  return (
+    <div class="fleet">
+      <ul class="kpis" aria-label="Fleet now">
+        <li data-kpi="online">
+          <span class="kpi-value">{data.kpis.online}</span>
+          <span class="kpi-label">online of {data.kpis.stations}</span>
+        </li>
+        <li data-kpi="offline">
+          <span class="kpi-value">{data.kpis.offline}</span>
+          <span class="kpi-label">offline</span>
+        </li>
+        <li data-kpi="faulted" class={data.kpis.faultedConnectors > 0 ? "kpi-bad" : ""}>
+          <span class="kpi-value">{data.kpis.faultedConnectors}</span>
+          <span class="kpi-label">faulted connectors</span>
+        </li>
+        <li data-kpi="sessions">
+          <span class="kpi-value">{data.kpis.activeSessions}</span>
+          <span class="kpi-label">charging sessions</span>
+        </li>
+        <li
+          data-kpi="energy"
+          title="Finished sessions that started today, plus what running sessions delivered so far"
+        >
+          <span class="kpi-value">{data.capped ? "≥ " : ""}{formatEnergy(data.kpis.energyTodayWh)}</span>
+          <span class="kpi-label">
+            today (<TzLabel />), running sessions included
+          </span>
+        </li>
+        <li
+          data-kpi="availability"
+          title="Connectors of online stations that are neither Faulted nor Unavailable, out of all connectors"
+        >
+          <span class="kpi-value">{formatShare(data.kpis.availability)}</span>
+          <span class="kpi-label">available</span>
+        </li>
+        <li data-kpi="utilisation" title="Connectors of online stations with a session running, out of those">
+          <span class="kpi-value">{formatShare(data.kpis.utilisation)}</span>
+          <span class="kpi-label">in use</span>
+        </li>
+      </ul>
+
+      <nav class="attention" aria-label="Needs attention">
+        <span class="attention-title">Needs attention</span>
+        {ATTENTION.map(({ kind, label, hint }) => {
+          const count = data.attention[kind];
+          const current = query.attention === kind;
+          return (
+            <a
+              key={kind}
+              href={current ? overviewHref(query, { attention: "", offset: 0 }) : overviewHref(
+                { ...query, search: "", status: "", online: "" },
+                { attention: kind, offset: 0 },
+              )}
+              class={`attention-item ${count > 0 ? "attention-bad" : "attention-ok"}`}
+              data-attention={kind}
+              data-count={count}
+              aria-current={current ? "true" : undefined}
+              title={hint}
+            >
+              {label(count, data.offlineAfterMinutes)}
+            </a>
+          );
+        })}
+      </nav>
+
+      <form class="filters" method="get" action="/" role="search">
+        <label>
+          Search
+          <input
+            type="search"
+            name="search"
+            defaultValue={query.search}
+            placeholder="id, vendor, model, serial, firmware"
+            maxLength={100}
+          />
+        </label>
+        <label>
+          Connector status
+          <select name="status">
+            <option value="" selected={query.status === ""}>any</option>
+            {FILTER_STATUSES.map((s) => <option key={s} value={s} selected={query.status === s}>{s}</option>)}
+          </select>
+        </label>
+        <label>
+          Connection
+          <select name="online">
+            <option value="" selected={query.online === ""}>all</option>
+            <option value="true" selected={query.online === "true"}>online</option>
+            <option value="false" selected={query.online === "false"}>offline</option>
+          </select>
+        </label>
+        {query.attention && <input type="hidden" name="attention" value={query.attention} />}
+        {query.sort !== "id" && <input type="hidden" name="sort" value={query.sort} />}
+        {query.order !== "asc" && <input type="hidden" name="order" value={query.order} />}
+        <button type="submit">Search</button>
+        {filtered && (
+          <a
+            href={overviewHref({ ...query, offset: 0 }, {
+              search: "",
+              status: "",
+              online: "",
+              attention: "",
+            })}
+          >
+            Clear filters
+          </a>
+        )}
+      </form>
+
+      <p class="table-meta">
+        <LiveDot live={live} />{" "}
+        <span data-total={data.total}>
+          {data.total === 0
+            ? "No stations"
+            : `${first}–${last} of ${data.total} station${data.total === 1 ? "" : "s"}`}
+        </span>
+        {data.capped && (
+          <span class="warn">(the fleet is larger than one scan: counts are at least these)</span>
+        )}
+      </p>
+      {data.items.length === 0
+        ? (
+          <p class="empty">
+            {filtered
+              ? "No station matches."
+              : "No stations yet. A station appears here as soon as it connects."}
+          </p>
+        )
+        : (
+          <table class="table stations" aria-label="Stations">
+            <thead>
+              <tr>
+                {COLUMNS.map((col) => {
+                  const sorted = col.sort !== undefined && query.sort === col.sort;
+                  const next = sorted && query.order === "asc" ? "desc" : "asc";
+                  return (
+                    <th
+                      key={col.key}
+                      scope="col"
+                      class={col.num ? "num" : ""}
+                      aria-sort={sorted ? (query.order === "asc" ? "ascending" : "descending") : undefined}
+                    >
+                      {col.sort
+                        ? (
+                          <a
+                            class="sort"
+                            data-sort={col.sort}
+                            href={overviewHref(query, { sort: col.sort, order: next, offset: 0 })}
+                          >
+                            {col.label}
+                            {col.key === "lastSeen" && (
+                              <>
+                                {" "}(<TzLabel />)
+                              </>
+                            )}
+                            <span aria-hidden="true">
+                              {sorted ? (query.order === "asc" ? " ▲" : " ▼") : ""}
+                            </span>
+                          </a>
+                        )
+                        : col.label}
+                    </th>
+                  );
+                })}
+              </tr>
+            </thead>
+            <tbody>
+              {data.items.map((s) => (
+                <tr key={s.id} data-station={s.id} data-needs={s.attention.join(" ")}>
+                  <td data-label="Station">
+                    <a href={`/stations/${encodeURIComponent(s.id)}`} class="station-link">{s.id}</a>
+                    {s.boot && (
+                      <div class="muted small">
+                        {s.boot.chargePointVendor} {s.boot.chargePointModel}
+                        {(s.boot.chargePointSerialNumber ?? s.boot.chargeBoxSerialNumber) &&
+                          ` · ${s.boot.chargePointSerialNumber ?? s.boot.chargeBoxSerialNumber}`}
+                      </div>
+                    )}
+                    {s.registrationStatus && s.registrationStatus !== "Accepted" && (
+                      <div class="small warn">{s.registrationStatus}</div>
+                    )}
+                  </td>
+                  <td data-label="State">
+                    <OnlineBadge online={s.online} />
+                    {!s.online && s.lastSeen && (
+                      <div class="small muted" data-offline-for>
+                        for {formatDuration(now - Date.parse(s.lastSeen))}
+                      </div>
+                    )}
+                  </td>
+                  <td data-label="Connectors">
+                    <ConnectorChips connectors={s.connectors} online={s.online} since={s.lastSeen} />
+                  </td>
+                  <td data-label="Firmware" class="small">{s.boot?.firmwareVersion ?? "—"}</td>
+                  <td data-label="Last seen">
+                    <Time iso={s.lastSeen} />
+                  </td>
+                  <td data-label="Sessions" class="num" data-active>{s.sessions.length}</td>
+                  <td data-label="Energy today" class="num">{formatEnergy(s.energyTodayWh)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      <nav class="pager" aria-label="Pages">
+        {data.offset > 0
+          ? (
+            <a href={overviewHref(query, { offset: Math.max(0, data.offset - data.limit) })} rel="prev">
+              ← Previous
+            </a>
+          )
+          : <span />}
+        {last < data.total
+          ? <a href={overviewHref(query, { offset: data.offset + data.limit })} rel="next">Next →</a>
+          : <span />}
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * The transactions list, live: running sessions show their energy so far (asked for every five seconds) and
+ * their duration ticking; a session that stops changes its row; stop reasons, bad-tag flags and what "superseded" means are on the row.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { formatDuration } from "../components/duration.ts";
+import { formatEnergy } from "../components/format.ts";
+import { Time } from "../components/time.tsx";
+import { BadTagFlag, TransactionStatus } from "../components/transaction_status.tsx";
+import type { StationEvent, Transaction } from "../components/types.ts";
+import { apiFetch, LiveDot, useEvents } from "./client.tsx";
+
+export interface TransactionTableProps {
+  rows: Transaction[];
+  /** Energy so far of the running ones (Wh), by transaction id. */
+  energy: Record<string, number>;
+  /** When the page was made: durations are counted from it until the browser's clock takes over. */
+  generatedAt: string;
+}
+
+/** How often the running rows' energy so far is asked for. */
+const ENERGY_EVERY_MS = 5000;
+
+export default function TransactionTable(props: TransactionTableProps) {
+  const [rows, setRows] = useState(props.rows);
+  const [energy, setEnergy] = useState(props.energy);
+  const [nowMs, setNowMs] = useState(Date.parse(props.generatedAt));
+  const asking = useRef(false);
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const running = rows.filter((t) => t.status === "active");
+
+  useEffect(() => {
+    if (running.length === 0) return;
+    setNowMs(Date.now());
+    const tick = setInterval(() => setNowMs(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, [running.length]);
+
+  /** Asks for the running rows' energy so far (at most one request in flight). */
+  const refreshEnergy = async () => {
+    if (asking.current) return;
+    const ids = rowsRef.current.filter((t) => t.status === "active").map((t) => t.transactionId);
+    if (ids.length === 0) return;
+    asking.current = true;
+    try {
+      const { items } = await apiFetch<{ items: { transactionId: number; energyWh: number }[] }>(
+        `/api/v1/transactions/energy?ids=${ids.join(",")}`,
+      );
+      setEnergy((e) => ({ ...e, ...Object.fromEntries(items.map((i) => [i.transactionId, i.energyWh])) }));
+    } catch {
+      // The next round tries again.
+    } finally {
+      asking.current = false;
+    }
+  };
+
+  useEffect(() => {
+    if (running.length === 0) return;
+    const timer = setInterval(() => void refreshEnergy(), ENERGY_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [running.length]);
+
+  // Meter values of the whole fleet would be the bulk of the stream: the running rows' energy is asked for
+  // every few seconds instead, and a stop arrives as a transaction event.
+  const live = useEvents("types=transaction", (event: StationEvent) => {
+    const tx = event.type === "transaction" ? event.transaction : null;
+    if (tx) setRows((list) => list.map((t) => (t.transactionId === tx.transactionId ? tx : t)));
+  }, () => void refreshEnergy());
+
+  return (
+    <div>
+      {running.length > 0 && (
+        <p class="table-meta">
+          <LiveDot live={live} /> <span>{running.length} running on this page</span>
+        </p>
+      )}
+      <table class="table" aria-label="Transactions">
+        <thead>
+          <tr>
+            <th scope="col">Id</th>
+            <th scope="col">Station</th>
+            <th scope="col">Connector</th>
+            <th scope="col">Id tag</th>
+            <th scope="col">Started</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Status</th>
+            <th scope="col">Stop reason</th>
+            <th scope="col" class="num">Energy</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((t) => {
+            const active = t.status === "active";
+            const end = t.stopTimestamp ? Date.parse(t.stopTimestamp) : active ? nowMs : null;
+            const wh = active ? energy[t.transactionId] ?? null : t.energyWh;
+            return (
+              <tr key={t.transactionId} data-transaction={t.transactionId} data-status={t.status}>
+                <td data-label="Id">
+                  <a href={`/transactions/${t.transactionId}`}>#{t.transactionId}</a>
+                </td>
+                <td data-label="Station">
+                  <a href={`/stations/${encodeURIComponent(t.chargePointId)}`}>{t.chargePointId}</a>
+                </td>
+                <td data-label="Connector">{t.connectorId}</td>
+                <td data-label="Id tag">
+                  <span class="mono">{t.idTag}</span> <BadTagFlag status={t.startIdTagStatus} />
+                </td>
+                <td data-label="Started">
+                  <Time iso={t.startTimestamp} />
+                </td>
+                <td data-label="Duration" data-duration>
+                  {end === null ? "—" : formatDuration(end - Date.parse(t.startTimestamp))}{" "}
+                  {active && <span class="muted small">so far</span>}
+                </td>
+                <td data-label="Status">
+                  <TransactionStatus tx={t} />
+                </td>
+                <td data-label="Stop reason">{t.stopReason ?? (t.status === "finished" ? "Local" : "—")}</td>
+                <td data-label="Energy" class="num" data-energy={wh ?? ""}>
+                  {formatEnergy(wh)} {active && wh !== null && <span class="muted small">so far</span>}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

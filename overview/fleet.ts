@@ -1,0 +1,232 @@
+/**
+ * The overview's view of the fleet as pure functions: one row per station (with its sessions and energy
+ * today), the live KPIs, what needs attention, and the search, filters and sort of the station table.
+ * `fleet_scan.ts` gathers the input from the stores; the API route serves the result.
+ *
+ * Definitions (also in the README):
+ * - energy today: finished sessions that started today, plus what running sessions delivered so far;
+ * - availability: connectors of online stations that are neither Faulted nor Unavailable, out of all
+ *   connectors (an offline station's connectors count as not available);
+ * - utilisation: connectors of online stations with a session running, out of the online stations' connectors;
+ * - attention: Faulted connectors of online stations, stations offline longer than the threshold, stations
+ *   Pending or Rejected, and running sessions whose id tag was not Accepted.
+ */
+import type { ChargePointRecord, ConnectorState } from "../model/charge_point.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
+import { inUse, operative, shownStatus } from "./connector_status.ts";
+
+export const ATTENTION_KINDS = ["faulted", "offline", "registration", "badTags"] as const;
+export type AttentionKind = typeof ATTENTION_KINDS[number];
+
+export const SORT_KEYS = ["id", "state", "vendor", "firmware", "lastSeen", "sessions", "energy"] as const;
+export type SortKey = typeof SORT_KEYS[number];
+
+/** One station as the scan found it. */
+export interface ScannedStation {
+  record: ChargePointRecord;
+  online: boolean;
+  connectedAt: string | null;
+  remoteAddress: string | null;
+}
+
+export interface FleetInput {
+  stations: ScannedStation[];
+  /** Running sessions. */
+  active: TransactionRecord[];
+  /** Sessions that started since `dayStart`. */
+  today: TransactionRecord[];
+  /** Energy so far of running sessions, by transaction id (Wh). */
+  sessionEnergyWh: ReadonlyMap<number, number>;
+  now: Date;
+  /** A station offline longer than this needs attention. */
+  offlineAfterMs: number;
+}
+
+export interface FleetRow {
+  id: string;
+  online: boolean;
+  connectedAt: string | null;
+  remoteAddress: string | null;
+  lastSeen: string | null;
+  registrationStatus: ChargePointRecord["registrationStatus"];
+  boot: ChargePointRecord["boot"];
+  connectors: ConnectorState[];
+  /** Running sessions' ids. */
+  sessions: number[];
+  energyTodayWh: number;
+  attention: AttentionKind[];
+}
+
+export interface FleetKpis {
+  stations: number;
+  online: number;
+  offline: number;
+  faultedConnectors: number;
+  activeSessions: number;
+  energyTodayWh: number;
+  /** 0..1, null without connectors. */
+  availability: number | null;
+  /** 0..1, null without online connectors. */
+  utilisation: number | null;
+}
+
+export interface Fleet {
+  rows: FleetRow[];
+  kpis: FleetKpis;
+  attention: Record<AttentionKind, number>;
+}
+
+export function buildFleet(input: FleetInput): Fleet {
+  const sessionsOf = new Map<string, TransactionRecord[]>();
+  for (const tx of input.active) {
+    const list = sessionsOf.get(tx.chargePointId);
+    if (list) list.push(tx);
+    else sessionsOf.set(tx.chargePointId, [tx]);
+  }
+  // A running session that started today is in both lists: counted once, with its energy so far.
+  const energyOf = new Map<string, number>();
+  const counted = new Set<number>();
+  const add = (tx: TransactionRecord, wh: number) => {
+    if (counted.has(tx.transactionId)) return;
+    counted.add(tx.transactionId);
+    energyOf.set(tx.chargePointId, (energyOf.get(tx.chargePointId) ?? 0) + Math.max(0, wh));
+  };
+  for (const tx of input.active) add(tx, input.sessionEnergyWh.get(tx.transactionId) ?? 0);
+  for (const tx of input.today) add(tx, tx.energyWh ?? 0);
+
+  const nowMs = input.now.getTime();
+  const attention: Record<AttentionKind, number> = { faulted: 0, offline: 0, registration: 0, badTags: 0 };
+  let connectors = 0, operativeNow = 0, onlineConnectors = 0, inUseNow = 0, online = 0;
+  const rows = input.stations.map((s): FleetRow => {
+    const r = s.record;
+    const sessions = sessionsOf.get(r.id) ?? [];
+    const marks: AttentionKind[] = [];
+    const faulted = s.online ? r.connectors.filter((c) => c.status === "Faulted").length : 0;
+    if (faulted > 0) marks.push("faulted");
+    attention.faulted += faulted;
+    if (!s.online && offlineLongerThan(r.lastSeen, nowMs, input.offlineAfterMs)) marks.push("offline");
+    if (r.registrationStatus === "Pending" || r.registrationStatus === "Rejected") marks.push("registration");
+    const bad = sessions.filter((t) => t.startIdTagStatus !== "Accepted").length;
+    if (bad > 0) marks.push("badTags");
+    attention.badTags += bad;
+    for (const kind of ["offline", "registration"] as const) if (marks.includes(kind)) attention[kind]++;
+
+    if (s.online) online++;
+    for (const c of r.connectors) {
+      if (c.connectorId === 0) continue;
+      connectors++;
+      if (!s.online) continue;
+      onlineConnectors++;
+      if (operative(c)) operativeNow++;
+      if (inUse(c)) inUseNow++;
+    }
+    return {
+      id: r.id,
+      online: s.online,
+      connectedAt: s.connectedAt,
+      remoteAddress: s.remoteAddress,
+      lastSeen: r.lastSeen,
+      registrationStatus: r.registrationStatus,
+      boot: r.boot,
+      connectors: r.connectors,
+      sessions: sessions.map((t) => t.transactionId),
+      energyTodayWh: energyOf.get(r.id) ?? 0,
+      attention: marks,
+    };
+  });
+  let energyTodayWh = 0;
+  for (const wh of energyOf.values()) energyTodayWh += wh;
+  return {
+    rows,
+    attention,
+    kpis: {
+      stations: rows.length,
+      online,
+      offline: rows.length - online,
+      faultedConnectors: attention.faulted,
+      activeSessions: input.active.length,
+      energyTodayWh,
+      availability: connectors > 0 ? operativeNow / connectors : null,
+      utilisation: onlineConnectors > 0 ? inUseNow / onlineConnectors : null,
+    },
+  };
+}
+
+function offlineLongerThan(lastSeen: string | null, nowMs: number, ms: number): boolean {
+  if (lastSeen === null) return true;
+  const at = Date.parse(lastSeen);
+  return Number.isNaN(at) || nowMs - at > ms;
+}
+
+export interface FleetQuery {
+  /** Case-insensitive substring of the id, vendor, model, serial numbers or firmware version. */
+  search?: string;
+  /** A connector status (as shown: "Unknown" for offline stations). */
+  status?: string;
+  online?: boolean;
+  attention?: AttentionKind;
+  sort?: SortKey;
+  order?: "asc" | "desc";
+}
+
+/** The words a search looks in. */
+function searchable(row: FleetRow): string {
+  const b = row.boot;
+  return [
+    row.id,
+    b?.chargePointVendor,
+    b?.chargePointModel,
+    b?.chargePointSerialNumber,
+    b?.chargeBoxSerialNumber,
+    b?.firmwareVersion,
+    b?.meterSerialNumber,
+  ].filter(Boolean).join("\n").toLowerCase();
+}
+
+export function selectRows(rows: readonly FleetRow[], query: FleetQuery): FleetRow[] {
+  const needle = query.search?.trim().toLowerCase();
+  const picked = rows.filter((row) =>
+    (!needle || searchable(row).includes(needle)) &&
+    (query.online === undefined || row.online === query.online) &&
+    (query.attention === undefined || row.attention.includes(query.attention)) &&
+    (!query.status ||
+      row.connectors.some((c) => c.connectorId > 0 && shownStatus(c, row.online) === query.status))
+  );
+  const sign = query.order === "desc" ? -1 : 1;
+  const key = query.sort ?? "id";
+  return picked.sort((a, b) => sign * compareBy(key, a, b) || compareText(a.id, b.id));
+}
+
+function compareBy(key: SortKey, a: FleetRow, b: FleetRow): number {
+  switch (key) {
+    case "id":
+      return compareText(a.id, b.id);
+    case "state":
+      // Problems first when ascending: offline, then online with attention, then the rest.
+      return rank(a) - rank(b);
+    case "vendor":
+      return compareText(vendorOf(a), vendorOf(b));
+    case "firmware":
+      return compareText(a.boot?.firmwareVersion ?? "", b.boot?.firmwareVersion ?? "");
+    case "lastSeen":
+      return compareText(a.lastSeen ?? "", b.lastSeen ?? "");
+    case "sessions":
+      return a.sessions.length - b.sessions.length;
+    case "energy":
+      return a.energyTodayWh - b.energyTodayWh;
+  }
+}
+
+function rank(row: FleetRow): number {
+  if (!row.online) return 0;
+  return row.attention.length > 0 ? 1 : 2;
+}
+
+function vendorOf(row: FleetRow): string {
+  return row.boot ? `${row.boot.chargePointVendor} ${row.boot.chargePointModel}` : "";
+}
+
+/** Code point order, as the stores sort ids. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,136 @@
+import { assertEquals } from "@std/assert";
+import { emptyRecord } from "../model/charge_point.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
+import type { ConnectorState } from "../model/charge_point.ts";
+import { buildFleet, type FleetInput, selectRows } from "./fleet.ts";
+
+const NOW = new Date("2026-11-25T12:00:00.000Z");
+
+function connector(
+  connectorId: number,
+  status: ConnectorState["status"],
+  transactionId?: number,
+): ConnectorState {
+  return {
+    connectorId,
+    status,
+    errorCode: status === "Faulted" ? "GroundFailure" : "NoError",
+    timestamp: NOW.toISOString(),
+    ...(transactionId !== undefined ? { transactionId } : {}),
+  };
+}
+
+function station(id: string, online: boolean, connectors: ConnectorState[], extra: object = {}) {
+  return {
+    record: { ...emptyRecord(id, NOW), registrationStatus: "Accepted" as const, connectors, ...extra },
+    online,
+    connectedAt: online ? NOW.toISOString() : null,
+    remoteAddress: online ? "127.0.0.1" : null,
+  };
+}
+
+function tx(
+  transactionId: number,
+  chargePointId: string,
+  extra: Partial<TransactionRecord> = {},
+): TransactionRecord {
+  return {
+    transactionId,
+    chargePointId,
+    connectorId: 1,
+    idTag: "TAG",
+    startIdTagStatus: "Accepted",
+    meterStart: 0,
+    startTimestamp: "2026-11-25T08:00:00.000Z",
+    reservationId: null,
+    status: "active",
+    supersededBy: null,
+    meterStop: null,
+    stopTimestamp: null,
+    stopReason: null,
+    stopIdTag: null,
+    energyWh: null,
+    createdAt: "2026-11-25T08:00:00.000Z",
+    stoppedAt: null,
+    ...extra,
+  };
+}
+
+function input(): FleetInput {
+  const running = tx(1, "CP-A");
+  const blocked = tx(2, "CP-B", { startIdTagStatus: "Blocked", connectorId: 2 });
+  const finished = tx(3, "CP-A", { status: "finished", energyWh: 4000, connectorId: 2 });
+  return {
+    stations: [
+      station("CP-A", true, [
+        connector(0, "Available"),
+        connector(1, "Charging", 1),
+        connector(2, "Available"),
+      ], {
+        boot: { chargePointVendor: "Acme", chargePointModel: "Volt-1", firmwareVersion: "2.4.1" },
+      }),
+      station("CP-B", true, [connector(1, "Faulted"), connector(2, "Charging", 2)]),
+      station("CP-C", false, [connector(1, "Available"), connector(2, "Available")], {
+        lastSeen: "2026-11-25T11:00:00.000Z",
+      }),
+      station("CP-D", false, [connector(1, "Faulted")], {
+        lastSeen: "2026-11-25T11:58:00.000Z",
+        registrationStatus: "Pending",
+      }),
+    ],
+    active: [running, blocked],
+    today: [running, finished],
+    sessionEnergyWh: new Map([[1, 1500], [2, 250]]),
+    now: NOW,
+    offlineAfterMs: 10 * 60_000,
+  };
+}
+
+Deno.test("buildFleet() counts KPIs and attention: energy today with running sessions once, offline Faulted not counted", () => {
+  const fleet = buildFleet(input());
+  assertEquals(fleet.kpis, {
+    stations: 4,
+    online: 2,
+    offline: 2,
+    faultedConnectors: 1,
+    activeSessions: 2,
+    energyTodayWh: 1500 + 4000 + 250,
+    // 7 connectors; online and operative: CP-A 1, 2 and CP-B 2.
+    availability: 3 / 7,
+    // 4 online connectors, 2 in a session.
+    utilisation: 2 / 4,
+  });
+  assertEquals(fleet.attention, { faulted: 1, offline: 1, registration: 1, badTags: 1 });
+  assertEquals(fleet.rows.map((r) => [r.id, r.attention]), [
+    ["CP-A", []],
+    ["CP-B", ["faulted", "badTags"]],
+    ["CP-C", ["offline"]],
+    ["CP-D", ["registration"]],
+  ]);
+  assertEquals(fleet.rows[0]?.energyTodayWh, 5500);
+});
+
+Deno.test("selectRows() searches vendor, model and firmware, filters by shown status and attention, and sorts", () => {
+  const { rows } = buildFleet(input());
+  assertEquals(selectRows(rows, { search: "volt" }).map((r) => r.id), ["CP-A"]);
+  assertEquals(selectRows(rows, { search: "2.4.1" }).map((r) => r.id), ["CP-A"]);
+  assertEquals(selectRows(rows, { status: "Faulted" }).map((r) => r.id), ["CP-B"]);
+  assertEquals(selectRows(rows, { status: "Unknown" }).map((r) => r.id), ["CP-C", "CP-D"]);
+  assertEquals(selectRows(rows, { status: "Available" }).map((r) => r.id), ["CP-A"]);
+  assertEquals(selectRows(rows, { attention: "badTags" }).map((r) => r.id), ["CP-B"]);
+  assertEquals(selectRows(rows, { online: false }).map((r) => r.id), ["CP-C", "CP-D"]);
+  assertEquals(selectRows(rows, { sort: "energy", order: "desc" }).map((r) => r.id), [
+    "CP-A",
+    "CP-B",
+    "CP-C",
+    "CP-D",
+  ]);
+  assertEquals(selectRows(rows, { sort: "lastSeen", order: "desc" }).map((r) => r.id)[0], "CP-D");
+  assertEquals(selectRows(rows, { sort: "state" }).map((r) => r.id), ["CP-C", "CP-D", "CP-B", "CP-A"]);
+  assertEquals(selectRows(rows, { sort: "id", order: "desc" }).map((r) => r.id), [
+    "CP-D",
+    "CP-C",
+    "CP-B",
+    "CP-A",
+  ]);
+});

@@ -1,0 +1,110 @@
+/**
+ * A session's readings from its meter values, as pure functions shared by the server (energy of running
+ * sessions, the transaction page) and the chart island (which appends new readings as they come): the
+ * energy register and power per timestamp (the total when sent, else the sum of the phases, in Wh and W),
+ * then energy since meterStart in kWh and power in kW, measured or derived from the register.
+ *
+ * @example
+ * ```ts
+ * const readings = readingsOf(rows);
+ * const { energy, power } = seriesOf(readings, 1000);
+ * ```
+ */
+
+/** The fields of a stored meter value that readings need. */
+export interface MeterRow {
+  transactionId: number | null;
+  timestamp: string;
+  value: string;
+  format: string;
+  measurand: string;
+  phase: string | null;
+  unit: string;
+}
+
+export interface Point {
+  /** Epoch milliseconds. */
+  t: number;
+  v: number;
+}
+
+/** Energy register (Wh) and power (W) per timestamp, oldest first. */
+export interface Readings {
+  energy: Point[];
+  power: Point[];
+}
+
+export interface MeterSeries {
+  /** kWh delivered since the transaction's meterStart. */
+  energy: Point[];
+  /** kW. */
+  power: Point[];
+  /** Whether power was measured (true) or derived from energy deltas (false). */
+  powerMeasured: boolean;
+}
+
+export const ENERGY_REGISTER = "Energy.Active.Import.Register";
+const POWER = "Power.Active.Import";
+
+function toBaseUnit(value: number, unit: string): number {
+  return unit === "kWh" || unit === "kW" ? value * 1000 : value;
+}
+
+/** One reading per timestamp: the total (no phase) when sent, else the sum of the phases. */
+function pick(rows: readonly MeterRow[], measurand: string): Point[] {
+  const byTime = new Map<number, { total?: number; phases: number }>();
+  for (const row of rows) {
+    if (row.measurand !== measurand || row.format === "SignedData") continue;
+    const value = Number(row.value);
+    const t = Date.parse(row.timestamp);
+    if (!Number.isFinite(value) || Number.isNaN(t)) continue;
+    const base = toBaseUnit(value, row.unit);
+    const entry = byTime.get(t) ?? { phases: 0 };
+    if (row.phase === null) entry.total = base;
+    else entry.phases += base;
+    byTime.set(t, entry);
+  }
+  return [...byTime.entries()]
+    .map(([t, e]) => ({ t, v: e.total ?? e.phases }))
+    .sort((a, b) => a.t - b.t);
+}
+
+export function readingsOf(rows: readonly MeterRow[]): Readings {
+  return { energy: pick(rows, ENERGY_REGISTER), power: pick(rows, POWER) };
+}
+
+/** `older` and `newer` as one series in time order; a timestamp in both takes `newer`'s value. */
+export function mergePoints(older: readonly Point[], newer: readonly Point[]): Point[] {
+  if (newer.length === 0) return [...older];
+  const byTime = new Map(older.map((p) => [p.t, p.v]));
+  for (const p of newer) byTime.set(p.t, p.v);
+  return [...byTime.entries()].map(([t, v]) => ({ t, v })).sort((a, b) => a.t - b.t);
+}
+
+export function mergeReadings(older: Readings, newer: Readings): Readings {
+  return { energy: mergePoints(older.energy, newer.energy), power: mergePoints(older.power, newer.power) };
+}
+
+export function seriesOf(readings: Readings, meterStart: number): MeterSeries {
+  const energy = readings.energy.map((p) => ({ t: p.t, v: (p.v - meterStart) / 1000 }));
+  const measured = readings.power.map((p) => ({ t: p.t, v: p.v / 1000 }));
+  if (measured.length > 0) return { energy, power: measured, powerMeasured: true };
+  const derived: Point[] = [];
+  for (let i = 1; i < energy.length; i++) {
+    const a = energy[i - 1]!;
+    const b = energy[i]!;
+    const hours = (b.t - a.t) / 3_600_000;
+    if (hours > 0) derived.push({ t: b.t, v: Math.max(0, (b.v - a.v) / hours) });
+  }
+  return { energy, power: derived, powerMeasured: false };
+}
+
+export function meterSeries(rows: readonly MeterRow[], meterStart: number): MeterSeries {
+  return seriesOf(readingsOf(rows), meterStart);
+}
+
+/** The newest energy register reading of `transactionId` among `rows` (any order), in Wh; null if none. */
+export function latestRegisterWh(rows: readonly MeterRow[], transactionId: number): number | null {
+  const energy = pick(rows.filter((r) => r.transactionId === transactionId), ENERGY_REGISTER);
+  return energy.at(-1)?.v ?? null;
+}
