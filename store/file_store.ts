@@ -1,7 +1,7 @@
 /**
  * Records about files (see model/files.ts): one-time upload slots and the files stations uploaded, firmware
  * images and their download links. The bytes are in a BlobStore (`blob_store.ts`). Implemented on Deno KV
- * (`kv/files.ts`) and PostgreSQL (`postgres/files.ts`, migration 008); one contract suite (`contract/files.ts`).
+ * (`kv/files.ts`) and PostgreSQL (`postgres/files.ts`, migration 009); one contract suite (`contract/files.ts`).
  *
  * Slot and link use is atomic: two uploads racing on one URL, or downloads racing past the limit, cannot both
  * win.

@@ -1,6 +1,6 @@
 /**
  * Where the station PKI keeps its CA (when we generated it) and the certificates it issued. Implemented on
- * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migration 008); one contract suite
+ * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migration 009); one contract suite
  * (`contract/pki.ts`) runs against both.
  */
 import type { IssuedCertificate, StoredCa } from "../model/certificates.ts";

@@ -1,5 +1,5 @@
 /**
- * The BlobStore on PostgreSQL (migration 008): chunks of 256 KiB in `file_blob_chunk`, then the `file_blob`
+ * The BlobStore on PostgreSQL (migration 009): chunks of 256 KiB in `file_blob_chunk`, then the `file_blob`
  * row that makes the blob readable. Chunks are written as they arrive (the upload is never held in memory); a
  * failed or oversized write deletes them.
  */

@@ -1,4 +1,4 @@
-/** File transfer status history on PostgreSQL (migration 009): appended by the commit, newest first. */
+/** File transfer status history on PostgreSQL (migration 010): appended by the commit, newest first. */
 import type { Sql, TransactionSql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import type { FileStatusEntry, FileTransferKind } from "../../model/file_status.ts";

@@ -1,5 +1,5 @@
 /**
- * The FileStore on PostgreSQL (migration 008). Claiming a slot and counting a download are single guarded
+ * The FileStore on PostgreSQL (migration 009). Claiming a slot and counting a download are single guarded
  * `update ... returning` statements, so racing requests cannot both win; the reason for a refusal is read
  * afterwards, for the security log only.
  */

@@ -1,5 +1,5 @@
 /**
- * The PkiStore on PostgreSQL (migration 008). A station's current certificate is its newest by issued_at;
+ * The PkiStore on PostgreSQL (migration 009). A station's current certificate is its newest by issued_at;
  * the renewal scan picks each station's newest with `distinct on`.
  */
 import type { Sql } from "postgres";

@@ -1,5 +1,5 @@
 /**
- * 009: every file transfer status a station reported (Diagnostics/Firmware/Log/SignedFirmware status
+ * 010: every file transfer status a station reported (Diagnostics/Firmware/Log/SignedFirmware status
  * notifications), kept as history. Forward-only. `seq` orders entries received in the same millisecond.
  */
 export const up = `

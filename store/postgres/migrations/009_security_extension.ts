@@ -1,5 +1,5 @@
 /**
- * 008: the OCPP 1.6 Security extension's PKI and files. Forward-only.
+ * 009: the OCPP 1.6 Security extension's PKI and files. Forward-only.
  *
  * - `pki_ca`: at most one row, the CA generated at first start (`singleton` keeps it to one).
  * - `issued_certificate`: every certificate the CA signed; the renewal scan reads each station's newest by
