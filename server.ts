@@ -21,6 +21,9 @@ import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
+import { createEnergy, type Energy } from "./energy/mod.ts";
+import type { EnergyStore } from "./store/energy.ts";
+import { openKvEnergyStore } from "./store/kv/energy.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -32,6 +35,8 @@ export interface ServerOptions {
   auth?: AuthStore;
   /** Per-station security settings; without one, a throwaway in-memory store (tests). */
   stationSecurity?: StationSecurityStore;
+  /** Sites and stored charging profiles; without one, a throwaway in-memory store (tests). */
+  energy?: EnergyStore;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
   /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
@@ -47,6 +52,7 @@ export interface RunningServer {
   store: Store;
   auth: AuthStore;
   security: Security;
+  energy: Energy;
   metrics: PrometheusMetrics;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
@@ -100,6 +106,57 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  const ownEnergy = options.energy === undefined;
+  const energyStore = options.energy ?? await openKvEnergyStore(":memory:");
+  const energy = createEnergy({
+    store: energyStore,
+    commands: {
+      // The profile service writes the command log of what it sends itself (with what it learned).
+      call: (id, action, payload) => registry.call(id, action, payload, { log: false }),
+      isConnected: (id) => registry.isConnected(id),
+    },
+    commandLog: store,
+    sources: {
+      activeTransactions: async (id) =>
+        (await store.listTransactions({ chargePointId: id, status: "active", limit: 50 })).map((t) => ({
+          transactionId: t.transactionId,
+          connectorId: t.connectorId,
+          startedAt: t.createdAt,
+        })),
+      recentMeterValues: (id) => store.listMeterValuesByChargePoint(id, 100),
+      lastSeen: async (id) => (await store.getChargePoint(id))?.lastSeen ?? null,
+      isConnected: (id) => registry.isConnected(id),
+    },
+    settings: {
+      minCurrentA: config.ENERGY_MIN_CURRENT_A,
+      headroomA: config.ENERGY_HEADROOM_A,
+      measurementMaxAgeS: config.ENERGY_MEASUREMENT_MAX_AGE_S,
+      minChangeA: config.ENERGY_MIN_CHANGE_A,
+      stackLevel: config.ENERGY_STACK_LEVEL,
+      profileIdBase: config.ENERGY_PROFILE_ID_BASE,
+      offlineLeaseS: config.ENERGY_OFFLINE_LEASE_S,
+      rebalanceIntervalS: config.ENERGY_REBALANCE_INTERVAL_S,
+      txDefaultLimitA: config.ENERGY_TX_DEFAULT_A,
+      debounceMs: 100,
+    },
+    now,
+    newId: () => crypto.randomUUID(),
+    scheduler: {
+      after: (ms, fn) => setTimeout(fn, ms) as unknown as number,
+      cancel: (handle) => clearTimeout(handle),
+    },
+    logger,
+    publish: (sample) =>
+      events.publish({
+        type: "siteAllocation",
+        chargePointId: null,
+        siteId: sample.siteId,
+        at: sample.at,
+        sample,
+      }),
+  });
+  const unfollow = events.subscribe((event) => energy.onStationEvent(event));
+  energy.loadManager.start();
   /** This process's own OCPP endpoint, known once it listens. */
   let ownOcppUrl = "";
   const simulator = new SimulatorControl({
@@ -123,6 +180,7 @@ export async function startServer(
     events,
     shutdownSignal: stopping.signal,
     security,
+    energy,
     metrics,
     setup,
     simulator,
@@ -171,17 +229,21 @@ export async function startServer(
           auth,
           security,
           metrics,
+          energy,
           async shutdown() {
             stopped = true;
             stopping.abort();
             // Virtual stations first: they would reconnect to a closing server.
             await simulator.close();
+            unfollow();
+            await energy.close();
             await registry.shutdown();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.
             await security.events.close();
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
+            if (ownEnergy) await energyStore.close();
           },
         });
       },

@@ -1,12 +1,13 @@
 /**
  * Builds the configured stores: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. The Store, the
- * operators' AuthStore and the StationSecurityStore share one KV handle: separate handles on one SQLite file
+ * operators' AuthStore, the StationSecurityStore and the EnergyStore share one KV handle: separate handles on one SQLite file
  * contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitObserver } from "./group_commit.ts";
 import type { AuthStore } from "./auth.ts";
+import type { EnergyStore } from "./energy.ts";
 import type { Store } from "./mod.ts";
 import type { StationSecurityStore } from "./station_security.ts";
 
@@ -14,7 +15,9 @@ export interface Stores {
   store: Store;
   auth: AuthStore;
   stationSecurity: StationSecurityStore;
-  /** Closes all three (the shared handle or the three pools) once. */
+  /** Sites and stored charging profiles (load management). */
+  energy: EnergyStore;
+  /** Closes all of them (the shared handle or the pools) once. */
   close(): Promise<void>;
 }
 
@@ -25,32 +28,41 @@ export interface OpenOptions {
 
 export async function openStores(config: Config, logger: Logger, options: OpenOptions = {}): Promise<Stores> {
   if (config.DATABASE_URL) {
-    const [{ openPostgresStore }, { openPostgresAuthStore }, { openPostgresStationSecurityStore }] =
-      await Promise
-        .all([
-          import("./postgres/mod.ts"),
-          import("./postgres/auth.ts"),
-          import("./postgres/station_security.ts"),
-        ]);
+    const [
+      { openPostgresStore },
+      { openPostgresAuthStore },
+      { openPostgresStationSecurityStore },
+      { openPostgresEnergyStore },
+    ] = await Promise.all([
+      import("./postgres/mod.ts"),
+      import("./postgres/auth.ts"),
+      import("./postgres/station_security.ts"),
+      import("./postgres/energy.ts"),
+    ]);
     const store = await openPostgresStore(config.DATABASE_URL, options);
     // The first open ran the migrations; the others only connect.
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
+    const energy = await openPostgresEnergyStore(config.DATABASE_URL, { migrate: false });
     logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
     return {
       store,
       auth,
       stationSecurity,
+      energy,
       close: async () => {
-        await Promise.all([store.close(), auth.close(), stationSecurity.close()]);
+        await Promise.all([store.close(), auth.close(), stationSecurity.close(), energy.close()]);
       },
     };
   }
-  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }] = await Promise.all([
-    import("./kv/mod.ts"),
-    import("./kv/auth.ts"),
-    import("./kv/station_security.ts"),
-  ]);
+  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { KvEnergyStore }] =
+    await Promise
+      .all([
+        import("./kv/mod.ts"),
+        import("./kv/auth.ts"),
+        import("./kv/station_security.ts"),
+        import("./kv/energy.ts"),
+      ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
@@ -60,6 +72,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     store,
     auth: new KvAuthStore(kv),
     stationSecurity: new KvStationSecurityStore(kv),
+    energy: new KvEnergyStore(kv),
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),
   };

@@ -5,22 +5,28 @@
  * route only maps the outcome to HTTP.
  */
 import { z } from "zod";
-import {
-  CallErrorResponse,
-  CallTimeoutError,
-  CommandRefusedError,
-  InvalidResponseError,
-  NotConnectedError,
-} from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import { principalLabel } from "../../auth/principal.ts";
+import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction, type RequestOf } from "../../protocol/ocpp16/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
+import { commandApiError } from "./command_errors.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {
   registry: Registry;
+  logger: Logger;
+  /** Told of every answered command (stored charging profiles follow SetChargingProfile/ClearChargingProfile). */
+  onAnswered?: (answer: AnsweredCommand) => Promise<void>;
+}
+
+export interface AnsweredCommand {
+  chargePointId: string;
+  action: CsToCpAction;
+  request: unknown;
+  response: unknown;
+  requestedBy: string;
 }
 
 const CommandQuery = z.object({
@@ -30,7 +36,7 @@ const CommandQuery = z.object({
 });
 
 export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions): void {
-  for (const action of CS_TO_CP_ACTIONS) addCommandRoute(router, action, options.registry);
+  for (const action of CS_TO_CP_ACTIONS) addCommandRoute(router, action, options);
 
   // Anything else under the same shape is an unknown command (after the role check, like the real ones).
   router.app.post("/v1/charge-points/:id/:action", function unknownCommand(c) {
@@ -50,7 +56,11 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
 }
 
 /** One command's route; generic so the body's type is the action's own request type. */
-function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, registry: Registry): void {
+function addCommandRoute<A extends CsToCpAction>(
+  router: ApiRouter,
+  action: A,
+  { registry, logger, onAnswered }: CommandRouteOptions,
+): void {
   router.add({
     method: "post",
     path: `/v1/charge-points/{id}/${action}`,
@@ -81,37 +91,29 @@ function addCommandRoute<A extends CsToCpAction>(router: ApiRouter, action: A, r
       504: { description: "The station did not answer in time", schema: ErrorSchema },
     },
   }, async (c, { params, query, body, principal }) => {
+    const requestedBy = principalLabel(principal);
+    let result: Record<string, unknown>;
     try {
       // The router validated `body` with ACTIONS[action].request; zod's generics cannot carry A through it.
-      const result = await registry.call(params.id, action, body as RequestOf<A>, {
+      const answer = await registry.call(params.id, action, body as RequestOf<A>, {
         force: query.force ?? false,
-        requestedBy: principal ? principalLabel(principal) : "anonymous",
+        requestedBy,
       });
       // The command log keeps no secret either (the domain redacts what it stores).
-      return c.json(redactSecrets(result) as Record<string, unknown>, 200);
+      result = redactSecrets(answer) as Record<string, unknown>;
     } catch (error) {
-      if (error instanceof NotConnectedError) throw new ApiError(409, "not_connected", error.message);
-      if (error instanceof CommandRefusedError) {
-        throw new ApiError(409, "command_refused", error.message, { reason: error.reason });
-      }
-      if (error instanceof CallTimeoutError) throw new ApiError(504, "station_timeout", error.message);
-      if (error instanceof CallErrorResponse) {
-        // Redacted (and cut at a sane depth) for the answer too: the details are the station's to make up.
-        throw new ApiError(
-          502,
-          "station_error",
-          error.message,
-          redactSecrets({
-            errorCode: error.errorCode,
-            errorDescription: error.errorDescription,
-            errorDetails: error.errorDetails,
-          }),
-        );
-      }
-      if (error instanceof InvalidResponseError) {
-        throw new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });
-      }
-      throw error;
+      throw commandApiError(error);
     }
+    try {
+      await onAnswered?.({ chargePointId: params.id, action, request: body, response: result, requestedBy });
+    } catch (error) {
+      // The station did it; what we keep about it failing must not turn its answer into an error.
+      logger.warn("cannot record what a command's answer taught", {
+        chargePointId: params.id,
+        action,
+        error: String(error),
+      });
+    }
+    return c.json(result, 200);
   });
 }

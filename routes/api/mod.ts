@@ -11,6 +11,7 @@
 import type { Hono } from "hono";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
+import type { Energy } from "../../energy/mod.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import { CredentialRevocations } from "../../auth/revocations.ts";
@@ -22,6 +23,7 @@ import { addSetupRoutes } from "./setup.ts";
 import { FirstRunSetup } from "../../auth/first_run.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
+import { addChargingProfileRoutes } from "./charging_profiles.ts";
 import { addCommandRoutes } from "./commands.ts";
 import { addEventRoutes } from "./events.ts";
 import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
@@ -29,6 +31,7 @@ import { addIdTagRoutes } from "./id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
 import { addStationSecurityRoutes } from "./station_security.ts";
 import type { Security } from "../../security/mod.ts";
+import { addSiteRoutes } from "./sites.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 import { addOverviewRoutes, liveStations } from "./overview.ts";
 import { FleetScanner } from "../../overview/fleet_scan.ts";
@@ -60,6 +63,8 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Station security settings, security events and the login back-off (security/mod.ts). */
   security?: Security;
+  /** Stored charging profiles and sites (load management). */
+  energy?: Energy;
   /** Counts operator commands and open event streams. */
   metrics?: Metrics;
   /** The first run's setup token; without one, the setup page cannot make an admin. */
@@ -106,7 +111,20 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       : {}),
   });
   addChargePointRoutes(router, deps);
-  addCommandRoutes(router, deps);
+  if (deps.energy) {
+    // Before the commands: their catch-all `POST /v1/charge-points/{id}/{action}` would take these paths.
+    addChargingProfileRoutes(router, {
+      energy: deps.energy,
+      registry: deps.registry,
+      store: deps.store,
+      logger: deps.logger,
+    });
+    addSiteRoutes(router, { energy: deps.energy, logger: deps.logger, now: deps.now });
+  }
+  addCommandRoutes(router, {
+    ...deps,
+    ...(deps.energy ? { onAnswered: deps.energy.profiles.recordAnswer.bind(deps.energy.profiles) } : {}),
+  });
   addTransactionRoutes(router, deps);
   const scanner = new FleetScanner({
     store: deps.store,
@@ -138,7 +156,8 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addOpenApiRoutes(router, {
     title: "OCPP 1.6J Central System",
     version: "1",
-    description: "The operator API: stations, commands, transactions, id tags, live events. " +
+    description:
+      "The operator API: stations, commands, charging profiles, sites, transactions, id tags, live events. " +
       "Log in (POST /api/v1/auth/login) for a session cookie, or send an API token as `Authorization: Bearer`.",
   });
 

@@ -1,6 +1,6 @@
 /**
- * `/stations/:id`: the live console, configuration, commands (operators), activity, recent transactions, and
- * the station's security settings (admins: not even asked for otherwise).
+ * `/stations/:id`: the live console, configuration, commands (operators), activity, charging profiles, recent
+ * transactions, and the station's security settings (admins: not even asked for otherwise).
  */
 import { Time, TzLabel } from "../../components/time.tsx";
 import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
@@ -8,6 +8,7 @@ import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import type {
+  ChargingProfileList,
   CommandLogItem,
   Frame,
   IdTag,
@@ -25,7 +26,7 @@ export async function stationPage(api: PageApi, id: string) {
   const base = `/api/v1/charge-points/${encodeURIComponent(id)}`;
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
-  const [configuration, frames, history, commands, transactions, security] = await Promise.all([
+  const [configuration, frames, history, commands, transactions, profiles, security] = await Promise.all([
     api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
       `${base}/configuration`,
     ),
@@ -33,6 +34,8 @@ export async function stationPage(api: PageApi, id: string) {
     api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
     api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
     api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
+    // Null when the server runs without energy management (the API has no such route then).
+    api.find<ChargingProfileList>(`${base}/charging-profiles`),
     // Null also when the server runs without station security (the API has no such route then).
     viewer.role === "admin"
       ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
@@ -71,6 +74,19 @@ export async function stationPage(api: PageApi, id: string) {
           name="ConfigurationPanel"
           props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
         />
+        {profiles && (
+          <Island
+            name="ChargingProfilesPanel"
+            props={{
+              chargePointId: id,
+              profiles,
+              connectorIds: [...new Set([0, ...station.connectors.map((c) => c.connectorId)])].sort((a, b) =>
+                a - b
+              ),
+              canCommand,
+            }}
+          />
+        )}
         {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
         <section class="card" aria-labelledby="recent-tx-title">
           <div class="card-head">
