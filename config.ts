@@ -135,6 +135,31 @@ export const ConfigSchema = z.object({
   EVENT_STREAM_RECHECK_S: z.coerce.number().min(0.1).max(3600).default(30),
   /** Secure flag of the session cookie: auto sets it when the request came over https (or X-Forwarded-Proto). */
   COOKIE_SECURE: z.enum(["auto", "always", "never"]).default("auto"),
+  /** Load management: the least current an EV charges with (IEC 61851-1: 6 A); below it a session waits at 0 A. */
+  ENERGY_MIN_CURRENT_A: z.coerce.number().min(0).max(100).default(6),
+  /** Load management: an EV drawing clearly less than its limit keeps its draw plus this; the rest goes to others. */
+  ENERGY_HEADROOM_A: z.coerce.number().min(0.2).max(100).default(2),
+  /** Load management: current measurements older than this (seconds) are ignored. */
+  ENERGY_MEASUREMENT_MAX_AGE_S: int(1, 86_400).default(180),
+  /** Load management: changes smaller than this (amps) are not sent, while the site can afford it. */
+  ENERGY_MIN_CHANGE_A: z.coerce.number().min(0).max(100).default(1),
+  /** Load management: an offline station's last limit stays counted this long (seconds) after it was last seen. */
+  ENERGY_OFFLINE_LEASE_S: int(0, 7 * 86_400).default(900),
+  /** Load management: every site is divided again this often (seconds), with fresh measurements. */
+  ENERGY_REBALANCE_INTERVAL_S: z.coerce.number().min(0.05).max(3600).default(60),
+  /**
+   * Load management: the TxDefaultProfile limit (amps) installed on every station of a site, what a new
+   * transaction may draw until its own TxProfile arrives; `none` installs none.
+   */
+  ENERGY_TX_DEFAULT_A: z.union([z.literal("none").transform(() => null), z.coerce.number().min(0).max(1000)])
+    .default(0),
+  /** Load management: the stack level of its profiles (an operator's TxProfile above it wins). */
+  ENERGY_STACK_LEVEL: int(0, 1000).default(1),
+  /**
+   * Load management: its profile ids, `base` (TxDefaultProfile, connector 0), `base + N` (TxProfile on
+   * connector N), `base + 100 + N` (TxDefaultProfile on connector N for stations without TxProfiles).
+   */
+  ENERGY_PROFILE_ID_BASE: int(1, 2 ** 31 - 1000).default(900_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -25,6 +25,7 @@ await runTask(async () => {
     metrics,
     auth: stores.auth,
     stationSecurity: stores.stationSecurity,
+    energy: stores.energy,
     securityExtension: stores.securityExtension,
   }).catch(async (error) => {
     await stores.close();

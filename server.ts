@@ -21,6 +21,9 @@ import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
+import { createEnergy, type Energy } from "./energy/mod.ts";
+import type { EnergyStore } from "./store/energy.ts";
+import { openKvEnergyStore } from "./store/kv/energy.ts";
 import { createSecurityExtension, type SecurityExtension } from "./files/security_extension.ts";
 import type { CaMaterial } from "./pki/ca.ts";
 import { openKvHandle } from "./store/kv/handle.ts";
@@ -39,6 +42,8 @@ export interface ServerOptions {
   auth?: AuthStore;
   /** Per-station security settings; without one, a throwaway in-memory store (tests). */
   stationSecurity?: StationSecurityStore;
+  /** Sites and stored charging profiles; without one, a throwaway in-memory store (tests). */
+  energy?: EnergyStore;
   /**
    * The Security extension's stores (PKI, files, blobs); without them, throwaway in-memory ones (tests).
    * UPLOAD_DIR, when set, takes the blobs either way.
@@ -61,6 +66,7 @@ export interface RunningServer {
   store: Store;
   auth: AuthStore;
   security: Security;
+  energy: Energy;
   extension: SecurityExtension;
   metrics: PrometheusMetrics;
   /**
@@ -127,6 +133,57 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  const ownEnergy = options.energy === undefined;
+  const energyStore = options.energy ?? await openKvEnergyStore(":memory:");
+  const energy = createEnergy({
+    store: energyStore,
+    commands: {
+      // The profile service writes the command log of what it sends itself (with what it learned).
+      call: (id, action, payload) => registry.call(id, action, payload, { log: false }),
+      isConnected: (id) => registry.isConnected(id),
+    },
+    commandLog: store,
+    sources: {
+      activeTransactions: async (id) =>
+        (await store.listTransactions({ chargePointId: id, status: "active", limit: 50 })).map((t) => ({
+          transactionId: t.transactionId,
+          connectorId: t.connectorId,
+          startedAt: t.createdAt,
+        })),
+      recentMeterValues: (id) => store.listMeterValuesByChargePoint(id, 100),
+      lastSeen: async (id) => (await store.getChargePoint(id))?.lastSeen ?? null,
+      isConnected: (id) => registry.isConnected(id),
+    },
+    settings: {
+      minCurrentA: config.ENERGY_MIN_CURRENT_A,
+      headroomA: config.ENERGY_HEADROOM_A,
+      measurementMaxAgeS: config.ENERGY_MEASUREMENT_MAX_AGE_S,
+      minChangeA: config.ENERGY_MIN_CHANGE_A,
+      stackLevel: config.ENERGY_STACK_LEVEL,
+      profileIdBase: config.ENERGY_PROFILE_ID_BASE,
+      offlineLeaseS: config.ENERGY_OFFLINE_LEASE_S,
+      rebalanceIntervalS: config.ENERGY_REBALANCE_INTERVAL_S,
+      txDefaultLimitA: config.ENERGY_TX_DEFAULT_A,
+      debounceMs: 100,
+    },
+    now,
+    newId: () => crypto.randomUUID(),
+    scheduler: {
+      after: (ms, fn) => setTimeout(fn, ms) as unknown as number,
+      cancel: (handle) => clearTimeout(handle),
+    },
+    logger,
+    publish: (sample) =>
+      events.publish({
+        type: "siteAllocation",
+        chargePointId: null,
+        siteId: sample.siteId,
+        at: sample.at,
+        sample,
+      }),
+  });
+  const unfollow = events.subscribe((event) => energy.onStationEvent(event));
+  energy.loadManager.start();
   const renewal = certificateRenewal(extension, registry, logger, options.renewalIntervalMs ?? 600_000);
   renewal.start();
   /** This process's own OCPP endpoint, known once it listens. */
@@ -152,6 +209,7 @@ export async function startServer(
     events,
     shutdownSignal: stopping.signal,
     security,
+    energy,
     extension,
     metrics,
     setup,
@@ -202,18 +260,22 @@ export async function startServer(
           security,
           extension,
           metrics,
+          energy,
           async shutdown() {
             stopped = true;
             stopping.abort();
             await renewal.stop();
             // Virtual stations first: they would reconnect to a closing server.
             await simulator.close();
+            unfollow();
+            await energy.close();
             await registry.shutdown();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.
             await security.events.close();
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
+            if (ownEnergy) await energyStore.close();
             ownExtensionKv?.close();
           },
         });

@@ -39,8 +39,8 @@ import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import {
   CallErrorResponse,
-  CallTimeoutError,
   CommandRefusedError,
+  failedCommandOutcome,
   InvalidResponseError,
   NotConnectedError,
 } from "./errors.ts";
@@ -90,6 +90,7 @@ interface Command {
   force: boolean;
   requestedBy: string;
   requestedAt: string;
+  log: boolean;
   resolve: (response: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -119,6 +120,11 @@ export interface CallOptions {
   force?: boolean;
   /** Who asked, for the command log. */
   requestedBy?: string;
+  /**
+   * false: the caller writes the command log entry itself (the charging profile service, which logs every
+   * command it sends with what it learned); default true.
+   */
+  log?: boolean;
 }
 
 export class ChargePointActor {
@@ -246,6 +252,7 @@ export class ChargePointActor {
           payload,
           force: options.force ?? false,
           requestedBy: options.requestedBy ?? "anonymous",
+          log: options.log ?? true,
           requestedAt: this.deps.now().toISOString(),
           resolve,
           reject,
@@ -598,8 +605,8 @@ export class ChargePointActor {
   async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
     const finishedAt = this.deps.now().toISOString();
     const entry = commandLogEntry(this.id, command, outcome, finishedAt);
-    this.deps.metrics?.commandFinished(command.action, entry.outcome);
-    const changes: StationChanges = { chargePointId: this.id, commandLog: [entry] };
+    if (command.log) this.deps.metrics?.commandFinished(command.action, entry.outcome);
+    const changes: StationChanges = { chargePointId: this.id, commandLog: command.log ? [entry] : [] };
     if ("response" in outcome && this.#record) {
       const effect = this.dialect.commands[command.action]?.effect;
       const patch = effect?.(this.#record, command.payload as never, outcome.response as never, finishedAt);
@@ -673,23 +680,10 @@ export function commandLogEntry(
   if ("response" in outcome) {
     return { ...base, outcome: "accepted", response: redactSecrets(outcome.response) };
   }
-  const error = outcome.error;
-  if (error instanceof CommandRefusedError) {
-    return { ...base, outcome: "refused", response: { reason: error.reason } };
-  }
-  if (error instanceof CallTimeoutError) return { ...base, outcome: "timeout", response: null };
-  if (error instanceof CallErrorResponse) {
-    const { errorCode, errorDescription, errorDetails } = error;
-    return {
-      ...base,
-      outcome: "callerror",
-      response: redactSecrets({ errorCode, errorDescription, errorDetails }),
-    };
-  }
-  if (error instanceof InvalidResponseError) {
-    return { ...base, outcome: "invalid", response: { reason: error.reason } };
-  }
-  return { ...base, outcome: "not_connected", response: null };
+  return {
+    ...base,
+    ...(failedCommandOutcome(outcome.error) ?? { outcome: "not_connected", response: null }),
+  };
 }
 
 function tooBig(text: string, maxBytes: number): boolean {

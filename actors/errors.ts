@@ -1,4 +1,6 @@
 /** Typed errors of CS->CP calls; routes map them to HTTP statuses. */
+import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
 
 export class NotConnectedError extends Error {
   override name = "NotConnectedError";
@@ -42,4 +44,30 @@ export class CommandRefusedError extends Error {
   constructor(readonly chargePointId: string, readonly action: string, readonly reason: string) {
     super(`Not sending "${action}" to "${chargePointId}": ${reason} (use force to send anyway)`);
   }
+}
+
+/**
+ * How a failed command is written in the command log: its outcome and what stands in for the station's
+ * answer; null for an error that is none of the above (it is not logged as a command outcome).
+ */
+export function failedCommandOutcome(
+  error: unknown,
+): { outcome: CommandLogEntry["outcome"]; response: unknown } | null {
+  if (error instanceof NotConnectedError) return { outcome: "not_connected", response: null };
+  if (error instanceof CommandRefusedError) return { outcome: "refused", response: { reason: error.reason } };
+  if (error instanceof CallTimeoutError) return { outcome: "timeout", response: null };
+  if (error instanceof CallErrorResponse) {
+    return {
+      outcome: "callerror",
+      response: redactSecrets({
+        errorCode: error.errorCode,
+        errorDescription: error.errorDescription,
+        errorDetails: error.errorDetails,
+      }),
+    };
+  }
+  if (error instanceof InvalidResponseError) {
+    return { outcome: "invalid", response: { reason: error.reason } };
+  }
+  return null;
 }

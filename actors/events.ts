@@ -3,6 +3,7 @@
  * a slow subscriber must buffer on its own side.
  */
 import type { ConnectorState } from "../model/charge_point.ts";
+import type { SiteSample } from "../model/site.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 
 export type StationEvent =
@@ -39,7 +40,19 @@ export function committedEvent(event: StationEvent, committed: { meterValuesAdde
   return event.type === "meterValues" ? { ...event, stored: committed.meterValuesAdded } : event;
 }
 
-export type EventListener = (event: StationEvent) => void;
+/** Load management divided a site again (energy/load_manager.ts): not about one station. */
+export interface SiteAllocationEvent {
+  type: "siteAllocation";
+  chargePointId: null;
+  siteId: string;
+  at: string;
+  sample: SiteSample;
+}
+
+/** Everything the bus carries. */
+export type BusEvent = StationEvent | SiteAllocationEvent;
+
+export type EventListener = (event: BusEvent) => void;
 
 export class EventBus {
   #listeners = new Set<EventListener>();
@@ -50,7 +63,7 @@ export class EventBus {
     return () => this.#listeners.delete(listener);
   }
 
-  publish(event: StationEvent): void {
+  publish(event: BusEvent): void {
     for (const listener of this.#listeners) {
       try {
         listener(event);

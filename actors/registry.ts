@@ -147,6 +147,7 @@ export class Registry {
     const actor = this.#actors.get(id);
     if (actor && !actor.isStopping) return await actor.call(action, payload, options) as ResponseOf<A>;
     const error = new NotConnectedError(id, action);
+    if (options.log === false) throw error;
     const at = this.deps.now().toISOString();
     const command = { action, payload, requestedBy: options.requestedBy ?? "anonymous", requestedAt: at };
     this.deps.metrics?.commandFinished(action, "not_connected");

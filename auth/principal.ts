@@ -24,9 +24,9 @@ export interface Principal {
   owner?: string;
 }
 
-/** How a principal is written in the command log: `user:alice`, `token:billing`. */
-export function principalLabel(p: Principal): string {
-  return `${p.kind}:${p.name}`;
+/** How a principal is written in the command log: `user:alice`, `token:billing`; `anonymous` for none. */
+export function principalLabel(p: Principal | null): string {
+  return p ? `${p.kind}:${p.name}` : "anonymous";
 }
 
 /** Role order: an admin may do what an operator may, an operator what a viewer may. */

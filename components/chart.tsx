@@ -18,13 +18,52 @@ export function ticks(min: number, max: number, count = 4): number[] {
   return out;
 }
 
-function clock(t: number): string {
+/** `HH:MM:SS` of an epoch-ms time, UTC. */
+export function clock(t: number): string {
   return new Date(t).toISOString().slice(11, 19);
 }
 
-const W = 640;
-const H = 240;
-const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
+/** The SVG user space of every chart, and the margins its axes take. */
+export const W = 640;
+export const H = 240;
+export const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
+
+/**
+ * A chart's grid, axis labels (values at `yTicks` with `digits` decimals, times at `xTicks`) and unit, for
+ * the scales `x` and `y`.
+ */
+export function Axes(props: {
+  xTicks: number[];
+  yTicks: number[];
+  x: (t: number) => number;
+  y: (v: number) => number;
+  unit: string;
+  digits: number;
+}) {
+  const { x, y } = props;
+  return (
+    <>
+      {props.yTicks.map((v) => (
+        <g key={`y${v}`} class="grid">
+          <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
+          <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(props.digits))}</text>
+        </g>
+      ))}
+      {props.xTicks.map((t, i) => (
+        <text
+          key={`x${i}`}
+          class="axis"
+          x={x(t)}
+          y={H - 12}
+          text-anchor={i === 0 ? "start" : i === props.xTicks.length - 1 ? "end" : "middle"}
+        >
+          {clock(t)}
+        </text>
+      ))}
+      <text class="axis" x={12} y={PAD.top + 4}>{props.unit}</text>
+    </>
+  );
+}
 
 export function LineChart(props: {
   id: string;
@@ -70,24 +109,7 @@ export function LineChart(props: {
         aria-labelledby={titleId}
         preserveAspectRatio="xMidYMid meet"
       >
-        {yTicks.map((v) => (
-          <g key={`y${v}`} class="grid">
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
-            <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(3))}</text>
-          </g>
-        ))}
-        {xTicks.map((t, i) => (
-          <text
-            key={`x${i}`}
-            class="axis"
-            x={x(t)}
-            y={H - 12}
-            text-anchor={i === 0 ? "start" : i === 2 ? "end" : "middle"}
-          >
-            {clock(t)}
-          </text>
-        ))}
-        <text class="axis" x={12} y={PAD.top + 4}>{props.unit}</text>
+        <Axes xTicks={xTicks} yTicks={yTicks} x={x} y={y} unit={props.unit} digits={3} />
         <path class="area" d={area} />
         <path class="series" d={d} />
         {points.map((p, i) => (

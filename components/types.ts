@@ -13,7 +13,9 @@ import type {
   StatusHistorySchema,
   TransactionSchema,
 } from "../routes/api/schemas.ts";
-import type { StationEvent } from "../actors/events.ts";
+import type { SiteAllocationEvent, StationEvent } from "../actors/events.ts";
+import type { ChargingProfileListSchema, StoredProfileSchema } from "../routes/api/charging_profiles.ts";
+import type { SiteDetailSchema, SiteSampleSchema, SiteSchema } from "../routes/api/sites.ts";
 import type { StationSecurityView } from "../routes/api/station_security.ts";
 import type { SecurityEvent } from "../security/security_events.ts";
 import type { OverviewSchema } from "../routes/api/overview.ts";
@@ -33,7 +35,12 @@ export type MeterValue = z.infer<typeof MeterValueSchema>;
 export type IdTag = z.infer<typeof IdTagSchema>;
 export type Role = "viewer" | "operator" | "admin";
 export type StationSecurity = z.infer<typeof StationSecurityView>;
-export type { SecurityEvent, StationEvent };
+export type Site = z.infer<typeof SiteSchema>;
+export type SiteDetail = z.infer<typeof SiteDetailSchema>;
+export type SiteSample = z.infer<typeof SiteSampleSchema>;
+export type StoredChargingProfile = z.infer<typeof StoredProfileSchema>;
+export type ChargingProfileList = z.infer<typeof ChargingProfileListSchema>;
+export type { SecurityEvent, SiteAllocationEvent, StationEvent };
 export type UploadedFile = z.infer<typeof UploadedFileView>;
 export type FirmwareImage = z.infer<typeof FirmwareView>;
 export type IssuedCertificate = z.infer<typeof IssuedCertificateView>;

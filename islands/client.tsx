@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { StationEvent } from "../components/types.ts";
+import { EVENT_TYPES } from "../components/event_types.ts";
 
 /** An API error answer (`{ error, message, details }`) or a network failure (status 0). */
 export class ApiCallError extends Error {
@@ -55,11 +56,9 @@ export async function apiFetch<T = unknown>(
   return body as T;
 }
 
-const EVENT_TYPES = ["connected", "disconnected", "boot", "status", "transaction", "meterValues"] as const;
-
 interface Channel {
   source: EventSource;
-  listeners: Set<(e: StationEvent) => void>;
+  listeners: Set<(e: never) => void>;
   openListeners: Set<(live: boolean) => void>;
   live: boolean;
 }
@@ -70,9 +69,9 @@ const channels = new Map<string, Channel>();
  * Listens to `/api/v1/events` with `query` (e.g. `chargePointId=CP-1`). `onLive(true)` fires when the stream
  * is (re)opened, so a caller can refetch what it may have missed, and `onLive(false)` when it drops.
  */
-export function subscribeEvents(
+export function subscribeEvents<E = StationEvent>(
   query: string,
-  onEvent: (e: StationEvent) => void,
+  onEvent: (e: E) => void,
   onLive: (live: boolean) => void = () => {},
 ): () => void {
   let channel = channels.get(query);
@@ -89,9 +88,10 @@ export function subscribeEvents(
     };
     for (const type of EVENT_TYPES) {
       source.addEventListener(type, (message) => {
-        let event: StationEvent;
+        let event: never;
         try {
-          event = JSON.parse((message as MessageEvent<string>).data);
+          // Each subscriber names the event type it reads; the stream itself is untyped JSON.
+          event = JSON.parse((message as MessageEvent<string>).data) as never;
         } catch {
           return;
         }
@@ -119,9 +119,9 @@ export function subscribeEvents(
  * The hook form of subscribeEvents; the latest `onEvent` is always the one called. Returns whether the
  * stream is live. `onReopen` runs when the stream comes back after a drop (not on the first open).
  */
-export function useEvents(
+export function useEvents<E = StationEvent>(
   query: string,
-  onEvent: (e: StationEvent) => void,
+  onEvent: (e: E) => void,
   onReopen?: () => void,
 ): boolean {
   const handler = useRef(onEvent);
@@ -131,7 +131,7 @@ export function useEvents(
   const [live, setLive] = useState(false);
   useEffect(() => {
     let dropped = false;
-    return subscribeEvents(query, (e) => handler.current(e), (isLive) => {
+    return subscribeEvents<E>(query, (e) => handler.current(e), (isLive) => {
       setLive(isLive);
       if (!isLive) dropped = true;
       else if (dropped) {

@@ -3,12 +3,15 @@
  * (routes/pages/bundle.ts) imports this same table and hydrates each marker with its props.
  */
 import AcceptStation from "./AcceptStation.tsx";
+import ChargingProfilesPanel from "./ChargingProfilesPanel.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import FleetOverview from "./FleetOverview.tsx";
 import IdTagManager from "./IdTagManager.tsx";
 import LoginForm from "./LoginForm.tsx";
 import SetupForm from "./SetupForm.tsx";
+import SiteForm from "./SiteForm.tsx";
+import SiteMonitor from "./SiteMonitor.tsx";
 import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
 import StationSecurityPanel from "./StationSecurityPanel.tsx";
@@ -21,12 +24,15 @@ import VirtualStations from "./VirtualStations.tsx";
 
 export const ISLANDS = {
   AcceptStation,
+  ChargingProfilesPanel,
   CommandForms,
   ConfigurationPanel,
   FleetOverview,
   IdTagManager,
   LoginForm,
   SetupForm,
+  SiteForm,
+  SiteMonitor,
   StationActivity,
   StationConsole,
   StationSecurityPanel,

@@ -150,6 +150,23 @@ export const RULES: readonly BoundaryRule[] = [
       "security/, auth/ or a web framework",
     forbidImports: ["actors/", "routes/", "security/", "auth/", "hono"],
   },
+  {
+    files: "energy/",
+    why: "energy/ is a domain: pure rules, and I/O only through the interfaces it is handed (no HTTP, no " +
+      "database, no store implementation, no clock or timer of its own)",
+    forbidImports: [
+      "hono",
+      "postgres",
+      "node:",
+      "routes/",
+      "components/",
+      "islands/",
+      "store/kv/",
+      "store/postgres/",
+      "store/open.ts",
+    ],
+    forbidGlobals: IMPURE,
+  },
   ...["routes/", "components/", "islands/"].map((files): BoundaryRule => ({
     files,
     why: "concrete stores are built only in main.ts (server.ts for its throwaway defaults) and tests: " +

@@ -98,6 +98,20 @@ Deno.test("protocol/ocppj/ may not import a dialect; a dialect may import ocppj/
   assertEquals(lint("protocol/ocpp16/mod.ts", 'import { hasAction } from "../ocppj/dialect.ts";'), []);
 });
 
+Deno.test("energy/ may not import HTTP, a database or a store implementation, nor read the clock", () => {
+  const source = [
+    'import { Hono } from "hono";',
+    'import postgres from "postgres";',
+    'import { KvStore } from "../store/kv/mod.ts";',
+    'import { x } from "../store/postgres/energy.ts";',
+    'import type { EnergyStore } from "../store/energy.ts";',
+    "const at = new Date();",
+  ].join("\n");
+  const reports = lint("energy/site_controller.ts", source);
+  assertEquals(reports.length, 5, reports.join("\n"));
+  assert(reports.every((r) => r.includes("energy/ is a domain")), reports.join("\n"));
+});
+
 Deno.test("tests and benchmarks beside protocol/ code may use Deno and test helpers", () => {
   const source = 'import { assert } from "@std/assert";\nDeno.test("x", () => assert(Date.now() > 0));';
   assertEquals(lint("protocol/ocppj/frames_test.ts", source), []);

@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
+import type { Energy } from "../energy/mod.ts";
 import type { Logger } from "../logger.ts";
 import type { PrometheusMetrics } from "../metrics/prometheus.ts";
 import type { FirstRunSetup } from "../auth/first_run.ts";
@@ -39,6 +40,8 @@ export interface AppDeps {
   shutdownSignal: AbortSignal;
   /** Station security profiles, rate limits and security events; without it stations are not checked. */
   security?: Security;
+  /** Stored charging profiles and sites (load management). */
+  energy?: Energy;
   /** Counted on the hot path and served at /metrics; without it there is no /metrics. */
   metrics?: PrometheusMetrics;
   /** The first run's one-time setup token (none once users exist). */
@@ -115,6 +118,7 @@ export function createApp(deps: AppDeps): Hono {
       signal: deps.shutdownSignal,
       settings: deps.settings.api,
       ...(deps.security ? { security: deps.security } : {}),
+      ...(deps.energy ? { energy: deps.energy } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.setup ? { setup: deps.setup } : {}),
       ...(deps.simulator ? { simulator: deps.simulator } : {}),

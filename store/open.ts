@@ -1,12 +1,13 @@
 /**
  * Builds the configured stores: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. The Store, the
- * operators' AuthStore and the StationSecurityStore share one KV handle: separate handles on one SQLite file
+ * operators' AuthStore, the StationSecurityStore and the EnergyStore share one KV handle: separate handles on one SQLite file
  * contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitObserver } from "./group_commit.ts";
 import type { AuthStore } from "./auth.ts";
+import type { EnergyStore } from "./energy.ts";
 import type { Store } from "./mod.ts";
 import type { StationSecurityStore } from "./station_security.ts";
 import type { SecurityExtensionStores } from "./security_extension.ts";
@@ -15,9 +16,11 @@ export interface Stores {
   store: Store;
   auth: AuthStore;
   stationSecurity: StationSecurityStore;
+  /** Sites and stored charging profiles (load management). */
+  energy: EnergyStore;
   /** The OCPP 1.6 Security extension's PKI, file records and blobs. */
   securityExtension: SecurityExtensionStores;
-  /** Closes all of them (the shared handle or the three pools) once. */
+  /** Closes all of them (the shared handle or the pools) once. */
   close(): Promise<void>;
 }
 
@@ -32,36 +35,52 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       { openPostgresStore },
       { openPostgresAuthStore },
       { openPostgresStationSecurityStore },
+      { openPostgresEnergyStore },
       { openPostgresSecurityExtension },
     ] = await Promise.all([
       import("./postgres/mod.ts"),
       import("./postgres/auth.ts"),
       import("./postgres/station_security.ts"),
+      import("./postgres/energy.ts"),
       import("./postgres/security_extension.ts"),
     ]);
     const store = await openPostgresStore(config.DATABASE_URL, options);
     // The first open ran the migrations; the others only connect.
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
+    const energy = await openPostgresEnergyStore(config.DATABASE_URL, { migrate: false });
     const securityExtension = await openPostgresSecurityExtension(config.DATABASE_URL, { migrate: false });
     logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
     return {
       store,
       auth,
       stationSecurity,
+      energy,
       securityExtension,
       close: async () => {
-        await Promise.all([store.close(), auth.close(), stationSecurity.close(), securityExtension.close()]);
+        await Promise.all([
+          store.close(),
+          auth.close(),
+          stationSecurity.close(),
+          energy.close(),
+          securityExtension.close(),
+        ]);
       },
     };
   }
-  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { kvSecurityExtension }] =
-    await Promise.all([
-      import("./kv/mod.ts"),
-      import("./kv/auth.ts"),
-      import("./kv/station_security.ts"),
-      import("./kv/security_extension.ts"),
-    ]);
+  const [
+    { KvStore, openKvHandle },
+    { KvAuthStore },
+    { KvStationSecurityStore },
+    { KvEnergyStore },
+    { kvSecurityExtension },
+  ] = await Promise.all([
+    import("./kv/mod.ts"),
+    import("./kv/auth.ts"),
+    import("./kv/station_security.ts"),
+    import("./kv/energy.ts"),
+    import("./kv/security_extension.ts"),
+  ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
@@ -71,6 +90,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     store,
     auth: new KvAuthStore(kv),
     stationSecurity: new KvStationSecurityStore(kv),
+    energy: new KvEnergyStore(kv),
     securityExtension: kvSecurityExtension(kv),
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),

@@ -16,8 +16,8 @@ const RANK: Record<Lowest, number> = { anonymous: 0, viewer: 1, operator: 2, adm
 /**
  * The access policy, written down here on purpose rather than read from the code (the OpenAPI document and the
  * router share `route.access`, so comparing them proves nothing): every route -> the lowest role allowed.
- * Viewers read; operators also send commands and read security events; admins also manage users, tokens,
- * id tags, registration and station security.
+ * Viewers read; operators also send commands, set charging profiles, manage sites and read security events;
+ * admins also manage users, tokens, id tags, registration and station security.
  */
 const POLICY: Record<string, Lowest> = {
   "POST /api/v1/auth/login": "anonymous",
@@ -68,6 +68,16 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/tokens": "admin",
   "POST /api/v1/tokens": "admin",
   "DELETE /api/v1/tokens/{id}": "admin",
+  "GET /api/v1/charge-points/{id}/charging-profiles": "viewer",
+  "POST /api/v1/charge-points/{id}/charging-profiles": "operator",
+  "DELETE /api/v1/charge-points/{id}/charging-profiles": "operator",
+  "DELETE /api/v1/charge-points/{id}/charging-profiles/{chargingProfileId}": "operator",
+  "GET /api/v1/charge-points/{id}/composite-schedule": "operator",
+  "GET /api/v1/sites": "viewer",
+  "GET /api/v1/sites/{siteId}": "viewer",
+  "GET /api/v1/sites/{siteId}/samples": "viewer",
+  "PUT /api/v1/sites/{siteId}": "operator",
+  "DELETE /api/v1/sites/{siteId}": "operator",
   // The Security extension: the CA certificate is public; uploaded logs can hold secrets (operators).
   "GET /api/v1/pki/ca": "anonymous",
   "GET /api/v1/pki/certificates": "viewer",
@@ -158,7 +168,9 @@ async function send(server: ApiTestServer, route: string, headers: Record<string
     .replace("{id}", action ? STATION : "CP-NONE")
     .replace("{transactionId}", "999")
     .replace("{idTag}", "NO-TAG")
-    .replace("{username}", "nobody");
+    .replace("{username}", "nobody")
+    .replace("{siteId}", "no-site")
+    .replace("{chargingProfileId}", "999");
   const body = action ? COMMAND_SAMPLES[action]?.request : method === "GET" ? undefined : {};
   const res = await server.api(path, { method, as: null, headers, ...(body ? { body } : {}) });
   const text = await readSome(res);

@@ -491,7 +491,7 @@ Deno.test("the OpenAPI document covers every route with its schemas, and /api/do
 
 Deno.test("an open event stream ends when the server shuts down (shutdown does not wait forever)", async () => {
   const server = await startApiServer();
-  // The server listens itself (the overview's scanner), and stops listening when it shuts down too.
+  // The server listens itself (the overview's scanner, load management), and stops listening when it shuts down too.
   const before = server.events.subscriberCount;
   const res = await server.api("/api/v1/events", { as: "viewer" });
   assertEquals(res.status, 200);

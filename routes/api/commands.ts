@@ -5,32 +5,38 @@
  * route only maps the outcome to HTTP.
  */
 import { z } from "zod";
-import {
-  CallErrorResponse,
-  CallTimeoutError,
-  CommandRefusedError,
-  InvalidResponseError,
-  NotConnectedError,
-} from "../../actors/errors.ts";
 import type { Registry } from "../../actors/registry.ts";
 import { principalLabel } from "../../auth/principal.ts";
+import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction, type RequestOf } from "../../protocol/ocpp16/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Context } from "hono";
 import { expandLocations } from "../../files/command_locations.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
+import { commandApiError } from "./command_errors.ts";
 import { publicBase } from "./files.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {
   registry: Registry;
+  logger: Logger;
   /**
    * With the Security extension, locations may be placeholders: `csms:upload` (GetDiagnostics, GetLog) and
    * `csms:firmware/<id>` ((Signed)UpdateFirmware) become URLs of this server for the station (see
    * files/command_locations.ts).
    */
   extension?: SecurityExtension;
+  /** Told of every answered command (stored charging profiles follow SetChargingProfile/ClearChargingProfile). */
+  onAnswered?: (answer: AnsweredCommand) => Promise<void>;
+}
+
+export interface AnsweredCommand {
+  chargePointId: string;
+  action: CsToCpAction;
+  request: unknown;
+  response: unknown;
+  requestedBy: string;
 }
 
 const CommandQuery = z.object({
@@ -63,7 +69,7 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
 function addCommandRoute<A extends CsToCpAction>(
   router: ApiRouter,
   action: A,
-  { registry, extension }: CommandRouteOptions,
+  { registry, logger, onAnswered, extension }: CommandRouteOptions,
 ): void {
   router.add({
     method: "post",
@@ -95,42 +101,39 @@ function addCommandRoute<A extends CsToCpAction>(
       504: { description: "The station did not answer in time", schema: ErrorSchema },
     },
   }, async (c, { params, query, body, principal }) => {
-    const requestedBy = principal ? principalLabel(principal) : "anonymous";
+    const requestedBy = principalLabel(principal);
     const payload = extension
       ? await withLocations(c, action, body, { chargePointId: params.id, createdBy: requestedBy, extension })
       : body;
+    let result: Record<string, unknown>;
     try {
       // The router validated `body` with ACTIONS[action].request; zod's generics cannot carry A through it.
-      const result = await registry.call(params.id, action, payload as RequestOf<A>, {
+      const answer = await registry.call(params.id, action, payload as RequestOf<A>, {
         force: query.force ?? false,
         requestedBy,
       });
       // The command log keeps no secret either (the domain redacts what it stores).
-      return c.json(redactSecrets(result) as Record<string, unknown>, 200);
+      result = redactSecrets(answer) as Record<string, unknown>;
     } catch (error) {
-      if (error instanceof NotConnectedError) throw new ApiError(409, "not_connected", error.message);
-      if (error instanceof CommandRefusedError) {
-        throw new ApiError(409, "command_refused", error.message, { reason: error.reason });
-      }
-      if (error instanceof CallTimeoutError) throw new ApiError(504, "station_timeout", error.message);
-      if (error instanceof CallErrorResponse) {
-        // Redacted (and cut at a sane depth) for the answer too: the details are the station's to make up.
-        throw new ApiError(
-          502,
-          "station_error",
-          error.message,
-          redactSecrets({
-            errorCode: error.errorCode,
-            errorDescription: error.errorDescription,
-            errorDetails: error.errorDetails,
-          }),
-        );
-      }
-      if (error instanceof InvalidResponseError) {
-        throw new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });
-      }
-      throw error;
+      throw commandApiError(error);
     }
+    try {
+      await onAnswered?.({
+        chargePointId: params.id,
+        action,
+        request: payload,
+        response: result,
+        requestedBy,
+      });
+    } catch (error) {
+      // The station did it; what we keep about it failing must not turn its answer into an error.
+      logger.warn("cannot record what a command's answer taught", {
+        chargePointId: params.id,
+        action,
+        error: String(error),
+      });
+    }
+    return c.json(result, 200);
   });
 }
 

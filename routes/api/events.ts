@@ -7,12 +7,13 @@
  * makes such a change, and every `recheckMs` for changes made elsewhere and for expiry).
  */
 import { z } from "zod";
-import type { EventBus, StationEvent } from "../../actors/events.ts";
+import type { BusEvent, EventBus } from "../../actors/events.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
+import { EVENT_TYPES } from "../../components/event_types.ts";
 
 export interface EventRouteOptions {
   events: EventBus;
@@ -30,16 +31,6 @@ export interface EventRouteOptions {
   /** Counts open streams. */
   metrics?: Metrics;
 }
-
-const EVENT_TYPES = [
-  "connected",
-  "disconnected",
-  "boot",
-  "status",
-  "transaction",
-  "meterValues",
-  "securityEvent",
-] as const;
 
 const EventsQuery = z.object({
   chargePointId: z.string().max(48).optional().describe("Only this station's events"),
@@ -85,7 +76,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           }
           controller.enqueue(encoder.encode(text));
         };
-        const unsubscribe = events.subscribe((event: StationEvent) => {
+        const unsubscribe = events.subscribe((event: BusEvent) => {
           if (query.chargePointId !== undefined && event.chargePointId !== query.chargePointId) return;
           if (wanted && !wanted.has(event.type)) return;
           send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);

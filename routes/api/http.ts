@@ -33,6 +33,7 @@ export type ApiErrorCode =
   | "invalid_station_response"
   | "station_timeout"
   | "payload_too_large"
+  | "profile_rejected"
   | "unsupported_media_type"
   | "internal_error";
 

@@ -11,6 +11,7 @@
 import type { Hono } from "hono";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
+import type { Energy } from "../../energy/mod.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import { CredentialRevocations } from "../../auth/revocations.ts";
@@ -22,6 +23,7 @@ import { addSetupRoutes } from "./setup.ts";
 import { FirstRunSetup } from "../../auth/first_run.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
+import { addChargingProfileRoutes } from "./charging_profiles.ts";
 import { addCommandRoutes } from "./commands.ts";
 import { addEventRoutes } from "./events.ts";
 import { addFileRoutes } from "./files.ts";
@@ -31,6 +33,7 @@ import { addOpenApiRoutes } from "./openapi.ts";
 import { addPkiRoutes } from "./pki.ts";
 import { addStationSecurityRoutes } from "./station_security.ts";
 import type { Security } from "../../security/mod.ts";
+import { addSiteRoutes } from "./sites.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 import { addOverviewRoutes, liveStations } from "./overview.ts";
@@ -63,6 +66,8 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Station security settings, security events and the login back-off (security/mod.ts). */
   security?: Security;
+  /** Stored charging profiles and sites (load management). */
+  energy?: Energy;
   /** Counts operator commands and open event streams. */
   metrics?: Metrics;
   /** The first run's setup token; without one, the setup page cannot make an admin. */
@@ -116,7 +121,20 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     addPkiRoutes(router, { extension: deps.extension });
     addFileRoutes(router, { extension: deps.extension });
   }
-  addCommandRoutes(router, deps);
+  if (deps.energy) {
+    // Before the commands: their catch-all `POST /v1/charge-points/{id}/{action}` would take these paths.
+    addChargingProfileRoutes(router, {
+      energy: deps.energy,
+      registry: deps.registry,
+      store: deps.store,
+      logger: deps.logger,
+    });
+    addSiteRoutes(router, { energy: deps.energy, logger: deps.logger, now: deps.now });
+  }
+  addCommandRoutes(router, {
+    ...deps,
+    ...(deps.energy ? { onAnswered: deps.energy.profiles.recordAnswer.bind(deps.energy.profiles) } : {}),
+  });
   addTransactionRoutes(router, deps);
   const scanner = new FleetScanner({
     store: deps.store,
@@ -148,7 +166,8 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addOpenApiRoutes(router, {
     title: "OCPP 1.6J Central System",
     version: "1",
-    description: "The operator API: stations, commands, transactions, id tags, live events. " +
+    description:
+      "The operator API: stations, commands, charging profiles, sites, transactions, id tags, live events. " +
       "Log in (POST /api/v1/auth/login) for a session cookie, or send an API token as `Authorization: Bearer`.",
   });
 

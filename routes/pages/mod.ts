@@ -23,6 +23,7 @@ import { issueLoginToken, LOGIN_TOKEN_COOKIE, loginTokenMatches } from "./login_
 import { errorPage, loginPage, setupPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
 import { securityPage } from "./security.tsx";
+import { sitePage, sitesPage } from "./sites.tsx";
 import { stationPage } from "./station.tsx";
 import { transactionPage, transactionsPage } from "./transactions.tsx";
 
@@ -201,6 +202,8 @@ export function createPageRoutes(deps: PageDeps): Hono {
   app.get("/id-tags", page((_c, api) => idTagsPage(api)));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
   app.get("/security", page((c, api) => securityPage(api, c.req.query())));
+  app.get("/sites", page((_c, api) => sitesPage(api)));
+  app.get("/sites/:siteId", page((c, api) => sitePage(api, c.req.param("siteId") ?? "")));
   app.get("/admin", (c) => c.redirect("/admin/users", 303));
   app.get("/admin/users", page((_c, api) => usersPage(api)));
   app.get("/admin/tokens", page((_c, api) => tokensPage(api)));

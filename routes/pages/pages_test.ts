@@ -78,6 +78,36 @@ function meterRow(minute: number, value: number, measurand = "Energy.Active.Impo
   };
 }
 
+const SITE = {
+  siteId: "depot",
+  name: "Depot",
+  maxCurrentA: 32,
+  chargePointIds: ["CP-1"],
+  stationMaxCurrentA: 32,
+  updatedBy: "user:root",
+  createdAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+};
+
+/** Newest first, as the API lists them. */
+const SAMPLES = [11, 10].map((minute) => ({
+  siteId: "depot",
+  at: new Date(Date.parse(NOW.toISOString()) - (60 - minute) * 60_000).toISOString(),
+  limitA: 32,
+  fixedA: 0,
+  allocatedA: 32,
+  measuredA: minute === 11 ? 30.5 : null,
+  chargers: [{
+    chargePointId: "CP-1",
+    connectorId: 1,
+    transactionId: 7,
+    kind: "allocated",
+    limitA: 32,
+    appliedA: 32,
+    measuredA: minute === 11 ? 30.5 : null,
+  }],
+}));
+
 /** A fake of the API the pages call: the cookie names the role, every request is recorded. */
 function fakeApp(options: { stations?: StationDetail[] } = {}) {
   const asked: string[] = [];
@@ -197,6 +227,10 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
     "/api/v1/charge-points/:id/configuration",
     (c) => c.json({ chargePointId: "CP-1", configuration: null }),
   );
+  api.get(
+    "/api/v1/charge-points/:id/charging-profiles",
+    (c) => c.json({ items: [], refusedReason: "NotSupported", siteId: SITE.siteId }),
+  );
   api.get("/api/v1/charge-points/:id/:list", (c) => c.json({ items: [] }));
   api.get("/api/v1/transactions", (c) => c.json({ items: [TX], nextCursor: null }));
   api.get(
@@ -208,6 +242,15 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
   );
   api.get("/api/v1/handshake-failures", (c) => c.json({ items: [] }));
   api.get("/api/v1/id-tags", (c) => c.json({ items: [], nextCursor: null }));
+  api.get("/api/v1/sites", (c) => c.json({ items: [SITE], nextCursor: null }));
+  api.get(
+    "/api/v1/sites/:siteId",
+    (c) =>
+      c.req.param("siteId") === SITE.siteId
+        ? c.json({ ...SITE, allocation: SAMPLES[0] })
+        : c.json({ error: "not_found", message: "unknown" }, 404),
+  );
+  api.get("/api/v1/sites/:siteId/samples", (c) => c.json({ items: SAMPLES }));
   const pages = createPageRoutes({
     api: (path, init) => api.request(path, init),
     logger: createMemoryLogger(),
@@ -478,4 +521,28 @@ Deno.test("/static/islands.js is one ES module that hydrates every island, and a
   const css = await pages.request("/static/app.css");
   assertStringIncludes(css.headers.get("content-type") ?? "", "text/css");
   assertStringIncludes(await css.text(), "prefers-color-scheme: dark");
+});
+
+Deno.test("the sites page offers a new site to operators only; a site page starts its monitor with the samples oldest first", async () => {
+  const { pages, asked } = fakeApp();
+  const viewer = await (await pages.request("/sites", as("viewer"))).text();
+  assertStringIncludes(viewer, 'data-site="depot"');
+  assertStringIncludes(viewer, "30.5 A");
+  assertEquals(viewer.includes('data-island="SiteForm"'), false);
+  const operator = await (await pages.request("/sites", as("operator"))).text();
+  assertStringIncludes(operator, 'data-island="SiteForm"');
+
+  const site = await (await pages.request("/sites/depot", as("viewer"))).text();
+  const props = JSON.parse(
+    /data-island="SiteMonitor"[^>]*><script type="application\/json">(.*?)<\/script>/s.exec(site)![1]!,
+  );
+  assertEquals(props.samples.map((s: { at: string }) => s.at), [SAMPLES[1]!.at, SAMPLES[0]!.at]);
+  assertEquals(props.canEdit, false);
+  assert(asked.includes("/api/v1/sites/depot/samples?limit=720"), asked.join("\n"));
+  assertEquals((await pages.request("/sites/nowhere", as("viewer"))).status, 404);
+
+  const station = await (await pages.request("/stations/CP-1", as("viewer"))).text();
+  assertStringIncludes(station, 'data-island="ChargingProfilesPanel"');
+  assertStringIncludes(station, "refuses charging profiles (NotSupported)");
+  assertStringIncludes(station, 'href="/sites/depot"');
 });

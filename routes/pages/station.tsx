@@ -1,6 +1,6 @@
 /**
- * `/stations/:id`: the live console, configuration, commands (operators), activity, recent transactions, and
- * the station's security settings (admins: not even asked for otherwise).
+ * `/stations/:id`: the live console, configuration, commands (operators), activity, charging profiles, recent
+ * transactions, and the station's security settings (admins: not even asked for otherwise).
  */
 import { Time, TzLabel } from "../../components/time.tsx";
 import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
@@ -9,6 +9,7 @@ import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import { StationFiles } from "../../components/station_files.tsx";
 import type {
+  ChargingProfileList,
   CommandLogItem,
   FileStatus,
   Frame,
@@ -30,25 +31,36 @@ export async function stationPage(api: PageApi, id: string) {
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
   const forStation = `chargePointId=${encodeURIComponent(id)}&limit=${HISTORY}`;
-  const [configuration, frames, history, commands, transactions, security, uploads, certificates, files] =
-    await Promise
-      .all([
-        api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
-          `${base}/configuration`,
-        ),
-        api.get<{ items: Frame[] }>(`${base}/frames`),
-        api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
-        api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
-        api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
-        // Null also when the server runs without station security (the API has no such route then).
-        viewer.role === "admin"
-          ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
-          : Promise.resolve(null),
-        // Null when the server runs without the Security extension.
-        api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
-        api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
-        api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
-      ]);
+  const [
+    configuration,
+    frames,
+    history,
+    commands,
+    transactions,
+    profiles,
+    security,
+    uploads,
+    certificates,
+    files,
+  ] = await Promise.all([
+    api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
+      `${base}/configuration`,
+    ),
+    api.get<{ items: Frame[] }>(`${base}/frames`),
+    api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
+    api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
+    api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
+    // Null when the server runs without energy management (the API has no such route then).
+    api.find<ChargingProfileList>(`${base}/charging-profiles`),
+    // Null also when the server runs without station security (the API has no such route then).
+    viewer.role === "admin"
+      ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
+      : Promise.resolve(null),
+    // Null when the server runs without the Security extension.
+    api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
+    api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
+    api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
+  ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
   // Suggestions for the id tag fields: the Accepted tags (typing any other one still works).
   const idTags = canCommand
@@ -82,6 +94,19 @@ export async function stationPage(api: PageApi, id: string) {
           name="ConfigurationPanel"
           props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
         />
+        {profiles && (
+          <Island
+            name="ChargingProfilesPanel"
+            props={{
+              chargePointId: id,
+              profiles,
+              connectorIds: [...new Set([0, ...station.connectors.map((c) => c.connectorId)])].sort((a, b) =>
+                a - b
+              ),
+              canCommand,
+            }}
+          />
+        )}
         {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
         <StationFiles
           history={files.items}

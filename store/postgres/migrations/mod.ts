@@ -10,6 +10,7 @@ import { up as stationSecurity } from "./004_station_security.ts";
 import { up as localListAndReservations } from "./005_local_list_and_reservations.ts";
 import { up as commandLogRefused } from "./006_command_log_refused.ts";
 import { up as securityEvents } from "./007_security_events.ts";
+import { up as energy } from "./008_energy.ts";
 import { up as securityExtension } from "./009_security_extension.ts";
 import { up as fileStatusHistory } from "./010_file_status_history.ts";
 
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "local_list_and_reservations", up: localListAndReservations },
   { version: 6, name: "command_log_refused", up: commandLogRefused },
   { version: 7, name: "security_events", up: securityEvents },
+  { version: 8, name: "energy", up: energy },
   { version: 9, name: "security_extension", up: securityExtension },
   { version: 10, name: "file_status_history", up: fileStatusHistory },
 ];

@@ -1,0 +1,14 @@
+/**
+ * The event names of the live stream (`GET /api/v1/events`): the API documents and filters by them, and the
+ * dashboard's islands listen for them. Shared here, as plain data, so both sides list the same.
+ */
+export const EVENT_TYPES = [
+  "connected",
+  "disconnected",
+  "boot",
+  "status",
+  "transaction",
+  "meterValues",
+  "siteAllocation",
+  "securityEvent",
+] as const;

@@ -1,0 +1,389 @@
+/**
+ * Stored charging profiles in use: sets and clears them on a station and records what it accepted, keeps
+ * the ones set while it is offline until it is back, sends them all again after it reboots or when its
+ * composite schedule shows it lost them. The rules are in `charging_profiles.ts`; this adds the commands
+ * (through `StationCommands`, the registry in production) and the store.
+ *
+ * One station's profile commands and their bookkeeping run one after the other (a read-modify-write of its
+ * stored profiles each), so two answers never race to write.
+ *
+ * @example
+ * ```ts ignore
+ * const profiles = new ChargingProfileService({ store, commands, commandLog, now, newId });
+ * await profiles.set("CP-1", request, { source: "api", requestedBy: "user:alice" });
+ * ```
+ */
+import { CallErrorResponse, failedCommandOutcome, NotConnectedError } from "../actors/errors.ts";
+import type { ChargingProfileSource, StoredChargingProfile } from "../model/charging_profile.ts";
+import type { ClearChargingProfileRequest } from "../protocol/ocpp16/clear_charging_profile.ts";
+import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
+import type { ChargingProfileStore } from "../store/energy.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import type { CommandLogStore } from "../store/mod.ts";
+import {
+  afterClearChargingProfile,
+  afterReboot,
+  afterSetChargingProfile,
+  afterTransactionEnded,
+  clearSelects,
+  compositeShowsLoss,
+  resendRequest,
+  storedProfile,
+} from "./charging_profiles.ts";
+
+export type ProfileAction = "SetChargingProfile" | "ClearChargingProfile" | "GetCompositeSchedule";
+
+/** How the service reaches stations: the registry in production, a fake in tests. */
+export interface StationCommands {
+  /** Rejects with the errors of `actors/errors.ts`. */
+  call<A extends ProfileAction>(
+    chargePointId: string,
+    action: A,
+    payload: RequestOf<A>,
+  ): Promise<ResponseOf<A>>;
+  isConnected(chargePointId: string): boolean;
+}
+
+export interface ChargingProfileServiceDeps {
+  store: ChargingProfileStore;
+  commands: StationCommands;
+  commandLog: CommandLogStore;
+  now: () => Date;
+  newId: () => string;
+  /** Told after a station's stored profiles changed (the dashboard's live view). */
+  onChanged?: (chargePointId: string) => void;
+}
+
+export interface SetOutcome {
+  /** The station's answer, or Pending: stored, to be sent when the station is back. */
+  status: "Accepted" | "Rejected" | "NotSupported" | "Pending";
+  /** What is stored now; null when the station did not accept it. */
+  profile: StoredChargingProfile | null;
+}
+
+export interface ClearOutcome {
+  /** The station's answer, or Cleared: only pending profiles were selected, and they never reached it. */
+  status: "Accepted" | "Unknown" | "Cleared";
+  /** chargingProfileIds no longer stored. */
+  removed: number[];
+}
+
+/** CALLERROR codes meaning the station does not do smart charging at all. */
+const UNSUPPORTED_CODES = new Set(["NotImplemented", "NotSupported"]);
+
+export class ChargingProfileService {
+  readonly #deps: ChargingProfileServiceDeps;
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(deps: ChargingProfileServiceDeps) {
+    this.#deps = deps;
+  }
+
+  list(chargePointId: string): Promise<StoredChargingProfile[]> {
+    return this.#deps.store.listChargingProfiles(chargePointId);
+  }
+
+  /**
+   * Sends a profile and stores it when accepted. A station that is not connected gets it when it is back
+   * (stored as pending), except a TxProfile, which only means something during a running transaction.
+   */
+  set(
+    chargePointId: string,
+    request: SetChargingProfileRequest,
+    meta: { source: ChargingProfileSource; requestedBy: string },
+  ): Promise<SetOutcome> {
+    return this.#serial(chargePointId, async () => {
+      const at = this.#deps.now().toISOString();
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      if (!this.#deps.commands.isConnected(chargePointId)) {
+        if (request.csChargingProfiles.chargingProfilePurpose === "TxProfile") {
+          throw new NotConnectedError(
+            chargePointId,
+            "SetChargingProfile",
+            "not connected (a TxProfile cannot wait)",
+          );
+        }
+        const pending = storedProfile(request, "pending", { chargePointId, ...meta, at });
+        const { remove } = afterSetChargingProfile(stored, request, "Accepted", {
+          chargePointId,
+          ...meta,
+          at,
+        });
+        await this.#write(chargePointId, { remove, put: [pending] });
+        return { status: "Pending", profile: pending };
+      }
+      const response = await this.#send(chargePointId, "SetChargingProfile", request, meta.requestedBy);
+      const changes = afterSetChargingProfile(stored, request, response.status, {
+        chargePointId,
+        ...meta,
+        at,
+      });
+      await this.#write(chargePointId, changes);
+      // Rejected is about this profile; NotSupported about smart charging as a whole.
+      if (response.status === "NotSupported") {
+        await this.markSupport(chargePointId, { refusedReason: "NotSupported" });
+      } else if (response.status === "Accepted") {
+        await this.markSupport(chargePointId, { refusedReason: null });
+      }
+      return { status: response.status, profile: changes.put[0] ?? null };
+    });
+  }
+
+  /**
+   * Clears profiles (ClearChargingProfile's selection). A station that is not connected can only lose the
+   * pending ones, which never reached it; clearing one it holds waits for it to be back (NotConnectedError).
+   */
+  clear(
+    chargePointId: string,
+    request: ClearChargingProfileRequest,
+    requestedBy: string,
+  ): Promise<ClearOutcome> {
+    return this.#serial(chargePointId, async () => {
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      if (!this.#deps.commands.isConnected(chargePointId)) {
+        const selected = stored.filter((s) => clearSelects(request, s));
+        if (selected.some((s) => s.state === "installed")) {
+          throw new NotConnectedError(chargePointId, "ClearChargingProfile");
+        }
+        const removed = selected.map((s) => s.chargingProfileId);
+        await this.#write(chargePointId, { remove: removed, put: [] });
+        return { status: "Cleared", removed };
+      }
+      const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy);
+      const changes = afterClearChargingProfile(stored, request, response.status);
+      await this.#write(chargePointId, changes);
+      return { status: response.status, removed: changes.remove };
+    });
+  }
+
+  /**
+   * After a reboot: every stored profile is sent again (TxProfiles only while their transaction is active).
+   * Also sends those set while the station was offline. Returns how many the station accepted.
+   */
+  restore(chargePointId: string, isActive: (transactionId: number) => boolean): Promise<number> {
+    return this.#serial(chargePointId, async () => {
+      const at = this.#deps.now().toISOString();
+      await this.#write(
+        chargePointId,
+        afterReboot(await this.#deps.store.listChargingProfiles(chargePointId), isActive, at),
+      );
+      return await this.#sendPending(chargePointId);
+    });
+  }
+
+  /**
+   * Records what an answer to a command sent some other way (the raw command API) taught: an accepted
+   * SetChargingProfile or ClearChargingProfile changes the stored profiles as if this service had sent it.
+   */
+  recordAnswer(answer: {
+    chargePointId: string;
+    action: string;
+    request: unknown;
+    response: unknown;
+    requestedBy: string;
+  }): Promise<void> {
+    const { chargePointId, action, requestedBy } = answer;
+    if (action !== "SetChargingProfile" && action !== "ClearChargingProfile") return Promise.resolve();
+    const status = (answer.response as { status: string }).status;
+    return this.#serial(chargePointId, async () => {
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      const at = this.#deps.now().toISOString();
+      await this.#write(
+        chargePointId,
+        action === "SetChargingProfile"
+          ? afterSetChargingProfile(stored, answer.request as SetChargingProfileRequest, status, {
+            chargePointId,
+            source: "command",
+            requestedBy,
+            at,
+          })
+          : afterClearChargingProfile(stored, answer.request as ClearChargingProfileRequest, status),
+      );
+    });
+  }
+
+  /** A transaction ended: its TxProfiles are gone from the station (OCPP 1.6 §3.13.2), so from the record. */
+  transactionEnded(
+    chargePointId: string,
+    transaction: { transactionId: number; connectorId: number },
+  ): Promise<void> {
+    return this.#serial(chargePointId, async () => {
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      await this.#write(chargePointId, afterTransactionEnded(stored, transaction));
+    });
+  }
+
+  /**
+   * Clears, one by one, the station's profiles from `source` (load management letting a station go). Those
+   * it cannot clear now (not connected) stay stored; returns how many are left.
+   */
+  clearFrom(chargePointId: string, source: ChargingProfileSource, requestedBy: string): Promise<number> {
+    return this.#serial(chargePointId, async () => {
+      const owned = (await this.#deps.store.listChargingProfiles(chargePointId)).filter((s) =>
+        s.source === source
+      );
+      let left = owned.length;
+      for (const s of owned) {
+        const request = { id: s.chargingProfileId };
+        if (s.state === "pending") {
+          await this.#write(chargePointId, { remove: [s.chargingProfileId], put: [] });
+        } else {
+          if (!this.#deps.commands.isConnected(chargePointId)) continue;
+          const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy);
+          const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+          await this.#write(chargePointId, afterClearChargingProfile(stored, request, response.status));
+        }
+        left--;
+      }
+      return left;
+    });
+  }
+
+  /** Sends the profiles waiting for a station that is back without having rebooted. */
+  sendPending(chargePointId: string): Promise<number> {
+    return this.#serial(chargePointId, () => this.#sendPending(chargePointId));
+  }
+
+  /**
+   * Asks a connector's composite schedule (in amps, for `durationS`) and, when it shows the station lost
+   * profiles we stored, sends all of them again. Returns the station's answer and whether it lost some.
+   */
+  verify(
+    chargePointId: string,
+    connectorId: number,
+    durationS: number,
+    requestedBy: string,
+  ): Promise<{ schedule: ResponseOf<"GetCompositeSchedule">; lost: boolean }> {
+    return this.#serial(chargePointId, async () => {
+      const schedule = await this.#send(
+        chargePointId,
+        "GetCompositeSchedule",
+        { connectorId, duration: durationS, chargingRateUnit: "A" },
+        requestedBy,
+      );
+      const now = this.#deps.now();
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      const lost = compositeShowsLoss(stored, connectorId, schedule, now);
+      if (lost) {
+        await this.#write(chargePointId, afterReboot(stored, () => true, now.toISOString()));
+        await this.#sendPending(chargePointId);
+      }
+      return { schedule, lost };
+    });
+  }
+
+  async #sendPending(chargePointId: string): Promise<number> {
+    const order = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"];
+    const pending = (await this.#deps.store.listChargingProfiles(chargePointId))
+      .filter((s) => s.state === "pending")
+      .sort((a, b) => order.indexOf(a.chargingProfilePurpose) - order.indexOf(b.chargingProfilePurpose));
+    let accepted = 0;
+    for (const s of pending) {
+      const request = resendRequest(s);
+      const response = await this.#send(chargePointId, "SetChargingProfile", request, s.requestedBy);
+      const at = this.#deps.now().toISOString();
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      const meta = { chargePointId, source: s.source, requestedBy: s.requestedBy, at };
+      if (response.status === "Accepted") {
+        accepted++;
+        await this.#write(chargePointId, afterSetChargingProfile(stored, request, "Accepted", meta));
+      } else {
+        // The station will not take it back: it is no longer ours to re-send.
+        await this.#write(chargePointId, { remove: [s.chargingProfileId], put: [] });
+      }
+    }
+    return accepted;
+  }
+
+  /**
+   * Records how a station takes profiles (a refusing one is counted at its maximum by its site); the fields
+   * not given keep their value. Writes only a change.
+   */
+  async markSupport(
+    chargePointId: string,
+    change: { refusedReason?: string | null; txDefaultOnly?: boolean },
+  ): Promise<void> {
+    const current = await this.#deps.store.getChargingProfileSupport(chargePointId);
+    const next = {
+      chargePointId,
+      refusedReason: change.refusedReason !== undefined
+        ? change.refusedReason
+        : current?.refusedReason ?? null,
+      txDefaultOnly: change.txDefaultOnly ?? current?.txDefaultOnly ?? false,
+      updatedAt: this.#deps.now().toISOString(),
+    };
+    if (
+      current && current.refusedReason === next.refusedReason && current.txDefaultOnly === next.txDefaultOnly
+    ) {
+      return;
+    }
+    await this.#deps.store.putChargingProfileSupport(next);
+  }
+
+  /** Forgets what a station taught about profiles (it booted: its firmware may have changed). */
+  async forgetSupport(chargePointId: string): Promise<void> {
+    if (await this.#deps.store.getChargingProfileSupport(chargePointId)) {
+      await this.#deps.store.putChargingProfileSupport({
+        chargePointId,
+        refusedReason: null,
+        txDefaultOnly: false,
+        updatedAt: this.#deps.now().toISOString(),
+      });
+    }
+  }
+
+  async #write(chargePointId: string, changes: { remove: number[]; put: StoredChargingProfile[] }) {
+    if (changes.remove.length === 0 && changes.put.length === 0) return;
+    await this.#deps.store.updateChargingProfiles(chargePointId, changes);
+    this.#deps.onChanged?.(chargePointId);
+  }
+
+  /** Sends one command and writes its command log line, whatever the outcome. */
+  async #send<A extends ProfileAction>(
+    chargePointId: string,
+    action: A,
+    payload: RequestOf<A>,
+    requestedBy: string,
+  ): Promise<ResponseOf<A>> {
+    const requestedAt = this.#deps.now().toISOString();
+    const log = (outcome: CommandLogEntry["outcome"], response: unknown) =>
+      this.#deps.commandLog.appendCommandLog({
+        id: this.#deps.newId(),
+        chargePointId,
+        action,
+        payload,
+        requestedBy,
+        requestedAt,
+        outcome,
+        response,
+        finishedAt: this.#deps.now().toISOString(),
+      }).catch(() => {
+        // The command itself is done; losing its log line must not turn its answer into an error.
+      });
+    try {
+      const response = await this.#deps.commands.call(chargePointId, action, payload);
+      await log("accepted", response);
+      return response;
+    } catch (error) {
+      const failed = failedCommandOutcome(error) ??
+        { outcome: "invalid" as const, response: { reason: String(error) } };
+      await log(failed.outcome, failed.response);
+      if (error instanceof CallErrorResponse && UNSUPPORTED_CODES.has(error.errorCode)) {
+        await this.markSupport(chargePointId, { refusedReason: error.errorCode });
+      }
+      throw error;
+    }
+  }
+
+  #serial<T>(chargePointId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(chargePointId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    this.#queues.set(chargePointId, next);
+    const forget = () => {
+      if (this.#queues.get(chargePointId) === next) this.#queues.delete(chargePointId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+}

@@ -1,0 +1,210 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { CallErrorResponse, NotConnectedError } from "../actors/errors.ts";
+import type { ChargingProfile } from "../protocol/ocpp16/common.ts";
+import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+import { openKvEnergyStore } from "../store/kv/energy.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import {
+  ChargingProfileService,
+  type ProfileAction,
+  type StationCommands,
+} from "./charging_profile_service.ts";
+
+const NOW = new Date("2025-03-01T12:00:00.000Z");
+
+function profile(
+  id: number,
+  purpose: ChargingProfile["chargingProfilePurpose"],
+  limit: number,
+  extra: Partial<ChargingProfile> = {},
+): ChargingProfile {
+  return {
+    chargingProfileId: id,
+    stackLevel: 0,
+    chargingProfilePurpose: purpose,
+    chargingProfileKind: "Relative",
+    chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit }] },
+    ...extra,
+  };
+}
+
+/** A station that answers from `answer` and remembers what it was sent. */
+class FakeStation implements StationCommands {
+  connected = true;
+  sent: { action: ProfileAction; payload: unknown }[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  answer: (action: ProfileAction, payload: unknown) => unknown = (action) =>
+    action === "GetCompositeSchedule" ? { status: "Rejected" } : { status: "Accepted" };
+
+  async call<A extends ProfileAction>(id: string, action: A, payload: RequestOf<A>): Promise<ResponseOf<A>> {
+    if (!this.connected) throw new NotConnectedError(id, action);
+    this.sent.push({ action, payload });
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((r) => setTimeout(r, 1));
+    this.inFlight--;
+    return this.answer(action, payload) as ResponseOf<A>;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+}
+
+async function setup() {
+  const store = await openKvEnergyStore(":memory:");
+  const station = new FakeStation();
+  const log: CommandLogEntry[] = [];
+  let n = 0;
+  const service = new ChargingProfileService({
+    store,
+    commands: station,
+    commandLog: {
+      appendCommandLog: (e) => Promise.resolve(void log.push(e)),
+      listCommandLog: () => Promise.resolve(log),
+    },
+    now: () => NOW,
+    newId: () => `cmd-${++n}`,
+  });
+  return { store, station, log, service, [Symbol.asyncDispose]: () => store.close() };
+}
+
+const API = { source: "api" as const, requestedBy: "user:alice" };
+const ids = (list: { chargingProfileId: number; state: string }[]) =>
+  list.map((p) => `${p.chargingProfileId}:${p.state}`);
+
+Deno.test("set() stores what the station accepted and logs the command", async () => {
+  await using t = await setup();
+  const outcome = await t.service.set("CP-1", {
+    connectorId: 0,
+    csChargingProfiles: profile(1, "TxDefaultProfile", 16),
+  }, API);
+  assertEquals(outcome.status, "Accepted");
+  assertEquals(ids(await t.service.list("CP-1")), ["1:installed"]);
+  assertEquals(t.log.map((e) => [e.action, e.outcome, e.requestedBy]), [[
+    "SetChargingProfile",
+    "accepted",
+    "user:alice",
+  ]]);
+});
+
+Deno.test("set() stores nothing the station rejects", async () => {
+  await using t = await setup();
+  t.station.answer = () => ({ status: "Rejected" });
+  const outcome = await t.service.set("CP-1", {
+    connectorId: 0,
+    csChargingProfiles: profile(1, "TxDefaultProfile", 16),
+  }, API);
+  assertEquals(outcome, { status: "Rejected", profile: null });
+  assertEquals(await t.service.list("CP-1"), []);
+});
+
+Deno.test("set() keeps a profile for an offline station and sends it when the station is back", async () => {
+  await using t = await setup();
+  t.station.connected = false;
+  const request = { connectorId: 0, csChargingProfiles: profile(1, "ChargePointMaxProfile", 20) };
+  assertEquals((await t.service.set("CP-1", request, API)).status, "Pending");
+  await assertRejects(
+    () => t.service.set("CP-1", { connectorId: 1, csChargingProfiles: profile(2, "TxProfile", 8) }, API),
+    NotConnectedError,
+  );
+  assertEquals(ids(await t.service.list("CP-1")), ["1:pending"]);
+  t.station.connected = true;
+  assertEquals(await t.service.sendPending("CP-1"), 1);
+  assertEquals(t.station.sent.map((s) => s.payload), [request]);
+  assertEquals(ids(await t.service.list("CP-1")), ["1:installed"]);
+});
+
+Deno.test("clear() removes what the station cleared; offline, only pending profiles can go", async () => {
+  await using t = await setup();
+  await t.service.set(
+    "CP-1",
+    { connectorId: 0, csChargingProfiles: profile(1, "TxDefaultProfile", 16) },
+    API,
+  );
+  t.station.connected = false;
+  await t.service.set(
+    "CP-1",
+    { connectorId: 0, csChargingProfiles: profile(2, "ChargePointMaxProfile", 20) },
+    API,
+  );
+  await assertRejects(() => t.service.clear("CP-1", { id: 1 }, "user:alice"), NotConnectedError);
+  assertEquals(await t.service.clear("CP-1", { id: 2 }, "user:alice"), { status: "Cleared", removed: [2] });
+  t.station.connected = true;
+  assertEquals(await t.service.clear("CP-1", { id: 1 }, "user:alice"), { status: "Accepted", removed: [1] });
+  assertEquals(await t.service.list("CP-1"), []);
+});
+
+Deno.test("restore() sends everything again after a reboot, the station's maximum first, TxProfiles only of running transactions", async () => {
+  await using t = await setup();
+  const requests = [
+    { connectorId: 1, csChargingProfiles: profile(3, "TxProfile", 8, { transactionId: 41 }) },
+    { connectorId: 2, csChargingProfiles: profile(4, "TxProfile", 8, { transactionId: 42 }) },
+    { connectorId: 0, csChargingProfiles: profile(2, "TxDefaultProfile", 16) },
+    { connectorId: 0, csChargingProfiles: profile(1, "ChargePointMaxProfile", 20) },
+  ];
+  for (const r of requests) await t.service.set("CP-1", r, API);
+  t.station.sent = [];
+  assertEquals(await t.service.restore("CP-1", (tx) => tx === 42), 3);
+  assertEquals(
+    t.station.sent.map((s) =>
+      (s.payload as RequestOf<"SetChargingProfile">).csChargingProfiles.chargingProfileId
+    ),
+    [1, 2, 4],
+  );
+  assertEquals(ids(await t.service.list("CP-1")), ["1:installed", "2:installed", "4:installed"]);
+});
+
+Deno.test("verify() sends the profiles again when the composite schedule shows they were lost", async () => {
+  await using t = await setup();
+  await t.service.set("CP-1", {
+    connectorId: 1,
+    csChargingProfiles: profile(3, "TxProfile", 8, { transactionId: 41 }),
+  }, API);
+  const composite = (limit: number) => () => ({
+    status: "Accepted",
+    connectorId: 1,
+    scheduleStart: NOW.toISOString(),
+    chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit }] },
+  });
+  t.station.answer = (action) => action === "GetCompositeSchedule" ? composite(8)() : { status: "Accepted" };
+  assertEquals((await t.service.verify("CP-1", 1, 60, "user:alice")).lost, false);
+  t.station.answer = (action) => action === "GetCompositeSchedule" ? composite(32)() : { status: "Accepted" };
+  t.station.sent = [];
+  assertEquals((await t.service.verify("CP-1", 1, 60, "user:alice")).lost, true);
+  assertEquals(t.station.sent.map((s) => s.action), ["GetCompositeSchedule", "SetChargingProfile"]);
+});
+
+Deno.test("a station answering NotImplemented is recorded as refusing profiles; accepting one clears that", async () => {
+  await using t = await setup();
+  t.station.answer = () => {
+    throw new CallErrorResponse("CP-1", "SetChargingProfile", "NotImplemented", "", {});
+  };
+  const request = { connectorId: 0, csChargingProfiles: profile(1, "TxDefaultProfile", 16) };
+  await assertRejects(() => t.service.set("CP-1", request, API), CallErrorResponse);
+  assertEquals((await t.store.getChargingProfileSupport("CP-1"))?.refusedReason, "NotImplemented");
+  assertEquals(t.log.map((e) => e.outcome), ["callerror"]);
+  t.station.answer = () => ({ status: "Accepted" });
+  await t.service.set("CP-1", request, API);
+  assertEquals((await t.store.getChargingProfileSupport("CP-1"))?.refusedReason, null);
+});
+
+Deno.test("one station's profile commands run one at a time", async () => {
+  await using t = await setup();
+  await Promise.all(
+    [1, 2, 3, 4].map((id) =>
+      t.service.set("CP-1", {
+        connectorId: 0,
+        csChargingProfiles: { ...profile(id, "TxDefaultProfile", 16), stackLevel: id },
+      }, API)
+    ),
+  );
+  assertEquals(t.station.maxInFlight, 1);
+  assertEquals(ids(await t.service.list("CP-1")), [
+    "1:installed",
+    "2:installed",
+    "3:installed",
+    "4:installed",
+  ]);
+});

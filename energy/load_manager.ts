@@ -1,0 +1,531 @@
+/**
+ * Site load management: divides each site's grid limit among its stations' active transactions and rolls
+ * each new division out as TxProfiles, lowering before raising, so that what the stations may draw never
+ * adds up to more than the site has.
+ *
+ * A site is re-divided when one of its stations starts or stops a transaction, connects, boots or goes
+ * offline, when an operator changes the site, when an offline station's lease runs out, and every
+ * `rebalanceIntervalS` (which is when MeterValues redistribute what EVs do not draw). Triggers that arrive
+ * together are handled by one run; one site runs one division at a time, and a trigger during a run makes
+ * another run follow it.
+ *
+ * Each run reads everything it decides on from the stores (the site, active transactions, meter values,
+ * lastSeen, stored profiles); nothing is carried from one run to the next but timers. So a division can run on
+ * any process, and the allocation itself is the pure `allocate()`.
+ *
+ * @example
+ * ```ts ignore
+ * const manager = new LoadManager({ store, sources, profiles, settings, now, scheduler, logger, publish });
+ * manager.start();
+ * manager.stationChanged("CP-1");
+ * ```
+ */
+import type { Logger } from "../logger.ts";
+import type { ChargingProfileSupport, StoredChargingProfile } from "../model/charging_profile.ts";
+import type { SiteChargerSample, SiteRecord, SiteSample } from "../model/site.ts";
+import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
+import type { EnergyStore } from "../store/energy.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
+import { allocate, type AllocationSettings, type Measurement, type SessionInput } from "./allocate.ts";
+import type { ChargingProfileService } from "./charging_profile_service.ts";
+import { expectedLimitA } from "./charging_profiles.ts";
+import { latestCurrent } from "./measurements.ts";
+import {
+  executeRollout,
+  planRollout,
+  type RolloutSession,
+  type RolloutSettings,
+  type RolloutStep,
+  type StepOutcome,
+} from "./rollout.ts";
+
+export interface LoadSettings extends AllocationSettings, RolloutSettings {
+  /** How long an offline station's last limit stays counted after it was last seen. */
+  offlineLeaseS: number;
+  /** Every site is re-divided this often (fresh measurements, expired leases). */
+  rebalanceIntervalS: number;
+  /**
+   * The TxDefaultProfile limit load management installs on every station of a site (connector 0): what a
+   * new transaction may draw until its own TxProfile arrives. 0 keeps the site's sum strict; null installs
+   * none.
+   */
+  txDefaultLimitA: number | null;
+  /** Triggers within this many ms share one run. */
+  debounceMs: number;
+}
+
+/** A transaction as load management needs it. */
+export interface ActiveTransaction {
+  transactionId: number;
+  connectorId: number;
+  /** When we received its StartTransaction (ISO 8601): one clock for every station. */
+  startedAt: string;
+}
+
+/** What the rest of the system tells load management about stations. */
+export interface LoadSources {
+  activeTransactions(chargePointId: string): Promise<ActiveTransaction[]>;
+  /** A station's recent meter values, any order. */
+  recentMeterValues(chargePointId: string): Promise<MeterValueRow[]>;
+  lastSeen(chargePointId: string): Promise<string | null>;
+  isConnected(chargePointId: string): boolean;
+}
+
+/** Timers, injected so tests control time. */
+export interface Scheduler {
+  /** Calls `fn` once after `ms`; returns a handle for `cancel`. */
+  after(ms: number, fn: () => void): number;
+  cancel(handle: number): void;
+}
+
+export interface LoadManagerDeps {
+  store: EnergyStore;
+  sources: LoadSources;
+  profiles: ChargingProfileService;
+  settings: LoadSettings;
+  now: () => Date;
+  scheduler: Scheduler;
+  logger: Logger;
+  /** Told after every run (the dashboard's live view). */
+  publish?: (sample: SiteSample) => void;
+}
+
+/** One session of a site, with everything a run learnt about it. */
+interface SessionView {
+  chargePointId: string;
+  transaction: ActiveTransaction;
+  input: SessionInput;
+  /** The limit the station enforces as far as we know, null when unknown. */
+  appliedA: number | null;
+  /** Its latest measurement, shown on the site page. */
+  measurement: Measurement | null;
+  /** The measurement the allocation may use: null when it is older than our last change. */
+  demand: Measurement | null;
+  txDefaultOnly: boolean;
+}
+
+interface SiteState {
+  timer: number | null;
+  /** When the pending timer fires (ms since epoch), to keep the earliest of two requests. */
+  dueAt: number;
+  running: Promise<void> | null;
+  again: boolean;
+  /** Consecutive runs a station did not follow; backs off the retries. */
+  failures: number;
+}
+
+const MAX_RETRY_MS = 30_000;
+
+export class LoadManager {
+  readonly #deps: LoadManagerDeps;
+  readonly #sites = new Map<string, SiteState>();
+  #tick: number | null = null;
+  #closed = false;
+
+  constructor(deps: LoadManagerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts the periodic re-division of every site. */
+  start(): void {
+    const every = this.#deps.settings.rebalanceIntervalS * 1000;
+    const tick = () => {
+      this.#tick = this.#deps.scheduler.after(every, tick);
+      void this.#everySite();
+    };
+    this.#tick = this.#deps.scheduler.after(every, tick);
+  }
+
+  /** Resolves when no site is being divided (runs that follow a run included). */
+  async whenIdle(): Promise<void> {
+    while ([...this.#sites.values()].some((s) => s.running)) {
+      await Promise.all([...this.#sites.values()].map((s) => s.running));
+    }
+  }
+
+  /** Stops the timers and waits for the runs in progress. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#tick !== null) this.#deps.scheduler.cancel(this.#tick);
+    for (const state of this.#sites.values()) {
+      if (state.timer !== null) this.#deps.scheduler.cancel(state.timer);
+    }
+    await Promise.all([...this.#sites.values()].map((s) => s.running));
+  }
+
+  /** Something about a station changed (transaction, connection): its site is divided again. */
+  async stationChanged(chargePointId: string): Promise<void> {
+    const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
+    if (siteId !== null) this.schedule(siteId);
+  }
+
+  /**
+   * A station connected: what it should hold is sent again (everything after a boot, else what waited for
+   * it), a station that left its site loses our profiles, and its site is divided again.
+   */
+  async stationConnected(chargePointId: string, booted: boolean): Promise<void> {
+    const { profiles } = this.#deps;
+    const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
+    if (siteId === null) await profiles.clearFrom(chargePointId, "loadManagement", "loadManagement");
+    if (booted) {
+      await profiles.forgetSupport(chargePointId);
+      const active = new Set(
+        (await this.#deps.sources.activeTransactions(chargePointId)).map((t) => t.transactionId),
+      );
+      await profiles.restore(chargePointId, (id) => active.has(id));
+    } else {
+      await profiles.sendPending(chargePointId);
+    }
+    if (siteId !== null) this.schedule(siteId);
+  }
+
+  /** A transaction ended: its TxProfiles are gone, and its site's capacity goes to the others. */
+  async transactionEnded(chargePointId: string, transaction: { transactionId: number; connectorId: number }) {
+    await this.#deps.profiles.transactionEnded(chargePointId, transaction);
+    await this.stationChanged(chargePointId);
+  }
+
+  /** An operator changed or deleted a site; `removed` left it (they lose our profiles). */
+  async siteChanged(siteId: string, removed: readonly string[] = []): Promise<void> {
+    for (const chargePointId of removed) {
+      try {
+        await this.#deps.profiles.clearFrom(chargePointId, "loadManagement", "loadManagement");
+      } catch (error) {
+        this.#deps.logger.warn("cannot clear load management's profiles", {
+          chargePointId,
+          error: String(error),
+        });
+      }
+    }
+    this.schedule(siteId);
+  }
+
+  /**
+   * Asks for a run of the site after `delayMs` (the debounce by default); the earliest request wins. A
+   * trigger during a run makes another run follow it; a later request (a retry, a lease) waits on its timer.
+   */
+  schedule(siteId: string, delayMs = this.#deps.settings.debounceMs): void {
+    if (this.#closed) return;
+    const state = this.#state(siteId);
+    if (state.running && delayMs <= this.#deps.settings.debounceMs) {
+      state.again = true;
+      return;
+    }
+    const dueAt = this.#deps.now().getTime() + delayMs;
+    if (state.timer !== null) {
+      if (state.dueAt <= dueAt) return;
+      this.#deps.scheduler.cancel(state.timer);
+    }
+    state.dueAt = dueAt;
+    state.timer = this.#deps.scheduler.after(delayMs, () => {
+      state.timer = null;
+      void this.run(siteId);
+    });
+  }
+
+  /** Divides a site now (tests call it directly); resolves when the rollout is through. */
+  run(siteId: string): Promise<void> {
+    const state = this.#state(siteId);
+    if (state.running) {
+      state.again = true;
+      return state.running;
+    }
+    const running = (async () => {
+      do {
+        state.again = false;
+        try {
+          await this.#divide(siteId, state);
+        } catch (error) {
+          state.failures++;
+          this.#deps.logger.error("site division failed", { siteId, error: String(error) });
+          this.#retry(siteId, state);
+        }
+      } while (state.again && !this.#closed);
+    })();
+    state.running = running;
+    return running.finally(() => {
+      state.running = null;
+    });
+  }
+
+  async #everySite(): Promise<void> {
+    let after: string | undefined;
+    for (;;) {
+      const sites = await this.#deps.store.listSites({
+        limit: 100,
+        ...(after !== undefined ? { after } : {}),
+      });
+      for (const site of sites) this.schedule(site.siteId, 0);
+      if (sites.length < 100) return;
+      after = sites.at(-1)!.siteId;
+    }
+  }
+
+  #state(siteId: string): SiteState {
+    let state = this.#sites.get(siteId);
+    if (!state) {
+      state = { timer: null, dueAt: 0, running: null, again: false, failures: 0 };
+      this.#sites.set(siteId, state);
+    }
+    return state;
+  }
+
+  #retry(siteId: string, state: SiteState): void {
+    const delay = Math.min(
+      MAX_RETRY_MS,
+      this.#deps.settings.rebalanceIntervalS * 1000,
+      500 * 2 ** (state.failures - 1),
+    );
+    this.schedule(siteId, delay);
+  }
+
+  async #divide(siteId: string, state: SiteState): Promise<void> {
+    const { store, settings } = this.#deps;
+    const site = await store.getSite(siteId);
+    if (site === null) {
+      this.#sites.delete(siteId);
+      return;
+    }
+    await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id, siteId)));
+    const now = this.#deps.now();
+    const sessions = (await Promise.all(site.chargePointIds.map((id) => this.#sessionsOf(site, id, now))))
+      .flat();
+    const measurements: Record<string, Measurement> = {};
+    for (const s of sessions) if (s.demand) measurements[s.input.id] = s.demand;
+    const allocation = allocate({
+      limitA: site.maxCurrentA,
+      sessions: sessions.map((s) => s.input),
+      measurements,
+      settings,
+      now,
+    });
+
+    const byId = new Map(sessions.map((s) => [s.input.id, s]));
+    const steerable: RolloutSession[] = [];
+    for (const share of allocation.shares) {
+      if (share.kind !== "allocated" && share.kind !== "waiting") continue;
+      const s = byId.get(share.sessionId)!;
+      steerable.push({
+        id: s.input.id,
+        chargePointId: s.chargePointId,
+        connectorId: s.transaction.connectorId,
+        transactionId: s.transaction.transactionId,
+        currentA: s.appliedA ?? s.input.maxCurrentA,
+        targetA: share.limitA,
+      });
+    }
+    const plan = planRollout({ availableA: allocation.availableA, sessions: steerable, settings });
+    const requestedBy = `loadManagement:${siteId}`;
+    const result = await executeRollout(
+      plan,
+      (step) => this.#send(step, byId.get(step.sessionId)!, requestedBy),
+    );
+
+    const applied = new Map(sessions.map((s) => [s.input.id, s.appliedA]));
+    for (const { step, outcome } of result.outcomes) {
+      if (outcome.accepted) applied.set(step.sessionId, step.toA);
+    }
+    const incomplete = result.outcomes.filter((o) => !o.outcome.accepted);
+    if (incomplete.length > 0) {
+      state.failures++;
+      this.#deps.logger.warn("site rollout incomplete", {
+        siteId,
+        notAccepted: incomplete.map((o) => ({
+          session: o.step.sessionId,
+          reason: o.outcome.accepted ? "" : o.outcome.reason,
+        })),
+      });
+      this.#retry(siteId, state);
+    } else {
+      state.failures = 0;
+    }
+
+    const chargers: SiteChargerSample[] = allocation.shares.map((share) => {
+      const s = byId.get(share.sessionId)!;
+      return {
+        chargePointId: s.chargePointId,
+        connectorId: s.transaction.connectorId,
+        transactionId: s.transaction.transactionId,
+        kind: share.kind,
+        limitA: share.limitA,
+        appliedA: applied.get(share.sessionId) ?? null,
+        measuredA: s.measurement?.currentA ?? null,
+      };
+    });
+    const measured = chargers.filter((c) => c.measuredA !== null);
+    const sample: SiteSample = {
+      siteId,
+      at: now.toISOString(),
+      limitA: site.maxCurrentA,
+      fixedA: allocation.fixedA,
+      allocatedA: allocation.allocatedA,
+      measuredA: measured.length
+        ? Math.round(measured.reduce((a, c) => a + c.measuredA!, 0) * 10) / 10
+        : null,
+      chargers,
+    };
+    try {
+      await store.appendSiteSample(sample);
+    } catch (error) {
+      // The division is done and in force; only its record for the dashboard is lost.
+      this.#deps.logger.warn("cannot store a site sample", { siteId, error: String(error) });
+    }
+    this.#deps.publish?.(sample);
+
+    // An offline station's lease ends between two periodic runs: divide again when it does.
+    const leases = sessions.flatMap((s) =>
+      s.input.control.kind === "offline" ? [Date.parse(s.input.control.leaseUntil)] : []
+    )
+      .filter((t) => t > now.getTime());
+    if (leases.length > 0) this.schedule(siteId, Math.min(...leases) - now.getTime() + 1);
+  }
+
+  /** What a run needs to know about one station's sessions. */
+  async #sessionsOf(site: SiteRecord, chargePointId: string, now: Date): Promise<SessionView[]> {
+    const { sources, store, settings } = this.#deps;
+    const [transactions, stored, support, rows, lastSeen] = await Promise.all([
+      sources.activeTransactions(chargePointId),
+      store.listChargingProfiles(chargePointId),
+      store.getChargingProfileSupport(chargePointId),
+      sources.recentMeterValues(chargePointId),
+      sources.lastSeen(chargePointId),
+    ]);
+    const connected = sources.isConnected(chargePointId);
+    return transactions.map((transaction) => {
+      const appliedA = expectedLimitA(stored, transaction.connectorId, now);
+      const ours = ourLimitProfile(stored, transaction, support);
+      const measurement = latestCurrent(rows, transaction);
+      // A sample from before our last change says nothing about what the EV does with its new limit: the
+      // session keeps that limit as its cap (neither capped further nor uncapped) until a newer one arrives.
+      const beforeChange = measurement !== null && ours !== undefined && measurement.at < ours.updatedAt;
+      const leaseUntil = new Date(Date.parse(lastSeen ?? now.toISOString()) + settings.offlineLeaseS * 1000);
+      const input: SessionInput = {
+        id: `${chargePointId}/${transaction.connectorId}`,
+        startedAt: transaction.startedAt,
+        maxCurrentA: site.stationMaxCurrentA,
+        ...(beforeChange && appliedA !== null ? { capA: appliedA } : {}),
+        control: support?.refusedReason
+          ? { kind: "refuses" }
+          : !connected
+          ? { kind: "offline", limitA: appliedA, leaseUntil: leaseUntil.toISOString() }
+          : { kind: "profiles", limitA: appliedA },
+      };
+      return {
+        chargePointId,
+        transaction,
+        input,
+        appliedA,
+        measurement,
+        demand: beforeChange ? null : measurement,
+        txDefaultOnly: support?.txDefaultOnly ?? false,
+      };
+    });
+  }
+
+  /**
+   * Sends one step: a TxProfile, or a TxDefaultProfile on the connector to a station that takes only those.
+   * A station that rejects both is recorded as refusing (its site then counts it at its maximum).
+   */
+  async #send(step: RolloutStep, session: SessionView, requestedBy: string): Promise<StepOutcome> {
+    const { profiles } = this.#deps;
+    const meta = { source: "loadManagement" as const, requestedBy };
+    if (!session.txDefaultOnly) {
+      const outcome = await profiles.set(step.chargePointId, step.request, meta);
+      if (outcome.status === "Accepted") return { accepted: true };
+      if (outcome.status !== "Rejected") return { accepted: false, reason: outcome.status };
+    }
+    const fallback = connectorDefaultRequest(step, this.#deps.settings);
+    const outcome = await profiles.set(step.chargePointId, fallback, meta);
+    if (outcome.status === "Accepted") {
+      await profiles.markSupport(step.chargePointId, { txDefaultOnly: true });
+      return { accepted: true };
+    }
+    await profiles.markSupport(step.chargePointId, { refusedReason: outcome.status, txDefaultOnly: false });
+    return { accepted: false, reason: outcome.status };
+  }
+
+  /** Installs our station-wide TxDefaultProfile (connector 0) on a connected station that lacks it. */
+  async #ensureTxDefault(chargePointId: string, siteId: string): Promise<void> {
+    const { settings, profiles, sources, store } = this.#deps;
+    if (settings.txDefaultLimitA === null || !sources.isConnected(chargePointId)) return;
+    const stored = await store.listChargingProfiles(chargePointId);
+    const request = stationDefaultRequest(settings.txDefaultLimitA, settings);
+    const id = request.csChargingProfiles.chargingProfileId;
+    const current = stored.find((s) => s.chargingProfileId === id);
+    if (current?.state === "installed" && sameLimit(current, settings.txDefaultLimitA)) return;
+    if ((await store.getChargingProfileSupport(chargePointId))?.refusedReason) return;
+    try {
+      const outcome = await profiles.set(chargePointId, request, {
+        source: "loadManagement",
+        requestedBy: `loadManagement:${siteId}`,
+      });
+      if (outcome.status === "Rejected") {
+        await profiles.markSupport(chargePointId, { refusedReason: "Rejected" });
+      }
+    } catch (error) {
+      this.#deps.logger.warn("cannot install load management's TxDefaultProfile", {
+        chargePointId,
+        error: String(error),
+      });
+    }
+  }
+}
+
+/** Our profile that sets a session's limit: its TxProfile, or the connector's TxDefaultProfile. */
+function ourLimitProfile(
+  stored: readonly StoredChargingProfile[],
+  transaction: ActiveTransaction,
+  support: ChargingProfileSupport | null,
+): StoredChargingProfile | undefined {
+  return stored.find((s) =>
+    s.source === "loadManagement" && s.state === "installed" && s.connectorId === transaction.connectorId &&
+    (support?.txDefaultOnly
+      ? s.chargingProfilePurpose === "TxDefaultProfile"
+      : s.transactionId === transaction.transactionId)
+  );
+}
+
+function sameLimit(s: StoredChargingProfile, limitA: number): boolean {
+  const periods = s.profile.chargingSchedule.chargingSchedulePeriod;
+  return periods.length === 1 && periods[0]!.limit === limitA;
+}
+
+/** The station-wide TxDefaultProfile: id `profileIdBase`, connector 0. */
+export function stationDefaultRequest(
+  limitA: number,
+  settings: Pick<RolloutSettings, "stackLevel" | "profileIdBase">,
+): SetChargingProfileRequest {
+  return defaultRequest(0, settings.profileIdBase, limitA, settings.stackLevel);
+}
+
+/** A TxDefaultProfile on one connector, for stations that take no TxProfile: id `profileIdBase + 100 + N`. */
+function connectorDefaultRequest(step: RolloutStep, settings: RolloutSettings): SetChargingProfileRequest {
+  const connectorId = step.request.connectorId;
+  return defaultRequest(
+    connectorId,
+    settings.profileIdBase + 100 + connectorId,
+    step.toA,
+    settings.stackLevel,
+  );
+}
+
+function defaultRequest(
+  connectorId: number,
+  chargingProfileId: number,
+  limitA: number,
+  stackLevel: number,
+): SetChargingProfileRequest {
+  return {
+    connectorId,
+    csChargingProfiles: {
+      chargingProfileId,
+      stackLevel,
+      chargingProfilePurpose: "TxDefaultProfile",
+      chargingProfileKind: "Relative",
+      chargingSchedule: {
+        chargingRateUnit: "A",
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: limitA }],
+      },
+    },
+  };
+}

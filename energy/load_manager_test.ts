@@ -1,0 +1,346 @@
+import { assert, assertEquals } from "@std/assert";
+import { NotConnectedError } from "../actors/errors.ts";
+import { createMemoryLogger } from "../logger.ts";
+import type { SiteRecord, SiteSample } from "../model/site.ts";
+import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+import { openKvEnergyStore } from "../store/kv/energy.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
+import { currentRow } from "../tests/helpers/meter_rows.ts";
+import {
+  ChargingProfileService,
+  type ProfileAction,
+  type StationCommands,
+} from "./charging_profile_service.ts";
+import { type ActiveTransaction, LoadManager, type LoadSettings } from "./load_manager.ts";
+
+const T0 = Date.parse("2025-03-01T12:00:00.000Z");
+const SETTINGS: LoadSettings = {
+  minCurrentA: 6,
+  headroomA: 2,
+  measurementMaxAgeS: 180,
+  minChangeA: 1,
+  stackLevel: 1,
+  profileIdBase: 900000,
+  offlineLeaseS: 600,
+  rebalanceIntervalS: 60,
+  txDefaultLimitA: 0,
+  debounceMs: 10,
+};
+
+interface Frame {
+  seq: number;
+  chargePointId: string;
+  action: ProfileAction;
+  payload: RequestOf<"SetChargingProfile">;
+}
+
+/** Stations that apply what they accept; each may reject TxProfiles or everything, or be offline. */
+class Fleet implements StationCommands {
+  frames: Frame[] = [];
+  connected = new Set<string>();
+  rejects = new Map<string, "TxProfile" | "all">();
+  /** The latest TxProfile (or per-connector TxDefaultProfile) limit each station accepted, by `cp/connector`. */
+  limits = new Map<string, number>();
+  #seq = 0;
+
+  call<A extends ProfileAction>(id: string, action: A, payload: RequestOf<A>): Promise<ResponseOf<A>> {
+    if (!this.connected.has(id)) return Promise.reject(new NotConnectedError(id, action));
+    const request = payload as RequestOf<"SetChargingProfile">;
+    this.frames.push({ seq: ++this.#seq, chargePointId: id, action, payload: request });
+    if (action !== "SetChargingProfile") return Promise.resolve({ status: "Accepted" } as ResponseOf<A>);
+    const purpose = request.csChargingProfiles.chargingProfilePurpose;
+    const rejects = this.rejects.get(id);
+    if (rejects === "all" || (rejects === "TxProfile" && purpose === "TxProfile")) {
+      return Promise.resolve({ status: "Rejected" } as ResponseOf<A>);
+    }
+    if (request.connectorId > 0) {
+      this.limits.set(
+        `${id}/${request.connectorId}`,
+        request.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit,
+      );
+    }
+    return Promise.resolve({ status: "Accepted" } as ResponseOf<A>);
+  }
+
+  isConnected(id: string): boolean {
+    return this.connected.has(id);
+  }
+
+  /** What the stations may draw together: the accepted limit of each running session. */
+  sum(sessions: Iterable<string>): number {
+    let total = 0;
+    for (const s of sessions) total += this.limits.get(s) ?? 0;
+    return Math.round(total * 10) / 10;
+  }
+}
+
+/** Timers the test fires by hand. */
+class ManualScheduler {
+  timers = new Map<number, { ms: number; fn: () => void }>();
+  #next = 0;
+  after(ms: number, fn: () => void): number {
+    this.timers.set(++this.#next, { ms, fn });
+    return this.#next;
+  }
+  cancel(handle: number): void {
+    this.timers.delete(handle);
+  }
+  /** Fires every pending timer once. */
+  fire(): void {
+    const due = [...this.timers.values()];
+    this.timers.clear();
+    for (const t of due) t.fn();
+  }
+}
+
+async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
+  const store = await openKvEnergyStore(":memory:");
+  const fleet = new Fleet();
+  for (const id of stations) fleet.connected.add(id);
+  let now = T0;
+  const clock = () => new Date(now);
+  const transactions = new Map<string, ActiveTransaction[]>();
+  const meters = new Map<string, MeterValueRow[]>();
+  const lastSeen = new Map<string, string>();
+  const profiles = new ChargingProfileService({
+    store,
+    commands: fleet,
+    commandLog: { appendCommandLog: () => Promise.resolve(), listCommandLog: () => Promise.resolve([]) },
+    now: clock,
+    newId: () => crypto.randomUUID(),
+  });
+  const samples: SiteSample[] = [];
+  const scheduler = new ManualScheduler();
+  const manager = new LoadManager({
+    store,
+    profiles,
+    settings: SETTINGS,
+    now: clock,
+    scheduler,
+    logger: createMemoryLogger("error"),
+    publish: (s) => samples.push(s),
+    sources: {
+      activeTransactions: (id) => Promise.resolve(transactions.get(id) ?? []),
+      recentMeterValues: (id) => Promise.resolve(meters.get(id) ?? []),
+      lastSeen: (id) => Promise.resolve(lastSeen.get(id) ?? null),
+      isConnected: (id) => fleet.isConnected(id),
+    },
+  });
+  const site: SiteRecord = {
+    siteId: "depot",
+    name: "Depot",
+    maxCurrentA: limitA,
+    chargePointIds: stations,
+    stationMaxCurrentA: 32,
+    updatedBy: "user:root",
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+  };
+  await store.putSite(site);
+  let nextTx = 100;
+  return {
+    store,
+    fleet,
+    manager,
+    scheduler,
+    samples,
+    transactions,
+    meters,
+    lastSeen,
+    site,
+    advance(ms: number) {
+      now += ms;
+    },
+    start(id: string, connectorId = 1) {
+      now += 1000;
+      const tx = { transactionId: ++nextTx, connectorId, startedAt: new Date(now).toISOString() };
+      transactions.set(id, [...(transactions.get(id) ?? []), tx]);
+      return tx;
+    },
+    running(): string[] {
+      return [...transactions].flatMap(([id, txs]) => txs.map((t) => `${id}/${t.connectorId}`));
+    },
+    async [Symbol.asyncDispose]() {
+      await manager.close();
+      await store.close();
+    },
+  };
+}
+
+/** The TxProfile limits sent in one run, in the order the stations saw them. */
+function txFrames(frames: Frame[]) {
+  return frames.filter((f) => f.payload.csChargingProfiles.chargingProfilePurpose === "TxProfile").map((
+    f,
+  ) => ({
+    seq: f.seq,
+    session: `${f.chargePointId}/${f.payload.connectorId}`,
+    limit: f.payload.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit,
+  }));
+}
+
+Deno.test("LoadManager: sessions starting one by one share 32 A, the sum of accepted limits never above it", async () => {
+  await using t = await setup();
+  const expected = [[32], [16, 16], [10.7, 10.7, 10.6], [8, 8, 8, 8]];
+  for (const [i, id] of ["CP-1", "CP-2", "CP-3", "CP-4"].entries()) {
+    t.start(id);
+    const before = t.fleet.frames.length;
+    await t.manager.run("depot");
+    // Replay this run's frames in order: at no point may the accepted limits add up to more than the site.
+    const limits = new Map(t.fleet.limits);
+    for (const s of t.running()) if (!limits.has(s)) limits.set(s, 0);
+    for (const f of txFrames(t.fleet.frames.slice(before))) {
+      limits.set(f.session, f.limit);
+      const sum = [...limits.values()].reduce((a, b) => a + b, 0);
+      assert(sum <= 32 + 1e-9, `after frame ${f.seq} the stations may draw ${sum} A`);
+    }
+    assertEquals(t.running().map((s) => t.fleet.limits.get(s)), expected[i]);
+  }
+  const sample = t.samples.at(-1)!;
+  assertEquals([sample.limitA, sample.allocatedA, sample.chargers.length], [32, 32, 4]);
+  assertEquals(sample.chargers.map((c) => c.appliedA), [8, 8, 8, 8]);
+  // Every station got load management's TxDefaultProfile (0 A) first.
+  for (const id of ["CP-1", "CP-2", "CP-3", "CP-4"]) {
+    const first = t.fleet.frames.find((f) => f.chargePointId === id)!;
+    assertEquals(first.payload.csChargingProfiles.chargingProfilePurpose, "TxDefaultProfile");
+    assertEquals(first.payload.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit, 0);
+  }
+});
+
+Deno.test("LoadManager: a lower site limit lowers everyone before anyone is raised; a stop raises the others", async () => {
+  await using t = await setup();
+  for (const id of ["CP-1", "CP-2", "CP-3"]) {
+    t.start(id);
+    await t.manager.run("depot");
+  }
+  // CP-3 draws little: its cap is 5 + 2, the others share the rest.
+  t.advance(5000);
+  t.meters.set("CP-3", [
+    currentRow(new Date(T0 + 8000).toISOString(), "5", { chargePointId: "CP-3", transactionId: 103 }),
+  ]);
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [12.5, 12.5, 7]);
+
+  await t.store.putSite({ ...t.site, maxCurrentA: 21 });
+  let before = t.fleet.frames.length;
+  await t.manager.run("depot");
+  const frames = txFrames(t.fleet.frames.slice(before));
+  // 21 A: 7 each; CP-3 is already at 7 and gets nothing; the two others are lowered.
+  assertEquals(frames.map((f) => [f.session, f.limit]), [["CP-1/1", 7], ["CP-2/1", 7]]);
+
+  t.transactions.set("CP-1", []);
+  await t.manager.transactionEnded("CP-1", { transactionId: 101, connectorId: 1 });
+  t.fleet.limits.delete("CP-1/1");
+  before = t.fleet.frames.length;
+  await t.manager.run("depot");
+  assertEquals(txFrames(t.fleet.frames.slice(before)).map((f) => [f.session, f.limit]), [["CP-2/1", 14]]);
+});
+
+Deno.test("LoadManager: with a new session and a lower limit at once, every decrease is sent before the first increase", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2", "CP-3"]);
+  t.start("CP-1");
+  t.start("CP-2");
+  await t.manager.run("depot");
+  t.start("CP-3");
+  await t.store.putSite({ ...t.site, chargePointIds: ["CP-1", "CP-2", "CP-3"], maxCurrentA: 20 });
+  t.fleet.limits.set("CP-3/1", 0);
+  const before = t.fleet.frames.length;
+  await t.manager.run("depot");
+  const frames = txFrames(t.fleet.frames.slice(before));
+  const firstRaise = frames.findIndex((f) => f.session === "CP-3/1");
+  assert(firstRaise > 0 && frames.slice(0, firstRaise).every((f) => f.limit < 16), JSON.stringify(frames));
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [6.7, 6.7, 6.6]);
+});
+
+Deno.test("LoadManager: a station that rejects TxProfiles gets a TxDefaultProfile on the connector; one that rejects all counts at its maximum", async () => {
+  await using t = await setup(40, ["CP-1", "CP-2", "CP-3"]);
+  t.fleet.rejects.set("CP-2", "TxProfile");
+  for (const id of ["CP-1", "CP-2"]) t.start(id);
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [20, 20]);
+  assertEquals((await t.store.getChargingProfileSupport("CP-2"))?.txDefaultOnly, true);
+
+  t.fleet.rejects.set("CP-3", "all");
+  t.start("CP-3");
+  await t.manager.run("depot");
+  await t.manager.run("depot");
+  assertEquals((await t.store.getChargingProfileSupport("CP-3"))?.refusedReason, "Rejected");
+  // CP-3 may draw its 32 A: the other two share the 8 A left, 6 A minimum each... only one fits.
+  const sample = t.samples.at(-1)!;
+  assertEquals(sample.chargers.map((c) => [c.chargePointId, c.kind, c.limitA]), [
+    ["CP-1", "allocated", 8],
+    ["CP-2", "waiting", 0],
+    ["CP-3", "refuses", 32],
+  ]);
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [8, 0, undefined]);
+});
+
+Deno.test("LoadManager: an offline station's limit stays counted until its lease ends, then goes to the others", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2"]);
+  t.start("CP-1");
+  t.start("CP-2");
+  await t.manager.run("depot");
+  t.fleet.connected.delete("CP-2");
+  t.lastSeen.set("CP-2", new Date(T0 + 2000).toISOString());
+  await t.manager.run("depot");
+  assertEquals(t.samples.at(-1)!.chargers.map((c) => [c.kind, c.limitA]), [
+    ["allocated", 16],
+    ["offline", 16],
+  ]);
+  t.advance(600_000);
+  await t.manager.run("depot");
+  assertEquals(t.samples.at(-1)!.chargers.map((c) => c.kind), ["allocated", "released"]);
+  assertEquals(t.fleet.limits.get("CP-1/1"), 32);
+});
+
+Deno.test("LoadManager: a decrease that is not accepted stops the rollout before any increase", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2", "CP-3"]);
+  t.start("CP-1");
+  t.start("CP-2");
+  await t.manager.run("depot");
+  // CP-2 stops answering: its decrease fails, so CP-3 (waiting at 0 A) must not be raised.
+  t.start("CP-3");
+  const realCall = t.fleet.call.bind(t.fleet);
+  t.fleet.call =
+    ((id: string, action: ProfileAction, payload: never) =>
+      id === "CP-2"
+        ? Promise.reject(new Error("timeout"))
+        : realCall(id, action, payload)) as typeof t.fleet.call;
+  const before = t.fleet.frames.length;
+  await t.manager.run("depot");
+  const frames = txFrames(t.fleet.frames.slice(before));
+  assert(frames.every((f) => f.session !== "CP-3/1"), JSON.stringify(frames));
+});
+
+Deno.test("LoadManager: triggers that arrive together share one run; one during a run makes one more follow", async () => {
+  await using t = await setup();
+  t.start("CP-1");
+  for (const id of ["CP-1", "CP-2", "CP-1"]) await t.manager.stationChanged(id);
+  assertEquals([...t.scheduler.timers.values()].map((x) => x.ms), [SETTINGS.debounceMs]);
+  t.scheduler.fire();
+  await t.manager.whenIdle();
+  assertEquals(t.samples.length, 1, "one run for three triggers");
+
+  // A trigger while a run is in progress: that run is followed by exactly one more.
+  t.start("CP-2");
+  const running = t.manager.run("depot");
+  await t.manager.stationChanged("CP-2");
+  await t.manager.stationChanged("CP-3");
+  await running;
+  assertEquals(t.samples.length, 3);
+  assertEquals(t.scheduler.timers.size, 0);
+});
+
+Deno.test("LoadManager: an offline station's lease end is a timer, and a station outside any site triggers nothing", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2"]);
+  t.start("CP-1");
+  t.start("CP-2");
+  t.fleet.connected.delete("CP-2");
+  t.lastSeen.set("CP-2", new Date(T0 + 2000).toISOString());
+  await t.manager.run("depot");
+  const leases = [...t.scheduler.timers.values()].map((x) => x.ms);
+  assertEquals(leases.length, 1);
+  assert(leases[0]! > 590_000 && leases[0]! <= 600_001, String(leases));
+  t.scheduler.timers.clear();
+  await t.manager.stationChanged("CP-NOT-IN-A-SITE");
+  assertEquals(t.scheduler.timers.size, 0);
+});

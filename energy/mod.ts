@@ -1,0 +1,81 @@
+/**
+ * Energy management: stored charging profiles and site load management, as one bundle the server builds
+ * (server.ts) and the API and pages use. The rules are pure (`allocate.ts`, `rollout.ts`,
+ * `charging_profiles.ts`); the services here reach stations only through the interfaces they are handed.
+ */
+import type { BusEvent } from "../actors/events.ts";
+import type { Logger } from "../logger.ts";
+import type { SiteSample } from "../model/site.ts";
+import type { EnergyStore } from "../store/energy.ts";
+import type { CommandLogStore } from "../store/mod.ts";
+import { ChargingProfileService, type StationCommands } from "./charging_profile_service.ts";
+import { LoadManager, type LoadSettings, type LoadSources, type Scheduler } from "./load_manager.ts";
+
+export type { StationCommands } from "./charging_profile_service.ts";
+export type { LoadSettings, LoadSources, Scheduler } from "./load_manager.ts";
+
+export interface EnergyDeps {
+  store: EnergyStore;
+  commands: StationCommands;
+  commandLog: CommandLogStore;
+  sources: LoadSources;
+  settings: LoadSettings;
+  now: () => Date;
+  newId: () => string;
+  scheduler: Scheduler;
+  logger: Logger;
+  /** Told after every division of a site (the live event stream). */
+  publish?: (sample: SiteSample) => void;
+}
+
+export interface Energy {
+  store: EnergyStore;
+  profiles: ChargingProfileService;
+  loadManager: LoadManager;
+  /** Told when an operator changed or deleted a site; `removed` are the stations that left it. */
+  siteChanged(siteId: string, removed?: readonly string[]): void;
+  /** What stations do that load management follows (connections, boots, transactions). */
+  onStationEvent(event: BusEvent): void;
+  /** Stops what runs in the background; does not close the store. */
+  close(): Promise<void>;
+}
+
+export function createEnergy(deps: EnergyDeps): Energy {
+  const profiles = new ChargingProfileService(deps);
+  const loadManager = new LoadManager({ ...deps, profiles });
+  const log = deps.logger;
+  // Events arrive synchronously from actors; the work they cause must neither block nor throw into them.
+  const follow = (what: string, chargePointId: string, work: () => Promise<void>) => {
+    work().catch((error) =>
+      log.warn(`load management: ${what} failed`, { chargePointId, error: String(error) })
+    );
+  };
+  return {
+    store: deps.store,
+    profiles,
+    loadManager,
+    siteChanged: (siteId, removed = []) =>
+      follow("site change", "", () => loadManager.siteChanged(siteId, removed)),
+    onStationEvent(event) {
+      const id = event.chargePointId;
+      if (id === null) return;
+      switch (event.type) {
+        case "connected":
+          return follow("connection", id, () => loadManager.stationConnected(id, false));
+        case "boot":
+          if (event.registrationStatus !== "Accepted") return;
+          return follow("boot", id, () => loadManager.stationConnected(id, true));
+        case "disconnected":
+          return follow("disconnection", id, () => loadManager.stationChanged(id));
+        case "transaction": {
+          const tx = event.transaction;
+          if (tx.status === "active") {
+            return follow("transaction start", id, () => loadManager.stationChanged(id));
+          }
+          return follow("transaction end", id, () => loadManager.transactionEnded(id, tx));
+        }
+      }
+    },
+    close: () => loadManager.close(),
+  };
+}

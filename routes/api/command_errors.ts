@@ -1,0 +1,38 @@
+/**
+ * The HTTP answer to a command that failed: 409 not connected or refused by the station's state, 504 no
+ * answer in time, 502 a CALLERROR or an invalid answer. Any other error is returned as it is (a 500).
+ */
+import {
+  CallErrorResponse,
+  CallTimeoutError,
+  CommandRefusedError,
+  InvalidResponseError,
+  NotConnectedError,
+} from "../../actors/errors.ts";
+import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
+import { ApiError } from "./http.ts";
+
+export function commandApiError(error: unknown): unknown {
+  if (error instanceof NotConnectedError) return new ApiError(409, "not_connected", error.message);
+  if (error instanceof CommandRefusedError) {
+    return new ApiError(409, "command_refused", error.message, { reason: error.reason });
+  }
+  if (error instanceof CallTimeoutError) return new ApiError(504, "station_timeout", error.message);
+  if (error instanceof CallErrorResponse) {
+    // Redacted (and cut at a sane depth): the details are the station's to make up.
+    return new ApiError(
+      502,
+      "station_error",
+      error.message,
+      redactSecrets({
+        errorCode: error.errorCode,
+        errorDescription: error.errorDescription,
+        errorDetails: error.errorDetails,
+      }) as Record<string, unknown>,
+    );
+  }
+  if (error instanceof InvalidResponseError) {
+    return new ApiError(502, "invalid_station_response", error.message, { reason: error.reason });
+  }
+  return error;
+}

@@ -1,0 +1,85 @@
+/**
+ * `/sites`: every site with its limit and latest allocation (operators also create one); `/sites/:siteId`: one
+ * site live (its chargers' allocations and measured currents, and the site over time).
+ */
+import { formatTime } from "../../components/format.ts";
+import { Island } from "../../components/island.tsx";
+import { Layout } from "../../components/layout.tsx";
+import type { Page, Site, SiteDetail, SiteSample } from "../../components/types.ts";
+import { type PageApi, PageError } from "./http.ts";
+
+/** Samples the site page starts with: a day at one division a minute. */
+const HISTORY = 720;
+
+export async function sitesPage(api: PageApi) {
+  const [viewer, sites] = await Promise.all([api.viewer(), api.get<Page<Site>>("/api/v1/sites?limit=500")]);
+  const details = await Promise.all(
+    sites.items.map((s) => api.get<SiteDetail>(`/api/v1/sites/${encodeURIComponent(s.siteId)}`)),
+  );
+  const canEdit = viewer.role === "operator" || viewer.role === "admin";
+  return (
+    <Layout title="Sites" current="/sites" viewer={viewer}>
+      <div class="page-head">
+        <h1>Sites</h1>
+      </div>
+      <p class="muted">
+        A site's grid limit is divided among the charging sessions of its stations; see the README's load
+        management section.
+      </p>
+      {canEdit && <Island name="SiteForm" props={{ site: null }} />}
+      {details.length === 0 ? <p class="empty">No sites yet.</p> : (
+        <table class="table" aria-label="Sites">
+          <thead>
+            <tr>
+              <th scope="col">Site</th>
+              <th scope="col">Limit</th>
+              <th scope="col">Stations</th>
+              <th scope="col">Sessions</th>
+              <th scope="col">Allocated</th>
+              <th scope="col">Measured</th>
+              <th scope="col">Divided at (UTC)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {details.map((s) => (
+              <tr key={s.siteId} data-site={s.siteId}>
+                <td data-label="Site">
+                  <a href={`/sites/${encodeURIComponent(s.siteId)}`}>{s.name}</a>{" "}
+                  <span class="muted small mono">{s.siteId}</span>
+                </td>
+                <td data-label="Limit" class="num">{s.maxCurrentA} A</td>
+                <td data-label="Stations" class="num">{s.chargePointIds.length}</td>
+                <td data-label="Sessions" class="num">{s.allocation?.chargers.length ?? 0}</td>
+                <td data-label="Allocated" class="num">
+                  {s.allocation ? `${s.allocation.allocatedA} A` : "—"}
+                </td>
+                <td data-label="Measured" class="num">
+                  {s.allocation?.measuredA !== null && s.allocation?.measuredA !== undefined
+                    ? `${s.allocation.measuredA} A`
+                    : "—"}
+                </td>
+                <td data-label="Divided at">{formatTime(s.allocation?.at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}
+
+export async function sitePage(api: PageApi, siteId: string) {
+  const base = `/api/v1/sites/${encodeURIComponent(siteId)}`;
+  const [viewer, site] = await Promise.all([api.viewer(), api.find<SiteDetail>(base)]);
+  if (!site) throw new PageError(404, `Site "${siteId}" is unknown`);
+  const samples = await api.get<{ items: SiteSample[] }>(`${base}/samples?limit=${HISTORY}`);
+  const canEdit = viewer.role === "operator" || viewer.role === "admin";
+  return (
+    <Layout title={site.name} current="/sites" viewer={viewer}>
+      <p class="crumbs">
+        <a href="/sites">Sites</a> / <span aria-current="page">{site.name}</span>
+      </p>
+      <Island name="SiteMonitor" props={{ site, samples: samples.items.reverse(), canEdit }} />
+    </Layout>
+  );
+}

@@ -1,0 +1,264 @@
+/**
+ * The EnergyStore on PostgreSQL (tables from migration 008), on its own small pool; opening applies pending
+ * migrations under the same advisory lock as the Store's start-up.
+ *
+ * @example
+ * ```ts ignore
+ * const store = await openPostgresEnergyStore("postgres://postgres@127.0.0.1:5432/csms");
+ * await store.listSites({ limit: 10 });
+ * await store.close();
+ * ```
+ */
+import type { Sql } from "postgres";
+import type {
+  ChargingProfileChanges,
+  ChargingProfileSource,
+  ChargingProfileState,
+  ChargingProfileSupport,
+  StoredChargingProfile,
+} from "../../model/charging_profile.ts";
+import type { SiteRecord, SiteSample } from "../../model/site.ts";
+import type { ChargingProfile } from "../../protocol/ocpp16/common.ts";
+import type { ChargingProfilePurpose } from "../../protocol/ocpp16/enums.ts";
+import {
+  checkProfileChanges,
+  DEFAULT_SAMPLE_RETENTION_MS,
+  type EnergyStore,
+  SiteConflictError,
+} from "../energy.ts";
+import { openMigratedPool } from "./migrate.ts";
+
+export async function openPostgresEnergyStore(
+  url: string,
+  options: { maxConnections?: number; migrate?: boolean; sampleRetentionMs?: number } = {},
+): Promise<PostgresEnergyStore> {
+  const sql = await openMigratedPool(url, {
+    maxConnections: options.maxConnections ?? 3,
+    applicationName: "ocpp-csms-energy",
+    ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
+  });
+  return new PostgresEnergyStore(sql, options.sampleRetentionMs);
+}
+
+interface SiteRow {
+  site_id: string;
+  name: string;
+  max_current_a: number;
+  station_max_current_a: number;
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+  charge_point_ids: string[];
+}
+
+function toSite(r: SiteRow): SiteRecord {
+  return {
+    siteId: r.site_id,
+    name: r.name,
+    maxCurrentA: r.max_current_a,
+    chargePointIds: r.charge_point_ids,
+    stationMaxCurrentA: r.station_max_current_a,
+    updatedBy: r.updated_by,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+interface ProfileRow {
+  charge_point_id: string;
+  charging_profile_id: number;
+  connector_id: number;
+  stack_level: number;
+  purpose: string;
+  transaction_id: number | null;
+  profile: ChargingProfile;
+  source: string;
+  state: string;
+  requested_by: string;
+  updated_at: Date;
+}
+
+function toProfile(r: ProfileRow): StoredChargingProfile {
+  return {
+    chargePointId: r.charge_point_id,
+    connectorId: r.connector_id,
+    chargingProfileId: r.charging_profile_id,
+    stackLevel: r.stack_level,
+    chargingProfilePurpose: r.purpose as ChargingProfilePurpose,
+    transactionId: r.transaction_id,
+    profile: r.profile,
+    source: r.source as ChargingProfileSource,
+    state: r.state as ChargingProfileState,
+    requestedBy: r.requested_by,
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export class PostgresEnergyStore implements EnergyStore {
+  readonly #sql: Sql;
+  readonly #retentionMs: number;
+
+  constructor(sql: Sql, sampleRetentionMs = DEFAULT_SAMPLE_RETENTION_MS) {
+    this.#sql = sql;
+    this.#retentionMs = sampleRetentionMs;
+  }
+
+  // ---------------------------------------------------------------------------------------------- sites
+
+  async getSite(siteId: string): Promise<SiteRecord | null> {
+    const rows = await this.#sql<SiteRow[]>`
+      select s.*, coalesce((select array_agg(c.charge_point_id order by c.charge_point_id)
+                            from site_charge_point c where c.site_id = s.site_id), '{}') as charge_point_ids
+      from site s where s.site_id = ${siteId}`;
+    return rows[0] ? toSite(rows[0]) : null;
+  }
+
+  async putSite(site: SiteRecord): Promise<void> {
+    await this.#sql.begin(async (tx) => {
+      const row = {
+        site_id: site.siteId,
+        name: site.name,
+        max_current_a: site.maxCurrentA,
+        station_max_current_a: site.stationMaxCurrentA,
+        updated_by: site.updatedBy,
+        created_at: site.createdAt,
+        updated_at: site.updatedAt,
+      };
+      await tx`
+        insert into site ${tx(row)}
+        on conflict (site_id) do update set name = excluded.name, max_current_a = excluded.max_current_a,
+          station_max_current_a = excluded.station_max_current_a, updated_by = excluded.updated_by,
+          updated_at = excluded.updated_at`;
+      await tx`
+        delete from site_charge_point
+        where site_id = ${site.siteId} and not (charge_point_id = any(${site.chargePointIds}::text[]))`;
+      if (site.chargePointIds.length === 0) return;
+      // A station already in another site keeps it: the update's where clause refuses the row, so it is
+      // missing from what comes back.
+      const claimed = await tx<{ charge_point_id: string }[]>`
+        insert into site_charge_point (charge_point_id, site_id)
+        select unnest(${site.chargePointIds}::text[]), ${site.siteId}
+        on conflict (charge_point_id) do update set site_id = excluded.site_id
+          where site_charge_point.site_id = excluded.site_id
+        returning charge_point_id`;
+      if (claimed.length === site.chargePointIds.length) return;
+      const mine = new Set(claimed.map((r) => r.charge_point_id));
+      const taken = site.chargePointIds.find((id) => !mine.has(id))!;
+      const [owner] = await tx<{ site_id: string }[]>`
+        select site_id from site_charge_point where charge_point_id = ${taken}`;
+      throw new SiteConflictError(taken, owner?.site_id ?? "?");
+    });
+  }
+
+  async deleteSite(siteId: string): Promise<boolean> {
+    const rows = await this.#sql`delete from site where site_id = ${siteId} returning site_id`;
+    return rows.length > 0;
+  }
+
+  async listSites(page: { limit: number; after?: string }): Promise<SiteRecord[]> {
+    const rows = await this.#sql<SiteRow[]>`
+      select s.*, coalesce((select array_agg(c.charge_point_id order by c.charge_point_id)
+                            from site_charge_point c where c.site_id = s.site_id), '{}') as charge_point_ids
+      from site s
+      where ${page.after === undefined ? this.#sql`true` : this.#sql`s.site_id > ${page.after}`}
+      order by s.site_id limit ${page.limit}`;
+    return rows.map(toSite);
+  }
+
+  async siteOfChargePoint(chargePointId: string): Promise<string | null> {
+    const rows = await this.#sql<{ site_id: string }[]>`
+      select site_id from site_charge_point where charge_point_id = ${chargePointId}`;
+    return rows[0]?.site_id ?? null;
+  }
+
+  async appendSiteSample(sample: SiteSample): Promise<void> {
+    const cutoff = new Date(Date.parse(sample.at) - this.#retentionMs).toISOString();
+    await this.#sql.begin(async (tx) => {
+      // A site deleted meanwhile takes its samples along: the insert then adds nothing.
+      await tx`
+        insert into site_sample (site_id, at, sample)
+        select ${sample.siteId}, ${sample.at}, ${tx.json(sample as never)}
+        where exists (select 1 from site where site_id = ${sample.siteId})
+        on conflict (site_id, at) do update set sample = excluded.sample`;
+      await tx`delete from site_sample where site_id = ${sample.siteId} and at < ${cutoff}`;
+    });
+  }
+
+  async listSiteSamples(siteId: string, page: { limit: number; before?: string }): Promise<SiteSample[]> {
+    const rows = await this.#sql<{ sample: SiteSample }[]>`
+      select sample from site_sample
+      where site_id = ${siteId}
+        and ${page.before === undefined ? this.#sql`true` : this.#sql`at < ${page.before}`}
+      order by at desc limit ${page.limit}`;
+    return rows.map((r) => r.sample);
+  }
+
+  // ---------------------------------------------------------------------------------------------- profiles
+
+  async listChargingProfiles(chargePointId: string): Promise<StoredChargingProfile[]> {
+    const rows = await this.#sql<ProfileRow[]>`
+      select * from charging_profile where charge_point_id = ${chargePointId}
+      order by connector_id, charging_profile_id`;
+    return rows.map(toProfile);
+  }
+
+  async updateChargingProfiles(chargePointId: string, changes: ChargingProfileChanges): Promise<void> {
+    checkProfileChanges(chargePointId, changes);
+    await this.#sql.begin(async (tx) => {
+      if (changes.remove.length > 0) {
+        await tx`
+          delete from charging_profile
+          where charge_point_id = ${chargePointId} and charging_profile_id = any(${changes.remove}::integer[])`;
+      }
+      for (const p of changes.put) {
+        const row = {
+          charge_point_id: p.chargePointId,
+          charging_profile_id: p.chargingProfileId,
+          connector_id: p.connectorId,
+          stack_level: p.stackLevel,
+          purpose: p.chargingProfilePurpose,
+          transaction_id: p.transactionId,
+          profile: tx.json(p.profile as never),
+          source: p.source,
+          state: p.state,
+          requested_by: p.requestedBy,
+          updated_at: p.updatedAt,
+        };
+        await tx`
+          insert into charging_profile ${tx(row)}
+          on conflict (charge_point_id, charging_profile_id) do update set
+            connector_id = excluded.connector_id, stack_level = excluded.stack_level, purpose = excluded.purpose,
+            transaction_id = excluded.transaction_id, profile = excluded.profile, source = excluded.source,
+            state = excluded.state, requested_by = excluded.requested_by, updated_at = excluded.updated_at`;
+      }
+    });
+  }
+
+  async getChargingProfileSupport(chargePointId: string): Promise<ChargingProfileSupport | null> {
+    const rows = await this.#sql<
+      { refused_reason: string | null; tx_default_only: boolean; updated_at: Date }[]
+    >`
+      select refused_reason, tx_default_only, updated_at from charging_profile_support
+      where charge_point_id = ${chargePointId}`;
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      chargePointId,
+      refusedReason: r.refused_reason,
+      txDefaultOnly: r.tx_default_only,
+      updatedAt: r.updated_at.toISOString(),
+    };
+  }
+
+  async putChargingProfileSupport(support: ChargingProfileSupport): Promise<void> {
+    await this.#sql`
+      insert into charging_profile_support (charge_point_id, refused_reason, tx_default_only, updated_at)
+      values (${support.chargePointId}, ${support.refusedReason}, ${support.txDefaultOnly}, ${support.updatedAt})
+      on conflict (charge_point_id) do update set refused_reason = excluded.refused_reason,
+        tx_default_only = excluded.tx_default_only, updated_at = excluded.updated_at`;
+  }
+
+  async close(): Promise<void> {
+    await this.#sql.end({ timeout: 5 });
+  }
+}
