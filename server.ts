@@ -13,11 +13,11 @@ import { SimulatorControl } from "./simulator/control.ts";
 import { createApp } from "./routes/app.ts";
 import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
-import { openKvAuthStore } from "./store/auth_kv.ts";
-import type { AuthStore } from "./store/auth_store.ts";
-import type { Store } from "./store/store.ts";
-import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
-import type { StationSecurityStore } from "./store/station_security_store.ts";
+import { openKvAuthStore } from "./store/kv/auth.ts";
+import type { AuthStore } from "./store/auth.ts";
+import type { Store } from "./store/mod.ts";
+import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
+import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
@@ -26,10 +26,11 @@ import type { EnergyStore } from "./store/energy.ts";
 import { openKvEnergyStore } from "./store/kv/energy.ts";
 import { createSecurityExtension, type SecurityExtension } from "./files/security_extension.ts";
 import type { CaMaterial } from "./pki/ca.ts";
-import { openKvHandle } from "./store/kv.ts";
+import { openKvHandle } from "./store/kv/handle.ts";
 import { kvSecurityExtension } from "./store/kv/security_extension.ts";
 import type { SecurityExtensionStores } from "./store/security_extension.ts";
 import { FolderBlobStore } from "./store/folder_blobs.ts";
+import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -48,6 +49,8 @@ export interface ServerOptions {
    * UPLOAD_DIR, when set, takes the blobs either way.
    */
   securityExtension?: SecurityExtensionStores;
+  /** How often the certificate renewal scan runs (default 10 minutes; tests make it short). */
+  renewalIntervalMs?: number;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
   /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
@@ -64,8 +67,8 @@ export interface RunningServer {
   auth: AuthStore;
   security: Security;
   energy: Energy;
-  metrics: PrometheusMetrics;
   extension: SecurityExtension;
+  metrics: PrometheusMetrics;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
    * not close the stores passed in.
@@ -107,7 +110,10 @@ export async function startServer(
   const events = new EventBus();
   const handshakes = new HandshakeLog();
   const metrics = options.metrics ?? new PrometheusMetrics();
-  const registry = new Registry({
+  // The follow-ups send commands through the registry they are part of: resolved when first used.
+  const registryDeps = actorSecurityServices(extension, security.events, logger, () => registry);
+  const registry: Registry = new Registry({
+    ...registryDeps,
     store,
     logger,
     events,
@@ -132,8 +138,8 @@ export async function startServer(
   const energy = createEnergy({
     store: energyStore,
     commands: {
-      // The registry's call is untyped; the profile service sends only the three actions it names.
-      call: (id, action, payload) => registry.call(id, action, payload) as never,
+      // The profile service writes the command log of what it sends itself (with what it learned).
+      call: (id, action, payload) => registry.call(id, action, payload, { log: false }),
       isConnected: (id) => registry.isConnected(id),
     },
     commandLog: store,
@@ -178,6 +184,8 @@ export async function startServer(
   });
   const unfollow = events.subscribe((event) => energy.onStationEvent(event));
   energy.loadManager.start();
+  const renewal = certificateRenewal(extension, registry, logger, options.renewalIntervalMs ?? 600_000);
+  renewal.start();
   /** This process's own OCPP endpoint, known once it listens. */
   let ownOcppUrl = "";
   const simulator = new SimulatorControl({
@@ -202,10 +210,10 @@ export async function startServer(
     shutdownSignal: stopping.signal,
     security,
     energy,
+    extension,
     metrics,
     setup,
     simulator,
-    extension,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
       maxConnections,
@@ -250,12 +258,13 @@ export async function startServer(
           store,
           auth,
           security,
+          extension,
           metrics,
           energy,
-          extension,
           async shutdown() {
             stopped = true;
             stopping.abort();
+            await renewal.stop();
             // Virtual stations first: they would reconnect to a closing server.
             await simulator.close();
             unfollow();

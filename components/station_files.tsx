@@ -1,9 +1,17 @@
 /**
- * A station's Security extension card: the files it uploaded (GetDiagnostics, GetLog), downloadable by
- * operators (logs can hold secrets), and the certificates our CA issued to it. Server-rendered, no state.
+ * A station's file transfers and certificates: the diagnostics, log and firmware statuses it reported (each
+ * with its time), the files it uploaded (GetDiagnostics, GetLog), downloadable by operators (logs can hold
+ * secrets), and the certificates our CA issued to it. Server-rendered, no state.
  */
 import { formatTime } from "./format.ts";
-import type { IssuedCertificate, UploadedFile } from "./types.ts";
+import type { FileStatus, IssuedCertificate, UploadedFile } from "./types.ts";
+
+const KIND_LABEL: Record<FileStatus["kind"], string> = {
+  diagnostics: "Diagnostics",
+  firmware: "Firmware",
+  log: "Log",
+  signedFirmware: "Signed firmware",
+};
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -12,13 +20,53 @@ function formatBytes(n: number): string {
 }
 
 export function StationFiles(
-  props: { uploads: UploadedFile[]; certificates: IssuedCertificate[]; canDownload: boolean },
+  props: {
+    history: FileStatus[];
+    /** Null without the Security extension. */
+    uploads: UploadedFile[] | null;
+    certificates: IssuedCertificate[] | null;
+    canDownload: boolean;
+  },
 ) {
   return (
     <section class="card" aria-labelledby="station-files-title">
       <div class="card-head">
-        <h2 id="station-files-title">Uploads and certificates</h2>
+        <h2 id="station-files-title">Files, firmware and certificates</h2>
       </div>
+      <h3>Transfer status history</h3>
+      {props.history.length === 0
+        ? <p class="muted">None yet.</p>
+        : (
+          <table class="table" aria-label="Transfer status history">
+            <thead>
+              <tr>
+                <th scope="col">Received (UTC)</th>
+                <th scope="col">Transfer</th>
+                <th scope="col">Status</th>
+                <th scope="col">Request</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.history.map((h, i) => (
+                <tr key={`${h.receivedAt}-${i}`} data-file-status={h.kind}>
+                  <td data-label="Received">{formatTime(h.receivedAt)}</td>
+                  <td data-label="Transfer">{KIND_LABEL[h.kind]}</td>
+                  <td data-label="Status">{h.status}</td>
+                  <td data-label="Request">{h.requestId ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      {props.uploads && <Uploads uploads={props.uploads} canDownload={props.canDownload} />}
+      {props.certificates && <Certificates certificates={props.certificates} />}
+    </section>
+  );
+}
+
+function Uploads(props: { uploads: UploadedFile[]; canDownload: boolean }) {
+  return (
+    <>
       <h3>Uploaded files</h3>
       {props.uploads.length === 0
         ? <p class="muted">None yet.</p>
@@ -54,6 +102,13 @@ export function StationFiles(
             </tbody>
           </table>
         )}
+    </>
+  );
+}
+
+function Certificates(props: { certificates: IssuedCertificate[] }) {
+  return (
+    <>
       <h3>Certificates issued</h3>
       {props.certificates.length === 0
         ? <p class="muted">None yet.</p>
@@ -79,6 +134,6 @@ export function StationFiles(
             </tbody>
           </table>
         )}
-    </section>
+    </>
   );
 }

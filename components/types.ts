@@ -7,6 +7,7 @@ import type {
   ChargePointDetailSchema,
   ChargePointSummarySchema,
   CommandLogSchema,
+  FileStatusSchema,
   IdTagSchema,
   MeterValueSchema,
   StatusHistorySchema,
@@ -43,6 +44,7 @@ export type { SecurityEvent, SiteAllocationEvent, StationEvent };
 export type UploadedFile = z.infer<typeof UploadedFileView>;
 export type FirmwareImage = z.infer<typeof FirmwareView>;
 export type IssuedCertificate = z.infer<typeof IssuedCertificateView>;
+export type FileStatus = z.infer<typeof FileStatusSchema>;
 
 export interface Page<T> {
   items: T[];

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { openKvHandle } from "../store/kv.ts";
+import { openKvHandle } from "../store/kv/handle.ts";
 import { kvSecurityExtension } from "../store/kv/security_extension.ts";
 import { expandLocations, type LocationContext } from "./command_locations.ts";
 import { FirmwareLibrary } from "./firmware.ts";

@@ -5,7 +5,7 @@
  * actor's mailbox like any command), so a station is never kept waiting on its own certificate. Sending and
  * the security log are injected.
  */
-import type { SecurityEventKind } from "../store/security_event_store.ts";
+import type { SecurityEventKind } from "../store/security_events.ts";
 import type { StationPki } from "./station_pki.ts";
 
 export interface EnrolmentDeps {

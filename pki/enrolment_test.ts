@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { openKvHandle } from "../store/kv.ts";
+import { openKvHandle } from "../store/kv/handle.ts";
 import { KvPkiStore } from "../store/kv/pki.ts";
 import { makeCsr } from "../tests/helpers/openssl.ts";
 import { Enrolment } from "./enrolment.ts";

@@ -88,6 +88,20 @@ export class StationPki {
     return this.ca.pem;
   }
 
+  /** Only the checks of `signCertificate` (see `csr.ts`): for answering SignCertificate before signing. */
+  async checkCsr(
+    chargePointId: string,
+    csrPem: string,
+    station: { cpoName?: string | null } = {},
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const check = await checkCsr(csrPem, {
+      chargePointId,
+      cpoName: station.cpoName ?? null,
+      minRsaBits: this.settings.minRsaBits,
+    });
+    return check.ok ? { ok: true } : check;
+  }
+
   /**
    * Checks `csrPem` for station `chargePointId` (see `csr.ts`), signs it and records the certificate before
    * returning it; a refusal says why, for the station's SignCertificate answer and the security log.

@@ -4,7 +4,7 @@
  * intermediate, EC or RSA) is used as given; renewal picks what expires soon.
  */
 import { assert, assertEquals, assertMatch, assertRejects, assertStringIncludes } from "@std/assert";
-import { openKvHandle } from "../store/kv.ts";
+import { openKvHandle } from "../store/kv/handle.ts";
 import { KvPkiStore } from "../store/kv/pki.ts";
 import { makeCa, makeCsr, makeIntermediateCa, openssl, opensslVerify } from "../tests/helpers/openssl.ts";
 import { StationPki } from "./station_pki.ts";

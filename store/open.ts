@@ -6,10 +6,10 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitObserver } from "./group_commit.ts";
-import type { AuthStore } from "./auth_store.ts";
+import type { AuthStore } from "./auth.ts";
 import type { EnergyStore } from "./energy.ts";
-import type { StationSecurityStore } from "./station_security_store.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "./mod.ts";
+import type { StationSecurityStore } from "./station_security.ts";
 import type { SecurityExtensionStores } from "./security_extension.ts";
 
 export interface Stores {
@@ -38,9 +38,9 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       { openPostgresEnergyStore },
       { openPostgresSecurityExtension },
     ] = await Promise.all([
-      import("./postgres.ts"),
-      import("./auth_postgres.ts"),
-      import("./station_security_postgres.ts"),
+      import("./postgres/mod.ts"),
+      import("./postgres/auth.ts"),
+      import("./postgres/station_security.ts"),
       import("./postgres/energy.ts"),
       import("./postgres/security_extension.ts"),
     ]);
@@ -75,9 +75,9 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     { KvEnergyStore },
     { kvSecurityExtension },
   ] = await Promise.all([
-    import("./kv.ts"),
-    import("./auth_kv.ts"),
-    import("./station_security_kv.ts"),
+    import("./kv/mod.ts"),
+    import("./kv/auth.ts"),
+    import("./kv/station_security.ts"),
     import("./kv/energy.ts"),
     import("./kv/security_extension.ts"),
   ]);
@@ -90,8 +90,8 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     store,
     auth: new KvAuthStore(kv),
     stationSecurity: new KvStationSecurityStore(kv),
-    securityExtension: kvSecurityExtension(kv),
     energy: new KvEnergyStore(kv),
+    securityExtension: kvSecurityExtension(kv),
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),
   };

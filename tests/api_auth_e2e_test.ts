@@ -1,5 +1,5 @@
 /**
- * Operator auth over real HTTP: every API route (the 19 commands included, sent to a connected station) as
+ * Operator auth over real HTTP: every API route (the 26 commands included, sent to a connected station) as
  * anonymous and as viewer, operator and admin, each both a logged-in user and an API token, checked against a
  * policy table written in this file; login, session cookie, logout; API tokens; users; the first admin from
  * the environment.
@@ -33,6 +33,7 @@ const POLICY: Record<string, Lowest> = {
   "PUT /api/v1/charge-points/{id}": "admin",
   "POST /api/v1/charge-points/{id}/disconnect": "operator",
   "GET /api/v1/charge-points/{id}/status-history": "viewer",
+  "GET /api/v1/charge-points/{id}/file-status-history": "viewer",
   "GET /api/v1/charge-points/{id}/configuration": "viewer",
   "GET /api/v1/charge-points/{id}/commands": "viewer",
   "GET /api/v1/charge-points/{id}/meter-values": "viewer",
@@ -107,6 +108,14 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/TriggerMessage": "operator",
   "POST /api/v1/charge-points/{id}/UnlockConnector": "operator",
   "POST /api/v1/charge-points/{id}/UpdateFirmware": "operator",
+  // The 7 CS->CP commands of the Security extension (Security Whitepaper ed. 3 §5).
+  "POST /api/v1/charge-points/{id}/CertificateSigned": "operator",
+  "POST /api/v1/charge-points/{id}/DeleteCertificate": "operator",
+  "POST /api/v1/charge-points/{id}/ExtendedTriggerMessage": "operator",
+  "POST /api/v1/charge-points/{id}/GetInstalledCertificateIds": "operator",
+  "POST /api/v1/charge-points/{id}/GetLog": "operator",
+  "POST /api/v1/charge-points/{id}/InstallCertificate": "operator",
+  "POST /api/v1/charge-points/{id}/SignedUpdateFirmware": "operator",
 };
 
 // OCPP action names start with a capital: `disconnect` and `upload-urls` are not commands.
@@ -449,7 +458,7 @@ Deno.test("API tokens: shown once, stored hashed, revocable, and expiring", asyn
 });
 
 Deno.test("ADMIN_USER/ADMIN_PASSWORD create the first admin only when there are no users", async () => {
-  const { openKvAuthStore } = await import("../store/auth_kv.ts");
+  const { openKvAuthStore } = await import("../store/kv/auth.ts");
   const auth = await openKvAuthStore(":memory:");
   try {
     const first = await startTestServer({ ADMIN_USER: "boss", ADMIN_PASSWORD: "first-password" }, { auth });

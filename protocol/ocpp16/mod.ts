@@ -49,17 +49,17 @@ import { UnlockConnector } from "./unlock_connector.ts";
 import { UpdateFirmware } from "./update_firmware.ts";
 
 /**
- * Every OCPP 1.6 action (OCPP 1.6 §4 and §5), core and optional profiles, keyed by its wire name. The
- * Security extension is not here.
+ * The OCPP 1.6 actions of the specification itself (OCPP 1.6 §4 and §5), core and optional profiles, keyed by
+ * their wire names.
  *
  * @example
  * ```ts
- * const parsed = ACTIONS.Heartbeat.request.safeParse({});
+ * const parsed = CORE_ACTIONS.Heartbeat.request.safeParse({});
  * // parsed.success === true
- * ACTIONS.StartTransaction.directions; // { CpToCs: "OCPP 1.6 §4.8" }
+ * CORE_ACTIONS.StartTransaction.directions; // { CpToCs: "OCPP 1.6 §4.8" }
  * ```
  */
-export const ACTIONS = {
+export const CORE_ACTIONS = {
   Authorize,
   BootNotification,
   CancelReservation,
@@ -93,8 +93,8 @@ export const ACTIONS = {
 /**
  * The OCPP 1.6 Security extension (OCPP 1.6 Security Whitepaper ed. 3 §5 "Messages"): eleven actions on top
  * of OCPP 1.6, each in its own file like the core ones and checked against the official security JSON schemas
- * (`security_schemas_test.ts`). A table of its own until the actor has a handler or command for each; then
- * they join ACTIONS (and with it the OCPP16 dialect, the API and the dashboard).
+ * (`security_schemas_test.ts`). Stations with current firmware speak them over the same `ocpp1.6`
+ * subprotocol, so they are part of ACTIONS below.
  *
  * @example
  * ```ts
@@ -118,11 +118,18 @@ export const SECURITY_ACTIONS = {
 /** A Security extension action name. */
 export type SecurityAction = keyof typeof SECURITY_ACTIONS;
 
-/** The parsed request payload of Security extension action `A`. */
-export type SecurityRequestOf<A extends SecurityAction> = z.output<(typeof SECURITY_ACTIONS)[A]["request"]>;
-
-/** The parsed response payload of Security extension action `A`. */
-export type SecurityResponseOf<A extends SecurityAction> = z.output<(typeof SECURITY_ACTIONS)[A]["response"]>;
+/**
+ * Every action a station speaking `ocpp1.6` may exchange with us: the specification's (CORE_ACTIONS) and the
+ * Security extension's (SECURITY_ACTIONS), keyed by wire name.
+ *
+ * @example
+ * ```ts
+ * const parsed = ACTIONS.Heartbeat.request.safeParse({});
+ * // parsed.success === true
+ * ACTIONS.SignCertificate.directions; // { CpToCs: "OCPP 1.6 Security Whitepaper ed. 3 §5.17" }
+ * ```
+ */
+export const ACTIONS = { ...CORE_ACTIONS, ...SECURITY_ACTIONS } as const satisfies ActionTable;
 
 type Table = typeof ACTIONS;
 
@@ -137,6 +144,12 @@ export type CpToCsAction = SentBy<Table, "CpToCs">;
 
 /** Actions we may send to a Charge Point (it answers them). */
 export type CsToCpAction = SentBy<Table, "CsToCp">;
+
+/** Actions of the specification itself (not the Security extension) a Charge Point may send. */
+export type CoreCpToCsAction = SentBy<typeof CORE_ACTIONS, "CpToCs">;
+
+/** Actions of the specification itself (not the Security extension) the Central System may send. */
+export type CoreCsToCpAction = SentBy<typeof CORE_ACTIONS, "CsToCp">;
 
 /** The parsed request payload of action `A`. */
 export type RequestOf<A extends Action> = z.output<Table[A]["request"]>;

@@ -11,6 +11,7 @@ import { StationFiles } from "../../components/station_files.tsx";
 import type {
   ChargingProfileList,
   CommandLogItem,
+  FileStatus,
   Frame,
   IdTag,
   IssuedCertificate,
@@ -30,25 +31,36 @@ export async function stationPage(api: PageApi, id: string) {
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
   const forStation = `chargePointId=${encodeURIComponent(id)}&limit=${HISTORY}`;
-  const [configuration, frames, history, commands, transactions, profiles, security, uploads, certificates] =
-    await Promise.all([
-      api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
-        `${base}/configuration`,
-      ),
-      api.get<{ items: Frame[] }>(`${base}/frames`),
-      api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
-      api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
-      api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
-      // Null when the server runs without energy management (the API has no such route then).
-      api.find<ChargingProfileList>(`${base}/charging-profiles`),
-      // Null also when the server runs without station security (the API has no such route then).
-      viewer.role === "admin"
-        ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
-        : Promise.resolve(null),
-      // Null when the server runs without the Security extension.
-      api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
-      api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
-    ]);
+  const [
+    configuration,
+    frames,
+    history,
+    commands,
+    transactions,
+    profiles,
+    security,
+    uploads,
+    certificates,
+    files,
+  ] = await Promise.all([
+    api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
+      `${base}/configuration`,
+    ),
+    api.get<{ items: Frame[] }>(`${base}/frames`),
+    api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
+    api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
+    api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
+    // Null when the server runs without energy management (the API has no such route then).
+    api.find<ChargingProfileList>(`${base}/charging-profiles`),
+    // Null also when the server runs without station security (the API has no such route then).
+    viewer.role === "admin"
+      ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
+      : Promise.resolve(null),
+    // Null when the server runs without the Security extension.
+    api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
+    api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
+    api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
+  ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
   // Suggestions for the id tag fields: the Accepted tags (typing any other one still works).
   const idTags = canCommand
@@ -96,9 +108,12 @@ export async function stationPage(api: PageApi, id: string) {
           />
         )}
         {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
-        {uploads && certificates && (
-          <StationFiles uploads={uploads.items} certificates={certificates.items} canDownload={canCommand} />
-        )}
+        <StationFiles
+          history={files.items}
+          uploads={uploads?.items ?? null}
+          certificates={certificates?.items ?? null}
+          canDownload={canCommand}
+        />
         <section class="card" aria-labelledby="recent-tx-title">
           <div class="card-head">
             <h2 id="recent-tx-title">Recent transactions</h2>

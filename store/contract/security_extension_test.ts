@@ -4,7 +4,7 @@
  * and for blobs also a folder.
  */
 import { FolderBlobStore } from "../folder_blobs.ts";
-import { openKvHandle } from "../kv.ts";
+import { openKvHandle } from "../kv/handle.ts";
 import { kvSecurityExtension } from "../kv/security_extension.ts";
 import { openPostgresSecurityExtension } from "../postgres/security_extension.ts";
 import type { SecurityExtensionStores } from "../security_extension.ts";

@@ -8,7 +8,7 @@
  * await stores.close();
  * ```
  */
-import { openMigratedPool } from "../migrate.ts";
+import { openMigratedPool } from "./migrate.ts";
 import type { SecurityExtensionStores } from "../security_extension.ts";
 import { PostgresBlobStore } from "./blobs.ts";
 import { PostgresFileStore } from "./files.ts";
