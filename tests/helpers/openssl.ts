@@ -3,23 +3,13 @@
  * them (`openssl req`), CA certificates an operator would bring, and `openssl verify`.
  */
 
+import { runWithInput } from "./process.ts";
+
 export type KeySpec = "rsa:2048" | "rsa:1024" | "rsa:3072" | "ec:P-256" | "ec:P-384" | "ed25519";
 
 /** Runs openssl in `cwd`; throws with its stderr when it fails. Returns stdout. */
 export async function openssl(args: string[], cwd: string, stdin?: string): Promise<string> {
-  const child = new Deno.Command("openssl", {
-    args,
-    cwd,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const out = await child.output();
+  const out = await runWithInput("openssl", args, cwd, stdin);
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) {
     throw new Error(
