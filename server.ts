@@ -13,11 +13,11 @@ import { SimulatorControl } from "./simulator/control.ts";
 import { createApp } from "./routes/app.ts";
 import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
-import { openKvAuthStore } from "./store/auth_kv.ts";
-import type { AuthStore } from "./store/auth_store.ts";
-import type { Store } from "./store/store.ts";
-import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
-import type { StationSecurityStore } from "./store/station_security_store.ts";
+import { openKvAuthStore } from "./store/kv/auth.ts";
+import type { AuthStore } from "./store/auth.ts";
+import type { Store } from "./store/mod.ts";
+import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
+import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
@@ -111,8 +111,8 @@ export async function startServer(
   const energy = createEnergy({
     store: energyStore,
     commands: {
-      // The registry's call is untyped; the profile service sends only the three actions it names.
-      call: (id, action, payload) => registry.call(id, action, payload) as never,
+      // The profile service writes the command log of what it sends itself (with what it learned).
+      call: (id, action, payload) => registry.call(id, action, payload, { log: false }),
       isConnected: (id) => registry.isConnected(id),
     },
     commandLog: store,

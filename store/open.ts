@@ -6,10 +6,10 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitObserver } from "./group_commit.ts";
-import type { AuthStore } from "./auth_store.ts";
+import type { AuthStore } from "./auth.ts";
 import type { EnergyStore } from "./energy.ts";
-import type { StationSecurityStore } from "./station_security_store.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "./mod.ts";
+import type { StationSecurityStore } from "./station_security.ts";
 
 export interface Stores {
   store: Store;
@@ -34,9 +34,9 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       { openPostgresStationSecurityStore },
       { openPostgresEnergyStore },
     ] = await Promise.all([
-      import("./postgres.ts"),
-      import("./auth_postgres.ts"),
-      import("./station_security_postgres.ts"),
+      import("./postgres/mod.ts"),
+      import("./postgres/auth.ts"),
+      import("./postgres/station_security.ts"),
       import("./postgres/energy.ts"),
     ]);
     const store = await openPostgresStore(config.DATABASE_URL, options);
@@ -58,9 +58,9 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
   const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { KvEnergyStore }] =
     await Promise
       .all([
-        import("./kv.ts"),
-        import("./auth_kv.ts"),
-        import("./station_security_kv.ts"),
+        import("./kv/mod.ts"),
+        import("./kv/auth.ts"),
+        import("./kv/station_security.ts"),
         import("./kv/energy.ts"),
       ]);
   // On Deno Deploy KV is built in and takes no path.

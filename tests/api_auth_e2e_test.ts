@@ -438,7 +438,7 @@ Deno.test("API tokens: shown once, stored hashed, revocable, and expiring", asyn
 });
 
 Deno.test("ADMIN_USER/ADMIN_PASSWORD create the first admin only when there are no users", async () => {
-  const { openKvAuthStore } = await import("../store/auth_kv.ts");
+  const { openKvAuthStore } = await import("../store/kv/auth.ts");
   const auth = await openKvAuthStore(":memory:");
   try {
     const first = await startTestServer({ ADMIN_USER: "boss", ADMIN_PASSWORD: "first-password" }, { auth });

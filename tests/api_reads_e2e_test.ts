@@ -3,7 +3,7 @@
  * (paging and CSV over a few thousand), id tags, frames, handshake failures, live events, the OpenAPI document.
  */
 import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert";
-import type { ChargePointRecord } from "../store/store.ts";
+import type { ChargePointRecord } from "../model/charge_point.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, expectRefused } from "./helpers/station.ts";

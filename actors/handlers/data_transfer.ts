@@ -13,13 +13,17 @@ export type VendorHandler = (
 export type VendorTable = Readonly<Record<string, VendorHandler>>;
 
 /** OCPP 1.6 §4.3: an unknown vendorId gets status UnknownVendorId. */
-export const dataTransfer: Handler<"DataTransfer"> = async (ctx, request) => {
-  const vendor = Object.hasOwn(ctx.deps.vendors, request.vendorId)
-    ? ctx.deps.vendors[request.vendorId]
-    : undefined;
+export const dataTransfer: Handler<"DataTransfer"> = async (_state, request, ctx) => {
+  const vendor = Object.hasOwn(ctx.vendors, request.vendorId) ? ctx.vendors[request.vendorId] : undefined;
   if (!vendor) {
-    ctx.log.info("data transfer from unknown vendor", { vendorId: request.vendorId });
-    return { status: "UnknownVendorId" };
+    return {
+      response: { status: "UnknownVendorId" },
+      log: [{
+        level: "info",
+        msg: "data transfer from unknown vendor",
+        fields: { vendorId: request.vendorId },
+      }],
+    };
   }
-  return await vendor(ctx.chargePointId, request);
+  return { response: await vendor(ctx.chargePointId, request) };
 };

@@ -1,5 +1,6 @@
 /**
- * The one table of CP->CS handlers, shared by every actor (no per-station copies).
+ * The one table of OCPP 1.6 CP->CS handlers, shared by every actor (no per-station copies). Keyed by the
+ * protocol's action names: the compiler refuses a missing one.
  */
 import type { CpToCsAction } from "../../protocol/ocpp16/mod.ts";
 import { authorize } from "./authorize.ts";
@@ -29,5 +30,5 @@ export const HANDLERS: HandlerTable = {
   StopTransaction: stopTransaction,
 };
 
-export type { Handler } from "./handler.ts";
+export type { Handler, HandlerContext, HandlerResult } from "./handler.ts";
 export type { VendorHandler, VendorTable } from "./data_transfer.ts";

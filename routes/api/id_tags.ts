@@ -5,7 +5,8 @@ import { z } from "zod";
 import type { Logger } from "../../logger.ts";
 import { AUTHORIZATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
 import { IdToken } from "../../protocol/ocpp16/common.ts";
-import type { IdTagRecord, Store } from "../../store/store.ts";
+import type { IdTagRecord } from "../../model/id_tag.ts";
+import type { Store } from "../../store/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { ErrorSchema, IdTagSchema, isoDateTime, limit, pageOf } from "./schemas.ts";
 

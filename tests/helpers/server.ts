@@ -2,8 +2,8 @@
 import { parseConfig } from "../../config.ts";
 import { createMemoryLogger } from "../../logger.ts";
 import { type RunningServer, type ServerOptions, startServer } from "../../server.ts";
-import { openKvStore } from "../../store/kv.ts";
-import type { Store } from "../../store/store.ts";
+import { openKvStore } from "../../store/kv/mod.ts";
+import type { Store } from "../../store/mod.ts";
 
 export interface TestServer extends RunningServer {
   wsUrl: string;

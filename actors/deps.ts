@@ -1,0 +1,35 @@
+/**
+ * What the actors get from the composition root: the store (through its interface only), the logger, the
+ * event bus, the frame log, the clock and id source (injected so tests are deterministic), and settings.
+ */
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { RegistrationStatus } from "../protocol/ocpp16/enums.ts";
+import type { Store } from "../store/mod.ts";
+import type { EventBus } from "./events.ts";
+import type { FrameLog } from "./frame_log.ts";
+import type { VendorTable } from "./handlers/data_transfer.ts";
+
+export interface ActorSettings {
+  /** What BootNotification answers a station not yet Accepted. */
+  registrationPolicy: RegistrationStatus;
+  heartbeatIntervalS: number;
+  bootRetryIntervalS: number;
+  callTimeoutMs: number;
+  maxFrameBytes: number;
+  maxBadFrames: number;
+  singleUseIdTags: boolean;
+}
+
+export interface ActorDeps {
+  store: Store;
+  logger: Logger;
+  events: EventBus;
+  frames: FrameLog;
+  now: () => Date;
+  newMessageId: () => string;
+  settings: ActorSettings;
+  vendors: VendorTable;
+  /** Told how each CALL was answered and how long it took; none in most tests. */
+  metrics?: Metrics;
+}
