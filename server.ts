@@ -24,6 +24,13 @@ import { connectionCeiling } from "./security/open_files.ts";
 import { createEnergy, type Energy } from "./energy/mod.ts";
 import type { EnergyStore } from "./store/energy.ts";
 import { openKvEnergyStore } from "./store/kv/energy.ts";
+import { createSecurityExtension, type SecurityExtension } from "./files/security_extension.ts";
+import type { CaMaterial } from "./pki/ca.ts";
+import { openKvHandle } from "./store/kv/handle.ts";
+import { kvSecurityExtension } from "./store/kv/security_extension.ts";
+import type { SecurityExtensionStores } from "./store/security_extension.ts";
+import { FolderBlobStore } from "./store/folder_blobs.ts";
+import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -37,6 +44,13 @@ export interface ServerOptions {
   stationSecurity?: StationSecurityStore;
   /** Sites and stored charging profiles; without one, a throwaway in-memory store (tests). */
   energy?: EnergyStore;
+  /**
+   * The Security extension's stores (PKI, files, blobs); without them, throwaway in-memory ones (tests).
+   * UPLOAD_DIR, when set, takes the blobs either way.
+   */
+  securityExtension?: SecurityExtensionStores;
+  /** How often the certificate renewal scan runs (default 10 minutes; tests make it short). */
+  renewalIntervalMs?: number;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
   /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
@@ -53,6 +67,7 @@ export interface RunningServer {
   auth: AuthStore;
   security: Security;
   energy: Energy;
+  extension: SecurityExtension;
   metrics: PrometheusMetrics;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
@@ -80,13 +95,25 @@ export async function startServer(
   const ownStationSecurity = options.stationSecurity === undefined;
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
+  const ownExtensionKv = options.securityExtension === undefined ? await openKvHandle(":memory:") : null;
+  const extensionStores = options.securityExtension ?? kvSecurityExtension(ownExtensionKv!);
+  const extension = await createSecurityExtension(config, {
+    stores: config.UPLOAD_DIR === undefined
+      ? extensionStores
+      : { ...extensionStores, blobs: new FolderBlobStore(config.UPLOAD_DIR) },
+    now,
+    operatorCa: await readOperatorCa(config),
+  });
   const tls = await readTls(config);
   const maxConnections = connectionCeiling(config.MAX_CONNECTIONS, await softOpenFilesLimit(), logger);
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
   const metrics = options.metrics ?? new PrometheusMetrics();
-  const registry = new Registry({
+  // The follow-ups send commands through the registry they are part of: resolved when first used.
+  const registryDeps = actorSecurityServices(extension, security.events, logger, () => registry);
+  const registry: Registry = new Registry({
+    ...registryDeps,
     store,
     logger,
     events,
@@ -157,6 +184,8 @@ export async function startServer(
   });
   const unfollow = events.subscribe((event) => energy.onStationEvent(event));
   energy.loadManager.start();
+  const renewal = certificateRenewal(extension, registry, logger, options.renewalIntervalMs ?? 600_000);
+  renewal.start();
   /** This process's own OCPP endpoint, known once it listens. */
   let ownOcppUrl = "";
   const simulator = new SimulatorControl({
@@ -181,6 +210,7 @@ export async function startServer(
     shutdownSignal: stopping.signal,
     security,
     energy,
+    extension,
     metrics,
     setup,
     simulator,
@@ -228,11 +258,13 @@ export async function startServer(
           store,
           auth,
           security,
+          extension,
           metrics,
           energy,
           async shutdown() {
             stopped = true;
             stopping.abort();
+            await renewal.stop();
             // Virtual stations first: they would reconnect to a closing server.
             await simulator.close();
             unfollow();
@@ -244,6 +276,7 @@ export async function startServer(
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
             if (ownEnergy) await energyStore.close();
+            ownExtensionKv?.close();
           },
         });
       },
@@ -283,5 +316,22 @@ async function readTls(config: Config): Promise<{ cert: string; key: string } | 
     return { cert: await Deno.readTextFile(certFile), key: await Deno.readTextFile(keyFile) };
   } catch (error) {
     throw new Error(`Cannot read TLS_CERT_FILE "${certFile}" or TLS_KEY_FILE "${keyFile}": ${error}`);
+  }
+}
+
+/** The operator's CA from PKI_CA_CERT_FILE and PKI_CA_KEY_FILE (both or neither), or null. */
+export async function readOperatorCa(config: Config): Promise<CaMaterial | null> {
+  const { PKI_CA_CERT_FILE: certFile, PKI_CA_KEY_FILE: keyFile } = config;
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new Error("Invalid settings: PKI_CA_CERT_FILE and PKI_CA_KEY_FILE must be set together");
+  }
+  try {
+    return {
+      certificatePem: await Deno.readTextFile(certFile),
+      privateKeyPem: await Deno.readTextFile(keyFile),
+    };
+  } catch (error) {
+    throw new Error(`Cannot read PKI_CA_CERT_FILE "${certFile}" or PKI_CA_KEY_FILE "${keyFile}": ${error}`);
   }
 }

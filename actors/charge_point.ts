@@ -45,7 +45,7 @@ import {
   NotConnectedError,
 } from "./errors.ts";
 import { committedEvent } from "./events.ts";
-import type { HandlerContext, HandlerResult } from "./handlers/handler.ts";
+import type { FollowUp, HandlerContext, HandlerResult, HandlerSecurityEvent } from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
@@ -416,8 +416,9 @@ export class ChargePointActor {
     const started = performance.now();
     let outcome = "accepted";
     try {
-      const response = await this.#dispatch(frame, receivedAt);
+      const { response, followUps } = await this.#dispatch(frame, receivedAt);
       this.#send(encodeCallResult(messageId, response));
+      for (const followUp of followUps) this.#startFollowUp(action, followUp);
     } catch (error) {
       if (error instanceof OcppError) {
         outcome = error.code;
@@ -435,7 +436,16 @@ export class ChargePointActor {
     }
   }
 
-  async #dispatch(frame: CallFrame, receivedAt: Date): Promise<unknown> {
+  /** Work a handler asked for after its answer; outside this turn, so it may send us commands. */
+  #startFollowUp(action: string, followUp: FollowUp): void {
+    const run = this.deps.followUps;
+    if (!run) return;
+    run(this.id, followUp).catch((error) => {
+      this.log.error("follow-up failed", { action, followUp: followUp.type, error: String(error) });
+    });
+  }
+
+  async #dispatch(frame: CallFrame, receivedAt: Date): Promise<{ response: unknown; followUps: FollowUp[] }> {
     const { action } = frame;
     const { protocol, handlers } = this.dialect;
     if (!hasAction(protocol.actions, action)) {
@@ -463,6 +473,7 @@ export class ChargePointActor {
       settings: this.deps.settings,
       lookups: this.deps.store,
       vendors: this.deps.vendors,
+      ...(this.deps.csr ? { csr: this.deps.csr } : {}),
     };
     for (let decision = 1;; decision++) {
       const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);
@@ -470,8 +481,10 @@ export class ChargePointActor {
       const committed = await this.#commit({ ...result.changes, chargePointId: this.id, lastSeen });
       if (committed.ok) {
         for (const line of result.log ?? []) this.log[line.level](line.msg, line.fields);
+        // Stored before the answer, like the changes: never acknowledge what is not stored.
+        await this.#recordSecurityEvents(result.securityEvents ?? []);
         for (const event of result.events ?? []) this.deps.events.publish(committedEvent(event, committed));
-        return result.response;
+        return { response: result.response, followUps: result.followUps ?? [] };
       }
       if (decision >= MAX_DECISIONS) {
         throw new Error(
@@ -480,6 +493,17 @@ export class ChargePointActor {
       }
       this.log.info("commit conflict, deciding again", { action, conflict: committed.conflict });
     }
+  }
+
+  async #recordSecurityEvents(events: HandlerSecurityEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const log = this.deps.securityEvents;
+    if (!log) {
+      for (const e of events) this.log.warn(e.kind, { event: "security", reason: e.reason });
+      return;
+    }
+    for (const e of events) log.record({ kind: e.kind, chargePointId: this.id, reason: e.reason });
+    await log.flush();
   }
 
   /**

@@ -9,6 +9,8 @@ import type { Store } from "../store/mod.ts";
 import type { EventBus } from "./events.ts";
 import type { FrameLog } from "./frame_log.ts";
 import type { VendorTable } from "./handlers/data_transfer.ts";
+import type { CsrChecker, FollowUp } from "./handlers/handler.ts";
+import type { SecurityEventKind } from "../store/security_events.ts";
 
 export interface ActorSettings {
   /** What BootNotification answers a station not yet Accepted. */
@@ -32,4 +34,17 @@ export interface ActorDeps {
   vendors: VendorTable;
   /** Told how each CALL was answered and how long it took; none in most tests. */
   metrics?: Metrics;
+  /** The security event log (security/security_events.ts): where handlers' security events go. */
+  securityEvents?: SecurityEventSink;
+  /** Checks CSRs for SignCertificate (the station PKI); absent: SignCertificate is answered Rejected. */
+  csr?: CsrChecker;
+  /** Runs the work handlers ask for after their answer (signing a CSR, sending CertificateSigned). */
+  followUps?: (chargePointId: string, followUp: FollowUp) => Promise<void>;
+}
+
+/** The part of the security event log the actors use: record, then flush to have it stored. */
+export interface SecurityEventSink {
+  record(event: { kind: SecurityEventKind; chargePointId: string; reason: string }): unknown;
+  /** Resolves once everything recorded is stored; rejects when the store fails. */
+  flush(): Promise<void>;
 }

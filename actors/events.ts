@@ -13,6 +13,17 @@ export type StationEvent =
   | { type: "status"; chargePointId: string; at: string; connector: ConnectorState }
   | { type: "transaction"; chargePointId: string; at: string; transaction: TransactionRecord }
   | {
+    /** A station's SecurityEventNotification of a critical type (OCPP 1.6 Security Whitepaper ed. 3). */
+    type: "securityEvent";
+    chargePointId: string;
+    at: string;
+    stationEventType: string;
+    critical: boolean;
+    /** The station's own time of the event. */
+    timestamp: string;
+    techInfo: string | null;
+  }
+  | {
     type: "meterValues";
     chargePointId: string;
     at: string;

@@ -10,4 +10,5 @@ export const EVENT_TYPES = [
   "transaction",
   "meterValues",
   "siteAllocation",
+  "securityEvent",
 ] as const;

@@ -48,6 +48,14 @@ const STORE_INTERFACES = [
   "store/security_events.ts",
 ];
 
+/** The Security extension's store interfaces (PKI, file records, blobs). */
+const SECURITY_EXTENSION_STORE_INTERFACES = [
+  "store/pki_store.ts",
+  "store/file_store.ts",
+  "store/blob_store.ts",
+  "store/security_extension.ts",
+];
+
 /** The concrete stores and what builds them. */
 const STORE_IMPLEMENTATIONS = ["store/kv/", "store/postgres/", "store/open.ts", "postgres"];
 
@@ -113,6 +121,26 @@ export const RULES: readonly BoundaryRule[] = [
       "logger.ts",
       "config.ts",
       ...STORE_INTERFACES,
+    ],
+    forbidGlobals: ["Deno"],
+  })),
+  ...["pki/", "files/"].map((files): BoundaryRule => ({
+    files,
+    why: `${files} is a domain (the Security extension): it imports protocol/, model/, pki/, files/, the ` +
+      "store interfaces, the config type and its X.509 library, never a web framework, a database, an actor " +
+      "or a Deno API",
+    onlyImports: [
+      "zod",
+      "protocol/",
+      "model/",
+      "pki/",
+      "files/",
+      "config.ts",
+      "@peculiar/x509",
+      "reflect-metadata",
+      "node:crypto",
+      ...STORE_INTERFACES,
+      ...SECURITY_EXTENSION_STORE_INTERFACES,
     ],
     forbidGlobals: ["Deno"],
   })),

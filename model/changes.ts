@@ -5,6 +5,7 @@
  */
 import type { SnapshotPatch } from "./charge_point.ts";
 import type { CommandLogEntry } from "./command_log.ts";
+import type { FileStatusEntry } from "./file_status.ts";
 import type { MeterValueRow } from "./meter_value.ts";
 import type { StatusHistoryEntry } from "./status_history.ts";
 import type { OrphanStopRecord, TransactionRecord, TransactionStatus } from "./transaction.ts";
@@ -32,6 +33,8 @@ export interface StationChanges {
   /** Stored once under their natural key: a replay stores nothing. */
   meterValues?: MeterValueRow[];
   commandLog?: CommandLogEntry[];
+  /** File transfer progress the station reported (diagnostics, logs, firmware), appended as history. */
+  fileStatus?: FileStatusEntry[];
 }
 
 /**
@@ -48,7 +51,7 @@ export function isEmpty(changes: StationChanges): boolean {
   return changes.snapshot === undefined && changes.lastSeen === undefined &&
     !changes.statusHistory?.length && !changes.transactionsStarted?.length &&
     !changes.transactionUpdates?.length && !changes.orphanStops?.length && !changes.meterValues?.length &&
-    !changes.commandLog?.length;
+    !changes.commandLog?.length && !changes.fileStatus?.length;
 }
 
 /** `a` then `b`, as one set of changes of the same station (b's snapshot fields win). */
@@ -70,6 +73,7 @@ const LISTS = [
   "orphanStops",
   "meterValues",
   "commandLog",
+  "fileStatus",
 ] as const;
 
 /**
@@ -81,7 +85,7 @@ export function changesTime(changes: StationChanges): string | null {
     changes.statusHistory?.[0]?.receivedAt ??
     changes.transactionsStarted?.[0]?.createdAt ?? changes.transactionUpdates?.[0]?.transaction.createdAt ??
     changes.orphanStops?.[0]?.receivedAt ?? changes.meterValues?.[0]?.receivedAt ??
-    changes.commandLog?.[0]?.requestedAt ?? changes.lastSeen ?? null;
+    changes.commandLog?.[0]?.requestedAt ?? changes.fileStatus?.[0]?.receivedAt ?? changes.lastSeen ?? null;
 }
 
 /**
@@ -114,7 +118,8 @@ export function checkStation(changes: StationChanges): void {
     changes.transactionUpdates?.find((u) => u.transaction.chargePointId !== id)?.transaction ??
     changes.orphanStops?.find((o) => o.chargePointId !== id) ??
     changes.meterValues?.find((r) => r.chargePointId !== id) ??
-    changes.commandLog?.find((e) => e.chargePointId !== id);
+    changes.commandLog?.find((e) => e.chargePointId !== id) ??
+    changes.fileStatus?.find((e) => e.chargePointId !== id);
   if (stray) {
     throw new Error(`Cannot commit the changes of "${id}": they write about "${stray.chargePointId}"`);
   }

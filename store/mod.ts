@@ -15,6 +15,7 @@
 import type { ChargePointRecord } from "../model/charge_point.ts";
 import type { CommitResult, StationChanges } from "../model/changes.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
+import type { FileStatusEntry } from "../model/file_status.ts";
 import type { IdTagRecord } from "../model/id_tag.ts";
 import type { Lookups } from "../model/lookups.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
@@ -124,8 +125,21 @@ export interface CommandLogStore {
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]>;
 }
 
+/** File transfer progress stations reported, written by `commit` (`fileStatus`). */
+export interface FileStatusStore {
+  /** Newest first by receivedAt. */
+  listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]>;
+}
+
 export interface Store
-  extends CommitStore, ChargePointStore, IdTagStore, TransactionStore, MeterValueStore, CommandLogStore {
+  extends
+    CommitStore,
+    ChargePointStore,
+    IdTagStore,
+    TransactionStore,
+    MeterValueStore,
+    CommandLogStore,
+    FileStatusStore {
   close(): Promise<void>;
 }
 

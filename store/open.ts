@@ -10,6 +10,7 @@ import type { AuthStore } from "./auth.ts";
 import type { EnergyStore } from "./energy.ts";
 import type { Store } from "./mod.ts";
 import type { StationSecurityStore } from "./station_security.ts";
+import type { SecurityExtensionStores } from "./security_extension.ts";
 
 export interface Stores {
   store: Store;
@@ -17,6 +18,8 @@ export interface Stores {
   stationSecurity: StationSecurityStore;
   /** Sites and stored charging profiles (load management). */
   energy: EnergyStore;
+  /** The OCPP 1.6 Security extension's PKI, file records and blobs. */
+  securityExtension: SecurityExtensionStores;
   /** Closes all of them (the shared handle or the pools) once. */
   close(): Promise<void>;
 }
@@ -33,36 +36,51 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       { openPostgresAuthStore },
       { openPostgresStationSecurityStore },
       { openPostgresEnergyStore },
+      { openPostgresSecurityExtension },
     ] = await Promise.all([
       import("./postgres/mod.ts"),
       import("./postgres/auth.ts"),
       import("./postgres/station_security.ts"),
       import("./postgres/energy.ts"),
+      import("./postgres/security_extension.ts"),
     ]);
     const store = await openPostgresStore(config.DATABASE_URL, options);
     // The first open ran the migrations; the others only connect.
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
     const energy = await openPostgresEnergyStore(config.DATABASE_URL, { migrate: false });
+    const securityExtension = await openPostgresSecurityExtension(config.DATABASE_URL, { migrate: false });
     logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
     return {
       store,
       auth,
       stationSecurity,
       energy,
+      securityExtension,
       close: async () => {
-        await Promise.all([store.close(), auth.close(), stationSecurity.close(), energy.close()]);
+        await Promise.all([
+          store.close(),
+          auth.close(),
+          stationSecurity.close(),
+          energy.close(),
+          securityExtension.close(),
+        ]);
       },
     };
   }
-  const [{ KvStore, openKvHandle }, { KvAuthStore }, { KvStationSecurityStore }, { KvEnergyStore }] =
-    await Promise
-      .all([
-        import("./kv/mod.ts"),
-        import("./kv/auth.ts"),
-        import("./kv/station_security.ts"),
-        import("./kv/energy.ts"),
-      ]);
+  const [
+    { KvStore, openKvHandle },
+    { KvAuthStore },
+    { KvStationSecurityStore },
+    { KvEnergyStore },
+    { kvSecurityExtension },
+  ] = await Promise.all([
+    import("./kv/mod.ts"),
+    import("./kv/auth.ts"),
+    import("./kv/station_security.ts"),
+    import("./kv/energy.ts"),
+    import("./kv/security_extension.ts"),
+  ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
@@ -73,6 +91,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     auth: new KvAuthStore(kv),
     stationSecurity: new KvStationSecurityStore(kv),
     energy: new KvEnergyStore(kv),
+    securityExtension: kvSecurityExtension(kv),
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),
   };

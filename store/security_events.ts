@@ -19,6 +19,14 @@ export const SECURITY_EVENT_KINDS = [
   "login_rate_limited",
   "station_security_changed",
   "station_security_deleted",
+  "csr_rejected",
+  "certificate_issued",
+  "upload_refused",
+  "download_refused",
+  /** A station's own SecurityEventNotification (OCPP 1.6 Security Whitepaper ed. 3 §5.15). */
+  "station_event",
+  /** The same, of a type the whitepaper marks critical (highlighted, and sent on the event stream). */
+  "station_event_critical",
 ] as const;
 
 export type SecurityEventKind = typeof SECURITY_EVENT_KINDS[number];

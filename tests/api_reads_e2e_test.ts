@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert";
 import type { ChargePointRecord } from "../model/charge_point.ts";
+import { readEvents } from "./helpers/sse.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, expectRefused } from "./helpers/station.ts";
@@ -374,43 +375,6 @@ Deno.test("failed handshakes are listed for viewers", async () => {
   }
 });
 
-/** Reads an SSE body until `until` matches an event, or the deadline passes. */
-async function readEvents(
-  body: ReadableStream<Uint8Array>,
-  until: (event: { event: string; data: Record<string, unknown> }) => boolean,
-  timeoutMs: number,
-) {
-  const reader = body.pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>).getReader();
-  const seen: Array<{ event: string; data: Record<string, unknown> }> = [];
-  let buffer = "";
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (Date.now() < deadline) {
-      const timer = new Promise<{ done: true; value: undefined }>((r) =>
-        setTimeout(() => r({ done: true, value: undefined }), Math.max(1, deadline - Date.now()))
-      );
-      const { done, value } = await Promise.race([reader.read(), timer]);
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) {
-          const parsed = { event, data: JSON.parse(data) };
-          seen.push(parsed);
-          if (until(parsed)) return seen;
-        }
-      }
-    }
-    return seen;
-  } finally {
-    await reader.cancel();
-  }
-}
-
 Deno.test("GET /api/v1/events delivers a status change within a second, and unsubscribes when the client leaves", async () => {
   const server = await startApiServer();
   const station = await connectStation(server.wsUrl, "CP-SSE");
@@ -508,7 +472,7 @@ Deno.test("the OpenAPI document covers every route with its schemas, and /api/do
       { type: "string", format: "uri" },
     );
     const commands = Object.keys(doc.paths).filter((p) => /charge-points\/\{id\}\/[A-Z]/.test(p));
-    assertEquals(commands.length, 19);
+    assertEquals(commands.length, 26);
     const list = doc.paths["/api/v1/transactions"].get;
     assert(
       list.parameters.some((p: { name: string; in: string }) => p.name === "before" && p.in === "query"),

@@ -4,6 +4,13 @@
  */
 import type { CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import { cancelReservation } from "./cancel_reservation.ts";
+import { certificateSigned } from "./certificate_signed.ts";
+import { deleteCertificate } from "./delete_certificate.ts";
+import { extendedTriggerMessage } from "./extended_trigger_message.ts";
+import { getInstalledCertificateIds } from "./get_installed_certificate_ids.ts";
+import { getLog } from "./get_log.ts";
+import { installCertificate } from "./install_certificate.ts";
+import { signedUpdateFirmware } from "./signed_update_firmware.ts";
 import { changeAvailability } from "./change_availability.ts";
 import { changeConfiguration } from "./change_configuration.ts";
 import { clearCache } from "./clear_cache.ts";
@@ -46,6 +53,14 @@ export const COMMANDS: CommandTable = {
   TriggerMessage: triggerMessage,
   UnlockConnector: unlockConnector,
   UpdateFirmware: updateFirmware,
+  // OCPP 1.6 Security extension.
+  CertificateSigned: certificateSigned,
+  DeleteCertificate: deleteCertificate,
+  ExtendedTriggerMessage: extendedTriggerMessage,
+  GetInstalledCertificateIds: getInstalledCertificateIds,
+  GetLog: getLog,
+  InstallCertificate: installCertificate,
+  SignedUpdateFirmware: signedUpdateFirmware,
 };
 
 export type { AnyCommand, Command } from "./command.ts";

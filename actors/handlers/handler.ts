@@ -10,6 +10,7 @@ import type { LogFields, LogLevel } from "../../logger.ts";
 import type { ChargePointRecord } from "../../model/charge_point.ts";
 import type { StationChanges } from "../../model/changes.ts";
 import type { Lookups } from "../../model/lookups.ts";
+import type { SecurityEventKind } from "../../store/security_events.ts";
 import type { CpToCsAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 import type { ActorSettings } from "../deps.ts";
 import type { StationEvent } from "../events.ts";
@@ -23,7 +24,29 @@ export interface HandlerContext {
   readonly lookups: Lookups;
   /** Vendor-specific DataTransfer handlers. */
   readonly vendors: VendorTable;
+  /** Checks a CSR before SignCertificate is answered; absent: this Central System signs no certificates. */
+  readonly csr?: CsrChecker;
 }
+
+/**
+ * Checks a station's certificate signing request (the station PKI does it; a fake in tests). It reads no
+ * clock and writes nothing: signing happens after the answer, as a follow-up.
+ */
+export interface CsrChecker {
+  check(
+    csr: string,
+    expect: { chargePointId: string; cpoName: string | null },
+  ): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+/** A security event the handler's CALL is (a station's own report, a refused CSR), for the security log. */
+export interface HandlerSecurityEvent {
+  kind: SecurityEventKind;
+  reason: string;
+}
+
+/** Work the shell starts after the station has its answer (never awaited by the station's turn). */
+export type FollowUp = { type: "signCertificate"; csr: string; cpoName: string | null };
 
 /** A line for the actor's log (it adds the charge point id). */
 export interface LogLine {
@@ -42,6 +65,10 @@ export interface HandlerResult<R> {
   events?: StationEvent[];
   /** Written after the commit. */
   log?: LogLine[];
+  /** Stored in the security event log after the commit, before the answer. */
+  securityEvents?: HandlerSecurityEvent[];
+  /** Started after the answer is sent. */
+  followUps?: FollowUp[];
 }
 
 /** One handler per CP->CS action of OCPP 1.6. */

@@ -21,6 +21,7 @@ import {
   ChargePointSummarySchema,
   CommandLogSchema,
   ErrorSchema,
+  FileStatusSchema,
   limit,
   listOf,
   MeterValueSchema,
@@ -331,6 +332,25 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
   }, async (c, { params, query }) => {
     await mustExist(params.id);
     return c.json({ items: await store.listStatusHistory(params.id, query.limit) });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}/file-status-history",
+    operationId: "listFileStatusHistory",
+    summary: "Diagnostics, log and firmware transfer statuses the station reported, newest first",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    query: LimitQuery,
+    responses: {
+      200: { description: "History", schema: listOf(FileStatusSchema) },
+      ...ERRORS,
+      ...NOT_FOUND,
+    },
+  }, async (c, { params, query }) => {
+    await mustExist(params.id);
+    return c.json({ items: await store.listFileStatus(params.id, query.limit) });
   });
 
   router.add({

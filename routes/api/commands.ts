@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/charge-points/{id}/{action}`: the 19 CS->CP commands. The body is the action's request
+ * `POST /api/v1/charge-points/{id}/{action}`: the 26 CS->CP commands (19 of OCPP 1.6, 7 of its Security extension). The body is the action's request
  * payload, validated with the action's own schema; `registry.call` is the only way out (it queues: one CALL
  * in flight per station). The domain writes the command log (who sent it and how it ended, sent or not); this
  * route only maps the outcome to HTTP.
@@ -10,13 +10,23 @@ import { principalLabel } from "../../auth/principal.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction, type RequestOf } from "../../protocol/ocpp16/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
+import type { Context } from "hono";
+import { expandLocations } from "../../files/command_locations.ts";
+import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError } from "./command_errors.ts";
-import { ApiError, type ApiRouter } from "./http.ts";
+import { publicBase } from "./files.ts";
+import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {
   registry: Registry;
   logger: Logger;
+  /**
+   * With the Security extension, locations may be placeholders: `csms:upload` (GetDiagnostics, GetLog) and
+   * `csms:firmware/<id>` ((Signed)UpdateFirmware) become URLs of this server for the station (see
+   * files/command_locations.ts).
+   */
+  extension?: SecurityExtension;
   /** Told of every answered command (stored charging profiles follow SetChargingProfile/ClearChargingProfile). */
   onAnswered?: (answer: AnsweredCommand) => Promise<void>;
 }
@@ -59,7 +69,7 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
 function addCommandRoute<A extends CsToCpAction>(
   router: ApiRouter,
   action: A,
-  { registry, logger, onAnswered }: CommandRouteOptions,
+  { registry, logger, onAnswered, extension }: CommandRouteOptions,
 ): void {
   router.add({
     method: "post",
@@ -92,10 +102,13 @@ function addCommandRoute<A extends CsToCpAction>(
     },
   }, async (c, { params, query, body, principal }) => {
     const requestedBy = principalLabel(principal);
+    const payload = extension
+      ? await withLocations(c, action, body, { chargePointId: params.id, createdBy: requestedBy, extension })
+      : body;
     let result: Record<string, unknown>;
     try {
       // The router validated `body` with ACTIONS[action].request; zod's generics cannot carry A through it.
-      const answer = await registry.call(params.id, action, body as RequestOf<A>, {
+      const answer = await registry.call(params.id, action, payload as RequestOf<A>, {
         force: query.force ?? false,
         requestedBy,
       });
@@ -105,7 +118,13 @@ function addCommandRoute<A extends CsToCpAction>(
       throw commandApiError(error);
     }
     try {
-      await onAnswered?.({ chargePointId: params.id, action, request: body, response: result, requestedBy });
+      await onAnswered?.({
+        chargePointId: params.id,
+        action,
+        request: payload,
+        response: result,
+        requestedBy,
+      });
     } catch (error) {
       // The station did it; what we keep about it failing must not turn its answer into an error.
       logger.warn("cannot record what a command's answer taught", {
@@ -116,4 +135,23 @@ function addCommandRoute<A extends CsToCpAction>(
     }
     return c.json(result, 200);
   });
+}
+
+/** The payload with its location placeholders made into URLs, checked again with the action's schema. */
+async function withLocations(
+  c: Context<ApiEnv>,
+  action: CsToCpAction,
+  body: unknown,
+  ctx: { chargePointId: string; createdBy: string; extension: SecurityExtension },
+): Promise<unknown> {
+  const { uploads, firmware } = ctx.extension;
+  const expanded = await expandLocations(action, body, {
+    chargePointId: ctx.chargePointId,
+    createdBy: ctx.createdBy,
+    baseUrl: publicBase(c, ctx.extension),
+    uploads,
+    firmware,
+  });
+  if (!expanded.ok) throw new ApiError(400, "invalid_request", expanded.message, { in: "body" });
+  return expanded.payload === body ? body : check("body", ACTIONS[action].request, expanded.payload);
 }

@@ -17,6 +17,7 @@
 import { chargePointCases } from "./charge_points.ts";
 import { commandLogCases } from "./command_log.ts";
 import { commitCases } from "./commit.ts";
+import { fileStatusCases } from "./file_status.ts";
 import { casesFor, type ContractHandle, type ContractOptions } from "./harness.ts";
 import { idTagCases } from "./id_tags.ts";
 import { meterValueCases } from "./meter_values.ts";
@@ -37,4 +38,5 @@ export function storeContract(
   meterValueCases(cases);
   commandLogCases(cases);
   commitCases(cases);
+  fileStatusCases(cases);
 }

@@ -16,6 +16,7 @@ import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import { planStation, stationKeys } from "./charge_points.ts";
 import { planCommandLog } from "./command_log.ts";
+import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
 import { type KeyedRows, keyRows, planMeterValues } from "./meter_values.ts";
 import { planTransactions, transactionKeys } from "./transactions.ts";
@@ -193,6 +194,7 @@ export class KvCommitter {
     planStation(p.changes, read, set, this.seq);
     planMeterValues(p.rows, readRows ? read : null, set, this.seq);
     planCommandLog(p.changes, set, this.seq);
+    planFileStatus(p.changes, set, this.seq);
     return { set };
   }
 }

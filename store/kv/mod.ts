@@ -15,6 +15,7 @@
  */
 import type { ChargePointRecord } from "../../model/charge_point.ts";
 import { checkStation, type CommitResult, isEmpty, type StationChanges } from "../../model/changes.ts";
+import type { FileStatusEntry } from "../../model/file_status.ts";
 import type { CommandLogEntry } from "../../model/command_log.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
@@ -33,6 +34,7 @@ import type { PageRequest, Store, TransactionFilter } from "../mod.ts";
 import * as writes from "../station_writes.ts";
 import { KvChargePoints } from "./charge_points.ts";
 import { KvCommandLog } from "./command_log.ts";
+import { KvFileStatus } from "./file_status.ts";
 import { type KvCommitOptions, KvCommitter } from "./commit.ts";
 import { openKvHandle } from "./handle.ts";
 import { KvIdTags } from "./id_tags.ts";
@@ -63,6 +65,7 @@ export class KvStore implements Store {
   readonly #transactions: KvTransactions;
   readonly #meterValues: KvMeterValues;
   readonly #commandLog: KvCommandLog;
+  readonly #fileStatus: KvFileStatus;
   readonly #committer: KvCommitter;
   readonly #ids: IdBlocks;
   readonly #closeHandle: boolean;
@@ -76,6 +79,7 @@ export class KvStore implements Store {
     this.#transactions = new KvTransactions(kv);
     this.#meterValues = new KvMeterValues(kv);
     this.#commandLog = new KvCommandLog(kv);
+    this.#fileStatus = new KvFileStatus(kv);
     this.#committer = new KvCommitter(kv, new Sequence(), options);
     this.#ids = new IdBlocks((n) => this.#transactions.reserveTransactionIds(n), options.transactionIdBlock);
   }
@@ -186,5 +190,11 @@ export class KvStore implements Store {
   }
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
     return this.#commandLog.listCommandLog(chargePointId, limit);
+  }
+
+  // ---------------------------------------------------------------- file transfer status history
+
+  listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]> {
+    return this.#fileStatus.listFileStatus(chargePointId, limit);
   }
 }

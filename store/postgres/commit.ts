@@ -16,6 +16,7 @@ import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import type { PgChargePoints } from "./charge_points.ts";
 import type { PgCommandLog } from "./command_log.ts";
+import type { PgFileStatus } from "./file_status.ts";
 import type { PgMeterValues } from "./meter_values.ts";
 import { isUnavailable } from "./sql.ts";
 import type { PgTransactions } from "./transactions.ts";
@@ -39,7 +40,8 @@ export interface GroupCommitInfo {
     | "statusHistory"
     | "transactions"
     | "orphanStops"
-    | "commandLog";
+    | "commandLog"
+    | "fileStatus";
   /** How many store calls this one transaction served with this kind of write. */
   callers: number;
   /** How many rows were sent (meter values, history, ...) or station ids touched. */
@@ -61,6 +63,7 @@ export interface PgParts {
   transactions: PgTransactions;
   meterValues: PgMeterValues;
   commandLog: PgCommandLog;
+  fileStatus: PgFileStatus;
 }
 
 export class PgCommitter {
@@ -125,7 +128,7 @@ export class PgCommitter {
 
   /** The statements of one transaction; returns how many meter values of each member were new. */
   async #write(tx: TransactionSql, members: StationChanges[], useCache: boolean): Promise<number[]> {
-    const { chargePoints, transactions, meterValues, commandLog } = this.parts;
+    const { chargePoints, transactions, meterValues, commandLog, fileStatus } = this.parts;
     await chargePoints.ensureRows(tx, members, useCache);
     const startConflicts = await transactions.writeStarts(tx, members);
     const updateConflicts = startConflicts.size > 0
@@ -142,6 +145,7 @@ export class PgCommitter {
       transactions.writeOrphans(tx, members),
       chargePoints.writeStatusHistory(tx, members),
       commandLog.write(tx, members),
+      fileStatus.write(tx, members),
       chargePoints.writeSnapshots(tx, members),
       chargePoints.writeTouches(tx, members),
     ]);
@@ -159,6 +163,7 @@ export class PgCommitter {
       ["transactions", (m) => (m.transactionsStarted?.length ?? 0) + (m.transactionUpdates?.length ?? 0)],
       ["orphanStops", (m) => m.orphanStops?.length ?? 0],
       ["commandLog", (m) => m.commandLog?.length ?? 0],
+      ["fileStatus", (m) => m.fileStatus?.length ?? 0],
     ];
     for (const [kind, rowsOf] of kinds) {
       const served = members.filter((m) => rowsOf(m) > 0);

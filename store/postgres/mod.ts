@@ -21,6 +21,7 @@ import type postgres from "postgres";
 import type { Sql } from "postgres";
 import type { ChargePointRecord } from "../../model/charge_point.ts";
 import { checkStation, type CommitResult, isEmpty, type StationChanges } from "../../model/changes.ts";
+import type { FileStatusEntry } from "../../model/file_status.ts";
 import type { CommandLogEntry } from "../../model/command_log.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
@@ -39,6 +40,7 @@ import { type PageRequest, type Store, StoreUnavailableError, type TransactionFi
 import * as writes from "../station_writes.ts";
 import { PgChargePoints } from "./charge_points.ts";
 import { PgCommandLog } from "./command_log.ts";
+import { PgFileStatus } from "./file_status.ts";
 import { type PgCommitOptions, PgCommitter } from "./commit.ts";
 import { PgIdTags } from "./id_tags.ts";
 import { PgMeterValues } from "./meter_values.ts";
@@ -93,6 +95,7 @@ export class PostgresStore implements Store {
   readonly #transactions: PgTransactions;
   readonly #meterValues: PgMeterValues;
   readonly #commandLog: PgCommandLog;
+  readonly #fileStatus: PgFileStatus;
   readonly #committer: PgCommitter;
   readonly #ids: IdBlocks;
   #closed = false;
@@ -106,11 +109,13 @@ export class PostgresStore implements Store {
     this.#transactions = new PgTransactions(sql);
     this.#meterValues = new PgMeterValues(sql);
     this.#commandLog = new PgCommandLog(sql);
+    this.#fileStatus = new PgFileStatus(sql);
     this.#committer = new PgCommitter(sql, {
       chargePoints: this.#chargePoints,
       transactions: this.#transactions,
       meterValues: this.#meterValues,
       commandLog: this.#commandLog,
+      fileStatus: this.#fileStatus,
     }, options);
     this.#ids = new IdBlocks(
       (n) => this.#run("reserve transaction ids", () => this.#transactions.reserveTransactionIds(n)),
@@ -245,6 +250,15 @@ export class PostgresStore implements Store {
     return this.#run(
       `list commands of "${chargePointId}"`,
       () => this.#commandLog.listCommandLog(chargePointId, limit),
+    );
+  }
+
+  // --- file transfer status history ---------------------------------------------------------------------
+
+  listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]> {
+    return this.#run(
+      `list file transfer statuses of "${chargePointId}"`,
+      () => this.#fileStatus.listFileStatus(chargePointId, limit),
     );
   }
 

@@ -11,6 +11,8 @@ import { up as localListAndReservations } from "./005_local_list_and_reservation
 import { up as commandLogRefused } from "./006_command_log_refused.ts";
 import { up as securityEvents } from "./007_security_events.ts";
 import { up as energy } from "./008_energy.ts";
+import { up as securityExtension } from "./009_security_extension.ts";
+import { up as fileStatusHistory } from "./010_file_status_history.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -29,4 +31,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "command_log_refused", up: commandLogRefused },
   { version: 7, name: "security_events", up: securityEvents },
   { version: 8, name: "energy", up: energy },
+  { version: 9, name: "security_extension", up: securityExtension },
+  { version: 10, name: "file_status_history", up: fileStatusHistory },
 ];

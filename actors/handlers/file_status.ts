@@ -1,0 +1,17 @@
+import type { FileStatusEntry, FileTransferKind } from "../../model/file_status.ts";
+import type { HandlerContext } from "./handler.ts";
+
+/** A reported file transfer status as a history entry, received now (the four *StatusNotification handlers). */
+export function fileStatusEntry(
+  ctx: HandlerContext,
+  kind: FileTransferKind,
+  request: { status: string; requestId?: number | undefined },
+): FileStatusEntry {
+  return {
+    chargePointId: ctx.chargePointId,
+    kind,
+    status: request.status,
+    requestId: request.requestId ?? null,
+    receivedAt: ctx.now.toISOString(),
+  };
+}
