@@ -91,6 +91,35 @@ export const ConfigSchema = z.object({
   /** The overview's "needs attention" strip lists stations offline longer than this (minutes). */
   ATTENTION_OFFLINE_MIN: int(1, 10_080).default(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /**
+   * The Central System's public http(s) origin, e.g. `https://csms.example.com`: upload and firmware URLs
+   * given to stations start with it. Unset: the origin the operator's API request came to.
+   */
+  PUBLIC_URL: z.string().url().regex(/^https?:\/\//, "must be an http(s) URL").optional(),
+  /**
+   * The operator's station CA: PEM certificate (then its issuers, for an intermediate) and PKCS #8 PEM key.
+   * Unset: a CA is generated at first start and kept in the store.
+   */
+  PKI_CA_CERT_FILE: z.string().min(1).optional(),
+  PKI_CA_KEY_FILE: z.string().min(1).optional(),
+  /** Validity of the station certificates we sign (SignCertificate). */
+  PKI_CERT_VALIDITY_DAYS: int(1, 3650).default(365),
+  /** Renewal (ExtendedTriggerMessage SignChargePointCertificate) is asked this long before expiry. */
+  PKI_RENEW_BEFORE_DAYS: int(1, 3650).default(30),
+  /** Smallest RSA key accepted in a station's CSR (EC P-256, P-384 and P-521 are always accepted). */
+  PKI_MIN_RSA_BITS: int(1024, 16384).default(2048),
+  /** Folder for uploaded diagnostics, logs and firmware images. Unset: they are kept in the store. */
+  UPLOAD_DIR: z.string().min(1).optional(),
+  /** Largest diagnostics or log file a station may upload. */
+  UPLOAD_MAX_BYTES: int(1024, 2 ** 40).default(50 * 1024 * 1024),
+  /** How long a one-time upload URL (GetDiagnostics, GetLog) stays usable. */
+  UPLOAD_URL_TTL_MIN: int(1, 7 * 24 * 60).default(60),
+  /** Largest firmware image an operator may upload. */
+  FIRMWARE_MAX_BYTES: int(1024, 2 ** 40).default(512 * 1024 * 1024),
+  /** How long a firmware download URL works. */
+  FIRMWARE_URL_TTL_H: int(1, 24 * 365).default(72),
+  /** Downloads per firmware URL (the station's retries). */
+  FIRMWARE_URL_MAX_DOWNLOADS: int(1, 1000).default(5),
   /** The first operator admin, created at start-up only when there are no users at all. */
   ADMIN_USER: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/).optional(),
   /** Its password (at least 8 characters); never a built-in default. */

@@ -26,6 +26,7 @@ await runTask(async () => {
     auth: stores.auth,
     stationSecurity: stores.stationSecurity,
     energy: stores.energy,
+    securityExtension: stores.securityExtension,
     fleet: stores.fleet,
   }).catch(async (error) => {
     await stores.close();

@@ -13,20 +13,29 @@ import { SimulatorControl } from "./simulator/control.ts";
 import { createApp } from "./routes/app.ts";
 import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
-import { openKvAuthStore } from "./store/auth_kv.ts";
-import type { AuthStore } from "./store/auth_store.ts";
-import type { Store } from "./store/store.ts";
-import { openKvStationSecurityStore } from "./store/station_security_kv.ts";
-import type { StationSecurityStore } from "./store/station_security_store.ts";
+import { openKvAuthStore } from "./store/kv/auth.ts";
+import type { AuthStore } from "./store/auth.ts";
+import type { Store } from "./store/mod.ts";
+import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
+import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
 import { createEnergy, type Energy } from "./energy/mod.ts";
 import type { EnergyStore } from "./store/energy.ts";
 import { openKvEnergyStore } from "./store/kv/energy.ts";
+import { createSecurityExtension, type SecurityExtension } from "./files/security_extension.ts";
+import type { CaMaterial } from "./pki/ca.ts";
+import { openKvHandle } from "./store/kv/handle.ts";
+import { kvSecurityExtension } from "./store/kv/security_extension.ts";
+import type { SecurityExtensionStores } from "./store/security_extension.ts";
+import { FolderBlobStore } from "./store/folder_blobs.ts";
+import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
 import type { FleetStore } from "./store/fleet.ts";
 import { openKvFleetStore } from "./store/kv/fleet.ts";
 import { createFleet, type Fleet } from "./fleet/mod.ts";
+import { DataTransferDesk } from "./fleet/data_transfers.ts";
+import { timeSortableIds } from "./fleet/ids.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
 
 export interface ServerOptions {
@@ -41,6 +50,13 @@ export interface ServerOptions {
   stationSecurity?: StationSecurityStore;
   /** Sites and stored charging profiles; without one, a throwaway in-memory store (tests). */
   energy?: EnergyStore;
+  /**
+   * The Security extension's stores (PKI, files, blobs); without them, throwaway in-memory ones (tests).
+   * UPLOAD_DIR, when set, takes the blobs either way.
+   */
+  securityExtension?: SecurityExtensionStores;
+  /** How often the certificate renewal scan runs (default 10 minutes; tests make it short). */
+  renewalIntervalMs?: number;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
   /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
@@ -63,6 +79,7 @@ export interface RunningServer {
   auth: AuthStore;
   security: Security;
   energy: Energy;
+  extension: SecurityExtension;
   metrics: PrometheusMetrics;
   fleet: Fleet;
   /**
@@ -91,13 +108,33 @@ export async function startServer(
   const ownStationSecurity = options.stationSecurity === undefined;
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
   const security = createSecurity(config, { store: stationSecurity, logger, now });
+  const ownExtensionKv = options.securityExtension === undefined ? await openKvHandle(":memory:") : null;
+  const extensionStores = options.securityExtension ?? kvSecurityExtension(ownExtensionKv!);
+  const extension = await createSecurityExtension(config, {
+    stores: config.UPLOAD_DIR === undefined
+      ? extensionStores
+      : { ...extensionStores, blobs: new FolderBlobStore(config.UPLOAD_DIR) },
+    now,
+    operatorCa: await readOperatorCa(config),
+  });
   const tls = await readTls(config);
   const maxConnections = connectionCeiling(config.MAX_CONNECTIONS, await softOpenFilesLimit(), logger);
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
   const metrics = options.metrics ?? new PrometheusMetrics();
-  const registry = new Registry({
+  const ownFleet = options.fleet === undefined;
+  const fleetStore = options.fleet ?? await openKvFleetStore(":memory:");
+  // DataTransfer from stations: answered by operators' rules and kept (the actors call it, the API edits it).
+  const dataTransfers = new DataTransferDesk({
+    dataTransfers: fleetStore.dataTransfers,
+    now,
+    newId: timeSortableIds(),
+  });
+  // The follow-ups send commands through the registry they are part of: resolved when first used.
+  const registryDeps = actorSecurityServices(extension, security.events, logger, () => registry);
+  const registry: Registry = new Registry({
+    ...registryDeps,
     store,
     logger,
     events,
@@ -105,6 +142,7 @@ export async function startServer(
     now,
     newMessageId: options.newMessageId ?? (() => crypto.randomUUID()),
     vendors: options.vendors ?? {},
+    dataTransfers,
     metrics,
     settings: {
       registrationPolicy: config.REGISTRATION_POLICY,
@@ -122,8 +160,8 @@ export async function startServer(
   const energy = createEnergy({
     store: energyStore,
     commands: {
-      // The registry's call is untyped; the profile service sends only the three actions it names.
-      call: (id, action, payload) => registry.call(id, action, payload) as never,
+      // The profile service writes the command log of what it sends itself (with what it learned).
+      call: (id, action, payload) => registry.call(id, action, payload, { log: false }),
       isConnected: (id) => registry.isConnected(id),
     },
     commandLog: store,
@@ -168,6 +206,8 @@ export async function startServer(
   });
   const unfollow = events.subscribe((event) => energy.onStationEvent(event));
   energy.loadManager.start();
+  const renewal = certificateRenewal(extension, registry, logger, options.renewalIntervalMs ?? 600_000);
+  renewal.start();
   /** This process's own OCPP endpoint, known once it listens. */
   let ownOcppUrl = "";
   const simulator = new SimulatorControl({
@@ -181,9 +221,8 @@ export async function startServer(
         .slice(0, 10),
   });
   metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
-  const ownFleet = options.fleet === undefined;
-  const fleetStore = options.fleet ?? await openKvFleetStore(":memory:");
   const fleet = createFleet({
+    dataTransfers,
     store,
     fleet: fleetStore,
     registry,
@@ -228,6 +267,7 @@ export async function startServer(
     shutdownSignal: stopping.signal,
     security,
     energy,
+    extension,
     metrics,
     setup,
     simulator,
@@ -275,12 +315,14 @@ export async function startServer(
           store,
           auth,
           security,
+          extension,
           metrics,
           energy,
           fleet,
           async shutdown() {
             stopped = true;
             stopping.abort();
+            await renewal.stop();
             // Virtual stations first: they would reconnect to a closing server.
             await simulator.close();
             unfollow();
@@ -294,6 +336,7 @@ export async function startServer(
             if (ownAuth) await auth.close();
             if (ownStationSecurity) await stationSecurity.close();
             if (ownEnergy) await energyStore.close();
+            ownExtensionKv?.close();
             if (ownFleet) await fleetStore.close();
           },
         });
@@ -345,5 +388,22 @@ async function readTls(config: Config): Promise<{ cert: string; key: string } | 
     return { cert: await Deno.readTextFile(certFile), key: await Deno.readTextFile(keyFile) };
   } catch (error) {
     throw new Error(`Cannot read TLS_CERT_FILE "${certFile}" or TLS_KEY_FILE "${keyFile}": ${error}`);
+  }
+}
+
+/** The operator's CA from PKI_CA_CERT_FILE and PKI_CA_KEY_FILE (both or neither), or null. */
+export async function readOperatorCa(config: Config): Promise<CaMaterial | null> {
+  const { PKI_CA_CERT_FILE: certFile, PKI_CA_KEY_FILE: keyFile } = config;
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new Error("Invalid settings: PKI_CA_CERT_FILE and PKI_CA_KEY_FILE must be set together");
+  }
+  try {
+    return {
+      certificatePem: await Deno.readTextFile(certFile),
+      privateKeyPem: await Deno.readTextFile(keyFile),
+    };
+  } catch (error) {
+    throw new Error(`Cannot read PKI_CA_CERT_FILE "${certFile}" or PKI_CA_KEY_FILE "${keyFile}": ${error}`);
   }
 }

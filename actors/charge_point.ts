@@ -1,16 +1,28 @@
 /**
- * The actor of one connected charge point. It owns the socket, the correlation of our CALLs, and the
- * station's snapshot; every frame, command and close goes through its mailbox, one at a time.
+ * The actor of one connected charge point: the shell around the pure handlers. It owns the socket, the
+ * correlation of our CALLs and the station's snapshot; every frame, command, command answer, timeout sweep,
+ * operator change and close goes through its mailbox, one at a time.
+ *
+ * A station's CALL: decode -> validate -> registration gate -> handler (pure) -> ONE `store.commit` of its
+ * changes with lastSeen -> patch the snapshot in memory -> publish events, write log lines -> answer. A
+ * commit that reports a conflict (a concurrent writer got there first) runs the handler again on fresh
+ * lookups, a few times at most; a commit that fails answers InternalError. Nothing is acknowledged that is not
+ * stored.
  */
+import type { Logger } from "../logger.ts";
 import {
-  isCpToCsAction,
-  isCsToCpAction,
-  isKnownAction,
-  validateRequest,
-  validateResponse,
-} from "../protocol/ocpp16/mod.ts";
+  actorFields,
+  applyPatch,
+  type ChargePointRecord,
+  emptyRecord,
+  type SnapshotPatch,
+} from "../model/charge_point.ts";
+import type { CommitResult, StationChanges } from "../model/changes.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import { hasAction } from "../protocol/ocppj/dialect.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
 import { findNul, replaceNul } from "../protocol/ocppj/nul.ts";
+import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import {
   CALL,
   CALLERROR,
@@ -22,13 +34,18 @@ import {
   encodeCallError,
   encodeCallResult,
 } from "../protocol/ocppj/frames.ts";
-import type { Logger } from "../logger.ts";
-import { type ChargePointRecord, emptyRecord, type StatusHistoryEntry } from "../store/store.ts";
-import type { ActorDeps, HandlerContext } from "./context.ts";
-import { applyCommandEffect } from "./command_effects.ts";
-import { refuseCommand } from "./command_guard.ts";
-import { CallErrorResponse, CommandRefusedError, InvalidResponseError, NotConnectedError } from "./errors.ts";
-import { type Handler, HANDLERS } from "./handlers/mod.ts";
+import { validateMessage } from "../protocol/ocppj/validate.ts";
+import type { ActorDeps } from "./deps.ts";
+import type { ActorDialect } from "./dialect.ts";
+import {
+  CallErrorResponse,
+  CommandRefusedError,
+  failedCommandOutcome,
+  InvalidResponseError,
+  NotConnectedError,
+} from "./errors.ts";
+import { committedEvent } from "./events.ts";
+import type { FollowUp, HandlerContext, HandlerResult, HandlerSecurityEvent } from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
@@ -45,6 +62,8 @@ export const CLOSE_CODES = {
   protocolError: 1002,
   /** Binary frames are not part of OCPP-J. */
   unsupportedData: 1003,
+  /** The station kept flooding past its message rate (policy violation). */
+  flooding: 1008,
   /** A frame above MAX_FRAME_BYTES. */
   messageTooBig: 1009,
   /** The store could not load the station. */
@@ -61,30 +80,54 @@ export const CLOSE_CODES = {
 
 const OPEN = 1;
 
-/** Transaction messages: stored with U+0000 replaced rather than refused (see ChargePointActor#withoutNul). */
-const NUL_REPLACED_ACTIONS: ReadonlySet<string> = new Set([
-  "StartTransaction",
-  "StopTransaction",
-  "MeterValues",
-]);
+/** How often one CALL is decided again after its commit met a concurrent writer. */
+const MAX_DECISIONS = 3;
+
+/** An operator's command on its way through the mailbox, and how to answer the operator. */
+interface Command {
+  action: string;
+  payload: unknown;
+  force: boolean;
+  requestedBy: string;
+  requestedAt: string;
+  log: boolean;
+  resolve: (response: unknown) => void;
+  reject: (error: Error) => void;
+}
 
 type Message =
   | { type: "started"; predecessor: Promise<void> | undefined }
   | { type: "frameReceived"; result: DecodeResult; receivedAt: Date }
-  | { type: "stop"; code: number; reason: string }
+  | { type: "sendCommand"; command: Command }
+  | { type: "commandFinished"; command: Command; outcome: { response: unknown } | { error: Error } }
+  | { type: "sweep"; nowMs: number }
   | {
     type: "updateSnapshot";
-    mutate: SnapshotMutation;
+    patch: SnapshotUpdate;
     resolve: (record: ChargePointRecord) => void;
     reject: (error: unknown) => void;
-  };
+  }
+  | { type: "stop"; code: number; reason: string }
+  | { type: "stopped" };
 
-/** An operator's change to a station's snapshot (e.g. its registration status), applied by its owner. */
-export type SnapshotMutation = (record: ChargePointRecord) => ChargePointRecord;
+/** An operator's change of a snapshot: the patch, or how to compute it from the snapshot it changes. */
+export type SnapshotUpdate = SnapshotPatch | ((record: Readonly<ChargePointRecord>) => SnapshotPatch);
 
 export interface ActorHooks {
   /** Called once, when the actor has fully stopped. */
   onStopped(actor: ChargePointActor): void;
+}
+
+export interface CallOptions {
+  /** Send even when the guard says the state makes the command pointless. */
+  force?: boolean;
+  /** Who asked, for the command log. */
+  requestedBy?: string;
+  /**
+   * false: the caller writes the command log entry itself (the charging profile service, which logs every
+   * command it sends with what it learned); default true.
+   */
+  log?: boolean;
 }
 
 export class ChargePointActor {
@@ -97,8 +140,8 @@ export class ChargePointActor {
    */
   #stored: boolean | null = null;
   /**
-   * True when the last save of the snapshot failed. Every change is saved when it happens, so otherwise the
-   * store already holds the snapshot but for lastSeen, and a close only touches (batched by the store).
+   * True when a commit failed after the station reported something about itself: the store may lack the
+   * actor's fields, and the next commit carries them.
    */
   #unsaved = false;
   #badFrames = 0;
@@ -117,6 +160,7 @@ export class ChargePointActor {
     private readonly socket: StationSocket,
     private readonly deps: ActorDeps,
     private readonly hooks: ActorHooks,
+    readonly dialect: ActorDialect,
   ) {
     this.connectedAt = deps.now();
     this.log = deps.logger.with({ chargePointId: id });
@@ -165,6 +209,16 @@ export class ChargePointActor {
     this.#mailbox.post({ type: "frameReceived", result, receivedAt: this.deps.now() });
   }
 
+  /**
+   * A CALL over the station's message rate: answered GenericError by the id read from its start, without
+   * decoding and without the mailbox (a flood must cost us as little as possible).
+   */
+  refuseOverRate(messageId: string | null): void {
+    if (this.#stopping || messageId === null) return;
+    if (this.socket.readyState !== OPEN) return;
+    this.socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
+  }
+
   binaryReceived(): void {
     if (this.#stopping) return;
     this.log.warn("bad frame", { reason: "binary frame" });
@@ -187,28 +241,42 @@ export class ChargePointActor {
   }
 
   /**
-   * Sends a CS->CP CALL; resolves with the validated CALLRESULT payload. Unless `force`, a command the
-   * connector state makes pointless is refused with CommandRefusedError.
+   * Sends a CS->CP CALL through the mailbox; resolves with the validated CALLRESULT payload once the answer and
+   * what it teaches are stored with the command log entry. Unless `force`, a command the state makes
+   * pointless is refused with CommandRefusedError (and logged). The caller checks `isStopping` first.
    */
-  call(action: string, payload: unknown, options: { force?: boolean } = {}): Promise<unknown> {
+  call(action: string, payload: unknown, options: CallOptions = {}): Promise<unknown> {
     if (this.#stopping) return Promise.reject(new NotConnectedError(this.id, action));
-    if (!options.force && isCsToCpAction(action)) {
-      const reason = refuseCommand(this.#record, action, payload);
-      if (reason) return Promise.reject(new CommandRefusedError(this.id, action, reason));
-    }
-    return this.#calls.enqueue(action, payload);
+    return new Promise((resolve, reject) => {
+      this.#mailbox.post({
+        type: "sendCommand",
+        command: {
+          action,
+          payload,
+          force: options.force ?? false,
+          requestedBy: options.requestedBy ?? "anonymous",
+          log: options.log ?? true,
+          requestedAt: this.deps.now().toISOString(),
+          resolve,
+          reject,
+        },
+      });
+    });
   }
 
-  /** Applies an operator's change inside the mailbox, so it cannot race the station's own messages. */
-  updateSnapshot(mutate: SnapshotMutation): Promise<ChargePointRecord> {
+  /**
+   * Applies an operator's patch inside the mailbox, so it cannot race the station's own messages; a function
+   * computes the patch there, from the snapshot as it is then (a closed transaction leaving its connector).
+   */
+  updateSnapshot(patch: SnapshotUpdate): Promise<ChargePointRecord> {
     return new Promise((resolve, reject) =>
-      this.#mailbox.post({ type: "updateSnapshot", mutate, resolve, reject })
+      this.#mailbox.post({ type: "updateSnapshot", patch, resolve, reject })
     );
   }
 
-  /** Driven by the registry's shared timer. */
+  /** Driven by the registry's shared timer: checks the call in flight for its deadline, in the mailbox. */
   sweep(nowMs: number): void {
-    this.#calls.expire(nowMs);
+    if (this.#calls.inFlightAction !== null && !this.#stopped) this.#mailbox.post({ type: "sweep", nowMs });
   }
 
   /** A read-only view for the registry and the API. */
@@ -232,6 +300,7 @@ export class ChargePointActor {
   #beginStop(code: number, reason: string): void {
     if (this.#stopping) return;
     this.#stopping = true;
+    // Operators waiting on a command hear at once; their log entries are written by the mailbox.
     this.#calls.rejectAll((action) => new NotConnectedError(this.id, action, "connection closed"));
     this.#mailbox.post({ type: "stop", code, reason });
   }
@@ -243,10 +312,19 @@ export class ChargePointActor {
       case "frameReceived":
         if (this.#stopping || !this.#record) return;
         return await this.#handleFrame(message.result, message.receivedAt);
-      case "stop":
-        return await this.#stop(message.code, message.reason);
+      case "sendCommand":
+        return await this.#sendCommand(message.command);
+      case "commandFinished":
+        return await this.#finishCommand(message.command, message.outcome);
+      case "sweep":
+        return this.#calls.expire(message.nowMs);
       case "updateSnapshot":
         return await this.#updateSnapshot(message);
+      case "stop":
+        return await this.#stop(message.code, message.reason);
+      case "stopped":
+        this.hooks.onStopped(this);
+        return this.#resolveStopped();
     }
   }
 
@@ -256,12 +334,10 @@ export class ChargePointActor {
     const now = this.deps.now();
     try {
       const stored = await this.deps.store.getChargePoint(this.id);
-      const record = stored ?? emptyRecord(this.id, now);
-      record.lastSeen = now.toISOString();
-      this.#record = record;
+      this.#record = { ...(stored ?? emptyRecord(this.id, now)), lastSeen: now.toISOString() };
       // A new station is stored when it boots; until then the registry lists it as connected. A known one
       // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
-      // by Heartbeat and on close).
+      // with every CALL and on close).
       this.#stored = stored !== null;
     } catch (error) {
       this.log.error("cannot load station", { error: String(error) });
@@ -280,26 +356,21 @@ export class ChargePointActor {
   async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {
     if (!this.#record) return message.reject(new NotConnectedError(this.id, "updateSnapshot", "not loaded"));
     try {
-      const record = message.mutate(structuredClone(this.#record));
-      this.#record = record;
-      await this.#save();
-      message.resolve(record);
+      const patch = typeof message.patch === "function" ? message.patch(this.#record) : message.patch;
+      await this.#commit({ chargePointId: this.id, snapshot: patch });
+      message.resolve(this.#record);
     } catch (error) {
       message.reject(error);
     }
   }
 
   async #stop(code: number, reason: string): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
     const at = this.deps.now();
     if (this.#record) {
-      this.#record.lastSeen = at.toISOString();
       try {
-        // Unstored: written only if it booted meanwhile and that write failed (#save decides).
-        // On a shutdown every station closes at once: the touches of unchanged ones become a few commits.
-        if (!this.#stored || this.#unsaved) await this.#save();
-        else await this.deps.store.touchChargePoint(this.id, this.#record.lastSeen);
+        // A touch unless a failed commit left fields to write (nothing for a station never stored); on a
+        // shutdown every station closes at once, and their touches become a few commits.
+        await this.#commit({ chargePointId: this.id, lastSeen: at.toISOString() });
       } catch (error) {
         this.log.warn("cannot save snapshot on close", { error: String(error) });
       }
@@ -312,8 +383,9 @@ export class ChargePointActor {
       });
     }
     this.log.info("connection closed", { remoteAddress: this.remoteAddress, code, reason });
-    this.hooks.onStopped(this);
-    this.#resolveStopped();
+    // After the command outcomes the close posted: their log entries are written before we are stopped.
+    this.#stopped = true;
+    this.#mailbox.post({ type: "stopped" });
   }
 
   async #handleFrame(result: DecodeResult, receivedAt: Date): Promise<void> {
@@ -335,7 +407,7 @@ export class ChargePointActor {
     }
     const frame = result.frame;
     if (frame.type === CALL) return await this.#handleCall(frame, receivedAt);
-    return await this.#handleResponse(frame, receivedAt);
+    return this.#handleResponse(frame);
   }
 
   #countBadFrame(): void {
@@ -351,8 +423,9 @@ export class ChargePointActor {
     const started = performance.now();
     let outcome = "accepted";
     try {
-      const response = await this.#dispatch(frame, receivedAt);
+      const { response, followUps } = await this.#dispatch(frame, receivedAt);
       this.#send(encodeCallResult(messageId, response));
+      for (const followUp of followUps) this.#startFollowUp(action, followUp);
     } catch (error) {
       if (error instanceof OcppError) {
         outcome = error.code;
@@ -370,15 +443,26 @@ export class ChargePointActor {
     }
   }
 
-  async #dispatch(frame: CallFrame, receivedAt: Date): Promise<unknown> {
+  /** Work a handler asked for after its answer; outside this turn, so it may send us commands. */
+  #startFollowUp(action: string, followUp: FollowUp): void {
+    const run = this.deps.followUps;
+    if (!run) return;
+    run(this.id, followUp).catch((error) => {
+      this.log.error("follow-up failed", { action, followUp: followUp.type, error: String(error) });
+    });
+  }
+
+  async #dispatch(frame: CallFrame, receivedAt: Date): Promise<{ response: unknown; followUps: FollowUp[] }> {
     const { action } = frame;
-    if (!isKnownAction(action)) {
+    const { protocol, handlers } = this.dialect;
+    if (!hasAction(protocol.actions, action)) {
       throw new OcppError("NotImplemented", `Action "${action}" is not implemented`);
     }
-    if (!isCpToCsAction(action)) {
+    const handler = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
+    if (protocol.actions[action]!.directions.CpToCs === undefined || !handler) {
       throw new OcppError("NotSupported", `Action "${action}" is sent by the Central System, not to it`);
     }
-    const validated = validateRequest(action, frame.payload);
+    const validated = validateMessage(protocol, "request", action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
     const request = this.#withoutNul(action, validated.value);
     const record = this.#record as ChargePointRecord;
@@ -390,21 +474,56 @@ export class ChargePointActor {
         `Station "${this.id}" is ${status}: send BootNotification and wait until Accepted`,
       );
     }
-    record.lastSeen = receivedAt.toISOString();
-    const handler = HANDLERS[action] as Handler<typeof action>;
-    return await handler(this.#context(receivedAt), request as never);
+    const ctx: HandlerContext = {
+      chargePointId: this.id,
+      now: receivedAt,
+      settings: this.deps.settings,
+      lookups: this.deps.store,
+      vendors: this.deps.vendors,
+      ...(this.deps.csr ? { csr: this.deps.csr } : {}),
+      ...(this.deps.dataTransfers ? { dataTransfers: this.deps.dataTransfers } : {}),
+    };
+    for (let decision = 1;; decision++) {
+      const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);
+      const lastSeen = receivedAt.toISOString();
+      const committed = await this.#commit({ ...result.changes, chargePointId: this.id, lastSeen });
+      if (committed.ok) {
+        for (const line of result.log ?? []) this.log[line.level](line.msg, line.fields);
+        // Stored before the answer, like the changes: never acknowledge what is not stored.
+        await this.#recordSecurityEvents(result.securityEvents ?? []);
+        for (const event of result.events ?? []) this.deps.events.publish(committedEvent(event, committed));
+        return { response: result.response, followUps: result.followUps ?? [] };
+      }
+      if (decision >= MAX_DECISIONS) {
+        throw new Error(
+          `"${action}" still conflicts after ${MAX_DECISIONS} decisions: ${committed.conflict}`,
+        );
+      }
+      this.log.info("commit conflict, deciding again", { action, conflict: committed.conflict });
+    }
+  }
+
+  async #recordSecurityEvents(events: HandlerSecurityEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const log = this.deps.securityEvents;
+    if (!log) {
+      for (const e of events) this.log.warn(e.kind, { event: "security", reason: e.reason });
+      return;
+    }
+    for (const e of events) log.record({ kind: e.kind, chargePointId: this.id, reason: e.reason });
+    await log.flush();
   }
 
   /**
-   * One rule for both stores (PostgreSQL cannot store U+0000): transaction messages keep every reading, with
-   * NUL replaced by U+FFFD, and are answered as usual, so no transaction is lost and the station has nothing
-   * to retry; any other CALL with a NUL is refused with PropertyConstraintViolation, which a station does not
-   * retry the way it retries InternalError.
+   * One rule for both stores (PostgreSQL cannot store U+0000): the dialect's transaction messages keep every
+   * reading, with NUL replaced by U+FFFD, and are answered as usual, so no transaction is lost and the station
+   * has nothing to retry; any other CALL with a NUL is refused with PropertyConstraintViolation, which a
+   * station does not retry the way it retries InternalError.
    */
   #withoutNul(action: string, request: unknown): unknown {
     const field = findNul(request);
     if (field === null) return request;
-    if (!NUL_REPLACED_ACTIONS.has(action)) {
+    if (!this.dialect.transactionMessages.has(action)) {
       throw new OcppError(
         "PropertyConstraintViolation",
         `Field "${field}" contains the character U+0000 (NUL), which is not accepted`,
@@ -415,7 +534,103 @@ export class ChargePointActor {
     return replaceNul(request);
   }
 
-  async #handleResponse(frame: CallResultFrame | CallErrorFrame, receivedAt: Date): Promise<void> {
+  /**
+   * ONE store call for `changes`, with what an earlier failed commit left unwritten; the snapshot in memory
+   * follows what is stored. A station the store does not hold is written in full once it has a registration
+   * (its boot, or an operator's); before that nothing about it is stored but its command log. A failed commit
+   * still keeps what the station reported about itself in memory (written with the next commit or on close),
+   * but never a transaction the store does not have.
+   */
+  async #commit(changes: StationChanges): Promise<CommitResult> {
+    const record = this.#record!;
+    let snapshot = changes.snapshot;
+    const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null;
+    const full: StationChanges = { ...changes };
+    if (!this.#stored && !registered) {
+      delete full.snapshot;
+      delete full.lastSeen;
+      snapshot = undefined;
+    } else if (!this.#stored) {
+      const { id: _, ...all } = record;
+      snapshot = { ...all, ...snapshot };
+    } else if (this.#unsaved) {
+      snapshot = { ...actorFields(record), ...snapshot };
+    }
+    if (snapshot) full.snapshot = { ...snapshot, updatedAt: this.deps.now().toISOString() };
+    let committed: CommitResult;
+    try {
+      committed = await this.deps.store.commit(full);
+    } catch (error) {
+      const touchesTransactions = !!changes.transactionsStarted?.length ||
+        !!changes.transactionUpdates?.length;
+      if (changes.snapshot && !touchesTransactions) {
+        this.#record = applyPatch(record, changes.snapshot);
+        this.#unsaved = true;
+      }
+      throw error;
+    }
+    if (committed.ok) {
+      let next = full.snapshot ? applyPatch(record, full.snapshot) : record;
+      if (changes.lastSeen !== undefined) next = { ...next, lastSeen: changes.lastSeen };
+      this.#record = next;
+      if (full.snapshot) {
+        this.#stored = true;
+        this.#unsaved = false;
+      }
+    }
+    return committed;
+  }
+
+  /** A mailbox turn: the guard, then the CALL goes out (or waits for the one in flight). */
+  async #sendCommand(command: Command): Promise<void> {
+    const { action } = command;
+    const definition = this.dialect.commands[action];
+    if (this.#stopping || !this.#record || !definition) {
+      const error = !definition
+        ? new NotConnectedError(
+          this.id,
+          action,
+          `"${action}" is not a command of ${this.dialect.protocol.name}`,
+        )
+        : new NotConnectedError(this.id, action, this.#record ? "connection closed" : "not loaded");
+      return await this.#finishCommand(command, { error });
+    }
+    const refusal = command.force ? null : definition.guard?.(this.#record, command.payload as never) ?? null;
+    if (refusal !== null) {
+      return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });
+    }
+    this.#calls.enqueue(action, command.payload).then(
+      (response) => this.#mailbox.post({ type: "commandFinished", command, outcome: { response } }),
+      (error: Error) => this.#mailbox.post({ type: "commandFinished", command, outcome: { error } }),
+    );
+  }
+
+  /**
+   * A mailbox turn: what the answer teaches the snapshot and the command log entry, in ONE commit, then the
+   * operator hears the outcome. A failed commit is logged, never turned into an error for a command the
+   * station did carry out.
+   */
+  async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
+    const finishedAt = this.deps.now().toISOString();
+    const entry = commandLogEntry(this.id, command, outcome, finishedAt);
+    if (command.log) this.deps.metrics?.commandFinished(command.action, entry.outcome);
+    const changes: StationChanges = { chargePointId: this.id, commandLog: command.log ? [entry] : [] };
+    if ("response" in outcome && this.#record) {
+      const effect = this.dialect.commands[command.action]?.effect;
+      const patch = effect?.(this.#record, command.payload as never, outcome.response as never, finishedAt);
+      if (patch) changes.snapshot = patch;
+    }
+    try {
+      if (this.#record) await this.#commit(changes);
+      else await this.deps.store.commit(changes);
+    } catch (error) {
+      this.log.warn("cannot store a command's outcome", { action: command.action, error: String(error) });
+    }
+    if ("response" in outcome) command.resolve(outcome.response);
+    else command.reject(outcome.error);
+  }
+
+  #handleResponse(frame: CallResultFrame | CallErrorFrame): void {
     const call = this.#calls.settle(frame.messageId);
     if (!call) {
       this.log.warn("response to unknown message id dropped", { messageId: frame.messageId });
@@ -428,63 +643,13 @@ export class ChargePointActor {
       return;
     }
     const payload = replaceNul(frame.payload);
-    if (!isKnownAction(call.action)) return call.resolve(payload);
-    const validated = validateResponse(call.action, payload);
+    if (!hasAction(this.dialect.protocol.actions, call.action)) return call.resolve(payload);
+    const validated = validateMessage(this.dialect.protocol, "response", call.action, payload);
     if (!validated.ok) {
       call.reject(new InvalidResponseError(this.id, call.action, validated.description));
       return;
     }
-    const record = this.#record;
-    if (record && isCsToCpAction(call.action)) {
-      const at = receivedAt.toISOString();
-      if (applyCommandEffect(record, call.action, call.payload, validated.value, at)) {
-        try {
-          await this.#save();
-        } catch (error) {
-          this.log.warn("cannot save what a command answer taught", {
-            action: call.action,
-            error: String(error),
-          });
-        }
-      }
-    }
     call.resolve(validated.value);
-  }
-
-  #context(receivedAt: Date): HandlerContext {
-    const getRecord = () => this.#record as ChargePointRecord;
-    const setRecord = (value: ChargePointRecord) => (this.#record = value);
-    return {
-      chargePointId: this.id,
-      deps: this.deps,
-      log: this.log,
-      receivedAt,
-      get record() {
-        return getRecord();
-      },
-      set record(value) {
-        setRecord(value);
-      },
-      save: (status) => this.#save(status),
-    };
-  }
-
-  /** Writes the whole snapshot; with `status`, in one commit with that status history entry. */
-  async #save(status?: StatusHistoryEntry): Promise<void> {
-    const record = this.#record;
-    if (!record) return;
-    // Not before it boots (or an operator registers it): an unknown id costs the store nothing.
-    if (!this.#stored && record.registrationStatus === null) return;
-    record.updatedAt = this.deps.now().toISOString();
-    try {
-      if (status) await this.deps.store.recordStatus(status, record);
-      else await this.deps.store.putChargePoint(record);
-      this.#unsaved = false;
-      this.#stored = true;
-    } catch (error) {
-      this.#unsaved = true;
-      throw error;
-    }
   }
 
   #send(text: string): void {
@@ -501,6 +666,32 @@ export class ChargePointActor {
     this.log.error("actor crashed", { error: String(error) });
     this.close(CLOSE_CODES.internalError, "Internal error");
   }
+}
+
+/** The command log entry of a command's outcome (every command lands in the log, sent or not). */
+export function commandLogEntry(
+  chargePointId: string,
+  command: Pick<Command, "action" | "payload" | "requestedBy" | "requestedAt">,
+  outcome: { response: unknown } | { error: Error },
+  finishedAt: string,
+): CommandLogEntry {
+  const base = {
+    id: crypto.randomUUID(),
+    chargePointId,
+    action: command.action,
+    // Secrets (an AuthorizationKey sent with ChangeConfiguration) never reach the log that viewers read.
+    payload: redactSecrets(command.payload),
+    requestedBy: command.requestedBy,
+    requestedAt: command.requestedAt,
+    finishedAt,
+  };
+  if ("response" in outcome) {
+    return { ...base, outcome: "accepted", response: redactSecrets(outcome.response) };
+  }
+  return {
+    ...base,
+    ...(failedCommandOutcome(outcome.error) ?? { outcome: "not_connected", response: null }),
+  };
 }
 
 function tooBig(text: string, maxBytes: number): boolean {

@@ -1,7 +1,8 @@
 import { assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
-import { openKvStore } from "../store/kv.ts";
-import type { Store } from "../store/store.ts";
+import type { StationChanges } from "../model/changes.ts";
+import { openKvStore } from "../store/kv/mod.ts";
+import type { Store } from "../store/mod.ts";
 import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
 import { EventBus } from "./events.ts";
 import { FrameLog } from "./frame_log.ts";
@@ -12,7 +13,14 @@ const T0 = Date.parse("2026-05-01T10:00:00.000Z");
 /** The store writes an actor makes, by method name, in order. */
 type Writes = { method: string; args: unknown[] }[];
 
-const WRITES = new Set(["putChargePoint", "touchChargePoint", "appendStatusHistory", "recordStatus"]);
+/** Every write of the station hot path is one `commit`; the other writers must stay unused by an actor. */
+const WRITES = new Set([
+  "commit",
+  "putChargePoint",
+  "touchChargePoint",
+  "appendStatusHistory",
+  "recordStatus",
+]);
 
 /** Wraps a store: records the snapshot and status writes; `failNext` makes the next such write reject. */
 function recording(store: Store): { store: Store; writes: Writes; failNext: (method: string) => void } {
@@ -100,22 +108,25 @@ async function setUp(options: { frames?: FrameLog; maxFrameBytes?: number } = {}
 const BOOT = { chargePointVendor: "Acme", chargePointModel: "Volt-1" };
 const CHARGING = { connectorId: 1, status: "Charging", errorCode: "NoError" };
 
-Deno.test("StatusNotification writes its history entry and the snapshot in one recordStatus()", async () => {
+Deno.test("StatusNotification writes its history entry and the snapshot in one commit()", async () => {
   const t = await setUp();
   try {
     await t.call("BootNotification", BOOT);
     t.writes.length = 0;
     const reply = await t.call("StatusNotification", CHARGING);
     assertEquals(reply, [3, "c2", {}]);
-    assertEquals(t.writes.map((w) => w.method), ["recordStatus"]);
-    const [entry, snapshot] = t.writes[0]!.args as [
-      { connectorId: number; status: string },
-      { connectors: { connectorId: number; status: string }[] },
-    ];
-    assertEquals([entry.connectorId, entry.status], [1, "Charging"]);
-    assertEquals(snapshot.connectors.map((c) => [c.connectorId, c.status]), [[1, "Charging"]]);
+    assertEquals(t.writes.map((w) => w.method), ["commit"]);
+    const [changes] = t.writes[0]!.args as [StationChanges];
+    const entry = changes.statusHistory?.[0];
+    assertEquals([entry?.connectorId, entry?.status], [1, "Charging"]);
+    assertEquals(changes.snapshot?.connectors?.map((c) => [c.connectorId, c.status]), [[1, "Charging"]]);
+    // Only what changed (and when): the registration and boot are not rewritten.
+    assertEquals(Object.keys(changes.snapshot ?? {}).sort(), ["connectors", "updatedAt"]);
+    assertEquals(changes.lastSeen !== undefined, true);
     assertEquals(await t.kv.listStatusHistory("CP-1", 10), [entry]);
-    assertEquals(await t.kv.getChargePoint("CP-1"), snapshot);
+    const stored = await t.kv.getChargePoint("CP-1");
+    assertEquals(stored?.connectors, changes.snapshot?.connectors);
+    assertEquals(stored, t.actor.snapshot);
   } finally {
     await t.tearDown();
   }
@@ -130,10 +141,11 @@ Deno.test("a station closing with its snapshot stored but for lastSeen is only t
     t.writes.length = 0;
     t.actor.close(CLOSE_CODES.goingAway, "Server shutting down");
     await t.actor.stopped;
-    assertEquals(t.writes.map((w) => w.method), ["touchChargePoint"]);
-    const [, lastSeen] = t.writes[0]!.args as [string, string];
+    assertEquals(t.writes.map((w) => w.method), ["commit"]);
+    const [changes] = t.writes[0]!.args as [StationChanges];
+    assertEquals(Object.keys(changes).sort(), ["chargePointId", "lastSeen"]);
     const stored = await t.kv.getChargePoint("CP-1");
-    assertEquals(stored?.lastSeen, lastSeen);
+    assertEquals(stored?.lastSeen, changes.lastSeen);
     assertEquals(stored?.connectors.map((c) => c.status), ["Charging"]);
   } finally {
     await t.tearDown();
@@ -144,13 +156,16 @@ Deno.test("a station whose last snapshot write failed is saved in full when it c
   const t = await setUp();
   try {
     await t.call("BootNotification", BOOT);
-    t.failNext("recordStatus");
+    t.failNext("commit");
     const reply = await t.call("StatusNotification", CHARGING);
     assertEquals((reply as unknown[])[2], "InternalError");
     t.writes.length = 0;
     t.actor.close(CLOSE_CODES.goingAway, "Server shutting down");
     await t.actor.stopped;
-    assertEquals(t.writes.map((w) => w.method), ["putChargePoint"]);
+    assertEquals(t.writes.map((w) => w.method), ["commit"]);
+    // The close carries every field the actor owns, not only lastSeen.
+    const [changes] = t.writes[0]!.args as [StationChanges];
+    assertEquals(changes.snapshot?.connectors?.map((c) => c.status), ["Charging"]);
     // What the station reported is not lost: the close wrote it.
     assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.status), ["Charging"]);
   } finally {

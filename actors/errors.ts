@@ -1,6 +1,6 @@
 /** Typed errors of CS->CP calls; routes map them to HTTP statuses. */
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
-import type { CommandLogEntry } from "../store/store.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
 
 export class NotConnectedError extends Error {
   override name = "NotConnectedError";

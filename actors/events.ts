@@ -2,8 +2,9 @@
  * What actors tell the rest of the system (SSE for the dashboard, tests). Publishing is synchronous and cheap;
  * a slow subscriber must buffer on its own side.
  */
+import type { ConnectorState } from "../model/charge_point.ts";
 import type { SiteSample } from "../model/site.ts";
-import type { ConnectorState, TransactionRecord } from "../store/store.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
 
 export type StationEvent =
   | { type: "connected"; chargePointId: string; at: string; remoteAddress: string }
@@ -12,6 +13,26 @@ export type StationEvent =
   | { type: "status"; chargePointId: string; at: string; connector: ConnectorState }
   | { type: "transaction"; chargePointId: string; at: string; transaction: TransactionRecord }
   | {
+    /** A (Signed)FirmwareStatusNotification: firmware campaigns follow it (fleet/job_runner.ts). */
+    type: "firmwareStatus";
+    chargePointId: string;
+    at: string;
+    status: string;
+    /** SignedFirmwareStatusNotification's requestId; null for FirmwareStatusNotification. */
+    requestId: number | null;
+  }
+  | {
+    /** A station's SecurityEventNotification of a critical type (OCPP 1.6 Security Whitepaper ed. 3). */
+    type: "securityEvent";
+    chargePointId: string;
+    at: string;
+    stationEventType: string;
+    critical: boolean;
+    /** The station's own time of the event. */
+    timestamp: string;
+    techInfo: string | null;
+  }
+  | {
     type: "meterValues";
     chargePointId: string;
     at: string;
@@ -19,6 +40,14 @@ export type StationEvent =
     transactionId: number | null;
     stored: number;
   };
+
+/**
+ * An event as published once its changes are committed: a MeterValues event tells how many of its rows the
+ * commit found new (a replay stores none).
+ */
+export function committedEvent(event: StationEvent, committed: { meterValuesAdded: number }): StationEvent {
+  return event.type === "meterValues" ? { ...event, stored: committed.meterValuesAdded } : event;
+}
 
 /** Load management divided a site again (energy/load_manager.ts): not about one station. */
 export interface SiteAllocationEvent {

@@ -1,19 +1,30 @@
 /**
- * The supervisor: knows every live actor, routes operator commands to it, and drives the one shared timer
- * that expires pending calls (no timer per station).
+ * The supervisor: knows every live actor, routes operator commands and changes to it, and drives the one
+ * shared timer that expires pending calls (no timer per station).
  */
+import {
+  applyPatch,
+  type ChargePointRecord,
+  emptyRecord,
+  type SnapshotPatch,
+} from "../model/charge_point.ts";
+import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction } from "../protocol/ocpp16/mod.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
 import {
+  type CallOptions,
   ChargePointActor,
   type ChargePointActor as Actor,
   CLOSE_CODES,
+  commandLogEntry,
+  type SnapshotUpdate,
   type StationSocket,
 } from "./charge_point.ts";
-import type { ChargePointRecord } from "../store/store.ts";
-import type { ActorDeps } from "./context.ts";
+import type { ActorDeps } from "./deps.ts";
+import type { ActorDialect } from "./dialect.ts";
 import { NotConnectedError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
+import { OCPP16_ACTOR } from "./ocpp16.ts";
 
 export interface RegistryOptions {
   /** How often pending calls are checked for timeouts. */
@@ -41,17 +52,23 @@ export class Registry {
   }
 
   /**
-   * Spawns the actor of a freshly opened socket. A second connection with the same id REPLACES the first:
-   * the old socket is closed with 4000, and the new actor loads its snapshot only after the old one stopped.
+   * Spawns the actor of a freshly opened socket, speaking `dialect` (what the station's subprotocol chose). A
+   * second connection with the same id REPLACES the first: the old socket is closed with 4000, and the new
+   * actor loads its snapshot only after the old one stopped.
    */
-  spawn(id: string, socket: StationSocket, remoteAddress: string): ChargePointActor {
+  spawn(
+    id: string,
+    socket: StationSocket,
+    remoteAddress: string,
+    dialect: ActorDialect = OCPP16_ACTOR,
+  ): ChargePointActor {
     const previous = this.#actors.get(id);
     const actor = new ChargePointActor(id, remoteAddress, socket, this.deps, {
       // A late close of a replaced actor must never evict its successor.
       onStopped: (stopped) => {
         if (this.#actors.get(id) === stopped) this.#actors.delete(id);
       },
-    });
+    }, dialect);
     this.#actors.set(id, actor);
     if (previous) {
       previous.log.info("connection replaced", { remoteAddress: previous.remoteAddress, by: remoteAddress });
@@ -64,26 +81,29 @@ export class Registry {
   }
 
   /**
-   * Changes a station's snapshot on an operator's behalf: through its actor when connected (nothing else
-   * touches a live station's state), else read-modify-write in the store, which a station connecting
-   * meanwhile waits for. `mutate` gets null for a station the store does not know.
+   * Patches a station's snapshot on an operator's behalf (its registration, say): through its actor when
+   * connected (nothing else touches a live station's state), else one commit of the patch, which a station
+   * connecting meanwhile waits for. A station the store does not know is created.
    */
   async updateSnapshot(
     id: string,
-    mutate: (record: ChargePointRecord | null) => ChargePointRecord,
+    update: SnapshotUpdate,
   ): Promise<{ record: ChargePointRecord; created: boolean }> {
     const actor = this.#actors.get(id);
-    if (actor && !actor.isStopping) {
-      return { record: await actor.updateSnapshot((r) => mutate(r)), created: false };
-    }
+    if (actor && !actor.isStopping) return { record: await actor.updateSnapshot(update), created: false };
     const previous = this.#offlineWrites.get(id);
     const write = (async () => {
       await previous?.catch(() => {});
       await actor?.stopped;
       const existing = await this.deps.store.getChargePoint(id);
-      const record = mutate(existing);
-      await this.deps.store.putChargePoint(record);
-      return { record, created: existing === null };
+      const patch = typeof update === "function"
+        ? update(existing ?? emptyRecord(id, this.deps.now()))
+        : update;
+      const base = existing ?? emptyRecord(id, new Date(patch.updatedAt ?? this.deps.now().toISOString()));
+      const snapshot: SnapshotPatch = existing ? patch : { createdAt: base.createdAt, ...patch };
+      const result = await this.deps.store.commit({ chargePointId: id, snapshot });
+      if (!result.ok) throw new Error(`Cannot update the snapshot of "${id}": ${result.conflict}`);
+      return { record: applyPatch(base, patch), created: existing === null };
     })();
     this.#offlineWrites.set(id, write);
     try {
@@ -115,19 +135,39 @@ export class Registry {
   }
 
   /**
-   * The single way to send a CS->CP command. Rejects with NotConnectedError, CallTimeoutError,
-   * CallErrorResponse, InvalidResponseError, CommandRefusedError (unless `force`), or OcppError for an action
-   * we never send.
+   * The single way to send a CS->CP command; every command lands in the command log, sent or not. Rejects
+   * with NotConnectedError, CallTimeoutError, CallErrorResponse, InvalidResponseError, CommandRefusedError
+   * (unless `force`), or OcppError for an action we never send.
    */
-  call(id: string, action: string, payload: unknown, options: { force?: boolean } = {}): Promise<unknown> {
+  async call<A extends CsToCpAction>(
+    id: string,
+    action: A,
+    payload: RequestOf<A>,
+    options: CallOptions = {},
+  ): Promise<ResponseOf<A>> {
     if (!isCsToCpAction(action)) {
-      return Promise.reject(
-        new OcppError("NotSupported", `Action "${action}" is not sent by a Central System`),
-      );
+      throw new OcppError("NotSupported", `Action "${action}" is not sent by a Central System`);
     }
     const actor = this.#actors.get(id);
-    if (!actor || actor.isStopping) return Promise.reject(new NotConnectedError(id, action));
-    return actor.call(action, payload, options);
+    if (actor && !actor.isStopping) return await actor.call(action, payload, options) as ResponseOf<A>;
+    const error = new NotConnectedError(id, action);
+    if (options.log === false) throw error;
+    const at = this.deps.now().toISOString();
+    const command = { action, payload, requestedBy: options.requestedBy ?? "anonymous", requestedAt: at };
+    this.deps.metrics?.commandFinished(action, "not_connected");
+    try {
+      await this.deps.store.commit({
+        chargePointId: id,
+        commandLog: [commandLogEntry(id, command, { error }, at)],
+      });
+    } catch (logError) {
+      this.deps.logger.warn("cannot append command log", {
+        chargePointId: id,
+        action,
+        error: String(logError),
+      });
+    }
+    throw error;
   }
 
   /** Disconnects a station; resolves when its actor has stopped. */

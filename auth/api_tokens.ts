@@ -11,7 +11,7 @@
  * await new ApiTokens(auth).principal(secret, new Date()); // { kind: "token", name: "billing", ... }
  * ```
  */
-import type { ApiTokenRecord, AuthStore, Role } from "../store/auth_store.ts";
+import type { ApiTokenRecord, AuthStore, Role } from "../store/auth.ts";
 import type { Principal } from "./principal.ts";
 import { newSecret, sha256Hex } from "./secrets.ts";
 

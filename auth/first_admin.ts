@@ -2,7 +2,7 @@
  * The ADMIN_USER/ADMIN_PASSWORD bootstrap run at start-up.
  */
 import type { Logger } from "../logger.ts";
-import type { AuthStore } from "../store/auth_store.ts";
+import type { AuthStore } from "../store/auth.ts";
 import { hashPassword } from "./passwords.ts";
 
 /**

@@ -12,7 +12,7 @@
  * ```
  */
 import type { Logger } from "../logger.ts";
-import type { AuthStore, UserRecord } from "../store/auth_store.ts";
+import type { AuthStore, UserRecord } from "../store/auth.ts";
 import { hashPassword } from "./passwords.ts";
 import { newSecret, timingSafeEqual } from "./secrets.ts";
 

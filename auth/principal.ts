@@ -8,7 +8,7 @@
  * principalLabel(p); // "token:billing"
  * ```
  */
-import type { Role } from "../store/auth_store.ts";
+import type { Role } from "../store/auth.ts";
 
 export interface Principal {
   kind: "user" | "token";

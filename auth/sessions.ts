@@ -11,7 +11,7 @@
  * }
  * ```
  */
-import type { AuthStore, UserRecord } from "../store/auth_store.ts";
+import type { AuthStore, UserRecord } from "../store/auth.ts";
 import { verifyAgainstDummy, verifyPassword } from "./passwords.ts";
 import type { Principal } from "./principal.ts";
 import { newSecret, sha256Hex } from "./secrets.ts";

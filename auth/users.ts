@@ -9,7 +9,7 @@
  * ```
  */
 import { z } from "zod";
-import { type AuthStore, ROLES, type UserRecord } from "../store/auth_store.ts";
+import { type AuthStore, ROLES, type UserRecord } from "../store/auth.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./passwords.ts";
 
 export const Username = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/).describe(

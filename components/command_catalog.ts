@@ -1,14 +1,16 @@
 /**
- * The 19 CS->CP commands as form descriptions, built on the server from the protocol's enumerations and
- * handed to the CommandForms island as props (islands import no server values). The API validates every
+ * The CS->CP commands (19 of OCPP 1.6, 7 of its Security extension) as form descriptions, built on the
+ * server from the protocol's enumerations and handed to the CommandForms island as props (islands import no server values). The API validates every
  * payload with the action's own schema; these forms only shape it.
  */
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import { commandLabel } from "./command_label.ts";
 import {
   AVAILABILITY_TYPES,
+  CERTIFICATE_USES,
   CHARGING_PROFILE_PURPOSES,
   CHARGING_RATE_UNITS,
+  EXTENDED_MESSAGE_TRIGGERS,
   MESSAGE_TRIGGERS,
   RESET_TYPES,
 } from "../protocol/ocpp16/enums.ts";
@@ -117,6 +119,15 @@ const GROUPS: readonly (readonly [string, readonly CsToCpAction[]])[] = [
   ["Local authorization list", ["GetLocalListVersion", "SendLocalList"]],
   ["Smart charging", ["SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule"]],
   ["Firmware and diagnostics files", ["UpdateFirmware", "GetDiagnostics"]],
+  // OCPP 1.6 Security extension.
+  ["Security: certificates", [
+    "ExtendedTriggerMessage",
+    "GetInstalledCertificateIds",
+    "InstallCertificate",
+    "DeleteCertificate",
+    "CertificateSigned",
+  ]],
+  ["Security: logs and signed firmware", ["GetLog", "SignedUpdateFirmware"]],
 ];
 
 /** What the form shows first: reading the configuration changes nothing and its answer is kept. */
@@ -174,7 +185,11 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
   },
   GetDiagnostics: {
     fields: [
-      str("location", true, "an upload URI, e.g. ftp://host/path"),
+      str(
+        "location",
+        true,
+        "an upload URI (e.g. ftp://host/path), or csms:upload for a one-time URL of this server",
+      ),
       int("retries", false),
       int("retryInterval", false, "seconds"),
       time("startTime", false),
@@ -244,11 +259,74 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
   UnlockConnector: { fields: [int("connectorId", true)] },
   UpdateFirmware: {
     fields: [
-      str("location", true, "a download URI"),
+      str("location", true, "a download URI, or csms:firmware/<id> for an uploaded image"),
       time("retrieveDate", true),
       int("retries", false),
       int("retryInterval", false, "seconds"),
     ],
+  },
+  // OCPP 1.6 Security extension.
+  CertificateSigned: {
+    fields: [{
+      name: "certificateChain",
+      label: "Certificate chain",
+      kind: "text",
+      required: true,
+      hint: "PEM, the leaf first",
+    }],
+    note: "certificates our CA signs are sent by themselves after SignCertificate",
+  },
+  DeleteCertificate: {
+    fields: [],
+    template: JSON.stringify(
+      {
+        certificateHashData: {
+          hashAlgorithm: "SHA256",
+          issuerNameHash: "from GetInstalledCertificateIds",
+          issuerKeyHash: "from GetInstalledCertificateIds",
+          serialNumber: "01",
+        },
+      },
+      null,
+      2,
+    ),
+  },
+  ExtendedTriggerMessage: {
+    fields: [choice("requestedMessage", EXTENDED_MESSAGE_TRIGGERS, true), int("connectorId", false)],
+    note: "SignChargePointCertificate renews the station's certificate",
+  },
+  GetInstalledCertificateIds: { fields: [choice("certificateType", CERTIFICATE_USES, true)] },
+  GetLog: {
+    fields: [],
+    template: JSON.stringify(
+      { logType: "SecurityLog", requestId: 1, log: { remoteLocation: "csms:upload" } },
+      null,
+      2,
+    ),
+    note: "csms:upload gives the station a one-time upload URL of this server; the file appears on this page",
+  },
+  InstallCertificate: {
+    fields: [
+      choice("certificateType", CERTIFICATE_USES, true),
+      { name: "certificate", label: "Certificate", kind: "text", required: true, hint: "PEM" },
+    ],
+  },
+  SignedUpdateFirmware: {
+    fields: [],
+    template: JSON.stringify(
+      {
+        requestId: 1,
+        firmware: {
+          location: "csms:firmware/<id from GET /api/v1/firmware>",
+          retrieveDateTime: "2030-01-01T00:00:00Z",
+          signingCertificate: "",
+          signature: "",
+        },
+      },
+      null,
+      2,
+    ),
+    note: "csms:firmware/<id> links an uploaded image; empty signature and certificate are taken from it",
   },
 };
 

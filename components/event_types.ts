@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   "transaction",
   "meterValues",
   "siteAllocation",
+  "securityEvent",
   // Fleet operations (fleet/events.ts): job progress, reservations.
   "job",
   "reservation",

@@ -7,6 +7,7 @@ import type {
   ChargePointDetailSchema,
   ChargePointSummarySchema,
   CommandLogSchema,
+  FileStatusSchema,
   IdTagSchema,
   MeterValueSchema,
   StatusHistorySchema,
@@ -20,6 +21,8 @@ import type { SecurityEvent } from "../security/security_events.ts";
 import type { OverviewSchema } from "../routes/api/overview.ts";
 import type { TokenView, UserView } from "../routes/api/auth.ts";
 import type { SimulatorStatusSchema } from "../routes/api/simulator.ts";
+import type { FirmwareView, UploadedFileView } from "../routes/api/files.ts";
+import type { IssuedCertificateView } from "../routes/api/pki.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
@@ -39,6 +42,10 @@ export type SiteSample = z.infer<typeof SiteSampleSchema>;
 export type StoredChargingProfile = z.infer<typeof StoredProfileSchema>;
 export type ChargingProfileList = z.infer<typeof ChargingProfileListSchema>;
 export type { SecurityEvent, SiteAllocationEvent, StationEvent };
+export type UploadedFile = z.infer<typeof UploadedFileView>;
+export type FirmwareImage = z.infer<typeof FirmwareView>;
+export type IssuedCertificate = z.infer<typeof IssuedCertificateView>;
+export type FileStatus = z.infer<typeof FileStatusSchema>;
 
 export interface Page<T> {
   items: T[];

@@ -19,7 +19,8 @@ import type { ClearChargingProfileRequest } from "../protocol/ocpp16/clear_charg
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
 import type { ChargingProfileStore } from "../store/energy.ts";
-import type { CommandLogEntry, CommandLogStore } from "../store/store.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import type { CommandLogStore } from "../store/mod.ts";
 import {
   afterClearChargingProfile,
   afterReboot,

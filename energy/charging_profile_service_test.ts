@@ -3,7 +3,7 @@ import { CallErrorResponse, NotConnectedError } from "../actors/errors.ts";
 import type { ChargingProfile } from "../protocol/ocpp16/common.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { openKvEnergyStore } from "../store/kv/energy.ts";
-import type { CommandLogEntry } from "../store/store.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
 import {
   ChargingProfileService,
   type ProfileAction,

@@ -25,7 +25,7 @@ import type { ChargingProfileSupport, StoredChargingProfile } from "../model/cha
 import type { SiteChargerSample, SiteRecord, SiteSample } from "../model/site.ts";
 import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
 import type { EnergyStore } from "../store/energy.ts";
-import type { MeterValueRow } from "../store/store.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
 import { allocate, type AllocationSettings, type Measurement, type SessionInput } from "./allocate.ts";
 import type { ChargingProfileService } from "./charging_profile_service.ts";
 import { expectedLimitA } from "./charging_profiles.ts";

@@ -4,7 +4,7 @@ import { createMemoryLogger } from "../logger.ts";
 import type { SiteRecord, SiteSample } from "../model/site.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { openKvEnergyStore } from "../store/kv/energy.ts";
-import type { MeterValueRow } from "../store/store.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
 import { currentRow } from "../tests/helpers/meter_rows.ts";
 import {
   ChargingProfileService,

@@ -11,7 +11,7 @@
  * latestCurrent([row], { connectorId: 1, transactionId: 7 }); // { currentA: 15.5, at: "2025-01-01T00:00:00.000Z" }
  * ```
  */
-import type { MeterValueRow } from "../store/store.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
 import type { Measurement } from "./allocate.ts";
 
 /** Phases that carry the EV's current (not the neutral, not phase-to-phase voltages). */

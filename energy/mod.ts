@@ -7,7 +7,7 @@ import type { BusEvent } from "../actors/events.ts";
 import type { Logger } from "../logger.ts";
 import type { SiteSample } from "../model/site.ts";
 import type { EnergyStore } from "../store/energy.ts";
-import type { CommandLogStore } from "../store/store.ts";
+import type { CommandLogStore } from "../store/mod.ts";
 import { ChargingProfileService, type StationCommands } from "./charging_profile_service.ts";
 import { LoadManager, type LoadSettings, type LoadSources, type Scheduler } from "./load_manager.ts";
 

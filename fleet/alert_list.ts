@@ -2,7 +2,7 @@
  * The current alerts (alerts.ts) over every station the store knows, online from the registry.
  */
 import type { Registry } from "../actors/registry.ts";
-import type { Store } from "../store/store.ts";
+import type { Store } from "../store/mod.ts";
 import { type Alert, type AlertStation, computeAlerts } from "./alerts.ts";
 
 export interface AlertListDeps {

@@ -10,7 +10,7 @@
  * // [{ kind: "offline", chargePointId: "CP-1", connectorId: null, since: "2026-01-01T00:00:00.000Z", detail: "offline for 60 min" }]
  * ```
  */
-import type { ConnectorState } from "../store/store.ts";
+import type { ConnectorState } from "../model/charge_point.ts";
 
 export interface AlertStation {
   id: string;

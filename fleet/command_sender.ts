@@ -1,7 +1,7 @@
 /**
  * Sends one CS->CP command on behalf of the fleet (a job, the local list sync, a reservation) the way an
- * operator's command is sent: through the registry, refused when the station may not be commanded, and
- * written to the command log with who asked.
+ * operator's command is sent: through the registry (which writes the command log, with who asked), or refused
+ * here when the station may not be commanded (logged here: the registry never saw it).
  *
  * A station may be commanded only when it is known and registered Accepted: a socket that connected with an
  * id and never booted (possibly an impostor), or a Pending or Rejected station, gets nothing from a job.
@@ -9,8 +9,10 @@
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
-import type { CommandLogEntry, Store } from "../store/store.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import type { Store } from "../store/mod.ts";
 import { failedCommandOutcome } from "../actors/errors.ts";
+import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import type { TaskOutcome } from "../store/fleet.ts";
 
 export interface CommandRequest {
@@ -42,42 +44,44 @@ export interface CommandSenderDeps {
 export function createCommandSender(deps: CommandSenderDeps): CommandSender {
   const newId = deps.newId ?? (() => crypto.randomUUID());
   return async function sendCommand(request) {
-    const requestedAt = deps.now().toISOString();
     const refusal = await whyNotCommandable(deps, request.chargePointId);
-    const result: CommandResult = refusal !== null
-      ? { outcome: "refused", response: { reason: refusal } }
-      : await call(deps, request);
+    if (refusal === null) return await call(deps, request);
+    // Not sent: the registry never saw it, so the refusal is logged here, as the registry logs what it sends.
+    const at = deps.now().toISOString();
     const entry: CommandLogEntry = {
       id: newId(),
       chargePointId: request.chargePointId,
       action: request.action,
       payload: redactSecrets(request.payload),
       requestedBy: request.requestedBy,
-      requestedAt,
-      outcome: result.outcome,
-      response: redactSecrets(result.response),
-      finishedAt: deps.now().toISOString(),
+      requestedAt: at,
+      outcome: "refused",
+      response: { reason: refusal },
+      finishedAt: at,
     };
     try {
       await deps.store.appendCommandLog(entry);
     } catch (error) {
-      // The command is done; losing its log line must not change its outcome.
       deps.logger.warn("cannot append command log", {
         chargePointId: request.chargePointId,
         action: request.action,
         error: String(error),
       });
     }
-    return { outcome: result.outcome, response: redactSecrets(result.response) };
+    return { outcome: "refused", response: { reason: refusal } };
   };
 }
 
 async function call(deps: CommandSenderDeps, request: CommandRequest): Promise<CommandResult> {
   try {
-    const response = await deps.registry.call(request.chargePointId, request.action, request.payload, {
-      force: request.force ?? false,
-    });
-    return { outcome: "accepted", response };
+    // The registry writes the command log for what it sends (and for a station not connected).
+    const response = await deps.registry.call(
+      request.chargePointId,
+      request.action as CsToCpAction,
+      request.payload as never,
+      { force: request.force ?? false, requestedBy: request.requestedBy },
+    );
+    return { outcome: "accepted", response: redactSecrets(response) };
   } catch (error) {
     const result = failedCommandOutcome(error);
     if (result === null) throw error;

@@ -3,8 +3,10 @@
  * comes from the rules operators set per vendorId and messageId (answerDataTransfer), with no code change.
  * The rules are cached for a few seconds (changes made through this process apply at once).
  */
+import type { DataTransferDesk as Desk } from "../actors/handlers/data_transfer.ts";
+import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import type { DataTransferRecord, DataTransferRule, DataTransferStore } from "../store/fleet.ts";
-import { answerDataTransfer, type DataTransferAnswer } from "./data_transfer_answer.ts";
+import { answerDataTransfer } from "./data_transfer_answer.ts";
 
 export interface DataTransferDeskDeps {
   dataTransfers: DataTransferStore;
@@ -13,33 +15,34 @@ export interface DataTransferDeskDeps {
   cacheMs?: number;
 }
 
-export class DataTransferDesk {
+export class DataTransferDesk implements Desk {
   #rules: { at: number; list: DataTransferRule[] } | null = null;
 
   constructor(private readonly deps: DataTransferDeskDeps) {}
 
   /** The answer for a station's DataTransfer.req, from the current rules. */
-  async answer(vendorId: string, messageId: string | undefined): Promise<DataTransferAnswer> {
-    return answerDataTransfer(await this.#rulesNow(), vendorId, messageId);
+  async answer(request: RequestOf<"DataTransfer">): Promise<ResponseOf<"DataTransfer">> {
+    return answerDataTransfer(await this.#rulesNow(), request.vendorId, request.messageId);
   }
 
-  /** The record to store for a message and its answer. */
-  record(
+  /** Stores a message with the answer it gets; resolves once it is stored. */
+  async record(
     chargePointId: string,
-    request: { vendorId: string; messageId?: string; data?: string },
-    answer: DataTransferAnswer,
+    request: RequestOf<"DataTransfer">,
+    response: ResponseOf<"DataTransfer">,
     receivedAt: Date,
-  ): DataTransferRecord {
-    return {
+  ): Promise<void> {
+    const record: DataTransferRecord = {
       id: this.deps.newId(receivedAt),
       chargePointId,
       vendorId: request.vendorId,
       messageId: request.messageId ?? null,
       data: request.data ?? null,
       receivedAt: receivedAt.toISOString(),
-      status: answer.status,
-      responseData: answer.data ?? null,
+      status: response.status,
+      responseData: response.data ?? null,
     };
+    await this.deps.dataTransfers.appendDataTransfer(record);
   }
 
   async putRule(rule: DataTransferRule): Promise<void> {

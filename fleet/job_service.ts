@@ -15,7 +15,7 @@ import type {
   TaskCounts,
   TaskOutcome,
 } from "../store/fleet.ts";
-import type { Store } from "../store/store.ts";
+import type { Store } from "../store/mod.ts";
 import { FleetError } from "./errors.ts";
 import type { FleetEventBus } from "./events.ts";
 import { CAMPAIGN_ACTIONS } from "./firmware_campaign.ts";

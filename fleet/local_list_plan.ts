@@ -17,7 +17,7 @@
  * - `LocalAuthListMaxLength`: a list longer than the station takes is not sent (too_large).
  */
 import type { AuthorizationData } from "../protocol/ocpp16/common.ts";
-import type { IdTagRecord } from "../store/store.ts";
+import type { IdTagRecord } from "../model/id_tag.ts";
 import type { LocalListChange } from "../store/fleet.ts";
 
 export interface LocalListMessage {

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import type { IdTagRecord } from "../store/store.ts";
+import type { IdTagRecord } from "../model/id_tag.ts";
 import type { LocalListChange } from "../store/fleet.ts";
 import { type LocalListPlanInput, planLocalList } from "./local_list_plan.ts";
 

@@ -13,7 +13,8 @@ import type { StationEvent } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { LocalListStore, StationListRecord, StationListStatus } from "../store/fleet.ts";
-import type { IdTagRecord, Store } from "../store/store.ts";
+import type { IdTagRecord } from "../model/id_tag.ts";
+import type { Store } from "../store/mod.ts";
 import type { CommandSender } from "./command_sender.ts";
 import { type LocalListMessage, planLocalList } from "./local_list_plan.ts";
 

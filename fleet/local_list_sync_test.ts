@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { kvFleetStore } from "../store/kv/fleet.ts";
-import type { IdTagRecord } from "../store/store.ts";
+import type { IdTagRecord } from "../model/id_tag.ts";
 import type { CommandRequest, CommandResult } from "./command_sender.ts";
 import { LocalListSync } from "./local_list_sync.ts";
 

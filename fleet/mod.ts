@@ -22,7 +22,7 @@ import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 import type { FleetStore } from "../store/fleet.ts";
-import type { Store } from "../store/store.ts";
+import type { Store } from "../store/mod.ts";
 import { listAlerts } from "./alert_list.ts";
 import { createCommandSender } from "./command_sender.ts";
 import { DataTransferDesk } from "./data_transfers.ts";
@@ -77,6 +77,8 @@ export interface FleetDeps {
   resolve?: Resolve;
   post?: WebhookPost;
   sites?: SiteDirectory;
+  /** The DataTransfer desk the actors answer with (made before the registry); one of our own otherwise. */
+  dataTransfers?: DataTransferDesk;
 }
 
 export type Fleet = ReturnType<typeof createFleet>;
@@ -165,7 +167,8 @@ export function createFleet(deps: FleetDeps) {
     now,
     logger: log,
   });
-  const dataTransfers = new DataTransferDesk({ dataTransfers: store.dataTransfers, now, newId });
+  const dataTransfers = deps.dataTransfers ??
+    new DataTransferDesk({ dataTransfers: store.dataTransfers, now, newId });
   const stuck = new StuckTransactions({
     store: deps.store,
     flags: store.flags,
@@ -230,6 +233,9 @@ export function createFleet(deps: FleetDeps) {
         quietly("reservation follow-up", reservations.stationEvent(event));
         quietly("stuck transaction check", stuck.stationEvent(event));
         quietly("local list sync", localList.stationEvent(event));
+        if (event.type === "firmwareStatus") {
+          quietly("firmware campaign", runner.firmwareStatus(event.chargePointId, event.status, event.at));
+        }
       }));
       if (deps.securityEvents) {
         unsubscribe.push(deps.securityEvents.subscribe((event) => emit(webhookEventOfSecurity(event))));

@@ -13,7 +13,7 @@ import type { StationEvent } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { ReservationRecord, ReservationState, ReservationStore } from "../store/fleet.ts";
-import type { ChargePointRecord } from "../store/store.ts";
+import type { ChargePointRecord } from "../model/charge_point.ts";
 import type { CommandResult, CommandSender } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
 import type { FleetEventBus } from "./events.ts";

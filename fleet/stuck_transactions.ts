@@ -9,10 +9,11 @@
 import type { StationEvent } from "../actors/events.ts";
 import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
-import { detachTransaction } from "../actors/connector_state.ts";
+import { detachTransaction } from "../model/connector_state.ts";
 import type { Logger } from "../logger.ts";
 import type { TransactionFlag, TransactionFlagStore } from "../store/fleet.ts";
-import type { Store, TransactionRecord } from "../store/store.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
+import type { Store } from "../store/mod.ts";
 import { FleetError } from "./errors.ts";
 
 export interface StuckTransactionDeps {
@@ -82,10 +83,11 @@ export class StuckTransactions {
       details: { by, reason: input.reason, meterStop: input.meterStop, timestamp: input.timestamp },
     });
     // The connector no longer holds it (through the actor when the station is connected).
-    await this.deps.registry.updateSnapshot(tx.chargePointId, (record) => {
-      if (!record) throw new FleetError("not_found", `Station "${tx.chargePointId}" is unknown`);
-      return { ...record, connectors: detachTransaction(record.connectors, transactionId) };
-    }).catch((error) => {
+    // The connector no longer holds it: computed in the station's mailbox when it is connected.
+    await this.deps.registry.updateSnapshot(tx.chargePointId, (record) => ({
+      connectors: detachTransaction(record.connectors, transactionId),
+      updatedAt: now,
+    })).catch((error) => {
       this.deps.logger.warn("cannot detach a closed transaction", { transactionId, error: String(error) });
     });
     this.deps.logger.info("transaction closed by an operator", { transactionId, by, reason: input.reason });

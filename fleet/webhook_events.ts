@@ -10,7 +10,7 @@
  * ```
  */
 import type { StationEvent } from "../actors/events.ts";
-import type { SecurityEvent } from "../store/security_event_store.ts";
+import type { SecurityEvent } from "../store/security_events.ts";
 import type { JobRecord, TaskCounts } from "../store/fleet.ts";
 
 export const WEBHOOK_EVENT_TYPES = [

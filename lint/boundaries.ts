@@ -40,6 +40,25 @@ const IMPURE = [
   "random",
 ] as const;
 
+/** What the domain may know of the store: its interfaces, never how they are kept. */
+const STORE_INTERFACES = [
+  "store/mod.ts",
+  "store/auth.ts",
+  "store/station_security.ts",
+  "store/security_events.ts",
+];
+
+/** The Security extension's store interfaces (PKI, file records, blobs). */
+const SECURITY_EXTENSION_STORE_INTERFACES = [
+  "store/pki_store.ts",
+  "store/file_store.ts",
+  "store/blob_store.ts",
+  "store/security_extension.ts",
+];
+
+/** The concrete stores and what builds them. */
+const STORE_IMPLEMENTATIONS = ["store/kv/", "store/postgres/", "store/open.ts", "postgres"];
+
 export const RULES: readonly BoundaryRule[] = [
   {
     files: "protocol/",
@@ -81,6 +100,75 @@ export const RULES: readonly BoundaryRule[] = [
     forbidImports: ["protocol/ocpp16/"],
   },
   {
+    files: "model/",
+    why:
+      "model/ is the pure domain: it imports only protocol/ and zod, and touches no Deno API, clock or I/O",
+    onlyImports: ["zod", "protocol/", "model/"],
+    forbidGlobals: IMPURE,
+  },
+  {
+    files: "actors/",
+    why: "the domain depends on store interfaces, never on a database or a web framework: actors/ imports " +
+      "protocol/, model/, the store interfaces, the logger and the metrics interface, and no Deno API",
+    onlyImports: [
+      "zod",
+      "protocol/",
+      "model/",
+      "actors/",
+      "logger.ts",
+      "metrics/metrics.ts",
+      ...STORE_INTERFACES,
+    ],
+    forbidGlobals: ["Deno"],
+  },
+  ...["actors/handlers/", "actors/commands/"].map((files): BoundaryRule => ({
+    files,
+    why: `${files} decides, the actor shell does the I/O: no Deno API, clock, randomness, timer or console`,
+    forbidGlobals: IMPURE,
+  })),
+  ...["security/", "auth/"].map((files): BoundaryRule => ({
+    files,
+    why: `${files} is a domain: it imports protocol/, model/, security/, auth/, the store interfaces, the ` +
+      "logger and the config type, never a web framework, a database or a Deno API",
+    onlyImports: [
+      "zod",
+      "protocol/",
+      "model/",
+      "security/",
+      "auth/",
+      "logger.ts",
+      "config.ts",
+      ...STORE_INTERFACES,
+    ],
+    forbidGlobals: ["Deno"],
+  })),
+  ...["pki/", "files/"].map((files): BoundaryRule => ({
+    files,
+    why: `${files} is a domain (the Security extension): it imports protocol/, model/, pki/, files/, the ` +
+      "store interfaces, the config type and its X.509 library, never a web framework, a database, an actor " +
+      "or a Deno API",
+    onlyImports: [
+      "zod",
+      "protocol/",
+      "model/",
+      "pki/",
+      "files/",
+      "config.ts",
+      "@peculiar/x509",
+      "reflect-metadata",
+      "node:crypto",
+      ...STORE_INTERFACES,
+      ...SECURITY_EXTENSION_STORE_INTERFACES,
+    ],
+    forbidGlobals: ["Deno"],
+  })),
+  {
+    files: "store/",
+    why: "store/ keeps what the domain decides: it imports model/ and protocol/, never actors/, routes/, " +
+      "security/, auth/ or a web framework",
+    forbidImports: ["actors/", "routes/", "security/", "auth/", "hono"],
+  },
+  {
     files: "energy/",
     why: "energy/ is a domain: pure rules, and I/O only through the interfaces it is handed (no HTTP, no " +
       "database, no store implementation, no clock or timer of its own)",
@@ -91,13 +179,18 @@ export const RULES: readonly BoundaryRule[] = [
       "routes/",
       "components/",
       "islands/",
-      "store/kv.ts",
       "store/kv/",
-      "store/postgres.ts",
       "store/postgres/",
+      "store/open.ts",
     ],
     forbidGlobals: IMPURE,
   },
+  ...["routes/", "components/", "islands/"].map((files): BoundaryRule => ({
+    files,
+    why: "concrete stores are built only in main.ts (server.ts for its throwaway defaults) and tests: " +
+      `${files} sees the store interfaces`,
+    forbidImports: STORE_IMPLEMENTATIONS,
+  })),
 ];
 
 const ROOT = new URL("../", import.meta.url);

@@ -102,7 +102,7 @@ Deno.test("energy/ may not import HTTP, a database or a store implementation, no
   const source = [
     'import { Hono } from "hono";',
     'import postgres from "postgres";',
-    'import { KvStore } from "../store/kv.ts";',
+    'import { KvStore } from "../store/kv/mod.ts";',
     'import { x } from "../store/postgres/energy.ts";',
     'import type { EnergyStore } from "../store/energy.ts";',
     "const at = new Date();",
@@ -134,6 +134,104 @@ Deno.test("importTarget() names the package or the repository path an import poi
   assertEquals(importTarget("../../store/store.ts", "protocol/ocpp16/mod.ts"), "store/store.ts");
   assertEquals(repoPath(new URL("protocol/x.ts", ROOT).pathname), "protocol/x.ts");
   assertEquals(repoPath("/elsewhere/x.ts"), null);
+});
+
+Deno.test("model/ imports only protocol/ and zod, and is pure", () => {
+  const source = [
+    'import type { Store } from "../store/mod.ts";',
+    'import { HANDLERS } from "../actors/handlers/mod.ts";',
+    'import { z } from "zod";',
+    'import type { RequestOf } from "../protocol/ocpp16/mod.ts";',
+    "const at = Date.now();",
+    'const env = Deno.env.get("X");',
+  ].join("\n");
+  const reports = lint("model/transaction.ts", source);
+  assertEquals(reports.length, 4, reports.join("\n"));
+  assert(reports.every((r) => r.includes("model/ is the pure domain")), reports.join("\n"));
+});
+
+Deno.test("actors/ imports the store interfaces, never a store, a database or a web framework", () => {
+  const refused = [
+    'import { openKvStore } from "../store/kv/mod.ts";',
+    'import { PostgresStore } from "../store/postgres/mod.ts";',
+    'import { addMeterValues } from "../store/station_writes.ts";',
+    'import postgres from "postgres";',
+    'import { Hono } from "hono";',
+    'import { createApp } from "../routes/app.ts";',
+    "const kv = await Deno.openKv();",
+  ];
+  for (const line of refused) {
+    const reports = lint("actors/charge_point.ts", line);
+    assertEquals(reports.length, 1, `${line}: ${reports.join("; ")}`);
+    assert(reports[0]!.includes("store interfaces"), reports[0]);
+  }
+  const allowed = [
+    'import type { Store } from "../store/mod.ts";',
+    'import type { Logger } from "../logger.ts";',
+    'import { applyStatus } from "../model/connector_state.ts";',
+    "const id = crypto.randomUUID();",
+  ].join("\n");
+  assertEquals(lint("actors/charge_point.ts", allowed), []);
+});
+
+Deno.test("handlers and commands are pure: no clock, randomness, timers, console or Deno", () => {
+  for (const path of ["actors/handlers/heartbeat.ts", "actors/commands/reset.ts"]) {
+    const reports = lint(
+      path,
+      "const at = new Date();\nconsole.log(Math.random());\nsetTimeout(() => {}, 1);",
+    );
+    assertEquals(reports.length, 4, `${path}: ${reports.join("; ")}`);
+    assert(reports.every((r) => r.includes("the actor shell does the I/O")), reports.join("\n"));
+  }
+  assertEquals(lint("actors/handlers/heartbeat.ts", "const at = new Date(0).toISOString();"), []);
+});
+
+Deno.test("security/ and auth/ import no web framework, database, store implementation or Deno API", () => {
+  for (const path of ["security/station_gate.ts", "auth/sessions.ts"]) {
+    const source = [
+      'import { Hono } from "hono";',
+      'import { KvAuthStore } from "../store/kv/auth.ts";',
+      'import { openStores } from "../store/open.ts";',
+      'import { ApiError } from "../routes/api/http.ts";',
+      "Deno.exit(1);",
+    ].join("\n");
+    const reports = lint(path, source);
+    assertEquals(reports.length, 5, `${path}: ${reports.join("; ")}`);
+    const allowed =
+      'import type { AuthStore } from "../store/auth.ts";\nimport type { Config } from "../config.ts";';
+    assertEquals(lint(path, allowed), []);
+  }
+});
+
+Deno.test("routes, components and islands see the store interfaces, never a concrete store", () => {
+  const files: [string, string][] = [
+    ["routes/api/id_tags.ts", "../.."],
+    ["components/layout.tsx", ".."],
+    ["islands/StationTable.tsx", ".."],
+  ];
+  for (const [path, up] of files) {
+    const source = `import { openKvStore } from "${up}/store/kv/mod.ts";\nimport postgres from "postgres";`;
+    const reports = lint(path, source);
+    assertEquals(reports.length, 2, `${path}: ${reports.join("; ")}`);
+    assert(reports.every((r) => r.includes("concrete stores are built only in main.ts")), reports.join("\n"));
+  }
+  assertEquals(lint("routes/api/id_tags.ts", 'import type { Store } from "../../store/mod.ts";'), []);
+});
+
+Deno.test("store/ never imports the actors, routes, security, auth or a web framework", () => {
+  const source = [
+    'import { HANDLERS } from "../../actors/handlers/mod.ts";',
+    'import { createApp } from "../../routes/app.ts";',
+    'import { StationGate } from "../../security/station_gate.ts";',
+    'import { Hono } from "hono";',
+  ].join("\n");
+  const reports = lint("store/kv/commit.ts", source);
+  assertEquals(reports.length, 4, reports.join("\n"));
+  assert(reports.every((r) => r.includes("store/ keeps what the domain decides")), reports.join("\n"));
+  assertEquals(
+    lint("store/kv/commit.ts", 'import type { StationChanges } from "../../model/changes.ts";'),
+    [],
+  );
 });
 
 Deno.test("fleet/ may use the store interfaces and the registry, not a store implementation or HTTP", () => {

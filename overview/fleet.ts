@@ -11,7 +11,8 @@
  * - attention: Faulted connectors of online stations, stations offline longer than the threshold, stations
  *   Pending or Rejected, and running sessions whose id tag was not Accepted.
  */
-import type { ChargePointRecord, ConnectorState, TransactionRecord } from "../store/store.ts";
+import type { ChargePointRecord, ConnectorState } from "../model/charge_point.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
 import { inUse, operative, shownStatus } from "./connector_status.ts";
 
 export const ATTENTION_KINDS = ["faulted", "offline", "registration", "badTags"] as const;

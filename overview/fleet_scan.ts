@@ -6,7 +6,9 @@
  * dashboard. The energy of a running session is read again only when its station sent meter values for it
  * since (or after a minute).
  */
-import { type ChargePointRecord, emptyRecord, type Store, type TransactionRecord } from "../store/store.ts";
+import { type ChargePointRecord, emptyRecord } from "../model/charge_point.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
+import type { Store } from "../store/mod.ts";
 import type { ScannedStation } from "./fleet.ts";
 import { sessionEnergyWh } from "./session_energy.ts";
 

@@ -1,6 +1,7 @@
 import { assertEquals } from "@std/assert";
-import { emptyRecord, type TransactionRecord } from "../store/store.ts";
-import type { ConnectorState } from "../store/store.ts";
+import { emptyRecord } from "../model/charge_point.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
+import type { ConnectorState } from "../model/charge_point.ts";
 import { buildFleet, type FleetInput, selectRows } from "./fleet.ts";
 
 const NOW = new Date("2026-11-25T12:00:00.000Z");

@@ -3,7 +3,8 @@
  * station's newest meter values (one small query); only when those do not reach back to a register reading of
  * the session are all of the session's values read.
  */
-import type { MeterValueStore, TransactionRecord } from "../store/store.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
+import type { MeterValueStore } from "../store/mod.ts";
 import { latestRegisterWh } from "./meter_series.ts";
 
 /** How many of a station's newest meter values are looked at first. */

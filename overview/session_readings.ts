@@ -5,7 +5,8 @@
  * window of its newest values could miss some); what crosses the network is only the new ones. Values of one
  * MeterValues message are stored together with one receivedAt, so "since" (inclusive) never splits a message.
  */
-import type { MeterValueRow, MeterValueStore } from "../store/store.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
+import type { MeterValueStore } from "../store/mod.ts";
 
 export interface ReadingsSince {
   /** Oldest first. */

@@ -9,8 +9,8 @@ import type { Logger } from "../logger.ts";
 import type { PrometheusMetrics } from "../metrics/prometheus.ts";
 import type { FirstRunSetup } from "../auth/first_run.ts";
 import type { SimulatorControl } from "../simulator/control.ts";
-import type { AuthStore } from "../store/auth_store.ts";
-import type { Store } from "../store/store.ts";
+import type { AuthStore } from "../store/auth.ts";
+import type { Store } from "../store/mod.ts";
 import { MAX_BODY_BYTES } from "./api/http.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
 import { limitBody } from "./body_limit.ts";
@@ -23,6 +23,9 @@ import type { Security } from "../security/mod.ts";
 import { browserErrorPage, createPageRoutes, wantsHtml } from "./pages/mod.ts";
 import { addHealthRoutes } from "./health.ts";
 import { addMetricsRoute } from "./metrics.ts";
+import { createFileRoutes, MULTIPART_SLACK_BYTES } from "./files.ts";
+import { FIRMWARE_FORM_SLACK_BYTES } from "./api/files.ts";
+import type { SecurityExtension } from "../files/security_extension.ts";
 import type { Fleet } from "../fleet/mod.ts";
 
 export interface AppDeps {
@@ -46,6 +49,8 @@ export interface AppDeps {
   setup?: FirstRunSetup;
   /** Virtual stations an admin may start from the dashboard. */
   simulator?: SimulatorControl;
+  /** The OCPP 1.6 Security extension (PKI, uploads, firmware); without it those routes are absent. */
+  extension?: SecurityExtension;
   /** Fleet operations (jobs, webhooks, reservations, ...); without it their routes are absent. */
   fleet?: Fleet;
   settings: {
@@ -67,7 +72,14 @@ export function createApp(deps: AppDeps): Hono {
   const refusals = deps.security?.refusals ?? new RefusalThrottle(DEFAULT_REFUSALS);
   // Before every route: the smaller limit of the anonymous logins first, then the general one.
   for (const path of ["/login", "/api/v1/auth/login"]) app.use(path, limitBody(MAX_LOGIN_BODY_BYTES));
-  app.use("*", limitBody(MAX_BODY_BYTES));
+  // Station uploads and firmware images are larger than any other body: their routes count their own limits
+  // (UPLOAD_MAX_BYTES, FIRMWARE_MAX_BYTES) as they stream; the general limit applies to everything else.
+  const general = limitBody(MAX_BODY_BYTES);
+  const large = deps.extension ? largeBodyLimits(deps.extension) : [];
+  app.use("*", async function limitRequestBody(c, next) {
+    const own = large.find((l) => l.matches(c.req.method, c.req.path));
+    return await (own ? own.limit : general)(c, next);
+  });
   addHealthRoutes(app, deps);
   if (deps.metrics) {
     addMetricsRoute(app, {
@@ -113,9 +125,23 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.setup ? { setup: deps.setup } : {}),
       ...(deps.simulator ? { simulator: deps.simulator } : {}),
+      ...(deps.extension ? { extension: deps.extension } : {}),
       ...(deps.fleet ? { fleet: deps.fleet } : {}),
     }),
   );
+  if (deps.extension) {
+    const security = deps.security;
+    app.route(
+      "/files",
+      createFileRoutes({
+        extension: deps.extension,
+        logger: deps.logger,
+        ...(security ? { events: security.events } : {}),
+        clientAddress: (c) =>
+          security ? security.gate.client(c.req.raw, remoteAddressOf(c)).address : remoteAddressOf(c),
+      }),
+    );
+  }
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.
   app.route(
     "/",
@@ -160,4 +186,18 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ error: "internal_error", message: "Internal server error" }, 500);
   });
   return app;
+}
+
+/** The routes whose bodies may exceed MAX_BODY_BYTES, each with its own ceiling (the file's limit + framing). */
+function largeBodyLimits(extension: SecurityExtension) {
+  return [
+    {
+      matches: (method: string, path: string) => path.startsWith("/files/upload/") && method !== "GET",
+      limit: limitBody(extension.uploads.settings.maxBytes + MULTIPART_SLACK_BYTES),
+    },
+    {
+      matches: (method: string, path: string) => method === "POST" && path === "/api/v1/firmware",
+      limit: limitBody(extension.firmware.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES),
+    },
+  ];
 }

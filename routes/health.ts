@@ -4,8 +4,8 @@
  */
 import type { Hono } from "hono";
 import type { Registry } from "../actors/registry.ts";
-import type { AuthStore } from "../store/auth_store.ts";
-import type { Store } from "../store/store.ts";
+import type { AuthStore } from "../store/auth.ts";
+import type { Store } from "../store/mod.ts";
 
 export interface HealthDeps {
   registry: Registry;

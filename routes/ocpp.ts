@@ -8,7 +8,9 @@ import type { Metrics } from "../metrics/metrics.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
-import { encodeCallError } from "../protocol/ocppj/frames.ts";
+import { CLOSE_CODES } from "../actors/charge_point.ts";
+import { type ActorDialect, pickDialect } from "../actors/dialect.ts";
+import { DIALECTS, OCPP16_ACTOR } from "../actors/ocpp16.ts";
 import { ConnectionSlots } from "../security/connection_slots.ts";
 import { callMessageId, MessageRate, type MessageRateOptions } from "../security/message_rate.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
@@ -16,10 +18,9 @@ import type { StationGate } from "../security/station_gate.ts";
 import type { RefusalThrottle } from "../security/refusal_throttle.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
 import { remoteAddressOf } from "./remote_address.ts";
-import { OCPP16 } from "../protocol/ocpp16/mod.ts";
 
 /** The one dialect spoken so far; the subprotocol a station offers picks it. */
-export const OCPP_SUBPROTOCOL = OCPP16.subprotocol;
+export const OCPP_SUBPROTOCOL = OCPP16_ACTOR.protocol.subprotocol;
 
 export interface OcppRouteOptions {
   registry: Registry;
@@ -40,9 +41,6 @@ export interface OcppRouteOptions {
   /** Counts accepted and refused upgrades. */
   metrics?: Metrics;
 }
-
-/** Policy violation (RFC 6455 §7.4.1): the station kept flooding past its message rate. */
-export const CLOSE_FLOODING = 1008;
 
 export function createOcppUpgradeHandler(options: OcppRouteOptions) {
   const { registry } = options;
@@ -82,8 +80,8 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     const offered = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(
       Boolean,
     );
-    const speaksOcpp16 = offered.includes(OCPP_SUBPROTOCOL);
-    if (!speaksOcpp16 && !(offered.length === 0 && options.allowMissingSubprotocol)) {
+    const agreed = pickDialect(DIALECTS, offered);
+    if (!agreed && !(offered.length === 0 && options.allowMissingSubprotocol)) {
       const got = offered.length ? `"${offered.join(", ")}"` : "none";
       return refuse(400, `Subprotocol "${OCPP_SUBPROTOCOL}" is required (offered: ${got})`);
     }
@@ -109,10 +107,11 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     }
     const { socket, response } = upgraded;
     socket.addEventListener("close", release);
-    // Named explicitly: only "ocpp1.6" is ever agreed, whatever the station offered first. Set on the response
-    // rather than through `protocol`, because Deno only splits the offer on ", " and refuses "a,ocpp1.6".
-    if (speaksOcpp16) response.headers.set("sec-websocket-protocol", OCPP_SUBPROTOCOL);
-    attachStation(socket, id, remoteAddress, options);
+    // Named explicitly: only a subprotocol we speak is ever agreed, whatever the station offered first. Set on
+    // the response rather than through `protocol`, because Deno only splits the offer on ", " and refuses
+    // "a,ocpp1.6". A station that offered none (when allowed) speaks OCPP 1.6.
+    if (agreed) response.headers.set("sec-websocket-protocol", agreed.protocol.subprotocol);
+    attachStation(socket, id, remoteAddress, agreed ?? OCPP16_ACTOR, options);
     options.metrics?.handshake(101);
     return response;
   };
@@ -127,6 +126,7 @@ function attachStation(
   socket: WebSocket,
   id: string,
   remoteAddress: string,
+  dialect: ActorDialect,
   options: OcppRouteOptions,
 ): void {
   const { registry } = options;
@@ -134,18 +134,14 @@ function attachStation(
     ? new MessageRate(options.messageRate)
     : null;
   socket.onopen = () => {
-    const actor = registry.spawn(id, socket, remoteAddress);
+    const actor = registry.spawn(id, socket, remoteAddress, dialect);
     socket.onmessage = (event) => {
       const verdict = rate?.admit(performance.now()) ?? "accept";
       if (verdict === "accept") {
         if (typeof event.data === "string") actor.frameReceived(event.data);
         else actor.binaryReceived();
       } else if (verdict === "refuse") {
-        // Answered here, without decoding: a flood must cost us as little as possible.
-        const messageId = typeof event.data === "string" ? callMessageId(event.data) : null;
-        if (messageId !== null && socket.readyState === WebSocket.OPEN) {
-          socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
-        }
+        actor.refuseOverRate(typeof event.data === "string" ? callMessageId(event.data) : null);
       } else if (!actor.isStopping) {
         options.securityEvents?.record({
           kind: "station_flood_closed",
@@ -153,7 +149,7 @@ function attachStation(
           remoteAddress,
           reason: "Kept sending past its message rate",
         });
-        actor.close(CLOSE_FLOODING, "Message rate exceeded");
+        actor.close(CLOSE_CODES.flooding, "Message rate exceeded");
       }
     };
     socket.onclose = (event) => actor.socketClosed(event.code, event.reason);

@@ -13,7 +13,7 @@
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
-import type { StationSecurityStore } from "../store/station_security_store.ts";
+import type { StationSecurityStore } from "../store/station_security.ts";
 import { MemoryAuthBackoff } from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
 import { LoginGuard } from "../auth/login_guard.ts";

@@ -2,7 +2,7 @@
  * Security events: failed station authentication, refused stations, rate limiting, failed operator logins,
  * security setting changes and certificate checks. Each one is a log line with `event: "security"`, an entry
  * in a bounded in-memory ring, and, written behind, a row of the durable log in the StationSecurityStore
- * (store/security_event_store.ts) that every process on the same store shares. Never holds a secret.
+ * (store/security_events.ts) that every process on the same store shares. Never holds a secret.
  *
  * `record()` is synchronous and never waits for the store: an auth decision must not get slower, nor fail,
  * because the store is slow or down. Events queue and are written in batches by one writer; a failed write is
@@ -29,10 +29,10 @@ import {
   type SecurityEventKind,
   type SecurityEventQuery,
   type SecurityEventStore,
-} from "../store/security_event_store.ts";
+} from "../store/security_events.ts";
 
-export { SECURITY_EVENT_KINDS } from "../store/security_event_store.ts";
-export type { SecurityEvent, SecurityEventKind } from "../store/security_event_store.ts";
+export { SECURITY_EVENT_KINDS } from "../store/security_events.ts";
+export type { SecurityEvent, SecurityEventKind } from "../store/security_events.ts";
 
 export type SecurityEventInput = Partial<Omit<SecurityEvent, "id" | "at" | "kind" | "reason">> & {
   kind: SecurityEventKind;

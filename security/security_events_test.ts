@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
-import type { SecurityEvent, SecurityEventQuery, SecurityEventStore } from "../store/security_event_store.ts";
-import { openKvStationSecurityStore } from "../store/station_security_kv.ts";
+import type { SecurityEvent, SecurityEventQuery, SecurityEventStore } from "../store/security_events.ts";
+import { openKvStationSecurityStore } from "../store/kv/station_security.ts";
 import { SecurityEventLog } from "./security_events.ts";
 
 const T0 = Date.parse("2024-05-01T10:00:00.000Z");

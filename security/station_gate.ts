@@ -16,7 +16,7 @@
  */
 import type { Logger } from "../logger.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
-import type { SecurityProfile, StationSecurityStore } from "../store/station_security_store.ts";
+import type { SecurityProfile, StationSecurityStore } from "../store/station_security.ts";
 import { type AuthBackoff, backoffKey, backoffSource } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";

@@ -7,7 +7,9 @@
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { toUtcIso } from "../protocol/ocppj/time.ts";
 
-export type { CpToCsAction, CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+export type { CpToCsAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
+/** A virtual station answers the specification's 19 commands; the Security extension's are not simulated. */
+export type { CoreCsToCpAction as CsToCpAction } from "../protocol/ocpp16/mod.ts";
 export {
   CHARGE_POINT_ERROR_CODES,
   type ChargePointErrorCode,

@@ -1,2 +1,149 @@
-export type * from "./store.ts";
-export { emptyRecord, StoreUnavailableError } from "./store.ts";
+/**
+ * The Store interfaces: everything the Central System keeps, as small interfaces composed into `Store`.
+ * Actors and routes see only these; the concrete stores (`kv/` on Deno KV, `postgres/` on PostgreSQL) are
+ * built in `main.ts` and in tests, and one contract suite (`contract/`) proves they behave the same.
+ *
+ * Every write of a station's hot path is one `commit(changes)`: the store batches commits from many stations
+ * into one database transaction (group commit) and settles each caller only with the outcome of the commit
+ * that holds ITS changes. The transaction rules (replay, supersede, orphan stops) live once in `model/`;
+ * stores offer the atomic primitives they need: a unique replay key, a status guard, natural keys.
+ *
+ * Times are ISO 8601 strings in UTC with milliseconds (`new Date(x).toISOString()`); callers normalise station
+ * timestamps before they reach the store, so replay keys compare equal. Ids that are sorted and paged (charge
+ * point ids, idTags) sort in code point order (PostgreSQL `COLLATE "C"`).
+ */
+import type { ChargePointRecord } from "../model/charge_point.ts";
+import type { CommitResult, StationChanges } from "../model/changes.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import type { FileStatusEntry } from "../model/file_status.ts";
+import type { IdTagRecord } from "../model/id_tag.ts";
+import type { Lookups } from "../model/lookups.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
+import type { StatusHistoryEntry } from "../model/status_history.ts";
+import type {
+  OrphanStopRecord,
+  StartTransactionInput,
+  StartTransactionOutcome,
+  StopTransactionInput,
+  StopTransactionOutcome,
+  TransactionRecord,
+  TransactionStatus,
+} from "../model/transaction.ts";
+
+export interface TransactionFilter {
+  chargePointId?: string;
+  connectorId?: number;
+  idTag?: string;
+  status?: TransactionStatus;
+  /** startTimestamp >= from */
+  from?: string;
+  /** startTimestamp < to */
+  to?: string;
+  /** Cursor: only transactions with a smaller transactionId (newest first). */
+  before?: number;
+  limit: number;
+}
+
+export interface PageRequest {
+  /** Cursor: the last key of the previous page; results are strictly after it. */
+  after?: string;
+  limit: number;
+}
+
+/** The one write of the station hot path, batched across stations. */
+export interface CommitStore {
+  /**
+   * Writes one station's changes all or nothing, in a commit shared with other stations' changes. Resolves
+   * once they are durable (or with a conflict, having written nothing); rejects when the commit holding them
+   * failed ({@linkcode StoreUnavailableError} when the backend cannot be reached).
+   */
+  commit(changes: StationChanges): Promise<CommitResult>;
+}
+
+export interface ChargePointStore {
+  getChargePoint(id: string): Promise<ChargePointRecord | null>;
+  /** Creates or replaces the whole snapshot: for creating a record and for imports (else commit a patch). */
+  putChargePoint(record: ChargePointRecord): Promise<void>;
+  /** Only lastSeen changes (a `commit` of `{ lastSeen }`). No-op for an unknown id. */
+  touchChargePoint(id: string, lastSeen: string): Promise<void>;
+  /** Sorted by id; `search` matches a case-insensitive substring of the id (a plain substring: no wildcards). */
+  listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]>;
+  /** A `commit` of one status history entry. */
+  appendStatusHistory(entry: StatusHistoryEntry): Promise<void>;
+  /**
+   * A `commit` of a status history entry with `snapshot`'s fields as a patch, so a crash cannot keep one
+   * without the other. `snapshot.id` must be `entry.chargePointId`.
+   */
+  recordStatus(entry: StatusHistoryEntry, snapshot: ChargePointRecord): Promise<void>;
+  /** Newest first: the most recently received first. */
+  listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]>;
+}
+
+export interface IdTagStore {
+  getIdTag(idTag: string): Promise<IdTagRecord | null>;
+  putIdTag(record: IdTagRecord): Promise<void>;
+  /** False when there was no such tag. */
+  deleteIdTag(idTag: string): Promise<boolean>;
+  /** Sorted by idTag. */
+  listIdTags(page: PageRequest): Promise<IdTagRecord[]>;
+}
+
+export interface TransactionStore extends Omit<Lookups, "getIdTag"> {
+  /**
+   * The rules of `model/transaction.ts` committed: a replay returns the existing transaction; otherwise a new
+   * transactionId (positive 32-bit, never reused) and any open transaction on the same connector becomes
+   * superseded. For tools and tests: actors decide and commit through their handlers.
+   */
+  startTransaction(input: StartTransactionInput): Promise<StartTransactionOutcome>;
+  /**
+   * Idempotent; an unknown id (or one of another station) is kept as an orphan stop, once: a replay of the
+   * same orphan stop answers "orphan" again and stores nothing.
+   */
+  stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome>;
+  /** Newest first (descending transactionId). */
+  listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]>;
+  /** Newest first: the most recently received first. */
+  listOrphanStops(page: { limit: number; chargePointId?: string }): Promise<OrphanStopRecord[]>;
+}
+
+export interface MeterValueStore {
+  /**
+   * Stores rows, each once: a row equal to a stored one in (chargePointId, connectorId, timestamp, measurand,
+   * phase, location, value) is skipped. Returns how many were new.
+   */
+  addMeterValues(rows: MeterValueRow[]): Promise<number>;
+  /** Oldest first (timestamp, then insertion order). */
+  listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]>;
+  /** Newest first (timestamp, then the later inserted first). */
+  listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]>;
+}
+
+export interface CommandLogStore {
+  /** A `commit` of one command log entry. */
+  appendCommandLog(entry: CommandLogEntry): Promise<void>;
+  /** Newest first by requestedAt. */
+  listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]>;
+}
+
+/** File transfer progress stations reported, written by `commit` (`fileStatus`). */
+export interface FileStatusStore {
+  /** Newest first by receivedAt. */
+  listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]>;
+}
+
+export interface Store
+  extends
+    CommitStore,
+    ChargePointStore,
+    IdTagStore,
+    TransactionStore,
+    MeterValueStore,
+    CommandLogStore,
+    FileStatusStore {
+  close(): Promise<void>;
+}
+
+/** Thrown by a store whose backend cannot be reached; actors answer the station with InternalError. */
+export class StoreUnavailableError extends Error {
+  override name = "StoreUnavailableError";
+}

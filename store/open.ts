@@ -1,16 +1,17 @@
 /**
  * Builds the configured stores: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. The Store, the
- * operators' AuthStore, the StationSecurityStore, the EnergyStore and the FleetStore share one KV handle: separate handles on one SQLite file
- * contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
+ * operators' AuthStore, the StationSecurityStore, the EnergyStore, the Security extension's stores and the
+ * FleetStore share one KV handle: separate handles on one SQLite file contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitObserver } from "./group_commit.ts";
-import type { AuthStore } from "./auth_store.ts";
+import type { AuthStore } from "./auth.ts";
 import type { EnergyStore } from "./energy.ts";
+import type { Store } from "./mod.ts";
+import type { StationSecurityStore } from "./station_security.ts";
+import type { SecurityExtensionStores } from "./security_extension.ts";
 import type { FleetStore } from "./fleet.ts";
-import type { StationSecurityStore } from "./station_security_store.ts";
-import type { Store } from "./store.ts";
 
 export interface Stores {
   store: Store;
@@ -18,6 +19,9 @@ export interface Stores {
   stationSecurity: StationSecurityStore;
   /** Sites and stored charging profiles (load management). */
   energy: EnergyStore;
+  /** The OCPP 1.6 Security extension's PKI, file records and blobs. */
+  securityExtension: SecurityExtensionStores;
+  /** Fleet operations: jobs, webhooks, reservations, the managed local list, DataTransfer, retention. */
   fleet: FleetStore;
   /** Closes all of them (the shared handle or the pools) once. */
   close(): Promise<void>;
@@ -35,12 +39,14 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       { openPostgresAuthStore },
       { openPostgresStationSecurityStore },
       { openPostgresEnergyStore },
+      { openPostgresSecurityExtension },
       { openPostgresFleetStore },
     ] = await Promise.all([
-      import("./postgres.ts"),
-      import("./auth_postgres.ts"),
-      import("./station_security_postgres.ts"),
+      import("./postgres/mod.ts"),
+      import("./postgres/auth.ts"),
+      import("./postgres/station_security.ts"),
       import("./postgres/energy.ts"),
+      import("./postgres/security_extension.ts"),
       import("./postgres/fleet.ts"),
     ]);
     const store = await openPostgresStore(config.DATABASE_URL, options);
@@ -48,6 +54,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
     const energy = await openPostgresEnergyStore(config.DATABASE_URL, { migrate: false });
+    const securityExtension = await openPostgresSecurityExtension(config.DATABASE_URL, { migrate: false });
     const fleet = await openPostgresFleetStore(config.DATABASE_URL, { migrate: false });
     logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
     return {
@@ -55,6 +62,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       auth,
       stationSecurity,
       energy,
+      securityExtension,
       fleet,
       close: async () => {
         await Promise.all([
@@ -62,6 +70,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
           auth.close(),
           stationSecurity.close(),
           energy.close(),
+          securityExtension.close(),
           fleet.close(),
         ]);
       },
@@ -72,15 +81,16 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     { KvAuthStore },
     { KvStationSecurityStore },
     { KvEnergyStore },
+    { kvSecurityExtension },
     { kvFleetStore },
-  ] = await Promise
-    .all([
-      import("./kv.ts"),
-      import("./auth_kv.ts"),
-      import("./station_security_kv.ts"),
-      import("./kv/energy.ts"),
-      import("./kv/fleet.ts"),
-    ]);
+  ] = await Promise.all([
+    import("./kv/mod.ts"),
+    import("./kv/auth.ts"),
+    import("./kv/station_security.ts"),
+    import("./kv/energy.ts"),
+    import("./kv/security_extension.ts"),
+    import("./kv/fleet.ts"),
+  ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
@@ -91,6 +101,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     auth: new KvAuthStore(kv),
     stationSecurity: new KvStationSecurityStore(kv),
     energy: new KvEnergyStore(kv),
+    securityExtension: kvSecurityExtension(kv),
     fleet: kvFleetStore(kv),
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),

@@ -11,7 +11,7 @@
 import postgres from "postgres";
 import { loadConfig } from "../config.ts";
 import { createLogger, type Logger } from "../logger.ts";
-import { migrate } from "../store/migrate.ts";
+import { migrate } from "../store/postgres/migrate.ts";
 
 /** Applies pending migrations on `url`; returns the versions applied now. */
 export async function migrateDatabase(url: string, logger: Logger): Promise<number[]> {

@@ -17,7 +17,8 @@ import { CiString20 } from "../protocol/ocpp16/common.ts";
 import { toUtcIso } from "../protocol/ocppj/time.ts";
 import { openStores } from "../store/open.ts";
 import { fail, parseArgsOrExit, runTask } from "./cli.ts";
-import type { IdTagRecord, Store } from "../store/store.ts";
+import type { IdTagRecord } from "../model/id_tag.ts";
+import type { Store } from "../store/mod.ts";
 
 const USAGE = "Usage: deno task idtags <list | add <idTag> [--expiry ISO] [--parent idTag] [--status S] | " +
   "block <idTag> | unblock <idTag> | delete <idTag>>";

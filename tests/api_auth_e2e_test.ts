@@ -1,5 +1,5 @@
 /**
- * Operator auth over real HTTP: every API route (the 19 commands included, sent to a connected station) as
+ * Operator auth over real HTTP: every API route (the 26 commands included, sent to a connected station) as
  * anonymous and as viewer, operator and admin, each both a logged-in user and an API token, checked against a
  * policy table written in this file; login, session cookie, logout; API tokens; users; the first admin from
  * the environment.
@@ -31,12 +31,13 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/charge-points": "viewer",
   "GET /api/v1/charge-points/{id}": "viewer",
   "PUT /api/v1/charge-points/{id}": "admin",
+  "POST /api/v1/charge-points/{id}/disconnect": "operator",
   "GET /api/v1/charge-points/{id}/status-history": "viewer",
+  "GET /api/v1/charge-points/{id}/file-status-history": "viewer",
   "GET /api/v1/charge-points/{id}/configuration": "viewer",
   "GET /api/v1/charge-points/{id}/commands": "viewer",
   "GET /api/v1/charge-points/{id}/meter-values": "viewer",
   "GET /api/v1/charge-points/{id}/frames": "viewer",
-  "POST /api/v1/charge-points/{id}/disconnect": "operator",
   "GET /api/v1/handshake-failures": "viewer",
   "GET /api/v1/events": "viewer",
   "GET /api/v1/transactions": "viewer",
@@ -77,6 +78,16 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/sites/{siteId}/samples": "viewer",
   "PUT /api/v1/sites/{siteId}": "operator",
   "DELETE /api/v1/sites/{siteId}": "operator",
+  // The Security extension: the CA certificate is public; uploaded logs can hold secrets (operators).
+  "GET /api/v1/pki/ca": "anonymous",
+  "GET /api/v1/pki/certificates": "viewer",
+  "POST /api/v1/charge-points/{id}/upload-urls": "operator",
+  "GET /api/v1/uploads": "viewer",
+  "GET /api/v1/uploads/{uploadId}/content": "operator",
+  "POST /api/v1/firmware": "admin",
+  "GET /api/v1/firmware": "viewer",
+  "DELETE /api/v1/firmware/{firmwareId}": "admin",
+  "POST /api/v1/firmware/{firmwareId}/links": "operator",
   // Fleet operations (issue 15): operators run jobs and reservations; admins own webhooks (data leaves the
   // system), DataTransfer rules, hand-closed transactions and retention.
   "POST /api/v1/jobs": "operator",
@@ -126,8 +137,17 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/TriggerMessage": "operator",
   "POST /api/v1/charge-points/{id}/UnlockConnector": "operator",
   "POST /api/v1/charge-points/{id}/UpdateFirmware": "operator",
+  // The 7 CS->CP commands of the Security extension (Security Whitepaper ed. 3 §5).
+  "POST /api/v1/charge-points/{id}/CertificateSigned": "operator",
+  "POST /api/v1/charge-points/{id}/DeleteCertificate": "operator",
+  "POST /api/v1/charge-points/{id}/ExtendedTriggerMessage": "operator",
+  "POST /api/v1/charge-points/{id}/GetInstalledCertificateIds": "operator",
+  "POST /api/v1/charge-points/{id}/GetLog": "operator",
+  "POST /api/v1/charge-points/{id}/InstallCertificate": "operator",
+  "POST /api/v1/charge-points/{id}/SignedUpdateFirmware": "operator",
 };
 
+// OCPP action names start with a capital: `disconnect` and `upload-urls` are not commands.
 const COMMAND = /^POST \/api\/v1\/charge-points\/\{id\}\/([A-Z][A-Za-z]+)$/;
 const STATION = "CP-MATRIX";
 const USERS: Record<Role, { username: string; password: string }> = {
@@ -469,7 +489,7 @@ Deno.test("API tokens: shown once, stored hashed, revocable, and expiring", asyn
 });
 
 Deno.test("ADMIN_USER/ADMIN_PASSWORD create the first admin only when there are no users", async () => {
-  const { openKvAuthStore } = await import("../store/auth_kv.ts");
+  const { openKvAuthStore } = await import("../store/kv/auth.ts");
   const auth = await openKvAuthStore(":memory:");
   try {
     const first = await startTestServer({ ADMIN_USER: "boss", ADMIN_PASSWORD: "first-password" }, { auth });

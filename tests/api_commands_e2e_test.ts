@@ -1,5 +1,5 @@
 /**
- * The 19 CS->CP commands driven over HTTP as an operator would, against a strict ocpp-rpc station: the
+ * The 26 CS->CP commands (19 of OCPP 1.6, 7 of its Security extension) driven over HTTP as an operator would, against a strict ocpp-rpc station: the
  * station receives a valid CALL with the request's params, and its answer is the HTTP answer. Then every way a
  * command can fail (400, 404, 409, 502, 504) and the command log.
  */
@@ -11,7 +11,7 @@ import { eventually } from "./helpers/server.ts";
 import { CHARGING_PROFILE, COMMAND_SAMPLES } from "./helpers/command_samples.ts";
 import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
 
-Deno.test("each of the 19 commands reaches the station as a valid CALL and its answer is the HTTP answer", async () => {
+Deno.test("each of the 26 commands reaches the station as a valid CALL and its answer is the HTTP answer", async () => {
   assertEquals(Object.keys(COMMAND_SAMPLES).sort(), [...CS_TO_CP_ACTIONS].sort());
   const server = await startApiServer();
   const station = await connectStation(server.wsUrl, "CP-CMD");
@@ -37,8 +37,8 @@ Deno.test("each of the 19 commands reaches the station as a valid CALL and its a
     // The command log has every one of them, with who sent it and how it ended; newest first.
     const log = await server.json("/api/v1/charge-points/CP-CMD/commands?limit=50", { as: "viewer" });
     assertEquals(log.status, 200);
-    assertEquals(log.body.items.length, 19);
-    assertEquals(log.body.items[0].action, "UpdateFirmware");
+    assertEquals(log.body.items.length, 26);
+    assertEquals(log.body.items[0].action, "SignedUpdateFirmware");
     for (const entry of log.body.items) {
       assertEquals(entry.outcome, "accepted");
       assertEquals(entry.requestedBy, "token:operator tests");

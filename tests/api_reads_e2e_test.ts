@@ -3,7 +3,7 @@
  * (paging and CSV over a few thousand), id tags, frames, handshake failures, live events, the OpenAPI document.
  */
 import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert";
-import type { ChargePointRecord } from "../store/store.ts";
+import type { ChargePointRecord } from "../model/charge_point.ts";
 import { readEvents } from "./helpers/sse.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
@@ -474,7 +474,7 @@ Deno.test("the OpenAPI document covers every route with its schemas, and /api/do
       { type: "string", format: "uri" },
     );
     const commands = Object.keys(doc.paths).filter((p) => /charge-points\/\{id\}\/[A-Z]/.test(p));
-    assertEquals(commands.length, 19);
+    assertEquals(commands.length, 26);
     const list = doc.paths["/api/v1/transactions"].get;
     assert(
       list.parameters.some((p: { name: string; in: string }) => p.name === "before" && p.in === "query"),

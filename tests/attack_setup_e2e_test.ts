@@ -5,7 +5,7 @@
  * admin exists (by any route: the page, the API, a server that started with users).
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { openKvAuthStore } from "../store/auth_kv.ts";
+import { openKvAuthStore } from "../store/kv/auth.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 
 function setupTokenOf(server: TestServer): string {

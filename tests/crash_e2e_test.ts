@@ -5,12 +5,17 @@
  *   back to back; SIGKILL lands at a random moment while their calls (and so the writes behind them) are in
  *   flight. After a restart, every record a station got a CALLRESULT for must be in the store: an answer is a
  *   promise that the data is durable. Several rounds, on Deno KV and on PostgreSQL.
+ * - Mid-batch, proven: on PostgreSQL one station's row is locked by the test, so the group commit holding
+ *   that station's write (and the writes of the stations batched with it) waits inside its transaction after
+ *   it has already written; SIGKILL lands then. Every answered record must be stored, and nothing of the
+ *   batch in flight (no station got its answer).
  * - A replay after the crash: a StartTransaction answered just before SIGKILL gets the same id again.
  */
-import { assert, assertEquals } from "@std/assert";
-import { openKvStore } from "../store/kv.ts";
-import { openPostgresStore } from "../store/postgres.ts";
-import type { Store } from "../store/store.ts";
+import postgres from "postgres";
+import { assert, assertEquals, assertGreater } from "@std/assert";
+import { openKvStore } from "../store/kv/mod.ts";
+import { openPostgresStore } from "../store/postgres/mod.ts";
+import type { Store } from "../store/mod.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { closeStation, connectStation, openRaw, type RawSocket } from "./helpers/station.ts";
@@ -43,6 +48,10 @@ class CrashStation {
   } | null = null;
   #next = 0;
   #closed = false;
+  /** The CALL sent last (the one in flight while `waiting`). */
+  lastCall: { action: string; payload: Record<string, unknown> } | null = null;
+  /** How many CALLRESULTs this station got. */
+  answers = 0;
 
   private constructor(readonly id: string, readonly raw: RawSocket) {
     raw.ws.removeAllListeners("message");
@@ -51,8 +60,10 @@ class CrashStation {
       const pending = this.#pending;
       if (!pending || frame[1] !== pending.id) return;
       this.#pending = null;
-      if (frame[0] === 3) pending.resolve(frame[2] as Record<string, unknown>);
-      else pending.reject(new Error(`${this.id} got ${JSON.stringify(frame)}`));
+      if (frame[0] === 3) {
+        this.answers++;
+        pending.resolve(frame[2] as Record<string, unknown>);
+      } else pending.reject(new Error(`${this.id} got ${JSON.stringify(frame)}`));
     });
     void raw.closed.then(() => {
       this.#closed = true;
@@ -73,9 +84,10 @@ class CrashStation {
     return this.#pending !== null;
   }
 
-  call(action: string, payload: unknown): Promise<Record<string, unknown> | null> {
+  call(action: string, payload: Record<string, unknown>): Promise<Record<string, unknown> | null> {
     if (this.#closed) return Promise.resolve(null);
     const id = `${this.#next++}`;
+    this.lastCall = { action, payload };
     return new Promise((resolve, reject) => {
       this.#pending = { id, resolve, reject };
       this.raw.send(JSON.stringify([2, id, action, payload]));
@@ -268,6 +280,145 @@ Deno.test({
         await crashRound(round, env, () => openPostgresStore(db.url));
       }
     } finally {
+      await db.drop();
+    }
+  },
+});
+
+/** Whether the store holds anything of one CALL that got no answer (its record, all or part of it). */
+async function storedOf(
+  store: Store,
+  chargePointId: string,
+  call: CrashStation["lastCall"],
+): Promise<string[]> {
+  if (!call) return [];
+  const p = call.payload as {
+    timestamp: string;
+    status: string;
+    meterStart: number;
+    transactionId: number;
+    meterValue: { timestamp: string; sampledValue: { value: string }[] }[];
+  };
+  const found: string[] = [];
+  if (call.action === "StatusNotification") {
+    const history = await store.listStatusHistory(chargePointId, 1_000_000);
+    const at = new Date(p.timestamp).toISOString();
+    if (history.some((h) => h.status === p.status && h.timestamp === at)) found.push(`status ${p.status}`);
+  } else if (call.action === "MeterValues") {
+    const rows = await store.listMeterValuesByChargePoint(chargePointId, 1_000_000);
+    const [mv] = p.meterValue;
+    const at = new Date(mv!.timestamp).toISOString();
+    if (rows.some((r) => r.timestamp === at && r.value === mv!.sampledValue[0]!.value)) {
+      found.push("meter value");
+    }
+  } else if (call.action === "StartTransaction") {
+    const txs = await store.listTransactions({ chargePointId, limit: 1_000_000 });
+    const at = new Date(p.timestamp).toISOString();
+    if (txs.some((t) => t.startTimestamp === at && t.meterStart === p.meterStart)) found.push("start");
+  } else if (call.action === "StopTransaction") {
+    const tx = await store.getTransaction(p.transactionId);
+    if (tx?.status === "finished") found.push("stop");
+  }
+  return found;
+}
+
+Deno.test({
+  name:
+    "PostgreSQL: SIGKILL while a batch of several stations' writes is being committed keeps every answered record and nothing of the batch",
+  ignore: noPostgres,
+  fn: async () => {
+    const db = await freshDatabase("csms_midbatch");
+    const env = { DATABASE_URL: db.url, STATION_MSG_RATE: "0" };
+    const observer = postgres(db.url, { max: 2, onnotice: () => {} });
+    const server = await spawnServer(env);
+    const acked: Acknowledged = { statuses: [], starts: [], meterValues: [], stops: [] };
+    const stations: CrashStation[] = [];
+    const release = Promise.withResolvers<void>();
+    let holding: Promise<unknown> = Promise.resolve();
+    let stuck: CrashStation[] = [];
+    let what = "";
+    try {
+      for (let i = 0; i < STATIONS; i++) stations.push(await CrashStation.open(server.wsUrl, `CP-M-${i}`));
+      const live = await CrashStation.open(server.wsUrl, "CP-M-LIVE");
+      stations.push(live);
+      let answers = 0;
+      const warm = Promise.withResolvers<void>();
+      const driving = Promise.all(
+        stations.filter((s) => s !== live).map((s, i) => {
+          let second = 0;
+          const clock = () => new Date(T0 + (900 + i) * 86_400_000 + second++ * 1000).toISOString();
+          return drive(s, acked, clock, () => {
+            if (++answers === STATIONS * 5) warm.resolve();
+          });
+        }),
+      );
+      await Promise.race([warm.promise, driving]);
+
+      // Lock one station's row: every CALL writes its lastSeen, so the batch holding its next write blocks.
+      const victim = stations[3]!;
+      const locked = Promise.withResolvers<void>();
+      holding = observer.begin(async (tx) => {
+        await tx`select id from charge_points where id = ${victim.id} for update`;
+        locked.resolve();
+        await release.promise;
+      });
+      await locked.promise;
+      // The batch waits inside its transaction, having already written (it has a transaction id).
+      let blocked: { backend_xid: string | null }[] = [];
+      for (let i = 0; i < 200 && blocked.length === 0; i++) {
+        blocked = await observer`
+          select backend_xid::text from pg_stat_activity
+          where application_name = 'ocpp-csms' and wait_event_type = 'Lock' and state = 'active'
+        `;
+        if (blocked.length === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      assertEquals(blocked.length, 1, "one group commit waits on the locked row");
+      assert(blocked[0]!.backend_xid !== null, "the waiting transaction has already written");
+      // Stations whose answer never comes while the others go on are in that transaction with the victim.
+      const before = stations.map((s) => s.answers);
+      await new Promise((r) => setTimeout(r, 1000));
+      stuck = stations.filter((s, i) => s.waiting && s.answers === before[i]);
+      // Meanwhile the server commits other batches: a station outside the locked one is answered.
+      const heartbeat = await live.call("Heartbeat", {});
+      what = `${stuck.length} stations stuck in the locked batch (${stuck.map((s) => s.id).join(", ")})`;
+      assert(stuck.includes(victim), what);
+      assertGreater(stuck.length, 1, `${what}: the locked batch must hold several stations' writes`);
+      assertEquals(typeof heartbeat?.currentTime, "string", `${what}: other batches must go on`);
+
+      const status = await server.kill("SIGKILL");
+      assertEquals(status.signal, "SIGKILL");
+      await driving;
+    } finally {
+      await server.kill("SIGKILL");
+      release.resolve();
+      await holding.catch(() => {});
+      await Promise.all(stations.map((s) => s.raw.close()));
+    }
+    try {
+      const restarted = await spawnServer(env);
+      try {
+        const probe = await connectStation(restarted.wsUrl, "CP-M-PROBE");
+        assertEquals(typeof (await probe.call("Heartbeat", {})).currentTime, "string");
+        await closeStation(probe);
+      } finally {
+        await restarted.kill("SIGTERM");
+      }
+      const store = await openPostgresStore(db.url);
+      try {
+        const missing = await missingFrom(store, acked);
+        assertEquals(missing.slice(0, 10), [], `${what}; ${missing.length} acknowledged records lost`);
+        for (const s of stuck) {
+          assertEquals(
+            await storedOf(store, s.id, s.lastCall),
+            [],
+            `${what}: ${s.id}'s unanswered ${s.lastCall?.action}`,
+          );
+        }
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await observer.end();
       await db.drop();
     }
   },

@@ -155,7 +155,7 @@ Deno.test({
 
       // Every CS->CP command has a form.
       const actions = await page.locator('select[name="action"] option').allTextContents();
-      assertEquals(actions.length, 19);
+      assertEquals(actions.length, 26);
 
       // The transaction page: an energy chart with one point per meter value, a power chart too.
       await page.waitForFunction(

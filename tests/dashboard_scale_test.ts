@@ -4,7 +4,7 @@
  * stays well under a second and a half.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import type { ChargePointRecord } from "../store/store.ts";
+import type { ChargePointRecord } from "../model/charge_point.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 
 const STATIONS = 10_000;

@@ -5,6 +5,7 @@
  * environment. The first admin comes from the setup token in the log, and a strict ocpp-rpc station charges
  * through it while the API and the dashboard's script answer.
  */
+import { runWithInput } from "./helpers/process.ts";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
@@ -14,20 +15,8 @@ const ROOT = new URL("../", import.meta.url).pathname;
 /** Deploy gives each app its own KV; locally, KV without a path lives in this origin's storage. */
 const LOCATION = "http://csms-deploy-test.invalid/";
 
-async function run(args: string[], stdin?: string): Promise<Deno.CommandOutput> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  return await child.output();
+function run(args: string[], stdin?: string): Promise<Deno.CommandOutput> {
+  return runWithInput(Deno.execPath(), args, ROOT, stdin);
 }
 
 /** Empties the KV of LOCATION, as a new Deploy app starts with an empty database. */

@@ -16,7 +16,7 @@ import { postWebhook } from "../fleet/webhook_transport.ts";
 import { webhookUrlPolicy } from "../fleet/webhook_url_policy.ts";
 import type { FleetStore, JobRecord } from "../store/fleet.ts";
 import { openPostgresFleetStore } from "../store/postgres/fleet.ts";
-import { openPostgresStore } from "../store/postgres.ts";
+import { openPostgresStore } from "../store/postgres/mod.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
 

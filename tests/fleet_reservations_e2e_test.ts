@@ -54,6 +54,8 @@ Deno.test("reservations: allocated ids, expiry, cancel on Faulted, used by the s
     const station = fleet.station("RSV-1");
     await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "DRIVER-1" } });
 
+    await serverSees(server, "RSV-1", 1, "Available");
+    await serverSees(server, "RSV-1", 2, "Available");
     // Expiry: the station holds it Reserved until the expiry; then both sides let it go.
     const first = await reserve(server, { connectorId: 1, expiryDate: inSeconds(1.5) });
     assertEquals(first.status, 201, JSON.stringify(first.body));

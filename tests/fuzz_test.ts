@@ -62,6 +62,12 @@ const VALID: Array<[string, unknown]> = [
   ["DataTransfer", { vendorId: "acme", messageId: "x", data: "y" }],
   ["DiagnosticsStatusNotification", { status: "Idle" }],
   ["FirmwareStatusNotification", { status: "Installed" }],
+  ["SecurityEventNotification", { type: "StartupOfTheDevice", timestamp: "2026-01-01T00:00:00Z" }],
+  ["SignCertificate", {
+    csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----",
+  }],
+  ["LogStatusNotification", { status: "Uploading", requestId: 1 }],
+  ["SignedFirmwareStatusNotification", { status: "Downloading", requestId: 1 }],
 ];
 
 const ODD_STRINGS = [

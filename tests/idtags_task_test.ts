@@ -1,5 +1,5 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { openKvStore } from "../store/kv.ts";
+import { openKvStore } from "../store/kv/mod.ts";
 
 const TASK = new URL("../tasks/idtags.ts", import.meta.url).pathname;
 

@@ -8,10 +8,10 @@ import { assertEquals } from "@std/assert";
 const ROOT = new URL("../", import.meta.url);
 const DOMAINS = ["security", "auth"];
 const STORE_INTERFACES = new Set([
-  "store/store.ts",
-  "store/auth_store.ts",
-  "store/station_security_store.ts",
-  "store/security_event_store.ts",
+  "store/mod.ts",
+  "store/auth.ts",
+  "store/station_security.ts",
+  "store/security_events.ts",
 ]);
 
 /** Why `specifier`, imported by `file` (relative to the root), breaks the rule; null when allowed. */

@@ -3,8 +3,8 @@
  * values. Every message is answered and every record kept exactly once.
  */
 import { assert, assertEquals } from "@std/assert";
-import { openKvStore } from "../store/kv.ts";
-import type { Store } from "../store/store.ts";
+import { openKvStore } from "../store/kv/mod.ts";
+import type { Store } from "../store/mod.ts";
 import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
 import { startTestServer } from "./helpers/server.ts";
 

@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { PrometheusMetrics } from "../metrics/prometheus.ts";
-import { KvStore, openKvHandle } from "../store/kv.ts";
+import { KvStore, openKvHandle } from "../store/kv/mod.ts";
 import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, expectRefused, openRaw } from "./helpers/station.ts";

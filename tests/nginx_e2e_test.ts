@@ -18,7 +18,7 @@ import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { closeStation } from "./helpers/station.ts";
 import { makePki } from "./helpers/tls.ts";
 import { hashAuthorizationKey } from "../security/station_gate.ts";
-import type { SecurityProfile } from "../store/station_security_store.ts";
+import type { SecurityProfile } from "../store/station_security.ts";
 
 const ignore = await ignoreWithoutNginx();
 const KEY = "nginx-station-authorization-key";

@@ -12,7 +12,7 @@ import { attempt, basic } from "./helpers/secure_station.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { makePki, type TestPki } from "./helpers/tls.ts";
 import { hashAuthorizationKey } from "../security/station_gate.ts";
-import type { SecurityProfile } from "../store/station_security_store.ts";
+import type { SecurityProfile } from "../store/station_security.ts";
 
 const ignore = await ignoreWithoutNginx();
 const KEY = "forged-headers-station-key-01";

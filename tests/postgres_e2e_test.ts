@@ -3,7 +3,7 @@
  * throwaway cluster stopped and started under the running server).
  */
 import { assert, assertEquals } from "@std/assert";
-import { openPostgresStore } from "../store/postgres.ts";
+import { openPostgresStore } from "../store/postgres/mod.ts";
 import { missingBinaries, ThrowawayCluster } from "./helpers/pg_cluster.ts";
 import { freshDatabase, ignoreWithoutPostgres, IN_CI } from "./helpers/postgres.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";

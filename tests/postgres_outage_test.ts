@@ -8,8 +8,10 @@
  * server binaries are missing. `PG_BIN` overrides their folder (default /usr/lib/postgresql/15/bin).
  */
 import { assertEquals, assertLess, assertRejects } from "@std/assert";
-import { openPostgresStore } from "../store/postgres.ts";
-import { type ChargePointRecord, type MeterValueRow, StoreUnavailableError } from "../store/store.ts";
+import { openPostgresStore } from "../store/postgres/mod.ts";
+import type { ChargePointRecord } from "../model/charge_point.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
+import { StoreUnavailableError } from "../store/mod.ts";
 import { missingBinaries, ThrowawayCluster } from "./helpers/pg_cluster.ts";
 
 const IN_CI = Deno.env.get("CI") === "true";

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { openKvStore } from "../store/kv.ts";
+import { openKvStore } from "../store/kv/mod.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { startTestServer } from "./helpers/server.ts";
 

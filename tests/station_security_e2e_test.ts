@@ -5,7 +5,7 @@
  * clients in strict mode; refusals are checked on raw handshakes.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { openPostgresStationSecurityStore } from "../store/station_security_postgres.ts";
+import { openPostgresStationSecurityStore } from "../store/postgres/station_security.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";

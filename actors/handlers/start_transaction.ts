@@ -1,26 +1,27 @@
+import { type SnapshotPatch, withoutReservation } from "../../model/charge_point.ts";
+import { attachTransaction, detachTransaction } from "../../model/connector_state.ts";
+import { checkIdTag } from "../../model/id_tag.ts";
+import { decideStart } from "../../model/transaction.ts";
 import { toUtcIso } from "../../protocol/ocppj/time.ts";
-import { checkIdTag } from "../authorization.ts";
-import { withoutReservation } from "../command_effects.ts";
-import { attachTransaction, detachTransaction } from "../connector_state.ts";
 import { requireConnectorId, requireExactInteger } from "./bounds.ts";
-import type { Handler } from "./handler.ts";
+import type { Handler, LogLine } from "./handler.ts";
 
 /**
  * OCPP 1.6 §4.8. The transaction is stored before we answer; the idTag is checked again (the station may
  * have authorized offline) and the transaction is kept even when the tag is not Accepted, because the car may
- * already be charging. A replayed start gets the same transactionId and the same idTagInfo status.
+ * already be charging. A replayed start gets the same transactionId and the same idTagInfo status (the rules
+ * are `decideStart`'s).
  */
-export const startTransaction: Handler<"StartTransaction"> = async (ctx, request) => {
+export const startTransaction: Handler<"StartTransaction"> = async (state, request, ctx) => {
   requireConnectorId(request.connectorId, 1);
   requireExactInteger("meterStart", request.meterStart);
-  const { store, settings } = ctx.deps;
-  const receivedAt = ctx.receivedAt.toISOString();
-  const idTagInfo = await checkIdTag(store, request.idTag, {
-    now: ctx.receivedAt,
-    singleUse: settings.singleUseIdTags,
+  const receivedAt = ctx.now.toISOString();
+  const idTagInfo = await checkIdTag(ctx.lookups, request.idTag, {
+    now: ctx.now,
+    singleUse: ctx.settings.singleUseIdTags,
     ignoreActiveOn: { chargePointId: ctx.chargePointId, connectorId: request.connectorId },
   });
-  const outcome = await store.startTransaction({
+  const { outcome, changes } = await decideStart({
     chargePointId: ctx.chargePointId,
     connectorId: request.connectorId,
     idTag: request.idTag,
@@ -29,14 +30,19 @@ export const startTransaction: Handler<"StartTransaction"> = async (ctx, request
     timestamp: toUtcIso(request.timestamp),
     reservationId: request.reservationId ?? null,
     receivedAt,
-  });
+  }, ctx.lookups);
   const { transaction } = outcome;
-  let connectors = ctx.record.connectors;
+  const log: LogLine[] = [];
+  let connectors = state.connectors;
   for (const old of outcome.superseded) {
-    ctx.log.warn("transaction superseded", {
-      transactionId: old.transactionId,
-      supersededBy: transaction.transactionId,
-      connectorId: old.connectorId,
+    log.push({
+      level: "warn",
+      msg: "transaction superseded",
+      fields: {
+        transactionId: old.transactionId,
+        supersededBy: transaction.transactionId,
+        connectorId: old.connectorId,
+      },
     });
     connectors = detachTransaction(connectors, old.transactionId);
   }
@@ -48,29 +54,35 @@ export const startTransaction: Handler<"StartTransaction"> = async (ctx, request
       receivedAt,
     );
   }
-  ctx.record.connectors = connectors;
+  const snapshot: SnapshotPatch = { connectors };
   // A start with a reservationId uses that reservation up (OCPP 1.6 §5.13).
-  if (request.reservationId !== undefined && ctx.record.reservations) {
-    ctx.record.reservations = withoutReservation(ctx.record, request.reservationId);
+  if (request.reservationId !== undefined && state.reservations) {
+    snapshot.reservations = withoutReservation(state, request.reservationId);
   }
-  await ctx.save();
-  if (outcome.replayed) {
-    ctx.log.info("start transaction replayed", { transactionId: transaction.transactionId });
-  } else {
-    ctx.log.info("transaction started", {
-      transactionId: transaction.transactionId,
-      connectorId: transaction.connectorId,
-      idTagStatus: idTagInfo.status,
-    });
-  }
-  ctx.deps.events.publish({
-    type: "transaction",
-    chargePointId: ctx.chargePointId,
-    at: receivedAt,
-    transaction,
-  });
+  log.push(
+    outcome.replayed
+      ? {
+        level: "info",
+        msg: "start transaction replayed",
+        fields: { transactionId: transaction.transactionId },
+      }
+      : {
+        level: "info",
+        msg: "transaction started",
+        fields: {
+          transactionId: transaction.transactionId,
+          connectorId: transaction.connectorId,
+          idTagStatus: idTagInfo.status,
+        },
+      },
+  );
   return {
-    transactionId: transaction.transactionId,
-    idTagInfo: { ...idTagInfo, status: outcome.replayed ? transaction.startIdTagStatus : idTagInfo.status },
+    response: {
+      transactionId: transaction.transactionId,
+      idTagInfo: { ...idTagInfo, status: outcome.replayed ? transaction.startIdTagStatus : idTagInfo.status },
+    },
+    changes: { ...changes, snapshot },
+    events: [{ type: "transaction", chargePointId: ctx.chargePointId, at: receivedAt, transaction }],
+    log,
   };
 };

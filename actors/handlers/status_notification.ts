@@ -1,12 +1,12 @@
+import { applyStatus, type StatusReport } from "../../model/connector_state.ts";
 import { toUtcIso } from "../../protocol/ocppj/time.ts";
-import { applyStatus, type StatusReport } from "../connector_state.ts";
 import { requireConnectorId } from "./bounds.ts";
 import type { Handler } from "./handler.ts";
 
 /** OCPP 1.6 §4.9: the status is always recorded; an unexpected transition is only logged. */
-export const statusNotification: Handler<"StatusNotification"> = async (ctx, request) => {
+export const statusNotification: Handler<"StatusNotification"> = (state, request, ctx) => {
   requireConnectorId(request.connectorId, 0);
-  const receivedAt = ctx.receivedAt.toISOString();
+  const receivedAt = ctx.now.toISOString();
   const report: StatusReport = {
     connectorId: request.connectorId,
     status: request.status,
@@ -17,15 +17,20 @@ export const statusNotification: Handler<"StatusNotification"> = async (ctx, req
   if (request.vendorId !== undefined) report.vendorId = request.vendorId;
   if (request.vendorErrorCode !== undefined) report.vendorErrorCode = request.vendorErrorCode;
 
-  const { connectors, anomaly } = applyStatus(ctx.record.connectors, report);
-  if (anomaly) ctx.log.warn("status anomaly", { anomaly, connectorId: report.connectorId });
-  ctx.record.connectors = connectors;
-  ctx.record.lastSeen = receivedAt;
-  // History and snapshot in one commit: a crash cannot keep one without the other.
-  await ctx.save({ chargePointId: ctx.chargePointId, ...report, receivedAt });
+  const { connectors, anomaly } = applyStatus(state.connectors, report);
   const connector = connectors.find((c) => c.connectorId === report.connectorId);
-  if (connector) {
-    ctx.deps.events.publish({ type: "status", chargePointId: ctx.chargePointId, at: receivedAt, connector });
-  }
-  return {};
+  return {
+    response: {},
+    // History and snapshot in one commit: a crash cannot keep one without the other.
+    changes: {
+      snapshot: { connectors },
+      statusHistory: [{ chargePointId: ctx.chargePointId, ...report, receivedAt }],
+    },
+    events: connector
+      ? [{ type: "status", chargePointId: ctx.chargePointId, at: receivedAt, connector }]
+      : [],
+    log: anomaly
+      ? [{ level: "warn", msg: "status anomaly", fields: { anomaly, connectorId: report.connectorId } }]
+      : [],
+  };
 };

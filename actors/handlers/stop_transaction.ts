@@ -1,25 +1,26 @@
-import { toUtcIso } from "../../protocol/ocppj/time.ts";
+import { detachTransaction } from "../../model/connector_state.ts";
+import { checkIdTag, type IdTagInfo } from "../../model/id_tag.ts";
+import { toMeterRows } from "../../model/meter_value.ts";
+import { decideStop } from "../../model/transaction.ts";
 import type { RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
-import { checkIdTag, type IdTagInfo } from "../authorization.ts";
-import { detachTransaction } from "../connector_state.ts";
-import { toMeterRows } from "../meter_rows.ts";
-import type { Handler } from "./handler.ts";
+import { toUtcIso } from "../../protocol/ocppj/time.ts";
+import type { Changes, Handler, LogLine } from "./handler.ts";
 
 /**
  * OCPP 1.6 §4.10. Always answered with a CALLRESULT: an unknown transactionId (-1 included) is kept as an
- * orphan stop for review, and a replayed stop changes nothing. transactionData meter values are stored once.
+ * orphan stop for review, and a replayed stop changes nothing (the rules are `decideStop`'s). transactionData
+ * meter values are stored once.
  */
-export const stopTransaction: Handler<"StopTransaction"> = async (ctx, request) => {
-  const { store } = ctx.deps;
-  const receivedAt = ctx.receivedAt.toISOString();
+export const stopTransaction: Handler<"StopTransaction"> = async (state, request, ctx) => {
+  const receivedAt = ctx.now.toISOString();
   let idTagInfo: IdTagInfo | null = null;
   if (request.idTag !== undefined) {
-    idTagInfo = await checkIdTag(store, request.idTag, { now: ctx.receivedAt, singleUse: false });
+    idTagInfo = await checkIdTag(ctx.lookups, request.idTag, { now: ctx.now, singleUse: false });
   }
   const transactionData = (request.transactionData ?? null) as RequestOf<
     "StopTransaction"
   >["transactionData"];
-  const { outcome, transaction } = await store.stopTransaction({
+  const { outcome: { outcome, transaction }, changes: decided } = await decideStop({
     chargePointId: ctx.chargePointId,
     transactionId: request.transactionId,
     idTag: request.idTag ?? null,
@@ -29,46 +30,49 @@ export const stopTransaction: Handler<"StopTransaction"> = async (ctx, request) 
     reason: request.reason ?? null,
     transactionData: transactionData ?? null,
     receivedAt,
-  });
+  }, ctx.lookups);
+  const changes: Changes = { ...decided };
   if (transaction && transactionData && transactionData.length > 0) {
-    const rows = toMeterRows(
+    changes.meterValues = toMeterRows(
       ctx.chargePointId,
       transaction.connectorId,
       transaction.transactionId,
       transactionData,
       receivedAt,
     );
-    await store.addMeterValues(rows);
   }
+  const log: LogLine[] = [];
   if (outcome === "orphan") {
-    ctx.log.warn("orphan stop transaction", {
-      transactionId: request.transactionId,
-      meterStop: request.meterStop,
+    log.push({
+      level: "warn",
+      msg: "orphan stop transaction",
+      fields: { transactionId: request.transactionId, meterStop: request.meterStop },
     });
   } else if (outcome === "replayed") {
-    ctx.log.info("stop transaction replayed", { transactionId: request.transactionId });
+    log.push({
+      level: "info",
+      msg: "stop transaction replayed",
+      fields: { transactionId: request.transactionId },
+    });
   } else {
-    ctx.log.info("transaction stopped", {
-      transactionId: request.transactionId,
-      energyWh: transaction?.energyWh,
+    log.push({
+      level: "info",
+      msg: "transaction stopped",
+      fields: { transactionId: request.transactionId, energyWh: transaction?.energyWh },
     });
   }
   if (transaction) {
-    const connectors = detachTransaction(ctx.record.connectors, transaction.transactionId);
-    if (connectors.some((c, i) => c !== ctx.record.connectors[i])) {
-      ctx.record.connectors = connectors;
-      await ctx.save();
-    }
-    if (outcome === "stopped") {
-      ctx.deps.events.publish({
-        type: "transaction",
-        chargePointId: ctx.chargePointId,
-        at: receivedAt,
-        transaction,
-      });
-    }
+    const connectors = detachTransaction(state.connectors, transaction.transactionId);
+    if (connectors.some((c, i) => c !== state.connectors[i])) changes.snapshot = { connectors };
   }
   const response: ResponseOf<"StopTransaction"> = {};
   if (idTagInfo) response.idTagInfo = idTagInfo;
-  return response;
+  return {
+    response,
+    changes,
+    events: transaction && outcome === "stopped"
+      ? [{ type: "transaction", chargePointId: ctx.chargePointId, at: receivedAt, transaction }]
+      : [],
+    log,
+  };
 };

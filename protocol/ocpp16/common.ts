@@ -9,6 +9,7 @@ import {
   CHARGING_PROFILE_KINDS,
   CHARGING_PROFILE_PURPOSES,
   CHARGING_RATE_UNITS,
+  HASH_ALGORITHMS,
   LOCATIONS,
   MEASURANDS,
   PHASES,
@@ -112,3 +113,15 @@ export const AuthorizationData = z.strictObject({
   idTagInfo: IdTagInfo.optional(),
 });
 export type AuthorizationData = z.infer<typeof AuthorizationData>;
+
+/**
+ * Security Whitepaper ed. 3 §6 CertificateHashDataType: identifies an installed certificate by its issuer's
+ * name and key hashes and its serial number (hex), as in OCSP (RFC 6960).
+ */
+export const CertificateHashData = z.strictObject({
+  hashAlgorithm: z.enum(HASH_ALGORITHMS),
+  issuerNameHash: maxLengthString(128),
+  issuerKeyHash: maxLengthString(128),
+  serialNumber: maxLengthString(40),
+});
+export type CertificateHashData = z.infer<typeof CertificateHashData>;

@@ -185,3 +185,64 @@ export type ChargingProfilePurpose = typeof CHARGING_PROFILE_PURPOSES[number];
 export type ChargingProfileKind = typeof CHARGING_PROFILE_KINDS[number];
 export type RecurrencyKind = typeof RECURRENCY_KINDS[number];
 export type ChargingRateUnit = typeof CHARGING_RATE_UNITS[number];
+
+// OCPP 1.6 Security extension (Security Whitepaper ed. 3 §6 "Datatypes"), in the official JSON schemas' order.
+
+/** CertificateUseEnumType: which root certificates InstallCertificate / GetInstalledCertificateIds mean. */
+export const CERTIFICATE_USES = ["CentralSystemRootCertificate", "ManufacturerRootCertificate"] as const;
+export const HASH_ALGORITHMS = ["SHA256", "SHA384", "SHA512"] as const;
+export const CERTIFICATE_SIGNED_STATUSES = ["Accepted", "Rejected"] as const;
+export const INSTALL_CERTIFICATE_STATUSES = ["Accepted", "Failed", "Rejected"] as const;
+export const DELETE_CERTIFICATE_STATUSES = ["Accepted", "Failed", "NotFound"] as const;
+export const GET_INSTALLED_CERTIFICATE_STATUSES = ["Accepted", "NotFound"] as const;
+/** MessageTriggerEnumType of ExtendedTriggerMessage: the core triggers plus the security ones. */
+export const EXTENDED_MESSAGE_TRIGGERS = [
+  "BootNotification",
+  "LogStatusNotification",
+  "FirmwareStatusNotification",
+  "Heartbeat",
+  "MeterValues",
+  "SignChargePointCertificate",
+  "StatusNotification",
+] as const;
+export const LOG_TYPES = ["DiagnosticsLog", "SecurityLog"] as const;
+export const LOG_STATUSES = ["Accepted", "Rejected", "AcceptedCanceled"] as const;
+export const UPLOAD_LOG_STATUSES = [
+  "BadMessage",
+  "Idle",
+  "NotSupportedOperation",
+  "PermissionDenied",
+  "Uploaded",
+  "UploadFailure",
+  "Uploading",
+] as const;
+export const SIGNED_FIRMWARE_STATUSES = [
+  "Downloaded",
+  "DownloadFailed",
+  "Downloading",
+  "DownloadScheduled",
+  "DownloadPaused",
+  "Idle",
+  "InstallationFailed",
+  "Installing",
+  "Installed",
+  "InstallRebooting",
+  "InstallScheduled",
+  "InstallVerificationFailed",
+  "InvalidSignature",
+  "SignatureVerified",
+] as const;
+export const SIGNED_UPDATE_FIRMWARE_STATUSES = [
+  "Accepted",
+  "Rejected",
+  "AcceptedCanceled",
+  "InvalidCertificate",
+  "RevokedCertificate",
+] as const;
+
+export type CertificateUse = typeof CERTIFICATE_USES[number];
+export type HashAlgorithm = typeof HASH_ALGORITHMS[number];
+export type ExtendedMessageTrigger = typeof EXTENDED_MESSAGE_TRIGGERS[number];
+export type LogType = typeof LOG_TYPES[number];
+export type UploadLogStatus = typeof UPLOAD_LOG_STATUSES[number];
+export type SignedFirmwareStatus = typeof SIGNED_FIRMWARE_STATUSES[number];

@@ -7,6 +7,7 @@ import { assert, assertEquals, assertFalse, assertMatch } from "@std/assert";
 import {
   ACTIONS,
   ALL_ACTIONS,
+  CORE_ACTIONS,
   CP_TO_CS_ACTIONS,
   type CpToCsAction,
   CS_TO_CP_ACTIONS,
@@ -56,6 +57,23 @@ const FROM_CENTRAL_SYSTEM = [
   "UpdateFirmware",
 ] as const;
 
+/** The Security Whitepaper's messages by sender (their sections are checked in `security_schemas_test.ts`). */
+const SECURITY_FROM_CHARGE_POINT = [
+  "LogStatusNotification",
+  "SecurityEventNotification",
+  "SignCertificate",
+  "SignedFirmwareStatusNotification",
+] as const;
+const SECURITY_FROM_CENTRAL_SYSTEM = [
+  "CertificateSigned",
+  "DeleteCertificate",
+  "ExtendedTriggerMessage",
+  "GetInstalledCertificateIds",
+  "GetLog",
+  "InstallCertificate",
+  "SignedUpdateFirmware",
+] as const;
+
 /** The directions and sections each action should declare, from the two lists above. */
 function expectedDirections(action: string): Record<string, string> {
   const expected: Record<string, string> = {};
@@ -66,20 +84,27 @@ function expectedDirections(action: string): Record<string, string> {
   return expected;
 }
 
-Deno.test("the action table sends the 10 Charge Point actions from the Charge Point", () => {
-  assertEquals([...CP_TO_CS_ACTIONS].sort(), FROM_CHARGE_POINT);
+Deno.test("the action table sends the 10 Charge Point actions and the 4 of the Security extension from the Charge Point", () => {
+  assertEquals([...CP_TO_CS_ACTIONS].sort(), [...FROM_CHARGE_POINT, ...SECURITY_FROM_CHARGE_POINT].sort());
   for (const action of FROM_CHARGE_POINT) assert(isCpToCsAction(action), action);
+  for (const action of SECURITY_FROM_CHARGE_POINT) assert(isCpToCsAction(action), action);
 });
 
-Deno.test("the action table sends the 19 Central System actions from the Central System", () => {
-  assertEquals([...CS_TO_CP_ACTIONS].sort(), FROM_CENTRAL_SYSTEM);
+Deno.test("the action table sends the 19 Central System actions and the 7 of the Security extension from the Central System", () => {
+  assertEquals(
+    [...CS_TO_CP_ACTIONS].sort(),
+    [...FROM_CENTRAL_SYSTEM, ...SECURITY_FROM_CENTRAL_SYSTEM].sort(),
+  );
   for (const action of FROM_CENTRAL_SYSTEM) assert(isCsToCpAction(action), action);
+  for (const action of SECURITY_FROM_CENTRAL_SYSTEM) assert(isCsToCpAction(action), action);
 });
 
-Deno.test("every action declares exactly its directions, each with the spec section of OCPP 1.6 §4 or §5", () => {
-  assertEquals(ALL_ACTIONS.length, new Set([...FROM_CHARGE_POINT, ...FROM_CENTRAL_SYSTEM]).size);
-  for (const action of ALL_ACTIONS) {
-    assertEquals({ ...ACTIONS[action].directions }, expectedDirections(action), action);
+Deno.test("every core action declares exactly its directions, each with the spec section of OCPP 1.6 §4 or §5", () => {
+  const core = Object.keys(CORE_ACTIONS) as (keyof typeof CORE_ACTIONS)[];
+  assertEquals(core.length, new Set([...FROM_CHARGE_POINT, ...FROM_CENTRAL_SYSTEM]).size);
+  assertEquals(ALL_ACTIONS.length, core.length + 11);
+  for (const action of core) {
+    assertEquals({ ...CORE_ACTIONS[action].directions }, expectedDirections(action), action);
   }
 });
 
@@ -109,7 +134,7 @@ Deno.test("every action is declared in its own snake_case file, under its wire n
 Deno.test("isKnownAction() matches names exactly and ignores inherited properties", () => {
   assert(isKnownAction("Heartbeat"));
   for (
-    const name of ["heartbeat", "HeartBeat", "", "toString", "constructor", "__proto__", "SignCertificate"]
+    const name of ["heartbeat", "HeartBeat", "", "toString", "constructor", "__proto__", "signCertificate"]
   ) {
     assertFalse(isKnownAction(name), name);
     assertFalse(isCpToCsAction(name), name);
@@ -130,8 +155,12 @@ Deno.test("RequestOf, ResponseOf and the direction types follow the action table
   assertType<Equals<RequestOf<"Reset">, { type: "Hard" | "Soft" }>>();
   assertType<Equals<ResponseOf<"Heartbeat">, { currentTime: string }>>();
   assertType<Equals<RequestOf<"GetConfiguration">, { key?: string[] | undefined }>>();
-  assertType<Equals<CpToCsAction, (typeof FROM_CHARGE_POINT)[number]>>();
-  assertType<Equals<CsToCpAction, (typeof FROM_CENTRAL_SYSTEM)[number]>>();
+  assertType<
+    Equals<CpToCsAction, (typeof FROM_CHARGE_POINT)[number] | (typeof SECURITY_FROM_CHARGE_POINT)[number]>
+  >();
+  assertType<
+    Equals<CsToCpAction, (typeof FROM_CENTRAL_SYSTEM)[number] | (typeof SECURITY_FROM_CENTRAL_SYSTEM)[number]>
+  >();
   // @ts-expect-error connectorId is an integer, not a string.
   const wrong: RequestOf<"StartTransaction"> = { connectorId: "1", idTag: "T", meterStart: 0, timestamp: "" };
   assert(wrong);

@@ -13,8 +13,11 @@
 
 export const REDACTED = "[redacted]";
 
-/** The names of structural OCPP fields that hold key *names*, never secrets. */
-const KEY_NAME_FIELDS = new Set(["key", "unknownKey", "configurationKey"]);
+/**
+ * Structural OCPP fields whose names contain "key" but that hold no secret: key *names*, and the Security
+ * extension's `issuerKeyHash` (a hash of a CA's public key, needed to name a certificate in DeleteCertificate).
+ */
+const KEY_NAME_FIELDS = new Set(["key", "unknownKey", "configurationKey", "issuerKeyHash"]);
 
 const SECRET_WORDS = new Set(["key", "password", "passwd", "pwd", "secret", "passphrase"]);
 

@@ -60,3 +60,9 @@ Deno.test("redactFrameText() hides what is nested too deep to inspect, without o
   assertEquals(out.includes(REDACTED), true);
   assertEquals(out.length < 1000, true);
 });
+
+Deno.test("redactSecrets() keeps a certificate's issuerKeyHash (a public key's hash, not a secret)", () => {
+  const hashData = { hashAlgorithm: "SHA256", issuerNameHash: "aa", issuerKeyHash: "bb", serialNumber: "01" };
+  const answer = { status: "Accepted", certificateHashData: [hashData] };
+  assertStrictEquals(redactSecrets(answer), answer);
+});

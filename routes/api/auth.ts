@@ -14,7 +14,7 @@ import { checkCredentials, startSession } from "../../auth/sessions.ts";
 import { isActiveAdmin, isLastActiveAdmin, Password, RoleSchema, Username } from "../../auth/users.ts";
 import type { Logger } from "../../logger.ts";
 import { type IpList, parseIpList } from "../../security/ip_list.ts";
-import type { ApiTokenRecord, AuthStore, UserRecord } from "../../store/auth_store.ts";
+import type { ApiTokenRecord, AuthStore, UserRecord } from "../../store/auth.ts";
 import { clientAddressOf } from "../remote_address.ts";
 import { SESSION_COOKIE } from "./authenticate.ts";
 import { ApiError, type ApiRouter, errorBody } from "./http.ts";

@@ -11,7 +11,7 @@ import { getCookie } from "hono/cookie";
 import { ApiTokens } from "../../auth/api_tokens.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { sessionPrincipal } from "../../auth/sessions.ts";
-import type { AuthStore } from "../../store/auth_store.ts";
+import type { AuthStore } from "../../store/auth.ts";
 import { isSameOrigin } from "../same_origin.ts";
 import { type ApiEnv, ApiError } from "./http.ts";
 

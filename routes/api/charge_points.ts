@@ -2,8 +2,8 @@
  * Stations: list (online from the registry, the rest from the store), detail, status history, stored
  * configuration, command log, meter values, the last OCPP frames, failed handshakes, and registration.
  *
- * Routes never write a connected station's snapshot: its actor owns it. Registration is written through the
- * store only while the station is offline (TODO: a registry method so the actor can apply it live).
+ * Routes never write a station's snapshot: registration is a patch of the operator's own field, applied by the
+ * station's actor when it is connected and committed by the registry when it is not.
  */
 import { z } from "zod";
 import { type ChargePointActor, CLOSE_CODES } from "../../actors/charge_point.ts";
@@ -11,7 +11,8 @@ import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
-import { type ChargePointRecord, emptyRecord, type Store } from "../../store/store.ts";
+import type { ChargePointRecord } from "../../model/charge_point.ts";
+import type { Store } from "../../store/mod.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import {
@@ -20,6 +21,7 @@ import {
   ChargePointSummarySchema,
   CommandLogSchema,
   ErrorSchema,
+  FileStatusSchema,
   limit,
   listOf,
   MeterValueSchema,
@@ -276,11 +278,10 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       );
     }
     const at = now();
-    const { record, created } = await registry.updateSnapshot(params.id, (existing): ChargePointRecord => ({
-      ...(existing ?? emptyRecord(params.id, at)),
+    const { record, created } = await registry.updateSnapshot(params.id, {
       registrationStatus: body.registrationStatus,
       updatedAt: at.toISOString(),
-    }));
+    });
     logger.info("charge point registration set", {
       chargePointId: params.id,
       registrationStatus: body.registrationStatus,
@@ -331,6 +332,25 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
   }, async (c, { params, query }) => {
     await mustExist(params.id);
     return c.json({ items: await store.listStatusHistory(params.id, query.limit) });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}/file-status-history",
+    operationId: "listFileStatusHistory",
+    summary: "Diagnostics, log and firmware transfer statuses the station reported, newest first",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    query: LimitQuery,
+    responses: {
+      200: { description: "History", schema: listOf(FileStatusSchema) },
+      ...ERRORS,
+      ...NOT_FOUND,
+    },
+  }, async (c, { params, query }) => {
+    await mustExist(params.id);
+    return c.json({ items: await store.listFileStatus(params.id, query.limit) });
   });
 
   router.add({

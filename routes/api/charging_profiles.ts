@@ -9,7 +9,7 @@ import type { Energy } from "../../energy/mod.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import { CHARGING_PROFILE_PURPOSES } from "../../protocol/ocpp16/enums.ts";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../store/mod.ts";
 import { commandApiError } from "./command_errors.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ApiError, type ApiRouter } from "./http.ts";

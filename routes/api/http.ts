@@ -10,7 +10,7 @@ import type { z } from "zod";
 import { findNul } from "../../protocol/ocppj/nul.ts";
 import { validatePayload } from "../../protocol/ocppj/validate.ts";
 import { hasRole, type Principal } from "../../auth/principal.ts";
-import type { Role } from "../../store/auth_store.ts";
+import type { Role } from "../../store/auth.ts";
 
 export type ApiEnv = {
   Variables: {

@@ -15,8 +15,8 @@ import type { Energy } from "../../energy/mod.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import { CredentialRevocations } from "../../auth/revocations.ts";
-import type { AuthStore } from "../../store/auth_store.ts";
-import { type Store, StoreUnavailableError } from "../../store/store.ts";
+import type { AuthStore } from "../../store/auth.ts";
+import { type Store, StoreUnavailableError } from "../../store/mod.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { addAuthRoutes } from "./auth.ts";
 import { addSetupRoutes } from "./setup.ts";
@@ -26,12 +26,15 @@ import { addChargePointRoutes } from "./charge_points.ts";
 import { addChargingProfileRoutes } from "./charging_profiles.ts";
 import { addCommandRoutes } from "./commands.ts";
 import { addEventRoutes } from "./events.ts";
+import { addFileRoutes } from "./files.ts";
 import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
 import { addIdTagRoutes } from "./id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
+import { addPkiRoutes } from "./pki.ts";
 import { addStationSecurityRoutes } from "./station_security.ts";
 import type { Security } from "../../security/mod.ts";
 import { addSiteRoutes } from "./sites.ts";
+import type { SecurityExtension } from "../../files/security_extension.ts";
 import { addTransactionRoutes } from "./transactions.ts";
 import { addOverviewRoutes, liveStations } from "./overview.ts";
 import { FleetScanner } from "../../overview/fleet_scan.ts";
@@ -80,6 +83,8 @@ export interface ApiDeps {
   setup?: FirstRunSetup;
   /** Virtual stations in this process (admins); without it the routes are not there. */
   simulator?: SimulatorControl;
+  /** The OCPP 1.6 Security extension: station PKI, uploads, firmware (files/security_extension.ts). */
+  extension?: SecurityExtension;
   /** Fleet operations: jobs, webhooks, reservations, local list, DataTransfer, stuck transactions, alerts. */
   fleet?: Fleet;
 }
@@ -134,6 +139,11 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       : {}),
   });
   addChargePointRoutes(router, deps);
+  // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
+  if (deps.extension) {
+    addPkiRoutes(router, { extension: deps.extension });
+    addFileRoutes(router, { extension: deps.extension });
+  }
   if (deps.energy) {
     // Before the commands: their catch-all `POST /v1/charge-points/{id}/{action}` would take these paths.
     addChargingProfileRoutes(router, {

@@ -10,6 +10,7 @@ import {
   REGISTRATION_STATUSES,
 } from "../../protocol/ocpp16/enums.ts";
 import { dateTime } from "../../protocol/ocppj/json_schema.ts";
+import { FILE_TRANSFER_KINDS } from "../../model/file_status.ts";
 import { toUtcIso } from "../../protocol/ocppj/time.ts";
 
 export const ErrorSchema = z.object({
@@ -100,6 +101,17 @@ export const StatusHistorySchema = z.object({
   vendorId: z.string().optional(),
   vendorErrorCode: z.string().optional(),
   timestamp: z.string(),
+  receivedAt: z.string(),
+});
+
+export const FileStatusSchema = z.object({
+  chargePointId: z.string(),
+  kind: z.enum(FILE_TRANSFER_KINDS).describe(
+    "diagnostics: DiagnosticsStatusNotification; firmware: FirmwareStatusNotification; log: LogStatusNotification; " +
+      "signedFirmware: SignedFirmwareStatusNotification",
+  ),
+  status: z.string(),
+  requestId: z.number().int().nullable().describe("GetLog / SignedUpdateFirmware requestId"),
   receivedAt: z.string(),
 });
 

@@ -10,7 +10,7 @@ import type { LoginGuard } from "../../auth/login_guard.ts";
 import { Password, Username } from "../../auth/users.ts";
 import type { Logger } from "../../logger.ts";
 import { type IpList, parseIpList } from "../../security/ip_list.ts";
-import type { AuthStore } from "../../store/auth_store.ts";
+import type { AuthStore } from "../../store/auth.ts";
 import { clientAddressOf } from "../remote_address.ts";
 import { type AuthRouteOptions, beginSession, LoginView, userView } from "./auth.ts";
 import { ApiError, type ApiRouter, errorBody } from "./http.ts";

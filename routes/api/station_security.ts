@@ -11,7 +11,7 @@
  * The AuthorizationKey is write-only: answers say only whether one is set.
  */
 import { z } from "zod";
-import type { SecurityProfile, StationSecurityRecord } from "../../store/station_security_store.ts";
+import type { SecurityProfile, StationSecurityRecord } from "../../store/station_security.ts";
 import { ipEntryProblem } from "../../security/ip_list.ts";
 import type { Security } from "../../security/mod.ts";
 import { SECURITY_EVENT_KINDS } from "../../security/security_events.ts";

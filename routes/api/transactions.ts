@@ -3,7 +3,8 @@
  * with its meter values, and the orphan stops (StopTransactions for transactions we do not know).
  */
 import { z } from "zod";
-import type { Store, TransactionFilter, TransactionRecord } from "../../store/store.ts";
+import type { TransactionRecord } from "../../model/transaction.ts";
+import type { Store, TransactionFilter } from "../../store/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { readingsSince } from "../../overview/session_readings.ts";
 import { sessionEnergyWh } from "../../overview/session_energy.ts";

@@ -344,7 +344,7 @@ Deno.test("the overview turns unknown query values into the defaults before aski
   assert(asked.includes("/api/v1/overview?sort=id&order=asc&limit=50"), asked.join("\n"));
 });
 
-Deno.test("a viewer's station page has no command buttons; an operator's has the actions and 19 commands", async () => {
+Deno.test("a viewer's station page has no command buttons; an operator's has the actions and 26 commands", async () => {
   const { pages } = fakeApp();
   const viewer = await (await pages.request("/stations/CP-1", as("viewer"))).text();
   for (
@@ -367,7 +367,7 @@ Deno.test("a viewer's station page has no command buttons; an operator's has the
   }
   assertStringIncludes(operator, 'data-island="CommandForms"');
   const select = /<select name="action">(.*?)<\/select>/.exec(operator)?.[1] ?? "";
-  assertEquals(select.match(/<option /g)?.length, 19);
+  assertEquals(select.match(/<option /g)?.length, 26);
   assertStringIncludes(operator, "Refresh with GetConfiguration");
 });
 

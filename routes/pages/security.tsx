@@ -35,6 +35,12 @@ const TONE: Record<SecurityEventKind, string> = {
   login_rate_limited: "suspended",
   station_security_changed: "transit",
   station_security_deleted: "transit",
+  csr_rejected: "fault",
+  certificate_issued: "ok",
+  upload_refused: "fault",
+  download_refused: "fault",
+  station_event: "transit",
+  station_event_critical: "fault",
 };
 
 export async function securityPage(api: PageApi, query: SecurityQuery) {
@@ -103,7 +109,12 @@ export async function securityPage(api: PageApi, query: SecurityQuery) {
               </thead>
               <tbody>
                 {events.items.map((e, i) => (
-                  <tr key={`${e.at}-${i}`} data-security-event={e.kind} data-station={e.chargePointId ?? ""}>
+                  <tr
+                    key={`${e.at}-${i}`}
+                    data-security-event={e.kind}
+                    data-station={e.chargePointId ?? ""}
+                    class={e.kind === "station_event_critical" ? "critical" : undefined}
+                  >
                     <td data-label="At">
                       <Time iso={e.at} />
                     </td>

@@ -7,16 +7,20 @@ import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalo
 import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
+import { StationFiles } from "../../components/station_files.tsx";
 import type {
   ChargingProfileList,
   CommandLogItem,
+  FileStatus,
   Frame,
   IdTag,
+  IssuedCertificate,
   Page,
   StationDetail,
   StationSecurity,
   StatusHistoryItem,
   Transaction,
+  UploadedFile,
 } from "../../components/types.ts";
 import { type PageApi, PageError } from "./http.ts";
 
@@ -26,7 +30,19 @@ export async function stationPage(api: PageApi, id: string) {
   const base = `/api/v1/charge-points/${encodeURIComponent(id)}`;
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
-  const [configuration, frames, history, commands, transactions, profiles, security] = await Promise.all([
+  const forStation = `chargePointId=${encodeURIComponent(id)}&limit=${HISTORY}`;
+  const [
+    configuration,
+    frames,
+    history,
+    commands,
+    transactions,
+    profiles,
+    security,
+    uploads,
+    certificates,
+    files,
+  ] = await Promise.all([
     api.get<{ configuration: { key: string; readonly: boolean; value?: string }[] | null }>(
       `${base}/configuration`,
     ),
@@ -40,6 +56,10 @@ export async function stationPage(api: PageApi, id: string) {
     viewer.role === "admin"
       ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
       : Promise.resolve(null),
+    // Null when the server runs without the Security extension.
+    api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
+    api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
+    api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
   ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
   // Suggestions for the id tag fields: the Accepted tags (typing any other one still works).
@@ -88,6 +108,12 @@ export async function stationPage(api: PageApi, id: string) {
           />
         )}
         {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
+        <StationFiles
+          history={files.items}
+          uploads={uploads?.items ?? null}
+          certificates={certificates?.items ?? null}
+          canDownload={canCommand}
+        />
         <section class="card" aria-labelledby="recent-tx-title">
           <div class="card-head">
             <h2 id="recent-tx-title">Recent transactions</h2>

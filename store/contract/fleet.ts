@@ -20,7 +20,9 @@ import type {
   WebhookSubscription,
 } from "../fleet.ts";
 import { DEFAULT_FLEET_SETTINGS } from "../fleet.ts";
-import { emptyRecord, type MeterValueRow, type Store } from "../store.ts";
+import { emptyRecord } from "../../model/charge_point.ts";
+import type { MeterValueRow } from "../../model/meter_value.ts";
+import type { Store } from "../mod.ts";
 
 export interface FleetContractHandle {
   /** A fresh, empty FleetStore; the suite closes it. */

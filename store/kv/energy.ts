@@ -29,7 +29,7 @@ import {
   type EnergyStore,
   SiteConflictError,
 } from "../energy.ts";
-import { openKvHandle } from "../kv.ts";
+import { openKvHandle } from "./mod.ts";
 
 const SITE = "site";
 const SITE_CP = "site_cp";

@@ -10,7 +10,7 @@
  * await fleet.close();
  * ```
  */
-import { openKvHandle } from "../kv.ts";
+import { openKvHandle } from "./handle.ts";
 import type { FleetStore } from "../fleet.ts";
 import { KvDataTransferStore } from "./data_transfers.ts";
 import { KvFleetSettingsStore, KvLeaseStore, KvTransactionFlagStore } from "./fleet_records.ts";

@@ -1,5 +1,5 @@
 import { fleetContract } from "../contract/fleet.ts";
-import { KvStore, openKvHandle } from "../kv.ts";
+import { KvStore, openKvHandle } from "./mod.ts";
 import { kvFleetStore } from "./fleet.ts";
 
 fleetContract("kv", async () => {

@@ -4,7 +4,7 @@
  * `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt, seq]`. KV has no
  * index by time across stations, so each call walks the stations from where the last one stopped.
  */
-import type { MeterValueRow } from "../store.ts";
+import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { RetentionStore } from "../fleet.ts";
 import { getMany } from "./kv_helpers.ts";
 

@@ -26,7 +26,7 @@ import {
   type EnergyStore,
   SiteConflictError,
 } from "../energy.ts";
-import { openMigratedPool } from "../migrate.ts";
+import { openMigratedPool } from "./migrate.ts";
 
 export async function openPostgresEnergyStore(
   url: string,

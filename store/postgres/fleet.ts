@@ -10,7 +10,7 @@
  * ```
  */
 import type { FleetStore } from "../fleet.ts";
-import { openMigratedPool } from "../migrate.ts";
+import { openMigratedPool } from "./migrate.ts";
 import { PostgresDataTransferStore } from "./data_transfers.ts";
 import {
   PostgresFleetSettingsStore,

@@ -4,7 +4,7 @@
  */
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import { fleetContract } from "../contract/fleet.ts";
-import { openPostgresStore } from "../postgres.ts";
+import { openPostgresStore } from "./mod.ts";
 import { openPostgresFleetStore } from "./fleet.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL fleet store tests");

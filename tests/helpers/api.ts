@@ -3,7 +3,7 @@
  * made through the API itself, so tests call the API as an operator's tools would.
  */
 import type { ServerOptions } from "../../server.ts";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../store/mod.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 
 export type Role = "viewer" | "operator" | "admin";

@@ -1,4 +1,7 @@
-/** A valid request for each of the 19 CS->CP commands and a valid answer a station could give. */
+/**
+ * A valid request for each of the 26 CS->CP commands (19 of OCPP 1.6, 7 of its Security extension) and a valid
+ * answer a station could give.
+ */
 export const CHARGING_PROFILE = {
   chargingProfileId: 3,
   stackLevel: 1,
@@ -9,6 +12,9 @@ export const CHARGING_PROFILE = {
     chargingSchedulePeriod: [{ startPeriod: 0, limit: 16.5 }],
   },
 };
+
+/** A certificate-shaped PEM (the station under test does not parse it). */
+const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUfake\n-----END CERTIFICATE-----\n";
 
 /** For each command: what the operator sends, and what the station answers. */
 export const COMMAND_SAMPLES: Record<
@@ -72,5 +78,54 @@ export const COMMAND_SAMPLES: Record<
   UpdateFirmware: {
     request: { location: "https://example.com/fw.bin", retrieveDate: "2030-01-01T00:00:00.000Z", retries: 2 },
     answer: {},
+  },
+  // OCPP 1.6 Security extension.
+  CertificateSigned: { request: { certificateChain: CERTIFICATE }, answer: { status: "Rejected" } },
+  DeleteCertificate: {
+    request: {
+      certificateHashData: {
+        hashAlgorithm: "SHA256",
+        issuerNameHash: "a1b2",
+        issuerKeyHash: "c3d4",
+        serialNumber: "0a",
+      },
+    },
+    answer: { status: "NotFound" },
+  },
+  ExtendedTriggerMessage: {
+    request: { requestedMessage: "SignChargePointCertificate" },
+    answer: { status: "Accepted" },
+  },
+  GetInstalledCertificateIds: {
+    request: { certificateType: "CentralSystemRootCertificate" },
+    answer: {
+      status: "Accepted",
+      certificateHashData: [{
+        hashAlgorithm: "SHA256",
+        issuerNameHash: "a1b2",
+        issuerKeyHash: "c3d4",
+        serialNumber: "0a",
+      }],
+    },
+  },
+  GetLog: {
+    request: { logType: "SecurityLog", requestId: 3, log: { remoteLocation: "https://example.com/logs/" } },
+    answer: { status: "Accepted", filename: "security.log" },
+  },
+  InstallCertificate: {
+    request: { certificateType: "ManufacturerRootCertificate", certificate: CERTIFICATE },
+    answer: { status: "Accepted" },
+  },
+  SignedUpdateFirmware: {
+    request: {
+      requestId: 4,
+      firmware: {
+        location: "https://example.com/fw.bin",
+        retrieveDateTime: "2030-01-01T00:00:00.000Z",
+        signingCertificate: CERTIFICATE,
+        signature: "c2lnbmF0dXJl",
+      },
+    },
+    answer: { status: "Accepted" },
   },
 };

@@ -1,5 +1,5 @@
 /** A stored meter value row of a station's current (Current.Import, phase L1, in A), for unit tests. */
-import type { MeterValueRow } from "../../store/store.ts";
+import type { MeterValueRow } from "../../model/meter_value.ts";
 
 export function currentRow(
   timestamp: string,

@@ -16,12 +16,16 @@ export async function ignoreWithoutNginx(): Promise<boolean> {
   return missing;
 }
 
-/** The nginx `server { ... }` block of README.md's WSS section, verbatim. */
-export async function readmeServerBlock(): Promise<string> {
+/**
+ * The nginx `server { ... }` block of README.md, verbatim: the first (the WSS example) by default, `index` 1
+ * for the profile 2/3 block of "Station security".
+ */
+export async function readmeServerBlock(index = 0): Promise<string> {
   const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
-  const match = /```nginx\n([\s\S]*?)```/.exec(readme);
-  if (!match?.[1]) throw new Error("README.md has no ```nginx block");
-  return match[1];
+  const blocks = [...readme.matchAll(/```nginx\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+  const block = blocks[index];
+  if (!block) throw new Error(`README.md has no nginx block number ${index}`);
+  return block;
 }
 
 export interface Nginx {

@@ -66,3 +66,25 @@ export async function spawnServer(
     },
   };
 }
+
+/** Runs `command` with `args` in `cwd`, `stdin` written to it when given; its collected output. */
+export async function runWithInput(
+  command: string,
+  args: string[],
+  cwd: string,
+  stdin?: string,
+): Promise<Deno.CommandOutput> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  return await child.output();
+}

@@ -2,9 +2,9 @@
 import { parseConfig } from "../../config.ts";
 import { createMemoryLogger } from "../../logger.ts";
 import { type RunningServer, type ServerOptions, startServer } from "../../server.ts";
-import { KvStore, openKvHandle } from "../../store/kv.ts";
+import { KvStore, openKvHandle } from "../../store/kv/mod.ts";
 import { kvFleetStore } from "../../store/kv/fleet.ts";
-import type { Store } from "../../store/store.ts";
+import type { Store } from "../../store/mod.ts";
 
 export interface TestServer extends RunningServer {
   wsUrl: string;

@@ -24,6 +24,8 @@ export async function connectStation(
     /** TLS options for wss (CA, client certificate), passed to `ws`. */
     wsOpts?: Record<string, unknown>;
     headers?: Record<string, string>;
+    /** ocpp-rpc validators replacing its built-in ones (e.g. OCPP 1.6 with the Security extension). */
+    strictModeValidators?: unknown[];
   } = {},
 ): Promise<Station> {
   // ocpp-rpc's typings mark every option required; the omitted ones have documented defaults.
@@ -38,6 +40,7 @@ export async function connectStation(
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.wsOpts ? { wsOpts: options.wsOpts } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.strictModeValidators ? { strictModeValidators: options.strictModeValidators } : {}),
     } as ConstructorParameters<typeof RPCClient>[0],
   );
   await client.connect();

@@ -2,6 +2,8 @@
  * Throwaway certificates made with Debian's `openssl`: a test CA, a server certificate for 127.0.0.1 and
  * localhost, and client certificates with a chosen CN, all signed by the CA.
  */
+import { openssl } from "./openssl.ts";
+
 export interface TestPki {
   dir: string;
   caCert: string;
@@ -24,13 +26,6 @@ export async function hasCommand(name: string): Promise<boolean> {
     return out.success;
   } catch {
     return false;
-  }
-}
-
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr).slice(0, 500)}`);
   }
 }
 

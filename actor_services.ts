@@ -1,0 +1,84 @@
+/**
+ * What the Security extension gives the actors, built at the composition root (server.ts): the CSR check for
+ * SignCertificate, the follow-up that signs an accepted CSR and sends CertificateSigned, and the renewal scan
+ * that asks stations near expiry for a new CSR (ExtendedTriggerMessage SignChargePointCertificate). The
+ * actors see only the small interfaces of actors/deps.ts; this file ties them to the registry and the PKI.
+ */
+import type { ActorDeps } from "./actors/deps.ts";
+import { NotConnectedError } from "./actors/errors.ts";
+import type { Registry } from "./actors/registry.ts";
+import type { SecurityExtension } from "./files/security_extension.ts";
+import type { Logger } from "./logger.ts";
+import { Enrolment } from "./pki/enrolment.ts";
+import { CertificateRenewal } from "./pki/renewal.ts";
+import type { SecurityEventLog } from "./security/security_events.ts";
+
+/** `requestedBy` of the commands the Central System sends by itself, in the command log. */
+export const PKI_PRINCIPAL = "csms:pki";
+
+export function actorSecurityServices(
+  extension: SecurityExtension,
+  events: SecurityEventLog,
+  logger: Logger,
+  registry: () => Registry,
+): Pick<ActorDeps, "csr" | "followUps" | "securityEvents"> {
+  const enrolment = new Enrolment({
+    pki: extension.pki,
+    sendCertificate: async (chargePointId, certificateChain) =>
+      (await registry().call(chargePointId, "CertificateSigned", { certificateChain }, {
+        requestedBy: PKI_PRINCIPAL,
+      })).status,
+    securityEvent: (event) => events.record(event),
+    log: (level, msg, fields) => logger[level](msg, fields),
+  });
+  return {
+    securityEvents: events,
+    csr: {
+      check: (csr, expect) => extension.pki.checkCsr(expect.chargePointId, csr, { cpoName: expect.cpoName }),
+    },
+    followUps: async (chargePointId, followUp) => {
+      if (followUp.type === "signCertificate") {
+        await enrolment.complete(chargePointId, followUp.csr, followUp.cpoName);
+      }
+    },
+  };
+}
+
+/** The renewal scan, every `intervalMs`, through the registry. */
+export function certificateRenewal(
+  extension: SecurityExtension,
+  registry: Registry,
+  logger: Logger,
+  intervalMs: number,
+): CertificateRenewal {
+  return new CertificateRenewal({
+    pki: extension.pki,
+    intervalMs,
+    isConnected: (id) => registry.isConnected(id),
+    trigger: async (certificate) => {
+      try {
+        const answer = await registry.call(
+          certificate.chargePointId,
+          "ExtendedTriggerMessage",
+          { requestedMessage: "SignChargePointCertificate" },
+          { requestedBy: PKI_PRINCIPAL },
+        );
+        logger.info("certificate renewal asked", {
+          chargePointId: certificate.chargePointId,
+          serialNumber: certificate.serialNumber,
+          notAfter: certificate.notAfter,
+          status: answer.status,
+        });
+        return answer.status === "Accepted" ? "accepted" : "refused";
+      } catch (error) {
+        if (error instanceof NotConnectedError) return "offline";
+        logger.warn("certificate renewal not asked", {
+          chargePointId: certificate.chargePointId,
+          error: String(error),
+        });
+        return "refused";
+      }
+    },
+    onError: (error) => logger.error("certificate renewal scan failed", { error: String(error) }),
+  });
+}

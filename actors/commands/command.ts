@@ -1,0 +1,31 @@
+/**
+ * What the domain knows about one CS->CP command: a guard (our own commands are checked against what we know
+ * of the station before they are sent: a reported status is never refused, but we do not ask a Faulted
+ * connector to start charging unless the operator insists) and an effect (what the station's answer teaches
+ * its snapshot, as a patch the actor commits with the command log entry). Both pure.
+ */
+import type { ChargePointRecord, SnapshotPatch } from "../../model/charge_point.ts";
+import type { CsToCpAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
+
+export interface Command<A extends CsToCpAction> {
+  /** Why sending makes no sense now (the operator may force it), or null. */
+  guard?: (state: Readonly<ChargePointRecord>, request: RequestOf<A>) => string | null;
+  /** What the answer teaches the snapshot, or null when it teaches nothing we keep. `at`: when it arrived. */
+  effect?: (
+    state: Readonly<ChargePointRecord>,
+    request: RequestOf<A>,
+    response: ResponseOf<A>,
+    at: string,
+  ) => SnapshotPatch | null;
+}
+
+/** Any dialect's command, as the shell calls it. */
+export interface AnyCommand {
+  guard?: (state: Readonly<ChargePointRecord>, request: never) => string | null;
+  effect?: (
+    state: Readonly<ChargePointRecord>,
+    request: never,
+    response: never,
+    at: string,
+  ) => SnapshotPatch | null;
+}

@@ -1,0 +1,4 @@
+import type { Command } from "./command.ts";
+
+/** OCPP 1.6 §5.7: no guard; the answer teaches the snapshot nothing we keep. */
+export const getCompositeSchedule: Command<"GetCompositeSchedule"> = {};

@@ -1,0 +1,22 @@
+import type { Command } from "./command.ts";
+
+const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);
+
+/**
+ * OCPP 1.6 §5.11. Refused (unless forced) when the connector is Faulted or Unavailable, or already has a
+ * transaction: the station would only reject it.
+ */
+export const remoteStartTransaction: Command<"RemoteStartTransaction"> = {
+  guard(state, request) {
+    const { connectorId } = request;
+    if (connectorId === undefined) return null;
+    const connector = state.connectors.find((c) => c.connectorId === connectorId);
+    if (connector && NOT_STARTABLE.has(connector.status)) {
+      return `connector ${connectorId} is ${connector.status}`;
+    }
+    if (connector?.transactionId !== undefined) {
+      return `connector ${connectorId} already has transaction ${connector.transactionId}`;
+    }
+    return null;
+  },
+};

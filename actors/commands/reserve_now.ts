@@ -1,0 +1,19 @@
+import { type Reservation, withoutReservation } from "../../model/charge_point.ts";
+import { toUtcIso } from "../../protocol/ocppj/time.ts";
+import type { Command } from "./command.ts";
+
+/** OCPP 1.6 §5.13: an accepted reservation is kept; one with a known reservationId replaces it. */
+export const reserveNow: Command<"ReserveNow"> = {
+  effect(state, request, response, at) {
+    if (response.status !== "Accepted") return null;
+    const reservation: Reservation = {
+      reservationId: request.reservationId,
+      connectorId: request.connectorId,
+      idTag: request.idTag,
+      expiryDate: toUtcIso(request.expiryDate),
+      requestedAt: at,
+    };
+    if (request.parentIdTag !== undefined) reservation.parentIdTag = request.parentIdTag;
+    return { reservations: [...withoutReservation(state, request.reservationId), reservation] };
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * What the actors get from the composition root: the store (through its interface only), the logger, the
+ * event bus, the frame log, the clock and id source (injected so tests are deterministic), and settings.
+ */
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { RegistrationStatus } from "../protocol/ocpp16/enums.ts";
+import type { Store } from "../store/mod.ts";
+import type { EventBus } from "./events.ts";
+import type { FrameLog } from "./frame_log.ts";
+import type { DataTransferDesk, VendorTable } from "./handlers/data_transfer.ts";
+import type { CsrChecker, FollowUp } from "./handlers/handler.ts";
+import type { SecurityEventKind } from "../store/security_events.ts";
+
+export interface ActorSettings {
+  /** What BootNotification answers a station not yet Accepted. */
+  registrationPolicy: RegistrationStatus;
+  heartbeatIntervalS: number;
+  bootRetryIntervalS: number;
+  callTimeoutMs: number;
+  maxFrameBytes: number;
+  maxBadFrames: number;
+  singleUseIdTags: boolean;
+}
+
+export interface ActorDeps {
+  store: Store;
+  logger: Logger;
+  events: EventBus;
+  frames: FrameLog;
+  now: () => Date;
+  newMessageId: () => string;
+  settings: ActorSettings;
+  vendors: VendorTable;
+  /** Answers and keeps DataTransfer messages (fleet/data_transfers.ts); absent: UnknownVendorId, none kept. */
+  dataTransfers?: DataTransferDesk;
+  /** Told how each CALL was answered and how long it took; none in most tests. */
+  metrics?: Metrics;
+  /** The security event log (security/security_events.ts): where handlers' security events go. */
+  securityEvents?: SecurityEventSink;
+  /** Checks CSRs for SignCertificate (the station PKI); absent: SignCertificate is answered Rejected. */
+  csr?: CsrChecker;
+  /** Runs the work handlers ask for after their answer (signing a CSR, sending CertificateSigned). */
+  followUps?: (chargePointId: string, followUp: FollowUp) => Promise<void>;
+}
+
+/** The part of the security event log the actors use: record, then flush to have it stored. */
+export interface SecurityEventSink {
+  record(event: { kind: SecurityEventKind; chargePointId: string; reason: string }): unknown;
+  /** Resolves once everything recorded is stored; rejects when the store fails. */
+  flush(): Promise<void>;
+}

@@ -1,0 +1,29 @@
+/**
+ * The seam between the actor shell and an OCPP version: the protocol's action table (schemas, directions),
+ * the handlers of what stations send, and the commands we send, picked by the WebSocket subprotocol a station
+ * negotiated. The shell knows no action by name; OCPP 2.0.1 would be one more dialect beside `ocpp16.ts`.
+ */
+import type { Dialect } from "../protocol/ocppj/dialect.ts";
+import type { AnyCommand } from "./commands/command.ts";
+import type { AnyHandler } from "./handlers/handler.ts";
+
+export interface ActorDialect {
+  readonly protocol: Dialect;
+  /** One per action the station sends, by wire name. */
+  readonly handlers: { readonly [action: string]: AnyHandler };
+  /** One per action we send, by wire name. */
+  readonly commands: { readonly [action: string]: AnyCommand };
+  /**
+   * The station-sent actions that carry transaction data: stored with U+0000 replaced rather than refused, so
+   * no reading is lost (every other CALL with a NUL is refused).
+   */
+  readonly transactionMessages: ReadonlySet<string>;
+}
+
+/** The dialect a station that offers `offered` subprotocols speaks (the first we know, in our order), or null. */
+export function pickDialect(
+  dialects: readonly ActorDialect[],
+  offered: readonly string[],
+): ActorDialect | null {
+  return dialects.find((d) => offered.includes(d.protocol.subprotocol)) ?? null;
+}

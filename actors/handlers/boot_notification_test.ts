@@ -1,0 +1,33 @@
+import { assertEquals } from "@std/assert";
+import { bootNotification } from "./boot_notification.ts";
+import { context, NOW, SETTINGS, station } from "./fakes.ts";
+
+const BOOT = { chargePointVendor: "Acme", chargePointModel: "Volt-1", firmwareVersion: "1.0" };
+const AT = NOW.toISOString();
+
+Deno.test("bootNotification() accepts a new station by policy and patches boot info and registration", async () => {
+  const result = await bootNotification(station({ registrationStatus: null }), BOOT, context());
+  assertEquals(result.response, { status: "Accepted", currentTime: AT, interval: 300 });
+  assertEquals(result.changes, { snapshot: { boot: BOOT, bootedAt: AT, registrationStatus: "Accepted" } });
+  assertEquals(result.events, [{
+    type: "boot",
+    chargePointId: "CP-1",
+    at: AT,
+    registrationStatus: "Accepted",
+  }]);
+  assertEquals(result.log?.map((l) => l.msg), ["boot notification"]);
+});
+
+Deno.test("bootNotification() keeps an accepted station accepted and leaves its registration unwritten", async () => {
+  const pending = context({ settings: { ...SETTINGS, registrationPolicy: "Pending" } });
+  const result = await bootNotification(station({ registrationStatus: "Accepted" }), BOOT, pending);
+  assertEquals(result.response.status, "Accepted");
+  assertEquals(result.changes?.snapshot?.registrationStatus, undefined);
+});
+
+Deno.test("bootNotification() tells a pending station to retry after bootRetryIntervalS", async () => {
+  const pending = context({ settings: { ...SETTINGS, registrationPolicy: "Pending" } });
+  const result = await bootNotification(station({ registrationStatus: null }), BOOT, pending);
+  assertEquals(result.response, { status: "Pending", currentTime: AT, interval: 60 });
+  assertEquals(result.changes?.snapshot?.registrationStatus, "Pending");
+});

@@ -1,0 +1,30 @@
+/**
+ * SignCertificate (OCPP 1.6 Security Whitepaper ed. 3 §5.17, use cases A02/A03): the CSR is checked now
+ * (signature, CN = this charge point id, O = its CpoName configuration key when we know one, key type and
+ * size); a good one is answered Accepted and signed after the answer, the certificate following in
+ * CertificateSigned; a bad one is answered Rejected and logged as a `csr_rejected` security event.
+ */
+import type { ChargePointRecord } from "../../model/charge_point.ts";
+import type { Handler } from "./handler.ts";
+
+export const signCertificate: Handler<"SignCertificate"> = async (state, request, ctx) => {
+  const refuse = (reason: string) => ({
+    response: { status: "Rejected" as const },
+    securityEvents: [{ kind: "csr_rejected" as const, reason: `SignCertificate refused: ${reason}` }],
+  });
+  if (!ctx.csr) return refuse("this Central System has no certificate authority");
+  const cpoName = cpoNameOf(state);
+  const check = await ctx.csr.check(request.csr, { chargePointId: ctx.chargePointId, cpoName });
+  if (!check.ok) return refuse(check.reason);
+  return {
+    response: { status: "Accepted" },
+    followUps: [{ type: "signCertificate", csr: request.csr, cpoName }],
+    log: [{ level: "info", msg: "certificate signing request accepted", fields: { cpoName } }],
+  };
+};
+
+/** The station's CpoName configuration key as last read (GetConfiguration), or null. */
+export function cpoNameOf(state: Readonly<ChargePointRecord>): string | null {
+  const value = state.configuration?.find((k) => k.key === "CpoName")?.value;
+  return value === undefined || value === "" ? null : value;
+}

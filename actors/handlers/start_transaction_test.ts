@@ -1,0 +1,80 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { OcppError } from "../../protocol/ocppj/errors.ts";
+import { charging, context, fakeLookups, NOW, station, transaction } from "./fakes.ts";
+import { startTransaction } from "./start_transaction.ts";
+
+const AT = NOW.toISOString();
+const TAG = { idTag: "TAG-1", status: "Accepted" as const, expiryDate: null, parentIdTag: null };
+const START = { connectorId: 1, idTag: "TAG-1", meterStart: 2000, timestamp: "2026-05-01T09:59:30Z" };
+
+Deno.test("startTransaction() starts a transaction with a fresh id, attaches it to the connector and answers it", async () => {
+  const ctx = context({ lookups: fakeLookups({ idTags: [TAG], nextId: 41 }) });
+  const result = await startTransaction(station(), START, ctx);
+  assertEquals(result.response, { transactionId: 41, idTagInfo: { status: "Accepted" } });
+  const started = result.changes?.transactionsStarted?.[0];
+  assertEquals([started?.transactionId, started?.status, started?.startTimestamp, started?.createdAt], [
+    41,
+    "active",
+    "2026-05-01T09:59:30.000Z",
+    AT,
+  ]);
+  assertEquals(result.changes?.transactionUpdates, []);
+  assertEquals(result.changes?.snapshot?.connectors?.map((c) => [c.connectorId, c.transactionId]), [[1, 41]]);
+  assertEquals(result.events?.map((e) => e.type), ["transaction"]);
+});
+
+Deno.test("startTransaction() keeps the transaction of an unknown idTag and answers Invalid", async () => {
+  const result = await startTransaction(station(), START, context());
+  assertEquals(result.response.idTagInfo.status, "Invalid");
+  assertEquals(result.changes?.transactionsStarted?.[0]?.startIdTagStatus, "Invalid");
+});
+
+Deno.test("startTransaction() supersedes the active transaction on the connector, guarded by its status", async () => {
+  const old = transaction({ transactionId: 7 });
+  const before = charging(7);
+  const ctx = context({ lookups: fakeLookups({ idTags: [TAG], transactions: [old], nextId: 8 }) });
+  const result = await startTransaction(before, START, ctx);
+  assertEquals(result.changes?.transactionUpdates, [{
+    transaction: { ...old, status: "superseded", supersededBy: 8 },
+    expectedStatus: "active",
+  }]);
+  assertEquals(result.changes?.snapshot?.connectors?.[0]?.transactionId, 8);
+  assertEquals(result.log?.map((l) => l.msg), ["transaction superseded", "transaction started"]);
+});
+
+Deno.test("startTransaction() answers a replay with the stored id and status, and starts nothing", async () => {
+  const stored = transaction({
+    transactionId: 5,
+    meterStart: 2000,
+    startTimestamp: "2026-05-01T09:59:30.000Z",
+    startIdTagStatus: "Blocked",
+  });
+  const ctx = context({ lookups: fakeLookups({ idTags: [TAG], transactions: [stored] }) });
+  const result = await startTransaction(station(), START, ctx);
+  assertEquals(result.response, { transactionId: 5, idTagInfo: { status: "Blocked" } });
+  assertEquals(result.changes?.transactionsStarted, undefined);
+  assertEquals(result.log?.map((l) => l.msg), ["start transaction replayed"]);
+});
+
+Deno.test("startTransaction() uses up the reservation it names", async () => {
+  const reserved = station({
+    reservations: [{ reservationId: 3, connectorId: 1, idTag: "TAG-1", expiryDate: AT, requestedAt: AT }],
+  });
+  const result = await startTransaction(
+    reserved,
+    { ...START, reservationId: 3 },
+    context({ lookups: fakeLookups({ idTags: [TAG] }) }),
+  );
+  assertEquals(result.changes?.snapshot?.reservations, []);
+  assertEquals(result.changes?.transactionsStarted?.[0]?.reservationId, 3);
+});
+
+Deno.test("startTransaction() refuses connector 0 and a meterStart it cannot store exactly", async () => {
+  for (const bad of [{ ...START, connectorId: 0 }, { ...START, meterStart: 2 ** 60 }]) {
+    const error = await assertRejects(
+      () => Promise.resolve(startTransaction(station(), bad, context())),
+      OcppError,
+    );
+    assertEquals((error as OcppError).code, "PropertyConstraintViolation");
+  }
+});

@@ -1,0 +1,69 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import { OcppError } from "../../protocol/ocppj/errors.ts";
+import { context, NOW, station } from "./fakes.ts";
+import { statusNotification } from "./status_notification.ts";
+
+const AT = NOW.toISOString();
+
+Deno.test("statusNotification() patches the connectors and appends the history entry in the same changes", async () => {
+  const result = await statusNotification(station(), {
+    connectorId: 1,
+    status: "Charging",
+    errorCode: "NoError",
+    info: "plugged",
+  }, context());
+  const connector = {
+    connectorId: 1,
+    status: "Charging" as const,
+    errorCode: "NoError" as const,
+    info: "plugged",
+    timestamp: AT,
+  };
+  assertEquals(result.response, {});
+  assertEquals(result.changes, {
+    snapshot: { connectors: [connector] },
+    statusHistory: [{ chargePointId: "CP-1", ...connector, receivedAt: AT }],
+  });
+  assertEquals(result.events, [{ type: "status", chargePointId: "CP-1", at: AT, connector }]);
+  assertEquals(result.log, []);
+});
+
+Deno.test("statusNotification() records an unexpected transition and logs it as an anomaly", async () => {
+  const before = station({
+    connectors: [{
+      connectorId: 1,
+      status: "Reserved",
+      errorCode: "NoError",
+      timestamp: AT,
+      transactionId: 3,
+    }],
+  });
+  const result = await statusNotification(before, {
+    connectorId: 1,
+    status: "Charging",
+    errorCode: "NoError",
+    timestamp: "2026-05-01T09:00:00Z",
+  }, context());
+  assertEquals(result.changes?.snapshot?.connectors?.[0], {
+    connectorId: 1,
+    status: "Charging",
+    errorCode: "NoError",
+    timestamp: "2026-05-01T09:00:00.000Z",
+    transactionId: 3,
+  });
+  assertEquals(result.log?.[0]?.level, "warn");
+  assertEquals(result.log?.[0]?.msg, "status anomaly");
+});
+
+Deno.test("statusNotification() refuses a negative connectorId with PropertyConstraintViolation", () => {
+  const error = assertThrows(
+    () =>
+      statusNotification(
+        station(),
+        { connectorId: -2, status: "Available", errorCode: "NoError" },
+        context(),
+      ),
+    OcppError,
+  );
+  assertEquals((error as OcppError).code, "PropertyConstraintViolation");
+});

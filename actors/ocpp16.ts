@@ -1,0 +1,16 @@
+/** OCPP 1.6 for the actor: the protocol's action table with our 1.6 handlers and commands. */
+import { OCPP16 } from "../protocol/ocpp16/mod.ts";
+import { COMMANDS } from "./commands/mod.ts";
+import type { ActorDialect } from "./dialect.ts";
+import { HANDLERS } from "./handlers/mod.ts";
+
+export const OCPP16_ACTOR: ActorDialect = {
+  protocol: OCPP16,
+  handlers: HANDLERS,
+  commands: COMMANDS,
+  // OCPP 1.6 §4.10 (transaction-related messages): StartTransaction, StopTransaction and MeterValues.
+  transactionMessages: new Set(["StartTransaction", "StopTransaction", "MeterValues"]),
+};
+
+/** Every dialect the server speaks, the preferred first. */
+export const DIALECTS: readonly ActorDialect[] = [OCPP16_ACTOR];

@@ -1,0 +1,139 @@
+/**
+ * A station's file transfers and certificates: the diagnostics, log and firmware statuses it reported (each
+ * with its time), the files it uploaded (GetDiagnostics, GetLog), downloadable by operators (logs can hold
+ * secrets), and the certificates our CA issued to it. Server-rendered, no state.
+ */
+import { formatTime } from "./format.ts";
+import type { FileStatus, IssuedCertificate, UploadedFile } from "./types.ts";
+
+const KIND_LABEL: Record<FileStatus["kind"], string> = {
+  diagnostics: "Diagnostics",
+  firmware: "Firmware",
+  log: "Log",
+  signedFirmware: "Signed firmware",
+};
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function StationFiles(
+  props: {
+    history: FileStatus[];
+    /** Null without the Security extension. */
+    uploads: UploadedFile[] | null;
+    certificates: IssuedCertificate[] | null;
+    canDownload: boolean;
+  },
+) {
+  return (
+    <section class="card" aria-labelledby="station-files-title">
+      <div class="card-head">
+        <h2 id="station-files-title">Files, firmware and certificates</h2>
+      </div>
+      <h3>Transfer status history</h3>
+      {props.history.length === 0
+        ? <p class="muted">None yet.</p>
+        : (
+          <table class="table" aria-label="Transfer status history">
+            <thead>
+              <tr>
+                <th scope="col">Received (UTC)</th>
+                <th scope="col">Transfer</th>
+                <th scope="col">Status</th>
+                <th scope="col">Request</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.history.map((h, i) => (
+                <tr key={`${h.receivedAt}-${i}`} data-file-status={h.kind}>
+                  <td data-label="Received">{formatTime(h.receivedAt)}</td>
+                  <td data-label="Transfer">{KIND_LABEL[h.kind]}</td>
+                  <td data-label="Status">{h.status}</td>
+                  <td data-label="Request">{h.requestId ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      {props.uploads && <Uploads uploads={props.uploads} canDownload={props.canDownload} />}
+      {props.certificates && <Certificates certificates={props.certificates} />}
+    </section>
+  );
+}
+
+function Uploads(props: { uploads: UploadedFile[]; canDownload: boolean }) {
+  return (
+    <>
+      <h3>Uploaded files</h3>
+      {props.uploads.length === 0
+        ? <p class="muted">None yet.</p>
+        : (
+          <table class="table" aria-label="Uploaded files">
+            <thead>
+              <tr>
+                <th scope="col">Uploaded (UTC)</th>
+                <th scope="col">Kind</th>
+                <th scope="col">File</th>
+                <th scope="col">Size</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.uploads.map((u) => (
+                <tr key={u.id}>
+                  <td data-label="Uploaded">{formatTime(u.uploadedAt)}</td>
+                  <td data-label="Kind">
+                    {u.kind === "log" ? `${u.logType ?? "log"} #${u.requestId ?? "?"}` : "Diagnostics"}
+                  </td>
+                  <td data-label="File" class="mono">
+                    {props.canDownload
+                      ? (
+                        <a href={`/api/v1/uploads/${encodeURIComponent(u.id)}/content`} download>
+                          {u.fileName}
+                        </a>
+                      )
+                      : u.fileName}
+                  </td>
+                  <td data-label="Size" class="num">{formatBytes(u.size)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+    </>
+  );
+}
+
+function Certificates(props: { certificates: IssuedCertificate[] }) {
+  return (
+    <>
+      <h3>Certificates issued</h3>
+      {props.certificates.length === 0
+        ? <p class="muted">None yet.</p>
+        : (
+          <table class="table" aria-label="Certificates issued">
+            <thead>
+              <tr>
+                <th scope="col">Issued (UTC)</th>
+                <th scope="col">Serial</th>
+                <th scope="col">Key</th>
+                <th scope="col">Expires (UTC)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.certificates.map((c) => (
+                <tr key={c.serialNumber}>
+                  <td data-label="Issued">{formatTime(c.issuedAt)}</td>
+                  <td data-label="Serial" class="mono">{c.serialNumber}</td>
+                  <td data-label="Key">{c.key}</td>
+                  <td data-label="Expires">{formatTime(c.notAfter)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+    </>
+  );
+}

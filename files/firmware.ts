@@ -1,0 +1,167 @@
+/**
+ * Firmware images for stations: operators upload an image (with, for SignedUpdateFirmware, its base64
+ * signature and PEM signing certificate); for one station at a time they get an expiring URL that the station
+ * downloads from a limited number of times (its retries). The station checks the signature (OCPP 1.6 Security
+ * Whitepaper ed. 3, use case L01); we check that the certificate is one and that the signature is base64.
+ */
+import type { DownloadRefusal, FirmwareImage } from "../model/files.ts";
+import { x509 } from "../pki/x509.ts";
+import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
+import type { FileStore } from "../store/file_store.ts";
+import { measure, safeFileName } from "./measure.ts";
+import { hashUrlToken, isUrlToken, newUrlToken } from "./tokens.ts";
+
+export interface FirmwareSettings {
+  maxBytes: number;
+  /** How long a download URL works. */
+  linkTtlMs: number;
+  /** Downloads per URL (a station's retries). */
+  maxDownloads: number;
+}
+
+export type AddFirmwareResult =
+  | { ok: true; image: FirmwareImage }
+  | { ok: false; reason: "too_large" | "invalid"; message: string };
+
+export class FirmwareLibrary {
+  readonly #files: FileStore;
+  readonly #blobs: BlobStore;
+  readonly #now: () => Date;
+  readonly settings: FirmwareSettings;
+
+  constructor(deps: { files: FileStore; blobs: BlobStore; now: () => Date; settings: FirmwareSettings }) {
+    this.#files = deps.files;
+    this.#blobs = deps.blobs;
+    this.#now = deps.now;
+    this.settings = deps.settings;
+  }
+
+  /** Checks the signing data, stores the image as it streams in, then records it. */
+  async add(upload: {
+    name: string;
+    fileName: string | null;
+    contentType: string | null;
+    body: ReadableStream<Uint8Array>;
+    signature: string | null;
+    signingCertificatePem: string | null;
+    uploadedBy: string;
+  }): Promise<AddFirmwareResult> {
+    const problem = signingProblem(upload.signature, upload.signingCertificatePem);
+    if (problem !== null) {
+      await upload.body.cancel().catch(() => {});
+      return { ok: false, reason: "invalid", message: problem };
+    }
+    const id = `firmware-${crypto.randomUUID()}`;
+    const measured = measure(upload.body);
+    try {
+      await this.#blobs.write(id, measured.chunks, this.settings.maxBytes);
+    } catch (error) {
+      if (error instanceof BlobTooLargeError) {
+        return { ok: false, reason: "too_large", message: error.message };
+      }
+      throw error;
+    }
+    const { size, sha256 } = measured.result();
+    const image: FirmwareImage = {
+      id,
+      name: upload.name,
+      fileName: safeFileName(upload.fileName, "firmware.bin"),
+      contentType: upload.contentType?.split(";")[0]?.trim() || "application/octet-stream",
+      size,
+      sha256,
+      signature: upload.signature,
+      signingCertificatePem: upload.signingCertificatePem,
+      uploadedBy: upload.uploadedBy,
+      uploadedAt: this.#now().toISOString(),
+    };
+    try {
+      await this.#files.putFirmware(image);
+    } catch (error) {
+      await this.#blobs.delete(id).catch(() => {});
+      throw error;
+    }
+    return { ok: true, image };
+  }
+
+  list(limit: number): Promise<FirmwareImage[]> {
+    return this.#files.listFirmware(limit);
+  }
+
+  get(id: string): Promise<FirmwareImage | null> {
+    return this.#files.getFirmware(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.#files.deleteFirmware(id);
+    if (deleted) await this.#blobs.delete(id);
+    return deleted;
+  }
+
+  /** An expiring download URL of image `firmwareId` for station `chargePointId`; null for an unknown image. */
+  async link(request: {
+    firmwareId: string;
+    chargePointId: string;
+    createdBy: string;
+    baseUrl: string;
+  }): Promise<{ url: string; expiresAt: string; firmware: FirmwareImage } | null> {
+    const firmware = await this.#files.getFirmware(request.firmwareId);
+    if (firmware === null) return null;
+    const { token, hash } = await newUrlToken();
+    const now = this.#now();
+    const expiresAt = new Date(now.getTime() + this.settings.linkTtlMs).toISOString();
+    await this.#files.createDownloadLink({
+      tokenHash: hash,
+      firmwareId: firmware.id,
+      chargePointId: request.chargePointId,
+      createdAt: now.toISOString(),
+      expiresAt,
+      maxDownloads: this.settings.maxDownloads,
+      downloads: 0,
+      createdBy: request.createdBy,
+    });
+    const url = `${request.baseUrl.replace(/\/+$/, "")}/files/firmware/${
+      encodeURIComponent(request.chargePointId)
+    }/${token}/${encodeURIComponent(firmware.fileName)}`;
+    return { url, expiresAt, firmware };
+  }
+
+  /** A station's download: counts it and returns the bytes, or says why not. */
+  async download(request: { chargePointId: string; token: string }): Promise<
+    { ok: true; firmware: FirmwareImage; body: ReadableStream<Uint8Array> } | {
+      ok: false;
+      reason: DownloadRefusal;
+    }
+  > {
+    if (!isUrlToken(request.token)) return { ok: false, reason: "unknown" };
+    const used = await this.#files.useDownloadLink(
+      await hashUrlToken(request.token),
+      request.chargePointId,
+      this.#now().toISOString(),
+    );
+    if (!used.ok) return used;
+    const body = await this.#blobs.read(used.firmware.id);
+    if (body === null) return { ok: false, reason: "firmware_deleted" };
+    return { ok: true, firmware: used.firmware, body };
+  }
+}
+
+/** Why the signing data is unusable, or null. Both or neither; a PEM X.509 certificate; base64 signature. */
+export function signingProblem(signature: string | null, certificatePem: string | null): string | null {
+  if ((signature === null) !== (certificatePem === null)) {
+    return "A signed image needs both the signature and the signing certificate";
+  }
+  if (signature === null || certificatePem === null) return null;
+  // SignedUpdateFirmware limits (official JSON schema): signature 800, signingCertificate 5500 characters.
+  if (signature.length > 800 || !/^[A-Za-z0-9+/]+={0,2}$/.test(signature.trim())) {
+    return "The signature must be base64, at most 800 characters";
+  }
+  if (certificatePem.length > 5500) return "The signing certificate must be at most 5500 characters";
+  try {
+    const blocks = x509.PemConverter.decodeWithHeaders(certificatePem);
+    if (blocks.length !== 1 || blocks[0]!.type !== "CERTIFICATE") throw new Error("not one certificate");
+    new x509.X509Certificate(blocks[0]!.rawData);
+  } catch {
+    return "The signing certificate must be one PEM X.509 certificate";
+  }
+  return null;
+}

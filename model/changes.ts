@@ -1,0 +1,126 @@
+/**
+ * Everything one station's CALL (or one command answer, or one operator change) writes, as data. Handlers
+ * return it, the actor shell hands it to the store in ONE `commit`, and the store writes it all or nothing,
+ * batched with other stations' changes (group commit).
+ */
+import type { SnapshotPatch } from "./charge_point.ts";
+import type { CommandLogEntry } from "./command_log.ts";
+import type { FileStatusEntry } from "./file_status.ts";
+import type { MeterValueRow } from "./meter_value.ts";
+import type { StatusHistoryEntry } from "./status_history.ts";
+import type { OrphanStopRecord, TransactionRecord, TransactionStatus } from "./transaction.ts";
+
+/** A transaction rewritten, only if the store still holds it with `expectedStatus`. */
+export interface TransactionUpdate {
+  transaction: TransactionRecord;
+  expectedStatus: TransactionStatus;
+  /** The idTagInfo.status a StopTransaction was answered with (kept by stores that have a place for it). */
+  stopIdTagStatus?: string | null;
+}
+
+export interface StationChanges {
+  chargePointId: string;
+  /** Only the fields that changed; a station the store lacks is created from `emptyRecord`. */
+  snapshot?: SnapshotPatch;
+  /** When the station was last heard from: with `snapshot` it joins the patch, alone it is a cheap touch. */
+  lastSeen?: string;
+  statusHistory?: StatusHistoryEntry[];
+  /** New transactions, their ids already allocated; a replay key the store already has is a conflict. */
+  transactionsStarted?: TransactionRecord[];
+  transactionUpdates?: TransactionUpdate[];
+  /** Stored once under their natural key: a replay stores nothing. */
+  orphanStops?: OrphanStopRecord[];
+  /** Stored once under their natural key: a replay stores nothing. */
+  meterValues?: MeterValueRow[];
+  commandLog?: CommandLogEntry[];
+  /** File transfer progress the station reported (diagnostics, logs, firmware), appended as history. */
+  fileStatus?: FileStatusEntry[];
+}
+
+/**
+ * ok: every change is stored (`meterValuesAdded` of the meter values were new). conflict: another writer got
+ * there first (a replay key taken, a transaction no longer in its expected status, a second active
+ * transaction on a connector): nothing of these changes is stored; decide again with fresh lookups.
+ */
+export type CommitResult =
+  | { ok: true; meterValuesAdded: number }
+  | { ok: false; conflict: string };
+
+/** True when the changes write nothing at all. */
+export function isEmpty(changes: StationChanges): boolean {
+  return changes.snapshot === undefined && changes.lastSeen === undefined &&
+    !changes.statusHistory?.length && !changes.transactionsStarted?.length &&
+    !changes.transactionUpdates?.length && !changes.orphanStops?.length && !changes.meterValues?.length &&
+    !changes.commandLog?.length && !changes.fileStatus?.length;
+}
+
+/** `a` then `b`, as one set of changes of the same station (b's snapshot fields win). */
+export function mergeChanges(a: StationChanges, b: Omit<StationChanges, "chargePointId">): StationChanges {
+  const out: StationChanges = { ...a };
+  if (b.snapshot) out.snapshot = { ...a.snapshot, ...b.snapshot };
+  if (b.lastSeen !== undefined) out.lastSeen = b.lastSeen;
+  for (const key of LISTS) {
+    const more = b[key];
+    if (more?.length) (out[key] as unknown[]) = [...(a[key] ?? []), ...more];
+  }
+  return out;
+}
+
+const LISTS = [
+  "statusHistory",
+  "transactionsStarted",
+  "transactionUpdates",
+  "orphanStops",
+  "meterValues",
+  "commandLog",
+  "fileStatus",
+] as const;
+
+/**
+ * When these changes happened, for a record the store must create on the way (a bare station row): the
+ * snapshot's own times, else the time of the first thing written.
+ */
+export function changesTime(changes: StationChanges): string | null {
+  return changes.snapshot?.createdAt ?? changes.snapshot?.updatedAt ??
+    changes.statusHistory?.[0]?.receivedAt ??
+    changes.transactionsStarted?.[0]?.createdAt ?? changes.transactionUpdates?.[0]?.transaction.createdAt ??
+    changes.orphanStops?.[0]?.receivedAt ?? changes.meterValues?.[0]?.receivedAt ??
+    changes.commandLog?.[0]?.requestedAt ?? changes.fileStatus?.[0]?.receivedAt ?? changes.lastSeen ?? null;
+}
+
+/**
+ * Runs `attempt` until it commits: `attempt` decides with fresh lookups and commits, returning null when the
+ * commit reported a conflict. Gives up with an error after `maxAttempts`.
+ */
+export async function untilCommitted<T>(
+  what: string,
+  maxAttempts: number,
+  attempt: () => Promise<T | null>,
+): Promise<T> {
+  let conflicts = 0;
+  for (;;) {
+    const result = await attempt();
+    if (result !== null) return result;
+    if (++conflicts >= maxAttempts) {
+      throw new Error(`${what}: still conflicting after ${maxAttempts} attempts`);
+    }
+  }
+}
+
+/**
+ * Refuses changes that write about another station than `changes.chargePointId`: a commit is one station's,
+ * all or nothing, and the stores batch by station.
+ */
+export function checkStation(changes: StationChanges): void {
+  const id = changes.chargePointId;
+  const stray = changes.statusHistory?.find((e) => e.chargePointId !== id) ??
+    changes.transactionsStarted?.find((t) => t.chargePointId !== id) ??
+    changes.transactionUpdates?.find((u) => u.transaction.chargePointId !== id)?.transaction ??
+    changes.orphanStops?.find((o) => o.chargePointId !== id) ??
+    changes.meterValues?.find((r) => r.chargePointId !== id) ??
+    changes.commandLog?.find((e) => e.chargePointId !== id) ??
+    changes.fileStatus?.find((e) => e.chargePointId !== id);
+  if (stray) {
+    throw new Error(`Cannot commit the changes of "${id}": they write about "${stray.chargePointId}"`);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * A station's snapshot: what survives restarts about one charge point, and the patches that change it.
+ *
+ * Writes are field patches, never whole-record overwrites, so two writers that own different fields (the
+ * station's actor and an operator, perhaps in two processes) never undo each other: the actor owns what the
+ * station reports (`ACTOR_FIELDS`), operators own the registration.
+ */
+import type {
+  ChargePointErrorCode,
+  ChargePointStatus,
+  RegistrationStatus,
+} from "../protocol/ocpp16/enums.ts";
+
+/** What a station told us in its BootNotification. */
+export interface BootInfo {
+  chargePointVendor: string;
+  chargePointModel: string;
+  chargePointSerialNumber?: string;
+  chargeBoxSerialNumber?: string;
+  firmwareVersion?: string;
+  iccid?: string;
+  imsi?: string;
+  meterType?: string;
+  meterSerialNumber?: string;
+}
+
+export interface ConnectorState {
+  connectorId: number;
+  status: ChargePointStatus;
+  errorCode: ChargePointErrorCode;
+  info?: string;
+  vendorId?: string;
+  vendorErrorCode?: string;
+  /** The station's timestamp when it sent one, else when we received the status. */
+  timestamp: string;
+  /** The transaction active on this connector, as far as we know. */
+  transactionId?: number;
+}
+
+export interface ConfigurationKeyValue {
+  key: string;
+  readonly: boolean;
+  value?: string;
+}
+
+export interface ScheduledAvailability {
+  connectorId: number;
+  type: "Operative" | "Inoperative";
+  requestedAt: string;
+}
+
+export interface Reservation {
+  reservationId: number;
+  connectorId: number;
+  idTag: string;
+  parentIdTag?: string;
+  expiryDate: string;
+  requestedAt: string;
+}
+
+/** The snapshot of one station that survives restarts. */
+export interface ChargePointRecord {
+  id: string;
+  /** null: the station has never booted and no operator has registered it. */
+  registrationStatus: RegistrationStatus | null;
+  boot: BootInfo | null;
+  bootedAt: string | null;
+  /** Sorted by connectorId, connector 0 (the whole station) included when reported. */
+  connectors: ConnectorState[];
+  lastSeen: string | null;
+  firmwareStatus: string | null;
+  diagnosticsStatus: string | null;
+  /** The last GetConfiguration answer, null before the first one. */
+  configuration: ConfigurationKeyValue[] | null;
+  /** ChangeAvailability answered Scheduled: it takes effect when the running transaction ends. */
+  scheduledAvailability?: ScheduledAvailability[];
+  /** The local authorization list version, from GetLocalListVersion or an accepted SendLocalList. */
+  localListVersion?: number;
+  /** Reservations the station accepted (ReserveNow) and that were not used or cancelled since. */
+  reservations?: Reservation[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Some fields of a snapshot, to write over the stored ones; the others stay as stored. A patch of a station
+ * the store does not have creates it from `emptyRecord`.
+ */
+export type SnapshotPatch = Partial<Omit<ChargePointRecord, "id">>;
+
+/** The fields a station's actor owns: what the station itself reports or its answers teach us. */
+export const ACTOR_FIELDS = [
+  "boot",
+  "bootedAt",
+  "connectors",
+  "lastSeen",
+  "firmwareStatus",
+  "diagnosticsStatus",
+  "configuration",
+  "scheduledAvailability",
+  "localListVersion",
+  "reservations",
+] as const satisfies readonly (keyof SnapshotPatch)[];
+
+/**
+ * The snapshot of a station we know nothing about yet: what an actor starts from on a first connection, and
+ * what an operator's pre-registration fills in.
+ *
+ * @example
+ * ```ts
+ * const record = emptyRecord("CP-1", new Date("2026-01-01T00:00:00Z"));
+ * record.registrationStatus; // null
+ * ```
+ */
+export function emptyRecord(id: string, now: Date): ChargePointRecord {
+  const at = now.toISOString();
+  return {
+    id,
+    registrationStatus: null,
+    boot: null,
+    bootedAt: null,
+    connectors: [],
+    lastSeen: null,
+    firmwareStatus: null,
+    diagnosticsStatus: null,
+    configuration: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/**
+ * `record` with `patch` written over it (a new object; neither input changes).
+ *
+ * @example
+ * ```ts
+ * const record = emptyRecord("CP-1", new Date("2026-01-01T00:00:00Z"));
+ * applyPatch(record, { firmwareStatus: "Installed" }).firmwareStatus; // "Installed"
+ * ```
+ */
+export function applyPatch(record: ChargePointRecord, patch: SnapshotPatch): ChargePointRecord {
+  return { ...record, ...patch };
+}
+
+/** The actor-owned fields of `record` as a patch: what an actor writes when it cannot tell what changed. */
+export function actorFields(record: ChargePointRecord): SnapshotPatch {
+  const patch: Record<string, unknown> = {};
+  for (const field of ACTOR_FIELDS) {
+    if (record[field] !== undefined) patch[field] = record[field];
+  }
+  return patch as SnapshotPatch;
+}
+
+/** The station's reservations without one (used, cancelled or replaced). */
+export function withoutReservation(record: ChargePointRecord, reservationId: number): Reservation[] {
+  return (record.reservations ?? []).filter((r) => r.reservationId !== reservationId);
+}

@@ -1,0 +1,52 @@
+/**
+ * The idTag check shared by Authorize, StartTransaction and StopTransaction (OCPP 1.6 §4.1, §4.8, §4.10):
+ * unknown -> Invalid, a stored non-Accepted status as stored, past expiry -> Expired, and with single-use
+ * tags an idTag already charging elsewhere -> ConcurrentTx.
+ */
+import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
+import type { Lookups } from "./lookups.ts";
+
+export interface IdTagRecord {
+  idTag: string;
+  status: AuthorizationStatus;
+  expiryDate: string | null;
+  parentIdTag: string | null;
+}
+
+export interface IdTagInfo {
+  status: AuthorizationStatus;
+  expiryDate?: string;
+  parentIdTag?: string;
+}
+
+export interface AuthorizeOptions {
+  now: Date;
+  /** Check for an active transaction of this idTag (ConcurrentTx). */
+  singleUse: boolean;
+  /** A transaction that does not count as concurrent: the one on this station and connector. */
+  ignoreActiveOn?: { chargePointId: string; connectorId?: number };
+}
+
+export async function checkIdTag(
+  lookups: Pick<Lookups, "getIdTag" | "findActiveTransactionByIdTag">,
+  idTag: string,
+  options: AuthorizeOptions,
+): Promise<IdTagInfo> {
+  const record = await lookups.getIdTag(idTag);
+  if (!record) return { status: "Invalid" };
+  const info: IdTagInfo = { status: record.status };
+  if (record.expiryDate) info.expiryDate = record.expiryDate;
+  if (record.parentIdTag) info.parentIdTag = record.parentIdTag;
+  if (record.status !== "Accepted") return info;
+  if (record.expiryDate && Date.parse(record.expiryDate) <= options.now.getTime()) {
+    return { ...info, status: "Expired" };
+  }
+  if (options.singleUse) {
+    const active = await lookups.findActiveTransactionByIdTag(idTag);
+    const ignored = options.ignoreActiveOn;
+    const sameSpot = active && ignored && active.chargePointId === ignored.chargePointId &&
+      (ignored.connectorId === undefined || ignored.connectorId === active.connectorId);
+    if (active && !sameSpot) return { ...info, status: "ConcurrentTx" };
+  }
+  return info;
+}

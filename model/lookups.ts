@@ -1,0 +1,20 @@
+/**
+ * The read-only questions the domain asks while it decides (handlers, transaction rules). The stores answer
+ * them; a handler test answers them with a fake. Nothing here writes, except that `newTransactionId` uses up
+ * an id (ids are never reused; an id asked for and not used is a gap, which the spec allows).
+ */
+import type { IdTagRecord } from "./id_tag.ts";
+import type { StartKey, TransactionRecord } from "./transaction.ts";
+
+export interface Lookups {
+  getIdTag(idTag: string): Promise<IdTagRecord | null>;
+  getTransaction(transactionId: number): Promise<TransactionRecord | null>;
+  /** The transaction a start with this replay key created, if any. */
+  findTransactionByStart(key: StartKey): Promise<TransactionRecord | null>;
+  /** The active transactions on one connector (at most one, as the stores keep it). */
+  findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]>;
+  /** An active transaction of this idTag on any station, for single-use tags (ConcurrentTx). */
+  findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null>;
+  /** A transactionId never handed out before: positive, 32-bit. */
+  newTransactionId(): Promise<number>;
+}

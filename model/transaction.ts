@@ -1,0 +1,232 @@
+/**
+ * Transactions and the rules that keep them right, written once for every store (OCPP 1.6 §4.8, §4.10):
+ *
+ * - a replayed StartTransaction (same station, connector, idTag, meterStart and timestamp) gets the
+ *   transaction it created the first time, with the same idTagInfo status;
+ * - a new start on a connector with an active transaction supersedes it (kept for review, never deleted);
+ * - a StopTransaction of an unknown id (or of another station's) is kept as an orphan stop, once;
+ * - a replayed stop changes nothing; a superseded transaction still finishes when its late stop arrives.
+ *
+ * The rules decide from lookups and return the changes to commit; the stores only offer atomic primitives
+ * (a unique replay key, a status guard, natural keys) that make a concurrent writer show up as a conflict.
+ */
+import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
+import type { StationChanges } from "./changes.ts";
+import type { Lookups } from "./lookups.ts";
+
+/**
+ * - active: started, not stopped;
+ * - superseded: a newer StartTransaction on the same connector closed it (kept for review);
+ * - finished: a StopTransaction completed it (a superseded one still finishes when its late stop arrives,
+ *   and keeps `supersededBy`).
+ */
+export type TransactionStatus = "active" | "superseded" | "finished";
+
+export interface TransactionRecord {
+  transactionId: number;
+  chargePointId: string;
+  connectorId: number;
+  idTag: string;
+  /** The idTagInfo.status we answered StartTransaction with. */
+  startIdTagStatus: AuthorizationStatus;
+  meterStart: number;
+  startTimestamp: string;
+  reservationId: number | null;
+  status: TransactionStatus;
+  supersededBy: number | null;
+  meterStop: number | null;
+  stopTimestamp: string | null;
+  stopReason: string | null;
+  stopIdTag: string | null;
+  /** meterStop - meterStart, in Wh; null while not stopped. */
+  energyWh: number | null;
+  /** The start's receivedAt. */
+  createdAt: string;
+  /** The stop's receivedAt. */
+  stoppedAt: string | null;
+}
+
+export interface OrphanStopRecord {
+  /** Stable key: chargePointId, transactionId, timestamp and meterStop. */
+  id: string;
+  chargePointId: string;
+  transactionId: number;
+  idTag: string | null;
+  meterStop: number;
+  timestamp: string;
+  reason: string | null;
+  transactionData: unknown[] | null;
+  receivedAt: string;
+}
+
+export interface StartTransactionInput {
+  chargePointId: string;
+  connectorId: number;
+  idTag: string;
+  idTagStatus: AuthorizationStatus;
+  meterStart: number;
+  timestamp: string;
+  reservationId: number | null;
+  receivedAt: string;
+}
+
+/** What makes two starts the same start: a replay carries the same values. */
+export type StartKey = Pick<
+  StartTransactionInput,
+  "chargePointId" | "connectorId" | "idTag" | "meterStart" | "timestamp"
+>;
+
+export interface StartTransactionOutcome {
+  transaction: TransactionRecord;
+  /** True when this was a replay of a start we already have: nothing was created. */
+  replayed: boolean;
+  /** Transactions this start closed as superseded (open ones on the same connector). */
+  superseded: TransactionRecord[];
+}
+
+export interface StopTransactionInput {
+  chargePointId: string;
+  /** As the station sent it: may be -1 or unknown. */
+  transactionId: number;
+  idTag: string | null;
+  idTagStatus: AuthorizationStatus | null;
+  meterStop: number;
+  timestamp: string;
+  reason: string | null;
+  /** The raw transactionData, kept on orphan stops so nothing is lost. */
+  transactionData: unknown[] | null;
+  receivedAt: string;
+}
+
+export interface StopTransactionOutcome {
+  /** stopped: completed now; replayed: it was already stopped, nothing changed; orphan: unknown id, kept. */
+  outcome: "stopped" | "replayed" | "orphan";
+  transaction: TransactionRecord | null;
+}
+
+/** transactionId is a 32-bit signed integer on the wire (OCPP 1.6 StartTransaction.conf). */
+export const MAX_TRANSACTION_ID = 2 ** 31 - 1;
+
+/** True for an id a store may hold: what we hand out is 1 ..= MAX_TRANSACTION_ID. */
+export function isTransactionId(id: number): boolean {
+  return Number.isInteger(id) && id >= 1 && id <= MAX_TRANSACTION_ID;
+}
+
+type TransactionChanges = Pick<StationChanges, "transactionsStarted" | "transactionUpdates" | "orphanStops">;
+
+export interface Decision<O> {
+  outcome: O;
+  changes: TransactionChanges;
+}
+
+/**
+ * A StartTransaction: the replayed transaction, or a new one (its id allocated now) that supersedes what is
+ * active on the connector.
+ *
+ * @example
+ * ```ts ignore
+ * const { outcome, changes } = await decideStart(input, lookups);
+ * // commit `changes`; on a conflict, decide again
+ * ```
+ */
+export async function decideStart(
+  input: StartTransactionInput,
+  lookups: Pick<Lookups, "findTransactionByStart" | "findActiveTransactionsOn" | "newTransactionId">,
+): Promise<Decision<StartTransactionOutcome>> {
+  const replayed = await lookups.findTransactionByStart(input);
+  if (replayed) return { outcome: { transaction: replayed, replayed: true, superseded: [] }, changes: {} };
+  const open = await lookups.findActiveTransactionsOn(input.chargePointId, input.connectorId);
+  const transactionId = await lookups.newTransactionId();
+  const transaction = startedTransaction(input, transactionId);
+  const superseded = open
+    .filter((t) => t.status === "active" && t.transactionId !== transactionId)
+    .map((t): TransactionRecord => ({ ...t, status: "superseded", supersededBy: transactionId }))
+    .sort((a, b) => a.transactionId - b.transactionId);
+  return {
+    outcome: { transaction, replayed: false, superseded },
+    changes: {
+      transactionsStarted: [transaction],
+      transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" })),
+    },
+  };
+}
+
+/** The transaction a start creates, active, with the id allocated for it. */
+export function startedTransaction(input: StartTransactionInput, transactionId: number): TransactionRecord {
+  return {
+    transactionId,
+    chargePointId: input.chargePointId,
+    connectorId: input.connectorId,
+    idTag: input.idTag,
+    startIdTagStatus: input.idTagStatus,
+    meterStart: input.meterStart,
+    startTimestamp: input.timestamp,
+    reservationId: input.reservationId,
+    status: "active",
+    supersededBy: null,
+    meterStop: null,
+    stopTimestamp: null,
+    stopReason: null,
+    stopIdTag: null,
+    energyWh: null,
+    createdAt: input.receivedAt,
+    stoppedAt: null,
+  };
+}
+
+/**
+ * A StopTransaction: completes the transaction, or changes nothing for a replay, or keeps an orphan stop
+ * (unknown id, -1 included, or another station's transaction).
+ */
+export async function decideStop(
+  input: StopTransactionInput,
+  lookups: Pick<Lookups, "getTransaction">,
+): Promise<Decision<StopTransactionOutcome>> {
+  const current = isTransactionId(input.transactionId)
+    ? await lookups.getTransaction(input.transactionId)
+    : null;
+  if (!current || current.chargePointId !== input.chargePointId) {
+    return {
+      outcome: { outcome: "orphan", transaction: null },
+      changes: { orphanStops: [orphanStop(input)] },
+    };
+  }
+  if (current.status === "finished") {
+    return { outcome: { outcome: "replayed", transaction: current }, changes: {} };
+  }
+  const done: TransactionRecord = {
+    ...current,
+    status: "finished",
+    meterStop: input.meterStop,
+    stopTimestamp: input.timestamp,
+    stopReason: input.reason,
+    stopIdTag: input.idTag,
+    energyWh: input.meterStop - current.meterStart,
+    stoppedAt: input.receivedAt,
+  };
+  return {
+    outcome: { outcome: "stopped", transaction: done },
+    changes: {
+      transactionUpdates: [{
+        transaction: done,
+        expectedStatus: current.status,
+        stopIdTagStatus: input.idTagStatus,
+      }],
+    },
+  };
+}
+
+/** The stop as kept for review, under its stable key (a replay of it has the same id). */
+export function orphanStop(input: StopTransactionInput): OrphanStopRecord {
+  return {
+    id: JSON.stringify([input.chargePointId, input.transactionId, input.timestamp, input.meterStop]),
+    chargePointId: input.chargePointId,
+    transactionId: input.transactionId,
+    idTag: input.idTag,
+    meterStop: input.meterStop,
+    timestamp: input.timestamp,
+    reason: input.reason,
+    transactionData: input.transactionData,
+    receivedAt: input.receivedAt,
+  };
+}

@@ -1,0 +1,76 @@
+import { assertEquals, assertNotEquals } from "@std/assert";
+import { fakeLookups, startInput, transaction } from "./fakes.ts";
+import { decideStart, decideStop, orphanStop, type StopTransactionInput } from "./transaction.ts";
+
+const START = startInput();
+
+const STOP: StopTransactionInput = {
+  chargePointId: "CP-1",
+  transactionId: 7,
+  idTag: null,
+  idTagStatus: null,
+  meterStop: 1500,
+  timestamp: "2026-05-01T10:00:00.000Z",
+  reason: null,
+  transactionData: null,
+  receivedAt: "2026-05-01T10:00:00.100Z",
+};
+
+Deno.test("decideStart() of a replay returns the stored transaction and changes nothing", async () => {
+  const stored = transaction();
+  const { outcome, changes } = await decideStart(START, fakeLookups({ transactions: [stored] }));
+  assertEquals(outcome, { transaction: stored, replayed: true, superseded: [] });
+  assertEquals(changes, {});
+});
+
+Deno.test("decideStart() of a new start takes a fresh id and supersedes only the connector's active one", async () => {
+  const active = transaction({ transactionId: 3, meterStart: 10 });
+  const finished = transaction({ transactionId: 4, meterStart: 20, status: "finished" });
+  const elsewhere = transaction({ transactionId: 5, meterStart: 30, connectorId: 2 });
+  const lookups = fakeLookups({ transactions: [active, finished, elsewhere], nextId: 9 });
+  const { outcome, changes } = await decideStart(START, lookups);
+  assertEquals(outcome.replayed, false);
+  assertEquals(outcome.transaction.transactionId, 9);
+  assertEquals(outcome.superseded, [{ ...active, status: "superseded", supersededBy: 9 }]);
+  assertEquals(changes.transactionsStarted, [outcome.transaction]);
+  assertEquals(changes.transactionUpdates, [{
+    transaction: outcome.superseded[0]!,
+    expectedStatus: "active",
+  }]);
+});
+
+Deno.test("decideStop() keeps an unknown id, -1 and another station's transaction as orphan stops", async () => {
+  const foreign = transaction({ chargePointId: "CP-2" });
+  for (const transactionId of [7, -1, 2 ** 40]) {
+    const { outcome, changes } = await decideStop(
+      { ...STOP, transactionId },
+      fakeLookups({ transactions: [foreign] }),
+    );
+    assertEquals(outcome, { outcome: "orphan", transaction: null });
+    assertEquals(changes.orphanStops?.[0]?.transactionId, transactionId);
+  }
+});
+
+Deno.test("decideStop() of a finished transaction is a replay that changes nothing", async () => {
+  const done = transaction({ status: "finished", meterStop: 1500 });
+  assertEquals(await decideStop(STOP, fakeLookups({ transactions: [done] })), {
+    outcome: { outcome: "replayed", transaction: done },
+    changes: {},
+  });
+});
+
+Deno.test("decideStop() finishes an active or superseded transaction, guarded by the status it read", async () => {
+  for (const status of ["active", "superseded"] as const) {
+    const tx = transaction({ status, supersededBy: status === "superseded" ? 8 : null });
+    const { outcome, changes } = await decideStop(STOP, fakeLookups({ transactions: [tx] }));
+    assertEquals(outcome.outcome, "stopped");
+    assertEquals(outcome.transaction?.energyWh, 500);
+    assertEquals(outcome.transaction?.supersededBy, tx.supersededBy);
+    assertEquals(changes.transactionUpdates?.[0]?.expectedStatus, status);
+  }
+});
+
+Deno.test("orphanStop() ids are stable for a replay and differ for another stop", () => {
+  assertEquals(orphanStop(STOP).id, orphanStop({ ...STOP, receivedAt: "2026-05-02T00:00:00.000Z" }).id);
+  assertNotEquals(orphanStop(STOP).id, orphanStop({ ...STOP, meterStop: 1501 }).id);
+});

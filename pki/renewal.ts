@@ -1,0 +1,69 @@
+/**
+ * Certificate renewal (OCPP 1.6 Security Whitepaper ed. 3, use case A02): every `intervalMs` the stations whose
+ * current certificate expires within PKI_RENEW_BEFORE_DAYS are asked, with ExtendedTriggerMessage
+ * SignChargePointCertificate, to send a new CSR (SignCertificate). Only connected stations are asked; a station
+ * that is offline, refuses or fails is asked again after `retryAfterMs`. The sending is injected (`trigger`),
+ * so this knows nothing of sockets.
+ */
+import type { IssuedCertificate } from "../model/certificates.ts";
+import type { StationPki } from "./station_pki.ts";
+
+export type TriggerOutcome = "accepted" | "refused" | "offline";
+
+export interface RenewalOptions {
+  pki: StationPki;
+  /** Sends ExtendedTriggerMessage SignChargePointCertificate; says what became of it. */
+  trigger: (certificate: IssuedCertificate) => Promise<TriggerOutcome>;
+  isConnected: (chargePointId: string) => boolean;
+  /** How often to scan (default 10 minutes). */
+  intervalMs?: number;
+  /** How long before a station is asked again (default 6 hours). */
+  retryAfterMs?: number;
+  /** Stations asked per scan at most (default 100). */
+  batch?: number;
+  onError?: (error: unknown) => void;
+}
+
+export class CertificateRenewal {
+  readonly #options: Required<Omit<RenewalOptions, "onError">> & Pick<RenewalOptions, "onError">;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #running: Promise<number> | null = null;
+
+  constructor(options: RenewalOptions) {
+    this.#options = { intervalMs: 600_000, retryAfterMs: 6 * 3600_000, batch: 100, ...options };
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(
+      () => void this.scan().catch((e) => this.#options.onError?.(e)),
+      this.#options.intervalMs,
+    );
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => {});
+  }
+
+  /** One scan (one at a time); returns how many stations accepted the trigger. */
+  scan(): Promise<number> {
+    this.#running ??= this.#scan().finally(() => (this.#running = null));
+    return this.#running;
+  }
+
+  async #scan(): Promise<number> {
+    const { pki, trigger, isConnected, retryAfterMs, batch } = this.#options;
+    const due = await pki.dueForRenewal({ limit: batch, retryAfterMs });
+    let accepted = 0;
+    for (const certificate of due) {
+      if (!isConnected(certificate.chargePointId)) continue;
+      const outcome = await trigger(certificate).catch(() => "refused" as const);
+      if (outcome === "offline") continue;
+      // Accepted or refused: either way, not again before retryAfterMs.
+      await pki.markRenewalRequested(certificate.serialNumber);
+      if (outcome === "accepted") accepted++;
+    }
+    return accepted;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The station PKI as the rest of the system uses it: the CA (the operator's, from PEM, or the one generated at
+ * first start and kept in the store), signing a station's CSR into a certificate (checked first, recorded with
+ * serial and expiry), and the certificates due for renewal.
+ *
+ * @example
+ * ```ts ignore
+ * const pki = await StationPki.open({ store, now: () => new Date(), settings: DEFAULT_PKI_SETTINGS });
+ * const result = await pki.signCertificate("CP-1", csrPem, { cpoName: "Acme" });
+ * if (result.ok) await registry.call("CP-1", "CertificateSigned", { certificateChain: result.chain });
+ * ```
+ */
+import type { IssuedCertificate } from "../model/certificates.ts";
+import type { PkiStore } from "../store/pki_store.ts";
+import { type CaMaterial, CertificateAuthority } from "./ca.ts";
+import { checkCsr } from "./csr.ts";
+import { issueCertificate } from "./issue.ts";
+import { DEFAULT_MIN_RSA_BITS } from "./keys.ts";
+
+export interface PkiSettings {
+  /** Subject of a generated CA. */
+  caSubject: string;
+  /** Validity of the station certificates we sign. */
+  certificateValidityDays: number;
+  /** Renewal is asked for this long before a station's certificate expires. */
+  renewBeforeDays: number;
+  minRsaBits: number;
+}
+
+export const DEFAULT_PKI_SETTINGS: PkiSettings = {
+  caSubject: "CN=OCPP CSMS Station CA, O=OCPP CSMS",
+  certificateValidityDays: 365,
+  renewBeforeDays: 30,
+  minRsaBits: DEFAULT_MIN_RSA_BITS,
+};
+
+export type SignResult =
+  | { ok: true; chain: string; certificate: IssuedCertificate }
+  | { ok: false; reason: string };
+
+const DAY_MS = 24 * 3600_000;
+
+export class StationPki {
+  private constructor(
+    readonly ca: CertificateAuthority,
+    /** "operator": given by path; "generated": made at first start and kept in the store. */
+    readonly caSource: "operator" | "generated",
+    private readonly store: PkiStore,
+    private readonly now: () => Date,
+    readonly settings: PkiSettings,
+  ) {}
+
+  /**
+   * Uses `operatorCa` when given; else the CA in the store; else generates one and stores it (when several
+   * processes start at once on one store, they all end up with the first one stored).
+   */
+  static async open(options: {
+    store: PkiStore;
+    now: () => Date;
+    settings?: Partial<PkiSettings>;
+    operatorCa?: CaMaterial | null;
+  }): Promise<StationPki> {
+    const settings = { ...DEFAULT_PKI_SETTINGS, ...options.settings };
+    if (options.operatorCa) {
+      const ca = await CertificateAuthority.fromPem(
+        options.operatorCa.certificatePem,
+        options.operatorCa.privateKeyPem,
+      );
+      return new StationPki(ca, "operator", options.store, options.now, settings);
+    }
+    let stored = await options.store.getCa();
+    if (stored === null) {
+      const generated = await CertificateAuthority.generate({
+        now: options.now(),
+        subject: settings.caSubject,
+      });
+      stored = await options.store.putCaIfAbsent({
+        ...(await generated.material()),
+        createdAt: options.now().toISOString(),
+      });
+    }
+    const ca = await CertificateAuthority.fromPem(stored.certificatePem, stored.privateKeyPem);
+    return new StationPki(ca, "generated", options.store, options.now, settings);
+  }
+
+  /** The CA certificate (and its issuers), PEM: what nginx's `ssl_client_certificate` needs. */
+  get caPem(): string {
+    return this.ca.pem;
+  }
+
+  /** Only the checks of `signCertificate` (see `csr.ts`): for answering SignCertificate before signing. */
+  async checkCsr(
+    chargePointId: string,
+    csrPem: string,
+    station: { cpoName?: string | null } = {},
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const check = await checkCsr(csrPem, {
+      chargePointId,
+      cpoName: station.cpoName ?? null,
+      minRsaBits: this.settings.minRsaBits,
+    });
+    return check.ok ? { ok: true } : check;
+  }
+
+  /**
+   * Checks `csrPem` for station `chargePointId` (see `csr.ts`), signs it and records the certificate before
+   * returning it; a refusal says why, for the station's SignCertificate answer and the security log.
+   */
+  async signCertificate(
+    chargePointId: string,
+    csrPem: string,
+    station: { cpoName?: string | null } = {},
+  ): Promise<SignResult> {
+    const check = await checkCsr(csrPem, {
+      chargePointId,
+      cpoName: station.cpoName ?? null,
+      minRsaBits: this.settings.minRsaBits,
+    });
+    if (!check.ok) return check;
+    const issued = await issueCertificate(this.ca, check.request, {
+      chargePointId,
+      key: check.key,
+      now: this.now(),
+      validityDays: this.settings.certificateValidityDays,
+    });
+    await this.store.addIssuedCertificate(issued.record);
+    return { ok: true, chain: issued.chain, certificate: issued.record };
+  }
+
+  /**
+   * Each station's current certificate expiring within `renewBeforeDays`, whose renewal was not asked for in
+   * the last `retryAfterMs` (a station that did not answer is asked again later).
+   */
+  dueForRenewal(options: { limit: number; retryAfterMs: number }): Promise<IssuedCertificate[]> {
+    const now = this.now().getTime();
+    return this.store.listDueForRenewal({
+      notAfterBefore: new Date(now + this.settings.renewBeforeDays * DAY_MS).toISOString(),
+      requestedBefore: new Date(now - options.retryAfterMs).toISOString(),
+      limit: options.limit,
+    });
+  }
+
+  markRenewalRequested(serialNumber: string): Promise<void> {
+    return this.store.markRenewalRequested(serialNumber, this.now().toISOString());
+  }
+
+  listCertificates(query: { chargePointId?: string; limit: number }): Promise<IssuedCertificate[]> {
+    return this.store.listIssuedCertificates(query);
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * Station files over the operator API (the stations' side is routes/files.ts):
+ *
+ * - `POST   /api/v1/charge-points/{id}/upload-urls`  a one-time upload URL for GetDiagnostics or GetLog (operators)
+ * - `GET    /api/v1/uploads`                         files stations uploaded, newest first (viewers)
+ * - `GET    /api/v1/uploads/{uploadId}/content`      download one (operators: logs and diagnostics can hold
+ *                                                    secrets such as configuration values and addresses)
+ * - `POST   /api/v1/firmware`                        upload a firmware image, multipart (admins)
+ * - `GET    /api/v1/firmware`                        firmware images (viewers)
+ * - `DELETE /api/v1/firmware/{firmwareId}`           delete one; its URLs stop working (admins)
+ * - `POST   /api/v1/firmware/{firmwareId}/links`     an expiring download URL for one station (operators)
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import type { SecurityExtension } from "../../files/security_extension.ts";
+import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
+import { principalLabel } from "../../auth/principal.ts";
+import { type ApiEnv, ApiError, type ApiRouter } from "./http.ts";
+import { ChargePointIdParam, ErrorSchema, limit } from "./schemas.ts";
+
+const ERRORS = {
+  400: { description: "Invalid request", schema: ErrorSchema },
+  401: { description: "Not authenticated", schema: ErrorSchema },
+  403: { description: "Role too low", schema: ErrorSchema },
+};
+
+export const UploadedFileView = z.object({
+  id: z.string(),
+  chargePointId: z.string(),
+  kind: z.enum(["diagnostics", "log"]),
+  requestId: z.number().int().nullable(),
+  logType: z.string().nullable(),
+  fileName: z.string(),
+  contentType: z.string().describe("As the station declared it; downloads are always served as octet-stream"),
+  size: z.number().int(),
+  sha256: z.string(),
+  uploadedAt: z.string(),
+  remoteAddress: z.string().nullable(),
+});
+
+export const FirmwareView = z.object({
+  id: z.string(),
+  name: z.string(),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+  signature: z.string().nullable(),
+  signingCertificatePem: z.string().nullable(),
+  uploadedBy: z.string(),
+  uploadedAt: z.string(),
+});
+
+const UploadUrlBody = z.strictObject({
+  kind: z.enum(["diagnostics", "log"]).describe("diagnostics: for GetDiagnostics; log: for GetLog"),
+  requestId: z.number().int().optional().describe("GetLog requestId"),
+  logType: z.enum(LOG_TYPES).optional().describe("GetLog logType"),
+});
+
+/** The form fields around a firmware image (name, signature, signing certificate) and multipart framing. */
+export const FIRMWARE_FORM_SLACK_BYTES = 1024 * 1024;
+
+/** The origin stations reach us at: PUBLIC_URL, else the origin of this API request. */
+export function publicBase(c: Context, extension: SecurityExtension): string {
+  return extension.publicUrl ?? new URL(c.req.url).origin;
+}
+
+export function addFileRoutes(router: ApiRouter, deps: { extension: SecurityExtension }): void {
+  const { uploads, firmware } = deps.extension;
+
+  router.add({
+    method: "post",
+    path: "/v1/charge-points/{id}/upload-urls",
+    operationId: "createUploadUrl",
+    summary: "A one-time URL for the station to upload diagnostics (GetDiagnostics) or a log (GetLog) to",
+    description: "Give the URL as GetDiagnostics `location` or GetLog `log.remoteLocation`. It accepts one " +
+      "upload (PUT or POST, raw or multipart/form-data) from this station only, up to UPLOAD_MAX_BYTES, " +
+      "until UPLOAD_URL_TTL_MIN has passed.",
+    tag: "Files",
+    access: "operator",
+    params: ChargePointIdParam,
+    body: UploadUrlBody,
+    responses: {
+      201: {
+        description: "The URL",
+        schema: z.object({ url: z.string(), uploadId: z.string(), expiresAt: z.string() }),
+      },
+      ...ERRORS,
+    },
+  }, async (c, { params, body, principal }) => {
+    const minted = await uploads.mint({
+      chargePointId: params.id,
+      kind: body.kind,
+      requestId: body.requestId ?? null,
+      logType: body.logType ?? null,
+      createdBy: principal ? principalLabel(principal) : "unknown",
+      baseUrl: publicBase(c, deps.extension),
+    });
+    return c.json(minted, 201);
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/uploads",
+    operationId: "listUploads",
+    summary: "Diagnostics and logs stations uploaded, newest first",
+    tag: "Files",
+    access: "viewer",
+    query: z.object({ chargePointId: z.string().min(1).max(48).optional(), limit: limit(100, 1000) }),
+    responses: {
+      200: { description: "Files", schema: z.object({ items: z.array(UploadedFileView) }) },
+      ...ERRORS,
+    },
+  }, async (c, { query }) => {
+    const items = await uploads.list({
+      limit: query.limit,
+      ...(query.chargePointId !== undefined ? { chargePointId: query.chargePointId } : {}),
+    });
+    return c.json({ items });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/uploads/{uploadId}/content",
+    operationId: "downloadUpload",
+    summary: "Download a file a station uploaded",
+    description: "Operators and admins only: diagnostics and security logs can hold secrets. Always served " +
+      "as an attachment of type application/octet-stream, never rendered.",
+    tag: "Files",
+    access: "operator",
+    params: z.object({ uploadId: z.string().min(1).max(100) }),
+    responses: {
+      200: { description: "The bytes", contentType: "application/octet-stream" },
+      404: { description: "No such file", schema: ErrorSchema },
+      ...ERRORS,
+    },
+  }, async (_c, { params }) => {
+    const opened = await uploads.open(params.uploadId);
+    if (opened === null) throw new ApiError(404, "not_found", `Upload "${params.uploadId}" is unknown`);
+    return new Response(opened.body, {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-length": String(opened.file.size),
+        "content-disposition": `attachment; filename="${opened.file.fileName}"`,
+        "x-content-type-options": "nosniff",
+        "x-checksum-sha256": opened.file.sha256,
+      },
+    });
+  });
+
+  router.add({
+    method: "post",
+    path: "/v1/firmware",
+    operationId: "uploadFirmware",
+    summary: "Upload a firmware image (multipart/form-data)",
+    description: "Fields: `file` (the image), `name` (a label), and for SignedUpdateFirmware `signature` " +
+      "(base64) and `signingCertificate` (PEM), both or neither. At most FIRMWARE_MAX_BYTES.",
+    tag: "Files",
+    access: "admin",
+    responses: {
+      201: { description: "Stored", schema: FirmwareView },
+      413: { description: "Too large", schema: ErrorSchema },
+      ...ERRORS,
+    },
+  }, async (c, { principal }) => {
+    const form = await readForm(c, firmware.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES);
+    const file = form.get("file");
+    const name = form.get("name");
+    if (!(file instanceof File)) {
+      throw new ApiError(400, "invalid_request", "The form needs a file field `file`", {
+        in: "body",
+        field: "file",
+      });
+    }
+    if (typeof name !== "string" || name.trim() === "" || name.length > 200) {
+      throw new ApiError(400, "invalid_request", "The form needs a `name` of 1 to 200 characters", {
+        in: "body",
+        field: "name",
+      });
+    }
+    // Browsers send form text with CRLF line ends (HTML form encoding); a PEM is kept with LF.
+    const text = (key: string) => {
+      const value = form.get(key);
+      return typeof value === "string" && value.trim() !== "" ? value.replaceAll("\r\n", "\n").trim() : null;
+    };
+    const added = await firmware.add({
+      name: name.trim(),
+      fileName: file.name,
+      contentType: file.type,
+      body: file.stream(),
+      signature: text("signature"),
+      signingCertificatePem: text("signingCertificate"),
+      uploadedBy: principal ? principalLabel(principal) : "unknown",
+    });
+    if (!added.ok) {
+      if (added.reason === "too_large") throw new ApiError(413, "payload_too_large", added.message);
+      throw new ApiError(400, "invalid_request", added.message, { in: "body" });
+    }
+    return c.json(added.image, 201);
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/firmware",
+    operationId: "listFirmware",
+    summary: "Firmware images, newest first",
+    tag: "Files",
+    access: "viewer",
+    query: z.object({ limit: limit(100, 1000) }),
+    responses: {
+      200: { description: "Images", schema: z.object({ items: z.array(FirmwareView) }) },
+      ...ERRORS,
+    },
+  }, async (c, { query }) => c.json({ items: await firmware.list(query.limit) }));
+
+  router.add({
+    method: "delete",
+    path: "/v1/firmware/{firmwareId}",
+    operationId: "deleteFirmware",
+    summary: "Delete a firmware image; its download URLs stop working",
+    tag: "Files",
+    access: "admin",
+    params: z.object({ firmwareId: z.string().min(1).max(100) }),
+    responses: {
+      204: { description: "Deleted" },
+      404: { description: "Unknown", schema: ErrorSchema },
+      ...ERRORS,
+    },
+  }, async (c, { params }) => {
+    if (!(await firmware.delete(params.firmwareId))) {
+      throw new ApiError(404, "not_found", `Firmware "${params.firmwareId}" is unknown`);
+    }
+    return c.body(null, 204);
+  });
+
+  router.add({
+    method: "post",
+    path: "/v1/firmware/{firmwareId}/links",
+    operationId: "createFirmwareLink",
+    summary: "An expiring URL at which one station may download this image",
+    description: "Give it as (Signed)UpdateFirmware `location`. It works for this station only, " +
+      "FIRMWARE_URL_MAX_DOWNLOADS times, for FIRMWARE_URL_TTL_H hours.",
+    tag: "Files",
+    access: "operator",
+    params: z.object({ firmwareId: z.string().min(1).max(100) }),
+    body: z.strictObject({ chargePointId: z.string().min(1).max(48) }),
+    responses: {
+      201: {
+        description: "The URL, and what SignedUpdateFirmware sends along",
+        schema: z.object({
+          url: z.string(),
+          expiresAt: z.string(),
+          signature: z.string().nullable(),
+          signingCertificate: z.string().nullable(),
+        }),
+      },
+      404: { description: "Unknown image", schema: ErrorSchema },
+      ...ERRORS,
+    },
+  }, async (c, { params, body, principal }) => {
+    const link = await firmware.link({
+      firmwareId: params.firmwareId,
+      chargePointId: body.chargePointId,
+      createdBy: principal ? principalLabel(principal) : "unknown",
+      baseUrl: publicBase(c, deps.extension),
+    });
+    if (link === null) throw new ApiError(404, "not_found", `Firmware "${params.firmwareId}" is unknown`);
+    return c.json({
+      url: link.url,
+      expiresAt: link.expiresAt,
+      signature: link.firmware.signature,
+      signingCertificate: link.firmware.signingCertificatePem,
+    }, 201);
+  });
+}
+
+/** Reads a multipart form, refusing more than `maxBytes` of body as it streams (413). */
+async function readForm(c: Context<ApiEnv>, maxBytes: number): Promise<FormData> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.toLowerCase().startsWith("multipart/form-data")) {
+    throw new ApiError(400, "invalid_request", "Send the image as multipart/form-data", { in: "body" });
+  }
+  const tooLarge = () => new ApiError(413, "payload_too_large", `Body is larger than ${maxBytes} bytes`);
+  if (Number(c.req.header("content-length") ?? "0") > maxBytes) throw tooLarge();
+  const body = limitStream(c.req.raw.body ?? new ReadableStream(), maxBytes);
+  try {
+    return await new Request(c.req.url, {
+      method: "POST",
+      headers: { "content-type": type },
+      body: body.stream,
+    })
+      .formData();
+  } catch {
+    if (body.exceeded()) throw tooLarge();
+    throw new ApiError(400, "invalid_request", "The multipart body could not be read", { in: "body" });
+  }
+}
+
+/** `stream`, erroring once more than `maxBytes` went through; `exceeded()` says whether that happened. */
+export function limitStream(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): { stream: ReadableStream<Uint8Array>; exceeded(): boolean } {
+  let seen = 0;
+  const limited = stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > maxBytes) controller.error(new Error(`Body is larger than ${maxBytes} bytes`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return { stream: limited, exceeded: () => seen > maxBytes };
+}

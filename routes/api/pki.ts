@@ -1,0 +1,64 @@
+/**
+ * The station PKI over HTTP:
+ *
+ * - `GET /api/v1/pki/ca`            the CA certificate (and its issuers), PEM; anonymous: it is public, and
+ *                                   nginx (`ssl_client_certificate`) and provisioning scripts need it
+ * - `GET /api/v1/pki/certificates`  certificates issued to stations, newest first (viewers)
+ */
+import { z } from "zod";
+import type { SecurityExtension } from "../../files/security_extension.ts";
+import type { ApiRouter } from "./http.ts";
+import { ErrorSchema, limit } from "./schemas.ts";
+
+export const IssuedCertificateView = z.object({
+  serialNumber: z.string().describe("Hex"),
+  chargePointId: z.string(),
+  subject: z.string(),
+  key: z.string().describe("e.g. EC P-256, RSA 2048"),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  fingerprintSha256: z.string(),
+  certificatePem: z.string(),
+  issuedAt: z.string(),
+  renewalRequestedAt: z.string().nullable(),
+});
+
+export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExtension }): void {
+  const { pki } = deps.extension;
+
+  router.add({
+    method: "get",
+    path: "/v1/pki/ca",
+    operationId: "getStationCa",
+    summary: "The CA certificate that signs station certificates (PEM)",
+    description: "Install it in nginx as `ssl_client_certificate` for security profile 3. " +
+      "For an operator's intermediate CA the file also holds its issuers.",
+    tag: "PKI",
+    access: "anonymous",
+    responses: { 200: { description: "PEM", contentType: "application/x-pem-file" } },
+  }, (c) =>
+    c.body(pki.caPem, 200, {
+      "content-type": "application/x-pem-file",
+      "content-disposition": 'inline; filename="station-ca.pem"',
+    }));
+
+  router.add({
+    method: "get",
+    path: "/v1/pki/certificates",
+    operationId: "listIssuedCertificates",
+    summary: "Certificates issued to stations (SignCertificate), newest first",
+    tag: "PKI",
+    access: "viewer",
+    query: z.object({ chargePointId: z.string().min(1).max(48).optional(), limit: limit(100, 1000) }),
+    responses: {
+      200: { description: "Certificates", schema: z.object({ items: z.array(IssuedCertificateView) }) },
+      400: { description: "Invalid request", schema: ErrorSchema },
+    },
+  }, async (c, { query }) => {
+    const items = await pki.listCertificates({
+      limit: query.limit,
+      ...(query.chargePointId !== undefined ? { chargePointId: query.chargePointId } : {}),
+    });
+    return c.json({ items });
+  });
+}

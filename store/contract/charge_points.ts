@@ -1,0 +1,293 @@
+import { assert, assertEquals, assertExists, assertGreater } from "@std/assert";
+import type { ChargePointRecord } from "../../model/charge_point.ts";
+import { at, type Cases, chargePoint, startInput, statusEntry, stopInput } from "./harness.ts";
+
+/** Charge points: snapshots, touches, lists and status history. */
+export function chargePointCases({ test, stationTest }: Cases): void {
+  // ---------------------------------------------------------------- charge points
+
+  test("getChargePoint() returns null for an unknown id", async ({ store }) => {
+    assertEquals(await store().getChargePoint("nope"), null);
+  });
+
+  test("putChargePoint() then getChargePoint() round-trips the whole snapshot", async ({ store }) => {
+    const full = chargePoint("CP-1");
+    await store().putChargePoint(full);
+    assertEquals(await store().getChargePoint("CP-1"), full);
+
+    const { scheduledAvailability: _s, localListVersion: _l, reservations: _r, ...withoutOptionals } =
+      chargePoint(
+        "CP-2",
+        {
+          registrationStatus: null,
+          boot: null,
+          bootedAt: null,
+          connectors: [],
+          lastSeen: null,
+          diagnosticsStatus: null,
+          configuration: null,
+        },
+      );
+    const bare: ChargePointRecord = withoutOptionals;
+    await store().putChargePoint(bare);
+    assertEquals(await store().getChargePoint("CP-2"), bare);
+  });
+
+  test("putChargePoint() replaces the whole snapshot of an existing id", async ({ store }) => {
+    await store().putChargePoint(chargePoint("CP-1"));
+    const next = chargePoint("CP-1", {
+      registrationStatus: "Pending",
+      connectors: [{ connectorId: 1, status: "Faulted", errorCode: "GroundFailure", timestamp: at(5) }],
+      configuration: null,
+      updatedAt: at(5),
+    });
+    await store().putChargePoint(next);
+    assertEquals(await store().getChargePoint("CP-1"), next);
+    assertEquals((await store().listChargePoints({ limit: 10 })).length, 1);
+  });
+
+  stationTest(
+    "snapshots and transactions survive closing and reopening the same backing store",
+    async (c) => {
+      await c.t.step({
+        name: "after reopen, what was written is read back",
+        ignore: c.reopen === null,
+        fn: async () => {
+          const cp = chargePoint("CP-1");
+          await c.store().putChargePoint(cp);
+          await c.store().putIdTag({
+            idTag: "TAG-1",
+            status: "Accepted",
+            expiryDate: null,
+            parentIdTag: null,
+          });
+          const first = await c.store().startTransaction(startInput());
+          const stopped = await c.store().stopTransaction(stopInput(first.transaction.transactionId));
+
+          const again = await c.reopen!();
+          assertEquals(await again.getChargePoint("CP-1"), cp);
+          assertEquals((await again.getIdTag("TAG-1"))?.status, "Accepted");
+          assertEquals(await again.getTransaction(first.transaction.transactionId), stopped.transaction);
+
+          // The id counter survives too: ids are never reused.
+          const second = await again.startTransaction(startInput({ timestamp: at(50) }));
+          assertGreater(second.transaction.transactionId, first.transaction.transactionId);
+        },
+      });
+    },
+  );
+
+  test("touchChargePoint() changes only lastSeen", async ({ store }) => {
+    const cp = chargePoint("CP-1", { lastSeen: at(1) });
+    await store().putChargePoint(cp);
+    await store().touchChargePoint("CP-1", at(30));
+    assertEquals(await store().getChargePoint("CP-1"), { ...cp, lastSeen: at(30) });
+  });
+
+  test("touchChargePoint() does nothing for an unknown id", async ({ store }) => {
+    await store().touchChargePoint("ghost", at(30));
+    assertEquals(await store().getChargePoint("ghost"), null);
+    assertEquals(await store().listChargePoints({ limit: 10 }), []);
+  });
+
+  test("touchChargePoint() run concurrently with itself keeps the snapshot whole", async ({ store }) => {
+    const cp = chargePoint("CP-1");
+    await store().putChargePoint(cp);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store().touchChargePoint("CP-1", at(100 + i))));
+    const got = await store().getChargePoint("CP-1");
+    assertExists(got);
+    assertEquals({ ...got, lastSeen: cp.lastSeen }, cp);
+    assert(got.lastSeen !== null && got.lastSeen >= at(100), `Unexpected lastSeen "${got.lastSeen}"`);
+  });
+
+  test("touchChargePoint() of an unknown id leaves nothing behind for a snapshot put later", async ({ store }) => {
+    await store().touchChargePoint("CP-1", at(30));
+    const cp = chargePoint("CP-1", { lastSeen: at(1) });
+    await store().putChargePoint(cp);
+    assertEquals(await store().getChargePoint("CP-1"), cp);
+    assertEquals(await store().listChargePoints({ limit: 10 }), [cp]);
+  });
+
+  test("the last of putChargePoint(), recordStatus() and touchChargePoint() sets lastSeen", async ({ store }) => {
+    await store().putChargePoint(chargePoint("CP-1", { lastSeen: at(1) }));
+    await store().touchChargePoint("CP-1", at(2));
+    const put = chargePoint("CP-1", { lastSeen: at(3), diagnosticsStatus: "Uploaded", updatedAt: at(3) });
+    await store().putChargePoint(put);
+    assertEquals(await store().getChargePoint("CP-1"), put);
+
+    await store().touchChargePoint("CP-1", at(4));
+    const recorded = chargePoint("CP-1", { lastSeen: at(5), updatedAt: at(5) });
+    await store().recordStatus(statusEntry({ receivedAt: at(5) }), recorded);
+    assertEquals(await store().getChargePoint("CP-1"), recorded);
+
+    await store().touchChargePoint("CP-1", at(6));
+    assertEquals(await store().getChargePoint("CP-1"), { ...recorded, lastSeen: at(6) });
+  });
+
+  test("listChargePoints() shows each station's latest touch, on every page and with search", async ({ store }) => {
+    for (const id of ["CP-1", "CP-2", "CP-3", "XX-4"]) {
+      await store().putChargePoint(chargePoint(id, { lastSeen: at(1) }));
+    }
+    await store().touchChargePoint("CP-2", at(20));
+    await store().touchChargePoint("XX-4", at(40));
+    const lastSeen = (records: ChargePointRecord[]) => records.map((r) => [r.id, r.lastSeen]);
+    assertEquals(lastSeen(await store().listChargePoints({ limit: 10 })), [
+      ["CP-1", at(1)],
+      ["CP-2", at(20)],
+      ["CP-3", at(1)],
+      ["XX-4", at(40)],
+    ]);
+    assertEquals(lastSeen(await store().listChargePoints({ limit: 1, after: "CP-1" })), [["CP-2", at(20)]]);
+    assertEquals(lastSeen(await store().listChargePoints({ limit: 10, search: "x" })), [["XX-4", at(40)]]);
+    assertEquals(lastSeen(await store().listChargePoints({ limit: 10, search: "3" })), [["CP-3", at(1)]]);
+  });
+
+  test("touchChargePoint() calls still pending when the store closes are written", async (c) => {
+    await c.t.step({
+      name: "a touch not awaited before close is read back after reopen",
+      ignore: c.reopen === null,
+      fn: async () => {
+        await c.store().putChargePoint(chargePoint("CP-1", { lastSeen: at(1) }));
+        const touched = c.store().touchChargePoint("CP-1", at(30));
+        const again = await c.reopen!();
+        await touched;
+        assertEquals((await again.getChargePoint("CP-1"))?.lastSeen, at(30));
+      },
+    });
+  });
+
+  test("listChargePoints() sorts by id in code point order and pages strictly after the cursor", async ({ store }) => {
+    // Code point order: upper case before lower case ("CP-B" < "CP-a"), as with COLLATE "C".
+    const all = ["CP-a", "CP-B", "CP-10", "CP-2", "AB", "cp-1", "CP-1"];
+    for (const id of all) await store().putChargePoint(chargePoint(id));
+    const sorted = ["AB", "CP-1", "CP-10", "CP-2", "CP-B", "CP-a", "cp-1"];
+
+    const one = await store().listChargePoints({ limit: 3 });
+    assertEquals(one.map((r) => r.id), sorted.slice(0, 3));
+    const two = await store().listChargePoints({ limit: 3, after: "CP-10" });
+    assertEquals(two.map((r) => r.id), sorted.slice(3, 6));
+    const three = await store().listChargePoints({ limit: 3, after: "CP-a" });
+    assertEquals(three.map((r) => r.id), ["cp-1"]);
+    assertEquals(await store().listChargePoints({ limit: 3, after: "cp-1" }), []);
+    // A cursor that is not itself an id still works.
+    assertEquals((await store().listChargePoints({ limit: 2, after: "CP-11" })).map((r) => r.id), [
+      "CP-2",
+      "CP-B",
+    ]);
+    assertEquals(await store().listChargePoints({ limit: 1 }), [chargePoint("AB")]);
+  });
+
+  test("listChargePoints() finds a case-insensitive substring with search and pages through matches", async ({ store }) => {
+    for (const id of ["CP-1", "cp-10", "CP2", "station-Cp-3", "XX", "100%_x", "1000ax"]) {
+      await store().putChargePoint(chargePoint(id));
+    }
+    const all = await store().listChargePoints({ limit: 10, search: "cP-" });
+    assertEquals(all.map((r) => r.id), ["CP-1", "cp-10", "station-Cp-3"]);
+
+    const page1 = await store().listChargePoints({ limit: 2, search: "cp-" });
+    assertEquals(page1.map((r) => r.id), ["CP-1", "cp-10"]);
+    const page2 = await store().listChargePoints({ limit: 2, search: "cp-", after: "cp-10" });
+    assertEquals(page2.map((r) => r.id), ["station-Cp-3"]);
+
+    // The search is a plain substring: % and _ are not wildcards.
+    assertEquals((await store().listChargePoints({ limit: 10, search: "%_" })).map((r) => r.id), ["100%_x"]);
+    assertEquals((await store().listChargePoints({ limit: 10, search: "0_" })).map((r) => r.id), []);
+    assertEquals(await store().listChargePoints({ limit: 10, search: "nothing" }), []);
+  });
+
+  stationTest(
+    "listStatusHistory() returns one station's entries newest first, up to limit",
+    async ({ store }) => {
+      const a = statusEntry({ status: "Available", timestamp: at(5), receivedAt: at(1) });
+      const b = statusEntry({
+        status: "Faulted",
+        errorCode: "GroundFailure",
+        info: "earth leak",
+        vendorId: "Acme",
+        vendorErrorCode: "GF-1",
+        timestamp: at(2), // the station's clock may disagree with the order we received in
+        receivedAt: at(2),
+      });
+      const c = statusEntry({ connectorId: 0, status: "Unavailable", timestamp: at(3), receivedAt: at(3) });
+      const other = statusEntry({ chargePointId: "CP-2", receivedAt: at(4) });
+      for (const e of [a, b, c, other]) await store().appendStatusHistory(e);
+
+      assertEquals(await store().listStatusHistory("CP-1", 10), [c, b, a]);
+      assertEquals(await store().listStatusHistory("CP-1", 2), [c, b]);
+      assertEquals(await store().listStatusHistory("CP-2", 10), [other]);
+      assertEquals(await store().listStatusHistory("CP-3", 10), []);
+    },
+  );
+
+  stationTest(
+    "appendStatusHistory() keeps every entry, also two equal ones, newest appended first on a tie",
+    async ({ store }) => {
+      const first = statusEntry({ status: "Preparing", receivedAt: at(1) });
+      const second = statusEntry({ status: "Charging", receivedAt: at(1) });
+      await store().appendStatusHistory(first);
+      await store().appendStatusHistory(second);
+      await store().appendStatusHistory(second);
+      assertEquals(await store().listStatusHistory("CP-1", 10), [second, second, first]);
+    },
+  );
+
+  stationTest(
+    "recordStatus() appends the history entry and replaces the snapshot, both read back",
+    async ({ store }) => {
+      const entry = statusEntry({
+        status: "Faulted",
+        errorCode: "GroundFailure",
+        info: "earth leak",
+        timestamp: at(4),
+        receivedAt: at(5),
+      });
+      const snapshot = chargePoint("CP-1", {
+        connectors: [{
+          connectorId: 1,
+          status: "Faulted",
+          errorCode: "GroundFailure",
+          info: "earth leak",
+          timestamp: at(4),
+        }],
+        lastSeen: at(5),
+        updatedAt: at(5),
+      });
+      await store().recordStatus(entry, snapshot);
+      assertEquals(await store().getChargePoint("CP-1"), snapshot);
+      assertEquals(await store().listStatusHistory("CP-1", 10), [entry]);
+      // The other stations are untouched.
+      assertEquals(await store().getChargePoint("CP-2"), chargePoint("CP-2"));
+      assertEquals(await store().listStatusHistory("CP-2", 10), []);
+
+      const next = statusEntry({ status: "Available", timestamp: at(6), receivedAt: at(6) });
+      await store().recordStatus(next, { ...snapshot, connectors: [], lastSeen: at(6) });
+      assertEquals(await store().listStatusHistory("CP-1", 10), [next, entry]);
+      assertEquals((await store().getChargePoint("CP-1"))?.connectors, []);
+    },
+  );
+
+  test("recordStatus() writes a station the store did not have yet", async ({ store }) => {
+    const entry = statusEntry({ chargePointId: "CP-NEW", receivedAt: at(2) });
+    const snapshot = chargePoint("CP-NEW", { lastSeen: at(2) });
+    await store().recordStatus(entry, snapshot);
+    assertEquals(await store().getChargePoint("CP-NEW"), snapshot);
+    assertEquals(await store().listStatusHistory("CP-NEW", 10), [entry]);
+  });
+
+  stationTest(
+    "recordStatus() refuses an entry and a snapshot of two stations, and writes neither",
+    async ({ store }) => {
+      const error = await store().recordStatus(
+        statusEntry({ chargePointId: "CP-2" }),
+        chargePoint("CP-1", {
+          connectors: [],
+        }),
+      ).then(() => null, (e: unknown) => e);
+      assert(error instanceof Error, "recordStatus() should have thrown");
+      assertEquals(error.message, 'Cannot record the status of "CP-2" with the snapshot of "CP-1"');
+      assertEquals(await store().getChargePoint("CP-1"), chargePoint("CP-1"));
+      assertEquals(await store().listStatusHistory("CP-1", 10), []);
+      assertEquals(await store().listStatusHistory("CP-2", 10), []);
+    },
+  );
+}

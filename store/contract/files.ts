@@ -1,0 +1,175 @@
+/**
+ * The FileStore contract, run against every implementation by `security_extension_test.ts`.
+ */
+import { assert, assertEquals } from "@std/assert";
+import type { DownloadLink, FirmwareImage, UploadedFile, UploadSlot } from "../../model/files.ts";
+import type { FileStore } from "../file_store.ts";
+import type { ContractTest } from "./kit.ts";
+
+const T0 = "2024-05-01T10:00:00.000Z";
+const LATER = "2024-05-01T10:30:00.000Z";
+const EXPIRY = "2024-05-01T11:00:00.000Z";
+const AFTER = "2024-05-01T11:00:00.001Z";
+
+function slot(token: string, o: Partial<UploadSlot> = {}): UploadSlot {
+  return {
+    tokenHash: token,
+    uploadId: `upload-${crypto.randomUUID()}`,
+    chargePointId: "CP-1",
+    kind: "log",
+    requestId: 7,
+    logType: "SecurityLog",
+    maxBytes: 1000,
+    createdAt: T0,
+    expiresAt: EXPIRY,
+    createdBy: "user:alice",
+    state: "open",
+    ...o,
+  };
+}
+
+function file(s: UploadSlot, uploadedAt: string, o: Partial<UploadedFile> = {}): UploadedFile {
+  return {
+    id: s.uploadId,
+    chargePointId: s.chargePointId,
+    kind: s.kind,
+    requestId: s.requestId,
+    logType: s.logType,
+    fileName: "security.log",
+    contentType: "text/plain",
+    size: 12,
+    sha256: "cd".repeat(32),
+    uploadedAt,
+    remoteAddress: "127.0.0.1",
+    ...o,
+  };
+}
+
+function firmware(id: string, uploadedAt: string): FirmwareImage {
+  return {
+    id,
+    name: `Volt ${id}`,
+    fileName: "volt.bin",
+    contentType: "application/octet-stream",
+    size: 3,
+    sha256: "ef".repeat(32),
+    signature: "c2lnbmF0dXJl",
+    signingCertificatePem: "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n",
+    uploadedBy: "user:root",
+    uploadedAt,
+  };
+}
+
+function link(token: string, firmwareId: string, o: Partial<DownloadLink> = {}): DownloadLink {
+  return {
+    tokenHash: token,
+    firmwareId,
+    chargePointId: "CP-1",
+    createdAt: T0,
+    expiresAt: EXPIRY,
+    maxDownloads: 2,
+    downloads: 0,
+    createdBy: "user:bob",
+    ...o,
+  };
+}
+
+export function filesContract(test: ContractTest<FileStore>): void {
+  test("an upload slot is claimed once, completed once, and its file is listed", async (store) => {
+    const s = slot("t1");
+    await store.createUploadSlot(s);
+    const claim = await store.claimUploadSlot("t1", "CP-1", LATER);
+    assert(claim.ok);
+    assertEquals(claim.slot, { ...s, state: "uploading" });
+    assertEquals(await store.claimUploadSlot("t1", "CP-1", LATER), { ok: false, reason: "in_progress" });
+    const f = file(s, LATER);
+    await store.completeUpload("t1", f);
+    assertEquals(await store.claimUploadSlot("t1", "CP-1", LATER), { ok: false, reason: "used" });
+    assertEquals(await store.getUpload(f.id), f);
+    assertEquals(await store.listUploads({ chargePointId: "CP-1", limit: 10 }), [f]);
+    let threw = false;
+    await store.completeUpload("t1", f).catch(() => (threw = true));
+    assert(threw, "a used slot cannot be completed again");
+  });
+
+  test("a released slot can be claimed again; expired, foreign and unknown tokens are refused", async (store) => {
+    await store.createUploadSlot(slot("t1"));
+    assert((await store.claimUploadSlot("t1", "CP-1", LATER)).ok);
+    await store.releaseUploadSlot("t1");
+    assert((await store.claimUploadSlot("t1", "CP-1", LATER)).ok);
+    await store.createUploadSlot(slot("t2"));
+    assertEquals(await store.claimUploadSlot("t2", "CP-2", LATER), { ok: false, reason: "wrong_station" });
+    assertEquals(await store.claimUploadSlot("t2", "CP-1", EXPIRY), { ok: false, reason: "expired" });
+    assertEquals(await store.claimUploadSlot("t2", "CP-1", AFTER), { ok: false, reason: "expired" });
+    assertEquals(await store.claimUploadSlot("nope", "CP-1", LATER), { ok: false, reason: "unknown" });
+    assertEquals(await store.getUpload("upload-none"), null);
+  });
+
+  test("of many claims racing on one slot exactly one wins", async (store) => {
+    await store.createUploadSlot(slot("race"));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => store.claimUploadSlot("race", "CP-1", LATER)),
+    );
+    assertEquals(results.filter((r) => r.ok).length, 1);
+  });
+
+  test("uploads list newest first, fleet-wide and per station", async (store) => {
+    const files: UploadedFile[] = [];
+    for (const [i, cp] of ["CP-1", "CP-2", "CP-1"].entries()) {
+      const s = slot(`t${i}`, { chargePointId: cp, kind: i === 1 ? "diagnostics" : "log" });
+      await store.createUploadSlot(s);
+      assert((await store.claimUploadSlot(s.tokenHash, cp, LATER)).ok);
+      const f = file(s, `2024-05-01T10:3${i}:00.000Z`, i === 1 ? { requestId: null, logType: null } : {});
+      await store.completeUpload(s.tokenHash, f);
+      files.push(f);
+    }
+    assertEquals(await store.listUploads({ limit: 10 }), [files[2], files[1], files[0]]);
+    assertEquals(await store.listUploads({ limit: 1 }), [files[2]]);
+    assertEquals(await store.listUploads({ chargePointId: "CP-1", limit: 10 }), [files[2], files[0]]);
+  });
+
+  test("firmware images round-trip, list newest first and delete", async (store) => {
+    const a = firmware("firmware-a", T0);
+    const b = { ...firmware("firmware-b", LATER), signature: null, signingCertificatePem: null };
+    await store.putFirmware(a);
+    await store.putFirmware(b);
+    assertEquals(await store.getFirmware("firmware-a"), a);
+    assertEquals(await store.listFirmware(10), [b, a]);
+    assertEquals(await store.deleteFirmware("firmware-a"), true);
+    assertEquals(await store.deleteFirmware("firmware-a"), false);
+    assertEquals(await store.listFirmware(10), [b]);
+  });
+
+  test("a download link counts downloads up to its limit, for its station, until it expires", async (store) => {
+    const f = firmware("firmware-a", T0);
+    await store.putFirmware(f);
+    await store.createDownloadLink(link("d1", f.id));
+    assertEquals(await store.useDownloadLink("d1", "CP-2", LATER), { ok: false, reason: "wrong_station" });
+    const first = await store.useDownloadLink("d1", "CP-1", LATER);
+    assert(first.ok);
+    assertEquals(first.link.downloads, 1);
+    assertEquals(first.firmware, f);
+    assert((await store.useDownloadLink("d1", "CP-1", LATER)).ok);
+    assertEquals(await store.useDownloadLink("d1", "CP-1", LATER), { ok: false, reason: "exhausted" });
+    await store.createDownloadLink(link("d2", f.id));
+    assertEquals(await store.useDownloadLink("d2", "CP-1", EXPIRY), { ok: false, reason: "expired" });
+    assertEquals(await store.useDownloadLink("zz", "CP-1", LATER), { ok: false, reason: "unknown" });
+  });
+
+  test("racing downloads never pass the limit, and a deleted image's links stop working", async (store) => {
+    const f = firmware("firmware-a", T0);
+    await store.putFirmware(f);
+    await store.createDownloadLink(link("d1", f.id, { maxDownloads: 3 }));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => store.useDownloadLink("d1", "CP-1", LATER)),
+    );
+    assertEquals(results.filter((r) => r.ok).length, 3);
+    await store.createDownloadLink(link("d2", f.id));
+    await store.deleteFirmware(f.id);
+    const after = await store.useDownloadLink("d2", "CP-1", LATER);
+    assert(
+      !after.ok && (after.reason === "firmware_deleted" || after.reason === "unknown"),
+      JSON.stringify(after),
+    );
+  });
+}

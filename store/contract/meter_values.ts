@@ -1,0 +1,159 @@
+import { assertEquals } from "@std/assert";
+import { at, type Cases, meterRow, startInput } from "./harness.ts";
+
+/** Meter values: stored once under their natural key, listed in order. */
+export function meterValueCases({ stationTest }: Cases): void {
+  // ---------------------------------------------------------------- meter values
+
+  stationTest(
+    "addMeterValues() stores the same batch once and returns how many rows were new",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput());
+      const transactionId = started.transaction.transactionId;
+      const batch = [
+        meterRow({ transactionId, timestamp: at(20), value: "1000" }),
+        meterRow({
+          transactionId,
+          timestamp: at(20),
+          measurand: "Power.Active.Import",
+          unit: "W",
+          value: "7000",
+        }),
+        meterRow({
+          transactionId,
+          timestamp: at(20),
+          measurand: "Voltage",
+          phase: "L1",
+          unit: "V",
+          value: "230",
+        }),
+        meterRow({
+          transactionId,
+          timestamp: at(20),
+          measurand: "Voltage",
+          phase: "L2",
+          unit: "V",
+          value: "230",
+        }),
+      ];
+      assertEquals(await store().addMeterValues(batch), 4);
+      assertEquals(await store().addMeterValues(batch), 0);
+      assertEquals(await store().listMeterValuesByTransaction(transactionId), batch);
+
+      // Partly new: only the new rows are stored and counted.
+      const more = meterRow({ transactionId, timestamp: at(21), value: "1100" });
+      assertEquals(await store().addMeterValues([batch[0]!, more, batch[2]!]), 1);
+      assertEquals((await store().listMeterValuesByTransaction(transactionId)).length, 5);
+      assertEquals(await store().addMeterValues([]), 0);
+    },
+  );
+
+  stationTest("addMeterValues() dedupes on the key columns only, and within one batch", async ({ store }) => {
+    const base = meterRow();
+    // Same key, other context/format/unit/transaction/receivedAt: a duplicate.
+    const sameKey = meterRow({ context: "Trigger", format: "SignedData", unit: "kWh", receivedAt: at(99) });
+    assertEquals(await store().addMeterValues([base, sameKey, base]), 1);
+    // Each key column makes a new row; phase null differs from a phase.
+    const different = [
+      meterRow({ chargePointId: "CP-2" }),
+      meterRow({ connectorId: 2 }),
+      meterRow({ timestamp: at(20.5) }),
+      meterRow({ measurand: "Energy.Active.Export.Register" }),
+      meterRow({ phase: "L1" }),
+      meterRow({ location: "Inlet" }),
+      meterRow({ value: "1234.6" }),
+    ];
+    assertEquals(await store().addMeterValues(different), 7);
+    assertEquals((await store().listMeterValuesByChargePoint("CP-1", 100)).length, 7);
+  });
+
+  stationTest(
+    "addMeterValues() stores 200 out-of-order rows with old timestamps, listed oldest first per transaction",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput({ timestamp: at(0) }));
+      const transactionId = started.transaction.transactionId;
+      // Old timestamps (days before the start), shuffled deterministically.
+      const minutes = Array.from({ length: 200 }, (_, i) => -5000 + i);
+      const shuffled = minutes.map((_, i) => minutes[(i * 73) % 200]!);
+      assertEquals(new Set(shuffled).size, 200);
+      const rows = shuffled.map((m) =>
+        meterRow({ transactionId, timestamp: at(m), value: String(m + 10000) })
+      );
+      assertEquals(await store().addMeterValues(rows), 200);
+      assertEquals(await store().addMeterValues(rows), 0);
+      const listed = await store().listMeterValuesByTransaction(transactionId);
+      assertEquals(listed.length, 200);
+      assertEquals(listed.map((r) => r.timestamp), minutes.map((m) => at(m)));
+      assertEquals(listed[0], rows.find((r) => r.timestamp === at(-5000)));
+    },
+  );
+
+  stationTest(
+    "listMeterValuesByTransaction() orders equal timestamps by insertion and skips other transactions",
+    async ({ store }) => {
+      const a = await store().startTransaction(startInput({ connectorId: 1 }));
+      const b = await store().startTransaction(startInput({ connectorId: 2 }));
+      const txA = a.transaction.transactionId;
+      const txB = b.transaction.transactionId;
+      const r1 = meterRow({ transactionId: txA, timestamp: at(30), measurand: "Voltage", value: "230" });
+      const r2 = meterRow({
+        transactionId: txA,
+        timestamp: at(30),
+        measurand: "Current.Import",
+        value: "16",
+      });
+      const r0 = meterRow({ transactionId: txA, timestamp: at(25), value: "900" });
+      const r3 = meterRow({
+        transactionId: txA,
+        timestamp: at(30),
+        measurand: "Power.Active.Import",
+        value: "3680",
+      });
+      const other = meterRow({ transactionId: txB, connectorId: 2, timestamp: at(26) });
+      const noTx = meterRow({ transactionId: null, timestamp: at(27), value: "1" });
+      assertEquals(await store().addMeterValues([r1, r2]), 2);
+      assertEquals(await store().addMeterValues([r0, other, noTx, r3]), 4);
+      assertEquals(await store().listMeterValuesByTransaction(txA), [r0, r1, r2, r3]);
+      assertEquals(await store().listMeterValuesByTransaction(txB), [other]);
+      assertEquals(await store().listMeterValuesByTransaction(999_999), []);
+    },
+  );
+
+  stationTest(
+    "listMeterValuesByChargePoint() returns newest first, up to limit, with or without a transaction",
+    async ({ store }) => {
+      const rows = [
+        meterRow({ timestamp: at(3), value: "3" }),
+        meterRow({ timestamp: at(1), value: "1" }),
+        meterRow({ timestamp: at(4), value: "4", transactionId: null }),
+        meterRow({ timestamp: at(2), value: "2" }),
+        meterRow({ chargePointId: "CP-2", timestamp: at(5), value: "5" }),
+      ];
+      assertEquals(await store().addMeterValues(rows), 5);
+      const all = await store().listMeterValuesByChargePoint("CP-1", 10);
+      assertEquals(all.map((r) => r.value), ["4", "3", "2", "1"]);
+      assertEquals(all[0], rows[2]);
+      assertEquals((await store().listMeterValuesByChargePoint("CP-1", 2)).map((r) => r.value), ["4", "3"]);
+      assertEquals(await store().listMeterValuesByChargePoint("CP-2", 10), [rows[4]]);
+      assertEquals(await store().listMeterValuesByChargePoint("CP-3", 10), []);
+    },
+  );
+
+  stationTest("addMeterValues() stores and dedupes rows with very long values", async ({ store }) => {
+    // Signed meter data can be long; keys must not break on it.
+    const signed = meterRow({ format: "SignedData", value: "S".repeat(5000) });
+    const other = meterRow({ format: "SignedData", value: "S".repeat(4999) + "T" });
+    assertEquals(await store().addMeterValues([signed, other]), 2);
+    assertEquals(await store().addMeterValues([signed]), 0);
+    const listed = await store().listMeterValuesByChargePoint("CP-1", 10);
+    assertEquals(listed.length, 2);
+    assertEquals(new Set(listed.map((r) => r.value)), new Set([signed.value, other.value]));
+  });
+
+  stationTest("addMeterValues() run concurrently with the same rows stores each once", async ({ store }) => {
+    const rows = Array.from({ length: 30 }, (_, i) => meterRow({ timestamp: at(i), value: String(i) }));
+    const counts = await Promise.all([store().addMeterValues(rows), store().addMeterValues(rows)]);
+    assertEquals(counts[0]! + counts[1]!, 30);
+    assertEquals((await store().listMeterValuesByChargePoint("CP-1", 100)).length, 30);
+  });
+}

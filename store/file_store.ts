@@ -1,0 +1,51 @@
+/**
+ * Records about files (see model/files.ts): one-time upload slots and the files stations uploaded, firmware
+ * images and their download links. The bytes are in a BlobStore (`blob_store.ts`). Implemented on Deno KV
+ * (`kv/files.ts`) and PostgreSQL (`postgres/files.ts`, migration 009); one contract suite (`contract/files.ts`).
+ *
+ * Slot and link use is atomic: two uploads racing on one URL, or downloads racing past the limit, cannot both
+ * win.
+ */
+import type {
+  DownloadLink,
+  FirmwareImage,
+  LinkUse,
+  SlotClaim,
+  UploadedFile,
+  UploadSlot,
+} from "../model/files.ts";
+
+export interface FileStore {
+  createUploadSlot(slot: UploadSlot): Promise<void>;
+  /**
+   * Moves an open slot to `uploading` when it belongs to `chargePointId` and has not expired at `at`;
+   * otherwise says why not (an unknown token and another station's token are told apart only here, for the
+   * security log; the HTTP answer is the same).
+   */
+  claimUploadSlot(
+    tokenHash: string,
+    chargePointId: string,
+    at: string,
+  ): Promise<SlotClaim>;
+  /** Puts an `uploading` slot back to `open` (the transfer failed; the station may retry). */
+  releaseUploadSlot(tokenHash: string): Promise<void>;
+  /** Marks the slot `used` and stores the file's record, together. */
+  completeUpload(tokenHash: string, file: UploadedFile): Promise<void>;
+  getUpload(id: string): Promise<UploadedFile | null>;
+  /** Newest first, at most `limit`, one station's when given. */
+  listUploads(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]>;
+
+  putFirmware(image: FirmwareImage): Promise<void>;
+  getFirmware(id: string): Promise<FirmwareImage | null>;
+  /** Newest first. */
+  listFirmware(limit: number): Promise<FirmwareImage[]>;
+  /** False when there was none. Its links stop working. */
+  deleteFirmware(id: string): Promise<boolean>;
+  createDownloadLink(link: DownloadLink): Promise<void>;
+  /** Counts one download when the link is for `chargePointId`, unexpired at `at` and not used up. */
+  useDownloadLink(
+    tokenHash: string,
+    chargePointId: string,
+    at: string,
+  ): Promise<LinkUse>;
+}

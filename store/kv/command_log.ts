@@ -1,0 +1,19 @@
+/** The command log on Deno KV: `["cmd", cpId, requestedAt, seq]`, newest first by requestedAt. */
+import type { StationChanges } from "../../model/changes.ts";
+import type { CommandLogEntry } from "../../model/command_log.ts";
+import { type Sequence, values } from "./keys.ts";
+import type { WriteSet } from "./write_set.ts";
+
+export class KvCommandLog {
+  constructor(private readonly kv: Deno.Kv) {}
+
+  async listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
+    return await values<CommandLogEntry>(this.kv, ["cmd", chargePointId], limit, true);
+  }
+}
+
+export function planCommandLog(changes: StationChanges, set: WriteSet, seq: Sequence): void {
+  for (const entry of changes.commandLog ?? []) {
+    set.set(["cmd", entry.chargePointId, entry.requestedAt, seq.next()], entry);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Group commit on Deno KV: the `commit` calls of many stations become as few `atomic()` commits as KV's
+ * limits allow. Deno KV has one writer (SQLite), so one batch is in flight at a time and whatever arrives
+ * meanwhile forms the next batch, written as soon as this one ends ("whileBusy"): no added latency when idle,
+ * large batches under load.
+ *
+ * A batch: read every key the members decide against (in parallel, ten per read; meter values are not read
+ * but checked inside the write), plan each member's writes (a member whose guards fail against what is stored
+ * gets a conflict and writes nothing), pack the write sets into atomics without splitting a member, commit
+ * them. An atomic whose check fails (a replayed meter value, another process writing meanwhile) or that KV
+ * refuses (a value too large) is retried member by member, each reading first, so one station never fails
+ * another; each caller is settled only with the outcome of the atomic holding its writes.
+ */
+import { type CommitResult, type StationChanges } from "../../model/changes.ts";
+import { type CommitObserver, GroupCommit } from "../group_commit.ts";
+import { inRounds } from "../rounds.ts";
+import { planStation, stationKeys } from "./charge_points.ts";
+import { planCommandLog } from "./command_log.ts";
+import { planFileStatus } from "./file_status.ts";
+import { getAll, keyId, type Sequence } from "./keys.ts";
+import { type KeyedRows, keyRows, planMeterValues } from "./meter_values.ts";
+import { planTransactions, transactionKeys } from "./transactions.ts";
+import { atomicOf, pack, splitOversize, WriteSet } from "./write_set.ts";
+
+export interface KvCommitOptions {
+  /**
+   * How long the first commit of a group waits for company, in ms; default "whileBusy": not at all when no
+   * commit is in flight (see `GroupCommit`).
+   */
+  groupCommitMs?: number | "whileBusy";
+  /** A group is written at once when it reaches this many callers (default 2000). */
+  groupCommitMaxCallers?: number;
+  /** Called after each batch, for metrics and tests. */
+  onBatch?: (info: KvBatchInfo) => void;
+  /** Told about each group commit's size and duration (metrics). */
+  commitObserver?: CommitObserver;
+}
+
+export interface KvBatchInfo {
+  /** How many `commit` calls the batch served. */
+  callers: number;
+  /** How many atomics it took. */
+  atomics: number;
+  /** Members retried one by one after their atomic failed. */
+  retriedAlone: number;
+}
+
+/** A member settles with its result; the batch keeps going. */
+type Settled = PromiseSettledResult<CommitResult>;
+
+/** How often one member alone is re-read and re-planned when another process keeps winning its checks. */
+const MAX_ALONE_ATTEMPTS = 20;
+
+interface Prepared {
+  changes: StationChanges;
+  keys: Deno.KvKey[];
+  rows: KeyedRows;
+}
+
+type Plan = { set: WriteSet } | { conflict: string };
+
+export class KvCommitter {
+  readonly #group: GroupCommit<StationChanges, CommitResult>;
+
+  constructor(
+    private readonly kv: Deno.Kv,
+    private readonly seq: Sequence,
+    private readonly options: KvCommitOptions = {},
+  ) {
+    this.#group = new GroupCommit(
+      options.groupCommitMs ?? "whileBusy",
+      options.groupCommitMaxCallers ?? 2000,
+      (batch) => this.#commitBatch(batch),
+      options.commitObserver,
+    );
+  }
+
+  submit(changes: StationChanges): Promise<CommitResult> {
+    return this.#group.submit(changes);
+  }
+
+  drain(): Promise<void> {
+    return this.#group.drain();
+  }
+
+  async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
+    let atomics = 0;
+    let retriedAlone = 0;
+    const results = await inRounds(batch, async (members) => {
+      const out = await this.#commitRound(members);
+      atomics += out.atomics;
+      retriedAlone += out.retriedAlone;
+      return out.results;
+    });
+    this.options.onBatch?.({ callers: batch.length, atomics, retriedAlone });
+    return results;
+  }
+
+  /**
+   * Members of distinct stations: their keys never overlap. Optimistic first (meter values checked inside
+   * the write); the members of an atomic whose checks failed are written again reading first, then alone.
+   */
+  async #commitRound(
+    members: StationChanges[],
+    readRows = false,
+  ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
+    const results: Settled[] = new Array(members.length);
+    const prepared = await Promise.all(members.map((m) => prepare(m, readRows)));
+    const read = await this.#read(prepared.flatMap((p) => p.keys));
+    const sets: { index: number; set: WriteSet }[] = [];
+    prepared.forEach((p, i) => {
+      const plan = this.#plan(p, read, readRows);
+      if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
+      else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
+      else sets.push({ index: i, set: plan.set });
+    });
+    const { packs, oversize } = pack(sets);
+    const again: number[] = [];
+    const alone = new Set(oversize);
+    await Promise.all(packs.map(async ({ members: indexes, sets }) => {
+      try {
+        const res = await atomicOf(this.kv, sets).commit();
+        if (res.ok) {
+          indexes.forEach((i, k) => {
+            results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded });
+          });
+        } else if (readRows) {
+          for (const i of indexes) alone.add(i);
+        } else {
+          again.push(...indexes);
+        }
+      } catch (error) {
+        if (indexes.length === 1) results[indexes[0]!] = { status: "rejected", reason: error };
+        else for (const i of indexes) alone.add(i);
+      }
+    }));
+    let atomics = packs.length;
+    let retriedAlone = 0;
+    if (again.length > 0) {
+      const out = await this.#commitRound(again.map((i) => members[i]!), true);
+      again.forEach((i, k) => (results[i] = out.results[k]!));
+      atomics += out.atomics;
+      retriedAlone += out.retriedAlone;
+    }
+    for (const i of alone) {
+      try {
+        results[i] = fulfilled(await this.#commitAlone(members[i]!));
+      } catch (error) {
+        results[i] = { status: "rejected", reason: error };
+      }
+    }
+    return { results, atomics, retriedAlone: retriedAlone + alone.size };
+  }
+
+  /** One member in its own atomic(s), re-read and re-planned when its checks fail. */
+  async #commitAlone(changes: StationChanges): Promise<CommitResult> {
+    for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
+      const p = await prepare(changes, true);
+      const plan = this.#plan(p, await this.#read(p.keys), true);
+      if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
+      if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
+      const { chunks, rest } = splitOversize(plan.set);
+      // Natural-key writes that do not fit beside the rest: stored first, harmless if the rest then fails.
+      if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
+        for (const chunk of chunks) await this.kv.atomic().mutate(...chunk).commit();
+        const res = await atomicOf(this.kv, [rest]).commit();
+        if (res.ok) return { ok: true, meterValuesAdded: plan.set.meterValuesAdded };
+      } else {
+        const res = await atomicOf(this.kv, [plan.set]).commit();
+        if (res.ok) return { ok: true, meterValuesAdded: plan.set.meterValuesAdded };
+      }
+    }
+    throw new Error(
+      `Cannot commit the changes of "${changes.chargePointId}": still conflicting after ${MAX_ALONE_ATTEMPTS} attempts`,
+    );
+  }
+
+  async #read(keys: Deno.KvKey[]): Promise<(key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>> {
+    const entries = await getAll<unknown>(this.kv, keys);
+    const byId = new Map<string, Deno.KvEntryMaybe<unknown>>();
+    entries.forEach((e) => byId.set(keyId(e.key), e));
+    return (key) => {
+      const entry = byId.get(keyId(key));
+      if (!entry) throw new Error(`Key ${keyId(key)} was not read before planning`);
+      return entry;
+    };
+  }
+
+  /** `readRows`: decide which meter values are new by the read (else check each inside the write). */
+  #plan(p: Prepared, read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>, readRows: boolean): Plan {
+    const set = new WriteSet();
+    const conflict = planTransactions(p.changes, read, set, this.seq);
+    if (conflict !== null) return { conflict };
+    planStation(p.changes, read, set, this.seq);
+    planMeterValues(p.rows, readRows ? read : null, set, this.seq);
+    planCommandLog(p.changes, set, this.seq);
+    planFileStatus(p.changes, set, this.seq);
+    return { set };
+  }
+}
+
+async function prepare(changes: StationChanges, readRows: boolean): Promise<Prepared> {
+  const rows = await keyRows(changes);
+  const keys = [...transactionKeys(changes), ...stationKeys(changes)];
+  if (readRows) keys.push(...rows.map((r) => r.key));
+  return { changes, rows, keys };
+}
+
+function fulfilled(value: CommitResult): Settled {
+  return { status: "fulfilled", value };
+}

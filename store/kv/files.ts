@@ -1,0 +1,184 @@
+/**
+ * The FileStore on Deno KV. Keys:
+ * - `["upload_slot", tokenHash]`: a one-time upload URL (expires from KV a day after the slot does);
+ * - `["upload", id]` with pointers `["upload_by_time", uploadedAt, id]`, `["upload_by_cp", cp, uploadedAt, id]`;
+ * - `["firmware", id]` with `["firmware_by_time", uploadedAt, id]`;
+ * - `["download_link", tokenHash]`.
+ * Slot and link changes are checked atomics (compare-and-set on the entry's versionstamp), retried on conflict.
+ */
+import type {
+  DownloadLink,
+  FirmwareImage,
+  LinkUse,
+  SlotClaim,
+  UploadedFile,
+  UploadSlot,
+} from "../../model/files.ts";
+import { linkRefusal, slotRefusal } from "../../model/files.ts";
+import type { FileStore } from "../file_store.ts";
+
+const SLOT = "upload_slot";
+const UPLOAD = "upload";
+const UPLOAD_BY_TIME = "upload_by_time";
+const UPLOAD_BY_CP = "upload_by_cp";
+const FIRMWARE = "firmware";
+const FIRMWARE_BY_TIME = "firmware_by_time";
+const LINK = "download_link";
+/** Slots and links stay a day past their expiry (so a late attempt is told "expired"), then KV drops them. */
+const GRACE_MS = 24 * 3600_000;
+
+export class KvFileStore implements FileStore {
+  readonly #kv: Deno.Kv;
+
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  async createUploadSlot(slot: UploadSlot): Promise<void> {
+    const res = await this.#kv.atomic()
+      .check({ key: [SLOT, slot.tokenHash], versionstamp: null })
+      .set([SLOT, slot.tokenHash], slot, { expireIn: ttl(slot.expiresAt, slot.createdAt) })
+      .commit();
+    if (!res.ok) throw new Error("Cannot create the upload slot: its token is taken");
+  }
+
+  async claimUploadSlot(
+    tokenHash: string,
+    chargePointId: string,
+    at: string,
+  ): Promise<SlotClaim> {
+    for (;;) {
+      const entry = await this.#kv.get<UploadSlot>([SLOT, tokenHash]);
+      const slot = entry.value;
+      if (slot === null) return { ok: false, reason: "unknown" };
+      const refusal = slotRefusal(slot, chargePointId, at);
+      if (refusal !== null) return { ok: false, reason: refusal };
+      const claimed: UploadSlot = { ...slot, state: "uploading" };
+      const res = await this.#kv.atomic().check(entry).set(entry.key, claimed, {
+        expireIn: ttl(slot.expiresAt, at),
+      }).commit();
+      if (res.ok) return { ok: true, slot: claimed };
+    }
+  }
+
+  async releaseUploadSlot(tokenHash: string): Promise<void> {
+    await this.#updateSlot(
+      tokenHash,
+      (slot) => slot.state === "uploading" ? { ...slot, state: "open" } : null,
+    );
+  }
+
+  async completeUpload(tokenHash: string, file: UploadedFile): Promise<void> {
+    for (;;) {
+      const entry = await this.#kv.get<UploadSlot>([SLOT, tokenHash]);
+      if (entry.value === null || entry.value.state !== "uploading") {
+        throw new Error(`Cannot complete upload "${file.id}": its slot is not being uploaded to`);
+      }
+      const res = await this.#kv.atomic()
+        .check(entry)
+        .set(entry.key, { ...entry.value, state: "used" }, {
+          expireIn: ttl(entry.value.expiresAt, file.uploadedAt),
+        })
+        .set([UPLOAD, file.id], file)
+        .set([UPLOAD_BY_TIME, file.uploadedAt, file.id], true)
+        .set([UPLOAD_BY_CP, file.chargePointId, file.uploadedAt, file.id], true)
+        .commit();
+      if (res.ok) return;
+    }
+  }
+
+  async getUpload(id: string): Promise<UploadedFile | null> {
+    return (await this.#kv.get<UploadedFile>([UPLOAD, id])).value;
+  }
+
+  async listUploads(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]> {
+    const prefix = query.chargePointId === undefined ? [UPLOAD_BY_TIME] : [UPLOAD_BY_CP, query.chargePointId];
+    return await this.#listByIndex<UploadedFile>(prefix, UPLOAD, query.limit);
+  }
+
+  async putFirmware(image: FirmwareImage): Promise<void> {
+    await this.#kv.atomic()
+      .set([FIRMWARE, image.id], image)
+      .set([FIRMWARE_BY_TIME, image.uploadedAt, image.id], true)
+      .commit();
+  }
+
+  async getFirmware(id: string): Promise<FirmwareImage | null> {
+    return (await this.#kv.get<FirmwareImage>([FIRMWARE, id])).value;
+  }
+
+  async listFirmware(limit: number): Promise<FirmwareImage[]> {
+    return await this.#listByIndex<FirmwareImage>([FIRMWARE_BY_TIME], FIRMWARE, limit);
+  }
+
+  async deleteFirmware(id: string): Promise<boolean> {
+    for (;;) {
+      const entry = await this.#kv.get<FirmwareImage>([FIRMWARE, id]);
+      if (entry.value === null) return false;
+      const res = await this.#kv.atomic().check(entry).delete(entry.key)
+        .delete([FIRMWARE_BY_TIME, entry.value.uploadedAt, id]).commit();
+      if (res.ok) return true;
+    }
+  }
+
+  async createDownloadLink(link: DownloadLink): Promise<void> {
+    const res = await this.#kv.atomic()
+      .check({ key: [LINK, link.tokenHash], versionstamp: null })
+      .set([LINK, link.tokenHash], link, { expireIn: ttl(link.expiresAt, link.createdAt) })
+      .commit();
+    if (!res.ok) throw new Error("Cannot create the download link: its token is taken");
+  }
+
+  async useDownloadLink(
+    tokenHash: string,
+    chargePointId: string,
+    at: string,
+  ): Promise<LinkUse> {
+    for (;;) {
+      const entry = await this.#kv.get<DownloadLink>([LINK, tokenHash]);
+      const link = entry.value;
+      if (link === null) return { ok: false, reason: "unknown" };
+      const refusal = linkRefusal(link, chargePointId, at);
+      if (refusal !== null) return { ok: false, reason: refusal };
+      const firmware = await this.getFirmware(link.firmwareId);
+      if (firmware === null) return { ok: false, reason: "firmware_deleted" };
+      const used = { ...link, downloads: link.downloads + 1 };
+      const res = await this.#kv.atomic().check(entry).set(entry.key, used, {
+        expireIn: ttl(link.expiresAt, at),
+      })
+        .commit();
+      if (res.ok) return { ok: true, link: used, firmware };
+    }
+  }
+
+  async #updateSlot(tokenHash: string, change: (slot: UploadSlot) => UploadSlot | null): Promise<void> {
+    for (;;) {
+      const entry = await this.#kv.get<UploadSlot>([SLOT, tokenHash]);
+      if (entry.value === null) return;
+      const next = change(entry.value);
+      if (next === null) return;
+      const res = await this.#kv.atomic().check(entry).set(entry.key, next, {
+        expireIn: ttl(next.expiresAt, next.createdAt),
+      }).commit();
+      if (res.ok) return;
+    }
+  }
+
+  async #listByIndex<T>(prefix: Deno.KvKey, recordPrefix: string, limit: number): Promise<T[]> {
+    const ids: string[] = [];
+    for await (const entry of this.#kv.list({ prefix }, { reverse: true, limit })) {
+      ids.push(entry.key[entry.key.length - 1] as string);
+    }
+    const out: T[] = [];
+    for (let i = 0; i < ids.length; i += 10) {
+      const entries = await this.#kv.getMany<T[]>(ids.slice(i, i + 10).map((id) => [recordPrefix, id]));
+      for (const e of entries) if (e.value !== null) out.push(e.value);
+    }
+    return out;
+  }
+}
+
+/** KV expiry for a record valid until `expiresAt`: that plus the grace, counted from `from`, at least a minute. */
+function ttl(expiresAt: string, from: string): number {
+  return Math.max(60_000, Date.parse(expiresAt) - Date.parse(from) + GRACE_MS);
+}

@@ -1,0 +1,178 @@
+/**
+ * The KV layout (every key a tuple; indexes hold pointers, written in the same atomic commit as what they
+ * index) and the helpers every KV file shares.
+ *
+ * - `["cp", id]` ChargePointRecord; `["cp_seen", id]` its lastSeen when a touch came after the last write of
+ *   the record's lastSeen (reads let it win; a write of the record's lastSeen deletes it in the same commit);
+ *   `["cp_status", cpId, receivedAt, seq]` StatusHistoryEntry
+ * - `["idtag", idTag]` IdTagRecord
+ * - `["counter", "tx"]` Deno.KvU64, the last transactionId reserved (ids are handed out in blocks)
+ * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
+ *   (replay index); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTag, id]`,
+ *   `["tx_cp", cpId, id]`, `["tx_tag", idTag, id]` -> id
+ * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
+ *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
+ * - `["mv", cpId, connectorId, timestamp, measurand, phase ?? "", location, value]` MeterValueRow (or
+ *   `["mv_h", sha256]` when that key would be too long); `["mv_tx", transactionId, timestamp, seq]` and
+ *   `["mv_cp", cpId, timestamp, seq]` -> mv key
+ * - `["cmd", cpId, requestedAt, seq]` CommandLogEntry
+ *
+ * `seq` is a per-process monotonic string, so entries with equal times keep their insertion order.
+ */
+import type { MeterValueRow } from "../../model/meter_value.ts";
+import type { OrphanStopRecord, StartKey, TransactionRecord } from "../../model/transaction.ts";
+
+export const TX_COUNTER: Deno.KvKey = ["counter", "tx"];
+
+export const chargePointKey = (id: string): Deno.KvKey => ["cp", id];
+export const seenKey = (id: string): Deno.KvKey => ["cp_seen", id];
+export const transactionKey = (id: number): Deno.KvKey => ["tx", id];
+export const openKey = (chargePointId: string, connectorId: number): Deno.KvKey => [
+  "tx_open",
+  chargePointId,
+  connectorId,
+];
+
+export function startKey(k: StartKey): Deno.KvKey {
+  return ["tx_start", k.chargePointId, k.connectorId, k.idTag, k.meterStart, k.timestamp];
+}
+
+export function startKeyOf(tx: TransactionRecord): Deno.KvKey {
+  return startKey({ ...tx, timestamp: tx.startTimestamp });
+}
+
+export function orphanKey(o: OrphanStopRecord): Deno.KvKey {
+  return ["orphan", o.chargePointId, o.transactionId, o.timestamp, o.meterStop];
+}
+
+/** Deno KV refuses keys over 2 KiB; hash a meter value's key well before that. */
+const MAX_MV_KEY_BYTES = 1024;
+
+const encoder = new TextEncoder();
+
+/** The dedupe key of a meter value; hashed when the plain key would come near KV's 2 KiB limit. */
+export async function meterValueKey(row: MeterValueRow): Promise<Deno.KvKey> {
+  const parts = [
+    row.chargePointId,
+    row.connectorId,
+    row.timestamp,
+    row.measurand,
+    row.phase ?? "",
+    row.location,
+    row.value,
+  ] as const;
+  const key: Deno.KvKey = ["mv", ...parts];
+  if (keyBytes(key) <= MAX_MV_KEY_BYTES) return key;
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(JSON.stringify(parts)));
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return ["mv_h", hex];
+}
+
+/** An upper bound of a key's encoded size. */
+export function keyBytes(key: Deno.KvKey): number {
+  let n = 0;
+  for (const part of key) n += (typeof part === "string" ? byteLength(part) : 16) + 2;
+  return n;
+}
+
+/** UTF-8 length without encoding ASCII (the common case) into a buffer. */
+export function byteLength(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return encoder.encode(text).length;
+  }
+  return text.length;
+}
+
+/** A key as a Map key. */
+export function keyId(key: Deno.KvKey): string {
+  return JSON.stringify(key, (_, v) => typeof v === "bigint" ? `${v}n` : v);
+}
+
+/** `kv.getMany` reads at most 10 keys at a time. */
+const GET_MANY_MAX = 10;
+
+/** Reads any number of keys, ten at a time, in parallel; results in key order. */
+export async function getAll<T>(kv: Deno.Kv, keys: readonly Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+  if (keys.length <= GET_MANY_MAX) return await kv.getMany<T[]>(keys as Deno.KvKey[]);
+  const groups: Deno.KvKey[][] = [];
+  for (let i = 0; i < keys.length; i += GET_MANY_MAX) groups.push(keys.slice(i, i + GET_MANY_MAX));
+  const results = await Promise.all(groups.map((g) => kv.getMany<T[]>(g)));
+  return results.flat();
+}
+
+/** Monotonic within the process; sortable as a string; a random tail keeps keys unique across processes. */
+export class Sequence {
+  #lastMs = 0;
+  #count = 0;
+
+  next(): string {
+    const now = Date.now();
+    if (now > this.#lastMs) {
+      this.#lastMs = now;
+      this.#count = 0;
+    } else {
+      this.#count++;
+    }
+    const random = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36).padStart(7, "0");
+    return `${this.#lastMs.toString(36).padStart(9, "0")}.${
+      this.#count.toString(36).padStart(6, "0")
+    }.${random}`;
+  }
+}
+
+/** Records under `[prefix, id]` sorted by id, strictly after `page.after`, up to `page.limit` matches. */
+export async function scanAfter<T>(
+  kv: Deno.Kv,
+  prefix: [string],
+  page: { after?: string; limit: number },
+  keep: (value: T) => boolean,
+): Promise<T[]> {
+  const out: T[] = [];
+  if (page.limit <= 0) return out;
+  const selector: Deno.KvListSelector = page.after === undefined
+    ? { prefix }
+    : { prefix, start: [...prefix, page.after] };
+  for await (const entry of kv.list<T>(selector)) {
+    if (entry.key[1] === page.after) continue;
+    if (keep(entry.value)) out.push(entry.value);
+    if (out.length >= page.limit) break;
+  }
+  return out;
+}
+
+/** The values under a prefix, in key order (or reversed), up to `limit`. */
+export async function values<T>(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  limit: number,
+  reverse: boolean,
+): Promise<T[]> {
+  if (limit <= 0) return [];
+  const out: T[] = [];
+  for await (const entry of kv.list<T>({ prefix }, { reverse, limit })) out.push(entry.value);
+  return out;
+}
+
+/**
+ * Follows the pointers of an index to their records, in index order. A record two writers indexed at once
+ * (two processes storing the same natural key) is listed once.
+ */
+export async function follow<T>(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  limit: number,
+  reverse: boolean,
+): Promise<T[]> {
+  if (limit <= 0) return [];
+  const pointers: Deno.KvKey[] = [];
+  const seen = new Set<string>();
+  for await (const entry of kv.list<Deno.KvKey>({ prefix }, { reverse })) {
+    const id = keyId(entry.value);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    pointers.push(entry.value);
+    if (pointers.length >= limit) break;
+  }
+  const entries = await getAll<T>(kv, pointers);
+  return entries.flatMap((e) => e.versionstamp === null ? [] : [e.value as T]);
+}

@@ -1,0 +1,200 @@
+/**
+ * The embedded Store on Deno KV: the default when no DATABASE_URL is set, and what Deno Deploy uses. One
+ * file per part: `charge_points.ts`, `id_tags.ts`, `transactions.ts`, `meter_values.ts`, `command_log.ts`,
+ * and `commit.ts`, the group commit every station write goes through. The layout is in `keys.ts`.
+ *
+ * @example
+ * ```ts
+ * import { openKvStore } from "./mod.ts";
+ *
+ * const store = await openKvStore(":memory:");
+ * await store.putIdTag({ idTag: "TAG-1", status: "Accepted", expiryDate: null, parentIdTag: null });
+ * console.log((await store.getIdTag("TAG-1"))?.status); // "Accepted"
+ * await store.close();
+ * ```
+ */
+import type { ChargePointRecord } from "../../model/charge_point.ts";
+import { checkStation, type CommitResult, isEmpty, type StationChanges } from "../../model/changes.ts";
+import type { FileStatusEntry } from "../../model/file_status.ts";
+import type { CommandLogEntry } from "../../model/command_log.ts";
+import type { IdTagRecord } from "../../model/id_tag.ts";
+import type { MeterValueRow } from "../../model/meter_value.ts";
+import type { StatusHistoryEntry } from "../../model/status_history.ts";
+import type {
+  OrphanStopRecord,
+  StartKey,
+  StartTransactionInput,
+  StartTransactionOutcome,
+  StopTransactionInput,
+  StopTransactionOutcome,
+  TransactionRecord,
+} from "../../model/transaction.ts";
+import { IdBlocks } from "../id_blocks.ts";
+import type { PageRequest, Store, TransactionFilter } from "../mod.ts";
+import * as writes from "../station_writes.ts";
+import { KvChargePoints } from "./charge_points.ts";
+import { KvCommandLog } from "./command_log.ts";
+import { KvFileStatus } from "./file_status.ts";
+import { type KvCommitOptions, KvCommitter } from "./commit.ts";
+import { openKvHandle } from "./handle.ts";
+import { KvIdTags } from "./id_tags.ts";
+import { Sequence } from "./keys.ts";
+import { KvMeterValues } from "./meter_values.ts";
+import { KvTransactions } from "./transactions.ts";
+
+export { openKvHandle } from "./handle.ts";
+export type { KvBatchInfo } from "./commit.ts";
+
+export interface KvStoreOptions extends KvCommitOptions {
+  /** Transaction ids reserved per step of the counter (default 100). */
+  transactionIdBlock?: number;
+  /** Whether `close()` closes the handle (default true; false for a second store on a shared handle). */
+  closeHandle?: boolean;
+}
+
+/** Opens a KvStore (see `openKvHandle` for `path`). */
+export async function openKvStore(path?: string, options: KvStoreOptions = {}): Promise<KvStore> {
+  return new KvStore(await openKvHandle(path), options);
+}
+
+/** A Store on a Deno KV handle it owns: `close()` writes pending commits, then closes the handle. */
+export class KvStore implements Store {
+  readonly #kv: Deno.Kv;
+  readonly #chargePoints: KvChargePoints;
+  readonly #idTags: KvIdTags;
+  readonly #transactions: KvTransactions;
+  readonly #meterValues: KvMeterValues;
+  readonly #commandLog: KvCommandLog;
+  readonly #fileStatus: KvFileStatus;
+  readonly #committer: KvCommitter;
+  readonly #ids: IdBlocks;
+  readonly #closeHandle: boolean;
+  #closed = false;
+
+  constructor(kv: Deno.Kv, options: KvStoreOptions = {}) {
+    this.#kv = kv;
+    this.#closeHandle = options.closeHandle ?? true;
+    this.#chargePoints = new KvChargePoints(kv);
+    this.#idTags = new KvIdTags(kv);
+    this.#transactions = new KvTransactions(kv);
+    this.#meterValues = new KvMeterValues(kv);
+    this.#commandLog = new KvCommandLog(kv);
+    this.#fileStatus = new KvFileStatus(kv);
+    this.#committer = new KvCommitter(kv, new Sequence(), options);
+    this.#ids = new IdBlocks((n) => this.#transactions.reserveTransactionIds(n), options.transactionIdBlock);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#committer.drain();
+    if (this.#closeHandle) this.#kv.close();
+  }
+
+  // ---------------------------------------------------------------- the one write of the hot path
+
+  async commit(changes: StationChanges): Promise<CommitResult> {
+    if (this.#closed) {
+      throw new Error(`Cannot write for "${changes.chargePointId}": the store is closed`);
+    }
+    checkStation(changes);
+    if (isEmpty(changes)) return { ok: true, meterValuesAdded: 0 };
+    return await this.#committer.submit(changes);
+  }
+
+  // ---------------------------------------------------------------- charge points
+
+  getChargePoint(id: string): Promise<ChargePointRecord | null> {
+    return this.#chargePoints.getChargePoint(id);
+  }
+  putChargePoint(record: ChargePointRecord): Promise<void> {
+    return this.#chargePoints.putChargePoint(record);
+  }
+  touchChargePoint(id: string, lastSeen: string): Promise<void> {
+    return writes.touchChargePoint(this, id, lastSeen);
+  }
+  listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]> {
+    return this.#chargePoints.listChargePoints(page);
+  }
+  appendStatusHistory(entry: StatusHistoryEntry): Promise<void> {
+    return writes.appendStatusHistory(this, entry);
+  }
+  recordStatus(entry: StatusHistoryEntry, snapshot: ChargePointRecord): Promise<void> {
+    return writes.recordStatus(this, entry, snapshot);
+  }
+  listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
+    return this.#chargePoints.listStatusHistory(chargePointId, limit);
+  }
+
+  // ---------------------------------------------------------------- id tags
+
+  getIdTag(idTag: string): Promise<IdTagRecord | null> {
+    return this.#idTags.getIdTag(idTag);
+  }
+  putIdTag(record: IdTagRecord): Promise<void> {
+    return this.#idTags.putIdTag(record);
+  }
+  deleteIdTag(idTag: string): Promise<boolean> {
+    return this.#idTags.deleteIdTag(idTag);
+  }
+  listIdTags(page: PageRequest): Promise<IdTagRecord[]> {
+    return this.#idTags.listIdTags(page);
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  startTransaction(input: StartTransactionInput): Promise<StartTransactionOutcome> {
+    return writes.startTransaction(this, input);
+  }
+  stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome> {
+    return writes.stopTransaction(this, input);
+  }
+  getTransaction(transactionId: number): Promise<TransactionRecord | null> {
+    return this.#transactions.getTransaction(transactionId);
+  }
+  findTransactionByStart(key: StartKey): Promise<TransactionRecord | null> {
+    return this.#transactions.findTransactionByStart(key);
+  }
+  findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
+    return this.#transactions.findActiveTransactionsOn(chargePointId, connectorId);
+  }
+  findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
+    return this.#transactions.findActiveTransactionByIdTag(idTag);
+  }
+  newTransactionId(): Promise<number> {
+    return this.#ids.next();
+  }
+  listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]> {
+    return this.#transactions.listTransactions(filter);
+  }
+  listOrphanStops(page: { limit: number; chargePointId?: string }): Promise<OrphanStopRecord[]> {
+    return this.#transactions.listOrphanStops(page);
+  }
+
+  // ---------------------------------------------------------------- meter values
+
+  addMeterValues(rows: MeterValueRow[]): Promise<number> {
+    return writes.addMeterValues(this, rows);
+  }
+  listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
+    return this.#meterValues.listMeterValuesByTransaction(transactionId);
+  }
+  listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
+    return this.#meterValues.listMeterValuesByChargePoint(chargePointId, limit);
+  }
+
+  // ---------------------------------------------------------------- command log
+
+  appendCommandLog(entry: CommandLogEntry): Promise<void> {
+    return writes.appendCommandLog(this, entry);
+  }
+  listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
+    return this.#commandLog.listCommandLog(chargePointId, limit);
+  }
+
+  // ---------------------------------------------------------------- file transfer status history
+
+  listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]> {
+    return this.#fileStatus.listFileStatus(chargePointId, limit);
+  }
+}

@@ -1,0 +1,170 @@
+import { assertEquals, assertExists, assertRejects } from "@std/assert";
+import { emptyRecord } from "../../model/charge_point.ts";
+import { storeContract } from "../contract/mod.ts";
+import { KvStore, openKvHandle, openKvStore } from "./mod.ts";
+
+storeContract("kv", async () => {
+  const kv = await openKvHandle(":memory:");
+  // A second store on the same handle commits on its own, as a second process would.
+  return {
+    store: new KvStore(kv),
+    another: () => Promise.resolve(new KvStore(kv, { closeHandle: false })),
+    cleanup: async () => {},
+  };
+});
+
+storeContract("kv file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv_store_test_" });
+  const path = `${dir}/nested/store.kv`;
+  return {
+    store: await openKvStore(path),
+    reopen: () => openKvStore(path),
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+});
+
+Deno.test("openKvStore() creates the missing parent folder of a file path", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv_store_test_" });
+  try {
+    const store = await openKvStore(`${dir}/a/b/store.kv`);
+    await store.close();
+    assertExists(await Deno.stat(`${dir}/a/b/store.kv`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvStore keeps snapshots and transactions in its file across close and reopen", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv_store_test_" });
+  const path = `${dir}/store.kv`;
+  try {
+    const first = new KvStore(await Deno.openKv(path));
+    await first.putChargePoint({
+      id: "CP-1",
+      registrationStatus: "Accepted",
+      boot: { chargePointVendor: "Acme", chargePointModel: "Volt-22" },
+      bootedAt: "2024-05-01T10:00:00.000Z",
+      connectors: [],
+      lastSeen: null,
+      firmwareStatus: null,
+      diagnosticsStatus: null,
+      configuration: null,
+      createdAt: "2024-05-01T10:00:00.000Z",
+      updatedAt: "2024-05-01T10:00:00.000Z",
+    });
+    const started = await first.startTransaction({
+      chargePointId: "CP-1",
+      connectorId: 1,
+      idTag: "TAG-1",
+      idTagStatus: "Accepted",
+      meterStart: 10,
+      timestamp: "2024-05-01T10:01:00.000Z",
+      reservationId: null,
+      receivedAt: "2024-05-01T10:01:00.100Z",
+    });
+    await first.close();
+
+    const second = await openKvStore(path);
+    try {
+      assertEquals((await second.getChargePoint("CP-1"))?.boot?.chargePointModel, "Volt-22");
+      assertEquals(await second.getTransaction(started.transaction.transactionId), started.transaction);
+      assertEquals(
+        await second.findActiveTransactionByIdTag("TAG-1"),
+        started.transaction,
+      );
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvStore hands out transaction ids starting at 1", async () => {
+  const store = await openKvStore(":memory:");
+  try {
+    const out = await store.startTransaction({
+      chargePointId: "CP-1",
+      connectorId: 1,
+      idTag: "TAG-1",
+      idTagStatus: "Accepted",
+      meterStart: 0,
+      timestamp: "2024-05-01T10:00:00.000Z",
+      reservationId: null,
+      receivedAt: "2024-05-01T10:00:00.000Z",
+    });
+    assertEquals(out.transaction.transactionId, 1);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("KvStore starts 2,000 concurrent transactions without giving up on the shared counter", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms-kv-starts-" });
+  const store = await openKvStore(`${dir}/csms.kv`);
+  try {
+    const outcomes = await Promise.all(Array.from({ length: 2000 }, (_, i) =>
+      store.startTransaction({
+        chargePointId: `CP-${i % 500}`,
+        connectorId: 1 + Math.floor(i / 500),
+        idTag: `TAG-${i}`,
+        idTagStatus: "Accepted",
+        meterStart: i,
+        timestamp: "2024-05-01T10:00:00.000Z",
+        reservationId: null,
+        receivedAt: "2024-05-01T10:00:00.000Z",
+      })));
+    const ids = outcomes.map((o) => o.transaction.transactionId).sort((a, b) => a - b);
+    assertEquals(ids, Array.from({ length: 2000 }, (_, i) => i + 1));
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KvStore.recordStatus() writes neither the entry nor the snapshot when its one commit fails", async () => {
+  const store = await openKvStore(":memory:");
+  try {
+    const before = {
+      ...emptyRecord("CP-1", new Date("2024-05-01T10:00:00.000Z")),
+      registrationStatus: "Accepted" as const,
+      lastSeen: "2024-05-01T10:00:00.000Z",
+    };
+    await store.putChargePoint(before);
+    // Deno KV refuses a value over 64 KiB: the snapshot's write fails, so the history row must not be kept.
+    const tooBig = { ...before, configuration: [{ key: "Blob", readonly: true, value: "x".repeat(70_000) }] };
+    const entry = {
+      chargePointId: "CP-1",
+      connectorId: 1,
+      status: "Available" as const,
+      errorCode: "NoError" as const,
+      timestamp: "2024-05-01T10:01:00.000Z",
+      receivedAt: "2024-05-01T10:01:00.000Z",
+    };
+    await assertRejects(() => store.recordStatus(entry, tooBig));
+    assertEquals(await store.getChargePoint("CP-1"), before);
+    assertEquals(await store.listStatusHistory("CP-1", 10), []);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("KvStore writes 1,200 concurrent touches, more than one commit holds, and reads each back", async () => {
+  const store = await openKvStore(":memory:");
+  try {
+    const ids = Array.from({ length: 1200 }, (_, i) => `CP-${String(i).padStart(4, "0")}`);
+    for (const id of ids) {
+      await store.putChargePoint({
+        ...emptyRecord(id, new Date("2024-05-01T10:00:00.000Z")),
+        registrationStatus: "Accepted",
+      });
+    }
+    const at = (i: number) => new Date(Date.parse("2024-05-01T11:00:00.000Z") + i).toISOString();
+    await Promise.all(ids.map((id, i) => store.touchChargePoint(id, at(i))));
+    const listed = await store.listChargePoints({ limit: 2000 });
+    assertEquals(listed.map((r) => r.lastSeen), ids.map((_, i) => at(i)));
+    assertEquals((await store.getChargePoint("CP-0999"))?.lastSeen, at(999));
+  } finally {
+    await store.close();
+  }
+});

@@ -1,0 +1,240 @@
+/**
+ * Transactions and orphan stops on Deno KV: the lookups the rules of `model/transaction.ts` decide from, the
+ * lists, the id blocks, and the commit's writes with the atomic guards that make a concurrent writer a
+ * conflict: a replay key must still be absent, a rewritten transaction must still have the version (and so
+ * the status) it was read with, and a connector gets a new active transaction only if nothing else became
+ * active on it meanwhile (`["tx_open", cp, connector]`).
+ */
+import type { StationChanges } from "../../model/changes.ts";
+import {
+  MAX_TRANSACTION_ID,
+  type OrphanStopRecord,
+  type StartKey,
+  type TransactionRecord,
+} from "../../model/transaction.ts";
+import type { TransactionFilter, TransactionStore } from "../mod.ts";
+import {
+  follow,
+  getAll,
+  keyId,
+  openKey,
+  orphanKey,
+  type Sequence,
+  startKey,
+  startKeyOf,
+  transactionKey,
+  TX_COUNTER,
+} from "./keys.ts";
+import type { WriteSet } from "./write_set.ts";
+
+type Reads = Pick<
+  TransactionStore,
+  | "getTransaction"
+  | "findTransactionByStart"
+  | "findActiveTransactionsOn"
+  | "findActiveTransactionByIdTag"
+  | "listTransactions"
+  | "listOrphanStops"
+>;
+
+const MAX_ATTEMPTS = 100;
+
+export class KvTransactions implements Reads {
+  constructor(private readonly kv: Deno.Kv) {}
+
+  async getTransaction(transactionId: number): Promise<TransactionRecord | null> {
+    return (await this.kv.get<TransactionRecord>(transactionKey(transactionId))).value;
+  }
+
+  async findTransactionByStart(key: StartKey): Promise<TransactionRecord | null> {
+    const pointer = await this.kv.get<number>(startKey(key));
+    if (pointer.value === null) return null;
+    const tx = await this.getTransaction(pointer.value);
+    if (tx === null) {
+      throw new Error(`The replay index of "${key.chargePointId}" points to missing ${pointer.value}`);
+    }
+    return tx;
+  }
+
+  async findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
+    const pointer = await this.kv.get<number>(openKey(chargePointId, connectorId));
+    if (pointer.value === null) return [];
+    const tx = await this.getTransaction(pointer.value);
+    return tx !== null && tx.status === "active" ? [tx] : [];
+  }
+
+  async findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
+    for await (const entry of this.kv.list<number>({ prefix: ["tx_active_tag", idTag] }, { reverse: true })) {
+      const tx = await this.getTransaction(entry.value);
+      if (tx !== null && tx.status === "active") return tx;
+    }
+    return null;
+  }
+
+  /** Reserves `count` ids with one step of the counter (ids are never reused across processes or restarts). */
+  async reserveTransactionIds(count: number): Promise<number[]> {
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      const counter = await this.kv.get<Deno.KvU64>(TX_COUNTER);
+      const last = Number(counter.value?.value ?? 0n);
+      if (last >= MAX_TRANSACTION_ID) {
+        throw new Error("Cannot start a transaction: transaction ids are exhausted");
+      }
+      const top = Math.min(last + count, MAX_TRANSACTION_ID);
+      const res = await this.kv.atomic().check(counter).set(TX_COUNTER, new Deno.KvU64(BigInt(top))).commit();
+      if (res.ok) return Array.from({ length: top - last }, (_, k) => last + 1 + k);
+    }
+    throw new Error(`Cannot reserve transaction ids: the counter kept changing for ${MAX_ATTEMPTS} attempts`);
+  }
+
+  async listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]> {
+    const out: TransactionRecord[] = [];
+    if (filter.limit <= 0) return out;
+    // Newest first, stopping at `limit` matches: through the station's or the idTag's pointers when the filter
+    // names one, else over every transaction.
+    const prefix: Deno.KvKey = filter.chargePointId !== undefined
+      ? ["tx_cp", filter.chargePointId]
+      : filter.idTag !== undefined
+      ? ["tx_tag", filter.idTag]
+      : ["tx"];
+    const selector: Deno.KvListSelector = filter.before === undefined
+      ? { prefix }
+      : { prefix, end: [...prefix, filter.before] };
+    const take = async (ids: number[]) => {
+      const entries = await getAll<TransactionRecord>(this.kv, ids.map(transactionKey));
+      for (const entry of entries) {
+        if (entry.value !== null && matches(entry.value, filter) && out.length < filter.limit) {
+          out.push(entry.value);
+        }
+      }
+    };
+    if (prefix[0] === "tx" && filter.status === "active") {
+      // Active ones are at most one per connector: their pointers are few, so sort them rather than scan.
+      const open: number[] = [];
+      for await (const entry of this.kv.list<number>({ prefix: ["tx_open"] })) {
+        if (filter.before === undefined || entry.value < filter.before) open.push(entry.value);
+      }
+      open.sort((a, b) => b - a);
+      for (let i = 0; i < open.length && out.length < filter.limit; i += 10) {
+        await take(open.slice(i, i + 10));
+      }
+      return out;
+    }
+    if (prefix[0] === "tx") {
+      for await (const entry of this.kv.list<TransactionRecord>(selector, { reverse: true })) {
+        if (matches(entry.value, filter)) out.push(entry.value);
+        if (out.length >= filter.limit) break;
+      }
+      return out;
+    }
+    let ids: number[] = [];
+    for await (const entry of this.kv.list<number>(selector, { reverse: true, batchSize: 100 })) {
+      ids.push(entry.value);
+      if (ids.length >= 10) {
+        await take(ids);
+        ids = [];
+      }
+      if (out.length >= filter.limit) return out;
+    }
+    if (ids.length > 0) await take(ids);
+    return out;
+  }
+
+  async listOrphanStops(page: { limit: number; chargePointId?: string }): Promise<OrphanStopRecord[]> {
+    const prefix: Deno.KvKey = page.chargePointId === undefined
+      ? ["orphan_t"]
+      : ["orphan_cp", page.chargePointId];
+    return await follow<OrphanStopRecord>(this.kv, prefix, page.limit, true);
+  }
+}
+
+/** The keys a commit of `changes` reads to guard its transaction writes. */
+export function transactionKeys(changes: StationChanges): Deno.KvKey[] {
+  const keys: Deno.KvKey[] = [];
+  for (const { transaction: tx } of changes.transactionUpdates ?? []) {
+    keys.push(transactionKey(tx.transactionId), openKey(tx.chargePointId, tx.connectorId));
+  }
+  for (const tx of changes.transactionsStarted ?? []) {
+    keys.push(startKeyOf(tx), openKey(tx.chargePointId, tx.connectorId));
+  }
+  for (const orphan of changes.orphanStops ?? []) keys.push(orphanKey(orphan));
+  return keys;
+}
+
+/**
+ * Adds the transaction writes of `changes` to `set`, guarded; returns why they conflict with what is stored
+ * (nothing is added then), or null.
+ */
+export function planTransactions(
+  changes: StationChanges,
+  read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+  set: WriteSet,
+  seq: Sequence,
+): string | null {
+  const started = changes.transactionsStarted ?? [];
+  const updates = changes.transactionUpdates ?? [];
+  const opening = new Set(started.map((tx) => keyId(openKey(tx.chargePointId, tx.connectorId))));
+  const leaving = new Set<number>();
+  for (const { transaction: tx, expectedStatus } of updates) {
+    const entry = read(transactionKey(tx.transactionId)) as Deno.KvEntryMaybe<TransactionRecord>;
+    if (entry.value === null || entry.value.status !== expectedStatus) {
+      return `transaction ${tx.transactionId} is ${entry.value?.status ?? "unknown"}, not ${expectedStatus}`;
+    }
+    if (tx.status !== "active") leaving.add(tx.transactionId);
+  }
+  for (const tx of started) {
+    if (read(startKeyOf(tx)).versionstamp !== null) {
+      return `a start with the replay key of transaction ${tx.transactionId} is stored`;
+    }
+    const open = read(openKey(tx.chargePointId, tx.connectorId)) as Deno.KvEntryMaybe<number>;
+    if (open.value !== null && !leaving.has(open.value)) {
+      return `connector ${tx.connectorId} has active transaction ${open.value}`;
+    }
+  }
+  for (const { transaction: tx } of updates) {
+    const key = transactionKey(tx.transactionId);
+    set.check(read(key));
+    set.set(key, tx);
+    if (tx.status === "active") continue;
+    set.delete(["tx_active_tag", tx.idTag, tx.transactionId]);
+    const open = openKey(tx.chargePointId, tx.connectorId);
+    const pointer = read(open) as Deno.KvEntryMaybe<number>;
+    if (pointer.value === tx.transactionId && !opening.has(keyId(open))) {
+      set.check(pointer);
+      set.delete(open);
+    }
+  }
+  for (const tx of started) {
+    const id = tx.transactionId;
+    const start = startKeyOf(tx);
+    const open = openKey(tx.chargePointId, tx.connectorId);
+    set.check({ key: start, versionstamp: null });
+    set.check(read(open));
+    set.check({ key: transactionKey(id), versionstamp: null });
+    set.set(transactionKey(id), tx);
+    set.set(start, id);
+    set.set(open, id);
+    set.set(["tx_active_tag", tx.idTag, id], id);
+    // Pointers for lists filtered by station or idTag (no scan of every transaction).
+    set.set(["tx_cp", tx.chargePointId, id], id);
+    set.set(["tx_tag", tx.idTag, id], id);
+  }
+  for (const orphan of changes.orphanStops ?? []) {
+    const key = orphanKey(orphan);
+    // Already kept: this is a replay of the same stop, which stores nothing.
+    if (read(key).versionstamp !== null) continue;
+    const at = seq.next();
+    set.set(key, orphan, { idempotent: true });
+    set.set(["orphan_t", orphan.receivedAt, at], key, { idempotent: true });
+    set.set(["orphan_cp", orphan.chargePointId, orphan.receivedAt, at], key, { idempotent: true });
+  }
+  return null;
+}
+
+function matches(tx: TransactionRecord, f: TransactionFilter): boolean {
+  return (f.chargePointId === undefined || tx.chargePointId === f.chargePointId) &&
+    (f.connectorId === undefined || tx.connectorId === f.connectorId) &&
+    (f.idTag === undefined || tx.idTag === f.idTag) &&
+    (f.status === undefined || tx.status === f.status) &&
+    (f.from === undefined || tx.startTimestamp >= f.from) &&
+    (f.to === undefined || tx.startTimestamp < f.to);
+}

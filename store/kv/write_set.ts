@@ -1,0 +1,165 @@
+/**
+ * One station's writes for a KV atomic commit, measured against the limits of one `atomic()` (Deno KV: 100
+ * checks, 1000 mutations, 80 KiB of keys, 800 KiB in all), and the packing of many stations' write sets into
+ * as few atomics as those limits allow, never splitting one station's writes.
+ */
+import { byteLength, keyBytes, keyId } from "./keys.ts";
+
+/** What one atomic may hold here: under Deno KV's limits with a margin for our size estimates. */
+const BUDGET = { checks: 100, mutations: 900, keyBytes: 64 * 1024, bytes: 600 * 1024 } as const;
+
+export class WriteSet {
+  readonly checks: Deno.AtomicCheck[] = [];
+  readonly mutations: Deno.KvMutation[] = [];
+  /**
+   * Blind writes under a natural key (meter values): storing them twice stores nothing new, so when one
+   * station's writes cannot fit in one atomic, these may go in earlier atomics of their own.
+   */
+  readonly idempotent: Deno.KvMutation[] = [];
+  meterValuesAdded = 0;
+  #checked = new Set<string>();
+  #keyBytes = 0;
+  #bytes = 0;
+
+  /** Commit only if `entry.key` still has `entry.versionstamp` (null: still absent). */
+  check(entry: Deno.AtomicCheck): void {
+    const id = keyId(entry.key);
+    if (this.#checked.has(id)) return;
+    this.#checked.add(id);
+    this.checks.push({ key: entry.key, versionstamp: entry.versionstamp });
+    this.#count(entry.key, null);
+  }
+
+  set(key: Deno.KvKey, value: unknown, options: { idempotent?: boolean } = {}): void {
+    (options.idempotent ? this.idempotent : this.mutations).push({ type: "set", key, value });
+    this.#count(key, value);
+  }
+
+  delete(key: Deno.KvKey): void {
+    this.mutations.push({ type: "delete", key });
+    this.#count(key, null);
+  }
+
+  get size(): Size {
+    return {
+      checks: this.checks.length,
+      mutations: this.mutations.length + this.idempotent.length,
+      keyBytes: this.#keyBytes,
+      bytes: this.#bytes,
+    };
+  }
+
+  get empty(): boolean {
+    return this.checks.length === 0 && this.mutations.length === 0 && this.idempotent.length === 0;
+  }
+
+  #count(key: Deno.KvKey, value: unknown): void {
+    const k = keyBytes(key);
+    this.#keyBytes += k;
+    this.#bytes += k + valueBytes(value);
+  }
+}
+
+interface Size {
+  checks: number;
+  mutations: number;
+  keyBytes: number;
+  bytes: number;
+}
+
+function fits(a: Size, b: Size): boolean {
+  return a.checks + b.checks <= BUDGET.checks && a.mutations + b.mutations <= BUDGET.mutations &&
+    a.keyBytes + b.keyBytes <= BUDGET.keyBytes && a.bytes + b.bytes <= BUDGET.bytes;
+}
+
+const ZERO: Size = { checks: 0, mutations: 0, keyBytes: 0, bytes: 0 };
+
+/** An upper-ish bound of a value's serialized size (V8 serialization is close to JSON for our records). */
+function valueBytes(value: unknown): number {
+  if (value === null || value === undefined) return 8;
+  if (typeof value === "string") return byteLength(value) + 8;
+  if (typeof value !== "object") return 16;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + valueBytes(v), 8);
+  return byteLength(JSON.stringify(value)) + 16;
+}
+
+/** Members (indexes) whose write sets share one atomic. */
+export interface Pack {
+  members: number[];
+  sets: WriteSet[];
+}
+
+/**
+ * Packs write sets, in order, into atomics within the budget. A write set too big for any atomic on its own
+ * comes back in `oversize` (see `splitOversize`).
+ */
+export function pack(
+  sets: readonly { index: number; set: WriteSet }[],
+): { packs: Pack[]; oversize: number[] } {
+  const packs: Pack[] = [];
+  const oversize: number[] = [];
+  let current: Pack | null = null;
+  let used: Size = ZERO;
+  for (const { index, set } of sets) {
+    const size = set.size;
+    if (!fits(ZERO, size)) {
+      oversize.push(index);
+      continue;
+    }
+    if (!current || !fits(used, size)) {
+      current = { members: [], sets: [] };
+      packs.push(current);
+      used = ZERO;
+    }
+    current.members.push(index);
+    current.sets.push(set);
+    used = {
+      checks: used.checks + size.checks,
+      mutations: used.mutations + size.mutations,
+      keyBytes: used.keyBytes + size.keyBytes,
+      bytes: used.bytes + size.bytes,
+    };
+  }
+  return { packs, oversize };
+}
+
+/**
+ * A write set too big for one atomic: its idempotent writes in chunks that fit (committed first), then the
+ * rest, which must fit in one atomic or the write fails.
+ */
+export function splitOversize(set: WriteSet): { chunks: Deno.KvMutation[][]; rest: WriteSet } {
+  const rest = new WriteSet();
+  for (const c of set.checks) rest.check(c);
+  for (const m of set.mutations) {
+    if (m.type === "delete") rest.delete(m.key);
+    else rest.set(m.key, m.value);
+  }
+  rest.meterValuesAdded = set.meterValuesAdded;
+  const chunks: Deno.KvMutation[][] = [];
+  let chunk = new WriteSet();
+  let mutations: Deno.KvMutation[] = [];
+  for (const m of set.idempotent) {
+    const probe = new WriteSet();
+    probe.set(m.key, (m as { value?: unknown }).value);
+    if (mutations.length > 0 && !fits(chunk.size, probe.size)) {
+      chunks.push(mutations);
+      chunk = new WriteSet();
+      mutations = [];
+    }
+    chunk.set(m.key, (m as { value?: unknown }).value);
+    mutations.push(m);
+  }
+  if (mutations.length > 0) chunks.push(mutations);
+  return { chunks, rest };
+}
+
+/** One atomic of several write sets. */
+export function atomicOf(kv: Deno.Kv, sets: readonly WriteSet[]): Deno.AtomicOperation {
+  const op = kv.atomic();
+  for (const set of sets) {
+    if (set.checks.length > 0) op.check(...set.checks);
+    if (set.idempotent.length > 0) op.mutate(...set.idempotent);
+    if (set.mutations.length > 0) op.mutate(...set.mutations);
+  }
+  return op;
+}

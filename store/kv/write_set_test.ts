@@ -1,0 +1,34 @@
+import { assertEquals } from "@std/assert";
+import { pack, splitOversize, WriteSet } from "./write_set.ts";
+
+function rows(n: number, checks = 0): WriteSet {
+  const set = new WriteSet();
+  for (let i = 0; i < checks; i++) set.check({ key: ["c", i, Math.random()], versionstamp: null });
+  for (let i = 0; i < n; i++) {
+    set.set(["mv", i, Math.random()], { value: "x".repeat(50) }, { idempotent: true });
+  }
+  return set;
+}
+
+Deno.test("pack() fills atomics in order within the limits and never splits a member", () => {
+  const sets = Array.from({ length: 10 }, (_, index) => ({ index, set: rows(200) }));
+  const { packs, oversize } = pack(sets);
+  assertEquals(oversize, []);
+  assertEquals(packs.map((p) => p.members), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+});
+
+Deno.test("pack() counts checks: at most 100 per atomic", () => {
+  const sets = Array.from({ length: 5 }, (_, index) => ({ index, set: rows(1, 40) }));
+  assertEquals(pack(sets).packs.map((p) => p.members), [[0, 1], [2, 3], [4]]);
+});
+
+Deno.test("a member too big for one atomic is oversize; its natural-key writes split into chunks that fit", () => {
+  const big = rows(2500, 1);
+  big.set(["cp", "CP-1"], { id: "CP-1" });
+  const { packs, oversize } = pack([{ index: 0, set: rows(1) }, { index: 1, set: big }]);
+  assertEquals([packs.map((p) => p.members), oversize], [[[0]], [1]]);
+  const { chunks, rest } = splitOversize(big);
+  assertEquals(chunks.reduce((n, c) => n + c.length, 0), 2500);
+  assertEquals(chunks.every((c) => c.length <= 900), true);
+  assertEquals([rest.checks.length, rest.mutations.length, rest.idempotent.length], [1, 1, 0]);
+});

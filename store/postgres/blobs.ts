@@ -1,0 +1,61 @@
+/**
+ * The BlobStore on PostgreSQL (migration 009): chunks of 256 KiB in `file_blob_chunk`, then the `file_blob`
+ * row that makes the blob readable. Chunks are written as they arrive (the upload is never held in memory); a
+ * failed or oversized write deletes them.
+ */
+import type { Sql } from "postgres";
+import { type BlobStore, checkBlobId, rechunk } from "../blob_store.ts";
+
+const CHUNK_BYTES = 256 * 1024;
+
+export class PostgresBlobStore implements BlobStore {
+  readonly #sql: Sql;
+
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async write(id: string, chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<number> {
+    checkBlobId(id);
+    let size = 0;
+    let seq = 0;
+    try {
+      for await (const data of rechunk(chunks, CHUNK_BYTES, maxBytes)) {
+        await this.#sql`insert into file_blob_chunk (blob_id, seq, data) values (${id}, ${seq++}, ${data})`;
+        size += data.byteLength;
+      }
+      await this.#sql`insert into file_blob (id, size, chunks) values (${id}, ${size}, ${seq})`;
+      return size;
+    } catch (error) {
+      await this.#sql`delete from file_blob_chunk where blob_id = ${id}`.catch(() => {});
+      throw error;
+    }
+  }
+
+  async read(id: string): Promise<ReadableStream<Uint8Array> | null> {
+    checkBlobId(id);
+    const [meta] = await this.#sql<{ chunks: number }[]>`select chunks from file_blob where id = ${id}`;
+    if (!meta) return null;
+    const sql = this.#sql;
+    let seq = 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (seq >= meta.chunks) return controller.close();
+        const rows = await sql<{ data: Uint8Array }[]>`
+          select data from file_blob_chunk where blob_id = ${id} and seq >= ${seq} and seq < ${seq + 4}
+          order by seq`;
+        if (rows.length === 0) return controller.error(new Error(`Blob "${id}" is missing a chunk`));
+        for (const row of rows) controller.enqueue(new Uint8Array(row.data));
+        seq += rows.length;
+      },
+    });
+  }
+
+  async delete(id: string): Promise<void> {
+    checkBlobId(id);
+    await this.#sql.begin(async (tx) => {
+      await tx`delete from file_blob where id = ${id}`;
+      await tx`delete from file_blob_chunk where blob_id = ${id}`;
+    });
+  }
+}

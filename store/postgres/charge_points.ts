@@ -1,0 +1,279 @@
+/**
+ * Station snapshots and status history on PostgreSQL: reads, `putChargePoint`, and the commit's statements for
+ * a batch of stations: bare rows for stations written about before their snapshot, snapshot patches, touches
+ * and status history, each one multi-row statement for the whole batch.
+ *
+ * A snapshot patch is applied inside the UPDATE to the row being updated (`jsonb_populate_record(c, patch)`
+ * keeps every column the patch does not name), so a concurrent writer's fields are never overwritten with a
+ * stale copy: PostgreSQL re-reads a row changed meanwhile before it applies the patch.
+ */
+import type { Sql, TransactionSql } from "postgres";
+import type {
+  ChargePointRecord,
+  Reservation,
+  ScheduledAvailability,
+  SnapshotPatch,
+} from "../../model/charge_point.ts";
+import { changesTime, type StationChanges } from "../../model/changes.ts";
+import type { StatusHistoryEntry } from "../../model/status_history.ts";
+import type { PageRequest } from "../mod.ts";
+import { iso, jsonOrNull } from "./sql.ts";
+
+export const CHARGE_POINT_COLUMNS = [
+  "id",
+  "registration_status",
+  "boot",
+  "booted_at",
+  "connectors",
+  "last_seen",
+  "firmware_status",
+  "diagnostics_status",
+  "configuration",
+  "scheduled_availability",
+  "local_list_version",
+  "reservations",
+  "created_at",
+  "updated_at",
+] as const;
+
+/** Record field -> column, for patches. */
+const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_COLUMNS)[number] } = {
+  registrationStatus: "registration_status",
+  boot: "boot",
+  bootedAt: "booted_at",
+  connectors: "connectors",
+  lastSeen: "last_seen",
+  firmwareStatus: "firmware_status",
+  diagnosticsStatus: "diagnostics_status",
+  configuration: "configuration",
+  scheduledAvailability: "scheduled_availability",
+  localListVersion: "local_list_version",
+  reservations: "reservations",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+};
+
+interface ChargePointRow {
+  id: string;
+  registration_status: ChargePointRecord["registrationStatus"];
+  boot: ChargePointRecord["boot"];
+  booted_at: Date | null;
+  connectors: ChargePointRecord["connectors"];
+  last_seen: Date | null;
+  firmware_status: string | null;
+  diagnostics_status: string | null;
+  configuration: ChargePointRecord["configuration"];
+  scheduled_availability: ScheduledAvailability[] | null;
+  local_list_version: number | null;
+  reservations: Reservation[] | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface StatusHistoryRow {
+  charge_point_id: string;
+  connector_id: number;
+  status: StatusHistoryEntry["status"];
+  error_code: StatusHistoryEntry["errorCode"];
+  info: string | null;
+  vendor_id: string | null;
+  vendor_error_code: string | null;
+  timestamp: Date;
+  received_at: Date;
+}
+
+export class PgChargePoints {
+  /** Station ids known to have a charge_points row (rows are never deleted), to skip the bare-row insert. */
+  readonly #known = new Set<string>();
+
+  constructor(private readonly sql: Sql) {}
+
+  async getChargePoint(id: string): Promise<ChargePointRecord | null> {
+    const rows = await this.sql<ChargePointRow[]>`select * from charge_points where id = ${id}`;
+    return rows[0] ? toChargePoint(rows[0]) : null;
+  }
+
+  async putChargePoint(record: ChargePointRecord): Promise<void> {
+    const sql = this.sql;
+    const row = chargePointRow(sql, record);
+    await sql`
+      insert into charge_points ${sql(row, CHARGE_POINT_COLUMNS)}
+      on conflict (id) do update set ${sql(row, CHARGE_POINT_COLUMNS.slice(1))}
+    `;
+    this.#known.add(record.id);
+  }
+
+  async listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]> {
+    const sql = this.sql;
+    const rows = await sql<ChargePointRow[]>`
+      select * from charge_points
+      where true
+        ${page.after !== undefined ? sql`and id > ${page.after}` : sql``}
+        ${page.search ? sql`and strpos(lower(id), lower(${page.search})) > 0` : sql``}
+      order by id
+      limit ${page.limit}
+    `;
+    return rows.map(toChargePoint);
+  }
+
+  async listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
+    const rows = await this.sql<StatusHistoryRow[]>`
+      select * from status_history where charge_point_id = ${chargePointId}
+      order by received_at desc, seq desc
+      limit ${limit}
+    `;
+    return rows.map(toStatusHistory);
+  }
+
+  /**
+   * Stations written about before their snapshot exists (data rows reference charge_points): a bare row, so
+   * the foreign keys hold. A touch alone creates nothing; neither does a command log entry (an operator may
+   * address a station that never connected).
+   */
+  async ensureRows(tx: TransactionSql, members: readonly StationChanges[], useCache: boolean): Promise<void> {
+    const missing = new Map<string, string>();
+    for (const m of members) {
+      const needsRow = m.snapshot !== undefined || !!m.statusHistory?.length ||
+        !!m.transactionsStarted?.length ||
+        !!m.orphanStops?.length || !!m.meterValues?.length;
+      if (!needsRow || (useCache && this.#known.has(m.chargePointId))) continue;
+      missing.set(m.chargePointId, changesTime(m) ?? new Date(0).toISOString());
+    }
+    if (missing.size === 0) return;
+    const ids = [...missing.keys()].sort();
+    const times = ids.map((id) => missing.get(id)!);
+    await tx`
+      insert into charge_points (id, created_at, updated_at)
+      select id, at, at from unnest(${ids}::text[], ${times}::timestamptz[]) as v(id, at)
+      on conflict (id) do nothing
+    `;
+  }
+
+  /** Remembers stations whose row is committed (call only after the commit). */
+  remember(members: readonly StationChanges[]): void {
+    for (const m of members) this.#known.add(m.chargePointId);
+  }
+
+  /** Every snapshot patch of the batch in one statement (with its lastSeen, when the changes carry one). */
+  async writeSnapshots(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+    const patches = members.flatMap((m) => {
+      if (!m.snapshot) return [];
+      const patch: Record<string, unknown> = {};
+      for (const [field, value] of Object.entries(m.snapshot)) {
+        const column = COLUMN_OF[field as keyof SnapshotPatch];
+        if (column !== undefined && value !== undefined) patch[column] = value;
+      }
+      if (m.lastSeen !== undefined) patch.last_seen = m.lastSeen;
+      return [{ id: m.chargePointId, patch }];
+    });
+    if (patches.length === 0) return;
+    await tx`
+      update charge_points as c set
+        (registration_status, boot, booted_at, connectors, last_seen, firmware_status, diagnostics_status,
+         configuration, scheduled_availability, local_list_version, reservations, created_at, updated_at) =
+        (select r.registration_status, r.boot, r.booted_at, r.connectors, r.last_seen, r.firmware_status,
+           r.diagnostics_status, r.configuration, r.scheduled_availability, r.local_list_version, r.reservations,
+           r.created_at, r.updated_at
+         from jsonb_populate_record(c, v.patch) as r)
+      from jsonb_to_recordset(${JSON.stringify(patches)}::text::jsonb) as v(id text, patch jsonb)
+      where c.id = v.id
+    `;
+  }
+
+  /** lastSeen of the stations with no snapshot patch, in one statement; an unknown id is left alone. */
+  async writeTouches(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+    const touched = members.filter((m) => m.lastSeen !== undefined && !m.snapshot);
+    if (touched.length === 0) return;
+    // unnest over one array per column: the statement text is the same for every batch size, so the hot path
+    // uses one prepared statement per connection instead of one per row count.
+    await tx`
+      update charge_points as c set last_seen = v.last_seen
+      from unnest(${touched.map((m) => m.chargePointId)}::text[], ${
+      touched.map((m) => m.lastSeen!)
+    }::timestamptz[]) as v(id, last_seen)
+      where c.id = v.id
+    `;
+  }
+
+  async writeStatusHistory(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+    const entries = members.flatMap((m) => m.statusHistory ?? []);
+    if (entries.length === 0) return;
+    await tx`
+      insert into status_history (
+        charge_point_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, timestamp,
+        received_at
+      )
+      select a, b, c, d, e, f, g, h, i from unnest(
+        ${entries.map((e) => e.chargePointId)}::text[],
+        ${entries.map((e) => e.connectorId)}::int[],
+        ${entries.map((e) => e.status)}::text[],
+        ${entries.map((e) => e.errorCode)}::text[],
+        ${entries.map((e) => e.info ?? null)}::text[],
+        ${entries.map((e) => e.vendorId ?? null)}::text[],
+        ${entries.map((e) => e.vendorErrorCode ?? null)}::text[],
+        ${entries.map((e) => e.timestamp)}::timestamptz[],
+        ${entries.map((e) => e.receivedAt)}::timestamptz[]
+      ) with ordinality as v(a, b, c, d, e, f, g, h, i, n)
+      order by n
+    `;
+  }
+}
+
+function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
+  return {
+    id: record.id,
+    registration_status: record.registrationStatus,
+    boot: jsonOrNull(sql, record.boot),
+    booted_at: record.bootedAt,
+    connectors: sql.json(
+      [...record.connectors].sort((a, b) => a.connectorId - b.connectorId) as unknown as Parameters<
+        Sql["json"]
+      >[0],
+    ),
+    last_seen: record.lastSeen,
+    firmware_status: record.firmwareStatus,
+    diagnostics_status: record.diagnosticsStatus,
+    configuration: jsonOrNull(sql, record.configuration),
+    scheduled_availability: jsonOrNull(sql, record.scheduledAvailability),
+    local_list_version: record.localListVersion ?? null,
+    reservations: jsonOrNull(sql, record.reservations),
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
+}
+
+function toChargePoint(r: ChargePointRow): ChargePointRecord {
+  const record: ChargePointRecord = {
+    id: r.id,
+    registrationStatus: r.registration_status,
+    boot: r.boot,
+    bootedAt: iso(r.booted_at),
+    connectors: r.connectors,
+    lastSeen: iso(r.last_seen),
+    firmwareStatus: r.firmware_status,
+    diagnosticsStatus: r.diagnostics_status,
+    configuration: r.configuration,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+  // Optional in the record: absent (not undefined) when there is none.
+  if (r.scheduled_availability !== null) record.scheduledAvailability = r.scheduled_availability;
+  if (r.local_list_version !== null) record.localListVersion = r.local_list_version;
+  if (r.reservations !== null) record.reservations = r.reservations;
+  return record;
+}
+
+function toStatusHistory(r: StatusHistoryRow): StatusHistoryEntry {
+  const entry: StatusHistoryEntry = {
+    chargePointId: r.charge_point_id,
+    connectorId: r.connector_id,
+    status: r.status,
+    errorCode: r.error_code,
+    timestamp: iso(r.timestamp),
+    receivedAt: iso(r.received_at),
+  };
+  if (r.info !== null) entry.info = r.info;
+  if (r.vendor_id !== null) entry.vendorId = r.vendor_id;
+  if (r.vendor_error_code !== null) entry.vendorErrorCode = r.vendor_error_code;
+  return entry;
+}

@@ -1,0 +1,181 @@
+/**
+ * Group commit on PostgreSQL: `commit` calls from many stations arriving within `groupCommitMs` of each other
+ * (or until `maxCallers` wait) become ONE transaction of multi-row statements, the independent ones pipelined
+ * on one connection. Each caller is settled only with the outcome of the transaction that holds ITS changes:
+ * nothing is reported stored that was not. Several batches may be in flight at once (the pool has several
+ * connections); order per station comes from the caller, whose actor awaits one commit before the next.
+ *
+ * Failures: a member whose guards fail (a replay key taken, a status changed, a connector with another active
+ * transaction) gets a conflict and the batch is written again without it. When the database refuses the data
+ * of a batch (a bad value, a foreign key), its members are written one by one, so one station never fails the
+ * others; when it cannot be reached, every member fails with StoreUnavailableError.
+ */
+import type { Sql, TransactionSql } from "postgres";
+import type { CommitResult, StationChanges } from "../../model/changes.ts";
+import { type CommitObserver, GroupCommit } from "../group_commit.ts";
+import { inRounds } from "../rounds.ts";
+import type { PgChargePoints } from "./charge_points.ts";
+import type { PgCommandLog } from "./command_log.ts";
+import type { PgFileStatus } from "./file_status.ts";
+import type { PgMeterValues } from "./meter_values.ts";
+import { isUnavailable } from "./sql.ts";
+import type { PgTransactions } from "./transactions.ts";
+
+export interface PgCommitOptions {
+  /** How long the first write of a group waits for company, in ms (default 2). 0 still groups same-tick calls. */
+  groupCommitMs?: number;
+  /** A group is written at once when it reaches this many callers (default 500). */
+  groupCommitMaxCallers?: number;
+  /** Called after each group commit (one call per kind of write in it), for metrics and tests. */
+  onGroupCommit?: (info: GroupCommitInfo) => void;
+  /** Told about each group commit's size and duration (metrics). */
+  commitObserver?: CommitObserver;
+}
+
+export interface GroupCommitInfo {
+  kind:
+    | "meterValues"
+    | "touch"
+    | "snapshot"
+    | "statusHistory"
+    | "transactions"
+    | "orphanStops"
+    | "commandLog"
+    | "fileStatus";
+  /** How many store calls this one transaction served with this kind of write. */
+  callers: number;
+  /** How many rows were sent (meter values, history, ...) or station ids touched. */
+  rows: number;
+  ok: boolean;
+}
+
+type Settled = PromiseSettledResult<CommitResult>;
+
+/** Members (indexes) whose guards failed: the transaction is rolled back and written again without them. */
+class Conflicts extends Error {
+  constructor(readonly members: Map<number, string>) {
+    super(`${members.size} conflicting members`);
+  }
+}
+
+export interface PgParts {
+  chargePoints: PgChargePoints;
+  transactions: PgTransactions;
+  meterValues: PgMeterValues;
+  commandLog: PgCommandLog;
+  fileStatus: PgFileStatus;
+}
+
+export class PgCommitter {
+  readonly #group: GroupCommit<StationChanges, CommitResult>;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly parts: PgParts,
+    private readonly options: PgCommitOptions = {},
+  ) {
+    this.#group = new GroupCommit(
+      options.groupCommitMs ?? 2,
+      options.groupCommitMaxCallers ?? 500,
+      (batch) => inRounds(batch, (members) => this.#commitRound(members, true)),
+      options.commitObserver,
+    );
+  }
+
+  submit(changes: StationChanges): Promise<CommitResult> {
+    return this.#group.submit(changes);
+  }
+
+  drain(): Promise<void> {
+    return this.#group.drain();
+  }
+
+  /** Members of distinct stations in one transaction, written again without the ones that conflict. */
+  async #commitRound(members: StationChanges[], useCache: boolean): Promise<Settled[]> {
+    const results: Settled[] = new Array(members.length);
+    let live = members.map((_, i) => i);
+    while (live.length > 0) {
+      const group = live.map((i) => members[i]!);
+      try {
+        const counts = await this.sql.begin((tx) => this.#write(tx, group, useCache));
+        this.#report(group, true);
+        this.parts.chargePoints.remember(group);
+        live.forEach((i, k) => (results[i] = fulfilled({ ok: true, meterValuesAdded: counts[k]! })));
+        return results;
+      } catch (error) {
+        if (error instanceof Conflicts) {
+          const conflicting = new Set<number>();
+          for (const [k, why] of error.members) {
+            const i = live[k]!;
+            conflicting.add(i);
+            results[i] = fulfilled({ ok: false, conflict: why });
+          }
+          live = live.filter((i) => !conflicting.has(i));
+          continue;
+        }
+        this.#report(group, false);
+        if (live.length === 1 || isUnavailable(error)) {
+          for (const i of live) results[i] = { status: "rejected", reason: error };
+          return results;
+        }
+        // One station's bad data must not fail the others: each alone, each settled with its own outcome.
+        for (const i of live) results[i] = (await this.#commitRound([members[i]!], false))[0]!;
+        return results;
+      }
+    }
+    return results;
+  }
+
+  /** The statements of one transaction; returns how many meter values of each member were new. */
+  async #write(tx: TransactionSql, members: StationChanges[], useCache: boolean): Promise<number[]> {
+    const { chargePoints, transactions, meterValues, commandLog, fileStatus } = this.parts;
+    await chargePoints.ensureRows(tx, members, useCache);
+    const startConflicts = await transactions.writeStarts(tx, members);
+    const updateConflicts = startConflicts.size > 0
+      ? new Set<number>()
+      : await transactions.writeUpdates(tx, members);
+    const conflicting = new Map<number, string>();
+    for (const k of startConflicts) {
+      conflicting.set(k, "a start's replay key is stored, or its connector has another active transaction");
+    }
+    for (const k of updateConflicts) conflicting.set(k, "a transaction is no longer in its expected status");
+    if (conflicting.size > 0) throw new Conflicts(conflicting);
+    const [counts] = await Promise.all([
+      meterValues.write(tx, members),
+      transactions.writeOrphans(tx, members),
+      chargePoints.writeStatusHistory(tx, members),
+      commandLog.write(tx, members),
+      fileStatus.write(tx, members),
+      chargePoints.writeSnapshots(tx, members),
+      chargePoints.writeTouches(tx, members),
+    ]);
+    return counts;
+  }
+
+  #report(members: StationChanges[], ok: boolean): void {
+    const report = this.options.onGroupCommit;
+    if (!report) return;
+    const kinds: [GroupCommitInfo["kind"], (m: StationChanges) => number][] = [
+      ["meterValues", (m) => m.meterValues?.length ?? 0],
+      ["touch", (m) => m.lastSeen !== undefined && !m.snapshot ? 1 : 0],
+      ["snapshot", (m) => m.snapshot ? 1 : 0],
+      ["statusHistory", (m) => m.statusHistory?.length ?? 0],
+      ["transactions", (m) => (m.transactionsStarted?.length ?? 0) + (m.transactionUpdates?.length ?? 0)],
+      ["orphanStops", (m) => m.orphanStops?.length ?? 0],
+      ["commandLog", (m) => m.commandLog?.length ?? 0],
+      ["fileStatus", (m) => m.fileStatus?.length ?? 0],
+    ];
+    for (const [kind, rowsOf] of kinds) {
+      const served = members.filter((m) => rowsOf(m) > 0);
+      if (served.length === 0) continue;
+      const rows = kind === "touch"
+        ? new Set(served.map((m) => m.chargePointId)).size
+        : served.reduce((n, m) => n + rowsOf(m), 0);
+      report({ kind, callers: served.length, rows, ok });
+    }
+  }
+}
+
+function fulfilled(value: CommitResult): Settled {
+  return { status: "fulfilled", value };
+}

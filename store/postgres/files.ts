@@ -1,0 +1,251 @@
+/**
+ * The FileStore on PostgreSQL (migration 009). Claiming a slot and counting a download are single guarded
+ * `update ... returning` statements, so racing requests cannot both win; the reason for a refusal is read
+ * afterwards, for the security log only.
+ */
+import type { Sql } from "postgres";
+import {
+  type DownloadLink,
+  type FirmwareImage,
+  linkRefusal,
+  type LinkUse,
+  type SlotClaim,
+  slotRefusal,
+  type UploadedFile,
+  type UploadKind,
+  type UploadSlot,
+} from "../../model/files.ts";
+import type { FileStore } from "../file_store.ts";
+
+interface SlotRow {
+  token_hash: string;
+  upload_id: string;
+  charge_point_id: string;
+  kind: string;
+  request_id: number | null;
+  log_type: string | null;
+  max_bytes: string | number;
+  created_at: Date;
+  expires_at: Date;
+  created_by: string;
+  state: string;
+}
+
+function toSlot(r: SlotRow): UploadSlot {
+  return {
+    tokenHash: r.token_hash,
+    uploadId: r.upload_id,
+    chargePointId: r.charge_point_id,
+    kind: r.kind as UploadKind,
+    requestId: r.request_id,
+    logType: r.log_type,
+    maxBytes: Number(r.max_bytes),
+    createdAt: r.created_at.toISOString(),
+    expiresAt: r.expires_at.toISOString(),
+    createdBy: r.created_by,
+    state: r.state as UploadSlot["state"],
+  };
+}
+
+interface FileRow {
+  id: string;
+  charge_point_id: string;
+  kind: string;
+  request_id: number | null;
+  log_type: string | null;
+  file_name: string;
+  content_type: string;
+  size: string | number;
+  sha256: string;
+  uploaded_at: Date;
+  remote_address: string | null;
+}
+
+function toFile(r: FileRow): UploadedFile {
+  return {
+    id: r.id,
+    chargePointId: r.charge_point_id,
+    kind: r.kind as UploadKind,
+    requestId: r.request_id,
+    logType: r.log_type,
+    fileName: r.file_name,
+    contentType: r.content_type,
+    size: Number(r.size),
+    sha256: r.sha256,
+    uploadedAt: r.uploaded_at.toISOString(),
+    remoteAddress: r.remote_address,
+  };
+}
+
+interface FirmwareRow {
+  id: string;
+  name: string;
+  file_name: string;
+  content_type: string;
+  size: string | number;
+  sha256: string;
+  signature: string | null;
+  signing_certificate_pem: string | null;
+  uploaded_by: string;
+  uploaded_at: Date;
+}
+
+function toFirmware(r: FirmwareRow): FirmwareImage {
+  return {
+    id: r.id,
+    name: r.name,
+    fileName: r.file_name,
+    contentType: r.content_type,
+    size: Number(r.size),
+    sha256: r.sha256,
+    signature: r.signature,
+    signingCertificatePem: r.signing_certificate_pem,
+    uploadedBy: r.uploaded_by,
+    uploadedAt: r.uploaded_at.toISOString(),
+  };
+}
+
+interface LinkRow {
+  token_hash: string;
+  firmware_id: string;
+  charge_point_id: string;
+  created_at: Date;
+  expires_at: Date;
+  max_downloads: number;
+  downloads: number;
+  created_by: string;
+}
+
+function toLink(r: LinkRow): DownloadLink {
+  return {
+    tokenHash: r.token_hash,
+    firmwareId: r.firmware_id,
+    chargePointId: r.charge_point_id,
+    createdAt: r.created_at.toISOString(),
+    expiresAt: r.expires_at.toISOString(),
+    maxDownloads: r.max_downloads,
+    downloads: r.downloads,
+    createdBy: r.created_by,
+  };
+}
+
+export class PostgresFileStore implements FileStore {
+  readonly #sql: Sql;
+
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async createUploadSlot(s: UploadSlot): Promise<void> {
+    await this.#sql`
+      insert into upload_slot (token_hash, upload_id, charge_point_id, kind, request_id, log_type, max_bytes,
+        created_at, expires_at, created_by, state)
+      values (${s.tokenHash}, ${s.uploadId}, ${s.chargePointId}, ${s.kind}, ${s.requestId}, ${s.logType},
+        ${s.maxBytes}, ${s.createdAt}, ${s.expiresAt}, ${s.createdBy}, ${s.state})`;
+  }
+
+  async claimUploadSlot(
+    tokenHash: string,
+    chargePointId: string,
+    at: string,
+  ): Promise<SlotClaim> {
+    const [claimed] = await this.#sql<SlotRow[]>`
+      update upload_slot set state = 'uploading'
+      where token_hash = ${tokenHash} and charge_point_id = ${chargePointId} and state = 'open'
+        and expires_at > ${at}
+      returning *`;
+    if (claimed) return { ok: true, slot: toSlot(claimed) };
+    const [row] = await this.#sql<SlotRow[]>`select * from upload_slot where token_hash = ${tokenHash}`;
+    if (!row) return { ok: false, reason: "unknown" };
+    // The guarded update failed, so some rule refuses it; "expired" covers a clock tie.
+    return { ok: false, reason: slotRefusal(toSlot(row), chargePointId, at) ?? "expired" };
+  }
+
+  async releaseUploadSlot(tokenHash: string): Promise<void> {
+    await this.#sql`
+      update upload_slot set state = 'open' where token_hash = ${tokenHash} and state = 'uploading'`;
+  }
+
+  async completeUpload(tokenHash: string, f: UploadedFile): Promise<void> {
+    await this.#sql.begin(async (tx) => {
+      const done = await tx`
+        update upload_slot set state = 'used' where token_hash = ${tokenHash} and state = 'uploading'`;
+      if (done.count !== 1) {
+        throw new Error(`Cannot complete upload "${f.id}": its slot is not being uploaded to`);
+      }
+      await tx`
+        insert into uploaded_file (id, charge_point_id, kind, request_id, log_type, file_name, content_type, size,
+          sha256, uploaded_at, remote_address)
+        values (${f.id}, ${f.chargePointId}, ${f.kind}, ${f.requestId}, ${f.logType}, ${f.fileName},
+          ${f.contentType}, ${f.size}, ${f.sha256}, ${f.uploadedAt}, ${f.remoteAddress})`;
+    });
+  }
+
+  async getUpload(id: string): Promise<UploadedFile | null> {
+    const [row] = await this.#sql<FileRow[]>`select * from uploaded_file where id = ${id}`;
+    return row ? toFile(row) : null;
+  }
+
+  async listUploads(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]> {
+    const rows = query.chargePointId === undefined
+      ? await this.#sql<FileRow[]>`
+          select * from uploaded_file order by uploaded_at desc, id desc limit ${query.limit}`
+      : await this.#sql<FileRow[]>`
+          select * from uploaded_file where charge_point_id = ${query.chargePointId}
+          order by uploaded_at desc, id desc limit ${query.limit}`;
+    return rows.map(toFile);
+  }
+
+  async putFirmware(f: FirmwareImage): Promise<void> {
+    await this.#sql`
+      insert into firmware_image (id, name, file_name, content_type, size, sha256, signature,
+        signing_certificate_pem, uploaded_by, uploaded_at)
+      values (${f.id}, ${f.name}, ${f.fileName}, ${f.contentType}, ${f.size}, ${f.sha256}, ${f.signature},
+        ${f.signingCertificatePem}, ${f.uploadedBy}, ${f.uploadedAt})`;
+  }
+
+  async getFirmware(id: string): Promise<FirmwareImage | null> {
+    const [row] = await this.#sql<FirmwareRow[]>`select * from firmware_image where id = ${id}`;
+    return row ? toFirmware(row) : null;
+  }
+
+  async listFirmware(limit: number): Promise<FirmwareImage[]> {
+    const rows = await this.#sql<FirmwareRow[]>`
+      select * from firmware_image order by uploaded_at desc, id desc limit ${limit}`;
+    return rows.map(toFirmware);
+  }
+
+  async deleteFirmware(id: string): Promise<boolean> {
+    const result = await this.#sql`delete from firmware_image where id = ${id}`;
+    return result.count === 1;
+  }
+
+  async createDownloadLink(l: DownloadLink): Promise<void> {
+    await this.#sql`
+      insert into download_link (token_hash, firmware_id, charge_point_id, created_at, expires_at, max_downloads,
+        downloads, created_by)
+      values (${l.tokenHash}, ${l.firmwareId}, ${l.chargePointId}, ${l.createdAt}, ${l.expiresAt},
+        ${l.maxDownloads}, ${l.downloads}, ${l.createdBy})`;
+  }
+
+  async useDownloadLink(
+    tokenHash: string,
+    chargePointId: string,
+    at: string,
+  ): Promise<LinkUse> {
+    const [used] = await this.#sql<LinkRow[]>`
+      update download_link set downloads = downloads + 1
+      where token_hash = ${tokenHash} and charge_point_id = ${chargePointId} and expires_at > ${at}
+        and downloads < max_downloads
+      returning *`;
+    if (used) {
+      const firmware = await this.getFirmware(used.firmware_id);
+      if (firmware) return { ok: true, link: toLink(used), firmware };
+      return { ok: false, reason: "firmware_deleted" };
+    }
+    const [row] = await this.#sql<LinkRow[]>`select * from download_link where token_hash = ${tokenHash}`;
+    // Deleting an image deletes its links (on delete cascade): such a token reads as unknown.
+    if (!row) return { ok: false, reason: "unknown" };
+    return { ok: false, reason: linkRefusal(toLink(row), chargePointId, at) ?? "expired" };
+  }
+}

@@ -1,0 +1,57 @@
+/** Id tags on PostgreSQL, written by operators and tools (not on the station hot path). */
+import type { Sql } from "postgres";
+import type { IdTagRecord } from "../../model/id_tag.ts";
+import type { IdTagStore, PageRequest } from "../mod.ts";
+import { iso } from "./sql.ts";
+
+const ID_TAG_COLUMNS = ["id_tag", "status", "expiry_date", "parent_id_tag"] as const;
+
+interface IdTagRow {
+  id_tag: string;
+  status: IdTagRecord["status"];
+  expiry_date: Date | null;
+  parent_id_tag: string | null;
+}
+
+export class PgIdTags implements IdTagStore {
+  constructor(private readonly sql: Sql) {}
+
+  async getIdTag(idTag: string): Promise<IdTagRecord | null> {
+    const rows = await this.sql<IdTagRow[]>`select * from id_tags where id_tag = ${idTag}`;
+    return rows[0] ? toIdTag(rows[0]) : null;
+  }
+
+  async putIdTag(record: IdTagRecord): Promise<void> {
+    const sql = this.sql;
+    const row = {
+      id_tag: record.idTag,
+      status: record.status,
+      expiry_date: record.expiryDate,
+      parent_id_tag: record.parentIdTag,
+    };
+    await sql`
+      insert into id_tags ${sql(row, ID_TAG_COLUMNS)}
+      on conflict (id_tag) do update set ${sql(row, ID_TAG_COLUMNS.slice(1))}
+    `;
+  }
+
+  async deleteIdTag(idTag: string): Promise<boolean> {
+    const result = await this.sql`delete from id_tags where id_tag = ${idTag}`;
+    return result.count > 0;
+  }
+
+  async listIdTags(page: PageRequest): Promise<IdTagRecord[]> {
+    const sql = this.sql;
+    const rows = await sql<IdTagRow[]>`
+      select * from id_tags
+      ${page.after !== undefined ? sql`where id_tag > ${page.after}` : sql``}
+      order by id_tag
+      limit ${page.limit}
+    `;
+    return rows.map(toIdTag);
+  }
+}
+
+function toIdTag(r: IdTagRow): IdTagRecord {
+  return { idTag: r.id_tag, status: r.status, expiryDate: iso(r.expiry_date), parentIdTag: r.parent_id_tag };
+}

@@ -1,0 +1,38 @@
+/**
+ * The ordered list of schema migrations. Each is a TS module exporting its SQL text (not a `.sql` file), so
+ * the list is statically imported and also works where there is no file system to read, such as Deno Deploy.
+ * Forward-only: append the next number, never edit or remove a shipped one.
+ */
+import { up as initial } from "./001_initial.ts";
+import { up as scheduledAvailability } from "./002_scheduled_availability.ts";
+import { up as auth } from "./003_auth.ts";
+import { up as stationSecurity } from "./004_station_security.ts";
+import { up as localListAndReservations } from "./005_local_list_and_reservations.ts";
+import { up as commandLogRefused } from "./006_command_log_refused.ts";
+import { up as securityEvents } from "./007_security_events.ts";
+import { up as energy } from "./008_energy.ts";
+import { up as securityExtension } from "./009_security_extension.ts";
+import { up as fileStatusHistory } from "./010_file_status_history.ts";
+import { up as fleet } from "./011_fleet.ts";
+
+export interface Migration {
+  /** Strictly increasing, recorded in `schema_migrations.version`. */
+  version: number;
+  name: string;
+  /** SQL text; may hold several statements. Runs inside the one migration transaction. */
+  up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", up: initial },
+  { version: 2, name: "scheduled_availability", up: scheduledAvailability },
+  { version: 3, name: "auth", up: auth },
+  { version: 4, name: "station_security", up: stationSecurity },
+  { version: 5, name: "local_list_and_reservations", up: localListAndReservations },
+  { version: 6, name: "command_log_refused", up: commandLogRefused },
+  { version: 7, name: "security_events", up: securityEvents },
+  { version: 8, name: "energy", up: energy },
+  { version: 9, name: "security_extension", up: securityExtension },
+  { version: 10, name: "file_status_history", up: fileStatusHistory },
+  { version: 11, name: "fleet", up: fleet },
+];

@@ -1,0 +1,270 @@
+/**
+ * The PostgreSQL Store, chosen when `DATABASE_URL` is set (Deno KV stays the default). Built only in `main.ts`
+ * and in tests; it owns its postgres.js pool and closes it in `close()`. One file per part:
+ * `charge_points.ts`, `id_tags.ts`, `transactions.ts`, `meter_values.ts`, `command_log.ts`, and `commit.ts`,
+ * the group commit every station write goes through; `migrate.ts` and `migrations/` for the schema.
+ *
+ * Outages: when PostgreSQL cannot be reached every method rejects with {@linkcode StoreUnavailableError}
+ * within about `connectTimeoutSeconds` (refused connections fail at once; a hung socket is cut off by
+ * `operationTimeoutMs`). postgres.js reconnects on the next query, so the store works again by itself once the
+ * server is back; nothing needs reopening.
+ *
+ * @example
+ * ```ts ignore
+ * import { openPostgresStore } from "./mod.ts";
+ * const store = await openPostgresStore(Deno.env.get("DATABASE_URL")!);
+ * await store.touchChargePoint("CP-1", new Date().toISOString());
+ * await store.close();
+ * ```
+ */
+import type postgres from "postgres";
+import type { Sql } from "postgres";
+import type { ChargePointRecord } from "../../model/charge_point.ts";
+import { checkStation, type CommitResult, isEmpty, type StationChanges } from "../../model/changes.ts";
+import type { FileStatusEntry } from "../../model/file_status.ts";
+import type { CommandLogEntry } from "../../model/command_log.ts";
+import type { IdTagRecord } from "../../model/id_tag.ts";
+import type { MeterValueRow } from "../../model/meter_value.ts";
+import type { StatusHistoryEntry } from "../../model/status_history.ts";
+import type {
+  OrphanStopRecord,
+  StartKey,
+  StartTransactionInput,
+  StartTransactionOutcome,
+  StopTransactionInput,
+  StopTransactionOutcome,
+  TransactionRecord,
+} from "../../model/transaction.ts";
+import { IdBlocks } from "../id_blocks.ts";
+import { type PageRequest, type Store, StoreUnavailableError, type TransactionFilter } from "../mod.ts";
+import * as writes from "../station_writes.ts";
+import { PgChargePoints } from "./charge_points.ts";
+import { PgCommandLog } from "./command_log.ts";
+import { PgFileStatus } from "./file_status.ts";
+import { type PgCommitOptions, PgCommitter } from "./commit.ts";
+import { PgIdTags } from "./id_tags.ts";
+import { PgMeterValues } from "./meter_values.ts";
+import { openMigratedPool } from "./migrate.ts";
+import { bounded, describe, isUnavailable } from "./sql.ts";
+import { PgTransactions } from "./transactions.ts";
+
+export type { GroupCommitInfo } from "./commit.ts";
+
+export interface PostgresStoreOptions extends PgCommitOptions {
+  /** Bound on opening a connection, in seconds (default 3). */
+  connectTimeoutSeconds?: number;
+  /** Bound on any one store call, in ms, for sockets that hang instead of failing (default 10000). */
+  operationTimeoutMs?: number;
+  /** Pool size (default 10). */
+  maxConnections?: number;
+  /** Apply pending migrations when opening (default true; false when operators run `deno task db:migrate`). */
+  migrate?: boolean;
+  /** Transaction ids taken from the sequence per reservation (default 100). */
+  transactionIdBlock?: number;
+}
+
+/** Opens a pool, applies pending migrations (unless `migrate: false`) and returns the store. */
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<PostgresStore> {
+  let sql: postgres.Sql;
+  try {
+    sql = await openMigratedPool(url, {
+      maxConnections: options.maxConnections ?? 10,
+      applicationName: "ocpp-csms",
+      ...(options.connectTimeoutSeconds !== undefined
+        ? { connectTimeoutSeconds: options.connectTimeoutSeconds }
+        : {}),
+      ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
+    });
+  } catch (err) {
+    if (isUnavailable(err)) {
+      throw new StoreUnavailableError(`Cannot open the PostgreSQL store: ${describe(err)}`, { cause: err });
+    }
+    throw err;
+  }
+  return new PostgresStore(sql, options);
+}
+
+export class PostgresStore implements Store {
+  readonly #sql: Sql;
+  readonly #timeoutMs: number;
+  readonly #chargePoints: PgChargePoints;
+  readonly #idTags: PgIdTags;
+  readonly #transactions: PgTransactions;
+  readonly #meterValues: PgMeterValues;
+  readonly #commandLog: PgCommandLog;
+  readonly #fileStatus: PgFileStatus;
+  readonly #committer: PgCommitter;
+  readonly #ids: IdBlocks;
+  #closed = false;
+
+  /** Prefer {@linkcode openPostgresStore}, which also migrates. The store takes ownership of `sql`. */
+  constructor(sql: Sql, options: PostgresStoreOptions = {}) {
+    this.#sql = sql;
+    this.#timeoutMs = options.operationTimeoutMs ?? 10_000;
+    this.#chargePoints = new PgChargePoints(sql);
+    this.#idTags = new PgIdTags(sql);
+    this.#transactions = new PgTransactions(sql);
+    this.#meterValues = new PgMeterValues(sql);
+    this.#commandLog = new PgCommandLog(sql);
+    this.#fileStatus = new PgFileStatus(sql);
+    this.#committer = new PgCommitter(sql, {
+      chargePoints: this.#chargePoints,
+      transactions: this.#transactions,
+      meterValues: this.#meterValues,
+      commandLog: this.#commandLog,
+      fileStatus: this.#fileStatus,
+    }, options);
+    this.#ids = new IdBlocks(
+      (n) => this.#run("reserve transaction ids", () => this.#transactions.reserveTransactionIds(n)),
+      options.transactionIdBlock,
+    );
+  }
+
+  /** Writes what is pending, waits for writes in flight, then closes the pool. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#committer.drain();
+    await this.#sql.end({ timeout: 5 });
+  }
+
+  // --- the one write of the hot path ---------------------------------------------------------------------
+
+  async commit(changes: StationChanges): Promise<CommitResult> {
+    checkStation(changes);
+    if (isEmpty(changes) && !this.#closed) return { ok: true, meterValuesAdded: 0 };
+    return await this.#run(`write for "${changes.chargePointId}"`, () => this.#committer.submit(changes));
+  }
+
+  // --- charge points -------------------------------------------------------------------------------------
+
+  getChargePoint(id: string): Promise<ChargePointRecord | null> {
+    return this.#run(`get charge point "${id}"`, () => this.#chargePoints.getChargePoint(id));
+  }
+  putChargePoint(record: ChargePointRecord): Promise<void> {
+    return this.#run(`save charge point "${record.id}"`, () => this.#chargePoints.putChargePoint(record));
+  }
+  touchChargePoint(id: string, lastSeen: string): Promise<void> {
+    return writes.touchChargePoint(this, id, lastSeen);
+  }
+  listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]> {
+    return this.#run("list charge points", () => this.#chargePoints.listChargePoints(page));
+  }
+  appendStatusHistory(entry: StatusHistoryEntry): Promise<void> {
+    return writes.appendStatusHistory(this, entry);
+  }
+  recordStatus(entry: StatusHistoryEntry, snapshot: ChargePointRecord): Promise<void> {
+    return writes.recordStatus(this, entry, snapshot);
+  }
+  listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
+    return this.#run(
+      `list status history of "${chargePointId}"`,
+      () => this.#chargePoints.listStatusHistory(chargePointId, limit),
+    );
+  }
+
+  // --- id tags -------------------------------------------------------------------------------------------
+
+  getIdTag(idTag: string): Promise<IdTagRecord | null> {
+    return this.#run(`get idTag "${idTag}"`, () => this.#idTags.getIdTag(idTag));
+  }
+  putIdTag(record: IdTagRecord): Promise<void> {
+    return this.#run(`save idTag "${record.idTag}"`, () => this.#idTags.putIdTag(record));
+  }
+  deleteIdTag(idTag: string): Promise<boolean> {
+    return this.#run(`delete idTag "${idTag}"`, () => this.#idTags.deleteIdTag(idTag));
+  }
+  listIdTags(page: PageRequest): Promise<IdTagRecord[]> {
+    return this.#run("list idTags", () => this.#idTags.listIdTags(page));
+  }
+
+  // --- transactions --------------------------------------------------------------------------------------
+
+  startTransaction(input: StartTransactionInput): Promise<StartTransactionOutcome> {
+    return writes.startTransaction(this, input);
+  }
+  stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome> {
+    return writes.stopTransaction(this, input);
+  }
+  getTransaction(transactionId: number): Promise<TransactionRecord | null> {
+    return this.#run(
+      `get transaction ${transactionId}`,
+      () => this.#transactions.getTransaction(transactionId),
+    );
+  }
+  findTransactionByStart(key: StartKey): Promise<TransactionRecord | null> {
+    return this.#run(
+      `find the start of "${key.chargePointId}" at ${key.timestamp}`,
+      () => this.#transactions.findTransactionByStart(key),
+    );
+  }
+  findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
+    return this.#run(
+      `find the active transaction of "${chargePointId}" connector ${connectorId}`,
+      () => this.#transactions.findActiveTransactionsOn(chargePointId, connectorId),
+    );
+  }
+  findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
+    return this.#run(
+      `find an active transaction of idTag "${idTag}"`,
+      () => this.#transactions.findActiveTransactionByIdTag(idTag),
+    );
+  }
+  newTransactionId(): Promise<number> {
+    return this.#ids.next();
+  }
+  listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]> {
+    return this.#run("list transactions", () => this.#transactions.listTransactions(filter));
+  }
+  listOrphanStops(page: { limit: number; chargePointId?: string }): Promise<OrphanStopRecord[]> {
+    return this.#run("list orphan stops", () => this.#transactions.listOrphanStops(page));
+  }
+
+  // --- meter values --------------------------------------------------------------------------------------
+
+  addMeterValues(rows: MeterValueRow[]): Promise<number> {
+    return writes.addMeterValues(this, rows);
+  }
+  listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
+    return this.#run(
+      `list meter values of transaction ${transactionId}`,
+      () => this.#meterValues.listMeterValuesByTransaction(transactionId),
+    );
+  }
+  listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
+    return this.#run(
+      `list meter values of "${chargePointId}"`,
+      () => this.#meterValues.listMeterValuesByChargePoint(chargePointId, limit),
+    );
+  }
+
+  // --- command log ---------------------------------------------------------------------------------------
+
+  appendCommandLog(entry: CommandLogEntry): Promise<void> {
+    return writes.appendCommandLog(this, entry);
+  }
+  listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
+    return this.#run(
+      `list commands of "${chargePointId}"`,
+      () => this.#commandLog.listCommandLog(chargePointId, limit),
+    );
+  }
+
+  // --- file transfer status history ---------------------------------------------------------------------
+
+  listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]> {
+    return this.#run(
+      `list file transfer statuses of "${chargePointId}"`,
+      () => this.#fileStatus.listFileStatus(chargePointId, limit),
+    );
+  }
+
+  /** Refuses after close; bounds the call and reports an unreachable database as StoreUnavailableError. */
+  #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError(`Cannot ${what}: the store is closed`));
+    return bounded(what, this.#timeoutMs, fn);
+  }
+}

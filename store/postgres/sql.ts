@@ -1,0 +1,85 @@
+/**
+ * What every PostgreSQL file shares: bounded calls that turn connection failures into
+ * StoreUnavailableError, and the small conversions between rows and records.
+ */
+import type postgres from "postgres";
+import type { Sql, TransactionSql } from "postgres";
+import { StoreUnavailableError } from "../mod.ts";
+
+/** Codes of socket and postgres.js connection failures. */
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  // SQLSTATE: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections.
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+
+/** True for an error that says PostgreSQL cannot be reached (as opposed to refusing the data). */
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof StoreUnavailableError) return true;
+  if (err instanceof Deno.errors.ConnectionRefused || err instanceof Deno.errors.ConnectionReset) return true;
+  if (err instanceof Deno.errors.ConnectionAborted || err instanceof Deno.errors.BrokenPipe) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return false;
+  // SQLSTATE class 08: connection exception.
+  return UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code);
+}
+
+export function describe(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/**
+ * Runs one store call within `timeoutMs`, translating connection failures into StoreUnavailableError (a
+ * socket to an unreachable host can hang far longer than that). A call cut off by the deadline is reported as
+ * failed; if it commits later anyway, the replay keys make the station's retry harmless.
+ */
+export async function bounded<T>(what: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new StoreUnavailableError(`Cannot ${what}: no answer from PostgreSQL in ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([fn(), deadline]);
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) throw err;
+    if (isUnavailable(err)) {
+      throw new StoreUnavailableError(`Cannot ${what}: PostgreSQL is unreachable (${describe(err)})`, {
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function iso(d: Date): string;
+export function iso(d: Date | null): string | null;
+export function iso(d: Date | null): string | null {
+  return d === null ? null : d.toISOString();
+}
+
+export function jsonOrNull(sql: Sql | TransactionSql, value: unknown) {
+  return value === null || value === undefined ? null : sql.json(value as postgres.JSONValue);
+}

@@ -1,0 +1,110 @@
+/**
+ * The StationSecurityStore on PostgreSQL (table from migration 004; the security event log, migration 007, in
+ * `security_events.ts`), on its own small pool; opening applies pending migrations under the same advisory
+ * lock as the Store's start-up.
+ *
+ * @example
+ * ```ts ignore
+ * const store = await openPostgresStationSecurityStore("postgres://postgres@127.0.0.1:5432/csms");
+ * await store.get("CP-1");
+ * await store.close();
+ * ```
+ */
+import type { Sql } from "postgres";
+import { openMigratedPool } from "./migrate.ts";
+import { PgSecurityEvents } from "./security_events.ts";
+import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
+import type { SecurityProfile, StationSecurityRecord, StationSecurityStore } from "../station_security.ts";
+
+export async function openPostgresStationSecurityStore(
+  url: string,
+  options: { maxConnections?: number; migrate?: boolean; retention?: SecurityEventRetention } = {},
+): Promise<PostgresStationSecurityStore> {
+  const sql = await openMigratedPool(url, {
+    maxConnections: options.maxConnections ?? 3,
+    applicationName: "ocpp-csms-station-security",
+    ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
+  });
+  return new PostgresStationSecurityStore(sql, options.retention);
+}
+
+interface Row {
+  charge_point_id: string;
+  security_profile: number | null;
+  authorization_key_hash: string | null;
+  allowed_ips: string[];
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toRecord(r: Row): StationSecurityRecord {
+  return {
+    chargePointId: r.charge_point_id,
+    securityProfile: r.security_profile === null ? null : (r.security_profile as SecurityProfile),
+    authorizationKeyHash: r.authorization_key_hash,
+    allowedIps: r.allowed_ips,
+    updatedBy: r.updated_by,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export class PostgresStationSecurityStore implements StationSecurityStore {
+  readonly #events: PgSecurityEvents;
+
+  constructor(private readonly sql: Sql, retention: SecurityEventRetention = {}) {
+    this.#events = new PgSecurityEvents(sql, retention);
+  }
+
+  async get(chargePointId: string): Promise<StationSecurityRecord | null> {
+    const rows = await this.sql<Row[]>`
+      select * from station_security where charge_point_id = ${chargePointId}`;
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async put(r: StationSecurityRecord): Promise<void> {
+    await this.sql`
+      insert into station_security
+        (charge_point_id, security_profile, authorization_key_hash, allowed_ips, updated_by, created_at, updated_at)
+      values (${r.chargePointId}, ${r.securityProfile}, ${r.authorizationKeyHash}, ${
+      this.sql.array(r.allowedIps)
+    },
+        ${r.updatedBy}, ${r.createdAt}, ${r.updatedAt})
+      on conflict (charge_point_id) do update set
+        security_profile = excluded.security_profile,
+        authorization_key_hash = excluded.authorization_key_hash,
+        allowed_ips = excluded.allowed_ips,
+        updated_by = excluded.updated_by,
+        created_at = excluded.created_at,
+        updated_at = excluded.updated_at`;
+  }
+
+  async delete(chargePointId: string): Promise<boolean> {
+    const rows = await this.sql`
+      delete from station_security where charge_point_id = ${chargePointId} returning charge_point_id`;
+    return rows.length > 0;
+  }
+
+  async list(options: { limit?: number; after?: string } = {}): Promise<StationSecurityRecord[]> {
+    const limit = options.limit ?? 1000;
+    const rows = options.after === undefined
+      ? await this.sql<Row[]>`select * from station_security order by charge_point_id limit ${limit}`
+      : await this.sql<Row[]>`
+          select * from station_security where charge_point_id > ${options.after}
+          order by charge_point_id limit ${limit}`;
+    return rows.map(toRecord);
+  }
+
+  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+    return this.#events.appendSecurityEvents(events);
+  }
+
+  listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
+    return this.#events.listSecurityEvents(query);
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+}

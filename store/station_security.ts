@@ -1,0 +1,38 @@
+/**
+ * Per-station security settings (OCPP 1.6 Security Whitepaper): the security profile, the hashed
+ * AuthorizationKey (HTTP Basic password of profiles 1 and 2) and an optional allow-list of source addresses.
+ * A small interface of its own with two backends (`kv/station_security.ts`, `postgres/station_security.ts`)
+ * and one contract suite (`contract/station_security.ts`). It also holds the durable security event log
+ * (`security_events.ts`), so every backend keeps both on one KV handle or one pool.
+ *
+ * The AuthorizationKey never reaches the store in clear: `authorizationKeyHash` is a salted PBKDF2 string
+ * (auth/passwords.ts format).
+ */
+import type { SecurityEventStore } from "./security_events.ts";
+
+export type SecurityProfile = 0 | 1 | 2 | 3;
+
+export interface StationSecurityRecord {
+  chargePointId: string;
+  /** null: the global SECURITY_PROFILE applies. */
+  securityProfile: SecurityProfile | null;
+  /** `pbkdf2-sha256$<iterations>$<salt>$<hash>`; null when no key is set. */
+  authorizationKeyHash: string | null;
+  /** Addresses or CIDRs the station may connect from; empty: any (within ALLOWED_IPS). */
+  allowedIps: string[];
+  /** Who changed it last (`user:alice`, `token:provisioning`). */
+  updatedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StationSecurityStore extends SecurityEventStore {
+  get(chargePointId: string): Promise<StationSecurityRecord | null>;
+  /** Inserts or replaces the station's record. */
+  put(record: StationSecurityRecord): Promise<void>;
+  /** False when there was none. */
+  delete(chargePointId: string): Promise<boolean>;
+  /** Sorted by charge point id (code point order), at most `limit`, after `after` when given. */
+  list(options?: { limit?: number; after?: string }): Promise<StationSecurityRecord[]>;
+  close(): Promise<void>;
+}

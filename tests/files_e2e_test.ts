@@ -1,0 +1,287 @@
+/**
+ * Station file transfers over real HTTP, the way stations and operators use them: an operator mints a
+ * one-time upload URL, the station PUTs or POSTs (multipart) its file there, operators download the same
+ * bytes (viewers may not); an admin uploads a signed firmware image, an operator gets a download URL for one
+ * station, the station downloads the same bytes. And the attacks: a URL used twice, expired, oversized, or
+ * used for another station; a download link used by another station or past its limit.
+ */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { x509 } from "../pki/x509.ts";
+import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import { makeCa } from "./helpers/openssl.ts";
+
+async function withServer(
+  fn: (server: ApiTestServer, clock: { now: Date }) => Promise<void>,
+  env: Record<string, string> = {},
+) {
+  const clock = { now: new Date() };
+  const server = await startApiServer({ UPLOAD_MAX_BYTES: "4096", UPLOAD_URL_TTL_MIN: "5", ...env }, {
+    now: () => clock.now,
+  });
+  try {
+    await fn(server, clock);
+  } finally {
+    await server.close();
+  }
+}
+
+async function mint(
+  server: ApiTestServer,
+  chargePointId: string,
+  body: unknown = { kind: "log", requestId: 3, logType: "SecurityLog" },
+) {
+  const res = await server.json(`/api/v1/charge-points/${encodeURIComponent(chargePointId)}/upload-urls`, {
+    method: "POST",
+    as: "operator",
+    body,
+  });
+  assertEquals(res.status, 201, JSON.stringify(res.body));
+  return res.body as { url: string; uploadId: string; expiresAt: string };
+}
+
+function randomBytes(n: number): Uint8Array<ArrayBuffer> {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+async function status(res: Response): Promise<number> {
+  await res.body?.cancel();
+  return res.status;
+}
+
+Deno.test("GET /api/v1/pki/ca answers the CA certificate as PEM without credentials", async () => {
+  await withServer(async (server) => {
+    const res = await fetch(`${server.url}/api/v1/pki/ca`);
+    assertEquals(res.status, 200);
+    assertEquals(res.headers.get("content-type"), "application/x-pem-file");
+    const ca = new x509.X509Certificate(await res.text());
+    assert(ca.getExtension(x509.BasicConstraintsExtension)?.ca);
+    assertEquals(ca.subject, ca.issuer);
+  });
+});
+
+Deno.test("a station uploads a log with PUT to its one-time URL; operators download the same bytes, viewers may not", async () => {
+  await withServer(async (server) => {
+    const minted = await mint(server, "CP-1");
+    assert(minted.url.startsWith(`${server.url}/files/upload/CP-1/`), minted.url);
+    const bytes = randomBytes(4000);
+    const put = await fetch(`${minted.url}/security-2024.log`, { method: "PUT", body: bytes });
+    assertEquals(put.status, 201);
+    const stored = await put.json();
+    assertEquals(stored.size, 4000);
+
+    const list = await server.json("/api/v1/uploads?chargePointId=CP-1", { as: "viewer" });
+    assertEquals(list.body.items.length, 1);
+    assertEquals(list.body.items[0].fileName, "security-2024.log");
+    assertEquals(list.body.items[0].logType, "SecurityLog");
+    assertEquals(list.body.items[0].requestId, 3);
+    assertEquals(list.body.items[0].sha256, stored.sha256);
+
+    const download = await server.api(`/api/v1/uploads/${minted.uploadId}/content`, { as: "operator" });
+    assertEquals(download.status, 200);
+    assertEquals(download.headers.get("content-type"), "application/octet-stream");
+    assertEquals(download.headers.get("x-content-type-options"), "nosniff");
+    assertMatch(
+      download.headers.get("content-disposition") ?? "",
+      /attachment; filename="security-2024.log"/,
+    );
+    assertEquals(new Uint8Array(await download.arrayBuffer()), bytes);
+    assertEquals(
+      await status(await server.api(`/api/v1/uploads/${minted.uploadId}/content`, { as: "viewer" })),
+      403,
+    );
+    assertEquals(await status(await fetch(`${server.url}/api/v1/uploads/${minted.uploadId}/content`)), 401);
+  });
+});
+
+Deno.test("a station uploads diagnostics as multipart/form-data (POST), as curl -F does", async () => {
+  await withServer(async (server) => {
+    const minted = await mint(server, "CP-2", { kind: "diagnostics" });
+    const bytes = randomBytes(3000);
+    const form = new FormData();
+    form.append("file", new File([bytes], "diag.tar.gz", { type: "application/gzip" }));
+    const res = await fetch(minted.url, { method: "POST", body: form });
+    assertEquals(res.status, 201, await res.clone().text());
+    await res.body?.cancel();
+    const download = await server.api(`/api/v1/uploads/${minted.uploadId}/content`, { as: "operator" });
+    assertEquals(new Uint8Array(await download.arrayBuffer()), bytes);
+    const list = await server.json("/api/v1/uploads", { as: "viewer" });
+    assertEquals(list.body.items[0].fileName, "diag.tar.gz");
+    assertEquals(list.body.items[0].contentType, "application/gzip");
+  });
+});
+
+Deno.test("attacks on upload URLs: used twice, another station's, expired, oversized, guessed - all refused and logged", async () => {
+  await withServer(async (server, clock) => {
+    const a = await mint(server, "CP-A");
+    const token = a.url.split("/").pop()!;
+    // Another station's id with A's token: 404, as for an unknown token.
+    assertEquals(
+      await status(await fetch(`${server.url}/files/upload/CP-B/${token}`, { method: "PUT", body: "x" })),
+      404,
+    );
+    // Oversized (4096 allowed), declared and streamed (chunked, no content-length): 413, nothing stored.
+    assertEquals(await status(await fetch(a.url, { method: "PUT", body: randomBytes(5000) })), 413);
+    const stream = new Response(randomBytes(6000)).body!;
+    assertEquals(await status(await fetch(a.url, { method: "PUT", body: stream })), 413);
+    assertEquals((await server.json("/api/v1/uploads", { as: "viewer" })).body.items, []);
+    // After the refusals the URL still takes one file that fits, then never another.
+    assertEquals(await status(await fetch(a.url, { method: "PUT", body: "first" })), 201);
+    assertEquals(await status(await fetch(a.url, { method: "PUT", body: "second" })), 409);
+    // Guessed tokens.
+    assertEquals(
+      await status(
+        await fetch(`${server.url}/files/upload/CP-A/${"A".repeat(43)}`, { method: "PUT", body: "x" }),
+      ),
+      404,
+    );
+    assertEquals(
+      await status(await fetch(`${server.url}/files/upload/CP-A/x`, { method: "POST", body: "x" })),
+      404,
+    );
+    // Expired: 5 minutes.
+    const b = await mint(server, "CP-A");
+    clock.now = new Date(clock.now.getTime() + 5 * 60_000 + 1);
+    assertEquals(await status(await fetch(b.url, { method: "PUT", body: "late" })), 410);
+
+    const download = await server.api(`/api/v1/uploads/${a.uploadId}/content`, { as: "operator" });
+    assertEquals(await download.text(), "first");
+    const events = await server.json("/api/v1/security-events?kind=upload_refused&limit=100", {
+      as: "operator",
+    });
+    const reasons = events.body.items.map((e: { reason: string; chargePointId: string; status: number }) =>
+      `${e.chargePointId} ${e.status} ${e.reason}`
+    );
+    for (
+      const expected of [
+        "CP-B 404 Upload refused: wrong station",
+        "CP-A 413 Upload refused: too large",
+        "CP-A 409 Upload refused: used",
+        "CP-A 404 Upload refused: unknown",
+        "CP-A 410 Upload refused: expired",
+      ]
+    ) assert(reasons.includes(expected), `${expected} not in ${JSON.stringify(reasons)}`);
+  });
+});
+
+Deno.test("firmware: an admin uploads a signed image, a station downloads it at its own link only, a few times", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms_fw_" });
+  try {
+    const signer = await makeCa(dir, "/CN=Firmware Signer");
+    await withServer(async (server) => {
+      const image = randomBytes(20_000);
+      const form = new FormData();
+      form.append("name", "Volt-1 2.4.0");
+      form.append("file", new File([image], "volt-2.4.0.bin"));
+      form.append("signature", "c2lnbmF0dXJl");
+      form.append("signingCertificate", signer.certPem);
+      const asOperator = await server.api("/api/v1/firmware", {
+        method: "POST",
+        as: "operator",
+        headers: {},
+        body: undefined,
+      });
+      assertEquals(await status(asOperator), 403);
+      const uploaded = await fetch(`${server.url}/api/v1/firmware`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${server.tokens.admin}` },
+        body: form,
+      });
+      assertEquals(uploaded.status, 201, await uploaded.clone().text());
+      const fw = await uploaded.json();
+      assertEquals(fw.size, 20_000);
+      assertEquals(fw.signingCertificatePem, signer.certPem.trim());
+
+      const linked = await server.json(`/api/v1/firmware/${fw.id}/links`, {
+        method: "POST",
+        as: "operator",
+        body: { chargePointId: "CP-F" },
+      });
+      assertEquals(linked.status, 201);
+      assertEquals(linked.body.signature, "c2lnbmF0dXJl");
+      const url: string = linked.body.url;
+      assert(url.endsWith("/volt-2.4.0.bin"), url);
+      const other = url.replace("/files/firmware/CP-F/", "/files/firmware/CP-G/");
+      assertEquals(await status(await fetch(other)), 404);
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(url);
+        assertEquals(res.status, 200);
+        assertEquals(new Uint8Array(await res.arrayBuffer()), image);
+      }
+      assertEquals(await status(await fetch(url)), 410, "past FIRMWARE_URL_MAX_DOWNLOADS (5)");
+
+      const again = await server.json(`/api/v1/firmware/${fw.id}/links`, {
+        method: "POST",
+        as: "operator",
+        body: { chargePointId: "CP-F" },
+      });
+      assertEquals(
+        await status(await server.api(`/api/v1/firmware/${fw.id}`, { method: "DELETE", as: "admin" })),
+        204,
+      );
+      assertEquals(await status(await fetch(again.body.url)), 404, "a deleted image is gone");
+      const events = await server.json("/api/v1/security-events?kind=download_refused", { as: "operator" });
+      assertEquals(events.body.items.length, 3);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("firmware uploads with half the signing data, a bad certificate or over the limit are refused", async () => {
+  await withServer(async (server) => {
+    const post = async (fields: Record<string, string | File>) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      const res = await fetch(`${server.url}/api/v1/firmware`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${server.tokens.admin}` },
+        body: form,
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const file = () => new File([randomBytes(10)], "a.bin");
+    assertEquals((await post({ name: "x", file: file(), signature: "c2ln" })).status, 400);
+    assertEquals(
+      (await post({ name: "x", file: file(), signature: "c2ln", signingCertificate: "junk" })).status,
+      400,
+    );
+    assertEquals((await post({ file: file() })).status, 400);
+    assertEquals((await post({ name: "x" })).status, 400);
+    const big = await post({ name: "big", file: new File([randomBytes(3000)], "big.bin") });
+    assertEquals(big.status, 413);
+    assertEquals((await server.json("/api/v1/firmware", { as: "viewer" })).body.items, []);
+  }, { FIRMWARE_MAX_BYTES: "2048" });
+});
+
+Deno.test("the station page lists uploads with a download link for operators and without one for viewers", async () => {
+  await withServer(async (server) => {
+    for (const role of ["viewer", "operator"] as const) {
+      const made = await server.json("/api/v1/users", {
+        method: "POST",
+        body: { username: `${role}1`, password: `${role}-password-1`, role },
+      });
+      assertEquals(made.status, 201);
+    }
+    const registered = await server.json("/api/v1/charge-points/CP-P", {
+      method: "PUT",
+      body: { registrationStatus: "Accepted" },
+    });
+    assertEquals(registered.status, 201, JSON.stringify(registered.body));
+    const minted = await mint(server, "CP-P");
+    assertEquals(await status(await fetch(`${minted.url}/station.log`, { method: "PUT", body: "log" })), 201);
+    const page = async (role: string) => {
+      const cookie = await server.login(`${role}1`, `${role}-password-1`);
+      const res = await fetch(`${server.url}/stations/CP-P`, { headers: { cookie } });
+      assertEquals(res.status, 200);
+      return await res.text();
+    };
+    const link = `/api/v1/uploads/${minted.uploadId}/content`;
+    const operatorPage = await page("operator");
+    assert(operatorPage.includes(link), "operators get the download link");
+    const viewerPage = await page("viewer");
+    assert(
+      viewerPage.includes("station.log") && !viewerPage.includes(link),
+      "viewers see the file, not the link",
+    );
+  });
+});

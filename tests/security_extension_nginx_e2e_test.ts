@@ -1,0 +1,101 @@
+/**
+ * Security profile 3 with a certificate our own CA issued: a station gets its certificate through
+ * SignCertificate/CertificateSigned, nginx (README's profile 2/3 block, as documented) verifies client
+ * certificates against the CA from GET /api/v1/pki/ca (`ssl_verify_client on`), and the station then connects
+ * through it as profile 3. A
+ * certificate from another CA and one for another charge point id get nowhere.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { hashAuthorizationKey } from "../security/station_gate.ts";
+import { freePort, ignoreWithoutNginx, readmeServerBlock, startNginx } from "./helpers/nginx.ts";
+import { makeCsr } from "./helpers/openssl.ts";
+import { attempt } from "./helpers/secure_station.ts";
+import { connectSecurityStation } from "./helpers/security_station.ts";
+import { startTestServer } from "./helpers/server.ts";
+import { closeStation, type Station } from "./helpers/station.ts";
+import { makePki } from "./helpers/tls.ts";
+
+const ignore = await ignoreWithoutNginx();
+
+/** SignCertificate as a station does it: its key stays with it, the chain comes back in CertificateSigned. */
+async function enrol(station: Station, dir: string, cn: string): Promise<{ cert: string; key: string }> {
+  const { csr, keyPath } = await makeCsr(dir, `/CN=${cn}`);
+  const chain = new Promise<string>((resolve) =>
+    station.handle("CertificateSigned", ({ params }) => {
+      resolve(params.certificateChain);
+      return { status: "Accepted" };
+    })
+  );
+  assertEquals(await station.call("SignCertificate", { csr }), { status: "Accepted" });
+  return { cert: await chain, key: await Deno.readTextFile(keyPath) };
+}
+
+Deno.test({
+  name: "a certificate from SignCertificate connects through nginx with ssl_verify_client on as profile 3",
+  ignore,
+  async fn() {
+    const tls = await makePki(); // nginx's own server certificate
+    const dir = await Deno.makeTempDir({ prefix: "csms_p3_" });
+    const server = await startTestServer({ TRUSTED_PROXIES: "127.0.0.1" });
+    const port = await freePort();
+    let nginx: Awaited<ReturnType<typeof startNginx>> | null = null;
+    try {
+      // Enrol over plain ws (profile 0 by default), as a station would at commissioning.
+      const enrolling = await connectSecurityStation(server.wsUrl, "CP-P3");
+      const issued = await enrol(enrolling, dir, "CP-P3");
+      await closeStation(enrolling);
+
+      const caPath = `${dir}/station-ca.pem`;
+      await Deno.writeTextFile(caPath, await (await fetch(`${server.url}/api/v1/pki/ca`)).text());
+      // README's profile 2/3 block as documented, with this CA as its station CA.
+      const block = (await readmeServerBlock(1))
+        .replace("listen 443 ssl;", `listen 127.0.0.1:${port} ssl;`)
+        .replace("/path/to/cert.pem", tls.serverCert)
+        .replace("/path/to/key.pem", tls.serverKey)
+        .replace("/path/to/station-ca.pem", caPath)
+        .replace("proxy_pass http://localhost:3001;", `proxy_pass http://127.0.0.1:${server.port};`);
+      assert(block.includes(caPath) && block.includes("ssl_verify_client on;"), "README block changed shape");
+      nginx = await startNginx(block, [port]);
+      const at = new Date().toISOString();
+      for (const id of ["CP-P3", "CP-P3-OTHER"]) {
+        await server.security.store.put({
+          chargePointId: id,
+          securityProfile: 3,
+          authorizationKeyHash: await hashAuthorizationKey("unused-for-profile-3-key"),
+          allowedIps: [],
+          updatedBy: "test",
+          createdAt: at,
+          updatedAt: at,
+        });
+      }
+      const wss = `wss://127.0.0.1:${port}/ocpp`;
+      const station = await connectSecurityStation(wss, "CP-P3", {
+        wsOpts: { ca: tls.caPem, cert: issued.cert, key: issued.key },
+      });
+      try {
+        assertEquals(typeof (await station.call("Heartbeat", {})).currentTime, "string");
+      } finally {
+        await closeStation(station);
+      }
+      // Profile 3 without going through nginx's check: refused.
+      const direct = await attempt(`${server.wsUrl}/CP-P3`);
+      assert(!direct.open && direct.status >= 400, "profile 3 straight to the server is refused");
+      // Our certificate for CP-P3 cannot act as CP-P3-OTHER.
+      const impostor = await attempt(`${wss}/CP-P3-OTHER`, {
+        ca: tls.caPem,
+        cert: issued.cert,
+        key: issued.key,
+      });
+      assert(!impostor.open, "another id with CP-P3's certificate is refused");
+      // A certificate from another CA: nginx refuses it (400).
+      const foreign = await tls.client("CP-P3");
+      const stranger = await attempt(`${wss}/CP-P3`, { ca: tls.caPem, cert: foreign.cert, key: foreign.key });
+      assertEquals(stranger.open ? 101 : stranger.status, 400);
+    } finally {
+      await nginx?.close();
+      await server.close();
+      await tls.remove();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
