@@ -141,15 +141,17 @@ export class JobRunner {
       requestedBy: `job:${job.id} by ${job.createdBy}`,
     });
     const at = this.deps.now().toISOString();
-    const waits = job.campaign !== null && CAMPAIGN_ACTIONS.has(job.action) &&
-      result.outcome === "accepted" &&
-      acceptedByStation(result.response);
+    const campaign = job.campaign !== null && CAMPAIGN_ACTIONS.has(job.action) &&
+      result.outcome === "accepted";
+    const waits = campaign && acceptedByStation(result.response);
     const finished = await this.deps.jobs.finishTask(job.id, task.chargePointId, this.deps.holder, at, {
       state: waits ? "waiting" : "done",
       outcome: result.outcome,
       response: result.response,
       finishedAt: waits ? null : at,
       ...(waits ? { firmwareStatus: null } : {}),
+      // A station that answers but refuses (SignedUpdateFirmware Rejected, InvalidCertificate): failed at once.
+      ...(campaign && !waits ? { result: "failed" as const } : {}),
     });
     if (!finished) {
       this.deps.logger.warn("job task outcome dropped: its claim ran out", {

@@ -2,10 +2,14 @@
  * A firmware campaign end to end with virtual stations (simulator/, strict frames) that really download the
  * image from a loopback server, install it, reboot and report: the job of UpdateFirmware follows each
  * station's FirmwareStatusNotifications to Installed, a station offline is reported as such, and an image
- * that cannot be downloaded ends as failed.
+ * that cannot be downloaded ends as failed. A SignedUpdateFirmware campaign (Security extension) follows the
+ * signed status notifications of strict stations the same way.
  */
 import { assertEquals } from "@std/assert";
-import type { ApiTestServer } from "./helpers/api.ts";
+import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import { COMMAND_SAMPLES } from "./helpers/command_samples.ts";
+import { connectSecurityStation } from "./helpers/security_station.ts";
+import { closeStation, type Station } from "./helpers/station.ts";
 import { eventually } from "./helpers/server.ts";
 import { withFleet } from "./helpers/simulation.ts";
 
@@ -83,5 +87,58 @@ Deno.test("a firmware campaign follows the status notifications to Installed, an
     });
   } finally {
     await images.shutdown();
+  }
+});
+
+Deno.test("a SignedUpdateFirmware campaign follows SignedFirmwareStatusNotification; a bad signature fails it", async () => {
+  const server = await startApiServer({ FLEET_POLL_MS: "50" });
+  const stations: Station[] = [];
+  try {
+    // Strict Security-extension stations: one installs, one finds the signature invalid, one refuses.
+    const plan: Record<string, string[] | "Rejected"> = {
+      "SFW-1": ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"],
+      "SFW-2": ["Downloading", "Downloaded", "InvalidSignature"],
+      "SFW-3": "Rejected",
+    };
+    for (const [id, statuses] of Object.entries(plan)) {
+      const station = await connectSecurityStation(server.wsUrl, id);
+      station.handle("SignedUpdateFirmware", ({ params }) => {
+        if (statuses === "Rejected") return { status: "Rejected" };
+        // After the answer, as a station reports its progress.
+        setTimeout(async () => {
+          for (const status of statuses) {
+            await station.call("SignedFirmwareStatusNotification", { status, requestId: params.requestId });
+          }
+        }, 20);
+        return { status: "Accepted" };
+      });
+      stations.push(station);
+    }
+    const created = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: {
+        action: "SignedUpdateFirmware",
+        payload: COMMAND_SAMPLES.SignedUpdateFirmware!.request,
+        chargePointIds: Object.keys(plan),
+      },
+    });
+    assertEquals(created.status, 201, JSON.stringify(created.body));
+    const job = await finishedJob(server, created.body.id);
+    const tasks = Object.fromEntries(
+      job.tasks.items.map((t: Json) => [t.chargePointId, [t.outcome, t.result, t.firmwareStatus]]),
+    );
+    assertEquals(tasks, {
+      "SFW-1": ["accepted", "installed", "Installed"],
+      "SFW-2": ["accepted", "failed", "InvalidSignature"],
+      // Answered, but refused by the station: failed at once, nothing to follow.
+      "SFW-3": ["accepted", "failed", null],
+    });
+    assertEquals(job.tasks.items.find((t: Json) => t.chargePointId === "SFW-3").response, {
+      status: "Rejected",
+    });
+  } finally {
+    for (const station of stations) await closeStation(station);
+    await server.close();
   }
 });
