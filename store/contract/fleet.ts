@@ -23,6 +23,7 @@ import { DEFAULT_FLEET_SETTINGS } from "../fleet.ts";
 import { emptyRecord } from "../../model/charge_point.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { Store } from "../mod.ts";
+import { meterRow } from "./harness.ts";
 
 export interface FleetContractHandle {
   /** A fresh, empty FleetStore; the suite closes it. */
@@ -669,25 +670,10 @@ export function fleetContract(
       reservationId: null,
       receivedAt: new Date(now - 40 * day).toISOString(),
     });
-    const row = (
-      cp: string,
-      daysAgo: number,
-      value: string,
-      transactionId: number | null,
-    ): MeterValueRow => ({
-      chargePointId: cp,
-      connectorId: 1,
-      transactionId,
-      timestamp: new Date(now - daysAgo * day).toISOString(),
-      value,
-      context: "Sample.Periodic",
-      format: "Raw",
-      measurand: "Energy.Active.Import.Register",
-      phase: null,
-      location: "Outlet",
-      unit: "Wh",
-      receivedAt: new Date(now - daysAgo * day).toISOString(),
-    });
+    const row = (cp: string, daysAgo: number, value: string, transactionId: number | null): MeterValueRow => {
+      const when = new Date(now - daysAgo * day).toISOString();
+      return meterRow({ chargePointId: cp, transactionId, value, timestamp: when, receivedAt: when });
+    };
     const rows: MeterValueRow[] = [];
     for (let i = 0; i < 30; i++) {
       rows.push(
