@@ -160,6 +160,36 @@ export const ConfigSchema = z.object({
    * connector N), `base + 100 + N` (TxDefaultProfile on connector N for stations without TxProfiles).
    */
   ENERGY_PROFILE_ID_BASE: int(1, 2 ** 31 - 1000).default(900_000),
+  /** Stations one job may have. */
+  JOB_MAX_STATIONS: int(1, 1_000_000).default(10_000),
+  /** Stations of one job with a command in flight at once: the default, and the most a job may ask for. */
+  JOB_DEFAULT_CONCURRENCY: int(1, 10_000).default(10),
+  JOB_MAX_CONCURRENCY: int(1, 10_000).default(100),
+  /**
+   * How long a job task's claim lasts without renewal (seconds); renewed while the command waits. A task whose
+   * process died is reported as timed out after this (never sent again by itself).
+   */
+  JOB_CLAIM_S: z.coerce.number().min(1).max(3600).default(120),
+  /** How long a firmware campaign follows the status notifications (hours), unless the job says. */
+  FIRMWARE_CAMPAIGN_HOURS: z.coerce.number().min(0.001).max(24 * 30).default(24),
+  /** Webhooks may be delivered to loopback addresses (tests, a relay on the same machine). */
+  WEBHOOK_ALLOW_LOOPBACK: bool.default(false),
+  /** Comma-separated addresses or CIDRs webhooks may be delivered to although not public (internal receivers). */
+  WEBHOOK_ALLOWED_NETWORKS: z.string().default(""),
+  /** How long one webhook attempt may take. */
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Attempts before a delivery is failed; retries wait WEBHOOK_BACKOFF_BASE_S, doubling up to _MAX_S. */
+  WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(8),
+  WEBHOOK_BACKOFF_BASE_S: z.coerce.number().min(0.01).max(86_400).default(10),
+  WEBHOOK_BACKOFF_MAX_S: z.coerce.number().min(0.01).max(7 * 86_400).default(3600),
+  /** How often job and webhook workers look for work other processes queued (ms). */
+  FLEET_POLL_MS: int(10, 60_000).default(1000),
+  /** How often reservations past their expiry are ended (seconds). */
+  RESERVATION_SWEEP_S: z.coerce.number().min(0.05).max(3600).default(5),
+  /** How often connected stations whose local list is behind are synced (seconds). */
+  LOCAL_LIST_SYNC_S: z.coerce.number().min(0.05).max(86_400).default(300),
+  /** How often old data is pruned (seconds); what is kept is set at run time (PUT /api/v1/fleet-settings). */
+  RETENTION_INTERVAL_S: z.coerce.number().min(0.05).max(86_400).default(600),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

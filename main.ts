@@ -27,6 +27,7 @@ await runTask(async () => {
     stationSecurity: stores.stationSecurity,
     energy: stores.energy,
     securityExtension: stores.securityExtension,
+    fleet: stores.fleet,
   }).catch(async (error) => {
     await stores.close();
     throw error;

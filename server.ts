@@ -31,6 +31,12 @@ import { kvSecurityExtension } from "./store/kv/security_extension.ts";
 import type { SecurityExtensionStores } from "./store/security_extension.ts";
 import { FolderBlobStore } from "./store/folder_blobs.ts";
 import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
+import type { FleetStore } from "./store/fleet.ts";
+import { openKvFleetStore } from "./store/kv/fleet.ts";
+import { createFleet, type Fleet } from "./fleet/mod.ts";
+import { DataTransferDesk } from "./fleet/data_transfers.ts";
+import { timeSortableIds } from "./fleet/ids.ts";
+import type { Resolve } from "./fleet/webhook_url_policy.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -55,6 +61,12 @@ export interface ServerOptions {
   onListenerFailed?: (error: unknown) => void;
   /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
   metrics?: PrometheusMetrics;
+  /** Fleet operations' store; without one, a throwaway in-memory store (tests). */
+  fleet?: FleetStore;
+  /** How webhook host names are resolved (tests); default DNS. */
+  webhookResolve?: Resolve;
+  /** This process's name in claims and leases; default host, pid and a random part. */
+  holder?: string;
 }
 
 export interface RunningServer {
@@ -69,6 +81,7 @@ export interface RunningServer {
   energy: Energy;
   extension: SecurityExtension;
   metrics: PrometheusMetrics;
+  fleet: Fleet;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
    * not close the stores passed in.
@@ -110,6 +123,14 @@ export async function startServer(
   const events = new EventBus();
   const handshakes = new HandshakeLog();
   const metrics = options.metrics ?? new PrometheusMetrics();
+  const ownFleet = options.fleet === undefined;
+  const fleetStore = options.fleet ?? await openKvFleetStore(":memory:");
+  // DataTransfer from stations: answered by operators' rules and kept (the actors call it, the API edits it).
+  const dataTransfers = new DataTransferDesk({
+    dataTransfers: fleetStore.dataTransfers,
+    now,
+    newId: timeSortableIds(),
+  });
   // The follow-ups send commands through the registry they are part of: resolved when first used.
   const registryDeps = actorSecurityServices(extension, security.events, logger, () => registry);
   const registry: Registry = new Registry({
@@ -121,6 +142,7 @@ export async function startServer(
     now,
     newMessageId: options.newMessageId ?? (() => crypto.randomUUID()),
     vendors: options.vendors ?? {},
+    dataTransfers,
     metrics,
     settings: {
       registrationPolicy: config.REGISTRATION_POLICY,
@@ -199,7 +221,42 @@ export async function startServer(
         .slice(0, 10),
   });
   metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
+  const fleet = createFleet({
+    dataTransfers,
+    store,
+    fleet: fleetStore,
+    registry,
+    stationEvents: events,
+    securityEvents: security.events,
+    frames: registry.deps.frames,
+    now,
+    logger,
+    holder: options.holder ?? processName(),
+    ...(options.webhookResolve ? { resolve: options.webhookResolve } : {}),
+    // A job's siteId: the site's stations, as load management keeps them.
+    sites: async (siteId) => (await energyStore.getSite(siteId))?.chargePointIds ?? null,
+    settings: {
+      jobMaxStations: config.JOB_MAX_STATIONS,
+      jobMaxConcurrency: config.JOB_MAX_CONCURRENCY,
+      jobDefaultConcurrency: config.JOB_DEFAULT_CONCURRENCY,
+      jobClaimMs: config.JOB_CLAIM_S * 1000,
+      campaignHours: config.FIRMWARE_CAMPAIGN_HOURS,
+      webhookAllowLoopback: config.WEBHOOK_ALLOW_LOOPBACK,
+      webhookAllowedNetworks: config.WEBHOOK_ALLOWED_NETWORKS,
+      webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      webhookMaxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+      webhookBackoffBaseMs: config.WEBHOOK_BACKOFF_BASE_S * 1000,
+      webhookBackoffMaxMs: config.WEBHOOK_BACKOFF_MAX_S * 1000,
+      pollMs: config.FLEET_POLL_MS,
+      reservationSweepMs: config.RESERVATION_SWEEP_S * 1000,
+      localListSyncMs: config.LOCAL_LIST_SYNC_S * 1000,
+      retentionMs: config.RETENTION_INTERVAL_S * 1000,
+      offlineAfterMinutes: config.ATTENTION_OFFLINE_MIN,
+    },
+  });
+  fleet.start();
   const app = createApp({
+    fleet,
     registry,
     store,
     logger,
@@ -261,6 +318,7 @@ export async function startServer(
           extension,
           metrics,
           energy,
+          fleet,
           async shutdown() {
             stopped = true;
             stopping.abort();
@@ -270,6 +328,8 @@ export async function startServer(
             unfollow();
             await energy.close();
             await registry.shutdown();
+            // After the stations closed (commands in flight end at once), before the stores close.
+            await fleet.stop();
             await server.shutdown();
             // Before the stores close: the security events still queued for the store.
             await security.events.close();
@@ -277,6 +337,7 @@ export async function startServer(
             if (ownStationSecurity) await stationSecurity.close();
             if (ownEnergy) await energyStore.close();
             ownExtensionKv?.close();
+            if (ownFleet) await fleetStore.close();
           },
         });
       },
@@ -290,6 +351,17 @@ export async function startServer(
       else Deno.exit(70);
     });
   });
+}
+
+/** This process among a cluster's, for claims and leases: host, pid and a random part (unique either way). */
+function processName(): string {
+  let host = "host";
+  try {
+    host = Deno.hostname();
+  } catch {
+    // Without --allow-sys (Deno Deploy) the random part alone keeps it unique.
+  }
+  return `${host}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
 }
 
 /** The soft limit on open files (Linux /proc), or null where it cannot be read. */

@@ -103,12 +103,15 @@ type Message =
   | { type: "sweep"; nowMs: number }
   | {
     type: "updateSnapshot";
-    patch: SnapshotPatch;
+    patch: SnapshotUpdate;
     resolve: (record: ChargePointRecord) => void;
     reject: (error: unknown) => void;
   }
   | { type: "stop"; code: number; reason: string }
   | { type: "stopped" };
+
+/** An operator's change of a snapshot: the patch, or how to compute it from the snapshot it changes. */
+export type SnapshotUpdate = SnapshotPatch | ((record: Readonly<ChargePointRecord>) => SnapshotPatch);
 
 export interface ActorHooks {
   /** Called once, when the actor has fully stopped. */
@@ -261,8 +264,11 @@ export class ChargePointActor {
     });
   }
 
-  /** Applies an operator's patch inside the mailbox, so it cannot race the station's own messages. */
-  updateSnapshot(patch: SnapshotPatch): Promise<ChargePointRecord> {
+  /**
+   * Applies an operator's patch inside the mailbox, so it cannot race the station's own messages; a function
+   * computes the patch there, from the snapshot as it is then (a closed transaction leaving its connector).
+   */
+  updateSnapshot(patch: SnapshotUpdate): Promise<ChargePointRecord> {
     return new Promise((resolve, reject) =>
       this.#mailbox.post({ type: "updateSnapshot", patch, resolve, reject })
     );
@@ -350,7 +356,8 @@ export class ChargePointActor {
   async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {
     if (!this.#record) return message.reject(new NotConnectedError(this.id, "updateSnapshot", "not loaded"));
     try {
-      await this.#commit({ chargePointId: this.id, snapshot: message.patch });
+      const patch = typeof message.patch === "function" ? message.patch(this.#record) : message.patch;
+      await this.#commit({ chargePointId: this.id, snapshot: patch });
       message.resolve(this.#record);
     } catch (error) {
       message.reject(error);
@@ -474,6 +481,7 @@ export class ChargePointActor {
       lookups: this.deps.store,
       vendors: this.deps.vendors,
       ...(this.deps.csr ? { csr: this.deps.csr } : {}),
+      ...(this.deps.dataTransfers ? { dataTransfers: this.deps.dataTransfers } : {}),
     };
     for (let decision = 1;; decision++) {
       const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);

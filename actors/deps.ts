@@ -8,7 +8,7 @@ import type { RegistrationStatus } from "../protocol/ocpp16/enums.ts";
 import type { Store } from "../store/mod.ts";
 import type { EventBus } from "./events.ts";
 import type { FrameLog } from "./frame_log.ts";
-import type { VendorTable } from "./handlers/data_transfer.ts";
+import type { DataTransferDesk, VendorTable } from "./handlers/data_transfer.ts";
 import type { CsrChecker, FollowUp } from "./handlers/handler.ts";
 import type { SecurityEventKind } from "../store/security_events.ts";
 
@@ -32,6 +32,8 @@ export interface ActorDeps {
   newMessageId: () => string;
   settings: ActorSettings;
   vendors: VendorTable;
+  /** Answers and keeps DataTransfer messages (fleet/data_transfers.ts); absent: UnknownVendorId, none kept. */
+  dataTransfers?: DataTransferDesk;
   /** Told how each CALL was answered and how long it took; none in most tests. */
   metrics?: Metrics;
   /** The security event log (security/security_events.ts): where handlers' security events go. */

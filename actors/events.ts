@@ -13,6 +13,15 @@ export type StationEvent =
   | { type: "status"; chargePointId: string; at: string; connector: ConnectorState }
   | { type: "transaction"; chargePointId: string; at: string; transaction: TransactionRecord }
   | {
+    /** A (Signed)FirmwareStatusNotification: firmware campaigns follow it (fleet/job_runner.ts). */
+    type: "firmwareStatus";
+    chargePointId: string;
+    at: string;
+    status: string;
+    /** SignedFirmwareStatusNotification's requestId; null for FirmwareStatusNotification. */
+    requestId: number | null;
+  }
+  | {
     /** A station's SecurityEventNotification of a critical type (OCPP 1.6 Security Whitepaper ed. 3). */
     type: "securityEvent";
     chargePointId: string;
@@ -52,18 +61,19 @@ export interface SiteAllocationEvent {
 /** Everything the bus carries. */
 export type BusEvent = StationEvent | SiteAllocationEvent;
 
-export type EventListener = (event: BusEvent) => void;
+export type EventListener<E = BusEvent> = (event: E) => void;
 
-export class EventBus {
-  #listeners = new Set<EventListener>();
+/** A bus of station events by default; the fleet publishes its own kind (fleet/events.ts) on another one. */
+export class EventBus<E = BusEvent> {
+  #listeners = new Set<EventListener<E>>();
 
   /** Returns the function that unsubscribes. */
-  subscribe(listener: EventListener): () => void {
+  subscribe(listener: EventListener<E>): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  publish(event: BusEvent): void {
+  publish(event: E): void {
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -50,6 +50,21 @@ export class FrameLog {
     if (ring.length > this.perStation) ring.shift();
   }
 
+  /** Forgets the frames older than `before` (retention); returns how many went. */
+  pruneBefore(before: Date): number {
+    const cutoff = before.getTime();
+    let pruned = 0;
+    for (const [id, ring] of this.#rings) {
+      const keep = ring.findIndex((f) => f.at >= cutoff);
+      if (keep === 0) continue;
+      const gone = keep < 0 ? ring.length : keep;
+      pruned += gone;
+      if (keep < 0) this.#rings.delete(id);
+      else ring.splice(0, gone);
+    }
+    return pruned;
+  }
+
   /** Oldest first; [] for a station we have no frames of. */
   list(chargePointId: string): FrameLogEntry[] {
     return (this.#rings.get(chargePointId) ?? []).map((f) => ({ ...f, at: new Date(f.at).toISOString() }));

@@ -32,3 +32,14 @@ Deno.test("FrameLog cuts very long frames and records nothing when sized 0", () 
   off.record("A", "in", "x", at);
   assertEquals(off.list("A"), []);
 });
+
+Deno.test("FrameLog.pruneBefore() forgets frames older than the cutoff and stations left without any", () => {
+  const log = new FrameLog(10, 100);
+  log.record("CP-1", "in", '[2,"1","Heartbeat",{}]', new Date("2026-01-01T00:00:00.000Z"));
+  log.record("CP-1", "out", '[3,"1",{}]', new Date("2026-01-01T00:10:00.000Z"));
+  log.record("CP-2", "in", '[2,"2","Heartbeat",{}]', new Date("2026-01-01T00:01:00.000Z"));
+  assertEquals(log.pruneBefore(new Date("2026-01-01T00:05:00.000Z")), 2);
+  assertEquals(log.list("CP-1").map((f) => f.direction), ["out"]);
+  assertEquals(log.list("CP-2"), []);
+  assertEquals(log.pruneBefore(new Date("2026-01-01T00:05:00.000Z")), 0);
+});

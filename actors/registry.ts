@@ -17,6 +17,7 @@ import {
   type ChargePointActor as Actor,
   CLOSE_CODES,
   commandLogEntry,
+  type SnapshotUpdate,
   type StationSocket,
 } from "./charge_point.ts";
 import type { ActorDeps } from "./deps.ts";
@@ -86,15 +87,18 @@ export class Registry {
    */
   async updateSnapshot(
     id: string,
-    patch: SnapshotPatch,
+    update: SnapshotUpdate,
   ): Promise<{ record: ChargePointRecord; created: boolean }> {
     const actor = this.#actors.get(id);
-    if (actor && !actor.isStopping) return { record: await actor.updateSnapshot(patch), created: false };
+    if (actor && !actor.isStopping) return { record: await actor.updateSnapshot(update), created: false };
     const previous = this.#offlineWrites.get(id);
     const write = (async () => {
       await previous?.catch(() => {});
       await actor?.stopped;
       const existing = await this.deps.store.getChargePoint(id);
+      const patch = typeof update === "function"
+        ? update(existing ?? emptyRecord(id, this.deps.now()))
+        : update;
       const base = existing ?? emptyRecord(id, new Date(patch.updatedAt ?? this.deps.now().toISOString()));
       const snapshot: SnapshotPatch = existing ? patch : { createdAt: base.createdAt, ...patch };
       const result = await this.deps.store.commit({ chargePointId: id, snapshot });

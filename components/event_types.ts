@@ -11,4 +11,7 @@ export const EVENT_TYPES = [
   "meterValues",
   "siteAllocation",
   "securityEvent",
+  // Fleet operations (fleet/events.ts): job progress, reservations.
+  "job",
+  "reservation",
 ] as const;

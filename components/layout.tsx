@@ -12,6 +12,7 @@ export interface Viewer {
 const NAV: readonly (readonly [string, string, Role?])[] = [
   ["/", "Overview"],
   ["/transactions", "Transactions"],
+  ["/jobs", "Jobs"],
   ["/sites", "Sites"],
   ["/id-tags", "Id tags"],
   ["/handshakes", "Handshakes"],

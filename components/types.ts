@@ -32,7 +32,8 @@ export type StatusHistoryItem = z.infer<typeof StatusHistorySchema>;
 export type CommandLogItem = z.infer<typeof CommandLogSchema>;
 export type Transaction = z.infer<typeof TransactionSchema>;
 export type MeterValue = z.infer<typeof MeterValueSchema>;
-export type IdTag = z.infer<typeof IdTagSchema>;
+/** With its local list membership (answered when fleet operations run). */
+export type IdTag = z.infer<typeof IdTagSchema> & { localList?: boolean };
 export type Role = "viewer" | "operator" | "admin";
 export type StationSecurity = z.infer<typeof StationSecurityView>;
 export type Site = z.infer<typeof SiteSchema>;
@@ -67,3 +68,8 @@ export type AttentionKind = keyof Overview["attention"];
 export type User = z.infer<typeof UserView>;
 export type ApiToken = z.infer<typeof TokenView>;
 export type SimulatorStatus = z.infer<typeof SimulatorStatusSchema>;
+
+export type { FleetEvent } from "../fleet/events.ts";
+export type { Alert } from "../fleet/alerts.ts";
+export type { JobRecord as Job, JobTaskRecord as JobTask, TaskCounts } from "../store/fleet.ts";
+export type { JobCommand } from "./job_catalog.ts";

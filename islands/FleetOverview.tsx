@@ -4,7 +4,8 @@
  * view (links and a GET form, so it works without JavaScript too); this island keeps it current: a station's
  * events change its row at once, and the KPIs and counts are asked for again (debounced, at most once a
  * second, and again when the server says its answer was computed before the latest change), and every ten
- * seconds for what changes without an event here (energy of running sessions, time offline).
+ * seconds for what changes without an event here (energy of running sessions, time offline). Operators select
+ * stations in the table and run a command on them (a job, islands/job_launcher.tsx).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatDuration, formatShare } from "../components/duration.ts";
@@ -12,14 +13,18 @@ import { formatEnergy } from "../components/format.ts";
 import { overviewApiPath, overviewHref, type OverviewQuery } from "../components/overview_query.ts";
 import { ConnectorChips, OnlineBadge } from "../components/status_chip.tsx";
 import { Time, TzLabel } from "../components/time.tsx";
-import type { AttentionKind, FleetRow, Overview, StationEvent } from "../components/types.ts";
+import type { AttentionKind, FleetRow, JobCommand, Overview, StationEvent } from "../components/types.ts";
 import { FILTER_STATUSES } from "../overview/connector_status.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
+import { JobLauncher } from "./job_launcher.tsx";
+import { useSelection } from "./selection.ts";
 import { storedMode } from "./TimeZoneToggle.tsx";
 
 export interface FleetOverviewProps {
   data: Overview;
   query: OverviewQuery;
+  /** Operators: the commands they may run on the stations they select (a job). */
+  commands?: JobCommand[];
 }
 
 const DEBOUNCE_MS = 300;
@@ -74,6 +79,8 @@ function dayStart(): string | undefined {
 
 export default function FleetOverview(props: FleetOverviewProps) {
   const [data, setData] = useState(props.data);
+  const selection = useSelection();
+  const selectable = props.commands !== undefined;
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastFetch = useRef(0);
   const { query } = props;
@@ -263,6 +270,13 @@ export default function FleetOverview(props: FleetOverviewProps) {
           <span class="warn">(the fleet is larger than one scan: counts are at least these)</span>
         )}
       </p>
+      {selectable && selection.selected.size > 0 && (
+        <JobLauncher
+          selected={[...selection.selected]}
+          commands={props.commands!}
+          onClear={selection.clear}
+        />
+      )}
       {data.items.length === 0
         ? (
           <p class="empty">
@@ -275,6 +289,16 @@ export default function FleetOverview(props: FleetOverviewProps) {
           <table class="table stations" aria-label="Stations">
             <thead>
               <tr>
+                {selectable && (
+                  <th scope="col" class="select">
+                    <input
+                      type="checkbox"
+                      aria-label="Select every station shown"
+                      checked={data.items.length > 0 && data.items.every((s) => selection.selected.has(s.id))}
+                      onChange={(e) => selection.setAll(data.items.map((s) => s.id), e.currentTarget.checked)}
+                    />
+                  </th>
+                )}
                 {COLUMNS.map((col) => {
                   const sorted = col.sort !== undefined && query.sort === col.sort;
                   const next = sorted && query.order === "asc" ? "desc" : "asc";
@@ -312,6 +336,16 @@ export default function FleetOverview(props: FleetOverviewProps) {
             <tbody>
               {data.items.map((s) => (
                 <tr key={s.id} data-station={s.id} data-needs={s.attention.join(" ")}>
+                  {selectable && (
+                    <td class="select">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${s.id}`}
+                        checked={selection.selected.has(s.id)}
+                        onChange={(e) => selection.toggle(s.id, e.currentTarget.checked)}
+                      />
+                    </td>
+                  )}
                   <td data-label="Station">
                     <a href={`/stations/${encodeURIComponent(s.id)}`} class="station-link">{s.id}</a>
                     {s.boot && (

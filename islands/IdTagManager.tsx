@@ -134,6 +134,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
                 Expires (<TzLabel />)
               </th>
               <th scope="col">Parent</th>
+              <th scope="col" title="Sent to every station's local authorization list">Local list</th>
               {props.canEdit && <th scope="col">Actions</th>}
             </tr>
           </thead>
@@ -186,6 +187,32 @@ export default function IdTagManager(props: IdTagManagerProps) {
                       : <Time iso={t.expiryDate} />}
                   </td>
                   <td data-label="Parent" class="mono">{t.parentIdTag ?? "—"}</td>
+                  <td data-label="Local list">
+                    {props.canEdit
+                      ? (
+                        <input
+                          type="checkbox"
+                          aria-label={`${t.idTag} on the local list`}
+                          checked={t.localList ?? false}
+                          disabled={busy}
+                          onChange={(e) => {
+                            const on = e.currentTarget.checked;
+                            // Shown at once; the answer (or the old value, if refused) follows.
+                            replace({ ...t, localList: on });
+                            void run(`${t.idTag} ${on ? "put on" : "taken off"} the local list`, async () => {
+                              try {
+                                const body = { localList: on };
+                                replace(await apiFetch<IdTag>(path(t.idTag), { method: "PATCH", body }));
+                              } catch (error) {
+                                replace(t);
+                                throw error;
+                              }
+                            });
+                          }}
+                        />
+                      )
+                      : (t.localList ? "yes" : "no")}
+                  </td>
                   {props.canEdit && (
                     <td data-label="Actions" class="actions">
                       <button

@@ -8,6 +8,7 @@ import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import FleetOverview from "./FleetOverview.tsx";
 import IdTagManager from "./IdTagManager.tsx";
+import JobProgress from "./JobProgress.tsx";
 import LoginForm from "./LoginForm.tsx";
 import SetupForm from "./SetupForm.tsx";
 import SiteForm from "./SiteForm.tsx";
@@ -29,6 +30,7 @@ export const ISLANDS = {
   ConfigurationPanel,
   FleetOverview,
   IdTagManager,
+  JobProgress,
   LoginForm,
   SetupForm,
   SiteForm,

@@ -67,6 +67,24 @@ export const RULES: readonly BoundaryRule[] = [
     forbidGlobals: IMPURE,
   },
   {
+    files: "fleet/",
+    why:
+      "fleet/ is a domain: it uses the Store interfaces and the registry, never HTTP, a database driver, a " +
+      "store implementation or the dashboard",
+    forbidImports: [
+      "hono",
+      "postgres",
+      "preact",
+      "routes/",
+      "components/",
+      "islands/",
+      "store/kv/",
+      "store/postgres/",
+      "store/kv.ts",
+      "store/postgres.ts",
+    ],
+  },
+  {
     files: "metrics/",
     why: "metrics/ counts what it is told: no framework, database, route, store or actor",
     forbidImports: ["hono", "postgres", "routes/", "store/", "actors/"],

@@ -233,3 +233,21 @@ Deno.test("store/ never imports the actors, routes, security, auth or a web fram
     [],
   );
 });
+
+Deno.test("fleet/ may use the store interfaces and the registry, not a store implementation or HTTP", () => {
+  const refused = [
+    'import { KvStore } from "../store/kv.ts";',
+    'import { openPostgresFleetStore } from "../store/postgres/fleet.ts";',
+    'import { kvFleetStore } from "../store/kv/fleet.ts";',
+    'import { Hono } from "hono";',
+    'import postgres from "postgres";',
+    'import { ApiError } from "../routes/api/http.ts";',
+  ];
+  for (const source of refused) assertEquals(lint("fleet/job_runner.ts", source).length, 1, source);
+  const allowed = [
+    'import type { JobStore } from "../store/fleet.ts";',
+    'import type { Registry } from "../actors/registry.ts";',
+    'import http from "node:http";',
+  ];
+  for (const source of allowed) assertEquals(lint("fleet/job_runner.ts", source), [], source);
+});

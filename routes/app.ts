@@ -26,6 +26,7 @@ import { addMetricsRoute } from "./metrics.ts";
 import { createFileRoutes, MULTIPART_SLACK_BYTES } from "./files.ts";
 import { FIRMWARE_FORM_SLACK_BYTES } from "./api/files.ts";
 import type { SecurityExtension } from "../files/security_extension.ts";
+import type { Fleet } from "../fleet/mod.ts";
 
 export interface AppDeps {
   registry: Registry;
@@ -50,6 +51,8 @@ export interface AppDeps {
   simulator?: SimulatorControl;
   /** The OCPP 1.6 Security extension (PKI, uploads, firmware); without it those routes are absent. */
   extension?: SecurityExtension;
+  /** Fleet operations (jobs, webhooks, reservations, ...); without it their routes are absent. */
+  fleet?: Fleet;
   settings: {
     allowMissingSubprotocol: boolean;
     maxConnections: number;
@@ -123,6 +126,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.setup ? { setup: deps.setup } : {}),
       ...(deps.simulator ? { simulator: deps.simulator } : {}),
       ...(deps.extension ? { extension: deps.extension } : {}),
+      ...(deps.fleet ? { fleet: deps.fleet } : {}),
     }),
   );
   if (deps.extension) {

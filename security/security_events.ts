@@ -78,6 +78,7 @@ export class SecurityEventLog {
   #dropped = 0;
   #failing = false;
   #closed = false;
+  #listeners = new Set<(event: SecurityEvent) => void>();
   readonly #store: SecurityEventStore | undefined;
   readonly #capacity: number;
   readonly #maxPending: number;
@@ -117,6 +118,13 @@ export class SecurityEventLog {
     const fields = { event: "security", ...event };
     if (QUIET.has(event.kind)) this.logger.info(event.kind, fields);
     else this.logger.warn(event.kind, fields);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener must never break an auth decision.
+      }
+    }
     if (this.#store && !this.#closed) {
       this.#pending.push(event);
       this.#trimPending();
@@ -130,6 +138,12 @@ export class SecurityEventLog {
       }
     }
     return event;
+  }
+
+  /** Hears every event this process records (webhooks); returns the function that unsubscribes. */
+  subscribe(listener: (event: SecurityEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**

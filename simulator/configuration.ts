@@ -86,6 +86,8 @@ export interface ConfigurationOptions {
   authorizationKey?: string;
   /** Writable keys to set, e.g. `{ AuthorizeRemoteTxRequests: "true" }`. */
   overrides?: Record<string, string>;
+  /** Read-only keys the station model has, e.g. `{ SendLocalListMaxLength: "2" }` (values still checked). */
+  fixed?: Record<string, string>;
 }
 
 /**
@@ -141,8 +143,13 @@ export function defaultConfiguration(options: ConfigurationOptions): Map<string,
     AuthorizationKey: options.authorizationKey ?? "",
     SecurityProfile: options.authorizationKey ? "1" : "0",
   }));
-  // Set as the Central System would set them: writable keys, valid values.
+  // The model's fixed values first (what a Central System cannot change), then writable keys as it would.
   let result: Map<string, string> = config;
+  for (const [key, value] of Object.entries(options.fixed ?? {})) {
+    const change = changeConfiguration(result, key, value, { fixed: true });
+    if (change.status !== "Accepted") throw new Error(`Cannot set configuration key: ${change.reason}`);
+    result = change.config;
+  }
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     const change = changeConfiguration(result, key, value);
     if (change.status !== "Accepted") throw new Error(`Cannot set configuration key: ${change.reason}`);
@@ -187,11 +194,16 @@ export type ChangeResult =
  * changeConfiguration(config, "NumberOfConnectors", "3").status; // "Rejected"
  * ```
  */
-export function changeConfiguration(config: Configuration, asked: string, value: string): ChangeResult {
+export function changeConfiguration(
+  config: Configuration,
+  asked: string,
+  value: string,
+  options: { fixed?: boolean } = {},
+): ChangeResult {
   const key = CANONICAL.get(asked.toLowerCase());
   const definition = key ? KEYS[key] : undefined;
   if (!key || !definition) return { status: "NotSupported", reason: `Unknown key "${asked}"` };
-  if (definition.readonly) return { status: "Rejected", reason: `"${key}" is read-only` };
+  if (definition.readonly && !options.fixed) return { status: "Rejected", reason: `"${key}" is read-only` };
   const problem = invalidValue(config, definition, value);
   if (problem) return { status: "Rejected", reason: `"${key}" ${problem}` };
   const normalized = definition.kind === "boolean" ? value.toLowerCase() : value;

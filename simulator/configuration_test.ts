@@ -99,3 +99,22 @@ Deno.test("changeConfiguration() rejects read-only keys and bad values, and does
   assertEquals(status("AuthorizationKey", "short"), "Rejected");
   assertEquals(status("NoSuchKey", "1"), "NotSupported");
 });
+
+Deno.test("defaultConfiguration() takes a station model's fixed (read-only) values, still checked, which no change may alter", () => {
+  const config = defaultConfiguration({
+    connectors: 1,
+    heartbeatIntervalS: 60,
+    meterIntervalS: 60,
+    fixed: { SendLocalListMaxLength: "2", localauthlistmaxlength: "5" },
+  });
+  assertEquals([config.get("SendLocalListMaxLength"), config.get("LocalAuthListMaxLength")], ["2", "5"]);
+  assertEquals(changeConfiguration(config, "SendLocalListMaxLength", "9").status, "Rejected");
+  assertThrows(() =>
+    defaultConfiguration({
+      connectors: 1,
+      heartbeatIntervalS: 60,
+      meterIntervalS: 60,
+      fixed: { SendLocalListMaxLength: "x" },
+    })
+  );
+});

@@ -53,6 +53,8 @@ export interface SimulationOptions {
   electrical?: Electrical;
   /** Configuration keys at power-on, e.g. `{ AuthorizeRemoteTxRequests: "true" }`. */
   configuration?: Record<string, string>;
+  /** Read-only keys of the station model, e.g. `{ SendLocalListMaxLength: "2" }` (a Central System cannot set them). */
+  fixedConfiguration?: Record<string, string>;
   /** How long a station waits for the Central System's answer to a CALL (default 30 s). */
   callTimeoutMs?: number;
   /** Reconnect back-off bounds (default 1-30 s). */
@@ -184,6 +186,7 @@ export function startSimulation(options: SimulationOptions): Simulation {
         electrical: options.electrical ?? { voltage: 230, phases: 3 },
         maxCurrentA: options.maxCurrentA ?? 32,
         ...(options.configuration ? { configuration: options.configuration } : {}),
+        ...(options.fixedConfiguration ? { fixedConfiguration: options.fixedConfiguration } : {}),
         random,
         clock,
         logger,

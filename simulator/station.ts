@@ -47,6 +47,8 @@ export interface StationOptions {
   maxCurrentA: number;
   /** Configuration keys to set at power-on, e.g. `{ AuthorizeRemoteTxRequests: "true" }`. */
   configuration?: Record<string, string>;
+  /** Read-only keys of the station model, e.g. `{ SendLocalListMaxLength: "2" }`. */
+  fixedConfiguration?: Record<string, string>;
   random: Random;
   clock: Clock;
   logger: Logger;
@@ -167,6 +169,7 @@ export class VirtualStation {
       meterIntervalS: options.meterIntervalS,
       ...(options.authorizationKey ? { authorizationKey: options.authorizationKey } : {}),
       ...(options.configuration ? { overrides: options.configuration } : {}),
+      ...(options.fixedConfiguration ? { fixed: options.fixedConfiguration } : {}),
     });
     const meterRandom = options.random.fork("meters");
     this.connectors = Array.from({ length: options.connectors }, (_, i) =>

@@ -1,7 +1,7 @@
 /**
  * Builds the configured stores: PostgreSQL when DATABASE_URL is set, else embedded Deno KV. The Store, the
- * operators' AuthStore, the StationSecurityStore and the EnergyStore share one KV handle: separate handles on one SQLite file
- * contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
+ * operators' AuthStore, the StationSecurityStore, the EnergyStore, the Security extension's stores and the
+ * FleetStore share one KV handle: separate handles on one SQLite file contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -11,6 +11,7 @@ import type { EnergyStore } from "./energy.ts";
 import type { Store } from "./mod.ts";
 import type { StationSecurityStore } from "./station_security.ts";
 import type { SecurityExtensionStores } from "./security_extension.ts";
+import type { FleetStore } from "./fleet.ts";
 
 export interface Stores {
   store: Store;
@@ -20,6 +21,8 @@ export interface Stores {
   energy: EnergyStore;
   /** The OCPP 1.6 Security extension's PKI, file records and blobs. */
   securityExtension: SecurityExtensionStores;
+  /** Fleet operations: jobs, webhooks, reservations, the managed local list, DataTransfer, retention. */
+  fleet: FleetStore;
   /** Closes all of them (the shared handle or the pools) once. */
   close(): Promise<void>;
 }
@@ -37,12 +40,14 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       { openPostgresStationSecurityStore },
       { openPostgresEnergyStore },
       { openPostgresSecurityExtension },
+      { openPostgresFleetStore },
     ] = await Promise.all([
       import("./postgres/mod.ts"),
       import("./postgres/auth.ts"),
       import("./postgres/station_security.ts"),
       import("./postgres/energy.ts"),
       import("./postgres/security_extension.ts"),
+      import("./postgres/fleet.ts"),
     ]);
     const store = await openPostgresStore(config.DATABASE_URL, options);
     // The first open ran the migrations; the others only connect.
@@ -50,6 +55,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
     const energy = await openPostgresEnergyStore(config.DATABASE_URL, { migrate: false });
     const securityExtension = await openPostgresSecurityExtension(config.DATABASE_URL, { migrate: false });
+    const fleet = await openPostgresFleetStore(config.DATABASE_URL, { migrate: false });
     logger.info("store opened", { kind: "postgres", url: redact(config.DATABASE_URL) });
     return {
       store,
@@ -57,6 +63,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       stationSecurity,
       energy,
       securityExtension,
+      fleet,
       close: async () => {
         await Promise.all([
           store.close(),
@@ -64,6 +71,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
           stationSecurity.close(),
           energy.close(),
           securityExtension.close(),
+          fleet.close(),
         ]);
       },
     };
@@ -74,12 +82,14 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     { KvStationSecurityStore },
     { KvEnergyStore },
     { kvSecurityExtension },
+    { kvFleetStore },
   ] = await Promise.all([
     import("./kv/mod.ts"),
     import("./kv/auth.ts"),
     import("./kv/station_security.ts"),
     import("./kv/energy.ts"),
     import("./kv/security_extension.ts"),
+    import("./kv/fleet.ts"),
   ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
@@ -92,6 +102,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     stationSecurity: new KvStationSecurityStore(kv),
     energy: new KvEnergyStore(kv),
     securityExtension: kvSecurityExtension(kv),
+    fleet: kvFleetStore(kv),
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),
   };

@@ -88,6 +88,35 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/firmware": "viewer",
   "DELETE /api/v1/firmware/{firmwareId}": "admin",
   "POST /api/v1/firmware/{firmwareId}/links": "operator",
+  // Fleet operations (issue 15): operators run jobs and reservations; admins own webhooks (data leaves the
+  // system), DataTransfer rules, hand-closed transactions and retention.
+  "POST /api/v1/jobs": "operator",
+  "GET /api/v1/jobs": "viewer",
+  "GET /api/v1/jobs/{jobId}": "viewer",
+  "POST /api/v1/jobs/{jobId}/retry": "operator",
+  "POST /api/v1/jobs/{jobId}/cancel": "operator",
+  "POST /api/v1/reservations": "operator",
+  "GET /api/v1/reservations": "viewer",
+  "GET /api/v1/reservations/{reservationId}": "viewer",
+  "POST /api/v1/reservations/{reservationId}/cancel": "operator",
+  "GET /api/v1/local-list": "viewer",
+  "POST /api/v1/charge-points/{id}/local-list/sync": "operator",
+  "GET /api/v1/data-transfers": "viewer",
+  "GET /api/v1/data-transfer-rules": "viewer",
+  "PUT /api/v1/data-transfer-rules": "admin",
+  "DELETE /api/v1/data-transfer-rules": "admin",
+  "POST /api/v1/transactions/{id}/close": "admin",
+  "GET /api/v1/transaction-flags": "viewer",
+  "GET /api/v1/webhooks": "admin",
+  "POST /api/v1/webhooks": "admin",
+  "GET /api/v1/webhooks/{id}": "admin",
+  "PATCH /api/v1/webhooks/{id}": "admin",
+  "DELETE /api/v1/webhooks/{id}": "admin",
+  "POST /api/v1/webhooks/{id}/ping": "admin",
+  "GET /api/v1/webhook-deliveries": "admin",
+  "GET /api/v1/alerts": "viewer",
+  "GET /api/v1/fleet-settings": "viewer",
+  "PUT /api/v1/fleet-settings": "admin",
   // The 19 CS->CP commands of OCPP 1.6 §5, one by one.
   "POST /api/v1/charge-points/{id}/CancelReservation": "operator",
   "POST /api/v1/charge-points/{id}/ChangeAvailability": "operator",
@@ -167,6 +196,8 @@ async function send(server: ApiTestServer, route: string, headers: Record<string
   const path = template
     .replace("{id}", action ? STATION : "CP-NONE")
     .replace("{transactionId}", "999")
+    .replace("{jobId}", "NO-JOB")
+    .replace("{reservationId}", "999")
     .replace("{idTag}", "NO-TAG")
     .replace("{username}", "nobody")
     .replace("{siteId}", "no-site")

@@ -316,6 +316,7 @@ Deno.test("id tags: admins create, block, unblock, expire and delete; viewers re
       status: "Accepted",
       expiryDate: null,
       parentIdTag: null,
+      localList: false,
     }]);
     assertEquals(
       (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "TAG-1" } })).status,
@@ -332,6 +333,7 @@ Deno.test("id tags: admins create, block, unblock, expire and delete; viewers re
       status: "Blocked",
       expiryDate: "2030-01-01T00:00:00.000Z",
       parentIdTag: "GROUP",
+      localList: false,
     });
     // The station is told Blocked.
     const station = await connectStation(server.wsUrl, "CP-TAG");
@@ -491,7 +493,8 @@ Deno.test("the OpenAPI document covers every route with its schemas, and /api/do
 
 Deno.test("an open event stream ends when the server shuts down (shutdown does not wait forever)", async () => {
   const server = await startApiServer();
-  // The server listens itself (the overview's scanner, load management), and stops listening when it shuts down too.
+  // The server listens itself (the overview's scanner, load management, the fleet's follow-ups), and stops
+  // listening when it shuts down too.
   const before = server.events.subscriberCount;
   const res = await server.api("/api/v1/events", { as: "viewer" });
   assertEquals(res.status, 200);

@@ -265,6 +265,7 @@ Deno.test({
         status: "Blocked",
         expiryDate: "2030-01-01T10:00:00.000Z",
         parentIdTag: null,
+        localList: false,
       });
       await shot(page, "id-tags");
 

@@ -249,13 +249,19 @@ async function scenario(server: ApiTestServer) {
       again.some((f) => f.purpose === "TxProfile" && f.transactionId === fleet.running.get("CP-1")),
       JSON.stringify(again),
     );
-    const stored = await server.json("/api/v1/charge-points/CP-1/charging-profiles", { as: "viewer" });
-    assertEquals(
-      stored.body.items.map((p: { chargingProfilePurpose: string; state: string }) =>
+    // The service records what the station accepted once its answer is in: just after the frame settles.
+    const states = async () => {
+      const stored = await server.json("/api/v1/charge-points/CP-1/charging-profiles", { as: "viewer" });
+      return stored.body.items.map((p: { chargingProfilePurpose: string; state: string }) =>
         `${p.chargingProfilePurpose}:${p.state}`
-      ),
-      ["TxDefaultProfile:installed", "TxProfile:installed"],
-    );
+      );
+    };
+    await eventually(
+      async () => JSON.stringify(await states()) === '["TxDefaultProfile:installed","TxProfile:installed"]',
+      3000,
+      "CP-1's profiles recorded as installed",
+    ).catch(() => {});
+    assertEquals(await states(), ["TxDefaultProfile:installed", "TxProfile:installed"]);
     assertEquals(fleet.violations, []);
   } finally {
     for (const station of fleet.stations.values()) await closeStation(station);

@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
-import { command, type FleetOptions, startFleet, type TestFleet } from "./helpers/simulation.ts";
+import { command, finish, startFleet, withFleet } from "./helpers/simulation.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -58,42 +58,6 @@ async function remoteStart(
     5000,
     `transaction on ${id}/${connectorId}`,
   );
-}
-
-/**
- * Stops the fleet and the server. The stations must not have seen or sent one invalid frame, and the server
- * must not have seen one status transition the spec's table lacks (OCPP 1.6 §4.9).
- */
-async function finish(fleet: TestFleet, server: ApiTestServer) {
-  const invalid = fleet.logs.filter((l) => l.msg === "invalid OCPP frame");
-  await fleet.stop();
-  await server.close();
-  assertEquals(invalid, []);
-  assertEquals(server.logs.filter((l) => l.msg === "status anomaly"), []);
-}
-
-/** Runs `body` against a fresh server (with `env`) and a fleet of virtual stations, then `finish()`es. */
-async function withFleet(
-  env: Record<string, string>,
-  options: FleetOptions,
-  body: (server: ApiTestServer, fleet: TestFleet) => Promise<void>,
-) {
-  const server = await startApiServer(env);
-  let fleet: TestFleet;
-  try {
-    fleet = await startFleet(server, options);
-  } catch (error) {
-    await server.close();
-    throw error;
-  }
-  try {
-    await body(server, fleet);
-  } catch (error) {
-    await fleet.stop();
-    await server.close();
-    throw error;
-  }
-  await finish(fleet, server);
 }
 
 async function addIdTag(server: ApiTestServer, idTag: string, extra: Record<string, unknown> = {}) {

@@ -1,4 +1,5 @@
 import type { FileStatusEntry, FileTransferKind } from "../../model/file_status.ts";
+import type { StationEvent } from "../events.ts";
 import type { HandlerContext } from "./handler.ts";
 
 /** A reported file transfer status as a history entry, received now (the four *StatusNotification handlers). */
@@ -13,5 +14,19 @@ export function fileStatusEntry(
     status: request.status,
     requestId: request.requestId ?? null,
     receivedAt: ctx.now.toISOString(),
+  };
+}
+
+/** The event a firmware status publishes (firmware campaigns follow it). */
+export function firmwareStatusEvent(
+  ctx: HandlerContext,
+  request: { status: string; requestId?: number | undefined },
+): StationEvent {
+  return {
+    type: "firmwareStatus",
+    chargePointId: ctx.chargePointId,
+    at: ctx.now.toISOString(),
+    status: request.status,
+    requestId: request.requestId ?? null,
   };
 }

@@ -15,4 +15,11 @@ Deno.test("firmwareStatusNotification() records the status on the snapshot and a
       receivedAt: NOW.toISOString(),
     }],
   });
+  assertEquals(result.events, [{
+    type: "firmwareStatus",
+    chargePointId: "CP-1",
+    at: NOW.toISOString(),
+    status: "Installed",
+    requestId: null,
+  }]);
 });

@@ -14,7 +14,7 @@ import type { SecurityEventKind } from "../../store/security_events.ts";
 import type { CpToCsAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 import type { ActorSettings } from "../deps.ts";
 import type { StationEvent } from "../events.ts";
-import type { VendorTable } from "./data_transfer.ts";
+import type { DataTransferDesk, VendorTable } from "./data_transfer.ts";
 
 export interface HandlerContext {
   readonly chargePointId: string;
@@ -24,6 +24,8 @@ export interface HandlerContext {
   readonly lookups: Lookups;
   /** Vendor-specific DataTransfer handlers. */
   readonly vendors: VendorTable;
+  /** Answers DataTransfer by operators' rules and keeps every message; absent: UnknownVendorId, nothing kept. */
+  readonly dataTransfers?: DataTransferDesk;
   /** Checks a CSR before SignCertificate is answered; absent: this Central System signs no certificates. */
   readonly csr?: CsrChecker;
 }

@@ -1,4 +1,4 @@
-import { fileStatusEntry } from "./file_status.ts";
+import { fileStatusEntry, firmwareStatusEvent } from "./file_status.ts";
 import type { Handler } from "./handler.ts";
 
 /**
@@ -15,6 +15,7 @@ export const signedFirmwareStatusNotification: Handler<"SignedFirmwareStatusNoti
     snapshot: { firmwareStatus: request.status },
     fileStatus: [fileStatusEntry(ctx, "signedFirmware", request)],
   },
+  events: [firmwareStatusEvent(ctx, request)],
   log: [{
     level: "info",
     msg: "signed firmware status",

@@ -19,4 +19,11 @@ Deno.test("signedFirmwareStatusNotification() records the latest on the snapshot
       receivedAt: NOW.toISOString(),
     }],
   });
+  assertEquals(result.events, [{
+    type: "firmwareStatus",
+    chargePointId: "CP-1",
+    at: NOW.toISOString(),
+    status: "SignatureVerified",
+    requestId: 5,
+  }]);
 });

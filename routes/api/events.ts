@@ -8,15 +8,18 @@
  */
 import { z } from "zod";
 import type { BusEvent, EventBus } from "../../actors/events.ts";
+import type { FleetEventBus } from "../../fleet/events.ts";
+import { EVENT_TYPES } from "../../components/event_types.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
-import { EVENT_TYPES } from "../../components/event_types.ts";
 
 export interface EventRouteOptions {
   events: EventBus;
+  /** Job progress and reservation changes, on the same stream. */
+  fleetEvents?: FleetEventBus;
   logger: Logger;
   /** Aborted when the server shuts down: every stream ends (Deno.serve waits for open responses). */
   signal: AbortSignal;
@@ -76,11 +79,17 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           }
           controller.enqueue(encoder.encode(text));
         };
-        const unsubscribe = events.subscribe((event: BusEvent) => {
+        const forward = (event: { type: string; chargePointId: string | null }) => {
           if (query.chargePointId !== undefined && event.chargePointId !== query.chargePointId) return;
           if (wanted && !wanted.has(event.type)) return;
           send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-        });
+        };
+        const unsubscribeStations = events.subscribe((event: BusEvent) => forward(event));
+        const unsubscribeFleet = options.fleetEvents?.subscribe(forward);
+        const unsubscribe = () => {
+          unsubscribeStations();
+          unsubscribeFleet?.();
+        };
         const keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
         let checking = false;
         const recheck = () => {

@@ -7,12 +7,16 @@ import { AUTHORIZATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
 import { IdToken } from "../../protocol/ocpp16/common.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { Store } from "../../store/mod.ts";
+import type { Fleet } from "../../fleet/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
+import { LocalListField } from "./local_list.ts";
 import { ErrorSchema, IdTagSchema, isoDateTime, limit, pageOf } from "./schemas.ts";
 
 export interface IdTagRouteOptions {
   store: Store;
   logger: Logger;
+  /** The managed local list (membership, and stations told of changes). */
+  fleet?: Fleet;
 }
 
 const IdTagParam = z.object({ idTag: z.string().min(1).max(20) });
@@ -25,12 +29,17 @@ const CreateBody = z.object({
   status: z.enum(AUTHORIZATION_STATUSES).default("Accepted"),
   expiryDate: isoDateTime.nullable().optional(),
   parentIdTag: IdToken.nullable().optional(),
+  localList: LocalListField,
 }).strict();
 const UpdateBody = z.object({
   status: z.enum(AUTHORIZATION_STATUSES).optional().describe("Blocked blocks the tag, Accepted unblocks it"),
   expiryDate: isoDateTime.nullable().optional().describe("null removes the expiry"),
   parentIdTag: IdToken.nullable().optional().describe("null removes the parent"),
+  localList: LocalListField,
 }).strict();
+const IdTagView = IdTagSchema.extend({
+  localList: z.boolean().describe("On the managed local list"),
+});
 
 const ERRORS = {
   400: { description: "Invalid request", schema: ErrorSchema },
@@ -40,12 +49,27 @@ const ERRORS = {
 const NOT_FOUND = { 404: { description: "Unknown id tag", schema: ErrorSchema } };
 
 export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): void {
-  const { store, logger } = options;
+  const { store, logger, fleet } = options;
 
   async function mustGet(idTag: string): Promise<IdTagRecord> {
     const record = await store.getIdTag(idTag);
     if (!record) throw new ApiError(404, "not_found", `Id tag "${idTag}" is unknown`);
     return record;
+  }
+
+  /** The record as answered: with its local list membership. */
+  async function view(record: IdTagRecord, members?: ReadonlySet<string>) {
+    const localList = members
+      ? members.has(record.idTag)
+      : await fleet?.store.localLists.isMember(record.idTag);
+    return { ...record, localList: localList ?? false };
+  }
+
+  /** Puts the tag on the list or takes it off, or tells the stations holding it that it changed. */
+  async function followList(idTag: string, member: boolean | undefined, changed: boolean) {
+    if (!fleet) return;
+    if (member !== undefined) await fleet.localList.setMember(idTag, member);
+    if (changed && member !== false) await fleet.localList.tagChanged(idTag);
   }
 
   router.add({
@@ -56,12 +80,17 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     tag: "Id tags",
     access: "viewer",
     query: ListQuery,
-    responses: { 200: { description: "A page of id tags", schema: pageOf(IdTagSchema) }, ...ERRORS },
+    responses: { 200: { description: "A page of id tags", schema: pageOf(IdTagView) }, ...ERRORS },
   }, async (c, { query }) => {
-    const items = await store.listIdTags({
-      limit: query.limit,
-      ...(query.after !== undefined ? { after: query.after } : {}),
-    });
+    const [records, members] = await Promise.all([
+      store.listIdTags({
+        limit: query.limit,
+        ...(query.after !== undefined ? { after: query.after } : {}),
+      }),
+      fleet ? fleet.store.localLists.listMembers() : Promise.resolve([]),
+    ]);
+    const memberSet = new Set(members);
+    const items = await Promise.all(records.map((r) => view(r, memberSet)));
     const last = items.at(-1);
     return c.json({ items, nextCursor: items.length >= query.limit && last ? last.idTag : null });
   });
@@ -74,8 +103,8 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     tag: "Id tags",
     access: "viewer",
     params: IdTagParam,
-    responses: { 200: { description: "The id tag", schema: IdTagSchema }, ...ERRORS, ...NOT_FOUND },
-  }, async (c, { params }) => c.json(await mustGet(params.idTag)));
+    responses: { 200: { description: "The id tag", schema: IdTagView }, ...ERRORS, ...NOT_FOUND },
+  }, async (c, { params }) => c.json(await view(await mustGet(params.idTag))));
 
   router.add({
     method: "post",
@@ -86,7 +115,7 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     access: "admin",
     body: CreateBody,
     responses: {
-      201: { description: "Created", schema: IdTagSchema },
+      201: { description: "Created", schema: IdTagView },
       ...ERRORS,
       409: { description: "Already exists", schema: ErrorSchema },
     },
@@ -101,20 +130,24 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       parentIdTag: body.parentIdTag ?? null,
     };
     await store.putIdTag(record);
+    await followList(record.idTag, body.localList, false);
     logger.info("id tag created", { idTag: record.idTag, status: record.status, by: principal?.name });
-    return c.json(record, 201);
+    return c.json(await view(record), 201);
   });
 
   router.add({
     method: "patch",
     path: "/v1/id-tags/{idTag}",
     operationId: "updateIdTag",
-    summary: "Change an id tag: block/unblock (status), expiry, parent",
+    summary: "Change an id tag: block/unblock (status), expiry, parent, local list membership",
+    description:
+      "`localList: true` puts the tag on the managed local authorization list: every station gets it " +
+      "(SendLocalList Differential), and later changes of the tag follow. `false` takes it off.",
     tag: "Id tags",
     access: "admin",
     params: IdTagParam,
     body: UpdateBody,
-    responses: { 200: { description: "Updated", schema: IdTagSchema }, ...ERRORS, ...NOT_FOUND },
+    responses: { 200: { description: "Updated", schema: IdTagView }, ...ERRORS, ...NOT_FOUND },
   }, async (c, { params, body, principal }) => {
     const existing = await mustGet(params.idTag);
     const record: IdTagRecord = {
@@ -124,8 +157,11 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       ...(body.parentIdTag !== undefined ? { parentIdTag: body.parentIdTag } : {}),
     };
     await store.putIdTag(record);
+    const changed = body.status !== undefined || body.expiryDate !== undefined ||
+      body.parentIdTag !== undefined;
+    await followList(record.idTag, body.localList, changed);
     logger.info("id tag updated", { idTag: record.idTag, status: record.status, by: principal?.name });
-    return c.json(record);
+    return c.json(await view(record));
   });
 
   router.add({
@@ -141,6 +177,8 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     if (!(await store.deleteIdTag(params.idTag))) {
       throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);
     }
+    // A deleted tag leaves the local list: the stations are told to remove it.
+    await fleet?.localList.tagChanged(params.idTag, true);
     logger.info("id tag deleted", { idTag: params.idTag, by: principal?.name });
     return c.body(null, 204);
   });

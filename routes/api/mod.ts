@@ -40,6 +40,15 @@ import { addOverviewRoutes, liveStations } from "./overview.ts";
 import { FleetScanner } from "../../overview/fleet_scan.ts";
 import { addSimulatorRoutes } from "./simulator.ts";
 import type { SimulatorControl } from "../../simulator/control.ts";
+import type { Fleet } from "../../fleet/mod.ts";
+import { FleetError, type FleetErrorKind } from "../../fleet/errors.ts";
+import { addJobRoutes } from "./jobs.ts";
+import { addWebhookRoutes } from "./webhooks.ts";
+import { addReservationRoutes } from "./reservations.ts";
+import { addLocalListRoutes } from "./local_list.ts";
+import { addDataTransferRoutes } from "./data_transfers.ts";
+import { addStuckTransactionRoutes } from "./stuck_transactions.ts";
+import { addAlertRoutes } from "./alerts.ts";
 
 export interface ApiSettings {
   sessionTtlHours: number;
@@ -76,7 +85,21 @@ export interface ApiDeps {
   simulator?: SimulatorControl;
   /** The OCPP 1.6 Security extension: station PKI, uploads, firmware (files/security_extension.ts). */
   extension?: SecurityExtension;
+  /** Fleet operations: jobs, webhooks, reservations, local list, DataTransfer, stuck transactions, alerts. */
+  fleet?: Fleet;
 }
+
+/** How a refused fleet operation is answered. */
+const FLEET_ERRORS: Record<FleetErrorKind, [400 | 403 | 404 | 409 | 502 | 504, string]> = {
+  invalid: [400, "invalid_request"],
+  forbidden: [403, "forbidden"],
+  not_found: [404, "not_found"],
+  conflict: [409, "conflict"],
+  not_connected: [409, "not_connected"],
+  refused: [409, "command_refused"],
+  station_error: [502, "station_error"],
+  station_timeout: [504, "station_timeout"],
+};
 
 export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const router = new ApiRouter();
@@ -149,12 +172,26 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     now: deps.now,
     offlineAfterMinutes: deps.settings.attentionOfflineMinutes ?? 10,
   });
-  addIdTagRoutes(router, deps);
+  addIdTagRoutes(router, {
+    store: deps.store,
+    logger: deps.logger,
+    ...(deps.fleet ? { fleet: deps.fleet } : {}),
+  });
+  if (deps.fleet) {
+    addJobRoutes(router, deps.fleet);
+    addReservationRoutes(router, deps.fleet);
+    addLocalListRoutes(router, deps.fleet, deps.registry);
+    addDataTransferRoutes(router, deps.fleet, deps.now);
+    addStuckTransactionRoutes(router, deps.fleet);
+    addWebhookRoutes(router, deps.fleet, deps.now);
+    addAlertRoutes(router, deps.fleet, deps.now);
+  }
   if (deps.security) {
     addStationSecurityRoutes(router, { security: deps.security, now: deps.now, registry: deps.registry });
   }
   addEventRoutes(router, {
     events: deps.events,
+    ...(deps.fleet ? { fleetEvents: deps.fleet.events } : {}),
     logger: deps.logger,
     signal: deps.signal,
     revocations,
@@ -167,7 +204,8 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     title: "OCPP 1.6J Central System",
     version: "1",
     description:
-      "The operator API: stations, commands, charging profiles, sites, transactions, id tags, live events. " +
+      "The operator API: stations, commands, jobs, reservations, charging profiles, sites, transactions, id " +
+      "tags, the local list, DataTransfer rules, webhooks, alerts, live events. " +
       "Log in (POST /api/v1/auth/login) for a session cookie, or send an API token as `Authorization: Bearer`.",
   });
 
@@ -178,6 +216,10 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.onError(function apiError(error, c) {
     if (error instanceof ApiError) {
       return c.json(errorBody(error.code, error.message, error.details), error.status);
+    }
+    if (error instanceof FleetError) {
+      const [status, code] = FLEET_ERRORS[error.kind];
+      return c.json(errorBody(code, error.message, error.details), status);
     }
     if (error instanceof StoreUnavailableError) {
       deps.logger.warn("API request failed: store unavailable", { path: c.req.path, error: error.message });

@@ -22,6 +22,7 @@ import { type ApiFetch, html, NeedsLogin, type PageApi, pageApi, PageError, safe
 import { issueLoginToken, LOGIN_TOKEN_COOKIE, loginTokenMatches } from "./login_token.ts";
 import { errorPage, loginPage, setupPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
+import { jobPage, jobsPage } from "./jobs.tsx";
 import { securityPage } from "./security.tsx";
 import { sitePage, sitesPage } from "./sites.tsx";
 import { stationPage } from "./station.tsx";
@@ -200,6 +201,8 @@ export function createPageRoutes(deps: PageDeps): Hono {
   app.get("/transactions", page((c, api) => transactionsPage(api, c.req.query(), now())));
   app.get("/transactions/:id", page((c, api) => transactionPage(api, c.req.param("id") ?? "", now())));
   app.get("/id-tags", page((_c, api) => idTagsPage(api)));
+  app.get("/jobs", page((_c, api) => jobsPage(api)));
+  app.get("/jobs/:id", page((c, api) => jobPage(api, c.req.param("id") ?? "")));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
   app.get("/security", page((c, api) => securityPage(api, c.req.query())));
   app.get("/sites", page((_c, api) => sitesPage(api)));

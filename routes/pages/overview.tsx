@@ -8,6 +8,7 @@ import { Layout } from "../../components/layout.tsx";
 import type { Overview } from "../../components/types.ts";
 import { FILTER_STATUSES } from "../../overview/connector_status.ts";
 import { ATTENTION_KINDS, SORT_KEYS } from "../../overview/fleet.ts";
+import { jobCommands } from "../../components/job_catalog.ts";
 import type { PageApi } from "./http.ts";
 
 export const PAGE_SIZE = 50;
@@ -37,12 +38,16 @@ export async function overviewPage(api: PageApi, raw: Record<string, string | un
     api.viewer(),
     api.get<Overview>(overviewApiPath(query, PAGE_SIZE)),
   ]);
+  const operator = viewer.role === "operator" || viewer.role === "admin";
   return (
     <Layout title="Overview" current="/" viewer={viewer}>
       <div class="page-head">
         <h1>Stations</h1>
       </div>
-      <Island name="FleetOverview" props={{ data, query }} />
+      <Island
+        name="FleetOverview"
+        props={{ data, query, ...(operator ? { commands: jobCommands() } : {}) }}
+      />
     </Layout>
   );
 }

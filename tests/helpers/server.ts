@@ -2,7 +2,8 @@
 import { parseConfig } from "../../config.ts";
 import { createMemoryLogger } from "../../logger.ts";
 import { type RunningServer, type ServerOptions, startServer } from "../../server.ts";
-import { openKvStore } from "../../store/kv/mod.ts";
+import { KvStore, openKvHandle } from "../../store/kv/mod.ts";
+import { kvFleetStore } from "../../store/kv/fleet.ts";
 import type { Store } from "../../store/mod.ts";
 
 export interface TestServer extends RunningServer {
@@ -20,8 +21,11 @@ export async function startTestServer(
   // LOG_LEVEL filters the memory logger as it filters stdout in production.
   const logger = createMemoryLogger(config.LOG_LEVEL);
   const ownStore = !options.store;
-  const store = options.store ?? await openKvStore(":memory:");
-  const server = await startServer(config, store, { logger, ...options });
+  // As store/open.ts does: the fleet store shares the Store's KV handle (retention deletes the Store's rows).
+  const kv = options.store ? null : await openKvHandle(":memory:");
+  const store = options.store ?? new KvStore(kv!);
+  const fleet = options.fleet ?? (kv ? kvFleetStore(kv) : undefined);
+  const server = await startServer(config, store, { logger, ...options, ...(fleet ? { fleet } : {}) });
   return {
     ...server,
     wsUrl: `ws://127.0.0.1:${server.port}/ocpp`,

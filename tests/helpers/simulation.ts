@@ -2,9 +2,10 @@
  * Virtual stations against a test server, with fast timings (1 s meter samples, quick reconnects and
  * reboots) and their log lines kept in memory, and the operator's command call as the API takes it.
  */
+import { assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../../logger.ts";
 import { type Simulation, type SimulationOptions, startSimulation } from "../../simulator/mod.ts";
-import type { ApiTestServer } from "./api.ts";
+import { type ApiTestServer, startApiServer } from "./api.ts";
 
 export interface TestFleet extends Simulation {
   logs: ReturnType<typeof createMemoryLogger>["lines"];
@@ -52,4 +53,40 @@ export function command(
     body,
     as: "operator",
   });
+}
+
+/**
+ * Stops the fleet and the server. The stations must not have seen or sent one invalid frame, and the server
+ * must not have seen one status transition the spec's table lacks (OCPP 1.6 §4.9).
+ */
+export async function finish(fleet: TestFleet, server: ApiTestServer) {
+  const invalid = fleet.logs.filter((l) => l.msg === "invalid OCPP frame");
+  await fleet.stop();
+  await server.close();
+  assertEquals(invalid, []);
+  assertEquals(server.logs.filter((l) => l.msg === "status anomaly"), []);
+}
+
+/** Runs `body` against a fresh server (with `env`) and a fleet of virtual stations, then `finish()`es. */
+export async function withFleet(
+  env: Record<string, string>,
+  options: FleetOptions,
+  body: (server: ApiTestServer, fleet: TestFleet) => Promise<void>,
+) {
+  const server = await startApiServer(env);
+  let fleet: TestFleet;
+  try {
+    fleet = await startFleet(server, options);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  try {
+    await body(server, fleet);
+  } catch (error) {
+    await fleet.stop();
+    await server.close();
+    throw error;
+  }
+  await finish(fleet, server);
 }

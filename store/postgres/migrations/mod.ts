@@ -13,6 +13,7 @@ import { up as securityEvents } from "./007_security_events.ts";
 import { up as energy } from "./008_energy.ts";
 import { up as securityExtension } from "./009_security_extension.ts";
 import { up as fileStatusHistory } from "./010_file_status_history.ts";
+import { up as fleet } from "./011_fleet.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "energy", up: energy },
   { version: 9, name: "security_extension", up: securityExtension },
   { version: 10, name: "file_status_history", up: fileStatusHistory },
+  { version: 11, name: "fleet", up: fleet },
 ];

@@ -1,0 +1,103 @@
+/**
+ * Sends one CS->CP command on behalf of the fleet (a job, the local list sync, a reservation) the way an
+ * operator's command is sent: through the registry (which writes the command log, with who asked), or refused
+ * here when the station may not be commanded (logged here: the registry never saw it).
+ *
+ * A station may be commanded only when it is known and registered Accepted: a socket that connected with an
+ * id and never booted (possibly an impostor), or a Pending or Rejected station, gets nothing from a job.
+ */
+import type { Registry } from "../actors/registry.ts";
+import type { Logger } from "../logger.ts";
+import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import type { Store } from "../store/mod.ts";
+import { failedCommandOutcome } from "../actors/errors.ts";
+import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
+import type { TaskOutcome } from "../store/fleet.ts";
+
+export interface CommandRequest {
+  chargePointId: string;
+  action: string;
+  payload: unknown;
+  force?: boolean;
+  /** Written to the command log: `job:<id> by user:alice`, `system:local-list`. */
+  requestedBy: string;
+}
+
+/** How one command ended, in the command log's words. */
+export interface CommandResult {
+  outcome: Exclude<TaskOutcome, "cancelled">;
+  /** The answer (accepted), the CALLERROR (callerror), or `{ reason }` (refused, invalid). */
+  response: unknown;
+}
+
+export type CommandSender = (request: CommandRequest) => Promise<CommandResult>;
+
+export interface CommandSenderDeps {
+  registry: Pick<Registry, "call" | "get">;
+  store: Pick<Store, "getChargePoint" | "appendCommandLog">;
+  logger: Logger;
+  now: () => Date;
+  newId?: () => string;
+}
+
+export function createCommandSender(deps: CommandSenderDeps): CommandSender {
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+  return async function sendCommand(request) {
+    const refusal = await whyNotCommandable(deps, request.chargePointId);
+    if (refusal === null) return await call(deps, request);
+    // Not sent: the registry never saw it, so the refusal is logged here, as the registry logs what it sends.
+    const at = deps.now().toISOString();
+    const entry: CommandLogEntry = {
+      id: newId(),
+      chargePointId: request.chargePointId,
+      action: request.action,
+      payload: redactSecrets(request.payload),
+      requestedBy: request.requestedBy,
+      requestedAt: at,
+      outcome: "refused",
+      response: { reason: refusal },
+      finishedAt: at,
+    };
+    try {
+      await deps.store.appendCommandLog(entry);
+    } catch (error) {
+      deps.logger.warn("cannot append command log", {
+        chargePointId: request.chargePointId,
+        action: request.action,
+        error: String(error),
+      });
+    }
+    return { outcome: "refused", response: { reason: refusal } };
+  };
+}
+
+async function call(deps: CommandSenderDeps, request: CommandRequest): Promise<CommandResult> {
+  try {
+    // The registry writes the command log for what it sends (and for a station not connected).
+    const response = await deps.registry.call(
+      request.chargePointId,
+      request.action as CsToCpAction,
+      request.payload as never,
+      { force: request.force ?? false, requestedBy: request.requestedBy },
+    );
+    return { outcome: "accepted", response: redactSecrets(response) };
+  } catch (error) {
+    const result = failedCommandOutcome(error);
+    if (result === null) throw error;
+    return result;
+  }
+}
+
+/** Why a station may not be commanded by the fleet, or null. */
+async function whyNotCommandable(deps: CommandSenderDeps, chargePointId: string): Promise<string | null> {
+  const live = deps.registry.get(chargePointId)?.snapshot;
+  const status = live !== undefined && live !== null
+    ? live.registrationStatus
+    : (await deps.store.getChargePoint(chargePointId))?.registrationStatus;
+  if (status === undefined) return `station "${chargePointId}" is unknown`;
+  if (status !== "Accepted") {
+    return `station "${chargePointId}" is ${status ?? "not registered"}, not Accepted`;
+  }
+  return null;
+}

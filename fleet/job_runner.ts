@@ -1,0 +1,242 @@
+/**
+ * Runs jobs: each tick claims pending tasks of running jobs (the store enforces each job's concurrency across
+ * every process), sends each task's command through the CommandSender, and records its outcome. Claims are
+ * renewed while the command is in flight; a claim that runs out (its process died) becomes outcome `timeout`
+ * and is NOT sent again by itself: a second Reset or UpdateFirmware is an operator's decision (retry).
+ *
+ * A firmware campaign (UpdateFirmware, SignedUpdateFirmware) does not end with the answer: an accepted task
+ * waits, following the station's firmware status notifications (`firmwareStatus()`), until Installed, a
+ * failure, or the campaign's deadline.
+ *
+ * @example
+ * ```ts ignore
+ * const runner = new JobRunner({ jobs, send, events, now, holder: "node-1", logger, leaseMs: 60_000 });
+ * await runner.tick();
+ * ```
+ */
+import type { Logger } from "../logger.ts";
+import type { JobRecord, JobStore, JobTaskRecord, TaskCounts } from "../store/fleet.ts";
+import type { CommandSender } from "./command_sender.ts";
+import type { FleetEventBus } from "./events.ts";
+import { CAMPAIGN_ACTIONS, campaignResultOf } from "./firmware_campaign.ts";
+
+export interface JobRunnerDeps {
+  jobs: JobStore;
+  send: CommandSender;
+  events: FleetEventBus;
+  now: () => Date;
+  /** This process, as a claim holder. */
+  holder: string;
+  logger: Logger;
+  /** How long a claim lasts without renewal; renewed every third of it while the command is in flight. */
+  leaseMs: number;
+  /** Called once per job, by the process that finished it. */
+  onFinished?: (job: JobRecord, counts: TaskCounts) => void;
+  /** Asks for another tick soon (a slot came free). */
+  poke?: () => void;
+}
+
+/** Progress events recount a job's tasks at most this often. */
+const COUNTS_EVERY_MS = 250;
+
+export class JobRunner {
+  /** Tasks this process is sending, by job. */
+  #inFlight = new Map<string, Set<string>>();
+  #running = new Set<Promise<void>>();
+  #lastRenewal = 0;
+  #counts = new Map<string, { at: number; counts: TaskCounts }>();
+
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  /** One round over the running jobs. */
+  async tick(): Promise<void> {
+    const now = this.deps.now();
+    await this.#renewClaims(now);
+    for (const job of await this.deps.jobs.listRunningJobs()) {
+      await this.#closeExpiredClaims(job, now);
+      if (job.campaign) await this.#closeOverdueCampaign(job, now);
+      const until = new Date(now.getTime() + this.deps.leaseMs).toISOString();
+      const claimed = await this.deps.jobs.claimTasks(
+        job.id,
+        this.deps.holder,
+        now.toISOString(),
+        until,
+        job.concurrency,
+      );
+      for (const task of claimed) this.#start(job, task);
+      if (claimed.length === 0) await this.finishIfDone(job.id);
+    }
+  }
+
+  /** Waits for the commands in flight (shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
+  }
+
+  /** A station reported a firmware status: campaigns waiting for it move on. */
+  async firmwareStatus(chargePointId: string, status: string, at: string): Promise<void> {
+    for (const task of await this.deps.jobs.listWaitingTasks(chargePointId)) {
+      const result = campaignResultOf(status);
+      const updated = await this.deps.jobs.updateWaitingTask(task.jobId, chargePointId, {
+        firmwareStatus: status,
+        result,
+        at,
+      });
+      if (!updated) continue;
+      await this.#progress(task.jobId, chargePointId);
+      if (result !== null) await this.finishIfDone(task.jobId);
+    }
+  }
+
+  /** Marks the job finished when nothing is left; announces it once, cluster-wide. */
+  async finishIfDone(jobId: string): Promise<void> {
+    const job = await this.deps.jobs.finishJobIfDone(jobId, this.deps.now().toISOString());
+    if (!job) return;
+    const counts = await this.deps.jobs.countTasks(jobId);
+    this.#counts.delete(jobId);
+    this.deps.logger.info("job finished", {
+      jobId,
+      action: job.action,
+      total: job.total,
+      outcomes: counts.outcomes,
+    });
+    this.deps.events.publish({
+      type: "job",
+      at: job.finishedAt ?? job.createdAt,
+      chargePointId: null,
+      job,
+      task: null,
+      counts,
+    });
+    this.deps.onFinished?.(job, counts);
+  }
+
+  #start(job: JobRecord, task: JobTaskRecord): void {
+    const held = this.#inFlight.get(job.id) ?? new Set<string>();
+    this.#inFlight.set(job.id, held);
+    held.add(task.chargePointId);
+    const run = this.#run(job, task)
+      .catch((error) => {
+        this.deps.logger.error("job task failed", {
+          jobId: job.id,
+          chargePointId: task.chargePointId,
+          error: String(error),
+        });
+      })
+      .finally(() => {
+        held.delete(task.chargePointId);
+        if (held.size === 0) this.#inFlight.delete(job.id);
+        this.#running.delete(run);
+        this.deps.poke?.();
+      });
+    this.#running.add(run);
+  }
+
+  async #run(job: JobRecord, task: JobTaskRecord): Promise<void> {
+    const result = await this.deps.send({
+      chargePointId: task.chargePointId,
+      action: job.action,
+      payload: job.payload,
+      force: job.force,
+      requestedBy: `job:${job.id} by ${job.createdBy}`,
+    });
+    const at = this.deps.now().toISOString();
+    const campaign = job.campaign !== null && CAMPAIGN_ACTIONS.has(job.action) &&
+      result.outcome === "accepted";
+    const waits = campaign && acceptedByStation(result.response);
+    const finished = await this.deps.jobs.finishTask(job.id, task.chargePointId, this.deps.holder, at, {
+      state: waits ? "waiting" : "done",
+      outcome: result.outcome,
+      response: result.response,
+      finishedAt: waits ? null : at,
+      ...(waits ? { firmwareStatus: null } : {}),
+      // A station that answers but refuses (SignedUpdateFirmware Rejected, InvalidCertificate): failed at once.
+      ...(campaign && !waits ? { result: "failed" as const } : {}),
+    });
+    if (!finished) {
+      this.deps.logger.warn("job task outcome dropped: its claim ran out", {
+        jobId: job.id,
+        chargePointId: task.chargePointId,
+        outcome: result.outcome,
+      });
+      return;
+    }
+    await this.#progress(job.id, task.chargePointId);
+    if (!waits) await this.finishIfDone(job.id);
+  }
+
+  async #renewClaims(now: Date): Promise<void> {
+    if (now.getTime() - this.#lastRenewal < this.deps.leaseMs / 3) return;
+    this.#lastRenewal = now.getTime();
+    const until = new Date(now.getTime() + this.deps.leaseMs).toISOString();
+    for (const [jobId, held] of this.#inFlight) {
+      await this.deps.jobs.renewClaims(jobId, [...held], this.deps.holder, until);
+    }
+  }
+
+  async #closeExpiredClaims(job: JobRecord, now: Date): Promise<void> {
+    const at = now.toISOString();
+    for (const task of await this.deps.jobs.listExpiredClaims(job.id, at)) {
+      if (this.#inFlight.get(job.id)?.has(task.chargePointId)) continue;
+      const closed = await this.deps.jobs.finishTask(job.id, task.chargePointId, null, at, {
+        state: "done",
+        outcome: "timeout",
+        response: {
+          reason: `the process sending it (${task.claimedBy}) stopped before the answer; retry to send again`,
+        },
+        finishedAt: at,
+      });
+      if (closed) await this.#progress(job.id, task.chargePointId);
+    }
+  }
+
+  async #closeOverdueCampaign(job: JobRecord, now: Date): Promise<void> {
+    if (job.campaign === null || now.toISOString() < job.campaign.deadline) return;
+    for (;;) {
+      const waiting = await this.deps.jobs.listTasks(job.id, { limit: 200, state: "waiting" });
+      if (waiting.length === 0) return;
+      for (const task of waiting) {
+        await this.deps.jobs.updateWaitingTask(job.id, task.chargePointId, {
+          firmwareStatus: task.firmwareStatus ?? "",
+          result: "timed_out",
+          at: now.toISOString(),
+        });
+        await this.#progress(job.id, task.chargePointId);
+      }
+    }
+  }
+
+  async #progress(jobId: string, chargePointId: string): Promise<void> {
+    if (this.deps.events.subscriberCount === 0) return;
+    const [job, task] = await Promise.all([
+      this.deps.jobs.getJob(jobId),
+      this.deps.jobs.getTask(jobId, chargePointId),
+    ]);
+    if (!job || !task) return;
+    const counts = await this.#countsOf(jobId);
+    this.deps.events.publish({
+      type: "job",
+      at: this.deps.now().toISOString(),
+      chargePointId,
+      job,
+      task,
+      counts,
+    });
+  }
+
+  /** The job's counts, recounted at most every COUNTS_EVERY_MS (a big job is not rescanned per task). */
+  async #countsOf(jobId: string): Promise<TaskCounts> {
+    const cached = this.#counts.get(jobId);
+    const nowMs = this.deps.now().getTime();
+    if (cached && nowMs - cached.at < COUNTS_EVERY_MS) return cached.counts;
+    const counts = await this.deps.jobs.countTasks(jobId);
+    this.#counts.set(jobId, { at: nowMs, counts });
+    return counts;
+  }
+}
+
+/** A SignedUpdateFirmware answer carries a status; UpdateFirmware's answer is empty (accepted by answering). */
+function acceptedByStation(response: unknown): boolean {
+  const status = (response as { status?: unknown } | null)?.status;
+  return status === undefined || status === "Accepted" || status === "AcceptedCanceled";
+}

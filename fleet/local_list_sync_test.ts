@@ -1,0 +1,169 @@
+import { assertEquals } from "@std/assert";
+import { createMemoryLogger } from "../logger.ts";
+import { kvFleetStore } from "../store/kv/fleet.ts";
+import type { IdTagRecord } from "../model/id_tag.ts";
+import type { CommandRequest, CommandResult } from "./command_sender.ts";
+import { LocalListSync } from "./local_list_sync.ts";
+
+const NOW = new Date("2026-01-01T00:00:00.000Z");
+
+/** A station as the sync sees it: answers by action, and what it was sent. */
+function fakeStation(answers: Record<string, (payload: unknown) => CommandResult>) {
+  const sent: CommandRequest[] = [];
+  return {
+    sent,
+    send: (request: CommandRequest) => {
+      sent.push(request);
+      const answer = answers[request.action];
+      return Promise.resolve(
+        answer ? answer(request.payload) : { outcome: "callerror" as const, response: null },
+      );
+    },
+  };
+}
+
+const accepted = (response: unknown): CommandResult => ({ outcome: "accepted", response });
+
+async function setup(answers: Record<string, (payload: unknown) => CommandResult>) {
+  const kv = await Deno.openKv(":memory:");
+  const fleet = kvFleetStore(kv, () => kv.close());
+  const station = fakeStation(answers);
+  const tags = new Map<string, IdTagRecord>(
+    ["A", "B", "C"].map((t) => [t, { idTag: t, status: "Accepted", expiryDate: null, parentIdTag: null }]),
+  );
+  const sync = new LocalListSync({
+    localLists: fleet.localLists,
+    idTags: {
+      getIdTag: (t) => Promise.resolve(tags.get(t) ?? null),
+      listIdTags: () => Promise.resolve([...tags.values()]),
+    },
+    send: station.send,
+    registry: {
+      list: () => [{ id: "CP-1", remoteAddress: "127.0.0.1", connectedAt: NOW.toISOString() }],
+      get: () => undefined,
+      isConnected: () => true,
+    },
+    now: () => NOW,
+    logger: createMemoryLogger(),
+  });
+  for (const t of ["A", "B"]) await fleet.localLists.setMember(t, true, NOW.toISOString());
+  return { fleet, station, sync, close: () => fleet.close() };
+}
+
+const config = (max: string, send: string) => () =>
+  accepted({
+    configurationKey: [
+      { key: "LocalAuthListMaxLength", readonly: true, value: max },
+      { key: "SendLocalListMaxLength", readonly: true, value: send },
+    ],
+  });
+
+Deno.test("LocalListSync: a Differential answered VersionMismatch is sent again as a Full list", async () => {
+  let version = 2;
+  const { fleet, station, sync, close } = await setup({
+    GetConfiguration: config("100", "100"),
+    GetLocalListVersion: () => accepted({ listVersion: version }),
+    SendLocalList: (p) => {
+      const { updateType } = p as { updateType: string };
+      // A station that lost count: it refuses Differentials, takes a Full list.
+      if (updateType === "Differential") return accepted({ status: "VersionMismatch" });
+      version = (p as { listVersion: number }).listVersion;
+      return accepted({ status: "Accepted" });
+    },
+  });
+  try {
+    await fleet.localLists.putStationList({
+      chargePointId: "CP-1",
+      version: 2,
+      status: "synced",
+      detail: null,
+      lastSyncAt: null,
+      updatedAt: NOW.toISOString(),
+    });
+    await fleet.localLists.setMember("C", true, NOW.toISOString());
+    const record = await sync.sync("CP-1");
+    assertEquals([record?.status, record?.version], ["synced", 3]);
+    const lists = station.sent.filter((r) => r.action === "SendLocalList").map((r) =>
+      r.payload as {
+        updateType: string;
+        localAuthorizationList: { idTag: string }[];
+      }
+    );
+    assertEquals(lists.map((l) => [l.updateType, l.localAuthorizationList.map((e) => e.idTag)]), [
+      ["Differential", ["C"]],
+      ["Full", ["A", "B", "C"]],
+    ]);
+    assertEquals(station.sent.every((r) => r.requestedBy === "system:local-list"), true);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("LocalListSync: NotSupported, Failed and a list too long are recorded, and NotSupported is left alone", async () => {
+  let answer = "NotSupported";
+  const { fleet, station, sync, close } = await setup({
+    GetConfiguration: config("100", "100"),
+    GetLocalListVersion: () => accepted({ listVersion: 0 }),
+    SendLocalList: () => accepted({ status: answer }),
+  });
+  try {
+    assertEquals((await sync.sync("CP-1"))?.status, "not_supported");
+    const sentBefore = station.sent.length;
+    assertEquals((await sync.sync("CP-1"))?.status, "not_supported");
+    assertEquals(station.sent.length, sentBefore, "asked a NotSupported station again");
+    // After a boot it is asked again.
+    answer = "Failed";
+    const failed = await sync.sync("CP-1", { afterBoot: true });
+    assertEquals([failed?.status, failed?.detail, failed?.version], [
+      "failed",
+      "SendLocalList: Failed",
+      null,
+    ]);
+    await fleet.localLists.putStationList({ ...failed!, status: "pending" });
+  } finally {
+    await close();
+  }
+  const small = await setup({
+    GetConfiguration: config("1", "100"),
+    GetLocalListVersion: () => accepted({ listVersion: 0 }),
+    SendLocalList: () => accepted({ status: "Accepted" }),
+  });
+  try {
+    const record = await small.sync.sync("CP-1");
+    assertEquals([record?.status, record?.detail], [
+      "too_large",
+      "the list has 2 tags, the station takes 1 (LocalAuthListMaxLength)",
+    ]);
+    assertEquals(small.station.sent.filter((r) => r.action === "SendLocalList"), []);
+  } finally {
+    await small.close();
+  }
+});
+
+Deno.test("LocalListSync: syncs of one station run one at a time, and requests meanwhile join one queued run", async () => {
+  let inFlight = 0;
+  let most = 0;
+  const { station, sync, close } = await setup({
+    GetConfiguration: config("100", "100"),
+    GetLocalListVersion: () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      return { outcome: "accepted", response: { listVersion: 0 } };
+    },
+    SendLocalList: () => {
+      inFlight--;
+      return accepted({ status: "Accepted" });
+    },
+  });
+  try {
+    const first = sync.sync("CP-1");
+    await new Promise((r) => setTimeout(r, 5));
+    const runs = await Promise.all([first, sync.sync("CP-1"), sync.sync("CP-1")]);
+    assertEquals(runs.map((r) => r?.status), ["synced", "synced", "synced"]);
+    assertEquals(most, 1);
+    // The first ran; the two asked while it ran joined one more.
+    assertEquals(station.sent.filter((r) => r.action === "GetLocalListVersion").length, 2);
+  } finally {
+    await close();
+  }
+});

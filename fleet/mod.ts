@@ -1,0 +1,253 @@
+/**
+ * Fleet operations (issue 15), assembled: jobs and firmware campaigns, webhooks, reservations, the managed
+ * local list, DataTransfer rules, stuck transactions, alerts and retention; their background loops; and the
+ * station events they follow. Built by server.ts; the routes talk to the services returned here.
+ *
+ * Every background loop keeps its work in the FleetStore and claims it there (job tasks, deliveries) or takes
+ * a lease first (reservation expiry, retention), so several processes on one database share the work without
+ * doing anything twice.
+ *
+ * @example
+ * ```ts ignore
+ * const fleet = createFleet({ store, fleet: fleetStore, registry, stationEvents: events, frames, now, logger, settings });
+ * fleet.start();
+ * await fleet.jobs.create({ action: "Reset", payload: { type: "Soft" }, chargePointIds: ["CP-1"] }, "user:alice");
+ * await fleet.stop();
+ * ```
+ */
+import type { EventBus } from "../actors/events.ts";
+import { EventBus as Bus } from "../actors/events.ts";
+import type { FrameLog } from "../actors/frame_log.ts";
+import type { Registry } from "../actors/registry.ts";
+import type { Logger } from "../logger.ts";
+import type { SecurityEventLog } from "../security/security_events.ts";
+import type { FleetStore } from "../store/fleet.ts";
+import type { Store } from "../store/mod.ts";
+import { listAlerts } from "./alert_list.ts";
+import { createCommandSender } from "./command_sender.ts";
+import { DataTransferDesk } from "./data_transfers.ts";
+import type { FleetEvent, FleetEventBus } from "./events.ts";
+import { timeSortableIds } from "./ids.ts";
+import { JobRunner } from "./job_runner.ts";
+import { JobService, type SiteDirectory } from "./job_service.ts";
+import { LocalListSync } from "./local_list_sync.ts";
+import { ReservationService } from "./reservation_service.ts";
+import { RetentionWorker } from "./retention.ts";
+import { StuckTransactions } from "./stuck_transactions.ts";
+import { WebhookDispatcher } from "./webhook_dispatcher.ts";
+import { webhookEventOfJob, webhookEventOfSecurity, webhookEventOfStation } from "./webhook_events.ts";
+import { postWebhook, type WebhookPost } from "./webhook_transport.ts";
+import { type Resolve, resolveWithDns, webhookUrlPolicy } from "./webhook_url_policy.ts";
+import { WorkerLoop } from "./worker_loop.ts";
+
+export interface FleetSettings {
+  jobMaxStations: number;
+  jobMaxConcurrency: number;
+  jobDefaultConcurrency: number;
+  /** How long a job task's claim lasts without renewal. */
+  jobClaimMs: number;
+  campaignHours: number;
+  webhookAllowLoopback: boolean;
+  webhookAllowedNetworks: string;
+  webhookTimeoutMs: number;
+  webhookMaxAttempts: number;
+  webhookBackoffBaseMs: number;
+  webhookBackoffMaxMs: number;
+  /** How often the job and webhook workers look for work queued by other processes. */
+  pollMs: number;
+  reservationSweepMs: number;
+  localListSyncMs: number;
+  retentionMs: number;
+  /** A station offline longer than this is an alert (ATTENTION_OFFLINE_MIN, as on the overview). */
+  offlineAfterMinutes: number;
+}
+
+export interface FleetDeps {
+  store: Store;
+  fleet: FleetStore;
+  registry: Registry;
+  stationEvents: EventBus;
+  securityEvents?: Pick<SecurityEventLog, "subscribe">;
+  frames: Pick<FrameLog, "pruneBefore">;
+  now: () => Date;
+  logger: Logger;
+  /** This process among the cluster's (claims and leases name it). */
+  holder: string;
+  settings: FleetSettings;
+  resolve?: Resolve;
+  post?: WebhookPost;
+  sites?: SiteDirectory;
+  /** The DataTransfer desk the actors answer with (made before the registry); one of our own otherwise. */
+  dataTransfers?: DataTransferDesk;
+}
+
+export type Fleet = ReturnType<typeof createFleet>;
+
+export function createFleet(deps: FleetDeps) {
+  const { fleet: store, logger, now, settings, holder } = deps;
+  const log = logger.with({ component: "fleet" });
+  const events: FleetEventBus = new Bus<FleetEvent>();
+  const newId = timeSortableIds();
+  const send = createCommandSender({ registry: deps.registry, store: deps.store, logger: log, now });
+
+  const webhookPolicy = webhookUrlPolicy({
+    allowLoopback: settings.webhookAllowLoopback,
+    allowedNetworks: settings.webhookAllowedNetworks,
+  });
+  const resolve = deps.resolve ?? resolveWithDns;
+  const webhooks = new WebhookDispatcher({
+    webhooks: store.webhooks,
+    policy: webhookPolicy,
+    resolve,
+    post: deps.post ?? postWebhook,
+    now,
+    newId,
+    holder,
+    logger: log,
+    settings: {
+      timeoutMs: settings.webhookTimeoutMs,
+      maxAttempts: settings.webhookMaxAttempts,
+      backoffBaseMs: settings.webhookBackoffBaseMs,
+      backoffMaxMs: settings.webhookBackoffMaxMs,
+      batch: 20,
+      subscriptionCacheMs: 5000,
+    },
+    poke: () => webhookLoop.poke(),
+  });
+  /** Follow-ups of events still running: stop() waits for them, so nothing writes after the stores close. */
+  const pending = new Set<Promise<unknown>>();
+  const quietly = (what: string, work: Promise<unknown>) => {
+    const tracked = work.catch((error) => log.warn(`${what} failed`, { error: String(error) }))
+      .finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+  const emit = (event: Parameters<WebhookDispatcher["emit"]>[0]) =>
+    quietly(`queueing webhook event ${event.type}`, webhooks.emit(event));
+
+  const runner = new JobRunner({
+    jobs: store.jobs,
+    send,
+    events,
+    now,
+    holder,
+    logger: log,
+    leaseMs: settings.jobClaimMs,
+    onFinished: (job, counts) => emit(webhookEventOfJob(job, counts)),
+    poke: () => jobLoop.poke(),
+  });
+  const jobs = new JobService({
+    jobs: store.jobs,
+    store: deps.store,
+    registry: deps.registry,
+    events,
+    now,
+    newId,
+    poke: () => jobLoop.poke(),
+    ...(deps.sites ? { sites: deps.sites } : {}),
+    settings: {
+      maxStations: settings.jobMaxStations,
+      maxConcurrency: settings.jobMaxConcurrency,
+      defaultConcurrency: settings.jobDefaultConcurrency,
+      campaignHours: settings.campaignHours,
+    },
+  });
+  const reservations = new ReservationService({
+    reservations: store.reservations,
+    send,
+    registry: deps.registry,
+    events,
+    now,
+    logger: log,
+  });
+  const localList = new LocalListSync({
+    localLists: store.localLists,
+    idTags: deps.store,
+    send,
+    registry: deps.registry,
+    now,
+    logger: log,
+  });
+  const dataTransfers = deps.dataTransfers ??
+    new DataTransferDesk({ dataTransfers: store.dataTransfers, now, newId });
+  const stuck = new StuckTransactions({
+    store: deps.store,
+    flags: store.flags,
+    registry: deps.registry,
+    stationEvents: deps.stationEvents,
+    now,
+    logger: log,
+  });
+  const retention = new RetentionWorker({
+    fleet: store,
+    frames: deps.frames,
+    holder,
+    now,
+    logger: log,
+    batch: 1000,
+    leaseMs: settings.retentionMs * 2,
+  });
+
+  const jobLoop = new WorkerLoop("jobs", settings.pollMs, () => runner.tick(), log);
+  const webhookLoop = new WorkerLoop("webhooks", settings.pollMs, () => webhooks.tick(), log);
+  const reservationLoop = new WorkerLoop("reservations", settings.reservationSweepMs, async () => {
+    const t = now();
+    const until = new Date(t.getTime() + settings.reservationSweepMs * 3).toISOString();
+    if (await store.leases.acquireLease("reservation-expiry", holder, t.toISOString(), until)) {
+      await reservations.expireDue();
+    }
+  }, log);
+  const localListLoop = new WorkerLoop(
+    "local-list",
+    settings.localListSyncMs,
+    () => localList.syncBehind(),
+    log,
+  );
+  const retentionLoop = new WorkerLoop("retention", settings.retentionMs, async () => {
+    await retention.tick();
+  }, log);
+  const loops = [jobLoop, webhookLoop, reservationLoop, localListLoop, retentionLoop];
+
+  const unsubscribe: (() => void)[] = [];
+
+  return {
+    store,
+    events,
+    jobs,
+    runner,
+    webhooks,
+    /** The SSRF policy's verdict on a subscription URL (webhook_url_policy.ts). */
+    checkWebhookUrl: (url: string) => webhookPolicy.check(url, resolve),
+    reservations,
+    localList,
+    dataTransfers,
+    stuck,
+    retention,
+    alerts: () => listAlerts(deps, { offlineAfterMinutes: settings.offlineAfterMinutes }),
+    /** Subscribes to the station and security events and starts the background loops. */
+    start(): void {
+      unsubscribe.push(deps.stationEvents.subscribe((event) => {
+        // Load management's site events are not about one station.
+        if (event.chargePointId === null) return;
+        const hook = webhookEventOfStation(event);
+        if (hook) emit(hook);
+        quietly("reservation follow-up", reservations.stationEvent(event));
+        quietly("stuck transaction check", stuck.stationEvent(event));
+        quietly("local list sync", localList.stationEvent(event));
+        if (event.type === "firmwareStatus") {
+          quietly("firmware campaign", runner.firmwareStatus(event.chargePointId, event.status, event.at));
+        }
+      }));
+      if (deps.securityEvents) {
+        unsubscribe.push(deps.securityEvents.subscribe((event) => emit(webhookEventOfSecurity(event))));
+      }
+      for (const loop of loops) loop.start();
+    },
+    /** Stops the loops and waits for the commands and deliveries in flight. */
+    async stop(): Promise<void> {
+      for (const stop of unsubscribe.splice(0)) stop();
+      await Promise.all(loops.map((loop) => loop.stop()));
+      await runner.drain();
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+}

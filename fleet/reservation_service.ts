@@ -1,0 +1,278 @@
+/**
+ * Reservations with a lifecycle (OCPP 1.6 §5.13): the CSMS allocates the reservationId, sends ReserveNow, and
+ * keeps the reservation `active` until it is used by the matching StartTransaction, expires at its expiryDate
+ * (a sweep, one process at a time), is cancelled by an operator (CancelReservation), or is cancelled because
+ * its connector became Faulted or Unavailable (we also tell the station, so it does not hold the connector
+ * once it recovers).
+ *
+ * Refused before sending: a connector that is not Available (unless forced), connector 0 on a station whose
+ * ReserveConnectorZeroSupported is not "true" (asked with GetConfiguration when we do not know it), an expiry
+ * in the past.
+ */
+import type { StationEvent } from "../actors/events.ts";
+import type { Registry } from "../actors/registry.ts";
+import type { Logger } from "../logger.ts";
+import type { ReservationRecord, ReservationState, ReservationStore } from "../store/fleet.ts";
+import type { ChargePointRecord } from "../model/charge_point.ts";
+import type { CommandResult, CommandSender } from "./command_sender.ts";
+import { FleetError } from "./errors.ts";
+import type { FleetEventBus } from "./events.ts";
+
+export interface ReservationServiceDeps {
+  reservations: ReservationStore;
+  send: CommandSender;
+  registry: Pick<Registry, "get" | "isConnected">;
+  events: FleetEventBus;
+  now: () => Date;
+  logger: Logger;
+}
+
+export interface NewReservation {
+  chargePointId: string;
+  connectorId: number;
+  idTag: string;
+  parentIdTag?: string;
+  expiryDate: string;
+  force?: boolean;
+}
+
+const UNUSABLE = new Set(["Faulted", "Unavailable"]);
+/** Expiries handled per sweep round. */
+const SWEEP_BATCH = 200;
+
+export class ReservationService {
+  constructor(private readonly deps: ReservationServiceDeps) {}
+
+  async create(input: NewReservation, by: string): Promise<ReservationRecord> {
+    const now = this.deps.now();
+    if (Date.parse(input.expiryDate) <= now.getTime()) {
+      throw new FleetError("invalid", `expiryDate ${input.expiryDate} is not in the future`, {
+        field: "expiryDate",
+      });
+    }
+    const actor = this.deps.registry.get(input.chargePointId);
+    const snapshot = actor?.snapshot ?? null;
+    if (!actor || !this.deps.registry.isConnected(input.chargePointId) || snapshot === null) {
+      throw new FleetError("not_connected", `Cannot reserve on "${input.chargePointId}": not connected`);
+    }
+    if (input.connectorId === 0) await this.#requireConnectorZero(input.chargePointId, snapshot, by);
+    else if (!input.force) refuseUnlessAvailable(snapshot, input.connectorId);
+
+    const reservationId = await this.deps.reservations.newReservationId();
+    const result = await this.deps.send({
+      chargePointId: input.chargePointId,
+      action: "ReserveNow",
+      payload: {
+        connectorId: input.connectorId,
+        expiryDate: input.expiryDate,
+        idTag: input.idTag,
+        reservationId,
+        ...(input.parentIdTag !== undefined ? { parentIdTag: input.parentIdTag } : {}),
+      },
+      force: input.force ?? false,
+      requestedBy: by,
+    });
+    const status = answered(result, input.chargePointId, "ReserveNow");
+    if (status !== "Accepted") {
+      throw new FleetError("refused", `"${input.chargePointId}" answered ReserveNow with ${status}`, {
+        reason: status,
+        reservationId,
+      });
+    }
+    const record: ReservationRecord = {
+      reservationId,
+      chargePointId: input.chargePointId,
+      connectorId: input.connectorId,
+      idTag: input.idTag,
+      parentIdTag: input.parentIdTag ?? null,
+      expiryDate: input.expiryDate,
+      state: "active",
+      createdBy: by,
+      createdAt: now.toISOString(),
+      endedAt: null,
+      endReason: null,
+      transactionId: null,
+    };
+    await this.deps.reservations.createReservation(record);
+    this.#publish(record);
+    return record;
+  }
+
+  async get(reservationId: number): Promise<ReservationRecord> {
+    const r = await this.deps.reservations.getReservation(reservationId);
+    if (!r) throw new FleetError("not_found", `Reservation ${reservationId} is unknown`);
+    return r;
+  }
+
+  async list(query: { chargePointId?: string; state?: ReservationState; before?: number; limit: number }) {
+    return await this.deps.reservations.listReservations(query);
+  }
+
+  /**
+   * Cancels an active reservation: CancelReservation to the station (Rejected means it no longer holds it:
+   * cancelled all the same). With `force` an unreachable station's reservation is cancelled here only.
+   */
+  async cancel(
+    reservationId: number,
+    by: string,
+    options: { force?: boolean } = {},
+  ): Promise<ReservationRecord> {
+    const r = await this.get(reservationId);
+    if (r.state !== "active") {
+      throw new FleetError("conflict", `Reservation ${reservationId} is ${r.state}, not active`, {
+        state: r.state,
+      });
+    }
+    const result = await this.deps.send({
+      chargePointId: r.chargePointId,
+      action: "CancelReservation",
+      payload: { reservationId },
+      requestedBy: by,
+    });
+    let reason = `cancelled by ${by}`;
+    if (result.outcome !== "accepted") {
+      if (!options.force) answered(result, r.chargePointId, "CancelReservation");
+      reason += ` (the station was not told: ${result.outcome})`;
+    } else if ((result.response as { status?: string }).status === "Rejected") {
+      reason += " (the station no longer held it)";
+    }
+    return (await this.#end(r, "cancelled", reason)) ?? await this.get(reservationId);
+  }
+
+  /** Ends the reservations that are past their expiry; returns how many. Run by one process at a time. */
+  async expireDue(): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const due = await this.deps.reservations.listDueExpiries(this.deps.now().toISOString(), SWEEP_BATCH);
+      for (const r of due) if (await this.#end(r, "expired", "expired")) count++;
+      if (due.length < SWEEP_BATCH) return count;
+    }
+  }
+
+  /** Follows the station events: a start uses its reservation, a Faulted/Unavailable connector cancels it. */
+  async stationEvent(event: StationEvent): Promise<void> {
+    if (event.type === "transaction" && event.transaction.status === "active") {
+      const tx = event.transaction;
+      const candidates = await this.deps.reservations.listActiveReservations(tx.chargePointId);
+      // The start names its reservation; a station that does not is matched by connector and idTag.
+      const used = tx.reservationId !== null
+        ? candidates.find((r) => r.reservationId === tx.reservationId)
+        : candidates.find((r) =>
+          (r.connectorId === tx.connectorId || r.connectorId === 0) && r.idTag === tx.idTag
+        );
+      if (used) await this.#end(used, "used", "transaction started", tx.transactionId);
+      return;
+    }
+    if (event.type === "status" && UNUSABLE.has(event.connector.status)) {
+      const { connectorId, status } = event.connector;
+      const affected = await this.deps.reservations.listActiveReservations(
+        event.chargePointId,
+        connectorId === 0 ? undefined : connectorId,
+      );
+      for (const r of affected) {
+        const ended = await this.#end(r, "cancelled", `connector ${connectorId} is ${status}`);
+        if (!ended) continue;
+        // Best effort: the station would otherwise keep the connector reserved once it recovers.
+        void this.deps.send({
+          chargePointId: r.chargePointId,
+          action: "CancelReservation",
+          payload: { reservationId: r.reservationId },
+          requestedBy: "system:reservations",
+        }).catch(() => {});
+      }
+    }
+  }
+
+  async #end(
+    r: ReservationRecord,
+    state: Exclude<ReservationState, "active">,
+    reason: string,
+    transactionId?: number,
+  ): Promise<ReservationRecord | null> {
+    const ended = await this.deps.reservations.endReservation(r.reservationId, {
+      state,
+      at: this.deps.now().toISOString(),
+      reason,
+      ...(transactionId !== undefined ? { transactionId } : {}),
+    });
+    // Null: someone else ended it first, and theirs stands.
+    if (!ended) return null;
+    this.deps.logger.info("reservation ended", {
+      reservationId: r.reservationId,
+      chargePointId: r.chargePointId,
+      state,
+      reason,
+    });
+    this.#publish(ended);
+    return ended;
+  }
+
+  async #requireConnectorZero(chargePointId: string, snapshot: Readonly<ChargePointRecord>, by: string) {
+    let value = snapshot.configuration?.find((k) => k.key === "ReserveConnectorZeroSupported")?.value;
+    if (value === undefined) {
+      const result = await this.deps.send({
+        chargePointId,
+        action: "GetConfiguration",
+        payload: { key: ["ReserveConnectorZeroSupported"] },
+        requestedBy: by,
+      });
+      const keys = (result.response as { configurationKey?: { key: string; value?: string }[] } | null)
+        ?.configurationKey;
+      value = keys?.find((k) => k.key === "ReserveConnectorZeroSupported")?.value;
+    }
+    if (value?.toLowerCase() !== "true") {
+      throw new FleetError(
+        "refused",
+        `"${chargePointId}" does not support reserving connector 0 (ReserveConnectorZeroSupported is ${
+          value === undefined ? "not reported" : `"${value}"`
+        })`,
+        { reason: "ReserveConnectorZeroSupported" },
+      );
+    }
+  }
+
+  #publish(reservation: ReservationRecord): void {
+    this.deps.events.publish({
+      type: "reservation",
+      at: this.deps.now().toISOString(),
+      chargePointId: reservation.chargePointId,
+      reservation,
+    });
+  }
+}
+
+function refuseUnlessAvailable(snapshot: Readonly<ChargePointRecord>, connectorId: number): void {
+  const connector = snapshot.connectors.find((c) => c.connectorId === connectorId);
+  if (connector?.status === "Available") return;
+  const why = connector ? `is ${connector.status}` : "has not reported its status";
+  throw new FleetError(
+    "refused",
+    `Connector ${connectorId} of "${snapshot.id}" ${why}, not Available (use force)`,
+    {
+      reason: connector?.status ?? "unknown",
+    },
+  );
+}
+
+/** The station's answer status, or the FleetError its failure means. */
+function answered(result: CommandResult, chargePointId: string, action: string): string {
+  switch (result.outcome) {
+    case "accepted":
+      return String((result.response as { status?: unknown }).status);
+    case "not_connected":
+      throw new FleetError("not_connected", `Cannot send "${action}" to "${chargePointId}": not connected`);
+    case "timeout":
+      throw new FleetError("station_timeout", `"${chargePointId}" did not answer "${action}" in time`);
+    case "refused":
+      throw new FleetError(
+        "refused",
+        `Not sending "${action}" to "${chargePointId}"`,
+        result.response as never,
+      );
+    default:
+      throw new FleetError("station_error", `"${chargePointId}" answered "${action}" with an error`, {
+        outcome: result.outcome,
+        response: result.response,
+      });
+  }
+}

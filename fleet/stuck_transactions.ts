@@ -1,0 +1,139 @@
+/**
+ * Transactions that will not end by themselves:
+ * - an admin closes an open one by hand, giving the stop time, meter value and why: it is stopped like a
+ *   StopTransaction would (reason "ClosedByOperator"), the connector forgets it, and a flag records who did it
+ *   and why. A real StopTransaction arriving later is then a replay and changes nothing;
+ * - a transaction still active when its connector reports Available after the station rebooted (booted after
+ *   the transaction started) is flagged `open_after_reboot` for an operator to look at.
+ */
+import type { StationEvent } from "../actors/events.ts";
+import type { EventBus } from "../actors/events.ts";
+import type { Registry } from "../actors/registry.ts";
+import { detachTransaction } from "../model/connector_state.ts";
+import type { Logger } from "../logger.ts";
+import type { TransactionFlag, TransactionFlagStore } from "../store/fleet.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
+import type { Store } from "../store/mod.ts";
+import { FleetError } from "./errors.ts";
+
+export interface StuckTransactionDeps {
+  store: Pick<Store, "getTransaction" | "stopTransaction">;
+  flags: TransactionFlagStore;
+  registry: Pick<Registry, "updateSnapshot" | "get">;
+  stationEvents: EventBus;
+  now: () => Date;
+  logger: Logger;
+}
+
+export interface ManualClose {
+  timestamp: string;
+  meterStop: number;
+  reason: string;
+}
+
+export const CLOSED_BY_OPERATOR = "ClosedByOperator";
+
+export class StuckTransactions {
+  constructor(private readonly deps: StuckTransactionDeps) {}
+
+  async close(transactionId: number, input: ManualClose, by: string): Promise<TransactionRecord> {
+    const tx = await this.deps.store.getTransaction(transactionId);
+    if (!tx) throw new FleetError("not_found", `Transaction ${transactionId} is unknown`);
+    if (tx.status === "finished") {
+      throw new FleetError("conflict", `Transaction ${transactionId} is already finished`, {
+        status: tx.status,
+      });
+    }
+    if (input.timestamp < tx.startTimestamp) {
+      throw new FleetError(
+        "invalid",
+        `timestamp ${input.timestamp} is before the start (${tx.startTimestamp})`,
+        {
+          field: "timestamp",
+        },
+      );
+    }
+    if (input.meterStop < tx.meterStart) {
+      throw new FleetError("invalid", `meterStop ${input.meterStop} is below meterStart ${tx.meterStart}`, {
+        field: "meterStop",
+      });
+    }
+    const now = this.deps.now().toISOString();
+    const outcome = await this.deps.store.stopTransaction({
+      chargePointId: tx.chargePointId,
+      transactionId,
+      idTag: null,
+      idTagStatus: null,
+      meterStop: input.meterStop,
+      timestamp: input.timestamp,
+      reason: CLOSED_BY_OPERATOR,
+      transactionData: null,
+      receivedAt: now,
+    });
+    const closed = outcome.transaction;
+    if (outcome.outcome !== "stopped" || !closed) {
+      throw new FleetError("conflict", `Transaction ${transactionId} was stopped meanwhile`);
+    }
+    await this.deps.flags.addFlag({
+      transactionId,
+      kind: "closed_by_operator",
+      chargePointId: tx.chargePointId,
+      connectorId: tx.connectorId,
+      at: now,
+      details: { by, reason: input.reason, meterStop: input.meterStop, timestamp: input.timestamp },
+    });
+    // The connector no longer holds it (through the actor when the station is connected).
+    // The connector no longer holds it: computed in the station's mailbox when it is connected.
+    await this.deps.registry.updateSnapshot(tx.chargePointId, (record) => ({
+      connectors: detachTransaction(record.connectors, transactionId),
+      updatedAt: now,
+    })).catch((error) => {
+      this.deps.logger.warn("cannot detach a closed transaction", { transactionId, error: String(error) });
+    });
+    this.deps.logger.info("transaction closed by an operator", { transactionId, by, reason: input.reason });
+    this.deps.stationEvents.publish({
+      type: "transaction",
+      chargePointId: tx.chargePointId,
+      at: now,
+      transaction: closed,
+    });
+    return closed;
+  }
+
+  async flags(query: { kind?: TransactionFlag["kind"]; transactionId?: number; limit: number }) {
+    return await this.deps.flags.listFlags(query);
+  }
+
+  /**
+   * Follows the station events: flags a transaction left open across a reboot. Cheap on the hot path: only a
+   * connector that still holds a transaction is looked at (one read of that transaction).
+   */
+  async stationEvent(event: StationEvent): Promise<void> {
+    if (event.type !== "status") return;
+    const { connector } = event;
+    if (
+      connector.status !== "Available" || connector.connectorId === 0 || connector.transactionId === undefined
+    ) {
+      return;
+    }
+    const bootedAt = this.deps.registry.get(event.chargePointId)?.snapshot?.bootedAt ?? null;
+    if (bootedAt === null) return;
+    const tx = await this.deps.store.getTransaction(connector.transactionId);
+    if (!tx || tx.status !== "active" || tx.createdAt >= bootedAt) return;
+    const added = await this.deps.flags.addFlag({
+      transactionId: tx.transactionId,
+      kind: "open_after_reboot",
+      chargePointId: tx.chargePointId,
+      connectorId: tx.connectorId,
+      at: event.at,
+      details: { bootedAt, startedAt: tx.startTimestamp, status: "Available", statusAt: connector.timestamp },
+    });
+    if (added) {
+      this.deps.logger.warn("transaction open after a reboot", {
+        chargePointId: tx.chargePointId,
+        transactionId: tx.transactionId,
+        connectorId: tx.connectorId,
+      });
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Webhook deliveries: `emit()` stores one delivery per enabled subscription that wants the event (the store is
+ * the queue, shared by every process), and `tick()` claims due deliveries and posts them: JSON, signed
+ * (webhook_signature.ts), to addresses the URL policy allows (checked again before every attempt), no
+ * redirects. A 2xx answer delivers; anything else is retried with exponential back-off until
+ * `maxAttempts`, then the delivery is failed. Every attempt is in the delivery's log.
+ *
+ * Delivery is at least once: a worker that dies after posting and before recording leaves the delivery to be
+ * posted again when its claim runs out. Receivers drop duplicates by `X-CSMS-Delivery` (or the event's `id`).
+ */
+import type { Logger } from "../logger.ts";
+import type { DeliveryAttempt, WebhookDelivery, WebhookStore, WebhookSubscription } from "../store/fleet.ts";
+import { retryDelayMs } from "./backoff.ts";
+import type { WebhookEvent } from "./webhook_events.ts";
+import { signWebhook } from "./webhook_signature.ts";
+import type { WebhookPost } from "./webhook_transport.ts";
+import type { Resolve, WebhookUrlPolicy } from "./webhook_url_policy.ts";
+
+export interface WebhookSettings {
+  timeoutMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Deliveries claimed (and posted in parallel) per tick. */
+  batch: number;
+  /** How long this process trusts its copy of the subscriptions (changes made here apply at once). */
+  subscriptionCacheMs: number;
+}
+
+export interface WebhookDispatcherDeps {
+  webhooks: WebhookStore;
+  policy: WebhookUrlPolicy;
+  resolve: Resolve;
+  post: WebhookPost;
+  now: () => Date;
+  newId: (now: Date) => string;
+  holder: string;
+  logger: Logger;
+  settings: WebhookSettings;
+  /** A delivery was queued: run a tick soon. */
+  poke?: () => void;
+}
+
+/** Attempts kept in a delivery's log. */
+const MAX_LOG = 20;
+
+export class WebhookDispatcher {
+  #subscriptions: { at: number; list: WebhookSubscription[] } | null = null;
+
+  constructor(private readonly deps: WebhookDispatcherDeps) {}
+
+  /** Forget the cached subscriptions (one was created, changed or deleted). */
+  invalidate(): void {
+    this.#subscriptions = null;
+  }
+
+  /** Queues the event for every enabled subscription that wants it; returns how many deliveries. */
+  async emit(event: WebhookEvent): Promise<number> {
+    const subscriptions = (await this.#subscriptionsNow()).filter((s) =>
+      s.enabled && s.events.includes(event.type)
+    );
+    if (subscriptions.length === 0) return 0;
+    const now = this.deps.now();
+    const deliveries: WebhookDelivery[] = subscriptions.map((s) => ({
+      id: this.deps.newId(now),
+      subscriptionId: s.id,
+      eventType: event.type,
+      payload: { id: event.id, type: event.type, at: event.at, data: event.data },
+      state: "pending",
+      attempts: 0,
+      nextAttemptAt: now.toISOString(),
+      claimedBy: null,
+      createdAt: now.toISOString(),
+      finishedAt: null,
+      log: [],
+    }));
+    await this.deps.webhooks.enqueueDeliveries(deliveries);
+    this.deps.poke?.();
+    return deliveries.length;
+  }
+
+  /** Claims due deliveries and posts them; resolves when this batch is recorded. */
+  async tick(): Promise<void> {
+    const now = this.deps.now();
+    // The claim outlasts the slowest attempt, so nobody else posts it meanwhile.
+    const until = new Date(now.getTime() + this.deps.settings.timeoutMs * 2 + 5_000).toISOString();
+    const claimed = await this.deps.webhooks.claimDeliveries(
+      this.deps.holder,
+      now.toISOString(),
+      until,
+      this.deps.settings.batch,
+    );
+    await Promise.all(claimed.map((d) => this.#deliver(d)));
+    if (claimed.length === this.deps.settings.batch) this.deps.poke?.();
+  }
+
+  /** Sends a test delivery of type "ping" to one subscription now (not queued); returns the attempt. */
+  async ping(subscription: WebhookSubscription): Promise<DeliveryAttempt> {
+    const at = this.deps.now().toISOString();
+    return await this.#attempt(subscription, `ping:${at}`, "ping", {
+      id: `ping:${subscription.id}:${at}`,
+      type: "ping",
+      at,
+      data: {},
+    });
+  }
+
+  async #deliver(delivery: WebhookDelivery): Promise<void> {
+    const subscription = await this.deps.webhooks.getSubscription(delivery.subscriptionId);
+    const attempt: DeliveryAttempt = subscription === null || !subscription.enabled
+      ? {
+        at: this.deps.now().toISOString(),
+        status: null,
+        error: subscription === null ? "the subscription was deleted" : "the subscription is disabled",
+        durationMs: 0,
+      }
+      : await this.#attempt(subscription, delivery.id, delivery.eventType, delivery.payload);
+    const delivered = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
+    const attempts = delivery.attempts + 1;
+    const gaveUp = !delivered && (attempts >= this.deps.settings.maxAttempts || subscription === null);
+    const nextAttemptAt = delivered || gaveUp ? attempt.at : new Date(
+      Date.parse(attempt.at) +
+        retryDelayMs(attempts, {
+          baseMs: this.deps.settings.backoffBaseMs,
+          maxMs: this.deps.settings.backoffMaxMs,
+        }),
+    ).toISOString();
+    const recorded = await this.deps.webhooks.recordAttempt(delivery.id, this.deps.holder, {
+      state: delivered ? "delivered" : gaveUp ? "failed" : "pending",
+      nextAttemptAt,
+      attempt,
+      maxLog: MAX_LOG,
+    });
+    if (!recorded) {
+      this.deps.logger.warn("webhook attempt not recorded: the claim ran out", { deliveryId: delivery.id });
+    } else if (!delivered) {
+      this.deps.logger.info("webhook delivery failed", {
+        deliveryId: delivery.id,
+        subscriptionId: delivery.subscriptionId,
+        attempt: attempts,
+        status: attempt.status,
+        error: attempt.error,
+        gaveUp,
+      });
+    }
+  }
+
+  async #attempt(
+    subscription: WebhookSubscription,
+    deliveryId: string,
+    eventType: string,
+    payload: unknown,
+  ): Promise<DeliveryAttempt> {
+    const started = this.deps.now();
+    const at = started.toISOString();
+    const verdict = await this.deps.policy.check(subscription.url, this.deps.resolve);
+    if (!verdict.ok) {
+      return {
+        at,
+        status: null,
+        error: `blocked by the webhook URL policy: ${verdict.reason}`,
+        durationMs: 0,
+      };
+    }
+    const body = JSON.stringify(payload);
+    const timestamp = Math.floor(started.getTime() / 1000);
+    const result = await this.deps.post({
+      url: verdict.url,
+      addresses: verdict.addresses,
+      body,
+      timeoutMs: this.deps.settings.timeoutMs,
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "ocpp-csms-webhooks/1",
+        "x-csms-event": eventType,
+        "x-csms-delivery": deliveryId,
+        "x-csms-timestamp": String(timestamp),
+        "x-csms-signature": await signWebhook(subscription.secret, timestamp, body),
+      },
+    });
+    const error = result.error ??
+      (result.status !== null && (result.status < 200 || result.status >= 300)
+        ? `HTTP ${result.status}`
+        : null);
+    return { at, status: result.status, error, durationMs: this.deps.now().getTime() - started.getTime() };
+  }
+
+  async #subscriptionsNow(): Promise<WebhookSubscription[]> {
+    const nowMs = this.deps.now().getTime();
+    const cached = this.#subscriptions;
+    if (cached && nowMs - cached.at < this.deps.settings.subscriptionCacheMs) return cached.list;
+    const list = await this.deps.webhooks.listSubscriptions();
+    this.#subscriptions = { at: nowMs, list };
+    return list;
+  }
+}

@@ -1,0 +1,122 @@
+import { assertEquals } from "@std/assert";
+import { createMemoryLogger } from "../logger.ts";
+import type { WebhookSubscription } from "../store/fleet.ts";
+import { openKvFleetStore } from "../store/kv/fleet.ts";
+import { timeSortableIds } from "./ids.ts";
+import { WebhookDispatcher } from "./webhook_dispatcher.ts";
+import type { WebhookPost } from "./webhook_transport.ts";
+import { webhookUrlPolicy } from "./webhook_url_policy.ts";
+
+const T0 = Date.parse("2026-01-01T00:00:00.000Z");
+
+function subscription(id: string, overrides: Partial<WebhookSubscription> = {}): WebhookSubscription {
+  return {
+    id,
+    url: "https://hooks.example.com/in",
+    events: ["station.offline"],
+    secret: "s3cret",
+    enabled: true,
+    description: "",
+    createdBy: "user:root",
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+    ...overrides,
+  };
+}
+
+async function setup(answers: (number | null)[]) {
+  const fleet = await openKvFleetStore(":memory:");
+  let now = T0;
+  const posted: { url: string; addresses: readonly string[]; headers: Record<string, string> }[] = [];
+  const post: WebhookPost = (request) => {
+    posted.push({ url: request.url.toString(), addresses: request.addresses, headers: request.headers });
+    const status = answers.length > 0 ? answers.shift()! : 204;
+    return Promise.resolve(
+      status === null ? { status: null, error: "connection refused" } : { status, error: null },
+    );
+  };
+  const dispatcher = new WebhookDispatcher({
+    webhooks: fleet.webhooks,
+    policy: webhookUrlPolicy({ allowLoopback: false, allowedNetworks: "" }),
+    resolve: () => Promise.resolve(["93.184.216.34"]),
+    post,
+    now: () => new Date(now),
+    newId: timeSortableIds(),
+    holder: "test",
+    logger: createMemoryLogger(),
+    settings: {
+      timeoutMs: 1000,
+      maxAttempts: 3,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 60_000,
+      batch: 10,
+      subscriptionCacheMs: 0,
+    },
+  });
+  const event = {
+    id: "station.offline:CP-1:x",
+    type: "station.offline" as const,
+    at: new Date(T0).toISOString(),
+    data: { chargePointId: "CP-1" },
+  };
+  return { fleet, dispatcher, posted, event, advance: (ms: number) => (now += ms) };
+}
+
+Deno.test("WebhookDispatcher: only enabled subscriptions that want the event get it, at the checked address", async () => {
+  const { fleet, dispatcher, posted, event } = await setup([]);
+  try {
+    await fleet.webhooks.putSubscription(subscription("wants"));
+    await fleet.webhooks.putSubscription(subscription("other", { events: ["job.finished"] }));
+    await fleet.webhooks.putSubscription(subscription("off", { enabled: false }));
+    assertEquals(await dispatcher.emit(event), 1);
+    await dispatcher.tick();
+    assertEquals(posted.map((p) => [p.url, p.addresses, p.headers["x-csms-event"]]), [
+      ["https://hooks.example.com/in", ["93.184.216.34"], "station.offline"],
+    ]);
+  } finally {
+    await fleet.close();
+  }
+});
+
+Deno.test("WebhookDispatcher: retries wait their back-off, and the last failure is final", async () => {
+  const { fleet, dispatcher, posted, event, advance } = await setup([500, null, 502]);
+  try {
+    await fleet.webhooks.putSubscription(subscription("sub"));
+    await dispatcher.emit(event);
+    await dispatcher.tick();
+    assertEquals(posted.length, 1);
+    advance(700);
+    await dispatcher.tick();
+    assertEquals(posted.length, 1, "retried before its back-off");
+    advance(400);
+    await dispatcher.tick();
+    assertEquals(posted.length, 2);
+    advance(2100);
+    await dispatcher.tick();
+    assertEquals(posted.length, 3);
+    advance(60_000);
+    await dispatcher.tick();
+    assertEquals(posted.length, 3, "tried again after WEBHOOK_MAX_ATTEMPTS");
+    const [delivery] = await fleet.webhooks.listDeliveries({ limit: 10 });
+    assertEquals([delivery?.state, delivery?.attempts], ["failed", 3]);
+    assertEquals(delivery?.log.map((a) => a.error), ["HTTP 500", "connection refused", "HTTP 502"]);
+    assertEquals(new Set(posted.map((p) => p.headers["x-csms-delivery"])).size, 1);
+  } finally {
+    await fleet.close();
+  }
+});
+
+Deno.test("WebhookDispatcher: a delivery whose subscription was deleted fails at once, without a request", async () => {
+  const { fleet, dispatcher, posted, event } = await setup([]);
+  try {
+    await fleet.webhooks.putSubscription(subscription("gone"));
+    await dispatcher.emit(event);
+    await fleet.webhooks.deleteSubscription("gone");
+    await dispatcher.tick();
+    assertEquals(posted, []);
+    const [delivery] = await fleet.webhooks.listDeliveries({ limit: 10 });
+    assertEquals([delivery?.state, delivery?.log[0]?.error], ["failed", "the subscription was deleted"]);
+  } finally {
+    await fleet.close();
+  }
+});

@@ -1,0 +1,76 @@
+/**
+ * A background loop: runs `tick` every `intervalMs` (and soon after `poke()`), never two ticks at once, and
+ * stops cleanly (`stop()` waits for the running tick). A failing tick is logged and the loop goes on.
+ *
+ * @example
+ * ```ts ignore
+ * const loop = new WorkerLoop("jobs", 500, () => runner.tick(), logger);
+ * loop.start();
+ * loop.poke(); // a job was created: do not wait for the next interval
+ * await loop.stop();
+ * ```
+ */
+import type { Logger } from "../logger.ts";
+
+export class WorkerLoop {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = true;
+
+  constructor(
+    readonly name: string,
+    private readonly intervalMs: number,
+    private readonly tick: () => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#schedule(this.intervalMs);
+  }
+
+  /** Runs a tick soon (after the running one, if any). */
+  poke(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#schedule(0);
+  }
+
+  /** Resolves when the tick running now (if any) has ended. */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.idle();
+  }
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#run(), ms);
+  }
+
+  #run(): void {
+    if (this.#stopped || this.#running) return;
+    this.#running = (async () => {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.logger.warn("background work failed", { worker: this.name, error: String(error) });
+      }
+    })().finally(() => {
+      this.#running = null;
+      if (this.#stopped) return;
+      const again = this.#again;
+      this.#again = false;
+      this.#schedule(again ? 0 : this.intervalMs);
+    });
+  }
+}

@@ -1,0 +1,728 @@
+/**
+ * The FleetStore contract: one suite, registered as `Deno.test` cases (one per concern, with steps), that the
+ * KV and PostgreSQL FleetStores must both pass (`store/kv/fleet_test.ts`, `store/postgres/fleet_test.ts`).
+ * The claims are raced on purpose: several workers claim at once and must never share a task or a delivery.
+ *
+ * @example
+ * ```ts ignore
+ * fleetContract("kv", async () => {
+ *   const kv = await Deno.openKv(":memory:");
+ *   return { fleet: kvFleetStore(kv), store: new KvStore(kv), cleanup: async () => {} };
+ * });
+ * ```
+ */
+import { assert, assertEquals, assertExists, assertNotEquals } from "@std/assert";
+import type {
+  FleetStore,
+  JobRecord,
+  ReservationRecord,
+  WebhookDelivery,
+  WebhookSubscription,
+} from "../fleet.ts";
+import { DEFAULT_FLEET_SETTINGS } from "../fleet.ts";
+import { emptyRecord } from "../../model/charge_point.ts";
+import type { MeterValueRow } from "../../model/meter_value.ts";
+import type { Store } from "../mod.ts";
+import { meterRow } from "./harness.ts";
+
+export interface FleetContractHandle {
+  /** A fresh, empty FleetStore; the suite closes it. */
+  fleet: FleetStore;
+  /** The Store on the same backend (retention deletes its rows); the suite closes it after the fleet. */
+  store: Store;
+  cleanup: () => Promise<void>;
+}
+
+const T0 = Date.parse("2024-05-01T10:00:00.000Z");
+const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+
+function job(id: string, overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    action: "Reset",
+    payload: { type: "Soft" },
+    force: false,
+    target: { kind: "chargePointIds" },
+    concurrency: 3,
+    state: "running",
+    total: 0,
+    campaign: null,
+    createdBy: "user:root",
+    createdAt: at(0),
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+function delivery(id: string, overrides: Partial<WebhookDelivery> = {}): WebhookDelivery {
+  return {
+    id,
+    subscriptionId: "sub-1",
+    eventType: "station.offline",
+    payload: { type: "station.offline", chargePointId: "CP-1" },
+    state: "pending",
+    attempts: 0,
+    nextAttemptAt: at(0),
+    claimedBy: null,
+    createdAt: at(0),
+    finishedAt: null,
+    log: [],
+    ...overrides,
+  };
+}
+
+function reservation(id: number, overrides: Partial<ReservationRecord> = {}): ReservationRecord {
+  return {
+    reservationId: id,
+    chargePointId: "CP-1",
+    connectorId: 1,
+    idTag: "TAG-1",
+    parentIdTag: null,
+    expiryDate: at(3600),
+    state: "active",
+    createdBy: "user:root",
+    createdAt: at(0),
+    endedAt: null,
+    endReason: null,
+    transactionId: null,
+    ...overrides,
+  };
+}
+
+const ids = (n: number, prefix = "CP-") =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`);
+
+export function fleetContract(
+  name: string,
+  open: () => Promise<FleetContractHandle>,
+  options: { ignore?: boolean } = {},
+): void {
+  const test = (title: string, fn: (h: FleetContractHandle, t: Deno.TestContext) => Promise<void>) =>
+    Deno.test({
+      name: `FleetStore (${name}): ${title}`,
+      ignore: options.ignore ?? false,
+      fn: async (t) => {
+        const handle = await open();
+        try {
+          await fn(handle, t);
+        } finally {
+          await handle.fleet.close();
+          await handle.store.close();
+          await handle.cleanup();
+        }
+      },
+    });
+
+  test(
+    "jobs: tasks are claimed once each, never beyond the concurrency, and the job finishes once",
+    async ({ fleet }, t) => {
+      const jobs = fleet.jobs;
+      const stations = ids(12);
+      await jobs.createJob(job("J-1", { total: 12, concurrency: 4 }), stations);
+
+      await t.step("the job and its pending tasks are stored", async () => {
+        assertEquals((await jobs.getJob("J-1"))?.total, 12);
+        assertEquals((await jobs.listRunningJobs()).map((j) => j.id), ["J-1"]);
+        const counts = await jobs.countTasks("J-1");
+        assertEquals([counts.pending, counts.running, counts.done], [12, 0, 0]);
+        const page = await jobs.listTasks("J-1", { limit: 5 });
+        assertEquals(page.map((x) => x.chargePointId), stations.slice(0, 5));
+        const next = await jobs.listTasks("J-1", { limit: 5, after: page.at(-1)!.chargePointId });
+        assertEquals(next[0]?.chargePointId, stations[5]);
+      });
+
+      await t.step("five workers claiming at once share four tasks, none twice", async () => {
+        const claims = await Promise.all(
+          ["w1", "w2", "w3", "w4", "w5"].map((w) => jobs.claimTasks("J-1", w, at(1), at(61), 10)),
+        );
+        const claimed = claims.flat();
+        assertEquals(claimed.length, 4);
+        assertEquals(new Set(claimed.map((c) => c.chargePointId)).size, 4);
+        assert(claimed.every((c) => c.state === "running" && c.attempts === 1 && c.claimUntil === at(61)));
+        assertEquals(await jobs.claimTasks("J-1", "w6", at(2), at(62), 10), []);
+      });
+
+      await t.step("only the holder finishes its task; then a slot is free again", async () => {
+        const running = await jobs.listTasks("J-1", { limit: 20, state: "running" });
+        const first = running[0]!;
+        const update = {
+          state: "done" as const,
+          outcome: "accepted" as const,
+          response: { status: "Accepted" },
+          finishedAt: at(3),
+        };
+        assertEquals(await jobs.finishTask("J-1", first.chargePointId, "someone-else", at(3), update), false);
+        assertEquals(await jobs.finishTask("J-1", first.chargePointId, first.claimedBy, at(3), update), true);
+        assertEquals(
+          await jobs.finishTask("J-1", first.chargePointId, first.claimedBy, at(3), update),
+          false,
+        );
+        const task = await jobs.getTask("J-1", first.chargePointId);
+        assertEquals([task?.state, task?.outcome, task?.claimedBy], ["done", "accepted", null]);
+        assertEquals((await jobs.claimTasks("J-1", "w7", at(4), at(64), 10)).length, 1);
+      });
+
+      await t.step(
+        "renewed claims live on; expired ones are found and closed without their holder",
+        async () => {
+          const running = await jobs.listTasks("J-1", { limit: 20, state: "running" });
+          const [kept, ...lost] = running;
+          assertEquals(await jobs.renewClaims("J-1", [kept!.chargePointId], kept!.claimedBy!, at(500)), 1);
+          assertEquals(await jobs.renewClaims("J-1", [kept!.chargePointId], "not-the-holder", at(900)), 0);
+          const expired = await jobs.listExpiredClaims("J-1", at(100));
+          assertEquals(expired.map((x) => x.chargePointId).sort(), lost.map((x) => x.chargePointId).sort());
+          for (const x of expired) {
+            const update = {
+              state: "done" as const,
+              outcome: "timeout" as const,
+              response: null,
+              finishedAt: at(100),
+            };
+            assertEquals(
+              await jobs.finishTask("J-1", x.chargePointId, null, at(50), update),
+              false,
+              "not yet expired",
+            );
+            assertEquals(await jobs.finishTask("J-1", x.chargePointId, null, at(100), update), true);
+          }
+          const update = {
+            state: "done" as const,
+            outcome: "callerror" as const,
+            response: null,
+            finishedAt: at(101),
+          };
+          assertEquals(
+            await jobs.finishTask("J-1", kept!.chargePointId, kept!.claimedBy, at(101), update),
+            true,
+          );
+        },
+      );
+
+      await t.step("the job finishes exactly once, when nothing is left", async () => {
+        assertEquals(await jobs.finishJobIfDone("J-1", at(102)), null, "tasks are pending");
+        for (;;) {
+          const claimed = await jobs.claimTasks("J-1", "w8", at(103), at(163), 10);
+          if (claimed.length === 0) break;
+          for (const c of claimed) {
+            await jobs.finishTask("J-1", c.chargePointId, "w8", at(104), {
+              state: "done",
+              outcome: c.chargePointId.endsWith("7") ? "not_connected" : "accepted",
+              response: null,
+              finishedAt: at(104),
+            });
+          }
+        }
+        const finishers = await Promise.all([1, 2, 3].map(() => jobs.finishJobIfDone("J-1", at(105))));
+        assertEquals(finishers.filter((j) => j !== null).length, 1);
+        const finished = await jobs.getJob("J-1");
+        assertEquals([finished?.state, finished?.finishedAt], ["finished", at(105)]);
+        assertEquals(await jobs.listRunningJobs(), []);
+        const counts = await jobs.countTasks("J-1");
+        assertEquals(counts.done, 12);
+        assertEquals(counts.outcomes.not_connected, 1);
+        assertEquals(counts.outcomes.timeout, 3);
+        assertEquals(counts.outcomes.callerror, 1);
+      });
+
+      await t.step("retry makes the failed tasks pending and the job run again", async () => {
+        assertEquals(await jobs.retryTasks("J-1", ["not_connected", "timeout"]), 4);
+        assertEquals((await jobs.getJob("J-1"))?.state, "running");
+        const counts = await jobs.countTasks("J-1");
+        assertEquals([counts.pending, counts.done], [4, 8]);
+        assertEquals(await jobs.retryTasks("J-1", ["invalid"]), 0);
+        const claimed = await jobs.claimTasks("J-1", "w9", at(200), at(260), 10);
+        assertEquals(claimed.length, 4);
+        assert(claimed.every((c) => c.attempts === 2));
+      });
+    },
+  );
+
+  test("jobs: waiting campaign tasks, cancel, and newest-first listing", async ({ fleet }, t) => {
+    const jobs = fleet.jobs;
+    await jobs.createJob(job("J-2", { total: 3, concurrency: 10, campaign: { deadline: at(9999) } }), ids(3));
+    await jobs.createJob(job("J-3", { total: 4, concurrency: 1, createdAt: at(1) }), ids(4));
+
+    await t.step("an accepted firmware command waits for the station's status until a result", async () => {
+      const [a, b] = await jobs.claimTasks("J-2", "w", at(1), at(61), 2);
+      for (const c of [a!, b!]) {
+        await jobs.finishTask("J-2", c.chargePointId, "w", at(2), {
+          state: "waiting",
+          outcome: "accepted",
+          response: {},
+          finishedAt: null,
+          firmwareStatus: null,
+        });
+      }
+      assertEquals((await jobs.listWaitingTasks(a!.chargePointId)).map((x) => x.jobId), ["J-2"]);
+      assertEquals(
+        await jobs.updateWaitingTask("J-2", a!.chargePointId, {
+          firmwareStatus: "Downloading",
+          result: null,
+          at: at(3),
+        }),
+        true,
+      );
+      assertEquals((await jobs.getTask("J-2", a!.chargePointId))?.firmwareStatus, "Downloading");
+      assertEquals(await jobs.finishJobIfDone("J-2", at(3)), null);
+      await jobs.updateWaitingTask("J-2", a!.chargePointId, {
+        firmwareStatus: "Installed",
+        result: "installed",
+        at: at(4),
+      });
+      await jobs.updateWaitingTask("J-2", b!.chargePointId, {
+        firmwareStatus: "InstallationFailed",
+        result: "failed",
+        at: at(4),
+      });
+      assertEquals(await jobs.listWaitingTasks(a!.chargePointId), []);
+      const done = await jobs.getTask("J-2", a!.chargePointId);
+      assertEquals([done?.state, done?.result, done?.finishedAt], ["done", "installed", at(4)]);
+      assertEquals(
+        await jobs.updateWaitingTask("J-2", a!.chargePointId, {
+          firmwareStatus: "Idle",
+          result: null,
+          at: at(5),
+        }),
+        false,
+        "no longer waiting",
+      );
+      const counts = await jobs.countTasks("J-2");
+      assertEquals(counts.results, { installed: 1, failed: 1 });
+    });
+
+    await t.step("cancel ends pending tasks as cancelled and stops claims", async () => {
+      const claimed = await jobs.claimTasks("J-3", "w", at(1), at(61), 5);
+      assertEquals(claimed.length, 1);
+      const cancelled = await jobs.cancelJob("J-3", at(2));
+      assertEquals(cancelled?.state, "cancelled");
+      assertEquals(await jobs.claimTasks("J-3", "w", at(3), at(63), 5), []);
+      const counts = await jobs.countTasks("J-3");
+      assertEquals([counts.running, counts.done, counts.outcomes.cancelled], [1, 3, 3]);
+      assertEquals(await jobs.cancelJob("missing", at(2)), null);
+    });
+
+    await t.step("jobs list newest first with a cursor", async () => {
+      assertEquals((await jobs.listJobs({ limit: 10 })).map((j) => j.id), ["J-3", "J-2"]);
+      assertEquals((await jobs.listJobs({ limit: 10, before: "J-3" })).map((j) => j.id), ["J-2"]);
+    });
+  });
+
+  test("webhooks: subscriptions, deliveries claimed once, attempts logged, pruning", async ({ fleet }, t) => {
+    const hooks = fleet.webhooks;
+    const sub: WebhookSubscription = {
+      id: "sub-1",
+      url: "http://127.0.0.1:9/hook",
+      events: ["station.offline"],
+      secret: "s3cret",
+      enabled: true,
+      description: "ops",
+      createdBy: "user:root",
+      createdAt: at(0),
+      updatedAt: at(0),
+    };
+
+    await t.step("subscriptions are stored, changed and deleted", async () => {
+      await hooks.putSubscription(sub);
+      await hooks.putSubscription({ ...sub, id: "sub-2", createdAt: at(1), events: ["job.finished"] });
+      await hooks.putSubscription({ ...sub, enabled: false, updatedAt: at(2) });
+      assertEquals((await hooks.getSubscription("sub-1"))?.enabled, false);
+      assertEquals((await hooks.listSubscriptions()).map((s) => s.id), ["sub-1", "sub-2"]);
+      assertEquals(await hooks.deleteSubscription("sub-2"), true);
+      assertEquals(await hooks.deleteSubscription("sub-2"), false);
+    });
+
+    await t.step(
+      "three workers claiming at once never share a delivery; only due ones are claimed",
+      async () => {
+        await hooks.enqueueDeliveries([
+          ...Array.from(
+            { length: 9 },
+            (_, i) => delivery(`${at(i)}-d${i}`, { nextAttemptAt: at(i), createdAt: at(i) }),
+          ),
+          delivery(`${at(50)}-late`, { nextAttemptAt: at(500), createdAt: at(50) }),
+        ]);
+        const claims = await Promise.all(
+          ["w1", "w2", "w3"].map((w) => hooks.claimDeliveries(w, at(100), at(130), 4)),
+        );
+        const all = claims.flat();
+        assertEquals(all.length, 9);
+        assertEquals(
+          new Set(all.map((d) => d.id)).size,
+          9,
+        );
+        assert(all.every((d) => d.nextAttemptAt === at(130) && d.claimedBy !== null));
+        assertEquals(await hooks.claimDeliveries("w4", at(120), at(150), 10), [], "claimed until 130");
+      },
+    );
+
+    await t.step("a claim that runs out makes the delivery due again", async () => {
+      const again = await hooks.claimDeliveries("w5", at(131), at(1000), 20);
+      assertEquals(again.length, 9);
+    });
+
+    await t.step(
+      "an attempt is written only by its holder; a retry is due later, the log is bounded",
+      async () => {
+        const id = `${at(0)}-d0`;
+        const attempt = (n: number) => ({ at: at(140 + n), status: 500, error: "HTTP 500", durationMs: 3 });
+        assertEquals(
+          await hooks.recordAttempt(id, "w1", {
+            state: "pending",
+            nextAttemptAt: at(200),
+            attempt: attempt(0),
+            maxLog: 2,
+          }),
+          false,
+        );
+        assert(
+          await hooks.recordAttempt(id, "w5", {
+            state: "pending",
+            nextAttemptAt: at(200),
+            attempt: attempt(1),
+            maxLog: 2,
+          }),
+        );
+        assertEquals(await hooks.claimDeliveries("w6", at(199), at(229), 20), []);
+        const [claimed] = await hooks.claimDeliveries("w6", at(200), at(230), 1);
+        assertEquals(claimed?.id, id);
+        assert(
+          await hooks.recordAttempt(id, "w6", {
+            state: "pending",
+            nextAttemptAt: at(300),
+            attempt: attempt(2),
+            maxLog: 2,
+          }),
+        );
+        await hooks.claimDeliveries("w7", at(300), at(330), 1);
+        assert(
+          await hooks.recordAttempt(id, "w7", {
+            state: "delivered",
+            nextAttemptAt: at(303),
+            attempt: { at: at(303), status: 204, error: null, durationMs: 2 },
+            maxLog: 2,
+          }),
+        );
+        const stored = await hooks.getDelivery(id);
+        assertEquals([stored?.state, stored?.attempts, stored?.finishedAt], ["delivered", 3, at(303)]);
+        assertEquals(stored?.log.map((l) => l.status), [500, 204]);
+        assertEquals(
+          await hooks.claimDeliveries("w8", at(10_000), at(10_030), 20).then((d) =>
+            d.some((x) => x.id === id)
+          ),
+          false,
+        );
+      },
+    );
+
+    await t.step(
+      "deliveries list newest first, by subscription and state; finished old ones are pruned",
+      async () => {
+        const delivered = await hooks.listDeliveries({ state: "delivered", limit: 10 });
+        assertEquals(delivered.map((d) => d.id), [`${at(0)}-d0`]);
+        const bySub = await hooks.listDeliveries({ subscriptionId: "sub-1", limit: 3 });
+        assertEquals(bySub[0]?.id, `${at(50)}-late`);
+        assertEquals(bySub.length, 3);
+        const next = await hooks.listDeliveries({
+          subscriptionId: "sub-1",
+          limit: 100,
+          before: bySub[2]!.id,
+        });
+        assertEquals(next.length, 7);
+        assertEquals(await hooks.pruneDeliveries(at(60), 100), 1, "only the finished one");
+        assertEquals(await hooks.getDelivery(`${at(0)}-d0`), null);
+      },
+    );
+  });
+
+  test("reservations: allocated ids, one end each, active and due ones", async ({ fleet }, t) => {
+    const rs = fleet.reservations;
+
+    await t.step("ids are unique and increasing, also when asked for at once", async () => {
+      const got = await Promise.all(Array.from({ length: 10 }, () => rs.newReservationId()));
+      assertEquals(new Set(got).size, 10);
+      assert(got.every((id) => id > 0));
+      assert((await rs.newReservationId()) > Math.max(...got));
+    });
+
+    await t.step("reservations are created once and listed newest first", async () => {
+      assert(await rs.createReservation(reservation(101)));
+      assertEquals(await rs.createReservation(reservation(101)), false);
+      assert(await rs.createReservation(reservation(102, { connectorId: 2, expiryDate: at(60) })));
+      assert(await rs.createReservation(reservation(103, { chargePointId: "CP-2", expiryDate: at(30) })));
+      assertEquals((await rs.listReservations({ limit: 10 })).map((r) => r.reservationId), [103, 102, 101]);
+      assertEquals(
+        (await rs.listReservations({ limit: 10, chargePointId: "CP-1" })).map((r) => r.reservationId),
+        [
+          102,
+          101,
+        ],
+      );
+      assertEquals((await rs.listReservations({ limit: 10, before: 103 })).map((r) => r.reservationId), [
+        102,
+        101,
+      ]);
+      assertEquals((await rs.listActiveReservations("CP-1", 2)).map((r) => r.reservationId), [102]);
+      assertEquals((await rs.listActiveReservations("CP-1")).map((r) => r.reservationId).sort(), [101, 102]);
+    });
+
+    await t.step("due expiries are the active ones past their expiry, soonest first", async () => {
+      assertEquals((await rs.listDueExpiries(at(60), 10)).map((r) => r.reservationId), [103, 102]);
+      assertEquals((await rs.listDueExpiries(at(29), 10)).map((r) => r.reservationId), []);
+    });
+
+    await t.step("a reservation ends once, whoever tries first", async () => {
+      const ends = await Promise.all([
+        rs.endReservation(103, { state: "expired", at: at(61), reason: "expired" }),
+        rs.endReservation(103, { state: "cancelled", at: at(61), reason: "connector 1 is Faulted" }),
+      ]);
+      assertEquals(ends.filter((e) => e !== null).length, 1);
+      const used = await rs.endReservation(101, {
+        state: "used",
+        at: at(70),
+        reason: "transaction started",
+        transactionId: 7,
+      });
+      assertEquals([used?.state, used?.transactionId, used?.endedAt], ["used", 7, at(70)]);
+      assertEquals((await rs.listDueExpiries(at(9999), 10)).map((r) => r.reservationId), [102]);
+      assertEquals((await rs.listReservations({ limit: 10, state: "used" })).map((r) => r.reservationId), [
+        101,
+      ]);
+      assertEquals((await rs.listActiveReservations("CP-1")).map((r) => r.reservationId), [102]);
+    });
+  });
+
+  test(
+    "local lists: versions only on a real change, changes since a version, station records",
+    async ({ fleet }, t) => {
+      const ll = fleet.localLists;
+
+      await t.step("membership changes bump the version once each, also at once", async () => {
+        assertEquals(await ll.currentVersion(), 0);
+        const versions = await Promise.all(["A", "B", "C", "D"].map((tag) => ll.setMember(tag, true, at(1))));
+        assertEquals([...versions].sort(), [1, 2, 3, 4]);
+        assertEquals(await ll.setMember("A", true, at(2)), 4, "already a member: no change");
+        assertEquals(await ll.setMember("B", false, at(3)), 5);
+        assertEquals(await ll.touchMember("C", at(4)), 6);
+        assertEquals(await ll.touchMember("B", at(4)), null, "not a member");
+        assertEquals(await ll.listMembers(), ["A", "C", "D"]);
+        assert(await ll.isMember("A"));
+        assertEquals(await ll.isMember("B"), false);
+      });
+
+      await t.step("changes since a version come oldest first; pruned ones make it null", async () => {
+        const since = await ll.changesSince(4);
+        assertEquals(since?.map((c) => [c.version, c.idTag, c.op]), [[5, "B", "remove"], [6, "C", "upsert"]]);
+        assertEquals(await ll.changesSince(6), []);
+        assertEquals(await ll.pruneChanges(4), 3);
+        assertEquals(await ll.changesSince(2), null);
+        assertEquals((await ll.changesSince(3))?.length, 3);
+      });
+
+      await t.step("each station's list record is kept", async () => {
+        const record = {
+          chargePointId: "CP-2",
+          version: 6,
+          status: "synced" as const,
+          detail: null,
+          lastSyncAt: at(5),
+          updatedAt: at(5),
+        };
+        await ll.putStationList(record);
+        await ll.putStationList({
+          ...record,
+          chargePointId: "CP-1",
+          version: null,
+          status: "failed",
+          detail: "Failed",
+        });
+        assertEquals(await ll.getStationList("CP-2"), record);
+        assertEquals((await ll.listStationLists()).map((r) => [r.chargePointId, r.version]), [
+          ["CP-1", null],
+          ["CP-2", 6],
+        ]);
+      });
+    },
+  );
+
+  test("data transfers, rules, flags, settings and leases", async ({ fleet }, t) => {
+    await t.step("data transfers are listed newest first, per station, and pruned by time", async () => {
+      const dt = fleet.dataTransfers;
+      for (const [i, cp] of ["CP-1", "CP-2", "CP-1"].entries()) {
+        await dt.appendDataTransfer({
+          id: `${at(i)}-${i}`,
+          chargePointId: cp,
+          vendorId: "Acme",
+          messageId: i === 1 ? null : "Temp",
+          data: `${i}`,
+          receivedAt: at(i),
+          status: "Accepted",
+          responseData: null,
+        });
+      }
+      assertEquals((await dt.listDataTransfers({ limit: 10 })).map((d) => d.data), ["2", "1", "0"]);
+      assertEquals((await dt.listDataTransfers({ limit: 10, chargePointId: "CP-1" })).map((d) => d.data), [
+        "2",
+        "0",
+      ]);
+      assertEquals((await dt.listDataTransfers({ limit: 10, before: `${at(2)}-2` })).map((d) => d.data), [
+        "1",
+        "0",
+      ]);
+      assertEquals(await dt.pruneDataTransfers(at(1), 10), 1);
+      assertEquals((await dt.listDataTransfers({ limit: 10, chargePointId: "CP-1" })).map((d) => d.data), [
+        "2",
+      ]);
+    });
+
+    await t.step("rules are keyed by vendorId and messageId", async () => {
+      const dt = fleet.dataTransfers;
+      const rule = {
+        vendorId: "Acme",
+        messageId: "",
+        status: "Accepted" as const,
+        data: "ok",
+        updatedBy: "u",
+        updatedAt: at(0),
+      };
+      await dt.putRule(rule);
+      await dt.putRule({ ...rule, messageId: "Temp", status: "Rejected", data: null });
+      await dt.putRule({ ...rule, data: "changed" });
+      assertEquals((await dt.getRule("Acme", ""))?.data, "changed");
+      assertEquals((await dt.listRules()).map((r) => r.messageId), ["", "Temp"]);
+      assertEquals(await dt.deleteRule("Acme", "Temp"), true);
+      assertEquals(await dt.deleteRule("Acme", "Temp"), false);
+      assertEquals(await dt.getRule("Acme", "Temp"), null);
+    });
+
+    await t.step("a transaction flag is kept once per kind", async () => {
+      const flag = {
+        transactionId: 5,
+        kind: "closed_by_operator" as const,
+        chargePointId: "CP-1",
+        connectorId: 1,
+        at: at(0),
+        details: { by: "user:root", reason: "stuck" },
+      };
+      assert(await fleet.flags.addFlag(flag));
+      assertEquals(await fleet.flags.addFlag(flag), false);
+      assert(await fleet.flags.addFlag({ ...flag, kind: "open_after_reboot" }));
+      assert(await fleet.flags.addFlag({ ...flag, transactionId: 9, kind: "open_after_reboot" }));
+      assertEquals((await fleet.flags.listFlags({ transactionId: 5, limit: 10 })).length, 2);
+      assertEquals(
+        (await fleet.flags.listFlags({ kind: "open_after_reboot", limit: 10 })).map((f) => f.transactionId),
+        [9, 5],
+      );
+      assertEquals(
+        (await fleet.flags.listFlags({ limit: 10, transactionId: 5, kind: "closed_by_operator" }))[0]
+          ?.details,
+        {
+          by: "user:root",
+          reason: "stuck",
+        },
+      );
+    });
+
+    await t.step("settings start as the defaults and keep what is saved", async () => {
+      assertEquals(await fleet.settings.getSettings(), DEFAULT_FLEET_SETTINGS);
+      const saved = {
+        ...DEFAULT_FLEET_SETTINGS,
+        retention: { ...DEFAULT_FLEET_SETTINGS.retention, meterValuesDays: 30 },
+        updatedBy: "user:root",
+        updatedAt: at(1),
+      };
+      await fleet.settings.putSettings(saved);
+      assertEquals(await fleet.settings.getSettings(), saved);
+    });
+
+    await t.step("a lease has one holder until it expires", async () => {
+      const leases = fleet.leases;
+      const taken = await Promise.all(
+        ["a", "b", "c"].map((h) => leases.acquireLease("sweep", h, at(0), at(30))),
+      );
+      assertEquals(taken.filter(Boolean).length, 1);
+      const holder = ["a", "b", "c"][taken.indexOf(true)]!;
+      const other = holder === "a" ? "b" : "a";
+      assert(await leases.acquireLease("sweep", holder, at(10), at(40)), "renewed by its holder");
+      assertEquals(await leases.acquireLease("sweep", other, at(39), at(70)), false);
+      assert(await leases.acquireLease("sweep", other, at(40), at(70)), "expired: taken over");
+      await leases.releaseLease("sweep", holder);
+      assertEquals(
+        await leases.acquireLease("sweep", holder, at(41), at(70)),
+        false,
+        "release by a non-holder",
+      );
+      await leases.releaseLease("sweep", other);
+      assert(await leases.acquireLease("sweep", holder, at(42), at(70)));
+    });
+  });
+
+  test("retention deletes old meter values and status history in batches, nothing newer", async ({ fleet, store }) => {
+    const now = T0;
+    const day = 86_400_000;
+    for (const cp of ["CP-1", "CP-2"]) await store.putChargePoint(emptyRecord(cp, new Date(now)));
+    const tx = await store.startTransaction({
+      chargePointId: "CP-1",
+      connectorId: 1,
+      idTag: "TAG",
+      idTagStatus: "Accepted",
+      meterStart: 0,
+      timestamp: new Date(now - 40 * day).toISOString(),
+      reservationId: null,
+      receivedAt: new Date(now - 40 * day).toISOString(),
+    });
+    const row = (cp: string, daysAgo: number, value: string, transactionId: number | null): MeterValueRow => {
+      const when = new Date(now - daysAgo * day).toISOString();
+      return meterRow({ chargePointId: cp, transactionId, value, timestamp: when, receivedAt: when });
+    };
+    const rows: MeterValueRow[] = [];
+    for (let i = 0; i < 30; i++) {
+      rows.push(
+        row(i % 2 ? "CP-1" : "CP-2", 31 + i / 10, `${i}`, i % 2 ? tx.transaction.transactionId : null),
+      );
+    }
+    rows.push(row("CP-1", 1, "fresh-1", tx.transaction.transactionId), row("CP-2", 2, "fresh-2", null));
+    assertEquals(await store.addMeterValues(rows), 32);
+    for (let i = 0; i < 12; i++) {
+      const receivedAt = new Date(now - (i < 10 ? 40 : 1) * day + i).toISOString();
+      await store.appendStatusHistory({
+        chargePointId: i % 2 ? "CP-1" : "CP-2",
+        connectorId: 1,
+        status: "Available",
+        errorCode: "NoError",
+        timestamp: receivedAt,
+        receivedAt,
+      });
+    }
+    const cutoff = new Date(now - 30 * day).toISOString();
+    let deleted = 0;
+    for (;;) {
+      const n = await fleet.retention.pruneMeterValues(cutoff, 7);
+      assert(n <= 7, `a batch deleted ${n}`);
+      if (n === 0) break;
+      deleted += n;
+    }
+    assertEquals(deleted, 30);
+    assertEquals((await store.listMeterValuesByChargePoint("CP-1", 100)).map((r) => r.value), ["fresh-1"]);
+    assertEquals((await store.listMeterValuesByChargePoint("CP-2", 100)).map((r) => r.value), ["fresh-2"]);
+    assertEquals(
+      (await store.listMeterValuesByTransaction(tx.transaction.transactionId)).map((r) => r.value),
+      [
+        "fresh-1",
+      ],
+    );
+    let statuses = 0;
+    for (;;) {
+      const n = await fleet.retention.pruneStatusHistory(cutoff, 4);
+      if (n === 0) break;
+      statuses += n;
+    }
+    assertEquals(statuses, 10);
+    const left = [
+      ...await store.listStatusHistory("CP-1", 100),
+      ...await store.listStatusHistory("CP-2", 100),
+    ];
+    assertEquals(left.length, 2);
+    assertExists(left.find((s) => s.chargePointId === "CP-1"));
+    assertNotEquals(left[0]?.receivedAt.slice(0, 10), new Date(now - 40 * day).toISOString().slice(0, 10));
+  });
+}

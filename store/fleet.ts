@@ -1,0 +1,485 @@
+/**
+ * The FleetStore: what fleet operations keep (issue 15), as small interfaces composed into one object, beside
+ * the Store. Two backends (`store/kv/fleet.ts`, `store/postgres/fleet.ts`) and one contract suite
+ * (`store/contract/fleet.ts`).
+ *
+ * Everything a background worker does is claimed in the store, never held only in a process's memory: job
+ * tasks and webhook deliveries are claimed atomically with a lease (two processes never send the same task or
+ * delivery at once), periodic sweeps (reservation expiry, retention) take a named lease first. Times are
+ * ISO 8601 UTC strings with milliseconds, like the Store's.
+ */
+// ------------------------------------------------------------------------------------------------ jobs
+
+/** How one station's command ended; the command log's outcomes, plus `cancelled` (never sent). */
+export type TaskOutcome =
+  | "accepted"
+  | "not_connected"
+  | "timeout"
+  | "callerror"
+  | "refused"
+  | "invalid"
+  | "cancelled";
+
+export const TASK_OUTCOMES: readonly TaskOutcome[] = [
+  "accepted",
+  "not_connected",
+  "timeout",
+  "callerror",
+  "refused",
+  "invalid",
+  "cancelled",
+];
+
+/**
+ * - pending: not sent yet;
+ * - running: claimed by a worker (`claimedBy`) until `claimUntil`, the command is on its way;
+ * - waiting: answered, and a firmware campaign follows the station's FirmwareStatusNotifications;
+ * - done: finished with `outcome` (a campaign's `result` says installed or failed).
+ */
+export type TaskState = "pending" | "running" | "waiting" | "done";
+
+export type JobState = "running" | "finished" | "cancelled";
+
+/** Who a job was for, as the operator asked (the station ids are resolved once, at creation). */
+export type JobTarget =
+  | { kind: "chargePointIds" }
+  | { kind: "filter"; search?: string; online?: boolean }
+  | { kind: "site"; siteId: string };
+
+export interface JobRecord {
+  /** Sorts by creation time. */
+  id: string;
+  action: string;
+  payload: unknown;
+  /** Sent even when a connector's state makes the command pointless. */
+  force: boolean;
+  target: JobTarget;
+  /** At most this many of its stations have a command in flight at once (cluster-wide). */
+  concurrency: number;
+  state: JobState;
+  /** How many stations it has. */
+  total: number;
+  /** An UpdateFirmware job that follows the firmware status notifications until this time. */
+  campaign: { deadline: string } | null;
+  createdBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export type CampaignResult = "installed" | "failed" | "timed_out";
+
+export interface JobTaskRecord {
+  jobId: string;
+  chargePointId: string;
+  state: TaskState;
+  outcome: TaskOutcome | null;
+  /** The station's answer (accepted), its CALLERROR (callerror) or why (refused, invalid). */
+  response: unknown;
+  attempts: number;
+  claimedBy: string | null;
+  claimUntil: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Campaigns: the last firmware status the station reported, and how it ended. */
+  firmwareStatus: string | null;
+  result: CampaignResult | null;
+}
+
+export interface TaskCounts {
+  pending: number;
+  running: number;
+  waiting: number;
+  done: number;
+  /** Finished tasks by outcome. */
+  outcomes: Partial<Record<TaskOutcome, number>>;
+  /** Campaign results. */
+  results: Partial<Record<CampaignResult, number>>;
+}
+
+/** What a worker writes when a task's command has ended. */
+export interface TaskUpdate {
+  state: "waiting" | "done";
+  outcome: TaskOutcome;
+  response: unknown;
+  finishedAt: string | null;
+  result?: CampaignResult | null;
+  firmwareStatus?: string | null;
+}
+
+export interface JobStore {
+  /** Stores the job and one pending task per station; the job is visible only once all are written. */
+  createJob(job: JobRecord, chargePointIds: readonly string[]): Promise<void>;
+  getJob(id: string): Promise<JobRecord | null>;
+  /** Newest first; `before`: a job id (cursor). */
+  listJobs(page: { before?: string; limit: number }): Promise<JobRecord[]>;
+  /** Jobs in state running (what workers look at). */
+  listRunningJobs(): Promise<JobRecord[]>;
+  getTask(jobId: string, chargePointId: string): Promise<JobTaskRecord | null>;
+  /** Sorted by charge point id; `after`: a charge point id (cursor). */
+  listTasks(
+    jobId: string,
+    page: { after?: string; limit: number; state?: TaskState },
+  ): Promise<JobTaskRecord[]>;
+  countTasks(jobId: string): Promise<TaskCounts>;
+  /**
+   * Claims up to `max` pending tasks of a running job for `holder` until `until`, never more than the job's
+   * concurrency minus the tasks held (running, claim not expired), atomically: two workers never claim the
+   * same task, and together they never exceed the concurrency.
+   */
+  claimTasks(
+    jobId: string,
+    holder: string,
+    now: string,
+    until: string,
+    max: number,
+  ): Promise<JobTaskRecord[]>;
+  /** Extends the claims `holder` still has; returns how many it still had. */
+  renewClaims(
+    jobId: string,
+    chargePointIds: readonly string[],
+    holder: string,
+    until: string,
+  ): Promise<number>;
+  /** Tasks running whose claim expired before `now` (their worker stopped). */
+  listExpiredClaims(jobId: string, now: string): Promise<JobTaskRecord[]>;
+  /**
+   * Ends a running task, only while `holder` holds it (or, with `holder` null, while its claim is expired at
+   * `now`). False when someone else's or not running.
+   */
+  finishTask(
+    jobId: string,
+    chargePointId: string,
+    holder: string | null,
+    now: string,
+    update: TaskUpdate,
+  ): Promise<boolean>;
+  /** A waiting (campaign) task: new firmware status, and with `result` it is done. False unless waiting. */
+  updateWaitingTask(
+    jobId: string,
+    chargePointId: string,
+    update: { firmwareStatus: string; result: CampaignResult | null; at: string },
+  ): Promise<boolean>;
+  /** Campaign tasks waiting for this station's firmware status. */
+  listWaitingTasks(chargePointId: string): Promise<JobTaskRecord[]>;
+  /**
+   * Marks a running job finished when none of its tasks is pending, running or waiting; returns the job
+   * only to the one caller whose write finished it (so "job finished" is announced once).
+   */
+  finishJobIfDone(jobId: string, at: string): Promise<JobRecord | null>;
+  /** Tasks done with an outcome in `outcomes` become pending again and the job runs again; returns how many. */
+  retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number>;
+  /** Pending tasks become done (cancelled), the job cancelled; running ones finish. Null for an unknown job. */
+  cancelJob(jobId: string, at: string): Promise<JobRecord | null>;
+}
+
+// ------------------------------------------------------------------------------------------------ webhooks
+
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  /** Event types delivered (see fleet/webhook_events.ts). */
+  events: string[];
+  /** HMAC-SHA256 key of the signature header; shown once, at creation. */
+  secret: string;
+  enabled: boolean;
+  description: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type DeliveryState = "pending" | "delivered" | "failed";
+
+export interface DeliveryAttempt {
+  at: string;
+  /** HTTP status, null when no answer came (refused, timed out, blocked by the URL policy). */
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface WebhookDelivery {
+  /** Sorts by creation time; also the `x-csms-delivery` header, for the receiver to drop duplicates. */
+  id: string;
+  subscriptionId: string;
+  eventType: string;
+  /** The JSON body sent. */
+  payload: unknown;
+  state: DeliveryState;
+  attempts: number;
+  /** When it is due (pending), or when the claim of the worker sending it runs out. */
+  nextAttemptAt: string;
+  claimedBy: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  /** The last attempts, oldest first (bounded). */
+  log: DeliveryAttempt[];
+}
+
+export interface WebhookStore {
+  putSubscription(subscription: WebhookSubscription): Promise<void>;
+  getSubscription(id: string): Promise<WebhookSubscription | null>;
+  /** Oldest first. */
+  listSubscriptions(): Promise<WebhookSubscription[]>;
+  /** Its deliveries stay in the log. False when there was none. */
+  deleteSubscription(id: string): Promise<boolean>;
+  enqueueDeliveries(deliveries: readonly WebhookDelivery[]): Promise<void>;
+  /**
+   * Claims up to `max` pending deliveries due at `now` for `holder`, atomically, until `until` (their
+   * `nextAttemptAt` becomes `until`, so a delivery whose worker died is due again then).
+   */
+  claimDeliveries(holder: string, now: string, until: string, max: number): Promise<WebhookDelivery[]>;
+  /** Writes an attempt's result, only while `holder` holds the delivery. False otherwise. */
+  recordAttempt(
+    id: string,
+    holder: string,
+    update: { state: DeliveryState; nextAttemptAt: string; attempt: DeliveryAttempt; maxLog: number },
+  ): Promise<boolean>;
+  getDelivery(id: string): Promise<WebhookDelivery | null>;
+  /** Newest first; `before`: a delivery id. */
+  listDeliveries(
+    query: { subscriptionId?: string; state?: DeliveryState; before?: string; limit: number },
+  ): Promise<WebhookDelivery[]>;
+  /** Deletes up to `max` finished deliveries created before `before`; returns how many. */
+  pruneDeliveries(before: string, max: number): Promise<number>;
+}
+
+// ------------------------------------------------------------------------------------------------ reservations
+
+export type ReservationState = "active" | "used" | "expired" | "cancelled";
+
+export interface ReservationRecord {
+  /** Allocated by the CSMS: positive 32-bit, never reused. */
+  reservationId: number;
+  chargePointId: string;
+  connectorId: number;
+  idTag: string;
+  parentIdTag: string | null;
+  expiryDate: string;
+  state: ReservationState;
+  createdBy: string;
+  createdAt: string;
+  endedAt: string | null;
+  /** Why it ended: "transaction started", "expired", "cancelled by user:alice", "connector 1 is Faulted". */
+  endReason: string | null;
+  /** The transaction that used it. */
+  transactionId: number | null;
+}
+
+export interface ReservationStore {
+  /** A reservation id never handed out before (positive 32-bit). */
+  newReservationId(): Promise<number>;
+  /** Stores a new reservation; false when the id is taken. */
+  createReservation(reservation: ReservationRecord): Promise<boolean>;
+  getReservation(reservationId: number): Promise<ReservationRecord | null>;
+  /** Newest first (descending id); `before`: a reservation id. */
+  listReservations(
+    query: { chargePointId?: string; state?: ReservationState; before?: number; limit: number },
+  ): Promise<ReservationRecord[]>;
+  /**
+   * Ends an active reservation (used, expired or cancelled); returns it as ended, or null when it was not
+   * active any more (someone else ended it first).
+   */
+  endReservation(
+    reservationId: number,
+    end: { state: Exclude<ReservationState, "active">; at: string; reason: string; transactionId?: number },
+  ): Promise<ReservationRecord | null>;
+  /** Active reservations of a station, optionally of one connector. */
+  listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]>;
+  /** Active reservations whose expiryDate is at or before `now`, soonest first. */
+  listDueExpiries(now: string, limit: number): Promise<ReservationRecord[]>;
+}
+
+// ------------------------------------------------------------------------------------------------ local lists
+
+export interface LocalListChange {
+  /** The list version this change made (strictly increasing, cluster-wide). */
+  version: number;
+  idTag: string;
+  /** upsert: added or its authorization changed; remove: taken off the list (or deleted). */
+  op: "upsert" | "remove";
+  at: string;
+}
+
+export type StationListStatus =
+  | "synced"
+  | "pending"
+  | "not_supported"
+  | "failed"
+  | "too_large";
+
+export interface StationListRecord {
+  chargePointId: string;
+  /** The version we know the station holds; null when unknown (never synced, or a sync was interrupted). */
+  version: number | null;
+  status: StationListStatus;
+  /** Why the last sync failed or stopped. */
+  detail: string | null;
+  lastSyncAt: string | null;
+  updatedAt: string;
+}
+
+export interface LocalListStore {
+  /**
+   * Puts a tag on the managed list (member true) or takes it off; a real change bumps the list version and
+   * records the change. Returns the version after it (unchanged when nothing changed).
+   */
+  setMember(idTag: string, member: boolean, at: string): Promise<number>;
+  /** A member tag's authorization changed: records an upsert (a new version). Null when not a member. */
+  touchMember(idTag: string, at: string): Promise<number | null>;
+  isMember(idTag: string): Promise<boolean>;
+  /** Every member, sorted. */
+  listMembers(): Promise<string[]>;
+  /** The current list version (0: nothing ever changed). */
+  currentVersion(): Promise<number>;
+  /**
+   * The changes after `version`, oldest first; null when they are no longer all kept (then only a Full
+   * update is right).
+   */
+  changesSince(version: number): Promise<LocalListChange[] | null>;
+  /** Forgets changes older than `version` (what every station has, or a bound). */
+  pruneChanges(beforeVersion: number): Promise<number>;
+  getStationList(chargePointId: string): Promise<StationListRecord | null>;
+  putStationList(record: StationListRecord): Promise<void>;
+  /** Sorted by charge point id. */
+  listStationLists(): Promise<StationListRecord[]>;
+}
+
+// ------------------------------------------------------------------------------------------------ data transfer
+
+export type DataTransferStatus = "Accepted" | "Rejected" | "UnknownMessageId" | "UnknownVendorId";
+
+export interface DataTransferRecord {
+  /** Sorts by receive time. */
+  id: string;
+  chargePointId: string;
+  vendorId: string;
+  messageId: string | null;
+  data: string | null;
+  receivedAt: string;
+  /** What we answered. */
+  status: DataTransferStatus;
+  responseData: string | null;
+}
+
+/** How DataTransfer.req from stations is answered: per vendorId, and messageId ("" for any other). */
+export interface DataTransferRule {
+  vendorId: string;
+  messageId: string;
+  status: DataTransferStatus;
+  data: string | null;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+export interface DataTransferStore {
+  appendDataTransfer(record: DataTransferRecord): Promise<void>;
+  /** Newest first; `before`: an id. */
+  listDataTransfers(
+    query: { chargePointId?: string; before?: string; limit: number },
+  ): Promise<DataTransferRecord[]>;
+  /** Deletes up to `max` records received before `before`; returns how many. */
+  pruneDataTransfers(before: string, max: number): Promise<number>;
+  putRule(rule: DataTransferRule): Promise<void>;
+  getRule(vendorId: string, messageId: string): Promise<DataTransferRule | null>;
+  /** Sorted by vendorId, then messageId. */
+  listRules(): Promise<DataTransferRule[]>;
+  deleteRule(vendorId: string, messageId: string): Promise<boolean>;
+}
+
+// ------------------------------------------------------------------------------------------------ transactions
+
+export type TransactionFlagKind = "closed_by_operator" | "open_after_reboot";
+
+/** Something an operator should know about a transaction. */
+export interface TransactionFlag {
+  transactionId: number;
+  kind: TransactionFlagKind;
+  chargePointId: string;
+  connectorId: number;
+  at: string;
+  /** closed_by_operator: who, why, the meter value and time given; open_after_reboot: the boot and status. */
+  details: Record<string, unknown>;
+}
+
+export interface TransactionFlagStore {
+  /** Stores a flag once per (transactionId, kind); false when it was there. */
+  addFlag(flag: TransactionFlag): Promise<boolean>;
+  listFlags(
+    query: { kind?: TransactionFlagKind; transactionId?: number; limit: number },
+  ): Promise<TransactionFlag[]>;
+}
+
+// ------------------------------------------------------------------------------------------------ settings
+
+/** Days (or minutes) to keep each kind of data; 0 keeps it for ever. */
+export interface RetentionSettings {
+  meterValuesDays: number;
+  statusHistoryDays: number;
+  /** The in-memory OCPP frame log of each process. */
+  framesMinutes: number;
+  webhookDeliveriesDays: number;
+  dataTransfersDays: number;
+}
+
+/** Settings operators change at run time, shared by every process. */
+export interface FleetSettings {
+  retention: RetentionSettings;
+  updatedBy: string | null;
+  updatedAt: string | null;
+}
+
+export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
+  retention: {
+    meterValuesDays: 0,
+    statusHistoryDays: 0,
+    framesMinutes: 0,
+    webhookDeliveriesDays: 30,
+    dataTransfersDays: 0,
+  },
+  updatedBy: null,
+  updatedAt: null,
+};
+
+/** Settings saved by an older version lack the newer fields: the defaults fill them in. */
+export function withDefaultSettings(stored: Partial<FleetSettings>): FleetSettings {
+  return {
+    retention: { ...DEFAULT_FLEET_SETTINGS.retention, ...stored.retention },
+    updatedBy: stored.updatedBy ?? null,
+    updatedAt: stored.updatedAt ?? null,
+  };
+}
+
+export interface FleetSettingsStore {
+  /** The defaults until someone saves settings. */
+  getSettings(): Promise<FleetSettings>;
+  putSettings(settings: FleetSettings): Promise<void>;
+}
+
+/** Named leases: one holder at a time runs a periodic sweep, cluster-wide. */
+export interface LeaseStore {
+  /** Takes (or renews) the lease when it is free, expired or already `holder`'s. */
+  acquireLease(name: string, holder: string, now: string, until: string): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+}
+
+/** Batched deletion of old rows of the main Store (meter values, status history). */
+export interface RetentionStore {
+  /** Deletes up to `max` meter values received before `before`; returns how many. */
+  pruneMeterValues(before: string, max: number): Promise<number>;
+  /** Deletes up to `max` status history entries received before `before`; returns how many. */
+  pruneStatusHistory(before: string, max: number): Promise<number>;
+}
+
+export interface FleetStore {
+  jobs: JobStore;
+  webhooks: WebhookStore;
+  reservations: ReservationStore;
+  localLists: LocalListStore;
+  dataTransfers: DataTransferStore;
+  flags: TransactionFlagStore;
+  settings: FleetSettingsStore;
+  leases: LeaseStore;
+  retention: RetentionStore;
+  close(): Promise<void>;
+}

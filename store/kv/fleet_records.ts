@@ -1,0 +1,95 @@
+/**
+ * The small fleet stores on Deno KV: transaction flags (`["txflag", transactionId, kind]` with
+ * `["txflag_kind", kind, transactionId]` -> true), the shared settings (`["fleet_settings"]`) and named leases
+ * (`["lease", name]` -> { holder, until }).
+ */
+import {
+  DEFAULT_FLEET_SETTINGS,
+  type FleetSettings,
+  type FleetSettingsStore,
+  type LeaseStore,
+  type TransactionFlag,
+  type TransactionFlagKind,
+  type TransactionFlagStore,
+  withDefaultSettings,
+} from "../fleet.ts";
+import { getMany, listAll, retryAtomic } from "./kv_helpers.ts";
+
+const flagKey = (id: number, kind: TransactionFlagKind): Deno.KvKey => ["txflag", id, kind];
+const byKindKey = (kind: TransactionFlagKind, id: number): Deno.KvKey => ["txflag_kind", kind, id];
+const SETTINGS: Deno.KvKey = ["fleet_settings"];
+const leaseKey = (name: string): Deno.KvKey => ["lease", name];
+
+export class KvTransactionFlagStore implements TransactionFlagStore {
+  constructor(private readonly kv: Deno.Kv) {}
+
+  async addFlag(flag: TransactionFlag): Promise<boolean> {
+    const k = flagKey(flag.transactionId, flag.kind);
+    const res = await this.kv.atomic().check({ key: k, versionstamp: null }).set(k, flag)
+      .set(byKindKey(flag.kind, flag.transactionId), true).commit();
+    return res.ok;
+  }
+
+  async listFlags(
+    query: { kind?: TransactionFlagKind; transactionId?: number; limit: number },
+  ): Promise<TransactionFlag[]> {
+    if (query.transactionId !== undefined) {
+      const all = await listAll<TransactionFlag>(this.kv, { prefix: ["txflag", query.transactionId] });
+      return all.map((e) => e.value).filter((f) => query.kind === undefined || f.kind === query.kind);
+    }
+    if (query.kind !== undefined) {
+      const pointers = await listAll(this.kv, { prefix: ["txflag_kind", query.kind] }, {
+        reverse: true,
+        limit: query.limit,
+      });
+      const flags = await getMany<TransactionFlag>(
+        this.kv,
+        pointers.map((p) => flagKey(p.key[2] as number, query.kind!)),
+      );
+      return flags.flatMap((e) => (e.value ? [e.value] : []));
+    }
+    return (await listAll<TransactionFlag>(this.kv, { prefix: ["txflag"] }, {
+      reverse: true,
+      limit: query.limit,
+    }))
+      .map((e) => e.value);
+  }
+}
+
+export class KvFleetSettingsStore implements FleetSettingsStore {
+  constructor(private readonly kv: Deno.Kv) {}
+
+  async getSettings(): Promise<FleetSettings> {
+    const stored = (await this.kv.get<FleetSettings>(SETTINGS)).value;
+    return stored ? withDefaultSettings(stored) : structuredClone(DEFAULT_FLEET_SETTINGS);
+  }
+
+  async putSettings(settings: FleetSettings): Promise<void> {
+    await this.kv.set(SETTINGS, settings);
+  }
+}
+
+interface Lease {
+  holder: string;
+  until: string;
+}
+
+export class KvLeaseStore implements LeaseStore {
+  constructor(private readonly kv: Deno.Kv) {}
+
+  acquireLease(name: string, holder: string, now: string, until: string): Promise<boolean> {
+    return retryAtomic(`take lease "${name}"`, async () => {
+      const entry = await this.kv.get<Lease>(leaseKey(name));
+      const lease = entry.value;
+      if (lease && lease.holder !== holder && lease.until > now) return false;
+      const res = await this.kv.atomic().check(entry).set(leaseKey(name), { holder, until }).commit();
+      return res.ok ? true : undefined;
+    });
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    const entry = await this.kv.get<Lease>(leaseKey(name));
+    if (entry.value?.holder !== holder) return;
+    await this.kv.atomic().check(entry).delete(entry.key).commit();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Small helpers the fleet's KV stores share: reading many keys (KV's `getMany` takes at most 10), collecting
+ * a listing, and retrying an optimistic atomic commit.
+ */
+
+/** `kv.getMany` reads at most 10 keys at a time. */
+const GET_MANY_MAX = 10;
+
+/** Deno KV atomics allow 1000 mutations and 100 checks; fleet writes stay well below. */
+export const ATOMIC_MUTATIONS = 300;
+
+export async function getMany<T>(kv: Deno.Kv, keys: readonly Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+  const out: Deno.KvEntryMaybe<T>[] = [];
+  for (let i = 0; i < keys.length; i += GET_MANY_MAX) {
+    out.push(...await kv.getMany<T[]>(keys.slice(i, i + GET_MANY_MAX)));
+  }
+  return out;
+}
+
+/** Every entry a selector lists (bounded by `limit` when given). */
+export async function listAll<T>(
+  kv: Deno.Kv,
+  selector: Deno.KvListSelector,
+  options: Deno.KvListOptions = {},
+): Promise<Deno.KvEntry<T>[]> {
+  const out: Deno.KvEntry<T>[] = [];
+  for await (const entry of kv.list<T>(selector, options)) out.push(entry);
+  return out;
+}
+
+/**
+ * Runs `attempt` until it returns a value other than `undefined` (a lost race answers undefined and reads
+ * again), at most `max` times.
+ *
+ * @example
+ * ```ts ignore
+ * const ok = await retryAtomic("claim a task", async () => (await op.commit()).ok ? true : undefined);
+ * ```
+ */
+export async function retryAtomic<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  max = 50,
+): Promise<T> {
+  for (let i = 0; i < max; i++) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+  }
+  throw new Error(`Cannot ${what}: too many concurrent writers`);
+}
+
+/** The key that sorts right after every key starting with `prefix`'s last string part `text`. */
+export function after(text: string): string {
+  return text + "\0";
+}

@@ -1,0 +1,113 @@
+/**
+ * The ReservationStore on Deno KV.
+ *
+ * Layout: `["rsv_counter"]` the last id handed out; `["rsv", id]` ReservationRecord; `["rsv_cp", cpId, id]`
+ * -> true; while active, `["rsv_active", cpId, connectorId, id]` and `["rsv_exp", expiryDate, id]` -> true.
+ */
+import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
+import { getMany, listAll, retryAtomic } from "./kv_helpers.ts";
+
+const COUNTER: Deno.KvKey = ["rsv_counter"];
+/** reservationId is a 32-bit integer on the wire (OCPP 1.6 ReserveNow.req). */
+const MAX_ID = 2 ** 31 - 1;
+/** How many entries a filtered listing reads at most to fill one page. */
+const SCAN_LIMIT = 5000;
+
+const key = (id: number): Deno.KvKey => ["rsv", id];
+const byCpKey = (cp: string, id: number): Deno.KvKey => ["rsv_cp", cp, id];
+const activeKey = (
+  r: ReservationRecord,
+): Deno.KvKey => ["rsv_active", r.chargePointId, r.connectorId, r.reservationId];
+const expiryKey = (r: ReservationRecord): Deno.KvKey => ["rsv_exp", r.expiryDate, r.reservationId];
+
+export class KvReservationStore implements ReservationStore {
+  constructor(private readonly kv: Deno.Kv) {}
+
+  newReservationId(): Promise<number> {
+    return retryAtomic("allocate a reservation id", async () => {
+      const entry = await this.kv.get<number>(COUNTER);
+      const next = (entry.value ?? 0) + 1;
+      if (next > MAX_ID) throw new Error("Cannot allocate a reservation id: all 32-bit ids are used");
+      const res = await this.kv.atomic().check(entry).set(COUNTER, next).commit();
+      return res.ok ? next : undefined;
+    });
+  }
+
+  async createReservation(r: ReservationRecord): Promise<boolean> {
+    const op = this.kv.atomic().check({ key: key(r.reservationId), versionstamp: null })
+      .set(key(r.reservationId), r).set(byCpKey(r.chargePointId, r.reservationId), true);
+    if (r.state === "active") op.set(activeKey(r), true).set(expiryKey(r), true);
+    return (await op.commit()).ok;
+  }
+
+  async getReservation(reservationId: number): Promise<ReservationRecord | null> {
+    return (await this.kv.get<ReservationRecord>(key(reservationId))).value;
+  }
+
+  async listReservations(
+    query: { chargePointId?: string; state?: ReservationState; before?: number; limit: number },
+  ): Promise<ReservationRecord[]> {
+    const out: ReservationRecord[] = [];
+    const keep = (r: ReservationRecord | null) => {
+      if (r && (query.state === undefined || r.state === query.state) && out.length < query.limit) {
+        out.push(r);
+      }
+    };
+    if (query.chargePointId === undefined) {
+      const selector: Deno.KvListSelector = query.before === undefined
+        ? { prefix: ["rsv"] }
+        : { prefix: ["rsv"], end: key(query.before) };
+      for await (const e of this.kv.list<ReservationRecord>(selector, { reverse: true, limit: SCAN_LIMIT })) {
+        keep(e.value);
+        if (out.length >= query.limit) break;
+      }
+      return out;
+    }
+    const prefix = ["rsv_cp", query.chargePointId];
+    const selector: Deno.KvListSelector = query.before === undefined
+      ? { prefix }
+      : { prefix, end: [...prefix, query.before] };
+    const pointers = await listAll(this.kv, selector, { reverse: true, limit: SCAN_LIMIT });
+    for (let i = 0; i < pointers.length && out.length < query.limit; i += 10) {
+      const slice = pointers.slice(i, i + 10).map((p) => key(p.key[2] as number));
+      for (const e of await getMany<ReservationRecord>(this.kv, slice)) keep(e.value);
+    }
+    return out;
+  }
+
+  endReservation(
+    reservationId: number,
+    end: { state: Exclude<ReservationState, "active">; at: string; reason: string; transactionId?: number },
+  ): Promise<ReservationRecord | null> {
+    return retryAtomic("end a reservation", async () => {
+      const entry = await this.kv.get<ReservationRecord>(key(reservationId));
+      const r = entry.value;
+      if (!r || r.state !== "active") return null;
+      const ended: ReservationRecord = {
+        ...r,
+        state: end.state,
+        endedAt: end.at,
+        endReason: end.reason,
+        transactionId: end.transactionId ?? r.transactionId,
+      };
+      const res = await this.kv.atomic().check(entry).set(entry.key, ended).delete(activeKey(r))
+        .delete(expiryKey(r)).commit();
+      return res.ok ? ended : undefined;
+    });
+  }
+
+  async listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]> {
+    const prefix = connectorId === undefined
+      ? ["rsv_active", chargePointId]
+      : ["rsv_active", chargePointId, connectorId];
+    const pointers = await listAll(this.kv, { prefix });
+    const records = await getMany<ReservationRecord>(this.kv, pointers.map((p) => key(p.key[3] as number)));
+    return records.flatMap((e) => (e.value && e.value.state === "active" ? [e.value] : []));
+  }
+
+  async listDueExpiries(now: string, limit: number): Promise<ReservationRecord[]> {
+    const pointers = await listAll(this.kv, { prefix: ["rsv_exp"], end: ["rsv_exp", now + "\0"] }, { limit });
+    const records = await getMany<ReservationRecord>(this.kv, pointers.map((p) => key(p.key[2] as number)));
+    return records.flatMap((e) => (e.value && e.value.state === "active" ? [e.value] : []));
+  }
+}

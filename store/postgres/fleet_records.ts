@@ -1,0 +1,93 @@
+/**
+ * The small fleet stores on PostgreSQL: transaction flags (`transaction_flag`), the shared settings
+ * (`fleet_settings`, one row) and named leases (`fleet_lease`), migration 008.
+ */
+import type { Sql } from "postgres";
+import {
+  DEFAULT_FLEET_SETTINGS,
+  type FleetSettings,
+  type FleetSettingsStore,
+  type LeaseStore,
+  type TransactionFlag,
+  type TransactionFlagKind,
+  type TransactionFlagStore,
+  withDefaultSettings,
+} from "../fleet.ts";
+import { iso } from "./pg_helpers.ts";
+
+interface FlagRow {
+  transaction_id: number;
+  kind: TransactionFlagKind;
+  charge_point_id: string;
+  connector_id: number;
+  at: Date;
+  details: Record<string, unknown>;
+}
+
+function toFlag(r: FlagRow): TransactionFlag {
+  return {
+    transactionId: r.transaction_id,
+    kind: r.kind,
+    chargePointId: r.charge_point_id,
+    connectorId: r.connector_id,
+    at: iso(r.at),
+    details: r.details,
+  };
+}
+
+export class PostgresTransactionFlagStore implements TransactionFlagStore {
+  constructor(private readonly sql: Sql) {}
+
+  async addFlag(f: TransactionFlag): Promise<boolean> {
+    const rows = await this.sql`
+      insert into transaction_flag (transaction_id, kind, charge_point_id, connector_id, at, details)
+      values (${f.transactionId}, ${f.kind}, ${f.chargePointId}, ${f.connectorId}, ${f.at},
+        ${this.sql.json(f.details as never)})
+      on conflict do nothing returning transaction_id`;
+    return rows.length > 0;
+  }
+
+  async listFlags(
+    query: { kind?: TransactionFlagKind; transactionId?: number; limit: number },
+  ): Promise<TransactionFlag[]> {
+    const sql = this.sql;
+    const rows = await sql<FlagRow[]>`
+      select * from transaction_flag where true
+        ${query.kind !== undefined ? sql`and kind = ${query.kind}` : sql``}
+        ${query.transactionId !== undefined ? sql`and transaction_id = ${query.transactionId}` : sql``}
+      order by transaction_id desc, kind limit ${query.limit}`;
+    return rows.map(toFlag);
+  }
+}
+
+export class PostgresFleetSettingsStore implements FleetSettingsStore {
+  constructor(private readonly sql: Sql) {}
+
+  async getSettings(): Promise<FleetSettings> {
+    const rows = await this.sql<{ settings: FleetSettings }[]>`select settings from fleet_settings`;
+    return rows[0] ? withDefaultSettings(rows[0].settings) : structuredClone(DEFAULT_FLEET_SETTINGS);
+  }
+
+  async putSettings(settings: FleetSettings): Promise<void> {
+    await this.sql`
+      insert into fleet_settings (settings) values (${this.sql.json(settings as never)})
+      on conflict (id) do update set settings = excluded.settings`;
+  }
+}
+
+export class PostgresLeaseStore implements LeaseStore {
+  constructor(private readonly sql: Sql) {}
+
+  async acquireLease(name: string, holder: string, now: string, until: string): Promise<boolean> {
+    const rows = await this.sql`
+      insert into fleet_lease (name, holder, until) values (${name}, ${holder}, ${until})
+      on conflict (name) do update set holder = excluded.holder, until = excluded.until
+        where fleet_lease.holder = excluded.holder or fleet_lease.until <= ${now}
+      returning name`;
+    return rows.length > 0;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.sql`delete from fleet_lease where name = ${name} and holder = ${holder}`;
+  }
+}

@@ -1,0 +1,103 @@
+/** The ReservationStore on PostgreSQL (`reservation` and the `reservation_id` sequence, migration 008). */
+import type { Sql } from "postgres";
+import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
+import { iso } from "./pg_helpers.ts";
+
+interface Row {
+  reservation_id: number;
+  charge_point_id: string;
+  connector_id: number;
+  id_tag: string;
+  parent_id_tag: string | null;
+  expiry_date: Date;
+  state: ReservationState;
+  created_by: string;
+  created_at: Date;
+  ended_at: Date | null;
+  end_reason: string | null;
+  transaction_id: number | null;
+}
+
+function toRecord(r: Row): ReservationRecord {
+  return {
+    reservationId: r.reservation_id,
+    chargePointId: r.charge_point_id,
+    connectorId: r.connector_id,
+    idTag: r.id_tag,
+    parentIdTag: r.parent_id_tag,
+    expiryDate: iso(r.expiry_date),
+    state: r.state,
+    createdBy: r.created_by,
+    createdAt: iso(r.created_at),
+    endedAt: iso(r.ended_at),
+    endReason: r.end_reason,
+    transactionId: r.transaction_id,
+  };
+}
+
+export class PostgresReservationStore implements ReservationStore {
+  constructor(private readonly sql: Sql) {}
+
+  async newReservationId(): Promise<number> {
+    const [row] = await this.sql<{ id: number }[]>`select nextval('reservation_id')::int as id`;
+    return row!.id;
+  }
+
+  async createReservation(r: ReservationRecord): Promise<boolean> {
+    const rows = await this.sql`
+      insert into reservation (reservation_id, charge_point_id, connector_id, id_tag, parent_id_tag, expiry_date,
+        state, created_by, created_at, ended_at, end_reason, transaction_id)
+      values (${r.reservationId}, ${r.chargePointId}, ${r.connectorId}, ${r.idTag}, ${r.parentIdTag},
+        ${r.expiryDate}, ${r.state}, ${r.createdBy}, ${r.createdAt}, ${r.endedAt}, ${r.endReason},
+        ${r.transactionId})
+      on conflict (reservation_id) do nothing
+      returning reservation_id`;
+    return rows.length > 0;
+  }
+
+  async getReservation(reservationId: number): Promise<ReservationRecord | null> {
+    const rows = await this.sql<Row[]>`select * from reservation where reservation_id = ${reservationId}`;
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async listReservations(
+    query: { chargePointId?: string; state?: ReservationState; before?: number; limit: number },
+  ): Promise<ReservationRecord[]> {
+    const sql = this.sql;
+    const rows = await sql<Row[]>`
+      select * from reservation where true
+        ${query.chargePointId !== undefined ? sql`and charge_point_id = ${query.chargePointId}` : sql``}
+        ${query.state !== undefined ? sql`and state = ${query.state}` : sql``}
+        ${query.before !== undefined ? sql`and reservation_id < ${query.before}` : sql``}
+      order by reservation_id desc limit ${query.limit}`;
+    return rows.map(toRecord);
+  }
+
+  async endReservation(
+    reservationId: number,
+    end: { state: Exclude<ReservationState, "active">; at: string; reason: string; transactionId?: number },
+  ): Promise<ReservationRecord | null> {
+    const rows = await this.sql<Row[]>`
+      update reservation set state = ${end.state}, ended_at = ${end.at}, end_reason = ${end.reason},
+        transaction_id = coalesce(${end.transactionId ?? null}::int, transaction_id)
+      where reservation_id = ${reservationId} and state = 'active'
+      returning *`;
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]> {
+    const sql = this.sql;
+    const rows = await sql<Row[]>`
+      select * from reservation where charge_point_id = ${chargePointId} and state = 'active'
+        ${connectorId !== undefined ? sql`and connector_id = ${connectorId}` : sql``}
+      order by connector_id, reservation_id`;
+    return rows.map(toRecord);
+  }
+
+  async listDueExpiries(now: string, limit: number): Promise<ReservationRecord[]> {
+    const rows = await this.sql<Row[]>`
+      select * from reservation where state = 'active' and expiry_date <= ${now}
+      order by expiry_date, reservation_id limit ${limit}`;
+    return rows.map(toRecord);
+  }
+}
