@@ -2,7 +2,8 @@
  * Transactions that will not end by themselves:
  * - an admin closes an open one by hand, giving the stop time, meter value and why: it is stopped like a
  *   StopTransaction would (reason "ClosedByOperator"), the connector forgets it, and a flag records who did it
- *   and why. A real StopTransaction arriving later is then a replay and changes nothing;
+ *   and why. A real StopTransaction arriving later replaces the operator's values (model/transaction.ts);
+ *   the flag keeps them;
  * - a transaction still active when its connector reports Available after the station rebooted (booted after
  *   the transaction started) is flagged `open_after_reboot` for an operator to look at.
  */
@@ -12,7 +13,7 @@ import type { Registry } from "../actors/registry.ts";
 import { detachTransaction } from "../model/connector_state.ts";
 import type { Logger } from "../logger.ts";
 import type { TransactionFlag, TransactionFlagStore } from "../store/fleet.ts";
-import type { TransactionRecord } from "../model/transaction.ts";
+import { CLOSED_BY_OPERATOR, type TransactionRecord } from "../model/transaction.ts";
 import type { Store } from "../store/mod.ts";
 import { FleetError } from "./errors.ts";
 
@@ -30,8 +31,6 @@ export interface ManualClose {
   meterStop: number;
   reason: string;
 }
-
-export const CLOSED_BY_OPERATOR = "ClosedByOperator";
 
 export class StuckTransactions {
   constructor(private readonly deps: StuckTransactionDeps) {}
@@ -82,7 +81,6 @@ export class StuckTransactions {
       at: now,
       details: { by, reason: input.reason, meterStop: input.meterStop, timestamp: input.timestamp },
     });
-    // The connector no longer holds it (through the actor when the station is connected).
     // The connector no longer holds it: computed in the station's mailbox when it is connected.
     await this.deps.registry.updateSnapshot(tx.chargePointId, (record) => ({
       connectors: detachTransaction(record.connectors, transactionId),

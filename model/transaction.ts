@@ -5,7 +5,8 @@
  *   transaction it created the first time, with the same idTagInfo status;
  * - a new start on a connector with an active transaction supersedes it (kept for review, never deleted);
  * - a StopTransaction of an unknown id (or of another station's) is kept as an orphan stop, once;
- * - a replayed stop changes nothing; a superseded transaction still finishes when its late stop arrives.
+ * - a replayed stop changes nothing; a superseded transaction still finishes when its late stop arrives;
+ * - a transaction an operator closed by hand takes the station's own stop when it arrives.
  *
  * The rules decide from lookups and return the changes to commit; the stores only offer atomic primitives
  * (a unique replay key, a status guard, natural keys) that make a concurrent writer show up as a conflict.
@@ -13,6 +14,9 @@
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
+
+/** The stop reason of a transaction an operator closed by hand (not an OCPP 1.6 Reason). */
+export const CLOSED_BY_OPERATOR = "ClosedByOperator";
 
 /**
  * - active: started, not stopped;
@@ -191,7 +195,11 @@ export async function decideStop(
       changes: { orphanStops: [orphanStop(input)] },
     };
   }
-  if (current.status === "finished") {
+  // A transaction an operator closed by hand is finished with their estimate; the station's own stop, when it
+  // comes, is the truth and replaces it (the operator's values stay in the transaction's flag).
+  const closedByHand = current.status === "finished" && current.stopReason === CLOSED_BY_OPERATOR &&
+    input.reason !== CLOSED_BY_OPERATOR;
+  if (current.status === "finished" && !closedByHand) {
     return { outcome: { outcome: "replayed", transaction: current }, changes: {} };
   }
   const done: TransactionRecord = {

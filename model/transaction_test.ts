@@ -1,6 +1,12 @@
 import { assertEquals, assertNotEquals } from "@std/assert";
 import { fakeLookups, startInput, transaction } from "./fakes.ts";
-import { decideStart, decideStop, orphanStop, type StopTransactionInput } from "./transaction.ts";
+import {
+  CLOSED_BY_OPERATOR,
+  decideStart,
+  decideStop,
+  orphanStop,
+  type StopTransactionInput,
+} from "./transaction.ts";
 
 const START = startInput();
 
@@ -57,6 +63,19 @@ Deno.test("decideStop() of a finished transaction is a replay that changes nothi
     outcome: { outcome: "replayed", transaction: done },
     changes: {},
   });
+});
+
+Deno.test("decideStop() lets the station's own stop replace an operator's hand close, once", async () => {
+  const byHand = transaction({ status: "finished", meterStop: 1200, stopReason: CLOSED_BY_OPERATOR });
+  const { outcome, changes } = await decideStop(STOP, fakeLookups({ transactions: [byHand] }));
+  assertEquals(outcome.outcome, "stopped");
+  assertEquals(outcome.transaction?.meterStop, STOP.meterStop);
+  assertEquals(outcome.transaction?.stopReason, STOP.reason);
+  assertEquals(changes.transactionUpdates?.[0]?.expectedStatus, "finished");
+  // Its replay, against what is stored now, changes nothing.
+  const replay = await decideStop(STOP, fakeLookups({ transactions: [outcome.transaction!] }));
+  assertEquals(replay.outcome.outcome, "replayed");
+  assertEquals(replay.changes, {});
 });
 
 Deno.test("decideStop() finishes an active or superseded transaction, guarded by the status it read", async () => {

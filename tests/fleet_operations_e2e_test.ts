@@ -1,6 +1,6 @@
 /**
  * Stuck transactions, alerts and retention end to end, on Deno KV and on PostgreSQL: an admin closes an open
- * transaction by hand (recorded as such, a later StopTransaction changes nothing), a transaction still open
+ * transaction by hand (recorded as such; the station's later StopTransaction replaces the estimate), a transaction still open
  * when its connector is Available after a reboot is flagged, offline and Faulted stations are alerts, and
  * old meter values and status history are pruned in the background while new ones stay.
  */
@@ -57,16 +57,29 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           assertEquals(flags.body.items.map((f: Json) => [f.kind, f.details.by, f.details.reason]), [
             ["closed_by_operator", "token:admin tests", "cable stuck"],
           ]);
-          // The connector no longer holds it; the station's own late stop changes nothing.
+          // The connector no longer holds it; the station's own late stop is the truth and replaces the
+          // operator's estimate (kept in the flag); its replay changes nothing more.
           const cp = await server.json("/api/v1/charge-points/CP-STUCK", { as: "viewer" });
           assertEquals(cp.body.connectors.find((c: Json) => c.connectorId === 1)?.transactionId, undefined);
-          await station.call("StopTransaction", {
+          const lateStop = {
             transactionId: id,
             meterStop: 9999,
             timestamp: minutesAgo(1),
-          });
+            reason: "EVDisconnected",
+          };
+          await station.call("StopTransaction", lateStop);
+          await station.call("StopTransaction", lateStop);
           const after = await server.json(`/api/v1/transactions/${id}`, { as: "viewer" });
-          assertEquals([after.body.meterStop, after.body.stopReason], [5000, "ClosedByOperator"]);
+          assertEquals([after.body.meterStop, after.body.stopReason, after.body.energyWh], [
+            9999,
+            "EVDisconnected",
+            8999,
+          ]);
+          const kept = await server.json(`/api/v1/transaction-flags?transactionId=${id}`, { as: "viewer" });
+          assertEquals(kept.body.items.map((f: Json) => [f.kind, f.details.meterStop]), [[
+            "closed_by_operator",
+            5000,
+          ]]);
 
           // Open across a reboot: the station boots again and reports the connector Available.
           const open = await station.call("StartTransaction", {
