@@ -19,8 +19,8 @@ import {
 } from "../model/charge_point.ts";
 import type { CommitResult, StationChanges } from "../model/changes.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
-import { hasAction } from "../protocol/ocppj/dialect.ts";
-import { OcppError } from "../protocol/ocppj/errors.ts";
+import { hasAction, wireErrorCode } from "../protocol/ocppj/dialect.ts";
+import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
 import { findNul, replaceNul } from "../protocol/ocppj/nul.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import {
@@ -201,7 +201,7 @@ export class ChargePointActor {
       const { messageId } = result.frame;
       if (this.#openCallIds.has(messageId)) {
         this.log.warn("bad frame", { reason: "reused message id", messageId });
-        this.#send(encodeCallError(messageId, "ProtocolError", `MessageId "${messageId}" is already in use`));
+        this.#send(this.#callError(messageId, "ProtocolError", `MessageId "${messageId}" is already in use`));
         return;
       }
       this.#openCallIds.add(messageId);
@@ -216,7 +216,7 @@ export class ChargePointActor {
   refuseOverRate(messageId: string | null): void {
     if (this.#stopping || messageId === null) return;
     if (this.socket.readyState !== OPEN) return;
-    this.socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
+    this.socket.send(this.#callError(messageId, "GenericError", "Message rate exceeded; slow down"));
   }
 
   binaryReceived(): void {
@@ -390,7 +390,12 @@ export class ChargePointActor {
 
   async #handleFrame(result: DecodeResult, receivedAt: Date): Promise<void> {
     if (result.kind === "ignored") {
-      this.log.warn("bad frame", { reason: result.reason, ignored: true });
+      const { protocol } = this.dialect;
+      const answer = protocol.unknownMessageType === "MessageTypeNotSupported";
+      this.log.warn("bad frame", { reason: result.reason, ignored: !answer });
+      if (answer) {
+        this.#send(encodeCallError(result.messageId ?? "-1", "MessageTypeNotSupported", result.reason));
+      }
       return this.#countBadFrame();
     }
     if (result.kind === "invalid") {
@@ -401,7 +406,12 @@ export class ChargePointActor {
       });
       if (result.answerable) {
         // OCPP-J has no id to answer an unreadable CALL with; "-1" follows the convention of OCPP 2.0.1.
-        this.#send(encodeCallError(result.messageId ?? "-1", result.code, result.description));
+        const unreadable = result.messageId === undefined ? this.dialect.protocol.unreadableFrame : undefined;
+        this.#send(
+          unreadable
+            ? encodeCallError("-1", unreadable, result.description)
+            : this.#callError(result.messageId ?? "-1", result.code, result.description),
+        );
       }
       return this.#countBadFrame();
     }
@@ -430,12 +440,12 @@ export class ChargePointActor {
       if (error instanceof OcppError) {
         outcome = error.code;
         this.log.warn("call refused", { action, messageId, code: error.code, reason: error.message });
-        this.#send(encodeCallError(messageId, error.code, error.message, error.details));
+        this.#send(this.#callError(messageId, error.code, error.message, error.details));
       } else {
         outcome = "InternalError";
         // Never leak internals to a station: the details stay in our log.
         this.log.error("call failed", { action, messageId, error: String(error) });
-        this.#send(encodeCallError(messageId, "InternalError", `Could not process "${action}", retry later`));
+        this.#send(this.#callError(messageId, "InternalError", `Could not process "${action}", retry later`));
       }
     } finally {
       this.#openCallIds.delete(messageId);
@@ -650,6 +660,11 @@ export class ChargePointActor {
       return;
     }
     call.resolve(validated.value);
+  }
+
+  /** A CALLERROR frame with `code` as the station's dialect spells it. */
+  #callError(messageId: string, code: OcppErrorCode, description: string, details?: Record<string, unknown>) {
+    return encodeCallError(messageId, wireErrorCode(this.dialect.protocol, code), description, details);
   }
 
   #send(text: string): void {

@@ -52,7 +52,7 @@ export type DecodeResult =
     /** False for a broken CALLRESULT/CALLERROR: those are never answered with a CALLERROR. */
     answerable: boolean;
   }
-  | { kind: "ignored"; reason: string };
+  | { kind: "ignored"; reason: string; messageId?: string };
 
 /**
  * Decodes one OCPP-J text frame.
@@ -77,7 +77,8 @@ export function decodeFrame(text: string): DecodeResult {
     return invalid(id, "FormationViolation", "MessageTypeId is not a number");
   }
   if (type !== CALL && type !== CALLRESULT && type !== CALLERROR) {
-    return { kind: "ignored", reason: `Unknown MessageTypeId ${JSON.stringify(type)}` };
+    const reason = `Unknown MessageTypeId ${JSON.stringify(type)}`;
+    return id === undefined ? { kind: "ignored", reason } : { kind: "ignored", reason, messageId: id };
   }
   const answerable = type === CALL;
   if (id === undefined) {
@@ -128,7 +129,7 @@ export function encodeCallResult(messageId: string, payload: unknown): string {
 
 export function encodeCallError(
   messageId: string,
-  code: OcppErrorCode,
+  code: OcppErrorCode | (string & {}),
   description: string,
   details: Record<string, unknown> = {},
 ): string {
