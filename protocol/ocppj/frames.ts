@@ -129,7 +129,8 @@ export function encodeCallResult(messageId: string, payload: unknown): string {
 
 export function encodeCallError(
   messageId: string,
-  code: OcppErrorCode | (string & {}),
+  // A dialect may spell a code its own way (OCPP-J 2.0.1 FormatViolation), so any string goes on the wire.
+  code: string,
   description: string,
   details: Record<string, unknown> = {},
 ): string {
