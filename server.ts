@@ -273,6 +273,7 @@ export async function startServer(
     simulator,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
+      preferredOcpp: config.PREFERRED_OCPP,
       maxConnections,
       pingIntervalS: config.PING_INTERVAL_S,
       api: {

@@ -334,7 +334,10 @@ export class ChargePointActor {
     const now = this.deps.now();
     try {
       const stored = await this.deps.store.getChargePoint(this.id);
-      this.#record = { ...(stored ?? emptyRecord(this.id, now)), lastSeen: now.toISOString() };
+      const ocppVersion = this.dialect.protocol.subprotocol;
+      this.#record = { ...(stored ?? emptyRecord(this.id, now)), lastSeen: now.toISOString(), ocppVersion };
+      // The dialect is the station's to say, like its boot: written with its next commit when it changed.
+      if (stored && stored.ocppVersion !== ocppVersion) this.#unsaved = true;
       // A new station is stored when it boots; until then the registry lists it as connected. A known one
       // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
       // with every CALL and on close).

@@ -22,6 +22,8 @@ export interface BootInfo {
   imsi?: string;
   meterType?: string;
   meterSerialNumber?: string;
+  /** OCPP 2.0.1: why the station booted (PowerUp, FirmwareUpdate, RemoteReset, ...). */
+  reason?: string;
 }
 
 export interface ConnectorState {

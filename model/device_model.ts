@@ -11,11 +11,11 @@ export interface DeviceModelEntry {
   component: { name: string; instance?: string; evse?: { id: number; connectorId?: number } };
   variable: { name: string; instance?: string };
   attributes: {
-    type?: string;
-    value?: string;
-    mutability?: string;
-    persistent?: boolean;
-    constant?: boolean;
+    type?: string | undefined;
+    value?: string | undefined;
+    mutability?: string | undefined;
+    persistent?: boolean | undefined;
+    constant?: boolean | undefined;
   }[];
   characteristics?: Record<string, unknown>;
   /** The report (requestId, generatedAt) that last described it, and when we received that. */
