@@ -364,7 +364,7 @@ Deno.test("id tags: admins create, block, unblock, expire and delete; viewers re
 Deno.test("failed handshakes are listed for viewers", async () => {
   const server = await startApiServer();
   try {
-    assertEquals(await expectRefused(`${server.wsUrl}/CP-X`, ["ocpp2.0.1"]), 400);
+    assertEquals(await expectRefused(`${server.wsUrl}/CP-X`, ["ocpp2.1"]), 400);
     const res = await server.json("/api/v1/handshake-failures", { as: "viewer" });
     assertEquals(
       res.body.items.map((f: { chargePointId: string; status: number }) => [f.chargePointId, f.status]),
