@@ -608,6 +608,13 @@ export class ChargePointActor {
         : new NotConnectedError(this.id, action, this.#record ? "connection closed" : "not loaded");
       return await this.#finishCommand(command, { error });
     }
+    if (this.dialect.checkCommands) {
+      const checked = validateMessage(this.dialect.protocol, "request", action, command.payload);
+      if (!checked.ok) {
+        const reason = `not a valid ${this.dialect.protocol.name} ${action} request: ${checked.description}`;
+        return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, reason) });
+      }
+    }
     const refusal = command.force ? null : definition.guard?.(this.#record, command.payload as never) ?? null;
     if (refusal !== null) {
       return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });

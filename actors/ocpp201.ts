@@ -10,4 +10,5 @@ export const OCPP201_ACTOR: ActorDialect = {
   commands: COMMANDS_201,
   // OCPP 2.0.1 E and J: the messages that carry transaction data keep every reading (NUL replaced).
   transactionMessages: new Set(["TransactionEvent", "MeterValues"]),
+  checkCommands: true,
 };

@@ -115,3 +115,26 @@ Deno.test("SetVariables then GetVariables: the station's device model changes as
     await server.close();
   }
 });
+
+Deno.test("a 1.6-shaped command for a 2.0.1 station is refused before it is sent, and logged", async () => {
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "CP-SHAPE");
+  let calls = 0;
+  station.handle("SendLocalList", () => (calls++, { status: "Accepted" }));
+  try {
+    // What a fleet feature written for 1.6 would send (the API itself checks the station's dialect first).
+    const error = await server.registry.send("CP-SHAPE", "SendLocalList", {
+      listVersion: 3,
+      updateType: "Full",
+    })
+      .catch((e: Error) => e);
+    assertEquals((error as Error).name, "CommandRefusedError");
+    assertEquals(calls, 0);
+    const log = (await server.json("/api/v1/charge-points/CP-SHAPE/commands", { as: "viewer" })).body.items;
+    assertEquals(log[0].action, "SendLocalList");
+    assertEquals(log[0].outcome, "refused");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
