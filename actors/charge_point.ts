@@ -612,7 +612,9 @@ export class ChargePointActor {
       const checked = validateMessage(this.dialect.protocol, "request", action, command.payload);
       if (!checked.ok) {
         const reason = `not a valid ${this.dialect.protocol.name} ${action} request: ${checked.description}`;
-        return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, reason) });
+        return await this.#finishCommand(command, {
+          error: new CommandRefusedError(this.id, action, reason),
+        });
       }
     }
     const refusal = command.force ? null : definition.guard?.(this.#record, command.payload as never) ?? null;
