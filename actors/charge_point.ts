@@ -33,6 +33,7 @@ import {
   type DecodeResult,
   encodeCallError,
   encodeCallResult,
+  ignoredMessageId,
 } from "../protocol/ocppj/frames.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
 import type { ActorDeps } from "./deps.ts";
@@ -97,7 +98,7 @@ interface Command {
 
 type Message =
   | { type: "started"; predecessor: Promise<void> | undefined }
-  | { type: "frameReceived"; result: DecodeResult; receivedAt: Date }
+  | { type: "frameReceived"; result: DecodeResult; receivedAt: Date; ignoredId?: string | undefined }
   | { type: "sendCommand"; command: Command }
   | { type: "commandFinished"; command: Command; outcome: { response: unknown } | { error: Error } }
   | { type: "sweep"; nowMs: number }
@@ -206,7 +207,12 @@ export class ChargePointActor {
       }
       this.#openCallIds.add(messageId);
     }
-    this.#mailbox.post({ type: "frameReceived", result, receivedAt: this.deps.now() });
+    // A dialect that answers an unknown MessageTypeId (2.0.1) answers it by the frame's own id.
+    const ignoredId =
+      result.kind === "ignored" && this.dialect.protocol.unknownMessageType === "MessageTypeNotSupported"
+        ? ignoredMessageId(text)
+        : undefined;
+    this.#mailbox.post({ type: "frameReceived", result, receivedAt: this.deps.now(), ignoredId });
   }
 
   /**
@@ -311,7 +317,7 @@ export class ChargePointActor {
         return await this.#load(message.predecessor);
       case "frameReceived":
         if (this.#stopping || !this.#record) return;
-        return await this.#handleFrame(message.result, message.receivedAt);
+        return await this.#handleFrame(message.result, message.receivedAt, message.ignoredId);
       case "sendCommand":
         return await this.#sendCommand(message.command);
       case "commandFinished":
@@ -391,13 +397,13 @@ export class ChargePointActor {
     this.#mailbox.post({ type: "stopped" });
   }
 
-  async #handleFrame(result: DecodeResult, receivedAt: Date): Promise<void> {
+  async #handleFrame(result: DecodeResult, receivedAt: Date, ignoredId?: string): Promise<void> {
     if (result.kind === "ignored") {
       const { protocol } = this.dialect;
       const answer = protocol.unknownMessageType === "MessageTypeNotSupported";
       this.log.warn("bad frame", { reason: result.reason, ignored: !answer });
       if (answer) {
-        this.#send(encodeCallError(result.messageId ?? "-1", "MessageTypeNotSupported", result.reason));
+        this.#send(encodeCallError(ignoredId ?? "-1", "MessageTypeNotSupported", result.reason));
       }
       return this.#countBadFrame();
     }

@@ -52,7 +52,7 @@ export type DecodeResult =
     /** False for a broken CALLRESULT/CALLERROR: those are never answered with a CALLERROR. */
     answerable: boolean;
   }
-  | { kind: "ignored"; reason: string; messageId?: string };
+  | { kind: "ignored"; reason: string };
 
 /**
  * Decodes one OCPP-J text frame.
@@ -77,8 +77,7 @@ export function decodeFrame(text: string): DecodeResult {
     return invalid(id, "FormationViolation", "MessageTypeId is not a number");
   }
   if (type !== CALL && type !== CALLRESULT && type !== CALLERROR) {
-    const reason = `Unknown MessageTypeId ${JSON.stringify(type)}`;
-    return id === undefined ? { kind: "ignored", reason } : { kind: "ignored", reason, messageId: id };
+    return { kind: "ignored", reason: `Unknown MessageTypeId ${JSON.stringify(type)}` };
   }
   const answerable = type === CALL;
   if (id === undefined) {
@@ -116,6 +115,24 @@ export function decodeFrame(text: string): DecodeResult {
         frame: { type: CALLERROR, messageId: id, errorCode, errorDescription, errorDetails },
       };
     }
+  }
+}
+
+/**
+ * The message id of a frame `decodeFrame` ignored (an unknown MessageTypeId), for a dialect that answers it
+ * (OCPP-J 2.0.1 `MessageTypeNotSupported`); undefined when it has none.
+ *
+ * @example
+ * ```ts
+ * ignoredMessageId('[7,"m1","Heartbeat",{}]'); // "m1"
+ * ```
+ */
+export function ignoredMessageId(text: string): string | undefined {
+  try {
+    const value = JSON.parse(text);
+    return Array.isArray(value) && typeof value[1] === "string" ? value[1] : undefined;
+  } catch {
+    return undefined;
   }
 }
 
