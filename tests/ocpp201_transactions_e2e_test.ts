@@ -1,12 +1,15 @@
 /**
  * OCPP 2.0.1 transactions in the same ledger as 1.6's, driven by npm `ocpp-rpc` in strict mode speaking
- * `ocpp2.0.1`: a full transaction with replays after a reconnect and an out-of-order event, a remote start
+ * `ocpp2.0.1`: a full transaction with replays after a reconnect and an out-of-order event (on Deno KV and on
+ * PostgreSQL), a remote start
  * through the API linked by remoteStartId, and the list and CSV an operator reads.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
-import { startApiServer } from "./helpers/api.ts";
+import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import { withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
 
 const TOKEN = { idToken: "CARD-201", type: "ISO14443" };
@@ -37,8 +40,7 @@ function event(
   };
 }
 
-Deno.test("a 2.0.1 transaction lands in the ledger once, whatever the replays and the order of its events", async () => {
-  const server = await startApiServer();
+async function ledgerScenario(server: ApiTestServer) {
   await server.store.putIdTag({ idTag: "CARD-201", status: "Accepted", expiryDate: null, parentIdTag: null });
   let station = await connectStation201(server.wsUrl, "CP-TX201");
   try {
@@ -127,9 +129,19 @@ Deno.test("a 2.0.1 transaction lands in the ledger once, whatever the replays an
     assertEquals(record?.evses?.[0]?.transactionId, undefined, "the ended transaction leaves its EVSE");
   } finally {
     await closeStation(station);
-    await server.close();
   }
-});
+}
+
+const ignorePostgres = await ignoreWithoutPostgres("OCPP 2.0.1 ledger on PostgreSQL");
+
+for (const kind of ["kv", "postgres"] as const) {
+  Deno.test({
+    name:
+      `a 2.0.1 transaction lands in the ledger once, whatever the replays and the order of its events (${kind})`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () => withApiServer(kind, ledgerScenario),
+  });
+}
 
 Deno.test("a remote start through the API is linked to the transaction the station starts by remoteStartId", async () => {
   const server = await startApiServer();
