@@ -5,37 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const AdditionalInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  additionalIdToken: maxLengthString(36),
-  type: maxLengthString(50),
-});
-
-const IdTokenEnumType = z.enum([
-  "Central",
-  "eMAID",
-  "ISO14443",
-  "ISO15693",
-  "KeyCode",
-  "Local",
-  "MacAddress",
-  "NoAuthorization",
-]);
-
-const IdTokenType = z.strictObject({
-  customData: CustomDataType.optional(),
-  additionalInfo: z.array(AdditionalInfoType).min(1).optional(),
-  idToken: maxLengthString(36),
-  type: IdTokenEnumType,
-});
-
-const HashAlgorithmEnumType = z.enum(["SHA256", "SHA384", "SHA512"]);
+import { maxLengthString } from "../ocppj/json_schema.ts";
+import { CustomDataType, HashAlgorithmEnumType, IdTokenInfoType, IdTokenType } from "./common.ts";
 
 const OCSPRequestDataType = z.strictObject({
   customData: CustomDataType.optional(),
@@ -44,40 +15,6 @@ const OCSPRequestDataType = z.strictObject({
   issuerKeyHash: maxLengthString(128),
   serialNumber: maxLengthString(40),
   responderURL: maxLengthString(512),
-});
-
-const AuthorizationStatusEnumType = z.enum([
-  "Accepted",
-  "Blocked",
-  "ConcurrentTx",
-  "Expired",
-  "Invalid",
-  "NoCredit",
-  "NotAllowedTypeEVSE",
-  "NotAtThisLocation",
-  "NotAtThisTime",
-  "Unknown",
-]);
-
-const MessageFormatEnumType = z.enum(["ASCII", "HTML", "URI", "UTF8"]);
-
-const MessageContentType = z.strictObject({
-  customData: CustomDataType.optional(),
-  format: MessageFormatEnumType,
-  language: maxLengthString(8).optional(),
-  content: maxLengthString(512),
-});
-
-const IdTokenInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  status: AuthorizationStatusEnumType,
-  cacheExpiryDateTime: dateTime.optional(),
-  chargingPriority: integer.optional(),
-  language1: maxLengthString(8).optional(),
-  evseId: z.array(integer).min(1).optional(),
-  groupIdToken: IdTokenType.optional(),
-  language2: maxLengthString(8).optional(),
-  personalMessage: MessageContentType.optional(),
 });
 
 const AuthorizeCertificateStatusEnumType = z.enum([

@@ -6,10 +6,7 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const ModemType = z.strictObject({
   customData: CustomDataType.optional(),
@@ -39,12 +36,6 @@ const BootReasonEnumType = z.enum([
 ]);
 
 const RegistrationStatusEnumType = z.enum(["Accepted", "Pending", "Rejected"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const BootNotificationRequest = z.strictObject({
   customData: CustomDataType.optional(),

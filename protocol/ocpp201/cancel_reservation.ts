@@ -5,19 +5,10 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { integer } from "../ocppj/json_schema.ts";
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const CancelReservationStatusEnumType = z.enum(["Accepted", "Rejected"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const CancelReservationRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -6,20 +6,9 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const CertificateSigningUseEnumType = z.enum(["ChargingStationCertificate", "V2GCertificate"]);
+import { CertificateSigningUseEnumType, CustomDataType, StatusInfoType } from "./common.ts";
 
 const CertificateSignedStatusEnumType = z.enum(["Accepted", "Rejected"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const CertificateSignedRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -5,27 +5,11 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const EVSEType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  connectorId: integer.optional(),
-});
+import { CustomDataType, EVSEType, StatusInfoType } from "./common.ts";
 
 const OperationalStatusEnumType = z.enum(["Inoperative", "Operative"]);
 
 const ChangeAvailabilityStatusEnumType = z.enum(["Accepted", "Rejected", "Scheduled"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const ChangeAvailabilityRequest = z.strictObject({
   customData: CustomDataType.optional(),

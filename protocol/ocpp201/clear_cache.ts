@@ -5,19 +5,9 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const ClearCacheStatusEnumType = z.enum(["Accepted", "Rejected"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const ClearCacheRequest = z.strictObject({
   customData: CustomDataType.optional(),

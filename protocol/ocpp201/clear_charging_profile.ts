@@ -5,18 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const ChargingProfilePurposeEnumType = z.enum([
-  "ChargingStationExternalConstraints",
-  "ChargingStationMaxProfile",
-  "TxDefaultProfile",
-  "TxProfile",
-]);
+import { integer } from "../ocppj/json_schema.ts";
+import { ChargingProfilePurposeEnumType, CustomDataType, StatusInfoType } from "./common.ts";
 
 const ClearChargingProfileType = z.strictObject({
   customData: CustomDataType.optional(),
@@ -26,12 +16,6 @@ const ClearChargingProfileType = z.strictObject({
 });
 
 const ClearChargingProfileStatusEnumType = z.enum(["Accepted", "Unknown"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const ClearChargingProfileRequest = z.strictObject({
   customData: CustomDataType.optional(),

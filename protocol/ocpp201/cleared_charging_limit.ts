@@ -5,13 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const ChargingLimitSourceEnumType = z.enum(["EMS", "Other", "SO", "CSO"]);
+import { integer } from "../ocppj/json_schema.ts";
+import { ChargingLimitSourceEnumType, CustomDataType } from "./common.ts";
 
 export const ClearedChargingLimitRequest = z.strictObject({
   customData: CustomDataType.optional(),

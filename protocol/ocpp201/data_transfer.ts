@@ -6,18 +6,9 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const DataTransferStatusEnumType = z.enum(["Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const DataTransferRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -5,29 +5,9 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const HashAlgorithmEnumType = z.enum(["SHA256", "SHA384", "SHA512"]);
-
-const CertificateHashDataType = z.strictObject({
-  customData: CustomDataType.optional(),
-  hashAlgorithm: HashAlgorithmEnumType,
-  issuerNameHash: maxLengthString(128),
-  issuerKeyHash: maxLengthString(128),
-  serialNumber: maxLengthString(40),
-});
+import { CertificateHashDataType, CustomDataType, StatusInfoType } from "./common.ts";
 
 const DeleteCertificateStatusEnumType = z.enum(["Accepted", "Failed", "NotFound"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const DeleteCertificateRequest = z.strictObject({
   customData: CustomDataType.optional(),

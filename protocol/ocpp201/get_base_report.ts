@@ -5,21 +5,10 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { integer } from "../ocppj/json_schema.ts";
+import { CustomDataType, GenericDeviceModelStatusEnumType, StatusInfoType } from "./common.ts";
 
 const ReportBaseEnumType = z.enum(["ConfigurationInventory", "FullInventory", "SummaryInventory"]);
-
-const GenericDeviceModelStatusEnumType = z.enum(["Accepted", "Rejected", "NotSupported", "EmptyResultSet"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const GetBaseReportRequest = z.strictObject({
   customData: CustomDataType.optional(),

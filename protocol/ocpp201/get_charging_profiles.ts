@@ -5,20 +5,13 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const ChargingProfilePurposeEnumType = z.enum([
-  "ChargingStationExternalConstraints",
-  "ChargingStationMaxProfile",
-  "TxDefaultProfile",
-  "TxProfile",
-]);
-
-const ChargingLimitSourceEnumType = z.enum(["EMS", "Other", "SO", "CSO"]);
+import { integer } from "../ocppj/json_schema.ts";
+import {
+  ChargingLimitSourceEnumType,
+  ChargingProfilePurposeEnumType,
+  CustomDataType,
+  StatusInfoType,
+} from "./common.ts";
 
 const ChargingProfileCriterionType = z.strictObject({
   customData: CustomDataType.optional(),
@@ -29,12 +22,6 @@ const ChargingProfileCriterionType = z.strictObject({
 });
 
 const GetChargingProfileStatusEnumType = z.enum(["Accepted", "NoProfiles"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const GetChargingProfilesRequest = z.strictObject({
   customData: CustomDataType.optional(),

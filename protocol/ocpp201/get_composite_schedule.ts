@@ -5,29 +5,14 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const ChargingRateUnitEnumType = z.enum(["W", "A"]);
-
-const GenericStatusEnumType = z.enum(["Accepted", "Rejected"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
-
-const ChargingSchedulePeriodType = z.strictObject({
-  customData: CustomDataType.optional(),
-  startPeriod: integer,
-  limit: z.number(),
-  numberPhases: integer.optional(),
-  phaseToUse: integer.optional(),
-});
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import {
+  ChargingRateUnitEnumType,
+  ChargingSchedulePeriodType,
+  CustomDataType,
+  GenericStatusEnumType,
+  StatusInfoType,
+} from "./common.ts";
 
 const CompositeScheduleType = z.strictObject({
   customData: CustomDataType.optional(),

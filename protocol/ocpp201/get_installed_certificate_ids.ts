@@ -5,11 +5,7 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { CertificateHashDataType, CustomDataType, StatusInfoType } from "./common.ts";
 
 const GetCertificateIdUseEnumType = z.enum([
   "V2GRootCertificate",
@@ -20,22 +16,6 @@ const GetCertificateIdUseEnumType = z.enum([
 ]);
 
 const GetInstalledCertificateStatusEnumType = z.enum(["Accepted", "NotFound"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
-
-const HashAlgorithmEnumType = z.enum(["SHA256", "SHA384", "SHA512"]);
-
-const CertificateHashDataType = z.strictObject({
-  customData: CustomDataType.optional(),
-  hashAlgorithm: HashAlgorithmEnumType,
-  issuerNameHash: maxLengthString(128),
-  issuerKeyHash: maxLengthString(128),
-  serialNumber: maxLengthString(40),
-});
 
 const CertificateHashDataChainType = z.strictObject({
   customData: CustomDataType.optional(),

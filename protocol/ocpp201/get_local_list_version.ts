@@ -5,11 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { integer } from "../ocppj/json_schema.ts";
+import { CustomDataType } from "./common.ts";
 
 export const GetLocalListVersionRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -6,10 +6,7 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const LogParametersType = z.strictObject({
   customData: CustomDataType.optional(),
@@ -21,12 +18,6 @@ const LogParametersType = z.strictObject({
 const LogEnumType = z.enum(["DiagnosticsLog", "SecurityLog"]);
 
 const LogStatusEnumType = z.enum(["Accepted", "Rejected", "AcceptedCanceled"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const GetLogRequest = z.strictObject({
   customData: CustomDataType.optional(),

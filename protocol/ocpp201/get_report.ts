@@ -5,30 +5,14 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const EVSEType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  connectorId: integer.optional(),
-});
-
-const ComponentType = z.strictObject({
-  customData: CustomDataType.optional(),
-  evse: EVSEType.optional(),
-  name: maxLengthString(50),
-  instance: maxLengthString(50).optional(),
-});
-
-const VariableType = z.strictObject({
-  customData: CustomDataType.optional(),
-  name: maxLengthString(50),
-  instance: maxLengthString(50).optional(),
-});
+import { integer } from "../ocppj/json_schema.ts";
+import {
+  ComponentType,
+  CustomDataType,
+  GenericDeviceModelStatusEnumType,
+  StatusInfoType,
+  VariableType,
+} from "./common.ts";
 
 const ComponentVariableType = z.strictObject({
   customData: CustomDataType.optional(),
@@ -37,14 +21,6 @@ const ComponentVariableType = z.strictObject({
 });
 
 const ComponentCriterionEnumType = z.enum(["Active", "Available", "Enabled", "Problem"]);
-
-const GenericDeviceModelStatusEnumType = z.enum(["Accepted", "Rejected", "NotSupported", "EmptyResultSet"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const GetReportRequest = z.strictObject({
   customData: CustomDataType.optional(),

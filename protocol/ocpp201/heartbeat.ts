@@ -5,11 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { dateTime } from "../ocppj/json_schema.ts";
+import { CustomDataType } from "./common.ts";
 
 export const HeartbeatRequest = z.strictObject({
   customData: CustomDataType.optional(),

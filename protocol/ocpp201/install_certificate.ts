@@ -6,10 +6,7 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const InstallCertificateUseEnumType = z.enum([
   "V2GRootCertificate",
@@ -19,12 +16,6 @@ const InstallCertificateUseEnumType = z.enum([
 ]);
 
 const InstallCertificateStatusEnumType = z.enum(["Accepted", "Rejected", "Failed"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const InstallCertificateRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -5,85 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const ReadingContextEnumType = z.enum([
-  "Interruption.Begin",
-  "Interruption.End",
-  "Other",
-  "Sample.Clock",
-  "Sample.Periodic",
-  "Transaction.Begin",
-  "Transaction.End",
-  "Trigger",
-]);
-
-const MeasurandEnumType = z.enum([
-  "Current.Export",
-  "Current.Import",
-  "Current.Offered",
-  "Energy.Active.Export.Register",
-  "Energy.Active.Import.Register",
-  "Energy.Reactive.Export.Register",
-  "Energy.Reactive.Import.Register",
-  "Energy.Active.Export.Interval",
-  "Energy.Active.Import.Interval",
-  "Energy.Active.Net",
-  "Energy.Reactive.Export.Interval",
-  "Energy.Reactive.Import.Interval",
-  "Energy.Reactive.Net",
-  "Energy.Apparent.Net",
-  "Energy.Apparent.Import",
-  "Energy.Apparent.Export",
-  "Frequency",
-  "Power.Active.Export",
-  "Power.Active.Import",
-  "Power.Factor",
-  "Power.Offered",
-  "Power.Reactive.Export",
-  "Power.Reactive.Import",
-  "SoC",
-  "Voltage",
-]);
-
-const PhaseEnumType = z.enum(["L1", "L2", "L3", "N", "L1-N", "L2-N", "L3-N", "L1-L2", "L2-L3", "L3-L1"]);
-
-const LocationEnumType = z.enum(["Body", "Cable", "EV", "Inlet", "Outlet"]);
-
-const SignedMeterValueType = z.strictObject({
-  customData: CustomDataType.optional(),
-  signedMeterData: maxLengthString(2500),
-  signingMethod: maxLengthString(50),
-  encodingMethod: maxLengthString(50),
-  publicKey: maxLengthString(2500),
-});
-
-const UnitOfMeasureType = z.strictObject({
-  customData: CustomDataType.optional(),
-  unit: maxLengthString(20).optional(),
-  multiplier: integer.optional(),
-});
-
-const SampledValueType = z.strictObject({
-  customData: CustomDataType.optional(),
-  value: z.number(),
-  context: ReadingContextEnumType.optional(),
-  measurand: MeasurandEnumType.optional(),
-  phase: PhaseEnumType.optional(),
-  location: LocationEnumType.optional(),
-  signedMeterValue: SignedMeterValueType.optional(),
-  unitOfMeasure: UnitOfMeasureType.optional(),
-});
-
-const MeterValueType = z.strictObject({
-  customData: CustomDataType.optional(),
-  sampledValue: z.array(SampledValueType).min(1),
-  timestamp: dateTime,
-});
+import { integer } from "../ocppj/json_schema.ts";
+import { CustomDataType, MeterValueType } from "./common.ts";
 
 export const MeterValuesRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -6,25 +6,7 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const EventTriggerEnumType = z.enum(["Alerting", "Delta", "Periodic"]);
-
-const EVSEType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  connectorId: integer.optional(),
-});
-
-const ComponentType = z.strictObject({
-  customData: CustomDataType.optional(),
-  evse: EVSEType.optional(),
-  name: maxLengthString(50),
-  instance: maxLengthString(50).optional(),
-});
+import { ComponentType, CustomDataType, VariableType } from "./common.ts";
 
 const EventNotificationEnumType = z.enum([
   "HardWiredNotification",
@@ -33,11 +15,7 @@ const EventNotificationEnumType = z.enum([
   "CustomMonitor",
 ]);
 
-const VariableType = z.strictObject({
-  customData: CustomDataType.optional(),
-  name: maxLengthString(50),
-  instance: maxLengthString(50).optional(),
-});
+const EventTriggerEnumType = z.enum(["Alerting", "Delta", "Periodic"]);
 
 const EventDataType = z.strictObject({
   customData: CustomDataType.optional(),

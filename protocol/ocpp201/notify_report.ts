@@ -6,31 +6,7 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const EVSEType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  connectorId: integer.optional(),
-});
-
-const ComponentType = z.strictObject({
-  customData: CustomDataType.optional(),
-  evse: EVSEType.optional(),
-  name: maxLengthString(50),
-  instance: maxLengthString(50).optional(),
-});
-
-const VariableType = z.strictObject({
-  customData: CustomDataType.optional(),
-  name: maxLengthString(50),
-  instance: maxLengthString(50).optional(),
-});
-
-const AttributeEnumType = z.enum(["Actual", "Target", "MinSet", "MaxSet"]);
+import { AttributeEnumType, ComponentType, CustomDataType, VariableType } from "./common.ts";
 
 const MutabilityEnumType = z.enum(["ReadOnly", "WriteOnly", "ReadWrite"]);
 

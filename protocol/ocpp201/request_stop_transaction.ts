@@ -6,18 +6,7 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const RequestStartStopStatusEnumType = z.enum(["Accepted", "Rejected"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
+import { CustomDataType, RequestStartStopStatusEnumType, StatusInfoType } from "./common.ts";
 
 export const RequestStopTransactionRequest = z.strictObject({
   customData: CustomDataType.optional(),

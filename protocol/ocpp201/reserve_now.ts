@@ -5,11 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { CustomDataType, IdTokenType, StatusInfoType } from "./common.ts";
 
 const ConnectorEnumType = z.enum([
   "cCCS1",
@@ -36,37 +33,7 @@ const ConnectorEnumType = z.enum([
   "Unknown",
 ]);
 
-const AdditionalInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  additionalIdToken: maxLengthString(36),
-  type: maxLengthString(50),
-});
-
-const IdTokenEnumType = z.enum([
-  "Central",
-  "eMAID",
-  "ISO14443",
-  "ISO15693",
-  "KeyCode",
-  "Local",
-  "MacAddress",
-  "NoAuthorization",
-]);
-
-const IdTokenType = z.strictObject({
-  customData: CustomDataType.optional(),
-  additionalInfo: z.array(AdditionalInfoType).min(1).optional(),
-  idToken: maxLengthString(36),
-  type: IdTokenEnumType,
-});
-
 const ReserveNowStatusEnumType = z.enum(["Accepted", "Faulted", "Occupied", "Rejected", "Unavailable"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const ReserveNowRequest = z.strictObject({
   customData: CustomDataType.optional(),

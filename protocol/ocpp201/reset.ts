@@ -5,21 +5,12 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { integer } from "../ocppj/json_schema.ts";
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const ResetEnumType = z.enum(["Immediate", "OnIdle"]);
 
 const ResetStatusEnumType = z.enum(["Accepted", "Rejected", "Scheduled"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const ResetRequest = z.strictObject({
   customData: CustomDataType.optional(),

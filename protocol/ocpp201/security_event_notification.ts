@@ -6,10 +6,7 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { dateTime, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { CustomDataType } from "./common.ts";
 
 export const SecurityEventNotificationRequest = z.strictObject({
   customData: CustomDataType.optional(),

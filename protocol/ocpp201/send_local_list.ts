@@ -5,69 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const AdditionalInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  additionalIdToken: maxLengthString(36),
-  type: maxLengthString(50),
-});
-
-const IdTokenEnumType = z.enum([
-  "Central",
-  "eMAID",
-  "ISO14443",
-  "ISO15693",
-  "KeyCode",
-  "Local",
-  "MacAddress",
-  "NoAuthorization",
-]);
-
-const IdTokenType = z.strictObject({
-  customData: CustomDataType.optional(),
-  additionalInfo: z.array(AdditionalInfoType).min(1).optional(),
-  idToken: maxLengthString(36),
-  type: IdTokenEnumType,
-});
-
-const AuthorizationStatusEnumType = z.enum([
-  "Accepted",
-  "Blocked",
-  "ConcurrentTx",
-  "Expired",
-  "Invalid",
-  "NoCredit",
-  "NotAllowedTypeEVSE",
-  "NotAtThisLocation",
-  "NotAtThisTime",
-  "Unknown",
-]);
-
-const MessageFormatEnumType = z.enum(["ASCII", "HTML", "URI", "UTF8"]);
-
-const MessageContentType = z.strictObject({
-  customData: CustomDataType.optional(),
-  format: MessageFormatEnumType,
-  language: maxLengthString(8).optional(),
-  content: maxLengthString(512),
-});
-
-const IdTokenInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  status: AuthorizationStatusEnumType,
-  cacheExpiryDateTime: dateTime.optional(),
-  chargingPriority: integer.optional(),
-  language1: maxLengthString(8).optional(),
-  evseId: z.array(integer).min(1).optional(),
-  groupIdToken: IdTokenType.optional(),
-  language2: maxLengthString(8).optional(),
-  personalMessage: MessageContentType.optional(),
-});
+import { integer } from "../ocppj/json_schema.ts";
+import { CustomDataType, IdTokenInfoType, IdTokenType, StatusInfoType } from "./common.ts";
 
 const AuthorizationData = z.strictObject({
   customData: CustomDataType.optional(),
@@ -78,12 +17,6 @@ const AuthorizationData = z.strictObject({
 const UpdateEnumType = z.enum(["Differential", "Full"]);
 
 const SendLocalListStatusEnumType = z.enum(["Accepted", "Failed", "VersionMismatch"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const SendLocalListRequest = z.strictObject({
   customData: CustomDataType.optional(),

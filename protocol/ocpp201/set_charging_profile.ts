@@ -5,104 +5,10 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const ChargingProfilePurposeEnumType = z.enum([
-  "ChargingStationExternalConstraints",
-  "ChargingStationMaxProfile",
-  "TxDefaultProfile",
-  "TxProfile",
-]);
-
-const ChargingProfileKindEnumType = z.enum(["Absolute", "Recurring", "Relative"]);
-
-const RecurrencyKindEnumType = z.enum(["Daily", "Weekly"]);
-
-const ChargingRateUnitEnumType = z.enum(["W", "A"]);
-
-const ChargingSchedulePeriodType = z.strictObject({
-  customData: CustomDataType.optional(),
-  startPeriod: integer,
-  limit: z.number(),
-  numberPhases: integer.optional(),
-  phaseToUse: integer.optional(),
-});
-
-const RelativeTimeIntervalType = z.strictObject({
-  customData: CustomDataType.optional(),
-  start: integer,
-  duration: integer.optional(),
-});
-
-const CostKindEnumType = z.enum([
-  "CarbonDioxideEmission",
-  "RelativePricePercentage",
-  "RenewableGenerationPercentage",
-]);
-
-const CostType = z.strictObject({
-  customData: CustomDataType.optional(),
-  costKind: CostKindEnumType,
-  amount: integer,
-  amountMultiplier: integer.optional(),
-});
-
-const ConsumptionCostType = z.strictObject({
-  customData: CustomDataType.optional(),
-  startValue: z.number(),
-  cost: z.array(CostType).min(1).max(3),
-});
-
-const SalesTariffEntryType = z.strictObject({
-  customData: CustomDataType.optional(),
-  relativeTimeInterval: RelativeTimeIntervalType,
-  ePriceLevel: integer.min(0).optional(),
-  consumptionCost: z.array(ConsumptionCostType).min(1).max(3).optional(),
-});
-
-const SalesTariffType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  salesTariffDescription: maxLengthString(32).optional(),
-  numEPriceLevels: integer.optional(),
-  salesTariffEntry: z.array(SalesTariffEntryType).min(1).max(1024),
-});
-
-const ChargingScheduleType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  startSchedule: dateTime.optional(),
-  duration: integer.optional(),
-  chargingRateUnit: ChargingRateUnitEnumType,
-  chargingSchedulePeriod: z.array(ChargingSchedulePeriodType).min(1).max(1024),
-  minChargingRate: z.number().optional(),
-  salesTariff: SalesTariffType.optional(),
-});
-
-const ChargingProfileType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  stackLevel: integer,
-  chargingProfilePurpose: ChargingProfilePurposeEnumType,
-  chargingProfileKind: ChargingProfileKindEnumType,
-  recurrencyKind: RecurrencyKindEnumType.optional(),
-  validFrom: dateTime.optional(),
-  validTo: dateTime.optional(),
-  chargingSchedule: z.array(ChargingScheduleType).min(1).max(3),
-  transactionId: maxLengthString(36).optional(),
-});
+import { integer } from "../ocppj/json_schema.ts";
+import { ChargingProfileType, CustomDataType, StatusInfoType } from "./common.ts";
 
 const ChargingProfileStatusEnumType = z.enum(["Accepted", "Rejected"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const SetChargingProfileRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -5,32 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const AttributeEnumType = z.enum(["Actual", "Target", "MinSet", "MaxSet"]);
-
-const EVSEType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  connectorId: integer.optional(),
-});
-
-const ComponentType = z.strictObject({
-  customData: CustomDataType.optional(),
-  evse: EVSEType.optional(),
-  name: maxLengthString(50),
-  instance: maxLengthString(50).optional(),
-});
-
-const VariableType = z.strictObject({
-  customData: CustomDataType.optional(),
-  name: maxLengthString(50),
-  instance: maxLengthString(50).optional(),
-});
+import { maxLengthString } from "../ocppj/json_schema.ts";
+import { AttributeEnumType, ComponentType, CustomDataType, StatusInfoType, VariableType } from "./common.ts";
 
 const SetVariableDataType = z.strictObject({
   customData: CustomDataType.optional(),
@@ -48,12 +24,6 @@ const SetVariableStatusEnumType = z.enum([
   "NotSupportedAttributeType",
   "RebootRequired",
 ]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 const SetVariableResultType = z.strictObject({
   customData: CustomDataType.optional(),

@@ -6,20 +6,12 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const CertificateSigningUseEnumType = z.enum(["ChargingStationCertificate", "V2GCertificate"]);
-
-const GenericStatusEnumType = z.enum(["Accepted", "Rejected"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
+import {
+  CertificateSigningUseEnumType,
+  CustomDataType,
+  GenericStatusEnumType,
+  StatusInfoType,
+} from "./common.ts";
 
 export const SignCertificateRequest = z.strictObject({
   customData: CustomDataType.optional(),

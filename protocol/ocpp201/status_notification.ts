@@ -5,11 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { CustomDataType } from "./common.ts";
 
 const ConnectorStatusEnumType = z.enum(["Available", "Occupied", "Reserved", "Unavailable", "Faulted"]);
 

@@ -6,86 +6,16 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import {
+  CustomDataType,
+  EVSEType,
+  IdTokenInfoType,
+  IdTokenType,
+  MessageContentType,
+  MeterValueType,
+} from "./common.ts";
 
 const TransactionEventEnumType = z.enum(["Ended", "Started", "Updated"]);
-
-const ReadingContextEnumType = z.enum([
-  "Interruption.Begin",
-  "Interruption.End",
-  "Other",
-  "Sample.Clock",
-  "Sample.Periodic",
-  "Transaction.Begin",
-  "Transaction.End",
-  "Trigger",
-]);
-
-const MeasurandEnumType = z.enum([
-  "Current.Export",
-  "Current.Import",
-  "Current.Offered",
-  "Energy.Active.Export.Register",
-  "Energy.Active.Import.Register",
-  "Energy.Reactive.Export.Register",
-  "Energy.Reactive.Import.Register",
-  "Energy.Active.Export.Interval",
-  "Energy.Active.Import.Interval",
-  "Energy.Active.Net",
-  "Energy.Reactive.Export.Interval",
-  "Energy.Reactive.Import.Interval",
-  "Energy.Reactive.Net",
-  "Energy.Apparent.Net",
-  "Energy.Apparent.Import",
-  "Energy.Apparent.Export",
-  "Frequency",
-  "Power.Active.Export",
-  "Power.Active.Import",
-  "Power.Factor",
-  "Power.Offered",
-  "Power.Reactive.Export",
-  "Power.Reactive.Import",
-  "SoC",
-  "Voltage",
-]);
-
-const PhaseEnumType = z.enum(["L1", "L2", "L3", "N", "L1-N", "L2-N", "L3-N", "L1-L2", "L2-L3", "L3-L1"]);
-
-const LocationEnumType = z.enum(["Body", "Cable", "EV", "Inlet", "Outlet"]);
-
-const SignedMeterValueType = z.strictObject({
-  customData: CustomDataType.optional(),
-  signedMeterData: maxLengthString(2500),
-  signingMethod: maxLengthString(50),
-  encodingMethod: maxLengthString(50),
-  publicKey: maxLengthString(2500),
-});
-
-const UnitOfMeasureType = z.strictObject({
-  customData: CustomDataType.optional(),
-  unit: maxLengthString(20).optional(),
-  multiplier: integer.optional(),
-});
-
-const SampledValueType = z.strictObject({
-  customData: CustomDataType.optional(),
-  value: z.number(),
-  context: ReadingContextEnumType.optional(),
-  measurand: MeasurandEnumType.optional(),
-  phase: PhaseEnumType.optional(),
-  location: LocationEnumType.optional(),
-  signedMeterValue: SignedMeterValueType.optional(),
-  unitOfMeasure: UnitOfMeasureType.optional(),
-});
-
-const MeterValueType = z.strictObject({
-  customData: CustomDataType.optional(),
-  sampledValue: z.array(SampledValueType).min(1),
-  timestamp: dateTime,
-});
 
 const TriggerReasonEnumType = z.enum([
   "Authorized",
@@ -142,70 +72,6 @@ const TransactionType = z.strictObject({
   timeSpentCharging: integer.optional(),
   stoppedReason: ReasonEnumType.optional(),
   remoteStartId: integer.optional(),
-});
-
-const EVSEType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  connectorId: integer.optional(),
-});
-
-const AdditionalInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  additionalIdToken: maxLengthString(36),
-  type: maxLengthString(50),
-});
-
-const IdTokenEnumType = z.enum([
-  "Central",
-  "eMAID",
-  "ISO14443",
-  "ISO15693",
-  "KeyCode",
-  "Local",
-  "MacAddress",
-  "NoAuthorization",
-]);
-
-const IdTokenType = z.strictObject({
-  customData: CustomDataType.optional(),
-  additionalInfo: z.array(AdditionalInfoType).min(1).optional(),
-  idToken: maxLengthString(36),
-  type: IdTokenEnumType,
-});
-
-const AuthorizationStatusEnumType = z.enum([
-  "Accepted",
-  "Blocked",
-  "ConcurrentTx",
-  "Expired",
-  "Invalid",
-  "NoCredit",
-  "NotAllowedTypeEVSE",
-  "NotAtThisLocation",
-  "NotAtThisTime",
-  "Unknown",
-]);
-
-const MessageFormatEnumType = z.enum(["ASCII", "HTML", "URI", "UTF8"]);
-
-const MessageContentType = z.strictObject({
-  customData: CustomDataType.optional(),
-  format: MessageFormatEnumType,
-  language: maxLengthString(8).optional(),
-  content: maxLengthString(512),
-});
-
-const IdTokenInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  status: AuthorizationStatusEnumType,
-  cacheExpiryDateTime: dateTime.optional(),
-  chargingPriority: integer.optional(),
-  language1: maxLengthString(8).optional(),
-  evseId: z.array(integer).min(1).optional(),
-  groupIdToken: IdTokenType.optional(),
-  language2: maxLengthString(8).optional(),
-  personalMessage: MessageContentType.optional(),
 });
 
 export const TransactionEventRequest = z.strictObject({

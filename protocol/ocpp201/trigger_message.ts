@@ -5,17 +5,7 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
-
-const EVSEType = z.strictObject({
-  customData: CustomDataType.optional(),
-  id: integer,
-  connectorId: integer.optional(),
-});
+import { CustomDataType, EVSEType, StatusInfoType } from "./common.ts";
 
 const MessageTriggerEnumType = z.enum([
   "BootNotification",
@@ -32,12 +22,6 @@ const MessageTriggerEnumType = z.enum([
 ]);
 
 const TriggerMessageStatusEnumType = z.enum(["Accepted", "Rejected", "NotImplemented"]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const TriggerMessageRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -5,11 +5,8 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { integer } from "../ocppj/json_schema.ts";
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const UnlockStatusEnumType = z.enum([
   "Unlocked",
@@ -17,12 +14,6 @@ const UnlockStatusEnumType = z.enum([
   "OngoingAuthorizedTransaction",
   "UnknownConnector",
 ]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const UnlockConnectorRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -6,10 +6,7 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { dateTime, integer, maxLengthString } from "../ocppj/json_schema.ts";
-
-const CustomDataType = z.looseObject({
-  vendorId: maxLengthString(255),
-});
+import { CustomDataType, StatusInfoType } from "./common.ts";
 
 const FirmwareType = z.strictObject({
   customData: CustomDataType.optional(),
@@ -27,12 +24,6 @@ const UpdateFirmwareStatusEnumType = z.enum([
   "InvalidCertificate",
   "RevokedCertificate",
 ]);
-
-const StatusInfoType = z.strictObject({
-  customData: CustomDataType.optional(),
-  reasonCode: maxLengthString(20),
-  additionalInfo: maxLengthString(512).optional(),
-});
 
 export const UpdateFirmwareRequest = z.strictObject({
   customData: CustomDataType.optional(),

@@ -1,5 +1,5 @@
-import type { BootInfo, SnapshotPatch } from "../../../model/charge_point.ts";
-import type { RegistrationStatus } from "../../../protocol/ocpp16/enums.ts";
+import type { BootInfo } from "../../../model/charge_point.ts";
+import { bootDecision } from "../boot.ts";
 import type { Handler201 } from "./handler.ts";
 
 /**
@@ -8,11 +8,6 @@ import type { Handler201 } from "./handler.ts";
  * identity is kept in the same shape as a 1.6 boot, with the boot reason.
  */
 export const bootNotification: Handler201<"BootNotification"> = (state, request, ctx) => {
-  const { settings } = ctx;
-  const status: RegistrationStatus = state.registrationStatus === "Accepted"
-    ? "Accepted"
-    : settings.registrationPolicy;
-  const at = ctx.now.toISOString();
   const station = request.chargingStation;
   const boot: BootInfo = {
     chargePointVendor: station.vendorName,
@@ -23,20 +18,17 @@ export const bootNotification: Handler201<"BootNotification"> = (state, request,
   if (station.firmwareVersion !== undefined) boot.firmwareVersion = station.firmwareVersion;
   if (station.modem?.iccid !== undefined) boot.iccid = station.modem.iccid;
   if (station.modem?.imsi !== undefined) boot.imsi = station.modem.imsi;
-  const snapshot: SnapshotPatch = { boot, bootedAt: at };
-  if (status !== state.registrationStatus) snapshot.registrationStatus = status;
+  const decision = bootDecision(state, boot, ctx);
   return {
-    response: {
-      status,
-      currentTime: at,
-      interval: status === "Accepted" ? settings.heartbeatIntervalS : settings.bootRetryIntervalS,
-    },
-    changes: { snapshot },
-    events: [{ type: "boot", chargePointId: ctx.chargePointId, at, registrationStatus: status }],
+    ...decision,
     log: [{
       level: "info",
       msg: "boot notification",
-      fields: { registrationStatus: status, vendor: station.vendorName, reason: request.reason },
+      fields: {
+        registrationStatus: decision.response.status,
+        vendor: station.vendorName,
+        reason: request.reason,
+      },
     }],
   };
 };
