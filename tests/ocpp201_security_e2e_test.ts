@@ -57,3 +57,35 @@ Deno.test("a 2.0.1 station's CSR is signed by the same CA and comes back with Ce
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("renewal: a 2.0.1 station near expiry gets TriggerMessage SignChargingStationCertificate and renews", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms_201_renew_" });
+  const server = await startApiServer(
+    { PKI_CERT_VALIDITY_DAYS: "1", PKI_RENEW_BEFORE_DAYS: "2" },
+    { renewalIntervalMs: 200 },
+  );
+  const station = await connectStation201(server.wsUrl, "CP-RENEW201");
+  try {
+    const chains: string[] = [];
+    station.handle("CertificateSigned", ({ params }) => {
+      chains.push(params.certificateChain);
+      return { status: "Accepted" };
+    });
+    station.handle("TriggerMessage", ({ params }) => {
+      assertEquals(params, { requestedMessage: "SignChargingStationCertificate" });
+      setTimeout(async () => {
+        const { csr } = await makeCsr(dir, "/CN=CP-RENEW201", "rsa:2048");
+        await station.call("SignCertificate", { csr });
+      }, 10);
+      return { status: "Accepted" };
+    });
+    const { csr } = await makeCsr(dir, "/CN=CP-RENEW201", "rsa:2048");
+    assertEquals((await station.call("SignCertificate", { csr })).status, "Accepted");
+    // Valid 1 day, renewed 2 days before expiry: due at once; the scan runs every 200 ms.
+    await eventually(() => chains.length >= 2, 10_000, "a renewed certificate");
+  } finally {
+    await closeStation(station);
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
