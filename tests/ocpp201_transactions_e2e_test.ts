@@ -185,6 +185,12 @@ Deno.test("a remote start through the API is linked to the transaction the stati
       return items.length === 1 ? items[0] : null;
     });
     assertEquals([tx.remoteStartId, tx.stationTransactionId, tx.connectorId], [remoteStartId, "RS-1", 2]);
+    // The transaction's page names the station's id, its events and the remote start.
+    const cookie = await server.login("root", "root-password-1");
+    const page =
+      await (await fetch(`${server.url}/transactions/${tx.transactionId}`, { headers: { cookie } })).text();
+    assertStringIncludes(page, "RS-1");
+    assertStringIncludes(page, `remote start ${remoteStartId}`);
     // The EVSE now has a transaction: a second start is refused unless forced.
     const again = await server.json("/api/v1/charge-points/CP-RS201/RequestStartTransaction", {
       method: "POST",
