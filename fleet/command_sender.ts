@@ -14,7 +14,7 @@ import type { Store } from "../store/mod.ts";
 import { failedCommandOutcome } from "../actors/errors.ts";
 import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import type { TaskOutcome } from "../store/fleet.ts";
-import { configurationFrom, getVariablesFor, sendLocalList201 } from "./ocpp201_commands.ts";
+import { configurationFrom, getVariablesFor, reserveNow201, sendLocalList201 } from "./ocpp201_commands.ts";
 
 export interface CommandRequest {
   chargePointId: string;
@@ -110,6 +110,8 @@ async function call201(deps: CommandSenderDeps, request: CommandRequest): Promis
         sendLocalList201(request.payload as never),
         options,
       );
+    case "ReserveNow":
+      return await deps.registry.send(id, "ReserveNow", reserveNow201(request.payload as never), options);
     case "GetLocalListVersion": {
       const answer = await deps.registry.send(id, "GetLocalListVersion", {}, options) as {
         versionNumber: number;

@@ -1,9 +1,10 @@
 /**
- * The fleet's features (the managed local list today) speak OCPP 1.6; an OCPP 2.0.1 station gets the same
+ * The fleet's features (the managed local list, reservations) speak OCPP 1.6; an OCPP 2.0.1 station gets the same
  * commands in its own shape (OCPP 2.0.1 Part 2 D01, D02, B06), and the answers come back in 1.6's:
  * SendLocalList's idTags become idTokens (type `ISO14443`, the usual card: our id tags carry no type),
- * GetLocalListVersion's versionNumber is listVersion, and the two local list limits are read from the device
- * model (LocalAuthListCtrlr.ItemsPerMessage and the maximum of LocalAuthListCtrlr.Entries). Pure.
+ * GetLocalListVersion's versionNumber is listVersion, ReserveNow's connector is the EVSE (0: none, any EVSE),
+ * and the configuration keys the fleet reads come from the device model (LocalAuthListCtrlr.ItemsPerMessage,
+ * the maximum of LocalAuthListCtrlr.Entries, ReservationCtrlr.NonEvseSpecific). Pure.
  */
 import type { AuthorizationData } from "../protocol/ocpp16/common.ts";
 import type { RequestOf as RequestOf201 } from "../protocol/ocpp201/mod.ts";
@@ -40,6 +41,24 @@ export function sendLocalList201(request: {
   return out;
 }
 
+/** A 1.6 ReserveNow as 2.0.1's: connector 0 (any) is a reservation without an EVSE. */
+export function reserveNow201(request: {
+  connectorId: number;
+  expiryDate: string;
+  idTag: string;
+  reservationId: number;
+  parentIdTag?: string;
+}): RequestOf201<"ReserveNow"> {
+  const out: RequestOf201<"ReserveNow"> = {
+    id: request.reservationId,
+    expiryDateTime: request.expiryDate,
+    idToken: { idToken: request.idTag, type: ID_TOKEN_TYPE },
+  };
+  if (request.connectorId > 0) out.evseId = request.connectorId;
+  if (request.parentIdTag !== undefined) out.groupIdToken = { idToken: request.parentIdTag, type: "Central" };
+  return out;
+}
+
 /** 1.6 configuration keys and where a 2.0.1 device model keeps them. */
 const CONFIGURATION_KEYS: Record<
   string,
@@ -51,6 +70,11 @@ const CONFIGURATION_KEYS: Record<
     attribute: "Actual",
   },
   LocalAuthListMaxLength: { component: "LocalAuthListCtrlr", variable: "Entries", attribute: "MaxSet" },
+  ReserveConnectorZeroSupported: {
+    component: "ReservationCtrlr",
+    variable: "NonEvseSpecific",
+    attribute: "Actual",
+  },
 };
 
 /** GetConfiguration's keys as one GetVariables request; null when none of them has a 2.0.1 place. */
