@@ -7,6 +7,8 @@ import { assert, assertEquals } from "@std/assert";
 import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
 import { BOOT_201, connectStation201 } from "./helpers/station201.ts";
 import { eventually, startTestServer } from "./helpers/server.ts";
+import { startApiServer } from "./helpers/api.ts";
+import { attempt, basic } from "./helpers/secure_station.ts";
 
 Deno.test("a station offering both dialects gets PREFERRED_OCPP; the dialect is stored", async () => {
   for (const [preferred, expected] of [["2.0.1", "ocpp2.0.1"], ["1.6", "ocpp1.6"]] as const) {
@@ -161,6 +163,26 @@ Deno.test("the device model a 2.0.1 station reports is stored per station, part 
     );
   } finally {
     await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("a 2.0.1 station passes the same security profile as 1.6 stations: no key, no connection", async () => {
+  const server = await startApiServer({ SECURITY_PROFILE: "1" });
+  try {
+    const key = (await server.json("/api/v1/station-security/CP-SP201/authorization-key", { method: "POST" }))
+      .body.authorizationKey as string;
+    const refused = await attempt(`${server.wsUrl}/CP-SP201`, {
+      headers: basic("CP-SP201", "wrong-key-1234567"),
+    }, [
+      "ocpp2.0.1",
+    ]);
+    assertEquals(refused.open ? 0 : refused.status, 401);
+    const station = await connectStation201(server.wsUrl, "CP-SP201", { password: key });
+    assertEquals(station.protocol, "ocpp2.0.1");
+    assertEquals((await station.call("Heartbeat", {})).currentTime !== undefined, true);
+    await closeStation(station);
+  } finally {
     await server.close();
   }
 });
