@@ -186,3 +186,28 @@ Deno.test("a 2.0.1 station passes the same security profile as 1.6 stations: no 
     await server.close();
   }
 });
+
+Deno.test("attack: NUL characters from a 2.0.1 station follow the 1.6 rule (transaction data kept, the rest refused)", async () => {
+  const server = await startTestServer();
+  const ws = await openRaw(`${server.wsUrl}/CP-NUL201`, ["ocpp2.0.1"]);
+  try {
+    ws.send(JSON.stringify([2, "b1", "BootNotification", BOOT_201]));
+    assertEquals(((await ws.next()) as unknown[])[0], 3);
+    ws.send(JSON.stringify([2, "t1", "TransactionEvent", {
+      eventType: "Started",
+      seqNo: 0,
+      timestamp: "2026-11-25T10:00:00Z",
+      triggerReason: "Authorized",
+      transactionInfo: { transactionId: "NUL\u0000TX" },
+      evse: { id: 1 },
+    }]));
+    assertEquals(((await ws.next()) as unknown[]).slice(0, 2), [3, "t1"]);
+    const tx = await server.store.findTransactionByStationId("CP-NUL201", "NUL\uFFFDTX");
+    assertEquals(tx?.stationTransactionId, "NUL\uFFFDTX");
+    ws.send(JSON.stringify([2, "a1", "Authorize", { idToken: { idToken: "A\u0000", type: "Central" } }]));
+    assertEquals(((await ws.next()) as unknown[]).slice(0, 3), [4, "a1", "PropertyConstraintViolation"]);
+  } finally {
+    await ws.close();
+    await server.close();
+  }
+});
