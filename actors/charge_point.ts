@@ -605,8 +605,9 @@ export class ChargePointActor {
     const { action } = command;
     const definition = this.dialect.commands[action];
     if (this.#stopping || !this.#record || !definition) {
+      // A command the station's dialect does not have is refused, not "not connected": retrying cannot help.
       const error = !definition
-        ? new NotConnectedError(
+        ? new CommandRefusedError(
           this.id,
           action,
           `"${action}" is not a command of ${this.dialect.protocol.name}`,
