@@ -8,6 +8,7 @@ import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
 import { BOOT_201, connectStation201 } from "./helpers/station201.ts";
 import { eventually, startTestServer } from "./helpers/server.ts";
 import { startApiServer } from "./helpers/api.ts";
+import { webhookEventOfStation } from "../fleet/webhook_events.ts";
 import { attempt, basic } from "./helpers/secure_station.ts";
 
 Deno.test("a station offering both dialects gets PREFERRED_OCPP; the dialect is stored", async () => {
@@ -38,6 +39,10 @@ Deno.test("a station offering both dialects gets PREFERRED_OCPP; the dialect is 
 Deno.test("an OCPP 2.0.1 station boots with a reason, heartbeats and reports EVSE connector statuses", async () => {
   const server = await startTestServer({ HEARTBEAT_INTERVAL_S: "90" });
   const station = await connectStation201(server.wsUrl, "CP-B201", { boot: false });
+  const published: unknown[] = [];
+  const unsubscribe = server.events.subscribe((e) => {
+    if (e.type === "evseStatus") published.push([e.evse.evseId, e.evse.status]);
+  });
   try {
     const boot = await station.call("BootNotification", BOOT_201);
     assertEquals(boot.status, "Accepted");
@@ -68,7 +73,19 @@ Deno.test("an OCPP 2.0.1 station boots with a reason, heartbeats and reports EVS
       [1, 1, "Available"],
       [2, 1, "Faulted"],
     ]);
+    // Live, like 1.6 connector statuses (the event stream, webhooks' station.faulted).
+    assertEquals(published, [[1, "Available"], [2, "Faulted"]]);
+    assertEquals(
+      webhookEventOfStation({
+        type: "evseStatus",
+        chargePointId: "CP-B201",
+        at: "2026-11-25T10:00:00.000Z",
+        evse: record!.evses![1]!,
+      })?.type,
+      "station.faulted",
+    );
   } finally {
+    unsubscribe();
     await closeStation(station);
     await server.close();
   }
