@@ -57,6 +57,8 @@ export interface PeersOptions extends CommonOptions {
   generators: number;
   /** Pin each server to core 1 and the generators to core 0 (taskset). */
   pin: boolean;
+  /** A V8 CPU profile of our servers over each saturation window (slower: attribution only). */
+  profile: boolean;
 }
 
 export type BenchOptions = LoadOptions | PeersOptions;
@@ -142,6 +144,7 @@ export function parseOptions(args: string[]): BenchOptions {
       rounds: integer("rounds", flags.rounds ?? (quick ? "1" : "3"), 1),
       generators,
       pin: !flags["no-pin"],
+      profile: flags.profile!,
     };
   }
   const store = flags.store;

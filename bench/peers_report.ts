@@ -1,3 +1,4 @@
+import type { ProfileSummary } from "./profile.ts";
 /**
  * The figures of `deno task bench --peers`, computed from the measured windows, as ratios of ours to each
  * peer, and as a markdown table. Pure: the scenario (`scenarios/peers.ts`) measures, this only reads.
@@ -42,6 +43,8 @@ export interface PeerWindow {
   irqCores: number;
   /** Cores used by processes outside the benchmark during the window (other work on a shared machine). */
   otherCores: number;
+  /** With `--profile`, ours at saturation: the V8 CPU profile of the window, summarised. */
+  profile?: ProfileSummary | null;
 }
 
 export interface PeerFootprint {

@@ -31,6 +31,7 @@ import {
   TARGET_NAMES,
 } from "../peers_report.ts";
 import { tasksetAvailable } from "../pinning.ts";
+import { type ProfileSummary, summariseProfile } from "../profile.ts";
 import { readProc, readThreadCpu, threadCpuPct } from "../proc.ts";
 import { type BenchResultMeta, mb, sumRecords, writeResult } from "../results.ts";
 import { OUR_SERVER_SCRIPT, type ServerChild, type ServerSpec } from "../server_launch.ts";
@@ -63,6 +64,7 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
   const started = performance.now();
   const stores = new BenchStores(o.pg);
   let fleet: Fleet | null = null;
+  let profileDir: string | null = null;
   const onInterrupt = () => {
     log("interrupted: stopping children");
     void fleet?.kill();
@@ -75,8 +77,9 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
         `${o.bootRatePerS}/s, windows ${o.warmupS}+${o.windowS} s x ${o.rounds} round(s); load average ${load}` +
         (load > 0.5 ? " (the machine is busy: expect noisy figures; ratios of one run are what count)" : ""),
     );
+    profileDir = o.profile ? await Deno.makeTempDir({ prefix: "csms-bench-profile-" }) : null;
     const specs = new Map<PeerTarget, ServerSpec>();
-    for (const target of o.targets) specs.set(target, await serverSpec(target, o, stores));
+    for (const target of o.targets) specs.set(target, await serverSpec(target, o, stores, profileDir));
     fleet = new Fleet(specs, o.pin, o.generators);
 
     const footprints: PeerFootprint[] = [];
@@ -104,10 +107,16 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
     Deno.removeSignalListener("SIGINT", onInterrupt);
     await fleet?.kill();
     await stores.close();
+    if (profileDir) await Deno.remove(profileDir, { recursive: true }).catch(() => {});
   }
 }
 
-async function serverSpec(target: PeerTarget, o: PeersOptions, stores: BenchStores): Promise<ServerSpec> {
+async function serverSpec(
+  target: PeerTarget,
+  o: PeersOptions,
+  stores: BenchStores,
+  profileDir: string | null,
+): Promise<ServerSpec> {
   if (target === "raw") return { name: target, script: "bench/peers/raw_deno.ts", env: {} };
   if (target === "ocpp-rpc") return { name: target, script: "bench/peers/ocpp_rpc.ts", env: {} };
   return {
@@ -118,6 +127,7 @@ async function serverSpec(target: PeerTarget, o: PeersOptions, stores: BenchStor
       MAX_CONNECTIONS: String(Math.max(19_000, o.footprintStations + 100)),
       // The benchmark's stations send far above a real station's rate; keep the limiter running, never refusing.
       STATION_MSG_RATE: "100000",
+      ...(profileDir ? { BENCH_CPU_PROFILE: profileDir } : {}),
       ...o.serverEnv,
     },
   };
@@ -212,11 +222,14 @@ async function measureWindow(
   await Promise.all(t.generators.map((g) => g.run({ mix: scenario.mix, ...share })));
   await sleep(o.warmupS * 1000);
   await Promise.all(t.generators.map((g) => g.mark()));
+  const profiling = o.profile && isOurs(t.target) && scenario.ratePerS === undefined;
+  if (profiling) await t.server.cutProfile(); // what came before the window: dropped
   const threadsBefore = readThreadCpu(t.server.pid);
   const cpu = startCpuInterval(t.server, t.generators, t.target === "postgres" ? t.target : null, stores);
   await sleep(o.windowS * 1000);
   const usage = await cpu();
   const threads = threadCpuPct(threadsBefore, readThreadCpu(t.server.pid), usage.seconds);
+  const profile = profiling ? await windowProfile(t, scenario.id) : undefined;
   const m = mergeWindows(await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000))));
   const replies = m.all.count;
   const perMsg = (cpuS: number | null) =>
@@ -247,6 +260,7 @@ async function measureWindow(
     generatorWaitPct: usage.generatorWaitPct,
     irqCores: usage.irqCores,
     otherCores: usage.otherCores,
+    ...(profile === undefined ? {} : { profile }),
   };
   const errors = Object.keys(w.callErrors).length || w.timeouts
     ? `, errors ${JSON.stringify(w.callErrors)} timeouts ${w.timeouts}`
@@ -257,6 +271,26 @@ async function measureWindow(
       `waited ${w.serverWaitPct}%), generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
   );
   return w;
+}
+
+function isOurs(target: PeerTarget): boolean {
+  return target === "kv" || target === "postgres";
+}
+
+/** The CPU profile of the window (kept in $TMPDIR, megabytes), summarised and its top printed. */
+async function windowProfile(t: Live, scenario: string): Promise<ProfileSummary | null> {
+  const path = await t.server.cutProfile();
+  if (!path) return null;
+  const kept =
+    `${Deno.env.get("TMPDIR") ?? "/tmp"}/csms-bench-${Date.now().toString(36)}-${t.target}-${scenario}` +
+    ".cpuprofile";
+  await Deno.copyFile(path, kept);
+  const summary = summariseProfile(JSON.parse(await Deno.readTextFile(path)), 30);
+  const top = (rows: { pct: number }[], name: (r: never) => string) =>
+    rows.slice(0, 12).map((r) => `${name(r as never)} ${r.pct}%`).join(", ");
+  log(`${t.target} ${scenario} profile (${kept}): ${top(summary.files, (r: { file: string }) => r.file)}`);
+  log(`${t.target} ${scenario} functions: ${top(summary.functions, (r: { name: string }) => r.name)}`);
+  return summary;
 }
 
 /** Figures, ratios and the table: printed, and written into bench/results/ unless --no-write. */
