@@ -59,6 +59,8 @@ export interface PeersOptions extends CommonOptions {
   pin: boolean;
   /** A V8 CPU profile of our servers over each saturation window (slower: attribution only). */
   profile: boolean;
+  /** Only the footprint and boot figures (for memory A/B runs). */
+  footprintOnly: boolean;
 }
 
 export type BenchOptions = LoadOptions | PeersOptions;
@@ -95,6 +97,7 @@ export function parseOptions(args: string[]): BenchOptions {
       rounds: { type: "string" },
       generators: { type: "string", default: "1" },
       "no-pin": { type: "boolean", default: false },
+      "footprint-only": { type: "boolean", default: false },
     },
   });
   const common: CommonOptions = {
@@ -145,6 +148,7 @@ export function parseOptions(args: string[]): BenchOptions {
       generators,
       pin: !flags["no-pin"],
       profile: flags.profile!,
+      footprintOnly: flags["footprint-only"]!,
     };
   }
   const store = flags.store;

@@ -59,7 +59,12 @@ export interface PeerFootprint {
   rssBeforeMB: number | null;
   rssAfterMB: number | null;
   rssPerStationBytes: number | null;
+  /** V8 heap in use after a full GC, per station. */
   heapPerStationBytes: number | null;
+  /** V8 heap reserved (heapTotal), per station: live heap plus what V8 keeps for growth. */
+  heapTotalPerStationBytes?: number | null;
+  /** Memory V8 knows is held outside its heap (ArrayBuffers, Deno resources), per station. */
+  externalPerStationBytes?: number | null;
   serverCpuPctDuringBoot: number | null;
   generatorCpuPctDuringBoot: number | null;
   otherCores: number | null;

@@ -86,8 +86,10 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
     for (const target of o.targets) footprints.push(await measureFootprint(fleet, target, o, stores));
 
     const live: Live[] = [];
-    for (const target of o.targets) live.push(await bootForThroughput(fleet, target, o));
-    const scenarios: Scenario[] = [
+    if (!o.footprintOnly) {
+      for (const target of o.targets) live.push(await bootForThroughput(fleet, target, o));
+    }
+    const scenarios: Scenario[] = o.footprintOnly ? [] : [
       { id: "saturation", mix: "plain" },
       { id: "saturation-tx", mix: "transaction" },
       ...o.rates.map((r): Scenario => ({ id: `fixed-${r}`, mix: "plain", ratePerS: r })),
@@ -175,6 +177,8 @@ async function measureFootprint(
     rssAfterMB: after.proc ? mb(after.proc.rss) : null,
     rssPerStationBytes: perStation(before.proc?.rss, after.proc?.rss),
     heapPerStationBytes: perStation(before.probe?.heapUsed, after.probe?.heapUsed),
+    heapTotalPerStationBytes: perStation(before.probe?.heapTotal, after.probe?.heapTotal),
+    externalPerStationBytes: perStation(before.probe?.external, after.probe?.external),
     serverCpuPctDuringBoot: during.serverCpuPct,
     generatorCpuPctDuringBoot: during.generatorCpuPct,
     otherCores: during.otherCores,
@@ -182,7 +186,9 @@ async function measureFootprint(
   const errors = sumRecords(reports.map((r) => r.errors));
   log(
     `${target}: ${ready}/${o.footprintStations} booted in ${footprint.bootS ?? "-"} s; RSS ` +
-      `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station)` +
+      `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station; V8 heap ` +
+      `used ${footprint.heapPerStationBytes}, reserved ${footprint.heapTotalPerStationBytes}, external ` +
+      `${footprint.externalPerStationBytes} B/station)` +
       (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ""),
   );
   await fleet.retire(server, generators);
