@@ -631,7 +631,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a meter value with a lone surrogate (valid JSON, not valid Unicode) is stored with U+FFFD in its place",
+  name:
+    "a meter value with a lone surrogate (valid JSON, not valid Unicode) is stored with U+FFFD in its place",
   ignore,
   fn: () =>
     withDatabase(async (url) => {
