@@ -203,7 +203,8 @@ export class ChargePointActor {
       this.close(CLOSE_CODES.messageTooBig, "Frame too big");
       return;
     }
-    this.deps.frames.record(this.id, "in", text, this.deps.now());
+    const receivedAt = this.deps.now();
+    this.deps.frames.record(this.id, "in", text, receivedAt);
     const result = decodeFrame(text);
     if (result.kind === "frame" && result.frame.type === CALL) {
       const { messageId } = result.frame;
@@ -216,7 +217,7 @@ export class ChargePointActor {
     }
     // JSON can only carry U+0000 escaped: without "\u0000" in the text, no string of the frame holds one.
     const mayHaveNul = text.includes("\\u0000");
-    this.#mailbox.post({ type: "frameReceived", result, receivedAt: this.deps.now(), mayHaveNul });
+    this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul });
   }
 
   /**
