@@ -583,6 +583,9 @@ export class ChargePointActor {
     try {
       committed = isEmpty(full) ? NOTHING_WRITTEN : await this.deps.store.commit(full);
     } catch (error) {
+      // After a failed write the next CALL carries lastSeen, Heartbeat included: a station talking to a
+      // server that cannot store hears it (InternalError) until the store is back.
+      this.#lastSeenStoredMs = -Infinity;
       const touchesTransactions = !!changes.transactionsStarted?.length ||
         !!changes.transactionUpdates?.length;
       if (changes.snapshot && !touchesTransactions) {

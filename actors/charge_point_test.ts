@@ -165,6 +165,28 @@ Deno.test("a Heartbeat costs no write; lastSeen is stored at most every lastSeen
   }
 });
 
+Deno.test("after a failed write the next Heartbeat carries lastSeen, and fails while the store does", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.writes.length = 0;
+    await t.call("Heartbeat", {});
+    assertEquals(t.writes.length, 0);
+    t.failNext("commit");
+    assertEquals((await t.call("StatusNotification", CHARGING) as unknown[])[2], "InternalError");
+    t.failNext("commit");
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[2], "InternalError");
+    t.writes.length = 0;
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
+    assertEquals(t.writes.map((w) => w.method), ["commit"], "the store is back: lastSeen (and more) written");
+    t.writes.length = 0;
+    await t.call("Heartbeat", {});
+    assertEquals(t.writes.length, 0, "then Heartbeats cost no write again");
+  } finally {
+    await t.tearDown();
+  }
+});
+
 Deno.test("with lastSeenIntervalMs 0 every CALL stores lastSeen", async () => {
   const t = await setUp({ lastSeenIntervalMs: 0 });
   try {
