@@ -55,7 +55,20 @@ const encoder = new TextEncoder();
  * Synchronous: the common case costs no promise.
  */
 export function plainMeterValueKey(row: MeterValueRow): Deno.KvKey | null {
-  const key: Deno.KvKey = [
+  const key = naturalKey(row);
+  return keyBytes(key) <= MAX_MV_KEY_BYTES ? key : null;
+}
+
+/** The SHA-256 of the natural key's parts (without "mv"), for a key too long for KV. */
+export async function hashedMeterValueKey(row: MeterValueRow): Promise<Deno.KvKey> {
+  const parts = naturalKey(row).slice(1);
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(JSON.stringify(parts)));
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return ["mv_h", hex];
+}
+
+function naturalKey(row: MeterValueRow): Deno.KvKey {
+  return [
     "mv",
     row.chargePointId,
     row.connectorId,
@@ -65,22 +78,6 @@ export function plainMeterValueKey(row: MeterValueRow): Deno.KvKey | null {
     row.location,
     row.value,
   ];
-  return keyBytes(key) <= MAX_MV_KEY_BYTES ? key : null;
-}
-
-export async function hashedMeterValueKey(row: MeterValueRow): Promise<Deno.KvKey> {
-  const parts = [
-    row.chargePointId,
-    row.connectorId,
-    row.timestamp,
-    row.measurand,
-    row.phase ?? "",
-    row.location,
-    row.value,
-  ];
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(JSON.stringify(parts)));
-  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-  return ["mv_h", hex];
 }
 
 /** An upper bound of a key's encoded size. */
