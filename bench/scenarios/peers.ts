@@ -273,7 +273,8 @@ async function measureWindow(
     : "";
   log(
     `round ${round} ${scenario.id} ${t.target}: ${w.perS.toLocaleString("en-US")} msgs/s, p50 ` +
-      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg, ` +
+      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg` +
+      `${w.postgresCpuUsPerMsg === null ? "" : ` + ${w.postgresCpuUsPerMsg} in PostgreSQL`}, ` +
       `waited ${w.serverWaitPct}%), generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
   );
   return w;
