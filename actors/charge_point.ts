@@ -4,7 +4,7 @@
  * operator change and close goes through its mailbox, one at a time.
  *
  * A station's CALL: decode -> validate -> registration gate -> handler (pure) -> ONE `store.commit` of its
- * changes with lastSeen -> patch the snapshot in memory -> publish events, write log lines -> answer. A
+ * changes (with lastSeen when due; nothing to write, no store call) -> patch the snapshot in memory -> publish events, write log lines -> answer. A
  * commit that reports a conflict (a concurrent writer got there first) runs the handler again on fresh
  * lookups, a few times at most; a commit that fails answers InternalError. Nothing is acknowledged that is not
  * stored.
