@@ -57,6 +57,10 @@ export interface PeersOptions extends CommonOptions {
   generators: number;
   /** Pin each server to core 1 and the generators to core 0 (taskset). */
   pin: boolean;
+  /** A V8 CPU profile of our servers over each saturation window (slower: attribution only). */
+  profile: boolean;
+  /** Only the footprint and boot figures (for memory A/B runs). */
+  footprintOnly: boolean;
 }
 
 export type BenchOptions = LoadOptions | PeersOptions;
@@ -93,6 +97,7 @@ export function parseOptions(args: string[]): BenchOptions {
       rounds: { type: "string" },
       generators: { type: "string", default: "1" },
       "no-pin": { type: "boolean", default: false },
+      "footprint-only": { type: "boolean", default: false },
     },
   });
   const common: CommonOptions = {
@@ -142,6 +147,8 @@ export function parseOptions(args: string[]): BenchOptions {
       rounds: integer("rounds", flags.rounds ?? (quick ? "1" : "3"), 1),
       generators,
       pin: !flags["no-pin"],
+      profile: flags.profile!,
+      footprintOnly: flags["footprint-only"]!,
     };
   }
   const store = flags.store;
