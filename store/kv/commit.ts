@@ -16,6 +16,7 @@ import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import { planStation, stationKeys } from "./charge_points.ts";
 import { planCommandLog } from "./command_log.ts";
+import { planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
 import { type KeyedRows, keyRows, planMeterValues } from "./meter_values.ts";
@@ -195,6 +196,7 @@ export class KvCommitter {
     planMeterValues(p.rows, readRows ? read : null, set, this.seq);
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
+    planDeviceModel(p.changes, set);
     return { set };
   }
 }
