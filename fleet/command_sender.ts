@@ -14,7 +14,13 @@ import type { Store } from "../store/mod.ts";
 import { failedCommandOutcome } from "../actors/errors.ts";
 import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import type { TaskOutcome } from "../store/fleet.ts";
-import { configurationFrom, getVariablesFor, reserveNow201, sendLocalList201 } from "./ocpp201_commands.ts";
+import {
+  configurationFrom,
+  getVariablesFor,
+  reserveNow201,
+  sendLocalList201,
+  updateFirmware201,
+} from "./ocpp201_commands.ts";
 
 export interface CommandRequest {
   chargePointId: string;
@@ -112,6 +118,13 @@ async function call201(deps: CommandSenderDeps, request: CommandRequest): Promis
       );
     case "ReserveNow":
       return await deps.registry.send(id, "ReserveNow", reserveNow201(request.payload as never), options);
+    case "UpdateFirmware":
+      return await deps.registry.send(
+        id,
+        "UpdateFirmware",
+        updateFirmware201(request.payload as never, newRequestId()),
+        options,
+      );
     case "GetLocalListVersion": {
       const answer = await deps.registry.send(id, "GetLocalListVersion", {}, options) as {
         versionNumber: number;
@@ -128,6 +141,11 @@ async function call201(deps: CommandSenderDeps, request: CommandRequest): Promis
     default:
       return await deps.registry.send(id, request.action, request.payload, options);
   }
+}
+
+/** A 2.0.1 requestId for a command the fleet starts: random, so processes need not share a counter. */
+function newRequestId(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
 }
 
 /** Why a station may not be commanded by the fleet, or null. */

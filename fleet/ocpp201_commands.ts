@@ -4,7 +4,8 @@
  * SendLocalList's idTags become idTokens (type `ISO14443`, the usual card: our id tags carry no type),
  * GetLocalListVersion's versionNumber is listVersion, ReserveNow's connector is the EVSE (0: none, any EVSE),
  * and the configuration keys the fleet reads come from the device model (LocalAuthListCtrlr.ItemsPerMessage,
- * the maximum of LocalAuthListCtrlr.Entries, ReservationCtrlr.NonEvseSpecific). Pure.
+ * the maximum of LocalAuthListCtrlr.Entries, ReservationCtrlr.NonEvseSpecific), and UpdateFirmware's
+ * location and retrieve date go in its `firmware` with a requestId. Pure.
  */
 import type { AuthorizationData } from "../protocol/ocpp16/common.ts";
 import type { RequestOf as RequestOf201 } from "../protocol/ocpp201/mod.ts";
@@ -56,6 +57,27 @@ export function reserveNow201(request: {
   };
   if (request.connectorId > 0) out.evseId = request.connectorId;
   if (request.parentIdTag !== undefined) out.groupIdToken = { idToken: request.parentIdTag, type: "Central" };
+  return out;
+}
+
+/**
+ * A 1.6 UpdateFirmware (a firmware campaign over a mixed fleet) as 2.0.1's (OCPP 2.0.1 L01): the location and
+ * retrieve date go in `firmware`, with the `requestId` the station's FirmwareStatusNotifications will carry. A
+ * payload already in 2.0.1's shape (it has `firmware`) goes as it is.
+ */
+export function updateFirmware201(
+  request: { location: string; retrieveDate: string; retries?: number; retryInterval?: number } | {
+    firmware: unknown;
+  },
+  requestId: number,
+): RequestOf201<"UpdateFirmware"> {
+  if ("firmware" in request) return request as RequestOf201<"UpdateFirmware">;
+  const out: RequestOf201<"UpdateFirmware"> = {
+    requestId,
+    firmware: { location: request.location, retrieveDateTime: request.retrieveDate },
+  };
+  if (request.retries !== undefined) out.retries = request.retries;
+  if (request.retryInterval !== undefined) out.retryInterval = request.retryInterval;
   return out;
 }
 
