@@ -54,7 +54,7 @@ export function certificateRenewal(
   return new CertificateRenewal({
     pki: extension.pki,
     intervalMs,
-    isConnected: (id) => registry.isConnected(id),
+    isConnected: (id) => registry.isConnectedHere(id),
     trigger: async (certificate) => {
       try {
         const answer = await registry.call(

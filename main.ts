@@ -1,34 +1,58 @@
 /**
- * The composition root: config -> store -> registry -> app -> Deno.serve.
+ * The composition root: config -> store -> cluster bus -> registry -> app -> Deno.serve.
  *
  *   deno task start                       # embedded Deno KV in ./data/csms.kv
- *   DATABASE_URL=postgres://... deno task start
+ *   DATABASE_URL=postgres://... deno task start             # PostgreSQL; a node of the cluster on it
+ *   WORKERS=4 DATABASE_URL=postgres://... deno task start   # 4 server processes on one port
  *
  * A setting, store or listener that does not work ends the process with one line on stderr.
  */
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { PrometheusMetrics } from "./metrics/prometheus.ts";
-import { startServer } from "./server.ts";
+import { processName, startServer } from "./server.ts";
 import { openStores } from "./store/open.ts";
 import { runTask } from "./tasks/cli.ts";
+import type { ClusterBackend } from "./cluster/mod.ts";
 
 await runTask(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
+  if (config.WORKERS > 1) {
+    // The schema is migrated once, before the workers start.
+    await (await openStores(config, logger)).close();
+    const { superviseWorkers } = await import("./cluster/workers.ts");
+    const code = await superviseWorkers(config, logger, {
+      main: new URL(import.meta.url).pathname,
+      denoConfig: new URL("./deno.json", import.meta.url).pathname,
+    });
+    Deno.exit(code);
+  }
   const metrics = new PrometheusMetrics();
   const stores = await openStores(config, logger, {
     commitObserver: (batch) => metrics.storeCommitted(batch),
   });
+  const nodeId = processName();
+  let cluster: ClusterBackend | undefined;
+  if (config.DATABASE_URL && config.CLUSTER === "on") {
+    const { openPostgresCluster } = await import("./cluster/postgres.ts");
+    cluster = await openPostgresCluster(config.DATABASE_URL, { nodeId, logger }).catch(async (error) => {
+      await stores.close();
+      throw error;
+    });
+  }
   const server = await startServer(config, stores.store, {
     logger,
     metrics,
+    holder: nodeId,
     auth: stores.auth,
     stationSecurity: stores.stationSecurity,
     energy: stores.energy,
     securityExtension: stores.securityExtension,
     fleet: stores.fleet,
+    ...(cluster ? { cluster } : {}),
   }).catch(async (error) => {
+    await cluster?.close();
     await stores.close();
     throw error;
   });
@@ -39,6 +63,7 @@ await runTask(async () => {
     stopping = true;
     logger.info("shutting down", { signal });
     await server.shutdown();
+    await cluster?.close();
     await stores.close();
     Deno.exit(0);
   };

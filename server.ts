@@ -37,6 +37,8 @@ import { createFleet, type Fleet } from "./fleet/mod.ts";
 import { DataTransferDesk } from "./fleet/data_transfers.ts";
 import { timeSortableIds } from "./fleet/ids.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
+import type { ClusterBackend } from "./cluster/mod.ts";
+import { ClusterNode } from "./cluster/node.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -67,6 +69,11 @@ export interface ServerOptions {
   webhookResolve?: Resolve;
   /** This process's name in claims and leases; default host, pid and a random part. */
   holder?: string;
+  /**
+   * The cluster this process is a node of (named by the backend's bus); none: a single process, whose
+   * registry knows only its own stations. The caller closes it after shutdown().
+   */
+  cluster?: ClusterBackend;
 }
 
 export interface RunningServer {
@@ -74,6 +81,10 @@ export interface RunningServer {
   port: number;
   registry: Registry;
   events: EventBus;
+  /** The live stream's events: this process's and, in a cluster, the other nodes'. */
+  streamEvents: EventBus;
+  /** This process as a cluster node, or null. */
+  cluster: ClusterNode | null;
   handshakes: HandshakeLog;
   store: Store;
   auth: AuthStore;
@@ -155,6 +166,23 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  // In a cluster the live stream also shows the other nodes' events; the domain (energy, fleet) follows only
+  // this process's stations, so that nothing is done twice.
+  const streamEvents = options.cluster ? new EventBus() : events;
+  if (options.cluster) events.subscribe((event) => streamEvents.publish(event));
+  const cluster = options.cluster
+    ? new ClusterNode({
+      backend: options.cluster,
+      registry,
+      events,
+      remoteEvents: streamEvents,
+      logger,
+      leaseMs: config.PRESENCE_LEASE_S * 1000,
+      // A command may wait behind another in the station's queue (one CALL in flight), then for its own answer.
+      requestTimeoutMs: 2 * config.CALL_TIMEOUT_MS + 5000,
+    })
+    : null;
+  await cluster?.start();
   const ownEnergy = options.energy === undefined;
   const energyStore = options.energy ?? await openKvEnergyStore(":memory:");
   const energy = createEnergy({
@@ -162,7 +190,8 @@ export async function startServer(
     commands: {
       // The profile service writes the command log of what it sends itself (with what it learned).
       call: (id, action, payload) => registry.call(id, action, payload, { log: false }),
-      isConnected: (id) => registry.isConnected(id),
+      // Load management follows this process's stations (each node manages the ones it holds).
+      isConnected: (id) => registry.isConnectedHere(id),
     },
     commandLog: store,
     sources: {
@@ -174,7 +203,7 @@ export async function startServer(
         })),
       recentMeterValues: (id) => store.listMeterValuesByChargePoint(id, 100),
       lastSeen: async (id) => (await store.getChargePoint(id))?.lastSeen ?? null,
-      isConnected: (id) => registry.isConnected(id),
+      isConnected: (id) => registry.isConnectedHere(id),
     },
     settings: {
       minCurrentA: config.ENERGY_MIN_CURRENT_A,
@@ -263,7 +292,7 @@ export async function startServer(
     handshakes,
     now,
     auth,
-    events,
+    events: streamEvents,
     shutdownSignal: stopping.signal,
     security,
     energy,
@@ -289,6 +318,8 @@ export async function startServer(
     const server = Deno.serve({
       port: config.PORT,
       hostname: config.HOSTNAME,
+      // WORKERS=N: every worker listens on the same port and the kernel spreads the connections (Linux).
+      ...(config.REUSE_PORT ? { reusePort: true } : {}),
       ...(tls ?? {}),
       onListen: ({ port, hostname }) => {
         const [http, ws] = tls ? ["https", "wss"] : ["http", "ws"];
@@ -311,6 +342,8 @@ export async function startServer(
           port,
           registry,
           events,
+          streamEvents,
+          cluster,
           handshakes,
           store,
           auth,
@@ -328,6 +361,8 @@ export async function startServer(
             unfollow();
             await energy.close();
             await registry.shutdown();
+            // Its stations' releases go out, then its lease: the other nodes see them offline at once.
+            await cluster?.close();
             // After the stations closed (commands in flight end at once), before the stores close.
             await fleet.stop();
             await server.shutdown();
@@ -341,7 +376,7 @@ export async function startServer(
           },
         });
       },
-    }, (request, info) => app.fetch(request, info));
+    }, cluster ? withNodeHeader(app.fetch, cluster.nodeId) : (request, info) => app.fetch(request, info));
     // Deno.serve's accept loop ends for good on an accept error such as EMFILE (denoland/deno#10148): a process
     // that no longer listens must not linger looking healthy.
     server.finished.catch((error) => {
@@ -353,8 +388,25 @@ export async function startServer(
   });
 }
 
+/** Names the node that answered (`X-CSMS-Node`), for operators behind a load balancer and for tests. */
+function withNodeHeader(
+  fetch: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>,
+  nodeId: string,
+) {
+  return async (request: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
+    const response = await fetch(request, info);
+    if (response.status === 101) return response;
+    try {
+      response.headers.set("x-csms-node", nodeId);
+    } catch {
+      // Immutable headers (a proxied response): left as they are.
+    }
+    return response;
+  };
+}
+
 /** This process among a cluster's, for claims and leases: host, pid and a random part (unique either way). */
-function processName(): string {
+export function processName(): string {
   let host = "host";
   try {
     host = Deno.hostname();

@@ -1,0 +1,112 @@
+/**
+ * Two server nodes in one process on a memory cluster hub and one shared store: commands, online state, the
+ * frame log and the live stream cross nodes; a newer connection on one node replaces the older socket on the
+ * other; a node that stops renewing loses its stations after the lease and commands to them fail at once.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { KvStore, openKvHandle } from "../store/kv/mod.ts";
+import { kvFleetStore } from "../store/kv/fleet.ts";
+import { type ApiTestServer, startApiServer } from "../tests/helpers/api.ts";
+import { eventually } from "../tests/helpers/server.ts";
+import { closeStation, connectStation, openRaw } from "../tests/helpers/station.ts";
+import { readEvents } from "../tests/helpers/sse.ts";
+import { MemoryClusterHub } from "./memory.ts";
+
+async function twoNodes(fn: (a: ApiTestServer, b: ApiTestServer, hub: MemoryClusterHub) => Promise<void>) {
+  const kv = await openKvHandle(":memory:");
+  const store = new KvStore(kv);
+  const fleet = kvFleetStore(kv);
+  const hub = new MemoryClusterHub();
+  const env = { PRESENCE_LEASE_S: "0.6", CALL_TIMEOUT_MS: "2000" };
+  const a = await startApiServer(env, { store, fleet, cluster: hub.backend("node-a"), holder: "node-a" });
+  const b = await startApiServer(env, { store, fleet, cluster: hub.backend("node-b"), holder: "node-b" });
+  try {
+    await fn(a, b, hub);
+  } finally {
+    await b.close();
+    await a.close();
+    await store.close();
+  }
+}
+
+Deno.test("a command sent to another node reaches the station and returns its answer", () =>
+  twoNodes(async (a, b) => {
+    const station = await connectStation(a.wsUrl, "CP-X");
+    station.handle("ChangeAvailability", () => ({ status: "Scheduled" }));
+    try {
+      await eventually(() => b.registry.isConnected("CP-X"), 3000, "node b sees CP-X");
+      const res = await b.json("/api/v1/charge-points/CP-X/ChangeAvailability", {
+        method: "POST",
+        body: { connectorId: 0, type: "Inoperative" },
+        as: "operator",
+      });
+      assertEquals(res.status, 200, JSON.stringify(res.body));
+      assertEquals(res.body.status, "Scheduled");
+      const listed = await b.json("/api/v1/charge-points?online=true");
+      assertEquals(listed.body.items.map((s: { id: string; node: string }) => [s.id, s.node]), [["CP-X", "node-a"]]);
+      const frames = await b.json("/api/v1/charge-points/CP-X/frames");
+      assert(frames.body.items.some((f: { frame: string }) => f.frame.includes("ChangeAvailability")));
+      const unknown = await b.json("/api/v1/charge-points/CP-NONE/Reset", {
+        method: "POST",
+        body: { type: "Soft" },
+        as: "operator",
+      });
+      assertEquals(unknown.status, 409);
+    } finally {
+      await closeStation(station);
+    }
+  }));
+
+Deno.test("a newer connection on another node closes the older socket with 4000", () =>
+  twoNodes(async (a, b) => {
+    const old = await openRaw(`${a.wsUrl}/CP-R`);
+    await eventually(() => b.registry.isConnected("CP-R"), 3000, "node b sees CP-R on a");
+    const station = await connectStation(b.wsUrl, "CP-R");
+    try {
+      const closed = await old.closed;
+      assertEquals(closed.code, 4000);
+      await eventually(() => !a.registry.isConnectedHere("CP-R"), 3000, "node a let CP-R go");
+      await eventually(() => a.registry.connection("CP-R")?.nodeId === "node-b", 3000, "a sees CP-R on b");
+    } finally {
+      await closeStation(station);
+    }
+  }));
+
+Deno.test("the live stream of one node shows a station connecting to another", () =>
+  twoNodes(async (a, b) => {
+    const res = await b.api("/api/v1/events", { as: "viewer" });
+    assertEquals(res.status, 200);
+    const seen = readEvents(
+      res.body!,
+      (e) => e.event === "connected" && e.data.chargePointId === "CP-S",
+      5000,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const station = await connectStation(a.wsUrl, "CP-S");
+    try {
+      const events = await seen;
+      assert(events.some((e) => e.event === "connected" && e.data.chargePointId === "CP-S"), JSON.stringify(events));
+    } finally {
+      await closeStation(station);
+    }
+  }));
+
+Deno.test("a node that stops renewing loses its stations after the lease; commands to them fail at once", () =>
+  twoNodes(async (a, b, hub) => {
+    const station = await connectStation(a.wsUrl, "CP-D");
+    try {
+      await eventually(() => b.registry.isConnected("CP-D"), 3000, "node b sees CP-D");
+      hub.crash("node-a");
+      await eventually(() => !b.registry.isConnected("CP-D"), 3000, "CP-D offline on b");
+      const started = Date.now();
+      const res = await b.json("/api/v1/charge-points/CP-D/Reset", {
+        method: "POST",
+        body: { type: "Soft" },
+        as: "operator",
+      });
+      assertEquals(res.status, 409, JSON.stringify(res.body));
+      assert(Date.now() - started < 1000, "the command waited for a dead node");
+    } finally {
+      await closeStation(station);
+    }
+  }));
