@@ -63,7 +63,10 @@ Deno.test("a newer connection on another node closes the older socket with 4000"
     await eventually(() => b.registry.isConnected("CP-R"), 3000, "node b sees CP-R on a");
     const station = await connectStation(b.wsUrl, "CP-R");
     try {
-      const closed = await old.closed;
+      const closed = await Promise.race([
+        old.closed,
+        new Promise<{ code: number }>((r) => setTimeout(() => r({ code: -1 }), 3000)),
+      ]);
       assertEquals(closed.code, 4000);
       await eventually(() => !a.registry.isConnectedHere("CP-R"), 3000, "node a let CP-R go");
       await eventually(() => a.registry.connection("CP-R")?.nodeId === "node-b", 3000, "a sees CP-R on b");
