@@ -236,7 +236,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   if (result.data.WORKERS > 1 && result.data.CLUSTER === "off") {
-    throw new Error(`Invalid settings: WORKERS=${result.data.WORKERS} needs CLUSTER=on (the workers are one cluster)`);
+    throw new Error(
+      `Invalid settings: WORKERS=${result.data.WORKERS} needs CLUSTER=on (the workers are one cluster)`,
+    );
   }
   return result.data;
 }

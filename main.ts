@@ -14,6 +14,7 @@ import { processName, startServer } from "./server.ts";
 import { openStores } from "./store/open.ts";
 import { runTask } from "./tasks/cli.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
+import type { SecurityViews } from "./cluster/postgres_views.ts";
 
 await runTask(async () => {
   const config = loadConfig();
@@ -34,12 +35,15 @@ await runTask(async () => {
   });
   const nodeId = processName();
   let cluster: ClusterBackend | undefined;
+  let sharedSecurity: SecurityViews | undefined;
   if (config.DATABASE_URL && config.CLUSTER === "on") {
     const { openPostgresCluster } = await import("./cluster/postgres.ts");
+    const { openPostgresSecurityViews } = await import("./cluster/postgres_views.ts");
     cluster = await openPostgresCluster(config.DATABASE_URL, { nodeId, logger }).catch(async (error) => {
       await stores.close();
       throw error;
     });
+    sharedSecurity = openPostgresSecurityViews(config.DATABASE_URL, { nodeId, logger });
   }
   const server = await startServer(config, stores.store, {
     logger,
@@ -51,7 +55,9 @@ await runTask(async () => {
     securityExtension: stores.securityExtension,
     fleet: stores.fleet,
     ...(cluster ? { cluster } : {}),
+    ...(sharedSecurity ? { sharedSecurity } : {}),
   }).catch(async (error) => {
+    await sharedSecurity?.close();
     await cluster?.close();
     await stores.close();
     throw error;
@@ -63,6 +69,7 @@ await runTask(async () => {
     stopping = true;
     logger.info("shutting down", { signal });
     await server.shutdown();
+    await sharedSecurity?.close();
     await cluster?.close();
     await stores.close();
     Deno.exit(0);

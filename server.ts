@@ -39,6 +39,7 @@ import { timeSortableIds } from "./fleet/ids.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
 import { ClusterNode } from "./cluster/node.ts";
+import type { SecurityViews } from "./cluster/postgres_views.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -74,6 +75,8 @@ export interface ServerOptions {
    * registry knows only its own stations. The caller closes it after shutdown().
    */
   cluster?: ClusterBackend;
+  /** The authentication back-off and the refused-handshake log shared by the cluster's nodes. */
+  sharedSecurity?: Pick<SecurityViews, "backoff" | "handshakes">;
 }
 
 export interface RunningServer {
@@ -118,7 +121,13 @@ export async function startServer(
   const setup = await FirstRunSetup.prepare(auth, logger);
   const ownStationSecurity = options.stationSecurity === undefined;
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
-  const security = createSecurity(config, { store: stationSecurity, logger, now });
+  const shared = options.sharedSecurity;
+  const security = createSecurity(config, {
+    store: stationSecurity,
+    logger,
+    now,
+    ...(shared ? { backoff: (settings) => shared.backoff(settings) } : {}),
+  });
   const ownExtensionKv = options.securityExtension === undefined ? await openKvHandle(":memory:") : null;
   const extensionStores = options.securityExtension ?? kvSecurityExtension(ownExtensionKv!);
   const extension = await createSecurityExtension(config, {
@@ -133,6 +142,7 @@ export async function startServer(
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
+  if (shared) handshakes.share(shared.handshakes);
   const metrics = options.metrics ?? new PrometheusMetrics();
   const ownFleet = options.fleet === undefined;
   const fleetStore = options.fleet ?? await openKvFleetStore(":memory:");

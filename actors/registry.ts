@@ -217,7 +217,12 @@ export class Registry {
   }
 
   /** As call(), for a command another node routed here: never routed on (no ping-pong between nodes). */
-  async callHere(id: string, action: CsToCpAction, payload: unknown, options: CallOptions = {}): Promise<unknown> {
+  async callHere(
+    id: string,
+    action: CsToCpAction,
+    payload: unknown,
+    options: CallOptions = {},
+  ): Promise<unknown> {
     if (!isCsToCpAction(action)) {
       throw new OcppError("NotSupported", `Action "${action}" is not sent by a Central System`);
     }
@@ -226,7 +231,12 @@ export class Registry {
     return await this.#notConnected(id, action, payload, options);
   }
 
-  async #notConnected(id: string, action: CsToCpAction, payload: unknown, options: CallOptions): Promise<never> {
+  async #notConnected(
+    id: string,
+    action: CsToCpAction,
+    payload: unknown,
+    options: CallOptions,
+  ): Promise<never> {
     const why = this.#remote?.whyUnreachable(id);
     const error = why ? new NotConnectedError(id, action, why) : new NotConnectedError(id, action);
     if (options.log === false) throw error;

@@ -17,7 +17,9 @@ export function encodeError(error: unknown): EncodedError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   const base = { name: error.name, message: error.message };
   if (error instanceof NotConnectedError) return { ...base, chargePointId: error.chargePointId };
-  if (error instanceof CallTimeoutError) return { ...base, chargePointId: error.chargePointId, action: error.action };
+  if (error instanceof CallTimeoutError) {
+    return { ...base, chargePointId: error.chargePointId, action: error.action };
+  }
   if (error instanceof CallErrorResponse) {
     return {
       ...base,

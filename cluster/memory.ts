@@ -77,7 +77,9 @@ export class MemoryClusterHub {
         nodes: () => {
           const now = this.now();
           const out: NodeLease[] = [];
-          for (const [id, until] of this.#nodes) if (until > now) out.push({ nodeId: id, remainingMs: until - now });
+          for (const [id, until] of this.#nodes) {
+            if (until > now) out.push({ nodeId: id, remainingMs: until - now });
+          }
           return Promise.resolve(out);
         },
         stations: () => {

@@ -136,7 +136,12 @@ export class ClusterNode implements RemoteStations {
     return `not connected (its node "${known.nodeId}" stopped renewing its presence)`;
   }
 
-  async call(owner: StationConnection, action: string, payload: unknown, options: CallOptions): Promise<unknown> {
+  async call(
+    owner: StationConnection,
+    action: string,
+    payload: unknown,
+    options: CallOptions,
+  ): Promise<unknown> {
     return await this.#request(owner, { op: "call", id: owner.id, action, payload, options }, {
       whenGone: () => new NotConnectedError(owner.id, action, `its node "${owner.nodeId}" stopped answering`),
       whenLate: () => new CallTimeoutError(owner.id, action, this.options.requestTimeoutMs),
@@ -299,7 +304,9 @@ export class ClusterNode implements RemoteStations {
     for (const { id, connectedAt } of batch.closed ?? []) {
       this.#closedLately.set(`${id} ${connectedAt}`, now);
       const current = this.#stations.get(id);
-      if (current && current.nodeId === from && current.connectedAt === connectedAt) this.#stations.delete(id);
+      if (current && current.nodeId === from && current.connectedAt === connectedAt) {
+        this.#stations.delete(id);
+      }
     }
     for (const event of batch.events ?? []) this.options.remoteEvents.publish(event);
   }
@@ -348,7 +355,8 @@ export class ClusterNode implements RemoteStations {
     errors: { whenGone?: () => Error; whenLate?: () => Error } = {},
   ): Promise<unknown> {
     const whenGone = errors.whenGone ??
-      (() => new NotConnectedError(owner.id, String(body.op), `its node "${owner.nodeId}" stopped answering`));
+      (() =>
+        new NotConnectedError(owner.id, String(body.op), `its node "${owner.nodeId}" stopped answering`));
     const whenLate = errors.whenLate ??
       (() => new Error(`Node "${owner.nodeId}" did not answer within ${this.options.requestTimeoutMs} ms`));
     const reqId = `${this.nodeId}:${++this.#seq}`;

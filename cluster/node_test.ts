@@ -43,7 +43,10 @@ Deno.test("a command sent to another node reaches the station and returns its an
       assertEquals(res.status, 200, JSON.stringify(res.body));
       assertEquals(res.body.status, "Scheduled");
       const listed = await b.json("/api/v1/charge-points?online=true");
-      assertEquals(listed.body.items.map((s: { id: string; node: string }) => [s.id, s.node]), [["CP-X", "node-a"]]);
+      assertEquals(listed.body.items.map((s: { id: string; node: string }) => [s.id, s.node]), [[
+        "CP-X",
+        "node-a",
+      ]]);
       const frames = await b.json("/api/v1/charge-points/CP-X/frames");
       assert(frames.body.items.some((f: { frame: string }) => f.frame.includes("ChangeAvailability")));
       const unknown = await b.json("/api/v1/charge-points/CP-NONE/Reset", {
@@ -88,7 +91,10 @@ Deno.test("the live stream of one node shows a station connecting to another", (
     const station = await connectStation(a.wsUrl, "CP-S");
     try {
       const events = await seen;
-      assert(events.some((e) => e.event === "connected" && e.data.chargePointId === "CP-S"), JSON.stringify(events));
+      assert(
+        events.some((e) => e.event === "connected" && e.data.chargePointId === "CP-S"),
+        JSON.stringify(events),
+      );
     } finally {
       await closeStation(station);
     }

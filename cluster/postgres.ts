@@ -41,7 +41,10 @@ export interface PostgresClusterOptions {
   maxConnections?: number;
 }
 
-export async function openPostgresCluster(url: string, options: PostgresClusterOptions): Promise<ClusterBackend> {
+export async function openPostgresCluster(
+  url: string,
+  options: PostgresClusterOptions,
+): Promise<ClusterBackend> {
   const { nodeId, logger } = options;
   const sql = postgres(url, {
     max: options.maxConnections ?? 4,
@@ -83,7 +86,9 @@ export async function openPostgresCluster(url: string, options: PostgresClusterO
     if (note.m) return deliver(note.m, note.f);
     if (note.i === undefined) return;
     if (note.t === nodeId) {
-      take(note.i).catch((error) => logger.warn("cluster message lost", { id: note.i, error: String(error) }));
+      take(note.i).catch((error) =>
+        logger.warn("cluster message lost", { id: note.i, error: String(error) })
+      );
     } else if (note.t === "*") {
       sql<{ body: BusMessage }[]>`select body from cluster_messages where id = ${note.i}`
         .then((rows) => rows[0] && deliver(rows[0].body, note.f))

@@ -14,7 +14,11 @@ export interface WorkerOptions {
 }
 
 /** Runs the workers until a signal stops them; resolves with the exit code the supervisor should use. */
-export async function superviseWorkers(config: Config, logger: Logger, options: WorkerOptions): Promise<number> {
+export async function superviseWorkers(
+  config: Config,
+  logger: Logger,
+  options: WorkerOptions,
+): Promise<number> {
   // One port for all: a fixed one, or one picked now (PORT=0 would give every worker its own).
   const port = config.PORT === 0 ? pickPort(config.HOSTNAME) : config.PORT;
   const children = new Map<number, Deno.ChildProcess>();
@@ -35,7 +39,12 @@ export async function superviseWorkers(config: Config, logger: Logger, options: 
       // A worker that ran a while starts again at once; one that keeps dying waits longer each time.
       const again = Date.now() - startedAt > 30_000 ? 0 : failures + 1;
       const delayMs = Math.min(30_000, again === 0 ? 500 : 1000 * 2 ** Math.min(again, 5));
-      logger.error("worker exited", { worker: index, pid: child.pid, code: status.code, restartInMs: delayMs });
+      logger.error("worker exited", {
+        worker: index,
+        pid: child.pid,
+        code: status.code,
+        restartInMs: delayMs,
+      });
       setTimeout(() => {
         if (!stopping) start(index, again);
       }, delayMs);

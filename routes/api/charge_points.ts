@@ -133,7 +133,9 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
 
   async function mustExist(id: string): Promise<Readonly<ChargePointRecord> | null> {
     const record = await snapshotOf(id);
-    if (!record && !registry.connection(id)) throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
+    if (!record && !registry.connection(id)) {
+      throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
+    }
     return record;
   }
 
@@ -425,7 +427,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     access: "viewer",
     query: LimitQuery,
     responses: { 200: { description: "Failures", schema: listOf(HandshakeFailureSchema) }, ...ERRORS },
-  }, (c, { query }) => c.json({ items: options.handshakes.list(query.limit) }));
+  }, async (c, { query }) => c.json({ items: await options.handshakes.listAll(query.limit) }));
 }
 
 function pageFor<T>(items: T[], limit: number, last: string | undefined) {

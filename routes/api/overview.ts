@@ -141,6 +141,9 @@ export function addOverviewRoutes(router: ApiRouter, options: OverviewRouteOptio
 export function liveStations(registry: Registry) {
   return {
     connected: () =>
-      registry.listCluster().map(({ nodeId: _, ...s }) => ({ ...s, snapshot: registry.get(s.id)?.snapshot ?? null })),
+      registry.listCluster().map(({ nodeId: _, ...s }) => ({
+        ...s,
+        snapshot: registry.get(s.id)?.snapshot ?? null,
+      })),
   };
 }
