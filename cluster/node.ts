@@ -76,6 +76,7 @@ export class ClusterNode implements RemoteStations {
   #flushing: Promise<void> = Promise.resolve();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
+  #ticks = 0;
   #unfollow: (() => void) | undefined;
   #stopped = false;
 
@@ -187,7 +188,9 @@ export class ClusterNode implements RemoteStations {
     this.#ticking = true;
     try {
       await this.options.backend.presence.renew(this.options.leaseMs);
-      await this.#reload();
+      // The nodes' leases every tick (a dead node's stations go offline in time); all stations once per
+      // lease (the broadcasts keep them current in between; this catches what was missed).
+      await this.#reload(++this.#ticks % 3 === 0);
     } catch (error) {
       this.options.logger.warn("cluster presence renewal failed", { error: String(error) });
     } finally {
@@ -195,13 +198,18 @@ export class ClusterNode implements RemoteStations {
     }
   }
 
-  async #reload(): Promise<void> {
+  async #reload(withStations = true): Promise<void> {
     const started = performance.now();
     const { presence } = this.options.backend;
-    const [nodes, stations] = await Promise.all([presence.nodes(), presence.stations()]);
+    const [nodes, stations] = await Promise.all([
+      presence.nodes(),
+      withStations ? presence.stations() : Promise.resolve(null),
+    ]);
     const at = performance.now();
     this.#nodes = new Map(nodes.map((n) => [n.nodeId, at + n.remainingMs]));
     this.#nodes.set(this.nodeId, Infinity);
+    this.#failPendingOfDeadNodes();
+    if (stations === null) return;
     for (const [key, when] of this.#closedLately) {
       if (when < started - this.options.leaseMs) this.#closedLately.delete(key);
     }
@@ -228,6 +236,10 @@ export class ClusterNode implements RemoteStations {
       this.#releases.push(...stale.map(({ chargePointId, connectedAt }) => ({ chargePointId, connectedAt })));
       this.#scheduleFlush();
     }
+  }
+
+  /** Requests waiting for a node whose lease ran out fail at once (not after the request timeout). */
+  #failPendingOfDeadNodes(): void {
     for (const [reqId, pending] of this.#pending) {
       if (this.#alive(pending.nodeId)) continue;
       clearTimeout(pending.timer);
