@@ -160,7 +160,7 @@ export class Registry {
     return actor !== undefined && !actor.isStopping;
   }
 
-  /** Where a station is connected in the whole cluster (this process first), or null. */
+  /** Where a station is connected in the whole cluster (this process first), or null; nodeId "" without one. */
   connection(id: string): StationConnection | null {
     const actor = this.#actors.get(id);
     if (actor && !actor.isStopping) {
@@ -168,7 +168,7 @@ export class Registry {
         id,
         remoteAddress: actor.remoteAddress,
         connectedAt: actor.connectedAt.toISOString(),
-        nodeId: this.#remote?.nodeId ?? "local",
+        nodeId: this.#remote?.nodeId ?? "",
       };
     }
     return this.#remote?.connection(id) ?? null;
@@ -176,7 +176,7 @@ export class Registry {
 
   /** Every connected station of the cluster: this process's and the other live nodes'. */
   listCluster(): StationConnection[] {
-    const here = this.list().map((s) => ({ ...s, nodeId: this.#remote?.nodeId ?? "local" }));
+    const here = this.list().map((s) => ({ ...s, nodeId: this.#remote?.nodeId ?? "" }));
     if (!this.#remote) return here;
     const local = new Set(here.map((s) => s.id));
     return [...here, ...this.#remote.list().filter((s) => !local.has(s.id))];

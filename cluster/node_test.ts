@@ -55,6 +55,17 @@ Deno.test("a command sent to another node reaches the station and returns its an
         as: "operator",
       });
       assertEquals(unknown.status, 409);
+      // The station's CALLERROR, relayed by the owner, is the same 502 as on one process.
+      station.handle("UnlockConnector", () => {
+        throw new Error("boom");
+      });
+      const failed = await b.json("/api/v1/charge-points/CP-X/UnlockConnector", {
+        method: "POST",
+        body: { connectorId: 1 },
+        as: "operator",
+      });
+      assertEquals(failed.status, 502, JSON.stringify(failed.body));
+      assertEquals(failed.body.error, "station_error");
     } finally {
       await closeStation(station);
     }

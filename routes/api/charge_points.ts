@@ -100,7 +100,8 @@ function summary(
     online: connection !== null,
     connectedAt: connection?.connectedAt ?? null,
     remoteAddress: connection?.remoteAddress ?? null,
-    node: connection?.nodeId ?? null,
+    // Null on a lone process (no cluster, no node name).
+    node: connection?.nodeId || null,
     lastSeen: record?.lastSeen ?? null,
     registrationStatus: record?.registrationStatus ?? null,
     boot: record?.boot ?? null,
