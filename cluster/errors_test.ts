@@ -16,7 +16,7 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
     new CallErrorResponse("CP-1", "Reset", "NotSupported", "no", { a: 1 }),
     new InvalidResponseError("CP-1", "Reset", "status: required"),
     new CommandRefusedError("CP-1", "RemoteStartTransaction", "connector 1 is Faulted"),
-    new OcppError("NotSupported", "Action \"X\" is not sent by a Central System"),
+    new OcppError("NotSupported", 'Action "X" is not sent by a Central System'),
     new Error("something else"),
   ];
   for (const error of errors) {

@@ -215,8 +215,10 @@ export class ClusterNode implements RemoteStations {
     }
     const next = new Map<string, Known>();
     const stale: { chargePointId: string; connectedAt: string }[] = [];
+    const ours = new Set<string>();
     for (const entry of stations) {
       if (entry.nodeId === this.nodeId) {
+        ours.add(`${entry.chargePointId} ${entry.connectedAt}`);
         // Recorded as ours but no longer here (a release that failed): given up now.
         const here = this.options.registry.connection(entry.chargePointId);
         if (!here || here.connectedAt !== entry.connectedAt) stale.push(entry);
@@ -234,6 +236,18 @@ export class ClusterNode implements RemoteStations {
     this.#stations = next;
     if (stale.length) {
       this.#releases.push(...stale.map(({ chargePointId, connectedAt }) => ({ chargePointId, connectedAt })));
+      this.#scheduleFlush();
+    }
+    // Held here but not recorded (a claim that failed, or rows swept while this node could not renew, say
+    // during a database outage): claimed again. A newer connection elsewhere still wins the row.
+    const missing = this.options.registry.list().filter((s) => !ours.has(`${s.id} ${s.connectedAt}`));
+    if (missing.length) {
+      this.#claims.push(...missing.map((s) => ({
+        chargePointId: s.id,
+        nodeId: this.nodeId,
+        connectedAt: s.connectedAt,
+        remoteAddress: s.remoteAddress,
+      })));
       this.#scheduleFlush();
     }
   }

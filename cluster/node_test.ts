@@ -130,3 +130,25 @@ Deno.test("a node that stops renewing loses its stations after the lease; comman
       await closeStation(station);
     }
   }));
+
+Deno.test("a node claims again the stations it holds whose presence was lost (swept during an outage)", () =>
+  twoNodes(async (a, b, hub) => {
+    const station = await connectStation(a.wsUrl, "CP-L");
+    try {
+      await eventually(() => b.registry.isConnected("CP-L"), 3000, "node b sees CP-L");
+      const handle = hub.backend("node-a-admin");
+      const held = (await handle.presence.stations()).filter((e) => e.chargePointId === "CP-L");
+      assertEquals(held.length, 1);
+      // Released as node-a would (only its own row, with its start time).
+      await hub.backend("node-a").presence.release(held);
+      assertEquals((await handle.presence.stations()).filter((e) => e.chargePointId === "CP-L").length, 0);
+      await eventually(
+        async () =>
+          (await handle.presence.stations()).some((e) => e.chargePointId === "CP-L" && e.nodeId === "node-a"),
+        3000,
+        "CP-L recorded again",
+      );
+    } finally {
+      await closeStation(station);
+    }
+  }));
