@@ -34,6 +34,7 @@ import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
 import type { FleetStore } from "./store/fleet.ts";
 import { openKvFleetStore } from "./store/kv/fleet.ts";
 import { createFleet, type Fleet } from "./fleet/mod.ts";
+import type { FleetEvent } from "./fleet/events.ts";
 import { DataTransferDesk } from "./fleet/data_transfers.ts";
 import { timeSortableIds } from "./fleet/ids.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
@@ -294,8 +295,16 @@ export async function startServer(
     },
   });
   fleet.start();
+  // The fleet's job progress on every node's live stream too (its webhooks and loops stay with its own).
+  let streamFleet = fleet;
+  if (cluster) {
+    const fleetStream = new EventBus<FleetEvent>();
+    fleet.events.subscribe((event) => fleetStream.publish(event));
+    cluster.forward("fleet", fleet.events, fleetStream);
+    streamFleet = { ...fleet, events: fleetStream };
+  }
   const app = createApp({
-    fleet,
+    fleet: streamFleet,
     registry,
     store,
     logger,

@@ -3,7 +3,8 @@
  * one batched renewal), knows where every other station is (a cache from the presence store, kept fresh by
  * the nodes' broadcasts), routes commands, stops, frame reads and snapshot patches to the owning node and
  * serves the ones routed to it, closes its older socket of a station that connected elsewhere (newest wins,
- * 4000), and forwards its station events to the other nodes' live streams.
+ * 4000), and forwards its station events (and any other stream given to `forward`, the fleet's job progress)
+ * to the other nodes' live streams.
  *
  * @example
  * ```ts ignore
@@ -11,7 +12,7 @@
  * await node.start(); // joins the registry (attachCluster)
  * ```
  */
-import type { BusEvent, EventBus } from "../actors/events.ts";
+import type { EventBus } from "../actors/events.ts";
 import type { CallOptions } from "../actors/charge_point.ts";
 import { CallTimeoutError, NotConnectedError } from "../actors/errors.ts";
 import type { FrameLogEntry } from "../actors/frame_log.ts";
@@ -67,7 +68,11 @@ export class ClusterNode implements RemoteStations {
   #seq = 0;
   #claims: PresenceEntry[] = [];
   #releases: { chargePointId: string; connectedAt: string }[] = [];
-  #outbox: { opened: PresenceEntry[]; closed: { id: string; connectedAt: string }[]; events: BusEvent[] } = {
+  #outbox: {
+    opened: PresenceEntry[];
+    closed: { id: string; connectedAt: string }[];
+    events: ChannelEvent[];
+  } = {
     opened: [],
     closed: [],
     events: [],
@@ -77,7 +82,9 @@ export class ClusterNode implements RemoteStations {
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
   #ticks = 0;
-  #unfollow: (() => void) | undefined;
+  #unfollow: (() => void)[] = [];
+  /** Channel -> where the other nodes' events of that channel are published here. */
+  #remoteStreams = new Map<string, { publish(event: unknown): void }>();
   #stopped = false;
 
   constructor(private readonly options: ClusterNodeOptions) {
@@ -86,17 +93,31 @@ export class ClusterNode implements RemoteStations {
 
   /** Takes the node's lease, reads the cluster's presence, joins the registry and starts listening. */
   async start(): Promise<void> {
-    const { backend, registry, events } = this.options;
+    const { backend, registry, events, remoteEvents } = this.options;
     backend.bus.onMessage((message, from) => this.#receive(message, from));
     await backend.presence.renew(this.options.leaseMs);
     await this.#reload();
     registry.attachCluster(this);
-    this.#unfollow = events.subscribe((event) => {
-      this.#outbox.events.push(event);
-      this.#scheduleFlush();
-    });
+    this.forward("station", events, remoteEvents);
     this.#tickTimer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.options.logger.info("cluster node started", { node: this.nodeId, leaseMs: this.options.leaseMs });
+  }
+
+  /**
+   * Forwards this process's events of `local` to the other nodes, and publishes theirs on `remote` (a bus only
+   * the live stream reads: the domain follows its own process's events, so nothing is done twice).
+   */
+  forward<E>(
+    channel: string,
+    local: { subscribe(listener: (event: E) => void): () => void },
+    remote: { publish(event: E): void },
+  ): void {
+    this.#remoteStreams.set(channel, remote as { publish(event: unknown): void });
+    this.#unfollow.push(local.subscribe((event) => {
+      if (this.#stopped) return;
+      this.#outbox.events.push({ c: channel, e: event });
+      this.#scheduleFlush();
+    }));
   }
 
   /** Stops renewing, answers pending requests as not connected, gives up this node's leases. */
@@ -334,7 +355,7 @@ export class ClusterNode implements RemoteStations {
         this.#stations.delete(id);
       }
     }
-    for (const event of batch.events ?? []) this.options.remoteEvents.publish(event);
+    for (const { c, e } of batch.events ?? []) this.#remoteStreams.get(c)?.publish(e);
   }
 
   async #serve(message: BusMessage, from: string): Promise<void> {
@@ -405,7 +426,7 @@ export class ClusterNode implements RemoteStations {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#tickTimer);
-    this.#unfollow?.();
+    for (const stop of this.#unfollow.splice(0)) stop();
     clearTimeout(this.#flushTimer);
     await this.#flushing;
     await this.#flush();
@@ -418,10 +439,16 @@ export class ClusterNode implements RemoteStations {
   }
 }
 
+/** An event on the bus, with the stream it belongs to ("station", "fleet"). */
+interface ChannelEvent {
+  c: string;
+  e: unknown;
+}
+
 interface Batch {
   opened?: PresenceEntry[];
   closed?: { id: string; connectedAt: string }[];
-  events?: BusEvent[];
+  events?: ChannelEvent[];
 }
 
 /** The outbox as broadcasts of bounded size (an item too large for one goes alone: the bus copes). */

@@ -152,3 +152,34 @@ Deno.test("a node claims again the stations it holds whose presence was lost (sw
       await closeStation(station);
     }
   }));
+
+Deno.test("a job run by one node shows its progress on another node's live stream", () =>
+  twoNodes(async (a, b) => {
+    const station = await connectStation(a.wsUrl, "CP-J");
+    station.handle("Reset", () => ({ status: "Accepted" }));
+    try {
+      await eventually(() => b.registry.isConnected("CP-J"), 3000, "node b sees CP-J");
+      // The task runs on whichever node claims it: both streams must show it, so one saw it over the bus.
+      const streams = await Promise.all([a, b].map((n) => n.api("/api/v1/events", { as: "viewer" })));
+      const seen = Promise.all(
+        streams.map((res) =>
+          readEvents(res.body!, (e) => e.event === "job" && e.data.chargePointId === "CP-J", 8000)
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      const created = await a.json("/api/v1/jobs", {
+        method: "POST",
+        as: "operator",
+        body: { action: "Reset", payload: { type: "Soft" }, chargePointIds: ["CP-J"] },
+      });
+      assertEquals(created.status, 201, JSON.stringify(created.body));
+      for (const events of await seen) {
+        assert(
+          events.some((e) => e.event === "job" && e.data.chargePointId === "CP-J"),
+          JSON.stringify(events),
+        );
+      }
+    } finally {
+      await closeStation(station);
+    }
+  }));
