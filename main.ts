@@ -4,6 +4,7 @@
  *   deno task start                       # embedded Deno KV in ./data/csms.kv
  *   DATABASE_URL=postgres://... deno task start             # PostgreSQL; a node of the cluster on it
  *   WORKERS=4 DATABASE_URL=postgres://... deno task start   # 4 server processes on one port
+ *   (on Deno Deploy the isolates are one cluster on the built-in KV)
  *
  * A setting, store or listener that does not work ends the process with one line on stderr.
  */
@@ -44,6 +45,18 @@ await runTask(async () => {
       throw error;
     });
     sharedSecurity = openPostgresSecurityViews(config.DATABASE_URL, { nodeId, logger });
+  } else if (config.DENO_DEPLOYMENT_ID && config.CLUSTER === "on") {
+    // Deno Deploy: isolates share the built-in KV, and are one cluster on it.
+    const { openKvCluster } = await import("./cluster/kv.ts");
+    const kv = await Deno.openKv();
+    const kvCluster = openKvCluster(kv, { nodeId, logger });
+    cluster = {
+      ...kvCluster,
+      close: async () => {
+        await kvCluster.close();
+        kv.close();
+      },
+    };
   }
   const server = await startServer(config, stores.store, {
     logger,

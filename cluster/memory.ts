@@ -18,24 +18,15 @@ export class MemoryClusterHub {
   /** Node id -> lease end (ms). */
   #nodes = new Map<string, number>();
   #stations = new Map<string, PresenceEntry>();
-  /** Crashed nodes: their messages are lost both ways and they renew nothing. */
-  #dead = new Set<string>();
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
-  /** Makes `nodeId` stop: no message in or out, no renewal; its leases run out by themselves. */
-  crash(nodeId: string): void {
-    this.#dead.add(nodeId);
-  }
-
   backend(nodeId: string): ClusterBackend {
     const deliver = (to: string, message: BusMessage) => {
-      if (this.#dead.has(nodeId) || this.#dead.has(to)) return;
       // A copy, as a real bus would: nothing shared between nodes.
       const copy = JSON.parse(JSON.stringify(message)) as BusMessage;
       setTimeout(() => this.#handlers.get(to)?.(copy, nodeId), 0);
     };
-    const live = () => !this.#dead.has(nodeId);
     return {
       bus: {
         nodeId,
@@ -52,7 +43,6 @@ export class MemoryClusterHub {
       },
       presence: {
         claim: (entries) => {
-          if (!live()) return Promise.resolve();
           for (const entry of entries) {
             const current = this.#stations.get(entry.chargePointId);
             if (current && current.connectedAt > entry.connectedAt) continue;
@@ -70,7 +60,6 @@ export class MemoryClusterHub {
           return Promise.resolve();
         },
         renew: (leaseMs) => {
-          if (!live()) return Promise.resolve();
           this.#nodes.set(nodeId, this.now() + leaseMs);
           return Promise.resolve();
         },
