@@ -287,7 +287,8 @@ export class Registry {
    */
   replacedElsewhere(id: string, connectedAt: string, nodeId: string): void {
     const actor = this.#actors.get(id);
-    if (!actor || actor.isStopping || actor.connectedAt.toISOString() > connectedAt) return;
+    // A tie (same millisecond) keeps the socket here: never both closed.
+    if (!actor || actor.isStopping || actor.connectedAt.toISOString() >= connectedAt) return;
     actor.log.info("connection replaced", { remoteAddress: actor.remoteAddress, byNode: nodeId });
     actor.close(CLOSE_CODES.replaced, "Replaced by a new connection");
   }
