@@ -287,8 +287,10 @@ export class Registry {
    */
   replacedElsewhere(id: string, connectedAt: string, nodeId: string): void {
     const actor = this.#actors.get(id);
-    // A tie (same millisecond) keeps the socket here: never both closed.
-    if (!actor || actor.isStopping || actor.connectedAt.toISOString() >= connectedAt) return;
+    if (!actor || actor.isStopping) return;
+    const here = actor.connectedAt.toISOString();
+    // A tie (same millisecond) goes to the greater node id, so both nodes decide alike.
+    if (here > connectedAt || (here === connectedAt && (this.#remote?.nodeId ?? "") >= nodeId)) return;
     actor.log.info("connection replaced", { remoteAddress: actor.remoteAddress, byNode: nodeId });
     actor.close(CLOSE_CODES.replaced, "Replaced by a new connection");
   }
