@@ -316,7 +316,9 @@ Deno.test({
             });
             assertEquals(res.status, 200, JSON.stringify(res.body));
           }
-          for (const [id, txId] of txIds) {
+          // The supervisor started the killed worker again, as a new node.
+        await eventually(() => nodesStarted().length >= 4, 15_000, "the killed worker restarted");
+        for (const [id, txId] of txIds) {
             const tx = await api(`/transactions/${txId}`);
             assertEquals(tx.status, 200, `transaction ${txId} of ${id} lost`);
             assertEquals(tx.body.chargePointId, id);
