@@ -261,6 +261,18 @@ export async function startServer(
         .slice(0, 10),
   });
   metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
+  if (cluster) {
+    metrics.gauge(
+      "csms_cluster_nodes",
+      "Live nodes of the cluster (this process included)",
+      () => cluster.liveNodes,
+    );
+    metrics.gauge(
+      "csms_cluster_connected_stations",
+      "Stations connected to any node of the cluster",
+      () => registry.listCluster().length,
+    );
+  }
   const fleet = createFleet({
     dataTransfers,
     store,

@@ -125,6 +125,13 @@ export class ClusterNode implements RemoteStations {
     return this.#leave();
   }
 
+  /** Nodes whose lease runs (this one included). */
+  get liveNodes(): number {
+    let n = 0;
+    for (const id of this.#nodes.keys()) if (this.#alive(id)) n++;
+    return n;
+  }
+
   // --- RemoteStations (what the registry asks) ---
 
   connection(id: string): StationConnection | null {

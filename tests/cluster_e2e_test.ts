@@ -52,7 +52,14 @@ async function request(
   }
   const text = await response.text();
   client.close();
-  return { status: response.status, body: text ? JSON.parse(text) : null, node, response, client };
+  const json = (response.headers.get("content-type") ?? "").includes("json");
+  return {
+    status: response.status,
+    body: json ? (text ? JSON.parse(text) : null) : text,
+    node,
+    response,
+    client,
+  };
 }
 
 Deno.test({
@@ -143,6 +150,10 @@ Deno.test({
           20_000,
           "a full online list from each of the three processes",
         );
+        const metrics = await request(`${base}/metrics`, { token });
+        assertEquals(metrics.status, 200);
+        assert(/^csms_cluster_nodes 3$/m.test(metrics.body), "csms_cluster_nodes is not 3");
+        assert(/^csms_cluster_connected_stations 15$/m.test(metrics.body), "not 15 stations in the cluster");
       });
 
       await t.step("commands sent through every process reach their station", async () => {
@@ -317,8 +328,8 @@ Deno.test({
             assertEquals(res.status, 200, JSON.stringify(res.body));
           }
           // The supervisor started the killed worker again, as a new node.
-        await eventually(() => nodesStarted().length >= 4, 15_000, "the killed worker restarted");
-        for (const [id, txId] of txIds) {
+          await eventually(() => nodesStarted().length >= 4, 15_000, "the killed worker restarted");
+          for (const [id, txId] of txIds) {
             const tx = await api(`/transactions/${txId}`);
             assertEquals(tx.status, 200, `transaction ${txId} of ${id} lost`);
             assertEquals(tx.body.chargePointId, id);
