@@ -275,10 +275,18 @@ export class Registry {
     return this.deps.frames.list(id);
   }
 
-  /** As recentFrames(), read from the node that holds the station's socket when that is another one. */
+  /**
+   * As recentFrames(), read from the node that holds the station's socket when that is another one, or from
+   * every node when it is connected nowhere.
+   */
   async framesOf(id: string): Promise<FrameLogEntry[]> {
-    const owner = this.#actors.has(id) ? null : this.#remote?.connection(id);
-    return owner ? await this.#remote!.frames(owner) : this.recentFrames(id);
+    if (this.#actors.has(id) || !this.#remote) return this.recentFrames(id);
+    const owner = this.#remote.connection(id);
+    if (owner) return await this.#remote.frames(owner);
+    // Connected nowhere: whichever nodes held it last still keep its frames.
+    const all = [...this.recentFrames(id), ...await this.#remote.framesAnywhere(id)];
+    all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    return all.slice(-Math.max(1, this.deps.frames.perStation));
   }
 
   /**

@@ -34,6 +34,8 @@ export interface RemoteStations {
   stop(owner: StationConnection, code: number, reason: string): Promise<boolean>;
   /** The station's recent frames, from the node that holds its socket. */
   frames(owner: StationConnection): Promise<FrameLogEntry[]>;
+  /** The frames every other live node still keeps of a station connected nowhere (best effort, bounded wait). */
+  framesAnywhere(id: string): Promise<FrameLogEntry[]>;
   /** Patches the snapshot through the owner's actor (so its memory sees the change). */
   updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<ChargePointRecord>;
   /** A socket was handed to an actor here. */

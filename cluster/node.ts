@@ -185,6 +185,18 @@ export class ClusterNode implements RemoteStations {
     return await this.#request(owner, { op: "frames", id: owner.id }) as FrameLogEntry[];
   }
 
+  async framesAnywhere(id: string): Promise<FrameLogEntry[]> {
+    const others = [...this.#nodes.keys()].filter((n) => n !== this.nodeId && this.#alive(n));
+    const answers = await Promise.all(
+      others.map((nodeId) =>
+        this.#request({ id, nodeId, remoteAddress: "", connectedAt: "" }, { op: "frames", id }, {}, 2000)
+          .then((frames) => frames as FrameLogEntry[])
+          .catch(() => [] as FrameLogEntry[])
+      ),
+    );
+    return answers.flat();
+  }
+
   async updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<ChargePointRecord> {
     return await this.#request(owner, { op: "patch", id: owner.id, patch }) as ChargePointRecord;
   }
@@ -407,18 +419,19 @@ export class ClusterNode implements RemoteStations {
     owner: StationConnection,
     body: Record<string, unknown>,
     errors: { whenGone?: () => Error; whenLate?: () => Error } = {},
+    timeoutMs = this.options.requestTimeoutMs,
   ): Promise<unknown> {
     const whenGone = errors.whenGone ??
       (() =>
         new NotConnectedError(owner.id, String(body.op), `its node "${owner.nodeId}" stopped answering`));
     const whenLate = errors.whenLate ??
-      (() => new Error(`Node "${owner.nodeId}" did not answer within ${this.options.requestTimeoutMs} ms`));
+      (() => new Error(`Node "${owner.nodeId}" did not answer within ${timeoutMs} ms`));
     const reqId = `${this.nodeId}:${++this.#seq}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(reqId);
         reject(whenLate());
-      }, this.options.requestTimeoutMs);
+      }, timeoutMs);
       this.#pending.set(reqId, { resolve, reject, nodeId: owner.nodeId, whenGone, timer });
       this.options.backend.bus.send(owner.nodeId, { kind: "request", reqId, ...body }).catch((error) => {
         if (!this.#pending.delete(reqId)) return;

@@ -250,3 +250,23 @@ clusterTest("a job run by one node shows its progress on another node's live str
     await closeStation(station);
   }
 });
+
+clusterTest(
+  "the frame log of a station connected nowhere is read from the node that held it",
+  async (a, b) => {
+    const station = await connectStation(a.wsUrl, "CP-F");
+    await eventually(() => b.registry.isConnected("CP-F"), 3000, "node b sees CP-F");
+    await closeStation(station);
+    await eventually(
+      () => !b.registry.isConnected("CP-F") && !a.registry.isConnected("CP-F"),
+      3000,
+      "CP-F gone",
+    );
+    const frames = await b.json("/api/v1/charge-points/CP-F/frames");
+    assertEquals(frames.status, 200);
+    assert(
+      frames.body.items.some((f: { frame: string }) => f.frame.includes("BootNotification")),
+      JSON.stringify(frames.body),
+    );
+  },
+);
