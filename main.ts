@@ -45,18 +45,11 @@ await runTask(async () => {
       throw error;
     });
     sharedSecurity = openPostgresSecurityViews(config.DATABASE_URL, { nodeId, logger });
-  } else if (config.DENO_DEPLOYMENT_ID && config.CLUSTER === "on") {
-    // Deno Deploy: isolates share the built-in KV, and are one cluster on it.
+  } else if (config.DENO_DEPLOYMENT_ID && config.CLUSTER === "on" && stores.kv) {
+    // Deno Deploy: isolates share the built-in KV, and are one cluster on it (on the stores' handle: a
+    // second handle on one database contends for its write lock).
     const { openKvCluster } = await import("./cluster/kv.ts");
-    const kv = await Deno.openKv();
-    const kvCluster = openKvCluster(kv, { nodeId, logger });
-    cluster = {
-      ...kvCluster,
-      close: async () => {
-        await kvCluster.close();
-        kv.close();
-      },
-    };
+    cluster = openKvCluster(stores.kv, { nodeId, logger });
   }
   const server = await startServer(config, stores.store, {
     logger,
