@@ -30,6 +30,12 @@ export const ConfigSchema = z.object({
   PING_INTERVAL_S: int(0, 3600).default(60),
   /** Accept stations that offer no WebSocket subprotocol at all (some old firmware). */
   ALLOW_MISSING_SUBPROTOCOL: bool.default(false),
+  /**
+   * A station's lastSeen is stored with every snapshot write, otherwise at most this often (seconds): a
+   * Heartbeat is answered without a write. A connected station's lastSeen in the API is always current; the
+   * stored one may lag by this much until the station disconnects. 0 stores it with every CALL.
+   */
+  LAST_SEEN_INTERVAL_S: z.coerce.number().min(0).max(3600).default(5),
   /** Answer ConcurrentTx for an idTag already charging elsewhere. */
   SINGLE_USE_ID_TAGS: bool.default(false),
   /**

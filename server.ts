@@ -174,6 +174,7 @@ export async function startServer(
       maxFrameBytes: config.MAX_FRAME_BYTES,
       maxBadFrames: config.MAX_BAD_FRAMES,
       singleUseIdTags: config.SINGLE_USE_ID_TAGS,
+      lastSeenIntervalMs: config.LAST_SEEN_INTERVAL_S * 1000,
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();

@@ -4,7 +4,7 @@
  * operator change and close goes through its mailbox, one at a time.
  *
  * A station's CALL: decode -> validate -> registration gate -> handler (pure) -> ONE `store.commit` of its
- * changes with lastSeen -> patch the snapshot in memory -> publish events, write log lines -> answer. A
+ * changes (with lastSeen when due; nothing to write, no store call) -> patch the snapshot in memory -> publish events, write log lines -> answer. A
  * commit that reports a conflict (a concurrent writer got there first) runs the handler again on fresh
  * lookups, a few times at most; a commit that fails answers InternalError. Nothing is acknowledged that is not
  * stored.
@@ -17,7 +17,7 @@ import {
   emptyRecord,
   type SnapshotPatch,
 } from "../model/charge_point.ts";
-import type { CommitResult, StationChanges } from "../model/changes.ts";
+import { type CommitResult, isEmpty, type StationChanges } from "../model/changes.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import { hasAction } from "../protocol/ocppj/dialect.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
@@ -80,6 +80,12 @@ export const CLOSE_CODES = {
 
 const OPEN = 1;
 
+/** How often lastSeen alone is written at most, per station (LAST_SEEN_INTERVAL_S). */
+export const DEFAULT_LAST_SEEN_INTERVAL_MS = 5_000;
+
+/** What a commit that had nothing to write reports. */
+const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
+
 /** How often one CALL is decided again after its commit met a concurrent writer. */
 const MAX_DECISIONS = 3;
 
@@ -97,7 +103,7 @@ interface Command {
 
 type Message =
   | { type: "started"; predecessor: Promise<void> | undefined }
-  | { type: "frameReceived"; result: DecodeResult; receivedAt: Date }
+  | { type: "frameReceived"; result: DecodeResult; receivedAt: Date; mayHaveNul: boolean }
   | { type: "sendCommand"; command: Command }
   | { type: "commandFinished"; command: Command; outcome: { response: unknown } | { error: Error } }
   | { type: "sweep"; nowMs: number }
@@ -145,6 +151,8 @@ export class ChargePointActor {
    */
   #unsaved = false;
   #badFrames = 0;
+  /** When the lastSeen last written to the store was (ms; -Infinity: not yet on this connection). */
+  #lastSeenStoredMs = -Infinity;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
   #openCallIds = new Set<string>();
   #stopping = false;
@@ -195,7 +203,8 @@ export class ChargePointActor {
       this.close(CLOSE_CODES.messageTooBig, "Frame too big");
       return;
     }
-    this.deps.frames.record(this.id, "in", text, this.deps.now());
+    const receivedAt = this.deps.now();
+    this.deps.frames.record(this.id, "in", text, receivedAt);
     const result = decodeFrame(text);
     if (result.kind === "frame" && result.frame.type === CALL) {
       const { messageId } = result.frame;
@@ -206,7 +215,9 @@ export class ChargePointActor {
       }
       this.#openCallIds.add(messageId);
     }
-    this.#mailbox.post({ type: "frameReceived", result, receivedAt: this.deps.now() });
+    // JSON can only carry U+0000 escaped: without "\u0000" in the text, no string of the frame holds one.
+    const mayHaveNul = text.includes("\\u0000");
+    this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul });
   }
 
   /**
@@ -311,7 +322,7 @@ export class ChargePointActor {
         return await this.#load(message.predecessor);
       case "frameReceived":
         if (this.#stopping || !this.#record) return;
-        return await this.#handleFrame(message.result, message.receivedAt);
+        return await this.#handleFrame(message.result, message.receivedAt, message.mayHaveNul);
       case "sendCommand":
         return await this.#sendCommand(message.command);
       case "commandFinished":
@@ -388,7 +399,7 @@ export class ChargePointActor {
     this.#mailbox.post({ type: "stopped" });
   }
 
-  async #handleFrame(result: DecodeResult, receivedAt: Date): Promise<void> {
+  async #handleFrame(result: DecodeResult, receivedAt: Date, mayHaveNul: boolean): Promise<void> {
     if (result.kind === "ignored") {
       this.log.warn("bad frame", { reason: result.reason, ignored: true });
       return this.#countBadFrame();
@@ -406,8 +417,8 @@ export class ChargePointActor {
       return this.#countBadFrame();
     }
     const frame = result.frame;
-    if (frame.type === CALL) return await this.#handleCall(frame, receivedAt);
-    return this.#handleResponse(frame);
+    if (frame.type === CALL) return await this.#handleCall(frame, receivedAt, mayHaveNul);
+    return this.#handleResponse(frame, mayHaveNul);
   }
 
   #countBadFrame(): void {
@@ -418,12 +429,12 @@ export class ChargePointActor {
     }
   }
 
-  async #handleCall(frame: CallFrame, receivedAt: Date): Promise<void> {
+  async #handleCall(frame: CallFrame, receivedAt: Date, mayHaveNul: boolean): Promise<void> {
     const { messageId, action } = frame;
     const started = performance.now();
     let outcome = "accepted";
     try {
-      const { response, followUps } = await this.#dispatch(frame, receivedAt);
+      const { response, followUps } = await this.#dispatch(frame, receivedAt, mayHaveNul);
       this.#send(encodeCallResult(messageId, response));
       for (const followUp of followUps) this.#startFollowUp(action, followUp);
     } catch (error) {
@@ -452,7 +463,11 @@ export class ChargePointActor {
     });
   }
 
-  async #dispatch(frame: CallFrame, receivedAt: Date): Promise<{ response: unknown; followUps: FollowUp[] }> {
+  async #dispatch(
+    frame: CallFrame,
+    receivedAt: Date,
+    mayHaveNul: boolean,
+  ): Promise<{ response: unknown; followUps: FollowUp[] }> {
     const { action } = frame;
     const { protocol, handlers } = this.dialect;
     if (!hasAction(protocol.actions, action)) {
@@ -464,7 +479,7 @@ export class ChargePointActor {
     }
     const validated = validateMessage(protocol, "request", action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
-    const request = this.#withoutNul(action, validated.value);
+    const request = mayHaveNul ? this.#withoutNul(action, validated.value) : validated.value;
     const record = this.#record as ChargePointRecord;
     // OCPP 1.6 §4.2.1: until Accepted, a station may only send BootNotification.
     if (action !== "BootNotification" && record.registrationStatus !== "Accepted") {
@@ -485,8 +500,15 @@ export class ChargePointActor {
     };
     for (let decision = 1;; decision++) {
       const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);
+      const changes: StationChanges = { ...result.changes, chargePointId: this.id };
       const lastSeen = receivedAt.toISOString();
-      const committed = await this.#commit({ ...result.changes, chargePointId: this.id, lastSeen });
+      // lastSeen rides along with a snapshot write, else it is written at most every lastSeenIntervalMs: a
+      // Heartbeat alone then costs no write at all (the snapshot in memory always has the newest).
+      const interval = this.deps.settings.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
+      if (changes.snapshot || receivedAt.getTime() - this.#lastSeenStoredMs >= interval) {
+        changes.lastSeen = lastSeen;
+      }
+      const committed = await this.#commit(changes, lastSeen);
       if (committed.ok) {
         for (const line of result.log ?? []) this.log[line.level](line.msg, line.fields);
         // Stored before the answer, like the changes: never acknowledge what is not stored.
@@ -541,7 +563,7 @@ export class ChargePointActor {
    * still keeps what the station reported about itself in memory (written with the next commit or on close),
    * but never a transaction the store does not have.
    */
-  async #commit(changes: StationChanges): Promise<CommitResult> {
+  async #commit(changes: StationChanges, seenAt?: string): Promise<CommitResult> {
     const record = this.#record!;
     let snapshot = changes.snapshot;
     const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null;
@@ -559,8 +581,11 @@ export class ChargePointActor {
     if (snapshot) full.snapshot = { ...snapshot, updatedAt: this.deps.now().toISOString() };
     let committed: CommitResult;
     try {
-      committed = await this.deps.store.commit(full);
+      committed = isEmpty(full) ? NOTHING_WRITTEN : await this.deps.store.commit(full);
     } catch (error) {
+      // After a failed write the next CALL carries lastSeen, Heartbeat included: a station talking to a
+      // server that cannot store hears it (InternalError) until the store is back.
+      this.#lastSeenStoredMs = -Infinity;
       const touchesTransactions = !!changes.transactionsStarted?.length ||
         !!changes.transactionUpdates?.length;
       if (changes.snapshot && !touchesTransactions) {
@@ -571,8 +596,12 @@ export class ChargePointActor {
     }
     if (committed.ok) {
       let next = full.snapshot ? applyPatch(record, full.snapshot) : record;
-      if (changes.lastSeen !== undefined) next = { ...next, lastSeen: changes.lastSeen };
+      const seen = changes.lastSeen ?? seenAt;
+      if (seen !== undefined) next = { ...next, lastSeen: seen };
       this.#record = next;
+      if (full.lastSeen !== undefined || full.snapshot?.lastSeen !== undefined) {
+        this.#lastSeenStoredMs = Date.parse(full.lastSeen ?? full.snapshot!.lastSeen!);
+      }
       if (full.snapshot) {
         this.#stored = true;
         this.#unsaved = false;
@@ -630,7 +659,7 @@ export class ChargePointActor {
     else command.reject(outcome.error);
   }
 
-  #handleResponse(frame: CallResultFrame | CallErrorFrame): void {
+  #handleResponse(frame: CallResultFrame | CallErrorFrame, mayHaveNul: boolean): void {
     const call = this.#calls.settle(frame.messageId);
     if (!call) {
       this.log.warn("response to unknown message id dropped", { messageId: frame.messageId });
@@ -638,11 +667,11 @@ export class ChargePointActor {
     }
     if (frame.type === CALLERROR) {
       // What a station answers may be logged and stored: no NUL (see #withoutNul).
-      const { errorCode, errorDescription, errorDetails } = replaceNul(frame);
+      const { errorCode, errorDescription, errorDetails } = mayHaveNul ? replaceNul(frame) : frame;
       call.reject(new CallErrorResponse(this.id, call.action, errorCode, errorDescription, errorDetails));
       return;
     }
-    const payload = replaceNul(frame.payload);
+    const payload = mayHaveNul ? replaceNul(frame.payload) : frame.payload;
     if (!hasAction(this.dialect.protocol.actions, call.action)) return call.resolve(payload);
     const validated = validateMessage(this.dialect.protocol, "response", call.action, payload);
     if (!validated.ok) {

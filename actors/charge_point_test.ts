@@ -55,7 +55,9 @@ class FakeSocket implements StationSocket {
   }
 }
 
-async function setUp(options: { frames?: FrameLog; maxFrameBytes?: number } = {}) {
+async function setUp(
+  options: { frames?: FrameLog; maxFrameBytes?: number; lastSeenIntervalMs?: number } = {},
+) {
   const kv = await openKvStore(":memory:");
   const { store, writes, failNext } = recording(kv);
   let clock = T0;
@@ -76,6 +78,7 @@ async function setUp(options: { frames?: FrameLog; maxFrameBytes?: number } = {}
       maxFrameBytes: options.maxFrameBytes ?? 65_536,
       maxBadFrames: 10,
       singleUseIdTags: false,
+      ...(options.lastSeenIntervalMs === undefined ? {} : { lastSeenIntervalMs: options.lastSeenIntervalMs }),
     },
   }, { sweepIntervalMs: 1000 });
   const socket = new FakeSocket();
@@ -127,6 +130,72 @@ Deno.test("StatusNotification writes its history entry and the snapshot in one c
     const stored = await t.kv.getChargePoint("CP-1");
     assertEquals(stored?.connectors, changes.snapshot?.connectors);
     assertEquals(stored, t.actor.snapshot);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a Heartbeat costs no write; lastSeen is stored at most every lastSeenIntervalMs and advances", async () => {
+  // The test clock moves 1 s with every now(): a few seconds pass between two CALLs.
+  const t = await setUp({ lastSeenIntervalMs: 30_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    const booted = String((await t.kv.getChargePoint("CP-1"))!.lastSeen);
+    t.writes.length = 0;
+    assertEquals(await t.call("Heartbeat", {}).then((r) => (r as unknown[])[0]), 3);
+    assertEquals(t.writes.length, 0, "a Heartbeat within the interval writes nothing");
+    const inMemory = String(t.actor.snapshot!.lastSeen);
+    assertEquals(inMemory > booted, true, "the snapshot in memory has the newest lastSeen");
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.lastSeen, booted);
+    for (let i = 0; i < 30 && t.writes.length === 0; i++) await t.call("Heartbeat", {});
+    assertEquals(t.writes.map((w) => w.method), ["commit"], "one touch once the interval has passed");
+    const [changes] = t.writes[0]!.args as [StationChanges];
+    assertEquals(Object.keys(changes).sort(), ["chargePointId", "lastSeen"]);
+    assertEquals(Date.parse(changes.lastSeen!) - Date.parse(booted) >= 30_000, true);
+    const stored = String((await t.kv.getChargePoint("CP-1"))!.lastSeen);
+    assertEquals(stored, t.actor.snapshot!.lastSeen);
+    assertEquals(stored > inMemory, true, "the stored lastSeen advanced");
+    // A snapshot write always carries lastSeen, whatever the interval.
+    t.writes.length = 0;
+    await t.call("StatusNotification", CHARGING);
+    const [status] = t.writes[0]!.args as [StationChanges];
+    assertEquals(status.lastSeen, (await t.kv.getChargePoint("CP-1"))!.lastSeen);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("after a failed write the next Heartbeat carries lastSeen, and fails while the store does", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.writes.length = 0;
+    await t.call("Heartbeat", {});
+    assertEquals(t.writes.length, 0);
+    t.failNext("commit");
+    assertEquals((await t.call("StatusNotification", CHARGING) as unknown[])[2], "InternalError");
+    t.failNext("commit");
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[2], "InternalError");
+    t.writes.length = 0;
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
+    assertEquals(t.writes.map((w) => w.method), ["commit"], "the store is back: lastSeen (and more) written");
+    t.writes.length = 0;
+    await t.call("Heartbeat", {});
+    assertEquals(t.writes.length, 0, "then Heartbeats cost no write again");
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("with lastSeenIntervalMs 0 every CALL stores lastSeen", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 0 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.writes.length = 0;
+    await t.call("Heartbeat", {});
+    await t.call("Heartbeat", {});
+    assertEquals(t.writes.map((w) => w.method), ["commit", "commit"]);
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.lastSeen, t.actor.snapshot!.lastSeen);
   } finally {
     await t.tearDown();
   }

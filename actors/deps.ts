@@ -21,6 +21,11 @@ export interface ActorSettings {
   maxFrameBytes: number;
   maxBadFrames: number;
   singleUseIdTags: boolean;
+  /**
+   * lastSeen alone (a Heartbeat, a MeterValues) is written at most this often per station; with a snapshot
+   * write it is always written. Default 5,000 (LAST_SEEN_INTERVAL_S).
+   */
+  lastSeenIntervalMs?: number;
 }
 
 export interface ActorDeps {

@@ -63,6 +63,10 @@ export interface PeersOptions extends CommonOptions {
   generators: number;
   /** Pin each server to core 1 and the generators to core 0 (taskset). */
   pin: boolean;
+  /** A V8 CPU profile of our servers over each saturation window (slower: attribution only). */
+  profile: boolean;
+  /** Only the footprint and boot figures (for memory A/B runs). */
+  footprintOnly: boolean;
 }
 
 export type BenchOptions = LoadOptions | PeersOptions;
@@ -100,6 +104,7 @@ export function parseOptions(args: string[]): BenchOptions {
       generators: { type: "string", default: "1" },
       "no-pin": { type: "boolean", default: false },
       cluster: { type: "boolean", default: false },
+      "footprint-only": { type: "boolean", default: false },
     },
   });
   const common: CommonOptions = {
@@ -149,6 +154,8 @@ export function parseOptions(args: string[]): BenchOptions {
       rounds: integer("rounds", flags.rounds ?? (quick ? "1" : "3"), 1),
       generators,
       pin: !flags["no-pin"],
+      profile: flags.profile!,
+      footprintOnly: flags["footprint-only"]!,
     };
   }
   const cluster = flags.cluster!;

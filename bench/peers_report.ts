@@ -1,3 +1,4 @@
+import type { ProfileSummary } from "./profile.ts";
 /**
  * The figures of `deno task bench --peers`, computed from the measured windows, as ratios of ours to each
  * peer, and as a markdown table. Pure: the scenario (`scenarios/peers.ts`) measures, this only reads.
@@ -42,6 +43,8 @@ export interface PeerWindow {
   irqCores: number;
   /** Cores used by processes outside the benchmark during the window (other work on a shared machine). */
   otherCores: number;
+  /** With `--profile`, ours at saturation: the V8 CPU profile of the window, summarised. */
+  profile?: ProfileSummary | null;
 }
 
 export interface PeerFootprint {
@@ -56,7 +59,12 @@ export interface PeerFootprint {
   rssBeforeMB: number | null;
   rssAfterMB: number | null;
   rssPerStationBytes: number | null;
+  /** V8 heap in use after a full GC, per station. */
   heapPerStationBytes: number | null;
+  /** V8 heap reserved (heapTotal), per station: live heap plus what V8 keeps for growth. */
+  heapTotalPerStationBytes?: number | null;
+  /** Memory V8 knows is held outside its heap (ArrayBuffers, Deno resources), per station. */
+  externalPerStationBytes?: number | null;
   serverCpuPctDuringBoot: number | null;
   generatorCpuPctDuringBoot: number | null;
   otherCores: number | null;

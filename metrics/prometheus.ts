@@ -38,6 +38,10 @@ export class PrometheusMetrics implements Metrics {
   readonly #seen = new Map<string, Set<string>>();
   readonly #messages: Counter<"action" | "outcome">;
   readonly #callSeconds: Histogram<"action">;
+  readonly #callChildren = new Map<
+    string,
+    { messages: { inc(): void }; seconds: { observe(v: number): void } }
+  >();
   readonly #handshakes: Counter<"outcome" | "status">;
   readonly #commitSeconds: Histogram<"outcome">;
   readonly #commitSize: Histogram<"outcome">;
@@ -124,8 +128,19 @@ export class PrometheusMetrics implements Metrics {
 
   callHandled(action: string, outcome: string, seconds: number): void {
     const known = this.#actions.has(action) ? action : "other";
-    this.#messages.inc({ action: known, outcome: this.#bounded("outcome", outcome) });
-    this.#callSeconds.observe({ action: known }, seconds);
+    const bounded = this.#bounded("outcome", outcome);
+    // Every answered CALL lands here: the labelled children are looked up once, not hashed per call.
+    const key = `${known}\u0000${bounded}`;
+    let children = this.#callChildren.get(key);
+    if (!children) {
+      children = {
+        messages: this.#messages.labels({ action: known, outcome: bounded }),
+        seconds: this.#callSeconds.labels({ action: known }),
+      };
+      this.#callChildren.set(key, children);
+    }
+    children.messages.inc();
+    children.seconds.observe(seconds);
   }
 
   handshake(status: number): void {

@@ -9,8 +9,11 @@
  *   that station's write (and the writes of the stations batched with it) waits inside its transaction after
  *   it has already written; SIGKILL lands then. Every answered record must be stored, and nothing of the
  *   batch in flight (no station got its answer).
+ * - Mid-batch on Deno KV: the test takes SQLite's write lock on the KV file, so the group commits in flight
+ *   wait inside KV with several stations' writes; SIGKILL lands then. Same checks.
  * - A replay after the crash: a StartTransaction answered just before SIGKILL gets the same id again.
  */
+import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
 import { assert, assertEquals, assertGreater } from "@std/assert";
 import { openKvStore } from "../store/kv/mod.ts";
@@ -423,6 +426,99 @@ Deno.test({
     }
   },
 });
+
+Deno.test(
+  "Deno KV: SIGKILL while batches of several stations' writes are being committed keeps every answered record and nothing of them",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "csms-midbatch-" });
+    const env = { KV_PATH: `${dir}/csms.kv`, STATION_MSG_RATE: "0" };
+    const server = await spawnServer(env);
+    const acked: Acknowledged = { statuses: [], starts: [], meterValues: [], stops: [] };
+    const stations: CrashStation[] = [];
+    // SQLite's write lock on the KV file, taken by this test: the server's commits wait for it inside KV.
+    let lock: DatabaseSync | null = null;
+    let stuck: CrashStation[] = [];
+    const refused: CrashStation[] = [];
+    let what = "";
+    try {
+      for (let i = 0; i < STATIONS; i++) stations.push(await CrashStation.open(server.wsUrl, `CP-K-${i}`));
+      const live = await CrashStation.open(server.wsUrl, "CP-K-LIVE");
+      let answers = 0;
+      const warm = Promise.withResolvers<void>();
+      const driving = Promise.all(stations.map((s, i) => {
+        let second = 0;
+        const clock = () => new Date(T0 + (1900 + i) * 86_400_000 + second++ * 1000).toISOString();
+        return drive(s, acked, clock, () => {
+          if (++answers === STATIONS * 5) warm.resolve();
+        }).catch((error: Error) => {
+          // SQLite refuses (SQLITE_BUSY) the one transaction that had read when the lock was taken: its
+          // station is answered InternalError, which acknowledges nothing, and stops driving here.
+          if (!lock || !error.message.includes('"InternalError"')) throw error;
+          refused.push(s);
+        });
+      }));
+      await Promise.race([warm.promise, driving]);
+
+      lock = new DatabaseSync(env.KV_PATH);
+      lock.exec("PRAGMA busy_timeout = 10000");
+      lock.exec("BEGIN IMMEDIATE");
+      // Every station's next CALL writes (none of them is a Heartbeat): with the file locked, the group commit
+      // in flight and the one queued behind it wait, and no station in them is answered. (A commit that
+      // ended as the lock was taken is answered first: counted from a moment later.)
+      await new Promise((r) => setTimeout(r, 200));
+      const before = stations.map((s) => s.answers);
+      await new Promise((r) => setTimeout(r, 1000));
+      stuck = stations.filter((s, i) => s.waiting && s.answers === before[i]);
+      // A Heartbeat writes nothing (lastSeen is not due): the server still answers while the commits wait.
+      const heartbeat = await live.call("Heartbeat", {});
+      what =
+        `${stuck.length} stations stuck in the waiting commits, ${refused.length} answered InternalError`;
+      assertEquals(
+        stuck.length + refused.length,
+        STATIONS,
+        `${what}: every station's write waits on the file`,
+      );
+      assertGreater(stuck.length, 1, `${what}: the waiting commits must hold several stations' writes`);
+      assertEquals(typeof heartbeat?.currentTime, "string", `${what}: the server itself goes on`);
+
+      const status = await server.kill("SIGKILL");
+      assertEquals(status.signal, "SIGKILL");
+      await driving;
+    } finally {
+      await server.kill("SIGKILL");
+      if (lock?.isTransaction) lock.exec("ROLLBACK");
+      lock?.close();
+      await Promise.all(stations.map((s) => s.raw.close()));
+    }
+    try {
+      const restarted = await spawnServer(env);
+      try {
+        const probe = await connectStation(restarted.wsUrl, "CP-K-PROBE");
+        assertEquals(typeof (await probe.call("Heartbeat", {})).currentTime, "string");
+        await closeStation(probe);
+      } finally {
+        await restarted.kill("SIGTERM");
+      }
+      const store = await openKvStore(env.KV_PATH);
+      try {
+        const missing = await missingFrom(store, acked);
+        assertEquals(missing.slice(0, 10), [], `${what}; ${missing.length} acknowledged records lost`);
+        assertGreater(acked.meterValues.length, 0, "MeterValues were answered before the kill");
+        for (const s of [...stuck, ...refused]) {
+          assertEquals(
+            await storedOf(store, s.id, s.lastCall),
+            [],
+            `${what}: ${s.id}'s unanswered ${s.lastCall?.action}`,
+          );
+        }
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("a StartTransaction answered just before SIGKILL is replayed with the same id after the restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "csms-crash-" });

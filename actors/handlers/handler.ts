@@ -2,7 +2,7 @@
  * A handler decides what one CALL a station sent means; it does no I/O. It gets the actor's snapshot, the
  * validated request and its context (the receive time, settings, read-only lookups) and returns the answer,
  * the changes to store, the events to publish and the lines to log. The actor shell does the rest: it commits
- * the changes in ONE store call (with lastSeen), publishes, logs, and only then answers the station.
+ * the changes in ONE store call (with lastSeen when due), publishes, logs, and only then answers the station.
  *
  * A handler may throw `OcppError` to answer with a CALLERROR; it never writes, never logs, never reads a clock.
  */
@@ -57,7 +57,7 @@ export interface LogLine {
   fields?: LogFields;
 }
 
-/** What a station's CALL changes, for the shell to commit (it fills in the station id and lastSeen). */
+/** What a station's CALL changes, for the shell to commit (it fills in the station id and, when due, lastSeen). */
 export type Changes = Omit<StationChanges, "chargePointId">;
 
 export interface HandlerResult<R> {

@@ -1,6 +1,6 @@
 import type { Handler } from "./handler.ts";
 
-/** OCPP 1.6 §4.6: answers the time. The shell writes lastSeen, as for every CALL (a cheap, batched touch). */
+/** OCPP 1.6 §4.6: answers the time. No changes: the shell writes lastSeen only when due (LAST_SEEN_INTERVAL_S). */
 export const heartbeat: Handler<"Heartbeat"> = (_state, _request, ctx) => ({
   response: { currentTime: ctx.now.toISOString() },
 });

@@ -31,6 +31,7 @@ import {
   TARGET_NAMES,
 } from "../peers_report.ts";
 import { tasksetAvailable } from "../pinning.ts";
+import { type ProfileSummary, summariseProfile } from "../profile.ts";
 import { readProc, readThreadCpu, threadCpuPct } from "../proc.ts";
 import { type BenchResultMeta, mb, sumRecords, writeResult } from "../results.ts";
 import { OUR_SERVER_SCRIPT, type ServerChild, type ServerSpec } from "../server_launch.ts";
@@ -63,6 +64,7 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
   const started = performance.now();
   const stores = new BenchStores(o.pg);
   let fleet: Fleet | null = null;
+  let profileDir: string | null = null;
   const onInterrupt = () => {
     log("interrupted: stopping children");
     void fleet?.kill();
@@ -75,16 +77,19 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
         `${o.bootRatePerS}/s, windows ${o.warmupS}+${o.windowS} s x ${o.rounds} round(s); load average ${load}` +
         (load > 0.5 ? " (the machine is busy: expect noisy figures; ratios of one run are what count)" : ""),
     );
+    profileDir = o.profile ? await Deno.makeTempDir({ prefix: "csms-bench-profile-" }) : null;
     const specs = new Map<PeerTarget, ServerSpec>();
-    for (const target of o.targets) specs.set(target, await serverSpec(target, o, stores));
+    for (const target of o.targets) specs.set(target, await serverSpec(target, o, stores, profileDir));
     fleet = new Fleet(specs, o.pin, o.generators);
 
     const footprints: PeerFootprint[] = [];
     for (const target of o.targets) footprints.push(await measureFootprint(fleet, target, o, stores));
 
     const live: Live[] = [];
-    for (const target of o.targets) live.push(await bootForThroughput(fleet, target, o));
-    const scenarios: Scenario[] = [
+    if (!o.footprintOnly) {
+      for (const target of o.targets) live.push(await bootForThroughput(fleet, target, o));
+    }
+    const scenarios: Scenario[] = o.footprintOnly ? [] : [
       { id: "saturation", mix: "plain" },
       { id: "saturation-tx", mix: "transaction" },
       ...o.rates.map((r): Scenario => ({ id: `fixed-${r}`, mix: "plain", ratePerS: r })),
@@ -104,10 +109,16 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
     Deno.removeSignalListener("SIGINT", onInterrupt);
     await fleet?.kill();
     await stores.close();
+    if (profileDir) await Deno.remove(profileDir, { recursive: true }).catch(() => {});
   }
 }
 
-async function serverSpec(target: PeerTarget, o: PeersOptions, stores: BenchStores): Promise<ServerSpec> {
+async function serverSpec(
+  target: PeerTarget,
+  o: PeersOptions,
+  stores: BenchStores,
+  profileDir: string | null,
+): Promise<ServerSpec> {
   if (target === "raw") return { name: target, script: "bench/peers/raw_deno.ts", env: {} };
   if (target === "ocpp-rpc") return { name: target, script: "bench/peers/ocpp_rpc.ts", env: {} };
   return {
@@ -118,6 +129,7 @@ async function serverSpec(target: PeerTarget, o: PeersOptions, stores: BenchStor
       MAX_CONNECTIONS: String(Math.max(19_000, o.footprintStations + 100)),
       // The benchmark's stations send far above a real station's rate; keep the limiter running, never refusing.
       STATION_MSG_RATE: "100000",
+      ...(profileDir ? { BENCH_CPU_PROFILE: profileDir } : {}),
       ...o.serverEnv,
     },
   };
@@ -165,6 +177,8 @@ async function measureFootprint(
     rssAfterMB: after.proc ? mb(after.proc.rss) : null,
     rssPerStationBytes: perStation(before.proc?.rss, after.proc?.rss),
     heapPerStationBytes: perStation(before.probe?.heapUsed, after.probe?.heapUsed),
+    heapTotalPerStationBytes: perStation(before.probe?.heapTotal, after.probe?.heapTotal),
+    externalPerStationBytes: perStation(before.probe?.external, after.probe?.external),
     serverCpuPctDuringBoot: during.serverCpuPct,
     generatorCpuPctDuringBoot: during.generatorCpuPct,
     otherCores: during.otherCores,
@@ -172,7 +186,9 @@ async function measureFootprint(
   const errors = sumRecords(reports.map((r) => r.errors));
   log(
     `${target}: ${ready}/${o.footprintStations} booted in ${footprint.bootS ?? "-"} s; RSS ` +
-      `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station)` +
+      `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station; V8 heap ` +
+      `used ${footprint.heapPerStationBytes}, reserved ${footprint.heapTotalPerStationBytes}, external ` +
+      `${footprint.externalPerStationBytes} B/station)` +
       (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ""),
   );
   await fleet.retire(server, generators);
@@ -212,11 +228,14 @@ async function measureWindow(
   await Promise.all(t.generators.map((g) => g.run({ mix: scenario.mix, ...share })));
   await sleep(o.warmupS * 1000);
   await Promise.all(t.generators.map((g) => g.mark()));
+  const profiling = o.profile && isOurs(t.target) && scenario.ratePerS === undefined;
+  if (profiling) await t.server.cutProfile(); // what came before the window: dropped
   const threadsBefore = readThreadCpu(t.server.pid);
   const cpu = startCpuInterval(t.server, t.generators, t.target === "postgres" ? t.target : null, stores);
   await sleep(o.windowS * 1000);
   const usage = await cpu();
   const threads = threadCpuPct(threadsBefore, readThreadCpu(t.server.pid), usage.seconds);
+  const profile = profiling ? await windowProfile(t, scenario.id) : undefined;
   const m = mergeWindows(await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000))));
   const replies = m.all.count;
   const perMsg = (cpuS: number | null) =>
@@ -247,16 +266,38 @@ async function measureWindow(
     generatorWaitPct: usage.generatorWaitPct,
     irqCores: usage.irqCores,
     otherCores: usage.otherCores,
+    ...(profile === undefined ? {} : { profile }),
   };
   const errors = Object.keys(w.callErrors).length || w.timeouts
     ? `, errors ${JSON.stringify(w.callErrors)} timeouts ${w.timeouts}`
     : "";
   log(
     `round ${round} ${scenario.id} ${t.target}: ${w.perS.toLocaleString("en-US")} msgs/s, p50 ` +
-      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg, ` +
+      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg` +
+      `${w.postgresCpuUsPerMsg === null ? "" : ` + ${w.postgresCpuUsPerMsg} in PostgreSQL`}, ` +
       `waited ${w.serverWaitPct}%), generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
   );
   return w;
+}
+
+function isOurs(target: PeerTarget): boolean {
+  return target === "kv" || target === "postgres";
+}
+
+/** The CPU profile of the window (kept in $TMPDIR, megabytes), summarised and its top printed. */
+async function windowProfile(t: Live, scenario: string): Promise<ProfileSummary | null> {
+  const path = await t.server.cutProfile();
+  if (!path) return null;
+  const kept =
+    `${Deno.env.get("TMPDIR") ?? "/tmp"}/csms-bench-${Date.now().toString(36)}-${t.target}-${scenario}` +
+    ".cpuprofile";
+  await Deno.copyFile(path, kept);
+  const summary = summariseProfile(JSON.parse(await Deno.readTextFile(path)), 30);
+  const top = (rows: { pct: number }[], name: (r: never) => string) =>
+    rows.slice(0, 12).map((r) => `${name(r as never)} ${r.pct}%`).join(", ");
+  log(`${t.target} ${scenario} profile (${kept}): ${top(summary.files, (r: { file: string }) => r.file)}`);
+  log(`${t.target} ${scenario} functions: ${top(summary.functions, (r: { name: string }) => r.name)}`);
+  return summary;
 }
 
 /** Figures, ratios and the table: printed, and written into bench/results/ unless --no-write. */

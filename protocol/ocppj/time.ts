@@ -11,7 +11,15 @@
 const DATE_TIME =
   /^(\d{4})-(\d\d)-(\d\d)[Tt\s](\d\d):(\d\d):(\d\d)(?:\.(\d+))?([Zz]|([+-])(\d\d)(?::?(\d\d))?)?$/;
 
+/** Already canonical (what most stations send): checked by a round trip, no capture groups. */
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 export function toUtcIso(value: string): string {
+  if (value.length === 24 && CANONICAL.test(value)) {
+    const time = Date.parse(value);
+    // A day or month out of range (2024-02-30) does not survive the round trip: the general path decides.
+    if (time === time && new Date(time).toISOString() === value) return value;
+  }
   const m = DATE_TIME.exec(value);
   if (!m) throw new RangeError(`Not a date-time: ${JSON.stringify(value)}`);
   const [, y, mo, d, h, mi, s, fraction = "", , sign, offH = "0", offM = "0"] = m;

@@ -18,3 +18,9 @@ Deno.test("toUtcIso() normalises every date-time form the schemas accept", () =>
 Deno.test("toUtcIso() refuses what is not a date-time", () => {
   assertThrows(() => toUtcIso("yesterday"), RangeError, "Not a date-time");
 });
+
+Deno.test("toUtcIso() keeps a canonical time as it is and normalises an out-of-range day as before", () => {
+  assertEquals(toUtcIso("2024-05-01T12:00:00.123Z"), "2024-05-01T12:00:00.123Z");
+  assertEquals(toUtcIso("2024-02-30T00:00:00.000Z"), "2024-03-01T00:00:00.000Z");
+  assertEquals(toUtcIso("2024-02-30T00:00:00Z"), "2024-03-01T00:00:00.000Z");
+});

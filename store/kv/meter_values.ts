@@ -8,7 +8,7 @@
 import type { StationChanges } from "../../model/changes.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { MeterValueStore } from "../mod.ts";
-import { follow, keyId, meterValueKey, type Sequence } from "./keys.ts";
+import { follow, hashedMeterValueKey, keyId, plainMeterValueKey, type Sequence } from "./keys.ts";
 import type { WriteSet } from "./write_set.ts";
 
 type Reads = Pick<MeterValueStore, "listMeterValuesByTransaction" | "listMeterValuesByChargePoint">;
@@ -33,7 +33,7 @@ export async function keyRows(changes: StationChanges): Promise<KeyedRows> {
   if (rows.length === 0) return [];
   const unique = new Map<string, { key: Deno.KvKey; row: MeterValueRow }>();
   for (const row of rows) {
-    const key = await meterValueKey(row);
+    const key = plainMeterValueKey(row) ?? await hashedMeterValueKey(row);
     const id = keyId(key);
     if (!unique.has(id)) unique.set(id, { key, row });
   }

@@ -18,7 +18,7 @@ import type { PgChargePoints } from "./charge_points.ts";
 import type { PgCommandLog } from "./command_log.ts";
 import type { PgFileStatus } from "./file_status.ts";
 import type { PgMeterValues } from "./meter_values.ts";
-import { isUnavailable } from "./sql.ts";
+import { bounded, isUnavailable } from "./sql.ts";
 import type { PgTransactions } from "./transactions.ts";
 
 export interface PgCommitOptions {
@@ -73,11 +73,19 @@ export class PgCommitter {
     private readonly sql: Sql,
     private readonly parts: PgParts,
     private readonly options: PgCommitOptions = {},
+    /** A group commit with no answer within this fails its members with StoreUnavailableError. */
+    timeoutMs = 10_000,
   ) {
     this.#group = new GroupCommit(
       options.groupCommitMs ?? 2,
       options.groupCommitMaxCallers ?? 500,
-      (batch) => inRounds(batch, (members) => this.#commitRound(members, true)),
+      // One deadline per group commit, not one timer per station's write.
+      (batch) =>
+        bounded(
+          `write the changes of ${batch.length} station(s)`,
+          timeoutMs,
+          () => inRounds(batch, (members) => this.#commitRound(members, true)),
+        ),
       options.commitObserver,
     );
   }

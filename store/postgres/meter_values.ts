@@ -59,26 +59,19 @@ export class PgMeterValues {
     const counts = members.map(() => 0);
     for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
       const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
-      // unnest over one array per column: one statement text whatever the batch size (one prepared statement
+      // One JSON text for the whole chunk (JSON.stringify is native; postgres.js escapes an array parameter
+      // element by element in JavaScript): one statement text whatever the batch size (one prepared statement
       // per connection), and no bind-parameter limit. Of equal rows in one statement the first is inserted.
       const inserted = await tx<{ charge_point_id: string }[]>`
         insert into meter_values (
           charge_point_id, connector_id, transaction_id, timestamp, value, context, format, measurand, phase,
           location, unit, received_at
         )
-        select * from unnest(
-          ${chunk.map((r) => r.chargePointId)}::text[],
-          ${chunk.map((r) => r.connectorId)}::int[],
-          ${chunk.map((r) => r.transactionId)}::int[],
-          ${chunk.map((r) => r.timestamp)}::timestamptz[],
-          ${chunk.map((r) => r.value)}::text[],
-          ${chunk.map((r) => r.context)}::text[],
-          ${chunk.map((r) => r.format)}::text[],
-          ${chunk.map((r) => r.measurand)}::text[],
-          ${chunk.map((r) => r.phase ?? "")}::text[],
-          ${chunk.map((r) => r.location)}::text[],
-          ${chunk.map((r) => r.unit)}::text[],
-          ${chunk.map((r) => r.receivedAt)}::timestamptz[]
+        select r."chargePointId", r."connectorId", r."transactionId", r."timestamp"::timestamptz, r.value,
+          r.context, r.format, r.measurand, coalesce(r.phase, ''), r.location, r.unit, r."receivedAt"::timestamptz
+        from json_to_recordset(${rowsJson(chunk)}::text::json) as r(
+          "chargePointId" text, "connectorId" int, "transactionId" int, "timestamp" text, value text,
+          context text, format text, measurand text, phase text, location text, unit text, "receivedAt" text
         )
         on conflict (charge_point_id, connector_id, timestamp, measurand, phase, location, md5(value)) do nothing
         returning charge_point_id
@@ -90,6 +83,19 @@ export class PgMeterValues {
     }
     return counts;
   }
+}
+
+/** A lone surrogate, which JSON.stringify writes as an escape and PostgreSQL's JSON parser refuses. */
+const LONE_SURROGATE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * The rows as one JSON array. A string with a lone surrogate (valid JSON from a station, not valid Unicode)
+ * gets U+FFFD in its place, as UTF-8 encoding of a text parameter would give.
+ */
+function rowsJson(rows: readonly MeterValueRow[]): string {
+  const json = JSON.stringify(rows);
+  if (!LONE_SURROGATE.test(json)) return json;
+  return JSON.stringify(rows, (_, v) => typeof v === "string" ? v.toWellFormed() : v);
 }
 
 function toMeterValue(r: MeterValueDbRow): MeterValueRow {

@@ -45,7 +45,7 @@ import { type PgCommitOptions, PgCommitter } from "./commit.ts";
 import { PgIdTags } from "./id_tags.ts";
 import { PgMeterValues } from "./meter_values.ts";
 import { openMigratedPool } from "./migrate.ts";
-import { bounded, describe, isUnavailable } from "./sql.ts";
+import { asUnavailable, bounded, describe, isUnavailable } from "./sql.ts";
 import { PgTransactions } from "./transactions.ts";
 
 export type { GroupCommitInfo } from "./commit.ts";
@@ -110,13 +110,18 @@ export class PostgresStore implements Store {
     this.#meterValues = new PgMeterValues(sql);
     this.#commandLog = new PgCommandLog(sql);
     this.#fileStatus = new PgFileStatus(sql);
-    this.#committer = new PgCommitter(sql, {
-      chargePoints: this.#chargePoints,
-      transactions: this.#transactions,
-      meterValues: this.#meterValues,
-      commandLog: this.#commandLog,
-      fileStatus: this.#fileStatus,
-    }, options);
+    this.#committer = new PgCommitter(
+      sql,
+      {
+        chargePoints: this.#chargePoints,
+        transactions: this.#transactions,
+        meterValues: this.#meterValues,
+        commandLog: this.#commandLog,
+        fileStatus: this.#fileStatus,
+      },
+      options,
+      this.#timeoutMs,
+    );
     this.#ids = new IdBlocks(
       (n) => this.#run("reserve transaction ids", () => this.#transactions.reserveTransactionIds(n)),
       options.transactionIdBlock,
@@ -136,7 +141,14 @@ export class PostgresStore implements Store {
   async commit(changes: StationChanges): Promise<CommitResult> {
     checkStation(changes);
     if (isEmpty(changes) && !this.#closed) return { ok: true, meterValuesAdded: 0 };
-    return await this.#run(`write for "${changes.chargePointId}"`, () => this.#committer.submit(changes));
+    const what = () => `write for "${changes.chargePointId}"`;
+    if (this.#closed) throw new StoreUnavailableError(`Cannot ${what()}: the store is closed`);
+    // The hot path: bounded by its group commit's deadline (PgCommitter), not a timer of its own.
+    try {
+      return await this.#committer.submit(changes);
+    } catch (err) {
+      throw asUnavailable(what(), err);
+    }
   }
 
   // --- charge points -------------------------------------------------------------------------------------

@@ -629,3 +629,28 @@ Deno.test({
       }
     }),
 });
+
+Deno.test({
+  name:
+    "a meter value with a lone surrogate (valid JSON, not valid Unicode) is stored with U+FFFD in its place",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const store = await openPostgresStore(url);
+      try {
+        await store.putChargePoint(emptyRecord("CP-S", new Date("2024-05-01T10:00:00Z")));
+        const odd = meterRow("CP-S", 1, { value: "12\ud800", unit: "Wh\udc00" });
+        assertEquals(await store.addMeterValues([odd, meterRow("CP-S", 2)]), 2);
+        const stored = await store.listMeterValuesByChargePoint("CP-S", 10);
+        assertEquals(stored.map((r) => r.value).sort(), ["12\ufffd", meterRow("CP-S", 2).value].sort());
+        assertEquals(stored.find((r) => r.value === "12\ufffd")?.unit, "Wh\ufffd");
+        // A literal backslash-u in a value is kept as written.
+        assertEquals(await store.addMeterValues([meterRow("CP-S", 3, { value: "\\ud800" })]), 1);
+        assertArrayIncludes((await store.listMeterValuesByChargePoint("CP-S", 10)).map((r) => r.value), [
+          "\\ud800",
+        ]);
+      } finally {
+        await store.close();
+      }
+    }),
+});

@@ -62,16 +62,18 @@ export async function bounded<T>(what: string, timeoutMs: number, fn: () => Prom
   try {
     return await Promise.race([fn(), deadline]);
   } catch (err) {
-    if (err instanceof StoreUnavailableError) throw err;
-    if (isUnavailable(err)) {
-      throw new StoreUnavailableError(`Cannot ${what}: PostgreSQL is unreachable (${describe(err)})`, {
-        cause: err,
-      });
-    }
-    throw err;
+    throw asUnavailable(what, err);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A connection failure as StoreUnavailableError naming `what` was attempted; any other error as it is. */
+export function asUnavailable(what: string, err: unknown): unknown {
+  if (err instanceof StoreUnavailableError || !isUnavailable(err)) return err;
+  return new StoreUnavailableError(`Cannot ${what}: PostgreSQL is unreachable (${describe(err)})`, {
+    cause: err,
+  });
 }
 
 export function iso(d: Date): string;
