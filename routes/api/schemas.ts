@@ -233,6 +233,9 @@ export const IdTagSchema = z.object({
   status: z.enum(AUTHORIZATION_STATUSES),
   expiryDate: z.string().nullable(),
   parentIdTag: z.string().nullable(),
+  idTokenType: z.string().optional().describe(
+    "OCPP 2.0.1 idToken type: sent to 2.0.1 stations (ISO14443 when absent) and required of their Authorize",
+  ),
 });
 
 /** `{ items, nextCursor }`: pass `nextCursor` back to get the next page; null on the last one. */
