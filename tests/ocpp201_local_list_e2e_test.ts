@@ -7,24 +7,18 @@
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
-import { closeStation } from "./helpers/station.ts";
+import { closeStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-Deno.test("the managed local list reaches a 2.0.1 station as idTokens, Full then Differential", async () => {
-  const server = await startApiServer({ FLEET_POLL_MS: "50" });
-  for (const idTag of ["CARD-A", "CARD-B", "CARD-C"]) {
-    assertEquals(
-      (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag, localList: true } })).status,
-      201,
-    );
-  }
-  const station = await connectStation201(server.wsUrl, "CP-LL201", { boot: false });
+/**
+ * The station keeps the list it is sent (its version is the last one) and reports its limits: ItemsPerMessage
+ * as given, Entries 100; what it was sent and asked goes in `lists` and `asked`.
+ */
+function actAsListHolder(station: Station, lists: Json[], asked: Json[], itemsPerMessage: string): void {
   let version = 0;
-  const lists: Json[] = [];
-  const asked: Json[] = [];
   station.handle("GetLocalListVersion", () => ({ versionNumber: version }));
   station.handle("GetVariables", ({ params }) => {
     asked.push(params);
@@ -32,7 +26,7 @@ Deno.test("the managed local list reaches a 2.0.1 station as idTokens, Full then
       getVariableResult: params.getVariableData.map((d: Json) => ({
         attributeStatus: "Accepted",
         attributeType: d.attributeType,
-        attributeValue: d.variable.name === "ItemsPerMessage" ? "2" : "100",
+        attributeValue: d.variable.name === "ItemsPerMessage" ? itemsPerMessage : "100",
         component: d.component,
         variable: d.variable,
       })),
@@ -43,6 +37,20 @@ Deno.test("the managed local list reaches a 2.0.1 station as idTokens, Full then
     version = params.versionNumber;
     return { status: "Accepted" };
   });
+}
+
+Deno.test("the managed local list reaches a 2.0.1 station as idTokens, Full then Differential", async () => {
+  const server = await startApiServer({ FLEET_POLL_MS: "50" });
+  for (const idTag of ["CARD-A", "CARD-B", "CARD-C"]) {
+    assertEquals(
+      (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag, localList: true } })).status,
+      201,
+    );
+  }
+  const station = await connectStation201(server.wsUrl, "CP-LL201", { boot: false });
+  const lists: Json[] = [];
+  const asked: Json[] = [];
+  actAsListHolder(station, lists, asked, "2");
   try {
     await station.call("BootNotification", {
       reason: "PowerUp",
@@ -98,22 +106,7 @@ Deno.test("an id tag's idTokenType is sent to a 2.0.1 station and required of it
   assertEquals(await create({ idTag: "BAD-1", idTokenType: "NoAuthorization" }), 400);
   const station = await connectStation201(server.wsUrl, "CP-LLT201", { boot: false });
   const lists: Json[] = [];
-  let version = 0;
-  station.handle("GetLocalListVersion", () => ({ versionNumber: version }));
-  station.handle("GetVariables", ({ params }) => ({
-    getVariableResult: params.getVariableData.map((d: Json) => ({
-      attributeStatus: "Accepted",
-      attributeType: d.attributeType,
-      attributeValue: "100",
-      component: d.component,
-      variable: d.variable,
-    })),
-  }));
-  station.handle("SendLocalList", ({ params }) => {
-    lists.push(params);
-    version = params.versionNumber;
-    return { status: "Accepted" };
-  });
+  actAsListHolder(station, lists, [], "100");
   const authorize = async (idToken: string, type: string) =>
     (await station.call("Authorize", { idToken: { idToken, type } }) as Json).idTokenInfo.status;
   try {
