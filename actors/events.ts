@@ -15,6 +15,17 @@ export type StationEvent =
   | { type: "evseStatus"; chargePointId: string; at: string; evse: EvseConnectorState }
   | { type: "transaction"; chargePointId: string; at: string; transaction: TransactionRecord }
   | {
+    /** OCPP 2.0.1: an external charging limit set (NotifyChargingLimit) or cleared (ClearedChargingLimit). */
+    type: "chargingLimit";
+    chargePointId: string;
+    at: string;
+    /** 0: the whole station; null: a clearing that names no EVSE (all of them). */
+    evseId: number | null;
+    chargingLimitSource: string;
+    cleared: boolean;
+    isGridCritical: boolean | null;
+  }
+  | {
     /** A (Signed)FirmwareStatusNotification: firmware campaigns follow it (fleet/job_runner.ts). */
     type: "firmwareStatus";
     chargePointId: string;

@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   "status",
   // OCPP 2.0.1: one connector of one EVSE.
   "evseStatus",
+  // OCPP 2.0.1: an external charging limit set or cleared.
+  "chargingLimit",
   "transaction",
   "meterValues",
   "siteAllocation",

@@ -14,7 +14,14 @@ import type { Store } from "../store/mod.ts";
 import { failedCommandOutcome } from "../actors/errors.ts";
 import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import type { TaskOutcome } from "../store/fleet.ts";
-import { configurationFrom, getVariablesFor, reserveNow201, sendLocalList201 } from "./ocpp201_commands.ts";
+import {
+  configurationFrom,
+  getVariablesFor,
+  ID_TOKEN_TYPE,
+  reserveNow201,
+  sendLocalList201,
+  updateFirmware201,
+} from "./ocpp201_commands.ts";
 
 export interface CommandRequest {
   chargePointId: string;
@@ -36,7 +43,7 @@ export type CommandSender = (request: CommandRequest) => Promise<CommandResult>;
 
 export interface CommandSenderDeps {
   registry: Pick<Registry, "call" | "get" | "send">;
-  store: Pick<Store, "getChargePoint" | "appendCommandLog">;
+  store: Pick<Store, "getChargePoint" | "appendCommandLog" | "getIdTag">;
   logger: Logger;
   now: () => Date;
   newId?: () => string;
@@ -103,15 +110,28 @@ async function call201(deps: CommandSenderDeps, request: CommandRequest): Promis
   const options = { force: request.force ?? false, requestedBy: request.requestedBy };
   const id = request.chargePointId;
   switch (request.action) {
-    case "SendLocalList":
+    case "SendLocalList": {
+      const payload = request.payload as Parameters<typeof sendLocalList201>[0];
+      const types = await idTokenTypes(deps, (payload.localAuthorizationList ?? []).map((e) => e.idTag));
       return await deps.registry.send(
         id,
         "SendLocalList",
-        sendLocalList201(request.payload as never),
+        sendLocalList201(payload, (idTag) => types.get(idTag) ?? ID_TOKEN_TYPE),
         options,
       );
-    case "ReserveNow":
-      return await deps.registry.send(id, "ReserveNow", reserveNow201(request.payload as never), options);
+    }
+    case "ReserveNow": {
+      const payload = request.payload as Parameters<typeof reserveNow201>[0];
+      const type = (await idTokenTypes(deps, [payload.idTag])).get(payload.idTag) ?? ID_TOKEN_TYPE;
+      return await deps.registry.send(id, "ReserveNow", reserveNow201(payload, type), options);
+    }
+    case "UpdateFirmware":
+      return await deps.registry.send(
+        id,
+        "UpdateFirmware",
+        updateFirmware201(request.payload as never, newRequestId()),
+        options,
+      );
     case "GetLocalListVersion": {
       const answer = await deps.registry.send(id, "GetLocalListVersion", {}, options) as {
         versionNumber: number;
@@ -128,6 +148,27 @@ async function call201(deps: CommandSenderDeps, request: CommandRequest): Promis
     default:
       return await deps.registry.send(id, request.action, request.payload, options);
   }
+}
+
+/**
+ * The OCPP 2.0.1 idToken types of the id tags that have one. A tag deleted since (a list removal) has none
+ * left: it goes as ISO14443.
+ */
+async function idTokenTypes(
+  deps: CommandSenderDeps,
+  idTags: readonly string[],
+): Promise<Map<string, string>> {
+  const types = new Map<string, string>();
+  for (const idTag of new Set(idTags)) {
+    const type = (await deps.store.getIdTag(idTag))?.idTokenType;
+    if (type !== undefined) types.set(idTag, type);
+  }
+  return types;
+}
+
+/** A 2.0.1 requestId for a command the fleet starts: random, so processes need not share a counter. */
+function newRequestId(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
 }
 
 /** Why a station may not be commanded by the fleet, or null. */

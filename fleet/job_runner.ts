@@ -235,7 +235,10 @@ export class JobRunner {
   }
 }
 
-/** A SignedUpdateFirmware answer carries a status; UpdateFirmware's answer is empty (accepted by answering). */
+/**
+ * A SignedUpdateFirmware (and OCPP 2.0.1 UpdateFirmware) answer carries a status; 1.6 UpdateFirmware's answer
+ * is empty (accepted by answering).
+ */
 function acceptedByStation(response: unknown): boolean {
   const status = (response as { status?: unknown } | null)?.status;
   return status === undefined || status === "Accepted" || status === "AcceptedCanceled";

@@ -1,31 +1,34 @@
 /**
  * The fleet's features (the managed local list, reservations) speak OCPP 1.6; an OCPP 2.0.1 station gets the same
  * commands in its own shape (OCPP 2.0.1 Part 2 D01, D02, B06), and the answers come back in 1.6's:
- * SendLocalList's idTags become idTokens (type `ISO14443`, the usual card: our id tags carry no type),
+ * SendLocalList's idTags become idTokens (of the id tag's `idTokenType`, else `ISO14443`, the usual card),
  * GetLocalListVersion's versionNumber is listVersion, ReserveNow's connector is the EVSE (0: none, any EVSE),
  * and the configuration keys the fleet reads come from the device model (LocalAuthListCtrlr.ItemsPerMessage,
- * the maximum of LocalAuthListCtrlr.Entries, ReservationCtrlr.NonEvseSpecific). Pure.
+ * the maximum of LocalAuthListCtrlr.Entries, ReservationCtrlr.NonEvseSpecific), and UpdateFirmware's
+ * location and retrieve date go in its `firmware` with a requestId. Pure.
  */
 import type { AuthorizationData } from "../protocol/ocpp16/common.ts";
 import type { RequestOf as RequestOf201 } from "../protocol/ocpp201/mod.ts";
 
-/** The idToken type our id tags are sent with. */
+/** The idToken type of our id tags that have none of their own. */
 export const ID_TOKEN_TYPE = "ISO14443";
 
 type SendLocalList201 = RequestOf201<"SendLocalList">;
+/** A type from an id tag is one the API checked; the station's actor checks the payload again before sending. */
+type IdTokenType201 = RequestOf201<"ReserveNow">["idToken"]["type"];
 
 export function sendLocalList201(request: {
   listVersion: number;
   updateType: "Full" | "Differential";
   localAuthorizationList?: AuthorizationData[];
-}): SendLocalList201 {
+}, typeOf: (idTag: string) => string = () => ID_TOKEN_TYPE): SendLocalList201 {
   const out: SendLocalList201 = { versionNumber: request.listVersion, updateType: request.updateType };
   const entries = request.localAuthorizationList ?? [];
   // 2.0.1 wants at least one entry when the list is there: an empty Full list (clear) leaves it out.
   if (entries.length > 0) {
     out.localAuthorizationList = entries.map((entry) => {
       const item: NonNullable<SendLocalList201["localAuthorizationList"]>[number] = {
-        idToken: { idToken: entry.idTag, type: ID_TOKEN_TYPE },
+        idToken: { idToken: entry.idTag, type: typeOf(entry.idTag) as IdTokenType201 },
       };
       const info = entry.idTagInfo;
       if (info) {
@@ -48,14 +51,35 @@ export function reserveNow201(request: {
   idTag: string;
   reservationId: number;
   parentIdTag?: string;
-}): RequestOf201<"ReserveNow"> {
+}, type: string = ID_TOKEN_TYPE): RequestOf201<"ReserveNow"> {
   const out: RequestOf201<"ReserveNow"> = {
     id: request.reservationId,
     expiryDateTime: request.expiryDate,
-    idToken: { idToken: request.idTag, type: ID_TOKEN_TYPE },
+    idToken: { idToken: request.idTag, type: type as IdTokenType201 },
   };
   if (request.connectorId > 0) out.evseId = request.connectorId;
   if (request.parentIdTag !== undefined) out.groupIdToken = { idToken: request.parentIdTag, type: "Central" };
+  return out;
+}
+
+/**
+ * A 1.6 UpdateFirmware (a firmware campaign over a mixed fleet) as 2.0.1's (OCPP 2.0.1 L01): the location and
+ * retrieve date go in `firmware`, with the `requestId` the station's FirmwareStatusNotifications will carry. A
+ * payload already in 2.0.1's shape (it has `firmware`) goes as it is.
+ */
+export function updateFirmware201(
+  request: { location: string; retrieveDate: string; retries?: number; retryInterval?: number } | {
+    firmware: unknown;
+  },
+  requestId: number,
+): RequestOf201<"UpdateFirmware"> {
+  if ("firmware" in request) return request as RequestOf201<"UpdateFirmware">;
+  const out: RequestOf201<"UpdateFirmware"> = {
+    requestId,
+    firmware: { location: request.location, retrieveDateTime: request.retrieveDate },
+  };
+  if (request.retries !== undefined) out.retries = request.retries;
+  if (request.retryInterval !== undefined) out.retryInterval = request.retryInterval;
   return out;
 }
 

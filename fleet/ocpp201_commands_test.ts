@@ -1,6 +1,11 @@
 import { assertEquals } from "@std/assert";
 import { ACTIONS } from "../protocol/ocpp201/mod.ts";
-import { configurationFrom, getVariablesFor, sendLocalList201 } from "./ocpp201_commands.ts";
+import {
+  configurationFrom,
+  getVariablesFor,
+  sendLocalList201,
+  updateFirmware201,
+} from "./ocpp201_commands.ts";
 
 Deno.test("sendLocalList201() sends idTags as idTokens, and an empty Full list without its list", () => {
   const full = sendLocalList201({
@@ -53,4 +58,21 @@ Deno.test("the local list limits are read from the device model and answered as 
     configurationKey: [{ key: "LocalAuthListMaxLength", readonly: true, value: "250" }],
     unknownKey: ["SendLocalListMaxLength", "HeartbeatInterval"],
   });
+});
+
+Deno.test("updateFirmware201() puts a 1.6 UpdateFirmware's location and date in firmware, with the requestId", () => {
+  assertEquals(
+    updateFirmware201({
+      location: "https://fw/x.bin",
+      retrieveDate: "2026-12-01T00:00:00Z",
+      retryInterval: 60,
+    }, 9),
+    {
+      requestId: 9,
+      firmware: { location: "https://fw/x.bin", retrieveDateTime: "2026-12-01T00:00:00Z" },
+      retryInterval: 60,
+    },
+  );
+  const native = { requestId: 3, firmware: { location: "x", retrieveDateTime: "2026-12-01T00:00:00Z" } };
+  assertEquals(updateFirmware201(native, 9), native);
 });

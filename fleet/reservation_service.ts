@@ -168,21 +168,37 @@ export class ReservationService {
     }
     if (event.type === "status" && UNUSABLE.has(event.connector.status)) {
       const { connectorId, status } = event.connector;
-      const affected = await this.deps.reservations.listActiveReservations(
+      await this.#cancelOn(event.chargePointId, connectorId, `connector ${connectorId} is ${status}`);
+      return;
+    }
+    // OCPP 2.0.1: a reservation holds an EVSE (its connectorId is the evseId); one unusable connector of the
+    // EVSE makes it unusable, as 1.6's connector.
+    if (event.type === "evseStatus" && UNUSABLE.has(event.evse.status)) {
+      const { evseId, connectorId, status } = event.evse;
+      await this.#cancelOn(
         event.chargePointId,
-        connectorId === 0 ? undefined : connectorId,
+        evseId,
+        `EVSE ${evseId} connector ${connectorId} is ${status}`,
       );
-      for (const r of affected) {
-        const ended = await this.#end(r, "cancelled", `connector ${connectorId} is ${status}`);
-        if (!ended) continue;
-        // Best effort: the station would otherwise keep the connector reserved once it recovers.
-        void this.deps.send({
-          chargePointId: r.chargePointId,
-          action: "CancelReservation",
-          payload: { reservationId: r.reservationId },
-          requestedBy: "system:reservations",
-        }).catch(() => {});
-      }
+    }
+  }
+
+  /** Cancels the active reservations of a connector (0: of the whole station) and tells the station. */
+  async #cancelOn(chargePointId: string, connectorId: number, reason: string): Promise<void> {
+    const affected = await this.deps.reservations.listActiveReservations(
+      chargePointId,
+      connectorId === 0 ? undefined : connectorId,
+    );
+    for (const r of affected) {
+      const ended = await this.#end(r, "cancelled", reason);
+      if (!ended) continue;
+      // Best effort: the station would otherwise keep the connector reserved once it recovers.
+      void this.deps.send({
+        chargePointId: r.chargePointId,
+        action: "CancelReservation",
+        payload: { reservationId: r.reservationId },
+        requestedBy: "system:reservations",
+      }).catch(() => {});
     }
   }
 

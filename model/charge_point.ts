@@ -10,6 +10,7 @@ import type {
   ChargePointStatus,
   RegistrationStatus,
 } from "../protocol/ocpp16/enums.ts";
+import type { ChargingReports } from "./charging_reports.ts";
 
 /** What a station told us in its BootNotification. */
 export interface BootInfo {
@@ -99,6 +100,8 @@ export interface ChargePointRecord {
   ocppVersion?: string;
   /** OCPP 2.0.1: each EVSE's connectors, sorted by EVSE then connector. */
   evses?: EvseConnectorState[];
+  /** OCPP 2.0.1: the charging profiles and external limits the station reported. */
+  chargingReports?: ChargingReports;
   createdAt: string;
   updatedAt: string;
 }
@@ -123,6 +126,7 @@ export const ACTOR_FIELDS = [
   "reservations",
   "ocppVersion",
   "evses",
+  "chargingReports",
 ] as const satisfies readonly (keyof SnapshotPatch)[];
 
 /**

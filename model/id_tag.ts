@@ -11,6 +11,11 @@ export interface IdTagRecord {
   status: AuthorizationStatus;
   expiryDate: string | null;
   parentIdTag: string | null;
+  /**
+   * OCPP 2.0.1 IdTokenEnumType of the tag (ISO14443, ISO15693, eMAID, KeyCode, ...): sent to 2.0.1 stations
+   * with it and required of their Authorize. Absent: any type matches, and we send ISO14443. 1.6 ignores it.
+   */
+  idTokenType?: string;
 }
 
 export interface IdTagInfo {
@@ -25,6 +30,8 @@ export interface AuthorizeOptions {
   singleUse: boolean;
   /** A transaction that does not count as concurrent: the one on this station and connector. */
   ignoreActiveOn?: { chargePointId: string; connectorId?: number };
+  /** OCPP 2.0.1: the idToken's type; a tag with a type of its own matches only that type. */
+  idTokenType?: string;
 }
 
 export async function checkIdTag(
@@ -34,6 +41,10 @@ export async function checkIdTag(
 ): Promise<IdTagInfo> {
   const record = await lookups.getIdTag(idTag);
   if (!record) return { status: "Invalid" };
+  if (
+    options.idTokenType !== undefined && record.idTokenType !== undefined &&
+    options.idTokenType !== record.idTokenType
+  ) return { status: "Invalid" };
   const info: IdTagInfo = { status: record.status };
   if (record.expiryDate) info.expiryDate = record.expiryDate;
   if (record.parentIdTag) info.parentIdTag = record.parentIdTag;

@@ -70,3 +70,52 @@ Deno.test("a reservation on a 2.0.1 station's EVSE is sent in 2.0.1's shape and 
     await server.close();
   }
 });
+
+Deno.test("a reservation on a 2.0.1 station's EVSE is cancelled when that EVSE goes Faulted", async () => {
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "CP-RSV201F");
+  const cancelled: Json[] = [];
+  station.handle("ReserveNow", () => ({ status: "Accepted" }));
+  station.handle("CancelReservation", ({ params }) => (cancelled.push(params), { status: "Accepted" }));
+  const status = (evseId: number, connectorStatus: string) =>
+    station.call("StatusNotification", {
+      timestamp: new Date().toISOString(),
+      connectorStatus,
+      evseId,
+      connectorId: 1,
+    });
+  const reserve = (connectorId: number) =>
+    server.json("/api/v1/reservations", {
+      method: "POST",
+      as: "operator",
+      body: {
+        chargePointId: "CP-RSV201F",
+        connectorId,
+        idTag: "DRIVER-1",
+        expiryDate: new Date(Date.now() + 3600_000).toISOString(),
+      },
+    });
+  try {
+    await status(1, "Available");
+    await status(2, "Available");
+    const one = (await reserve(1)).body.reservationId;
+    const two = (await reserve(2)).body.reservationId;
+    // EVSE 2 faults: its reservation is cancelled (and the station told), EVSE 1's stands.
+    await status(2, "Faulted");
+    const ended = await eventually(
+      async () => {
+        const { body } = await server.json(`/api/v1/reservations/${two}`, { as: "viewer" });
+        return body.state === "cancelled" ? body : null;
+      },
+      8000,
+      "the reservation of the Faulted EVSE cancelled",
+    );
+    assertEquals(ended.endReason, "EVSE 2 connector 1 is Faulted");
+    await eventually(() => cancelled.length > 0 ? true : null, 8000, "CancelReservation sent");
+    assertEquals(cancelled, [{ reservationId: two }]);
+    assertEquals((await server.json(`/api/v1/reservations/${one}`, { as: "viewer" })).body.state, "active");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});

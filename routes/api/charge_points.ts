@@ -267,6 +267,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       localListVersion: record?.localListVersion ?? null,
       reservations: record?.reservations ?? [],
       evses: record?.evses ?? [],
+      chargingReports: record?.chargingReports ?? null,
       pendingCall: online ? actor.pendingCall : null,
       hasConfiguration: record?.configuration != null,
     });

@@ -24,17 +24,21 @@ const ListQuery = z.object({
   after: z.string().max(20).optional().describe("Cursor: the nextCursor of the previous page"),
   limit: limit(100, 1000),
 });
+/** OCPP 2.0.1 IdTokenEnumType, NoAuthorization aside (it is not a tag). */
+const IdTokenType = z.enum(["Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress"]);
 const CreateBody = z.object({
   idTag: IdToken,
   status: z.enum(AUTHORIZATION_STATUSES).default("Accepted"),
   expiryDate: isoDateTime.nullable().optional(),
   parentIdTag: IdToken.nullable().optional(),
+  idTokenType: IdTokenType.optional().describe("OCPP 2.0.1 idToken type; absent: any (sent as ISO14443)"),
   localList: LocalListField,
 }).strict();
 const UpdateBody = z.object({
   status: z.enum(AUTHORIZATION_STATUSES).optional().describe("Blocked blocks the tag, Accepted unblocks it"),
   expiryDate: isoDateTime.nullable().optional().describe("null removes the expiry"),
   parentIdTag: IdToken.nullable().optional().describe("null removes the parent"),
+  idTokenType: IdTokenType.nullable().optional().describe("OCPP 2.0.1 idToken type; null removes it"),
   localList: LocalListField,
 }).strict();
 const IdTagView = IdTagSchema.extend({
@@ -128,6 +132,7 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       status: body.status,
       expiryDate: body.expiryDate ?? null,
       parentIdTag: body.parentIdTag ?? null,
+      ...(body.idTokenType !== undefined ? { idTokenType: body.idTokenType } : {}),
     };
     await store.putIdTag(record);
     await followList(record.idTag, body.localList, false);
@@ -150,15 +155,18 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     responses: { 200: { description: "Updated", schema: IdTagView }, ...ERRORS, ...NOT_FOUND },
   }, async (c, { params, body, principal }) => {
     const existing = await mustGet(params.idTag);
+    const { idTokenType: _old, ...rest } = existing;
+    const idTokenType = body.idTokenType === undefined ? existing.idTokenType : body.idTokenType ?? undefined;
     const record: IdTagRecord = {
-      ...existing,
+      ...rest,
+      ...(idTokenType !== undefined ? { idTokenType } : {}),
       ...(body.status !== undefined ? { status: body.status } : {}),
       ...(body.expiryDate !== undefined ? { expiryDate: body.expiryDate } : {}),
       ...(body.parentIdTag !== undefined ? { parentIdTag: body.parentIdTag } : {}),
     };
     await store.putIdTag(record);
     const changed = body.status !== undefined || body.expiryDate !== undefined ||
-      body.parentIdTag !== undefined;
+      body.parentIdTag !== undefined || body.idTokenType !== undefined;
     await followList(record.idTag, body.localList, changed);
     logger.info("id tag updated", { idTag: record.idTag, status: record.status, by: principal?.name });
     return c.json(await view(record));

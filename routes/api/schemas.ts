@@ -99,6 +99,26 @@ export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
     timestamp: z.string(),
     transactionId: z.string().optional().describe("The station's id of the transaction open on the EVSE"),
   })).optional().describe("OCPP 2.0.1: each EVSE's connectors as StatusNotification reported them"),
+  chargingReports: z.object({
+    requestId: z.number().int().optional().describe("The GetChargingProfiles requestId the reports answer"),
+    reportedAt: z.string().optional(),
+    complete: z.boolean().optional().describe("False while the station said more reports follow (tbc)"),
+    reports: z.array(z.object({
+      evseId: z.number().int(),
+      chargingLimitSource: z.string(),
+      chargingProfile: z.array(z.record(z.string(), z.unknown())),
+    })),
+    limits: z.array(z.object({
+      evseId: z.number().int(),
+      chargingLimitSource: z.string(),
+      isGridCritical: z.boolean(),
+      chargingSchedule: z.array(z.record(z.string(), z.unknown())).optional(),
+      at: z.string(),
+    })),
+  }).nullable().optional().describe(
+    "OCPP 2.0.1: the charging profiles of the station's last ReportChargingProfiles (the answer to " +
+      "GetChargingProfiles) and the external charging limits in force (NotifyChargingLimit)",
+  ),
   pendingCall: z.object({ action: z.string().nullable(), queued: z.number().int() }).nullable(),
   hasConfiguration: z.boolean(),
 });
@@ -213,6 +233,9 @@ export const IdTagSchema = z.object({
   status: z.enum(AUTHORIZATION_STATUSES),
   expiryDate: z.string().nullable(),
   parentIdTag: z.string().nullable(),
+  idTokenType: z.string().optional().describe(
+    "OCPP 2.0.1 idToken type: sent to 2.0.1 stations (ISO14443 when absent) and required of their Authorize",
+  ),
 });
 
 /** `{ items, nextCursor }`: pass `nextCursor` back to get the next page; null on the last one. */

@@ -67,6 +67,16 @@ export function chargePointCases({ test, stationTest }: Cases): void {
           const again = await c.reopen!();
           assertEquals(await again.getChargePoint("CP-1"), cp);
           assertEquals((await again.getIdTag("TAG-1"))?.status, "Accepted");
+          // An id tag's OCPP 2.0.1 type: kept when set, absent (not null) when not.
+          assertEquals("idTokenType" in (await again.getIdTag("TAG-1"))!, false);
+          await again.putIdTag({
+            idTag: "TAG-2",
+            status: "Accepted",
+            expiryDate: null,
+            parentIdTag: null,
+            idTokenType: "ISO15693",
+          });
+          assertEquals((await again.getIdTag("TAG-2"))?.idTokenType, "ISO15693");
           assertEquals(await again.getTransaction(first.transaction.transactionId), stopped.transaction);
 
           // The id counter survives too: ids are never reused.

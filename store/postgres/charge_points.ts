@@ -15,6 +15,7 @@ import type {
   ScheduledAvailability,
   SnapshotPatch,
 } from "../../model/charge_point.ts";
+import type { ChargingReports } from "../../model/charging_reports.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { PageRequest } from "../mod.ts";
@@ -35,6 +36,7 @@ export const CHARGE_POINT_COLUMNS = [
   "reservations",
   "ocpp_version",
   "evses",
+  "charging_reports",
   "created_at",
   "updated_at",
 ] as const;
@@ -54,6 +56,7 @@ const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_C
   reservations: "reservations",
   ocppVersion: "ocpp_version",
   evses: "evses",
+  chargingReports: "charging_reports",
   createdAt: "created_at",
   updatedAt: "updated_at",
 };
@@ -73,6 +76,7 @@ interface ChargePointRow {
   reservations: Reservation[] | null;
   ocpp_version: string | null;
   evses: EvseConnectorState[] | null;
+  charging_reports: ChargingReports | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -177,11 +181,11 @@ export class PgChargePoints {
     await tx`
       update charge_points as c set
         (registration_status, boot, booted_at, connectors, last_seen, firmware_status, diagnostics_status,
-         configuration, scheduled_availability, local_list_version, reservations, ocpp_version, evses, created_at,
-         updated_at) =
+         configuration, scheduled_availability, local_list_version, reservations, ocpp_version, evses,
+         charging_reports, created_at, updated_at) =
         (select r.registration_status, r.boot, r.booted_at, r.connectors, r.last_seen, r.firmware_status,
            r.diagnostics_status, r.configuration, r.scheduled_availability, r.local_list_version, r.reservations,
-           r.ocpp_version, r.evses, r.created_at, r.updated_at
+           r.ocpp_version, r.evses, r.charging_reports, r.created_at, r.updated_at
          from jsonb_populate_record(c, v.patch) as r)
       from jsonb_to_recordset(${JSON.stringify(patches)}::text::jsonb) as v(id text, patch jsonb)
       where c.id = v.id
@@ -247,6 +251,7 @@ function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
     reservations: jsonOrNull(sql, record.reservations),
     ocpp_version: record.ocppVersion ?? null,
     evses: jsonOrNull(sql, record.evses),
+    charging_reports: jsonOrNull(sql, record.chargingReports),
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   };
@@ -272,6 +277,7 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
   if (r.reservations !== null) record.reservations = r.reservations;
   if (r.ocpp_version !== null) record.ocppVersion = r.ocpp_version;
   if (r.evses !== null) record.evses = r.evses;
+  if (r.charging_reports !== null) record.chargingReports = r.charging_reports;
   return record;
 }
 

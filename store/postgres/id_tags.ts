@@ -4,13 +4,14 @@ import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { IdTagStore, PageRequest } from "../mod.ts";
 import { iso } from "./sql.ts";
 
-const ID_TAG_COLUMNS = ["id_tag", "status", "expiry_date", "parent_id_tag"] as const;
+const ID_TAG_COLUMNS = ["id_tag", "status", "expiry_date", "parent_id_tag", "id_token_type"] as const;
 
 interface IdTagRow {
   id_tag: string;
   status: IdTagRecord["status"];
   expiry_date: Date | null;
   parent_id_tag: string | null;
+  id_token_type: string | null;
 }
 
 export class PgIdTags implements IdTagStore {
@@ -28,6 +29,7 @@ export class PgIdTags implements IdTagStore {
       status: record.status,
       expiry_date: record.expiryDate,
       parent_id_tag: record.parentIdTag,
+      id_token_type: record.idTokenType ?? null,
     };
     await sql`
       insert into id_tags ${sql(row, ID_TAG_COLUMNS)}
@@ -53,5 +55,12 @@ export class PgIdTags implements IdTagStore {
 }
 
 function toIdTag(r: IdTagRow): IdTagRecord {
-  return { idTag: r.id_tag, status: r.status, expiryDate: iso(r.expiry_date), parentIdTag: r.parent_id_tag };
+  const record: IdTagRecord = {
+    idTag: r.id_tag,
+    status: r.status,
+    expiryDate: iso(r.expiry_date),
+    parentIdTag: r.parent_id_tag,
+  };
+  if (r.id_token_type !== null) record.idTokenType = r.id_token_type;
+  return record;
 }

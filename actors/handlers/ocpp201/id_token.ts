@@ -1,7 +1,8 @@
 /**
  * OCPP 2.0.1 idTokens against our id tags (the same list 1.6 stations use): a token of type NoAuthorization
  * needs no check (OCPP 2.0.1 C: "no authorization required"); any other is checked by its value like a 1.6
- * idTag (unknown -> Invalid, blocked, expired, ConcurrentTx with single-use tags).
+ * idTag (unknown -> Invalid, blocked, expired, ConcurrentTx with single-use tags), and by its type when the
+ * id tag has one (`idTokenType`; another type -> Invalid).
  */
 import { checkIdTag } from "../../../model/id_tag.ts";
 import type { AuthorizationStatus } from "../../../protocol/ocpp16/enums.ts";
@@ -29,6 +30,7 @@ export async function checkIdToken(
     now: ctx.now,
     singleUse: ctx.settings.singleUseIdTags,
     ignoreActiveOn: ignoreActiveOn ?? { chargePointId: ctx.chargePointId },
+    idTokenType: token.type,
   });
   const out: IdTokenInfo = { status: info.status };
   if (info.expiryDate !== undefined) out.cacheExpiryDateTime = info.expiryDate;

@@ -9,12 +9,8 @@ import type { AnyHandler } from "../handler.ts";
 import { logStatusNotification } from "../log_status_notification.ts";
 import { securityEventNotification } from "../security_event_notification.ts";
 import { signCertificate } from "../sign_certificate.ts";
-import {
-  clearedChargingLimit,
-  notifyChargingLimit,
-  notifyEvent,
-  reportChargingProfiles,
-} from "./acknowledged.ts";
+import { notifyEvent } from "./acknowledged.ts";
+import { clearedChargingLimit, notifyChargingLimit, reportChargingProfiles } from "./charging_reports.ts";
 import { authorize } from "./authorize.ts";
 import { bootNotification } from "./boot_notification.ts";
 import { dataTransfer } from "./data_transfer.ts";

@@ -16,6 +16,7 @@ import { up as fileStatusHistory } from "./010_file_status_history.ts";
 import { up as fleet } from "./011_fleet.ts";
 import { up as cluster } from "./012_cluster.ts";
 import { up as ocpp201 } from "./013_ocpp201.ts";
+import { up as ocpp201ChargingReports } from "./014_ocpp201_charging_reports.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -39,4 +40,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "fleet", up: fleet },
   { version: 12, name: "cluster", up: cluster },
   { version: 13, name: "ocpp201", up: ocpp201 },
+  { version: 14, name: "ocpp201_charging_reports", up: ocpp201ChargingReports },
 ];

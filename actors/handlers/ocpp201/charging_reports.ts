@@ -1,0 +1,104 @@
+/**
+ * OCPP 2.0.1 smart charging reports, kept on the station's snapshot (`model/charging_reports.ts`):
+ * ReportChargingProfiles (K09, the answer to GetChargingProfiles), NotifyChargingLimit (K12) and
+ * ClearedChargingLimit (K13); a limit set or cleared is also a `chargingLimit` event on the live stream.
+ */
+import {
+  withChargingLimit,
+  withoutChargingLimit,
+  withReportedProfiles,
+} from "../../../model/charging_reports.ts";
+import type { Handler201 } from "./handler.ts";
+
+export const reportChargingProfiles: Handler201<"ReportChargingProfiles"> = (state, request, ctx) => ({
+  response: {},
+  changes: {
+    snapshot: {
+      chargingReports: withReportedProfiles(
+        state.chargingReports,
+        request.requestId,
+        {
+          evseId: request.evseId,
+          chargingLimitSource: request.chargingLimitSource,
+          chargingProfile: request.chargingProfile as Record<string, unknown>[],
+        },
+        request.tbc ?? false,
+        ctx.now.toISOString(),
+      ),
+    },
+  },
+  log: [{
+    level: "info",
+    msg: "charging profiles reported",
+    fields: {
+      requestId: request.requestId,
+      evseId: request.evseId,
+      source: request.chargingLimitSource,
+      profiles: request.chargingProfile.map((p) => p.id),
+      tbc: request.tbc ?? false,
+    },
+  }],
+});
+
+export const notifyChargingLimit: Handler201<"NotifyChargingLimit"> = (state, request, ctx) => {
+  const at = ctx.now.toISOString();
+  const { chargingLimitSource, isGridCritical } = request.chargingLimit;
+  const evseId = request.evseId ?? 0;
+  return {
+    response: {},
+    changes: {
+      snapshot: {
+        chargingReports: withChargingLimit(state.chargingReports, {
+          evseId,
+          chargingLimitSource,
+          isGridCritical: isGridCritical ?? false,
+          ...(request.chargingSchedule
+            ? { chargingSchedule: request.chargingSchedule as Record<string, unknown>[] }
+            : {}),
+          at,
+        }),
+      },
+    },
+    events: [{
+      type: "chargingLimit",
+      chargePointId: ctx.chargePointId,
+      at,
+      evseId,
+      chargingLimitSource,
+      cleared: false,
+      isGridCritical: isGridCritical ?? false,
+    }],
+    log: [{
+      level: "info",
+      msg: "external charging limit",
+      fields: { evseId, source: chargingLimitSource, gridCritical: isGridCritical ?? false },
+    }],
+  };
+};
+
+export const clearedChargingLimit: Handler201<"ClearedChargingLimit"> = (state, request, ctx) => ({
+  response: {},
+  changes: {
+    snapshot: {
+      chargingReports: withoutChargingLimit(
+        state.chargingReports,
+        request.chargingLimitSource,
+        request.evseId,
+      ),
+    },
+  },
+  events: [{
+    type: "chargingLimit",
+    chargePointId: ctx.chargePointId,
+    at: ctx.now.toISOString(),
+    evseId: request.evseId ?? null,
+    chargingLimitSource: request.chargingLimitSource,
+    cleared: true,
+    isGridCritical: null,
+  }],
+  log: [{
+    level: "info",
+    msg: "external charging limit cleared",
+    fields: { evseId: request.evseId, source: request.chargingLimitSource },
+  }],
+});
