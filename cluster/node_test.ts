@@ -11,6 +11,7 @@ import { kvFleetStore } from "../store/kv/fleet.ts";
 import { type ApiTestServer, startApiServer } from "../tests/helpers/api.ts";
 import { eventually } from "../tests/helpers/server.ts";
 import { closeStation, connectStation, openRaw } from "../tests/helpers/station.ts";
+import { connectStation201 } from "../tests/helpers/station201.ts";
 import { readEvents } from "../tests/helpers/sse.ts";
 import { openKvCluster } from "./kv.ts";
 import { MemoryClusterHub } from "./memory.ts";
@@ -136,6 +137,35 @@ clusterTest("a command sent to another node reaches the station and returns its 
     await closeStation(station);
   }
 });
+
+clusterTest(
+  "an OCPP 2.0.1 station's commands reach it through another node, in its own dialect",
+  async (a, b) => {
+    const station = await connectStation201(a.wsUrl, "CP-201X");
+    station.handle("Reset", () => ({ status: "Scheduled" }));
+    try {
+      await eventually(() => b.registry.isConnected("CP-201X"), 3000, "node b sees CP-201X");
+      // Reset exists in both dialects: node b must check the body as 2.0.1's (type Immediate/OnIdle).
+      const reset = await b.json("/api/v1/charge-points/CP-201X/Reset", {
+        method: "POST",
+        body: { type: "OnIdle" },
+        as: "operator",
+      });
+      assertEquals(reset.status, 200, JSON.stringify(reset.body));
+      assertEquals(reset.body.status, "Scheduled");
+      const wrong = await b.json("/api/v1/charge-points/CP-201X/RemoteStartTransaction", {
+        method: "POST",
+        body: { idTag: "TAG-1" },
+        as: "operator",
+      });
+      assertEquals(wrong.status, 400, JSON.stringify(wrong.body));
+      const detail = await b.json("/api/v1/charge-points/CP-201X");
+      assertEquals([detail.body.node, detail.body.ocppVersion], ["node-a", "ocpp2.0.1"]);
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
 
 clusterTest("a newer connection on another node closes the older socket with 4000", async (a, b) => {
   const old = await openRaw(`${a.wsUrl}/CP-R`);
