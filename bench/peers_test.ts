@@ -14,6 +14,7 @@ import {
   stopTransaction,
 } from "./generator/frames.ts";
 import { LoadGenerator } from "./generator/load_generator.ts";
+import { OUR_SERVER_ENV } from "./scenarios/peers.ts";
 import { OUR_SERVER_SCRIPT, type ServerSpec, spawnServer, stopProcess } from "./server_launch.ts";
 import { BENCH_ID_TAG, BenchStores } from "./stores.ts";
 
@@ -86,6 +87,9 @@ async function smoke(spec: ServerSpec): Promise<void> {
     } finally {
       await generator.close();
     }
+  } catch (e) {
+    console.log(`${spec.name} logged (first warnings and errors):\n${server.problems.join("\n")}`);
+    throw e;
   } finally {
     await stopProcess(server.child, 5000);
   }
@@ -102,7 +106,11 @@ Deno.test("the strict ocpp-rpc peer answers every action the bench sends with a 
 Deno.test("our server on KV, started as the bench starts it, accepts every frame the bench sends", async () => {
   const stores = new BenchStores("postgres://unused@127.0.0.1:1/none");
   try {
-    await smoke({ name: "kv", script: OUR_SERVER_SCRIPT, env: await stores.create("kv", "smoke") });
+    await smoke({
+      name: "kv",
+      script: OUR_SERVER_SCRIPT,
+      env: { ...await stores.create("kv", "smoke"), ...OUR_SERVER_ENV },
+    });
   } finally {
     await stores.close();
   }

@@ -113,6 +113,12 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
   }
 }
 
+/** What our server runs with in this benchmark besides its store (the smoke test starts it the same way). */
+export const OUR_SERVER_ENV = {
+  // The benchmark's stations send far above a real station's rate; keep the limiter running, never refusing.
+  STATION_MSG_RATE: "100000",
+};
+
 async function serverSpec(
   target: PeerTarget,
   o: PeersOptions,
@@ -127,8 +133,7 @@ async function serverSpec(
     env: {
       ...await stores.create(target, target),
       MAX_CONNECTIONS: String(Math.max(19_000, o.footprintStations + 100)),
-      // The benchmark's stations send far above a real station's rate; keep the limiter running, never refusing.
-      STATION_MSG_RATE: "100000",
+      ...OUR_SERVER_ENV,
       ...(profileDir ? { BENCH_CPU_PROFILE: profileDir } : {}),
       ...o.serverEnv,
     },
