@@ -18,9 +18,9 @@ import { planStation, stationKeys } from "./charge_points.ts";
 import { planCommandLog } from "./command_log.ts";
 import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
-import { type KeyedRows, keyRows, planMeterValues } from "./meter_values.ts";
+import { groupRows, hasRowLayout, planMeterValues, type PreparedGroup } from "./meter_values.ts";
 import { planTransactions, transactionKeys } from "./transactions.ts";
-import { atomicOf, pack, splitOversize, WriteSet } from "./write_set.ts";
+import { atomicOf, atomicOfUnit, pack, splitOversize, WriteSet } from "./write_set.ts";
 
 export interface KvCommitOptions {
   /**
@@ -54,13 +54,15 @@ const MAX_ALONE_ATTEMPTS = 20;
 interface Prepared {
   changes: StationChanges;
   keys: Deno.KvKey[];
-  rows: KeyedRows;
+  groups: PreparedGroup[];
 }
 
 type Plan = { set: WriteSet } | { conflict: string };
 
 export class KvCommitter {
   readonly #group: GroupCommit<StationChanges, CommitResult>;
+  /** Whether the file may hold meter values stored one per entry (see meter_values.ts), found once. */
+  #rowLayout: Promise<boolean> | null = null;
 
   constructor(
     private readonly kv: Deno.Kv,
@@ -84,10 +86,15 @@ export class KvCommitter {
   }
 
   async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
+    this.#rowLayout ??= hasRowLayout(this.kv).catch((error) => {
+      this.#rowLayout = null;
+      throw error;
+    });
+    const rowLayout = await this.#rowLayout;
     let atomics = 0;
     let retriedAlone = 0;
     const results = await inRounds(batch, async (members) => {
-      const out = await this.#commitRound(members);
+      const out = await this.#commitRound(members, rowLayout);
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
       return out.results;
@@ -102,14 +109,15 @@ export class KvCommitter {
    */
   async #commitRound(
     members: StationChanges[],
+    rowLayout: boolean,
     readRows = false,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
     const results: Settled[] = new Array(members.length);
-    const prepared = await Promise.all(members.map((m) => prepare(m, readRows)));
+    const prepared = await Promise.all(members.map((m) => prepare(m, readRows || rowLayout, readRows)));
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
     prepared.forEach((p, i) => {
-      const plan = this.#plan(p, read, readRows);
+      const plan = this.#plan(p, read, readRows, rowLayout);
       if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
       else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
       else sets.push({ index: i, set: plan.set });
@@ -137,14 +145,14 @@ export class KvCommitter {
     let atomics = packs.length;
     let retriedAlone = 0;
     if (again.length > 0) {
-      const out = await this.#commitRound(again.map((i) => members[i]!), true);
+      const out = await this.#commitRound(again.map((i) => members[i]!), rowLayout, true);
       again.forEach((i, k) => (results[i] = out.results[k]!));
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
     }
     for (const i of alone) {
       try {
-        results[i] = fulfilled(await this.#commitAlone(members[i]!));
+        results[i] = fulfilled(await this.#commitAlone(members[i]!, rowLayout));
       } catch (error) {
         results[i] = { status: "rejected", reason: error };
       }
@@ -152,22 +160,30 @@ export class KvCommitter {
     return { results, atomics, retriedAlone: retriedAlone + alone.size };
   }
 
-  /** One member in its own atomic(s), re-read and re-planned when its checks fail. */
-  async #commitAlone(changes: StationChanges): Promise<CommitResult> {
-    for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
-      const p = await prepare(changes, true);
-      const plan = this.#plan(p, await this.#read(p.keys), true);
+  /**
+   * One member in its own atomic(s), re-read and re-planned when its checks fail. Meter values that do not
+   * fit beside the rest are stored first, in units that hold their own checks (harmless if the rest then
+   * fails: a replay finds them stored); what they stored counts whatever attempt the rest succeeds in.
+   */
+  async #commitAlone(changes: StationChanges, rowLayout: boolean): Promise<CommitResult> {
+    let added = 0;
+    attempts: for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
+      const p = await prepare(changes, true, true);
+      const plan = this.#plan(p, await this.#read(p.keys), true, rowLayout);
       if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
-      if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
-      const { chunks, rest } = splitOversize(plan.set);
-      // Natural-key writes that do not fit beside the rest: stored first, harmless if the rest then fails.
+      if (plan.set.empty) return { ok: true, meterValuesAdded: added };
       if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
-        for (const chunk of chunks) await this.kv.atomic().mutate(...chunk).commit();
-        const res = await atomicOf(this.kv, [rest]).commit();
-        if (res.ok) return { ok: true, meterValuesAdded: plan.set.meterValuesAdded };
+        const { chunks, rest } = splitOversize(plan.set);
+        for (const chunk of chunks) {
+          if (!(await atomicOfUnit(this.kv, chunk).commit()).ok) continue attempts;
+          added += chunk.added;
+        }
+        if (rest.empty || (await atomicOf(this.kv, [rest]).commit()).ok) {
+          return { ok: true, meterValuesAdded: added };
+        }
       } else {
         const res = await atomicOf(this.kv, [plan.set]).commit();
-        if (res.ok) return { ok: true, meterValuesAdded: plan.set.meterValuesAdded };
+        if (res.ok) return { ok: true, meterValuesAdded: added + plan.set.meterValuesAdded };
       }
     }
     throw new Error(
@@ -186,24 +202,38 @@ export class KvCommitter {
     };
   }
 
-  /** `readRows`: decide which meter values are new by the read (else check each inside the write). */
-  #plan(p: Prepared, read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>, readRows: boolean): Plan {
+  /**
+   * `readRows`: decide which meter values are new by the read (else check new groups inside the write);
+   * `rowLayout`: the file may hold meter values stored one per entry (see meter_values.ts).
+   */
+  #plan(
+    p: Prepared,
+    read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+    readRows: boolean,
+    rowLayout: boolean,
+  ): Plan {
     const set = new WriteSet();
     const conflict = planTransactions(p.changes, read, set, this.seq);
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
-    planMeterValues(p.rows, readRows ? read : null, set, this.seq);
+    planMeterValues(p.groups, readRows ? read : null, rowLayout, set, this.seq);
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
     return { set };
   }
 }
 
-async function prepare(changes: StationChanges, readRows: boolean): Promise<Prepared> {
-  const rows = await keyRows(changes);
+/** `rowKeys`: every meter value's own key is needed (to read or check it); `readRows`: read them and groups. */
+async function prepare(changes: StationChanges, rowKeys: boolean, readRows: boolean): Promise<Prepared> {
+  const groups = await groupRows(changes, rowKeys);
   const keys = [...transactionKeys(changes), ...stationKeys(changes)];
-  if (readRows) keys.push(...rows.map((r) => r.key));
-  return { changes, rows, keys };
+  if (readRows) {
+    for (const g of groups) {
+      if (g.key !== null) keys.push(g.key);
+      for (const r of g.rows) keys.push(r.key!);
+    }
+  }
+  return { changes, groups, keys };
 }
 
 function fulfilled(value: CommitResult): Settled {
