@@ -51,6 +51,9 @@ type Settled = PromiseSettledResult<CommitResult>;
 /** How often one member alone is re-read and re-planned when another process keeps winning its checks. */
 const MAX_ALONE_ATTEMPTS = 20;
 
+/** How long one member alone waits for another connection's write lock on the file before it fails. */
+const LOCKED_WAIT_MS = 5000;
+
 interface Prepared {
   changes: StationChanges;
   keys: Deno.KvKey[];
@@ -167,28 +170,53 @@ export class KvCommitter {
    */
   async #commitAlone(changes: StationChanges, rowLayout: boolean): Promise<CommitResult> {
     let added = 0;
-    attempts: for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
-      const p = await prepare(changes, true, true);
-      const plan = this.#plan(p, await this.#read(p.keys), true, rowLayout);
-      if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
-      if (plan.set.empty) return { ok: true, meterValuesAdded: added };
-      if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
-        const { chunks, rest } = splitOversize(plan.set);
-        for (const chunk of chunks) {
-          if (!(await atomicOfUnit(this.kv, chunk).commit()).ok) continue attempts;
-          added += chunk.added;
-        }
-        if (rest.empty || (await atomicOf(this.kv, [rest]).commit()).ok) {
-          return { ok: true, meterValuesAdded: added };
-        }
-      } else {
-        const res = await atomicOf(this.kv, [plan.set]).commit();
-        if (res.ok) return { ok: true, meterValuesAdded: added + plan.set.meterValuesAdded };
+    const waitUntil = Date.now() + LOCKED_WAIT_MS;
+    let pause = 10;
+    for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
+      try {
+        const out = await this.#attemptAlone(changes, rowLayout, (n) => (added += n));
+        if (out !== null) return out.ok ? { ok: true, meterValuesAdded: added } : out;
+      } catch (error) {
+        // SQLite refuses at once a write that checks (reads) while another connection holds the file's write
+        // lock (a backup, another process): wait for it as a write without checks would, then plan again.
+        if (!String(error).includes("database is locked") || Date.now() + pause > waitUntil) throw error;
+        await new Promise((r) => setTimeout(r, pause));
+        pause = Math.min(pause * 2, 250);
+        attempt--;
       }
     }
     throw new Error(
       `Cannot commit the changes of "${changes.chargePointId}": still conflicting after ${MAX_ALONE_ATTEMPTS} attempts`,
     );
+  }
+
+  /**
+   * One attempt of `#commitAlone`: null when a check failed (plan again), else its outcome; what it stored is
+   * told to `stored` as each atomic commits (the ok result's own count is 0).
+   */
+  async #attemptAlone(
+    changes: StationChanges,
+    rowLayout: boolean,
+    stored: (added: number) => void,
+  ): Promise<CommitResult | null> {
+    const p = await prepare(changes, true, true);
+    const plan = this.#plan(p, await this.#read(p.keys), true, rowLayout);
+    if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
+    if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
+    if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
+      const { chunks, rest } = splitOversize(plan.set);
+      for (const chunk of chunks) {
+        if (!(await atomicOfUnit(this.kv, chunk).commit()).ok) return null;
+        stored(chunk.added);
+      }
+      if (rest.empty || (await atomicOf(this.kv, [rest]).commit()).ok) {
+        return { ok: true, meterValuesAdded: 0 };
+      }
+    } else if ((await atomicOf(this.kv, [plan.set]).commit()).ok) {
+      stored(plan.set.meterValuesAdded);
+      return { ok: true, meterValuesAdded: 0 };
+    }
+    return null;
   }
 
   async #read(keys: Deno.KvKey[]): Promise<(key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>> {
