@@ -1,7 +1,8 @@
 /**
  * What the Security extension gives the actors, built at the composition root (server.ts): the CSR check for
  * SignCertificate, the follow-up that signs an accepted CSR and sends CertificateSigned, and the renewal scan
- * that asks stations near expiry for a new CSR (ExtendedTriggerMessage SignChargePointCertificate). The
+ * that asks stations near expiry for a new CSR (ExtendedTriggerMessage SignChargePointCertificate; OCPP 2.0.1:
+ * TriggerMessage SignChargingStationCertificate). The
  * actors see only the small interfaces of actors/deps.ts; this file ties them to the registry and the PKI.
  */
 import type { ActorDeps } from "./actors/deps.ts";
@@ -57,12 +58,22 @@ export function certificateRenewal(
     isConnected: (id) => registry.isConnected(id),
     trigger: async (certificate) => {
       try {
-        const answer = await registry.call(
-          certificate.chargePointId,
-          "ExtendedTriggerMessage",
-          { requestedMessage: "SignChargePointCertificate" },
-          { requestedBy: PKI_PRINCIPAL },
-        );
+        const id = certificate.chargePointId;
+        // OCPP 2.0.1 asks with TriggerMessage (Part 2 A02), 1.6 with the Security extension's trigger.
+        const answer = registry.get(id)?.dialect.protocol.subprotocol === "ocpp2.0.1"
+          ? await registry.send(
+            id,
+            "TriggerMessage",
+            { requestedMessage: "SignChargingStationCertificate" },
+            {
+              requestedBy: PKI_PRINCIPAL,
+            },
+          ) as { status: string }
+          : await registry.call(id, "ExtendedTriggerMessage", {
+            requestedMessage: "SignChargePointCertificate",
+          }, {
+            requestedBy: PKI_PRINCIPAL,
+          });
         logger.info("certificate renewal asked", {
           chargePointId: certificate.chargePointId,
           serialNumber: certificate.serialNumber,

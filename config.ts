@@ -28,6 +28,12 @@ export const ConfigSchema = z.object({
   MAX_BAD_FRAMES: int(1, 1_000_000).default(10),
   /** Idle sockets are pinged this often; a peer that does not pong in time is dropped. 0 disables. */
   PING_INTERVAL_S: int(0, 3600).default(60),
+  /**
+   * The dialect a station offering both `ocpp2.0.1` and `ocpp1.6` gets (a station offering one gets that
+   * one). Written as the version: "2.0.1" or "1.6".
+   */
+  PREFERRED_OCPP: z.enum(["2.0.1", "1.6", "ocpp2.0.1", "ocpp1.6"]).default("2.0.1")
+    .transform((v) => (v.startsWith("ocpp") ? v : `ocpp${v}`) as "ocpp2.0.1" | "ocpp1.6"),
   /** Accept stations that offer no WebSocket subprotocol at all (some old firmware). */
   ALLOW_MISSING_SUBPROTOCOL: bool.default(false),
   /**

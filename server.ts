@@ -22,6 +22,7 @@ import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
 import { createEnergy, type Energy } from "./energy/mod.ts";
+import { dialectAwareCommands } from "./energy/ocpp201_profiles.ts";
 import type { EnergyStore } from "./store/energy.ts";
 import { openKvEnergyStore } from "./store/kv/energy.ts";
 import { createSecurityExtension, type SecurityExtension } from "./files/security_extension.ts";
@@ -160,11 +161,14 @@ export async function startServer(
   const energyStore = options.energy ?? await openKvEnergyStore(":memory:");
   const energy = createEnergy({
     store: energyStore,
-    commands: {
+    // Each station in its own dialect: OCPP 2.0.1 stations get 2.0.1's charging profile commands.
+    commands: dialectAwareCommands({
       // The profile service writes the command log of what it sends itself (with what it learned).
-      call: (id, action, payload) => registry.call(id, action, payload, { log: false }),
+      send: (id, action, payload) => registry.send(id, action, payload, { log: false }),
+      dialectOf: (id) => registry.get(id)?.dialect.protocol.subprotocol ?? null,
+      stationTransactionId: async (id) => (await store.getTransaction(id))?.stationTransactionId ?? null,
       isConnected: (id) => registry.isConnected(id),
-    },
+    }),
     commandLog: store,
     sources: {
       activeTransactions: async (id) =>
@@ -274,6 +278,7 @@ export async function startServer(
     simulator,
     settings: {
       allowMissingSubprotocol: config.ALLOW_MISSING_SUBPROTOCOL,
+      preferredOcpp: config.PREFERRED_OCPP,
       maxConnections,
       pingIntervalS: config.PING_INTERVAL_S,
       api: {

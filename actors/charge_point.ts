@@ -19,8 +19,8 @@ import {
 } from "../model/charge_point.ts";
 import { type CommitResult, isEmpty, type StationChanges } from "../model/changes.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
-import { hasAction } from "../protocol/ocppj/dialect.ts";
-import { OcppError } from "../protocol/ocppj/errors.ts";
+import { hasAction, wireErrorCode } from "../protocol/ocppj/dialect.ts";
+import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
 import { findNul, replaceNul } from "../protocol/ocppj/nul.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import {
@@ -33,6 +33,7 @@ import {
   type DecodeResult,
   encodeCallError,
   encodeCallResult,
+  ignoredMessageId,
 } from "../protocol/ocppj/frames.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
 import type { ActorDeps } from "./deps.ts";
@@ -103,7 +104,13 @@ interface Command {
 
 type Message =
   | { type: "started"; predecessor: Promise<void> | undefined }
-  | { type: "frameReceived"; result: DecodeResult; receivedAt: Date; mayHaveNul: boolean }
+  | {
+    type: "frameReceived";
+    result: DecodeResult;
+    receivedAt: Date;
+    mayHaveNul: boolean;
+    ignoredId?: string | undefined;
+  }
   | { type: "sendCommand"; command: Command }
   | { type: "commandFinished"; command: Command; outcome: { response: unknown } | { error: Error } }
   | { type: "sweep"; nowMs: number }
@@ -210,14 +217,19 @@ export class ChargePointActor {
       const { messageId } = result.frame;
       if (this.#openCallIds.has(messageId)) {
         this.log.warn("bad frame", { reason: "reused message id", messageId });
-        this.#send(encodeCallError(messageId, "ProtocolError", `MessageId "${messageId}" is already in use`));
+        this.#send(this.#callError(messageId, "ProtocolError", `MessageId "${messageId}" is already in use`));
         return;
       }
       this.#openCallIds.add(messageId);
     }
     // JSON can only carry U+0000 escaped: without "\u0000" in the text, no string of the frame holds one.
     const mayHaveNul = text.includes("\\u0000");
-    this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul });
+    // A dialect that answers an unknown MessageTypeId (2.0.1) answers it by the frame's own id.
+    const ignoredId =
+      result.kind === "ignored" && this.dialect.protocol.unknownMessageType === "MessageTypeNotSupported"
+        ? ignoredMessageId(text)
+        : undefined;
+    this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul, ignoredId });
   }
 
   /**
@@ -227,7 +239,7 @@ export class ChargePointActor {
   refuseOverRate(messageId: string | null): void {
     if (this.#stopping || messageId === null) return;
     if (this.socket.readyState !== OPEN) return;
-    this.socket.send(encodeCallError(messageId, "GenericError", "Message rate exceeded; slow down"));
+    this.socket.send(this.#callError(messageId, "GenericError", "Message rate exceeded; slow down"));
   }
 
   binaryReceived(): void {
@@ -322,7 +334,12 @@ export class ChargePointActor {
         return await this.#load(message.predecessor);
       case "frameReceived":
         if (this.#stopping || !this.#record) return;
-        return await this.#handleFrame(message.result, message.receivedAt, message.mayHaveNul);
+        return await this.#handleFrame(
+          message.result,
+          message.receivedAt,
+          message.mayHaveNul,
+          message.ignoredId,
+        );
       case "sendCommand":
         return await this.#sendCommand(message.command);
       case "commandFinished":
@@ -345,7 +362,10 @@ export class ChargePointActor {
     const now = this.deps.now();
     try {
       const stored = await this.deps.store.getChargePoint(this.id);
-      this.#record = { ...(stored ?? emptyRecord(this.id, now)), lastSeen: now.toISOString() };
+      const ocppVersion = this.dialect.protocol.subprotocol;
+      this.#record = { ...(stored ?? emptyRecord(this.id, now)), lastSeen: now.toISOString(), ocppVersion };
+      // The dialect is the station's to say, like its boot: written with its next commit when it changed.
+      if (stored && stored.ocppVersion !== ocppVersion) this.#unsaved = true;
       // A new station is stored when it boots; until then the registry lists it as connected. A known one
       // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
       // with every CALL and on close).
@@ -399,9 +419,19 @@ export class ChargePointActor {
     this.#mailbox.post({ type: "stopped" });
   }
 
-  async #handleFrame(result: DecodeResult, receivedAt: Date, mayHaveNul: boolean): Promise<void> {
+  async #handleFrame(
+    result: DecodeResult,
+    receivedAt: Date,
+    mayHaveNul: boolean,
+    ignoredId?: string,
+  ): Promise<void> {
     if (result.kind === "ignored") {
-      this.log.warn("bad frame", { reason: result.reason, ignored: true });
+      const { protocol } = this.dialect;
+      const answer = protocol.unknownMessageType === "MessageTypeNotSupported";
+      this.log.warn("bad frame", { reason: result.reason, ignored: !answer });
+      if (answer) {
+        this.#send(encodeCallError(ignoredId ?? "-1", "MessageTypeNotSupported", result.reason));
+      }
       return this.#countBadFrame();
     }
     if (result.kind === "invalid") {
@@ -412,7 +442,12 @@ export class ChargePointActor {
       });
       if (result.answerable) {
         // OCPP-J has no id to answer an unreadable CALL with; "-1" follows the convention of OCPP 2.0.1.
-        this.#send(encodeCallError(result.messageId ?? "-1", result.code, result.description));
+        const unreadable = result.messageId === undefined ? this.dialect.protocol.unreadableFrame : undefined;
+        this.#send(
+          unreadable
+            ? encodeCallError("-1", unreadable, result.description)
+            : this.#callError(result.messageId ?? "-1", result.code, result.description),
+        );
       }
       return this.#countBadFrame();
     }
@@ -441,12 +476,12 @@ export class ChargePointActor {
       if (error instanceof OcppError) {
         outcome = error.code;
         this.log.warn("call refused", { action, messageId, code: error.code, reason: error.message });
-        this.#send(encodeCallError(messageId, error.code, error.message, error.details));
+        this.#send(this.#callError(messageId, error.code, error.message, error.details));
       } else {
         outcome = "InternalError";
         // Never leak internals to a station: the details stay in our log.
         this.log.error("call failed", { action, messageId, error: String(error) });
-        this.#send(encodeCallError(messageId, "InternalError", `Could not process "${action}", retry later`));
+        this.#send(this.#callError(messageId, "InternalError", `Could not process "${action}", retry later`));
       }
     } finally {
       this.#openCallIds.delete(messageId);
@@ -615,14 +650,24 @@ export class ChargePointActor {
     const { action } = command;
     const definition = this.dialect.commands[action];
     if (this.#stopping || !this.#record || !definition) {
+      // A command the station's dialect does not have is refused, not "not connected": retrying cannot help.
       const error = !definition
-        ? new NotConnectedError(
+        ? new CommandRefusedError(
           this.id,
           action,
           `"${action}" is not a command of ${this.dialect.protocol.name}`,
         )
         : new NotConnectedError(this.id, action, this.#record ? "connection closed" : "not loaded");
       return await this.#finishCommand(command, { error });
+    }
+    if (this.dialect.checkCommands) {
+      const checked = validateMessage(this.dialect.protocol, "request", action, command.payload);
+      if (!checked.ok) {
+        const reason = `not a valid ${this.dialect.protocol.name} ${action} request: ${checked.description}`;
+        return await this.#finishCommand(command, {
+          error: new CommandRefusedError(this.id, action, reason),
+        });
+      }
     }
     const refusal = command.force ? null : definition.guard?.(this.#record, command.payload as never) ?? null;
     if (refusal !== null) {
@@ -679,6 +724,11 @@ export class ChargePointActor {
       return;
     }
     call.resolve(validated.value);
+  }
+
+  /** A CALLERROR frame with `code` as the station's dialect spells it. */
+  #callError(messageId: string, code: OcppErrorCode, description: string, details?: Record<string, unknown>) {
+    return encodeCallError(messageId, wireErrorCode(this.dialect.protocol, code), description, details);
   }
 
   #send(text: string): void {

@@ -18,6 +18,12 @@ export interface ActorDialect {
    * no reading is lost (every other CALL with a NUL is refused).
    */
   readonly transactionMessages: ReadonlySet<string>;
+  /**
+   * Check each command's payload against the dialect's schema before it is sent: a caller written for the
+   * other dialect (a fleet feature that speaks 1.6) is refused here, with the reason in the command log,
+   * rather than sent for the station to refuse.
+   */
+  readonly checkCommands?: boolean;
 }
 
 /** The dialect a station that offers `offered` subprotocols speaks (the first we know, in our order), or null. */

@@ -2,7 +2,7 @@
  * What actors tell the rest of the system (SSE for the dashboard, tests). Publishing is synchronous and cheap;
  * a slow subscriber must buffer on its own side.
  */
-import type { ConnectorState } from "../model/charge_point.ts";
+import type { ConnectorState, EvseConnectorState } from "../model/charge_point.ts";
 import type { SiteSample } from "../model/site.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 
@@ -11,6 +11,8 @@ export type StationEvent =
   | { type: "disconnected"; chargePointId: string; at: string; code: number; reason: string }
   | { type: "boot"; chargePointId: string; at: string; registrationStatus: string }
   | { type: "status"; chargePointId: string; at: string; connector: ConnectorState }
+  /** OCPP 2.0.1: one connector of one EVSE reported its status. */
+  | { type: "evseStatus"; chargePointId: string; at: string; evse: EvseConnectorState }
   | { type: "transaction"; chargePointId: string; at: string; transaction: TransactionRecord }
   | {
     /** A (Signed)FirmwareStatusNotification: firmware campaigns follow it (fleet/job_runner.ts). */

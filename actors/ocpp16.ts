@@ -12,5 +12,5 @@ export const OCPP16_ACTOR: ActorDialect = {
   transactionMessages: new Set(["StartTransaction", "StopTransaction", "MeterValues"]),
 };
 
-/** Every dialect the server speaks, the preferred first. */
+/** Every dialect the server speaks, the preferred first (see `dialectsPreferring` in `dialects.ts`). */
 export const DIALECTS: readonly ActorDialect[] = [OCPP16_ACTOR];

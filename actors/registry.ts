@@ -10,6 +10,7 @@ import {
 } from "../model/charge_point.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction } from "../protocol/ocpp16/mod.ts";
+import { isCsToCpAction as isCsToCpAction201 } from "../protocol/ocpp201/mod.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
 import {
   type CallOptions,
@@ -145,11 +146,19 @@ export class Registry {
     payload: RequestOf<A>,
     options: CallOptions = {},
   ): Promise<ResponseOf<A>> {
-    if (!isCsToCpAction(action)) {
+    return await this.send(id, action, payload, options) as ResponseOf<A>;
+  }
+
+  /**
+   * `call` for a command of any dialect we speak (OCPP 2.0.1's `RequestStartTransaction`, say), untyped: the
+   * station's actor refuses a command its dialect does not have. Callers validate the payload first.
+   */
+  async send(id: string, action: string, payload: unknown, options: CallOptions = {}): Promise<unknown> {
+    if (!isCsToCpAction(action) && !isCsToCpAction201(action)) {
       throw new OcppError("NotSupported", `Action "${action}" is not sent by a Central System`);
     }
     const actor = this.#actors.get(id);
-    if (actor && !actor.isStopping) return await actor.call(action, payload, options) as ResponseOf<A>;
+    if (actor && !actor.isStopping) return await actor.call(action, payload, options);
     const error = new NotConnectedError(id, action);
     if (options.log === false) throw error;
     const at = this.deps.now().toISOString();

@@ -28,7 +28,8 @@ export interface CommandField {
 }
 
 export interface CommandSpec {
-  action: CsToCpAction;
+  /** The wire name, of the station's dialect. */
+  action: string;
   /** "Remote start transaction". */
   label: string;
   /** Where the command is listed in the form's menu. */

@@ -7,6 +7,8 @@ export const EVENT_TYPES = [
   "disconnected",
   "boot",
   "status",
+  // OCPP 2.0.1: one connector of one EVSE.
+  "evseStatus",
   "transaction",
   "meterValues",
   "siteAllocation",

@@ -7,6 +7,7 @@ import type {
   ChargePointDetailSchema,
   ChargePointSummarySchema,
   CommandLogSchema,
+  DeviceModelPageSchema,
   FileStatusSchema,
   IdTagSchema,
   MeterValueSchema,
@@ -26,6 +27,7 @@ import type { IssuedCertificateView } from "../routes/api/pki.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
+export type DeviceModelPage = z.infer<typeof DeviceModelPageSchema>;
 export type Connector = StationSummary["connectors"][number];
 export type ConnectorStatus = Connector["status"];
 export type StatusHistoryItem = z.infer<typeof StatusHistorySchema>;

@@ -14,6 +14,7 @@ import type { Store } from "../store/mod.ts";
 import { failedCommandOutcome } from "../actors/errors.ts";
 import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import type { TaskOutcome } from "../store/fleet.ts";
+import { configurationFrom, getVariablesFor, reserveNow201, sendLocalList201 } from "./ocpp201_commands.ts";
 
 export interface CommandRequest {
   chargePointId: string;
@@ -34,7 +35,7 @@ export interface CommandResult {
 export type CommandSender = (request: CommandRequest) => Promise<CommandResult>;
 
 export interface CommandSenderDeps {
-  registry: Pick<Registry, "call" | "get">;
+  registry: Pick<Registry, "call" | "get" | "send">;
   store: Pick<Store, "getChargePoint" | "appendCommandLog">;
   logger: Logger;
   now: () => Date;
@@ -74,6 +75,10 @@ export function createCommandSender(deps: CommandSenderDeps): CommandSender {
 
 async function call(deps: CommandSenderDeps, request: CommandRequest): Promise<CommandResult> {
   try {
+    if (deps.registry.get(request.chargePointId)?.dialect.protocol.subprotocol === "ocpp2.0.1") {
+      const response = await call201(deps, request);
+      return { outcome: "accepted", response: redactSecrets(response) };
+    }
     // The registry writes the command log for what it sends (and for a station not connected).
     const response = await deps.registry.call(
       request.chargePointId,
@@ -86,6 +91,42 @@ async function call(deps: CommandSenderDeps, request: CommandRequest): Promise<C
     const result = failedCommandOutcome(error);
     if (result === null) throw error;
     return result;
+  }
+}
+
+/**
+ * A 1.6 command for an OCPP 2.0.1 station, sent in 2.0.1's shape and answered in 1.6's (see
+ * `ocpp201_commands.ts`); any other command goes as it is, and the station's actor refuses what is not
+ * 2.0.1.
+ */
+async function call201(deps: CommandSenderDeps, request: CommandRequest): Promise<unknown> {
+  const options = { force: request.force ?? false, requestedBy: request.requestedBy };
+  const id = request.chargePointId;
+  switch (request.action) {
+    case "SendLocalList":
+      return await deps.registry.send(
+        id,
+        "SendLocalList",
+        sendLocalList201(request.payload as never),
+        options,
+      );
+    case "ReserveNow":
+      return await deps.registry.send(id, "ReserveNow", reserveNow201(request.payload as never), options);
+    case "GetLocalListVersion": {
+      const answer = await deps.registry.send(id, "GetLocalListVersion", {}, options) as {
+        versionNumber: number;
+      };
+      return { listVersion: answer.versionNumber };
+    }
+    case "GetConfiguration": {
+      const keys = (request.payload as { key?: string[] }).key ?? [];
+      const ask = getVariablesFor(keys);
+      if (ask === null) return { configurationKey: [], unknownKey: keys };
+      const answer = await deps.registry.send(id, "GetVariables", ask, options);
+      return configurationFrom(keys, answer as Parameters<typeof configurationFrom>[1]);
+    }
+    default:
+      return await deps.registry.send(id, request.action, request.payload, options);
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import type { Registry } from "../actors/registry.ts";
 import { isCsToCpAction, validateRequest } from "../protocol/ocpp16/mod.ts";
+import { isCsToCpAction as isCsToCpAction201, OCPP201 } from "../protocol/ocpp201/mod.ts";
+import { validateMessage, type ValidationResult } from "../protocol/ocppj/validate.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import type {
@@ -57,6 +59,20 @@ export interface JobView extends JobRecord {
   counts: TaskCounts;
 }
 
+/**
+ * A job's payload, valid in either dialect that has the action: OCPP 1.6's first (its error is the one
+ * reported when neither takes it), else OCPP 2.0.1's. Each station's actor sends it only if its own dialect
+ * has the command (a 2.0.1 actor also checks the payload), so a job over a mixed fleet reaches the stations
+ * it fits and is refused, per station, by the others.
+ */
+function validateJobPayload(action: string, payload: unknown): ValidationResult<unknown> {
+  const v16 = isCsToCpAction(action) ? validateRequest(action, payload) : null;
+  if (v16?.ok) return v16;
+  const v201 = isCsToCpAction201(action) ? validateMessage(OCPP201, "request", action, payload) : null;
+  if (v201?.ok) return v201;
+  return (v16 ?? v201)!;
+}
+
 /** What a retry sends again by default: every outcome but accepted and cancelled. */
 export const FAILED_OUTCOMES: readonly TaskOutcome[] = [
   "not_connected",
@@ -71,12 +87,12 @@ export class JobService {
 
   async create(input: NewJob, createdBy: string): Promise<JobView> {
     const { action } = input;
-    if (!isCsToCpAction(action)) {
+    if (!isCsToCpAction(action) && !isCsToCpAction201(action)) {
       throw new FleetError("invalid", `"${action}" is not a command a Central System sends`, {
         field: "action",
       });
     }
-    const payload = validateRequest(action, input.payload);
+    const payload = validateJobPayload(action, input.payload);
     if (!payload.ok) {
       throw new FleetError("invalid", `payload: ${payload.description}`, {
         field: `payload.${payload.details.field}`.replace(/\.$/, ""),

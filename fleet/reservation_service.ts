@@ -242,6 +242,7 @@ export class ReservationService {
 }
 
 function refuseUnlessAvailable(snapshot: Readonly<ChargePointRecord>, connectorId: number): void {
+  if (snapshot.ocppVersion === "ocpp2.0.1") return refuseUnlessEvseAvailable(snapshot, connectorId);
   const connector = snapshot.connectors.find((c) => c.connectorId === connectorId);
   if (connector?.status === "Available") return;
   const why = connector ? `is ${connector.status}` : "has not reported its status";
@@ -252,6 +253,18 @@ function refuseUnlessAvailable(snapshot: Readonly<ChargePointRecord>, connectorI
       reason: connector?.status ?? "unknown",
     },
   );
+}
+
+/** OCPP 2.0.1: the connector is the EVSE, Available when each of its connectors is. */
+function refuseUnlessEvseAvailable(snapshot: Readonly<ChargePointRecord>, evseId: number): void {
+  const connectors = (snapshot.evses ?? []).filter((e) => e.evseId === evseId);
+  if (connectors.length > 0 && connectors.every((c) => c.status === "Available")) return;
+  const why = connectors.length > 0
+    ? `is ${connectors.map((c) => c.status).join("/")}`
+    : "has not reported its status";
+  throw new FleetError("refused", `EVSE ${evseId} of "${snapshot.id}" ${why}, not Available (use force)`, {
+    reason: connectors[0]?.status ?? "unknown",
+  });
 }
 
 /** The station's answer status, or the FleetError its failure means. */

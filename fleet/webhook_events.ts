@@ -59,6 +59,17 @@ export function webhookEventOfStation(event: StationEvent): WebhookEvent | null 
         data: { chargePointId: cp, connector: c },
       };
     }
+    case "evseStatus": {
+      // OCPP 2.0.1: the same event, with the EVSE and connector in place of the 1.6 connector.
+      const e = event.evse;
+      if (e.status !== "Faulted") return null;
+      return {
+        id: `station.faulted:${cp}:${e.evseId}/${e.connectorId}:${e.timestamp}`,
+        type: "station.faulted",
+        at: event.at,
+        data: { chargePointId: cp, evse: e },
+      };
+    }
     case "transaction": {
       const tx = event.transaction;
       if (tx.status === "active") {

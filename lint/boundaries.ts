@@ -97,7 +97,17 @@ export const RULES: readonly BoundaryRule[] = [
   {
     files: "protocol/ocppj/",
     why: "protocol/ocppj/ is version-neutral: no dialect's code may leak into it",
+    forbidImports: ["protocol/ocpp16/", "protocol/ocpp201/"],
+  },
+  {
+    files: "protocol/ocpp201/",
+    why: "protocol/ocpp201/ is a dialect of its own: it builds on protocol/ocppj/, never on OCPP 1.6",
     forbidImports: ["protocol/ocpp16/"],
+  },
+  {
+    files: "protocol/ocpp16/",
+    why: "protocol/ocpp16/ is a dialect of its own: it builds on protocol/ocppj/, never on OCPP 2.0.1",
+    forbidImports: ["protocol/ocpp201/"],
   },
   {
     files: "model/",

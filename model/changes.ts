@@ -5,6 +5,7 @@
  */
 import type { SnapshotPatch } from "./charge_point.ts";
 import type { CommandLogEntry } from "./command_log.ts";
+import type { DeviceModelEntry } from "./device_model.ts";
 import type { FileStatusEntry } from "./file_status.ts";
 import type { MeterValueRow } from "./meter_value.ts";
 import type { StatusHistoryEntry } from "./status_history.ts";
@@ -35,6 +36,8 @@ export interface StationChanges {
   commandLog?: CommandLogEntry[];
   /** File transfer progress the station reported (diagnostics, logs, firmware), appended as history. */
   fileStatus?: FileStatusEntry[];
+  /** OCPP 2.0.1 device model entries a NotifyReport described, each replacing the stored one of its key. */
+  deviceModel?: DeviceModelEntry[];
 }
 
 /**
@@ -51,7 +54,7 @@ export function isEmpty(changes: StationChanges): boolean {
   return changes.snapshot === undefined && changes.lastSeen === undefined &&
     !changes.statusHistory?.length && !changes.transactionsStarted?.length &&
     !changes.transactionUpdates?.length && !changes.orphanStops?.length && !changes.meterValues?.length &&
-    !changes.commandLog?.length && !changes.fileStatus?.length;
+    !changes.commandLog?.length && !changes.fileStatus?.length && !changes.deviceModel?.length;
 }
 
 /** `a` then `b`, as one set of changes of the same station (b's snapshot fields win). */
@@ -74,6 +77,7 @@ const LISTS = [
   "meterValues",
   "commandLog",
   "fileStatus",
+  "deviceModel",
 ] as const;
 
 /**
@@ -85,7 +89,8 @@ export function changesTime(changes: StationChanges): string | null {
     changes.statusHistory?.[0]?.receivedAt ??
     changes.transactionsStarted?.[0]?.createdAt ?? changes.transactionUpdates?.[0]?.transaction.createdAt ??
     changes.orphanStops?.[0]?.receivedAt ?? changes.meterValues?.[0]?.receivedAt ??
-    changes.commandLog?.[0]?.requestedAt ?? changes.fileStatus?.[0]?.receivedAt ?? changes.lastSeen ?? null;
+    changes.commandLog?.[0]?.requestedAt ?? changes.fileStatus?.[0]?.receivedAt ??
+    changes.deviceModel?.[0]?.receivedAt ?? changes.lastSeen ?? null;
 }
 
 /**
@@ -119,7 +124,8 @@ export function checkStation(changes: StationChanges): void {
     changes.orphanStops?.find((o) => o.chargePointId !== id) ??
     changes.meterValues?.find((r) => r.chargePointId !== id) ??
     changes.commandLog?.find((e) => e.chargePointId !== id) ??
-    changes.fileStatus?.find((e) => e.chargePointId !== id);
+    changes.fileStatus?.find((e) => e.chargePointId !== id) ??
+    changes.deviceModel?.find((e) => e.chargePointId !== id);
   if (stray) {
     throw new Error(`Cannot commit the changes of "${id}": they write about "${stray.chargePointId}"`);
   }

@@ -22,6 +22,8 @@ export interface BootInfo {
   imsi?: string;
   meterType?: string;
   meterSerialNumber?: string;
+  /** OCPP 2.0.1: why the station booted (PowerUp, FirmwareUpdate, RemoteReset, ...). */
+  reason?: string;
 }
 
 export interface ConnectorState {
@@ -58,6 +60,21 @@ export interface Reservation {
   requestedAt: string;
 }
 
+/**
+ * One connector of one EVSE of an OCPP 2.0.1 station, as its StatusNotification (OCPP 2.0.1 G01) reported
+ * it. 1.6 stations report `connectors` instead.
+ */
+export interface EvseConnectorState {
+  evseId: number;
+  connectorId: number;
+  /** OCPP 2.0.1 ConnectorStatusEnumType: Available, Occupied, Reserved, Unavailable, Faulted. */
+  status: string;
+  /** The station's timestamp. */
+  timestamp: string;
+  /** The station's own id of the transaction open on this EVSE, from its TransactionEvents. */
+  transactionId?: string;
+}
+
 /** The snapshot of one station that survives restarts. */
 export interface ChargePointRecord {
   id: string;
@@ -78,6 +95,10 @@ export interface ChargePointRecord {
   localListVersion?: number;
   /** Reservations the station accepted (ReserveNow) and that were not used or cancelled since. */
   reservations?: Reservation[];
+  /** The WebSocket subprotocol of the station's last connection: `ocpp1.6` or `ocpp2.0.1`. */
+  ocppVersion?: string;
+  /** OCPP 2.0.1: each EVSE's connectors, sorted by EVSE then connector. */
+  evses?: EvseConnectorState[];
   createdAt: string;
   updatedAt: string;
 }
@@ -100,6 +121,8 @@ export const ACTOR_FIELDS = [
   "scheduledAvailability",
   "localListVersion",
   "reservations",
+  "ocppVersion",
+  "evses",
 ] as const satisfies readonly (keyof SnapshotPatch)[];
 
 /**

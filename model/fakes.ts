@@ -30,6 +30,10 @@ export function fakeLookups(
       ),
     findActiveTransactionByIdTag: (idTag) =>
       Promise.resolve(transactions.find((t) => t.idTag === idTag && t.status === "active") ?? null),
+    findTransactionByStationId: (cp, id) =>
+      Promise.resolve(
+        transactions.find((t) => t.chargePointId === cp && t.stationTransactionId === id) ?? null,
+      ),
     newTransactionId: () => Promise.resolve(next++),
   };
 }

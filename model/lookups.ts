@@ -15,6 +15,11 @@ export interface Lookups {
   findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]>;
   /** An active transaction of this idTag on any station, for single-use tags (ConcurrentTx). */
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null>;
+  /** The transaction an OCPP 2.0.1 station opened under its own id, if any. */
+  findTransactionByStationId(
+    chargePointId: string,
+    stationTransactionId: string,
+  ): Promise<TransactionRecord | null>;
   /** A transactionId never handed out before: positive, 32-bit. */
   newTransactionId(): Promise<number>;
 }

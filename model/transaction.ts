@@ -48,6 +48,15 @@ export interface TransactionRecord {
   createdAt: string;
   /** The stop's receivedAt. */
   stoppedAt: string | null;
+  /**
+   * OCPP 2.0.1: the station's own transactionId (a string it chose). Unique per station; our integer
+   * `transactionId` is the ledger's key for both dialects.
+   */
+  stationTransactionId?: string;
+  /** OCPP 2.0.1: the seqNo of every TransactionEvent stored for it (a replayed seqNo changes nothing). */
+  seqNos?: number[];
+  /** OCPP 2.0.1: the remoteStartId of the RequestStartTransaction that started it. */
+  remoteStartId?: number;
 }
 
 export interface OrphanStopRecord {

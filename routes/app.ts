@@ -55,6 +55,8 @@ export interface AppDeps {
   fleet?: Fleet;
   settings: {
     allowMissingSubprotocol: boolean;
+    /** PREFERRED_OCPP as a subprotocol; default `ocpp2.0.1`. */
+    preferredOcpp?: string;
     maxConnections: number;
     pingIntervalS: number;
     api: ApiSettings;
@@ -94,6 +96,7 @@ export function createApp(deps: AppDeps): Hono {
       logger: deps.logger,
       handshakes: deps.handshakes,
       allowMissingSubprotocol: deps.settings.allowMissingSubprotocol,
+      ...(deps.settings.preferredOcpp ? { preferredOcpp: deps.settings.preferredOcpp } : {}),
       maxConnections: deps.settings.maxConnections,
       pingIntervalS: deps.settings.pingIntervalS,
       now: deps.now,

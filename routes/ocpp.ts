@@ -10,7 +10,8 @@ import type { HandshakeLog } from "../security/handshake_log.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
 import { CLOSE_CODES } from "../actors/charge_point.ts";
 import { type ActorDialect, pickDialect } from "../actors/dialect.ts";
-import { DIALECTS, OCPP16_ACTOR } from "../actors/ocpp16.ts";
+import { dialectsPreferring } from "../actors/dialects.ts";
+import { OCPP16_ACTOR } from "../actors/ocpp16.ts";
 import { ConnectionSlots } from "../security/connection_slots.ts";
 import { callMessageId, MessageRate, type MessageRateOptions } from "../security/message_rate.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
@@ -19,7 +20,7 @@ import type { RefusalThrottle } from "../security/refusal_throttle.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
 import { remoteAddressOf } from "./remote_address.ts";
 
-/** The one dialect spoken so far; the subprotocol a station offers picks it. */
+/** The dialect of a station that offers no subprotocol (when ALLOW_MISSING_SUBPROTOCOL lets it in). */
 export const OCPP_SUBPROTOCOL = OCPP16_ACTOR.protocol.subprotocol;
 
 export interface OcppRouteOptions {
@@ -27,6 +28,8 @@ export interface OcppRouteOptions {
   logger: Logger;
   handshakes: HandshakeLog;
   allowMissingSubprotocol: boolean;
+  /** The subprotocol a station offering several we speak gets; default `ocpp2.0.1`. */
+  preferredOcpp?: string;
   maxConnections: number;
   /** Seconds between pings of an idle socket; a peer that misses the pong is dropped. 0 disables. */
   pingIntervalS: number;
@@ -46,6 +49,8 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
   const { registry } = options;
   // Sockets being upgraded count as much as open ones (see ConnectionSlots).
   const slots = new ConnectionSlots(options.maxConnections);
+  const dialects = dialectsPreferring(options.preferredOcpp ?? "ocpp2.0.1");
+  const spoken = dialects.map((d) => `"${d.protocol.subprotocol}"`).join(" or ");
   const refusalDeps = {
     logger: options.logger,
     handshakes: options.handshakes,
@@ -80,10 +85,10 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     const offered = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(
       Boolean,
     );
-    const agreed = pickDialect(DIALECTS, offered);
+    const agreed = pickDialect(dialects, offered);
     if (!agreed && !(offered.length === 0 && options.allowMissingSubprotocol)) {
       const got = offered.length ? `"${offered.join(", ")}"` : "none";
-      return refuse(400, `Subprotocol "${OCPP_SUBPROTOCOL}" is required (offered: ${got})`);
+      return refuse(400, `Subprotocol ${spoken} is required (offered: ${got})`);
     }
     const replacing = registry.get(id) !== undefined;
     const release = registry.size >= options.maxConnections && !replacing ? null : slots.acquire(replacing);

@@ -15,6 +15,7 @@
 import type { ChargePointRecord } from "../model/charge_point.ts";
 import type { CommitResult, StationChanges } from "../model/changes.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
+import type { DeviceModelEntry } from "../model/device_model.ts";
 import type { FileStatusEntry } from "../model/file_status.ts";
 import type { IdTagRecord } from "../model/id_tag.ts";
 import type { Lookups } from "../model/lookups.ts";
@@ -131,6 +132,12 @@ export interface FileStatusStore {
   listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]>;
 }
 
+/** OCPP 2.0.1 device models, written by `commit` (`deviceModel`). */
+export interface DeviceModelStore {
+  /** One station's entries sorted by key (`deviceModelKey`), after the cursor `after`. */
+  listDeviceModel(chargePointId: string, page: PageRequest): Promise<DeviceModelEntry[]>;
+}
+
 export interface Store
   extends
     CommitStore,
@@ -139,7 +146,8 @@ export interface Store
     TransactionStore,
     MeterValueStore,
     CommandLogStore,
-    FileStatusStore {
+    FileStatusStore,
+    DeviceModelStore {
   close(): Promise<void>;
 }
 

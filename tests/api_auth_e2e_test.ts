@@ -1,5 +1,5 @@
 /**
- * Operator auth over real HTTP: every API route (the 26 commands included, sent to a connected station) as
+ * Operator auth over real HTTP: every API route (the 34 command routes included, sent to a connected station of their dialect) as
  * anonymous and as viewer, operator and admin, each both a logged-in user and an API token, checked against a
  * policy table written in this file; login, session cookie, logout; API tokens; users; the first admin from
  * the environment.
@@ -7,6 +7,8 @@
 import { assert, assertEquals, assertFalse, assertStringIncludes } from "@std/assert";
 import { ADMIN, type ApiTestServer, type Role, startApiServer } from "./helpers/api.ts";
 import { COMMAND_SAMPLES } from "./helpers/command_samples.ts";
+import { COMMAND_SAMPLES_201 } from "./helpers/command_samples_201.ts";
+import { connectStation201 } from "./helpers/station201.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
@@ -36,6 +38,7 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/charge-points/{id}/file-status-history": "viewer",
   "GET /api/v1/charge-points/{id}/configuration": "viewer",
   "GET /api/v1/charge-points/{id}/commands": "viewer",
+  "GET /api/v1/charge-points/{id}/device-model": "viewer",
   "GET /api/v1/charge-points/{id}/meter-values": "viewer",
   "GET /api/v1/charge-points/{id}/frames": "viewer",
   "GET /api/v1/handshake-failures": "viewer",
@@ -145,7 +148,20 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/GetLog": "operator",
   "POST /api/v1/charge-points/{id}/InstallCertificate": "operator",
   "POST /api/v1/charge-points/{id}/SignedUpdateFirmware": "operator",
+  // The 8 CS->CP commands of OCPP 2.0.1 without a 1.6 namesake (issue 17).
+  "POST /api/v1/charge-points/{id}/GetBaseReport": "operator",
+  "POST /api/v1/charge-points/{id}/GetChargingProfiles": "operator",
+  "POST /api/v1/charge-points/{id}/GetReport": "operator",
+  "POST /api/v1/charge-points/{id}/GetTransactionStatus": "operator",
+  "POST /api/v1/charge-points/{id}/GetVariables": "operator",
+  "POST /api/v1/charge-points/{id}/RequestStartTransaction": "operator",
+  "POST /api/v1/charge-points/{id}/RequestStopTransaction": "operator",
+  "POST /api/v1/charge-points/{id}/SetVariables": "operator",
 };
+
+/** Commands only an OCPP 2.0.1 station has: sent to STATION_201. */
+const ONLY_201 = new Set(Object.keys(COMMAND_SAMPLES_201).filter((a) => !(a in COMMAND_SAMPLES)));
+const STATION_201 = "CP-MATRIX-201";
 
 // OCPP action names start with a capital: `disconnect` and `upload-urls` are not commands.
 const COMMAND = /^POST \/api\/v1\/charge-points\/\{id\}\/([A-Z][A-Za-z]+)$/;
@@ -194,7 +210,7 @@ async function send(server: ApiTestServer, route: string, headers: Record<string
   const [method, template] = route.split(" ") as [string, string];
   const action = COMMAND.exec(route)?.[1];
   const path = template
-    .replace("{id}", action ? STATION : "CP-NONE")
+    .replace("{id}", action ? (ONLY_201.has(action) ? STATION_201 : STATION) : "CP-NONE")
     .replace("{transactionId}", "999")
     .replace("{jobId}", "NO-JOB")
     .replace("{reservationId}", "999")
@@ -202,7 +218,8 @@ async function send(server: ApiTestServer, route: string, headers: Record<string
     .replace("{username}", "nobody")
     .replace("{siteId}", "no-site")
     .replace("{chargingProfileId}", "999");
-  const body = action ? COMMAND_SAMPLES[action]?.request : method === "GET" ? undefined : {};
+  const sample = action ? (ONLY_201.has(action) ? COMMAND_SAMPLES_201 : COMMAND_SAMPLES)[action] : undefined;
+  const body = action ? sample?.request : method === "GET" ? undefined : {};
   const res = await server.api(path, { method, as: null, headers, ...(body ? { body } : {}) });
   const text = await readSome(res);
   return { status: res.status, text };
@@ -220,11 +237,18 @@ async function readSome(res: Response): Promise<string> {
 Deno.test("every API route and every command: 401 anonymous, 403 below the role in the policy table, allowed from it up (users and tokens)", async () => {
   const server = await startApiServer();
   const station = await connectStation(server.wsUrl, STATION);
+  const station201 = await connectStation201(server.wsUrl, STATION_201);
   const received: Record<string, number> = {};
   for (const [action, { answer }] of Object.entries(COMMAND_SAMPLES)) {
     station.handle(action, () => {
       received[action] = (received[action] ?? 0) + 1;
       return answer;
+    });
+  }
+  for (const action of ONLY_201) {
+    station201.handle(action, () => {
+      received[action] = (received[action] ?? 0) + 1;
+      return COMMAND_SAMPLES_201[action]!.answer;
     });
   }
   try {
@@ -240,7 +264,10 @@ Deno.test("every API route and every command: 401 anonymous, 403 below the role 
           if (action) {
             // Allowed: the station gets the CALL and its answer is the HTTP answer.
             assertEquals(status, 200, what);
-            assertEquals(JSON.parse(text), COMMAND_SAMPLES[action]?.answer, what);
+            const expected = ONLY_201.has(action)
+              ? COMMAND_SAMPLES_201[action]?.expected ?? COMMAND_SAMPLES_201[action]?.answer
+              : COMMAND_SAMPLES[action]?.answer;
+            assertEquals(JSON.parse(text), expected, what);
             assertEquals(received[action], before + 1, `${what}: the station got no CALL`);
           }
         } else {
@@ -268,6 +295,7 @@ Deno.test("every API route and every command: 401 anonymous, 403 below the role 
     assertEquals(denied.body.error, "forbidden");
   } finally {
     await closeStation(station);
+    await closeStation(station201);
     await server.close();
   }
 });

@@ -82,7 +82,8 @@ Deno.test("handshakes are refused with a plain HTTP status before upgrading", as
     assertEquals(await expectRefused(`${server.wsUrl}/${"x".repeat(49)}`), 400);
     assertEquals(await expectRefused(`${server.wsUrl}/CP%20SPACE`), 400);
     assertEquals(await expectRefused(`${server.wsUrl}/CP-1`, []), 400);
-    assertEquals(await expectRefused(`${server.wsUrl}/CP-1`, ["ocpp2.0.1"]), 400);
+    // A dialect we do not speak (OCPP 2.0.1 is spoken since issue 17: ocpp2.1 is not).
+    assertEquals(await expectRefused(`${server.wsUrl}/CP-1`, ["ocpp2.1"]), 400);
     assertEquals(await expectRefused(`ws://127.0.0.1:${server.port}/elsewhere/CP-1`), 404);
     assertEquals(await expectRefused(`${server.wsUrl}/CP-1/extra`), 404);
     const failures = server.handshakes.list();
@@ -92,8 +93,8 @@ Deno.test("handshakes are refused with a plain HTTP status before upgrading", as
     const health = await fetch(`${server.url}/healthz`);
     assertEquals(health.status, 200);
     assertEquals((await health.json()).status, "ok");
-    // The server agrees on "ocpp1.6" even when the station lists it second.
-    const raw = await openRaw(`${server.wsUrl}/CP-PROTO`, ["ocpp2.0.1", "ocpp1.6"]);
+    // The server agrees on "ocpp1.6" even when the station lists it second, after one it does not speak.
+    const raw = await openRaw(`${server.wsUrl}/CP-PROTO`, ["ocpp2.1", "ocpp1.6"]);
     assertEquals(raw.ws.protocol, "ocpp1.6");
     await raw.close();
   } finally {
@@ -110,7 +111,7 @@ Deno.test("a station offering no subprotocol is served when the setting tolerate
     assertEquals(reply[0], 3);
     assertEquals((reply[2] as { status: string }).status, "Accepted");
     await raw.close();
-    assertEquals(await expectRefused(`${server.wsUrl}/CP-1`, ["ocpp2.0.1"]), 400);
+    assertEquals(await expectRefused(`${server.wsUrl}/CP-1`, ["ocpp2.1"]), 400);
   } finally {
     await server.close();
   }

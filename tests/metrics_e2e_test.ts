@@ -62,7 +62,7 @@ Deno.test("GET /metrics counts CALLs by action and outcome with latency, handsha
       raw.send(JSON.stringify([2, "b1", "BootNotification", { chargePointVendor: 7 }]));
       assertEquals((await raw.next() as unknown[])[0], 4);
       await raw.close();
-      assertEquals(await expectRefused(`${server.wsUrl}/CP-METRICS-BAD`, ["ocpp2.0.1"]), 400);
+      assertEquals(await expectRefused(`${server.wsUrl}/CP-METRICS-BAD`, ["ocpp2.1"]), 400);
 
       assertEquals(
         (await server.api("/api/v1/charge-points/CP-METRICS/TriggerMessage", {

@@ -5,6 +5,7 @@
  * built on this file and the rest of `ocppj/`, without touching 1.6.
  */
 import type { z } from "zod";
+import type { OcppErrorCode } from "./errors.ts";
 
 /** Who sends the CALL: the Charge Point (`CpToCs`) or the Central System (`CsToCp`). */
 export type Direction = "CpToCs" | "CsToCp";
@@ -43,6 +44,26 @@ export interface Dialect<T extends ActionTable = ActionTable> {
   /** For messages: `OCPP 1.6`. */
   readonly name: string;
   readonly actions: T;
+  /**
+   * How this dialect spells our CALLERROR codes on the wire, where it differs from OCPP-J 1.6 (OCPP-J 2.0.1
+   * §4.3 writes `FormatViolation` and `OccurrenceConstraintViolation`). Absent: the 1.6 spelling.
+   */
+  readonly errorCodes?: { readonly [C in OcppErrorCode]?: string };
+  /**
+   * What a frame with an unknown MessageTypeId gets: ignored (OCPP-J 1.6 §4.1.3) or a CALLERROR
+   * `MessageTypeNotSupported` (OCPP-J 2.0.1 §4.2.3). Absent: ignored.
+   */
+  readonly unknownMessageType?: "ignore" | "MessageTypeNotSupported";
+  /**
+   * The code for a frame whose message id cannot be read (OCPP-J 2.0.1 `RpcFrameworkError`, sent with id
+   * "-1"). Absent: the decoder's own code.
+   */
+  readonly unreadableFrame?: string;
+}
+
+/** `code` as `dialect` spells it on the wire. */
+export function wireErrorCode(dialect: Dialect, code: OcppErrorCode): string {
+  return dialect.errorCodes?.[code] ?? code;
 }
 
 /** The names of the actions in `T` that `D` may send. */

@@ -118,6 +118,24 @@ export function decodeFrame(text: string): DecodeResult {
   }
 }
 
+/**
+ * The message id of a frame `decodeFrame` ignored (an unknown MessageTypeId), for a dialect that answers it
+ * (OCPP-J 2.0.1 `MessageTypeNotSupported`); undefined when it has none.
+ *
+ * @example
+ * ```ts
+ * ignoredMessageId('[7,"m1","Heartbeat",{}]'); // "m1"
+ * ```
+ */
+export function ignoredMessageId(text: string): string | undefined {
+  try {
+    const value = JSON.parse(text);
+    return Array.isArray(value) && typeof value[1] === "string" ? value[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function encodeCall(messageId: string, action: string, payload: unknown): string {
   return JSON.stringify([CALL, messageId, action, payload]);
 }
@@ -128,7 +146,8 @@ export function encodeCallResult(messageId: string, payload: unknown): string {
 
 export function encodeCallError(
   messageId: string,
-  code: OcppErrorCode,
+  // A dialect may spell a code its own way (OCPP-J 2.0.1 FormatViolation), so any string goes on the wire.
+  code: string,
   description: string,
   details: Record<string, unknown> = {},
 ): string {

@@ -12,6 +12,7 @@ import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
 import type { ChargePointRecord } from "../../model/charge_point.ts";
+import { deviceModelKey } from "../../model/device_model.ts";
 import type { Store } from "../../store/mod.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
@@ -20,6 +21,7 @@ import {
   ChargePointIdParam,
   ChargePointSummarySchema,
   CommandLogSchema,
+  DeviceModelPageSchema,
   ErrorSchema,
   FileStatusSchema,
   limit,
@@ -60,6 +62,11 @@ const ListQuery = z.object({
 });
 
 const LimitQuery = z.object({ limit: limit(100, 1000) });
+
+const DeviceModelQuery = z.object({
+  after: z.string().max(300).optional().describe("Cursor: the nextCursor of the previous page"),
+  limit: limit(200, 1000),
+});
 
 const RegistrationBody = z.object({
   registrationStatus: z.enum(REGISTRATION_STATUSES).describe(
@@ -108,6 +115,7 @@ function summary(
     connectors: record?.connectors ?? [],
     firmwareStatus: record?.firmwareStatus ?? null,
     diagnosticsStatus: record?.diagnosticsStatus ?? null,
+    ocppVersion: record?.ocppVersion ?? actor?.dialect.protocol.subprotocol ?? null,
     createdAt: record?.createdAt ?? null,
     updatedAt: record?.updatedAt ?? null,
   };
@@ -243,6 +251,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       scheduledAvailability: record?.scheduledAvailability ?? [],
       localListVersion: record?.localListVersion ?? null,
       reservations: record?.reservations ?? [],
+      evses: record?.evses ?? [],
       pendingCall: online ? actor.pendingCall : null,
       hasConfiguration: record?.configuration != null,
     });
@@ -369,6 +378,37 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
   }, async (c, { params }) => {
     const record = await mustExist(params.id);
     return c.json({ chargePointId: params.id, configuration: record?.configuration ?? null });
+  });
+
+  router.add({
+    method: "get",
+    path: "/v1/charge-points/{id}/device-model",
+    operationId: "listDeviceModel",
+    summary: "An OCPP 2.0.1 station's device model, as its NotifyReports described it (send GetBaseReport " +
+      "to refresh it), by component and variable",
+    tag: "Charge points",
+    access: "viewer",
+    params: ChargePointIdParam,
+    query: DeviceModelQuery,
+    responses: {
+      200: {
+        description: "Device model entries and the cursor of the next page",
+        schema: DeviceModelPageSchema,
+      },
+      ...ERRORS,
+      ...NOT_FOUND,
+    },
+  }, async (c, { params, query }) => {
+    await mustExist(params.id);
+    const items = await store.listDeviceModel(params.id, {
+      limit: query.limit,
+      ...(query.after !== undefined ? { after: query.after } : {}),
+    });
+    const last = items.at(-1);
+    return c.json({
+      items,
+      nextCursor: items.length === query.limit && last ? deviceModelKey(last) : null,
+    });
   });
 
   router.add({

@@ -1,14 +1,25 @@
 /**
- * `POST /api/v1/charge-points/{id}/{action}`: the 26 CS->CP commands (19 of OCPP 1.6, 7 of its Security extension). The body is the action's request
- * payload, validated with the action's own schema; `registry.call` is the only way out (it queues: one CALL
- * in flight per station). The domain writes the command log (who sent it and how it ended, sent or not); this
+ * `POST /api/v1/charge-points/{id}/{action}`: the CS->CP commands of both dialects, 26 of OCPP 1.6 (19 of
+ * the spec, 7 of its Security extension) and 27 of OCPP 2.0.1 (19 share a name with a 1.6 one). The station's
+ * dialect (its live connection's, else the one it last connected with) picks the schema the body is
+ * validated with; an action its dialect does not have is 400 naming the dialect. `registry.send` is the only
+ * way out (it queues: one CALL in flight per station). The domain writes the command log (who sent it and how it ended, sent or not); this
  * route only maps the outcome to HTTP.
  */
 import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import type { Logger } from "../../logger.ts";
-import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction, type RequestOf } from "../../protocol/ocpp16/mod.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
+import {
+  ACTIONS as ACTIONS_201,
+  CS_TO_CP_ACTIONS as CS_TO_CP_ACTIONS_201,
+} from "../../protocol/ocpp201/mod.ts";
+import type { ActorDialect } from "../../actors/dialect.ts";
+import type { ActionDefinition } from "../../protocol/ocppj/dialect.ts";
+import { OCPP16_ACTOR } from "../../actors/ocpp16.ts";
+import { dialectOf } from "../../actors/dialects.ts";
+import type { Store } from "../../store/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Context } from "hono";
 import { expandLocations } from "../../files/command_locations.ts";
@@ -20,6 +31,8 @@ import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
 export interface CommandRouteOptions {
   registry: Registry;
+  /** Where the dialect of a station that is not connected is read (the one it last connected with). */
+  store: Store;
   logger: Logger;
   /**
    * With the Security extension, locations may be placeholders: `csms:upload` (GetDiagnostics, GetLog) and
@@ -45,8 +58,14 @@ const CommandQuery = z.object({
   ),
 });
 
+/** Every command name of either dialect, 1.6's first. */
+const COMMAND_NAMES: readonly string[] = [
+  ...CS_TO_CP_ACTIONS,
+  ...CS_TO_CP_ACTIONS_201.filter((a) => !(CS_TO_CP_ACTIONS as readonly string[]).includes(a)),
+];
+
 export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions): void {
-  for (const action of CS_TO_CP_ACTIONS) addCommandRoute(router, action, options);
+  for (const action of COMMAND_NAMES) addCommandRoute(router, action, options);
 
   // Anything else under the same shape is an unknown command (after the role check, like the real ones).
   router.app.post("/v1/charge-points/:id/:action", function unknownCommand(c) {
@@ -60,34 +79,74 @@ export function addCommandRoutes(router: ApiRouter, options: CommandRouteOptions
     }
     const action = c.req.param("action");
     throw new ApiError(404, "not_found", `Unknown command ${JSON.stringify(action)}`, {
-      commands: CS_TO_CP_ACTIONS,
+      commands: COMMAND_NAMES,
     });
   });
 }
 
-/** One command's route; generic so the body's type is the action's own request type. */
-function addCommandRoute<A extends CsToCpAction>(
-  router: ApiRouter,
-  action: A,
-  { registry, logger, onAnswered, extension }: CommandRouteOptions,
-): void {
+/** Any JSON object: the station's dialect picks the schema the body is checked with (see the route). */
+const ANY_OBJECT = z.looseObject({});
+
+function definitionIn(dialect: ActorDialect, action: string) {
+  return Object.hasOwn(dialect.commands, action) ? dialect.protocol.actions[action] : undefined;
+}
+
+/**
+ * The dialect of station `id`: its live connection's, else the one it last connected with, else (never
+ * connected) the first dialect that has `action`, so that it is refused as not connected rather than as
+ * the wrong dialect.
+ */
+async function dialectOfStation(options: CommandRouteOptions, id: string, action: string) {
+  const live = options.registry.get(id);
+  if (live && !live.isStopping) return live.dialect;
+  const stored = dialectOf((await options.store.getChargePoint(id))?.ocppVersion);
+  if (stored) return stored;
+  return Object.hasOwn(OCPP16_ACTOR.commands, action) ? OCPP16_ACTOR : dialectOf("ocpp2.0.1")!;
+}
+
+/** One command's route, for every dialect that has the action. */
+function addCommandRoute(router: ApiRouter, action: string, options: CommandRouteOptions): void {
+  const { registry, logger, onAnswered, extension } = options;
+  const v16: ActionDefinition | undefined = Object.hasOwn(ACTIONS, action)
+    ? ACTIONS[action as keyof typeof ACTIONS]
+    : undefined;
+  const v201: ActionDefinition | undefined = Object.hasOwn(ACTIONS_201, action)
+    ? ACTIONS_201[action as keyof typeof ACTIONS_201]
+    : undefined;
+  const main = (v16 ?? v201)!;
+  const sections = [v16?.directions.CsToCp, v201?.directions.CsToCp].filter(Boolean).join("; ");
+  const dialects = [v16 ? "OCPP 1.6" : null, v201 ? "OCPP 2.0.1" : null].filter(Boolean).join(" and ");
   router.add({
     method: "post",
     path: `/v1/charge-points/{id}/${action}`,
     operationId: `command${action}`,
-    summary: `${ACTIONS[action].summary} (${ACTIONS[action].directions.CsToCp})`,
-    description: `Sends ${action}.req and answers with the station's ${action}.conf payload. ` +
+    summary: `${main.summary} (${sections})`,
+    description: `Sends ${action} (${dialects}) and answers with the station's response payload. ` +
+      (v16 && v201
+        ? "The body is the request of the station's dialect: the schema shown is OCPP 1.6's, " +
+          "`x-ocpp201-schema` is OCPP 2.0.1's. "
+        : "") +
+      (action === "RequestStartTransaction"
+        ? "Without remoteStartId one is allocated; the answer carries it, and the transaction the station " +
+          "starts is linked to it in the ledger. "
+        : "") +
+      "A station speaking the other dialect gets 400 naming its dialect. " +
       "Values of configuration keys whose name says key, password or secret are answered and logged as " +
       '"[redacted]".',
     tag: "Commands",
     access: "operator",
     params: ChargePointIdParam,
     query: CommandQuery,
-    body: ACTIONS[action].request,
+    body: ANY_OBJECT,
+    bodyDoc: { schema: main.request, ...(v16 && v201 ? { ocpp201: v201.request } : {}) },
     emptyBodyIsObject: true,
     responses: {
-      200: { description: `The station's ${action}.conf`, schema: ACTIONS[action].response },
-      400: { description: "The body is not a valid request (details name the field)", schema: ErrorSchema },
+      200: { description: `The station's ${action} response`, schema: main.response },
+      400: {
+        description: "The body is not a valid request (details name the field), or the station's dialect " +
+          "has no such command",
+        schema: ErrorSchema,
+      },
       401: { description: "Not authenticated", schema: ErrorSchema },
       403: { description: "Role too low (needs operator)", schema: ErrorSchema },
       409: {
@@ -102,13 +161,33 @@ function addCommandRoute<A extends CsToCpAction>(
     },
   }, async (c, { params, query, body, principal }) => {
     const requestedBy = principalLabel(principal);
-    const payload = extension
-      ? await withLocations(c, action, body, { chargePointId: params.id, createdBy: requestedBy, extension })
-      : body;
+    const dialect = await dialectOfStation(options, params.id, action);
+    const definition = definitionIn(dialect, action);
+    if (!definition) {
+      throw new ApiError(
+        400,
+        "wrong_dialect",
+        `"${action}" is not a command of ${dialect.protocol.name}, which "${params.id}" speaks`,
+        { dialect: dialect.protocol.subprotocol, commands: Object.keys(dialect.commands) },
+      );
+    }
+    const is16 = dialect === OCPP16_ACTOR;
+    let input: Record<string, unknown> = body;
+    if (!is16 && action === "RequestStartTransaction" && input["remoteStartId"] === undefined) {
+      // Unique across the cluster and never reused: an id from the ledger's own sequence.
+      input = { ...input, remoteStartId: await options.store.newTransactionId() };
+    }
+    let payload: unknown = check("body", definition.request, input);
+    if (extension && is16) {
+      payload = await withLocations(c, action as CsToCpAction, payload, {
+        chargePointId: params.id,
+        createdBy: requestedBy,
+        extension,
+      });
+    }
     let result: Record<string, unknown>;
     try {
-      // The router validated `body` with ACTIONS[action].request; zod's generics cannot carry A through it.
-      const answer = await registry.call(params.id, action, payload as RequestOf<A>, {
+      const answer = await registry.send(params.id, action, payload, {
         force: query.force ?? false,
         requestedBy,
       });
@@ -117,14 +196,20 @@ function addCommandRoute<A extends CsToCpAction>(
     } catch (error) {
       throw commandApiError(error);
     }
+    if (!is16 && action === "RequestStartTransaction") {
+      result = { ...result, remoteStartId: (payload as { remoteStartId: number }).remoteStartId };
+    }
     try {
-      await onAnswered?.({
-        chargePointId: params.id,
-        action,
-        request: payload,
-        response: result,
-        requestedBy,
-      });
+      // Stored charging profiles follow 1.6's SetChargingProfile/ClearChargingProfile only.
+      if (is16) {
+        await onAnswered?.({
+          chargePointId: params.id,
+          action: action as CsToCpAction,
+          request: payload,
+          response: result,
+          requestedBy,
+        });
+      }
     } catch (error) {
       // The station did it; what we keep about it failing must not turn its answer into an error.
       logger.warn("cannot record what a command's answer taught", {

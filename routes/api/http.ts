@@ -29,6 +29,8 @@ export type ApiErrorCode =
   | "conflict"
   | "not_connected"
   | "command_refused"
+  /** A command of the other OCPP dialect than the station speaks (400). */
+  | "wrong_dialect"
   | "station_error"
   | "invalid_station_response"
   | "station_timeout"
@@ -88,6 +90,11 @@ export interface RouteDef<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The body as the OpenAPI document shows it, when the handler validates it itself (a command whose schema
+   * depends on the station's dialect), and the other dialect's schema (`x-ocpp201-schema`).
+   */
+  bodyDoc?: { schema: z.ZodTypeAny; ocpp201?: z.ZodTypeAny };
   /** An empty body is read as `{}` (commands without fields, such as ClearCache). */
   emptyBodyIsObject?: boolean;
   responses: Record<number, ResponseDef>;

@@ -6,13 +6,18 @@ import { z } from "zod";
 import { principalLabel } from "../../auth/principal.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
+import { CS_TO_CP_ACTIONS as CS_TO_CP_ACTIONS_201 } from "../../protocol/ocpp201/mod.ts";
 import { TASK_OUTCOMES } from "../../store/fleet.ts";
 import type { ApiRouter } from "./http.ts";
 import { JobDetailSchema, JobSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, limit, pageOf } from "./schemas.ts";
 
 const CreateBody = z.object({
-  action: z.string().min(1).max(50).describe(`One of: ${CS_TO_CP_ACTIONS.join(", ")}`),
+  action: z.string().min(1).max(50).describe(
+    `One of: ${CS_TO_CP_ACTIONS.join(", ")} (OCPP 1.6), or an OCPP 2.0.1 command (${
+      CS_TO_CP_ACTIONS_201.join(", ")
+    }); a station whose dialect has no such command gets none (refused)`,
+  ),
   payload: z.unknown().default({}).describe("The action's OCPP request payload, as for a single command"),
   chargePointIds: z.array(z.string().min(1).max(48)).min(1).max(1_000_000).optional(),
   filter: z.object({

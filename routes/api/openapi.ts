@@ -77,7 +77,8 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
         ? {
           requestBody: {
             required: !route.emptyBodyIsObject,
-            content: { "application/json": { schema: jsonSchemaOf(route.body) } },
+            content: { "application/json": { schema: jsonSchemaOf(route.bodyDoc?.schema ?? route.body) } },
+            ...(route.bodyDoc?.ocpp201 ? { "x-ocpp201-schema": jsonSchemaOf(route.bodyDoc.ocpp201) } : {}),
           },
         }
         : {}),

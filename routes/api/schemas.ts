@@ -69,6 +69,9 @@ export const ChargePointSummarySchema = z.object({
   connectors: z.array(ConnectorStateSchema),
   firmwareStatus: z.string().nullable(),
   diagnosticsStatus: z.string().nullable(),
+  ocppVersion: z.string().nullable().optional().describe(
+    "The dialect of its last connection: ocpp1.6 or ocpp2.0.1",
+  ),
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
@@ -88,6 +91,13 @@ export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
     expiryDate: z.string(),
     requestedAt: z.string(),
   })),
+  evses: z.array(z.object({
+    evseId: z.number().int(),
+    connectorId: z.number().int(),
+    status: z.string(),
+    timestamp: z.string(),
+    transactionId: z.string().optional().describe("The station's id of the transaction open on the EVSE"),
+  })).optional().describe("OCPP 2.0.1: each EVSE's connectors as StatusNotification reported them"),
   pendingCall: z.object({ action: z.string().nullable(), queued: z.number().int() }).nullable(),
   hasConfiguration: z.boolean(),
 });
@@ -133,6 +143,29 @@ export const TransactionSchema = z.object({
   energyWh: z.number().nullable(),
   createdAt: z.string(),
   stoppedAt: z.string().nullable(),
+  stationTransactionId: z.string().optional().describe("OCPP 2.0.1: the station's own transactionId"),
+  seqNos: z.array(z.number().int()).optional().describe("OCPP 2.0.1: the TransactionEvent seqNos stored"),
+  remoteStartId: z.number().int().optional().describe(
+    "OCPP 2.0.1: the RequestStartTransaction that began it",
+  ),
+});
+
+export const DeviceModelPageSchema = z.object({
+  items: z.array(z.object({
+    chargePointId: z.string(),
+    component: z.object({
+      name: z.string(),
+      instance: z.string().optional(),
+      evse: z.object({ id: z.number().int(), connectorId: z.number().int().optional() }).optional(),
+    }),
+    variable: z.object({ name: z.string(), instance: z.string().optional() }),
+    attributes: z.array(z.record(z.string(), z.unknown())),
+    characteristics: z.record(z.string(), z.unknown()).optional(),
+    requestId: z.number().int(),
+    generatedAt: z.string(),
+    receivedAt: z.string(),
+  })),
+  nextCursor: z.string().nullable(),
 });
 
 export const MeterValueSchema = z.object({

@@ -26,7 +26,8 @@ export interface TransactionRouteOptions {
 const FilterQuery = z.object({
   chargePointId: z.string().max(48).optional(),
   connectorId: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
-  idTag: z.string().max(20).optional(),
+  // 1.6 idTags have up to 20 characters, 2.0.1 idTokens up to 36.
+  idTag: z.string().max(36).optional(),
   status: z.enum(["active", "superseded", "finished"]).optional(),
   from: isoDateTime.optional().describe("startTimestamp >= from (RFC 3339 with a time zone)"),
   to: isoDateTime.optional().describe("startTimestamp < to"),
@@ -93,10 +94,19 @@ const CSV_COLUMNS = [
   "supersededBy",
   "createdAt",
   "stoppedAt",
+  // OCPP 2.0.1 transactions: the station's own id and the remote start that began it (empty for 1.6).
+  "stationTransactionId",
+  "remoteStartId",
 ] as const satisfies readonly (keyof TransactionRecord)[];
 
 /** Text cells a station or an operator chose: quoted, and defused against spreadsheet formula injection. */
-const TEXT_COLUMNS = new Set<string>(["chargePointId", "idTag", "stopReason", "stopIdTag"]);
+const TEXT_COLUMNS = new Set<string>([
+  "chargePointId",
+  "idTag",
+  "stopReason",
+  "stopIdTag",
+  "stationTransactionId",
+]);
 
 function csvCell(column: string, value: unknown): string {
   if (value === null || value === undefined) return "";

@@ -4,6 +4,8 @@
  */
 import { Time, TzLabel } from "../../components/time.tsx";
 import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
+import { commandCatalog201, DEFAULT_COMMAND_201 } from "../../components/command_catalog_201.ts";
+import { DeviceModelCard, EvseCard } from "../../components/evses.tsx";
 import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
@@ -11,6 +13,7 @@ import { StationFiles } from "../../components/station_files.tsx";
 import type {
   ChargingProfileList,
   CommandLogItem,
+  DeviceModelPage,
   FileStatus,
   Frame,
   IdTag,
@@ -62,6 +65,9 @@ export async function stationPage(api: PageApi, id: string) {
     api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
   ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
+  // OCPP 2.0.1 stations have EVSEs, a device model and their own commands.
+  const is201 = station.ocppVersion === "ocpp2.0.1";
+  const deviceModel = is201 ? await api.get<DeviceModelPage>(`${base}/device-model?limit=200`) : null;
   // Suggestions for the id tag fields: the Accepted tags (typing any other one still works).
   const idTags = canCommand
     ? (await api.get<Page<IdTag>>("/api/v1/id-tags?limit=1000")).items.filter((t) => t.status === "Accepted")
@@ -72,15 +78,28 @@ export async function stationPage(api: PageApi, id: string) {
     <Layout title={id} current="/" viewer={viewer}>
       <p class="crumbs">
         <a href="/">Stations</a> / <span aria-current="page">{id}</span>
+        {station.ocppVersion && (
+          <span class="muted" data-testid="ocpp-version">
+            {` · ${station.ocppVersion === "ocpp2.0.1" ? "OCPP 2.0.1" : "OCPP 1.6"}`}
+          </span>
+        )}
       </p>
       <div class="grid">
-        <Island name="StationConsole" props={{ station, canCommand, idTags }} />
+        {/* The console's quick actions send 1.6 commands: a 2.0.1 station gets its own forms instead. */}
+        <Island name="StationConsole" props={{ station, canCommand: canCommand && !is201, idTags }} />
         {canCommand && (
           <Island
             name="CommandForms"
-            props={{ chargePointId: id, commands: commandCatalog(), initial: DEFAULT_COMMAND, idTags }}
+            props={{
+              chargePointId: id,
+              commands: is201 ? commandCatalog201() : commandCatalog(),
+              initial: is201 ? DEFAULT_COMMAND_201 : DEFAULT_COMMAND,
+              idTags,
+            }}
           />
         )}
+        {is201 && <EvseCard evses={station.evses ?? []} />}
+        {deviceModel && <DeviceModelCard page={deviceModel} />}
         <Island
           name="StationActivity"
           props={{
@@ -90,11 +109,13 @@ export async function stationPage(api: PageApi, id: string) {
             frames: frames.items,
           }}
         />
-        <Island
-          name="ConfigurationPanel"
-          props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
-        />
-        {profiles && (
+        {!is201 && (
+          <Island
+            name="ConfigurationPanel"
+            props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
+          />
+        )}
+        {profiles && !is201 && (
           <Island
             name="ChargingProfilesPanel"
             props={{

@@ -278,6 +278,20 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
             <dd>#{transaction.reservationId}</dd>
           </div>
         )}
+        {transaction.stationTransactionId !== undefined && (
+          <div>
+            <dt>OCPP 2.0.1 transaction</dt>
+            <dd data-station-transaction>
+              <span class="mono">{transaction.stationTransactionId}</span>
+              <span class="muted">
+                {` · events ${(transaction.seqNos ?? []).join(", ")}`}
+                {transaction.remoteStartId !== undefined
+                  ? ` · remote start ${transaction.remoteStartId}`
+                  : ""}
+              </span>
+            </dd>
+          </div>
+        )}
       </dl>
       {transaction.status !== "active" && (
         <p class="muted" data-status-meaning>{STATUS_MEANING[transaction.status]}</p>

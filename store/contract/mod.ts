@@ -21,6 +21,7 @@ import { fileStatusCases } from "./file_status.ts";
 import { casesFor, type ContractHandle, type ContractOptions } from "./harness.ts";
 import { idTagCases } from "./id_tags.ts";
 import { meterValueCases } from "./meter_values.ts";
+import { ocpp201Cases } from "./ocpp201.ts";
 import { transactionCases } from "./transactions.ts";
 
 export type { ContractHandle, ContractOptions } from "./harness.ts";
@@ -39,4 +40,5 @@ export function storeContract(
   commandLogCases(cases);
   commitCases(cases);
   fileStatusCases(cases);
+  ocpp201Cases(cases);
 }

@@ -16,6 +16,7 @@ import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import { planStation, stationKeys } from "./charge_points.ts";
 import { planCommandLog } from "./command_log.ts";
+import { planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
 import { groupRows, hasRowLayout, planMeterValues, type PreparedGroup } from "./meter_values.ts";
@@ -247,6 +248,7 @@ export class KvCommitter {
     planMeterValues(p.groups, readRows ? read : null, rowLayout, set, this.seq);
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
+    planDeviceModel(p.changes, set);
     return { set };
   }
 }

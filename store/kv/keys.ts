@@ -9,7 +9,8 @@
  * - `["counter", "tx"]` Deno.KvU64, the last transactionId reserved (ids are handed out in blocks)
  * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
  *   (replay index); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTag, id]`,
- *   `["tx_cp", cpId, id]`, `["tx_tag", idTag, id]` -> id
+ *   `["tx_cp", cpId, id]`, `["tx_tag", idTag, id]` -> id; `["tx_sid", cpId, stationTransactionId]` -> id
+ *   (OCPP 2.0.1)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
  *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
  * - `["mv_g", cpId, connectorId, timestamp]` MeterGroup: the first sampled values stored for that connector and
@@ -34,6 +35,13 @@ export const openKey = (chargePointId: string, connectorId: number): Deno.KvKey 
   "tx_open",
   chargePointId,
   connectorId,
+];
+
+/** OCPP 2.0.1: a station's own transactionId -> our id. */
+export const stationIdKey = (chargePointId: string, stationTransactionId: string): Deno.KvKey => [
+  "tx_sid",
+  chargePointId,
+  stationTransactionId,
 ];
 
 export function startKey(k: StartKey): Deno.KvKey {

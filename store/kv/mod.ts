@@ -35,6 +35,8 @@ import * as writes from "../station_writes.ts";
 import { KvChargePoints } from "./charge_points.ts";
 import { KvCommandLog } from "./command_log.ts";
 import { KvFileStatus } from "./file_status.ts";
+import { KvDeviceModel } from "./device_model.ts";
+import type { DeviceModelEntry } from "../../model/device_model.ts";
 import { type KvCommitOptions, KvCommitter } from "./commit.ts";
 import { openKvHandle } from "./handle.ts";
 import { KvIdTags } from "./id_tags.ts";
@@ -66,6 +68,7 @@ export class KvStore implements Store {
   readonly #meterValues: KvMeterValues;
   readonly #commandLog: KvCommandLog;
   readonly #fileStatus: KvFileStatus;
+  readonly #deviceModel: KvDeviceModel;
   readonly #committer: KvCommitter;
   readonly #ids: IdBlocks;
   readonly #closeHandle: boolean;
@@ -80,6 +83,7 @@ export class KvStore implements Store {
     this.#meterValues = new KvMeterValues(kv);
     this.#commandLog = new KvCommandLog(kv);
     this.#fileStatus = new KvFileStatus(kv);
+    this.#deviceModel = new KvDeviceModel(kv);
     this.#committer = new KvCommitter(kv, new Sequence(), options);
     this.#ids = new IdBlocks((n) => this.#transactions.reserveTransactionIds(n), options.transactionIdBlock);
   }
@@ -161,6 +165,9 @@ export class KvStore implements Store {
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
     return this.#transactions.findActiveTransactionByIdTag(idTag);
   }
+  findTransactionByStationId(chargePointId: string, stationTransactionId: string) {
+    return this.#transactions.findTransactionByStationId(chargePointId, stationTransactionId);
+  }
   newTransactionId(): Promise<number> {
     return this.#ids.next();
   }
@@ -196,5 +203,9 @@ export class KvStore implements Store {
 
   listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]> {
     return this.#fileStatus.listFileStatus(chargePointId, limit);
+  }
+
+  listDeviceModel(chargePointId: string, page: PageRequest): Promise<DeviceModelEntry[]> {
+    return this.#deviceModel.listDeviceModel(chargePointId, page);
   }
 }

@@ -22,6 +22,7 @@ import {
   type Sequence,
   startKey,
   startKeyOf,
+  stationIdKey,
   transactionKey,
   TX_COUNTER,
 } from "./keys.ts";
@@ -33,6 +34,7 @@ type Reads = Pick<
   | "findTransactionByStart"
   | "findActiveTransactionsOn"
   | "findActiveTransactionByIdTag"
+  | "findTransactionByStationId"
   | "listTransactions"
   | "listOrphanStops"
 >;
@@ -54,6 +56,14 @@ export class KvTransactions implements Reads {
       throw new Error(`The replay index of "${key.chargePointId}" points to missing ${pointer.value}`);
     }
     return tx;
+  }
+
+  async findTransactionByStationId(
+    chargePointId: string,
+    stationTransactionId: string,
+  ): Promise<TransactionRecord | null> {
+    const pointer = await this.kv.get<number>(stationIdKey(chargePointId, stationTransactionId));
+    return pointer.value === null ? null : await this.getTransaction(pointer.value);
   }
 
   async findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
@@ -155,6 +165,9 @@ export function transactionKeys(changes: StationChanges): Deno.KvKey[] {
   }
   for (const tx of changes.transactionsStarted ?? []) {
     keys.push(startKeyOf(tx), openKey(tx.chargePointId, tx.connectorId));
+    if (tx.stationTransactionId !== undefined) {
+      keys.push(stationIdKey(tx.chargePointId, tx.stationTransactionId));
+    }
   }
   for (const orphan of changes.orphanStops ?? []) keys.push(orphanKey(orphan));
   return keys;
@@ -185,6 +198,13 @@ export function planTransactions(
     if (read(startKeyOf(tx)).versionstamp !== null) {
       return `a start with the replay key of transaction ${tx.transactionId} is stored`;
     }
+    if (tx.stationTransactionId !== undefined) {
+      if (read(stationIdKey(tx.chargePointId, tx.stationTransactionId)).versionstamp !== null) {
+        return `transaction "${tx.stationTransactionId}" of "${tx.chargePointId}" is stored`;
+      }
+    }
+    // An OCPP 2.0.1 transaction may be stored already finished (its Ended event came first): it opens nothing.
+    if (tx.status !== "active") continue;
     const open = read(openKey(tx.chargePointId, tx.connectorId)) as Deno.KvEntryMaybe<number>;
     if (open.value !== null && !leaving.has(open.value)) {
       return `connector ${tx.connectorId} has active transaction ${open.value}`;
@@ -192,8 +212,17 @@ export function planTransactions(
   }
   for (const { transaction: tx } of updates) {
     const key = transactionKey(tx.transactionId);
-    set.check(read(key));
+    const stored = read(key) as Deno.KvEntryMaybe<TransactionRecord>;
+    set.check(stored);
     set.set(key, tx);
+    const before = stored.value?.idTag;
+    if (before !== undefined && before !== tx.idTag) {
+      // OCPP 2.0.1: the idToken may come with a later event than the first; the idTag indexes follow it.
+      set.delete(["tx_active_tag", before, tx.transactionId]);
+      set.delete(["tx_tag", before, tx.transactionId]);
+      set.set(["tx_tag", tx.idTag, tx.transactionId], tx.transactionId);
+      if (tx.status === "active") set.set(["tx_active_tag", tx.idTag, tx.transactionId], tx.transactionId);
+    }
     if (tx.status === "active") continue;
     set.delete(["tx_active_tag", tx.idTag, tx.transactionId]);
     const open = openKey(tx.chargePointId, tx.connectorId);
@@ -208,12 +237,19 @@ export function planTransactions(
     const start = startKeyOf(tx);
     const open = openKey(tx.chargePointId, tx.connectorId);
     set.check({ key: start, versionstamp: null });
-    set.check(read(open));
     set.check({ key: transactionKey(id), versionstamp: null });
     set.set(transactionKey(id), tx);
     set.set(start, id);
-    set.set(open, id);
-    set.set(["tx_active_tag", tx.idTag, id], id);
+    if (tx.stationTransactionId !== undefined) {
+      const sid = stationIdKey(tx.chargePointId, tx.stationTransactionId);
+      set.check({ key: sid, versionstamp: null });
+      set.set(sid, id);
+    }
+    if (tx.status === "active") {
+      set.check(read(open));
+      set.set(open, id);
+      set.set(["tx_active_tag", tx.idTag, id], id);
+    }
     // Pointers for lists filtered by station or idTag (no scan of every transaction).
     set.set(["tx_cp", tx.chargePointId, id], id);
     set.set(["tx_tag", tx.idTag, id], id);

@@ -10,6 +10,7 @@
 import type { Sql, TransactionSql } from "postgres";
 import type {
   ChargePointRecord,
+  EvseConnectorState,
   Reservation,
   ScheduledAvailability,
   SnapshotPatch,
@@ -32,6 +33,8 @@ export const CHARGE_POINT_COLUMNS = [
   "scheduled_availability",
   "local_list_version",
   "reservations",
+  "ocpp_version",
+  "evses",
   "created_at",
   "updated_at",
 ] as const;
@@ -49,6 +52,8 @@ const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_C
   scheduledAvailability: "scheduled_availability",
   localListVersion: "local_list_version",
   reservations: "reservations",
+  ocppVersion: "ocpp_version",
+  evses: "evses",
   createdAt: "created_at",
   updatedAt: "updated_at",
 };
@@ -66,6 +71,8 @@ interface ChargePointRow {
   scheduled_availability: ScheduledAvailability[] | null;
   local_list_version: number | null;
   reservations: Reservation[] | null;
+  ocpp_version: string | null;
+  evses: EvseConnectorState[] | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -170,10 +177,11 @@ export class PgChargePoints {
     await tx`
       update charge_points as c set
         (registration_status, boot, booted_at, connectors, last_seen, firmware_status, diagnostics_status,
-         configuration, scheduled_availability, local_list_version, reservations, created_at, updated_at) =
+         configuration, scheduled_availability, local_list_version, reservations, ocpp_version, evses, created_at,
+         updated_at) =
         (select r.registration_status, r.boot, r.booted_at, r.connectors, r.last_seen, r.firmware_status,
            r.diagnostics_status, r.configuration, r.scheduled_availability, r.local_list_version, r.reservations,
-           r.created_at, r.updated_at
+           r.ocpp_version, r.evses, r.created_at, r.updated_at
          from jsonb_populate_record(c, v.patch) as r)
       from jsonb_to_recordset(${JSON.stringify(patches)}::text::jsonb) as v(id text, patch jsonb)
       where c.id = v.id
@@ -237,6 +245,8 @@ function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
     scheduled_availability: jsonOrNull(sql, record.scheduledAvailability),
     local_list_version: record.localListVersion ?? null,
     reservations: jsonOrNull(sql, record.reservations),
+    ocpp_version: record.ocppVersion ?? null,
+    evses: jsonOrNull(sql, record.evses),
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   };
@@ -260,6 +270,8 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
   if (r.scheduled_availability !== null) record.scheduledAvailability = r.scheduled_availability;
   if (r.local_list_version !== null) record.localListVersion = r.local_list_version;
   if (r.reservations !== null) record.reservations = r.reservations;
+  if (r.ocpp_version !== null) record.ocppVersion = r.ocpp_version;
+  if (r.evses !== null) record.evses = r.evses;
   return record;
 }
 

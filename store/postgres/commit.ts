@@ -18,6 +18,7 @@ import type { PgChargePoints } from "./charge_points.ts";
 import type { PgCommandLog } from "./command_log.ts";
 import type { PgFileStatus } from "./file_status.ts";
 import type { PgMeterValues } from "./meter_values.ts";
+import type { PgDeviceModel } from "./device_model.ts";
 import { bounded, isUnavailable } from "./sql.ts";
 import type { PgTransactions } from "./transactions.ts";
 
@@ -41,7 +42,8 @@ export interface GroupCommitInfo {
     | "transactions"
     | "orphanStops"
     | "commandLog"
-    | "fileStatus";
+    | "fileStatus"
+    | "deviceModel";
   /** How many store calls this one transaction served with this kind of write. */
   callers: number;
   /** How many rows were sent (meter values, history, ...) or station ids touched. */
@@ -64,6 +66,7 @@ export interface PgParts {
   meterValues: PgMeterValues;
   commandLog: PgCommandLog;
   fileStatus: PgFileStatus;
+  deviceModel: PgDeviceModel;
 }
 
 export class PgCommitter {
@@ -136,7 +139,7 @@ export class PgCommitter {
 
   /** The statements of one transaction; returns how many meter values of each member were new. */
   async #write(tx: TransactionSql, members: StationChanges[], useCache: boolean): Promise<number[]> {
-    const { chargePoints, transactions, meterValues, commandLog, fileStatus } = this.parts;
+    const { chargePoints, transactions, meterValues, commandLog, fileStatus, deviceModel } = this.parts;
     await chargePoints.ensureRows(tx, members, useCache);
     const startConflicts = await transactions.writeStarts(tx, members);
     const updateConflicts = startConflicts.size > 0
@@ -154,6 +157,7 @@ export class PgCommitter {
       chargePoints.writeStatusHistory(tx, members),
       commandLog.write(tx, members),
       fileStatus.write(tx, members),
+      deviceModel.write(tx, members),
       chargePoints.writeSnapshots(tx, members),
       chargePoints.writeTouches(tx, members),
     ]);
@@ -172,6 +176,7 @@ export class PgCommitter {
       ["orphanStops", (m) => m.orphanStops?.length ?? 0],
       ["commandLog", (m) => m.commandLog?.length ?? 0],
       ["fileStatus", (m) => m.fileStatus?.length ?? 0],
+      ["deviceModel", (m) => m.deviceModel?.length ?? 0],
     ];
     for (const [kind, rowsOf] of kinds) {
       const served = members.filter((m) => rowsOf(m) > 0);

@@ -41,6 +41,8 @@ import * as writes from "../station_writes.ts";
 import { PgChargePoints } from "./charge_points.ts";
 import { PgCommandLog } from "./command_log.ts";
 import { PgFileStatus } from "./file_status.ts";
+import { PgDeviceModel } from "./device_model.ts";
+import type { DeviceModelEntry } from "../../model/device_model.ts";
 import { type PgCommitOptions, PgCommitter } from "./commit.ts";
 import { PgIdTags } from "./id_tags.ts";
 import { PgMeterValues } from "./meter_values.ts";
@@ -96,6 +98,7 @@ export class PostgresStore implements Store {
   readonly #meterValues: PgMeterValues;
   readonly #commandLog: PgCommandLog;
   readonly #fileStatus: PgFileStatus;
+  readonly #deviceModel: PgDeviceModel;
   readonly #committer: PgCommitter;
   readonly #ids: IdBlocks;
   #closed = false;
@@ -110,6 +113,7 @@ export class PostgresStore implements Store {
     this.#meterValues = new PgMeterValues(sql);
     this.#commandLog = new PgCommandLog(sql);
     this.#fileStatus = new PgFileStatus(sql);
+    this.#deviceModel = new PgDeviceModel(sql);
     this.#committer = new PgCommitter(
       sql,
       {
@@ -118,6 +122,7 @@ export class PostgresStore implements Store {
         meterValues: this.#meterValues,
         commandLog: this.#commandLog,
         fileStatus: this.#fileStatus,
+        deviceModel: this.#deviceModel,
       },
       options,
       this.#timeoutMs,
@@ -225,6 +230,12 @@ export class PostgresStore implements Store {
       () => this.#transactions.findActiveTransactionByIdTag(idTag),
     );
   }
+  findTransactionByStationId(chargePointId: string, stationTransactionId: string) {
+    return this.#run(
+      `find transaction "${stationTransactionId}" of "${chargePointId}"`,
+      () => this.#transactions.findTransactionByStationId(chargePointId, stationTransactionId),
+    );
+  }
   newTransactionId(): Promise<number> {
     return this.#ids.next();
   }
@@ -271,6 +282,13 @@ export class PostgresStore implements Store {
     return this.#run(
       `list file transfer statuses of "${chargePointId}"`,
       () => this.#fileStatus.listFileStatus(chargePointId, limit),
+    );
+  }
+
+  listDeviceModel(chargePointId: string, page: PageRequest): Promise<DeviceModelEntry[]> {
+    return this.#run(
+      `list the device model of "${chargePointId}"`,
+      () => this.#deviceModel.listDeviceModel(chargePointId, page),
     );
   }
 

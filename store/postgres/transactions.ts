@@ -34,6 +34,9 @@ interface TransactionRow {
   stop_id_tag: string | null;
   created_at: Date;
   stopped_at: Date | null;
+  station_transaction_id: string | null;
+  seq_nos: number[] | null;
+  remote_start_id: number | null;
 }
 
 interface OrphanStopRow {
@@ -64,6 +67,17 @@ export class PgTransactions {
       select * from transactions
       where charge_point_id = ${key.chargePointId} and connector_id = ${key.connectorId}
         and id_tag = ${key.idTag} and meter_start = ${key.meterStart} and start_timestamp = ${key.timestamp}
+    `;
+    return rows[0] ? toTransaction(rows[0]) : null;
+  }
+
+  async findTransactionByStationId(
+    chargePointId: string,
+    stationTransactionId: string,
+  ): Promise<TransactionRecord | null> {
+    const rows = await this.sql<TransactionRow[]>`
+      select * from transactions
+      where charge_point_id = ${chargePointId} and station_transaction_id = ${stationTransactionId}
     `;
     return rows[0] ? toTransaction(rows[0]) : null;
   }
@@ -137,7 +151,11 @@ export class PgTransactions {
       update transactions as t set
         status = v.status, superseded_by = v.superseded_by, meter_stop = v.meter_stop,
         stop_timestamp = v.stop_timestamp, stop_reason = v.stop_reason, stop_id_tag = v.stop_id_tag,
-        stop_id_tag_status = v.stop_id_tag_status, stopped_at = v.stopped_at
+        stop_id_tag_status = v.stop_id_tag_status, stopped_at = v.stopped_at,
+        -- OCPP 2.0.1 events may fill in the start late (a Started after later events) and add seqNos.
+        id_tag = v.id_tag, start_id_tag_status = v.start_id_tag_status, meter_start = v.meter_start,
+        start_timestamp = v.start_timestamp, reservation_id = v.reservation_id,
+        seq_nos = coalesce(v.seq_nos::text::integer[], t.seq_nos), remote_start_id = v.remote_start_id
       from unnest(
         ${t.map((x) => x.transactionId)}::int[],
         ${t.map((x) => x.chargePointId)}::text[],
@@ -149,9 +167,17 @@ export class PgTransactions {
         ${t.map((x) => x.stopReason)}::text[],
         ${t.map((x) => x.stopIdTag)}::text[],
         ${updates.map((u) => u.stopIdTagStatus ?? null)}::text[],
-        ${t.map((x) => x.stoppedAt)}::timestamptz[]
+        ${t.map((x) => x.stoppedAt)}::timestamptz[],
+        ${t.map((x) => x.idTag)}::text[],
+        ${t.map((x) => x.startIdTagStatus)}::text[],
+        ${t.map((x) => String(x.meterStart))}::bigint[],
+        ${t.map((x) => x.startTimestamp)}::timestamptz[],
+        ${t.map((x) => x.reservationId)}::int[],
+        ${t.map((x) => seqNosText(x))}::text[],
+        ${t.map((x) => x.remoteStartId ?? null)}::int[]
       ) as v(transaction_id, charge_point_id, expected, status, superseded_by, meter_stop, stop_timestamp,
-             stop_reason, stop_id_tag, stop_id_tag_status, stopped_at)
+             stop_reason, stop_id_tag, stop_id_tag_status, stopped_at, id_tag, start_id_tag_status, meter_start,
+             start_timestamp, reservation_id, seq_nos, remote_start_id)
       where t.transaction_id = v.transaction_id and t.charge_point_id = v.charge_point_id
         and t.status = v.expected
       returning t.transaction_id
@@ -185,6 +211,8 @@ export class PgTransactions {
         and (charge_point_id, connector_id) in (select * from unnest(${cps}::text[], ${connectors}::int[]))
     `;
     for (const { t: start, member } of starts) {
+      // An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing.
+      if (start.status !== "active") continue;
       const superseded = new Set(
         (members[member]!.transactionUpdates ?? []).filter((u) => u.transaction.status !== "active")
           .map((u) => u.transaction.transactionId),
@@ -200,9 +228,10 @@ export class PgTransactions {
     const inserted = await tx<{ transaction_id: number }[]>`
       insert into transactions (
         transaction_id, charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start, start_timestamp,
-        reservation_id, created_at
+        reservation_id, created_at, status, meter_stop, stop_timestamp, stop_reason, stop_id_tag, stopped_at,
+        station_transaction_id, seq_nos, remote_start_id
       ) overriding system value
-      select * from unnest(
+      select a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q::integer[], r from unnest(
         ${inserting.map((x) => x.transactionId)}::int[],
         ${inserting.map((x) => x.chargePointId)}::text[],
         ${inserting.map((x) => x.connectorId)}::int[],
@@ -211,9 +240,19 @@ export class PgTransactions {
         ${inserting.map((x) => String(x.meterStart))}::bigint[],
         ${inserting.map((x) => x.startTimestamp)}::timestamptz[],
         ${inserting.map((x) => x.reservationId)}::int[],
-        ${inserting.map((x) => x.createdAt)}::timestamptz[]
-      )
-      on conflict on constraint transactions_start_replay_key do nothing
+        ${inserting.map((x) => x.createdAt)}::timestamptz[],
+        ${inserting.map((x) => x.status)}::text[],
+        ${inserting.map((x) => x.meterStop === null ? null : String(x.meterStop))}::bigint[],
+        ${inserting.map((x) => x.stopTimestamp)}::timestamptz[],
+        ${inserting.map((x) => x.stopReason)}::text[],
+        ${inserting.map((x) => x.stopIdTag)}::text[],
+        ${inserting.map((x) => x.stoppedAt)}::timestamptz[],
+        ${inserting.map((x) => x.stationTransactionId ?? null)}::text[],
+        ${inserting.map((x) => seqNosText(x))}::text[],
+        ${inserting.map((x) => x.remoteStartId ?? null)}::int[]
+      ) as v(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r)
+      -- The replay key of a 1.6 start, or a 2.0.1 station's own transaction id, already stored.
+      on conflict do nothing
       returning transaction_id
     `;
     const done = new Set(inserted.map((r) => r.transaction_id));
@@ -252,6 +291,11 @@ const ORPHAN_STOP_COLUMNS = [
   "received_at",
 ] as const;
 
+/** seqNos as an array literal text (unnest cannot take an array of arrays of different lengths). */
+function seqNosText(tx: TransactionRecord): string | null {
+  return tx.seqNos === undefined ? null : `{${tx.seqNos.join(",")}}`;
+}
+
 function toTransaction(r: TransactionRow): TransactionRecord {
   const meterStart = Number(r.meter_start);
   const meterStop = r.meter_stop === null ? null : Number(r.meter_stop);
@@ -273,6 +317,9 @@ function toTransaction(r: TransactionRow): TransactionRecord {
     energyWh: meterStop === null ? null : meterStop - meterStart,
     createdAt: iso(r.created_at),
     stoppedAt: iso(r.stopped_at),
+    ...(r.station_transaction_id !== null ? { stationTransactionId: r.station_transaction_id } : {}),
+    ...(r.seq_nos !== null ? { seqNos: r.seq_nos } : {}),
+    ...(r.remote_start_id !== null ? { remoteStartId: r.remote_start_id } : {}),
   };
 }
 

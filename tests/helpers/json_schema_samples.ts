@@ -17,6 +17,9 @@ export interface JsonSchema {
   $ref?: string;
   definitions?: Record<string, JsonSchema>;
   minItems?: number;
+  maxItems?: number;
+  minimum?: number;
+  maximum?: number;
   type?: "object" | "array" | "string" | "integer" | "number" | "boolean";
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -175,6 +178,7 @@ function example(schema: JsonSchema, mode: "min" | "max"): unknown {
       if (mode === "min") {
         return Array.from({ length: schema.minItems ?? 0 }, () => example(schema.items ?? {}, "min"));
       }
+      if (schema.maxItems === 1) return [example(schema.items ?? {}, "max")];
       return [example(schema.items ?? {}, "max"), example(schema.items ?? {}, "min")];
     case "string":
       if (schema.enum) return mode === "min" ? schema.enum[0] : schema.enum[schema.enum.length - 1];
@@ -187,11 +191,14 @@ function example(schema: JsonSchema, mode: "min" | "max"): unknown {
       if (schema.maxLength !== undefined) return mode === "min" ? "A" : "x".repeat(schema.maxLength);
       return mode === "min" ? "" : "free text";
     case "integer":
-      return mode === "min" ? 0 : 2147483647;
+      return mode === "min" ? Math.max(0, schema.minimum ?? 0) : schema.maximum ?? 2147483647;
     case "number":
       return mode === "min" ? 0 : 32.1;
     case "boolean":
       return mode === "max";
+    case undefined:
+      // Any JSON value (OCPP 2.0.1 DataTransfer `data`).
+      return mode === "min" ? "text" : { any: ["json", 1] };
     default:
       throw new Error(`No example for schema ${JSON.stringify(schema)}`);
   }
@@ -251,6 +258,11 @@ function* mutations(schema: JsonSchema, value: unknown, rebuild: Rebuild, path: 
         }
       }
       for (const extra of ["bogusExtra", "__proto__", "IDTAG"]) {
+        // OCPP 2.0.1 CustomDataType sets no additionalProperties: vendors extend it.
+        if (schema.additionalProperties !== false) {
+          yield good(`${prefix}${extra} added`, rebuild(withKey(object, extra, 1)));
+          continue;
+        }
         yield bad(
           `${prefix}${extra} added`,
           rebuild(withKey(object, extra, 1)),
@@ -265,6 +277,15 @@ function* mutations(schema: JsonSchema, value: unknown, rebuild: Rebuild, path: 
       yield (schema.minItems ?? 0) > 0
         ? bad(`${at} empty`, rebuild([]), "OccurenceConstraintViolation")
         : good(`${at} empty`, rebuild([]));
+      if (schema.maxItems !== undefined) {
+        const full = Array.from({ length: schema.maxItems }, () => example(schema.items ?? {}, "min"));
+        yield good(`${at} with ${schema.maxItems} items`, rebuild(full));
+        yield bad(
+          `${at} with ${schema.maxItems + 1} items`,
+          rebuild([...full, example(schema.items ?? {}, "min")]),
+          "OccurenceConstraintViolation",
+        );
+      }
       for (const [index, item] of array.entries()) {
         yield* mutations(schema.items ?? {}, item, (v) => rebuild(array.with(index, v)), `${path}.${index}`);
       }
@@ -276,11 +297,14 @@ function* mutations(schema: JsonSchema, value: unknown, rebuild: Rebuild, path: 
         yield bad(`${at} = Bogus`, rebuild("Bogus"), "PropertyConstraintViolation");
         yield bad(`${at} = ""`, rebuild(""), "PropertyConstraintViolation");
         const first = schema.enum[0] ?? "";
-        yield bad(
-          `${at} = ${first.toLowerCase()}`,
-          rebuild(first.toLowerCase()),
-          "PropertyConstraintViolation",
-        );
+        // An enum whose options are lower case ("string") has no wrong-case variant of them.
+        if (!schema.enum.includes(first.toLowerCase())) {
+          yield bad(
+            `${at} = ${first.toLowerCase()}`,
+            rebuild(first.toLowerCase()),
+            "PropertyConstraintViolation",
+          );
+        }
         yield bad(`${at} = " ${first}"`, rebuild(` ${first}`), "PropertyConstraintViolation");
       } else if (schema.format === "date-time") {
         for (const [text, ok] of DATE_TIMES) {
@@ -312,12 +336,24 @@ function* mutations(schema: JsonSchema, value: unknown, rebuild: Rebuild, path: 
       }
       return;
     }
-    case "integer":
+    case "integer": {
+      const inRange = (n: number) =>
+        (schema.minimum === undefined || n >= schema.minimum) &&
+        (schema.maximum === undefined || n <= schema.maximum);
       for (const [n, ok] of INTEGERS) {
         const label = `${at} = ${n}`;
-        yield ok ? good(label, rebuild(n)) : bad(label, rebuild(n), "TypeConstraintViolation");
+        if (!ok) yield bad(label, rebuild(n), "TypeConstraintViolation");
+        else if (inRange(n)) yield good(label, rebuild(n));
+        else yield bad(label, rebuild(n), "PropertyConstraintViolation");
+      }
+      for (const bound of [schema.minimum, schema.maximum]) {
+        if (bound === undefined) continue;
+        yield good(`${at} = ${bound}`, rebuild(bound));
+        const outside = bound === schema.minimum ? bound - 1 : bound + 1;
+        yield bad(`${at} = ${outside}`, rebuild(outside), "PropertyConstraintViolation");
       }
       return;
+    }
     case "number":
       if (schema.multipleOf === 0.1) {
         for (const [n, ok] of MULTIPLES_OF_ONE_TENTH) {
@@ -330,6 +366,9 @@ function* mutations(schema: JsonSchema, value: unknown, rebuild: Rebuild, path: 
       }
       return;
     case "boolean":
+      return;
+    case undefined:
+      for (const [, probe] of TYPE_PROBES) yield good(`${at} is ${JSON.stringify(probe)}`, rebuild(probe));
       return;
     default:
       throw new Error(`Unexpected schema at ${at}: ${JSON.stringify(schema)}`);

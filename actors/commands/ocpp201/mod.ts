@@ -1,0 +1,40 @@
+/**
+ * The one table of OCPP 2.0.1 CS->CP commands: one entry per action (the compiler refuses a missing key),
+ * most with nothing to guard and nothing their answer teaches the snapshot (the command log keeps every
+ * answer).
+ */
+import type { CsToCpAction } from "../../../protocol/ocpp201/mod.ts";
+import type { AnyCommand } from "../command.ts";
+import { getLocalListVersion, sendLocalList } from "./local_list.ts";
+import { requestStartTransaction } from "./request_start_transaction.ts";
+import { cancelReservation, reserveNow } from "./reservations.ts";
+
+export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
+  CancelReservation: cancelReservation,
+  CertificateSigned: {},
+  ChangeAvailability: {},
+  ClearCache: {},
+  ClearChargingProfile: {},
+  DataTransfer: {},
+  DeleteCertificate: {},
+  GetBaseReport: {},
+  GetChargingProfiles: {},
+  GetCompositeSchedule: {},
+  GetInstalledCertificateIds: {},
+  GetLocalListVersion: getLocalListVersion,
+  GetLog: {},
+  GetReport: {},
+  GetTransactionStatus: {},
+  GetVariables: {},
+  InstallCertificate: {},
+  RequestStartTransaction: requestStartTransaction,
+  RequestStopTransaction: {},
+  ReserveNow: reserveNow,
+  Reset: {},
+  SendLocalList: sendLocalList,
+  SetChargingProfile: {},
+  SetVariables: {},
+  TriggerMessage: {},
+  UnlockConnector: {},
+  UpdateFirmware: {},
+};

@@ -1,0 +1,38 @@
+/**
+ * The registration decision both dialects' BootNotification make (OCPP 1.6 §4.2, OCPP 2.0.1 B01-B04): a
+ * station we accepted before stays Accepted, any other gets the registration policy's answer, and
+ * Pending/Rejected stations are told to retry after `bootRetryIntervalS`. The station's identity is kept as
+ * a `BootInfo` either way.
+ */
+import type { BootInfo, ChargePointRecord, SnapshotPatch } from "../../model/charge_point.ts";
+import type { RegistrationStatus } from "../../protocol/ocpp16/enums.ts";
+import type { StationEvent } from "../events.ts";
+import type { Changes, HandlerContext } from "./handler.ts";
+
+export function bootDecision(
+  state: Readonly<ChargePointRecord>,
+  boot: BootInfo,
+  ctx: HandlerContext,
+): {
+  response: { status: RegistrationStatus; currentTime: string; interval: number };
+  changes: Changes;
+  events: StationEvent[];
+} {
+  const { settings } = ctx;
+  const status: RegistrationStatus = state.registrationStatus === "Accepted"
+    ? "Accepted"
+    : settings.registrationPolicy;
+  const at = ctx.now.toISOString();
+  const snapshot: SnapshotPatch = { boot, bootedAt: at };
+  // The registration is the operator's field: written only when the boot changes it.
+  if (status !== state.registrationStatus) snapshot.registrationStatus = status;
+  return {
+    response: {
+      status,
+      currentTime: at,
+      interval: status === "Accepted" ? settings.heartbeatIntervalS : settings.bootRetryIntervalS,
+    },
+    changes: { snapshot },
+    events: [{ type: "boot", chargePointId: ctx.chargePointId, at, registrationStatus: status }],
+  };
+}

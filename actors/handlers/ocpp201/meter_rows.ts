@@ -1,0 +1,70 @@
+/**
+ * OCPP 2.0.1 meter values as the ledger stores them (the same rows as 1.6's): one row per sampled value, the
+ * EVSE id where 1.6 has the connector id, the value with its unit multiplier applied, and the energy register
+ * readings a transaction's start and end are computed from (in Wh).
+ */
+import type { MeterValueRow } from "../../../model/meter_value.ts";
+import type { EnergyReadings } from "../../../model/transaction_event.ts";
+import type { RequestOf } from "../../../protocol/ocpp201/mod.ts";
+import { toUtcIso } from "../../../protocol/ocppj/time.ts";
+
+type MeterValue = RequestOf<"MeterValues">["meterValue"][number];
+type SampledValue = MeterValue["sampledValue"][number];
+
+const REGISTER = "Energy.Active.Import.Register";
+
+/** OCPP 2.0.1 SampledValueType defaults (Part 2 §2 datatypes). */
+function measurandOf(s: SampledValue): string {
+  return s.measurand ?? REGISTER;
+}
+
+function scaled(s: SampledValue): number {
+  return s.value * 10 ** (s.unitOfMeasure?.multiplier ?? 0);
+}
+
+export function toMeterRows201(
+  chargePointId: string,
+  evseId: number,
+  transactionId: number | null,
+  meterValues: readonly MeterValue[],
+  receivedAt: string,
+): MeterValueRow[] {
+  return meterValues.flatMap((mv) => {
+    const timestamp = toUtcIso(mv.timestamp);
+    return mv.sampledValue.map((s): MeterValueRow => ({
+      chargePointId,
+      connectorId: evseId,
+      transactionId,
+      timestamp,
+      value: String(scaled(s)),
+      context: s.context ?? "Sample.Periodic",
+      format: s.signedMeterValue ? "SignedData" : "Raw",
+      measurand: measurandOf(s),
+      phase: s.phase ?? null,
+      location: s.location ?? "Outlet",
+      unit: s.unitOfMeasure?.unit ?? (measurandOf(s).startsWith("Energy") ? "Wh" : ""),
+      receivedAt,
+    }));
+  });
+}
+
+/** The whole-meter Energy.Active.Import.Register readings of `meterValues`, in Wh. */
+export function energyReadings(meterValues: readonly MeterValue[]): EnergyReadings {
+  const out: EnergyReadings = { begin: null, end: null, latest: null };
+  let latestAt = "";
+  for (const mv of meterValues) {
+    for (const s of mv.sampledValue) {
+      if (measurandOf(s) !== REGISTER || s.phase !== undefined) continue;
+      const unit = s.unitOfMeasure?.unit ?? "Wh";
+      const wh = Math.round(scaled(s) * (unit === "kWh" ? 1000 : 1));
+      if (s.context === "Transaction.Begin") out.begin = wh;
+      if (s.context === "Transaction.End") out.end = wh;
+      const at = toUtcIso(mv.timestamp);
+      if (at >= latestAt) {
+        latestAt = at;
+        out.latest = wh;
+      }
+    }
+  }
+  return out;
+}

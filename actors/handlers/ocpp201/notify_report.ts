@@ -1,0 +1,51 @@
+import type { DeviceModelEntry } from "../../../model/device_model.ts";
+import { toUtcIso } from "../../../protocol/ocppj/time.ts";
+import type { Handler201 } from "./handler.ts";
+
+/**
+ * OCPP 2.0.1 B07-B08: one part of a device model report. Each variable it describes replaces what we kept
+ * of it (a replayed part writes the same again); `tbc` says more parts follow.
+ */
+export const notifyReport: Handler201<"NotifyReport"> = (_state, request, ctx) => {
+  const receivedAt = ctx.now.toISOString();
+  const generatedAt = toUtcIso(request.generatedAt);
+  const entries = (request.reportData ?? []).map((data): DeviceModelEntry => {
+    const { component, variable } = data;
+    const entry: DeviceModelEntry = {
+      chargePointId: ctx.chargePointId,
+      component: { name: component.name },
+      variable: { name: variable.name },
+      attributes: data.variableAttribute.map(({ customData: _, ...attribute }) => attribute),
+      requestId: request.requestId,
+      generatedAt,
+      receivedAt,
+    };
+    if (component.instance !== undefined) entry.component.instance = component.instance;
+    if (component.evse) {
+      entry.component.evse = { id: component.evse.id };
+      if (component.evse.connectorId !== undefined) {
+        entry.component.evse.connectorId = component.evse.connectorId;
+      }
+    }
+    if (variable.instance !== undefined) entry.variable.instance = variable.instance;
+    if (data.variableCharacteristics) {
+      const { customData: _, ...characteristics } = data.variableCharacteristics;
+      entry.characteristics = characteristics;
+    }
+    return entry;
+  });
+  return {
+    response: {},
+    changes: { deviceModel: entries },
+    log: [{
+      level: "info",
+      msg: "device model report",
+      fields: {
+        requestId: request.requestId,
+        seqNo: request.seqNo,
+        variables: entries.length,
+        tbc: request.tbc ?? false,
+      },
+    }],
+  };
+};

@@ -1,0 +1,27 @@
+import { upsertEvseConnector } from "../../../model/evse.ts";
+import { toUtcIso } from "../../../protocol/ocppj/time.ts";
+import type { Handler201 } from "./handler.ts";
+
+/**
+ * OCPP 2.0.1 G01: one connector of one EVSE. Always recorded (the station knows its hardware); the
+ * transaction we know open on the EVSE stays attached.
+ */
+export const statusNotification: Handler201<"StatusNotification"> = (state, request, ctx) => {
+  const evses = upsertEvseConnector(state.evses ?? [], {
+    evseId: request.evseId,
+    connectorId: request.connectorId,
+    status: request.connectorStatus,
+    timestamp: toUtcIso(request.timestamp),
+  });
+  const evse = evses.find((e) => e.evseId === request.evseId && e.connectorId === request.connectorId)!;
+  return {
+    response: {},
+    changes: { snapshot: { evses } },
+    events: [{ type: "evseStatus", chargePointId: ctx.chargePointId, at: ctx.now.toISOString(), evse }],
+    log: [{
+      level: "info",
+      msg: "status notification",
+      fields: { evseId: request.evseId, connectorId: request.connectorId, status: request.connectorStatus },
+    }],
+  };
+};

@@ -1,0 +1,104 @@
+import type { SnapshotPatch } from "../../../model/charge_point.ts";
+import { setEvseTransaction } from "../../../model/evse.ts";
+import { decideTransactionEvent } from "../../../model/transaction_event.ts";
+import { toUtcIso } from "../../../protocol/ocppj/time.ts";
+import type { Changes, LogLine } from "../handler.ts";
+import type { Handler201 } from "./handler.ts";
+import { checkIdToken, type IdTokenInfo } from "./id_token.ts";
+import { energyReadings, toMeterRows201 } from "./meter_rows.ts";
+
+/**
+ * OCPP 2.0.1 E01-E15. Stored in the same ledger as 1.6 transactions before we answer (the rules are
+ * `decideTransactionEvent`'s: idempotent by seqNo, any order, Ended first). Always answered with a
+ * CALLRESULT: a replayed seqNo is answered as the first time, so an offline queue drains; the idToken, when
+ * the event carries one, is checked again (the station may have authorized offline) and the transaction is
+ * kept whatever the answer, because the car may already be charging.
+ */
+export const transactionEvent: Handler201<"TransactionEvent"> = async (state, request, ctx) => {
+  const receivedAt = ctx.now.toISOString();
+  const info = request.transactionInfo;
+  const evseId = request.evse?.id ?? null;
+  let idTokenInfo: IdTokenInfo | null = null;
+  if (request.idToken) {
+    idTokenInfo = await checkIdToken(
+      ctx,
+      request.idToken,
+      evseId === null ? undefined : { chargePointId: ctx.chargePointId, connectorId: evseId },
+    );
+  }
+  const meterValues = request.meterValue ?? [];
+  const { outcome, changes: decided } = await decideTransactionEvent({
+    chargePointId: ctx.chargePointId,
+    eventType: request.eventType,
+    seqNo: request.seqNo,
+    stationTransactionId: info.transactionId,
+    evseId,
+    timestamp: toUtcIso(request.timestamp),
+    idToken: request.idToken?.idToken ?? null,
+    idTokenStatus: idTokenInfo?.status ?? null,
+    remoteStartId: info.remoteStartId ?? null,
+    reservationId: request.reservationId ?? null,
+    stoppedReason: info.stoppedReason ?? null,
+    energy: energyReadings(meterValues),
+    receivedAt,
+  }, ctx.lookups);
+  const { transaction } = outcome;
+  const changes: Changes = { ...decided };
+  const log: LogLine[] = [];
+  const fields = {
+    transactionId: info.transactionId,
+    seqNo: request.seqNo,
+    eventType: request.eventType,
+    triggerReason: request.triggerReason,
+    offline: request.offline ?? false,
+  };
+  if (outcome.outcome === "replayed") {
+    log.push({ level: "info", msg: "transaction event replayed", fields });
+  } else if (outcome.outcome === "unplaced") {
+    // The spec has the first event of a transaction name its EVSE; without it we cannot place it.
+    log.push({ level: "warn", msg: "transaction event of an unknown transaction without EVSE", fields });
+  } else {
+    log.push({
+      level: "info",
+      msg: "transaction event",
+      fields: { ...fields, ledgerId: transaction?.transactionId },
+    });
+  }
+  for (const old of outcome.superseded) {
+    log.push({
+      level: "warn",
+      msg: "transaction superseded",
+      fields: { transactionId: old.transactionId, supersededBy: transaction?.transactionId },
+    });
+  }
+  if (transaction && outcome.outcome === "applied") {
+    if (meterValues.length > 0) {
+      changes.meterValues = toMeterRows201(
+        ctx.chargePointId,
+        transaction.connectorId,
+        transaction.transactionId,
+        meterValues,
+        receivedAt,
+      );
+    }
+    const open = transaction.status === "active";
+    const evses = setEvseTransaction(
+      state.evses ?? [],
+      info.transactionId,
+      open ? transaction.connectorId : null,
+      receivedAt,
+      request.evse?.connectorId ?? 1,
+    );
+    const snapshot: SnapshotPatch = {};
+    if (JSON.stringify(evses) !== JSON.stringify(state.evses ?? [])) snapshot.evses = evses;
+    if (Object.keys(snapshot).length > 0) changes.snapshot = snapshot;
+  }
+  return {
+    response: idTokenInfo ? { idTokenInfo } : {},
+    changes,
+    events: transaction && outcome.outcome === "applied"
+      ? [{ type: "transaction", chargePointId: ctx.chargePointId, at: receivedAt, transaction }]
+      : [],
+    log,
+  };
+};

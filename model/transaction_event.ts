@@ -1,0 +1,166 @@
+/**
+ * OCPP 2.0.1 TransactionEvent (OCPP 2.0.1 Part 2 E01-E15) in the same ledger as OCPP 1.6 transactions:
+ *
+ * - a transaction is the station's string `transactionId`, kept as `stationTransactionId`; the ledger gives it
+ *   one of our integer ids when its first event arrives (whatever its eventType), so lists, CSV, charts and
+ *   energy work for both dialects alike; the EVSE id stands where 1.6 has the connector id;
+ * - events are idempotent by (transactionId, seqNo): a seqNo already stored changes nothing (a replay after a
+ *   reconnect), any other is applied whatever its order (an offline queue may arrive shuffled);
+ * - `Started` fills in the start (idToken, Transaction.Begin reading, timestamp) even when it arrives after
+ *   later events; `Ended` finishes the transaction, once; an event after the end only records its seqNo;
+ * - a new transaction on an EVSE with another active one supersedes it, as a 1.6 start does.
+ *
+ * Pure: decides from lookups and returns the changes to commit.
+ */
+import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
+import type { StationChanges } from "./changes.ts";
+import type { Lookups } from "./lookups.ts";
+import type { TransactionRecord } from "./transaction.ts";
+
+export interface TransactionEventInput {
+  chargePointId: string;
+  eventType: "Started" | "Updated" | "Ended";
+  seqNo: number;
+  stationTransactionId: string;
+  /** The EVSE, when the event names one (the first event of a transaction must). */
+  evseId: number | null;
+  /** The event's time, UTC ISO. */
+  timestamp: string;
+  idToken: string | null;
+  /** What the idToken was checked to, when there is one. */
+  idTokenStatus: AuthorizationStatus | null;
+  remoteStartId: number | null;
+  reservationId: number | null;
+  stoppedReason: string | null;
+  /** Energy.Active.Import.Register readings of the event, in Wh. */
+  energy: EnergyReadings;
+  receivedAt: string;
+}
+
+/** Register readings in Wh: the Transaction.Begin / Transaction.End ones and the latest of any context. */
+export interface EnergyReadings {
+  begin: number | null;
+  end: number | null;
+  latest: number | null;
+}
+
+export interface TransactionEventOutcome {
+  /**
+   * replayed: the seqNo was stored already; applied: stored now; unplaced: the first event of a transaction
+   * we do not know names no EVSE, so it cannot be placed in the ledger (answered, logged).
+   */
+  outcome: "applied" | "replayed" | "unplaced";
+  transaction: TransactionRecord | null;
+  /** Transactions this one superseded on its EVSE. */
+  superseded: TransactionRecord[];
+}
+
+type TransactionChanges = Pick<StationChanges, "transactionsStarted" | "transactionUpdates">;
+
+/**
+ * @example
+ * ```ts ignore
+ * const { outcome, changes } = await decideTransactionEvent(input, lookups);
+ * // commit `changes`; on a conflict, decide again
+ * ```
+ */
+export async function decideTransactionEvent(
+  input: TransactionEventInput,
+  lookups: Pick<Lookups, "findTransactionByStationId" | "findActiveTransactionsOn" | "newTransactionId">,
+): Promise<{ outcome: TransactionEventOutcome; changes: TransactionChanges }> {
+  const current = await lookups.findTransactionByStationId(input.chargePointId, input.stationTransactionId);
+  if (current) {
+    if ((current.seqNos ?? []).includes(input.seqNo)) {
+      return { outcome: { outcome: "replayed", transaction: current, superseded: [] }, changes: {} };
+    }
+    const next = applyEvent(current, input);
+    return {
+      outcome: { outcome: "applied", transaction: next, superseded: [] },
+      changes: { transactionUpdates: [{ transaction: next, expectedStatus: current.status }] },
+    };
+  }
+  if (input.evseId === null || input.evseId < 1) {
+    return { outcome: { outcome: "unplaced", transaction: null, superseded: [] }, changes: {} };
+  }
+  const transactionId = await lookups.newTransactionId();
+  const created = applyEvent(openedTransaction(input, input.evseId, transactionId), input);
+  const superseded = created.status !== "active" ? [] : (await lookups.findActiveTransactionsOn(
+    input.chargePointId,
+    input.evseId,
+  ))
+    .filter((t) => t.status === "active")
+    .map((t): TransactionRecord => ({ ...t, status: "superseded", supersededBy: transactionId }));
+  return {
+    outcome: { outcome: "applied", transaction: created, superseded },
+    changes: {
+      transactionsStarted: [created],
+      transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" as const })),
+    },
+  };
+}
+
+/** The ledger record a station's transaction gets when we first hear of it (any event), active. */
+function openedTransaction(
+  input: TransactionEventInput,
+  evseId: number,
+  transactionId: number,
+): TransactionRecord {
+  const meterStart = input.energy.begin ?? input.energy.latest ?? 0;
+  return {
+    transactionId,
+    chargePointId: input.chargePointId,
+    connectorId: evseId,
+    idTag: input.idToken ?? "",
+    startIdTagStatus: input.idTokenStatus ?? "Accepted",
+    meterStart,
+    startTimestamp: input.timestamp,
+    reservationId: input.reservationId,
+    status: "active",
+    supersededBy: null,
+    meterStop: null,
+    stopTimestamp: null,
+    stopReason: null,
+    stopIdTag: null,
+    energyWh: null,
+    createdAt: input.receivedAt,
+    stoppedAt: null,
+    stationTransactionId: input.stationTransactionId,
+    seqNos: [],
+  };
+}
+
+/** `tx` with one new event applied (its seqNo recorded). */
+function applyEvent(tx: TransactionRecord, input: TransactionEventInput): TransactionRecord {
+  const next: TransactionRecord = {
+    ...tx,
+    seqNos: [...(tx.seqNos ?? []), input.seqNo].sort((a, b) => a - b),
+  };
+  if (input.remoteStartId !== null) next.remoteStartId = input.remoteStartId;
+  if (input.reservationId !== null && next.reservationId === null) next.reservationId = input.reservationId;
+  if (input.idToken !== null && next.idTag === "") {
+    next.idTag = input.idToken;
+    next.startIdTagStatus = input.idTokenStatus ?? next.startIdTagStatus;
+  }
+  if (input.eventType === "Started") {
+    // The start may arrive after later events: it knows the start best.
+    next.startTimestamp = input.timestamp;
+    const begin = input.energy.begin ?? input.energy.latest;
+    if (begin !== null) next.meterStart = begin;
+    if (input.idToken !== null) {
+      next.idTag = input.idToken;
+      next.startIdTagStatus = input.idTokenStatus ?? next.startIdTagStatus;
+    }
+    if (next.meterStop !== null) next.energyWh = next.meterStop - next.meterStart;
+  }
+  if (input.eventType === "Ended" && next.status !== "finished") {
+    const meterStop = input.energy.end ?? input.energy.latest ?? next.meterStart;
+    next.status = "finished";
+    next.meterStop = meterStop;
+    next.stopTimestamp = input.timestamp;
+    next.stopReason = input.stoppedReason ?? "Local";
+    next.stopIdTag = input.idToken;
+    next.energyWh = meterStop - next.meterStart;
+    next.stoppedAt = input.receivedAt;
+  }
+  return next;
+}

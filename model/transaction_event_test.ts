@@ -1,0 +1,89 @@
+import { assertEquals } from "@std/assert";
+import { fakeLookups, transaction } from "./fakes.ts";
+import { decideTransactionEvent, type TransactionEventInput } from "./transaction_event.ts";
+
+function input(fields: Partial<TransactionEventInput> = {}): TransactionEventInput {
+  return {
+    chargePointId: "CP-1",
+    eventType: "Started",
+    seqNo: 0,
+    stationTransactionId: "TX-1",
+    evseId: 1,
+    timestamp: "2026-05-01T09:00:00.000Z",
+    idToken: "CARD",
+    idTokenStatus: "Accepted",
+    remoteStartId: null,
+    reservationId: null,
+    stoppedReason: null,
+    energy: { begin: 500, end: null, latest: 500 },
+    receivedAt: "2026-05-01T09:00:01.000Z",
+    ...fields,
+  };
+}
+
+Deno.test("decideTransactionEvent() opens a ledger transaction for a new station transaction, superseding the EVSE's", async () => {
+  const old = transaction({ transactionId: 7, connectorId: 1 });
+  const { outcome, changes } = await decideTransactionEvent(
+    input(),
+    fakeLookups({ transactions: [old], nextId: 20 }),
+  );
+  assertEquals(outcome.outcome, "applied");
+  assertEquals(outcome.transaction?.transactionId, 20);
+  assertEquals(outcome.transaction?.stationTransactionId, "TX-1");
+  assertEquals([outcome.transaction?.meterStart, outcome.transaction?.seqNos], [500, [0]]);
+  assertEquals(changes.transactionsStarted?.length, 1);
+  assertEquals(changes.transactionUpdates, [{
+    transaction: { ...old, status: "superseded", supersededBy: 20 },
+    expectedStatus: "active",
+  }]);
+});
+
+Deno.test("decideTransactionEvent() changes nothing for a stored seqNo, and records a new one in any order", async () => {
+  const stored = transaction({ transactionId: 20, stationTransactionId: "TX-1", seqNos: [0, 2] });
+  const lookups = fakeLookups({ transactions: [stored] });
+  const replay = await decideTransactionEvent(input({ eventType: "Updated", seqNo: 2 }), lookups);
+  assertEquals([replay.outcome.outcome, replay.changes], ["replayed", {}]);
+  const late = await decideTransactionEvent(input({ eventType: "Updated", seqNo: 1, evseId: null }), lookups);
+  assertEquals(late.changes.transactionUpdates?.[0]?.transaction.seqNos, [0, 1, 2]);
+  assertEquals(late.changes.transactionUpdates?.[0]?.expectedStatus, "active");
+});
+
+Deno.test("decideTransactionEvent() stores an Ended that comes first as finished, and its late Started fills the start", async () => {
+  const ended = await decideTransactionEvent(
+    input({
+      eventType: "Ended",
+      seqNo: 3,
+      idToken: null,
+      idTokenStatus: null,
+      timestamp: "2026-05-01T10:00:00.000Z",
+      energy: { begin: null, end: 9000, latest: 9000 },
+    }),
+    fakeLookups({ nextId: 30 }),
+  );
+  const tx = ended.outcome.transaction!;
+  assertEquals([tx.status, tx.meterStart, tx.meterStop, tx.energyWh, tx.stopReason], [
+    "finished",
+    9000,
+    9000,
+    0,
+    "Local",
+  ]);
+  assertEquals(ended.changes.transactionUpdates, []);
+  const started = await decideTransactionEvent(input(), fakeLookups({ transactions: [tx] }));
+  const filled = started.changes.transactionUpdates?.[0]?.transaction;
+  assertEquals([filled?.status, filled?.meterStart, filled?.energyWh, filled?.idTag], [
+    "finished",
+    500,
+    8500,
+    "CARD",
+  ]);
+  assertEquals(filled?.startTimestamp, "2026-05-01T09:00:00.000Z");
+});
+
+Deno.test("decideTransactionEvent() cannot place a first event without an EVSE", async () => {
+  const { outcome, changes } = await decideTransactionEvent(
+    input({ eventType: "Updated", evseId: null }),
+    fakeLookups(),
+  );
+  assertEquals([outcome.outcome, changes], ["unplaced", {}]);
+});

@@ -1,0 +1,95 @@
+/**
+ * Cross-check: our generated OCPP 2.0.1 zod schemas against the official OCPP 2.0.1 JSON schemas as npm
+ * ocpp-rpc ships them, validated the way ocpp-rpc's strict mode validates them. Samples come from walking each
+ * JSON schema (`tests/helpers/json_schema_samples.ts`): valid minimal and maximal payloads, then one mutation
+ * at a time; ajv, ocpp-rpc and zod must agree on each, and validatePayload must name the mutated field with
+ * the right code (1.6 spellings inside; the dialect renames them on the wire).
+ */
+import { createRequire } from "node:module";
+import { createValidator } from "ocpp-rpc";
+import { assert, assertEquals, fail } from "@std/assert";
+import {
+  crossCheck,
+  dereference,
+  type JsonSchema,
+  referenceAjv,
+  samplesFor,
+} from "../../tests/helpers/json_schema_samples.ts";
+import { ACTIONS, CP_TO_CS_ACTIONS, CS_TO_CP_ACTIONS, OCPP201 } from "./mod.ts";
+import { wireErrorCode } from "../ocppj/dialect.ts";
+
+type Action = keyof typeof ACTIONS;
+const OUR_ACTIONS = Object.keys(ACTIONS) as Action[];
+
+const require = createRequire(import.meta.url);
+const OFFICIAL: JsonSchema[] = require("ocpp-rpc/lib/schemas/ocpp2_0_1.json");
+const ajv = referenceAjv(OFFICIAL);
+const ocppRpc = createValidator("ocpp2.0.1", OFFICIAL as unknown as Parameters<typeof createValidator>[1]);
+
+function official(id: string): JsonSchema {
+  const schema = OFFICIAL.find((s) => s.$id === id);
+  if (!schema) throw new Error(`Schema "${id}" is not in ocpp-rpc's ocpp2_0_1.json`);
+  return schema;
+}
+
+function ocppRpcAccepts(id: string, payload: unknown): boolean {
+  try {
+    return ocppRpc.validate(id, payload) === true;
+  } catch {
+    return false;
+  }
+}
+
+function check(action: Action, kind: "req" | "conf"): { problems: string[]; count: number } {
+  const id = `urn:${action}.${kind}`;
+  const validate = ajv.getSchema(id);
+  if (!validate) return { problems: [`${id}: not compiled by ajv`], count: 0 };
+  const zodSchema = kind === "req" ? ACTIONS[action].request : ACTIONS[action].response;
+  return crossCheck(
+    id,
+    dereference(official(id)),
+    (payload) => validate(payload) === true,
+    zodSchema,
+    (sample, byAjv) => ocppRpcAccepts(id, sample.payload) !== byAjv ? "ocpp-rpc and our ajv disagree" : null,
+  );
+}
+
+Deno.test("the OCPP 2.0.1 table has every in-scope action of the official schemas, each way", () => {
+  assertEquals(OUR_ACTIONS.length, 43);
+  for (const action of OUR_ACTIONS) {
+    official(`urn:${action}.req`);
+    official(`urn:${action}.conf`);
+  }
+  assertEquals(CP_TO_CS_ACTIONS.length + CS_TO_CP_ACTIONS.length, 44); // DataTransfer goes both ways
+  assert(CP_TO_CS_ACTIONS.includes("TransactionEvent"));
+  assert(CS_TO_CP_ACTIONS.includes("RequestStartTransaction"));
+});
+
+Deno.test("OCPP 2.0.1 spells the renamed RPC framework errors its own way", () => {
+  assertEquals(wireErrorCode(OCPP201, "FormationViolation"), "FormatViolation");
+  assertEquals(wireErrorCode(OCPP201, "OccurenceConstraintViolation"), "OccurrenceConstraintViolation");
+  assertEquals(wireErrorCode(OCPP201, "PropertyConstraintViolation"), "PropertyConstraintViolation");
+});
+
+for (const action of OUR_ACTIONS) {
+  Deno.test(`OCPP 2.0.1 ${action} schemas accept and reject what the official JSON schemas do`, () => {
+    const problems = [...check(action, "req").problems, ...check(action, "conf").problems];
+    if (problems.length > 0) {
+      fail(`${problems.length} disagreement(s):\n${problems.slice(0, 40).join("\n")}`);
+    }
+  });
+}
+
+Deno.test("the OCPP 2.0.1 cross-check generates thousands of valid and invalid samples", () => {
+  let valid = 0;
+  let invalid = 0;
+  for (const action of OUR_ACTIONS) {
+    for (const kind of ["req", "conf"] as const) {
+      for (const sample of samplesFor(dereference(official(`urn:${action}.${kind}`)))) {
+        if (sample.expect === true) valid++;
+        if (sample.expect === false) invalid++;
+      }
+    }
+  }
+  assert(valid > 2000 && invalid > 5000, `only ${valid} valid and ${invalid} invalid samples`);
+});

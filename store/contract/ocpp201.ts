@@ -1,0 +1,205 @@
+import { assert, assertEquals } from "@std/assert";
+import type { DeviceModelEntry } from "../../model/device_model.ts";
+import { decideTransactionEvent, type TransactionEventInput } from "../../model/transaction_event.ts";
+import type { Store } from "../mod.ts";
+import { at, type Cases } from "./harness.ts";
+
+function event(fields: Partial<TransactionEventInput> = {}): TransactionEventInput {
+  return {
+    chargePointId: "CP-1",
+    eventType: "Updated",
+    seqNo: 0,
+    stationTransactionId: "tx-abc",
+    evseId: null,
+    timestamp: at(1),
+    idToken: null,
+    idTokenStatus: null,
+    remoteStartId: null,
+    reservationId: null,
+    stoppedReason: null,
+    energy: { begin: null, end: null, latest: null },
+    receivedAt: at(1),
+    ...fields,
+  };
+}
+
+/** Decides one event with the store's lookups and commits it, as the TransactionEvent handler does. */
+async function apply(store: Store, input: TransactionEventInput) {
+  const { outcome, changes } = await decideTransactionEvent(input, store);
+  const result = await store.commit({ chargePointId: input.chargePointId, ...changes });
+  return { outcome, result };
+}
+
+function entry(component: string, variable: string, value: string): DeviceModelEntry {
+  return {
+    chargePointId: "CP-1",
+    component: { name: component, evse: { id: 1 } },
+    variable: { name: variable },
+    attributes: [{ type: "Actual", value, mutability: "ReadWrite" }],
+    characteristics: { dataType: "integer", supportsMonitoring: false },
+    requestId: 3,
+    generatedAt: at(0),
+    receivedAt: at(1),
+  };
+}
+
+/** OCPP 2.0.1: transactions by the station's own id in the same ledger, seqNos, the device model, EVSEs. */
+export function ocpp201Cases({ stationTest }: Cases): void {
+  stationTest(
+    "a 2.0.1 transaction is found by the station's id; its events apply once each, in any order",
+    async ({ store }) => {
+      const started = await apply(
+        store(),
+        event({
+          eventType: "Started",
+          evseId: 2,
+          idToken: "TOKEN-1",
+          idTokenStatus: "Accepted",
+          remoteStartId: 77,
+          energy: { begin: 1000, end: null, latest: 1000 },
+        }),
+      );
+      assertEquals(started.result.ok, true);
+      const id = started.outcome.transaction!.transactionId;
+      const found = await store().findTransactionByStationId("CP-1", "tx-abc");
+      assertEquals(found?.transactionId, id);
+      assertEquals(found?.stationTransactionId, "tx-abc");
+      assertEquals(found?.remoteStartId, 77);
+      assertEquals(found?.connectorId, 2);
+      assertEquals(found?.seqNos, [0]);
+      assertEquals(await store().findTransactionByStationId("CP-2", "tx-abc"), null);
+      // seqNo 2 before 1, then 1 replayed.
+      assertEquals((await apply(store(), event({ seqNo: 2 }))).result.ok, true);
+      assertEquals((await apply(store(), event({ seqNo: 1 }))).result.ok, true);
+      const replay = await apply(store(), event({ seqNo: 1 }));
+      assertEquals(replay.outcome.outcome, "replayed");
+      assertEquals((await store().getTransaction(id))?.seqNos, [0, 1, 2]);
+      assertEquals((await store().findActiveTransactionsOn("CP-1", 2)).map((t) => t.transactionId), [id]);
+      const ended = await apply(
+        store(),
+        event({
+          eventType: "Ended",
+          seqNo: 3,
+          timestamp: at(30),
+          receivedAt: at(30),
+          stoppedReason: "EVDisconnected",
+          energy: { begin: null, end: 8500, latest: 8500 },
+        }),
+      );
+      assertEquals(ended.result.ok, true);
+      const done = await store().getTransaction(id);
+      assertEquals(done?.status, "finished");
+      assertEquals(done?.energyWh, 7500);
+      assertEquals(done?.stopReason, "EVDisconnected");
+      assertEquals(done?.seqNos, [0, 1, 2, 3]);
+      assertEquals(await store().findActiveTransactionsOn("CP-1", 2), []);
+      const listed = await store().listTransactions({ chargePointId: "CP-1", limit: 10 });
+      assertEquals(listed.map((t) => t.stationTransactionId), ["tx-abc"]);
+    },
+  );
+
+  stationTest(
+    "a 2.0.1 transaction whose Ended arrives first is stored finished; its late Started fills in the start",
+    async ({ store }) => {
+      const ended = await apply(
+        store(),
+        event({
+          eventType: "Ended",
+          seqNo: 4,
+          evseId: 1,
+          timestamp: at(40),
+          energy: { begin: null, end: 5000, latest: 5000 },
+        }),
+      );
+      assertEquals(ended.result.ok, true);
+      const id = ended.outcome.transaction!.transactionId;
+      assertEquals(await store().findActiveTransactionsOn("CP-1", 1), []);
+      const started = await apply(
+        store(),
+        event({
+          eventType: "Started",
+          seqNo: 0,
+          evseId: 1,
+          idToken: "LATE",
+          idTokenStatus: "Accepted",
+          timestamp: at(5),
+          energy: { begin: 1000, end: null, latest: 1000 },
+        }),
+      );
+      assertEquals(started.result.ok, true);
+      const tx = await store().getTransaction(id);
+      assertEquals(tx?.status, "finished");
+      assertEquals(tx?.startTimestamp, at(5));
+      assertEquals(tx?.meterStart, 1000);
+      assertEquals(tx?.energyWh, 4000);
+      assertEquals(tx?.idTag, "LATE");
+      assertEquals(tx?.seqNos, [0, 4]);
+      assertEquals(
+        (await store().listTransactions({ idTag: "LATE", limit: 5 })).map((t) => t.transactionId),
+        [
+          id,
+        ],
+      );
+    },
+  );
+
+  stationTest(
+    "the idToken of a later event replaces an empty one in the idTag indexes",
+    async ({ store }) => {
+      const first = await apply(store(), event({ eventType: "Started", evseId: 1 }));
+      const id = first.outcome.transaction!.transactionId;
+      await apply(store(), event({ seqNo: 1, idToken: "CARD-9", idTokenStatus: "Accepted" }));
+      assertEquals((await store().findActiveTransactionByIdTag("CARD-9"))?.transactionId, id);
+      assertEquals((await store().listTransactions({ idTag: "CARD-9", limit: 5 })).length, 1);
+      assertEquals(await store().findActiveTransactionByIdTag(""), null);
+    },
+  );
+
+  stationTest("the same station transaction started twice concurrently is a conflict", async ({ store }) => {
+    const one = await decideTransactionEvent(event({ eventType: "Started", evseId: 1 }), store());
+    const two = await decideTransactionEvent(event({ eventType: "Started", evseId: 3 }), store());
+    assertEquals((await store().commit({ chargePointId: "CP-1", ...one.changes })).ok, true);
+    const second = await store().commit({ chargePointId: "CP-1", ...two.changes });
+    assertEquals(second.ok, false);
+  });
+
+  stationTest(
+    "the device model is upserted by key and listed in key order with a cursor",
+    async ({ store }) => {
+      const a = entry("EVSE", "Power", "22000");
+      const b = entry("Connector", "Type", "cType2");
+      const c = entry("EVSE", "AvailabilityState", "Available");
+      assertEquals((await store().commit({ chargePointId: "CP-1", deviceModel: [a, b, c] })).ok, true);
+      const changed = { ...a, attributes: [{ type: "Actual", value: "11000" }], receivedAt: at(2) };
+      assertEquals((await store().commit({ chargePointId: "CP-1", deviceModel: [changed] })).ok, true);
+      const all = await store().listDeviceModel("CP-1", { limit: 10 });
+      assertEquals(all.map((e) => `${e.component.name}.${e.variable.name}`), [
+        "Connector.Type",
+        "EVSE.AvailabilityState",
+        "EVSE.Power",
+      ]);
+      assertEquals(all[2], changed);
+      const page = await store().listDeviceModel("CP-1", { limit: 1, after: "EVSE||1||AvailabilityState|" });
+      assertEquals(page, [changed]);
+      assertEquals(await store().listDeviceModel("CP-2", { limit: 10 }), []);
+    },
+  );
+
+  stationTest("a station's dialect and EVSEs survive in its snapshot", async ({ store }) => {
+    const evses = [{
+      evseId: 1,
+      connectorId: 1,
+      status: "Occupied",
+      timestamp: at(3),
+      transactionId: "tx-1",
+    }];
+    const result = await store().commit({
+      chargePointId: "CP-1",
+      snapshot: { ocppVersion: "ocpp2.0.1", evses, updatedAt: at(3) },
+    });
+    assert(result.ok);
+    const record = await store().getChargePoint("CP-1");
+    assertEquals(record?.ocppVersion, "ocpp2.0.1");
+    assertEquals(record?.evses, evses);
+  });
+}

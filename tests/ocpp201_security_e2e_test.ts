@@ -1,0 +1,91 @@
+/**
+ * OCPP 2.0.1 security (Part 2 A02-A04) on the same PKI as 1.6 stations, with npm `ocpp-rpc` in strict mode
+ * speaking `ocpp2.0.1`: a CSR is signed by the same CA and sent back with CertificateSigned (checked by the
+ * station against the 2.0.1 schema), and security events land in the same log.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { x509 } from "../pki/x509.ts";
+import { startApiServer } from "./helpers/api.ts";
+import { makeCsr, opensslVerify } from "./helpers/openssl.ts";
+import { eventually } from "./helpers/server.ts";
+import { closeStation } from "./helpers/station.ts";
+import { connectStation201 } from "./helpers/station201.ts";
+
+Deno.test("a 2.0.1 station's CSR is signed by the same CA and comes back with CertificateSigned", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms_201_sec_" });
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "CP-SEC201");
+  try {
+    const { csr } = await makeCsr(dir, "/CN=CP-SEC201", "rsa:2048");
+    const signed = new Promise<{ certificateChain: string }>((resolve) => {
+      station.handle("CertificateSigned", ({ params }) => {
+        resolve(params);
+        return { status: "Accepted" };
+      });
+    });
+    assertEquals(
+      (await station.call("SignCertificate", { csr, certificateType: "ChargingStationCertificate" })).status,
+      "Accepted",
+    );
+    const { certificateChain } = await signed;
+    const caPath = `${dir}/ca.pem`;
+    await Deno.writeTextFile(caPath, await (await fetch(`${server.url}/api/v1/pki/ca`)).text());
+    const verified = await opensslVerify(dir, caPath, certificateChain);
+    assert(verified.ok, verified.output);
+    assertEquals(new x509.X509Certificate(certificateChain).subject, "CN=CP-SEC201");
+    // A CSR for another station is refused and logged as a security event.
+    const { csr: other } = await makeCsr(dir, "/CN=CP-ELSE", "rsa:2048");
+    assertEquals((await station.call("SignCertificate", { csr: other })).status, "Rejected");
+    assertEquals(
+      await station.call("SecurityEventNotification", {
+        type: "TamperDetectionActivated",
+        timestamp: "2026-11-25T10:00:00Z",
+      }),
+      {},
+    );
+    const events = await eventually(async () => {
+      const res = await server.json("/api/v1/security-events?chargePointId=CP-SEC201", { as: "operator" });
+      return res.body.items.length >= 3 ? res.body.items : null;
+    });
+    assertEquals(
+      events.map((e: { kind: string }) => e.kind).sort(),
+      ["certificate_issued", "csr_rejected", "station_event_critical"],
+    );
+  } finally {
+    await closeStation(station);
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("renewal: a 2.0.1 station near expiry gets TriggerMessage SignChargingStationCertificate and renews", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms_201_renew_" });
+  const server = await startApiServer(
+    { PKI_CERT_VALIDITY_DAYS: "1", PKI_RENEW_BEFORE_DAYS: "2" },
+    { renewalIntervalMs: 200 },
+  );
+  const station = await connectStation201(server.wsUrl, "CP-RENEW201");
+  try {
+    const chains: string[] = [];
+    station.handle("CertificateSigned", ({ params }) => {
+      chains.push(params.certificateChain);
+      return { status: "Accepted" };
+    });
+    station.handle("TriggerMessage", ({ params }) => {
+      assertEquals(params, { requestedMessage: "SignChargingStationCertificate" });
+      setTimeout(async () => {
+        const { csr } = await makeCsr(dir, "/CN=CP-RENEW201", "rsa:2048");
+        await station.call("SignCertificate", { csr });
+      }, 10);
+      return { status: "Accepted" };
+    });
+    const { csr } = await makeCsr(dir, "/CN=CP-RENEW201", "rsa:2048");
+    assertEquals((await station.call("SignCertificate", { csr })).status, "Accepted");
+    // Valid 1 day, renewed 2 days before expiry: due at once; the scan runs every 200 ms.
+    await eventually(() => chains.length >= 2, 10_000, "a renewed certificate");
+  } finally {
+    await closeStation(station);
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
