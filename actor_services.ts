@@ -55,7 +55,7 @@ export function certificateRenewal(
   return new CertificateRenewal({
     pki: extension.pki,
     intervalMs,
-    isConnected: (id) => registry.isConnected(id),
+    isConnected: (id) => registry.isConnectedHere(id),
     trigger: async (certificate) => {
       try {
         const id = certificate.chargePointId;

@@ -90,6 +90,23 @@ export const ConfigSchema = z.object({
    */
   HANDSHAKE_REFUSAL_BURST: int(1, 1_000_000).default(20),
   HANDSHAKE_REFUSAL_RATE: z.coerce.number().min(0).max(10_000).default(0.5),
+  /**
+   * Server processes `deno task start` runs on the same port (SO_REUSEPORT, Linux), one cluster on
+   * DATABASE_URL; above 1 DATABASE_URL is required.
+   */
+  WORKERS: int(1, 256).default(1),
+  /**
+   * How long a node's presence lasts without renewal (seconds; renewed every third of it). A node that dies
+   * loses its stations after this: they show offline and commands to them fail at once until they reconnect.
+   */
+  PRESENCE_LEASE_S: z.coerce.number().min(0.3).max(600).default(15),
+  /**
+   * With DATABASE_URL, this process joins the cluster of the processes sharing the database (default); off:
+   * a single process that knows only its own stations.
+   */
+  CLUSTER: z.enum(["on", "off"]).default("on"),
+  /** Listen with SO_REUSEPORT (set by the WORKERS supervisor for its workers). */
+  REUSE_PORT: bool.default(false),
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
   DENO_DEPLOYMENT_ID: z.string().optional(),
   /** OCPP frames kept per station for troubleshooting (0 keeps none). */
@@ -223,6 +240,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid settings: ${lines.join("; ")}`);
+  }
+  if (result.data.WORKERS > 1 && !result.data.DATABASE_URL) {
+    throw new Error(
+      `Invalid settings: WORKERS=${result.data.WORKERS} needs DATABASE_URL (the workers share one PostgreSQL ` +
+        "database; Deno KV is one process's store)",
+    );
+  }
+  if (result.data.WORKERS > 1 && result.data.CLUSTER === "off") {
+    throw new Error(
+      `Invalid settings: WORKERS=${result.data.WORKERS} needs CLUSTER=on (the workers are one cluster)`,
+    );
   }
   return result.data;
 }

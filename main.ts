@@ -1,34 +1,70 @@
 /**
- * The composition root: config -> store -> registry -> app -> Deno.serve.
+ * The composition root: config -> store -> cluster bus -> registry -> app -> Deno.serve.
  *
  *   deno task start                       # embedded Deno KV in ./data/csms.kv
- *   DATABASE_URL=postgres://... deno task start
+ *   DATABASE_URL=postgres://... deno task start             # PostgreSQL; a node of the cluster on it
+ *   WORKERS=4 DATABASE_URL=postgres://... deno task start   # 4 server processes on one port
+ *   (on Deno Deploy the isolates are one cluster on the built-in KV)
  *
  * A setting, store or listener that does not work ends the process with one line on stderr.
  */
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { PrometheusMetrics } from "./metrics/prometheus.ts";
-import { startServer } from "./server.ts";
+import { processName, startServer } from "./server.ts";
 import { openStores } from "./store/open.ts";
 import { runTask } from "./tasks/cli.ts";
+import type { ClusterBackend } from "./cluster/mod.ts";
+import type { SecurityViews } from "./cluster/postgres_views.ts";
 
 await runTask(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
+  if (config.WORKERS > 1) {
+    // The schema is migrated once, before the workers start.
+    await (await openStores(config, logger)).close();
+    const { superviseWorkers } = await import("./cluster/workers.ts");
+    const code = await superviseWorkers(config, logger, {
+      main: new URL(import.meta.url).pathname,
+      denoConfig: new URL("./deno.json", import.meta.url).pathname,
+    });
+    Deno.exit(code);
+  }
   const metrics = new PrometheusMetrics();
   const stores = await openStores(config, logger, {
     commitObserver: (batch) => metrics.storeCommitted(batch),
   });
+  const nodeId = processName();
+  let cluster: ClusterBackend | undefined;
+  let sharedSecurity: SecurityViews | undefined;
+  if (config.DATABASE_URL && config.CLUSTER === "on") {
+    const { openPostgresCluster } = await import("./cluster/postgres.ts");
+    const { openPostgresSecurityViews } = await import("./cluster/postgres_views.ts");
+    cluster = await openPostgresCluster(config.DATABASE_URL, { nodeId, logger }).catch(async (error) => {
+      await stores.close();
+      throw error;
+    });
+    sharedSecurity = openPostgresSecurityViews(config.DATABASE_URL, { nodeId, logger });
+  } else if (config.DENO_DEPLOYMENT_ID && config.CLUSTER === "on" && stores.kv) {
+    // Deno Deploy: isolates share the built-in KV, and are one cluster on it (on the stores' handle: a
+    // second handle on one database contends for its write lock).
+    const { openKvCluster } = await import("./cluster/kv.ts");
+    cluster = openKvCluster(stores.kv, { nodeId, logger });
+  }
   const server = await startServer(config, stores.store, {
     logger,
     metrics,
+    holder: nodeId,
     auth: stores.auth,
     stationSecurity: stores.stationSecurity,
     energy: stores.energy,
     securityExtension: stores.securityExtension,
     fleet: stores.fleet,
+    ...(cluster ? { cluster } : {}),
+    ...(sharedSecurity ? { sharedSecurity } : {}),
   }).catch(async (error) => {
+    await sharedSecurity?.close();
+    await cluster?.close();
     await stores.close();
     throw error;
   });
@@ -39,6 +75,8 @@ await runTask(async () => {
     stopping = true;
     logger.info("shutting down", { signal });
     await server.shutdown();
+    await sharedSecurity?.close();
+    await cluster?.close();
     await stores.close();
     Deno.exit(0);
   };

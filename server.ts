@@ -35,9 +35,13 @@ import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
 import type { FleetStore } from "./store/fleet.ts";
 import { openKvFleetStore } from "./store/kv/fleet.ts";
 import { createFleet, type Fleet } from "./fleet/mod.ts";
+import type { FleetEvent } from "./fleet/events.ts";
 import { DataTransferDesk } from "./fleet/data_transfers.ts";
 import { timeSortableIds } from "./fleet/ids.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
+import type { ClusterBackend } from "./cluster/mod.ts";
+import { ClusterNode } from "./cluster/node.ts";
+import type { SecurityViews } from "./cluster/postgres_views.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -68,6 +72,13 @@ export interface ServerOptions {
   webhookResolve?: Resolve;
   /** This process's name in claims and leases; default host, pid and a random part. */
   holder?: string;
+  /**
+   * The cluster this process is a node of (named by the backend's bus); none: a single process, whose
+   * registry knows only its own stations. The caller closes it after shutdown().
+   */
+  cluster?: ClusterBackend;
+  /** The authentication back-off and the refused-handshake log shared by the cluster's nodes. */
+  sharedSecurity?: Pick<SecurityViews, "backoff" | "handshakes">;
 }
 
 export interface RunningServer {
@@ -75,6 +86,10 @@ export interface RunningServer {
   port: number;
   registry: Registry;
   events: EventBus;
+  /** The live stream's events: this process's and, in a cluster, the other nodes'. */
+  streamEvents: EventBus;
+  /** This process as a cluster node, or null. */
+  cluster: ClusterNode | null;
   handshakes: HandshakeLog;
   store: Store;
   auth: AuthStore;
@@ -108,7 +123,13 @@ export async function startServer(
   const setup = await FirstRunSetup.prepare(auth, logger);
   const ownStationSecurity = options.stationSecurity === undefined;
   const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
-  const security = createSecurity(config, { store: stationSecurity, logger, now });
+  const shared = options.sharedSecurity;
+  const security = createSecurity(config, {
+    store: stationSecurity,
+    logger,
+    now,
+    ...(shared ? { backoff: (settings) => shared.backoff(settings) } : {}),
+  });
   const ownExtensionKv = options.securityExtension === undefined ? await openKvHandle(":memory:") : null;
   const extensionStores = options.securityExtension ?? kvSecurityExtension(ownExtensionKv!);
   const extension = await createSecurityExtension(config, {
@@ -123,6 +144,7 @@ export async function startServer(
   const stopping = new AbortController();
   const events = new EventBus();
   const handshakes = new HandshakeLog();
+  if (shared) handshakes.share(shared.handshakes);
   const metrics = options.metrics ?? new PrometheusMetrics();
   const ownFleet = options.fleet === undefined;
   const fleetStore = options.fleet ?? await openKvFleetStore(":memory:");
@@ -157,6 +179,23 @@ export async function startServer(
     },
   }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
   registry.start();
+  // In a cluster the live stream also shows the other nodes' events; the domain (energy, fleet) follows only
+  // this process's stations, so that nothing is done twice.
+  const streamEvents = options.cluster ? new EventBus() : events;
+  if (options.cluster) events.subscribe((event) => streamEvents.publish(event));
+  const cluster = options.cluster
+    ? new ClusterNode({
+      backend: options.cluster,
+      registry,
+      events,
+      remoteEvents: streamEvents,
+      logger,
+      leaseMs: config.PRESENCE_LEASE_S * 1000,
+      // A command may wait behind another in the station's queue (one CALL in flight), then for its own answer.
+      requestTimeoutMs: 2 * config.CALL_TIMEOUT_MS + 5000,
+    })
+    : null;
+  await cluster?.start();
   const ownEnergy = options.energy === undefined;
   const energyStore = options.energy ?? await openKvEnergyStore(":memory:");
   const energy = createEnergy({
@@ -167,7 +206,8 @@ export async function startServer(
       send: (id, action, payload) => registry.send(id, action, payload, { log: false }),
       dialectOf: (id) => registry.get(id)?.dialect.protocol.subprotocol ?? null,
       stationTransactionId: async (id) => (await store.getTransaction(id))?.stationTransactionId ?? null,
-      isConnected: (id) => registry.isConnected(id),
+      // Load management follows this process's stations (each node manages the ones it holds).
+      isConnected: (id) => registry.isConnectedHere(id),
     }),
     commandLog: store,
     sources: {
@@ -179,7 +219,7 @@ export async function startServer(
         })),
       recentMeterValues: (id) => store.listMeterValuesByChargePoint(id, 100),
       lastSeen: async (id) => (await store.getChargePoint(id))?.lastSeen ?? null,
-      isConnected: (id) => registry.isConnected(id),
+      isConnected: (id) => registry.isConnectedHere(id),
     },
     settings: {
       minCurrentA: config.ENERGY_MIN_CURRENT_A,
@@ -226,6 +266,18 @@ export async function startServer(
         .slice(0, 10),
   });
   metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
+  if (cluster) {
+    metrics.gauge(
+      "csms_cluster_nodes",
+      "Live nodes of the cluster (this process included)",
+      () => cluster.liveNodes,
+    );
+    metrics.gauge(
+      "csms_cluster_connected_stations",
+      "Stations connected to any node of the cluster",
+      () => registry.listCluster().length,
+    );
+  }
   const fleet = createFleet({
     dataTransfers,
     store,
@@ -260,15 +312,23 @@ export async function startServer(
     },
   });
   fleet.start();
+  // The fleet's job progress on every node's live stream too (its webhooks and loops stay with its own).
+  let streamFleet = fleet;
+  if (cluster) {
+    const fleetStream = new EventBus<FleetEvent>();
+    fleet.events.subscribe((event) => fleetStream.publish(event));
+    cluster.forward("fleet", fleet.events, fleetStream);
+    streamFleet = { ...fleet, events: fleetStream };
+  }
   const app = createApp({
-    fleet,
+    fleet: streamFleet,
     registry,
     store,
     logger,
     handshakes,
     now,
     auth,
-    events,
+    events: streamEvents,
     shutdownSignal: stopping.signal,
     security,
     energy,
@@ -295,6 +355,8 @@ export async function startServer(
     const server = Deno.serve({
       port: config.PORT,
       hostname: config.HOSTNAME,
+      // WORKERS=N: every worker listens on the same port and the kernel spreads the connections (Linux).
+      ...(config.REUSE_PORT ? { reusePort: true } : {}),
       ...(tls ?? {}),
       onListen: ({ port, hostname }) => {
         const [http, ws] = tls ? ["https", "wss"] : ["http", "ws"];
@@ -317,6 +379,8 @@ export async function startServer(
           port,
           registry,
           events,
+          streamEvents,
+          cluster,
           handshakes,
           store,
           auth,
@@ -334,6 +398,8 @@ export async function startServer(
             unfollow();
             await energy.close();
             await registry.shutdown();
+            // Its stations' releases go out, then its lease: the other nodes see them offline at once.
+            await cluster?.close();
             // After the stations closed (commands in flight end at once), before the stores close.
             await fleet.stop();
             await server.shutdown();
@@ -347,7 +413,7 @@ export async function startServer(
           },
         });
       },
-    }, (request, info) => app.fetch(request, info));
+    }, cluster ? withNodeHeader(app.fetch, cluster.nodeId) : (request, info) => app.fetch(request, info));
     // Deno.serve's accept loop ends for good on an accept error such as EMFILE (denoland/deno#10148): a process
     // that no longer listens must not linger looking healthy.
     server.finished.catch((error) => {
@@ -359,8 +425,25 @@ export async function startServer(
   });
 }
 
+/** Names the node that answered (`X-CSMS-Node`), for operators behind a load balancer and for tests. */
+function withNodeHeader(
+  fetch: (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>,
+  nodeId: string,
+) {
+  return async (request: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
+    const response = await fetch(request, info);
+    if (response.status === 101) return response;
+    try {
+      response.headers.set("x-csms-node", nodeId);
+    } catch {
+      // Immutable headers (a proxied response): left as they are.
+    }
+    return response;
+  };
+}
+
 /** This process among a cluster's, for claims and leases: host, pid and a random part (unique either way). */
-function processName(): string {
+export function processName(): string {
   let host = "host";
   try {
     host = Deno.hostname();

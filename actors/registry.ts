@@ -26,6 +26,7 @@ import type { ActorDialect } from "./dialect.ts";
 import { NotConnectedError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
+import type { RemoteStations, StationConnection } from "./remote_stations.ts";
 
 export interface RegistryOptions {
   /** How often pending calls are checked for timeouts. */
@@ -38,13 +39,27 @@ export interface ConnectedStation {
   connectedAt: string;
 }
 
+export type { StationConnection } from "./remote_stations.ts";
+
 export class Registry {
   #actors = new Map<string, Actor>();
   /** Snapshot writes for stations that are not connected; an actor spawned meanwhile loads after them. */
   #offlineWrites = new Map<string, Promise<unknown>>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The rest of the cluster; null in a single process. */
+  #remote: RemoteStations | null = null;
 
   constructor(readonly deps: ActorDeps, private readonly options: RegistryOptions) {}
+
+  /** Joins a cluster: stations connected to other nodes become reachable through it. */
+  attachCluster(remote: RemoteStations): void {
+    this.#remote = remote;
+  }
+
+  /** This process's node id in a cluster, or null. */
+  get nodeId(): string | null {
+    return this.#remote?.nodeId ?? null;
+  }
 
   /** Starts the shared sweep timer. */
   start(): void {
@@ -68,6 +83,7 @@ export class Registry {
       // A late close of a replaced actor must never evict its successor.
       onStopped: (stopped) => {
         if (this.#actors.get(id) === stopped) this.#actors.delete(id);
+        this.#remote?.closed(id, stopped.connectedAt.toISOString());
       },
     }, dialect);
     this.#actors.set(id, actor);
@@ -76,6 +92,7 @@ export class Registry {
       previous.close(CLOSE_CODES.replaced, "Replaced by a new connection");
     }
     actor.log.info("connection opened", { remoteAddress });
+    this.#remote?.opened({ id, remoteAddress, connectedAt: actor.connectedAt.toISOString() });
     const offlineWrite = this.#offlineWrites.get(id);
     actor.start(Promise.all([previous?.stopped, offlineWrite?.catch(() => {})]).then(() => {}));
     return actor;
@@ -87,6 +104,20 @@ export class Registry {
    * connecting meanwhile waits for. A station the store does not know is created.
    */
   async updateSnapshot(
+    id: string,
+    update: SnapshotUpdate,
+  ): Promise<{ record: ChargePointRecord; created: boolean }> {
+    const owner = this.#actors.has(id) ? null : this.#remote?.connection(id);
+    // A patch computed from the snapshot (a function) cannot travel: it is committed here like an offline
+    // write, which the owner's field patches never overwrite.
+    if (owner && typeof update !== "function") {
+      return { record: await this.#remote!.updateSnapshot(owner, update), created: false };
+    }
+    return await this.updateSnapshotHere(id, update);
+  }
+
+  /** As updateSnapshot(), never routed to another node (what a node does for the one that routed it). */
+  async updateSnapshotHere(
     id: string,
     update: SnapshotUpdate,
   ): Promise<{ record: ChargePointRecord; created: boolean }> {
@@ -118,11 +149,41 @@ export class Registry {
     return this.#actors.get(id);
   }
 
+  /** Connected here or, in a cluster, on another live node. */
   isConnected(id: string): boolean {
+    const actor = this.#actors.get(id);
+    return (actor !== undefined && !actor.isStopping) || this.#remote?.connection(id) != null;
+  }
+
+  /** Connected to this process. */
+  isConnectedHere(id: string): boolean {
     const actor = this.#actors.get(id);
     return actor !== undefined && !actor.isStopping;
   }
 
+  /** Where a station is connected in the whole cluster (this process first), or null; nodeId "" without one. */
+  connection(id: string): StationConnection | null {
+    const actor = this.#actors.get(id);
+    if (actor && !actor.isStopping) {
+      return {
+        id,
+        remoteAddress: actor.remoteAddress,
+        connectedAt: actor.connectedAt.toISOString(),
+        nodeId: this.#remote?.nodeId ?? "",
+      };
+    }
+    return this.#remote?.connection(id) ?? null;
+  }
+
+  /** Every connected station of the cluster: this process's and the other live nodes'. */
+  listCluster(): StationConnection[] {
+    const here = this.list().map((s) => ({ ...s, nodeId: this.#remote?.nodeId ?? "" }));
+    if (!this.#remote) return here;
+    const local = new Set(here.map((s) => s.id));
+    return [...here, ...this.#remote.list().filter((s) => !local.has(s.id))];
+  }
+
+  /** The stations connected to this process. */
   list(): ConnectedStation[] {
     return [...this.#actors.values()].map((a) => ({
       id: a.id,
@@ -151,15 +212,34 @@ export class Registry {
 
   /**
    * `call` for a command of any dialect we speak (OCPP 2.0.1's `RequestStartTransaction`, say), untyped: the
-   * station's actor refuses a command its dialect does not have. Callers validate the payload first.
+   * station's actor refuses a command its dialect does not have. Callers validate the payload first. A station
+   * connected to another node gets it through that node.
    */
   async send(id: string, action: string, payload: unknown, options: CallOptions = {}): Promise<unknown> {
-    if (!isCsToCpAction(action) && !isCsToCpAction201(action)) {
-      throw new OcppError("NotSupported", `Action "${action}" is not sent by a Central System`);
-    }
+    assertSentByUs(action);
     const actor = this.#actors.get(id);
     if (actor && !actor.isStopping) return await actor.call(action, payload, options);
-    const error = new NotConnectedError(id, action);
+    const owner = this.#remote?.connection(id);
+    if (owner) return await this.#remote!.call(owner, action, payload, options);
+    return await this.#notConnected(id, action, payload, options);
+  }
+
+  /** As send(), for a command another node routed here: never routed on (no ping-pong between nodes). */
+  async callHere(id: string, action: string, payload: unknown, options: CallOptions = {}): Promise<unknown> {
+    assertSentByUs(action);
+    const actor = this.#actors.get(id);
+    if (actor && !actor.isStopping) return await actor.call(action, payload, options);
+    return await this.#notConnected(id, action, payload, options);
+  }
+
+  async #notConnected(
+    id: string,
+    action: string,
+    payload: unknown,
+    options: CallOptions,
+  ): Promise<never> {
+    const why = this.#remote?.whyUnreachable(id);
+    const error = why ? new NotConnectedError(id, action, why) : new NotConnectedError(id, action);
     if (options.log === false) throw error;
     const at = this.deps.now().toISOString();
     const command = { action, payload, requestedBy: options.requestedBy ?? "anonymous", requestedAt: at };
@@ -179,10 +259,13 @@ export class Registry {
     throw error;
   }
 
-  /** Disconnects a station; resolves when its actor has stopped. */
+  /** Disconnects a station (on whichever node holds it); resolves when its actor has stopped. */
   async stop(id: string, code: number = CLOSE_CODES.stoppedByOperator, reason = "Stopped by operator") {
     const actor = this.#actors.get(id);
-    if (!actor) return false;
+    if (!actor) {
+      const owner = this.#remote?.connection(id);
+      return owner ? await this.#remote!.stop(owner, code, reason) : false;
+    }
     actor.close(code, reason);
     await actor.stopped;
     return true;
@@ -191,6 +274,34 @@ export class Registry {
   /** The last OCPP frames of a station, oldest first (also after it disconnected, within bounds). */
   recentFrames(id: string): FrameLogEntry[] {
     return this.deps.frames.list(id);
+  }
+
+  /**
+   * As recentFrames(), read from the node that holds the station's socket when that is another one, or from
+   * every node when it is connected nowhere.
+   */
+  async framesOf(id: string): Promise<FrameLogEntry[]> {
+    if (this.#actors.has(id) || !this.#remote) return this.recentFrames(id);
+    const owner = this.#remote.connection(id);
+    if (owner) return await this.#remote.frames(owner);
+    // Connected nowhere: whichever nodes held it last still keep its frames.
+    const all = [...this.recentFrames(id), ...await this.#remote.framesAnywhere(id)];
+    all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    return all.slice(-Math.max(1, this.deps.frames.perStation));
+  }
+
+  /**
+   * A newer connection of `id` opened on another node (newest wins cluster-wide): the socket here, if older,
+   * is closed with 4000 like a local replacement.
+   */
+  replacedElsewhere(id: string, connectedAt: string, nodeId: string): void {
+    const actor = this.#actors.get(id);
+    if (!actor || actor.isStopping) return;
+    const here = actor.connectedAt.toISOString();
+    // A tie (same millisecond) goes to the greater node id, so both nodes decide alike.
+    if (here > connectedAt || (here === connectedAt && (this.#remote?.nodeId ?? "") >= nodeId)) return;
+    actor.log.info("connection replaced", { remoteAddress: actor.remoteAddress, byNode: nodeId });
+    actor.close(CLOSE_CODES.replaced, "Replaced by a new connection");
   }
 
   sweep(nowMs: number): void {
@@ -204,5 +315,12 @@ export class Registry {
     const actors = [...this.#actors.values()];
     for (const actor of actors) actor.close(CLOSE_CODES.goingAway, "Server shutting down");
     await Promise.all(actors.map((a) => a.stopped));
+  }
+}
+
+/** Refuses an action no dialect of ours sends to a station. */
+function assertSentByUs(action: string): void {
+  if (!isCsToCpAction(action) && !isCsToCpAction201(action)) {
+    throw new OcppError("NotSupported", `Action "${action}" is not sent by a Central System`);
   }
 }

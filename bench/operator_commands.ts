@@ -35,9 +35,12 @@ const COMMANDS: ReadonlyArray<[string, unknown]> = [
   ["TriggerMessage", { requestedMessage: "Heartbeat" }],
 ];
 
-/** Sends commands at `perS` per second to stations from `ids` until `signal` aborts. */
+/**
+ * Sends commands at `perS` per second to stations from `ids` until `signal` aborts; each through one of
+ * `baseUrl` (a cluster: any server, picked at random, reaches any station).
+ */
 export async function runOperatorCommands(
-  baseUrl: string,
+  baseUrl: string | string[],
   token: string,
   ids: string[],
   perS: number,
@@ -45,7 +48,7 @@ export async function runOperatorCommands(
   latency: Histogram,
   outcomes: Record<string, number>,
 ): Promise<void> {
-  const base = `${baseUrl}/api/v1/charge-points`;
+  const bases = (Array.isArray(baseUrl) ? baseUrl : [baseUrl]).map((u) => `${u}/api/v1/charge-points`);
   const count = (key: string) => {
     outcomes[key] = (outcomes[key] ?? 0) + 1;
   };
@@ -54,6 +57,7 @@ export async function runOperatorCommands(
   while (!signal.aborted) {
     const [action, body] = COMMANDS[n % COMMANDS.length]!;
     const id = ids[(n * 7919) % ids.length]!;
+    const base = bases[Math.floor(Math.random() * bases.length)]!;
     n++;
     const started = performance.now();
     const p = fetch(`${base}/${encodeURIComponent(id)}/${action}`, {

@@ -36,6 +36,12 @@ export interface LoadOptions extends CommonOptions {
   commandsPerS: number;
   rampTimeoutS: number;
   profile: boolean;
+  /**
+   * The servers are one cluster on ONE PostgreSQL database (each still on its own port, with its own
+   * generators); operator commands (`--commands` per second in all) go through random servers to random
+   * stations of any server.
+   */
+  cluster: boolean;
 }
 
 export interface PeersOptions extends CommonOptions {
@@ -97,6 +103,7 @@ export function parseOptions(args: string[]): BenchOptions {
       rounds: { type: "string" },
       generators: { type: "string", default: "1" },
       "no-pin": { type: "boolean", default: false },
+      cluster: { type: "boolean", default: false },
       "footprint-only": { type: "boolean", default: false },
     },
   });
@@ -151,9 +158,13 @@ export function parseOptions(args: string[]): BenchOptions {
       footprintOnly: flags["footprint-only"]!,
     };
   }
-  const store = flags.store;
+  const cluster = flags.cluster!;
+  const store = cluster ? "postgres" : flags.store;
   if (store !== "kv" && store !== "postgres") {
     throw new Error(`--store must be kv or postgres, got "${store}"`);
+  }
+  if (cluster && flags.store !== "kv" && flags.store !== "postgres") {
+    throw new Error(`--cluster runs on PostgreSQL, got --store "${flags.store}"`);
   }
   const stations = integer("stations", flags.stations ?? "5000", 1);
   const servers = integer("servers", flags.servers, 1);
@@ -182,6 +193,7 @@ export function parseOptions(args: string[]): BenchOptions {
     commandsPerS: decimal("commands", flags.commands, 0),
     rampTimeoutS: integer("ramp-timeout", flags["ramp-timeout"], 1),
     profile: flags.profile!,
+    cluster,
   };
 }
 

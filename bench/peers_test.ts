@@ -68,9 +68,10 @@ async function smoke(spec: ServerSpec): Promise<void> {
       assertEquals([connected.ready, connected.failed], [5, 0], JSON.stringify(connected.errors));
       for (const mix of ["plain", "transaction"] as const) {
         generator.run({ mix });
-        await new Promise((r) => setTimeout(r, 300));
+        // A transaction cycle is 6 CALLs per station: on a loaded machine 300 ms may not reach its Stop.
+        await new Promise((r) => setTimeout(r, mix === "plain" ? 300 : 2000));
         const window = await generator.stop();
-        assert(window.replies >= 20, `${spec.name} answered ${window.replies} ${mix} CALLs in 300 ms`);
+        assert(window.replies >= 20, `${spec.name} answered ${window.replies} ${mix} CALLs`);
         assertEquals(window.callErrors, {}, `${spec.name}, ${mix} mix`);
         assertEquals([window.timeouts, window.unexpectedCloses, window.badFrames], [0, 0, 0]);
         if (mix === "transaction") {

@@ -62,10 +62,20 @@ export function printReport(r: Result): void {
     ...Object.entries(r.latencyMs.byAction).map(([a, s]) => [`  ${a}`, lat(s)] as [string, string]),
     [
       "operator commands",
-      `${fmt(r.commands.perS)}/s per server: ${lat(r.commands.latencyMs)} ${
-        JSON.stringify(r.commands.outcomes)
-      }`,
+      `${fmt(r.commands.perS)}/s ${r.flags.cluster ? "in all, through random servers" : "per server"}: ${
+        lat(r.commands.latencyMs)
+      } ${JSON.stringify(r.commands.outcomes)}`,
     ],
+    ...(r.cpu.perStation
+      ? [[
+        "cpu per station",
+        `servers ${fmt(r.cpu.perStation.serversUsPerS)} us/s${
+          r.cpu.perStation.postgresUsPerS === null
+            ? ""
+            : `, PostgreSQL ${fmt(r.cpu.perStation.postgresUsPerS)} us/s`
+        }`,
+      ] as [string, string]]
+      : []),
     [
       "errors",
       `CALLERROR ${JSON.stringify(r.steady.callErrors)}, timeouts ${fmt(r.steady.timeouts)}, unanswered ` +

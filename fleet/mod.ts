@@ -155,6 +155,7 @@ export function createFleet(deps: FleetDeps) {
     reservations: store.reservations,
     send,
     registry: deps.registry,
+    snapshotOf: (id) => deps.store.getChargePoint(id),
     events,
     now,
     logger: log,

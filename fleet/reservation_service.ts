@@ -22,6 +22,8 @@ export interface ReservationServiceDeps {
   reservations: ReservationStore;
   send: CommandSender;
   registry: Pick<Registry, "get" | "isConnected">;
+  /** The stored snapshot, for a station connected to another node of the cluster. */
+  snapshotOf?: (id: string) => Promise<Readonly<ChargePointRecord> | null>;
   events: FleetEventBus;
   now: () => Date;
   logger: Logger;
@@ -50,9 +52,10 @@ export class ReservationService {
         field: "expiryDate",
       });
     }
-    const actor = this.deps.registry.get(input.chargePointId);
-    const snapshot = actor?.snapshot ?? null;
-    if (!actor || !this.deps.registry.isConnected(input.chargePointId) || snapshot === null) {
+    const connected = this.deps.registry.isConnected(input.chargePointId);
+    const snapshot = this.deps.registry.get(input.chargePointId)?.snapshot ??
+      (connected ? await this.deps.snapshotOf?.(input.chargePointId) ?? null : null);
+    if (!connected || snapshot === null) {
       throw new FleetError("not_connected", `Cannot reserve on "${input.chargePointId}": not connected`);
     }
     if (input.connectorId === 0) await this.#requireConnectorZero(input.chargePointId, snapshot, by);

@@ -195,6 +195,24 @@ export const RULES: readonly BoundaryRule[] = [
     ],
     forbidGlobals: IMPURE,
   },
+  {
+    files: "cluster/",
+    why: "cluster/ joins processes into one Central System: it uses the registry and the events (actors/), " +
+      "security/ interfaces and its own PostgreSQL tables, never HTTP, the dashboard, a domain's workers or a " +
+      "store implementation",
+    forbidImports: [
+      "hono",
+      "preact",
+      "routes/",
+      "components/",
+      "islands/",
+      "fleet/",
+      "energy/",
+      "store/kv/",
+      "store/postgres/",
+      "store/open.ts",
+    ],
+  },
   ...["routes/", "components/", "islands/"].map((files): BoundaryRule => ({
     files,
     why: "concrete stores are built only in main.ts (server.ts for its throwaway defaults) and tests: " +

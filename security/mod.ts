@@ -14,7 +14,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { StationSecurityStore } from "../store/station_security.ts";
-import { MemoryAuthBackoff } from "./auth_backoff.ts";
+import { type AuthBackoff, type AuthBackoffOptions, MemoryAuthBackoff } from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
 import { LoginGuard } from "../auth/login_guard.ts";
 import type { MessageRateOptions } from "./message_rate.ts";
@@ -36,17 +36,23 @@ export interface Security {
 
 export function createSecurity(
   config: Config,
-  deps: { store: StationSecurityStore; logger: Logger; now: () => Date },
+  deps: {
+    store: StationSecurityStore;
+    logger: Logger;
+    now: () => Date;
+    /** Back-off counts kept for the whole cluster (PostgreSQL); default this process's memory. */
+    backoff?: (options: AuthBackoffOptions) => AuthBackoff;
+  },
 ): Security {
   const trustedProxies = namedList("TRUSTED_PROXIES", config.TRUSTED_PROXIES);
   const allowedIps = namedList("ALLOWED_IPS", config.ALLOWED_IPS);
   const events = new SecurityEventLog(deps.logger, deps.now, { store: deps.store });
-  const backoff = () =>
-    new MemoryAuthBackoff({
-      freeFailures: config.AUTH_FREE_FAILURES,
-      baseMs: config.AUTH_BACKOFF_BASE_S * 1000,
-      maxMs: config.AUTH_BACKOFF_MAX_S * 1000,
-    });
+  const backoffOptions: AuthBackoffOptions = {
+    freeFailures: config.AUTH_FREE_FAILURES,
+    baseMs: config.AUTH_BACKOFF_BASE_S * 1000,
+    maxMs: config.AUTH_BACKOFF_MAX_S * 1000,
+  };
+  const backoff = () => deps.backoff?.(backoffOptions) ?? new MemoryAuthBackoff(backoffOptions);
   return {
     store: deps.store,
     events,

@@ -25,6 +25,8 @@ export interface Stores {
   fleet: FleetStore;
   /** Closes all of them (the shared handle or the pools) once. */
   close(): Promise<void>;
+  /** The KV handle they share (KV only): the cluster on Deno Deploy uses it too, not a second one. */
+  kv?: Deno.Kv;
 }
 
 export interface OpenOptions {
@@ -103,6 +105,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     energy: new KvEnergyStore(kv),
     securityExtension: kvSecurityExtension(kv),
     fleet: kvFleetStore(kv),
+    kv,
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),
   };

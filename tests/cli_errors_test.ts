@@ -74,6 +74,10 @@ Deno.test("deno task users and the server fail with one line on stderr, never a 
     const server = await run("main.ts", [], { KV_PATH: kv, PORT: "not-a-port" });
     assertEquals(server.code, 1);
     assertOneLine(server.stderr, "Invalid settings: PORT");
+    // Several workers share one PostgreSQL database: without one they cannot start.
+    const workers = await run("main.ts", [], { KV_PATH: kv, WORKERS: "3" });
+    assertEquals(workers.code, 1);
+    assertOneLine(workers.stderr, "Invalid settings: WORKERS=3 needs DATABASE_URL");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

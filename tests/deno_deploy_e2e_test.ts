@@ -50,6 +50,8 @@ Deno.test("Deno Deploy: built first, then run without file writes or subprocesse
   let station;
   try {
     assert(server.logs.some((l) => l.msg === "store opened" && l.path === "(Deno Deploy)"));
+    // Isolates are one cluster on the built-in KV.
+    assert(server.logs.some((l) => l.msg === "cluster node started"), "no cluster node on KV");
     // The first admin, with the setup token Deploy's log shows.
     const token = String(server.logs.find((l) => typeof l.setupToken === "string")?.setupToken);
     const setup = await fetch(`${server.url}/api/v1/setup`, {

@@ -47,6 +47,8 @@ function adapt(block: string, o: { port: number; upstream: number; pki: TestPki;
   let out = block
     .replace(/listen 443 ssl;/, o.plain ? `listen 127.0.0.1:${o.port};` : `listen 127.0.0.1:${o.port} ssl;`)
     .replace("proxy_pass http://localhost:3001;", `proxy_pass http://127.0.0.1:${o.upstream};`)
+    // The cluster block's upstream of machines: all of them here.
+    .replaceAll(/server 10\.0\.0\.\d+:3001;/g, `server 127.0.0.1:${o.upstream};`)
     .replace("/path/to/cert.pem", o.pki.serverCert)
     .replace("/path/to/key.pem", o.pki.serverKey)
     .replace("/path/to/station-ca.pem", o.pki.caCert);

@@ -31,14 +31,17 @@ import {
   spawnServer,
   stopProcess,
 } from "../server_launch.ts";
-import { BENCH_ID_TAG, BenchStores, diffPostgresStats } from "../stores.ts";
+import { backendCpuDelta, BENCH_ID_TAG, BenchStores, diffPostgresStats } from "../stores.ts";
 import { log, sleep } from "../timeline.ts";
 
-const storeName = (i: number) => `server_${i}`;
+/** The store of server `i`: its own, or in a cluster the one they share. */
+let clusterRun = false;
+const storeName = (i: number) => clusterRun ? "cluster" : `server_${i}`;
 const baseUrl = (s: ServerChild) => `http://127.0.0.1:${s.port}`;
 
 /** Runs the load scenario; resolves with the process exit code (1 when stations failed or timed out). */
 export async function runLoad(o: LoadOptions, meta: BenchResultMeta): Promise<number> {
+  clusterRun = o.cluster;
   const stores = new BenchStores(o.pg);
   const servers: ServerChild[] = [];
   const generators: GeneratorChild[] = [];
@@ -51,7 +54,9 @@ export async function runLoad(o: LoadOptions, meta: BenchResultMeta): Promise<nu
   const profileDir = o.profile ? await Deno.makeTempDir({ prefix: "csms-bench-profile-" }) : null;
   try {
     log(
-      `${o.stations} stations on ${o.servers} server process(es) (${o.store}), ` +
+      `${o.stations} stations on ${o.servers} server process(es) (${o.store}${
+        o.cluster ? ", one cluster" : ""
+      }), ` +
         `${o.generatorsPerServer * o.servers} load generator(s), steady ${o.durationS} s at one CALL per ` +
         `station every ${o.intervalS} s`,
     );
@@ -60,7 +65,12 @@ export async function runLoad(o: LoadOptions, meta: BenchResultMeta): Promise<nu
     const baseline = await Promise.all(
       servers.map(async (s) => ({ probe: await s.probeMemory(), proc: readProc(s.pid) })),
     );
-    const tokens = o.commandsPerS > 0 ? await Promise.all(servers.map((s) => operatorToken(baseUrl(s)))) : [];
+    // A cluster shares its accounts: one token works on every server.
+    const tokens = o.commandsPerS <= 0
+      ? []
+      : o.cluster
+      ? [await operatorToken(baseUrl(servers[0]!))]
+      : await Promise.all(servers.map((s) => operatorToken(baseUrl(s))));
 
     const ramp = await rampUp(o, servers, generators);
 
@@ -130,6 +140,7 @@ export async function runLoad(o: LoadOptions, meta: BenchResultMeta): Promise<nu
         intervalS: o.intervalS,
         concurrency: o.concurrency,
         commandsPerS: o.commandsPerS,
+        cluster: o.cluster,
         serverEnv: o.serverEnv,
       },
       ramp: {
@@ -178,10 +189,25 @@ export async function runLoad(o: LoadOptions, meta: BenchResultMeta): Promise<nu
       },
       commands: {
         perS: o.commandsPerS,
+        /** In a cluster: sent through random servers to random stations of all servers. */
+        through: o.cluster ? "random server" : "the station's server",
         latencyMs: steady.commandLatency.summary(),
         outcomes: steady.commandOutcomes,
       },
-      cpu: { ...steady.cpu, loadAverage: Deno.loadavg() },
+      cpu: {
+        ...steady.cpu,
+        loadAverage: Deno.loadavg(),
+        /** Servers' CPU per connected station: microseconds of CPU per second (and PostgreSQL's backends). */
+        perStation: ready
+          ? {
+            serversUsPerS: Math.round(steady.cpu.serversCpuS / steady.cpu.steadyWallS / ready * 1e6 * 10) /
+              10,
+            postgresUsPerS: steady.cpu.postgresCpuS === null
+              ? null
+              : Math.round(steady.cpu.postgresCpuS / steady.cpu.steadyWallS / ready * 1e6 * 10) / 10,
+          }
+          : null,
+      },
       logs: {
         ramp: {
           lines: rampLogs.lines,
@@ -210,7 +236,9 @@ export async function runLoad(o: LoadOptions, meta: BenchResultMeta): Promise<nu
     if (o.write) {
       const label = o.label ? `-${o.label}` : "";
       await writeResult(
-        `${meta.date.slice(0, 10)}-${o.store}-${o.servers}x${perServer}${label}.json`,
+        `${meta.date.slice(0, 10)}-${o.store}${
+          o.cluster ? "-cluster" : ""
+        }-${o.servers}x${perServer}${label}.json`,
         result,
       );
     }
@@ -235,8 +263,12 @@ async function startServers(
   servers: ServerChild[],
 ): Promise<void> {
   const perServer = Math.ceil(o.stations / o.servers);
+  let shared: Record<string, string> | null = null;
   for (let i = 0; i < o.servers; i++) {
-    const env = await stores.create(o.store, storeName(i));
+    // A cluster's servers share one database (the first creates it).
+    const env = o.cluster
+      ? (shared ??= await stores.create(o.store, storeName(i)))
+      : await stores.create(o.store, storeName(i));
     const server = await spawnServer(i, {
       name: o.store,
       script: OUR_SERVER_SCRIPT,
@@ -349,11 +381,12 @@ async function runSteady(
   const commandsStop = new AbortController();
   const commandLatency = new Histogram();
   const commandOutcomes: Record<string, number> = {};
+  const pgCpuBefore = o.cluster ? await stores.backendCpuS(storeName(0)) : null;
   const commandRuns = tokens.map((token, i) =>
     runOperatorCommands(
-      baseUrl(servers[i]!),
+      o.cluster ? servers.map(baseUrl) : baseUrl(servers[i]!),
       token,
-      stationIdsOf(generators, i),
+      o.cluster ? servers.flatMap((_, s) => stationIdsOf(generators, s)) : stationIdsOf(generators, i),
       o.commandsPerS,
       commandsStop.signal,
       commandLatency,
@@ -365,6 +398,7 @@ async function runSteady(
   const machineAfter = readMachineCpu();
   const threadsAfter = servers.map((s) => readThreadCpu(s.pid));
   const wallS = (performance.now() - started) / 1000;
+  const pgCpuAfter = pgCpuBefore ? await stores.backendCpuS(storeName(0)) : null;
   commandsStop.abort();
   const window = mergeWindows(await Promise.all(generators.map((g) => g.stop(5000))));
   await Promise.all(commandRuns);
@@ -388,6 +422,9 @@ async function runSteady(
     cpu: {
       steadyWallS: Math.round(wallS * 10) / 10,
       serversPct: servers.map((_, i) => pct(i)),
+      serversCpuS: servers.reduce((a, _, i) => a + (cpuS(i) ?? 0), 0),
+      /** PostgreSQL's backends serving the run's database (cluster runs), CPU seconds. */
+      postgresCpuS: pgCpuBefore && pgCpuAfter ? backendCpuDelta(pgCpuBefore, pgCpuAfter) : null,
       serverThreadsPct: servers.map((_, i) => threadCpuPct(threadsBefore[i]!, threadsAfter[i]!, wallS)),
       generatorsPct: generators.map((_, i) => pct(servers.length + i)),
       machinePct: machinePct(machineBefore, machineAfter),
@@ -411,8 +448,11 @@ function stationIdsOf(generators: GeneratorChild[], server: number): string[] {
 }
 
 function postgresStats(o: LoadOptions, servers: ServerChild[], stores: BenchStores) {
+  // A cluster's one database is counted once (under server 0).
   return Promise.all(
-    servers.map((_, i) => o.store === "postgres" ? stores.postgresStats(storeName(i)) : null),
+    servers.map((_, i) =>
+      o.store === "postgres" && (i === 0 || !o.cluster) ? stores.postgresStats(storeName(i)) : null
+    ),
   );
 }
 

@@ -6,8 +6,8 @@
  * station's actor when it is connected and committed by the registry when it is not.
  */
 import { z } from "zod";
-import { type ChargePointActor, CLOSE_CODES } from "../../actors/charge_point.ts";
-import type { Registry } from "../../actors/registry.ts";
+import { CLOSE_CODES } from "../../actors/charge_point.ts";
+import type { Registry, StationConnection } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
@@ -100,14 +100,17 @@ type Summary = z.infer<typeof ChargePointSummarySchema>;
 function summary(
   id: string,
   record: Readonly<ChargePointRecord> | null,
-  actor: ChargePointActor | undefined,
+  connection: StationConnection | null,
+  /** The dialect the station's socket speaks, when it is connected to this process. */
+  liveDialect: string | null = null,
 ): Summary {
-  const online = actor !== undefined && !actor.isStopping;
   return {
     id,
-    online,
-    connectedAt: online ? actor.connectedAt.toISOString() : null,
-    remoteAddress: online ? actor.remoteAddress : null,
+    online: connection !== null,
+    connectedAt: connection?.connectedAt ?? null,
+    remoteAddress: connection?.remoteAddress ?? null,
+    // Null on a lone process (no cluster, no node name).
+    node: connection?.nodeId || null,
     lastSeen: record?.lastSeen ?? null,
     registrationStatus: record?.registrationStatus ?? null,
     boot: record?.boot ?? null,
@@ -115,7 +118,7 @@ function summary(
     connectors: record?.connectors ?? [],
     firmwareStatus: record?.firmwareStatus ?? null,
     diagnosticsStatus: record?.diagnosticsStatus ?? null,
-    ocppVersion: record?.ocppVersion ?? actor?.dialect.protocol.subprotocol ?? null,
+    ocppVersion: record?.ocppVersion ?? liveDialect,
     createdAt: record?.createdAt ?? null,
     updatedAt: record?.updatedAt ?? null,
   };
@@ -123,6 +126,16 @@ function summary(
 
 export function addChargePointRoutes(router: ApiRouter, options: ChargePointRouteOptions): void {
   const { registry, store, logger, now } = options;
+
+  /** A station's summary with its presence in the cluster and, when its socket is here, its dialect. */
+  function summarize(id: string, record: Readonly<ChargePointRecord> | null): Summary {
+    return summary(
+      id,
+      record,
+      registry.connection(id),
+      registry.get(id)?.dialect.protocol.subprotocol ?? null,
+    );
+  }
 
   /** The freshest snapshot: the live actor's, else the stored one. */
   async function snapshotOf(id: string): Promise<Readonly<ChargePointRecord> | null> {
@@ -141,7 +154,9 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
 
   async function mustExist(id: string): Promise<Readonly<ChargePointRecord> | null> {
     const record = await snapshotOf(id);
-    if (!record && !registry.get(id)) throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
+    if (!record && !registry.connection(id)) {
+      throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
+    }
     return record;
   }
 
@@ -164,7 +179,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     if (query.online === true) {
       // The connected ones are all in memory: sort and page them there.
       const needle = query.search?.toLowerCase();
-      const ids = registry.list().map((s) => s.id)
+      // In a cluster, with the other nodes' stations (their presence).
+      const ids = registry.listCluster().map((s) => s.id)
         .filter((id) => (needle === undefined || id.toLowerCase().includes(needle)))
         .filter((id) => query.after === undefined || id > query.after)
         .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -172,11 +188,11 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       for (const id of ids) {
         if (items.length >= query.limit) break;
         last = id;
-        const actor = registry.get(id);
-        if (!actor || actor.isStopping) continue;
-        const record = actor.snapshot ?? await store.getChargePoint(id);
+        const connection = registry.connection(id);
+        if (!connection) continue;
+        const record = registry.get(id)?.snapshot ?? await store.getChargePoint(id);
         if (!wanted(record)) continue;
-        items.push(summary(id, record, actor));
+        items.push(summarize(id, record));
       }
       return c.json(pageFor(items, query.limit, last));
     }
@@ -195,7 +211,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         cursor = id;
         const actor = registry.get(id);
         if (actor && !actor.isStopping && wanted(actor.snapshot)) {
-          items.push(summary(id, actor.snapshot, actor));
+          items.push(summarize(id, actor.snapshot));
         }
       }
     };
@@ -212,12 +228,11 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         listUnbootedBelow(stored.id);
         if (items.length >= query.limit) break;
         cursor = stored.id;
-        const actor = registry.get(stored.id);
-        const online = actor !== undefined && !actor.isStopping;
-        if (query.online === false && online) continue;
-        const record = online ? (actor.snapshot ?? stored) : stored;
+        const connection = registry.connection(stored.id);
+        if (query.online === false && connection) continue;
+        const record = (connection ? registry.get(stored.id)?.snapshot : null) ?? stored;
         if (!wanted(record)) continue;
-        items.push(summary(stored.id, record, actor));
+        items.push(summarize(stored.id, record));
         if (items.length >= query.limit) break;
       }
       if (batch.length < batchSize) {
@@ -247,7 +262,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     const actor = registry.get(params.id);
     const online = actor !== undefined && !actor.isStopping;
     return c.json({
-      ...summary(params.id, record, actor),
+      ...summarize(params.id, record),
       scheduledAvailability: record?.scheduledAvailability ?? [],
       localListVersion: record?.localListVersion ?? null,
       reservations: record?.reservations ?? [],
@@ -297,7 +312,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       created,
       by: principal?.name,
     });
-    return c.json(summary(params.id, record, registry.get(params.id)), created ? 201 : 200);
+    return c.json(summarize(params.id, record), created ? 201 : 200);
   });
 
   router.add({
@@ -454,7 +469,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     access: "viewer",
     params: ChargePointIdParam,
     responses: { 200: { description: "Frames", schema: listOf(FrameSchema) }, ...ERRORS },
-  }, (c, { params }) => c.json({ items: registry.recentFrames(params.id) }));
+  }, async (c, { params }) => c.json({ items: await registry.framesOf(params.id) }));
 
   router.add({
     method: "get",
@@ -465,7 +480,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     access: "viewer",
     query: LimitQuery,
     responses: { 200: { description: "Failures", schema: listOf(HandshakeFailureSchema) }, ...ERRORS },
-  }, (c, { query }) => c.json({ items: options.handshakes.list(query.limit) }));
+  }, async (c, { query }) => c.json({ items: await options.handshakes.listAll(query.limit) }));
 }
 
 function pageFor<T>(items: T[], limit: number, last: string | undefined) {

@@ -134,13 +134,16 @@ export function addOverviewRoutes(router: ApiRouter, options: OverviewRouteOptio
   });
 }
 
-/** The registry as the scanner sees it: who is connected, with their live snapshot. */
+/**
+ * The registry as the scanner sees it: who is connected (in a cluster, on any node), with the live snapshot of
+ * this process's stations (the others' come from the store, which their actors keep current).
+ */
 export function liveStations(registry: Registry) {
   return {
     connected: () =>
-      registry.list().flatMap((s) => {
-        const actor = registry.get(s.id);
-        return actor && !actor.isStopping ? [{ ...s, snapshot: actor.snapshot }] : [];
-      }),
+      registry.listCluster().map(({ nodeId: _, ...s }) => ({
+        ...s,
+        snapshot: registry.get(s.id)?.snapshot ?? null,
+      })),
   };
 }

@@ -62,6 +62,7 @@ export const ChargePointSummarySchema = z.object({
   online: z.boolean(),
   connectedAt: z.string().nullable(),
   remoteAddress: z.string().nullable(),
+  node: z.string().nullable().describe("The server process (cluster node) holding its connection"),
   lastSeen: z.string().nullable(),
   registrationStatus: z.enum(REGISTRATION_STATUSES).nullable(),
   boot: BootInfoSchema.nullable(),

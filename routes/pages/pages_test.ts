@@ -16,6 +16,7 @@ const STATION: StationDetail = {
   online: true,
   connectedAt: "2026-11-25T11:00:00.000Z",
   remoteAddress: "10.0.0.7",
+  node: null,
   lastSeen: "2026-11-25T11:59:00.000Z",
   registrationStatus: "Accepted",
   boot: { chargePointVendor: "Acme", chargePointModel: "Volt-1" },

@@ -14,6 +14,7 @@ import { up as energy } from "./008_energy.ts";
 import { up as securityExtension } from "./009_security_extension.ts";
 import { up as fileStatusHistory } from "./010_file_status_history.ts";
 import { up as fleet } from "./011_fleet.ts";
+import { up as cluster } from "./012_cluster.ts";
 import { up as ocpp201 } from "./013_ocpp201.ts";
 
 export interface Migration {
@@ -36,6 +37,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "security_extension", up: securityExtension },
   { version: 10, name: "file_status_history", up: fileStatusHistory },
   { version: 11, name: "fleet", up: fleet },
-  // 012 is another branch's (issue numbers were handed out per helper).
+  { version: 12, name: "cluster", up: cluster },
   { version: 13, name: "ocpp201", up: ocpp201 },
 ];

@@ -1,0 +1,78 @@
+/**
+ * Typed command errors across the bus: the owner's error is sent as plain JSON and rebuilt as the same class
+ * on the node that asked, so the API maps it to the same HTTP status as a local one.
+ */
+import {
+  CallErrorResponse,
+  CallTimeoutError,
+  CommandRefusedError,
+  InvalidResponseError,
+  NotConnectedError,
+} from "../actors/errors.ts";
+import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
+
+export type EncodedError = { name: string; message: string } & Record<string, unknown>;
+
+export function encodeError(error: unknown): EncodedError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const base = { name: error.name, message: error.message };
+  if (error instanceof NotConnectedError) return { ...base, chargePointId: error.chargePointId };
+  if (error instanceof CallTimeoutError) {
+    return { ...base, chargePointId: error.chargePointId, action: error.action };
+  }
+  if (error instanceof CallErrorResponse) {
+    return {
+      ...base,
+      chargePointId: error.chargePointId,
+      action: error.action,
+      errorCode: error.errorCode,
+      errorDescription: error.errorDescription,
+      errorDetails: error.errorDetails,
+    };
+  }
+  if (error instanceof InvalidResponseError || error instanceof CommandRefusedError) {
+    return { ...base, chargePointId: error.chargePointId, action: error.action, reason: error.reason };
+  }
+  if (error instanceof OcppError) return { ...base, code: error.code, details: error.details };
+  return base;
+}
+
+/** The error `encodeError` described, with its original message. */
+export function decodeError(encoded: EncodedError): Error {
+  const s = (key: string) => String(encoded[key] ?? "");
+  let error: Error;
+  switch (encoded.name) {
+    case "NotConnectedError":
+      error = new NotConnectedError(s("chargePointId"), "");
+      break;
+    case "CallTimeoutError":
+      error = new CallTimeoutError(s("chargePointId"), s("action"), 0);
+      break;
+    case "CallErrorResponse":
+      error = new CallErrorResponse(
+        s("chargePointId"),
+        s("action"),
+        s("errorCode"),
+        s("errorDescription"),
+        encoded.errorDetails,
+      );
+      break;
+    case "InvalidResponseError":
+      error = new InvalidResponseError(s("chargePointId"), s("action"), s("reason"));
+      break;
+    case "CommandRefusedError":
+      error = new CommandRefusedError(s("chargePointId"), s("action"), s("reason"));
+      break;
+    case "OcppError":
+      error = new OcppError(
+        s("code") as OcppErrorCode,
+        encoded.message,
+        (encoded.details ?? {}) as Record<string, unknown>,
+      );
+      break;
+    default:
+      error = new Error(encoded.message);
+  }
+  error.message = encoded.message;
+  return error;
+}

@@ -1,0 +1,32 @@
+import { assert, assertEquals } from "@std/assert";
+import {
+  CallErrorResponse,
+  CallTimeoutError,
+  CommandRefusedError,
+  InvalidResponseError,
+  NotConnectedError,
+} from "../actors/errors.ts";
+import { OcppError } from "../protocol/ocppj/errors.ts";
+import { decodeError, encodeError } from "./errors.ts";
+
+Deno.test("a command error crosses the bus as JSON and comes back as the same class and message", () => {
+  const errors: Error[] = [
+    new NotConnectedError("CP-1", "Reset"),
+    new CallTimeoutError("CP-1", "Reset", 30_000),
+    new CallErrorResponse("CP-1", "Reset", "NotSupported", "no", { a: 1 }),
+    new InvalidResponseError("CP-1", "Reset", "status: required"),
+    new CommandRefusedError("CP-1", "RemoteStartTransaction", "connector 1 is Faulted"),
+    new OcppError("NotSupported", 'Action "X" is not sent by a Central System'),
+    new Error("something else"),
+  ];
+  for (const error of errors) {
+    const back = decodeError(JSON.parse(JSON.stringify(encodeError(error))));
+    assertEquals(back.constructor, error.constructor);
+    assertEquals(back.message, error.message);
+  }
+  const station = decodeError(JSON.parse(JSON.stringify(encodeError(errors[2]))));
+  assert(station instanceof CallErrorResponse);
+  assertEquals([station.errorCode, station.errorDetails], ["NotSupported", { a: 1 }]);
+  const refused = decodeError(encodeError(errors[4]));
+  assert(refused instanceof CommandRefusedError && refused.reason === "connector 1 is Faulted");
+});

@@ -1,0 +1,62 @@
+/**
+ * The cluster: several server processes (nodes), on one machine or many, acting as one Central System.
+ *
+ * - {@linkcode ClusterBus}: messages between nodes. `send` reaches one node once (a command, its answer);
+ *   `broadcast` reaches every other node, best effort (presence hints, live events: soft state that the next
+ *   presence reload corrects).
+ * - {@linkcode PresenceStore}: which node holds which station. A station's lease is its node's: one renewal
+ *   renews all of a node's stations at once, and a node that dies loses them all when its lease runs out.
+ *
+ * Implementations: `memory.ts` (nodes in one process, for tests) and `postgres.ts` (LISTEN/NOTIFY plus a
+ * table). `node.ts` builds the cluster behaviour (routing, newest connection wins, events) on top of them.
+ */
+
+/** A message between nodes: JSON, small (a command, an answer, a batch of events). */
+export type BusMessage = { kind: string } & Record<string, unknown>;
+
+export interface ClusterBus {
+  readonly nodeId: string;
+  /** Delivers `message` to node `to` once; kept until that node reads it (a missed notification is caught up). */
+  send(to: string, message: BusMessage): Promise<void>;
+  /** Delivers `message` to every other node, best effort. */
+  broadcast(message: BusMessage): Promise<void>;
+  /** The one receiver of this node's messages (direct and broadcast). */
+  onMessage(handler: (message: BusMessage, from: string) => void): void;
+  close(): Promise<void>;
+}
+
+/** One station's lease: held by `nodeId` since `connectedAt` (the connection's own time, newest wins). */
+export interface PresenceEntry {
+  chargePointId: string;
+  nodeId: string;
+  connectedAt: string;
+  remoteAddress: string;
+}
+
+/** A node and how long its lease still runs (ms, measured by the presence store's own clock). */
+export interface NodeLease {
+  nodeId: string;
+  remainingMs: number;
+}
+
+export interface PresenceStore {
+  /** Records connections (this node's), unless a newer connection of the same station is recorded. */
+  claim(entries: PresenceEntry[]): Promise<void>;
+  /** Forgets connections that closed (only if they are still this node's with that start time). */
+  release(entries: { chargePointId: string; connectedAt: string }[]): Promise<void>;
+  /** Renews this node's lease (and so every station it holds) for `leaseMs`. */
+  renew(leaseMs: number): Promise<void>;
+  /** The live nodes (lease not run out). */
+  nodes(): Promise<NodeLease[]>;
+  /** Every station held by a live node (this one's too). */
+  stations(): Promise<PresenceEntry[]>;
+  /** Drops this node's lease and stations (a clean shutdown). */
+  leave(): Promise<void>;
+}
+
+/** A cluster backend for one node. */
+export interface ClusterBackend {
+  bus: ClusterBus;
+  presence: PresenceStore;
+  close(): Promise<void>;
+}

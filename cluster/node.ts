@@ -1,0 +1,496 @@
+/**
+ * This process as one node of the cluster: it keeps the presence of its own stations (claims, releases and
+ * one batched renewal), knows where every other station is (a cache from the presence store, kept fresh by
+ * the nodes' broadcasts), routes commands, stops, frame reads and snapshot patches to the owning node and
+ * serves the ones routed to it, closes its older socket of a station that connected elsewhere (newest wins,
+ * 4000), and forwards its station events (and any other stream given to `forward`, the fleet's job progress)
+ * to the other nodes' live streams.
+ *
+ * @example
+ * ```ts ignore
+ * const node = new ClusterNode({ backend, registry, events, remoteEvents, logger, leaseMs: 15_000, requestTimeoutMs: 65_000 });
+ * await node.start(); // joins the registry (attachCluster)
+ * ```
+ */
+import type { EventBus } from "../actors/events.ts";
+import type { CallOptions } from "../actors/charge_point.ts";
+import { CallTimeoutError, NotConnectedError } from "../actors/errors.ts";
+import type { FrameLogEntry } from "../actors/frame_log.ts";
+import type { Registry } from "../actors/registry.ts";
+import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
+import type { Logger } from "../logger.ts";
+import type { ChargePointRecord, SnapshotPatch } from "../model/charge_point.ts";
+import { decodeError, type EncodedError, encodeError } from "./errors.ts";
+import type { BusMessage, ClusterBackend, PresenceEntry } from "./mod.ts";
+
+export interface ClusterNodeOptions {
+  backend: ClusterBackend;
+  registry: Registry;
+  /** This process's station events: forwarded to the other nodes. */
+  events: EventBus;
+  /** Where the other nodes' events are published (the live stream's bus). */
+  remoteEvents: EventBus;
+  logger: Logger;
+  /** How long a presence lease lasts without renewal; renewed every third of it. */
+  leaseMs: number;
+  /** How long a routed command waits for the owner's answer. */
+  requestTimeoutMs: number;
+  /** Claims, releases and broadcasts are gathered this long and sent as one batch (default 20 ms). */
+  flushMs?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  nodeId: string;
+  /** The error when the owner's presence expires meanwhile. */
+  whenGone: () => Error;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface Known extends PresenceEntry {
+  /** When this node learned it (ms, performance clock): a reload started earlier does not drop it. */
+  learnedAt: number;
+}
+
+/** Notifications stay well below PostgreSQL's 8000-byte NOTIFY payload. */
+const BROADCAST_BYTES = 6000;
+
+export class ClusterNode implements RemoteStations {
+  readonly nodeId: string;
+  #stations = new Map<string, Known>();
+  /** Node id -> when its lease runs out (performance clock). */
+  #nodes = new Map<string, number>();
+  /** Connections closed lately ("id connectedAt" -> when): a reload that read them before the release skips them. */
+  #closedLately = new Map<string, number>();
+  #pending = new Map<string, Pending>();
+  #seq = 0;
+  #claims: PresenceEntry[] = [];
+  #releases: { chargePointId: string; connectedAt: string }[] = [];
+  #outbox: {
+    opened: PresenceEntry[];
+    closed: { id: string; connectedAt: string }[];
+    events: ChannelEvent[];
+  } = {
+    opened: [],
+    closed: [],
+    events: [],
+  };
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #tickTimer: ReturnType<typeof setInterval> | undefined;
+  #ticking = false;
+  #ticks = 0;
+  #unfollow: (() => void)[] = [];
+  /** Channel -> where the other nodes' events of that channel are published here. */
+  #remoteStreams = new Map<string, { publish(event: unknown): void }>();
+  #stopped = false;
+
+  constructor(private readonly options: ClusterNodeOptions) {
+    this.nodeId = options.backend.bus.nodeId;
+  }
+
+  /** Takes the node's lease, reads the cluster's presence, joins the registry and starts listening. */
+  async start(): Promise<void> {
+    const { backend, registry, events, remoteEvents } = this.options;
+    backend.bus.onMessage((message, from) => this.#receive(message, from));
+    await backend.presence.renew(this.options.leaseMs);
+    await this.#reload();
+    registry.attachCluster(this);
+    this.forward("station", events, remoteEvents);
+    this.#tickTimer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+    this.options.logger.info("cluster node started", { node: this.nodeId, leaseMs: this.options.leaseMs });
+  }
+
+  /**
+   * Forwards this process's events of `local` to the other nodes, and publishes theirs on `remote` (a bus only
+   * the live stream reads: the domain follows its own process's events, so nothing is done twice).
+   */
+  forward<E>(
+    channel: string,
+    local: { subscribe(listener: (event: E) => void): () => void },
+    remote: { publish(event: E): void },
+  ): void {
+    this.#remoteStreams.set(channel, remote as { publish(event: unknown): void });
+    this.#unfollow.push(local.subscribe((event) => {
+      if (this.#stopped) return;
+      this.#outbox.events.push({ c: channel, e: event });
+      this.#scheduleFlush();
+    }));
+  }
+
+  /** Stops renewing, answers pending requests as not connected, gives up this node's leases. */
+  close(): Promise<void> {
+    return this.#leave();
+  }
+
+  /** Nodes whose lease runs (this one included). */
+  get liveNodes(): number {
+    let n = 0;
+    for (const id of this.#nodes.keys()) if (this.#alive(id)) n++;
+    return n;
+  }
+
+  // --- RemoteStations (what the registry asks) ---
+
+  connection(id: string): StationConnection | null {
+    const known = this.#stations.get(id);
+    if (!known || known.nodeId === this.nodeId || !this.#alive(known.nodeId)) return null;
+    return {
+      id,
+      remoteAddress: known.remoteAddress,
+      connectedAt: known.connectedAt,
+      nodeId: known.nodeId,
+    };
+  }
+
+  list(): StationConnection[] {
+    const out: StationConnection[] = [];
+    for (const known of this.#stations.values()) {
+      if (known.nodeId === this.nodeId || !this.#alive(known.nodeId)) continue;
+      out.push({
+        id: known.chargePointId,
+        remoteAddress: known.remoteAddress,
+        connectedAt: known.connectedAt,
+        nodeId: known.nodeId,
+      });
+    }
+    return out;
+  }
+
+  whyUnreachable(id: string): string | null {
+    const known = this.#stations.get(id);
+    if (!known || known.nodeId === this.nodeId || this.#alive(known.nodeId)) return null;
+    return `not connected (its node "${known.nodeId}" stopped renewing its presence)`;
+  }
+
+  async call(
+    owner: StationConnection,
+    action: string,
+    payload: unknown,
+    options: CallOptions,
+  ): Promise<unknown> {
+    return await this.#request(owner, { op: "call", id: owner.id, action, payload, options }, {
+      whenGone: () => new NotConnectedError(owner.id, action, `its node "${owner.nodeId}" stopped answering`),
+      whenLate: () => new CallTimeoutError(owner.id, action, this.options.requestTimeoutMs),
+    });
+  }
+
+  async stop(owner: StationConnection, code: number, reason: string): Promise<boolean> {
+    return await this.#request(owner, { op: "stop", id: owner.id, code, reason }) as boolean;
+  }
+
+  async frames(owner: StationConnection): Promise<FrameLogEntry[]> {
+    return await this.#request(owner, { op: "frames", id: owner.id }) as FrameLogEntry[];
+  }
+
+  async framesAnywhere(id: string): Promise<FrameLogEntry[]> {
+    const others = [...this.#nodes.keys()].filter((n) => n !== this.nodeId && this.#alive(n));
+    const answers = await Promise.all(
+      others.map((nodeId) =>
+        this.#request({ id, nodeId, remoteAddress: "", connectedAt: "" }, { op: "frames", id }, {}, 2000)
+          .then((frames) => frames as FrameLogEntry[])
+          .catch(() => [] as FrameLogEntry[])
+      ),
+    );
+    return answers.flat();
+  }
+
+  async updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<ChargePointRecord> {
+    return await this.#request(owner, { op: "patch", id: owner.id, patch }) as ChargePointRecord;
+  }
+
+  opened(connection: Omit<StationConnection, "nodeId">): void {
+    const entry: PresenceEntry = {
+      chargePointId: connection.id,
+      nodeId: this.nodeId,
+      connectedAt: connection.connectedAt,
+      remoteAddress: connection.remoteAddress,
+    };
+    this.#stations.delete(connection.id);
+    this.#claims.push(entry);
+    this.#outbox.opened.push(entry);
+    this.#scheduleFlush();
+  }
+
+  closed(id: string, connectedAt: string): void {
+    this.#releases.push({ chargePointId: id, connectedAt });
+    this.#outbox.closed.push({ id, connectedAt });
+    this.#scheduleFlush();
+  }
+
+  // --- the lease ---
+
+  /** Renews this node's leases and reloads the cluster's presence (runs every third of the lease). */
+  async tick(): Promise<void> {
+    if (this.#ticking || this.#stopped) return;
+    this.#ticking = true;
+    try {
+      await this.options.backend.presence.renew(this.options.leaseMs);
+      // The nodes' leases every tick (a dead node's stations go offline in time); all stations once per
+      // lease (the broadcasts keep them current in between; this catches what was missed).
+      await this.#reload(++this.#ticks % 3 === 0);
+    } catch (error) {
+      this.options.logger.warn("cluster presence renewal failed", { error: String(error) });
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  async #reload(withStations = true): Promise<void> {
+    const started = performance.now();
+    const { presence } = this.options.backend;
+    const [nodes, stations] = await Promise.all([
+      presence.nodes(),
+      withStations ? presence.stations() : Promise.resolve(null),
+    ]);
+    const at = performance.now();
+    this.#nodes = new Map(nodes.map((n) => [n.nodeId, at + n.remainingMs]));
+    this.#nodes.set(this.nodeId, Infinity);
+    this.#failPendingOfDeadNodes();
+    if (stations === null) return;
+    for (const [key, when] of this.#closedLately) {
+      if (when < started - this.options.leaseMs) this.#closedLately.delete(key);
+    }
+    const next = new Map<string, Known>();
+    const stale: { chargePointId: string; connectedAt: string }[] = [];
+    const ours = new Set<string>();
+    for (const entry of stations) {
+      if (entry.nodeId === this.nodeId) {
+        ours.add(`${entry.chargePointId} ${entry.connectedAt}`);
+        // Recorded as ours but no longer here (a release that failed): given up now.
+        const here = this.options.registry.connection(entry.chargePointId);
+        if (!here || here.connectedAt !== entry.connectedAt) stale.push(entry);
+        continue;
+      }
+      if (this.#closedLately.has(`${entry.chargePointId} ${entry.connectedAt}`)) continue;
+      next.set(entry.chargePointId, { ...entry, learnedAt: at });
+      // A notification this node missed: its own older socket of the station is replaced.
+      this.options.registry.replacedElsewhere(entry.chargePointId, entry.connectedAt, entry.nodeId);
+    }
+    // What broadcasts taught after the read began is newer than the read.
+    for (const [id, known] of this.#stations) {
+      if (known.learnedAt >= started && !next.has(id)) next.set(id, known);
+    }
+    this.#stations = next;
+    if (stale.length) {
+      this.#releases.push(...stale.map(({ chargePointId, connectedAt }) => ({ chargePointId, connectedAt })));
+      this.#scheduleFlush();
+    }
+    // Held here but not recorded (a claim that failed, or rows swept while this node could not renew, say
+    // during a database outage): claimed again. A newer connection elsewhere still wins the row.
+    const missing = this.options.registry.list().filter((s) => !ours.has(`${s.id} ${s.connectedAt}`));
+    if (missing.length) {
+      this.#claims.push(...missing.map((s) => ({
+        chargePointId: s.id,
+        nodeId: this.nodeId,
+        connectedAt: s.connectedAt,
+        remoteAddress: s.remoteAddress,
+      })));
+      this.#scheduleFlush();
+    }
+  }
+
+  /** Requests waiting for a node whose lease ran out fail at once (not after the request timeout). */
+  #failPendingOfDeadNodes(): void {
+    for (const [reqId, pending] of this.#pending) {
+      if (this.#alive(pending.nodeId)) continue;
+      clearTimeout(pending.timer);
+      this.#pending.delete(reqId);
+      pending.reject(pending.whenGone());
+    }
+  }
+
+  #alive(nodeId: string): boolean {
+    return (this.#nodes.get(nodeId) ?? 0) > performance.now();
+  }
+
+  // --- the bus ---
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer !== undefined || this.#stopped) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#flushing = this.#flushing.then(() => this.#flush());
+    }, this.options.flushMs ?? 20);
+  }
+
+  async #flush(): Promise<void> {
+    const { backend, logger } = this.options;
+    const claims = this.#claims.splice(0);
+    const releases = this.#releases.splice(0);
+    const outbox = this.#outbox;
+    this.#outbox = { opened: [], closed: [], events: [] };
+    try {
+      if (claims.length) await backend.presence.claim(claims);
+      if (releases.length) await backend.presence.release(releases);
+    } catch (error) {
+      logger.warn("cluster presence write failed", { error: String(error) });
+    }
+    for (const message of batches(outbox)) {
+      await backend.bus.broadcast(message).catch((error) =>
+        logger.warn("cluster broadcast failed", { error: String(error) })
+      );
+    }
+  }
+
+  #receive(message: BusMessage, from: string): void {
+    if (from === this.nodeId) return;
+    // Whoever speaks is alive (its lease row may not have been read yet).
+    const known = this.#nodes.get(from) ?? 0;
+    this.#nodes.set(from, Math.max(known, performance.now() + this.options.leaseMs));
+    switch (message.kind) {
+      case "batch":
+        this.#learn(message as unknown as Batch, from);
+        break;
+      case "request":
+        void this.#serve(message, from);
+        break;
+      case "reply": {
+        const pending = this.#pending.get(String(message.reqId));
+        if (!pending) return;
+        this.#pending.delete(String(message.reqId));
+        clearTimeout(pending.timer);
+        if (message.ok) pending.resolve(message.value);
+        else pending.reject(decodeError(message.error as EncodedError));
+        break;
+      }
+    }
+  }
+
+  #learn(batch: Batch, from: string): void {
+    const now = performance.now();
+    for (const entry of batch.opened ?? []) {
+      const current = this.#stations.get(entry.chargePointId);
+      if (current && current.connectedAt > entry.connectedAt) continue;
+      this.#stations.set(entry.chargePointId, { ...entry, nodeId: from, learnedAt: now });
+      this.options.registry.replacedElsewhere(entry.chargePointId, entry.connectedAt, from);
+    }
+    for (const { id, connectedAt } of batch.closed ?? []) {
+      this.#closedLately.set(`${id} ${connectedAt}`, now);
+      const current = this.#stations.get(id);
+      if (current && current.nodeId === from && current.connectedAt === connectedAt) {
+        this.#stations.delete(id);
+      }
+    }
+    for (const { c, e } of batch.events ?? []) this.#remoteStreams.get(c)?.publish(e);
+  }
+
+  async #serve(message: BusMessage, from: string): Promise<void> {
+    const { registry } = this.options;
+    const id = String(message.id);
+    let reply: BusMessage;
+    try {
+      let value: unknown;
+      switch (message.op) {
+        case "call":
+          value = await registry.callHere(
+            id,
+            String(message.action),
+            message.payload,
+            (message.options ?? {}) as CallOptions,
+          );
+          break;
+        case "stop":
+          value = registry.isConnectedHere(id)
+            ? await registry.stop(id, Number(message.code), String(message.reason))
+            : false;
+          break;
+        case "frames":
+          value = registry.recentFrames(id);
+          break;
+        case "patch":
+          value = (await registry.updateSnapshotHere(id, message.patch as SnapshotPatch)).record;
+          break;
+        default:
+          throw new Error(`Unknown cluster request "${String(message.op)}"`);
+      }
+      reply = { kind: "reply", reqId: message.reqId, ok: true, value: value ?? null };
+    } catch (error) {
+      reply = { kind: "reply", reqId: message.reqId, ok: false, error: encodeError(error) };
+    }
+    await this.options.backend.bus.send(from, reply).catch((error) =>
+      this.options.logger.warn("cluster reply failed", { to: from, error: String(error) })
+    );
+  }
+
+  #request(
+    owner: StationConnection,
+    body: Record<string, unknown>,
+    errors: { whenGone?: () => Error; whenLate?: () => Error } = {},
+    timeoutMs = this.options.requestTimeoutMs,
+  ): Promise<unknown> {
+    const whenGone = errors.whenGone ??
+      (() =>
+        new NotConnectedError(owner.id, String(body.op), `its node "${owner.nodeId}" stopped answering`));
+    const whenLate = errors.whenLate ??
+      (() => new Error(`Node "${owner.nodeId}" did not answer within ${timeoutMs} ms`));
+    const reqId = `${this.nodeId}:${++this.#seq}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(reqId);
+        reject(whenLate());
+      }, timeoutMs);
+      this.#pending.set(reqId, { resolve, reject, nodeId: owner.nodeId, whenGone, timer });
+      this.options.backend.bus.send(owner.nodeId, { kind: "request", reqId, ...body }).catch((error) => {
+        if (!this.#pending.delete(reqId)) return;
+        clearTimeout(timer);
+        this.options.logger.warn("cluster request failed", { to: owner.nodeId, error: String(error) });
+        reject(whenGone());
+      });
+    });
+  }
+
+  async #leave(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#tickTimer);
+    for (const stop of this.#unfollow.splice(0)) stop();
+    clearTimeout(this.#flushTimer);
+    await this.#flushing;
+    await this.#flush();
+    for (const [reqId, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(reqId);
+      pending.reject(pending.whenGone());
+    }
+    await this.options.backend.presence.leave().catch(() => {});
+  }
+}
+
+/** An event on the bus, with the stream it belongs to ("station", "fleet"). */
+interface ChannelEvent {
+  c: string;
+  e: unknown;
+}
+
+interface Batch {
+  opened?: PresenceEntry[];
+  closed?: { id: string; connectedAt: string }[];
+  events?: ChannelEvent[];
+}
+
+/** The outbox as broadcasts of bounded size (an item too large for one goes alone: the bus copes). */
+function* batches(outbox: Required<Batch>): Generator<BusMessage> {
+  let current: Batch = {};
+  let size = 0;
+  const add = <K extends keyof Batch>(key: K, item: NonNullable<Batch[K]>[number]) => {
+    const bytes = JSON.stringify(item).length + 1;
+    const full = size > 0 && size + bytes > BROADCAST_BYTES;
+    const out = full ? current : null;
+    if (full) {
+      current = {};
+      size = 0;
+    }
+    ((current[key] ??= []) as unknown[]).push(item);
+    size += bytes;
+    return out;
+  };
+  for (const key of ["opened", "closed", "events"] as const) {
+    for (const item of outbox[key] as unknown[]) {
+      const done = add(key, item as never);
+      if (done) yield { kind: "batch", ...done };
+    }
+  }
+  if (size > 0) yield { kind: "batch", ...current };
+}

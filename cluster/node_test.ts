@@ -1,0 +1,272 @@
+/**
+ * Two server nodes in one process and one shared store, on each cluster backend that runs in one process
+ * (the memory hub; Deno KV as on Deno Deploy): commands, online state, the frame log and the live stream
+ * cross nodes; a newer connection on one node replaces the older socket on the other; a node that stops
+ * renewing loses its stations after the lease and commands to them fail at once.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { createMemoryLogger } from "../logger.ts";
+import { KvStore, openKvHandle } from "../store/kv/mod.ts";
+import { kvFleetStore } from "../store/kv/fleet.ts";
+import { type ApiTestServer, startApiServer } from "../tests/helpers/api.ts";
+import { eventually } from "../tests/helpers/server.ts";
+import { closeStation, connectStation, openRaw } from "../tests/helpers/station.ts";
+import { readEvents } from "../tests/helpers/sse.ts";
+import { openKvCluster } from "./kv.ts";
+import { MemoryClusterHub } from "./memory.ts";
+import type { BusMessage, ClusterBackend, PresenceStore } from "./mod.ts";
+
+interface Control {
+  /** The node stops: no message in or out, no renewal (its leases run out by themselves). */
+  crash(nodeId: string): void;
+  /** The node's presence store, as the node itself would use it. */
+  presence(nodeId: string): PresenceStore;
+}
+
+/** A backend that can be made to die (a SIGKILL, as far as the other nodes can tell). */
+function crashable(inner: ClusterBackend) {
+  let dead = false;
+  let handler: (message: BusMessage, from: string) => void = () => {};
+  inner.bus.onMessage((message, from) => {
+    if (!dead) handler(message, from);
+  });
+  const unlessDead = <A extends unknown[]>(fn: (...args: A) => Promise<void>) => (...args: A) =>
+    dead ? Promise.resolve() : fn(...args);
+  const backend: ClusterBackend = {
+    bus: {
+      nodeId: inner.bus.nodeId,
+      send: unlessDead((to: string, m: BusMessage) => inner.bus.send(to, m)),
+      broadcast: unlessDead((m: BusMessage) => inner.bus.broadcast(m)),
+      onMessage: (h) => void (handler = h),
+      close: () => inner.bus.close(),
+    },
+    presence: {
+      ...inner.presence,
+      renew: unlessDead((ms: number) => inner.presence.renew(ms)),
+      claim: unlessDead((e: Parameters<PresenceStore["claim"]>[0]) => inner.presence.claim(e)),
+    },
+    close: () => inner.close(),
+  };
+  return { backend, inner, crash: () => void (dead = true) };
+}
+
+const BACKENDS = {
+  memory: (_kv: Deno.Kv) => {
+    const hub = new MemoryClusterHub();
+    return (nodeId: string) => hub.backend(nodeId);
+  },
+  kv: (kv: Deno.Kv) => (nodeId: string) =>
+    openKvCluster(kv, { nodeId, logger: createMemoryLogger(), pollMs: 100 }),
+};
+
+async function twoNodes(
+  kind: keyof typeof BACKENDS,
+  fn: (a: ApiTestServer, b: ApiTestServer, control: Control) => Promise<void>,
+) {
+  const kv = await openKvHandle(":memory:");
+  const store = new KvStore(kv);
+  const fleet = kvFleetStore(kv);
+  const make = BACKENDS[kind](kv);
+  const nodes = { "node-a": crashable(make("node-a")), "node-b": crashable(make("node-b")) };
+  const env = { PRESENCE_LEASE_S: "0.6", CALL_TIMEOUT_MS: "2000" };
+  const start = (id: keyof typeof nodes) =>
+    startApiServer(env, { store, fleet, cluster: nodes[id].backend, holder: id });
+  const a = await start("node-a");
+  const b = await start("node-b");
+  try {
+    await fn(a, b, {
+      crash: (id) => nodes[id as keyof typeof nodes].crash(),
+      presence: (id) => nodes[id as keyof typeof nodes].inner.presence,
+    });
+  } finally {
+    await b.close();
+    await a.close();
+    for (const node of Object.values(nodes)) await node.backend.close();
+    await store.close();
+  }
+}
+
+/** One test per backend. */
+function clusterTest(
+  name: string,
+  fn: (a: ApiTestServer, b: ApiTestServer, control: Control) => Promise<void>,
+) {
+  for (const kind of Object.keys(BACKENDS) as (keyof typeof BACKENDS)[]) {
+    Deno.test(`${kind}: ${name}`, () => twoNodes(kind, fn));
+  }
+}
+
+clusterTest("a command sent to another node reaches the station and returns its answer", async (a, b) => {
+  const station = await connectStation(a.wsUrl, "CP-X");
+  station.handle("ChangeAvailability", () => ({ status: "Scheduled" }));
+  try {
+    await eventually(() => b.registry.isConnected("CP-X"), 3000, "node b sees CP-X");
+    const res = await b.json("/api/v1/charge-points/CP-X/ChangeAvailability", {
+      method: "POST",
+      body: { connectorId: 0, type: "Inoperative" },
+      as: "operator",
+    });
+    assertEquals(res.status, 200, JSON.stringify(res.body));
+    assertEquals(res.body.status, "Scheduled");
+    const listed = await b.json("/api/v1/charge-points?online=true");
+    assertEquals(listed.body.items.map((s: { id: string; node: string }) => [s.id, s.node]), [[
+      "CP-X",
+      "node-a",
+    ]]);
+    const frames = await b.json("/api/v1/charge-points/CP-X/frames");
+    assert(frames.body.items.some((f: { frame: string }) => f.frame.includes("ChangeAvailability")));
+    const unknown = await b.json("/api/v1/charge-points/CP-NONE/Reset", {
+      method: "POST",
+      body: { type: "Soft" },
+      as: "operator",
+    });
+    assertEquals(unknown.status, 409);
+    // The station's CALLERROR, relayed by the owner, is the same 502 as on one process.
+    station.handle("UnlockConnector", () => {
+      throw new Error("boom");
+    });
+    const failed = await b.json("/api/v1/charge-points/CP-X/UnlockConnector", {
+      method: "POST",
+      body: { connectorId: 1 },
+      as: "operator",
+    });
+    assertEquals(failed.status, 502, JSON.stringify(failed.body));
+    assertEquals(failed.body.error, "station_error");
+  } finally {
+    await closeStation(station);
+  }
+});
+
+clusterTest("a newer connection on another node closes the older socket with 4000", async (a, b) => {
+  const old = await openRaw(`${a.wsUrl}/CP-R`);
+  await eventually(() => b.registry.isConnected("CP-R"), 3000, "node b sees CP-R on a");
+  const station = await connectStation(b.wsUrl, "CP-R");
+  try {
+    const closed = await Promise.race([
+      old.closed,
+      new Promise<{ code: number }>((r) => setTimeout(() => r({ code: -1 }), 3000)),
+    ]);
+    assertEquals(closed.code, 4000);
+    await eventually(() => !a.registry.isConnectedHere("CP-R"), 3000, "node a let CP-R go");
+    await eventually(() => a.registry.connection("CP-R")?.nodeId === "node-b", 3000, "a sees CP-R on b");
+  } finally {
+    await closeStation(station);
+  }
+});
+
+clusterTest("the live stream of one node shows a station connecting to another", async (a, b) => {
+  const res = await b.api("/api/v1/events", { as: "viewer" });
+  assertEquals(res.status, 200);
+  const seen = readEvents(
+    res.body!,
+    (e) => e.event === "connected" && e.data.chargePointId === "CP-S",
+    5000,
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  const station = await connectStation(a.wsUrl, "CP-S");
+  try {
+    const events = await seen;
+    assert(
+      events.some((e) => e.event === "connected" && e.data.chargePointId === "CP-S"),
+      JSON.stringify(events),
+    );
+  } finally {
+    await closeStation(station);
+  }
+});
+
+clusterTest(
+  "a node that stops renewing loses its stations after the lease; commands to them fail at once",
+  async (a, b, control) => {
+    const station = await connectStation(a.wsUrl, "CP-D");
+    try {
+      await eventually(() => b.registry.isConnected("CP-D"), 3000, "node b sees CP-D");
+      control.crash("node-a");
+      await eventually(() => !b.registry.isConnected("CP-D"), 3000, "CP-D offline on b");
+      const started = Date.now();
+      const res = await b.json("/api/v1/charge-points/CP-D/Reset", {
+        method: "POST",
+        body: { type: "Soft" },
+        as: "operator",
+      });
+      assertEquals(res.status, 409, JSON.stringify(res.body));
+      assert(Date.now() - started < 1000, "the command waited for a dead node");
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
+
+clusterTest(
+  "a node claims again the stations it holds whose presence was lost (swept during an outage)",
+  async (a, b, control) => {
+    const station = await connectStation(a.wsUrl, "CP-L");
+    try {
+      await eventually(() => b.registry.isConnected("CP-L"), 3000, "node b sees CP-L");
+      const presence = control.presence("node-a");
+      const held = (await presence.stations()).filter((e) => e.chargePointId === "CP-L");
+      assertEquals(held.length, 1);
+      // Released as node-a would (only its own row, with its start time).
+      await presence.release(held);
+      assertEquals((await presence.stations()).filter((e) => e.chargePointId === "CP-L").length, 0);
+      await eventually(
+        async () =>
+          (await presence.stations()).some((e) => e.chargePointId === "CP-L" && e.nodeId === "node-a"),
+        3000,
+        "CP-L recorded again",
+      );
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
+
+clusterTest("a job run by one node shows its progress on another node's live stream", async (a, b) => {
+  const station = await connectStation(a.wsUrl, "CP-J");
+  station.handle("Reset", () => ({ status: "Accepted" }));
+  try {
+    await eventually(() => b.registry.isConnected("CP-J"), 3000, "node b sees CP-J");
+    // The task runs on whichever node claims it: both streams must show it, so one saw it over the bus.
+    const streams = await Promise.all([a, b].map((n) => n.api("/api/v1/events", { as: "viewer" })));
+    const seen = Promise.all(
+      streams.map((res) =>
+        readEvents(res.body!, (e) => e.event === "job" && e.data.chargePointId === "CP-J", 8000)
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const created = await a.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: { action: "Reset", payload: { type: "Soft" }, chargePointIds: ["CP-J"] },
+    });
+    assertEquals(created.status, 201, JSON.stringify(created.body));
+    for (const events of await seen) {
+      assert(
+        events.some((e) => e.event === "job" && e.data.chargePointId === "CP-J"),
+        JSON.stringify(events),
+      );
+    }
+  } finally {
+    await closeStation(station);
+  }
+});
+
+clusterTest(
+  "the frame log of a station connected nowhere is read from the node that held it",
+  async (a, b) => {
+    const station = await connectStation(a.wsUrl, "CP-F");
+    await eventually(() => b.registry.isConnected("CP-F"), 3000, "node b sees CP-F");
+    await closeStation(station);
+    await eventually(
+      () => !b.registry.isConnected("CP-F") && !a.registry.isConnected("CP-F"),
+      3000,
+      "CP-F gone",
+    );
+    const frames = await b.json("/api/v1/charge-points/CP-F/frames");
+    assertEquals(frames.status, 200);
+    assert(
+      frames.body.items.some((f: { frame: string }) => f.frame.includes("BootNotification")),
+      JSON.stringify(frames.body),
+    );
+  },
+);

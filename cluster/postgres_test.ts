@@ -1,0 +1,129 @@
+/**
+ * The PostgreSQL cluster parts as two nodes use them: a message to a node that was not listening is taken
+ * when it comes (once), presence follows the node lease, the back-off counts are shared, and so is the log
+ * of refused handshakes.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { createMemoryLogger } from "../logger.ts";
+import { openPostgresStore } from "../store/postgres/mod.ts";
+import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
+import { eventually } from "../tests/helpers/server.ts";
+import type { BusMessage } from "./mod.ts";
+import { openPostgresCluster } from "./postgres.ts";
+import { openPostgresSecurityViews } from "./postgres_views.ts";
+
+const ignore = await ignoreWithoutPostgres("cluster PostgreSQL tests");
+
+async function withDatabase(fn: (url: string) => Promise<void>) {
+  const db = await freshDatabase("csms_cluster_pg");
+  try {
+    await (await openPostgresStore(db.url)).close();
+    await fn(db.url);
+  } finally {
+    await db.drop();
+  }
+}
+
+Deno.test({
+  name: "a message sent to a node that is not listening yet is delivered once when it starts",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const logger = createMemoryLogger();
+      const a = await openPostgresCluster(url, { nodeId: "a", logger, pollMs: 100 });
+      await a.bus.send("b", { kind: "hello", n: 1 });
+      const b = await openPostgresCluster(url, { nodeId: "b", logger, pollMs: 100 });
+      const got: BusMessage[] = [];
+      b.bus.onMessage((m) => got.push(m));
+      try {
+        await a.bus.send("b", { kind: "hello", n: 2 });
+        await a.bus.broadcast({ kind: "big", text: "x".repeat(9000) });
+        await eventually(() => got.length >= 3, 5000, "three messages");
+        await new Promise((r) => setTimeout(r, 400));
+        assertEquals(got.filter((m) => m.kind === "hello").map((m) => m.n).sort(), [1, 2]);
+        assertEquals(got.filter((m) => m.kind === "big").length, 1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "a station is present while its node's lease runs; the newest connection wins",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const logger = createMemoryLogger();
+      const a = await openPostgresCluster(url, { nodeId: "a", logger });
+      const b = await openPostgresCluster(url, { nodeId: "b", logger });
+      try {
+        await a.presence.renew(400);
+        await b.presence.renew(60_000);
+        const older = "2026-12-01T10:00:00.000Z", newer = "2026-12-01T10:00:01.000Z";
+        await b.presence.claim([{
+          chargePointId: "CP-1",
+          nodeId: "b",
+          connectedAt: newer,
+          remoteAddress: "x",
+        }]);
+        await a.presence.claim([{
+          chargePointId: "CP-1",
+          nodeId: "a",
+          connectedAt: older,
+          remoteAddress: "y",
+        }]);
+        await a.presence.claim([{
+          chargePointId: "CP-2",
+          nodeId: "a",
+          connectedAt: older,
+          remoteAddress: "y",
+        }]);
+        const held = async () =>
+          (await b.presence.stations()).map((s) => `${s.chargePointId}@${s.nodeId}`).sort();
+        assertEquals(await held(), ["CP-1@b", "CP-2@a"]);
+        await new Promise((r) => setTimeout(r, 500));
+        assertEquals(await held(), ["CP-1@b"], "a's lease ran out");
+        assertEquals((await b.presence.nodes()).map((n) => n.nodeId), ["b"]);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "two nodes share the authentication back-off and the log of refused handshakes",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const logger = createMemoryLogger();
+      const a = openPostgresSecurityViews(url, { nodeId: "a", logger });
+      const b = openPostgresSecurityViews(url, { nodeId: "b", logger });
+      try {
+        const settings = { freeFailures: 2, baseMs: 1000, maxMs: 60_000 };
+        const onA = a.backoff(settings), onB = b.backoff(settings);
+        const key = "10.0.0.9 cp:CP-1";
+        assertEquals(await onA.failed(key, 1000), 0);
+        assertEquals(await onB.failed(key, 1000), 0);
+        assertEquals(await onA.failed(key, 1000), 1000, "the third failure, counted across nodes");
+        assertEquals(await onB.retryAfterMs(key, 1500), 500);
+        assertEquals(await onB.failed(key, 1500), 2000, "doubles");
+        await onA.succeeded(key);
+        assertEquals(await onB.retryAfterMs(key, 1600), 0);
+        a.handshakes.append({
+          at: "t1",
+          chargePointId: "CP-9",
+          remoteAddress: "10.0.0.1",
+          status: 401,
+          reason: "no",
+        });
+        await eventually(async () => (await b.handshakes.list(10)).length === 1, 3000, "the refusal shared");
+        const [entry] = await b.handshakes.list(10);
+        assert(entry?.chargePointId === "CP-9" && entry.status === 401);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    }),
+});

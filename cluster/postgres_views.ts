@@ -1,0 +1,144 @@
+/**
+ * What protects the system as a whole, shared by the nodes on PostgreSQL (migration 012): the authentication
+ * back-off (a station or operator guessing passwords gets no fresh budget on another node) and the log of
+ * refused handshakes (the API of any node lists every node's).
+ *
+ * @example
+ * ```ts ignore
+ * const shared = openPostgresSecurityViews(url, { nodeId, logger });
+ * createSecurity(config, { store, logger, now, backoff: (o) => shared.backoff(o) });
+ * handshakes.share(shared.handshakes);
+ * ```
+ */
+import postgres from "postgres";
+import type { Logger } from "../logger.ts";
+import type { AuthBackoff, AuthBackoffOptions } from "../security/auth_backoff.ts";
+import type { HandshakeFailure, SharedHandshakeLog } from "../security/handshake_log.ts";
+
+export interface SecurityViews {
+  backoff(options: AuthBackoffOptions): AuthBackoff;
+  handshakes: SharedHandshakeLog;
+  close(): Promise<void>;
+}
+
+/** Refused handshakes kept in the shared log (the newest). */
+const HANDSHAKES_KEPT = 5000;
+/** Refusals waiting to be written at most: a flood beyond it is not written (each node still logs it). */
+const HANDSHAKE_QUEUE = 1000;
+
+export function openPostgresSecurityViews(
+  url: string,
+  options: { nodeId: string; logger: Logger; maxConnections?: number },
+): SecurityViews {
+  const sql = postgres(url, {
+    max: options.maxConnections ?? 2,
+    connect_timeout: 5,
+    onnotice: () => {},
+    transform: { undefined: null },
+    connection: { application_name: `csms-security ${options.nodeId}`.slice(0, 63) },
+  });
+  let queue: HandshakeFailure[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writes = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    timer = undefined;
+    const batch = queue;
+    queue = [];
+    if (!batch.length) return;
+    try {
+      await sql`
+        insert into handshake_failures (at, node_id, charge_point_id, remote_address, status, reason)
+        select * from unnest(${batch.map((e) => e.at)}::text[], ${batch.map(() => options.nodeId)}::text[],
+          ${batch.map((e) => e.chargePointId)}::text[], ${batch.map((e) => e.remoteAddress)}::text[],
+          ${batch.map((e) => e.status)}::int[], ${batch.map((e) => e.reason)}::text[])`;
+      if (++writes % 20 === 0) {
+        await sql`delete from handshake_failures where id <= (select max(id) from handshake_failures) - ${HANDSHAKES_KEPT}`;
+      }
+    } catch (error) {
+      options.logger.warn("cannot write refused handshakes", { error: String(error), lost: batch.length });
+    }
+  };
+  return {
+    backoff: (settings) => new PgAuthBackoff(sql, settings),
+    handshakes: {
+      append(entry) {
+        if (queue.length >= HANDSHAKE_QUEUE) return;
+        queue.push(entry);
+        timer ??= setTimeout(() => (writing = writing.then(flush)), 200);
+      },
+      async list(limit) {
+        const rows = await sql<
+          {
+            at: string;
+            charge_point_id: string | null;
+            remote_address: string;
+            status: number;
+            reason: string;
+          }[]
+        >`
+          select at, charge_point_id, remote_address, status, reason from handshake_failures
+          order by id desc limit ${limit}`;
+        return rows.map((r) => ({
+          at: r.at,
+          chargePointId: r.charge_point_id,
+          remoteAddress: r.remote_address,
+          status: r.status,
+          reason: r.reason,
+        }));
+      },
+    },
+    async close() {
+      clearTimeout(timer);
+      await writing;
+      await flush();
+      await sql.end({ timeout: 2 });
+    },
+  };
+}
+
+/** The back-off of security/auth_backoff.ts with its counts in `auth_backoff`, one row per key. */
+export class PgAuthBackoff implements AuthBackoff {
+  #calls = 0;
+
+  constructor(private readonly sql: postgres.Sql, private readonly options: AuthBackoffOptions) {}
+
+  async retryAfterMs(key: string, now: number): Promise<number> {
+    const nowMs = Math.floor(now);
+    const [row] = await this.sql<{ blocked_until: string }[]>`
+      select blocked_until from auth_backoff where key = ${key}`;
+    return row ? Math.max(0, Number(row.blocked_until) - nowMs) : 0;
+  }
+
+  async failed(key: string, now: number): Promise<number> {
+    const nowMs = Math.floor(now);
+    const { freeFailures, baseMs, maxMs } = this.options;
+    // A key quiet for twice maxMs (and no longer blocked) starts over, as in MemoryAuthBackoff.
+    const [row] = await this.sql<{ failures: number; blocked_until: string }[]>`
+      insert into auth_backoff as b (key, failures, blocked_until, last_failure)
+      values (${key}, 1, 0, ${nowMs})
+      on conflict (key) do update set
+        failures = case when b.last_failure < ${Math.floor(nowMs - 2 * maxMs)} and b.blocked_until <= ${nowMs}
+          then 1 else b.failures + 1 end,
+        last_failure = ${nowMs}
+      returning failures, blocked_until`;
+    if (++this.#calls % 100 === 0) void this.#prune(nowMs).catch(() => {});
+    const over = row!.failures - freeFailures;
+    if (over <= 0) return 0;
+    const until = nowMs + Math.min(maxMs, baseMs * 2 ** Math.min(over - 1, 40));
+    const [updated] = await this.sql<{ blocked_until: string }[]>`
+      update auth_backoff set blocked_until = greatest(blocked_until, ${Math.round(until)})
+      where key = ${key} returning blocked_until`;
+    return Math.max(0, Number(updated?.blocked_until ?? until) - nowMs);
+  }
+
+  async succeeded(key: string): Promise<void> {
+    await this.sql`delete from auth_backoff where key = ${key}`;
+  }
+
+  async #prune(nowMs: number): Promise<void> {
+    await this.sql`
+      delete from auth_backoff
+      where last_failure < ${Math.floor(nowMs - 2 * this.options.maxMs)} and blocked_until < ${nowMs}`;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * `WORKERS=N`: this process becomes a supervisor that runs N server processes (workers) on the same port
+ * (SO_REUSEPORT: the kernel spreads the connections), each a node of the cluster on DATABASE_URL. A worker
+ * that dies is started again (after a growing pause, should it keep dying); SIGINT/SIGTERM stop them all.
+ */
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+
+export interface WorkerOptions {
+  /** The server's entry module (main.ts). */
+  main: string;
+  /** deno.json, so the workers run with the same settings wherever they are started from. */
+  denoConfig: string;
+}
+
+/** Runs the workers until a signal stops them; resolves with the exit code the supervisor should use. */
+export async function superviseWorkers(
+  config: Config,
+  logger: Logger,
+  options: WorkerOptions,
+): Promise<number> {
+  // One port for all: a fixed one, or one picked now (PORT=0 would give every worker its own).
+  const port = config.PORT === 0 ? pickPort(config.HOSTNAME) : config.PORT;
+  const children = new Map<number, Deno.ChildProcess>();
+  let stopping = false;
+  const start = (index: number, failures: number) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", options.denoConfig, options.main],
+      env: { WORKERS: "1", REUSE_PORT: "true", PORT: String(port), WORKER_INDEX: String(index) },
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+    children.set(index, child);
+    const startedAt = Date.now();
+    logger.info("worker started", { worker: index, pid: child.pid, port });
+    void child.status.then((status) => {
+      if (stopping) return;
+      // A worker that ran a while starts again at once; one that keeps dying waits longer each time.
+      const again = Date.now() - startedAt > 30_000 ? 0 : failures + 1;
+      const delayMs = Math.min(30_000, again === 0 ? 500 : 1000 * 2 ** Math.min(again, 5));
+      logger.error("worker exited", {
+        worker: index,
+        pid: child.pid,
+        code: status.code,
+        restartInMs: delayMs,
+      });
+      setTimeout(() => {
+        if (!stopping) start(index, again);
+      }, delayMs);
+    });
+  };
+  for (let i = 0; i < config.WORKERS; i++) start(i, 0);
+  logger.info("workers running", { workers: config.WORKERS, port });
+  const signal = await new Promise<Deno.Signal>((resolve) => {
+    for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, () => resolve(s));
+  });
+  stopping = true;
+  logger.info("stopping workers", { signal });
+  await Promise.all([...children.values()].map(async (child) => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+  }));
+  return 0;
+}
+
+function pickPort(hostname: string): number {
+  const listener = Deno.listen({ hostname, port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
