@@ -1,8 +1,10 @@
 import { assertEquals } from "@std/assert";
+import type { MeterValueRow } from "../../model/meter_value.ts";
 import { at, type Cases, meterRow, startInput } from "./harness.ts";
 
 /** Meter values: stored once under their natural key, listed in order. */
 export function meterValueCases({ stationTest }: Cases): void {
+  partialOverlapCases(stationTest);
   // ---------------------------------------------------------------- meter values
 
   stationTest(
@@ -156,4 +158,108 @@ export function meterValueCases({ stationTest }: Cases): void {
     assertEquals(counts[0]! + counts[1]!, 30);
     assertEquals((await store().listMeterValuesByChargePoint("CP-1", 100)).length, 30);
   });
+}
+
+/** One MeterValues `meterValue` element: the sampled values of one time, in order. */
+function sampled(timestamp: string, transactionId: number | null, values: string[]): MeterValueRow[] {
+  return values.map((value) => meterRow({ transactionId, timestamp, measurand: `M-${value}`, value }));
+}
+
+/**
+ * Frames that repeat part of earlier ones: every sampled value is stored once and counted once, whatever
+ * else of its time was stored before, and lists show each once in the order it was first stored.
+ */
+function partialOverlapCases(stationTest: Cases["stationTest"]): void {
+  stationTest(
+    "addMeterValues() of frames overlapping earlier ones at the same time stores each value once",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput());
+      const tx = started.transaction.transactionId;
+      const [a, b, c, d, e] = sampled(at(40), tx, ["a", "b", "c", "d", "e"]);
+      assertEquals(await store().addMeterValues([a!, b!]), 2);
+      // A superset, then an overlap on both sides, then a subset, then the same values in another order.
+      assertEquals(await store().addMeterValues([a!, b!, c!]), 1);
+      assertEquals(await store().addMeterValues([c!, d!]), 1);
+      assertEquals(await store().addMeterValues([b!]), 0);
+      assertEquals(await store().addMeterValues([d!, c!, b!, a!]), 0);
+      assertEquals(await store().addMeterValues([e!, a!]), 1);
+      assertEquals(await store().listMeterValuesByTransaction(tx), [a, b, c, d, e]);
+      assertEquals(await store().listMeterValuesByChargePoint("CP-1", 100), [e, d, c, b, a]);
+      assertEquals(await store().addMeterValues([a!, b!, c!, d!, e!]), 0);
+    },
+  );
+
+  stationTest(
+    "addMeterValues() of a frame spanning stored and new times stores only the new values",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput());
+      const tx = started.transaction.transactionId;
+      const t1 = sampled(at(41), tx, ["1a", "1b"]);
+      const t2 = sampled(at(42), tx, ["2a", "2b"]);
+      const t3 = sampled(at(43), tx, ["3a"]);
+      assertEquals(await store().addMeterValues([...t1, t2[0]!]), 3);
+      assertEquals(await store().addMeterValues([t1[1]!, ...t2, ...t3]), 2);
+      assertEquals(await store().listMeterValuesByTransaction(tx), [...t1, ...t2, ...t3]);
+      // The limit counts rows, newest first, whatever entry holds them.
+      assertEquals(await store().listMeterValuesByChargePoint("CP-1", 3), [t3[0], t2[1], t2[0]]);
+      assertEquals(await store().listMeterValuesByChargePoint("CP-1", 1), [t3[0]]);
+    },
+  );
+
+  stationTest(
+    "addMeterValues() keeps insertion order for one time across connectors and calls",
+    async ({ store }) => {
+      const a = meterRow({ connectorId: 1, timestamp: at(44), value: "a" });
+      const b = meterRow({ connectorId: 2, timestamp: at(44), value: "b" });
+      const c = meterRow({ connectorId: 1, timestamp: at(44), value: "c" });
+      const d = meterRow({ connectorId: 2, timestamp: at(44), value: "d" });
+      assertEquals(await store().addMeterValues([a, b, c]), 3);
+      assertEquals(await store().addMeterValues([d, c, a]), 1);
+      assertEquals(await store().listMeterValuesByChargePoint("CP-1", 10), [d, c, b, a]);
+    },
+  );
+
+  stationTest(
+    "addMeterValues() dedupes a value stored under another transaction at the same time",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput());
+      const tx = started.transaction.transactionId;
+      const [a, b] = sampled(at(45), tx, ["a", "b"]);
+      assertEquals(await store().addMeterValues([a!]), 1);
+      // The same sampled value without a transaction is a duplicate; a new one is stored, outside the transaction.
+      const [a0, b0] = sampled(at(45), null, ["a", "b"]);
+      assertEquals(await store().addMeterValues([a0!, b0!]), 1);
+      assertEquals(await store().addMeterValues([a!, b!]), 0);
+      assertEquals(await store().listMeterValuesByTransaction(tx), [a]);
+      assertEquals(await store().listMeterValuesByChargePoint("CP-1", 10), [b0, a]);
+    },
+  );
+
+  stationTest(
+    "commit() from two store instances of overlapping frames at one time counts each value once",
+    async (c) => {
+      await c.t.step({
+        name: "two instances on one backing store",
+        ignore: c.another === null,
+        fn: async () => {
+          const other = await c.another!();
+          try {
+            let total = 0;
+            for (let i = 0; i < 10; i++) {
+              const rows = sampled(at(50 + i), null, ["a", "b", "c", "d"]);
+              const counts = await Promise.all([
+                c.store().addMeterValues(rows.slice(0, 3)),
+                other.addMeterValues(rows.slice(1)),
+              ]);
+              total += counts[0]! + counts[1]!;
+            }
+            assertEquals(total, 40);
+            assertEquals((await c.store().listMeterValuesByChargePoint("CP-1", 100)).length, 40);
+          } finally {
+            await other.close();
+          }
+        },
+      });
+    },
+  );
 }

@@ -19,9 +19,9 @@ import { planCommandLog } from "./command_log.ts";
 import { planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
-import { type KeyedRows, keyRows, planMeterValues } from "./meter_values.ts";
+import { groupRows, hasRowLayout, planMeterValues, type PreparedGroup } from "./meter_values.ts";
 import { planTransactions, transactionKeys } from "./transactions.ts";
-import { atomicOf, pack, splitOversize, WriteSet } from "./write_set.ts";
+import { atomicOf, atomicOfUnit, pack, splitOversize, WriteSet } from "./write_set.ts";
 
 export interface KvCommitOptions {
   /**
@@ -52,16 +52,21 @@ type Settled = PromiseSettledResult<CommitResult>;
 /** How often one member alone is re-read and re-planned when another process keeps winning its checks. */
 const MAX_ALONE_ATTEMPTS = 20;
 
+/** How long one member alone waits for another connection's write lock on the file before it fails. */
+const LOCKED_WAIT_MS = 5000;
+
 interface Prepared {
   changes: StationChanges;
   keys: Deno.KvKey[];
-  rows: KeyedRows;
+  groups: PreparedGroup[];
 }
 
 type Plan = { set: WriteSet } | { conflict: string };
 
 export class KvCommitter {
   readonly #group: GroupCommit<StationChanges, CommitResult>;
+  /** Whether the file may hold meter values stored one per entry (see meter_values.ts), found once. */
+  #rowLayout: Promise<boolean> | null = null;
 
   constructor(
     private readonly kv: Deno.Kv,
@@ -85,10 +90,15 @@ export class KvCommitter {
   }
 
   async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
+    this.#rowLayout ??= hasRowLayout(this.kv).catch((error) => {
+      this.#rowLayout = null;
+      throw error;
+    });
+    const rowLayout = await this.#rowLayout;
     let atomics = 0;
     let retriedAlone = 0;
     const results = await inRounds(batch, async (members) => {
-      const out = await this.#commitRound(members);
+      const out = await this.#commitRound(members, rowLayout);
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
       return out.results;
@@ -103,14 +113,15 @@ export class KvCommitter {
    */
   async #commitRound(
     members: StationChanges[],
+    rowLayout: boolean,
     readRows = false,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
     const results: Settled[] = new Array(members.length);
-    const prepared = await Promise.all(members.map((m) => prepare(m, readRows)));
+    const prepared = await Promise.all(members.map((m) => prepare(m, readRows || rowLayout, readRows)));
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
     prepared.forEach((p, i) => {
-      const plan = this.#plan(p, read, readRows);
+      const plan = this.#plan(p, read, readRows, rowLayout);
       if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
       else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
       else sets.push({ index: i, set: plan.set });
@@ -138,14 +149,14 @@ export class KvCommitter {
     let atomics = packs.length;
     let retriedAlone = 0;
     if (again.length > 0) {
-      const out = await this.#commitRound(again.map((i) => members[i]!), true);
+      const out = await this.#commitRound(again.map((i) => members[i]!), rowLayout, true);
       again.forEach((i, k) => (results[i] = out.results[k]!));
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
     }
     for (const i of alone) {
       try {
-        results[i] = fulfilled(await this.#commitAlone(members[i]!));
+        results[i] = fulfilled(await this.#commitAlone(members[i]!, rowLayout));
       } catch (error) {
         results[i] = { status: "rejected", reason: error };
       }
@@ -153,27 +164,60 @@ export class KvCommitter {
     return { results, atomics, retriedAlone: retriedAlone + alone.size };
   }
 
-  /** One member in its own atomic(s), re-read and re-planned when its checks fail. */
-  async #commitAlone(changes: StationChanges): Promise<CommitResult> {
+  /**
+   * One member in its own atomic(s), re-read and re-planned when its checks fail. Meter values that do not
+   * fit beside the rest are stored first, in units that hold their own checks (harmless if the rest then
+   * fails: a replay finds them stored); what they stored counts whatever attempt the rest succeeds in.
+   */
+  async #commitAlone(changes: StationChanges, rowLayout: boolean): Promise<CommitResult> {
+    let added = 0;
+    const waitUntil = Date.now() + LOCKED_WAIT_MS;
+    let pause = 10;
     for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
-      const p = await prepare(changes, true);
-      const plan = this.#plan(p, await this.#read(p.keys), true);
-      if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
-      if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
-      const { chunks, rest } = splitOversize(plan.set);
-      // Natural-key writes that do not fit beside the rest: stored first, harmless if the rest then fails.
-      if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
-        for (const chunk of chunks) await this.kv.atomic().mutate(...chunk).commit();
-        const res = await atomicOf(this.kv, [rest]).commit();
-        if (res.ok) return { ok: true, meterValuesAdded: plan.set.meterValuesAdded };
-      } else {
-        const res = await atomicOf(this.kv, [plan.set]).commit();
-        if (res.ok) return { ok: true, meterValuesAdded: plan.set.meterValuesAdded };
+      try {
+        const out = await this.#attemptAlone(changes, rowLayout, (n) => (added += n));
+        if (out !== null) return out.ok ? { ok: true, meterValuesAdded: added } : out;
+      } catch (error) {
+        // SQLite refuses at once a write that checks (reads) while another connection holds the file's write
+        // lock (a backup, another process): wait for it as a write without checks would, then plan again.
+        if (!String(error).includes("database is locked") || Date.now() + pause > waitUntil) throw error;
+        await new Promise((r) => setTimeout(r, pause));
+        pause = Math.min(pause * 2, 250);
+        attempt--;
       }
     }
     throw new Error(
       `Cannot commit the changes of "${changes.chargePointId}": still conflicting after ${MAX_ALONE_ATTEMPTS} attempts`,
     );
+  }
+
+  /**
+   * One attempt of `#commitAlone`: null when a check failed (plan again), else its outcome; what it stored is
+   * told to `stored` as each atomic commits (the ok result's own count is 0).
+   */
+  async #attemptAlone(
+    changes: StationChanges,
+    rowLayout: boolean,
+    stored: (added: number) => void,
+  ): Promise<CommitResult | null> {
+    const p = await prepare(changes, true, true);
+    const plan = this.#plan(p, await this.#read(p.keys), true, rowLayout);
+    if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
+    if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
+    if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
+      const { chunks, rest } = splitOversize(plan.set);
+      for (const chunk of chunks) {
+        if (!(await atomicOfUnit(this.kv, chunk).commit()).ok) return null;
+        stored(chunk.added);
+      }
+      if (rest.empty || (await atomicOf(this.kv, [rest]).commit()).ok) {
+        return { ok: true, meterValuesAdded: 0 };
+      }
+    } else if ((await atomicOf(this.kv, [plan.set]).commit()).ok) {
+      stored(plan.set.meterValuesAdded);
+      return { ok: true, meterValuesAdded: 0 };
+    }
+    return null;
   }
 
   async #read(keys: Deno.KvKey[]): Promise<(key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>> {
@@ -187,13 +231,21 @@ export class KvCommitter {
     };
   }
 
-  /** `readRows`: decide which meter values are new by the read (else check each inside the write). */
-  #plan(p: Prepared, read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>, readRows: boolean): Plan {
+  /**
+   * `readRows`: decide which meter values are new by the read (else check new groups inside the write);
+   * `rowLayout`: the file may hold meter values stored one per entry (see meter_values.ts).
+   */
+  #plan(
+    p: Prepared,
+    read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+    readRows: boolean,
+    rowLayout: boolean,
+  ): Plan {
     const set = new WriteSet();
     const conflict = planTransactions(p.changes, read, set, this.seq);
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
-    planMeterValues(p.rows, readRows ? read : null, set, this.seq);
+    planMeterValues(p.groups, readRows ? read : null, rowLayout, set, this.seq);
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
     planDeviceModel(p.changes, set);
@@ -201,11 +253,17 @@ export class KvCommitter {
   }
 }
 
-async function prepare(changes: StationChanges, readRows: boolean): Promise<Prepared> {
-  const rows = await keyRows(changes);
+/** `rowKeys`: every meter value's own key is needed (to read or check it); `readRows`: read them and groups. */
+async function prepare(changes: StationChanges, rowKeys: boolean, readRows: boolean): Promise<Prepared> {
+  const groups = await groupRows(changes, rowKeys);
   const keys = [...transactionKeys(changes), ...stationKeys(changes)];
-  if (readRows) keys.push(...rows.map((r) => r.key));
-  return { changes, rows, keys };
+  if (readRows) {
+    for (const g of groups) {
+      if (g.key !== null) keys.push(g.key);
+      for (const r of g.rows) keys.push(r.key!);
+    }
+  }
+  return { changes, groups, keys };
 }
 
 function fulfilled(value: CommitResult): Settled {

@@ -13,9 +13,12 @@
  *   (OCPP 2.0.1)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
  *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
- * - `["mv", cpId, connectorId, timestamp, measurand, phase ?? "", location, value]` MeterValueRow (or
- *   `["mv_h", sha256]` when that key would be too long); `["mv_tx", transactionId, timestamp, seq]` and
- *   `["mv_cp", cpId, timestamp, seq]` -> mv key
+ * - `["mv_g", cpId, connectorId, timestamp]` MeterGroup: the first sampled values stored for that connector and
+ *   time (one MeterValues `meterValue` element), never rewritten; `["mv", cpId, connectorId, timestamp,
+ *   measurand, phase ?? "", location, value]` MeterValueRow (or `["mv_h", sha256]` when that key would be too
+ *   long): a sampled value stored after its group (a frame overlapping an earlier one; every row before the
+ *   groups came); `["mv_tx", transactionId, timestamp, seq]` and `["mv_cp", cpId, timestamp, seq]` -> mv_g or
+ *   mv key; `["meta", "mv_layout"]` "groups" when the file held no per-row meter value when groups began
  * - `["cmd", cpId, requestedAt, seq]` CommandLogEntry
  *
  * `seq` is a per-process monotonic string, so entries with equal times keep their insertion order.
@@ -73,6 +76,17 @@ export async function hashedMeterValueKey(row: MeterValueRow): Promise<Deno.KvKe
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(JSON.stringify(parts)));
   const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
   return ["mv_h", hex];
+}
+
+/** The key of the group holding `row`'s connector and time, or null when too long for KV (rows alone then). */
+export function meterGroupKey(row: MeterValueRow): Deno.KvKey | null {
+  const key = ["mv_g", row.chargePointId, row.connectorId, row.timestamp];
+  return keyBytes(key) <= MAX_MV_KEY_BYTES ? key : null;
+}
+
+/** A meter value's natural key as a Map key: equal for the same sampled value, whatever else differs. */
+export function meterValueId(row: MeterValueRow): string {
+  return keyId(naturalKey(row));
 }
 
 function naturalKey(row: MeterValueRow): Deno.KvKey {

@@ -1,14 +1,15 @@
 /**
  * Retention on Deno KV: deletes old meter values and status history in batches, on the keys the Store's KV
- * layout documents (store/kv.ts): `["mv_cp", cpId, timestamp, seq]` -> the meter value's key, with
- * `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt, seq]`. KV has no
- * index by time across stations, so each call walks the stations from where the last one stopped.
+ * layout documents (store/kv/keys.ts): `["mv_cp", cpId, timestamp, seq]` -> the meter values' entry (a group
+ * or one row), with `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt,
+ * seq]`. KV has no index by time across stations, so each call walks the stations from where the last one
+ * stopped.
  */
-import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { RetentionStore } from "../fleet.ts";
 import { getMany } from "./kv_helpers.ts";
+import { entryRows } from "./meter_values.ts";
 
-/** Meter values per atomic: each is three deletions. */
+/** Entries per atomic: each is three deletions. */
 const ROWS_PER_ATOMIC = 100;
 
 export class KvRetentionStore implements RetentionStore {
@@ -17,27 +18,39 @@ export class KvRetentionStore implements RetentionStore {
 
   constructor(private readonly kv: Deno.Kv) {}
 
+  /**
+   * Counts meter values (rows), at most `max`, except that a group is deleted whole: a group larger than
+   * `max` at the head of a station's old values is deleted alone, so every call makes progress.
+   */
   async pruneMeterValues(before: string, max: number): Promise<number> {
     return await this.#walk("mv", max, async (cp, budget) => {
       const pointers: Deno.KvEntry<Deno.KvKey>[] = [];
       const selector = { prefix: ["mv_cp", cp], end: ["mv_cp", cp, before] };
       for await (const e of this.kv.list<Deno.KvKey>(selector, { limit: budget })) pointers.push(e);
       let deleted = 0;
-      for (let i = 0; i < pointers.length; i += ROWS_PER_ATOMIC) {
+      let full = false;
+      for (let i = 0; i < pointers.length && !full; i += ROWS_PER_ATOMIC) {
         const slice = pointers.slice(i, i + ROWS_PER_ATOMIC);
-        const rows = await getMany<MeterValueRow>(this.kv, slice.map((p) => p.value));
+        const entries = await getMany<unknown>(this.kv, slice.map((p) => p.value));
         const op = this.kv.atomic();
         for (const [j, pointer] of slice.entries()) {
-          const row = rows[j]?.value;
-          op.delete(pointer.key).delete(pointer.value);
-          if (row && row.transactionId !== null) {
-            op.delete(["mv_tx", row.transactionId, pointer.key[2] as string, pointer.key[3] as string]);
+          const entry = entries[j]!;
+          const rows = entry.versionstamp === null ? [] : entryRows(entry as Deno.KvEntry<unknown>);
+          if (deleted > 0 && deleted + rows.length > budget) {
+            full = true;
+            break;
           }
+          op.delete(pointer.key).delete(pointer.value);
+          const transactionId = rows[0]?.transactionId ?? null;
+          if (transactionId !== null) {
+            op.delete(["mv_tx", transactionId, pointer.key[2] as string, pointer.key[3] as string]);
+          }
+          // A pointer to nothing (the entry went with another pointer) is still deleted; it counts one.
+          deleted += Math.max(rows.length, 1);
         }
         await op.commit();
-        deleted += slice.length;
       }
-      return deleted;
+      return { deleted, full: full || deleted >= budget };
     });
   }
 
@@ -51,15 +64,18 @@ export class KvRetentionStore implements RetentionStore {
         for (const k of keys.slice(i, i + ROWS_PER_ATOMIC * 3)) op.delete(k);
         await op.commit();
       }
-      return keys.length;
+      return { deleted: keys.length, full: keys.length >= budget };
     });
   }
 
-  /** Calls `prune` station by station (from the cursor, wrapping once) until `max` rows are deleted. */
+  /**
+   * Calls `prune` station by station (from the cursor, wrapping once) until `max` rows are deleted or a
+   * station's old rows fill what is left of it (`full`).
+   */
   async #walk(
     kind: "mv" | "status",
     max: number,
-    prune: (chargePointId: string, budget: number) => Promise<number>,
+    prune: (chargePointId: string, budget: number) => Promise<{ deleted: number; full: boolean }>,
   ): Promise<number> {
     let deleted = 0;
     const start = this.#cursor[kind];
@@ -69,8 +85,9 @@ export class KvRetentionStore implements RetentionStore {
         : { prefix: ["cp"], end: ["cp", range.to] };
       for await (const e of this.kv.list(selector, { batchSize: 200 })) {
         const cp = e.key[1] as string;
-        deleted += await prune(cp, max - deleted);
-        if (deleted >= max) {
+        const out = await prune(cp, max - deleted);
+        deleted += out.deleted;
+        if (out.full) {
           // This station may have more: start with it next time.
           this.#cursor[kind] = cp;
           return deleted;

@@ -8,30 +8,41 @@ import { byteLength, keyBytes, keyId } from "./keys.ts";
 /** What one atomic may hold here: under Deno KV's limits with a margin for our size estimates. */
 const BUDGET = { checks: 100, mutations: 900, keyBytes: 64 * 1024, bytes: 600 * 1024 } as const;
 
+/**
+ * Writes that may be committed in an atomic of their own, before the rest of a station's writes (meter
+ * values): each holds its own checks, so storing it alone never stores anything half-way; `added` is how many
+ * meter values it stores.
+ */
+export interface Unit {
+  checks: Deno.AtomicCheck[];
+  mutations: Deno.KvMutation[];
+  added: number;
+}
+
 export class WriteSet {
   readonly checks: Deno.AtomicCheck[] = [];
   readonly mutations: Deno.KvMutation[] = [];
   /**
-   * Blind writes under a natural key (meter values): storing them twice stores nothing new, so when one
-   * station's writes cannot fit in one atomic, these may go in earlier atomics of their own.
+   * Self-contained units (meter values): when one station's writes cannot fit in one atomic, these may go in
+   * earlier atomics of their own.
    */
-  readonly idempotent: Deno.KvMutation[] = [];
-  meterValuesAdded = 0;
+  readonly units: Unit[] = [];
   #checked = new Set<string>();
+  #checks = 0;
+  #mutations = 0;
   #keyBytes = 0;
   #bytes = 0;
 
   /** Commit only if `entry.key` still has `entry.versionstamp` (null: still absent). */
   check(entry: Deno.AtomicCheck): void {
-    const id = keyId(entry.key);
-    if (this.#checked.has(id)) return;
-    this.#checked.add(id);
+    if (!this.#firstCheck(entry)) return;
     this.checks.push({ key: entry.key, versionstamp: entry.versionstamp });
-    this.#count(entry.key, null);
   }
 
+  /** `idempotent`: a blind write under a natural key, which storing twice stores nothing new (a unit). */
   set(key: Deno.KvKey, value: unknown, options: { idempotent?: boolean } = {}): void {
-    (options.idempotent ? this.idempotent : this.mutations).push({ type: "set", key, value });
+    if (options.idempotent) return this.unit([], [[key, value]], 0);
+    this.mutations.push({ type: "set", key, value });
     this.#count(key, value);
   }
 
@@ -40,20 +51,50 @@ export class WriteSet {
     this.#count(key, null);
   }
 
+  /** A self-contained unit (see `units`); its checks are not repeated elsewhere in the set. */
+  unit(checks: readonly Deno.AtomicCheck[], sets: readonly [Deno.KvKey, unknown][], added: number): void {
+    const unit: Unit = { checks: [], mutations: [], added };
+    for (const c of checks) if (this.#firstCheck(c)) unit.checks.push(c);
+    for (const [key, value] of sets) {
+      unit.mutations.push({ type: "set", key, value });
+      this.#count(key, value);
+    }
+    this.units.push(unit);
+  }
+
+  /** How many meter values the set stores. */
+  get meterValuesAdded(): number {
+    let n = 0;
+    for (const u of this.units) n += u.added;
+    return n;
+  }
+
   get size(): Size {
     return {
-      checks: this.checks.length,
-      mutations: this.mutations.length + this.idempotent.length,
+      checks: this.#checks,
+      mutations: this.#mutations,
       keyBytes: this.#keyBytes,
       bytes: this.#bytes,
     };
   }
 
   get empty(): boolean {
-    return this.checks.length === 0 && this.mutations.length === 0 && this.idempotent.length === 0;
+    return this.checks.length === 0 && this.mutations.length === 0 && this.units.length === 0;
+  }
+
+  #firstCheck(entry: Deno.AtomicCheck): boolean {
+    const id = keyId(entry.key);
+    if (this.#checked.has(id)) return false;
+    this.#checked.add(id);
+    this.#checks++;
+    const k = keyBytes(entry.key);
+    this.#keyBytes += k;
+    this.#bytes += k + 8;
+    return true;
   }
 
   #count(key: Deno.KvKey, value: unknown): void {
+    this.#mutations++;
     const k = keyBytes(key);
     this.#keyBytes += k;
     this.#bytes += k + valueBytes(value);
@@ -133,33 +174,41 @@ export function pack(
 }
 
 /**
- * A write set too big for one atomic: its idempotent writes in chunks that fit (committed first), then the
- * rest, which must fit in one atomic or the write fails.
+ * A write set too big for one atomic: its units in chunks that fit (committed first, each chunk one atomic),
+ * then the rest, which must fit in one atomic or the write fails.
  */
-export function splitOversize(set: WriteSet): { chunks: Deno.KvMutation[][]; rest: WriteSet } {
+export function splitOversize(set: WriteSet): { chunks: Unit[]; rest: WriteSet } {
   const rest = new WriteSet();
   for (const c of set.checks) rest.check(c);
   for (const m of set.mutations) {
     if (m.type === "delete") rest.delete(m.key);
     else rest.set(m.key, m.value);
   }
-  rest.meterValuesAdded = set.meterValuesAdded;
-  const chunks: Deno.KvMutation[][] = [];
+  const chunks: Unit[] = [];
   let chunk = new WriteSet();
-  let mutations: Deno.KvMutation[] = [];
-  for (const m of set.idempotent) {
+  for (const u of set.units) {
     const probe = new WriteSet();
-    probe.set(m.key, (m as { value?: unknown }).value);
-    if (mutations.length > 0 && !fits(chunk.size, probe.size)) {
-      chunks.push(mutations);
+    addUnit(probe, u);
+    if (chunk.units.length > 0 && !fits(chunk.size, probe.size)) {
+      chunks.push(merged(chunk));
       chunk = new WriteSet();
-      mutations = [];
     }
-    chunk.set(m.key, (m as { value?: unknown }).value);
-    mutations.push(m);
+    addUnit(chunk, u);
   }
-  if (mutations.length > 0) chunks.push(mutations);
+  if (chunk.units.length > 0) chunks.push(merged(chunk));
   return { chunks, rest };
+}
+
+function addUnit(set: WriteSet, u: Unit): void {
+  set.unit(u.checks, u.mutations.map((m) => [m.key, (m as { value?: unknown }).value]), u.added);
+}
+
+function merged(set: WriteSet): Unit {
+  return {
+    checks: set.units.flatMap((u) => u.checks),
+    mutations: set.units.flatMap((u) => u.mutations),
+    added: set.meterValuesAdded,
+  };
 }
 
 /** One atomic of several write sets. */
@@ -167,8 +216,18 @@ export function atomicOf(kv: Deno.Kv, sets: readonly WriteSet[]): Deno.AtomicOpe
   const op = kv.atomic();
   for (const set of sets) {
     if (set.checks.length > 0) op.check(...set.checks);
-    if (set.idempotent.length > 0) op.mutate(...set.idempotent);
+    for (const u of set.units) {
+      if (u.checks.length > 0) op.check(...u.checks);
+      op.mutate(...u.mutations);
+    }
     if (set.mutations.length > 0) op.mutate(...set.mutations);
   }
   return op;
+}
+
+/** One chunk of `splitOversize` as an atomic. */
+export function atomicOfUnit(kv: Deno.Kv, unit: Unit): Deno.AtomicOperation {
+  const op = kv.atomic();
+  if (unit.checks.length > 0) op.check(...unit.checks);
+  return op.mutate(...unit.mutations);
 }

@@ -28,7 +28,7 @@ Deno.test("a member too big for one atomic is oversize; its natural-key writes s
   const { packs, oversize } = pack([{ index: 0, set: rows(1) }, { index: 1, set: big }]);
   assertEquals([packs.map((p) => p.members), oversize], [[[0]], [1]]);
   const { chunks, rest } = splitOversize(big);
-  assertEquals(chunks.reduce((n, c) => n + c.length, 0), 2500);
-  assertEquals(chunks.every((c) => c.length <= 900), true);
-  assertEquals([rest.checks.length, rest.mutations.length, rest.idempotent.length], [1, 1, 0]);
+  assertEquals(chunks.reduce((n, c) => n + c.mutations.length, 0), 2500);
+  assertEquals(chunks.every((c) => c.mutations.length <= 900), true);
+  assertEquals([rest.checks.length, rest.mutations.length, rest.units.length], [1, 1, 0]);
 });

@@ -1,0 +1,119 @@
+import { assertEquals } from "@std/assert";
+import type { MeterValueRow } from "../../model/meter_value.ts";
+import { at, meterRow } from "../contract/harness.ts";
+import { hashedMeterValueKey, plainMeterValueKey } from "./keys.ts";
+import { KvStore } from "./mod.ts";
+import { KvRetentionStore } from "./retention.ts";
+
+/** One `meterValue` element of a frame: four sampled values of one time. */
+function frame(timestamp: string, transactionId: number | null = null): MeterValueRow[] {
+  return ["Energy.Active.Import.Register", "Power.Active.Import", "Voltage", "Current.Import"].map((
+    measurand,
+    i,
+  ) => meterRow({ timestamp, transactionId, measurand, value: String(1000 + i) }));
+}
+
+async function entries(kv: Deno.Kv, prefix: string): Promise<number> {
+  let n = 0;
+  for await (const _ of kv.list({ prefix: [prefix] })) n++;
+  return n;
+}
+
+/** Stores rows the way the store did before groups: one entry per sampled value, indexed per row. */
+async function storeRowsTheOldWay(kv: Deno.Kv, rows: MeterValueRow[]): Promise<void> {
+  for (const [i, row] of rows.entries()) {
+    const key = plainMeterValueKey(row) ?? await hashedMeterValueKey(row);
+    const at = `000000000.${String(i).padStart(6, "0")}.old`;
+    const op = kv.atomic().set(key, row).set(["mv_cp", row.chargePointId, row.timestamp, at], key);
+    if (row.transactionId !== null) op.set(["mv_tx", row.transactionId, row.timestamp, at], key);
+    await op.commit();
+  }
+}
+
+Deno.test("a MeterValues element is one KV entry with two pointers, a replay writes nothing", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = new KvStore(kv);
+  try {
+    const rows = frame(at(10), 7);
+    assertEquals(await store.addMeterValues(rows), 4);
+    assertEquals(
+      [
+        await entries(kv, "mv_g"),
+        await entries(kv, "mv"),
+        await entries(kv, "mv_cp"),
+        await entries(kv, "mv_tx"),
+      ],
+      [1, 0, 1, 1],
+    );
+    assertEquals(await store.addMeterValues(rows), 0);
+    assertEquals(await entries(kv, "mv_cp"), 1);
+    assertEquals(await store.listMeterValuesByTransaction(7), rows);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("meter values stored one per entry before groups are listed, and a replay of them adds nothing", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const old = [...frame(at(10), 7), ...frame(at(11), 7)];
+  await storeRowsTheOldWay(kv, old);
+  const store = new KvStore(kv);
+  try {
+    assertEquals(await store.listMeterValuesByTransaction(7), old);
+    assertEquals(await store.listMeterValuesByChargePoint("CP-1", 5), old.slice(3).reverse());
+    // The old frames again, then one overlapping an old time and adding a new one.
+    assertEquals(await store.addMeterValues(old.slice(0, 4)), 0);
+    assertEquals(await store.addMeterValues(old), 0);
+    const extra = meterRow({ timestamp: at(11), transactionId: 7, measurand: "SoC", value: "55" });
+    const next = frame(at(12), 7);
+    assertEquals(await store.addMeterValues([...old.slice(4), extra, ...next]), 5);
+    assertEquals(await store.listMeterValuesByTransaction(7), [...old, extra, ...next]);
+    assertEquals(await store.addMeterValues([...old, extra, ...next]), 0);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("a file seen without rows from before groups is marked, and later opens trust the marker", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const first = new KvStore(kv, { closeHandle: false });
+  assertEquals(await first.addMeterValues(frame(at(10))), 4);
+  await first.close();
+  assertEquals((await kv.get(["meta", "mv_layout"])).value, "groups");
+  const second = new KvStore(kv);
+  try {
+    // Rows stored alone (a second frame at a stored time) do not make the file look old.
+    const more = meterRow({ timestamp: at(10), measurand: "SoC", value: "50" });
+    assertEquals(await second.addMeterValues([more]), 1);
+    assertEquals(await entries(kv, "mv"), 1);
+    assertEquals((await second.listMeterValuesByChargePoint("CP-1", 10))[0], more);
+  } finally {
+    await second.close();
+  }
+});
+
+Deno.test("retention deletes whole groups, counted in rows, within max unless one group alone exceeds it", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = new KvStore(kv, { closeHandle: false });
+  try {
+    await store.putChargePoint({
+      ...(await import("../../model/charge_point.ts")).emptyRecord("CP-1", new Date()),
+    });
+    const t = (d: number) => new Date(Date.UTC(2020, 0, d)).toISOString();
+    for (const d of [1, 2, 3]) assertEquals(await store.addMeterValues(frame(t(d), 7).slice(0, 3)), 3);
+    assertEquals(await store.addMeterValues(frame(t(20), 7)), 4);
+    const retention = new KvRetentionStore(kv);
+    assertEquals(await retention.pruneMeterValues(t(10), 7), 6);
+    assertEquals(await retention.pruneMeterValues(t(10), 2), 3);
+    assertEquals(await retention.pruneMeterValues(t(10), 7), 0);
+    assertEquals(await store.listMeterValuesByTransaction(7), frame(t(20), 7));
+    assertEquals([await entries(kv, "mv_g"), await entries(kv, "mv_cp"), await entries(kv, "mv_tx")], [
+      1,
+      1,
+      1,
+    ]);
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});
