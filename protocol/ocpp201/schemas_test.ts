@@ -5,53 +5,21 @@
  * at a time; ajv, ocpp-rpc and zod must agree on each, and validatePayload must name the mutated field with
  * the right code (1.6 spellings inside; the dialect renames them on the wire).
  */
-import { createRequire } from "node:module";
-import { createValidator } from "ocpp-rpc";
 import { assert, assertEquals, fail } from "@std/assert";
-import {
-  crossCheck,
-  dereference,
-  type JsonSchema,
-  referenceAjv,
-  samplesFor,
-} from "../../tests/helpers/json_schema_samples.ts";
+import { dereference, samplesFor } from "../../tests/helpers/json_schema_samples.ts";
+import { ocppRpcSchemas } from "../../tests/helpers/ocpp_rpc_schemas.ts";
 import { ACTIONS, CP_TO_CS_ACTIONS, CS_TO_CP_ACTIONS, OCPP201 } from "./mod.ts";
 import { wireErrorCode } from "../ocppj/dialect.ts";
 
 type Action = keyof typeof ACTIONS;
 const OUR_ACTIONS = Object.keys(ACTIONS) as Action[];
 
-const require = createRequire(import.meta.url);
-const OFFICIAL: JsonSchema[] = require("ocpp-rpc/lib/schemas/ocpp2_0_1.json");
-const ajv = referenceAjv(OFFICIAL);
-const ocppRpc = createValidator("ocpp2.0.1", OFFICIAL as unknown as Parameters<typeof createValidator>[1]);
-
-function official(id: string): JsonSchema {
-  const schema = OFFICIAL.find((s) => s.$id === id);
-  if (!schema) throw new Error(`Schema "${id}" is not in ocpp-rpc's ocpp2_0_1.json`);
-  return schema;
-}
-
-function ocppRpcAccepts(id: string, payload: unknown): boolean {
-  try {
-    return ocppRpc.validate(id, payload) === true;
-  } catch {
-    return false;
-  }
-}
+const { official, check: checkAgainst } = ocppRpcSchemas("ocpp2_0_1.json", "ocpp2.0.1");
 
 function check(action: Action, kind: "req" | "conf"): { problems: string[]; count: number } {
   const id = `urn:${action}.${kind}`;
-  const validate = ajv.getSchema(id);
-  if (!validate) return { problems: [`${id}: not compiled by ajv`], count: 0 };
   const zodSchema = kind === "req" ? ACTIONS[action].request : ACTIONS[action].response;
-  return crossCheck(
-    id,
-    dereference(official(id)),
-    (payload) => validate(payload) === true,
-    zodSchema,
-    (sample, byAjv) => ocppRpcAccepts(id, sample.payload) !== byAjv ? "ocpp-rpc and our ajv disagree" : null,
-  );
+  return checkAgainst(id, dereference(official(id)), zodSchema);
 }
 
 Deno.test("the OCPP 2.0.1 table has every in-scope action of the official schemas, each way", () => {
