@@ -193,6 +193,18 @@ async function missingFrom(store: Store, acked: Acknowledged): Promise<string[]>
   return missing;
 }
 
+/** Restarts the server on the same store, has one station served by it, and stops it cleanly. */
+async function restartAndServe(env: Record<string, string>, probeId: string, what?: string): Promise<void> {
+  const restarted = await spawnServer(env);
+  try {
+    const probe = await connectStation(restarted.wsUrl, probeId);
+    assertEquals(typeof (await probe.call("Heartbeat", {})).currentTime, "string", what);
+    await closeStation(probe);
+  } finally {
+    await restarted.kill("SIGTERM");
+  }
+}
+
 /**
  * One round: STATIONS stations drive sessions until SIGKILL, sent once a random number of answers has come
  * back; then a restart on the same store, a station served by it, a clean stop, and the comparison.
@@ -240,14 +252,7 @@ async function crashRound(
   assert(inFlight > 0, `${what}: the kill must land while writes are in flight`);
   assert(acked.meterValues.length > 0, `${what}: no MeterValues answered before the kill`);
 
-  const restarted = await spawnServer(env);
-  try {
-    const probe = await connectStation(restarted.wsUrl, `CP-R${round}-PROBE`);
-    assertEquals(typeof (await probe.call("Heartbeat", {})).currentTime, "string", what);
-    await closeStation(probe);
-  } finally {
-    await restarted.kill("SIGTERM");
-  }
+  await restartAndServe(env, `CP-R${round}-PROBE`, what);
   const store = await openStore();
   try {
     const missing = await missingFrom(store, acked);
@@ -400,14 +405,7 @@ Deno.test({
       await Promise.all(stations.map((s) => s.raw.close()));
     }
     try {
-      const restarted = await spawnServer(env);
-      try {
-        const probe = await connectStation(restarted.wsUrl, "CP-M-PROBE");
-        assertEquals(typeof (await probe.call("Heartbeat", {})).currentTime, "string");
-        await closeStation(probe);
-      } finally {
-        await restarted.kill("SIGTERM");
-      }
+      await restartAndServe(env, "CP-M-PROBE");
       const store = await openPostgresStore(db.url);
       try {
         const missing = await missingFrom(store, acked);
@@ -493,14 +491,7 @@ Deno.test(
       await Promise.all(stations.map((s) => s.raw.close()));
     }
     try {
-      const restarted = await spawnServer(env);
-      try {
-        const probe = await connectStation(restarted.wsUrl, "CP-K-PROBE");
-        assertEquals(typeof (await probe.call("Heartbeat", {})).currentTime, "string");
-        await closeStation(probe);
-      } finally {
-        await restarted.kill("SIGTERM");
-      }
+      await restartAndServe(env, "CP-K-PROBE");
       const store = await openKvStore(env.KV_PATH);
       try {
         const missing = await missingFrom(store, acked);
