@@ -158,15 +158,20 @@ export class ChargingProfileService {
   }
 
   /**
-   * After a reboot: every stored profile is sent again (TxProfiles only while their transaction is active).
+   * After a reboot at `bootedAt`: every stored profile is sent again (TxProfiles only while their transaction
+   * is active), but one installed after the boot.
    * Also sends those set while the station was offline. Returns how many the station accepted.
    */
-  restore(chargePointId: string, isActive: (transactionId: number) => boolean): Promise<number> {
+  restore(
+    chargePointId: string,
+    isActive: (transactionId: number) => boolean,
+    bootedAt?: string,
+  ): Promise<number> {
     return this.#serial(chargePointId, async () => {
       const at = this.#deps.now().toISOString();
       await this.#write(
         chargePointId,
-        afterReboot(await this.#deps.store.listChargingProfiles(chargePointId), isActive, at),
+        afterReboot(await this.#deps.store.listChargingProfiles(chargePointId), isActive, at, bootedAt),
       );
       return await this.#sendPending(chargePointId);
     });

@@ -122,14 +122,17 @@ export function afterReboot(
   stored: readonly StoredChargingProfile[],
   isActive: (transactionId: number) => boolean,
   at: string,
+  bootedAt?: string,
 ): ChargingProfileChanges {
   const remove: number[] = [];
   const put: StoredChargingProfile[] = [];
   for (const s of stored) {
     const ended = s.chargingProfilePurpose === "TxProfile" &&
       (s.transactionId === null || !isActive(s.transactionId));
+    // Installed after the boot (an operator's profile that reached the station before this ran): it holds it.
+    const sinceBoot = s.state === "installed" && bootedAt !== undefined && s.updatedAt > bootedAt;
     if (ended) remove.push(s.chargingProfileId);
-    else if (s.state !== "pending") put.push({ ...s, state: "pending", updatedAt: at });
+    else if (s.state !== "pending" && !sinceBoot) put.push({ ...s, state: "pending", updatedAt: at });
   }
   return { remove, put };
 }

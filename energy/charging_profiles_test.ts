@@ -95,6 +95,25 @@ Deno.test("afterReboot() marks every profile pending, except TxProfiles of trans
   assertEquals(changes.put.map((p) => [p.chargingProfileId, p.state]), [[1, "pending"], [3, "pending"]]);
 });
 
+Deno.test("afterReboot() leaves alone a profile installed after the boot (the station holds it)", () => {
+  const before = {
+    ...installed(0, profile(1, "ChargePointMaxProfile", 0, 32)),
+    updatedAt: "2025-03-01T11:59:00.000Z",
+  };
+  const after = {
+    ...installed(0, profile(2, "TxDefaultProfile", 0, 16)),
+    updatedAt: "2025-03-01T12:00:01.000Z",
+  };
+  const changes = afterReboot(
+    [before, after],
+    () => false,
+    "2025-03-01T12:05:00.000Z",
+    "2025-03-01T12:00:00.000Z",
+  );
+  assertEquals(changes.put.map((p) => [p.chargingProfileId, p.state]), [[1, "pending"]]);
+  assertEquals(changes.remove, []);
+});
+
 Deno.test("currentLimitA() reads Absolute schedules at the time and single-period Relative ones", () => {
   const absolute = profile(1, "TxDefaultProfile", 0, 0, {
     chargingProfileKind: "Absolute",

@@ -163,7 +163,7 @@ export class LoadManager {
    * A station connected: what it should hold is sent again (everything after a boot, else what waited for
    * it), a station that left its site loses our profiles, and its site is divided again.
    */
-  async stationConnected(chargePointId: string, booted: boolean): Promise<void> {
+  async stationConnected(chargePointId: string, booted: boolean, bootedAt?: string): Promise<void> {
     const { profiles } = this.#deps;
     const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
     if (siteId === null) await profiles.clearFrom(chargePointId, "loadManagement", "loadManagement");
@@ -172,7 +172,7 @@ export class LoadManager {
       const active = new Set(
         (await this.#deps.sources.activeTransactions(chargePointId)).map((t) => t.transactionId),
       );
-      await profiles.restore(chargePointId, (id) => active.has(id));
+      await profiles.restore(chargePointId, (id) => active.has(id), bootedAt);
     } else {
       await profiles.sendPending(chargePointId);
     }

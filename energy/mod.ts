@@ -64,7 +64,7 @@ export function createEnergy(deps: EnergyDeps): Energy {
           return follow("connection", id, () => loadManager.stationConnected(id, false));
         case "boot":
           if (event.registrationStatus !== "Accepted") return;
-          return follow("boot", id, () => loadManager.stationConnected(id, true));
+          return follow("boot", id, () => loadManager.stationConnected(id, true, event.at));
         case "disconnected":
           return follow("disconnection", id, () => loadManager.stationChanged(id));
         case "transaction": {
