@@ -20,6 +20,7 @@ import { planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
 import { groupRows, hasRowLayout, planMeterValues, type PreparedGroup } from "./meter_values.ts";
+import type { KvReads } from "./reads.ts";
 import { planTransactions, transactionKeys } from "./transactions.ts";
 import { atomicOf, atomicOfUnit, pack, splitOversize, WriteSet } from "./write_set.ts";
 
@@ -57,7 +58,10 @@ const LOCKED_WAIT_MS = 5000;
 
 interface Prepared {
   changes: StationChanges;
+  /** The keys to read before planning. */
   keys: Deno.KvKey[];
+  /** Guard entries remembered instead of read: planned against, and checked in the atomic. */
+  recalled: Deno.KvEntryMaybe<unknown>[];
   groups: PreparedGroup[];
 }
 
@@ -71,6 +75,7 @@ export class KvCommitter {
   constructor(
     private readonly kv: Deno.Kv,
     private readonly seq: Sequence,
+    private readonly reads: KvReads,
     private readonly options: KvCommitOptions = {},
   ) {
     this.#group = new GroupCommit(
@@ -117,22 +122,27 @@ export class KvCommitter {
     readRows = false,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
     const results: Settled[] = new Array(members.length);
-    const prepared = await Promise.all(members.map((m) => prepare(m, readRows || rowLayout, readRows)));
+    const prepared = await Promise.all(
+      members.map((m) => prepare(m, readRows || rowLayout, readRows, readRows ? null : this.reads)),
+    );
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
+    const again: number[] = [];
     prepared.forEach((p, i) => {
       const plan = this.#plan(p, read, readRows, rowLayout);
-      if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
+      // A conflict found in remembered entries may be stale: decide it on a fresh read.
+      if ("conflict" in plan && p.recalled.length > 0) again.push(i);
+      else if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
       else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
       else sets.push({ index: i, set: plan.set });
     });
     const { packs, oversize } = pack(sets);
-    const again: number[] = [];
     const alone = new Set(oversize);
     await Promise.all(packs.map(async ({ members: indexes, sets }) => {
       try {
         const res = await atomicOf(this.kv, sets).commit();
         if (res.ok) {
+          for (const set of sets) this.reads.learnCommit(set.mutations, res.versionstamp);
           indexes.forEach((i, k) => {
             results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded });
           });
@@ -200,7 +210,7 @@ export class KvCommitter {
     rowLayout: boolean,
     stored: (added: number) => void,
   ): Promise<CommitResult | null> {
-    const p = await prepare(changes, true, true);
+    const p = await prepare(changes, true, true, null);
     const plan = this.#plan(p, await this.#read(p.keys), true, rowLayout);
     if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
     if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
@@ -210,18 +220,26 @@ export class KvCommitter {
         if (!(await atomicOfUnit(this.kv, chunk).commit()).ok) return null;
         stored(chunk.added);
       }
-      if (rest.empty || (await atomicOf(this.kv, [rest]).commit()).ok) {
+      if (rest.empty) return { ok: true, meterValuesAdded: 0 };
+      const res = await atomicOf(this.kv, [rest]).commit();
+      if (res.ok) {
+        this.reads.learnCommit(rest.mutations, res.versionstamp);
         return { ok: true, meterValuesAdded: 0 };
       }
-    } else if ((await atomicOf(this.kv, [plan.set]).commit()).ok) {
-      stored(plan.set.meterValuesAdded);
-      return { ok: true, meterValuesAdded: 0 };
+    } else {
+      const res = await atomicOf(this.kv, [plan.set]).commit();
+      if (res.ok) {
+        this.reads.learnCommit(plan.set.mutations, res.versionstamp);
+        stored(plan.set.meterValuesAdded);
+        return { ok: true, meterValuesAdded: 0 };
+      }
     }
     return null;
   }
 
   async #read(keys: Deno.KvKey[]): Promise<(key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>> {
     const entries = await getAll<unknown>(this.kv, keys);
+    this.reads.learn(entries);
     const byId = new Map<string, Deno.KvEntryMaybe<unknown>>();
     entries.forEach((e) => byId.set(keyId(e.key), e));
     return (key) => {
@@ -237,11 +255,17 @@ export class KvCommitter {
    */
   #plan(
     p: Prepared,
-    read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+    batchRead: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
     readRows: boolean,
     rowLayout: boolean,
   ): Plan {
     const set = new WriteSet();
+    let read = batchRead;
+    if (p.recalled.length > 0) {
+      const recalled = new Map(p.recalled.map((e) => [keyId(e.key), e]));
+      read = (key) => recalled.get(keyId(key)) ?? batchRead(key);
+      for (const entry of p.recalled) set.check(entry);
+    }
     const conflict = planTransactions(p.changes, read, set, this.seq);
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
@@ -253,17 +277,32 @@ export class KvCommitter {
   }
 }
 
-/** `rowKeys`: every meter value's own key is needed (to read or check it); `readRows`: read them and groups. */
-async function prepare(changes: StationChanges, rowKeys: boolean, readRows: boolean): Promise<Prepared> {
+/**
+ * `rowKeys`: every meter value's own key is needed (to read or check it); `readRows`: read them and groups;
+ * `reads`: take the transaction guards it remembers instead of reading them (null: read every key).
+ */
+async function prepare(
+  changes: StationChanges,
+  rowKeys: boolean,
+  readRows: boolean,
+  reads: KvReads | null,
+): Promise<Prepared> {
   const groups = await groupRows(changes, rowKeys);
-  const keys = [...transactionKeys(changes), ...stationKeys(changes)];
+  const keys: Deno.KvKey[] = [];
+  const recalled: Deno.KvEntryMaybe<unknown>[] = [];
+  for (const key of transactionKeys(changes)) {
+    const entry = reads?.recall(key);
+    if (entry === undefined) keys.push(key);
+    else recalled.push(entry);
+  }
+  keys.push(...stationKeys(changes));
   if (readRows) {
     for (const g of groups) {
       if (g.key !== null) keys.push(g.key);
       for (const r of g.rows) keys.push(r.key!);
     }
   }
-  return { changes, groups, keys };
+  return { changes, groups, keys, recalled };
 }
 
 function fulfilled(value: CommitResult): Settled {
