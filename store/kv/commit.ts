@@ -19,7 +19,13 @@ import { planCommandLog } from "./command_log.ts";
 import { planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
-import { groupRows, hasRowLayout, planMeterValues, type PreparedGroup } from "./meter_values.ts";
+import {
+  groupRows,
+  type MeterLayout,
+  meterLayout,
+  planMeterValues,
+  type PreparedGroup,
+} from "./meter_values.ts";
 import type { KvReads } from "./reads.ts";
 import { planTransactions, transactionKeys } from "./transactions.ts";
 import { atomicOf, atomicOfUnit, pack, splitOversize, WriteSet } from "./write_set.ts";
@@ -69,8 +75,8 @@ type Plan = { set: WriteSet } | { conflict: string };
 
 export class KvCommitter {
   readonly #group: GroupCommit<StationChanges, CommitResult>;
-  /** Whether the file may hold meter values stored one per entry (see meter_values.ts), found once. */
-  #rowLayout: Promise<boolean> | null = null;
+  /** What earlier layouts of meter values the file may hold (see meter_values.ts), found once. */
+  #layout: Promise<MeterLayout> | null = null;
 
   constructor(
     private readonly kv: Deno.Kv,
@@ -95,15 +101,15 @@ export class KvCommitter {
   }
 
   async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
-    this.#rowLayout ??= hasRowLayout(this.kv).catch((error) => {
-      this.#rowLayout = null;
+    this.#layout ??= meterLayout(this.kv).catch((error) => {
+      this.#layout = null;
       throw error;
     });
-    const rowLayout = await this.#rowLayout;
+    const layout = await this.#layout;
     let atomics = 0;
     let retriedAlone = 0;
     const results = await inRounds(batch, async (members) => {
-      const out = await this.#commitRound(members, rowLayout);
+      const out = await this.#commitRound(members, layout);
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
       return out.results;
@@ -118,18 +124,18 @@ export class KvCommitter {
    */
   async #commitRound(
     members: StationChanges[],
-    rowLayout: boolean,
+    layout: MeterLayout,
     readRows = false,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
     const results: Settled[] = new Array(members.length);
     const prepared = await Promise.all(
-      members.map((m) => prepare(m, readRows || rowLayout, readRows, readRows ? null : this.reads)),
+      members.map((m) => prepare(m, readRows, layout, readRows ? null : this.reads)),
     );
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
     const again: number[] = [];
     prepared.forEach((p, i) => {
-      const plan = this.#plan(p, read, readRows, rowLayout);
+      const plan = this.#plan(p, read, readRows, layout);
       // A conflict found in remembered entries may be stale: decide it on a fresh read.
       if ("conflict" in plan && p.recalled.length > 0) again.push(i);
       else if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
@@ -159,14 +165,14 @@ export class KvCommitter {
     let atomics = packs.length;
     let retriedAlone = 0;
     if (again.length > 0) {
-      const out = await this.#commitRound(again.map((i) => members[i]!), rowLayout, true);
+      const out = await this.#commitRound(again.map((i) => members[i]!), layout, true);
       again.forEach((i, k) => (results[i] = out.results[k]!));
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
     }
     for (const i of alone) {
       try {
-        results[i] = fulfilled(await this.#commitAlone(members[i]!, rowLayout));
+        results[i] = fulfilled(await this.#commitAlone(members[i]!, layout));
       } catch (error) {
         results[i] = { status: "rejected", reason: error };
       }
@@ -179,13 +185,13 @@ export class KvCommitter {
    * fit beside the rest are stored first, in units that hold their own checks (harmless if the rest then
    * fails: a replay finds them stored); what they stored counts whatever attempt the rest succeeds in.
    */
-  async #commitAlone(changes: StationChanges, rowLayout: boolean): Promise<CommitResult> {
+  async #commitAlone(changes: StationChanges, layout: MeterLayout): Promise<CommitResult> {
     let added = 0;
     const waitUntil = Date.now() + LOCKED_WAIT_MS;
     let pause = 10;
     for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
       try {
-        const out = await this.#attemptAlone(changes, rowLayout, (n) => (added += n));
+        const out = await this.#attemptAlone(changes, layout, (n) => (added += n));
         if (out !== null) return out.ok ? { ok: true, meterValuesAdded: added } : out;
       } catch (error) {
         // SQLite refuses at once a write that checks (reads) while another connection holds the file's write
@@ -207,11 +213,11 @@ export class KvCommitter {
    */
   async #attemptAlone(
     changes: StationChanges,
-    rowLayout: boolean,
+    layout: MeterLayout,
     stored: (added: number) => void,
   ): Promise<CommitResult | null> {
-    const p = await prepare(changes, true, true, null);
-    const plan = this.#plan(p, await this.#read(p.keys), true, rowLayout);
+    const p = await prepare(changes, true, layout, null);
+    const plan = this.#plan(p, await this.#read(p.keys), true, layout);
     if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
     if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
     if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
@@ -251,13 +257,13 @@ export class KvCommitter {
 
   /**
    * `readRows`: decide which meter values are new by the read (else check new groups inside the write);
-   * `rowLayout`: the file may hold meter values stored one per entry (see meter_values.ts).
+   * `layout`: what earlier layouts of meter values the file may hold (see meter_values.ts).
    */
   #plan(
     p: Prepared,
     batchRead: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
     readRows: boolean,
-    rowLayout: boolean,
+    layout: MeterLayout,
   ): Plan {
     const set = new WriteSet();
     let read = batchRead;
@@ -269,7 +275,7 @@ export class KvCommitter {
     const conflict = planTransactions(p.changes, read, set, this.seq);
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
-    planMeterValues(p.groups, readRows ? read : null, rowLayout, set, this.seq);
+    planMeterValues(p.groups, readRows ? read : null, layout, set, this.seq);
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
     planDeviceModel(p.changes, set);
@@ -278,16 +284,17 @@ export class KvCommitter {
 }
 
 /**
- * `rowKeys`: every meter value's own key is needed (to read or check it); `readRows`: read them and groups;
- * `reads`: take the transaction guards it remembers instead of reading them (null: read every key).
+ * `readRows`: read every meter value's own key and its groups' keys; `layout`: what else of earlier layouts
+ * to read or check; `reads`: take the transaction guards it remembers instead of reading them (null: read
+ * every key).
  */
 async function prepare(
   changes: StationChanges,
-  rowKeys: boolean,
   readRows: boolean,
+  layout: MeterLayout,
   reads: KvReads | null,
 ): Promise<Prepared> {
-  const groups = await groupRows(changes, rowKeys);
+  const groups = await groupRows(changes, readRows || layout.rows, layout.oldGroups);
   const keys: Deno.KvKey[] = [];
   const recalled: Deno.KvEntryMaybe<unknown>[] = [];
   for (const key of transactionKeys(changes)) {
@@ -299,6 +306,7 @@ async function prepare(
   if (readRows) {
     for (const g of groups) {
       if (g.key !== null) keys.push(g.key);
+      if (g.oldKey !== null) keys.push(g.oldKey);
       for (const r of g.rows) keys.push(r.key!);
     }
   }
