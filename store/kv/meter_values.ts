@@ -142,7 +142,7 @@ async function listStation(kv: Deno.Kv, chargePointId: string, limit: number): P
   };
   const load = async () => {
     const pointed = pending.filter((e) => e.pointer !== null);
-    const entries = await getAll<unknown>(kv, pointed.map((e) => e.pointer!));
+    const entries = pointed.length === 0 ? [] : await getAll<unknown>(kv, pointed.map((e) => e.pointer!));
     pointed.forEach((e, i) => {
       const entry = entries[i]!;
       e.rows = entry.versionstamp === null ? [] : entryRows(entry as Deno.KvEntry<unknown>);

@@ -79,7 +79,7 @@ export class KvStore implements Store {
     this.#kv = kv;
     this.#closeHandle = options.closeHandle ?? true;
     const reads = new KvReads(kv);
-    this.#chargePoints = new KvChargePoints(kv);
+    this.#chargePoints = new KvChargePoints(kv, reads);
     this.#idTags = new KvIdTags(kv, reads);
     this.#transactions = new KvTransactions(kv, reads);
     this.#meterValues = new KvMeterValues(kv);

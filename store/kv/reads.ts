@@ -2,9 +2,9 @@
  * The point reads of the station hot path on Deno KV, and what they and our own commits teach about the
  * transaction guards.
  *
- * - `get`: the lookups of many actors within one tick become `getMany` calls of ten keys (Deno KV's limit),
- *   which cost the SQLite thread far less per key than one `get` each. Each read is as fresh as a `get`
- *   issued at that moment.
+ * - `get`, `getMany`: the lookups of many actors within one tick become `getMany` calls of ten keys (Deno
+ *   KV's limit), which cost the SQLite thread far less per key than one `get` each. Each read is as fresh as a
+ *   `get` issued at that moment; the keys of one `getMany` are read at one snapshot.
  * - `recall`: the last entry (value and versionstamp) seen for a transaction guard key (`["tx", id]`,
  *   `["tx_open", ..]`, `["tx_start", ..]`, `["tx_sid", ..]`), by such a read or written by one of our commits.
  *   The group commit plans against it instead of reading the key again, and checks its versionstamp in the
@@ -13,7 +13,7 @@
  *
  * Bounded: the oldest entries are forgotten first (a forgotten key is simply read again).
  */
-import { getAll, keyId } from "./keys.ts";
+import { keyId } from "./keys.ts";
 
 /** Entries remembered at most (a few per station with a transaction under way). */
 const REMEMBERED_MAX = 8192;
@@ -22,10 +22,13 @@ const REMEMBERED_MAX = 8192;
 const GUARD_KINDS = new Set(["tx", "tx_open", "tx_start", "tx_sid"]);
 
 interface Waiting {
-  key: Deno.KvKey;
-  resolve: (entry: Deno.KvEntryMaybe<unknown>) => void;
+  keys: Deno.KvKey[];
+  resolve: (entries: Deno.KvEntryMaybe<unknown>[]) => void;
   reject: (error: unknown) => void;
 }
+
+/** `kv.getMany` reads at most 10 keys at a time. */
+const GET_MANY_MAX = 10;
 
 export class KvReads {
   #waiting: Waiting[] = [];
@@ -35,25 +38,51 @@ export class KvReads {
   constructor(private readonly kv: Deno.Kv) {}
 
   /** One key, read together with the other keys asked for in this tick. */
-  get<T>(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<T>> {
+  async get<T>(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<T>> {
+    return (await this.getMany<T>([key]))[0]!;
+  }
+
+  /** Up to ten keys read at one snapshot (one `getMany`), together with the other reads of this tick. */
+  getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+    if (keys.length > GET_MANY_MAX) throw new Error(`Cannot read ${keys.length} keys at one snapshot`);
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ key, resolve: resolve as Waiting["resolve"], reject });
+      this.#waiting.push({ keys, resolve: resolve as Waiting["resolve"], reject });
       if (this.#flushQueued) return;
       this.#flushQueued = true;
       queueMicrotask(() => this.#flush());
     });
   }
 
+  /** The waiting reads in `getMany` calls of up to ten keys, never splitting one caller's keys. */
   #flush(): void {
     this.#flushQueued = false;
     const waiting = this.#waiting;
     this.#waiting = [];
-    getAll<unknown>(this.kv, waiting.map((w) => w.key)).then(
+    let chunk: Waiting[] = [];
+    let size = 0;
+    for (const w of waiting) {
+      if (size + w.keys.length > GET_MANY_MAX) {
+        this.#read(chunk);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(w);
+      size += w.keys.length;
+    }
+    if (chunk.length > 0) this.#read(chunk);
+  }
+
+  #read(chunk: Waiting[]): void {
+    this.kv.getMany<unknown[]>(chunk.flatMap((w) => w.keys)).then(
       (entries) => {
         this.learn(entries);
-        waiting.forEach((w, i) => w.resolve(entries[i]!));
+        let at = 0;
+        for (const w of chunk) {
+          w.resolve(entries.slice(at, at + w.keys.length));
+          at += w.keys.length;
+        }
       },
-      (error) => waiting.forEach((w) => w.reject(error)),
+      (error) => chunk.forEach((w) => w.reject(error)),
     );
   }
 

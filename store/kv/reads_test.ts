@@ -10,7 +10,7 @@ const START = {
   receivedAt: "2024-05-01T10:00:00.000Z",
 };
 
-Deno.test("KvReads.get() of one tick is one getMany per ten keys, each answer its own key's", async () => {
+Deno.test("KvReads.get() of one tick is one getMany per ten keys, each answer its own key's, a getMany never split", async () => {
   const kv = await openKvHandle(":memory:");
   try {
     for (let i = 0; i < 25; i++) await kv.set(["idtag", `T-${i}`], i);
@@ -34,6 +34,13 @@ Deno.test("KvReads.get() of one tick is one getMany per ten keys, each answer it
     assertEquals(entries.map((e) => e.value), Array.from({ length: 25 }, (_, i) => i));
     assertEquals(calls, [10, 10, 5]);
     assertEquals((await reads.get(["idtag", "none"])).versionstamp, null);
+    // The keys of one getMany stay in one read (one snapshot): nine single keys, then a pair.
+    calls.length = 0;
+    const singles = Array.from({ length: 9 }, (_, i) => reads.get<number>(["idtag", `T-${i}`]));
+    const pair = reads.getMany<number>([["idtag", "T-20"], ["idtag", "T-21"]]);
+    assertEquals((await pair).map((e) => e.value), [20, 21]);
+    assertEquals((await Promise.all(singles)).map((e) => e.value), Array.from({ length: 9 }, (_, i) => i));
+    assertEquals(calls, [9, 2]);
   } finally {
     kv.close();
   }
