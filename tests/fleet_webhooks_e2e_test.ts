@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { WEBHOOK_EVENT_TYPES } from "../fleet/webhook_events.ts";
+import { connectStation201 } from "./helpers/station201.ts";
 import { verifyWebhook } from "../fleet/webhook_signature.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
@@ -97,6 +98,13 @@ Deno.test("a loopback receiver gets signed deliveries of every event type, retri
       body: JSON.stringify({ username: "root", password: "not the password" }),
     });
     await badLogin.body?.cancel();
+    // An OCPP 2.0.1 station hears of a grid operator's limit.
+    const station201 = await connectStation201(server.wsUrl, "CP-HOOK-201");
+    await station201.call("NotifyChargingLimit", {
+      evseId: 1,
+      chargingLimit: { chargingLimitSource: "SO", isGridCritical: true },
+    });
+    await closeStation(station201);
     await closeStation(station);
 
     const wanted = WEBHOOK_EVENT_TYPES;
@@ -138,6 +146,13 @@ Deno.test("a loopback receiver gets signed deliveries of every event type, retri
     assertEquals(byType("job.finished")[0].data.outcomes, { accepted: 1 });
     assertEquals(byType("security.event")[0].data.kind, "login_failed");
     assertEquals(byType("station.online")[0].data.chargePointId, "CP-HOOK");
+    assertEquals(byType("station.charging_limit")[0].data, {
+      chargePointId: "CP-HOOK-201",
+      evseId: 1,
+      chargingLimitSource: "SO",
+      cleared: false,
+      isGridCritical: true,
+    });
 
     // The first delivery was posted three times (500, 500, 204), with a growing wait between the tries.
     const id = firstId!;
