@@ -125,7 +125,10 @@ async function serverSpec(
   stores: BenchStores,
   profileDir: string | null,
 ): Promise<ServerSpec> {
-  if (target === "raw") return { name: target, script: "bench/peers/raw_deno.ts", env: {} };
+  if (target === "raw") {
+    // BENCH_RAW_SCRIPT: another bare server in the raw slot, for socket-layer experiments (peers/raw_ws_node.ts).
+    return { name: target, script: Deno.env.get("BENCH_RAW_SCRIPT") ?? "bench/peers/raw_deno.ts", env: {} };
+  }
   if (target === "ocpp-rpc") return { name: target, script: "bench/peers/ocpp_rpc.ts", env: {} };
   return {
     name: target,
@@ -378,6 +381,7 @@ async function report(
       waited:
         "serverWaitPct/generatorWaitPct: threads runnable but waiting for a core (/proc/<pid>/task/*/schedstat)",
       ourServerEnv: specs.get("kv")?.env ?? specs.get("postgres")?.env ?? null,
+      scripts: Object.fromEntries([...specs].map(([t, spec]) => [t, spec.script])),
     },
     servers: Object.fromEntries(o.targets.map((t) => [t, TARGET_NAMES[t]])),
     figures,
