@@ -17,6 +17,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "station.online",
   "station.offline",
   "station.faulted",
+  // OCPP 2.0.1: an external charging limit (NotifyChargingLimit) set on a station, or cleared.
+  "station.charging_limit",
   "transaction.started",
   "transaction.stopped",
   "security.event",
@@ -70,6 +72,21 @@ export function webhookEventOfStation(event: StationEvent): WebhookEvent | null 
         data: { chargePointId: cp, evse: e },
       };
     }
+    case "chargingLimit":
+      return {
+        id: `station.charging_limit:${cp}:${event.evseId ?? "all"}:${event.chargingLimitSource}:${
+          event.cleared ? "cleared" : "set"
+        }:${event.at}`,
+        type: "station.charging_limit",
+        at: event.at,
+        data: {
+          chargePointId: cp,
+          evseId: event.evseId,
+          chargingLimitSource: event.chargingLimitSource,
+          cleared: event.cleared,
+          isGridCritical: event.isGridCritical,
+        },
+      };
     case "transaction": {
       const tx = event.transaction;
       if (tx.status === "active") {

@@ -20,16 +20,20 @@ Deno.test({
     `dashboard: select stations on the overview, run a command on them, follow the job live, retry${SKIP_REASON}`,
   ignore: skipBrowser,
   async fn() {
-    const server = await startApiServer({ FLEET_POLL_MS: "50", CALL_TIMEOUT_MS: "2000" });
+    const server = await startApiServer({ FLEET_POLL_MS: "50", CALL_TIMEOUT_MS: "15000" });
     let browser: Browser | undefined;
     const stations: Station[] = [];
     const errors: string[] = [];
     const resets: string[] = [];
+    // The first resets wait until the page has shown the job running: on a loaded machine the job could
+    // otherwise finish before the page loads, and "running" would never be seen.
+    let releaseResets!: () => void;
+    const resetsReleased = new Promise<void>((resolve) => releaseResets = resolve);
     const connect = async (id: string) => {
       const station = await connectStation(server.wsUrl, id);
       station.handle("Reset", async ({ params }) => {
         assertEquals(params, { type: "Soft" });
-        await new Promise((r) => setTimeout(r, 300));
+        await resetsReleased;
         resets.push(id);
         return { status: "Accepted" };
       });
@@ -69,6 +73,7 @@ Deno.test({
       await page.waitForURL(/\/jobs\/[^/]+$/);
       // Live: running first, then finished with each station's outcome, without a reload.
       await page.locator('[data-job-state="running"]').waitFor();
+      releaseResets();
       await page.locator('[data-job-state="finished"]').waitFor();
       assertEquals(await page.locator('[data-task="CP-UI-1"]').getAttribute("data-outcome"), "accepted");
       assertEquals(await page.locator('[data-task="CP-UI-2"]').getAttribute("data-outcome"), "accepted");

@@ -1,6 +1,6 @@
 /**
  * The dashboard of an OCPP 2.0.1 station in a real browser (Debian's Chromium through playwright-core): its
- * dialect, its EVSEs, its device model, and the 2.0.1 command forms, used to send SetVariables to a strict
+ * dialect, its EVSEs, its device model, the smart charging it reports, and the 2.0.1 command forms, used to send SetVariables to a strict
  * ocpp-rpc 2.0.1 station.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
@@ -48,6 +48,27 @@ Deno.test({
           variableAttribute: [{ type: "Actual", value: "300", mutability: "ReadWrite" }],
         }],
       });
+      // What the station says about its smart charging: a profile it runs, and a grid operator's limit.
+      await station.call("ReportChargingProfiles", {
+        requestId: 7,
+        chargingLimitSource: "CSO",
+        evseId: 1,
+        chargingProfile: [{
+          id: 42,
+          stackLevel: 2,
+          chargingProfilePurpose: "TxDefaultProfile",
+          chargingProfileKind: "Absolute",
+          chargingSchedule: [{
+            id: 1,
+            chargingRateUnit: "W",
+            chargingSchedulePeriod: [{ startPeriod: 0, limit: 7400 }],
+          }],
+        }],
+      });
+      await station.call("NotifyChargingLimit", {
+        evseId: 1,
+        chargingLimit: { chargingLimitSource: "SO", isGridCritical: true },
+      });
       const asked: unknown[] = [];
       station.handle("SetVariables", ({ params }) => {
         asked.push(params);
@@ -70,6 +91,13 @@ Deno.test({
       assertStringIncludes(await evses.innerText(), "Occupied");
       const model = page.getByRole("table", { name: "Device model" });
       assertStringIncludes(await model.innerText(), "HeartbeatInterval");
+      const profiles = await page.getByRole("table", { name: "Reported charging profiles" }).innerText();
+      for (const text of ["EVSE 1", "CSO", "42", "TxDefaultProfile", "Absolute"]) {
+        assertStringIncludes(profiles, text);
+      }
+      const limits = page.getByRole("table", { name: "External charging limits" });
+      assertStringIncludes(await limits.innerText(), "SO");
+      assertEquals(await limits.locator('tr[data-grid-critical="true"]').count(), 1);
       // The 2.0.1 forms: no RemoteStartTransaction, RequestStartTransaction instead.
       const select = page.locator('select[name="action"]');
       const options = await select.locator("option").evaluateAll((os) =>
@@ -93,6 +121,7 @@ Deno.test({
       await page.goto(`${server.url}/stations/CP-D16`);
       assertEquals((await page.getByTestId("ocpp-version").textContent())?.trim(), "· OCPP 1.6");
       assertEquals(await page.getByRole("table", { name: "EVSEs" }).count(), 0);
+      assertEquals(await page.getByRole("table", { name: "Reported charging profiles" }).count(), 0);
       const options16 = await page.locator('select[name="action"] option').evaluateAll((os) =>
         os.map((o) => (o as HTMLOptionElement).value)
       );

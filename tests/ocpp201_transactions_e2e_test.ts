@@ -230,3 +230,44 @@ Deno.test("a remote start through the API is linked to the transaction the stati
     await server.close();
   }
 });
+
+Deno.test("the first event of an unknown transaction without an EVSE is refused with a CALLERROR, not acknowledged and dropped", async () => {
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "CP-NOEVSE");
+  try {
+    const refused = await station.call(
+      "TransactionEvent",
+      event("Updated", 3, {
+        transactionInfo: { transactionId: "TX-noevse" },
+        meterValue: energy(5_000, "Sample.Periodic", "2026-11-25T10:03:00Z"),
+      }),
+    ).then(() => null, (e: { rpcErrorCode?: string; message: string }) => e);
+    assertEquals(refused?.rpcErrorCode, "OccurrenceConstraintViolation");
+    assertStringIncludes(refused!.message, "must name its EVSE");
+    const none = await server.json("/api/v1/transactions?chargePointId=CP-NOEVSE", { as: "viewer" });
+    assertEquals(none.body.items, []);
+    // The station sends it again naming its EVSE (as the spec has it): stored, and answered.
+    assertEquals(
+      await station.call(
+        "TransactionEvent",
+        event("Updated", 3, {
+          transactionInfo: { transactionId: "TX-noevse" },
+          evse: { id: 1, connectorId: 1 },
+          meterValue: energy(5_000, "Sample.Periodic", "2026-11-25T10:03:00Z"),
+        }),
+      ),
+      {},
+    );
+    const stored = await server.json("/api/v1/transactions?chargePointId=CP-NOEVSE", { as: "viewer" });
+    assertEquals(
+      stored.body.items.map((t: { stationTransactionId: string; connectorId: number }) => [
+        t.stationTransactionId,
+        t.connectorId,
+      ]),
+      [["TX-noevse", 1]],
+    );
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});

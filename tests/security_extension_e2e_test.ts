@@ -253,19 +253,27 @@ Deno.test("renewal: a certificate near expiry gets ExtendedTriggerMessage SignCh
         chains.push(params.certificateChain);
         return { status: "Accepted" };
       });
+      // Every certificate here is due for renewal at once, so triggers keep coming: once the test has seen a
+      // renewal it refuses them, and it waits for the renewals under way before the temporary directory goes.
+      let renewing = true;
+      const renewals: Promise<unknown>[] = [];
       station.handle("ExtendedTriggerMessage", ({ params }) => {
         assertEquals(params, { requestedMessage: "SignChargePointCertificate" });
+        if (!renewing) return { status: "Rejected" };
         // As a station does: answer, then send the new CSR.
-        setTimeout(async () => {
-          const { csr } = await makeCsr(dir, "/CN=CP-SEC-6");
-          await station.call("SignCertificate", { csr });
-        }, 10);
+        renewals.push(
+          new Promise((r) => setTimeout(r, 10))
+            .then(() => makeCsr(dir, "/CN=CP-SEC-6"))
+            .then(({ csr }) => station.call("SignCertificate", { csr })),
+        );
         return { status: "Accepted" };
       });
       const { csr } = await makeCsr(dir, "/CN=CP-SEC-6");
       assertEquals(await station.call("SignCertificate", { csr }), { status: "Accepted" });
       // Valid 1 day, renewed 2 days before expiry: due at once; the scan runs every 200 ms.
       await eventually(() => chains.length >= 2, 10_000, "a renewed certificate");
+      renewing = false;
+      await Promise.all(renewals);
       const issued = await server.json("/api/v1/pki/certificates?chargePointId=CP-SEC-6", { as: "viewer" });
       assert(issued.body.items.length >= 2);
       assert(

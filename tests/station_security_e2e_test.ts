@@ -10,7 +10,7 @@ import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { attempt, basic, connectSecureStation } from "./helpers/secure_station.ts";
-import { startTestServer } from "./helpers/server.ts";
+import { eventually, startTestServer } from "./helpers/server.ts";
 import { closeStation } from "./helpers/station.ts";
 import { hasCommand, makePki } from "./helpers/tls.ts";
 
@@ -260,8 +260,8 @@ Deno.test("profile 3 trusts the client-certificate headers only from a trusted p
     );
     assert(kinds.includes("certificate_accepted"));
     assert(kinds.includes("certificate_rejected"));
-    const accepted = server.registry.list();
-    assertEquals(accepted.length, 0);
+    // The good station closed its socket; the server forgets it once it has seen the close (later under load).
+    await eventually(() => server.registry.list().length === 0, 5000, "the closed station unregistered");
     assert(server.logs.some((l) => l.msg === "connection opened" && l.remoteAddress === "203.0.113.7"));
   } finally {
     await server.close();

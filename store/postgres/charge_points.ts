@@ -19,7 +19,7 @@ import type { ChargingReports } from "../../model/charging_reports.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { PageRequest } from "../mod.ts";
-import { iso, jsonOrNull } from "./sql.ts";
+import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
 export const CHARGE_POINT_COLUMNS = [
   "id",
@@ -141,7 +141,7 @@ export class PgChargePoints {
    * the foreign keys hold. A touch alone creates nothing; neither does a command log entry (an operator may
    * address a station that never connected).
    */
-  async ensureRows(tx: TransactionSql, members: readonly StationChanges[], useCache: boolean): Promise<void> {
+  async ensureRows(tx: Writer, members: readonly StationChanges[], useCache: boolean): Promise<void> {
     const missing = new Map<string, string>();
     for (const m of members) {
       const needsRow = m.snapshot !== undefined || !!m.statusHistory?.length ||
@@ -155,9 +155,9 @@ export class PgChargePoints {
     const times = ids.map((id) => missing.get(id)!);
     await tx`
       insert into charge_points (id, created_at, updated_at)
-      select id, at, at from unnest(${ids}::text[], ${times}::timestamptz[]) as v(id, at)
+      select id, at, at from unnest(${ids}::text[], ${times}::text[]::timestamptz[]) as v(id, at)
       on conflict (id) do nothing
-    `;
+    `.execute();
   }
 
   /** Remembers stations whose row is committed (call only after the commit). */
@@ -166,7 +166,7 @@ export class PgChargePoints {
   }
 
   /** Every snapshot patch of the batch in one statement (with its lastSeen, when the changes carry one). */
-  async writeSnapshots(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+  async writeSnapshots(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     const patches = members.flatMap((m) => {
       if (!m.snapshot) return [];
       const patch: Record<string, unknown> = {};
@@ -189,11 +189,11 @@ export class PgChargePoints {
          from jsonb_populate_record(c, v.patch) as r)
       from jsonb_to_recordset(${JSON.stringify(patches)}::text::jsonb) as v(id text, patch jsonb)
       where c.id = v.id
-    `;
+    `.execute();
   }
 
   /** lastSeen of the stations with no snapshot patch, in one statement; an unknown id is left alone. */
-  async writeTouches(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+  async writeTouches(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     const touched = members.filter((m) => m.lastSeen !== undefined && !m.snapshot);
     if (touched.length === 0) return;
     // unnest over one array per column: the statement text is the same for every batch size, so the hot path
@@ -204,10 +204,10 @@ export class PgChargePoints {
       touched.map((m) => m.lastSeen!)
     }::timestamptz[]) as v(id, last_seen)
       where c.id = v.id
-    `;
+    `.execute();
   }
 
-  async writeStatusHistory(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+  async writeStatusHistory(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     const entries = members.flatMap((m) => m.statusHistory ?? []);
     if (entries.length === 0) return;
     await tx`
@@ -227,7 +227,7 @@ export class PgChargePoints {
         ${entries.map((e) => e.receivedAt)}::timestamptz[]
       ) with ordinality as v(a, b, c, d, e, f, g, h, i, n)
       order by n
-    `;
+    `.execute();
   }
 }
 

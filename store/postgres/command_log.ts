@@ -1,8 +1,8 @@
 /** The command log on PostgreSQL: appended by the commit, newest first by requestedAt. */
-import type { Sql, TransactionSql } from "postgres";
+import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import type { CommandLogEntry } from "../../model/command_log.ts";
-import { iso, jsonOrNull } from "./sql.ts";
+import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
 const COMMAND_LOG_COLUMNS = [
   "id",
@@ -41,7 +41,7 @@ export class PgCommandLog {
   }
 
   /** Appending the same entry twice (a retried write) keeps the first. */
-  async write(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+  async write(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     const entries = members.flatMap((m) => m.commandLog ?? []);
     if (entries.length === 0) return;
     const rows = entries.map((e) => ({
@@ -55,7 +55,7 @@ export class PgCommandLog {
       response: jsonOrNull(tx, e.response),
       finished_at: e.finishedAt,
     }));
-    await tx`insert into command_log ${tx(rows, COMMAND_LOG_COLUMNS)} on conflict (id) do nothing`;
+    await tx`insert into command_log ${tx(rows, COMMAND_LOG_COLUMNS)} on conflict (id) do nothing`.execute();
   }
 }
 

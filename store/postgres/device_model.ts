@@ -1,5 +1,6 @@
 /** OCPP 2.0.1 device models on PostgreSQL (migration 013): one row per entry, upserted by the commit. */
-import type { Sql, TransactionSql } from "postgres";
+import type { Sql } from "postgres";
+import type { Writer } from "./sql.ts";
 import type { StationChanges } from "../../model/changes.ts";
 import { type DeviceModelEntry, deviceModelKey } from "../../model/device_model.ts";
 import type { PageRequest } from "../mod.ts";
@@ -19,7 +20,7 @@ export class PgDeviceModel {
     return rows.map((r) => r.entry);
   }
 
-  async write(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+  async write(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     // The last description of a key in the batch wins (a report may describe a variable twice).
     const byKey = new Map<string, DeviceModelEntry>();
     for (const entry of members.flatMap((m) => m.deviceModel ?? [])) {
@@ -36,6 +37,6 @@ export class PgDeviceModel {
         ${entries.map((e) => e.receivedAt)}::timestamptz[]
       ) as v(cp, key, entry, at)
       on conflict (charge_point_id, key) do update set entry = excluded.entry, updated_at = excluded.updated_at
-    `;
+    `.execute();
   }
 }

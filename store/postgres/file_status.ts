@@ -1,8 +1,8 @@
 /** File transfer status history on PostgreSQL (migration 010): appended by the commit, newest first. */
-import type { Sql, TransactionSql } from "postgres";
+import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import type { FileStatusEntry, FileTransferKind } from "../../model/file_status.ts";
-import { iso } from "./sql.ts";
+import { iso, type Writer } from "./sql.ts";
 
 const COLUMNS = ["charge_point_id", "kind", "status", "request_id", "received_at"] as const;
 
@@ -33,7 +33,7 @@ export class PgFileStatus {
     }));
   }
 
-  async write(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+  async write(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     const entries = members.flatMap((m) => m.fileStatus ?? []);
     if (entries.length === 0) return;
     const rows = entries.map((e) => ({
@@ -43,6 +43,6 @@ export class PgFileStatus {
       request_id: e.requestId,
       received_at: e.receivedAt,
     }));
-    await tx`insert into file_status_history ${tx(rows, COLUMNS)}`;
+    await tx`insert into file_status_history ${tx(rows, COLUMNS)}`.execute();
   }
 }

@@ -22,6 +22,16 @@ export class PgIdTags implements IdTagStore {
     return rows[0] ? toIdTag(rows[0]) : null;
   }
 
+  /** `getIdTag` of many tags in one statement, one answer per tag in order. */
+  async getIdTags(idTags: readonly string[]): Promise<(IdTagRecord | null)[]> {
+    const rows = await this.sql<IdTagRow[]>`select * from id_tags where id_tag = any(${idTags}::text[])`;
+    const found = new Map(rows.map((r) => [r.id_tag, r]));
+    return idTags.map((t) => {
+      const row = found.get(t);
+      return row ? toIdTag(row) : null;
+    });
+  }
+
   async putIdTag(record: IdTagRecord): Promise<void> {
     const sql = this.sql;
     const row = {

@@ -2,11 +2,11 @@
  * Meter values on PostgreSQL: one row per sampled value, each stored once (a unique index on the natural key;
  * `on conflict do nothing`), every station's rows of a commit in one `unnest` statement.
  */
-import type { Sql, TransactionSql } from "postgres";
+import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { isTransactionId } from "../../model/transaction.ts";
-import { iso } from "./sql.ts";
+import { iso, type Writer } from "./sql.ts";
 
 /** The most one multi-row statement carries (arrays, so no bind-parameter limit; this bounds its size). */
 const MAX_ROWS_PER_STATEMENT = 4000;
@@ -47,22 +47,24 @@ export class PgMeterValues {
     return rows.map(toMeterValue);
   }
 
-  /** Inserts every member's rows; returns how many of each member's rows were new. */
   /**
    * Inserts every member's rows; returns how many of each member's rows were new. The members of one commit
    * are distinct stations (`rounds.ts`), so the rows inserted are credited by their station: no key is built
    * or matched per row.
    */
-  async write(tx: TransactionSql, members: readonly StationChanges[]): Promise<number[]> {
+  async write(tx: Writer, members: readonly StationChanges[]): Promise<number[]> {
     const rows = members.flatMap((m) => m.meterValues ?? []);
     const member = new Map(members.map((m, i) => [m.chargePointId, i]));
     const counts = members.map(() => 0);
+    // Every chunk is sent before the first answer is awaited: the committer pipelines its statements and may
+    // have sent its COMMIT right behind them.
+    const statements = [];
     for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
       const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
       // One JSON text for the whole chunk (JSON.stringify is native; postgres.js escapes an array parameter
       // element by element in JavaScript): one statement text whatever the batch size (one prepared statement
       // per connection), and no bind-parameter limit. Of equal rows in one statement the first is inserted.
-      const inserted = await tx<{ charge_point_id: string }[]>`
+      statements.push(tx<{ charge_point_id: string }[]>`
         insert into meter_values (
           charge_point_id, connector_id, transaction_id, timestamp, value, context, format, measurand, phase,
           location, unit, received_at
@@ -75,7 +77,9 @@ export class PgMeterValues {
         )
         on conflict (charge_point_id, connector_id, timestamp, measurand, phase, location, md5(value)) do nothing
         returning charge_point_id
-      `;
+      `.execute());
+    }
+    for (const inserted of await Promise.all(statements)) {
       for (const { charge_point_id } of inserted) {
         const m = member.get(charge_point_id);
         if (m !== undefined) counts[m]! += 1;

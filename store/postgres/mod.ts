@@ -26,16 +26,18 @@ import type { CommandLogEntry } from "../../model/command_log.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
-import type {
-  OrphanStopRecord,
-  StartKey,
-  StartTransactionInput,
-  StartTransactionOutcome,
-  StopTransactionInput,
-  StopTransactionOutcome,
-  TransactionRecord,
+import {
+  isTransactionId,
+  type OrphanStopRecord,
+  type StartKey,
+  type StartTransactionInput,
+  type StartTransactionOutcome,
+  type StopTransactionInput,
+  type StopTransactionOutcome,
+  type TransactionRecord,
 } from "../../model/transaction.ts";
 import { IdBlocks } from "../id_blocks.ts";
+import { BatchedRead } from "./batched_reads.ts";
 import { type PageRequest, type Store, StoreUnavailableError, type TransactionFilter } from "../mod.ts";
 import * as writes from "../station_writes.ts";
 import { PgChargePoints } from "./charge_points.ts";
@@ -101,6 +103,13 @@ export class PostgresStore implements Store {
   readonly #deviceModel: PgDeviceModel;
   readonly #committer: PgCommitter;
   readonly #ids: IdBlocks;
+  /** The reads stations' handlers ask while deciding, one statement per kind for many stations. */
+  readonly #reads: {
+    idTag: BatchedRead<string, IdTagRecord | null>;
+    transaction: BatchedRead<number, TransactionRecord | null>;
+    byStart: BatchedRead<StartKey, TransactionRecord | null>;
+    activeOn: BatchedRead<{ chargePointId: string; connectorId: number }, TransactionRecord[]>;
+  };
   #closed = false;
 
   /** Prefer {@linkcode openPostgresStore}, which also migrates. The store takes ownership of `sql`. */
@@ -127,6 +136,29 @@ export class PostgresStore implements Store {
       options,
       this.#timeoutMs,
     );
+    const tx = this.#transactions;
+    this.#reads = {
+      idTag: new BatchedRead({
+        what: "get idTags",
+        one: (t) => this.#idTags.getIdTag(t),
+        many: (ts) => this.#idTags.getIdTags(ts),
+      }, this.#timeoutMs),
+      transaction: new BatchedRead({
+        what: "get transactions",
+        one: (id) => tx.getTransaction(id),
+        many: (ids) => tx.getTransactions(ids),
+      }, this.#timeoutMs),
+      byStart: new BatchedRead({
+        what: "find transactions by their start",
+        one: (k) => tx.findTransactionByStart(k),
+        many: (ks) => tx.findTransactionsByStart(ks),
+      }, this.#timeoutMs),
+      activeOn: new BatchedRead({
+        what: "find the active transactions of connectors",
+        one: (k) => tx.findActiveTransactionsOn(k.chargePointId, k.connectorId),
+        many: (ks) => tx.findActiveTransactionsOnMany(ks),
+      }, this.#timeoutMs),
+    };
     this.#ids = new IdBlocks(
       (n) => this.#run("reserve transaction ids", () => this.#transactions.reserveTransactionIds(n)),
       options.transactionIdBlock,
@@ -186,7 +218,7 @@ export class PostgresStore implements Store {
   // --- id tags -------------------------------------------------------------------------------------------
 
   getIdTag(idTag: string): Promise<IdTagRecord | null> {
-    return this.#run(`get idTag "${idTag}"`, () => this.#idTags.getIdTag(idTag));
+    return this.#read(`get idTag "${idTag}"`, () => this.#reads.idTag.get(idTag));
   }
   putIdTag(record: IdTagRecord): Promise<void> {
     return this.#run(`save idTag "${record.idTag}"`, () => this.#idTags.putIdTag(record));
@@ -207,21 +239,26 @@ export class PostgresStore implements Store {
     return writes.stopTransaction(this, input);
   }
   getTransaction(transactionId: number): Promise<TransactionRecord | null> {
-    return this.#run(
-      `get transaction ${transactionId}`,
-      () => this.#transactions.getTransaction(transactionId),
-    );
+    if (!isTransactionId(transactionId)) return this.#read("get a transaction", () => Promise.resolve(null));
+    return this.#read(`get transaction ${transactionId}`, () => this.#reads.transaction.get(transactionId));
   }
   findTransactionByStart(key: StartKey): Promise<TransactionRecord | null> {
-    return this.#run(
+    return this.#read(
       `find the start of "${key.chargePointId}" at ${key.timestamp}`,
-      () => this.#transactions.findTransactionByStart(key),
+      () =>
+        this.#reads.byStart.get({
+          chargePointId: key.chargePointId,
+          connectorId: key.connectorId,
+          idTag: key.idTag,
+          meterStart: key.meterStart,
+          timestamp: key.timestamp,
+        }),
     );
   }
   findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
-    return this.#run(
+    return this.#read(
       `find the active transaction of "${chargePointId}" connector ${connectorId}`,
-      () => this.#transactions.findActiveTransactionsOn(chargePointId, connectorId),
+      () => this.#reads.activeOn.get({ chargePointId, connectorId }),
     );
   }
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
@@ -290,6 +327,19 @@ export class PostgresStore implements Store {
       `list the device model of "${chargePointId}"`,
       () => this.#deviceModel.listDeviceModel(chargePointId, page),
     );
+  }
+
+  /**
+   * A batched read (bounded by its batch's deadline): refuses after close and reports an unreachable database
+   * as StoreUnavailableError naming what this caller asked.
+   */
+  async #read<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError(`Cannot ${what}: the store is closed`);
+    try {
+      return await fn();
+    } catch (err) {
+      throw asUnavailable(what, err);
+    }
   }
 
   /** Refuses after close; bounds the call and reports an unreachable database as StoreUnavailableError. */

@@ -19,6 +19,7 @@ import {
 } from "@std/assert";
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import { emptyRecord } from "../../model/charge_point.ts";
+import { startedTransaction } from "../../model/transaction.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { storeContract } from "../contract/mod.ts";
 import { StoreUnavailableError } from "../mod.ts";
@@ -299,6 +300,49 @@ Deno.test({
           select charge_point_id, count(*)::int as n from meter_values group by 1 order by 1
         `;
         assertEquals(rows.map((r) => [r.charge_point_id, r.n]), [["CP-A", 1], ["CP-C", 2]]);
+      } finally {
+        await store.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "commit() one of whose statements fails stores none of its changes (one transaction)",
+  ignore,
+  fn: () =>
+    withDatabase(async (url, observer) => {
+      const store = await openPostgresStore(url);
+      try {
+        // Meter values (and the station's bare row) are sent first, the touch last: it fails, so none stays.
+        await assertRejects(() =>
+          store.commit({ chargePointId: "CP-A", meterValues: [meterRow("CP-A", 1)], lastSeen: "not a time" })
+        );
+        assertEquals((await observer`select count(*)::int as n from meter_values`)[0]?.n, 0);
+        assertEquals((await observer`select count(*)::int as n from charge_points`)[0]?.n, 0);
+        // The same with a start (the guarded path: its insert is answered before the other statements go).
+        const transaction = startedTransaction({
+          chargePointId: "CP-C",
+          connectorId: 1,
+          idTag: "T",
+          idTagStatus: "Accepted",
+          meterStart: 0,
+          timestamp: "2024-05-01T10:00:00.000Z",
+          reservationId: null,
+          receivedAt: "2024-05-01T10:00:00.000Z",
+        }, await store.newTransactionId());
+        await assertRejects(() =>
+          store.commit({
+            chargePointId: "CP-C",
+            transactionsStarted: [transaction],
+            meterValues: [meterRow("CP-C", 1)],
+            lastSeen: "not a time",
+          })
+        );
+        assertEquals((await observer`select count(*)::int as n from transactions`)[0]?.n, 0);
+        assertEquals((await observer`select count(*)::int as n from meter_values`)[0]?.n, 0);
+        const result = await store.commit({ chargePointId: "CP-B", meterValues: [meterRow("CP-B", 1)] });
+        assertEquals(result, { ok: true, meterValuesAdded: 1 });
+        assertEquals((await observer`select count(*)::int as n from meter_values`)[0]?.n, 1);
       } finally {
         await store.close();
       }

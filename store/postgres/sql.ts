@@ -3,8 +3,17 @@
  * StoreUnavailableError, and the small conversions between rows and records.
  */
 import type postgres from "postgres";
-import type { Sql, TransactionSql } from "postgres";
+import type { ReservedSql, Sql, TransactionSql } from "postgres";
 import { StoreUnavailableError } from "../mod.ts";
+
+/**
+ * What a group commit's statements are sent on: a connection reserved for the commit, in the transaction the
+ * committer began on it. Statements are pipelined (`commit.ts`), and postgres.js runs a query only once it is
+ * started: a write method starts each of its statements with `.execute()` before it awaits anything, so they
+ * go in the order they were written (a bare station row before the rows that reference it; an `await` or
+ * `Promise.all` alone starts a query a microtask later).
+ */
+export type Writer = ReservedSql;
 
 /** Codes of socket and postgres.js connection failures. */
 const UNAVAILABLE_CODES = new Set([

@@ -5,7 +5,7 @@
  * inserts nothing), a start takes its connector's advisory lock and finds no active transaction it did not
  * supersede, and an update only applies while the transaction still has the status it was decided from.
  */
-import type { Sql, TransactionSql } from "postgres";
+import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import {
   isTransactionId,
@@ -14,7 +14,8 @@ import {
   type TransactionRecord,
 } from "../../model/transaction.ts";
 import type { TransactionFilter } from "../mod.ts";
-import { iso, jsonOrNull } from "./sql.ts";
+import { byOrdinal } from "./batched_reads.ts";
+import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
 interface TransactionRow {
   transaction_id: number;
@@ -69,6 +70,51 @@ export class PgTransactions {
         and id_tag = ${key.idTag} and meter_start = ${key.meterStart} and start_timestamp = ${key.timestamp}
     `;
     return rows[0] ? toTransaction(rows[0]) : null;
+  }
+
+  /** `getTransaction` of many ids in one statement (each a valid id), one answer per id in order. */
+  async getTransactions(ids: readonly number[]): Promise<(TransactionRecord | null)[]> {
+    const rows = await this.sql<TransactionRow[]>`
+      select * from transactions where transaction_id = any(${ids}::int[])
+    `;
+    const found = new Map(rows.map((r) => [r.transaction_id, r]));
+    return ids.map((id) => {
+      const row = found.get(id);
+      return row ? toTransaction(row) : null;
+    });
+  }
+
+  /** `findTransactionByStart` of many keys in one statement (one JSON text), one answer per key in order. */
+  async findTransactionsByStart(keys: readonly StartKey[]): Promise<(TransactionRecord | null)[]> {
+    const json = JSON.stringify(keys.map((k, i) => ({
+      n: i + 1,
+      cp: k.chargePointId,
+      connector: k.connectorId,
+      tag: k.idTag,
+      meter: k.meterStart,
+      at: k.timestamp,
+    })));
+    const rows = await this.sql<(TransactionRow & { n: number })[]>`
+      select v.n, t.* from json_to_recordset(${json}::text::json)
+        as v(n int, cp text, connector int, tag text, meter bigint, at timestamptz)
+      join transactions t on t.charge_point_id = v.cp and t.connector_id = v.connector and t.id_tag = v.tag
+        and t.meter_start = v.meter and t.start_timestamp = v.at
+    `;
+    return byOrdinal(rows, keys.length).map((r) => r[0] ? toTransaction(r[0]) : null);
+  }
+
+  /** `findActiveTransactionsOn` of many connectors in one statement, one answer per connector in order. */
+  async findActiveTransactionsOnMany(
+    keys: readonly { chargePointId: string; connectorId: number }[],
+  ): Promise<TransactionRecord[][]> {
+    const json = JSON.stringify(
+      keys.map((k, i) => ({ n: i + 1, cp: k.chargePointId, connector: k.connectorId })),
+    );
+    const rows = await this.sql<(TransactionRow & { n: number })[]>`
+      select v.n, t.* from json_to_recordset(${json}::text::json) as v(n int, cp text, connector int)
+      join transactions t on t.charge_point_id = v.cp and t.connector_id = v.connector and t.status = 'active'
+    `;
+    return byOrdinal(rows, keys.length).map((r) => r.map(toTransaction));
   }
 
   async findTransactionByStationId(
@@ -141,7 +187,7 @@ export class PgTransactions {
    * Every transaction update of the batch in one statement, each only while the transaction still has its
    * expected status. Returns the members (indexes) not all of whose updates applied: conflicts.
    */
-  async writeUpdates(tx: TransactionSql, members: readonly StationChanges[]): Promise<Set<number>> {
+  async writeUpdates(tx: Writer, members: readonly StationChanges[]): Promise<Set<number>> {
     const updates = members.flatMap((m, member) =>
       (m.transactionUpdates ?? []).map((u) => ({ ...u, member }))
     );
@@ -181,87 +227,83 @@ export class PgTransactions {
       where t.transaction_id = v.transaction_id and t.charge_point_id = v.charge_point_id
         and t.status = v.expected
       returning t.transaction_id
-    `;
+    `.execute();
     const done = new Set(applied.map((r) => r.transaction_id));
     return new Set(updates.filter((u) => !done.has(u.transaction.transactionId)).map((u) => u.member));
   }
 
   /**
    * Every new transaction of the batch, with the ids its members allocated. Starts on one connector are
-   * serialised across nodes by an advisory lock, then a connector that has an active transaction the member did
-   * not decide to supersede is a conflict, and so is a replay key already stored (the insert skips it).
-   * Returns the members that conflict. Run before `writeUpdates`, whose supersede points at these rows.
+   * serialised across nodes by an advisory lock; the insert (a statement of its own, so its snapshot is taken
+   * once the locks are held) skips a start whose connector has an active transaction its member did not decide
+   * to supersede, and one whose replay key is already stored. Returns the members whose starts were skipped:
+   * conflicts. Both statements are sent at once (pipelined); run before `writeUpdates`, whose supersede points
+   * at these rows.
    */
-  async writeStarts(tx: TransactionSql, members: readonly StationChanges[]): Promise<Set<number>> {
+  async writeStarts(tx: Writer, members: readonly StationChanges[]): Promise<Set<number>> {
     const starts = members.flatMap((m, member) => (m.transactionsStarted ?? []).map((t) => ({ t, member })));
     if (starts.length === 0) return new Set();
-    const conflicts = new Set<number>();
     const t = starts.map((s) => s.t);
-    const cps = t.map((x) => x.chargePointId);
-    const connectors = t.map((x) => x.connectorId);
+    // What each start's member supersedes does not block it (an array literal per start, like seqNos).
+    const superseding = starts.map(({ member }) => {
+      const ids = (members[member]!.transactionUpdates ?? []).filter((u) => u.transaction.status !== "active")
+        .map((u) => u.transaction.transactionId);
+      return `{${ids.join(",")}}`;
+    });
     // Two-int lock space (the migration lock lives in the one-bigint space), taken in one order everywhere.
-    await tx`
+    const locked = tx`
       select pg_advisory_xact_lock(hashtext(cp), connector)
-      from (select distinct cp, connector from unnest(${cps}::text[], ${connectors}::int[]) as v(cp, connector)
+      from (select distinct cp, connector
+            from unnest(${t.map((x) => x.chargePointId)}::text[], ${t.map((x) => x.connectorId)}::int[])
+              as v(cp, connector)
             order by 1, 2) as locks
-    `;
-    const active = await tx<{ transaction_id: number; charge_point_id: string; connector_id: number }[]>`
-      select transaction_id, charge_point_id, connector_id from transactions
-      where status = 'active'
-        and (charge_point_id, connector_id) in (select * from unnest(${cps}::text[], ${connectors}::int[]))
-    `;
-    for (const { t: start, member } of starts) {
-      // An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing.
-      if (start.status !== "active") continue;
-      const superseded = new Set(
-        (members[member]!.transactionUpdates ?? []).filter((u) => u.transaction.status !== "active")
-          .map((u) => u.transaction.transactionId),
-      );
-      const blocking = active.some((a) =>
-        a.charge_point_id === start.chargePointId && a.connector_id === start.connectorId &&
-        !superseded.has(a.transaction_id)
-      );
-      if (blocking) conflicts.add(member);
-    }
-    const inserting = starts.filter((s) => !conflicts.has(s.member)).map((s) => s.t);
-    if (conflicts.size > 0 || inserting.length === 0) return conflicts;
-    const inserted = await tx<{ transaction_id: number }[]>`
+    `.execute();
+    // Times go as text (cast by PostgreSQL): the insert is pipelined behind the locks, and a value postgres.js
+    // refused to serialize there would leave the connection waiting.
+    const inserted = tx<{ transaction_id: number }[]>`
       insert into transactions (
         transaction_id, charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start, start_timestamp,
         reservation_id, created_at, status, meter_stop, stop_timestamp, stop_reason, stop_id_tag, stopped_at,
         station_transaction_id, seq_nos, remote_start_id
       ) overriding system value
       select a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q::integer[], r from unnest(
-        ${inserting.map((x) => x.transactionId)}::int[],
-        ${inserting.map((x) => x.chargePointId)}::text[],
-        ${inserting.map((x) => x.connectorId)}::int[],
-        ${inserting.map((x) => x.idTag)}::text[],
-        ${inserting.map((x) => x.startIdTagStatus)}::text[],
-        ${inserting.map((x) => String(x.meterStart))}::bigint[],
-        ${inserting.map((x) => x.startTimestamp)}::timestamptz[],
-        ${inserting.map((x) => x.reservationId)}::int[],
-        ${inserting.map((x) => x.createdAt)}::timestamptz[],
-        ${inserting.map((x) => x.status)}::text[],
-        ${inserting.map((x) => x.meterStop === null ? null : String(x.meterStop))}::bigint[],
-        ${inserting.map((x) => x.stopTimestamp)}::timestamptz[],
-        ${inserting.map((x) => x.stopReason)}::text[],
-        ${inserting.map((x) => x.stopIdTag)}::text[],
-        ${inserting.map((x) => x.stoppedAt)}::timestamptz[],
-        ${inserting.map((x) => x.stationTransactionId ?? null)}::text[],
-        ${inserting.map((x) => seqNosText(x))}::text[],
-        ${inserting.map((x) => x.remoteStartId ?? null)}::int[]
-      ) as v(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r)
+        ${t.map((x) => x.transactionId)}::int[],
+        ${t.map((x) => x.chargePointId)}::text[],
+        ${t.map((x) => x.connectorId)}::int[],
+        ${t.map((x) => x.idTag)}::text[],
+        ${t.map((x) => x.startIdTagStatus)}::text[],
+        ${t.map((x) => String(x.meterStart))}::bigint[],
+        ${t.map((x) => x.startTimestamp)}::text[]::timestamptz[],
+        ${t.map((x) => x.reservationId)}::int[],
+        ${t.map((x) => x.createdAt)}::text[]::timestamptz[],
+        ${t.map((x) => x.status)}::text[],
+        ${t.map((x) => x.meterStop === null ? null : String(x.meterStop))}::bigint[],
+        ${t.map((x) => x.stopTimestamp)}::text[]::timestamptz[],
+        ${t.map((x) => x.stopReason)}::text[],
+        ${t.map((x) => x.stopIdTag)}::text[],
+        ${t.map((x) => x.stoppedAt)}::text[]::timestamptz[],
+        ${t.map((x) => x.stationTransactionId ?? null)}::text[],
+        ${t.map((x) => seqNosText(x))}::text[],
+        ${t.map((x) => x.remoteStartId ?? null)}::int[],
+        ${superseding}::text[]
+      ) as v(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, superseding)
+      -- An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing, so blocks nothing.
+      where v.j <> 'active' or not exists (
+        select 1 from transactions o
+        where o.status = 'active' and o.charge_point_id = v.b and o.connector_id = v.c
+          and o.transaction_id <> all(v.superseding::integer[])
+      )
       -- The replay key of a 1.6 start, or a 2.0.1 station's own transaction id, already stored.
       on conflict do nothing
       returning transaction_id
-    `;
-    const done = new Set(inserted.map((r) => r.transaction_id));
-    for (const s of starts) if (!done.has(s.t.transactionId)) conflicts.add(s.member);
-    return conflicts;
+    `.execute();
+    const [, rows] = await Promise.all([locked, inserted]);
+    const done = new Set(rows.map((r) => r.transaction_id));
+    return new Set(starts.filter((s) => !done.has(s.t.transactionId)).map((s) => s.member));
   }
 
   /** Orphan stops under their natural key: a replay inserts nothing. */
-  async writeOrphans(tx: TransactionSql, members: readonly StationChanges[]): Promise<void> {
+  async writeOrphans(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     const orphans = members.flatMap((m) => m.orphanStops ?? []);
     if (orphans.length === 0) return;
     const rows = orphans.map((o) => ({
@@ -275,7 +317,7 @@ export class PgTransactions {
       transaction_data: jsonOrNull(tx, o.transactionData),
       received_at: o.receivedAt,
     }));
-    await tx`insert into orphan_stops ${tx(rows, ORPHAN_STOP_COLUMNS)} on conflict do nothing`;
+    await tx`insert into orphan_stops ${tx(rows, ORPHAN_STOP_COLUMNS)} on conflict do nothing`.execute();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { SnapshotPatch } from "../../../model/charge_point.ts";
 import { setEvseTransaction } from "../../../model/evse.ts";
 import { decideTransactionEvent } from "../../../model/transaction_event.ts";
+import { OcppError } from "../../../protocol/ocppj/errors.ts";
 import { toUtcIso } from "../../../protocol/ocppj/time.ts";
 import type { Changes, LogLine } from "../handler.ts";
 import type { Handler201 } from "./handler.ts";
@@ -10,7 +11,8 @@ import { energyReadings, toMeterRows201 } from "./meter_rows.ts";
 /**
  * OCPP 2.0.1 E01-E15. Stored in the same ledger as 1.6 transactions before we answer (the rules are
  * `decideTransactionEvent`'s: idempotent by seqNo, any order, Ended first). Always answered with a
- * CALLRESULT: a replayed seqNo is answered as the first time, so an offline queue drains; the idToken, when
+ * CALLRESULT (except the first event of a transaction without an EVSE: a CALLERROR, nothing stored): a
+ * replayed seqNo is answered as the first time, so an offline queue drains; the idToken, when
  * the event carries one, is checked again (the station may have authorized offline) and the transaction is
  * kept whatever the answer, because the car may already be charging.
  */
@@ -55,8 +57,13 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
   if (outcome.outcome === "replayed") {
     log.push({ level: "info", msg: "transaction event replayed", fields });
   } else if (outcome.outcome === "unplaced") {
-    // The spec has the first event of a transaction name its EVSE; without it we cannot place it.
-    log.push({ level: "warn", msg: "transaction event of an unknown transaction without EVSE", fields });
+    // The spec has the first event of a transaction name its EVSE; without it we cannot place it in the
+    // ledger, and we never acknowledge what we did not store: the station hears why and keeps the event.
+    throw new OcppError(
+      "OccurenceConstraintViolation",
+      `TransactionEvent of unknown transaction "${info.transactionId}" has no evse: the first event of a transaction must name its EVSE`,
+      { transactionId: info.transactionId, seqNo: request.seqNo },
+    );
   } else {
     log.push({
       level: "info",

@@ -1,0 +1,60 @@
+/**
+ * Batched hot-path reads on PostgreSQL: the lookups stations' handlers ask while deciding (an idTag, a
+ * transaction by id, a start's replay key, the active transactions on a connector) coalesce into one statement
+ * per kind. What arrives while a statement of its kind is in flight goes into the next one, sent as soon as it
+ * returns; an idle kind sends at once (same-tick calls still share it), so a lone read waits for nobody.
+ *
+ * A read joins a statement sent after it was asked for, so it sees everything committed before the question,
+ * as a query of its own would. When the database refuses a batch (one key it cannot take, e.g. an out-of-range
+ * number), each key is read alone so one station's bad key never fails another's read; when it cannot be
+ * reached, every caller fails with StoreUnavailableError.
+ */
+import { GroupCommit } from "../group_commit.ts";
+import { bounded, isUnavailable } from "./sql.ts";
+
+/** Most keys one statement carries. */
+const MAX_KEYS = 1000;
+
+/** One kind of read: `many` answers a batch (one value per key, in order), `one` a single key. */
+export interface ReadKind<K, V> {
+  what: string;
+  one: (key: K) => Promise<V>;
+  many: (keys: K[]) => Promise<V[]>;
+}
+
+export class BatchedRead<K, V> {
+  readonly #group: GroupCommit<K, V>;
+
+  constructor(kind: ReadKind<K, V>, timeoutMs: number) {
+    const alone = (key: K) => bounded(kind.what, timeoutMs, () => kind.one(key));
+    this.#group = new GroupCommit<K, V>("whileBusy", MAX_KEYS, async (keys) => {
+      if (keys.length === 1) return [fulfilled(await alone(keys[0]!))];
+      try {
+        const values = await bounded(
+          `${kind.what} (${keys.length} at once)`,
+          timeoutMs,
+          () => kind.many(keys),
+        );
+        return values.map(fulfilled);
+      } catch (error) {
+        if (isUnavailable(error)) throw error;
+        return await Promise.allSettled(keys.map(alone));
+      }
+    });
+  }
+
+  get(key: K): Promise<V> {
+    return this.#group.submit(key);
+  }
+}
+
+function fulfilled<V>(value: V): PromiseSettledResult<V> {
+  return { status: "fulfilled", value };
+}
+
+/** Rows of a batched statement, grouped by the ordinal (`n`, 1-based) of the key they answer. */
+export function byOrdinal<R extends { n: number | string }>(rows: readonly R[], keys: number): R[][] {
+  const out: R[][] = Array.from({ length: keys }, () => []);
+  for (const row of rows) out[Number(row.n) - 1]?.push(row);
+  return out;
+}
