@@ -162,7 +162,7 @@ export function parseOptions(args: string[]): BenchOptions {
       pin: !flags["no-pin"],
       profile: flags.profile!,
       footprintOnly: flags["footprint-only"]!,
-      settleS: decimal("settle", flags.settle!),
+      settleS: decimal("settle", flags.settle!, 0),
     };
   }
   const cluster = flags.cluster!;
