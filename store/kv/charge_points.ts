@@ -17,19 +17,19 @@ import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, PageRequest } from "../mod.ts";
 import { chargePointKey, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
+import type { KvReads } from "./reads.ts";
 import type { WriteSet } from "./write_set.ts";
 
 type Reads = Pick<ChargePointStore, "getChargePoint" | "listChargePoints" | "listStatusHistory">;
 
 export class KvChargePoints implements Reads {
-  constructor(private readonly kv: Deno.Kv) {}
+  constructor(private readonly kv: Deno.Kv, private readonly reads: KvReads) {}
 
+  /** Every station's connect reads it (a boot burst): read with the other lookups of the same tick. */
   async getChargePoint(id: string): Promise<ChargePointRecord | null> {
-    const [record, seen] = await this.kv.getMany<[ChargePointRecord, string]>([
-      chargePointKey(id),
-      seenKey(id),
-    ]);
-    return record.value === null ? null : withLastSeen(record.value, seen.value);
+    const [record, seen] = await this.reads.getMany<unknown>([chargePointKey(id), seenKey(id)]);
+    const value = record!.value as ChargePointRecord | null;
+    return value === null ? null : withLastSeen(value, seen!.value as string | null);
   }
 
   async putChargePoint(record: ChargePointRecord): Promise<void> {

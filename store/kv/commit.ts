@@ -19,7 +19,14 @@ import { planCommandLog } from "./command_log.ts";
 import { planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
-import { groupRows, hasRowLayout, planMeterValues, type PreparedGroup } from "./meter_values.ts";
+import {
+  groupRows,
+  type MeterLayout,
+  meterLayout,
+  planMeterValues,
+  type PreparedGroup,
+} from "./meter_values.ts";
+import type { KvReads } from "./reads.ts";
 import { planTransactions, transactionKeys } from "./transactions.ts";
 import { atomicOf, atomicOfUnit, pack, splitOversize, WriteSet } from "./write_set.ts";
 
@@ -57,7 +64,10 @@ const LOCKED_WAIT_MS = 5000;
 
 interface Prepared {
   changes: StationChanges;
+  /** The keys to read before planning. */
   keys: Deno.KvKey[];
+  /** Guard entries remembered instead of read: planned against, and checked in the atomic. */
+  recalled: Deno.KvEntryMaybe<unknown>[];
   groups: PreparedGroup[];
 }
 
@@ -65,12 +75,13 @@ type Plan = { set: WriteSet } | { conflict: string };
 
 export class KvCommitter {
   readonly #group: GroupCommit<StationChanges, CommitResult>;
-  /** Whether the file may hold meter values stored one per entry (see meter_values.ts), found once. */
-  #rowLayout: Promise<boolean> | null = null;
+  /** What earlier layouts of meter values the file may hold (see meter_values.ts), found once. */
+  #layout: Promise<MeterLayout> | null = null;
 
   constructor(
     private readonly kv: Deno.Kv,
     private readonly seq: Sequence,
+    private readonly reads: KvReads,
     private readonly options: KvCommitOptions = {},
   ) {
     this.#group = new GroupCommit(
@@ -90,15 +101,15 @@ export class KvCommitter {
   }
 
   async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
-    this.#rowLayout ??= hasRowLayout(this.kv).catch((error) => {
-      this.#rowLayout = null;
+    this.#layout ??= meterLayout(this.kv).catch((error) => {
+      this.#layout = null;
       throw error;
     });
-    const rowLayout = await this.#rowLayout;
+    const layout = await this.#layout;
     let atomics = 0;
     let retriedAlone = 0;
     const results = await inRounds(batch, async (members) => {
-      const out = await this.#commitRound(members, rowLayout);
+      const out = await this.#commitRound(members, layout);
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
       return out.results;
@@ -113,26 +124,31 @@ export class KvCommitter {
    */
   async #commitRound(
     members: StationChanges[],
-    rowLayout: boolean,
+    layout: MeterLayout,
     readRows = false,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
     const results: Settled[] = new Array(members.length);
-    const prepared = await Promise.all(members.map((m) => prepare(m, readRows || rowLayout, readRows)));
+    const prepared = await Promise.all(
+      members.map((m) => prepare(m, readRows, layout, readRows ? null : this.reads)),
+    );
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
+    const again: number[] = [];
     prepared.forEach((p, i) => {
-      const plan = this.#plan(p, read, readRows, rowLayout);
-      if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
+      const plan = this.#plan(p, read, readRows, layout);
+      // A conflict found in remembered entries may be stale: decide it on a fresh read.
+      if ("conflict" in plan && p.recalled.length > 0) again.push(i);
+      else if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
       else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
       else sets.push({ index: i, set: plan.set });
     });
     const { packs, oversize } = pack(sets);
-    const again: number[] = [];
     const alone = new Set(oversize);
     await Promise.all(packs.map(async ({ members: indexes, sets }) => {
       try {
         const res = await atomicOf(this.kv, sets).commit();
         if (res.ok) {
+          for (const set of sets) this.reads.learnCommit(set.mutations, res.versionstamp);
           indexes.forEach((i, k) => {
             results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded });
           });
@@ -149,14 +165,14 @@ export class KvCommitter {
     let atomics = packs.length;
     let retriedAlone = 0;
     if (again.length > 0) {
-      const out = await this.#commitRound(again.map((i) => members[i]!), rowLayout, true);
+      const out = await this.#commitRound(again.map((i) => members[i]!), layout, true);
       again.forEach((i, k) => (results[i] = out.results[k]!));
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
     }
     for (const i of alone) {
       try {
-        results[i] = fulfilled(await this.#commitAlone(members[i]!, rowLayout));
+        results[i] = fulfilled(await this.#commitAlone(members[i]!, layout));
       } catch (error) {
         results[i] = { status: "rejected", reason: error };
       }
@@ -169,13 +185,13 @@ export class KvCommitter {
    * fit beside the rest are stored first, in units that hold their own checks (harmless if the rest then
    * fails: a replay finds them stored); what they stored counts whatever attempt the rest succeeds in.
    */
-  async #commitAlone(changes: StationChanges, rowLayout: boolean): Promise<CommitResult> {
+  async #commitAlone(changes: StationChanges, layout: MeterLayout): Promise<CommitResult> {
     let added = 0;
     const waitUntil = Date.now() + LOCKED_WAIT_MS;
     let pause = 10;
     for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
       try {
-        const out = await this.#attemptAlone(changes, rowLayout, (n) => (added += n));
+        const out = await this.#attemptAlone(changes, layout, (n) => (added += n));
         if (out !== null) return out.ok ? { ok: true, meterValuesAdded: added } : out;
       } catch (error) {
         // SQLite refuses at once a write that checks (reads) while another connection holds the file's write
@@ -197,11 +213,11 @@ export class KvCommitter {
    */
   async #attemptAlone(
     changes: StationChanges,
-    rowLayout: boolean,
+    layout: MeterLayout,
     stored: (added: number) => void,
   ): Promise<CommitResult | null> {
-    const p = await prepare(changes, true, true);
-    const plan = this.#plan(p, await this.#read(p.keys), true, rowLayout);
+    const p = await prepare(changes, true, layout, null);
+    const plan = this.#plan(p, await this.#read(p.keys), true, layout);
     if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
     if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
     if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
@@ -210,18 +226,26 @@ export class KvCommitter {
         if (!(await atomicOfUnit(this.kv, chunk).commit()).ok) return null;
         stored(chunk.added);
       }
-      if (rest.empty || (await atomicOf(this.kv, [rest]).commit()).ok) {
+      if (rest.empty) return { ok: true, meterValuesAdded: 0 };
+      const res = await atomicOf(this.kv, [rest]).commit();
+      if (res.ok) {
+        this.reads.learnCommit(rest.mutations, res.versionstamp);
         return { ok: true, meterValuesAdded: 0 };
       }
-    } else if ((await atomicOf(this.kv, [plan.set]).commit()).ok) {
-      stored(plan.set.meterValuesAdded);
-      return { ok: true, meterValuesAdded: 0 };
+    } else {
+      const res = await atomicOf(this.kv, [plan.set]).commit();
+      if (res.ok) {
+        this.reads.learnCommit(plan.set.mutations, res.versionstamp);
+        stored(plan.set.meterValuesAdded);
+        return { ok: true, meterValuesAdded: 0 };
+      }
     }
     return null;
   }
 
   async #read(keys: Deno.KvKey[]): Promise<(key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>> {
     const entries = await getAll<unknown>(this.kv, keys);
+    this.reads.learn(entries);
     const byId = new Map<string, Deno.KvEntryMaybe<unknown>>();
     entries.forEach((e) => byId.set(keyId(e.key), e));
     return (key) => {
@@ -233,19 +257,25 @@ export class KvCommitter {
 
   /**
    * `readRows`: decide which meter values are new by the read (else check new groups inside the write);
-   * `rowLayout`: the file may hold meter values stored one per entry (see meter_values.ts).
+   * `layout`: what earlier layouts of meter values the file may hold (see meter_values.ts).
    */
   #plan(
     p: Prepared,
-    read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+    batchRead: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
     readRows: boolean,
-    rowLayout: boolean,
+    layout: MeterLayout,
   ): Plan {
     const set = new WriteSet();
+    let read = batchRead;
+    if (p.recalled.length > 0) {
+      const recalled = new Map(p.recalled.map((e) => [keyId(e.key), e]));
+      read = (key) => recalled.get(keyId(key)) ?? batchRead(key);
+      for (const entry of p.recalled) set.check(entry);
+    }
     const conflict = planTransactions(p.changes, read, set, this.seq);
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
-    planMeterValues(p.groups, readRows ? read : null, rowLayout, set, this.seq);
+    planMeterValues(p.groups, readRows ? read : null, layout, set, this.seq);
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
     planDeviceModel(p.changes, set);
@@ -253,17 +283,34 @@ export class KvCommitter {
   }
 }
 
-/** `rowKeys`: every meter value's own key is needed (to read or check it); `readRows`: read them and groups. */
-async function prepare(changes: StationChanges, rowKeys: boolean, readRows: boolean): Promise<Prepared> {
-  const groups = await groupRows(changes, rowKeys);
-  const keys = [...transactionKeys(changes), ...stationKeys(changes)];
+/**
+ * `readRows`: read every meter value's own key and its groups' keys; `layout`: what else of earlier layouts
+ * to read or check; `reads`: take the transaction guards it remembers instead of reading them (null: read
+ * every key).
+ */
+async function prepare(
+  changes: StationChanges,
+  readRows: boolean,
+  layout: MeterLayout,
+  reads: KvReads | null,
+): Promise<Prepared> {
+  const groups = await groupRows(changes, readRows || layout.rows, layout.oldGroups);
+  const keys: Deno.KvKey[] = [];
+  const recalled: Deno.KvEntryMaybe<unknown>[] = [];
+  for (const key of transactionKeys(changes)) {
+    const entry = reads?.recall(key);
+    if (entry === undefined) keys.push(key);
+    else recalled.push(entry);
+  }
+  keys.push(...stationKeys(changes));
   if (readRows) {
     for (const g of groups) {
       if (g.key !== null) keys.push(g.key);
+      if (g.oldKey !== null) keys.push(g.oldKey);
       for (const r of g.rows) keys.push(r.key!);
     }
   }
-  return { changes, groups, keys };
+  return { changes, groups, keys, recalled };
 }
 
 function fulfilled(value: CommitResult): Settled {

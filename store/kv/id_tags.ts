@@ -2,14 +2,16 @@
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { IdTagStore, PageRequest } from "../mod.ts";
 import { scanAfter } from "./keys.ts";
+import type { KvReads } from "./reads.ts";
 
 const MAX_ATTEMPTS = 100;
 
 export class KvIdTags implements IdTagStore {
-  constructor(private readonly kv: Deno.Kv) {}
+  constructor(private readonly kv: Deno.Kv, private readonly reads: KvReads) {}
 
+  /** On the hot path (Authorize, Start, Stop): read with other lookups of the same tick. */
   async getIdTag(idTag: string): Promise<IdTagRecord | null> {
-    return (await this.kv.get<IdTagRecord>(["idtag", idTag])).value;
+    return (await this.reads.get<IdTagRecord>(["idtag", idTag])).value;
   }
 
   async putIdTag(record: IdTagRecord): Promise<void> {

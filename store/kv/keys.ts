@@ -13,12 +13,15 @@
  *   (OCPP 2.0.1)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
  *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
- * - `["mv_g", cpId, connectorId, timestamp]` MeterGroup: the first sampled values stored for that connector and
- *   time (one MeterValues `meterValue` element), never rewritten; `["mv", cpId, connectorId, timestamp,
- *   measurand, phase ?? "", location, value]` MeterValueRow (or `["mv_h", sha256]` when that key would be too
- *   long): a sampled value stored after its group (a frame overlapping an earlier one; every row before the
- *   groups came); `["mv_tx", transactionId, timestamp, seq]` and `["mv_cp", cpId, timestamp, seq]` -> mv_g or
- *   mv key; `["meta", "mv_layout"]` "groups" when the file held no per-row meter value when groups began
+ * - `["mv_cp", cpId, timestamp, connectorId]` MeterGroup: the first sampled values stored for that connector
+ *   and time (one MeterValues `meterValue` element), never rewritten, in the station's list; `["mv", cpId,
+ *   connectorId, timestamp, measurand, phase ?? "", location, value]` MeterValueRow (or `["mv_h", sha256]`
+ *   when that key would be too long): a sampled value stored after its group (a frame overlapping an earlier
+ *   one; every row before the groups came); `["mv_cp", cpId, timestamp, seq]` -> mv key (or an mv_g key);
+ *   `["mv_tx", transactionId, timestamp, seq]` -> mv_cp group or mv key (or an mv_g key); `["meta",
+ *   "mv_layout"]` "groups" when the file held no per-row meter value when groups began, "stations" when it
+ *   held no `["mv_g", cpId, connectorId, timestamp]` group either (the layout before groups moved into the
+ *   station's list, still read)
  * - `["cmd", cpId, requestedAt, seq]` CommandLogEntry
  *
  * `seq` is a per-process monotonic string, so entries with equal times keep their insertion order.
@@ -78,10 +81,18 @@ export async function hashedMeterValueKey(row: MeterValueRow): Promise<Deno.KvKe
   return ["mv_h", hex];
 }
 
-/** The key of the group holding `row`'s connector and time, or null when too long for KV (rows alone then). */
+/**
+ * The key of the group holding `row`'s connector and time, in its station's list; null when too long for KV
+ * (rows alone then).
+ */
 export function meterGroupKey(row: MeterValueRow): Deno.KvKey | null {
-  const key = ["mv_g", row.chargePointId, row.connectorId, row.timestamp];
+  const key = ["mv_cp", row.chargePointId, row.timestamp, row.connectorId];
   return keyBytes(key) <= MAX_MV_KEY_BYTES ? key : null;
+}
+
+/** Where the layout before this one kept that group (see meter_values.ts). */
+export function oldMeterGroupKey(row: MeterValueRow): Deno.KvKey {
+  return ["mv_g", row.chargePointId, row.connectorId, row.timestamp];
 }
 
 /** A meter value's natural key as a Map key: equal for the same sampled value, whatever else differs. */

@@ -1,20 +1,27 @@
 /**
  * Meter values on Deno KV, one entry per MeterValues `meterValue` element: the sampled values of one
- * connector at one time form a group, stored under `["mv_g", cpId, connectorId, timestamp]` with a check that
- * the key is absent, and indexed once by station and once by transaction (3 writes and 1 check for a typical
- * frame, where one entry per sampled value took 12 writes and 4 checks).
+ * connector at one time form a group, stored under `["mv_cp", cpId, timestamp, connectorId]` with a check
+ * that the key is absent, and pointed at once by transaction (`["mv_tx", ..]`) when it has one: 1 or 2 writes
+ * and 1 check for a typical frame. The group's key is its natural key (its identity for replays) and its
+ * place in the station's list at once: it sits beside the station's other meter values, where the B-tree
+ * page the commit writes anyway is (Deno KV's SQLite writes every page a commit touches; a separate index
+ * entry elsewhere costs a page of its own, which is most of what a meter value costs).
  *
  * Every sampled value is stored once: a group's key is its connector and time, not its content, so a frame
  * that repeats any earlier sampled value of that connector and time meets the stored group. Its atomic's check
  * fails and the station's writes are planned again reading first: the sampled values in the stored group are
  * left out, the others (a frame overlapping an earlier one partly, or a second frame with the same timestamp)
- * are stored one per entry under their natural key as before groups, each written only when absent. A group
- * is never rewritten, so a sampled value found absent cannot be added to it meanwhile; should two processes
- * store the same row at once, both index it, and lists follow each stored entry once.
+ * are stored one per entry under their natural key, each written only when absent and indexed by
+ * `["mv_cp", cpId, timestamp, seq]` -> its key. A group is never rewritten, so a sampled value found absent
+ * cannot be added to it meanwhile; should two processes store the same row at once, both index it, and lists
+ * follow each stored entry once. In a station's list, entries of one time are in the order they were stored
+ * (a group keeps its `seq`).
  *
- * Files written before groups hold one entry per sampled value; lists follow those pointers as they always
- * did. In such a file (seen on the first commit) a new group also checks that none of its sampled values is
- * stored alone yet, so a replay of an old frame adds nothing either.
+ * Earlier layouts stay readable and deduplicated (`meterLayout`, found on the first commit): files written
+ * before groups hold one entry per sampled value; files written before this layout hold groups under
+ * `["mv_g", cpId, connectorId, timestamp]`, pointed at by `["mv_cp", cpId, timestamp, seq]`. In such a file a
+ * new group also checks that none of its sampled values, nor an earlier group of its time, is stored yet, so a
+ * replay of an old frame adds nothing either.
  */
 import type { StationChanges } from "../../model/changes.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
@@ -26,6 +33,7 @@ import {
   keyId,
   meterGroupKey,
   meterValueId,
+  oldMeterGroupKey,
   plainMeterValueKey,
   type Sequence,
 } from "./keys.ts";
@@ -41,7 +49,7 @@ export class KvMeterValues implements Reads {
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
-    return await followRows(this.kv, ["mv_cp", chargePointId], limit, true);
+    return await listStation(this.kv, chargePointId, limit);
   }
 }
 
@@ -53,6 +61,8 @@ export interface MeterGroup {
   timestamp: string;
   receivedAt: string;
   sampled: Sampled[];
+  /** Where it is in the order of storing (groups under the station's list key). */
+  seq?: string;
 }
 
 type Sampled = [
@@ -97,7 +107,75 @@ export function decodeGroup(group: MeterGroup): MeterValueRow[] {
 
 /** The meter values an entry an index points at holds: a group's, or the one row stored alone. */
 export function entryRows(entry: Deno.KvEntry<unknown>): MeterValueRow[] {
-  return entry.key[0] === "mv_g" ? decodeGroup(entry.value as MeterGroup) : [entry.value as MeterValueRow];
+  return isGroupKey(entry.key) ? decodeGroup(entry.value as MeterGroup) : [entry.value as MeterValueRow];
+}
+
+/** A group's key, in this layout or the one before; else the key of a row stored alone. */
+function isGroupKey(key: Deno.KvKey): boolean {
+  return key[0] === "mv_g" || (key[0] === "mv_cp" && typeof key[3] === "number");
+}
+
+/** Under a station's list prefix: a group itself (its key ends with its connector), else a pointer. */
+export function isInlineGroup(entry: Deno.KvEntry<unknown>): entry is Deno.KvEntry<MeterGroup> {
+  return typeof entry.key[3] === "number";
+}
+
+/**
+ * A station's meter values, newest first, up to `limit` rows: the groups in its list and the entries its
+ * pointers lead to, the entries of one time newest stored first.
+ */
+async function listStation(kv: Deno.Kv, chargePointId: string, limit: number): Promise<MeterValueRow[]> {
+  const out: MeterValueRow[] = [];
+  if (limit <= 0) return out;
+  const seen = new Set<string>();
+  /** Entries listed but not yet in `out`: the rows of a group, or a pointer to load. */
+  let pending: { rows: MeterValueRow[] | null; pointer: Deno.KvKey | null }[] = [];
+  /** The entries of the time being listed, with where each is in the order of storing. */
+  let tie: { seq: string; rows: MeterValueRow[] | null; pointer: Deno.KvKey | null }[] = [];
+  let tieTime: unknown = undefined;
+  /** Rows in `out` and `pending`, counting a pointer as one (it holds at least one). */
+  let counted = 0;
+  const closeTie = () => {
+    tie.sort((a, b) => (a.seq < b.seq ? 1 : a.seq > b.seq ? -1 : 0));
+    pending.push(...tie);
+    tie = [];
+  };
+  const load = async () => {
+    const pointed = pending.filter((e) => e.pointer !== null);
+    const entries = pointed.length === 0 ? [] : await getAll<unknown>(kv, pointed.map((e) => e.pointer!));
+    pointed.forEach((e, i) => {
+      const entry = entries[i]!;
+      e.rows = entry.versionstamp === null ? [] : entryRows(entry as Deno.KvEntry<unknown>);
+    });
+    for (const e of pending) for (let i = e.rows!.length - 1; i >= 0; i--) out.push(e.rows![i]!);
+    pending = [];
+    counted = out.length;
+  };
+  for await (const entry of kv.list<unknown>({ prefix: ["mv_cp", chargePointId] }, { reverse: true })) {
+    if (entry.key[2] !== tieTime) {
+      closeTie();
+      if (counted >= limit) {
+        await load();
+        if (out.length >= limit) break;
+      }
+      tieTime = entry.key[2];
+    }
+    if (isInlineGroup(entry)) {
+      const rows = decodeGroup(entry.value);
+      tie.push({ seq: entry.value.seq ?? "", rows, pointer: null });
+      counted += rows.length;
+    } else {
+      const pointer = entry.value as Deno.KvKey;
+      const id = keyId(pointer);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      tie.push({ seq: entry.key[3] as string, rows: null, pointer });
+      counted++;
+    }
+  }
+  closeTie();
+  await load();
+  return out.length > limit ? out.slice(0, limit) : out;
 }
 
 /**
@@ -152,6 +230,8 @@ export interface KeyedRow {
  */
 export interface PreparedGroup {
   key: Deno.KvKey | null;
+  /** The key the layout before kept this group under, when the file may hold such groups. */
+  oldKey: Deno.KvKey | null;
   first: boolean;
   rows: KeyedRow[];
 }
@@ -159,8 +239,15 @@ export interface PreparedGroup {
 /** What one group entry holds at most (Deno KV values are limited to 64 KiB). */
 const GROUP_MAX_BYTES = 16 * 1024;
 
-/** `rowKeys`: every row gets its own key (to read or check it); else only rows that will be stored alone. */
-export async function groupRows(changes: StationChanges, rowKeys: boolean): Promise<PreparedGroup[]> {
+/**
+ * `rowKeys`: every row gets its own key (to read or check it); else only rows that will be stored alone.
+ * `oldGroups`: the file may hold groups of the layout before (their keys are checked too).
+ */
+export async function groupRows(
+  changes: StationChanges,
+  rowKeys: boolean,
+  oldGroups: boolean,
+): Promise<PreparedGroup[]> {
   const rows = changes.meterValues ?? [];
   if (rows.length === 0) return [];
   const groups: PreparedGroup[] = [];
@@ -178,7 +265,7 @@ export async function groupRows(changes: StationChanges, rowKeys: boolean): Prom
       const gid = key === null ? null : keyId(key);
       const first = gid !== null && !seenGroups.has(gid);
       if (gid !== null) seenGroups.add(gid);
-      current = { key, first, rows: [] };
+      current = { key, oldKey: key !== null && oldGroups ? oldMeterGroupKey(row) : null, first, rows: [] };
       groups.push(current);
       bytes = 0;
     }
@@ -204,46 +291,61 @@ function rowBytes(r: MeterValueRow): number {
 
 type Read = (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>;
 
+/** What earlier layouts of meter values a file may hold (see the module comment). */
+export interface MeterLayout {
+  /** Sampled values stored one per entry before groups. */
+  rows: boolean;
+  /** Groups under `["mv_g", ..]`, before they moved into the station's list. */
+  oldGroups: boolean;
+}
+
 /**
  * Adds the groups to `set`, each as one unit (see `WriteSet.unit`) counting the rows it stores. With `read`
  * (every group and row key read), only what is not stored yet; without, each new group checked absent (and
- * in a file with rows from before groups, `rowLayout`, each of its rows too) when the atomic commits.
+ * in a file of an earlier layout, each of its rows or its old group key too) when the atomic commits.
  */
 export function planMeterValues(
   groups: readonly PreparedGroup[],
   read: Read | null,
-  rowLayout: boolean,
+  layout: MeterLayout,
   set: WriteSet,
   seq: Sequence,
 ): void {
   for (const g of groups) {
-    const stored = g.key !== null && read !== null ? read(g.key) : null;
-    if (g.first && g.key !== null && (stored === null || stored.versionstamp === null)) {
-      planGroup(g.key, g.rows, read, rowLayout, set, seq);
+    const stored = [g.key, g.oldKey].flatMap((k) => {
+      if (k === null || read === null) return [];
+      const entry = read(k);
+      return entry.versionstamp === null ? [] : [entry as Deno.KvEntry<unknown>];
+    });
+    if (g.first && g.key !== null && stored.length === 0) {
+      planGroup(g, read, layout, set, seq);
     } else {
-      const inGroup = stored?.versionstamp
-        ? entryRows(stored as Deno.KvEntry<unknown>).map(meterValueId)
-        : [];
+      const inGroup = stored.flatMap((entry) => entryRows(entry).map(meterValueId));
       planAlone(g.rows, new Set(inGroup), read, set, seq);
     }
   }
 }
 
 function planGroup(
-  key: Deno.KvKey,
-  rows: readonly KeyedRow[],
+  g: PreparedGroup,
   read: Read | null,
-  rowLayout: boolean,
+  layout: MeterLayout,
   set: WriteSet,
   seq: Sequence,
 ): void {
+  const key = g.key!;
   const checks: Deno.AtomicCheck[] = [{ key, versionstamp: null }];
-  let fresh = rows;
-  if (rowLayout && read !== null) fresh = rows.filter((r) => read(r.key!).versionstamp === null);
-  else if (rowLayout) { for (const r of rows) checks.push({ key: r.key!, versionstamp: null }); }
+  if (g.oldKey !== null) checks.push({ key: g.oldKey, versionstamp: null });
+  let fresh = g.rows;
+  if (layout.rows && read !== null) fresh = g.rows.filter((r) => read(r.key!).versionstamp === null);
+  else if (layout.rows) { for (const r of g.rows) checks.push({ key: r.key!, versionstamp: null }); }
   if (fresh.length === 0) return;
   const row = fresh[0]!.row;
-  set.unit(checks, indexed(key, row, encodeGroup(fresh.map((r) => r.row)), seq), fresh.length);
+  const at = seq.next();
+  const group: MeterGroup = { ...encodeGroup(fresh.map((r) => r.row)), seq: at };
+  const sets: [Deno.KvKey, unknown][] = [[key, group]];
+  if (row.transactionId !== null) sets.push([["mv_tx", row.transactionId, row.timestamp, at], key]);
+  set.unit(checks, sets, fresh.length);
 }
 
 /** Rows stored one per entry under their natural key: those in neither the stored group nor stored alone. */
@@ -278,19 +380,28 @@ function indexed(
   return sets;
 }
 
-/** The marker of a file whose meter values were all stored in groups (see the module comment). */
+/**
+ * The marker of a file's meter value layout: "groups" when it held no sampled value stored one per entry
+ * before groups, "stations" when it held no group of the layout before either (see the module comment).
+ */
 const LAYOUT_KEY: Deno.KvKey = ["meta", "mv_layout"];
 
 /**
- * Whether the file may hold meter values stored one per entry before groups: once a file is seen without
- * any, a marker says so and later opens read only the marker.
+ * What earlier layouts the file may hold: once a file is seen without one, the marker says so and later
+ * opens read only the marker.
  */
-export async function hasRowLayout(kv: Deno.Kv): Promise<boolean> {
+export async function meterLayout(kv: Deno.Kv): Promise<MeterLayout> {
   const marker = await kv.get(LAYOUT_KEY);
-  if (marker.value === "groups") return false;
-  for (const prefix of [["mv"], ["mv_h"]]) {
-    for await (const _ of kv.list({ prefix }, { limit: 1 })) return true;
-  }
-  await kv.atomic().check(marker).set(LAYOUT_KEY, "groups").commit();
-  return false;
+  if (marker.value === "stations") return { rows: false, oldGroups: false };
+  const any = async (prefixes: Deno.KvKey[]) => {
+    for (const prefix of prefixes) {
+      for await (const _ of kv.list({ prefix }, { limit: 1 })) return true;
+    }
+    return false;
+  };
+  const rows = marker.value === "groups" ? false : await any([["mv"], ["mv_h"]]);
+  const oldGroups = await any([["mv_g"]]);
+  const next = rows ? null : oldGroups ? "groups" : "stations";
+  if (next !== null && next !== marker.value) await kv.atomic().check(marker).set(LAYOUT_KEY, next).commit();
+  return { rows, oldGroups };
 }

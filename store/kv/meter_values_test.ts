@@ -2,6 +2,7 @@ import { assertEquals } from "@std/assert";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { at, meterRow } from "../contract/harness.ts";
 import { hashedMeterValueKey, plainMeterValueKey } from "./keys.ts";
+import { encodeGroup } from "./meter_values.ts";
 import { KvStore } from "./mod.ts";
 import { KvRetentionStore } from "./retention.ts";
 
@@ -30,7 +31,22 @@ async function storeRowsTheOldWay(kv: Deno.Kv, rows: MeterValueRow[]): Promise<v
   }
 }
 
-Deno.test("a MeterValues element is one KV entry with two pointers, a replay writes nothing", async () => {
+/** Stores each frame the way the store did before groups moved into the station's list. */
+async function storeGroupsTheOldWay(kv: Deno.Kv, frames: MeterValueRow[][]): Promise<void> {
+  for (const [i, rows] of frames.entries()) {
+    const row = rows[0]!;
+    const key = ["mv_g", row.chargePointId, row.connectorId, row.timestamp];
+    const at = `000000000.${String(i).padStart(6, "0")}.old`;
+    const op = kv.atomic().set(key, encodeGroup(rows)).set(
+      ["mv_cp", row.chargePointId, row.timestamp, at],
+      key,
+    );
+    if (row.transactionId !== null) op.set(["mv_tx", row.transactionId, row.timestamp, at], key);
+    await op.commit();
+  }
+}
+
+Deno.test("a MeterValues element is one KV entry in the station's list with one pointer by transaction, a replay writes nothing", async () => {
   const kv = await Deno.openKv(":memory:");
   const store = new KvStore(kv);
   try {
@@ -43,10 +59,13 @@ Deno.test("a MeterValues element is one KV entry with two pointers, a replay wri
         await entries(kv, "mv_cp"),
         await entries(kv, "mv_tx"),
       ],
-      [1, 0, 1, 1],
+      [0, 0, 1, 1],
     );
+    // Without a transaction it is the one entry alone.
+    assertEquals(await store.addMeterValues(frame(at(11))), 4);
+    assertEquals([await entries(kv, "mv_cp"), await entries(kv, "mv_tx")], [2, 1]);
     assertEquals(await store.addMeterValues(rows), 0);
-    assertEquals(await entries(kv, "mv_cp"), 1);
+    assertEquals(await entries(kv, "mv_cp"), 2);
     assertEquals(await store.listMeterValuesByTransaction(7), rows);
   } finally {
     await store.close();
@@ -79,7 +98,7 @@ Deno.test("a file seen without rows from before groups is marked, and later open
   const first = new KvStore(kv, { closeHandle: false });
   assertEquals(await first.addMeterValues(frame(at(10))), 4);
   await first.close();
-  assertEquals((await kv.get(["meta", "mv_layout"])).value, "groups");
+  assertEquals((await kv.get(["meta", "mv_layout"])).value, "stations");
   const second = new KvStore(kv);
   try {
     // Rows stored alone (a second frame at a stored time) do not make the file look old.
@@ -108,7 +127,45 @@ Deno.test("retention deletes whole groups, counted in rows, within max unless on
     assertEquals(await retention.pruneMeterValues(t(10), 7), 0);
     assertEquals(await store.listMeterValuesByTransaction(7), frame(t(20), 7));
     assertEquals([await entries(kv, "mv_g"), await entries(kv, "mv_cp"), await entries(kv, "mv_tx")], [
+      0,
       1,
+      1,
+    ]);
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});
+
+Deno.test("groups stored before they moved into the station's list are listed, deduplicated and pruned", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const old = [frame(at(10), 7), frame(at(11), 7)];
+  await storeGroupsTheOldWay(kv, old);
+  await kv.set(["meta", "mv_layout"], "groups");
+  const store = new KvStore(kv, { closeHandle: false });
+  try {
+    assertEquals(await store.listMeterValuesByTransaction(7), old.flat());
+    // A replay of the old frames adds nothing; one overlapping an old time adds only its new value.
+    assertEquals(await store.addMeterValues(old.flat()), 0);
+    const extra = meterRow({ timestamp: at(11), transactionId: 7, measurand: "SoC", value: "55" });
+    const next = frame(at(12), 7);
+    assertEquals(await store.addMeterValues([...old[1]!, extra, ...next]), 5);
+    assertEquals(await store.addMeterValues([...old.flat(), extra, ...next]), 0);
+    assertEquals(await store.listMeterValuesByTransaction(7), [...old.flat(), extra, ...next]);
+    // Newest first across both layouts; one time's entries newest stored first.
+    assertEquals(await store.listMeterValuesByChargePoint("CP-1", 6), [
+      ...next.slice().reverse(),
+      extra,
+      old[1]![3],
+    ]);
+    assertEquals((await kv.get(["meta", "mv_layout"])).value, "groups");
+    await store.putChargePoint({
+      ...(await import("../../model/charge_point.ts")).emptyRecord("CP-1", new Date()),
+    });
+    assertEquals(await new KvRetentionStore(kv).pruneMeterValues(at(12), 100), 9);
+    assertEquals(await store.listMeterValuesByTransaction(7), next);
+    assertEquals([await entries(kv, "mv_g"), await entries(kv, "mv_cp"), await entries(kv, "mv_tx")], [
+      0,
       1,
       1,
     ]);

@@ -42,6 +42,7 @@ import { openKvHandle } from "./handle.ts";
 import { KvIdTags } from "./id_tags.ts";
 import { Sequence } from "./keys.ts";
 import { KvMeterValues } from "./meter_values.ts";
+import { KvReads } from "./reads.ts";
 import { KvTransactions } from "./transactions.ts";
 
 export { openKvHandle } from "./handle.ts";
@@ -77,14 +78,15 @@ export class KvStore implements Store {
   constructor(kv: Deno.Kv, options: KvStoreOptions = {}) {
     this.#kv = kv;
     this.#closeHandle = options.closeHandle ?? true;
-    this.#chargePoints = new KvChargePoints(kv);
-    this.#idTags = new KvIdTags(kv);
-    this.#transactions = new KvTransactions(kv);
+    const reads = new KvReads(kv);
+    this.#chargePoints = new KvChargePoints(kv, reads);
+    this.#idTags = new KvIdTags(kv, reads);
+    this.#transactions = new KvTransactions(kv, reads);
     this.#meterValues = new KvMeterValues(kv);
     this.#commandLog = new KvCommandLog(kv);
     this.#fileStatus = new KvFileStatus(kv);
     this.#deviceModel = new KvDeviceModel(kv);
-    this.#committer = new KvCommitter(kv, new Sequence(), options);
+    this.#committer = new KvCommitter(kv, new Sequence(), reads, options);
     this.#ids = new IdBlocks((n) => this.#transactions.reserveTransactionIds(n), options.transactionIdBlock);
   }
 

@@ -1,13 +1,14 @@
 /**
  * Retention on Deno KV: deletes old meter values and status history in batches, on the keys the Store's KV
- * layout documents (store/kv/keys.ts): `["mv_cp", cpId, timestamp, seq]` -> the meter values' entry (a group
- * or one row), with `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt,
+ * layout documents (store/kv/keys.ts): a station's list `["mv_cp", cpId, timestamp, ..]` holds its groups
+ * (their `seq` in the value) and pointers to the other meter values' entries (a row, or a group of the layout
+ * before), each with `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt,
  * seq]`. KV has no index by time across stations, so each call walks the stations from where the last one
  * stopped.
  */
 import type { RetentionStore } from "../fleet.ts";
 import { getMany } from "./kv_helpers.ts";
-import { entryRows } from "./meter_values.ts";
+import { decodeGroup, entryRows, isInlineGroup } from "./meter_values.ts";
 
 /** Entries per atomic: each is three deletions. */
 const ROWS_PER_ATOMIC = 100;
@@ -24,26 +25,35 @@ export class KvRetentionStore implements RetentionStore {
    */
   async pruneMeterValues(before: string, max: number): Promise<number> {
     return await this.#walk("mv", max, async (cp, budget) => {
-      const pointers: Deno.KvEntry<Deno.KvKey>[] = [];
+      const listed: Deno.KvEntry<unknown>[] = [];
       const selector = { prefix: ["mv_cp", cp], end: ["mv_cp", cp, before] };
-      for await (const e of this.kv.list<Deno.KvKey>(selector, { limit: budget })) pointers.push(e);
+      for await (const e of this.kv.list<unknown>(selector, { limit: budget })) listed.push(e);
       let deleted = 0;
       let full = false;
-      for (let i = 0; i < pointers.length && !full; i += ROWS_PER_ATOMIC) {
-        const slice = pointers.slice(i, i + ROWS_PER_ATOMIC);
-        const entries = await getMany<unknown>(this.kv, slice.map((p) => p.value));
+      for (let i = 0; i < listed.length && !full; i += ROWS_PER_ATOMIC) {
+        const slice = listed.slice(i, i + ROWS_PER_ATOMIC);
+        const pointers = slice.filter((e) => !isInlineGroup(e));
+        const pointed = await getMany<unknown>(this.kv, pointers.map((p) => p.value as Deno.KvKey));
         const op = this.kv.atomic();
-        for (const [j, pointer] of slice.entries()) {
-          const entry = entries[j]!;
-          const rows = entry.versionstamp === null ? [] : entryRows(entry as Deno.KvEntry<unknown>);
+        for (const listedEntry of slice) {
+          // A group in the list is its own entry; a pointer leads to the entry it indexes.
+          const inline = isInlineGroup(listedEntry);
+          const entry = inline ? listedEntry : pointed[pointers.indexOf(listedEntry)]!;
+          const rows = entry.versionstamp === null
+            ? []
+            : inline
+            ? decodeGroup(listedEntry.value)
+            : entryRows(entry as Deno.KvEntry<unknown>);
           if (deleted > 0 && deleted + rows.length > budget) {
             full = true;
             break;
           }
-          op.delete(pointer.key).delete(pointer.value);
+          op.delete(listedEntry.key);
+          if (!inline) op.delete(listedEntry.value as Deno.KvKey);
+          const seq = inline ? listedEntry.value.seq : listedEntry.key[3] as string;
           const transactionId = rows[0]?.transactionId ?? null;
-          if (transactionId !== null) {
-            op.delete(["mv_tx", transactionId, pointer.key[2] as string, pointer.key[3] as string]);
+          if (transactionId !== null && seq !== undefined) {
+            op.delete(["mv_tx", transactionId, listedEntry.key[2] as string, seq]);
           }
           // A pointer to nothing (the entry went with another pointer) is still deleted; it counts one.
           deleted += Math.max(rows.length, 1);

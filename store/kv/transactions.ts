@@ -26,6 +26,7 @@ import {
   transactionKey,
   TX_COUNTER,
 } from "./keys.ts";
+import type { KvReads } from "./reads.ts";
 import type { WriteSet } from "./write_set.ts";
 
 type Reads = Pick<
@@ -42,14 +43,15 @@ type Reads = Pick<
 const MAX_ATTEMPTS = 100;
 
 export class KvTransactions implements Reads {
-  constructor(private readonly kv: Deno.Kv) {}
+  /** `reads`: the lookups of StartTransaction and StopTransaction go through it (see reads.ts). */
+  constructor(private readonly kv: Deno.Kv, private readonly reads: KvReads) {}
 
   async getTransaction(transactionId: number): Promise<TransactionRecord | null> {
-    return (await this.kv.get<TransactionRecord>(transactionKey(transactionId))).value;
+    return (await this.reads.get<TransactionRecord>(transactionKey(transactionId))).value;
   }
 
   async findTransactionByStart(key: StartKey): Promise<TransactionRecord | null> {
-    const pointer = await this.kv.get<number>(startKey(key));
+    const pointer = await this.reads.get<number>(startKey(key));
     if (pointer.value === null) return null;
     const tx = await this.getTransaction(pointer.value);
     if (tx === null) {
@@ -62,12 +64,12 @@ export class KvTransactions implements Reads {
     chargePointId: string,
     stationTransactionId: string,
   ): Promise<TransactionRecord | null> {
-    const pointer = await this.kv.get<number>(stationIdKey(chargePointId, stationTransactionId));
+    const pointer = await this.reads.get<number>(stationIdKey(chargePointId, stationTransactionId));
     return pointer.value === null ? null : await this.getTransaction(pointer.value);
   }
 
   async findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
-    const pointer = await this.kv.get<number>(openKey(chargePointId, connectorId));
+    const pointer = await this.reads.get<number>(openKey(chargePointId, connectorId));
     if (pointer.value === null) return [];
     const tx = await this.getTransaction(pointer.value);
     return tx !== null && tx.status === "active" ? [tx] : [];

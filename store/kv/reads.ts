@@ -1,0 +1,124 @@
+/**
+ * The point reads of the station hot path on Deno KV, and what they and our own commits teach about the
+ * transaction guards.
+ *
+ * - `get`, `getMany`: the lookups of many actors within one tick become `getMany` calls of ten keys (Deno
+ *   KV's limit), which cost the SQLite thread far less per key than one `get` each. Each read is as fresh as a
+ *   `get` issued at that moment; the keys of one `getMany` are read at one snapshot.
+ * - `recall`: the last entry (value and versionstamp) seen for a transaction guard key (`["tx", id]`,
+ *   `["tx_open", ..]`, `["tx_start", ..]`, `["tx_sid", ..]`), by such a read or written by one of our commits.
+ *   The group commit plans against it instead of reading the key again, and checks its versionstamp in the
+ *   same atomic: the commit holds only if the key is still what was planned against, exactly as if it had
+ *   been read at commit time; if not (another process wrote it), the members are planned again reading first.
+ *
+ * Bounded: the oldest entries are forgotten first (a forgotten key is simply read again).
+ */
+import { keyId } from "./keys.ts";
+
+/** Entries remembered at most (a few per station with a transaction under way). */
+const REMEMBERED_MAX = 8192;
+
+/** The key kinds whose entries are remembered: small values, guards of Start/Stop. */
+const GUARD_KINDS = new Set(["tx", "tx_open", "tx_start", "tx_sid"]);
+
+interface Waiting {
+  keys: Deno.KvKey[];
+  resolve: (entries: Deno.KvEntryMaybe<unknown>[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** `kv.getMany` reads at most 10 keys at a time. */
+const GET_MANY_MAX = 10;
+
+export class KvReads {
+  #waiting: Waiting[] = [];
+  #flushQueued = false;
+  readonly #remembered = new Map<string, Deno.KvEntryMaybe<unknown>>();
+
+  constructor(private readonly kv: Deno.Kv) {}
+
+  /** One key, read together with the other keys asked for in this tick. */
+  async get<T>(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<T>> {
+    return (await this.getMany<T>([key]))[0]!;
+  }
+
+  /** Up to ten keys read at one snapshot (one `getMany`), together with the other reads of this tick. */
+  getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+    if (keys.length > GET_MANY_MAX) throw new Error(`Cannot read ${keys.length} keys at one snapshot`);
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ keys, resolve: resolve as Waiting["resolve"], reject });
+      if (this.#flushQueued) return;
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    });
+  }
+
+  /** The waiting reads in `getMany` calls of up to ten keys, never splitting one caller's keys. */
+  #flush(): void {
+    this.#flushQueued = false;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    let chunk: Waiting[] = [];
+    let size = 0;
+    for (const w of waiting) {
+      if (size + w.keys.length > GET_MANY_MAX) {
+        this.#read(chunk);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(w);
+      size += w.keys.length;
+    }
+    if (chunk.length > 0) this.#read(chunk);
+  }
+
+  #read(chunk: Waiting[]): void {
+    this.kv.getMany<unknown[]>(chunk.flatMap((w) => w.keys)).then(
+      (entries) => {
+        this.learn(entries);
+        let at = 0;
+        for (const w of chunk) {
+          w.resolve(entries.slice(at, at + w.keys.length));
+          at += w.keys.length;
+        }
+      },
+      (error) => chunk.forEach((w) => w.reject(error)),
+    );
+  }
+
+  /** Remembers the entries of guard keys (fresh reads). */
+  learn(entries: readonly Deno.KvEntryMaybe<unknown>[]): void {
+    for (const entry of entries) this.#remember(entry);
+  }
+
+  /** What a committed atomic wrote, at its versionstamp. */
+  learnCommit(mutations: readonly Deno.KvMutation[], versionstamp: string): void {
+    for (const m of mutations) {
+      if (!GUARD_KINDS.has(m.key[0] as string)) continue;
+      if (m.type === "set") this.#remember({ key: m.key, value: m.value, versionstamp });
+      else if (m.type === "delete") this.#remember({ key: m.key, value: null, versionstamp: null });
+      else this.#remembered.delete(keyId(m.key));
+    }
+  }
+
+  /** The remembered entry of `key`, or undefined (then read it). */
+  recall(key: Deno.KvKey): Deno.KvEntryMaybe<unknown> | undefined {
+    return this.#remembered.get(keyId(key));
+  }
+
+  /** Forgets `keys` (their entries proved stale). */
+  forget(keys: readonly Deno.KvKey[]): void {
+    for (const key of keys) this.#remembered.delete(keyId(key));
+  }
+
+  #remember(entry: Deno.KvEntryMaybe<unknown>): void {
+    if (!GUARD_KINDS.has(entry.key[0] as string)) return;
+    const id = keyId(entry.key);
+    this.#remembered.delete(id);
+    this.#remembered.set(id, entry);
+    if (this.#remembered.size > REMEMBERED_MAX) {
+      const oldest = this.#remembered.keys().next().value;
+      if (oldest !== undefined) this.#remembered.delete(oldest);
+    }
+  }
+}
