@@ -67,6 +67,11 @@ export interface PeersOptions extends CommonOptions {
   profile: boolean;
   /** Only the footprint and boot figures (for memory A/B runs). */
   footprintOnly: boolean;
+  /**
+   * Seconds the footprint's stations stay idle after the first reading before a second one (0: none): V8's
+   * memory reducer returns the heap reserved during the boot burst only after several idle seconds.
+   */
+  settleS: number;
 }
 
 export type BenchOptions = LoadOptions | PeersOptions;
@@ -105,6 +110,7 @@ export function parseOptions(args: string[]): BenchOptions {
       "no-pin": { type: "boolean", default: false },
       cluster: { type: "boolean", default: false },
       "footprint-only": { type: "boolean", default: false },
+      settle: { type: "string", default: "45" },
     },
   });
   const common: CommonOptions = {
@@ -156,6 +162,7 @@ export function parseOptions(args: string[]): BenchOptions {
       pin: !flags["no-pin"],
       profile: flags.profile!,
       footprintOnly: flags["footprint-only"]!,
+      settleS: decimal("settle", flags.settle!, 0),
     };
   }
   const cluster = flags.cluster!;

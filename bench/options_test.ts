@@ -34,6 +34,20 @@ Deno.test("parseOptions() --peers measures every target with the issue's figures
   assertEquals([o.warmupS, o.windowS, o.rounds, o.generators, o.pin, o.quick], [2, 6, 3, 1, true, false]);
 });
 
+Deno.test("parseOptions() --peers waits 45 s for the settled RSS reading unless told; --settle 0 skips it", () => {
+  const o = parseOptions(["--peers"]);
+  if (o.kind !== "peers") throw new Error("not peers");
+  assertEquals(o.settleS, 45);
+  const none = parseOptions(["--peers", "--settle", "0"]);
+  if (none.kind !== "peers") throw new Error("not peers");
+  assertEquals(none.settleS, 0);
+  assertThrows(
+    () => parseOptions(["--peers", "--settle=-1"]),
+    Error,
+    `--settle must be a number >= 0, got "-1"`,
+  );
+});
+
 Deno.test("parseOptions() --peers --quick shortens windows, rounds and the footprint; flags still win", () => {
   const o = parseOptions(["--peers", "--quick", "--window", "6", "--only", "raw,kv", "--no-pin"]);
   if (o.kind !== "peers") throw new Error("not peers");

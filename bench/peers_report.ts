@@ -59,6 +59,15 @@ export interface PeerFootprint {
   rssBeforeMB: number | null;
   rssAfterMB: number | null;
   rssPerStationBytes: number | null;
+  /**
+   * The same after `settleS` more idle seconds (a full GC again): once V8's memory reducer has returned the heap
+   * it reserved during the boot burst (it waits for idle time, and not before 30 s after the process started).
+   */
+  settleS?: number;
+  rssSettledPerStationBytes?: number | null;
+  heapTotalSettledPerStationBytes?: number | null;
+  /** VmRSS (MB, no GC) every 5 s while settling: when the reserve was returned. */
+  rssSettlingMB?: number[];
   /** V8 heap in use after a full GC, per station. */
   heapPerStationBytes: number | null;
   /** V8 heap reserved (heapTotal), per station: live heap plus what V8 keeps for growth. */
@@ -86,8 +95,22 @@ export interface FigureSpec {
 }
 
 /** The figures, in table order, for the rates and station counts of a run. */
-export function figureSpecs(rates: number[], footprintStations: number, bootRatePerS: number): FigureSpec[] {
+export function figureSpecs(
+  rates: number[],
+  footprintStations: number,
+  bootRatePerS: number,
+  settleS = 0,
+): FigureSpec[] {
   const n = footprintStations.toLocaleString("en-US");
+  const settled: FigureSpec[] = settleS > 0
+    ? [{
+      key: "rssSettled",
+      label: `RSS per idle station (${n} held), after ${settleS} s more idle`,
+      unit: "KB",
+      higherIsBetter: false,
+      short: "RSS/station settled",
+    }]
+    : [];
   return [
     {
       key: "saturation",
@@ -138,6 +161,7 @@ export function figureSpecs(rates: number[], footprintStations: number, bootRate
       higherIsBetter: false,
       short: "RSS/station",
     },
+    ...settled,
     {
       key: "boot",
       label: `boot ${n} stations at ${bootRatePerS.toLocaleString("en-US")}/s`,
@@ -213,6 +237,9 @@ export function figuresOf(
     if (w) doubts(`fixed${r}.achieved`, w, false);
   }
   values.rssPerStation = footprint?.rssPerStationBytes == null ? null : footprint.rssPerStationBytes / 1000;
+  values.rssSettled = footprint?.rssSettledPerStationBytes == null
+    ? null
+    : footprint.rssSettledPerStationBytes / 1000;
   values.boot = footprint?.bootS ?? null;
   if (footprint && footprint.ready < footprint.stations) {
     flag("boot", `${footprint.stations - footprint.ready} of ${footprint.stations} did not boot`);

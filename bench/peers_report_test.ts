@@ -100,6 +100,7 @@ Deno.test("figuresOf() reads every issue-19 figure from the windows and the foot
     "fixed2000.p50": 10,
     "fixed2000.p99": 40,
     rssPerStation: 42,
+    rssSettled: null,
     boot: 6.5,
   });
   assertEquals(f.flags, {});
@@ -200,4 +201,26 @@ Deno.test("conditionsTable() shows, per counted window, how much each server got
     "| fixed 5,000 msgs/s | - | 99% / 3% / 40% / 1.2 |",
     "",
   ]);
+});
+
+Deno.test("with --settle, the settled RSS is its own figure and row, as a ratio like the first reading", () => {
+  const settledSpecs = figureSpecs([2000], 10_000, 2000, 45);
+  const keys = settledSpecs.map((s) => s.key);
+  assertEquals(keys.indexOf("rssSettled"), keys.indexOf("rssPerStation") + 1);
+  assertEquals(specs.some((s) => s.key === "rssSettled"), false);
+  const settled = (target: PeerTarget, bytes: number) =>
+    figuresOf(
+      target,
+      [],
+      { ...footprint(target, 60_000, 5), settleS: 45, rssSettledPerStationBytes: bytes },
+      [
+        2000,
+      ],
+    );
+  const figures = { "ocpp-rpc": settled("ocpp-rpc", 17_000), kv: settled("kv", 25_500) };
+  assertEquals(figures.kv.values.rssSettled, 25.5);
+  assertStringIncludes(
+    markdownTable(figures, ratiosOf(figures, settledSpecs), settledSpecs),
+    "| RSS per idle station (10,000 held), after 45 s more idle, KB | 17 | 25.5 | 1.5x |",
+  );
 });

@@ -34,7 +34,7 @@ import { tasksetAvailable } from "../pinning.ts";
 import { type ProfileSummary, summariseProfile } from "../profile.ts";
 import { readProc, readThreadCpu, threadCpuPct } from "../proc.ts";
 import { type BenchResultMeta, mb, sumRecords, writeResult } from "../results.ts";
-import { OUR_SERVER_SCRIPT, type ServerChild, type ServerSpec } from "../server_launch.ts";
+import { type MemoryProbe, OUR_SERVER_SCRIPT, type ServerChild, type ServerSpec } from "../server_launch.ts";
 import { BenchStores } from "../stores.ts";
 import { log, sleep } from "../timeline.ts";
 import { startCpuInterval } from "./cpu_interval.ts";
@@ -125,7 +125,10 @@ async function serverSpec(
   stores: BenchStores,
   profileDir: string | null,
 ): Promise<ServerSpec> {
-  if (target === "raw") return { name: target, script: "bench/peers/raw_deno.ts", env: {} };
+  if (target === "raw") {
+    // BENCH_RAW_SCRIPT: another bare server in the raw slot, for socket-layer experiments (peers/raw_ws_node.ts).
+    return { name: target, script: Deno.env.get("BENCH_RAW_SCRIPT") ?? "bench/peers/raw_deno.ts", env: {} };
+  }
   if (target === "ocpp-rpc") return { name: target, script: "bench/peers/ocpp_rpc.ts", env: {} };
   return {
     name: target,
@@ -184,6 +187,7 @@ async function measureFootprint(
     heapPerStationBytes: perStation(before.probe?.heapUsed, after.probe?.heapUsed),
     heapTotalPerStationBytes: perStation(before.probe?.heapTotal, after.probe?.heapTotal),
     externalPerStationBytes: perStation(before.probe?.external, after.probe?.external),
+    ...await settle(server, o.settleS, before, ready),
     serverCpuPctDuringBoot: during.serverCpuPct,
     generatorCpuPctDuringBoot: during.generatorCpuPct,
     otherCores: during.otherCores,
@@ -194,10 +198,50 @@ async function measureFootprint(
       `${footprint.rssBeforeMB} -> ${footprint.rssAfterMB} MB (${footprint.rssPerStationBytes} B/station; V8 heap ` +
       `used ${footprint.heapPerStationBytes}, reserved ${footprint.heapTotalPerStationBytes}, external ` +
       `${footprint.externalPerStationBytes} B/station)` +
+      (o.settleS > 0
+        ? `; after ${o.settleS} s more idle ${footprint.rssSettledPerStationBytes} B/station (RSS every 5 s: ` +
+          `${footprint.rssSettlingMB?.join(", ")} MB)`
+        : "") +
       (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ""),
   );
   await fleet.retire(server, generators);
   return footprint;
+}
+
+/**
+ * The second footprint reading: `settleS` more idle seconds (RSS read every 5 s on the way, no GC), then a full
+ * GC and RSS per station again. V8 returns the heap reserved during a burst only through its memory reducer,
+ * which waits for idle time (and not before 30 s after the process started), so the first reading, 3 s after
+ * the boot, still holds that reserve in every server.
+ */
+async function settle(
+  server: ServerChild,
+  settleS: number,
+  before: { probe: MemoryProbe | null; proc: { rss: number } | null },
+  ready: number,
+): Promise<
+  Pick<
+    PeerFootprint,
+    "settleS" | "rssSettledPerStationBytes" | "heapTotalSettledPerStationBytes" | "rssSettlingMB"
+  >
+> {
+  if (settleS <= 0) return {};
+  const settlingMB: number[] = [];
+  for (let waited = 0; waited < settleS; waited += 5) {
+    await sleep(Math.min(5, settleS - waited) * 1000);
+    const proc = readProc(server.pid);
+    if (proc) settlingMB.push(mb(proc.rss));
+  }
+  const probe = await server.probeMemory();
+  const proc = readProc(server.pid);
+  const perStation = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || ready === 0 ? null : Math.round((b - a) / ready);
+  return {
+    settleS,
+    rssSettledPerStationBytes: perStation(before.proc?.rss, proc?.rss),
+    heapTotalSettledPerStationBytes: perStation(before.probe?.heapTotal, probe?.heapTotal),
+    rssSettlingMB: settlingMB,
+  };
 }
 
 /** Generator processes for the footprint: one per 5,000 stations at least, as the boot rate is open loop. */
@@ -319,7 +363,7 @@ async function report(
   for (const target of o.targets) {
     figures[target] = figuresOf(target, counted, footprints.find((f) => f.target === target), o.rates);
   }
-  const figureList = figureSpecs(o.rates, o.footprintStations, o.bootRatePerS);
+  const figureList = figureSpecs(o.rates, o.footprintStations, o.bootRatePerS, o.settleS);
   const ratios = ratiosOf(figures, figureList);
   const table = markdownTable(figures, ratios, figureList);
   const conditions = conditionsTable(counted);
@@ -337,6 +381,7 @@ async function report(
       waited:
         "serverWaitPct/generatorWaitPct: threads runnable but waiting for a core (/proc/<pid>/task/*/schedstat)",
       ourServerEnv: specs.get("kv")?.env ?? specs.get("postgres")?.env ?? null,
+      scripts: Object.fromEntries([...specs].map(([t, spec]) => [t, spec.script])),
     },
     servers: Object.fromEntries(o.targets.map((t) => [t, TARGET_NAMES[t]])),
     figures,
