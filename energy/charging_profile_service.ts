@@ -167,14 +167,69 @@ export class ChargingProfileService {
     isActive: (transactionId: number) => boolean,
     bootedAt?: string,
   ): Promise<number> {
+    return this.#serial(
+      chargePointId,
+      async () =>
+        await this.#restore(
+          chargePointId,
+          await this.#deps.store.listChargingProfiles(chargePointId),
+          isActive,
+          bootedAt,
+        ),
+    );
+  }
+
+  /**
+   * A station connected: with `release`, the profiles from `release.source` are cleared first (as `clearFrom`);
+   * then, with `reboot`, `reboot.prepare` runs and every stored profile is sent again (as `restore`, with the
+   * transactions `reboot.activeTransactionIds` gives, read only when a TxProfile needs them), else those that
+   * waited for it (as `sendPending`). One serialized pass: the station's profiles are listed once, and again
+   * only after something changed them (a boot is one list call, not three).
+   */
+  reconnected(
+    chargePointId: string,
+    options: {
+      release?: { source: ChargingProfileSource; requestedBy: string };
+      reboot?: {
+        prepare: () => Promise<void>;
+        activeTransactionIds: () => Promise<number[]>;
+        bootedAt?: string | undefined;
+      };
+    },
+  ): Promise<void> {
     return this.#serial(chargePointId, async () => {
-      const at = this.#deps.now().toISOString();
-      await this.#write(
-        chargePointId,
-        afterReboot(await this.#deps.store.listChargingProfiles(chargePointId), isActive, at, bootedAt),
-      );
-      return await this.#sendPending(chargePointId);
+      const list = () => this.#deps.store.listChargingProfiles(chargePointId);
+      let stored: StoredChargingProfile[] | undefined = await list();
+      if (options.release) {
+        const { source, requestedBy } = options.release;
+        if ((await this.#clearOwned(chargePointId, stored, source, requestedBy)).touched) stored = undefined;
+      }
+      if (options.reboot) {
+        const { prepare, activeTransactionIds, bootedAt } = options.reboot;
+        await prepare();
+        stored ??= await list();
+        // Only a TxProfile of a transaction asks whether it is active: without one, nothing to read.
+        const active = stored.some((s) =>
+            s.chargingProfilePurpose === "TxProfile" && s.transactionId !== null
+          )
+          ? new Set(await activeTransactionIds())
+          : new Set<number>();
+        await this.#restore(chargePointId, stored, (id) => active.has(id), bootedAt);
+      } else {
+        await this.#sendPending(chargePointId, stored);
+      }
     });
+  }
+
+  async #restore(
+    chargePointId: string,
+    stored: StoredChargingProfile[],
+    isActive: (transactionId: number) => boolean,
+    bootedAt?: string,
+  ): Promise<number> {
+    const at = this.#deps.now().toISOString();
+    const wrote = await this.#write(chargePointId, afterReboot(stored, isActive, at, bootedAt));
+    return await this.#sendPending(chargePointId, wrote ? undefined : stored);
   }
 
   /**
@@ -225,24 +280,33 @@ export class ChargingProfileService {
    */
   clearFrom(chargePointId: string, source: ChargingProfileSource, requestedBy: string): Promise<number> {
     return this.#serial(chargePointId, async () => {
-      const owned = (await this.#deps.store.listChargingProfiles(chargePointId)).filter((s) =>
-        s.source === source
-      );
-      let left = owned.length;
-      for (const s of owned) {
-        const request = { id: s.chargingProfileId };
-        if (s.state === "pending") {
-          await this.#write(chargePointId, { remove: [s.chargingProfileId], put: [] });
-        } else {
-          if (!this.#deps.commands.isConnected(chargePointId)) continue;
-          const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy);
-          const stored = await this.#deps.store.listChargingProfiles(chargePointId);
-          await this.#write(chargePointId, afterClearChargingProfile(stored, request, response.status));
-        }
-        left--;
-      }
-      return left;
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      return (await this.#clearOwned(chargePointId, stored, source, requestedBy)).left;
     });
+  }
+
+  /** `clearFrom` on the profiles just listed; `touched` when it sent or wrote anything (`stored` is stale). */
+  async #clearOwned(
+    chargePointId: string,
+    stored: StoredChargingProfile[],
+    source: ChargingProfileSource,
+    requestedBy: string,
+  ): Promise<{ left: number; touched: boolean }> {
+    const owned = stored.filter((s) => s.source === source);
+    let left = owned.length;
+    for (const s of owned) {
+      const request = { id: s.chargingProfileId };
+      if (s.state === "pending") {
+        await this.#write(chargePointId, { remove: [s.chargingProfileId], put: [] });
+      } else {
+        if (!this.#deps.commands.isConnected(chargePointId)) continue;
+        const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy);
+        const now = await this.#deps.store.listChargingProfiles(chargePointId);
+        await this.#write(chargePointId, afterClearChargingProfile(now, request, response.status));
+      }
+      left--;
+    }
+    return { left, touched: owned.length > 0 };
   }
 
   /** Sends the profiles waiting for a station that is back without having rebooted. */
@@ -278,9 +342,10 @@ export class ChargingProfileService {
     });
   }
 
-  async #sendPending(chargePointId: string): Promise<number> {
+  /** `listed`: the station's profiles just listed, when nothing changed them since (saves a list call). */
+  async #sendPending(chargePointId: string, listed?: StoredChargingProfile[]): Promise<number> {
     const order = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"];
-    const pending = (await this.#deps.store.listChargingProfiles(chargePointId))
+    const pending = (listed ?? await this.#deps.store.listChargingProfiles(chargePointId))
       .filter((s) => s.state === "pending")
       .sort((a, b) => order.indexOf(a.chargingProfilePurpose) - order.indexOf(b.chargingProfilePurpose));
     let accepted = 0;
@@ -338,10 +403,15 @@ export class ChargingProfileService {
     }
   }
 
-  async #write(chargePointId: string, changes: { remove: number[]; put: StoredChargingProfile[] }) {
-    if (changes.remove.length === 0 && changes.put.length === 0) return;
+  /** Stores `changes`; false when there were none (nothing written). */
+  async #write(
+    chargePointId: string,
+    changes: { remove: number[]; put: StoredChargingProfile[] },
+  ): Promise<boolean> {
+    if (changes.remove.length === 0 && changes.put.length === 0) return false;
     await this.#deps.store.updateChargingProfiles(chargePointId, changes);
     this.#deps.onChanged?.(chargePointId);
+    return true;
   }
 
   /** Sends one command and writes its command log line, whatever the outcome. */

@@ -156,6 +156,63 @@ Deno.test("restore() sends everything again after a reboot, the station's maximu
   assertEquals(ids(await t.service.list("CP-1")), ["1:installed", "2:installed", "4:installed"]);
 });
 
+Deno.test("reconnected() lists a station's profiles once when nothing changes them, and reads transactions only for a TxProfile", async () => {
+  await using t = await setup();
+  let lists = 0;
+  const list = t.store.listChargingProfiles.bind(t.store);
+  t.store.listChargingProfiles = (id) => (lists++, list(id));
+  let txReads = 0;
+  const reboot = {
+    prepare: () => Promise.resolve(),
+    activeTransactionIds: () => (txReads++, Promise.resolve([42])),
+  };
+  const LM = { source: "loadManagement" as const, requestedBy: "loadManagement" };
+  // Nothing stored: a boot is one list call, no transaction read; a reconnection one list call.
+  await t.service.reconnected("CP-1", { release: LM, reboot });
+  assertEquals([lists, txReads, t.station.sent.length], [1, 0, 0]);
+  lists = 0;
+  await t.service.reconnected("CP-1", { release: LM });
+  assertEquals([lists, txReads, t.station.sent.length], [1, 0, 0]);
+  // A TxDefaultProfile: sent again after the boot without reading transactions.
+  await t.service.set(
+    "CP-1",
+    { connectorId: 0, csChargingProfiles: profile(2, "TxDefaultProfile", 16) },
+    API,
+  );
+  t.station.sent = [];
+  lists = 0;
+  await t.service.reconnected("CP-1", { release: LM, reboot });
+  assertEquals([lists, txReads], [3, 0]); // the list, then one per profile sent (as restore() does)
+  assertEquals(t.station.sent.map((s) => s.action), ["SetChargingProfile"]);
+  // TxProfiles: only the active transaction's goes back; load management's own profile is cleared first.
+  await t.service.set("CP-1", {
+    connectorId: 1,
+    csChargingProfiles: profile(3, "TxProfile", 8, { transactionId: 41 }),
+  }, API);
+  await t.service.set("CP-1", {
+    connectorId: 2,
+    csChargingProfiles: profile(4, "TxProfile", 8, { transactionId: 42 }),
+  }, API);
+  await t.service.set("CP-1", {
+    connectorId: 0,
+    csChargingProfiles: profile(5, "TxDefaultProfile", 10, { stackLevel: 1 }),
+  }, LM);
+  t.station.sent = [];
+  await t.service.reconnected("CP-1", { release: LM, reboot });
+  assertEquals(txReads, 1);
+  assertEquals(
+    t.station.sent.map((s) =>
+      `${s.action}:${
+        s.action === "ClearChargingProfile"
+          ? (s.payload as { id: number }).id
+          : (s.payload as RequestOf<"SetChargingProfile">).csChargingProfiles.chargingProfileId
+      }`
+    ),
+    ["ClearChargingProfile:5", "SetChargingProfile:2", "SetChargingProfile:4"],
+  );
+  assertEquals(ids(await t.service.list("CP-1")), ["2:installed", "4:installed"]);
+});
+
 Deno.test("verify() sends the profiles again when the composite schedule shows they were lost", async () => {
   await using t = await setup();
   await t.service.set("CP-1", {

@@ -166,16 +166,19 @@ export class LoadManager {
   async stationConnected(chargePointId: string, booted: boolean, bootedAt?: string): Promise<void> {
     const { profiles } = this.#deps;
     const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
-    if (siteId === null) await profiles.clearFrom(chargePointId, "loadManagement", "loadManagement");
-    if (booted) {
-      await profiles.forgetSupport(chargePointId);
-      const active = new Set(
-        (await this.#deps.sources.activeTransactions(chargePointId)).map((t) => t.transactionId),
-      );
-      await profiles.restore(chargePointId, (id) => active.has(id), bootedAt);
-    } else {
-      await profiles.sendPending(chargePointId);
-    }
+    await profiles.reconnected(chargePointId, {
+      ...(siteId === null ? { release: { source: "loadManagement", requestedBy: "loadManagement" } } : {}),
+      ...(booted
+        ? {
+          reboot: {
+            bootedAt,
+            prepare: () => profiles.forgetSupport(chargePointId),
+            activeTransactionIds: async () =>
+              (await this.#deps.sources.activeTransactions(chargePointId)).map((t) => t.transactionId),
+          },
+        }
+        : {}),
+    });
     if (siteId !== null) this.schedule(siteId);
   }
 

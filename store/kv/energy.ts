@@ -30,6 +30,7 @@ import {
   SiteConflictError,
 } from "../energy.ts";
 import { openKvHandle } from "./mod.ts";
+import { sharedReads } from "./reads.ts";
 
 const SITE = "site";
 const SITE_CP = "site_cp";
@@ -117,7 +118,7 @@ export class KvEnergyStore implements EnergyStore {
   }
 
   async siteOfChargePoint(chargePointId: string): Promise<string | null> {
-    return (await this.#kv.get<string>([SITE_CP, chargePointId])).value;
+    return (await sharedReads(this.#kv).get<string>([SITE_CP, chargePointId])).value;
   }
 
   async appendSiteSample(sample: SiteSample): Promise<void> {
@@ -157,7 +158,7 @@ export class KvEnergyStore implements EnergyStore {
   }
 
   async getChargingProfileSupport(chargePointId: string): Promise<ChargingProfileSupport | null> {
-    return (await this.#kv.get<ChargingProfileSupport>([SUPPORT, chargePointId])).value;
+    return (await sharedReads(this.#kv).get<ChargingProfileSupport>([SUPPORT, chargePointId])).value;
   }
 
   async putChargingProfileSupport(support: ChargingProfileSupport): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import type { LocalListChange, LocalListStore, StationListRecord } from "../fleet.ts";
 import { listAll, retryAtomic } from "./kv_helpers.ts";
+import { sharedReads } from "./reads.ts";
 
 const VERSION: Deno.KvKey = ["ll_version"];
 const PRUNED: Deno.KvKey = ["ll_pruned"];
@@ -55,7 +56,7 @@ export class KvLocalListStore implements LocalListStore {
   }
 
   async currentVersion(): Promise<number> {
-    return (await this.kv.get<number>(VERSION)).value ?? 0;
+    return (await sharedReads(this.kv).get<number>(VERSION)).value ?? 0;
   }
 
   async changesSince(version: number): Promise<LocalListChange[] | null> {

@@ -122,3 +122,16 @@ export class KvReads {
     }
   }
 }
+
+const shared = new WeakMap<Deno.Kv, KvReads>();
+
+/**
+ * The coalescing reader other parts of the KV store share per handle for their point reads on the hot path
+ * (a station's site, profile support, security record, local list version: read on every boot or
+ * transaction event). Its remembered entries are not used: only a KvStore plans against its own.
+ */
+export function sharedReads(kv: Deno.Kv): KvReads {
+  let reads = shared.get(kv);
+  if (!reads) shared.set(kv, reads = new KvReads(kv));
+  return reads;
+}

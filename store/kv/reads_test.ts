@@ -1,6 +1,9 @@
 import { assertEquals } from "@std/assert";
 import { KvStore, openKvHandle } from "./mod.ts";
 import { KvReads } from "./reads.ts";
+import { KvEnergyStore } from "./energy.ts";
+import { KvLocalListStore } from "./local_lists.ts";
+import { KvStationSecurityStore } from "./station_security.ts";
 
 const START = {
   connectorId: 1,
@@ -111,6 +114,43 @@ Deno.test("a replayed start the other process stored after we remembered its key
   } finally {
     await first.close();
     await second.close();
+    kv.close();
+  }
+});
+
+Deno.test("a boot burst's point reads of other parts (site, profile support, security record, local list version) share one getMany per tick", async () => {
+  const kv = await openKvHandle(":memory:");
+  try {
+    await kv.set(["site_cp", "CP-3"], "depot");
+    const calls: string[] = [];
+    const counting = new Proxy(kv, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(String(name));
+          return value.apply(target, args);
+        };
+      },
+    });
+    const energy = new KvEnergyStore(counting);
+    const security = new KvStationSecurityStore(counting);
+    const lists = new KvLocalListStore(counting);
+    const ids = ["CP-1", "CP-2", "CP-3"];
+    const [sites, supports, records, version] = await Promise.all([
+      Promise.all(ids.map((id) => energy.siteOfChargePoint(id))),
+      Promise.all(ids.map((id) => energy.getChargingProfileSupport(id))),
+      Promise.all(ids.map((id) => security.get(id))),
+      lists.currentVersion(),
+    ]);
+    assertEquals([sites, supports, records, version], [
+      [null, null, "depot"],
+      [null, null, null],
+      [null, null, null],
+      0,
+    ]);
+    assertEquals(calls, ["getMany"]);
+  } finally {
     kv.close();
   }
 });

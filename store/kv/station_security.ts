@@ -13,6 +13,7 @@ import { openKvHandle } from "./handle.ts";
 import { KvSecurityEvents } from "./security_events.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
 import type { StationSecurityRecord, StationSecurityStore } from "../station_security.ts";
+import { sharedReads } from "./reads.ts";
 
 const PREFIX = "station_security";
 
@@ -35,7 +36,7 @@ export class KvStationSecurityStore implements StationSecurityStore {
   }
 
   async get(chargePointId: string): Promise<StationSecurityRecord | null> {
-    return (await this.#kv.get<StationSecurityRecord>([PREFIX, chargePointId])).value;
+    return (await sharedReads(this.#kv).get<StationSecurityRecord>([PREFIX, chargePointId])).value;
   }
 
   async put(record: StationSecurityRecord): Promise<void> {
