@@ -2,6 +2,7 @@
 import { Time, TzLabel } from "../components/time.tsx";
 import { useState } from "preact/hooks";
 import type { IdTag, Page } from "../components/types.ts";
+import { TAG_ID_TOKEN_TYPES } from "../model/id_tag.ts";
 import { ApiCallError, apiFetch } from "./client.tsx";
 
 export interface IdTagManagerProps {
@@ -19,6 +20,8 @@ function toIso(local: string): string | null {
   return at.toISOString();
 }
 
+const EMPTY_DRAFT = { idTag: "", status: "Accepted", expiry: "", parent: "", type: "" };
+
 function toLocal(iso: string | null): string {
   return iso ? new Date(iso).toISOString().slice(0, 16) : "";
 }
@@ -28,7 +31,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
   const [cursor, setCursor] = useState(props.nextCursor);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
-  const [draft, setDraft] = useState({ idTag: "", status: "Accepted", expiry: "", parent: "" });
+  const [draft, setDraft] = useState(EMPTY_DRAFT);
   const [expiryEdits, setExpiryEdits] = useState<Record<string, string>>({});
 
   async function run(label: string, fn: () => Promise<void>) {
@@ -60,10 +63,11 @@ export default function IdTagManager(props: IdTagManagerProps) {
           status: draft.status,
           expiryDate: toIso(draft.expiry),
           ...(draft.parent.trim() ? { parentIdTag: draft.parent.trim() } : {}),
+          ...(draft.type ? { idTokenType: draft.type } : {}),
         },
       });
       setItems((list) => [...list, created].sort((a, b) => (a.idTag < b.idTag ? -1 : 1)));
-      setDraft({ idTag: "", status: "Accepted", expiry: "", parent: "" });
+      setDraft(EMPTY_DRAFT);
     });
   };
 
@@ -118,6 +122,16 @@ export default function IdTagManager(props: IdTagManagerProps) {
               autoComplete="off"
             />
           </label>
+          <label>
+            OCPP 2.0.1 type
+            <select
+              value={draft.type}
+              onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}
+            >
+              <option value="">any (sent as ISO14443)</option>
+              {TAG_ID_TOKEN_TYPES.map((type) => <option key={type}>{type}</option>)}
+            </select>
+          </label>
           <button type="submit" disabled={busy}>Add</button>
         </form>
       )}
@@ -134,6 +148,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
                 Expires (<TzLabel />)
               </th>
               <th scope="col">Parent</th>
+              <th scope="col" title="OCPP 2.0.1 idToken type: stations must present the tag with it">Type</th>
               <th scope="col" title="Sent to every station's local authorization list">Local list</th>
               {props.canEdit && <th scope="col">Actions</th>}
             </tr>
@@ -187,6 +202,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
                       : <Time iso={t.expiryDate} />}
                   </td>
                   <td data-label="Parent" class="mono">{t.parentIdTag ?? "—"}</td>
+                  <td data-label="Type">{t.idTokenType ?? "any"}</td>
                   <td data-label="Local list">
                     {props.canEdit
                       ? (

@@ -6,6 +6,17 @@
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { Lookups } from "./lookups.ts";
 
+/** The OCPP 2.0.1 IdTokenEnumType values a stored tag may have (NoAuthorization is not a tag). */
+export const TAG_ID_TOKEN_TYPES = [
+  "Central",
+  "eMAID",
+  "ISO14443",
+  "ISO15693",
+  "KeyCode",
+  "Local",
+  "MacAddress",
+] as const;
+
 export interface IdTagRecord {
   idTag: string;
   status: AuthorizationStatus;

@@ -251,6 +251,7 @@ Deno.test({
       await page.getByRole("link", { name: "Id tags" }).click();
       await page.waitForURL(`${server.url}/id-tags`);
       await page.getByLabel("Id tag", { exact: true }).fill("TAG-NEW");
+      await page.getByLabel("OCPP 2.0.1 type").selectOption("ISO15693");
       await page.getByRole("button", { name: "Add" }).click();
       const row = page.locator('tr[data-id-tag="TAG-NEW"]');
       await row.waitFor();
@@ -265,8 +266,10 @@ Deno.test({
         status: "Blocked",
         expiryDate: "2030-01-01T10:00:00.000Z",
         parentIdTag: null,
+        idTokenType: "ISO15693",
         localList: false,
       });
+      assertEquals(await row.locator('td[data-label="Type"]').textContent(), "ISO15693");
       await shot(page, "id-tags");
 
       // A station the policy leaves Pending: listed, accepted with one click, let in on its next boot.
