@@ -2,7 +2,6 @@
 import { Time, TzLabel } from "../components/time.tsx";
 import { useState } from "preact/hooks";
 import type { IdTag, Page } from "../components/types.ts";
-import { TAG_ID_TOKEN_TYPES } from "../model/id_tag.ts";
 import { ApiCallError, apiFetch } from "./client.tsx";
 
 export interface IdTagManagerProps {
@@ -10,6 +9,8 @@ export interface IdTagManagerProps {
   nextCursor: string | null;
   canEdit: boolean;
   pageSize: number;
+  /** The OCPP 2.0.1 idToken types a tag may be given (from the server: the island carries no schema). */
+  tokenTypes: readonly string[];
 }
 
 /** datetime-local (read as UTC) -> ISO, "" -> null. */
@@ -129,7 +130,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
               onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}
             >
               <option value="">any (sent as ISO14443)</option>
-              {TAG_ID_TOKEN_TYPES.map((type) => <option key={type}>{type}</option>)}
+              {props.tokenTypes.map((type) => <option key={type}>{type}</option>)}
             </select>
           </label>
           <button type="submit" disabled={busy}>Add</button>

@@ -4,18 +4,11 @@
  * tags an idTag already charging elsewhere -> ConcurrentTx.
  */
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
+import { IdTokenEnumType } from "../protocol/ocpp201/common.ts";
 import type { Lookups } from "./lookups.ts";
 
-/** The OCPP 2.0.1 IdTokenEnumType values a stored tag may have (NoAuthorization is not a tag). */
-export const TAG_ID_TOKEN_TYPES = [
-  "Central",
-  "eMAID",
-  "ISO14443",
-  "ISO15693",
-  "KeyCode",
-  "Local",
-  "MacAddress",
-] as const;
+/** The OCPP 2.0.1 idToken types a stored tag may have: IdTokenEnumType but NoAuthorization (not a tag). */
+export const TagIdTokenType = IdTokenEnumType.exclude(["NoAuthorization"]);
 
 export interface IdTagRecord {
   idTag: string;

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Logger } from "../../logger.ts";
 import { AUTHORIZATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
 import { IdToken } from "../../protocol/ocpp16/common.ts";
-import { type IdTagRecord, TAG_ID_TOKEN_TYPES } from "../../model/id_tag.ts";
+import { type IdTagRecord, TagIdTokenType as IdTokenType } from "../../model/id_tag.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
@@ -24,7 +24,6 @@ const ListQuery = z.object({
   after: z.string().max(20).optional().describe("Cursor: the nextCursor of the previous page"),
   limit: limit(100, 1000),
 });
-const IdTokenType = z.enum(TAG_ID_TOKEN_TYPES);
 const CreateBody = z.object({
   idTag: IdToken,
   status: z.enum(AUTHORIZATION_STATUSES).default("Accepted"),

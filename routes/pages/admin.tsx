@@ -2,6 +2,7 @@
 import { Time, TzLabel } from "../../components/time.tsx";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
+import { TagIdTokenType } from "../../model/id_tag.ts";
 import type { HandshakeFailure, IdTag, Page, StationSummary } from "../../components/types.ts";
 import type { PageApi } from "./http.ts";
 
@@ -25,7 +26,13 @@ export async function idTagsPage(api: PageApi) {
       </div>
       <Island
         name="IdTagManager"
-        props={{ items: page.items, nextCursor: page.nextCursor, canEdit, pageSize: ID_TAG_PAGE }}
+        props={{
+          items: page.items,
+          nextCursor: page.nextCursor,
+          canEdit,
+          pageSize: ID_TAG_PAGE,
+          tokenTypes: TagIdTokenType.options,
+        }}
       />
     </Layout>
   );
