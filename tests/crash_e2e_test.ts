@@ -332,6 +332,24 @@ async function storedOf(
   return found;
 }
 
+/** After a kill mid-batch: every acknowledged record is stored, and nothing of a CALL left unanswered. */
+async function assertKeptExactly(
+  store: Store,
+  acked: Acknowledged,
+  unanswered: CrashStation[],
+  what: string,
+): Promise<void> {
+  const missing = await missingFrom(store, acked);
+  assertEquals(missing.slice(0, 10), [], `${what}; ${missing.length} acknowledged records lost`);
+  for (const s of unanswered) {
+    assertEquals(
+      await storedOf(store, s.id, s.lastCall),
+      [],
+      `${what}: ${s.id}'s unanswered ${s.lastCall?.action}`,
+    );
+  }
+}
+
 Deno.test({
   name:
     "PostgreSQL: SIGKILL while a batch of several stations' writes is being committed keeps every answered record and nothing of the batch",
@@ -408,15 +426,7 @@ Deno.test({
       await restartAndServe(env, "CP-M-PROBE");
       const store = await openPostgresStore(db.url);
       try {
-        const missing = await missingFrom(store, acked);
-        assertEquals(missing.slice(0, 10), [], `${what}; ${missing.length} acknowledged records lost`);
-        for (const s of stuck) {
-          assertEquals(
-            await storedOf(store, s.id, s.lastCall),
-            [],
-            `${what}: ${s.id}'s unanswered ${s.lastCall?.action}`,
-          );
-        }
+        await assertKeptExactly(store, acked, stuck, what);
       } finally {
         await store.close();
       }
@@ -494,16 +504,8 @@ Deno.test(
       await restartAndServe(env, "CP-K-PROBE");
       const store = await openKvStore(env.KV_PATH);
       try {
-        const missing = await missingFrom(store, acked);
-        assertEquals(missing.slice(0, 10), [], `${what}; ${missing.length} acknowledged records lost`);
         assertGreater(acked.meterValues.length, 0, "MeterValues were answered before the kill");
-        for (const s of [...stuck, ...refused]) {
-          assertEquals(
-            await storedOf(store, s.id, s.lastCall),
-            [],
-            `${what}: ${s.id}'s unanswered ${s.lastCall?.action}`,
-          );
-        }
+        await assertKeptExactly(store, acked, [...stuck, ...refused], what);
       } finally {
         await store.close();
       }
