@@ -71,18 +71,27 @@ Deno.test("renewal: a 2.0.1 station near expiry gets TriggerMessage SignCharging
       chains.push(params.certificateChain);
       return { status: "Accepted" };
     });
+    // Every certificate here is due for renewal at once, so triggers keep coming: once the test has seen a
+    // renewal it refuses them, and it waits for the renewals under way before the temporary directory goes.
+    let renewing = true;
+    const renewals: Promise<unknown>[] = [];
     station.handle("TriggerMessage", ({ params }) => {
       assertEquals(params, { requestedMessage: "SignChargingStationCertificate" });
-      setTimeout(async () => {
-        const { csr } = await makeCsr(dir, "/CN=CP-RENEW201", "rsa:2048");
-        await station.call("SignCertificate", { csr });
-      }, 10);
+      if (!renewing) return { status: "Rejected" };
+      // As a station does: answer, then send the new CSR.
+      renewals.push(
+        new Promise((r) => setTimeout(r, 10))
+          .then(() => makeCsr(dir, "/CN=CP-RENEW201", "rsa:2048"))
+          .then(({ csr }) => station.call("SignCertificate", { csr })),
+      );
       return { status: "Accepted" };
     });
     const { csr } = await makeCsr(dir, "/CN=CP-RENEW201", "rsa:2048");
     assertEquals((await station.call("SignCertificate", { csr })).status, "Accepted");
     // Valid 1 day, renewed 2 days before expiry: due at once; the scan runs every 200 ms.
     await eventually(() => chains.length >= 2, 10_000, "a renewed certificate");
+    renewing = false;
+    await Promise.all(renewals);
   } finally {
     await closeStation(station);
     await server.close();
