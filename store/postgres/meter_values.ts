@@ -41,7 +41,6 @@ type Sampled = [string, string, string, string, string | null, string, string];
 
 /** Consecutive rows of one station, connector, time, transaction and arrival: one group. */
 interface Run {
-  key: string;
   chargePointId: string;
   connectorId: number;
   transactionId: number | null;
@@ -49,8 +48,6 @@ interface Run {
   receivedAt: string;
   /** The rows' positions in the batch (their order of storing), one per distinct sampled value. */
   positions: number[];
-  /** Natural keys of the sampled values held, so a value repeated within the group is stored once. */
-  held: Set<string>;
 }
 
 export class PgMeterValues {
@@ -193,26 +190,32 @@ function toRuns(rows: readonly MeterValueRow[]): { runs: Run[]; loose: number[] 
   const seen = new Set<string>();
   let run: Run | undefined;
   rows.forEach((row, position) => {
-    const key = `${row.chargePointId}\u0000${row.connectorId}\u0000${row.timestamp}`;
     if (
-      run === undefined || run.key !== key || run.transactionId !== row.transactionId ||
+      run === undefined || run.timestamp !== row.timestamp || run.connectorId !== row.connectorId ||
+      run.chargePointId !== row.chargePointId || run.transactionId !== row.transactionId ||
       run.receivedAt !== row.receivedAt
     ) {
+      const key = `${row.chargePointId}\u0000${row.connectorId}\u0000${row.timestamp}`;
       if (seen.has(key)) {
         run = undefined;
         loose.push(position);
         return;
       }
       seen.add(key);
-      run = { key, ...row, positions: [], held: new Set() };
+      const { chargePointId, connectorId, transactionId, timestamp, receivedAt } = row;
+      run = { chargePointId, connectorId, transactionId, timestamp, receivedAt, positions: [] };
       runs.push(run);
     }
-    const natural = JSON.stringify([row.measurand, row.phase ?? "", row.location, row.value]);
-    if (run.held.has(natural)) return;
-    run.held.add(natural);
+    // A value repeated within the group (same natural key) is stored once: a few values per group, so a scan.
+    for (const p of run.positions) if (sameNaturalKey(rows[p]!, row)) return;
     run.positions.push(position);
   });
   return { runs, loose };
+}
+
+function sameNaturalKey(a: MeterValueRow, b: MeterValueRow): boolean {
+  return a.value === b.value && a.measurand === b.measurand && (a.phase ?? "") === (b.phase ?? "") &&
+    a.location === b.location;
 }
 
 function groupsJson(runs: readonly Run[], rows: readonly MeterValueRow[], first: number): string {
