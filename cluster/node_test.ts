@@ -190,7 +190,7 @@ clusterTest("the live stream of one node shows a station connecting to another",
   const seen = readEvents(
     res.body!,
     (e) => e.event === "connected" && e.data.chargePointId === "CP-S",
-    5000,
+    15_000,
   );
   await new Promise((r) => setTimeout(r, 100));
   const station = await connectStation(a.wsUrl, "CP-S");
@@ -260,7 +260,7 @@ clusterTest("a job run by one node shows its progress on another node's live str
     const streams = await Promise.all([a, b].map((n) => n.api("/api/v1/events", { as: "viewer" })));
     const seen = Promise.all(
       streams.map((res) =>
-        readEvents(res.body!, (e) => e.event === "job" && e.data.chargePointId === "CP-J", 8000)
+        readEvents(res.body!, (e) => e.event === "job" && e.data.chargePointId === "CP-J", 15_000)
       ),
     );
     await new Promise((r) => setTimeout(r, 100));

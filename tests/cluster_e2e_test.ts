@@ -201,7 +201,7 @@ Deno.test({
           readEvents(
             s.response.body!,
             (e) => e.event === "connected" && e.data.chargePointId === "CP-SSE",
-            8000,
+            15_000,
           )
         );
         await connect("CP-SSE");
