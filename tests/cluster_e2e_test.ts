@@ -13,7 +13,7 @@ import { assert, assertEquals } from "@std/assert";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { freePort } from "./helpers/ports.ts";
 import { spawnServer } from "./helpers/process.ts";
-import { eventually } from "./helpers/server.ts";
+import { eventually, within } from "./helpers/server.ts";
 import {
   closeStation,
   connectStation,
@@ -243,10 +243,7 @@ Deno.test({
           for (let i = 0; i < 30; i++) {
             const next = await openRaw(`${wsUrl}/CP-MOVE`);
             raws.push(next);
-            const closed = await Promise.race([
-              current.closed,
-              new Promise<{ code: number }>((r) => setTimeout(() => r({ code: -1 }), 5000)),
-            ]);
+            const closed = await within(current.closed, 15_000, `the older socket on ${holder.node} closed`);
             assertEquals(closed.code, 4000, `the older socket on ${holder.node} was not replaced`);
             const now = (await eventually(
               async () => {

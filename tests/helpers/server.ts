@@ -62,3 +62,19 @@ export async function eventually<T>(
   }
   throw new Error(`Timed out waiting for ${what}${last ? `: ${last}` : ""}`);
 }
+
+/** `promise`, or an error naming `what` after `timeoutMs` (at least `MIN_WAIT_MS`, as `eventually`). */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Timed out waiting for ${what}`)),
+      Math.max(timeoutMs, MIN_WAIT_MS),
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
