@@ -58,7 +58,7 @@ Deno.test({
       const a = await openPostgresCluster(url, { nodeId: "a", logger });
       const b = await openPostgresCluster(url, { nodeId: "b", logger });
       try {
-        await a.presence.renew(400);
+        await a.presence.renew(60_000);
         await b.presence.renew(60_000);
         const older = "2026-12-01T10:00:00.000Z", newer = "2026-12-01T10:00:01.000Z";
         await b.presence.claim([{
@@ -82,7 +82,9 @@ Deno.test({
         const held = async () =>
           (await b.presence.stations()).map((s) => `${s.chargePointId}@${s.nodeId}`).sort();
         assertEquals(await held(), ["CP-1@b", "CP-2@a"]);
-        await new Promise((r) => setTimeout(r, 500));
+        // a's last renewal is for 1 ms (a lease of 400 ms could run out under load before the first look).
+        await a.presence.renew(1);
+        await new Promise((r) => setTimeout(r, 10));
         assertEquals(await held(), ["CP-1@b"], "a's lease ran out");
         assertEquals((await b.presence.nodes()).map((n) => n.nodeId), ["b"]);
       } finally {

@@ -13,7 +13,7 @@ import { assert, assertEquals } from "@std/assert";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { freePort } from "./helpers/ports.ts";
 import { spawnServer } from "./helpers/process.ts";
-import { eventually } from "./helpers/server.ts";
+import { eventually, within } from "./helpers/server.ts";
 import {
   closeStation,
   connectStation,
@@ -201,7 +201,7 @@ Deno.test({
           readEvents(
             s.response.body!,
             (e) => e.event === "connected" && e.data.chargePointId === "CP-SSE",
-            8000,
+            15_000,
           )
         );
         await connect("CP-SSE");
@@ -243,10 +243,7 @@ Deno.test({
           for (let i = 0; i < 30; i++) {
             const next = await openRaw(`${wsUrl}/CP-MOVE`);
             raws.push(next);
-            const closed = await Promise.race([
-              current.closed,
-              new Promise<{ code: number }>((r) => setTimeout(() => r({ code: -1 }), 5000)),
-            ]);
+            const closed = await within(current.closed, 15_000, `the older socket on ${holder.node} closed`);
             assertEquals(closed.code, 4000, `the older socket on ${holder.node} was not replaced`);
             const now = (await eventually(
               async () => {
@@ -303,7 +300,8 @@ Deno.test({
             body: { type: "Soft" },
           });
           assertEquals(refused.status, 409, JSON.stringify(refused.body));
-          assert(Date.now() - started < 2000, "a command to a dead process's station waited");
+          // Less than CALL_TIMEOUT_MS (4 s), which waiting would take at least; a busy machine can take 2 s.
+          assert(Date.now() - started < 4000, "a command to a dead process's station waited");
           // Its stations reconnect (the kernel picks a live process) and are served again.
           for (const id of orphans) {
             await closeStation(stations.get(id)!).catch(() => {});

@@ -12,6 +12,7 @@ import { connectSecurityStation } from "./helpers/security_station.ts";
 import { closeStation, type Station } from "./helpers/station.ts";
 import { eventually } from "./helpers/server.ts";
 import { withFleet } from "./helpers/simulation.ts";
+import { Background } from "./helpers/background.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -93,6 +94,7 @@ Deno.test("a firmware campaign follows the status notifications to Installed, an
 Deno.test("a SignedUpdateFirmware campaign follows SignedFirmwareStatusNotification; a bad signature fails it", async () => {
   const server = await startApiServer({ FLEET_POLL_MS: "50" });
   const stations: Station[] = [];
+  const progress = new Background();
   try {
     // Strict Security-extension stations: one installs, one finds the signature invalid, one refuses.
     const plan: Record<string, string[] | "Rejected"> = {
@@ -105,7 +107,7 @@ Deno.test("a SignedUpdateFirmware campaign follows SignedFirmwareStatusNotificat
       station.handle("SignedUpdateFirmware", ({ params }) => {
         if (statuses === "Rejected") return { status: "Rejected" };
         // After the answer, as a station reports its progress.
-        setTimeout(async () => {
+        progress.later(async () => {
           for (const status of statuses) {
             await station.call("SignedFirmwareStatusNotification", { status, requestId: params.requestId });
           }
@@ -138,6 +140,7 @@ Deno.test("a SignedUpdateFirmware campaign follows SignedFirmwareStatusNotificat
       status: "Rejected",
     });
   } finally {
+    await progress.drain();
     for (const station of stations) await closeStation(station);
     await server.close();
   }

@@ -75,7 +75,7 @@ async function scenario(server: ApiTestServer): Promise<void> {
       as: "viewer",
     });
     assertEquals(stream.status, 200);
-    const events = readEvents(stream.body!, (e) => e.data.cleared === true, 8000);
+    const events = readEvents(stream.body!, (e) => e.data.cleared === true, 15_000);
     const schedule = {
       id: 3,
       chargingRateUnit: "W",

@@ -11,6 +11,7 @@ import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
+import { Background } from "./helpers/background.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -19,6 +20,7 @@ Deno.test("a firmware campaign over a mixed fleet follows 1.6 and 2.0.1 firmware
   const server = await startApiServer({ FLEET_POLL_MS: "50" });
   const stations: Station[] = [];
   const asked: Record<string, Json> = {};
+  const progress = new Background();
   const location = "https://fw.example.com/volt-3.0.bin";
   const retrieveDate = new Date().toISOString();
   try {
@@ -33,7 +35,7 @@ Deno.test("a firmware campaign over a mixed fleet follows 1.6 and 2.0.1 firmware
       station.handle("UpdateFirmware", ({ params }) => {
         asked[id] = params;
         if (statuses === "Rejected") return { status: "Rejected" };
-        setTimeout(async () => {
+        progress.later(async () => {
           // FWM-201A first reports the end of an earlier update (another requestId): not the campaign's.
           if (id === "FWM-201A") {
             await station.call("FirmwareStatusNotification", {
@@ -52,7 +54,7 @@ Deno.test("a firmware campaign over a mixed fleet follows 1.6 and 2.0.1 firmware
     const old = await connectStation(server.wsUrl, "FWM-16");
     old.handle("UpdateFirmware", ({ params }) => {
       asked["FWM-16"] = params;
-      setTimeout(async () => {
+      progress.later(async () => {
         for (const status of ["Downloading", "Downloaded", "Installing", "Installed"]) {
           await old.call("FirmwareStatusNotification", { status });
         }
@@ -104,6 +106,7 @@ Deno.test("a firmware campaign over a mixed fleet follows 1.6 and 2.0.1 firmware
     assertEquals(history[0].status, "Installed");
     assertEquals(history[0].requestId, asked["FWM-201A"].requestId);
   } finally {
+    await progress.drain();
     for (const station of stations) await closeStation(station);
     await server.close();
   }

@@ -75,7 +75,7 @@ Deno.test("SecurityEventNotification is stored and listed; critical events are h
       await station.call("SecurityEventNotification", { type: "TamperDetectionActivated", timestamp: at }),
       {},
     );
-    const seen = await readEvents(stream.body!, (e) => e.event === "securityEvent", 2000);
+    const seen = await readEvents(stream.body!, (e) => e.event === "securityEvent", 15_000);
     const critical = seen.find((e) => e.event === "securityEvent");
     assert(critical, `no securityEvent streamed: ${JSON.stringify(seen)}`);
     assertEquals(critical.data.stationEventType, "TamperDetectionActivated");

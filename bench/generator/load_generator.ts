@@ -282,6 +282,11 @@ export class LoadGenerator {
     }, 2);
   }
 
+  /** Replies so far in the current window, per action (a smoke test waits for enough of each). */
+  repliesSoFar(): Record<string, number> {
+    return Object.fromEntries([...this.#window.byAction].map(([action, h]) => [action, h.count]));
+  }
+
   /** Starts a new measured window (the load keeps running). */
   mark(): void {
     this.#window = new Window();

@@ -37,13 +37,19 @@ export async function startTestServer(
   };
 }
 
-/** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
+/**
+ * How long `eventually` waits at least. The timeout only bounds how long a broken build takes to fail: on a
+ * busy 2-core CI machine a condition that takes 50 ms alone can take seconds, so no wait is shorter.
+ */
+const MIN_WAIT_MS = 15_000;
+
+/** Polls until `check` returns a truthy value (or throws after `timeoutMs`, at least `MIN_WAIT_MS`). */
 export async function eventually<T>(
   check: () => T | Promise<T>,
-  timeoutMs = 5000,
+  timeoutMs = MIN_WAIT_MS,
   what = "condition",
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + Math.max(timeoutMs, MIN_WAIT_MS);
   let last: unknown;
   while (Date.now() < deadline) {
     try {
@@ -55,4 +61,20 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`Timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+/** `promise`, or an error naming `what` after `timeoutMs` (at least `MIN_WAIT_MS`, as `eventually`). */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Timed out waiting for ${what}`)),
+      Math.max(timeoutMs, MIN_WAIT_MS),
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

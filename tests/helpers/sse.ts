@@ -12,10 +12,11 @@ export async function readEvents(
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
-      const timer = new Promise<{ done: true; value: undefined }>((r) =>
-        setTimeout(() => r({ done: true, value: undefined }), Math.max(1, deadline - Date.now()))
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<{ done: true; value: undefined }>((r) =>
+        timer = setTimeout(() => r({ done: true, value: undefined }), Math.max(1, deadline - Date.now()))
       );
-      const { done, value } = await Promise.race([reader.read(), timer]);
+      const { done, value } = await Promise.race([reader.read(), late]).finally(() => clearTimeout(timer));
       if (done) break;
       buffer += value;
       let end;

@@ -65,7 +65,7 @@ export interface RawSocket {
   received: unknown[];
   closed: Promise<{ code: number; reason: string }>;
   send(text: string | Uint8Array): void;
-  /** The next frame, parsed. */
+  /** The next frame, parsed (rejects after `timeoutMs`, 15 s unless told). */
   next(timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -98,7 +98,8 @@ export function openRaw(
         received,
         closed,
         send: (text) => ws.send(text),
-        next: (timeoutMs = 3000) =>
+        // A bound for a broken build, not an expectation: a busy CI machine can take seconds to answer.
+        next: (timeoutMs = 15_000) =>
           received.length > 0 ? Promise.resolve(received.shift()) : new Promise((res, rej) => {
             const timer = setTimeout(() => rej(new Error("No frame received")), timeoutMs);
             waiters.push((v) => {
