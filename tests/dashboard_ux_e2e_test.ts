@@ -423,10 +423,12 @@ Deno.test({
       );
       await page.getByText("What the statuses mean").click();
       await page.getByText("it is closed and kept for review", { exact: false }).waitFor();
-      // Energy per day: today's bar holds the finished session and the running one so far.
-      const today = new Date().toISOString().slice(0, 10);
+      // Energy per day: the bar of the day they started holds the finished session and the running one so far.
+      // That is the UTC day of t0, not of now: run between 00:00 and 00:30 UTC they started yesterday (and
+      // today's bar read 0 where 2800 was expected, in a full-suite run that crossed midnight).
+      const day = new Date(t0).toISOString().slice(0, 10);
       assertEquals(
-        await page.locator(`[data-chart="energy-per-day"] [data-day="${today}"]`).getAttribute("data-wh"),
+        await page.locator(`[data-chart="energy-per-day"] [data-day="${day}"]`).getAttribute("data-wh"),
         String(2500 + 300 + 800 - 800),
       );
       // Live: a new reading moves the running session's energy without a reload.
