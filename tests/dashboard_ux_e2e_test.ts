@@ -587,7 +587,9 @@ Deno.test({
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
       const page = await openPage(context, errors);
       await logIn(page, server.url, ADMIN);
-      await page.goto(`${server.url}/api/docs`);
+      // A big page (every route and schema): under a full suite (load 15-20 on 2 cores) it took longer than the
+      // 10 s default to load; 30 s bounds how long a page that never loads takes to fail.
+      await page.goto(`${server.url}/api/docs`, { timeout: 30_000 });
       const widths = await page.evaluate(() => ({
         page: document.documentElement.scrollWidth,
         viewport: innerWidth,
