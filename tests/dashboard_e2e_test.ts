@@ -125,6 +125,9 @@ Deno.test({
       const row = page.locator('tr[data-station="CP-DASH-1"]');
       await row.locator('[data-connector="2"][data-status="Available"]').waitFor();
       assertEquals(await row.locator('[data-online="true"]').count(), 1);
+      // The row is updated live, its vendor and model not necessarily with the same update as the connectors:
+      // wait for them (a busy machine can take seconds) rather than read the row once.
+      await row.filter({ hasText: "Acme Volt-1" }).waitFor({ timeout: 30_000 });
       assertStringIncludes(await row.innerText(), "Acme Volt-1");
       await shot(page, "overview");
 
