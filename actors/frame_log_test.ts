@@ -43,3 +43,16 @@ Deno.test("FrameLog.pruneBefore() forgets frames older than the cutoff and stati
   assertEquals(log.list("CP-2"), []);
   assertEquals(log.pruneBefore(new Date("2026-01-01T00:05:00.000Z")), 0);
 });
+
+Deno.test("FrameLog keeps order across many wraps of a station's ring, and after pruning part of it", () => {
+  const log = new FrameLog(4, 10);
+  const t = (i: number) => new Date(Date.parse("2026-01-01T00:00:00.000Z") + i * 1000);
+  for (let i = 1; i <= 11; i++) log.record("CP-1", "in", `f${i}`, t(i));
+  assertEquals(log.list("CP-1").map((e) => e.frame), ["f8", "f9", "f10", "f11"]);
+  assertEquals(log.list("CP-1").map((e) => e.at), [8, 9, 10, 11].map((i) => t(i).toISOString()));
+  // f8 and f9 are older than the cutoff, wherever they sit in the ring.
+  assertEquals(log.pruneBefore(t(10)), 2);
+  assertEquals(log.list("CP-1").map((e) => e.frame), ["f10", "f11"]);
+  for (let i = 12; i <= 14; i++) log.record("CP-1", "out", `f${i}`, t(i));
+  assertEquals(log.list("CP-1").map((e) => e.frame), ["f11", "f12", "f13", "f14"]);
+});
