@@ -24,15 +24,22 @@ interface StoredFrame {
 
 /**
  * One station's last frames: a circular buffer (no array shifting per frame once full). `next` is where the
- * next frame goes; once the buffer is full it is also the oldest frame.
+ * next frame goes; once the buffer is full it is also the oldest frame. The rings are also a list from the
+ * least to the most recently active station (`older`, `newer`): moving a station to the end is a few
+ * pointers, not a delete and a set of the map per frame.
  */
 interface Ring {
+  id: string;
   frames: StoredFrame[];
   next: number;
+  older: Ring | null;
+  newer: Ring | null;
 }
 
 export class FrameLog {
   #rings = new Map<string, Ring>();
+  #oldest: Ring | null = null;
+  #newest: Ring | null = null;
 
   constructor(readonly perStation: number, readonly maxStations: number) {}
 
@@ -40,16 +47,16 @@ export class FrameLog {
     if (this.perStation <= 0) return;
     let ring = this.#rings.get(chargePointId);
     if (ring) {
-      // Re-insert so Map order is least recently active first.
-      this.#rings.delete(chargePointId);
-    } else {
-      ring = { frames: [], next: 0 };
-      if (this.#rings.size >= this.maxStations) {
-        const oldest = this.#rings.keys().next().value;
-        if (oldest !== undefined) this.#rings.delete(oldest);
+      if (ring !== this.#newest) {
+        this.#unlink(ring);
+        this.#append(ring);
       }
+    } else {
+      if (this.#rings.size >= this.maxStations && this.#oldest) this.#forget(this.#oldest);
+      ring = { id: chargePointId, frames: [], next: 0, older: null, newer: null };
+      this.#rings.set(chargePointId, ring);
+      this.#append(ring);
     }
-    this.#rings.set(chargePointId, ring);
     const stored: StoredFrame = { at: at.getTime(), direction, frame: kept(frame) };
     if (ring.frames.length < this.perStation) {
       ring.frames.push(stored);
@@ -63,14 +70,18 @@ export class FrameLog {
   pruneBefore(before: Date): number {
     const cutoff = before.getTime();
     let pruned = 0;
-    for (const [id, ring] of this.#rings) {
+    for (const ring of [...this.#rings.values()]) {
       const frames = inOrder(ring);
       const keep = frames.findIndex((f) => f.at >= cutoff);
       if (keep === 0) continue;
       const gone = keep < 0 ? frames.length : keep;
       pruned += gone;
-      if (keep < 0) this.#rings.delete(id);
-      else this.#rings.set(id, { frames: frames.slice(keep), next: 0 });
+      if (keep < 0) {
+        this.#forget(ring);
+      } else {
+        ring.frames = frames.slice(keep);
+        ring.next = 0;
+      }
     }
     return pruned;
   }
@@ -80,6 +91,33 @@ export class FrameLog {
     const ring = this.#rings.get(chargePointId);
     if (!ring) return [];
     return inOrder(ring).map((f) => ({ ...f, at: new Date(f.at).toISOString() }));
+  }
+
+  /** Station ids from the least to the most recently active (the order stations are forgotten in). */
+  stations(): string[] {
+    const ids: string[] = [];
+    for (let ring = this.#oldest; ring; ring = ring.newer) ids.push(ring.id);
+    return ids;
+  }
+
+  #forget(ring: Ring): void {
+    this.#unlink(ring);
+    this.#rings.delete(ring.id);
+  }
+
+  #unlink(ring: Ring): void {
+    if (ring.older) ring.older.newer = ring.newer;
+    else this.#oldest = ring.newer;
+    if (ring.newer) ring.newer.older = ring.older;
+    else this.#newest = ring.older;
+    ring.older = ring.newer = null;
+  }
+
+  #append(ring: Ring): void {
+    ring.older = this.#newest;
+    if (this.#newest) this.#newest.newer = ring;
+    else this.#oldest = ring;
+    this.#newest = ring;
   }
 }
 

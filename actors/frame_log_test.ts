@@ -56,3 +56,26 @@ Deno.test("FrameLog keeps order across many wraps of a station's ring, and after
   for (let i = 12; i <= 14; i++) log.record("CP-1", "out", `f${i}`, t(i));
   assertEquals(log.list("CP-1").map((e) => e.frame), ["f11", "f12", "f13", "f14"]);
 });
+
+Deno.test("FrameLog forgets stations in least recently active order, however they interleave", () => {
+  const log = new FrameLog(2, 3);
+  // A mirror of what the log must do: a list in activity order, the least recent dropped beyond 3.
+  let expected: string[] = [];
+  const ids = ["A", "B", "C", "D", "E"];
+  let seed = 7;
+  for (let i = 0; i < 500; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const id = ids[seed % ids.length]!;
+    log.record(id, i % 2 ? "in" : "out", `f${i}`, at);
+    expected = [...expected.filter((e) => e !== id), id];
+    if (expected.length > 3) expected.shift();
+    assertEquals(log.stations(), expected, `after frame ${i}`);
+  }
+  for (const id of ids) assertEquals(log.list(id).length > 0, expected.includes(id));
+  // Pruning everything forgets every station, and the log starts over cleanly.
+  log.pruneBefore(new Date(at.getTime() + 1));
+  assertEquals(log.stations(), []);
+  log.record("B", "in", "again", at);
+  log.record("A", "in", "again", at);
+  assertEquals(log.stations(), ["B", "A"]);
+});
