@@ -31,7 +31,7 @@ export type StationEvent =
     chargePointId: string;
     at: string;
     status: string;
-    /** SignedFirmwareStatusNotification's requestId; null for FirmwareStatusNotification. */
+    /** The firmware update the status is about (SignedFirmwareStatusNotification, 2.0.1); null when unnamed (1.6). */
     requestId: number | null;
   }
   | {

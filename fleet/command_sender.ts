@@ -30,6 +30,11 @@ export interface CommandRequest {
   force?: boolean;
   /** Written to the command log: `job:<id> by user:alice`, `system:local-list`. */
   requestedBy: string;
+  /**
+   * The requestId an OCPP 2.0.1 UpdateFirmware carries (a campaign matches the station's status notifications
+   * by it); a random one when absent.
+   */
+  requestId?: number;
 }
 
 /** How one command ended, in the command log's words. */
@@ -129,7 +134,7 @@ async function call201(deps: CommandSenderDeps, request: CommandRequest): Promis
       return await deps.registry.send(
         id,
         "UpdateFirmware",
-        updateFirmware201(request.payload as never, newRequestId()),
+        updateFirmware201(request.payload as never, request.requestId ?? newRequestId()),
         options,
       );
     case "GetLocalListVersion": {

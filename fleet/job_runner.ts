@@ -18,7 +18,12 @@ import type { Logger } from "../logger.ts";
 import type { JobRecord, JobStore, JobTaskRecord, TaskCounts } from "../store/fleet.ts";
 import type { CommandSender } from "./command_sender.ts";
 import type { FleetEventBus } from "./events.ts";
-import { CAMPAIGN_ACTIONS, campaignResultOf } from "./firmware_campaign.ts";
+import {
+  CAMPAIGN_ACTIONS,
+  campaignRequestId,
+  campaignResultOf,
+  isAboutOtherRequest,
+} from "./firmware_campaign.ts";
 
 export interface JobRunnerDeps {
   jobs: JobStore;
@@ -73,9 +78,21 @@ export class JobRunner {
     while (this.#running.size > 0) await Promise.all([...this.#running]);
   }
 
-  /** A station reported a firmware status: campaigns waiting for it move on. */
-  async firmwareStatus(chargePointId: string, status: string, at: string): Promise<void> {
+  /**
+   * A station reported a firmware status: campaigns waiting for it move on, unless the status names another
+   * firmware update's requestId than the campaign's.
+   */
+  async firmwareStatus(
+    chargePointId: string,
+    status: string,
+    at: string,
+    requestId: number | null = null,
+  ): Promise<void> {
     for (const task of await this.deps.jobs.listWaitingTasks(chargePointId)) {
+      if (requestId !== null) {
+        const job = await this.deps.jobs.getJob(task.jobId);
+        if (job && isAboutOtherRequest(campaignRequestId(job, chargePointId), requestId)) continue;
+      }
       const result = campaignResultOf(status);
       const updated = await this.deps.jobs.updateWaitingTask(task.jobId, chargePointId, {
         firmwareStatus: status,
@@ -139,6 +156,7 @@ export class JobRunner {
       payload: job.payload,
       force: job.force,
       requestedBy: `job:${job.id} by ${job.createdBy}`,
+      ...(job.action === "UpdateFirmware" ? { requestId: campaignRequestId(job, task.chargePointId)! } : {}),
     });
     const at = this.deps.now().toISOString();
     const campaign = job.campaign !== null && CAMPAIGN_ACTIONS.has(job.action) &&

@@ -235,7 +235,10 @@ export function createFleet(deps: FleetDeps) {
         quietly("stuck transaction check", stuck.stationEvent(event));
         quietly("local list sync", localList.stationEvent(event));
         if (event.type === "firmwareStatus") {
-          quietly("firmware campaign", runner.firmwareStatus(event.chargePointId, event.status, event.at));
+          quietly(
+            "firmware campaign",
+            runner.firmwareStatus(event.chargePointId, event.status, event.at, event.requestId),
+          );
         }
       }));
       if (deps.securityEvents) {

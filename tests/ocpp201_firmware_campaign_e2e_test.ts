@@ -3,7 +3,8 @@
  * station as it is and the OCPP 2.0.1 stations (npm `ocpp-rpc` in strict mode, checking it against the
  * official schema) as 2.0.1's UpdateFirmware (requestId, firmware.location, firmware.retrieveDateTime); the
  * campaign follows each station's FirmwareStatusNotifications (2.0.1's carry the requestId) to Installed or
- * InstallationFailed, and a 2.0.1 station's Rejected answer fails it at once.
+ * InstallationFailed, ignoring a status about another update's requestId, and a 2.0.1 station's Rejected
+ * answer fails it at once.
  */
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
@@ -33,6 +34,13 @@ Deno.test("a firmware campaign over a mixed fleet follows 1.6 and 2.0.1 firmware
         asked[id] = params;
         if (statuses === "Rejected") return { status: "Rejected" };
         setTimeout(async () => {
+          // FWM-201A first reports the end of an earlier update (another requestId): not the campaign's.
+          if (id === "FWM-201A") {
+            await station.call("FirmwareStatusNotification", {
+              status: "InstallationFailed",
+              requestId: params.requestId + 1,
+            });
+          }
           for (const status of statuses) {
             await station.call("FirmwareStatusNotification", { status, requestId: params.requestId });
           }
