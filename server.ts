@@ -219,6 +219,7 @@ export async function startServer(
         })),
       recentMeterValues: (id) => store.listMeterValuesByChargePoint(id, 100),
       lastSeen: async (id) => (await store.getChargePoint(id))?.lastSeen ?? null,
+      externalLimits: async (id) => (await store.getChargePoint(id))?.chargingReports?.limits ?? [],
       isConnected: (id) => registry.isConnectedHere(id),
     },
     settings: {

@@ -22,6 +22,7 @@
  */
 import type { Logger } from "../logger.ts";
 import type { ChargingProfileSupport, StoredChargingProfile } from "../model/charging_profile.ts";
+import type { ExternalChargingLimit } from "../model/charging_reports.ts";
 import type { SiteChargerSample, SiteRecord, SiteSample } from "../model/site.ts";
 import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
 import type { EnergyStore } from "../store/energy.ts";
@@ -29,6 +30,7 @@ import type { MeterValueRow } from "../model/meter_value.ts";
 import { allocate, type AllocationSettings, type Measurement, type SessionInput } from "./allocate.ts";
 import type { ChargingProfileService } from "./charging_profile_service.ts";
 import { expectedLimitA } from "./charging_profiles.ts";
+import { externalLimitA } from "./external_limits.ts";
 import { latestCurrent } from "./measurements.ts";
 import {
   executeRollout,
@@ -68,6 +70,8 @@ export interface LoadSources {
   /** A station's recent meter values, any order. */
   recentMeterValues(chargePointId: string): Promise<MeterValueRow[]>;
   lastSeen(chargePointId: string): Promise<string | null>;
+  /** The external charging limits an OCPP 2.0.1 station reported (NotifyChargingLimit); none for 1.6. */
+  externalLimits(chargePointId: string): Promise<readonly ExternalChargingLimit[]>;
   isConnected(chargePointId: string): boolean;
 }
 
@@ -386,12 +390,13 @@ export class LoadManager {
   /** What a run needs to know about one station's sessions. */
   async #sessionsOf(site: SiteRecord, chargePointId: string, now: Date): Promise<SessionView[]> {
     const { sources, store, settings } = this.#deps;
-    const [transactions, stored, support, rows, lastSeen] = await Promise.all([
+    const [transactions, stored, support, rows, lastSeen, external] = await Promise.all([
       sources.activeTransactions(chargePointId),
       store.listChargingProfiles(chargePointId),
       store.getChargingProfileSupport(chargePointId),
       sources.recentMeterValues(chargePointId),
       sources.lastSeen(chargePointId),
+      sources.externalLimits(chargePointId),
     ]);
     const connected = sources.isConnected(chargePointId);
     return transactions.map((transaction) => {
@@ -405,7 +410,11 @@ export class LoadManager {
       const input: SessionInput = {
         id: `${chargePointId}/${transaction.connectorId}`,
         startedAt: transaction.startedAt,
-        maxCurrentA: site.stationMaxCurrentA,
+        // An external limit on the station (a 2.0.1 EVSE's id is its transactions' connector id) caps it.
+        maxCurrentA: Math.min(
+          site.stationMaxCurrentA,
+          externalLimitA(external, transaction.connectorId, now) ?? Number.POSITIVE_INFINITY,
+        ),
         ...(beforeChange && appliedA !== null ? { capA: appliedA } : {}),
         control: support?.refusedReason
           ? { kind: "refuses" }

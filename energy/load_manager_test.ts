@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { NotConnectedError } from "../actors/errors.ts";
 import { createMemoryLogger } from "../logger.ts";
+import type { ExternalChargingLimit } from "../model/charging_reports.ts";
 import type { SiteRecord, SiteSample } from "../model/site.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { openKvEnergyStore } from "../store/kv/energy.ts";
@@ -102,6 +103,7 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
   const transactions = new Map<string, ActiveTransaction[]>();
   const meters = new Map<string, MeterValueRow[]>();
   const lastSeen = new Map<string, string>();
+  const externalLimits = new Map<string, ExternalChargingLimit[]>();
   const profiles = new ChargingProfileService({
     store,
     commands: fleet,
@@ -123,6 +125,7 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
       activeTransactions: (id) => Promise.resolve(transactions.get(id) ?? []),
       recentMeterValues: (id) => Promise.resolve(meters.get(id) ?? []),
       lastSeen: (id) => Promise.resolve(lastSeen.get(id) ?? null),
+      externalLimits: (id) => Promise.resolve(externalLimits.get(id) ?? []),
       isConnected: (id) => fleet.isConnected(id),
     },
   });
@@ -147,6 +150,7 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
     transactions,
     meters,
     lastSeen,
+    externalLimits,
     site,
     advance(ms: number) {
       now += ms;
@@ -343,4 +347,31 @@ Deno.test("LoadManager: an offline station's lease end is a timer, and a station
   t.scheduler.timers.clear();
   await t.manager.stationChanged("CP-NOT-IN-A-SITE");
   assertEquals(t.scheduler.timers.size, 0);
+});
+
+Deno.test("LoadManager: an external limit a station reported caps its session; the others get the rest until it runs out", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2"]);
+  t.start("CP-1");
+  t.start("CP-2");
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [16, 16]);
+  // The grid operator holds CP-2's EVSE 1 at 10 A for the next hour (received now).
+  t.externalLimits.set("CP-2", [{
+    evseId: 1,
+    chargingLimitSource: "SO",
+    isGridCritical: true,
+    at: new Date(T0).toISOString(),
+    chargingSchedule: [{
+      id: 1,
+      duration: 3600,
+      chargingRateUnit: "A",
+      chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }],
+    }],
+  }]);
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [22, 10]);
+  // An hour later the schedule has run out: equal shares again.
+  t.advance(3_600_000);
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [16, 16]);
 });

@@ -74,6 +74,8 @@ export function createEnergy(deps: EnergyDeps): Energy {
           }
           return follow("transaction end", id, () => loadManager.transactionEnded(id, tx));
         }
+        case "chargingLimit":
+          return follow("external charging limit", id, () => loadManager.stationChanged(id));
       }
     },
     close: () => loadManager.close(),

@@ -204,9 +204,7 @@ async function scenario(server: ApiTestServer) {
     await meterValues(fleet.stations.get("CP-3")!, fleet.running.get("CP-3")!, 2);
     await settled(fleet, { "CP-1": 14, "CP-2": 14, "CP-3": 4 }, "after CP-3 drew 2 A");
 
-    // It now draws all of its 4 A (no longer capped); then the site drops to 16 A.
-    await meterValues(fleet.stations.get("CP-3")!, fleet.running.get("CP-3")!, 4);
-    const before = fleet.frames.length;
+    // The site drops to 16 A while CP-3 is still capped at 4 A: the others come down to the rest.
     fleet.limit.value = 16;
     const lowered = await server.json("/api/v1/sites/depot", {
       method: "PUT",
@@ -214,7 +212,13 @@ async function scenario(server: ApiTestServer) {
       as: "operator",
     });
     assertEquals(lowered.status, 200);
-    await settled(fleet, { "CP-1": 5.4, "CP-2": 5.3, "CP-3": 5.3 }, "after the limit dropped to 16 A");
+    await settled(fleet, { "CP-1": 6, "CP-2": 6, "CP-3": 4 }, "after the limit dropped to 16 A");
+    // CP-3 now draws all of its 4 A (no longer capped): the next periodic division lowers the others and
+    // raises it. (Sent after the drop, not before: a periodic division between the two would uncap it under
+    // the old 32 A and leave nobody to raise.)
+    const before = fleet.frames.length;
+    await meterValues(fleet.stations.get("CP-3")!, fleet.running.get("CP-3")!, 4);
+    await settled(fleet, { "CP-1": 5.4, "CP-2": 5.3, "CP-3": 5.3 }, "after CP-3 drew all of its 4 A");
     const rollout = fleet.frames.slice(before).filter((f) => f.purpose === "TxProfile");
     const decreases = rollout.filter((f) => f.chargePointId !== "CP-3");
     const increase = rollout.find((f) => f.chargePointId === "CP-3");
@@ -277,7 +281,7 @@ for (const kind of ["kv", "postgres"] as const) {
     ignore: kind === "postgres" && ignorePostgres,
     fn: () =>
       withApiServer(kind, scenario, {
-        // Four A lets three sessions fit under 16 A, so lowering the limit also raises someone.
+        // Four A lets three sessions fit under 16 A, so a capped EV uncapped under it is raised.
         ENERGY_MIN_CURRENT_A: "4",
         ENERGY_REBALANCE_INTERVAL_S: "0.5",
       }),

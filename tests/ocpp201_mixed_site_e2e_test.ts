@@ -2,7 +2,8 @@
  * A mixed site: one OCPP 1.6 station and one OCPP 2.0.1 station (both npm `ocpp-rpc` in strict mode, each
  * checking every frame against its own dialect's official schemas) share a 32 A limit. Load management
  * treats them alike: each gets its TxDefaultProfile, then its TxProfile share, the 2.0.1 one in 2.0.1's
- * shape naming the station's own transactionId.
+ * shape naming the station's own transactionId. An external limit the 2.0.1 station reports (NotifyChargingLimit)
+ * caps its share until it is cleared.
  */
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
@@ -77,6 +78,21 @@ Deno.test("a site of a 1.6 and a 2.0.1 station divides its limit between both, e
     assertEquals(last201()!.evseId, 1);
     assertEquals(last201()!.chargingProfile.transactionId, "M-TX-1");
     assertEquals(tx16("TxProfile").at(-1)!.csChargingProfiles.transactionId, started16.transactionId);
+    // The grid operator holds the 2.0.1 station's EVSE at 10 A (NotifyChargingLimit): the 1.6 one gets the rest;
+    // once the limit is cleared, equal shares again.
+    await v201.call("NotifyChargingLimit", {
+      evseId: 1,
+      chargingLimit: { chargingLimitSource: "SO", isGridCritical: true },
+      chargingSchedule: [{
+        id: 1,
+        chargingRateUnit: "A",
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }],
+      }],
+    });
+    const limit201 = () => last201()?.chargingProfile.chargingSchedule[0].chargingSchedulePeriod[0].limit;
+    await eventually(() => limit16() === 22 && limit201() === 10, 5000, "22 A and 10 A under the limit");
+    await v201.call("ClearedChargingLimit", { chargingLimitSource: "SO", evseId: 1 });
+    await eventually(() => limit16() === 16 && limit201() === 16, 5000, "16 A each once it is cleared");
     // The 2.0.1 session ends: the 1.6 one gets the whole site again.
     await v201.call("TransactionEvent", {
       eventType: "Ended",
