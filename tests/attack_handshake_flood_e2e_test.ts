@@ -28,6 +28,7 @@ Deno.test("a flood of bad handshakes from one address is throttled: a few log li
       }
       return { status: a.status, retryAfter: a.headers["retry-after"] };
     };
+    const started = performance.now();
     for (let i = 0; i < 100; i++) {
       const plain = await fetch(`${server.url}/ocpp/CP-${i}`, { client });
       await plain.body?.cancel();
@@ -35,20 +36,24 @@ Deno.test("a flood of bad handshakes from one address is throttled: a few log li
       statuses.push((await upgrade(`/ocpp/CP-${i}`, ["not-ocpp"])).status);
       statuses.push((await upgrade(`/elsewhere/CP-${i}`, ["ocpp1.6"])).status);
     }
+    // The budget refills at 0.5 per second: a loop slowed by a busy machine earns that many more refusals out
+    // loud, and no more.
+    const refilled = Math.ceil(((performance.now() - started) / 1000) * 0.5);
     // The first ten out loud, with their own status; then 429 with Retry-After.
     assertEquals(statuses.slice(0, 10), [426, 400, 404, 426, 400, 404, 426, 400, 404, 426]);
     const later = statuses.slice(20);
-    assert(later.every((s) => s === 429), JSON.stringify(later.slice(0, 30)));
+    const heard = later.filter((s) => s !== 429).length;
+    assert(heard <= refilled, `${heard} refusals heard after the burst, ${refilled} refilled: ${later}`);
     const throttled = await upgrade("/ocpp/CP-X", ["not-ocpp"]);
     assertEquals(throttled.status, 429);
     assert(Number(throttled.retryAfter) >= 1);
 
     const lines = server.logs.filter((l) => l.msg === "handshake refused" && l.remoteAddress === FLOODER);
-    assert(lines.length <= 12, `${lines.length} log lines for the flood`);
+    assert(lines.length <= 12 + refilled, `${lines.length} log lines for the flood`);
     const summaries = server.logs.filter((l) => l.msg === "handshake refusals throttled");
     assertEquals(summaries.length, 1);
     assertEquals(summaries[0]?.source, FLOODER);
-    assert(server.handshakes.list().filter((h) => h.remoteAddress === FLOODER).length <= 12);
+    assert(server.handshakes.list().filter((h) => h.remoteAddress === FLOODER).length <= 12 + refilled);
 
     // A real station behind the same address is not held back: only refusals are throttled.
     assertEquals((await upgrade("/ocpp/CP-REAL", ["ocpp1.6"])).status, 101);

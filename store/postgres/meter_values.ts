@@ -1,6 +1,16 @@
 /**
- * Meter values on PostgreSQL: one row per sampled value, each stored once (a unique index on the natural key;
- * `on conflict do nothing`), every station's rows of a commit in one `unnest` statement.
+ * Meter values on PostgreSQL (migration 015): one `meter_groups` row per MeterValues `meterValue` element,
+ * holding the sampled values of one connector at one time, unique on (station, connector, time). A frame's
+ * group costs one row and its index entries where a row per sampled value cost them four times over.
+ *
+ * Every sampled value is stored once, as before: a group is written only when no group and no older row of its
+ * time is stored (`on conflict do nothing`); the sampled values of a group that was not written (a replay, or a
+ * frame overlapping an earlier one at the same time) are then written one per `meter_values` row under their
+ * natural key, each only when the stored group does not hold it already. That second statement is sent after
+ * the first has answered, so its snapshot sees every group the first one met (a group another transaction was
+ * writing is committed by then: `on conflict` waited for it). Rows written before migration 015 stay in
+ * `meter_values` and are read with the groups; both tables draw `seq` from one sequence, so the values of one
+ * time are listed in the order they were stored, as before.
  */
 import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
@@ -26,22 +36,59 @@ interface MeterValueDbRow {
   received_at: Date;
 }
 
+/** A sampled value as a group stores it: [value, context, format, measurand, phase, location, unit]. */
+type Sampled = [string, string, string, string, string | null, string, string];
+
+/** Consecutive rows of one station, connector, time, transaction and arrival: one group. */
+interface Run {
+  chargePointId: string;
+  connectorId: number;
+  transactionId: number | null;
+  timestamp: string;
+  receivedAt: string;
+  /** The rows' positions in the batch (their order of storing), one per distinct sampled value. */
+  positions: number[];
+}
+
 export class PgMeterValues {
   constructor(private readonly sql: Sql) {}
 
   async listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
     if (!isTransactionId(transactionId)) return [];
     const rows = await this.sql<MeterValueDbRow[]>`
-      select * from meter_values where transaction_id = ${transactionId}
-      order by timestamp, seq
+      select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
+        s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
+        coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+      from meter_groups g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
+      where g.transaction_id = ${transactionId}
+      union all
+      select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
+        value, context, format, measurand, phase, location, unit
+      from meter_values where transaction_id = ${transactionId}
+      order by timestamp, seq, k
     `;
     return rows.map(toMeterValue);
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
+    // Each group holds at least one value: the newest `limit` groups and rows hold the newest `limit` values.
     const rows = await this.sql<MeterValueDbRow[]>`
-      select * from meter_values where charge_point_id = ${chargePointId}
-      order by timestamp desc, seq desc
+      select * from (
+        select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
+          s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
+          coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+        from (
+          select * from meter_groups where charge_point_id = ${chargePointId}
+          order by timestamp desc, seq desc limit ${limit}
+        ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
+        union all (
+          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
+            value, context, format, measurand, phase, location, unit
+          from meter_values where charge_point_id = ${chargePointId}
+          order by timestamp desc, seq desc limit ${limit}
+        )
+      ) v
+      order by timestamp desc, seq desc, k desc
       limit ${limit}
     `;
     return rows.map(toMeterValue);
@@ -49,22 +96,57 @@ export class PgMeterValues {
 
   /**
    * Inserts every member's rows; returns how many of each member's rows were new. The members of one commit
-   * are distinct stations (`rounds.ts`), so the rows inserted are credited by their station: no key is built
-   * or matched per row.
+   * are distinct stations (`rounds.ts`), so the rows inserted are credited by their station.
    */
   async write(tx: Writer, members: readonly StationChanges[]): Promise<number[]> {
     const rows = members.flatMap((m) => m.meterValues ?? []);
     const member = new Map(members.map((m, i) => [m.chargePointId, i]));
     const counts = members.map(() => 0);
-    // Every chunk is sent before the first answer is awaited: the committer pipelines its statements and may
-    // have sent its COMMIT right behind them.
+    if (rows.length === 0) return counts;
+    const { runs, loose } = toRuns(rows);
+    // Groups first, every chunk sent before the first answer is awaited (`Writer`: started in order, right
+    // after the station rows they reference).
     const statements = [];
-    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
-      // One JSON text for the whole chunk (JSON.stringify is native; postgres.js escapes an array parameter
-      // element by element in JavaScript): one statement text whatever the batch size (one prepared statement
-      // per connection), and no bind-parameter limit. Of equal rows in one statement the first is inserted.
-      statements.push(tx<{ charge_point_id: string }[]>`
+    for (let i = 0; i < runs.length; i += MAX_ROWS_PER_STATEMENT) {
+      const chunk = runs.slice(i, i + MAX_ROWS_PER_STATEMENT);
+      statements.push(tx<{ run: number }[]>`
+        with g as materialized (
+          select * from json_to_recordset(${groupsJson(chunk, rows, i)}::text::json) as r(
+            run int, "chargePointId" text, "connectorId" int, "transactionId" int, "timestamp" text,
+            "receivedAt" text, sampled jsonb
+          )
+        ),
+        inserted as (
+          insert into meter_groups (charge_point_id, connector_id, transaction_id, timestamp, received_at, sampled)
+          select "chargePointId", "connectorId", "transactionId", "timestamp"::timestamptz,
+            "receivedAt"::timestamptz, sampled
+          from g
+          where not exists (
+            select 1 from meter_values m where m.charge_point_id = g."chargePointId"
+              and m.connector_id = g."connectorId" and m.timestamp = g."timestamp"::timestamptz
+          )
+          order by run
+          on conflict (charge_point_id, connector_id, timestamp) do nothing
+          returning charge_point_id, connector_id, timestamp
+        )
+        select g.run from g join inserted i on i.charge_point_id = g."chargePointId"
+          and i.connector_id = g."connectorId" and i.timestamp = g."timestamp"::timestamptz
+      `.execute());
+    }
+    const stored = new Set<number>();
+    for (const inserted of await Promise.all(statements)) {
+      for (const { run } of inserted) {
+        stored.add(run);
+        const r = runs[run]!;
+        counts[member.get(r.chargePointId)!]! += r.positions.length;
+      }
+    }
+    // What no new group holds: each value alone, unless a stored group or row holds it.
+    const rest = runs.flatMap((r, i) => stored.has(i) ? [] : r.positions).concat(loose).sort((a, b) => a - b);
+    const singles = [];
+    for (let i = 0; i < rest.length; i += MAX_ROWS_PER_STATEMENT) {
+      const chunk = rest.slice(i, i + MAX_ROWS_PER_STATEMENT).map((p) => ({ ...rows[p]!, position: p }));
+      singles.push(tx<{ charge_point_id: string }[]>`
         insert into meter_values (
           charge_point_id, connector_id, transaction_id, timestamp, value, context, format, measurand, phase,
           location, unit, received_at
@@ -72,14 +154,22 @@ export class PgMeterValues {
         select r."chargePointId", r."connectorId", r."transactionId", r."timestamp"::timestamptz, r.value,
           r.context, r.format, r.measurand, coalesce(r.phase, ''), r.location, r.unit, r."receivedAt"::timestamptz
         from json_to_recordset(${rowsJson(chunk)}::text::json) as r(
-          "chargePointId" text, "connectorId" int, "transactionId" int, "timestamp" text, value text,
-          context text, format text, measurand text, phase text, location text, unit text, "receivedAt" text
+          position int, "chargePointId" text, "connectorId" int, "transactionId" int, "timestamp" text,
+          value text, context text, format text, measurand text, phase text, location text, unit text,
+          "receivedAt" text
         )
+        where not exists (
+          select 1 from meter_groups g, jsonb_array_elements(g.sampled) s(v)
+          where g.charge_point_id = r."chargePointId" and g.connector_id = r."connectorId"
+            and g.timestamp = r."timestamp"::timestamptz and s.v->>0 = r.value and s.v->>3 = r.measurand
+            and coalesce(s.v->>4, '') = coalesce(r.phase, '') and s.v->>5 = r.location
+        )
+        order by r.position
         on conflict (charge_point_id, connector_id, timestamp, measurand, phase, location, md5(value)) do nothing
         returning charge_point_id
       `.execute());
     }
-    for (const inserted of await Promise.all(statements)) {
+    for (const inserted of await Promise.all(singles)) {
       for (const { charge_point_id } of inserted) {
         const m = member.get(charge_point_id);
         if (m !== undefined) counts[m]! += 1;
@@ -89,17 +179,75 @@ export class PgMeterValues {
   }
 }
 
+/**
+ * The batch's rows as groups: consecutive rows of one station, connector, time, transaction and arrival form
+ * one (a value repeated in it counted once). Rows of a time that an earlier group of the batch has already are
+ * `loose`: written one by one after the groups, as overlapping frames are.
+ */
+function toRuns(rows: readonly MeterValueRow[]): { runs: Run[]; loose: number[] } {
+  const runs: Run[] = [];
+  const loose: number[] = [];
+  const seen = new Set<string>();
+  let run: Run | undefined;
+  rows.forEach((row, position) => {
+    if (
+      run === undefined || run.timestamp !== row.timestamp || run.connectorId !== row.connectorId ||
+      run.chargePointId !== row.chargePointId || run.transactionId !== row.transactionId ||
+      run.receivedAt !== row.receivedAt
+    ) {
+      const key = `${row.chargePointId}\u0000${row.connectorId}\u0000${row.timestamp}`;
+      if (seen.has(key)) {
+        run = undefined;
+        loose.push(position);
+        return;
+      }
+      seen.add(key);
+      const { chargePointId, connectorId, transactionId, timestamp, receivedAt } = row;
+      run = { chargePointId, connectorId, transactionId, timestamp, receivedAt, positions: [] };
+      runs.push(run);
+    }
+    // A value repeated within the group (same natural key) is stored once: a few values per group, so a scan.
+    for (const p of run.positions) if (sameNaturalKey(rows[p]!, row)) return;
+    run.positions.push(position);
+  });
+  return { runs, loose };
+}
+
+function sameNaturalKey(a: MeterValueRow, b: MeterValueRow): boolean {
+  return a.value === b.value && a.measurand === b.measurand && (a.phase ?? "") === (b.phase ?? "") &&
+    a.location === b.location;
+}
+
+function groupsJson(runs: readonly Run[], rows: readonly MeterValueRow[], first: number): string {
+  return wellFormedJson(runs.map((r, i) => ({
+    run: first + i,
+    chargePointId: r.chargePointId,
+    connectorId: r.connectorId,
+    transactionId: r.transactionId,
+    timestamp: r.timestamp,
+    receivedAt: r.receivedAt,
+    sampled: r.positions.map((p): Sampled => {
+      const v = rows[p]!;
+      return [v.value, v.context, v.format, v.measurand, v.phase, v.location, v.unit];
+    }),
+  })));
+}
+
+function rowsJson(rows: readonly (MeterValueRow & { position: number })[]): string {
+  return wellFormedJson(rows);
+}
+
 /** A lone surrogate, which JSON.stringify writes as an escape and PostgreSQL's JSON parser refuses. */
 const LONE_SURROGATE = /\\u[dD][89a-fA-F]/;
 
 /**
- * The rows as one JSON array. A string with a lone surrogate (valid JSON from a station, not valid Unicode)
+ * The value as one JSON text. A string with a lone surrogate (valid JSON from a station, not valid Unicode)
  * gets U+FFFD in its place, as UTF-8 encoding of a text parameter would give.
  */
-function rowsJson(rows: readonly MeterValueRow[]): string {
-  const json = JSON.stringify(rows);
+function wellFormedJson(value: unknown): string {
+  const json = JSON.stringify(value);
   if (!LONE_SURROGATE.test(json)) return json;
-  return JSON.stringify(rows, (_, v) => typeof v === "string" ? v.toWellFormed() : v);
+  return JSON.stringify(value, (_, v) => typeof v === "string" ? v.toWellFormed() : v);
 }
 
 function toMeterValue(r: MeterValueDbRow): MeterValueRow {

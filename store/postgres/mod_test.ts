@@ -224,7 +224,7 @@ Deno.test({
           assertEquals(added, 3);
           // Another connection (its own snapshot) sees the rows the moment the promise resolves: committed.
           const [row] =
-            await observer`select count(*)::int as n from meter_values where charge_point_id = ${cp}`;
+            await observer`select count(*)::int as n from meter_value_rows where charge_point_id = ${cp}`;
           return row?.n;
         }));
         assertEquals(seenAtResolve, stations.map(() => 3));
@@ -297,7 +297,7 @@ Deno.test({
         assertStrictEquals((failure as { code?: string }).code, "23503");
         assert(!(failure instanceof StoreUnavailableError));
         const rows = await observer`
-          select charge_point_id, count(*)::int as n from meter_values group by 1 order by 1
+          select charge_point_id, count(*)::int as n from meter_value_rows group by 1 order by 1
         `;
         assertEquals(rows.map((r) => [r.charge_point_id, r.n]), [["CP-A", 1], ["CP-C", 2]]);
       } finally {
@@ -317,7 +317,7 @@ Deno.test({
         await assertRejects(() =>
           store.commit({ chargePointId: "CP-A", meterValues: [meterRow("CP-A", 1)], lastSeen: "not a time" })
         );
-        assertEquals((await observer`select count(*)::int as n from meter_values`)[0]?.n, 0);
+        assertEquals((await observer`select count(*)::int as n from meter_value_rows`)[0]?.n, 0);
         assertEquals((await observer`select count(*)::int as n from charge_points`)[0]?.n, 0);
         // The same with a start (the guarded path: its insert is answered before the other statements go).
         const transaction = startedTransaction({
@@ -339,10 +339,10 @@ Deno.test({
           })
         );
         assertEquals((await observer`select count(*)::int as n from transactions`)[0]?.n, 0);
-        assertEquals((await observer`select count(*)::int as n from meter_values`)[0]?.n, 0);
+        assertEquals((await observer`select count(*)::int as n from meter_value_rows`)[0]?.n, 0);
         const result = await store.commit({ chargePointId: "CP-B", meterValues: [meterRow("CP-B", 1)] });
         assertEquals(result, { ok: true, meterValuesAdded: 1 });
-        assertEquals((await observer`select count(*)::int as n from meter_values`)[0]?.n, 1);
+        assertEquals((await observer`select count(*)::int as n from meter_value_rows`)[0]?.n, 1);
       } finally {
         await store.close();
       }
@@ -385,7 +385,7 @@ Deno.test({
       const pending = store.addMeterValues([meterRow("CP-1", 1)]);
       await store.close();
       assertEquals(await pending, 1);
-      const [row] = await observer`select count(*)::int as n from meter_values`;
+      const [row] = await observer`select count(*)::int as n from meter_value_rows`;
       assertEquals(row?.n, 1);
       await assertRejects(() => store.getChargePoint("CP-1"), StoreUnavailableError, "closed");
     }),

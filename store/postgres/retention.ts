@@ -1,6 +1,6 @@
 /**
- * Retention on PostgreSQL: deletes the oldest meter values (by their sample time) and status history (by the
- * time we received it) in batches, through the indexes migration 008 adds.
+ * Retention on PostgreSQL: deletes the oldest meter values (by their sample time; rows, then groups) and status
+ * history (by the time we received it) in batches, through the indexes migrations 011 and 015 add.
  */
 import type { Sql } from "postgres";
 import type { RetentionStore } from "../fleet.ts";
@@ -8,12 +8,33 @@ import type { RetentionStore } from "../fleet.ts";
 export class PostgresRetentionStore implements RetentionStore {
   constructor(private readonly sql: Sql) {}
 
+  /**
+   * Counts meter values, at most `max`: rows of `meter_values` first, then whole groups (migration 015) while
+   * they fit; a group larger than what is left is deleted alone when nothing else was, so every call makes
+   * progress.
+   */
   async pruneMeterValues(before: string, max: number): Promise<number> {
     const rows = await this.sql`
       delete from meter_values where seq in (
         select seq from meter_values where timestamp < ${before} order by timestamp limit ${max})
       returning seq`;
-    return rows.length;
+    const budget = max - rows.length;
+    if (budget <= 0) return rows.length;
+    const [groups] = await this.sql<{ n: number }[]>`
+      with oldest as (
+        select ctid, n, sum(n) over (order by timestamp, seq) as total
+        from (
+          select ctid, timestamp, seq, jsonb_array_length(sampled) as n from meter_groups
+          where timestamp < ${before} order by timestamp, seq limit ${budget}
+        ) o
+      ),
+      deleted as (
+        delete from meter_groups where ctid in (
+          select ctid from oldest where total <= ${budget} or (total = n and ${rows.length} = 0))
+        returning jsonb_array_length(sampled) as n
+      )
+      select coalesce(sum(n), 0)::int as n from deleted`;
+    return rows.length + (groups?.n ?? 0);
   }
 
   async pruneStatusHistory(before: string, max: number): Promise<number> {

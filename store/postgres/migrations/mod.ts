@@ -17,6 +17,7 @@ import { up as fleet } from "./011_fleet.ts";
 import { up as cluster } from "./012_cluster.ts";
 import { up as ocpp201 } from "./013_ocpp201.ts";
 import { up as ocpp201ChargingReports } from "./014_ocpp201_charging_reports.ts";
+import { up as meterGroups } from "./015_meter_groups.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -41,4 +42,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: "cluster", up: cluster },
   { version: 13, name: "ocpp201", up: ocpp201 },
   { version: 14, name: "ocpp201_charging_reports", up: ocpp201ChargingReports },
+  { version: 15, name: "meter_groups", up: meterGroups },
 ];
