@@ -46,7 +46,14 @@ import {
   NotConnectedError,
 } from "./errors.ts";
 import { committedEvent } from "./events.ts";
-import type { FollowUp, HandlerContext, HandlerResult, HandlerSecurityEvent } from "./handlers/handler.ts";
+import type { DataTransferDesk } from "./handlers/data_transfer.ts";
+import type {
+  CsrChecker,
+  FollowUp,
+  HandlerContext,
+  HandlerResult,
+  HandlerSecurityEvent,
+} from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
@@ -160,6 +167,11 @@ export class ChargePointActor {
   #badFrames = 0;
   /** When the lastSeen last written to the store was (ms; -Infinity: not yet on this connection). */
   #lastSeenStoredMs = -Infinity;
+  /**
+   * The station's newest lastSeen when it is newer than the snapshot's: patched into the snapshot only when the
+   * snapshot is read or written (`#current()`), not with a copy of the whole record per CALL.
+   */
+  #seen: string | undefined;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
   #openCallIds = new Set<string>();
   #stopping = false;
@@ -304,6 +316,15 @@ export class ChargePointActor {
 
   /** A read-only view for the registry and the API. */
   get snapshot(): Readonly<ChargePointRecord> | null {
+    return this.#current();
+  }
+
+  /** The snapshot with the newest lastSeen in it. */
+  #current(): ChargePointRecord | null {
+    if (this.#seen !== undefined && this.#record) {
+      this.#record = { ...this.#record, lastSeen: this.#seen };
+      this.#seen = undefined;
+    }
     return this.#record;
   }
 
@@ -387,9 +408,9 @@ export class ChargePointActor {
   async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {
     if (!this.#record) return message.reject(new NotConnectedError(this.id, "updateSnapshot", "not loaded"));
     try {
-      const patch = typeof message.patch === "function" ? message.patch(this.#record) : message.patch;
+      const patch = typeof message.patch === "function" ? message.patch(this.#current()!) : message.patch;
       await this.#commit({ chargePointId: this.id, snapshot: patch });
-      message.resolve(this.#record);
+      message.resolve(this.#current()!);
     } catch (error) {
       message.reject(error);
     }
@@ -524,15 +545,16 @@ export class ChargePointActor {
         `Station "${this.id}" is ${status}: send BootNotification and wait until Accepted`,
       );
     }
+    const { settings, store, vendors, csr, dataTransfers } = this.deps;
     const ctx: HandlerContext = {
       chargePointId: this.id,
       now: receivedAt,
-      settings: this.deps.settings,
-      lookups: this.deps.store,
-      vendors: this.deps.vendors,
-      ...(this.deps.csr ? { csr: this.deps.csr } : {}),
-      ...(this.deps.dataTransfers ? { dataTransfers: this.deps.dataTransfers } : {}),
+      settings,
+      lookups: store,
+      vendors,
     };
+    if (csr) (ctx as { csr?: CsrChecker }).csr = csr;
+    if (dataTransfers) (ctx as { dataTransfers?: DataTransferDesk }).dataTransfers = dataTransfers;
     for (let decision = 1;; decision++) {
       const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);
       const changes: StationChanges = { ...result.changes, chargePointId: this.id };
@@ -599,7 +621,7 @@ export class ChargePointActor {
    * but never a transaction the store does not have.
    */
   async #commit(changes: StationChanges, seenAt?: string): Promise<CommitResult> {
-    const record = this.#record!;
+    let record = this.#record!;
     let snapshot = changes.snapshot;
     const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null;
     const full: StationChanges = { ...changes };
@@ -608,9 +630,11 @@ export class ChargePointActor {
       delete full.lastSeen;
       snapshot = undefined;
     } else if (!this.#stored) {
+      record = this.#current()!;
       const { id: _, ...all } = record;
       snapshot = { ...all, ...snapshot };
     } else if (this.#unsaved) {
+      record = this.#current()!;
       snapshot = { ...actorFields(record), ...snapshot };
     }
     if (snapshot) full.snapshot = { ...snapshot, updatedAt: this.deps.now().toISOString() };
@@ -630,10 +654,9 @@ export class ChargePointActor {
       throw error;
     }
     if (committed.ok) {
-      let next = full.snapshot ? applyPatch(record, full.snapshot) : record;
+      if (full.snapshot) this.#record = applyPatch(record, full.snapshot);
       const seen = changes.lastSeen ?? seenAt;
-      if (seen !== undefined) next = { ...next, lastSeen: seen };
-      this.#record = next;
+      if (seen !== undefined) this.#seen = seen;
       if (full.lastSeen !== undefined || full.snapshot?.lastSeen !== undefined) {
         this.#lastSeenStoredMs = Date.parse(full.lastSeen ?? full.snapshot!.lastSeen!);
       }
@@ -669,7 +692,9 @@ export class ChargePointActor {
         });
       }
     }
-    const refusal = command.force ? null : definition.guard?.(this.#record, command.payload as never) ?? null;
+    const refusal = command.force
+      ? null
+      : definition.guard?.(this.#current()!, command.payload as never) ?? null;
     if (refusal !== null) {
       return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });
     }
@@ -691,7 +716,12 @@ export class ChargePointActor {
     const changes: StationChanges = { chargePointId: this.id, commandLog: command.log ? [entry] : [] };
     if ("response" in outcome && this.#record) {
       const effect = this.dialect.commands[command.action]?.effect;
-      const patch = effect?.(this.#record, command.payload as never, outcome.response as never, finishedAt);
+      const patch = effect?.(
+        this.#current()!,
+        command.payload as never,
+        outcome.response as never,
+        finishedAt,
+      );
       if (patch) changes.snapshot = patch;
     }
     try {

@@ -1,4 +1,4 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import type { StationChanges } from "../model/changes.ts";
 import { openKvStore } from "../store/kv/mod.ts";
@@ -160,6 +160,33 @@ Deno.test("a Heartbeat costs no write; lastSeen is stored at most every lastSeen
     await t.call("StatusNotification", CHARGING);
     const [status] = t.writes[0]!.args as [StationChanges];
     assertEquals(status.lastSeen, (await t.kv.getChargePoint("CP-1"))!.lastSeen);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("the newest lastSeen, kept apart between writes, is in what an operator's update sees, stores and gets", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.writes.length = 0;
+    await t.call("Heartbeat", {});
+    const reply = await t.call("Heartbeat", {}) as [number, string, { currentTime: string }];
+    // A Heartbeat answers the time it was received at: the station's lastSeen.
+    const lastSeen = reply[2].currentTime;
+    assertEquals(t.writes.length, 0, "Heartbeats within the interval write nothing");
+    const stored = String((await t.kv.getChargePoint("CP-1"))!.lastSeen);
+    const seenByPatch: string[] = [];
+    const record = await t.actor.updateSnapshot((current) => {
+      seenByPatch.push(String(current.lastSeen));
+      return { firmwareStatus: "Installed" };
+    });
+    assert(lastSeen > stored, `${lastSeen} is newer than the stored ${stored}`);
+    assertEquals(seenByPatch, [lastSeen]);
+    assertEquals(record.lastSeen, lastSeen);
+    assertEquals(record.firmwareStatus, "Installed");
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.firmwareStatus, "Installed");
+    assertEquals(t.actor.snapshot, record);
   } finally {
     await t.tearDown();
   }

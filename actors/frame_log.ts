@@ -22,8 +22,24 @@ interface StoredFrame {
   frame: string;
 }
 
+/**
+ * One station's last frames: a circular buffer (no array shifting per frame once full). `next` is where the
+ * next frame goes; once the buffer is full it is also the oldest frame. The rings are also a list from the
+ * least to the most recently active station (`older`, `newer`): moving a station to the end is a few
+ * pointers, not a delete and a set of the map per frame.
+ */
+interface Ring {
+  id: string;
+  frames: StoredFrame[];
+  next: number;
+  older: Ring | null;
+  newer: Ring | null;
+}
+
 export class FrameLog {
-  #rings = new Map<string, StoredFrame[]>();
+  #rings = new Map<string, Ring>();
+  #oldest: Ring | null = null;
+  #newest: Ring | null = null;
 
   constructor(readonly perStation: number, readonly maxStations: number) {}
 
@@ -31,56 +47,102 @@ export class FrameLog {
     if (this.perStation <= 0) return;
     let ring = this.#rings.get(chargePointId);
     if (ring) {
-      // Re-insert so Map order is least recently active first.
-      this.#rings.delete(chargePointId);
-    } else {
-      ring = [];
-      if (this.#rings.size >= this.maxStations) {
-        const oldest = this.#rings.keys().next().value;
-        if (oldest !== undefined) this.#rings.delete(oldest);
+      if (ring !== this.#newest) {
+        this.#unlink(ring);
+        this.#append(ring);
       }
+    } else {
+      if (this.#rings.size >= this.maxStations && this.#oldest) this.#forget(this.#oldest);
+      ring = { id: chargePointId, frames: [], next: 0, older: null, newer: null };
+      this.#rings.set(chargePointId, ring);
+      this.#append(ring);
     }
-    this.#rings.set(chargePointId, ring);
-    const text = safely(() => redactFrameText(frame), `[frame of ${frame.length} characters, not readable]`);
-    ring.push({
-      at: at.getTime(),
-      direction,
-      frame: text.length > MAX_FRAME_CHARS ? copyOf(`${text.slice(0, MAX_FRAME_CHARS)}…`) : text,
-    });
-    if (ring.length > this.perStation) ring.shift();
+    const stored: StoredFrame = { at: at.getTime(), direction, frame: kept(frame) };
+    if (ring.frames.length < this.perStation) {
+      ring.frames.push(stored);
+    } else {
+      ring.frames[ring.next] = stored;
+      ring.next = (ring.next + 1) % ring.frames.length;
+    }
   }
 
   /** Forgets the frames older than `before` (retention); returns how many went. */
   pruneBefore(before: Date): number {
     const cutoff = before.getTime();
     let pruned = 0;
-    for (const [id, ring] of this.#rings) {
-      const keep = ring.findIndex((f) => f.at >= cutoff);
+    for (const ring of [...this.#rings.values()]) {
+      const frames = inOrder(ring);
+      const keep = frames.findIndex((f) => f.at >= cutoff);
       if (keep === 0) continue;
-      const gone = keep < 0 ? ring.length : keep;
+      const gone = keep < 0 ? frames.length : keep;
       pruned += gone;
-      if (keep < 0) this.#rings.delete(id);
-      else ring.splice(0, gone);
+      if (keep < 0) {
+        this.#forget(ring);
+      } else {
+        ring.frames = frames.slice(keep);
+        ring.next = 0;
+      }
     }
     return pruned;
   }
 
   /** Oldest first; [] for a station we have no frames of. */
   list(chargePointId: string): FrameLogEntry[] {
-    return (this.#rings.get(chargePointId) ?? []).map((f) => ({ ...f, at: new Date(f.at).toISOString() }));
+    const ring = this.#rings.get(chargePointId);
+    if (!ring) return [];
+    return inOrder(ring).map((f) => ({ ...f, at: new Date(f.at).toISOString() }));
   }
+
+  /** Station ids from the least to the most recently active (the order stations are forgotten in). */
+  stations(): string[] {
+    const ids: string[] = [];
+    for (let ring = this.#oldest; ring; ring = ring.newer) ids.push(ring.id);
+    return ids;
+  }
+
+  #forget(ring: Ring): void {
+    this.#unlink(ring);
+    this.#rings.delete(ring.id);
+  }
+
+  #unlink(ring: Ring): void {
+    if (ring.older) ring.older.newer = ring.newer;
+    else this.#oldest = ring.newer;
+    if (ring.newer) ring.newer.older = ring.older;
+    else this.#newest = ring.older;
+    ring.older = ring.newer = null;
+  }
+
+  #append(ring: Ring): void {
+    ring.older = this.#newest;
+    if (this.#newest) this.#newest.newer = ring;
+    else this.#oldest = ring;
+    this.#newest = ring;
+  }
+}
+
+/** A ring's frames, oldest first. */
+function inOrder(ring: Ring): StoredFrame[] {
+  return ring.next === 0
+    ? ring.frames
+    : [...ring.frames.slice(ring.next), ...ring.frames.slice(0, ring.next)];
+}
+
+/**
+ * What is kept of a frame: its secrets redacted, a long one cut to a copy of its start. Never throws
+ * (recording runs in a socket's message handler); the note for an unreadable frame is built only then.
+ */
+function kept(frame: string): string {
+  let text: string;
+  try {
+    text = redactFrameText(frame);
+  } catch {
+    return `[frame of ${frame.length} characters, not readable]`;
+  }
+  return text.length > MAX_FRAME_CHARS ? copyOf(`${text.slice(0, MAX_FRAME_CHARS)}…`) : text;
 }
 
 /** A string that shares no memory with `text` (V8 keeps a slice as a pointer into its parent). */
 function copyOf(text: string): string {
   return JSON.parse(JSON.stringify(text));
-}
-
-/** `make()`, or `fallback` if it throws: recording runs in a socket's message handler and must never throw. */
-function safely(make: () => string, fallback: string): string {
-  try {
-    return make();
-  } catch {
-    return fallback;
-  }
 }

@@ -43,3 +43,39 @@ Deno.test("FrameLog.pruneBefore() forgets frames older than the cutoff and stati
   assertEquals(log.list("CP-2"), []);
   assertEquals(log.pruneBefore(new Date("2026-01-01T00:05:00.000Z")), 0);
 });
+
+Deno.test("FrameLog keeps order across many wraps of a station's ring, and after pruning part of it", () => {
+  const log = new FrameLog(4, 10);
+  const t = (i: number) => new Date(Date.parse("2026-01-01T00:00:00.000Z") + i * 1000);
+  for (let i = 1; i <= 11; i++) log.record("CP-1", "in", `f${i}`, t(i));
+  assertEquals(log.list("CP-1").map((e) => e.frame), ["f8", "f9", "f10", "f11"]);
+  assertEquals(log.list("CP-1").map((e) => e.at), [8, 9, 10, 11].map((i) => t(i).toISOString()));
+  // f8 and f9 are older than the cutoff, wherever they sit in the ring.
+  assertEquals(log.pruneBefore(t(10)), 2);
+  assertEquals(log.list("CP-1").map((e) => e.frame), ["f10", "f11"]);
+  for (let i = 12; i <= 14; i++) log.record("CP-1", "out", `f${i}`, t(i));
+  assertEquals(log.list("CP-1").map((e) => e.frame), ["f11", "f12", "f13", "f14"]);
+});
+
+Deno.test("FrameLog forgets stations in least recently active order, however they interleave", () => {
+  const log = new FrameLog(2, 3);
+  // A mirror of what the log must do: a list in activity order, the least recent dropped beyond 3.
+  let expected: string[] = [];
+  const ids = ["A", "B", "C", "D", "E"];
+  let seed = 7;
+  for (let i = 0; i < 500; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const id = ids[seed % ids.length]!;
+    log.record(id, i % 2 ? "in" : "out", `f${i}`, at);
+    expected = [...expected.filter((e) => e !== id), id];
+    if (expected.length > 3) expected.shift();
+    assertEquals(log.stations(), expected, `after frame ${i}`);
+  }
+  for (const id of ids) assertEquals(log.list(id).length > 0, expected.includes(id));
+  // Pruning everything forgets every station, and the log starts over cleanly.
+  log.pruneBefore(new Date(at.getTime() + 1));
+  assertEquals(log.stations(), []);
+  log.record("B", "in", "again", at);
+  log.record("A", "in", "again", at);
+  assertEquals(log.stations(), ["B", "A"]);
+});

@@ -98,6 +98,10 @@ export class ClusterNode implements RemoteStations {
     await this.#reload();
     registry.attachCluster(this);
     this.forward("station", events, remoteEvents);
+    // Told at once, the nodes already running forward their events to this one from now on (see forward).
+    await backend.bus.broadcast({ kind: "batch" }).catch((error) =>
+      this.options.logger.warn("cluster broadcast failed", { error: String(error) })
+    );
     this.#tickTimer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.options.logger.info("cluster node started", { node: this.nodeId, leaseMs: this.options.leaseMs });
   }
@@ -113,7 +117,10 @@ export class ClusterNode implements RemoteStations {
   ): void {
     this.#remoteStreams.set(channel, remote as { publish(event: unknown): void });
     this.#unfollow.push(local.subscribe((event) => {
-      if (this.#stopped) return;
+      // Alone in the cluster, an event has no live stream to reach: not serialized, not sent (on PostgreSQL
+      // a NOTIFY per batch that only came back to us). A node that starts says so (start), and every
+      // reload reads the leases, so another node is known before its live stream can have a reader.
+      if (this.#stopped || !this.#othersAlive()) return;
       this.#outbox.events.push({ c: channel, e: event });
       this.#scheduleFlush();
     }));
@@ -303,6 +310,13 @@ export class ClusterNode implements RemoteStations {
 
   #alive(nodeId: string): boolean {
     return (this.#nodes.get(nodeId) ?? 0) > performance.now();
+  }
+
+  /** Whether a node other than this one holds a lease (checked per event: a loop over a few nodes). */
+  #othersAlive(): boolean {
+    const now = performance.now();
+    for (const [id, until] of this.#nodes) if (until > now && id !== this.nodeId) return true;
+    return false;
   }
 
   // --- the bus ---

@@ -227,8 +227,9 @@ export function createFleet(deps: FleetDeps) {
     /** Subscribes to the station and security events and starts the background loops. */
     start(): void {
       unsubscribe.push(deps.stationEvents.subscribe((event) => {
-        // Load management's site events are not about one station.
-        if (event.chargePointId === null) return;
+        // Load management's site events are not about one station. Meter values concern none of the follow-ups
+        // below, and are the most frequent event: they cost no promises here.
+        if (event.chargePointId === null || event.type === "meterValues") return;
         const hook = webhookEventOfStation(event);
         if (hook) emit(hook);
         quietly("reservation follow-up", reservations.stationEvent(event));

@@ -19,6 +19,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { ALL_ACTIONS } from "../protocol/ocpp16/mod.ts";
+import { CallStats } from "./call_stats.ts";
 import type { CommitBatch, Metrics } from "./metrics.ts";
 
 /** Seconds: a CALL answered from memory takes well under a millisecond, one waiting for a commit a few. */
@@ -36,12 +37,7 @@ export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
   readonly #actions: ReadonlySet<string>;
   readonly #seen = new Map<string, Set<string>>();
-  readonly #messages: Counter<"action" | "outcome">;
-  readonly #callSeconds: Histogram<"action">;
-  readonly #callChildren = new Map<
-    string,
-    { messages: { inc(): void }; seconds: { observe(v: number): void } }
-  >();
+  readonly #calls: CallStats;
   readonly #handshakes: Counter<"outcome" | "status">;
   readonly #commitSeconds: Histogram<"outcome">;
   readonly #commitSize: Histogram<"outcome">;
@@ -51,19 +47,7 @@ export class PrometheusMetrics implements Metrics {
   constructor(options: PrometheusMetricsOptions = {}) {
     this.#actions = new Set(options.actions ?? ALL_ACTIONS);
     const registers = [this.registry];
-    this.#messages = new Counter({
-      name: "csms_ocpp_messages_total",
-      help: "CALLs from stations, by action and how they were answered (accepted or the CALLERROR code)",
-      labelNames: ["action", "outcome"],
-      registers,
-    });
-    this.#callSeconds = new Histogram({
-      name: "csms_ocpp_call_duration_seconds",
-      help: "Time from the actor taking up a station's CALL to sending its answer (store commit included)",
-      labelNames: ["action"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.#calls = new CallStats(this.registry, LATENCY_BUCKETS);
     this.#handshakes = new Counter({
       name: "csms_ocpp_handshakes_total",
       help: "Station WebSocket upgrades, accepted (101) or refused (the HTTP status)",
@@ -128,19 +112,8 @@ export class PrometheusMetrics implements Metrics {
 
   callHandled(action: string, outcome: string, seconds: number): void {
     const known = this.#actions.has(action) ? action : "other";
-    const bounded = this.#bounded("outcome", outcome);
-    // Every answered CALL lands here: the labelled children are looked up once, not hashed per call.
-    const key = `${known}\u0000${bounded}`;
-    let children = this.#callChildren.get(key);
-    if (!children) {
-      children = {
-        messages: this.#messages.labels({ action: known, outcome: bounded }),
-        seconds: this.#callSeconds.labels({ action: known }),
-      };
-      this.#callChildren.set(key, children);
-    }
-    children.messages.inc();
-    children.seconds.observe(seconds);
+    // Every answered CALL lands here: counted in plain numbers, handed to prom-client when scraped.
+    this.#calls.add(known, this.#bounded("outcome", outcome), seconds);
   }
 
   handshake(status: number): void {

@@ -1,8 +1,9 @@
 /**
  * The overview with 10,000 stations in the store: the KPIs and attention counts cover them all, one page of 50
  * rows is rendered, the page links walk on, a search narrows it and a sort orders all of them; each render
- * stays well under a second and a half.
+ * costs well under a second and a half of CPU.
  */
+import process from "node:process";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { ChargePointRecord } from "../model/charge_point.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
@@ -38,11 +39,14 @@ Deno.test("the overview pages and searches 10,000 stations quickly, server-side"
     }
     await Promise.all(writes);
     const cookie = await server.login(ADMIN.username, ADMIN.password);
+    // The server runs in this process: the CPU it spends on a page is what a page costs, whatever else the
+    // machine is doing (wall time is not: a busy machine made a page take 7 s).
     const get = async (path: string) => {
-      const started = performance.now();
+      const started = process.cpuUsage();
       const res = await fetch(`${server.url}${path}`, { headers: { cookie } });
       const body = await res.text();
-      return { status: res.status, body, ms: performance.now() - started };
+      const used = process.cpuUsage(started);
+      return { status: res.status, body, ms: (used.user + used.system) / 1000 };
     };
 
     const first = await get("/");
@@ -70,7 +74,9 @@ Deno.test("the overview pages and searches 10,000 stations quickly, server-side"
     const sorted = await get("/?sort=id&order=desc");
     assertEquals(/<tr data-station="([^"]+)"/.exec(sorted.body)?.[1], "CP-09999");
 
-    for (const r of [first, second, search, sorted]) assert(r.ms < 1500, `a page took ${r.ms.toFixed(0)} ms`);
+    for (const r of [first, second, search, sorted]) {
+      assert(r.ms < 1500, `a page took ${r.ms.toFixed(0)} ms of CPU`);
+    }
   } finally {
     await server.close();
   }

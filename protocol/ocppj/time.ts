@@ -1,3 +1,5 @@
+import { isCanonicalUtc } from "./formats.ts";
+
 /**
  * Station timestamps to our canonical form: ISO 8601 UTC with milliseconds. Accepts every date-time our
  * schemas accept (RFC 3339 with "T", "t" or a space, any fraction, "Z"/"z" or "+hh:mm", "+hhmm", "+hh" offsets,
@@ -15,6 +17,8 @@ const DATE_TIME =
 const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 export function toUtcIso(value: string): string {
+  // A valid date in the canonical form is its own canonical form: no Date round trip.
+  if (isCanonicalUtc(value)) return value;
   if (value.length === 24 && CANONICAL.test(value)) {
     const time = Date.parse(value);
     // A day or month out of range (2024-02-30) does not survive the round trip: the general path decides.

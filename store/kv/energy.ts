@@ -6,7 +6,8 @@
  *   `["site_meta", "version"]`, bumped by every site write: site writes are rare, and checking this one key
  *   serialises them, where checking every station's pointer would exceed KV's 100 checks per atomic.
  * - `["site_sample", siteId, at]` SiteSample
- * - `["cprofile", chargePointId, chargingProfileId]` StoredChargingProfile
+ * - `["cprofile", chargePointId, chargingProfileId]` StoredChargingProfile; `["mark", "cprofile", chargePointId]`
+ *   while the station may have any (see presence.ts: a station without profiles is answered without a list)
  * - `["cprofile_support", chargePointId]` ChargingProfileSupport
  *
  * @example
@@ -30,6 +31,7 @@ import {
   SiteConflictError,
 } from "../energy.ts";
 import { openKvHandle } from "./mod.ts";
+import { PresenceMarks } from "./presence.ts";
 import { sharedReads } from "./reads.ts";
 
 const SITE = "site";
@@ -59,12 +61,14 @@ export class KvEnergyStore implements EnergyStore {
   readonly #kv: Deno.Kv;
   readonly #retentionMs: number;
   readonly #ownsHandle: boolean;
+  readonly #profiles: PresenceMarks;
   #closed = false;
 
   constructor(kv: Deno.Kv, options: KvEnergyStoreOptions = {}) {
     this.#kv = kv;
     this.#retentionMs = options.sampleRetentionMs ?? DEFAULT_SAMPLE_RETENTION_MS;
     this.#ownsHandle = options.ownsHandle ?? false;
+    this.#profiles = new PresenceMarks(kv, PROFILE);
   }
 
   // ---------------------------------------------------------------------------------------------- sites
@@ -140,12 +144,15 @@ export class KvEnergyStore implements EnergyStore {
 
   // ---------------------------------------------------------------------------------------------- profiles
 
-  async listChargingProfiles(chargePointId: string): Promise<StoredChargingProfile[]> {
-    const out: StoredChargingProfile[] = [];
-    for await (const entry of this.#kv.list<StoredChargingProfile>({ prefix: [PROFILE, chargePointId] })) {
-      out.push(entry.value);
-    }
-    return out.sort(compareProfiles);
+  /** Read on every transaction event: a station without profiles costs a point read, not a list. */
+  listChargingProfiles(chargePointId: string): Promise<StoredChargingProfile[]> {
+    return this.#profiles.list(chargePointId, async () => {
+      const out: StoredChargingProfile[] = [];
+      for await (const entry of this.#kv.list<StoredChargingProfile>({ prefix: [PROFILE, chargePointId] })) {
+        out.push(entry.value);
+      }
+      return out.sort(compareProfiles);
+    }, true);
   }
 
   async updateChargingProfiles(chargePointId: string, changes: ChargingProfileChanges): Promise<void> {
@@ -154,6 +161,7 @@ export class KvEnergyStore implements EnergyStore {
     const put = new Set(changes.put.map((p) => p.chargingProfileId));
     for (const id of changes.remove) if (!put.has(id)) op.delete([PROFILE, chargePointId, id]);
     for (const p of changes.put) op.set([PROFILE, chargePointId, p.chargingProfileId], p);
+    if (changes.put.length > 0) op.set(this.#profiles.key(chargePointId), true);
     if (!(await op.commit()).ok) throw new Error(`Cannot store the charging profiles of "${chargePointId}"`);
   }
 

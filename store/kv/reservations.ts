@@ -2,10 +2,13 @@
  * The ReservationStore on Deno KV.
  *
  * Layout: `["rsv_counter"]` the last id handed out; `["rsv", id]` ReservationRecord; `["rsv_cp", cpId, id]`
- * -> true; while active, `["rsv_active", cpId, connectorId, id]` and `["rsv_exp", expiryDate, id]` -> true.
+ * -> true; while active, `["rsv_active", cpId, connectorId, id]` and `["rsv_exp", expiryDate, id]` -> true;
+ * `["mark", "rsv_active", cpId]` while the station may have an active one (see presence.ts: the active list is
+ * read on every Authorize and StartTransaction, and a station without one is answered without a list).
  */
 import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
 import { getMany, listAll, retryAtomic } from "./kv_helpers.ts";
+import { PresenceMarks } from "./presence.ts";
 
 const COUNTER: Deno.KvKey = ["rsv_counter"];
 /** reservationId is a 32-bit integer on the wire (OCPP 1.6 ReserveNow.req). */
@@ -21,7 +24,11 @@ const activeKey = (
 const expiryKey = (r: ReservationRecord): Deno.KvKey => ["rsv_exp", r.expiryDate, r.reservationId];
 
 export class KvReservationStore implements ReservationStore {
-  constructor(private readonly kv: Deno.Kv) {}
+  readonly #active: PresenceMarks;
+
+  constructor(private readonly kv: Deno.Kv) {
+    this.#active = new PresenceMarks(kv, "rsv_active");
+  }
 
   newReservationId(): Promise<number> {
     return retryAtomic("allocate a reservation id", async () => {
@@ -36,7 +43,9 @@ export class KvReservationStore implements ReservationStore {
   async createReservation(r: ReservationRecord): Promise<boolean> {
     const op = this.kv.atomic().check({ key: key(r.reservationId), versionstamp: null })
       .set(key(r.reservationId), r).set(byCpKey(r.chargePointId, r.reservationId), true);
-    if (r.state === "active") op.set(activeKey(r), true).set(expiryKey(r), true);
+    if (r.state === "active") {
+      op.set(activeKey(r), true).set(expiryKey(r), true).set(this.#active.key(r.chargePointId), true);
+    }
     return (await op.commit()).ok;
   }
 
@@ -100,7 +109,12 @@ export class KvReservationStore implements ReservationStore {
     const prefix = connectorId === undefined
       ? ["rsv_active", chargePointId]
       : ["rsv_active", chargePointId, connectorId];
-    const pointers = await listAll(this.kv, { prefix });
+    // The mark is cleared only when the station has no active pointer at all (a listing of the whole station).
+    const pointers = await this.#active.list(
+      chargePointId,
+      () => listAll(this.kv, { prefix }),
+      connectorId === undefined,
+    );
     const records = await getMany<ReservationRecord>(this.kv, pointers.map((p) => key(p.key[3] as number)));
     return records.flatMap((e) => (e.value && e.value.state === "active" ? [e.value] : []));
   }
