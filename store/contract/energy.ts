@@ -59,7 +59,8 @@ function sample(siteId: string, seconds: number): SiteSample {
   };
 }
 
-function profile(chargePointId: string, id: number, connectorId = 1): StoredChargingProfile {
+/** A stored TxDefaultProfile of 16.5 A (also used by the KV store's own tests). */
+export function profile(chargePointId: string, id: number, connectorId = 1): StoredChargingProfile {
   return {
     chargePointId,
     connectorId,

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import type { StoredChargingProfile } from "../../model/charging_profile.ts";
+import { profile } from "../contract/energy.ts";
 import type { ReservationRecord } from "../fleet.ts";
 import { KvEnergyStore } from "./energy.ts";
 import { openKvHandle } from "./handle.ts";
@@ -7,28 +7,6 @@ import { PresenceMarks } from "./presence.ts";
 import { KvReservationStore } from "./reservations.ts";
 
 const T0 = "2026-12-01T10:00:00.000Z";
-
-function profile(chargePointId: string, id: number): StoredChargingProfile {
-  return {
-    chargePointId,
-    connectorId: 1,
-    chargingProfileId: id,
-    stackLevel: 1,
-    chargingProfilePurpose: "TxDefaultProfile",
-    transactionId: null,
-    profile: {
-      chargingProfileId: id,
-      stackLevel: 1,
-      chargingProfilePurpose: "TxDefaultProfile",
-      chargingProfileKind: "Relative",
-      chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
-    },
-    source: "api",
-    state: "installed",
-    requestedBy: "user:root",
-    updatedAt: T0,
-  };
-}
 
 function reservation(chargePointId: string, id: number, connectorId = 1): ReservationRecord {
   return {
