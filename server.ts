@@ -218,8 +218,10 @@ export async function startServer(
           startedAt: t.createdAt,
         })),
       recentMeterValues: (id) => store.listMeterValuesByChargePoint(id, 100),
-      lastSeen: async (id) => (await store.getChargePoint(id))?.lastSeen ?? null,
-      externalLimits: async (id) => (await store.getChargePoint(id))?.chargingReports?.limits ?? [],
+      station: async (id) => {
+        const record = await store.getChargePoint(id);
+        return { lastSeen: record?.lastSeen ?? null, externalLimits: record?.chargingReports?.limits ?? [] };
+      },
       isConnected: (id) => registry.isConnectedHere(id),
     },
     settings: {

@@ -69,10 +69,16 @@ export interface LoadSources {
   activeTransactions(chargePointId: string): Promise<ActiveTransaction[]>;
   /** A station's recent meter values, any order. */
   recentMeterValues(chargePointId: string): Promise<MeterValueRow[]>;
-  lastSeen(chargePointId: string): Promise<string | null>;
-  /** The external charging limits an OCPP 2.0.1 station reported (NotifyChargingLimit); none for 1.6. */
-  externalLimits(chargePointId: string): Promise<readonly ExternalChargingLimit[]>;
+  /** What the station's record says, read once per run. */
+  station(chargePointId: string): Promise<StationFacts>;
   isConnected(chargePointId: string): boolean;
+}
+
+/** The parts of a station's record load management reads. */
+export interface StationFacts {
+  lastSeen: string | null;
+  /** The external charging limits an OCPP 2.0.1 station reported (NotifyChargingLimit); none for 1.6. */
+  externalLimits: readonly ExternalChargingLimit[];
 }
 
 /** Timers, injected so tests control time. */
@@ -390,13 +396,12 @@ export class LoadManager {
   /** What a run needs to know about one station's sessions. */
   async #sessionsOf(site: SiteRecord, chargePointId: string, now: Date): Promise<SessionView[]> {
     const { sources, store, settings } = this.#deps;
-    const [transactions, stored, support, rows, lastSeen, external] = await Promise.all([
+    const [transactions, stored, support, rows, { lastSeen, externalLimits }] = await Promise.all([
       sources.activeTransactions(chargePointId),
       store.listChargingProfiles(chargePointId),
       store.getChargingProfileSupport(chargePointId),
       sources.recentMeterValues(chargePointId),
-      sources.lastSeen(chargePointId),
-      sources.externalLimits(chargePointId),
+      sources.station(chargePointId),
     ]);
     const connected = sources.isConnected(chargePointId);
     return transactions.map((transaction) => {
@@ -413,7 +418,7 @@ export class LoadManager {
         // An external limit on the station (a 2.0.1 EVSE's id is its transactions' connector id) caps it.
         maxCurrentA: Math.min(
           site.stationMaxCurrentA,
-          externalLimitA(external, transaction.connectorId, now) ?? Number.POSITIVE_INFINITY,
+          externalLimitA(externalLimits, transaction.connectorId, now) ?? Number.POSITIVE_INFINITY,
         ),
         ...(beforeChange && appliedA !== null ? { capA: appliedA } : {}),
         control: support?.refusedReason

@@ -124,8 +124,8 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
     sources: {
       activeTransactions: (id) => Promise.resolve(transactions.get(id) ?? []),
       recentMeterValues: (id) => Promise.resolve(meters.get(id) ?? []),
-      lastSeen: (id) => Promise.resolve(lastSeen.get(id) ?? null),
-      externalLimits: (id) => Promise.resolve(externalLimits.get(id) ?? []),
+      station: (id) =>
+        Promise.resolve({ lastSeen: lastSeen.get(id) ?? null, externalLimits: externalLimits.get(id) ?? [] }),
       isConnected: (id) => fleet.isConnected(id),
     },
   });
