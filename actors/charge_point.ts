@@ -46,14 +46,7 @@ import {
   NotConnectedError,
 } from "./errors.ts";
 import { committedEvent } from "./events.ts";
-import type { DataTransferDesk } from "./handlers/data_transfer.ts";
-import type {
-  CsrChecker,
-  FollowUp,
-  HandlerContext,
-  HandlerResult,
-  HandlerSecurityEvent,
-} from "./handlers/handler.ts";
+import type { FollowUp, HandlerContext, HandlerResult, HandlerSecurityEvent } from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
@@ -552,9 +545,9 @@ export class ChargePointActor {
       settings,
       lookups: store,
       vendors,
+      csr,
+      dataTransfers,
     };
-    if (csr) (ctx as { csr?: CsrChecker }).csr = csr;
-    if (dataTransfers) (ctx as { dataTransfers?: DataTransferDesk }).dataTransfers = dataTransfers;
     for (let decision = 1;; decision++) {
       const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);
       const changes: StationChanges = { ...result.changes, chargePointId: this.id };

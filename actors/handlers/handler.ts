@@ -25,9 +25,9 @@ export interface HandlerContext {
   /** Vendor-specific DataTransfer handlers. */
   readonly vendors: VendorTable;
   /** Answers DataTransfer by operators' rules and keeps every message; absent: UnknownVendorId, nothing kept. */
-  readonly dataTransfers?: DataTransferDesk;
+  readonly dataTransfers?: DataTransferDesk | undefined;
   /** Checks a CSR before SignCertificate is answered; absent: this Central System signs no certificates. */
-  readonly csr?: CsrChecker;
+  readonly csr?: CsrChecker | undefined;
 }
 
 /**
