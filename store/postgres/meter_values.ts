@@ -55,17 +55,11 @@ export class PgMeterValues {
 
   async listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
     if (!isTransactionId(transactionId)) return [];
+    // The view (migration 015) is the groups and the older rows as one row per sampled value; the condition
+    // reaches both tables' transaction indexes.
     const rows = await this.sql<MeterValueDbRow[]>`
-      select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
-        s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
-        coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
-      from meter_groups g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
-      where g.transaction_id = ${transactionId}
-      union all
-      select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
-        value, context, format, measurand, phase, location, unit
-      from meter_values where transaction_id = ${transactionId}
-      order by timestamp, seq, k
+      select * from meter_value_rows where transaction_id = ${transactionId}
+      order by timestamp, seq, position
     `;
     return rows.map(toMeterValue);
   }
