@@ -236,11 +236,12 @@ export class PgTransactions {
       returning t.transaction_id, t.charge_point_id, t.connector_id, t.id_tag, t.status
       ), closed as (
         delete from open_transactions o using updated u
-        where o.transaction_id = u.transaction_id and u.status <> 'active'
+        where o.charge_point_id = u.charge_point_id and o.connector_id = u.connector_id
+          and o.transaction_id = u.transaction_id and u.status <> 'active'
       ), opened as (
         insert into open_transactions (transaction_id, charge_point_id, connector_id, id_tag)
         select transaction_id, charge_point_id, connector_id, id_tag from updated where status = 'active'
-        on conflict (transaction_id) do update set id_tag = excluded.id_tag
+        on conflict (charge_point_id, connector_id, transaction_id) do update set id_tag = excluded.id_tag
         where open_transactions.id_tag <> excluded.id_tag
       )
       select transaction_id from updated

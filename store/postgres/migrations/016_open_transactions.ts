@@ -11,16 +11,18 @@
  * copied in; the two partial indexes are dropped (nothing else read them).
  */
 export const up = `
+-- Keyed by connector first: the lookup by connector and the delete at a stop use the key, and a start adds
+-- two index entries, as many as the two partial indexes took.
 create table open_transactions (
-  transaction_id  integer primary key,
   charge_point_id text collate "C" not null,
   connector_id    integer not null,
-  id_tag          text not null
+  transaction_id  integer not null,
+  id_tag          text not null,
+  primary key (charge_point_id, connector_id, transaction_id)
 );
-create index open_transactions_by_connector on open_transactions (charge_point_id, connector_id);
 create index open_transactions_by_id_tag on open_transactions (id_tag, transaction_id desc);
-insert into open_transactions (transaction_id, charge_point_id, connector_id, id_tag)
-  select transaction_id, charge_point_id, connector_id, id_tag from transactions where status = 'active';
+insert into open_transactions (charge_point_id, connector_id, transaction_id, id_tag)
+  select charge_point_id, connector_id, transaction_id, id_tag from transactions where status = 'active';
 drop index transactions_open_by_connector;
 drop index transactions_open_by_id_tag;
 -- Room on each page for the new version of its rows when they stop (pages written from now on).
