@@ -65,14 +65,15 @@ export function createLogger(
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 let scratch = new Uint8Array(4096);
 
 /**
  * One line to stdout, synchronously, as `console.log` did (nothing is held in memory, so a crash loses no
  * line already logged), without the console's formatting machinery: the line is encoded into a reused buffer
  * and written with `Deno.stdout.writeSync` until all of it is out (about a third of `console.log`'s cost).
- * Where stdout cannot be written that way (no `Deno.stdout`, or it fails before writing anything), the line
- * goes through `console.log` as before.
+ * Where stdout cannot be written that way (no `Deno.stdout`, or a write fails), the line (or what is left of
+ * it) goes through `console.log` as before.
  */
 export function writeStdout(line: string): void {
   const text = line + "\n";
@@ -84,9 +85,9 @@ export function writeStdout(line: string): void {
   let offset = 0;
   try {
     while (offset < written) offset += Deno.stdout.writeSync(scratch.subarray(offset, written));
-  } catch (error) {
-    if (offset > 0) throw error;
-    console.log(line);
+  } catch {
+    // The rest of the line (all of it when nothing was written) through the console, as before.
+    console.log(offset === 0 ? line : decoder.decode(scratch.subarray(offset, written - 1)));
   }
 }
 
