@@ -9,6 +9,9 @@
  * names a column a stop changes, and the table keeps a fifth of each page free for those updates, so a stop is
  * a heap-only update there plus one deleted row here. The rows of the active transactions stored before are
  * copied in; the two partial indexes are dropped (nothing else read them).
+ *
+ * A cluster's nodes must all run a version with this migration once it is applied: an older node would start
+ * transactions without their open row (the other nodes would not see them as open).
  */
 export const up = `
 -- Keyed by connector first: the lookup by connector and the delete at a stop use the key, and a start adds
