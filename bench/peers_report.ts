@@ -43,6 +43,11 @@ export interface PeerWindow {
   irqCores: number;
   /** Cores used by processes outside the benchmark during the window (other work on a shared machine). */
   otherCores: number;
+  /**
+   * How late a 10 ms timer in the server fired over the window (`loop_lag.ts`): what a frame arriving at a
+   * random moment waited for the JavaScript thread. Null when the probe did not answer.
+   */
+  loopLagMs?: LatencySummary | null;
   /** With `--profile`, ours at saturation: the V8 CPU profile of the window, summarised. */
   profile?: ProfileSummary | null;
 }
@@ -138,6 +143,13 @@ export function figureSpecs(
         },
         { key: `fixed${r}.p50`, label: `${at}: p50`, unit: "ms", higherIsBetter: false, short: `${at} p50` },
         { key: `fixed${r}.p99`, label: `${at}: p99`, unit: "ms", higherIsBetter: false, short: `${at} p99` },
+        {
+          key: `fixed${r}.lagP99`,
+          label: `${at}: event-loop lag p99`,
+          unit: "ms",
+          higherIsBetter: false,
+          short: `${at} event-loop lag p99`,
+        },
       ];
     }),
     {
@@ -234,6 +246,7 @@ export function figuresOf(
     values[`fixed${r}.achieved`] = w ? w.perS : null;
     values[`fixed${r}.p50`] = w?.latencyMs.p50 ?? null;
     values[`fixed${r}.p99`] = w?.latencyMs.p99 ?? null;
+    values[`fixed${r}.lagP99`] = w?.loopLagMs?.p99 ?? null;
     if (w) doubts(`fixed${r}.achieved`, w, false);
   }
   values.rssPerStation = footprint?.rssPerStationBytes == null ? null : footprint.rssPerStationBytes / 1000;

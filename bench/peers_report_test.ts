@@ -77,7 +77,11 @@ function figuresFor(target: PeerTarget, perS: number, p99: number, rss: number, 
   const windows = [
     window(target, "saturation", perS),
     window(target, "saturation-tx", perS / 2),
-    window(target, "fixed-2000", 2000, { latencyMs: latency(p99 / 4, p99), targetPerS: 2000 }),
+    window(target, "fixed-2000", 2000, {
+      latencyMs: latency(p99 / 4, p99),
+      targetPerS: 2000,
+      loopLagMs: latency(p99 / 8, p99 / 2),
+    }),
   ];
   return figuresOf(target, windows, footprint(target, rss, bootS), [2000]);
 }
@@ -99,6 +103,7 @@ Deno.test("figuresOf() reads every issue-19 figure from the windows and the foot
     "fixed2000.achieved": 2000,
     "fixed2000.p50": 10,
     "fixed2000.p99": 40,
+    "fixed2000.lagP99": 20,
     rssPerStation: 42,
     rssSettled: null,
     boot: 6.5,

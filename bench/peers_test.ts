@@ -1,7 +1,8 @@
 /**
  * Smoke test of `deno task bench --peers`: each server it measures (the two peers, and ours on KV) starts as
  * the benchmark starts it, a handful of stations boot and run both saturation mixes against it with no
- * CALLERROR, and every answer of every action passes the official OCPP 1.6 `.conf` schema.
+ * CALLERROR, every answer of every action passes the official OCPP 1.6 `.conf` schema, and its event-loop lag
+ * probe answers.
  */
 import { createRequire } from "node:module";
 import { createValidator } from "ocpp-rpc";
@@ -97,6 +98,9 @@ async function smoke(spec: ServerSpec): Promise<void> {
     } finally {
       await generator.close();
     }
+    // The lag probe answers, with one firing of its 10 ms timer at least since the server started.
+    const lag = await server.cutLag();
+    assert(lag !== null && lag.count > 0, `${spec.name}: event-loop lag ${JSON.stringify(lag)}`);
   } catch (e) {
     console.log(`${spec.name} logged (first warnings and errors):\n${server.problems.join("\n")}`);
     throw e;

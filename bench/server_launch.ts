@@ -4,6 +4,8 @@
  * its log lines per phase, ask its memory probe, stop it.
  */
 import { readLines } from "./lines.ts";
+import type { LatencySummary } from "./histogram.ts";
+import { LAG_LINE } from "./loop_lag.ts";
 import { MEMORY_LINE } from "./memory_probe.ts";
 import { pinned } from "./pinning.ts";
 
@@ -56,6 +58,8 @@ export interface ServerChild {
   probeMemory(timeoutMs?: number): Promise<MemoryProbe | null>;
   /** With BENCH_CPU_PROFILE set: writes the CPU profile so far and starts the next; resolves with its path. */
   cutProfile(timeoutMs?: number): Promise<string | null>;
+  /** The event-loop lag since the previous cut (`loop_lag.ts`); null when the probe does not answer. */
+  cutLag(timeoutMs?: number): Promise<LatencySummary | null>;
   exited: Promise<Deno.CommandStatus>;
 }
 
@@ -78,6 +82,7 @@ export async function spawnServer(index: number, spec: ServerSpec): Promise<Serv
   const portKnown = new Promise<number>((r) => (resolvePort = r));
   const probeWaiters: Array<(p: MemoryProbe) => void> = [];
   const profileWaiters: Array<(path: string) => void> = [];
+  const lagWaiters: Array<(lag: LatencySummary) => void> = [];
   const ask = <T>(signal: Deno.Signal, waiters: Array<(v: T) => void>, timeoutMs: number) =>
     new Promise<T | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), timeoutMs);
@@ -104,6 +109,7 @@ export async function spawnServer(index: number, spec: ServerSpec): Promise<Serv
     exited: child.status,
     probeMemory: (timeoutMs = 30_000) => ask("SIGUSR2", probeWaiters, timeoutMs),
     cutProfile: (timeoutMs = 60_000) => ask("SIGUSR1", profileWaiters, timeoutMs),
+    cutLag: (timeoutMs = 5_000) => ask("SIGWINCH", lagWaiters, timeoutMs),
   };
   void readLines(child.stdout, (line) => {
     const counts = server.logs[server.phase] ??= emptyLogCounts();
@@ -126,6 +132,9 @@ export async function spawnServer(index: number, spec: ServerSpec): Promise<Serv
     if (line.startsWith(MEMORY_LINE)) {
       const probe = JSON.parse(line.slice(MEMORY_LINE.length)) as MemoryProbe;
       for (const waiter of probeWaiters.splice(0)) waiter(probe);
+    } else if (line.startsWith(LAG_LINE)) {
+      const lag = JSON.parse(line.slice(LAG_LINE.length)) as LatencySummary;
+      for (const waiter of lagWaiters.splice(0)) waiter(lag);
     } else if (line.startsWith("BENCH_PROFILE ")) {
       for (const waiter of profileWaiters.splice(0)) waiter(line.slice("BENCH_PROFILE ".length));
     } else {

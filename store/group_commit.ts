@@ -6,10 +6,12 @@
  * `commit` as one batch; each submission's promise settles only with what `commit` reported for it, so
  * nothing is reported as stored before the write holding it has committed.
  *
- * With `windowMs: "whileBusy"` nobody waits for company: an idle group commits at once (in a microtask, so
- * calls of the same tick still share it), and what arrives while a commit is in flight goes in the next one,
- * written as soon as that commit ends. No added latency when idle; large batches when busy. Suits a backend
- * with one writer anyway (Deno KV's SQLite), where a second commit in flight gains nothing.
+ * With `windowMs: "whileBusy"` nobody waits for company: while fewer than `maxInFlight` commits are in flight,
+ * a submission commits at once (in a microtask, so calls of the same tick still share it); what arrives while
+ * `maxInFlight` commits are in flight goes in the next one, written as soon as one of them ends. No added
+ * latency when idle; large batches when busy. `maxInFlight` 1 suits a backend with one writer anyway (Deno KV's
+ * SQLite), where a second commit in flight gains nothing; a backend with several connections (PostgreSQL)
+ * overlaps a few, so a write arriving mid-commit waits for a free slot, not for the whole commit before it.
  *
  * @example
  * ```ts
@@ -43,6 +45,8 @@ export class GroupCommit<I, O> {
     readonly commit: (items: I[]) => Promise<PromiseSettledResult<O>[]>,
     /** For metrics: batch sizes and commit latency. */
     readonly observer?: CommitObserver,
+    /** With "whileBusy": how many commits may be in flight at once (at least 1). */
+    readonly maxInFlight = 1,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -83,11 +87,11 @@ export class GroupCommit<I, O> {
   }
 
   #flushWhenIdle(): void {
-    if (this.#flushQueued || this.#inFlight.size > 0 || this.#queue.length === 0) return;
+    if (this.#flushQueued || this.#inFlight.size >= this.maxInFlight || this.#queue.length === 0) return;
     this.#flushQueued = true;
     queueMicrotask(() => {
       this.#flushQueued = false;
-      if (this.#inFlight.size === 0) this.flush();
+      if (this.#inFlight.size < this.maxInFlight) this.flush();
     });
   }
 

@@ -45,6 +45,29 @@ Deno.test('GroupCommit "whileBusy" commits an idle call at once and batches what
   await group.drain();
 });
 
+Deno.test('GroupCommit "whileBusy" with maxInFlight 2 overlaps two commits and queues the rest for the first free one', async () => {
+  const { batches, commit, open } = gated();
+  const group = new GroupCommit<number, number>("whileBusy", 100, commit, undefined, 2);
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+  const first = group.submit(1);
+  await tick();
+  const second = group.submit(2);
+  await tick();
+  assertEquals(batches, [[1], [2]], "a write arriving mid-commit goes out at once while a slot is free");
+  const later = [group.submit(3), group.submit(4)];
+  await tick();
+  assertEquals(batches, [[1], [2]], "no third commit while two are in flight");
+  open();
+  assertEquals(await first, 10);
+  await tick();
+  assertEquals(batches, [[1], [2], [3, 4]], "the queue goes out as one batch when a slot frees");
+  open();
+  open();
+  assertEquals(await second, 20);
+  assertEquals(await Promise.all(later), [30, 40]);
+  await group.drain();
+});
+
 Deno.test("GroupCommit rejects every caller of a batch whose commit throws, and settles each one alone otherwise", async () => {
   const group = new GroupCommit<number, number>("whileBusy", 100, (items) => {
     if (items.includes(0)) return Promise.reject(new Error("Cannot commit: injected failure"));

@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import { RPCServer } from "ocpp-rpc";
+import { installLoopLagProbe } from "../loop_lag.ts";
 import { installMemoryProbe } from "../memory_probe.ts";
 import { listeningLine, PEER_ACTIONS, peerAnswer } from "./answers.ts";
 
@@ -69,6 +70,7 @@ export function createOcppRpcPeer(): RPCServer {
 
 if (import.meta.main) {
   installMemoryProbe();
+  installLoopLagProbe();
   const server = createOcppRpcPeer();
   const http = await server.listen(
     Number(Deno.env.get("PORT") ?? 0),

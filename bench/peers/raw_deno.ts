@@ -6,6 +6,7 @@
  *
  *   PORT=9000 deno run -A bench/peers/raw_deno.ts
  */
+import { installLoopLagProbe } from "../loop_lag.ts";
 import { installMemoryProbe } from "../memory_probe.ts";
 import { listeningLine, PEER_ACTIONS, peerAnswer } from "./answers.ts";
 
@@ -50,6 +51,7 @@ export function serveRaw(options: RawServerOptions): Deno.HttpServer<Deno.NetAdd
 
 if (import.meta.main) {
   installMemoryProbe();
+  installLoopLagProbe();
   serveRaw({
     port: Number(Deno.env.get("PORT") ?? 0),
     hostname: Deno.env.get("HOSTNAME") ?? "127.0.0.1",

@@ -9,6 +9,7 @@
  */
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
+import { installLoopLagProbe } from "../loop_lag.ts";
 import { installMemoryProbe } from "../memory_probe.ts";
 import { listeningLine, PEER_ACTIONS, peerAnswer } from "./answers.ts";
 
@@ -54,6 +55,7 @@ export function serveRawWs(port: number, hostname: string, onListen: (port: numb
 
 if (import.meta.main) {
   installMemoryProbe();
+  installLoopLagProbe();
   serveRawWs(
     Number(Deno.env.get("PORT") ?? 0),
     Deno.env.get("HOSTNAME") ?? "127.0.0.1",

@@ -277,12 +277,14 @@ async function measureWindow(
   await Promise.all(t.generators.map((g) => g.run({ mix: scenario.mix, ...share })));
   await sleep(o.warmupS * 1000);
   await Promise.all(t.generators.map((g) => g.mark()));
+  await t.server.cutLag(); // what came before the window: dropped
   const profiling = o.profile && isOurs(t.target) && scenario.ratePerS === undefined;
   if (profiling) await t.server.cutProfile(); // what came before the window: dropped
   const threadsBefore = readThreadCpu(t.server.pid);
   const cpu = startCpuInterval(t.server, t.generators, t.target === "postgres" ? t.target : null, stores);
   await sleep(o.windowS * 1000);
   const usage = await cpu();
+  const loopLagMs = await t.server.cutLag();
   const threads = threadCpuPct(threadsBefore, readThreadCpu(t.server.pid), usage.seconds);
   const profile = profiling ? await windowProfile(t, scenario.id) : undefined;
   const m = mergeWindows(await Promise.all(t.generators.map((g) => g.stop(o.quick ? 3000 : 5000))));
@@ -315,6 +317,7 @@ async function measureWindow(
     generatorWaitPct: usage.generatorWaitPct,
     irqCores: usage.irqCores,
     otherCores: usage.otherCores,
+    loopLagMs,
     ...(profile === undefined ? {} : { profile }),
   };
   const errors = Object.keys(w.callErrors).length || w.timeouts
@@ -322,7 +325,9 @@ async function measureWindow(
     : "";
   log(
     `round ${round} ${scenario.id} ${t.target}: ${w.perS.toLocaleString("en-US")} msgs/s, p50 ` +
-      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg` +
+      `${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms, event-loop lag p99 ${
+        loopLagMs?.p99 ?? "-"
+      } ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg` +
       `${w.postgresCpuUsPerMsg === null ? "" : ` + ${w.postgresCpuUsPerMsg} in PostgreSQL`}, ` +
       `waited ${w.serverWaitPct}%), generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
   );

@@ -158,8 +158,13 @@ export function keyId(key: Deno.KvKey): string {
 /** `kv.getMany` reads at most 10 keys at a time. */
 const GET_MANY_MAX = 10;
 
-/** Reads any number of keys, ten at a time, in parallel; results in key order. */
+/**
+ * Reads any number of keys, ten at a time, in parallel; results in key order. No keys: no KV call (a group
+ * commit of meter values alone reads nothing, and an empty read would still cost it a trip through the event
+ * loop before its write).
+ */
 export async function getAll<T>(kv: Deno.Kv, keys: readonly Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+  if (keys.length === 0) return [];
   if (keys.length <= GET_MANY_MAX) return await kv.getMany<T[]>(keys as Deno.KvKey[]);
   const groups: Deno.KvKey[][] = [];
   for (let i = 0; i < keys.length; i += GET_MANY_MAX) groups.push(keys.slice(i, i + GET_MANY_MAX));

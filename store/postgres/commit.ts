@@ -1,10 +1,11 @@
 /**
- * Group commit on PostgreSQL: `commit` calls from many stations arriving within `groupCommitMs` of each other
- * (or until `maxCallers` wait) become ONE transaction of multi-row statements on a connection reserved for
- * it, pipelined (see `#transaction`). Each caller is settled only with the outcome of the transaction that
- * holds ITS changes: nothing is reported stored that was not. Several batches may be in flight at once (the
- * pool has several connections); order per station comes from the caller, whose actor awaits one commit
- * before the next.
+ * Group commit on PostgreSQL: `commit` calls from many stations become ONE transaction of multi-row
+ * statements on a connection reserved for it, pipelined (see `#transaction`). By default a call commits at
+ * once while fewer than `groupCommitMaxInFlight` (2) group commits are in flight, and what arrives while they
+ * are goes in the next one, sent as soon as one of them ends (`GroupCommit`'s "whileBusy"): no write waits for
+ * a timer, and none waits for more than the commit ahead of it. Each caller is settled only with the outcome
+ * of the transaction that holds ITS changes: nothing is reported stored that was not. Order per station comes
+ * from the caller, whose actor awaits one commit before the next.
  *
  * Failures: a member whose guards fail (a replay key taken, a status changed, a connector with another active
  * transaction) gets a conflict and the batch is written again without it. When the database refuses the data
@@ -24,8 +25,16 @@ import { bounded, isUnavailable, type Writer } from "./sql.ts";
 import type { PgTransactions } from "./transactions.ts";
 
 export interface PgCommitOptions {
-  /** How long the first write of a group waits for company, in ms (default 2). 0 still groups same-tick calls. */
-  groupCommitMs?: number;
+  /**
+   * How long the first write of a group waits for company, in ms (0 still groups same-tick calls); default
+   * "whileBusy": not at all while fewer than `groupCommitMaxInFlight` group commits are in flight.
+   */
+  groupCommitMs?: number | "whileBusy";
+  /**
+   * With "whileBusy": group commits in flight at once (default 2). A fixed window would add its length to
+   * every answer that writes, on an idle server too.
+   */
+  groupCommitMaxInFlight?: number;
   /** A group is written at once when it reaches this many callers (default 500). */
   groupCommitMaxCallers?: number;
   /** Called after each group commit (one call per kind of write in it), for metrics and tests. */
@@ -81,7 +90,7 @@ export class PgCommitter {
     timeoutMs = 10_000,
   ) {
     this.#group = new GroupCommit(
-      options.groupCommitMs ?? 2,
+      options.groupCommitMs ?? "whileBusy",
       options.groupCommitMaxCallers ?? 500,
       // One deadline per group commit, not one timer per station's write.
       (batch) =>
@@ -91,6 +100,7 @@ export class PgCommitter {
           () => inRounds(batch, (members) => this.#commitRound(members, true)),
         ),
       options.commitObserver,
+      options.groupCommitMaxInFlight ?? 2,
     );
   }
 
