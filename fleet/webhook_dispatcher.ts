@@ -46,12 +46,18 @@ const MAX_LOG = 20;
 
 export class WebhookDispatcher {
   #subscriptions: { at: number; list: WebhookSubscription[] } | null = null;
+  /** The listing under way, shared by every event that finds the cache expired meanwhile (single flight). */
+  #loading: Promise<WebhookSubscription[]> | null = null;
+  /** Bumped by `invalidate`: a listing started before a change neither fills the cache nor is shared on. */
+  #generation = 0;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {}
 
   /** Forget the cached subscriptions (one was created, changed or deleted). */
   invalidate(): void {
     this.#subscriptions = null;
+    this.#loading = null;
+    this.#generation++;
   }
 
   /** Queues the event for every enabled subscription that wants it; returns how many deliveries. */
@@ -185,12 +191,23 @@ export class WebhookDispatcher {
     return { at, status: result.status, error, durationMs: this.deps.now().getTime() - started.getTime() };
   }
 
-  async #subscriptionsNow(): Promise<WebhookSubscription[]> {
+  #subscriptionsNow(): Promise<WebhookSubscription[]> {
     const nowMs = this.deps.now().getTime();
     const cached = this.#subscriptions;
-    if (cached && nowMs - cached.at < this.deps.settings.subscriptionCacheMs) return cached.list;
-    const list = await this.deps.webhooks.listSubscriptions();
-    this.#subscriptions = { at: nowMs, list };
-    return list;
+    if (cached && nowMs - cached.at < this.deps.settings.subscriptionCacheMs) {
+      return Promise.resolve(cached.list);
+    }
+    return this.#loading ??= this.#load(nowMs);
+  }
+
+  async #load(nowMs: number): Promise<WebhookSubscription[]> {
+    const generation = this.#generation;
+    try {
+      const list = await this.deps.webhooks.listSubscriptions();
+      if (generation === this.#generation) this.#subscriptions = { at: nowMs, list };
+      return list;
+    } finally {
+      if (generation === this.#generation) this.#loading = null;
+    }
   }
 }

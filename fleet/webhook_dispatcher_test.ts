@@ -120,3 +120,72 @@ Deno.test("WebhookDispatcher: a delivery whose subscription was deleted fails at
     await fleet.close();
   }
 });
+
+Deno.test("WebhookDispatcher: events that find the cache expired share one listing; a change meanwhile lists again", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  try {
+    await fleet.webhooks.putSubscription(subscription("wants"));
+    let lists = 0;
+    let release = () => {};
+    let gate = Promise.resolve();
+    const store = fleet.webhooks;
+    const webhooks = new Proxy(store, {
+      get(target, name) {
+        if (name === "listSubscriptions") {
+          return async () => {
+            lists++;
+            const list = await target.listSubscriptions();
+            await gate;
+            return list;
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    let now = T0;
+    const dispatcher = new WebhookDispatcher({
+      webhooks,
+      policy: webhookUrlPolicy({ allowLoopback: false, allowedNetworks: "" }),
+      resolve: () => Promise.resolve(["93.184.216.34"]),
+      post: () => Promise.resolve({ status: 204, error: null }),
+      now: () => new Date(now),
+      newId: timeSortableIds(),
+      holder: "test",
+      logger: createMemoryLogger(),
+      settings: {
+        timeoutMs: 1000,
+        maxAttempts: 3,
+        backoffBaseMs: 1000,
+        backoffMaxMs: 60_000,
+        batch: 10,
+        subscriptionCacheMs: 5_000,
+      },
+    });
+    const event = (n: number) => ({
+      id: `station.offline:CP-${n}:x`,
+      type: "station.offline" as const,
+      at: new Date(T0).toISOString(),
+      data: { chargePointId: `CP-${n}` },
+    });
+    assertEquals(await Promise.all([1, 2, 3, 4].map((n) => dispatcher.emit(event(n)))), [1, 1, 1, 1]);
+    assertEquals(lists, 1);
+    assertEquals(await dispatcher.emit(event(5)), 1, "cached");
+    assertEquals(lists, 1);
+    now += 5_000;
+    assertEquals(await Promise.all([6, 7, 8].map((n) => dispatcher.emit(event(n)))), [1, 1, 1]);
+    assertEquals(lists, 2, "one listing per expiry");
+    // A change while a listing is under way: that listing does not fill the cache, the next event lists anew.
+    now += 5_000;
+    gate = new Promise((resolve) => (release = resolve));
+    const during = dispatcher.emit(event(9));
+    await fleet.webhooks.putSubscription(subscription("second"));
+    dispatcher.invalidate();
+    release();
+    assertEquals(await during, 1, "the listing started before the change");
+    assertEquals(await dispatcher.emit(event(10)), 2, "the change is seen");
+    assertEquals(lists, 4);
+  } finally {
+    await fleet.close();
+  }
+});

@@ -194,6 +194,24 @@ export function energyContract(
     assertEquals(await store.listChargingProfiles("CP-1"), []);
   });
 
+  test("sites and profiles of many stations asked at once: each station gets its own", async (store) => {
+    await store.putSite(site("a", ["CP-1", "CP-3"]));
+    await store.putSite(site("b", ["CP-2"]));
+    await store.updateChargingProfiles("CP-1", {
+      remove: [],
+      put: [profile("CP-1", 5, 2), profile("CP-1", 3, 1)],
+    });
+    await store.updateChargingProfiles("CP-3", { remove: [], put: [profile("CP-3", 3, 1)] });
+    const ids = ["CP-3", "CP-4", "CP-1", "CP-2", "CP-1"];
+    assertEquals(await Promise.all(ids.map((id) => store.siteOfChargePoint(id))), ["a", null, "a", "b", "a"]);
+    assertEquals(
+      (await Promise.all(ids.map((id) => store.listChargingProfiles(id)))).map((l) =>
+        l.map((p) => [p.chargePointId, p.chargingProfileId])
+      ),
+      [[["CP-3", 3]], [], [["CP-1", 3], ["CP-1", 5]], [], [["CP-1", 3], ["CP-1", 5]]],
+    );
+  });
+
   test("a profile change naming another station is refused", async (store) => {
     await assertRejects(() =>
       store.updateChargingProfiles("CP-1", { remove: [], put: [profile("CP-2", 1)] })

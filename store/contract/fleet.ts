@@ -463,6 +463,9 @@ export function fleetContract(
       ]);
       assertEquals((await rs.listActiveReservations("CP-1", 2)).map((r) => r.reservationId), [102]);
       assertEquals((await rs.listActiveReservations("CP-1")).map((r) => r.reservationId).sort(), [101, 102]);
+      // Many stations asked at once: each gets its own.
+      const many = await Promise.all(["CP-2", "CP-9", "CP-1"].map((id) => rs.listActiveReservations(id)));
+      assertEquals(many.map((l) => l.map((r) => r.reservationId).sort()), [[103], [], [101, 102]]);
     });
 
     await t.step("due expiries are the active ones past their expiry, soonest first", async () => {

@@ -142,8 +142,9 @@ export class PgCommitter {
    * One transaction on a connection reserved for it, its statements pipelined: sent together, answered in
    * order, so a batch costs one round trip per step instead of one per statement. Without starts or transaction
    * updates nothing can conflict: BEGIN, every statement at once, COMMIT (3 round trips, as before). With them:
-   * BEGIN, the starts (their advisory locks, then their guarded insert), the updates with every other
-   * statement, COMMIT, each step only when the one before found no conflict (4 round trips, were 7). COMMIT
+   * BEGIN, the starts (their advisory locks, then their guarded insert) with the updates and every other
+   * statement behind them, COMMIT only when no start or update found a conflict (3 round trips; 4 when an
+   * update supersedes a transaction by a start of the same batch: it waits for the starts' answer). COMMIT
    * waits for every statement's answer: postgres.js may fail a statement without sending it (a value it cannot
    * serialize), and then the transaction must end in a rollback. Returns how many meter values of each member
    * were new.
@@ -162,7 +163,15 @@ export class PgCommitter {
       }
       const ensured = chargePoints.ensureRows(c, members, useCache);
       const starts = transactions.writeStarts(c, members);
-      const [, startConflicts] = await Promise.all([ensured, starts]);
+      let updates: Promise<Set<number>> | undefined;
+      let written: Promise<number[]> | undefined;
+      if (!supersedesAStart(members)) {
+        // Sent right behind the starts (each statement still runs after the one before it): a start that was
+        // skipped rolls everything back below, and nothing here points at a row a start may not have written.
+        updates = transactions.writeUpdates(c, members);
+        written = this.#writeRows(c, members, null);
+      }
+      const [, startConflicts] = await Promise.all([ensured, starts, updates, written]);
       if (startConflicts.size > 0) {
         throw new Conflicts(
           new Map([...startConflicts].map((k) => [
@@ -171,8 +180,8 @@ export class PgCommitter {
           ])),
         );
       }
-      const updates = transactions.writeUpdates(c, members);
-      const written = this.#writeRows(c, members, null);
+      updates ??= transactions.writeUpdates(c, members);
+      written ??= this.#writeRows(c, members, null);
       const [updateConflicts, counts] = await Promise.all([updates, written]);
       if (updateConflicts.size > 0) {
         throw new Conflicts(
@@ -240,6 +249,21 @@ export class PgCommitter {
       report({ kind, callers: served.length, rows, ok });
     }
   }
+}
+
+/**
+ * Whether an update of the batch supersedes a transaction by one of the batch's starts: its `superseded_by`
+ * must wait for the start's answer, since a skipped start leaves it pointing at no row (a foreign-key error,
+ * where the member's answer is a conflict).
+ */
+function supersedesAStart(members: readonly StationChanges[]): boolean {
+  const started = new Set(members.flatMap((m) => (m.transactionsStarted ?? []).map((t) => t.transactionId)));
+  return started.size > 0 &&
+    members.some((m) =>
+      (m.transactionUpdates ?? []).some((u) =>
+        u.transaction.supersededBy !== null && started.has(u.transaction.supersededBy)
+      )
+    );
 }
 
 function fulfilled(value: CommitResult): Settled {

@@ -26,7 +26,11 @@ import {
   type EnergyStore,
   SiteConflictError,
 } from "../energy.ts";
+import { BatchedRead } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
+
+/** Bound of a batched hot-path read (as the Store's reads). */
+const READ_TIMEOUT_MS = 10_000;
 
 export async function openPostgresEnergyStore(
   url: string,
@@ -98,9 +102,47 @@ export class PostgresEnergyStore implements EnergyStore {
   readonly #sql: Sql;
   readonly #retentionMs: number;
 
+  /**
+   * The two reads every StartTransaction and StopTransaction make (load management asks for the station's
+   * site, the end of a transaction for its profiles): the questions of many stations go as one statement
+   * each kind (`batched_reads.ts`: each still sees everything committed before it was asked).
+   */
+  readonly #siteOf: BatchedRead<string, string | null>;
+  readonly #profilesOf: BatchedRead<string, StoredChargingProfile[]>;
+
   constructor(sql: Sql, sampleRetentionMs = DEFAULT_SAMPLE_RETENTION_MS) {
     this.#sql = sql;
     this.#retentionMs = sampleRetentionMs;
+    this.#siteOf = new BatchedRead({
+      what: "get the sites of stations",
+      one: async (id) => (await this.#sitesOf([id]))[0]!,
+      many: (ids) => this.#sitesOf(ids),
+    }, READ_TIMEOUT_MS);
+    this.#profilesOf = new BatchedRead({
+      what: "list the charging profiles of stations",
+      one: async (id) => (await this.#profilesOfMany([id]))[0]!,
+      many: (ids) => this.#profilesOfMany(ids),
+    }, READ_TIMEOUT_MS);
+  }
+
+  async #sitesOf(ids: readonly string[]): Promise<(string | null)[]> {
+    const rows = await this.#sql<{ charge_point_id: string; site_id: string }[]>`
+      select charge_point_id, site_id from site_charge_point where charge_point_id = any(${ids}::text[])`;
+    const site = new Map(rows.map((r) => [r.charge_point_id, r.site_id]));
+    return ids.map((id) => site.get(id) ?? null);
+  }
+
+  async #profilesOfMany(ids: readonly string[]): Promise<StoredChargingProfile[][]> {
+    const rows = await this.#sql<ProfileRow[]>`
+      select * from charging_profile where charge_point_id = any(${ids}::text[])
+      order by charge_point_id, connector_id, charging_profile_id`;
+    const of = new Map<string, StoredChargingProfile[]>();
+    for (const row of rows) {
+      const list = of.get(row.charge_point_id);
+      if (list) list.push(toProfile(row));
+      else of.set(row.charge_point_id, [toProfile(row)]);
+    }
+    return ids.map((id) => of.get(id) ?? []);
   }
 
   // ---------------------------------------------------------------------------------------------- sites
@@ -165,10 +207,8 @@ export class PostgresEnergyStore implements EnergyStore {
     return rows.map(toSite);
   }
 
-  async siteOfChargePoint(chargePointId: string): Promise<string | null> {
-    const rows = await this.#sql<{ site_id: string }[]>`
-      select site_id from site_charge_point where charge_point_id = ${chargePointId}`;
-    return rows[0]?.site_id ?? null;
+  siteOfChargePoint(chargePointId: string): Promise<string | null> {
+    return this.#siteOf.get(chargePointId);
   }
 
   async appendSiteSample(sample: SiteSample): Promise<void> {
@@ -195,11 +235,8 @@ export class PostgresEnergyStore implements EnergyStore {
 
   // ---------------------------------------------------------------------------------------------- profiles
 
-  async listChargingProfiles(chargePointId: string): Promise<StoredChargingProfile[]> {
-    const rows = await this.#sql<ProfileRow[]>`
-      select * from charging_profile where charge_point_id = ${chargePointId}
-      order by connector_id, charging_profile_id`;
-    return rows.map(toProfile);
+  listChargingProfiles(chargePointId: string): Promise<StoredChargingProfile[]> {
+    return this.#profilesOf.get(chargePointId);
   }
 
   async updateChargingProfiles(chargePointId: string, changes: ChargingProfileChanges): Promise<void> {

@@ -55,7 +55,7 @@ Deno.test({
         }, ${r.location}, ${r.unit}, ${r.receivedAt})
         `;
       }
-      assertEquals(await migrate(sql), [15]);
+      assertEquals(await migrate(sql), [15, 16]);
 
       const store = await openPostgresStore(db.url);
       try {

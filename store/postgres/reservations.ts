@@ -1,6 +1,7 @@
 /** The ReservationStore on PostgreSQL (`reservation` and the `reservation_id` sequence, migration 008). */
 import type { Sql } from "postgres";
 import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
+import { BatchedRead } from "./batched_reads.ts";
 import { iso } from "./pg_helpers.ts";
 
 interface Row {
@@ -36,7 +37,32 @@ function toRecord(r: Row): ReservationRecord {
 }
 
 export class PostgresReservationStore implements ReservationStore {
-  constructor(private readonly sql: Sql) {}
+  /**
+   * A station's active reservations, asked on every StartTransaction (is one used up?): the questions of many
+   * stations go as one statement (`batched_reads.ts`: each still sees everything committed before it was asked).
+   */
+  readonly #activeOf: BatchedRead<string, ReservationRecord[]>;
+
+  constructor(private readonly sql: Sql) {
+    this.#activeOf = new BatchedRead({
+      what: "list the active reservations of stations",
+      one: async (id) => (await this.#activeOfMany([id]))[0]!,
+      many: (ids) => this.#activeOfMany(ids),
+    }, 10_000);
+  }
+
+  async #activeOfMany(ids: readonly string[]): Promise<ReservationRecord[][]> {
+    const rows = await this.sql<Row[]>`
+      select * from reservation where charge_point_id = any(${ids}::text[]) and state = 'active'
+      order by charge_point_id, connector_id, reservation_id`;
+    const of = new Map<string, ReservationRecord[]>();
+    for (const row of rows) {
+      const list = of.get(row.charge_point_id);
+      if (list) list.push(toRecord(row));
+      else of.set(row.charge_point_id, [toRecord(row)]);
+    }
+    return ids.map((id) => of.get(id) ?? []);
+  }
 
   async newReservationId(): Promise<number> {
     const [row] = await this.sql<{ id: number }[]>`select nextval('reservation_id')::int as id`;
@@ -86,6 +112,7 @@ export class PostgresReservationStore implements ReservationStore {
   }
 
   async listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]> {
+    if (connectorId === undefined) return await this.#activeOf.get(chargePointId);
     const sql = this.sql;
     const rows = await sql<Row[]>`
       select * from reservation where charge_point_id = ${chargePointId} and state = 'active'

@@ -4,6 +4,8 @@
  * turn a concurrent writer into a conflict: the replay key is a unique constraint (an insert that hits it
  * inserts nothing), a start takes its connector's advisory lock and finds no active transaction it did not
  * supersede, and an update only applies while the transaction still has the status it was decided from.
+ * Which transactions are active is also `open_transactions` (migration 016), kept by the same statements: the
+ * lookups of open transactions and the start's guard read it, so no index of `transactions` names `status`.
  */
 import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
@@ -112,7 +114,8 @@ export class PgTransactions {
     );
     const rows = await this.sql<(TransactionRow & { n: number })[]>`
       select v.n, t.* from json_to_recordset(${json}::text::json) as v(n int, cp text, connector int)
-      join transactions t on t.charge_point_id = v.cp and t.connector_id = v.connector and t.status = 'active'
+      join open_transactions o on o.charge_point_id = v.cp and o.connector_id = v.connector
+      join transactions t on t.transaction_id = o.transaction_id
     `;
     return byOrdinal(rows, keys.length).map((r) => r.map(toTransaction));
   }
@@ -130,16 +133,17 @@ export class PgTransactions {
 
   async findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
     const rows = await this.sql<TransactionRow[]>`
-      select * from transactions
-      where charge_point_id = ${chargePointId} and connector_id = ${connectorId} and status = 'active'
+      select t.* from open_transactions o join transactions t on t.transaction_id = o.transaction_id
+      where o.charge_point_id = ${chargePointId} and o.connector_id = ${connectorId}
     `;
     return rows.map(toTransaction);
   }
 
   async findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
     const rows = await this.sql<TransactionRow[]>`
-      select * from transactions where id_tag = ${idTag} and status = 'active'
-      order by transaction_id desc
+      select t.* from open_transactions o join transactions t on t.transaction_id = o.transaction_id
+      where o.id_tag = ${idTag}
+      order by o.transaction_id desc
       limit 1
     `;
     return rows[0] ? toTransaction(rows[0]) : null;
@@ -193,7 +197,10 @@ export class PgTransactions {
     );
     if (updates.length === 0) return new Set();
     const t = updates.map((u) => u.transaction);
+    // The open row follows in the same statement: deleted when the transaction ends or is superseded, its id
+    // tag kept current while it stays active (a 2.0.1 start filled in late).
     const applied = await tx<{ transaction_id: number }[]>`
+      with updated as (
       update transactions as t set
         status = v.status, superseded_by = v.superseded_by, meter_stop = v.meter_stop,
         stop_timestamp = v.stop_timestamp, stop_reason = v.stop_reason, stop_id_tag = v.stop_id_tag,
@@ -226,7 +233,18 @@ export class PgTransactions {
              start_timestamp, reservation_id, seq_nos, remote_start_id)
       where t.transaction_id = v.transaction_id and t.charge_point_id = v.charge_point_id
         and t.status = v.expected
-      returning t.transaction_id
+      returning t.transaction_id, t.charge_point_id, t.connector_id, t.id_tag, t.status
+      ), closed as (
+        delete from open_transactions o using updated u
+        where o.charge_point_id = u.charge_point_id and o.connector_id = u.connector_id
+          and o.transaction_id = u.transaction_id and u.status <> 'active'
+      ), opened as (
+        insert into open_transactions (transaction_id, charge_point_id, connector_id, id_tag)
+        select transaction_id, charge_point_id, connector_id, id_tag from updated where status = 'active'
+        on conflict (charge_point_id, connector_id, transaction_id) do update set id_tag = excluded.id_tag
+        where open_transactions.id_tag <> excluded.id_tag
+      )
+      select transaction_id from updated
     `.execute();
     const done = new Set(applied.map((r) => r.transaction_id));
     return new Set(updates.filter((u) => !done.has(u.transaction.transactionId)).map((u) => u.member));
@@ -261,6 +279,7 @@ export class PgTransactions {
     // Times go as text (cast by PostgreSQL): the insert is pipelined behind the locks, and a value postgres.js
     // refused to serialize there would leave the connection waiting.
     const inserted = tx<{ transaction_id: number }[]>`
+      with inserted as (
       insert into transactions (
         transaction_id, charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start, start_timestamp,
         reservation_id, created_at, status, meter_stop, stop_timestamp, stop_reason, stop_id_tag, stopped_at,
@@ -289,13 +308,17 @@ export class PgTransactions {
       ) as v(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, superseding)
       -- An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing, so blocks nothing.
       where v.j <> 'active' or not exists (
-        select 1 from transactions o
-        where o.status = 'active' and o.charge_point_id = v.b and o.connector_id = v.c
-          and o.transaction_id <> all(v.superseding::integer[])
+        select 1 from open_transactions o
+        where o.charge_point_id = v.b and o.connector_id = v.c and o.transaction_id <> all(v.superseding::integer[])
       )
       -- The replay key of a 1.6 start, or a 2.0.1 station's own transaction id, already stored.
       on conflict do nothing
-      returning transaction_id
+      returning transaction_id, charge_point_id, connector_id, id_tag, status
+      ), opened as (
+        insert into open_transactions (transaction_id, charge_point_id, connector_id, id_tag)
+        select transaction_id, charge_point_id, connector_id, id_tag from inserted where status = 'active'
+      )
+      select transaction_id from inserted
     `.execute();
     const [, rows] = await Promise.all([locked, inserted]);
     const done = new Set(rows.map((r) => r.transaction_id));

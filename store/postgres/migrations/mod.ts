@@ -18,6 +18,7 @@ import { up as cluster } from "./012_cluster.ts";
 import { up as ocpp201 } from "./013_ocpp201.ts";
 import { up as ocpp201ChargingReports } from "./014_ocpp201_charging_reports.ts";
 import { up as meterGroups } from "./015_meter_groups.ts";
+import { up as openTransactions } from "./016_open_transactions.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -43,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: "ocpp201", up: ocpp201 },
   { version: 14, name: "ocpp201_charging_reports", up: ocpp201ChargingReports },
   { version: 15, name: "meter_groups", up: meterGroups },
+  { version: 16, name: "open_transactions", up: openTransactions },
 ];
