@@ -2,9 +2,10 @@
  * The point reads of the station hot path on Deno KV, and what they and our own commits teach about the
  * transaction guards.
  *
- * - `get`, `getMany`: the lookups of many actors within one tick become `getMany` calls of ten keys (Deno
- *   KV's limit), which cost the SQLite thread far less per key than one `get` each. Each read is as fresh as a
- *   `get` issued at that moment; the keys of one `getMany` are read at one snapshot.
+ * - `get`, `getMany`: the lookups of many actors within one tick, or while the handle's previous calls are
+ *   out, become `getMany` calls of ten keys (Deno KV's limit), which cost the SQLite thread far less per key
+ *   than one `get` each. Each read is as fresh as a `get` issued at that moment; the keys of one `getMany` are
+ *   read at one snapshot.
  * - `recall`: the last entry (value and versionstamp) seen for a transaction guard key (`["tx", id]`,
  *   `["tx_open", ..]`, `["tx_start", ..]`, `["tx_sid", ..]`), by such a read or written by one of our commits.
  *   The group commit plans against it instead of reading the key again, and checks its versionstamp in the
@@ -30,24 +31,24 @@ interface Waiting {
 /** `kv.getMany` reads at most 10 keys at a time. */
 const GET_MANY_MAX = 10;
 
-export class KvReads {
+/**
+ * The batching of one KV handle's point reads, shared by every `KvReads` on it: what is asked while nothing is
+ * being read goes out at the end of the tick; what is asked while `getMany` calls are out waits for them to
+ * return and then goes out together (a boot burst's lookups become a few full `getMany` calls, not one per
+ * station). A read always goes in a call made after it was asked, so it is as fresh as its own `get`.
+ */
+class ReadBatcher {
   #waiting: Waiting[] = [];
   #flushQueued = false;
-  readonly #remembered = new Map<string, Deno.KvEntryMaybe<unknown>>();
+  /** `getMany` calls out now; while there are any, new reads wait for them. */
+  #inFlight = 0;
 
   constructor(private readonly kv: Deno.Kv) {}
 
-  /** One key, read together with the other keys asked for in this tick. */
-  async get<T>(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<T>> {
-    return (await this.getMany<T>([key]))[0]!;
-  }
-
-  /** Up to ten keys read at one snapshot (one `getMany`), together with the other reads of this tick. */
-  getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
-    if (keys.length > GET_MANY_MAX) throw new Error(`Cannot read ${keys.length} keys at one snapshot`);
+  getMany(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<unknown>[]> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ keys, resolve: resolve as Waiting["resolve"], reject });
-      if (this.#flushQueued) return;
+      this.#waiting.push({ keys, resolve, reject });
+      if (this.#flushQueued || this.#inFlight > 0) return;
       this.#flushQueued = true;
       queueMicrotask(() => this.#flush());
     });
@@ -73,17 +74,68 @@ export class KvReads {
   }
 
   #read(chunk: Waiting[]): void {
-    this.kv.getMany<unknown[]>(chunk.flatMap((w) => w.keys)).then(
+    this.#inFlight++;
+    let keys: Deno.KvKey[];
+    if (chunk.length === 1) keys = chunk[0]!.keys;
+    else {
+      keys = [];
+      for (const w of chunk) for (const key of w.keys) keys.push(key);
+    }
+    this.kv.getMany<unknown[]>(keys).then(
       (entries) => {
-        this.learn(entries);
+        this.#returned();
         let at = 0;
         for (const w of chunk) {
-          w.resolve(entries.slice(at, at + w.keys.length));
+          w.resolve(chunk.length === 1 ? entries : entries.slice(at, at + w.keys.length));
           at += w.keys.length;
         }
       },
-      (error) => chunk.forEach((w) => w.reject(error)),
+      (error) => {
+        this.#returned();
+        for (const w of chunk) w.reject(error);
+      },
     );
+  }
+
+  /** A call returned: once none is out, what waited meanwhile goes out. */
+  #returned(): void {
+    this.#inFlight--;
+    if (this.#inFlight > 0 || this.#waiting.length === 0 || this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => this.#flush());
+  }
+}
+
+const batchers = new WeakMap<Deno.Kv, ReadBatcher>();
+
+function batcherOf(kv: Deno.Kv): ReadBatcher {
+  let batcher = batchers.get(kv);
+  if (!batcher) batchers.set(kv, batcher = new ReadBatcher(kv));
+  return batcher;
+}
+
+export class KvReads {
+  readonly #batcher: ReadBatcher;
+  readonly #remembered = new Map<string, Deno.KvEntryMaybe<unknown>>();
+
+  constructor(kv: Deno.Kv) {
+    this.#batcher = batcherOf(kv);
+  }
+
+  /** One key, read together with the other keys asked for in this tick. */
+  async get<T>(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<T>> {
+    return (await this.getMany<T>([key]))[0]!;
+  }
+
+  /**
+   * Up to ten keys read at one snapshot (one `getMany`), together with the other reads of this tick (of every
+   * `KvReads` on the handle), or of the time the handle's previous calls take.
+   */
+  async getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+    if (keys.length > GET_MANY_MAX) throw new Error(`Cannot read ${keys.length} keys at one snapshot`);
+    const entries = await this.#batcher.getMany(keys);
+    this.learn(entries);
+    return entries as Deno.KvEntryMaybe<T>[];
   }
 
   /** Remembers the entries of guard keys (fresh reads). */

@@ -154,3 +154,46 @@ Deno.test("a boot burst's point reads of other parts (site, profile support, sec
     kv.close();
   }
 });
+
+Deno.test("reads asked while a getMany is out wait for it and go out together, each as fresh as when asked", async () => {
+  const kv = await openKvHandle(":memory:");
+  try {
+    await kv.set(["idtag", "A"], 1);
+    const calls: Deno.KvKey[][] = [];
+    let release!: () => void;
+    let gate: Promise<void> | null = new Promise((r) => (release = r));
+    const counting = new Proxy(kv, {
+      get(target, name) {
+        if (name === "getMany") {
+          return async (keys: Deno.KvKey[]) => {
+            calls.push(keys);
+            const entries = await target.getMany(keys);
+            if (gate) await gate;
+            return entries;
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const reads = new KvReads(counting);
+    const other = new KvReads(counting);
+    const first = reads.get<number>(["idtag", "A"]);
+    await new Promise((r) => setTimeout(r, 5));
+    assertEquals(calls.length, 1);
+    // Asked while the first call is out: written after the first call read, so they must see the new value.
+    await kv.set(["idtag", "A"], 2);
+    const second = reads.get<number>(["idtag", "A"]);
+    const third = other.get<number>(["idtag", "B"]);
+    await new Promise((r) => setTimeout(r, 5));
+    assertEquals(calls.length, 1);
+    gate = null;
+    release();
+    assertEquals((await first).value, 1);
+    assertEquals((await second).value, 2);
+    assertEquals((await third).value, null);
+    assertEquals(calls, [[["idtag", "A"]], [["idtag", "A"], ["idtag", "B"]]]);
+  } finally {
+    kv.close();
+  }
+});

@@ -5,6 +5,7 @@
 import type postgres from "postgres";
 import type { ReservedSql, Sql, TransactionSql } from "postgres";
 import { StoreUnavailableError } from "../mod.ts";
+import { Deadlines } from "./deadlines.ts";
 
 /**
  * What a group commit's statements are sent on: a connection reserved for the commit, in the transaction the
@@ -56,25 +57,34 @@ export function describe(err: unknown): string {
   return typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
+/** The deadlines of every bounded call of this process (one timer per timeout length, see `deadlines.ts`). */
+const DEADLINES = new Deadlines();
+
 /**
  * Runs one store call within `timeoutMs`, translating connection failures into StoreUnavailableError (a
  * socket to an unreachable host can hang far longer than that). A call cut off by the deadline is reported as
  * failed; if it commits later anyway, the replay keys make the station's retry harmless.
  */
-export async function bounded<T>(what: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+export function bounded<T>(what: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const deadline = DEADLINES.add(timeoutMs, () => {
       reject(new StoreUnavailableError(`Cannot ${what}: no answer from PostgreSQL in ${timeoutMs} ms`));
-    }, timeoutMs);
+    });
+    const failed = (err: unknown) => {
+      DEADLINES.settle(deadline);
+      reject(asUnavailable(what, err));
+    };
+    let call: Promise<T>;
+    try {
+      call = fn();
+    } catch (err) {
+      return failed(err);
+    }
+    call.then((value) => {
+      DEADLINES.settle(deadline);
+      resolve(value);
+    }, failed);
   });
-  try {
-    return await Promise.race([fn(), deadline]);
-  } catch (err) {
-    throw asUnavailable(what, err);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A connection failure as StoreUnavailableError naming `what` was attempted; any other error as it is. */
