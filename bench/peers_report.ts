@@ -405,3 +405,13 @@ export function conditionsTable(counted: PeerWindow[]): string {
     ...rows,
   ].join("\n") + "\n";
 }
+
+/**
+ * The line under the conditions: the most other load seen in any window, or that there were no windows (a
+ * `--footprint-only` run counts none, and the maximum of nothing printed as "-Infinity").
+ */
+export function machineLine(otherCores: readonly number[], loadAverageAtStart: readonly number[]): string {
+  const load = `load average ${loadAverageAtStart.map((l) => l.toFixed(2)).join(", ")} at the start`;
+  if (otherCores.length === 0) return `No counted windows in this run (${load}).`;
+  return `Other load on the machine during the windows: up to ${Math.max(...otherCores)} cores (${load}).`;
+}

@@ -21,6 +21,7 @@ import {
   conditionsTable,
   figuresOf,
   figureSpecs,
+  machineLine,
   markdownTable,
   type PeerFigures,
   type PeerFootprint,
@@ -373,7 +374,7 @@ async function report(
   const table = markdownTable(figures, ratios, figureList);
   const conditions = conditionsTable(counted);
   const lines = ratioLines(ratios, figureList);
-  const otherMax = Math.max(...windows.map((w) => w.otherCores));
+  const otherMax = windows.length === 0 ? null : Math.max(...windows.map((w) => w.otherCores));
   const result = {
     meta: { ...meta, label: o.label, minutes: Math.round(minutes * 100) / 100 },
     options: o,
@@ -397,8 +398,7 @@ async function report(
     otherCoresMax: otherMax,
     loadAverageAtEnd: Deno.loadavg(),
   };
-  const machine = `Other load on the machine during the windows: up to ${otherMax} cores ` +
-    `(load average ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(", ")} at the start).`;
+  const machine = machineLine(windows.map((w) => w.otherCores), meta.loadAverageAtStart);
   console.log(
     `\n${table}\n${lines.join("\n")}\n\nConditions of the counted windows:\n\n${conditions}\n${machine}`,
   );
