@@ -25,8 +25,6 @@ class DeadlineList {
   oldest: Deadline | null = null;
   newest: Deadline | null = null;
   timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the armed timer fires (ms); meaningful while `timer` is set. */
-  timerAt = 0;
 
   constructor(readonly timeoutMs: number, private readonly now: () => number) {}
 
@@ -61,7 +59,6 @@ class DeadlineList {
   }
 
   #arm(at: number): void {
-    this.timerAt = at;
     this.timer = setTimeout(() => this.#fire(), Math.max(0, at - this.now()));
   }
 

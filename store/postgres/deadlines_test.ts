@@ -11,7 +11,7 @@ Deno.test("Deadlines: a call expires at its own deadline, in order, unless it se
   const a = deadlines.add(40, () => expired.push("a"));
   await sleep(15);
   const b = deadlines.add(40, () => expired.push("b"));
-  const c = deadlines.add(40, () => expired.push("c"));
+  deadlines.add(40, () => expired.push("c"));
   deadlines.add(200, () => expired.push("long"));
   assertEquals(deadlines.timers, 2);
   deadlines.settle(b);
