@@ -15,10 +15,13 @@ import { bounded, isUnavailable } from "./sql.ts";
 /** Most keys one statement carries. */
 const MAX_KEYS = 1000;
 
-/** One kind of read: `many` answers a batch (one value per key, in order), `one` a single key. */
+/**
+ * One kind of read: `many` answers a batch (one value per key, in order), `one` a single key (default: `many`
+ * of that key alone).
+ */
 export interface ReadKind<K, V> {
   what: string;
-  one: (key: K) => Promise<V>;
+  one?: (key: K) => Promise<V>;
   many: (keys: K[]) => Promise<V[]>;
 }
 
@@ -26,7 +29,8 @@ export class BatchedRead<K, V> {
   readonly #group: GroupCommit<K, V>;
 
   constructor(kind: ReadKind<K, V>, timeoutMs: number) {
-    const alone = (key: K) => bounded(kind.what, timeoutMs, () => kind.one(key));
+    const one = kind.one ?? (async (key: K) => (await kind.many([key]))[0]!);
+    const alone = (key: K) => bounded(kind.what, timeoutMs, () => one(key));
     this.#group = new GroupCommit<K, V>("whileBusy", MAX_KEYS, async (keys) => {
       if (keys.length === 1) return [fulfilled(await alone(keys[0]!))];
       try {
@@ -50,6 +54,18 @@ export class BatchedRead<K, V> {
 
 function fulfilled<V>(value: V): PromiseSettledResult<V> {
   return { status: "fulfilled", value };
+}
+
+/** Rows of a batched statement, grouped by the key they answer (`keyOf`), in the order of `keys`. */
+export function byKey<R, K>(rows: readonly R[], keys: readonly K[], keyOf: (row: R) => K): R[][] {
+  const of = new Map<K, R[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const list = of.get(key);
+    if (list) list.push(row);
+    else of.set(key, [row]);
+  }
+  return keys.map((key) => of.get(key) ?? []);
 }
 
 /** Rows of a batched statement, grouped by the ordinal (`n`, 1-based) of the key they answer. */

@@ -6,6 +6,7 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import type { StartTransactionInput } from "../../model/transaction.ts";
+import { byKey } from "./batched_reads.ts";
 import { openPostgresStore, type PostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL batched read tests");
@@ -88,4 +89,14 @@ Deno.test({
       assertEquals(answers, started.map((s) => s.transaction.transactionId));
       await assertRejects(() => reads[5]!);
     }),
+});
+
+Deno.test("byKey() gives each key its own rows in the keys' order, none for a key without rows", () => {
+  const rows = [{ id: "b", n: 1 }, { id: "a", n: 2 }, { id: "b", n: 3 }];
+  assertEquals(byKey(rows, ["a", "c", "b", "a"], (r) => r.id), [
+    [{ id: "a", n: 2 }],
+    [],
+    [{ id: "b", n: 1 }, { id: "b", n: 3 }],
+    [{ id: "a", n: 2 }],
+  ]);
 });

@@ -26,7 +26,7 @@ import {
   type EnergyStore,
   SiteConflictError,
 } from "../energy.ts";
-import { BatchedRead } from "./batched_reads.ts";
+import { BatchedRead, byKey } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
 
 /** Bound of a batched hot-path read (as the Store's reads). */
@@ -115,12 +115,10 @@ export class PostgresEnergyStore implements EnergyStore {
     this.#retentionMs = sampleRetentionMs;
     this.#siteOf = new BatchedRead({
       what: "get the sites of stations",
-      one: async (id) => (await this.#sitesOf([id]))[0]!,
       many: (ids) => this.#sitesOf(ids),
     }, READ_TIMEOUT_MS);
     this.#profilesOf = new BatchedRead({
       what: "list the charging profiles of stations",
-      one: async (id) => (await this.#profilesOfMany([id]))[0]!,
       many: (ids) => this.#profilesOfMany(ids),
     }, READ_TIMEOUT_MS);
   }
@@ -136,13 +134,7 @@ export class PostgresEnergyStore implements EnergyStore {
     const rows = await this.#sql<ProfileRow[]>`
       select * from charging_profile where charge_point_id = any(${ids}::text[])
       order by charge_point_id, connector_id, charging_profile_id`;
-    const of = new Map<string, StoredChargingProfile[]>();
-    for (const row of rows) {
-      const list = of.get(row.charge_point_id);
-      if (list) list.push(toProfile(row));
-      else of.set(row.charge_point_id, [toProfile(row)]);
-    }
-    return ids.map((id) => of.get(id) ?? []);
+    return byKey(rows, ids, (r) => r.charge_point_id).map((of) => of.map(toProfile));
   }
 
   // ---------------------------------------------------------------------------------------------- sites

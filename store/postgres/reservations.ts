@@ -1,7 +1,7 @@
 /** The ReservationStore on PostgreSQL (`reservation` and the `reservation_id` sequence, migration 008). */
 import type { Sql } from "postgres";
 import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
-import { BatchedRead } from "./batched_reads.ts";
+import { BatchedRead, byKey } from "./batched_reads.ts";
 import { iso } from "./pg_helpers.ts";
 
 interface Row {
@@ -46,7 +46,6 @@ export class PostgresReservationStore implements ReservationStore {
   constructor(private readonly sql: Sql) {
     this.#activeOf = new BatchedRead({
       what: "list the active reservations of stations",
-      one: async (id) => (await this.#activeOfMany([id]))[0]!,
       many: (ids) => this.#activeOfMany(ids),
     }, 10_000);
   }
@@ -55,13 +54,7 @@ export class PostgresReservationStore implements ReservationStore {
     const rows = await this.sql<Row[]>`
       select * from reservation where charge_point_id = any(${ids}::text[]) and state = 'active'
       order by charge_point_id, connector_id, reservation_id`;
-    const of = new Map<string, ReservationRecord[]>();
-    for (const row of rows) {
-      const list = of.get(row.charge_point_id);
-      if (list) list.push(toRecord(row));
-      else of.set(row.charge_point_id, [toRecord(row)]);
-    }
-    return ids.map((id) => of.get(id) ?? []);
+    return byKey(rows, ids, (r) => r.charge_point_id).map((of) => of.map(toRecord));
   }
 
   async newReservationId(): Promise<number> {
