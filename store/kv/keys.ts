@@ -156,7 +156,7 @@ export function keyId(key: Deno.KvKey): string {
 }
 
 /** `kv.getMany` reads at most 10 keys at a time. */
-const GET_MANY_MAX = 10;
+export const GET_MANY_MAX = 10;
 
 /**
  * Reads any number of keys, ten at a time, in parallel; results in key order. No keys: no KV call (a group

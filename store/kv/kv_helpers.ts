@@ -3,12 +3,15 @@
  * a listing, and retrying an optimistic atomic commit.
  */
 
-/** `kv.getMany` reads at most 10 keys at a time. */
-const GET_MANY_MAX = 10;
+import { GET_MANY_MAX } from "./keys.ts";
 
 /** Deno KV atomics allow 1000 mutations and 100 checks; fleet writes stay well below. */
 export const ATOMIC_MUTATIONS = 300;
 
+/**
+ * Any number of keys, ten at a time, one `getMany` after the other (the fleet's background reads, e.g.
+ * retention's, need no more than one call out at a time; the hot path's `getAll` in `keys.ts` sends them at once).
+ */
 export async function getMany<T>(kv: Deno.Kv, keys: readonly Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
   const out: Deno.KvEntryMaybe<T>[] = [];
   for (let i = 0; i < keys.length; i += GET_MANY_MAX) {

@@ -14,7 +14,7 @@
  *
  * Bounded: the oldest entries are forgotten first (a forgotten key is simply read again).
  */
-import { keyId } from "./keys.ts";
+import { GET_MANY_MAX, keyId } from "./keys.ts";
 
 /** Entries remembered at most (a few per station with a transaction under way). */
 const REMEMBERED_MAX = 8192;
@@ -27,9 +27,6 @@ interface Waiting {
   resolve: (entries: Deno.KvEntryMaybe<unknown>[]) => void;
   reject: (error: unknown) => void;
 }
-
-/** `kv.getMany` reads at most 10 keys at a time. */
-const GET_MANY_MAX = 10;
 
 /**
  * The batching of one KV handle's point reads, shared by every `KvReads` on it: what is asked while nothing is
