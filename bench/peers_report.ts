@@ -407,11 +407,11 @@ export function conditionsTable(counted: PeerWindow[]): string {
 }
 
 /**
- * The line under the conditions: the most other load seen in any window, or that there were no windows (a
- * `--footprint-only` run counts none, and the maximum of nothing printed as "-Infinity").
+ * The line under the conditions: the most other load seen in any window (`otherCoresMax`), or null when there
+ * were no windows (a `--footprint-only` run counts none).
  */
-export function machineLine(otherCores: readonly number[], loadAverageAtStart: readonly number[]): string {
+export function machineLine(otherCoresMax: number | null, loadAverageAtStart: readonly number[]): string {
   const load = `load average ${loadAverageAtStart.map((l) => l.toFixed(2)).join(", ")} at the start`;
-  if (otherCores.length === 0) return `No counted windows in this run (${load}).`;
-  return `Other load on the machine during the windows: up to ${Math.max(...otherCores)} cores (${load}).`;
+  if (otherCoresMax === null) return `No counted windows in this run (${load}).`;
+  return `Other load on the machine during the windows: up to ${otherCoresMax} cores (${load}).`;
 }

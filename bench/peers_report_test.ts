@@ -231,13 +231,13 @@ Deno.test("with --settle, the settled RSS is its own figure and row, as a ratio 
   );
 });
 
-Deno.test("machineLine() names the most other load, and says so when a run counted no windows", () => {
+Deno.test("machineLine() names the most other load, or says when a run counted no windows", () => {
   assertEquals(
-    machineLine([0.2, 1.25, 0], [1, 2.5, 3]),
+    machineLine(1.25, [1, 2.5, 3]),
     "Other load on the machine during the windows: up to 1.25 cores (load average 1.00, 2.50, 3.00 at the start).",
   );
   assertEquals(
-    machineLine([], [0.5, 1, 1]),
+    machineLine(null, [0.5, 1, 1]),
     "No counted windows in this run (load average 0.50, 1.00, 1.00 at the start).",
   );
 });

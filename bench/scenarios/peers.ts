@@ -398,7 +398,7 @@ async function report(
     otherCoresMax: otherMax,
     loadAverageAtEnd: Deno.loadavg(),
   };
-  const machine = machineLine(windows.map((w) => w.otherCores), meta.loadAverageAtStart);
+  const machine = machineLine(otherMax, meta.loadAverageAtStart);
   console.log(
     `\n${table}\n${lines.join("\n")}\n\nConditions of the counted windows:\n\n${conditions}\n${machine}`,
   );
