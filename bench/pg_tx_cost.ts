@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { freshDatabase } from "../tests/helpers/postgres.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { readCpuS } from "./proc.ts";
+import { backendCpuByPid, backendCpuDelta } from "./stores.ts";
 
 const stations = Number(Deno.args[0] ?? 300);
 const cycles = Number(Deno.args[1] ?? 10);
@@ -23,12 +24,7 @@ let commits = 0;
 const store = await openPostgresStore(db.url, { onGroupCommit: () => commits++ });
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function backendsCpuS(): Promise<number> {
-  const rows = await admin<{ pid: number }[]>`
-    select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()
-  `;
-  return rows.reduce((sum, r) => sum + (readCpuS(r.pid) ?? 0), 0);
-}
+const database = new URL(db.url).pathname.slice(1);
 
 async function station(n: number, from: number, count: number): Promise<void> {
   const chargePointId = `PGTX-${n}`;
@@ -89,13 +85,14 @@ async function station(n: number, from: number, count: number): Promise<void> {
 try {
   // Warm-up: station rows, prepared statements, caches.
   await Promise.all(Array.from({ length: stations }, (_, n) => station(n, 0, 1)));
-  const pg0 = await backendsCpuS();
+  const pg0 = await backendCpuByPid(admin, database);
   const own0 = readCpuS(Deno.pid) ?? 0;
   const js0 = performance.now();
   commits = 0;
   await Promise.all(Array.from({ length: stations }, (_, n) => station(n, 1, cycles)));
   const wallS = (performance.now() - js0) / 1000;
-  const pgS = (await backendsCpuS()) - pg0;
+  // By pid: a backend that ended meanwhile is not subtracted from the ones that stayed.
+  const pgS = backendCpuDelta(pg0, await backendCpuByPid(admin, database));
   const ownS = (readCpuS(Deno.pid) ?? 0) - own0;
   const done = stations * cycles;
   const [stats] = await admin<{ upd: number; hot: number }[]>`

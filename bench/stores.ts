@@ -84,15 +84,8 @@ export class BenchStores {
    * CPU seconds so far of the PostgreSQL backends serving the database behind `name`, by pid (this machine
    * only: it reads `/proc`). Compare two readings by pid, since a pool may reconnect in between.
    */
-  async backendCpuS(name: string): Promise<Record<number, number>> {
-    const rows = await this.#admin!`
-      select pid from pg_stat_activity where datname = ${this.databaseName(name)}`;
-    const out: Record<number, number> = {};
-    for (const { pid } of rows) {
-      const cpu = readCpuS(Number(pid));
-      if (cpu !== null) out[Number(pid)] = cpu;
-    }
-    return out;
+  backendCpuS(name: string): Promise<Record<number, number>> {
+    return backendCpuByPid(this.#admin!, this.databaseName(name));
   }
 
   async close(): Promise<void> {
@@ -131,6 +124,21 @@ export function diffPostgresStats(a: PostgresStats | null, b: PostgresStats | nu
     updated: b.updated - a.updated,
     tables,
   };
+}
+
+/**
+ * CPU seconds so far of the PostgreSQL backends serving `database`, by pid, read from `/proc` (this machine
+ * only); `sql`'s own backend is left out.
+ */
+export async function backendCpuByPid(sql: postgres.Sql, database: string): Promise<Record<number, number>> {
+  const rows = await sql`
+    select pid from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()`;
+  const out: Record<number, number> = {};
+  for (const { pid } of rows) {
+    const cpu = readCpuS(Number(pid));
+    if (cpu !== null) out[Number(pid)] = cpu;
+  }
+  return out;
 }
 
 /** CPU seconds spent between two `backendCpuS()` readings (backends that came or went count from 0). */
