@@ -1,6 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { KvStore, openKvHandle } from "./mod.ts";
 import { KvReads } from "./reads.ts";
+import { withGetMany } from "../../tests/helpers/kv.ts";
 import { KvEnergyStore } from "./energy.ts";
 import { KvLocalListStore } from "./local_lists.ts";
 import { KvStationSecurityStore } from "./station_security.ts";
@@ -18,17 +19,9 @@ Deno.test("KvReads.get() of one tick is one getMany per ten keys, each answer it
   try {
     for (let i = 0; i < 25; i++) await kv.set(["idtag", `T-${i}`], i);
     const calls: number[] = [];
-    const counting = new Proxy(kv, {
-      get(target, name) {
-        if (name === "getMany") {
-          return (keys: Deno.KvKey[]) => {
-            calls.push(keys.length);
-            return target.getMany(keys);
-          };
-        }
-        const value = Reflect.get(target, name);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
+    const counting = withGetMany(kv, (keys, read) => {
+      calls.push(keys.length);
+      return read();
     });
     const reads = new KvReads(counting);
     const entries = await Promise.all(
@@ -162,19 +155,11 @@ Deno.test("reads asked while a getMany is out wait for it and go out together, e
     const calls: Deno.KvKey[][] = [];
     let release!: () => void;
     let gate: Promise<void> | null = new Promise((r) => (release = r));
-    const counting = new Proxy(kv, {
-      get(target, name) {
-        if (name === "getMany") {
-          return async (keys: Deno.KvKey[]) => {
-            calls.push(keys);
-            const entries = await target.getMany(keys);
-            if (gate) await gate;
-            return entries;
-          };
-        }
-        const value = Reflect.get(target, name);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
+    const counting = withGetMany(kv, async (keys, read) => {
+      calls.push(keys);
+      const entries = await read();
+      if (gate) await gate;
+      return entries;
     });
     const reads = new KvReads(counting);
     const other = new KvReads(counting);
