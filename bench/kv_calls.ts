@@ -1,9 +1,10 @@
 /**
  * KV calls per message kind: our server on a fresh KV file (`kv_calls_probe.ts`, pinned to core 1), stations
  * of our own on plain WebSockets, one kind of CALL at a time (closed loop, every station at once), and per
- * kind the KV calls, keys read, checks and writes (by the key's first part) and the CPU per message of the
- * server's threads (`sw-0`: KV's SQLite thread; `deno`: JavaScript). Run it outside a benchmark (it uses
- * core 1 too).
+ * kind the KV calls, keys read, checks and writes (by the key's first part), the CPU per message of the
+ * server's threads (`sw-0`: KV's SQLite thread; `deno`: JavaScript; from schedstat, in µs) and the bytes
+ * SQLite wrote (WAL and checkpoints: about two pages per page a commit changed). Run it outside a benchmark
+ * (it uses core 1 too).
  *
  * ```sh
  * deno run -A bench/kv_calls.ts [stations=300] [rounds=5]
@@ -166,5 +167,10 @@ for (const [name, r] of Object.entries(results)) {
   console.log(`  writes: ${c("write ")}`);
   console.log(
     `  CPU µs: SQLite (sw-0) ${per(r.cpu["sw-0"] ?? 0, n)}, JavaScript (deno) ${per(r.cpu["deno"] ?? 0, n)}`,
+  );
+  console.log(
+    `  SQLite wrote: ${per(r.cpu["sw-0 bytes"] ?? 0, n)} bytes in ${
+      per(r.cpu["sw-0 writes"] ?? 0, n)
+    } writes`,
   );
 }
