@@ -3,7 +3,8 @@
  * lists, the id blocks, and the commit's writes with the atomic guards that make a concurrent writer a
  * conflict: a replay key must still be absent, a rewritten transaction must still have the version (and so
  * the status) it was read with, and a connector gets a new active transaction only if nothing else became
- * active on it meanwhile (`["tx_open", cp, connector]`).
+ * active on it meanwhile (`["tx_open", cp, connector]`). A new transaction's own key is not checked: its id
+ * comes from the counter's blocks, never handed out twice.
  */
 import type { StationChanges } from "../../model/changes.ts";
 import {
@@ -239,7 +240,8 @@ export function planTransactions(
     const start = startKeyOf(tx);
     const open = openKey(tx.chargePointId, tx.connectorId);
     set.check({ key: start, versionstamp: null });
-    set.check({ key: transactionKey(id), versionstamp: null });
+    // No check that ["tx", id] is absent: ids come from our counter's blocks (store/id_blocks.ts), each handed
+    // out once across processes and restarts; a replay is refused by the replay key above.
     set.set(transactionKey(id), tx);
     set.set(start, id);
     if (tx.stationTransactionId !== undefined) {

@@ -1,0 +1,36 @@
+import { assertEquals } from "@std/assert";
+import { at, startInput, stopInput } from "../contract/harness.ts";
+import { type SeenAtomic, withAtomics } from "../../tests/helpers/kv.ts";
+import { KvStore, openKvHandle } from "./mod.ts";
+
+/** A store whose committed atomics (checks and mutations by key kind) the test reads after `run`. */
+async function atomicsOf(run: (store: KvStore, seen: SeenAtomic[]) => Promise<void>): Promise<void> {
+  const kv = await openKvHandle(":memory:");
+  const seen: SeenAtomic[] = [];
+  const store = new KvStore(withAtomics(kv, (a) => seen.push(a)), { closeHandle: false });
+  try {
+    await run(store, seen);
+  } finally {
+    await store.close();
+    kv.close();
+  }
+}
+
+const kinds = (keys: Deno.KvKey[]) => keys.map((k) => String(k[0])).sort();
+
+Deno.test("a start's commit checks its replay key and connector pointer, not its transaction's key (the id is ours, never handed out twice)", async () => {
+  await atomicsOf(async (store, seen) => {
+    await store.newTransactionId(); // the id block's own atomic, out of the way
+    seen.length = 0;
+    const started = await store.startTransaction(startInput());
+    const commits = seen.filter((a) => a.mutations.some((m) => m.key[0] === "tx"));
+    assertEquals(commits.length, 1);
+    assertEquals(kinds(commits[0]!.checks), ["tx_open", "tx_start"]);
+    assertEquals(await store.getTransaction(started.transaction.transactionId), started.transaction);
+    // A replay stores nothing new, a second start on the connector supersedes the first.
+    assertEquals((await store.startTransaction(startInput())).transaction, started.transaction);
+    const next = await store.startTransaction(startInput({ meterStart: 2000, timestamp: at(11) }));
+    assertEquals(next.superseded.map((t) => t.transactionId), [started.transaction.transactionId]);
+    assertEquals((await store.stopTransaction(stopInput(next.transaction.transactionId))).outcome, "stopped");
+  });
+});
