@@ -34,3 +34,26 @@ Deno.test("a start's commit checks its replay key and connector pointer, not its
     assertEquals((await store.stopTransaction(stopInput(next.transaction.transactionId))).outcome, "stopped");
   });
 });
+
+Deno.test("a stop's commit deletes its connector's pointer without reading or checking it (only the atomic ending the transaction clears it)", async () => {
+  await atomicsOf(async (store, seen) => {
+    const started = await store.startTransaction(startInput());
+    seen.length = 0;
+    const stopped = await store.stopTransaction(stopInput(started.transaction.transactionId));
+    assertEquals(stopped.outcome, "stopped");
+    const commits = seen.filter((a) => a.mutations.some((m) => m.key[0] === "tx"));
+    assertEquals(commits.length, 1);
+    assertEquals(kinds(commits[0]!.checks), ["tx"]);
+    assertEquals(
+      commits[0]!.mutations.filter((m) => m.key[0] === "tx_open"),
+      [{ type: "delete", key: ["tx_open", "CP-1", 1] }],
+    );
+    assertEquals(await store.findActiveTransactionsOn("CP-1", 1), []);
+    // The connector is free again: a new start supersedes nothing.
+    const next = await store.startTransaction(startInput({ meterStart: 5000, timestamp: at(50) }));
+    assertEquals(next.superseded, []);
+    assertEquals((await store.findActiveTransactionsOn("CP-1", 1)).map((t) => t.transactionId), [
+      next.transaction.transactionId,
+    ]);
+  });
+});

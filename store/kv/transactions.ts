@@ -4,7 +4,8 @@
  * conflict: a replay key must still be absent, a rewritten transaction must still have the version (and so
  * the status) it was read with, and a connector gets a new active transaction only if nothing else became
  * active on it meanwhile (`["tx_open", cp, connector]`). A new transaction's own key is not checked: its id
- * comes from the counter's blocks, never handed out twice.
+ * comes from the counter's blocks, never handed out twice. Nor is the pointer an ending transaction deletes:
+ * only a start sets it and only the atomic that ends its transaction (whose version is checked) clears it.
  */
 import type { StationChanges } from "../../model/changes.ts";
 import {
@@ -164,7 +165,7 @@ export class KvTransactions implements Reads {
 export function transactionKeys(changes: StationChanges): Deno.KvKey[] {
   const keys: Deno.KvKey[] = [];
   for (const { transaction: tx } of changes.transactionUpdates ?? []) {
-    keys.push(transactionKey(tx.transactionId), openKey(tx.chargePointId, tx.connectorId));
+    keys.push(transactionKey(tx.transactionId));
   }
   for (const tx of changes.transactionsStarted ?? []) {
     keys.push(startKeyOf(tx), openKey(tx.chargePointId, tx.connectorId));
@@ -228,12 +229,13 @@ export function planTransactions(
     }
     if (tx.status === "active") continue;
     set.delete(["tx_active_tag", tx.idTag, tx.transactionId]);
-    const open = openKey(tx.chargePointId, tx.connectorId);
-    const pointer = read(open) as Deno.KvEntryMaybe<number>;
-    if (pointer.value === tx.transactionId && !opening.has(keyId(open))) {
-      set.check(pointer);
-      set.delete(open);
-    }
+    // A connector's pointer names its active transaction from the start that set it to the atomic that ends
+    // that transaction, and nothing else moves it: the stored record was active (its version is checked
+    // above), so the pointer is this transaction's and goes with it, neither read nor checked (a start of
+    // this commit on the connector sets it anew instead).
+    if (stored.value!.status !== "active") continue;
+    const open = openKey(stored.value!.chargePointId, stored.value!.connectorId);
+    if (!opening.has(keyId(open))) set.delete(open);
   }
   for (const tx of started) {
     const id = tx.transactionId;
