@@ -216,9 +216,8 @@ async function followRows(
   return out.length > limit ? out.slice(0, limit) : out;
 }
 
-/** A meter value with its natural key's id, and its own KV key when it may be stored alone. */
+/** A meter value, with its own KV key when it may be stored alone. */
 export interface KeyedRow {
-  id: string;
   row: MeterValueRow;
   key: Deno.KvKey | null;
 }
@@ -250,6 +249,53 @@ export async function groupRows(
 ): Promise<PreparedGroup[]> {
   const rows = changes.meterValues ?? [];
   if (rows.length === 0) return [];
+  const groups = runsOf(rows, oldGroups) ?? dedupedRuns(rows, oldGroups);
+  for (const g of groups) {
+    if (!rowKeys && g.first) continue;
+    for (const r of g.rows) r.key = plainMeterValueKey(r.row) ?? await hashedMeterValueKey(r.row);
+  }
+  return groups;
+}
+
+/**
+ * The common case, without a natural key per row: the runs as they come, each under a group key of its own
+ * (then equal rows, which share connector and time and so a group key, can only be in one run: kept once
+ * there). Null when two runs share a group key or a key is too long: `dedupedRuns` decides then.
+ */
+function runsOf(rows: readonly MeterValueRow[], oldGroups: boolean): PreparedGroup[] | null {
+  const groups: PreparedGroup[] = [];
+  let seenGroups: Set<string> | null = null;
+  let current: KeyedRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = rowBytes(row);
+    if (current.length === 0 || !sameRun(current[0]!.row, row) || bytes + size > GROUP_MAX_BYTES) {
+      const key = meterGroupKey(row);
+      if (key === null) return null;
+      if (groups.length > 0) {
+        seenGroups ??= new Set([keyId(groups[0]!.key!)]);
+        const gid = keyId(key);
+        if (seenGroups.has(gid)) return null;
+        seenGroups.add(gid);
+      }
+      current = [];
+      groups.push({ key, oldKey: oldGroups ? oldMeterGroupKey(row) : null, first: true, rows: current });
+      bytes = 0;
+    }
+    bytes += size;
+    if (!current.some((r) => sameValue(r.row, row))) current.push({ row, key: null });
+  }
+  return groups;
+}
+
+/** Equal rows of one run: the same sampled value (the rest of the natural key is the run's). */
+function sameValue(a: MeterValueRow, b: MeterValueRow): boolean {
+  return a.value === b.value && a.measurand === b.measurand && (a.phase ?? "") === (b.phase ?? "") &&
+    a.location === b.location;
+}
+
+/** Any rows: equal rows (by natural key) kept once over the whole commit, then split into runs (exported for tests: the reference `groupRows` agrees with). */
+export function dedupedRuns(rows: readonly MeterValueRow[], oldGroups: boolean): PreparedGroup[] {
   const groups: PreparedGroup[] = [];
   const seenRows = new Set<string>();
   const seenGroups = new Set<string>();
@@ -270,11 +316,7 @@ export async function groupRows(
       bytes = 0;
     }
     bytes += size;
-    current.rows.push({ id, row, key: null });
-  }
-  for (const g of groups) {
-    if (!rowKeys && g.first) continue;
-    for (const r of g.rows) r.key = plainMeterValueKey(r.row) ?? await hashedMeterValueKey(r.row);
+    current.rows.push({ row, key: null });
   }
   return groups;
 }
@@ -356,8 +398,8 @@ function planAlone(
   set: WriteSet,
   seq: Sequence,
 ): void {
-  for (const { id, row, key } of rows) {
-    if (inGroup.has(id)) continue;
+  for (const { row, key } of rows) {
+    if (inGroup.has(meterValueId(row))) continue;
     if (read !== null && read(key!).versionstamp !== null) continue;
     const checks = read === null ? [{ key: key!, versionstamp: null }] : [];
     set.unit(checks, indexed(key!, row, row, seq), 1);

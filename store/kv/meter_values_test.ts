@@ -2,7 +2,8 @@ import { assertEquals } from "@std/assert";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { at, meterRow } from "../contract/harness.ts";
 import { hashedMeterValueKey, plainMeterValueKey } from "./keys.ts";
-import { encodeGroup } from "./meter_values.ts";
+import fc from "fast-check";
+import { dedupedRuns, encodeGroup, groupRows, type PreparedGroup } from "./meter_values.ts";
 import { KvStore } from "./mod.ts";
 import { KvRetentionStore } from "./retention.ts";
 
@@ -173,4 +174,27 @@ Deno.test("groups stored before they moved into the station's list are listed, d
     await store.close();
     kv.close();
   }
+});
+
+Deno.test("groupRows() without natural keys agrees with the natural-key grouping on any frame", async () => {
+  const row = fc.record({
+    connectorId: fc.constantFrom(1, 2),
+    timestamp: fc.constantFrom(at(1), at(2)),
+    receivedAt: fc.constantFrom(at(3), at(4)),
+    transactionId: fc.constantFrom(null, 7),
+    value: fc.constantFrom("1", "2", "x".repeat(9000)),
+    measurand: fc.constantFrom("Voltage", "Current.Import"),
+    phase: fc.constantFrom(null, "", "L1"),
+    location: fc.constantFrom("Outlet", "Inlet"),
+    context: fc.constantFrom("Sample.Periodic", "Trigger"),
+  }).map((r) => meterRow(r));
+  await fc.assert(
+    fc.asyncProperty(fc.array(row, { maxLength: 12 }), fc.boolean(), async (rows, oldGroups) => {
+      const changes = { chargePointId: "CP-1", meterValues: rows };
+      const shape = (groups: PreparedGroup[]) =>
+        groups.map((g) => ({ ...g, rows: g.rows.map((r) => r.row) }));
+      assertEquals(shape(await groupRows(changes, false, oldGroups)), shape(dedupedRuns(rows, oldGroups)));
+    }),
+    { numRuns: 2000 },
+  );
 });
