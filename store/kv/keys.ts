@@ -13,8 +13,9 @@
  *   (OCPP 2.0.1)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
  *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
- * - `["mv_cp", cpId, timestamp, connectorId]` MeterGroup: the first sampled values stored for that connector
- *   and time (one MeterValues `meterValue` element), never rewritten, in the station's list; `["mv", cpId,
+ * - `["mv_cp", cpId, timestamp, connectorId]` a group: the first sampled values stored for that connector and
+ *   time (one MeterValues `meterValue` element), never rewritten, in the station's list (its value bytes, see
+ *   `groupBytes`; a MeterGroup object when written before); `["mv", cpId,
  *   connectorId, timestamp, measurand, phase ?? "", location, value]` MeterValueRow (or `["mv_h", sha256]`
  *   when that key would be too long): a sampled value stored after its group (a frame overlapping an earlier
  *   one; every row before the groups came); `["mv_cp", cpId, timestamp, seq]` -> mv key (or an mv_g key);

@@ -198,3 +198,44 @@ Deno.test("groupRows() without natural keys agrees with the natural-key grouping
     { numRuns: 2000 },
   );
 });
+
+Deno.test("a group is stored as bytes; groups stored as objects in the station's list are listed, deduplicated and pruned alike", async () => {
+  const kv = await Deno.openKv(":memory:");
+  // The value form before: the group object with its seq, under the same keys.
+  const old = [frame(at(10), 7), frame(at(11), 7)];
+  for (const [i, rows] of old.entries()) {
+    const seq = `000000000.${String(i).padStart(6, "0")}.old`;
+    const key = ["mv_cp", "CP-1", rows[0]!.timestamp, 1];
+    await kv.atomic().set(key, { ...encodeGroup(rows), seq })
+      .set(["mv_tx", 7, rows[0]!.timestamp, seq], key).commit();
+  }
+  await kv.set(["meta", "mv_layout"], "stations");
+  const store = new KvStore(kv, { closeHandle: false });
+  try {
+    assertEquals(await store.listMeterValuesByTransaction(7), old.flat());
+    assertEquals(await store.addMeterValues(old.flat()), 0);
+    const extra = meterRow({ timestamp: at(11), transactionId: 7, measurand: "SoC", value: "55" });
+    const next = frame(at(12), 7);
+    assertEquals(await store.addMeterValues([...old[1]!, extra, ...next]), 5);
+    assertEquals(await store.addMeterValues([...old.flat(), extra, ...next]), 0);
+    const stored = await kv.get(["mv_cp", "CP-1", at(12), 1]);
+    assertEquals(stored.value instanceof Uint8Array, true);
+    assertEquals(await store.listMeterValuesByTransaction(7), [...old.flat(), extra, ...next]);
+    assertEquals(await store.listMeterValuesByChargePoint("CP-1", 6), [
+      ...next.slice().reverse(),
+      extra,
+      old[1]![3],
+    ]);
+    await store.putChargePoint({
+      ...(await import("../../model/charge_point.ts")).emptyRecord("CP-1", new Date()),
+    });
+    assertEquals(await new KvRetentionStore(kv).pruneMeterValues(at(12), 100), 9);
+    assertEquals(await store.listMeterValuesByTransaction(7), next);
+    assertEquals([await entries(kv, "mv_cp"), await entries(kv, "mv_tx")], [1, 1]);
+    assertEquals(await new KvRetentionStore(kv).pruneMeterValues(at(13), 100), 4);
+    assertEquals([await entries(kv, "mv_cp"), await entries(kv, "mv_tx")], [0, 0]);
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});

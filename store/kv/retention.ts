@@ -1,14 +1,14 @@
 /**
  * Retention on Deno KV: deletes old meter values and status history in batches, on the keys the Store's KV
  * layout documents (store/kv/keys.ts): a station's list `["mv_cp", cpId, timestamp, ..]` holds its groups
- * (their `seq` in the value) and pointers to the other meter values' entries (a row, or a group of the layout
+ * (their `seq` in the value, see `groupSeq`) and pointers to the other meter values' entries (a row, or a group of the layout
  * before), each with `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt,
  * seq]`. KV has no index by time across stations, so each call walks the stations from where the last one
  * stopped.
  */
 import type { RetentionStore } from "../fleet.ts";
 import { getMany } from "./kv_helpers.ts";
-import { decodeGroup, entryRows, isInlineGroup } from "./meter_values.ts";
+import { decodeGroup, entryRows, groupSeq, isInlineGroup } from "./meter_values.ts";
 
 /** Entries per atomic: each is three deletions. */
 const ROWS_PER_ATOMIC = 100;
@@ -42,7 +42,7 @@ export class KvRetentionStore implements RetentionStore {
           const rows = entry.versionstamp === null
             ? []
             : inline
-            ? decodeGroup(listedEntry.value)
+            ? decodeGroup(listedEntry)
             : entryRows(entry as Deno.KvEntry<unknown>);
           if (deleted > 0 && deleted + rows.length > budget) {
             full = true;
@@ -50,9 +50,9 @@ export class KvRetentionStore implements RetentionStore {
           }
           op.delete(listedEntry.key);
           if (!inline) op.delete(listedEntry.value as Deno.KvKey);
-          const seq = inline ? listedEntry.value.seq : listedEntry.key[3] as string;
+          const seq = inline ? groupSeq(listedEntry) : listedEntry.key[3] as string;
           const transactionId = rows[0]?.transactionId ?? null;
-          if (transactionId !== null && seq !== undefined) {
+          if (transactionId !== null && seq !== "") {
             op.delete(["mv_tx", transactionId, listedEntry.key[2] as string, seq]);
           }
           // A pointer to nothing (the entry went with another pointer) is still deleted; it counts one.

@@ -123,6 +123,7 @@ function valueBytes(value: unknown): number {
   if (value === null || value === undefined) return 8;
   if (typeof value === "string") return byteLength(value) + 8;
   if (typeof value !== "object") return 16;
+  if (value instanceof Uint8Array) return value.length + 8;
   if (Array.isArray(value)) {
     let n = 8;
     for (const v of value) n += valueBytes(v);
