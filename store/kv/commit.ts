@@ -5,7 +5,8 @@
  * large batches under load.
  *
  * A batch: read every key the members decide against (in parallel, ten per read; meter values are not read
- * but checked inside the write), plan each member's writes (a member whose guards fail against what is stored
+ * but checked inside the write; transaction guards and station records our reads or commits left in
+ * `KvReads` are recalled instead, and checked), plan each member's writes (a member whose guards fail against what is stored
  * gets a conflict and writes nothing), pack the write sets into atomics without splitting a member, commit
  * them. An atomic whose check fails (a replayed meter value, another process writing meanwhile) or that KV
  * refuses (a value too large) is retried member by member, each reading first, so one station never fails
@@ -66,7 +67,7 @@ interface Prepared {
   changes: StationChanges;
   /** The keys to read before planning. */
   keys: Deno.KvKey[];
-  /** Guard entries remembered instead of read: planned against, and checked in the atomic. */
+  /** Guard entries and station records remembered instead of read: planned against, checked in the atomic. */
   recalled: Deno.KvEntryMaybe<unknown>[];
   groups: PreparedGroup[];
 }
@@ -285,8 +286,8 @@ export class KvCommitter {
 
 /**
  * `readRows`: read every meter value's own key and its groups' keys; `layout`: what else of earlier layouts
- * to read or check; `reads`: take the transaction guards it remembers instead of reading them (null: read
- * every key).
+ * to read or check; `reads`: take the transaction guards and station records it remembers instead of reading
+ * them (null: read every key).
  */
 async function prepare(
   changes: StationChanges,
@@ -302,7 +303,11 @@ async function prepare(
     if (entry === undefined) keys.push(key);
     else recalled.push(entry);
   }
-  keys.push(...stationKeys(changes));
+  for (const key of stationKeys(changes)) {
+    const entry = reads?.recall(key);
+    if (entry === undefined) keys.push(key);
+    else recalled.push(entry);
+  }
   if (readRows) {
     for (const g of groups) {
       if (g.key !== null) keys.push(g.key);

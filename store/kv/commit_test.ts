@@ -1,6 +1,6 @@
 import { assertEquals } from "@std/assert";
-import { at, startInput, stopInput } from "../contract/harness.ts";
-import { type SeenAtomic, withAtomics } from "../../tests/helpers/kv.ts";
+import { at, chargePoint, startInput, stopInput } from "../contract/harness.ts";
+import { type SeenAtomic, withAtomics, withGetMany } from "../../tests/helpers/kv.ts";
 import { KvStore, openKvHandle } from "./mod.ts";
 
 /** A store whose committed atomics (checks and mutations by key kind) the test reads after `run`. */
@@ -56,4 +56,60 @@ Deno.test("a stop's commit deletes its connector's pointer without reading or ch
       next.transaction.transactionId,
     ]);
   });
+});
+
+Deno.test("a station's snapshot patch plans against the record its last commit wrote (checked), reading nothing", async () => {
+  const kv = await openKvHandle(":memory:");
+  const readKinds: string[] = [];
+  const seen: SeenAtomic[] = [];
+  const counted = withGetMany(kv, (keys, read) => {
+    for (const key of keys) readKinds.push(String(key[0]));
+    return read();
+  });
+  const store = new KvStore(withAtomics(counted, (a) => seen.push(a)), { closeHandle: false });
+  try {
+    await store.commit({ chargePointId: "CP-1", snapshot: { diagnosticsStatus: "Idle" } });
+    assertEquals(readKinds, ["cp"]);
+    readKinds.length = 0;
+    seen.length = 0;
+    await store.commit({ chargePointId: "CP-1", snapshot: { firmwareStatus: "Installed" } });
+    assertEquals(readKinds, []);
+    assertEquals(kinds(seen.flatMap((a) => a.checks)), ["cp"]);
+    const stored = await store.getChargePoint("CP-1");
+    assertEquals([stored?.diagnosticsStatus, stored?.firmwareStatus], ["Idle", "Installed"]);
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});
+
+Deno.test("a remembered station record another writer changed meanwhile is read again: every writer's fields survive", async () => {
+  const kv = await openKvHandle(":memory:");
+  const first = new KvStore(kv, { closeHandle: false });
+  const second = new KvStore(kv, { closeHandle: false });
+  try {
+    await first.commit({ chargePointId: "CP-1", snapshot: { diagnosticsStatus: "Idle" } });
+    // Another process patches the record, then this one patches it again from what it remembers.
+    await second.commit({ chargePointId: "CP-1", snapshot: { firmwareStatus: "Installed" } });
+    assertEquals((await first.commit({ chargePointId: "CP-1", snapshot: { localListVersion: 3 } })).ok, true);
+    let stored = await first.getChargePoint("CP-1");
+    assertEquals([stored?.diagnosticsStatus, stored?.firmwareStatus, stored?.localListVersion], [
+      "Idle",
+      "Installed",
+      3,
+    ]);
+    // A write outside the group commit (an import) is not remembered either: the next patch builds on it.
+    await first.putChargePoint(chargePoint("CP-1", { diagnosticsStatus: "Uploaded", localListVersion: 9 }));
+    await first.commit({ chargePointId: "CP-1", snapshot: { firmwareStatus: "Downloaded" } });
+    stored = await first.getChargePoint("CP-1");
+    assertEquals([stored?.diagnosticsStatus, stored?.firmwareStatus, stored?.localListVersion], [
+      "Uploaded",
+      "Downloaded",
+      9,
+    ]);
+  } finally {
+    await first.close();
+    await second.close();
+    kv.close();
+  }
 });

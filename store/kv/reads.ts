@@ -7,20 +7,31 @@
  *   than one `get` each. Each read is as fresh as a `get` issued at that moment; the keys of one `getMany` are
  *   read at one snapshot.
  * - `recall`: the last entry (value and versionstamp) seen for a transaction guard key (`["tx", id]`,
- *   `["tx_open", ..]`, `["tx_start", ..]`, `["tx_sid", ..]`), by such a read or written by one of our commits.
- *   The group commit plans against it instead of reading the key again, and checks its versionstamp in the
- *   same atomic: the commit holds only if the key is still what was planned against, exactly as if it had
- *   been read at commit time; if not (another process wrote it), the members are planned again reading first.
+ *   `["tx_open", ..]`, `["tx_start", ..]`, `["tx_sid", ..]`) or a station record (`["cp", id]`), by such a
+ *   read or written by one of our commits. The group commit plans against it instead of reading the key
+ *   again, and checks its versionstamp in the same atomic: the commit holds only if the key is still what was
+ *   planned against, exactly as if it had been read at commit time; if not (another process or a write
+ *   outside the group commit changed it), the members are planned again reading first.
  *
- * Bounded: the oldest entries are forgotten first (a forgotten key is simply read again).
+ * Bounded, guards and records apart: the oldest entries are forgotten first (a forgotten key is simply read
+ * again).
  */
 import { GET_MANY_MAX, keyId } from "./keys.ts";
 
-/** Entries remembered at most (a few per station with a transaction under way). */
+/** Guard entries remembered at most (a few per station with a transaction under way). */
 const REMEMBERED_MAX = 8192;
+
+/**
+ * Station records remembered at most: the stations writing now (a snapshot patch at every Boot, Status,
+ * Start and Stop), not every station held (their records are larger than the guards).
+ */
+const RECORDS_MAX = 2048;
 
 /** The key kinds whose entries are remembered: small values, guards of Start/Stop. */
 const GUARD_KINDS = new Set(["tx", "tx_open", "tx_start", "tx_sid"]);
+
+/** The station record's kind, remembered apart (see RECORDS_MAX). */
+const RECORD_KIND = "cp";
 
 interface Waiting {
   keys: Deno.KvKey[];
@@ -114,6 +125,7 @@ function batcherOf(kv: Deno.Kv): ReadBatcher {
 export class KvReads {
   readonly #batcher: ReadBatcher;
   readonly #remembered = new Map<string, Deno.KvEntryMaybe<unknown>>();
+  readonly #records = new Map<string, Deno.KvEntryMaybe<unknown>>();
 
   constructor(kv: Deno.Kv) {
     this.#batcher = batcherOf(kv);
@@ -143,31 +155,38 @@ export class KvReads {
   /** What a committed atomic wrote, at its versionstamp. */
   learnCommit(mutations: readonly Deno.KvMutation[], versionstamp: string): void {
     for (const m of mutations) {
-      if (!GUARD_KINDS.has(m.key[0] as string)) continue;
+      const map = this.#mapOf(m.key);
+      if (map === null) continue;
       if (m.type === "set") this.#remember({ key: m.key, value: m.value, versionstamp });
       else if (m.type === "delete") this.#remember({ key: m.key, value: null, versionstamp: null });
-      else this.#remembered.delete(keyId(m.key));
+      else map.delete(keyId(m.key));
     }
   }
 
   /** The remembered entry of `key`, or undefined (then read it). */
   recall(key: Deno.KvKey): Deno.KvEntryMaybe<unknown> | undefined {
-    return this.#remembered.get(keyId(key));
+    return this.#mapOf(key)?.get(keyId(key));
   }
 
   /** Forgets `keys` (their entries proved stale). */
   forget(keys: readonly Deno.KvKey[]): void {
-    for (const key of keys) this.#remembered.delete(keyId(key));
+    for (const key of keys) this.#mapOf(key)?.delete(keyId(key));
+  }
+
+  #mapOf(key: Deno.KvKey): Map<string, Deno.KvEntryMaybe<unknown>> | null {
+    const kind = key[0] as string;
+    return GUARD_KINDS.has(kind) ? this.#remembered : kind === RECORD_KIND ? this.#records : null;
   }
 
   #remember(entry: Deno.KvEntryMaybe<unknown>): void {
-    if (!GUARD_KINDS.has(entry.key[0] as string)) return;
+    const map = this.#mapOf(entry.key);
+    if (map === null) return;
     const id = keyId(entry.key);
-    this.#remembered.delete(id);
-    this.#remembered.set(id, entry);
-    if (this.#remembered.size > REMEMBERED_MAX) {
-      const oldest = this.#remembered.keys().next().value;
-      if (oldest !== undefined) this.#remembered.delete(oldest);
+    map.delete(id);
+    map.set(id, entry);
+    if (map.size > (map === this.#records ? RECORDS_MAX : REMEMBERED_MAX)) {
+      const oldest = map.keys().next().value;
+      if (oldest !== undefined) map.delete(oldest);
     }
   }
 }
