@@ -4,10 +4,9 @@
  *
  * Touches (Heartbeat, a close) are the hot path: a blind `set` of `["cp_seen", id]`, no read and no check.
  * Blind is safe because one station's writes are ordered by its actor, the one writer, which awaits each
- * commit before the next: the last touch is the newest. Reads take the later of the touch and the record's
- * lastSeen, so a write of the record's lastSeen leaves the touch where it is (files of the code before, which
- * deleted it then, hold a touch only when it is the later one). A touch of an id with no record leaves a
- * `cp_seen` key that reads ignore and the record's first write deletes.
+ * commit before the next: the last touch is the newest, and a later write of the record's lastSeen deletes
+ * it. A touch of an id with no record leaves a `cp_seen` key that reads ignore and the record's first write
+ * deletes.
  *
  * A snapshot patch is read-modify-write of `["cp", id]` with a check on the version read: a concurrent writer
  * of the same record (an operator's patch through another process) makes the commit retry on the new record,
@@ -80,9 +79,10 @@ export function planStation(
     if (changes.lastSeen !== undefined) record.lastSeen = changes.lastSeen;
     set.check(entry);
     set.set(chargePointKey(id), record);
-    // A touch left from before the record existed is not this record's; an older touch under a newer
-    // lastSeen is simply the earlier of the two, which reads pass over.
-    if (entry.value === null) set.delete(seenKey(id));
+    // The record now carries the newest lastSeen (or starts afresh): an older touch must not shadow it.
+    if (entry.value === null || changes.snapshot.lastSeen !== undefined || changes.lastSeen !== undefined) {
+      set.delete(seenKey(id));
+    }
   } else if (changes.lastSeen !== undefined) {
     set.set(seenKey(id), changes.lastSeen);
   }
@@ -91,9 +91,7 @@ export function planStation(
   }
 }
 
-/** A record with the lastSeen of a later touch, if there was one (both are UTC ISO times: they sort as text). */
+/** A record with the lastSeen of a later touch, if there was one. */
 function withLastSeen(record: ChargePointRecord, seen: string | null): ChargePointRecord {
-  return seen === null || (record.lastSeen !== null && record.lastSeen >= seen)
-    ? record
-    : { ...record, lastSeen: seen };
+  return seen === null ? record : { ...record, lastSeen: seen };
 }

@@ -2,8 +2,8 @@
  * The KV layout (every key a tuple; indexes hold pointers, written in the same atomic commit as what they
  * index) and the helpers every KV file shares.
  *
- * - `["cp", id]` ChargePointRecord; `["cp_seen", id]` the lastSeen of the station's last touch (a write of
- *   lastSeen alone; reads take the later of it and the record's);
+ * - `["cp", id]` ChargePointRecord; `["cp_seen", id]` its lastSeen when a touch came after the last write of
+ *   the record's lastSeen (reads let it win; a write of the record's lastSeen deletes it in the same commit);
  *   `["cp_status", cpId, receivedAt, seq]` StatusHistoryEntry
  * - `["idtag", idTag]` IdTagRecord
  * - `["counter", "tx"]` Deno.KvU64, the last transactionId reserved (ids are handed out in blocks)
