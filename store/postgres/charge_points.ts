@@ -19,6 +19,7 @@ import type { ChargingReports } from "../../model/charging_reports.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { PageRequest } from "../mod.ts";
+import { jsonParam } from "./json_param.ts";
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
 export const CHARGE_POINT_COLUMNS = [
@@ -187,7 +188,7 @@ export class PgChargePoints {
            r.diagnostics_status, r.configuration, r.scheduled_availability, r.local_list_version, r.reservations,
            r.ocpp_version, r.evses, r.charging_reports, r.created_at, r.updated_at
          from jsonb_populate_record(c, v.patch) as r)
-      from jsonb_to_recordset(${JSON.stringify(patches)}::text::jsonb) as v(id text, patch jsonb)
+      from jsonb_to_recordset(${jsonParam(patches)}::text::jsonb) as v(id text, patch jsonb)
       where c.id = v.id
     `.execute();
   }
