@@ -3,7 +3,8 @@
  * `commit`, each either the plain mix's MeterValues (4 sampled values; lastSeen alone is written only every
  * few seconds per station, so not here) or the transaction cycle
  * (Start with its connector snapshot, 3 x MeterValues, Stop with its snapshot and transactionData row), on a
- * fresh database (`PG_BENCH_DB_PREFIX`, default csms_bench). Closed loop (each caller sends its next write
+ * fresh database (`PG_BENCH_DB_PREFIX`, default csms_bench; `PG_BENCH_BUSY_WINDOW_MS` sets the group commit's
+ * busy window). Closed loop (each caller sends its next write
  * when the last is answered) unless `rate` (writes per second over all callers) is given. Prints this
  * process's CPU and the PostgreSQL backends' CPU (from /proc) per write, the group commits, and the write
  * latency p50 / p99. For A/B of the store's statements and the group commit policy (run it from each
@@ -30,7 +31,11 @@ const rate = Number(Deno.args[3] ?? 0);
 const db = await freshDatabase(Deno.env.get("PG_BENCH_DB_PREFIX") ?? "csms_bench");
 const admin = postgres(db.url, { max: 1, onnotice: () => {} });
 let commits = 0;
-const store = await openPostgresStore(db.url, { commitObserver: () => commits++ });
+const busyWindow = Deno.env.get("PG_BENCH_BUSY_WINDOW_MS");
+const store = await openPostgresStore(db.url, {
+  commitObserver: () => commits++,
+  ...(busyWindow === undefined ? {} : { groupCommitBusyWindowMs: Number(busyWindow) }),
+});
 const database = new URL(db.url).pathname.slice(1);
 const BASE = Date.UTC(2026, 0, 1);
 const iso = (ms: number) => new Date(ms).toISOString();

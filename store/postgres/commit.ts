@@ -35,6 +35,11 @@ export interface PgCommitOptions {
    * every answer that writes, on an idle server too.
    */
   groupCommitMaxInFlight?: number;
+  /**
+   * With "whileBusy": how long a write waits for company while a group commit is in flight, in ms (default
+   * ${DEFAULT_BUSY_WINDOW_MS}; 0: not at all). An idle store still commits at once.
+   */
+  groupCommitBusyWindowMs?: number;
   /** A group is written at once when it reaches this many callers (default 500). */
   groupCommitMaxCallers?: number;
   /** Called after each group commit (one call per kind of write in it), for metrics and tests. */
@@ -62,6 +67,9 @@ export interface GroupCommitInfo {
 }
 
 type Settled = PromiseSettledResult<CommitResult>;
+
+/** See `groupCommitBusyWindowMs`. */
+export const DEFAULT_BUSY_WINDOW_MS = 1;
 
 /** Members (indexes) whose guards failed: the transaction is rolled back and written again without them. */
 class Conflicts extends Error {
@@ -101,6 +109,7 @@ export class PgCommitter {
         ),
       options.commitObserver,
       options.groupCommitMaxInFlight ?? 2,
+      options.groupCommitBusyWindowMs ?? DEFAULT_BUSY_WINDOW_MS,
     );
   }
 
