@@ -60,9 +60,10 @@ Deno.test({
         stats !== undefined && stats.upd >= ids.length * rounds,
         `updates counted: ${JSON.stringify(stats)}`,
       );
-      // Each round is one group commit (no page pruned within it): 64% heap-only here at fillfactor 70, 2%
-      // with the pages packed full.
-      assert(stats.hot >= 0.5 * stats.upd, `heap-only updates: ${stats.hot} of ${stats.upd}`);
+      // Each round is one group commit, whose own dead versions no page can prune: 511 of 800 heap-only at
+      // fillfactor 70 alone (fewer while other databases' work holds the pruning horizon back: 236 once in the
+      // parallel suite), 16 with the pages packed full.
+      assert(stats.hot >= 0.2 * stats.upd, `heap-only updates: ${stats.hot} of ${stats.upd}`);
     } finally {
       await sql.end();
       await db.drop();
