@@ -1,9 +1,10 @@
 /**
  * Group commit on PostgreSQL: `commit` calls from many stations become ONE transaction of multi-row
- * statements on a connection reserved for it, pipelined (see `#transaction`). By default a call commits at
- * once while fewer than `groupCommitMaxInFlight` (2) group commits are in flight, and what arrives while they
- * are goes in the next one, sent as soon as one of them ends (`GroupCommit`'s "whileBusy"): no write waits for
- * a timer, and none waits for more than the commit ahead of it. Each caller is settled only with the outcome
+ * statements on a connection reserved for it, pipelined (see `#transaction`). By default a call on an idle
+ * store commits at once; while one group commit is in flight, a call waits up to `groupCommitBusyWindowMs` (1)
+ * for company before it takes the second slot (`groupCommitMaxInFlight`, 2); what arrives while both are in
+ * flight goes in the next one, sent as soon as one of them ends (`GroupCommit`'s "whileBusy"): no write waits
+ * for more than the window or the commit ahead of it. Each caller is settled only with the outcome
  * of the transaction that holds ITS changes: nothing is reported stored that was not. Order per station comes
  * from the caller, whose actor awaits one commit before the next.
  *
