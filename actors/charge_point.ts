@@ -35,6 +35,7 @@ import {
   encodeCallResult,
   ignoredMessageId,
 } from "../protocol/ocppj/frames.ts";
+import { isoString } from "../protocol/ocppj/time.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
@@ -551,7 +552,7 @@ export class ChargePointActor {
     for (let decision = 1;; decision++) {
       const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);
       const changes: StationChanges = { ...result.changes, chargePointId: this.id };
-      const lastSeen = receivedAt.toISOString();
+      const lastSeen = isoString(receivedAt);
       // lastSeen rides along with a snapshot write, else it is written at most every lastSeenIntervalMs: a
       // Heartbeat alone then costs no write at all (the snapshot in memory always has the newest).
       const interval = this.deps.settings.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
@@ -630,7 +631,7 @@ export class ChargePointActor {
       record = this.#current()!;
       snapshot = { ...actorFields(record), ...snapshot };
     }
-    if (snapshot) full.snapshot = { ...snapshot, updatedAt: this.deps.now().toISOString() };
+    if (snapshot) full.snapshot = { ...snapshot, updatedAt: isoString(this.deps.now()) };
     let committed: CommitResult;
     try {
       committed = isEmpty(full) ? NOTHING_WRITTEN : await this.deps.store.commit(full);
