@@ -77,7 +77,15 @@ class FakeStation implements StationSocket {
   #pending = new Map<string, (payload: unknown, error: boolean) => void>();
   deliver: (text: string) => void = () => {};
 
+  /** Set by the driver: how an answer reaches `answered` (later, outside the actor's turn). */
+  later: (fn: () => void) => void = (fn) => fn();
+
   send(text: string): void {
+    // As a socket writes and the station reads later: the station's side runs outside the actor's turn.
+    this.later(() => this.#answered(text));
+  }
+
+  #answered(text: string): void {
     const [type, id, payload] = JSON.parse(text) as [number, string, unknown];
     if (type === 2) throw new Error(`The server sent a CALL the bench does not answer: ${text}`);
     const waiter = this.#pending.get(id);
@@ -176,6 +184,7 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
       const socket = new FakeStation();
       const actor = server.registry.spawn(id, socket, "127.0.0.1");
       socket.deliver = (text) => delivery.push(() => actor.frameReceived(text));
+      socket.later = (fn) => delivery.push(fn);
       return { id, socket, state: newStation(i) as StationState };
     });
     // Every station boots first (and is Accepted), as the benchmark's stations do.
