@@ -290,3 +290,25 @@ Deno.test("a frame above MAX_FRAME_BYTES closes the socket and leaves only a sho
     await t.tearDown();
   }
 });
+
+Deno.test("a CALL with nothing to write or look up is answered within 2 microtask turns of its frame", async () => {
+  // The shell's layers hand on promises instead of awaiting each other: a Heartbeat between lastSeen writes
+  // (a sync handler, no commit) is answered in the turn its frame arrived, with no promise per layer.
+  const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    await t.call("Heartbeat", {});
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const before = socket.sent.length;
+    t.actor.frameReceived(JSON.stringify([2, "hb", "Heartbeat", {}]));
+    let turns = 0;
+    while (socket.sent.length === before && turns < 20) {
+      await Promise.resolve();
+      turns++;
+    }
+    assertEquals((socket.sent.at(-1) as unknown[])?.[1], "hb");
+    assert(turns <= 2, `answered after ${turns} microtask turns`);
+  } finally {
+    await t.tearDown();
+  }
+});
