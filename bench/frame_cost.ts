@@ -165,10 +165,14 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
   const store = options.store === "noop" ? instantCommits(kv) : kv;
   // Log lines are written as in production (JSON, encoded, a synchronous write), to /dev/null.
   const devNull = Deno.openSync("/dev/null", { write: true });
+  let logging = true;
   const encoder = new TextEncoder();
   const logger = createLogger({
     level: "info",
-    write: (line) => devNull.writeSync(encoder.encode(line + "\n")),
+    write: (line) => {
+      // A late line (a background loop's, after shutdown) goes nowhere.
+      if (logging) devNull.writeSync(encoder.encode(line + "\n"));
+    },
   });
   const config = parseConfig({ PORT: "0", HOSTNAME: "127.0.0.1", ADMIN_PASSWORD: "frame-cost-bench-1" });
   const hub = new MemoryClusterHub();
@@ -245,6 +249,7 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
     await server.shutdown();
     await cluster?.close?.();
     await kv.close();
+    logging = false;
     devNull.close();
     if (dir) await Deno.remove(dir, { recursive: true });
   }
