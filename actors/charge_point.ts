@@ -47,7 +47,13 @@ import {
   NotConnectedError,
 } from "./errors.ts";
 import { committedEvent } from "./events.ts";
-import type { FollowUp, HandlerContext, HandlerResult, HandlerSecurityEvent } from "./handlers/handler.ts";
+import type {
+  AnyHandler,
+  FollowUp,
+  HandlerContext,
+  HandlerResult,
+  HandlerSecurityEvent,
+} from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
@@ -487,14 +493,53 @@ export class ChargePointActor {
     }
   }
 
+  /**
+   * A station's CALL, from its checks to its answer: ONE async function per CALL (the checks, the decision's
+   * commit and the answer are plain calls), so a CALL costs one promise and one suspended frame here.
+   */
   async #handleCall(frame: CallFrame, receivedAt: Date, mayHaveNul: boolean): Promise<void> {
     const { messageId, action } = frame;
     const started = performance.now();
     let outcome = "accepted";
     try {
-      const { response, followUps } = await this.#dispatch(frame, receivedAt, mayHaveNul);
-      this.#send(encodeCallResult(messageId, response));
-      for (const followUp of followUps) this.#startFollowUp(action, followUp);
+      const handler = this.#handlerOf(action);
+      const request = this.#admitted(frame, mayHaveNul);
+      const { settings, store, vendors, csr, dataTransfers } = this.deps;
+      const ctx: HandlerContext = {
+        chargePointId: this.id,
+        now: receivedAt,
+        settings,
+        lookups: store,
+        vendors,
+        csr,
+        dataTransfers,
+      };
+      for (let decision = 1;; decision++) {
+        // A handler that needs no lookup answers at once (Heartbeat): no await, no microtask turn.
+        const decided = handler(this.#record!, request as never, ctx);
+        const result: HandlerResult<unknown> = decided instanceof Promise ? await decided : decided;
+        const pending = this.#commitDecision(result, receivedAt);
+        const committed = pending instanceof Promise ? await pending : pending;
+        if (committed.ok) {
+          if (result.log) { for (const line of result.log) this.log[line.level](line.msg, line.fields); }
+          // Stored before the answer, like the changes: never acknowledge what is not stored.
+          if (result.securityEvents?.length) await this.#recordSecurityEvents(result.securityEvents);
+          if (result.events) {
+            for (const event of result.events) this.deps.events.publish(committedEvent(event, committed));
+          }
+          this.#send(encodeCallResult(messageId, result.response));
+          if (result.followUps) {
+            for (const followUp of result.followUps) this.#startFollowUp(action, followUp);
+          }
+          return;
+        }
+        if (decision >= MAX_DECISIONS) {
+          throw new Error(
+            `"${action}" still conflicts after ${MAX_DECISIONS} decisions: ${committed.conflict}`,
+          );
+        }
+        this.log.info("commit conflict, deciding again", { action, conflict: committed.conflict });
+      }
     } catch (error) {
       if (error instanceof OcppError) {
         outcome = error.code;
@@ -512,21 +557,8 @@ export class ChargePointActor {
     }
   }
 
-  /** Work a handler asked for after its answer; outside this turn, so it may send us commands. */
-  #startFollowUp(action: string, followUp: FollowUp): void {
-    const run = this.deps.followUps;
-    if (!run) return;
-    run(this.id, followUp).catch((error) => {
-      this.log.error("follow-up failed", { action, followUp: followUp.type, error: String(error) });
-    });
-  }
-
-  async #dispatch(
-    frame: CallFrame,
-    receivedAt: Date,
-    mayHaveNul: boolean,
-  ): Promise<{ response: unknown; followUps: FollowUp[] }> {
-    const { action } = frame;
+  /** The dialect's handler of a CALL's action; NotImplemented / NotSupported when it has none. */
+  #handlerOf(action: string): AnyHandler {
     const { protocol, handlers } = this.dialect;
     if (!hasAction(protocol.actions, action)) {
       throw new OcppError("NotImplemented", `Action "${action}" is not implemented`);
@@ -535,7 +567,13 @@ export class ChargePointActor {
     if (protocol.actions[action]!.directions.CpToCs === undefined || !handler) {
       throw new OcppError("NotSupported", `Action "${action}" is sent by the Central System, not to it`);
     }
-    const validated = validateMessage(protocol, "request", action, frame.payload);
+    return handler;
+  }
+
+  /** The CALL's request, validated and without NUL, from a station that may send it; else an OcppError. */
+  #admitted(frame: CallFrame, mayHaveNul: boolean): unknown {
+    const { action } = frame;
+    const validated = validateMessage(this.dialect.protocol, "request", action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
     const request = mayHaveNul ? this.#withoutNul(action, validated.value) : validated.value;
     const record = this.#record as ChargePointRecord;
@@ -547,44 +585,29 @@ export class ChargePointActor {
         `Station "${this.id}" is ${status}: send BootNotification and wait until Accepted`,
       );
     }
-    const { settings, store, vendors, csr, dataTransfers } = this.deps;
-    const ctx: HandlerContext = {
-      chargePointId: this.id,
-      now: receivedAt,
-      settings,
-      lookups: store,
-      vendors,
-      csr,
-      dataTransfers,
-    };
-    for (let decision = 1;; decision++) {
-      // A handler that needs no lookup answers at once (Heartbeat): no await, no microtask turn.
-      const decided = handler(this.#record!, request as never, ctx);
-      const result: HandlerResult<unknown> = decided instanceof Promise ? await decided : decided;
-      const changes: StationChanges = { ...result.changes, chargePointId: this.id };
-      const lastSeen = isoString(receivedAt);
-      // lastSeen rides along with a snapshot write, else it is written at most every lastSeenIntervalMs: a
-      // Heartbeat alone then costs no write at all (the snapshot in memory always has the newest).
-      const interval = this.deps.settings.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
-      if (changes.snapshot || receivedAt.getTime() - this.#lastSeenStoredMs >= interval) {
-        changes.lastSeen = lastSeen;
-      }
-      const pending = this.#commit(changes, lastSeen);
-      const committed = pending instanceof Promise ? await pending : pending;
-      if (committed.ok) {
-        for (const line of result.log ?? []) this.log[line.level](line.msg, line.fields);
-        // Stored before the answer, like the changes: never acknowledge what is not stored.
-        if (result.securityEvents?.length) await this.#recordSecurityEvents(result.securityEvents);
-        for (const event of result.events ?? []) this.deps.events.publish(committedEvent(event, committed));
-        return { response: result.response, followUps: result.followUps ?? [] };
-      }
-      if (decision >= MAX_DECISIONS) {
-        throw new Error(
-          `"${action}" still conflicts after ${MAX_DECISIONS} decisions: ${committed.conflict}`,
-        );
-      }
-      this.log.info("commit conflict, deciding again", { action, conflict: committed.conflict });
+    return request;
+  }
+
+  /** Commits a handler's decision, with lastSeen when it is due. */
+  #commitDecision(result: HandlerResult<unknown>, receivedAt: Date): CommitResult | Promise<CommitResult> {
+    const changes: StationChanges = { ...result.changes, chargePointId: this.id };
+    const lastSeen = isoString(receivedAt);
+    // lastSeen rides along with a snapshot write, else it is written at most every lastSeenIntervalMs: a
+    // Heartbeat alone then costs no write at all (the snapshot in memory always has the newest).
+    const interval = this.deps.settings.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
+    if (changes.snapshot || receivedAt.getTime() - this.#lastSeenStoredMs >= interval) {
+      changes.lastSeen = lastSeen;
     }
+    return this.#commit(changes, lastSeen);
+  }
+
+  /** Work a handler asked for after its answer; outside this turn, so it may send us commands. */
+  #startFollowUp(action: string, followUp: FollowUp): void {
+    const run = this.deps.followUps;
+    if (!run) return;
+    run(this.id, followUp).catch((error) => {
+      this.log.error("follow-up failed", { action, followUp: followUp.type, error: String(error) });
+    });
   }
 
   async #recordSecurityEvents(events: HandlerSecurityEvent[]): Promise<void> {
