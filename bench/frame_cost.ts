@@ -11,7 +11,7 @@
  *
  * ```sh
  * deno run -A bench/frame_cost.ts [--stations 1000] [--mix plain,transaction] [--store noop|kv]
- *   [--seconds 5] [--warmup 2] [--rounds 3] [--cluster on|off] [--profile DIR]
+ *   [--seconds 5] [--warmup 2] [--rounds 3] [--cluster on|off] [--profile DIR] [--env FRAME_LOG_SIZE=0,...]
  * ```
  */
 import process from "node:process";
@@ -42,6 +42,8 @@ export interface FrameCostOptions {
   /** Measured windows, one after the other (each reported). */
   rounds: number;
   cluster: boolean;
+  /** Settings for the server beyond the bench's own (e.g. `FRAME_LOG_SIZE: "0"`), as environment values. */
+  env?: Record<string, string>;
   /** Write a V8 CPU profile of the measured rounds to this path. */
   profile?: string;
 }
@@ -174,7 +176,12 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
       if (logging) devNull.writeSync(encoder.encode(line + "\n"));
     },
   });
-  const config = parseConfig({ PORT: "0", HOSTNAME: "127.0.0.1", ADMIN_PASSWORD: "frame-cost-bench-1" });
+  const config = parseConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    ADMIN_PASSWORD: "frame-cost-bench-1",
+    ...options.env,
+  });
   const hub = new MemoryClusterHub();
   const cluster = options.cluster ? hub.backend("frame-cost") : undefined;
   const server = await startServer(config, store, { logger, ...(cluster ? { cluster } : {}) });
@@ -295,6 +302,9 @@ async function main(): Promise<void> {
   const rounds = Number(flag("rounds", "3"));
   const cluster = flag("cluster", "on") === "on";
   const profileDir = flag("profile", "");
+  const env = Object.fromEntries(
+    flag("env", "").split(",").filter(Boolean).map((pair) => pair.split("=", 2) as [string, string]),
+  );
   for (const mix of mixes) {
     const profile = profileDir ? `${profileDir}/frame-cost-${mix}.cpuprofile` : undefined;
     const results = await measureFrameCost({
@@ -305,6 +315,7 @@ async function main(): Promise<void> {
       warmupMs,
       rounds,
       cluster,
+      env,
       ...(profile ? { profile } : {}),
     });
     const perCall = results.map((r) => r.cpuUsPerCall);

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { measureFrameCost, median } from "./frame_cost.ts";
 
 for (const mix of ["plain", "transaction"] as const) {
@@ -31,6 +31,24 @@ Deno.test("measureFrameCost() on the KV store answers every CALL", async () => {
   });
   assert(round && round.answered > 10, `answered ${round?.answered}`);
   assertEquals(round.errors, 0);
+});
+
+Deno.test("measureFrameCost() hands its settings to the server (stations rejected at boot fail the run)", async () => {
+  await assertRejects(
+    () =>
+      measureFrameCost({
+        stations: 2,
+        mix: "plain",
+        store: "noop",
+        measureMs: 100,
+        warmupMs: 50,
+        rounds: 1,
+        cluster: false,
+        env: { REGISTRATION_POLICY: "Rejected" },
+      }),
+    Error,
+    "Boot of FC-00000 failed",
+  );
 });
 
 Deno.test("median() is the middle value, or the mean of the two middle ones", () => {
