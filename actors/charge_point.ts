@@ -35,6 +35,7 @@ import {
   encodeCallResult,
   ignoredMessageId,
 } from "../protocol/ocppj/frames.ts";
+import { isoString } from "../protocol/ocppj/time.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
@@ -46,7 +47,13 @@ import {
   NotConnectedError,
 } from "./errors.ts";
 import { committedEvent } from "./events.ts";
-import type { FollowUp, HandlerContext, HandlerResult, HandlerSecurityEvent } from "./handlers/handler.ts";
+import type {
+  AnyHandler,
+  FollowUp,
+  HandlerContext,
+  HandlerResult,
+  HandlerSecurityEvent,
+} from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
@@ -342,31 +349,37 @@ export class ChargePointActor {
     this.#mailbox.post({ type: "stop", code, reason });
   }
 
-  async #receive(message: Message): Promise<void> {
+  /**
+   * One mailbox turn. Not async, and neither is `#handleFrame`: each hands on the promise of the turn's work
+   * (or nothing, for work done at once), so a CALL costs no extra promise and microtask turn per layer.
+   */
+  #receive(message: Message): Promise<void> | undefined {
     switch (message.type) {
       case "started":
-        return await this.#load(message.predecessor);
+        return this.#load(message.predecessor);
       case "frameReceived":
         if (this.#stopping || !this.#record) return;
-        return await this.#handleFrame(
+        return this.#handleFrame(
           message.result,
           message.receivedAt,
           message.mayHaveNul,
           message.ignoredId,
         );
       case "sendCommand":
-        return await this.#sendCommand(message.command);
+        return this.#sendCommand(message.command);
       case "commandFinished":
-        return await this.#finishCommand(message.command, message.outcome);
+        return this.#finishCommand(message.command, message.outcome);
       case "sweep":
-        return this.#calls.expire(message.nowMs);
+        this.#calls.expire(message.nowMs);
+        return;
       case "updateSnapshot":
-        return await this.#updateSnapshot(message);
+        return this.#updateSnapshot(message);
       case "stop":
-        return await this.#stop(message.code, message.reason);
+        return this.#stop(message.code, message.reason);
       case "stopped":
         this.hooks.onStopped(this);
-        return this.#resolveStopped();
+        this.#resolveStopped();
+        return;
     }
   }
 
@@ -433,12 +446,12 @@ export class ChargePointActor {
     this.#mailbox.post({ type: "stopped" });
   }
 
-  async #handleFrame(
+  #handleFrame(
     result: DecodeResult,
     receivedAt: Date,
     mayHaveNul: boolean,
     ignoredId?: string,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     if (result.kind === "ignored") {
       const { protocol } = this.dialect;
       const answer = protocol.unknownMessageType === "MessageTypeNotSupported";
@@ -446,7 +459,8 @@ export class ChargePointActor {
       if (answer) {
         this.#send(encodeCallError(ignoredId ?? "-1", "MessageTypeNotSupported", result.reason));
       }
-      return this.#countBadFrame();
+      this.#countBadFrame();
+      return;
     }
     if (result.kind === "invalid") {
       this.log.warn("bad frame", {
@@ -463,11 +477,12 @@ export class ChargePointActor {
             : this.#callError(result.messageId ?? "-1", result.code, result.description),
         );
       }
-      return this.#countBadFrame();
+      this.#countBadFrame();
+      return;
     }
     const frame = result.frame;
-    if (frame.type === CALL) return await this.#handleCall(frame, receivedAt, mayHaveNul);
-    return this.#handleResponse(frame, mayHaveNul);
+    if (frame.type === CALL) return this.#handleCall(frame, receivedAt, mayHaveNul);
+    this.#handleResponse(frame, mayHaveNul);
   }
 
   #countBadFrame(): void {
@@ -478,14 +493,53 @@ export class ChargePointActor {
     }
   }
 
+  /**
+   * A station's CALL, from its checks to its answer: ONE async function per CALL (the checks, the decision's
+   * commit and the answer are plain calls), so a CALL costs one promise and one suspended frame here.
+   */
   async #handleCall(frame: CallFrame, receivedAt: Date, mayHaveNul: boolean): Promise<void> {
     const { messageId, action } = frame;
     const started = performance.now();
     let outcome = "accepted";
     try {
-      const { response, followUps } = await this.#dispatch(frame, receivedAt, mayHaveNul);
-      this.#send(encodeCallResult(messageId, response));
-      for (const followUp of followUps) this.#startFollowUp(action, followUp);
+      const handler = this.#handlerOf(action);
+      const request = this.#admitted(frame, mayHaveNul);
+      const { settings, store, vendors, csr, dataTransfers } = this.deps;
+      const ctx: HandlerContext = {
+        chargePointId: this.id,
+        now: receivedAt,
+        settings,
+        lookups: store,
+        vendors,
+        csr,
+        dataTransfers,
+      };
+      for (let decision = 1;; decision++) {
+        // A handler that needs no lookup answers at once (Heartbeat): no await, no microtask turn.
+        const decided = handler(this.#record!, request as never, ctx);
+        const result: HandlerResult<unknown> = decided instanceof Promise ? await decided : decided;
+        const pending = this.#commitDecision(result, receivedAt);
+        const committed = pending instanceof Promise ? await pending : pending;
+        if (committed.ok) {
+          if (result.log) { for (const line of result.log) this.log[line.level](line.msg, line.fields); }
+          // Stored before the answer, like the changes: never acknowledge what is not stored.
+          if (result.securityEvents?.length) await this.#recordSecurityEvents(result.securityEvents);
+          if (result.events) {
+            for (const event of result.events) this.deps.events.publish(committedEvent(event, committed));
+          }
+          this.#send(encodeCallResult(messageId, result.response));
+          if (result.followUps) {
+            for (const followUp of result.followUps) this.#startFollowUp(action, followUp);
+          }
+          return;
+        }
+        if (decision >= MAX_DECISIONS) {
+          throw new Error(
+            `"${action}" still conflicts after ${MAX_DECISIONS} decisions: ${committed.conflict}`,
+          );
+        }
+        this.log.info("commit conflict, deciding again", { action, conflict: committed.conflict });
+      }
     } catch (error) {
       if (error instanceof OcppError) {
         outcome = error.code;
@@ -503,21 +557,8 @@ export class ChargePointActor {
     }
   }
 
-  /** Work a handler asked for after its answer; outside this turn, so it may send us commands. */
-  #startFollowUp(action: string, followUp: FollowUp): void {
-    const run = this.deps.followUps;
-    if (!run) return;
-    run(this.id, followUp).catch((error) => {
-      this.log.error("follow-up failed", { action, followUp: followUp.type, error: String(error) });
-    });
-  }
-
-  async #dispatch(
-    frame: CallFrame,
-    receivedAt: Date,
-    mayHaveNul: boolean,
-  ): Promise<{ response: unknown; followUps: FollowUp[] }> {
-    const { action } = frame;
+  /** The dialect's handler of a CALL's action; NotImplemented / NotSupported when it has none. */
+  #handlerOf(action: string): AnyHandler {
     const { protocol, handlers } = this.dialect;
     if (!hasAction(protocol.actions, action)) {
       throw new OcppError("NotImplemented", `Action "${action}" is not implemented`);
@@ -526,7 +567,13 @@ export class ChargePointActor {
     if (protocol.actions[action]!.directions.CpToCs === undefined || !handler) {
       throw new OcppError("NotSupported", `Action "${action}" is sent by the Central System, not to it`);
     }
-    const validated = validateMessage(protocol, "request", action, frame.payload);
+    return handler;
+  }
+
+  /** The CALL's request, validated and without NUL, from a station that may send it; else an OcppError. */
+  #admitted(frame: CallFrame, mayHaveNul: boolean): unknown {
+    const { action } = frame;
+    const validated = validateMessage(this.dialect.protocol, "request", action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
     const request = mayHaveNul ? this.#withoutNul(action, validated.value) : validated.value;
     const record = this.#record as ChargePointRecord;
@@ -538,41 +585,29 @@ export class ChargePointActor {
         `Station "${this.id}" is ${status}: send BootNotification and wait until Accepted`,
       );
     }
-    const { settings, store, vendors, csr, dataTransfers } = this.deps;
-    const ctx: HandlerContext = {
-      chargePointId: this.id,
-      now: receivedAt,
-      settings,
-      lookups: store,
-      vendors,
-      csr,
-      dataTransfers,
-    };
-    for (let decision = 1;; decision++) {
-      const result: HandlerResult<unknown> = await handler(this.#record!, request as never, ctx);
-      const changes: StationChanges = { ...result.changes, chargePointId: this.id };
-      const lastSeen = receivedAt.toISOString();
-      // lastSeen rides along with a snapshot write, else it is written at most every lastSeenIntervalMs: a
-      // Heartbeat alone then costs no write at all (the snapshot in memory always has the newest).
-      const interval = this.deps.settings.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
-      if (changes.snapshot || receivedAt.getTime() - this.#lastSeenStoredMs >= interval) {
-        changes.lastSeen = lastSeen;
-      }
-      const committed = await this.#commit(changes, lastSeen);
-      if (committed.ok) {
-        for (const line of result.log ?? []) this.log[line.level](line.msg, line.fields);
-        // Stored before the answer, like the changes: never acknowledge what is not stored.
-        await this.#recordSecurityEvents(result.securityEvents ?? []);
-        for (const event of result.events ?? []) this.deps.events.publish(committedEvent(event, committed));
-        return { response: result.response, followUps: result.followUps ?? [] };
-      }
-      if (decision >= MAX_DECISIONS) {
-        throw new Error(
-          `"${action}" still conflicts after ${MAX_DECISIONS} decisions: ${committed.conflict}`,
-        );
-      }
-      this.log.info("commit conflict, deciding again", { action, conflict: committed.conflict });
+    return request;
+  }
+
+  /** Commits a handler's decision, with lastSeen when it is due. */
+  #commitDecision(result: HandlerResult<unknown>, receivedAt: Date): CommitResult | Promise<CommitResult> {
+    const changes: StationChanges = { ...result.changes, chargePointId: this.id };
+    const lastSeen = isoString(receivedAt);
+    // lastSeen rides along with a snapshot write, else it is written at most every lastSeenIntervalMs: a
+    // Heartbeat alone then costs no write at all (the snapshot in memory always has the newest).
+    const interval = this.deps.settings.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
+    if (changes.snapshot || receivedAt.getTime() - this.#lastSeenStoredMs >= interval) {
+      changes.lastSeen = lastSeen;
     }
+    return this.#commit(changes, lastSeen);
+  }
+
+  /** Work a handler asked for after its answer; outside this turn, so it may send us commands. */
+  #startFollowUp(action: string, followUp: FollowUp): void {
+    const run = this.deps.followUps;
+    if (!run) return;
+    run(this.id, followUp).catch((error) => {
+      this.log.error("follow-up failed", { action, followUp: followUp.type, error: String(error) });
+    });
   }
 
   async #recordSecurityEvents(events: HandlerSecurityEvent[]): Promise<void> {
@@ -613,7 +648,7 @@ export class ChargePointActor {
    * still keeps what the station reported about itself in memory (written with the next commit or on close),
    * but never a transaction the store does not have.
    */
-  async #commit(changes: StationChanges, seenAt?: string): Promise<CommitResult> {
+  #commit(changes: StationChanges, seenAt?: string): CommitResult | Promise<CommitResult> {
     let record = this.#record!;
     let snapshot = changes.snapshot;
     const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null;
@@ -630,10 +665,21 @@ export class ChargePointActor {
       record = this.#current()!;
       snapshot = { ...actorFields(record), ...snapshot };
     }
-    if (snapshot) full.snapshot = { ...snapshot, updatedAt: this.deps.now().toISOString() };
+    if (snapshot) full.snapshot = { ...snapshot, updatedAt: isoString(this.deps.now()) };
+    // Nothing to write (a Heartbeat between lastSeen writes): settled at once, no store call, no await.
+    if (isEmpty(full)) return this.#committed(record, changes, full, NOTHING_WRITTEN, seenAt);
+    return this.#write(record, changes, full, seenAt);
+  }
+
+  async #write(
+    record: ChargePointRecord,
+    changes: StationChanges,
+    full: StationChanges,
+    seenAt: string | undefined,
+  ): Promise<CommitResult> {
     let committed: CommitResult;
     try {
-      committed = isEmpty(full) ? NOTHING_WRITTEN : await this.deps.store.commit(full);
+      committed = await this.deps.store.commit(full);
     } catch (error) {
       // After a failed write the next CALL carries lastSeen, Heartbeat included: a station talking to a
       // server that cannot store hears it (InternalError) until the store is back.
@@ -646,6 +692,17 @@ export class ChargePointActor {
       }
       throw error;
     }
+    return this.#committed(record, changes, full, committed, seenAt);
+  }
+
+  /** What a commit's outcome changes in memory: the snapshot follows what is stored. */
+  #committed(
+    record: ChargePointRecord,
+    changes: StationChanges,
+    full: StationChanges,
+    committed: CommitResult,
+    seenAt: string | undefined,
+  ): CommitResult {
     if (committed.ok) {
       if (full.snapshot) this.#record = applyPatch(record, full.snapshot);
       const seen = changes.lastSeen ?? seenAt;

@@ -23,9 +23,18 @@ const WRITES = new Set([
 ]);
 
 /** Wraps a store: records the snapshot and status writes; `failNext` makes the next such write reject. */
-function recording(store: Store): { store: Store; writes: Writes; failNext: (method: string) => void } {
+function recording(store: Store): {
+  store: Store;
+  writes: Writes;
+  failNext: (method: string) => void;
+  holdCommits: (hold: boolean) => void;
+  held: Array<() => void>;
+} {
   const writes: Writes = [];
   let failing: string | null = null;
+  let holding = false;
+  /** Held commits: each settles (as the store settled it) when called. */
+  const held: Array<() => void> = [];
   const wrapped = new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
@@ -37,11 +46,19 @@ function recording(store: Store): { store: Store; writes: Writes; failNext: (met
           failing = null;
           return Promise.reject(new Error(`Cannot ${prop}: injected failure`));
         }
-        return value.apply(target, args);
+        const result = value.apply(target, args) as Promise<unknown>;
+        if (!holding) return result;
+        return new Promise((resolve, reject) => held.push(() => result.then(resolve, reject)));
       };
     },
   });
-  return { store: wrapped, writes, failNext: (method) => (failing = method) };
+  return {
+    store: wrapped,
+    writes,
+    failNext: (method) => (failing = method),
+    holdCommits: (hold) => (holding = hold),
+    held,
+  };
 }
 
 class FakeSocket implements StationSocket {
@@ -59,7 +76,7 @@ async function setUp(
   options: { frames?: FrameLog; maxFrameBytes?: number; lastSeenIntervalMs?: number } = {},
 ) {
   const kv = await openKvStore(":memory:");
-  const { store, writes, failNext } = recording(kv);
+  const { store, writes, failNext, holdCommits, held } = recording(kv);
   let clock = T0;
   let ids = 0;
   const registry = new Registry({
@@ -99,6 +116,8 @@ async function setUp(
     kv,
     writes,
     failNext,
+    holdCommits,
+    held,
     actor: actor as ChargePointActor,
     call,
     async tearDown() {
@@ -287,6 +306,56 @@ Deno.test("a frame above MAX_FRAME_BYTES closes the socket and leaves only a sho
     assertEquals(last?.direction, "in");
     assertEquals(last?.frame, "[frame of 5051 characters dropped: too big]");
   } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a CALL with nothing to write or look up is answered within 2 microtask turns of its frame", async () => {
+  // The shell's layers hand on promises instead of awaiting each other: a Heartbeat between lastSeen writes
+  // (a sync handler, no commit) is answered in the turn its frame arrived, with no promise per layer.
+  const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    await t.call("Heartbeat", {});
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const before = socket.sent.length;
+    t.actor.frameReceived(JSON.stringify([2, "hb", "Heartbeat", {}]));
+    let turns = 0;
+    while (socket.sent.length === before && turns < 20) {
+      await Promise.resolve();
+      turns++;
+    }
+    assertEquals((socket.sent.at(-1) as unknown[])?.[1], "hb");
+    assert(turns <= 2, `answered after ${turns} microtask turns`);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a CALL is answered within 3 microtask turns of its commit settling", async () => {
+  // One async function per CALL in the shell: the commit's outcome reaches the answer without a layer of
+  // promises per shell function.
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    t.holdCommits(true);
+    t.actor.frameReceived(JSON.stringify([2, "st", "StatusNotification", CHARGING]));
+    for (let i = 0; i < 100 && t.held.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
+    assertEquals(t.held.length, 1, "the commit is held");
+    // The store's own commit settles first (its KV write is real I/O): only then is the held answer given.
+    await new Promise((r) => setTimeout(r, 20));
+    const before = socket.sent.length;
+    t.held.shift()!();
+    let turns = 0;
+    while (socket.sent.length === before && turns < 20) {
+      await Promise.resolve();
+      turns++;
+    }
+    assertEquals((socket.sent.at(-1) as unknown[])?.[1], "st");
+    assert(turns <= 3, `answered after ${turns} microtask turns`);
+  } finally {
+    t.holdCommits(false);
     await t.tearDown();
   }
 });

@@ -76,18 +76,29 @@ export type BusEvent = StationEvent | SiteAllocationEvent;
 
 export type EventListener<E = BusEvent> = (event: E) => void;
 
-/** A bus of station events by default; the fleet publishes its own kind (fleet/events.ts) on another one. */
+/**
+ * A bus of station events by default; the fleet publishes its own kind (fleet/events.ts) on another one. The
+ * listeners are an array replaced on (un)subscribe, so a publish (one per answered CALL, often to nobody) is
+ * a plain loop: no iterator object per event. A listener unsubscribed during a publish is not called by it;
+ * one subscribed during a publish hears from the next one.
+ */
 export class EventBus<E = BusEvent> {
-  #listeners = new Set<EventListener<E>>();
+  #listeners: readonly EventListener<E>[] = [];
 
-  /** Returns the function that unsubscribes. */
+  /** Returns the function that unsubscribes. Subscribing a listener twice subscribes it once. */
   subscribe(listener: EventListener<E>): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    if (!this.#listeners.includes(listener)) this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
   }
 
   publish(event: E): void {
-    for (const listener of this.#listeners) {
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i]!;
+      // Changed by a listener meanwhile: one that is gone is not called.
+      if (listeners !== this.#listeners && !this.#listeners.includes(listener)) continue;
       try {
         listener(event);
       } catch {
@@ -97,6 +108,6 @@ export class EventBus<E = BusEvent> {
   }
 
   get subscriberCount(): number {
-    return this.#listeners.size;
+    return this.#listeners.length;
   }
 }

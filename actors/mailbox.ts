@@ -39,7 +39,9 @@ export class Mailbox<M> {
     while (this.#queue.length > 0) {
       const message = this.#queue.shift() as M;
       try {
-        await this.handle(message);
+        // A message handled synchronously (a sweep, a bad frame) costs no microtask turn.
+        const pending = this.handle(message);
+        if (pending !== undefined) await pending;
       } catch (error) {
         this.onError(error, message);
       }

@@ -29,3 +29,15 @@ Deno.test("Mailbox reports a failing message and goes on with the next", async (
   assertEquals(handled, [1, 3]);
   assertEquals(errors, [["Error: boom", 2]]);
 });
+
+Deno.test("Mailbox goes on at once after a message handled synchronously (no microtask turn)", () => {
+  const handled: string[] = [];
+  const box = new Mailbox<string>((m) => {
+    handled.push(m);
+    if (m === "first") box.post("second");
+  }, () => {});
+  box.post("first");
+  // Still inside post(): "second" was handled without waiting for a microtask.
+  assertEquals(handled, ["first", "second"]);
+  assertEquals(box.size, 0);
+});

@@ -13,6 +13,11 @@
  * SQLite), where a second commit in flight gains nothing; a backend with several connections (PostgreSQL)
  * overlaps a few, so a write arriving mid-commit waits for a free slot, not for the whole commit before it.
  *
+ * `busyWindowMs` (with "whileBusy") is the middle way: while a commit is in flight and a slot is free, what
+ * arrives waits up to that long for company before it takes the slot (at once when the commits in flight all
+ * end meanwhile). An idle store still commits at once; a moderately busy one makes fewer, larger commits (each
+ * commit is a WAL flush and a round of statements in the database) for at most `busyWindowMs` more per write.
+ *
  * @example
  * ```ts
  * import { GroupCommit } from "./group_commit.ts";
@@ -32,6 +37,8 @@ export type CommitObserver = (batch: { size: number; seconds: number; ok: boolea
 export class GroupCommit<I, O> {
   #queue: { item: I; resolve: (value: O) => void; reject: (err: unknown) => void }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the oldest queued submission arrived (for `busyWindowMs`). */
+  #queuedSince = 0;
   #flushQueued = false;
   readonly #inFlight = new Set<Promise<void>>();
 
@@ -47,10 +54,13 @@ export class GroupCommit<I, O> {
     readonly observer?: CommitObserver,
     /** With "whileBusy": how many commits may be in flight at once (at least 1). */
     readonly maxInFlight = 1,
+    /** With "whileBusy": how long a write waits for company while another commit is in flight (0: not at all). */
+    readonly busyWindowMs = 0,
   ) {}
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
+      if (this.#queue.length === 0) this.#queuedSince = performance.now();
       this.#queue.push({ item, resolve, reject });
       if (this.#queue.length >= this.maxCallers) this.flush();
       else if (this.windowMs === "whileBusy") this.#flushWhenIdle();
@@ -88,6 +98,16 @@ export class GroupCommit<I, O> {
 
   #flushWhenIdle(): void {
     if (this.#flushQueued || this.#inFlight.size >= this.maxInFlight || this.#queue.length === 0) return;
+    if (this.#inFlight.size > 0 && this.busyWindowMs > 0) {
+      const wait = this.#queuedSince + this.busyWindowMs - performance.now();
+      if (wait > 0) {
+        this.#timer ??= setTimeout(() => {
+          this.#timer = undefined;
+          this.#flushWhenIdle();
+        }, wait);
+        return;
+      }
+    }
     this.#flushQueued = true;
     queueMicrotask(() => {
       this.#flushQueued = false;

@@ -108,3 +108,31 @@ Deno.test("GroupCommit tells its observer each batch's size, duration and whethe
   assertEquals(durations, 2);
   await group.drain();
 });
+
+Deno.test('GroupCommit "whileBusy" with a busy window holds a write for company only while a commit is in flight', async () => {
+  const { batches, commit, open } = gated();
+  const group = new GroupCommit<number, number>("whileBusy", 100, commit, undefined, 2, 30);
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+  const first = group.submit(1);
+  await tick();
+  assertEquals(batches, [[1]], "an idle group commits at once");
+  const waiting = [group.submit(2)];
+  await tick();
+  waiting.push(group.submit(3));
+  await tick();
+  assertEquals(batches, [[1]], "a write arriving mid-commit waits for company although a slot is free");
+  await new Promise((r) => setTimeout(r, 40));
+  assertEquals(batches, [[1], [2, 3]], "and goes out with its company when the window ends");
+  const last = group.submit(4);
+  await tick();
+  assertEquals(batches, [[1], [2, 3]]);
+  open();
+  open();
+  assertEquals(await first, 10);
+  assertEquals(await Promise.all(waiting), [20, 30]);
+  await tick();
+  assertEquals(batches, [[1], [2, 3], [4]], "once no commit is in flight, what waits goes out at once");
+  open();
+  assertEquals(await last, 40);
+  await group.drain();
+});

@@ -189,8 +189,11 @@ Deno.test("a CALL reusing the id of a CALL still being processed gets ProtocolEr
   try {
     raw.send(JSON.stringify([2, "boot", "BootNotification", BOOT]));
     await raw.next();
-    raw.send(JSON.stringify([2, "same", "Heartbeat", {}]));
-    raw.send(JSON.stringify([2, "same", "Heartbeat", {}]));
+    // A CALL that writes (its commit is I/O), so it is still being processed when the second arrives: a
+    // Heartbeat with nothing to write is answered before the socket's next frame is read.
+    const status = { connectorId: 1, errorCode: "NoError", status: "Available" };
+    raw.send(JSON.stringify([2, "same", "StatusNotification", status]));
+    raw.send(JSON.stringify([2, "same", "StatusNotification", status]));
     const replies = [await raw.next(), await raw.next()] as unknown[][];
     const codes = replies.map((r) => r[0] === 4 ? r[2] : "result").sort();
     assertEquals(codes, ["ProtocolError", "result"]);

@@ -4,6 +4,7 @@
  * Pending/Rejected stations are told to retry after `bootRetryIntervalS`. The station's identity is kept as
  * a `BootInfo` either way.
  */
+import { isoString } from "../../protocol/ocppj/time.ts";
 import type { BootInfo, ChargePointRecord, SnapshotPatch } from "../../model/charge_point.ts";
 import type { RegistrationStatus } from "../../protocol/ocpp16/enums.ts";
 import type { StationEvent } from "../events.ts";
@@ -22,7 +23,7 @@ export function bootDecision(
   const status: RegistrationStatus = state.registrationStatus === "Accepted"
     ? "Accepted"
     : settings.registrationPolicy;
-  const at = ctx.now.toISOString();
+  const at = isoString(ctx.now);
   const snapshot: SnapshotPatch = { boot, bootedAt: at };
   // The registration is the operator's field: written only when the boot changes it.
   if (status !== state.registrationStatus) snapshot.registrationStatus = status;

@@ -1,3 +1,4 @@
+import { isoString } from "../../protocol/ocppj/time.ts";
 import type { FileStatusEntry, FileTransferKind } from "../../model/file_status.ts";
 import type { StationEvent } from "../events.ts";
 import type { HandlerContext } from "./handler.ts";
@@ -13,7 +14,7 @@ export function fileStatusEntry(
     kind,
     status: request.status,
     requestId: request.requestId ?? null,
-    receivedAt: ctx.now.toISOString(),
+    receivedAt: isoString(ctx.now),
   };
 }
 
@@ -25,7 +26,7 @@ export function firmwareStatusEvent(
   return {
     type: "firmwareStatus",
     chargePointId: ctx.chargePointId,
-    at: ctx.now.toISOString(),
+    at: isoString(ctx.now),
     status: request.status,
     requestId: request.requestId ?? null,
   };

@@ -1,3 +1,4 @@
+import { isoString } from "../../protocol/ocppj/time.ts";
 import { toMeterRows } from "../../model/meter_value.ts";
 import { requireConnectorId } from "./bounds.ts";
 import type { Handler, LogLine } from "./handler.ts";
@@ -8,7 +9,7 @@ import type { Handler, LogLine } from "./handler.ts";
  */
 export const meterValues: Handler<"MeterValues"> = async (state, request, ctx) => {
   requireConnectorId(request.connectorId, 0);
-  const receivedAt = ctx.now.toISOString();
+  const receivedAt = isoString(ctx.now);
   const log: LogLine[] = [];
   let transactionId: number | null = null;
   if (request.transactionId !== undefined) {

@@ -5,7 +5,7 @@
  * event stream.
  */
 import { isCriticalSecurityEvent } from "../../protocol/ocpp16/security_event_types.ts";
-import { toUtcIso } from "../../protocol/ocppj/time.ts";
+import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
 import type { Handler } from "./handler.ts";
 
 export const securityEventNotification: Handler<"SecurityEventNotification"> = (_state, request, ctx) => {
@@ -22,7 +22,7 @@ export const securityEventNotification: Handler<"SecurityEventNotification"> = (
       ? [{
         type: "securityEvent",
         chargePointId: ctx.chargePointId,
-        at: ctx.now.toISOString(),
+        at: isoString(ctx.now),
         stationEventType: request.type,
         critical,
         timestamp,

@@ -2,7 +2,7 @@ import { type SnapshotPatch, withoutReservation } from "../../model/charge_point
 import { attachTransaction, detachTransaction } from "../../model/connector_state.ts";
 import { checkIdTag } from "../../model/id_tag.ts";
 import { decideStart } from "../../model/transaction.ts";
-import { toUtcIso } from "../../protocol/ocppj/time.ts";
+import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
 import { requireConnectorId, requireExactInteger } from "./bounds.ts";
 import type { Handler, LogLine } from "./handler.ts";
 
@@ -15,7 +15,7 @@ import type { Handler, LogLine } from "./handler.ts";
 export const startTransaction: Handler<"StartTransaction"> = async (state, request, ctx) => {
   requireConnectorId(request.connectorId, 1);
   requireExactInteger("meterStart", request.meterStart);
-  const receivedAt = ctx.now.toISOString();
+  const receivedAt = isoString(ctx.now);
   const idTagInfo = await checkIdTag(ctx.lookups, request.idTag, {
     now: ctx.now,
     singleUse: ctx.settings.singleUseIdTags,

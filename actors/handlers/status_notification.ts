@@ -1,12 +1,12 @@
 import { applyStatus, type StatusReport } from "../../model/connector_state.ts";
-import { toUtcIso } from "../../protocol/ocppj/time.ts";
+import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
 import { requireConnectorId } from "./bounds.ts";
 import type { Handler } from "./handler.ts";
 
 /** OCPP 1.6 §4.9: the status is always recorded; an unexpected transition is only logged. */
 export const statusNotification: Handler<"StatusNotification"> = (state, request, ctx) => {
   requireConnectorId(request.connectorId, 0);
-  const receivedAt = ctx.now.toISOString();
+  const receivedAt = isoString(ctx.now);
   const report: StatusReport = {
     connectorId: request.connectorId,
     status: request.status,

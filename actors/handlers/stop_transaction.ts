@@ -3,7 +3,7 @@ import { checkIdTag, type IdTagInfo } from "../../model/id_tag.ts";
 import { toMeterRows } from "../../model/meter_value.ts";
 import { decideStop } from "../../model/transaction.ts";
 import type { RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
-import { toUtcIso } from "../../protocol/ocppj/time.ts";
+import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
 import type { Changes, Handler, LogLine } from "./handler.ts";
 
 /**
@@ -12,7 +12,7 @@ import type { Changes, Handler, LogLine } from "./handler.ts";
  * meter values are stored once.
  */
 export const stopTransaction: Handler<"StopTransaction"> = async (state, request, ctx) => {
-  const receivedAt = ctx.now.toISOString();
+  const receivedAt = isoString(ctx.now);
   let idTagInfo: IdTagInfo | null = null;
   if (request.idTag !== undefined) {
     idTagInfo = await checkIdTag(ctx.lookups, request.idTag, { now: ctx.now, singleUse: false });

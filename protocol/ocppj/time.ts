@@ -32,3 +32,26 @@ export function toUtcIso(value: string): string {
   if (sign) time -= (sign === "-" ? -1 : 1) * (Number(offH) * 60 + Number(offM)) * 60_000;
   return new Date(time).toISOString();
 }
+
+/** The last instant `isoString` converted, and its text. */
+let lastMs = Number.NaN;
+let lastIso = "";
+
+/**
+ * `date.toISOString()`, remembering the last conversion: a CALL converts the instant it was received 2-3 times
+ * (lastSeen, the handler's times, the answer), and frames received in the same millisecond share it;
+ * `toISOString` costs more than a whole small CALL's decoding. An invalid date throws as `toISOString` does.
+ *
+ * @example
+ * ```ts
+ * isoString(new Date(0)); // "1970-01-01T00:00:00.000Z"
+ * ```
+ */
+export function isoString(date: Date): string {
+  const ms = date.getTime();
+  if (ms === lastMs) return lastIso;
+  const iso = date.toISOString();
+  lastMs = ms;
+  lastIso = iso;
+  return iso;
+}

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { toUtcIso } from "./time.ts";
+import { isoString, toUtcIso } from "./time.ts";
 
 Deno.test("toUtcIso() normalises every date-time form the schemas accept", () => {
   const cases: Array<[string, string]> = [
@@ -23,4 +23,32 @@ Deno.test("toUtcIso() keeps a canonical time as it is and normalises an out-of-r
   assertEquals(toUtcIso("2024-05-01T12:00:00.123Z"), "2024-05-01T12:00:00.123Z");
   assertEquals(toUtcIso("2024-02-30T00:00:00.000Z"), "2024-03-01T00:00:00.000Z");
   assertEquals(toUtcIso("2024-02-30T00:00:00Z"), "2024-03-01T00:00:00.000Z");
+});
+
+Deno.test("isoString() gives toISOString()'s text for every instant, repeated or not", () => {
+  const times = [0, 0, 1, 1_714_564_800_123, 1_714_564_800_123, 1_714_564_800_124, -1, 8.64e15, 0];
+  for (const ms of times) assertEquals(isoString(new Date(ms)), new Date(ms).toISOString(), String(ms));
+  assertThrows(() => isoString(new Date(Number.NaN)), RangeError);
+  assertThrows(() => isoString(new Date(Number.NaN)), RangeError);
+});
+
+Deno.test("isoString() converts an instant once while it is the last one asked for", () => {
+  const original = Date.prototype.toISOString;
+  let conversions = 0;
+  Date.prototype.toISOString = function (this: Date) {
+    conversions++;
+    return original.call(this);
+  };
+  try {
+    isoString(new Date(1_700_000_000_000));
+    const before = conversions;
+    // Another Date object of the same millisecond, as each frame has its own.
+    assertEquals(isoString(new Date(1_700_000_000_000)), "2023-11-14T22:13:20.000Z");
+    assertEquals(isoString(new Date(1_700_000_000_000)), "2023-11-14T22:13:20.000Z");
+    assertEquals(conversions, before);
+    isoString(new Date(1_700_000_000_001));
+    assertEquals(conversions, before + 1);
+  } finally {
+    Date.prototype.toISOString = original;
+  }
 });

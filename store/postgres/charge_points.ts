@@ -3,9 +3,9 @@
  * a batch of stations: bare rows for stations written about before their snapshot, snapshot patches, touches
  * and status history, each one multi-row statement for the whole batch.
  *
- * A snapshot patch is applied inside the UPDATE to the row being updated (`jsonb_populate_record(c, patch)`
- * keeps every column the patch does not name), so a concurrent writer's fields are never overwritten with a
- * stale copy: PostgreSQL re-reads a row changed meanwhile before it applies the patch.
+ * A snapshot patch is applied inside the UPDATE to the row being updated (every column the patch does not name
+ * is assigned its own stored value), so a concurrent writer's fields are never overwritten with a stale copy:
+ * PostgreSQL re-reads a row changed meanwhile before it applies the patch.
  */
 import type { Sql, TransactionSql } from "postgres";
 import type {
@@ -19,6 +19,7 @@ import type { ChargingReports } from "../../model/charging_reports.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { PageRequest } from "../mod.ts";
+import { jsonParam } from "./json_param.ts";
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
 export const CHARGE_POINT_COLUMNS = [
@@ -178,16 +179,30 @@ export class PgChargePoints {
       return [{ id: m.chargePointId, patch }];
     });
     if (patches.length === 0) return;
+    // A column the patch does not name is assigned its own stored value (`c.x`, the row being updated: a
+    // concurrent writer's value once PostgreSQL re-reads a row changed meanwhile), never a copy rebuilt from the
+    // whole row: that would read every column of the row, large ones (a configuration) uncompressed, to write
+    // them back.
     await tx`
       update charge_points as c set
-        (registration_status, boot, booted_at, connectors, last_seen, firmware_status, diagnostics_status,
-         configuration, scheduled_availability, local_list_version, reservations, ocpp_version, evses,
-         charging_reports, created_at, updated_at) =
-        (select r.registration_status, r.boot, r.booted_at, r.connectors, r.last_seen, r.firmware_status,
-           r.diagnostics_status, r.configuration, r.scheduled_availability, r.local_list_version, r.reservations,
-           r.ocpp_version, r.evses, r.charging_reports, r.created_at, r.updated_at
-         from jsonb_populate_record(c, v.patch) as r)
-      from jsonb_to_recordset(${JSON.stringify(patches)}::text::jsonb) as v(id text, patch jsonb)
+        registration_status = case when v.patch ? 'registration_status' then r.registration_status else c.registration_status end,
+        boot = case when v.patch ? 'boot' then r.boot else c.boot end,
+        booted_at = case when v.patch ? 'booted_at' then r.booted_at else c.booted_at end,
+        connectors = case when v.patch ? 'connectors' then r.connectors else c.connectors end,
+        last_seen = case when v.patch ? 'last_seen' then r.last_seen else c.last_seen end,
+        firmware_status = case when v.patch ? 'firmware_status' then r.firmware_status else c.firmware_status end,
+        diagnostics_status = case when v.patch ? 'diagnostics_status' then r.diagnostics_status else c.diagnostics_status end,
+        configuration = case when v.patch ? 'configuration' then r.configuration else c.configuration end,
+        scheduled_availability = case when v.patch ? 'scheduled_availability' then r.scheduled_availability else c.scheduled_availability end,
+        local_list_version = case when v.patch ? 'local_list_version' then r.local_list_version else c.local_list_version end,
+        reservations = case when v.patch ? 'reservations' then r.reservations else c.reservations end,
+        ocpp_version = case when v.patch ? 'ocpp_version' then r.ocpp_version else c.ocpp_version end,
+        evses = case when v.patch ? 'evses' then r.evses else c.evses end,
+        charging_reports = case when v.patch ? 'charging_reports' then r.charging_reports else c.charging_reports end,
+        created_at = case when v.patch ? 'created_at' then r.created_at else c.created_at end,
+        updated_at = case when v.patch ? 'updated_at' then r.updated_at else c.updated_at end
+      from jsonb_to_recordset(${jsonParam(patches)}::text::jsonb) as v(id text, patch jsonb)
+        cross join lateral jsonb_populate_record(null::charge_points, v.patch) as r
       where c.id = v.id
     `.execute();
   }

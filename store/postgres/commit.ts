@@ -1,9 +1,10 @@
 /**
  * Group commit on PostgreSQL: `commit` calls from many stations become ONE transaction of multi-row
- * statements on a connection reserved for it, pipelined (see `#transaction`). By default a call commits at
- * once while fewer than `groupCommitMaxInFlight` (2) group commits are in flight, and what arrives while they
- * are goes in the next one, sent as soon as one of them ends (`GroupCommit`'s "whileBusy"): no write waits for
- * a timer, and none waits for more than the commit ahead of it. Each caller is settled only with the outcome
+ * statements on a connection reserved for it, pipelined (see `#transaction`). By default a call on an idle
+ * store commits at once; while one group commit is in flight, a call waits up to `groupCommitBusyWindowMs` (1)
+ * for company before it takes the second slot (`groupCommitMaxInFlight`, 2); what arrives while both are in
+ * flight goes in the next one, sent as soon as one of them ends (`GroupCommit`'s "whileBusy"): no write waits
+ * for more than the window or the commit ahead of it. Each caller is settled only with the outcome
  * of the transaction that holds ITS changes: nothing is reported stored that was not. Order per station comes
  * from the caller, whose actor awaits one commit before the next.
  *
@@ -35,6 +36,11 @@ export interface PgCommitOptions {
    * every answer that writes, on an idle server too.
    */
   groupCommitMaxInFlight?: number;
+  /**
+   * With "whileBusy": how long a write waits for company while a group commit is in flight, in ms (default
+   * ${DEFAULT_BUSY_WINDOW_MS}; 0: not at all). An idle store still commits at once.
+   */
+  groupCommitBusyWindowMs?: number;
   /** A group is written at once when it reaches this many callers (default 500). */
   groupCommitMaxCallers?: number;
   /** Called after each group commit (one call per kind of write in it), for metrics and tests. */
@@ -62,6 +68,9 @@ export interface GroupCommitInfo {
 }
 
 type Settled = PromiseSettledResult<CommitResult>;
+
+/** See `groupCommitBusyWindowMs`. */
+export const DEFAULT_BUSY_WINDOW_MS = 1;
 
 /** Members (indexes) whose guards failed: the transaction is rolled back and written again without them. */
 class Conflicts extends Error {
@@ -101,6 +110,7 @@ export class PgCommitter {
         ),
       options.commitObserver,
       options.groupCommitMaxInFlight ?? 2,
+      options.groupCommitBusyWindowMs ?? DEFAULT_BUSY_WINDOW_MS,
     );
   }
 

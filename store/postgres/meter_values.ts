@@ -16,6 +16,7 @@ import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { isTransactionId } from "../../model/transaction.ts";
+import { jsonParam } from "./json_param.ts";
 import { iso, type Writer } from "./sql.ts";
 
 /** The most one multi-row statement carries (arrays, so no bind-parameter limit; this bounds its size). */
@@ -213,7 +214,7 @@ function sameNaturalKey(a: MeterValueRow, b: MeterValueRow): boolean {
 }
 
 function groupsJson(runs: readonly Run[], rows: readonly MeterValueRow[], first: number): string {
-  return wellFormedJson(runs.map((r, i) => ({
+  return jsonParam(runs.map((r, i) => ({
     run: first + i,
     chargePointId: r.chargePointId,
     connectorId: r.connectorId,
@@ -228,20 +229,7 @@ function groupsJson(runs: readonly Run[], rows: readonly MeterValueRow[], first:
 }
 
 function rowsJson(rows: readonly (MeterValueRow & { position: number })[]): string {
-  return wellFormedJson(rows);
-}
-
-/** A lone surrogate, which JSON.stringify writes as an escape and PostgreSQL's JSON parser refuses. */
-const LONE_SURROGATE = /\\u[dD][89a-fA-F]/;
-
-/**
- * The value as one JSON text. A string with a lone surrogate (valid JSON from a station, not valid Unicode)
- * gets U+FFFD in its place, as UTF-8 encoding of a text parameter would give.
- */
-function wellFormedJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  if (!LONE_SURROGATE.test(json)) return json;
-  return JSON.stringify(value, (_, v) => typeof v === "string" ? v.toWellFormed() : v);
+  return jsonParam(rows);
 }
 
 function toMeterValue(r: MeterValueDbRow): MeterValueRow {

@@ -17,6 +17,7 @@ import {
 } from "../../model/transaction.ts";
 import type { TransactionFilter } from "../mod.ts";
 import { byOrdinal } from "./batched_reads.ts";
+import { jsonParam } from "./json_param.ts";
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
 interface TransactionRow {
@@ -196,7 +197,27 @@ export class PgTransactions {
       (m.transactionUpdates ?? []).map((u) => ({ ...u, member }))
     );
     if (updates.length === 0) return new Set();
-    const t = updates.map((u) => u.transaction);
+    // One JSON parameter for every row (`json_param.ts`).
+    const rows = updates.map(({ transaction: x, expectedStatus, stopIdTagStatus }) => ({
+      transaction_id: x.transactionId,
+      charge_point_id: x.chargePointId,
+      expected: expectedStatus,
+      status: x.status,
+      superseded_by: x.supersededBy,
+      meter_stop: x.meterStop,
+      stop_timestamp: x.stopTimestamp,
+      stop_reason: x.stopReason,
+      stop_id_tag: x.stopIdTag,
+      stop_id_tag_status: stopIdTagStatus ?? null,
+      stopped_at: x.stoppedAt,
+      id_tag: x.idTag,
+      start_id_tag_status: x.startIdTagStatus,
+      meter_start: x.meterStart,
+      start_timestamp: x.startTimestamp,
+      reservation_id: x.reservationId,
+      seq_nos: seqNosText(x),
+      remote_start_id: x.remoteStartId ?? null,
+    }));
     // The open row follows in the same statement: deleted when the transaction ends or is superseded, its id
     // tag kept current while it stays active (a 2.0.1 start filled in late).
     const applied = await tx<{ transaction_id: number }[]>`
@@ -209,28 +230,12 @@ export class PgTransactions {
         id_tag = v.id_tag, start_id_tag_status = v.start_id_tag_status, meter_start = v.meter_start,
         start_timestamp = v.start_timestamp, reservation_id = v.reservation_id,
         seq_nos = coalesce(v.seq_nos::text::integer[], t.seq_nos), remote_start_id = v.remote_start_id
-      from unnest(
-        ${t.map((x) => x.transactionId)}::int[],
-        ${t.map((x) => x.chargePointId)}::text[],
-        ${updates.map((u) => u.expectedStatus)}::text[],
-        ${t.map((x) => x.status)}::text[],
-        ${t.map((x) => x.supersededBy)}::int[],
-        ${t.map((x) => x.meterStop === null ? null : String(x.meterStop))}::bigint[],
-        ${t.map((x) => x.stopTimestamp)}::timestamptz[],
-        ${t.map((x) => x.stopReason)}::text[],
-        ${t.map((x) => x.stopIdTag)}::text[],
-        ${updates.map((u) => u.stopIdTagStatus ?? null)}::text[],
-        ${t.map((x) => x.stoppedAt)}::timestamptz[],
-        ${t.map((x) => x.idTag)}::text[],
-        ${t.map((x) => x.startIdTagStatus)}::text[],
-        ${t.map((x) => String(x.meterStart))}::bigint[],
-        ${t.map((x) => x.startTimestamp)}::timestamptz[],
-        ${t.map((x) => x.reservationId)}::int[],
-        ${t.map((x) => seqNosText(x))}::text[],
-        ${t.map((x) => x.remoteStartId ?? null)}::int[]
-      ) as v(transaction_id, charge_point_id, expected, status, superseded_by, meter_stop, stop_timestamp,
-             stop_reason, stop_id_tag, stop_id_tag_status, stopped_at, id_tag, start_id_tag_status, meter_start,
-             start_timestamp, reservation_id, seq_nos, remote_start_id)
+      from json_to_recordset(${jsonParam(rows)}::text::json) as v(
+        transaction_id int, charge_point_id text, expected text, status text, superseded_by int, meter_stop bigint,
+        stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stop_id_tag_status text,
+        stopped_at timestamptz, id_tag text, start_id_tag_status text, meter_start bigint,
+        start_timestamp timestamptz, reservation_id int, seq_nos text, remote_start_id int
+      )
       where t.transaction_id = v.transaction_id and t.charge_point_id = v.charge_point_id
         and t.status = v.expected
       returning t.transaction_id, t.charge_point_id, t.connector_id, t.id_tag, t.status
@@ -276,8 +281,30 @@ export class PgTransactions {
               as v(cp, connector)
             order by 1, 2) as locks
     `.execute();
-    // Times go as text (cast by PostgreSQL): the insert is pipelined behind the locks, and a value postgres.js
-    // refused to serialize there would leave the connection waiting.
+    // One JSON parameter for every row (`json_param.ts`); times go as text, cast by PostgreSQL: the insert is
+    // pipelined behind the locks, and a value postgres.js refused to serialize there would leave the connection
+    // waiting.
+    const values = starts.map(({ t: x }, i) => ({
+      transaction_id: x.transactionId,
+      charge_point_id: x.chargePointId,
+      connector_id: x.connectorId,
+      id_tag: x.idTag,
+      start_id_tag_status: x.startIdTagStatus,
+      meter_start: x.meterStart,
+      start_timestamp: x.startTimestamp,
+      reservation_id: x.reservationId,
+      created_at: x.createdAt,
+      status: x.status,
+      meter_stop: x.meterStop,
+      stop_timestamp: x.stopTimestamp,
+      stop_reason: x.stopReason,
+      stop_id_tag: x.stopIdTag,
+      stopped_at: x.stoppedAt,
+      station_transaction_id: x.stationTransactionId ?? null,
+      seq_nos: seqNosText(x),
+      remote_start_id: x.remoteStartId ?? null,
+      superseding: superseding[i],
+    }));
     const inserted = tx<{ transaction_id: number }[]>`
       with inserted as (
       insert into transactions (
@@ -285,31 +312,21 @@ export class PgTransactions {
         reservation_id, created_at, status, meter_stop, stop_timestamp, stop_reason, stop_id_tag, stopped_at,
         station_transaction_id, seq_nos, remote_start_id
       ) overriding system value
-      select a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q::integer[], r from unnest(
-        ${t.map((x) => x.transactionId)}::int[],
-        ${t.map((x) => x.chargePointId)}::text[],
-        ${t.map((x) => x.connectorId)}::int[],
-        ${t.map((x) => x.idTag)}::text[],
-        ${t.map((x) => x.startIdTagStatus)}::text[],
-        ${t.map((x) => String(x.meterStart))}::bigint[],
-        ${t.map((x) => x.startTimestamp)}::text[]::timestamptz[],
-        ${t.map((x) => x.reservationId)}::int[],
-        ${t.map((x) => x.createdAt)}::text[]::timestamptz[],
-        ${t.map((x) => x.status)}::text[],
-        ${t.map((x) => x.meterStop === null ? null : String(x.meterStop))}::bigint[],
-        ${t.map((x) => x.stopTimestamp)}::text[]::timestamptz[],
-        ${t.map((x) => x.stopReason)}::text[],
-        ${t.map((x) => x.stopIdTag)}::text[],
-        ${t.map((x) => x.stoppedAt)}::text[]::timestamptz[],
-        ${t.map((x) => x.stationTransactionId ?? null)}::text[],
-        ${t.map((x) => seqNosText(x))}::text[],
-        ${t.map((x) => x.remoteStartId ?? null)}::int[],
-        ${superseding}::text[]
-      ) as v(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, superseding)
+      select v.transaction_id, v.charge_point_id, v.connector_id, v.id_tag, v.start_id_tag_status, v.meter_start,
+        v.start_timestamp, v.reservation_id, v.created_at, v.status, v.meter_stop, v.stop_timestamp,
+        v.stop_reason, v.stop_id_tag, v.stopped_at, v.station_transaction_id, v.seq_nos::integer[],
+        v.remote_start_id
+      from json_to_recordset(${jsonParam(values)}::text::json) as v(
+        transaction_id int, charge_point_id text, connector_id int, id_tag text, start_id_tag_status text,
+        meter_start bigint, start_timestamp timestamptz, reservation_id int, created_at timestamptz, status text,
+        meter_stop bigint, stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stopped_at timestamptz,
+        station_transaction_id text, seq_nos text, remote_start_id int, superseding text
+      )
       -- An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing, so blocks nothing.
-      where v.j <> 'active' or not exists (
+      where v.status <> 'active' or not exists (
         select 1 from open_transactions o
-        where o.charge_point_id = v.b and o.connector_id = v.c and o.transaction_id <> all(v.superseding::integer[])
+        where o.charge_point_id = v.charge_point_id and o.connector_id = v.connector_id
+          and o.transaction_id <> all(v.superseding::integer[])
       )
       -- The replay key of a 1.6 start, or a 2.0.1 station's own transaction id, already stored.
       on conflict do nothing

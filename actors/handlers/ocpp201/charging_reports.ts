@@ -3,6 +3,7 @@
  * ReportChargingProfiles (K09, the answer to GetChargingProfiles), NotifyChargingLimit (K12) and
  * ClearedChargingLimit (K13); a limit set or cleared is also a `chargingLimit` event on the live stream.
  */
+import { isoString } from "../../../protocol/ocppj/time.ts";
 import {
   withChargingLimit,
   withoutChargingLimit,
@@ -23,7 +24,7 @@ export const reportChargingProfiles: Handler201<"ReportChargingProfiles"> = (sta
           chargingProfile: request.chargingProfile as Record<string, unknown>[],
         },
         request.tbc ?? false,
-        ctx.now.toISOString(),
+        isoString(ctx.now),
       ),
     },
   },
@@ -41,7 +42,7 @@ export const reportChargingProfiles: Handler201<"ReportChargingProfiles"> = (sta
 });
 
 export const notifyChargingLimit: Handler201<"NotifyChargingLimit"> = (state, request, ctx) => {
-  const at = ctx.now.toISOString();
+  const at = isoString(ctx.now);
   const { chargingLimitSource, isGridCritical } = request.chargingLimit;
   const evseId = request.evseId ?? 0;
   return {
@@ -90,7 +91,7 @@ export const clearedChargingLimit: Handler201<"ClearedChargingLimit"> = (state, 
   events: [{
     type: "chargingLimit",
     chargePointId: ctx.chargePointId,
-    at: ctx.now.toISOString(),
+    at: isoString(ctx.now),
     evseId: request.evseId ?? null,
     chargingLimitSource: request.chargingLimitSource,
     cleared: true,

@@ -1,3 +1,4 @@
+import { isoString } from "../../../protocol/ocppj/time.ts";
 import type { Handler201 } from "./handler.ts";
 import { toMeterRows201 } from "./meter_rows.ts";
 
@@ -6,7 +7,7 @@ import { toMeterRows201 } from "./meter_rows.ts";
  * stored once under their natural key.
  */
 export const meterValues: Handler201<"MeterValues"> = (_state, request, ctx) => {
-  const at = ctx.now.toISOString();
+  const at = isoString(ctx.now);
   return {
     response: {},
     changes: {

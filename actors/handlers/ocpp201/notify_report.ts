@@ -1,5 +1,5 @@
 import type { DeviceModelEntry } from "../../../model/device_model.ts";
-import { toUtcIso } from "../../../protocol/ocppj/time.ts";
+import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
 import type { Handler201 } from "./handler.ts";
 
 /**
@@ -7,7 +7,7 @@ import type { Handler201 } from "./handler.ts";
  * of it (a replayed part writes the same again); `tbc` says more parts follow.
  */
 export const notifyReport: Handler201<"NotifyReport"> = (_state, request, ctx) => {
-  const receivedAt = ctx.now.toISOString();
+  const receivedAt = isoString(ctx.now);
   const generatedAt = toUtcIso(request.generatedAt);
   const entries = (request.reportData ?? []).map((data): DeviceModelEntry => {
     const { component, variable } = data;

@@ -1,5 +1,5 @@
 import { upsertEvseConnector } from "../../../model/evse.ts";
-import { toUtcIso } from "../../../protocol/ocppj/time.ts";
+import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
 import type { Handler201 } from "./handler.ts";
 
 /**
@@ -17,7 +17,7 @@ export const statusNotification: Handler201<"StatusNotification"> = (state, requ
   return {
     response: {},
     changes: { snapshot: { evses } },
-    events: [{ type: "evseStatus", chargePointId: ctx.chargePointId, at: ctx.now.toISOString(), evse }],
+    events: [{ type: "evseStatus", chargePointId: ctx.chargePointId, at: isoString(ctx.now), evse }],
     log: [{
       level: "info",
       msg: "status notification",

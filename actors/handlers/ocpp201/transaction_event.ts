@@ -2,7 +2,7 @@ import type { SnapshotPatch } from "../../../model/charge_point.ts";
 import { setEvseTransaction } from "../../../model/evse.ts";
 import { decideTransactionEvent } from "../../../model/transaction_event.ts";
 import { OcppError } from "../../../protocol/ocppj/errors.ts";
-import { toUtcIso } from "../../../protocol/ocppj/time.ts";
+import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
 import type { Changes, LogLine } from "../handler.ts";
 import type { Handler201 } from "./handler.ts";
 import { checkIdToken, type IdTokenInfo } from "./id_token.ts";
@@ -17,7 +17,7 @@ import { energyReadings, toMeterRows201 } from "./meter_rows.ts";
  * kept whatever the answer, because the car may already be charging.
  */
 export const transactionEvent: Handler201<"TransactionEvent"> = async (state, request, ctx) => {
-  const receivedAt = ctx.now.toISOString();
+  const receivedAt = isoString(ctx.now);
   const info = request.transactionInfo;
   const evseId = request.evse?.id ?? null;
   let idTokenInfo: IdTokenInfo | null = null;

@@ -19,6 +19,7 @@ import { up as ocpp201 } from "./013_ocpp201.ts";
 import { up as ocpp201ChargingReports } from "./014_ocpp201_charging_reports.ts";
 import { up as meterGroups } from "./015_meter_groups.ts";
 import { up as openTransactions } from "./016_open_transactions.ts";
+import { up as chargePointsFillfactor } from "./017_charge_points_fillfactor.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -45,4 +46,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: "ocpp201_charging_reports", up: ocpp201ChargingReports },
   { version: 15, name: "meter_groups", up: meterGroups },
   { version: 16, name: "open_transactions", up: openTransactions },
+  { version: 17, name: "charge_points_fillfactor", up: chargePointsFillfactor },
 ];

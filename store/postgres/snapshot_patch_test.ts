@@ -1,0 +1,67 @@
+/**
+ * A snapshot patch writes the columns it names: a large column it does not name (a configuration stored out
+ * of line, in TOAST) keeps its stored value as it is, with no new copy written.
+ */
+import postgres from "postgres";
+import { assertEquals } from "@std/assert";
+import { emptyRecord } from "../../model/charge_point.ts";
+import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { PgChargePoints } from "./charge_points.ts";
+import { openPostgresStore } from "./mod.ts";
+
+const ignore = await ignoreWithoutPostgres("PostgreSQL snapshot patch tests");
+
+Deno.test({
+  name:
+    "a snapshot patch leaves a large configuration it does not name where it is stored (no TOAST rows written)",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase();
+    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    try {
+      await (await openPostgresStore(db.url)).close(); // migrations
+      const chargePoints = new PgChargePoints(sql);
+      // Values that do not compress away: the column goes out of line.
+      const configuration = Array.from({ length: 300 }, (_, i) => ({
+        key: `Key${i}`,
+        readonly: false,
+        value: crypto.randomUUID(),
+      }));
+      const at = new Date("2024-05-01T10:00:00Z");
+      await chargePoints.putChargePoint({ ...emptyRecord("CP-T", at), configuration });
+      const [table] = await sql<{ toast: number }[]>`
+        select reltoastrelid::int as toast from pg_class where relname = 'charge_points'`;
+      const c = await sql.reserve();
+      try {
+        await c`begin`;
+        // This backend's counts not yet reported to the statistics (earlier transactions' included): a delta.
+        const toastRowsWritten = async () =>
+          (await c<{ n: number }[]>`select pg_stat_get_xact_tuples_inserted(${table!.toast})::int as n`)[0]!
+            .n;
+        const before = await toastRowsWritten();
+        const connectors = [{
+          connectorId: 1,
+          status: "Charging" as const,
+          errorCode: "NoError" as const,
+          timestamp: "2024-05-01T10:01:00.000Z",
+        }];
+        await chargePoints.writeSnapshots(c, [{
+          chargePointId: "CP-T",
+          snapshot: { connectors },
+          lastSeen: "2024-05-01T10:01:00.000Z",
+        }]);
+        assertEquals(await toastRowsWritten() - before, 0);
+        await c`commit`;
+        const stored = await chargePoints.getChargePoint("CP-T");
+        assertEquals(stored?.connectors, connectors);
+        assertEquals(stored?.lastSeen, "2024-05-01T10:01:00.000Z");
+        assertEquals(stored?.configuration, configuration);
+      } finally {
+        c.release();
+      }
+    } finally {
+      await sql.end();
+      await db.drop();
+    }
+  },
+});
