@@ -105,6 +105,11 @@ export const ConfigSchema = z.object({
    * a single process that knows only its own stations.
    */
   CLUSTER: z.enum(["on", "off"]).default("on"),
+  /**
+   * The HTTP server and station sockets: `node` (node:http with npm `ws`, a third of the memory per idle
+   * station) or `deno` (Deno.serve and Deno's own WebSocket).
+   */
+  HTTP_SERVER: z.enum(["node", "deno"]).default("node"),
   /** Listen with SO_REUSEPORT (set by the WORKERS supervisor for its workers). */
   REUSE_PORT: bool.default(false),
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */

@@ -1,5 +1,5 @@
 /**
- * Wires a Store and a Config into a listening server: registry, app, Deno.serve. Used by main.ts and by the
+ * Wires a Store and a Config into a listening server: registry, app, listener (transport/listener.ts). Used by main.ts and by the
  * end-to-end tests (which start it on port 0).
  */
 import type { Config } from "./config.ts";
@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { PrometheusMetrics } from "./metrics/prometheus.ts";
 import { SimulatorControl } from "./simulator/control.ts";
 import { createApp } from "./routes/app.ts";
+import { createTransport } from "./transport/listener.ts";
 import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/kv/auth.ts";
@@ -64,6 +65,8 @@ export interface ServerOptions {
   renewalIntervalMs?: number;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
+  /** How often the node listener checks that it still accepts (tests); default every second. */
+  watchdogIntervalMs?: number;
   /** The process's metrics (main.ts also hands them to the store); default: a fresh set for this server. */
   metrics?: PrometheusMetrics;
   /** Fleet operations' store; without one, a throwaway in-memory store (tests). */
@@ -323,6 +326,7 @@ export async function startServer(
     cluster.forward("fleet", fleet.events, fleetStream);
     streamFleet = { ...fleet, events: fleetStream };
   }
+  const transport = createTransport(config.HTTP_SERVER, config.PING_INTERVAL_S);
   const app = createApp({
     fleet: streamFleet,
     registry,
@@ -344,6 +348,7 @@ export async function startServer(
       preferredOcpp: config.PREFERRED_OCPP,
       maxConnections,
       pingIntervalS: config.PING_INTERVAL_S,
+      ...(transport.upgrader ? { stationUpgrader: transport.upgrader } : {}),
       api: {
         sessionTtlHours: config.SESSION_TTL_H,
         cookieSecure: config.COOKIE_SECURE,
@@ -353,79 +358,78 @@ export async function startServer(
     },
   });
 
-  return await new Promise((resolve) => {
-    let stopped = false;
-    const server = Deno.serve({
-      port: config.PORT,
-      hostname: config.HOSTNAME,
-      // WORKERS=N: every worker listens on the same port and the kernel spreads the connections (Linux).
-      ...(config.REUSE_PORT ? { reusePort: true } : {}),
-      ...(tls ?? {}),
-      onListen: ({ port, hostname }) => {
-        const [http, ws] = tls ? ["https", "wss"] : ["http", "ws"];
-        ownOcppUrl = `${ws}://127.0.0.1:${port}/ocpp`;
-        logger.info("listening", {
-          url: `${http}://${hostname}:${port}`,
-          ocpp: `${ws}://${hostname}:${port}/ocpp/{id}`,
-          maxConnections,
-        });
-        const exposed = exposureWarning({
-          hostname: config.HOSTNAME,
-          defaultProfile: config.SECURITY_PROFILE,
-          registrationPolicy: config.REGISTRATION_POLICY,
-        });
-        if (exposed) {
-          logger.warn("stations are not authenticated", { hostname: config.HOSTNAME, hint: exposed });
-        }
-        resolve({
-          url: `${http}://127.0.0.1:${port}`,
-          port,
-          registry,
-          events,
-          streamEvents,
-          cluster,
-          handshakes,
-          store,
-          auth,
-          security,
-          extension,
-          metrics,
-          energy,
-          fleet,
-          async shutdown() {
-            stopped = true;
-            stopping.abort();
-            await renewal.stop();
-            // Virtual stations first: they would reconnect to a closing server.
-            await simulator.close();
-            unfollow();
-            await energy.close();
-            await registry.shutdown();
-            // Its stations' releases go out, then its lease: the other nodes see them offline at once.
-            await cluster?.close();
-            // After the stations closed (commands in flight end at once), before the stores close.
-            await fleet.stop();
-            await server.shutdown();
-            // Before the stores close: the security events still queued for the store.
-            await security.events.close();
-            if (ownAuth) await auth.close();
-            if (ownStationSecurity) await stationSecurity.close();
-            if (ownEnergy) await energyStore.close();
-            ownExtensionKv?.close();
-            if (ownFleet) await fleetStore.close();
-          },
-        });
-      },
-    }, cluster ? withNodeHeader(app.fetch, cluster.nodeId) : (request, info) => app.fetch(request, info));
-    // Deno.serve's accept loop ends for good on an accept error such as EMFILE (denoland/deno#10148): a process
-    // that no longer listens must not linger looking healthy.
-    server.finished.catch((error) => {
+  let stopped = false;
+  const listener = await transport.listen({
+    port: config.PORT,
+    hostname: config.HOSTNAME,
+    // WORKERS=N: every worker listens on the same port and the kernel spreads the connections (Linux).
+    reusePort: config.REUSE_PORT,
+    tls,
+    fetch: cluster ? withNodeHeader(app.fetch, cluster.nodeId) : (request, info) => app.fetch(request, info),
+    logger,
+    onFailed: (error) => {
       if (stopped) return;
       logger.error("listener failed", { error: String(error) });
       if (options.onListenerFailed) options.onListenerFailed(error);
       else Deno.exit(70);
-    });
+    },
+    ...(options.watchdogIntervalMs ? { watchdogIntervalMs: options.watchdogIntervalMs } : {}),
   });
+  const { port } = listener;
+  const [httpScheme, wsScheme] = tls ? ["https", "wss"] : ["http", "ws"];
+  ownOcppUrl = `${wsScheme}://127.0.0.1:${port}/ocpp`;
+  logger.info("listening", {
+    url: `${httpScheme}://${config.HOSTNAME}:${port}`,
+    ocpp: `${wsScheme}://${config.HOSTNAME}:${port}/ocpp/{id}`,
+    maxConnections,
+    httpServer: config.HTTP_SERVER,
+  });
+  const exposed = exposureWarning({
+    hostname: config.HOSTNAME,
+    defaultProfile: config.SECURITY_PROFILE,
+    registrationPolicy: config.REGISTRATION_POLICY,
+  });
+  if (exposed) {
+    logger.warn("stations are not authenticated", { hostname: config.HOSTNAME, hint: exposed });
+  }
+  return {
+    url: `${httpScheme}://127.0.0.1:${port}`,
+    port,
+    registry,
+    events,
+    streamEvents,
+    cluster,
+    handshakes,
+    store,
+    auth,
+    security,
+    extension,
+    metrics,
+    energy,
+    fleet,
+    async shutdown() {
+      stopped = true;
+      stopping.abort();
+      await renewal.stop();
+      // Virtual stations first: they would reconnect to a closing server.
+      await simulator.close();
+      unfollow();
+      await energy.close();
+      await registry.shutdown();
+      // Its stations' releases go out, then its lease: the other nodes see them offline at once.
+      await cluster?.close();
+      // After the stations closed (commands in flight end at once), before the stores close.
+      await fleet.stop();
+      await listener.shutdown();
+      // Before the stores close: the security events still queued for the store.
+      await security.events.close();
+      if (ownAuth) await auth.close();
+      if (ownStationSecurity) await stationSecurity.close();
+      if (ownEnergy) await energyStore.close();
+      ownExtensionKv?.close();
+      if (ownFleet) await fleetStore.close();
+    },
+  };
 }
 
 /** Names the node that answered (`X-CSMS-Node`), for operators behind a load balancer and for tests. */

@@ -15,7 +15,7 @@ import { MAX_BODY_BYTES } from "./api/http.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
 import { limitBody } from "./body_limit.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
-import { createOcppUpgradeHandler } from "./ocpp.ts";
+import { createOcppUpgradeHandler, type StationUpgrader } from "./ocpp.ts";
 import { remoteAddressOf } from "./remote_address.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
 import { RefusalThrottle } from "../security/refusal_throttle.ts";
@@ -59,6 +59,8 @@ export interface AppDeps {
     preferredOcpp?: string;
     maxConnections: number;
     pingIntervalS: number;
+    /** How accepted station upgrades become sockets; default Deno's own WebSocket. */
+    stationUpgrader?: StationUpgrader;
     api: ApiSettings;
   };
 }
@@ -99,6 +101,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.settings.preferredOcpp ? { preferredOcpp: deps.settings.preferredOcpp } : {}),
       maxConnections: deps.settings.maxConnections,
       pingIntervalS: deps.settings.pingIntervalS,
+      ...(deps.settings.stationUpgrader ? { upgrader: deps.settings.stationUpgrader } : {}),
       now: deps.now,
       refusals,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),

@@ -8,7 +8,7 @@ import type { Metrics } from "../metrics/metrics.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
-import { CLOSE_CODES } from "../actors/charge_point.ts";
+import { CLOSE_CODES, type StationSocket } from "../actors/charge_point.ts";
 import { type ActorDialect, pickDialect } from "../actors/dialect.ts";
 import { dialectsPreferring } from "../actors/dialects.ts";
 import { OCPP16_ACTOR } from "../actors/ocpp16.ts";
@@ -43,10 +43,41 @@ export interface OcppRouteOptions {
   refusals: RefusalThrottle;
   /** Counts accepted and refused upgrades. */
   metrics?: Metrics;
+  /** How an accepted upgrade becomes a socket; default Deno's own WebSocket (`denoUpgrader`). */
+  upgrader?: StationUpgrader;
+}
+
+/** What the route and the actor use of an upgraded socket: the browser WebSocket's shape, as far as needed. */
+export interface UpgradingSocket extends StationSocket {
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: (() => void) | null;
+  addEventListener(type: "close", listener: () => void): void;
+}
+
+/** Completes an accepted upgrade: the socket (open once the response is sent) and the response to send. */
+export interface StationUpgrader {
+  upgrade(request: Request, protocol: string | null): { socket: UpgradingSocket; response: Response };
+}
+
+/** Deno's own WebSocket, pinged by Deno every `pingIntervalS` (0: never). */
+export function denoUpgrader(pingIntervalS: number): StationUpgrader {
+  return {
+    upgrade(request, protocol) {
+      const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: pingIntervalS });
+      // Named explicitly: only a subprotocol we speak is ever agreed, whatever the station offered first. Set
+      // on the response rather than through `protocol`, because Deno only splits the offer on ", " and refuses
+      // "a,ocpp1.6".
+      if (protocol) response.headers.set("sec-websocket-protocol", protocol);
+      return { socket: socket as unknown as UpgradingSocket, response };
+    },
+  };
 }
 
 export function createOcppUpgradeHandler(options: OcppRouteOptions) {
   const { registry } = options;
+  const upgrader = options.upgrader ?? denoUpgrader(options.pingIntervalS);
   // Sockets being upgraded count as much as open ones (see ConnectionSlots).
   const slots = new ConnectionSlots(options.maxConnections);
   const dialects = dialectsPreferring(options.preferredOcpp ?? "ocpp2.0.1");
@@ -105,17 +136,14 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
 
     let upgraded;
     try {
-      upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: options.pingIntervalS });
+      upgraded = upgrader.upgrade(c.req.raw, agreed?.protocol.subprotocol ?? null);
     } catch (error) {
       release();
       throw error;
     }
     const { socket, response } = upgraded;
     socket.addEventListener("close", release);
-    // Named explicitly: only a subprotocol we speak is ever agreed, whatever the station offered first. Set on
-    // the response rather than through `protocol`, because Deno only splits the offer on ", " and refuses
-    // "a,ocpp1.6". A station that offered none (when allowed) speaks OCPP 1.6.
-    if (agreed) response.headers.set("sec-websocket-protocol", agreed.protocol.subprotocol);
+    // A station that offered no subprotocol (when allowed) speaks OCPP 1.6.
     attachStation(socket, id, remoteAddress, agreed ?? OCPP16_ACTOR, options);
     options.metrics?.handshake(101);
     return response;
@@ -128,7 +156,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
  * station stays connected.
  */
 function attachStation(
-  socket: WebSocket,
+  socket: UpgradingSocket,
   id: string,
   remoteAddress: string,
   dialect: ActorDialect,

@@ -1,0 +1,133 @@
+/**
+ * The server's listener on node:http (node:https with TLS): plain requests go to the fetch handler (the Hono
+ * app) as the runtime's `Request`s; an upgrade request goes through the same handler, and an upgrade the
+ * /ocpp route accepted is completed with `ws` (transport/station_sockets.ts), any other answer is written on
+ * the connection as it is (every refusal is the route's plain HTTP response).
+ *
+ * node:http on Deno 2.9.6 stops accepting for good on EMFILE without telling anyone: the accept watchdog
+ * (accept_watchdog.ts) notices, and `onFailed` is called as Deno.serve's path calls it when its accept loop
+ * ends.
+ */
+import http, { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
+import https from "node:https";
+import type { Duplex } from "node:stream";
+import { AcceptQueue } from "./accept_queue.ts";
+import { AcceptWatchdog } from "./accept_watchdog.ts";
+import { handlerInfo, toRequest, writeRawResponse, writeResponse } from "./node_fetch.ts";
+import type { Listener, ListenOptions } from "./listener.ts";
+import { StationSockets } from "./station_sockets.ts";
+
+/** How often the watchdog looks, and how many looks in a row at a stalled queue it takes. */
+export const WATCHDOG_INTERVAL_MS = 1000;
+export const WATCHDOG_STALLED_CHECKS = 3;
+
+/** The request line and headers may take this much (node's default, 16 KiB, refuses long ids and queries). */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+export async function listenNode(options: ListenOptions, sockets: StationSockets): Promise<Listener> {
+  const { fetch } = options;
+  const scheme = options.tls ? "https" : "http";
+  const server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key, maxHeaderSize: MAX_HEADER_BYTES })
+    : http.createServer({ maxHeaderSize: MAX_HEADER_BYTES });
+  let accepted = 0;
+  server.on("connection", function countAccepted() {
+    accepted++;
+  });
+  server.on("request", function serveRequest(req: IncomingMessage, res: ServerResponse) {
+    void respond(req, res);
+  });
+  server.on("clientError", refuseUnreadable);
+  server.on("upgrade", function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    void upgrade(req, socket, head);
+  });
+
+  async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const gone = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    let response: Response;
+    try {
+      response = await fetch(toRequest(req, scheme, gone.signal), handlerInfo(req));
+    } catch (error) {
+      response = failure(error);
+    }
+    await writeResponse(req, res, response);
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on("error", ignore);
+    let response: Response;
+    let request: Request | null = null;
+    try {
+      request = toRequest(req, scheme);
+      sockets.expect(request, req, socket, head);
+      response = await fetch(request, handlerInfo(req));
+    } catch (error) {
+      response = failure(error);
+    }
+    if (request && sockets.complete(request)) return;
+    await writeRawResponse(socket, response);
+  }
+
+  function failure(error: unknown): Response {
+    options.logger.error("request failed", { error: String(error) });
+    return new Response("Internal Server Error", { status: 500 });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port: options.port, host: options.hostname, reusePort: options.reusePort }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+
+  const queue = await AcceptQueue.open(port);
+  const watchdog = queue
+    ? new AcceptWatchdog({
+      accepted: () => accepted,
+      queued: () => queue.queued(),
+      stalledChecks: WATCHDOG_STALLED_CHECKS,
+      onStalled: (queued) =>
+        options.onFailed(
+          new Error(`Listener stopped accepting: ${queued} connections wait in its queue, none accepted`),
+        ),
+    })
+    : null;
+  watchdog?.start(options.watchdogIntervalMs ?? WATCHDOG_INTERVAL_MS);
+  if (!queue) options.logger.warn("accept watchdog off: the listener's queue cannot be read", { port });
+
+  return {
+    port,
+    async shutdown() {
+      watchdog?.stop();
+      queue?.close();
+      sockets.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    },
+  };
+}
+
+function ignore(): void {}
+
+/**
+ * A request node:http could not read (headers past MAX_HEADER_BYTES, a malformed request line): the status it
+ * would send, with the API's JSON error body rather than none.
+ */
+function refuseUnreadable(error: Error & { code?: string }, socket: Duplex): void {
+  if (socket.destroyed || !socket.writable) return;
+  const [status, code] = error.code === "HPE_HEADER_OVERFLOW"
+    ? [431, "request_header_fields_too_large"]
+    : [400, "bad_request"];
+  const body = JSON.stringify({ error: code, message: `Cannot read the request: ${error.message}` });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${new TextEncoder().encode(body).byteLength}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
