@@ -107,9 +107,10 @@ export const ConfigSchema = z.object({
   CLUSTER: z.enum(["on", "off"]).default("on"),
   /**
    * The HTTP server and station sockets: `node` (node:http with npm `ws`, a third of the memory per idle
-   * station) or `deno` (Deno.serve and Deno's own WebSocket).
+   * station) or `deno` (Deno.serve and Deno's own WebSocket). Default `node`, except on Deno Deploy, which
+   * serves through Deno.serve (and has no `/proc` for the node listener's accept watchdog).
    */
-  HTTP_SERVER: z.enum(["node", "deno"]).default("node"),
+  HTTP_SERVER: z.enum(["node", "deno"]).optional(),
   /** Listen with SO_REUSEPORT (set by the WORKERS supervisor for its workers). */
   REUSE_PORT: bool.default(false),
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
@@ -226,7 +227,7 @@ export const ConfigSchema = z.object({
   RETENTION_INTERVAL_S: z.coerce.number().min(0.05).max(86_400).default(600),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = Omit<z.infer<typeof ConfigSchema>, "HTTP_SERVER"> & { HTTP_SERVER: "node" | "deno" };
 
 /**
  * Parses settings from an env-like record; throws one readable error naming every bad variable.
@@ -257,7 +258,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `Invalid settings: WORKERS=${result.data.WORKERS} needs CLUSTER=on (the workers are one cluster)`,
     );
   }
-  return result.data;
+  return {
+    ...result.data,
+    HTTP_SERVER: result.data.HTTP_SERVER ?? (result.data.DENO_DEPLOYMENT_ID ? "deno" : "node"),
+  };
 }
 
 export function loadConfig(): Config {

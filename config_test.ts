@@ -23,3 +23,10 @@ Deno.test("parseConfig() names every bad variable", () => {
     "Invalid settings: PORT",
   );
 });
+
+Deno.test("parseConfig() listens on node:http by default and on Deno.serve on Deno Deploy, unless HTTP_SERVER says", () => {
+  assertEquals(parseConfig({}).HTTP_SERVER, "node");
+  assertEquals(parseConfig({ DENO_DEPLOYMENT_ID: "abc123" }).HTTP_SERVER, "deno");
+  assertEquals(parseConfig({ DENO_DEPLOYMENT_ID: "abc123", HTTP_SERVER: "node" }).HTTP_SERVER, "node");
+  assertEquals(parseConfig({ HTTP_SERVER: "deno" }).HTTP_SERVER, "deno");
+});
