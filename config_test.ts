@@ -24,9 +24,8 @@ Deno.test("parseConfig() names every bad variable", () => {
   );
 });
 
-Deno.test("parseConfig() listens on node:http by default and on Deno.serve on Deno Deploy, unless HTTP_SERVER says", () => {
-  assertEquals(parseConfig({}).HTTP_SERVER, "node");
-  assertEquals(parseConfig({ DENO_DEPLOYMENT_ID: "abc123" }).HTTP_SERVER, "deno");
-  assertEquals(parseConfig({ DENO_DEPLOYMENT_ID: "abc123", HTTP_SERVER: "node" }).HTTP_SERVER, "node");
-  assertEquals(parseConfig({ HTTP_SERVER: "deno" }).HTTP_SERVER, "deno");
+Deno.test("parseConfig() listens with Deno.serve by default, and on node:http when HTTP_SERVER says", () => {
+  assertEquals(parseConfig({}).HTTP_SERVER, "deno");
+  assertEquals(parseConfig({ HTTP_SERVER: "node" }).HTTP_SERVER, "node");
+  assertThrows(() => parseConfig({ HTTP_SERVER: "uws" }), Error, "HTTP_SERVER");
 });
