@@ -16,7 +16,7 @@
  */
 import process from "node:process";
 import v8 from "node:v8";
-import { Session } from "node:inspector";
+import { CpuProfiler } from "./cpu_profiler.ts";
 import { parseConfig } from "../config.ts";
 import type { StationSocket } from "../actors/charge_point.ts";
 import { MemoryClusterHub } from "../cluster/memory.ts";
@@ -264,22 +264,10 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
 
 /** Starts V8's sampling profiler in this process; the function returned stops it and gives the profile. */
 async function startProfiler(): Promise<() => Promise<unknown>> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve, reject) =>
-      session.post(
-        method,
-        params,
-        (error: unknown, result: unknown) => error ? reject(error) : resolve(result),
-      )
-    );
-  await post("Profiler.enable");
-  await post("Profiler.setSamplingInterval", { interval: 250 });
-  await post("Profiler.start");
+  const profiler = await CpuProfiler.start(250);
   return async () => {
-    const { profile } = await post("Profiler.stop") as { profile: unknown };
-    session.disconnect();
+    const profile = await profiler.stop();
+    profiler.disconnect();
     return profile;
   };
 }

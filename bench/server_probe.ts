@@ -9,7 +9,7 @@
  *   so the benchmark gets one profile per phase. Profiling slows the server: use it to attribute, not to
  *   measure.
  */
-import { Session } from "node:inspector";
+import { CpuProfiler } from "./cpu_profiler.ts";
 import { installLoopLagProbe } from "./loop_lag.ts";
 import { installMemoryProbe } from "./memory_probe.ts";
 
@@ -18,25 +18,13 @@ installLoopLagProbe();
 
 const profileDir = Deno.env.get("BENCH_CPU_PROFILE");
 if (profileDir) {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve, reject) =>
-      session.post(
-        method,
-        params,
-        (error: unknown, result: unknown) => error ? reject(error) : resolve(result),
-      )
-    );
-  await post("Profiler.enable");
-  await post("Profiler.setSamplingInterval", { interval: 500 });
-  await post("Profiler.start");
+  const profiler = await CpuProfiler.start(500);
   let n = 0;
   Deno.addSignalListener("SIGUSR1", async () => {
-    const { profile } = await post("Profiler.stop") as { profile: unknown };
+    const profile = await profiler.stop();
     const path = `${profileDir}/${++n}.cpuprofile`;
     await Deno.writeTextFile(path, JSON.stringify(profile));
-    await post("Profiler.start");
+    await profiler.resume();
     console.error(`BENCH_PROFILE ${path}`);
   });
 }
