@@ -166,19 +166,23 @@ export class PgChargePoints {
     for (const m of members) this.#known.add(m.chargePointId);
   }
 
-  /** Every snapshot patch of the batch in one statement (with its lastSeen, when the changes carry one). */
+  /**
+   * Every snapshot patch of the batch in one statement (with its lastSeen, when the changes carry one). When
+   * the batch has patches, the touches of the others go in the same statement as patches of lastSeen alone
+   * (one statement fewer per group commit; `writeTouches` then writes nothing).
+   */
   async writeSnapshots(tx: Writer, members: readonly StationChanges[]): Promise<void> {
+    if (!members.some((m) => m.snapshot)) return;
     const patches = members.flatMap((m) => {
-      if (!m.snapshot) return [];
+      if (!m.snapshot && m.lastSeen === undefined) return [];
       const patch: Record<string, unknown> = {};
-      for (const [field, value] of Object.entries(m.snapshot)) {
+      for (const [field, value] of Object.entries(m.snapshot ?? {})) {
         const column = COLUMN_OF[field as keyof SnapshotPatch];
         if (column !== undefined && value !== undefined) patch[column] = value;
       }
       if (m.lastSeen !== undefined) patch.last_seen = m.lastSeen;
       return [{ id: m.chargePointId, patch }];
     });
-    if (patches.length === 0) return;
     // A column the patch does not name is assigned its own stored value (`c.x`, the row being updated: a
     // concurrent writer's value once PostgreSQL re-reads a row changed meanwhile), never a copy rebuilt from the
     // whole row: that would read every column of the row, large ones (a configuration) uncompressed, to write
@@ -207,9 +211,13 @@ export class PgChargePoints {
     `.execute();
   }
 
-  /** lastSeen of the stations with no snapshot patch, in one statement; an unknown id is left alone. */
+  /**
+   * lastSeen of the stations in one statement, when the batch has no snapshot patch (`writeSnapshots` writes
+   * them otherwise); an unknown id is left alone.
+   */
   async writeTouches(tx: Writer, members: readonly StationChanges[]): Promise<void> {
-    const touched = members.filter((m) => m.lastSeen !== undefined && !m.snapshot);
+    if (members.some((m) => m.snapshot)) return;
+    const touched = members.filter((m) => m.lastSeen !== undefined);
     if (touched.length === 0) return;
     // unnest over one array per column: the statement text is the same for every batch size, so the hot path
     // uses one prepared statement per connection instead of one per row count.
@@ -217,7 +225,7 @@ export class PgChargePoints {
       update charge_points as c set last_seen = v.last_seen
       from unnest(${touched.map((m) => m.chargePointId)}::text[], ${
       touched.map((m) => m.lastSeen!)
-    }::timestamptz[]) as v(id, last_seen)
+    }::text[]::timestamptz[]) as v(id, last_seen)
       where c.id = v.id
     `.execute();
   }
@@ -238,8 +246,8 @@ export class PgChargePoints {
         ${entries.map((e) => e.info ?? null)}::text[],
         ${entries.map((e) => e.vendorId ?? null)}::text[],
         ${entries.map((e) => e.vendorErrorCode ?? null)}::text[],
-        ${entries.map((e) => e.timestamp)}::timestamptz[],
-        ${entries.map((e) => e.receivedAt)}::timestamptz[]
+        ${entries.map((e) => e.timestamp)}::text[]::timestamptz[],
+        ${entries.map((e) => e.receivedAt)}::text[]::timestamptz[]
       ) with ordinality as v(a, b, c, d, e, f, g, h, i, n)
       order by n
     `.execute();

@@ -1,12 +1,14 @@
 /**
  * A snapshot patch writes the columns it names: a large column it does not name (a configuration stored out
- * of line, in TOAST) keeps its stored value as it is, with no new copy written.
+ * of line, in TOAST) keeps its stored value as it is, with no new copy written; the batch's touches ride in the
+ * patches' statement.
  */
 import postgres from "postgres";
 import { assertEquals } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import { PgChargePoints } from "./charge_points.ts";
+import type { Writer } from "./sql.ts";
 import { openPostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL snapshot patch tests");
@@ -56,6 +58,63 @@ Deno.test({
         assertEquals(stored?.connectors, connectors);
         assertEquals(stored?.lastSeen, "2024-05-01T10:01:00.000Z");
         assertEquals(stored?.configuration, configuration);
+      } finally {
+        c.release();
+      }
+    } finally {
+      await sql.end();
+      await db.drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "the touches of a batch with snapshot patches go in the patches' one statement",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase();
+    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    try {
+      await (await openPostgresStore(db.url)).close(); // migrations
+      const chargePoints = new PgChargePoints(sql);
+      const at = new Date("2024-05-01T10:00:00Z");
+      await chargePoints.putChargePoint(emptyRecord("CP-P", at));
+      await chargePoints.putChargePoint(emptyRecord("CP-T", at));
+      const c = await sql.reserve();
+      try {
+        let statements = 0;
+        const counted = ((strings: TemplateStringsArray, ...values: unknown[]) => {
+          statements++;
+          return c(strings, ...(values as never[]));
+        }) as unknown as Writer;
+        const members = [
+          {
+            chargePointId: "CP-P",
+            snapshot: { firmwareStatus: "Installed" },
+            lastSeen: "2024-05-01T10:01:00.000Z",
+          },
+          { chargePointId: "CP-T", lastSeen: "2024-05-01T10:02:00.000Z" },
+        ];
+        await c`begin`;
+        await chargePoints.writeSnapshots(counted, members);
+        await chargePoints.writeTouches(counted, members);
+        await c`commit`;
+        assertEquals(statements, 1);
+        const patched = await chargePoints.getChargePoint("CP-P");
+        assertEquals([patched?.firmwareStatus, patched?.lastSeen], ["Installed", "2024-05-01T10:01:00.000Z"]);
+        const touched = await chargePoints.getChargePoint("CP-T");
+        assertEquals([touched?.firmwareStatus, touched?.lastSeen], [null, "2024-05-01T10:02:00.000Z"]);
+        // Without a patch in the batch, the touches' own statement.
+        statements = 0;
+        await c`begin`;
+        await chargePoints.writeSnapshots(counted, members.slice(1));
+        await chargePoints.writeTouches(counted, [{
+          chargePointId: "CP-T",
+          lastSeen: "2024-05-01T10:03:00.000Z",
+        }]);
+        await c`commit`;
+        assertEquals(statements, 1);
+        assertEquals((await chargePoints.getChargePoint("CP-T"))?.lastSeen, "2024-05-01T10:03:00.000Z");
       } finally {
         c.release();
       }

@@ -15,6 +15,10 @@ import { Deadlines } from "./deadlines.ts";
  * `Promise.all` alone starts a query a microtask later).
  */
 export type Writer = ReservedSql;
+// A statement pipelined behind BEGIN (`commit.ts`, `pipelinesBegin`) takes only parameters postgres.js cannot
+// fail to serialize: text (JSON rows as `${json}::text::json`), numbers, and arrays of them. Times go as text
+// cast by PostgreSQL (`::text[]::timestamptz[]`): postgres.js serializes a parameter PostgreSQL types as
+// timestamptz itself, and throws, unsent, on a value that is not a time.
 
 /** Codes of socket and postgres.js connection failures. */
 const UNAVAILABLE_CODES = new Set([
