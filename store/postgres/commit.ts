@@ -22,8 +22,10 @@ import type { PgCommandLog } from "./command_log.ts";
 import type { PgFileStatus } from "./file_status.ts";
 import type { PgMeterValues } from "./meter_values.ts";
 import type { PgDeviceModel } from "./device_model.ts";
+import type { IdleConnectors } from "./idle_connectors.ts";
 import { bounded, isUnavailable, type Writer } from "./sql.ts";
-import type { PgTransactions } from "./transactions.ts";
+import type { PgTransactions, Written } from "./transactions.ts";
+import type { RecalledTransactions } from "./recalled_transactions.ts";
 
 export interface PgCommitOptions {
   /**
@@ -86,6 +88,8 @@ export interface PgParts {
   commandLog: PgCommandLog;
   fileStatus: PgFileStatus;
   deviceModel: PgDeviceModel;
+  idleConnectors: IdleConnectors;
+  recalledTransactions: RecalledTransactions;
 }
 
 export class PgCommitter {
@@ -132,6 +136,7 @@ export class PgCommitter {
         const counts = await this.#transaction(group, useCache);
         this.#report(group, true);
         this.parts.chargePoints.remember(group);
+        this.parts.idleConnectors.committed(group);
         live.forEach((i, k) => (results[i] = fulfilled({ ok: true, meterValuesAdded: counts[k]! })));
         return results;
       } catch (error) {
@@ -141,11 +146,16 @@ export class PgCommitter {
             const i = live[k]!;
             conflicting.add(i);
             results[i] = fulfilled({ ok: false, conflict: why });
+            // Decided from what this store recalled, maybe: decided again from reads.
+            this.parts.idleConnectors.forget([members[i]!]);
+            this.parts.recalledTransactions.forget([members[i]!]);
           }
           live = live.filter((i) => !conflicting.has(i));
           continue;
         }
         this.#report(group, false);
+        this.parts.idleConnectors.forget(group);
+        this.parts.recalledTransactions.forget(group);
         if (live.length === 1 || isUnavailable(error)) {
           for (const i of live) results[i] = { status: "rejected", reason: error };
           return results;
@@ -161,37 +171,44 @@ export class PgCommitter {
   /**
    * One transaction on a connection reserved for it, its statements pipelined: sent together, answered in
    * order, so a batch costs one round trip per step instead of one per statement. Without starts or transaction
-   * updates nothing can conflict: BEGIN, every statement at once, COMMIT (3 round trips, as before). With them:
-   * BEGIN, the starts (their advisory locks, then their guarded insert) with the updates and every other
-   * statement behind them, COMMIT only when no start or update found a conflict (3 round trips; 4 when an
-   * update supersedes a transaction by a start of the same batch: it waits for the starts' answer). COMMIT
+   * updates nothing can conflict: BEGIN with every statement, then COMMIT (2 round trips). With them: BEGIN, the
+   * starts (their advisory locks, then their guarded insert) with the updates and every other statement behind
+   * them, COMMIT only when no start or update found a conflict (2 round trips; 3 when an update supersedes a
+   * transaction by a start of the same batch: it waits for the starts' answer). One more when BEGIN must be
+   * answered first (`pipelinesBegin`), and when meter values met stored ones (`meter_values.ts`). COMMIT
    * waits for every statement's answer: postgres.js may fail a statement without sending it (a value it cannot
    * serialize), and then the transaction must end in a rollback. Returns how many meter values of each member
    * were new.
    */
   async #transaction(members: StationChanges[], useCache: boolean): Promise<number[]> {
-    const { chargePoints, transactions } = this.parts;
+    const { chargePoints, transactions, recalledTransactions: recalled } = this.parts;
     const c = await this.sql.reserve();
     let open = true;
     try {
-      // BEGIN is answered before any statement is sent: postgres.js may fail a statement without sending it (a
-      // value its serializer refuses), and a connection with a query in flight does not recover from that.
-      await c`begin`;
+      // BEGIN goes out with the statements (one round trip fewer per group commit) when every statement of the
+      // batch takes only text and numbers (`pipelinesBegin`): postgres.js may fail a statement without sending
+      // it (a value its serializer refuses), and a connection with a query in flight does not recover from
+      // that, so a batch with rows postgres.js serializes itself (command log, orphan stops, ...) waits for it.
+      const begun = c`begin`.execute();
+      if (!pipelinesBegin(members)) await begun;
       const guarded = members.some((m) => m.transactionsStarted?.length || m.transactionUpdates?.length);
       if (!guarded) {
-        return await this.#commit(c, await this.#writeRows(c, members, useCache), () => (open = false));
+        const [, counts] = await Promise.all([begun, this.#writeRows(c, members, useCache)]);
+        return await this.#commit(c, counts, () => (open = false));
       }
       const ensured = chargePoints.ensureRows(c, members, useCache);
       const starts = transactions.writeStarts(c, members);
-      let updates: Promise<Set<number>> | undefined;
+      const versionOf = (id: number) => recalled.versionOf(id);
+      let updates: Promise<Written> | undefined;
       let written: Promise<number[]> | undefined;
       if (!supersedesAStart(members)) {
         // Sent right behind the starts (each statement still runs after the one before it): a start that was
         // skipped rolls everything back below, and nothing here points at a row a start may not have written.
-        updates = transactions.writeUpdates(c, members);
+        updates = transactions.writeUpdates(c, members, versionOf);
         written = this.#writeRows(c, members, null);
       }
-      const [, startConflicts] = await Promise.all([ensured, starts, updates, written]);
+      const [, , started] = await Promise.all([begun, ensured, starts, updates, written]);
+      const startConflicts = started.conflicts;
       if (startConflicts.size > 0) {
         throw new Conflicts(
           new Map([...startConflicts].map((k) => [
@@ -200,15 +217,18 @@ export class PgCommitter {
           ])),
         );
       }
-      updates ??= transactions.writeUpdates(c, members);
+      updates ??= transactions.writeUpdates(c, members, versionOf);
       written ??= this.#writeRows(c, members, null);
-      const [updateConflicts, counts] = await Promise.all([updates, written]);
+      const [updated, counts] = await Promise.all([updates, written]);
+      const updateConflicts = updated.conflicts;
       if (updateConflicts.size > 0) {
         throw new Conflicts(
           new Map([...updateConflicts].map((k) => [k, "a transaction is no longer in its expected status"])),
         );
       }
-      return await this.#commit(c, counts, () => (open = false));
+      const committed = await this.#commit(c, counts, () => (open = false));
+      recalled.committed(members, started.version ?? updated.version);
+      return committed;
     } catch (error) {
       if (open) await c`rollback`.catch(() => {});
       throw error;
@@ -269,6 +289,18 @@ export class PgCommitter {
       report({ kind, callers: served.length, rows, ok });
     }
   }
+}
+
+/**
+ * Whether BEGIN may be sent with the batch's statements: true when the batch holds only the writes whose
+ * statements take text (JSON rows, `json_param.ts`), numbers and arrays of them, which postgres.js cannot fail
+ * to serialize. The command log, orphan stops, file status and device model rows go through postgres.js's own
+ * row and JSON serializers.
+ */
+export function pipelinesBegin(members: readonly StationChanges[]): boolean {
+  return members.every((m) =>
+    !m.commandLog?.length && !m.orphanStops?.length && !m.fileStatus?.length && !m.deviceModel?.length
+  );
 }
 
 /**

@@ -67,8 +67,8 @@ Deno.test({
         const c = await sql.reserve();
         try {
           await c`begin`;
-          assertEquals((await transactions.writeStarts(c, starts)).size, 0);
-          assertEquals((await transactions.writeUpdates(c, stops)).size, 0);
+          assertEquals((await transactions.writeStarts(c, starts)).conflicts.size, 0);
+          assertEquals((await transactions.writeUpdates(c, stops)).conflicts.size, 0);
           await c`commit`;
         } finally {
           c.release();

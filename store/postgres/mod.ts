@@ -46,6 +46,8 @@ import { PgFileStatus } from "./file_status.ts";
 import { PgDeviceModel } from "./device_model.ts";
 import type { DeviceModelEntry } from "../../model/device_model.ts";
 import { type PgCommitOptions, PgCommitter } from "./commit.ts";
+import { IdleConnectors } from "./idle_connectors.ts";
+import { RecalledTransactions } from "./recalled_transactions.ts";
 import { PgIdTags } from "./id_tags.ts";
 import { PgMeterValues } from "./meter_values.ts";
 import { openMigratedPool } from "./migrate.ts";
@@ -102,6 +104,8 @@ export class PostgresStore implements Store {
   readonly #fileStatus: PgFileStatus;
   readonly #deviceModel: PgDeviceModel;
   readonly #committer: PgCommitter;
+  readonly #idleConnectors = new IdleConnectors();
+  readonly #recalledTransactions = new RecalledTransactions();
   readonly #ids: IdBlocks;
   /** The reads stations' handlers ask while deciding, one statement per kind for many stations. */
   readonly #reads: {
@@ -132,6 +136,8 @@ export class PostgresStore implements Store {
         commandLog: this.#commandLog,
         fileStatus: this.#fileStatus,
         deviceModel: this.#deviceModel,
+        idleConnectors: this.#idleConnectors,
+        recalledTransactions: this.#recalledTransactions,
       },
       options,
       this.#timeoutMs,
@@ -238,13 +244,29 @@ export class PostgresStore implements Store {
   stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome> {
     return writes.stopTransaction(this, input);
   }
+  /**
+   * An active transaction this store's own commits wrote last comes without a read (`RecalledTransactions`):
+   * an update decided from it applies only while its row has the version recalled.
+   */
   getTransaction(transactionId: number): Promise<TransactionRecord | null> {
     if (!isTransactionId(transactionId)) return this.#read("get a transaction", () => Promise.resolve(null));
+    const recalled = this.#recalledTransactions.get(transactionId);
+    if (recalled) {
+      return this.#read(`get transaction ${transactionId}`, () => Promise.resolve({ ...recalled }));
+    }
     return this.#read(`get transaction ${transactionId}`, () => this.#reads.transaction.get(transactionId));
   }
+  /**
+   * None without a read when this store's own commits or reads left the connector idle (`IdleConnectors`): a
+   * replay's insert then meets the replay key, conflicts, and the start is decided again from reads.
+   */
   findTransactionByStart(key: StartKey): Promise<TransactionRecord | null> {
+    const what = `find the start of "${key.chargePointId}" at ${key.timestamp}`;
+    if (this.#idleConnectors.isIdle(key.chargePointId, key.connectorId)) {
+      return this.#read(what, () => Promise.resolve(null));
+    }
     return this.#read(
-      `find the start of "${key.chargePointId}" at ${key.timestamp}`,
+      what,
       () =>
         this.#reads.byStart.get({
           chargePointId: key.chargePointId,
@@ -255,11 +277,17 @@ export class PostgresStore implements Store {
         }),
     );
   }
+  /** "None" without a read when this store's own commits or reads left the connector idle (`IdleConnectors`). */
   findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
-    return this.#read(
-      `find the active transaction of "${chargePointId}" connector ${connectorId}`,
-      () => this.#reads.activeOn.get({ chargePointId, connectorId }),
-    );
+    const what = `find the active transaction of "${chargePointId}" connector ${connectorId}`;
+    if (this.#idleConnectors.isIdle(chargePointId, connectorId)) {
+      return this.#read(what, () => Promise.resolve([]));
+    }
+    return this.#read(what, async () => {
+      const open = await this.#reads.activeOn.get({ chargePointId, connectorId });
+      if (open.length === 0) this.#idleConnectors.sawIdle(chargePointId, connectorId);
+      return open;
+    });
   }
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
     return this.#run(

@@ -55,6 +55,12 @@ interface OrphanStopRow {
   received_at: Date;
 }
 
+/** What a guarded statement reports: the members (indexes) it skipped, and the row version (xmin) it wrote. */
+export interface Written {
+  conflicts: Set<number>;
+  version: string | undefined;
+}
+
 export class PgTransactions {
   constructor(private readonly sql: Sql) {}
 
@@ -190,13 +196,19 @@ export class PgTransactions {
 
   /**
    * Every transaction update of the batch in one statement, each only while the transaction still has its
-   * expected status. Returns the members (indexes) not all of whose updates applied: conflicts.
+   * expected status, and its row the version `versionOf` gives (the one a recalled record was written with,
+   * `recalled_transactions.ts`). Returns the members (indexes) not all of whose updates applied (conflicts),
+   * and the version (xmin) the statement wrote.
    */
-  async writeUpdates(tx: Writer, members: readonly StationChanges[]): Promise<Set<number>> {
+  async writeUpdates(
+    tx: Writer,
+    members: readonly StationChanges[],
+    versionOf: (transactionId: number) => string | undefined = () => undefined,
+  ): Promise<Written> {
     const updates = members.flatMap((m, member) =>
       (m.transactionUpdates ?? []).map((u) => ({ ...u, member }))
     );
-    if (updates.length === 0) return new Set();
+    if (updates.length === 0) return { conflicts: new Set(), version: undefined };
     // One JSON parameter for every row (`json_param.ts`).
     const rows = updates.map(({ transaction: x, expectedStatus, stopIdTagStatus }) => ({
       transaction_id: x.transactionId,
@@ -217,10 +229,11 @@ export class PgTransactions {
       reservation_id: x.reservationId,
       seq_nos: seqNosText(x),
       remote_start_id: x.remoteStartId ?? null,
+      version: versionOf(x.transactionId) ?? null,
     }));
     // The open row follows in the same statement: deleted when the transaction ends or is superseded, its id
     // tag kept current while it stays active (a 2.0.1 start filled in late).
-    const applied = await tx<{ transaction_id: number }[]>`
+    const applied = await tx<{ transaction_id: number; version: string }[]>`
       with updated as (
       update transactions as t set
         status = v.status, superseded_by = v.superseded_by, meter_stop = v.meter_stop,
@@ -234,11 +247,11 @@ export class PgTransactions {
         transaction_id int, charge_point_id text, expected text, status text, superseded_by int, meter_stop bigint,
         stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stop_id_tag_status text,
         stopped_at timestamptz, id_tag text, start_id_tag_status text, meter_start bigint,
-        start_timestamp timestamptz, reservation_id int, seq_nos text, remote_start_id int
+        start_timestamp timestamptz, reservation_id int, seq_nos text, remote_start_id int, version text
       )
       where t.transaction_id = v.transaction_id and t.charge_point_id = v.charge_point_id
-        and t.status = v.expected
-      returning t.transaction_id, t.charge_point_id, t.connector_id, t.id_tag, t.status
+        and t.status = v.expected and (v.version is null or t.xmin = v.version::xid)
+      returning t.transaction_id, t.charge_point_id, t.connector_id, t.id_tag, t.status, t.xmin::text as version
       ), closed as (
         delete from open_transactions o using updated u
         where o.charge_point_id = u.charge_point_id and o.connector_id = u.connector_id
@@ -249,10 +262,13 @@ export class PgTransactions {
         on conflict (charge_point_id, connector_id, transaction_id) do update set id_tag = excluded.id_tag
         where open_transactions.id_tag <> excluded.id_tag
       )
-      select transaction_id from updated
+      select transaction_id, version from updated
     `.execute();
     const done = new Set(applied.map((r) => r.transaction_id));
-    return new Set(updates.filter((u) => !done.has(u.transaction.transactionId)).map((u) => u.member));
+    return {
+      conflicts: new Set(updates.filter((u) => !done.has(u.transaction.transactionId)).map((u) => u.member)),
+      version: applied[0]?.version,
+    };
   }
 
   /**
@@ -263,9 +279,9 @@ export class PgTransactions {
    * conflicts. Both statements are sent at once (pipelined); run before `writeUpdates`, whose supersede points
    * at these rows.
    */
-  async writeStarts(tx: Writer, members: readonly StationChanges[]): Promise<Set<number>> {
+  async writeStarts(tx: Writer, members: readonly StationChanges[]): Promise<Written> {
     const starts = members.flatMap((m, member) => (m.transactionsStarted ?? []).map((t) => ({ t, member })));
-    if (starts.length === 0) return new Set();
+    if (starts.length === 0) return { conflicts: new Set(), version: undefined };
     const t = starts.map((s) => s.t);
     // What each start's member supersedes does not block it (an array literal per start, like seqNos).
     const superseding = starts.map(({ member }) => {
@@ -305,7 +321,7 @@ export class PgTransactions {
       remote_start_id: x.remoteStartId ?? null,
       superseding: superseding[i],
     }));
-    const inserted = tx<{ transaction_id: number }[]>`
+    const inserted = tx<{ transaction_id: number; version: string }[]>`
       with inserted as (
       insert into transactions (
         transaction_id, charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start, start_timestamp,
@@ -330,16 +346,19 @@ export class PgTransactions {
       )
       -- The replay key of a 1.6 start, or a 2.0.1 station's own transaction id, already stored.
       on conflict do nothing
-      returning transaction_id, charge_point_id, connector_id, id_tag, status
+      returning transaction_id, charge_point_id, connector_id, id_tag, status, xmin::text as version
       ), opened as (
         insert into open_transactions (transaction_id, charge_point_id, connector_id, id_tag)
         select transaction_id, charge_point_id, connector_id, id_tag from inserted where status = 'active'
       )
-      select transaction_id from inserted
+      select transaction_id, version from inserted
     `.execute();
     const [, rows] = await Promise.all([locked, inserted]);
     const done = new Set(rows.map((r) => r.transaction_id));
-    return new Set(starts.filter((s) => !done.has(s.t.transactionId)).map((s) => s.member));
+    return {
+      conflicts: new Set(starts.filter((s) => !done.has(s.t.transactionId)).map((s) => s.member)),
+      version: rows[0]?.version,
+    };
   }
 
   /** Orphan stops under their natural key: a replay inserts nothing. */

@@ -1,0 +1,69 @@
+/**
+ * RecalledTransactions, and the PostgreSQL store that answers a Stop's `getTransaction` from it: the same
+ * record a read gives, and a row another writer changed meanwhile is read again, not overwritten.
+ */
+import postgres from "postgres";
+import { assertEquals } from "@std/assert";
+import { startedTransaction } from "../../model/transaction.ts";
+import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { at, chargePoint, startInput, stopInput } from "../contract/harness.ts";
+import { openPostgresStore } from "./mod.ts";
+import { RecalledTransactions } from "./recalled_transactions.ts";
+
+const ignore = await ignoreWithoutPostgres("PostgreSQL recalled transaction tests");
+
+Deno.test("RecalledTransactions keeps active transactions with their version, and forgets ended ones", () => {
+  const recalled = new RecalledTransactions(2);
+  const t = (id: number) => startedTransaction(startInput({ timestamp: "2024-05-01T10:00:00Z" }), id);
+  recalled.committed([{ chargePointId: "CP-1", transactionsStarted: [t(1)] }], "100");
+  assertEquals([recalled.get(1)?.startTimestamp, recalled.versionOf(1)], ["2024-05-01T10:00:00.000Z", "100"]);
+  recalled.committed([{
+    chargePointId: "CP-1",
+    transactionUpdates: [{ transaction: { ...t(1), status: "finished" }, expectedStatus: "active" }],
+  }], "101");
+  assertEquals(recalled.get(1), undefined);
+  recalled.committed([{ chargePointId: "CP-1", transactionsStarted: [t(2)] }], "102");
+  recalled.committed([{ chargePointId: "CP-2", transactionsStarted: [t(3)] }], "103");
+  recalled.committed([{ chargePointId: "CP-3", transactionsStarted: [t(4)] }], "104");
+  assertEquals([2, 3, 4].map((id) => recalled.versionOf(id)), [undefined, "103", "104"]);
+  recalled.forget([{ chargePointId: "CP-2", transactionsStarted: [t(3)] }]);
+  assertEquals(recalled.get(3), undefined);
+});
+
+Deno.test({
+  name: "a stop of a recalled transaction gives what a read gives; a row changed meanwhile is read again",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase();
+    const observer = postgres(db.url, { max: 1, onnotice: () => {} });
+    const a = await openPostgresStore(db.url);
+    const b = await openPostgresStore(db.url);
+    try {
+      await a.putChargePoint(chargePoint("CP-1"));
+      const first = await a.startTransaction(
+        startInput({ timestamp: "2024-05-01T10:00:00Z", meterStart: 10 }),
+      );
+      const id = first.transaction.transactionId;
+      const stopped = await a.stopTransaction(stopInput(id, { timestamp: at(20), meterStop: 110 }));
+      assertEquals(stopped.transaction, await b.getTransaction(id));
+      // Another writer changes an active transaction A recalls (a fix by hand): A's stop must not write back
+      // its old copy; it conflicts, reads the row again, and stops what is stored.
+      const second = await a.startTransaction(startInput({ timestamp: at(30), idTag: "TAG-OLD" }));
+      const id2 = second.transaction.transactionId;
+      await observer`update transactions set id_tag = 'TAG-FIXED' where transaction_id = ${id2}`;
+      const stopped2 = await a.stopTransaction(stopInput(id2, { timestamp: at(40) }));
+      assertEquals([stopped2.outcome, stopped2.transaction?.idTag], ["stopped", "TAG-FIXED"]);
+      const [row] = await observer<{ id_tag: string; status: string }[]>`
+        select id_tag, status from transactions where transaction_id = ${id2}`;
+      assertEquals([row?.id_tag, row?.status], ["TAG-FIXED", "finished"]);
+      // A replayed stop reads the finished row.
+      const replay = await a.stopTransaction(stopInput(id2, { timestamp: at(40) }));
+      assertEquals(replay.outcome, "replayed");
+    } finally {
+      await a.close();
+      await b.close();
+      await observer.end();
+      await db.drop();
+    }
+  },
+});
