@@ -4,10 +4,10 @@
  * few seconds per station, so not here) or the transaction cycle
  * (Start with its connector snapshot, 3 x MeterValues, Stop with its snapshot and transactionData row), on a
  * fresh database (`PG_BENCH_DB_PREFIX`, default csms_bench; `PG_BENCH_BUSY_WINDOW_MS` sets the group commit's
- * busy window). Closed loop (each caller sends its next write
+ * busy window, `PG_BENCH_MAX_IN_FLIGHT` its commits in flight). Closed loop (each caller sends its next write
  * when the last is answered) unless `rate` (writes per second over all callers) is given. Prints this
- * process's CPU and the PostgreSQL backends' CPU (from /proc) per write, the group commits, and the write
- * latency p50 / p99. For A/B of the store's statements and the group commit policy (run it from each
+ * process's CPU and the PostgreSQL backends' CPU (from /proc) per write, the group commits (their duration
+ * p50 / p99 / max and the largest), and the write latency p50 / p99. For A/B of the store's statements and the group commit policy (run it from each
  * worktree).
  *
  * ```sh
@@ -32,9 +32,18 @@ const db = await freshDatabase(Deno.env.get("PG_BENCH_DB_PREFIX") ?? "csms_bench
 const admin = postgres(db.url, { max: 1, onnotice: () => {} });
 let commits = 0;
 const busyWindow = Deno.env.get("PG_BENCH_BUSY_WINDOW_MS");
+const inFlight = Deno.env.get("PG_BENCH_MAX_IN_FLIGHT");
+/** Each group commit's duration (ms) and size, for where the write latency's tail comes from. */
+const commitMs: number[] = [];
+let largestCommit = 0;
 const store = await openPostgresStore(db.url, {
-  commitObserver: () => commits++,
+  commitObserver: ({ size, seconds }) => {
+    commits++;
+    commitMs.push(seconds * 1000);
+    largestCommit = Math.max(largestCommit, size);
+  },
   ...(busyWindow === undefined ? {} : { groupCommitBusyWindowMs: Number(busyWindow) }),
+  ...(inFlight === undefined ? {} : { groupCommitMaxInFlight: Number(inFlight) }),
 });
 const database = new URL(db.url).pathname.slice(1);
 const BASE = Date.UTC(2026, 0, 1);
@@ -179,6 +188,8 @@ try {
   // Warm-up: one full cycle per station (prepared statements, caches).
   await Promise.all(Array.from({ length: stations }, (_, n) => station(n, 0, 5, () => Promise.resolve())));
   latencies.length = 0;
+  commitMs.length = 0;
+  largestCommit = 0;
   const pg0 = await backendCpuByPid(admin, database);
   const own0 = readCpuS(Deno.pid) ?? 0;
   const w0 = performance.now();
@@ -217,6 +228,10 @@ try {
     writesPerGroupCommit: Number((writes / Math.max(1, commits)).toFixed(1)),
     p50Ms: Number(quantile(sorted, 0.5).toFixed(2)),
     p99Ms: Number(quantile(sorted, 0.99).toFixed(2)),
+    commitP50Ms: Number(quantile(commitMs.sort((a, b) => a - b), 0.5).toFixed(2)),
+    commitP99Ms: Number(quantile(commitMs, 0.99).toFixed(2)),
+    commitMaxMs: Number((commitMs.at(-1) ?? 0).toFixed(1)),
+    largestCommit,
     hotUpdates: Object.fromEntries(hot.map((t) => [t.relname, `${t.hot}/${t.upd}`])),
   }));
 } finally {
