@@ -509,7 +509,7 @@ export class ChargePointActor {
         chargePointId: this.id,
         now: receivedAt,
         settings,
-        lookups: store,
+        lookups: store.decisionLookups ?? store,
         vendors,
         csr,
         dataTransfers,

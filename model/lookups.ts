@@ -11,10 +11,7 @@ export interface Lookups {
   getTransaction(transactionId: number): Promise<TransactionRecord | null>;
   /** The transaction a start with this replay key created, if any. */
   findTransactionByStart(key: StartKey): Promise<TransactionRecord | null>;
-  /**
-   * The active transactions on one connector (at most one, as the stores keep it). A store may answer "none"
-   * from what its own commits and reads left (PostgreSQL: `idle_connectors.ts`): a start's commit checks it.
-   */
+  /** The active transactions on one connector (at most one, as the stores keep it). */
   findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]>;
   /** An active transaction of this idTag on any station, for single-use tags (ConcurrentTx). */
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null>;

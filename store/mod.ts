@@ -59,6 +59,13 @@ export interface CommitStore {
    * failed ({@linkcode StoreUnavailableError} when the backend cannot be reached).
    */
   commit(changes: StationChanges): Promise<CommitResult>;
+  /**
+   * The lookups of a decision this store's `commit` will write (handlers, `station_writes.ts`), when they may
+   * answer from what this store's own commits left, checked by the commit's guards (PostgreSQL: a connector
+   * known idle, an active transaction with its row version). Absent: the store's own methods, which read.
+   * Everything else (the API, tools) asks the store itself.
+   */
+  readonly decisionLookups?: Lookups;
 }
 
 export interface ChargePointStore {

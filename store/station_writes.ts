@@ -29,7 +29,7 @@ export async function startTransaction(
 ): Promise<StartTransactionOutcome> {
   const what = `Cannot start a transaction on "${input.chargePointId}" connector ${input.connectorId}`;
   return await untilCommitted(what, MAX_ATTEMPTS, async () => {
-    const { outcome, changes } = await decideStart(input, store);
+    const { outcome, changes } = await decideStart(input, store.decisionLookups ?? store);
     const result = await store.commit({ chargePointId: input.chargePointId, ...changes });
     return result.ok ? outcome : null;
   });
@@ -41,7 +41,7 @@ export async function stopTransaction(
 ): Promise<StopTransactionOutcome> {
   const what = `Cannot stop transaction ${input.transactionId} of "${input.chargePointId}"`;
   return await untilCommitted(what, MAX_ATTEMPTS, async () => {
-    const { outcome, changes } = await decideStop(input, store);
+    const { outcome, changes } = await decideStop(input, store.decisionLookups ?? store);
     const result = await store.commit({ chargePointId: input.chargePointId, ...changes });
     return result.ok ? outcome : null;
   });

@@ -68,7 +68,12 @@ Deno.test({
       await a.stopTransaction(stopInput(first.transaction.transactionId, { timestamp: at(2) }));
       // Node A recalls connector 1 idle after its stop; node B starts there.
       const elsewhere = await b.startTransaction(startInput({ idTag: "TAG-B", timestamp: at(3) }));
-      assertEquals(await a.findActiveTransactionsOn("CP-1", 1), []); // recalled, not read
+      assertEquals(await a.decisionLookups.findActiveTransactionsOn("CP-1", 1), []); // recalled, not read
+      // The store's own method (the API's) reads.
+      assertEquals(
+        (await a.findActiveTransactionsOn("CP-1", 1)).map((t) => t.transactionId),
+        [elsewhere.transaction.transactionId],
+      );
       const next = await a.startTransaction(startInput({ idTag: "TAG-A", timestamp: at(4) }));
       assertEquals(next.superseded.map((t) => t.transactionId), [elsewhere.transaction.transactionId]);
       const open = await observer<{ transaction_id: number }[]>`
@@ -87,7 +92,9 @@ Deno.test({
       assertEquals(count?.n, 3);
       // The conflicts made A read again: it no longer answers from its recall.
       await b.startTransaction(startInput({ idTag: "TAG-B", timestamp: at(6) }));
-      assertEquals((await a.findActiveTransactionsOn("CP-1", 1)).map((t) => t.idTag), ["TAG-B"]);
+      assertEquals((await a.decisionLookups.findActiveTransactionsOn("CP-1", 1)).map((t) => t.idTag), [
+        "TAG-B",
+      ]);
     } finally {
       await a.close();
       await b.close();

@@ -24,6 +24,7 @@ import { checkStation, type CommitResult, isEmpty, type StationChanges } from ".
 import type { FileStatusEntry } from "../../model/file_status.ts";
 import type { CommandLogEntry } from "../../model/command_log.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
+import type { Lookups } from "../../model/lookups.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import {
@@ -171,6 +172,36 @@ export class PostgresStore implements Store {
     );
   }
 
+  /**
+   * A decision's lookups (see `CommitStore.decisionLookups`): a start on a connector this store knows idle
+   * (`IdleConnectors`) reads neither its replay key nor the connector's active transactions (the insert's
+   * guards, the unique replay key and the connector's open transaction, catch a replay and another writer's
+   * start: the member conflicts, is forgotten, and is decided again from reads); a transaction this store's
+   * commits wrote last comes without a read (`RecalledTransactions`; its update applies only while the row has
+   * the version recalled). The rest are the store's own reads.
+   */
+  readonly decisionLookups: Lookups = {
+    getIdTag: (idTag) => this.getIdTag(idTag),
+    getTransaction: (transactionId) => {
+      const recalled = this.#recalledTransactions.get(transactionId);
+      return recalled && !this.#closed
+        ? Promise.resolve({ ...recalled })
+        : this.getTransaction(transactionId);
+    },
+    findTransactionByStart: (key) =>
+      this.#idleConnectors.isIdle(key.chargePointId, key.connectorId) && !this.#closed
+        ? Promise.resolve(null)
+        : this.findTransactionByStart(key),
+    findActiveTransactionsOn: (chargePointId, connectorId) =>
+      this.#idleConnectors.isIdle(chargePointId, connectorId) && !this.#closed
+        ? Promise.resolve([])
+        : this.findActiveTransactionsOn(chargePointId, connectorId),
+    findActiveTransactionByIdTag: (idTag) => this.findActiveTransactionByIdTag(idTag),
+    findTransactionByStationId: (chargePointId, stationTransactionId) =>
+      this.findTransactionByStationId(chargePointId, stationTransactionId),
+    newTransactionId: () => this.newTransactionId(),
+  };
+
   /** Writes what is pending, waits for writes in flight, then closes the pool. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -244,29 +275,13 @@ export class PostgresStore implements Store {
   stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome> {
     return writes.stopTransaction(this, input);
   }
-  /**
-   * An active transaction this store's own commits wrote last comes without a read (`RecalledTransactions`):
-   * an update decided from it applies only while its row has the version recalled.
-   */
   getTransaction(transactionId: number): Promise<TransactionRecord | null> {
     if (!isTransactionId(transactionId)) return this.#read("get a transaction", () => Promise.resolve(null));
-    const recalled = this.#recalledTransactions.get(transactionId);
-    if (recalled) {
-      return this.#read(`get transaction ${transactionId}`, () => Promise.resolve({ ...recalled }));
-    }
     return this.#read(`get transaction ${transactionId}`, () => this.#reads.transaction.get(transactionId));
   }
-  /**
-   * None without a read when this store's own commits or reads left the connector idle (`IdleConnectors`): a
-   * replay's insert then meets the replay key, conflicts, and the start is decided again from reads.
-   */
   findTransactionByStart(key: StartKey): Promise<TransactionRecord | null> {
-    const what = `find the start of "${key.chargePointId}" at ${key.timestamp}`;
-    if (this.#idleConnectors.isIdle(key.chargePointId, key.connectorId)) {
-      return this.#read(what, () => Promise.resolve(null));
-    }
     return this.#read(
-      what,
+      `find the start of "${key.chargePointId}" at ${key.timestamp}`,
       () =>
         this.#reads.byStart.get({
           chargePointId: key.chargePointId,
@@ -277,17 +292,15 @@ export class PostgresStore implements Store {
         }),
     );
   }
-  /** "None" without a read when this store's own commits or reads left the connector idle (`IdleConnectors`). */
   findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
-    const what = `find the active transaction of "${chargePointId}" connector ${connectorId}`;
-    if (this.#idleConnectors.isIdle(chargePointId, connectorId)) {
-      return this.#read(what, () => Promise.resolve([]));
-    }
-    return this.#read(what, async () => {
-      const open = await this.#reads.activeOn.get({ chargePointId, connectorId });
-      if (open.length === 0) this.#idleConnectors.sawIdle(chargePointId, connectorId);
-      return open;
-    });
+    return this.#read(
+      `find the active transaction of "${chargePointId}" connector ${connectorId}`,
+      async () => {
+        const open = await this.#reads.activeOn.get({ chargePointId, connectorId });
+        if (open.length === 0) this.#idleConnectors.sawIdle(chargePointId, connectorId);
+        return open;
+      },
+    );
   }
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
     return this.#run(

@@ -51,6 +51,9 @@ Deno.test({
       const second = await a.startTransaction(startInput({ timestamp: at(30), idTag: "TAG-OLD" }));
       const id2 = second.transaction.transactionId;
       await observer`update transactions set id_tag = 'TAG-FIXED' where transaction_id = ${id2}`;
+      // A decision's lookup answers from the recall; the store's own method (the API's) reads.
+      assertEquals((await a.decisionLookups.getTransaction(id2))?.idTag, "TAG-OLD");
+      assertEquals((await a.getTransaction(id2))?.idTag, "TAG-FIXED");
       const stopped2 = await a.stopTransaction(stopInput(id2, { timestamp: at(40) }));
       assertEquals([stopped2.outcome, stopped2.transaction?.idTag], ["stopped", "TAG-FIXED"]);
       const [row] = await observer<{ id_tag: string; status: string }[]>`
