@@ -11,6 +11,7 @@ import { z } from "zod";
 import { ACTIONS, OCPP16 } from "../ocpp16/mod.ts";
 import { OCPP201 } from "../ocpp201/mod.ts";
 import type { Dialect } from "./dialect.ts";
+import { integer } from "./json_schema.ts";
 import { precheckOf } from "./precheck.ts";
 import { validateMessage, validatePayload } from "./validate.ts";
 
@@ -83,19 +84,24 @@ function rightShapeOf(schema: Schema, valid: boolean, depth: number): fc.Arbitra
       return fc.string({ maxLength: 20 });
     }
     case "number": {
-      if (meta?.type === "integer") {
-        const good = fc.oneof(fc.integer({ min: -5, max: 100 }), fc.integer(), fc.constant(1e21));
-        return valid ? good : fc.oneof(good, fc.constantFrom(4.2, -0.5, 1e-7));
-      }
-      if (typeof meta?.multipleOf === "number") {
-        const good = fc.integer({ min: -1000, max: 100000 }).map((i) => i / 10);
-        return valid ? good : fc.oneof(good, fc.double({ noNaN: true, noDefaultInfinity: true }));
-      }
+      // zod's own range check (`integer.min(0)`): its bound and one below it, always among the values.
       const range = (def.checks ?? []).find((c) => c._zod.def.check === "greater_than");
-      const min = range ? Number(range._zod.def.value) : -1e6;
-      return valid
-        ? fc.integer({ min, max: min + 1e6 })
-        : fc.oneof(fc.integer({ min, max: 10 }), fc.double());
+      const min = range ? Number(range._zod.def.value) : undefined;
+      const bounds = min === undefined ? [] : [fc.constant(min), ...valid ? [] : [fc.constant(min - 1)]];
+      let good: fc.Arbitrary<number>;
+      let bad: fc.Arbitrary<number>;
+      if (meta?.type === "integer") {
+        good = fc.oneof(fc.integer({ min: -5, max: 100 }), fc.integer(), fc.constant(1e21));
+        bad = fc.constantFrom(4.2, -0.5, 1e-7);
+      } else if (typeof meta?.multipleOf === "number") {
+        good = fc.integer({ min: -1000, max: 100000 }).map((i) => i / 10);
+        bad = fc.double({ noNaN: true, noDefaultInfinity: true });
+      } else {
+        good = fc.integer({ min: -1e6, max: 1e6 });
+        bad = fc.double();
+      }
+      if (min !== undefined && valid) good = good.filter((n) => n >= min);
+      return fc.oneof(good, ...bounds, ...valid ? [] : [bad]);
     }
     case "boolean":
       return fc.boolean();
@@ -135,8 +141,8 @@ function objectOf(def: Def, valid: boolean, depth: number): fc.Arbitrary<unknown
   const fields = shape.map(([key, schema]) => {
     const optional = defOf(schema).type === "optional";
     const value = arbitraryOf(schema, valid, depth + 1);
-    // Optional fields: often absent, so deep schemas stay small.
-    return [key, optional ? fc.option(value, { nil: undefined, freq: depth > 1 ? 1 : 3 }) : value] as const;
+    // Optional fields: absent half the time, and always below four levels, so deep schemas stay small.
+    return [key, optional ? fc.option(value, { nil: undefined, freq: depth > 3 ? 1 : 2 }) : value] as const;
   });
   const record = fc.tuple(...fields.map(([, value]) => value)).map((values) => {
     const out: Record<string, unknown> = {};
@@ -263,4 +269,23 @@ Deno.test("validateMessage() refuses what zod refuses, with zod's error, for a h
   const result = validateMessage(OCPP16, "request", "StatusNotification", payload);
   assertEquals(result, validatePayload(ACTIONS.StatusNotification.request, payload));
   assert(!result.ok && result.code === "FormationViolation");
+});
+
+Deno.test("the precheck applies zod's own range and length checks exactly at their bounds", () => {
+  const schema = z.strictObject({
+    atLeast: integer.min(0),
+    above: z.number().gt(0).optional(),
+    atMost: z.number().max(5).optional(),
+    below: z.number().lt(5).optional(),
+    items: z.array(z.string()).min(1).max(2),
+  });
+  const check = precheckOf(schema)!;
+  for (const atLeast of [-1, 0, 1, 0.5]) {
+    for (const bounded of [{}, { above: 0 }, { above: 1e-9 }, { atMost: 5 }, { atMost: 5.5 }, { below: 5 }]) {
+      for (const items of [[], ["a"], ["a", "b"], ["a", "b", "c"]]) {
+        const payload = { atLeast, ...bounded, items };
+        assertEquals(check(payload), schema.safeParse(payload).success, JSON.stringify(payload));
+      }
+    }
+  }
 });
