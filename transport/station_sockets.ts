@@ -8,7 +8,6 @@
  * pong) for a whole interval after a ping is terminated, as Deno's `idleTimeout` does.
  */
 import type { IncomingMessage } from "node:http";
-import { Buffer } from "node:buffer";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { UpgradingSocket } from "../routes/ocpp.ts";
@@ -16,8 +15,6 @@ import type { UpgradingSocket } from "../routes/ocpp.ts";
 /** The part of a `ws` WebSocket used here (the package ships no types). */
 interface WsSocket {
   readonly readyState: number;
-  /** The connection under it (ws's own field). */
-  readonly _socket: { write(chunk: Uint8Array): boolean };
   send(text: string): void;
   close(code?: number, reason?: string): void;
   ping(): void;
@@ -29,28 +26,7 @@ interface WsSocket {
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 const CONNECTING = 0;
-const OPEN = 1;
 const CLOSED = 3;
-
-/** A server's text frame (FIN, opcode 1, unmasked: RFC 6455 §5.2) with `text` as its payload, in one buffer. */
-export function textFrame(text: string): Buffer {
-  const length = Buffer.byteLength(text);
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81;
-  if (header === 2) {
-    frame[1] = length;
-  } else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
-  frame.write(text, header, "utf8");
-  return frame;
-}
 
 /** A request waiting for the app's answer to its upgrade. */
 interface PendingUpgrade {
@@ -178,13 +154,7 @@ export class WsStationSocket implements UpgradingSocket {
   }
 
   send(text: string): void {
-    const ws = this.#ws;
-    if (!ws) return;
-    // An open socket gets the frame as one write; ws's own send corks and writes header and text apart (a
-    // writev of two chunks), which cost more CPU per message on Deno's node:net. Frames stay in order: with
-    // compression off, ws writes its own frames (pings, close) synchronously on the same connection too.
-    if (ws.readyState === OPEN) ws._socket.write(textFrame(text));
-    else ws.send(text);
+    this.#ws?.send(text);
   }
 
   close(code?: number, reason?: string): void {
