@@ -249,7 +249,8 @@ function median(values: number[]): number | null {
 function summary(runs: Run[], field: keyof Run): string {
   const values = runs.map((r) => r[field]).filter((v): v is number => typeof v === "number");
   if (values.length === 0) return "-";
-  return `${median(values)} (${Math.min(...values)}-${Math.max(...values)})`;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return `${round(median(values)!)} (${round(Math.min(...values))}-${round(Math.max(...values))})`;
 }
 
 if (import.meta.main) {
