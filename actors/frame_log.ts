@@ -1,8 +1,10 @@
 /**
  * The last N OCPP frames of each station, in and out, for troubleshooting. Bounded twice: N frames per
  * station, and a cap on how many stations are remembered (the least recently active are forgotten first).
- * Secrets are redacted before a frame is kept (protocol/ocppj/secret_values.ts), and a long frame is cut to a copy
- * of its start: a slice would keep the whole original frame alive.
+ * Secrets are redacted (protocol/ocppj/secret_values.ts) before a frame is shown: when it is read for a short
+ * frame (recording is on every frame's path, reading is an operator's rare look), before it is kept for a
+ * long one, which is cut to a copy of its start (a slice would keep the whole original frame alive, and a cut
+ * frame is no longer JSON to redact).
  */
 import { redactFrameText } from "../protocol/ocppj/secret_values.ts";
 
@@ -15,11 +17,16 @@ export interface FrameLogEntry {
 /** Frames longer than this are cut; the log is for reading, not for replay. */
 const MAX_FRAME_CHARS = 2000;
 
-/** As kept: a number for the time (a date string per frame would cost more than many frames). */
+/**
+ * As kept: a number for the time (a date string per frame would cost more than many frames). A slot of a
+ * full ring is written over in place: no object per frame once a station's ring is full.
+ */
 interface StoredFrame {
   at: number;
   direction: "in" | "out";
   frame: string;
+  /** False: `frame` is the text as sent or received, redacted when read. */
+  redacted: boolean;
 }
 
 /**
@@ -57,11 +64,16 @@ export class FrameLog {
       this.#rings.set(chargePointId, ring);
       this.#append(ring);
     }
-    const stored: StoredFrame = { at: at.getTime(), direction, frame: kept(frame) };
+    const long = frame.length > MAX_FRAME_CHARS;
+    const text = long ? cutRedacted(frame) : frame;
     if (ring.frames.length < this.perStation) {
-      ring.frames.push(stored);
+      ring.frames.push({ at: at.getTime(), direction, frame: text, redacted: long });
     } else {
-      ring.frames[ring.next] = stored;
+      const slot = ring.frames[ring.next]!;
+      slot.at = at.getTime();
+      slot.direction = direction;
+      slot.frame = text;
+      slot.redacted = long;
       ring.next = (ring.next + 1) % ring.frames.length;
     }
   }
@@ -90,7 +102,11 @@ export class FrameLog {
   list(chargePointId: string): FrameLogEntry[] {
     const ring = this.#rings.get(chargePointId);
     if (!ring) return [];
-    return inOrder(ring).map((f) => ({ ...f, at: new Date(f.at).toISOString() }));
+    return inOrder(ring).map((f) => ({
+      at: new Date(f.at).toISOString(),
+      direction: f.direction,
+      frame: f.redacted ? f.frame : redacted(f.frame),
+    }));
   }
 
   /** Station ids from the least to the most recently active (the order stations are forgotten in). */
@@ -128,17 +144,18 @@ function inOrder(ring: Ring): StoredFrame[] {
     : [...ring.frames.slice(ring.next), ...ring.frames.slice(0, ring.next)];
 }
 
-/**
- * What is kept of a frame: its secrets redacted, a long one cut to a copy of its start. Never throws
- * (recording runs in a socket's message handler); the note for an unreadable frame is built only then.
- */
-function kept(frame: string): string {
-  let text: string;
+/** A frame with its secrets redacted; never throws (the note for an unreadable frame is built only then). */
+function redacted(frame: string): string {
   try {
-    text = redactFrameText(frame);
+    return redactFrameText(frame);
   } catch {
     return `[frame of ${frame.length} characters, not readable]`;
   }
+}
+
+/** What is kept of a long frame: its secrets redacted, then cut to a copy of its start. */
+function cutRedacted(frame: string): string {
+  const text = redacted(frame);
   return text.length > MAX_FRAME_CHARS ? copyOf(`${text.slice(0, MAX_FRAME_CHARS)}…`) : text;
 }
 

@@ -79,3 +79,28 @@ Deno.test("FrameLog forgets stations in least recently active order, however the
   log.record("A", "in", "again", at);
   assertEquals(log.stations(), ["B", "A"]);
 });
+
+Deno.test("FrameLog shows a short frame with its secrets redacted (redacted when read)", () => {
+  const log = new FrameLog(2, 2);
+  const frame = '[2,"1","ChangeConfiguration",{"key":"AuthorizationKey","value":"0123456789abcdef"}]';
+  log.record("A", "out", frame, at);
+  const [shown] = log.list("A");
+  assertEquals(shown?.frame, '[2,"1","ChangeConfiguration",{"key":"AuthorizationKey","value":"[redacted]"}]');
+  assertEquals(log.list("A")[0]?.frame, shown?.frame);
+});
+
+Deno.test("FrameLog redacts a long frame before cutting it (a cut frame is no JSON to redact)", () => {
+  const log = new FrameLog(2, 2);
+  const frame = JSON.stringify([2, "1", "DataTransfer", {
+    vendorId: "v",
+    password: "hunter2",
+    data: "x".repeat(5000),
+  }]);
+  log.record("A", "in", frame, at);
+  const shown = log.list("A")[0]?.frame ?? "";
+  assertEquals(shown.length, 2001);
+  assertEquals(
+    shown.startsWith('[2,"1","DataTransfer",{"vendorId":"v","password":"[redacted]","data":"xx'),
+    true,
+  );
+});

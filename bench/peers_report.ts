@@ -73,6 +73,13 @@ export interface PeerFootprint {
   heapTotalSettledPerStationBytes?: number | null;
   /** VmRSS (MB, no GC) every 5 s while settling: when the reserve was returned. */
   rssSettlingMB?: number[];
+  /**
+   * The settled figure's baseline: the fresh server after `settleS` idle seconds and a full GC, before any
+   * station (its own start-up garbage returned too). Runs before 2026-12-02 lack it: their settled figures
+   * were taken against `rssBeforeMB` and read low by that start-up drop.
+   */
+  rssIdleBaselineMB?: number | null;
+  rssBaselineSettlingMB?: number[];
   /** V8 heap in use after a full GC, per station. */
   heapPerStationBytes: number | null;
   /** V8 heap reserved (heapTotal), per station: live heap plus what V8 keeps for growth. */

@@ -154,6 +154,9 @@ async function measureFootprint(
   const server = await fleet.startServer(target);
   await sleep(1000);
   const before = { probe: await server.probeMemory(), proc: readProc(server.pid) };
+  // The settled figure's baseline: the same process after the same idle time, so that the start-up garbage V8's
+  // memory reducer returns ~30 s after start is not counted as the stations' saving.
+  const idle = await idleBaseline(server, o.settleS);
   const generators = await fleet.startGenerators(server, o.footprintStations, "FP-", footprintProcesses(o));
   const nominalMs = o.footprintStations / o.bootRatePerS * 1000;
   const cpu = startCpuInterval(server, generators, null, stores);
@@ -188,7 +191,10 @@ async function measureFootprint(
     heapPerStationBytes: perStation(before.probe?.heapUsed, after.probe?.heapUsed),
     heapTotalPerStationBytes: perStation(before.probe?.heapTotal, after.probe?.heapTotal),
     externalPerStationBytes: perStation(before.probe?.external, after.probe?.external),
-    ...await settle(server, o.settleS, before, ready),
+    ...await settle(server, o.settleS, idle ?? before, ready),
+    ...(idle
+      ? { rssIdleBaselineMB: idle.proc ? mb(idle.proc.rss) : null, rssBaselineSettlingMB: idle.settlingMB }
+      : {}),
     serverCpuPctDuringBoot: during.serverCpuPct,
     generatorCpuPctDuringBoot: during.generatorCpuPct,
     otherCores: during.otherCores,
@@ -200,13 +206,39 @@ async function measureFootprint(
       `used ${footprint.heapPerStationBytes}, reserved ${footprint.heapTotalPerStationBytes}, external ` +
       `${footprint.externalPerStationBytes} B/station)` +
       (o.settleS > 0
-        ? `; after ${o.settleS} s more idle ${footprint.rssSettledPerStationBytes} B/station (RSS every 5 s: ` +
-          `${footprint.rssSettlingMB?.join(", ")} MB)`
+        ? `; after ${o.settleS} s more idle ${footprint.rssSettledPerStationBytes} B/station against the ` +
+          `idle baseline ${footprint.rssIdleBaselineMB} MB (RSS every 5 s before the boot: ` +
+          `${footprint.rssBaselineSettlingMB?.join(", ")} MB; after it: ${
+            footprint.rssSettlingMB?.join(", ")
+          } MB)`
         : "") +
       (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ""),
   );
   await fleet.retire(server, generators);
   return footprint;
+}
+
+type MemoryReading = { probe: MemoryProbe | null; proc: { rss: number } | null };
+
+/** RSS (MB, no GC) every 5 s for `seconds` of idle time. */
+async function idleFor(server: ServerChild, seconds: number): Promise<number[]> {
+  const settlingMB: number[] = [];
+  for (let waited = 0; waited < seconds; waited += 5) {
+    await sleep(Math.min(5, seconds - waited) * 1000);
+    const proc = readProc(server.pid);
+    if (proc) settlingMB.push(mb(proc.rss));
+  }
+  return settlingMB;
+}
+
+/** The baseline for the settled reading: `settleS` idle seconds before any station, then a full GC. */
+async function idleBaseline(
+  server: ServerChild,
+  settleS: number,
+): Promise<(MemoryReading & { settlingMB: number[] }) | null> {
+  if (settleS <= 0) return null;
+  const settlingMB = await idleFor(server, settleS);
+  return { probe: await server.probeMemory(), proc: readProc(server.pid), settlingMB };
 }
 
 /**
@@ -218,7 +250,7 @@ async function measureFootprint(
 async function settle(
   server: ServerChild,
   settleS: number,
-  before: { probe: MemoryProbe | null; proc: { rss: number } | null },
+  before: MemoryReading,
   ready: number,
 ): Promise<
   Pick<
@@ -227,12 +259,7 @@ async function settle(
   >
 > {
   if (settleS <= 0) return {};
-  const settlingMB: number[] = [];
-  for (let waited = 0; waited < settleS; waited += 5) {
-    await sleep(Math.min(5, settleS - waited) * 1000);
-    const proc = readProc(server.pid);
-    if (proc) settlingMB.push(mb(proc.rss));
-  }
+  const settlingMB = await idleFor(server, settleS);
   const probe = await server.probeMemory();
   const proc = readProc(server.pid);
   const perStation = (a: number | undefined, b: number | undefined) =>

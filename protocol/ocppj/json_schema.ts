@@ -13,6 +13,23 @@ import { z } from "zod";
 import { codePointLength, fitsMaxLength, isDateTime, isMultipleOf, isUri } from "./formats.ts";
 
 /**
+ * Each check function below, with the predicate it applies (true: no issue). `precheck.ts` reads it to check a
+ * payload without running zod; a check not listed here keeps its schema on zod's own path.
+ */
+const PREDICATES = new WeakMap<object, (value: never) => boolean>();
+
+/** The predicate a check function of this file applies, or undefined for any other check. */
+export function predicateOfCheck(check: unknown): ((value: never) => boolean) | undefined {
+  return typeof check === "function" ? PREDICATES.get(check) : undefined;
+}
+
+/** `check`, remembered with `predicate` (see PREDICATES). */
+function withPredicate<C extends object, V>(check: C, predicate: (value: V) => boolean): C {
+  PREDICATES.set(check, predicate as (value: never) => boolean);
+  return check;
+}
+
+/**
  * A string of at most `max` characters, counted in code points (JSON Schema `maxLength`).
  *
  * @example
@@ -21,8 +38,9 @@ import { codePointLength, fitsMaxLength, isDateTime, isMultipleOf, isUri } from 
  * ```
  */
 export function maxLengthString(max: number): z.ZodString {
-  return z.string().check((ctx) => {
-    if (fitsMaxLength(ctx.value, max)) return;
+  const fits = (value: string) => fitsMaxLength(value, max);
+  return z.string().check(withPredicate((ctx: z.core.ParsePayload<string>) => {
+    if (fits(ctx.value)) return;
     ctx.issues.push({
       code: "too_big",
       origin: "string",
@@ -31,15 +49,15 @@ export function maxLengthString(max: number): z.ZodString {
       input: ctx.value,
       message: `String must contain at most ${max} character(s), got ${codePointLength(ctx.value)}`,
     });
-  }).meta({ maxLength: max });
+  }, fits)).meta({ maxLength: max });
 }
 
 /** A string that `isValid` accepts, else an `invalid_format` issue naming the JSON Schema `format`. */
 function formatString(format: string, isValid: (value: string) => boolean): z.ZodString {
-  return z.string().check((ctx) => {
+  return z.string().check(withPredicate((ctx: z.core.ParsePayload<string>) => {
     if (isValid(ctx.value)) return;
     ctx.issues.push({ code: "invalid_format", format, input: ctx.value, message: `Invalid ${format}` });
-  }).meta({ format });
+  }, isValid)).meta({ format });
 }
 
 /** JSON Schema `format: "date-time"`, as ajv-formats checks it (see `isDateTime`). */
@@ -52,7 +70,7 @@ export const uri: z.ZodString = formatString("uri", isUri);
  * JSON Schema `type: "integer"`: a number with no fraction (1.0 and 1e21 are integers, as in JSON Schema).
  * A fraction is an `invalid_type` issue, as zod's own `.int()` raises.
  */
-export const integer: z.ZodNumber = z.number().check((ctx) => {
+export const integer: z.ZodNumber = z.number().check(withPredicate((ctx: z.core.ParsePayload<number>) => {
   if (Number.isInteger(ctx.value)) return;
   ctx.issues.push({
     code: "invalid_type",
@@ -60,7 +78,7 @@ export const integer: z.ZodNumber = z.number().check((ctx) => {
     input: ctx.value,
     message: "Expected an integer",
   });
-}).meta({ type: "integer" });
+}, Number.isInteger)).meta({ type: "integer" });
 
 /**
  * JSON Schema `type: "number"` with `multipleOf`, checked with ocpp-rpc's epsilon test.
@@ -71,13 +89,14 @@ export const integer: z.ZodNumber = z.number().check((ctx) => {
  * ```
  */
 export function decimalMultipleOf(step: number): z.ZodNumber {
-  return z.number().check((ctx) => {
-    if (isMultipleOf(ctx.value, step)) return;
+  const multiple = (value: number) => isMultipleOf(value, step);
+  return z.number().check(withPredicate((ctx: z.core.ParsePayload<number>) => {
+    if (multiple(ctx.value)) return;
     ctx.issues.push({
       code: "not_multiple_of",
       divisor: step,
       input: ctx.value,
       message: `Number must be a multiple of ${step}`,
     });
-  }).meta({ multipleOf: step });
+  }, multiple)).meta({ multipleOf: step });
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { type ActionTable, type Dialect, hasAction } from "./dialect.ts";
 import type { OcppErrorCode } from "./errors.ts";
 import { codePointLength } from "./formats.ts";
+import { precheckOf } from "./precheck.ts";
 
 /**
  * What failed, for a CALLERROR's ErrorDetails. `field` is the dotted path of the first failing field
@@ -86,7 +87,21 @@ export function validateMessage<
 ): ValidationResult<z.output<T[A][K]>> {
   const definition = hasAction(dialect.actions, action) ? dialect.actions[action] : undefined;
   if (definition === undefined) return unknownAction(dialect, action);
-  return validatePayload(definition[kind], payload) as ValidationResult<z.output<T[A][K]>>;
+  const schema = definition[kind];
+  // A payload zod would accept unchanged is handed on as it is: no copy. Anything else gets zod's answer.
+  if (passesPrecheck(schema, payload)) return { ok: true, value: payload as z.output<T[A][K]> };
+  return validatePayload(schema, payload) as ValidationResult<z.output<T[A][K]>>;
+}
+
+/** True when zod would accept `payload` unchanged; a hostile object that throws is zod's to refuse. */
+function passesPrecheck(schema: z.core.$ZodType, payload: unknown): boolean {
+  const check = precheckOf(schema);
+  if (check === null) return false;
+  try {
+    return check(payload);
+  } catch {
+    return false;
+  }
 }
 
 function unknownAction(dialect: Dialect, action: string): ValidationFailure {

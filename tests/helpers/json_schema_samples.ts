@@ -10,6 +10,7 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import type { z } from "zod";
 import type { OcppErrorCode } from "../../protocol/ocppj/errors.ts";
+import { precheckOf } from "../../protocol/ocppj/precheck.ts";
 import { validatePayload } from "../../protocol/ocppj/validate.ts";
 
 export interface JsonSchema {
@@ -446,7 +447,8 @@ export function dereference(schema: JsonSchema): JsonSchema {
 /**
  * Checks one zod schema against one official JSON schema (already dereferenced) on every generated sample:
  * ajv (`validate`, compiled from the official schema) and zod must agree, the generator's expectation must
- * hold, and `validatePayload` must report the mutated field with the expected code. `alsoCheck` may add a
+ * hold, `validatePayload` must report the mutated field with the expected code, and the precheck that lets
+ * a frame's payload skip zod's copy (`precheck.ts`) must pass exactly the samples zod accepts unchanged. `alsoCheck` may add a
  * problem per sample (e.g. ocpp-rpc's own validator disagreeing with ajv). Returns one line per disagreement.
  */
 export function crossCheck(
@@ -472,11 +474,22 @@ export function crossCheck(
     if (byAjv !== byZod) problems.push(`${where}: ajv says ${byAjv}, zod says ${byZod}`);
     const result = validatePayload(zodSchema, sample.payload);
     if (result.ok !== byZod) problems.push(`${where}: validatePayload disagrees with safeParse`);
-    if (!result.ok && sample.code !== undefined) {
-      const got = `${result.code} at "${result.details.field}"`;
-      const want = `${sample.code} at "${sample.field}"`;
-      if (got !== want) problems.push(`${where}: validatePayload reports ${got}, expected ${want}`);
-    }
+    const precheck = precheckOf(zodSchema);
+    if (precheck === null) problems.push(`${where}: the schema has no precheck`);
+    const byPrecheck = precheck?.(sample.payload) ?? false;
+    const unchanged = result.ok &&
+      JSON.stringify(sortedKeys(result.value)) === JSON.stringify(sortedKeys(sample.payload));
+    if (byPrecheck && !unchanged) problems.push(`${where}: the precheck passes what zod refuses or changes`);
+    if (!byPrecheck && unchanged) problems.push(`${where}: the precheck refuses what zod passes unchanged`);
   }
   return { problems, count: samples.length };
+}
+
+/** `value` with every object's keys sorted: zod's copy lists keys in its shape's order. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value).sort().map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]),
+  );
 }
