@@ -19,6 +19,8 @@ export interface ServerSpec {
   env: Record<string, string>;
   /** Core to pin the process to (taskset), or null. */
   core?: number | null;
+  /** The checkout to run it from (another worktree for A/B pairs across commits); default this one. */
+  root?: string;
 }
 
 /** Our server with the benchmark's probes. */
@@ -72,7 +74,7 @@ export async function spawnServer(index: number, spec: ServerSpec): Promise<Serv
   ]);
   const child = new Deno.Command(program, {
     args,
-    cwd: ROOT,
+    cwd: spec.root ?? ROOT,
     env: { PORT: "0", HOSTNAME: "127.0.0.1", ...spec.env },
     stdin: "null",
     stdout: "piped",

@@ -32,7 +32,7 @@ export function toRequest(req: IncomingMessage, scheme: "http" | "https", signal
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
-  const url = new URL(req.url ?? "/", `${scheme}://${hostOf(req)}`);
+  const url = requestUrl(req, scheme);
   const method = req.method ?? "GET";
   const body = method === "GET" || method === "HEAD" ? null : bodyStream(req);
   return new Request(url, {
@@ -42,6 +42,11 @@ export function toRequest(req: IncomingMessage, scheme: "http" | "https", signal
     ...(body ? { duplex: "half" } : {}),
     ...(signal ? { signal } : {}),
   } as RequestInit);
+}
+
+/** The request's URL as the runtime's `Request` spells it (resolved against the Host header, normalised). */
+export function requestUrl(req: IncomingMessage, scheme: "http" | "https"): string {
+  return new URL(req.url ?? "/", `${scheme}://${hostOf(req)}`).href;
 }
 
 /** The Host header when it is a host (and port), else a placeholder the app never trusts for anything. */

@@ -17,7 +17,15 @@ export async function startTestServer(
   env: Record<string, string> = {},
   options: ServerOptions & { store?: Store } = {},
 ): Promise<TestServer> {
-  const config = parseConfig({ PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "debug", ...env });
+  // HTTP_SERVER=node deno task test: the suite's in-process servers on that transport (a test's own wins).
+  const transport = Deno.env.get("HTTP_SERVER");
+  const config = parseConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    LOG_LEVEL: "debug",
+    ...(transport ? { HTTP_SERVER: transport } : {}),
+    ...env,
+  });
   // LOG_LEVEL filters the memory logger as it filters stdout in production.
   const logger = createMemoryLogger(config.LOG_LEVEL);
   const ownStore = !options.store;

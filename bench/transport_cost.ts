@@ -1,0 +1,322 @@
+/**
+ * What a station's handshake and boot, and then a message on its socket, cost the server's process, for A/B
+ * pairs of transports (HTTP_SERVER), settings or commits: each variant in turn on a fresh server pinned to core
+ * 1 (a fresh store), its load generators (one per 5,000 stations) on core 0, alternated `--pairs` times
+ * (A, B, A, B, ...).
+ *
+ * 1. Boot: `--stations` connect and send a BootNotification at `--rate` per second (open loop, as the peers
+ *    footprint does); boot time = first connect to last answer; server CPU (all threads, /proc) from the first
+ *    connect to 2 s after the last answer, per booted station, and its main thread's share.
+ * 2. With `--saturate S`: the plain mix (Heartbeat, MeterValues) closed loop, 1 s warm-up, then S seconds
+ *    measured: msgs/s and server CPU per answered message.
+ *
+ *   deno run -A bench/transport_cost.ts --variant node:HTTP_SERVER=node --variant deno:HTTP_SERVER=deno
+ *   deno run -A bench/transport_cost.ts --store postgres --saturate 5 --pairs 3 \
+ *     --variant base@/work/base:HTTP_SERVER=node --variant head:HTTP_SERVER=node --variant ocpp-rpc
+ *
+ * A variant is `name[@checkout][:KEY=VALUE,...]`; the names `raw` and `ocpp-rpc` are the peers of
+ * `--peers` (no store, no settings). With `--profile` our servers run with the V8 CPU profiler and each phase's
+ * hottest functions are printed (slower: attribution only, not figures); `--keep-profiles` keeps the
+ * `.cpuprofile` files and prints their paths.
+ */
+import { parseArgs } from "node:util";
+import { type GeneratorChild, spawnGenerator } from "./generator/child.ts";
+import { mergeWindows } from "./generator/merged_window.ts";
+import { Histogram, type LatencySummary } from "./histogram.ts";
+import { summariseProfile } from "./profile.ts";
+import { readCpuS, readThreadCpu } from "./proc.ts";
+import {
+  OUR_SERVER_SCRIPT,
+  type ServerChild,
+  type ServerSpec,
+  spawnServer,
+  stopProcess,
+} from "./server_launch.ts";
+import { BENCH_ID_TAG, BenchStores } from "./stores.ts";
+import { log, sleep } from "./timeline.ts";
+import { GENERATOR_CORE, SERVER_CORE } from "./scenarios/fleet.ts";
+import { OUR_SERVER_ENV } from "./scenarios/peers.ts";
+import { startCpuInterval } from "./scenarios/cpu_interval.ts";
+
+interface Variant {
+  name: string;
+  root: string | undefined;
+  env: Record<string, string>;
+}
+
+interface Run {
+  variant: string;
+  bootS: number | null;
+  ready: number;
+  bootUsPerStation: number | null;
+  bootMainPct: number | null;
+  /** CPU µs per booted station by thread name (main, V8 workers, tokio, KV...). */
+  bootThreadsUs: Record<string, number>;
+  /** The server's threads waiting for a core (% of the boot interval), other work on the machine (cores). */
+  bootWaitPct: number;
+  bootOtherCores: number;
+  /** PostgreSQL's backends of this server's database, µs per boot (null on KV). */
+  bootPostgresUs: number | null;
+  /** Connect + BootNotification answered, per station, ms. */
+  bootLatency: LatencySummary;
+  msgsPerS: number | null;
+  usPerMsg: number | null;
+}
+
+/** `name[@checkout][:KEY=VALUE,...]`. */
+export function parseVariant(text: string): Variant {
+  const colon = text.indexOf(":");
+  const head = colon < 0 ? text : text.slice(0, colon);
+  const pairs = colon < 0 ? [] : text.slice(colon + 1).split(",").filter(Boolean);
+  const [name, root] = head.split("@");
+  if (!name) throw new Error(`--variant needs a name, got "${text}"`);
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`--variant settings are KEY=VALUE, got "${pair}" in "${text}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return { name, root: root || undefined, env };
+}
+
+const PEER_SCRIPTS: Record<string, string> = {
+  raw: "bench/peers/raw_deno.ts",
+  "ocpp-rpc": "bench/peers/ocpp_rpc.ts",
+};
+
+function storeName(variant: Variant, run: number): string {
+  return `${variant.name}_${run}`;
+}
+
+async function serverSpec(
+  variant: Variant,
+  store: "kv" | "postgres",
+  stores: BenchStores,
+  stations: number,
+  run: number,
+  profileDir: string | null,
+): Promise<ServerSpec> {
+  const root = variant.root ? { root: variant.root } : {};
+  const peer = PEER_SCRIPTS[variant.name];
+  if (peer) return { name: variant.name, script: peer, env: {}, core: SERVER_CORE, ...root };
+  return {
+    name: variant.name,
+    script: OUR_SERVER_SCRIPT,
+    env: {
+      ...await stores.create(store, storeName(variant, run)),
+      MAX_CONNECTIONS: String(Math.max(19_000, stations + 100)),
+      ...OUR_SERVER_ENV,
+      ...(profileDir ? { BENCH_CPU_PROFILE: profileDir } : {}),
+      ...variant.env,
+    },
+    core: SERVER_CORE,
+    ...root,
+  };
+}
+
+async function measure(
+  variant: Variant,
+  o: {
+    stations: number;
+    rate: number;
+    saturateS: number;
+    store: "kv" | "postgres";
+    profile: boolean;
+    keepProfiles: boolean;
+  },
+  stores: BenchStores,
+  run: number,
+): Promise<Run> {
+  const ours = !PEER_SCRIPTS[variant.name];
+  const database = ours && o.store === "postgres" ? storeName(variant, run) : null;
+  const profileDir = o.profile && ours ? await Deno.makeTempDir({ prefix: "transport-cost-" }) : null;
+  const server = await spawnServer(
+    run,
+    await serverSpec(variant, o.store, stores, o.stations, run, profileDir),
+  );
+  const generators: GeneratorChild[] = [];
+  try {
+    await sleep(1000);
+    // As the peers footprint: one generator process per 5,000 stations (the boot rate is open loop).
+    const processes = Math.ceil(o.stations / 5000);
+    const per = Math.ceil(o.stations / processes);
+    for (let first = 0; first < o.stations; first += per) {
+      generators.push(spawnGenerator(run * 10 + generators.length, server.index, {
+        url: `ws://127.0.0.1:${server.port}/ocpp`,
+        prefix: "TC-",
+        first,
+        stations: Math.min(per, o.stations - first),
+        idTag: BENCH_ID_TAG,
+      }, GENERATOR_CORE));
+    }
+    await Promise.all(generators.map((g) => g.mark()));
+    if (profileDir) await server.cutProfile();
+    const before = cpuOf(server);
+    const interval = startCpuInterval(server, generators, database, stores);
+    const reports = await Promise.all(generators.map((g) =>
+      g.connect({
+        prepare: "boot",
+        ratePerS: o.rate / generators.length,
+        deadlineMs: Math.max(30_000, o.stations / o.rate * 4000),
+      })
+    ));
+    await sleep(2000);
+    const after = cpuOf(server);
+    const usage = await interval();
+    if (profileDir) await printProfile(server, `${variant.name} boot`, o.keepProfiles);
+    const ready = reports.reduce((sum, r) => sum + r.ready, 0);
+    const latency = new Histogram();
+    for (const r of reports) latency.merge(r.bootLatency);
+    const bootCpu = after.total - before.total;
+    const result: Run = {
+      variant: variant.name,
+      bootS: ready === o.stations
+        ? Math.round(Math.max(...reports.map((r) => r.lastReadyMs)) / 10) / 100
+        : null,
+      ready,
+      bootUsPerStation: ready ? Math.round(bootCpu / ready * 1e6) : null,
+      bootMainPct: bootCpu > 0 ? Math.round((after.main - before.main) / bootCpu * 100) : null,
+      bootThreadsUs: ready ? threadsPerStation(before.threads, after.threads, ready) : {},
+      bootWaitPct: usage.serverWaitPct,
+      bootOtherCores: usage.otherCores,
+      bootPostgresUs: usage.postgresCpuS === null || !ready
+        ? null
+        : Math.round(usage.postgresCpuS / ready * 1e6),
+      bootLatency: latency.summary(),
+      msgsPerS: null,
+      usPerMsg: null,
+    };
+    if (o.saturateS > 0 && ready > 0) {
+      await Promise.all(generators.map((g) => g.run({ mix: "plain" })));
+      await sleep(1000);
+      await Promise.all(generators.map((g) => g.mark()));
+      if (profileDir) await server.cutProfile();
+      const start = cpuOf(server);
+      await sleep(o.saturateS * 1000);
+      const end = cpuOf(server);
+      if (profileDir) await printProfile(server, `${variant.name} saturation`, o.keepProfiles);
+      const window = mergeWindows(await Promise.all(generators.map((g) => g.stop(3000))));
+      result.msgsPerS = window.perS;
+      result.usPerMsg = window.all.count
+        ? Math.round((end.total - start.total) / window.all.count * 1e7) / 10
+        : null;
+    }
+    return result;
+  } finally {
+    await Promise.all(generators.map((g) => g.exit(10_000)));
+    await stopProcess(server.child, 10_000);
+    if (profileDir && !o.keepProfiles) await Deno.remove(profileDir, { recursive: true });
+  }
+}
+
+function cpuOf(server: ServerChild): { total: number; main: number; threads: Record<string, number> } {
+  const threads = readThreadCpu(server.pid);
+  return { total: readCpuS(server.pid) ?? 0, main: threads.main ?? 0, threads };
+}
+
+/** µs per station by thread name between two readings, the busiest first. */
+function threadsPerStation(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  stations: number,
+): Record<string, number> {
+  const out: Array<[string, number]> = [];
+  for (const [name, s] of Object.entries(after)) {
+    const us = Math.round((s - (before[name] ?? 0)) / stations * 1e6);
+    if (us > 0) out.push([name, us]);
+  }
+  return Object.fromEntries(out.sort((a, b) => b[1] - a[1]));
+}
+
+async function printProfile(server: ServerChild, label: string, keep: boolean): Promise<void> {
+  const path = await server.cutProfile();
+  if (!path) return;
+  if (keep) console.log(`\n${label}: profile kept in ${path}`);
+  const summary = summariseProfile(JSON.parse(await Deno.readTextFile(path)), 25);
+  console.log(`\n${label}: ${summary.samples} samples`);
+  for (const f of summary.functions) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.name}`);
+  console.log("  by file:");
+  for (const f of summary.files.slice(0, 12)) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.file}`);
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function summary(runs: Run[], field: keyof Run): string {
+  const values = runs.map((r) => r[field]).filter((v): v is number => typeof v === "number");
+  if (values.length === 0) return "-";
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return `${round(median(values)!)} (${round(Math.min(...values))}-${round(Math.max(...values))})`;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      stations: { type: "string", default: "2000" },
+      rate: { type: "string", default: "2000" },
+      store: { type: "string", default: "kv" },
+      pairs: { type: "string", default: "2" },
+      saturate: { type: "string", default: "0" },
+      variant: { type: "string", multiple: true, default: [] },
+      profile: { type: "boolean", default: false },
+      "keep-profiles": { type: "boolean", default: false },
+      pg: { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
+    },
+  });
+  const store = values.store;
+  if (store !== "kv" && store !== "postgres") {
+    throw new Error(`--store must be kv or postgres, got "${store}"`);
+  }
+  const variants = (values.variant ?? []).map(parseVariant);
+  if (variants.length === 0) throw new Error("Give at least one --variant (e.g. node:HTTP_SERVER=node)");
+  const o = {
+    stations: Number(values.stations),
+    rate: Number(values.rate),
+    saturateS: Number(values.saturate),
+    store: store as "kv" | "postgres",
+    profile: values.profile! || values["keep-profiles"]!,
+    keepProfiles: values["keep-profiles"]!,
+  };
+  const stores = new BenchStores(values.pg!);
+  const runs: Run[] = [];
+  let n = 0;
+  try {
+    for (let pair = 0; pair < Number(values.pairs); pair++) {
+      for (const variant of variants) {
+        const r = await measure(variant, o, stores, n++);
+        runs.push(r);
+        log(
+          `${r.variant}: ${r.ready}/${o.stations} booted in ${
+            r.bootS ?? "-"
+          } s, ${r.bootUsPerStation} µs CPU ` +
+            `per boot (main thread ${r.bootMainPct}%), boot latency p50 ${r.bootLatency.p50} p99 ${r.bootLatency.p99} ` +
+            `max ${r.bootLatency.max} ms; server waited for a core ${r.bootWaitPct}%, other load ${r.bootOtherCores} ` +
+            `cores` + (r.bootPostgresUs === null ? "" : `, PostgreSQL ${r.bootPostgresUs} µs per boot`) +
+            `; µs per boot by thread ${JSON.stringify(r.bootThreadsUs)}` +
+            (r.usPerMsg === null
+              ? ""
+              : `; saturation ${r.msgsPerS} msgs/s, ${r.usPerMsg} µs CPU per message`),
+        );
+      }
+    }
+  } finally {
+    await stores.close();
+  }
+  console.log(
+    `\n${o.stations} stations at ${o.rate}/s on ${o.store}; median (range) of ${values.pairs} run(s)`,
+  );
+  console.log("| variant | boot s | CPU µs per boot | main thread % | msgs/s | CPU µs per msg |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const v of variants) {
+    const mine = runs.filter((r) => r.variant === v.name);
+    console.log(
+      `| ${v.name} | ${summary(mine, "bootS")} | ${summary(mine, "bootUsPerStation")} | ` +
+        `${summary(mine, "bootMainPct")} | ${summary(mine, "msgsPerS")} | ${summary(mine, "usPerMsg")} |`,
+    );
+  }
+}
