@@ -11,7 +11,7 @@
  * ```
  */
 import { KvStore } from "../store/kv/mod.ts";
-import type { MeterValueRow } from "../model/meter_value.ts";
+import { meterRows } from "./meter_rows.ts";
 
 const mode = Deno.args[0] ?? "plain";
 const stations = Number(Deno.args[1] ?? 300);
@@ -20,25 +20,6 @@ const dir = await Deno.makeTempDir({ prefix: "kv-commit-cost-" });
 let atomics = 0;
 const store = new KvStore(await Deno.openKv(`${dir}/csms.kv`), { onBatch: (b) => (atomics += b.atomics) });
 const iso = (ms: number) => new Date(ms).toISOString();
-const UNITS = ["Wh", "W", "A", "V"];
-const MEASURANDS = ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage"];
-
-function rows(chargePointId: string, transactionId: number | null, timestamp: string, meter: number) {
-  return MEASURANDS.map((measurand, i): MeterValueRow => ({
-    chargePointId,
-    connectorId: 1,
-    transactionId,
-    timestamp,
-    value: String(i === 0 ? meter : 230 + i),
-    context: "Sample.Periodic",
-    format: "Raw",
-    measurand,
-    phase: i >= 2 ? "L1" : null,
-    location: "Outlet",
-    unit: UNITS[i]!,
-    receivedAt: timestamp,
-  }));
-}
 
 /** One station's messages from round `from` on; returns how many it sent. */
 async function station(n: number, from: number, count: number): Promise<number> {
@@ -52,7 +33,7 @@ async function station(n: number, from: number, count: number): Promise<number> 
       await store.commit({
         chargePointId,
         lastSeen: iso(t0),
-        meterValues: rows(chargePointId, null, iso(t0), meter),
+        meterValues: meterRows(chargePointId, null, iso(t0), meter),
       });
       sent++;
       continue;
@@ -74,7 +55,7 @@ async function station(n: number, from: number, count: number): Promise<number> 
       await store.commit({
         chargePointId,
         lastSeen: at,
-        meterValues: rows(chargePointId, transactionId, at, meter),
+        meterValues: meterRows(chargePointId, transactionId, at, meter),
       });
     }
     await store.stopTransaction({

@@ -14,7 +14,7 @@
  * slow commit of a usual size is the file's (a sync, a checkpoint), a large one a queue that built up.
  */
 import { KvStore } from "../store/kv/mod.ts";
-import type { MeterValueRow } from "../model/meter_value.ts";
+import { meterRows } from "./meter_rows.ts";
 import { Histogram } from "./histogram.ts";
 
 const rate = Number(Deno.args[0] ?? 2500);
@@ -34,25 +34,6 @@ const store = new KvStore(await Deno.openKv(`${dir}/csms.kv`), {
     slowest.length = Math.min(slowest.length, 8);
   },
 });
-const MEASURANDS = ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage"];
-const UNITS = ["Wh", "W", "A", "V"];
-
-function rows(chargePointId: string, timestamp: string, meter: number): MeterValueRow[] {
-  return MEASURANDS.map((measurand, i): MeterValueRow => ({
-    chargePointId,
-    connectorId: 1,
-    transactionId: null,
-    timestamp,
-    value: String(i === 0 ? meter : 230 + i),
-    context: "Sample.Periodic",
-    format: "Raw",
-    measurand,
-    phase: i >= 2 ? "L1" : null,
-    location: "Outlet",
-    unit: UNITS[i]!,
-    receivedAt: timestamp,
-  }));
-}
 
 /** µs on CPU so far: the JavaScript thread, KV's SQLite thread, every thread of the process. */
 function cpu(): { js: number; sqlite: number; all: number } {
@@ -80,7 +61,11 @@ async function send(n: number): Promise<void> {
   const at = new Date(clock += 10).toISOString();
   const counted = measuring;
   const t0 = performance.now();
-  await store.commit({ chargePointId: id, lastSeen: at, meterValues: rows(id, at, meters[n]! += 37) });
+  await store.commit({
+    chargePointId: id,
+    lastSeen: at,
+    meterValues: meterRows(id, null, at, meters[n]! += 37),
+  });
   if (counted) latency.record(performance.now() - t0);
 }
 
