@@ -2,10 +2,11 @@
  * A job's progress, live: the counts by outcome and each station's state, outcome and answer, updated from the
  * event stream's job events (a reconnect refetches); operators retry the failed ones or cancel what is left.
  */
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import type { Job, JobTask, TaskCounts } from "../components/types.ts";
 import { ApiCallError, apiFetch, LiveDot } from "./client.tsx";
 import { useFleetEvents } from "./fleet_events.ts";
+import { overtakenSnapshots } from "./overtaken_snapshots.ts";
 
 export interface JobProgressProps {
   job: Job;
@@ -25,19 +26,20 @@ export default function JobProgress(props: JobProgressProps) {
   const [message, setMessage] = useState<string | null>(null);
   const url = `/api/v1/jobs/${encodeURIComponent(props.job.id)}?limit=1000`;
 
-  const refetch = async () => {
-    try {
-      const fresh = await apiFetch<JobView>(url);
+  // A snapshot an event overtook is fetched again: applied, it would undo that event (a retried job shown
+  // "running" after its "finished" event, for good).
+  // One per page (not per render), so events and the fetches in flight share the count.
+  const snapshots = useMemo(() =>
+    overtakenSnapshots(() => apiFetch<JobView>(url), (fresh) => {
       setJob(fresh);
       setCounts(fresh.counts);
       setTasks(new Map(fresh.tasks.items.map((t) => [t.chargePointId, t])));
-    } catch {
-      // The next event or reconnect tries again.
-    }
-  };
+    }), [url]);
+  const refetch = snapshots.refetch;
 
   const live = useFleetEvents("job", (event) => {
     if (event.type !== "job" || event.job.id !== props.job.id) return;
+    snapshots.eventSeen();
     setJob(event.job);
     setCounts(event.counts);
     const task = event.task;
