@@ -22,6 +22,15 @@ import { isStationUpgrade, upgradeRequest } from "./upgrade_request.ts";
 export const WATCHDOG_INTERVAL_MS = 1000;
 export const WATCHDOG_STALLED_CHECKS = 3;
 
+/**
+ * The listen backlog. node:http accepts on the JavaScript thread, and node's default backlog, 511, fills in a
+ * quarter of a second at 2,000 connects/s while the loop is busy (boot commits, GC): the kernel then drops SYNs
+ * (retried 1, 3, 7 s later: slow boots) and handshake ACKs, and resets connections whose SYN cookie no longer
+ * checks out (stations get "connection error"; bench/README.md, "Transport default"). The kernel caps it at
+ * net.core.somaxconn (4096 by default since Linux 5.4).
+ */
+export const LISTEN_BACKLOG = 65_535;
+
 /** The request line and headers may take this much (node's default, 16 KiB, refuses long ids and queries). */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
@@ -80,7 +89,13 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ port: options.port, host: options.hostname, reusePort: options.reusePort }, () => {
+    const listenOptions = {
+      port: options.port,
+      host: options.hostname,
+      reusePort: options.reusePort,
+      backlog: LISTEN_BACKLOG,
+    };
+    server.listen(listenOptions, () => {
       server.off("error", reject);
       resolve();
     });
