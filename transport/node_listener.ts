@@ -14,22 +14,13 @@ import type { Duplex } from "node:stream";
 import { AcceptQueue } from "./accept_queue.ts";
 import { AcceptWatchdog } from "./accept_watchdog.ts";
 import { handlerInfo, toRequest, writeRawResponse, writeResponse } from "./node_fetch.ts";
-import type { Listener, ListenOptions } from "./listener.ts";
+import { LISTEN_BACKLOG, type Listener, type ListenOptions } from "./listener.ts";
 import { StationSockets } from "./station_sockets.ts";
 import { isStationUpgrade, upgradeRequest } from "./upgrade_request.ts";
 
 /** How often the watchdog looks, and how many looks in a row at a stalled queue it takes. */
 export const WATCHDOG_INTERVAL_MS = 1000;
 export const WATCHDOG_STALLED_CHECKS = 3;
-
-/**
- * The listen backlog. node:http accepts on the JavaScript thread, and node's default backlog, 511, fills in a
- * quarter of a second at 2,000 connects/s while the loop is busy (boot commits, GC): the kernel then drops SYNs
- * (retried 1, 3, 7 s later: slow boots) and handshake ACKs, and resets connections whose SYN cookie no longer
- * checks out (stations get "connection error"; bench/README.md, "Transport default"). The kernel caps it at
- * net.core.somaxconn (4096 by default since Linux 5.4).
- */
-export const LISTEN_BACKLOG = 65_535;
 
 /** The request line and headers may take this much (node's default, 16 KiB, refuses long ids and queries). */
 export const MAX_HEADER_BYTES = 64 * 1024;

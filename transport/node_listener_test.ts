@@ -1,7 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { createTransport, type FetchHandler } from "./listener.ts";
-import { LISTEN_BACKLOG } from "./node_listener.ts";
 
 async function withListener(fetch: FetchHandler, run: (port: number) => Promise<void>) {
   const transport = createTransport("node", 0);
@@ -87,32 +86,4 @@ Deno.test("node listener: a refused upgrade is the handler's response, written w
       assert(answer.endsWith('\r\n\r\n{"error":"handshake_refused"}'), answer);
     },
   );
-});
-
-/** The backlog of the socket listening on `port` (`ss`: Send-Q of a LISTEN line), or null without `ss`. */
-async function listenBacklog(port: number): Promise<number | null> {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("ss", { args: ["-Hltn", `sport = :${port}`], stdout: "piped" }).output();
-  } catch {
-    return null;
-  }
-  const fields = new TextDecoder().decode(out.stdout).trim().split(/\s+/);
-  return Number(fields[2]);
-}
-
-const hasSs = await new Deno.Command("ss", { args: ["-V"], stdout: "null", stderr: "null" }).output().then(
-  (out) => out.success,
-  () => false,
-);
-
-Deno.test({
-  name: "node listener: listens with a backlog of LISTEN_BACKLOG as capped by somaxconn, not node's 511",
-  ignore: !hasSs || Deno.build.os !== "linux",
-  async fn() {
-    const somaxconn = Number((await Deno.readTextFile("/proc/sys/net/core/somaxconn")).trim());
-    await withListener(() => new Response("ok"), async (port) => {
-      assertEquals(await listenBacklog(port), Math.min(LISTEN_BACKLOG, somaxconn));
-    });
-  },
 });
