@@ -14,7 +14,7 @@ import type { Duplex } from "node:stream";
 import { AcceptQueue } from "./accept_queue.ts";
 import { AcceptWatchdog } from "./accept_watchdog.ts";
 import { handlerInfo, toRequest, writeRawResponse, writeResponse } from "./node_fetch.ts";
-import type { Listener, ListenOptions } from "./listener.ts";
+import { LISTEN_BACKLOG, type Listener, type ListenOptions } from "./listener.ts";
 import { StationSockets } from "./station_sockets.ts";
 import { isStationUpgrade, upgradeRequest } from "./upgrade_request.ts";
 
@@ -80,7 +80,13 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ port: options.port, host: options.hostname, reusePort: options.reusePort }, () => {
+    const listenOptions = {
+      port: options.port,
+      host: options.hostname,
+      reusePort: options.reusePort,
+      backlog: LISTEN_BACKLOG,
+    };
+    server.listen(listenOptions, () => {
       server.off("error", reject);
       resolve();
     });

@@ -383,10 +383,10 @@ export class LoadGenerator {
         resolve();
       };
       ws.onmessage = (event) => this.#received(station, event.data);
-      ws.onerror = () => {
+      ws.onerror = (event) => {
         if (!opened) {
           clearTimeout(timer);
-          reject(new Error("Connect failed"));
+          reject(new Error(connectFailure(event)));
         }
       };
       ws.onclose = (event) => {
@@ -483,4 +483,13 @@ export class LoadGenerator {
       }
     }
   }
+}
+
+/**
+ * The error of a station's WebSocket that failed before it opened, with the runtime's reason (refused, reset,
+ * an HTTP status instead of 101): "Connect failed" alone says nothing about which side gave up.
+ */
+export function connectFailure(event: Event): string {
+  const message = event instanceof ErrorEvent ? event.message : "";
+  return message ? `Connect failed: ${message}` : "Connect failed";
 }
