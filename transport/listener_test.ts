@@ -1,6 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
-import { createTransport, LISTEN_BACKLOG } from "./listener.ts";
+import { LISTEN_BACKLOG } from "./listen_backlog.ts";
+import { createTransport } from "./listener.ts";
 
 /** The backlog of the socket listening on `port`: the Send-Q `ss` shows for a LISTEN line. */
 async function listenBacklog(port: number): Promise<number> {

@@ -14,7 +14,8 @@ import type { Duplex } from "node:stream";
 import { AcceptQueue } from "./accept_queue.ts";
 import { AcceptWatchdog } from "./accept_watchdog.ts";
 import { handlerInfo, toRequest, writeRawResponse, writeResponse } from "./node_fetch.ts";
-import { LISTEN_BACKLOG, type Listener, type ListenOptions } from "./listener.ts";
+import { LISTEN_BACKLOG } from "./listen_backlog.ts";
+import type { Listener, ListenOptions } from "./listener.ts";
 import { StationSockets } from "./station_sockets.ts";
 import { isStationUpgrade, upgradeRequest } from "./upgrade_request.ts";
 
