@@ -44,14 +44,20 @@ import type { WriteSet } from "./write_set.ts";
 
 type Reads = Pick<MeterValueStore, "listMeterValuesByTransaction" | "listMeterValuesByChargePoint">;
 
+/** The lists, the meter journal (when on) applied first: every answered value is in them. */
 export class KvMeterValues implements Reads {
-  constructor(private readonly kv: Deno.Kv) {}
+  constructor(
+    private readonly kv: Deno.Kv,
+    private readonly journal: { drain(): Promise<void> } | null = null,
+  ) {}
 
   async listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
+    await this.journal?.drain();
     return await followRows(this.kv, ["mv_tx", transactionId], Infinity, false);
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
+    await this.journal?.drain();
     return await listStation(this.kv, chargePointId, limit);
   }
 }
