@@ -17,6 +17,9 @@
  * follow each stored entry once. In a station's list, entries of one time are in the order they were stored
  * (a group keeps its `seq`).
  *
+ * On a local file new groups go through a journal first (meter_journal.ts) and land here in the background;
+ * the lists below are read after it is applied.
+ *
  * A group's value is bytes (`groupBytes`: JSON of what its key does not say); groups written before are
  * V8-serialized objects (`MeterGroup`), read alike (`decodeGroup`).
  *
