@@ -23,7 +23,6 @@
  * would not be exact; the station's list is written directly there, as before.
  */
 import type { StationChanges } from "../../model/changes.ts";
-import type { MeterValueRow } from "../../model/meter_value.ts";
 import { keyId, meterValueId, type Sequence } from "./keys.ts";
 import {
   decodeGroup,
@@ -43,10 +42,11 @@ export interface MeterJournalOptions {
   eagerAt?: number;
 }
 
-/** A group this process journaled: its key in the station's list and its sampled values. */
+/** A group this process journaled: its key in the station's list (its id) and its entry's value. */
 export interface Journaled {
+  key: Deno.KvKey;
   id: string;
-  rows: readonly MeterValueRow[];
+  bytes: Uint8Array;
 }
 
 /** Stores a group the slow way (reading first): the group commit's member-alone path. */
@@ -81,8 +81,11 @@ export class MeterJournal {
   readonly #fallback: Fallback;
   readonly #intervalMs: number;
   readonly #eagerAt: number;
-  /** Pending groups by their key's id (`keyId`): journaled by this process, not yet applied. */
-  readonly #pending = new Map<string, readonly MeterValueRow[]>();
+  /**
+   * Pending groups by their key's id (`keyId`): journaled by this process, not yet applied. Their entries'
+   * bytes, decoded only for a replay (keeping the rows would move them all into the old generation).
+   */
+  readonly #pending = new Map<string, Journaled>();
   #next = 0;
   #recovered: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -143,7 +146,8 @@ export class MeterJournal {
       const pending = id === null ? undefined : this.#pending.get(id);
       if (pending !== undefined) {
         if (!g.first) return null;
-        const ids = new Set(pending.map(meterValueId));
+        const stored = decodeGroup({ key: pending.key, value: pending.bytes, versionstamp: "" });
+        const ids = new Set(stored.map(meterValueId));
         if (g.rows.every((r) => ids.has(meterValueId(r.row)))) continue;
         return null;
       }
@@ -154,8 +158,9 @@ export class MeterJournal {
       const rows = g.rows.map((r) => r.row);
       const row = rows[0]!;
       const key = [JOURNAL_PREFIX, this.#next++, row.chargePointId, row.timestamp, row.connectorId];
-      set.unit([{ key: g.key, versionstamp: null }], [[key, groupBytes(rows, seq.next())]], rows.length);
-      journaled.push({ id: id!, rows });
+      const bytes = groupBytes(rows, seq.next());
+      set.unit([{ key: g.key, versionstamp: null }], [[key, bytes]], rows.length);
+      journaled.push({ key: g.key, id: id!, bytes });
     }
     return journaled;
   }
@@ -163,7 +168,7 @@ export class MeterJournal {
   /** What `plan` journaled is committed: index it, and have it applied soon. */
   committed(journaled: readonly Journaled[]): void {
     if (journaled.length === 0) return;
-    for (const j of journaled) this.#pending.set(j.id, j.rows);
+    for (const j of journaled) this.#pending.set(j.id, j);
     this.#schedule();
   }
 
