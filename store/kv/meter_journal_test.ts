@@ -268,3 +268,21 @@ Deno.test("a closed store refuses commits and its journal no longer runs", async
   await store.close();
   await assertRejects(() => store.addMeterValues(frame(at(11))), Error, "closed");
 });
+
+Deno.test("a journal of many stations is applied in atomics within KV's limits (100 checks each)", async () => {
+  const kv = await openKvHandle(":memory:");
+  const store = journaled(kv);
+  try {
+    const commits = [];
+    for (let s = 0; s < 150; s++) {
+      for (const minute of [10, 11]) commits.push(store.addMeterValues(frame(at(minute), s, `CP-${s}`)));
+    }
+    assertEquals((await Promise.all(commits)).reduce((a, b) => a + b, 0), 1200);
+    assertEquals((await counts(kv)).journal, 300);
+    await drainMeterJournals(kv);
+    assertEquals(await counts(kv), { journal: 0, groups: 300, byTransaction: 300, alone: 0 });
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});
