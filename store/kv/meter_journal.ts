@@ -5,8 +5,11 @@
  * (`groupBytes`), checked absent from the station's list in the same atomic. Those keys are appended at the
  * right edge of KV's B-tree, one commit's entries side by side: about 4 µs of SQLite per row, where a row in
  * the station's list (a page of its own per station) costs about 55. A background applier moves the entries,
- * sorted by station, into the station's list (`["mv_cp", ..]` checked absent, `["mv_tx", ..]`) and deletes
- * them in the same atomic, so a station's groups of the last second or so share one page write.
+ * sorted by station, into the station's list (`["mv_cp", ..]` checked absent, `["mv_tx", ..]`, each entry's
+ * versionstamp checked), so a station's groups of the last second or so share one page write; then it deletes
+ * the applied entries in journal order, a few pages per atomic. (Deleted in the atomic that applies them,
+ * entries sorted by station would rewrite a journal page each: measured, that kept most of the cost. Between
+ * the two, an entry whose group is stored is applied again as a replay: nothing new, then deleted.)
  *
  * Exactly-once: what this process journaled and has not applied is indexed in memory by the group's key (one
  * process owns a local file). A group whose key is pending is a replay when its sampled values are all in
@@ -52,12 +55,17 @@ export interface Journaled {
 /** Stores a group the slow way (reading first): the group commit's member-alone path. */
 export type Fallback = (changes: StationChanges) => Promise<unknown>;
 
-/** Entries listed per round of the applier. */
-const LIST_LIMIT = 4000;
+/**
+ * Entries listed per round of the applier: a station's groups of one round share its page, so a round should
+ * hold all the journal usually holds (the groups of about one interval).
+ */
+const LIST_LIMIT = 20_000;
 /** Groups per atomic of the applier: two checks each (Deno KV: 100 checks per atomic). */
 const GROUPS_PER_ATOMIC = 48;
 /** Value bytes per atomic of the applier (Deno KV: 800 KiB per atomic, keys included). */
 const BYTES_PER_ATOMIC = 400 * 1024;
+/** Journal entries deleted per atomic (contiguous keys: a few pages). */
+const DELETES_PER_ATOMIC = 800;
 /** Attempts of the applier on one entry another writer keeps changing. */
 const MAX_ATTEMPTS = 10;
 
@@ -241,23 +249,51 @@ export class MeterJournal {
         bytes += item.entry.value.length + 256;
       }
       if (chunk.length > 0) await this.#applyChunk(chunk);
+      await this.#deleteApplied();
       if (items.length < LIST_LIMIT) return;
     }
   }
 
+  /**
+   * Entries whose groups a chunk's atomic wrote, to delete in journal order (`#deleteApplied`): deleted by the
+   * atomic that applies them, entries sorted by station would each rewrite a page of the journal.
+   */
+  #applied: Deno.KvKey[] = [];
+
   async #applyChunk(chunk: readonly Item[]): Promise<void> {
-    if ((await this.#applyAtomic(chunk).commit()).ok) {
-      for (const item of chunk) this.#applied(item);
+    if ((await this.#applyAtomic(chunk, false).commit()).ok) {
+      for (const item of chunk) {
+        this.#applied.push(item.entry.key);
+        this.#done(item);
+      }
       return;
     }
     for (const item of chunk) await this.#applyOne(item);
   }
 
-  /** Moves the entries to the station's list and deletes them, if each is still there and its group absent. */
-  #applyAtomic(chunk: readonly Item[]): Deno.AtomicOperation {
+  /**
+   * Deletes the entries applied, in key order (a few pages per atomic). Should the process die before, the
+   * next run finds their groups stored and stores nothing new for them (`#applyOne`), then deletes them.
+   */
+  async #deleteApplied(): Promise<void> {
+    const keys = this.#applied.sort((a, b) => (a[1] as number) - (b[1] as number));
+    this.#applied = [];
+    for (let i = 0; i < keys.length; i += DELETES_PER_ATOMIC) {
+      const op = this.#kv.atomic();
+      for (const key of keys.slice(i, i + DELETES_PER_ATOMIC)) op.delete(key);
+      await op.commit();
+    }
+  }
+
+  /**
+   * Moves the entries to the station's list (and deletes them, with `deleteEntries`), if each is still there
+   * and its group absent.
+   */
+  #applyAtomic(chunk: readonly Item[], deleteEntries: boolean): Deno.AtomicOperation {
     const op = this.#kv.atomic();
     for (const { entry, key, group } of chunk) {
-      op.check(entry, { key, versionstamp: null }).set(key, entry.value).delete(entry.key);
+      op.check(entry, { key, versionstamp: null }).set(key, entry.value);
+      if (deleteEntries) op.delete(entry.key);
       const [transactionId, , seq] = JSON.parse(fromUtf8.decode(entry.value)) as [
         number | null,
         string,
@@ -274,22 +310,23 @@ export class MeterJournal {
    */
   async #applyOne(item: Item): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if ((await this.#applyAtomic([item]).commit()).ok) return this.#applied(item);
+      if ((await this.#applyAtomic([item], true).commit()).ok) return this.#done(item);
       const now = await this.#kv.get(item.entry.key);
-      if (now.versionstamp !== item.entry.versionstamp) return this.#applied(item);
+      if (now.versionstamp !== item.entry.versionstamp) return this.#done(item);
       const group = await this.#kv.get(item.key);
       if (group.versionstamp === null) continue;
       const rows = decodeGroup(item.group);
       await this.#fallback({ chargePointId: rows[0]!.chargePointId, meterValues: rows });
       // Stored (a replay of it stores nothing new): the entry goes, unless another process took it already.
       await this.#kv.atomic().check(item.entry).delete(item.entry.key).commit();
-      return this.#applied(item);
+      return this.#done(item);
     }
     // Still in the journal and still pending: the next run tries again.
     throw new Error(`Cannot apply the meter journal entry ${keyId(item.entry.key)}: still conflicting`);
   }
 
-  #applied(item: Item): void {
+  /** The group is in the station's list: its absent-check finds a replay from now on. */
+  #done(item: Item): void {
     this.#pending.delete(keyId(item.key));
   }
 }

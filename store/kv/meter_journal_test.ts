@@ -286,3 +286,26 @@ Deno.test("a journal of many stations is applied in atomics within KV's limits (
     kv.close();
   }
 });
+
+Deno.test("an entry applied but not yet deleted (a crash between the applier's two atomics) is applied again as a replay: nothing new", async () => {
+  const kv = await openKvHandle(":memory:");
+  try {
+    const rows = frame(at(10));
+    const first = journaled(kv);
+    await first.addMeterValues(rows);
+    const [entry] = await Array.fromAsync(kv.list({ prefix: ["mv_j"] }));
+    await first.close();
+    await kv.set(entry!.key, entry!.value);
+    assertEquals(await counts(kv), { journal: 1, groups: 1, byTransaction: 1, alone: 0 });
+    const next = journaled(kv);
+    try {
+      assertEquals(await next.addMeterValues(rows), 0);
+      assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, alone: 0 });
+      assertEquals(await next.listMeterValuesByTransaction(7), rows);
+    } finally {
+      await next.close();
+    }
+  } finally {
+    kv.close();
+  }
+});
