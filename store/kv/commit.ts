@@ -213,9 +213,10 @@ export class KvCommitter {
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
     }
-    if (alone.size > 0) await this.#journal?.drain();
     for (const i of alone) {
       try {
+        // Reading first decides against the stations' lists: the journal's groups must be in them.
+        await this.#journal?.drain();
         results[i] = fulfilled(await this.#commitAlone(members[i]!, layout));
       } catch (error) {
         results[i] = { status: "rejected", reason: error };

@@ -261,7 +261,7 @@ export class MeterJournal {
   #applied: Deno.KvKey[] = [];
 
   async #applyChunk(chunk: readonly Item[]): Promise<void> {
-    if ((await this.#applyAtomic(chunk, false).commit()).ok) {
+    if ((await commitWaiting(() => this.#applyAtomic(chunk, false))).ok) {
       for (const item of chunk) {
         this.#applied.push(item.entry.key);
         this.#done(item);
@@ -279,9 +279,11 @@ export class MeterJournal {
     const keys = this.#applied.sort((a, b) => (a[1] as number) - (b[1] as number));
     this.#applied = [];
     for (let i = 0; i < keys.length; i += DELETES_PER_ATOMIC) {
-      const op = this.#kv.atomic();
-      for (const key of keys.slice(i, i + DELETES_PER_ATOMIC)) op.delete(key);
-      await op.commit();
+      await commitWaiting(() => {
+        const op = this.#kv.atomic();
+        for (const key of keys.slice(i, i + DELETES_PER_ATOMIC)) op.delete(key);
+        return op;
+      });
     }
   }
 
@@ -310,7 +312,7 @@ export class MeterJournal {
    */
   async #applyOne(item: Item): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if ((await this.#applyAtomic([item], true).commit()).ok) return this.#done(item);
+      if ((await commitWaiting(() => this.#applyAtomic([item], true))).ok) return this.#done(item);
       const now = await this.#kv.get(item.entry.key);
       if (now.versionstamp !== item.entry.versionstamp) return this.#done(item);
       const group = await this.#kv.get(item.key);
@@ -318,7 +320,7 @@ export class MeterJournal {
       const rows = decodeGroup(item.group);
       await this.#fallback({ chargePointId: rows[0]!.chargePointId, meterValues: rows });
       // Stored (a replay of it stores nothing new): the entry goes, unless another process took it already.
-      await this.#kv.atomic().check(item.entry).delete(item.entry.key).commit();
+      await commitWaiting(() => this.#kv.atomic().check(item.entry).delete(item.entry.key));
       return this.#done(item);
     }
     // Still in the journal and still pending: the next run tries again.
@@ -332,6 +334,30 @@ export class MeterJournal {
 }
 
 const fromUtf8 = new TextDecoder();
+
+/** How long an atomic of the applier waits for another connection's write lock on the file. */
+const LOCKED_WAIT_MS = 5000;
+
+/**
+ * Commits the atomic `build` makes; SQLite refuses at once a write that checks (reads) while another
+ * connection holds the file's write lock (a backup, another process): built again and retried until the
+ * lock is gone, as the group commit's member-alone path does.
+ */
+async function commitWaiting(
+  build: () => Deno.AtomicOperation,
+): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+  const waitUntil = Date.now() + LOCKED_WAIT_MS;
+  let pause = 10;
+  for (;;) {
+    try {
+      return await build().commit();
+    } catch (error) {
+      if (!String(error).includes("database is locked") || Date.now() + pause > waitUntil) throw error;
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 250);
+    }
+  }
+}
 
 function compareKeys(a: Deno.KvKey, b: Deno.KvKey): number {
   for (let i = 0; i < a.length; i++) {

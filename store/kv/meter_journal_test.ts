@@ -181,8 +181,9 @@ Deno.test("an applier with a stale listing never applies an entry another applie
     if (held) return;
     held = true;
     await drainMeterJournals(kv);
-    await kv.atomic().delete(["mv_cp", "CP-A", at(10), 1]).delete(["mv_tx", 7, at(10), (await txSeq(kv))!])
-      .commit();
+    const seq = await txSeq(kv);
+    assertEquals(typeof seq, "string", "this process applied CP-A's group");
+    await kv.atomic().delete(["mv_cp", "CP-A", at(10), 1]).delete(["mv_tx", 7, at(10), seq!]).commit();
   });
   const task = new KvStore(stale, { closeHandle: false, meterJournal: { intervalMs: 3_600_000 } });
   try {
