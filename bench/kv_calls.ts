@@ -7,8 +7,11 @@
  * (it uses core 1 too).
  *
  * ```sh
- * deno run -A bench/kv_calls.ts [stations=300] [rounds=5]
+ * deno run -A bench/kv_calls.ts [stations=300] [rounds=5] [settleMs=200]
  * ```
+ *
+ * `settleMs`: the wait after each kind before its counts are taken; longer than the meter journal's applier
+ * interval (1.5 s) puts the applier's work on the MeterValues that journaled it.
  */
 import { BENCH_ID_TAG } from "./stores.ts";
 import { spawnServer } from "./server_launch.ts";
@@ -26,6 +29,7 @@ import {
 const ROOT = new URL("../", import.meta.url).pathname;
 const stations = Number(Deno.args[0] ?? 300);
 const rounds = Number(Deno.args[1] ?? 5);
+const settleMs = Number(Deno.args[2] ?? 200);
 
 interface Dump {
   counts: Record<string, number>;
@@ -100,7 +104,7 @@ async function phase(name: string, times: number, each: (s: Station) => Promise<
   await Promise.all(all.map(async (s) => {
     for (let i = 0; i < times; i++) await each(s);
   }));
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, settleMs));
   const d = await dump();
   const r = results[name] ??= { messages: 0, counts: {}, cpu: {} };
   r.messages += times * all.length;

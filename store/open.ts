@@ -97,7 +97,8 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
   logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
-  const store = new KvStore(kv, options);
+  // One process owns a local file: meter values go through its journal (not on Deno Deploy).
+  const store = new KvStore(kv, { ...options, meterJournal: path !== undefined });
   return {
     store,
     auth: new KvAuthStore(kv),

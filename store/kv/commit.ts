@@ -11,6 +11,10 @@
  * them. An atomic whose check fails (a replayed meter value, another process writing meanwhile) or that KV
  * refuses (a value too large) is retried member by member, each reading first, so one station never fails
  * another; each caller is settled only with the outcome of the atomic holding its writes.
+ *
+ * With a meter journal (a local file, see meter_journal.ts), new meter value groups are journaled instead of
+ * written to the stations' lists; a station whose groups overlap pending ones partly is planned reading
+ * first, after the journal is applied.
  */
 import { type CommitResult, type StationChanges } from "../../model/changes.ts";
 import { type CommitObserver, GroupCommit } from "../group_commit.ts";
@@ -27,6 +31,7 @@ import {
   planMeterValues,
   type PreparedGroup,
 } from "./meter_values.ts";
+import { type Journaled, MeterJournal, type MeterJournalOptions } from "./meter_journal.ts";
 import type { KvReads } from "./reads.ts";
 import { planTransactions, transactionKeys } from "./transactions.ts";
 import { atomicOf, atomicOfUnit, pack, splitOversize, WriteSet } from "./write_set.ts";
@@ -43,6 +48,11 @@ export interface KvCommitOptions {
   onBatch?: (info: KvBatchInfo) => void;
   /** Told about each group commit's size and duration (metrics). */
   commitObserver?: CommitObserver;
+  /**
+   * Journal new meter value groups and apply them in the background (see meter_journal.ts): only when this
+   * process alone writes the KV file (a local file or `:memory:`, never Deno Deploy). Default off.
+   */
+  meterJournal?: boolean | MeterJournalOptions;
 }
 
 export interface KvBatchInfo {
@@ -72,12 +82,13 @@ interface Prepared {
   groups: PreparedGroup[];
 }
 
-type Plan = { set: WriteSet } | { conflict: string };
+type Plan = { set: WriteSet; journaled: Journaled[] } | { conflict: string } | { again: true };
 
 export class KvCommitter {
   readonly #group: GroupCommit<StationChanges, CommitResult>;
   /** What earlier layouts of meter values the file may hold (see meter_values.ts), found once. */
   #layout: Promise<MeterLayout> | null = null;
+  readonly #journal: MeterJournal | null;
 
   constructor(
     private readonly kv: Deno.Kv,
@@ -91,6 +102,18 @@ export class KvCommitter {
       (batch) => this.#commitBatch(batch),
       options.commitObserver,
     );
+    const journal = options.meterJournal ?? false;
+    this.#journal = journal === false ? null : new MeterJournal(
+      kv,
+      // An entry whose group key another writer took: stored reading first, like a member alone.
+      async (changes) => this.#commitAlone(changes, await this.#meterLayout()),
+      journal === true ? {} : journal,
+    );
+  }
+
+  /** The meter journal, when on: reads drain it first. */
+  get journal(): MeterJournal | null {
+    return this.#journal;
   }
 
   submit(changes: StationChanges): Promise<CommitResult> {
@@ -101,12 +124,23 @@ export class KvCommitter {
     return this.#group.drain();
   }
 
-  async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
+  /** Writes the commits pending, then stops the meter journal's applier (applying what is left). */
+  async close(): Promise<void> {
+    await this.#group.drain();
+    await this.#journal?.close();
+  }
+
+  #meterLayout(): Promise<MeterLayout> {
     this.#layout ??= meterLayout(this.kv).catch((error) => {
       this.#layout = null;
       throw error;
     });
-    const layout = await this.#layout;
+    return this.#layout;
+  }
+
+  async #commitBatch(batch: StationChanges[]): Promise<Settled[]> {
+    const layout = await this.#meterLayout();
+    await this.#journal?.recover();
     let atomics = 0;
     let retriedAlone = 0;
     const results = await inRounds(batch, async (members) => {
@@ -129,19 +163,26 @@ export class KvCommitter {
     readRows = false,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
     const results: Settled[] = new Array(members.length);
+    // Reading first decides against the stations' lists: the journal's groups must be in them.
+    if (readRows) await this.#journal?.drain();
     const prepared = await Promise.all(
       members.map((m) => prepare(m, readRows, layout, readRows ? null : this.reads)),
     );
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
+    const journaled: Journaled[][] = new Array(members.length);
     const again: number[] = [];
     prepared.forEach((p, i) => {
       const plan = this.#plan(p, read, readRows, layout);
+      if ("again" in plan) again.push(i);
       // A conflict found in remembered entries may be stale: decide it on a fresh read.
-      if ("conflict" in plan && p.recalled.length > 0) again.push(i);
+      else if ("conflict" in plan && p.recalled.length > 0) again.push(i);
       else if ("conflict" in plan) results[i] = fulfilled({ ok: false, conflict: plan.conflict });
       else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
-      else sets.push({ index: i, set: plan.set });
+      else {
+        sets.push({ index: i, set: plan.set });
+        journaled[i] = plan.journaled;
+      }
     });
     const { packs, oversize } = pack(sets);
     const alone = new Set(oversize);
@@ -150,6 +191,7 @@ export class KvCommitter {
         const res = await atomicOf(this.kv, sets).commit();
         if (res.ok) {
           for (const set of sets) this.reads.learnCommit(set.mutations, res.versionstamp);
+          for (const i of indexes) this.#journal?.committed(journaled[i]!);
           indexes.forEach((i, k) => {
             results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded });
           });
@@ -173,6 +215,8 @@ export class KvCommitter {
     }
     for (const i of alone) {
       try {
+        // Reading first decides against the stations' lists: the journal's groups must be in them.
+        await this.#journal?.drain();
         results[i] = fulfilled(await this.#commitAlone(members[i]!, layout));
       } catch (error) {
         results[i] = { status: "rejected", reason: error };
@@ -220,6 +264,8 @@ export class KvCommitter {
     const p = await prepare(changes, true, layout, null);
     const plan = this.#plan(p, await this.#read(p.keys), true, layout);
     if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
+    // (Planned reading first, a member never waits for the journal.)
+    if ("again" in plan) return null;
     if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
     if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
       const { chunks, rest } = splitOversize(plan.set);
@@ -276,11 +322,18 @@ export class KvCommitter {
     const conflict = planTransactions(p.changes, read, set, this.seq);
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
-    planMeterValues(p.groups, readRows ? read : null, layout, set, this.seq);
+    let journaled: Journaled[] = [];
+    if (this.#journal !== null && !readRows && !layout.rows && !layout.oldGroups) {
+      const out = this.#journal.plan(p.groups, layout, set, this.seq);
+      if (out === null) return { again: true };
+      journaled = out;
+    } else {
+      planMeterValues(p.groups, readRows ? read : null, layout, set, this.seq);
+    }
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
     planDeviceModel(p.changes, set);
-    return { set };
+    return { set, journaled };
   }
 }
 

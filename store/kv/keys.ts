@@ -23,6 +23,8 @@
  *   "mv_layout"]` "groups" when the file held no per-row meter value when groups began, "stations" when it
  *   held no `["mv_g", cpId, connectorId, timestamp]` group either (the layout before groups moved into the
  *   station's list, still read)
+ * - `["mv_j", n, cpId, timestamp, connectorId]` a group journaled on a local file (meter_journal.ts), `n`
+ *   growing: its value is the bytes `["mv_cp", cpId, timestamp, connectorId]` will hold once applied
  * - `["cmd", cpId, requestedAt, seq]` CommandLogEntry
  *
  * `seq` is a per-process monotonic string, so entries with equal times keep their insertion order.

@@ -17,6 +17,9 @@
  * follow each stored entry once. In a station's list, entries of one time are in the order they were stored
  * (a group keeps its `seq`).
  *
+ * On a local file new groups go through a journal first (meter_journal.ts) and land here in the background;
+ * the lists below are read after it is applied.
+ *
  * A group's value is bytes (`groupBytes`: JSON of what its key does not say); groups written before are
  * V8-serialized objects (`MeterGroup`), read alike (`decodeGroup`).
  *
@@ -44,14 +47,20 @@ import type { WriteSet } from "./write_set.ts";
 
 type Reads = Pick<MeterValueStore, "listMeterValuesByTransaction" | "listMeterValuesByChargePoint">;
 
+/** The lists, the meter journal (when on) applied first: every answered value is in them. */
 export class KvMeterValues implements Reads {
-  constructor(private readonly kv: Deno.Kv) {}
+  constructor(
+    private readonly kv: Deno.Kv,
+    private readonly journal: { drain(): Promise<void> } | null = null,
+  ) {}
 
   async listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
+    await this.journal?.drain();
     return await followRows(this.kv, ["mv_tx", transactionId], Infinity, false);
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
+    await this.journal?.drain();
     return await listStation(this.kv, chargePointId, limit);
   }
 }

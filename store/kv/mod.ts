@@ -55,9 +55,12 @@ export interface KvStoreOptions extends KvCommitOptions {
   closeHandle?: boolean;
 }
 
-/** Opens a KvStore (see `openKvHandle` for `path`). */
+/**
+ * Opens a KvStore (see `openKvHandle` for `path`). With a path (a local file or `":memory:"`, which this
+ * process alone writes) meter values go through the journal unless `options.meterJournal` says otherwise.
+ */
 export async function openKvStore(path?: string, options: KvStoreOptions = {}): Promise<KvStore> {
-  return new KvStore(await openKvHandle(path), options);
+  return new KvStore(await openKvHandle(path), { meterJournal: path !== undefined, ...options });
 }
 
 /** A Store on a Deno KV handle it owns: `close()` writes pending commits, then closes the handle. */
@@ -82,18 +85,18 @@ export class KvStore implements Store {
     this.#chargePoints = new KvChargePoints(kv, reads);
     this.#idTags = new KvIdTags(kv, reads);
     this.#transactions = new KvTransactions(kv, reads);
-    this.#meterValues = new KvMeterValues(kv);
     this.#commandLog = new KvCommandLog(kv);
     this.#fileStatus = new KvFileStatus(kv);
     this.#deviceModel = new KvDeviceModel(kv);
     this.#committer = new KvCommitter(kv, new Sequence(), reads, options);
+    this.#meterValues = new KvMeterValues(kv, this.#committer.journal);
     this.#ids = new IdBlocks((n) => this.#transactions.reserveTransactionIds(n), options.transactionIdBlock);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#committer.drain();
+    await this.#committer.close();
     if (this.#closeHandle) this.#kv.close();
   }
 

@@ -8,6 +8,7 @@
  */
 import type { RetentionStore } from "../fleet.ts";
 import { getMany } from "./kv_helpers.ts";
+import { drainMeterJournals } from "./meter_journal.ts";
 import { decodeGroup, entryRows, groupSeq, isInlineGroup } from "./meter_values.ts";
 
 /** Entries per atomic: each is three deletions. */
@@ -24,6 +25,8 @@ export class KvRetentionStore implements RetentionStore {
    * `max` at the head of a station's old values is deleted alone, so every call makes progress.
    */
   async pruneMeterValues(before: string, max: number): Promise<number> {
+    // Groups still in a meter journal are not in the stations' lists yet.
+    await drainMeterJournals(this.kv);
     return await this.#walk("mv", max, async (cp, budget) => {
       const listed: Deno.KvEntry<unknown>[] = [];
       const selector = { prefix: ["mv_cp", cp], end: ["mv_cp", cp, before] };
