@@ -13,6 +13,11 @@ export const ConfigSchema = z.object({
   HOSTNAME: z.string().default("0.0.0.0"),
   /** Embedded store file; unset on Deno Deploy, whose KV is built in. */
   KV_PATH: z.string().default("./data/csms.kv"),
+  /**
+   * `on`: on a local KV file, meter values go through an append-only journal applied in batches (cheaper per
+   * value when stations send often, dearer at one MeterValues a minute: bench/README.md, "KV meter journal").
+   */
+  KV_METER_JOURNAL: z.enum(["on", "off"]).default("off"),
   /** When set, PostgreSQL is the store. */
   DATABASE_URL: z.string().url().optional(),
   /** What BootNotification answers a station we do not know yet. */

@@ -85,6 +85,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     { KvEnergyStore },
     { kvSecurityExtension },
     { kvFleetStore },
+    { hasJournalEntries },
   ] = await Promise.all([
     import("./kv/mod.ts"),
     import("./kv/auth.ts"),
@@ -92,13 +93,16 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     import("./kv/energy.ts"),
     import("./kv/security_extension.ts"),
     import("./kv/fleet.ts"),
+    import("./kv/meter_journal.ts"),
   ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
   logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
-  // One process owns a local file: meter values go through its journal (not on Deno Deploy).
-  const store = new KvStore(kv, { ...options, meterJournal: path !== undefined });
+  // One process owns a local file: meter values may go through its journal (not on Deno Deploy). Entries a
+  // crash left behind turn it on for this run, so they are applied even when it is off now.
+  const journal = path !== undefined && (config.KV_METER_JOURNAL === "on" || await hasJournalEntries(kv));
+  const store = new KvStore(kv, { ...options, meterJournal: journal });
   return {
     store,
     auth: new KvAuthStore(kv),

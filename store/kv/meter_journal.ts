@@ -69,6 +69,12 @@ const DELETES_PER_ATOMIC = 800;
 /** Attempts of the applier on one entry another writer keeps changing. */
 const MAX_ATTEMPTS = 10;
 
+/** Whether `kv` holds journal entries not applied yet (a crash with the journal on). */
+export async function hasJournalEntries(kv: Deno.Kv): Promise<boolean> {
+  for await (const _ of kv.list({ prefix: [JOURNAL_PREFIX] }, { limit: 1 })) return true;
+  return false;
+}
+
 /** The journals open on each handle (retention drains them before it reads the stations' lists). */
 const journals = new WeakMap<Deno.Kv, Set<MeterJournal>>();
 
