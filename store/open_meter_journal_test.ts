@@ -6,24 +6,12 @@ import { assertEquals } from "@std/assert";
 import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
+import { meterRow } from "./contract/harness.ts";
 import { openStores } from "./open.ts";
 
 const AT = "2026-12-02T10:00:00.000Z";
 
-const rows: MeterValueRow[] = [{
-  chargePointId: "CP-1",
-  connectorId: 1,
-  transactionId: 7,
-  timestamp: AT,
-  receivedAt: AT,
-  value: "1200",
-  context: "Sample.Periodic",
-  format: "Raw",
-  measurand: "Energy.Active.Import.Register",
-  phase: null,
-  location: "Outlet",
-  unit: "Wh",
-}];
+const rows: MeterValueRow[] = [meterRow({ transactionId: 7, timestamp: AT, receivedAt: AT, value: "1200" })];
 
 async function journalEntries(path: string): Promise<Deno.KvEntry<unknown>[]> {
   const kv = await Deno.openKv(path);
