@@ -1,6 +1,6 @@
 /**
  * Smoke test of `deno task bench --peers`: each server it measures (the two peers, and ours on KV) starts as
- * the benchmark starts it, a handful of stations boot and run both saturation mixes against it with no
+ * the benchmark starts it and listens with our listen backlog, a handful of stations boot and run both saturation mixes against it with no
  * CALLERROR, every answer of every action passes the official OCPP 1.6 `.conf` schema, and its event-loop lag
  * probe answers.
  */
@@ -19,6 +19,7 @@ import { OUR_SERVER_ENV } from "./scenarios/peers.ts";
 import { OUR_SERVER_SCRIPT, type ServerSpec, spawnServer, stopProcess } from "./server_launch.ts";
 import { BENCH_ID_TAG, BenchStores } from "./stores.ts";
 import { eventually } from "../tests/helpers/server.ts";
+import { expectedBacklog, hasSs, listenBacklog } from "../tests/helpers/listen_backlog.ts";
 
 const require = createRequire(import.meta.url);
 const validator = createValidator("ocpp1.6", require("ocpp-rpc/lib/schemas/ocpp1_6.json"));
@@ -60,6 +61,10 @@ async function answersOf(url: string, idTag: string): Promise<Array<[string, unk
 async function smoke(spec: ServerSpec): Promise<void> {
   const server = await spawnServer(0, spec);
   try {
+    // Every server of the comparison listens with the same backlog, so no boot time carries SYN retries.
+    if (hasSs) {
+      assertEquals(await listenBacklog(server.port), await expectedBacklog(), `${spec.name}: backlog`);
+    }
     const url = `ws://127.0.0.1:${server.port}/ocpp`;
     for (const [action, frame] of await answersOf(url, BENCH_ID_TAG)) {
       assertEquals(frame[0], 3, `${spec.name} answered ${action} with ${JSON.stringify(frame)}`);

@@ -1,19 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
-import { LISTEN_BACKLOG } from "./listen_backlog.ts";
+import { expectedBacklog, hasSs, listenBacklog } from "../tests/helpers/listen_backlog.ts";
 import { createTransport } from "./listener.ts";
-
-/** The backlog of the socket listening on `port`: the Send-Q `ss` shows for a LISTEN line. */
-async function listenBacklog(port: number): Promise<number> {
-  const out = await new Deno.Command("ss", { args: ["-Hltn", `sport = :${port}`], stdout: "piped" }).output();
-  return Number(new TextDecoder().decode(out.stdout).trim().split(/\s+/)[2]);
-}
-
-const hasSs = Deno.build.os === "linux" &&
-  await new Deno.Command("ss", { args: ["-V"], stdout: "null", stderr: "null" }).output().then(
-    (out) => out.success,
-    () => false,
-  );
 
 for (const kind of ["node", "deno"] as const) {
   Deno.test({
@@ -21,7 +9,6 @@ for (const kind of ["node", "deno"] as const) {
       `${kind} listener: listens with a backlog of LISTEN_BACKLOG as somaxconn caps it, not the runtime's 511`,
     ignore: !hasSs,
     async fn() {
-      const somaxconn = Number((await Deno.readTextFile("/proc/sys/net/core/somaxconn")).trim());
       const listener = await createTransport(kind, 0).listen({
         port: 0,
         hostname: "127.0.0.1",
@@ -34,7 +21,7 @@ for (const kind of ["node", "deno"] as const) {
         },
       });
       try {
-        assertEquals(await listenBacklog(listener.port), Math.min(LISTEN_BACKLOG, somaxconn));
+        assertEquals(await listenBacklog(listener.port), await expectedBacklog());
       } finally {
         await listener.shutdown();
       }

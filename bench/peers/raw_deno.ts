@@ -6,6 +6,7 @@
  *
  *   PORT=9000 deno run -A bench/peers/raw_deno.ts
  */
+import { LISTEN_BACKLOG } from "../../transport/listen_backlog.ts";
 import { installLoopLagProbe } from "../loop_lag.ts";
 import { installMemoryProbe } from "../memory_probe.ts";
 import { listeningLine, PEER_ACTIONS, peerAnswer } from "./answers.ts";
@@ -25,6 +26,8 @@ export function serveRaw(options: RawServerOptions): Deno.HttpServer<Deno.NetAdd
   return Deno.serve({
     port: options.port,
     hostname: options.hostname,
+    // As our server's: a peer's boot time must not carry SYN retries ours no longer has.
+    tcpBacklog: LISTEN_BACKLOG,
     onListen: options.onListen ?? (() => {}),
   }, (request) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
