@@ -18,6 +18,7 @@
  * ```
  */
 import { parseIp } from "./ip_list.ts";
+import { setMostRecent } from "../model/recency.ts";
 
 export interface AuthBackoff {
   /** How long until `key` may try again (0: now). */
@@ -91,12 +92,7 @@ export class MemoryAuthBackoff implements AuthBackoff {
       wait = entry.blockedUntil - nowMs;
     }
     // Re-inserted so the map's order is least recently failed first.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    while (this.#entries.size > this.#maxKeys) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+    setMostRecent(this.#entries, key, entry, this.#maxKeys);
     return Promise.resolve(wait);
   }
 

@@ -14,6 +14,7 @@
  * ```
  */
 import { backoffSource } from "./auth_backoff.ts";
+import { setMostRecent } from "../model/recency.ts";
 
 export interface RefusalThrottleOptions {
   burst: number;
@@ -60,11 +61,7 @@ export class RefusalThrottle {
     bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, nowMs - bucket.last) / 1000 * perSecond);
     bucket.last = nowMs;
     // Re-inserted so the map's order is least recently refused first.
-    this.#buckets.delete(source);
-    this.#buckets.set(source, bucket);
-    if (this.#buckets.size > this.#maxSources) {
-      this.#buckets.delete(this.#buckets.keys().next().value as string);
-    }
+    setMostRecent(this.#buckets, source, bucket, this.#maxSources);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return { quiet: false };

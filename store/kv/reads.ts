@@ -17,6 +17,7 @@
  * again).
  */
 import { GET_MANY_MAX, keyId } from "./keys.ts";
+import { setMostRecent } from "../../model/recency.ts";
 
 /** Guard entries remembered at most (a few per station with a transaction under way). */
 const REMEMBERED_MAX = 8192;
@@ -181,13 +182,7 @@ export class KvReads {
   #remember(entry: Deno.KvEntryMaybe<unknown>): void {
     const map = this.#mapOf(entry.key);
     if (map === null) return;
-    const id = keyId(entry.key);
-    map.delete(id);
-    map.set(id, entry);
-    if (map.size > (map === this.#records ? RECORDS_MAX : REMEMBERED_MAX)) {
-      const oldest = map.keys().next().value;
-      if (oldest !== undefined) map.delete(oldest);
-    }
+    setMostRecent(map, keyId(entry.key), entry, map === this.#records ? RECORDS_MAX : REMEMBERED_MAX);
   }
 }
 

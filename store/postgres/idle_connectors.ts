@@ -22,6 +22,7 @@
  * ```
  */
 import type { StationChanges } from "../../model/changes.ts";
+import { setMostRecent } from "../../model/recency.ts";
 
 /** Stations recalled at most (the oldest are forgotten first): about the stations writing now. */
 const DEFAULT_CAPACITY = 20_000;
@@ -68,7 +69,6 @@ export class IdleConnectors {
       known.add(connectorId);
       return;
     }
-    this.#idle.set(chargePointId, new Set([connectorId]));
-    if (this.#idle.size > this.capacity) this.#idle.delete(this.#idle.keys().next().value!);
+    setMostRecent(this.#idle, chargePointId, new Set([connectorId]), this.capacity);
   }
 }

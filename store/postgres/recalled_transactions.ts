@@ -23,6 +23,7 @@
  */
 import type { StationChanges } from "../../model/changes.ts";
 import type { TransactionRecord } from "../../model/transaction.ts";
+import { setMostRecent } from "../../model/recency.ts";
 
 /** Transactions recalled at most (the oldest are forgotten first): about the active ones of this node. */
 const DEFAULT_CAPACITY = 20_000;
@@ -59,8 +60,7 @@ export class RecalledTransactions {
   #set(t: TransactionRecord, version: string | undefined): void {
     this.#byId.delete(t.transactionId);
     if (t.status !== "active" || version === undefined) return;
-    this.#byId.set(t.transactionId, { record: asRead(t), version });
-    if (this.#byId.size > this.capacity) this.#byId.delete(this.#byId.keys().next().value!);
+    setMostRecent(this.#byId, t.transactionId, { record: asRead(t), version }, this.capacity);
   }
 }
 
