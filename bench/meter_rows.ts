@@ -1,6 +1,6 @@
 /**
  * The four sampled values (energy, power, current, voltage) of one MeterValues, as the store probes
- * (`kv_commit_cost.ts`, `kv_tail.ts`) commit them: the same rows for every probe, so their figures compare.
+ * (`kv_commit_cost.ts`, `kv_tail.ts`, `pg_tx_cost.ts`) commit them: the same rows for every probe, so their figures compare.
  */
 import type { MeterValueRow } from "../model/meter_value.ts";
 

@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { freshDatabase } from "../tests/helpers/postgres.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { readCpuS } from "./proc.ts";
+import { meterRows } from "./meter_rows.ts";
 import { backendCpuByPid, backendCpuDelta } from "./stores.ts";
 
 const stations = Number(Deno.args[0] ?? 300);
@@ -48,24 +49,7 @@ async function station(n: number, from: number, count: number): Promise<void> {
       await store.commit({
         chargePointId,
         lastSeen: timestamp,
-        meterValues: ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage"]
-          .map((
-            measurand,
-            i,
-          ) => ({
-            chargePointId,
-            connectorId: 1,
-            transactionId,
-            timestamp,
-            value: String(i === 0 ? meter : 230 + i),
-            context: "Sample.Periodic",
-            format: "Raw",
-            measurand,
-            phase: null,
-            location: "Outlet",
-            unit: i === 0 ? "Wh" : i === 1 ? "W" : i === 2 ? "A" : "V",
-            receivedAt: timestamp,
-          })),
+        meterValues: meterRows(chargePointId, transactionId, timestamp, meter),
       });
     }
     await store.stopTransaction({
