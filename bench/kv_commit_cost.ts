@@ -12,6 +12,7 @@
  */
 import { KvStore } from "../store/kv/mod.ts";
 import { meterRows } from "./meter_rows.ts";
+import { transactionCycle } from "./transaction_cycle.ts";
 
 const mode = Deno.args[0] ?? "plain";
 const stations = Number(Deno.args[1] ?? 300);
@@ -38,37 +39,7 @@ async function station(n: number, from: number, count: number): Promise<number> 
       sent++;
       continue;
     }
-    const start = await store.startTransaction({
-      chargePointId,
-      connectorId: 1,
-      idTag: "BENCH-TAG",
-      idTagStatus: "Accepted",
-      meterStart: meter,
-      timestamp: iso(t0),
-      reservationId: null,
-      receivedAt: iso(t0 + 5),
-    });
-    const transactionId = start.transaction.transactionId;
-    for (let k = 1; k <= 3; k++) {
-      meter += 37;
-      const at = iso(t0 + k * 60_000);
-      await store.commit({
-        chargePointId,
-        lastSeen: at,
-        meterValues: meterRows(chargePointId, transactionId, at, meter),
-      });
-    }
-    await store.stopTransaction({
-      chargePointId,
-      transactionId,
-      idTag: "BENCH-TAG",
-      idTagStatus: "Accepted",
-      meterStop: meter,
-      timestamp: iso(t0 + 300_000),
-      reason: "Local",
-      transactionData: null,
-      receivedAt: iso(t0 + 300_005),
-    });
+    meter = await transactionCycle(store, chargePointId, t0, meter, 3);
     sent += 5;
   }
   return sent;

@@ -13,7 +13,7 @@ import postgres from "postgres";
 import { freshDatabase } from "../tests/helpers/postgres.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { readCpuS } from "./proc.ts";
-import { meterRows } from "./meter_rows.ts";
+import { transactionCycle } from "./transaction_cycle.ts";
 import { backendCpuByPid, backendCpuDelta } from "./stores.ts";
 
 const stations = Number(Deno.args[0] ?? 300);
@@ -23,7 +23,6 @@ const db = await freshDatabase();
 const admin = postgres(db.url, { max: 1, onnotice: () => {} });
 let commits = 0;
 const store = await openPostgresStore(db.url, { onGroupCommit: () => commits++ });
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const database = new URL(db.url).pathname.slice(1);
 
@@ -32,37 +31,7 @@ async function station(n: number, from: number, count: number): Promise<void> {
   let meter = 1000;
   for (let c = from; c < from + count; c++) {
     const t0 = Date.UTC(2026, 0, 1) + c * 600_000;
-    const start = await store.startTransaction({
-      chargePointId,
-      connectorId: 1,
-      idTag: "BENCH-TAG",
-      idTagStatus: "Accepted",
-      meterStart: meter,
-      timestamp: iso(t0),
-      reservationId: null,
-      receivedAt: iso(t0 + 5),
-    });
-    const transactionId = start.transaction.transactionId;
-    for (let k = 1; k <= meterValuesPerCycle; k++) {
-      meter += 37;
-      const timestamp = iso(t0 + k * 60_000);
-      await store.commit({
-        chargePointId,
-        lastSeen: timestamp,
-        meterValues: meterRows(chargePointId, transactionId, timestamp, meter),
-      });
-    }
-    await store.stopTransaction({
-      chargePointId,
-      transactionId,
-      idTag: "BENCH-TAG",
-      idTagStatus: "Accepted",
-      meterStop: meter,
-      timestamp: iso(t0 + 300_000),
-      reason: "Local",
-      transactionData: null,
-      receivedAt: iso(t0 + 300_005),
-    });
+    meter = await transactionCycle(store, chargePointId, t0, meter, meterValuesPerCycle);
   }
 }
 
