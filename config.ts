@@ -20,6 +20,11 @@ export const ConfigSchema = z.object({
   KV_METER_JOURNAL: z.enum(["on", "off"]).default("off"),
   /** When set, PostgreSQL is the store. */
   DATABASE_URL: z.string().url().optional(),
+  /**
+   * PostgreSQL group commits in flight at once: what arrives while they all are waits for the next one
+   * (bench/README.md, "PostgreSQL: one commit in flight").
+   */
+  PG_COMMITS_IN_FLIGHT: int(1, 8).default(2),
   /** What BootNotification answers a station we do not know yet. */
   REGISTRATION_POLICY: z.enum(["Accepted", "Pending", "Rejected"]).default("Accepted"),
   /** Heartbeat interval (seconds) given in BootNotification.conf. */

@@ -8,13 +8,18 @@
  *   to `<dir>/<n>.cpuprofile` (n = 1, 2, ...), prints `BENCH_PROFILE <path>` on stderr and starts a new one,
  *   so the benchmark gets one profile per phase. Profiling slows the server: use it to attribute, not to
  *   measure.
+ * - With BENCH_COMMIT_LOG=<file>: each SIGWINCH also appends the group commits since the previous one (sizes,
+ *   durations) to that file (see `commit_probe.ts`).
  */
 import { CpuProfiler } from "./cpu_profiler.ts";
+import { installCommitProbe } from "./commit_probe.ts";
 import { installLoopLagProbe } from "./loop_lag.ts";
 import { installMemoryProbe } from "./memory_probe.ts";
 
 installMemoryProbe();
 installLoopLagProbe();
+const commitLog = Deno.env.get("BENCH_COMMIT_LOG");
+if (commitLog) installCommitProbe(commitLog);
 
 const profileDir = Deno.env.get("BENCH_CPU_PROFILE");
 if (profileDir) {

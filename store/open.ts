@@ -51,7 +51,10 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       import("./postgres/security_extension.ts"),
       import("./postgres/fleet.ts"),
     ]);
-    const store = await openPostgresStore(config.DATABASE_URL, options);
+    const store = await openPostgresStore(config.DATABASE_URL, {
+      ...options,
+      groupCommitMaxInFlight: config.PG_COMMITS_IN_FLIGHT,
+    });
     // The first open ran the migrations; the others only connect.
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
     const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
