@@ -116,11 +116,12 @@ export const ConfigSchema = z.object({
    */
   CLUSTER: z.enum(["on", "off"]).default("on"),
   /**
-   * The HTTP server and station sockets: `deno` (Deno.serve and Deno's own WebSocket; the default: less CPU per
-   * message and faster handshakes) or `node` (node:http with npm `ws`: under half the memory per idle station,
-   * for memory-bound hosts; an accept watchdog reading /proc makes it exit 70 when it stops accepting).
+   * The HTTP server and station sockets: `node` (node:http with npm `ws`; the default: about half the memory per
+   * idle station, the same boot and CPU per message; an accept watchdog reading /proc makes it exit 70 when it
+   * stops accepting) or `deno` (Deno.serve and Deno's own WebSocket, whose native state alone outweighs an
+   * ocpp-rpc station). Unset on Deno Deploy: `deno`, the server Deploy runs (see `httpServerOf`).
    */
-  HTTP_SERVER: z.enum(["node", "deno"]).default("deno"),
+  HTTP_SERVER: z.enum(["node", "deno"]).optional(),
   /** Listen with SO_REUSEPORT (set by the WORKERS supervisor for its workers). */
   REUSE_PORT: bool.default(false),
   /** Set by Deno Deploy, whose KV is built in (KV_PATH is then ignored). */
@@ -237,7 +238,17 @@ export const ConfigSchema = z.object({
   RETENTION_INTERVAL_S: z.coerce.number().min(0.05).max(86_400).default(600),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = Omit<z.infer<typeof ConfigSchema>, "HTTP_SERVER"> & { HTTP_SERVER: "node" | "deno" };
+
+/**
+ * The transport when HTTP_SERVER is unset: `node` (bench/README.md, "Idle station memory"), except on Deno
+ * Deploy, which serves through Deno.serve and has no /proc for the node listener's accept watchdog.
+ */
+export function httpServerOf(
+  settings: { HTTP_SERVER?: "node" | "deno" | undefined; DENO_DEPLOYMENT_ID?: string | undefined },
+): "node" | "deno" {
+  return settings.HTTP_SERVER ?? (settings.DENO_DEPLOYMENT_ID ? "deno" : "node");
+}
 
 /**
  * Parses settings from an env-like record; throws one readable error naming every bad variable.
@@ -268,7 +279,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `Invalid settings: WORKERS=${result.data.WORKERS} needs CLUSTER=on (the workers are one cluster)`,
     );
   }
-  return result.data;
+  return { ...result.data, HTTP_SERVER: httpServerOf(result.data) };
 }
 
 export function loadConfig(): Config {

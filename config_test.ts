@@ -24,8 +24,10 @@ Deno.test("parseConfig() names every bad variable", () => {
   );
 });
 
-Deno.test("parseConfig() listens with Deno.serve by default, and on node:http when HTTP_SERVER says", () => {
-  assertEquals(parseConfig({}).HTTP_SERVER, "deno");
-  assertEquals(parseConfig({ HTTP_SERVER: "node" }).HTTP_SERVER, "node");
+Deno.test("parseConfig() listens on node:http by default, on Deno.serve on Deno Deploy or when HTTP_SERVER says", () => {
+  assertEquals(parseConfig({}).HTTP_SERVER, "node");
+  assertEquals(parseConfig({ HTTP_SERVER: "deno" }).HTTP_SERVER, "deno");
+  assertEquals(parseConfig({ DENO_DEPLOYMENT_ID: "d1" }).HTTP_SERVER, "deno");
+  assertEquals(parseConfig({ DENO_DEPLOYMENT_ID: "d1", HTTP_SERVER: "node" }).HTTP_SERVER, "node");
   assertThrows(() => parseConfig({ HTTP_SERVER: "uws" }), Error, "HTTP_SERVER");
 });

@@ -17,7 +17,7 @@ export async function startTestServer(
   env: Record<string, string> = {},
   options: ServerOptions & { store?: Store } = {},
 ): Promise<TestServer> {
-  // HTTP_SERVER=node deno task test: the suite's in-process servers on that transport (a test's own wins).
+  // HTTP_SERVER=deno deno task test: the suite's in-process servers on that transport (a test's own wins).
   const transport = Deno.env.get("HTTP_SERVER");
   const config = parseConfig({
     PORT: "0",
