@@ -10,6 +10,10 @@
  * deno run -A bench/kv_tail.ts [rate=2500] [stations=1000] [seconds=20]
  * ```
  *
+ * `KV_TAIL_JOURNAL`: `off` (default), `on` (the meter journal for every commit), or a number: the journal's
+ * `journalFrom` (meter value commits per station per interval from which a station journals; 4 in the
+ * server, store/open.ts).
+ *
  * `slowestBatches`: the 8 slowest group commits of the window as [ms, callers, seconds into the window]: a
  * slow commit of a usual size is the file's (a sync, a checkpoint), a large one a queue that built up.
  */
@@ -25,7 +29,9 @@ let batches = 0;
 /** The slowest group commits of the measured window: [ms, callers, seconds into the window]. */
 const slowest: [number, number, number][] = [];
 let windowStart = 0;
+const journal = Deno.env.get("KV_TAIL_JOURNAL") ?? "off";
 const store = new KvStore(await Deno.openKv(`${dir}/csms.kv`), {
+  meterJournal: journal === "off" ? false : { journalFrom: journal === "on" ? 0 : Number(journal) },
   onBatch: () => batches++,
   commitObserver: ({ size, seconds }) => {
     if (!measuring) return;
@@ -104,6 +110,7 @@ try {
   const l = lag.summary();
   const per = (v: number) => Math.round((v / sent) * 10) / 10;
   console.log(JSON.stringify({
+    journal,
     rate,
     stations,
     commits: sent,
