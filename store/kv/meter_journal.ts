@@ -19,11 +19,13 @@
  * entry whose group key is taken already is stored the slow way (`fallback`: read, then store what the stored
  * group lacks), then deleted: never dropped.
  *
- * Only stations that send often journal (`journalFrom`, journal_rule.ts): the applier's saving is one page
- * write for all of a station's groups of an interval, which a station with one group per interval does not
- * get, while it pays the entry's write, checks and delete. The others' groups go straight into their lists
- * as without a journal (checked absent in the commit); a group pending here is found first either way, and a
- * station with groups pending keeps journaling until they are applied.
+ * Only stations that send often journal (`journalFrom`, journal_rule.ts), and only in large group commits
+ * (`batchFrom`): the applier's saving is one page write for all of a station's groups of an interval, which a
+ * station with one group per interval does not get, and which pays for the entry's write, checks, delete and
+ * the applier's JavaScript only when the stations' pages are what limits the store (measured:
+ * bench/README.md, "KV meter journal, adaptive"). The others' groups go straight into their lists as without
+ * a journal (checked absent in the commit); a group pending here is found first either way, and a station
+ * with groups pending keeps journaling until they are applied.
  *
  * Reads drain first: whatever was answered is in the station's list when listed. At open, leftover entries
  * (a crash) are applied before the first commit.
@@ -183,10 +185,11 @@ export class MeterJournal {
   /**
    * Adds a station's meter value groups to `set` (the layout must be the current one): new groups as journal
    * entries, their key in the station's list checked absent, when the station journals (it has groups
-   * pending, or the rule says so and the group commit holds `batchFrom` MeterValues commits or more), else straight into its list as without a journal; groups too large or
-   * repeating a time of this commit as today (`planMeterValues`). Either way a group pending here is found
-   * first. Returns what it journaled, or null when a group overlaps one pending here without being a replay
-   * of it: then the station must be planned reading first, after `drain`.
+   * pending, or the rule says so and the group commit holds `batchMeters` >= `batchFrom` MeterValues
+   * commits), else straight into its list as without a journal; groups too large or repeating a time of this
+   * commit as today (`planMeterValues`). Either way a group pending here is found first. Returns what it
+   * journaled, or null when a group overlaps one pending here without being a replay of it: then the station
+   * must be planned reading first, after `drain`.
    */
   plan(
     chargePointId: string,
