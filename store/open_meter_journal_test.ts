@@ -40,7 +40,7 @@ async function withStores<T>(
   }
 }
 
-Deno.test("KV_METER_JOURNAL: off by default; on journals meter values; a crash's leftovers are applied with it off", async () => {
+Deno.test("KV_METER_JOURNAL: off by default; on journals the meter values of stations sending often in large group commits; a crash's leftovers are applied with it off", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/csms.kv`;
