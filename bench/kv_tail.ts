@@ -10,10 +10,15 @@
  * deno run -A bench/kv_tail.ts [rate=2500] [stations=1000] [seconds=20]
  * ```
  *
+ * `KV_TAIL_JOURNAL`: `off` (default), `on` (the meter journal for every commit), `adaptive` (the server's
+ * rule with KV_METER_JOURNAL=on, store/open.ts), or a number: the journal's `journalFrom` alone (meter value
+ * commits per station per interval from which a station journals).
+ *
  * `slowestBatches`: the 8 slowest group commits of the window as [ms, callers, seconds into the window]: a
  * slow commit of a usual size is the file's (a sync, a checkpoint), a large one a queue that built up.
  */
 import { KvStore } from "../store/kv/mod.ts";
+import { ADAPTIVE_BATCH_FROM, ADAPTIVE_JOURNAL_FROM } from "../store/kv/meter_journal.ts";
 import { meterRows } from "./meter_rows.ts";
 import { Histogram } from "./histogram.ts";
 
@@ -25,7 +30,15 @@ let batches = 0;
 /** The slowest group commits of the measured window: [ms, callers, seconds into the window]. */
 const slowest: [number, number, number][] = [];
 let windowStart = 0;
+const journal = Deno.env.get("KV_TAIL_JOURNAL") ?? "off";
 const store = new KvStore(await Deno.openKv(`${dir}/csms.kv`), {
+  meterJournal: journal === "off"
+    ? false
+    : journal === "on"
+    ? { journalFrom: 0 }
+    : journal === "adaptive"
+    ? { journalFrom: ADAPTIVE_JOURNAL_FROM, batchFrom: ADAPTIVE_BATCH_FROM }
+    : { journalFrom: Number(journal) },
   onBatch: () => batches++,
   commitObserver: ({ size, seconds }) => {
     if (!measuring) return;
@@ -104,6 +117,7 @@ try {
   const l = lag.summary();
   const per = (v: number) => Math.round((v / sent) * 10) / 10;
   console.log(JSON.stringify({
+    journal,
     rate,
     stations,
     commits: sent,

@@ -88,7 +88,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     { KvEnergyStore },
     { kvSecurityExtension },
     { kvFleetStore },
-    { hasJournalEntries },
+    { ADAPTIVE_BATCH_FROM, ADAPTIVE_JOURNAL_FROM, hasJournalEntries },
   ] = await Promise.all([
     import("./kv/mod.ts"),
     import("./kv/auth.ts"),
@@ -102,10 +102,16 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
   const kv = await openKvHandle(path);
   logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
-  // One process owns a local file: meter values may go through its journal (not on Deno Deploy). Entries a
-  // crash left behind turn it on for this run, so they are applied even when it is off now.
-  const journal = path !== undefined && (config.KV_METER_JOURNAL === "on" || await hasJournalEntries(kv));
-  const store = new KvStore(kv, { ...options, meterJournal: journal });
+  // One process owns a local file: meter values may go through its journal (not on Deno Deploy), for the
+  // stations that send often enough for it to pay. Entries a crash left behind turn it on for this run, so
+  // they are applied even when it is off now (then it journals nothing new).
+  const on = config.KV_METER_JOURNAL === "on";
+  const journal = path !== undefined && (on || await hasJournalEntries(kv));
+  const store = new KvStore(kv, {
+    ...options,
+    meterJournal: journal &&
+      { journalFrom: on ? ADAPTIVE_JOURNAL_FROM : Infinity, batchFrom: ADAPTIVE_BATCH_FROM },
+  });
   return {
     store,
     auth: new KvAuthStore(kv),

@@ -12,9 +12,9 @@
  * refuses (a value too large) is retried member by member, each reading first, so one station never fails
  * another; each caller is settled only with the outcome of the atomic holding its writes.
  *
- * With a meter journal (a local file, see meter_journal.ts), new meter value groups are journaled instead of
- * written to the stations' lists; a station whose groups overlap pending ones partly is planned reading
- * first, after the journal is applied.
+ * With a meter journal (a local file, see meter_journal.ts), the new meter value groups of stations that send
+ * often are journaled instead of written to their lists; a station whose groups overlap pending ones partly
+ * is planned reading first, after the journal is applied.
  */
 import { type CommitResult, type StationChanges } from "../../model/changes.ts";
 import { type CommitObserver, GroupCommit } from "../group_commit.ts";
@@ -143,8 +143,10 @@ export class KvCommitter {
     await this.#journal?.recover();
     let atomics = 0;
     let retriedAlone = 0;
+    // How many members store meter values: the journal pays only in large group commits (meter_journal.ts).
+    const meters = batch.reduce((n, m) => (m.meterValues?.length ? n + 1 : n), 0);
     const results = await inRounds(batch, async (members) => {
-      const out = await this.#commitRound(members, layout);
+      const out = await this.#commitRound(members, layout, false, meters);
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
       return out.results;
@@ -161,6 +163,7 @@ export class KvCommitter {
     members: StationChanges[],
     layout: MeterLayout,
     readRows = false,
+    meters = 0,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
     const results: Settled[] = new Array(members.length);
     // Reading first decides against the stations' lists: the journal's groups must be in them.
@@ -173,7 +176,7 @@ export class KvCommitter {
     const journaled: Journaled[][] = new Array(members.length);
     const again: number[] = [];
     prepared.forEach((p, i) => {
-      const plan = this.#plan(p, read, readRows, layout);
+      const plan = this.#plan(p, read, readRows, layout, meters);
       if ("again" in plan) again.push(i);
       // A conflict found in remembered entries may be stale: decide it on a fresh read.
       else if ("conflict" in plan && p.recalled.length > 0) again.push(i);
@@ -304,6 +307,7 @@ export class KvCommitter {
 
   /**
    * `readRows`: decide which meter values are new by the read (else check new groups inside the write);
+   * `meters`: the members of the group commit storing meter values (the journal's rule);
    * `layout`: what earlier layouts of meter values the file may hold (see meter_values.ts).
    */
   #plan(
@@ -311,6 +315,7 @@ export class KvCommitter {
     batchRead: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
     readRows: boolean,
     layout: MeterLayout,
+    meters = 0,
   ): Plan {
     const set = new WriteSet();
     let read = batchRead;
@@ -324,7 +329,7 @@ export class KvCommitter {
     planStation(p.changes, read, set, this.seq);
     let journaled: Journaled[] = [];
     if (this.#journal !== null && !readRows && !layout.rows && !layout.oldGroups) {
-      const out = this.#journal.plan(p.groups, layout, set, this.seq);
+      const out = this.#journal.plan(p.changes.chargePointId, meters, p.groups, layout, set, this.seq);
       if (out === null) return { again: true };
       journaled = out;
     } else {

@@ -19,6 +19,14 @@
  * entry whose group key is taken already is stored the slow way (`fallback`: read, then store what the stored
  * group lacks), then deleted: never dropped.
  *
+ * Only stations that send often journal (`journalFrom`, journal_rule.ts), and only in large group commits
+ * (`batchFrom`): the applier's saving is one page write for all of a station's groups of an interval, which a
+ * station with one group per interval does not get, and which pays for the entry's write, checks, delete and
+ * the applier's JavaScript only when the stations' pages are what limits the store (measured:
+ * bench/README.md, "KV meter journal, adaptive"). The others' groups go straight into their lists as without
+ * a journal (checked absent in the commit); a group pending here is found first either way, and a station
+ * with groups pending keeps journaling until they are applied.
+ *
  * Reads drain first: whatever was answered is in the station's list when listed. At open, leftover entries
  * (a crash) are applied before the first commit.
  *
@@ -35,6 +43,7 @@ import {
   type PreparedGroup,
 } from "./meter_values.ts";
 import type { WriteSet } from "./write_set.ts";
+import { JournalRule } from "./journal_rule.ts";
 
 export const JOURNAL_PREFIX = "mv_j";
 
@@ -43,7 +52,28 @@ export interface MeterJournalOptions {
   intervalMs?: number;
   /** Pending groups from which the applier runs at once (default 20,000). */
   eagerAt?: number;
+  /**
+   * Meter value commits per interval from which a station's new groups are journaled (journal_rule.ts);
+   * below, they are written to its list at once. Default 0: every commit journals.
+   */
+  journalFrom?: number;
+  /**
+   * MeterValues commits in one group commit from which its stations may journal (with `journalFrom`); in a
+   * smaller one their groups go to their lists at once. Default 0: any.
+   */
+  batchFrom?: number;
+  /** The rule's window, in ms (default `intervalMs`). */
+  rateWindowMs?: number;
+  /** The rule's clock, in ms (tests). */
+  now?: () => number;
 }
+
+/**
+ * The server's rule (store/open.ts): a station journals from 4 meter value commits per interval on, in group
+ * commits of 100 MeterValues or more (bench/README.md, "KV meter journal, adaptive").
+ */
+export const ADAPTIVE_JOURNAL_FROM = 4;
+export const ADAPTIVE_BATCH_FROM = 100;
 
 /** A group this process journaled: its key in the station's list (its id) and its entry's value. */
 export interface Journaled {
@@ -100,6 +130,10 @@ export class MeterJournal {
    * bytes, decoded only for a replay (keeping the rows would move them all into the old generation).
    */
   readonly #pending = new Map<string, Journaled>();
+  /** Pending groups per station: a station with some keeps journaling (its page is the applier's anyway). */
+  readonly #pendingByStation = new Map<string, number>();
+  readonly #rule: JournalRule;
+  readonly #batchFrom: number;
   #next = 0;
   #recovered: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -115,6 +149,12 @@ export class MeterJournal {
     this.#fallback = fallback;
     this.#intervalMs = options.intervalMs ?? 1500;
     this.#eagerAt = options.eagerAt ?? 20_000;
+    this.#batchFrom = options.batchFrom ?? 0;
+    this.#rule = new JournalRule({
+      windowMs: options.rateWindowMs ?? this.#intervalMs,
+      from: options.journalFrom ?? 0,
+      ...(options.now ? { now: options.now } : {}),
+    });
     const open = journals.get(kv) ?? new Set();
     open.add(this);
     journals.set(kv, open);
@@ -144,17 +184,23 @@ export class MeterJournal {
 
   /**
    * Adds a station's meter value groups to `set` (the layout must be the current one): new groups as journal
-   * entries, their key in the station's list checked absent; groups too large or repeating a time of this
-   * commit as today (`planMeterValues`). Returns what it journaled, or null when a group overlaps one pending
-   * here without being a replay of it: then the station must be planned reading first, after `drain`.
+   * entries, their key in the station's list checked absent, when the station journals (it has groups
+   * pending, or the rule says so and the group commit holds `batchMeters` >= `batchFrom` MeterValues
+   * commits), else straight into its list as without a journal; groups too large or repeating a time of this
+   * commit as today (`planMeterValues`). Either way a group pending here is found first. Returns what it
+   * journaled, or null when a group overlaps one pending here without being a replay of it: then the station
+   * must be planned reading first, after `drain`.
    */
   plan(
+    chargePointId: string,
+    batchMeters: number,
     groups: readonly PreparedGroup[],
     layout: MeterLayout,
     set: WriteSet,
     seq: Sequence,
   ): Journaled[] | null {
     const journaled: Journaled[] = [];
+    let journals: boolean | undefined;
     for (const g of groups) {
       const id = g.key === null ? null : keyId(g.key);
       const pending = id === null ? undefined : this.#pending.get(id);
@@ -165,7 +211,13 @@ export class MeterJournal {
         if (g.rows.every((r) => ids.has(meterValueId(r.row)))) continue;
         return null;
       }
-      if (!g.first || g.key === null) {
+      if (g.first && g.key !== null) {
+        // Decided once per commit (the rule counts commits: a station's groups of one commit share a page),
+        // the commit counted whatever the pending groups say.
+        journals ??= (this.#rule.note(chargePointId) && batchMeters >= this.#batchFrom) ||
+          this.#pendingByStation.has(chargePointId);
+      }
+      if (!g.first || g.key === null || !journals) {
         planMeterValues([g], null, layout, set, seq);
         continue;
       }
@@ -182,7 +234,11 @@ export class MeterJournal {
   /** What `plan` journaled is committed: index it, and have it applied soon. */
   committed(journaled: readonly Journaled[]): void {
     if (journaled.length === 0) return;
-    for (const j of journaled) this.#pending.set(j.id, j);
+    for (const j of journaled) {
+      this.#pending.set(j.id, j);
+      const station = j.key[1] as string;
+      this.#pendingByStation.set(station, (this.#pendingByStation.get(station) ?? 0) + 1);
+    }
     this.#schedule();
   }
 
@@ -335,7 +391,11 @@ export class MeterJournal {
 
   /** The group is in the station's list: its absent-check finds a replay from now on. */
   #done(item: Item): void {
-    this.#pending.delete(keyId(item.key));
+    if (!this.#pending.delete(keyId(item.key))) return;
+    const station = item.key[1] as string;
+    const left = (this.#pendingByStation.get(station) ?? 1) - 1;
+    if (left > 0) this.#pendingByStation.set(station, left);
+    else this.#pendingByStation.delete(station);
   }
 }
 

@@ -1,8 +1,8 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { at, meterRow } from "../contract/harness.ts";
-import { drainMeterJournals } from "./meter_journal.ts";
-import { KvStore, openKvHandle, openKvStore } from "./mod.ts";
+import { drainMeterJournals, type MeterJournalOptions } from "./meter_journal.ts";
+import { KvStore, type KvStoreOptions, openKvHandle, openKvStore } from "./mod.ts";
 import { KvRetentionStore } from "./retention.ts";
 import { emptyRecord } from "../../model/charge_point.ts";
 
@@ -27,15 +27,33 @@ const counts = async (kv: Deno.Kv) => ({
   alone: await count(kv, "mv"),
 });
 
-/** A journaled store on `kv` whose applier only runs when the test drains it. */
-function journaled(kv: Deno.Kv): KvStore {
-  return new KvStore(kv, { closeHandle: false, meterJournal: { intervalMs: 3_600_000 } });
+/** A journaled store on `kv` whose applier only runs when the test drains it (every commit journals). */
+function journaled(kv: Deno.Kv, options: MeterJournalOptions = {}, store: KvStoreOptions = {}): KvStore {
+  return new KvStore(kv, {
+    ...store,
+    closeHandle: false,
+    meterJournal: { intervalMs: 3_600_000, ...options },
+  });
 }
 
-Deno.test("a MeterValues group is journaled, applied into the station's list on drain; a replay before and after stores nothing new", async () => {
+/** Runs `run` with a `:memory:` handle and a journaled store on it (`journaled`), then closes both. */
+async function withJournaled(
+  run: (kv: Deno.Kv, store: KvStore) => Promise<void>,
+  options: MeterJournalOptions = {},
+  storeOptions: KvStoreOptions = {},
+): Promise<void> {
   const kv = await openKvHandle(":memory:");
-  const store = journaled(kv);
+  const store = journaled(kv, options, storeOptions);
   try {
+    await run(kv, store);
+  } finally {
+    await store.close();
+    kv.close();
+  }
+}
+
+Deno.test("a MeterValues group is journaled, applied into the station's list on drain; a replay before and after stores nothing new", () =>
+  withJournaled(async (kv, store) => {
     const rows = frame(at(10));
     assertEquals(await store.addMeterValues(rows), 4);
     assertEquals(await counts(kv), { journal: 1, groups: 0, byTransaction: 0, alone: 0 });
@@ -49,16 +67,10 @@ Deno.test("a MeterValues group is journaled, applied into the station's list on 
     assertEquals(await store.addMeterValues(rows), 0);
     assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, alone: 0 });
     assertEquals(await store.listMeterValuesByTransaction(7), rows);
-  } finally {
-    await store.close();
-    kv.close();
-  }
-});
+  }));
 
-Deno.test("a frame overlapping a journaled group partly stores only its new values, reading after the journal is applied", async () => {
-  const kv = await openKvHandle(":memory:");
-  const store = journaled(kv);
-  try {
+Deno.test("a frame overlapping a journaled group partly stores only its new values, reading after the journal is applied", () =>
+  withJournaled(async (_kv, store) => {
     const rows = frame(at(10));
     assertEquals(await store.addMeterValues(rows.slice(0, 3)), 3);
     assertEquals(await store.addMeterValues(rows.slice(1)), 1);
@@ -67,16 +79,10 @@ Deno.test("a frame overlapping a journaled group partly stores only its new valu
       ...rows.slice(0, 3).reverse(),
     ]);
     assertEquals(await store.addMeterValues(rows), 0);
-  } finally {
-    await store.close();
-    kv.close();
-  }
-});
+  }));
 
-Deno.test("reads right after the answer see the journaled values (the journal is applied first)", async () => {
-  const kv = await openKvHandle(":memory:");
-  const store = journaled(kv);
-  try {
+Deno.test("reads right after the answer see the journaled values (the journal is applied first)", () =>
+  withJournaled(async (_kv, store) => {
     const first = frame(at(10));
     const second = frame(at(11));
     await store.addMeterValues(first);
@@ -84,26 +90,16 @@ Deno.test("reads right after the answer see the journaled values (the journal is
     await store.addMeterValues(second);
     assertEquals(await store.listMeterValuesByChargePoint("CP-1", 100), [...first, ...second].reverse());
     assertEquals(await store.listMeterValuesByTransaction(7), [...first, ...second]);
-  } finally {
-    await store.close();
-    kv.close();
-  }
-});
+  }));
 
-Deno.test("retention sees journaled values (the journals on its handle are applied first)", async () => {
-  const kv = await openKvHandle(":memory:");
-  const store = journaled(kv);
-  try {
+Deno.test("retention sees journaled values (the journals on its handle are applied first)", () =>
+  withJournaled(async (kv, store) => {
     await store.putChargePoint(emptyRecord("CP-1", new Date()));
     const t = (d: number) => new Date(Date.UTC(2020, 0, d)).toISOString();
     assertEquals(await store.addMeterValues(frame(t(1))), 4);
     assertEquals(await new KvRetentionStore(kv).pruneMeterValues(t(10), 100), 4);
     assertEquals(await counts(kv), { journal: 0, groups: 0, byTransaction: 0, alone: 0 });
-  } finally {
-    await store.close();
-    kv.close();
-  }
-});
+  }));
 
 Deno.test("the applier runs by itself after its interval, and closing the store applies what is left", async () => {
   const kv = await openKvHandle(":memory:");
@@ -125,26 +121,23 @@ Deno.test("the applier runs by itself after its interval, and closing the store 
   kv.close();
 });
 
-Deno.test("a journal entry whose group another writer stored meanwhile is stored the slow way, never dropped", async () => {
-  const kv = await openKvHandle(":memory:");
-  const store = journaled(kv);
-  // Another process on the same file, writing the stations' lists directly.
-  const other = new KvStore(kv, { closeHandle: false });
-  try {
-    const rows = frame(at(10));
-    assertEquals(await store.addMeterValues(rows.slice(0, 3)), 3);
-    assertEquals(await other.addMeterValues(rows.slice(1)), 3);
-    await drainMeterJournals(kv);
-    // The journaled group's value the other group lacks is stored alone; the rest once.
-    assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 1 });
-    const listed = await store.listMeterValuesByTransaction(7);
-    assertEquals(listed.map((r) => r.measurand).sort(), rows.map((r) => r.measurand).sort());
-  } finally {
-    await other.close();
-    await store.close();
-    kv.close();
-  }
-});
+Deno.test("a journal entry whose group another writer stored meanwhile is stored the slow way, never dropped", () =>
+  withJournaled(async (kv, store) => {
+    // Another process on the same file, writing the stations' lists directly.
+    const other = new KvStore(kv, { closeHandle: false });
+    try {
+      const rows = frame(at(10));
+      assertEquals(await store.addMeterValues(rows.slice(0, 3)), 3);
+      assertEquals(await other.addMeterValues(rows.slice(1)), 3);
+      await drainMeterJournals(kv);
+      // The journaled group's value the other group lacks is stored alone; the rest once.
+      assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 1 });
+      const listed = await store.listMeterValuesByTransaction(7);
+      assertEquals(listed.map((r) => r.measurand).sort(), rows.map((r) => r.measurand).sort());
+    } finally {
+      await other.close();
+    }
+  }));
 
 /** A handle whose listings of the journal are held back until `hold` has run (a stale listing). */
 function staleJournalListing(kv: Deno.Kv, hold: () => Promise<void>): Deno.Kv {
@@ -270,10 +263,8 @@ Deno.test("a closed store refuses commits and its journal no longer runs", async
   await assertRejects(() => store.addMeterValues(frame(at(11))), Error, "closed");
 });
 
-Deno.test("a journal of many stations is applied in atomics within KV's limits (100 checks each)", async () => {
-  const kv = await openKvHandle(":memory:");
-  const store = journaled(kv);
-  try {
+Deno.test("a journal of many stations is applied in atomics within KV's limits (100 checks each)", () =>
+  withJournaled(async (kv, store) => {
     const commits = [];
     for (let s = 0; s < 150; s++) {
       for (const minute of [10, 11]) commits.push(store.addMeterValues(frame(at(minute), s, `CP-${s}`)));
@@ -282,11 +273,7 @@ Deno.test("a journal of many stations is applied in atomics within KV's limits (
     assertEquals((await counts(kv)).journal, 300);
     await drainMeterJournals(kv);
     assertEquals(await counts(kv), { journal: 0, groups: 300, byTransaction: 300, alone: 0 });
-  } finally {
-    await store.close();
-    kv.close();
-  }
-});
+  }));
 
 Deno.test("an entry applied but not yet deleted (a crash between the applier's two atomics) is applied again as a replay: nothing new", async () => {
   const kv = await openKvHandle(":memory:");
@@ -310,3 +297,83 @@ Deno.test("an entry applied but not yet deleted (a crash between the applier's t
     kv.close();
   }
 });
+
+/** Options of an adaptive journal on a clock the test moves: windows of 1 s, journaling from 3 commits. */
+function adaptive(clock: { now: number }): MeterJournalOptions {
+  return { journalFrom: 3, rateWindowMs: 1000, now: () => clock.now };
+}
+
+Deno.test("adaptive: a station below `journalFrom` commits per window writes its list at once; from it on it journals, and keeps journaling while groups of it are pending", async () => {
+  const clock = { now: 0 };
+  await withJournaled(async (kv, store) => {
+    assertEquals(await store.addMeterValues(frame(at(10))), 4);
+    assertEquals(await store.addMeterValues(frame(at(11))), 4);
+    assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 0 });
+    // Its third commit of the window: journaled. Another station's first: not.
+    assertEquals(await store.addMeterValues(frame(at(12))), 4);
+    assertEquals(await store.addMeterValues(frame(at(10), 8, "CP-2")), 4);
+    assertEquals(await counts(kv), { journal: 1, groups: 3, byTransaction: 3, alone: 0 });
+    // Two windows later its rate says "write at once", but it has a group pending: journaled beside it.
+    clock.now = 2500;
+    assertEquals(await store.addMeterValues(frame(at(13))), 4);
+    assertEquals(await counts(kv), { journal: 2, groups: 3, byTransaction: 3, alone: 0 });
+    await drainMeterJournals(kv);
+    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, alone: 0 });
+    // Applied: back to its rate (2 commits in this window).
+    assertEquals(await store.addMeterValues(frame(at(14))), 4);
+    assertEquals(await counts(kv), { journal: 0, groups: 6, byTransaction: 6, alone: 0 });
+    // The window after one of 3 commits: journaled from its first commit.
+    clock.now = 3100;
+    assertEquals(await store.addMeterValues(frame(at(15))), 4);
+    assertEquals(await counts(kv), { journal: 1, groups: 6, byTransaction: 6, alone: 0 });
+    assertEquals((await store.listMeterValuesByTransaction(7)).length, 24);
+  }, adaptive(clock));
+});
+
+Deno.test("adaptive: replays and overlaps store each value once whichever way their station is routed", async () => {
+  const clock = { now: 0 };
+  await withJournaled(async (kv, store) => {
+    const frames = [10, 11, 12, 13].map((m) => frame(at(m)));
+    // 10 and 11 straight into the list, 12 and 13 journaled.
+    for (const f of frames) assertEquals(await store.addMeterValues(f), 4);
+    assertEquals(await counts(kv), { journal: 2, groups: 2, byTransaction: 2, alone: 0 });
+    // Replays while 12 and 13 are pending: of a stored group, of a pending one, of part of one.
+    assertEquals(await store.addMeterValues(frames[0]!), 0);
+    assertEquals(await store.addMeterValues(frames[3]!), 0);
+    assertEquals(await store.addMeterValues(frames[2]!.slice(1, 3)), 0);
+    // A frame of 13's time with one new value: only it stored.
+    const more = meterRow({ timestamp: at(13), transactionId: 7, measurand: "SoC", value: "50" });
+    assertEquals(await store.addMeterValues([...frames[3]!, more]), 1);
+    // Later, at a low rate, each replayed again: nothing new.
+    clock.now = 10_000;
+    for (const f of frames) assertEquals(await store.addMeterValues(f), 0);
+    // (The value stored alone: its entry, and its pointers in the station's list and by transaction.)
+    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, alone: 1 });
+    assertEquals((await store.listMeterValuesByTransaction(7)).length, 17);
+  }, adaptive(clock));
+});
+
+Deno.test("adaptive: stations journal only in a group commit of `batchFrom` MeterValues commits or more", () =>
+  withJournaled(
+    async (kv, store) => {
+      // One group commit (it waits 50 ms for company): two MeterValues and a commit without any.
+      await Promise.all([
+        store.addMeterValues(frame(at(10), 7, "CP-1")),
+        store.addMeterValues(frame(at(10), 8, "CP-2")),
+        store.commit({ chargePointId: "CP-3", lastSeen: at(10) }),
+      ]);
+      assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 0 });
+      // Three MeterValues in one: journaled.
+      const added = await Promise.all(
+        ["CP-1", "CP-2", "CP-3"].map((cp, i) => store.addMeterValues(frame(at(11), 7 + i, cp))),
+      );
+      assertEquals(added, [4, 4, 4]);
+      assertEquals(await counts(kv), { journal: 3, groups: 2, byTransaction: 2, alone: 0 });
+      // A station with groups pending journals in a small group commit too (its page is the applier's anyway).
+      assertEquals(await store.addMeterValues(frame(at(12), 7, "CP-1")), 4);
+      assertEquals(await counts(kv), { journal: 4, groups: 2, byTransaction: 2, alone: 0 });
+      assertEquals((await store.listMeterValuesByChargePoint("CP-1", 100)).length, 12);
+    },
+    { batchFrom: 3 },
+    { groupCommitMs: 50 },
+  ));
