@@ -14,11 +14,11 @@ export const ConfigSchema = z.object({
   /** Embedded store file; unset on Deno Deploy, whose KV is built in. */
   KV_PATH: z.string().default("./data/csms.kv"),
   /**
-   * `on`: on a local KV file, the meter values of stations that send often (4 MeterValues per 1.5 s, in group
+   * `on` (the default): on a local KV file, the meter values of stations that send often (4 MeterValues per 1.5 s, in group
    * commits of 100 MeterValues or more) go through an append-only journal applied in batches; the others'
    * straight into their lists (bench/README.md, "KV meter journal, adaptive").
    */
-  KV_METER_JOURNAL: z.enum(["on", "off"]).default("off"),
+  KV_METER_JOURNAL: z.enum(["on", "off"]).default("on"),
   /** When set, PostgreSQL is the store. */
   DATABASE_URL: z.string().url().optional(),
   /**
