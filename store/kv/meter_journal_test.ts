@@ -36,6 +36,30 @@ function journaled(kv: Deno.Kv, options: MeterJournalOptions = {}, store: KvStor
   });
 }
 
+/**
+ * What a process killed before its applier finished leaves on `kv`: the journal entry of `rows` (journaled by
+ * a store now closed), with its group already in the station's list (`applied`: killed between the applier's
+ * two atomics) or not (killed before it ran). Returns the entry.
+ */
+async function leftoverEntry(
+  kv: Deno.Kv,
+  rows: MeterValueRow[],
+  applied: boolean,
+): Promise<Deno.KvEntry<unknown>> {
+  const first = journaled(kv);
+  await first.addMeterValues(rows);
+  const [entry] = await Array.fromAsync(kv.list({ prefix: ["mv_j"] }));
+  await first.close();
+  const leave = kv.atomic().set(entry!.key, entry!.value);
+  if (!applied) {
+    for (const prefix of ["mv_cp", "mv_tx"]) {
+      for await (const group of kv.list({ prefix: [prefix] })) leave.delete(group.key);
+    }
+  }
+  await leave.commit();
+  return entry!;
+}
+
 /** Runs `run` with a `:memory:` handle and a journaled store on it (`journaled`), then closes both. */
 async function withJournaled(
   run: (kv: Deno.Kv, store: KvStore) => Promise<void>,
@@ -230,14 +254,7 @@ Deno.test("leftover journal entries (a crash) are applied before the first commi
   try {
     const rows = frame(at(10));
     // What a process killed before its applier ran leaves: an entry, no group.
-    const first = journaled(kv);
-    await first.addMeterValues(rows);
-    const [entry] = await Array.fromAsync(kv.list({ prefix: ["mv_j"] }));
-    await first.close();
-    await kv.atomic().delete(["mv_cp", "CP-1", at(10), 1]).delete(
-      (await Array.fromAsync(kv.list({ prefix: ["mv_tx"] })))[0]!.key,
-    )
-      .set(entry!.key, entry!.value).commit();
+    const entry = await leftoverEntry(kv, rows, false);
     assertEquals(await counts(kv), { journal: 1, groups: 0, byTransaction: 0, alone: 0 });
     const next = journaled(kv);
     try {
@@ -247,7 +264,7 @@ Deno.test("leftover journal entries (a crash) are applied before the first commi
       // New entries are numbered after the last one left.
       await next.addMeterValues(frame(at(11)));
       const [newer] = await Array.fromAsync(kv.list({ prefix: ["mv_j"] }));
-      assertEquals((newer!.key[1] as number) > (entry!.key[1] as number), true);
+      assertEquals((newer!.key[1] as number) > (entry.key[1] as number), true);
     } finally {
       await next.close();
     }
@@ -279,11 +296,7 @@ Deno.test("an entry applied but not yet deleted (a crash between the applier's t
   const kv = await openKvHandle(":memory:");
   try {
     const rows = frame(at(10));
-    const first = journaled(kv);
-    await first.addMeterValues(rows);
-    const [entry] = await Array.fromAsync(kv.list({ prefix: ["mv_j"] }));
-    await first.close();
-    await kv.set(entry!.key, entry!.value);
+    await leftoverEntry(kv, rows, true);
     assertEquals(await counts(kv), { journal: 1, groups: 1, byTransaction: 1, alone: 0 });
     const next = journaled(kv);
     try {
