@@ -2,10 +2,9 @@
  * A station's row is rewritten at every Start, Stop and status change; migration 017 leaves room on each page
  * of `charge_points` so that these are heap-only (HOT) updates, which write no index entry.
  */
-import postgres from "postgres";
 import { assert } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { openPostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL charge_points HOT update tests");
@@ -14,10 +13,8 @@ Deno.test({
   name: "snapshot patches of many stations, round after round, update their rows in place (heap-only)",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-    try {
-      const store = await openPostgresStore(db.url);
+    await withFreshDatabase(async (url, sql) => {
+      const store = await openPostgresStore(url);
       const ids = Array.from({ length: 200 }, (_, i) => `CP-HOT-${i}`);
       const rounds = 4;
       try {
@@ -64,9 +61,6 @@ Deno.test({
       // fillfactor 70 alone (fewer while other databases' work holds the pruning horizon back: 236 once in the
       // parallel suite), 16 with the pages packed full.
       assert(stats.hot >= 0.2 * stats.upd, `heap-only updates: ${stats.hot} of ${stats.upd}`);
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    }, 1);
   },
 });

@@ -3,9 +3,8 @@
  * row per sampled value) reads back the same through the store after the upgrade, a replay of an old frame
  * adds nothing, and new frames are stored one row per element.
  */
-import postgres from "postgres";
 import { assertEquals } from "@std/assert";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { at, meterRow } from "../contract/harness.ts";
 import { migrate, MIGRATIONS } from "./migrate.ts";
@@ -18,9 +17,7 @@ Deno.test({
   name: "migration 015 keeps meter values written one row per sampled value, readable and deduplicated",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    try {
+    await withFreshDatabase(async (url, sql) => {
       const before = MIGRATIONS.filter((m) => m.version < 15);
       assertEquals(await migrate(sql, before), before.map((m) => m.version));
       await sql`insert into charge_points (id, created_at, updated_at) values ('CP-1', now(), now())`;
@@ -57,7 +54,7 @@ Deno.test({
       }
       assertEquals(await migrate(sql), MIGRATIONS.filter((m) => m.version >= 15).map((m) => m.version));
 
-      const store = await openPostgresStore(db.url);
+      const store = await openPostgresStore(url);
       try {
         const inTx = old.slice(0, 3);
         assertEquals(await store.listMeterValuesByTransaction(transactionId), inTx);
@@ -89,9 +86,6 @@ Deno.test({
       } finally {
         await store.close();
       }
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    });
   },
 });

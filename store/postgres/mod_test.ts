@@ -7,7 +7,6 @@
  * elsewhere they are registered as ignored, with a one-line reason, when no server answers.
  */
 import postgres from "postgres";
-import type { Sql } from "postgres";
 import {
   assert,
   assertArrayIncludes,
@@ -17,7 +16,7 @@ import {
   assertRejects,
   assertStrictEquals,
 } from "@std/assert";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { freshDatabase, ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { emptyRecord } from "../../model/charge_point.ts";
 import { startedTransaction } from "../../model/transaction.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
@@ -27,18 +26,6 @@ import { migrate, type Migration, MIGRATIONS } from "./migrate.ts";
 import { type GroupCommitInfo, openPostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL store tests");
-
-/** Runs `fn` with a fresh database and a plain connection to it, then drops the database. */
-async function withDatabase(fn: (url: string, sql: Sql) => Promise<void>): Promise<void> {
-  const db = await freshDatabase();
-  const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-  try {
-    await fn(db.url, sql);
-  } finally {
-    await sql.end();
-    await db.drop();
-  }
-}
 
 storeContract("postgres", async () => {
   const db = await freshDatabase();
@@ -62,7 +49,7 @@ Deno.test({
   name: "migrate() applies every migration once, records it, and is a no-op on a migrated database",
   ignore,
   fn: () =>
-    withDatabase(async (_url, sql) => {
+    withFreshDatabase(async (_url, sql) => {
       assertEquals(await migrate(sql), MIGRATIONS.map((m) => m.version));
       assertEquals(await migrate(sql), []);
       const rows = await sql`select version, name from schema_migrations order by version`;
@@ -91,7 +78,7 @@ Deno.test({
   name: "migrate() run by several nodes at once applies each migration exactly once",
   ignore,
   fn: () =>
-    withDatabase(async (url, sql) => {
+    withFreshDatabase(async (url, sql) => {
       const nodes = Array.from({ length: 5 }, () => postgres(url, { max: 1, onnotice: () => {} }));
       try {
         const applied = await Promise.all(nodes.map((node) => migrate(node)));
@@ -108,7 +95,7 @@ Deno.test({
   name: "openPostgresStore() started by several nodes at once gives working stores on one schema",
   ignore,
   fn: () =>
-    withDatabase(async (url) => {
+    withFreshDatabase(async (url) => {
       const stores = await Promise.all(Array.from({ length: 3 }, () => openPostgresStore(url)));
       try {
         await stores[0]!.putIdTag({ idTag: "T", status: "Accepted", expiryDate: null, parentIdTag: null });
@@ -123,7 +110,7 @@ Deno.test({
   name: "migrate() upgrades a database left at an older version by applying only the newer migrations",
   ignore,
   fn: () =>
-    withDatabase(async (_url, sql) => {
+    withFreshDatabase(async (_url, sql) => {
       assertEquals(await migrate(sql, MIGRATIONS.slice(0, 1)), [1]);
       await sql`insert into charge_points (id, created_at, updated_at) values ('CP-old', now(), now())`;
       assertEquals(await migrate(sql), MIGRATIONS.slice(1).map((m) => m.version));
@@ -136,7 +123,7 @@ Deno.test({
   name: "putChargePoint() round-trips scheduledAvailability, and leaves it absent when there is none",
   ignore,
   fn: () =>
-    withDatabase(async (url) => {
+    withFreshDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         const base = {
@@ -165,7 +152,7 @@ Deno.test({
   name: "migrate() rolls back every pending migration when one of them fails",
   ignore,
   fn: () =>
-    withDatabase(async (_url, sql) => {
+    withFreshDatabase(async (_url, sql) => {
       const broken: Migration[] = [
         {
           version: 1,
@@ -211,7 +198,7 @@ Deno.test({
   name: "addMeterValues() from concurrent stations is one transaction, and each caller resolves after commit",
   ignore,
   fn: () =>
-    withDatabase(async (url, observer) => {
+    withFreshDatabase(async (url, observer) => {
       const commits: GroupCommitInfo[] = [];
       const store = await openPostgresStore(url, {
         groupCommitMs: 25,
@@ -249,7 +236,7 @@ Deno.test({
   name: "touchChargePoint() from concurrent stations is one statement, and each caller resolves after commit",
   ignore,
   fn: () =>
-    withDatabase(async (url, observer) => {
+    withFreshDatabase(async (url, observer) => {
       const commits: GroupCommitInfo[] = [];
       const store = await openPostgresStore(url, {
         groupCommitMs: 25,
@@ -281,7 +268,7 @@ Deno.test({
   name: "addMeterValues() in a group rejects only the caller whose rows the database refused",
   ignore,
   fn: () =>
-    withDatabase(async (url, observer) => {
+    withFreshDatabase(async (url, observer) => {
       const store = await openPostgresStore(url, { groupCommitMs: 25 });
       try {
         const results = await Promise.allSettled([
@@ -310,7 +297,7 @@ Deno.test({
   name: "commit() one of whose statements fails stores none of its changes (one transaction)",
   ignore,
   fn: () =>
-    withDatabase(async (url, observer) => {
+    withFreshDatabase(async (url, observer) => {
       const store = await openPostgresStore(url);
       try {
         // Meter values (and the station's bare row) are sent first, the touch last: it fails, so none stays.
@@ -353,7 +340,7 @@ Deno.test({
   name: "touchChargePoint() in a group rejects only the caller whose input the database refused",
   ignore,
   fn: () =>
-    withDatabase(async (url, observer) => {
+    withFreshDatabase(async (url, observer) => {
       const store = await openPostgresStore(url, { groupCommitMs: 25 });
       try {
         await observer`
@@ -380,7 +367,7 @@ Deno.test({
   name: "close() writes the pending group before it ends the pool, and later calls reject",
   ignore,
   fn: () =>
-    withDatabase(async (url, observer) => {
+    withFreshDatabase(async (url, observer) => {
       const store = await openPostgresStore(url, { groupCommitMs: 1000 });
       const pending = store.addMeterValues([meterRow("CP-1", 1)]);
       await store.close();
@@ -397,7 +384,7 @@ Deno.test({
   name: "the database itself refuses duplicate meter values, replayed starts and duplicate orphan stops",
   ignore,
   fn: () =>
-    withDatabase(async (url, sql) => {
+    withFreshDatabase(async (url, sql) => {
       const store = await openPostgresStore(url);
       await store.close();
       await sql`insert into charge_points (id, created_at, updated_at) values ('CP-1', now(), now())`;
@@ -464,7 +451,7 @@ Deno.test({
   name: "a station that sends data before its snapshot gets a bare charge_points row instead of an error",
   ignore,
   fn: () =>
-    withDatabase(async (url) => {
+    withFreshDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         await store.appendStatusHistory({
@@ -593,7 +580,7 @@ Deno.test({
     "a store call over a connection that stops answering rejects with StoreUnavailableError in bounded time",
   ignore,
   fn: () =>
-    withDatabase(async (url) => {
+    withFreshDatabase(async (url) => {
       const target = new URL(url);
       const proxy = partitionableProxy(target);
       const viaProxy = new URL(url);
@@ -638,7 +625,7 @@ Deno.test({
   name: "recordStatus() is one statement: a history row the database refuses leaves the snapshot as it was",
   ignore,
   fn: () =>
-    withDatabase(async (url) => {
+    withFreshDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         const before = {
@@ -679,7 +666,7 @@ Deno.test({
     "a meter value with a lone surrogate (valid JSON, not valid Unicode) is stored with U+FFFD in its place",
   ignore,
   fn: () =>
-    withDatabase(async (url) => {
+    withFreshDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         await store.putChargePoint(emptyRecord("CP-S", new Date("2024-05-01T10:00:00Z")));

@@ -3,9 +3,8 @@
  * transactions through the store afterwards, and a stop then updates the transaction's row in place (HOT: no
  * index of `transactions` names a column a stop changes).
  */
-import postgres from "postgres";
 import { assertEquals } from "@std/assert";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { freshDatabase, ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { at, startInput, stopInput } from "../contract/harness.ts";
 import { migrate, MIGRATIONS } from "./migrate.ts";
 import { openPostgresStore } from "./mod.ts";
@@ -16,9 +15,7 @@ Deno.test({
   name: "migration 016 keeps the active transactions written before it open, and their stops close them",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    try {
+    await withFreshDatabase(async (url, sql) => {
       const before = MIGRATIONS.filter((m) => m.version < 16);
       assertEquals(await migrate(sql, before), before.map((m) => m.version));
       await sql`insert into charge_points (id, created_at, updated_at) values ('CP-1', now(), now())`;
@@ -42,7 +39,7 @@ Deno.test({
       const open2 = await insert(2, "TAG-B", 3);
       assertEquals(await migrate(sql), MIGRATIONS.filter((m) => m.version >= 16).map((m) => m.version));
 
-      const store = await openPostgresStore(db.url);
+      const store = await openPostgresStore(url);
       try {
         const ids = (records: { transactionId: number }[]) => records.map((r) => r.transactionId);
         assertEquals(ids(await store.findActiveTransactionsOn("CP-1", 1)), [open1]);
@@ -76,10 +73,7 @@ Deno.test({
       } finally {
         await store.close();
       }
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    });
   },
 });
 
@@ -87,10 +81,8 @@ Deno.test({
   name: "a stop updates its transaction's row in place (heap-only: no index entry written)",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    try {
-      const store = await openPostgresStore(db.url);
+    await withFreshDatabase(async (url, sql) => {
+      const store = await openPostgresStore(url);
       const started: number[] = [];
       try {
         for (let i = 0; i < 20; i++) {
@@ -116,10 +108,7 @@ Deno.test({
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assertEquals(stats, { upd: started.length, hot: started.length });
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    });
   },
 });
 

@@ -3,10 +3,9 @@
  * of line, in TOAST) keeps its stored value as it is, with no new copy written; the batch's touches ride in the
  * patches' statement.
  */
-import postgres from "postgres";
 import { assertEquals } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { PgChargePoints } from "./charge_points.ts";
 import type { Writer } from "./sql.ts";
 import { openPostgresStore } from "./mod.ts";
@@ -18,10 +17,8 @@ Deno.test({
     "a snapshot patch leaves a large configuration it does not name where it is stored (no TOAST rows written)",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    try {
-      await (await openPostgresStore(db.url)).close(); // migrations
+    await withFreshDatabase(async (url, sql) => {
+      await (await openPostgresStore(url)).close(); // migrations
       const chargePoints = new PgChargePoints(sql);
       // Values that do not compress away: the column goes out of line.
       const configuration = Array.from({ length: 300 }, (_, i) => ({
@@ -61,10 +58,7 @@ Deno.test({
       } finally {
         c.release();
       }
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    });
   },
 });
 
@@ -72,10 +66,8 @@ Deno.test({
   name: "the touches of a batch with snapshot patches go in the patches' one statement",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    try {
-      await (await openPostgresStore(db.url)).close(); // migrations
+    await withFreshDatabase(async (url, sql) => {
+      await (await openPostgresStore(url)).close(); // migrations
       const chargePoints = new PgChargePoints(sql);
       const at = new Date("2024-05-01T10:00:00Z");
       await chargePoints.putChargePoint(emptyRecord("CP-P", at));
@@ -118,9 +110,6 @@ Deno.test({
       } finally {
         c.release();
       }
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    });
   },
 });

@@ -65,3 +65,21 @@ export async function freshDatabase(
     },
   };
 }
+
+/**
+ * Runs `fn` with a fresh database's URL and a plain connection to it (`max` connections), then closes the
+ * connection and drops the database, whatever `fn` did.
+ */
+export async function withFreshDatabase(
+  fn: (url: string, sql: Sql) => Promise<void>,
+  max = 2,
+): Promise<void> {
+  const db = await freshDatabase();
+  const sql = postgres(db.url, { max, onnotice: () => {} });
+  try {
+    await fn(db.url, sql);
+  } finally {
+    await sql.end();
+    await db.drop();
+  }
+}
