@@ -7,8 +7,9 @@
  * 1. Boot: `--stations` connect and send a BootNotification at `--rate` per second (open loop, as the peers
  *    footprint does); boot time = first connect to last answer; server CPU (all threads, /proc) from the first
  *    connect to 2 s after the last answer, per booted station, and its main thread's share.
- * 2. With `--saturate S`: the plain mix (Heartbeat, MeterValues) closed loop, 1 s warm-up, then S seconds
- *    measured: msgs/s and server CPU per answered message.
+ * 2. With `--saturate S`: the `--mix` (default plain: Heartbeat, MeterValues; `heartbeat`: Heartbeat alone,
+ *    the transport and the actor shell with almost no store write) closed loop, 1 s warm-up, then S seconds
+ *    measured: msgs/s and server CPU per answered message, also by thread.
  *
  *   deno run -A bench/transport_cost.ts --variant node:HTTP_SERVER=node --variant deno:HTTP_SERVER=deno
  *   deno run -A bench/transport_cost.ts --store postgres --saturate 5 --pairs 3 \
@@ -22,6 +23,7 @@
 import { parseArgs } from "node:util";
 import { type GeneratorChild, spawnGenerator } from "./generator/child.ts";
 import { mergeWindows } from "./generator/merged_window.ts";
+import type { Mix } from "./generator/mixes.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 import { summariseProfile } from "./profile.ts";
 import { readCpuS, readThreadCpu } from "./proc.ts";
@@ -61,6 +63,8 @@ interface Run {
   bootLatency: LatencySummary;
   msgsPerS: number | null;
   usPerMsg: number | null;
+  /** CPU µs per answered message at saturation by thread name. */
+  msgThreadsUs: Record<string, number>;
 }
 
 /** `name[@checkout][:KEY=VALUE,...]`. */
@@ -120,6 +124,7 @@ async function measure(
     stations: number;
     rate: number;
     saturateS: number;
+    mix: Mix;
     store: "kv" | "postgres";
     profile: boolean;
     keepProfiles: boolean;
@@ -176,7 +181,7 @@ async function measure(
       ready,
       bootUsPerStation: ready ? Math.round(bootCpu / ready * 1e6) : null,
       bootMainPct: bootCpu > 0 ? Math.round((after.main - before.main) / bootCpu * 100) : null,
-      bootThreadsUs: ready ? threadsPerStation(before.threads, after.threads, ready) : {},
+      bootThreadsUs: ready ? cpuByThreadPer(before.threads, after.threads, ready) : {},
       bootWaitPct: usage.serverWaitPct,
       bootOtherCores: usage.otherCores,
       bootPostgresUs: usage.postgresCpuS === null || !ready
@@ -185,9 +190,10 @@ async function measure(
       bootLatency: latency.summary(),
       msgsPerS: null,
       usPerMsg: null,
+      msgThreadsUs: {},
     };
     if (o.saturateS > 0 && ready > 0) {
-      await Promise.all(generators.map((g) => g.run({ mix: "plain" })));
+      await Promise.all(generators.map((g) => g.run({ mix: o.mix })));
       await sleep(1000);
       await Promise.all(generators.map((g) => g.mark()));
       if (profileDir) await server.cutProfile();
@@ -200,6 +206,9 @@ async function measure(
       result.usPerMsg = window.all.count
         ? Math.round((end.total - start.total) / window.all.count * 1e7) / 10
         : null;
+      if (window.all.count) {
+        result.msgThreadsUs = cpuByThreadPer(start.threads, end.threads, window.all.count);
+      }
     }
     return result;
   } finally {
@@ -209,20 +218,28 @@ async function measure(
   }
 }
 
+/** The closed-loop mixes a station can saturate with (the others need a transaction from a ramp). */
+function saturationMix(name: string): Mix {
+  if (name !== "plain" && name !== "heartbeat" && name !== "transaction") {
+    throw new Error(`--mix must be plain, heartbeat or transaction, got "${name}"`);
+  }
+  return name;
+}
+
 function cpuOf(server: ServerChild): { total: number; main: number; threads: Record<string, number> } {
   const threads = readThreadCpu(server.pid);
   return { total: readCpuS(server.pid) ?? 0, main: threads.main ?? 0, threads };
 }
 
-/** µs per station by thread name between two readings, the busiest first. */
-function threadsPerStation(
+/** CPU µs per `count` (booted stations, answered messages) by thread name between two readings, busiest first. */
+function cpuByThreadPer(
   before: Record<string, number>,
   after: Record<string, number>,
-  stations: number,
+  count: number,
 ): Record<string, number> {
   const out: Array<[string, number]> = [];
   for (const [name, s] of Object.entries(after)) {
-    const us = Math.round((s - (before[name] ?? 0)) / stations * 1e6);
+    const us = Math.round((s - (before[name] ?? 0)) / count * 1e6);
     if (us > 0) out.push([name, us]);
   }
   return Object.fromEntries(out.sort((a, b) => b[1] - a[1]));
@@ -262,6 +279,7 @@ if (import.meta.main) {
       store: { type: "string", default: "kv" },
       pairs: { type: "string", default: "2" },
       saturate: { type: "string", default: "0" },
+      mix: { type: "string", default: "plain" },
       variant: { type: "string", multiple: true, default: [] },
       profile: { type: "boolean", default: false },
       "keep-profiles": { type: "boolean", default: false },
@@ -278,6 +296,7 @@ if (import.meta.main) {
     stations: Number(values.stations),
     rate: Number(values.rate),
     saturateS: Number(values.saturate),
+    mix: saturationMix(values.mix!),
     store: store as "kv" | "postgres",
     profile: values.profile! || values["keep-profiles"]!,
     keepProfiles: values["keep-profiles"]!,
@@ -300,7 +319,8 @@ if (import.meta.main) {
             `; µs per boot by thread ${JSON.stringify(r.bootThreadsUs)}` +
             (r.usPerMsg === null
               ? ""
-              : `; saturation ${r.msgsPerS} msgs/s, ${r.usPerMsg} µs CPU per message`),
+              : `; saturation (${o.mix}) ${r.msgsPerS} msgs/s, ${r.usPerMsg} µs CPU per message, by thread ` +
+                JSON.stringify(r.msgThreadsUs)),
         );
       }
     }

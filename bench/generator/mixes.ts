@@ -2,6 +2,7 @@
  * The message mixes a simulated station sends once it is connected, one CALL at a time (OCPP-J 1.6 §4.1.1):
  *
  * - `plain`: Heartbeat and MeterValues (outside a transaction) alternating: the issue-19 saturation mix.
+ * - `heartbeat`: Heartbeat alone: what the transport and the actor shell cost with (almost) no store write.
  * - `transaction`: Authorize, StartTransaction, 3 MeterValues within it, StopTransaction, again and again.
  * - `steady`: the long-running load of `deno task bench`: a 10-step cycle of 6 MeterValues within the
  *   transaction the ramp opened, 2 Heartbeat and 2 StatusNotification (Charging <-> SuspendedEV, both legal
@@ -20,8 +21,8 @@ import {
   stopTransaction,
 } from "./frames.ts";
 
-export type Mix = "plain" | "transaction" | "steady";
-export const MIXES: readonly Mix[] = ["plain", "transaction", "steady"];
+export type Mix = "plain" | "heartbeat" | "transaction" | "steady";
+export const MIXES: readonly Mix[] = ["plain", "heartbeat", "transaction", "steady"];
 
 export interface StationState {
   /** Position in the mix; stations start spread over it so that any instant sends the same mix. */
@@ -39,6 +40,7 @@ export interface Call {
 
 const STEPS: Record<Mix, readonly StationAction[]> = {
   plain: ["Heartbeat", "MeterValues"],
+  heartbeat: ["Heartbeat"],
   transaction: [
     "Authorize",
     "StartTransaction",

@@ -27,6 +27,10 @@ Deno.test("the plain mix alternates Heartbeat and MeterValues outside a transact
   assertEquals(meter.transactionId, undefined);
 });
 
+Deno.test("the heartbeat mix sends Heartbeat alone", () => {
+  assertEquals(drive("heartbeat", newStation(3), 3, accepting), ["Heartbeat", "Heartbeat", "Heartbeat"]);
+});
+
 Deno.test("the transaction mix loops Authorize, Start, 3 MeterValues within it, Stop", () => {
   const station = newStation(0);
   const loop = [
