@@ -105,6 +105,16 @@ export class PgChargePoints {
     return rows[0] ? toChargePoint(rows[0]) : null;
   }
 
+  /** The snapshots of `ids`, in their order (null where unknown): one statement for many stations. */
+  async getChargePoints(ids: readonly string[]): Promise<(ChargePointRecord | null)[]> {
+    const rows = await this.sql<ChargePointRow[]>`select * from charge_points where id = any(${ids}::text[])`;
+    const found = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const row = found.get(id);
+      return row ? toChargePoint(row) : null;
+    });
+  }
+
   async putChargePoint(record: ChargePointRecord): Promise<void> {
     const sql = this.sql;
     const row = chargePointRow(sql, record);

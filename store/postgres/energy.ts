@@ -109,6 +109,8 @@ export class PostgresEnergyStore implements EnergyStore {
    */
   readonly #siteOf: BatchedRead<string, string | null>;
   readonly #profilesOf: BatchedRead<string, StoredChargingProfile[]>;
+  /** Every boot asks whether the station took profiles before. */
+  readonly #supportOf: BatchedRead<string, ChargingProfileSupport | null>;
 
   constructor(sql: Sql, sampleRetentionMs = DEFAULT_SAMPLE_RETENTION_MS) {
     this.#sql = sql;
@@ -120,6 +122,10 @@ export class PostgresEnergyStore implements EnergyStore {
     this.#profilesOf = new BatchedRead({
       what: "list the charging profiles of stations",
       many: (ids) => this.#profilesOfMany(ids),
+    }, READ_TIMEOUT_MS);
+    this.#supportOf = new BatchedRead({
+      what: "get the charging profile support of stations",
+      many: (ids) => this.#supportOfMany(ids),
     }, READ_TIMEOUT_MS);
   }
 
@@ -263,20 +269,28 @@ export class PostgresEnergyStore implements EnergyStore {
     });
   }
 
-  async getChargingProfileSupport(chargePointId: string): Promise<ChargingProfileSupport | null> {
+  getChargingProfileSupport(chargePointId: string): Promise<ChargingProfileSupport | null> {
+    return this.#supportOf.get(chargePointId);
+  }
+
+  async #supportOfMany(ids: readonly string[]): Promise<(ChargingProfileSupport | null)[]> {
     const rows = await this.#sql<
-      { refused_reason: string | null; tx_default_only: boolean; updated_at: Date }[]
+      { charge_point_id: string; refused_reason: string | null; tx_default_only: boolean; updated_at: Date }[]
     >`
-      select refused_reason, tx_default_only, updated_at from charging_profile_support
-      where charge_point_id = ${chargePointId}`;
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      chargePointId,
-      refusedReason: r.refused_reason,
-      txDefaultOnly: r.tx_default_only,
-      updatedAt: r.updated_at.toISOString(),
-    };
+      select charge_point_id, refused_reason, tx_default_only, updated_at from charging_profile_support
+      where charge_point_id = any(${ids}::text[])`;
+    const found = new Map(rows.map((r) => [r.charge_point_id, r]));
+    return ids.map((chargePointId) => {
+      const r = found.get(chargePointId);
+      return r
+        ? {
+          chargePointId,
+          refusedReason: r.refused_reason,
+          txDefaultOnly: r.tx_default_only,
+          updatedAt: r.updated_at.toISOString(),
+        }
+        : null;
+    });
   }
 
   async putChargingProfileSupport(support: ChargingProfileSupport): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { Sql } from "postgres";
 import type { LocalListChange, LocalListStore, StationListRecord, StationListStatus } from "../fleet.ts";
+import { BatchedRead } from "./batched_reads.ts";
 import { iso } from "./pg_helpers.ts";
 
 interface StationRow {
@@ -27,8 +28,22 @@ function toStation(r: StationRow): StationListRecord {
   };
 }
 
+/** How long the version read may take before it is refused as unavailable. */
+const READ_TIMEOUT_MS = 10_000;
+
 export class PostgresLocalListStore implements LocalListStore {
-  constructor(private readonly sql: Sql) {}
+  /** Every accepted boot asks for the list's version: the asks of a boot storm share one statement. */
+  readonly #version: BatchedRead<null, number>;
+
+  constructor(private readonly sql: Sql) {
+    this.#version = new BatchedRead({
+      what: "read the local list version",
+      many: async (asks) => {
+        const version = await this.#readVersion();
+        return asks.map(() => version);
+      },
+    }, READ_TIMEOUT_MS);
+  }
 
   async setMember(idTag: string, member: boolean, at: string): Promise<number> {
     return await this.sql.begin(async (tx) => {
@@ -67,7 +82,11 @@ export class PostgresLocalListStore implements LocalListStore {
       .map((r) => r.id_tag);
   }
 
-  async currentVersion(): Promise<number> {
+  currentVersion(): Promise<number> {
+    return this.#version.get(null);
+  }
+
+  async #readVersion(): Promise<number> {
     const [meta] = await this.sql<{ version: number }[]>`select version from local_list_meta`;
     return meta!.version;
   }

@@ -110,6 +110,7 @@ export class PostgresStore implements Store {
   readonly #ids: IdBlocks;
   /** The reads stations' handlers ask while deciding, one statement per kind for many stations. */
   readonly #reads: {
+    chargePoint: BatchedRead<string, ChargePointRecord | null>;
     idTag: BatchedRead<string, IdTagRecord | null>;
     transaction: BatchedRead<number, TransactionRecord | null>;
     byStart: BatchedRead<StartKey, TransactionRecord | null>;
@@ -144,7 +145,14 @@ export class PostgresStore implements Store {
       this.#timeoutMs,
     );
     const tx = this.#transactions;
+    const cps = this.#chargePoints;
     this.#reads = {
+      // Every connection reads its station's snapshot (registry spawn): a boot storm's reads share statements.
+      chargePoint: new BatchedRead({
+        what: "get charge points",
+        one: (id) => cps.getChargePoint(id),
+        many: (ids) => cps.getChargePoints(ids),
+      }, this.#timeoutMs),
       idTag: new BatchedRead({
         what: "get idTags",
         one: (t) => this.#idTags.getIdTag(t),
@@ -228,7 +236,7 @@ export class PostgresStore implements Store {
   // --- charge points -------------------------------------------------------------------------------------
 
   getChargePoint(id: string): Promise<ChargePointRecord | null> {
-    return this.#run(`get charge point "${id}"`, () => this.#chargePoints.getChargePoint(id));
+    return this.#read(`get charge point "${id}"`, () => this.#reads.chargePoint.get(id));
   }
   putChargePoint(record: ChargePointRecord): Promise<void> {
     return this.#run(`save charge point "${record.id}"`, () => this.#chargePoints.putChargePoint(record));

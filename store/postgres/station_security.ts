@@ -11,6 +11,7 @@
  * ```
  */
 import type { Sql } from "postgres";
+import { BatchedRead } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { PgSecurityEvents } from "./security_events.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
@@ -50,17 +51,34 @@ function toRecord(r: Row): StationSecurityRecord {
   };
 }
 
+/** How long a read of station settings may take before the connection is refused as unavailable. */
+const READ_TIMEOUT_MS = 10_000;
+
 export class PostgresStationSecurityStore implements StationSecurityStore {
   readonly #events: PgSecurityEvents;
+  /** Every connection's gate reads its station's settings: a boot storm's reads share statements. */
+  readonly #settings: BatchedRead<string, StationSecurityRecord | null>;
 
   constructor(private readonly sql: Sql, retention: SecurityEventRetention = {}) {
     this.#events = new PgSecurityEvents(sql, retention);
+    this.#settings = new BatchedRead({
+      what: "get the security settings of stations",
+      many: (ids) => this.#getMany(ids),
+    }, READ_TIMEOUT_MS);
   }
 
-  async get(chargePointId: string): Promise<StationSecurityRecord | null> {
+  get(chargePointId: string): Promise<StationSecurityRecord | null> {
+    return this.#settings.get(chargePointId);
+  }
+
+  async #getMany(ids: readonly string[]): Promise<(StationSecurityRecord | null)[]> {
     const rows = await this.sql<Row[]>`
-      select * from station_security where charge_point_id = ${chargePointId}`;
-    return rows[0] ? toRecord(rows[0]) : null;
+      select * from station_security where charge_point_id = any(${ids}::text[])`;
+    const found = new Map(rows.map((r) => [r.charge_point_id, r]));
+    return ids.map((id) => {
+      const row = found.get(id);
+      return row ? toRecord(row) : null;
+    });
   }
 
   async put(r: StationSecurityRecord): Promise<void> {
