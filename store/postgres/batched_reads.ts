@@ -68,6 +68,23 @@ export function byKey<R, K>(rows: readonly R[], keys: readonly K[], keyOf: (row:
   return keys.map((key) => of.get(key) ?? []);
 }
 
+/**
+ * The row of a batched statement answering each key (`keyOf`: its key; at most one row per key), converted
+ * with `convert`, in the order of `keys`; null for a key no row answers.
+ */
+export function oneByKey<R, K, V>(
+  rows: readonly R[],
+  keys: readonly K[],
+  keyOf: (row: R) => K,
+  convert: (row: R) => V,
+): (V | null)[] {
+  const found = new Map(rows.map((row) => [keyOf(row), row]));
+  return keys.map((key) => {
+    const row = found.get(key);
+    return row === undefined ? null : convert(row);
+  });
+}
+
 /** Rows of a batched statement, grouped by the ordinal (`n`, 1-based) of the key they answer. */
 export function byOrdinal<R extends { n: number | string }>(rows: readonly R[], keys: number): R[][] {
   const out: R[][] = Array.from({ length: keys }, () => []);

@@ -6,7 +6,7 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import type { StartTransactionInput } from "../../model/transaction.ts";
-import { byKey } from "./batched_reads.ts";
+import { byKey, oneByKey } from "./batched_reads.ts";
 import { openPostgresStore, type PostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL batched read tests");
@@ -99,4 +99,9 @@ Deno.test("byKey() gives each key its own rows in the keys' order, none for a ke
     [{ id: "b", n: 1 }, { id: "b", n: 3 }],
     [{ id: "a", n: 2 }],
   ]);
+});
+
+Deno.test("oneByKey() gives each key its row converted, in the keys' order, null for a key without one", () => {
+  const rows = [{ id: "b", n: 1 }, { id: "a", n: 2 }];
+  assertEquals(oneByKey(rows, ["a", "c", "b", "a"], (r) => r.id, (r) => r.n * 10), [20, null, 10, 20]);
 });

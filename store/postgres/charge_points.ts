@@ -8,6 +8,7 @@
  * PostgreSQL re-reads a row changed meanwhile before it applies the patch.
  */
 import type { Sql, TransactionSql } from "postgres";
+import { oneByKey } from "./batched_reads.ts";
 import type {
   ChargePointRecord,
   EvseConnectorState,
@@ -108,11 +109,7 @@ export class PgChargePoints {
   /** The snapshots of `ids`, in their order (null where unknown): one statement for many stations. */
   async getChargePoints(ids: readonly string[]): Promise<(ChargePointRecord | null)[]> {
     const rows = await this.sql<ChargePointRow[]>`select * from charge_points where id = any(${ids}::text[])`;
-    const found = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => {
-      const row = found.get(id);
-      return row ? toChargePoint(row) : null;
-    });
+    return oneByKey(rows, ids, (r) => r.id, toChargePoint);
   }
 
   async putChargePoint(record: ChargePointRecord): Promise<void> {

@@ -26,7 +26,7 @@ import {
   type EnergyStore,
   SiteConflictError,
 } from "../energy.ts";
-import { BatchedRead, byKey } from "./batched_reads.ts";
+import { BatchedRead, byKey, oneByKey } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
 
 /** Bound of a batched hot-path read (as the Store's reads). */
@@ -132,8 +132,7 @@ export class PostgresEnergyStore implements EnergyStore {
   async #sitesOf(ids: readonly string[]): Promise<(string | null)[]> {
     const rows = await this.#sql<{ charge_point_id: string; site_id: string }[]>`
       select charge_point_id, site_id from site_charge_point where charge_point_id = any(${ids}::text[])`;
-    const site = new Map(rows.map((r) => [r.charge_point_id, r.site_id]));
-    return ids.map((id) => site.get(id) ?? null);
+    return oneByKey(rows, ids, (r) => r.charge_point_id, (r) => r.site_id);
   }
 
   async #profilesOfMany(ids: readonly string[]): Promise<StoredChargingProfile[][]> {
@@ -279,18 +278,12 @@ export class PostgresEnergyStore implements EnergyStore {
     >`
       select charge_point_id, refused_reason, tx_default_only, updated_at from charging_profile_support
       where charge_point_id = any(${ids}::text[])`;
-    const found = new Map(rows.map((r) => [r.charge_point_id, r]));
-    return ids.map((chargePointId) => {
-      const r = found.get(chargePointId);
-      return r
-        ? {
-          chargePointId,
-          refusedReason: r.refused_reason,
-          txDefaultOnly: r.tx_default_only,
-          updatedAt: r.updated_at.toISOString(),
-        }
-        : null;
-    });
+    return oneByKey(rows, ids, (r) => r.charge_point_id, (r) => ({
+      chargePointId: r.charge_point_id,
+      refusedReason: r.refused_reason,
+      txDefaultOnly: r.tx_default_only,
+      updatedAt: r.updated_at.toISOString(),
+    }));
   }
 
   async putChargingProfileSupport(support: ChargingProfileSupport): Promise<void> {

@@ -2,6 +2,7 @@
 import type { Sql } from "postgres";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { IdTagStore, PageRequest } from "../mod.ts";
+import { oneByKey } from "./batched_reads.ts";
 import { iso } from "./sql.ts";
 
 const ID_TAG_COLUMNS = ["id_tag", "status", "expiry_date", "parent_id_tag", "id_token_type"] as const;
@@ -25,11 +26,7 @@ export class PgIdTags implements IdTagStore {
   /** `getIdTag` of many tags in one statement, one answer per tag in order. */
   async getIdTags(idTags: readonly string[]): Promise<(IdTagRecord | null)[]> {
     const rows = await this.sql<IdTagRow[]>`select * from id_tags where id_tag = any(${idTags}::text[])`;
-    const found = new Map(rows.map((r) => [r.id_tag, r]));
-    return idTags.map((t) => {
-      const row = found.get(t);
-      return row ? toIdTag(row) : null;
-    });
+    return oneByKey(rows, idTags, (r) => r.id_tag, toIdTag);
   }
 
   async putIdTag(record: IdTagRecord): Promise<void> {

@@ -11,7 +11,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { BatchedRead } from "./batched_reads.ts";
+import { BatchedRead, oneByKey } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { PgSecurityEvents } from "./security_events.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
@@ -74,11 +74,7 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
   async #getMany(ids: readonly string[]): Promise<(StationSecurityRecord | null)[]> {
     const rows = await this.sql<Row[]>`
       select * from station_security where charge_point_id = any(${ids}::text[])`;
-    const found = new Map(rows.map((r) => [r.charge_point_id, r]));
-    return ids.map((id) => {
-      const row = found.get(id);
-      return row ? toRecord(row) : null;
-    });
+    return oneByKey(rows, ids, (r) => r.charge_point_id, toRecord);
   }
 
   async put(r: StationSecurityRecord): Promise<void> {

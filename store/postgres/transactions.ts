@@ -16,7 +16,7 @@ import {
   type TransactionRecord,
 } from "../../model/transaction.ts";
 import type { TransactionFilter } from "../mod.ts";
-import { byOrdinal } from "./batched_reads.ts";
+import { byOrdinal, oneByKey } from "./batched_reads.ts";
 import { jsonParam } from "./json_param.ts";
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
@@ -86,11 +86,7 @@ export class PgTransactions {
     const rows = await this.sql<TransactionRow[]>`
       select * from transactions where transaction_id = any(${ids}::int[])
     `;
-    const found = new Map(rows.map((r) => [r.transaction_id, r]));
-    return ids.map((id) => {
-      const row = found.get(id);
-      return row ? toTransaction(row) : null;
-    });
+    return oneByKey(rows, ids, (r) => r.transaction_id, toTransaction);
   }
 
   /** `findTransactionByStart` of many keys in one statement (one JSON text), one answer per key in order. */
