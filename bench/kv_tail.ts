@@ -12,7 +12,9 @@
  *
  * `KV_TAIL_JOURNAL`: `off` (default), `on` (the meter journal for every commit), `adaptive` (the server's
  * rule with KV_METER_JOURNAL=on, store/open.ts), or a number: the journal's `journalFrom` alone (meter value
- * commits per station per interval from which a station journals).
+ * commits per station per interval from which a station journals). `KV_TAIL_INTERVAL_MS`: the journal
+ * applier's interval (default the store's, 1,500 ms). `KV_TAIL_WINDOW_MS`: a fixed group-commit window
+ * instead of the store's "while busy" (every write waits up to that long for company).
  *
  * `slowestBatches`: the 8 slowest group commits of the window as [ms, callers, seconds into the window]: a
  * slow commit of a usual size is the file's (a sync, a checkpoint), a large one a queue that built up.
@@ -31,14 +33,17 @@ let batches = 0;
 const slowest: [number, number, number][] = [];
 let windowStart = 0;
 const journal = Deno.env.get("KV_TAIL_JOURNAL") ?? "off";
+const interval = Deno.env.get("KV_TAIL_INTERVAL_MS");
+const applier = interval ? { intervalMs: Number(interval) } : {};
 const store = new KvStore(await Deno.openKv(`${dir}/csms.kv`), {
   meterJournal: journal === "off"
     ? false
     : journal === "on"
-    ? { journalFrom: 0 }
+    ? { journalFrom: 0, ...applier }
     : journal === "adaptive"
-    ? { journalFrom: ADAPTIVE_JOURNAL_FROM, batchFrom: ADAPTIVE_BATCH_FROM }
-    : { journalFrom: Number(journal) },
+    ? { journalFrom: ADAPTIVE_JOURNAL_FROM, batchFrom: ADAPTIVE_BATCH_FROM, ...applier }
+    : { journalFrom: Number(journal), ...applier },
+  ...(Deno.env.get("KV_TAIL_WINDOW_MS") ? { groupCommitMs: Number(Deno.env.get("KV_TAIL_WINDOW_MS")) } : {}),
   onBatch: () => batches++,
   commitObserver: ({ size, seconds }) => {
     if (!measuring) return;
