@@ -12,6 +12,12 @@
 import { GroupCommit } from "../group_commit.ts";
 import { bounded, isUnavailable } from "./sql.ts";
 
+/**
+ * The bound of a batched read in the stores that have no operation timeout of their own (energy, fleet,
+ * station security): the Store's default operation timeout.
+ */
+export const BATCHED_READ_TIMEOUT_MS = 10_000;
+
 /** Most keys one statement carries. */
 const MAX_KEYS = 1000;
 

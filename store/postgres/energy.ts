@@ -26,11 +26,8 @@ import {
   type EnergyStore,
   SiteConflictError,
 } from "../energy.ts";
-import { BatchedRead, byKey, oneByKey } from "./batched_reads.ts";
+import { BATCHED_READ_TIMEOUT_MS, BatchedRead, byKey, oneByKey } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
-
-/** Bound of a batched hot-path read (as the Store's reads). */
-const READ_TIMEOUT_MS = 10_000;
 
 export async function openPostgresEnergyStore(
   url: string,
@@ -118,15 +115,15 @@ export class PostgresEnergyStore implements EnergyStore {
     this.#siteOf = new BatchedRead({
       what: "get the sites of stations",
       many: (ids) => this.#sitesOf(ids),
-    }, READ_TIMEOUT_MS);
+    }, BATCHED_READ_TIMEOUT_MS);
     this.#profilesOf = new BatchedRead({
       what: "list the charging profiles of stations",
       many: (ids) => this.#profilesOfMany(ids),
-    }, READ_TIMEOUT_MS);
+    }, BATCHED_READ_TIMEOUT_MS);
     this.#supportOf = new BatchedRead({
       what: "get the charging profile support of stations",
       many: (ids) => this.#supportOfMany(ids),
-    }, READ_TIMEOUT_MS);
+    }, BATCHED_READ_TIMEOUT_MS);
   }
 
   async #sitesOf(ids: readonly string[]): Promise<(string | null)[]> {

@@ -5,7 +5,7 @@
  */
 import type { Sql } from "postgres";
 import type { LocalListChange, LocalListStore, StationListRecord, StationListStatus } from "../fleet.ts";
-import { BatchedRead } from "./batched_reads.ts";
+import { BATCHED_READ_TIMEOUT_MS, BatchedRead } from "./batched_reads.ts";
 import { iso } from "./pg_helpers.ts";
 
 interface StationRow {
@@ -28,9 +28,6 @@ function toStation(r: StationRow): StationListRecord {
   };
 }
 
-/** How long the version read may take before it is refused as unavailable. */
-const READ_TIMEOUT_MS = 10_000;
-
 export class PostgresLocalListStore implements LocalListStore {
   /** Every accepted boot asks for the list's version: the asks of a boot storm share one statement. */
   readonly #version: BatchedRead<null, number>;
@@ -42,7 +39,7 @@ export class PostgresLocalListStore implements LocalListStore {
         const version = await this.#readVersion();
         return asks.map(() => version);
       },
-    }, READ_TIMEOUT_MS);
+    }, BATCHED_READ_TIMEOUT_MS);
   }
 
   async setMember(idTag: string, member: boolean, at: string): Promise<number> {

@@ -1,7 +1,7 @@
 /** The ReservationStore on PostgreSQL (`reservation` and the `reservation_id` sequence, migration 008). */
 import type { Sql } from "postgres";
 import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
-import { BatchedRead, byKey } from "./batched_reads.ts";
+import { BATCHED_READ_TIMEOUT_MS, BatchedRead, byKey } from "./batched_reads.ts";
 import { iso } from "./pg_helpers.ts";
 
 interface Row {
@@ -47,7 +47,7 @@ export class PostgresReservationStore implements ReservationStore {
     this.#activeOf = new BatchedRead({
       what: "list the active reservations of stations",
       many: (ids) => this.#activeOfMany(ids),
-    }, 10_000);
+    }, BATCHED_READ_TIMEOUT_MS);
   }
 
   async #activeOfMany(ids: readonly string[]): Promise<ReservationRecord[][]> {

@@ -11,7 +11,7 @@
  * ```
  */
 import type { Sql } from "postgres";
-import { BatchedRead, oneByKey } from "./batched_reads.ts";
+import { BATCHED_READ_TIMEOUT_MS, BatchedRead, oneByKey } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { PgSecurityEvents } from "./security_events.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
@@ -51,9 +51,6 @@ function toRecord(r: Row): StationSecurityRecord {
   };
 }
 
-/** How long a read of station settings may take before the connection is refused as unavailable. */
-const READ_TIMEOUT_MS = 10_000;
-
 export class PostgresStationSecurityStore implements StationSecurityStore {
   readonly #events: PgSecurityEvents;
   /** Every connection's gate reads its station's settings: a boot storm's reads share statements. */
@@ -64,7 +61,7 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
     this.#settings = new BatchedRead({
       what: "get the security settings of stations",
       many: (ids) => this.#getMany(ids),
-    }, READ_TIMEOUT_MS);
+    }, BATCHED_READ_TIMEOUT_MS);
   }
 
   get(chargePointId: string): Promise<StationSecurityRecord | null> {
