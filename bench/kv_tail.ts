@@ -35,6 +35,7 @@ let windowStart = 0;
 const journal = Deno.env.get("KV_TAIL_JOURNAL") ?? "off";
 const interval = Deno.env.get("KV_TAIL_INTERVAL_MS");
 const applier = interval ? { intervalMs: Number(interval) } : {};
+const commitWindow = Deno.env.get("KV_TAIL_WINDOW_MS");
 const store = new KvStore(await Deno.openKv(`${dir}/csms.kv`), {
   meterJournal: journal === "off"
     ? false
@@ -43,7 +44,7 @@ const store = new KvStore(await Deno.openKv(`${dir}/csms.kv`), {
     : journal === "adaptive"
     ? { journalFrom: ADAPTIVE_JOURNAL_FROM, batchFrom: ADAPTIVE_BATCH_FROM, ...applier }
     : { journalFrom: Number(journal), ...applier },
-  ...(Deno.env.get("KV_TAIL_WINDOW_MS") ? { groupCommitMs: Number(Deno.env.get("KV_TAIL_WINDOW_MS")) } : {}),
+  ...(commitWindow ? { groupCommitMs: Number(commitWindow) } : {}),
   onBatch: () => batches++,
   commitObserver: ({ size, seconds }) => {
     if (!measuring) return;
