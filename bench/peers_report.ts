@@ -44,6 +44,11 @@ export interface PeerWindow {
   /** Cores used by processes outside the benchmark during the window (other work on a shared machine). */
   otherCores: number;
   /**
+   * How long the window waited, before its load started, for every server of the run to be done with what
+   * earlier windows left it (`scenarios/quiet.ts`), ms; absent in results written before it waited.
+   */
+  quietWaitMs?: number;
+  /**
    * How late a 10 ms timer in the server fired over the window (`loop_lag.ts`): what a frame arriving at a
    * random moment waited for the JavaScript thread. Null when the probe did not answer.
    */

@@ -9,8 +9,10 @@
  * 2. Throughput, all servers up (fresh processes), `--stations` booted on each. Every scenario runs on each
  *    server in turn (interleaved, `--rounds` times; the window with the least other load on the machine
  *    counts): saturation (closed loop, Heartbeat/MeterValues), saturation with transactions, and each fixed
- *    `--rates` (open loop, Heartbeat/MeterValues). Each window: `--warmup` s of the same load, then `--window`
- *    s measured: answers, latency, server CPU (/proc utime+stime) per answer, generator CPU, other load.
+ *    `--rates` (open loop, Heartbeat/MeterValues). Each window first waits (up to 30 s) until every server of
+ *    the run is idle (`quiet.ts`: a KV server applies its journal for seconds after a saturation window, on the
+ *    core the next server measured runs on), then `--warmup` s of the same load, then `--window` s measured:
+ *    answers, latency, server CPU (/proc utime+stime) per answer, generator CPU, other load.
  */
 import type { GeneratorChild } from "../generator/child.ts";
 import { mergeWindows } from "../generator/merged_window.ts";
@@ -39,6 +41,7 @@ import { type MemoryProbe, OUR_SERVER_SCRIPT, type ServerChild, type ServerSpec 
 import { BenchStores } from "../stores.ts";
 import { log, sleep } from "../timeline.ts";
 import { startCpuInterval } from "./cpu_interval.ts";
+import { waitForQuiet } from "./quiet.ts";
 import { Fleet, GENERATOR_CORE, SERVER_CORE } from "./fleet.ts";
 
 interface Scenario {
@@ -98,7 +101,7 @@ export async function runPeers(o: PeersOptions, meta: BenchResultMeta): Promise<
     const windows: PeerWindow[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       for (const scenario of scenarios) {
-        for (const t of live) windows.push(await measureWindow(t, scenario, round, o, stores));
+        for (const t of live) windows.push(await measureWindow(t, live, scenario, round, o, stores));
       }
     }
     for (const t of live) await fleet.retire(t.server, t.generators);
@@ -296,11 +299,19 @@ async function bootForThroughput(fleet: Fleet, target: PeerTarget, o: PeersOptio
 /** One scenario on one server: warm-up, then the measured window; the load stops and drains afterwards. */
 async function measureWindow(
   t: Live,
+  all: readonly Live[],
   scenario: Scenario,
   round: number,
   o: PeersOptions,
   stores: BenchStores,
 ): Promise<PeerWindow> {
+  // The servers share core 1: the one measured must not pay for what the window before left another.
+  const quiet = await waitForQuiet(all.map((l) => l.server.pid));
+  if (!quiet.quiet) {
+    log(
+      `${t.target} ${scenario.id}: the servers were still busy after ${quiet.waitedMs} ms; measuring anyway`,
+    );
+  }
   const share = scenario.ratePerS === undefined ? {} : { ratePerS: scenario.ratePerS / t.generators.length };
   await Promise.all(t.generators.map((g) => g.run({ mix: scenario.mix, ...share })));
   await sleep(o.warmupS * 1000);
@@ -346,6 +357,7 @@ async function measureWindow(
     irqCores: usage.irqCores,
     otherCores: usage.otherCores,
     loopLagMs,
+    quietWaitMs: quiet.waitedMs,
     ...(profile === undefined ? {} : { profile }),
   };
   const errors = Object.keys(w.callErrors).length || w.timeouts
@@ -357,7 +369,8 @@ async function measureWindow(
         loopLagMs?.p99 ?? "-"
       } ms, server ${w.serverCpuPct}% (${w.serverCpuUsPerMsg} µs/msg` +
       `${w.postgresCpuUsPerMsg === null ? "" : ` + ${w.postgresCpuUsPerMsg} in PostgreSQL`}, ` +
-      `waited ${w.serverWaitPct}%), generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}`,
+      `waited ${w.serverWaitPct}%), generators ${w.generatorCpuPct}%, other ${w.otherCores} cores${errors}; ` +
+      `the servers were quiet after ${quiet.waitedMs} ms`,
   );
   return w;
 }
