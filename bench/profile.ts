@@ -19,7 +19,7 @@ export interface ProfileSummary {
 /** This repository, as profile URLs spell it (`file:///.../`), whichever worktree the benchmark runs from. */
 const ROOT = new URL("../", import.meta.url).href;
 
-function fileOf(url: string): string {
+export function fileOf(url: string): string {
   if (url === "") return "(native / V8)";
   if (url.startsWith("ext:") || url.startsWith("node:")) return "deno internals";
   const npm = /node_modules\/\.deno\/([^/]+)\//.exec(url) ??

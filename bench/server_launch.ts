@@ -16,6 +16,7 @@ export interface ServerSpec {
   name: string;
   /** Relative to the repository root. */
   script: string;
+  /** With BENCH_ECHO_STDOUT=1, what the server prints to stdout that is not a log line goes to our stderr. */
   env: Record<string, string>;
   /** Core to pin the process to (taskset), or null. */
   core?: number | null;
@@ -121,6 +122,8 @@ export async function spawnServer(index: number, spec: ServerSpec): Promise<Serv
     try {
       entry = JSON.parse(line);
     } catch {
+      // Not a log line: V8's own traces (DENO_V8_FLAGS=--trace-gc...), shown when asked for.
+      if (spec.env.BENCH_ECHO_STDOUT) console.error(`[${spec.name} stdout] ${line}`);
       return;
     }
     const level = entry.level ?? "?";

@@ -8,10 +8,16 @@
  *   to `<dir>/<n>.cpuprofile` (n = 1, 2, ...), prints `BENCH_PROFILE <path>` on stderr and starts a new one,
  *   so the benchmark gets one profile per phase. Profiling slows the server: use it to attribute, not to
  *   measure.
+ * - With BENCH_HEAP_PROFILE=<dir>: V8's sampling heap profiler runs from start-up, weighing what outlives the
+ *   young generation (see `heap_sampler.ts`); SIGUSR1 writes the profile so far to `<dir>/<n>.heapprofile`
+ *   and starts a new one.
+ * - With BENCH_HEAP_SNAPSHOT=<dir>: SIGUSR1 writes a heap snapshot to `<dir>/<n>.heapsnapshot` (what holds
+ *   the objects a heap profile found promoted: `heap_snapshot.ts`).
  * - With BENCH_COMMIT_LOG=<file>: each SIGWINCH also appends the group commits since the previous one (sizes,
  *   durations) to that file (see `commit_probe.ts`).
  */
 import { CpuProfiler } from "./cpu_profiler.ts";
+import { HeapSampler } from "./heap_sampler.ts";
 import { installCommitProbe } from "./commit_probe.ts";
 import { installLoopLagProbe } from "./loop_lag.ts";
 import { installMemoryProbe } from "./memory_probe.ts";
@@ -31,6 +37,29 @@ if (profileDir) {
     await Deno.writeTextFile(path, JSON.stringify(profile));
     await profiler.resume();
     console.error(`BENCH_PROFILE ${path}`);
+  });
+}
+
+const heapDir = Deno.env.get("BENCH_HEAP_PROFILE");
+if (heapDir) {
+  const interval = 16 * 1024;
+  const sampler = await HeapSampler.start(interval);
+  let n = 0;
+  Deno.addSignalListener("SIGUSR1", async () => {
+    const profile = await sampler.cut(interval);
+    const path = `${heapDir}/${++n}.heapprofile`;
+    await Deno.writeTextFile(path, JSON.stringify(profile));
+    console.error(`BENCH_HEAP_PROFILE ${path}`);
+  });
+}
+
+const snapshotDir = Deno.env.get("BENCH_HEAP_SNAPSHOT");
+if (snapshotDir) {
+  const { writeHeapSnapshot } = await import("node:v8");
+  let n = 0;
+  Deno.addSignalListener("SIGUSR1", () => {
+    const path = writeHeapSnapshot(`${snapshotDir}/${++n}.heapsnapshot`);
+    console.error(`BENCH_HEAP_SNAPSHOT ${path}`);
   });
 }
 

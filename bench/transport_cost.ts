@@ -9,7 +9,9 @@
  *    connect to 2 s after the last answer, per booted station, and its main thread's share.
  * 2. With `--saturate S`: the `--mix` (default plain: Heartbeat, MeterValues; `heartbeat`: Heartbeat alone,
  *    the transport and the actor shell with almost no store write) closed loop, 1 s warm-up, then S seconds
- *    measured: msgs/s and server CPU per answered message, also by thread.
+ *    measured: msgs/s and server CPU per answered message, also by thread. With `--fixed R` as well, the window
+ *    runs at R msgs/s from all stations instead (open loop, as the peers' fixed-rate windows) and also gives
+ *    the answers' p50 / p99.
  *
  *   deno run -A bench/transport_cost.ts --variant node:HTTP_SERVER=node --variant deno:HTTP_SERVER=deno
  *   deno run -A bench/transport_cost.ts --store postgres --saturate 5 --pairs 3 \
@@ -18,13 +20,15 @@
  * A variant is `name[@checkout][:KEY=VALUE,...]`; the names `raw` and `ocpp-rpc` are the peers of
  * `--peers` (no store, no settings). With `--profile` our servers run with the V8 CPU profiler and each phase's
  * hottest functions are printed (slower: attribution only, not figures); `--keep-profiles` keeps the
- * `.cpuprofile` files and prints their paths.
+ * `.cpuprofile` files and prints their paths. With `--heap-profile` instead, V8's sampling heap profiler weighs
+ * what the measured window promoted to the old generation, by allocation site (see `heap_sampler.ts`).
  */
 import { parseArgs } from "node:util";
 import { type GeneratorChild, spawnGenerator } from "./generator/child.ts";
 import { mergeWindows } from "./generator/merged_window.ts";
 import type { Mix } from "./generator/mixes.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
+import { summariseHeapProfile } from "./heap_profile.ts";
 import { summariseProfile } from "./profile.ts";
 import { readCpuS, readThreadCpu } from "./proc.ts";
 import {
@@ -63,8 +67,10 @@ interface Run {
   bootLatency: LatencySummary;
   msgsPerS: number | null;
   usPerMsg: number | null;
-  /** CPU µs per answered message at saturation by thread name. */
+  /** CPU µs per answered message in the measured window by thread name. */
   msgThreadsUs: Record<string, number>;
+  /** Answer latency in the measured window (with `--fixed`, the p99 the target is about), ms. */
+  msgLatency: LatencySummary | null;
 }
 
 /** `name[@checkout][:KEY=VALUE,...]`. */
@@ -75,10 +81,18 @@ export function parseVariant(text: string): Variant {
   const [name, root] = head.split("@");
   if (!name) throw new Error(`--variant needs a name, got "${text}"`);
   const env: Record<string, string> = {};
+  let last: string | null = null;
   for (const pair of pairs) {
+    // DENO_V8_FLAGS=--a,--b: a part starting with "-" continues the previous value (V8's flags are
+    // comma-separated there).
+    if (pair.startsWith("-") && last !== null) {
+      env[last] += `,${pair}`;
+      continue;
+    }
     const at = pair.indexOf("=");
     if (at <= 0) throw new Error(`--variant settings are KEY=VALUE, got "${pair}" in "${text}"`);
-    env[pair.slice(0, at)] = pair.slice(at + 1);
+    last = pair.slice(0, at);
+    env[last] = pair.slice(at + 1);
   }
   return { name, root: root || undefined, env };
 }
@@ -102,7 +116,8 @@ async function serverSpec(
 ): Promise<ServerSpec> {
   const root = variant.root ? { root: variant.root } : {};
   const peer = PEER_SCRIPTS[variant.name];
-  if (peer) return { name: variant.name, script: peer, env: {}, core: SERVER_CORE, ...root };
+  // A peer takes a variant's settings too (DENO_V8_FLAGS, BENCH_ECHO_STDOUT: the same GC trace as ours).
+  if (peer) return { name: variant.name, script: peer, env: { ...variant.env }, core: SERVER_CORE, ...root };
   return {
     name: variant.name,
     script: OUR_SERVER_SCRIPT,
@@ -124,10 +139,12 @@ async function measure(
     stations: number;
     rate: number;
     saturateS: number;
+    fixedPerS: number | null;
     mix: Mix;
     store: "kv" | "postgres";
     profile: boolean;
     keepProfiles: boolean;
+    heapProfile: boolean;
   },
   stores: BenchStores,
   run: number,
@@ -135,10 +152,10 @@ async function measure(
   const ours = !PEER_SCRIPTS[variant.name];
   const database = ours && o.store === "postgres" ? storeName(variant, run) : null;
   const profileDir = o.profile && ours ? await Deno.makeTempDir({ prefix: "transport-cost-" }) : null;
-  const server = await spawnServer(
-    run,
-    await serverSpec(variant, o.store, stores, o.stations, run, profileDir),
-  );
+  const heapDir = o.heapProfile && ours ? await Deno.makeTempDir({ prefix: "transport-heap-" }) : null;
+  const spec = await serverSpec(variant, o.store, stores, o.stations, run, profileDir);
+  if (heapDir) spec.env = { ...spec.env, BENCH_HEAP_PROFILE: heapDir };
+  const server = await spawnServer(run, spec);
   const generators: GeneratorChild[] = [];
   try {
     await sleep(1000);
@@ -191,18 +208,23 @@ async function measure(
       msgsPerS: null,
       usPerMsg: null,
       msgThreadsUs: {},
+      msgLatency: null,
     };
     if (o.saturateS > 0 && ready > 0) {
-      await Promise.all(generators.map((g) => g.run({ mix: o.mix })));
+      const ratePerS = o.fixedPerS === null ? {} : { ratePerS: o.fixedPerS / generators.length };
+      await Promise.all(generators.map((g) => g.run({ mix: o.mix, ...ratePerS })));
       await sleep(1000);
       await Promise.all(generators.map((g) => g.mark()));
       if (profileDir) await server.cutProfile();
+      if (heapDir) server.child.kill("SIGUSR1");
       const start = cpuOf(server);
       await sleep(o.saturateS * 1000);
       const end = cpuOf(server);
       if (profileDir) await printProfile(server, `${variant.name} saturation`, o.keepProfiles);
+      if (heapDir) await printHeapProfile(server, heapDir, `${variant.name} window`, o.keepProfiles);
       const window = mergeWindows(await Promise.all(generators.map((g) => g.stop(3000))));
       result.msgsPerS = window.perS;
+      result.msgLatency = window.all.summary();
       result.usPerMsg = window.all.count
         ? Math.round((end.total - start.total) / window.all.count * 1e7) / 10
         : null;
@@ -214,7 +236,9 @@ async function measure(
   } finally {
     await Promise.all(generators.map((g) => g.exit(10_000)));
     await stopProcess(server.child, 10_000);
-    if (profileDir && !o.keepProfiles) await Deno.remove(profileDir, { recursive: true });
+    for (const dir of [profileDir, heapDir]) {
+      if (dir && !o.keepProfiles) await Deno.remove(dir, { recursive: true });
+    }
   }
 }
 
@@ -256,6 +280,31 @@ async function printProfile(server: ServerChild, label: string, keep: boolean): 
   for (const f of summary.files.slice(0, 12)) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.file}`);
 }
 
+/** Cuts the heap profile of the window (the probe's second) and prints where its promoted bytes come from. */
+async function printHeapProfile(
+  server: ServerChild,
+  dir: string,
+  label: string,
+  keep: boolean,
+): Promise<void> {
+  server.child.kill("SIGUSR1");
+  const path = `${dir}/2.heapprofile`;
+  for (let waited = 0; waited < 30_000; waited += 250) {
+    try {
+      const summary = summariseHeapProfile(JSON.parse(await Deno.readTextFile(path)), 25);
+      console.log(`\n${label}: ${(summary.totalBytes / 1e6).toFixed(1)} MB promoted or alive (sampled)`);
+      for (const f of summary.functions) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.name}`);
+      console.log("  by the innermost frame of ours:");
+      for (const f of summary.ours) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.name}`);
+      if (keep) console.log(`  profile kept in ${path}`);
+      return;
+    } catch {
+      await sleep(250); // Not written (or not whole) yet.
+    }
+  }
+  console.log(`\n${label}: no heap profile after 30 s`);
+}
+
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -264,7 +313,11 @@ function median(values: number[]): number | null {
 }
 
 function summary(runs: Run[], field: keyof Run): string {
-  const values = runs.map((r) => r[field]).filter((v): v is number => typeof v === "number");
+  return summaryOf(runs.map((r) => r[field]));
+}
+
+function summaryOf(all: unknown[]): string {
+  const values = all.filter((v): v is number => typeof v === "number");
   if (values.length === 0) return "-";
   const round = (n: number) => Math.round(n * 100) / 100;
   return `${round(median(values)!)} (${round(Math.min(...values))}-${round(Math.max(...values))})`;
@@ -279,10 +332,12 @@ if (import.meta.main) {
       store: { type: "string", default: "kv" },
       pairs: { type: "string", default: "2" },
       saturate: { type: "string", default: "0" },
+      fixed: { type: "string" },
       mix: { type: "string", default: "plain" },
       variant: { type: "string", multiple: true, default: [] },
       profile: { type: "boolean", default: false },
       "keep-profiles": { type: "boolean", default: false },
+      "heap-profile": { type: "boolean", default: false },
       pg: { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
     },
   });
@@ -296,11 +351,14 @@ if (import.meta.main) {
     stations: Number(values.stations),
     rate: Number(values.rate),
     saturateS: Number(values.saturate),
+    fixedPerS: values.fixed === undefined ? null : Number(values.fixed),
     mix: saturationMix(values.mix!),
     store: store as "kv" | "postgres",
-    profile: values.profile! || values["keep-profiles"]!,
+    profile: values.profile! || (values["keep-profiles"]! && !values["heap-profile"]!),
     keepProfiles: values["keep-profiles"]!,
+    heapProfile: values["heap-profile"]!,
   };
+  if (o.profile && o.heapProfile) throw new Error("--profile and --heap-profile both use SIGUSR1: give one");
   const stores = new BenchStores(values.pg!);
   const runs: Run[] = [];
   let n = 0;
@@ -319,8 +377,10 @@ if (import.meta.main) {
             `; µs per boot by thread ${JSON.stringify(r.bootThreadsUs)}` +
             (r.usPerMsg === null
               ? ""
-              : `; saturation (${o.mix}) ${r.msgsPerS} msgs/s, ${r.usPerMsg} µs CPU per message, by thread ` +
-                JSON.stringify(r.msgThreadsUs)),
+              : `; ${o.fixedPerS === null ? "saturation" : `fixed ${o.fixedPerS}/s`} (${o.mix}) ` +
+                `${r.msgsPerS} msgs/s, ${r.usPerMsg} µs CPU per message, by thread ` +
+                JSON.stringify(r.msgThreadsUs) +
+                (r.msgLatency ? `, p50 ${r.msgLatency.p50} p99 ${r.msgLatency.p99} ms` : "")),
         );
       }
     }
@@ -330,13 +390,18 @@ if (import.meta.main) {
   console.log(
     `\n${o.stations} stations at ${o.rate}/s on ${o.store}; median (range) of ${values.pairs} run(s)`,
   );
-  console.log("| variant | boot s | CPU µs per boot | main thread % | msgs/s | CPU µs per msg |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  console.log(
+    "| variant | boot s | CPU µs per boot | main thread % | msgs/s | CPU µs per msg | p50 ms | p99 ms |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const v of variants) {
     const mine = runs.filter((r) => r.variant === v.name);
     console.log(
       `| ${v.name} | ${summary(mine, "bootS")} | ${summary(mine, "bootUsPerStation")} | ` +
-        `${summary(mine, "bootMainPct")} | ${summary(mine, "msgsPerS")} | ${summary(mine, "usPerMsg")} |`,
+        `${summary(mine, "bootMainPct")} | ${summary(mine, "msgsPerS")} | ${summary(mine, "usPerMsg")} | ` +
+        `${summaryOf(mine.map((r) => r.msgLatency?.p50))} | ${
+          summaryOf(mine.map((r) => r.msgLatency?.p99))
+        } |`,
     );
   }
 }
