@@ -104,3 +104,39 @@ Deno.test("FrameLog redacts a long frame before cutting it (a cut frame is no JS
     true,
   );
 });
+
+Deno.test("FrameLog keeps exactly the last N frames through frames of every size, in any script", () => {
+  const perStation = 5;
+  const log = new FrameLog(perStation, 10);
+  // A mirror of what the log must show: the last N frames of each station, long ones cut.
+  const expected = new Map<string, string[]>();
+  const pieces = ["a", "é", "€", "😀", '[2,"1","MeterValues",{}]'];
+  let seed = 11;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  for (let i = 0; i < 3000; i++) {
+    const id = `CP-${next() % 3}`;
+    // Mostly short frames, now and then one of a few KB, rarely one past the cut.
+    const size = next() % 20 === 0 ? next() % 2600 : next() % 120;
+    const piece = pieces[next() % pieces.length]!;
+    // Whole characters: a frame decoded from the network never holds half of one.
+    const frame = `${i}:` + [...piece.repeat(Math.ceil(size / piece.length))].slice(0, size).join("");
+    log.record(id, "in", frame, at);
+    // Cut at 2,000 UTF-16 units, one fewer where that would split a character.
+    const cut = /[\ud800-\udbff]/.test(frame[1999] ?? "") ? 1999 : 2000;
+    const shown = frame.length > 2000 ? `${frame.slice(0, cut)}…` : frame;
+    const kept = [...(expected.get(id) ?? []), shown].slice(-perStation);
+    expected.set(id, kept);
+    assertEquals(log.list(id).map((e) => e.frame), kept, `after frame ${i}`);
+  }
+});
+
+Deno.test("FrameLog keeps the time and direction of each frame through wraps", () => {
+  const log = new FrameLog(3, 1);
+  const t = (i: number) => new Date(Date.parse("2026-01-01T00:00:00.000Z") + i * 1500);
+  for (let i = 0; i < 50; i++) log.record("A", i % 3 ? "in" : "out", "x".repeat(i * 37 % 700), t(i));
+  assertEquals(log.list("A").map((e) => [e.at, e.direction]), [
+    [t(47).toISOString(), "in"],
+    [t(48).toISOString(), "out"],
+    [t(49).toISOString(), "in"],
+  ]);
+});
