@@ -2,14 +2,12 @@
  * V8's sampling CPU profiler in this process, through `node:inspector` (the server probe's per-phase profiles,
  * `frame_cost.ts --profile`).
  */
-import { Session } from "node:inspector";
+import { InspectorSession } from "./inspector_session.ts";
 
 export class CpuProfiler {
-  readonly #session = new Session();
+  readonly #session = new InspectorSession();
 
-  private constructor() {
-    this.#session.connect();
-  }
+  private constructor() {}
 
   /** Connects and starts profiling, one sample every `intervalUs` microseconds. */
   static async start(intervalUs: number): Promise<CpuProfiler> {
@@ -36,12 +34,6 @@ export class CpuProfiler {
   }
 
   #post(method: string, params: object = {}): Promise<unknown> {
-    return new Promise((resolve, reject) =>
-      this.#session.post(
-        method,
-        params,
-        (error: unknown, result: unknown) => error ? reject(error) : resolve(result),
-      )
-    );
+    return this.#session.post(method, params);
   }
 }

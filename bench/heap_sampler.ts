@@ -4,14 +4,12 @@
  * garbage kept in, so a profile weighs what was promoted to the old generation (and what is still alive):
  * what makes the scavenges long and the old generation grow.
  */
-import { Session } from "node:inspector";
+import { InspectorSession } from "./inspector_session.ts";
 
 export class HeapSampler {
-  readonly #session = new Session();
+  readonly #session = new InspectorSession();
 
-  private constructor() {
-    this.#session.connect();
-  }
+  private constructor() {}
 
   /** Connects and starts sampling, one sample per `intervalBytes` allocated on average. */
   static async start(intervalBytes: number): Promise<HeapSampler> {
@@ -42,12 +40,6 @@ export class HeapSampler {
   }
 
   #post(method: string, params: object = {}): Promise<unknown> {
-    return new Promise((resolve, reject) =>
-      this.#session.post(
-        method,
-        params,
-        (error: unknown, result: unknown) => error ? reject(error) : resolve(result),
-      )
-    );
+    return this.#session.post(method, params);
   }
 }
