@@ -12,7 +12,7 @@
  */
 import postgres from "postgres";
 
-const MODES = ["reserve", "held", "reserve1", "begin", "plain"] as const;
+const MODES = ["reserve", "held", "held-seq", "held-one", "reserve1", "begin", "plain"] as const;
 const mode = (Deno.args[0] ?? "reserve") as (typeof MODES)[number];
 if (!MODES.includes(mode)) throw new Error(`Give one of ${MODES.join(", ")}`);
 const admin = Deno.env.get("PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -28,7 +28,7 @@ try {
   await sql.unsafe("create table t (id int, j jsonb)");
   const latencies: number[] = [];
   // `held`: as `reserve`, on two connections reserved once for the whole run.
-  const held = mode === "held" ? [await sql.reserve(), await sql.reserve()] : [];
+  const held = mode.startsWith("held") ? [await sql.reserve(), await sql.reserve()] : [];
   const write = async (i: number) => {
     const started = performance.now();
     const payload = {
@@ -38,10 +38,17 @@ try {
     const json = JSON.stringify([payload, payload]);
     const insert = (s: postgres.Sql | postgres.TransactionSql) =>
       s`insert into t select 1, x from jsonb_array_elements(${json}::text::jsonb) x`;
-    if (mode === "held") {
+    if (mode.startsWith("held")) {
       const c = held[i % 2]!;
-      await Promise.all([c`begin`.execute(), insert(c).execute()]);
-      await c`commit`;
+      if (mode === "held-one") await insert(c);
+      else if (mode === "held-seq") {
+        await c`begin`;
+        await insert(c);
+        await c`commit`;
+      } else {
+        await Promise.all([c`begin`.execute(), insert(c).execute()]);
+        await c`commit`;
+      }
     } else if (mode === "reserve" || mode === "reserve1") {
       const c = await sql.reserve();
       try {
