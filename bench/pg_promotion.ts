@@ -12,7 +12,17 @@
  */
 import postgres from "postgres";
 
-const MODES = ["reserve", "held", "held-seq", "held-one", "reserve1", "begin", "plain"] as const;
+const MODES = [
+  "reserve",
+  "held",
+  "held-seq",
+  "held-one",
+  "held-two",
+  "held-wait",
+  "reserve1",
+  "begin",
+  "plain",
+] as const;
 const mode = (Deno.args[0] ?? "reserve") as (typeof MODES)[number];
 if (!MODES.includes(mode)) throw new Error(`Give one of ${MODES.join(", ")}`);
 const admin = Deno.env.get("PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -41,7 +51,13 @@ try {
     if (mode.startsWith("held")) {
       const c = held[i % 2]!;
       if (mode === "held-one") await insert(c);
-      else if (mode === "held-seq") {
+      else if (mode === "held-two") {
+        await insert(c);
+        await insert(c);
+      } else if (mode === "held-wait") {
+        await insert(c);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      } else if (mode === "held-seq") {
         await c`begin`;
         await insert(c);
         await c`commit`;
