@@ -68,21 +68,22 @@ function frameName(frame: CallFrame): string {
   return `${frame.functionName || "(anonymous)"} ${file}:${frame.lineNumber + 1}`;
 }
 
+/** The summary as lines to print: the total, then each function's share and bytes, and ours. */
+export function heapSummaryLines(summary: HeapSummary): string[] {
+  const row = (f: { pct: number; bytes: number; name: string }) =>
+    `  ${f.pct.toFixed(1).padStart(5)}%  ${(f.bytes / 1e6).toFixed(2).padStart(7)} MB  ${f.name}`;
+  return [
+    `${(summary.totalBytes / 1e6).toFixed(1)} MB promoted or alive (sampled)`,
+    "by allocating function:",
+    ...summary.functions.map(row),
+    "by the innermost frame of ours:",
+    ...summary.ours.map(row),
+  ];
+}
+
 if (import.meta.main) {
   const [path, top = "25"] = Deno.args;
   if (!path) throw new Error("Give a .heapprofile path");
   const summary = summariseHeapProfile(JSON.parse(await Deno.readTextFile(path)), Number(top));
-  console.log(`${(summary.totalBytes / 1e6).toFixed(1)} MB sampled`);
-  console.log("by allocating function:");
-  for (const f of summary.functions) {
-    console.log(
-      `  ${f.pct.toFixed(1).padStart(5)}%  ${(f.bytes / 1e6).toFixed(2).padStart(7)} MB  ${f.name}`,
-    );
-  }
-  console.log("by the innermost frame of ours:");
-  for (const f of summary.ours) {
-    console.log(
-      `  ${f.pct.toFixed(1).padStart(5)}%  ${(f.bytes / 1e6).toFixed(2).padStart(7)} MB  ${f.name}`,
-    );
-  }
+  for (const line of heapSummaryLines(summary)) console.log(line);
 }

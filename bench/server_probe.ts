@@ -9,10 +9,10 @@
  *   so the benchmark gets one profile per phase. Profiling slows the server: use it to attribute, not to
  *   measure.
  * - With BENCH_HEAP_PROFILE=<dir>: V8's sampling heap profiler runs from start-up, weighing what outlives the
- *   young generation (see `heap_sampler.ts`); SIGUSR1 writes the profile so far to `<dir>/<n>.heapprofile`
- *   and starts a new one.
- * - With BENCH_HEAP_SNAPSHOT=<dir>: SIGUSR1 writes a heap snapshot to `<dir>/<n>.heapsnapshot` (what holds
- *   the objects a heap profile found promoted: `heap_snapshot.ts`).
+ *   young generation (see `heap_sampler.ts`); SIGUSR1 writes the profile so far to `<dir>/<n>.heapprofile`,
+ *   prints `BENCH_PROFILE <path>` on stderr as the CPU profiler does, and starts a new one (use one of the two).
+ * - With BENCH_HEAP_SNAPSHOT=<dir>: SIGUSR1 writes a heap snapshot to `<dir>/<n>.heapsnapshot` (for
+ *   DevTools: what holds the objects a heap profile found promoted).
  * - With BENCH_COMMIT_LOG=<file>: each SIGWINCH also appends the group commits since the previous one (sizes,
  *   durations) to that file (see `commit_probe.ts`).
  */
@@ -49,7 +49,8 @@ if (heapDir) {
     const profile = await sampler.cut(interval);
     const path = `${heapDir}/${++n}.heapprofile`;
     await Deno.writeTextFile(path, JSON.stringify(profile));
-    console.error(`BENCH_HEAP_PROFILE ${path}`);
+    // The CPU profiler's answer: the benchmark's `cutProfile()` waits for it either way.
+    console.error(`BENCH_PROFILE ${path}`);
   });
 }
 

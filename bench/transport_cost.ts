@@ -28,7 +28,7 @@ import { type GeneratorChild, spawnGenerator } from "./generator/child.ts";
 import { mergeWindows } from "./generator/merged_window.ts";
 import type { Mix } from "./generator/mixes.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
-import { summariseHeapProfile } from "./heap_profile.ts";
+import { heapSummaryLines, summariseHeapProfile } from "./heap_profile.ts";
 import { summariseProfile } from "./profile.ts";
 import { readCpuS, readThreadCpu } from "./proc.ts";
 import {
@@ -215,13 +215,12 @@ async function measure(
       await Promise.all(generators.map((g) => g.run({ mix: o.mix, ...ratePerS })));
       await sleep(1000);
       await Promise.all(generators.map((g) => g.mark()));
-      if (profileDir) await server.cutProfile();
-      if (heapDir) server.child.kill("SIGUSR1");
+      if (profileDir || heapDir) await server.cutProfile(); // what came before the window: dropped
       const start = cpuOf(server);
       await sleep(o.saturateS * 1000);
       const end = cpuOf(server);
       if (profileDir) await printProfile(server, `${variant.name} saturation`, o.keepProfiles);
-      if (heapDir) await printHeapProfile(server, heapDir, `${variant.name} window`, o.keepProfiles);
+      if (heapDir) await printHeapProfile(server, `${variant.name} window`, o.keepProfiles);
       const window = mergeWindows(await Promise.all(generators.map((g) => g.stop(3000))));
       result.msgsPerS = window.perS;
       result.msgLatency = window.all.summary();
@@ -280,29 +279,14 @@ async function printProfile(server: ServerChild, label: string, keep: boolean): 
   for (const f of summary.files.slice(0, 12)) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.file}`);
 }
 
-/** Cuts the heap profile of the window (the probe's second) and prints where its promoted bytes come from. */
-async function printHeapProfile(
-  server: ServerChild,
-  dir: string,
-  label: string,
-  keep: boolean,
-): Promise<void> {
-  server.child.kill("SIGUSR1");
-  const path = `${dir}/2.heapprofile`;
-  for (let waited = 0; waited < 30_000; waited += 250) {
-    try {
-      const summary = summariseHeapProfile(JSON.parse(await Deno.readTextFile(path)), 25);
-      console.log(`\n${label}: ${(summary.totalBytes / 1e6).toFixed(1)} MB promoted or alive (sampled)`);
-      for (const f of summary.functions) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.name}`);
-      console.log("  by the innermost frame of ours:");
-      for (const f of summary.ours) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.name}`);
-      if (keep) console.log(`  profile kept in ${path}`);
-      return;
-    } catch {
-      await sleep(250); // Not written (or not whole) yet.
-    }
-  }
-  console.log(`\n${label}: no heap profile after 30 s`);
+/** Cuts the heap profile of the window and prints where its promoted bytes come from. */
+async function printHeapProfile(server: ServerChild, label: string, keep: boolean): Promise<void> {
+  const path = await server.cutProfile();
+  if (!path) return;
+  const summary = summariseHeapProfile(JSON.parse(await Deno.readTextFile(path)), 25);
+  console.log(`\n${label}:`);
+  for (const line of heapSummaryLines(summary)) console.log(`  ${line}`);
+  if (keep) console.log(`  profile kept in ${path}`);
 }
 
 function median(values: number[]): number | null {
