@@ -27,7 +27,7 @@ const OUT = 1;
 /** The frame was redacted (and cut) when kept; a short one is redacted when read. */
 const REDACTED = 2;
 
-/** A station's first buffer; it doubles when its last N frames do not fit, and shrinks when far too big. */
+/** A station's first buffer; it grows when its last N frames do not fit, and shrinks when far too big. */
 const INITIAL_BYTES = 512;
 
 const encoder = new TextEncoder();
@@ -57,8 +57,6 @@ class ByteRing {
   /** Slot of the oldest frame, and how many are kept. */
   #first = 0;
   #count = 0;
-  /** Bytes of the kept frames. */
-  #used = 0;
   readonly #at: number[];
   readonly #start: number[];
   /** length * 4 + flags. */
@@ -78,7 +76,7 @@ class ByteRing {
     const length = encodeToScratch(text);
     if (this.#count === this.slots) this.#dropOldest();
     if (this.#write + length > this.#bytes.length) {
-      const needed = this.#used + length;
+      const needed = this.#used() + length;
       // Grown by half again what is needed, so the next frames fit without moving the kept ones at once.
       const capacity = needed > this.#bytes.length ? Math.ceil(needed * 1.5) : this.#bytes.length;
       this.#moveTo(capacity);
@@ -89,11 +87,11 @@ class ByteRing {
     this.#start[slot] = this.#write;
     this.#info[slot] = length * 4 + flags;
     this.#count++;
-    this.#used += length;
     this.#write += length;
     // A station that once sent large frames gives the room back once its frames are small again.
-    if (this.#bytes.length > INITIAL_BYTES && this.#bytes.length > this.#used * 4) {
-      this.#moveTo(Math.max(INITIAL_BYTES, Math.ceil(this.#used * 1.5)));
+    const used = this.#used();
+    if (this.#bytes.length > INITIAL_BYTES && this.#bytes.length > used * 4) {
+      this.#moveTo(Math.max(INITIAL_BYTES, Math.ceil(used * 1.5)));
     }
   }
 
@@ -123,8 +121,12 @@ class ByteRing {
     return dropped;
   }
 
+  /** Bytes of the kept frames: they are contiguous, from the oldest's start to the newest's end. */
+  #used(): number {
+    return this.#count === 0 ? 0 : this.#write - this.#start[this.#first]!;
+  }
+
   #dropOldest(): void {
-    this.#used -= this.#info[this.#first]! >>> 2;
     this.#first = (this.#first + 1) % this.slots;
     this.#count--;
     if (this.#count === 0) this.#first = this.#write = 0;
