@@ -71,6 +71,14 @@ interface Run {
   msgThreadsUs: Record<string, number>;
   /** Answer latency in the measured window (with `--fixed`, the p99 the target is about), ms. */
   msgLatency: LatencySummary | null;
+  /**
+   * The measured window's CPU around the server: its core use and wait (% of one core), its generators' use,
+   * PostgreSQL's backends per answered message (µs; null on KV). Tells an idle server waiting on its database
+   * from one waiting for its core.
+   */
+  msgCpu:
+    | { serverPct: number | null; waitPct: number; generatorPct: number; postgresUs: number | null }
+    | null;
 }
 
 /** `name[@checkout][:KEY=VALUE,...]`. */
@@ -209,6 +217,7 @@ async function measure(
       usPerMsg: null,
       msgThreadsUs: {},
       msgLatency: null,
+      msgCpu: null,
     };
     if (o.saturateS > 0 && ready > 0) {
       const ratePerS = o.fixedPerS === null ? {} : { ratePerS: o.fixedPerS / generators.length };
@@ -217,8 +226,10 @@ async function measure(
       await Promise.all(generators.map((g) => g.mark()));
       if (profileDir || heapDir) await server.cutProfile(); // what came before the window: dropped
       const start = cpuOf(server);
+      const windowCpu = startCpuInterval(server, generators, database, stores);
       await sleep(o.saturateS * 1000);
       const end = cpuOf(server);
+      const windowUsage = await windowCpu();
       if (profileDir) await printProfile(server, `${variant.name} saturation`, o.keepProfiles);
       if (heapDir) await printHeapProfile(server, `${variant.name} window`, o.keepProfiles);
       const window = mergeWindows(await Promise.all(generators.map((g) => g.stop(3000))));
@@ -229,6 +240,14 @@ async function measure(
         : null;
       if (window.all.count) {
         result.msgThreadsUs = cpuByThreadPer(start.threads, end.threads, window.all.count);
+        result.msgCpu = {
+          serverPct: windowUsage.serverCpuPct,
+          waitPct: windowUsage.serverWaitPct,
+          generatorPct: windowUsage.generatorCpuPct,
+          postgresUs: windowUsage.postgresCpuS === null
+            ? null
+            : Math.round(windowUsage.postgresCpuS / window.all.count * 1e7) / 10,
+        };
       }
     }
     return result;
@@ -287,6 +306,11 @@ async function printHeapProfile(server: ServerChild, label: string, keep: boolea
   console.log(`\n${label}:`);
   for (const line of heapSummaryLines(summary)) console.log(`  ${line}`);
   if (keep) console.log(`  profile kept in ${path}`);
+}
+
+export function windowCpuText(c: NonNullable<Run["msgCpu"]>): string {
+  return `server ${c.serverPct}% of a core, waited for it ${c.waitPct}%, generators ${c.generatorPct}%` +
+    (c.postgresUs === null ? "" : `, PostgreSQL ${c.postgresUs} µs per message`);
 }
 
 function median(values: number[]): number | null {
@@ -364,7 +388,8 @@ if (import.meta.main) {
               : `; ${o.fixedPerS === null ? "saturation" : `fixed ${o.fixedPerS}/s`} (${o.mix}) ` +
                 `${r.msgsPerS} msgs/s, ${r.usPerMsg} µs CPU per message, by thread ` +
                 JSON.stringify(r.msgThreadsUs) +
-                (r.msgLatency ? `, p50 ${r.msgLatency.p50} p99 ${r.msgLatency.p99} ms` : "")),
+                (r.msgLatency ? `, p50 ${r.msgLatency.p50} p99 ${r.msgLatency.p99} ms` : "") +
+                (r.msgCpu ? `; window: ${windowCpuText(r.msgCpu)}` : "")),
         );
       }
     }
