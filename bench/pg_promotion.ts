@@ -6,11 +6,15 @@
  *
  *   deno run -A --v8-flags=--trace-gc-nvp bench/pg_promotion.ts reserve | grep -o '"promoted":[0-9]*' | tail
  *
+ * With `PG_PROMOTION_QUERY=plain` postgres.js's queries are plain thenables instead of a `Promise` subclass
+ * (`plain_query_base.ts`): that is what takes the promotion away.
+ *
  * `reserve`: as our group commit (store/postgres/commit.ts): a reserved connection, BEGIN and the statement
  * pipelined, then COMMIT. `reserve1`: a reserved connection, one statement. `begin`: `sql.begin`. `plain`: one
  * statement on the pool.
  */
 import postgres from "postgres";
+import { usePlainQueryPromises } from "./plain_query_base.ts";
 
 const MODES = [
   "reserve",
@@ -34,6 +38,10 @@ await root.unsafe(`create database ${database}`);
 const url = new URL(admin);
 url.pathname = `/${database}`;
 const sql = postgres(url.href, { max: 4, onnotice: () => {} });
+// PG_PROMOTION_QUERY=plain: the queries as plain thenables, not a Promise subclass (`plain_query_base.ts`).
+if (Deno.env.get("PG_PROMOTION_QUERY") === "plain" && !usePlainQueryPromises(sql)) {
+  throw new Error("postgres.js's query class is not the Promise subclass plain_query_base.ts expects");
+}
 try {
   await sql.unsafe("create table t (id int, j jsonb)");
   const latencies: number[] = [];
