@@ -451,7 +451,7 @@ async function report(
         meta.dirty ? " (dirty)" : ""
       }\n\n` +
         `${table}\n${lines.map((l) => `- ${l}`).join("\n")}\n\nConditions of the counted windows:\n\n` +
-        `${conditions}\n${machine} Full figures: \`${name}.json\`.\n`,
+        `${conditions}\n${machine}\n\nFull figures: \`${name}.json\`.\n`,
     );
   }
   log(`done in ${minutes.toFixed(1)} minutes`);
