@@ -52,6 +52,10 @@ export async function writeResult(name: string, content: unknown): Promise<strin
     path,
     typeof content === "string" ? content : `${JSON.stringify(content, null, 2)}\n`,
   );
+  // The repository's formatter aligns the markdown tables (`deno fmt --check` covers bench/results).
+  if (path.endsWith(".md")) {
+    await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path], stdout: "null" }).output();
+  }
   log(`wrote ${path.slice(ROOT.length)}`);
   return path;
 }
