@@ -5,7 +5,7 @@
  *
  *   deno run -A bench/heap_profile.ts /tmp/hp/2.heapprofile [top]
  */
-import { fileOf } from "./profile.ts";
+import { fileOf, ROOT } from "./profile.ts";
 
 interface CallFrame {
   functionName: string;
@@ -50,8 +50,6 @@ export function summariseHeapProfile(profile: { head: HeapNode }, top: number): 
     }));
   return { totalBytes: total, functions: rank(bySelf), ours: rank(byOurs) };
 }
-
-const ROOT = new URL("../", import.meta.url).href;
 
 function isOurs(url: string): boolean {
   return url.startsWith(ROOT) && !url.includes("/node_modules/");

@@ -17,7 +17,7 @@ export interface ProfileSummary {
 }
 
 /** This repository, as profile URLs spell it (`file:///.../`), whichever worktree the benchmark runs from. */
-const ROOT = new URL("../", import.meta.url).href;
+export const ROOT = new URL("../", import.meta.url).href;
 
 export function fileOf(url: string): string {
   if (url === "") return "(native / V8)";
