@@ -20,6 +20,7 @@ const LONE_SURROGATE = /\\u[dD][89a-fA-F]/;
  */
 export function jsonParam(value: unknown): string {
   const json = JSON.stringify(value);
-  if (!LONE_SURROGATE.test(json)) return json;
+  // `includes` first: a plain scan, many times cheaper than the pattern over a batch's ~100 KB.
+  if (!json.includes("\\u") || !LONE_SURROGATE.test(json)) return json;
   return JSON.stringify(value, (_, v) => typeof v === "string" ? v.toWellFormed() : v);
 }

@@ -124,20 +124,24 @@ export class PgMeterValues {
           on conflict (charge_point_id, connector_id, timestamp) do nothing
           returning charge_point_id, connector_id, timestamp
         )
-        select g.run from g join inserted i on i.charge_point_id = g."chargePointId"
-          and i.connector_id = g."connectorId" and i.timestamp = g."timestamp"::timestamptz
+        select g.run from g where not exists (
+          select 1 from inserted i where i.charge_point_id = g."chargePointId"
+            and i.connector_id = g."connectorId" and i.timestamp = g."timestamp"::timestamptz
+        )
       `.execute());
     }
-    const stored = new Set<number>();
-    for (const inserted of await Promise.all(statements)) {
-      for (const { run } of inserted) {
-        stored.add(run);
-        const r = runs[run]!;
-        counts[member.get(r.chargePointId)!]! += r.positions.length;
-      }
+    // The groups NOT written come back (usually none: no result row to decode per stored group).
+    const missed = new Set<number>();
+    for (const notInserted of await Promise.all(statements)) {
+      for (const { run } of notInserted) missed.add(run);
     }
+    runs.forEach((r, i) => {
+      if (!missed.has(i)) counts[member.get(r.chargePointId)!]! += r.positions.length;
+    });
     // What no new group holds: each value alone, unless a stored group or row holds it.
-    const rest = runs.flatMap((r, i) => stored.has(i) ? [] : r.positions).concat(loose).sort((a, b) => a - b);
+    const rest = loose.slice();
+    for (const i of missed) rest.push(...runs[i]!.positions);
+    rest.sort((a, b) => a - b);
     const singles = [];
     for (let i = 0; i < rest.length; i += MAX_ROWS_PER_STATEMENT) {
       const chunk = rest.slice(i, i + MAX_ROWS_PER_STATEMENT).map((p) => ({ ...rows[p]!, position: p }));
