@@ -55,6 +55,7 @@ import type {
   HandlerSecurityEvent,
 } from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
+import { OpenCallIds } from "./open_call_ids.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
 /** The part of a WebSocket the actor uses; a fake in unit tests. */
@@ -173,7 +174,7 @@ export class ChargePointActor {
    */
   #seen: string | undefined;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
-  #openCallIds = new Set<string>();
+  #openCallIds = new OpenCallIds();
   #stopping = false;
   #stopped = false;
   #mailbox: Mailbox<Message>;
