@@ -1,3 +1,5 @@
+import { Fifo } from "./fifo.ts";
+
 /**
  * A tiny FIFO that hands one message at a time to an async handler: the next message waits until the
  * previous one is fully handled. This is what makes an actor's state safe without locks.
@@ -10,7 +12,8 @@
  * ```
  */
 export class Mailbox<M> {
-  #queue: M[] = [];
+  /** A ring, not an array with `shift`: a mailbox is emptied and filled again for nearly every message. */
+  #queue = new Fifo<M>();
   #running = false;
   #idleWaiters: Array<() => void> = [];
 
@@ -47,6 +50,7 @@ export class Mailbox<M> {
       }
     }
     this.#running = false;
+    if (this.#idleWaiters.length === 0) return; // No new array per message for nobody waiting.
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
