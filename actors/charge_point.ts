@@ -170,9 +170,11 @@ export class ChargePointActor {
   #lastSeenStoredMs = -Infinity;
   /**
    * The station's newest lastSeen when it is newer than the snapshot's: patched into the snapshot only when the
-   * snapshot is read or written (`#current()`), not with a copy of the whole record per CALL.
+   * snapshot is read or written (`#current()`), not with a copy of the whole record per CALL. A time in ms (NaN:
+   * none), not the ISO string: a number field is updated in place, while a new string per CALL held by this
+   * long-lived actor would be copied and promoted by the collector.
    */
-  #seen: string | undefined;
+  #seenMs = Number.NaN;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
   #openCallIds = new OpenCallIds();
   #stopping = false;
@@ -322,9 +324,9 @@ export class ChargePointActor {
 
   /** The snapshot with the newest lastSeen in it. */
   #current(): ChargePointRecord | null {
-    if (this.#seen !== undefined && this.#record) {
-      this.#record = { ...this.#record, lastSeen: this.#seen };
-      this.#seen = undefined;
+    if (!Number.isNaN(this.#seenMs) && this.#record) {
+      this.#record = { ...this.#record, lastSeen: new Date(this.#seenMs).toISOString() };
+      this.#seenMs = Number.NaN;
     }
     return this.#record;
   }
@@ -592,14 +594,13 @@ export class ChargePointActor {
   /** Commits a handler's decision, with lastSeen when it is due. */
   #commitDecision(result: HandlerResult<unknown>, receivedAt: Date): CommitResult | Promise<CommitResult> {
     const changes: StationChanges = { ...result.changes, chargePointId: this.id };
-    const lastSeen = isoString(receivedAt);
     // lastSeen rides along with a snapshot write, else it is written at most every lastSeenIntervalMs: a
     // Heartbeat alone then costs no write at all (the snapshot in memory always has the newest).
     const interval = this.deps.settings.lastSeenIntervalMs ?? DEFAULT_LAST_SEEN_INTERVAL_MS;
     if (changes.snapshot || receivedAt.getTime() - this.#lastSeenStoredMs >= interval) {
-      changes.lastSeen = lastSeen;
+      changes.lastSeen = isoString(receivedAt);
     }
-    return this.#commit(changes, lastSeen);
+    return this.#commit(changes, receivedAt.getTime());
   }
 
   /** Work a handler asked for after its answer; outside this turn, so it may send us commands. */
@@ -649,7 +650,7 @@ export class ChargePointActor {
    * still keeps what the station reported about itself in memory (written with the next commit or on close),
    * but never a transaction the store does not have.
    */
-  #commit(changes: StationChanges, seenAt?: string): CommitResult | Promise<CommitResult> {
+  #commit(changes: StationChanges, seenAtMs?: number): CommitResult | Promise<CommitResult> {
     let record = this.#record!;
     let snapshot = changes.snapshot;
     const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null;
@@ -668,15 +669,15 @@ export class ChargePointActor {
     }
     if (snapshot) full.snapshot = { ...snapshot, updatedAt: isoString(this.deps.now()) };
     // Nothing to write (a Heartbeat between lastSeen writes): settled at once, no store call, no await.
-    if (isEmpty(full)) return this.#committed(record, changes, full, NOTHING_WRITTEN, seenAt);
-    return this.#write(record, changes, full, seenAt);
+    if (isEmpty(full)) return this.#committed(record, changes, full, NOTHING_WRITTEN, seenAtMs);
+    return this.#write(record, changes, full, seenAtMs);
   }
 
   async #write(
     record: ChargePointRecord,
     changes: StationChanges,
     full: StationChanges,
-    seenAt: string | undefined,
+    seenAtMs: number | undefined,
   ): Promise<CommitResult> {
     let committed: CommitResult;
     try {
@@ -693,7 +694,7 @@ export class ChargePointActor {
       }
       throw error;
     }
-    return this.#committed(record, changes, full, committed, seenAt);
+    return this.#committed(record, changes, full, committed, seenAtMs);
   }
 
   /** What a commit's outcome changes in memory: the snapshot follows what is stored. */
@@ -702,12 +703,12 @@ export class ChargePointActor {
     changes: StationChanges,
     full: StationChanges,
     committed: CommitResult,
-    seenAt: string | undefined,
+    seenAtMs: number | undefined,
   ): CommitResult {
     if (committed.ok) {
       if (full.snapshot) this.#record = applyPatch(record, full.snapshot);
-      const seen = changes.lastSeen ?? seenAt;
-      if (seen !== undefined) this.#seen = seen;
+      const seenMs = seenAtMs ?? (changes.lastSeen === undefined ? Number.NaN : Date.parse(changes.lastSeen));
+      if (!Number.isNaN(seenMs)) this.#seenMs = seenMs;
       if (full.lastSeen !== undefined || full.snapshot?.lastSeen !== undefined) {
         this.#lastSeenStoredMs = Date.parse(full.lastSeen ?? full.snapshot!.lastSeen!);
       }
