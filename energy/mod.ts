@@ -40,6 +40,15 @@ export interface Energy {
   close(): Promise<void>;
 }
 
+/** The station events load management follows. */
+const FOLLOWED: ReadonlySet<string> = new Set<BusEvent["type"]>([
+  "connected",
+  "boot",
+  "disconnected",
+  "transaction",
+  "chargingLimit",
+]);
+
 export function createEnergy(deps: EnergyDeps): Energy {
   const profiles = new ChargingProfileService(deps);
   const loadManager = new LoadManager({ ...deps, profiles });
@@ -50,6 +59,26 @@ export function createEnergy(deps: EnergyDeps): Energy {
       log.warn(`load management: ${what} failed`, { chargePointId, error: String(error) })
     );
   };
+  const followEvent = (event: BusEvent, id: string) => {
+    switch (event.type) {
+      case "connected":
+        return follow("connection", id, () => loadManager.stationConnected(id, false));
+      case "boot":
+        if (event.registrationStatus !== "Accepted") return;
+        return follow("boot", id, () => loadManager.stationConnected(id, true, event.at));
+      case "disconnected":
+        return follow("disconnection", id, () => loadManager.stationChanged(id));
+      case "transaction": {
+        const tx = event.transaction;
+        if (tx.status === "active") {
+          return follow("transaction start", id, () => loadManager.stationChanged(id));
+        }
+        return follow("transaction end", id, () => loadManager.transactionEnded(id, tx));
+      }
+      case "chargingLimit":
+        return follow("external charging limit", id, () => loadManager.stationChanged(id));
+    }
+  };
   return {
     store: deps.store,
     profiles,
@@ -57,26 +86,10 @@ export function createEnergy(deps: EnergyDeps): Energy {
     siteChanged: (siteId, removed = []) =>
       follow("site change", "", () => loadManager.siteChanged(siteId, removed)),
     onStationEvent(event) {
-      const id = event.chargePointId;
-      if (id === null) return;
-      switch (event.type) {
-        case "connected":
-          return follow("connection", id, () => loadManager.stationConnected(id, false));
-        case "boot":
-          if (event.registrationStatus !== "Accepted") return;
-          return follow("boot", id, () => loadManager.stationConnected(id, true, event.at));
-        case "disconnected":
-          return follow("disconnection", id, () => loadManager.stationChanged(id));
-        case "transaction": {
-          const tx = event.transaction;
-          if (tx.status === "active") {
-            return follow("transaction start", id, () => loadManager.stationChanged(id));
-          }
-          return follow("transaction end", id, () => loadManager.transactionEnded(id, tx));
-        }
-        case "chargingLimit":
-          return follow("external charging limit", id, () => loadManager.stationChanged(id));
-      }
+      // Every answered CALL's event comes here, most (meter values, statuses) of no concern to load management:
+      // they return before `followEvent`, whose closures make V8 allocate a context on each call.
+      if (event.chargePointId === null || !FOLLOWED.has(event.type)) return;
+      followEvent(event, event.chargePointId);
     },
     close: () => loadManager.close(),
   };
