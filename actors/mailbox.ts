@@ -16,6 +16,22 @@ export class Mailbox<M> {
   #queue = new Fifo<M>();
   #running = false;
   #idleWaiters: Array<() => void> = [];
+  /** The message whose handler's promise is awaited. */
+  #awaited: M | undefined;
+  /**
+   * What runs when that promise settles, made once per mailbox: waiting costs `then` and nothing more (an
+   * async drain allocated a generator and its await's machinery per message, alive for the whole wait).
+   */
+  readonly #resume = (): void => {
+    this.#awaited = undefined;
+    this.#drain();
+  };
+  readonly #failed = (error: unknown): void => {
+    const message = this.#awaited as M;
+    this.#awaited = undefined;
+    this.onError(error, message);
+    this.#drain();
+  };
 
   constructor(
     private readonly handle: (message: M) => Promise<void> | void,
@@ -24,7 +40,7 @@ export class Mailbox<M> {
 
   post(message: M): void {
     this.#queue.push(message);
-    if (!this.#running) void this.#drain();
+    if (!this.#running) this.#drain();
   }
 
   get size(): number {
@@ -37,16 +53,23 @@ export class Mailbox<M> {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  async #drain(): Promise<void> {
+  /** Handles the queued messages; returns while a handler's promise is pending (`#resume` goes on). */
+  #drain(): void {
     this.#running = true;
     while (this.#queue.length > 0) {
       const message = this.#queue.shift() as M;
+      let pending: Promise<void> | void;
       try {
         // A message handled synchronously (a sweep, a bad frame) costs no microtask turn.
-        const pending = this.handle(message);
-        if (pending !== undefined) await pending;
+        pending = this.handle(message);
       } catch (error) {
         this.onError(error, message);
+        continue;
+      }
+      if (pending !== undefined) {
+        this.#awaited = message;
+        pending.then(this.#resume, this.#failed);
+        return;
       }
     }
     this.#running = false;

@@ -41,3 +41,21 @@ Deno.test("Mailbox goes on at once after a message handled synchronously (no mic
   assertEquals(handled, ["first", "second"]);
   assertEquals(box.size, 0);
 });
+
+Deno.test("Mailbox reports a handler's rejected promise with its message and goes on", async () => {
+  const errors: unknown[] = [];
+  const handled: number[] = [];
+  const box = new Mailbox<number>(async (n) => {
+    await Promise.resolve();
+    if (n === 2) throw new Error("late boom");
+    handled.push(n);
+  }, (error, message) => errors.push([String(error), message]));
+  box.post(1);
+  box.post(2);
+  box.post(3);
+  assertEquals(box.size, 3);
+  await box.idle();
+  assertEquals(handled, [1, 3]);
+  assertEquals(errors, [["Error: late boom", 2]]);
+  assertEquals(box.size, 0);
+});
