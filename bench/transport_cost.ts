@@ -11,7 +11,8 @@
  *    the transport and the actor shell with almost no store write) closed loop, 1 s warm-up, then S seconds
  *    measured: msgs/s and server CPU per answered message, also by thread. With `--fixed R` as well, the window
  *    runs at R msgs/s from all stations instead (open loop, as the peers' fixed-rate windows) and also gives
- *    the answers' p50 / p99.
+ *    the answers' p50 / p99. For our servers it also prints the window's group commits (per second, writes
+ *    each, mean duration, share over 25 ms) from the server's own /metrics (`commit_window.ts`).
  *
  *   deno run -A bench/transport_cost.ts --variant node:HTTP_SERVER=node --variant deno:HTTP_SERVER=deno
  *   deno run -A bench/transport_cost.ts --store postgres --saturate 5 --pairs 3 \
@@ -29,6 +30,8 @@ import { mergeWindows } from "./generator/merged_window.ts";
 import type { Mix } from "./generator/mixes.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 import { heapSummaryLines, summariseHeapProfile } from "./heap_profile.ts";
+import { type CommitWindow, commitWindow, commitWindowText, parseCommitScrape } from "./commit_window.ts";
+import { BENCH_ADMIN, operatorToken } from "./operator_commands.ts";
 import { summariseProfile } from "./profile.ts";
 import { readCpuS, readThreadCpu } from "./proc.ts";
 import {
@@ -79,6 +82,8 @@ interface Run {
   msgCpu:
     | { serverPct: number | null; waitPct: number; generatorPct: number; postgresUs: number | null }
     | null;
+  /** Our store's group commits in the measured window (from the server's /metrics; null for a peer). */
+  commits: CommitWindow | null;
 }
 
 /** `name[@checkout][:KEY=VALUE,...]`. */
@@ -132,6 +137,9 @@ async function serverSpec(
     env: {
       ...await stores.create(store, storeName(variant, run)),
       MAX_CONNECTIONS: String(Math.max(19_000, stations + 100)),
+      // An admin, for the API token that reads /metrics (the window's group commits).
+      ADMIN_USER: BENCH_ADMIN.username,
+      ADMIN_PASSWORD: BENCH_ADMIN.password,
       ...OUR_SERVER_ENV,
       ...(profileDir ? { BENCH_CPU_PROFILE: profileDir } : {}),
       ...variant.env,
@@ -218,21 +226,28 @@ async function measure(
       msgThreadsUs: {},
       msgLatency: null,
       msgCpu: null,
+      commits: null,
     };
     if (o.saturateS > 0 && ready > 0) {
+      const scrape = ours ? await metricsScraper(`http://127.0.0.1:${server.port}`) : null;
       const ratePerS = o.fixedPerS === null ? {} : { ratePerS: o.fixedPerS / generators.length };
       await Promise.all(generators.map((g) => g.run({ mix: o.mix, ...ratePerS })));
       await sleep(1000);
       await Promise.all(generators.map((g) => g.mark()));
       if (profileDir || heapDir) await server.cutProfile(); // what came before the window: dropped
+      const commitsBefore = await scrape?.();
       const start = cpuOf(server);
       const windowCpu = startCpuInterval(server, generators, database, stores);
       await sleep(o.saturateS * 1000);
       const end = cpuOf(server);
+      const commitsAfter = await scrape?.();
       const windowUsage = await windowCpu();
       if (profileDir) await printProfile(server, `${variant.name} saturation`, o.keepProfiles);
       if (heapDir) await printHeapProfile(server, `${variant.name} window`, o.keepProfiles);
       const window = mergeWindows(await Promise.all(generators.map((g) => g.stop(3000))));
+      if (commitsBefore && commitsAfter) {
+        result.commits = commitWindow(commitsBefore, commitsAfter, o.saturateS);
+      }
       result.msgsPerS = window.perS;
       result.msgLatency = window.all.summary();
       result.usPerMsg = window.all.count
@@ -258,6 +273,20 @@ async function measure(
       if (dir && !o.keepProfiles) await Deno.remove(dir, { recursive: true });
     }
   }
+}
+
+/**
+ * Reads the group commits from our server's /metrics (an operator token made once, as an operator's tool
+ * would). Taken just before and after the window: the scrape itself is one small request.
+ */
+async function metricsScraper(baseUrl: string): Promise<() => Promise<ReturnType<typeof parseCommitScrape>>> {
+  const token = await operatorToken(baseUrl);
+  return async () => {
+    const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`GET /metrics: ${res.status} ${text.slice(0, 200)}`);
+    return parseCommitScrape(text);
+  };
 }
 
 /** The closed-loop mixes a station can saturate with (the others need a transaction from a ramp). */
@@ -389,7 +418,8 @@ if (import.meta.main) {
                 `${r.msgsPerS} msgs/s, ${r.usPerMsg} µs CPU per message, by thread ` +
                 JSON.stringify(r.msgThreadsUs) +
                 (r.msgLatency ? `, p50 ${r.msgLatency.p50} p99 ${r.msgLatency.p99} ms` : "") +
-                (r.msgCpu ? `; window: ${windowCpuText(r.msgCpu)}` : "")),
+                (r.msgCpu ? `; window: ${windowCpuText(r.msgCpu)}` : "") +
+                (r.commits ? `; ${commitWindowText(r.commits)}` : "")),
         );
       }
     }
