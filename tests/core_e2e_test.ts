@@ -154,6 +154,19 @@ Deno.test("each kind of bad frame gets the exact CALLERROR, and other stations k
       ]],
       ['[2,"m9","Heartbeat",{"extra":true}]', [4, "m9", "FormationViolation"]],
       [`[2,"m10","Authorize",{"idTag":"${"t".repeat(21)}"}]`, [4, "m10", "PropertyConstraintViolation"]],
+      // A date-time whose instant no four-digit year writes (0000, or past 9999 by a leap second or an offset).
+      ...["9999-12-31T23:59:60Z", "9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00Z"].map((
+        timestamp,
+        i,
+      ): [string, unknown[]] => [
+        JSON.stringify([2, `m10-${i}`, "StatusNotification", {
+          connectorId: 1,
+          errorCode: "NoError",
+          status: "Available",
+          timestamp,
+        }]),
+        [4, `m10-${i}`, "PropertyConstraintViolation"],
+      ]),
     ];
     for (const [frame, expected] of cases) {
       const reply = await ask(frame) as unknown[];

@@ -100,6 +100,10 @@ Deno.test("reservations: allocated ids, expiry, cancel on Faulted, used by the s
     assertStringIncludes(zero.body.message, "ReserveConnectorZeroSupported");
     const past = await reserve(server, { connectorId: 1, expiryDate: inSeconds(-10) });
     assertEquals([past.status, past.body.details.field], [400, "expiryDate"]);
+    // An instant no four-digit year writes (a leap second at the end of 9999): refused here, not sent on to
+    // the station to crash its actor when the answer came back.
+    const beyond = await reserve(server, { connectorId: 1, expiryDate: "9999-12-31T23:59:60Z" });
+    assertEquals([beyond.status, beyond.body.details.field], [400, "expiryDate"]);
     const offline = await reserve(server, {
       chargePointId: "RSV-NONE",
       connectorId: 1,

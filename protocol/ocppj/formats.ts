@@ -78,7 +78,46 @@ export function isDateTime(value: string): boolean {
 /** `isDateTime` without its fast path (exported for the test that holds the two to the same answers). */
 export function isDateTimeInGeneral(value: string): boolean {
   const parts = value.split(DATE_TIME_SEPARATOR);
-  return parts.length === 2 && isDate(parts[0] ?? "") && isTimeWithZone(parts[1] ?? "");
+  if (parts.length !== 2 || !isDate(parts[0] ?? "") || !isTimeWithZone(parts[1] ?? "")) return false;
+  // Only at the ends of the four-digit years can an offset or a leap second carry the instant out of them.
+  const year = value.slice(0, 4);
+  return (year > "0001" && year < "9999") || isRepresentable(dateTimeMillis(value));
+}
+
+/**
+ * The instants a date-time may name: those ISO 8601 writes with a four-digit year and PostgreSQL stores (it has
+ * no year 0). ajv's format check would pass "9999-12-31T23:59:60Z" or "0000-01-01T00:00:00Z"; their instants
+ * are not representable, so they are refused like any other malformed date-time, never crash later.
+ */
+export const MIN_DATE_TIME_MS = -62135596800000; // 0001-01-01T00:00:00.000Z
+export const MAX_DATE_TIME_MS = 253402300799999; // 9999-12-31T23:59:59.999Z
+
+export function isRepresentable(ms: number): boolean {
+  return ms >= MIN_DATE_TIME_MS && ms <= MAX_DATE_TIME_MS;
+}
+
+const DATE_TIME_PARTS =
+  /^(\d{4})-(\d\d)-(\d\d)[Tt\s](\d\d):(\d\d):(\d\d)(?:\.(\d+))?([Zz]|([+-])(\d\d)(?::?(\d\d))?)?$/;
+
+/**
+ * The instant (ms since the epoch) a date-time names, NaN when it does not parse; one without an offset is UTC
+ * (OCPP 1.6 §3.15). Fields are not range-checked here (`isDateTime` does that): 23:59:60 is the next minute.
+ *
+ * @example
+ * ```ts
+ * dateTimeMillis("1970-01-01T01:00:00+01:00"); // 0
+ * ```
+ */
+export function dateTimeMillis(value: string): number {
+  const m = DATE_TIME_PARTS.exec(value);
+  if (!m) return Number.NaN;
+  const [, y, mo, d, h, mi, s, fraction = "", , sign, offH = "0", offM = "0"] = m;
+  const date = new Date(0);
+  // Not Date.UTC: it reads the years 0-99 as 1900-1999.
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), Number(fraction.padEnd(3, "0").slice(0, 3)));
+  const offsetMinutes = sign ? (sign === "-" ? -1 : 1) * (Number(offH) * 60 + Number(offM)) : 0;
+  return date.getTime() - offsetMinutes * 60_000;
 }
 
 /**
@@ -98,7 +137,7 @@ export function isCanonicalUtc(value: string): boolean {
   const year = digits(value, 0, 4), month = digits(value, 5, 2), day = digits(value, 8, 2);
   const hour = digits(value, 11, 2), minute = digits(value, 14, 2), second = digits(value, 17, 2);
   const millis = digits(value, 20, 3);
-  if (year < 0 || millis < 0 || month < 1 || month > 12 || day < 1) return false;
+  if (year < 1 || millis < 0 || month < 1 || month > 12 || day < 1) return false;
   const maxDay = month === 2 && isLeapYear(year) ? 29 : DAYS[month]!;
   return day <= maxDay && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 &&
     second <= 59;

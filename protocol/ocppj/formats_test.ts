@@ -47,3 +47,15 @@ Deno.test("the canonical fast path gives isDateTime's general answer and toUtcIs
   assertEquals(isCanonicalUtc("2023-02-29T12:00:00.000Z"), false);
   assertEquals(toUtcIso("2023-02-29T12:00:00.000Z"), "2023-03-01T12:00:00.000Z");
 });
+
+Deno.test("isDateTime() refuses a date-time whose instant falls outside the years 0001-9999", () => {
+  for (const value of ["9999-12-31T23:59:60Z", "9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00Z"]) {
+    assertEquals(isDateTime(value), false, value);
+  }
+  assertEquals(isCanonicalUtc("0000-06-01T00:00:00.000Z"), false);
+  for (
+    const value of ["9999-12-31T23:59:59.999Z", "9999-12-31T18:00:00-05:00", "0000-12-31T23:00:00-02:00"]
+  ) {
+    assertEquals(isDateTime(value), true, value);
+  }
+});

@@ -1,35 +1,30 @@
-import { isCanonicalUtc } from "./formats.ts";
+import { dateTimeMillis, isCanonicalUtc, isRepresentable } from "./formats.ts";
+
+/** Already canonical (what most stations send): checked by a round trip, no capture groups. */
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /**
  * Station timestamps to our canonical form: ISO 8601 UTC with milliseconds. Accepts every date-time our
  * schemas accept (RFC 3339 with "T", "t" or a space, any fraction, "Z"/"z" or "+hh:mm", "+hhmm", "+hh" offsets,
- * and no offset at all, read as UTC per OCPP 1.6 §3.15), which `Date.parse` does not all understand.
+ * and no offset at all, read as UTC per OCPP 1.6 §3.15), which `Date.parse` does not all understand. Throws
+ * a RangeError for anything else, and for an instant outside the years 0001-9999 (`isDateTime` refuses those).
  *
  * @example
  * ```ts
  * toUtcIso("2024-05-01 14:00:00.123456+02"); // "2024-05-01T12:00:00.123Z"
  * ```
  */
-const DATE_TIME =
-  /^(\d{4})-(\d\d)-(\d\d)[Tt\s](\d\d):(\d\d):(\d\d)(?:\.(\d+))?([Zz]|([+-])(\d\d)(?::?(\d\d))?)?$/;
-
-/** Already canonical (what most stations send): checked by a round trip, no capture groups. */
-const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
 export function toUtcIso(value: string): string {
   // A valid date in the canonical form is its own canonical form: no Date round trip.
   if (isCanonicalUtc(value)) return value;
   if (value.length === 24 && CANONICAL.test(value)) {
     const time = Date.parse(value);
     // A day or month out of range (2024-02-30) does not survive the round trip: the general path decides.
-    if (time === time && new Date(time).toISOString() === value) return value;
+    if (isRepresentable(time) && new Date(time).toISOString() === value) return value;
   }
-  const m = DATE_TIME.exec(value);
-  if (!m) throw new RangeError(`Not a date-time: ${JSON.stringify(value)}`);
-  const [, y, mo, d, h, mi, s, fraction = "", , sign, offH = "0", offM = "0"] = m;
-  const ms = Number(fraction.padEnd(3, "0").slice(0, 3));
-  let time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  if (sign) time -= (sign === "-" ? -1 : 1) * (Number(offH) * 60 + Number(offM)) * 60_000;
+  const time = dateTimeMillis(value);
+  // Never "+010000-..." or "0000-...": what no schema, store or station reads back as a date-time.
+  if (!isRepresentable(time)) throw new RangeError(`Not a date-time: ${JSON.stringify(value)}`);
   return new Date(time).toISOString();
 }
 

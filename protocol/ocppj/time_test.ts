@@ -52,3 +52,14 @@ Deno.test("isoString() converts an instant once while it is the last one asked f
     Date.prototype.toISOString = original;
   }
 });
+
+Deno.test("toUtcIso() reads the years 0001-0099 as written and refuses an instant outside 0001-9999", () => {
+  // Date.UTC would have read year 50 as 1950.
+  assertEquals(toUtcIso("0050-06-01T12:00:00+01:00"), "0050-06-01T11:00:00.000Z");
+  assertEquals(toUtcIso("0000-12-31T23:00:00-02:00"), "0001-01-01T01:00:00.000Z");
+  assertEquals(toUtcIso("9999-12-31T23:59:59.999Z"), "9999-12-31T23:59:59.999Z");
+  // Never "+010000-01-01T00:00:00.000Z" (which a second call then refused, inside an actor) nor year 0.
+  for (const value of ["9999-12-31T23:59:60Z", "9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00.000Z"]) {
+    assertThrows(() => toUtcIso(value), RangeError, `Not a date-time: ${JSON.stringify(value)}`);
+  }
+});
