@@ -119,6 +119,20 @@ Deno.test("registration: pre-register a station, or accept a Pending one while o
       "Pending",
       "Acme",
     ]);
+    // An operator's Rejected holds at the station's next boot (it is not new: the policy does not apply).
+    const reject = await server.json("/api/v1/charge-points/CP-NEW", {
+      method: "PUT",
+      body: { registrationStatus: "Rejected" },
+    });
+    assertEquals([reject.status, reject.body.registrationStatus], [200, "Rejected"]);
+    const returning = await connectStation(server.wsUrl, "CP-NEW", { boot: false });
+    const again = await returning.call("BootNotification", {
+      chargePointVendor: "Acme",
+      chargePointModel: "X",
+    });
+    assertEquals([again.status, again.interval], ["Rejected", 60]);
+    await closeStation(returning);
+    assertEquals((await server.store.getChargePoint("CP-NEW"))?.registrationStatus, "Rejected");
     const invalid = await server.json("/api/v1/charge-points/CP-NEW", {
       method: "PUT",
       body: { registrationStatus: "Maybe" },

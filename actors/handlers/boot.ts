@@ -1,6 +1,7 @@
 /**
  * The registration decision both dialects' BootNotification make (OCPP 1.6 §4.2, OCPP 2.0.1 B01-B04): a
- * station we accepted before stays Accepted, any other gets the registration policy's answer, and
+ * station we accepted before stays Accepted, one an operator rejected stays Rejected, any other gets the
+ * registration policy's answer, and
  * Pending/Rejected stations are told to retry after `bootRetryIntervalS`. The station's identity is kept as
  * a `BootInfo` either way.
  */
@@ -20,9 +21,10 @@ export function bootDecision(
   events: StationEvent[];
 } {
   const { settings } = ctx;
-  const status: RegistrationStatus = state.registrationStatus === "Accepted"
-    ? "Accepted"
-    : settings.registrationPolicy;
+  // Accepted and Rejected are decisions (an operator's, or an earlier boot's acceptance): a boot keeps them.
+  // The policy answers the rest: a new station, or one still Pending.
+  const decided = state.registrationStatus === "Accepted" || state.registrationStatus === "Rejected";
+  const status: RegistrationStatus = decided ? state.registrationStatus! : settings.registrationPolicy;
   const at = isoString(ctx.now);
   const snapshot: SnapshotPatch = { boot, bootedAt: at };
   // The registration is the operator's field: written only when the boot changes it.

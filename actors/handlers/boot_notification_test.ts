@@ -31,3 +31,12 @@ Deno.test("bootNotification() tells a pending station to retry after bootRetryIn
   assertEquals(result.response, { status: "Pending", currentTime: AT, interval: 60 });
   assertEquals(result.changes?.snapshot?.registrationStatus, "Pending");
 });
+
+Deno.test("bootNotification() keeps a station an operator rejected Rejected, whatever the policy", async () => {
+  for (const registrationPolicy of ["Accepted", "Pending"] as const) {
+    const ctx = context({ settings: { ...SETTINGS, registrationPolicy } });
+    const result = await bootNotification(station({ registrationStatus: "Rejected" }), BOOT, ctx);
+    assertEquals(result.response, { status: "Rejected", currentTime: AT, interval: 60 }, registrationPolicy);
+    assertEquals(result.changes?.snapshot?.registrationStatus, undefined);
+  }
+});
