@@ -30,7 +30,13 @@ import { mergeWindows } from "./generator/merged_window.ts";
 import type { Mix } from "./generator/mixes.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 import { heapSummaryLines, summariseHeapProfile } from "./heap_profile.ts";
-import { type CommitWindow, commitWindow, commitWindowText, parseCommitScrape } from "./commit_window.ts";
+import {
+  type CommitScrape,
+  type CommitWindow,
+  commitWindow,
+  commitWindowText,
+  parseCommitScrape,
+} from "./commit_window.ts";
 import { BENCH_ADMIN, operatorToken } from "./operator_commands.ts";
 import { summariseProfile } from "./profile.ts";
 import { readCpuS, readThreadCpu } from "./proc.ts";
@@ -279,7 +285,7 @@ async function measure(
  * Reads the group commits from our server's /metrics (an operator token made once, as an operator's tool
  * would). Taken just before and after the window: the scrape itself is one small request.
  */
-async function metricsScraper(baseUrl: string): Promise<() => Promise<ReturnType<typeof parseCommitScrape>>> {
+async function metricsScraper(baseUrl: string): Promise<() => Promise<CommitScrape>> {
   const token = await operatorToken(baseUrl);
   return async () => {
     const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });

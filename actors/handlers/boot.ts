@@ -1,9 +1,8 @@
 /**
  * The registration decision both dialects' BootNotification make (OCPP 1.6 §4.2, OCPP 2.0.1 B01-B04): a
  * station we accepted before stays Accepted, one an operator rejected stays Rejected, any other gets the
- * registration policy's answer, and
- * Pending/Rejected stations are told to retry after `bootRetryIntervalS`. The station's identity is kept as
- * a `BootInfo` either way.
+ * registration policy's answer, and Pending/Rejected stations are told to retry after `bootRetryIntervalS`.
+ * The station's identity is kept as a `BootInfo` either way.
  */
 import { isoString } from "../../protocol/ocppj/time.ts";
 import type { BootInfo, ChargePointRecord, SnapshotPatch } from "../../model/charge_point.ts";
@@ -23,8 +22,10 @@ export function bootDecision(
   const { settings } = ctx;
   // Accepted and Rejected are decisions (an operator's, or an earlier boot's acceptance): a boot keeps them.
   // The policy answers the rest: a new station, or one still Pending.
-  const decided = state.registrationStatus === "Accepted" || state.registrationStatus === "Rejected";
-  const status: RegistrationStatus = decided ? state.registrationStatus! : settings.registrationPolicy;
+  const stored = state.registrationStatus;
+  const status: RegistrationStatus = stored === "Accepted" || stored === "Rejected"
+    ? stored
+    : settings.registrationPolicy;
   const at = isoString(ctx.now);
   const snapshot: SnapshotPatch = { boot, bootedAt: at };
   // The registration is the operator's field: written only when the boot changes it.
