@@ -3,7 +3,8 @@
  * resolved to a principal on every request, recording use at most once a minute per token. A token answers
  * to the user who created it (`createdBy` = `user:<name>`; a token made by a token inherits that token's
  * user): it stops working while that user is disabled or once they are deleted (a new account under the same
- * name does not revive it).
+ * name does not revive it), and it never does more than that user's current role allows (an admin demoted to
+ * viewer keeps only viewer rights through the tokens they made as admin).
  *
  * @example
  * ```ts ignore
@@ -12,7 +13,7 @@
  * ```
  */
 import type { ApiTokenRecord, AuthStore, Role } from "../store/auth.ts";
-import type { Principal } from "./principal.ts";
+import { lowerRole, type Principal } from "./principal.ts";
 import { newSecret, sha256Hex } from "./secrets.ts";
 
 /** API tokens start with this, so they are recognisable (secret scanners, logs). */
@@ -64,10 +65,12 @@ export class ApiTokens {
     const token = await this.auth.getTokenByHash(await sha256Hex(secret));
     if (!token || (token.expiresAt !== null && token.expiresAt <= at.toISOString())) return null;
     const owner = token.createdBy.startsWith("user:") ? token.createdBy.slice(5) : undefined;
+    let role = token.role;
     if (owner !== undefined) {
       const user = await this.auth.getUser(owner);
       // A token older than its owner's account was made by an earlier user of that name.
       if (!user || user.disabled || user.createdAt > token.createdAt) return null;
+      role = lowerRole(role, user.role);
     }
     const previous = this.#lastTouch.get(token.id) ?? 0;
     if (at.getTime() - previous >= TOUCH_EVERY_MS) {
@@ -78,7 +81,7 @@ export class ApiTokens {
     return {
       kind: "token",
       name: token.name,
-      role: token.role,
+      role,
       credentialId: token.id,
       ...(owner !== undefined ? { owner } : {}),
     };

@@ -35,3 +35,8 @@ const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 export function hasRole(principal: Principal, needed: Role): boolean {
   return RANK[principal.role] >= RANK[needed];
 }
+
+/** The lower of two roles: what a credential may do when it acts for someone who may do less. */
+export function lowerRole(a: Role, b: Role): Role {
+  return RANK[a] <= RANK[b] ? a : b;
+}

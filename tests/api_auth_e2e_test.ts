@@ -516,6 +516,45 @@ Deno.test("API tokens: shown once, stored hashed, revocable, and expiring", asyn
   }
 });
 
+Deno.test("a token never does more than its maker may now: demoting an admin demotes the tokens they made", async () => {
+  const server = await startApiServer();
+  try {
+    await server.json("/api/v1/users", {
+      method: "POST",
+      body: { username: "ada", role: "admin", password: "ada-password" },
+    });
+    const cookie = await server.login("ada", "ada-password");
+    const made = await server.json("/api/v1/tokens", {
+      method: "POST",
+      as: null,
+      headers: { cookie },
+      body: { name: "ada-automation", role: "admin" },
+    });
+    assertEquals(made.status, 201);
+    const asToken = async (path: string) => {
+      const response = await fetch(`${server.url}${path}`, {
+        headers: { authorization: `Bearer ${made.body.token}` },
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    assertEquals((await asToken("/api/v1/users")).status, 200);
+    assertEquals(
+      (await server.json("/api/v1/users/ada", { method: "PATCH", body: { role: "viewer" } })).status,
+      200,
+    );
+    assertEquals((await asToken("/api/v1/auth/me")).body.role, "viewer");
+    assertEquals((await asToken("/api/v1/users")).status, 403);
+    assertEquals((await asToken("/api/v1/charge-points")).status, 200, "still a viewer");
+    // Promoted back: the token has its own role again, never more.
+    await server.json("/api/v1/users/ada", { method: "PATCH", body: { role: "operator" } });
+    assertEquals((await asToken("/api/v1/auth/me")).body.role, "operator");
+    await server.json("/api/v1/users/ada", { method: "PATCH", body: { role: "admin" } });
+    assertEquals((await asToken("/api/v1/users")).status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("ADMIN_USER/ADMIN_PASSWORD create the first admin only when there are no users", async () => {
   const { openKvAuthStore } = await import("../store/kv/auth.ts");
   const auth = await openKvAuthStore(":memory:");
