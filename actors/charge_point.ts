@@ -195,7 +195,7 @@ export class ChargePointActor {
     this.connectedAt = deps.now();
     this.log = deps.logger.with({ chargePointId: id });
     this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
-    this.#mailbox = new Mailbox((m) => this.#receive(m), (error) => this.#crashed(error));
+    this.#mailbox = new Mailbox((m) => this.#receive(m), (error, m) => this.#crashed(error, m));
     this.#calls = new OutgoingCalls({
       chargePointId: id,
       send: (text) => this.#send(text),
@@ -822,10 +822,56 @@ export class ChargePointActor {
     this.socket.send(text);
   }
 
-  #crashed(error: unknown): void {
+  #crashed(error: unknown, message: Message): void {
     // A crash becomes a log line and a closed connection, never a dead process.
-    this.log.error("actor crashed", { error: String(error) });
+    this.log.error("actor crashed", { error: String(error), during: message.type });
     this.close(CLOSE_CODES.internalError, "Internal error");
+    this.#settleCrashed(error, message);
+  }
+
+  /** Whoever waits on the message that crashed hears now, rather than never (an operator's HTTP request). */
+  #settleCrashed(error: unknown, message: Message): void {
+    switch (message.type) {
+      case "sendCommand":
+      case "commandFinished": {
+        // What the station answered stands (it did carry the command out); a command that never went out
+        // was cut off by the connection the crash closed.
+        const outcome = message.type === "commandFinished" ? message.outcome : {
+          error: new NotConnectedError(
+            this.id,
+            message.command.action,
+            "connection closed by an internal error",
+          ),
+        };
+        this.#logCrashedCommand(message.command, outcome);
+        if ("response" in outcome) message.command.resolve(outcome.response);
+        else message.command.reject(outcome.error);
+        return;
+      }
+      case "updateSnapshot":
+        message.reject(error);
+        return;
+      case "stop":
+        // The registry must still hear, or the station could never connect again.
+        if (!this.#stopped) {
+          this.#stopped = true;
+          this.#mailbox.post({ type: "stopped" });
+        }
+        return;
+    }
+  }
+
+  /** The command log entry of a command whose turn crashed: without what its answer would teach. */
+  #logCrashedCommand(command: Command, outcome: { response: unknown } | { error: Error }): void {
+    if (!command.log) return;
+    try {
+      const entry = commandLogEntry(this.id, command, outcome, this.deps.now().toISOString());
+      this.deps.store.commit({ chargePointId: this.id, commandLog: [entry] }).catch((error) =>
+        this.log.warn("cannot store a command's outcome", { action: command.action, error: String(error) })
+      );
+    } catch (error) {
+      this.log.warn("cannot log a command's outcome", { action: command.action, error: String(error) });
+    }
   }
 }
 

@@ -4,7 +4,10 @@ import type { StationChanges } from "../model/changes.ts";
 import { openKvStore } from "../store/kv/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
+import type { ActorDialect } from "./dialect.ts";
 import { EventBus } from "./events.ts";
+import { NotConnectedError } from "./errors.ts";
+import { OCPP16_ACTOR } from "./ocpp16.ts";
 import { FrameLog } from "./frame_log.ts";
 import { Registry } from "./registry.ts";
 
@@ -73,7 +76,12 @@ class FakeSocket implements StationSocket {
 }
 
 async function setUp(
-  options: { frames?: FrameLog; maxFrameBytes?: number; lastSeenIntervalMs?: number } = {},
+  options: {
+    frames?: FrameLog;
+    maxFrameBytes?: number;
+    lastSeenIntervalMs?: number;
+    dialect?: ActorDialect;
+  } = {},
 ) {
   const kv = await openKvStore(":memory:");
   const { store, writes, failNext, holdCommits, held } = recording(kv);
@@ -99,7 +107,7 @@ async function setUp(
     },
   }, { sweepIntervalMs: 1000 });
   const socket = new FakeSocket();
-  const actor = registry.spawn("CP-1", socket, "127.0.0.1");
+  const actor = registry.spawn("CP-1", socket, "127.0.0.1", options.dialect);
   let callIds = 0;
   /** Sends a CALL and waits for its correlated answer. */
   const call = async (action: string, payload: unknown): Promise<unknown> => {
@@ -356,6 +364,60 @@ Deno.test("a CALL is answered within 3 microtask turns of its commit settling", 
     assert(turns <= 3, `answered after ${turns} microtask turns`);
   } finally {
     t.holdCommits(false);
+    await t.tearDown();
+  }
+});
+
+/** OCPP 1.6 with Reset's guard or effect throwing: a bug in the domain, as the actor shell meets it. */
+function resetThrowingIn(part: "guard" | "effect"): ActorDialect {
+  const bug = () => {
+    throw new Error(`injected bug in Reset's ${part}`);
+  };
+  return {
+    ...OCPP16_ACTOR,
+    commands: { ...OCPP16_ACTOR.commands, Reset: { ...OCPP16_ACTOR.commands.Reset, [part]: bug } },
+  };
+}
+
+async function commandLogEventually(t: Awaited<ReturnType<typeof setUp>>) {
+  for (let i = 0; i < 100; i++) {
+    const entries = await t.kv.listCommandLog("CP-1", 10);
+    if (entries.length > 0) return entries;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return [];
+}
+
+Deno.test("a crash while a station's answer is handled still answers the operator and logs the command", async () => {
+  const t = await setUp({ dialect: resetThrowingIn("effect") });
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const command = t.actor.call("Reset", { type: "Soft" }, { requestedBy: "user:olga" });
+    for (let i = 0; i < 100 && !socket.sent.some((f) => (f as unknown[])[0] === 2); i++) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const sent = socket.sent.find((f) => (f as unknown[])[0] === 2) as unknown[];
+    t.actor.frameReceived(JSON.stringify([3, sent[1], { status: "Accepted" }]));
+    // The station did carry it out: the operator hears its answer, not silence.
+    assertEquals(await command, { status: "Accepted" });
+    assertEquals(socket.readyState, 3, "the crash closed the connection");
+    const [entry] = await commandLogEventually(t);
+    assertEquals([entry?.action, entry?.outcome, entry?.requestedBy], ["Reset", "accepted", "user:olga"]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a crash before a command goes out rejects it as not connected and logs it", async () => {
+  const t = await setUp({ dialect: resetThrowingIn("guard") });
+  try {
+    await t.call("BootNotification", BOOT);
+    const error = await t.actor.call("Reset", { type: "Soft" }).then(() => null, (e) => e);
+    assert(error instanceof NotConnectedError, `rejected with ${error}`);
+    const [entry] = await commandLogEventually(t);
+    assertEquals([entry?.action, entry?.outcome], ["Reset", "not_connected"]);
+  } finally {
     await t.tearDown();
   }
 });
