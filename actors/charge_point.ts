@@ -98,6 +98,9 @@ const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
 /** How often one CALL is decided again after its commit met a concurrent writer. */
 const MAX_DECISIONS = 3;
 
+/** How long a station that is not Accepted may send a message we asked for with an accepted trigger. */
+export const TRIGGERED_WINDOW_MS = 60_000;
+
 /** An operator's command on its way through the mailbox, and how to answer the operator. */
 interface Command {
   action: string;
@@ -177,6 +180,8 @@ export class ChargePointActor {
   #seenMs = Number.NaN;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
   #openCallIds = new OpenCallIds();
+  /** Actions we asked the station for (an accepted TriggerMessage), until when (ms): few and short-lived. */
+  #triggered: Map<string, number> | null = null;
   #stopping = false;
   #stopped = false;
   #mailbox: Mailbox<Message>;
@@ -506,7 +511,7 @@ export class ChargePointActor {
     let outcome = "accepted";
     try {
       const handler = this.#handlerOf(action);
-      const request = this.#admitted(frame, mayHaveNul);
+      const request = this.#admitted(frame, mayHaveNul, receivedAt);
       const { settings, store, vendors, csr, dataTransfers } = this.deps;
       const ctx: HandlerContext = {
         chargePointId: this.id,
@@ -574,14 +579,20 @@ export class ChargePointActor {
   }
 
   /** The CALL's request, validated and without NUL, from a station that may send it; else an OcppError. */
-  #admitted(frame: CallFrame, mayHaveNul: boolean): unknown {
+  #admitted(frame: CallFrame, mayHaveNul: boolean, receivedAt: Date): unknown {
     const { action } = frame;
     const validated = validateMessage(this.dialect.protocol, "request", action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
     const request = mayHaveNul ? this.#withoutNul(action, validated.value) : validated.value;
     const record = this.#record as ChargePointRecord;
-    // OCPP 1.6 §4.2.1: until Accepted, a station may only send BootNotification.
-    if (action !== "BootNotification" && record.registrationStatus !== "Accepted") {
+    // OCPP 1.6 §4.2.1: until Accepted, a station may only send BootNotification. Except what we asked it for,
+    // and transaction data from a station that has booted: an operator may set a connected station Pending
+    // or Rejected mid-session, and the station does not know; refusing its readings and stops would lose them.
+    if (
+      action !== "BootNotification" && record.registrationStatus !== "Accepted" &&
+      !(record.registrationStatus !== null && this.dialect.transactionMessages.has(action)) &&
+      !this.#wasTriggered(action, receivedAt.getTime())
+    ) {
       const status = record.registrationStatus ?? "not registered";
       throw new OcppError(
         "SecurityError",
@@ -589,6 +600,19 @@ export class ChargePointActor {
       );
     }
     return request;
+  }
+
+  /** Whether we asked for `action` with a trigger the station accepted, recently enough. */
+  #wasTriggered(action: string, atMs: number): boolean {
+    const until = this.#triggered?.get(action);
+    return until !== undefined && atMs <= until;
+  }
+
+  /** Remembers the actions an accepted trigger asked for (a command's `triggers`). */
+  #rememberTriggered(actions: readonly string[], atMs: number): void {
+    if (actions.length === 0) return;
+    this.#triggered ??= new Map();
+    for (const action of actions) this.#triggered.set(action, atMs + TRIGGERED_WINDOW_MS);
   }
 
   /** Commits a handler's decision, with lastSeen when it is due. */
@@ -767,7 +791,12 @@ export class ChargePointActor {
     if (command.log) this.deps.metrics?.commandFinished(command.action, entry.outcome);
     const changes: StationChanges = { chargePointId: this.id, commandLog: command.log ? [entry] : [] };
     if ("response" in outcome && this.#record) {
-      const effect = this.dialect.commands[command.action]?.effect;
+      const definition = this.dialect.commands[command.action];
+      this.#rememberTriggered(
+        definition?.triggers?.(command.payload as never, outcome.response as never) ?? [],
+        this.deps.now().getTime(),
+      );
+      const effect = definition?.effect;
       const patch = effect?.(
         this.#current()!,
         command.payload as never,

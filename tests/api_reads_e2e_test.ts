@@ -143,6 +143,57 @@ Deno.test("registration: pre-register a station, or accept a Pending one while o
   }
 });
 
+Deno.test("registration changed mid-session: the station's transaction data is still stored, the rest refused", async () => {
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-MID");
+  try {
+    const start = await station.call("StartTransaction", {
+      connectorId: 1,
+      idTag: "ANY",
+      meterStart: 100,
+      timestamp: new Date().toISOString(),
+    });
+    const transactionId = start.transactionId as number;
+    for (const registrationStatus of ["Pending", "Rejected"]) {
+      const changed = await server.json("/api/v1/charge-points/CP-MID", {
+        method: "PUT",
+        body: { registrationStatus },
+      });
+      assertEquals([changed.status, changed.body.online], [200, true]);
+      // The station does not know: it goes on with its session, and nothing of it is lost.
+      assertEquals(
+        await station.call("MeterValues", {
+          connectorId: 1,
+          transactionId,
+          meterValue: [{
+            timestamp: new Date().toISOString(),
+            sampledValue: [{ value: registrationStatus === "Pending" ? "150" : "175" }],
+          }],
+        }),
+        {},
+      );
+      const refused = await station.call("Heartbeat", {}).then(
+        () => null,
+        (e: { rpcErrorCode?: string }) => e,
+      );
+      assertEquals(refused?.rpcErrorCode, "SecurityError");
+    }
+    await station.call("StopTransaction", {
+      transactionId,
+      meterStop: 200,
+      timestamp: new Date().toISOString(),
+      reason: "Local",
+    });
+    const stored = await server.store.getTransaction(transactionId);
+    assertEquals([stored?.meterStop, stored?.status], [200, "finished"]);
+    const readings = await server.store.listMeterValuesByTransaction(transactionId);
+    assertEquals(readings.map((r) => r.value), ["150", "175"]);
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
 Deno.test("stations list: the registration filter picks statuses server-side and pages past a bounded scan", async () => {
   const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
   const statuses = { "A-ACC": "Accepted", "B-PEND": "Pending", "C-REJ": "Rejected" } as const;

@@ -286,6 +286,10 @@ Deno.test("registration policy Pending: only BootNotification is served until ac
   try {
     raw.send(JSON.stringify([2, "h0", "Heartbeat", {}]));
     assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "h0", "SecurityError"]);
+    // Transaction data from a station that never booted is refused too (once booted, it is stored).
+    const reading = { timestamp: new Date().toISOString(), sampledValue: [{ value: "1" }] };
+    raw.send(JSON.stringify([2, "m0", "MeterValues", { connectorId: 1, meterValue: [reading] }]));
+    assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "m0", "SecurityError"]);
     raw.send(JSON.stringify([2, "b", "BootNotification", BOOT]));
     const boot = await raw.next() as [number, string, { status: string; interval: number }];
     assertEquals([boot[2].status, boot[2].interval], ["Pending", 42]);
@@ -297,6 +301,21 @@ Deno.test("registration policy Pending: only BootNotification is served until ac
     assertEquals(call.slice(0, 3).slice(0, 1), [2]);
     raw.send(JSON.stringify([3, call[1], { configurationKey: [] }]));
     assertEquals(await reset, { configurationKey: [] });
+    // What we ask for with a trigger the station accepts is served (§4.2.1: we may ask a Pending station).
+    const status = { connectorId: 1, status: "Available", errorCode: "NoError" };
+    raw.send(JSON.stringify([2, "s0", "StatusNotification", status]));
+    assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "s0", "SecurityError"]);
+    const trigger = server.registry.call("CP-PENDING", "TriggerMessage", {
+      requestedMessage: "StatusNotification",
+    });
+    const triggerCall = await raw.next() as unknown[];
+    assertEquals(triggerCall[2], "TriggerMessage");
+    raw.send(JSON.stringify([3, triggerCall[1], { status: "Accepted" }]));
+    assertEquals(await trigger, { status: "Accepted" });
+    raw.send(JSON.stringify([2, "s1", "StatusNotification", status]));
+    assertEquals(await raw.next(), [3, "s1", {}]);
+    raw.send(JSON.stringify([2, "h2", "Heartbeat", {}]));
+    assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "h2", "SecurityError"], "not asked for");
   } finally {
     await raw.close();
     await server.close();

@@ -17,6 +17,11 @@ export interface Command<A extends CsToCpAction> {
     response: ResponseOf<A>,
     at: string,
   ) => SnapshotPatch | null;
+  /**
+   * The station actions this answer asks the station to send (a TriggerMessage it accepted): served even
+   * while the station is not Accepted, for a while, since we asked for them.
+   */
+  triggers?: (request: RequestOf<A>, response: ResponseOf<A>) => readonly string[];
 }
 
 /** Any dialect's command, as the shell calls it. */
@@ -28,4 +33,5 @@ export interface AnyCommand {
     response: never,
     at: string,
   ) => SnapshotPatch | null;
+  triggers?: (request: never, response: never) => readonly string[];
 }

@@ -10,4 +10,6 @@ export interface Command201<A extends CsToCpAction> {
     response: ResponseOf<A>,
     at: string,
   ) => SnapshotPatch | null;
+  /** The station actions this answer asks for (see `Command.triggers` in `../command.ts`). */
+  triggers?: (request: RequestOf<A>, response: ResponseOf<A>) => readonly string[];
 }

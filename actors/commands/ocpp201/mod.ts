@@ -8,6 +8,7 @@ import type { AnyCommand } from "../command.ts";
 import { getLocalListVersion, sendLocalList } from "./local_list.ts";
 import { requestStartTransaction } from "./request_start_transaction.ts";
 import { cancelReservation, reserveNow } from "./reservations.ts";
+import { triggerMessage } from "./trigger_message.ts";
 
 export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   CancelReservation: cancelReservation,
@@ -34,7 +35,7 @@ export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   SendLocalList: sendLocalList,
   SetChargingProfile: {},
   SetVariables: {},
-  TriggerMessage: {},
+  TriggerMessage: triggerMessage,
   UnlockConnector: {},
   UpdateFirmware: {},
 };
