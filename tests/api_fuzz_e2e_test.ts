@@ -161,6 +161,22 @@ async function send(server: ApiTestServer, probe: Probe, auth: Record<string, st
   return { status: res.status, type, text };
 }
 
+/** Sends `head` on a raw connection; the answer's head and the start of its body (or all until it closes). */
+async function rawExchange(port: number, head: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(head));
+    const buffer = new Uint8Array(4096);
+    const read = await Promise.race([
+      conn.read(buffer),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 5_000)),
+    ]);
+    return read === null ? "(no answer)" : new TextDecoder().decode(buffer.subarray(0, read));
+  } finally {
+    conn.close();
+  }
+}
+
 /** Runs `work` over `items`, `width` at a time. */
 async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>) {
   let next = 0;
@@ -215,6 +231,23 @@ async function fuzz(server: ApiTestServer) {
     const text = await res.text();
     if (res.status === 500) failures.push(`page ${path.slice(0, 120)} -> 500 ${text.slice(0, 200)}`);
   });
+  // Methods a fetch client cannot even send (TRACE, TRACK) and ones nobody serves, also as an upgrade.
+  const port = Number(new URL(server.url).port);
+  for (const method of ["TRACE", "TRACK", "trace", "PROPFIND", "FOO"]) {
+    for (const path of ["/api/v1/charge-points", "/", "/ocpp/CP-1"]) {
+      for (const upgrade of [false, true]) {
+        const head = upgrade
+          ? "connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\n" +
+            "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-protocol: ocpp1.6\r\n"
+          : "connection: close\r\n";
+        const answer = await rawExchange(port, `${method} ${path} HTTP/1.1\r\nhost: x\r\n${head}\r\n`);
+        const status = Number(answer.slice(9, 12));
+        if (!(status >= 400 && status < 500)) {
+          failures.push(`${method} ${path}${upgrade ? " (upgrade)" : ""} -> ${answer.slice(0, 120)}`);
+        }
+      }
+    }
+  }
   assertEquals(failures, [], `${failures.length} of ${all.length} requests failed`);
   const health = await fetch(`${server.url}/healthz`);
   assertEquals((await health.json()).status, "ok");

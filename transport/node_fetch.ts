@@ -24,6 +24,22 @@ export function plainAddress(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
+/** Methods the fetch `Request` refuses to carry (CONNECT never reaches a request listener of node:http). */
+const FORBIDDEN_METHODS = new Set(["TRACE", "TRACK", "CONNECT"]);
+
+/**
+ * The answer to a request whose method no route serves and the fetch `Request` cannot even carry: 405 with
+ * the JSON error body every API refusal has, rather than a failure of the app. Null for any other method.
+ */
+export function refuseForbiddenMethod(req: IncomingMessage): Response | null {
+  const method = (req.method ?? "GET").toUpperCase();
+  if (!FORBIDDEN_METHODS.has(method)) return null;
+  return Response.json(
+    { error: "method_not_allowed", message: `Method ${method} is not allowed` },
+    { status: 405, headers: { allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" } },
+  );
+}
+
 /**
  * The request as a fetch `Request`; its body streams from `req` (paused while the reader is behind), and
  * `signal` aborts when the client goes away.

@@ -13,7 +13,13 @@ import https from "node:https";
 import type { Duplex } from "node:stream";
 import { AcceptQueue } from "./accept_queue.ts";
 import { AcceptWatchdog } from "./accept_watchdog.ts";
-import { handlerInfo, toRequest, writeRawResponse, writeResponse } from "./node_fetch.ts";
+import {
+  handlerInfo,
+  refuseForbiddenMethod,
+  toRequest,
+  writeRawResponse,
+  writeResponse,
+} from "./node_fetch.ts";
 import { LISTEN_BACKLOG } from "./listen_backlog.ts";
 import type { Listener, ListenOptions } from "./listener.ts";
 import { StationSockets } from "./station_sockets.ts";
@@ -51,7 +57,8 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
     });
     let response: Response;
     try {
-      response = await fetch(toRequest(req, scheme, gone.signal), handlerInfo(req));
+      response = refuseForbiddenMethod(req) ??
+        await fetch(toRequest(req, scheme, gone.signal), handlerInfo(req));
     } catch (error) {
       response = failure(error);
     }
@@ -63,10 +70,15 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
     let response: Response;
     let request: Request | null = null;
     try {
-      // A station's upgrade skips building the runtime's Request (~16 µs a connect, upgrade_request.ts).
-      request = isStationUpgrade(req) ? upgradeRequest(req, scheme) : toRequest(req, scheme);
-      sockets.expect(request, req, socket, head);
-      response = await fetch(request, handlerInfo(req));
+      const refused = refuseForbiddenMethod(req);
+      if (refused) {
+        response = refused;
+      } else {
+        // A station's upgrade skips building the runtime's Request (~16 µs a connect, upgrade_request.ts).
+        request = isStationUpgrade(req) ? upgradeRequest(req, scheme) : toRequest(req, scheme);
+        sockets.expect(request, req, socket, head);
+        response = await fetch(request, handlerInfo(req));
+      }
     } catch (error) {
       response = failure(error);
     }
