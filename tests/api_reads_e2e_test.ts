@@ -389,6 +389,17 @@ Deno.test("id tags: admins create, block, unblock, expire and delete; viewers re
     );
     const tooLong = await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "x".repeat(21) } });
     assertEquals([tooLong.status, tooLong.body.details.field], [400, "idTag"]);
+    // A tag no URL can name again is not created: "" (no path segment), "." and ".." (resolved away).
+    for (const unreachable of ["", ".", ".."]) {
+      const refused = await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: unreachable } });
+      assertEquals([refused.status, refused.body.details?.field], [400, "idTag"], `idTag "${unreachable}"`);
+      const asParent = await server.json("/api/v1/id-tags", {
+        method: "POST",
+        body: { idTag: "CHILD", parentIdTag: unreachable },
+      });
+      assertEquals([asParent.status, asParent.body.details?.field], [400, "parentIdTag"]);
+    }
+    assertEquals((await server.store.listIdTags({ limit: 10 })).map((t) => t.idTag), ["TAG-1"]);
     const blocked = await server.json("/api/v1/id-tags/TAG-1", {
       method: "PATCH",
       body: { status: "Blocked", expiryDate: "2030-01-01T01:00:00+01:00", parentIdTag: "GROUP" },

@@ -104,6 +104,8 @@ Deno.test("reservations: allocated ids, expiry, cancel on Faulted, used by the s
     // the station to crash its actor when the answer came back.
     const beyond = await reserve(server, { connectorId: 1, expiryDate: "9999-12-31T23:59:60Z" });
     assertEquals([beyond.status, beyond.body.details.field], [400, "expiryDate"]);
+    const emptyTag = await reserve(server, { connectorId: 1, idTag: "" });
+    assertEquals([emptyTag.status, emptyTag.body.details.field], [400, "idTag"]);
     const offline = await reserve(server, {
       chargePointId: "RSV-NONE",
       connectorId: 1,

@@ -4,13 +4,12 @@
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
 import { AUTHORIZATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
-import { IdToken } from "../../protocol/ocpp16/common.ts";
 import { type IdTagRecord, TagIdTokenType as IdTokenType } from "../../model/id_tag.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { LocalListField } from "./local_list.ts";
-import { ErrorSchema, IdTagSchema, isoDateTime, limit, pageOf } from "./schemas.ts";
+import { ErrorSchema, IdTagSchema, isoDateTime, limit, OperatorIdTag, pageOf } from "./schemas.ts";
 
 export interface IdTagRouteOptions {
   store: Store;
@@ -25,17 +24,17 @@ const ListQuery = z.object({
   limit: limit(100, 1000),
 });
 const CreateBody = z.object({
-  idTag: IdToken,
+  idTag: OperatorIdTag,
   status: z.enum(AUTHORIZATION_STATUSES).default("Accepted"),
   expiryDate: isoDateTime.nullable().optional(),
-  parentIdTag: IdToken.nullable().optional(),
+  parentIdTag: OperatorIdTag.nullable().optional(),
   idTokenType: IdTokenType.optional().describe("OCPP 2.0.1 idToken type; absent: any (sent as ISO14443)"),
   localList: LocalListField,
 }).strict();
 const UpdateBody = z.object({
   status: z.enum(AUTHORIZATION_STATUSES).optional().describe("Blocked blocks the tag, Accepted unblocks it"),
   expiryDate: isoDateTime.nullable().optional().describe("null removes the expiry"),
-  parentIdTag: IdToken.nullable().optional().describe("null removes the parent"),
+  parentIdTag: OperatorIdTag.nullable().optional().describe("null removes the parent"),
   idTokenType: IdTokenType.nullable().optional().describe("OCPP 2.0.1 idToken type; null removes it"),
   localList: LocalListField,
 }).strict();

@@ -5,18 +5,17 @@
 import { z } from "zod";
 import { principalLabel } from "../../auth/principal.ts";
 import type { Fleet } from "../../fleet/mod.ts";
-import { IdToken } from "../../protocol/ocpp16/common.ts";
 import type { ApiRouter } from "./http.ts";
 import { ReservationSchema } from "./fleet_schemas.ts";
-import { ErrorSchema, isoDateTime, limit, pageOf, queryBoolean } from "./schemas.ts";
+import { ErrorSchema, isoDateTime, limit, OperatorIdTag, pageOf, queryBoolean } from "./schemas.ts";
 
 const CreateBody = z.object({
   chargePointId: z.string().min(1).max(48),
   connectorId: z.number().int().min(0).max(2 ** 31 - 1).describe(
     "0 reserves the whole station (only where ReserveConnectorZeroSupported is true)",
   ),
-  idTag: IdToken,
-  parentIdTag: IdToken.optional(),
+  idTag: OperatorIdTag,
+  parentIdTag: OperatorIdTag.optional(),
   expiryDate: isoDateTime,
   force: z.boolean().default(false).describe("Reserve although the connector is not Available"),
 }).strict();

@@ -10,6 +10,7 @@ import {
   REGISTRATION_STATUSES,
 } from "../../protocol/ocpp16/enums.ts";
 import { dateTime } from "../../protocol/ocppj/json_schema.ts";
+import { IdToken } from "../../protocol/ocpp16/common.ts";
 import { FILE_TRANSFER_KINDS } from "../../model/file_status.ts";
 import { toUtcIso } from "../../protocol/ocppj/time.ts";
 
@@ -23,6 +24,14 @@ export const ErrorSchema = z.object({
 
 /** An RFC 3339 date-time with a time zone, normalised to ISO 8601 UTC with milliseconds. */
 export const isoDateTime = dateTime.transform((v) => toUtcIso(v));
+
+/**
+ * An id tag an operator names (OCPP's IdToken, up to 20 characters): not empty, and not "." or "..", which
+ * a URL resolves away: such a tag could never be read, changed or deleted again.
+ */
+export const OperatorIdTag = IdToken.min(1).refine((v) => v !== "." && v !== "..", {
+  message: '"." and ".." cannot be addressed in a URL',
+});
 
 /** A page size: 1 to `max`, default `fallback`. */
 export function limit(fallback: number, max: number) {
