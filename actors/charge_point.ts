@@ -344,6 +344,11 @@ export class ChargePointActor {
     return this.#stopping;
   }
 
+  /** Whether a CALL of the station's is received and not yet answered (a station that sends more does not wait). */
+  get hasUnansweredCall(): boolean {
+    return this.#openCallIds.size > 0;
+  }
+
   /** Whether the store holds this station; null until its snapshot is loaded. */
   get isStored(): boolean | null {
     return this.#stored;

@@ -168,7 +168,21 @@ function attachStation(
     : null;
   socket.onopen = () => {
     const actor = registry.spawn(id, socket, remoteAddress, dialect);
+    /** A frame waiting for its token, from a station that waited for its answers; at most one. */
+    let held: { text: string; timer: ReturnType<typeof setTimeout> } | null = null;
+    const release = () => {
+      const text = held!.text;
+      held = null;
+      actor.frameReceived(text);
+    };
     socket.onmessage = (event) => {
+      if (rate && held === null && typeof event.data === "string" && !actor.hasUnansweredCall) {
+        // It waited for its answers (an offline backlog replayed one by one): slowed to the rate, not refused.
+        const wait = rate.reserve(performance.now());
+        if (wait === 0) actor.frameReceived(event.data);
+        else held = { text: event.data, timer: setTimeout(release, wait) };
+        return;
+      }
       const verdict = rate?.admit(performance.now()) ?? "accept";
       if (verdict === "accept") {
         if (typeof event.data === "string") actor.frameReceived(event.data);
@@ -185,7 +199,13 @@ function attachStation(
         actor.close(CLOSE_CODES.flooding, "Message rate exceeded");
       }
     };
-    socket.onclose = (event) => actor.socketClosed(event.code, event.reason);
-    socket.onerror = () => actor.socketClosed(1006, "Socket error");
+    socket.onclose = (event) => {
+      if (held) clearTimeout(held.timer);
+      actor.socketClosed(event.code, event.reason);
+    };
+    socket.onerror = () => {
+      if (held) clearTimeout(held.timer);
+      actor.socketClosed(1006, "Socket error");
+    };
   };
 }

@@ -2,6 +2,10 @@
  * A station's message-rate limit: a token bucket (`rate` frames per second on average, `burst` at once), and
  * a second, decaying count of refused frames: past `closeAfter` the station is flooding and is closed.
  *
+ * A frame from a station that waited for its previous answer (what every honest station does, an offline
+ * backlog replayed included) is not refused: it takes the next token, waiting for it (`reserve`). Only frames
+ * sent without waiting meet `admit`'s refusals.
+ *
  * @example
  * ```ts
  * const limit = new MessageRate({ rate: 20, burst: 100, closeAfter: 200 });
@@ -39,6 +43,20 @@ export class MessageRate {
     }
     this.#strikes += 1;
     return this.#strikes > closeAfter ? "close" : "refuse";
+  }
+
+  /**
+   * Takes the next token, owed if need be: how many ms until it is there (0: now). The bucket may go below
+   * zero by one token at most (the caller holds one frame at a time), so the wait is at most 1/rate s.
+   */
+  reserve(nowMs: number): number {
+    const { rate, burst } = this.options;
+    if (rate <= 0) return 0;
+    const elapsed = this.#last === undefined ? 0 : Math.max(0, nowMs - this.#last) / 1000;
+    this.#last = nowMs;
+    this.#tokens = Math.min(burst, this.#tokens + elapsed * rate) - 1;
+    this.#strikes = Math.max(0, this.#strikes - elapsed * rate);
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / rate) * 1000);
   }
 }
 

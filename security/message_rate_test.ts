@@ -32,3 +32,15 @@ Deno.test("callMessageId() reads a CALL's id from its start only", () => {
   assertEquals(callMessageId(`[2,"${"x".repeat(37)}","Heartbeat",{}]`), null);
   assertEquals(callMessageId("not json"), null);
 });
+
+Deno.test("MessageRate.reserve() takes a token, owing one at most: the wait is the time until it is there", () => {
+  const limit = new MessageRate({ rate: 10, burst: 2, closeAfter: 5 });
+  assertEquals([limit.reserve(0), limit.reserve(0)], [0, 0]);
+  assertEquals(limit.reserve(0), 100, "the third waits for the next token, 100 ms at 10/s");
+  // Held until then, the station's next frame after its answer: the owed token is paid first.
+  assertEquals(limit.reserve(100), 100);
+  assertEquals(limit.reserve(300), 0);
+  // A frame sent without waiting meanwhile is refused, as ever, and a reservation does not count a strike.
+  assertEquals(limit.admit(300), "refuse");
+  assertEquals(new MessageRate({ rate: 0, burst: 0, closeAfter: 0 }).reserve(0), 0);
+});

@@ -89,6 +89,38 @@ Deno.test("past MAX_CONNECTIONS=200: 400 sockets and 200 idle TCP connections; 2
   }
 });
 
+Deno.test("a station replaying its backlog one answered CALL at a time past the burst is slowed to the rate, never refused", async () => {
+  const server = await startTestServer({
+    STATION_MSG_RATE: "50",
+    STATION_MSG_BURST: "10",
+    STATION_FLOOD_CLOSE_AFTER: "5",
+  });
+  const station = await openRaw(`${server.wsUrl}/CP-BACKLOG`);
+  try {
+    assertEquals((await rawCall(station.ws, "boot", "BootNotification", BOOT))[0], 3);
+    const t0 = performance.now();
+    for (let i = 0; i < 110; i++) {
+      const reading = `{"timestamp":"2026-01-01T00:${String(Math.floor(i / 60)).padStart(2, "0")}:${
+        String(i % 60).padStart(2, "0")
+      }Z","sampledValue":[{"value":"${i}"}]}`;
+      const answer = await rawCall(
+        station.ws,
+        `mv${i}`,
+        "MeterValues",
+        `{"connectorId":1,"meterValue":[${reading}]}`,
+      );
+      assertEquals(answer, [3, `mv${i}`, {}], `backlog message ${i}`);
+    }
+    const elapsed = performance.now() - t0;
+    // 100 messages past the burst at 50/s: about 2 s, however fast the server answers.
+    assert(elapsed >= 1_800, `the backlog took ${elapsed.toFixed(0)} ms: not slowed to the rate`);
+    assertEquals(station.ws.readyState, 1, "still connected");
+  } finally {
+    await station.close();
+    await server.close();
+  }
+});
+
 Deno.test("a station flooding past its message rate gets CALLERRORs then 1008, while another's heartbeats stay fast", async () => {
   const server = await startTestServer({
     STATION_MSG_RATE: "20",
