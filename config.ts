@@ -35,6 +35,11 @@ export const ConfigSchema = z.object({
   /** How long a CS->CP CALL waits for its answer. */
   CALL_TIMEOUT_MS: int(100, 600_000).default(30_000),
   MAX_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
+  /**
+   * The limit for transaction data (StopTransaction with its readings, MeterValues, TransactionEvent): a long
+   * session's stop is far bigger than any other frame, and refusing it would lose the transaction.
+   */
+  MAX_TRANSACTION_FRAME_BYTES: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Bad frames tolerated per connection before it is closed with 1002. */
   MAX_BAD_FRAMES: int(1, 1_000_000).default(10),
   /** Idle sockets are pinged this often; a peer that does not pong in time is dropped. 0 disables. */

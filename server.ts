@@ -176,6 +176,7 @@ export async function startServer(
       bootRetryIntervalS: config.BOOT_RETRY_INTERVAL_S,
       callTimeoutMs: config.CALL_TIMEOUT_MS,
       maxFrameBytes: config.MAX_FRAME_BYTES,
+      maxTransactionFrameBytes: config.MAX_TRANSACTION_FRAME_BYTES,
       maxBadFrames: config.MAX_BAD_FRAMES,
       singleUseIdTags: config.SINGLE_USE_ID_TAGS,
       lastSeenIntervalMs: config.LAST_SEEN_INTERVAL_S * 1000,

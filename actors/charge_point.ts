@@ -25,6 +25,7 @@ import { findNul, replaceNul } from "../protocol/ocppj/nul.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import {
   CALL,
+  callAction,
   CALLERROR,
   type CallErrorFrame,
   type CallFrame,
@@ -73,7 +74,7 @@ export const CLOSE_CODES = {
   unsupportedData: 1003,
   /** The station kept flooding past its message rate (policy violation). */
   flooding: 1008,
-  /** A frame above MAX_FRAME_BYTES. */
+  /** A frame above MAX_FRAME_BYTES (MAX_TRANSACTION_FRAME_BYTES for transaction data). */
   messageTooBig: 1009,
   /** The store could not load the station. */
   internalError: 1011,
@@ -218,7 +219,7 @@ export class ChargePointActor {
   /** A text frame arrived. Decoding happens here so a reused CALL id is caught on arrival. */
   frameReceived(text: string): void {
     if (this.#stopping) return;
-    if (tooBig(text, this.deps.settings.maxFrameBytes)) {
+    if (tooBig(text, this.deps.settings.maxFrameBytes) && !this.#mayTakeLong(text)) {
       // Not the frame itself: even a cut of it would keep the whole frame in memory.
       this.deps.frames.record(
         this.id,
@@ -250,6 +251,14 @@ export class ChargePointActor {
         ? ignoredMessageId(text)
         : undefined;
     this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul, ignoredId });
+  }
+
+  /** Whether a frame over maxFrameBytes is transaction data within its own, higher limit. */
+  #mayTakeLong(text: string): boolean {
+    const max = this.deps.settings.maxTransactionFrameBytes ?? 0;
+    if (tooBig(text, max)) return false;
+    const action = callAction(text);
+    return action !== null && this.dialect.transactionMessages.has(action);
   }
 
   /**

@@ -19,6 +19,8 @@ export interface ActorSettings {
   bootRetryIntervalS: number;
   callTimeoutMs: number;
   maxFrameBytes: number;
+  /** The limit for the dialect's transaction messages, when above maxFrameBytes (MAX_TRANSACTION_FRAME_BYTES). */
+  maxTransactionFrameBytes?: number;
   maxBadFrames: number;
   singleUseIdTags: boolean;
   /**

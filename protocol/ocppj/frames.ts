@@ -119,6 +119,22 @@ export function decodeFrame(text: string): DecodeResult {
 }
 
 /**
+ * The action of a CALL, read from the frame's start without parsing it all (a frame too big to decode may
+ * still be one we take); null when the start is not a CALL's.
+ *
+ * @example
+ * ```ts
+ * callAction('[2, "m1", "StopTransaction", {"transactionId": 1}]'); // "StopTransaction"
+ * ```
+ */
+export function callAction(text: string): string | null {
+  const match = /^\s*\[\s*2\s*,\s*"(?:[^"\\]|\\.){0,72}"\s*,\s*"([A-Za-z0-9]{1,64})"/.exec(
+    text.slice(0, 256),
+  );
+  return match?.[1] ?? null;
+}
+
+/**
  * The message id of a frame `decodeFrame` ignored (an unknown MessageTypeId), for a dialect that answers it
  * (OCPP-J 2.0.1 `MessageTypeNotSupported`); undefined when it has none.
  *

@@ -1,6 +1,7 @@
 import { assertEquals } from "@std/assert";
 import {
   CALL,
+  callAction,
   CALLERROR,
   CALLRESULT,
   decodeFrame,
@@ -176,4 +177,17 @@ Deno.test("knownErrorCode() keeps spec codes and turns anything else into Generi
   assertEquals(knownErrorCode("OccurenceConstraintViolation"), "OccurenceConstraintViolation");
   assertEquals(knownErrorCode("OccurrenceConstraintViolation"), "GenericError");
   assertEquals(knownErrorCode(""), "GenericError");
+});
+
+Deno.test("callAction() reads a CALL's action from its start only; null for anything else", () => {
+  assertEquals(callAction('[2,"m1","StopTransaction",{"transactionId":1}]'), "StopTransaction");
+  assertEquals(callAction(' [ 2 , "a\\"b" , "MeterValues" , {}]'), "MeterValues");
+  assertEquals(callAction('[3,"m1",{}]'), null);
+  assertEquals(callAction('[2,"m1",{"StopTransaction":1}]'), null);
+  assertEquals(
+    callAction(`[2,"${"x".repeat(300)}","StopTransaction",{}]`),
+    null,
+    "an id past the frame's start",
+  );
+  assertEquals(callAction("x".repeat(100_000)), null);
 });
