@@ -9,6 +9,7 @@
  * ReserveConnectorZeroSupported is not "true" (asked with GetConfiguration when we do not know it), an expiry
  * in the past.
  */
+import { sameIdTag } from "../model/id_tag.ts";
 import type { StationEvent } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
@@ -157,11 +158,12 @@ export class ReservationService {
     if (event.type === "transaction" && event.transaction.status === "active") {
       const tx = event.transaction;
       const candidates = await this.deps.reservations.listActiveReservations(tx.chargePointId);
-      // The start names its reservation; a station that does not is matched by connector and idTag.
+      // The start names its reservation; a station that does not is matched by connector and idTag (in any
+      // case: OCPP's IdToken is case-insensitive).
       const used = tx.reservationId !== null
         ? candidates.find((r) => r.reservationId === tx.reservationId)
         : candidates.find((r) =>
-          (r.connectorId === tx.connectorId || r.connectorId === 0) && r.idTag === tx.idTag
+          (r.connectorId === tx.connectorId || r.connectorId === 0) && sameIdTag(r.idTag, tx.idTag)
         );
       if (used) await this.#end(used, "used", "transaction started", tx.transactionId);
       return;

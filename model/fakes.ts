@@ -2,7 +2,7 @@
  * Fakes for tests of the domain: lookups answered from plain lists (no store), and a transaction as a store
  * would hold it.
  */
-import type { IdTagRecord } from "./id_tag.ts";
+import { type IdTagRecord, sameIdTag } from "./id_tag.ts";
 import type { Lookups } from "./lookups.ts";
 import { startedTransaction, type StartTransactionInput, type TransactionRecord } from "./transaction.ts";
 
@@ -13,7 +13,7 @@ export function fakeLookups(
   const transactions = data.transactions ?? [];
   let next = data.nextId ?? 100;
   return {
-    getIdTag: (idTag) => Promise.resolve(data.idTags?.find((t) => t.idTag === idTag) ?? null),
+    getIdTag: (idTag) => Promise.resolve(data.idTags?.find((t) => sameIdTag(t.idTag, idTag)) ?? null),
     getTransaction: (id) => Promise.resolve(transactions.find((t) => t.transactionId === id) ?? null),
     findTransactionByStart: (k) =>
       Promise.resolve(
@@ -29,7 +29,7 @@ export function fakeLookups(
         ),
       ),
     findActiveTransactionByIdTag: (idTag) =>
-      Promise.resolve(transactions.find((t) => t.idTag === idTag && t.status === "active") ?? null),
+      Promise.resolve(transactions.find((t) => sameIdTag(t.idTag, idTag) && t.status === "active") ?? null),
     findTransactionByStationId: (cp, id) =>
       Promise.resolve(
         transactions.find((t) => t.chargePointId === cp && t.stationTransactionId === id) ?? null,

@@ -7,6 +7,19 @@ import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import { IdTokenEnumType } from "../protocol/ocpp201/common.ts";
 import type { Lookups } from "./lookups.ts";
 
+/**
+ * What an id tag is matched by: OCPP's IdToken is case-insensitive (1.6 CiString20Type, 2.0.1 IdTokenType),
+ * so "good" names the tag stored as "GOOD". Stores key and compare tags by this; records keep the spelling.
+ */
+export function idTagKey(idTag: string): string {
+  return idTag.toLowerCase();
+}
+
+/** Whether two id tags are the same tag (case-insensitive, see `idTagKey`). */
+export function sameIdTag(a: string, b: string): boolean {
+  return a === b || idTagKey(a) === idTagKey(b);
+}
+
 /** The OCPP 2.0.1 idToken types a stored tag may have: IdTokenEnumType but NoAuthorization (not a tag). */
 export const TagIdTokenType = IdTokenEnumType.exclude(["NoAuthorization"]);
 

@@ -194,6 +194,44 @@ Deno.test("registration changed mid-session: the station's transaction data is s
   }
 });
 
+Deno.test("id tags are case-insensitive (OCPP IdToken): a station's tag in another case is the same tag", async () => {
+  const server = await startApiServer({ SINGLE_USE_ID_TAGS: "true" });
+  const station = await connectStation(server.wsUrl, "CP-CASE");
+  const other = await connectStation(server.wsUrl, "CP-CASE-2");
+  try {
+    const created = await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "Driver-7" } });
+    assertEquals(created.status, 201);
+    assertEquals((await station.call("Authorize", { idTag: "DRIVER-7" })).idTagInfo.status, "Accepted");
+    // Charging under one spelling, the tag is busy under any other.
+    const start = await station.call("StartTransaction", {
+      connectorId: 1,
+      idTag: "driver-7",
+      meterStart: 0,
+      timestamp: new Date().toISOString(),
+    });
+    assertEquals(start.idTagInfo.status, "Accepted");
+    assertEquals((await other.call("Authorize", { idTag: "DRIVER-7" })).idTagInfo.status, "ConcurrentTx");
+    // The API names it in any case too: one tag, not a second one.
+    const read = await server.json("/api/v1/id-tags/DRIVER-7", { as: "viewer" });
+    assertEquals([read.status, read.body.idTag], [200, "Driver-7"]);
+    const twin = await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "DRIVER-7" } });
+    assertEquals([twin.status, twin.body.error], [409, "conflict"]);
+    const blocked = await server.json("/api/v1/id-tags/driver-7", {
+      method: "PATCH",
+      body: { status: "Blocked" },
+    });
+    assertEquals([blocked.status, blocked.body.idTag, blocked.body.status], [200, "Driver-7", "Blocked"]);
+    assertEquals((await other.call("Authorize", { idTag: "driver-7" })).idTagInfo.status, "Blocked");
+    assertEquals((await server.api("/api/v1/id-tags/DRIVER-7", { method: "DELETE" })).status, 204);
+    assertEquals((await server.json("/api/v1/id-tags/Driver-7", { as: "viewer" })).status, 404);
+    assertEquals((await other.call("Authorize", { idTag: "Driver-7" })).idTagInfo.status, "Invalid");
+  } finally {
+    await closeStation(station);
+    await closeStation(other);
+    await server.close();
+  }
+});
+
 Deno.test("stations list: the registration filter picks statuses server-side and pages past a bounded scan", async () => {
   const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
   const statuses = { "A-ACC": "Accepted", "B-PEND": "Pending", "C-REJ": "Rejected" } as const;

@@ -179,12 +179,14 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     params: IdTagParam,
     responses: { 204: { description: "Deleted" }, ...ERRORS, ...NOT_FOUND },
   }, async (c, { params, principal }) => {
-    if (!(await store.deleteIdTag(params.idTag))) {
+    // By its stored spelling (the path may name it in any case): the local list knows it so.
+    const { idTag } = await mustGet(params.idTag);
+    if (!(await store.deleteIdTag(idTag))) {
       throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);
     }
     // A deleted tag leaves the local list: the stations are told to remove it.
-    await fleet?.localList.tagChanged(params.idTag, true);
-    logger.info("id tag deleted", { idTag: params.idTag, by: principal?.name });
+    await fleet?.localList.tagChanged(idTag, true);
+    logger.info("id tag deleted", { idTag, by: principal?.name });
     return c.body(null, 204);
   });
 }

@@ -25,18 +25,43 @@ export function idTagCases({ stationTest }: Cases): void {
     assertStrictEquals(await store().deleteIdTag("never"), false);
   });
 
-  stationTest("listIdTags() sorts by idTag and pages strictly after the cursor", async ({ store }) => {
-    const tags = ["D4", "a1", "B2", "C3", "b2"];
-    for (const idTag of tags) {
-      await store().putIdTag({ idTag, status: "Accepted", expiryDate: null, parentIdTag: null });
-    }
-    const page1 = await store().listIdTags({ limit: 2 });
-    assertEquals(page1.map((t) => t.idTag), ["B2", "C3"]);
-    const page2 = await store().listIdTags({ limit: 2, after: "C3" });
-    assertEquals(page2.map((t) => t.idTag), ["D4", "a1"]);
-    const page3 = await store().listIdTags({ limit: 2, after: "a1" });
-    assertEquals(page3.map((t) => t.idTag), ["b2"]);
-    assertEquals(await store().listIdTags({ limit: 2, after: "b2" }), []);
-    assertEquals(page1[0], { idTag: "B2", status: "Accepted", expiryDate: null, parentIdTag: null });
-  });
+  stationTest(
+    "id tags are one per spelling in any case: read, replaced and deleted in another case",
+    async ({ store }) => {
+      const tag: IdTagRecord = { idTag: "Good-1", status: "Accepted", expiryDate: null, parentIdTag: null };
+      await store().putIdTag(tag);
+      assertEquals(await store().getIdTag("GOOD-1"), tag);
+      assertEquals(await store().getIdTag("good-1"), tag);
+      // Written again in another case: the same tag, with the spelling written last.
+      const blocked: IdTagRecord = {
+        idTag: "GOOD-1",
+        status: "Blocked",
+        expiryDate: null,
+        parentIdTag: null,
+      };
+      await store().putIdTag(blocked);
+      assertEquals(await store().getIdTag("good-1"), blocked);
+      assertEquals(await store().listIdTags({ limit: 10 }), [blocked]);
+      assertStrictEquals(await store().deleteIdTag("gOOd-1"), true);
+      assertEquals(await store().getIdTag("GOOD-1"), null);
+    },
+  );
+
+  stationTest(
+    "listIdTags() sorts by idTag in any case and pages strictly after the cursor",
+    async ({ store }) => {
+      const tags = ["D4", "a1", "B2", "c3", "e5"];
+      for (const idTag of tags) {
+        await store().putIdTag({ idTag, status: "Accepted", expiryDate: null, parentIdTag: null });
+      }
+      const page1 = await store().listIdTags({ limit: 2 });
+      assertEquals(page1.map((t) => t.idTag), ["a1", "B2"]);
+      const page2 = await store().listIdTags({ limit: 2, after: "B2" });
+      assertEquals(page2.map((t) => t.idTag), ["c3", "D4"]);
+      const page3 = await store().listIdTags({ limit: 2, after: "d4" });
+      assertEquals(page3.map((t) => t.idTag), ["e5"]);
+      assertEquals(await store().listIdTags({ limit: 2, after: "E5" }), []);
+      assertEquals(page1[1], { idTag: "B2", status: "Accepted", expiryDate: null, parentIdTag: null });
+    },
+  );
 }

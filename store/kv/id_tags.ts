@@ -1,26 +1,33 @@
-/** Id tags on Deno KV: `["idtag", idTag]`, written by operators and tools (not on the station hot path). */
-import type { IdTagRecord } from "../../model/id_tag.ts";
+/**
+ * Id tags on Deno KV: `["idtag", idTagKey(idTag)]` (case-insensitive, the record keeps its spelling), written
+ * by operators and tools (not on the station hot path). Files written before tags were keyed so are rekeyed
+ * once when opened (`foldIdTagKeys`).
+ */
+import { idTagKey, type IdTagRecord } from "../../model/id_tag.ts";
 import type { IdTagStore, PageRequest } from "../mod.ts";
 import { scanAfter } from "./keys.ts";
 import type { KvReads } from "./reads.ts";
 
 const MAX_ATTEMPTS = 100;
 
+/** Set once a file's id tag keys (and active-transaction tag pointers) are all case-folded. */
+const FOLDED_KEY: Deno.KvKey = ["meta", "idtag_keys"];
+
 export class KvIdTags implements IdTagStore {
   constructor(private readonly kv: Deno.Kv, private readonly reads: KvReads) {}
 
   /** On the hot path (Authorize, Start, Stop): read with other lookups of the same tick. */
   async getIdTag(idTag: string): Promise<IdTagRecord | null> {
-    return (await this.reads.get<IdTagRecord>(["idtag", idTag])).value;
+    return (await this.reads.get<IdTagRecord>(["idtag", idTagKey(idTag)])).value;
   }
 
   async putIdTag(record: IdTagRecord): Promise<void> {
-    await this.kv.set(["idtag", record.idTag], record);
+    await this.kv.set(["idtag", idTagKey(record.idTag)], record);
   }
 
   async deleteIdTag(idTag: string): Promise<boolean> {
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
-      const entry = await this.kv.get(["idtag", idTag]);
+      const entry = await this.kv.get(["idtag", idTagKey(idTag)]);
       if (entry.versionstamp === null) return false;
       const res = await this.kv.atomic().check(entry).delete(entry.key).commit();
       if (res.ok) return true;
@@ -28,7 +35,42 @@ export class KvIdTags implements IdTagStore {
     throw new Error(`Cannot delete id tag "${idTag}": still conflicting after ${MAX_ATTEMPTS} attempts`);
   }
 
+  /** In key order (case-folded); `after` is a tag of the previous page, in any case. */
   async listIdTags(page: PageRequest): Promise<IdTagRecord[]> {
-    return await scanAfter<IdTagRecord>(this.kv, ["idtag"], page, () => true);
+    const after = page.after === undefined ? {} : { after: idTagKey(page.after) };
+    return await scanAfter<IdTagRecord>(this.kv, ["idtag"], { limit: page.limit, ...after }, () => true);
   }
+}
+
+/**
+ * Rekeys what a file written before case-insensitive tags holds: each `["idtag", spelling]` moves to its
+ * folded key, each active transaction's `["tx_active_tag", spelling, id]` pointer too. Two tags that differ
+ * only in case were one tag written twice: the one first in key order (upper case first) is kept, as on
+ * PostgreSQL (migration 018). Cheap once done: later opens read only the marker.
+ */
+export async function foldIdTagKeys(kv: Deno.Kv): Promise<void> {
+  const marker = await kv.get(FOLDED_KEY);
+  if (marker.value === true) return;
+  for (const prefix of ["idtag", "tx_active_tag"]) {
+    // Read all first: the moves write keys the listing has yet to reach.
+    const entries: Deno.KvEntry<unknown>[] = [];
+    for await (const entry of kv.list({ prefix: [prefix] })) entries.push(entry);
+    const foldedOf = (key: Deno.KvKey): Deno.KvKey => [prefix, idTagKey(String(key[1])), ...key.slice(2)];
+    const keep = new Map<string, Deno.KvEntry<unknown>>();
+    for (const entry of entries) {
+      const id = JSON.stringify(foldedOf(entry.key));
+      if (!keep.has(id)) keep.set(id, entry);
+    }
+    for (const entry of entries) {
+      const folded = foldedOf(entry.key);
+      const already = JSON.stringify(folded) === JSON.stringify(entry.key);
+      if (keep.get(JSON.stringify(folded)) === entry) {
+        if (!already) await kv.atomic().check(entry).delete(entry.key).set(folded, entry.value).commit();
+      } else if (!already) {
+        // A second spelling of a kept tag (one at the folded key is overwritten by the kept one's move).
+        await kv.atomic().check(entry).delete(entry.key).commit();
+      }
+    }
+  }
+  await kv.atomic().check(marker).set(FOLDED_KEY, true).commit();
 }

@@ -5,10 +5,10 @@
  * - `["cp", id]` ChargePointRecord; `["cp_seen", id]` its lastSeen when a touch came after the last write of
  *   the record's lastSeen (reads let it win; a write of the record's lastSeen deletes it in the same commit);
  *   `["cp_status", cpId, receivedAt, seq]` StatusHistoryEntry
- * - `["idtag", idTag]` IdTagRecord
+ * - `["idtag", idTagKey(idTag)]` IdTagRecord (id tags are case-insensitive: see model/id_tag.ts)
  * - `["counter", "tx"]` Deno.KvU64, the last transactionId reserved (ids are handed out in blocks)
  * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
- *   (replay index); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTag, id]`,
+ *   (replay index); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTagKey(idTag), id]`,
  *   `["tx_cp", cpId, id]`, `["tx_tag", idTag, id]` -> id; `["tx_sid", cpId, stationTransactionId]` -> id
  *   (OCPP 2.0.1)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
@@ -29,6 +29,7 @@
  *
  * `seq` is a per-process monotonic string, so entries with equal times keep their insertion order.
  */
+import { idTagKey } from "../../model/id_tag.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { OrphanStopRecord, StartKey, TransactionRecord } from "../../model/transaction.ts";
 
@@ -41,6 +42,13 @@ export const openKey = (chargePointId: string, connectorId: number): Deno.KvKey 
   "tx_open",
   chargePointId,
   connectorId,
+];
+
+/** An active transaction of an id tag, by the tag's case-insensitive key (see model/id_tag.ts `idTagKey`). */
+export const activeTagKey = (idTag: string, transactionId: number): Deno.KvKey => [
+  "tx_active_tag",
+  idTagKey(idTag),
+  transactionId,
 ];
 
 /** OCPP 2.0.1: a station's own transactionId -> our id. */

@@ -39,13 +39,14 @@ import { KvDeviceModel } from "./device_model.ts";
 import type { DeviceModelEntry } from "../../model/device_model.ts";
 import { type KvCommitOptions, KvCommitter } from "./commit.ts";
 import { openKvHandle } from "./handle.ts";
-import { KvIdTags } from "./id_tags.ts";
+import { foldIdTagKeys, KvIdTags } from "./id_tags.ts";
 import { Sequence } from "./keys.ts";
 import { KvMeterValues } from "./meter_values.ts";
 import { KvReads } from "./reads.ts";
 import { KvTransactions } from "./transactions.ts";
 
 export { openKvHandle } from "./handle.ts";
+export { foldIdTagKeys } from "./id_tags.ts";
 export type { KvBatchInfo } from "./commit.ts";
 
 export interface KvStoreOptions extends KvCommitOptions {
@@ -60,7 +61,9 @@ export interface KvStoreOptions extends KvCommitOptions {
  * process alone writes) meter values go through the journal unless `options.meterJournal` says otherwise.
  */
 export async function openKvStore(path?: string, options: KvStoreOptions = {}): Promise<KvStore> {
-  return new KvStore(await openKvHandle(path), { meterJournal: path !== undefined, ...options });
+  const kv = await openKvHandle(path);
+  await foldIdTagKeys(kv);
+  return new KvStore(kv, { meterJournal: path !== undefined, ...options });
 }
 
 /** A Store on a Deno KV handle it owns: `close()` writes pending commits, then closes the handle. */

@@ -168,3 +168,46 @@ Deno.test("KvStore writes 1,200 concurrent touches, more than one commit holds, 
     await store.close();
   }
 });
+
+Deno.test("a KV file written before case-insensitive id tags is rekeyed once: one tag per case-folded key", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  try {
+    const old = await Deno.openKv(path);
+    const record = (idTag: string, status: string) => ({
+      idTag,
+      status,
+      expiryDate: null,
+      parentIdTag: null,
+    });
+    await old.set(["idtag", "GOOD"], record("GOOD", "Accepted"));
+    await old.set(["idtag", "good"], record("good", "Blocked"));
+    await old.set(["idtag", "Other"], record("Other", "Accepted"));
+    await old.set(["idtag", "plain"], record("plain", "Accepted"));
+    await old.set(["tx_active_tag", "Other", 7], 7);
+    old.close();
+    const store = await openKvStore(path);
+    try {
+      assertEquals((await store.getIdTag("good"))?.status, "Accepted", "upper case sorts first and is kept");
+      assertEquals((await store.getIdTag("OTHER"))?.idTag, "Other");
+      assertEquals((await store.listIdTags({ limit: 10 })).map((t) => t.idTag), ["GOOD", "Other", "plain"]);
+    } finally {
+      await store.close();
+    }
+    const kv = await Deno.openKv(path);
+    try {
+      const keys = [];
+      for await (const entry of kv.list({ prefix: [] })) keys.push(entry.key);
+      assertEquals(keys, [
+        ["idtag", "good"],
+        ["idtag", "other"],
+        ["idtag", "plain"],
+        ["meta", "idtag_keys"],
+        ["tx_active_tag", "other", 7],
+      ]);
+    } finally {
+      kv.close();
+    }
+  } finally {
+    await Deno.remove(path).catch(() => {});
+  }
+});

@@ -8,6 +8,7 @@
  * only a start sets it and only the atomic that ends its transaction (whose version is checked) clears it.
  */
 import type { StationChanges } from "../../model/changes.ts";
+import { idTagKey } from "../../model/id_tag.ts";
 import {
   MAX_TRANSACTION_ID,
   type OrphanStopRecord,
@@ -16,6 +17,7 @@ import {
 } from "../../model/transaction.ts";
 import type { TransactionFilter, TransactionStore } from "../mod.ts";
 import {
+  activeTagKey,
   follow,
   getAll,
   keyId,
@@ -78,7 +80,8 @@ export class KvTransactions implements Reads {
   }
 
   async findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
-    for await (const entry of this.kv.list<number>({ prefix: ["tx_active_tag", idTag] }, { reverse: true })) {
+    const prefix = ["tx_active_tag", idTagKey(idTag)];
+    for await (const entry of this.kv.list<number>({ prefix }, { reverse: true })) {
       const tx = await this.getTransaction(entry.value);
       if (tx !== null && tx.status === "active") return tx;
     }
@@ -222,13 +225,13 @@ export function planTransactions(
     const before = stored.value?.idTag;
     if (before !== undefined && before !== tx.idTag) {
       // OCPP 2.0.1: the idToken may come with a later event than the first; the idTag indexes follow it.
-      set.delete(["tx_active_tag", before, tx.transactionId]);
+      set.delete(activeTagKey(before, tx.transactionId));
       set.delete(["tx_tag", before, tx.transactionId]);
       set.set(["tx_tag", tx.idTag, tx.transactionId], tx.transactionId);
-      if (tx.status === "active") set.set(["tx_active_tag", tx.idTag, tx.transactionId], tx.transactionId);
+      if (tx.status === "active") set.set(activeTagKey(tx.idTag, tx.transactionId), tx.transactionId);
     }
     if (tx.status === "active") continue;
-    set.delete(["tx_active_tag", tx.idTag, tx.transactionId]);
+    set.delete(activeTagKey(tx.idTag, tx.transactionId));
     // A connector's pointer names its active transaction from the start that set it to the atomic that ends
     // that transaction, and nothing else moves it: the stored record was active (its version is checked
     // above), so the pointer is this transaction's and goes with it, neither read nor checked (a start of
@@ -254,7 +257,7 @@ export function planTransactions(
     if (tx.status === "active") {
       set.check(read(open));
       set.set(open, id);
-      set.set(["tx_active_tag", tx.idTag, id], id);
+      set.set(activeTagKey(tx.idTag, id), id);
     }
     // Pointers for lists filtered by station or idTag (no scan of every transaction).
     set.set(["tx_cp", tx.chargePointId, id], id);

@@ -1,8 +1,11 @@
-/** Id tags on PostgreSQL, written by operators and tools (not on the station hot path). */
+/**
+ * Id tags on PostgreSQL, written by operators and tools (not on the station hot path). A tag is matched
+ * case-insensitively (OCPP's IdToken): `lower(id_tag)` is unique, and the row keeps the spelling last written.
+ */
 import type { Sql } from "postgres";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { IdTagStore, PageRequest } from "../mod.ts";
-import { oneByKey } from "./batched_reads.ts";
+import { byOrdinal } from "./batched_reads.ts";
 import { iso } from "./sql.ts";
 
 const ID_TAG_COLUMNS = ["id_tag", "status", "expiry_date", "parent_id_tag", "id_token_type"] as const;
@@ -19,14 +22,17 @@ export class PgIdTags implements IdTagStore {
   constructor(private readonly sql: Sql) {}
 
   async getIdTag(idTag: string): Promise<IdTagRecord | null> {
-    const rows = await this.sql<IdTagRow[]>`select * from id_tags where id_tag = ${idTag}`;
+    const rows = await this.sql<IdTagRow[]>`select * from id_tags where lower(id_tag) = lower(${idTag})`;
     return rows[0] ? toIdTag(rows[0]) : null;
   }
 
   /** `getIdTag` of many tags in one statement, one answer per tag in order. */
   async getIdTags(idTags: readonly string[]): Promise<(IdTagRecord | null)[]> {
-    const rows = await this.sql<IdTagRow[]>`select * from id_tags where id_tag = any(${idTags}::text[])`;
-    return oneByKey(rows, idTags, (r) => r.id_tag, toIdTag);
+    const rows = await this.sql<(IdTagRow & { n: string })[]>`
+      select q.n, t.* from unnest(${idTags}::text[]) with ordinality as q(tag, n)
+      join id_tags t on lower(t.id_tag) = lower(q.tag)
+    `;
+    return byOrdinal(rows, idTags.length).map((r) => r[0] ? toIdTag(r[0]) : null);
   }
 
   async putIdTag(record: IdTagRecord): Promise<void> {
@@ -40,12 +46,12 @@ export class PgIdTags implements IdTagStore {
     };
     await sql`
       insert into id_tags ${sql(row, ID_TAG_COLUMNS)}
-      on conflict (id_tag) do update set ${sql(row, ID_TAG_COLUMNS.slice(1))}
+      on conflict ((lower(id_tag))) do update set ${sql(row, ID_TAG_COLUMNS)}
     `;
   }
 
   async deleteIdTag(idTag: string): Promise<boolean> {
-    const result = await this.sql`delete from id_tags where id_tag = ${idTag}`;
+    const result = await this.sql`delete from id_tags where lower(id_tag) = lower(${idTag})`;
     return result.count > 0;
   }
 
@@ -53,8 +59,8 @@ export class PgIdTags implements IdTagStore {
     const sql = this.sql;
     const rows = await sql<IdTagRow[]>`
       select * from id_tags
-      ${page.after !== undefined ? sql`where id_tag > ${page.after}` : sql``}
-      order by id_tag
+      ${page.after !== undefined ? sql`where lower(id_tag) > lower(${page.after})` : sql``}
+      order by lower(id_tag)
       limit ${page.limit}
     `;
     return rows.map(toIdTag);

@@ -20,6 +20,7 @@ import { up as ocpp201ChargingReports } from "./014_ocpp201_charging_reports.ts"
 import { up as meterGroups } from "./015_meter_groups.ts";
 import { up as openTransactions } from "./016_open_transactions.ts";
 import { up as chargePointsFillfactor } from "./017_charge_points_fillfactor.ts";
+import { up as idTagsCaseInsensitive } from "./018_id_tags_case_insensitive.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -47,4 +48,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: "meter_groups", up: meterGroups },
   { version: 16, name: "open_transactions", up: openTransactions },
   { version: 17, name: "charge_points_fillfactor", up: chargePointsFillfactor },
+  { version: 18, name: "id_tags_case_insensitive", up: idTagsCaseInsensitive },
 ];

@@ -1,0 +1,46 @@
+/**
+ * Migration 018 (id tags matched case-insensitively): a database that held one tag written in two cases keeps
+ * one of them, and what it held is found in any case afterwards, the active transactions by tag included.
+ */
+import { assertEquals } from "@std/assert";
+import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { at } from "../contract/harness.ts";
+import { migrate, MIGRATIONS } from "./migrate.ts";
+import { openPostgresStore } from "./mod.ts";
+
+const ignore = await ignoreWithoutPostgres("PostgreSQL id tag migration tests");
+
+Deno.test({
+  name:
+    "migration 018 keeps one of two tags that differ in case; tags and open transactions match in any case",
+  ignore,
+  fn: async () => {
+    await withFreshDatabase(async (url, sql) => {
+      const before = MIGRATIONS.filter((m) => m.version < 18);
+      assertEquals(await migrate(sql, before), before.map((m) => m.version));
+      for (const [idTag, status] of [["GOOD", "Accepted"], ["good", "Blocked"], ["Other", "Accepted"]]) {
+        await sql`insert into id_tags (id_tag, status) values (${idTag!}, ${status!})`;
+      }
+      await sql`insert into charge_points (id, created_at, updated_at) values ('CP-1', now(), now())`;
+      const [tx] = await sql<{ transaction_id: number }[]>`
+        insert into transactions (charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start,
+          start_timestamp, created_at)
+        values ('CP-1', 1, 'Other', 'Accepted', 0, ${at(0)}, now())
+        returning transaction_id
+      `;
+      await sql`
+        insert into open_transactions (transaction_id, charge_point_id, connector_id, id_tag)
+        values (${tx!.transaction_id}, 'CP-1', 1, 'Other')
+      `;
+      assertEquals(await migrate(sql), [18]);
+      const store = await openPostgresStore(url);
+      try {
+        assertEquals((await store.getIdTag("good"))?.idTag, "GOOD", "upper case sorts first and is kept");
+        assertEquals((await store.listIdTags({ limit: 10 })).map((t) => t.idTag), ["GOOD", "Other"]);
+        assertEquals((await store.findActiveTransactionByIdTag("OTHER"))?.transactionId, tx!.transaction_id);
+      } finally {
+        await store.close();
+      }
+    });
+  },
+});
