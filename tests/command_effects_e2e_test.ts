@@ -47,11 +47,20 @@ Deno.test("command answers update the stored snapshot; a start with a reservatio
     await send("ReserveNow", { connectorId: 1, expiryDate, idTag: "TAG-R", reservationId: 41 });
     await send("ReserveNow", { connectorId: 2, expiryDate, idTag: "TAG-S", reservationId: 42 });
     await send("CancelReservation", { reservationId: 42 });
+    // One that expires unused (the station ends it by itself) is no longer shown once past its expiry.
+    const soon = new Date(Date.now() + 1_000).toISOString();
+    await send("ReserveNow", { connectorId: 2, expiryDate: soon, idTag: "TAG-T", reservationId: 43 });
+    const reserved = await server.json("/api/v1/charge-points/CP-LEARN", { as: "viewer" });
+    assertEquals(reserved.body.reservations.map((r: { reservationId: number }) => r.reservationId), [41, 43]);
+    await new Promise((r) => setTimeout(r, 1_100));
     record = await server.store.getChargePoint("CP-LEARN");
     assertEquals(record?.localListVersion, 4);
     assertEquals(record?.reservations?.map((r) => [r.reservationId, r.connectorId, r.idTag, r.expiryDate]), [
       [41, 1, "TAG-R", expiryDate],
+      [43, 2, "TAG-T", soon],
     ]);
+    const shown = await server.json("/api/v1/charge-points/CP-LEARN", { as: "viewer" });
+    assertEquals(shown.body.reservations.map((r: { reservationId: number }) => r.reservationId), [41]);
 
     await station.call("StartTransaction", {
       connectorId: 1,
@@ -61,7 +70,11 @@ Deno.test("command answers update the stored snapshot; a start with a reservatio
       reservationId: 41,
     });
     record = await server.store.getChargePoint("CP-LEARN");
-    assertEquals(record?.reservations, []);
+    assertEquals(
+      record?.reservations?.map((r) => r.reservationId),
+      [43],
+      "41 used; 43 expired, kept but not shown",
+    );
     const detail = await server.json("/api/v1/charge-points/CP-LEARN", { as: "viewer" });
     assertEquals([detail.body.localListVersion, detail.body.reservations], [4, []]);
   } finally {

@@ -265,7 +265,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       ...summarize(params.id, record),
       scheduledAvailability: record?.scheduledAvailability ?? [],
       localListVersion: record?.localListVersion ?? null,
-      reservations: record?.reservations ?? [],
+      reservations: unexpired(record?.reservations ?? [], Date.now()),
       evses: record?.evses ?? [],
       chargingReports: record?.chargingReports ?? null,
       pendingCall: online ? actor.pendingCall : null,
@@ -486,4 +486,9 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
 
 function pageFor<T>(items: T[], limit: number, last: string | undefined) {
   return { items, nextCursor: items.length >= limit && last !== undefined ? last : null };
+}
+
+/** The reservations still in force: one past its expiry was ended by the station itself (OCPP 1.6 §5.13). */
+function unexpired<R extends { expiryDate: string }>(reservations: readonly R[], nowMs: number): R[] {
+  return reservations.filter((r) => Date.parse(r.expiryDate) > nowMs);
 }

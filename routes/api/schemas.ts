@@ -100,7 +100,7 @@ export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
     parentIdTag: z.string().optional(),
     expiryDate: z.string(),
     requestedAt: z.string(),
-  })),
+  })).describe("The reservations the station accepted that have not expired, used or been cancelled"),
   evses: z.array(z.object({
     evseId: z.number().int(),
     connectorId: z.number().int(),
