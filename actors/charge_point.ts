@@ -498,6 +498,10 @@ export class ChargePointActor {
             ? encodeCallError("-1", unreadable, result.description)
             : this.#callError(result.messageId ?? "-1", result.code, result.description),
         );
+      } else if (result.messageId !== undefined) {
+        // A malformed answer to our command in flight fails it now, rather than at its timeout.
+        const call = this.#calls.settle(result.messageId);
+        call?.reject(new InvalidResponseError(this.id, call.action, result.description));
       }
       this.#countBadFrame();
       return;

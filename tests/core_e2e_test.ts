@@ -3,7 +3,7 @@
  * `ws` sockets for everything a well-behaved station never sends.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { CallTimeoutError } from "../actors/errors.ts";
+import { CallTimeoutError, InvalidResponseError } from "../actors/errors.ts";
 import { closeStation, connectStation, expectRefused, openRaw } from "./helpers/station.ts";
 import { eventually, startTestServer } from "./helpers/server.ts";
 
@@ -72,6 +72,33 @@ Deno.test("a CS->CP call is answered through the registry, and an unanswered one
     assert((await pending) instanceof CallTimeoutError);
   } finally {
     await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("a malformed answer to our CALL fails it at once (InvalidResponseError), not at its timeout", async () => {
+  const server = await startTestServer({ CALL_TIMEOUT_MS: "20000" });
+  const raw = await openRaw(`${server.wsUrl}/CP-MALFORMED`);
+  try {
+    raw.send(JSON.stringify([2, "b", "BootNotification", BOOT]));
+    await raw.next();
+    for (
+      const answer of [
+        (id: string) => [4, id, "GenericError"],
+        (id: string) => [3, id],
+        (id: string) => [4, id, 1, 2, {}],
+      ]
+    ) {
+      const started = Date.now();
+      const command = server.registry.call("CP-MALFORMED", "ClearCache", {}).then(() => null, (e) => e);
+      const call = await raw.next() as unknown[];
+      raw.send(JSON.stringify(answer(call[1] as string)));
+      const error = await command;
+      assert(error instanceof InvalidResponseError, `${JSON.stringify(answer("x"))}: ${error}`);
+      assert(Date.now() - started < 5_000, "failed only at its timeout");
+    }
+  } finally {
+    await raw.close();
     await server.close();
   }
 });
