@@ -496,6 +496,13 @@ Deno.test("GET /api/v1/events delivers a status change within a second, and unsu
   const station = await connectStation(server.wsUrl, "CP-SSE");
   try {
     const before = server.events.subscriberCount;
+    // A type no event has would match nothing, silently: refused, naming the types there are.
+    const bogus = await server.api("/api/v1/events?types=status,bogus", { as: "viewer" });
+    if (bogus.status !== 400) await bogus.body?.cancel(); // an endless stream otherwise
+    assertEquals(bogus.status, 400);
+    const refusal = await bogus.json();
+    assertEquals(refusal.details?.field, "types");
+    assertStringIncludes(refusal.message, "securityEvent");
     const res = await server.api("/api/v1/events?chargePointId=CP-SSE", { as: "viewer" });
     assertEquals(res.status, 200);
     assertStringIncludes(res.headers.get("content-type") ?? "", "text/event-stream");

@@ -37,8 +37,19 @@ export interface EventRouteOptions {
 
 const EventsQuery = z.object({
   chargePointId: z.string().max(48).optional().describe("Only this station's events"),
-  types: z.string().max(200).optional().describe(`Comma-separated subset of: ${EVENT_TYPES.join(", ")}`),
+  types: z.string().max(200).optional()
+    .refine((v) => v === undefined || listedTypes(v).every((t) => KNOWN_TYPES.has(t)), {
+      message: `Event types are a comma-separated subset of: ${EVENT_TYPES.join(", ")}`,
+    })
+    .describe(`Comma-separated subset of: ${EVENT_TYPES.join(", ")}`),
 });
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/** The event types a `types` query names. */
+function listedTypes(types: string): string[] {
+  return types.split(",").map((t) => t.trim()).filter(Boolean);
+}
 
 export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): void {
   const { events, logger, signal } = options;
@@ -59,11 +70,12 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
     query: EventsQuery,
     responses: {
       200: { description: "An endless text/event-stream", contentType: "text/event-stream" },
+      400: { description: "An unknown event type or a bad station id", schema: ErrorSchema },
       401: { description: "Not authenticated", schema: ErrorSchema },
     },
   }, (c, { query }) => {
     const stillValid = c.get("stillValid");
-    const wanted = query.types ? new Set(query.types.split(",").map((t) => t.trim()).filter(Boolean)) : null;
+    const wanted = query.types ? new Set(listedTypes(query.types)) : null;
     let cleanup = () => {};
 
     const body = new ReadableStream<Uint8Array>({
