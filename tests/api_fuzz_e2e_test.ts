@@ -84,6 +84,8 @@ interface Operation {
   path: string;
   query: string[];
   hasBody: boolean;
+  /** The response statuses the document lists for it. */
+  statuses: Set<number>;
 }
 
 async function operations(server: ApiTestServer): Promise<Operation[]> {
@@ -91,12 +93,17 @@ async function operations(server: ApiTestServer): Promise<Operation[]> {
   const out: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
     for (const [method, raw] of Object.entries(item)) {
-      const op = raw as { parameters?: { name: string; in: string }[]; requestBody?: unknown };
+      const op = raw as {
+        parameters?: { name: string; in: string }[];
+        requestBody?: unknown;
+        responses?: Record<string, unknown>;
+      };
       out.push({
         method: method.toUpperCase(),
         path,
         query: (op.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name),
         hasBody: op.requestBody !== undefined,
+        statuses: new Set(Object.keys(op.responses ?? {}).map(Number)),
       });
     }
   }
@@ -104,6 +111,7 @@ async function operations(server: ApiTestServer): Promise<Operation[]> {
 }
 
 interface Probe {
+  op: Operation;
   method: string;
   url: string;
   body?: string | Uint8Array;
@@ -115,6 +123,7 @@ function probes(op: Operation): Probe[] {
   const withIds = (id: string) => op.path.replace(/\{[^}]+\}/g, id);
   const safeBody = op.hasBody ? "{}" : undefined;
   const base = {
+    op,
     method: op.method,
     ...(safeBody ? { body: safeBody, contentType: "application/json" } : {}),
   };
@@ -124,9 +133,9 @@ function probes(op: Operation): Probe[] {
   }
   if (op.hasBody) {
     for (const body of BODIES) {
-      out.push({ method: op.method, url: withIds("CP-FUZZ"), body, contentType: "application/json" });
+      out.push({ op, method: op.method, url: withIds("CP-FUZZ"), body, contentType: "application/json" });
     }
-    out.push({ method: op.method, url: withIds("CP-FUZZ"), body: "{}", contentType: "text/plain" });
+    out.push({ op, method: op.method, url: withIds("CP-FUZZ"), body: "{}", contentType: "text/plain" });
   }
   return out;
 }
@@ -190,11 +199,14 @@ async function fuzz(server: ApiTestServer) {
   assert(ops.length > 40, `only ${ops.length} operations in the OpenAPI document`);
   const all = ops.flatMap(probes);
   const failures: string[] = [];
+  const undocumented = new Set<string>();
   const admin = { authorization: `Bearer ${server.tokens.admin}` };
   await pool(all, 6, async (probe) => {
     const { status, type, text } = await send(server, probe, admin);
     const what = `${probe.method} ${probe.url.slice(0, 120)} (${String(probe.body ?? "").slice(0, 40)})`;
     if (status >= 500) failures.push(`${what} -> ${status} ${text.slice(0, 200)}`);
+    // Every answer a client can get is in the document (what a generated client is written against).
+    if (!probe.op.statuses.has(status)) undocumented.add(`${probe.op.method} ${probe.op.path} -> ${status}`);
     else if (status >= 400) {
       let body: { error?: unknown } | null = null;
       try {
@@ -249,6 +261,7 @@ async function fuzz(server: ApiTestServer) {
     }
   }
   assertEquals(failures, [], `${failures.length} of ${all.length} requests failed`);
+  assertEquals([...undocumented].sort(), [], "answers the OpenAPI document does not list");
   const health = await fetch(`${server.url}/healthz`);
   assertEquals((await health.json()).status, "ok");
   assert(!server.logs.some((l) => l.msg === "API request failed" || l.msg === "request failed"));

@@ -3,7 +3,8 @@
  * self-contained reference page rendered here (no CDN, no script from elsewhere).
  */
 import { z } from "zod";
-import type { ApiRouter, RouteDef } from "./http.ts";
+import type { ApiRouter, ResponseDef, RouteDef } from "./http.ts";
+import { ErrorSchema } from "./schemas.ts";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -33,6 +34,25 @@ export interface OpenApiInfo {
   description: string;
 }
 
+/**
+ * What the router itself may answer before a route's handler runs, listed for every route it applies to (a
+ * route's own description of the status wins): a client generated from the document knows every answer.
+ */
+function routerResponses(route: RouteDef): Record<number, ResponseDef> {
+  const refused = (description: string): ResponseDef => ({ description, schema: ErrorSchema });
+  return {
+    400: refused("Invalid request: a parameter or the body breaks its schema, or holds U+0000"),
+    ...(route.access === "anonymous" ? {} : { 401: refused("Not authenticated") }),
+    ...(route.access === "anonymous" || route.access === "viewer" ? {} : { 403: refused("Role too low") }),
+    ...(route.path.includes("{")
+      ? { 404: refused("Not found (an id no route matches, e.g. one with a /)") }
+      : {}),
+    ...(route.body && route.access === "anonymous"
+      ? { 415: refused("The body is not application/json") }
+      : {}),
+  };
+}
+
 /** The whole document; paths are below `/api`. */
 export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiInfo): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -56,7 +76,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
       }
     }
     const responses: Record<string, unknown> = {};
-    for (const [status, response] of Object.entries(route.responses)) {
+    for (const [status, response] of Object.entries({ ...routerResponses(route), ...route.responses })) {
       const contentType = response.contentType ?? "application/json";
       responses[status] = {
         description: response.description,

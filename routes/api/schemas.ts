@@ -17,7 +17,7 @@ import { toUtcIso } from "../../protocol/ocppj/time.ts";
 export const ErrorSchema = z.object({
   error: z.string().describe("A stable code: invalid_request, unauthenticated, forbidden, not_found, ..."),
   message: z.string().describe("A sentence for people"),
-  details: z.record(z.string(), z.unknown()).describe(
+  details: z.record(z.string(), z.unknown()).optional().describe(
     "For invalid_request: `in` (path, query, body), `field`, `constraint`",
   ),
 });
