@@ -66,6 +66,13 @@ Deno.test("stations list: online state from the registry, search, online filter 
       field: "limit",
       constraint: "maximum",
     }]);
+    // Numbers in a URL are decimal digits: not "1e2", "0x10", " 5" or "" (which read as 0).
+    for (const query of ["limit=1e2", "limit=0x10", "limit=%205", "limit="]) {
+      const refused = await server.json(`/api/v1/charge-points?${query}`, { as: "viewer" });
+      assertEquals([refused.status, refused.body.details?.field], [400, "limit"], query);
+    }
+    const emptyConnector = await server.json("/api/v1/transactions?connectorId=", { as: "viewer" });
+    assertEquals([emptyConnector.status, emptyConnector.body.details?.field], [400, "connectorId"]);
     // Detail, status history, and the last frames of a station.
     const detail = await server.json("/api/v1/charge-points/ON-A", { as: "viewer" });
     assertEquals([detail.body.online, detail.body.pendingCall], [true, { action: null, queued: 0 }]);

@@ -13,7 +13,7 @@ import type { Store } from "../../store/mod.ts";
 import { commandApiError } from "./command_errors.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
-import { ChargePointIdParam, ErrorSchema } from "./schemas.ts";
+import { ChargePointIdParam, ErrorSchema, urlInt } from "./schemas.ts";
 
 export interface ChargingProfileRouteOptions {
   energy: Energy;
@@ -45,10 +45,10 @@ export const ChargingProfileListSchema = z.object({
 });
 
 const ProfileIdParam = ChargePointIdParam.extend({
-  chargingProfileId: z.coerce.number().int().min(0).max(2 ** 31 - 1),
+  chargingProfileId: urlInt(0, 2 ** 31 - 1),
 });
 
-const smallInt = z.coerce.number().int().min(0).max(2 ** 31 - 1);
+const smallInt = urlInt(0, 2 ** 31 - 1);
 const ClearQuery = z.object({
   connectorId: smallInt.optional(),
   chargingProfilePurpose: z.enum(CHARGING_PROFILE_PURPOSES).optional(),
@@ -57,7 +57,7 @@ const ClearQuery = z.object({
 
 const CompositeQuery = z.object({
   connectorId: smallInt.default(0).describe("0: the whole station"),
-  durationS: z.coerce.number().int().min(1).max(7 * 86_400).default(86_400),
+  durationS: urlInt(1, 7 * 86_400).default(86_400),
 });
 
 const CLEARED = {

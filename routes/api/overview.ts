@@ -8,7 +8,14 @@ import { FILTER_STATUSES } from "../../overview/connector_status.ts";
 import { ATTENTION_KINDS, buildFleet, selectRows, SORT_KEYS } from "../../overview/fleet.ts";
 import type { FleetScanner } from "../../overview/fleet_scan.ts";
 import type { ApiRouter } from "./http.ts";
-import { ChargePointSummarySchema, ErrorSchema, isoDateTime, limit, queryBoolean } from "./schemas.ts";
+import {
+  ChargePointSummarySchema,
+  ErrorSchema,
+  isoDateTime,
+  limit,
+  queryBoolean,
+  urlInt,
+} from "./schemas.ts";
 
 export interface OverviewRouteOptions {
   scanner: FleetScanner;
@@ -32,7 +39,7 @@ const OverviewQuery = z.object({
   ),
   sort: z.enum(SORT_KEYS).default("id").describe("Column to sort by (state: problems first)"),
   order: z.enum(["asc", "desc"]).default("asc"),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  offset: urlInt(0, 1_000_000).default(0),
   limit: limit(50, 500),
   dayStart: isoDateTime.optional().describe(
     "Start of the day whose energy is counted (the browser's local midnight); default UTC midnight",

@@ -7,7 +7,7 @@ import { principalLabel } from "../../auth/principal.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import type { ApiRouter } from "./http.ts";
 import { ReservationSchema } from "./fleet_schemas.ts";
-import { ErrorSchema, isoDateTime, limit, OperatorIdTag, pageOf, queryBoolean } from "./schemas.ts";
+import { ErrorSchema, isoDateTime, limit, OperatorIdTag, pageOf, queryBoolean, urlInt } from "./schemas.ts";
 
 const CreateBody = z.object({
   chargePointId: z.string().min(1).max(48),
@@ -22,12 +22,12 @@ const CreateBody = z.object({
 const ListQuery = z.object({
   chargePointId: z.string().max(48).optional(),
   state: z.enum(["active", "used", "expired", "cancelled"]).optional(),
-  before: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional().describe(
+  before: urlInt(1, 2 ** 31 - 1).optional().describe(
     "Cursor: the nextCursor of the previous page",
   ),
   limit: limit(50, 500),
 });
-const IdParam = z.object({ reservationId: z.coerce.number().int().min(1).max(2 ** 31 - 1) });
+const IdParam = z.object({ reservationId: urlInt(1, 2 ** 31 - 1) });
 const CancelQuery = z.object({
   force: queryBoolean.optional().describe("Cancel here even when the station cannot be told (not connected)"),
 });

@@ -33,9 +33,18 @@ export const OperatorIdTag = IdToken.min(1).refine((v) => v !== "." && v !== "..
   message: '"." and ".." cannot be addressed in a URL',
 });
 
+/**
+ * An integer in a path or query string, `min` to `max`: decimal digits only. `z.coerce.number()` also took
+ * "1e2", "0x10", " 5 " and "" (as 0: `?connectorId=` would have matched connector 0).
+ */
+export function urlInt(min: number, max: number) {
+  return z.string().regex(/^[0-9]{1,16}$/, "Expected decimal digits").transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
 /** A page size: 1 to `max`, default `fallback`. */
 export function limit(fallback: number, max: number) {
-  return z.coerce.number().int().min(1).max(max).default(fallback).describe(`Page size, 1 to ${max}`);
+  return urlInt(1, max).optional().transform((v) => v ?? fallback).describe(`Page size, 1 to ${max}`);
 }
 
 /** "true"/"false" in a query string. */

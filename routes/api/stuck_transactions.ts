@@ -7,9 +7,9 @@ import { principalLabel } from "../../auth/principal.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import type { ApiRouter } from "./http.ts";
 import { ClosedTransactionSchema, TransactionFlagSchema } from "./fleet_schemas.ts";
-import { ErrorSchema, isoDateTime, limit, listOf } from "./schemas.ts";
+import { ErrorSchema, isoDateTime, limit, listOf, urlInt } from "./schemas.ts";
 
-const IdParam = z.object({ id: z.coerce.number().int().min(1).max(2 ** 31 - 1) });
+const IdParam = z.object({ id: urlInt(1, 2 ** 31 - 1) });
 const CloseBody = z.object({
   timestamp: isoDateTime.describe("When it ended"),
   meterStop: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("The meter value at the end (Wh)"),
@@ -17,7 +17,7 @@ const CloseBody = z.object({
 }).strict();
 const FlagQuery = z.object({
   kind: z.enum(["closed_by_operator", "open_after_reboot"]).optional(),
-  transactionId: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
+  transactionId: urlInt(1, 2 ** 31 - 1).optional(),
   limit: limit(100, 1000),
 });
 

@@ -17,6 +17,7 @@ import {
   OrphanStopSchema,
   pageOf,
   TransactionSchema,
+  urlInt,
 } from "./schemas.ts";
 
 export interface TransactionRouteOptions {
@@ -25,7 +26,7 @@ export interface TransactionRouteOptions {
 
 const FilterQuery = z.object({
   chargePointId: z.string().max(48).optional(),
-  connectorId: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
+  connectorId: urlInt(0, 2 ** 31 - 1).optional(),
   // 1.6 idTags have up to 20 characters, 2.0.1 idTokens up to 36.
   idTag: z.string().max(36).optional(),
   status: z.enum(["active", "superseded", "finished"]).optional(),
@@ -34,13 +35,13 @@ const FilterQuery = z.object({
 });
 
 const ListQuery = FilterQuery.extend({
-  before: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional().describe(
+  before: urlInt(1, 2 ** 31 - 1).optional().describe(
     "Cursor: the nextCursor of the previous page",
   ),
   limit: limit(100, 1000),
 });
 
-const TransactionIdParam = z.object({ transactionId: z.coerce.number().int().min(1).max(2 ** 31 - 1) });
+const TransactionIdParam = z.object({ transactionId: urlInt(1, 2 ** 31 - 1) });
 
 const SinceQuery = z.object({
   since: isoDateTime.optional().describe(
