@@ -239,6 +239,24 @@ Deno.test("id tags are case-insensitive (OCPP IdToken): a station's tag in anoth
   }
 });
 
+Deno.test("a path the API has, asked with a method it has not, is 405 with Allow; an unknown path is 404", async () => {
+  const server = await startApiServer();
+  try {
+    const wrong = await server.api("/api/v1/id-tags", { method: "PUT", as: "admin" });
+    assertEquals([wrong.status, wrong.headers.get("allow")], [405, "GET, HEAD, POST"]);
+    assertEquals((await wrong.json()).error, "method_not_allowed");
+    const withId = await server.api("/api/v1/transactions/12", { method: "DELETE", as: "admin" });
+    assertEquals([withId.status, withId.headers.get("allow")], [405, "GET, HEAD"]);
+    await withId.body?.cancel();
+    const unknown = await server.json("/api/v1/nothing-here", { as: "admin" });
+    assertEquals([unknown.status, unknown.body.error], [404, "not_found"]);
+    const head = await server.api("/api/v1/charge-points", { method: "HEAD", as: "viewer" });
+    assertEquals(head.status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("stations list: the registration filter picks statuses server-side and pages past a bounded scan", async () => {
   const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
   const statuses = { "A-ACC": "Accepted", "B-PEND": "Pending", "C-REJ": "Rejected" } as const;

@@ -212,6 +212,22 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   for (const route of router.routes) {
     if (route.access === "anonymous") anonymous.add(`${route.method.toUpperCase()} /api${route.path}`);
   }
+  const methodsOf = allowedMethods(router.routes);
+  // Last: a path the API has, asked with a method it has not, is 405 naming the ones it has (else 404).
+  app.all("*", (c) => {
+    const allowed = methodsOf(c.req.path);
+    if (allowed.length === 0) {
+      return c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404);
+    }
+    c.header("allow", allowed.join(", "));
+    return c.json(
+      errorBody(
+        "method_not_allowed",
+        `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(", ")}`,
+      ),
+      405,
+    );
+  });
 
   app.onError(function apiError(error, c) {
     if (error instanceof ApiError) {
@@ -229,4 +245,20 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     return c.json(errorBody("internal_error", "Internal server error"), 500);
   });
   return app;
+}
+
+/** The methods the routes serve on a request path (HEAD with GET), by their path templates. */
+function allowedMethods(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+  const templates = routes.map((route) => ({
+    method: route.method.toUpperCase(),
+    // Braces are not escaped: each `{name}` becomes one path segment.
+    pattern: new RegExp(
+      `^/api${route.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`,
+    ),
+  }));
+  return (path) => {
+    const methods = new Set(templates.filter((t) => t.pattern.test(path)).map((t) => t.method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods].sort();
+  };
 }
