@@ -13,6 +13,8 @@ export const EVENT_TYPES = [
   "chargingLimit",
   "transaction",
   "meterValues",
+  // A station's firmware update progress (FirmwareStatusNotification, SignedFirmwareStatusNotification).
+  "firmwareStatus",
   "siteAllocation",
   "securityEvent",
   // Fleet operations (fleet/events.ts): job progress, reservations.
