@@ -181,6 +181,8 @@ export class ChargePointActor {
   #seenMs = Number.NaN;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
   #openCallIds = new OpenCallIds();
+  /** Whether the station was Accepted at some CALL of this connection (see `#admitted`). */
+  #acceptedHere = false;
   /** Actions we asked the station for (an accepted TriggerMessage), until when (ms): few and short-lived. */
   #triggered: Map<string, number> | null = null;
   #stopping = false;
@@ -547,6 +549,8 @@ export class ChargePointActor {
         const pending = this.#commitDecision(result, receivedAt);
         const committed = pending instanceof Promise ? await pending : pending;
         if (committed.ok) {
+          // A boot that made it Accepted counts, though no other CALL came before a change of status.
+          if (this.#record?.registrationStatus === "Accepted") this.#acceptedHere = true;
           if (result.log) { for (const line of result.log) this.log[line.level](line.msg, line.fields); }
           // Stored before the answer, like the changes: never acknowledge what is not stored.
           if (result.securityEvents?.length) await this.#recordSecurityEvents(result.securityEvents);
@@ -603,12 +607,17 @@ export class ChargePointActor {
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
     const request = mayHaveNul ? this.#withoutNul(action, validated.value) : validated.value;
     const record = this.#record as ChargePointRecord;
+    if (record.registrationStatus === "Accepted") {
+      this.#acceptedHere = true;
+      return request;
+    }
     // OCPP 1.6 §4.2.1: until Accepted, a station may only send BootNotification. Except what we asked it for,
-    // and transaction data from a station that has booted: an operator may set a connected station Pending
-    // or Rejected mid-session, and the station does not know; refusing its readings and stops would lose them.
+    // and, from a station Accepted earlier on this connection, what goes on with or ends its sessions: an
+    // operator may set a connected station Pending or Rejected mid-session, and the station does not know;
+    // refusing its readings and stops would lose them. A new session is not started that way.
     if (
-      action !== "BootNotification" && record.registrationStatus !== "Accepted" &&
-      !(record.registrationStatus !== null && this.dialect.transactionMessages.has(action)) &&
+      action !== "BootNotification" &&
+      !(this.#acceptedHere && this.dialect.continuesSession(action, request)) &&
       !this.#wasTriggered(action, receivedAt.getTime())
     ) {
       const status = record.registrationStatus ?? "not registered";

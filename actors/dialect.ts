@@ -19,6 +19,11 @@ export interface ActorDialect {
    */
   readonly transactionMessages: ReadonlySet<string>;
   /**
+   * Whether a validated CALL goes on with or ends a session (readings, a stop) rather than starting one:
+   * served from a station set Pending or Rejected while connected, so that no session data is lost.
+   */
+  continuesSession(action: string, request: unknown): boolean;
+  /**
    * Check each command's payload against the dialect's schema before it is sent: a caller written for the
    * other dialect (a fleet feature that speaks 1.6) is refused here, with the reason in the command log,
    * rather than sent for the station to refuse.

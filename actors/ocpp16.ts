@@ -10,6 +10,7 @@ export const OCPP16_ACTOR: ActorDialect = {
   commands: COMMANDS,
   // OCPP 1.6 §4.10 (transaction-related messages): StartTransaction, StopTransaction and MeterValues.
   transactionMessages: new Set(["StartTransaction", "StopTransaction", "MeterValues"]),
+  continuesSession: (action) => action === "StopTransaction" || action === "MeterValues",
 };
 
 /** Every dialect the server speaks, the preferred first (see `dialectsPreferring` in `dialects.ts`). */

@@ -10,5 +10,8 @@ export const OCPP201_ACTOR: ActorDialect = {
   commands: COMMANDS_201,
   // OCPP 2.0.1 E and J: the messages that carry transaction data keep every reading (NUL replaced).
   transactionMessages: new Set(["TransactionEvent", "MeterValues"]),
+  continuesSession: (action, request) =>
+    action === "MeterValues" ||
+    (action === "TransactionEvent" && (request as { eventType?: string }).eventType !== "Started"),
   checkCommands: true,
 };

@@ -184,6 +184,14 @@ Deno.test("registration changed mid-session: the station's transaction data is s
         (e: { rpcErrorCode?: string }) => e,
       );
       assertEquals(refused?.rpcErrorCode, "SecurityError");
+      // A new session is not started that way.
+      const newStart = await station.call("StartTransaction", {
+        connectorId: 2,
+        idTag: "ANY",
+        meterStart: 0,
+        timestamp: new Date().toISOString(),
+      }).then(() => null, (e: { rpcErrorCode?: string }) => e);
+      assertEquals(newStart?.rpcErrorCode, "SecurityError");
     }
     await station.call("StopTransaction", {
       transactionId,

@@ -313,13 +313,19 @@ Deno.test("registration policy Pending: only BootNotification is served until ac
   try {
     raw.send(JSON.stringify([2, "h0", "Heartbeat", {}]));
     assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "h0", "SecurityError"]);
-    // Transaction data from a station that never booted is refused too (once booted, it is stored).
+    // Transaction data from a station that never booted is refused too, and so it is after a Pending boot:
+    // only a station Accepted earlier on the connection goes on with its sessions.
     const reading = { timestamp: new Date().toISOString(), sampledValue: [{ value: "1" }] };
     raw.send(JSON.stringify([2, "m0", "MeterValues", { connectorId: 1, meterValue: [reading] }]));
     assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "m0", "SecurityError"]);
     raw.send(JSON.stringify([2, "b", "BootNotification", BOOT]));
     const boot = await raw.next() as [number, string, { status: string; interval: number }];
     assertEquals([boot[2].status, boot[2].interval], ["Pending", 42]);
+    raw.send(JSON.stringify([2, "m1", "MeterValues", { connectorId: 1, meterValue: [reading] }]));
+    assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "m1", "SecurityError"]);
+    const stop = { transactionId: 1, meterStop: 10, timestamp: new Date().toISOString() };
+    raw.send(JSON.stringify([2, "x1", "StopTransaction", stop]));
+    assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "x1", "SecurityError"]);
     raw.send(JSON.stringify([2, "h1", "Heartbeat", {}]));
     assertEquals((await raw.next() as unknown[]).slice(0, 3), [4, "h1", "SecurityError"]);
     // The Central System may still send commands to a Pending station.
