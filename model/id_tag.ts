@@ -12,8 +12,12 @@ import type { Lookups } from "./lookups.ts";
  * so "good" names the tag stored as "GOOD". Stores key and compare tags by this; records keep the spelling.
  */
 export function idTagKey(idTag: string): string {
-  return idTag.toLowerCase();
+  // A-Z only, as PostgreSQL's lower() under the "C" collation its id tags have: both stores fold alike.
+  return ASCII_UPPER.test(idTag) ? idTag.replace(ASCII_UPPER_ALL, (run) => run.toLowerCase()) : idTag;
 }
+
+const ASCII_UPPER = /[A-Z]/;
+const ASCII_UPPER_ALL = /[A-Z]+/g;
 
 /** Whether two id tags are the same tag (case-insensitive, see `idTagKey`). */
 export function sameIdTag(a: string, b: string): boolean {

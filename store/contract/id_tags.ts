@@ -44,6 +44,12 @@ export function idTagCases({ stationTest }: Cases): void {
       assertEquals(await store().listIdTags({ limit: 10 }), [blocked]);
       assertStrictEquals(await store().deleteIdTag("gOOd-1"), true);
       assertEquals(await store().getIdTag("GOOD-1"), null);
+      // A-Z are folded, other letters kept as they are, alike on every store.
+      const accented: IdTagRecord = { idTag: "ÄBC", status: "Accepted", expiryDate: null, parentIdTag: null };
+      await store().putIdTag(accented);
+      assertEquals([await store().getIdTag("ÄBC"), await store().getIdTag("Äbc")], [accented, accented]);
+      assertEquals(await store().getIdTag("äbc"), null);
+      assertStrictEquals(await store().deleteIdTag("Äbc"), true);
     },
   );
 

@@ -1,6 +1,8 @@
 /**
  * Id tags on PostgreSQL, written by operators and tools (not on the station hot path). A tag is matched
  * case-insensitively (OCPP's IdToken): `lower(id_tag)` is unique, and the row keeps the spelling last written.
+ * `id_tag` has the "C" collation, whose lower() folds A-Z only, as `idTagKey` does on KV; a parameter is
+ * given that collation too (the database's default would fold other letters as well, and never match).
  */
 import type { Sql } from "postgres";
 import type { IdTagRecord } from "../../model/id_tag.ts";
@@ -22,7 +24,9 @@ export class PgIdTags implements IdTagStore {
   constructor(private readonly sql: Sql) {}
 
   async getIdTag(idTag: string): Promise<IdTagRecord | null> {
-    const rows = await this.sql<IdTagRow[]>`select * from id_tags where lower(id_tag) = lower(${idTag})`;
+    const rows = await this.sql<
+      IdTagRow[]
+    >`select * from id_tags where lower(id_tag) = lower(${idTag}::text collate "C")`;
     return rows[0] ? toIdTag(rows[0]) : null;
   }
 
@@ -30,7 +34,7 @@ export class PgIdTags implements IdTagStore {
   async getIdTags(idTags: readonly string[]): Promise<(IdTagRecord | null)[]> {
     const rows = await this.sql<(IdTagRow & { n: string })[]>`
       select q.n, t.* from unnest(${idTags}::text[]) with ordinality as q(tag, n)
-      join id_tags t on lower(t.id_tag) = lower(q.tag)
+      join id_tags t on lower(t.id_tag) = lower(q.tag collate "C")
     `;
     return byOrdinal(rows, idTags.length).map((r) => r[0] ? toIdTag(r[0]) : null);
   }
@@ -51,7 +55,8 @@ export class PgIdTags implements IdTagStore {
   }
 
   async deleteIdTag(idTag: string): Promise<boolean> {
-    const result = await this.sql`delete from id_tags where lower(id_tag) = lower(${idTag})`;
+    const result = await this
+      .sql`delete from id_tags where lower(id_tag) = lower(${idTag}::text collate "C")`;
     return result.count > 0;
   }
 
@@ -59,7 +64,7 @@ export class PgIdTags implements IdTagStore {
     const sql = this.sql;
     const rows = await sql<IdTagRow[]>`
       select * from id_tags
-      ${page.after !== undefined ? sql`where lower(id_tag) > lower(${page.after})` : sql``}
+      ${page.after !== undefined ? sql`where lower(id_tag) > lower(${page.after}::text collate "C")` : sql``}
       order by lower(id_tag)
       limit ${page.limit}
     `;

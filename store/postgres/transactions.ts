@@ -145,7 +145,7 @@ export class PgTransactions {
   async findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
     const rows = await this.sql<TransactionRow[]>`
       select t.* from open_transactions o join transactions t on t.transaction_id = o.transaction_id
-      where lower(o.id_tag) = lower(${idTag})
+      where lower(o.id_tag collate "C") = lower(${idTag}::text collate "C")
       order by o.transaction_id desc
       limit 1
     `;
