@@ -99,6 +99,9 @@ const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
 /** How often one CALL is decided again after its commit met a concurrent writer. */
 const MAX_DECISIONS = 3;
 
+/** The start of a CALLRESULT or CALLERROR frame, with its message id. */
+const ANSWER_START = /^\s*\[\s*[34]\s*,\s*"([^"\\]{1,36})"/;
+
 /** How long a station that is not Accepted may send a message we asked for with an accepted trigger. */
 export const TRIGGERED_WINDOW_MS = 60_000;
 
@@ -353,6 +356,17 @@ export class ChargePointActor {
 
   get isStopping(): boolean {
     return this.#stopping;
+  }
+
+  /**
+   * Whether a frame is the station's answer (CALLRESULT or CALLERROR) to our call in flight, read from its
+   * start: the rate limit never holds or refuses it, or the command would time out though answered.
+   */
+  answersCallInFlight(text: string): boolean {
+    const inFlight = this.#calls.inFlightMessageId;
+    if (inFlight === null) return false;
+    const match = ANSWER_START.exec(text.slice(0, 80));
+    return match !== null && match[1] === inFlight;
   }
 
   /** Whether a CALL of the station's is received and not yet answered (a station that sends more does not wait). */

@@ -80,6 +80,11 @@ export class OutgoingCalls {
     for (const call of calls) call.reject(makeError(call.action));
   }
 
+  /** The message id of the call in flight, or null. */
+  get inFlightMessageId(): string | null {
+    return this.#inFlight?.messageId ?? null;
+  }
+
   get inFlightAction(): string | null {
     return this.#inFlight?.action ?? null;
   }

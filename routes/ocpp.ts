@@ -176,6 +176,10 @@ function attachStation(
       actor.frameReceived(text);
     };
     socket.onmessage = (event) => {
+      if (rate && typeof event.data === "string" && actor.answersCallInFlight(event.data)) {
+        actor.frameReceived(event.data);
+        return;
+      }
       if (rate && held === null && typeof event.data === "string" && !actor.hasUnansweredCall) {
         // It waited for its answers (an offline backlog replayed one by one): slowed to the rate, not refused.
         const wait = rate.reserve(performance.now());

@@ -121,6 +121,34 @@ Deno.test("a station replaying its backlog one answered CALL at a time past the 
   }
 });
 
+Deno.test("a station's answer to our command passes the rate limit while its backlog is slowed", async () => {
+  const server = await startTestServer({
+    STATION_MSG_RATE: "5",
+    STATION_MSG_BURST: "2",
+    STATION_FLOOD_CLOSE_AFTER: "50",
+    CALL_TIMEOUT_MS: "3000",
+  });
+  const station = await openRaw(`${server.wsUrl}/CP-BUSY`);
+  try {
+    assertEquals((await rawCall(station.ws, "boot", "BootNotification", BOOT))[0], 3);
+    // The station answers our commands at once.
+    station.ws.on("message", (data: Buffer) => {
+      const frame = JSON.parse(data.toString());
+      if (frame[0] === 2) station.ws.send(JSON.stringify([3, frame[1], { status: "Accepted" }]));
+    });
+    await rawCall(station.ws, "h1", "Heartbeat", "{}");
+    // The bucket is empty: this Heartbeat is held for its token while the command is answered.
+    const held = rawCall(station.ws, "h2", "Heartbeat", "{}");
+    const started = performance.now();
+    assertEquals(await server.registry.call("CP-BUSY", "ClearCache", {}), { status: "Accepted" });
+    assert(performance.now() - started < 2_000, "the answer waited for the rate");
+    assertEquals((await held)[0], 3);
+  } finally {
+    await station.close();
+    await server.close();
+  }
+});
+
 Deno.test("a station flooding past its message rate gets CALLERRORs then 1008, while another's heartbeats stay fast", async () => {
   const server = await startTestServer({
     STATION_MSG_RATE: "20",
