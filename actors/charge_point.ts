@@ -258,10 +258,14 @@ export class ChargePointActor {
     this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul, ignoredId });
   }
 
-  /** Whether a frame over maxFrameBytes is transaction data within its own, higher limit. */
+  /**
+   * Whether a frame over maxFrameBytes is transaction data within its own, higher limit, from an Accepted
+   * station that waited for its previous answer: one such frame at a time, from a station we serve.
+   */
   #mayTakeLong(text: string): boolean {
     const max = this.deps.settings.maxTransactionFrameBytes ?? 0;
-    if (tooBig(text, max)) return false;
+    if (tooBig(text, max) || this.#openCallIds.size > 0) return false;
+    if (!this.#acceptedHere && this.#record?.registrationStatus !== "Accepted") return false;
     const action = callAction(text);
     return action !== null && this.dialect.transactionMessages.has(action);
   }

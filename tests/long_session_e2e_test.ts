@@ -6,7 +6,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { closeStation, connectStation } from "./helpers/station.ts";
+import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
 
 const START = Date.parse("2026-11-30T00:00:00.000Z");
 const MINUTES = 24 * 60;
@@ -57,7 +57,16 @@ for (const kind of ["kv", "postgres"] as const) {
           assertEquals([stored?.status, stored?.meterStop], ["finished", 1000 + MINUTES * 100]);
           const readings = await server.store.listMeterValuesByTransaction(start.transactionId);
           assertEquals(readings.length, MINUTES * 4);
-          // Only transaction data may be that long: any other frame past MAX_FRAME_BYTES still closes 1009.
+          // Only transaction data may be that long, and only from a station we serve: a socket that never
+          // booted is closed with 1009 for it.
+          const stranger = await openRaw(`${server.wsUrl}/CP-STRANGER`);
+          stranger.ws.send(JSON.stringify([2, "big", "StopTransaction", stop]));
+          const outcome = await Promise.race([
+            stranger.closed.then(({ code }) => code),
+            stranger.next().then((answer) => `answered ${JSON.stringify(answer).slice(0, 60)}`),
+          ]);
+          assertEquals(outcome, 1009);
+          // Any other frame past MAX_FRAME_BYTES still closes 1009.
           const events = station as unknown as { once(e: "close", f: (c: { code: number }) => void): void };
           const closed = new Promise<number>((resolve) => events.once("close", ({ code }) => resolve(code)));
           await station.call("DataTransfer", { vendorId: "x", data: "x".repeat(100 * 1024) }).catch(() => {});
