@@ -13,7 +13,7 @@ import type { StationEvent } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { LocalListStore, StationListRecord, StationListStatus } from "../store/fleet.ts";
-import type { IdTagRecord } from "../model/id_tag.ts";
+import { idTagKey, type IdTagRecord } from "../model/id_tag.ts";
 import type { Store } from "../store/mod.ts";
 import type { CommandSender } from "./command_sender.ts";
 import { type LocalListMessage, planLocalList } from "./local_list_plan.ts";
@@ -260,13 +260,18 @@ export class LocalListSync {
       await Promise.all(members.map(async (m) => out.set(m, await this.deps.idTags.getIdTag(m))));
       return out;
     }
+    // Matched as tags are, in any case (a member's spelling may differ from its record's).
+    const memberOf = new Map(members.map((m) => [idTagKey(m), m]));
     let after: string | undefined;
     for (;;) {
       const page = await this.deps.idTags.listIdTags({
         limit: 1000,
         ...(after !== undefined ? { after } : {}),
       });
-      for (const tag of page) if (out.has(tag.idTag)) out.set(tag.idTag, tag);
+      for (const tag of page) {
+        const member = memberOf.get(idTagKey(tag.idTag));
+        if (member !== undefined) out.set(member, tag);
+      }
       if (page.length < 1000) return out;
       after = page.at(-1)!.idTag;
     }

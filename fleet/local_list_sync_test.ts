@@ -167,3 +167,56 @@ Deno.test("LocalListSync: syncs of one station run one at a time, and requests m
     await close();
   }
 });
+
+Deno.test("LocalListSync: with many members, a member spelled in another case than its tag is sent, not dropped", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const fleet = kvFleetStore(kv, () => kv.close());
+  const sentLists: { idTag: string; idTagInfo?: unknown }[][] = [];
+  const station = fakeStation({
+    GetConfiguration: config("1000", "1000"),
+    GetLocalListVersion: () => accepted({ listVersion: 0 }),
+    SendLocalList: (p) => {
+      sentLists.push((p as { localAuthorizationList: { idTag: string }[] }).localAuthorizationList);
+      return accepted({ status: "Accepted" });
+    },
+  });
+  // 250 tags (past the members read one by one), listed in pages as a store does.
+  const tags: IdTagRecord[] = Array.from({ length: 250 }, (_, i) => ({
+    idTag: `T${String(i).padStart(3, "0")}`,
+    status: "Accepted",
+    expiryDate: null,
+    parentIdTag: null,
+  }));
+  const sync = new LocalListSync({
+    localLists: fleet.localLists,
+    idTags: {
+      getIdTag: (t) => Promise.resolve(tags.find((r) => r.idTag.toLowerCase() === t.toLowerCase()) ?? null),
+      listIdTags: ({ after, limit }) =>
+        Promise.resolve(tags.filter((r) => after === undefined || r.idTag > after).slice(0, limit)),
+    },
+    send: station.send,
+    registry: {
+      list: () => [{ id: "CP-1", remoteAddress: "127.0.0.1", connectedAt: NOW.toISOString() }],
+      get: () => undefined,
+      isConnected: () => true,
+    },
+    now: () => NOW,
+    logger: createMemoryLogger(),
+  });
+  try {
+    for (const tag of tags) {
+      // One member was put on the list under another spelling of its tag.
+      const member = tag.idTag === "T007" ? "t007" : tag.idTag;
+      await fleet.localLists.setMember(member, true, NOW.toISOString());
+    }
+    const record = await sync.sync("CP-1");
+    assertEquals(record?.status, "synced");
+    const sent = sentLists.flat();
+    assertEquals(sent.length, 250);
+    assertEquals(sent.filter((e) => e.idTag.toLowerCase() === "t007").map((e) => e.idTagInfo !== undefined), [
+      true,
+    ]);
+  } finally {
+    await fleet.close();
+  }
+});

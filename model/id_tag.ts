@@ -19,6 +19,14 @@ export function idTagKey(idTag: string): string {
 const ASCII_UPPER = /[A-Z]/;
 const ASCII_UPPER_ALL = /[A-Z]+/g;
 
+/**
+ * Whether an id tag can be named in a URL path (the API's `/id-tags/{idTag}`): not empty, not "." or "..",
+ * which URLs resolve away.
+ */
+export function isAddressableIdTag(idTag: string): boolean {
+  return idTag !== "" && idTag !== "." && idTag !== "..";
+}
+
 /** Whether two id tags are the same tag (case-insensitive, see `idTagKey`). */
 export function sameIdTag(a: string, b: string): boolean {
   return a === b || idTagKey(a) === idTagKey(b);

@@ -17,7 +17,7 @@ import { CiString20 } from "../protocol/ocpp16/common.ts";
 import { toUtcIso } from "../protocol/ocppj/time.ts";
 import { openStores } from "../store/open.ts";
 import { fail, parseArgsOrExit, runTask } from "./cli.ts";
-import type { IdTagRecord } from "../model/id_tag.ts";
+import { type IdTagRecord, isAddressableIdTag } from "../model/id_tag.ts";
 import type { Store } from "../store/mod.ts";
 
 const USAGE = "Usage: deno task idtags <list | add <idTag> [--expiry ISO] [--parent idTag] [--status S] | " +
@@ -31,7 +31,9 @@ const [command, idTagArg] = positionals;
 
 function idTag(): string {
   const parsed = CiString20.safeParse(idTagArg);
-  if (!parsed.success) fail(`An idTag of 1-20 characters is required. ${USAGE}`);
+  if (!parsed.success || !isAddressableIdTag(parsed.data)) {
+    fail(`An idTag of 1-20 characters, not "." or "..", is required. ${USAGE}`);
+  }
   return parsed.data;
 }
 
@@ -69,8 +71,10 @@ await runTask(async () => {
             fail(`--expiry must be a date-time like 2027-01-01T00:00:00Z, got "${values.expiry}"`);
           }
         }
+        const tag = idTag();
         const record: IdTagRecord = {
-          idTag: idTag(),
+          // A tag that exists in another case is that tag: it keeps its spelling (the local list knows it so).
+          idTag: (await store.getIdTag(tag))?.idTag ?? tag,
           status: status.data,
           expiryDate,
           parentIdTag: values.parent ?? null,

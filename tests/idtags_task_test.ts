@@ -36,10 +36,19 @@ Deno.test("deno task idtags adds, blocks, unblocks, lists and deletes tags in th
     assertEquals(bad.code, 2);
     assertStringIncludes(bad.stderr, "1-20 characters");
     assertEquals((await idtags(kv, "block", "NOPE")).code, 2);
+    for (const unreachable of [".", ".."]) assertEquals((await idtags(kv, "add", unreachable)).code, 2);
+    // Added again in another case: the same tag, which keeps its spelling.
+    assertEquals((await idtags(kv, "add", "card-2", "--status", "Blocked")).code, 0);
     const store = await openKvStore(kv);
     try {
       assertEquals(await store.getIdTag("CARD-1"), null);
-      assertEquals((await store.getIdTag("CARD-2"))?.status, "Accepted");
+      assertEquals(await store.getIdTag("card-2"), {
+        idTag: "CARD-2",
+        status: "Blocked",
+        expiryDate: null,
+        parentIdTag: null,
+      });
+      assertEquals((await store.listIdTags({ limit: 10 })).length, 1);
     } finally {
       await store.close();
     }

@@ -11,6 +11,7 @@ import {
 } from "../../protocol/ocpp16/enums.ts";
 import { dateTime } from "../../protocol/ocppj/json_schema.ts";
 import { IdToken } from "../../protocol/ocpp16/common.ts";
+import { isAddressableIdTag } from "../../model/id_tag.ts";
 import { FILE_TRANSFER_KINDS } from "../../model/file_status.ts";
 import { toUtcIso } from "../../protocol/ocppj/time.ts";
 
@@ -29,7 +30,7 @@ export const isoDateTime = dateTime.transform((v) => toUtcIso(v));
  * An id tag an operator names (OCPP's IdToken, up to 20 characters): not empty, and not "." or "..", which
  * a URL resolves away: such a tag could never be read, changed or deleted again.
  */
-export const OperatorIdTag = IdToken.min(1).refine((v) => v !== "." && v !== "..", {
+export const OperatorIdTag = IdToken.min(1).refine(isAddressableIdTag, {
   message: '"." and ".." cannot be addressed in a URL',
 });
 
