@@ -125,6 +125,8 @@ type Message =
     receivedAt: Date;
     mayHaveNul: boolean;
     ignoredId?: string | undefined;
+    /** Past maxFrameBytes, let through before the snapshot said whether the station is Accepted. */
+    long?: boolean;
   }
   | { type: "sendCommand"; command: Command }
   | { type: "commandFinished"; command: Command; outcome: { response: unknown } | { error: Error } }
@@ -184,6 +186,8 @@ export class ChargePointActor {
   #seenMs = Number.NaN;
   /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
   #openCallIds = new OpenCallIds();
+  /** The id of the call in flight whose answer passed the rate limit (`answersCallInFlight`). */
+  #answerPassed: string | null = null;
   /** Whether the station was Accepted at some CALL of this connection (see `#admitted`). */
   #acceptedHere = false;
   /** Actions we asked the station for (an accepted TriggerMessage), until when (ms): few and short-lived. */
@@ -224,7 +228,8 @@ export class ChargePointActor {
   /** A text frame arrived. Decoding happens here so a reused CALL id is caught on arrival. */
   frameReceived(text: string): void {
     if (this.#stopping) return;
-    if (tooBig(text, this.deps.settings.maxFrameBytes) && !this.#mayTakeLong(text)) {
+    const long = tooBig(text, this.deps.settings.maxFrameBytes);
+    if (long && !this.#mayTakeLong(text)) {
       // Not the frame itself: even a cut of it would keep the whole frame in memory.
       this.deps.frames.record(
         this.id,
@@ -255,7 +260,7 @@ export class ChargePointActor {
       result.kind === "ignored" && this.dialect.protocol.unknownMessageType === "MessageTypeNotSupported"
         ? ignoredMessageId(text)
         : undefined;
-    this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul, ignoredId });
+    this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul, ignoredId, long });
   }
 
   /**
@@ -265,9 +270,16 @@ export class ChargePointActor {
   #mayTakeLong(text: string): boolean {
     const max = this.deps.settings.maxTransactionFrameBytes ?? 0;
     if (tooBig(text, max) || this.#openCallIds.size > 0) return false;
-    if (!this.#acceptedHere && this.#record?.registrationStatus !== "Accepted") return false;
+    // Before the snapshot is loaded (a station that reconnects and replays its stop first), the mailbox
+    // decides, once it is (`#servesLong`).
+    if (this.#record !== null && !this.#servesLong()) return false;
     const action = callAction(text);
     return action !== null && this.dialect.transactionMessages.has(action);
+  }
+
+  /** Whether the station may send frames past maxFrameBytes: it is, or was on this connection, Accepted. */
+  #servesLong(): boolean {
+    return this.#acceptedHere || this.#record?.registrationStatus === "Accepted";
   }
 
   /**
@@ -368,9 +380,12 @@ export class ChargePointActor {
    */
   answersCallInFlight(text: string): boolean {
     const inFlight = this.#calls.inFlightMessageId;
-    if (inFlight === null) return false;
+    if (inFlight === null || inFlight === this.#answerPassed) return false;
     const match = ANSWER_START.exec(text.slice(0, 80));
-    return match !== null && match[1] === inFlight;
+    if (match === null || match[1] !== inFlight) return false;
+    // One answer per call: copies of it meet the rate limit like any other frame.
+    this.#answerPassed = inFlight;
+    return true;
   }
 
   /** Whether a CALL of the station's is received and not yet answered (a station that sends more does not wait). */
@@ -401,6 +416,11 @@ export class ChargePointActor {
         return this.#load(message.predecessor);
       case "frameReceived":
         if (this.#stopping || !this.#record) return;
+        if (message.long && !this.#servesLong()) {
+          this.log.warn("bad frame", { reason: "frame too big" });
+          this.close(CLOSE_CODES.messageTooBig, "Frame too big");
+          return;
+        }
         return this.#handleFrame(
           message.result,
           message.receivedAt,
@@ -635,7 +655,7 @@ export class ChargePointActor {
     // refusing its readings and stops would lose them. A new session is not started that way.
     if (
       action !== "BootNotification" &&
-      !(this.#acceptedHere && this.dialect.continuesSession(action, request)) &&
+      !(this.#acceptedHere && this.dialect.continuesSession(action, request, record)) &&
       !this.#wasTriggered(action, receivedAt.getTime())
     ) {
       const status = record.registrationStatus ?? "not registered";

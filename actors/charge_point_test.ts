@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import type { StationChanges } from "../model/changes.ts";
+import { type ChargePointRecord, emptyRecord } from "../model/charge_point.ts";
 import { openKvStore } from "../store/kv/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
@@ -79,11 +80,15 @@ async function setUp(
   options: {
     frames?: FrameLog;
     maxFrameBytes?: number;
+    maxTransactionFrameBytes?: number;
     lastSeenIntervalMs?: number;
     dialect?: ActorDialect;
+    /** The station's snapshot stored before it connects. */
+    stored?: ChargePointRecord;
   } = {},
 ) {
   const kv = await openKvStore(":memory:");
+  if (options.stored) await kv.putChargePoint(options.stored);
   const { store, writes, failNext, holdCommits, held } = recording(kv);
   let clock = T0;
   let ids = 0;
@@ -101,6 +106,9 @@ async function setUp(
       bootRetryIntervalS: 60,
       callTimeoutMs: 30_000,
       maxFrameBytes: options.maxFrameBytes ?? 65_536,
+      ...(options.maxTransactionFrameBytes
+        ? { maxTransactionFrameBytes: options.maxTransactionFrameBytes }
+        : {}),
       maxBadFrames: 10,
       singleUseIdTags: false,
       ...(options.lastSeenIntervalMs === undefined ? {} : { lastSeenIntervalMs: options.lastSeenIntervalMs }),
@@ -419,5 +427,61 @@ Deno.test("a crash before a command goes out rejects it as not connected and log
     assertEquals([entry?.action, entry?.outcome], ["Reset", "not_connected"]);
   } finally {
     await t.tearDown();
+  }
+});
+
+Deno.test("one answer to the call in flight passes the rate limit, not its copies", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const command = t.actor.call("ClearCache", {});
+    for (let i = 0; i < 100 && !socket.sent.some((f) => (f as unknown[])[0] === 2); i++) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const sent = socket.sent.find((f) => (f as unknown[])[0] === 2) as unknown[];
+    const answer = JSON.stringify([3, sent[1], { status: "Accepted" }]);
+    assertEquals(t.actor.answersCallInFlight(`[3,"other",{}]`), false);
+    assertEquals([t.actor.answersCallInFlight(answer), t.actor.answersCallInFlight(answer)], [true, false]);
+    t.actor.frameReceived(answer);
+    assertEquals(await command, { status: "Accepted" });
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a long transaction frame that arrives before the snapshot is loaded is decided once it is", async () => {
+  const stop = (id: string) =>
+    JSON.stringify([2, id, "StopTransaction", {
+      transactionId: 7,
+      meterStop: 10,
+      timestamp: "2026-05-01T10:00:00.000Z",
+      transactionData: [{
+        timestamp: "2026-05-01T09:00:00.000Z",
+        sampledValue: [{ value: "x".repeat(4000) }],
+      }],
+    }]);
+  const accepted = { ...emptyRecord("CP-1", new Date(T0)), registrationStatus: "Accepted" as const };
+  // An Accepted station that replays its stop as its first frame: stored (an orphan stop here), not closed.
+  const known = await setUp({ maxFrameBytes: 2048, maxTransactionFrameBytes: 65_536, stored: accepted });
+  try {
+    const socket = (known.actor as unknown as { socket: FakeSocket }).socket;
+    known.actor.frameReceived(stop("s1"));
+    for (let i = 0; i < 100 && socket.sent.length === 0 && socket.readyState === 1; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assertEquals([socket.readyState, (socket.sent[0] as unknown[])?.slice(0, 2)], [1, [3, "s1"]]);
+  } finally {
+    await known.tearDown();
+  }
+  // A station never Accepted: closed with 1009 once its snapshot says so.
+  const stranger = await setUp({ maxFrameBytes: 2048, maxTransactionFrameBytes: 65_536 });
+  try {
+    const socket = (stranger.actor as unknown as { socket: FakeSocket }).socket;
+    stranger.actor.frameReceived(stop("s1"));
+    for (let i = 0; i < 100 && socket.readyState === 1; i++) await new Promise((r) => setTimeout(r, 5));
+    assertEquals([socket.readyState, socket.sent.length], [3, 0]);
+  } finally {
+    await stranger.tearDown();
   }
 });

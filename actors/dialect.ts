@@ -3,6 +3,7 @@
  * the handlers of what stations send, and the commands we send, picked by the WebSocket subprotocol a station
  * negotiated. The shell knows no action by name; OCPP 2.0.1 would be one more dialect beside `ocpp16.ts`.
  */
+import type { ChargePointRecord } from "../model/charge_point.ts";
 import type { Dialect } from "../protocol/ocppj/dialect.ts";
 import type { AnyCommand } from "./commands/command.ts";
 import type { AnyHandler } from "./handlers/handler.ts";
@@ -22,7 +23,7 @@ export interface ActorDialect {
    * Whether a validated CALL goes on with or ends a session (readings, a stop) rather than starting one:
    * served from a station set Pending or Rejected while connected, so that no session data is lost.
    */
-  continuesSession(action: string, request: unknown): boolean;
+  continuesSession(action: string, request: unknown, record: Readonly<ChargePointRecord>): boolean;
   /**
    * Check each command's payload against the dialect's schema before it is sent: a caller written for the
    * other dialect (a fleet feature that speaks 1.6) is refused here, with the reason in the command log,

@@ -10,8 +10,13 @@ export const OCPP201_ACTOR: ActorDialect = {
   commands: COMMANDS_201,
   // OCPP 2.0.1 E and J: the messages that carry transaction data keep every reading (NUL replaced).
   transactionMessages: new Set(["TransactionEvent", "MeterValues"]),
-  continuesSession: (action, request) =>
-    action === "MeterValues" ||
-    (action === "TransactionEvent" && (request as { eventType?: string }).eventType !== "Started"),
+  // Readings, and events of a transaction the snapshot knows open: an event of an unknown one opens it.
+  continuesSession: (action, request, record) => {
+    if (action === "MeterValues") return true;
+    if (action !== "TransactionEvent") return false;
+    const event = request as { eventType: string; transactionInfo: { transactionId: string } };
+    const open = (record.evses ?? []).some((e) => e.transactionId === event.transactionInfo.transactionId);
+    return event.eventType !== "Started" && open;
+  },
   checkCommands: true,
 };

@@ -271,3 +271,37 @@ Deno.test("the first event of an unknown transaction without an EVSE is refused 
     await server.close();
   }
 });
+
+Deno.test("a 2.0.1 station set Pending mid-session ends its open transaction but opens none, whatever the event type", async () => {
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "CP-PEND201");
+  try {
+    await station.call(
+      "TransactionEvent",
+      event("Started", 0, { evse: { id: 1, connectorId: 1 }, idToken: TOKEN }),
+    );
+    const changed = await server.json("/api/v1/charge-points/CP-PEND201", {
+      method: "PUT",
+      body: { registrationStatus: "Pending" },
+    });
+    assertEquals(changed.status, 200);
+    // An Updated event of a transaction nobody opened would open it: refused like a Started one.
+    const unknown = await station.call(
+      "TransactionEvent",
+      event("Updated", 0, { evse: { id: 2, connectorId: 1 }, transactionInfo: { transactionId: "TX-NEW" } }),
+    ).then(() => null, (e: { rpcErrorCode?: string }) => e);
+    assertEquals(unknown?.rpcErrorCode, "SecurityError");
+    assertEquals(await station.call("TransactionEvent", event("Ended", 1)), {});
+    const items =
+      (await server.json("/api/v1/transactions?chargePointId=CP-PEND201", { as: "viewer" })).body.items;
+    assertEquals(
+      items.map((t: { stationTransactionId: string; status: string }) => [t.stationTransactionId, t.status]),
+      [
+        ["TX-7f3a", "finished"],
+      ],
+    );
+  } finally {
+    await station.close({ code: 1000, force: true, awaitPending: false });
+    await server.close();
+  }
+});
