@@ -36,6 +36,7 @@ import {
   encodeCallResult,
   ignoredMessageId,
 } from "../protocol/ocppj/frames.ts";
+import { answerMessageId } from "../security/message_rate.ts";
 import { isoString } from "../protocol/ocppj/time.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
 import type { ActorDeps } from "./deps.ts";
@@ -98,9 +99,6 @@ const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
 
 /** How often one CALL is decided again after its commit met a concurrent writer. */
 const MAX_DECISIONS = 3;
-
-/** The start of a CALLRESULT or CALLERROR frame, with its message id. */
-const ANSWER_START = /^\s*\[\s*[34]\s*,\s*"([^"\\]{1,36})"/;
 
 /** How long a station that is not Accepted may send a message we asked for with an accepted trigger. */
 export const TRIGGERED_WINDOW_MS = 60_000;
@@ -381,8 +379,7 @@ export class ChargePointActor {
   answersCallInFlight(text: string): boolean {
     const inFlight = this.#calls.inFlightMessageId;
     if (inFlight === null || inFlight === this.#answerPassed) return false;
-    const match = ANSWER_START.exec(text.slice(0, 80));
-    if (match === null || match[1] !== inFlight) return false;
+    if (answerMessageId(text) !== inFlight) return false;
     // One answer per call: copies of it meet the rate limit like any other frame.
     this.#answerPassed = inFlight;
     return true;

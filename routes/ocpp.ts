@@ -176,23 +176,23 @@ function attachStation(
       actor.frameReceived(text);
     };
     socket.onmessage = (event) => {
-      if (rate && typeof event.data === "string" && actor.answersCallInFlight(event.data)) {
-        actor.frameReceived(event.data);
-        return;
-      }
-      if (rate && held === null && typeof event.data === "string" && !actor.hasUnansweredCall) {
-        // It waited for its answers (an offline backlog replayed one by one): slowed to the rate, not refused.
-        const wait = rate.reserve(performance.now());
-        if (wait === 0) actor.frameReceived(event.data);
-        else held = { text: event.data, timer: setTimeout(release, wait) };
-        return;
+      const text = typeof event.data === "string" ? event.data : null;
+      if (rate && text !== null) {
+        if (actor.answersCallInFlight(text)) return actor.frameReceived(text);
+        if (held === null && !actor.hasUnansweredCall) {
+          // It waited for its answers (an offline backlog replayed one by one): slowed to the rate, not refused.
+          const wait = rate.reserve(performance.now());
+          if (wait === 0) actor.frameReceived(text);
+          else held = { text, timer: setTimeout(release, wait) };
+          return;
+        }
       }
       const verdict = rate?.admit(performance.now()) ?? "accept";
       if (verdict === "accept") {
-        if (typeof event.data === "string") actor.frameReceived(event.data);
+        if (text !== null) actor.frameReceived(text);
         else actor.binaryReceived();
       } else if (verdict === "refuse") {
-        actor.refuseOverRate(typeof event.data === "string" ? callMessageId(event.data) : null);
+        actor.refuseOverRate(text !== null ? callMessageId(text) : null);
       } else if (!actor.isStopping) {
         options.securityEvents?.record({
           kind: "station_flood_closed",
@@ -203,13 +203,11 @@ function attachStation(
         actor.close(CLOSE_CODES.flooding, "Message rate exceeded");
       }
     };
-    socket.onclose = (event) => {
+    const closed = (code: number, reason: string) => {
       if (held) clearTimeout(held.timer);
-      actor.socketClosed(event.code, event.reason);
+      actor.socketClosed(code, reason);
     };
-    socket.onerror = () => {
-      if (held) clearTimeout(held.timer);
-      actor.socketClosed(1006, "Socket error");
-    };
+    socket.onclose = (event) => closed(event.code, event.reason);
+    socket.onerror = () => closed(1006, "Socket error");
   };
 }

@@ -31,12 +31,9 @@ export class MessageRate {
   }
 
   admit(nowMs: number): RateVerdict {
-    const { rate, burst, closeAfter } = this.options;
+    const { rate, closeAfter } = this.options;
     if (rate <= 0) return "accept";
-    const elapsed = this.#last === undefined ? 0 : Math.max(0, nowMs - this.#last) / 1000;
-    this.#last = nowMs;
-    this.#tokens = Math.min(burst, this.#tokens + elapsed * rate);
-    this.#strikes = Math.max(0, this.#strikes - elapsed * rate);
+    this.#refill(nowMs);
     if (this.#tokens >= 1) {
       this.#tokens -= 1;
       return "accept";
@@ -50,18 +47,34 @@ export class MessageRate {
    * zero by one token at most (the caller holds one frame at a time), so the wait is at most 1/rate s.
    */
   reserve(nowMs: number): number {
-    const { rate, burst } = this.options;
+    const { rate } = this.options;
     if (rate <= 0) return 0;
+    this.#refill(nowMs);
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / rate) * 1000);
+  }
+
+  /** Tokens come back, and strikes are forgiven, at `rate` per second since the last frame. */
+  #refill(nowMs: number): void {
+    const { rate, burst } = this.options;
     const elapsed = this.#last === undefined ? 0 : Math.max(0, nowMs - this.#last) / 1000;
     this.#last = nowMs;
-    this.#tokens = Math.min(burst, this.#tokens + elapsed * rate) - 1;
+    this.#tokens = Math.min(burst, this.#tokens + elapsed * rate);
     this.#strikes = Math.max(0, this.#strikes - elapsed * rate);
-    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / rate) * 1000);
   }
 }
 
+/** The start of a frame of one of `types` (MessageTypeIds), with its message id. */
+const frameStart = (types: string) => new RegExp(`^\\s*\\[\\s*[${types}]\\s*,\\s*"([^"\\\\]{1,36})"`);
+const CALL_START = frameStart("2");
+const ANSWER_START = frameStart("34");
+
 /** The message id of a CALL, read from the frame's start without parsing it all; null when not a CALL. */
 export function callMessageId(text: string): string | null {
-  const match = /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/.exec(text.slice(0, 80));
-  return match?.[1] ?? null;
+  return CALL_START.exec(text.slice(0, 80))?.[1] ?? null;
+}
+
+/** The message id of a CALLRESULT or CALLERROR, read from the frame's start; null for any other frame. */
+export function answerMessageId(text: string): string | null {
+  return ANSWER_START.exec(text.slice(0, 80))?.[1] ?? null;
 }

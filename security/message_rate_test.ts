@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { callMessageId, MessageRate } from "./message_rate.ts";
+import { answerMessageId, callMessageId, MessageRate } from "./message_rate.ts";
 
 Deno.test("MessageRate accepts a burst, then the average rate, then refuses and finally closes", () => {
   const limit = new MessageRate({ rate: 10, burst: 5, closeAfter: 3 });
@@ -43,4 +43,11 @@ Deno.test("MessageRate.reserve() takes a token, owing one at most: the wait is t
   // A frame sent without waiting meanwhile is refused, as ever, and a reservation does not count a strike.
   assertEquals(limit.admit(300), "refuse");
   assertEquals(new MessageRate({ rate: 0, burst: 0, closeAfter: 0 }).reserve(0), 0);
+});
+
+Deno.test("answerMessageId() reads a CALLRESULT's or CALLERROR's id from its start only", () => {
+  assertEquals(answerMessageId('[3,"abc",{}]'), "abc");
+  assertEquals(answerMessageId(' [ 4 , "x-1" , "GenericError", "", {}]'), "x-1");
+  assertEquals(answerMessageId('[2,"abc","Heartbeat",{}]'), null);
+  assertEquals(answerMessageId(`[3,"${"x".repeat(37)}",{}]`), null);
 });

@@ -213,12 +213,11 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (route.access === "anonymous") anonymous.add(`${route.method.toUpperCase()} /api${route.path}`);
   }
   const methodsOf = allowedMethods(router.routes);
-  // Last: a path the API has, asked with a method it has not, is 405 naming the ones it has (else 404).
+  // Last: a path the API has, asked with a method it has not, is 405 naming the ones it has; any other is
+  // the app's own 404 (routes/app.ts).
   app.all("*", (c) => {
     const allowed = methodsOf(c.req.path);
-    if (allowed.length === 0) {
-      return c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404);
-    }
+    if (allowed.length === 0) return c.notFound();
     c.header("allow", allowed.join(", "));
     return c.json(
       errorBody(

@@ -62,14 +62,13 @@ export async function foldIdTagKeys(kv: Deno.Kv): Promise<void> {
       if (!keep.has(id)) keep.set(id, entry);
     }
     for (const entry of entries) {
+      const spelling = String(entry.key[1]);
+      // Already at its key: kept, or a second spelling the kept one's move overwrites.
+      if (idTagKey(spelling) === spelling) continue;
       const folded = foldedOf(entry.key);
-      const already = JSON.stringify(folded) === JSON.stringify(entry.key);
-      if (keep.get(JSON.stringify(folded)) === entry) {
-        if (!already) await kv.atomic().check(entry).delete(entry.key).set(folded, entry.value).commit();
-      } else if (!already) {
-        // A second spelling of a kept tag (one at the folded key is overwritten by the kept one's move).
-        await kv.atomic().check(entry).delete(entry.key).commit();
-      }
+      const op = kv.atomic().check(entry).delete(entry.key);
+      if (keep.get(JSON.stringify(folded)) === entry) op.set(folded, entry.value);
+      await op.commit();
     }
   }
   await kv.atomic().check(marker).set(FOLDED_KEY, true).commit();

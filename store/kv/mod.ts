@@ -46,7 +46,6 @@ import { KvReads } from "./reads.ts";
 import { KvTransactions } from "./transactions.ts";
 
 export { openKvHandle } from "./handle.ts";
-export { foldIdTagKeys } from "./id_tags.ts";
 export type { KvBatchInfo } from "./commit.ts";
 
 export interface KvStoreOptions extends KvCommitOptions {
@@ -61,9 +60,14 @@ export interface KvStoreOptions extends KvCommitOptions {
  * process alone writes) meter values go through the journal unless `options.meterJournal` says otherwise.
  */
 export async function openKvStore(path?: string, options: KvStoreOptions = {}): Promise<KvStore> {
+  return new KvStore(await openKvStoreHandle(path), { meterJournal: path !== undefined, ...options });
+}
+
+/** A handle for a KvStore: opened, and its layout brought up to date (id tag keys folded). */
+export async function openKvStoreHandle(path?: string): Promise<Deno.Kv> {
   const kv = await openKvHandle(path);
   await foldIdTagKeys(kv);
-  return new KvStore(kv, { meterJournal: path !== undefined, ...options });
+  return kv;
 }
 
 /** A Store on a Deno KV handle it owns: `close()` writes pending commits, then closes the handle. */
