@@ -376,6 +376,13 @@ Deno.test("a CALL is answered within 3 microtask turns of its commit settling", 
   }
 });
 
+/** The first CALL the actor sent the station, once it is sent. */
+async function sentCall(socket: FakeSocket): Promise<unknown[]> {
+  const isCall = (f: unknown) => (f as unknown[])[0] === 2;
+  for (let i = 0; i < 100 && !socket.sent.some(isCall); i++) await new Promise((r) => setTimeout(r, 2));
+  return socket.sent.find(isCall) as unknown[];
+}
+
 /** OCPP 1.6 with Reset's guard or effect throwing: a bug in the domain, as the actor shell meets it. */
 function resetThrowingIn(part: "guard" | "effect"): ActorDialect {
   const bug = () => {
@@ -402,10 +409,7 @@ Deno.test("a crash while a station's answer is handled still answers the operato
     await t.call("BootNotification", BOOT);
     const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
     const command = t.actor.call("Reset", { type: "Soft" }, { requestedBy: "user:olga" });
-    for (let i = 0; i < 100 && !socket.sent.some((f) => (f as unknown[])[0] === 2); i++) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const sent = socket.sent.find((f) => (f as unknown[])[0] === 2) as unknown[];
+    const sent = await sentCall(socket);
     t.actor.frameReceived(JSON.stringify([3, sent[1], { status: "Accepted" }]));
     // The station did carry it out: the operator hears its answer, not silence.
     assertEquals(await command, { status: "Accepted" });
@@ -436,10 +440,7 @@ Deno.test("one answer to the call in flight passes the rate limit, not its copie
     await t.call("BootNotification", BOOT);
     const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
     const command = t.actor.call("ClearCache", {});
-    for (let i = 0; i < 100 && !socket.sent.some((f) => (f as unknown[])[0] === 2); i++) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const sent = socket.sent.find((f) => (f as unknown[])[0] === 2) as unknown[];
+    const sent = await sentCall(socket);
     const answer = JSON.stringify([3, sent[1], { status: "Accepted" }]);
     assertEquals(t.actor.answersCallInFlight(`[3,"other",{}]`), false);
     assertEquals([t.actor.answersCallInFlight(answer), t.actor.answersCallInFlight(answer)], [true, false]);

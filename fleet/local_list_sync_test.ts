@@ -24,18 +24,28 @@ function fakeStation(answers: Record<string, (payload: unknown) => CommandResult
 
 const accepted = (response: unknown): CommandResult => ({ outcome: "accepted", response });
 
-async function setup(answers: Record<string, (payload: unknown) => CommandResult>) {
+const tag = (idTag: string): IdTagRecord => ({
+  idTag,
+  status: "Accepted",
+  expiryDate: null,
+  parentIdTag: null,
+});
+
+/** The sync for station CP-1, over id tags `tags` (paged and matched in any case, as the stores do). */
+async function setup(
+  answers: Record<string, (payload: unknown) => CommandResult>,
+  tags: IdTagRecord[] = ["A", "B", "C"].map(tag),
+  members = ["A", "B"],
+) {
   const kv = await Deno.openKv(":memory:");
   const fleet = kvFleetStore(kv, () => kv.close());
   const station = fakeStation(answers);
-  const tags = new Map<string, IdTagRecord>(
-    ["A", "B", "C"].map((t) => [t, { idTag: t, status: "Accepted", expiryDate: null, parentIdTag: null }]),
-  );
   const sync = new LocalListSync({
     localLists: fleet.localLists,
     idTags: {
-      getIdTag: (t) => Promise.resolve(tags.get(t) ?? null),
-      listIdTags: () => Promise.resolve([...tags.values()]),
+      getIdTag: (t) => Promise.resolve(tags.find((r) => r.idTag.toLowerCase() === t.toLowerCase()) ?? null),
+      listIdTags: ({ after, limit }) =>
+        Promise.resolve(tags.filter((r) => after === undefined || r.idTag > after).slice(0, limit)),
     },
     send: station.send,
     registry: {
@@ -46,7 +56,7 @@ async function setup(answers: Record<string, (payload: unknown) => CommandResult
     now: () => NOW,
     logger: createMemoryLogger(),
   });
-  for (const t of ["A", "B"]) await fleet.localLists.setMember(t, true, NOW.toISOString());
+  for (const t of members) await fleet.localLists.setMember(t, true, NOW.toISOString());
   return { fleet, station, sync, close: () => fleet.close() };
 }
 
@@ -169,46 +179,23 @@ Deno.test("LocalListSync: syncs of one station run one at a time, and requests m
 });
 
 Deno.test("LocalListSync: with many members, a member spelled in another case than its tag is sent, not dropped", async () => {
-  const kv = await Deno.openKv(":memory:");
-  const fleet = kvFleetStore(kv, () => kv.close());
   const sentLists: { idTag: string; idTagInfo?: unknown }[][] = [];
-  const station = fakeStation({
-    GetConfiguration: config("1000", "1000"),
-    GetLocalListVersion: () => accepted({ listVersion: 0 }),
-    SendLocalList: (p) => {
-      sentLists.push((p as { localAuthorizationList: { idTag: string }[] }).localAuthorizationList);
-      return accepted({ status: "Accepted" });
+  // 250 tags (past the members read one by one); one member was put on the list under another spelling.
+  const tags = Array.from({ length: 250 }, (_, i) => tag(`T${String(i).padStart(3, "0")}`));
+  const members = tags.map((t) => t.idTag === "T007" ? "t007" : t.idTag);
+  const { sync, close } = await setup(
+    {
+      GetConfiguration: config("1000", "1000"),
+      GetLocalListVersion: () => accepted({ listVersion: 0 }),
+      SendLocalList: (p) => {
+        sentLists.push((p as { localAuthorizationList: { idTag: string }[] }).localAuthorizationList);
+        return accepted({ status: "Accepted" });
+      },
     },
-  });
-  // 250 tags (past the members read one by one), listed in pages as a store does.
-  const tags: IdTagRecord[] = Array.from({ length: 250 }, (_, i) => ({
-    idTag: `T${String(i).padStart(3, "0")}`,
-    status: "Accepted",
-    expiryDate: null,
-    parentIdTag: null,
-  }));
-  const sync = new LocalListSync({
-    localLists: fleet.localLists,
-    idTags: {
-      getIdTag: (t) => Promise.resolve(tags.find((r) => r.idTag.toLowerCase() === t.toLowerCase()) ?? null),
-      listIdTags: ({ after, limit }) =>
-        Promise.resolve(tags.filter((r) => after === undefined || r.idTag > after).slice(0, limit)),
-    },
-    send: station.send,
-    registry: {
-      list: () => [{ id: "CP-1", remoteAddress: "127.0.0.1", connectedAt: NOW.toISOString() }],
-      get: () => undefined,
-      isConnected: () => true,
-    },
-    now: () => NOW,
-    logger: createMemoryLogger(),
-  });
+    tags,
+    members,
+  );
   try {
-    for (const tag of tags) {
-      // One member was put on the list under another spelling of its tag.
-      const member = tag.idTag === "T007" ? "t007" : tag.idTag;
-      await fleet.localLists.setMember(member, true, NOW.toISOString());
-    }
     const record = await sync.sync("CP-1");
     assertEquals(record?.status, "synced");
     const sent = sentLists.flat();
@@ -217,6 +204,6 @@ Deno.test("LocalListSync: with many members, a member spelled in another case th
       true,
     ]);
   } finally {
-    await fleet.close();
+    await close();
   }
 });
