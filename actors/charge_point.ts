@@ -24,6 +24,7 @@ import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
 import { findNul, replaceNul } from "../protocol/ocppj/nul.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import {
+  answerMessageId,
   CALL,
   callAction,
   CALLERROR,
@@ -36,7 +37,6 @@ import {
   encodeCallResult,
   ignoredMessageId,
 } from "../protocol/ocppj/frames.ts";
-import { answerMessageId } from "../security/message_rate.ts";
 import { isoString } from "../protocol/ocppj/time.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
 import type { ActorDeps } from "./deps.ts";

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { answerMessageId, callMessageId, MessageRate } from "./message_rate.ts";
+import { MessageRate } from "./message_rate.ts";
 
 Deno.test("MessageRate accepts a burst, then the average rate, then refuses and finally closes", () => {
   const limit = new MessageRate({ rate: 10, burst: 5, closeAfter: 3 });
@@ -24,15 +24,6 @@ Deno.test("MessageRate forgives refused frames at the same rate, and 0 disables 
   for (let i = 0; i < 100; i++) assertEquals(off.admit(0), "accept");
 });
 
-Deno.test("callMessageId() reads a CALL's id from its start only", () => {
-  assertEquals(callMessageId('[2,"abc","Heartbeat",{}]'), "abc");
-  assertEquals(callMessageId(' [ 2 , "x-1" , "Authorize", {"idTag":"A"}]'), "x-1");
-  assertEquals(callMessageId('[3,"abc",{}]'), null);
-  assertEquals(callMessageId('[2,"a\\"b","Heartbeat",{}]'), null);
-  assertEquals(callMessageId(`[2,"${"x".repeat(37)}","Heartbeat",{}]`), null);
-  assertEquals(callMessageId("not json"), null);
-});
-
 Deno.test("MessageRate.reserve() takes a token, owing one at most: the wait is the time until it is there", () => {
   const limit = new MessageRate({ rate: 10, burst: 2, closeAfter: 5 });
   assertEquals([limit.reserve(0), limit.reserve(0)], [0, 0]);
@@ -43,11 +34,4 @@ Deno.test("MessageRate.reserve() takes a token, owing one at most: the wait is t
   // A frame sent without waiting meanwhile is refused, as ever, and a reservation does not count a strike.
   assertEquals(limit.admit(300), "refuse");
   assertEquals(new MessageRate({ rate: 0, burst: 0, closeAfter: 0 }).reserve(0), 0);
-});
-
-Deno.test("answerMessageId() reads a CALLRESULT's or CALLERROR's id from its start only", () => {
-  assertEquals(answerMessageId('[3,"abc",{}]'), "abc");
-  assertEquals(answerMessageId(' [ 4 , "x-1" , "GenericError", "", {}]'), "x-1");
-  assertEquals(answerMessageId('[2,"abc","Heartbeat",{}]'), null);
-  assertEquals(answerMessageId(`[3,"${"x".repeat(37)}",{}]`), null);
 });

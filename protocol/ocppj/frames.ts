@@ -118,6 +118,21 @@ export function decodeFrame(text: string): DecodeResult {
   }
 }
 
+/** The start of a frame of one of `types` (MessageTypeIds), with its message id. */
+const frameStart = (types: string) => new RegExp(`^\\s*\\[\\s*[${types}]\\s*,\\s*"([^"\\\\]{1,36})"`);
+const CALL_START = frameStart("2");
+const ANSWER_START = frameStart("34");
+
+/** The message id of a CALL, read from the frame's start without parsing it all; null when not a CALL. */
+export function callMessageId(text: string): string | null {
+  return CALL_START.exec(text.slice(0, 80))?.[1] ?? null;
+}
+
+/** The message id of a CALLRESULT or CALLERROR, read from the frame's start; null for any other frame. */
+export function answerMessageId(text: string): string | null {
+  return ANSWER_START.exec(text.slice(0, 80))?.[1] ?? null;
+}
+
 /**
  * The action of a CALL, read from the frame's start without parsing it all (a frame too big to decode may
  * still be one we take); null when the start is not a CALL's.

@@ -1,8 +1,10 @@
 import { assertEquals } from "@std/assert";
 import {
+  answerMessageId,
   CALL,
   callAction,
   CALLERROR,
+  callMessageId,
   CALLRESULT,
   decodeFrame,
   type DecodeResult,
@@ -190,4 +192,20 @@ Deno.test("callAction() reads a CALL's action from its start only; null for anyt
     "an id past the frame's start",
   );
   assertEquals(callAction("x".repeat(100_000)), null);
+});
+
+Deno.test("callMessageId() reads a CALL's id from its start only", () => {
+  assertEquals(callMessageId('[2,"abc","Heartbeat",{}]'), "abc");
+  assertEquals(callMessageId(' [ 2 , "x-1" , "Authorize", {"idTag":"A"}]'), "x-1");
+  assertEquals(callMessageId('[3,"abc",{}]'), null);
+  assertEquals(callMessageId('[2,"a\\"b","Heartbeat",{}]'), null);
+  assertEquals(callMessageId(`[2,"${"x".repeat(37)}","Heartbeat",{}]`), null);
+  assertEquals(callMessageId("not json"), null);
+});
+
+Deno.test("answerMessageId() reads a CALLRESULT's or CALLERROR's id from its start only", () => {
+  assertEquals(answerMessageId('[3,"abc",{}]'), "abc");
+  assertEquals(answerMessageId(' [ 4 , "x-1" , "GenericError", "", {}]'), "x-1");
+  assertEquals(answerMessageId('[2,"abc","Heartbeat",{}]'), null);
+  assertEquals(answerMessageId(`[3,"${"x".repeat(37)}",{}]`), null);
 });
