@@ -4,6 +4,8 @@
  */
 import { assert, assertEquals, assertLess, assertStringIncludes } from "@std/assert";
 import type { ChargePointRecord } from "../model/charge_point.ts";
+import { kvFleetStore } from "../store/kv/fleet.ts";
+import { KvStore, openKvStoreHandle } from "../store/kv/mod.ts";
 import { readEvents } from "./helpers/sse.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
@@ -244,6 +246,41 @@ Deno.test("id tags are case-insensitive (OCPP IdToken): a station's tag in anoth
     await closeStation(station);
     await closeStation(other);
     await server.close();
+  }
+});
+
+Deno.test("a local list member kept in another spelling than its tag (an older KV file) is that tag's membership", async () => {
+  // Written before members were case-insensitive: the tag and its membership under two spellings.
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  const old = await Deno.openKv(path);
+  await old.set(["idtag", "GOOD"], {
+    idTag: "GOOD",
+    status: "Accepted",
+    expiryDate: null,
+    parentIdTag: null,
+  });
+  await old.atomic().set(["ll_member", "good"], true).set(["ll_version"], 1)
+    .set(["ll_change", 1], { version: 1, idTag: "good", op: "upsert", at: new Date().toISOString() })
+    .commit();
+  old.close();
+  const kv = await openKvStoreHandle(path);
+  const store = new KvStore(kv);
+  const server = await startApiServer({}, { store, fleet: kvFleetStore(kv) });
+  try {
+    const one = await server.json("/api/v1/id-tags/GOOD", { as: "viewer" });
+    assertEquals([one.status, one.body.localList], [200, true]);
+    const page = await server.json("/api/v1/id-tags", { as: "viewer" });
+    assertEquals(page.body.items.map((t: { idTag: string; localList: boolean }) => [t.idTag, t.localList]), [
+      ["GOOD", true],
+    ]);
+    // Deleting the tag takes the member off the list: the stations are told to remove what they got.
+    assertEquals((await server.api("/api/v1/id-tags/GOOD", { method: "DELETE" })).status, 204);
+    const list = await server.json("/api/v1/local-list", { as: "viewer" });
+    assertEquals([list.body.version, list.body.members], [2, []]);
+  } finally {
+    await server.close();
+    await store.close();
+    await Deno.remove(path).catch(() => {});
   }
 });
 

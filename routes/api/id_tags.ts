@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
 import { AUTHORIZATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
-import { type IdTagRecord, TagIdTokenType as IdTokenType } from "../../model/id_tag.ts";
+import { idTagKey, type IdTagRecord, TagIdTokenType as IdTokenType } from "../../model/id_tag.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
@@ -61,7 +61,7 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
   /** The record as answered: with its local list membership. */
   async function view(record: IdTagRecord, members?: ReadonlySet<string>) {
     const localList = members
-      ? members.has(record.idTag)
+      ? members.has(idTagKey(record.idTag))
       : await fleet?.store.localLists.isMember(record.idTag);
     return { ...record, localList: localList ?? false };
   }
@@ -90,7 +90,8 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       }),
       fleet ? fleet.store.localLists.listMembers() : Promise.resolve([]),
     ]);
-    const memberSet = new Set(members);
+    // Members match tags in any case (a member may be kept in another spelling than its tag).
+    const memberSet = new Set(members.map(idTagKey));
     const items = await Promise.all(records.map((r) => view(r, memberSet)));
     const last = items.at(-1);
     return c.json({ items, nextCursor: items.length >= query.limit && last ? last.idTag : null });

@@ -521,6 +521,18 @@ export function fleetContract(
         assertEquals((await ll.changesSince(3))?.length, 3);
       });
 
+      await t.step("members match in any case; a change names the member as it was put on", async () => {
+        assertEquals(await ll.setMember("c", true, at(5)), 6, "C is a member already");
+        assert(await ll.isMember("c"));
+        assertEquals(await ll.touchMember("d", at(5)), 7);
+        assertEquals(await ll.setMember("d", false, at(5)), 8);
+        assertEquals((await ll.changesSince(6))?.map((c) => [c.idTag, c.op]), [["D", "upsert"], [
+          "D",
+          "remove",
+        ]]);
+        assertEquals(await ll.listMembers(), ["A", "C"]);
+      });
+
       await t.step("each station's list record is kept", async () => {
         const record = {
           chargePointId: "CP-2",

@@ -42,16 +42,39 @@ export class KvIdTags implements IdTagStore {
   }
 }
 
+/** A family of keys named by an id tag's spelling at `key[1]`, folded once per file (its marker says done). */
+interface KeyFold {
+  marker: Deno.KvKey;
+  prefixes: readonly string[];
+  /** The value at the folded key (the spelling is no longer in the key). */
+  moved(value: unknown, spelling: string): unknown;
+}
+
+const KEY_FOLDS: readonly KeyFold[] = [
+  { marker: FOLDED_KEY, prefixes: ["idtag", "tx_active_tag"], moved: (value) => value },
+  // Members were `true` under their spelling; the spelling is now the value.
+  {
+    marker: ["meta", "ll_member_keys"],
+    prefixes: ["ll_member"],
+    moved: (value, spelling) => value === true ? spelling : value,
+  },
+];
+
 /**
  * Rekeys what a file written before case-insensitive tags holds: each `["idtag", spelling]` moves to its
- * folded key, each active transaction's `["tx_active_tag", spelling, id]` pointer too. Two tags that differ
- * only in case were one tag written twice: the one first in key order (upper case first) is kept, as on
- * PostgreSQL (migration 018). Cheap once done: later opens read only the marker.
+ * folded key, each active transaction's `["tx_active_tag", spelling, id]` pointer and each local list member
+ * `["ll_member", spelling]` too. Two tags that differ only in case were one tag written twice: the one first
+ * in key order (upper case first) is kept, as on PostgreSQL (migrations 018, 019). Cheap once done: later
+ * opens read only the markers.
  */
 export async function foldIdTagKeys(kv: Deno.Kv): Promise<void> {
-  const marker = await kv.get(FOLDED_KEY);
+  for (const fold of KEY_FOLDS) await foldKeys(kv, fold);
+}
+
+async function foldKeys(kv: Deno.Kv, fold: KeyFold): Promise<void> {
+  const marker = await kv.get(fold.marker);
   if (marker.value === true) return;
-  for (const prefix of ["idtag", "tx_active_tag"]) {
+  for (const prefix of fold.prefixes) {
     // Read all first: the moves write keys the listing has yet to reach.
     const entries: Deno.KvEntry<unknown>[] = [];
     for await (const entry of kv.list({ prefix: [prefix] })) entries.push(entry);
@@ -63,13 +86,19 @@ export async function foldIdTagKeys(kv: Deno.Kv): Promise<void> {
     }
     for (const entry of entries) {
       const spelling = String(entry.key[1]);
-      // Already at its key: kept, or a second spelling the kept one's move overwrites.
-      if (idTagKey(spelling) === spelling) continue;
       const folded = foldedOf(entry.key);
+      const kept = keep.get(JSON.stringify(folded)) === entry;
+      const value = fold.moved(entry.value, spelling);
+      if (idTagKey(spelling) === spelling) {
+        // Already at its key: kept (its value brought up to date), or a second spelling the kept one's move
+        // overwrites.
+        if (kept && value !== entry.value) await kv.atomic().check(entry).set(entry.key, value).commit();
+        continue;
+      }
       const op = kv.atomic().check(entry).delete(entry.key);
-      if (keep.get(JSON.stringify(folded)) === entry) op.set(folded, entry.value);
+      if (kept) op.set(folded, value);
       await op.commit();
     }
   }
-  await kv.atomic().check(marker).set(FOLDED_KEY, true).commit();
+  await kv.atomic().check(marker).set(fold.marker, true).commit();
 }

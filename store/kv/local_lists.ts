@@ -1,17 +1,23 @@
 /**
  * The LocalListStore on Deno KV.
  *
- * Layout: `["ll_version"]` the current list version; `["ll_member", idTag]` -> true; `["ll_change", version]`
- * LocalListChange; `["ll_pruned"]` the highest version whose change was forgotten; `["ll_station", cpId]`
- * StationListRecord. Every change checks the version entry, so versions are handed out one at a time.
+ * Layout: `["ll_version"]` the current list version; `["ll_member", idTagKey(idTag)]` -> the member's spelling
+ * (members match in any case, as id tags do; files written before hold `true` under the spelling and are
+ * rekeyed once when opened, `foldIdTagKeys`); `["ll_change", version]` LocalListChange; `["ll_pruned"]` the
+ * highest version whose change was forgotten; `["ll_station", cpId]` StationListRecord. Every change checks
+ * the version entry, so versions are handed out one at a time.
  */
+import { idTagKey } from "../../model/id_tag.ts";
 import type { LocalListChange, LocalListStore, StationListRecord } from "../fleet.ts";
 import { listAll, retryAtomic } from "./kv_helpers.ts";
 import { sharedReads } from "./reads.ts";
 
 const VERSION: Deno.KvKey = ["ll_version"];
 const PRUNED: Deno.KvKey = ["ll_pruned"];
-const memberKey = (idTag: string): Deno.KvKey => ["ll_member", idTag];
+const memberKey = (idTag: string): Deno.KvKey => ["ll_member", idTagKey(idTag)];
+/** A member's spelling: the value since keys are folded. */
+const spellingOf = (entry: Deno.KvEntryMaybe<unknown>, asked: string): string =>
+  typeof entry.value === "string" ? entry.value : asked;
 const changeKey = (version: number): Deno.KvKey => ["ll_change", version];
 const stationKey = (cp: string): Deno.KvKey => ["ll_station", cp];
 
@@ -20,16 +26,23 @@ export class KvLocalListStore implements LocalListStore {
 
   setMember(idTag: string, member: boolean, at: string): Promise<number> {
     return retryAtomic("change the local list", async () => {
-      const [version, current] = await this.kv.getMany<[number, boolean]>([VERSION, memberKey(idTag)]);
-      const isMember = current.value === true;
+      const [version, current] = await this.kv.getMany<[number, unknown]>([VERSION, memberKey(idTag)]);
+      const isMember = current.versionstamp !== null;
       if (isMember === member) return version.value ?? 0;
       const next = (version.value ?? 0) + 1;
-      const change: LocalListChange = { version: next, idTag, op: member ? "upsert" : "remove", at };
+      // A removal names the member as the stations got it.
+      const spelling = spellingOf(current, idTag);
+      const change: LocalListChange = {
+        version: next,
+        idTag: spelling,
+        op: member ? "upsert" : "remove",
+        at,
+      };
       const op = this.kv.atomic().check(version).check(current).set(VERSION, next).set(
         changeKey(next),
         change,
       );
-      if (member) op.set(memberKey(idTag), true);
+      if (member) op.set(memberKey(idTag), idTag);
       else op.delete(memberKey(idTag));
       return (await op.commit()).ok ? next : undefined;
     });
@@ -37,10 +50,10 @@ export class KvLocalListStore implements LocalListStore {
 
   touchMember(idTag: string, at: string): Promise<number | null> {
     return retryAtomic("change the local list", async () => {
-      const [version, current] = await this.kv.getMany<[number, boolean]>([VERSION, memberKey(idTag)]);
-      if (current.value !== true) return null;
+      const [version, current] = await this.kv.getMany<[number, unknown]>([VERSION, memberKey(idTag)]);
+      if (current.versionstamp === null) return null;
       const next = (version.value ?? 0) + 1;
-      const change: LocalListChange = { version: next, idTag, op: "upsert", at };
+      const change: LocalListChange = { version: next, idTag: spellingOf(current, idTag), op: "upsert", at };
       const res = await this.kv.atomic().check(version).check(current).set(VERSION, next)
         .set(changeKey(next), change).commit();
       return res.ok ? next : undefined;
@@ -48,11 +61,12 @@ export class KvLocalListStore implements LocalListStore {
   }
 
   async isMember(idTag: string): Promise<boolean> {
-    return (await this.kv.get<boolean>(memberKey(idTag))).value === true;
+    return (await this.kv.get(memberKey(idTag))).versionstamp !== null;
   }
 
   async listMembers(): Promise<string[]> {
-    return (await listAll(this.kv, { prefix: ["ll_member"] })).map((e) => e.key[1] as string);
+    const entries = await listAll(this.kv, { prefix: ["ll_member"] });
+    return entries.map((e) => spellingOf(e, e.key[1] as string)).sort();
   }
 
   async currentVersion(): Promise<number> {

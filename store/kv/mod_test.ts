@@ -1,7 +1,8 @@
-import { assertEquals, assertExists, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertExists, assertRejects } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
 import { storeContract } from "../contract/mod.ts";
-import { KvStore, openKvHandle, openKvStore } from "./mod.ts";
+import { kvFleetStore } from "./fleet.ts";
+import { KvStore, openKvHandle, openKvStore, openKvStoreHandle } from "./mod.ts";
 
 storeContract("kv", async () => {
   const kv = await openKvHandle(":memory:");
@@ -184,6 +185,9 @@ Deno.test("a KV file written before case-insensitive id tags is rekeyed once: on
     await old.set(["idtag", "Other"], record("Other", "Accepted"));
     await old.set(["idtag", "plain"], record("plain", "Accepted"));
     await old.set(["tx_active_tag", "Other", 7], 7);
+    await old.set(["ll_member", "GOOD"], true);
+    await old.set(["ll_member", "good"], true);
+    await old.set(["ll_member", "plain"], true);
     old.close();
     const store = await openKvStore(path);
     try {
@@ -193,6 +197,18 @@ Deno.test("a KV file written before case-insensitive id tags is rekeyed once: on
     } finally {
       await store.close();
     }
+    const fleetKv = await openKvStoreHandle(path);
+    const lists = kvFleetStore(fleetKv).localLists;
+    try {
+      assertEquals(
+        await lists.listMembers(),
+        ["GOOD", "plain"],
+        "members kept in their spelling, one per tag",
+      );
+      assert(await lists.isMember("Good"));
+    } finally {
+      fleetKv.close();
+    }
     const kv = await Deno.openKv(path);
     try {
       const keys = [];
@@ -201,7 +217,10 @@ Deno.test("a KV file written before case-insensitive id tags is rekeyed once: on
         ["idtag", "good"],
         ["idtag", "other"],
         ["idtag", "plain"],
+        ["ll_member", "good"],
+        ["ll_member", "plain"],
         ["meta", "idtag_keys"],
+        ["meta", "ll_member_keys"],
         ["tx_active_tag", "other", 7],
       ]);
     } finally {

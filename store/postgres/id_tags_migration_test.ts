@@ -1,11 +1,13 @@
 /**
- * Migration 018 (id tags matched case-insensitively): a database that held one tag written in two cases keeps
- * one of them, and what it held is found in any case afterwards, the active transactions by tag included.
+ * Migrations 018 and 019 (id tags and local list members matched case-insensitively): a database that held one
+ * tag written in two cases keeps one of them, and what it held is found in any case afterwards, the active
+ * transactions by tag and the list's members included.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { at } from "../contract/harness.ts";
 import { migrate, MIGRATIONS } from "./migrate.ts";
+import { PostgresLocalListStore } from "./local_lists.ts";
 import { openPostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL id tag migration tests");
@@ -32,7 +34,7 @@ Deno.test({
         insert into open_transactions (transaction_id, charge_point_id, connector_id, id_tag)
         values (${tx!.transaction_id}, 'CP-1', 1, 'Other')
       `;
-      assertEquals(await migrate(sql), [18]);
+      assertEquals(await migrate(sql), [18, 19]);
       const store = await openPostgresStore(url);
       try {
         assertEquals((await store.getIdTag("good"))?.idTag, "GOOD", "upper case sorts first and is kept");
@@ -41,6 +43,31 @@ Deno.test({
       } finally {
         await store.close();
       }
+    });
+  },
+});
+
+Deno.test({
+  name: "migration 019 keeps one of two local list members that differ in case; members match in any case",
+  ignore,
+  fn: async () => {
+    await withFreshDatabase(async (_url, sql) => {
+      const before = MIGRATIONS.filter((m) => m.version < 19);
+      assertEquals(await migrate(sql, before), before.map((m) => m.version));
+      for (const idTag of ["GOOD", "good", "plain"]) {
+        await sql`insert into local_list_member (id_tag) values (${idTag})`;
+      }
+      assertEquals(await migrate(sql), [19]);
+      const lists = new PostgresLocalListStore(sql);
+      assertEquals(await lists.listMembers(), ["GOOD", "plain"], "upper case sorts first and is kept");
+      assert(await lists.isMember("Good"));
+      assertEquals(await lists.setMember("good", false, at(1)), 1);
+      assertEquals(
+        (await lists.changesSince(0))?.map((c) => c.idTag),
+        ["GOOD"],
+        "named as the stations got it",
+      );
+      assertEquals(await lists.listMembers(), ["plain"]);
     });
   },
 });

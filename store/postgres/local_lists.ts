@@ -1,7 +1,8 @@
 /**
  * The LocalListStore on PostgreSQL (`local_list_meta`, `local_list_member`, `local_list_change`,
  * `station_local_list`, migration 008). Each change locks the one meta row, so versions are handed out one at
- * a time across processes.
+ * a time across processes. Members match in any case, as id tags do (`lower(id_tag)` is unique, migration 019);
+ * a change names the member as it was put on the list.
  */
 import type { Sql } from "postgres";
 import type { LocalListChange, LocalListStore, StationListRecord, StationListStatus } from "../fleet.ts";
@@ -28,6 +29,9 @@ function toStation(r: StationRow): StationListRecord {
   };
 }
 
+/** The member that is `idTag` in any case (the unique index's expression, so the index serves it). */
+const sameMember = (sql: Sql, idTag: string) => sql`lower(id_tag) = lower(${idTag}::text collate "C")`;
+
 export class PostgresLocalListStore implements LocalListStore {
   /** Every accepted boot asks for the list's version: the asks of a boot storm share one statement. */
   readonly #version: BatchedRead<null, number>;
@@ -47,12 +51,15 @@ export class PostgresLocalListStore implements LocalListStore {
       const [meta] = await tx<{ version: number }[]>`select version from local_list_meta for update`;
       const version = meta!.version;
       const rows = member
-        ? await tx`insert into local_list_member (id_tag) values (${idTag}) on conflict do nothing returning id_tag`
-        : await tx`delete from local_list_member where id_tag = ${idTag} returning id_tag`;
+        ? await tx<{ id_tag: string }[]>`
+          insert into local_list_member (id_tag) values (${idTag})
+          on conflict ((lower(id_tag))) do nothing returning id_tag`
+        : await tx<{ id_tag: string }[]>`
+          delete from local_list_member where ${sameMember(this.sql, idTag)} returning id_tag`;
       if (rows.length === 0) return version;
       const next = version + 1;
       await tx`insert into local_list_change (version, id_tag, op, at)
-        values (${next}, ${idTag}, ${member ? "upsert" : "remove"}, ${at})`;
+        values (${next}, ${rows[0]!.id_tag}, ${member ? "upsert" : "remove"}, ${at})`;
       await tx`update local_list_meta set version = ${next}`;
       return next;
     });
@@ -61,17 +68,19 @@ export class PostgresLocalListStore implements LocalListStore {
   async touchMember(idTag: string, at: string): Promise<number | null> {
     return await this.sql.begin(async (tx) => {
       const [meta] = await tx<{ version: number }[]>`select version from local_list_meta for update`;
-      const rows = await tx`select id_tag from local_list_member where id_tag = ${idTag}`;
+      const rows = await tx<{ id_tag: string }[]>`
+        select id_tag from local_list_member where ${sameMember(this.sql, idTag)}`;
       if (rows.length === 0) return null;
       const next = meta!.version + 1;
-      await tx`insert into local_list_change (version, id_tag, op, at) values (${next}, ${idTag}, 'upsert', ${at})`;
+      await tx`insert into local_list_change (version, id_tag, op, at)
+        values (${next}, ${rows[0]!.id_tag}, 'upsert', ${at})`;
       await tx`update local_list_meta set version = ${next}`;
       return next;
     });
   }
 
   async isMember(idTag: string): Promise<boolean> {
-    return (await this.sql`select 1 from local_list_member where id_tag = ${idTag}`).length > 0;
+    return (await this.sql`select 1 from local_list_member where ${sameMember(this.sql, idTag)}`).length > 0;
   }
 
   async listMembers(): Promise<string[]> {

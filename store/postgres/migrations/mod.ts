@@ -21,6 +21,7 @@ import { up as meterGroups } from "./015_meter_groups.ts";
 import { up as openTransactions } from "./016_open_transactions.ts";
 import { up as chargePointsFillfactor } from "./017_charge_points_fillfactor.ts";
 import { up as idTagsCaseInsensitive } from "./018_id_tags_case_insensitive.ts";
+import { up as localListMembersCaseInsensitive } from "./019_local_list_members_case_insensitive.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -49,4 +50,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: "open_transactions", up: openTransactions },
   { version: 17, name: "charge_points_fillfactor", up: chargePointsFillfactor },
   { version: 18, name: "id_tags_case_insensitive", up: idTagsCaseInsensitive },
+  { version: 19, name: "local_list_members_case_insensitive", up: localListMembersCaseInsensitive },
 ];
