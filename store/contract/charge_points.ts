@@ -276,6 +276,45 @@ export function chargePointCases({ test, stationTest }: Cases): void {
     },
   );
 
+  test("configuration and charging reports survive the patches of statuses; a patch replaces or clears them", async ({ store }) => {
+    const configuration = Array.from(
+      { length: 150 },
+      (_, i) => ({ key: `Key${i}`, readonly: false, value: `v${i}` }),
+    );
+    const chargingReports = { reports: [], limits: [], requestId: 7, complete: true };
+    await store().putChargePoint(chargePoint("CP-1", { configuration, chargingReports }));
+    const connectors = [{
+      connectorId: 1,
+      status: "Charging" as const,
+      errorCode: "NoError" as const,
+      timestamp: at(3),
+    }];
+    await store().commit({
+      chargePointId: "CP-1",
+      snapshot: { connectors, updatedAt: at(3) },
+      lastSeen: at(3),
+    });
+    const read = await store().getChargePoint("CP-1");
+    assertEquals([read?.connectors, read?.configuration, read?.chargingReports], [
+      connectors,
+      configuration,
+      chargingReports,
+    ]);
+    assertEquals((await store().listChargePoints({ limit: 10 }))[0], read);
+    const fewer = configuration.slice(0, 2);
+    await store().commit({ chargePointId: "CP-1", snapshot: { configuration: fewer } });
+    assertEquals((await store().getChargePoint("CP-1"))?.configuration, fewer);
+    await store().commit({ chargePointId: "CP-1", snapshot: { configuration: null } });
+    const cleared = await store().getChargePoint("CP-1");
+    assertEquals([cleared?.configuration, cleared?.chargingReports], [null, chargingReports]);
+    await store().putChargePoint(chargePoint("CP-1", { configuration: null }));
+    assertEquals(
+      (await store().getChargePoint("CP-1"))?.chargingReports,
+      undefined,
+      "a whole write replaces all",
+    );
+  });
+
   test("recordStatus() writes a station the store did not have yet", async ({ store }) => {
     const entry = statusEntry({ chargePointId: "CP-NEW", receivedAt: at(2) });
     const snapshot = chargePoint("CP-NEW", { lastSeen: at(2) });

@@ -11,8 +11,14 @@
  * A snapshot patch is read-modify-write of `["cp", id]` with a check on the version read: a concurrent writer
  * of the same record (an operator's patch through another process) makes the commit retry on the new record,
  * so each writer's fields survive.
+ *
+ * The configuration and 2.0.1 charging reports (`SIDE_FIELDS`) are kept under keys of their own: a station's
+ * GetConfiguration answer is often 10-20 KB, and the record is rewritten at every status, Start and Stop (with
+ * 150 keys a StatusNotification cost KV ~5x the CPU). Only the station's actor writes them (ACTOR_FIELDS), so
+ * a patch naming one sets its key blindly, as a touch does; a record written before still holds them, and its
+ * next write moves them out. Reads take the record's own value when it has one, else the key's.
  */
-import { type ChargePointRecord, emptyRecord } from "../../model/charge_point.ts";
+import { type ChargePointRecord, emptyRecord, type SnapshotPatch } from "../../model/charge_point.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, PageRequest } from "../mod.ts";
@@ -22,18 +28,37 @@ import type { WriteSet } from "./write_set.ts";
 
 type Reads = Pick<ChargePointStore, "getChargePoint" | "listChargePoints" | "listStatusHistory">;
 
+/** The record's large, rarely changed fields, and the key family each is kept under. */
+const SIDE_FIELDS = [
+  { field: "configuration", prefix: "cp_config" },
+  { field: "chargingReports", prefix: "cp_reports" },
+] as const satisfies readonly { field: keyof SnapshotPatch; prefix: string }[];
+
+const sideKey = (prefix: string, id: string): Deno.KvKey => [prefix, id];
+
 export class KvChargePoints implements Reads {
   constructor(private readonly kv: Deno.Kv, private readonly reads: KvReads) {}
 
   /** Every station's connect reads it (a boot burst): read with the other lookups of the same tick. */
   async getChargePoint(id: string): Promise<ChargePointRecord | null> {
-    const [record, seen] = await this.reads.getMany<unknown>([chargePointKey(id), seenKey(id)]);
+    const [record, seen, ...sides] = await this.reads.getMany<unknown>([
+      chargePointKey(id),
+      seenKey(id),
+      ...SIDE_FIELDS.map((s) => sideKey(s.prefix, id)),
+    ]);
     const value = record!.value as ChargePointRecord | null;
-    return value === null ? null : withLastSeen(value, seen!.value as string | null);
+    if (value === null) return null;
+    return withSideFields(withLastSeen(value, seen!.value as string | null), sides.map((e) => e!.value));
   }
 
   async putChargePoint(record: ChargePointRecord): Promise<void> {
-    await this.kv.atomic().set(chargePointKey(record.id), record).delete(seenKey(record.id)).commit();
+    const op = this.kv.atomic();
+    const set = {
+      set: (key: Deno.KvKey, value: unknown) => op.set(key, value),
+      delete: (key: Deno.KvKey) => op.delete(key),
+    };
+    op.set(chargePointKey(record.id), withoutSideFields(record, set, SIDE_FIELDS.map(() => true)));
+    await op.delete(seenKey(record.id)).commit();
   }
 
   async listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]> {
@@ -47,11 +72,26 @@ export class KvChargePoints implements Reads {
     const first = records[0];
     const last = records.at(-1);
     if (first === undefined || last === undefined) return records;
-    // The touches of this page's id range in one scan (["cp_seen", last.id] sorts before the end key).
-    const seen = new Map<string, string>();
-    const range = { start: seenKey(first.id), end: [...seenKey(last.id), ""] };
-    for await (const entry of this.kv.list<string>(range)) seen.set(entry.key[1] as string, entry.value);
-    return records.map((r) => withLastSeen(r, seen.get(r.id) ?? null));
+    // The touches and side fields of this page's id range, a scan each.
+    const [seen, ...sides] = await Promise.all(
+      ["cp_seen", ...SIDE_FIELDS.map((s) => s.prefix)].map((prefix) =>
+        this.#valuesOf(prefix, first.id, last.id)
+      ),
+    );
+    return records.map((r) =>
+      withSideFields(
+        withLastSeen(r, (seen!.get(r.id) as string) ?? null),
+        sides.map((m) => m.get(r.id) ?? null),
+      )
+    );
+  }
+
+  /** The values of `[prefix, id]` for the ids from `first` to `last` (`[prefix, last]` sorts before the end). */
+  async #valuesOf(prefix: string, first: string, last: string): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    const range = { start: [prefix, first], end: [prefix, last, ""] };
+    for await (const entry of this.kv.list(range)) out.set(entry.key[1] as string, entry.value);
+    return out;
   }
 
   async listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
@@ -75,10 +115,11 @@ export function planStation(
   if (changes.snapshot) {
     const entry = read(chargePointKey(id)) as Deno.KvEntryMaybe<ChargePointRecord>;
     const base = entry.value ?? emptyRecord(id, new Date(changesTime(changes) ?? 0));
-    const record: ChargePointRecord = { ...base, ...changes.snapshot, id };
-    if (changes.lastSeen !== undefined) record.lastSeen = changes.lastSeen;
+    const merged: ChargePointRecord = { ...base, ...changes.snapshot, id };
+    if (changes.lastSeen !== undefined) merged.lastSeen = changes.lastSeen;
+    const patched = SIDE_FIELDS.map((s) => changes.snapshot![s.field] !== undefined);
     set.check(entry);
-    set.set(chargePointKey(id), record);
+    set.set(chargePointKey(id), withoutSideFields(merged, set, patched));
     // The record now carries the newest lastSeen (or starts afresh): an older touch must not shadow it.
     if (entry.value === null || changes.snapshot.lastSeen !== undefined || changes.lastSeen !== undefined) {
       set.delete(seenKey(id));
@@ -89,6 +130,37 @@ export function planStation(
   for (const entry of changes.statusHistory ?? []) {
     set.set(["cp_status", entry.chargePointId, entry.receivedAt, seq.next()], entry);
   }
+}
+
+/**
+ * `record` as stored: its side fields out, each written to its key when it has a value (`patched` names the
+ * fields the write sets; the others are written only to move them out of a record written before), its key
+ * deleted when a patch cleared it.
+ */
+function withoutSideFields(
+  record: ChargePointRecord,
+  set: Pick<WriteSet, "set" | "delete">,
+  patched: readonly boolean[],
+): ChargePointRecord {
+  if (!SIDE_FIELDS.some((s, i) => patched[i] || record[s.field] != null)) return record;
+  const stored: ChargePointRecord = { ...record, configuration: null };
+  delete stored.chargingReports;
+  SIDE_FIELDS.forEach(({ field, prefix }, i) => {
+    const key = sideKey(prefix, record.id);
+    if (record[field] != null) set.set(key, record[field]);
+    else if (patched[i]) set.delete(key);
+  });
+  return stored;
+}
+
+/** A stored record with its side fields: its own values (a record written before), else their keys'. */
+function withSideFields(record: ChargePointRecord, sides: readonly unknown[]): ChargePointRecord {
+  if (sides.every((v) => v === null)) return record;
+  const out = { ...record };
+  SIDE_FIELDS.forEach(({ field }, i) => {
+    if (out[field] == null && sides[i] != null) (out as Record<string, unknown>)[field] = sides[i];
+  });
+  return out;
 }
 
 /** A record with the lastSeen of a later touch, if there was one. */

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertExists, assertRejects } from "@std/assert";
-import { emptyRecord } from "../../model/charge_point.ts";
+import { type ChargePointRecord, emptyRecord } from "../../model/charge_point.ts";
 import { storeContract } from "../contract/mod.ts";
 import { kvFleetStore } from "./fleet.ts";
 import { KvStore, openKvHandle, openKvStore, openKvStoreHandle } from "./mod.ts";
@@ -225,6 +225,45 @@ Deno.test("a KV file written before case-insensitive id tags is rekeyed once: on
       ]);
     } finally {
       kv.close();
+    }
+  } finally {
+    await Deno.remove(path).catch(() => {});
+  }
+});
+
+Deno.test("a KV station record keeps its configuration under a key of its own: a status does not rewrite it", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  try {
+    const configuration = [{ key: "HeartbeatInterval", readonly: false, value: "300" }];
+    // Written before: the configuration inside the record.
+    const old = await Deno.openKv(path);
+    await old.set(["cp", "CP-1"], { ...emptyRecord("CP-1", new Date(0)), configuration });
+    old.close();
+    const store = await openKvStore(path);
+    const kv = await Deno.openKv(path);
+    try {
+      assertEquals((await store.getChargePoint("CP-1"))?.configuration, configuration);
+      const status = (n: number) => ({
+        chargePointId: "CP-1",
+        snapshot: {
+          connectors: [{
+            connectorId: 1,
+            status: "Available" as const,
+            errorCode: "NoError" as const,
+            timestamp: new Date(n).toISOString(),
+          }],
+        },
+      });
+      await store.commit(status(1));
+      const moved = await kv.get(["cp_config", "CP-1"]);
+      assertEquals(moved.value, configuration, "moved out by the record's next write");
+      assertEquals((await kv.get<ChargePointRecord>(["cp", "CP-1"])).value?.configuration, null);
+      await store.commit(status(2));
+      assertEquals((await kv.get(["cp_config", "CP-1"])).versionstamp, moved.versionstamp, "not rewritten");
+      assertEquals((await store.getChargePoint("CP-1"))?.configuration, configuration);
+    } finally {
+      kv.close();
+      await store.close();
     }
   } finally {
     await Deno.remove(path).catch(() => {});
