@@ -228,6 +228,10 @@ Deno.test("id tags are case-insensitive (OCPP IdToken): a station's tag in anoth
     });
     assertEquals(start.idTagInfo.status, "Accepted");
     assertEquals((await other.call("Authorize", { idTag: "DRIVER-7" })).idTagInfo.status, "ConcurrentTx");
+    const byTag = await server.json("/api/v1/transactions?idTag=DRIVER-7", { as: "viewer" });
+    assertEquals(byTag.body.items.map((t: { transactionId: number }) => t.transactionId), [
+      start.transactionId,
+    ]);
     // The API names it in any case too: one tag, not a second one.
     const read = await server.json("/api/v1/id-tags/DRIVER-7", { as: "viewer" });
     assertEquals([read.status, read.body.idTag], [200, "Driver-7"]);

@@ -374,6 +374,8 @@ export function transactionCases({ stationTest }: Cases): void {
     assertEquals(await list({ chargePointId: "CP-1", connectorId: 1 }), [t4, t1]);
     assertEquals(await list({ connectorId: 2 }), [t5, t2]);
     assertEquals(await list({ idTag: "A" }), [t3, t1]);
+    assertEquals(await list({ idTag: "a" }), [t3, t1], "id tags match in any case");
+    assertEquals(await list({ idTag: "a", chargePointId: "CP-1" }), [t1]);
     assertEquals(await list({ status: "active" }), [t5, t4, t2]);
     assertEquals(await list({ status: "superseded" }), [t1]);
     assertEquals(await list({ status: "finished" }), [t3]);

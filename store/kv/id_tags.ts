@@ -69,6 +69,41 @@ const KEY_FOLDS: readonly KeyFold[] = [
  */
 export async function foldIdTagKeys(kv: Deno.Kv): Promise<void> {
   for (const fold of KEY_FOLDS) await foldKeys(kv, fold);
+  await foldTagPointers(kv);
+}
+
+/** Set once a file's `["tx_tag", tag, id]` pointers are all case-folded. */
+const TAG_POINTERS_FOLDED: Deno.KvKey = ["meta", "tx_tag_keys"];
+
+/** Pointers moved per atomic (a check each: KV takes at most 100 checks an atomic). */
+const POINTERS_PER_ATOMIC = 100;
+
+/**
+ * Rekeys each transaction's id tag pointer `["tx_tag", spelling, id]` to its folded tag. They grow with every
+ * transaction (a file may hold millions), so they are moved as they are listed, in atomics of many, not read
+ * all first: each key ends in its transaction's id, so two spellings never compete for one key. An atomic that
+ * fails its checks (another process moving at once) leaves the marker unset: the next open moves what is left.
+ */
+async function foldTagPointers(kv: Deno.Kv): Promise<void> {
+  const marker = await kv.get(TAG_POINTERS_FOLDED);
+  if (marker.value === true) return;
+  let complete = true;
+  let op = kv.atomic();
+  let pending = 0;
+  const flush = async () => {
+    if (pending > 0 && !(await op.commit()).ok) complete = false;
+    op = kv.atomic();
+    pending = 0;
+  };
+  for await (const entry of kv.list({ prefix: ["tx_tag"] })) {
+    const spelling = String(entry.key[1]);
+    const folded = idTagKey(spelling);
+    if (folded === spelling) continue;
+    op.check(entry).delete(entry.key).set(["tx_tag", folded, ...entry.key.slice(2)], entry.value);
+    if (++pending === POINTERS_PER_ATOMIC) await flush();
+  }
+  await flush();
+  if (complete) await kv.atomic().check(marker).set(TAG_POINTERS_FOLDED, true).commit();
 }
 
 async function foldKeys(kv: Deno.Kv, fold: KeyFold): Promise<void> {

@@ -11,7 +11,7 @@
  * - `["counter", "tx"]` Deno.KvU64, the last transactionId reserved (ids are handed out in blocks)
  * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
  *   (replay index); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTagKey(idTag), id]`,
- *   `["tx_cp", cpId, id]`, `["tx_tag", idTag, id]` -> id; `["tx_sid", cpId, stationTransactionId]` -> id
+ *   `["tx_cp", cpId, id]`, `["tx_tag", idTagKey(idTag), id]` -> id; `["tx_sid", cpId, stationTransactionId]` -> id
  *   (OCPP 2.0.1)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
  *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
@@ -52,6 +52,9 @@ export const activeTagKey = (idTag: string, transactionId: number): Deno.KvKey =
   idTagKey(idTag),
   transactionId,
 ];
+
+/** The prefix of an id tag's transaction pointers (`[..., id]`), by its case-insensitive key. */
+export const tagKey = (idTag: string): Deno.KvKey => ["tx_tag", idTagKey(idTag)];
 
 /** OCPP 2.0.1: a station's own transactionId -> our id. */
 export const stationIdKey = (chargePointId: string, stationTransactionId: string): Deno.KvKey => [

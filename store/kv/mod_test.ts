@@ -185,6 +185,8 @@ Deno.test("a KV file written before case-insensitive id tags is rekeyed once: on
     await old.set(["idtag", "Other"], record("Other", "Accepted"));
     await old.set(["idtag", "plain"], record("plain", "Accepted"));
     await old.set(["tx_active_tag", "Other", 7], 7);
+    await old.set(["tx_tag", "Other", 7], 7);
+    await old.set(["tx_tag", "plain", 8], 8);
     await old.set(["ll_member", "GOOD"], true);
     await old.set(["ll_member", "good"], true);
     await old.set(["ll_member", "plain"], true);
@@ -221,7 +223,10 @@ Deno.test("a KV file written before case-insensitive id tags is rekeyed once: on
         ["ll_member", "plain"],
         ["meta", "idtag_keys"],
         ["meta", "ll_member_keys"],
+        ["meta", "tx_tag_keys"],
         ["tx_active_tag", "other", 7],
+        ["tx_tag", "other", 7],
+        ["tx_tag", "plain", 8],
       ]);
     } finally {
       kv.close();

@@ -8,7 +8,7 @@
  * only a start sets it and only the atomic that ends its transaction (whose version is checked) clears it.
  */
 import type { StationChanges } from "../../model/changes.ts";
-import { idTagKey } from "../../model/id_tag.ts";
+import { idTagKey, sameIdTag } from "../../model/id_tag.ts";
 import {
   MAX_TRANSACTION_ID,
   type OrphanStopRecord,
@@ -27,6 +27,7 @@ import {
   startKey,
   startKeyOf,
   stationIdKey,
+  tagKey,
   transactionKey,
   TX_COUNTER,
 } from "./keys.ts";
@@ -111,7 +112,7 @@ export class KvTransactions implements Reads {
     const prefix: Deno.KvKey = filter.chargePointId !== undefined
       ? ["tx_cp", filter.chargePointId]
       : filter.idTag !== undefined
-      ? ["tx_tag", filter.idTag]
+      ? tagKey(filter.idTag)
       : ["tx"];
     const selector: Deno.KvListSelector = filter.before === undefined
       ? { prefix }
@@ -226,8 +227,8 @@ export function planTransactions(
     if (before !== undefined && before !== tx.idTag) {
       // OCPP 2.0.1: the idToken may come with a later event than the first; the idTag indexes follow it.
       set.delete(activeTagKey(before, tx.transactionId));
-      set.delete(["tx_tag", before, tx.transactionId]);
-      set.set(["tx_tag", tx.idTag, tx.transactionId], tx.transactionId);
+      set.delete([...tagKey(before), tx.transactionId]);
+      set.set([...tagKey(tx.idTag), tx.transactionId], tx.transactionId);
       if (tx.status === "active") set.set(activeTagKey(tx.idTag, tx.transactionId), tx.transactionId);
     }
     if (tx.status === "active") continue;
@@ -261,7 +262,7 @@ export function planTransactions(
     }
     // Pointers for lists filtered by station or idTag (no scan of every transaction).
     set.set(["tx_cp", tx.chargePointId, id], id);
-    set.set(["tx_tag", tx.idTag, id], id);
+    set.set([...tagKey(tx.idTag), id], id);
   }
   for (const orphan of changes.orphanStops ?? []) {
     const key = orphanKey(orphan);
@@ -278,7 +279,7 @@ export function planTransactions(
 function matches(tx: TransactionRecord, f: TransactionFilter): boolean {
   return (f.chargePointId === undefined || tx.chargePointId === f.chargePointId) &&
     (f.connectorId === undefined || tx.connectorId === f.connectorId) &&
-    (f.idTag === undefined || tx.idTag === f.idTag) &&
+    (f.idTag === undefined || sameIdTag(tx.idTag, f.idTag)) &&
     (f.status === undefined || tx.status === f.status) &&
     (f.from === undefined || tx.startTimestamp >= f.from) &&
     (f.to === undefined || tx.startTimestamp < f.to);

@@ -34,12 +34,14 @@ Deno.test({
         insert into open_transactions (transaction_id, charge_point_id, connector_id, id_tag)
         values (${tx!.transaction_id}, 'CP-1', 1, 'Other')
       `;
-      assertEquals(await migrate(sql), [18, 19]);
+      assertEquals(await migrate(sql), [18, 19, 20]);
       const store = await openPostgresStore(url);
       try {
         assertEquals((await store.getIdTag("good"))?.idTag, "GOOD", "upper case sorts first and is kept");
         assertEquals((await store.listIdTags({ limit: 10 })).map((t) => t.idTag), ["GOOD", "Other"]);
         assertEquals((await store.findActiveTransactionByIdTag("OTHER"))?.transactionId, tx!.transaction_id);
+        const listed = await store.listTransactions({ idTag: "other", limit: 5 });
+        assertEquals(listed.map((t) => t.transactionId), [tx!.transaction_id], "the list's filter too (020)");
       } finally {
         await store.close();
       }
@@ -57,7 +59,7 @@ Deno.test({
       for (const idTag of ["GOOD", "good", "plain"]) {
         await sql`insert into local_list_member (id_tag) values (${idTag})`;
       }
-      assertEquals(await migrate(sql), [19]);
+      assertEquals(await migrate(sql), [19, 20]);
       const lists = new PostgresLocalListStore(sql);
       assertEquals(await lists.listMembers(), ["GOOD", "plain"], "upper case sorts first and is kept");
       assert(await lists.isMember("Good"));

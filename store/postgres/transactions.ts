@@ -168,7 +168,11 @@ export class PgTransactions {
       where true
         ${filter.chargePointId !== undefined ? sql`and charge_point_id = ${filter.chargePointId}` : sql``}
         ${filter.connectorId !== undefined ? sql`and connector_id = ${filter.connectorId}` : sql``}
-        ${filter.idTag !== undefined ? sql`and id_tag = ${filter.idTag}` : sql``}
+        ${
+      filter.idTag !== undefined
+        ? sql`and lower(id_tag collate "C") = lower(${filter.idTag}::text collate "C")`
+        : sql``
+    }
         ${filter.status !== undefined ? sql`and status = ${filter.status}` : sql``}
         ${filter.from !== undefined ? sql`and start_timestamp >= ${filter.from}` : sql``}
         ${filter.to !== undefined ? sql`and start_timestamp < ${filter.to}` : sql``}

@@ -22,6 +22,7 @@ import { up as openTransactions } from "./016_open_transactions.ts";
 import { up as chargePointsFillfactor } from "./017_charge_points_fillfactor.ts";
 import { up as idTagsCaseInsensitive } from "./018_id_tags_case_insensitive.ts";
 import { up as localListMembersCaseInsensitive } from "./019_local_list_members_case_insensitive.ts";
+import { up as transactionsByLowerIdTag } from "./020_transactions_by_lower_id_tag.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -51,4 +52,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: "charge_points_fillfactor", up: chargePointsFillfactor },
   { version: 18, name: "id_tags_case_insensitive", up: idTagsCaseInsensitive },
   { version: 19, name: "local_list_members_case_insensitive", up: localListMembersCaseInsensitive },
+  { version: 20, name: "transactions_by_lower_id_tag", up: transactionsByLowerIdTag },
 ];
