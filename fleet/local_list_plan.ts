@@ -17,7 +17,7 @@
  * - `LocalAuthListMaxLength`: a list longer than the station takes is not sent (too_large).
  */
 import type { AuthorizationData } from "../protocol/ocpp16/common.ts";
-import type { IdTagRecord } from "../model/id_tag.ts";
+import { idTagKey, type IdTagRecord } from "../model/id_tag.ts";
 import type { LocalListChange } from "../store/fleet.ts";
 
 export interface LocalListMessage {
@@ -79,16 +79,26 @@ export function planLocalList(input: LocalListPlanInput): LocalListPlan {
 }
 
 function differential(input: LocalListPlanInput): LocalListPlan {
-  // The last change of each tag decides; each keeps the version it was made in, for the chunk versions.
+  // The last change of each tag decides, tags matched in any case (a log written before members were may name
+  // one tag in two spellings); each keeps the version it was made in, for the chunk versions.
   const last = new Map<string, LocalListChange>();
   for (const change of input.changes ?? []) {
-    last.delete(change.idTag);
-    last.set(change.idTag, change);
+    const key = idTagKey(change.idTag);
+    last.delete(key);
+    last.set(key, change);
   }
-  const entries = [...last.values()].sort((a, b) => a.version - b.version).map((change) => ({
-    version: change.version,
-    data: entryFor(change.idTag, change.op === "upsert" ? input.members.get(change.idTag) ?? null : null),
-  }));
+  const memberOf = new Map(
+    [...input.members].map(([spelling, record]) => [idTagKey(spelling), { spelling, record }]),
+  );
+  const entries = [...last.entries()].sort(([, a], [, b]) => a.version - b.version).map(([key, change]) => {
+    // The tag as the list holds it now (a log from before may have removed one spelling of a member kept in
+    // another): a member in its spelling, anything else removed.
+    const member = memberOf.get(key);
+    return {
+      version: change.version,
+      data: member ? entryFor(member.spelling, member.record) : entryFor(change.idTag, null),
+    };
+  });
   const messages = chunk(entries, input.maxSendLength).map((slice, i, all) => ({
     listVersion: i === all.length - 1 ? input.currentVersion : slice.at(-1)!.version,
     updateType: "Differential" as const,

@@ -61,6 +61,29 @@ Deno.test("planLocalList() sends only the changed tags as a Differential, remova
   });
 });
 
+Deno.test("planLocalList() matches changes to members in any case: a tag changed in two spellings is one entry", () => {
+  // A log written before members were case-insensitive: "A" and "a" were both put on the list, "b" was taken
+  // off while "B" stayed; the dedupe kept "A" and "B".
+  const plan = planLocalList(input({
+    currentVersion: 9,
+    changes: [change(6, "A"), change(7, "a"), change(8, "b", "remove"), change(9, "C", "remove")],
+  }));
+  assertEquals(plan, {
+    kind: "send",
+    updateType: "Differential",
+    version: 9,
+    messages: [{
+      listVersion: 9,
+      updateType: "Differential",
+      localAuthorizationList: [
+        { idTag: "A", idTagInfo: { status: "Accepted" } },
+        { idTag: "B", idTagInfo: { status: "Blocked", expiryDate: AT, parentIdTag: "P" } },
+        { idTag: "C" },
+      ],
+    }],
+  });
+});
+
 Deno.test("planLocalList() sends a Full list on a version mismatch, with each tag's idTagInfo", () => {
   const plan = planLocalList(input({ stationVersion: 2, currentVersion: 6, changes: [change(6, "A")] }));
   assertEquals(plan, {

@@ -14,17 +14,20 @@
  *
  * The configuration and 2.0.1 charging reports (`SIDE_FIELDS`) are kept under keys of their own: a station's
  * GetConfiguration answer is often 10-20 KB, and the record is rewritten at every status, Start and Stop (with
- * 150 keys a StatusNotification cost KV ~5x the CPU). Only the station's actor writes them (ACTOR_FIELDS), so
- * a patch naming one sets its key blindly, as a touch does; a record written before still holds them, and its
- * next write moves them out. Reads take the record's own value when it has one, else the key's.
+ * 150 keys a StatusNotification cost KV ~5x the CPU). Only the station's actor patches them (ACTOR_FIELDS), so
+ * a patch naming one sets its key blindly, as a touch does; a whole-record write (`putChargePoint`: imports,
+ * tools) replaces them as it replaces the rest. A record written before still holds them, and its next write
+ * moves them out; a binary older than this reads such a moved record without them. Reads take the record's own
+ * value when it has one, else the key's.
  */
 import { type ChargePointRecord, emptyRecord, type SnapshotPatch } from "../../model/charge_point.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
+import type { ChargingReports } from "../../model/charging_reports.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, PageRequest } from "../mod.ts";
 import { chargePointKey, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
 import type { KvReads } from "./reads.ts";
-import type { WriteSet } from "./write_set.ts";
+import { atomicOf, WriteSet } from "./write_set.ts";
 
 type Reads = Pick<ChargePointStore, "getChargePoint" | "listChargePoints" | "listStatusHistory">;
 
@@ -52,13 +55,10 @@ export class KvChargePoints implements Reads {
   }
 
   async putChargePoint(record: ChargePointRecord): Promise<void> {
-    const op = this.kv.atomic();
-    const set = {
-      set: (key: Deno.KvKey, value: unknown) => op.set(key, value),
-      delete: (key: Deno.KvKey) => op.delete(key),
-    };
-    op.set(chargePointKey(record.id), withoutSideFields(record, set, SIDE_FIELDS.map(() => true)));
-    await op.delete(seenKey(record.id)).commit();
+    const set = new WriteSet();
+    set.set(chargePointKey(record.id), withoutSideFields(record, set, SIDE_FIELDS.map(() => true)));
+    set.delete(seenKey(record.id));
+    await atomicOf(this.kv, [set]).commit();
   }
 
   async listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]> {
@@ -157,9 +157,13 @@ function withoutSideFields(
 function withSideFields(record: ChargePointRecord, sides: readonly unknown[]): ChargePointRecord {
   if (sides.every((v) => v === null)) return record;
   const out = { ...record };
-  SIDE_FIELDS.forEach(({ field }, i) => {
-    if (out[field] == null && sides[i] != null) (out as Record<string, unknown>)[field] = sides[i];
-  });
+  const [configuration, chargingReports] = sides; // in SIDE_FIELDS order
+  if (out.configuration == null && configuration != null) {
+    out.configuration = configuration as ChargePointRecord["configuration"];
+  }
+  if (out.chargingReports == null && chargingReports != null) {
+    out.chargingReports = chargingReports as ChargingReports;
+  }
   return out;
 }
 

@@ -109,11 +109,18 @@ async function foldTagPointers(kv: Deno.Kv): Promise<void> {
 async function foldKeys(kv: Deno.Kv, fold: KeyFold): Promise<void> {
   const marker = await kv.get(fold.marker);
   if (marker.value === true) return;
+  // A move whose checks fail (another process writing meanwhile) leaves the marker unset: the next open
+  // lists and moves again.
+  let complete = true;
+  const commit = async (op: Deno.AtomicOperation) => {
+    if (!(await op.commit()).ok) complete = false;
+  };
   for (const prefix of fold.prefixes) {
     // Read all first: the moves write keys the listing has yet to reach.
     const entries: Deno.KvEntry<unknown>[] = [];
     for await (const entry of kv.list({ prefix: [prefix] })) entries.push(entry);
     const foldedOf = (key: Deno.KvKey): Deno.KvKey => [prefix, idTagKey(String(key[1])), ...key.slice(2)];
+    const listed = new Map(entries.map((e) => [JSON.stringify(e.key), e]));
     const keep = new Map<string, Deno.KvEntry<unknown>>();
     for (const entry of entries) {
       const id = JSON.stringify(foldedOf(entry.key));
@@ -127,13 +134,20 @@ async function foldKeys(kv: Deno.Kv, fold: KeyFold): Promise<void> {
       if (idTagKey(spelling) === spelling) {
         // Already at its key: kept (its value brought up to date), or a second spelling the kept one's move
         // overwrites.
-        if (kept && value !== entry.value) await kv.atomic().check(entry).set(entry.key, value).commit();
+        if (kept && value !== entry.value) await commit(kv.atomic().check(entry).set(entry.key, value));
         continue;
       }
       const op = kv.atomic().check(entry).delete(entry.key);
-      if (kept) op.set(folded, value);
-      await op.commit();
+      if (kept) {
+        // The folded key as listed (absent, or the second spelling this move overwrites): a write to it
+        // meanwhile wins.
+        op.check(listed.get(JSON.stringify(folded)) ?? { key: folded, versionstamp: null }).set(
+          folded,
+          value,
+        );
+      }
+      await commit(op);
     }
   }
-  await kv.atomic().check(marker).set(fold.marker, true).commit();
+  if (complete) await kv.atomic().check(marker).set(fold.marker, true).commit();
 }

@@ -240,9 +240,12 @@ Deno.test("a KV station record keeps its configuration under a key of its own: a
   const path = await Deno.makeTempFile({ suffix: ".kv" });
   try {
     const configuration = [{ key: "HeartbeatInterval", readonly: false, value: "300" }];
-    // Written before: the configuration inside the record.
+    const chargingReports = { reports: [], limits: [], requestId: 3 };
+    // Written before: the configuration and charging reports inside the records.
     const old = await Deno.openKv(path);
-    await old.set(["cp", "CP-1"], { ...emptyRecord("CP-1", new Date(0)), configuration });
+    for (const id of ["CP-1", "CP-2"]) {
+      await old.set(["cp", id], { ...emptyRecord(id, new Date(0)), configuration, chargingReports });
+    }
     old.close();
     const store = await openKvStore(path);
     const kv = await Deno.openKv(path);
@@ -266,6 +269,16 @@ Deno.test("a KV station record keeps its configuration under a key of its own: a
       await store.commit(status(2));
       assertEquals((await kv.get(["cp_config", "CP-1"])).versionstamp, moved.versionstamp, "not rewritten");
       assertEquals((await store.getChargePoint("CP-1"))?.configuration, configuration);
+      // A page of a moved record and one still written the old way.
+      const listed = await store.listChargePoints({ limit: 10 });
+      assertEquals(listed.map((r) => [r.id, r.configuration, r.chargingReports]), [
+        ["CP-1", configuration, chargingReports],
+        ["CP-2", configuration, chargingReports],
+      ]);
+      // Clearing one side field leaves the other.
+      await store.commit({ chargePointId: "CP-2", snapshot: { configuration: null } });
+      const cleared = await store.getChargePoint("CP-2");
+      assertEquals([cleared?.configuration, cleared?.chargingReports], [null, chargingReports]);
     } finally {
       kv.close();
       await store.close();

@@ -1,7 +1,8 @@
 /**
  * 019: local list members are matched case-insensitively, as id tags are since 018: one member per
  * `lower(id_tag)` (the column has the "C" collation: A-Z folded only, as on KV). Two members that differ only
- * in case were one tag put on the list twice: the first by spelling (upper case first) is kept. Forward-only.
+ * in case were one tag put on the list twice: the first by spelling (upper case first) is kept. The primary
+ * key on the spelling stays (a second small index on a table written only by operators). Forward-only.
  */
 export const up = `
 delete from local_list_member a using local_list_member b
