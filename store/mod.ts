@@ -74,7 +74,11 @@ export interface ChargePointStore {
   putChargePoint(record: ChargePointRecord): Promise<void>;
   /** Only lastSeen changes (a `commit` of `{ lastSeen }`). No-op for an unknown id. */
   touchChargePoint(id: string, lastSeen: string): Promise<void>;
-  /** Sorted by id; `search` matches a case-insensitive substring of the id (a plain substring: no wildcards). */
+  /**
+   * Sorted by id; `search` matches a case-insensitive substring of the id (a plain substring: no wildcards).
+   * Records as lists need them: without the large fields (`configuration` null, no `chargingReports`), which
+   * `getChargePoint` gives; a fleet scan of every station would otherwise read each one's configuration.
+   */
   listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]>;
   /** A `commit` of one status history entry. */
   appendStatusHistory(entry: StatusHistoryEntry): Promise<void>;

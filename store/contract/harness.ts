@@ -55,6 +55,12 @@ export function at(minutes: number): string {
   return new Date(T0 + minutes * 60_000).toISOString();
 }
 
+/** `record` as `listChargePoints` gives it: without its configuration and charging reports. */
+export function listedChargePoint(record: ChargePointRecord): ChargePointRecord {
+  const { chargingReports: _reports, ...rest } = record;
+  return { ...rest, configuration: null };
+}
+
 export function chargePoint(id: string, overrides: Partial<ChargePointRecord> = {}): ChargePointRecord {
   return {
     id,

@@ -72,26 +72,11 @@ export class KvChargePoints implements Reads {
     const first = records[0];
     const last = records.at(-1);
     if (first === undefined || last === undefined) return records;
-    // The touches and side fields of this page's id range, a scan each.
-    const [seen, ...sides] = await Promise.all(
-      ["cp_seen", ...SIDE_FIELDS.map((s) => s.prefix)].map((prefix) =>
-        this.#valuesOf(prefix, first.id, last.id)
-      ),
-    );
-    return records.map((r) =>
-      withSideFields(
-        withLastSeen(r, (seen!.get(r.id) as string) ?? null),
-        sides.map((m) => m.get(r.id) ?? null),
-      )
-    );
-  }
-
-  /** The values of `[prefix, id]` for the ids from `first` to `last` (`[prefix, last]` sorts before the end). */
-  async #valuesOf(prefix: string, first: string, last: string): Promise<Map<string, unknown>> {
-    const out = new Map<string, unknown>();
-    const range = { start: [prefix, first], end: [prefix, last, ""] };
-    for await (const entry of this.kv.list(range)) out.set(entry.key[1] as string, entry.value);
-    return out;
+    // The touches of this page's id range in one scan (["cp_seen", last.id] sorts before the end key).
+    const seen = new Map<string, unknown>();
+    const range = { start: seenKey(first.id), end: [...seenKey(last.id), ""] };
+    for await (const entry of this.kv.list(range)) seen.set(entry.key[1] as string, entry.value);
+    return records.map((r) => listed(withLastSeen(r, (seen.get(r.id) as string) ?? null)));
   }
 
   async listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
@@ -151,6 +136,14 @@ function withoutSideFields(
     else if (patched[i]) set.delete(key);
   });
   return stored;
+}
+
+/** A record as lists give it: without its side fields (a record written before may still hold them). */
+function listed(record: ChargePointRecord): ChargePointRecord {
+  if (record.configuration === null && record.chargingReports === undefined) return record;
+  const out: ChargePointRecord = { ...record, configuration: null };
+  delete out.chargingReports;
+  return out;
 }
 
 /** A stored record with its side fields: its own values (a record written before), else their keys'. */

@@ -43,6 +43,9 @@ export const CHARGE_POINT_COLUMNS = [
   "updated_at",
 ] as const;
 
+/** What lists read: not the large columns (see ChargePointStore.listChargePoints). */
+const LISTED_COLUMNS = CHARGE_POINT_COLUMNS.filter((c) => c !== "configuration" && c !== "charging_reports");
+
 /** Record field -> column, for patches. */
 const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_COLUMNS)[number] } = {
   registrationStatus: "registration_status",
@@ -125,7 +128,7 @@ export class PgChargePoints {
   async listChargePoints(page: PageRequest & { search?: string }): Promise<ChargePointRecord[]> {
     const sql = this.sql;
     const rows = await sql<ChargePointRow[]>`
-      select * from charge_points
+      select ${sql(LISTED_COLUMNS)} from charge_points
       where true
         ${page.after !== undefined ? sql`and id > ${page.after}` : sql``}
         ${page.search ? sql`and strpos(lower(id), lower(${page.search})) > 0` : sql``}
@@ -297,7 +300,7 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
     lastSeen: iso(r.last_seen),
     firmwareStatus: r.firmware_status,
     diagnosticsStatus: r.diagnostics_status,
-    configuration: r.configuration,
+    configuration: r.configuration ?? null,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
@@ -307,7 +310,7 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
   if (r.reservations !== null) record.reservations = r.reservations;
   if (r.ocpp_version !== null) record.ocppVersion = r.ocpp_version;
   if (r.evses !== null) record.evses = r.evses;
-  if (r.charging_reports !== null) record.chargingReports = r.charging_reports;
+  if (r.charging_reports != null) record.chargingReports = r.charging_reports;
   return record;
 }
 
