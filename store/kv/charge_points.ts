@@ -128,17 +128,15 @@ function withoutSideFields(
   patched: readonly boolean[],
 ): ChargePointRecord {
   if (!SIDE_FIELDS.some((s, i) => patched[i] || record[s.field] != null)) return record;
-  const stored: ChargePointRecord = { ...record, configuration: null };
-  delete stored.chargingReports;
   SIDE_FIELDS.forEach(({ field, prefix }, i) => {
     const key = sideKey(prefix, record.id);
     if (record[field] != null) set.set(key, record[field]);
     else if (patched[i]) set.delete(key);
   });
-  return stored;
+  return listed(record);
 }
 
-/** A record as lists give it: without its side fields (a record written before may still hold them). */
+/** A record without its side fields: as stored, and as lists give it (a record written before may hold them). */
 function listed(record: ChargePointRecord): ChargePointRecord {
   if (record.configuration === null && record.chargingReports === undefined) return record;
   const out: ChargePointRecord = { ...record, configuration: null };
