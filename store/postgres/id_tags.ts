@@ -8,7 +8,7 @@ import type { Sql } from "postgres";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { IdTagStore, PageRequest } from "../mod.ts";
 import { byOrdinal } from "./batched_reads.ts";
-import { iso } from "./sql.ts";
+import { idTagIs, iso } from "./sql.ts";
 
 const ID_TAG_COLUMNS = ["id_tag", "status", "expiry_date", "parent_id_tag", "id_token_type"] as const;
 
@@ -24,9 +24,7 @@ export class PgIdTags implements IdTagStore {
   constructor(private readonly sql: Sql) {}
 
   async getIdTag(idTag: string): Promise<IdTagRecord | null> {
-    const rows = await this.sql<
-      IdTagRow[]
-    >`select * from id_tags where lower(id_tag) = lower(${idTag}::text collate "C")`;
+    const rows = await this.sql<IdTagRow[]>`select * from id_tags where ${idTagIs(this.sql, idTag)}`;
     return rows[0] ? toIdTag(rows[0]) : null;
   }
 
@@ -55,8 +53,7 @@ export class PgIdTags implements IdTagStore {
   }
 
   async deleteIdTag(idTag: string): Promise<boolean> {
-    const result = await this
-      .sql`delete from id_tags where lower(id_tag) = lower(${idTag}::text collate "C")`;
+    const result = await this.sql`delete from id_tags where ${idTagIs(this.sql, idTag)}`;
     return result.count > 0;
   }
 

@@ -8,6 +8,7 @@ import type { Sql } from "postgres";
 import type { LocalListChange, LocalListStore, StationListRecord, StationListStatus } from "../fleet.ts";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead } from "./batched_reads.ts";
 import { iso } from "./pg_helpers.ts";
+import { idTagIs } from "./sql.ts";
 
 interface StationRow {
   charge_point_id: string;
@@ -28,9 +29,6 @@ function toStation(r: StationRow): StationListRecord {
     updatedAt: iso(r.updated_at),
   };
 }
-
-/** The member that is `idTag` in any case (the unique index's expression, so the index serves it). */
-const sameMember = (sql: Sql, idTag: string) => sql`lower(id_tag) = lower(${idTag}::text collate "C")`;
 
 export class PostgresLocalListStore implements LocalListStore {
   /** Every accepted boot asks for the list's version: the asks of a boot storm share one statement. */
@@ -55,7 +53,7 @@ export class PostgresLocalListStore implements LocalListStore {
           insert into local_list_member (id_tag) values (${idTag})
           on conflict ((lower(id_tag))) do nothing returning id_tag`
         : await tx<{ id_tag: string }[]>`
-          delete from local_list_member where ${sameMember(this.sql, idTag)} returning id_tag`;
+          delete from local_list_member where ${idTagIs(tx, idTag)} returning id_tag`;
       if (rows.length === 0) return version;
       const next = version + 1;
       await tx`insert into local_list_change (version, id_tag, op, at)
@@ -69,7 +67,7 @@ export class PostgresLocalListStore implements LocalListStore {
     return await this.sql.begin(async (tx) => {
       const [meta] = await tx<{ version: number }[]>`select version from local_list_meta for update`;
       const rows = await tx<{ id_tag: string }[]>`
-        select id_tag from local_list_member where ${sameMember(this.sql, idTag)}`;
+        select id_tag from local_list_member where ${idTagIs(tx, idTag)}`;
       if (rows.length === 0) return null;
       const next = meta!.version + 1;
       await tx`insert into local_list_change (version, id_tag, op, at)
@@ -80,7 +78,7 @@ export class PostgresLocalListStore implements LocalListStore {
   }
 
   async isMember(idTag: string): Promise<boolean> {
-    return (await this.sql`select 1 from local_list_member where ${sameMember(this.sql, idTag)}`).length > 0;
+    return (await this.sql`select 1 from local_list_member where ${idTagIs(this.sql, idTag)}`).length > 0;
   }
 
   async listMembers(): Promise<string[]> {

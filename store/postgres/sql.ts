@@ -108,3 +108,13 @@ export function iso(d: Date | null): string | null {
 export function jsonOrNull(sql: Sql | TransactionSql, value: unknown) {
   return value === null || value === undefined ? null : sql.json(value as postgres.JSONValue);
 }
+
+/**
+ * `id_tag` is `idTag` in any case (OCPP's IdToken), for the tables whose `id_tag` has the "C" collation
+ * (`id_tags`, `local_list_member`): lower() folds A-Z only there, as `idTagKey` does on KV, and the parameter
+ * is given that collation too (the database's default would fold other letters as well, and never match). The
+ * expression is the one their unique indexes have (migrations 018, 019).
+ */
+export function idTagIs(sql: Sql | TransactionSql, idTag: string) {
+  return sql`lower(id_tag) = lower(${idTag}::text collate "C")`;
+}
