@@ -10,7 +10,7 @@ import type { KvReads } from "./reads.ts";
 
 const MAX_ATTEMPTS = 100;
 
-/** Set once a file's id tag keys (and active-transaction tag pointers) are all case-folded. */
+/** Set once a file's id tag keys are all case-folded. */
 const FOLDED_KEY: Deno.KvKey = ["meta", "idtag_keys"];
 
 export class KvIdTags implements IdTagStore {
@@ -42,7 +42,10 @@ export class KvIdTags implements IdTagStore {
   }
 }
 
-/** A family of keys named by an id tag's spelling at `key[1]`, folded once per file (its marker says done). */
+/**
+ * A family of records named by an id tag's spelling at `key[1]`, folded once per file (its marker says done):
+ * two spellings compete for one folded key.
+ */
 interface KeyFold {
   marker: Deno.KvKey;
   prefixes: readonly string[];
@@ -51,7 +54,7 @@ interface KeyFold {
 }
 
 const KEY_FOLDS: readonly KeyFold[] = [
-  { marker: FOLDED_KEY, prefixes: ["idtag", "tx_active_tag"], moved: (value) => value },
+  { marker: FOLDED_KEY, prefixes: ["idtag"], moved: (value) => value },
   // Members were `true` under their spelling; the spelling is now the value.
   {
     marker: ["meta", "ll_member_keys"],
@@ -61,9 +64,9 @@ const KEY_FOLDS: readonly KeyFold[] = [
 ];
 
 /**
- * Rekeys what a file written before case-insensitive tags holds: each `["idtag", spelling]` moves to its
- * folded key, each active transaction's `["tx_active_tag", spelling, id]` pointer and each local list member
- * `["ll_member", spelling]` too. Two tags that differ only in case were one tag written twice: the one first
+ * Rekeys what a file written before case-insensitive tags holds: each `["idtag", spelling]` and each local
+ * list member `["ll_member", spelling]` moves to its folded key, each transaction's tag pointers
+ * (`["tx_active_tag", spelling, id]`, `["tx_tag", spelling, id]`) too. Two tags that differ only in case were one tag written twice: the one first
  * in key order (upper case first) is kept, as on PostgreSQL (migrations 018, 019). Cheap once done: later
  * opens read only the markers.
  */
@@ -72,16 +75,19 @@ export async function foldIdTagKeys(kv: Deno.Kv): Promise<void> {
   await foldTagPointers(kv);
 }
 
-/** Set once a file's `["tx_tag", tag, id]` pointers are all case-folded. */
+/**
+ * Set once a file's transaction tag pointers are all case-folded (the active ones were folded with the id tag
+ * keys before this marker existed: files that have it find none left to move).
+ */
 const TAG_POINTERS_FOLDED: Deno.KvKey = ["meta", "tx_tag_keys"];
 
 /** Pointers moved per atomic (a check each: KV takes at most 100 checks an atomic). */
 const POINTERS_PER_ATOMIC = 100;
 
 /**
- * Rekeys each transaction's id tag pointer `["tx_tag", spelling, id]` to its folded tag. They grow with every
- * transaction (a file may hold millions), so they are moved as they are listed, in atomics of many, not read
- * all first: each key ends in its transaction's id, so two spellings never compete for one key. An atomic that
+ * Rekeys each transaction's id tag pointers, `["tx_active_tag", spelling, id]` and `["tx_tag", spelling, id]`,
+ * to their folded tag. `tx_tag` grows with every transaction (a file may hold millions), so pointers are moved
+ * as they are listed, in atomics of many, not read all first: each key ends in its transaction's id, so two spellings never compete for one key. An atomic that
  * fails its checks (another process moving at once) leaves the marker unset: the next open moves what is left.
  */
 async function foldTagPointers(kv: Deno.Kv): Promise<void> {
@@ -95,12 +101,14 @@ async function foldTagPointers(kv: Deno.Kv): Promise<void> {
     op = kv.atomic();
     pending = 0;
   };
-  for await (const entry of kv.list({ prefix: ["tx_tag"] })) {
-    const spelling = String(entry.key[1]);
-    const folded = idTagKey(spelling);
-    if (folded === spelling) continue;
-    op.check(entry).delete(entry.key).set(["tx_tag", folded, ...entry.key.slice(2)], entry.value);
-    if (++pending === POINTERS_PER_ATOMIC) await flush();
+  for (const prefix of ["tx_active_tag", "tx_tag"]) {
+    for await (const entry of kv.list({ prefix: [prefix] })) {
+      const spelling = String(entry.key[1]);
+      const folded = idTagKey(spelling);
+      if (folded === spelling) continue;
+      op.check(entry).delete(entry.key).set([prefix, folded, ...entry.key.slice(2)], entry.value);
+      if (++pending === POINTERS_PER_ATOMIC) await flush();
+    }
   }
   await flush();
   if (complete) await kv.atomic().check(marker).set(TAG_POINTERS_FOLDED, true).commit();
