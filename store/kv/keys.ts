@@ -46,10 +46,12 @@ export const openKey = (chargePointId: string, connectorId: number): Deno.KvKey 
   connectorId,
 ];
 
-/** An active transaction of an id tag, by the tag's case-insensitive key (see model/id_tag.ts `idTagKey`). */
+/** The prefix of an id tag's active transactions, by the tag's case-insensitive key (model/id_tag.ts `idTagKey`). */
+export const activeTagPrefix = (idTag: string): Deno.KvKey => ["tx_active_tag", idTagKey(idTag)];
+
+/** An active transaction of an id tag. */
 export const activeTagKey = (idTag: string, transactionId: number): Deno.KvKey => [
-  "tx_active_tag",
-  idTagKey(idTag),
+  ...activeTagPrefix(idTag),
   transactionId,
 ];
 

@@ -8,7 +8,7 @@
  * only a start sets it and only the atomic that ends its transaction (whose version is checked) clears it.
  */
 import type { StationChanges } from "../../model/changes.ts";
-import { idTagKey, sameIdTag } from "../../model/id_tag.ts";
+import { sameIdTag } from "../../model/id_tag.ts";
 import {
   MAX_TRANSACTION_ID,
   type OrphanStopRecord,
@@ -18,6 +18,7 @@ import {
 import type { TransactionFilter, TransactionStore } from "../mod.ts";
 import {
   activeTagKey,
+  activeTagPrefix,
   follow,
   getAll,
   keyId,
@@ -81,8 +82,7 @@ export class KvTransactions implements Reads {
   }
 
   async findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
-    const prefix = ["tx_active_tag", idTagKey(idTag)];
-    for await (const entry of this.kv.list<number>({ prefix }, { reverse: true })) {
+    for await (const entry of this.kv.list<number>({ prefix: activeTagPrefix(idTag) }, { reverse: true })) {
       const tx = await this.getTransaction(entry.value);
       if (tx !== null && tx.status === "active") return tx;
     }
