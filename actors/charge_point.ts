@@ -15,7 +15,11 @@ import {
   applyPatch,
   type ChargePointRecord,
   emptyRecord,
+  type LiveRecord,
   type SnapshotPatch,
+  type StationDetails,
+  withDetails,
+  withoutDetails,
 } from "../model/charge_point.ts";
 import { type CommitResult, isEmpty, type StationChanges } from "../model/changes.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
@@ -39,6 +43,7 @@ import {
 } from "../protocol/ocppj/frames.ts";
 import { isoString } from "../protocol/ocppj/time.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
+import type { AnyCommand } from "./commands/command.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import {
@@ -132,14 +137,14 @@ type Message =
   | {
     type: "updateSnapshot";
     patch: SnapshotUpdate;
-    resolve: (record: ChargePointRecord) => void;
+    resolve: (record: LiveRecord) => void;
     reject: (error: unknown) => void;
   }
   | { type: "stop"; code: number; reason: string }
   | { type: "stopped" };
 
 /** An operator's change of a snapshot: the patch, or how to compute it from the snapshot it changes. */
-export type SnapshotUpdate = SnapshotPatch | ((record: Readonly<ChargePointRecord>) => SnapshotPatch);
+export type SnapshotUpdate = SnapshotPatch | ((record: Readonly<LiveRecord>) => SnapshotPatch);
 
 export interface ActorHooks {
   /** Called once, when the actor has fully stopped. */
@@ -161,7 +166,13 @@ export interface CallOptions {
 export class ChargePointActor {
   readonly connectedAt: Date;
   readonly log: Logger;
-  #record: ChargePointRecord | null = null;
+  #record: LiveRecord & Partial<StationDetails> | null = null;
+  /**
+   * Whether `#record` holds the station's details (configuration, charging reports): only while they are
+   * needed or not yet stored (a station never stored; a failed commit that carried them). Else the store has
+   * them and the actor does not hold them: a full configuration would double a connected station's footprint.
+   */
+  #detailsHeld = false;
   /**
    * Whether the store holds this station (null until loaded). Nothing is stored for an id before its
    * BootNotification (or an operator's registration): anyone can open a socket with any id.
@@ -339,7 +350,7 @@ export class ChargePointActor {
    * Applies an operator's patch inside the mailbox, so it cannot race the station's own messages; a function
    * computes the patch there, from the snapshot as it is then (a closed transaction leaving its connector).
    */
-  updateSnapshot(patch: SnapshotUpdate): Promise<ChargePointRecord> {
+  updateSnapshot(patch: SnapshotUpdate): Promise<LiveRecord> {
     return new Promise((resolve, reject) =>
       this.#mailbox.post({ type: "updateSnapshot", patch, resolve, reject })
     );
@@ -350,13 +361,13 @@ export class ChargePointActor {
     if (this.#calls.inFlightAction !== null && !this.#stopped) this.#mailbox.post({ type: "sweep", nowMs });
   }
 
-  /** A read-only view for the registry and the API. */
-  get snapshot(): Readonly<ChargePointRecord> | null {
+  /** A read-only view for the registry and the API, without the details (`withDetails` adds the store's). */
+  get snapshot(): Readonly<LiveRecord> | null {
     return this.#current();
   }
 
   /** The snapshot with the newest lastSeen in it. */
-  #current(): ChargePointRecord | null {
+  #current(): LiveRecord & Partial<StationDetails> | null {
     if (!Number.isNaN(this.#seenMs) && this.#record) {
       this.#record = { ...this.#record, lastSeen: new Date(this.#seenMs).toISOString() };
       this.#seenMs = Number.NaN;
@@ -449,7 +460,12 @@ export class ChargePointActor {
     try {
       const stored = await this.deps.store.getChargePoint(this.id);
       const ocppVersion = this.dialect.protocol.subprotocol;
-      this.#record = { ...(stored ?? emptyRecord(this.id, now)), lastSeen: now.toISOString(), ocppVersion };
+      const live = { lastSeen: now.toISOString(), ocppVersion };
+      // A stored station's details stay in the store until something needs them (`#details`).
+      this.#record = stored
+        ? withoutDetails({ ...stored, ...live })
+        : { ...emptyRecord(this.id, now), ...live };
+      this.#detailsHeld = stored === null;
       // The dialect is the station's to say, like its boot: written with its next commit when it changed.
       if (stored && stored.ocppVersion !== ocppVersion) this.#unsaved = true;
       // A new station is stored when it boots; until then the registry lists it as connected. A known one
@@ -576,6 +592,7 @@ export class ChargePointActor {
         vendors,
         csr,
         dataTransfers,
+        details: this.#detailsLookup,
       };
       for (let decision = 1;; decision++) {
         // A handler that needs no lookup answers at once (Heartbeat): no await, no microtask turn.
@@ -760,7 +777,7 @@ export class ChargePointActor {
   }
 
   async #write(
-    record: ChargePointRecord,
+    record: LiveRecord & Partial<StationDetails>,
     changes: StationChanges,
     full: StationChanges,
     seenAtMs: number | undefined,
@@ -785,7 +802,7 @@ export class ChargePointActor {
 
   /** What a commit's outcome changes in memory: the snapshot follows what is stored. */
   #committed(
-    record: ChargePointRecord,
+    record: LiveRecord & Partial<StationDetails>,
     changes: StationChanges,
     full: StationChanges,
     committed: CommitResult,
@@ -802,8 +819,30 @@ export class ChargePointActor {
         this.#stored = true;
         this.#unsaved = false;
       }
+      if (this.#detailsHeld && this.#stored && !this.#unsaved) {
+        this.#record = withoutDetails(this.#record!);
+        this.#detailsHeld = false;
+      }
     }
     return committed;
+  }
+
+  /** `#details` as the handlers' lookup: one function per actor, not one per CALL. */
+  readonly #detailsLookup = (): Promise<StationDetails> => this.#details();
+
+  /**
+   * The station's details, read from the store and held until a commit has stored whatever changed them. Called
+   * in a mailbox turn, so nothing else commits for this station meanwhile; the store has what the actor last
+   * wrote (only the actor writes them).
+   */
+  async #details(): Promise<StationDetails> {
+    if (!this.#detailsHeld) {
+      const stored = await this.deps.store.getChargePoint(this.id);
+      this.#record = withDetails(this.#record!, stored);
+      this.#detailsHeld = true;
+    }
+    const { configuration = null, chargingReports } = this.#record!;
+    return chargingReports === undefined ? { configuration } : { configuration, chargingReports };
   }
 
   /** A mailbox turn: the guard, then the CALL goes out (or waits for the one in flight). */
@@ -858,13 +897,7 @@ export class ChargePointActor {
         definition?.triggers?.(command.payload as never, outcome.response as never) ?? [],
         this.deps.now().getTime(),
       );
-      const effect = definition?.effect;
-      const patch = effect?.(
-        this.#current()!,
-        command.payload as never,
-        outcome.response as never,
-        finishedAt,
-      );
+      const patch = definition && await this.#effectOf(definition, command, outcome.response, finishedAt);
       if (patch) changes.snapshot = patch;
     }
     try {
@@ -875,6 +908,33 @@ export class ChargePointActor {
     }
     if ("response" in outcome) command.resolve(outcome.response);
     else command.reject(outcome.error);
+  }
+
+  /** What a command's answer teaches the snapshot; null when its details cannot be read (logged). */
+  async #effectOf(
+    definition: AnyCommand,
+    command: Command,
+    response: unknown,
+    at: string,
+  ): Promise<SnapshotPatch | null> {
+    if (!definition.detailedEffect) {
+      return definition.effect?.(this.#current()!, command.payload as never, response as never, at) ?? null;
+    }
+    try {
+      const details = await this.#details();
+      return definition.detailedEffect(
+        withDetails(this.#current()!, details),
+        command.payload as never,
+        response as never,
+        at,
+      );
+    } catch (error) {
+      this.log.warn("cannot read the station's details for a command's answer", {
+        action: command.action,
+        error: String(error),
+      });
+      return null;
+    }
   }
 
   #handleResponse(frame: CallResultFrame | CallErrorFrame, mayHaveNul: boolean): void {

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import type { StationChanges } from "../model/changes.ts";
-import { type ChargePointRecord, emptyRecord } from "../model/charge_point.ts";
+import { type ChargePointRecord, emptyRecord, withoutDetails } from "../model/charge_point.ts";
 import { openKvStore } from "../store/kv/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
@@ -164,7 +164,8 @@ Deno.test("StatusNotification writes its history entry and the snapshot in one c
     assertEquals(await t.kv.listStatusHistory("CP-1", 10), [entry]);
     const stored = await t.kv.getChargePoint("CP-1");
     assertEquals(stored?.connectors, changes.snapshot?.connectors);
-    assertEquals(stored, t.actor.snapshot);
+    // What the store holds, but the details (configuration, charging reports): the actor does not hold them.
+    assertEquals(withoutDetails(stored!), t.actor.snapshot);
   } finally {
     await t.tearDown();
   }
@@ -484,5 +485,79 @@ Deno.test("a long transaction frame that arrives before the snapshot is loaded i
     assertEquals([socket.readyState, socket.sent.length], [3, 0]);
   } finally {
     await stranger.tearDown();
+  }
+});
+
+const CONFIGURED: ChargePointRecord = {
+  ...emptyRecord("CP-1", new Date(T0)),
+  registrationStatus: "Accepted",
+  configuration: [{ key: "A", readonly: false, value: "1" }, { key: "B", readonly: true, value: "2" }],
+};
+
+/** Sends a command and answers its CALL with `response`, as the station would; resolves when it is stored. */
+async function answered(
+  t: Awaited<ReturnType<typeof setUp>>,
+  action: string,
+  payload: unknown,
+  response: unknown,
+) {
+  const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+  socket.sent.length = 0;
+  const command = t.actor.call(action, payload);
+  const sent = await sentCall(socket);
+  t.actor.frameReceived(JSON.stringify([3, sent[1], response]));
+  return await command;
+}
+
+Deno.test("the actor holds no configuration: a partial GetConfiguration answer is merged into the stored one", async () => {
+  const t = await setUp({ stored: CONFIGURED });
+  try {
+    await t.call("BootNotification", BOOT);
+    assertEquals("configuration" in t.actor.snapshot!, false);
+    await answered(t, "GetConfiguration", { key: ["B"] }, {
+      configurationKey: [{ key: "B", readonly: true, value: "3" }],
+    });
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.configuration, [
+      { key: "A", readonly: false, value: "1" },
+      { key: "B", readonly: true, value: "3" },
+    ]);
+    // Read for the answer, dropped once stored.
+    assertEquals("configuration" in t.actor.snapshot!, false);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("after a failed snapshot write, the next commit leaves the stored configuration as it was", async () => {
+  const t = await setUp({ stored: CONFIGURED });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.failNext("commit");
+    assertEquals(((await t.call("StatusNotification", CHARGING)) as unknown[])[2], "InternalError");
+    // The next commit writes every field the actor owns: not a configuration it does not hold.
+    assertEquals(await t.call("StatusNotification", CHARGING), [3, "c3", {}]);
+    const stored = await t.kv.getChargePoint("CP-1");
+    assertEquals(stored?.connectors.map((c) => c.status), ["Charging"]);
+    assertEquals(stored?.configuration, CONFIGURED.configuration);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a configuration whose commit failed is held, and written with the station's next commit", async () => {
+  const t = await setUp({ stored: CONFIGURED });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.failNext("commit");
+    await answered(t, "ChangeConfiguration", { key: "A", value: "5" }, { status: "Accepted" });
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.configuration, CONFIGURED.configuration);
+    await t.call("StatusNotification", CHARGING);
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.configuration, [
+      { key: "A", readonly: false, value: "5" },
+      { key: "B", readonly: true, value: "2" },
+    ]);
+    assertEquals("configuration" in t.actor.snapshot!, false);
+  } finally {
+    await t.tearDown();
   }
 });

@@ -2,12 +2,7 @@
  * The supervisor: knows every live actor, routes operator commands and changes to it, and drives the one
  * shared timer that expires pending calls (no timer per station).
  */
-import {
-  applyPatch,
-  type ChargePointRecord,
-  emptyRecord,
-  type SnapshotPatch,
-} from "../model/charge_point.ts";
+import { applyPatch, emptyRecord, type LiveRecord, type SnapshotPatch } from "../model/charge_point.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction as isCsToCpAction201 } from "../protocol/ocpp201/mod.ts";
@@ -106,7 +101,7 @@ export class Registry {
   async updateSnapshot(
     id: string,
     update: SnapshotUpdate,
-  ): Promise<{ record: ChargePointRecord; created: boolean }> {
+  ): Promise<{ record: LiveRecord; created: boolean }> {
     const owner = this.#actors.has(id) ? null : this.#remote?.connection(id);
     // A patch computed from the snapshot (a function) cannot travel: it is committed here like an offline
     // write, which the owner's field patches never overwrite.
@@ -120,7 +115,7 @@ export class Registry {
   async updateSnapshotHere(
     id: string,
     update: SnapshotUpdate,
-  ): Promise<{ record: ChargePointRecord; created: boolean }> {
+  ): Promise<{ record: LiveRecord; created: boolean }> {
     const actor = this.#actors.get(id);
     if (actor && !actor.isStopping) return { record: await actor.updateSnapshot(update), created: false };
     const previous = this.#offlineWrites.get(id);

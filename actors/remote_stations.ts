@@ -3,7 +3,7 @@
  * way to reach its actor there. `cluster/node.ts` implements it over a cluster bus; a single process has none
  * (the registry is then exactly the local one).
  */
-import type { ChargePointRecord, SnapshotPatch } from "../model/charge_point.ts";
+import type { LiveRecord, SnapshotPatch } from "../model/charge_point.ts";
 import type { CallOptions } from "./charge_point.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
 
@@ -37,7 +37,7 @@ export interface RemoteStations {
   /** The frames every other live node still keeps of a station connected nowhere (best effort, bounded wait). */
   framesAnywhere(id: string): Promise<FrameLogEntry[]>;
   /** Patches the snapshot through the owner's actor (so its memory sees the change). */
-  updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<ChargePointRecord>;
+  updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<LiveRecord>;
   /** A socket was handed to an actor here. */
   opened(connection: Omit<StationConnection, "nodeId">): void;
   /** That actor stopped. */

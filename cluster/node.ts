@@ -19,7 +19,7 @@ import type { FrameLogEntry } from "../actors/frame_log.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
 import type { Logger } from "../logger.ts";
-import type { ChargePointRecord, SnapshotPatch } from "../model/charge_point.ts";
+import type { LiveRecord, SnapshotPatch } from "../model/charge_point.ts";
 import { decodeError, type EncodedError, encodeError } from "./errors.ts";
 import type { BusMessage, ClusterBackend, PresenceEntry } from "./mod.ts";
 
@@ -205,8 +205,8 @@ export class ClusterNode implements RemoteStations {
     return answers.flat();
   }
 
-  async updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<ChargePointRecord> {
-    return await this.#request(owner, { op: "patch", id: owner.id, patch }) as ChargePointRecord;
+  async updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<LiveRecord> {
+    return await this.#request(owner, { op: "patch", id: owner.id, patch }) as LiveRecord;
   }
 
   opened(connection: Omit<StationConnection, "nodeId">): void {

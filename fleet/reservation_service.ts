@@ -14,7 +14,7 @@ import type { StationEvent } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { ReservationRecord, ReservationState, ReservationStore } from "../store/fleet.ts";
-import type { ChargePointRecord } from "../model/charge_point.ts";
+import type { ChargePointRecord, LiveRecord } from "../model/charge_point.ts";
 import type { CommandResult, CommandSender } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
 import type { FleetEventBus } from "./events.ts";
@@ -23,8 +23,11 @@ export interface ReservationServiceDeps {
   reservations: ReservationStore;
   send: CommandSender;
   registry: Pick<Registry, "get" | "isConnected">;
-  /** The stored snapshot, for a station connected to another node of the cluster. */
-  snapshotOf?: (id: string) => Promise<Readonly<ChargePointRecord> | null>;
+  /**
+   * The stored snapshot: for a station connected to another node of the cluster, and for the configuration
+   * (which a live snapshot does not hold).
+   */
+  snapshotOf: (id: string) => Promise<Readonly<ChargePointRecord> | null>;
   events: FleetEventBus;
   now: () => Date;
   logger: Logger;
@@ -55,11 +58,11 @@ export class ReservationService {
     }
     const connected = this.deps.registry.isConnected(input.chargePointId);
     const snapshot = this.deps.registry.get(input.chargePointId)?.snapshot ??
-      (connected ? await this.deps.snapshotOf?.(input.chargePointId) ?? null : null);
+      (connected ? await this.deps.snapshotOf(input.chargePointId) : null);
     if (!connected || snapshot === null) {
       throw new FleetError("not_connected", `Cannot reserve on "${input.chargePointId}": not connected`);
     }
-    if (input.connectorId === 0) await this.#requireConnectorZero(input.chargePointId, snapshot, by);
+    if (input.connectorId === 0) await this.#requireConnectorZero(input.chargePointId, by);
     else if (!input.force) refuseUnlessAvailable(snapshot, input.connectorId);
 
     const reservationId = await this.deps.reservations.newReservationId();
@@ -228,8 +231,9 @@ export class ReservationService {
     return ended;
   }
 
-  async #requireConnectorZero(chargePointId: string, snapshot: Readonly<ChargePointRecord>, by: string) {
-    let value = snapshot.configuration?.find((k) => k.key === "ReserveConnectorZeroSupported")?.value;
+  async #requireConnectorZero(chargePointId: string, by: string) {
+    const { configuration = null } = await this.deps.snapshotOf(chargePointId) ?? {};
+    let value = configuration?.find((k) => k.key === "ReserveConnectorZeroSupported")?.value;
     if (value === undefined) {
       const result = await this.deps.send({
         chargePointId,
@@ -262,7 +266,7 @@ export class ReservationService {
   }
 }
 
-function refuseUnlessAvailable(snapshot: Readonly<ChargePointRecord>, connectorId: number): void {
+function refuseUnlessAvailable(snapshot: Readonly<LiveRecord>, connectorId: number): void {
   if (snapshot.ocppVersion === "ocpp2.0.1") return refuseUnlessEvseAvailable(snapshot, connectorId);
   const connector = snapshot.connectors.find((c) => c.connectorId === connectorId);
   if (connector?.status === "Available") return;
@@ -277,7 +281,7 @@ function refuseUnlessAvailable(snapshot: Readonly<ChargePointRecord>, connectorI
 }
 
 /** OCPP 2.0.1: the connector is the EVSE, Available when each of its connectors is. */
-function refuseUnlessEvseAvailable(snapshot: Readonly<ChargePointRecord>, evseId: number): void {
+function refuseUnlessEvseAvailable(snapshot: Readonly<LiveRecord>, evseId: number): void {
   const connectors = (snapshot.evses ?? []).filter((e) => e.evseId === evseId);
   if (connectors.length > 0 && connectors.every((c) => c.status === "Available")) return;
   const why = connectors.length > 0

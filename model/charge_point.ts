@@ -107,6 +107,35 @@ export interface ChargePointRecord {
 }
 
 /**
+ * A snapshot's large, rarely read fields: the last GetConfiguration answer (5-20 KB for a real station) and the
+ * 2.0.1 charging reports. A connected station's actor does not hold them (they would double its footprint):
+ * what needs them reads them from the store (`getChargePoint`), and station lists leave them out.
+ */
+export const DETAIL_FIELDS = ["configuration", "chargingReports"] as const satisfies readonly (
+  keyof ChargePointRecord
+)[];
+
+export type StationDetails = Pick<ChargePointRecord, (typeof DETAIL_FIELDS)[number]>;
+
+/** A snapshot without its details: what a connected station's actor holds and shows. */
+export type LiveRecord = Omit<ChargePointRecord, (typeof DETAIL_FIELDS)[number]>;
+
+/** `record` without its details (the same object when it has none). */
+export function withoutDetails(record: LiveRecord & Partial<StationDetails>): LiveRecord {
+  if (!DETAIL_FIELDS.some((field) => field in record)) return record;
+  // A rest copy, not `delete`: an object with deleted properties turns to dictionary mode, ~400 bytes more.
+  const { configuration: _configuration, chargingReports: _chargingReports, ...live } = record;
+  return live;
+}
+
+/** A live snapshot with the details the store holds (none: null configuration, no charging reports). */
+export function withDetails(live: LiveRecord, stored: Partial<StationDetails> | null): ChargePointRecord {
+  const out: ChargePointRecord = { ...live, configuration: stored?.configuration ?? null };
+  if (stored?.chargingReports !== undefined) out.chargingReports = stored.chargingReports;
+  return out;
+}
+
+/**
  * Some fields of a snapshot, to write over the stored ones; the others stay as stored. A patch of a station
  * the store does not have creates it from `emptyRecord`.
  */
@@ -165,12 +194,15 @@ export function emptyRecord(id: string, now: Date): ChargePointRecord {
  * applyPatch(record, { firmwareStatus: "Installed" }).firmwareStatus; // "Installed"
  * ```
  */
-export function applyPatch(record: ChargePointRecord, patch: SnapshotPatch): ChargePointRecord {
+export function applyPatch<R extends LiveRecord & Partial<StationDetails>>(
+  record: R,
+  patch: SnapshotPatch,
+): R {
   return { ...record, ...patch };
 }
 
 /** The actor-owned fields of `record` as a patch: what an actor writes when it cannot tell what changed. */
-export function actorFields(record: ChargePointRecord): SnapshotPatch {
+export function actorFields(record: LiveRecord & Partial<StationDetails>): SnapshotPatch {
   const patch: Record<string, unknown> = {};
   for (const field of ACTOR_FIELDS) {
     if (record[field] !== undefined) patch[field] = record[field];
@@ -179,6 +211,6 @@ export function actorFields(record: ChargePointRecord): SnapshotPatch {
 }
 
 /** The station's reservations without one (used, cancelled or replaced). */
-export function withoutReservation(record: ChargePointRecord, reservationId: number): Reservation[] {
+export function withoutReservation(record: Readonly<LiveRecord>, reservationId: number): Reservation[] {
   return (record.reservations ?? []).filter((r) => r.reservationId !== reservationId);
 }

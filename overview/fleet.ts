@@ -11,7 +11,7 @@
  * - attention: Faulted connectors of online stations, stations offline longer than the threshold, stations
  *   Pending or Rejected, and running sessions whose id tag was not Accepted.
  */
-import type { ChargePointRecord, ConnectorState } from "../model/charge_point.ts";
+import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 import { inUse, operative, shownStatus } from "./connector_status.ts";
 
@@ -23,7 +23,7 @@ export type SortKey = typeof SORT_KEYS[number];
 
 /** One station as the scan found it. */
 export interface ScannedStation {
-  record: ChargePointRecord;
+  record: LiveRecord;
   online: boolean;
   connectedAt: string | null;
   remoteAddress: string | null;
@@ -48,8 +48,8 @@ export interface FleetRow {
   connectedAt: string | null;
   remoteAddress: string | null;
   lastSeen: string | null;
-  registrationStatus: ChargePointRecord["registrationStatus"];
-  boot: ChargePointRecord["boot"];
+  registrationStatus: LiveRecord["registrationStatus"];
+  boot: LiveRecord["boot"];
   connectors: ConnectorState[];
   /** Running sessions' ids. */
   sessions: number[];

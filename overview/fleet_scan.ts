@@ -6,7 +6,7 @@
  * dashboard. The energy of a running session is read again only when its station sent meter values for it
  * since (or after a minute).
  */
-import { type ChargePointRecord, emptyRecord } from "../model/charge_point.ts";
+import { emptyRecord, type LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 import type { Store } from "../store/mod.ts";
 import type { ScannedStation } from "./fleet.ts";
@@ -17,7 +17,7 @@ export interface LiveStation {
   id: string;
   remoteAddress: string;
   connectedAt: string;
-  snapshot: Readonly<ChargePointRecord> | null;
+  snapshot: Readonly<LiveRecord> | null;
 }
 
 export interface LiveStations {
@@ -204,7 +204,7 @@ export class FleetScanner {
   }
 }
 
-function scanned(record: Readonly<ChargePointRecord>, live: LiveStation | undefined): ScannedStation {
+function scanned(record: Readonly<LiveRecord>, live: LiveStation | undefined): ScannedStation {
   return {
     record: live?.snapshot ?? record,
     online: live !== undefined,

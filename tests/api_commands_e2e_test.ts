@@ -53,6 +53,8 @@ Deno.test("each of the 26 commands reaches the station as a valid CALL and its a
     assertEquals(config.configuration, [{ key: "HeartbeatInterval", readonly: false, value: "60" }]);
     const detail = await server.json("/api/v1/charge-points/CP-CMD", { as: "viewer" });
     assertEquals(detail.body.online, true);
+    // The live snapshot does not hold the configuration: the store's is read for it.
+    assertEquals(detail.body.hasConfiguration, true);
     assertEquals(detail.body.scheduledAvailability.map((s: { type: string }) => s.type), ["Inoperative"]);
   } finally {
     await closeStation(station);

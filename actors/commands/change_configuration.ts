@@ -7,7 +7,7 @@ import { storedValue } from "./secrets.ts";
  * secret value as "[redacted]").
  */
 export const changeConfiguration: Command<"ChangeConfiguration"> = {
-  effect(state, request, response) {
+  detailedEffect(state, request, response) {
     if (response.status !== "Accepted" && response.status !== "RebootRequired") return null;
     const current = state.configuration ?? [];
     const existing = current.find((k) => k.key === request.key);

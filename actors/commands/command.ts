@@ -4,14 +4,21 @@
  * connector to start charging unless the operator insists) and an effect (what the station's answer teaches
  * its snapshot, as a patch the actor commits with the command log entry). Both pure.
  */
-import type { ChargePointRecord, SnapshotPatch } from "../../model/charge_point.ts";
+import type { ChargePointRecord, LiveRecord, SnapshotPatch } from "../../model/charge_point.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 
 export interface Command<A extends CsToCpAction> {
   /** Why sending makes no sense now (the operator may force it), or null. */
-  guard?: (state: Readonly<ChargePointRecord>, request: RequestOf<A>) => string | null;
+  guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>) => string | null;
   /** What the answer teaches the snapshot, or null when it teaches nothing we keep. `at`: when it arrived. */
   effect?: (
+    state: Readonly<LiveRecord>,
+    request: RequestOf<A>,
+    response: ResponseOf<A>,
+    at: string,
+  ) => SnapshotPatch | null;
+  /** An effect that reads the station's details (its configuration): the shell reads them from the store first. */
+  detailedEffect?: (
     state: Readonly<ChargePointRecord>,
     request: RequestOf<A>,
     response: ResponseOf<A>,
@@ -26,8 +33,14 @@ export interface Command<A extends CsToCpAction> {
 
 /** Any dialect's command, as the shell calls it. */
 export interface AnyCommand {
-  guard?: (state: Readonly<ChargePointRecord>, request: never) => string | null;
+  guard?: (state: Readonly<LiveRecord>, request: never) => string | null;
   effect?: (
+    state: Readonly<LiveRecord>,
+    request: never,
+    response: never,
+    at: string,
+  ) => SnapshotPatch | null;
+  detailedEffect?: (
     state: Readonly<ChargePointRecord>,
     request: never,
     response: never,

@@ -7,7 +7,7 @@ import { storedValue } from "./secrets.ts";
  * merged into what we had. Secret values are kept as "[redacted]".
  */
 export const getConfiguration: Command<"GetConfiguration"> = {
-  effect(state, request, response) {
+  detailedEffect(state, request, response) {
     const reported: ConfigurationKeyValue[] = (response.configurationKey ?? []).map((k) => {
       const entry: ConfigurationKeyValue = { key: k.key, readonly: k.readonly };
       if (k.value !== undefined) entry.value = storedValue(k.key, k.value);

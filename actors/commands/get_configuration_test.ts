@@ -8,7 +8,7 @@ const known = station({
 });
 
 Deno.test("GetConfiguration for every key replaces the stored configuration, sorted by key", () => {
-  const patch = getConfiguration.effect!(known, {}, {
+  const patch = getConfiguration.detailedEffect!(known, {}, {
     configurationKey: [{ key: "Z", readonly: false, value: "9" }, { key: "C", readonly: true }],
   }, AT);
   assertEquals(patch, {
@@ -17,7 +17,7 @@ Deno.test("GetConfiguration for every key replaces the stored configuration, sor
 });
 
 Deno.test("GetConfiguration for some keys merges them into what was stored", () => {
-  const patch = getConfiguration.effect!(known, { key: ["B"] }, {
+  const patch = getConfiguration.detailedEffect!(known, { key: ["B"] }, {
     configurationKey: [{ key: "B", readonly: true, value: "3" }],
     unknownKey: ["Q"],
   }, AT);

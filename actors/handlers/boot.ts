@@ -5,13 +5,13 @@
  * The station's identity is kept as a `BootInfo` either way.
  */
 import { isoString } from "../../protocol/ocppj/time.ts";
-import type { BootInfo, ChargePointRecord, SnapshotPatch } from "../../model/charge_point.ts";
+import type { BootInfo, LiveRecord, SnapshotPatch } from "../../model/charge_point.ts";
 import type { RegistrationStatus } from "../../protocol/ocpp16/enums.ts";
 import type { StationEvent } from "../events.ts";
 import type { Changes, HandlerContext } from "./handler.ts";
 
 export function bootDecision(
-  state: Readonly<ChargePointRecord>,
+  state: Readonly<LiveRecord>,
   boot: BootInfo,
   ctx: HandlerContext,
 ): {

@@ -1,6 +1,6 @@
 /**
  * What handler tests run on: a station's snapshot and a context at a fixed time with lookups answered from
- * plain lists (no socket, no store).
+ * plain lists (no socket, no store); the station's details are none unless a test gives them.
  */
 import { type ChargePointRecord, emptyRecord } from "../../model/charge_point.ts";
 import { fakeLookups } from "../../model/fakes.ts";
@@ -41,6 +41,7 @@ export function context(fields: Partial<HandlerContext> = {}): HandlerContext {
     settings: SETTINGS,
     lookups: fakeLookups(),
     vendors: {},
+    details: () => Promise.resolve({ configuration: null }),
     ...fields,
   };
 }

@@ -7,7 +7,7 @@
  * A handler may throw `OcppError` to answer with a CALLERROR; it never writes, never logs, never reads a clock.
  */
 import type { LogFields, LogLevel } from "../../logger.ts";
-import type { ChargePointRecord } from "../../model/charge_point.ts";
+import type { LiveRecord, StationDetails } from "../../model/charge_point.ts";
 import type { StationChanges } from "../../model/changes.ts";
 import type { Lookups } from "../../model/lookups.ts";
 import type { SecurityEventKind } from "../../store/security_events.ts";
@@ -28,6 +28,8 @@ export interface HandlerContext {
   readonly dataTransfers?: DataTransferDesk | undefined;
   /** Checks a CSR before SignCertificate is answered; absent: this Central System signs no certificates. */
   readonly csr?: CsrChecker | undefined;
+  /** The station's details (configuration, charging reports): `state` does not hold them. */
+  readonly details: () => Promise<StationDetails>;
 }
 
 /**
@@ -75,14 +77,14 @@ export interface HandlerResult<R> {
 
 /** One handler per CP->CS action of OCPP 1.6. */
 export type Handler<A extends CpToCsAction> = (
-  state: Readonly<ChargePointRecord>,
+  state: Readonly<LiveRecord>,
   request: RequestOf<A>,
   ctx: HandlerContext,
 ) => HandlerResult<ResponseOf<A>> | Promise<HandlerResult<ResponseOf<A>>>;
 
 /** Any dialect's handler, as the shell calls it (the dialect's table pairs each action with its own). */
 export type AnyHandler = (
-  state: Readonly<ChargePointRecord>,
+  state: Readonly<LiveRecord>,
   request: never,
   ctx: HandlerContext,
 ) => HandlerResult<unknown> | Promise<HandlerResult<unknown>>;

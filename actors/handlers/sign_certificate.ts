@@ -4,16 +4,16 @@
  * size); a good one is answered Accepted and signed after the answer, the certificate following in
  * CertificateSigned; a bad one is answered Rejected and logged as a `csr_rejected` security event.
  */
-import type { ChargePointRecord } from "../../model/charge_point.ts";
+import type { StationDetails } from "../../model/charge_point.ts";
 import type { Handler } from "./handler.ts";
 
-export const signCertificate: Handler<"SignCertificate"> = async (state, request, ctx) => {
+export const signCertificate: Handler<"SignCertificate"> = async (_state, request, ctx) => {
   const refuse = (reason: string) => ({
     response: { status: "Rejected" as const },
     securityEvents: [{ kind: "csr_rejected" as const, reason: `SignCertificate refused: ${reason}` }],
   });
   if (!ctx.csr) return refuse("this Central System has no certificate authority");
-  const cpoName = cpoNameOf(state);
+  const cpoName = cpoNameOf(await ctx.details());
   const check = await ctx.csr.check(request.csr, { chargePointId: ctx.chargePointId, cpoName });
   if (!check.ok) return refuse(check.reason);
   return {
@@ -24,7 +24,7 @@ export const signCertificate: Handler<"SignCertificate"> = async (state, request
 };
 
 /** The station's CpoName configuration key as last read (GetConfiguration), or null. */
-export function cpoNameOf(state: Readonly<ChargePointRecord>): string | null {
-  const value = state.configuration?.find((k) => k.key === "CpoName")?.value;
+export function cpoNameOf(details: Pick<StationDetails, "configuration">): string | null {
+  const value = details.configuration?.find((k) => k.key === "CpoName")?.value;
   return value === undefined || value === "" ? null : value;
 }

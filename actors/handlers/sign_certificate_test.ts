@@ -19,8 +19,9 @@ function checker(asked: unknown[]): CsrChecker {
 
 Deno.test("signCertificate() accepts a CSR that passes the checks and signs it after the answer", async () => {
   const asked: unknown[] = [];
-  const state = station({ configuration: [{ key: "CpoName", readonly: false, value: "Acme" }] });
-  const result = await signCertificate(state, { csr: "good" }, context({ csr: checker(asked) }));
+  const details = () =>
+    Promise.resolve({ configuration: [{ key: "CpoName", readonly: false, value: "Acme" }] });
+  const result = await signCertificate(station(), { csr: "good" }, context({ csr: checker(asked), details }));
   assertEquals(result.response, { status: "Accepted" });
   assertEquals(asked, [{ csr: "good", chargePointId: "CP-1", cpoName: "Acme" }]);
   assertEquals(result.followUps, [{ type: "signCertificate", csr: "good", cpoName: "Acme" }]);
@@ -41,7 +42,7 @@ Deno.test("signCertificate() without a certificate authority rejects, and an emp
   const result = await signCertificate(station(), { csr: "good" }, context());
   assertEquals(result.response, { status: "Rejected" });
   const asked: unknown[] = [];
-  const state = station({ configuration: [{ key: "CpoName", readonly: false, value: "" }] });
-  await signCertificate(state, { csr: "good" }, context({ csr: checker(asked) }));
+  const details = () => Promise.resolve({ configuration: [{ key: "CpoName", readonly: false, value: "" }] });
+  await signCertificate(station(), { csr: "good" }, context({ csr: checker(asked), details }));
   assertEquals(asked, [{ csr: "good", chargePointId: "CP-1", cpoName: null }]);
 });

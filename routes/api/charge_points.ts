@@ -11,7 +11,7 @@ import type { Registry, StationConnection } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
-import type { ChargePointRecord } from "../../model/charge_point.ts";
+import { type ChargePointRecord, type LiveRecord, withDetails } from "../../model/charge_point.ts";
 import { deviceModelKey } from "../../model/device_model.ts";
 import type { Store } from "../../store/mod.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
@@ -99,7 +99,7 @@ type Summary = z.infer<typeof ChargePointSummarySchema>;
 
 function summary(
   id: string,
-  record: Readonly<ChargePointRecord> | null,
+  record: Readonly<LiveRecord> | null,
   connection: StationConnection | null,
   /** The dialect the station's socket speaks, when it is connected to this process. */
   liveDialect: string | null = null,
@@ -128,7 +128,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
   const { registry, store, logger, now } = options;
 
   /** A station's summary with its presence in the cluster and, when its socket is here, its dialect. */
-  function summarize(id: string, record: Readonly<ChargePointRecord> | null): Summary {
+  function summarize(id: string, record: Readonly<LiveRecord> | null): Summary {
     return summary(
       id,
       record,
@@ -137,9 +137,11 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     );
   }
 
-  /** The freshest snapshot: the live actor's, else the stored one. */
+  /** The freshest snapshot: the live actor's with the details the store holds, else the stored one. */
   async function snapshotOf(id: string): Promise<Readonly<ChargePointRecord> | null> {
-    return registry.get(id)?.snapshot ?? await store.getChargePoint(id);
+    const live = registry.get(id)?.snapshot;
+    const stored = await store.getChargePoint(id);
+    return live ? withDetails(live, stored) : stored;
   }
 
   /** Connected stations the store does not hold (not booted yet), sorted by id, after `after`. */
@@ -174,7 +176,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     },
   }, async (c, { query }) => {
     const items: Summary[] = [];
-    const wanted = (record: Readonly<ChargePointRecord> | null) =>
+    const wanted = (record: Readonly<LiveRecord> | null) =>
       query.registration === undefined || query.registration.has(record?.registrationStatus ?? "none");
     if (query.online === true) {
       // The connected ones are all in memory: sort and page them there.

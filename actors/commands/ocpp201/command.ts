@@ -1,11 +1,11 @@
 /** The OCPP 2.0.1 command type: the same guard and effect as OCPP 1.6's (`../command.ts`), typed by 2.0.1. */
-import type { ChargePointRecord, SnapshotPatch } from "../../../model/charge_point.ts";
+import type { LiveRecord, SnapshotPatch } from "../../../model/charge_point.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../../protocol/ocpp201/mod.ts";
 
 export interface Command201<A extends CsToCpAction> {
-  guard?: (state: Readonly<ChargePointRecord>, request: RequestOf<A>) => string | null;
+  guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>) => string | null;
   effect?: (
-    state: Readonly<ChargePointRecord>,
+    state: Readonly<LiveRecord>,
     request: RequestOf<A>,
     response: ResponseOf<A>,
     at: string,

@@ -11,12 +11,12 @@ import {
 } from "../../../model/charging_reports.ts";
 import type { Handler201 } from "./handler.ts";
 
-export const reportChargingProfiles: Handler201<"ReportChargingProfiles"> = (state, request, ctx) => ({
+export const reportChargingProfiles: Handler201<"ReportChargingProfiles"> = async (_state, request, ctx) => ({
   response: {},
   changes: {
     snapshot: {
       chargingReports: withReportedProfiles(
-        state.chargingReports,
+        (await ctx.details()).chargingReports,
         request.requestId,
         {
           evseId: request.evseId,
@@ -41,7 +41,7 @@ export const reportChargingProfiles: Handler201<"ReportChargingProfiles"> = (sta
   }],
 });
 
-export const notifyChargingLimit: Handler201<"NotifyChargingLimit"> = (state, request, ctx) => {
+export const notifyChargingLimit: Handler201<"NotifyChargingLimit"> = async (_state, request, ctx) => {
   const at = isoString(ctx.now);
   const { chargingLimitSource, isGridCritical } = request.chargingLimit;
   const evseId = request.evseId ?? 0;
@@ -49,7 +49,7 @@ export const notifyChargingLimit: Handler201<"NotifyChargingLimit"> = (state, re
     response: {},
     changes: {
       snapshot: {
-        chargingReports: withChargingLimit(state.chargingReports, {
+        chargingReports: withChargingLimit((await ctx.details()).chargingReports, {
           evseId,
           chargingLimitSource,
           isGridCritical: isGridCritical ?? false,
@@ -77,12 +77,12 @@ export const notifyChargingLimit: Handler201<"NotifyChargingLimit"> = (state, re
   };
 };
 
-export const clearedChargingLimit: Handler201<"ClearedChargingLimit"> = (state, request, ctx) => ({
+export const clearedChargingLimit: Handler201<"ClearedChargingLimit"> = async (_state, request, ctx) => ({
   response: {},
   changes: {
     snapshot: {
       chargingReports: withoutChargingLimit(
-        state.chargingReports,
+        (await ctx.details()).chargingReports,
         request.chargingLimitSource,
         request.evseId,
       ),
