@@ -18,6 +18,7 @@ import {
   type LiveRecord,
   type SnapshotPatch,
   type StationDetails,
+  unexpiredReservations,
   withDetails,
   withoutDetails,
 } from "../model/charge_point.ts";
@@ -468,6 +469,13 @@ export class ChargePointActor {
       this.#detailsHeld = stored === null;
       // The dialect is the station's to say, like its boot: written with its next commit when it changed.
       if (stored && stored.ocppVersion !== ocppVersion) this.#unsaved = true;
+      // So are reservations that expired meanwhile: the station dropped them (a record that kept every one
+      // could outgrow what a KV value holds, and then no status of the station could be stored).
+      const reservations = unexpiredReservations(this.#record, now.getTime());
+      if (reservations) {
+        this.#record.reservations = reservations;
+        this.#unsaved = true;
+      }
       // A new station is stored when it boots; until then the registry lists it as connected. A known one
       // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
       // with every CALL and on close).

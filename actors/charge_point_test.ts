@@ -561,3 +561,23 @@ Deno.test("a configuration whose commit failed is held, and written with the sta
     await t.tearDown();
   }
 });
+
+Deno.test("reservations that expired while the record was not written are dropped with the next commit", async () => {
+  const reservation = (reservationId: number, expiryDate: string) => ({
+    reservationId,
+    connectorId: 1,
+    idTag: "TAG-0",
+    expiryDate,
+    requestedAt: "2026-04-01T00:00:00.000Z",
+  });
+  const expired = Array.from({ length: 300 }, (_, i) => reservation(100 + i, "2026-04-02T00:00:00.000Z"));
+  const running = reservation(99, "2026-05-02T00:00:00.000Z");
+  const t = await setUp({ stored: { ...CONFIGURED, reservations: [...expired, running] } });
+  try {
+    await t.call("BootNotification", BOOT);
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.reservations, [running]);
+    assertEquals(t.actor.snapshot?.reservations, [running]);
+  } finally {
+    await t.tearDown();
+  }
+});

@@ -210,7 +210,27 @@ export function actorFields(record: LiveRecord & Partial<StationDetails>): Snaps
   return patch as SnapshotPatch;
 }
 
-/** The station's reservations without one (used, cancelled or replaced). */
-export function withoutReservation(record: Readonly<LiveRecord>, reservationId: number): Reservation[] {
-  return (record.reservations ?? []).filter((r) => r.reservationId !== reservationId);
+/**
+ * The station's reservations without one (used, cancelled or replaced) and without those expired at `at`: a
+ * station ends a reservation at its expiry (OCPP 1.6 §5.13), and one whose end we never hear of (it expired,
+ * a start did not name it, it was cancelled while the station was offline) must not stay on the record for
+ * ever (every status rewrites a KV record, and one holds at most 64 KiB).
+ */
+export function withoutReservation(
+  record: Readonly<LiveRecord>,
+  reservationId: number,
+  at: string,
+): Reservation[] {
+  const nowMs = Date.parse(at);
+  return (record.reservations ?? []).filter((r) => r.reservationId !== reservationId && !expired(r, nowMs));
+}
+
+/** The record's reservations without those expired at `nowMs`, or null when none has expired. */
+export function unexpiredReservations(record: Readonly<LiveRecord>, nowMs: number): Reservation[] | null {
+  const reservations = record.reservations ?? [];
+  return reservations.some((r) => expired(r, nowMs)) ? reservations.filter((r) => !expired(r, nowMs)) : null;
+}
+
+function expired(reservation: Reservation, nowMs: number): boolean {
+  return Date.parse(reservation.expiryDate) <= nowMs;
 }

@@ -14,6 +14,6 @@ export const reserveNow: Command<"ReserveNow"> = {
       requestedAt: at,
     };
     if (request.parentIdTag !== undefined) reservation.parentIdTag = request.parentIdTag;
-    return { reservations: [...withoutReservation(state, request.reservationId), reservation] };
+    return { reservations: [...withoutReservation(state, request.reservationId, at), reservation] };
   },
 };

@@ -24,3 +24,22 @@ Deno.test("ReserveNow accepted keeps the reservation, replacing one with the sam
   assertEquals(again, { reservations: [{ ...kept, connectorId: 2, parentIdTag: "P" }] });
   assertEquals(reserveNow.effect!(station(), RESERVE, { status: "Occupied" }, AT), null);
 });
+
+Deno.test("ReserveNow accepted drops the reservations that have expired, whose end the station never told", () => {
+  const old = (reservationId: number, expiryDate: string) => ({
+    reservationId,
+    connectorId: 1,
+    idTag: "TAG-0",
+    expiryDate,
+    requestedAt: "2026-04-01T00:00:00.000Z",
+  });
+  const expired = Array.from({ length: 500 }, (_, i) => old(100 + i, "2026-04-02T00:00:00.000Z"));
+  const running = old(99, "2026-05-01T10:30:00.000Z");
+  const patch = reserveNow.effect!(
+    station({ reservations: [...expired, old(98, AT), running] }),
+    RESERVE,
+    { status: "Accepted" },
+    AT,
+  );
+  assertEquals(patch?.reservations?.map((r) => r.reservationId), [99, 3]);
+});

@@ -57,7 +57,7 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
   const snapshot: SnapshotPatch = { connectors };
   // A start with a reservationId uses that reservation up (OCPP 1.6 §5.13).
   if (request.reservationId !== undefined && state.reservations) {
-    snapshot.reservations = withoutReservation(state, request.reservationId);
+    snapshot.reservations = withoutReservation(state, request.reservationId, receivedAt);
   }
   log.push(
     outcome.replayed

@@ -14,14 +14,14 @@ export const reserveNow: Command201<"ReserveNow"> = {
       requestedAt: at,
     };
     if (request.groupIdToken !== undefined) reservation.parentIdTag = request.groupIdToken.idToken;
-    return { reservations: [...withoutReservation(state, request.id), reservation] };
+    return { reservations: [...withoutReservation(state, request.id, at), reservation] };
   },
 };
 
 /** OCPP 2.0.1 H02. */
 export const cancelReservation: Command201<"CancelReservation"> = {
-  effect: (state, request, response) =>
+  effect: (state, request, response, at) =>
     response.status === "Accepted"
-      ? { reservations: withoutReservation(state, request.reservationId) }
+      ? { reservations: withoutReservation(state, request.reservationId, at) }
       : null,
 };
