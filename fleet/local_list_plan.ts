@@ -67,8 +67,8 @@ export interface LocalListPlanInput {
 export function planLocalList(input: LocalListPlanInput): LocalListPlan {
   const { currentVersion } = input;
   if (currentVersion === 0) return { kind: "not_managed" };
+  if (holdsCurrentList(input)) return { kind: "up_to_date" };
   const inSync = input.knownVersion !== null && input.stationVersion === input.knownVersion;
-  if (inSync && input.knownVersion === currentVersion && !input.full) return { kind: "up_to_date" };
   const size = [...input.members.values()].filter((r) => r !== null).length;
   if (input.stationVersion === 0 && size === 0 && !input.full) return { kind: "up_to_date" };
   if (input.maxListLength !== null && size > input.maxListLength) {
@@ -76,6 +76,17 @@ export function planLocalList(input: LocalListPlanInput): LocalListPlan {
   }
   if (inSync && input.changes !== null && !input.full) return differential(input);
   return full(input);
+}
+
+/**
+ * Whether the station holds the current list, as far as we know (its version is the one we sent it, and
+ * current): decided without the members, which a station's every reconnect would otherwise read.
+ */
+export function holdsCurrentList(
+  input: Pick<LocalListPlanInput, "stationVersion" | "knownVersion" | "currentVersion" | "full">,
+): boolean {
+  return input.knownVersion !== null && input.stationVersion === input.knownVersion &&
+    input.knownVersion === input.currentVersion && !input.full;
 }
 
 function differential(input: LocalListPlanInput): LocalListPlan {

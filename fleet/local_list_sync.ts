@@ -16,7 +16,7 @@ import type { LocalListStore, StationListRecord, StationListStatus } from "../st
 import { idTagKey, type IdTagRecord } from "../model/id_tag.ts";
 import type { Store } from "../store/mod.ts";
 import type { CommandSender } from "./command_sender.ts";
-import { type LocalListMessage, planLocalList } from "./local_list_plan.ts";
+import { holdsCurrentList, type LocalListMessage, planLocalList } from "./local_list_plan.ts";
 
 export interface LocalListSyncDeps {
   localLists: LocalListStore;
@@ -37,11 +37,20 @@ const REQUESTED_BY = "system:local-list";
 const PARALLEL = 20;
 /** Fewer members than this are read one by one; more, by a scan of the id tags. */
 const READ_ONE_BY_ONE = 200;
+/** How long the members read for one list version serve the stations syncing to it. */
+const MEMBERS_REUSE_MS = 30_000;
 
 export class LocalListSync {
   #queued = new Map<string, Promise<StationListRecord | null>>();
   #running = new Map<string, Promise<unknown>>();
   #limits = new Map<string, Limits>();
+  /**
+   * The members read for one list version, shared by the stations syncing to it: a change syncs every
+   * connected station, and each read is every member and, past a few hundred, every id tag. A member's
+   * authorization change is a new version (`tagChanged`), so one version's members do not change.
+   */
+  #membersRead: { version: number; atMs: number; members: Promise<Map<string, IdTagRecord | null>> } | null =
+    null;
 
   constructor(private readonly deps: LocalListSyncDeps) {}
 
@@ -132,20 +141,21 @@ export class LocalListSync {
     if (stationVersion === -1) {
       return await this.#record(chargePointId, null, "not_supported", "GetLocalListVersion answered -1");
     }
-    const limits = await this.#limitsOf(chargePointId);
     let full = false;
     for (let round = 0; round < 2; round++) {
       const knownVersion = stored?.version ?? null;
-      const changes = knownVersion !== null ? await localLists.changesSince(knownVersion) : null;
       const currentVersion = await localLists.currentVersion();
+      const state = { stationVersion, knownVersion: round === 0 ? knownVersion : null, currentVersion, full };
+      if (currentVersion !== 0 && holdsCurrentList(state)) {
+        return await this.#record(chargePointId, currentVersion, "synced", null);
+      }
+      const changes = knownVersion !== null ? await localLists.changesSince(knownVersion) : null;
+      const limits = await this.#limitsOf(chargePointId);
       const plan = planLocalList({
-        stationVersion,
-        knownVersion: round === 0 ? knownVersion : null,
-        currentVersion,
-        members: await this.#members(),
+        ...state,
+        members: await this.#membersAt(currentVersion),
         changes,
         ...limits,
-        full,
       });
       switch (plan.kind) {
         case "not_managed":
@@ -250,6 +260,20 @@ export class LocalListSync {
     };
     if (answer.ok) this.#limits.set(chargePointId, limits);
     return limits;
+  }
+
+  /** `#members()` at list version `version`: read once for the stations syncing to it, for a while. */
+  #membersAt(version: number): Promise<Map<string, IdTagRecord | null>> {
+    const atMs = this.deps.now().getTime();
+    const read = this.#membersRead;
+    if (read && read.version === version && atMs - read.atMs < MEMBERS_REUSE_MS) return read.members;
+    const members = this.#members();
+    const entry = { version, atMs, members };
+    this.#membersRead = entry;
+    members.catch(() => {
+      if (this.#membersRead === entry) this.#membersRead = null;
+    });
+    return members;
   }
 
   /** Every member with its id tag record (null when the tag no longer exists). */

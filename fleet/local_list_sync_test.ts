@@ -40,12 +40,19 @@ async function setup(
   const kv = await Deno.openKv(":memory:");
   const fleet = kvFleetStore(kv, () => kv.close());
   const station = fakeStation(answers);
+  /** The id tag reads the sync made. */
+  const reads = { getIdTag: 0, listIdTags: 0 };
   const sync = new LocalListSync({
     localLists: fleet.localLists,
     idTags: {
-      getIdTag: (t) => Promise.resolve(tags.find((r) => r.idTag.toLowerCase() === t.toLowerCase()) ?? null),
-      listIdTags: ({ after, limit }) =>
-        Promise.resolve(tags.filter((r) => after === undefined || r.idTag > after).slice(0, limit)),
+      getIdTag: (t) => {
+        reads.getIdTag++;
+        return Promise.resolve(tags.find((r) => r.idTag.toLowerCase() === t.toLowerCase()) ?? null);
+      },
+      listIdTags: ({ after, limit }) => {
+        reads.listIdTags++;
+        return Promise.resolve(tags.filter((r) => after === undefined || r.idTag > after).slice(0, limit));
+      },
     },
     send: station.send,
     registry: {
@@ -57,7 +64,7 @@ async function setup(
     logger: createMemoryLogger(),
   });
   for (const t of members) await fleet.localLists.setMember(t, true, NOW.toISOString());
-  return { fleet, station, sync, close: () => fleet.close() };
+  return { fleet, station, sync, reads, close: () => fleet.close() };
 }
 
 const config = (max: string, send: string) => () =>
@@ -203,6 +210,62 @@ Deno.test("LocalListSync: with many members, a member spelled in another case th
     assertEquals(sent.filter((e) => e.idTag.toLowerCase() === "t007").map((e) => e.idTagInfo !== undefined), [
       true,
     ]);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("LocalListSync: a station holding the current list is checked without reading the members", async () => {
+  const tags = Array.from({ length: 250 }, (_, i) => tag(`T${String(i).padStart(3, "0")}`));
+  const { fleet, station, sync, reads, close } = await setup(
+    {
+      GetConfiguration: config("1000", "1000"),
+      GetLocalListVersion: () => accepted({ listVersion: 250 }),
+    },
+    tags,
+    tags.map((t) => t.idTag),
+  );
+  try {
+    assertEquals(await fleet.localLists.currentVersion(), 250);
+    await fleet.localLists.putStationList({
+      chargePointId: "CP-1",
+      version: 250,
+      status: "synced",
+      detail: null,
+      lastSyncAt: null,
+      updatedAt: NOW.toISOString(),
+    });
+    const record = await sync.sync("CP-1");
+    assertEquals([record?.status, record?.version], ["synced", 250]);
+    // Nor are its limits asked for: only the version.
+    assertEquals(station.sent.map((r) => r.action), ["GetLocalListVersion"]);
+    assertEquals(reads, { getIdTag: 0, listIdTags: 0 });
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("LocalListSync: stations syncing to the same list version share one read of the members", async () => {
+  const tags = Array.from({ length: 250 }, (_, i) => tag(`T${String(i).padStart(3, "0")}`));
+  const { station, sync, reads, close } = await setup(
+    {
+      GetConfiguration: config("1000", "1000"),
+      GetLocalListVersion: () => accepted({ listVersion: 0 }),
+      SendLocalList: () => accepted({ status: "Accepted" }),
+    },
+    tags,
+    tags.map((t) => t.idTag),
+  );
+  try {
+    const records = await Promise.all(["CP-1", "CP-2", "CP-3"].map((id) => sync.sync(id)));
+    assertEquals(records.map((r) => [r?.status, r?.version]), [
+      ["synced", 250],
+      ["synced", 250],
+      ["synced", 250],
+    ]);
+    assertEquals(station.sent.filter((r) => r.action === "SendLocalList").length, 3);
+    // 250 tags: one page of the id tags, for all three.
+    assertEquals(reads, { getIdTag: 0, listIdTags: 1 });
   } finally {
     await close();
   }
