@@ -377,6 +377,10 @@ export function transactionCases({ stationTest }: Cases): void {
     assertEquals(await list({ idTag: "a" }), [t3, t1], "id tags match in any case");
     assertEquals(await list({ idTag: "a", chargePointId: "CP-1" }), [t1]);
     assertEquals(await list({ status: "active" }), [t5, t4, t2]);
+    assertEquals(await list({ status: "active", chargePointId: "CP-1" }), [t4, t2]);
+    assertEquals(await list({ status: "active", chargePointId: "CP-1", before: t4! }), [t2]);
+    assertEquals(await list({ status: "active", chargePointId: "CP-2" }), [t5]);
+    assertEquals(await list({ status: "active", chargePointId: "CP-2", connectorId: 1 }), []);
     assertEquals(await list({ status: "superseded" }), [t1]);
     assertEquals(await list({ status: "finished" }), [t3]);
     assertEquals(await list({ from: at(20) }), [t5, t4, t3, t2]);

@@ -125,10 +125,12 @@ export class KvTransactions implements Reads {
         }
       }
     };
-    if (prefix[0] === "tx" && filter.status === "active") {
-      // Active ones are at most one per connector: their pointers are few, so sort them rather than scan.
+    if (filter.status === "active") {
+      // Active ones are at most one per connector: their pointers are few, so sort them rather than scan a
+      // station's or a tag's history (the load manager asks for a station's at every division).
       const open: number[] = [];
-      for await (const entry of this.kv.list<number>({ prefix: ["tx_open"] })) {
+      const openPrefix = filter.chargePointId !== undefined ? ["tx_open", filter.chargePointId] : ["tx_open"];
+      for await (const entry of this.kv.list<number>({ prefix: openPrefix })) {
         if (filter.before === undefined || entry.value < filter.before) open.push(entry.value);
       }
       open.sort((a, b) => b - a);

@@ -163,10 +163,21 @@ export class PgTransactions {
 
   async listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]> {
     const sql = this.sql;
+    const station = filter.chargePointId !== undefined
+      ? sql`charge_point_id = ${filter.chargePointId}`
+      : null;
+    // The active ones through open_transactions (no index of transactions has the status): one row per
+    // running session, where a station's or the whole table's history would be read for them otherwise.
+    const open = filter.status === "active"
+      ? sql`and transaction_id in (select transaction_id from open_transactions ${
+        station ? sql`where ${station}` : sql``
+      })`
+      : sql``;
     const rows = await sql<TransactionRow[]>`
       select * from transactions
       where true
-        ${filter.chargePointId !== undefined ? sql`and charge_point_id = ${filter.chargePointId}` : sql``}
+        ${station ? sql`and ${station}` : sql``}
+        ${open}
         ${filter.connectorId !== undefined ? sql`and connector_id = ${filter.connectorId}` : sql``}
         ${
       filter.idTag !== undefined
