@@ -386,11 +386,36 @@ export function transactionCases({ stationTest }: Cases): void {
     assertEquals(await list({ from: at(20) }), [t5, t4, t3, t2]);
     assertEquals(await list({ to: at(40) }), [t3, t2, t1]);
     assertEquals(await list({ from: at(20), to: at(50) }), [t4, t3, t2]);
+    assertEquals(await list({ from: at(20), before: t4! }), [t3, t2]);
+    assertEquals(await list({ from: at(20), status: "active" }), [t5, t4, t2]);
+    assertEquals(await list({ from: at(20), status: "finished" }), [t3]);
+    assertEquals(ids(await store().listTransactions({ limit: 2, from: at(20) })), [t5, t4]);
     assertEquals(await list({ chargePointId: "CP-3" }), []);
     assertEquals(await list({ idTag: "B", status: "active", chargePointId: "CP-1", connectorId: 1 }), [t4]);
     const full = await store().listTransactions({ limit: 1, status: "finished" });
     assertEquals(full, [await store().getTransaction(t3!)]);
   });
+
+  stationTest(
+    "listTransactions() by start time follows a start time an update changed",
+    async ({ store }) => {
+      // OCPP 2.0.1: a Started event that arrives after other events sets the start it knows.
+      const { transaction } = await store().startTransaction(startInput({ timestamp: at(10) }));
+      const result = await store().commit({
+        chargePointId: "CP-1",
+        transactionUpdates: [{
+          transaction: { ...transaction, startTimestamp: at(30) },
+          expectedStatus: "active",
+        }],
+      });
+      assertEquals(result.ok, true);
+      const list = async (f: Omit<TransactionFilter, "limit">) =>
+        ids(await store().listTransactions({ limit: 10, ...f }));
+      assertEquals(await list({ from: at(20) }), [transaction.transactionId]);
+      assertEquals(await list({ from: at(5), to: at(20) }), []);
+      assertEquals(await list({ from: at(30), to: at(31) }), [transaction.transactionId]);
+    },
+  );
 
   stationTest("listTransactions() pages with limit and the before cursor", async ({ store }) => {
     const started: number[] = [];

@@ -12,7 +12,8 @@
  * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
  *   (replay index); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTagKey(idTag), id]`,
  *   `["tx_cp", cpId, id]`, `["tx_tag", idTagKey(idTag), id]` -> id; `["tx_sid", cpId, stationTransactionId]` -> id
- *   (OCPP 2.0.1)
+ *   (OCPP 2.0.1); `["tx_t", startTimestamp, id]` -> id (lists by start time; a file written before gets them
+ *   once at open, `start_times.ts`)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
  *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
  * - `["mv_cp", cpId, timestamp, connectorId]` a group: the first sampled values stored for that connector and
@@ -40,6 +41,8 @@ export const TX_COUNTER: Deno.KvKey = ["counter", "tx"];
 export const chargePointKey = (id: string): Deno.KvKey => ["cp", id];
 export const seenKey = (id: string): Deno.KvKey => ["cp_seen", id];
 export const transactionKey = (id: number): Deno.KvKey => ["tx", id];
+/** A transaction's pointer by its start time (the station's `startTimestamp`, as stored). */
+export const startTimeKey = (startTimestamp: string, id: number): Deno.KvKey => ["tx_t", startTimestamp, id];
 export const openKey = (chargePointId: string, connectorId: number): Deno.KvKey => [
   "tx_open",
   chargePointId,

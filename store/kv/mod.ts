@@ -40,6 +40,7 @@ import type { DeviceModelEntry } from "../../model/device_model.ts";
 import { type KvCommitOptions, KvCommitter } from "./commit.ts";
 import { openKvHandle } from "./handle.ts";
 import { foldIdTagKeys, KvIdTags } from "./id_tags.ts";
+import { indexStartTimes } from "./start_times.ts";
 import { Sequence } from "./keys.ts";
 import { KvMeterValues } from "./meter_values.ts";
 import { KvReads } from "./reads.ts";
@@ -63,10 +64,11 @@ export async function openKvStore(path?: string, options: KvStoreOptions = {}): 
   return new KvStore(await openKvStoreHandle(path), { meterJournal: path !== undefined, ...options });
 }
 
-/** A handle for a KvStore: opened, and its layout brought up to date (id tag keys folded). */
+/** A handle for a KvStore: opened, and its layout brought up to date (id tag keys folded, start times indexed). */
 export async function openKvStoreHandle(path?: string): Promise<Deno.Kv> {
   const kv = await openKvHandle(path);
   await foldIdTagKeys(kv);
+  await indexStartTimes(kv);
   return kv;
 }
 

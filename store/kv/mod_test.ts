@@ -224,6 +224,7 @@ Deno.test("a KV file written before case-insensitive id tags is rekeyed once: on
         ["meta", "idtag_keys"],
         ["meta", "ll_member_keys"],
         ["meta", "tx_tag_keys"],
+        ["meta", "tx_time_keys"],
         ["tx_active_tag", "other", 7],
         ["tx_tag", "other", 7],
         ["tx_tag", "plain", 8],

@@ -27,6 +27,7 @@ import {
   type Sequence,
   startKey,
   startKeyOf,
+  startTimeKey,
   stationIdKey,
   tagKey,
   transactionKey,
@@ -47,6 +48,8 @@ type Reads = Pick<
 >;
 
 const MAX_ATTEMPTS = 100;
+/** Start time pointers a list reads at most before it walks every transaction instead. */
+const MAX_STARTED_IN = 20_000;
 
 export class KvTransactions implements Reads {
   /** `reads`: the lookups of StartTransaction and StopTransaction go through it (see reads.ts). */
@@ -139,6 +142,13 @@ export class KvTransactions implements Reads {
       }
       return out;
     }
+    const started = prefix[0] === "tx" && filter.from !== undefined ? await this.#startedIn(filter) : null;
+    if (started) {
+      for (let i = 0; i < started.length && out.length < filter.limit; i += 10) {
+        await take(started.slice(i, i + 10));
+      }
+      return out;
+    }
     if (prefix[0] === "tx") {
       for await (const entry of this.kv.list<TransactionRecord>(selector, { reverse: true })) {
         if (matches(entry.value, filter)) out.push(entry.value);
@@ -157,6 +167,23 @@ export class KvTransactions implements Reads {
     }
     if (ids.length > 0) await take(ids);
     return out;
+  }
+
+  /**
+   * The ids of the transactions started in `filter`'s time range (and before its cursor), newest first, from
+   * their start time pointers; null when the range holds more than `MAX_STARTED_IN` (a range reaching far
+   * back: the walk of every transaction, newest first, finds its page sooner).
+   */
+  async #startedIn(filter: TransactionFilter): Promise<number[] | null> {
+    const selector: Deno.KvListSelector = filter.to !== undefined
+      ? { start: ["tx_t", filter.from!], end: ["tx_t", filter.to] }
+      : { prefix: ["tx_t"], start: ["tx_t", filter.from!] };
+    const ids: number[] = [];
+    for await (const entry of this.kv.list<number>(selector, { batchSize: 500 })) {
+      if (filter.before === undefined || entry.value < filter.before) ids.push(entry.value);
+      if (ids.length > MAX_STARTED_IN) return null;
+    }
+    return ids.sort((a, b) => b - a);
   }
 
   async listOrphanStops(page: { limit: number; chargePointId?: string }): Promise<OrphanStopRecord[]> {
@@ -233,6 +260,12 @@ export function planTransactions(
       set.set([...tagKey(tx.idTag), tx.transactionId], tx.transactionId);
       if (tx.status === "active") set.set(activeTagKey(tx.idTag, tx.transactionId), tx.transactionId);
     }
+    const startedAt = stored.value?.startTimestamp;
+    if (startedAt !== undefined && startedAt !== tx.startTimestamp) {
+      // OCPP 2.0.1: a Started event that comes after others knows the start best.
+      set.delete(startTimeKey(startedAt, tx.transactionId));
+      set.set(startTimeKey(tx.startTimestamp, tx.transactionId), tx.transactionId);
+    }
     if (tx.status === "active") continue;
     set.delete(activeTagKey(tx.idTag, tx.transactionId));
     // A connector's pointer names its active transaction from the start that set it to the atomic that ends
@@ -262,8 +295,9 @@ export function planTransactions(
       set.set(open, id);
       set.set(activeTagKey(tx.idTag, id), id);
     }
-    // Pointers for lists filtered by station or idTag (no scan of every transaction).
+    // Pointers for lists filtered by station, idTag or start time (no scan of every transaction).
     set.set(["tx_cp", tx.chargePointId, id], id);
+    set.set(startTimeKey(tx.startTimestamp, id), id);
     set.set([...tagKey(tx.idTag), id], id);
   }
   for (const orphan of changes.orphanStops ?? []) {

@@ -1,6 +1,6 @@
 import { assertEquals } from "@std/assert";
 import { at, startInput, stopInput } from "../contract/harness.ts";
-import { KvStore, openKvHandle } from "./mod.ts";
+import { KvStore, openKvHandle, openKvStore } from "./mod.ts";
 
 /** `kv` whose list() calls count the entries they yield into `listed`. */
 function countingLists(kv: Deno.Kv, listed: { entries: number }): Deno.Kv {
@@ -39,5 +39,51 @@ Deno.test("KV: a station's active transactions are listed from its open pointers
     assertEquals(listed.entries, 1);
   } finally {
     await store.close();
+  }
+});
+
+Deno.test("KV: transactions started after a time are listed from their start time pointers, not every transaction", async () => {
+  const listed = { entries: 0 };
+  const store = new KvStore(countingLists(await openKvHandle(":memory:"), listed));
+  try {
+    for (let i = 0; i < 200; i++) {
+      const { transaction } = await store.startTransaction(startInput({ meterStart: i, timestamp: at(i) }));
+      await store.stopTransaction(stopInput(transaction.transactionId, { timestamp: at(i + 0.5) }));
+    }
+    const today =
+      (await store.startTransaction(startInput({ connectorId: 2, timestamp: at(500) }))).transaction;
+    listed.entries = 0;
+    const started = await store.listTransactions({ from: at(400), limit: 1000 });
+    assertEquals(started.map((t) => t.transactionId), [today.transactionId]);
+    assertEquals(listed.entries, 1);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("KV: a file written before start time pointers gets them once, when opened", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  try {
+    const before = await openKvStore(path);
+    const { transaction } = await before.startTransaction(startInput({ timestamp: at(30) }));
+    await before.close();
+    // As a binary before the pointers left it: the transaction without its pointer, no marker.
+    const raw = await openKvHandle(path);
+    await raw.delete(["tx_t", at(30), transaction.transactionId]);
+    await raw.delete(["meta", "tx_time_keys"]);
+    raw.close();
+    const after = await openKvStore(path);
+    try {
+      assertEquals((await after.listTransactions({ from: at(20), limit: 10 })).map((t) => t.transactionId), [
+        transaction.transactionId,
+      ]);
+    } finally {
+      await after.close();
+    }
+    const check = await openKvHandle(path);
+    assertEquals((await check.get(["meta", "tx_time_keys"])).value, true);
+    check.close();
+  } finally {
+    await Deno.remove(path).catch(() => {});
   }
 });

@@ -1,0 +1,32 @@
+/**
+ * The start time pointers of a KV file written before they existed (`["tx_t", startTimestamp, id]`, keys.ts):
+ * set once at open for every transaction, as they are listed, in atomics of many (a file may hold millions),
+ * then a marker. No checks: a writer that starts a transaction meanwhile writes the same pointer, and one a
+ * 2.0.1 Started event moved meanwhile may leave its old pointer behind, which costs a list one read (lists
+ * check each record against their filter).
+ */
+import type { TransactionRecord } from "../../model/transaction.ts";
+import { startTimeKey } from "./keys.ts";
+
+const START_TIMES_INDEXED: Deno.KvKey = ["meta", "tx_time_keys"];
+
+/** Pointers set per atomic (KV takes 1,000 mutations an atomic). */
+const POINTERS_PER_ATOMIC = 500;
+
+export async function indexStartTimes(kv: Deno.Kv): Promise<void> {
+  if ((await kv.get(START_TIMES_INDEXED)).value === true) return;
+  let op = kv.atomic();
+  let pending = 0;
+  const flush = async () => {
+    if (pending > 0) await op.commit();
+    op = kv.atomic();
+    pending = 0;
+  };
+  for await (const entry of kv.list<TransactionRecord>({ prefix: ["tx"] }, { batchSize: 500 })) {
+    const { startTimestamp, transactionId } = entry.value;
+    op.set(startTimeKey(startTimestamp, transactionId), transactionId);
+    if (++pending === POINTERS_PER_ATOMIC) await flush();
+  }
+  await flush();
+  await kv.set(START_TIMES_INDEXED, true);
+}
