@@ -128,7 +128,14 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
       return refuse(503, `Connection limit of ${options.maxConnections} reached`, { "retry-after": "30" });
     }
     if (options.gate) {
-      const verdict = await options.gate.check(c.req.raw, remoteAddressOf(c), id);
+      let verdict;
+      try {
+        verdict = await options.gate.check(c.req.raw, remoteAddressOf(c), id);
+      } catch (error) {
+        // The slot goes back whatever went wrong: each one kept would lower the ceiling for good.
+        release();
+        throw error;
+      }
       if (!verdict.ok) {
         release();
         return refuse(verdict.status, verdict.reason, verdict.headers);

@@ -113,17 +113,7 @@ export class StationGate {
     try {
       record = await this.deps.store.get(id);
     } catch (error) {
-      this.deps.logger.error("station security settings unavailable", {
-        chargePointId: id,
-        error: String(error),
-      });
-      return {
-        ok: false,
-        client,
-        status: 503,
-        reason: "Security settings unavailable; retry later",
-        headers: { "retry-after": "10" },
-      };
+      return this.#unavailable(client, id, "station security settings unavailable", error);
     }
     if (record && record.allowedIps.length > 0 && !parseIpList(record.allowedIps).has(client.address)) {
       return refuse(403, `Address ${client.address} is not allowed for this station`, "station_refused");
@@ -146,13 +136,30 @@ export class StationGate {
       return { ok: true, client, profile };
     }
 
-    // Checked before the key, so a guesser cannot go on guessing while it waits.
-    const wait = await backoff.retryAfterMs(key, nowMs);
-    if (wait > 0) return this.#rateLimited(client, id, wait, nowMs);
-    const problem = await this.#basicAuthProblem(request, id, record?.authorizationKeyHash ?? null);
-    if (problem) return refuse(401, problem, "station_auth_failed", await backoff.failed(key, nowMs));
-    await backoff.succeeded(key);
+    try {
+      // Checked before the key, so a guesser cannot go on guessing while it waits.
+      const wait = await backoff.retryAfterMs(key, nowMs);
+      if (wait > 0) return this.#rateLimited(client, id, wait, nowMs);
+      const problem = await this.#basicAuthProblem(request, id, record?.authorizationKeyHash ?? null);
+      if (problem) return refuse(401, problem, "station_auth_failed", await backoff.failed(key, nowMs));
+      await backoff.succeeded(key);
+    } catch (error) {
+      // A cluster keeps the back-off in PostgreSQL: while it cannot be reached, nobody is let in unchecked.
+      return this.#unavailable(client, id, "station auth back-off unavailable", error);
+    }
     return { ok: true, client, profile };
+  }
+
+  /** A refusal for a store the check needs that cannot be reached: the station is asked to retry. */
+  #unavailable(client: ClientInfo, id: string, msg: string, error: unknown): GateResult {
+    this.deps.logger.error(msg, { chargePointId: id, error: String(error) });
+    return {
+      ok: false,
+      client,
+      status: 503,
+      reason: "Security settings unavailable; retry later",
+      headers: { "retry-after": "10" },
+    };
   }
 
   #rateLimited(client: ClientInfo, id: string, wait: number, nowMs: number): GateResult {

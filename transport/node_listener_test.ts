@@ -87,3 +87,48 @@ Deno.test("node listener: a refused upgrade is the handler's response, written w
     },
   );
 });
+
+Deno.test("node listener: a peer that leaves while the route decides closes the accepted socket (its slot comes back)", async () => {
+  const transport = createTransport("node", 0);
+  let peerGone!: () => void;
+  const gone = new Promise<void>((resolve) => (peerGone = resolve));
+  let closed!: () => void;
+  const closedHeard = new Promise<void>((resolve) => (closed = resolve));
+  const listener = await transport.listen({
+    port: 0,
+    hostname: "127.0.0.1",
+    reusePort: false,
+    tls: null,
+    // As the /ocpp route with a security check that awaits a store: the peer leaves meanwhile.
+    fetch: async (request) => {
+      await gone;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { socket, response } = transport.upgrader!.upgrade(request, null);
+      socket.addEventListener("close", () => closed());
+      return response;
+    },
+    logger: createMemoryLogger(),
+    onFailed: (error) => {
+      throw error;
+    },
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+    await conn.write(new TextEncoder().encode(
+      "GET /ocpp/CP-1 HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\n" +
+        "sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    ));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    conn.close();
+    peerGone();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      closedHeard.then(() => "closed"),
+      new Promise((resolve) => (timer = setTimeout(() => resolve("never closed"), 2000))),
+    ]);
+    clearTimeout(timer);
+    assertEquals(outcome, "closed");
+  } finally {
+    await listener.shutdown();
+  }
+});

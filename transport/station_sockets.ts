@@ -91,6 +91,13 @@ export class StationSockets {
     const { req, socket, head } = pending;
     const { station, protocol } = pending.accepted;
     (req as ChosenRequest)[chosenProtocol] = protocol;
+    if (socket.destroyed || !socket.readable || !socket.writable) {
+      // The peer left while the route decided: its close came before anyone listened, and `ws` would only
+      // destroy the socket, so the route's slot and the station's close listeners would wait for ever.
+      socket.destroy();
+      station.failed();
+      return true;
+    }
     // `ws` refuses a malformed handshake by itself (400) and never calls back: the socket then just closes.
     const abandoned = () => station.failed();
     socket.once("close", abandoned);
