@@ -350,7 +350,7 @@ export interface LocalListStore {
 export type DataTransferStatus = "Accepted" | "Rejected" | "UnknownMessageId" | "UnknownVendorId";
 
 export interface DataTransferRecord {
-  /** Sorts by receive time. */
+  /** Begins with the receive time (ISO 8601), so it sorts by it (pruning relies on that). */
   id: string;
   chargePointId: string;
   vendorId: string;

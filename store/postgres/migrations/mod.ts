@@ -23,6 +23,7 @@ import { up as chargePointsFillfactor } from "./017_charge_points_fillfactor.ts"
 import { up as idTagsCaseInsensitive } from "./018_id_tags_case_insensitive.ts";
 import { up as localListMembersCaseInsensitive } from "./019_local_list_members_case_insensitive.ts";
 import { up as transactionsByLowerIdTag } from "./020_transactions_by_lower_id_tag.ts";
+import { up as webhookDeliveriesByCreated } from "./021_webhook_deliveries_by_created.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -53,4 +54,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: "id_tags_case_insensitive", up: idTagsCaseInsensitive },
   { version: 19, name: "local_list_members_case_insensitive", up: localListMembersCaseInsensitive },
   { version: 20, name: "transactions_by_lower_id_tag", up: transactionsByLowerIdTag },
+  { version: 21, name: "webhook_deliveries_by_created", up: webhookDeliveriesByCreated },
 ];
