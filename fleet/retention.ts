@@ -1,7 +1,7 @@
 /**
- * Data retention: deletes meter values, status history, webhook deliveries and DataTransfer messages older
- * than the settings say (0 keeps them), in batches with a pause between them so the store keeps serving
- * stations, by one process at a time (a lease); and each process forgets its own old OCPP frames.
+ * Data retention: deletes meter values, status history, the command log, webhook deliveries and DataTransfer
+ * messages older than the settings say (0 keeps them), in batches with a pause between them so the store keeps
+ * serving stations, by one process at a time (a lease); and each process forgets its own old OCPP frames.
  */
 import type { Logger } from "../logger.ts";
 import type { FleetStore } from "../store/fleet.ts";
@@ -44,6 +44,7 @@ export class RetentionWorker {
     const kinds: [string, number, (cutoff: string, max: number) => Promise<number>][] = [
       ["meterValues", settings.meterValuesDays, (c, m) => fleet.retention.pruneMeterValues(c, m)],
       ["statusHistory", settings.statusHistoryDays, (c, m) => fleet.retention.pruneStatusHistory(c, m)],
+      ["commandLog", settings.commandLogDays, (c, m) => fleet.retention.pruneCommandLog(c, m)],
       ["webhookDeliveries", settings.webhookDeliveriesDays, (c, m) => fleet.webhooks.pruneDeliveries(c, m)],
       ["dataTransfers", settings.dataTransfersDays, (c, m) => fleet.dataTransfers.pruneDataTransfers(c, m)],
     ];

@@ -420,6 +420,8 @@ export interface RetentionSettings {
   framesMinutes: number;
   webhookDeliveriesDays: number;
   dataTransfersDays: number;
+  /** The commands sent to stations, the server's own included (a managed local list asks at every connect). */
+  commandLogDays: number;
 }
 
 /** Settings operators change at run time, shared by every process. */
@@ -436,6 +438,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
     framesMinutes: 0,
     webhookDeliveriesDays: 30,
     dataTransfersDays: 0,
+    commandLogDays: 0,
   },
   updatedBy: null,
   updatedAt: null,
@@ -469,6 +472,8 @@ export interface RetentionStore {
   pruneMeterValues(before: string, max: number): Promise<number>;
   /** Deletes up to `max` status history entries received before `before`; returns how many. */
   pruneStatusHistory(before: string, max: number): Promise<number>;
+  /** Deletes up to `max` command log entries requested before `before`; returns how many. */
+  pruneCommandLog(before: string, max: number): Promise<number>;
 }
 
 export interface FleetStore {

@@ -158,14 +158,30 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             });
           for (let i = 0; i < 5; i++) await send(40 + i, `old-${i}`);
           await send(0, "new");
+          // And the command log: an entry of 40 days ago goes, today's stays.
+          for (const [id, daysAgo] of [["cmd-old", 40], ["cmd-new", 0]] as const) {
+            const at = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+            await server.store.appendCommandLog({
+              id,
+              chargePointId: "CP-LIVE",
+              action: "GetLocalListVersion",
+              payload: {},
+              requestedBy: "system:local-list",
+              requestedAt: at,
+              outcome: "accepted",
+              response: { listVersion: 1 },
+              finishedAt: at,
+            });
+          }
           const kept = await server.json("/api/v1/fleet-settings", {
             method: "PUT",
-            body: { retention: { meterValuesDays: 30, statusHistoryDays: 30 } },
+            body: { retention: { meterValuesDays: 30, statusHistoryDays: 30, commandLogDays: 30 } },
           });
-          assertEquals([kept.body.retention.meterValuesDays, kept.body.retention.webhookDeliveriesDays], [
-            30,
-            30,
-          ]);
+          assertEquals([
+            kept.body.retention.meterValuesDays,
+            kept.body.retention.webhookDeliveriesDays,
+            kept.body.retention.commandLogDays,
+          ], [30, 30, 30]);
           const values = await eventually(
             async () => {
               const { body } = await server.json("/api/v1/charge-points/CP-LIVE/meter-values?limit=100", {
@@ -177,6 +193,17 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             "old meter values pruned",
           );
           assertEquals(values.map((v: Json) => v.value), ["new"]);
+          const commands = await eventually(
+            async () => {
+              const { body } = await server.json("/api/v1/charge-points/CP-LIVE/commands?limit=100", {
+                as: "viewer",
+              });
+              return body.items.some((e: Json) => e.id === "cmd-old") ? null : body.items;
+            },
+            8000,
+            "old command log entries pruned",
+          );
+          assertEquals(commands.map((e: Json) => e.id), ["cmd-new"]);
           const history = await server.json("/api/v1/charge-points/CP-LIVE/status-history", { as: "viewer" });
           assert(history.body.items.length >= 1, "recent statuses are kept");
         } finally {

@@ -14,6 +14,7 @@ const SettingsBody = z.object({
     framesMinutes: z.number().min(0).max(525_600).optional(),
     webhookDeliveriesDays: days.optional(),
     dataTransfersDays: days.optional(),
+    commandLogDays: days.optional(),
   }).strict().optional().describe("How long to keep each kind of data; 0 keeps it for ever"),
 }).strict();
 

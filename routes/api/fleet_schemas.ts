@@ -174,6 +174,7 @@ export const FleetSettingsSchema = z.object({
     framesMinutes: z.number(),
     webhookDeliveriesDays: z.number(),
     dataTransfersDays: z.number(),
+    commandLogDays: z.number(),
   }),
   updatedBy: z.string().nullable(),
   updatedAt: z.string().nullable(),

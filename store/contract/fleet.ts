@@ -671,7 +671,7 @@ export function fleetContract(
     });
   });
 
-  test("retention deletes old meter values and status history in batches, nothing newer", async ({ fleet, store }) => {
+  test("retention deletes old meter values, status history and command log entries in batches, nothing newer", async ({ fleet, store }) => {
     const now = T0;
     const day = 86_400_000;
     for (const cp of ["CP-1", "CP-2"]) await store.putChargePoint(emptyRecord(cp, new Date(now)));
@@ -739,5 +739,30 @@ export function fleetContract(
     assertEquals(left.length, 2);
     assertExists(left.find((s) => s.chargePointId === "CP-1"));
     assertNotEquals(left[0]?.receivedAt.slice(0, 10), new Date(now - 40 * day).toISOString().slice(0, 10));
+
+    for (let i = 0; i < 8; i++) {
+      const requestedAt = new Date(now - (i < 6 ? 40 : 1) * day + i).toISOString();
+      await store.appendCommandLog({
+        id: `cmd-${i}`,
+        chargePointId: i % 2 ? "CP-1" : "CP-2",
+        action: "GetLocalListVersion",
+        payload: {},
+        requestedBy: "system:local-list",
+        requestedAt,
+        outcome: "accepted",
+        response: { listVersion: 1 },
+        finishedAt: requestedAt,
+      });
+    }
+    let commands = 0;
+    for (;;) {
+      const n = await fleet.retention.pruneCommandLog(cutoff, 4);
+      assert(n <= 4, `a batch deleted ${n}`);
+      if (n === 0) break;
+      commands += n;
+    }
+    assertEquals(commands, 6);
+    assertEquals((await store.listCommandLog("CP-1", 10)).map((e) => e.id), ["cmd-7"]);
+    assertEquals((await store.listCommandLog("CP-2", 10)).map((e) => e.id), ["cmd-6"]);
   });
 }

@@ -3,8 +3,8 @@
  * layout documents (store/kv/keys.ts): a station's list `["mv_cp", cpId, timestamp, ..]` holds its groups
  * (their `seq` in the value, see `groupSeq`) and pointers to the other meter values' entries (a row, or a group of the layout
  * before), each with `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt,
- * seq]`. KV has no index by time across stations, so each call walks the stations from where the last one
- * stopped.
+ * seq]` and `["cmd", cpId, requestedAt, seq]`. KV has no index by time across stations, so each call walks the
+ * stations from where the last one stopped.
  */
 import type { RetentionStore } from "../fleet.ts";
 import { getMany } from "./kv_helpers.ts";
@@ -16,7 +16,7 @@ const ROWS_PER_ATOMIC = 100;
 
 export class KvRetentionStore implements RetentionStore {
   /** Where the last call stopped, per kind: the next call starts there (a hint; any value is correct). */
-  #cursor = { mv: "", status: "" };
+  #cursor = { mv: "", status: "", cmd: "" };
 
   constructor(private readonly kv: Deno.Kv) {}
 
@@ -68,17 +68,33 @@ export class KvRetentionStore implements RetentionStore {
   }
 
   async pruneStatusHistory(before: string, max: number): Promise<number> {
-    return await this.#walk("status", max, async (cp, budget) => {
-      const keys: Deno.KvKey[] = [];
-      const selector = { prefix: ["cp_status", cp], end: ["cp_status", cp, before] };
-      for await (const e of this.kv.list(selector, { limit: budget })) keys.push(e.key);
-      for (let i = 0; i < keys.length; i += ROWS_PER_ATOMIC * 3) {
-        const op = this.kv.atomic();
-        for (const k of keys.slice(i, i + ROWS_PER_ATOMIC * 3)) op.delete(k);
-        await op.commit();
-      }
-      return { deleted: keys.length, full: keys.length >= budget };
-    });
+    return await this.#walk(
+      "status",
+      max,
+      (cp, budget) => this.#deleteBefore(["cp_status", cp], before, budget),
+    );
+  }
+
+  async pruneCommandLog(before: string, max: number): Promise<number> {
+    return await this.#walk("cmd", max, (cp, budget) => this.#deleteBefore(["cmd", cp], before, budget));
+  }
+
+  /** Deletes up to `budget` entries under `prefix` whose next key part (a time) is before `before`. */
+  async #deleteBefore(
+    prefix: Deno.KvKey,
+    before: string,
+    budget: number,
+  ): Promise<{ deleted: number; full: boolean }> {
+    const keys: Deno.KvKey[] = [];
+    for await (const e of this.kv.list({ prefix, end: [...prefix, before] }, { limit: budget })) {
+      keys.push(e.key);
+    }
+    for (let i = 0; i < keys.length; i += ROWS_PER_ATOMIC * 3) {
+      const op = this.kv.atomic();
+      for (const k of keys.slice(i, i + ROWS_PER_ATOMIC * 3)) op.delete(k);
+      await op.commit();
+    }
+    return { deleted: keys.length, full: keys.length >= budget };
   }
 
   /**
@@ -86,7 +102,7 @@ export class KvRetentionStore implements RetentionStore {
    * station's old rows fill what is left of it (`full`).
    */
   async #walk(
-    kind: "mv" | "status",
+    kind: "mv" | "status" | "cmd",
     max: number,
     prune: (chargePointId: string, budget: number) => Promise<{ deleted: number; full: boolean }>,
   ): Promise<number> {

@@ -1,6 +1,7 @@
 /**
- * Retention on PostgreSQL: deletes the oldest meter values (by their sample time; rows, then groups) and status
- * history (by the time we received it) in batches, through the indexes migrations 011 and 015 add.
+ * Retention on PostgreSQL: deletes the oldest meter values (by their sample time; rows, then groups), status
+ * history (by the time we received it) and command log entries (by the time they were requested) in batches,
+ * through the indexes migrations 011, 015 and 022 add.
  */
 import type { Sql } from "postgres";
 import type { RetentionStore } from "../fleet.ts";
@@ -35,6 +36,14 @@ export class PostgresRetentionStore implements RetentionStore {
       )
       select coalesce(sum(n), 0)::int as n from deleted`;
     return rows.length + (groups?.n ?? 0);
+  }
+
+  async pruneCommandLog(before: string, max: number): Promise<number> {
+    const rows = await this.sql`
+      delete from command_log where seq in (
+        select seq from command_log where requested_at < ${before} order by requested_at limit ${max})
+      returning seq`;
+    return rows.length;
   }
 
   async pruneStatusHistory(before: string, max: number): Promise<number> {

@@ -24,6 +24,7 @@ import { up as idTagsCaseInsensitive } from "./018_id_tags_case_insensitive.ts";
 import { up as localListMembersCaseInsensitive } from "./019_local_list_members_case_insensitive.ts";
 import { up as transactionsByLowerIdTag } from "./020_transactions_by_lower_id_tag.ts";
 import { up as webhookDeliveriesByCreated } from "./021_webhook_deliveries_by_created.ts";
+import { up as commandLogByRequested } from "./022_command_log_by_requested.ts";
 
 export interface Migration {
   /** Strictly increasing, recorded in `schema_migrations.version`. */
@@ -55,4 +56,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 19, name: "local_list_members_case_insensitive", up: localListMembersCaseInsensitive },
   { version: 20, name: "transactions_by_lower_id_tag", up: transactionsByLowerIdTag },
   { version: 21, name: "webhook_deliveries_by_created", up: webhookDeliveriesByCreated },
+  { version: 22, name: "command_log_by_requested", up: commandLogByRequested },
 ];
