@@ -72,8 +72,8 @@ Deno.test("command answers update the stored snapshot; a start with a reservatio
     record = await server.store.getChargePoint("CP-LEARN");
     assertEquals(
       record?.reservations?.map((r) => r.reservationId),
-      [43],
-      "41 used; 43 expired, kept but not shown",
+      [],
+      "41 used; 43 expired, dropped with the start's write",
     );
     const detail = await server.json("/api/v1/charge-points/CP-LEARN", { as: "viewer" });
     assertEquals([detail.body.localListVersion, detail.body.reservations], [4, []]);
