@@ -11,6 +11,7 @@
  * The rules decide from lookups and return the changes to commit; the stores only offer atomic primitives
  * (a unique replay key, a status guard, natural keys) that make a concurrent writer show up as a conflict.
  */
+import type { SeqNoRanges } from "./seq_no_ranges.ts";
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
@@ -53,7 +54,12 @@ export interface TransactionRecord {
    * `transactionId` is the ledger's key for both dialects.
    */
   stationTransactionId?: string;
-  /** OCPP 2.0.1: the seqNo of every TransactionEvent stored for it (a replayed seqNo changes nothing). */
+  /** OCPP 2.0.1: the seqNos of the TransactionEvents stored for it, as ranges (a replayed seqNo changes nothing). */
+  seqNoRanges?: SeqNoRanges;
+  /**
+   * OCPP 2.0.1, a KV record written before seqNoRanges (until its next event): every seqNo stored, one by one.
+   * Read through `storedSeqNos`.
+   */
   seqNos?: number[];
   /** OCPP 2.0.1: the remoteStartId of the RequestStartTransaction that started it. */
   remoteStartId?: number;

@@ -12,6 +12,7 @@
  *
  * Pure: decides from lookups and returns the changes to commit.
  */
+import { hasSeqNo, storedSeqNos, withSeqNo } from "./seq_no_ranges.ts";
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
@@ -70,7 +71,7 @@ export async function decideTransactionEvent(
 ): Promise<{ outcome: TransactionEventOutcome; changes: TransactionChanges }> {
   const current = await lookups.findTransactionByStationId(input.chargePointId, input.stationTransactionId);
   if (current) {
-    if ((current.seqNos ?? []).includes(input.seqNo)) {
+    if (hasSeqNo(storedSeqNos(current), input.seqNo)) {
       return { outcome: { outcome: "replayed", transaction: current, superseded: [] }, changes: {} };
     }
     const next = applyEvent(current, input);
@@ -125,16 +126,14 @@ function openedTransaction(
     createdAt: input.receivedAt,
     stoppedAt: null,
     stationTransactionId: input.stationTransactionId,
-    seqNos: [],
+    seqNoRanges: [],
   };
 }
 
 /** `tx` with one new event applied (its seqNo recorded). */
 function applyEvent(tx: TransactionRecord, input: TransactionEventInput): TransactionRecord {
-  const next: TransactionRecord = {
-    ...tx,
-    seqNos: [...(tx.seqNos ?? []), input.seqNo].sort((a, b) => a - b),
-  };
+  const { seqNos: _listed, ...rest } = tx;
+  const next: TransactionRecord = { ...rest, seqNoRanges: withSeqNo(storedSeqNos(tx), input.seqNo) };
   if (input.remoteStartId !== null) next.remoteStartId = input.remoteStartId;
   if (input.reservationId !== null && next.reservationId === null) next.reservationId = input.reservationId;
   if (input.idToken !== null && next.idTag === "") {

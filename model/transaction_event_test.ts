@@ -30,7 +30,7 @@ Deno.test("decideTransactionEvent() opens a ledger transaction for a new station
   assertEquals(outcome.outcome, "applied");
   assertEquals(outcome.transaction?.transactionId, 20);
   assertEquals(outcome.transaction?.stationTransactionId, "TX-1");
-  assertEquals([outcome.transaction?.meterStart, outcome.transaction?.seqNos], [500, [0]]);
+  assertEquals([outcome.transaction?.meterStart, outcome.transaction?.seqNoRanges], [500, [[0, 0]]]);
   assertEquals(changes.transactionsStarted?.length, 1);
   assertEquals(changes.transactionUpdates, [{
     transaction: { ...old, status: "superseded", supersededBy: 20 },
@@ -44,7 +44,9 @@ Deno.test("decideTransactionEvent() changes nothing for a stored seqNo, and reco
   const replay = await decideTransactionEvent(input({ eventType: "Updated", seqNo: 2 }), lookups);
   assertEquals([replay.outcome.outcome, replay.changes], ["replayed", {}]);
   const late = await decideTransactionEvent(input({ eventType: "Updated", seqNo: 1, evseId: null }), lookups);
-  assertEquals(late.changes.transactionUpdates?.[0]?.transaction.seqNos, [0, 1, 2]);
+  // A record written before ranges (every seqNo listed) is written back as ranges.
+  const updated = late.changes.transactionUpdates?.[0]?.transaction;
+  assertEquals([updated?.seqNoRanges, updated?.seqNos], [[[0, 2]], undefined]);
   assertEquals(late.changes.transactionUpdates?.[0]?.expectedStatus, "active");
 });
 

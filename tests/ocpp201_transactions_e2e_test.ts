@@ -82,7 +82,7 @@ async function ledgerScenario(server: ApiTestServer) {
       1,
       "CARD-201",
     ]);
-    assertEquals(tx[0].seqNos, [0, 1, 2]);
+    assertEquals(tx[0].seqNoRanges, [[0, 2]]);
     const detail = (await server.json("/api/v1/charge-points/CP-TX201", { as: "viewer" })).body;
     assertEquals(detail.ocppVersion, "ocpp2.0.1");
     assertEquals(
@@ -113,8 +113,8 @@ async function ledgerScenario(server: ApiTestServer) {
     tx = (await server.json("/api/v1/transactions?chargePointId=CP-TX201", { as: "viewer" })).body.items;
     assertEquals(tx.length, 1);
     assertEquals(
-      [tx[0].status, tx[0].meterStart, tx[0].meterStop, tx[0].energyWh, tx[0].stopReason, tx[0].seqNos],
-      ["finished", 12_000, 19_500, 7_500, "EVDisconnected", [0, 1, 2, 3]],
+      [tx[0].status, tx[0].meterStart, tx[0].meterStop, tx[0].energyWh, tx[0].stopReason, tx[0].seqNoRanges],
+      ["finished", 12_000, 19_500, 7_500, "EVDisconnected", [[0, 3]]],
     );
     const values = await server.store.listMeterValuesByTransaction(tx[0].transactionId);
     assertEquals(values.length, 4, "each reading stored once");
@@ -190,6 +190,10 @@ Deno.test("a remote start through the API is linked to the transaction the stati
     const page =
       await (await fetch(`${server.url}/transactions/${tx.transactionId}`, { headers: { cookie } })).text();
     assertStringIncludes(page, "RS-1");
+    assertStringIncludes(
+      page,
+      `events ${tx.seqNoRanges.map(([a, b]: number[]) => a === b ? a : `${a}-${b}`)}`,
+    );
     assertStringIncludes(page, `remote start ${remoteStartId}`);
     // The EVSE now has a transaction: a second start is refused unless forced.
     const again = await server.json("/api/v1/charge-points/CP-RS201/RequestStartTransaction", {

@@ -184,7 +184,12 @@ export const TransactionSchema = z.object({
   createdAt: z.string(),
   stoppedAt: z.string().nullable(),
   stationTransactionId: z.string().optional().describe("OCPP 2.0.1: the station's own transactionId"),
-  seqNos: z.array(z.number().int()).optional().describe("OCPP 2.0.1: the TransactionEvent seqNos stored"),
+  seqNoRanges: z.array(z.tuple([z.number().int(), z.number().int()])).optional().describe(
+    "OCPP 2.0.1: the TransactionEvent seqNos stored, as [first, last] ranges",
+  ),
+  seqNos: z.array(z.number().int()).optional().describe(
+    "OCPP 2.0.1, a KV record written before seqNoRanges (until its next event): every seqNo stored",
+  ),
   remoteStartId: z.number().int().optional().describe(
     "OCPP 2.0.1: the RequestStartTransaction that began it",
   ),

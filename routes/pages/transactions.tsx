@@ -1,4 +1,5 @@
 /** `/transactions` (filters, totals, CSV export) and `/transactions/:id` (the energy and power chart). */
+import { storedSeqNos } from "../../model/seq_no_ranges.ts";
 import { formatEnergy, queryString } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { DailyEnergyChart, energyPerDay } from "../../components/bar_chart.tsx";
@@ -284,7 +285,12 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
             <dd data-station-transaction>
               <span class="mono">{transaction.stationTransactionId}</span>
               <span class="muted">
-                {` · events ${(transaction.seqNos ?? []).join(", ")}`}
+                {` · events ${
+                  storedSeqNos(transaction).map(([first, last]) =>
+                    first === last ? `${first}` : `${first}-${last}`
+                  )
+                    .join(", ")
+                }`}
                 {transaction.remoteStartId !== undefined
                   ? ` · remote start ${transaction.remoteStartId}`
                   : ""}

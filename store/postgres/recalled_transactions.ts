@@ -74,7 +74,7 @@ function asRead(t: TransactionRecord): TransactionRecord {
     Object.entries(t).map(([k, v]) => [k, typeof v === "string" ? v.toWellFormed() : v]),
   ) as unknown as TransactionRecord;
   // Optional fields a read leaves out when the column is null.
-  for (const k of ["stationTransactionId", "seqNos", "remoteStartId"] as const) {
+  for (const k of ["stationTransactionId", "seqNoRanges", "seqNos", "remoteStartId"] as const) {
     if (text[k] === null || text[k] === undefined) delete text[k];
   }
   return {

@@ -7,6 +7,7 @@
  * Which transactions are active is also `open_transactions` (migration 016), kept by the same statements: the
  * lookups of open transactions and the start's guard read it, so no index of `transactions` names `status`.
  */
+import { rangesOf, type SeqNoRanges, storedSeqNos } from "../../model/seq_no_ranges.ts";
 import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import {
@@ -39,7 +40,7 @@ interface TransactionRow {
   created_at: Date;
   stopped_at: Date | null;
   station_transaction_id: string | null;
-  seq_nos: number[] | null;
+  seq_nos: number[] | [number, number][] | null;
   remote_start_id: number | null;
 }
 
@@ -403,9 +404,22 @@ const ORPHAN_STOP_COLUMNS = [
   "received_at",
 ] as const;
 
-/** seqNos as an array literal text (unnest cannot take an array of arrays of different lengths). */
+/**
+ * The seqNo ranges as an array literal text for `seq_nos` (unnest cannot take an array of arrays of different
+ * lengths): two-dimensional, `{{first,last},...}`; a row written before ranges holds every seqNo,
+ * one-dimensional, and reads as ranges too.
+ */
 function seqNosText(tx: TransactionRecord): string | null {
-  return tx.seqNos === undefined ? null : `{${tx.seqNos.join(",")}}`;
+  const ranges = tx.seqNoRanges ?? (tx.seqNos === undefined ? undefined : storedSeqNos(tx));
+  if (ranges === undefined) return null;
+  return `{${ranges.map(([first, last]) => `{${first},${last}}`).join(",")}}`;
+}
+
+/** `seq_nos` as read: ranges (two-dimensional), or every seqNo (a row written before ranges). */
+function seqNoRangesOf(column: number[] | [number, number][]): SeqNoRanges {
+  return column.length > 0 && Array.isArray(column[0])
+    ? column as [number, number][]
+    : rangesOf(column as number[]);
 }
 
 function toTransaction(r: TransactionRow): TransactionRecord {
@@ -430,7 +444,7 @@ function toTransaction(r: TransactionRow): TransactionRecord {
     createdAt: iso(r.created_at),
     stoppedAt: iso(r.stopped_at),
     ...(r.station_transaction_id !== null ? { stationTransactionId: r.station_transaction_id } : {}),
-    ...(r.seq_nos !== null ? { seqNos: r.seq_nos } : {}),
+    ...(r.seq_nos !== null ? { seqNoRanges: seqNoRangesOf(r.seq_nos) } : {}),
     ...(r.remote_start_id !== null ? { remoteStartId: r.remote_start_id } : {}),
   };
 }
