@@ -235,6 +235,15 @@ Deno.test("StopTransaction with -1 or an unknown id is answered and kept once as
     const orphans = await server.store.listOrphanStops({ limit: 10, chargePointId: "CP-ORPHAN" });
     assertEquals(orphans.map((o) => o.transactionId).sort(), [-1, 987654]);
     assertEquals(orphans[0]?.transactionData, data);
+    // A whole day's readings in the stop (~200 KB, more than one KV value holds) are kept too.
+    const day = Array.from({ length: 1500 }, (_, i) => ({
+      timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+      sampledValue: [{ value: String(i * 100), measurand: "Energy.Active.Import.Register", unit: "Wh" }],
+    }));
+    const big = { transactionId: 555, meterStop: 150_000, timestamp: at(9), transactionData: day };
+    assertEquals(await station.call("StopTransaction", big), {});
+    const kept = await server.store.listOrphanStops({ limit: 10, chargePointId: "CP-ORPHAN" });
+    assertEquals(kept.find((o) => o.transactionId === 555)?.transactionData, day);
   } finally {
     await closeStation(station);
     await server.close();

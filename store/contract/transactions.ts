@@ -258,6 +258,28 @@ export function transactionCases({ stationTest }: Cases): void {
   );
 
   stationTest(
+    "an orphan stop keeps a whole session's transactionData (more than a KV value holds), once",
+    async ({ store }) => {
+      // 1,500 readings (~200 KB of JSON, a spelling with two-byte characters among them): a day's session.
+      const transactionData = Array.from({ length: 1500 }, (_, i) => ({
+        timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+        sampledValue: [{ value: String(i * 100), measurand: "Energy.Active.Import.Register", unit: "Wh" }],
+        ...(i === 7 ? { note: "Zähler ✓" } : {}),
+      }));
+      const input = stopInput(987654, { transactionData });
+      assertEquals(await store().stopTransaction(input), { outcome: "orphan", transaction: null });
+      assertEquals(await store().stopTransaction({ ...input, receivedAt: at(45) }), {
+        outcome: "orphan",
+        transaction: null,
+      });
+      const orphans = await store().listOrphanStops({ limit: 10, chargePointId: "CP-1" });
+      assertEquals(orphans.length, 1);
+      assertEquals(orphans[0]?.transactionData, transactionData);
+      assertEquals((await store().listOrphanStops({ limit: 10 }))[0]?.transactionData, transactionData);
+    },
+  );
+
+  stationTest(
     "stopTransaction() of an unknown id keeps it as an orphan, once per stop",
     async ({ store }) => {
       const a = await store().stopTransaction(stopInput(777, { transactionData: null }));

@@ -15,7 +15,8 @@
  *   (OCPP 2.0.1); `["tx_t", startTimestamp, id]` -> id (lists by start time; a file written before gets them
  *   once at open, `start_times.ts`)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
- *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key
+ *   and `["orphan_cp", cpId, receivedAt, seq]` -> orphan key; `["orphan_td", cpId, transactionId, timestamp,
+ *   meterStop, i]` a piece of a large transactionData (orphan_data.ts)
  * - `["mv_cp", cpId, timestamp, connectorId]` a group: the first sampled values stored for that connector and
  *   time (one MeterValues `meterValue` element), never rewritten, in the station's list (its value bytes, see
  *   `groupBytes`; a MeterGroup object when written before); `["mv", cpId,

@@ -33,6 +33,7 @@ import {
   transactionKey,
   TX_COUNTER,
 } from "./keys.ts";
+import { orphanApart, orphanDataKey, withOrphanData } from "./orphan_data.ts";
 import type { KvReads } from "./reads.ts";
 import type { WriteSet } from "./write_set.ts";
 
@@ -190,7 +191,11 @@ export class KvTransactions implements Reads {
     const prefix: Deno.KvKey = page.chargePointId === undefined
       ? ["orphan_t"]
       : ["orphan_cp", page.chargePointId];
-    return await follow<OrphanStopRecord>(this.kv, prefix, page.limit, true);
+    return await withOrphanData(
+      this.kv,
+      await follow<OrphanStopRecord>(this.kv, prefix, page.limit, true),
+      orphanKey,
+    );
   }
 }
 
@@ -305,7 +310,9 @@ export function planTransactions(
     // Already kept: this is a replay of the same stop, which stores nothing.
     if (read(key).versionstamp !== null) continue;
     const at = seq.next();
-    set.set(key, orphan, { idempotent: true });
+    const { record, chunks } = orphanApart(orphan);
+    chunks.forEach((chunk, i) => set.set(orphanDataKey(key, i), chunk, { idempotent: true }));
+    set.set(key, record, { idempotent: true });
     set.set(["orphan_t", orphan.receivedAt, at], key, { idempotent: true });
     set.set(["orphan_cp", orphan.chargePointId, orphan.receivedAt, at], key, { idempotent: true });
   }
