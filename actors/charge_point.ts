@@ -184,6 +184,8 @@ export class ChargePointActor {
    * actor's fields, and the next commit carries them.
    */
   #unsaved = false;
+  /** What the load changed in the record (expired reservations dropped): written with the next commit. */
+  #loadPatch: SnapshotPatch | null = null;
   #badFrames = 0;
   /** When the lastSeen last written to the store was (ms; -Infinity: not yet on this connection). */
   #lastSeenStoredMs = -Infinity;
@@ -469,12 +471,13 @@ export class ChargePointActor {
       this.#detailsHeld = stored === null;
       // The dialect is the station's to say, like its boot: written with its next commit when it changed.
       if (stored && stored.ocppVersion !== ocppVersion) this.#unsaved = true;
-      // So are reservations that expired meanwhile: the station dropped them (a record that kept every one
-      // could outgrow what a KV value holds, and then no status of the station could be stored).
+      // Reservations that expired meanwhile are dropped (the station dropped them; a record that kept every
+      // one could outgrow what a KV value holds): written with the next commit, that field alone, so no other
+      // field is written back over a change made since the load (another node's offline write).
       const reservations = unexpiredReservations(this.#record, now.getTime());
       if (reservations) {
         this.#record.reservations = reservations;
-        this.#unsaved = true;
+        this.#loadPatch = { reservations };
       }
       // A new station is stored when it boots; until then the registry lists it as connected. A known one
       // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
@@ -778,6 +781,7 @@ export class ChargePointActor {
       record = this.#current()!;
       snapshot = { ...actorFields(record), ...snapshot };
     }
+    if (this.#loadPatch && this.#stored) snapshot = { ...this.#loadPatch, ...snapshot };
     if (snapshot) full.snapshot = { ...snapshot, updatedAt: isoString(this.deps.now()) };
     // Nothing to write (a Heartbeat between lastSeen writes): settled at once, no store call, no await.
     if (isEmpty(full)) return this.#committed(record, changes, full, NOTHING_WRITTEN, seenAtMs);
@@ -826,6 +830,7 @@ export class ChargePointActor {
       if (full.snapshot) {
         this.#stored = true;
         this.#unsaved = false;
+        this.#loadPatch = null;
       }
       if (this.#detailsHeld && this.#stored && !this.#unsaved) {
         this.#record = withoutDetails(this.#record!);

@@ -572,11 +572,19 @@ Deno.test("reservations that expired while the record was not written are droppe
   });
   const expired = Array.from({ length: 300 }, (_, i) => reservation(100 + i, "2026-04-02T00:00:00.000Z"));
   const running = reservation(99, "2026-05-02T00:00:00.000Z");
-  const t = await setUp({ stored: { ...CONFIGURED, reservations: [...expired, running] } });
+  const t = await setUp({
+    stored: { ...CONFIGURED, ocppVersion: "ocpp1.6", reservations: [...expired, running] },
+  });
   try {
     await t.call("BootNotification", BOOT);
     assertEquals((await t.kv.getChargePoint("CP-1"))?.reservations, [running]);
     assertEquals(t.actor.snapshot?.reservations, [running]);
+    // That field alone rides along: nothing else is written back over a change made since the load.
+    const [boot] = t.writes.map((w) => (w.args as [StationChanges])[0]);
+    assertEquals([boot?.snapshot?.reservations, "firmwareStatus" in (boot?.snapshot ?? {})], [
+      [running],
+      false,
+    ]);
   } finally {
     await t.tearDown();
   }

@@ -740,11 +740,12 @@ export function fleetContract(
     assertExists(left.find((s) => s.chargePointId === "CP-1"));
     assertNotEquals(left[0]?.receivedAt.slice(0, 10), new Date(now - 40 * day).toISOString().slice(0, 10));
 
-    for (let i = 0; i < 8; i++) {
-      const requestedAt = new Date(now - (i < 6 ? 40 : 1) * day + i).toISOString();
+    for (let i = 0; i < 9; i++) {
+      const requestedAt = new Date(now - (i < 6 || i === 8 ? 40 : 1) * day + i).toISOString();
       await store.appendCommandLog({
         id: `cmd-${i}`,
-        chargePointId: i % 2 ? "CP-1" : "CP-2",
+        // The last for an id no station record has: an operator addressed a station never seen.
+        chargePointId: i === 8 ? "CP-NEVER" : i % 2 ? "CP-1" : "CP-2",
         action: "GetLocalListVersion",
         payload: {},
         requestedBy: "system:local-list",
@@ -761,7 +762,8 @@ export function fleetContract(
       if (n === 0) break;
       commands += n;
     }
-    assertEquals(commands, 6);
+    assertEquals(commands, 7);
+    assertEquals(await store.listCommandLog("CP-NEVER", 10), []);
     assertEquals((await store.listCommandLog("CP-1", 10)).map((e) => e.id), ["cmd-7"]);
     assertEquals((await store.listCommandLog("CP-2", 10)).map((e) => e.id), ["cmd-6"]);
   });

@@ -409,6 +409,8 @@ export function transactionCases({ stationTest }: Cases): void {
     assertEquals(await list({ to: at(40) }), [t3, t2, t1]);
     assertEquals(await list({ from: at(20), to: at(50) }), [t4, t3, t2]);
     assertEquals(await list({ from: at(20), before: t4! }), [t3, t2]);
+    assertEquals(await list({ from: at(30), to: at(20) }), [], "a range that ends before it starts is empty");
+    assertEquals(await list({ idTag: "b", status: "active" }), [t4, t2]);
     assertEquals(await list({ from: at(20), status: "active" }), [t5, t4, t2]);
     assertEquals(await list({ from: at(20), status: "finished" }), [t3]);
     assertEquals(ids(await store().listTransactions({ limit: 2, from: at(20) })), [t5, t4]);

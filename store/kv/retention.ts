@@ -75,8 +75,35 @@ export class KvRetentionStore implements RetentionStore {
     );
   }
 
+  /** Over the ids the log has entries for, not the stations: a command to an id never stored is logged too. */
   async pruneCommandLog(before: string, max: number): Promise<number> {
-    return await this.#walk("cmd", max, (cp, budget) => this.#deleteBefore(["cmd", cp], before, budget));
+    let deleted = 0;
+    const from = this.#cursor.cmd;
+    for (const [low, high] of [[from, null], ["", from]] as const) {
+      for (let id = await this.#firstId("cmd", low, high); id !== null;) {
+        const out = await this.#deleteBefore(["cmd", id], before, max - deleted);
+        deleted += out.deleted;
+        if (out.full) {
+          this.#cursor.cmd = id;
+          return deleted;
+        }
+        // The next id: past every key of this one ("\0" sorts after the id and before any longer id).
+        id = await this.#firstId("cmd", `${id}\0`, high);
+      }
+      if (from === "") break;
+    }
+    this.#cursor.cmd = "";
+    return deleted;
+  }
+
+  /** The first id (second key part) under `family` from `low`, before `high` (null: to the end). */
+  async #firstId(family: string, low: string, high: string | null): Promise<string | null> {
+    const selector: Deno.KvListSelector = high === null
+      ? { prefix: [family], start: [family, low] }
+      : { start: [family, low], end: [family, high] };
+    if (high !== null && high <= low) return null;
+    for await (const entry of this.kv.list(selector, { limit: 1 })) return entry.key[1] as string;
+    return null;
   }
 
   /** Deletes up to `budget` entries under `prefix` whose next key part (a time) is before `before`. */
@@ -102,7 +129,7 @@ export class KvRetentionStore implements RetentionStore {
    * station's old rows fill what is left of it (`full`).
    */
   async #walk(
-    kind: "mv" | "status" | "cmd",
+    kind: "mv" | "status",
     max: number,
     prune: (chargePointId: string, budget: number) => Promise<{ deleted: number; full: boolean }>,
   ): Promise<number> {

@@ -2,8 +2,8 @@
  * The start time pointers of a KV file written before they existed (`["tx_t", startTimestamp, id]`, keys.ts):
  * set once at open for every transaction, as they are listed, in atomics of many (a file may hold millions),
  * then a marker. No checks: a writer that starts a transaction meanwhile writes the same pointer, and one a
- * 2.0.1 Started event moved meanwhile may leave its old pointer behind, which costs a list one read (lists
- * check each record against their filter).
+ * 2.0.1 Started event moved meanwhile may leave its old pointer behind: lists read each id once and check
+ * each record against their filter, so it costs them a read.
  */
 import type { TransactionRecord } from "../../model/transaction.ts";
 import { startTimeKey } from "./keys.ts";

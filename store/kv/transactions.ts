@@ -133,7 +133,11 @@ export class KvTransactions implements Reads {
       // Active ones are at most one per connector: their pointers are few, so sort them rather than scan a
       // station's or a tag's history (the load manager asks for a station's at every division).
       const open: number[] = [];
-      const openPrefix = filter.chargePointId !== undefined ? ["tx_open", filter.chargePointId] : ["tx_open"];
+      const openPrefix = filter.chargePointId !== undefined
+        ? ["tx_open", filter.chargePointId]
+        : filter.idTag !== undefined
+        ? activeTagPrefix(filter.idTag)
+        : ["tx_open"];
       for await (const entry of this.kv.list<number>({ prefix: openPrefix })) {
         if (filter.before === undefined || entry.value < filter.before) open.push(entry.value);
       }
@@ -176,15 +180,18 @@ export class KvTransactions implements Reads {
    * back: the walk of every transaction, newest first, finds its page sooner).
    */
   async #startedIn(filter: TransactionFilter): Promise<number[] | null> {
+    // An empty range (KV refuses a start past the end).
+    if (filter.to !== undefined && filter.to <= filter.from!) return [];
     const selector: Deno.KvListSelector = filter.to !== undefined
       ? { start: ["tx_t", filter.from!], end: ["tx_t", filter.to] }
       : { prefix: ["tx_t"], start: ["tx_t", filter.from!] };
-    const ids: number[] = [];
+    // A set: a pointer left behind by a start time moved during the rekey at open names its transaction twice.
+    const ids = new Set<number>();
     for await (const entry of this.kv.list<number>(selector, { batchSize: 500 })) {
-      if (filter.before === undefined || entry.value < filter.before) ids.push(entry.value);
-      if (ids.length > MAX_STARTED_IN) return null;
+      if (filter.before === undefined || entry.value < filter.before) ids.add(entry.value);
+      if (ids.size > MAX_STARTED_IN) return null;
     }
-    return ids.sort((a, b) => b - a);
+    return [...ids].sort((a, b) => b - a);
   }
 
   async listOrphanStops(page: { limit: number; chargePointId?: string }): Promise<OrphanStopRecord[]> {

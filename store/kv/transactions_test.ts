@@ -87,3 +87,16 @@ Deno.test("KV: a file written before start time pointers gets them once, when op
     await Deno.remove(path).catch(() => {});
   }
 });
+
+Deno.test("KV: a start time pointer left behind (a start moved while the file was indexed) lists its transaction once", async () => {
+  const kv = await openKvHandle(":memory:");
+  const store = new KvStore(kv);
+  try {
+    const { transaction } = await store.startTransaction(startInput({ timestamp: at(30) }));
+    await kv.set(["tx_t", at(25), transaction.transactionId], transaction.transactionId);
+    const listed = await store.listTransactions({ from: at(20), limit: 10 });
+    assertEquals(listed.map((t) => t.transactionId), [transaction.transactionId]);
+  } finally {
+    await store.close();
+  }
+});
