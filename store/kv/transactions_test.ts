@@ -1,31 +1,11 @@
 import { assertEquals } from "@std/assert";
 import { at, startInput, stopInput } from "../contract/harness.ts";
 import { KvStore, openKvHandle, openKvStore } from "./mod.ts";
-
-/** `kv` whose list() calls count the entries they yield into `listed`. */
-function countingLists(kv: Deno.Kv, listed: { entries: number }): Deno.Kv {
-  return new Proxy(kv, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop !== "list") return typeof value === "function" ? value.bind(target) : value;
-      return (...args: Parameters<Deno.Kv["list"]>) => {
-        const iterator = target.list(...args);
-        return {
-          async *[Symbol.asyncIterator]() {
-            for await (const entry of iterator) {
-              listed.entries++;
-              yield entry;
-            }
-          },
-        };
-      };
-    },
-  });
-}
+import { withCountedLists } from "../../tests/helpers/kv.ts";
 
 Deno.test("KV: a station's active transactions are listed from its open pointers, not its history", async () => {
   const listed = { entries: 0 };
-  const store = new KvStore(countingLists(await openKvHandle(":memory:"), listed));
+  const store = new KvStore(withCountedLists(await openKvHandle(":memory:"), listed));
   try {
     for (let i = 0; i < 200; i++) {
       const { transaction } = await store.startTransaction(startInput({ meterStart: i, timestamp: at(i) }));
@@ -44,7 +24,7 @@ Deno.test("KV: a station's active transactions are listed from its open pointers
 
 Deno.test("KV: transactions started after a time are listed from their start time pointers, not every transaction", async () => {
   const listed = { entries: 0 };
-  const store = new KvStore(countingLists(await openKvHandle(":memory:"), listed));
+  const store = new KvStore(withCountedLists(await openKvHandle(":memory:"), listed));
   try {
     for (let i = 0; i < 200; i++) {
       const { transaction } = await store.startTransaction(startInput({ meterStart: i, timestamp: at(i) }));

@@ -61,3 +61,24 @@ export function withAtomics(kv: Deno.Kv, seen: (atomic: SeenAtomic) => void): De
     },
   });
 }
+
+/** A Deno KV handle whose `list()` calls count the entries they yield into `listed.entries`. */
+export function withCountedLists(kv: Deno.Kv, listed: { entries: number }): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      if (name !== "list") return typeof value === "function" ? value.bind(target) : value;
+      return (...args: Parameters<Deno.Kv["list"]>) => {
+        const iterator = target.list(...args);
+        return {
+          async *[Symbol.asyncIterator]() {
+            for await (const entry of iterator) {
+              listed.entries++;
+              yield entry;
+            }
+          },
+        };
+      };
+    },
+  });
+}

@@ -1,0 +1,24 @@
+import { assert, assertEquals } from "@std/assert";
+import { at, startInput } from "../store/contract/harness.ts";
+import { KvStore, openKvHandle } from "../store/kv/mod.ts";
+import { withCountedLists } from "../tests/helpers/kv.ts";
+import { FleetScanner } from "./fleet_scan.ts";
+
+Deno.test("a fleet scan reads the running and today's transactions' indexes once each, not once per page", async () => {
+  const listed = { entries: 0 };
+  const store = new KvStore(withCountedLists(await openKvHandle(":memory:"), listed));
+  const scanner = new FleetScanner({ store, live: { connected: () => [] }, now: () => new Date(at(600)) });
+  try {
+    for (let i = 0; i < 2500; i++) {
+      await store.startTransaction(startInput({ chargePointId: `CP-${i}`, timestamp: at(60 + i / 100) }));
+    }
+    listed.entries = 0;
+    const data = await scanner.read(at(0));
+    assertEquals([data.active.length, data.today.length, data.capped], [2500, 2500, false]);
+    // 2,500 open pointers and 2,500 start time pointers, each listed once (three pages read each 7,500).
+    assert(listed.entries <= 5100, `${listed.entries} entries listed`);
+  } finally {
+    scanner.close();
+    await store.close();
+  }
+});
