@@ -129,28 +129,17 @@ export class KvTransactions implements Reads {
         }
       }
     };
-    if (filter.status === "active") {
-      // Active ones are at most one per connector: their pointers are few, so sort them rather than scan a
-      // station's or a tag's history (the load manager asks for a station's at every division).
-      const open: number[] = [];
-      const openPrefix = filter.chargePointId !== undefined
-        ? ["tx_open", filter.chargePointId]
-        : filter.idTag !== undefined
-        ? activeTagPrefix(filter.idTag)
-        : ["tx_open"];
-      for await (const entry of this.kv.list<number>({ prefix: openPrefix })) {
-        if (filter.before === undefined || entry.value < filter.before) open.push(entry.value);
-      }
-      open.sort((a, b) => b - a);
-      for (let i = 0; i < open.length && out.length < filter.limit; i += 10) {
-        await take(open.slice(i, i + 10));
-      }
-      return out;
-    }
-    const started = prefix[0] === "tx" && filter.from !== undefined ? await this.#startedIn(filter) : null;
-    if (started) {
-      for (let i = 0; i < started.length && out.length < filter.limit; i += 10) {
-        await take(started.slice(i, i + 10));
+    // Active ones are at most one per connector, and a date range's pointers are few next to every transaction:
+    // their ids are collected and sorted rather than a station's, a tag's or the whole history scanned (the load
+    // manager asks for a station's active ones at every division, the overview for today's at every rescan).
+    const pointed = filter.status === "active"
+      ? await this.#pointedIds(openSelector(filter), filter.before, Infinity)
+      : prefix[0] === "tx" && filter.from !== undefined
+      ? await this.#pointedIds(startedSelector(filter), filter.before, MAX_STARTED_IN)
+      : null;
+    if (pointed) {
+      for (let i = 0; i < pointed.length && out.length < filter.limit; i += 10) {
+        await take(pointed.slice(i, i + 10));
       }
       return out;
     }
@@ -175,21 +164,20 @@ export class KvTransactions implements Reads {
   }
 
   /**
-   * The ids of the transactions started in `filter`'s time range (and before its cursor), newest first, from
-   * their start time pointers; null when the range holds more than `MAX_STARTED_IN` (a range reaching far
-   * back: the walk of every transaction, newest first, finds its page sooner).
+   * The ids `selector`'s pointers name (below `before`), newest first, each once (a start time pointer left
+   * behind by a start moved during the rekey at open names its transaction twice); null past `max` (a date
+   * range reaching far back: the walk of every transaction, newest first, finds its page sooner).
    */
-  async #startedIn(filter: TransactionFilter): Promise<number[] | null> {
-    // An empty range (KV refuses a start past the end).
-    if (filter.to !== undefined && filter.to <= filter.from!) return [];
-    const selector: Deno.KvListSelector = filter.to !== undefined
-      ? { start: ["tx_t", filter.from!], end: ["tx_t", filter.to] }
-      : { prefix: ["tx_t"], start: ["tx_t", filter.from!] };
-    // A set: a pointer left behind by a start time moved during the rekey at open names its transaction twice.
+  async #pointedIds(
+    selector: Deno.KvListSelector | null,
+    before: number | undefined,
+    max: number,
+  ): Promise<number[] | null> {
+    if (selector === null) return [];
     const ids = new Set<number>();
     for await (const entry of this.kv.list<number>(selector, { batchSize: 500 })) {
-      if (filter.before === undefined || entry.value < filter.before) ids.add(entry.value);
-      if (ids.size > MAX_STARTED_IN) return null;
+      if (before === undefined || entry.value < before) ids.add(entry.value);
+      if (ids.size > max) return null;
     }
     return [...ids].sort((a, b) => b - a);
   }
@@ -324,6 +312,25 @@ export function planTransactions(
     set.set(["orphan_cp", orphan.chargePointId, orphan.receivedAt, at], key, { idempotent: true });
   }
   return null;
+}
+
+/** The open-transaction pointers of `f`'s station, else of its tag, else of every station. */
+function openSelector(f: TransactionFilter): Deno.KvListSelector {
+  const prefix = f.chargePointId !== undefined
+    ? ["tx_open", f.chargePointId]
+    : f.idTag !== undefined
+    ? activeTagPrefix(f.idTag)
+    : ["tx_open"];
+  return { prefix };
+}
+
+/** The start time pointers of `f`'s range (from `from`, to `to` or the end); null when it is empty. */
+function startedSelector(f: TransactionFilter): Deno.KvListSelector | null {
+  // KV refuses a start past the end.
+  if (f.to !== undefined && f.to <= f.from!) return null;
+  return f.to !== undefined
+    ? { start: ["tx_t", f.from!], end: ["tx_t", f.to] }
+    : { prefix: ["tx_t"], start: ["tx_t", f.from!] };
 }
 
 function matches(tx: TransactionRecord, f: TransactionFilter): boolean {
