@@ -77,33 +77,27 @@ export class KvRetentionStore implements RetentionStore {
 
   /** Over the ids the log has entries for, not the stations: a command to an id never stored is logged too. */
   async pruneCommandLog(before: string, max: number): Promise<number> {
-    let deleted = 0;
-    const from = this.#cursor.cmd;
-    for (const [low, high] of [[from, null], ["", from]] as const) {
-      for (let id = await this.#firstId("cmd", low, high); id !== null;) {
-        const out = await this.#deleteBefore(["cmd", id], before, max - deleted);
-        deleted += out.deleted;
-        if (out.full) {
-          this.#cursor.cmd = id;
-          return deleted;
-        }
-        // The next id: past every key of this one ("\0" sorts after the id and before any longer id).
-        id = await this.#firstId("cmd", `${id}\0`, high);
-      }
-      if (from === "") break;
-    }
-    this.#cursor.cmd = "";
-    return deleted;
+    return await this.#walk(
+      "cmd",
+      max,
+      (cp, budget) => this.#deleteBefore(["cmd", cp], before, budget),
+      (from, to) => this.#loggedIds(from, to),
+    );
   }
 
-  /** The first id (second key part) under `family` from `low`, before `high` (null: to the end). */
-  async #firstId(family: string, low: string, high: string | null): Promise<string | null> {
-    const selector: Deno.KvListSelector = high === null
-      ? { prefix: [family], start: [family, low] }
-      : { start: [family, low], end: [family, high] };
-    if (high !== null && high <= low) return null;
-    for await (const entry of this.kv.list(selector, { limit: 1 })) return entry.key[1] as string;
-    return null;
+  /** The ids the command log has entries for, from `from` and before `to` (null: to the end), in order. */
+  async *#loggedIds(from: string, to: string | null): AsyncIterable<string> {
+    for (let low = from; to === null || low < to;) {
+      const selector: Deno.KvListSelector = to === null
+        ? { prefix: ["cmd"], start: ["cmd", low] }
+        : { start: ["cmd", low], end: ["cmd", to] };
+      let id: string | null = null;
+      for await (const entry of this.kv.list(selector, { limit: 1 })) id = entry.key[1] as string;
+      if (id === null) return;
+      yield id;
+      // Past every key of this id ("\0" sorts after the id and before any longer id).
+      low = `${id}\0`;
+    }
   }
 
   /** Deletes up to `budget` entries under `prefix` whose next key part (a time) is before `before`. */
@@ -126,21 +120,19 @@ export class KvRetentionStore implements RetentionStore {
 
   /**
    * Calls `prune` station by station (from the cursor, wrapping once) until `max` rows are deleted or a
-   * station's old rows fill what is left of it (`full`).
+   * station's old rows fill what is left of it (`full`). `ids`: the stations in order from `from` and before
+   * `to` (null: to the end); default, those with a record.
    */
   async #walk(
-    kind: "mv" | "status",
+    kind: "mv" | "status" | "cmd",
     max: number,
     prune: (chargePointId: string, budget: number) => Promise<{ deleted: number; full: boolean }>,
+    ids: (from: string, to: string | null) => AsyncIterable<string> = (from, to) => this.#storedIds(from, to),
   ): Promise<number> {
     let deleted = 0;
     const start = this.#cursor[kind];
-    for (const range of [{ from: start, to: null }, { from: "", to: start }]) {
-      const selector: Deno.KvListSelector = range.to === null
-        ? { prefix: ["cp"], start: ["cp", range.from] }
-        : { prefix: ["cp"], end: ["cp", range.to] };
-      for await (const e of this.kv.list(selector, { batchSize: 200 })) {
-        const cp = e.key[1] as string;
+    for (const [from, to] of [[start, null], ["", start]] as const) {
+      for await (const cp of ids(from, to)) {
         const out = await prune(cp, max - deleted);
         deleted += out.deleted;
         if (out.full) {
@@ -149,9 +141,18 @@ export class KvRetentionStore implements RetentionStore {
           return deleted;
         }
       }
-      if (range.to === null && start === "") break;
+      if (start === "") break;
     }
     this.#cursor[kind] = "";
     return deleted;
+  }
+
+  /** The stations with a record, from `from` and before `to` (null: to the end), in order. */
+  async *#storedIds(from: string, to: string | null): AsyncIterable<string> {
+    if (to !== null && to <= from) return;
+    const selector: Deno.KvListSelector = to === null
+      ? { prefix: ["cp"], start: ["cp", from] }
+      : { start: ["cp", from], end: ["cp", to] };
+    for await (const entry of this.kv.list(selector, { batchSize: 200 })) yield entry.key[1] as string;
   }
 }
