@@ -1,5 +1,5 @@
 /**
- * Retention on Deno KV: deletes old meter values and status history in batches, on the keys the Store's KV
+ * Retention on Deno KV: deletes old meter values, status history and command log entries in batches, on the keys the Store's KV
  * layout documents (store/kv/keys.ts): a station's list `["mv_cp", cpId, timestamp, ..]` holds its groups
  * (their `seq` in the value, see `groupSeq`) and pointers to the other meter values' entries (a row, or a group of the layout
  * before), each with `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt,

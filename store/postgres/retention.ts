@@ -15,12 +15,9 @@ export class PostgresRetentionStore implements RetentionStore {
    * progress.
    */
   async pruneMeterValues(before: string, max: number): Promise<number> {
-    const rows = await this.sql`
-      delete from meter_values where seq in (
-        select seq from meter_values where timestamp < ${before} order by timestamp limit ${max})
-      returning seq`;
-    const budget = max - rows.length;
-    if (budget <= 0) return rows.length;
+    const rows = await this.#deleteOldest("meter_values", "timestamp", before, max);
+    const budget = max - rows;
+    if (budget <= 0) return rows;
     const [groups] = await this.sql<{ n: number }[]>`
       with oldest as (
         select ctid, n, sum(n) over (order by timestamp, seq) as total
@@ -31,25 +28,32 @@ export class PostgresRetentionStore implements RetentionStore {
       ),
       deleted as (
         delete from meter_groups where ctid in (
-          select ctid from oldest where total <= ${budget} or (total = n and ${rows.length} = 0))
+          select ctid from oldest where total <= ${budget} or (total = n and ${rows} = 0))
         returning jsonb_array_length(sampled) as n
       )
       select coalesce(sum(n), 0)::int as n from deleted`;
-    return rows.length + (groups?.n ?? 0);
+    return rows + (groups?.n ?? 0);
   }
 
   async pruneCommandLog(before: string, max: number): Promise<number> {
-    const rows = await this.sql`
-      delete from command_log where seq in (
-        select seq from command_log where requested_at < ${before} order by requested_at limit ${max})
-      returning seq`;
-    return rows.length;
+    return await this.#deleteOldest("command_log", "requested_at", before, max);
   }
 
   async pruneStatusHistory(before: string, max: number): Promise<number> {
-    const rows = await this.sql`
-      delete from status_history where seq in (
-        select seq from status_history where received_at < ${before} order by received_at limit ${max})
+    return await this.#deleteOldest("status_history", "received_at", before, max);
+  }
+
+  /** Deletes up to `max` of `table`'s rows whose `time` is before `before`, oldest first (by `seq`). */
+  async #deleteOldest(
+    table: "meter_values" | "status_history" | "command_log",
+    time: "timestamp" | "received_at" | "requested_at",
+    before: string,
+    max: number,
+  ): Promise<number> {
+    const sql = this.sql;
+    const rows = await sql`
+      delete from ${sql(table)} where seq in (
+        select seq from ${sql(table)} where ${sql(time)} < ${before} order by ${sql(time)} limit ${max})
       returning seq`;
     return rows.length;
   }
