@@ -6,6 +6,7 @@
 import { idTagKey, type IdTagRecord } from "../../model/id_tag.ts";
 import type { IdTagStore, PageRequest } from "../mod.ts";
 import { scanAfter } from "./keys.ts";
+import { AtomicBatches } from "./kv_helpers.ts";
 import type { KvReads } from "./reads.ts";
 
 const MAX_ATTEMPTS = 100;
@@ -93,25 +94,18 @@ const POINTERS_PER_ATOMIC = 100;
 async function foldTagPointers(kv: Deno.Kv): Promise<void> {
   const marker = await kv.get(TAG_POINTERS_FOLDED);
   if (marker.value === true) return;
-  let complete = true;
-  let op = kv.atomic();
-  let pending = 0;
-  const flush = async () => {
-    if (pending > 0 && !(await op.commit()).ok) complete = false;
-    op = kv.atomic();
-    pending = 0;
-  };
+  const batches = new AtomicBatches(kv, POINTERS_PER_ATOMIC);
   for (const prefix of ["tx_active_tag", "tx_tag"]) {
     for await (const entry of kv.list({ prefix: [prefix] })) {
       const spelling = String(entry.key[1]);
       const folded = idTagKey(spelling);
       if (folded === spelling) continue;
-      op.check(entry).delete(entry.key).set([prefix, folded, ...entry.key.slice(2)], entry.value);
-      if (++pending === POINTERS_PER_ATOMIC) await flush();
+      await batches.add((op) =>
+        op.check(entry).delete(entry.key).set([prefix, folded, ...entry.key.slice(2)], entry.value)
+      );
     }
   }
-  await flush();
-  if (complete) await kv.atomic().check(marker).set(TAG_POINTERS_FOLDED, true).commit();
+  if (await batches.flush()) await kv.atomic().check(marker).set(TAG_POINTERS_FOLDED, true).commit();
 }
 
 async function foldKeys(kv: Deno.Kv, fold: KeyFold): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * Small helpers the fleet's KV stores share: reading many keys (KV's `getMany` takes at most 10), collecting
- * a listing, and retrying an optimistic atomic commit.
+ * Small helpers the KV stores share: reading many keys (KV's `getMany` takes at most 10), collecting a
+ * listing, retrying an optimistic atomic commit, and writing many keys in atomics of a bounded size.
  */
 
 import { GET_MANY_MAX } from "./keys.ts";
@@ -55,4 +55,32 @@ export async function retryAtomic<T>(
 /** The key that sorts right after every key starting with `prefix`'s last string part `text`. */
 export function after(text: string): string {
   return text + "\0";
+}
+
+/**
+ * Writes committed in atomics of `size` writes each (a long listing moved or indexed as it is read, a large
+ * blob): `add` puts one write in the current atomic and commits it once full, `flush` commits what is left.
+ * `ok` turns false when an atomic's checks failed (what it held is not written; the rest goes on).
+ */
+export class AtomicBatches {
+  ok = true;
+  #op: Deno.AtomicOperation;
+  #pending = 0;
+
+  constructor(private readonly kv: Deno.Kv, private readonly size: number) {
+    this.#op = kv.atomic();
+  }
+
+  async add(write: (op: Deno.AtomicOperation) => void): Promise<void> {
+    write(this.#op);
+    if (++this.#pending === this.size) await this.flush();
+  }
+
+  /** Commits the current atomic; resolves with `ok`. */
+  async flush(): Promise<boolean> {
+    if (this.#pending > 0 && !(await this.#op.commit()).ok) this.ok = false;
+    this.#op = this.kv.atomic();
+    this.#pending = 0;
+    return this.ok;
+  }
 }

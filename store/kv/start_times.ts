@@ -7,6 +7,7 @@
  */
 import type { TransactionRecord } from "../../model/transaction.ts";
 import { startTimeKey } from "./keys.ts";
+import { AtomicBatches } from "./kv_helpers.ts";
 
 const START_TIMES_INDEXED: Deno.KvKey = ["meta", "tx_time_keys"];
 
@@ -15,18 +16,11 @@ const POINTERS_PER_ATOMIC = 500;
 
 export async function indexStartTimes(kv: Deno.Kv): Promise<void> {
   if ((await kv.get(START_TIMES_INDEXED)).value === true) return;
-  let op = kv.atomic();
-  let pending = 0;
-  const flush = async () => {
-    if (pending > 0) await op.commit();
-    op = kv.atomic();
-    pending = 0;
-  };
+  const batches = new AtomicBatches(kv, POINTERS_PER_ATOMIC);
   for await (const entry of kv.list<TransactionRecord>({ prefix: ["tx"] }, { batchSize: 500 })) {
     const { startTimestamp, transactionId } = entry.value;
-    op.set(startTimeKey(startTimestamp, transactionId), transactionId);
-    if (++pending === POINTERS_PER_ATOMIC) await flush();
+    await batches.add((op) => op.set(startTimeKey(startTimestamp, transactionId), transactionId));
   }
-  await flush();
+  await batches.flush();
   await kv.set(START_TIMES_INDEXED, true);
 }
