@@ -1,3 +1,4 @@
+import { reservation } from "./handlers/fakes.ts";
 import { assert, assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import type { StationChanges } from "../model/changes.ts";
@@ -563,13 +564,6 @@ Deno.test("a configuration whose commit failed is held, and written with the sta
 });
 
 Deno.test("reservations that expired while the record was not written are dropped with the next commit", async () => {
-  const reservation = (reservationId: number, expiryDate: string) => ({
-    reservationId,
-    connectorId: 1,
-    idTag: "TAG-0",
-    expiryDate,
-    requestedAt: "2026-04-01T00:00:00.000Z",
-  });
   const expired = Array.from({ length: 300 }, (_, i) => reservation(100 + i, "2026-04-02T00:00:00.000Z"));
   const running = reservation(99, "2026-05-02T00:00:00.000Z");
   const t = await setUp({

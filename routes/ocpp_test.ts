@@ -2,6 +2,7 @@ import { assertEquals } from "@std/assert";
 import { Hono } from "hono";
 import { EventBus } from "../actors/events.ts";
 import { FrameLog } from "../actors/frame_log.ts";
+import { SETTINGS } from "../actors/handlers/fakes.ts";
 import { Registry } from "../actors/registry.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { HandshakeLog } from "../security/handshake_log.ts";
@@ -35,15 +36,7 @@ Deno.test("/ocpp: a security check that throws gives its connection slot back", 
     now: () => new Date(),
     newMessageId: () => crypto.randomUUID(),
     vendors: {},
-    settings: {
-      registrationPolicy: "Accepted",
-      heartbeatIntervalS: 300,
-      bootRetryIntervalS: 60,
-      callTimeoutMs: 30_000,
-      maxFrameBytes: 65_536,
-      maxBadFrames: 10,
-      singleUseIdTags: false,
-    },
+    settings: SETTINGS,
   }, { sweepIntervalMs: 1000 });
   let failing = true;
   const gate = {

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { station } from "../handlers/fakes.ts";
+import { reservation, station } from "../handlers/fakes.ts";
 import { reserveNow } from "./reserve_now.ts";
 
 const AT = "2026-05-01T10:00:00.000Z";
@@ -26,17 +26,10 @@ Deno.test("ReserveNow accepted keeps the reservation, replacing one with the sam
 });
 
 Deno.test("ReserveNow accepted drops the reservations that have expired, whose end the station never told", () => {
-  const old = (reservationId: number, expiryDate: string) => ({
-    reservationId,
-    connectorId: 1,
-    idTag: "TAG-0",
-    expiryDate,
-    requestedAt: "2026-04-01T00:00:00.000Z",
-  });
-  const expired = Array.from({ length: 500 }, (_, i) => old(100 + i, "2026-04-02T00:00:00.000Z"));
-  const running = old(99, "2026-05-01T10:30:00.000Z");
+  const expired = Array.from({ length: 500 }, (_, i) => reservation(100 + i, "2026-04-02T00:00:00.000Z"));
+  const running = reservation(99, "2026-05-01T10:30:00.000Z");
   const patch = reserveNow.effect!(
-    station({ reservations: [...expired, old(98, AT), running] }),
+    station({ reservations: [...expired, reservation(98, AT), running] }),
     RESERVE,
     { status: "Accepted" },
     AT,

@@ -2,7 +2,7 @@
  * What handler tests run on: a station's snapshot and a context at a fixed time with lookups answered from
  * plain lists (no socket, no store); the station's details are none unless a test gives them.
  */
-import { type ChargePointRecord, emptyRecord } from "../../model/charge_point.ts";
+import { type ChargePointRecord, emptyRecord, type Reservation } from "../../model/charge_point.ts";
 import { fakeLookups } from "../../model/fakes.ts";
 import type { ActorSettings } from "../deps.ts";
 import type { HandlerContext } from "./handler.ts";
@@ -25,6 +25,17 @@ export function station(fields: Partial<ChargePointRecord> = {}): ChargePointRec
     ...emptyRecord("CP-1", new Date("2026-04-01T00:00:00.000Z")),
     registrationStatus: "Accepted",
     ...fields,
+  };
+}
+
+/** A reservation of connector 1 for TAG-0, made on 2026-04-01, until `expiryDate`. */
+export function reservation(reservationId: number, expiryDate: string): Reservation {
+  return {
+    reservationId,
+    connectorId: 1,
+    idTag: "TAG-0",
+    expiryDate,
+    requestedAt: "2026-04-01T00:00:00.000Z",
   };
 }
 

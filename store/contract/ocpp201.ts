@@ -4,7 +4,8 @@ import { decideTransactionEvent, type TransactionEventInput } from "../../model/
 import type { Store } from "../mod.ts";
 import { at, type Cases } from "./harness.ts";
 
-function event(fields: Partial<TransactionEventInput> = {}): TransactionEventInput {
+/** A TransactionEvent of CP-1's transaction "tx-abc" (an Updated with seqNo 0 unless `fields` say else). */
+export function transactionEvent(fields: Partial<TransactionEventInput> = {}): TransactionEventInput {
   return {
     chargePointId: "CP-1",
     eventType: "Updated",
@@ -48,10 +49,13 @@ export function ocpp201Cases({ stationTest }: Cases): void {
   stationTest("a long 2.0.1 session's record does not grow with its events", async ({ store }) => {
     // A car left plugged in for days: an Updated event a minute. The record kept every seqNo, and on KV, past
     // ~13,000 of them, it no longer fit a value (64 KiB): every later event of the session failed.
-    const started = await apply(store(), event({ eventType: "Started", evseId: 1, idToken: "TOKEN-1" }));
+    const started = await apply(
+      store(),
+      transactionEvent({ eventType: "Started", evseId: 1, idToken: "TOKEN-1" }),
+    );
     const id = started.outcome.transaction!.transactionId;
     for (let seqNo = 1; seqNo <= 1000; seqNo++) {
-      assertEquals((await apply(store(), event({ seqNo }))).result.ok, true);
+      assertEquals((await apply(store(), transactionEvent({ seqNo }))).result.ok, true);
     }
     const tx = await store().getTransaction(id);
     assertEquals(tx?.seqNoRanges, [[0, 1000]]);
@@ -63,7 +67,7 @@ export function ocpp201Cases({ stationTest }: Cases): void {
     async ({ store }) => {
       const started = await apply(
         store(),
-        event({
+        transactionEvent({
           eventType: "Started",
           evseId: 2,
           idToken: "TOKEN-1",
@@ -82,15 +86,15 @@ export function ocpp201Cases({ stationTest }: Cases): void {
       assertEquals(found?.seqNoRanges, [[0, 0]]);
       assertEquals(await store().findTransactionByStationId("CP-2", "tx-abc"), null);
       // seqNo 2 before 1, then 1 replayed.
-      assertEquals((await apply(store(), event({ seqNo: 2 }))).result.ok, true);
-      assertEquals((await apply(store(), event({ seqNo: 1 }))).result.ok, true);
-      const replay = await apply(store(), event({ seqNo: 1 }));
+      assertEquals((await apply(store(), transactionEvent({ seqNo: 2 }))).result.ok, true);
+      assertEquals((await apply(store(), transactionEvent({ seqNo: 1 }))).result.ok, true);
+      const replay = await apply(store(), transactionEvent({ seqNo: 1 }));
       assertEquals(replay.outcome.outcome, "replayed");
       assertEquals((await store().getTransaction(id))?.seqNoRanges, [[0, 2]]);
       assertEquals((await store().findActiveTransactionsOn("CP-1", 2)).map((t) => t.transactionId), [id]);
       const ended = await apply(
         store(),
-        event({
+        transactionEvent({
           eventType: "Ended",
           seqNo: 3,
           timestamp: at(30),
@@ -116,7 +120,7 @@ export function ocpp201Cases({ stationTest }: Cases): void {
     async ({ store }) => {
       const ended = await apply(
         store(),
-        event({
+        transactionEvent({
           eventType: "Ended",
           seqNo: 4,
           evseId: 1,
@@ -129,7 +133,7 @@ export function ocpp201Cases({ stationTest }: Cases): void {
       assertEquals(await store().findActiveTransactionsOn("CP-1", 1), []);
       const started = await apply(
         store(),
-        event({
+        transactionEvent({
           eventType: "Started",
           seqNo: 0,
           evseId: 1,
@@ -159,9 +163,9 @@ export function ocpp201Cases({ stationTest }: Cases): void {
   stationTest(
     "the idToken of a later event replaces an empty one in the idTag indexes",
     async ({ store }) => {
-      const first = await apply(store(), event({ eventType: "Started", evseId: 1 }));
+      const first = await apply(store(), transactionEvent({ eventType: "Started", evseId: 1 }));
       const id = first.outcome.transaction!.transactionId;
-      await apply(store(), event({ seqNo: 1, idToken: "CARD-9", idTokenStatus: "Accepted" }));
+      await apply(store(), transactionEvent({ seqNo: 1, idToken: "CARD-9", idTokenStatus: "Accepted" }));
       assertEquals((await store().findActiveTransactionByIdTag("CARD-9"))?.transactionId, id);
       assertEquals((await store().listTransactions({ idTag: "CARD-9", limit: 5 })).length, 1);
       assertEquals(await store().findActiveTransactionByIdTag(""), null);
@@ -169,8 +173,8 @@ export function ocpp201Cases({ stationTest }: Cases): void {
   );
 
   stationTest("the same station transaction started twice concurrently is a conflict", async ({ store }) => {
-    const one = await decideTransactionEvent(event({ eventType: "Started", evseId: 1 }), store());
-    const two = await decideTransactionEvent(event({ eventType: "Started", evseId: 3 }), store());
+    const one = await decideTransactionEvent(transactionEvent({ eventType: "Started", evseId: 1 }), store());
+    const two = await decideTransactionEvent(transactionEvent({ eventType: "Started", evseId: 3 }), store());
     assertEquals((await store().commit({ chargePointId: "CP-1", ...one.changes })).ok, true);
     const second = await store().commit({ chargePointId: "CP-1", ...two.changes });
     assertEquals(second.ok, false);

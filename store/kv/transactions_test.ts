@@ -1,18 +1,23 @@
 import { assertEquals } from "@std/assert";
+import type { TransactionRecord } from "../../model/transaction.ts";
 import { at, startInput, stopInput } from "../contract/harness.ts";
 import { KvStore, openKvHandle, openKvStore } from "./mod.ts";
 import { withCountedLists } from "../../tests/helpers/kv.ts";
+
+/** 200 finished transactions of CP-1 (minutes 0-199), then one running on connector 2 (minute 500). */
+async function withHistory(store: KvStore): Promise<TransactionRecord> {
+  for (let i = 0; i < 200; i++) {
+    const { transaction } = await store.startTransaction(startInput({ meterStart: i, timestamp: at(i) }));
+    await store.stopTransaction(stopInput(transaction.transactionId, { timestamp: at(i + 0.5) }));
+  }
+  return (await store.startTransaction(startInput({ connectorId: 2, timestamp: at(500) }))).transaction;
+}
 
 Deno.test("KV: a station's active transactions are listed from its open pointers, not its history", async () => {
   const listed = { entries: 0 };
   const store = new KvStore(withCountedLists(await openKvHandle(":memory:"), listed));
   try {
-    for (let i = 0; i < 200; i++) {
-      const { transaction } = await store.startTransaction(startInput({ meterStart: i, timestamp: at(i) }));
-      await store.stopTransaction(stopInput(transaction.transactionId, { timestamp: at(i + 0.5) }));
-    }
-    const running =
-      (await store.startTransaction(startInput({ connectorId: 2, timestamp: at(500) }))).transaction;
+    const running = await withHistory(store);
     listed.entries = 0;
     const active = await store.listTransactions({ chargePointId: "CP-1", status: "active", limit: 50 });
     assertEquals(active.map((t) => t.transactionId), [running.transactionId]);
@@ -26,12 +31,7 @@ Deno.test("KV: transactions started after a time are listed from their start tim
   const listed = { entries: 0 };
   const store = new KvStore(withCountedLists(await openKvHandle(":memory:"), listed));
   try {
-    for (let i = 0; i < 200; i++) {
-      const { transaction } = await store.startTransaction(startInput({ meterStart: i, timestamp: at(i) }));
-      await store.stopTransaction(stopInput(transaction.transactionId, { timestamp: at(i + 0.5) }));
-    }
-    const today =
-      (await store.startTransaction(startInput({ connectorId: 2, timestamp: at(500) }))).transaction;
+    const today = await withHistory(store);
     listed.entries = 0;
     const started = await store.listTransactions({ from: at(400), limit: 1000 });
     assertEquals(started.map((t) => t.transactionId), [today.transactionId]);

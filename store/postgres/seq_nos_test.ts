@@ -4,30 +4,11 @@
  */
 import { assertEquals } from "@std/assert";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
-import { at } from "../contract/harness.ts";
 import { decideTransactionEvent, type TransactionEventInput } from "../../model/transaction_event.ts";
+import { transactionEvent as event } from "../contract/ocpp201.ts";
 import { openPostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL seqNo tests");
-
-function event(fields: Partial<TransactionEventInput>): TransactionEventInput {
-  return {
-    chargePointId: "CP-1",
-    eventType: "Updated",
-    seqNo: 0,
-    stationTransactionId: "tx-1",
-    evseId: 1,
-    timestamp: at(1),
-    idToken: null,
-    idTokenStatus: null,
-    remoteStartId: null,
-    reservationId: null,
-    stoppedReason: null,
-    energy: { begin: null, end: null, latest: null },
-    receivedAt: at(1),
-    ...fields,
-  };
-}
 
 Deno.test({
   name: "PostgreSQL: a transaction row listing every seqNo reads as ranges and is written back as ranges",
@@ -44,7 +25,7 @@ Deno.test({
           }
           throw new Error(`seqNo ${input.seqNo} still conflicts`);
         };
-        const started = await apply(event({ eventType: "Started", idToken: "TOKEN-1" }));
+        const started = await apply(event({ eventType: "Started", evseId: 1, idToken: "TOKEN-1" }));
         const id = started.transaction!.transactionId;
         assertEquals((await sql`select seq_nos from transactions`)[0]?.seq_nos, [[0, 0]]);
         // As a version before ranges wrote it.
