@@ -154,7 +154,14 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  async function mustExist(id: string): Promise<Readonly<ChargePointRecord> | null> {
+  /** 404 unless the station is stored or connected (here or on another node). */
+  async function mustExist(id: string): Promise<void> {
+    if (registry.get(id)?.snapshot || registry.connection(id)) return;
+    await recordOf(id);
+  }
+
+  /** The freshest snapshot (`snapshotOf`), or null for a connected station not stored yet; else 404. */
+  async function recordOf(id: string): Promise<Readonly<ChargePointRecord> | null> {
     const record = await snapshotOf(id);
     if (!record && !registry.connection(id)) {
       throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
@@ -260,7 +267,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       ...NOT_FOUND,
     },
   }, async (c, { params }) => {
-    const record = await mustExist(params.id);
+    const record = await recordOf(params.id);
     const actor = registry.get(params.id);
     const online = actor !== undefined && !actor.isStopping;
     return c.json({
@@ -394,7 +401,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       ...NOT_FOUND,
     },
   }, async (c, { params }) => {
-    const record = await mustExist(params.id);
+    const record = await recordOf(params.id);
     return c.json({ chargePointId: params.id, configuration: record?.configuration ?? null });
   });
 
