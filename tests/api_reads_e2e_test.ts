@@ -83,6 +83,19 @@ Deno.test("stations list: online state from the registry, search, online filter 
     const frames = await server.json("/api/v1/charge-points/ON-A/frames", { as: "viewer" });
     assert(frames.body.items.some((f: { frame: string }) => f.frame.includes("BootNotification")));
     assertEquals((await server.json("/api/v1/charge-points/NOPE", { as: "viewer" })).status, 404);
+    // The endpoints that only check a station exists: 404 for an unknown one, served for a connected one.
+    for (const part of ["status-history", "file-status-history", "meter-values"]) {
+      assertEquals(
+        (await server.json(`/api/v1/charge-points/NOPE/${part}`, { as: "viewer" })).status,
+        404,
+        part,
+      );
+      assertEquals(
+        (await server.json(`/api/v1/charge-points/ON-A/${part}`, { as: "viewer" })).status,
+        200,
+        part,
+      );
+    }
   } finally {
     await closeStation(a);
     await closeStation(b);
