@@ -469,16 +469,15 @@ export class ChargePointActor {
         ? withoutDetails({ ...stored, ...live })
         : { ...emptyRecord(this.id, now), ...live };
       this.#detailsHeld = stored === null;
-      // The dialect is the station's to say, like its boot: written with its next commit when it changed.
-      if (stored && stored.ocppVersion !== ocppVersion) this.#unsaved = true;
-      // Reservations that expired meanwhile are dropped (the station dropped them; a record that kept every
-      // one could outgrow what a KV value holds): written with the next commit, that field alone, so no other
-      // field is written back over a change made since the load (another node's offline write).
+      // What the load changes in a stored record rides with the next commit, those fields alone, so no other
+      // field is written back over a change made since the load (another node's offline write): the dialect,
+      // the station's to say like its boot, and the reservations that expired meanwhile (the station dropped
+      // them; a record that kept every one could outgrow what a KV value holds).
+      const patch: SnapshotPatch = {};
+      if (stored && stored.ocppVersion !== ocppVersion) patch.ocppVersion = ocppVersion;
       const reservations = unexpiredReservations(this.#record, now.getTime());
-      if (reservations) {
-        this.#record.reservations = reservations;
-        this.#loadPatch = { reservations };
-      }
+      if (reservations) this.#record.reservations = patch.reservations = reservations;
+      this.#loadPatch = stored && Object.keys(patch).length > 0 ? patch : null;
       // A new station is stored when it boots; until then the registry lists it as connected. A known one
       // keeps its stored snapshot until it changes (online is the registry's to say, and lastSeen is written
       // with every CALL and on close).

@@ -583,3 +583,21 @@ Deno.test("reservations that expired while the record was not written are droppe
     await t.tearDown();
   }
 });
+
+Deno.test("a station that now speaks another OCPP version has that field alone written with its next commit", async () => {
+  const t = await setUp({ stored: { ...CONFIGURED, ocppVersion: "ocpp2.0.1" } });
+  try {
+    await t.call("Heartbeat", {});
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.ocppVersion, "ocpp1.6");
+    // Nothing else is written back over a change made since the load (another node's offline write).
+    const [first] = t.writes.map((w) => (w.args as [StationChanges])[0]);
+    assertEquals(first?.snapshot?.ocppVersion, "ocpp1.6");
+    assertEquals(Object.keys(first?.snapshot ?? {}).sort(), ["ocppVersion", "updatedAt"]);
+    // Written once: the next commits carry no snapshot.
+    await t.call("StatusNotification", CHARGING);
+    const later = t.writes.slice(1).map((w) => (w.args as [StationChanges])[0]);
+    assertEquals(later.map((c) => c.snapshot?.ocppVersion), [undefined]);
+  } finally {
+    await t.tearDown();
+  }
+});
