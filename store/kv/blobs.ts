@@ -4,6 +4,7 @@
  * readable. A failed or oversized write deletes its chunks.
  */
 import { type BlobStore, checkBlobId, rechunk } from "../blob_store.ts";
+import { AtomicBatches } from "./kv_helpers.ts";
 
 const CHUNK_BYTES = 60_000;
 /** Chunks per atomic: well within KV's total mutation size per atomic. */
@@ -27,21 +28,16 @@ export class KvBlobStore implements BlobStore {
     checkBlobId(id);
     let size = 0;
     let seq = 0;
-    let op = this.#kv.atomic();
-    let pending = 0;
-    const flush = async () => {
-      if (pending === 0) return;
-      if (!(await op.commit()).ok) throw new Error(`Cannot write blob "${id}"`);
-      op = this.#kv.atomic();
-      pending = 0;
-    };
+    const batches = new AtomicBatches(this.#kv, CHUNKS_PER_ATOMIC);
+    const failed = () => new Error(`Cannot write blob "${id}"`);
     try {
       for await (const chunk of rechunk(chunks, CHUNK_BYTES, maxBytes)) {
-        op.set([CHUNK, id, seq++], chunk);
+        const key = [CHUNK, id, seq++];
+        await batches.add((op) => op.set(key, chunk));
+        if (!batches.ok) throw failed();
         size += chunk.byteLength;
-        if (++pending === CHUNKS_PER_ATOMIC) await flush();
       }
-      await flush();
+      if (!(await batches.flush())) throw failed();
       const meta: BlobMeta = { size, chunks: seq };
       await this.#kv.set([BLOB, id], meta);
       return size;
@@ -79,15 +75,10 @@ export class KvBlobStore implements BlobStore {
   }
 
   async #deleteChunks(id: string): Promise<void> {
-    let op = this.#kv.atomic();
-    let n = 0;
+    const batches = new AtomicBatches(this.#kv, 500);
     for await (const entry of this.#kv.list({ prefix: [CHUNK, id] })) {
-      op.delete(entry.key);
-      if (++n % 500 === 0) {
-        await op.commit();
-        op = this.#kv.atomic();
-      }
+      await batches.add((op) => op.delete(entry.key));
     }
-    await op.commit();
+    await batches.flush();
   }
 }
