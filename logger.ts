@@ -83,7 +83,8 @@ let exitHooked = false;
  * of the reader, and a boot burst logs two lines per station (measured: ~12% of the server's busy JavaScript
  * during 1,000 boots, one write per line). A warning or an error is written at once, with the lines before it
  * (`flushStdout`); so is everything when the process exits, fails on an uncaught error or is stopped with
- * `Deno.exit`: a crash loses at most this turn's info lines, and only to SIGKILL.
+ * `Deno.exit`: only a signal that kills the process outright (SIGKILL; SIGTERM before main.ts handles it)
+ * loses this turn's info lines.
  */
 export function writeStdout(line: string): void {
   // UTF-8 takes at most 3 bytes per UTF-16 code unit; +1 for the newline.
@@ -102,9 +103,16 @@ export function writeStdout(line: string): void {
 }
 
 /**
- * Writes the lines held (`writeStdout`) to stdout now, all of them: with `Deno.stdout.writeSync` until all is
- * out; where stdout cannot be written that way (no `Deno.stdout`, or a write fails), what is left goes through
- * `console.log`.
+ * The most a write holds: POSIX keeps a pipe write of up to PIPE_BUF (4,096 bytes on Linux) whole, so the
+ * lines of processes sharing one stdout (WORKERS=N: the workers inherit the supervisor's) never interleave
+ * mid-line. A longer line goes alone, as every line did before lines were held.
+ */
+const PIPE_ATOMIC_BYTES = 4096;
+
+/**
+ * Writes the lines held (`writeStdout`) to stdout now, all of them, in writes of whole lines of at most
+ * PIPE_ATOMIC_BYTES, each with `Deno.stdout.writeSync` until all of it is out; where stdout cannot be written
+ * that way (no `Deno.stdout`, or a write fails), what is left goes through `console.log`.
  */
 export function flushStdout(): void {
   flushScheduled = false;
@@ -113,14 +121,24 @@ export function flushStdout(): void {
   pendingBytes = 0;
   let offset = 0;
   try {
-    while (offset < end) offset += Deno.stdout.writeSync(pending.subarray(offset, end));
+    while (offset < end) {
+      const stop = piece(offset, end);
+      while (offset < stop) offset += Deno.stdout.writeSync(pending.subarray(offset, stop));
+    }
   } catch {
     // The rest (without its last newline: console.log adds one) through the console.
     console.log(decoder.decode(pending.subarray(offset, end - 1)));
   }
 }
 
-/** The lines held are written before the process ends, however it ends short of SIGKILL. */
+/** Where the write from `start` ends: after the last whole line within PIPE_ATOMIC_BYTES, else after the first. */
+function piece(start: number, end: number): number {
+  if (end - start <= PIPE_ATOMIC_BYTES) return end;
+  const last = pending.lastIndexOf(10, start + PIPE_ATOMIC_BYTES - 1);
+  return last >= start ? last + 1 : pending.indexOf(10, start) + 1;
+}
+
+/** The lines held are written before the process ends: at exit, an uncaught error or rejection. */
 function hookExit(): void {
   exitHooked = true;
   for (const event of ["unload", "error", "unhandledrejection"]) {

@@ -116,3 +116,59 @@ Deno.test("writeStdout() loses no line held when the process fails on an uncaugh
   assertEquals(late.code, 1);
   assertEquals(messages(late.stdout), ["in a timer"]);
 });
+
+Deno.test("writeStdout() writes held lines in whole lines of at most 4,096 bytes, a longer line alone", async () => {
+  const out = await loggingChild(`
+    const writes = [];
+    const write = Deno.stdout.writeSync.bind(Deno.stdout);
+    Deno.stdout.writeSync = (bytes) => {
+      writes.push(new TextDecoder().decode(bytes));
+      return write(bytes);
+    };
+    for (let i = 0; i < 120; i++) logger.info("line " + i, { pad: "x".repeat(100) });
+    logger.info("long", { pad: "é".repeat(5000) });
+    logger.info("after");
+    setTimeout(() => console.error(JSON.stringify(writes.map((w) => [new TextEncoder().encode(w).length, w.endsWith("\\n")]))), 20);
+  `);
+  assertEquals(out.code, 0);
+  const writes: [number, boolean][] = JSON.parse(out.stderr);
+  assertEquals(writes.every(([, whole]) => whole), true);
+  const long = writes.filter(([bytes]) => bytes > 4096);
+  assertEquals(long.length, 1);
+  assertEquals(long[0]![0] > 10_000 && long[0]![0] < 10_300, true); // that line alone
+  assertEquals(writes.length > 4, true);
+  assertEquals(messages(out.stdout), [
+    ...Array.from({ length: 120 }, (_, i) => `line ${i}`),
+    "long",
+    "after",
+  ]);
+});
+
+Deno.test("writeStdout(): processes sharing one pipe never interleave inside a line", async () => {
+  const code = `
+    import { createLogger } from ${JSON.stringify(new URL("./logger.ts", import.meta.url).href)};
+    const logger = createLogger();
+    for (let turn = 0; turn < 40; turn++) {
+      for (let i = 0; i < 300; i++) logger.info("line", { pid: Deno.pid, turn, i, pad: "x".repeat(150) });
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  `;
+  // Three writers on one pipe, read slowly by a shell, as WORKERS=N share the supervisor's stdout.
+  const script = `for n in 1 2 3; do "${Deno.execPath()}" eval '${
+    code.replaceAll("'", "'\\''")
+  }' & done; wait`;
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `(${script}) | (sleep 0.3; cat)`],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const lines = new TextDecoder().decode(out.stdout).split("\n").filter((l) => l);
+  const broken = lines.filter((l) => {
+    try {
+      return JSON.parse(l).msg !== "line";
+    } catch {
+      return true;
+    }
+  });
+  assertEquals([lines.length, broken.length], [3 * 40 * 300, 0]);
+});

@@ -184,7 +184,7 @@ export class ChargePointActor {
    * actor's fields, and the next commit carries them.
    */
   #unsaved = false;
-  /** What the load changed in the record (expired reservations dropped): written with the next commit. */
+  /** What the load changed in the record (the OCPP version, expired reservations): written with the next commit. */
   #loadPatch: SnapshotPatch | null = null;
   #badFrames = 0;
   /** When the lastSeen last written to the store was (ms; -Infinity: not yet on this connection). */
