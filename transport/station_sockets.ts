@@ -4,13 +4,15 @@
  * `ws` once the route answered. Deno's own WebSocket keeps ~11 KB of native state per socket; a `ws` socket on
  * a node:http connection keeps about a third of that (bench/README.md, "Station sockets on npm `ws`").
  *
- * Idle sockets are pinged every `pingIntervalS` from one shared timer; a peer that sent nothing (not even the
- * pong) for a whole interval after a ping is terminated, as Deno's `idleTimeout` does.
+ * Sockets are pinged every `pingIntervalS`, a slice a second from one shared timer (ping_rounds.ts); a peer
+ * that sent nothing (not even the pong) for a whole interval after a ping is terminated, as Deno's
+ * `idleTimeout` does.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { UpgradingSocket } from "../routes/ocpp.ts";
+import { PingRounds } from "./ping_rounds.ts";
 
 /** The part of a `ws` WebSocket used here (the package ships no types). */
 interface WsSocket {
@@ -55,7 +57,10 @@ export class StationSockets {
   #pinger: ReturnType<typeof setInterval> | undefined;
 
   constructor(pingIntervalS: number) {
-    if (pingIntervalS > 0) this.#pinger = setInterval(() => this.#pingAll(), pingIntervalS * 1000);
+    if (pingIntervalS > 0) {
+      const rounds = new PingRounds(this.#open, pingIntervalS * 1000);
+      this.#pinger = setInterval(() => rounds.tick(performance.now()), rounds.tickMs);
+    }
   }
 
   /** Open station sockets. */
@@ -113,10 +118,6 @@ export class StationSockets {
     if (this.#pinger !== undefined) clearInterval(this.#pinger);
     this.#pinger = undefined;
     for (const station of this.#open) station.terminate();
-  }
-
-  #pingAll(): void {
-    for (const station of this.#open) station.ping();
   }
 }
 
