@@ -4,16 +4,43 @@
  * ours is never sent; an invalid one of the Central System's is refused and reported). One CALL in flight,
  * like a real station. Reconnecting is the station's business, not this module's.
  */
-import rpc, { RPCClient } from "ocpp-rpc";
+import type { RPCClient } from "ocpp-rpc";
 import type WebSocket from "ws";
 import type { CpToCsAction, CsToCpAction } from "./ocpp.ts";
 
-// The package spreads its errors and symbols into its exports, which named ESM imports cannot see.
-const { NOREPLY, RPCError, TimeoutError } = rpc as unknown as {
+/** What this module uses of npm `ocpp-rpc`. */
+interface OcppRpc {
+  RPCClient: typeof RPCClient;
   NOREPLY: symbol;
   RPCError: new (...args: never[]) => Error;
   TimeoutError: new (...args: never[]) => Error;
-};
+}
+
+let ocppRpc: OcppRpc | null = null;
+let loading: Promise<OcppRpc> | null = null;
+
+/**
+ * npm `ocpp-rpc`, loaded when the first virtual station connects rather than with the server: with ajv and the
+ * OCPP schemas it compiles, it costs ~50 MB of RSS and ~0.3 s at start-up, for a feature most deployments
+ * never use.
+ */
+function loadOcppRpc(): Promise<OcppRpc> {
+  loading ??= import("ocpp-rpc").then((module) => {
+    // The package spreads its errors and symbols into its exports, which named ESM imports cannot see.
+    const rpc = module.default as unknown as Omit<OcppRpc, "RPCClient">;
+    ocppRpc = {
+      RPCClient: module.RPCClient,
+      NOREPLY: rpc.NOREPLY,
+      RPCError: rpc.RPCError,
+      TimeoutError: rpc.TimeoutError,
+    };
+    return ocppRpc;
+  }).catch((error) => {
+    loading = null;
+    throw error;
+  });
+  return loading;
+}
 
 /** A handler's answer, and what to do once that answer is on the wire (OCPP 1.6 §5.17: reply first, then act). */
 export interface Reply {
@@ -54,8 +81,11 @@ export interface Connection {
 export type CallFailure = "callerror" | "timeout" | "disconnected";
 
 export function classifyCallFailure(error: unknown): CallFailure {
-  if (error instanceof TimeoutError) return "timeout";
-  if (error instanceof RPCError || (error as { rpcErrorCode?: string })?.rpcErrorCode) return "callerror";
+  // A call failed, so a connection was opened and the package is loaded.
+  if (ocppRpc && error instanceof ocppRpc.TimeoutError) return "timeout";
+  if ((ocppRpc && error instanceof ocppRpc.RPCError) || (error as { rpcErrorCode?: string })?.rpcErrorCode) {
+    return "callerror";
+  }
   return "disconnected";
 }
 
@@ -80,6 +110,7 @@ export class ConnectFailedError extends Error {
  * ```
  */
 export async function openConnection(options: ConnectionOptions): Promise<Connection> {
+  const { RPCClient, NOREPLY } = await loadOcppRpc();
   // ocpp-rpc's typings mark every option required; the omitted ones have documented defaults.
   const client = new RPCClient(
     {
