@@ -709,14 +709,7 @@ export function fleetContract(
       });
     }
     const cutoff = new Date(now - 30 * day).toISOString();
-    let deleted = 0;
-    for (;;) {
-      const n = await fleet.retention.pruneMeterValues(cutoff, 7);
-      assert(n <= 7, `a batch deleted ${n}`);
-      if (n === 0) break;
-      deleted += n;
-    }
-    assertEquals(deleted, 30);
+    assertEquals(await pruneAll((batch) => fleet.retention.pruneMeterValues(cutoff, batch), 7), 30);
     assertEquals((await store.listMeterValuesByChargePoint("CP-1", 100)).map((r) => r.value), ["fresh-1"]);
     assertEquals((await store.listMeterValuesByChargePoint("CP-2", 100)).map((r) => r.value), ["fresh-2"]);
     assertEquals(
@@ -725,13 +718,7 @@ export function fleetContract(
         "fresh-1",
       ],
     );
-    let statuses = 0;
-    for (;;) {
-      const n = await fleet.retention.pruneStatusHistory(cutoff, 4);
-      if (n === 0) break;
-      statuses += n;
-    }
-    assertEquals(statuses, 10);
+    assertEquals(await pruneAll((batch) => fleet.retention.pruneStatusHistory(cutoff, batch), 4), 10);
     const left = [
       ...await store.listStatusHistory("CP-1", 100),
       ...await store.listStatusHistory("CP-2", 100),
@@ -755,16 +742,20 @@ export function fleetContract(
         finishedAt: requestedAt,
       });
     }
-    let commands = 0;
-    for (;;) {
-      const n = await fleet.retention.pruneCommandLog(cutoff, 4);
-      assert(n <= 4, `a batch deleted ${n}`);
-      if (n === 0) break;
-      commands += n;
-    }
-    assertEquals(commands, 7);
+    assertEquals(await pruneAll((batch) => fleet.retention.pruneCommandLog(cutoff, batch), 4), 7);
     assertEquals(await store.listCommandLog("CP-NEVER", 10), []);
     assertEquals((await store.listCommandLog("CP-1", 10)).map((e) => e.id), ["cmd-7"]);
     assertEquals((await store.listCommandLog("CP-2", 10)).map((e) => e.id), ["cmd-6"]);
   });
+}
+
+/** Runs a retention prune in batches of `batch` until one deletes nothing, each within its bound; the total. */
+async function pruneAll(prune: (batch: number) => Promise<number>, batch: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await prune(batch);
+    assert(n <= batch, `a batch deleted ${n}`);
+    if (n === 0) return total;
+    total += n;
+  }
 }
