@@ -15,9 +15,12 @@ const INLINE_CHARS = 16_000;
 /** Characters a piece holds: under 64 KiB even at two bytes a character. */
 const CHUNK_CHARS = 30_000;
 
+/** The keys of the pieces of the data of the orphan stop under `orphanKey` start with this. */
+const orphanDataPrefix = (orphanKey: Deno.KvKey): Deno.KvKey => ["orphan_td", ...orphanKey.slice(1)];
+
 /** The key of piece `i` of the data of the orphan stop under `orphanKey`. */
 export function orphanDataKey(orphanKey: Deno.KvKey, i: number): Deno.KvKey {
-  return ["orphan_td", ...orphanKey.slice(1), i];
+  return [...orphanDataPrefix(orphanKey), i];
 }
 
 /** The record to store for `orphan`, and the pieces of its data to store beside it (none when it fits). */
@@ -40,8 +43,7 @@ export async function withOrphanData(
     const { transactionDataChunks: count, ...record } = stored;
     if (count === undefined) return record;
     const pieces: string[] = [];
-    const key = keyOf(record);
-    for await (const entry of kv.list<string>({ prefix: ["orphan_td", ...key.slice(1)] })) {
+    for await (const entry of kv.list<string>({ prefix: orphanDataPrefix(keyOf(record)) })) {
       pieces[entry.key.at(-1) as number] = entry.value;
     }
     return { ...record, transactionData: JSON.parse(pieces.slice(0, count).join("")) as unknown[] };
