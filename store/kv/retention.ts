@@ -1,13 +1,13 @@
 /**
- * Retention on Deno KV: deletes old meter values, status history and command log entries in batches, on the keys the Store's KV
- * layout documents (store/kv/keys.ts): a station's list `["mv_cp", cpId, timestamp, ..]` holds its groups
- * (their `seq` in the value, see `groupSeq`) and pointers to the other meter values' entries (a row, or a group of the layout
- * before), each with `["mv_tx", transactionId, timestamp, seq]` beside it, and `["cp_status", cpId, receivedAt,
- * seq]` and `["cmd", cpId, requestedAt, seq]`. KV has no index by time across stations, so each call walks the
- * stations from where the last one stopped.
+ * Retention on Deno KV: deletes old meter values, status history and command log entries in batches, on the
+ * keys the Store's KV layout documents (store/kv/keys.ts): a station's list `["mv_cp", cpId, timestamp, ..]`
+ * holds its groups (their `seq` in the value, see `groupSeq`) and pointers to the other meter values' entries
+ * (a row, or a group of the layout before), each with `["mv_tx", transactionId, timestamp, seq]` beside it,
+ * `["cp_status", cpId, receivedAt, seq]` and `["cmd", cpId, requestedAt, seq]`. KV has no index by time across
+ * stations, so each call walks the stations from where the last one stopped.
  */
 import type { RetentionStore } from "../fleet.ts";
-import { getMany } from "./kv_helpers.ts";
+import { AtomicBatches, getMany } from "./kv_helpers.ts";
 import { drainMeterJournals } from "./meter_journal.ts";
 import { decodeGroup, entryRows, groupSeq, isInlineGroup } from "./meter_values.ts";
 
@@ -110,11 +110,9 @@ export class KvRetentionStore implements RetentionStore {
     for await (const e of this.kv.list({ prefix, end: [...prefix, before] }, { limit: budget })) {
       keys.push(e.key);
     }
-    for (let i = 0; i < keys.length; i += ROWS_PER_ATOMIC * 3) {
-      const op = this.kv.atomic();
-      for (const k of keys.slice(i, i + ROWS_PER_ATOMIC * 3)) op.delete(k);
-      await op.commit();
-    }
+    const batches = new AtomicBatches(this.kv, ROWS_PER_ATOMIC * 3);
+    for (const key of keys) await batches.add((op) => op.delete(key));
+    await batches.flush();
     return { deleted: keys.length, full: keys.length >= budget };
   }
 
