@@ -282,7 +282,7 @@ export async function startServer(
     metrics.gauge(
       "csms_cluster_connected_stations",
       "Stations connected to any node of the cluster",
-      () => registry.listCluster().length,
+      () => registry.clusterSize,
     );
   }
   const fleet = createFleet({

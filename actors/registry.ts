@@ -191,6 +191,11 @@ export class Registry {
     return this.#actors.size;
   }
 
+  /** `listCluster().length`, counted. */
+  get clusterSize(): number {
+    return this.#actors.size + (this.#remote?.countOthers((id) => this.#actors.has(id)) ?? 0);
+  }
+
   /**
    * The single way to send a CS->CP command; every command lands in the command log, sent or not. Rejects
    * with NotConnectedError, CallTimeoutError, CallErrorResponse, InvalidResponseError, CommandRefusedError

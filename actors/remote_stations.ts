@@ -23,6 +23,8 @@ export interface RemoteStations {
   connection(id: string): StationConnection | null;
   /** Every station connected to another live node. */
   list(): StationConnection[];
+  /** How many of `list()` `isLocal` does not claim, without building the list (a gauge's scrape). */
+  countOthers(isLocal: (id: string) => boolean): number;
   /**
    * Why a command to `id` (not connected here, nor on a live node) cannot be delivered: e.g. its node's
    * presence expired. Null when nothing is known.

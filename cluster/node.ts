@@ -167,6 +167,17 @@ export class ClusterNode implements RemoteStations {
     return out;
   }
 
+  countOthers(isLocal: (id: string) => boolean): number {
+    let n = 0;
+    for (const known of this.#stations.values()) {
+      if (known.nodeId === this.nodeId || !this.#alive(known.nodeId) || isLocal(known.chargePointId)) {
+        continue;
+      }
+      n++;
+    }
+    return n;
+  }
+
   whyUnreachable(id: string): string | null {
     const known = this.#stations.get(id);
     if (!known || known.nodeId === this.nodeId || this.#alive(known.nodeId)) return null;

@@ -22,6 +22,8 @@ interface Control {
   crash(nodeId: string): void;
   /** The node's presence store, as the node itself would use it. */
   presence(nodeId: string): PresenceStore;
+  /** Broadcasts `message` on the node's bus, as the node itself would. */
+  broadcast(nodeId: string, message: BusMessage): Promise<void>;
 }
 
 /** A backend that can be made to die (a SIGKILL, as far as the other nodes can tell). */
@@ -82,6 +84,7 @@ async function twoNodes(
     await fn(a, b, {
       crash: (id) => nodes[id as keyof typeof nodes].crash(),
       presence: (id) => nodes[id as keyof typeof nodes].inner.presence,
+      broadcast: (id, message) => nodes[id as keyof typeof nodes].inner.bus.broadcast(message),
     });
   } finally {
     await b.close();
@@ -176,6 +179,8 @@ clusterTest("a newer connection on another node closes the older socket with 400
   await eventually(() => b.registry.isConnected("CP-R"), 3000, "node b sees CP-R on a");
   const station = await connectStation(b.wsUrl, "CP-R");
   try {
+    // Node a's presence may still claim CP-R: counted once, here (as listed).
+    assertEquals([b.registry.clusterSize, b.registry.listCluster().length], [1, 1]);
     assertEquals((await within(old.closed, 15_000, "the older socket closed")).code, 4000);
     await eventually(() => !a.registry.isConnectedHere("CP-R"), 3000, "node a let CP-R go");
     await eventually(() => a.registry.connection("CP-R")?.nodeId === "node-b", 3000, "a sees CP-R on b");
@@ -183,6 +188,31 @@ clusterTest("a newer connection on another node closes the older socket with 400
     await closeStation(station);
   }
 });
+
+clusterTest(
+  "a station here that another node's late news places there is counted once",
+  async (a, b, control) => {
+    const station = await connectStation(b.wsUrl, "CP-Q");
+    try {
+      // Node a's claim of an older connection arrives after CP-Q connected to node b (and before CP-Q2's, on
+      // the same bus).
+      const older = { chargePointId: "CP-Q", nodeId: "node-a", connectedAt: "2000-01-01T00:00:00.000Z" };
+      await control.broadcast("node-a", {
+        kind: "batch",
+        opened: [{ ...older, remoteAddress: "127.0.0.9" }],
+      });
+      const other = await connectStation(a.wsUrl, "CP-Q2");
+      try {
+        await eventually(() => b.registry.listCluster().length === 2, 3000, "node b lists CP-Q and CP-Q2");
+        assertEquals(b.registry.clusterSize, 2);
+      } finally {
+        await closeStation(other);
+      }
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
 
 clusterTest("the live stream of one node shows a station connecting to another", async (a, b) => {
   const res = await b.api("/api/v1/events", { as: "viewer" });
@@ -211,8 +241,10 @@ clusterTest(
     const station = await connectStation(a.wsUrl, "CP-D");
     try {
       await eventually(() => b.registry.isConnected("CP-D"), 3000, "node b sees CP-D");
+      assertEquals(b.registry.clusterSize, 1);
       control.crash("node-a");
       await eventually(() => !b.registry.isConnected("CP-D"), 3000, "CP-D offline on b");
+      assertEquals(b.registry.clusterSize, 0);
       const started = Date.now();
       const res = await b.json("/api/v1/charge-points/CP-D/Reset", {
         method: "POST",
