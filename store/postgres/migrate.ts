@@ -1,7 +1,15 @@
 /**
- * Applies pending schema migrations, all of them in ONE transaction under a transaction-scoped advisory lock:
- * two nodes starting at once queue on the lock, the second then finds the work done. A failure rolls every
- * pending migration back, so the schema is never half-migrated.
+ * Applies pending schema migrations under a session-scoped advisory lock: two nodes starting at once queue on
+ * the lock, the second then finds the work done. The migrations run in transactions, consecutive ones in ONE
+ * (a failure rolls all of them back, so that part of the schema is never half-migrated), except those made of
+ * `steps`: those build indexes on tables a running cluster writes to, each statement on its own outside any
+ * transaction (`create index concurrently`), so the older nodes' writes to the table go on while it is built
+ * (a `create index` in the transaction would hold them for the whole build: seconds per million rows).
+ *
+ * A waiting node polls the lock (`pg_try_advisory_lock`) rather than blocking on it: a concurrent index build
+ * waits for every older snapshot of the database, and a statement blocked on the lock would hold one (the
+ * two would deadlock). An index build that failed or was killed leaves an invalid index of the same name:
+ * dropped and built again at the next run.
  *
  * @example
  * ```ts ignore
@@ -12,7 +20,7 @@
  * await sql.end();
  * ```
  */
-import postgres, { type Sql } from "postgres";
+import postgres, { type ReservedSql, type Sql } from "postgres";
 import { type Migration, MIGRATIONS } from "./migrations/mod.ts";
 
 export type { Migration } from "./migrations/mod.ts";
@@ -21,30 +29,121 @@ export { MIGRATIONS } from "./migrations/mod.ts";
 /** The advisory lock key text; hashed by Postgres into the one-bigint lock space. */
 export const MIGRATION_LOCK_NAME = "ocpp-csms:schema_migrations";
 
+/** How often a node waiting for another's migration tries the lock again. */
+const LOCK_POLL_MS = 100;
+
 /** Applies the pending migrations in order; returns the versions applied now (empty when up to date). */
 export async function migrate(sql: Sql, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   checkOrder(migrations);
-  return await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
-    await tx`
+  const conn = await sql.reserve();
+  try {
+    await lock(conn);
+    try {
+      return await applyPending(conn, migrations);
+    } finally {
+      await conn`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
+    }
+  } finally {
+    conn.release();
+  }
+}
+
+async function lock(conn: ReservedSql): Promise<void> {
+  for (;;) {
+    const [row] = await conn<{ ok: boolean }[]>`
+      select pg_try_advisory_lock(hashtextextended(${MIGRATION_LOCK_NAME}, 0)) as ok
+    `;
+    if (row?.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}
+
+async function applyPending(conn: ReservedSql, migrations: readonly Migration[]): Promise<number[]> {
+  const applied: number[] = [];
+  let pending: Migration[] = [];
+  // The first transaction also creates the ledger, so a failure there leaves no table at all.
+  await inTransaction(conn, async () => {
+    await conn`
       create table if not exists schema_migrations (
         version    integer primary key,
         name       text not null,
         applied_at timestamptz not null default now()
       )
     `;
-    const rows = await tx<{ version: number }[]>`select version from schema_migrations`;
+    const rows = await conn<{ version: number }[]>`select version from schema_migrations`;
     const done = new Set(rows.map((r) => r.version));
-    const applied: number[] = [];
-    for (const m of migrations) {
-      if (done.has(m.version)) continue;
-      // Simple-protocol query: the migration text may hold several statements.
-      await tx.unsafe(m.up);
-      await tx`insert into schema_migrations ${tx({ version: m.version, name: m.name }, "version", "name")}`;
-      applied.push(m.version);
-    }
-    return applied;
+    pending = migrations.filter((m) => !done.has(m.version));
+    applied.push(...await applyInTransaction(conn, leadingTransactional(pending)));
   });
+  pending = pending.slice(applied.length);
+  while (pending.length > 0) {
+    const next = pending[0]!;
+    if ("steps" in next) {
+      await applyOutside(conn, next);
+      applied.push(next.version);
+      pending = pending.slice(1);
+    } else {
+      const group = leadingTransactional(pending);
+      await inTransaction(conn, async () => void await applyInTransaction(conn, group));
+      applied.push(...group.map((m) => m.version));
+      pending = pending.slice(group.length);
+    }
+  }
+  return applied;
+}
+
+function leadingTransactional(pending: readonly Migration[]): Migration[] {
+  const end = pending.findIndex((m) => "steps" in m);
+  return pending.slice(0, end === -1 ? pending.length : end);
+}
+
+async function applyInTransaction(conn: ReservedSql, group: readonly Migration[]): Promise<number[]> {
+  for (const m of group) {
+    // Simple-protocol query: the migration text may hold several statements.
+    if ("up" in m) await conn.unsafe(m.up);
+    await record(conn, m);
+  }
+  return group.map((m) => m.version);
+}
+
+async function applyOutside(conn: ReservedSql, m: Migration & { steps: readonly string[] }): Promise<void> {
+  for (const step of m.steps) {
+    const index = concurrentIndexName(step);
+    if (index !== null) await dropIfInvalid(conn, index);
+    await conn.unsafe(step);
+  }
+  await record(conn, m);
+}
+
+async function record(conn: ReservedSql, m: Migration): Promise<void> {
+  await conn`insert into schema_migrations ${conn({ version: m.version, name: m.name }, "version", "name")}`;
+}
+
+async function inTransaction(conn: ReservedSql, fn: () => Promise<void>): Promise<void> {
+  await conn.unsafe("begin");
+  try {
+    await fn();
+  } catch (error) {
+    await conn.unsafe("rollback").catch(() => {});
+    throw error;
+  }
+  await conn.unsafe("commit");
+}
+
+/** The index a `create [unique] index concurrently if not exists <name>` step builds, else null. */
+export function concurrentIndexName(step: string): string | null {
+  const match = /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+if\s+not\s+exists\s+(\w+)\s/i.exec(step);
+  return match ? match[1]!.toLowerCase() : null;
+}
+
+/** A build that failed or was killed left `name` invalid: `if not exists` would skip it for good. */
+async function dropIfInvalid(conn: ReservedSql, name: string): Promise<void> {
+  const [row] = await conn<{ valid: boolean }[]>`
+    select i.indisvalid as valid
+    from pg_index i join pg_class c on c.oid = i.indexrelid
+    where c.relname = ${name} and c.relnamespace = current_schema()::regnamespace
+  `;
+  if (row && !row.valid) await conn.unsafe(`drop index concurrently if exists ${name}`);
 }
 
 function checkOrder(migrations: readonly Migration[]): void {

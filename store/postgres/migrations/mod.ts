@@ -1,7 +1,8 @@
 /**
  * The ordered list of schema migrations. Each is a TS module exporting its SQL text (not a `.sql` file), so
  * the list is statically imported and also works where there is no file system to read, such as Deno Deploy.
- * Forward-only: append the next number, never edit or remove a shipped one.
+ * Forward-only: append the next number, never change what a shipped one makes or remove it. (020-022 were
+ * `up` text in the transaction until they became `steps`: the same indexes, built without holding writes.)
  */
 import { up as initial } from "./001_initial.ts";
 import { up as scheduledAvailability } from "./002_scheduled_availability.ts";
@@ -22,17 +23,25 @@ import { up as openTransactions } from "./016_open_transactions.ts";
 import { up as chargePointsFillfactor } from "./017_charge_points_fillfactor.ts";
 import { up as idTagsCaseInsensitive } from "./018_id_tags_case_insensitive.ts";
 import { up as localListMembersCaseInsensitive } from "./019_local_list_members_case_insensitive.ts";
-import { up as transactionsByLowerIdTag } from "./020_transactions_by_lower_id_tag.ts";
-import { up as webhookDeliveriesByCreated } from "./021_webhook_deliveries_by_created.ts";
-import { up as commandLogByRequested } from "./022_command_log_by_requested.ts";
+import { steps as transactionsByLowerIdTag } from "./020_transactions_by_lower_id_tag.ts";
+import { steps as webhookDeliveriesByCreated } from "./021_webhook_deliveries_by_created.ts";
+import { steps as commandLogByRequested } from "./022_command_log_by_requested.ts";
 
-export interface Migration {
-  /** Strictly increasing, recorded in `schema_migrations.version`. */
-  version: number;
-  name: string;
-  /** SQL text; may hold several statements. Runs inside the one migration transaction. */
-  up: string;
-}
+export type Migration =
+  & {
+    /** Strictly increasing, recorded in `schema_migrations.version`. */
+    version: number;
+    name: string;
+  }
+  & (
+    /** SQL text; may hold several statements. Runs in a transaction with the migrations around it. */
+    | { up: string }
+    /**
+     * Statements run one by one outside any transaction (`create index concurrently if not exists`, `drop
+     * index concurrently if exists`): each must be safe to run again, as a step that failed is at the next run.
+     */
+    | { steps: readonly string[] }
+  );
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", up: initial },
@@ -54,7 +63,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: "charge_points_fillfactor", up: chargePointsFillfactor },
   { version: 18, name: "id_tags_case_insensitive", up: idTagsCaseInsensitive },
   { version: 19, name: "local_list_members_case_insensitive", up: localListMembersCaseInsensitive },
-  { version: 20, name: "transactions_by_lower_id_tag", up: transactionsByLowerIdTag },
-  { version: 21, name: "webhook_deliveries_by_created", up: webhookDeliveriesByCreated },
-  { version: 22, name: "command_log_by_requested", up: commandLogByRequested },
+  { version: 20, name: "transactions_by_lower_id_tag", steps: transactionsByLowerIdTag },
+  { version: 21, name: "webhook_deliveries_by_created", steps: webhookDeliveriesByCreated },
+  { version: 22, name: "command_log_by_requested", steps: commandLogByRequested },
 ];

@@ -1,0 +1,127 @@
+/**
+ * Migrations made of `steps` (concurrent index builds) against a real PostgreSQL: the table they index keeps
+ * taking writes while the build waits and runs, a build left invalid (failed, killed) is built again, and
+ * the migrations around them still run in transactions.
+ */
+import { assertEquals, assertRejects } from "@std/assert";
+import postgres from "postgres";
+import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { eventually } from "../../tests/helpers/server.ts";
+import { concurrentIndexName, migrate, type Migration } from "./migrate.ts";
+
+const ignore = await ignoreWithoutPostgres("PostgreSQL migration step tests");
+
+const TABLE: Migration = {
+  version: 1,
+  name: "table",
+  up:
+    "create table readings (id int, v int); insert into readings select g, g % 10 from generate_series(1, 1000) g;",
+};
+const BUILD = "create index concurrently if not exists readings_by_v on readings (v)";
+const INDEX: Migration = { version: 2, name: "index", steps: [BUILD] };
+
+async function indexState(sql: postgres.Sql, name: string) {
+  const [row] = await sql<{ valid: boolean; unique: boolean }[]>`
+    select i.indisvalid as valid, i.indisunique as unique
+    from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = ${name}
+  `;
+  return row ? { valid: row.valid, unique: row.unique } : null;
+}
+
+Deno.test({
+  name: "an index migration's table takes writes while the build waits for an open transaction and runs",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, sql) => {
+      assertEquals(await migrate(sql, [TABLE]), [1]);
+      const holder = await sql.reserve();
+      const migrator = postgres(url, { max: 1, onnotice: () => {} });
+      const writer = postgres(url, { max: 1, onnotice: () => {} });
+      let migrating: Promise<number[]> = Promise.resolve([]);
+      try {
+        // An older node's transaction, open when the migration starts: the build must wait for it.
+        await holder.unsafe("begin");
+        await holder`insert into readings values (0, 0)`;
+        migrating = migrate(migrator, [TABLE, INDEX]);
+        await eventually(
+          async () =>
+            (await sql`
+              select 1 from pg_stat_activity
+              where datname = current_database() and query ilike '%readings_by_v%' and wait_event_type = 'Lock'
+            `).length > 0,
+          5000,
+          "the index build waiting for the open transaction",
+        );
+        // Another node writes meanwhile: a build in the migration's transaction would queue this insert
+        // behind its own lock request (and the timeout would end it).
+        await writer`set statement_timeout = 2000`;
+        await writer`insert into readings values (1001, 1)`;
+        await holder.unsafe("commit");
+        assertEquals(await migrating, [2]);
+        assertEquals(await indexState(sql, "readings_by_v"), { valid: true, unique: false });
+        const [row] = await sql`select count(*)::int as n from readings`;
+        assertEquals(row?.n, 1002);
+      } finally {
+        await holder.unsafe("rollback").catch(() => {}); // a failure above left it open: the build waits on it
+        holder.release();
+        await migrating.catch(() => {}); // (a pool ended while its reserved connection is busy never ends)
+        await migrator.end();
+        await writer.end();
+      }
+    }),
+});
+
+Deno.test({
+  name: "an index a failed or killed build left invalid is dropped and built again",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (_url, sql) => {
+      assertEquals(await migrate(sql, [TABLE]), [1]);
+      // A unique build over duplicates fails half-way and leaves its index behind, invalid, as a kill would.
+      await assertRejects(() => sql.unsafe("create unique index concurrently readings_by_v on readings (v)"));
+      assertEquals(await indexState(sql, "readings_by_v"), { valid: false, unique: true });
+      assertEquals(await migrate(sql, [TABLE, INDEX]), [2]);
+      assertEquals(await indexState(sql, "readings_by_v"), { valid: true, unique: false });
+    }),
+});
+
+Deno.test({
+  name: "migrations after a step run in a transaction again; a failed step is run again at the next start",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (_url, sql) => {
+      const failing: Migration = {
+        version: 2,
+        name: "index",
+        steps: [BUILD, "select no_such_function()"],
+      };
+      const after: Migration[] = [
+        { version: 3, name: "a", up: "create table after_a (id int);" },
+        { version: 4, name: "b", up: "create table after_b (id int); select no_such_function();" },
+      ];
+      await assertRejects(() => migrate(sql, [TABLE, failing, ...after]), Error, "no_such_function");
+      const versions = async () =>
+        (await sql`select version from schema_migrations order by version`).map((r) => r.version);
+      // The table's transaction is committed; the step that failed is not recorded, so nothing after it ran.
+      assertEquals(await versions(), [1]);
+      await assertRejects(() => migrate(sql, [TABLE, INDEX, ...after]), Error, "no_such_function");
+      // 3 and 4 share a transaction: 4 failed, so 3's table is not there either.
+      assertEquals(await versions(), [1, 2]);
+      const [row] = await sql`select to_regclass('after_a') is null as absent`;
+      assertEquals(row?.absent, true);
+    }),
+});
+
+Deno.test("concurrentIndexName() names what a step builds, so that an invalid leftover can be found", () => {
+  assertEquals(
+    concurrentIndexName(
+      "create index concurrently if not exists command_log_by_requested on command_log (x)",
+    ),
+    "command_log_by_requested",
+  );
+  assertEquals(
+    concurrentIndexName("\n  CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS Some_Index\n on t (x)"),
+    "some_index",
+  );
+  assertEquals(concurrentIndexName("drop index concurrently if exists transactions_by_id_tag"), null);
+});
