@@ -8,6 +8,7 @@ import type { LatencySummary } from "./histogram.ts";
 import { LAG_LINE } from "./loop_lag.ts";
 import { MEMORY_LINE } from "./memory_probe.ts";
 import { pinned } from "./pinning.ts";
+import { v8FlagsArg } from "../server_v8_flags.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -70,7 +71,8 @@ export async function spawnServer(index: number, spec: ServerSpec): Promise<Serv
   const [program, args] = pinned(spec.core ?? null, Deno.execPath(), [
     "run",
     "-A",
-    "--v8-flags=--expose-gc",
+    // Ours with the V8 flags `deno task start` gives it; the peers as they come.
+    spec.script.includes("bench/peers/") ? "--v8-flags=--expose-gc" : v8FlagsArg(["--expose-gc"]),
     spec.script,
   ]);
   const child = new Deno.Command(program, {

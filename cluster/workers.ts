@@ -5,12 +5,18 @@
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import { v8FlagsArg } from "../server_v8_flags.ts";
 
 export interface WorkerOptions {
   /** The server's entry module (main.ts). */
   main: string;
   /** deno.json, so the workers run with the same settings wherever they are started from. */
   denoConfig: string;
+}
+
+/** A worker's `deno` arguments: the server's V8 flags (a supervisor's own are not inherited), its config. */
+export function workerArgs(options: WorkerOptions): string[] {
+  return ["run", "-A", v8FlagsArg(), "--config", options.denoConfig, options.main];
 }
 
 /** Runs the workers until a signal stops them; resolves with the exit code the supervisor should use. */
@@ -25,7 +31,7 @@ export async function superviseWorkers(
   let stopping = false;
   const start = (index: number, failures: number) => {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--config", options.denoConfig, options.main],
+      args: workerArgs(options),
       env: { WORKERS: "1", REUSE_PORT: "true", PORT: String(port), WORKER_INDEX: String(index) },
       stdin: "null",
       stdout: "inherit",
