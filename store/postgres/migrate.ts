@@ -8,8 +8,10 @@
  *
  * A waiting node polls the lock (`pg_try_advisory_lock`) rather than blocking on it: a concurrent index build
  * waits for every older snapshot of the database, and a statement blocked on the lock would hold one (the
- * two would deadlock). An index build that failed or was killed leaves an invalid index of the same name:
- * dropped and built again at the next run.
+ * two would deadlock). A node of the version before this polling waits in a transaction: when PostgreSQL
+ * breaks that cycle by failing the build, this node lets the lock go, lets the older one finish and runs
+ * again. An index build that failed or was killed
+ * leaves an invalid index of the same name: dropped and built again at the next run.
  *
  * @example
  * ```ts ignore
@@ -34,18 +36,35 @@ const LOCK_POLL_MS = 100;
 
 /** Applies the pending migrations in order; returns the versions applied now (empty when up to date). */
 export async function migrate(sql: Sql, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  checkOrder(migrations);
+  checkList(migrations);
   const conn = await sql.reserve();
+  const applied: number[] = [];
   try {
-    await lock(conn);
-    try {
-      return await applyPending(conn, migrations);
-    } finally {
-      await conn`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
+    for (let attempt = 1;; attempt++) {
+      await lock(conn);
+      try {
+        await applyPending(conn, migrations, applied);
+        return applied;
+      } catch (error) {
+        // A node of an older version waiting for the lock inside a transaction holds a snapshot a concurrent
+        // build waits for: PostgreSQL breaks the cycle by failing one of them. When it fails the build, the
+        // lock is let go so that the older node goes first (it finds its migrations applied), then retried.
+        if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
+      } finally {
+        await conn`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS * attempt));
     }
   } finally {
     conn.release();
   }
+}
+
+/** Runs of `migrate` that PostgreSQL chose as a deadlock's victim before it gives up. */
+const DEADLOCK_ATTEMPTS = 5;
+
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "40P01";
 }
 
 async function lock(conn: ReservedSql): Promise<void> {
@@ -58,9 +77,14 @@ async function lock(conn: ReservedSql): Promise<void> {
   }
 }
 
-async function applyPending(conn: ReservedSql, migrations: readonly Migration[]): Promise<number[]> {
-  const applied: number[] = [];
+/** Applies what `schema_migrations` lacks, adding each version to `applied` once it is committed. */
+async function applyPending(
+  conn: ReservedSql,
+  migrations: readonly Migration[],
+  applied: number[],
+): Promise<void> {
   let pending: Migration[] = [];
+  let first: number[] = [];
   // The first transaction also creates the ledger, so a failure there leaves no table at all.
   await inTransaction(conn, async () => {
     await conn`
@@ -73,9 +97,10 @@ async function applyPending(conn: ReservedSql, migrations: readonly Migration[])
     const rows = await conn<{ version: number }[]>`select version from schema_migrations`;
     const done = new Set(rows.map((r) => r.version));
     pending = migrations.filter((m) => !done.has(m.version));
-    applied.push(...await applyInTransaction(conn, leadingTransactional(pending)));
+    first = await applyInTransaction(conn, leadingTransactional(pending));
   });
-  pending = pending.slice(applied.length);
+  applied.push(...first);
+  pending = pending.slice(first.length);
   while (pending.length > 0) {
     const next = pending[0]!;
     if ("steps" in next) {
@@ -89,7 +114,6 @@ async function applyPending(conn: ReservedSql, migrations: readonly Migration[])
       pending = pending.slice(group.length);
     }
   }
-  return applied;
 }
 
 function leadingTransactional(pending: readonly Migration[]): Migration[] {
@@ -130,28 +154,39 @@ async function inTransaction(conn: ReservedSql, fn: () => Promise<void>): Promis
   await conn.unsafe("commit");
 }
 
-/** The index a `create [unique] index concurrently if not exists <name>` step builds, else null. */
+/**
+ * The index a `create [unique] index concurrently if not exists <name>` step builds, else null; throws for a
+ * concurrent build it cannot name (no `if not exists`, a quoted or qualified name), whose leftover would be
+ * missed.
+ */
 export function concurrentIndexName(step: string): string | null {
+  if (!/^\s*create\s+(?:unique\s+)?index\s+concurrently\s/i.test(step)) return null;
   const match = /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+if\s+not\s+exists\s+(\w+)\s/i.exec(step);
-  return match ? match[1]!.toLowerCase() : null;
+  if (!match) {
+    throw new Error(
+      `Cannot migrate: name the index of a concurrent build plainly, with if not exists: ${step}`,
+    );
+  }
+  return match[1]!.toLowerCase();
 }
 
 /** A build that failed or was killed left `name` invalid: `if not exists` would skip it for good. */
 async function dropIfInvalid(conn: ReservedSql, name: string): Promise<void> {
+  // Found as `drop index` finds it (the search path), whatever the schema's name.
   const [row] = await conn<{ valid: boolean }[]>`
-    select i.indisvalid as valid
-    from pg_index i join pg_class c on c.oid = i.indexrelid
-    where c.relname = ${name} and c.relnamespace = current_schema()::regnamespace
+    select indisvalid as valid from pg_index where indexrelid = to_regclass(quote_ident(${name}))
   `;
   if (row && !row.valid) await conn.unsafe(`drop index concurrently if exists ${name}`);
 }
 
-function checkOrder(migrations: readonly Migration[]): void {
+/** Refuses a list out of order, or with a concurrent build whose leftover could not be found. */
+function checkList(migrations: readonly Migration[]): void {
   let last = 0;
   for (const m of migrations) {
     if (!Number.isInteger(m.version) || m.version <= last) {
       throw new Error(`Cannot migrate: version ${m.version} ("${m.name}") does not follow version ${last}`);
     }
+    if ("steps" in m) m.steps.forEach(concurrentIndexName);
     last = m.version;
   }
 }

@@ -3,11 +3,11 @@
  * taking writes while the build waits and runs, a build left invalid (failed, killed) is built again, and
  * the migrations around them still run in transactions.
  */
-import { assertEquals, assertRejects } from "@std/assert";
+import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import postgres from "postgres";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { eventually } from "../../tests/helpers/server.ts";
-import { concurrentIndexName, migrate, type Migration } from "./migrate.ts";
+import { concurrentIndexName, migrate, type Migration, MIGRATION_LOCK_NAME } from "./migrate.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL migration step tests");
 
@@ -22,8 +22,7 @@ const INDEX: Migration = { version: 2, name: "index", steps: [BUILD] };
 
 async function indexState(sql: postgres.Sql, name: string) {
   const [row] = await sql<{ valid: boolean; unique: boolean }[]>`
-    select i.indisvalid as valid, i.indisunique as unique
-    from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = ${name}
+    select indisvalid as valid, indisunique as unique from pg_index where indexrelid = to_regclass(${name})
   `;
   return row ? { valid: row.valid, unique: row.unique } : null;
 }
@@ -112,6 +111,84 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name:
+    "a build that PostgreSQL fails to break a deadlock with an older node waiting for the lock runs again",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, sql) => {
+      assertEquals(await migrate(sql, [TABLE]), [1]);
+      const holder = await sql.reserve();
+      const migrator = postgres(url, { max: 1, onnotice: () => {} });
+      const older = postgres(url, { max: 1, onnotice: () => {} });
+      let migrating: Promise<number[]> = Promise.resolve([]);
+      let olderWaiting: Promise<unknown> = Promise.resolve();
+      try {
+        await holder.unsafe("begin");
+        await holder`insert into readings values (0, 0)`;
+        migrating = migrate(migrator, [TABLE, INDEX]);
+        await eventually(
+          async () =>
+            (await sql`
+              select 1 from pg_stat_activity
+              where datname = current_database() and query ilike '%readings_by_v%' and wait_event_type = 'Lock'
+            `).length > 0,
+          5000,
+          "the index build waiting for the open transaction",
+        );
+        // A node of the previous version starts: it waits for the lock inside a transaction (a snapshot the
+        // build will wait for once the holder is gone).
+        olderWaiting = older.begin((tx) =>
+          tx`select pg_advisory_xact_lock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`
+        )
+          .catch((error) => error);
+        await eventually(
+          async () =>
+            (await sql`
+              select 1 from pg_stat_activity
+              where datname = current_database() and query ilike '%pg_advisory_xact_lock%'
+                and wait_event_type = 'Lock'
+            `).length > 0,
+          5000,
+          "the older node waiting for the lock",
+        );
+        // Past deadlock_timeout (1 s) the older node has checked and found no cycle yet; the build, waiting
+        // for its snapshot from the commit on, finds the cycle and is the one failed.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await holder.unsafe("commit");
+        assertEquals(await migrating, [2]);
+        assertEquals(await indexState(sql, "readings_by_v"), { valid: true, unique: false });
+      } finally {
+        await holder.unsafe("rollback").catch(() => {});
+        holder.release();
+        await migrating.catch(() => {});
+        await olderWaiting;
+        await migrator.end();
+        await older.end();
+      }
+    }),
+});
+
+Deno.test({
+  name: "an index migration finds its leftover in a schema whose name is not lower case",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, sql) => {
+      await sql`create schema "Csms"`;
+      const inSchema = postgres(url, { max: 1, onnotice: () => {}, connection: { search_path: '"Csms"' } });
+      try {
+        assertEquals(await migrate(inSchema, [TABLE]), [1]);
+        await assertRejects(() =>
+          inSchema.unsafe("create unique index concurrently readings_by_v on readings (v)")
+        );
+        assertEquals(await migrate(inSchema, [TABLE, INDEX]), [2]);
+        assertEquals(await indexState(inSchema, "readings_by_v"), { valid: true, unique: false });
+      } finally {
+        await inSchema.end();
+      }
+    }),
+});
+
 Deno.test("concurrentIndexName() names what a step builds, so that an invalid leftover can be found", () => {
   assertEquals(
     concurrentIndexName(
@@ -124,4 +201,29 @@ Deno.test("concurrentIndexName() names what a step builds, so that an invalid le
     "some_index",
   );
   assertEquals(concurrentIndexName("drop index concurrently if exists transactions_by_id_tag"), null);
+  // A concurrent build it cannot name is refused before anything runs (its leftover would go unseen).
+  for (
+    const step of [
+      "create index concurrently i on t (x)",
+      'create index concurrently if not exists "I" on t (x)',
+    ]
+  ) {
+    assertThrows(() => concurrentIndexName(step), Error, "name the index");
+  }
+});
+
+Deno.test({
+  name: "migrate() refuses a concurrent build it cannot name before it applies anything",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (_url, sql) => {
+      const unnamed: Migration = {
+        version: 2,
+        name: "index",
+        steps: ["create index concurrently on readings (v)"],
+      };
+      await assertRejects(() => migrate(sql, [TABLE, unnamed]), Error, "name the index");
+      const [row] = await sql`select to_regclass('schema_migrations') is null as absent`;
+      assertEquals(row?.absent, true);
+    }),
 });
