@@ -11,8 +11,10 @@
  *    the transport and the actor shell with almost no store write) closed loop, 1 s warm-up, then S seconds
  *    measured: msgs/s and server CPU per answered message, also by thread. With `--fixed R` as well, the window
  *    runs at R msgs/s from all stations instead (open loop, as the peers' fixed-rate windows) and also gives
- *    the answers' p50 / p99. For our servers it also prints the window's group commits (per second, writes
- *    each, mean duration, share over 25 ms) from the server's own /metrics (`commit_window.ts`).
+ *    the answers' p50 / p99. With `--prelude P`, P seconds of the transaction mix (closed loop) run first,
+ *    then 2 s of rest: the store as after use (the peers run's later windows follow its saturation windows on
+ *    the same store). For our servers it also prints the window's group commits (per second, writes each,
+ *    mean duration, share over 25 ms) from the server's own /metrics (`commit_window.ts`).
  *
  *   deno run -A bench/transport_cost.ts --variant node:HTTP_SERVER=node --variant deno:HTTP_SERVER=deno
  *   deno run -A bench/transport_cost.ts --store postgres --saturate 5 --pairs 3 \
@@ -161,6 +163,7 @@ async function measure(
     stations: number;
     rate: number;
     saturateS: number;
+    preludeS: number;
     fixedPerS: number | null;
     mix: Mix;
     store: "kv" | "postgres";
@@ -235,6 +238,13 @@ async function measure(
       commits: null,
     };
     if (o.saturateS > 0 && ready > 0) {
+      if (o.preludeS > 0) {
+        // As before the peers run's fixed-rate windows: a saturation with transactions on the same store first.
+        await Promise.all(generators.map((g) => g.run({ mix: saturationMix("transaction") })));
+        await sleep(o.preludeS * 1000);
+        await Promise.all(generators.map((g) => g.stop(3000)));
+        await sleep(2000);
+      }
       const scrape = ours ? await metricsScraper(`http://127.0.0.1:${server.port}`) : null;
       const ratePerS = o.fixedPerS === null ? {} : { ratePerS: o.fixedPerS / generators.length };
       await Promise.all(generators.map((g) => g.run({ mix: o.mix, ...ratePerS })));
@@ -375,6 +385,7 @@ if (import.meta.main) {
       store: { type: "string", default: "kv" },
       pairs: { type: "string", default: "2" },
       saturate: { type: "string", default: "0" },
+      prelude: { type: "string", default: "0" },
       fixed: { type: "string" },
       mix: { type: "string", default: "plain" },
       variant: { type: "string", multiple: true, default: [] },
@@ -394,6 +405,7 @@ if (import.meta.main) {
     stations: Number(values.stations),
     rate: Number(values.rate),
     saturateS: Number(values.saturate),
+    preludeS: Number(values.prelude),
     fixedPerS: values.fixed === undefined ? null : Number(values.fixed),
     mix: saturationMix(values.mix!),
     store: store as "kv" | "postgres",
