@@ -27,47 +27,68 @@ async function indexState(sql: postgres.Sql, name: string) {
   return row ? { valid: row.valid, unique: row.unique } : null;
 }
 
+/** Waits until a statement of this database matching `pattern` waits for a lock, as pg_stat_activity shows. */
+async function lockWaitOf(sql: postgres.Sql, pattern: string, what: string): Promise<void> {
+  await eventually(
+    async () =>
+      (await sql`
+        select 1 from pg_stat_activity
+        where datname = current_database() and query ilike ${pattern} and wait_event_type = 'Lock'
+      `).length > 0,
+    5000,
+    what,
+  );
+}
+
+/**
+ * Runs `fn` once INDEX's build, started on a pool of its own, waits for a transaction an older node holds open
+ * on the table (`holder`, which `fn` ends); whatever `fn` leaves open is closed afterwards.
+ */
+async function withBuildWaiting(
+  url: string,
+  sql: postgres.Sql,
+  fn: (t: { holder: postgres.ReservedSql; migrating: Promise<number[]> }) => Promise<void>,
+): Promise<void> {
+  assertEquals(await migrate(sql, [TABLE]), [1]);
+  const holder = await sql.reserve();
+  const migrator = postgres(url, { max: 1, onnotice: () => {} });
+  let migrating: Promise<number[]> = Promise.resolve([]);
+  try {
+    await holder.unsafe("begin");
+    await holder`insert into readings values (0, 0)`;
+    migrating = migrate(migrator, [TABLE, INDEX]);
+    await lockWaitOf(sql, "%readings_by_v%", "the index build waiting for the open transaction");
+    await fn({ holder, migrating });
+  } finally {
+    await holder.unsafe("rollback").catch(() => {}); // a failure above left it open: the build waits on it
+    holder.release();
+    await migrating.catch(() => {}); // (a pool ended while its reserved connection is busy never ends)
+    await migrator.end();
+  }
+}
+
 Deno.test({
   name: "an index migration's table takes writes while the build waits for an open transaction and runs",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, sql) => {
-      assertEquals(await migrate(sql, [TABLE]), [1]);
-      const holder = await sql.reserve();
-      const migrator = postgres(url, { max: 1, onnotice: () => {} });
-      const writer = postgres(url, { max: 1, onnotice: () => {} });
-      let migrating: Promise<number[]> = Promise.resolve([]);
-      try {
-        // An older node's transaction, open when the migration starts: the build must wait for it.
-        await holder.unsafe("begin");
-        await holder`insert into readings values (0, 0)`;
-        migrating = migrate(migrator, [TABLE, INDEX]);
-        await eventually(
-          async () =>
-            (await sql`
-              select 1 from pg_stat_activity
-              where datname = current_database() and query ilike '%readings_by_v%' and wait_event_type = 'Lock'
-            `).length > 0,
-          5000,
-          "the index build waiting for the open transaction",
-        );
-        // Another node writes meanwhile: a build in the migration's transaction would queue this insert
-        // behind its own lock request (and the timeout would end it).
-        await writer`set statement_timeout = 2000`;
-        await writer`insert into readings values (1001, 1)`;
-        await holder.unsafe("commit");
-        assertEquals(await migrating, [2]);
-        assertEquals(await indexState(sql, "readings_by_v"), { valid: true, unique: false });
-        const [row] = await sql`select count(*)::int as n from readings`;
-        assertEquals(row?.n, 1002);
-      } finally {
-        await holder.unsafe("rollback").catch(() => {}); // a failure above left it open: the build waits on it
-        holder.release();
-        await migrating.catch(() => {}); // (a pool ended while its reserved connection is busy never ends)
-        await migrator.end();
-        await writer.end();
-      }
-    }),
+    withFreshDatabase((url, sql) =>
+      withBuildWaiting(url, sql, async ({ holder, migrating }) => {
+        const writer = postgres(url, { max: 1, onnotice: () => {} });
+        try {
+          // Another node writes meanwhile: a build in the migration's transaction would queue this insert
+          // behind its own lock request (and the timeout would end it).
+          await writer`set statement_timeout = 2000`;
+          await writer`insert into readings values (1001, 1)`;
+          await holder.unsafe("commit");
+          assertEquals(await migrating, [2]);
+          assertEquals(await indexState(sql, "readings_by_v"), { valid: true, unique: false });
+          const [row] = await sql`select count(*)::int as n from readings`;
+          assertEquals(row?.n, 1002);
+        } finally {
+          await writer.end();
+        }
+      })
+    ),
 });
 
 Deno.test({
@@ -116,57 +137,30 @@ Deno.test({
     "a build that PostgreSQL fails to break a deadlock with an older node waiting for the lock runs again",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, sql) => {
-      assertEquals(await migrate(sql, [TABLE]), [1]);
-      const holder = await sql.reserve();
-      const migrator = postgres(url, { max: 1, onnotice: () => {} });
-      const older = postgres(url, { max: 1, onnotice: () => {} });
-      let migrating: Promise<number[]> = Promise.resolve([]);
-      let olderWaiting: Promise<unknown> = Promise.resolve();
-      try {
-        await holder.unsafe("begin");
-        await holder`insert into readings values (0, 0)`;
-        migrating = migrate(migrator, [TABLE, INDEX]);
-        await eventually(
-          async () =>
-            (await sql`
-              select 1 from pg_stat_activity
-              where datname = current_database() and query ilike '%readings_by_v%' and wait_event_type = 'Lock'
-            `).length > 0,
-          5000,
-          "the index build waiting for the open transaction",
-        );
-        // A node of the previous version starts: it waits for the lock inside a transaction (a snapshot the
-        // build will wait for once the holder is gone).
-        olderWaiting = older.begin((tx) =>
-          tx`select pg_advisory_xact_lock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`
-        )
-          .catch((error) => error);
-        await eventually(
-          async () =>
-            (await sql`
-              select 1 from pg_stat_activity
-              where datname = current_database() and query ilike '%pg_advisory_xact_lock%'
-                and wait_event_type = 'Lock'
-            `).length > 0,
-          5000,
-          "the older node waiting for the lock",
-        );
-        // Past deadlock_timeout (1 s) the older node has checked and found no cycle yet; the build, waiting
-        // for its snapshot from the commit on, finds the cycle and is the one failed.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        await holder.unsafe("commit");
-        assertEquals(await migrating, [2]);
-        assertEquals(await indexState(sql, "readings_by_v"), { valid: true, unique: false });
-      } finally {
-        await holder.unsafe("rollback").catch(() => {});
-        holder.release();
-        await migrating.catch(() => {});
-        await olderWaiting;
-        await migrator.end();
-        await older.end();
-      }
-    }),
+    withFreshDatabase((url, sql) =>
+      withBuildWaiting(url, sql, async ({ holder, migrating }) => {
+        const older = postgres(url, { max: 1, onnotice: () => {} });
+        let olderWaiting: Promise<unknown> = Promise.resolve();
+        try {
+          // A node of the previous version starts: it waits for the lock inside a transaction (a snapshot the
+          // build will wait for once the holder is gone).
+          olderWaiting = older.begin((tx) =>
+            tx`select pg_advisory_xact_lock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`
+          ).catch((error) => error);
+          await lockWaitOf(sql, "%pg_advisory_xact_lock%", "the older node waiting for the lock");
+          // Past deadlock_timeout (1 s) the older node has checked and found no cycle yet; the build, waiting
+          // for its snapshot from the commit on, finds the cycle and is the one failed.
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          await holder.unsafe("commit");
+          assertEquals(await migrating, [2]);
+          assertEquals(await indexState(sql, "readings_by_v"), { valid: true, unique: false });
+        } finally {
+          await holder.unsafe("rollback").catch(() => {}); // the older node waits on the build, the build on it
+          await olderWaiting;
+          await older.end();
+        }
+      })
+    ),
 });
 
 Deno.test({
