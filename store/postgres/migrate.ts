@@ -10,8 +10,8 @@
  * waits for every older snapshot of the database, and a statement blocked on the lock would hold one (the
  * two would deadlock). A node of the version before this polling waits in a transaction: when PostgreSQL
  * breaks that cycle by failing the build, this node lets the lock go, lets the older one finish and runs
- * again. An index build that failed or was killed
- * leaves an invalid index of the same name: dropped and built again at the next run.
+ * again. An index build that failed or was killed leaves an invalid index of the same name: dropped and built
+ * again at the next run.
  *
  * @example
  * ```ts ignore
@@ -84,7 +84,7 @@ async function applyPending(
   applied: number[],
 ): Promise<void> {
   let pending: Migration[] = [];
-  let first: number[] = [];
+  let first: Migration[] = [];
   // The first transaction also creates the ledger, so a failure there leaves no table at all.
   await inTransaction(conn, async () => {
     await conn`
@@ -97,9 +97,10 @@ async function applyPending(
     const rows = await conn<{ version: number }[]>`select version from schema_migrations`;
     const done = new Set(rows.map((r) => r.version));
     pending = migrations.filter((m) => !done.has(m.version));
-    first = await applyInTransaction(conn, leadingTransactional(pending));
+    first = leadingTransactional(pending);
+    await applyInTransaction(conn, first);
   });
-  applied.push(...first);
+  applied.push(...first.map((m) => m.version));
   pending = pending.slice(first.length);
   while (pending.length > 0) {
     const next = pending[0]!;
@@ -109,7 +110,7 @@ async function applyPending(
       pending = pending.slice(1);
     } else {
       const group = leadingTransactional(pending);
-      await inTransaction(conn, async () => void await applyInTransaction(conn, group));
+      await inTransaction(conn, () => applyInTransaction(conn, group));
       applied.push(...group.map((m) => m.version));
       pending = pending.slice(group.length);
     }
@@ -121,13 +122,12 @@ function leadingTransactional(pending: readonly Migration[]): Migration[] {
   return pending.slice(0, end === -1 ? pending.length : end);
 }
 
-async function applyInTransaction(conn: ReservedSql, group: readonly Migration[]): Promise<number[]> {
+async function applyInTransaction(conn: ReservedSql, group: readonly Migration[]): Promise<void> {
   for (const m of group) {
     // Simple-protocol query: the migration text may hold several statements.
     if ("up" in m) await conn.unsafe(m.up);
     await record(conn, m);
   }
-  return group.map((m) => m.version);
 }
 
 async function applyOutside(conn: ReservedSql, m: Migration & { steps: readonly string[] }): Promise<void> {
