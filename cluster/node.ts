@@ -53,6 +53,16 @@ interface Known extends PresenceEntry {
   learnedAt: number;
 }
 
+/** A known station's connection as the registry is given it. */
+function connectionOf(known: Known): StationConnection {
+  return {
+    id: known.chargePointId,
+    remoteAddress: known.remoteAddress,
+    connectedAt: known.connectedAt,
+    nodeId: known.nodeId,
+  };
+}
+
 /** Notifications stay well below PostgreSQL's 8000-byte NOTIFY payload. */
 const BROADCAST_BYTES = 6000;
 
@@ -144,38 +154,26 @@ export class ClusterNode implements RemoteStations {
 
   connection(id: string): StationConnection | null {
     const known = this.#stations.get(id);
-    if (!known || known.nodeId === this.nodeId || !this.#alive(known.nodeId)) return null;
-    return {
-      id,
-      remoteAddress: known.remoteAddress,
-      connectedAt: known.connectedAt,
-      nodeId: known.nodeId,
-    };
+    return known && this.#elsewhere(known) ? connectionOf(known) : null;
   }
 
   list(): StationConnection[] {
     const out: StationConnection[] = [];
-    for (const known of this.#stations.values()) {
-      if (known.nodeId === this.nodeId || !this.#alive(known.nodeId)) continue;
-      out.push({
-        id: known.chargePointId,
-        remoteAddress: known.remoteAddress,
-        connectedAt: known.connectedAt,
-        nodeId: known.nodeId,
-      });
-    }
+    for (const known of this.#stations.values()) if (this.#elsewhere(known)) out.push(connectionOf(known));
     return out;
   }
 
   countOthers(isLocal: (id: string) => boolean): number {
     let n = 0;
     for (const known of this.#stations.values()) {
-      if (known.nodeId === this.nodeId || !this.#alive(known.nodeId) || isLocal(known.chargePointId)) {
-        continue;
-      }
-      n++;
+      if (this.#elsewhere(known) && !isLocal(known.chargePointId)) n++;
     }
     return n;
+  }
+
+  /** Connected to another node that is alive. */
+  #elsewhere(known: Known): boolean {
+    return known.nodeId !== this.nodeId && this.#alive(known.nodeId);
   }
 
   whyUnreachable(id: string): string | null {
