@@ -94,6 +94,12 @@ const LIST_LIMIT = 20_000;
 const GROUPS_PER_ATOMIC = 48;
 /** Value bytes per atomic of the applier (Deno KV: 800 KiB per atomic, keys included). */
 const BYTES_PER_ATOMIC = 400 * 1024;
+/**
+ * The applier's atomics in flight at once. One at a time, a busy event loop (a saturated server) resumes the
+ * applier once per turn: it applied a few hundred groups a second while stations journaled thousands, and the
+ * backlog was paid later, in whatever load came next.
+ */
+const CHUNKS_IN_FLIGHT = 8;
 /** Journal entries deleted per atomic (contiguous keys: a few pages). */
 const DELETES_PER_ATOMIC = 800;
 /** Attempts of the applier on one entry another writer keeps changing. */
@@ -299,18 +305,20 @@ export class MeterJournal {
       if (items.length === 0) return;
       // A station's groups side by side: they share its page of the list, written once per atomic.
       items.sort((a, b) => compareKeys(a.key, b.key));
+      const chunks: Item[][] = [];
       let chunk: Item[] = [];
       let bytes = 0;
       for (const item of items) {
         if (chunk.length >= GROUPS_PER_ATOMIC || bytes + item.entry.value.length > BYTES_PER_ATOMIC) {
-          await this.#applyChunk(chunk);
+          chunks.push(chunk);
           chunk = [];
           bytes = 0;
         }
         chunk.push(item);
         bytes += item.entry.value.length + 256;
       }
-      if (chunk.length > 0) await this.#applyChunk(chunk);
+      if (chunk.length > 0) chunks.push(chunk);
+      await eachInFlight(chunks, CHUNKS_IN_FLIGHT, (c) => this.#applyChunk(c));
       await this.#deleteApplied();
       if (items.length < LIST_LIMIT) return;
     }
@@ -340,13 +348,17 @@ export class MeterJournal {
   async #deleteApplied(): Promise<void> {
     const keys = this.#applied.sort((a, b) => (a[1] as number) - (b[1] as number));
     this.#applied = [];
+    const slices: Deno.KvKey[][] = [];
     for (let i = 0; i < keys.length; i += DELETES_PER_ATOMIC) {
+      slices.push(keys.slice(i, i + DELETES_PER_ATOMIC));
+    }
+    await eachInFlight(slices, CHUNKS_IN_FLIGHT, async (slice) => {
       await commitWaiting(() => {
         const op = this.#kv.atomic();
-        for (const key of keys.slice(i, i + DELETES_PER_ATOMIC)) op.delete(key);
+        for (const key of slice) op.delete(key);
         return op;
       });
-    }
+    });
   }
 
   /**
@@ -400,6 +412,22 @@ export class MeterJournal {
 }
 
 const fromUtf8 = new TextDecoder();
+
+/** Runs `work` on each item, at most `limit` at once; rejects with the first failure after all settled. */
+async function eachInFlight<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
 
 /** How long an atomic of the applier waits for another connection's write lock on the file. */
 const LOCKED_WAIT_MS = 5000;

@@ -292,6 +292,58 @@ Deno.test("a journal of many stations is applied in atomics within KV's limits (
     assertEquals(await counts(kv), { journal: 0, groups: 300, byTransaction: 300, alone: 0 });
   }));
 
+/** A handle that counts its atomics in flight; each commit holds its slot a few ms longer (a busy loop). */
+function countingAtomics(kv: Deno.Kv): { kv: Deno.Kv; peak: () => number; reset: () => void } {
+  let inFlight = 0;
+  let peak = 0;
+  const counted = new Proxy(kv, {
+    get(target, name) {
+      if (name === "atomic") {
+        return () => {
+          const op = target.atomic();
+          const commit = op.commit.bind(op);
+          op.commit = async () => {
+            peak = Math.max(peak, ++inFlight);
+            try {
+              const result = await commit();
+              await new Promise((resolve) => setTimeout(resolve, 5));
+              return result;
+            } finally {
+              inFlight--;
+            }
+          };
+          return op;
+        };
+      }
+      const value = Reflect.get(target, name);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: counted, peak: () => peak, reset: () => (peak = 0) };
+}
+
+Deno.test("the applier keeps several atomics in flight (one at a time, a busy event loop resumed it once per turn)", async () => {
+  const kv = await openKvHandle(":memory:");
+  const counting = countingAtomics(kv);
+  const store = journaled(counting.kv);
+  try {
+    const commits = [];
+    for (let s = 0; s < 200; s++) {
+      for (const minute of [10, 11]) commits.push(store.addMeterValues(frame(at(minute), s, `CP-${s}`)));
+    }
+    await Promise.all(commits);
+    assertEquals((await counts(kv)).journal, 400);
+    counting.reset();
+    await drainMeterJournals(counting.kv);
+    // 400 groups: 9 atomics of at most 48, 8 at once; then the deletes.
+    assertEquals(counting.peak(), 8);
+    assertEquals(await counts(kv), { journal: 0, groups: 400, byTransaction: 400, alone: 0 });
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});
+
 Deno.test("an entry applied but not yet deleted (a crash between the applier's two atomics) is applied again as a replay: nothing new", async () => {
   const kv = await openKvHandle(":memory:");
   try {
