@@ -25,7 +25,9 @@
  * the applier's JavaScript only when the stations' pages are what limits the store (measured:
  * bench/README.md, "KV meter journal, adaptive"). The others' groups go straight into their lists as without
  * a journal (checked absent in the commit); a group pending here is found first either way, and a station
- * with groups pending keeps journaling until they are applied.
+ * with groups pending keeps journaling until they are applied. From `maxPending` pending groups on, every new
+ * group goes straight to its list until the applier catches up: the journal defers a bounded amount of work
+ * (unbounded, a saturated server journaled faster than it applied and paid the backlog in the next load).
  *
  * Reads drain first: whatever was answered is in the station's list when listed. At open, leftover entries
  * (a crash) are applied before the first commit.
@@ -62,6 +64,11 @@ export interface MeterJournalOptions {
    * smaller one their groups go to their lists at once. Default 0: any.
    */
   batchFrom?: number;
+  /**
+   * Pending groups from which new groups go straight to their lists until the applier catches up (default
+   * 5,000): under sustained load the journal defers at most this much work, it does not grow without end.
+   */
+  maxPending?: number;
   /** The rule's window, in ms (default `intervalMs`). */
   rateWindowMs?: number;
   /** The rule's clock, in ms (tests). */
@@ -140,6 +147,7 @@ export class MeterJournal {
   readonly #pendingByStation = new Map<string, number>();
   readonly #rule: JournalRule;
   readonly #batchFrom: number;
+  readonly #maxPending: number;
   #next = 0;
   #recovered: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -155,6 +163,7 @@ export class MeterJournal {
     this.#fallback = fallback;
     this.#intervalMs = options.intervalMs ?? 1500;
     this.#eagerAt = options.eagerAt ?? 20_000;
+    this.#maxPending = options.maxPending ?? 5_000;
     this.#batchFrom = options.batchFrom ?? 0;
     this.#rule = new JournalRule({
       windowMs: options.rateWindowMs ?? this.#intervalMs,
@@ -220,8 +229,9 @@ export class MeterJournal {
       if (g.first && g.key !== null) {
         // Decided once per commit (the rule counts commits: a station's groups of one commit share a page),
         // the commit counted whatever the pending groups say.
-        journals ??= (this.#rule.note(chargePointId) && batchMeters >= this.#batchFrom) ||
-          this.#pendingByStation.has(chargePointId);
+        journals ??= this.#pending.size < this.#maxPending &&
+          ((this.#rule.note(chargePointId) && batchMeters >= this.#batchFrom) ||
+            this.#pendingByStation.has(chargePointId));
       }
       if (!g.first || g.key === null || !journals) {
         planMeterValues([g], null, layout, set, seq);

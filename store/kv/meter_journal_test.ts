@@ -344,6 +344,20 @@ Deno.test("the applier keeps several atomics in flight (one at a time, a busy ev
   }
 });
 
+Deno.test("from `maxPending` pending groups on, new groups go straight to their lists until the applier catches up", () =>
+  withJournaled(async (kv, store) => {
+    for (const minute of [10, 11, 12, 13, 14]) assertEquals(await store.addMeterValues(frame(at(minute))), 4);
+    assertEquals(await counts(kv), { journal: 3, groups: 2, byTransaction: 2, alone: 0 });
+    // A replay of a journaled group and of a direct one: nothing new either way.
+    assertEquals(await store.addMeterValues(frame(at(10))), 0);
+    assertEquals(await store.addMeterValues(frame(at(14))), 0);
+    await drainMeterJournals(kv);
+    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, alone: 0 });
+    // Applied: it journals again.
+    assertEquals(await store.addMeterValues(frame(at(15))), 4);
+    assertEquals((await counts(kv)).journal, 1);
+  }, { maxPending: 3 }));
+
 Deno.test("an entry applied but not yet deleted (a crash between the applier's two atomics) is applied again as a replay: nothing new", async () => {
   const kv = await openKvHandle(":memory:");
   try {
