@@ -1,7 +1,7 @@
 /**
- * KV_METER_JOURNAL in the server's store opener: `on` (the default) journals the meter values of stations
- * that send often in large group commits (`ADAPTIVE_*`), `off` writes them straight into the stations' lists,
- * and entries a crash left behind are applied even with it off (which then journals nothing new).
+ * KV_METER_JOURNAL in the server's store opener: `off` (the default) writes meter values straight into the
+ * stations' lists, `on` journals those of stations that send often in large group commits (`ADAPTIVE_*`), and
+ * entries a crash left behind are applied even with it off (which then journals nothing new).
  */
 import { assert, assertEquals } from "@std/assert";
 import { parseConfig } from "../config.ts";
@@ -40,17 +40,17 @@ async function withStores<T>(
   }
 }
 
-Deno.test("KV_METER_JOURNAL: on by default, journals the meter values of stations sending often in large group commits; a crash's leftovers are applied with it off", async () => {
+Deno.test("KV_METER_JOURNAL: off by default; on, it journals the meter values of stations sending often in large group commits; a crash's leftovers are applied with it off", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/csms.kv`;
-    // Off: no journal entry, the group is in the station's list at once.
-    await withStores(path, "off", async ({ store }) => {
+    // Off (the default, no setting): no journal entry, the group is in the station's list at once.
+    await withStores(path, undefined, async ({ store }) => {
       assertEquals(await store.addMeterValues(rows), 1);
       assertEquals((await journalEntries(path)).length, 0);
     });
 
-    // On (the default, no setting): stations that send often (ADAPTIVE_JOURNAL_FROM commits per interval), in group commits of
+    // On: stations that send often (ADAPTIVE_JOURNAL_FROM commits per interval), in group commits of
     // ADAPTIVE_BATCH_FROM MeterValues or more, journal (the applier runs ~1.5 s later); the others do not.
     const stations = Array.from({ length: 2 * ADAPTIVE_BATCH_FROM }, (_, i) => `CP-J${i}`);
     const minute = (m: number, chargePointId: string) =>
@@ -62,7 +62,7 @@ Deno.test("KV_METER_JOURNAL: on by default, journals the meter values of station
     const everyStation = (store: Store, m: number) =>
       Promise.all(stations.map(async (cp) => assertEquals(await store.addMeterValues(minute(m, cp)), 1)));
     let leftover!: Deno.KvEntry<unknown>;
-    await withStores(path, undefined, async ({ store }) => {
+    await withStores(path, "on", async ({ store }) => {
       for (let m = 1; m < ADAPTIVE_JOURNAL_FROM; m++) await everyStation(store, m);
       assertEquals((await journalEntries(path)).length, 0);
       await everyStation(store, ADAPTIVE_JOURNAL_FROM);
@@ -83,7 +83,7 @@ Deno.test("KV_METER_JOURNAL: on by default, journals the meter values of station
     for (const e of [...applied, ...byTx]) undo.delete(e.key);
     await undo.commit();
     kv.close();
-    await withStores(path, "off", async ({ store }) => {
+    await withStores(path, undefined, async ({ store }) => {
       const listed = await store.listMeterValuesByChargePoint(station, 10);
       const times = Array.from(
         { length: ADAPTIVE_JOURNAL_FROM },
