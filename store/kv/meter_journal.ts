@@ -319,7 +319,13 @@ export class MeterJournal {
       let chunk: Item[] = [];
       let bytes = 0;
       for (const item of items) {
-        if (chunk.length >= GROUPS_PER_ATOMIC || bytes + item.entry.value.length > BYTES_PER_ATOMIC) {
+        // Two entries of one group key (two group commits of a station in flight at once) never share an
+        // atomic: both absent-checks would pass and the second set would overwrite the first. Apart, the
+        // second's check fails and it is stored the slow way (`#applyOne`).
+        const sameKey = chunk.length > 0 && compareKeys(chunk[chunk.length - 1]!.key, item.key) === 0;
+        if (
+          sameKey || chunk.length >= GROUPS_PER_ATOMIC || bytes + item.entry.value.length > BYTES_PER_ATOMIC
+        ) {
           chunks.push(chunk);
           chunk = [];
           bytes = 0;

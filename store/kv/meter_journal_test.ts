@@ -456,3 +456,22 @@ Deno.test("adaptive: stations journal only in a group commit of `batchFrom` Mete
     { batchFrom: 3 },
     { groupCommitMs: 50 },
   ));
+
+Deno.test("two group commits of one station in flight journal the same group key: both values are stored (never two in one applier atomic)", async () => {
+  const kv = await openKvHandle(":memory:");
+  // One caller per group commit: each flushes at once, so the two are in flight together.
+  const store = journaled(kv, {}, { groupCommitMaxCallers: 1 });
+  try {
+    const [a] = frame(at(10));
+    const [, b] = frame(at(10));
+    const added = await Promise.all([store.addMeterValues([a!]), store.addMeterValues([b!])]);
+    assertEquals(added, [1, 1]);
+    assertEquals((await counts(kv)).journal, 2);
+    await drainMeterJournals(kv);
+    const listed = await store.listMeterValuesByChargePoint("CP-1", 10);
+    assertEquals(listed.map((r) => r.measurand).sort(), [a!.measurand, b!.measurand].sort());
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});
