@@ -229,9 +229,8 @@ export class MeterJournal {
       if (g.first && g.key !== null) {
         // Decided once per commit (the rule counts commits: a station's groups of one commit share a page),
         // the commit counted whatever the pending groups say.
-        journals ??= this.#pending.size < this.#maxPending &&
-          ((this.#rule.note(chargePointId) && batchMeters >= this.#batchFrom) ||
-            this.#pendingByStation.has(chargePointId));
+        journals ??= ((this.#rule.note(chargePointId) && batchMeters >= this.#batchFrom) ||
+          this.#pendingByStation.has(chargePointId)) && this.#pending.size < this.#maxPending;
       }
       if (!g.first || g.key === null || !journals) {
         planMeterValues([g], null, layout, set, seq);

@@ -358,6 +358,20 @@ Deno.test("from `maxPending` pending groups on, new groups go straight to their 
     assertEquals((await counts(kv)).journal, 1);
   }, { maxPending: 3 }));
 
+Deno.test("over `maxPending` the rule still counts each station's commits", () =>
+  withJournaled(async (kv, store) => {
+    // CP-B's second commit journals: the bound (1) is reached.
+    for (const minute of [1, 2]) await store.addMeterValues(frame(at(minute), 7, "CP-B"));
+    assertEquals((await counts(kv)).journal, 1);
+    // CP-A's two commits go straight to its list, counted all the same.
+    for (const minute of [1, 2]) await store.addMeterValues(frame(at(minute), 7, "CP-A"));
+    assertEquals((await counts(kv)).journal, 1);
+    await drainMeterJournals(kv);
+    // Its third commit of the window journals (uncounted, it would be its first).
+    await store.addMeterValues(frame(at(3), 7, "CP-A"));
+    assertEquals((await counts(kv)).journal, 1);
+  }, { maxPending: 1, journalFrom: 2 }));
+
 Deno.test("an entry applied but not yet deleted (a crash between the applier's two atomics) is applied again as a replay: nothing new", async () => {
   const kv = await openKvHandle(":memory:");
   try {
