@@ -250,7 +250,11 @@ export class MeterJournal {
   committed(journaled: readonly Journaled[]): void {
     if (journaled.length === 0) return;
     for (const j of journaled) {
+      // Two group commits of a station in flight at once may journal one group key: it is applied (and
+      // `#done` counts it off) once, so it is counted once.
+      const counted = this.#pending.has(j.id);
       this.#pending.set(j.id, j);
+      if (counted) continue;
       const station = j.key[1] as string;
       this.#pendingByStation.set(station, (this.#pendingByStation.get(station) ?? 0) + 1);
     }

@@ -489,3 +489,29 @@ Deno.test("two group commits of one station in flight journal the same group key
     kv.close();
   }
 });
+
+Deno.test("two group commits of one station journaling the same group key count it pending once: once applied, it is back to its rate", async () => {
+  const clock = { now: 0 };
+  const kv = await openKvHandle(":memory:");
+  // One caller per group commit: each flushes at once, so two of one station can be in flight together.
+  const store = journaled(kv, { journalFrom: 2, rateWindowMs: 1000, now: () => clock.now }, {
+    groupCommitMaxCallers: 1,
+  });
+  try {
+    // Its first commit of the window goes straight to its list; the next two journal, both at one time.
+    assertEquals(await store.addMeterValues(frame(at(9))), 4);
+    const [a] = frame(at(10));
+    const [, b] = frame(at(10));
+    assertEquals(await Promise.all([store.addMeterValues([a!]), store.addMeterValues([b!])]), [1, 1]);
+    assertEquals((await counts(kv)).journal, 2);
+    await drainMeterJournals(kv);
+    assertEquals((await counts(kv)).journal, 0);
+    // Two windows later, its first commit: below the rate and nothing pending, so straight to its list.
+    clock.now = 2500;
+    assertEquals(await store.addMeterValues(frame(at(11))), 4);
+    assertEquals((await counts(kv)).journal, 0);
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});
