@@ -100,7 +100,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
   ]);
   // On Deno Deploy KV is built in and takes no path.
   const path = config.DENO_DEPLOYMENT_ID ? undefined : config.KV_PATH;
-  const kv = await openKvStoreHandle(path);
+  const kv = await openKvStoreHandle(path, { warn: (msg, fields) => logger.warn(msg, fields) });
   logger.info("store opened", { kind: "kv", path: path ?? "(Deno Deploy)" });
   // One process owns a local file: meter values may go through its journal (not on Deno Deploy), for the
   // stations that send often enough for it to pay. Entries a crash left behind turn it on for this run, so

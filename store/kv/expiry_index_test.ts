@@ -98,3 +98,27 @@ Deno.test("a file without Deno KV's expiry index is left alone", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a file whose expiry index cannot be changed still opens, as Deno KV made it, and the failure is told", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/locked.kv`;
+    const warned: unknown[] = [];
+    const kv = await openKvHandle(path, {
+      prepare: () => {
+        throw new Error("database is locked");
+      },
+      warn: (msg, fields) => warned.push({ msg, error: fields.error }),
+    });
+    await kv.set(["cp", "CP-1"], 1);
+    assertEquals((await kv.get(["cp", "CP-1"])).value, 1);
+    kv.close();
+    assertEquals(warned, [{
+      msg: "KV expiry index left as Deno KV made it",
+      error: "Error: database is locked",
+    }]);
+    assert(!/WHERE/i.test(indexSql(path)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -38,7 +38,7 @@ import { KvFileStatus } from "./file_status.ts";
 import { KvDeviceModel } from "./device_model.ts";
 import type { DeviceModelEntry } from "../../model/device_model.ts";
 import { type KvCommitOptions, KvCommitter } from "./commit.ts";
-import { openKvHandle } from "./handle.ts";
+import { openKvHandle, type OpenKvOptions } from "./handle.ts";
 import { foldIdTagKeys, KvIdTags } from "./id_tags.ts";
 import { indexStartTimes } from "./start_times.ts";
 import { Sequence } from "./keys.ts";
@@ -65,8 +65,8 @@ export async function openKvStore(path?: string, options: KvStoreOptions = {}): 
 }
 
 /** A handle for a KvStore: opened, and its layout brought up to date (id tag keys folded, start times indexed). */
-export async function openKvStoreHandle(path?: string): Promise<Deno.Kv> {
-  const kv = await openKvHandle(path);
+export async function openKvStoreHandle(path?: string, options: OpenKvOptions = {}): Promise<Deno.Kv> {
+  const kv = await openKvHandle(path, options);
   await foldIdTagKeys(kv);
   await indexStartTimes(kv);
   return kv;
