@@ -1,14 +1,14 @@
 /**
  * Deno KV's SQLite schema indexes every key by its expiry (`kv_expiration_ms_idx on kv (expiration_ms)`),
- * keys without one too (their expiration_ms is -1): every write changes a second B-tree as large and as
- * scattered as the table itself. Only keys written with `expireIn` need it (Deno KV's expiry queries ask for
- * `expiration_ms >= 0`), so on a local file the index is made partial (`WHERE expiration_ms >= 0`): same name,
- * same queries served by it, and a key without expiry costs one B-tree. Measured: SQLite's thread 25-33% less
- * CPU for scattered writes (bench/README.md, "Twenty-second round").
+ * keys without one too (their expiration_ms is -1, in key order): every write changes a second B-tree holding
+ * every key, as scattered as the table. Only keys written with `expireIn` need it (Deno KV's two expiry
+ * queries ask for `expiration_ms >= 0`), so on a local file the index is made partial (`WHERE expiration_ms
+ * >= 0`): same name, the same queries served by it, and a key without expiry costs one B-tree. Measured:
+ * SQLite's thread 25-35% less CPU for scattered writes (bench/README.md, "Twenty-second round").
  *
- * Changed with `node:sqlite`, before Deno KV opens the file in this process: two SQLite libraries in one
- * process do not share POSIX locks (closing one's descriptor drops the other's), so never while a handle on
- * the file is open here; another process is kept out by SQLite's own locking.
+ * Changed with `node:sqlite` (in Deno the same built-in SQLite as Deno KV's, so their locks are shared), before
+ * this process opens its handle; another process is kept out by SQLite's locking, waited for up to
+ * BUSY_TIMEOUT_MS.
  */
 import { DatabaseSync } from "node:sqlite";
 
@@ -41,7 +41,10 @@ export function makeExpiryIndexPartial(path: string): "made" | "already" | "abse
       db.exec("COMMIT");
       return "made";
     } catch (error) {
-      db.exec("ROLLBACK");
+      // SQLite may have rolled back already (a full disk, an I/O error): the first error is the one to tell.
+      try {
+        db.exec("ROLLBACK");
+      } catch { /* rolled back */ }
       throw error;
     }
   } finally {
