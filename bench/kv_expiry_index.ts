@@ -3,7 +3,7 @@
  * bytes at scattered keys (`stations` prefixes, as meter value groups are), copied twice per pair: one copy
  * as Deno KV made it (every key in `kv_expiration_ms_idx`), one with the index made partial. On each copy, in
  * a child pinned to core 1: `commits` atomics of 300 scattered writes each, with 20 point reads before each
- * (a group commit's shape). Prints the SQLite thread's CPU (`sw-*`, schedstat) and the wall time, alternated
+ * (a group commit's shape). Prints the SQLite thread's CPU (`sw-*`, /proc stat) and the wall time, alternated
  * `pairs` times. Run it outside a benchmark (it uses core 1).
  *
  * ```sh
@@ -11,6 +11,7 @@
  * ```
  */
 import { makeExpiryIndexPartial } from "../store/kv/expiry_index.ts";
+import { readThreadCpu } from "./proc.ts";
 
 const [rows = 200_000, stations = 5_000, commits = 200, pairs = 3] = Deno.args.map(Number);
 const VALUE_BYTES = 300;
@@ -19,16 +20,12 @@ const keyOf = (i: number): Deno.KvKey => ["mv_cp", `CP-${(i * 7919) % stations}`
 if (Deno.env.get("KV_EXPIRY_CHILD")) {
   const kv = await Deno.openKv(Deno.env.get("KV_EXPIRY_CHILD")!);
   const value = new Uint8Array(VALUE_BYTES).fill(9);
-  const sqliteCpuMs = () => {
-    let ns = 0;
-    for (const task of Deno.readDirSync("/proc/self/task")) {
-      const comm = Deno.readTextFileSync(`/proc/self/task/${task.name}/comm`).trim();
-      if (comm.startsWith("sw-")) {
-        ns += Number(Deno.readTextFileSync(`/proc/self/task/${task.name}/schedstat`).split(" ")[0]);
-      }
-    }
-    return ns / 1e6;
-  };
+  // KV's SQLite threads ("sw-0", ...), from the project's per-thread reader.
+  const sqliteCpuMs = () =>
+    Object.entries(readThreadCpu(Deno.pid)).reduce(
+      (ms, [name, s]) => name.startsWith("sw-") ? ms + s * 1000 : ms,
+      0,
+    );
   let seed = 1;
   const next = () => (seed = (seed * 48271) % 2147483647);
   const cpu0 = sqliteCpuMs();
@@ -74,11 +71,9 @@ async function run(partial: boolean): Promise<{ sqliteMs: number; wallMs: number
   return JSON.parse(new TextDecoder().decode(out.stdout));
 }
 
-const results: Record<string, { sqliteMs: number; wallMs: number }[]> = { full: [], partial: [] };
 for (let p = 0; p < pairs; p++) {
   for (const partial of [false, true]) {
     const r = await run(partial);
-    results[partial ? "partial" : "full"]!.push(r);
     console.log(
       `${partial ? "partial" : "full   "}: SQLite thread ${r.sqliteMs.toFixed(0)} ms, wall ${
         r.wallMs.toFixed(0)

@@ -6,9 +6,8 @@
  * >= 0`): same name, the same queries served by it, and a key without expiry costs one B-tree. Measured:
  * SQLite's thread 25-35% less CPU for scattered writes (bench/README.md, "Twenty-second round").
  *
- * Changed with `node:sqlite` (in Deno the same built-in SQLite as Deno KV's, so their locks are shared), before
- * this process opens its handle; another process is kept out by SQLite's locking, waited for up to
- * BUSY_TIMEOUT_MS.
+ * Changed with `node:sqlite` (in Deno the same built-in SQLite as Deno KV's, so their locks are shared); another
+ * connection or process is kept out by SQLite's locking, waited for up to BUSY_TIMEOUT_MS.
  */
 import { DatabaseSync } from "node:sqlite";
 
@@ -25,16 +24,16 @@ export function makeExpiryIndexPartial(path: string): "made" | "already" | "abse
   const db = new DatabaseSync(path);
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    const sql = expiryIndexSql(db);
-    if (sql === null) return "absent";
-    if (/\bwhere\b/i.test(sql)) return "already";
+    // Read first without a lock: once partial, opening the file takes no write lock.
+    const before = expiryIndexState(db);
+    if (before !== "full") return before;
     db.exec("BEGIN IMMEDIATE");
     try {
       // Read again under the write lock: another process may have changed it meanwhile.
-      const now = expiryIndexSql(db);
-      if (now === null || /\bwhere\b/i.test(now)) {
+      const state = expiryIndexState(db);
+      if (state !== "full") {
         db.exec("ROLLBACK");
-        return now === null ? "absent" : "already";
+        return state;
       }
       db.exec(`DROP INDEX ${EXPIRY_INDEX}`);
       db.exec(PARTIAL);
@@ -52,11 +51,11 @@ export function makeExpiryIndexPartial(path: string): "made" | "already" | "abse
   }
 }
 
-function expiryIndexSql(db: DatabaseSync): string | null {
+/** "full" (Deno KV's, every key), "already" (partial) or "absent" (no index of that name). */
+function expiryIndexState(db: DatabaseSync): "full" | "already" | "absent" {
   const row = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").get(
     EXPIRY_INDEX,
-  ) as
-    | { sql: string | null }
-    | undefined;
-  return row?.sql ?? null;
+  ) as { sql: string | null } | undefined;
+  if (!row?.sql) return "absent";
+  return /\bwhere\b/i.test(row.sql) ? "already" : "full";
 }

@@ -7,6 +7,16 @@ import { DatabaseSync } from "node:sqlite";
 import { EXPIRY_INDEX, makeExpiryIndexPartial } from "./expiry_index.ts";
 import { openKvHandle } from "./handle.ts";
 
+/** Runs `test` with a fresh temporary folder, removed afterwards. */
+async function inTempDir(test: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await test(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 function indexSql(path: string): string {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
@@ -50,9 +60,8 @@ function inspect(path: string): { indexed: number; plans: string[] } {
   }
 }
 
-Deno.test("a new KV file gets the partial expiry index on its first open; its expiry queries use it", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("a new KV file gets the partial expiry index on its first open; its expiry queries use it", () =>
+  inTempDir(async (dir) => {
     const path = `${dir}/sub/csms.kv`;
     const kv = await openKvHandle(path);
     await kv.set(["cp", "CP-1"], { id: "CP-1" });
@@ -63,14 +72,10 @@ Deno.test("a new KV file gets the partial expiry index on its first open; its ex
     // Only the key with an expiry is in it.
     assertEquals(indexed, 1);
     for (const plan of plans) assert(plan.includes(`INDEX ${EXPIRY_INDEX}`), plan);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("an existing KV file's full expiry index is made partial once, its data kept; keys with expireIn still expire", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("an existing KV file's full expiry index is made partial once, its data kept; keys with expireIn still expire", () =>
+  inTempDir(async (dir) => {
     const path = `${dir}/old.kv`;
     // A file as Deno KV writes it (opened directly, not through openKvHandle).
     const before = await Deno.openKv(path);
@@ -95,27 +100,19 @@ Deno.test("an existing KV file's full expiry index is made partial once, its dat
     } finally {
       kv.close();
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("a file without Deno KV's expiry index is left alone", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("a file without Deno KV's expiry index is left alone", () =>
+  inTempDir((dir) => {
     const path = `${dir}/other.db`;
     const db = new DatabaseSync(path);
     db.exec("CREATE TABLE t (x)");
     db.close();
     assertEquals(makeExpiryIndexPartial(path), "absent");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("a file whose expiry index cannot be changed still opens, as Deno KV made it, and the failure is told", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("a file whose expiry index cannot be changed still opens, as Deno KV made it, and the failure is told", () =>
+  inTempDir(async (dir) => {
     const path = `${dir}/locked.kv`;
     const warned: unknown[] = [];
     const kv = await openKvHandle(path, {
@@ -132,7 +129,4 @@ Deno.test("a file whose expiry index cannot be changed still opens, as Deno KV m
       error: "Error: database is locked",
     }]);
     assert(!/WHERE/i.test(indexSql(path)));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
