@@ -93,6 +93,8 @@ export const CLOSE_CODES = {
   stoppedByOperator: 4001,
   /** The station's security settings changed: it must pass the new check to come back. */
   securityChanged: 4002,
+  /** An operator decommissioned the station: closed now, and at once whenever it connects again. */
+  decommissioned: 4003,
 } as const;
 
 const OPEN = 1;
@@ -462,6 +464,7 @@ export class ChargePointActor {
     const now = this.deps.now();
     try {
       const stored = await this.deps.store.getChargePoint(this.id);
+      if (stored?.decommissionedAt) return this.#refuseDecommissioned(stored.decommissionedAt);
       const ocppVersion = this.dialect.protocol.subprotocol;
       const live = { lastSeen: now.toISOString(), ocppVersion };
       // A stored station's details stay in the store until something needs them (`#details`).
@@ -494,6 +497,22 @@ export class ChargePointActor {
       at: now.toISOString(),
       remoteAddress: this.remoteAddress,
     });
+  }
+
+  /**
+   * A decommissioned station that connects is closed before it is served: nothing is written (no lastSeen,
+   * no connected or disconnected event), and the attempt is a security event (`station_refused`).
+   */
+  #refuseDecommissioned(since: string): void {
+    const reason = `Decommissioned since ${since}`;
+    this.log.warn("decommissioned station refused", { remoteAddress: this.remoteAddress, since });
+    this.deps.securityEvents?.record({
+      kind: "station_refused",
+      chargePointId: this.id,
+      remoteAddress: this.remoteAddress,
+      reason,
+    });
+    this.close(CLOSE_CODES.decommissioned, "Decommissioned");
   }
 
   async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {
@@ -759,14 +778,16 @@ export class ChargePointActor {
   /**
    * ONE store call for `changes`, with what an earlier failed commit left unwritten; the snapshot in memory
    * follows what is stored. A station the store does not hold is written in full once it has a registration
-   * (its boot, or an operator's); before that nothing about it is stored but its command log. A failed commit
+   * (its boot, or an operator's) or is decommissioned; before that nothing about it is stored but its command log. A failed commit
    * still keeps what the station reported about itself in memory (written with the next commit or on close),
    * but never a transaction the store does not have.
    */
   #commit(changes: StationChanges, seenAtMs?: number): CommitResult | Promise<CommitResult> {
     let record = this.#record!;
     let snapshot = changes.snapshot;
-    const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null;
+    // An operator's decommission makes a station known too: its id is to be refused from then on.
+    const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null ||
+      !!snapshot?.decommissionedAt;
     const full: StationChanges = { ...changes };
     if (!this.#stored && !registered) {
       delete full.snapshot;

@@ -53,7 +53,9 @@ export interface ActorDeps {
 
 /** The part of the security event log the actors use: record, then flush to have it stored. */
 export interface SecurityEventSink {
-  record(event: { kind: SecurityEventKind; chargePointId: string; reason: string }): unknown;
+  record(
+    event: { kind: SecurityEventKind; chargePointId: string; reason: string; remoteAddress?: string },
+  ): unknown;
   /** Resolves once everything recorded is stored; rejects when the store fails. */
   flush(): Promise<void>;
 }

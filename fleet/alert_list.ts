@@ -1,5 +1,6 @@
 /**
- * The current alerts (alerts.ts) over every station the store knows, online from the registry.
+ * The current alerts (alerts.ts) over every station the store knows and that is in service, online from the
+ * registry.
  */
 import type { Registry } from "../actors/registry.ts";
 import type { Store } from "../store/mod.ts";
@@ -27,6 +28,8 @@ export async function listAlerts(
       ...(after !== undefined ? { after } : {}),
     });
     for (const r of page) {
+      // Decommissioned: offline on purpose, for good.
+      if (r.decommissionedAt) continue;
       stations.push({
         id: r.id,
         online: deps.registry.isConnected(r.id),

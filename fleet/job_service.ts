@@ -229,7 +229,7 @@ export class JobService {
     const filter = input.filter ?? {};
     const ids: string[] = [];
     let after: string | undefined;
-    // Only registered, Accepted stations are a filter's: the others get nothing from a job anyway.
+    // Only registered, Accepted stations in service are a filter's: the others get nothing from a job anyway.
     for (;;) {
       const page = await this.deps.store.listChargePoints({
         limit: 1000,
@@ -237,7 +237,7 @@ export class JobService {
         ...(after !== undefined ? { after } : {}),
       });
       for (const record of page) {
-        if (record.registrationStatus !== "Accepted") continue;
+        if (record.registrationStatus !== "Accepted" || record.decommissionedAt) continue;
         if (filter.online !== undefined && this.deps.registry.isConnected(record.id) !== filter.online) {
           continue;
         }

@@ -6,6 +6,7 @@ import AcceptStation from "./AcceptStation.tsx";
 import ChargingProfilesPanel from "./ChargingProfilesPanel.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
+import DecommissionStation from "./DecommissionStation.tsx";
 import FleetOverview from "./FleetOverview.tsx";
 import IdTagManager from "./IdTagManager.tsx";
 import JobProgress from "./JobProgress.tsx";
@@ -28,6 +29,7 @@ export const ISLANDS = {
   ChargingProfilesPanel,
   CommandForms,
   ConfigurationPanel,
+  DecommissionStation,
   FleetOverview,
   IdTagManager,
   JobProgress,

@@ -102,6 +102,11 @@ export interface ChargePointRecord {
   evses?: EvseConnectorState[];
   /** OCPP 2.0.1: the charging profiles and external limits the station reported. */
   chargingReports?: ChargingReports;
+  /**
+   * When an operator took the station out of service: it is refused when it connects and left out of lists,
+   * the overview and alerts, its history kept. Absent or null: in service (registering it again clears it).
+   */
+  decommissionedAt?: string | null;
   createdAt: string;
   updatedAt: string;
 }

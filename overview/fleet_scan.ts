@@ -123,6 +123,8 @@ export class FleetScanner {
       const page = await store.listChargePoints({ limit: PAGE, ...(after !== undefined ? { after } : {}) });
       for (const record of page) {
         seen.add(record.id);
+        // Out of service: not the fleet's any more (its history stays reachable through the API).
+        if (record.decommissionedAt) continue;
         stations.push(scanned(record, connected.get(record.id)));
       }
       if (page.length < PAGE) break;

@@ -5,7 +5,8 @@
  *
  * Stations spread over the processes; a command sent through every process reaches its station with the
  * normal status codes; every process lists every station online; the live stream of one process shows a
- * station connecting to another; a station reconnecting to another process replaces its old socket (4000);
+ * station connecting to another; a station decommissioned through any process is closed where it is (4003)
+ * and on every process after; a station reconnecting to another process replaces its old socket (4000);
  * after SIGKILL of one process its presence expires (offline, commands 409 at once), its stations reconnect
  * to the others, and no acknowledged transaction is lost.
  */
@@ -229,6 +230,44 @@ Deno.test({
           "the refusal listed by each of the three processes",
         );
       });
+
+      await t.step(
+        "a station decommissioned through any process is closed where it is, and everywhere after",
+        async () => {
+          const made = await request(`${base}/api/v1/tokens`, {
+            method: "POST",
+            cookie,
+            body: { name: "cluster admin", role: "admin" },
+          });
+          assertEquals(made.status, 201, JSON.stringify(made.body));
+          const admin = made.body.token as string;
+          const doomed = ["DX-0", "DX-1", "DX-2", "DX-3", "DX-4", "DX-5"];
+          const sockets = new Map<string, RawSocket>();
+          for (const id of doomed) {
+            const socket = await openRaw(`${wsUrl}/${id}`);
+            raws.push(socket);
+            sockets.set(id, socket);
+          }
+          let remote = 0;
+          for (const id of doomed) {
+            const holder = await eventually(() => nodeOf(id), 10_000, `${id} on a node`);
+            const done = await request(`${base}/api/v1/charge-points/${id}`, {
+              method: "DELETE",
+              token: admin,
+            });
+            assertEquals(done.status, 200, JSON.stringify(done.body));
+            if (done.node !== holder) remote++;
+            assertEquals((await within(sockets.get(id)!.closed, 15_000, `${id} closed`)).code, 4003);
+          }
+          // Six tries at two in three: all on the holder's process would be 1 in 729.
+          assert(remote > 0, "no decommission went through another process than the station's");
+          for (let i = 0; i < 6; i++) {
+            const again = await openRaw(`${wsUrl}/DX-${i % 2}`);
+            raws.push(again);
+            assertEquals((await within(again.closed, 15_000, "a returning station closed")).code, 4003);
+          }
+        },
+      );
 
       await t.step(
         "a station reconnecting to another process replaces its old socket with 4000",

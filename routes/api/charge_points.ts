@@ -57,6 +57,9 @@ const ListQuery = z.object({
     .optional().describe(
       "Only these registration statuses, comma-separated: Accepted, Pending, Rejected, none (never booted)",
     ),
+  decommissioned: queryBoolean.optional().describe(
+    "Only decommissioned stations (true); by default only those in service",
+  ),
   after: z.string().max(100).optional().describe("Cursor: the nextCursor of the previous page"),
   limit: limit(50, 500),
 });
@@ -119,6 +122,7 @@ function summary(
     firmwareStatus: record?.firmwareStatus ?? null,
     diagnosticsStatus: record?.diagnosticsStatus ?? null,
     ocppVersion: record?.ocppVersion ?? liveDialect,
+    decommissionedAt: record?.decommissionedAt ?? null,
     createdAt: record?.createdAt ?? null,
     updatedAt: record?.updatedAt ?? null,
   };
@@ -183,8 +187,10 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     },
   }, async (c, { query }) => {
     const items: Summary[] = [];
+    const decommissioned = query.decommissioned === true;
     const wanted = (record: Readonly<LiveRecord> | null) =>
-      query.registration === undefined || query.registration.has(record?.registrationStatus ?? "none");
+      Boolean(record?.decommissionedAt) === decommissioned &&
+      (query.registration === undefined || query.registration.has(record?.registrationStatus ?? "none"));
     if (query.online === true) {
       // The connected ones are all in memory: sort and page them there.
       const needle = query.search?.toLowerCase();
@@ -208,7 +214,9 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     // From the store, in pages; skipping connected ones when only offline stations are wanted, and the
     // ones whose registration is not asked for. Connected stations that have not booted yet are not in the
     // store (nothing is stored for an id before its BootNotification): merged in from the registry.
-    const unbooted = query.online === false ? [] : unbootedConnected(query.search, query.after);
+    const unbooted = query.online === false || decommissioned
+      ? []
+      : unbootedConnected(query.search, query.after);
     let nextUnbooted = 0;
     /** The last id this page consumed (listed or skipped): the next page starts after it. */
     let cursor: string | undefined;
@@ -224,8 +232,10 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         }
       }
     };
-    const batchSize = query.registration ? Math.max(query.limit, SCAN_BATCH) : query.limit;
-    const batches = query.registration ? SCAN_BATCHES : 50;
+    // Decommissioned stations are few: only a list of them (or a registration filter) scans in big pages.
+    const filtered = query.registration !== undefined || decommissioned;
+    const batchSize = filtered ? Math.max(query.limit, SCAN_BATCH) : query.limit;
+    const batches = filtered ? SCAN_BATCHES : 50;
     let after = query.after;
     for (let round = 0; round < batches && items.length < query.limit; round++) {
       const batch = await store.listChargePoints({
@@ -312,8 +322,10 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       );
     }
     const at = now();
+    // Registering a decommissioned station puts it back in service.
     const { record, created } = await registry.updateSnapshot(params.id, {
       registrationStatus: body.registrationStatus,
+      decommissionedAt: null,
       updatedAt: at.toISOString(),
     });
     logger.info("charge point registration set", {
@@ -323,6 +335,48 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       by: principal?.name,
     });
     return c.json(summarize(params.id, record), created ? 201 : 200);
+  });
+
+  router.add({
+    method: "delete",
+    path: "/v1/charge-points/{id}",
+    operationId: "decommissionChargePoint",
+    summary:
+      "Decommission a station: refused whenever it connects, left out of lists, the overview and alerts",
+    description: "Nothing is deleted: its transactions, meter values and history stay, and " +
+      "`GET /v1/charge-points/{id}` still shows it, with `decommissionedAt`. Its connection, if any, is closed " +
+      "with 4003, and so is every later one (a `station_refused` security event each). A station with a " +
+      "running transaction is refused (409): stop it, or close it as stuck, first. " +
+      "`PUT /v1/charge-points/{id}` puts it back in service.",
+    tag: "Charge points",
+    access: "admin",
+    params: ChargePointIdParam,
+    responses: {
+      200: { description: "Decommissioned (now or before)", schema: ChargePointSummarySchema },
+      ...ERRORS,
+      ...NOT_FOUND,
+      409: { description: "It has a running transaction", schema: ErrorSchema },
+    },
+  }, async (c, { params, principal }) => {
+    const existing = await recordOf(params.id);
+    if (existing?.decommissionedAt) return c.json(summarize(params.id, existing));
+    // A transaction must end in the ledger, not vanish with its station from every list.
+    const running = await store.listTransactions({ chargePointId: params.id, status: "active", limit: 5 });
+    if (running.length > 0) {
+      const ids = running.map((t) => t.transactionId).join(", ");
+      throw new ApiError(
+        409,
+        "conflict",
+        `Charge point "${params.id}" has running transactions (${ids}): stop them, or close them as stuck, first`,
+        { transactionIds: running.map((t) => t.transactionId) },
+      );
+    }
+    const at = now().toISOString();
+    const { record } = await registry.updateSnapshot(params.id, { decommissionedAt: at, updatedAt: at });
+    logger.info("charge point decommissioned", { chargePointId: params.id, by: principal?.name });
+    // After the write: a station that reconnects meanwhile reads it at its load and is closed there.
+    await registry.stop(params.id, CLOSE_CODES.decommissioned, "Decommissioned");
+    return c.json(summarize(params.id, record));
   });
 
   router.add({

@@ -92,6 +92,9 @@ export const ChargePointSummarySchema = z.object({
   ocppVersion: z.string().nullable().optional().describe(
     "The dialect of its last connection: ocpp1.6 or ocpp2.0.1",
   ),
+  decommissionedAt: z.string().nullable().describe(
+    "When an operator decommissioned it (DELETE); null: in service",
+  ),
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });

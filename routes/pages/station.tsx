@@ -1,6 +1,6 @@
 /**
  * `/stations/:id`: the live console, configuration, commands (operators), activity, charging profiles, recent
- * transactions, and the station's security settings (admins: not even asked for otherwise).
+ * transactions, and the station's security settings and service (admins: not even asked for otherwise).
  */
 import { Time, TzLabel } from "../../components/time.tsx";
 import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
@@ -84,6 +84,12 @@ export async function stationPage(api: PageApi, id: string) {
             {` · ${station.ocppVersion === "ocpp2.0.1" ? "OCPP 2.0.1" : "OCPP 1.6"}`}
           </span>
         )}
+        {station.decommissionedAt && (
+          <>
+            {" "}
+            <span class="chip tone-fault" data-testid="decommissioned">Decommissioned</span>
+          </>
+        )}
       </p>
       <div class="grid">
         {/* The console's quick actions send 1.6 commands: a 2.0.1 station gets its own forms instead. */}
@@ -131,6 +137,12 @@ export async function stationPage(api: PageApi, id: string) {
           />
         )}
         {security && <Island name="StationSecurityPanel" props={{ chargePointId: id, settings: security }} />}
+        {viewer.role === "admin" && (
+          <Island
+            name="DecommissionStation"
+            props={{ chargePointId: id, decommissionedAt: station.decommissionedAt }}
+          />
+        )}
         <StationFiles
           history={files.items}
           uploads={uploads?.items ?? null}

@@ -39,6 +39,7 @@ export const CHARGE_POINT_COLUMNS = [
   "ocpp_version",
   "evses",
   "charging_reports",
+  "decommissioned_at",
   "created_at",
   "updated_at",
 ] as const;
@@ -62,6 +63,7 @@ const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_C
   ocppVersion: "ocpp_version",
   evses: "evses",
   chargingReports: "charging_reports",
+  decommissionedAt: "decommissioned_at",
   createdAt: "created_at",
   updatedAt: "updated_at",
 };
@@ -82,6 +84,7 @@ interface ChargePointRow {
   ocpp_version: string | null;
   evses: EvseConnectorState[] | null;
   charging_reports: ChargingReports | null;
+  decommissioned_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -213,6 +216,7 @@ export class PgChargePoints {
         ocpp_version = case when v.patch ? 'ocpp_version' then r.ocpp_version else c.ocpp_version end,
         evses = case when v.patch ? 'evses' then r.evses else c.evses end,
         charging_reports = case when v.patch ? 'charging_reports' then r.charging_reports else c.charging_reports end,
+        decommissioned_at = case when v.patch ? 'decommissioned_at' then r.decommissioned_at else c.decommissioned_at end,
         created_at = case when v.patch ? 'created_at' then r.created_at else c.created_at end,
         updated_at = case when v.patch ? 'updated_at' then r.updated_at else c.updated_at end
       from jsonb_to_recordset(${jsonParam(patches)}::text::jsonb) as v(id text, patch jsonb)
@@ -285,6 +289,7 @@ function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
     ocpp_version: record.ocppVersion ?? null,
     evses: jsonOrNull(sql, record.evses),
     charging_reports: jsonOrNull(sql, record.chargingReports),
+    decommissioned_at: record.decommissionedAt ?? null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   };
@@ -311,6 +316,7 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
   if (r.ocpp_version !== null) record.ocppVersion = r.ocpp_version;
   if (r.evses !== null) record.evses = r.evses;
   if (r.charging_reports != null) record.chargingReports = r.charging_reports;
+  if (r.decommissioned_at != null) record.decommissionedAt = iso(r.decommissioned_at);
   return record;
 }
 

@@ -26,6 +26,7 @@ import { up as localListMembersCaseInsensitive } from "./019_local_list_members_
 import { steps as transactionsByLowerIdTag } from "./020_transactions_by_lower_id_tag.ts";
 import { steps as webhookDeliveriesByCreated } from "./021_webhook_deliveries_by_created.ts";
 import { steps as commandLogByRequested } from "./022_command_log_by_requested.ts";
+import { up as chargePointsDecommissioned } from "./023_charge_points_decommissioned.ts";
 
 export type Migration =
   & {
@@ -66,4 +67,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: "transactions_by_lower_id_tag", steps: transactionsByLowerIdTag },
   { version: 21, name: "webhook_deliveries_by_created", steps: webhookDeliveriesByCreated },
   { version: 22, name: "command_log_by_requested", steps: commandLogByRequested },
+  { version: 23, name: "charge_points_decommissioned", up: chargePointsDecommissioned },
 ];

@@ -1,0 +1,86 @@
+/**
+ * Takes a station out of service, or puts it back (admins only), through `DELETE` and `PUT
+ * /api/v1/charge-points/{id}`: a decommissioned station is closed and refused whenever it connects, and left
+ * out of the overview, alerts and fleet jobs; its history stays.
+ */
+import { useState } from "preact/hooks";
+import { Time } from "../components/time.tsx";
+import { ApiCallError, apiFetch } from "./client.tsx";
+
+export interface DecommissionStationProps {
+  chargePointId: string;
+  decommissionedAt: string | null;
+}
+
+export default function DecommissionStation(props: DecommissionStationProps) {
+  const [since, setSince] = useState(props.decommissionedAt);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const path = `/api/v1/charge-points/${encodeURIComponent(props.chargePointId)}`;
+
+  async function run(done: string, fn: () => Promise<{ decommissionedAt: string | null }>) {
+    setBusy(true);
+    setMessage(null);
+    try {
+      setSince((await fn()).decommissionedAt);
+      setMessage({ ok: true, text: done });
+    } catch (error) {
+      setMessage({ ok: false, text: error instanceof ApiCallError ? error.message : String(error) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const decommission = () => {
+    const question =
+      `Decommission ${props.chargePointId}? Its connection is closed and refused from now on; ` +
+      "its history stays.";
+    if (!confirm(question)) return;
+    void run(
+      "Decommissioned: closed, and refused whenever it connects",
+      () => apiFetch(path, { method: "DELETE" }),
+    );
+  };
+  const restore = () =>
+    void run(
+      "Back in service: its next BootNotification is Accepted",
+      () => apiFetch(path, { method: "PUT", body: { registrationStatus: "Accepted" } }),
+    );
+
+  return (
+    <section
+      class={`card ${since ? "tone-bad-box" : ""}`}
+      aria-labelledby="service-title"
+      data-service={since ? "decommissioned" : "in-service"}
+    >
+      <div class="card-head">
+        <h2 id="service-title">Service</h2>
+      </div>
+      {since
+        ? (
+          <p>
+            Decommissioned since{" "}
+            <Time iso={since} />: refused whenever it connects, and left out of the overview, alerts and fleet
+            jobs. Its transactions and history stay.
+          </p>
+        )
+        : <p class="muted">In service.</p>}
+      <p>
+        {since
+          ? (
+            <button type="button" onClick={restore} disabled={busy}>
+              Put back in service
+            </button>
+          )
+          : (
+            <button type="button" class="danger" onClick={decommission} disabled={busy}>
+              Decommission
+            </button>
+          )}
+      </p>
+      <p role="status" aria-live="polite">
+        {message && <span class={`small ${message.ok ? "ok-text" : "error-text"}`}>{message.text}</span>}
+      </p>
+    </section>
+  );
+}

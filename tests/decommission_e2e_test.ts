@@ -1,0 +1,191 @@
+/**
+ * Decommissioning a station, on Deno KV and on PostgreSQL, as an operator and the station would meet it:
+ * `DELETE /api/v1/charge-points/{id}` (admin only; refused while a transaction runs) closes its socket with
+ * 4003, every later connection is closed the same way before it is served (a security event each), and the
+ * station leaves the list, the overview and the alerts while its record and transactions stay readable.
+ * Registering it again (`PUT`) puts it back in service.
+ */
+import { assert, assertEquals } from "@std/assert";
+import type { ApiTestServer } from "./helpers/api.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { eventually, within } from "./helpers/server.ts";
+import { closeStation, connectStation, openRaw, type Station } from "./helpers/station.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+const ignorePostgres = await ignoreWithoutPostgres("decommissioning e2e on PostgreSQL");
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+/** The close code and reason `station` (an ocpp-rpc client) is closed with. */
+function closeOf(station: Station): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) =>
+    (station as unknown as { once(e: string, f: (x: { code: number; reason: unknown }) => void): void }).once(
+      "close",
+      (e) => resolve({ code: e.code, reason: String(e.reason) }),
+    )
+  );
+}
+
+const ids = (items: Json[]) => items.map((i) => i.id ?? i.chargePointId);
+
+async function listed(server: ApiTestServer, query = ""): Promise<string[]> {
+  const page = await server.json(`/api/v1/charge-points?limit=500${query}`, { as: "viewer" });
+  assertEquals(page.status, 200, JSON.stringify(page.body));
+  return ids(page.body.items);
+}
+
+/** The overview's stations, asked until a scan made after `since` answers (it keeps a scan briefly). */
+async function overviewIds(server: ApiTestServer, since: string): Promise<string[]> {
+  const items = await eventually(
+    async () => {
+      const overview = await server.json("/api/v1/overview?limit=100", { as: "viewer" });
+      return overview.body.generatedAt > since ? overview.body.items as Json[] : null;
+    },
+    15_000,
+    "a fresh overview",
+  );
+  return ids(items!);
+}
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test({
+    name:
+      `${kind}: a decommissioned station is closed, refused when it comes back, out of lists and alerts, and back when registered`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () =>
+      withApiServer(kind, async (server) => {
+        const station = await connectStation(server.wsUrl, "CP-OLD");
+        const other = await connectStation(server.wsUrl, "CP-KEEP");
+        try {
+          const remove = (id: string, as: "admin" | "operator" | "viewer" = "admin") =>
+            server.json(`/api/v1/charge-points/${id}`, { method: "DELETE", as });
+
+          // Only an admin; an unknown id is a 404.
+          assertEquals((await remove("CP-OLD", "operator")).status, 403);
+          assertEquals((await remove("CP-OLD", "viewer")).status, 403);
+          const unknown = await remove("CP-NEVER");
+          assertEquals([unknown.status, unknown.body.error], [404, "not_found"]);
+
+          // A running transaction must end in the ledger first.
+          const start = await station.call("StartTransaction", {
+            connectorId: 1,
+            idTag: "TAG-1",
+            meterStart: 100,
+            timestamp: minutesAgo(30),
+          });
+          const busy = await remove("CP-OLD");
+          assertEquals([busy.status, busy.body.error, busy.body.details.transactionIds], [409, "conflict", [
+            start.transactionId,
+          ]]);
+          assert(server.registry.isConnected("CP-OLD"), "a refused decommission leaves the station alone");
+          await station.call("StopTransaction", {
+            transactionId: start.transactionId,
+            meterStop: 2100,
+            timestamp: minutesAgo(1),
+          });
+
+          const closed = closeOf(station);
+          const before = new Date().toISOString();
+          const done = await remove("CP-OLD");
+          assertEquals(done.status, 200, JSON.stringify(done.body));
+          assertEquals([done.body.id, done.body.online], ["CP-OLD", false]);
+          assert(done.body.decommissionedAt >= before, "decommissionedAt is the time of the request");
+          assertEquals(await within(closed, 15_000, "the station closed"), {
+            code: 4003,
+            reason: "Decommissioned",
+          });
+          // Again: the same answer, nothing changes.
+          const again = await remove("CP-OLD");
+          assertEquals([again.status, again.body.decommissionedAt], [200, done.body.decommissionedAt]);
+
+          // It comes back: closed before it is served, its Heartbeat unanswered, the attempt a security event.
+          await eventually(() => !server.registry.isConnected("CP-OLD"), 15_000, "CP-OLD gone");
+          const seenBefore = (await server.store.getChargePoint("CP-OLD"))?.lastSeen;
+          const back = await openRaw(`${server.wsUrl}/CP-OLD`);
+          back.send(JSON.stringify([2, "hb-1", "Heartbeat", {}]));
+          assertEquals(await within(back.closed, 15_000, "the returning station closed"), {
+            code: 4003,
+            reason: "Decommissioned",
+          });
+          assertEquals(back.received, [], "nothing answered");
+          const events = await eventually(
+            async () => {
+              const page = await server.json(
+                "/api/v1/security-events?kind=station_refused&chargePointId=CP-OLD",
+                { as: "operator" },
+              );
+              return page.body.items.length > 0 ? page.body.items : null;
+            },
+            15_000,
+            "the refusal recorded",
+          );
+          assert(String(events![0].reason).startsWith("Decommissioned since "), events![0].reason);
+          await eventually(() => server.registry.get("CP-OLD") === undefined, 15_000, "its actor stopped");
+          const stored = await server.store.getChargePoint("CP-OLD");
+          assertEquals(stored?.decommissionedAt, done.body.decommissionedAt);
+          assertEquals(stored?.lastSeen, seenBefore, "a refused connection writes nothing");
+
+          // Out of the list (also of the offline one), listed on its own; the record and its history stay.
+          assertEquals(await listed(server), ["CP-KEEP"]);
+          assertEquals(await listed(server, "&online=false"), []);
+          assertEquals(await listed(server, "&decommissioned=true"), ["CP-OLD"]);
+          const one = await server.json("/api/v1/charge-points/CP-OLD", { as: "viewer" });
+          assertEquals([one.status, one.body.decommissionedAt], [200, done.body.decommissionedAt]);
+          const txs = await server.json("/api/v1/transactions?chargePointId=CP-OLD", { as: "viewer" });
+          assertEquals(txs.body.items.map((t: Json) => [t.transactionId, t.status]), [
+            [start.transactionId, "finished"],
+          ]);
+
+          // Not in the overview, and never an offline alert, however long it stays away; CP-KEEP is both.
+          await closeStation(other);
+          await eventually(() => !server.registry.isConnected("CP-KEEP"), 15_000, "CP-KEEP gone");
+          for (const id of ["CP-OLD", "CP-KEEP"]) await server.store.touchChargePoint(id, minutesAgo(60));
+          assertEquals(await overviewIds(server, new Date().toISOString()), ["CP-KEEP"]);
+          const alerts = await server.json("/api/v1/alerts", { as: "viewer" });
+          assertEquals(alerts.body.items.map((a: Json) => [a.kind, a.chargePointId]), [[
+            "offline",
+            "CP-KEEP",
+          ]]);
+          // Nor a fleet job's, picked by a filter (it would wait for it for ever).
+          const job = await server.json("/api/v1/jobs", {
+            method: "POST",
+            as: "operator",
+            body: { action: "ClearCache", filter: { search: "CP-" } },
+          });
+          assertEquals([job.status, job.body.total], [201, 1], JSON.stringify(job.body));
+
+          // Registered again: in service, and the station is served.
+          const put = await server.json("/api/v1/charge-points/CP-OLD", {
+            method: "PUT",
+            body: { registrationStatus: "Accepted" },
+          });
+          assertEquals([put.status, put.body.decommissionedAt], [200, null]);
+          assertEquals((await listed(server)).sort(), ["CP-KEEP", "CP-OLD"]);
+          const returned = await connectStation(server.wsUrl, "CP-OLD");
+          try {
+            assertEquals(typeof (await returned.call("Heartbeat", {})).currentTime, "string");
+          } finally {
+            await closeStation(returned);
+          }
+        } finally {
+          await closeStation(station).catch(() => {});
+          await closeStation(other).catch(() => {});
+        }
+      }, { ATTENTION_OFFLINE_MIN: "10" }),
+  });
+}
+
+Deno.test("a socket that never booted can be decommissioned: its id is shut out before any record existed", async () => {
+  await withApiServer("kv", async (server) => {
+    const ghost = await openRaw(`${server.wsUrl}/GHOST-1`);
+    await eventually(() => server.registry.isConnected("GHOST-1"), 15_000, "the ghost attached");
+    const done = await server.json("/api/v1/charge-points/GHOST-1", { method: "DELETE" });
+    assertEquals(done.status, 200, JSON.stringify(done.body));
+    assertEquals((await within(ghost.closed, 15_000, "the ghost closed")).code, 4003);
+    const again = await openRaw(`${server.wsUrl}/GHOST-1`);
+    assertEquals((await within(again.closed, 15_000, "the ghost closed again")).code, 4003);
+    assertEquals(await listed(server), []);
+  });
+});
