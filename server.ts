@@ -3,6 +3,7 @@
  * end-to-end tests (which start it on port 0).
  */
 import type { Config } from "./config.ts";
+import { DECOMMISSIONED_REPORT_MS } from "./actors/charge_point.ts";
 import { EventBus } from "./actors/events.ts";
 import type { VendorTable } from "./actors/handlers/mod.ts";
 import { FrameLog } from "./actors/frame_log.ts";
@@ -21,6 +22,7 @@ import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
 import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
+import { OncePer } from "./security/once_per.ts";
 import { connectionCeiling } from "./security/open_files.ts";
 import { createEnergy, type Energy } from "./energy/mod.ts";
 import { dialectAwareCommands } from "./energy/ocpp201_profiles.ts";
@@ -170,6 +172,7 @@ export async function startServer(
     vendors: options.vendors ?? {},
     dataTransfers,
     metrics,
+    refusalReports: new OncePer(DECOMMISSIONED_REPORT_MS),
     settings: {
       registrationPolicy: config.REGISTRATION_POLICY,
       heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,

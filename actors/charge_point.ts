@@ -99,6 +99,9 @@ export const CLOSE_CODES = {
 
 const OPEN = 1;
 
+/** A decommissioned station's refused connections are reported once per this window (`refusalReports`). */
+export const DECOMMISSIONED_REPORT_MS = 10 * 60_000;
+
 /** How often lastSeen alone is written at most, per station (LAST_SEEN_INTERVAL_S). */
 export const DEFAULT_LAST_SEEN_INTERVAL_MS = 5_000;
 
@@ -501,10 +504,16 @@ export class ChargePointActor {
 
   /**
    * A decommissioned station that connects is closed before it is served: nothing is written (no lastSeen,
-   * no connected or disconnected event), and the attempt is a security event (`station_refused`).
+   * no connected or disconnected event), and the attempt is a security event (`station_refused`), at most
+   * one per `refusalReports` window.
    */
   #refuseDecommissioned(since: string): void {
+    this.close(CLOSE_CODES.decommissioned, "Decommissioned");
     const reason = `Decommissioned since ${since}`;
+    if (this.deps.refusalReports?.due(this.id, this.deps.now().getTime()) === false) {
+      this.log.debug("decommissioned station refused", { remoteAddress: this.remoteAddress, since });
+      return;
+    }
     this.log.warn("decommissioned station refused", { remoteAddress: this.remoteAddress, since });
     this.deps.securityEvents?.record({
       kind: "station_refused",
@@ -512,7 +521,6 @@ export class ChargePointActor {
       remoteAddress: this.remoteAddress,
       reason,
     });
-    this.close(CLOSE_CODES.decommissioned, "Decommissioned");
   }
 
   async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {

@@ -45,6 +45,12 @@ export interface ActorDeps {
   metrics?: Metrics;
   /** The security event log (security/security_events.ts): where handlers' security events go. */
   securityEvents?: SecurityEventSink;
+  /**
+   * Which refused connections of a decommissioned station are reported (a warning and a security event), by
+   * station id: one per window, so a station retrying all day cannot push real failures out of the log.
+   * Absent: every one.
+   */
+  refusalReports?: { due(key: string, nowMs: number): boolean };
   /** Checks CSRs for SignCertificate (the station PKI); absent: SignCertificate is answered Rejected. */
   csr?: CsrChecker;
   /** Runs the work handlers ask for after their answer (signing a CSR, sending CertificateSigned). */

@@ -117,7 +117,15 @@ export class Registry {
     update: SnapshotUpdate,
   ): Promise<{ record: LiveRecord; created: boolean }> {
     const actor = this.#actors.get(id);
-    if (actor && !actor.isStopping) return { record: await actor.updateSnapshot(update), created: false };
+    if (actor && !actor.isStopping) {
+      try {
+        return { record: await actor.updateSnapshot(update), created: false };
+      } catch (error) {
+        // A connection that closes without a snapshot (refused at its load: decommissioned, or the store
+        // failed) cannot apply it: written as for a station offline, once its actor has stopped.
+        if (!(error instanceof NotConnectedError)) throw error;
+      }
+    }
     const previous = this.#offlineWrites.get(id);
     const write = (async () => {
       await previous?.catch(() => {});

@@ -179,10 +179,11 @@ function newRequestId(): number {
 /** Why a station may not be commanded by the fleet, or null. */
 async function whyNotCommandable(deps: CommandSenderDeps, chargePointId: string): Promise<string | null> {
   const live = deps.registry.get(chargePointId)?.snapshot;
-  const status = live !== undefined && live !== null
-    ? live.registrationStatus
-    : (await deps.store.getChargePoint(chargePointId))?.registrationStatus;
-  if (status === undefined) return `station "${chargePointId}" is unknown`;
+  const record = live ?? await deps.store.getChargePoint(chargePointId);
+  if (!record) return `station "${chargePointId}" is unknown`;
+  // Named explicitly (by id or as a site's member): refused at once rather than waited for.
+  if (record.decommissionedAt) return `station "${chargePointId}" is decommissioned`;
+  const status = record.registrationStatus;
   if (status !== "Accepted") {
     return `station "${chargePointId}" is ${status ?? "not registered"}, not Accepted`;
   }

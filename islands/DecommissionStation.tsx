@@ -1,7 +1,7 @@
 /**
- * Takes a station out of service, or puts it back (admins only), through `DELETE` and `PUT
- * /api/v1/charge-points/{id}`: a decommissioned station is closed and refused whenever it connects, and left
- * out of the overview, alerts and fleet jobs; its history stays.
+ * Takes a station out of service, or puts it back (admins only), through `DELETE /api/v1/charge-points/{id}`
+ * and `POST …/{id}/recommission`: a decommissioned station is closed and refused whenever it connects, and
+ * left out of the overview, alerts and fleet jobs; its history stays.
  */
 import { useState } from "preact/hooks";
 import { Time } from "../components/time.tsx";
@@ -43,8 +43,8 @@ export default function DecommissionStation(props: DecommissionStationProps) {
   };
   const restore = () =>
     void run(
-      "Back in service: its next BootNotification is Accepted",
-      () => apiFetch(path, { method: "PUT", body: { registrationStatus: "Accepted" } }),
+      "Back in service: it may connect again",
+      () => apiFetch(`${path}/recommission`, { method: "POST" }),
     );
 
   return (

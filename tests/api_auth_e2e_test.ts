@@ -34,6 +34,7 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/charge-points/{id}": "viewer",
   "PUT /api/v1/charge-points/{id}": "admin",
   "DELETE /api/v1/charge-points/{id}": "admin",
+  "POST /api/v1/charge-points/{id}/recommission": "admin",
   "POST /api/v1/charge-points/{id}/disconnect": "operator",
   "GET /api/v1/charge-points/{id}/status-history": "viewer",
   "GET /api/v1/charge-points/{id}/file-status-history": "viewer",

@@ -122,6 +122,16 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             "the refusal recorded",
           );
           assert(String(events![0].reason).startsWith("Decommissioned since "), events![0].reason);
+          // A station retrying all day is one event per window, not one per attempt.
+          for (let i = 0; i < 3; i++) {
+            const retry = await openRaw(`${server.wsUrl}/CP-OLD`);
+            assertEquals((await within(retry.closed, 15_000, "a retry closed")).code, 4003);
+          }
+          const after = await server.json(
+            "/api/v1/security-events?kind=station_refused&chargePointId=CP-OLD",
+            { as: "operator" },
+          );
+          assertEquals(after.body.items.length, 1, "refusals reported once per window");
           await eventually(() => server.registry.get("CP-OLD") === undefined, 15_000, "its actor stopped");
           const stored = await server.store.getChargePoint("CP-OLD");
           assertEquals(stored?.decommissionedAt, done.body.decommissionedAt);
@@ -148,21 +158,64 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             "offline",
             "CP-KEEP",
           ]]);
-          // Nor a fleet job's, picked by a filter (it would wait for it for ever).
+          // Nor a fleet job's, picked by a filter (it would wait for it for ever); named (as a site's member),
+          // its task is refused at once.
           const job = await server.json("/api/v1/jobs", {
             method: "POST",
             as: "operator",
             body: { action: "ClearCache", filter: { search: "CP-" } },
           });
           assertEquals([job.status, job.body.total], [201, 1], JSON.stringify(job.body));
+          const site = await server.json("/api/v1/sites/depot", {
+            method: "PUT",
+            as: "operator",
+            body: { name: "Depot", maxCurrentA: 63, chargePointIds: ["CP-OLD", "CP-KEEP"] },
+          });
+          assertEquals(site.status, 201, JSON.stringify(site.body));
+          const bySite = await server.json("/api/v1/jobs", {
+            method: "POST",
+            as: "operator",
+            body: { action: "ClearCache", siteId: "depot" },
+          });
+          assertEquals(bySite.status, 201, JSON.stringify(bySite.body));
+          const refused = await eventually(
+            async () => {
+              const { body } = await server.json(`/api/v1/jobs/${bySite.body.id}`, { as: "viewer" });
+              return body.tasks.items.find((t: Json) => t.chargePointId === "CP-OLD" && t.outcome);
+            },
+            15_000,
+            "CP-OLD's task decided",
+          );
+          assertEquals([refused.outcome, refused.response], ["refused", {
+            reason: 'station "CP-OLD" is decommissioned',
+          }]);
 
-          // Registered again: in service, and the station is served.
+          // A registration change leaves it out of service (a provisioning script's PUT revives nothing).
           const put = await server.json("/api/v1/charge-points/CP-OLD", {
+            method: "PUT",
+            body: { registrationStatus: "Pending" },
+          });
+          assertEquals([put.status, put.body.decommissionedAt], [200, done.body.decommissionedAt]);
+          assertEquals(await listed(server, "&decommissioned=true"), ["CP-OLD"]);
+          const asOperator = await server.json("/api/v1/charge-points/CP-OLD/recommission", {
+            method: "POST",
+            as: "operator",
+          });
+          assertEquals(asOperator.status, 403);
+          const restore = () => server.json("/api/v1/charge-points/CP-OLD/recommission", { method: "POST" });
+          // Back in service with its registration as it was; again changes nothing.
+          const restored = await restore();
+          assertEquals([restored.status, restored.body.decommissionedAt, restored.body.registrationStatus], [
+            200,
+            null,
+            "Pending",
+          ]);
+          assertEquals((await restore()).status, 200);
+          assertEquals((await listed(server)).sort(), ["CP-KEEP", "CP-OLD"]);
+          await server.json("/api/v1/charge-points/CP-OLD", {
             method: "PUT",
             body: { registrationStatus: "Accepted" },
           });
-          assertEquals([put.status, put.body.decommissionedAt], [200, null]);
-          assertEquals((await listed(server)).sort(), ["CP-KEEP", "CP-OLD"]);
           const returned = await connectStation(server.wsUrl, "CP-OLD");
           try {
             assertEquals(typeof (await returned.call("Heartbeat", {})).currentTime, "string");
@@ -187,5 +240,84 @@ Deno.test("a socket that never booted can be decommissioned: its id is shut out 
     const again = await openRaw(`${server.wsUrl}/GHOST-1`);
     assertEquals((await within(again.closed, 15_000, "the ghost closed again")).code, 4003);
     assertEquals(await listed(server), []);
+  });
+});
+
+Deno.test("a transaction started between the check and the decommission undoes it: 409, the station in service", async () => {
+  await withApiServer("kv", async (server) => {
+    const station = await connectStation(server.wsUrl, "CP-RACE");
+    try {
+      // The station starts charging right after the route read the ledger, before its write.
+      const store = server.store as unknown as { listTransactions: (q: Json) => Promise<unknown[]> };
+      const read = store.listTransactions.bind(store);
+      let started: Json = null;
+      store.listTransactions = async (q) => {
+        const result = await read(q);
+        if (q.chargePointId === "CP-RACE" && q.status === "active" && started === null) {
+          started = await station.call("StartTransaction", {
+            connectorId: 1,
+            idTag: "TAG-1",
+            meterStart: 0,
+            timestamp: new Date().toISOString(),
+          });
+        }
+        return result;
+      };
+      const done = await server.json("/api/v1/charge-points/CP-RACE", { method: "DELETE" });
+      store.listTransactions = read;
+      assertEquals([done.status, done.body.details?.transactionIds], [409, [started.transactionId]]);
+      assertEquals((await server.store.getChargePoint("CP-RACE"))?.decommissionedAt ?? null, null);
+      // It was closed meanwhile; it comes back and ends its transaction in the ledger.
+      const back = await connectStation(server.wsUrl, "CP-RACE");
+      try {
+        await back.call("StopTransaction", {
+          transactionId: started.transactionId,
+          meterStop: 10,
+          timestamp: new Date().toISOString(),
+        });
+      } finally {
+        await closeStation(back);
+      }
+    } finally {
+      await closeStation(station).catch(() => {});
+    }
+  });
+});
+
+Deno.test("recommissioning while a refused connection is still loading answers 200 and is stored", async () => {
+  await withApiServer("kv", async (server) => {
+    assertEquals(
+      (await server.json("/api/v1/charge-points/CP-P", {
+        method: "PUT",
+        body: { registrationStatus: "Accepted" },
+      }))
+        .status,
+      201,
+    );
+    assertEquals((await server.json("/api/v1/charge-points/CP-P", { method: "DELETE" })).status, 200);
+    // The next connection's load is slow: the recommission arrives while its actor exists, not loaded.
+    const store = server.store as unknown as { getChargePoint: (id: string) => Promise<unknown> };
+    const get = store.getChargePoint.bind(store);
+    let slow = true;
+    store.getChargePoint = async (id) => {
+      const record = await get(id);
+      // The actor's load only: the route's own read is not held up.
+      if (slow) {
+        slow = false;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      return record;
+    };
+    const socket = await openRaw(`${server.wsUrl}/CP-P`);
+    await eventually(() => server.registry.get("CP-P") !== undefined, 15_000, "its actor spawned");
+    const restored = await server.json("/api/v1/charge-points/CP-P/recommission", { method: "POST" });
+    store.getChargePoint = get;
+    assertEquals(
+      [restored.status, restored.body.decommissionedAt],
+      [200, null],
+      JSON.stringify(restored.body),
+    );
+    assertEquals((await within(socket.closed, 15_000, "the refused socket closed")).code, 4003);
+    assertEquals((await server.store.getChargePoint("CP-P"))?.decommissionedAt ?? null, null);
   });
 });

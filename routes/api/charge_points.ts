@@ -322,10 +322,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       );
     }
     const at = now();
-    // Registering a decommissioned station puts it back in service.
     const { record, created } = await registry.updateSnapshot(params.id, {
       registrationStatus: body.registrationStatus,
-      decommissionedAt: null,
       updatedAt: at.toISOString(),
     });
     logger.info("charge point registration set", {
@@ -337,17 +335,33 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     return c.json(summarize(params.id, record), created ? 201 : 200);
   });
 
+  /** A 409 naming the station's running transactions, if it has any. */
+  async function refuseRunning(id: string): Promise<void> {
+    const running = await store.listTransactions({ chargePointId: id, status: "active", limit: 5 });
+    if (running.length === 0) return;
+    const ids = running.map((t) => t.transactionId);
+    throw new ApiError(
+      409,
+      "conflict",
+      `Charge point "${id}" has running transactions (${
+        ids.join(", ")
+      }): stop them, or close them as stuck, first`,
+      { transactionIds: ids },
+    );
+  }
+
   router.add({
     method: "delete",
     path: "/v1/charge-points/{id}",
     operationId: "decommissionChargePoint",
     summary:
-      "Decommission a station: refused whenever it connects, left out of lists, the overview and alerts",
+      "Decommission a station: refused whenever it connects, left out of lists, the overview, alerts and jobs",
     description: "Nothing is deleted: its transactions, meter values and history stay, and " +
       "`GET /v1/charge-points/{id}` still shows it, with `decommissionedAt`. Its connection, if any, is closed " +
-      "with 4003, and so is every later one (a `station_refused` security event each). A station with a " +
-      "running transaction is refused (409): stop it, or close it as stuck, first. " +
-      "`PUT /v1/charge-points/{id}` puts it back in service.",
+      "with 4003, and so is every later one (a `station_refused` security event, at most one per station " +
+      "every 10 minutes). A station with a running transaction is refused (409): stop it, or close it as " +
+      "stuck, first. Calling it again closes a connection still open. " +
+      "`POST /v1/charge-points/{id}/recommission` puts it back in service.",
     tag: "Charge points",
     access: "admin",
     params: ChargePointIdParam,
@@ -358,25 +372,56 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       409: { description: "It has a running transaction", schema: ErrorSchema },
     },
   }, async (c, { params, principal }) => {
-    const existing = await recordOf(params.id);
-    if (existing?.decommissionedAt) return c.json(summarize(params.id, existing));
-    // A transaction must end in the ledger, not vanish with its station from every list.
-    const running = await store.listTransactions({ chargePointId: params.id, status: "active", limit: 5 });
-    if (running.length > 0) {
-      const ids = running.map((t) => t.transactionId).join(", ");
-      throw new ApiError(
-        409,
-        "conflict",
-        `Charge point "${params.id}" has running transactions (${ids}): stop them, or close them as stuck, first`,
-        { transactionIds: running.map((t) => t.transactionId) },
-      );
+    const { id } = params;
+    let record: Readonly<LiveRecord> | null = await recordOf(id);
+    const already = Boolean(record?.decommissionedAt);
+    if (!already) {
+      // A transaction must end in the ledger, not vanish with its station from every list.
+      await refuseRunning(id);
+      const at = now().toISOString();
+      record = (await registry.updateSnapshot(id, { decommissionedAt: at, updatedAt: at })).record;
+      logger.info("charge point decommissioned", { chargePointId: id, by: principal?.name });
     }
-    const at = now().toISOString();
-    const { record } = await registry.updateSnapshot(params.id, { decommissionedAt: at, updatedAt: at });
-    logger.info("charge point decommissioned", { chargePointId: params.id, by: principal?.name });
-    // After the write: a station that reconnects meanwhile reads it at its load and is closed there.
-    await registry.stop(params.id, CLOSE_CODES.decommissioned, "Decommissioned");
-    return c.json(summarize(params.id, record));
+    // Also when it was already: a retry closes a connection an earlier call could not reach (one that a
+    // cluster node had not yet published). After the write, a station that reconnects reads it at its load.
+    await registry.stop(id, CLOSE_CODES.decommissioned, "Decommissioned");
+    if (!already) {
+      try {
+        // One may have started between the check and the write; now closed, the station starts no more.
+        await refuseRunning(id);
+      } catch (error) {
+        await registry.updateSnapshot(id, { decommissionedAt: null, updatedAt: now().toISOString() });
+        logger.info("charge point decommission undone: a transaction started meanwhile", {
+          chargePointId: id,
+        });
+        throw error;
+      }
+    }
+    return c.json(summarize(id, record));
+  });
+
+  router.add({
+    method: "post",
+    path: "/v1/charge-points/{id}/recommission",
+    operationId: "recommissionChargePoint",
+    summary: "Put a decommissioned station back in service, its registration status as it was",
+    tag: "Charge points",
+    access: "admin",
+    params: ChargePointIdParam,
+    responses: {
+      200: { description: "In service (now or before)", schema: ChargePointSummarySchema },
+      ...ERRORS,
+      ...NOT_FOUND,
+    },
+  }, async (c, { params, principal }) => {
+    const record = await recordOf(params.id);
+    if (!record?.decommissionedAt) return c.json(summarize(params.id, record));
+    const updated = await registry.updateSnapshot(params.id, {
+      decommissionedAt: null,
+      updatedAt: now().toISOString(),
+    });
+    logger.info("charge point recommissioned", { chargePointId: params.id, by: principal?.name });
+    return c.json(summarize(params.id, updated.record));
   });
 
   router.add({

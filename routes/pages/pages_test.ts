@@ -479,6 +479,24 @@ Deno.test("id tags are editable by admins only", async () => {
   assertStringIncludes(admin, "Add an id tag");
 });
 
+Deno.test("only an admin's station page can decommission it; every role sees that it is decommissioned", async () => {
+  const gone = { ...STATION, id: "CP-GONE", online: false, decommissionedAt: NOW.toISOString() };
+  const { pages } = fakeApp({ stations: [STATION, gone] });
+  for (const role of ["viewer", "operator"] as const) {
+    const body = await (await pages.request("/stations/CP-1", as(role))).text();
+    assertEquals(body.includes("DecommissionStation"), false, role);
+    const marked = await (await pages.request("/stations/CP-GONE", as(role))).text();
+    assertStringIncludes(marked, 'data-testid="decommissioned"');
+  }
+  const admin = await (await pages.request("/stations/CP-1", as("admin"))).text();
+  assertStringIncludes(admin, 'data-service="in-service"');
+  assertStringIncludes(admin, ">Decommission</button>");
+  assertEquals(admin.includes('data-testid="decommissioned"'), false);
+  const adminGone = await (await pages.request("/stations/CP-GONE", as("admin"))).text();
+  assertStringIncludes(adminGone, 'data-service="decommissioned"');
+  assertStringIncludes(adminGone, ">Put back in service</button>");
+});
+
 Deno.test("the handshakes page offers Accept for unaccepted stations to admins", async () => {
   const pending = { ...STATION, id: "CP-P", registrationStatus: "Pending" as const, online: false };
   const { pages } = fakeApp({ stations: [STATION, pending] });
