@@ -786,9 +786,9 @@ export class ChargePointActor {
   /**
    * ONE store call for `changes`, with what an earlier failed commit left unwritten; the snapshot in memory
    * follows what is stored. A station the store does not hold is written in full once it has a registration
-   * (its boot, or an operator's) or is decommissioned; before that nothing about it is stored but its command log. A failed commit
-   * still keeps what the station reported about itself in memory (written with the next commit or on close),
-   * but never a transaction the store does not have.
+   * (its boot, or an operator's) or is decommissioned; before that nothing about it is stored but its command
+   * log. A failed commit still keeps what the station reported about itself in memory (written with the next
+   * commit or on close), but never a transaction the store does not have.
    */
   #commit(changes: StationChanges, seenAtMs?: number): CommitResult | Promise<CommitResult> {
     let record = this.#record!;
