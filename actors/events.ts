@@ -1,6 +1,6 @@
 /**
- * What actors tell the rest of the system (SSE for the dashboard, tests). Publishing is synchronous and cheap;
- * a slow subscriber must buffer on its own side.
+ * What actors (and, for a station's service, the API) tell the rest of the system (SSE for the dashboard,
+ * webhooks, tests). Publishing is synchronous and cheap; a slow subscriber must buffer on its own side.
  */
 import type { ConnectorState, EvseConnectorState } from "../model/charge_point.ts";
 import type { SiteSample } from "../model/site.ts";
@@ -52,6 +52,15 @@ export type StationEvent =
     connectorId: number;
     transactionId: number | null;
     stored: number;
+  }
+  | {
+    /** An operator took the station out of service (decommissioned) or put it back (published by the API). */
+    type: "service";
+    chargePointId: string;
+    at: string;
+    inService: boolean;
+    /** Who did it (`user:alice`, `token:ops`). */
+    by: string;
   };
 
 /**

@@ -17,6 +17,8 @@ export const EVENT_TYPES = [
   "firmwareStatus",
   "siteAllocation",
   "securityEvent",
+  // An operator decommissioned a station or put it back in service.
+  "service",
   // Fleet operations (fleet/events.ts): job progress, reservations.
   "job",
   "reservation",

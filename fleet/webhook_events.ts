@@ -19,6 +19,9 @@ export const WEBHOOK_EVENT_TYPES = [
   "station.faulted",
   // OCPP 2.0.1: an external charging limit (NotifyChargingLimit) set on a station, or cleared.
   "station.charging_limit",
+  // An operator decommissioned a station, or put it back in service.
+  "station.decommissioned",
+  "station.recommissioned",
   "transaction.started",
   "transaction.stopped",
   "security.event",
@@ -87,6 +90,15 @@ export function webhookEventOfStation(event: StationEvent): WebhookEvent | null 
           isGridCritical: event.isGridCritical,
         },
       };
+    case "service": {
+      const type = event.inService ? "station.recommissioned" : "station.decommissioned";
+      return {
+        id: `${type}:${cp}:${event.at}`,
+        type,
+        at: event.at,
+        data: { chargePointId: cp, by: event.by },
+      };
+    }
     case "transaction": {
       const tx = event.transaction;
       if (tx.status === "active") {

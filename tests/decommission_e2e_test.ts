@@ -10,6 +10,7 @@ import type { ApiTestServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { eventually, within } from "./helpers/server.ts";
+import { readEvents } from "./helpers/sse.ts";
 import { closeStation, connectStation, openRaw, type Station } from "./helpers/station.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -319,5 +320,33 @@ Deno.test("recommissioning while a refused connection is still loading answers 2
     );
     assertEquals((await within(socket.closed, 15_000, "the refused socket closed")).code, 4003);
     assertEquals((await server.store.getChargePoint("CP-P"))?.decommissionedAt ?? null, null);
+  });
+});
+
+Deno.test("decommissioning and recommissioning are `service` events on the live stream, with who did it", async () => {
+  await withApiServer("kv", async (server) => {
+    const station = await connectStation(server.wsUrl, "CP-EV");
+    try {
+      const before = server.events.subscriberCount;
+      const stream = await server.api("/api/v1/events?types=service", { as: "viewer" });
+      assertEquals(stream.status, 200);
+      await eventually(() => server.events.subscriberCount === before + 1);
+      const done = await server.json("/api/v1/charge-points/CP-EV", { method: "DELETE" });
+      assertEquals(done.status, 200);
+      // Asked again: already decommissioned, no second event.
+      assertEquals((await server.json("/api/v1/charge-points/CP-EV", { method: "DELETE" })).status, 200);
+      assertEquals(
+        (await server.json("/api/v1/charge-points/CP-EV/recommission", { method: "POST" })).status,
+        200,
+      );
+      const seen = await readEvents(stream.body!, (e) => e.data.inService === true, 15_000);
+      assertEquals(seen.map((e) => [e.event, e.data.chargePointId, e.data.inService, e.data.by]), [
+        ["service", "CP-EV", false, "token:admin tests"],
+        ["service", "CP-EV", true, "token:admin tests"],
+      ]);
+      assertEquals(seen[0]!.data.at, done.body.decommissionedAt);
+    } finally {
+      await closeStation(station).catch(() => {});
+    }
   });
 });

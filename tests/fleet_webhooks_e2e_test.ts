@@ -106,6 +106,10 @@ Deno.test("a loopback receiver gets signed deliveries of every event type, retri
     });
     await closeStation(station201);
     await closeStation(station);
+    // An admin takes the 2.0.1 station out of service and puts it back.
+    assertEquals((await server.json("/api/v1/charge-points/CP-HOOK-201", { method: "DELETE" })).status, 200);
+    const back = await server.json("/api/v1/charge-points/CP-HOOK-201/recommission", { method: "POST" });
+    assertEquals(back.status, 200);
 
     const wanted = WEBHOOK_EVENT_TYPES;
     const delivered = () => {

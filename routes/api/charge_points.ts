@@ -6,6 +6,7 @@
  * station's actor when it is connected and committed by the registry when it is not.
  */
 import { z } from "zod";
+import { type Principal, principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry, StationConnection } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
@@ -335,6 +336,12 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     return c.json(summarize(params.id, record), created ? 201 : 200);
   });
 
+  /** The live stream's and webhooks' `service` event, from the process that made the change. */
+  function publishService(id: string, at: string, inService: boolean, principal: Principal | null): void {
+    const by = principalLabel(principal);
+    registry.deps.events.publish({ type: "service", chargePointId: id, at, inService, by });
+  }
+
   /** A 409 naming the station's running transactions, if it has any. */
   async function refuseRunning(id: string): Promise<void> {
     const running = await store.listTransactions({ chargePointId: id, status: "active", limit: 5 });
@@ -396,6 +403,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         });
         throw error;
       }
+      publishService(id, record!.decommissionedAt!, false, principal);
     }
     return c.json(summarize(id, record));
   });
@@ -416,11 +424,10 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
   }, async (c, { params, principal }) => {
     const record = await recordOf(params.id);
     if (!record?.decommissionedAt) return c.json(summarize(params.id, record));
-    const updated = await registry.updateSnapshot(params.id, {
-      decommissionedAt: null,
-      updatedAt: now().toISOString(),
-    });
+    const at = now().toISOString();
+    const updated = await registry.updateSnapshot(params.id, { decommissionedAt: null, updatedAt: at });
     logger.info("charge point recommissioned", { chargePointId: params.id, by: principal?.name });
+    publishService(params.id, at, true, principal);
     return c.json(summarize(params.id, updated.record));
   });
 
