@@ -1,7 +1,8 @@
 /**
  * Decommissioning from the dashboard, in real Chromium: an admin takes a station out of service on its page
  * (after a confirmation), the station's socket is closed with 4003, the page marks it, the overview no longer
- * lists it, and "Put back in service" lets it boot again. An operator's page has no such card.
+ * lists it (the handshakes page does, with a link to it), and "Put back in service" lets it boot again. An
+ * operator's page has no such card.
  */
 import { assert, assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
@@ -69,8 +70,10 @@ Deno.test({
       await page.locator('tr[data-station="CP-KEEP"]').waitFor();
       await eventually(async () => (await page.locator('tr[data-station="CP-OLD"]').count()) === 0);
 
-      // Back in service: it boots and is served again.
-      await page.goto(`${server.url}/stations/CP-OLD`);
+      // Listed on the handshakes page, whose link leads back to it; there it is put back in service.
+      await page.goto(`${server.url}/handshakes`);
+      await page.locator('tr[data-decommissioned="CP-OLD"]').getByRole("link", { name: "CP-OLD" }).click();
+      await page.waitForURL(`${server.url}/stations/CP-OLD`);
       await page.getByRole("button", { name: "Put back in service" }).click();
       await page.locator('[data-service="in-service"]').waitFor();
       const back = await connectStation(server.wsUrl, "CP-OLD");

@@ -1,4 +1,7 @@
-/** `/id-tags` and `/handshakes`: the lists an admin acts on (others only read them). */
+/**
+ * `/id-tags` and `/handshakes` (unaccepted and decommissioned stations, refused handshakes): the lists an admin
+ * acts on (others only read them).
+ */
 import { Time, TzLabel } from "../../components/time.tsx";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
@@ -60,6 +63,10 @@ export async function handshakesPage(api: PageApi) {
   }
   const canAccept = viewer.role === "admin";
   const known = new Set(unaccepted.map((s) => s.id));
+  // Out of service: the one place the dashboard still lists them (their pages put them back).
+  const decommissioned = await api.get<Page<StationSummary>>(
+    `/api/v1/charge-points?decommissioned=true&limit=${SCAN_PAGE}`,
+  );
 
   return (
     <Layout title="Handshakes" current="/handshakes" viewer={viewer}>
@@ -107,6 +114,48 @@ export async function handshakesPage(api: PageApi) {
                         />
                       </td>
                     )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+      </section>
+      <section class="card" aria-labelledby="decommissioned-title">
+        <h2 id="decommissioned-title">
+          Decommissioned stations ({decommissioned.items.length}
+          {decommissioned.nextCursor !== null && "+"})
+        </h2>
+        <p class="muted small">
+          Refused whenever they connect, and left out of the overview, alerts and jobs; an admin puts one back
+          in service on its page.
+        </p>
+        {decommissioned.items.length === 0
+          ? <p class="empty">None.</p>
+          : (
+            <table class="table" aria-label="Decommissioned stations">
+              <thead>
+                <tr>
+                  <th scope="col">Station</th>
+                  <th scope="col">
+                    Since (<TzLabel />)
+                  </th>
+                  <th scope="col">
+                    Last seen (<TzLabel />)
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {decommissioned.items.map((s) => (
+                  <tr key={s.id} data-decommissioned={s.id}>
+                    <td data-label="Station">
+                      <a href={`/stations/${encodeURIComponent(s.id)}`}>{s.id}</a>
+                    </td>
+                    <td data-label="Since">
+                      <Time iso={s.decommissionedAt} />
+                    </td>
+                    <td data-label="Last seen">
+                      <Time iso={s.lastSeen} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

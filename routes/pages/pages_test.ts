@@ -141,8 +141,10 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
   api.get("/api/v1/charge-points", (c) => {
     // Like the API: the registration filter, one page, no cursor at the end.
     const wanted = c.req.query("registration")?.split(",");
+    const decommissioned = c.req.query("decommissioned") === "true";
     const after = c.req.query("after");
     const items = stations
+      .filter((s) => Boolean(s.decommissionedAt) === decommissioned)
       .filter((s) => !wanted || wanted.includes(s.registrationStatus ?? "none"))
       .filter((s) => after === undefined || s.id > after);
     return c.json({ items, nextCursor: after === undefined && items.length ? "CP-1" : null });
@@ -497,6 +499,21 @@ Deno.test("only an admin's station page can decommission it; every role sees tha
   assertStringIncludes(adminGone, ">Put back in service</button>");
 });
 
+Deno.test("the handshakes page lists decommissioned stations, with links to their pages", async () => {
+  const at = NOW.toISOString();
+  const gone = { ...STATION, id: "CP-GONE", online: false, decommissionedAt: at };
+  const { pages, asked } = fakeApp({ stations: [STATION, gone] });
+  const body = await (await pages.request("/handshakes", as("viewer"))).text();
+  // (The fake API hands back a cursor after its first page: "1+".)
+  assertStringIncludes(body, "Decommissioned stations (1");
+  assertStringIncludes(body, 'data-decommissioned="CP-GONE"');
+  assertStringIncludes(body, 'href="/stations/CP-GONE"');
+  assertEquals(body.includes('data-decommissioned="CP-1"'), false);
+  assert(asked.some((p) => p.includes("decommissioned=true")), asked.join("\n"));
+  const none = await (await fakeApp().pages.request("/handshakes", as("viewer"))).text();
+  assertStringIncludes(none, "Decommissioned stations (0)");
+});
+
 Deno.test("the handshakes page offers Accept for unaccepted stations to admins", async () => {
   const pending = { ...STATION, id: "CP-P", registrationStatus: "Pending" as const, online: false };
   const { pages } = fakeApp({ stations: [STATION, pending] });
@@ -514,7 +531,7 @@ Deno.test("the handshakes page asks the API for the unaccepted stations only, fo
   const body = await (await pages.request("/handshakes", as("viewer"))).text();
   assertStringIncludes(body, 'data-pending="CP-N"');
   assertStringIncludes(body, "never booted");
-  const lists = asked.filter((p) => p.startsWith("/api/v1/charge-points?"));
+  const lists = asked.filter((p) => p.startsWith("/api/v1/charge-points?registration"));
   assertEquals(lists, [
     "/api/v1/charge-points?registration=Pending,Rejected,none&limit=500",
     "/api/v1/charge-points?registration=Pending,Rejected,none&limit=500&after=CP-1",
