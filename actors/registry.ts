@@ -279,6 +279,18 @@ export class Registry {
     return true;
   }
 
+  /**
+   * As stop(), but asks every live node of a cluster rather than the one its presence names: a station that
+   * has just connected to another node is closed too, before that node's presence reaches this one.
+   */
+  async stopEverywhere(id: string, code: number, reason: string): Promise<boolean> {
+    const here = this.#actors.get(id);
+    here?.close(code, reason);
+    const elsewhere = this.#remote ? this.#remote.stopAnywhere(id, code, reason) : Promise.resolve(false);
+    const [, stopped] = await Promise.all([here?.stopped, elsewhere]);
+    return here !== undefined || stopped;
+  }
+
   /** The last OCPP frames of a station, oldest first (also after it disconnected, within bounds). */
   recentFrames(id: string): FrameLogEntry[] {
     return this.deps.frames.list(id);

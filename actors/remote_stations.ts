@@ -34,6 +34,11 @@ export interface RemoteStations {
   call(owner: StationConnection, action: string, payload: unknown, options: CallOptions): Promise<unknown>;
   /** Closes the station's socket on its node; false when it was not connected there any more. */
   stop(owner: StationConnection, code: number, reason: string): Promise<boolean>;
+  /**
+   * Closes the station's socket on whichever other live node holds it, asking every one (best effort, bounded
+   * wait): also a node whose presence has not reached this one yet. True when one closed it.
+   */
+  stopAnywhere(id: string, code: number, reason: string): Promise<boolean>;
   /** The station's recent frames, from the node that holds its socket. */
   frames(owner: StationConnection): Promise<FrameLogEntry[]>;
   /** The frames every other live node still keeps of a station connected nowhere (best effort, bounded wait). */

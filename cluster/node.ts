@@ -198,6 +198,23 @@ export class ClusterNode implements RemoteStations {
     return await this.#request(owner, { op: "stop", id: owner.id, code, reason }) as boolean;
   }
 
+  async stopAnywhere(id: string, code: number, reason: string): Promise<boolean> {
+    const others = [...this.#nodes.keys()].filter((n) => n !== this.nodeId && this.#alive(n));
+    const answers = await Promise.all(
+      others.map((nodeId) =>
+        this.#request(
+          { id, nodeId, remoteAddress: "", connectedAt: "" },
+          { op: "stop", id, code, reason },
+          {},
+          2000,
+        )
+          .then((stopped) => stopped === true)
+          .catch(() => false)
+      ),
+    );
+    return answers.includes(true);
+  }
+
   async frames(owner: StationConnection): Promise<FrameLogEntry[]> {
     return await this.#request(owner, { op: "frames", id: owner.id }) as FrameLogEntry[];
   }

@@ -333,3 +333,27 @@ clusterTest(
     );
   },
 );
+
+clusterTest(
+  "a decommission through a node that has not yet heard of the station's connection still closes it",
+  async (a, b, control) => {
+    const registered = await a.json("/api/v1/charge-points/CP-LAG", {
+      method: "PUT",
+      body: { registrationStatus: "Accepted" },
+    });
+    assertEquals(registered.status, 201);
+    const socket = await openRaw(`${a.wsUrl}/CP-LAG`);
+    try {
+      await eventually(() => b.registry.isConnected("CP-LAG"), 3000, "node b sees CP-LAG");
+      // Node b forgets it, as if node a's presence had not reached it yet (for a lease, b trusts that).
+      const connectedAt = a.registry.connection("CP-LAG")!.connectedAt;
+      await control.broadcast("node-a", { kind: "batch", closed: [{ id: "CP-LAG", connectedAt }] });
+      await eventually(() => !b.registry.isConnected("CP-LAG"), 3000, "node b forgot CP-LAG");
+      const done = await b.json("/api/v1/charge-points/CP-LAG", { method: "DELETE" });
+      assertEquals(done.status, 200, JSON.stringify(done.body));
+      assertEquals((await within(socket.closed, 15_000, "CP-LAG closed on node a")).code, 4003);
+    } finally {
+      await socket.close();
+    }
+  },
+);

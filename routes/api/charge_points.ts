@@ -389,9 +389,10 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       record = (await registry.updateSnapshot(id, { decommissionedAt: at, updatedAt: at })).record;
       logger.info("charge point decommissioned", { chargePointId: id, by: principal?.name });
     }
-    // Also when it was already: a retry closes a connection an earlier call could not reach (one that a
-    // cluster node had not yet published). After the write, a station that reconnects reads it at its load.
-    await registry.stop(id, CLOSE_CODES.decommissioned, "Decommissioned");
+    // Every node is asked, not only the one presence names: a station that connected to another node just
+    // before the write (its presence not here yet) is closed too; one that connects after reads the mark.
+    // Also when it was already decommissioned: a retry closes what an earlier call could not reach.
+    await registry.stopEverywhere(id, CLOSE_CODES.decommissioned, "Decommissioned");
     if (!already) {
       try {
         // One may have started between the check and the write; now closed, the station starts no more.
