@@ -199,20 +199,7 @@ export class ClusterNode implements RemoteStations {
   }
 
   async stopAnywhere(id: string, code: number, reason: string): Promise<boolean> {
-    const others = [...this.#nodes.keys()].filter((n) => n !== this.nodeId && this.#alive(n));
-    const answers = await Promise.all(
-      others.map((nodeId) =>
-        this.#request(
-          { id, nodeId, remoteAddress: "", connectedAt: "" },
-          { op: "stop", id, code, reason },
-          {},
-          2000,
-        )
-          .then((stopped) => stopped === true)
-          .catch(() => false)
-      ),
-    );
-    return answers.includes(true);
+    return (await this.#askOthers({ op: "stop", id, code, reason }, false)).includes(true);
   }
 
   async frames(owner: StationConnection): Promise<FrameLogEntry[]> {
@@ -220,15 +207,22 @@ export class ClusterNode implements RemoteStations {
   }
 
   async framesAnywhere(id: string): Promise<FrameLogEntry[]> {
+    return (await this.#askOthers({ op: "frames", id }, [] as FrameLogEntry[])).flat();
+  }
+
+  /**
+   * `request` (about station `request.id`) to every other live node at once, each answer awaited at most 2 s:
+   * the answers, `otherwise` for a node that failed or was late (best effort).
+   */
+  #askOthers<T>(request: { op: string; id: string } & Record<string, unknown>, otherwise: T): Promise<T[]> {
     const others = [...this.#nodes.keys()].filter((n) => n !== this.nodeId && this.#alive(n));
-    const answers = await Promise.all(
+    return Promise.all(
       others.map((nodeId) =>
-        this.#request({ id, nodeId, remoteAddress: "", connectedAt: "" }, { op: "frames", id }, {}, 2000)
-          .then((frames) => frames as FrameLogEntry[])
-          .catch(() => [] as FrameLogEntry[])
+        this.#request({ id: request.id, nodeId, remoteAddress: "", connectedAt: "" }, request, {}, 2000)
+          .then((answer) => answer as T)
+          .catch(() => otherwise)
       ),
     );
-    return answers.flat();
   }
 
   async updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<LiveRecord> {

@@ -5,7 +5,8 @@
  */
 import { useState } from "preact/hooks";
 import { Time } from "../components/time.tsx";
-import { ApiCallError, apiFetch } from "./client.tsx";
+import { ResultLine, useAction } from "./admin_kit.tsx";
+import { apiFetch } from "./client.tsx";
 
 export interface DecommissionStationProps {
   chargePointId: string;
@@ -14,38 +15,21 @@ export interface DecommissionStationProps {
 
 export default function DecommissionStation(props: DecommissionStationProps) {
   const [since, setSince] = useState(props.decommissionedAt);
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, result, run } = useAction();
   const path = `/api/v1/charge-points/${encodeURIComponent(props.chargePointId)}`;
-
-  async function run(done: string, fn: () => Promise<{ decommissionedAt: string | null }>) {
-    setBusy(true);
-    setMessage(null);
-    try {
-      setSince((await fn()).decommissionedAt);
-      setMessage({ ok: true, text: done });
-    } catch (error) {
-      setMessage({ ok: false, text: error instanceof ApiCallError ? error.message : String(error) });
-    } finally {
-      setBusy(false);
-    }
-  }
+  const call = (url: string, method: string) => async () => {
+    setSince((await apiFetch<{ decommissionedAt: string | null }>(url, { method })).decommissionedAt);
+  };
 
   const decommission = () => {
     const question =
       `Decommission ${props.chargePointId}? Its connection is closed and refused from now on; ` +
       "its history stays.";
     if (!confirm(question)) return;
-    void run(
-      "Decommissioned: closed, and refused whenever it connects",
-      () => apiFetch(path, { method: "DELETE" }),
-    );
+    void run("Decommissioned: closed, and refused whenever it connects", call(path, "DELETE"));
   };
   const restore = () =>
-    void run(
-      "Back in service: it may connect again",
-      () => apiFetch(`${path}/recommission`, { method: "POST" }),
-    );
+    void run("Back in service: it may connect again", call(`${path}/recommission`, "POST"));
 
   return (
     <section
@@ -78,9 +62,7 @@ export default function DecommissionStation(props: DecommissionStationProps) {
             </button>
           )}
       </p>
-      <p role="status" aria-live="polite">
-        {message && <span class={`small ${message.ok ? "ok-text" : "error-text"}`}>{message.text}</span>}
-      </p>
+      <ResultLine result={result} />
     </section>
   );
 }

@@ -104,7 +104,7 @@ export interface ChargePointRecord {
   chargingReports?: ChargingReports;
   /**
    * When an operator took the station out of service: it is refused when it connects and left out of lists,
-   * the overview and alerts, its history kept. Absent or null: in service (registering it again clears it).
+   * the overview and alerts, its history kept. Absent or null: in service (a recommission clears it).
    */
   decommissionedAt?: string | null;
   createdAt: string;

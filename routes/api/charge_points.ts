@@ -382,10 +382,10 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     const { id } = params;
     let record: Readonly<LiveRecord> | null = await recordOf(id);
     const already = Boolean(record?.decommissionedAt);
+    const at = now().toISOString();
     if (!already) {
       // A transaction must end in the ledger, not vanish with its station from every list.
       await refuseRunning(id);
-      const at = now().toISOString();
       record = (await registry.updateSnapshot(id, { decommissionedAt: at, updatedAt: at })).record;
       logger.info("charge point decommissioned", { chargePointId: id, by: principal?.name });
     }
@@ -404,7 +404,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         });
         throw error;
       }
-      publishService(id, record!.decommissionedAt!, false, principal);
+      publishService(id, at, false, principal);
     }
     return c.json(summarize(id, record));
   });

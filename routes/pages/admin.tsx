@@ -42,9 +42,11 @@ export async function idTagsPage(api: PageApi) {
 }
 
 export async function handshakesPage(api: PageApi) {
-  const [viewer, failures] = await Promise.all([
+  const [viewer, failures, decommissioned] = await Promise.all([
     api.viewer(),
     api.get<{ items: HandshakeFailure[] }>("/api/v1/handshake-failures?limit=200"),
+    // Out of service: the one place the dashboard still lists them (their pages put them back).
+    api.get<Page<StationSummary>>(`/api/v1/charge-points?decommissioned=true&limit=${SCAN_PAGE}`),
   ]);
   // The API filters (and bounds its own scan, handing back a cursor when it stops early).
   const unaccepted: StationSummary[] = [];
@@ -63,10 +65,6 @@ export async function handshakesPage(api: PageApi) {
   }
   const canAccept = viewer.role === "admin";
   const known = new Set(unaccepted.map((s) => s.id));
-  // Out of service: the one place the dashboard still lists them (their pages put them back).
-  const decommissioned = await api.get<Page<StationSummary>>(
-    `/api/v1/charge-points?decommissioned=true&limit=${SCAN_PAGE}`,
-  );
 
   return (
     <Layout title="Handshakes" current="/handshakes" viewer={viewer}>
