@@ -940,6 +940,12 @@ export class ChargePointActor {
       );
       const patch = definition && await this.#effectOf(definition, command, outcome.response, finishedAt);
       if (patch) changes.snapshot = patch;
+      const told = definition?.deviceModelValues?.(
+        command.payload as never,
+        outcome.response as never,
+        finishedAt,
+      );
+      if (told?.length) changes.deviceModelValues = told.map((v) => ({ ...v, chargePointId: this.id }));
     }
     try {
       if (this.#record) await this.#commit(changes);

@@ -5,7 +5,7 @@
  */
 import type { SnapshotPatch } from "./charge_point.ts";
 import type { CommandLogEntry } from "./command_log.ts";
-import type { DeviceModelEntry } from "./device_model.ts";
+import type { DeviceModelEntry, DeviceModelValue } from "./device_model.ts";
 import type { FileStatusEntry } from "./file_status.ts";
 import type { MeterValueRow } from "./meter_value.ts";
 import type { StatusHistoryEntry } from "./status_history.ts";
@@ -38,6 +38,8 @@ export interface StationChanges {
   fileStatus?: FileStatusEntry[];
   /** OCPP 2.0.1 device model entries a NotifyReport described, each replacing the stored one of its key. */
   deviceModel?: DeviceModelEntry[];
+  /** Values commands' answers told us, each changing the stored entry of its key (after `deviceModel`). */
+  deviceModelValues?: DeviceModelValue[];
 }
 
 /**
@@ -54,7 +56,8 @@ export function isEmpty(changes: StationChanges): boolean {
   return changes.snapshot === undefined && changes.lastSeen === undefined &&
     !changes.statusHistory?.length && !changes.transactionsStarted?.length &&
     !changes.transactionUpdates?.length && !changes.orphanStops?.length && !changes.meterValues?.length &&
-    !changes.commandLog?.length && !changes.fileStatus?.length && !changes.deviceModel?.length;
+    !changes.commandLog?.length && !changes.fileStatus?.length && !changes.deviceModel?.length &&
+    !changes.deviceModelValues?.length;
 }
 
 /** `a` then `b`, as one set of changes of the same station (b's snapshot fields win). */
@@ -78,6 +81,7 @@ const LISTS = [
   "commandLog",
   "fileStatus",
   "deviceModel",
+  "deviceModelValues",
 ] as const;
 
 /**
@@ -90,7 +94,7 @@ export function changesTime(changes: StationChanges): string | null {
     changes.transactionsStarted?.[0]?.createdAt ?? changes.transactionUpdates?.[0]?.transaction.createdAt ??
     changes.orphanStops?.[0]?.receivedAt ?? changes.meterValues?.[0]?.receivedAt ??
     changes.commandLog?.[0]?.requestedAt ?? changes.fileStatus?.[0]?.receivedAt ??
-    changes.deviceModel?.[0]?.receivedAt ?? changes.lastSeen ?? null;
+    changes.deviceModel?.[0]?.receivedAt ?? changes.deviceModelValues?.[0]?.at ?? changes.lastSeen ?? null;
 }
 
 /**
@@ -125,7 +129,8 @@ export function checkStation(changes: StationChanges): void {
     changes.meterValues?.find((r) => r.chargePointId !== id) ??
     changes.commandLog?.find((e) => e.chargePointId !== id) ??
     changes.fileStatus?.find((e) => e.chargePointId !== id) ??
-    changes.deviceModel?.find((e) => e.chargePointId !== id);
+    changes.deviceModel?.find((e) => e.chargePointId !== id) ??
+    changes.deviceModelValues?.find((v) => v.chargePointId !== id);
   if (stray) {
     throw new Error(`Cannot commit the changes of "${id}": they write about "${stray.chargePointId}"`);
   }

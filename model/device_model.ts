@@ -22,6 +22,71 @@ export interface DeviceModelEntry {
   requestId: number;
   generatedAt: string;
   receivedAt: string;
+  /** When a command's answer (SetVariables accepted, GetVariables read) last changed a value since. */
+  valueChangedAt?: string;
+}
+
+/** An entry's component as OCPP 2.0.1 names it (ComponentType, without customData). */
+export interface ComponentRef {
+  name: string;
+  instance?: string | undefined;
+  evse?: { id: number; connectorId?: number | undefined } | undefined;
+}
+
+/** An entry's variable as OCPP 2.0.1 names it (VariableType, without customData). */
+export interface VariableRef {
+  name: string;
+  instance?: string | undefined;
+}
+
+/**
+ * A value a command's answer told us: SetVariables accepted it (or will after a reboot), GetVariables read
+ * it. It changes the attribute of its type in the stored entry of its key; a variable no report described
+ * is not added (the device model is what the station's reports described).
+ */
+export interface DeviceModelValue {
+  chargePointId: string;
+  component: ComponentRef;
+  variable: VariableRef;
+  /** "Actual" when the command named none. */
+  attributeType: string;
+  value: string;
+  /** When the answer came. */
+  at: string;
+}
+
+/** `component` as an entry keeps it: only the fields OCPP defines, no customData, no undefined. */
+export function componentOf(component: ComponentRef): DeviceModelEntry["component"] {
+  const out: DeviceModelEntry["component"] = { name: component.name };
+  if (component.instance !== undefined) out.instance = component.instance;
+  if (component.evse) {
+    out.evse = { id: component.evse.id };
+    if (component.evse.connectorId !== undefined) out.evse.connectorId = component.evse.connectorId;
+  }
+  return out;
+}
+
+/** `variable` as an entry keeps it (see `componentOf`). */
+export function variableOf(variable: VariableRef): DeviceModelEntry["variable"] {
+  return variable.instance === undefined
+    ? { name: variable.name }
+    : { name: variable.name, instance: variable.instance };
+}
+
+/**
+ * `entry` with `change`'s value in the attribute of its type (added when the entry has none of that type).
+ *
+ * @example
+ * ```ts ignore
+ * withValue(entry, { ...ref, attributeType: "Actual", value: "60", at }); // attributes[Actual].value "60"
+ * ```
+ */
+export function withValue(entry: DeviceModelEntry, change: DeviceModelValue): DeviceModelEntry {
+  const index = entry.attributes.findIndex((a) => (a.type ?? "Actual") === change.attributeType);
+  const attributes = index < 0
+    ? [...entry.attributes, { type: change.attributeType, value: change.value }]
+    : entry.attributes.map((a, i) => (i === index ? { ...a, value: change.value } : a));
+  return { ...entry, attributes, valueChangedAt: change.at };
 }
 
 /**
@@ -33,7 +98,7 @@ export interface DeviceModelEntry {
  * // "EVSE||1||Power|"
  * ```
  */
-export function deviceModelKey(entry: Pick<DeviceModelEntry, "component" | "variable">): string {
+export function deviceModelKey(entry: { component: ComponentRef; variable: VariableRef }): string {
   const { component: c, variable: v } = entry;
   return [c.name, c.instance ?? "", c.evse?.id ?? "", c.evse?.connectorId ?? "", v.name, v.instance ?? ""]
     .join("|");

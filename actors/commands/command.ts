@@ -5,6 +5,7 @@
  * its snapshot, as a patch the actor commits with the command log entry). Both pure.
  */
 import type { ChargePointRecord, LiveRecord, SnapshotPatch } from "../../model/charge_point.ts";
+import type { DeviceModelValue } from "../../model/device_model.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 
 export interface Command<A extends CsToCpAction> {
@@ -47,4 +48,9 @@ export interface AnyCommand {
     at: string,
   ) => SnapshotPatch | null;
   triggers?: (request: never, response: never) => readonly string[];
+  deviceModelValues?: (
+    request: never,
+    response: never,
+    at: string,
+  ) => readonly Omit<DeviceModelValue, "chargePointId">[];
 }

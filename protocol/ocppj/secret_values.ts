@@ -1,7 +1,9 @@
 /**
- * Secret values in OCPP payloads: the AuthorizationKey a Central System sends with ChangeConfiguration, and
- * any configuration key or field whose name says key, password or secret. They are replaced by REDACTED
- * before a payload is stored (command log, configuration snapshot), logged or put in the frame log.
+ * Secret values in OCPP payloads: the AuthorizationKey a Central System sends with ChangeConfiguration, any
+ * configuration key or field whose name says key, password or secret, and the value of an OCPP 2.0.1
+ * variable whose name says so (`SecurityCtrlr.BasicAuthPassword` in SetVariables, GetVariables' answer, a
+ * NotifyReport). They are replaced by REDACTED before a payload is stored (command log, configuration
+ * snapshot, device model), logged or put in the frame log.
  *
  * @example
  * ```ts
@@ -18,6 +20,14 @@ export const REDACTED = "[redacted]";
  * extension's `issuerKeyHash` (a hash of a CA's public key, needed to name a certificate in DeleteCertificate).
  */
 const KEY_NAME_FIELDS = new Set(["key", "unknownKey", "configurationKey", "issuerKeyHash"]);
+
+/**
+ * Where OCPP 2.0.1 puts the value of the `variable` beside it: SetVariableData and GetVariableResult
+ * (`attributeValue`), a NotifyReport's ReportData (`variableAttribute[].value`) and our device model entry
+ * (`attributes[].value`).
+ */
+const VARIABLE_VALUE_FIELDS = new Set(["attributeValue"]);
+const VARIABLE_ATTRIBUTE_LISTS = new Set(["variableAttribute", "attributes"]);
 
 const SECRET_WORDS = new Set(["key", "password", "passwd", "pwd", "secret", "passphrase"]);
 
@@ -62,11 +72,17 @@ function redact(value: unknown, depth: number): unknown {
   const record = value as Record<string, unknown>;
   let out: Record<string, unknown> | null = null;
   const pairIsSecret = typeof record.key === "string" && isSecretName(record.key);
+  const variableIsSecret = isSecretVariable(record.variable);
   for (const [name, item] of Object.entries(record)) {
-    let next = redact(item, depth + 1);
+    let next = variableIsSecret && VARIABLE_ATTRIBUTE_LISTS.has(name) && Array.isArray(item)
+      ? redact(item.map(withoutValue), depth + 1)
+      : redact(item, depth + 1);
     const primitive = typeof item === "string" || typeof item === "number";
     if (primitive && item !== REDACTED) {
-      if ((pairIsSecret && name === "value") || (!KEY_NAME_FIELDS.has(name) && isSecretName(name))) {
+      if (
+        (pairIsSecret && name === "value") || (variableIsSecret && VARIABLE_VALUE_FIELDS.has(name)) ||
+        (!KEY_NAME_FIELDS.has(name) && isSecretName(name))
+      ) {
         next = REDACTED;
       }
     }
@@ -77,6 +93,21 @@ function redact(value: unknown, depth: number): unknown {
     }
   }
   return out ?? value;
+}
+
+/** An OCPP 2.0.1 VariableType (`{ name, instance? }`) whose name says it holds a secret. */
+function isSecretVariable(variable: unknown): boolean {
+  if (variable === null || typeof variable !== "object") return false;
+  const name = (variable as Record<string, unknown>).name;
+  return typeof name === "string" && isSecretName(name);
+}
+
+/** A variable attribute with its value hidden (the item itself when it has no value to hide). */
+function withoutValue(attribute: unknown): unknown {
+  if (attribute === null || typeof attribute !== "object" || Array.isArray(attribute)) return attribute;
+  const value = (attribute as Record<string, unknown>).value;
+  if ((typeof value !== "string" && typeof value !== "number") || value === REDACTED) return attribute;
+  return { ...(attribute as Record<string, unknown>), value: REDACTED };
 }
 
 /**

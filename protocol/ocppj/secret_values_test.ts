@@ -66,3 +66,40 @@ Deno.test("redactSecrets() keeps a certificate's issuerKeyHash (a public key's h
   const answer = { status: "Accepted", certificateHashData: [hashData] };
   assertStrictEquals(redactSecrets(answer), answer);
 });
+
+Deno.test("redactSecrets() hides the value of an OCPP 2.0.1 variable whose name says secret, wherever it is carried", () => {
+  const secret = { component: { name: "SecurityCtrlr" }, variable: { name: "BasicAuthPassword" } };
+  const harmless = { component: { name: "OCPPCommCtrlr" }, variable: { name: "HeartbeatInterval" } };
+  const set = {
+    setVariableData: [
+      { ...secret, attributeType: "Actual", attributeValue: "s3cr3t-password" },
+      { ...harmless, attributeValue: "300" },
+    ],
+  };
+  const out = redactSecrets(set);
+  assertEquals(out.setVariableData[0]?.attributeValue, REDACTED);
+  assertEquals(out.setVariableData[0]?.variable, { name: "BasicAuthPassword" }, "the name stays readable");
+  assertEquals(out.setVariableData[1]?.attributeValue, "300");
+  assertEquals(set.setVariableData[0]?.attributeValue, "s3cr3t-password", "the input is not changed");
+  // GetVariables' answer, a NotifyReport's data, and the device model entry we keep.
+  const got = { getVariableResult: [{ ...secret, attributeStatus: "Accepted", attributeValue: "s3cr3t" }] };
+  assertEquals(redactSecrets(got).getVariableResult[0]?.attributeValue, REDACTED);
+  const report = {
+    reportData: [
+      { ...secret, variableAttribute: [{ type: "Actual", value: "s3cr3t", mutability: "WriteOnly" }] },
+      { ...harmless, variableAttribute: [{ type: "Actual", value: "300" }] },
+    ],
+  };
+  const reported = redactSecrets(report);
+  assertEquals(reported.reportData[0]?.variableAttribute, [{
+    type: "Actual",
+    value: REDACTED,
+    mutability: "WriteOnly",
+  }]);
+  assertStrictEquals(reported.reportData[1], report.reportData[1]);
+  const entry = { ...secret, attributes: [{ type: "Actual", value: "s3cr3t" }, { type: "Target" }] };
+  assertEquals(redactSecrets(entry).attributes, [{ type: "Actual", value: REDACTED }, { type: "Target" }]);
+  const frame = `[2,"m7","SetVariables",${JSON.stringify(set)}]`;
+  assertEquals(redactFrameText(frame).includes("s3cr3t"), false);
+  assertStrictEquals(redactSecrets({ ...harmless, attributeValue: "300" }).attributeValue, "300");
+});

@@ -202,6 +202,49 @@ export function ocpp201Cases({ stationTest }: Cases): void {
     },
   );
 
+  stationTest(
+    "a told value changes its stored entry's attribute, in order, and never adds an entry",
+    async ({ store }) => {
+      const power = entry("EVSE", "Power", "22000");
+      assertEquals((await store().commit({ chargePointId: "CP-1", deviceModel: [power] })).ok, true);
+      const ref = { chargePointId: "CP-1", component: { name: "EVSE", evse: { id: 1 } } };
+      const result = await store().commit({
+        chargePointId: "CP-1",
+        deviceModelValues: [
+          { ...ref, variable: { name: "Power" }, attributeType: "Actual", value: "7400", at: at(2) },
+          { ...ref, variable: { name: "Power" }, attributeType: "Actual", value: "11000", at: at(3) },
+          { ...ref, variable: { name: "Power" }, attributeType: "Target", value: "3700", at: at(3) },
+          { ...ref, variable: { name: "Unreported" }, attributeType: "Actual", value: "1", at: at(3) },
+        ],
+      });
+      assertEquals(result.ok, true);
+      assertEquals(await store().listDeviceModel("CP-1", { limit: 10 }), [{
+        ...power,
+        attributes: [
+          { type: "Actual", value: "11000", mutability: "ReadWrite" },
+          { type: "Target", value: "3700" },
+        ],
+        valueChangedAt: at(3),
+      }]);
+      // A report and a told value of the same commit: the value changes what the report describes.
+      const reported = { ...power, attributes: [{ type: "Actual", value: "22000" }], receivedAt: at(4) };
+      await store().commit({
+        chargePointId: "CP-1",
+        deviceModel: [reported],
+        deviceModelValues: [{
+          ...ref,
+          variable: { name: "Power" },
+          attributeType: "Actual",
+          value: "1",
+          at: at(4),
+        }],
+      });
+      const [after] = await store().listDeviceModel("CP-1", { limit: 10 });
+      assertEquals(after?.attributes, [{ type: "Actual", value: "1" }]);
+      assertEquals(after?.receivedAt, at(4));
+    },
+  );
+
   stationTest("a station's dialect and EVSEs survive in its snapshot", async ({ store }) => {
     const evses = [{
       evseId: 1,

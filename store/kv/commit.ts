@@ -21,7 +21,7 @@ import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import { planStation, stationKeys } from "./charge_points.ts";
 import { planCommandLog } from "./command_log.ts";
-import { planDeviceModel } from "./device_model.ts";
+import { deviceModelKeys, planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
 import {
@@ -337,7 +337,7 @@ export class KvCommitter {
     }
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
-    planDeviceModel(p.changes, set);
+    planDeviceModel(p.changes, read, set);
     return { set, journaled };
   }
 }
@@ -366,6 +366,7 @@ async function prepare(
     if (entry === undefined) keys.push(key);
     else recalled.push(entry);
   }
+  keys.push(...deviceModelKeys(changes));
   if (readRows) {
     for (const g of groups) {
       if (g.key !== null) keys.push(g.key);

@@ -1,6 +1,6 @@
 /** OCPP 2.0.1 device models on Deno KV: `["dm", cpId, deviceModelKey]` -> DeviceModelEntry, sorted by key. */
 import type { StationChanges } from "../../model/changes.ts";
-import { type DeviceModelEntry, deviceModelKey } from "../../model/device_model.ts";
+import { type DeviceModelEntry, deviceModelKey, withValue } from "../../model/device_model.ts";
 import type { PageRequest } from "../mod.ts";
 import type { WriteSet } from "./write_set.ts";
 
@@ -23,9 +23,39 @@ export class KvDeviceModel {
   }
 }
 
-/** Each entry replaces the stored one of its key (idempotent: a replayed report writes the same). */
-export function planDeviceModel(changes: StationChanges, set: WriteSet): void {
-  for (const entry of changes.deviceModel ?? []) {
-    set.set(["dm", entry.chargePointId, deviceModelKey(entry)], entry, { idempotent: true });
+const entryKey = (chargePointId: string, key: string): Deno.KvKey => ["dm", chargePointId, key];
+
+/** The keys a commit of `changes` reads: the stored entries its told values change. */
+export function deviceModelKeys(changes: StationChanges): Deno.KvKey[] {
+  return (changes.deviceModelValues ?? []).map((v) => entryKey(v.chargePointId, deviceModelKey(v)));
+}
+
+/**
+ * A report's entries replace the stored ones of their keys (idempotent: a replayed report writes the same);
+ * a told value changes the entry this commit writes, else the stored one (checked: read-modify-write), and is
+ * dropped when there is none.
+ */
+export function planDeviceModel(
+  changes: StationChanges,
+  read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+  set: WriteSet,
+): void {
+  const reported = new Map<string, DeviceModelEntry>();
+  for (const entry of changes.deviceModel ?? []) reported.set(deviceModelKey(entry), entry);
+  const changed = new Map<string, DeviceModelEntry>();
+  for (const told of changes.deviceModelValues ?? []) {
+    const key = deviceModelKey(told);
+    let base = changed.get(key) ?? reported.get(key);
+    if (base === undefined) {
+      const stored = read(entryKey(told.chargePointId, key)) as Deno.KvEntryMaybe<DeviceModelEntry>;
+      if (stored.value === null) continue;
+      set.check(stored);
+      base = stored.value;
+    }
+    changed.set(key, withValue(base, told));
   }
+  for (const [key, entry] of reported) {
+    if (!changed.has(key)) set.set(entryKey(entry.chargePointId, key), entry, { idempotent: true });
+  }
+  for (const [key, entry] of changed) set.set(entryKey(entry.chargePointId, key), entry);
 }

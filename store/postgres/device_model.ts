@@ -1,8 +1,16 @@
-/** OCPP 2.0.1 device models on PostgreSQL (migration 013): one row per entry, upserted by the commit. */
+/**
+ * OCPP 2.0.1 device models on PostgreSQL (migration 013): one row per entry, upserted by the commit; the
+ * values commands' answers told change their stored rows (read for update, changed as `withValue` says).
+ */
 import type { Sql } from "postgres";
 import type { Writer } from "./sql.ts";
 import type { StationChanges } from "../../model/changes.ts";
-import { type DeviceModelEntry, deviceModelKey } from "../../model/device_model.ts";
+import {
+  type DeviceModelEntry,
+  deviceModelKey,
+  type DeviceModelValue,
+  withValue,
+} from "../../model/device_model.ts";
 import type { PageRequest } from "../mod.ts";
 
 export class PgDeviceModel {
@@ -26,8 +34,12 @@ export class PgDeviceModel {
     for (const entry of members.flatMap((m) => m.deviceModel ?? [])) {
       byKey.set(JSON.stringify([entry.chargePointId, deviceModelKey(entry)]), entry);
     }
-    if (byKey.size === 0) return;
-    const entries = [...byKey.values()];
+    if (byKey.size > 0) await this.#upsert(tx, [...byKey.values()]);
+    const told = members.flatMap((m) => m.deviceModelValues ?? []);
+    if (told.length > 0) await this.#change(tx, told);
+  }
+
+  async #upsert(tx: Writer, entries: DeviceModelEntry[]): Promise<void> {
     await tx`
       insert into device_model (charge_point_id, key, entry, updated_at)
       select cp, key, entry::jsonb, at from unnest(
@@ -37,6 +49,37 @@ export class PgDeviceModel {
         ${entries.map((e) => e.receivedAt)}::timestamptz[]
       ) as v(cp, key, entry, at)
       on conflict (charge_point_id, key) do update set entry = excluded.entry, updated_at = excluded.updated_at
+    `.execute();
+  }
+
+  /** Told values change the stored entries of their keys, in order; a key with no entry is left alone. */
+  async #change(tx: Writer, told: DeviceModelValue[]): Promise<void> {
+    const ids = (v: { chargePointId: string; key: string }) => JSON.stringify([v.chargePointId, v.key]);
+    const keyed = told.map((v) => ({ chargePointId: v.chargePointId, key: deviceModelKey(v), told: v }));
+    const rows = await tx<{ charge_point_id: string; key: string; entry: DeviceModelEntry }[]>`
+      select d.charge_point_id, d.key, d.entry from device_model d
+      join unnest(${keyed.map((k) => k.chargePointId)}::text[], ${keyed.map((k) => k.key)}::text[])
+        as v(cp, key) on d.charge_point_id = v.cp and d.key = v.key
+      for update of d
+    `;
+    const stored = new Map(rows.map((r) => [ids({ chargePointId: r.charge_point_id, key: r.key }), r.entry]));
+    const changed = new Map<string, { chargePointId: string; key: string; entry: DeviceModelEntry }>();
+    for (const k of keyed) {
+      const id = ids(k);
+      const base = changed.get(id)?.entry ?? stored.get(id);
+      if (base !== undefined) changed.set(id, { ...k, entry: withValue(base, k.told) });
+    }
+    if (changed.size === 0) return;
+    const out = [...changed.values()];
+    await tx`
+      update device_model d set entry = v.entry::jsonb, updated_at = v.at
+      from unnest(
+        ${out.map((c) => c.chargePointId)}::text[],
+        ${out.map((c) => c.key)}::text[],
+        ${out.map((c) => JSON.stringify(c.entry))}::text[],
+        ${out.map((c) => c.entry.valueChangedAt!)}::timestamptz[]
+      ) as v(cp, key, entry, at)
+      where d.charge_point_id = v.cp and d.key = v.key
     `.execute();
   }
 }

@@ -1,5 +1,6 @@
 /** The OCPP 2.0.1 command type: the same guard and effect as OCPP 1.6's (`../command.ts`), typed by 2.0.1. */
 import type { LiveRecord, SnapshotPatch } from "../../../model/charge_point.ts";
+import type { DeviceModelValue } from "../../../model/device_model.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../../protocol/ocpp201/mod.ts";
 
 export interface Command201<A extends CsToCpAction> {
@@ -12,4 +13,10 @@ export interface Command201<A extends CsToCpAction> {
   ) => SnapshotPatch | null;
   /** The station actions this answer asks for (see `Command.triggers` in `../command.ts`). */
   triggers?: (request: RequestOf<A>, response: ResponseOf<A>) => readonly string[];
+  /** The device model values this answer tells (the shell adds the station's id). */
+  deviceModelValues?: (
+    request: RequestOf<A>,
+    response: ResponseOf<A>,
+    at: string,
+  ) => readonly Omit<DeviceModelValue, "chargePointId">[];
 }

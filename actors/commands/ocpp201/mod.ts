@@ -9,6 +9,7 @@ import { getLocalListVersion, sendLocalList } from "./local_list.ts";
 import { requestStartTransaction } from "./request_start_transaction.ts";
 import { cancelReservation, reserveNow } from "./reservations.ts";
 import { triggerMessage } from "./trigger_message.ts";
+import { getVariables, setVariables } from "./variables.ts";
 
 export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   CancelReservation: cancelReservation,
@@ -26,7 +27,7 @@ export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   GetLog: {},
   GetReport: {},
   GetTransactionStatus: {},
-  GetVariables: {},
+  GetVariables: getVariables,
   InstallCertificate: {},
   RequestStartTransaction: requestStartTransaction,
   RequestStopTransaction: {},
@@ -34,7 +35,7 @@ export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   Reset: {},
   SendLocalList: sendLocalList,
   SetChargingProfile: {},
-  SetVariables: {},
+  SetVariables: setVariables,
   TriggerMessage: triggerMessage,
   UnlockConnector: {},
   UpdateFirmware: {},

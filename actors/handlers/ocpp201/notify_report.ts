@@ -1,4 +1,5 @@
-import type { DeviceModelEntry } from "../../../model/device_model.ts";
+import { componentOf, type DeviceModelEntry, variableOf } from "../../../model/device_model.ts";
+import { redactSecrets } from "../../../protocol/ocppj/secret_values.ts";
 import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
 import type { Handler201 } from "./handler.ts";
 
@@ -13,26 +14,18 @@ export const notifyReport: Handler201<"NotifyReport"> = (_state, request, ctx) =
     const { component, variable } = data;
     const entry: DeviceModelEntry = {
       chargePointId: ctx.chargePointId,
-      component: { name: component.name },
-      variable: { name: variable.name },
+      component: componentOf(component),
+      variable: variableOf(variable),
       attributes: data.variableAttribute.map(({ customData: _, ...attribute }) => attribute),
       requestId: request.requestId,
       generatedAt,
       receivedAt,
     };
-    if (component.instance !== undefined) entry.component.instance = component.instance;
-    if (component.evse) {
-      entry.component.evse = { id: component.evse.id };
-      if (component.evse.connectorId !== undefined) {
-        entry.component.evse.connectorId = component.evse.connectorId;
-      }
-    }
-    if (variable.instance !== undefined) entry.variable.instance = variable.instance;
     if (data.variableCharacteristics) {
       const { customData: _, ...characteristics } = data.variableCharacteristics;
       entry.characteristics = characteristics;
     }
-    return entry;
+    return redactSecrets(entry);
   });
   return {
     response: {},
