@@ -30,12 +30,13 @@ export interface ActionResult {
 export function useAction() {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ActionResult | null>(null);
-  async function run(label: string, fn: () => Promise<void>): Promise<boolean> {
+  /** `fn` may return what to say instead of `label` (an outcome it learned). */
+  async function run(label: string, fn: () => Promise<void | string>): Promise<boolean> {
     setBusy(true);
     setResult(null);
     try {
-      await fn();
-      setResult({ ok: true, text: label });
+      const said = await fn();
+      setResult({ ok: true, text: said ?? label });
       return true;
     } catch (error) {
       setResult({

@@ -7,6 +7,7 @@ import ChargingProfilesPanel from "./ChargingProfilesPanel.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import DecommissionStation from "./DecommissionStation.tsx";
+import DeviceModelPanel from "./DeviceModelPanel.tsx";
 import FleetOverview from "./FleetOverview.tsx";
 import IdTagManager from "./IdTagManager.tsx";
 import JobProgress from "./JobProgress.tsx";
@@ -30,6 +31,7 @@ export const ISLANDS = {
   CommandForms,
   ConfigurationPanel,
   DecommissionStation,
+  DeviceModelPanel,
   FleetOverview,
   IdTagManager,
   JobProgress,

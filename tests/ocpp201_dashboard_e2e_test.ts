@@ -135,3 +135,126 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    `dashboard: an operator changes a 2.0.1 variable in the device model and refreshes it with GetBaseReport${SKIP_REASON}`,
+  ignore: skip,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    const station = await connectStation201(server.wsUrl, "CP-DMP");
+    const errors: string[] = [];
+    const variable = (component: string, name: string, value: string, mutability = "ReadWrite") => ({
+      component: { name: component },
+      variable: { name },
+      variableAttribute: [{ type: "Actual", value, mutability }],
+    });
+    const report = (requestId: number, reportData: unknown[]) =>
+      station.call("NotifyReport", {
+        requestId,
+        generatedAt: new Date().toISOString(),
+        seqNo: 0,
+        reportData,
+      });
+    try {
+      await createUser(server, OPERATOR, "operator");
+      await createUser(server, { username: "vic", password: "viewer-password-1" }, "viewer");
+      await report(1, [
+        variable("OCPPCommCtrlr", "HeartbeatInterval", "300"),
+        variable("SecurityCtrlr", "Identity", "CP-DMP", "ReadOnly"),
+        variable("TxCtrlr", "EVConnectionTimeOut", "120"),
+      ]);
+      const asked: { setVariableData: { attributeValue: string }[] }[] = [];
+      station.handle("SetVariables", ({ params }) => {
+        asked.push(params);
+        return {
+          setVariableResult: params.setVariableData.map((
+            d: { attributeValue: string; component: unknown; variable: unknown },
+          ) => ({
+            attributeStatus: d.attributeValue === "5" ? "Rejected" : "Accepted",
+            ...(d.attributeValue === "5" ? { attributeStatusInfo: { reasonCode: "ValueTooLow" } } : {}),
+            component: d.component,
+            variable: d.variable,
+          })),
+        };
+      });
+      station.handle("GetBaseReport", ({ params }) => {
+        // The report follows the answer, as a real station's does.
+        setTimeout(() =>
+          void report(params.requestId, [
+            variable("OCPPCommCtrlr", "HeartbeatInterval", "60"),
+            variable("ISO15118Ctrlr", "CentralContractValidationAllowed", "false"),
+          ]), 700);
+        return { status: "Accepted" };
+      });
+
+      browser = await launch();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const viewerPage = await openPage(context, errors);
+      await logIn(viewerPage, server.url, { username: "vic", password: "viewer-password-1" });
+      await viewerPage.goto(`${server.url}/stations/CP-DMP`);
+      const viewerModel = viewerPage.getByRole("table", { name: "Device model" });
+      assertStringIncludes(await viewerModel.innerText(), "HeartbeatInterval");
+      assertEquals(
+        await viewerPage.getByRole("button", { name: /^Change / }).count(),
+        0,
+        "a viewer changes nothing",
+      );
+      assertEquals(await viewerPage.getByRole("button", { name: "Refresh with GetBaseReport" }).count(), 0);
+      await viewerPage.close();
+
+      const page = await openPage(
+        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
+        errors,
+      );
+      await logIn(page, server.url, OPERATOR);
+      await page.goto(`${server.url}/stations/CP-DMP`);
+      const model = page.getByRole("table", { name: "Device model" });
+      const row = (name: string) => model.locator(`tr[data-variable$=" ${name}"]`);
+      // Read-only variables have nothing to change.
+      assertEquals(await row("Identity").getByRole("button").count(), 0);
+      await page.getByRole("button", { name: "Change OCPPCommCtrlr HeartbeatInterval" }).click();
+      const input = page.getByLabel("New value of OCPPCommCtrlr HeartbeatInterval");
+      assertEquals(await input.inputValue(), "300");
+      // The station refuses a value: said, and the stored one stays.
+      await input.fill("5");
+      await page.getByRole("button", { name: "Send SetVariables" }).click();
+      const refusal = page.locator('[data-result="error"]');
+      await refusal.waitFor();
+      assertStringIncludes(await refusal.innerText(), "Rejected (ValueTooLow)");
+      await input.fill("30");
+      await page.getByRole("button", { name: "Send SetVariables" }).click();
+      await page.locator('[data-result="ok"]').waitFor();
+      assertEquals(
+        (await row("HeartbeatInterval").locator("[data-value]").innerText()).trim(),
+        "30",
+      );
+      assertEquals(asked.map((a) => a.setVariableData[0]?.attributeValue), ["5", "30"]);
+      // The same after a reload: what the table shows is what the store keeps.
+      await page.reload();
+      assertEquals(
+        (await row("HeartbeatInterval").locator("[data-value]").innerText()).trim(),
+        "30",
+      );
+
+      await page.getByRole("button", { name: "Refresh with GetBaseReport" }).click();
+      await page.locator('[data-result="ok"]').waitFor({ timeout: 20_000 });
+      await row("CentralContractValidationAllowed").waitFor();
+      assertStringIncludes(
+        await page.locator('[data-result="ok"]').innerText(),
+        "Report received: 4 variables",
+      );
+      assertEquals(
+        (await row("HeartbeatInterval").locator("[data-value]").innerText()).trim(),
+        "60",
+      );
+      await shot(page, "ocpp201-device-model");
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      await closeStation(station);
+      await server.close();
+    }
+  },
+});

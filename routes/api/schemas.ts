@@ -212,6 +212,9 @@ export const DeviceModelPageSchema = z.object({
     requestId: z.number().int(),
     generatedAt: z.string(),
     receivedAt: z.string(),
+    valueChangedAt: z.string().optional().describe(
+      "When a command's answer (SetVariables accepted, GetVariables read) last changed a value since the report",
+    ),
   })),
   nextCursor: z.string().nullable(),
 });

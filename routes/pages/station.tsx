@@ -6,7 +6,7 @@ import { Time, TzLabel } from "../../components/time.tsx";
 import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
 import { commandCatalog201, DEFAULT_COMMAND_201 } from "../../components/command_catalog_201.ts";
 import { ChargingReportsCard } from "../../components/charging_reports.tsx";
-import { DeviceModelCard, EvseCard } from "../../components/evses.tsx";
+import { EvseCard } from "../../components/evses.tsx";
 import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
@@ -107,7 +107,9 @@ export async function stationPage(api: PageApi, id: string) {
         )}
         {is201 && <EvseCard evses={station.evses ?? []} />}
         {is201 && <ChargingReportsCard reports={station.chargingReports} />}
-        {deviceModel && <DeviceModelCard page={deviceModel} />}
+        {deviceModel && (
+          <Island name="DeviceModelPanel" props={{ chargePointId: id, page: deviceModel, canCommand }} />
+        )}
         <Island
           name="StationActivity"
           props={{
