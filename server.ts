@@ -4,6 +4,7 @@
  */
 import type { Config } from "./config.ts";
 import { DECOMMISSIONED_REPORT_MS } from "./actors/charge_point.ts";
+import { ShutOut } from "./security/shut_out.ts";
 import { EventBus } from "./actors/events.ts";
 import type { VendorTable } from "./actors/handlers/mod.ts";
 import { FrameLog } from "./actors/frame_log.ts";
@@ -22,7 +23,6 @@ import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
 import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
-import { OncePer } from "./security/once_per.ts";
 import { connectionCeiling } from "./security/open_files.ts";
 import { createEnergy, type Energy } from "./energy/mod.ts";
 import { dialectAwareCommands } from "./energy/ocpp201_profiles.ts";
@@ -103,6 +103,8 @@ export interface RunningServer {
   extension: SecurityExtension;
   metrics: PrometheusMetrics;
   fleet: Fleet;
+  /** The decommissioned stations this process knows of (refused before upgrading). */
+  shutOut: ShutOut;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
    * not close the stores passed in.
@@ -161,6 +163,7 @@ export async function startServer(
   });
   // The follow-ups send commands through the registry they are part of: resolved when first used.
   const registryDeps = actorSecurityServices(extension, security.events, logger, () => registry);
+  const shutOut = new ShutOut(DECOMMISSIONED_REPORT_MS);
   const registry: Registry = new Registry({
     ...registryDeps,
     store,
@@ -172,7 +175,7 @@ export async function startServer(
     vendors: options.vendors ?? {},
     dataTransfers,
     metrics,
-    refusalReports: new OncePer(DECOMMISSIONED_REPORT_MS),
+    shutOut,
     settings: {
       registrationPolicy: config.REGISTRATION_POLICY,
       heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
@@ -190,6 +193,8 @@ export async function startServer(
   // this process's stations, so that nothing is done twice.
   const streamEvents = options.cluster ? new EventBus() : events;
   if (options.cluster) events.subscribe((event) => streamEvents.publish(event));
+  // Every node learns which stations went out of service (or came back), wherever the operator asked.
+  streamEvents.subscribe((e) => e.type === "service" && shutOut.serviceChanged(e.chargePointId, e.inService));
   const cluster = options.cluster
     ? new ClusterNode({
       backend: options.cluster,
@@ -333,6 +338,7 @@ export async function startServer(
   const transport = createTransport(config.HTTP_SERVER, config.PING_INTERVAL_S);
   const app = createApp({
     fleet: streamFleet,
+    shutOut,
     registry,
     store,
     logger,
@@ -411,6 +417,7 @@ export async function startServer(
     metrics,
     energy,
     fleet,
+    shutOut,
     async shutdown() {
       stopped = true;
       stopping.abort();

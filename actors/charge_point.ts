@@ -99,7 +99,7 @@ export const CLOSE_CODES = {
 
 const OPEN = 1;
 
-/** A decommissioned station's refused connections are reported once per this window (`refusalReports`). */
+/** A decommissioned station's refused connections are reported once per this window (`ShutOut`). */
 export const DECOMMISSIONED_REPORT_MS = 10 * 60_000;
 
 /** How often lastSeen alone is written at most, per station (LAST_SEEN_INTERVAL_S). */
@@ -505,12 +505,13 @@ export class ChargePointActor {
   /**
    * A decommissioned station that connects is closed before it is served: nothing is written (no lastSeen,
    * no connected or disconnected event), and the attempt is a security event (`station_refused`), at most
-   * one per `refusalReports` window.
+   * one per `shutOut` window; the id is taught to `shutOut`, which refuses its next handshake (HTTP 404).
    */
   #refuseDecommissioned(since: string): void {
     this.close(CLOSE_CODES.decommissioned, "Decommissioned");
+    this.deps.shutOut?.learn(this.id);
     const reason = `Decommissioned since ${since}`;
-    if (this.deps.refusalReports?.due(this.id, this.deps.now().getTime()) === false) {
+    if (this.deps.shutOut?.due(this.id, this.deps.now().getTime()) === false) {
       this.log.debug("decommissioned station refused", { remoteAddress: this.remoteAddress, since });
       return;
     }

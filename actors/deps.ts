@@ -46,11 +46,11 @@ export interface ActorDeps {
   /** The security event log (security/security_events.ts): where handlers' security events go. */
   securityEvents?: SecurityEventSink;
   /**
-   * Which refused connections of a decommissioned station are reported (a warning and a security event), by
-   * station id: one per window, so a station retrying all day cannot push real failures out of the log.
-   * Absent: every one.
+   * The decommissioned stations this process knows of (security/shut_out.ts): an actor that refuses one
+   * teaches it, so its next handshake is refused before upgrading; and which refusals are reported (a warning
+   * and a security event), one per station per window. Absent: every refusal reported, none before upgrading.
    */
-  refusalReports?: { due(key: string, nowMs: number): boolean };
+  shutOut?: { learn(id: string): void; due(id: string, nowMs: number): boolean };
   /** Checks CSRs for SignCertificate (the station PKI); absent: SignCertificate is answered Rejected. */
   csr?: CsrChecker;
   /** Runs the work handlers ask for after their answer (signing a CSR, sending CertificateSigned). */

@@ -27,6 +27,7 @@ import { createFileRoutes, MULTIPART_SLACK_BYTES } from "./files.ts";
 import { FIRMWARE_FORM_SLACK_BYTES } from "./api/files.ts";
 import type { SecurityExtension } from "../files/security_extension.ts";
 import type { Fleet } from "../fleet/mod.ts";
+import type { ShutOut } from "../security/shut_out.ts";
 
 export interface AppDeps {
   registry: Registry;
@@ -53,6 +54,8 @@ export interface AppDeps {
   extension?: SecurityExtension;
   /** Fleet operations (jobs, webhooks, reservations, ...); without it their routes are absent. */
   fleet?: Fleet;
+  /** Decommissioned stations this process knows of: their handshakes are refused before upgrading. */
+  shutOut?: ShutOut;
   settings: {
     allowMissingSubprotocol: boolean;
     /** PREFERRED_OCPP as a subprotocol; default `ocpp2.0.1`. */
@@ -104,6 +107,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.settings.stationUpgrader ? { upgrader: deps.settings.stationUpgrader } : {}),
       now: deps.now,
       refusals,
+      ...(deps.shutOut ? { shutOut: deps.shutOut } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.security
         ? {

@@ -18,6 +18,7 @@ import { callMessageId } from "../protocol/ocppj/frames.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 import type { StationGate } from "../security/station_gate.ts";
 import type { RefusalThrottle } from "../security/refusal_throttle.ts";
+import type { ShutOut } from "../security/shut_out.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
 import { remoteAddressOf } from "./remote_address.ts";
 
@@ -46,6 +47,8 @@ export interface OcppRouteOptions {
   metrics?: Metrics;
   /** How an accepted upgrade becomes a socket; default Deno's own WebSocket (`denoUpgrader`). */
   upgrader?: StationUpgrader;
+  /** Decommissioned stations this process knows of: refused with 404 before upgrading. */
+  shutOut?: ShutOut;
 }
 
 /** What the route and the actor use of an upgraded socket: the browser WebSocket's shape, as far as needed. */
@@ -89,6 +92,8 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     refusals: options.refusals,
     now: options.now,
   };
+
+  const { shutOut } = options;
 
   return async function ocppUpgrade(c: Context): Promise<Response> {
     let remoteAddress = remoteAddressOf(c);
@@ -140,6 +145,24 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
         release();
         return refuse(verdict.status, verdict.reason, verdict.headers);
       }
+    }
+    // After the security check: only a station that proved who it is learns that it is decommissioned.
+    // Read only for an id known to be decommissioned: nothing on a boot burst's path.
+    const since = shutOut?.knows(id)
+      ? await shutOut.since(id, (i) => registry.deps.store.getChargePoint(i))
+      : null;
+    if (since !== null) {
+      release();
+      if (options.securityEvents && shutOut!.due(id, options.now().getTime())) {
+        options.securityEvents.record({
+          kind: "station_refused",
+          chargePointId: id,
+          remoteAddress,
+          status: 404,
+          reason: `Decommissioned since ${since}`,
+        });
+      }
+      return refuse(404, `Charge point "${id}" is decommissioned`);
     }
 
     let upgraded;

@@ -6,7 +6,7 @@
  * Stations spread over the processes; a command sent through every process reaches its station with the
  * normal status codes; every process lists every station online; the live stream of one process shows a
  * station connecting to another; a station decommissioned through any process is closed where it is (4003)
- * and on every process after; a station reconnecting to another process replaces its old socket (4000);
+ * and refused everywhere after, before upgrading (404) by every process soon after; a station reconnecting to another process replaces its old socket (4000);
  * after SIGKILL of one process its presence expires (offline, commands 409 at once), its stations reconnect
  * to the others, and no acknowledged transaction is lost.
  */
@@ -261,11 +261,28 @@ Deno.test({
           }
           // Six tries at two in three: all on the holder's process would be 1 in 729.
           assert(remote > 0, "no decommission went through another process than the station's");
-          for (let i = 0; i < 6; i++) {
-            const again = await openRaw(`${wsUrl}/DX-${i % 2}`);
+          // Refused wherever it comes back: before upgrading (404) by a process that heard of it, else by its
+          // actor's load (4003), which teaches that process; soon every process refuses before upgrading.
+          const comeBack = async (id: string): Promise<number> => {
+            let again;
+            try {
+              again = await openRaw(`${wsUrl}/${id}`);
+            } catch (error) {
+              if (String(error).includes("Unexpected response 404")) return 404;
+              throw error;
+            }
             raws.push(again);
-            assertEquals((await within(again.closed, 15_000, "a returning station closed")).code, 4003);
-          }
+            return (await within(again.closed, 15_000, "a returning station closed")).code;
+          };
+          for (let i = 0; i < 6; i++) assert([404, 4003].includes(await comeBack(`DX-${i % 2}`)));
+          await eventually(
+            async () => {
+              const codes = await Promise.all([0, 1, 0, 1, 0, 1].map((i) => comeBack(`DX-${i}`)));
+              return codes.every((code) => code === 404);
+            },
+            15_000,
+            "every process refuses before upgrading",
+          );
         },
       );
 

@@ -1,9 +1,10 @@
 /**
  * Decommissioning a station, on Deno KV and on PostgreSQL, as an operator and the station would meet it:
  * `DELETE /api/v1/charge-points/{id}` (admin only; refused while a transaction runs) closes its socket with
- * 4003, every later connection is closed the same way before it is served (a security event each), and the
- * station leaves the list, the overview and the alerts while its record and transactions stay readable.
- * Registering it again (`PUT`) puts it back in service.
+ * 4003, every later handshake is refused with HTTP 404 before upgrading (a security event per window; a
+ * process that has not heard of it yet closes the connection with 4003 at its actor's load and refuses the
+ * next ones), and the station leaves the list, the overview and the alerts while its record and transactions
+ * stay readable. `POST …/recommission` puts it back in service.
  */
 import { assert, assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
@@ -11,7 +12,7 @@ import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { eventually, within } from "./helpers/server.ts";
 import { readEvents } from "./helpers/sse.ts";
-import { closeStation, connectStation, openRaw, type Station } from "./helpers/station.ts";
+import { closeStation, connectStation, expectRefused, openRaw, type Station } from "./helpers/station.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -104,13 +105,7 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           // It comes back: closed before it is served, its Heartbeat unanswered, the attempt a security event.
           await eventually(() => !server.registry.isConnected("CP-OLD"), 15_000, "CP-OLD gone");
           const seenBefore = (await server.store.getChargePoint("CP-OLD"))?.lastSeen;
-          const back = await openRaw(`${server.wsUrl}/CP-OLD`);
-          back.send(JSON.stringify([2, "hb-1", "Heartbeat", {}]));
-          assertEquals(await within(back.closed, 15_000, "the returning station closed"), {
-            code: 4003,
-            reason: "Decommissioned",
-          });
-          assertEquals(back.received, [], "nothing answered");
+          assertEquals(await expectRefused(`${server.wsUrl}/CP-OLD`), 404, "refused before upgrading");
           const events = await eventually(
             async () => {
               const page = await server.json(
@@ -123,11 +118,9 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             "the refusal recorded",
           );
           assert(String(events![0].reason).startsWith("Decommissioned since "), events![0].reason);
+          assertEquals(events![0].status, 404);
           // A station retrying all day is one event per window, not one per attempt.
-          for (let i = 0; i < 3; i++) {
-            const retry = await openRaw(`${server.wsUrl}/CP-OLD`);
-            assertEquals((await within(retry.closed, 15_000, "a retry closed")).code, 4003);
-          }
+          for (let i = 0; i < 3; i++) assertEquals(await expectRefused(`${server.wsUrl}/CP-OLD`), 404);
           const after = await server.json(
             "/api/v1/security-events?kind=station_refused&chargePointId=CP-OLD",
             { as: "operator" },
@@ -238,9 +231,32 @@ Deno.test("a socket that never booted can be decommissioned: its id is shut out 
     const done = await server.json("/api/v1/charge-points/GHOST-1", { method: "DELETE" });
     assertEquals(done.status, 200, JSON.stringify(done.body));
     assertEquals((await within(ghost.closed, 15_000, "the ghost closed")).code, 4003);
-    const again = await openRaw(`${server.wsUrl}/GHOST-1`);
-    assertEquals((await within(again.closed, 15_000, "the ghost closed again")).code, 4003);
+    assertEquals(await expectRefused(`${server.wsUrl}/GHOST-1`), 404);
     assertEquals(await listed(server), []);
+  });
+});
+
+Deno.test("a process that has not heard of a decommission refuses at the actor's load, then at the handshake", async () => {
+  await withApiServer("kv", async (server) => {
+    const station = await connectStation(server.wsUrl, "CP-FAR");
+    await closeStation(station);
+    assertEquals((await server.json("/api/v1/charge-points/CP-FAR", { method: "DELETE" })).status, 200);
+    // As a node that missed the event (another node's operator, before it arrived): it does not know.
+    const shutOut = server.shutOut;
+    shutOut.forget("CP-FAR");
+    const back = await openRaw(`${server.wsUrl}/CP-FAR`);
+    back.send(JSON.stringify([2, "hb-1", "Heartbeat", {}]));
+    assertEquals(await within(back.closed, 15_000, "the returning station closed"), {
+      code: 4003,
+      reason: "Decommissioned",
+    });
+    assertEquals(back.received, [], "nothing answered");
+    assertEquals(await expectRefused(`${server.wsUrl}/CP-FAR`), 404, "its actor taught the process");
+    // What a process knows is checked against the store: one put back in service elsewhere gets in.
+    shutOut.learn("CP-KEEP");
+    const keep = await connectStation(server.wsUrl, "CP-KEEP");
+    assertEquals(shutOut.knows("CP-KEEP"), false, "forgotten once the store said otherwise");
+    await closeStation(keep);
   });
 });
 
@@ -296,6 +312,8 @@ Deno.test("recommissioning while a refused connection is still loading answers 2
       201,
     );
     assertEquals((await server.json("/api/v1/charge-points/CP-P", { method: "DELETE" })).status, 200);
+    // As a process that has not heard of it: the connection reaches its actor.
+    server.shutOut.forget("CP-P");
     // The next connection's load is slow: the recommission arrives while its actor exists, not loaded.
     const store = server.store as unknown as { getChargePoint: (id: string) => Promise<unknown> };
     const get = store.getChargePoint.bind(store);
