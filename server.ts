@@ -222,6 +222,8 @@ export async function startServer(
       isConnected: (id) => registry.isConnectedHere(id),
     }),
     commandLog: store,
+    ledgerIdOf: async (id, stationId) =>
+      (await store.findTransactionByStationId(id, stationId))?.transactionId ?? null,
     sources: {
       activeTransactions: async (id) =>
         (await store.listTransactions({ chargePointId: id, status: "active", limit: 50 })).map((t) => ({

@@ -18,6 +18,7 @@ import type { ChargingProfileSource, StoredChargingProfile } from "../model/char
 import type { ClearChargingProfileRequest } from "../protocol/ocpp16/clear_charging_profile.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
+import type { RequestOf as RequestOf201 } from "../protocol/ocpp201/mod.ts";
 import type { ChargingProfileStore } from "../store/energy.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import type { CommandLogStore } from "../store/mod.ts";
@@ -31,6 +32,7 @@ import {
   resendRequest,
   storedProfile,
 } from "./charging_profiles.ts";
+import { clearChargingProfile16, setChargingProfile16 } from "./ocpp201_profiles.ts";
 
 export type ProfileAction = "SetChargingProfile" | "ClearChargingProfile" | "GetCompositeSchedule";
 
@@ -53,6 +55,8 @@ export interface ChargingProfileServiceDeps {
   newId: () => string;
   /** Told after a station's stored profiles changed (the dashboard's live view). */
   onChanged?: (chargePointId: string) => void;
+  /** The ledger id of a station's own OCPP 2.0.1 transaction id (a TxProfile it names), or null. */
+  ledgerIdOf?: (chargePointId: string, stationTransactionId: string) => Promise<number | null>;
 }
 
 export interface SetOutcome {
@@ -236,31 +240,51 @@ export class ChargingProfileService {
    * Records what an answer to a command sent some other way (the raw command API) taught: an accepted
    * SetChargingProfile or ClearChargingProfile changes the stored profiles as if this service had sent it.
    */
-  recordAnswer(answer: {
+  async recordAnswer(answer: {
     chargePointId: string;
     action: string;
     request: unknown;
     response: unknown;
     requestedBy: string;
+    /** The command's dialect; an OCPP 2.0.1 one is recorded as its 1.6 equivalent, when it has one. */
+    dialect?: string;
   }): Promise<void> {
     const { chargePointId, action, requestedBy } = answer;
-    if (action !== "SetChargingProfile" && action !== "ClearChargingProfile") return Promise.resolve();
+    if (action !== "SetChargingProfile" && action !== "ClearChargingProfile") return;
+    const request = answer.dialect === "ocpp2.0.1"
+      ? await this.#as16(chargePointId, action, answer.request)
+      : answer.request;
+    // A 2.0.1 profile 1.6's shape cannot carry exactly is sent but not kept (see ocpp201_profiles.ts).
+    if (request === null) return;
     const status = (answer.response as { status: string }).status;
-    return this.#serial(chargePointId, async () => {
+    return await this.#serial(chargePointId, async () => {
       const stored = await this.#deps.store.listChargingProfiles(chargePointId);
       const at = this.#deps.now().toISOString();
       await this.#write(
         chargePointId,
         action === "SetChargingProfile"
-          ? afterSetChargingProfile(stored, answer.request as SetChargingProfileRequest, status, {
+          ? afterSetChargingProfile(stored, request as SetChargingProfileRequest, status, {
             chargePointId,
             source: "command",
             requestedBy,
             at,
           })
-          : afterClearChargingProfile(stored, answer.request as ClearChargingProfileRequest, status),
+          : afterClearChargingProfile(stored, request as ClearChargingProfileRequest, status),
       );
     });
+  }
+
+  /** A 2.0.1 profile command as the 1.6 request the record keeps, or null (none exactly). */
+  async #as16(chargePointId: string, action: string, request: unknown): Promise<unknown | null> {
+    if (action === "ClearChargingProfile") {
+      return clearChargingProfile16(request as RequestOf201<"ClearChargingProfile">);
+    }
+    const set = request as RequestOf201<"SetChargingProfile">;
+    const stationId = set.chargingProfile.transactionId;
+    const ledgerId = stationId === undefined
+      ? null
+      : await this.#deps.ledgerIdOf?.(chargePointId, stationId) ?? null;
+    return setChargingProfile16(set, ledgerId);
   }
 
   /** A transaction ended: its TxProfiles are gone from the station (OCPP 1.6 §3.13.2), so from the record. */

@@ -26,6 +26,8 @@ export interface EnergyDeps {
   logger: Logger;
   /** Told after every division of a site (the live event stream). */
   publish?: (sample: SiteSample) => void;
+  /** The ledger id of a station's own OCPP 2.0.1 transaction id (a raw 2.0.1 TxProfile names it). */
+  ledgerIdOf?: (chargePointId: string, stationTransactionId: string) => Promise<number | null>;
 }
 
 export interface Energy {

@@ -146,3 +146,70 @@ export function dialectAwareCommands(deps: DialectDeps): StationCommands {
     },
   };
 }
+
+/**
+ * An operator's own 2.0.1 SetChargingProfile as the 1.6 request the record keeps (the EVSE as the connector):
+ * null when 1.6's shape cannot carry it exactly, and so the record cannot send it again as it was (several
+ * schedules, a sales tariff, a period's `phaseToUse`, a limit finer than 0.1, ChargingStationExternalConstraints,
+ * or a TxProfile whose transaction the ledger does not know: `ledgerId` null).
+ */
+export function setChargingProfile16(
+  request: RequestOf201<"SetChargingProfile">,
+  ledgerId: number | null,
+): RequestOf<"SetChargingProfile"> | null {
+  const p = request.chargingProfile;
+  const [s, ...more] = p.chargingSchedule;
+  if (!s || more.length > 0 || s.salesTariff !== undefined) return null;
+  if (p.chargingProfilePurpose === "ChargingStationExternalConstraints") return null;
+  if (p.transactionId !== undefined && ledgerId === null) return null;
+  if (s.chargingSchedulePeriod.some((x) => x.phaseToUse !== undefined || !tenths(x.limit))) return null;
+  if (s.minChargingRate !== undefined && !tenths(s.minChargingRate)) return null;
+  const schedule: ChargingProfile["chargingSchedule"] = {
+    chargingRateUnit: s.chargingRateUnit,
+    chargingSchedulePeriod: s.chargingSchedulePeriod.map((x) => ({
+      startPeriod: x.startPeriod,
+      limit: x.limit,
+      ...(x.numberPhases !== undefined ? { numberPhases: x.numberPhases } : {}),
+    })),
+  };
+  if (s.duration !== undefined) schedule.duration = s.duration;
+  if (s.startSchedule !== undefined) schedule.startSchedule = s.startSchedule;
+  if (s.minChargingRate !== undefined) schedule.minChargingRate = s.minChargingRate;
+  const profile: ChargingProfile = {
+    chargingProfileId: p.id,
+    stackLevel: p.stackLevel,
+    chargingProfilePurpose: p.chargingProfilePurpose === "ChargingStationMaxProfile"
+      ? "ChargePointMaxProfile"
+      : p.chargingProfilePurpose,
+    chargingProfileKind: p.chargingProfileKind,
+    chargingSchedule: schedule,
+  };
+  if (p.recurrencyKind !== undefined) profile.recurrencyKind = p.recurrencyKind;
+  if (p.validFrom !== undefined) profile.validFrom = p.validFrom;
+  if (p.validTo !== undefined) profile.validTo = p.validTo;
+  if (ledgerId !== null) profile.transactionId = ledgerId;
+  return { connectorId: request.evseId, csChargingProfiles: profile };
+}
+
+/** An operator's own 2.0.1 ClearChargingProfile as 1.6's; null when it selects what the record never holds. */
+export function clearChargingProfile16(
+  request: RequestOf201<"ClearChargingProfile">,
+): RequestOf<"ClearChargingProfile"> | null {
+  const criteria = request.chargingProfileCriteria;
+  if (criteria?.chargingProfilePurpose === "ChargingStationExternalConstraints") return null;
+  const out: RequestOf<"ClearChargingProfile"> = {};
+  if (request.chargingProfileId !== undefined) out.id = request.chargingProfileId;
+  if (criteria?.evseId !== undefined) out.connectorId = criteria.evseId;
+  if (criteria?.chargingProfilePurpose !== undefined) {
+    out.chargingProfilePurpose = criteria.chargingProfilePurpose === "ChargingStationMaxProfile"
+      ? "ChargePointMaxProfile"
+      : criteria.chargingProfilePurpose;
+  }
+  if (criteria?.stackLevel !== undefined) out.stackLevel = criteria.stackLevel;
+  return out;
+}
+
+/** Whether `n` has at most one decimal, as OCPP 1.6's limits (multipleOf 0.1). */
+function tenths(n: number): boolean {
+  return Math.abs(Math.round(n * 10) - n * 10) < 1e-9;
+}

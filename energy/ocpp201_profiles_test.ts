@@ -1,10 +1,13 @@
 import { assertEquals } from "@std/assert";
+import { ACTIONS as ACTIONS16 } from "../protocol/ocpp16/mod.ts";
 import { ACTIONS } from "../protocol/ocpp201/mod.ts";
 import {
+  clearChargingProfile16,
   clearChargingProfile201,
   compositeSchedule16,
   dialectAwareCommands,
   getCompositeSchedule201,
+  setChargingProfile16,
   setChargingProfile201,
 } from "./ocpp201_profiles.ts";
 import { stationDefaultRequest } from "./load_manager.ts";
@@ -97,5 +100,112 @@ Deno.test("dialectAwareCommands() sends a 1.6 station's profile as it is and a 2
   assertEquals(
     (sent[1]![2] as { chargingProfile: { transactionId: string } }).chargingProfile.transactionId,
     "TX-7",
+  );
+});
+
+Deno.test("an operator's own 2.0.1 profile commands are kept as their 1.6 equivalents, when they have one", () => {
+  const set = {
+    evseId: 1,
+    chargingProfile: {
+      id: 12,
+      stackLevel: 2,
+      chargingProfilePurpose: "TxProfile" as const,
+      chargingProfileKind: "Absolute" as const,
+      validTo: "2027-01-01T00:00:00Z",
+      transactionId: "TX-ABC",
+      chargingSchedule: [{
+        id: 1,
+        chargingRateUnit: "A" as const,
+        duration: 3600,
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }, {
+          startPeriod: 600,
+          limit: 10.5,
+          numberPhases: 1,
+        }],
+      }],
+    },
+  };
+  const kept = setChargingProfile16(set, 42)!;
+  assertEquals(ACTIONS16.SetChargingProfile.request.safeParse(kept).success, true);
+  assertEquals(kept, {
+    connectorId: 1,
+    csChargingProfiles: {
+      chargingProfileId: 12,
+      stackLevel: 2,
+      chargingProfilePurpose: "TxProfile",
+      chargingProfileKind: "Absolute",
+      validTo: "2027-01-01T00:00:00Z",
+      transactionId: 42,
+      chargingSchedule: {
+        chargingRateUnit: "A",
+        duration: 3600,
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }, {
+          startPeriod: 600,
+          limit: 10.5,
+          numberPhases: 1,
+        }],
+      },
+    },
+  });
+  // Sent again to the station as it was (but the schedule's own id, which 1.6 has not: the profile's).
+  const again = setChargingProfile201(kept, "TX-ABC");
+  assertEquals(
+    again.chargingProfile.chargingSchedule[0]?.chargingSchedulePeriod,
+    set.chargingProfile.chargingSchedule[0]?.chargingSchedulePeriod,
+  );
+  const { transactionId: _, ...untied } = set.chargingProfile;
+  const max = { ...untied, chargingProfilePurpose: "ChargingStationMaxProfile" as const };
+  assertEquals(
+    setChargingProfile16({ evseId: 0, chargingProfile: max }, null)?.csChargingProfiles
+      .chargingProfilePurpose,
+    "ChargePointMaxProfile",
+  );
+  // What 1.6's shape cannot carry exactly is not kept.
+  const schedule = set.chargingProfile.chargingSchedule[0]!;
+  const cannot = [
+    setChargingProfile16(set, null),
+    setChargingProfile16({
+      ...set,
+      chargingProfile: { ...set.chargingProfile, chargingSchedule: [schedule, { ...schedule, id: 2 }] },
+    }, 42),
+    setChargingProfile16({
+      ...set,
+      chargingProfile: {
+        ...set.chargingProfile,
+        chargingSchedule: [{ ...schedule, chargingSchedulePeriod: [{ startPeriod: 0, limit: 10.25 }] }],
+      },
+    }, 42),
+    setChargingProfile16({
+      ...set,
+      chargingProfile: {
+        ...set.chargingProfile,
+        chargingSchedule: [{
+          ...schedule,
+          chargingSchedulePeriod: [{ startPeriod: 0, limit: 10, phaseToUse: 2 }],
+        }],
+      },
+    }, 42),
+    setChargingProfile16({
+      ...set,
+      chargingProfile: { ...max, chargingProfilePurpose: "ChargingStationExternalConstraints" as const },
+    }, null),
+  ];
+  assertEquals(cannot, [null, null, null, null, null]);
+  assertEquals(
+    clearChargingProfile16({
+      chargingProfileId: 12,
+      chargingProfileCriteria: {
+        evseId: 0,
+        chargingProfilePurpose: "ChargingStationMaxProfile",
+        stackLevel: 1,
+      },
+    }),
+    { id: 12, connectorId: 0, chargingProfilePurpose: "ChargePointMaxProfile", stackLevel: 1 },
+  );
+  assertEquals(
+    clearChargingProfile16({
+      chargingProfileCriteria: { chargingProfilePurpose: "ChargingStationExternalConstraints" },
+    }),
+    null,
   );
 });

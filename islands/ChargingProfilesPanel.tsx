@@ -12,8 +12,10 @@ import { ApiCallError, apiFetch, useCommandAnnouncements } from "./client.tsx";
 export interface ChargingProfilesPanelProps {
   chargePointId: string;
   profiles: ChargingProfileList;
-  /** The station's connectors (0 included) to ask a composite schedule for. */
+  /** The station's connectors (0 included) to ask a composite schedule for: an OCPP 2.0.1 station's EVSEs. */
   connectorIds: number[];
+  /** What the station's dialect calls them: a 1.6 station's connectors, a 2.0.1 station's EVSEs. */
+  place: "Connector" | "EVSE";
   canCommand: boolean;
 }
 
@@ -38,6 +40,11 @@ function describeLimit(p: StoredChargingProfile): string {
   const [first, ...rest] = schedule.chargingSchedulePeriod;
   if (!first) return "—";
   return `${first.limit} ${schedule.chargingRateUnit}${rest.length ? ` (+${rest.length} periods)` : ""}`;
+}
+
+/** A purpose as the station's dialect names it (the record keeps 1.6's names). */
+function purposeName(purpose: string, place: ChargingProfilesPanelProps["place"]): string {
+  return place === "EVSE" && purpose === "ChargePointMaxProfile" ? "ChargingStationMaxProfile" : purpose;
 }
 
 export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps) {
@@ -118,7 +125,7 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
           <table class="table" aria-label="Charging profiles">
             <thead>
               <tr>
-                <th scope="col">Connector</th>
+                <th scope="col">{props.place}</th>
                 <th scope="col">Profile</th>
                 <th scope="col">Limit</th>
                 <th scope="col">State</th>
@@ -129,9 +136,9 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
             <tbody>
               {list.items.map((p) => (
                 <tr key={p.chargingProfileId} data-profile={p.chargingProfileId}>
-                  <td data-label="Connector">{p.connectorId}</td>
+                  <td data-label={props.place}>{p.connectorId}</td>
                   <td data-label="Profile">
-                    {p.chargingProfilePurpose}
+                    {purposeName(p.chargingProfilePurpose, props.place)}
                     {p.transactionId !== null && <span class="muted small">{` #${p.transactionId}`}</span>}
                     <br />
                     <span class="muted small">id {p.chargingProfileId}, stack level {p.stackLevel}</span>
@@ -164,7 +171,7 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
       {props.canCommand && (
         <form class="inline-form" onSubmit={ask} aria-label="Composite schedule">
           <label>
-            Connector
+            {props.place}
             <select
               name="connectorId"
               value={connectorId}
@@ -192,7 +199,9 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
       {composite && schedule && (
         <SeriesChart
           id="composite-schedule"
-          title={`Composite schedule, connector ${composite.connectorId}`}
+          title={`Composite schedule, ${
+            props.place === "EVSE" ? "EVSE" : "connector"
+          } ${composite.connectorId}`}
           unit={schedule.chargingRateUnit}
           series={[{
             name: "Limit",

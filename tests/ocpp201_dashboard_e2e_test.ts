@@ -258,3 +258,98 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    `dashboard: a 2.0.1 station's stored charging profiles, per EVSE: cleared and its composite schedule charted${SKIP_REASON}`,
+  ignore: skip,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    const station = await connectStation201(server.wsUrl, "CP-PRF");
+    const errors: string[] = [];
+    const asked: { action: string; params: Record<string, unknown> }[] = [];
+    try {
+      await createUser(server, OPERATOR, "operator");
+      await station.call("StatusNotification", {
+        timestamp: new Date().toISOString(),
+        connectorStatus: "Available",
+        evseId: 1,
+        connectorId: 1,
+      });
+      station.handle(
+        "SetChargingProfile",
+        ({ params }) => (asked.push({ action: "Set", params }), { status: "Accepted" }),
+      );
+      station.handle(
+        "ClearChargingProfile",
+        ({ params }) => (asked.push({ action: "Clear", params }), { status: "Accepted" }),
+      );
+      station.handle("GetCompositeSchedule", ({ params }) => {
+        asked.push({ action: "Composite", params });
+        return {
+          status: "Accepted",
+          schedule: {
+            evseId: params.evseId,
+            duration: params.duration,
+            scheduleStart: new Date().toISOString(),
+            chargingRateUnit: "A",
+            chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }],
+          },
+        };
+      });
+      // Stored through the API in 1.6's shape: the station gets 2.0.1's.
+      const set = await server.json("/api/v1/charge-points/CP-PRF/charging-profiles", {
+        method: "POST",
+        as: "operator",
+        body: {
+          connectorId: 0,
+          csChargingProfiles: {
+            chargingProfileId: 77,
+            stackLevel: 0,
+            chargingProfilePurpose: "ChargePointMaxProfile",
+            chargingProfileKind: "Absolute",
+            chargingSchedule: {
+              chargingRateUnit: "A",
+              chargingSchedulePeriod: [{ startPeriod: 0, limit: 32 }],
+            },
+          },
+        },
+      });
+      assertEquals(set.status, 201, JSON.stringify(set.body));
+      assertEquals(
+        (asked[0]?.params.chargingProfile as { chargingProfilePurpose: string }).chargingProfilePurpose,
+        "ChargingStationMaxProfile",
+      );
+
+      browser = await launch();
+      const page = await openPage(
+        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
+        errors,
+      );
+      await logIn(page, server.url, OPERATOR);
+      await page.goto(`${server.url}/stations/CP-PRF`);
+      const table = page.getByRole("table", { name: "Charging profiles" });
+      assertStringIncludes(await table.locator("thead").innerText(), "EVSE");
+      const row = table.locator('tr[data-profile="77"]');
+      assertStringIncludes(await row.innerText(), "ChargingStationMaxProfile");
+      const form = page.getByRole("form", { name: "Composite schedule" });
+      await form.getByLabel("EVSE").selectOption("1");
+      await form.getByRole("button", { name: "Ask for the composite schedule" }).click();
+      const chart = page.locator('[data-chart="composite-schedule"]');
+      await chart.waitFor();
+      assertStringIncludes(await chart.innerText(), "EVSE 1");
+      assertEquals(asked.at(-1)?.action, "Composite");
+      assertEquals(asked.at(-1)?.params.evseId, 1);
+      await shot(page, "ocpp201-charging-profiles");
+      await row.getByRole("button", { name: "Clear" }).click();
+      await row.waitFor({ state: "detached" });
+      assertEquals(asked.at(-1), { action: "Clear", params: { chargingProfileId: 77 } });
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      await closeStation(station);
+      await server.close();
+    }
+  },
+});

@@ -46,10 +46,12 @@ export interface CommandRouteOptions {
 
 export interface AnsweredCommand {
   chargePointId: string;
-  action: CsToCpAction;
+  /** An action of `dialect`. */
+  action: string;
   request: unknown;
   response: unknown;
   requestedBy: string;
+  dialect: string;
 }
 
 const CommandQuery = z.object({
@@ -200,16 +202,15 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       result = { ...result, remoteStartId: (payload as { remoteStartId: number }).remoteStartId };
     }
     try {
-      // Stored charging profiles follow 1.6's SetChargingProfile/ClearChargingProfile only.
-      if (is16) {
-        await onAnswered?.({
-          chargePointId: params.id,
-          action: action as CsToCpAction,
-          request: payload,
-          response: result,
-          requestedBy,
-        });
-      }
+      // Stored charging profiles follow SetChargingProfile/ClearChargingProfile, of either dialect.
+      await onAnswered?.({
+        chargePointId: params.id,
+        action,
+        request: payload,
+        response: result,
+        requestedBy,
+        dialect: is16 ? "ocpp1.6" : "ocpp2.0.1",
+      });
     } catch (error) {
       // The station did it; what we keep about it failing must not turn its answer into an error.
       logger.warn("cannot record what a command's answer taught", {

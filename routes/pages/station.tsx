@@ -125,15 +125,22 @@ export async function stationPage(api: PageApi, id: string) {
             props={{ chargePointId: id, configuration: configuration.configuration, canCommand }}
           />
         )}
-        {profiles && !is201 && (
+        {profiles && (
           <Island
             name="ChargingProfilesPanel"
             props={{
               chargePointId: id,
               profiles,
-              connectorIds: [...new Set([0, ...station.connectors.map((c) => c.connectorId)])].sort((a, b) =>
-                a - b
-              ),
+              // A 2.0.1 station's profiles are per EVSE (energy/ocpp201_profiles.ts: the connector is the EVSE).
+              connectorIds: [
+                ...new Set([
+                  0,
+                  ...(is201
+                    ? (station.evses ?? []).map((e) => e.evseId)
+                    : station.connectors.map((c) => c.connectorId)),
+                ]),
+              ].sort((a, b) => a - b),
+              place: is201 ? "EVSE" : "Connector",
               canCommand,
             }}
           />
