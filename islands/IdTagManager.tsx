@@ -203,7 +203,28 @@ export default function IdTagManager(props: IdTagManagerProps) {
                       : <Time iso={t.expiryDate} />}
                   </td>
                   <td data-label="Parent" class="mono">{t.parentIdTag ?? "—"}</td>
-                  <td data-label="Type">{t.idTokenType ?? "any"}</td>
+                  <td data-label="Type">
+                    {props.canEdit
+                      ? (
+                        <select
+                          aria-label={`OCPP 2.0.1 type of ${t.idTag}`}
+                          value={t.idTokenType ?? ""}
+                          disabled={busy}
+                          onChange={(e) => {
+                            const type = e.currentTarget.value;
+                            void run(`Type of ${t.idTag}: ${type || "any"}`, async () => {
+                              // null removes it: any type (sent as ISO14443).
+                              const body = { idTokenType: type || null };
+                              replace(await apiFetch<IdTag>(path(t.idTag), { method: "PATCH", body }));
+                            });
+                          }}
+                        >
+                          <option value="">any</option>
+                          {props.tokenTypes.map((type) => <option key={type}>{type}</option>)}
+                        </select>
+                      )
+                      : (t.idTokenType ?? "any")}
+                  </td>
                   <td data-label="Local list">
                     {props.canEdit
                       ? (

@@ -254,7 +254,9 @@ Deno.test({
       await page.getByRole("link", { name: "Id tags" }).click();
       await page.waitForURL(`${server.url}/id-tags`);
       await page.getByLabel("Id tag", { exact: true }).fill("TAG-NEW");
-      await page.getByLabel("OCPP 2.0.1 type").selectOption("ISO15693");
+      await page.getByRole("form", { name: "Add an id tag" }).getByLabel("OCPP 2.0.1 type").selectOption(
+        "ISO15693",
+      );
       await page.getByRole("button", { name: "Add" }).click();
       const row = page.locator('tr[data-id-tag="TAG-NEW"]');
       await row.waitFor();
@@ -272,7 +274,15 @@ Deno.test({
         idTokenType: "ISO15693",
         localList: false,
       });
-      assertEquals(await row.locator('td[data-label="Type"]').textContent(), "ISO15693");
+      const type = row.getByLabel("OCPP 2.0.1 type of TAG-NEW");
+      assertEquals(await type.inputValue(), "ISO15693");
+      // Its type changed in place: eMAID, then any again (removed).
+      await type.selectOption("eMAID");
+      await page.getByText("Type of TAG-NEW: eMAID").waitFor();
+      assertEquals((await server.json("/api/v1/id-tags/TAG-NEW")).body.idTokenType, "eMAID");
+      await type.selectOption("");
+      await page.getByText("Type of TAG-NEW: any").waitFor();
+      assertEquals((await server.json("/api/v1/id-tags/TAG-NEW")).body.idTokenType ?? null, null);
       await shot(page, "id-tags");
 
       // A station the policy leaves Pending: listed, accepted with one click, let in on its next boot.
