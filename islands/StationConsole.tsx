@@ -209,7 +209,13 @@ export default function StationConsole(props: StationConsoleProps) {
 
       <h2>Connectors</h2>
       {station.connectors.length === 0
-        ? <p class="muted">The station has not reported a connector status yet.</p>
+        ? (
+          <p class="muted" data-testid="no-connectors">
+            {station.ocppVersion === "ocpp2.0.1"
+              ? "An OCPP 2.0.1 station reports its connectors per EVSE: see EVSEs."
+              : "The station has not reported a connector status yet."}
+          </p>
+        )
         : (
           <table class="table connectors" aria-label="Connectors">
             <thead>

@@ -89,6 +89,7 @@ Deno.test({
       assertEquals((await page.getByTestId("ocpp-version").textContent())?.trim(), "· OCPP 2.0.1");
       const evses = page.getByRole("table", { name: "EVSEs" });
       assertStringIncludes(await evses.innerText(), "Occupied");
+      assertStringIncludes(await page.getByTestId("no-connectors").innerText(), "per EVSE: see EVSEs");
       const model = page.getByRole("table", { name: "Device model" });
       assertStringIncludes(await model.innerText(), "HeartbeatInterval");
       const profiles = await page.getByRole("table", { name: "Reported charging profiles" }).innerText();
