@@ -194,7 +194,9 @@ export async function startServer(
   const streamEvents = options.cluster ? new EventBus() : events;
   if (options.cluster) events.subscribe((event) => streamEvents.publish(event));
   // Every node learns which stations went out of service (or came back), wherever the operator asked.
-  streamEvents.subscribe((e) => e.type === "service" && shutOut.serviceChanged(e.chargePointId, e.inService));
+  const unfollowService = streamEvents.subscribe((e) =>
+    e.type === "service" && shutOut.serviceChanged(e.chargePointId, e.inService)
+  );
   const cluster = options.cluster
     ? new ClusterNode({
       backend: options.cluster,
@@ -427,6 +429,7 @@ export async function startServer(
       // Virtual stations first: they would reconnect to a closing server.
       await simulator.close();
       unfollow();
+      unfollowService();
       await energy.close();
       await registry.shutdown();
       // Its stations' releases go out, then its lease: the other nodes see them offline at once.
