@@ -29,6 +29,12 @@ const KEY_NAME_FIELDS = new Set(["key", "unknownKey", "configurationKey", "issue
 const VARIABLE_VALUE_FIELDS = new Set(["attributeValue"]);
 const VARIABLE_ATTRIBUTE_LISTS = new Set(["variableAttribute", "attributes"]);
 
+/**
+ * Names OCPP defines that say "key" but hold no secret: OCPP 2.0.1's `PublicKeyWithSignedMeterValue` (whether
+ * the meter's public key goes with signed meter values: Never, OncePerTransaction, EveryMeterValue).
+ */
+const NOT_SECRET_NAMES = new Set(["PublicKeyWithSignedMeterValue"]);
+
 const SECRET_WORDS = new Set(["key", "password", "passwd", "pwd", "secret", "passphrase"]);
 
 /**
@@ -37,6 +43,7 @@ const SECRET_WORDS = new Set(["key", "password", "passwd", "pwd", "secret", "pas
  * counts, not secrets.
  */
 export function isSecretName(name: string): boolean {
+  if (NOT_SECRET_NAMES.has(name)) return false;
   const lower = name.toLowerCase();
   if (/password|passwd|secret/.test(lower) || lower.endsWith("key")) return true;
   const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z0-9]+/);

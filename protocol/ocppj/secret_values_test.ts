@@ -5,7 +5,15 @@ Deno.test("isSecretName() knows AuthorizationKey and names that say key, passwor
   for (const name of ["AuthorizationKey", "WifiPassword", "mqtt_secret", "APIKEY", "apiKey", "SecretToken"]) {
     assertEquals(isSecretName(name), true, name);
   }
-  for (const name of ["GetConfigurationMaxKeys", "HeartbeatInterval", "MeterValuesSampledData", "idTag"]) {
+  for (
+    const name of [
+      "GetConfigurationMaxKeys",
+      "HeartbeatInterval",
+      "MeterValuesSampledData",
+      "idTag",
+      "PublicKeyWithSignedMeterValue",
+    ]
+  ) {
     assertEquals(isSecretName(name), false, name);
   }
 });
