@@ -245,6 +245,42 @@ export function ocpp201Cases({ stationTest }: Cases): void {
     },
   );
 
+  stationTest(
+    "a GetVariables of 150 reported variables changes them all in one commit, with its command log",
+    async ({ store }) => {
+      const names = Array.from({ length: 150 }, (_, i) => `V${String(i).padStart(3, "0")}`);
+      const reported = names.map((name) => entry("EVSE", name, "0"));
+      assertEquals((await store().commit({ chargePointId: "CP-1", deviceModel: reported })).ok, true);
+      const component = { name: "EVSE", evse: { id: 1 } };
+      const result = await store().commit({
+        chargePointId: "CP-1",
+        commandLog: [{
+          id: "cmd-1",
+          chargePointId: "CP-1",
+          action: "GetVariables",
+          payload: {},
+          requestedBy: "user:olga",
+          requestedAt: at(2),
+          finishedAt: at(2),
+          outcome: "accepted",
+          response: {},
+        }],
+        deviceModelValues: names.map((name) => ({
+          chargePointId: "CP-1",
+          component,
+          variable: { name },
+          attributeType: "Actual",
+          value: `${name}-read`,
+          at: at(2),
+        })),
+      });
+      assertEquals(result.ok, true);
+      const all = await store().listDeviceModel("CP-1", { limit: 200 });
+      assertEquals(all.map((e) => e.attributes[0]?.value), names.map((name) => `${name}-read`));
+      assertEquals((await store().listCommandLog("CP-1", 10)).map((e) => e.id), ["cmd-1"]);
+    },
+  );
+
   stationTest("a station's dialect and EVSEs survive in its snapshot", async ({ store }) => {
     const evses = [{
       evseId: 1,

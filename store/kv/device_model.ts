@@ -33,7 +33,9 @@ export function deviceModelKeys(changes: StationChanges): Deno.KvKey[] {
 /**
  * A report's entries replace the stored ones of their keys (idempotent: a replayed report writes the same);
  * a told value changes the entry this commit writes, else the stored one (checked: read-modify-write), and is
- * dropped when there is none.
+ * dropped when there is none. Each changed entry is a unit with its own check: a GetVariables of hundreds of
+ * variables holds more checks than one atomic may (100), and units are what an oversize write set spreads
+ * over several atomics (a unit committed before a failed rest is harmless: planned again, it writes the same).
  */
 export function planDeviceModel(
   changes: StationChanges,
@@ -42,20 +44,24 @@ export function planDeviceModel(
 ): void {
   const reported = new Map<string, DeviceModelEntry>();
   for (const entry of changes.deviceModel ?? []) reported.set(deviceModelKey(entry), entry);
-  const changed = new Map<string, DeviceModelEntry>();
+  const changed = new Map<string, { entry: DeviceModelEntry; checks: Deno.AtomicCheck[] }>();
   for (const told of changes.deviceModelValues ?? []) {
     const key = deviceModelKey(told);
-    let base = changed.get(key) ?? reported.get(key);
+    const before = changed.get(key);
+    let base = before?.entry ?? reported.get(key);
+    const checks = before?.checks ?? [];
     if (base === undefined) {
       const stored = read(entryKey(told.chargePointId, key)) as Deno.KvEntryMaybe<DeviceModelEntry>;
       if (stored.value === null) continue;
-      set.check(stored);
+      checks.push(stored);
       base = stored.value;
     }
-    changed.set(key, withValue(base, told));
+    changed.set(key, { entry: withValue(base, told), checks });
   }
   for (const [key, entry] of reported) {
     if (!changed.has(key)) set.set(entryKey(entry.chargePointId, key), entry, { idempotent: true });
   }
-  for (const [key, entry] of changed) set.set(entryKey(entry.chargePointId, key), entry);
+  for (const [key, { entry, checks }] of changed) {
+    set.unit(checks, [[entryKey(entry.chargePointId, key), entry]], 0);
+  }
 }
