@@ -17,6 +17,20 @@ function purpose201(purpose: ChargingProfile["chargingProfilePurpose"]): Purpose
   return purpose === "ChargePointMaxProfile" ? "ChargingStationMaxProfile" : purpose;
 }
 
+/** 2.0.1's purpose as 1.6 names it (ChargingStationExternalConstraints has no 1.6 name: callers refuse it). */
+function purpose16(purpose: Exclude<Purpose201, "ChargingStationExternalConstraints">) {
+  return purpose === "ChargingStationMaxProfile" ? "ChargePointMaxProfile" : purpose;
+}
+
+/** A schedule period with the fields both versions have (2.0.1's `phaseToUse` is not among them). */
+function plainPeriod(period: { startPeriod: number; limit: number; numberPhases?: number | undefined }) {
+  return {
+    startPeriod: period.startPeriod,
+    limit: period.limit,
+    ...(period.numberPhases !== undefined ? { numberPhases: period.numberPhases } : {}),
+  };
+}
+
 /** A 1.6 SetChargingProfile as OCPP 2.0.1's; `stationTransactionId` replaces a TxProfile's ledger id. */
 export function setChargingProfile201(
   request: RequestOf<"SetChargingProfile">,
@@ -27,11 +41,7 @@ export function setChargingProfile201(
   const schedule: RequestOf201<"SetChargingProfile">["chargingProfile"]["chargingSchedule"][number] = {
     id: p.chargingProfileId,
     chargingRateUnit: s.chargingRateUnit,
-    chargingSchedulePeriod: s.chargingSchedulePeriod.map((period) => ({
-      startPeriod: period.startPeriod,
-      limit: period.limit,
-      ...(period.numberPhases !== undefined ? { numberPhases: period.numberPhases } : {}),
-    })),
+    chargingSchedulePeriod: s.chargingSchedulePeriod.map(plainPeriod),
   };
   if (s.duration !== undefined) schedule.duration = s.duration;
   if (s.startSchedule !== undefined) schedule.startSchedule = s.startSchedule;
@@ -166,11 +176,7 @@ export function setChargingProfile16(
   if (s.minChargingRate !== undefined && !tenths(s.minChargingRate)) return null;
   const schedule: ChargingProfile["chargingSchedule"] = {
     chargingRateUnit: s.chargingRateUnit,
-    chargingSchedulePeriod: s.chargingSchedulePeriod.map((x) => ({
-      startPeriod: x.startPeriod,
-      limit: x.limit,
-      ...(x.numberPhases !== undefined ? { numberPhases: x.numberPhases } : {}),
-    })),
+    chargingSchedulePeriod: s.chargingSchedulePeriod.map(plainPeriod),
   };
   if (s.duration !== undefined) schedule.duration = s.duration;
   if (s.startSchedule !== undefined) schedule.startSchedule = s.startSchedule;
@@ -178,9 +184,7 @@ export function setChargingProfile16(
   const profile: ChargingProfile = {
     chargingProfileId: p.id,
     stackLevel: p.stackLevel,
-    chargingProfilePurpose: p.chargingProfilePurpose === "ChargingStationMaxProfile"
-      ? "ChargePointMaxProfile"
-      : p.chargingProfilePurpose,
+    chargingProfilePurpose: purpose16(p.chargingProfilePurpose),
     chargingProfileKind: p.chargingProfileKind,
     chargingSchedule: schedule,
   };
@@ -201,9 +205,7 @@ export function clearChargingProfile16(
   if (request.chargingProfileId !== undefined) out.id = request.chargingProfileId;
   if (criteria?.evseId !== undefined) out.connectorId = criteria.evseId;
   if (criteria?.chargingProfilePurpose !== undefined) {
-    out.chargingProfilePurpose = criteria.chargingProfilePurpose === "ChargingStationMaxProfile"
-      ? "ChargePointMaxProfile"
-      : criteria.chargingProfilePurpose;
+    out.chargingProfilePurpose = purpose16(criteria.chargingProfilePurpose);
   }
   if (criteria?.stackLevel !== undefined) out.stackLevel = criteria.stackLevel;
   return out;

@@ -9,7 +9,7 @@ import {
   type DeviceModelValue,
   variableOf,
 } from "../../../model/device_model.ts";
-import { isSecretName, REDACTED } from "../../../protocol/ocppj/secret_values.ts";
+import { storedValue } from "../secrets.ts";
 import type { Command201 } from "./command.ts";
 
 type Told = Omit<DeviceModelValue, "chargePointId">;
@@ -53,7 +53,7 @@ function toldOf(ref: Named, attributeType: string | undefined, value: string, at
     component: componentOf(ref.component),
     variable: variableOf(ref.variable),
     attributeType: attributeType ?? ACTUAL,
-    value: isSecretName(ref.variable.name) ? REDACTED : value,
+    value: storedValue(ref.variable.name, value),
     at,
   };
 }
