@@ -122,3 +122,40 @@ Deno.test("frames nested 20,000 deep that name a key neither crash the server no
     await server.close();
   }
 });
+
+Deno.test("a secret a station reports with the wrong type is not quoted by the refusal, the log or the frames", async () => {
+  const server = await startApiServer();
+  const secret = 31415926535897;
+  try {
+    const station = await openRaw(`${server.wsUrl}/CP-NUMKEY`);
+    station.send('[2,"b1","BootNotification",{"chargePointVendor":"Acme","chargePointModel":"X"}]');
+    assertEquals((await station.next() as unknown[])[0], 3);
+    const command = server.json("/api/v1/charge-points/CP-NUMKEY/GetConfiguration", {
+      method: "POST",
+      as: "operator",
+      body: {},
+    });
+    const call = await station.next() as unknown[];
+    // Buggy firmware: the AuthorizationKey as a JSON number (the schema wants a string).
+    station.send(JSON.stringify([3, call[1], {
+      configurationKey: [{ key: "AuthorizationKey", readonly: false, value: secret }],
+    }]));
+    const answered = await command;
+    assertEquals(answered.status, 502);
+    assert(JSON.stringify(answered.body).includes("must be a string"), JSON.stringify(answered.body));
+    for (const path of ["commands", "frames"]) {
+      const res = await server.json(`/api/v1/charge-points/CP-NUMKEY/${path}`, { as: "viewer" });
+      assertEquals(res.status, 200, path);
+      assert(!JSON.stringify(res.body).includes(String(secret)), `${path}: ${JSON.stringify(res.body)}`);
+    }
+    const texts = [
+      JSON.stringify(answered.body),
+      JSON.stringify(await server.store.listCommandLog("CP-NUMKEY", 10)),
+      JSON.stringify(server.logs),
+    ];
+    assert(texts.every((t) => !t.includes(String(secret))), `a secret is quoted: ${texts.join("\n")}`);
+    await station.close();
+  } finally {
+    await server.close();
+  }
+});

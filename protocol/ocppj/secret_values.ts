@@ -122,8 +122,9 @@ function withoutValue(attribute: unknown): unknown {
  * JSON but names a secret is replaced by a note, since what it holds cannot be told apart.
  */
 export function redactFrameText(text: string): string {
-  // Most frames name nothing secret-looking: no parse for them.
-  if (!/key|password|passwd|pwd|secret|passphrase/i.test(text)) return text;
+  // Most frames name nothing secret-looking: no parse for them. One with a JSON escape may spell a name in
+  // escapes (`BasicAuthPa\u0073sword`), so it is parsed too.
+  if (!/key|password|passwd|pwd|secret|passphrase|\\u/i.test(text)) return text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

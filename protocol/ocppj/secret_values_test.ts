@@ -62,6 +62,15 @@ Deno.test("redactFrameText() redacts CALLs and CALLRESULTs and leaves frames wit
   );
 });
 
+Deno.test("redactFrameText() sees a secret's name spelled in JSON escapes", () => {
+  const escaped = '[2,"m6","SetVariables",{"setVariableData":[{"attributeValue":"hunter2",' +
+    '"component":{"name":"SecurityCtrlr"},"variable":{"name":"BasicAuthPa\\u0073sword"}}]}]';
+  assertEquals(JSON.parse(escaped)[3].setVariableData[0].variable.name, "BasicAuthPassword");
+  assertEquals(redactFrameText(escaped).includes("hunter2"), false);
+  const plain = '[2,"m7","DataTransfer",{"vendorId":"caf\\u00e9"}]';
+  assertStrictEquals(redactFrameText(plain), plain);
+});
+
 Deno.test("redactFrameText() hides what is nested too deep to inspect, without overflowing the stack", () => {
   const deep = `[2,"m6","DataTransfer",{"vendorId":"key","data":${"[".repeat(50_000)}${"]".repeat(50_000)}}]`;
   const out = redactFrameText(deep);

@@ -7,6 +7,7 @@ import { type ActionTable, type Dialect, hasAction } from "./dialect.ts";
 import type { OcppErrorCode } from "./errors.ts";
 import { codePointLength } from "./formats.ts";
 import { precheckOf } from "./precheck.ts";
+import { REDACTED, redactSecrets } from "./secret_values.ts";
 
 /**
  * What failed, for a CALLERROR's ErrorDetails. `field` is the dotted path of the first failing field
@@ -105,7 +106,7 @@ function passesPrecheck(schema: z.core.$ZodType, payload: unknown): boolean {
 }
 
 function unknownAction(dialect: Dialect, action: string): ValidationFailure {
-  return failure("NotImplemented", `Action ${show(action)} is not an ${dialect.name} action`, "", "action");
+  return failure("NotImplemented", `Action ${quote(action)} is not an ${dialect.name} action`, "", "action");
 }
 
 function failure(
@@ -120,6 +121,10 @@ function failure(
 function describeIssue(issue: z.core.$ZodIssue, payload: unknown): ValidationFailure {
   const field = issue.path.map(String).join(".");
   const value = valueAt(payload, issue.path);
+  // The description goes to logs, the command log and the peer: a secret's value (an AuthorizationKey sent as
+  // a number, say) is quoted as REDACTED; its type and length are still told.
+  const visible = isVisible(payload, issue.path, value);
+  const show = (v: unknown) => visible ? quote(v) : REDACTED;
   const name = `"${field}"`;
   switch (issue.code) {
     case "invalid_type":
@@ -131,7 +136,7 @@ function describeIssue(issue: z.core.$ZodIssue, payload: unknown): ValidationFai
           "type",
         );
       }
-      return wrongType(field, value, issue.expected === "int" ? "integer" : issue.expected);
+      return wrongType(field, value, issue.expected === "int" ? "integer" : issue.expected, show);
     case "unrecognized_keys": {
       const key = issue.keys[0] ?? "";
       const extra = field === "" ? key : `${field}.${key}`;
@@ -179,11 +184,11 @@ function describeIssue(issue: z.core.$ZodIssue, payload: unknown): ValidationFai
     case "invalid_value":
       // zod 4 checks an enum's type and value at once; JSON Schema tells them apart, as zod 3 did.
       if (typeof value !== "string" && issue.values.every((option) => typeof option === "string")) {
-        return wrongType(field, value, "string");
+        return wrongType(field, value, "string", show);
       }
       return failure(
         "PropertyConstraintViolation",
-        `Field ${name} must be one of ${issue.values.map((o) => show(o)).join(", ")}, got ${show(value)}`,
+        `Field ${name} must be one of ${issue.values.map((o) => quote(o)).join(", ")}, got ${show(value)}`,
         field,
         "enum",
       );
@@ -239,14 +244,28 @@ function valueAt(payload: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/** True when `value`, found at `path` in `payload`, is not a secret's (nor inside something hidden whole). */
+function isVisible(payload: unknown, path: readonly PropertyKey[], value: unknown): boolean {
+  try {
+    return valueAt(redactSecrets(payload), path) === value;
+  } catch {
+    return false; // a hostile object's getter: quote nothing of it
+  }
+}
+
 /** A field of the wrong JSON type, or missing (a required field, since an optional one may be absent). */
-function wrongType(field: string, value: unknown, expected: string): ValidationFailure {
+function wrongType(
+  field: string,
+  value: unknown,
+  expected: string,
+  show: (value: unknown) => string,
+): ValidationFailure {
   if (value === undefined) {
     return failure("OccurenceConstraintViolation", `Required field "${field}" is missing`, field, "required");
   }
   return failure(
     "TypeConstraintViolation",
-    `Field "${field}" must be ${withArticle(expected)}, got ${describe(value)}`,
+    `Field "${field}" must be ${withArticle(expected)}, got ${describe(value, show)}`,
     field,
     "type",
   );
@@ -264,7 +283,7 @@ function withArticle(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-function describe(value: unknown): string {
+function describe(value: unknown, show: (value: unknown) => string): string {
   const type = jsonType(value);
   return type === "object" || type === "array" ? `${withArticle(type)}` : `${type} ${show(value)}`;
 }
@@ -272,7 +291,7 @@ function describe(value: unknown): string {
 const MAX_SHOWN = 60;
 
 /** A short, quoted rendering of a value for a description: never the whole of a 10 kB string. */
-function show(value: unknown): string {
+function quote(value: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);

@@ -206,6 +206,26 @@ Deno.test("validatePayload() shortens a long value in its description", () => {
   assertStringIncludes(result.description, "got 10000");
 });
 
+Deno.test("validatePayload() never quotes a secret's value, only its type or length", () => {
+  const asNumber = failed(validateResponse("GetConfiguration", {
+    configurationKey: [{ key: "AuthorizationKey", readonly: false, value: 31415926535 }],
+  }));
+  assertEquals(asNumber.code, "TypeConstraintViolation");
+  assertEquals(
+    asNumber.description,
+    'Field "configurationKey.0.value" must be a string, got integer [redacted]',
+  );
+  const tooLong = failed(
+    validateRequest("ChangeConfiguration", { key: "AuthorizationKey", value: "s3cr3t".repeat(100) }),
+  );
+  assertEquals(tooLong.details.constraint, "maxLength");
+  assertStringIncludes(tooLong.description, "got 600: [redacted]");
+  assertEquals(tooLong.description.includes("s3cr3t"), false);
+  // A harmless key's value is still quoted.
+  const harmless = failed(validateRequest("ChangeConfiguration", { key: "HeartbeatInterval", value: 60 }));
+  assertStringIncludes(harmless.description, "got integer 60");
+});
+
 Deno.test("validatePayload() never throws, even on an object whose getter throws", () => {
   const hostile = {
     get idTag(): string {

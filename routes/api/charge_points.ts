@@ -11,6 +11,7 @@ import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry, StationConnection } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
+import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
 import { type ChargePointRecord, type LiveRecord, withDetails } from "../../model/charge_point.ts";
 import { deviceModelKey } from "../../model/device_model.ts";
@@ -538,7 +539,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     });
     const last = items.at(-1);
     return c.json({
-      items,
+      // Entries are stored redacted, but not those an older version stored: they are redacted here too.
+      items: redactSecrets(items),
       nextCursor: items.length === query.limit && last ? deviceModelKey(last) : null,
     });
   });
@@ -555,7 +557,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     responses: { 200: { description: "Command log", schema: listOf(CommandLogSchema) }, ...ERRORS },
   }, async (c, { params, query }) => {
     // No existence check: commands to a station that never connected are logged too.
-    return c.json({ items: await store.listCommandLog(params.id, query.limit) });
+    // As for the device model: what an older version stored unredacted is redacted on the way out.
+    return c.json({ items: redactSecrets(await store.listCommandLog(params.id, query.limit)) });
   });
 
   router.add({
