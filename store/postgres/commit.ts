@@ -278,7 +278,7 @@ export class PgCommitter {
       ["orphanStops", (m) => m.orphanStops?.length ?? 0],
       ["commandLog", (m) => m.commandLog?.length ?? 0],
       ["fileStatus", (m) => m.fileStatus?.length ?? 0],
-      ["deviceModel", (m) => m.deviceModel?.length ?? 0],
+      ["deviceModel", (m) => (m.deviceModel?.length ?? 0) + (m.deviceModelValues?.length ?? 0)],
     ];
     for (const [kind, rowsOf] of kinds) {
       const served = members.filter((m) => rowsOf(m) > 0);
@@ -294,12 +294,13 @@ export class PgCommitter {
 /**
  * Whether BEGIN may be sent with the batch's statements: true when the batch holds only the writes whose
  * statements take text (JSON rows, `json_param.ts`), numbers and arrays of them, which postgres.js cannot fail
- * to serialize. The command log, orphan stops, file status and device model rows go through postgres.js's own
- * row and JSON serializers.
+ * to serialize. The command log, orphan stops, file status and device model rows (and values told) go through
+ * postgres.js's own row and JSON serializers.
  */
 export function pipelinesBegin(members: readonly StationChanges[]): boolean {
   return members.every((m) =>
-    !m.commandLog?.length && !m.orphanStops?.length && !m.fileStatus?.length && !m.deviceModel?.length
+    !m.commandLog?.length && !m.orphanStops?.length && !m.fileStatus?.length && !m.deviceModel?.length &&
+    !m.deviceModelValues?.length
   );
 }
 

@@ -61,7 +61,7 @@ export class PgDeviceModel {
       join unnest(${keyed.map((k) => k.chargePointId)}::text[], ${keyed.map((k) => k.key)}::text[])
         as v(cp, key) on d.charge_point_id = v.cp and d.key = v.key
       for update of d
-    `;
+    `.execute();
     const stored = new Map(rows.map((r) => [ids({ chargePointId: r.charge_point_id, key: r.key }), r.entry]));
     const changed = new Map<string, { chargePointId: string; key: string; entry: DeviceModelEntry }>();
     for (const k of keyed) {

@@ -24,35 +24,50 @@ export const setVariables: Command201<"SetVariables"> = {
     const told: Told[] = [];
     for (const result of response.setVariableResult) {
       if (result.attributeStatus !== "Accepted" && result.attributeStatus !== "RebootRequired") continue;
-      const value = sent.get(attributeId(result, result.attributeType));
-      // An answer about a variable we did not set teaches nothing.
-      if (value !== undefined) told.push(toldOf(result, result.attributeType, value, at));
+      const type = answeredType(request.setVariableData, result);
+      const value = type === null ? undefined : sent.get(attributeId(result, type));
+      // An answer about a variable we did not set, or one we cannot tell which attribute of, teaches nothing.
+      if (type !== null && value !== undefined) told.push(toldOf(result, type, value, at));
     }
     return told;
   },
 };
 
 export const getVariables: Command201<"GetVariables"> = {
-  deviceModelValues(_request, response, at) {
-    return response.getVariableResult.flatMap((result) =>
-      result.attributeStatus === "Accepted" && result.attributeValue !== undefined
-        ? [toldOf(result, result.attributeType, result.attributeValue, at)]
-        : []
-    );
+  deviceModelValues(request, response, at) {
+    return response.getVariableResult.flatMap((result) => {
+      if (result.attributeStatus !== "Accepted" || result.attributeValue === undefined) return [];
+      const type = answeredType(request.getVariableData, result);
+      return type === null ? [] : [toldOf(result, type, result.attributeValue, at)];
+    });
   },
 };
 
 type Named = Pick<DeviceModelValue, "component" | "variable">;
+type Typed = Named & { attributeType?: string | undefined };
+
+/**
+ * The attribute a result is about: its own attributeType, else (a station may leave it out) the one the
+ * request asked about for that variable; null when the request asked about none or several of its attributes.
+ */
+function answeredType(requested: readonly Typed[], result: Typed): string | null {
+  if (result.attributeType !== undefined) return result.attributeType;
+  const key = deviceModelKey(result);
+  const types = new Set(
+    requested.filter((r) => deviceModelKey(r) === key).map((r) => r.attributeType ?? ACTUAL),
+  );
+  return types.size === 1 ? [...types][0]! : null;
+}
 
 function attributeId(ref: Named, attributeType: string | undefined): string {
   return `${deviceModelKey(ref)}|${attributeType ?? ACTUAL}`;
 }
 
-function toldOf(ref: Named, attributeType: string | undefined, value: string, at: string): Told {
+function toldOf(ref: Named, attributeType: string, value: string, at: string): Told {
   return {
     component: componentOf(ref.component),
     variable: variableOf(ref.variable),
-    attributeType: attributeType ?? ACTUAL,
+    attributeType,
     value: storedValue(ref.variable.name, value),
     at,
   };
