@@ -130,7 +130,6 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
                 <th scope="col">Limit</th>
                 <th scope="col">State</th>
                 <th scope="col">Set by, at (UTC)</th>
-                {props.canCommand && <th scope="col" aria-label="Actions" />}
               </tr>
             </thead>
             <tbody>
@@ -144,24 +143,27 @@ export default function ChargingProfilesPanel(props: ChargingProfilesPanelProps)
                     <span class="muted small">id {p.chargingProfileId}, stack level {p.stackLevel}</span>
                   </td>
                   <td data-label="Limit" class="num">{describeLimit(p)}</td>
-                  <td data-label="State" data-state={p.state}>{p.state}</td>
+                  {/* Clear sits under the state, not in a column of its own: the half-width card has no room. */}
+                  <td data-label="State" data-state={p.state}>
+                    {p.state}
+                    {props.canCommand && (
+                      <div class="cell-action">
+                        <button
+                          type="button"
+                          class="danger"
+                          disabled={busy}
+                          onClick={() => clear(p.chargingProfileId)}
+                        >
+                          Clear
+                        </button>
+                      </div>
+                    )}
+                  </td>
                   <td data-label="Set by" class="small">
                     <span class="mono">{p.requestedBy}</span>
                     <br />
                     {formatTime(p.updatedAt)}
                   </td>
-                  {props.canCommand && (
-                    <td data-label="Actions">
-                      <button
-                        type="button"
-                        class="danger"
-                        disabled={busy}
-                        onClick={() => clear(p.chargingProfileId)}
-                      >
-                        Clear
-                      </button>
-                    </td>
-                  )}
                 </tr>
               ))}
             </tbody>

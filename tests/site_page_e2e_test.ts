@@ -121,6 +121,14 @@ Deno.test({
       await panel.locator('tr[data-profile="900001"][data-profile]').waitFor();
       assertStringIncludes(await panel.innerText(), "load-managed by yard");
       assertStringIncludes(await panel.locator('tr[data-profile="900000"]').innerText(), "TxDefaultProfile");
+      // Every column fits the half-width card: Clear is visible without scrolling sideways.
+      const card = (await panel.boundingBox())!;
+      const clear =
+        (await panel.locator('tr[data-profile="900001"] button', { hasText: "Clear" }).boundingBox())!;
+      assert(
+        clear.x + clear.width <= card.x + card.width,
+        `Clear ends at ${clear.x + clear.width}, the card at ${card.x + card.width}`,
+      );
       await panel.locator('select[name="connectorId"]').selectOption("1");
       await panel.getByRole("button", { name: "Ask for the composite schedule" }).click();
       await panel.locator('[data-chart="composite-schedule"] path[data-series="Limit"]').waitFor({
