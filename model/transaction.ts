@@ -43,7 +43,7 @@ export interface TransactionRecord {
   stopTimestamp: string | null;
   stopReason: string | null;
   stopIdTag: string | null;
-  /** meterStop - meterStart, in Wh; null while not stopped. */
+  /** meterStop - meterStart, in Wh; null while not stopped, or when the meter went backwards (`energyOf`). */
   energyWh: number | null;
   /** The start's receivedAt. */
   createdAt: string;
@@ -224,7 +224,7 @@ export async function decideStop(
     stopTimestamp: input.timestamp,
     stopReason: input.reason,
     stopIdTag: input.idTag,
-    energyWh: input.meterStop - current.meterStart,
+    energyWh: energyOf(current.meterStart, input.meterStop),
     stoppedAt: input.receivedAt,
   };
   return {
@@ -252,4 +252,13 @@ export function orphanStop(input: StopTransactionInput): OrphanStopRecord {
     transactionData: input.transactionData,
     receivedAt: input.receivedAt,
   };
+}
+
+/**
+ * The energy a transaction delivered, in Wh: null while it has no stop reading, and when the stop reading is
+ * below the start's (a meter replaced or rolled over, or firmware that resets it): the energy is then not
+ * known, and a negative figure would lower every total it is added to.
+ */
+export function energyOf(meterStart: number, meterStop: number | null): number | null {
+  return meterStop === null || meterStop < meterStart ? null : meterStop - meterStart;
 }

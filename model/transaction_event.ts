@@ -16,7 +16,7 @@ import { hasSeqNo, storedSeqNos, withSeqNo } from "./seq_no_ranges.ts";
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
-import type { TransactionRecord } from "./transaction.ts";
+import { energyOf, type TransactionRecord } from "./transaction.ts";
 
 export interface TransactionEventInput {
   chargePointId: string;
@@ -149,7 +149,7 @@ function applyEvent(tx: TransactionRecord, input: TransactionEventInput): Transa
       next.idTag = input.idToken;
       next.startIdTagStatus = input.idTokenStatus ?? next.startIdTagStatus;
     }
-    if (next.meterStop !== null) next.energyWh = next.meterStop - next.meterStart;
+    if (next.meterStop !== null) next.energyWh = energyOf(next.meterStart, next.meterStop);
   }
   if (input.eventType === "Ended" && next.status !== "finished") {
     const meterStop = input.energy.end ?? input.energy.latest ?? next.meterStart;
@@ -158,7 +158,7 @@ function applyEvent(tx: TransactionRecord, input: TransactionEventInput): Transa
     next.stopTimestamp = input.timestamp;
     next.stopReason = input.stoppedReason ?? "Local";
     next.stopIdTag = input.idToken;
-    next.energyWh = meterStop - next.meterStart;
+    next.energyWh = energyOf(next.meterStart, meterStop);
     next.stoppedAt = input.receivedAt;
   }
   return next;

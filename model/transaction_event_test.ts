@@ -89,3 +89,16 @@ Deno.test("decideTransactionEvent() cannot place a first event without an EVSE",
   );
   assertEquals([outcome.outcome, changes], ["unplaced", {}]);
 });
+
+Deno.test("decideTransactionEvent() leaves the energy unknown when the start's reading is above the end's", async () => {
+  const ended = await decideTransactionEvent(
+    input({ eventType: "Ended", seqNo: 3, energy: { begin: null, end: 9000, latest: 9000 } }),
+    fakeLookups({ nextId: 30 }),
+  );
+  const started = await decideTransactionEvent(
+    input({ energy: { begin: 9500, end: null, latest: 9500 } }),
+    fakeLookups({ transactions: [ended.outcome.transaction!] }),
+  );
+  const filled = started.changes.transactionUpdates?.[0]?.transaction;
+  assertEquals([filled?.meterStart, filled?.meterStop, filled?.energyWh], [9500, 9000, null]);
+});

@@ -4,6 +4,7 @@ import {
   CLOSED_BY_OPERATOR,
   decideStart,
   decideStop,
+  energyOf,
   orphanStop,
   type StopTransactionInput,
 } from "./transaction.ts";
@@ -92,4 +93,11 @@ Deno.test("decideStop() finishes an active or superseded transaction, guarded by
 Deno.test("orphanStop() ids are stable for a replay and differ for another stop", () => {
   assertEquals(orphanStop(STOP).id, orphanStop({ ...STOP, receivedAt: "2026-05-02T00:00:00.000Z" }).id);
   assertNotEquals(orphanStop(STOP).id, orphanStop({ ...STOP, meterStop: 1501 }).id);
+});
+
+Deno.test("energyOf() is the stop reading less the start's; unknown before a stop and when the meter went backwards", () => {
+  assertEquals(energyOf(1_000, 4_500), 3_500);
+  assertEquals(energyOf(1_000, 1_000), 0);
+  assertEquals(energyOf(1_000, null), null);
+  assertEquals(energyOf(5_000, 4_000), null);
 });

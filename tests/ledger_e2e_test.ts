@@ -414,3 +414,37 @@ Deno.test("connector ids outside the spec's bounds store nothing (PropertyConstr
     await server.close();
   }
 });
+
+Deno.test("a stop reading below the start's is stored as sent, its energy unknown, with a warning", async () => {
+  const server = await startTestServer();
+  await seedTags(server.store);
+  const station = await connectStation(server.wsUrl, "CP-BACKWARDS");
+  try {
+    const start = await station.call("StartTransaction", {
+      connectorId: 1,
+      idTag: "GOOD",
+      meterStart: 5_000,
+      timestamp: at(0),
+    });
+    assertEquals(start.idTagInfo.status, "Accepted");
+    // The meter was replaced (or rolled over) during the session.
+    const stop = await station.call("StopTransaction", {
+      transactionId: start.transactionId,
+      meterStop: 1_200,
+      timestamp: at(30),
+    });
+    assertEquals(stop.idTagInfo, undefined);
+    const stored = await server.store.getTransaction(start.transactionId);
+    assertEquals([stored?.status, stored?.meterStart, stored?.meterStop, stored?.energyWh], [
+      "finished",
+      5_000,
+      1_200,
+      null,
+    ]);
+    const warning = server.logs.find((l) => l.level === "warn" && String(l.msg).includes("below its start"));
+    assertEquals(warning?.transactionId, start.transactionId, JSON.stringify(server.logs.slice(-5)));
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});

@@ -54,6 +54,17 @@ export const stopTransaction: Handler<"StopTransaction"> = async (state, request
       msg: "stop transaction replayed",
       fields: { transactionId: request.transactionId },
     });
+  } else if (transaction && transaction.meterStop! < transaction.meterStart) {
+    // Stored as it was sent; its energy is unknown (`energyOf`), which an operator should look into.
+    log.push({
+      level: "warn",
+      msg: "transaction stopped with a meter reading below its start: energy unknown",
+      fields: {
+        transactionId: request.transactionId,
+        meterStart: transaction.meterStart,
+        meterStop: transaction.meterStop,
+      },
+    });
   } else {
     log.push({
       level: "info",

@@ -183,7 +183,10 @@ export const TransactionSchema = z.object({
   stopTimestamp: z.string().nullable(),
   stopReason: z.string().nullable(),
   stopIdTag: z.string().nullable(),
-  energyWh: z.number().nullable(),
+  energyWh: z.number().nullable().describe(
+    "meterStop - meterStart in Wh; null while running, and when the stop reading is below the start's (a " +
+      "meter replaced or rolled over: the energy is not known, a warning is logged)",
+  ),
   createdAt: z.string(),
   stoppedAt: z.string().nullable(),
   stationTransactionId: z.string().optional().describe("OCPP 2.0.1: the station's own transactionId"),

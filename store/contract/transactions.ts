@@ -330,6 +330,19 @@ export function transactionCases({ stationTest }: Cases): void {
   );
 
   stationTest(
+    "stopTransaction() with a stop reading below the start keeps both readings and leaves the energy unknown",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput({ meterStart: 5_000 }));
+      const id = started.transaction.transactionId;
+      const out = await store().stopTransaction(stopInput(id, { meterStop: 4_000 }));
+      assertEquals(out.outcome, "stopped");
+      assertEquals([out.transaction?.meterStart, out.transaction?.meterStop], [5_000, 4_000]);
+      assertEquals(out.transaction?.energyWh, null);
+      assertEquals(await store().getTransaction(id), out.transaction);
+    },
+  );
+
+  stationTest(
     "listOrphanStops() returns newest first, per station, up to limit",
     async ({ store }) => {
       await store().stopTransaction(

@@ -22,7 +22,7 @@
  * ```
  */
 import type { StationChanges } from "../../model/changes.ts";
-import type { TransactionRecord } from "../../model/transaction.ts";
+import { energyOf, type TransactionRecord } from "../../model/transaction.ts";
 import { setMostRecent } from "../../model/recency.ts";
 
 /** Transactions recalled at most (the oldest are forgotten first): about the active ones of this node. */
@@ -83,6 +83,6 @@ function asRead(t: TransactionRecord): TransactionRecord {
     stopTimestamp: time(t.stopTimestamp),
     createdAt: new Date(t.createdAt).toISOString(),
     stoppedAt: time(t.stoppedAt),
-    energyWh: t.meterStop === null ? null : t.meterStop - t.meterStart,
+    energyWh: energyOf(t.meterStart, t.meterStop),
   };
 }

@@ -11,6 +11,7 @@ import { rangesOf, type SeqNoRanges, storedSeqNos } from "../../model/seq_no_ran
 import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import {
+  energyOf,
   isTransactionId,
   type OrphanStopRecord,
   type StartKey,
@@ -440,7 +441,7 @@ function toTransaction(r: TransactionRow): TransactionRecord {
     stopTimestamp: iso(r.stop_timestamp),
     stopReason: r.stop_reason,
     stopIdTag: r.stop_id_tag,
-    energyWh: meterStop === null ? null : meterStop - meterStart,
+    energyWh: energyOf(meterStart, meterStop),
     createdAt: iso(r.created_at),
     stoppedAt: iso(r.stopped_at),
     ...(r.station_transaction_id !== null ? { stationTransactionId: r.station_transaction_id } : {}),
