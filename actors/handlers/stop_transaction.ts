@@ -54,8 +54,8 @@ export const stopTransaction: Handler<"StopTransaction"> = async (state, request
       msg: "stop transaction replayed",
       fields: { transactionId: request.transactionId },
     });
-  } else if (transaction && transaction.meterStop! < transaction.meterStart) {
-    // Stored as it was sent; its energy is unknown (`energyOf`), which an operator should look into.
+  } else if (transaction && transaction.energyWh === null) {
+    // Stopped, yet no energy: the meter went backwards (`energyOf`). Stored as sent; an operator should look.
     log.push({
       level: "warn",
       msg: "transaction stopped with a meter reading below its start: energy unknown",
