@@ -1,37 +1,69 @@
 import { OcppError } from "../../protocol/ocppj/errors.ts";
 
 /**
- * The official JSON schemas only say "integer" for connectorId; the spec's field tables bound it: 0 is the
- * whole station and connectors count from 1 (OCPP 1.6 §6.45, §6.47, §6.31). A value outside is refused with
- * PropertyConstraintViolation rather than stored (the PostgreSQL schema would refuse it as InternalError,
- * and the station would retry it forever).
+ * The highest connector (1.6) or EVSE / EVSE connector (2.0.1) id we keep. The schemas allow any 32-bit
+ * integer; a station's record holds one entry per connector it reported, and on Deno KV a record holds at most
+ * 64 KiB: a station reporting thousands of ids would make its own record unwritable (every later message
+ * failed). Real stations have a handful; controllers behind one connection a few dozen.
  */
-export function requireConnectorId(connectorId: number, min: 0 | 1): void {
+export const MAX_CONNECTOR_ID = 100;
+
+/** The most connector entries (EVSE and connector pairs) a 2.0.1 station's record keeps. */
+export const MAX_EVSE_CONNECTORS = 100;
+
+/**
+ * The official JSON schemas only say "integer" for connectorId; the spec's field tables bound it from below:
+ * 0 is the whole station and connectors count from 1 (OCPP 1.6 §6.45, §6.47, §6.31); from above, see
+ * MAX_CONNECTOR_ID. A value outside is refused with PropertyConstraintViolation rather than stored.
+ */
+export function requireConnectorId(connectorId: number, min: 0 | 1, field = "connectorId"): void {
+  if (connectorId > MAX_CONNECTOR_ID) {
+    throw new OcppError(
+      "PropertyConstraintViolation",
+      `Field "${field}" must be at most ${MAX_CONNECTOR_ID}, got ${connectorId}`,
+      { field, constraint: "maximum" },
+    );
+  }
   if (connectorId >= min) return;
   const bound = min === 0 ? "0 or more" : "greater than 0";
   throw new OcppError(
     "PropertyConstraintViolation",
-    `Field "connectorId" must be ${bound}, got ${connectorId}`,
-    {
-      field: "connectorId",
-      constraint: "minimum",
-    },
+    `Field "${field}" must be ${bound}, got ${connectorId}`,
+    { field, constraint: "minimum" },
+  );
+}
+
+/** A new EVSE connector entry is refused once the record holds MAX_EVSE_CONNECTORS of them. */
+export function requireRoomForConnector(entries: number, isNew: boolean): void {
+  if (!isNew || entries < MAX_EVSE_CONNECTORS) return;
+  throw new OcppError(
+    "PropertyConstraintViolation",
+    `A station may report at most ${MAX_EVSE_CONNECTORS} connectors; this one is one more`,
+    { field: "connectorId", constraint: "maximum" },
   );
 }
 
 /**
- * A meterStart must be an integer we can store exactly (JSON allows 1e20; a JavaScript number stops being
- * exact at 2^53 and PostgreSQL's bigint at 2^63): refused with PropertyConstraintViolation rather than stored
- * wrong, or failed on every retry. (Not used for StopTransaction, which is always answered with a CALLRESULT.)
+ * The longest sampled value (OCPP 1.6 `value`, a string the schema does not bound) we keep: twice what OCPP
+ * 2.0.1 allows a signed meter value (2,500). A Deno KV value holds at most 64 KiB, so one reading of 65 KB
+ * could never be stored and its MeterValues or StopTransaction would fail on every retry.
  */
-export function requireExactInteger(field: string, value: number): void {
-  if (Number.isSafeInteger(value)) return;
-  throw new OcppError(
-    "PropertyConstraintViolation",
-    `Field "${field}" is too large to store exactly, got ${value}`,
-    {
-      field,
-      constraint: "maximum",
-    },
+export const MAX_SAMPLED_VALUE_LENGTH = 5000;
+
+/** Refuses (PropertyConstraintViolation) a reading longer than MAX_SAMPLED_VALUE_LENGTH, naming its field. */
+export function requireSampledValuesFit(
+  meterValues: readonly { sampledValue: readonly { value: string }[] }[],
+  field: string,
+): void {
+  meterValues.forEach((mv, i) =>
+    mv.sampledValue.forEach((s, j) => {
+      if (s.value.length <= MAX_SAMPLED_VALUE_LENGTH) return;
+      const path = `${field}.${i}.sampledValue.${j}.value`;
+      throw new OcppError(
+        "PropertyConstraintViolation",
+        `Field "${path}" must be at most ${MAX_SAMPLED_VALUE_LENGTH} character(s) long, got ${s.value.length}`,
+        { field: path, constraint: "maxLength" },
+      );
+    })
   );
 }

@@ -1,6 +1,6 @@
 import { isoString } from "../../protocol/ocppj/time.ts";
 import { toMeterRows } from "../../model/meter_value.ts";
-import { requireConnectorId } from "./bounds.ts";
+import { requireConnectorId, requireSampledValuesFit } from "./bounds.ts";
 import type { Handler, LogLine } from "./handler.ts";
 
 /**
@@ -9,6 +9,7 @@ import type { Handler, LogLine } from "./handler.ts";
  */
 export const meterValues: Handler<"MeterValues"> = async (state, request, ctx) => {
   requireConnectorId(request.connectorId, 0);
+  requireSampledValuesFit(request.meterValue, "meterValue");
   const receivedAt = isoString(ctx.now);
   const log: LogLine[] = [];
   let transactionId: number | null = null;

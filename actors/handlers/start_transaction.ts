@@ -3,7 +3,7 @@ import { attachTransaction, detachTransaction } from "../../model/connector_stat
 import { checkIdTag } from "../../model/id_tag.ts";
 import { decideStart } from "../../model/transaction.ts";
 import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
-import { requireConnectorId, requireExactInteger } from "./bounds.ts";
+import { requireConnectorId } from "./bounds.ts";
 import type { Handler, LogLine } from "./handler.ts";
 
 /**
@@ -14,7 +14,6 @@ import type { Handler, LogLine } from "./handler.ts";
  */
 export const startTransaction: Handler<"StartTransaction"> = async (state, request, ctx) => {
   requireConnectorId(request.connectorId, 1);
-  requireExactInteger("meterStart", request.meterStart);
   const receivedAt = isoString(ctx.now);
   const idTagInfo = await checkIdTag(ctx.lookups, request.idTag, {
     now: ctx.now,

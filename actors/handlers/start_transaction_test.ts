@@ -1,5 +1,6 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { OcppError } from "../../protocol/ocppj/errors.ts";
+import { MAX_CONNECTOR_ID } from "./bounds.ts";
 import { charging, context, fakeLookups, NOW, station, transaction } from "./fakes.ts";
 import { startTransaction } from "./start_transaction.ts";
 
@@ -69,8 +70,8 @@ Deno.test("startTransaction() uses up the reservation it names", async () => {
   assertEquals(result.changes?.transactionsStarted?.[0]?.reservationId, 3);
 });
 
-Deno.test("startTransaction() refuses connector 0 and a meterStart it cannot store exactly", async () => {
-  for (const bad of [{ ...START, connectorId: 0 }, { ...START, meterStart: 2 ** 60 }]) {
+Deno.test("startTransaction() refuses connector 0 and a connector beyond the highest we keep", async () => {
+  for (const bad of [{ ...START, connectorId: 0 }, { ...START, connectorId: MAX_CONNECTOR_ID + 1 }]) {
     const error = await assertRejects(
       () => Promise.resolve(startTransaction(station(), bad, context())),
       OcppError,

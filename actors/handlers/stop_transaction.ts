@@ -4,14 +4,17 @@ import { toMeterRows } from "../../model/meter_value.ts";
 import { decideStop } from "../../model/transaction.ts";
 import type { RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
+import { requireSampledValuesFit } from "./bounds.ts";
 import type { Changes, Handler, LogLine } from "./handler.ts";
 
 /**
- * OCPP 1.6 §4.10. Always answered with a CALLRESULT: an unknown transactionId (-1 included) is kept as an
- * orphan stop for review, and a replayed stop changes nothing (the rules are `decideStop`'s). transactionData
- * meter values are stored once.
+ * OCPP 1.6 §4.10. A valid stop is always answered with a CALLRESULT: an unknown transactionId (-1 included) is
+ * kept as an orphan stop for review, and a replayed stop changes nothing (the rules are `decideStop`'s).
+ * transactionData meter values are stored once; a reading too long to store refuses the stop (a CALLERROR the
+ * station is told, rather than a stop stored without it).
  */
 export const stopTransaction: Handler<"StopTransaction"> = async (state, request, ctx) => {
+  requireSampledValuesFit(request.transactionData ?? [], "transactionData");
   const receivedAt = isoString(ctx.now);
   let idTagInfo: IdTagInfo | null = null;
   if (request.idTag !== undefined) {

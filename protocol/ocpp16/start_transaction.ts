@@ -4,14 +4,14 @@
  */
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
-import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { dateTime, exactInteger, integer } from "../ocppj/json_schema.ts";
 import { IdTagInfo, IdToken } from "./common.ts";
 
 export const StartTransactionRequest = z.strictObject({
   connectorId: integer,
   idTag: IdToken,
   /** Wh. */
-  meterStart: integer,
+  meterStart: exactInteger,
   reservationId: integer.optional(),
   timestamp: dateTime,
 });

@@ -5,13 +5,13 @@
 import { z } from "zod";
 import type { ActionDefinition } from "../ocppj/dialect.ts";
 import { STOP_REASONS } from "./enums.ts";
-import { dateTime, integer } from "../ocppj/json_schema.ts";
+import { dateTime, exactInteger, integer } from "../ocppj/json_schema.ts";
 import { IdTagInfo, IdToken, MeterValue } from "./common.ts";
 
 export const StopTransactionRequest = z.strictObject({
   idTag: IdToken.optional(),
   /** Wh. */
-  meterStop: integer,
+  meterStop: exactInteger,
   timestamp: dateTime,
   transactionId: integer,
   reason: z.enum(STOP_REASONS).optional(),

@@ -67,18 +67,42 @@ export const dateTime: z.ZodString = formatString("date-time", isDateTime);
 export const uri: z.ZodString = formatString("uri", isUri);
 
 /**
- * JSON Schema `type: "integer"`: a number with no fraction (1.0 and 1e21 are integers, as in JSON Schema).
- * A fraction is an `invalid_type` issue, as zod's own `.int()` raises.
+ * An integer check within [min, max]: a fraction is an `invalid_type` issue (as zod's own `.int()` raises), an
+ * integer out of range `too_small` / `too_big` (PropertyConstraintViolation). The range is not written into
+ * the JSON schema (`meta`): the official schemas say only "integer".
  */
-export const integer: z.ZodNumber = z.number().check(withPredicate((ctx: z.core.ParsePayload<number>) => {
-  if (Number.isInteger(ctx.value)) return;
-  ctx.issues.push({
-    code: "invalid_type",
-    expected: "int",
-    input: ctx.value,
-    message: "Expected an integer",
-  });
-}, Number.isInteger)).meta({ type: "integer" });
+function boundedInteger(min: number, max: number): z.ZodNumber {
+  const inRange = (value: number) => Number.isInteger(value) && value >= min && value <= max;
+  return z.number().check(withPredicate((ctx: z.core.ParsePayload<number>) => {
+    const value = ctx.value;
+    if (inRange(value)) return;
+    if (!Number.isInteger(value)) {
+      ctx.issues.push({
+        code: "invalid_type",
+        expected: "int",
+        input: value,
+        message: "Expected an integer",
+      });
+    } else if (value < min) {
+      ctx.issues.push({ code: "too_small", origin: "number", minimum: min, inclusive: true, input: value });
+    } else {
+      ctx.issues.push({ code: "too_big", origin: "number", maximum: max, inclusive: true, input: value });
+    }
+  }, inRange)).meta({ type: "integer" });
+}
+
+/**
+ * JSON Schema `type: "integer"` as OCPP means it: 32-bit signed (the OCPP 1.6 WSDL's `s:int`; OCPP 2.0.1 Part
+ * 2 §2.1 "integer: 32 bit"). JSON itself allows 1e21; a wider id, connector or count is refused here rather
+ * than stored on one store and failed for ever on the other (PostgreSQL's `integer` columns).
+ */
+export const integer: z.ZodNumber = boundedInteger(-(2 ** 31), 2 ** 31 - 1);
+
+/**
+ * An integer a JavaScript number holds exactly (|n| < 2^53; PostgreSQL's `bigint` holds them all): meter
+ * registers in Wh, which a busy station's lifetime reading may take past 32 bits.
+ */
+export const exactInteger: z.ZodNumber = boundedInteger(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 
 /**
  * JSON Schema `type: "number"` with `multipleOf`, checked with ocpp-rpc's epsilon test.

@@ -91,8 +91,8 @@ function rightShapeOf(schema: Schema, valid: boolean, depth: number): fc.Arbitra
       let good: fc.Arbitrary<number>;
       let bad: fc.Arbitrary<number>;
       if (meta?.type === "integer") {
-        good = fc.oneof(fc.integer({ min: -5, max: 100 }), fc.integer(), fc.constant(1e21));
-        bad = fc.constantFrom(4.2, -0.5, 1e-7);
+        good = fc.oneof(fc.integer({ min: -5, max: 100 }), fc.integer(), fc.constant(2 ** 31 - 1));
+        bad = fc.constantFrom(4.2, -0.5, 1e-7, 2 ** 31, 1e21);
       } else if (typeof meta?.multipleOf === "number") {
         good = fc.integer({ min: -1000, max: 100000 }).map((i) => i / 10);
         bad = fc.double({ noNaN: true, noDefaultInfinity: true });

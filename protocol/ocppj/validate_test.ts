@@ -76,6 +76,28 @@ Deno.test("validatePayload() reports a fraction where an integer belongs as Type
   assertEquals(result.description, 'Field "transactionId" must be an integer, got number 4.2');
 });
 
+Deno.test("validatePayload() refuses an integer beyond OCPP's 32 bits as PropertyConstraintViolation", () => {
+  const big = failed(validateRequest("MeterValues", { ...meterValues, transactionId: 2 ** 31 }));
+  assertEquals([big.code, big.details], ["PropertyConstraintViolation", {
+    field: "transactionId",
+    constraint: "maximum",
+  }]);
+  assertEquals(big.description, 'Field "transactionId" must be at most 2147483647, got 2147483648');
+  const small = failed(validateRequest("MeterValues", { ...meterValues, connectorId: -(2 ** 31) - 1 }));
+  assertEquals([small.code, small.details.constraint], ["PropertyConstraintViolation", "minimum"]);
+  assert(validateRequest("MeterValues", { ...meterValues, transactionId: 2 ** 31 - 1 }).ok);
+});
+
+Deno.test("validatePayload() takes meter registers up to 2^53 Wh, not beyond", () => {
+  const start = { connectorId: 1, idTag: "A", meterStart: 2 ** 40, timestamp: "2024-05-01T12:00:00Z" };
+  assert(validateRequest("StartTransaction", start).ok);
+  const huge = failed(validateRequest("StartTransaction", { ...start, meterStart: 2 ** 60 }));
+  assertEquals([huge.code, huge.details.field], ["PropertyConstraintViolation", "meterStart"]);
+  const stop = { meterStop: 1e19, timestamp: "2024-05-01T12:00:00Z", transactionId: 1 };
+  const stopped = failed(validateRequest("StopTransaction", stop));
+  assertEquals([stopped.code, stopped.details.field], ["PropertyConstraintViolation", "meterStop"]);
+});
+
 Deno.test("validatePayload() reports an object where an array belongs as TypeConstraintViolation", () => {
   const result = failed(validateRequest("MeterValues", { ...meterValues, meterValue: {} }));
   assertEquals(result.code, "TypeConstraintViolation");

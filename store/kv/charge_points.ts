@@ -27,7 +27,7 @@ import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, PageRequest } from "../mod.ts";
 import { chargePointKey, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
 import type { KvReads } from "./reads.ts";
-import { atomicOf, WriteSet } from "./write_set.ts";
+import { atomicOf, valueBytes, WriteSet } from "./write_set.ts";
 
 type Reads = Pick<ChargePointStore, "getChargePoint" | "listChargePoints" | "listStatusHistory">;
 
@@ -104,7 +104,7 @@ export function planStation(
     if (changes.lastSeen !== undefined) merged.lastSeen = changes.lastSeen;
     const patched = SIDE_FIELDS.map((s) => changes.snapshot![s.field] !== undefined);
     set.check(entry);
-    set.set(chargePointKey(id), withoutSideFields(merged, set, patched));
+    set.set(chargePointKey(id), fitted(withoutSideFields(merged, set, patched)));
     // The record now carries the newest lastSeen (or starts afresh): an older touch must not shadow it.
     if (entry.value === null || changes.snapshot.lastSeen !== undefined || changes.lastSeen !== undefined) {
       set.delete(seenKey(id));
@@ -115,6 +115,21 @@ export function planStation(
   for (const entry of changes.statusHistory ?? []) {
     set.set(["cp_status", entry.chargePointId, entry.receivedAt, seq.next()], entry);
   }
+}
+
+/** What a station's record may take, estimated by `valueBytes`: Deno KV refuses a value over 64 KiB. */
+const RECORD_MAX_BYTES = 48 * 1024;
+
+/**
+ * `record`, or when too large for one KV value (a hundred connectors with long texts), without its connectors'
+ * free texts (info, vendorId, vendorErrorCode), which the status history keeps: a record KV refused would fail
+ * every later write of the station. A few connectors fit whatever their texts (OCPP bounds them), so most
+ * records are not measured.
+ */
+export function fitted(record: ChargePointRecord): ChargePointRecord {
+  if (record.connectors.length <= 8 || valueBytes(record) <= RECORD_MAX_BYTES) return record;
+  const connectors = record.connectors.map(({ info: _, vendorId: _v, vendorErrorCode: _c, ...rest }) => rest);
+  return { ...record, connectors };
 }
 
 /**

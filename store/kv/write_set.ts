@@ -116,10 +116,11 @@ function fits(a: Size, b: Size): boolean {
 const ZERO: Size = { checks: 0, mutations: 0, keyBytes: 0, bytes: 0 };
 
 /**
- * An upper-ish bound of a value's serialized size (V8 serialization is close to JSON for our records), summed
- * field by field: no JSON text is built for every value of every commit.
+ * An upper-ish bound of a value's serialized size (V8 serialization is close to JSON for our records; a string
+ * counted in UTF-8, never fewer bytes than V8 writes), summed field by field: no JSON text is built for every
+ * value of every commit.
  */
-function valueBytes(value: unknown): number {
+export function valueBytes(value: unknown): number {
   if (value === null || value === undefined) return 8;
   if (typeof value === "string") return byteLength(value) + 8;
   if (typeof value !== "object") return 16;

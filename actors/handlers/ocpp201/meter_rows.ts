@@ -57,6 +57,8 @@ export function energyReadings(meterValues: readonly MeterValue[]): EnergyReadin
       if (measurandOf(s) !== REGISTER || s.phase !== undefined) continue;
       const unit = s.unitOfMeasure?.unit ?? "Wh";
       const wh = Math.round(scaled(s) * (unit === "kWh" ? 1000 : 1));
+      // A reading no meter gives (1e300 Wh, or Infinity from its multiplier) is kept as a row, not as energy.
+      if (!Number.isSafeInteger(wh)) continue;
       if (s.context === "Transaction.Begin") out.begin = wh;
       if (s.context === "Transaction.End") out.end = wh;
       const at = toUtcIso(mv.timestamp);

@@ -1,4 +1,5 @@
 import { isoString } from "../../../protocol/ocppj/time.ts";
+import { requireConnectorId } from "../bounds.ts";
 import type { Handler201 } from "./handler.ts";
 import { toMeterRows201 } from "./meter_rows.ts";
 
@@ -7,6 +8,7 @@ import { toMeterRows201 } from "./meter_rows.ts";
  * stored once under their natural key.
  */
 export const meterValues: Handler201<"MeterValues"> = (_state, request, ctx) => {
+  requireConnectorId(request.evseId, 0, "evseId");
   const at = isoString(ctx.now);
   return {
     response: {},

@@ -1,5 +1,6 @@
 import { upsertEvseConnector } from "../../../model/evse.ts";
 import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
+import { requireConnectorId, requireRoomForConnector } from "../bounds.ts";
 import type { Handler201 } from "./handler.ts";
 
 /**
@@ -7,7 +8,14 @@ import type { Handler201 } from "./handler.ts";
  * transaction we know open on the EVSE stays attached.
  */
 export const statusNotification: Handler201<"StatusNotification"> = (state, request, ctx) => {
-  const evses = upsertEvseConnector(state.evses ?? [], {
+  requireConnectorId(request.evseId, 0, "evseId");
+  requireConnectorId(request.connectorId, 0);
+  const known = state.evses ?? [];
+  requireRoomForConnector(
+    known.length,
+    !known.some((e) => e.evseId === request.evseId && e.connectorId === request.connectorId),
+  );
+  const evses = upsertEvseConnector(known, {
     evseId: request.evseId,
     connectorId: request.connectorId,
     status: request.connectorStatus,

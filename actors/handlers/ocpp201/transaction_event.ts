@@ -3,6 +3,7 @@ import { setEvseTransaction } from "../../../model/evse.ts";
 import { decideTransactionEvent } from "../../../model/transaction_event.ts";
 import { OcppError } from "../../../protocol/ocppj/errors.ts";
 import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
+import { requireConnectorId } from "../bounds.ts";
 import type { Changes, LogLine } from "../handler.ts";
 import type { Handler201 } from "./handler.ts";
 import { checkIdToken, type IdTokenInfo } from "./id_token.ts";
@@ -20,6 +21,10 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
   const receivedAt = isoString(ctx.now);
   const info = request.transactionInfo;
   const evseId = request.evse?.id ?? null;
+  if (evseId !== null) requireConnectorId(evseId, 0, "evse.id");
+  if (request.evse?.connectorId !== undefined) {
+    requireConnectorId(request.evse.connectorId, 0, "evse.connectorId");
+  }
   let idTokenInfo: IdTokenInfo | null = null;
   if (request.idToken) {
     idTokenInfo = await checkIdToken(
