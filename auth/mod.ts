@@ -10,4 +10,4 @@ export { LoginGuard } from "./login_guard.ts";
 export { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./passwords.ts";
 export { hasRole, type Principal, principalLabel } from "./principal.ts";
 export { checkCredentials, sessionPrincipal, startSession } from "./sessions.ts";
-export { isActiveAdmin, isLastActiveAdmin, Password, RoleSchema, Username } from "./users.ts";
+export { isActiveAdmin, Password, RoleSchema, Username } from "./users.ts";

@@ -9,7 +9,7 @@
  * ```
  */
 import { z } from "zod";
-import { type AuthStore, ROLES, type UserRecord } from "../store/auth.ts";
+import { ROLES, type UserRecord } from "../store/auth.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./passwords.ts";
 
 export const Username = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/).describe(
@@ -18,12 +18,4 @@ export const Username = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/).de
 export const Password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 export const RoleSchema = z.enum(ROLES as [UserRecord["role"], ...UserRecord["role"][]]);
 
-export function isActiveAdmin(u: UserRecord): boolean {
-  return u.role === "admin" && !u.disabled;
-}
-
-/** True when no other user than `leaving` is an active admin. */
-export async function isLastActiveAdmin(auth: AuthStore, leaving: string): Promise<boolean> {
-  const others = (await auth.listUsers()).filter((u) => u.username !== leaving && isActiveAdmin(u));
-  return others.length === 0;
-}
+export { isActiveAdmin } from "../store/auth.ts";

@@ -24,6 +24,26 @@ export interface UserRecord {
   updatedAt: string;
 }
 
+/** An admin who can log in: someone must stay one, or nobody could manage users. */
+export function isActiveAdmin(u: UserRecord): boolean {
+  return u.role === "admin" && !u.disabled;
+}
+
+/** Whether replacing `before` with `after` (null: deleting it) leaves an active admin, `others` being the rest. */
+export function keepsAnAdmin(
+  others: readonly UserRecord[],
+  before: UserRecord,
+  after: UserRecord | null,
+): boolean {
+  if (!isActiveAdmin(before) || (after !== null && isActiveAdmin(after))) return true;
+  return others.some(isActiveAdmin);
+}
+
+/** What `changeUser` did. */
+export type UserChange =
+  | { ok: true; before: UserRecord; after: UserRecord | null }
+  | { ok: false; reason: "missing" | "lastAdmin" };
+
 export interface SessionRecord {
   /** SHA-256 (hex) of the cookie value. */
   id: string;
@@ -58,6 +78,13 @@ export interface AuthStore {
   deleteUser(username: string): Promise<boolean>;
   /** Sorted by username (code point order). */
   listUsers(): Promise<UserRecord[]>;
+  /**
+   * Replaces a user with `change(stored)`, or deletes it (and its sessions) when that is null, atomically
+   * against every other `changeUser`: two admins demoting each other cannot both succeed, and a change made
+   * meanwhile is not overwritten (`change` may run again, on the newer record). Nothing is written when there
+   * is no such user ("missing") or when no active admin would be left ("lastAdmin").
+   */
+  changeUser(username: string, change: (user: UserRecord) => UserRecord | null): Promise<UserChange>;
 
   createSession(session: SessionRecord): Promise<void>;
   /** Null for an unknown or expired session (`now` decides expiry). */

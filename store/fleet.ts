@@ -457,6 +457,11 @@ export interface FleetSettingsStore {
   /** The defaults until someone saves settings. */
   getSettings(): Promise<FleetSettings>;
   putSettings(settings: FleetSettings): Promise<void>;
+  /**
+   * Stores `change(current)` atomically against every other change (two admins saving different fields at
+   * once both keep theirs); `change` may run again on newer settings. Gives what is stored.
+   */
+  changeSettings(change: (current: FleetSettings) => FleetSettings): Promise<FleetSettings>;
 }
 
 /** Named leases: one holder at a time runs a periodic sweep, cluster-wide. */

@@ -94,6 +94,15 @@ export interface ChargePointStore {
 export interface IdTagStore {
   getIdTag(idTag: string): Promise<IdTagRecord | null>;
   putIdTag(record: IdTagRecord): Promise<void>;
+  /**
+   * Writes `change(stored)` (stored: null when there is no such tag) atomically against every other write of
+   * the tag: a record is stored, null deletes the tag, undefined writes nothing. `change` may run again on a
+   * newer record. Gives what was stored before and what is stored now.
+   */
+  changeIdTag(
+    idTag: string,
+    change: (stored: IdTagRecord | null) => IdTagRecord | null | undefined,
+  ): Promise<{ before: IdTagRecord | null; after: IdTagRecord | null }>;
   /** False when there was no such tag. */
   deleteIdTag(idTag: string): Promise<boolean>;
   /** Sorted by idTag. */

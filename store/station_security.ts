@@ -32,6 +32,15 @@ export interface StationSecurityStore extends SecurityEventStore {
   put(record: StationSecurityRecord): Promise<void>;
   /** False when there was none. */
   delete(chargePointId: string): Promise<boolean>;
+  /**
+   * Writes `change(stored)` (stored: null when the station has none) atomically against every other write of
+   * the station's record: a record is stored, null deletes it, undefined writes nothing; what `change` throws
+   * is thrown, nothing written. `change` may run again on a newer record. Gives the records before and after.
+   */
+  change(
+    chargePointId: string,
+    change: (stored: StationSecurityRecord | null) => StationSecurityRecord | null | undefined,
+  ): Promise<{ before: StationSecurityRecord | null; after: StationSecurityRecord | null }>;
   /** Sorted by charge point id (code point order), at most `limit`, after `after` when given. */
   list(options?: { limit?: number; after?: string }): Promise<StationSecurityRecord[]>;
   close(): Promise<void>;

@@ -68,15 +68,14 @@ export function addAlertRoutes(router: ApiRouter, fleet: Fleet, now: () => Date)
     body: SettingsBody,
     responses: { 200: { description: "The settings", schema: FleetSettingsSchema }, ...ERRORS },
   }, async (c, { body, principal }) => {
-    const current = await fleet.store.settings.getSettings();
     const defined = <T extends object>(o: T | undefined) =>
       Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined));
-    const next = {
+    // The fields sent, over the settings as stored when written: another admin's change meanwhile stays.
+    const next = await fleet.store.settings.changeSettings((current) => ({
       retention: { ...current.retention, ...defined(body.retention) },
       updatedBy: principal ? principalLabel(principal) : "anonymous",
       updatedAt: now().toISOString(),
-    };
-    await fleet.store.settings.putSettings(next);
+    }));
     return c.json(next);
   });
 }

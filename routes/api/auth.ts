@@ -11,7 +11,7 @@ import type { LoginGuard } from "../../auth/login_guard.ts";
 import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "../../auth/passwords.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { checkCredentials, startSession } from "../../auth/sessions.ts";
-import { isActiveAdmin, isLastActiveAdmin, Password, RoleSchema, Username } from "../../auth/users.ts";
+import { Password, RoleSchema, Username } from "../../auth/users.ts";
 import type { Logger } from "../../logger.ts";
 import { type IpList, parseIpList } from "../../security/ip_list.ts";
 import type { ApiTokenRecord, AuthStore, UserRecord } from "../../store/auth.ts";
@@ -192,7 +192,11 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     tag: "Auth",
     access: "viewer",
     body: PasswordChangeBody,
-    responses: { 204: { description: "Changed" }, ...ERRORS },
+    responses: {
+      204: { description: "Changed" },
+      ...ERRORS,
+      409: { description: "An admin set a new password meanwhile", schema: ErrorSchema },
+    },
   }, async (c, { body, principal }) => {
     const p = principal as Principal;
     if (p.kind !== "user") throw new ApiError(403, "forbidden", "An API token has no password");
@@ -203,11 +207,15 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
         field: "currentPassword",
       });
     }
-    await auth.updateUser({
-      ...user,
-      passwordHash: await hashPassword(body.newPassword),
-      updatedAt: now().toISOString(),
+    const passwordHash = await hashPassword(body.newPassword);
+    // Only the password changes: an admin's disable or role change meanwhile stays. A password reset
+    // meanwhile makes the checked current password stale.
+    let stale = false;
+    await changeUser(auth, user.username, (stored) => {
+      stale = stored.passwordHash !== user.passwordHash;
+      return stale ? stored : { ...stored, passwordHash, updatedAt: now().toISOString() };
     });
+    if (stale) throw new ApiError(409, "conflict", "The password was changed meanwhile; try again");
     await auth.deleteSessionsOf(user.username);
     revoked();
     logger.info("password changed", { username: user.username });
@@ -276,16 +284,16 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       409: { description: "Would leave no active admin", schema: ErrorSchema },
     },
   }, async (c, { params, body, principal }) => {
-    const user = await mustGetUser(auth, params.username);
-    const next: UserRecord = {
-      ...user,
+    const passwordHash = body.password !== undefined ? await hashPassword(body.password) : undefined;
+    // The fields asked for, applied to the record as stored when it is written (a concurrent change stays).
+    const { before: user, after } = await changeUser(auth, params.username, (stored) => ({
+      ...stored,
       ...(body.role !== undefined ? { role: body.role } : {}),
       ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-      ...(body.password !== undefined ? { passwordHash: await hashPassword(body.password) } : {}),
+      ...(passwordHash !== undefined ? { passwordHash } : {}),
       updatedAt: now().toISOString(),
-    };
-    if (isActiveAdmin(user) && !isActiveAdmin(next)) await mustKeepAnAdmin(auth, user.username);
-    await auth.updateUser(next);
+    }));
+    const next = after as UserRecord;
     if (body.password !== undefined || next.disabled) await auth.deleteSessionsOf(user.username);
     revoked();
     logger.info("user updated", {
@@ -313,9 +321,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       409: { description: "Would leave no active admin", schema: ErrorSchema },
     },
   }, async (c, { params, principal }) => {
-    const user = await mustGetUser(auth, params.username);
-    if (isActiveAdmin(user)) await mustKeepAnAdmin(auth, user.username);
-    await auth.deleteUser(user.username);
+    const { before: user } = await changeUser(auth, params.username, () => null);
     revoked();
     logger.info("user deleted", { username: user.username, by: principal?.name });
     return c.body(null, 204);
@@ -411,15 +417,17 @@ function isSecure(c: Context, setting: AuthRouteOptions["cookieSecure"]): boolea
   return proto === "https" || new URL(c.req.url).protocol === "https:";
 }
 
-async function mustGetUser(auth: AuthStore, username: string): Promise<UserRecord> {
-  const user = await auth.getUser(username);
-  if (!user) throw new ApiError(404, "not_found", `User "${username}" is unknown`);
-  return user;
-}
-
-/** Refuses to remove the last active admin (nobody could manage users afterwards). */
-async function mustKeepAnAdmin(auth: AuthStore, leaving: string): Promise<void> {
-  if (await isLastActiveAdmin(auth, leaving)) {
-    throw new ApiError(409, "conflict", `User "${leaving}" is the last active admin`);
-  }
+/**
+ * `auth.changeUser` as the API answers it: 404 for an unknown user, 409 when no active admin would be left
+ * (nobody could manage users afterwards).
+ */
+async function changeUser(
+  auth: AuthStore,
+  username: string,
+  change: (user: UserRecord) => UserRecord | null,
+): Promise<{ before: UserRecord; after: UserRecord | null }> {
+  const result = await auth.changeUser(username, change);
+  if (result.ok) return result;
+  if (result.reason === "missing") throw new ApiError(404, "not_found", `User "${username}" is unknown`);
+  throw new ApiError(409, "conflict", `User "${username}" is the last active admin`);
 }

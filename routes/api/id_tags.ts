@@ -122,9 +122,6 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       409: { description: "Already exists", schema: ErrorSchema },
     },
   }, async (c, { body, principal }) => {
-    if (await store.getIdTag(body.idTag)) {
-      throw new ApiError(409, "conflict", `Id tag "${body.idTag}" already exists`);
-    }
     const record: IdTagRecord = {
       idTag: body.idTag,
       status: body.status,
@@ -132,7 +129,9 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       parentIdTag: body.parentIdTag ?? null,
       ...(body.idTokenType !== undefined ? { idTokenType: body.idTokenType } : {}),
     };
-    await store.putIdTag(record);
+    // Created only where no tag is: of two creations at once, the second is told it exists.
+    const { before } = await store.changeIdTag(record.idTag, (stored) => stored ? undefined : record);
+    if (before) throw new ApiError(409, "conflict", `Id tag "${body.idTag}" already exists`);
     await followList(record.idTag, body.localList, false);
     logger.info("id tag created", { idTag: record.idTag, status: record.status, by: principal?.name });
     return c.json(await view(record), 201);
@@ -152,17 +151,24 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     body: UpdateBody,
     responses: { 200: { description: "Updated", schema: IdTagView }, ...ERRORS, ...NOT_FOUND },
   }, async (c, { params, body, principal }) => {
-    const existing = await mustGet(params.idTag);
-    const { idTokenType: _old, ...rest } = existing;
-    const idTokenType = body.idTokenType === undefined ? existing.idTokenType : body.idTokenType ?? undefined;
-    const record: IdTagRecord = {
-      ...rest,
-      ...(idTokenType !== undefined ? { idTokenType } : {}),
-      ...(body.status !== undefined ? { status: body.status } : {}),
-      ...(body.expiryDate !== undefined ? { expiryDate: body.expiryDate } : {}),
-      ...(body.parentIdTag !== undefined ? { parentIdTag: body.parentIdTag } : {}),
-    };
-    await store.putIdTag(record);
+    // The fields asked for, applied to the tag as stored when written: a change made meanwhile stays, and a
+    // tag deleted meanwhile is not brought back.
+    const { after } = await store.changeIdTag(params.idTag, (existing) => {
+      if (!existing) return undefined;
+      const { idTokenType: _old, ...rest } = existing;
+      const idTokenType = body.idTokenType === undefined
+        ? existing.idTokenType
+        : body.idTokenType ?? undefined;
+      return {
+        ...rest,
+        ...(idTokenType !== undefined ? { idTokenType } : {}),
+        ...(body.status !== undefined ? { status: body.status } : {}),
+        ...(body.expiryDate !== undefined ? { expiryDate: body.expiryDate } : {}),
+        ...(body.parentIdTag !== undefined ? { parentIdTag: body.parentIdTag } : {}),
+      };
+    });
+    if (!after) throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);
+    const record = after;
     const changed = body.status !== undefined || body.expiryDate !== undefined ||
       body.parentIdTag !== undefined || body.idTokenType !== undefined;
     await followList(record.idTag, body.localList, changed);
@@ -180,11 +186,10 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     params: IdTagParam,
     responses: { 204: { description: "Deleted" }, ...ERRORS, ...NOT_FOUND },
   }, async (c, { params, principal }) => {
+    const { before } = await store.changeIdTag(params.idTag, (stored) => stored ? null : undefined);
+    if (!before) throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);
     // By its stored spelling (the path may name it in any case): the local list knows it so.
-    const { idTag } = await mustGet(params.idTag);
-    if (!(await store.deleteIdTag(idTag))) {
-      throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);
-    }
+    const idTag = before.idTag;
     // A deleted tag leaves the local list: the stations are told to remove it.
     await fleet?.localList.tagChanged(idTag, true);
     logger.info("id tag deleted", { idTag, by: principal?.name });

@@ -119,30 +119,34 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     what: string[],
   ): Promise<StationSecurityRecord> => {
     const at = now().toISOString();
-    const existing = await store.get(id);
-    const record: StationSecurityRecord = {
-      chargePointId: id,
-      securityProfile: change.securityProfile !== undefined
-        ? change.securityProfile
-        : existing?.securityProfile ?? null,
-      authorizationKeyHash: change.keyHash !== undefined
-        ? change.keyHash
-        : existing?.authorizationKeyHash ?? null,
-      allowedIps: change.allowedIps ?? existing?.allowedIps ?? [],
-      updatedBy: principal ? principalLabel(principal) : "unknown",
-      createdAt: existing?.createdAt ?? at,
-      updatedAt: at,
-    };
-    const effective = record.securityProfile ?? security.defaultProfile;
-    if ((effective === 1 || effective === 2) && record.authorizationKeyHash === null) {
-      throw new ApiError(
-        400,
-        "invalid_request",
-        `Security profile ${effective} needs an AuthorizationKey for "${id}"`,
-        { in: "body", field: "authorizationKey" },
-      );
-    }
-    await store.put(record);
+    // Applied to the record as stored when written: two changes at once both stay, and the rule below is
+    // checked against what is really stored (a key removed meanwhile cannot leave profile 1 without one).
+    const { before: existing, after } = await store.change(id, (existing) => {
+      const record: StationSecurityRecord = {
+        chargePointId: id,
+        securityProfile: change.securityProfile !== undefined
+          ? change.securityProfile
+          : existing?.securityProfile ?? null,
+        authorizationKeyHash: change.keyHash !== undefined
+          ? change.keyHash
+          : existing?.authorizationKeyHash ?? null,
+        allowedIps: change.allowedIps ?? existing?.allowedIps ?? [],
+        updatedBy: principal ? principalLabel(principal) : "unknown",
+        createdAt: existing?.createdAt ?? at,
+        updatedAt: at,
+      };
+      const effective = record.securityProfile ?? security.defaultProfile;
+      if ((effective === 1 || effective === 2) && record.authorizationKeyHash === null) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          `Security profile ${effective} needs an AuthorizationKey for "${id}"`,
+          { in: "body", field: "authorizationKey" },
+        );
+      }
+      return record;
+    });
+    const record = after as StationSecurityRecord;
     security.events.record({
       kind: "station_security_changed",
       chargePointId: id,
@@ -266,8 +270,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       404: { description: "Nothing stored", schema: ErrorSchema },
     },
   }, async (c, { params, principal }) => {
-    const existing = await store.get(params.id);
-    if (!(await store.delete(params.id))) {
+    const { before: existing } = await store.change(params.id, (stored) => stored ? null : undefined);
+    if (!existing) {
       throw new ApiError(404, "not_found", `Charge point "${params.id}" has no security settings`);
     }
     security.events.record({

@@ -104,6 +104,59 @@ export function authStoreContract(
     assertEquals(await store.getUser("ghost"), null);
   });
 
+  test("changeUser() writes change(stored), deletes on null with the sessions, and reports an unknown user", async (store) => {
+    await store.createUser(user("alice"));
+    await store.createSession(session("s1", "alice"));
+    const changed = await store.changeUser("alice", (u) => ({ ...u, role: "operator" }));
+    assertEquals(changed, { ok: true, before: user("alice"), after: user("alice", { role: "operator" }) });
+    assertEquals((await store.getUser("alice"))?.role, "operator");
+    assertEquals(await store.changeUser("ghost", (u) => u), { ok: false, reason: "missing" });
+    assertEquals(await store.getUser("ghost"), null);
+    assertEquals((await store.changeUser("alice", () => null)).ok, true);
+    assertEquals(await store.getUser("alice"), null);
+    assertEquals(await store.getSession("s1", new Date().toISOString()), null);
+  });
+
+  test("changeUser() never leaves no active admin: demoting, disabling or deleting the last is refused", async (store) => {
+    await store.createUser(user("root", { role: "admin" }));
+    await store.createUser(user("bob"));
+    const last = { ok: false, reason: "lastAdmin" };
+    assertEquals(await store.changeUser("root", (u) => ({ ...u, role: "operator" })), last);
+    assertEquals(await store.changeUser("root", (u) => ({ ...u, disabled: true })), last);
+    assertEquals(await store.changeUser("root", () => null), last);
+    assertEquals(await store.getUser("root"), user("root", { role: "admin" }));
+    // With a second active admin, the first may go.
+    assertEquals((await store.changeUser("bob", (u) => ({ ...u, role: "admin" }))).ok, true);
+    assertEquals((await store.changeUser("root", () => null)).ok, true);
+    assertEquals(await store.changeUser("bob", () => null), last);
+  });
+
+  test("changeUser(): two admins demoting each other at once, one wins and an admin is left", async (store) => {
+    for (let round = 0; round < 5; round++) {
+      for (const name of ["alice", "bob"]) {
+        await store.deleteUser(name);
+        await store.createUser(user(name, { role: "admin" }));
+      }
+      const results = await Promise.all(
+        ["alice", "bob"].map((name) => store.changeUser(name, (u) => ({ ...u, role: "viewer" }))),
+      );
+      assertEquals(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
+      const admins = (await store.listUsers()).filter((u) => u.role === "admin");
+      assertEquals(admins.length, 1);
+    }
+  });
+
+  test("changeUser(): changes of different fields at once are both kept", async (store) => {
+    await store.createUser(user("root", { role: "admin" }));
+    await store.createUser(user("alice"));
+    await Promise.all([
+      store.changeUser("alice", (u) => ({ ...u, role: "operator" })),
+      store.changeUser("alice", (u) => ({ ...u, disabled: true })),
+    ]);
+    const stored = await store.getUser("alice");
+    assertEquals([stored?.role, stored?.disabled], ["operator", true]);
+  });
+
   test("listUsers() sorts by username in code point order", async (store) => {
     for (const name of ["bob", "Zed", "alice", "éva"]) await store.createUser(user(name));
     assertEquals((await store.listUsers()).map((u) => u.username), ["Zed", "alice", "bob", "éva"]);

@@ -26,6 +26,35 @@ export function idTagCases({ stationTest }: Cases): void {
   });
 
   stationTest(
+    "changeIdTag() writes change(stored) atomically: one of two creations at once wins",
+    async ({ store }) => {
+      const tag = (status: IdTagRecord["status"]): IdTagRecord => ({
+        idTag: "Race-1",
+        status,
+        expiryDate: null,
+        parentIdTag: null,
+      });
+      const results = await Promise.all(
+        (["Accepted", "Blocked"] as const).map((status) =>
+          store().changeIdTag("race-1", (stored) => stored ? undefined : tag(status))
+        ),
+      );
+      assertEquals(results.filter((r) => r.before === null).length, 1, JSON.stringify(results));
+      const winner = results.find((r) => r.before === null)!.after;
+      assertEquals(await store().getIdTag("RACE-1"), winner);
+      // A change and a deletion at once: the change never brings the tag back.
+      const [changed, deleted] = await Promise.all([
+        store().changeIdTag("RACE-1", (stored) => stored ? { ...stored, status: "Expired" } : undefined),
+        store().changeIdTag("race-1", (stored) => stored ? null : undefined),
+      ]);
+      assertEquals(deleted.after, null);
+      assertEquals(await store().getIdTag("Race-1"), null, JSON.stringify(changed));
+      // Nothing to change: nothing written, the stored record given back.
+      assertEquals(await store().changeIdTag("Race-1", () => undefined), { before: null, after: null });
+    },
+  );
+
+  stationTest(
     "id tags are one per spelling in any case: read, replaced and deleted in another case",
     async ({ store }) => {
       const tag: IdTagRecord = { idTag: "Good-1", status: "Accepted", expiryDate: null, parentIdTag: null };

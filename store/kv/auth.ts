@@ -9,7 +9,15 @@
  * await auth.close();
  * ```
  */
-import type { ApiTokenRecord, AuthStore, SessionRecord, UserRecord } from "../auth.ts";
+import {
+  type ApiTokenRecord,
+  type AuthStore,
+  isActiveAdmin,
+  keepsAnAdmin,
+  type SessionRecord,
+  type UserChange,
+  type UserRecord,
+} from "../auth.ts";
 import { openKvHandle } from "./handle.ts";
 
 /** Opens the AuthStore on a KV handle of its own (tests); the server shares one handle (store/open.ts). */
@@ -68,6 +76,30 @@ export class KvAuthStore implements AuthStore {
       if (entry.versionstamp === null) return false;
       const res = await this.#kv.atomic().check(entry).delete(entry.key).commit();
       if (res.ok) return true;
+    }
+  }
+
+  async changeUser(username: string, change: (user: UserRecord) => UserRecord | null): Promise<UserChange> {
+    for (;;) {
+      const entries: Deno.KvEntry<UserRecord>[] = [];
+      for await (const e of this.#kv.list<UserRecord>({ prefix: ["auth_user"] })) entries.push(e);
+      const entry = entries.find((e) => e.value.username === username);
+      if (!entry) return { ok: false, reason: "missing" };
+      const before = entry.value;
+      const after = change(before);
+      const others = entries.filter((e) => e !== entry);
+      if (!keepsAnAdmin(others.map((e) => e.value), before, after)) return { ok: false, reason: "lastAdmin" };
+      const op = this.#kv.atomic().check(entry);
+      if (isActiveAdmin(before) && !(after !== null && isActiveAdmin(after))) {
+        // The admins counted on must still be admins when this commits (one may be leaving meanwhile). An
+        // atomic holds 100 checks: beyond 90 other admins, 90 of them leaving at once is not a worry.
+        for (const e of others.filter((o) => isActiveAdmin(o.value)).slice(0, 90)) op.check(e);
+      }
+      if (after === null) op.delete(entry.key);
+      else op.set(entry.key, after);
+      if (!(await op.commit()).ok) continue;
+      if (after === null) await this.deleteSessionsOf(username);
+      return { ok: true, before, after };
     }
   }
 

@@ -67,6 +67,16 @@ export class KvFleetSettingsStore implements FleetSettingsStore {
   async putSettings(settings: FleetSettings): Promise<void> {
     await this.kv.set(SETTINGS, settings);
   }
+
+  async changeSettings(change: (current: FleetSettings) => FleetSettings): Promise<FleetSettings> {
+    for (;;) {
+      const entry = await this.kv.get<FleetSettings>(SETTINGS);
+      const next = change(
+        entry.value ? withDefaultSettings(entry.value) : structuredClone(DEFAULT_FLEET_SETTINGS),
+      );
+      if ((await this.kv.atomic().check(entry).set(SETTINGS, next).commit()).ok) return next;
+    }
+  }
 }
 
 interface Lease {

@@ -26,6 +26,23 @@ export class KvIdTags implements IdTagStore {
     await this.kv.set(["idtag", idTagKey(record.idTag)], record);
   }
 
+  async changeIdTag(
+    idTag: string,
+    change: (stored: IdTagRecord | null) => IdTagRecord | null | undefined,
+  ): Promise<{ before: IdTagRecord | null; after: IdTagRecord | null }> {
+    const key = ["idtag", idTagKey(idTag)];
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      const entry = await this.kv.get<IdTagRecord>(key);
+      const after = change(entry.value);
+      if (after === undefined) return { before: entry.value, after: entry.value };
+      const op = this.kv.atomic().check(entry);
+      if (after === null) op.delete(key);
+      else op.set(key, after);
+      if ((await op.commit()).ok) return { before: entry.value, after };
+    }
+    throw new Error(`Cannot change id tag "${idTag}": still conflicting after ${MAX_ATTEMPTS} attempts`);
+  }
+
   async deleteIdTag(idTag: string): Promise<boolean> {
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
       const entry = await this.kv.get(["idtag", idTagKey(idTag)]);

@@ -152,6 +152,12 @@ export class KvStore implements Store {
   putIdTag(record: IdTagRecord): Promise<void> {
     return this.#idTags.putIdTag(record);
   }
+  changeIdTag(
+    idTag: string,
+    change: (stored: IdTagRecord | null) => IdTagRecord | null | undefined,
+  ): Promise<{ before: IdTagRecord | null; after: IdTagRecord | null }> {
+    return this.#idTags.changeIdTag(idTag, change);
+  }
   deleteIdTag(idTag: string): Promise<boolean> {
     return this.#idTags.deleteIdTag(idTag);
   }

@@ -43,6 +43,22 @@ export class KvStationSecurityStore implements StationSecurityStore {
     await this.#kv.set([PREFIX, record.chargePointId], record);
   }
 
+  async change(
+    chargePointId: string,
+    change: (stored: StationSecurityRecord | null) => StationSecurityRecord | null | undefined,
+  ): Promise<{ before: StationSecurityRecord | null; after: StationSecurityRecord | null }> {
+    const key = [PREFIX, chargePointId];
+    for (;;) {
+      const entry = await this.#kv.get<StationSecurityRecord>(key);
+      const after = change(entry.value);
+      if (after === undefined) return { before: entry.value, after: entry.value };
+      const op = this.#kv.atomic().check(entry);
+      if (after === null) op.delete(key);
+      else op.set(key, after);
+      if ((await op.commit()).ok) return { before: entry.value, after };
+    }
+  }
+
   async delete(chargePointId: string): Promise<boolean> {
     for (;;) {
       const entry = await this.#kv.get([PREFIX, chargePointId]);

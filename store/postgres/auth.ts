@@ -11,7 +11,15 @@
  * ```
  */
 import type { Sql } from "postgres";
-import type { ApiTokenRecord, AuthStore, Role, SessionRecord, UserRecord } from "../auth.ts";
+import {
+  type ApiTokenRecord,
+  type AuthStore,
+  keepsAnAdmin,
+  type Role,
+  type SessionRecord,
+  type UserChange,
+  type UserRecord,
+} from "../auth.ts";
 import { openMigratedPool } from "./migrate.ts";
 
 export interface PostgresAuthStoreOptions {
@@ -154,6 +162,28 @@ export class PostgresAuthStore implements AuthStore {
     // Sessions go with the user (on delete cascade).
     const result = await this.#sql`delete from auth_users where username = ${username}`;
     return result.count === 1;
+  }
+
+  async changeUser(username: string, change: (user: UserRecord) => UserRecord | null): Promise<UserChange> {
+    return await this.#sql.begin(async (tx): Promise<UserChange> => {
+      // Every user row locked: a concurrent change waits, then reads what this one wrote.
+      const users = (await tx<UserRow[]>`select * from auth_users order by username for update`).map(toUser);
+      const before = users.find((u) => u.username === username);
+      if (!before) return { ok: false, reason: "missing" };
+      const after = change(before);
+      const others = users.filter((u) => u !== before);
+      if (!keepsAnAdmin(others, before, after)) return { ok: false, reason: "lastAdmin" };
+      if (after === null) await tx`delete from auth_users where username = ${username}`;
+      else {
+        await tx`
+          update auth_users
+          set role = ${after.role}, password_hash = ${after.passwordHash}, disabled = ${after.disabled},
+              created_at = ${after.createdAt}, updated_at = ${after.updatedAt}
+          where username = ${username}
+        `;
+      }
+      return { ok: true, before, after };
+    });
   }
 
   async listUsers(): Promise<UserRecord[]> {

@@ -73,6 +73,21 @@ export class PostgresFleetSettingsStore implements FleetSettingsStore {
       insert into fleet_settings (settings) values (${this.sql.json(settings as never)})
       on conflict (id) do update set settings = excluded.settings`;
   }
+
+  async changeSettings(change: (current: FleetSettings) => FleetSettings): Promise<FleetSettings> {
+    return await this.sql.begin(async (tx) => {
+      // One change at a time, whether or not the row exists yet (a row lock needs a row).
+      await tx`select pg_advisory_xact_lock(hashtext('fleet_settings'))`;
+      const rows = await tx<{ settings: FleetSettings }[]>`select settings from fleet_settings`;
+      const next = change(
+        rows[0] ? withDefaultSettings(rows[0].settings) : structuredClone(DEFAULT_FLEET_SETTINGS),
+      );
+      await tx`
+        insert into fleet_settings (settings) values (${tx.json(next as never)})
+        on conflict (id) do update set settings = excluded.settings`;
+      return next;
+    });
+  }
 }
 
 export class PostgresLeaseStore implements LeaseStore {

@@ -4,7 +4,7 @@
  * `id_tag` has the "C" collation, whose lower() folds A-Z only, as `idTagKey` does on KV; a parameter is
  * given that collation too (the database's default would fold other letters as well, and never match).
  */
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { IdTagStore, PageRequest } from "../mod.ts";
 import { byOrdinal } from "./batched_reads.ts";
@@ -38,18 +38,24 @@ export class PgIdTags implements IdTagStore {
   }
 
   async putIdTag(record: IdTagRecord): Promise<void> {
-    const sql = this.sql;
-    const row = {
-      id_tag: record.idTag,
-      status: record.status,
-      expiry_date: record.expiryDate,
-      parent_id_tag: record.parentIdTag,
-      id_token_type: record.idTokenType ?? null,
-    };
-    await sql`
-      insert into id_tags ${sql(row, ID_TAG_COLUMNS)}
-      on conflict ((lower(id_tag))) do update set ${sql(row, ID_TAG_COLUMNS)}
-    `;
+    await upsert(this.sql, record);
+  }
+
+  async changeIdTag(
+    idTag: string,
+    change: (stored: IdTagRecord | null) => IdTagRecord | null | undefined,
+  ): Promise<{ before: IdTagRecord | null; after: IdTagRecord | null }> {
+    return await this.sql.begin(async (tx) => {
+      // One change of a tag at a time, whether or not it exists yet (a row lock needs a row).
+      await tx`select pg_advisory_xact_lock(hashtext('id_tag:' || lower(${idTag}::text collate "C")))`;
+      const rows = await tx<IdTagRow[]>`select * from id_tags where ${idTagIs(tx, idTag)}`;
+      const before = rows[0] ? toIdTag(rows[0]) : null;
+      const after = change(before);
+      if (after === undefined) return { before, after: before };
+      if (after === null) await tx`delete from id_tags where ${idTagIs(tx, idTag)}`;
+      else await upsert(tx, after);
+      return { before, after };
+    });
   }
 
   async deleteIdTag(idTag: string): Promise<boolean> {
@@ -67,6 +73,20 @@ export class PgIdTags implements IdTagStore {
     `;
     return rows.map(toIdTag);
   }
+}
+
+async function upsert(sql: Sql | TransactionSql, record: IdTagRecord): Promise<void> {
+  const row = {
+    id_tag: record.idTag,
+    status: record.status,
+    expiry_date: record.expiryDate,
+    parent_id_tag: record.parentIdTag,
+    id_token_type: record.idTokenType ?? null,
+  };
+  await sql`
+    insert into id_tags ${sql(row, ID_TAG_COLUMNS)}
+    on conflict ((lower(id_tag))) do update set ${sql(row, ID_TAG_COLUMNS)}
+  `;
 }
 
 function toIdTag(r: IdTagRow): IdTagRecord {

@@ -268,6 +268,12 @@ export class PostgresStore implements Store {
   putIdTag(record: IdTagRecord): Promise<void> {
     return this.#run(`save idTag "${record.idTag}"`, () => this.#idTags.putIdTag(record));
   }
+  changeIdTag(
+    idTag: string,
+    change: (stored: IdTagRecord | null) => IdTagRecord | null | undefined,
+  ): Promise<{ before: IdTagRecord | null; after: IdTagRecord | null }> {
+    return this.#run(`change idTag "${idTag}"`, () => this.#idTags.changeIdTag(idTag, change));
+  }
   deleteIdTag(idTag: string): Promise<boolean> {
     return this.#run(`delete idTag "${idTag}"`, () => this.#idTags.deleteIdTag(idTag));
   }

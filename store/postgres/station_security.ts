@@ -10,7 +10,7 @@
  * await store.close();
  * ```
  */
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead, oneByKey } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { PgSecurityEvents } from "./security_events.ts";
@@ -75,20 +75,24 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
   }
 
   async put(r: StationSecurityRecord): Promise<void> {
-    await this.sql`
-      insert into station_security
-        (charge_point_id, security_profile, authorization_key_hash, allowed_ips, updated_by, created_at, updated_at)
-      values (${r.chargePointId}, ${r.securityProfile}, ${r.authorizationKeyHash}, ${
-      this.sql.array(r.allowedIps)
-    },
-        ${r.updatedBy}, ${r.createdAt}, ${r.updatedAt})
-      on conflict (charge_point_id) do update set
-        security_profile = excluded.security_profile,
-        authorization_key_hash = excluded.authorization_key_hash,
-        allowed_ips = excluded.allowed_ips,
-        updated_by = excluded.updated_by,
-        created_at = excluded.created_at,
-        updated_at = excluded.updated_at`;
+    await upsert(this.sql, r);
+  }
+
+  async change(
+    chargePointId: string,
+    change: (stored: StationSecurityRecord | null) => StationSecurityRecord | null | undefined,
+  ): Promise<{ before: StationSecurityRecord | null; after: StationSecurityRecord | null }> {
+    return await this.sql.begin(async (tx) => {
+      // One change of a station's record at a time, whether or not it exists yet (a row lock needs a row).
+      await tx`select pg_advisory_xact_lock(hashtext('station_security:' || ${chargePointId}::text))`;
+      const rows = await tx<Row[]>`select * from station_security where charge_point_id = ${chargePointId}`;
+      const before = rows[0] ? toRecord(rows[0]) : null;
+      const after = change(before);
+      if (after === undefined) return { before, after: before };
+      if (after === null) await tx`delete from station_security where charge_point_id = ${chargePointId}`;
+      else await upsert(tx, after);
+      return { before, after };
+    });
   }
 
   async delete(chargePointId: string): Promise<boolean> {
@@ -118,4 +122,19 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
   async close(): Promise<void> {
     await this.sql.end({ timeout: 5 });
   }
+}
+
+async function upsert(sql: Sql | TransactionSql, r: StationSecurityRecord): Promise<void> {
+  await sql`
+    insert into station_security
+      (charge_point_id, security_profile, authorization_key_hash, allowed_ips, updated_by, created_at, updated_at)
+    values (${r.chargePointId}, ${r.securityProfile}, ${r.authorizationKeyHash}, ${sql.array(r.allowedIps)},
+      ${r.updatedBy}, ${r.createdAt}, ${r.updatedAt})
+    on conflict (charge_point_id) do update set
+      security_profile = excluded.security_profile,
+      authorization_key_hash = excluded.authorization_key_hash,
+      allowed_ips = excluded.allowed_ips,
+      updated_by = excluded.updated_by,
+      created_at = excluded.created_at,
+      updated_at = excluded.updated_at`;
 }
