@@ -37,6 +37,21 @@ export interface StatusApplied {
   connectors: ConnectorState[];
   /** Why this transition is unexpected, or null. */
   anomaly: string | null;
+  /** The report is older than the connector's current status: history only, the status stays. */
+  stale: boolean;
+}
+
+/**
+ * A report timed before the status it would replace is history, not news (a queued StatusNotification
+ * delivered late, or two sent in a burst arriving out of order): it must not turn a connector back to Faulted.
+ * A current status timed in the future (a station clock that jumped ahead) never blocks what follows.
+ */
+export function isStaleReport(
+  reportedAt: string,
+  currentAt: string | undefined,
+  receivedAt: string,
+): boolean {
+  return currentAt !== undefined && reportedAt < currentAt && currentAt <= receivedAt;
 }
 
 /**
@@ -44,15 +59,22 @@ export interface StatusApplied {
  * ```ts
  * const { connectors, anomaly } = applyStatus([], {
  *   connectorId: 1, status: "Available", errorCode: "NoError", timestamp: "2026-01-01T00:00:00.000Z",
- * });
+ * }, "2026-01-01T00:00:01.000Z");
  * ```
  */
-export function applyStatus(connectors: readonly ConnectorState[], report: StatusReport): StatusApplied {
+export function applyStatus(
+  connectors: readonly ConnectorState[],
+  report: StatusReport,
+  receivedAt: string,
+): StatusApplied {
   const previous = connectors.find((c) => c.connectorId === report.connectorId);
+  if (isStaleReport(report.timestamp, previous?.timestamp, receivedAt)) {
+    return { connectors: [...connectors], anomaly: null, stale: true };
+  }
   const anomaly = findAnomaly(previous?.status ?? null, report);
   const next: ConnectorState = { ...report };
   if (previous?.transactionId !== undefined) next.transactionId = previous.transactionId;
-  return { connectors: upsert(connectors, next), anomaly };
+  return { connectors: upsert(connectors, next), anomaly, stale: false };
 }
 
 /** Marks a transaction as active on a connector (creating the connector entry if it was never reported). */

@@ -3,7 +3,10 @@ import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
 import { requireConnectorId } from "./bounds.ts";
 import type { Handler } from "./handler.ts";
 
-/** OCPP 1.6 §4.9: the status is always recorded; an unexpected transition is only logged. */
+/**
+ * OCPP 1.6 §4.9: the status is always recorded in the history; an unexpected transition is only logged. A
+ * report older than the connector's current status does not replace it (`isStaleReport`).
+ */
 export const statusNotification: Handler<"StatusNotification"> = (state, request, ctx) => {
   requireConnectorId(request.connectorId, 0);
   const receivedAt = isoString(ctx.now);
@@ -17,14 +20,26 @@ export const statusNotification: Handler<"StatusNotification"> = (state, request
   if (request.vendorId !== undefined) report.vendorId = request.vendorId;
   if (request.vendorErrorCode !== undefined) report.vendorErrorCode = request.vendorErrorCode;
 
-  const { connectors, anomaly } = applyStatus(state.connectors, report);
+  const { connectors, anomaly, stale } = applyStatus(state.connectors, report, receivedAt);
+  const history = [{ chargePointId: ctx.chargePointId, ...report, receivedAt }];
+  if (stale) {
+    return {
+      response: {},
+      changes: { statusHistory: history },
+      log: [{
+        level: "info",
+        msg: "status notification older than the connector's current status: kept in the history only",
+        fields: { connectorId: report.connectorId, status: report.status, timestamp: report.timestamp },
+      }],
+    };
+  }
   const connector = connectors.find((c) => c.connectorId === report.connectorId);
   return {
     response: {},
     // History and snapshot in one commit: a crash cannot keep one without the other.
     changes: {
       snapshot: { connectors },
-      statusHistory: [{ chargePointId: ctx.chargePointId, ...report, receivedAt }],
+      statusHistory: history,
     },
     events: connector
       ? [{ type: "status", chargePointId: ctx.chargePointId, at: receivedAt, connector }]

@@ -42,13 +42,13 @@ Deno.test("statusNotification() records an unexpected transition and logs it as 
     connectorId: 1,
     status: "Charging",
     errorCode: "NoError",
-    timestamp: "2026-05-01T09:00:00Z",
+    timestamp: "2026-05-01T10:00:00Z",
   }, context());
   assertEquals(result.changes?.snapshot?.connectors?.[0], {
     connectorId: 1,
     status: "Charging",
     errorCode: "NoError",
-    timestamp: "2026-05-01T09:00:00.000Z",
+    timestamp: "2026-05-01T10:00:00.000Z",
     transactionId: 3,
   });
   assertEquals(result.log?.[0]?.level, "warn");
@@ -66,4 +66,22 @@ Deno.test("statusNotification() refuses a negative connectorId with PropertyCons
     OcppError,
   );
   assertEquals((error as OcppError).code, "PropertyConstraintViolation");
+});
+
+Deno.test("statusNotification() keeps a report older than the current status in the history only", async () => {
+  const before = station({
+    connectors: [{ connectorId: 1, status: "Available", errorCode: "NoError", timestamp: AT }],
+  });
+  const result = await statusNotification(before, {
+    connectorId: 1,
+    status: "Faulted",
+    errorCode: "GroundFailure",
+    timestamp: "2026-05-01T09:00:00Z",
+  }, context());
+  assertEquals(result.changes?.snapshot, undefined);
+  assertEquals(result.changes?.statusHistory?.map((h) => [h.status, h.timestamp]), [[
+    "Faulted",
+    "2026-05-01T09:00:00.000Z",
+  ]]);
+  assertEquals(result.events ?? [], []);
 });

@@ -1,0 +1,64 @@
+/**
+ * StatusNotifications that arrive out of order (a queue flushed after a reconnect, two sent in a burst): a
+ * report timed before the connector's current status is kept in the history but does not replace the status,
+ * so an old Faulted cannot show a working connector as broken. Raw 1.6 and 2.0.1 stations, both stores.
+ */
+import { assertEquals } from "@std/assert";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { openRaw, type RawSocket } from "./helpers/station.ts";
+
+let ids = 0;
+async function call(socket: RawSocket, action: string, payload: unknown): Promise<void> {
+  const id = `s${++ids}`;
+  socket.send(JSON.stringify([2, id, action, payload]));
+  const reply = await socket.next(15_000) as unknown[];
+  assertEquals([reply[0], reply[1]], [3, id], JSON.stringify(reply));
+}
+
+const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: an older StatusNotification goes to the history, not over the current status`, async () => {
+    await withApiServer(kind, async (server) => {
+      const socket = await openRaw(`${server.wsUrl}/CP-ORDER`);
+      const connector = async () =>
+        (await server.json("/api/v1/charge-points/CP-ORDER", { as: "viewer" })).body.connectors[0];
+      try {
+        await call(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
+        const status = (status: string, errorCode: string, timestamp: string) =>
+          call(socket, "StatusNotification", { connectorId: 1, status, errorCode, timestamp });
+        await status("Available", "NoError", ago(10));
+        await status("Faulted", "GroundFailure", ago(20));
+        assertEquals((await connector()).status, "Available");
+        const history = await server.json("/api/v1/charge-points/CP-ORDER/status-history?limit=5", {
+          as: "viewer",
+        });
+        assertEquals(history.body.items.map((h: { status: string }) => h.status), ["Faulted", "Available"]);
+        // A newer report still replaces it.
+        await status("Faulted", "GroundFailure", ago(5));
+        assertEquals((await connector()).status, "Faulted");
+      } finally {
+        await socket.close();
+      }
+
+      const socket201 = await openRaw(`${server.wsUrl}/CP-ORDER-201`, ["ocpp2.0.1"]);
+      try {
+        await call(socket201, "BootNotification", {
+          chargingStation: { model: "X", vendorName: "Acme" },
+          reason: "PowerUp",
+        });
+        const status = (connectorStatus: string, timestamp: string) =>
+          call(socket201, "StatusNotification", { timestamp, connectorStatus, evseId: 1, connectorId: 1 });
+        await status("Available", ago(10));
+        await status("Faulted", ago(20));
+        const read = async () =>
+          (await server.json("/api/v1/charge-points/CP-ORDER-201", { as: "viewer" })).body.evses[0].status;
+        assertEquals(await read(), "Available");
+        await status("Faulted", ago(5));
+        assertEquals(await read(), "Faulted");
+      } finally {
+        await socket201.close();
+      }
+    });
+  });
+}
