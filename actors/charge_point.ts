@@ -44,7 +44,7 @@ import {
 } from "../protocol/ocppj/frames.ts";
 import { isoString } from "../protocol/ocppj/time.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
-import type { AnyCommand } from "./commands/command.ts";
+import { ACCEPTED_STATIONS_ONLY, type AnyCommand } from "./commands/command.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import {
@@ -911,9 +911,14 @@ export class ChargePointActor {
         });
       }
     }
-    const refusal = command.force
+    const state = this.#current()!;
+    const refusal = definition.only === ACCEPTED_STATIONS_ONLY && state.registrationStatus !== "Accepted"
+      ? `the station is ${
+        state.registrationStatus ?? "not registered"
+      }: OCPP forbids ${action} until it is Accepted`
+      : command.force
       ? null
-      : definition.guard?.(this.#current()!, command.payload as never) ?? null;
+      : definition.guard?.(state, command.payload as never) ?? null;
     if (refusal !== null) {
       return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });
     }

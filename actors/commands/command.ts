@@ -8,7 +8,15 @@ import type { ChargePointRecord, LiveRecord, SnapshotPatch } from "../../model/c
 import type { DeviceModelValue } from "../../model/device_model.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 
+/**
+ * OCPP 1.6 §4.2.1 (2.0.1 B02): a station that is Pending or Rejected is not sent these (starting or stopping
+ * a session); not even when forced, the spec forbids it.
+ */
+export const ACCEPTED_STATIONS_ONLY = "accepted stations only" as const;
+
 export interface Command<A extends CsToCpAction> {
+  /** Only sent to an Accepted station (see ACCEPTED_STATIONS_ONLY). */
+  only?: typeof ACCEPTED_STATIONS_ONLY;
   /** Why sending makes no sense now (the operator may force it), or null. */
   guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>) => string | null;
   /** What the answer teaches the snapshot, or null when it teaches nothing we keep. `at`: when it arrived. */
@@ -34,6 +42,7 @@ export interface Command<A extends CsToCpAction> {
 
 /** Any dialect's command, as the shell calls it. */
 export interface AnyCommand {
+  only?: typeof ACCEPTED_STATIONS_ONLY;
   guard?: (state: Readonly<LiveRecord>, request: never) => string | null;
   effect?: (
     state: Readonly<LiveRecord>,

@@ -1,12 +1,13 @@
-import type { Command } from "./command.ts";
+import { ACCEPTED_STATIONS_ONLY, type Command } from "./command.ts";
 
 const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);
 
 /**
- * OCPP 1.6 §5.11. Refused (unless forced) when the connector is Faulted or Unavailable, or already has a
- * transaction: the station would only reject it.
+ * OCPP 1.6 §5.11. Only to an Accepted station (§4.2.1). Refused (unless forced) when the connector is Faulted
+ * or Unavailable, or already has a transaction: the station would only reject it.
  */
 export const remoteStartTransaction: Command<"RemoteStartTransaction"> = {
+  only: ACCEPTED_STATIONS_ONLY,
   guard(state, request) {
     const { connectorId } = request;
     if (connectorId === undefined) return null;

@@ -2,8 +2,11 @@
 import type { LiveRecord, SnapshotPatch } from "../../../model/charge_point.ts";
 import type { DeviceModelValue } from "../../../model/device_model.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../../protocol/ocpp201/mod.ts";
+import type { ACCEPTED_STATIONS_ONLY } from "../command.ts";
 
 export interface Command201<A extends CsToCpAction> {
+  /** Only sent to an Accepted station (see `ACCEPTED_STATIONS_ONLY` in `../command.ts`). */
+  only?: typeof ACCEPTED_STATIONS_ONLY;
   guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>) => string | null;
   effect?: (
     state: Readonly<LiveRecord>,

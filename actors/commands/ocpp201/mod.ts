@@ -4,7 +4,7 @@
  * answer).
  */
 import type { CsToCpAction } from "../../../protocol/ocpp201/mod.ts";
-import type { AnyCommand } from "../command.ts";
+import { ACCEPTED_STATIONS_ONLY, type AnyCommand } from "../command.ts";
 import { getLocalListVersion, sendLocalList } from "./local_list.ts";
 import { requestStartTransaction } from "./request_start_transaction.ts";
 import { cancelReservation, reserveNow } from "./reservations.ts";
@@ -30,7 +30,7 @@ export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   GetVariables: getVariables,
   InstallCertificate: {},
   RequestStartTransaction: requestStartTransaction,
-  RequestStopTransaction: {},
+  RequestStopTransaction: { only: ACCEPTED_STATIONS_ONLY },
   ReserveNow: reserveNow,
   Reset: {},
   SendLocalList: sendLocalList,

@@ -1,12 +1,14 @@
+import { ACCEPTED_STATIONS_ONLY } from "../command.ts";
 import type { Command201 } from "./command.ts";
 
 const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);
 
 /**
  * OCPP 2.0.1 F01-F02: not sent to an EVSE whose every connector is Faulted or Unavailable, or that already
- * has a transaction open, unless forced (as RemoteStartTransaction in 1.6).
+ * has a transaction open, unless forced (as RemoteStartTransaction in 1.6); only to an Accepted station (B02).
  */
 export const requestStartTransaction: Command201<"RequestStartTransaction"> = {
+  only: ACCEPTED_STATIONS_ONLY,
   guard(state, request) {
     const { evseId } = request;
     if (evseId === undefined) return null;
