@@ -99,8 +99,14 @@ export interface StartTransactionOutcome {
   transaction: TransactionRecord;
   /** True when this was a replay of a start we already have: nothing was created. */
   replayed: boolean;
-  /** Transactions this start closed as superseded (open ones on the same connector). */
+  /** Transactions this start closed as superseded (open ones on the same connector that started before it). */
   superseded: TransactionRecord[];
+  /**
+   * The session running on the connector that started after this one (an old start delivered late, from an
+   * offline queue): it stays active and keeps the connector, and this one is stored superseded by it; null
+   * when there is none.
+   */
+  runningSince: TransactionRecord | null;
 }
 
 export interface StopTransactionInput {
@@ -118,8 +124,11 @@ export interface StopTransactionInput {
 }
 
 export interface StopTransactionOutcome {
-  /** stopped: completed now; replayed: it was already stopped, nothing changed; orphan: unknown id, kept. */
-  outcome: "stopped" | "replayed" | "orphan";
+  /**
+   * stopped: completed now; replayed: it was already stopped so, nothing changed; orphan: unknown id, kept;
+   * conflicting: it was already stopped otherwise (another reading or time), this stop kept as an orphan.
+   */
+  outcome: "stopped" | "replayed" | "orphan" | "conflicting";
   transaction: TransactionRecord | null;
 }
 
@@ -140,7 +149,8 @@ export interface Decision<O> {
 
 /**
  * A StartTransaction: the replayed transaction, or a new one (its id allocated now) that supersedes what is
- * active on the connector.
+ * active on the connector; an old start delivered after a later session began is stored superseded by that
+ * session instead.
  *
  * @example
  * ```ts ignore
@@ -153,16 +163,37 @@ export async function decideStart(
   lookups: Pick<Lookups, "findTransactionByStart" | "findActiveTransactionsOn" | "newTransactionId">,
 ): Promise<Decision<StartTransactionOutcome>> {
   const replayed = await lookups.findTransactionByStart(input);
-  if (replayed) return { outcome: { transaction: replayed, replayed: true, superseded: [] }, changes: {} };
-  const open = await lookups.findActiveTransactionsOn(input.chargePointId, input.connectorId);
+  if (replayed) {
+    return {
+      outcome: { transaction: replayed, replayed: true, superseded: [], runningSince: null },
+      changes: {},
+    };
+  }
+  const open = (await lookups.findActiveTransactionsOn(input.chargePointId, input.connectorId))
+    .filter((t) => t.status === "active");
   const transactionId = await lookups.newTransactionId();
+  const runningSince = open.filter((t) => t.startTimestamp > input.timestamp)
+    .sort((a, b) => b.startTimestamp.localeCompare(a.startTimestamp))[0] ?? null;
+  if (runningSince) {
+    // An old start delivered late: the session that began after it superseded it (the station moved on), so
+    // it is kept so, and its own stop, when it comes, finishes it.
+    const transaction: TransactionRecord = {
+      ...startedTransaction(input, transactionId),
+      status: "superseded",
+      supersededBy: runningSince.transactionId,
+    };
+    return {
+      outcome: { transaction, replayed: false, superseded: [], runningSince },
+      changes: { transactionsStarted: [transaction] },
+    };
+  }
   const transaction = startedTransaction(input, transactionId);
   const superseded = open
-    .filter((t) => t.status === "active" && t.transactionId !== transactionId)
+    .filter((t) => t.transactionId !== transactionId)
     .map((t): TransactionRecord => ({ ...t, status: "superseded", supersededBy: transactionId }))
     .sort((a, b) => a.transactionId - b.transactionId);
   return {
-    outcome: { transaction, replayed: false, superseded },
+    outcome: { transaction, replayed: false, superseded, runningSince },
     changes: {
       transactionsStarted: [transaction],
       transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" })),
@@ -195,7 +226,7 @@ export function startedTransaction(input: StartTransactionInput, transactionId: 
 
 /**
  * A StopTransaction: completes the transaction, or changes nothing for a replay, or keeps an orphan stop
- * (unknown id, -1 included, or another station's transaction).
+ * (unknown id, -1 included, another station's transaction, or a different stop of a finished one).
  */
 export async function decideStop(
   input: StopTransactionInput,
@@ -215,7 +246,16 @@ export async function decideStop(
   const closedByHand = current.status === "finished" && current.stopReason === CLOSED_BY_OPERATOR &&
     input.reason !== CLOSED_BY_OPERATOR;
   if (current.status === "finished" && !closedByHand) {
-    return { outcome: { outcome: "replayed", transaction: current }, changes: {} };
+    if (current.meterStop === input.meterStop && current.stopTimestamp === input.timestamp) {
+      return { outcome: { outcome: "replayed", transaction: current }, changes: {} };
+    }
+    // Another stop of a finished transaction: a new session whose start matched this one's (a station without
+    // a clock, its meter from 0) and so was answered with its id, or firmware stopping twice. The first stop
+    // stands; this one is kept for review with its readings, never dropped.
+    return {
+      outcome: { outcome: "conflicting", transaction: current },
+      changes: { orphanStops: [orphanStop(input)] },
+    };
   }
   const done: TransactionRecord = {
     ...current,

@@ -26,7 +26,7 @@ const STOP: StopTransactionInput = {
 Deno.test("decideStart() of a replay returns the stored transaction and changes nothing", async () => {
   const stored = transaction();
   const { outcome, changes } = await decideStart(START, fakeLookups({ transactions: [stored] }));
-  assertEquals(outcome, { transaction: stored, replayed: true, superseded: [] });
+  assertEquals(outcome, { transaction: stored, replayed: true, superseded: [], runningSince: null });
   assertEquals(changes, {});
 });
 
@@ -59,11 +59,39 @@ Deno.test("decideStop() keeps an unknown id, -1 and another station's transactio
 });
 
 Deno.test("decideStop() of a finished transaction is a replay that changes nothing", async () => {
-  const done = transaction({ status: "finished", meterStop: 1500 });
+  const done = transaction({ status: "finished", meterStop: 1500, stopTimestamp: STOP.timestamp });
   assertEquals(await decideStop(STOP, fakeLookups({ transactions: [done] })), {
     outcome: { outcome: "replayed", transaction: done },
     changes: {},
   });
+});
+
+Deno.test("decideStop(): a different stop of a finished transaction is kept as an orphan stop, not applied", async () => {
+  const done = transaction({ status: "finished", meterStop: 1500, stopTimestamp: STOP.timestamp });
+  for (const other of [{ meterStop: 2400 }, { timestamp: "2026-05-01T11:00:00.000Z" }]) {
+    const input = { ...STOP, ...other };
+    assertEquals(await decideStop(input, fakeLookups({ transactions: [done] })), {
+      outcome: { outcome: "conflicting", transaction: done },
+      changes: { orphanStops: [orphanStop(input)] },
+    });
+  }
+});
+
+Deno.test("decideStart(): an older start delivered late is stored superseded by the session after it", async () => {
+  const running = transaction({
+    transactionId: 3,
+    meterStart: 10,
+    startTimestamp: "2026-05-01T12:00:00.000Z",
+  });
+  const lookups = fakeLookups({ transactions: [running], nextId: 9 });
+  const { outcome, changes } = await decideStart(
+    { ...START, timestamp: "2026-05-01T09:00:00.000Z" },
+    lookups,
+  );
+  assertEquals(outcome.superseded, []);
+  assertEquals(outcome.runningSince?.transactionId, 3);
+  assertEquals([outcome.transaction.status, outcome.transaction.supersededBy], ["superseded", 3]);
+  assertEquals(changes, { transactionsStarted: [outcome.transaction] });
 });
 
 Deno.test("decideStop() lets the station's own stop replace an operator's hand close, once", async () => {

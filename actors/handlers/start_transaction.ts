@@ -45,7 +45,17 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
     });
     connectors = detachTransaction(connectors, old.transactionId);
   }
-  if (transaction.status === "active") {
+  if (outcome.runningSince) {
+    log.push({
+      level: "warn",
+      msg: "transaction started before the session running on its connector: stored superseded by it",
+      fields: {
+        transactionId: transaction.transactionId,
+        running: outcome.runningSince.transactionId,
+        connectorId: transaction.connectorId,
+      },
+    });
+  } else if (transaction.status === "active") {
     connectors = attachTransaction(
       connectors,
       transaction.connectorId,

@@ -35,7 +35,8 @@ export const stopTransaction: Handler<"StopTransaction"> = async (state, request
     receivedAt,
   }, ctx.lookups);
   const changes: Changes = { ...decided };
-  if (transaction && transactionData && transactionData.length > 0) {
+  // A conflicting stop's readings are another session's: they stay with its orphan stop.
+  if (transaction && outcome !== "conflicting" && transactionData && transactionData.length > 0) {
     changes.meterValues = toMeterRows(
       ctx.chargePointId,
       transaction.connectorId,
@@ -50,6 +51,16 @@ export const stopTransaction: Handler<"StopTransaction"> = async (state, request
       level: "warn",
       msg: "orphan stop transaction",
       fields: { transactionId: request.transactionId, meterStop: request.meterStop },
+    });
+  } else if (outcome === "conflicting") {
+    log.push({
+      level: "warn",
+      msg: "a different stop of a finished transaction: kept for review as an orphan stop",
+      fields: {
+        transactionId: request.transactionId,
+        meterStop: request.meterStop,
+        storedMeterStop: transaction?.meterStop,
+      },
     });
   } else if (outcome === "replayed") {
     log.push({

@@ -52,7 +52,7 @@ Deno.test("stopTransaction() of a finished transaction changes nothing but its m
   const finished = transaction({
     status: "finished",
     meterStop: 4500,
-    stopTimestamp: AT,
+    stopTimestamp: "2026-05-01T09:59:50.000Z",
     stoppedAt: AT,
     energyWh: 3500,
   });

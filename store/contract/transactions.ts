@@ -211,18 +211,20 @@ export function transactionCases({ stationTest }: Cases): void {
   });
 
   stationTest(
-    "stopTransaction() of a stopped transaction is a replay and changes nothing",
+    "stopTransaction() of a stopped transaction is a replay; a different stop is kept as an orphan",
     async ({ store }) => {
       const started = await store().startTransaction(startInput());
       const id = started.transaction.transactionId;
       const first = await store().stopTransaction(stopInput(id));
       const again = await store().stopTransaction(stopInput(id, { receivedAt: at(41) }));
       assertEquals(again, { outcome: "replayed", transaction: first.transaction });
-      // Even a different stop for the same id does not overwrite the completed one.
-      const different = await store().stopTransaction(stopInput(id, { meterStop: 9999, timestamp: at(60) }));
-      assertEquals(different, { outcome: "replayed", transaction: first.transaction });
-      assertEquals(await store().getTransaction(id), first.transaction);
       assertEquals(await store().listOrphanStops({ limit: 10 }), []);
+      // A different stop for the same id does not overwrite the completed one: it is kept for review.
+      const different = await store().stopTransaction(stopInput(id, { meterStop: 9999, timestamp: at(60) }));
+      assertEquals(different, { outcome: "conflicting", transaction: first.transaction });
+      assertEquals(await store().getTransaction(id), first.transaction);
+      const orphans = await store().listOrphanStops({ limit: 10 });
+      assertEquals(orphans.map((o) => [o.transactionId, o.meterStop]), [[id, 9999]]);
     },
   );
 

@@ -324,6 +324,7 @@ export class PgTransactions {
       reservation_id: x.reservationId,
       created_at: x.createdAt,
       status: x.status,
+      superseded_by: x.supersededBy,
       meter_stop: x.meterStop,
       stop_timestamp: x.stopTimestamp,
       stop_reason: x.stopReason,
@@ -338,17 +339,17 @@ export class PgTransactions {
       with inserted as (
       insert into transactions (
         transaction_id, charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start, start_timestamp,
-        reservation_id, created_at, status, meter_stop, stop_timestamp, stop_reason, stop_id_tag, stopped_at,
-        station_transaction_id, seq_nos, remote_start_id
+        reservation_id, created_at, status, superseded_by, meter_stop, stop_timestamp, stop_reason, stop_id_tag,
+        stopped_at, station_transaction_id, seq_nos, remote_start_id
       ) overriding system value
       select v.transaction_id, v.charge_point_id, v.connector_id, v.id_tag, v.start_id_tag_status, v.meter_start,
-        v.start_timestamp, v.reservation_id, v.created_at, v.status, v.meter_stop, v.stop_timestamp,
-        v.stop_reason, v.stop_id_tag, v.stopped_at, v.station_transaction_id, v.seq_nos::integer[],
-        v.remote_start_id
+        v.start_timestamp, v.reservation_id, v.created_at, v.status, v.superseded_by, v.meter_stop,
+        v.stop_timestamp, v.stop_reason, v.stop_id_tag, v.stopped_at, v.station_transaction_id,
+        v.seq_nos::integer[], v.remote_start_id
       from json_to_recordset(${jsonParam(values)}::text::json) as v(
         transaction_id int, charge_point_id text, connector_id int, id_tag text, start_id_tag_status text,
         meter_start bigint, start_timestamp timestamptz, reservation_id int, created_at timestamptz, status text,
-        meter_stop bigint, stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stopped_at timestamptz,
+        superseded_by int, meter_stop bigint, stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stopped_at timestamptz,
         station_transaction_id text, seq_nos text, remote_start_id int, superseding text
       )
       -- An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing, so blocks nothing.
