@@ -52,12 +52,19 @@ export class StuckTransactions {
         },
       );
     }
+    const clock = this.deps.now();
+    // A minute's grace for the operator's clock; a stop in 2099 is a typo that would skew every report.
+    if (Date.parse(input.timestamp) > clock.getTime() + 60_000) {
+      throw new FleetError("invalid", `timestamp ${input.timestamp} is in the future`, {
+        field: "timestamp",
+      });
+    }
     if (input.meterStop < tx.meterStart) {
       throw new FleetError("invalid", `meterStop ${input.meterStop} is below meterStart ${tx.meterStart}`, {
         field: "meterStop",
       });
     }
-    const now = this.deps.now().toISOString();
+    const now = clock.toISOString();
     const outcome = await this.deps.store.stopTransaction({
       chargePointId: tx.chargePointId,
       transactionId,

@@ -28,6 +28,9 @@ Deno.test("webhookUrlPolicy refuses every non-public address a URL names directl
       ["http://[::ffff:127.0.0.1]/", "loopback"],
       ["http://[::ffff:10.0.0.1]/", "private"],
       ["http://[64:ff9b::a9fe:a9fe]/", "reserved"],
+      // IPv4-compatible (deprecated, RFC 4291 §2.5.5.1): never a public receiver.
+      ["http://[::127.0.0.1]/", "reserved"],
+      ["http://[::a9fe:a9fe]/", "reserved"],
       ["http://198.18.0.1/", "benchmarking"],
       ["http://localhost:3000/", "loopback"],
       ["http://api.localhost/", "loopback"],

@@ -5,6 +5,7 @@
  * the environment.
  */
 import { assert, assertEquals, assertFalse, assertStringIncludes } from "@std/assert";
+import { issueApiToken } from "../auth/api_tokens.ts";
 import { ADMIN, type ApiTestServer, type Role, startApiServer } from "./helpers/api.ts";
 import { COMMAND_SAMPLES } from "./helpers/command_samples.ts";
 import { COMMAND_SAMPLES_201 } from "./helpers/command_samples_201.ts";
@@ -504,12 +505,26 @@ Deno.test("API tokens: shown once, stored hashed, revocable, and expiring", asyn
     assertFalse(JSON.stringify(stored).includes(made.body.token), "the secret is not stored");
     assertEquals((await server.api(`/api/v1/tokens/${made.body.id}`, { method: "DELETE" })).status, 204);
     assertEquals((await use(made.body.token)).error, "unauthenticated");
-    // An expired token is refused; a garbage header is 401 rather than anonymous.
-    const expired = await server.json("/api/v1/tokens", {
+    // A token that would never work is not made; one that expired is refused; a garbage header is 401
+    // rather than anonymous.
+    const past = await server.json("/api/v1/tokens", {
       method: "POST",
       body: { name: "old", role: "admin", expiresAt: "2020-01-01T00:00:00Z" },
     });
-    assertEquals((await use(expired.body.token)).error, "unauthenticated");
+    assertEquals([past.status, past.body.details?.field], [400, "expiresAt"]);
+    const expired = await issueApiToken(server.auth, {
+      name: "old",
+      role: "admin",
+      creator: {
+        kind: "user",
+        name: ADMIN.username,
+        role: "admin",
+        credentialId: "test",
+        owner: ADMIN.username,
+      },
+      expiresAt: "2020-01-01T00:00:00.000Z",
+    }, new Date("2019-12-01T00:00:00Z"));
+    assertEquals((await use(expired!.secret)).error, "unauthenticated");
     const garbage = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: "Basic abc" } });
     await garbage.body?.cancel();
     assertEquals(garbage.status, 401);

@@ -40,6 +40,8 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           );
           const early = await close({ timestamp: minutesAgo(180), meterStop: 5000, reason: "cable stuck" });
           assertEquals([early.status, early.body.details.field], [400, "timestamp"]);
+          const future = await close({ timestamp: "2099-01-01T00:00:00Z", meterStop: 5000, reason: "typo" });
+          assertEquals([future.status, future.body.details.field], [400, "timestamp"]);
           const low = await close({ timestamp: minutesAgo(60), meterStop: 10, reason: "cable stuck" });
           assertEquals([low.status, low.body.details.field], [400, "meterStop"]);
           const closed = await close({ timestamp: minutesAgo(60), meterStop: 5000, reason: "cable stuck" });

@@ -38,14 +38,14 @@ const NOT_SECRET_NAMES = new Set(["PublicKeyWithSignedMeterValue"]);
 const SECRET_WORDS = new Set(["key", "password", "passwd", "pwd", "secret", "passphrase"]);
 
 /**
- * True for a name that says it holds a secret: a word key/password/secret in it (`AuthorizationKey`,
- * `WifiPassword`, `mqtt_secret`), or ending in "key" (`APIKEY`); plurals such as `GetConfigurationMaxKeys` are
+ * True for a name that says it holds a secret: a word key/password/secret/credential in it
+ * (`AuthorizationKey`, `WifiPassword`, `mqtt_secret`, `BackendCredentials`), or ending in "key" (`APIKEY`); plurals such as `GetConfigurationMaxKeys` are
  * counts, not secrets.
  */
 export function isSecretName(name: string): boolean {
   if (NOT_SECRET_NAMES.has(name)) return false;
   const lower = name.toLowerCase();
-  if (/password|passwd|secret/.test(lower) || lower.endsWith("key")) return true;
+  if (/password|passwd|secret|credential/.test(lower) || lower.endsWith("key")) return true;
   const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z0-9]+/);
   return words.some((w) => SECRET_WORDS.has(w));
 }
@@ -124,7 +124,7 @@ function withoutValue(attribute: unknown): unknown {
 export function redactFrameText(text: string): string {
   // Most frames name nothing secret-looking: no parse for them. One with a JSON escape may spell a name in
   // escapes (`BasicAuthPa\u0073sword`), so it is parsed too.
-  if (!/key|password|passwd|pwd|secret|passphrase|\\u/i.test(text)) return text;
+  if (!/key|password|passwd|pwd|secret|passphrase|credential|\\u/i.test(text)) return text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

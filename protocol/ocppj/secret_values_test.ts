@@ -2,7 +2,18 @@ import { assertEquals, assertStrictEquals } from "@std/assert";
 import { isSecretName, REDACTED, redactFrameText, redactSecrets } from "./secret_values.ts";
 
 Deno.test("isSecretName() knows AuthorizationKey and names that say key, password or secret", () => {
-  for (const name of ["AuthorizationKey", "WifiPassword", "mqtt_secret", "APIKEY", "apiKey", "SecretToken"]) {
+  for (
+    const name of [
+      "AuthorizationKey",
+      "WifiPassword",
+      "mqtt_secret",
+      "APIKEY",
+      "apiKey",
+      "SecretToken",
+      "Credential",
+      "BackendCredentials",
+    ]
+  ) {
     assertEquals(isSecretName(name), true, name);
   }
   for (
@@ -119,4 +130,26 @@ Deno.test("redactSecrets() hides the value of an OCPP 2.0.1 variable whose name 
   const frame = `[2,"m7","SetVariables",${JSON.stringify(set)}]`;
   assertEquals(redactFrameText(frame).includes("s3cr3t"), false);
   assertStrictEquals(redactSecrets({ ...harmless, attributeValue: "300" }).attributeValue, "300");
+});
+
+Deno.test("redactFrameText() hides a ChangeConfiguration of a key named Credential", () => {
+  const call = JSON.stringify([2, "c1", "ChangeConfiguration", {
+    key: "Credential",
+    value: "hunter2-SECRET",
+  }]);
+  const shown = redactFrameText(call);
+  assertEquals(shown.includes("hunter2-SECRET"), false, shown);
+  assertEquals(JSON.parse(shown)[3], { key: "Credential", value: REDACTED });
+});
+
+Deno.test("redactFrameText() hides a 2.0.1 variable named Credential (a frame without the word key)", () => {
+  const call = JSON.stringify([2, "c2", "SetVariables", {
+    setVariableData: [{
+      attributeValue: "hunter3-hidden",
+      component: { name: "OCPPCommCtrlr" },
+      variable: { name: "Credential" },
+    }],
+  }]);
+  const shown = redactFrameText(call);
+  assertEquals(shown.includes("hunter3-hidden"), false, shown);
 });

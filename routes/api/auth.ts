@@ -352,6 +352,13 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     body: TokenCreateBody,
     responses: { 201: { description: "Created", schema: TokenCreatedView }, ...ERRORS },
   }, async (c, { body, principal }) => {
+    if (body.expiresAt !== undefined && Date.parse(body.expiresAt) <= now().getTime()) {
+      // A token that never works is a mistake (a date typed wrong), not a request.
+      throw new ApiError(400, "invalid_request", `expiresAt ${body.expiresAt} is not in the future`, {
+        in: "body",
+        field: "expiresAt",
+      });
+    }
     const issued = await issueApiToken(auth, {
       name: body.name,
       role: body.role,

@@ -75,7 +75,8 @@ const DeviceModelQuery = z.object({
 
 const RegistrationBody = z.object({
   registrationStatus: z.enum(REGISTRATION_STATUSES).describe(
-    "What the next BootNotification is answered with; Accepted lets a Pending station in",
+    "Accepted lets the station in and Rejected shuts it out, both for good (its boots keep them); " +
+      "Pending holds it until its next BootNotification, which REGISTRATION_POLICY answers",
   ),
 }).strict();
 
