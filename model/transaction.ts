@@ -63,6 +63,11 @@ export interface TransactionRecord {
   seqNos?: number[];
   /** OCPP 2.0.1: the remoteStartId of the RequestStartTransaction that started it. */
   remoteStartId?: number;
+  /**
+   * OCPP 2.0.1: no energy register reading came with its start, so `meterStart` (0) is not a reading: the
+   * first reading of a later Updated event takes its place; ended still so, its energy is unknown (null).
+   */
+  meterStartUnknown?: true;
 }
 
 export interface OrphanStopRecord {
@@ -299,6 +304,13 @@ export function orphanStop(input: StopTransactionInput): OrphanStopRecord {
  * below the start's (a meter replaced or rolled over, or firmware that resets it): the energy is then not
  * known, and a negative figure would lower every total it is added to.
  */
+/** `energyOf` for a stored transaction: unknown too while its start reading is (`meterStartUnknown`). */
+export function energyOfTransaction(
+  t: Pick<TransactionRecord, "meterStart" | "meterStop" | "meterStartUnknown">,
+): number | null {
+  return t.meterStartUnknown ? null : energyOf(t.meterStart, t.meterStop);
+}
+
 export function energyOf(meterStart: number, meterStop: number | null): number | null {
   return meterStop === null || meterStop < meterStart ? null : meterStop - meterStart;
 }

@@ -16,7 +16,7 @@ import { hasSeqNo, storedSeqNos, withSeqNo } from "./seq_no_ranges.ts";
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
-import { energyOf, type TransactionRecord } from "./transaction.ts";
+import { energyOfTransaction, type TransactionRecord } from "./transaction.ts";
 
 export interface TransactionEventInput {
   chargePointId: string;
@@ -106,14 +106,14 @@ function openedTransaction(
   evseId: number,
   transactionId: number,
 ): TransactionRecord {
-  const meterStart = input.energy.begin ?? input.energy.latest ?? 0;
+  const reading = input.energy.begin ?? input.energy.latest;
   return {
     transactionId,
     chargePointId: input.chargePointId,
     connectorId: evseId,
     idTag: input.idToken ?? "",
     startIdTagStatus: input.idTokenStatus ?? "Accepted",
-    meterStart,
+    meterStart: reading ?? 0,
     startTimestamp: input.timestamp,
     reservationId: input.reservationId,
     status: "active",
@@ -127,13 +127,22 @@ function openedTransaction(
     stoppedAt: null,
     stationTransactionId: input.stationTransactionId,
     seqNoRanges: [],
+    ...(reading === null ? { meterStartUnknown: true as const } : {}),
   };
 }
 
 /** `tx` with one new event applied (its seqNo recorded). */
 function applyEvent(tx: TransactionRecord, input: TransactionEventInput): TransactionRecord {
-  const { seqNos: _listed, ...rest } = tx;
+  const { seqNos: _listed, meterStartUnknown: _unknown, ...rest } = tx;
   const next: TransactionRecord = { ...rest, seqNoRanges: withSeqNo(storedSeqNos(tx), input.seqNo) };
+  // Still without a start reading: the first reading after the start stands in for it (an Ended event's
+  // reading is the stop's, not the start's).
+  let startUnknown = tx.meterStartUnknown === true;
+  const reading = input.energy.begin ?? input.energy.latest;
+  if (startUnknown && reading !== null && input.eventType === "Updated") {
+    next.meterStart = reading;
+    startUnknown = false;
+  }
   if (input.remoteStartId !== null) next.remoteStartId = input.remoteStartId;
   if (input.reservationId !== null && next.reservationId === null) next.reservationId = input.reservationId;
   if (input.idToken !== null && next.idTag === "") {
@@ -143,14 +152,16 @@ function applyEvent(tx: TransactionRecord, input: TransactionEventInput): Transa
   if (input.eventType === "Started") {
     // The start may arrive after later events: it knows the start best.
     next.startTimestamp = input.timestamp;
-    const begin = input.energy.begin ?? input.energy.latest;
-    if (begin !== null) next.meterStart = begin;
+    if (reading !== null) {
+      next.meterStart = reading;
+      startUnknown = false;
+    }
     if (input.idToken !== null) {
       next.idTag = input.idToken;
       next.startIdTagStatus = input.idTokenStatus ?? next.startIdTagStatus;
     }
-    if (next.meterStop !== null) next.energyWh = energyOf(next.meterStart, next.meterStop);
   }
+  if (startUnknown) next.meterStartUnknown = true;
   if (input.eventType === "Ended" && next.status !== "finished") {
     const meterStop = input.energy.end ?? input.energy.latest ?? next.meterStart;
     next.status = "finished";
@@ -158,8 +169,8 @@ function applyEvent(tx: TransactionRecord, input: TransactionEventInput): Transa
     next.stopTimestamp = input.timestamp;
     next.stopReason = input.stoppedReason ?? "Local";
     next.stopIdTag = input.idToken;
-    next.energyWh = energyOf(next.meterStart, meterStop);
     next.stoppedAt = input.receivedAt;
   }
+  if (next.meterStop !== null) next.energyWh = energyOfTransaction(next);
   return next;
 }

@@ -102,3 +102,29 @@ Deno.test("decideTransactionEvent() leaves the energy unknown when the start's r
   const filled = started.changes.transactionUpdates?.[0]?.transaction;
   assertEquals([filled?.meterStart, filled?.meterStop, filled?.energyWh], [9500, 9000, null]);
 });
+
+Deno.test("decideTransactionEvent(): a start without a reading takes the first later one; ended without, energy unknown", async () => {
+  const none = { begin: null, end: null, latest: null };
+  const opened = await decideTransactionEvent(input({ energy: none }), fakeLookups({ nextId: 40 }));
+  const tx = opened.outcome.transaction!;
+  assertEquals([tx.meterStart, tx.meterStartUnknown], [0, true]);
+  // Ended with only the stop reading (the meter's lifetime register): the energy is not known.
+  const ended = await decideTransactionEvent(
+    input({ eventType: "Ended", seqNo: 1, energy: { begin: null, end: 123456, latest: 123456 } }),
+    fakeLookups({ transactions: [tx] }),
+  );
+  const stopped = ended.changes.transactionUpdates?.[0]?.transaction;
+  assertEquals([stopped?.meterStop, stopped?.energyWh, stopped?.meterStartUnknown], [123456, null, true]);
+  // An Updated reading first: it stands in for the start, and the energy counts from it.
+  const updated = await decideTransactionEvent(
+    input({ eventType: "Updated", seqNo: 1, energy: { begin: null, end: null, latest: 120000 } }),
+    fakeLookups({ transactions: [tx] }),
+  );
+  const sampled = updated.changes.transactionUpdates![0]!.transaction;
+  assertEquals([sampled.meterStart, sampled.meterStartUnknown], [120000, undefined]);
+  const done = await decideTransactionEvent(
+    input({ eventType: "Ended", seqNo: 2, energy: { begin: null, end: 123456, latest: 123456 } }),
+    fakeLookups({ transactions: [sampled] }),
+  );
+  assertEquals(done.changes.transactionUpdates?.[0]?.transaction.energyWh, 3456);
+});

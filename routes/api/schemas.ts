@@ -199,6 +199,10 @@ export const TransactionSchema = z.object({
   remoteStartId: z.number().int().optional().describe(
     "OCPP 2.0.1: the RequestStartTransaction that began it",
   ),
+  meterStartUnknown: z.literal(true).optional().describe(
+    "OCPP 2.0.1: its start came without an energy reading, so meterStart (0) is not one; the first later " +
+      "reading stands in, and ended still so its energyWh is null",
+  ),
 });
 
 export const DeviceModelPageSchema = z.object({

@@ -22,7 +22,7 @@
  * ```
  */
 import type { StationChanges } from "../../model/changes.ts";
-import { energyOf, type TransactionRecord } from "../../model/transaction.ts";
+import { energyOfTransaction, type TransactionRecord } from "../../model/transaction.ts";
 import { setMostRecent } from "../../model/recency.ts";
 
 /** Transactions recalled at most (the oldest are forgotten first): about the active ones of this node. */
@@ -77,12 +77,13 @@ function asRead(t: TransactionRecord): TransactionRecord {
   for (const k of ["stationTransactionId", "seqNoRanges", "seqNos", "remoteStartId"] as const) {
     if (text[k] === null || text[k] === undefined) delete text[k];
   }
+  if (!text.meterStartUnknown) delete text.meterStartUnknown;
   return {
     ...text,
     startTimestamp: new Date(t.startTimestamp).toISOString(),
     stopTimestamp: time(t.stopTimestamp),
     createdAt: new Date(t.createdAt).toISOString(),
     stoppedAt: time(t.stoppedAt),
-    energyWh: energyOf(t.meterStart, t.meterStop),
+    energyWh: energyOfTransaction(t),
   };
 }

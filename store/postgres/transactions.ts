@@ -43,6 +43,7 @@ interface TransactionRow {
   station_transaction_id: string | null;
   seq_nos: number[] | [number, number][] | null;
   remote_start_id: number | null;
+  meter_start_unknown: boolean;
 }
 
 interface OrphanStopRow {
@@ -242,6 +243,7 @@ export class PgTransactions {
       reservation_id: x.reservationId,
       seq_nos: seqNosText(x),
       remote_start_id: x.remoteStartId ?? null,
+      meter_start_unknown: x.meterStartUnknown ?? false,
       version: versionOf(x.transactionId) ?? null,
     }));
     // The open row follows in the same statement: deleted when the transaction ends or is superseded, its id
@@ -255,12 +257,14 @@ export class PgTransactions {
         -- OCPP 2.0.1 events may fill in the start late (a Started after later events) and add seqNos.
         id_tag = v.id_tag, start_id_tag_status = v.start_id_tag_status, meter_start = v.meter_start,
         start_timestamp = v.start_timestamp, reservation_id = v.reservation_id,
-        seq_nos = coalesce(v.seq_nos::text::integer[], t.seq_nos), remote_start_id = v.remote_start_id
+        seq_nos = coalesce(v.seq_nos::text::integer[], t.seq_nos), remote_start_id = v.remote_start_id,
+        meter_start_unknown = v.meter_start_unknown
       from json_to_recordset(${jsonParam(rows)}::text::json) as v(
         transaction_id int, charge_point_id text, expected text, status text, superseded_by int, meter_stop bigint,
         stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stop_id_tag_status text,
         stopped_at timestamptz, id_tag text, start_id_tag_status text, meter_start bigint,
-        start_timestamp timestamptz, reservation_id int, seq_nos text, remote_start_id int, version text
+        start_timestamp timestamptz, reservation_id int, seq_nos text, remote_start_id int,
+        meter_start_unknown boolean, version text
       )
       where t.transaction_id = v.transaction_id and t.charge_point_id = v.charge_point_id
         and t.status = v.expected and (v.version is null or t.xmin = v.version::xid)
@@ -333,6 +337,7 @@ export class PgTransactions {
       station_transaction_id: x.stationTransactionId ?? null,
       seq_nos: seqNosText(x),
       remote_start_id: x.remoteStartId ?? null,
+      meter_start_unknown: x.meterStartUnknown ?? false,
       superseding: superseding[i],
     }));
     const inserted = tx<{ transaction_id: number; version: string }[]>`
@@ -340,17 +345,18 @@ export class PgTransactions {
       insert into transactions (
         transaction_id, charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start, start_timestamp,
         reservation_id, created_at, status, superseded_by, meter_stop, stop_timestamp, stop_reason, stop_id_tag,
-        stopped_at, station_transaction_id, seq_nos, remote_start_id
+        stopped_at, station_transaction_id, seq_nos, remote_start_id, meter_start_unknown
       ) overriding system value
       select v.transaction_id, v.charge_point_id, v.connector_id, v.id_tag, v.start_id_tag_status, v.meter_start,
         v.start_timestamp, v.reservation_id, v.created_at, v.status, v.superseded_by, v.meter_stop,
         v.stop_timestamp, v.stop_reason, v.stop_id_tag, v.stopped_at, v.station_transaction_id,
-        v.seq_nos::integer[], v.remote_start_id
+        v.seq_nos::integer[], v.remote_start_id, v.meter_start_unknown
       from json_to_recordset(${jsonParam(values)}::text::json) as v(
         transaction_id int, charge_point_id text, connector_id int, id_tag text, start_id_tag_status text,
         meter_start bigint, start_timestamp timestamptz, reservation_id int, created_at timestamptz, status text,
         superseded_by int, meter_stop bigint, stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stopped_at timestamptz,
-        station_transaction_id text, seq_nos text, remote_start_id int, superseding text
+        station_transaction_id text, seq_nos text, remote_start_id int, meter_start_unknown boolean,
+        superseding text
       )
       -- An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing, so blocks nothing.
       where v.status <> 'active' or not exists (
@@ -442,12 +448,13 @@ function toTransaction(r: TransactionRow): TransactionRecord {
     stopTimestamp: iso(r.stop_timestamp),
     stopReason: r.stop_reason,
     stopIdTag: r.stop_id_tag,
-    energyWh: energyOf(meterStart, meterStop),
+    energyWh: r.meter_start_unknown ? null : energyOf(meterStart, meterStop),
     createdAt: iso(r.created_at),
     stoppedAt: iso(r.stopped_at),
     ...(r.station_transaction_id !== null ? { stationTransactionId: r.station_transaction_id } : {}),
     ...(r.seq_nos !== null ? { seqNoRanges: seqNoRangesOf(r.seq_nos) } : {}),
     ...(r.remote_start_id !== null ? { remoteStartId: r.remote_start_id } : {}),
+    ...(r.meter_start_unknown ? { meterStartUnknown: true as const } : {}),
   };
 }
 

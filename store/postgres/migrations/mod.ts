@@ -27,6 +27,7 @@ import { steps as transactionsByLowerIdTag } from "./020_transactions_by_lower_i
 import { steps as webhookDeliveriesByCreated } from "./021_webhook_deliveries_by_created.ts";
 import { steps as commandLogByRequested } from "./022_command_log_by_requested.ts";
 import { up as chargePointsDecommissioned } from "./023_charge_points_decommissioned.ts";
+import { up as transactionsMeterStartUnknown } from "./024_transactions_meter_start_unknown.ts";
 
 export type Migration =
   & {
@@ -68,4 +69,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 21, name: "webhook_deliveries_by_created", steps: webhookDeliveriesByCreated },
   { version: 22, name: "command_log_by_requested", steps: commandLogByRequested },
   { version: 23, name: "charge_points_decommissioned", up: chargePointsDecommissioned },
+  { version: 24, name: "transactions_meter_start_unknown", up: transactionsMeterStartUnknown },
 ];

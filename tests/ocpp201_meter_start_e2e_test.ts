@@ -1,0 +1,81 @@
+/**
+ * An OCPP 2.0.1 transaction whose Started event carries no energy reading: its energy must not be the meter's
+ * lifetime register (the stop reading minus 0). The first later reading stands in for the start; with none,
+ * the energy is unknown. A raw 2.0.1 station on both stores, read back through the API (PostgreSQL derives
+ * the energy when it reads the row).
+ */
+import { assertEquals } from "@std/assert";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { openRaw, type RawSocket } from "./helpers/station.ts";
+
+let ids = 0;
+async function call(socket: RawSocket, action: string, payload: unknown): Promise<void> {
+  const id = `e${++ids}`;
+  socket.send(JSON.stringify([2, id, action, payload]));
+  const reply = await socket.next(15_000) as unknown[];
+  assertEquals([reply[0], reply[1]], [3, id], JSON.stringify(reply));
+}
+
+const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+function event(transactionId: string, eventType: string, seqNo: number, register: number | null) {
+  return {
+    eventType,
+    timestamp: ago(30 - seqNo),
+    triggerReason: eventType === "Ended"
+      ? "StopAuthorized"
+      : eventType === "Started"
+      ? "Authorized"
+      : "MeterValuePeriodic",
+    seqNo,
+    transactionInfo: { transactionId },
+    evse: { id: 1, connectorId: 1 },
+    ...(register === null ? {} : {
+      meterValue: [{
+        timestamp: ago(30 - seqNo),
+        sampledValue: [{
+          value: register,
+          context: eventType === "Ended" ? "Transaction.End" : "Sample.Periodic",
+          measurand: "Energy.Active.Import.Register",
+        }],
+      }],
+    }),
+  };
+}
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: a 2.0.1 start without a reading never counts the meter's lifetime as energy`, async () => {
+    await withApiServer(kind, async (server) => {
+      const socket = await openRaw(`${server.wsUrl}/CP-NOREAD`, ["ocpp2.0.1"]);
+      const read = async (stationTransactionId: string) => {
+        const list = await server.json("/api/v1/transactions?chargePointId=CP-NOREAD", { as: "viewer" });
+        return list.body.items.find((t: { stationTransactionId: string }) =>
+          t.stationTransactionId === stationTransactionId
+        );
+      };
+      try {
+        await call(socket, "BootNotification", {
+          chargingStation: { model: "X", vendorName: "Acme" },
+          reason: "PowerUp",
+        });
+        await call(socket, "TransactionEvent", event("TX-A", "Started", 0, null));
+        await call(socket, "TransactionEvent", event("TX-A", "Ended", 1, 123456));
+        const a = await read("TX-A");
+        assertEquals([a.status, a.meterStop, a.energyWh, a.meterStartUnknown], [
+          "finished",
+          123456,
+          null,
+          true,
+        ]);
+
+        await call(socket, "TransactionEvent", event("TX-B", "Started", 0, null));
+        await call(socket, "TransactionEvent", event("TX-B", "Updated", 1, 125000));
+        await call(socket, "TransactionEvent", event("TX-B", "Ended", 2, 126500));
+        const b = await read("TX-B");
+        assertEquals([b.meterStart, b.energyWh, b.meterStartUnknown], [125000, 1500, undefined]);
+      } finally {
+        await socket.close();
+      }
+    });
+  });
+}
