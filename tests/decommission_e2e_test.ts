@@ -6,7 +6,7 @@
  * next ones), and the station leaves the list, the overview and the alerts while its record and transactions
  * stay readable. `POST …/recommission` puts it back in service.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
@@ -88,6 +88,16 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             timestamp: minutesAgo(1),
           });
 
+          // A site it belongs to while in service (it stays a member).
+          const depot = (chargePointIds: string[]) =>
+            server.json("/api/v1/sites/depot", {
+              method: "PUT",
+              as: "operator",
+              body: { name: "Depot", maxCurrentA: 63, chargePointIds },
+            });
+          const site = await depot(["CP-OLD", "CP-KEEP"]);
+          assertEquals(site.status, 201, JSON.stringify(site.body));
+
           const closed = closeOf(station);
           const before = new Date().toISOString();
           const done = await remove("CP-OLD");
@@ -160,12 +170,6 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             body: { action: "ClearCache", filter: { search: "CP-" } },
           });
           assertEquals([job.status, job.body.total], [201, 1], JSON.stringify(job.body));
-          const site = await server.json("/api/v1/sites/depot", {
-            method: "PUT",
-            as: "operator",
-            body: { name: "Depot", maxCurrentA: 63, chargePointIds: ["CP-OLD", "CP-KEEP"] },
-          });
-          assertEquals(site.status, 201, JSON.stringify(site.body));
           const bySite = await server.json("/api/v1/jobs", {
             method: "POST",
             as: "operator",
@@ -183,6 +187,34 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           assertEquals([refused.outcome, refused.response], ["refused", {
             reason: 'station "CP-OLD" is decommissioned',
           }]);
+
+          // Once out of a site it joins none again, and it gets no new charging profile.
+          assertEquals((await depot(["CP-KEEP"])).status, 200);
+          const join = await depot(["CP-OLD", "CP-KEEP"]);
+          assertEquals(
+            [join.status, join.body.details?.chargePointId],
+            [409, "CP-OLD"],
+            JSON.stringify(join.body),
+          );
+          assertStringIncludes(join.body.message, "decommissioned");
+          const profile = await server.json("/api/v1/charge-points/CP-OLD/charging-profiles", {
+            method: "POST",
+            as: "operator",
+            body: {
+              connectorId: 0,
+              csChargingProfiles: {
+                chargingProfileId: 7,
+                stackLevel: 1,
+                chargingProfilePurpose: "TxDefaultProfile",
+                chargingProfileKind: "Absolute",
+                chargingSchedule: {
+                  chargingRateUnit: "A",
+                  chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }],
+                },
+              },
+            },
+          });
+          assertEquals(profile.status, 409, JSON.stringify(profile.body));
 
           // A registration change leaves it out of service (a provisioning script's PUT revives nothing).
           const put = await server.json("/api/v1/charge-points/CP-OLD", {

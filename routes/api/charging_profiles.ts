@@ -82,9 +82,14 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
   const { energy, registry, store, logger } = options;
   const profiles = energy.profiles;
 
-  async function mustKnow(id: string): Promise<void> {
-    if (!registry.isConnected(id) && !(await store.getChargePoint(id))) {
-      throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
+  /** `toSet`: a new profile is to be kept for it, which a decommissioned station would never get. */
+  async function mustKnow(id: string, toSet = false): Promise<void> {
+    if (registry.isConnected(id)) return;
+    const record = await store.getChargePoint(id);
+    if (!record) throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
+    // Out of service: a profile kept for it would wait for a station that is refused when it connects.
+    if (toSet && record.decommissionedAt) {
+      throw new ApiError(409, "conflict", `Charge point "${id}" is decommissioned`);
     }
   }
 
@@ -140,12 +145,14 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       ...ERRORS,
       ...STATION_ERRORS,
       409: {
-        description: "The station rejected it (nothing stored), or a TxProfile for a station not connected",
+        description:
+          "The station rejected it (nothing stored), a TxProfile for a station not connected, or " +
+          "the station is decommissioned",
         schema: ErrorSchema,
       },
     },
   }, async (c, { params, body, principal }) => {
-    await mustKnow(params.id);
+    await mustKnow(params.id, true);
     const requestedBy = principalLabel(principal);
     const outcome = await station(() => profiles.set(params.id, body, { source: "api", requestedBy }));
     logger.info("charging profile set", {

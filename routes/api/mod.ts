@@ -152,7 +152,12 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       store: deps.store,
       logger: deps.logger,
     });
-    addSiteRoutes(router, { energy: deps.energy, logger: deps.logger, now: deps.now });
+    addSiteRoutes(router, {
+      energy: deps.energy,
+      chargePoints: deps.store,
+      logger: deps.logger,
+      now: deps.now,
+    });
   }
   addCommandRoutes(router, {
     ...deps,

@@ -9,12 +9,15 @@ import type { SiteRecord } from "../../model/site.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { decimalMultipleOf } from "../../protocol/ocppj/json_schema.ts";
 import { SiteConflictError } from "../../store/energy.ts";
+import type { Store } from "../../store/mod.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { ErrorSchema, isoDateTime, limit, pageOf } from "./schemas.ts";
 
 export interface SiteRouteOptions {
   energy: Energy;
+  /** Whether a station is in service (a decommissioned one joins no site). */
+  chargePoints: Pick<Store, "getChargePoint">;
   logger: Logger;
   now: () => Date;
 }
@@ -96,7 +99,7 @@ const ERRORS = {
 const NOT_FOUND = { 404: { description: "Unknown site", schema: ErrorSchema } };
 
 export function addSiteRoutes(router: ApiRouter, options: SiteRouteOptions): void {
-  const { energy, logger, now } = options;
+  const { energy, chargePoints, logger, now } = options;
   const store = energy.store;
 
   async function mustGet(siteId: string): Promise<SiteRecord> {
@@ -179,6 +182,16 @@ export function addSiteRoutes(router: ApiRouter, options: SiteRouteOptions): voi
     },
   }, async (c, { params, body, principal }) => {
     const existing = await store.getSite(params.siteId);
+    // A station out of service joins no site (its share of the current would go to a station that cannot
+    // come); one already a member may stay, as it was when decommissioned.
+    for (const id of body.chargePointIds) {
+      if (existing?.chargePointIds.includes(id)) continue;
+      if ((await chargePoints.getChargePoint(id))?.decommissionedAt) {
+        throw new ApiError(409, "conflict", `Charge point "${id}" is decommissioned`, {
+          chargePointId: id,
+        });
+      }
+    }
     const at = now().toISOString();
     const site: SiteRecord = {
       siteId: params.siteId,
