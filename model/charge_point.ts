@@ -36,6 +36,8 @@ export interface ConnectorState {
   vendorErrorCode?: string;
   /** The station's timestamp when it sent one, else when we received the status. */
   timestamp: string;
+  /** The station sent no timestamp: `timestamp` is our clock's, not comparable with the station's. */
+  untimed?: true;
   /** The transaction active on this connector, as far as we know. */
   transactionId?: number;
 }

@@ -68,7 +68,9 @@ export function applyStatus(
   receivedAt: string,
 ): StatusApplied {
   const previous = connectors.find((c) => c.connectorId === report.connectorId);
-  if (isStaleReport(report.timestamp, previous?.timestamp, receivedAt)) {
+  // Times are compared on the station's clock only: ours (a report without one) may be minutes off it.
+  const comparable = !report.untimed && !previous?.untimed;
+  if (comparable && isStaleReport(report.timestamp, previous?.timestamp, receivedAt)) {
     return { connectors: [...connectors], anomaly: null, stale: true };
   }
   const anomaly = findAnomaly(previous?.status ?? null, report);

@@ -122,3 +122,30 @@ Deno.test("applyStatus() keeps the current status when a report is older than it
   }, now);
   assertEquals([next.stale, next.connectors[0]?.status], [false, "Available"]);
 });
+
+Deno.test("applyStatus() compares times on the station's clock only: a report or status without one is news", () => {
+  const now = "2026-01-01T00:20:00.000Z";
+  // Received without a timestamp (ours, 00:15); the station's clock lags: its next report says 00:05.
+  const ours = applyStatus([], {
+    connectorId: 1,
+    status: "Available",
+    errorCode: "NoError",
+    timestamp: "2026-01-01T00:15:00.000Z",
+    untimed: true,
+  }, now);
+  const next = applyStatus(ours.connectors, {
+    connectorId: 1,
+    status: "Preparing",
+    errorCode: "NoError",
+    timestamp: "2026-01-01T00:05:00.000Z",
+  }, now);
+  assertEquals([next.stale, next.connectors[0]?.status], [false, "Preparing"]);
+  const untimed = applyStatus(next.connectors, {
+    connectorId: 1,
+    status: "Charging",
+    errorCode: "NoError",
+    timestamp: "2026-01-01T00:01:00.000Z",
+    untimed: true,
+  }, now);
+  assertEquals([untimed.stale, untimed.connectors[0]?.status], [false, "Charging"]);
+});

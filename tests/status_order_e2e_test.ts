@@ -8,11 +8,12 @@ import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { openRaw, type RawSocket } from "./helpers/station.ts";
 
 let ids = 0;
-async function call(socket: RawSocket, action: string, payload: unknown): Promise<void> {
+async function call(socket: RawSocket, action: string, payload: unknown): Promise<unknown> {
   const id = `s${++ids}`;
   socket.send(JSON.stringify([2, id, action, payload]));
   const reply = await socket.next(15_000) as unknown[];
   assertEquals([reply[0], reply[1]], [3, id], JSON.stringify(reply));
+  return reply[2];
 }
 
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
@@ -37,6 +38,37 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         // A newer report still replaces it.
         await status("Faulted", "GroundFailure", ago(5));
         assertEquals((await connector()).status, "Faulted");
+        // A station whose clock lags ours: its connector first seen in a StartTransaction, then reported.
+        await call(socket, "StartTransaction", {
+          connectorId: 2,
+          idTag: "T",
+          meterStart: 0,
+          timestamp: ago(40),
+        });
+        await call(socket, "StatusNotification", {
+          connectorId: 2,
+          status: "SuspendedEV",
+          errorCode: "NoError",
+          timestamp: ago(39),
+        });
+        const second = (await server.json("/api/v1/charge-points/CP-ORDER", { as: "viewer" })).body.connectors
+          .find((c: { connectorId: number }) => c.connectorId === 2);
+        assertEquals(second.status, "SuspendedEV");
+        // Nor does a report without a timestamp (timed by our clock) hold back the station's next ones.
+        await call(socket, "StatusNotification", {
+          connectorId: 3,
+          status: "Available",
+          errorCode: "NoError",
+        });
+        await call(socket, "StatusNotification", {
+          connectorId: 3,
+          status: "Unavailable",
+          errorCode: "NoError",
+          timestamp: ago(20),
+        });
+        const third = (await server.json("/api/v1/charge-points/CP-ORDER", { as: "viewer" })).body.connectors
+          .find((c: { connectorId: number }) => c.connectorId === 3);
+        assertEquals(third.status, "Unavailable");
       } finally {
         await socket.close();
       }

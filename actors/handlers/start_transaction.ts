@@ -56,11 +56,12 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
       },
     });
   } else if (transaction.status === "active") {
+    // A connector never reported gets the start's time, on the station's clock as its statuses will be.
     connectors = attachTransaction(
       connectors,
       transaction.connectorId,
       transaction.transactionId,
-      receivedAt,
+      transaction.startTimestamp,
     );
   }
   const snapshot: SnapshotPatch = { connectors };

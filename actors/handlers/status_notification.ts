@@ -16,12 +16,15 @@ export const statusNotification: Handler<"StatusNotification"> = (state, request
     errorCode: request.errorCode,
     timestamp: request.timestamp ? toUtcIso(request.timestamp) : receivedAt,
   };
+  if (!request.timestamp) report.untimed = true;
   if (request.info !== undefined) report.info = request.info;
   if (request.vendorId !== undefined) report.vendorId = request.vendorId;
   if (request.vendorErrorCode !== undefined) report.vendorErrorCode = request.vendorErrorCode;
 
   const { connectors, anomaly, stale } = applyStatus(state.connectors, report, receivedAt);
-  const history = [{ chargePointId: ctx.chargePointId, ...report, receivedAt }];
+  // The history keeps both times (the station's, or ours, and receivedAt): it needs no `untimed` mark.
+  const { untimed: _ours, ...entry } = report;
+  const history = [{ chargePointId: ctx.chargePointId, ...entry, receivedAt }];
   if (stale) {
     return {
       response: {},

@@ -20,11 +20,13 @@ Deno.test("statusNotification() patches the connectors and appends the history e
     timestamp: AT,
   };
   assertEquals(result.response, {});
+  // Sent without a timestamp: ours stands in, marked so the station's later times are not compared with it.
+  const current = { ...connector, untimed: true as const };
   assertEquals(result.changes, {
-    snapshot: { connectors: [connector] },
+    snapshot: { connectors: [current] },
     statusHistory: [{ chargePointId: "CP-1", ...connector, receivedAt: AT }],
   });
-  assertEquals(result.events, [{ type: "status", chargePointId: "CP-1", at: AT, connector }]);
+  assertEquals(result.events, [{ type: "status", chargePointId: "CP-1", at: AT, connector: current }]);
   assertEquals(result.log, []);
 });
 

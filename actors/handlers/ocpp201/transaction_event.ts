@@ -98,7 +98,7 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
       state.evses ?? [],
       info.transactionId,
       open ? transaction.connectorId : null,
-      receivedAt,
+      toUtcIso(request.timestamp),
       request.evse?.connectorId ?? 1,
     );
     const snapshot: SnapshotPatch = {};

@@ -30,7 +30,7 @@ Deno.test("2.0.1 TransactionEvent answers the idToken's status, stores readings 
     evseId: 2,
     connectorId: 1,
     status: "Occupied",
-    timestamp: "2026-05-01T10:00:00.000Z",
+    timestamp: "2026-05-01T09:59:00.000Z", // the event's, on the station's clock
     transactionId: "T-1",
   }]);
 });
