@@ -45,6 +45,12 @@ export interface TransactionFilter {
   limit: number;
 }
 
+/** What a change of one stored record saw and left (null: nothing was, or is, stored). */
+export interface Changed<T> {
+  before: T | null;
+  after: T | null;
+}
+
 export interface PageRequest {
   /** Cursor: the last key of the previous page; results are strictly after it. */
   after?: string;
@@ -102,7 +108,7 @@ export interface IdTagStore {
   changeIdTag(
     idTag: string,
     change: (stored: IdTagRecord | null) => IdTagRecord | null | undefined,
-  ): Promise<{ before: IdTagRecord | null; after: IdTagRecord | null }>;
+  ): Promise<Changed<IdTagRecord>>;
   /** False when there was no such tag. */
   deleteIdTag(idTag: string): Promise<boolean>;
   /** Sorted by idTag. */

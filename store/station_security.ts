@@ -9,6 +9,7 @@
  * (auth/passwords.ts format).
  */
 import type { SecurityEventStore } from "./security_events.ts";
+import type { Changed } from "./mod.ts";
 
 export type SecurityProfile = 0 | 1 | 2 | 3;
 
@@ -40,7 +41,7 @@ export interface StationSecurityStore extends SecurityEventStore {
   change(
     chargePointId: string,
     change: (stored: StationSecurityRecord | null) => StationSecurityRecord | null | undefined,
-  ): Promise<{ before: StationSecurityRecord | null; after: StationSecurityRecord | null }>;
+  ): Promise<Changed<StationSecurityRecord>>;
   /** Sorted by charge point id (code point order), at most `limit`, after `after` when given. */
   list(options?: { limit?: number; after?: string }): Promise<StationSecurityRecord[]>;
   close(): Promise<void>;

@@ -13,20 +13,11 @@ import { assert, assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { openRaw, type RawSocket } from "./helpers/station.ts";
+import { openRaw, rawCall } from "./helpers/station.ts";
 
 const NUL = "\u0000";
 const T0 = "2026-11-25T08:00:00.000Z";
 const ignorePostgres = await ignoreWithoutPostgres("NUL tests on PostgreSQL");
-
-let ids = 0;
-async function call(socket: RawSocket, action: string, payload: unknown): Promise<unknown[]> {
-  const id = `m${++ids}`;
-  socket.send(JSON.stringify([2, id, action, payload]));
-  const reply = await socket.next(10_000) as unknown[];
-  assertEquals(reply[1], id);
-  return reply;
-}
 
 function assertRefused(reply: unknown[], field: string) {
   assertEquals(reply[0], 4, JSON.stringify(reply));
@@ -38,15 +29,15 @@ async function stationSendsNul(server: ApiTestServer) {
   const station = await openRaw(`${server.wsUrl}/CP-NUL`);
   try {
     assertEquals(
-      (await call(station, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" }))[0],
+      (await rawCall(station, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" }))[0],
       3,
     );
     // Refused, the same way every time: nothing for the station to retry.
     for (let i = 0; i < 3; i++) {
-      assertRefused(await call(station, "Authorize", { idTag: `A${NUL}B` }), "idTag");
+      assertRefused(await rawCall(station, "Authorize", { idTag: `A${NUL}B` }), "idTag");
     }
     assertRefused(
-      await call(station, "StatusNotification", {
+      await rawCall(station, "StatusNotification", {
         connectorId: 1,
         status: "Available",
         errorCode: "NoError",
@@ -54,11 +45,11 @@ async function stationSendsNul(server: ApiTestServer) {
       }),
       "info",
     );
-    assertRefused(await call(station, "DataTransfer", { vendorId: "Acme", data: NUL }), "data");
+    assertRefused(await rawCall(station, "DataTransfer", { vendorId: "Acme", data: NUL }), "data");
 
     // Transaction messages: stored with U+FFFD, answered as usual, replays idempotent.
     const start = { connectorId: 1, idTag: `A${NUL}B`, meterStart: 100, timestamp: T0 };
-    const started = await call(station, "StartTransaction", start);
+    const started = await rawCall(station, "StartTransaction", start);
     assertEquals(started[0], 3, JSON.stringify(started));
     const { transactionId, idTagInfo } = started[2] as {
       transactionId: number;
@@ -66,7 +57,7 @@ async function stationSendsNul(server: ApiTestServer) {
     };
     assertEquals(idTagInfo.status, "Invalid");
     assertEquals(
-      ((await call(station, "StartTransaction", start))[2] as { transactionId: number }).transactionId,
+      ((await rawCall(station, "StartTransaction", start))[2] as { transactionId: number }).transactionId,
       transactionId,
     );
     const meter = {
@@ -74,8 +65,8 @@ async function stationSendsNul(server: ApiTestServer) {
       transactionId,
       meterValue: [{ timestamp: "2026-11-25T08:01:00.000Z", sampledValue: [{ value: `1${NUL}2` }] }],
     };
-    assertEquals((await call(station, "MeterValues", meter))[0], 3);
-    const stopped = await call(station, "StopTransaction", {
+    assertEquals((await rawCall(station, "MeterValues", meter))[0], 3);
+    const stopped = await rawCall(station, "StopTransaction", {
       transactionId,
       idTag: `A${NUL}B`,
       meterStop: 200,
@@ -90,7 +81,7 @@ async function stationSendsNul(server: ApiTestServer) {
     assertEquals(JSON.stringify(tx.body).includes("\\u0000"), false);
 
     // A NUL in what the station answers our command: kept, replaced, and the station goes on working.
-    assertEquals((await call(station, "Heartbeat", {}))[0], 3);
+    assertEquals((await rawCall(station, "Heartbeat", {}))[0], 3);
     const command = server.json("/api/v1/charge-points/CP-NUL/GetConfiguration", {
       method: "POST",
       as: "operator",
@@ -106,7 +97,7 @@ async function stationSendsNul(server: ApiTestServer) {
     assertEquals(answered.body.configurationKey[0].value, "hi\uFFFDthere");
     const stored = await server.json("/api/v1/charge-points/CP-NUL/configuration", { as: "viewer" });
     assertEquals(stored.body.configuration[0].value, "hi\uFFFDthere");
-    const status = await call(station, "StatusNotification", {
+    const status = await rawCall(station, "StatusNotification", {
       connectorId: 1,
       status: "Available",
       errorCode: "NoError",
@@ -119,7 +110,7 @@ async function stationSendsNul(server: ApiTestServer) {
   const other = await openRaw(`${server.wsUrl}/CP-NUL-2`);
   try {
     assertRefused(
-      await call(other, "BootNotification", { chargePointVendor: `Ac${NUL}me`, chargePointModel: "X" }),
+      await rawCall(other, "BootNotification", { chargePointVendor: `Ac${NUL}me`, chargePointModel: "X" }),
       "chargePointVendor",
     );
   } finally {

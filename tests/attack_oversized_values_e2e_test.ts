@@ -10,29 +10,20 @@
 import { assert, assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import type { ApiTestServer } from "./helpers/api.ts";
-import { openRaw, type RawSocket } from "./helpers/station.ts";
+import { openRaw, rawCall, type RawSocket } from "./helpers/station.ts";
 
 const T0 = "2026-12-05T08:00:00.000Z";
 const EMOJI = "😀";
 
-let ids = 0;
-async function call(socket: RawSocket, action: string, payload: unknown): Promise<unknown[]> {
-  const id = `m${++ids}`;
-  socket.send(JSON.stringify([2, id, action, payload]));
-  const reply = await socket.next(15_000) as unknown[];
-  assertEquals(reply[1], id);
-  return reply;
-}
-
 async function assertRefused(socket: RawSocket, action: string, payload: unknown, field: string) {
-  const reply = await call(socket, action, payload);
+  const reply = await rawCall(socket, action, payload);
   assertEquals(reply[0], 4, `${action} ${field}: ${JSON.stringify(reply).slice(0, 300)}`);
   assertEquals(reply[2], "PropertyConstraintViolation", JSON.stringify(reply).slice(0, 300));
   assertEquals((reply[4] as { field?: string }).field, field);
 }
 
 async function assertAnswered(socket: RawSocket, action: string, payload: unknown) {
-  const reply = await call(socket, action, payload);
+  const reply = await rawCall(socket, action, payload);
   assertEquals(reply[0], 3, `${action}: ${JSON.stringify(reply).slice(0, 300)}`);
   return reply[2] as Record<string, unknown>;
 }

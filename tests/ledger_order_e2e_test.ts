@@ -7,16 +7,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
-import { openRaw, type RawSocket } from "./helpers/station.ts";
-
-let ids = 0;
-async function call(socket: RawSocket, action: string, payload: unknown): Promise<Record<string, unknown>> {
-  const id = `l${++ids}`;
-  socket.send(JSON.stringify([2, id, action, payload]));
-  const reply = await socket.next(15_000) as unknown[];
-  assertEquals([reply[0], reply[1]], [3, id], JSON.stringify(reply));
-  return reply[2] as Record<string, unknown>;
-}
+import { openRaw, rawAnswer } from "./helpers/station.ts";
 
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
@@ -27,9 +18,9 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
       const tx = async (id: unknown) =>
         (await server.json(`/api/v1/transactions/${id}`, { as: "viewer" })).body;
       try {
-        await call(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
+        await rawAnswer(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
         const start = (idTag: string, meterStart: number, timestamp: string) =>
-          call(socket, "StartTransaction", { connectorId: 1, idTag, meterStart, timestamp });
+          rawAnswer(socket, "StartTransaction", { connectorId: 1, idTag, meterStart, timestamp });
         const running = (await start("LIVE", 5000, ago(10))).transactionId;
         const late = (await start("QUEUED", 1000, ago(60))).transactionId;
         assertEquals((await tx(running)).status, "active");
@@ -39,21 +30,29 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           running,
           "the running session keeps the connector",
         );
-        await call(socket, "StopTransaction", { transactionId: late, meterStop: 1800, timestamp: ago(30) });
-        await call(socket, "StopTransaction", { transactionId: running, meterStop: 5600, timestamp: ago(1) });
+        await rawAnswer(socket, "StopTransaction", {
+          transactionId: late,
+          meterStop: 1800,
+          timestamp: ago(30),
+        });
+        await rawAnswer(socket, "StopTransaction", {
+          transactionId: running,
+          meterStop: 5600,
+          timestamp: ago(1),
+        });
         assertEquals([(await tx(late)).energyWh, (await tx(running)).energyWh], [800, 600]);
 
         // No clock: every session starts at the same time from meter 0 with the same card.
         const blind = { connectorId: 2, idTag: "CARD", meterStart: 0, timestamp: "2000-01-01T00:00:00.000Z" };
-        const first = (await call(socket, "StartTransaction", blind)).transactionId;
-        await call(socket, "StopTransaction", {
+        const first = (await rawAnswer(socket, "StartTransaction", blind)).transactionId;
+        await rawAnswer(socket, "StopTransaction", {
           transactionId: first,
           meterStop: 100,
           timestamp: "2000-01-01T01:00:00.000Z",
         });
-        const second = (await call(socket, "StartTransaction", blind)).transactionId;
+        const second = (await rawAnswer(socket, "StartTransaction", blind)).transactionId;
         assertEquals(second, first, "taken for a replay of the first start, as it must be");
-        await call(socket, "StopTransaction", {
+        await rawAnswer(socket, "StopTransaction", {
           transactionId: second,
           meterStop: 250,
           timestamp: "2000-01-01T02:00:00.000Z",

@@ -6,15 +6,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
-import { openRaw, type RawSocket } from "./helpers/station.ts";
-
-let ids = 0;
-async function call(socket: RawSocket, action: string, payload: unknown): Promise<void> {
-  const id = `e${++ids}`;
-  socket.send(JSON.stringify([2, id, action, payload]));
-  const reply = await socket.next(15_000) as unknown[];
-  assertEquals([reply[0], reply[1]], [3, id], JSON.stringify(reply));
-}
+import { openRaw, rawAnswer } from "./helpers/station.ts";
 
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
@@ -54,12 +46,12 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         );
       };
       try {
-        await call(socket, "BootNotification", {
+        await rawAnswer(socket, "BootNotification", {
           chargingStation: { model: "X", vendorName: "Acme" },
           reason: "PowerUp",
         });
-        await call(socket, "TransactionEvent", event("TX-A", "Started", 0, null));
-        await call(socket, "TransactionEvent", event("TX-A", "Ended", 1, 123456));
+        await rawAnswer(socket, "TransactionEvent", event("TX-A", "Started", 0, null));
+        await rawAnswer(socket, "TransactionEvent", event("TX-A", "Ended", 1, 123456));
         const a = await read("TX-A");
         assertEquals([a.status, a.meterStop, a.energyWh, a.meterStartUnknown], [
           "finished",
@@ -68,9 +60,9 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           true,
         ]);
 
-        await call(socket, "TransactionEvent", event("TX-B", "Started", 0, null));
-        await call(socket, "TransactionEvent", event("TX-B", "Updated", 1, 125000));
-        await call(socket, "TransactionEvent", event("TX-B", "Ended", 2, 126500));
+        await rawAnswer(socket, "TransactionEvent", event("TX-B", "Started", 0, null));
+        await rawAnswer(socket, "TransactionEvent", event("TX-B", "Updated", 1, 125000));
+        await rawAnswer(socket, "TransactionEvent", event("TX-B", "Ended", 2, 126500));
         const b = await read("TX-B");
         assertEquals([b.meterStart, b.energyWh, b.meterStartUnknown], [125000, 1500, undefined]);
       } finally {

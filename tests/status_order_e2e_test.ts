@@ -5,16 +5,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
-import { openRaw, type RawSocket } from "./helpers/station.ts";
-
-let ids = 0;
-async function call(socket: RawSocket, action: string, payload: unknown): Promise<unknown> {
-  const id = `s${++ids}`;
-  socket.send(JSON.stringify([2, id, action, payload]));
-  const reply = await socket.next(15_000) as unknown[];
-  assertEquals([reply[0], reply[1]], [3, id], JSON.stringify(reply));
-  return reply[2];
-}
+import { openRaw, rawAnswer } from "./helpers/station.ts";
 
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
@@ -25,9 +16,9 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
       const connector = async () =>
         (await server.json("/api/v1/charge-points/CP-ORDER", { as: "viewer" })).body.connectors[0];
       try {
-        await call(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
+        await rawAnswer(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
         const status = (status: string, errorCode: string, timestamp: string) =>
-          call(socket, "StatusNotification", { connectorId: 1, status, errorCode, timestamp });
+          rawAnswer(socket, "StatusNotification", { connectorId: 1, status, errorCode, timestamp });
         await status("Available", "NoError", ago(10));
         await status("Faulted", "GroundFailure", ago(20));
         assertEquals((await connector()).status, "Available");
@@ -39,13 +30,13 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         await status("Faulted", "GroundFailure", ago(5));
         assertEquals((await connector()).status, "Faulted");
         // A station whose clock lags ours: its connector first seen in a StartTransaction, then reported.
-        await call(socket, "StartTransaction", {
+        await rawAnswer(socket, "StartTransaction", {
           connectorId: 2,
           idTag: "T",
           meterStart: 0,
           timestamp: ago(40),
         });
-        await call(socket, "StatusNotification", {
+        await rawAnswer(socket, "StatusNotification", {
           connectorId: 2,
           status: "SuspendedEV",
           errorCode: "NoError",
@@ -55,12 +46,12 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           .find((c: { connectorId: number }) => c.connectorId === 2);
         assertEquals(second.status, "SuspendedEV");
         // Nor does a report without a timestamp (timed by our clock) hold back the station's next ones.
-        await call(socket, "StatusNotification", {
+        await rawAnswer(socket, "StatusNotification", {
           connectorId: 3,
           status: "Available",
           errorCode: "NoError",
         });
-        await call(socket, "StatusNotification", {
+        await rawAnswer(socket, "StatusNotification", {
           connectorId: 3,
           status: "Unavailable",
           errorCode: "NoError",
@@ -75,12 +66,17 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
 
       const socket201 = await openRaw(`${server.wsUrl}/CP-ORDER-201`, ["ocpp2.0.1"]);
       try {
-        await call(socket201, "BootNotification", {
+        await rawAnswer(socket201, "BootNotification", {
           chargingStation: { model: "X", vendorName: "Acme" },
           reason: "PowerUp",
         });
         const status = (connectorStatus: string, timestamp: string) =>
-          call(socket201, "StatusNotification", { timestamp, connectorStatus, evseId: 1, connectorId: 1 });
+          rawAnswer(socket201, "StatusNotification", {
+            timestamp,
+            connectorStatus,
+            evseId: 1,
+            connectorId: 1,
+          });
         await status("Available", ago(10));
         await status("Faulted", ago(20));
         const read = async () =>

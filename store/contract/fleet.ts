@@ -649,6 +649,26 @@ export function fleetContract(
       assertEquals(await fleet.settings.getSettings(), saved);
     });
 
+    await t.step("changeSettings() applies concurrent changes one after the other", async () => {
+      const days = (await fleet.settings.getSettings()).retention.meterValuesDays ?? 0;
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          fleet.settings.changeSettings((current) => ({
+            ...current,
+            retention: {
+              ...current.retention,
+              meterValuesDays: (current.retention.meterValuesDays ?? 0) + 1,
+            },
+          }))),
+      );
+      // Each change saw the one before it: no increment lost, each result distinct.
+      assertEquals(
+        results.map((r) => r.retention.meterValuesDays).sort(),
+        [1, 2, 3, 4, 5].map((n) => days + n),
+      );
+      assertEquals((await fleet.settings.getSettings()).retention.meterValuesDays, days + 5);
+    });
+
     await t.step("a lease has one holder until it expires", async () => {
       const leases = fleet.leases;
       const taken = await Promise.all(

@@ -86,6 +86,37 @@ export function stationSecurityContract(
     assertEquals(await store.get("CP-NONE"), null);
   });
 
+  test("change() writes change(stored) atomically: one of two creations at once wins", async (store) => {
+    // Connections opened first (a pool opens them lazily), so that both changes really run at once.
+    await Promise.all([1, 2, 3, 4].map(() => store.list()));
+    const results = await Promise.all(
+      [1, 2].map((profile) =>
+        store.change(
+          "CP-R",
+          (stored) => stored ? undefined : record("CP-R", { securityProfile: profile as 1 | 2 }),
+        )
+      ),
+    );
+    assertEquals(results.filter((r) => r.before === null).length, 1, JSON.stringify(results));
+    const winner = results.find((r) => r.before === null)!.after;
+    assertEquals(await store.get("CP-R"), winner);
+    // A change and a deletion at once: the change never brings the record back.
+    const [changed, deleted] = await Promise.all([
+      store.change("CP-R", (stored) => stored ? { ...stored, allowedIps: ["10.0.0.1"] } : undefined),
+      store.change("CP-R", (stored) => stored ? null : undefined),
+    ]);
+    assertEquals(deleted.after, null);
+    assertEquals(await store.get("CP-R"), null, JSON.stringify(changed));
+    // Nothing to change: nothing written; a throwing change writes nothing and throws.
+    assertEquals(await store.change("CP-R", () => undefined), { before: null, after: null });
+    await store.put(record("CP-R"));
+    const failed = await store.change("CP-R", () => {
+      throw new Error("refused");
+    }).catch((e: Error) => e.message);
+    assertEquals(failed, "refused");
+    assertEquals(await store.get("CP-R"), record("CP-R"));
+  });
+
   test("put() stores every field and get() returns them unchanged", async (store) => {
     const r = record("CP-1", {
       securityProfile: 2,

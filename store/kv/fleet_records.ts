@@ -13,7 +13,7 @@ import {
   type TransactionFlagStore,
   withDefaultSettings,
 } from "../fleet.ts";
-import { getMany, listAll, retryAtomic } from "./kv_helpers.ts";
+import { changeEntry, getMany, listAll, retryAtomic } from "./kv_helpers.ts";
 
 const flagKey = (id: number, kind: TransactionFlagKind): Deno.KvKey => ["txflag", id, kind];
 const byKindKey = (kind: TransactionFlagKind, id: number): Deno.KvKey => ["txflag_kind", kind, id];
@@ -69,13 +69,13 @@ export class KvFleetSettingsStore implements FleetSettingsStore {
   }
 
   async changeSettings(change: (current: FleetSettings) => FleetSettings): Promise<FleetSettings> {
-    for (;;) {
-      const entry = await this.kv.get<FleetSettings>(SETTINGS);
-      const next = change(
-        entry.value ? withDefaultSettings(entry.value) : structuredClone(DEFAULT_FLEET_SETTINGS),
-      );
-      if ((await this.kv.atomic().check(entry).set(SETTINGS, next).commit()).ok) return next;
-    }
+    const { after } = await changeEntry<FleetSettings>(
+      this.kv,
+      SETTINGS,
+      "change the fleet settings",
+      (stored) => change(stored ? withDefaultSettings(stored) : structuredClone(DEFAULT_FLEET_SETTINGS)),
+    );
+    return after as FleetSettings; // `change` always answers settings
   }
 }
 

@@ -4,9 +4,9 @@
  * once when opened (`foldIdTagKeys`).
  */
 import { idTagKey, type IdTagRecord } from "../../model/id_tag.ts";
-import type { IdTagStore, PageRequest } from "../mod.ts";
+import type { Changed, IdTagStore, PageRequest } from "../mod.ts";
 import { scanAfter } from "./keys.ts";
-import { AtomicBatches } from "./kv_helpers.ts";
+import { AtomicBatches, changeEntry } from "./kv_helpers.ts";
 import type { KvReads } from "./reads.ts";
 
 const MAX_ATTEMPTS = 100;
@@ -26,21 +26,11 @@ export class KvIdTags implements IdTagStore {
     await this.kv.set(["idtag", idTagKey(record.idTag)], record);
   }
 
-  async changeIdTag(
+  changeIdTag(
     idTag: string,
     change: (stored: IdTagRecord | null) => IdTagRecord | null | undefined,
-  ): Promise<{ before: IdTagRecord | null; after: IdTagRecord | null }> {
-    const key = ["idtag", idTagKey(idTag)];
-    for (let i = 0; i < MAX_ATTEMPTS; i++) {
-      const entry = await this.kv.get<IdTagRecord>(key);
-      const after = change(entry.value);
-      if (after === undefined) return { before: entry.value, after: entry.value };
-      const op = this.kv.atomic().check(entry);
-      if (after === null) op.delete(key);
-      else op.set(key, after);
-      if ((await op.commit()).ok) return { before: entry.value, after };
-    }
-    throw new Error(`Cannot change id tag "${idTag}": still conflicting after ${MAX_ATTEMPTS} attempts`);
+  ): Promise<Changed<IdTagRecord>> {
+    return changeEntry(this.kv, ["idtag", idTagKey(idTag)], `change id tag "${idTag}"`, change);
   }
 
   async deleteIdTag(idTag: string): Promise<boolean> {

@@ -1,9 +1,11 @@
 /**
  * Small helpers the KV stores share: reading many keys (KV's `getMany` takes at most 10), collecting a
- * listing, retrying an optimistic atomic commit, and writing many keys in atomics of a bounded size.
+ * listing, retrying an optimistic atomic commit, changing one value under a check, and writing many keys in
+ * atomics of a bounded size.
  */
 
 import { GET_MANY_MAX } from "./keys.ts";
+import type { Changed } from "../mod.ts";
 
 /** Deno KV atomics allow 1000 mutations and 100 checks; fleet writes stay well below. */
 export const ATOMIC_MUTATIONS = 300;
@@ -50,6 +52,27 @@ export async function retryAtomic<T>(
     if (value !== undefined) return value;
   }
   throw new Error(`Cannot ${what}: too many concurrent writers`);
+}
+
+/**
+ * Changes one key's value under a check of what was read: `change` answers the new value, null to delete it,
+ * or undefined to leave it as it is; a lost race reads again (at most 100 times).
+ */
+export function changeEntry<T>(
+  kv: Deno.Kv,
+  key: Deno.KvKey,
+  what: string,
+  change: (stored: T | null) => T | null | undefined,
+): Promise<Changed<T>> {
+  return retryAtomic(what, async () => {
+    const entry = await kv.get<T>(key);
+    const after = change(entry.value);
+    if (after === undefined) return { before: entry.value, after: entry.value };
+    const op = kv.atomic().check(entry);
+    if (after === null) op.delete(key);
+    else op.set(key, after);
+    return (await op.commit()).ok ? { before: entry.value, after } : undefined;
+  }, 100);
 }
 
 /** The key that sorts right after every key starting with `prefix`'s last string part `text`. */

@@ -14,6 +14,8 @@ import { KvSecurityEvents } from "./security_events.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
 import type { StationSecurityRecord, StationSecurityStore } from "../station_security.ts";
 import { sharedReads } from "./reads.ts";
+import { changeEntry } from "./kv_helpers.ts";
+import type { Changed } from "../mod.ts";
 
 const PREFIX = "station_security";
 
@@ -43,20 +45,16 @@ export class KvStationSecurityStore implements StationSecurityStore {
     await this.#kv.set([PREFIX, record.chargePointId], record);
   }
 
-  async change(
+  change(
     chargePointId: string,
     change: (stored: StationSecurityRecord | null) => StationSecurityRecord | null | undefined,
-  ): Promise<{ before: StationSecurityRecord | null; after: StationSecurityRecord | null }> {
-    const key = [PREFIX, chargePointId];
-    for (;;) {
-      const entry = await this.#kv.get<StationSecurityRecord>(key);
-      const after = change(entry.value);
-      if (after === undefined) return { before: entry.value, after: entry.value };
-      const op = this.#kv.atomic().check(entry);
-      if (after === null) op.delete(key);
-      else op.set(key, after);
-      if ((await op.commit()).ok) return { before: entry.value, after };
-    }
+  ): Promise<Changed<StationSecurityRecord>> {
+    return changeEntry(
+      this.#kv,
+      [PREFIX, chargePointId],
+      `change the security of "${chargePointId}"`,
+      change,
+    );
   }
 
   async delete(chargePointId: string): Promise<boolean> {

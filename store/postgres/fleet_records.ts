@@ -13,7 +13,7 @@ import {
   type TransactionFlagStore,
   withDefaultSettings,
 } from "../fleet.ts";
-import { iso } from "./pg_helpers.ts";
+import { changeLocked, iso } from "./pg_helpers.ts";
 
 interface FlagRow {
   transaction_id: number;
@@ -75,18 +75,16 @@ export class PostgresFleetSettingsStore implements FleetSettingsStore {
   }
 
   async changeSettings(change: (current: FleetSettings) => FleetSettings): Promise<FleetSettings> {
-    return await this.sql.begin(async (tx) => {
-      // One change at a time, whether or not the row exists yet (a row lock needs a row).
-      await tx`select pg_advisory_xact_lock(hashtext('fleet_settings'))`;
-      const rows = await tx<{ settings: FleetSettings }[]>`select settings from fleet_settings`;
-      const next = change(
-        rows[0] ? withDefaultSettings(rows[0].settings) : structuredClone(DEFAULT_FLEET_SETTINGS),
-      );
-      await tx`
-        insert into fleet_settings (settings) values (${tx.json(next as never)})
-        on conflict (id) do update set settings = excluded.settings`;
-      return next;
-    });
+    const { after } = await changeLocked<FleetSettings>(this.sql, "fleet_settings", {
+      read: async (tx) =>
+        (await tx<{ settings: FleetSettings }[]>`select settings from fleet_settings`)[0]?.settings ?? null,
+      write: async (tx, settings) =>
+        void await tx`
+        insert into fleet_settings (settings) values (${tx.json(settings as never)})
+        on conflict (id) do update set settings = excluded.settings`,
+      remove: async (tx) => void await tx`delete from fleet_settings`,
+    }, (stored) => change(stored ? withDefaultSettings(stored) : structuredClone(DEFAULT_FLEET_SETTINGS)));
+    return after as FleetSettings; // `change` always answers settings
   }
 }
 

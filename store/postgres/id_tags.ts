@@ -5,8 +5,9 @@
  * given that collation too (the database's default would fold other letters as well, and never match).
  */
 import type { Sql, TransactionSql } from "postgres";
-import type { IdTagRecord } from "../../model/id_tag.ts";
-import type { IdTagStore, PageRequest } from "../mod.ts";
+import { idTagKey, type IdTagRecord } from "../../model/id_tag.ts";
+import type { Changed, IdTagStore, PageRequest } from "../mod.ts";
+import { changeLocked } from "./pg_helpers.ts";
 import { byOrdinal } from "./batched_reads.ts";
 import { idTagIs, iso } from "./sql.ts";
 
@@ -41,21 +42,19 @@ export class PgIdTags implements IdTagStore {
     await upsert(this.sql, record);
   }
 
-  async changeIdTag(
+  changeIdTag(
     idTag: string,
     change: (stored: IdTagRecord | null) => IdTagRecord | null | undefined,
-  ): Promise<{ before: IdTagRecord | null; after: IdTagRecord | null }> {
-    return await this.sql.begin(async (tx) => {
-      // One change of a tag at a time, whether or not it exists yet (a row lock needs a row).
-      await tx`select pg_advisory_xact_lock(hashtext('id_tag:' || lower(${idTag}::text collate "C")))`;
-      const rows = await tx<IdTagRow[]>`select * from id_tags where ${idTagIs(tx, idTag)}`;
-      const before = rows[0] ? toIdTag(rows[0]) : null;
-      const after = change(before);
-      if (after === undefined) return { before, after: before };
-      if (after === null) await tx`delete from id_tags where ${idTagIs(tx, idTag)}`;
-      else await upsert(tx, after);
-      return { before, after };
-    });
+  ): Promise<Changed<IdTagRecord>> {
+    // The lock's name folds the tag as the rows' lower(id_tag) does.
+    return changeLocked(this.sql, "id_tag:" + idTagKey(idTag), {
+      read: async (tx) => {
+        const rows = await tx<IdTagRow[]>`select * from id_tags where ${idTagIs(tx, idTag)}`;
+        return rows[0] ? toIdTag(rows[0]) : null;
+      },
+      write: (tx, record) => upsert(tx, record),
+      remove: async (tx) => void await tx`delete from id_tags where ${idTagIs(tx, idTag)}`,
+    }, change);
   }
 
   async deleteIdTag(idTag: string): Promise<boolean> {

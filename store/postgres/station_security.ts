@@ -13,6 +13,8 @@
 import type { Sql, TransactionSql } from "postgres";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead, oneByKey } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
+import { changeLocked } from "./pg_helpers.ts";
+import type { Changed } from "../mod.ts";
 import { PgSecurityEvents } from "./security_events.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
 import type { SecurityProfile, StationSecurityRecord, StationSecurityStore } from "../station_security.ts";
@@ -78,21 +80,19 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
     await upsert(this.sql, r);
   }
 
-  async change(
+  change(
     chargePointId: string,
     change: (stored: StationSecurityRecord | null) => StationSecurityRecord | null | undefined,
-  ): Promise<{ before: StationSecurityRecord | null; after: StationSecurityRecord | null }> {
-    return await this.sql.begin(async (tx) => {
-      // One change of a station's record at a time, whether or not it exists yet (a row lock needs a row).
-      await tx`select pg_advisory_xact_lock(hashtext('station_security:' || ${chargePointId}::text))`;
-      const rows = await tx<Row[]>`select * from station_security where charge_point_id = ${chargePointId}`;
-      const before = rows[0] ? toRecord(rows[0]) : null;
-      const after = change(before);
-      if (after === undefined) return { before, after: before };
-      if (after === null) await tx`delete from station_security where charge_point_id = ${chargePointId}`;
-      else await upsert(tx, after);
-      return { before, after };
-    });
+  ): Promise<Changed<StationSecurityRecord>> {
+    return changeLocked(this.sql, "station_security:" + chargePointId, {
+      read: async (tx) => {
+        const rows = await tx<Row[]>`select * from station_security where charge_point_id = ${chargePointId}`;
+        return rows[0] ? toRecord(rows[0]) : null;
+      },
+      write: (tx, record) => upsert(tx, record),
+      remove: async (tx) =>
+        void await tx`delete from station_security where charge_point_id = ${chargePointId}`,
+    }, change);
   }
 
   async delete(chargePointId: string): Promise<boolean> {

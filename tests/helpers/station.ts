@@ -2,6 +2,7 @@
  * Simulated stations: npm `ocpp-rpc` RPCClient in strictMode (every frame checked against the official
  * OCPP 1.6 JSON schemas, both ways), and a raw `ws` client for frames a real station should never send.
  */
+import { assertEquals } from "@std/assert";
 import { RPCClient } from "ocpp-rpc";
 import WebSocket from "ws";
 
@@ -68,6 +69,33 @@ export interface RawSocket {
   /** The next frame, parsed (rejects after `timeoutMs`, 15 s unless told). */
   next(timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
+}
+
+let rawCallIds = 0;
+
+/** Sends one CALL on a raw socket and gives the frame that answers it (a CALLRESULT or a CALLERROR). */
+export async function rawCall(
+  socket: RawSocket,
+  action: string,
+  payload: unknown,
+  timeoutMs = 15_000,
+): Promise<unknown[]> {
+  const id = `raw${++rawCallIds}`;
+  socket.send(JSON.stringify([2, id, action, payload]));
+  const reply = await socket.next(timeoutMs) as unknown[];
+  assertEquals(reply[1], id, JSON.stringify(reply).slice(0, 300));
+  return reply;
+}
+
+/** `rawCall` that must be answered with a CALLRESULT: gives its payload. */
+export async function rawAnswer(
+  socket: RawSocket,
+  action: string,
+  payload: unknown,
+): Promise<Record<string, unknown>> {
+  const reply = await rawCall(socket, action, payload);
+  assertEquals(reply[0], 3, `${action}: ${JSON.stringify(reply).slice(0, 300)}`);
+  return reply[2] as Record<string, unknown>;
 }
 
 export function openRaw(
