@@ -71,6 +71,15 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           "reservationId",
         );
         await assertRefused(socket, "StartTransaction", { ...start, meterStart: 1e19 }, "meterStart");
+        // An offset past RFC 3339's 23:59 (read as given, "+99:99" would put the start days off).
+        for (const offset of ["+99:99", "+24:00", "-12:60"]) {
+          await assertRefused(
+            socket,
+            "StartTransaction",
+            { ...start, timestamp: `2026-12-05T08:00:00${offset}` },
+            "timestamp",
+          );
+        }
         await assertRefused(socket, "MeterValues", {
           connectorId: 1,
           transactionId: 9223372036854775807,

@@ -53,15 +53,20 @@ function isTimeWithZone(value: string): boolean {
   const second = Number(match[3]);
   const validClock = (hour <= 23 && minute <= 59 && second <= 59) ||
     (hour === 23 && minute === 59 && second === 60);
+  // RFC 3339's offset is 00:00-23:59 (ajv-formats 2.1.1 reads any digits: "+99:99" would be 4 days off).
+  const zone = match[5];
+  const validZone = zone === undefined || zone.length === 1 ||
+    (Number(zone.slice(1, 3)) <= 23 && (zone.length === 3 || Number(zone.slice(-2)) <= 59));
   // Like ajv-formats 2.1.1 (what ocpp-rpc strict mode and many stacks use), a missing time zone is accepted:
   // real chargers send "2024-01-01T12:00:00", and refusing their StopTransaction would lose it. OCPP 1.6 §3.15
   // says times are UTC, so `toUtcIso()` reads such a time as UTC.
-  return validClock;
+  return validClock && validZone;
 }
 
 /**
  * RFC 3339 §5.6 date-time as ajv-formats checks `format: "date-time"`: "T", "t" or a space between date and
- * time, seconds required, fraction optional, "Z"/"z" or a numeric offset ("+01:00", "+0100", "+01") required.
+ * time, seconds required, fraction optional, "Z"/"z" or a numeric offset ("+01:00", "+0100", "+01") within
+ * 00:00-23:59 (ajv-formats does not check the offset's range).
  *
  * @example
  * ```ts

@@ -59,3 +59,12 @@ Deno.test("isDateTime() refuses a date-time whose instant falls outside the year
     assertEquals(isDateTime(value), true, value);
   }
 });
+
+Deno.test("isDateTime() takes offsets from -23:59 to +23:59 only, as RFC 3339 writes them", () => {
+  for (const offset of ["+00:00", "-23:59", "+2359", "+23", "-05"]) {
+    assertEquals(isDateTime(`2024-05-01T12:00:00${offset}`), true, offset);
+  }
+  for (const offset of ["+24:00", "+99:99", "-12:60", "+2400", "+24", "-1260"]) {
+    assertEquals(isDateTime(`2024-05-01T12:00:00${offset}`), false, offset);
+  }
+});

@@ -7,7 +7,8 @@ const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
  * Station timestamps to our canonical form: ISO 8601 UTC with milliseconds. Accepts every date-time our
  * schemas accept (RFC 3339 with "T", "t" or a space, any fraction, "Z"/"z" or "+hh:mm", "+hhmm", "+hh" offsets,
  * and no offset at all, read as UTC per OCPP 1.6 §3.15), which `Date.parse` does not all understand. Throws
- * a RangeError for anything else, and for an instant outside the years 0001-9999 (`isDateTime` refuses those).
+ * a RangeError for anything else, and for an instant outside the years 0001-9999 (`isDateTime` refuses those,
+ * and offsets past 23:59).
  *
  * @example
  * ```ts

@@ -72,7 +72,8 @@ export interface Sample {
   field?: string;
 }
 
-const DATE_TIMES: [string, boolean][] = [
+/** A date-time, whether ajv-formats accepts it, and ours when we differ on purpose. */
+const DATE_TIMES: [string, boolean, boolean?][] = [
   ["2024-05-01T12:00:00Z", true],
   ["2024-05-01T12:00:00.5Z", true],
   ["2024-05-01T12:00:00.123456789Z", true],
@@ -82,7 +83,13 @@ const DATE_TIMES: [string, boolean][] = [
   ["2024-05-01T12:00:00-02", true],
   ["2024-02-29T00:00:00Z", true],
   ["2016-12-31T23:59:60Z", true],
-  ["2024-05-01T12:00:00+99:99", true],
+  ["2024-05-01T12:00:00+23:59", true],
+  ["2024-05-01T12:00:00-2359", true],
+  // RFC 3339 offsets end at 23:59; ajv-formats 2.1.1 reads any two digits.
+  ["2024-05-01T12:00:00+99:99", true, false],
+  ["2024-05-01T12:00:00+24:00", true, false],
+  ["2024-05-01T12:00:00-12:60", true, false],
+  ["2024-05-01T12:00:00+24", true, false],
   ["2024-05-01T12:00:00", true],
   ["2024-05-01T12:00:00.123", true],
   ["", false],
@@ -320,9 +327,12 @@ function* mutations(schema: JsonSchema, value: unknown, rebuild: Rebuild, path: 
         }
         yield bad(`${at} = " ${first}"`, rebuild(` ${first}`), "PropertyConstraintViolation");
       } else if (schema.format === "date-time") {
-        for (const [text, ok] of DATE_TIMES) {
+        for (const [text, ok, ours] of DATE_TIMES) {
           const label = `${at} = ${JSON.stringify(text)}`;
-          yield ok ? good(label, rebuild(text)) : bad(label, rebuild(text), "PropertyConstraintViolation");
+          if (!ok) yield bad(label, rebuild(text), "PropertyConstraintViolation");
+          else if (ours === false) {
+            yield { ...good(label, rebuild(text)), ours, code: "PropertyConstraintViolation", field: path };
+          } else yield good(label, rebuild(text));
         }
       } else if (schema.format === "uri") {
         for (const [text, ok] of URIS) {
