@@ -244,6 +244,11 @@ export default function StationConsole(props: StationConsoleProps) {
                         since the station went offline; it last reported {c.status}
                       </div>
                     )}
+                    {station.online && c.assumed && (
+                      <div class="small muted" data-assumed>
+                        assumed from its session: the station has not reported this connector
+                      </div>
+                    )}
                   </td>
                   <td data-label="Error">
                     {c.errorCode === "NoError"

@@ -40,6 +40,8 @@ export interface ConnectorState {
   untimed?: true;
   /** The transaction active on this connector, as far as we know. */
   transactionId?: number;
+  /** No StatusNotification named this connector yet: a transaction started on it, so Charging is our guess. */
+  assumed?: true;
 }
 
 export interface ConfigurationKeyValue {

@@ -79,7 +79,10 @@ export function applyStatus(
   return { connectors: upsert(connectors, next), anomaly, stale: false };
 }
 
-/** Marks a transaction as active on a connector (creating the connector entry if it was never reported). */
+/**
+ * Marks a transaction as active on a connector; one never reported gets an assumed Charging entry (the first
+ * StatusNotification replaces it).
+ */
 export function attachTransaction(
   connectors: readonly ConnectorState[],
   connectorId: number,
@@ -89,20 +92,27 @@ export function attachTransaction(
   const previous = connectors.find((c) => c.connectorId === connectorId);
   const next: ConnectorState = previous
     ? { ...previous, transactionId }
-    : { connectorId, status: "Charging", errorCode: "NoError", timestamp, transactionId };
+    : { connectorId, status: "Charging", errorCode: "NoError", timestamp, transactionId, assumed: true };
   return upsert(connectors, next);
 }
 
-/** Clears a transaction from whichever connector holds it. */
+/**
+ * Clears a transaction from whichever connector holds it. A connector only assumed Charging for it is unknown
+ * again: nothing says what it is now.
+ */
 export function detachTransaction(
   connectors: readonly ConnectorState[],
   transactionId: number,
 ): ConnectorState[] {
-  return connectors.map((c) => {
-    if (c.transactionId !== transactionId) return c;
-    const { transactionId: _, ...rest } = c;
-    return rest;
-  });
+  const out: ConnectorState[] = [];
+  for (const c of connectors) {
+    if (c.transactionId !== transactionId) out.push(c);
+    else if (!c.assumed) {
+      const { transactionId: _, ...rest } = c;
+      out.push(rest);
+    }
+  }
+  return out;
 }
 
 function findAnomaly(previous: ChargePointStatus | null, report: StatusReport): string | null {

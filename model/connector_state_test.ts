@@ -91,6 +91,33 @@ Deno.test("a status report keeps the connector's transaction; detach clears it",
   assertEquals("transactionId" in (state[0] ?? {}), false);
 });
 
+Deno.test("a connector first seen in a start is assumed Charging until reported, and unknown after it", () => {
+  const started = attachTransaction([], 2, 7, T);
+  assertEquals(started, [{
+    connectorId: 2,
+    status: "Charging",
+    errorCode: "NoError",
+    timestamp: T,
+    transactionId: 7,
+    assumed: true,
+  }]);
+  assertEquals(detachTransaction(started, 7), []);
+  // Reported meanwhile: the report stands, the guess is gone, and the stop keeps the report.
+  const reported = applyStatus(started, {
+    connectorId: 2,
+    status: "SuspendedEV",
+    errorCode: "NoError",
+    timestamp: T,
+  }, T).connectors;
+  assertEquals(reported[0]?.assumed, undefined);
+  assertEquals(detachTransaction(reported, 7), [{
+    connectorId: 2,
+    status: "SuspendedEV",
+    errorCode: "NoError",
+    timestamp: T,
+  }]);
+});
+
 Deno.test("applyStatus() keeps the current status when a report is older than it (history only)", () => {
   const later = "2026-01-01T00:10:00.000Z";
   const now = "2026-01-01T00:20:00.000Z";

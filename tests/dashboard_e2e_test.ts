@@ -205,6 +205,15 @@ Deno.test({
       await logIn(viewerPage, server.url, VIEWER);
       await viewerPage.goto(`${server.url}/stations/CP-DASH-1`);
       await viewerPage.locator('table.connectors tr[data-connector="1"][data-status="Charging"]').waitFor();
+      // A session on a connector the station never reported: shown Charging, said to be assumed.
+      assertEquals(await viewerPage.locator("[data-assumed]").count(), 0);
+      await s.call("StartTransaction", {
+        connectorId: 3,
+        idTag: ID_TAG,
+        meterStart: 0,
+        timestamp: new Date().toISOString(),
+      });
+      await viewerPage.locator('tr[data-connector="3"][data-status="Charging"] [data-assumed]').waitFor();
       for (const name of ["Remote start", "Remote stop", "Soft reset", "Hard reset", "Unlock connector"]) {
         assertEquals(await viewerPage.getByRole("button", { name }).count(), 0, name);
       }

@@ -10,6 +10,62 @@ import { openRaw, rawAnswer } from "./helpers/station.ts";
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: a connector never reported is assumed Charging during a session, unknown after it`, async () => {
+    await withApiServer(kind, async (server) => {
+      const socket = await openRaw(`${server.wsUrl}/CP-QUIET`);
+      const connectors = async () =>
+        (await server.json("/api/v1/charge-points/CP-QUIET", { as: "viewer" })).body.connectors;
+      try {
+        await rawAnswer(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
+        const start = {
+          connectorId: 1,
+          idTag: "T",
+          meterStart: 0,
+          timestamp: ago(30),
+        };
+        const { transactionId } = await rawAnswer(socket, "StartTransaction", start);
+        assertEquals(await connectors(), [{
+          connectorId: 1,
+          status: "Charging",
+          errorCode: "NoError",
+          timestamp: start.timestamp,
+          transactionId,
+          assumed: true,
+        }]);
+        await rawAnswer(socket, "StopTransaction", { transactionId, meterStop: 500, timestamp: ago(1) });
+        // Nothing says what it is now: not "Charging" for ever.
+        assertEquals(await connectors(), []);
+        // A reported connector keeps its reported status after a session.
+        await rawAnswer(socket, "StatusNotification", {
+          connectorId: 1,
+          status: "Preparing",
+          errorCode: "NoError",
+          timestamp: ago(1),
+        });
+        const second = await rawAnswer(socket, "StartTransaction", {
+          connectorId: 1,
+          idTag: "T",
+          meterStart: 500,
+          timestamp: ago(1),
+        });
+        await rawAnswer(socket, "StopTransaction", {
+          transactionId: second.transactionId,
+          meterStop: 900,
+          timestamp: new Date().toISOString(),
+        });
+        const after = await connectors();
+        assertEquals([after.length, after[0].status, after[0].transactionId, after[0].assumed], [
+          1,
+          "Preparing",
+          undefined,
+          undefined,
+        ]);
+      } finally {
+        await socket.close();
+      }
+    });
+  });
+
   Deno.test(`${kind}: an older StatusNotification goes to the history, not over the current status`, async () => {
     await withApiServer(kind, async (server) => {
       const socket = await openRaw(`${server.wsUrl}/CP-ORDER`);

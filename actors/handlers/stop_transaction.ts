@@ -88,7 +88,9 @@ export const stopTransaction: Handler<"StopTransaction"> = async (state, request
   }
   if (transaction) {
     const connectors = detachTransaction(state.connectors, transaction.transactionId);
-    if (connectors.some((c, i) => c !== state.connectors[i])) changes.snapshot = { connectors };
+    const changed = connectors.length !== state.connectors.length ||
+      connectors.some((c, i) => c !== state.connectors[i]);
+    if (changed) changes.snapshot = { connectors };
   }
   const response: ResponseOf<"StopTransaction"> = {};
   if (idTagInfo) response.idTagInfo = idTagInfo;

@@ -61,7 +61,13 @@ export const ConnectorStateSchema = z.object({
   vendorId: z.string().optional(),
   vendorErrorCode: z.string().optional(),
   timestamp: z.string(),
+  untimed: z.literal(true).optional().describe(
+    "The station sent no timestamp: `timestamp` is when we received it",
+  ),
   transactionId: z.number().int().optional(),
+  assumed: z.literal(true).optional().describe(
+    "No StatusNotification has named this connector: Charging is assumed from the transaction started on it",
+  ),
 });
 
 export const BootInfoSchema = z.object({
