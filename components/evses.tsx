@@ -27,7 +27,14 @@ export function EvseCard(props: { evses: NonNullable<StationDetail["evses"]> }) 
                 <tr key={`${e.evseId}-${e.connectorId}`}>
                   <td data-label="EVSE">{e.evseId}</td>
                   <td data-label="Connector">{e.connectorId}</td>
-                  <td data-label="Status">{e.status}</td>
+                  <td data-label="Status">
+                    {e.status}
+                    {e.assumed && (
+                      <div class="small muted" data-assumed>
+                        assumed from its transaction: the station has not reported this connector
+                      </div>
+                    )}
+                  </td>
                   <td data-label="Transaction" class="mono">{e.transactionId ?? ""}</td>
                 </tr>
               ))}

@@ -78,6 +78,8 @@ export interface EvseConnectorState {
   timestamp: string;
   /** The station's own id of the transaction open on this EVSE, from its TransactionEvents. */
   transactionId?: string;
+  /** No StatusNotification named this connector yet: a transaction opened on it, so Occupied is our guess. */
+  assumed?: true;
 }
 
 /** The snapshot of one station that survives restarts. */

@@ -25,7 +25,8 @@ export function upsertEvseConnector(
 
 /**
  * `evses` with the station's transaction `transactionId` open on EVSE `evseId` (null: closed wherever it
- * was). An EVSE never reported gets an entry for its connector `connectorId` (default 1), status unknown.
+ * was). An EVSE never reported gets an entry for its connector `connectorId` (default 1), assumed Occupied
+ * until a StatusNotification replaces it; closed, such an entry goes (nothing says what it is then).
  */
 export function setEvseTransaction(
   evses: readonly EvseConnectorState[],
@@ -34,15 +35,24 @@ export function setEvseTransaction(
   at: string,
   connectorId = 1,
 ): EvseConnectorState[] {
-  let next = evses.map((e) => {
+  let next = evses.flatMap((e): EvseConnectorState[] => {
     if (e.transactionId === transactionId && e.evseId !== evseId) {
+      if (e.assumed) return [];
       const { transactionId: _, ...rest } = e;
-      return rest;
+      return [rest];
     }
-    return e.evseId === evseId ? { ...e, transactionId } : e;
+    return [e.evseId === evseId ? { ...e, transactionId } : e];
   });
   if (evseId !== null && !next.some((e) => e.evseId === evseId)) {
-    next = [...next, { evseId, connectorId, status: "Occupied", timestamp: at, transactionId }]
+    const opened: EvseConnectorState = {
+      evseId,
+      connectorId,
+      status: "Occupied",
+      timestamp: at,
+      transactionId,
+      assumed: true,
+    };
+    next = [...next, opened]
       .sort((a, b) => a.evseId - b.evseId || a.connectorId - b.connectorId);
   }
   return next;

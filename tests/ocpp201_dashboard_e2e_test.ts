@@ -69,6 +69,15 @@ Deno.test({
         evseId: 1,
         chargingLimit: { chargingLimitSource: "SO", isGridCritical: true },
       });
+      // A transaction on an EVSE the station never reported.
+      await station.call("TransactionEvent", {
+        eventType: "Started",
+        timestamp: new Date().toISOString(),
+        triggerReason: "Authorized",
+        seqNo: 0,
+        transactionInfo: { transactionId: "TX-QUIET" },
+        evse: { id: 2, connectorId: 1 },
+      });
       const asked: unknown[] = [];
       station.handle("SetVariables", ({ params }) => {
         asked.push(params);
@@ -89,6 +98,8 @@ Deno.test({
       assertEquals((await page.getByTestId("ocpp-version").textContent())?.trim(), "· OCPP 2.0.1");
       const evses = page.getByRole("table", { name: "EVSEs" });
       assertStringIncludes(await evses.innerText(), "Occupied");
+      assertEquals(await evses.locator("tr", { hasText: "TX-QUIET" }).locator("[data-assumed]").count(), 1);
+      assertEquals(await evses.locator("[data-assumed]").count(), 1, "a reported EVSE is not marked");
       assertStringIncludes(await page.getByTestId("no-connectors").innerText(), "per EVSE: see EVSEs");
       const model = page.getByRole("table", { name: "Device model" });
       assertStringIncludes(await model.innerText(), "HeartbeatInterval");

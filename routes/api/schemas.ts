@@ -126,6 +126,9 @@ export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
     status: z.string(),
     timestamp: z.string(),
     transactionId: z.string().optional().describe("The station's id of the transaction open on the EVSE"),
+    assumed: z.literal(true).optional().describe(
+      "No StatusNotification has named this connector: Occupied is assumed from the transaction open on it",
+    ),
   })).optional().describe("OCPP 2.0.1: each EVSE's connectors as StatusNotification reported them"),
   chargingReports: z.object({
     requestId: z.number().int().optional().describe("The GetChargingProfiles requestId the reports answer"),

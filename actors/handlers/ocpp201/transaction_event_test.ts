@@ -32,6 +32,7 @@ Deno.test("2.0.1 TransactionEvent answers the idToken's status, stores readings 
     status: "Occupied",
     timestamp: "2026-05-01T09:59:00.000Z", // the event's, on the station's clock
     transactionId: "T-1",
+    assumed: true, // never reported
   }]);
 });
 
