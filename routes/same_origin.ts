@@ -15,6 +15,8 @@ export function isSameOrigin(c: Context): boolean {
   if (site !== undefined && site !== "same-origin" && site !== "none") return false;
   const origin = c.req.header("origin");
   if (origin === undefined || origin === "null") return origin === undefined;
+  // X-Forwarded-Host is believed from any peer, not only TRUSTED_PROXIES: a proxy that rewrites Host needs it,
+  // and a browser cannot be made to send it cross-site (a custom header needs a preflight we never grant).
   const host = c.req.header("x-forwarded-host") ?? c.req.header("host");
   try {
     return new URL(origin).host === host;
