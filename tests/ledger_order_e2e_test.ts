@@ -3,7 +3,8 @@
  * an old StartTransaction delivered after a later session began (an offline queue flushed late) must not
  * mark the running session superseded nor take its connector; and a second, different stop of a finished
  * transaction (a station without a clock whose next session repeated the first's start values, so we took it
- * for a replay) is kept for review as an orphan stop, never silently dropped.
+ * for a replay) is kept for review as an orphan stop, never silently dropped. A session's begin reading equal
+ * to an idle clock-aligned reading of the same instant is the session's, not a replay of the idle one.
  */
 import { assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
@@ -12,6 +13,40 @@ import { openRaw, rawAnswer } from "./helpers/station.ts";
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: a begin reading equal to an idle clock reading of its instant joins its session`, async () => {
+    await withApiServer(kind, async (server) => {
+      const socket = await openRaw(`${server.wsUrl}/CP-CLOCK`);
+      try {
+        await rawAnswer(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
+        const instant = ago(15);
+        const reading = (context: string) => [{
+          timestamp: instant,
+          sampledValue: [{ value: "4200", context, measurand: "Energy.Active.Import.Register", unit: "Wh" }],
+        }];
+        // The quarter-hour clock reading, idle; the session starts in that same second.
+        await rawAnswer(socket, "MeterValues", { connectorId: 1, meterValue: reading("Sample.Clock") });
+        const { transactionId } = await rawAnswer(socket, "StartTransaction", {
+          connectorId: 1,
+          idTag: "T",
+          meterStart: 4200,
+          timestamp: instant,
+        });
+        const begin = { connectorId: 1, transactionId, meterValue: reading("Transaction.Begin") };
+        await rawAnswer(socket, "MeterValues", begin);
+        await rawAnswer(socket, "MeterValues", begin); // a replay: stored once
+        const values = await server.json(`/api/v1/transactions/${transactionId}/meter-values`, {
+          as: "viewer",
+        });
+        assertEquals(
+          values.body.items.map((v: { context: string; value: string }) => [v.context, v.value]),
+          [["Transaction.Begin", "4200"]],
+        );
+      } finally {
+        await socket.close();
+      }
+    });
+  });
+
   Deno.test(`${kind}: a late old start leaves the running session alone; a second stop is kept`, async () => {
     await withApiServer(kind, async (server) => {
       const socket = await openRaw(`${server.wsUrl}/CP-LATE`);

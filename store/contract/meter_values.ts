@@ -51,9 +51,10 @@ export function meterValueCases({ stationTest }: Cases): void {
   );
 
   stationTest("addMeterValues() dedupes on the key columns only, and within one batch", async ({ store }) => {
+    const { transaction } = await store().startTransaction(startInput());
     const base = meterRow();
-    // Same key, other context/format/unit/transaction/receivedAt: a duplicate.
-    const sameKey = meterRow({ context: "Trigger", format: "SignedData", unit: "kWh", receivedAt: at(99) });
+    // Same key, other format/unit/receivedAt: a duplicate.
+    const sameKey = meterRow({ format: "SignedData", unit: "kWh", receivedAt: at(99) });
     assertEquals(await store().addMeterValues([base, sameKey, base]), 1);
     // Each key column makes a new row; phase null differs from a phase.
     const different = [
@@ -64,10 +65,36 @@ export function meterValueCases({ stationTest }: Cases): void {
       meterRow({ phase: "L1" }),
       meterRow({ location: "Inlet" }),
       meterRow({ value: "1234.6" }),
+      meterRow({ context: "Trigger" }),
+      meterRow({ transactionId: transaction.transactionId }),
     ];
-    assertEquals(await store().addMeterValues(different), 7);
-    assertEquals((await store().listMeterValuesByChargePoint("CP-1", 100)).length, 7);
+    assertEquals(await store().addMeterValues(different), 9);
+    assertEquals((await store().listMeterValuesByChargePoint("CP-1", 100)).length, 9);
   });
+
+  stationTest(
+    "a reading equal to a stored one but for its context or transaction is stored, and joins its transaction",
+    async ({ store }) => {
+      const { transaction } = await store().startTransaction(startInput());
+      const transactionId = transaction.transactionId;
+      // An idle clock-aligned reading, then the same register at the same instant as the session's begin.
+      const clock = meterRow({ context: "Sample.Clock", receivedAt: at(20.1) });
+      const begin = meterRow({ context: "Transaction.Begin", transactionId, receivedAt: at(20.2) });
+      assertEquals(await store().addMeterValues([clock]), 1);
+      assertEquals(await store().addMeterValues([begin]), 1);
+      // Sent again with its transaction (a station that first sent it without): a value of the transaction.
+      const again = meterRow({ context: "Sample.Clock", transactionId, receivedAt: at(20.3) });
+      assertEquals(await store().addMeterValues([again]), 1);
+      assertEquals(
+        (await store().listMeterValuesByTransaction(transactionId)).map((r) => r.context),
+        ["Transaction.Begin", "Sample.Clock"],
+      );
+      // Replays of any of them, alone or together, store nothing.
+      assertEquals(await store().addMeterValues([begin, clock, again]), 0);
+      assertEquals(await store().addMeterValues([clock]), 0);
+      assertEquals((await store().listMeterValuesByChargePoint("CP-1", 100)).length, 3);
+    },
+  );
 
   stationTest(
     "addMeterValues() stores 200 out-of-order rows with old timestamps, listed oldest first per transaction",
@@ -220,18 +247,19 @@ function partialOverlapCases(stationTest: Cases["stationTest"]): void {
   );
 
   stationTest(
-    "addMeterValues() dedupes a value stored under another transaction at the same time",
+    "addMeterValues() keeps a value stored under a transaction and at the same time without one apart",
     async ({ store }) => {
       const started = await store().startTransaction(startInput());
       const tx = started.transaction.transactionId;
       const [a, b] = sampled(at(45), tx, ["a", "b"]);
       assertEquals(await store().addMeterValues([a!]), 1);
-      // The same sampled value without a transaction is a duplicate; a new one is stored, outside the transaction.
+      // The same sampled value without a transaction is another value (the station said it is no session's).
       const [a0, b0] = sampled(at(45), null, ["a", "b"]);
-      assertEquals(await store().addMeterValues([a0!, b0!]), 1);
-      assertEquals(await store().addMeterValues([a!, b!]), 0);
-      assertEquals(await store().listMeterValuesByTransaction(tx), [a]);
-      assertEquals(await store().listMeterValuesByChargePoint("CP-1", 10), [b0, a]);
+      assertEquals(await store().addMeterValues([a0!, b0!]), 2);
+      assertEquals(await store().addMeterValues([a!, b!]), 1);
+      assertEquals(await store().addMeterValues([a0!, b!, a!, b0!]), 0);
+      assertEquals(await store().listMeterValuesByTransaction(tx), [a, b]);
+      assertEquals(await store().listMeterValuesByChargePoint("CP-1", 10), [b, b0, a0, a]);
     },
   );
 

@@ -122,6 +122,11 @@ export function meterValueId(row: MeterValueRow): string {
   return keyId(naturalKey(row));
 }
 
+/**
+ * What makes a sampled value itself: its connector, time, measurand, phase, location and value, and also its
+ * context and transaction (0: none), so that a Transaction.Begin reading equal to an idle Sample.Clock one,
+ * or a reading sent again with its transaction, is stored, not taken for a replay.
+ */
 function naturalKey(row: MeterValueRow): Deno.KvKey {
   return [
     "mv",
@@ -132,6 +137,8 @@ function naturalKey(row: MeterValueRow): Deno.KvKey {
     row.phase ?? "",
     row.location,
     row.value,
+    row.context,
+    row.transactionId ?? 0,
   ];
 }
 

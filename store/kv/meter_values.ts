@@ -23,6 +23,10 @@
  * A group's value is bytes (`groupBytes`: JSON of what its key does not say); groups written before are
  * V8-serialized objects (`MeterGroup`), read alike (`decodeGroup`).
  *
+ * A sampled value's natural key holds its context and transaction too (since December 2026): a value stored
+ * alone before that, under the shorter key, is not found by a replay of its frame after the upgrade and may be
+ * stored a second time (values in groups are compared field by field, so they are not).
+ *
  * Earlier layouts stay readable and deduplicated (`meterLayout`, found on the first commit): files written
  * before groups hold one entry per sampled value; files written before this layout hold groups under
  * `["mv_g", cpId, connectorId, timestamp]`, pointed at by `["mv_cp", cpId, timestamp, seq]`. In such a file a
@@ -359,7 +363,7 @@ function runsOf(rows: readonly MeterValueRow[], oldGroups: boolean): PreparedGro
 /** Equal rows of one run: the same sampled value (the rest of the natural key is the run's). */
 function sameValue(a: MeterValueRow, b: MeterValueRow): boolean {
   return a.value === b.value && a.measurand === b.measurand && (a.phase ?? "") === (b.phase ?? "") &&
-    a.location === b.location;
+    a.location === b.location && a.context === b.context;
 }
 
 /** Any rows: equal rows (by natural key) kept once over the whole commit, then split into runs (exported for tests: the reference `groupRows` agrees with). */

@@ -162,9 +162,13 @@ export class PgMeterValues {
           where g.charge_point_id = r."chargePointId" and g.connector_id = r."connectorId"
             and g.timestamp = r."timestamp"::timestamptz and s.v->>0 = r.value and s.v->>3 = r.measurand
             and coalesce(s.v->>4, '') = coalesce(r.phase, '') and s.v->>5 = r.location
+            and s.v->>1 = r.context and g.transaction_id is not distinct from r."transactionId"
         )
         order by r.position
-        on conflict (charge_point_id, connector_id, timestamp, measurand, phase, location, md5(value)) do nothing
+        on conflict (
+          charge_point_id, connector_id, timestamp, measurand, phase, location, md5(value), context,
+          coalesce(transaction_id, 0)
+        ) do nothing
         returning charge_point_id
       `.execute());
     }
@@ -212,9 +216,10 @@ function toRuns(rows: readonly MeterValueRow[]): { runs: Run[]; loose: number[] 
   return { runs, loose };
 }
 
+/** The natural key but for what a run shares (station, connector, time, transaction). */
 function sameNaturalKey(a: MeterValueRow, b: MeterValueRow): boolean {
   return a.value === b.value && a.measurand === b.measurand && (a.phase ?? "") === (b.phase ?? "") &&
-    a.location === b.location;
+    a.location === b.location && a.context === b.context;
 }
 
 function groupsJson(runs: readonly Run[], rows: readonly MeterValueRow[], first: number): string {

@@ -400,10 +400,17 @@ Deno.test({
         sql`
         insert into meter_values (charge_point_id, connector_id, timestamp, value, context, format, measurand,
           location, unit, received_at)
-        values ('CP-1', 1, '2024-05-01T10:00:00.000+00', '12.5', 'Trigger', 'Raw',
+        values ('CP-1', 1, '2024-05-01T10:00:00.000+00', '12.5', 'Sample.Periodic', 'SignedData',
           'Energy.Active.Import.Register', 'Outlet', 'kWh', now())
       `
       );
+      // Another context is another value (migration 025).
+      await sql`
+        insert into meter_values (charge_point_id, connector_id, timestamp, value, context, format, measurand,
+          location, unit, received_at)
+        values ('CP-1', 1, '2024-05-01T10:00:00Z', '12.5', 'Transaction.Begin', 'Raw',
+          'Energy.Active.Import.Register', 'Outlet', 'Wh', now())
+      `;
       // phase '' (none) and a phase are different keys.
       await sql`
         insert into meter_values (charge_point_id, connector_id, timestamp, value, context, format, measurand,

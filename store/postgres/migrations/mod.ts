@@ -28,6 +28,7 @@ import { steps as webhookDeliveriesByCreated } from "./021_webhook_deliveries_by
 import { steps as commandLogByRequested } from "./022_command_log_by_requested.ts";
 import { up as chargePointsDecommissioned } from "./023_charge_points_decommissioned.ts";
 import { up as transactionsMeterStartUnknown } from "./024_transactions_meter_start_unknown.ts";
+import { steps as meterValuesKeyContext } from "./025_meter_values_key_context.ts";
 
 export type Migration =
   & {
@@ -70,4 +71,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 22, name: "command_log_by_requested", steps: commandLogByRequested },
   { version: 23, name: "charge_points_decommissioned", up: chargePointsDecommissioned },
   { version: 24, name: "transactions_meter_start_unknown", up: transactionsMeterStartUnknown },
+  { version: 25, name: "meter_values_key_context", steps: meterValuesKeyContext },
 ];
