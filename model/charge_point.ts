@@ -87,6 +87,11 @@ export interface ChargePointRecord {
   id: string;
   /** null: the station has never booted and no operator has registered it. */
   registrationStatus: RegistrationStatus | null;
+  /**
+   * An operator set Pending: its boots keep it Pending until an operator decides (a Pending the policy gave is
+   * the policy's to answer again at the next boot). Absent or false: not held.
+   */
+  registrationHeld?: boolean;
   boot: BootInfo | null;
   bootedAt: string | null;
   /** Sorted by connectorId, connector 0 (the whole station) included when reported. */

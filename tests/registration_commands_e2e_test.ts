@@ -1,10 +1,12 @@
 /**
  * OCPP 1.6 §4.2.1 (2.0.1 B02): while a station is Pending or Rejected, the Central System does not ask it to
  * start or stop a session. An operator trying it through the API is told why (409, not even with force);
- * other commands still go out, and once the station is Accepted the same request reaches it.
+ * other commands still go out, and once the station is Accepted the same request reaches it. An operator's
+ * Pending holds through the station's boots, whatever REGISTRATION_POLICY says, until an operator decides.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { openRaw, type RawSocket } from "./helpers/station.ts";
 
 async function boot(raw: RawSocket, payload: unknown): Promise<string> {
@@ -73,3 +75,36 @@ Deno.test("RemoteStart/RemoteStop and their 2.0.1 kin are refused for a Pending 
     await server.close();
   }
 });
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: an operator's Pending holds through the station's boots; the policy's does not`, async () => {
+    await withApiServer(kind, async (server) => {
+      const put = (id: string, registrationStatus: string) =>
+        server.json(`/api/v1/charge-points/${id}`, {
+          method: "PUT",
+          as: "admin",
+          body: { registrationStatus },
+        });
+      const bootOnce = async (id: string) => {
+        const raw = await openRaw(`${server.wsUrl}/${id}`);
+        try {
+          return await boot(raw, { chargePointVendor: "Acme", chargePointModel: "X" });
+        } finally {
+          await raw.close();
+        }
+      };
+      // REGISTRATION_POLICY is Accepted here: an operator holds CP-HOLD, before and after its first boot.
+      assertEquals((await put("CP-HOLD", "Pending")).status, 201);
+      assertEquals(await bootOnce("CP-HOLD"), "Pending");
+      assertEquals(await bootOnce("CP-HOLD"), "Pending");
+      assertEquals(await bootOnce("CP-FREE"), "Accepted");
+      assertEquals((await put("CP-FREE", "Pending")).status, 200);
+      assertEquals(await bootOnce("CP-FREE"), "Pending");
+      const held = await server.json("/api/v1/charge-points/CP-FREE", { as: "viewer" });
+      assertEquals(held.body.registrationStatus, "Pending");
+      // An operator's acceptance releases it.
+      assertEquals((await put("CP-FREE", "Accepted")).status, 200);
+      assertEquals(await bootOnce("CP-FREE"), "Accepted");
+    });
+  });
+}

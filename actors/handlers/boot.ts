@@ -20,12 +20,12 @@ export function bootDecision(
   events: StationEvent[];
 } {
   const { settings } = ctx;
-  // Accepted and Rejected are decisions (an operator's, or an earlier boot's acceptance): a boot keeps them.
-  // The policy answers the rest: a new station, or one still Pending.
+  // Accepted and Rejected are decisions (an operator's, or an earlier boot's acceptance): a boot keeps them,
+  // and an operator's Pending (held). The policy answers the rest: a new station, or one the policy held.
   const stored = state.registrationStatus;
-  const status: RegistrationStatus = stored === "Accepted" || stored === "Rejected"
-    ? stored
-    : settings.registrationPolicy;
+  const decided = stored === "Accepted" || stored === "Rejected" ||
+    (stored === "Pending" && state.registrationHeld === true);
+  const status: RegistrationStatus = decided ? stored : settings.registrationPolicy;
   const at = isoString(ctx.now);
   const snapshot: SnapshotPatch = { boot, bootedAt: at };
   // The registration is the operator's field: written only when the boot changes it.

@@ -40,3 +40,18 @@ Deno.test("bootNotification() keeps a station an operator rejected Rejected, wha
     assertEquals(result.changes?.snapshot?.registrationStatus, undefined);
   }
 });
+
+Deno.test("bootNotification() keeps an operator's Pending; a Pending the policy gave is the policy's again", async () => {
+  const accepting = context({ settings: { ...SETTINGS, registrationPolicy: "Accepted" } });
+  const held = await bootNotification(
+    station({ registrationStatus: "Pending", registrationHeld: true }),
+    BOOT,
+    accepting,
+  );
+  assertEquals([held.response.status, held.changes?.snapshot?.registrationStatus], ["Pending", undefined]);
+  const byPolicy = await bootNotification(station({ registrationStatus: "Pending" }), BOOT, accepting);
+  assertEquals([byPolicy.response.status, byPolicy.changes?.snapshot?.registrationStatus], [
+    "Accepted",
+    "Accepted",
+  ]);
+});

@@ -75,8 +75,8 @@ const DeviceModelQuery = z.object({
 
 const RegistrationBody = z.object({
   registrationStatus: z.enum(REGISTRATION_STATUSES).describe(
-    "Accepted lets the station in and Rejected shuts it out, both for good (its boots keep them); " +
-      "Pending holds it until its next BootNotification, which REGISTRATION_POLICY answers",
+    "Accepted lets the station in and Rejected shuts it out; Pending holds it out (commands other than " +
+      "starting or stopping a session still reach it). Its boots keep each until an operator changes it",
   ),
 }).strict();
 
@@ -327,6 +327,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     const at = now();
     const { record, created } = await registry.updateSnapshot(params.id, {
       registrationStatus: body.registrationStatus,
+      registrationHeld: body.registrationStatus === "Pending",
       updatedAt: at.toISOString(),
     });
     logger.info("charge point registration set", {

@@ -26,6 +26,7 @@ import { iso, jsonOrNull, type Writer } from "./sql.ts";
 export const CHARGE_POINT_COLUMNS = [
   "id",
   "registration_status",
+  "registration_held",
   "boot",
   "booted_at",
   "connectors",
@@ -50,6 +51,7 @@ const LISTED_COLUMNS = CHARGE_POINT_COLUMNS.filter((c) => c !== "configuration" 
 /** Record field -> column, for patches. */
 const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_COLUMNS)[number] } = {
   registrationStatus: "registration_status",
+  registrationHeld: "registration_held",
   boot: "boot",
   bootedAt: "booted_at",
   connectors: "connectors",
@@ -71,6 +73,7 @@ const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_C
 interface ChargePointRow {
   id: string;
   registration_status: ChargePointRecord["registrationStatus"];
+  registration_held: boolean | null;
   boot: ChargePointRecord["boot"];
   booted_at: Date | null;
   connectors: ChargePointRecord["connectors"];
@@ -203,6 +206,7 @@ export class PgChargePoints {
     await tx`
       update charge_points as c set
         registration_status = case when v.patch ? 'registration_status' then r.registration_status else c.registration_status end,
+        registration_held = case when v.patch ? 'registration_held' then r.registration_held else c.registration_held end,
         boot = case when v.patch ? 'boot' then r.boot else c.boot end,
         booted_at = case when v.patch ? 'booted_at' then r.booted_at else c.booted_at end,
         connectors = case when v.patch ? 'connectors' then r.connectors else c.connectors end,
@@ -272,6 +276,7 @@ function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
   return {
     id: record.id,
     registration_status: record.registrationStatus,
+    registration_held: record.registrationHeld ?? null,
     boot: jsonOrNull(sql, record.boot),
     booted_at: record.bootedAt,
     connectors: sql.json(
@@ -317,6 +322,7 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
   if (r.evses !== null) record.evses = r.evses;
   if (r.charging_reports != null) record.chargingReports = r.charging_reports;
   if (r.decommissioned_at != null) record.decommissionedAt = iso(r.decommissioned_at);
+  if (r.registration_held) record.registrationHeld = true;
   return record;
 }
 

@@ -29,6 +29,7 @@ import { steps as commandLogByRequested } from "./022_command_log_by_requested.t
 import { up as chargePointsDecommissioned } from "./023_charge_points_decommissioned.ts";
 import { up as transactionsMeterStartUnknown } from "./024_transactions_meter_start_unknown.ts";
 import { steps as meterValuesKeyContext } from "./025_meter_values_key_context.ts";
+import { up as chargePointsRegistrationHeld } from "./026_charge_points_registration_held.ts";
 
 export type Migration =
   & {
@@ -72,4 +73,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 23, name: "charge_points_decommissioned", up: chargePointsDecommissioned },
   { version: 24, name: "transactions_meter_start_unknown", up: transactionsMeterStartUnknown },
   { version: 25, name: "meter_values_key_context", steps: meterValuesKeyContext },
+  { version: 26, name: "charge_points_registration_held", up: chargePointsRegistrationHeld },
 ];
