@@ -18,9 +18,16 @@
  * a patch naming one sets its key blindly, as a touch does; a whole-record write (`putChargePoint`: imports,
  * tools) replaces them as it replaces the rest. A record written before still holds them, and its next write
  * moves them out; a binary older than this reads such a moved record without them. Reads take the record's own
- * value when it has one, else the key's.
+ * value when it has one, else the key's. A side value is kept within one KV value (`fittedConfiguration`,
+ * `fittedReports`): its first entries that fit.
  */
-import { type ChargePointRecord, emptyRecord, type SnapshotPatch } from "../../model/charge_point.ts";
+import { serialize } from "node:v8";
+import {
+  type ChargePointRecord,
+  type ConfigurationKeyValue,
+  emptyRecord,
+  type SnapshotPatch,
+} from "../../model/charge_point.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
@@ -145,10 +152,62 @@ function withoutSideFields(
   if (!SIDE_FIELDS.some((s, i) => patched[i] || record[s.field] != null)) return record;
   SIDE_FIELDS.forEach(({ field, prefix }, i) => {
     const key = sideKey(prefix, record.id);
-    if (record[field] != null) set.set(key, record[field]);
+    const value = record[field];
+    if (Array.isArray(value)) set.set(key, fittedConfiguration(value));
+    else if (value != null) set.set(key, fittedReports(value as ChargingReports));
     else if (patched[i]) set.delete(key);
   });
   return listed(record);
+}
+
+/**
+ * What one side value may take, serialized: Deno KV refuses a value over 64 KiB, and a station's commit that
+ * KV refused would be retried with each of its later commits, failing them all.
+ */
+const SIDE_MAX_BYTES = 60 * 1024;
+
+/** Estimated (`valueBytes`) below this, a side value is not serialized to be measured. */
+const SIDE_SURELY_FITS = SIDE_MAX_BYTES / 2;
+
+/**
+ * A configuration as KV can keep it: whole, or its first keys that fit (a GetConfiguration answer can be larger
+ * when MAX_FRAME_BYTES is raised). PostgreSQL keeps it whole; the operator who asked got it whole.
+ */
+export function fittedConfiguration(configuration: ConfigurationKeyValue[]): ConfigurationKeyValue[] {
+  return fits(configuration)
+    ? configuration
+    : configuration.slice(0, longestPrefix(configuration.length, (n) => fits(configuration.slice(0, n))));
+}
+
+/** 2.0.1 charging reports as KV can keep them: whole, or their first reports and limits that fit. */
+export function fittedReports(reports: ChargingReports): ChargingReports {
+  if (fits(reports)) return reports;
+  const kept = longestPrefix(
+    reports.reports.length,
+    (n) => fits({ ...reports, reports: reports.reports.slice(0, n), limits: [] }),
+  );
+  const withReports = { ...reports, reports: reports.reports.slice(0, kept) };
+  const limits = longestPrefix(
+    reports.limits.length,
+    (n) => fits({ ...withReports, limits: reports.limits.slice(0, n) }),
+  );
+  return { ...withReports, limits: reports.limits.slice(0, limits) };
+}
+
+function fits(value: unknown): boolean {
+  return valueBytes(value) <= SIDE_SURELY_FITS || serialize(value).byteLength <= SIDE_MAX_BYTES;
+}
+
+/** The largest n in 0..length for which `fitsWith(n)` holds, `fitsWith` holding for every n below one that does. */
+function longestPrefix(length: number, fitsWith: (n: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fitsWith(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
 
 /** A record without its side fields: as stored, and as lists give it (a record written before may hold them). */

@@ -1,0 +1,46 @@
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
+import { serialize } from "node:v8";
+import type { ChargingReports } from "../../model/charging_reports.ts";
+import { fittedConfiguration, fittedReports } from "./charge_points.ts";
+
+const KV_VALUE_LIMIT = 64 * 1024;
+
+Deno.test("a side value KV could not hold keeps its first entries that fit; one that fits is kept as it is", () => {
+  const small = [{ key: "A", readonly: false, value: "1" }];
+  assertStrictEquals(fittedConfiguration(small), small);
+  // One non-Latin-1 character: V8 stores the whole string two bytes a character, twice its estimate.
+  const wide = Array.from(
+    { length: 300 },
+    (_, i) => ({ key: `K${i}`, readonly: true, value: `${"x".repeat(299)}電` }),
+  );
+  const kept = fittedConfiguration(wide);
+  assert(kept.length > 20 && kept.length < 300, `${kept.length}`);
+  assert(serialize(kept).byteLength < KV_VALUE_LIMIT);
+  assertEquals(kept, wide.slice(0, kept.length));
+
+  const profile = (id: number) => ({
+    id,
+    stackLevel: 0,
+    chargingSchedule: [{
+      id: 1,
+      chargingSchedulePeriod: Array.from({ length: 200 }, (_, s) => ({ startPeriod: s })),
+    }],
+  });
+  const reports: ChargingReports = {
+    requestId: 7,
+    complete: true,
+    reports: Array.from({ length: 64 }, (_, i) => ({
+      evseId: 1,
+      chargingLimitSource: "CSO",
+      chargingProfile: [profile(i)],
+    })),
+    limits: [{ evseId: 1, chargingLimitSource: "SO", isGridCritical: true, at: "2026-12-05T00:00:00.000Z" }],
+  };
+  const fitted = fittedReports(reports);
+  assert(fitted.reports.length > 0 && fitted.reports.length < 64, `${fitted.reports.length}`);
+  assertEquals(fitted.reports, reports.reports.slice(0, fitted.reports.length));
+  assertEquals([fitted.requestId, fitted.complete], [7, true]);
+  assert(serialize(fitted).byteLength < KV_VALUE_LIMIT);
+  const few = { ...reports, reports: reports.reports.slice(0, 2) };
+  assertStrictEquals(fittedReports(few), few);
+});
