@@ -174,6 +174,33 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         });
         assertEquals(history.status, 200);
         assertEquals(history.body.items[0].vendorId, EMOJI.repeat(255));
+
+        // ASCII texts with one CJK character each: V8 stores them two bytes a character, so the record is
+        // twice its UTF-8 estimate (KV refused it, and with it every later write of the station).
+        const other = await openRaw(`${server.wsUrl}/CP-WIDE2`);
+        try {
+          await assertAnswered(other, "BootNotification", {
+            chargePointVendor: "Acme",
+            chargePointModel: "X",
+          });
+          const text = (length: number) => `${"x".repeat(length - 1)}電`;
+          for (let connectorId = 0; connectorId <= 100; connectorId++) {
+            await assertAnswered(
+              other,
+              "StatusNotification",
+              status(connectorId, {
+                status: connectorId === 0 ? "Available" : "Faulted",
+                errorCode: "OtherError",
+                info: text(50),
+                vendorId: text(160),
+                vendorErrorCode: text(50),
+              }),
+            );
+          }
+          await stillWorks(server, other, "CP-WIDE2", 5000);
+        } finally {
+          await other.close();
+        }
       } finally {
         await socket.close();
       }

@@ -124,9 +124,6 @@ export function planStation(
   }
 }
 
-/** What a station's record may take, estimated by `valueBytes`: Deno KV refuses a value over 64 KiB. */
-const RECORD_MAX_BYTES = 48 * 1024;
-
 /**
  * `record`, or when too large for one KV value (a hundred connectors with long texts), without its connectors'
  * free texts (info, vendorId, vendorErrorCode), which the status history keeps: a record KV refused would fail
@@ -134,7 +131,7 @@ const RECORD_MAX_BYTES = 48 * 1024;
  * records are not measured.
  */
 export function fitted(record: ChargePointRecord): ChargePointRecord {
-  if (record.connectors.length <= 8 || valueBytes(record) <= RECORD_MAX_BYTES) return record;
+  if (record.connectors.length <= 8 || fitsOneValue(record)) return record;
   const connectors = record.connectors.map(({ info: _, vendorId: _v, vendorErrorCode: _c, ...rest }) => rest);
   return { ...record, connectors };
 }
@@ -161,41 +158,45 @@ function withoutSideFields(
 }
 
 /**
- * What one side value may take, serialized: Deno KV refuses a value over 64 KiB, and a station's commit that
- * KV refused would be retried with each of its later commits, failing them all.
+ * What one record or side value may take, serialized: Deno KV refuses a value over 64 KiB, and a station's
+ * commit that KV refused would be retried with each of its later commits, failing them all.
  */
-const SIDE_MAX_BYTES = 60 * 1024;
+const VALUE_MAX_BYTES = 60 * 1024;
 
-/** Estimated (`valueBytes`) below this, a side value is not serialized to be measured. */
-const SIDE_SURELY_FITS = SIDE_MAX_BYTES / 2;
+/**
+ * Estimated (`valueBytes`, UTF-8 lengths) below this, a value is not serialized to be measured: one
+ * non-Latin-1 character makes V8 store a whole string two bytes a character, twice its estimate.
+ */
+const SURELY_FITS = VALUE_MAX_BYTES / 2;
 
 /**
  * A configuration as KV can keep it: whole, or its first keys that fit (a GetConfiguration answer can be larger
  * when MAX_FRAME_BYTES is raised). PostgreSQL keeps it whole; the operator who asked got it whole.
  */
 export function fittedConfiguration(configuration: ConfigurationKeyValue[]): ConfigurationKeyValue[] {
-  return fits(configuration)
-    ? configuration
-    : configuration.slice(0, longestPrefix(configuration.length, (n) => fits(configuration.slice(0, n))));
+  return fitsOneValue(configuration) ? configuration : configuration.slice(
+    0,
+    longestPrefix(configuration.length, (n) => fitsOneValue(configuration.slice(0, n))),
+  );
 }
 
 /** 2.0.1 charging reports as KV can keep them: whole, or their first reports and limits that fit. */
 export function fittedReports(reports: ChargingReports): ChargingReports {
-  if (fits(reports)) return reports;
+  if (fitsOneValue(reports)) return reports;
   const kept = longestPrefix(
     reports.reports.length,
-    (n) => fits({ ...reports, reports: reports.reports.slice(0, n), limits: [] }),
+    (n) => fitsOneValue({ ...reports, reports: reports.reports.slice(0, n), limits: [] }),
   );
   const withReports = { ...reports, reports: reports.reports.slice(0, kept) };
   const limits = longestPrefix(
     reports.limits.length,
-    (n) => fits({ ...withReports, limits: reports.limits.slice(0, n) }),
+    (n) => fitsOneValue({ ...withReports, limits: reports.limits.slice(0, n) }),
   );
   return { ...withReports, limits: reports.limits.slice(0, limits) };
 }
 
-function fits(value: unknown): boolean {
-  return valueBytes(value) <= SIDE_SURELY_FITS || serialize(value).byteLength <= SIDE_MAX_BYTES;
+function fitsOneValue(value: unknown): boolean {
+  return valueBytes(value) <= SURELY_FITS || serialize(value).byteLength <= VALUE_MAX_BYTES;
 }
 
 /** The largest n in 0..length for which `fitsWith(n)` holds, `fitsWith` holding for every n below one that does. */

@@ -1,7 +1,8 @@
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { serialize } from "node:v8";
 import type { ChargingReports } from "../../model/charging_reports.ts";
-import { fittedConfiguration, fittedReports } from "./charge_points.ts";
+import { emptyRecord } from "../../model/charge_point.ts";
+import { fitted, fittedConfiguration, fittedReports } from "./charge_points.ts";
 
 const KV_VALUE_LIMIT = 64 * 1024;
 
@@ -43,4 +44,27 @@ Deno.test("a side value KV could not hold keeps its first entries that fit; one 
   assert(serialize(fitted).byteLength < KV_VALUE_LIMIT);
   const few = { ...reports, reports: reports.reports.slice(0, 2) };
   assertStrictEquals(fittedReports(few), few);
+});
+
+Deno.test("a record of a hundred connectors with texts near twice their estimate is stored without the texts", () => {
+  const text = (length: number) => `${"x".repeat(length - 1)}電`;
+  const record = emptyRecord("CP-WIDE", new Date(0));
+  record.connectors = Array.from({ length: 101 }, (_, connectorId) => ({
+    connectorId,
+    status: "Faulted" as const,
+    errorCode: "OtherError" as const,
+    info: text(50),
+    vendorId: text(160),
+    vendorErrorCode: text(50),
+    timestamp: "2026-12-05T00:00:00.000Z",
+  }));
+  assert(serialize(record).byteLength > KV_VALUE_LIMIT);
+  const kept = fitted(record);
+  assert(serialize(kept).byteLength < KV_VALUE_LIMIT);
+  assertEquals(kept.connectors[7], {
+    connectorId: 7,
+    status: "Faulted",
+    errorCode: "OtherError",
+    timestamp: "2026-12-05T00:00:00.000Z",
+  });
 });
