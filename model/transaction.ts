@@ -177,7 +177,7 @@ export async function decideStart(
   const open = (await lookups.findActiveTransactionsOn(input.chargePointId, input.connectorId))
     .filter((t) => t.status === "active");
   const transactionId = await lookups.newTransactionId();
-  const runningSince = open.filter((t) => t.startTimestamp > input.timestamp)
+  const runningSince = open.filter((t) => startedSince(t, input))
     .sort((a, b) => b.startTimestamp.localeCompare(a.startTimestamp))[0] ?? null;
   if (runningSince) {
     // An old start delivered late: the session that began after it superseded it (the station moved on), so
@@ -204,6 +204,19 @@ export async function decideStart(
       transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" })),
     },
   };
+}
+
+/**
+ * How far ahead of our clock a running session's start may be and still count as started: a station's clock a
+ * little ahead of ours is common; a start timed far ahead (a clock that jumped, a year typed wrong) must not
+ * hold the connector against every later start.
+ */
+const START_AHEAD_TOLERANCE_MS = 5 * 60_000;
+
+/** `running` began after the start `input` (on the station's clock), and not in our future. */
+function startedSince(running: TransactionRecord, input: StartTransactionInput): boolean {
+  return running.startTimestamp > input.timestamp &&
+    Date.parse(running.startTimestamp) <= Date.parse(input.receivedAt) + START_AHEAD_TOLERANCE_MS;
 }
 
 /** The transaction a start creates, active, with the id allocated for it. */

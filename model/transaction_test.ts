@@ -85,13 +85,30 @@ Deno.test("decideStart(): an older start delivered late is stored superseded by 
   });
   const lookups = fakeLookups({ transactions: [running], nextId: 9 });
   const { outcome, changes } = await decideStart(
-    { ...START, timestamp: "2026-05-01T09:00:00.000Z" },
+    { ...START, timestamp: "2026-05-01T09:00:00.000Z", receivedAt: "2026-05-01T12:30:00.000Z" },
     lookups,
   );
   assertEquals(outcome.superseded, []);
   assertEquals(outcome.runningSince?.transactionId, 3);
   assertEquals([outcome.transaction.status, outcome.transaction.supersededBy], ["superseded", 3]);
   assertEquals(changes, { transactionsStarted: [outcome.transaction] });
+});
+
+Deno.test("decideStart(): a session started in our future does not hold the connector against a new start", async () => {
+  const received = "2026-05-01T12:00:00.000Z";
+  for (
+    const [ahead, holds] of [["2026-05-01T12:04:00.000Z", true], ["2027-05-01T12:00:00.000Z", false]] as const
+  ) {
+    const running = transaction({ transactionId: 3, startTimestamp: ahead });
+    const { outcome } = await decideStart(
+      { ...START, timestamp: "2026-05-01T11:59:00.000Z", receivedAt: received },
+      fakeLookups({ transactions: [running], nextId: 9 }),
+    );
+    // A clock minutes ahead: the running session started after this one. A year ahead: it is superseded.
+    assertEquals(outcome.runningSince?.transactionId ?? null, holds ? 3 : null, ahead);
+    assertEquals(outcome.transaction.status, holds ? "superseded" : "active", ahead);
+    assertEquals(outcome.superseded.map((t) => t.transactionId), holds ? [] : [3], ahead);
+  }
 });
 
 Deno.test("decideStop() lets the station's own stop replace an operator's hand close, once", async () => {

@@ -13,6 +13,29 @@ import { openRaw, rawAnswer } from "./helpers/station.ts";
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: a start timed a year ahead does not hold the connector against the next sessions`, async () => {
+    await withApiServer(kind, async (server) => {
+      const socket = await openRaw(`${server.wsUrl}/CP-AHEAD`);
+      try {
+        await rawAnswer(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
+        const start = (idTag: string, meterStart: number, timestamp: string) =>
+          rawAnswer(socket, "StartTransaction", { connectorId: 1, idTag, meterStart, timestamp });
+        const phantom = await start("CARD-A", 100, new Date(Date.now() + 365 * 86_400_000).toISOString());
+        const real = await start("CARD-B", 200, ago(0));
+        const tx = async (id: unknown) =>
+          (await server.json(`/api/v1/transactions/${id}`, { as: "viewer" })).body;
+        assertEquals([(await tx(real.transactionId)).status, (await tx(phantom.transactionId)).status], [
+          "active",
+          "superseded",
+        ]);
+        const station = await server.json("/api/v1/charge-points/CP-AHEAD", { as: "viewer" });
+        assertEquals(station.body.connectors[0].transactionId, real.transactionId);
+      } finally {
+        await socket.close();
+      }
+    });
+  });
+
   Deno.test(`${kind}: a begin reading equal to an idle clock reading of its instant joins its session`, async () => {
     await withApiServer(kind, async (server) => {
       const socket = await openRaw(`${server.wsUrl}/CP-CLOCK`);

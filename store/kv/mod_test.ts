@@ -133,7 +133,10 @@ Deno.test("KvStore.recordStatus() writes neither the entry nor the snapshot when
     };
     await store.putChargePoint(before);
     // Deno KV refuses a value over 64 KiB: the snapshot's write fails, so the history row must not be kept.
-    const tooBig = { ...before, configuration: [{ key: "Blob", readonly: true, value: "x".repeat(70_000) }] };
+    const tooBig = {
+      ...before,
+      boot: { chargePointVendor: "Acme", chargePointModel: "x".repeat(70_000) },
+    };
     const entry = {
       chargePointId: "CP-1",
       connectorId: 1,
