@@ -259,6 +259,63 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         assertEquals(list.status, 200);
         const [tx] = list.body.items;
         assertEquals([tx.status, tx.meterStart, tx.meterStop, tx.energyWh], ["finished", 1000, 1000, 0]);
+        // Multipliers no number holds: the readings are kept as sent, in exponent form, never NaN or Infinity.
+        await assertAnswered(socket, "MeterValues", {
+          evseId: 1,
+          meterValue: [{
+            timestamp: T0,
+            sampledValue: [
+              {
+                value: 0,
+                measurand: "Power.Active.Import",
+                unitOfMeasure: { unit: "W", multiplier: 2147483647 },
+              },
+              { value: 1e300, measurand: "Current.Import", unitOfMeasure: { unit: "A", multiplier: 10 } },
+              { value: 5, measurand: "Voltage", unitOfMeasure: { unit: "V", multiplier: -400 } },
+            ],
+          }],
+        });
+        const readings = await server.json("/api/v1/charge-points/CP-201-BIG/meter-values?limit=3", {
+          as: "viewer",
+        });
+        const byMeasurand = Object.fromEntries(
+          (readings.body.items as { measurand: string; value: string }[]).map((r) => [r.measurand, r.value]),
+        );
+        assertEquals(byMeasurand, {
+          "Power.Active.Import": "0",
+          "Current.Import": "1e310",
+          "Voltage": "5e-400",
+        });
+        // EVSE ids of the smart charging reports are bounded like every other.
+        const limit = (evseId: number) => ({
+          evseId,
+          chargingLimit: { chargingLimitSource: "SO", isGridCritical: true },
+        });
+        await assertRefused(socket, "NotifyChargingLimit", limit(-1), "evseId");
+        await assertRefused(socket, "NotifyChargingLimit", limit(2147483647), "evseId");
+        await assertRefused(
+          socket,
+          "ClearedChargingLimit",
+          { chargingLimitSource: "SO", evseId: -2 },
+          "evseId",
+        );
+        await assertRefused(socket, "ReportChargingProfiles", {
+          requestId: 1,
+          chargingLimitSource: "CSO",
+          evseId: -3,
+          chargingProfile: [{
+            id: 1,
+            stackLevel: 0,
+            chargingProfilePurpose: "TxDefaultProfile",
+            chargingProfileKind: "Absolute",
+            chargingSchedule: [{
+              id: 1,
+              chargingRateUnit: "W",
+              chargingSchedulePeriod: [{ startPeriod: 0, limit: 1 }],
+            }],
+          }],
+        }, "evseId");
+        await assertAnswered(socket, "NotifyChargingLimit", limit(1));
         await assertAnswered(socket, "Heartbeat", {});
       } finally {
         await socket.close();

@@ -22,6 +22,19 @@ function scaled(s: SampledValue): number {
   return s.value * 10 ** (s.unitOfMeasure?.multiplier ?? 0);
 }
 
+/**
+ * The reading in its unit, as text: value x 10^multiplier, in exponent form when a number cannot hold it (a
+ * multiplier of 400 would make Infinity, or NaN times 0; -400 would make 0 of 5): the reading as sent, never
+ * NaN or Infinity.
+ */
+function scaledText(s: SampledValue): string {
+  const v = scaled(s);
+  if (s.value === 0) return "0";
+  if (Number.isFinite(v) && v !== 0) return String(v);
+  const [mantissa, exponent] = s.value.toExponential().split("e");
+  return `${mantissa}e${Number(exponent) + (s.unitOfMeasure?.multiplier ?? 0)}`;
+}
+
 export function toMeterRows201(
   chargePointId: string,
   evseId: number,
@@ -36,7 +49,7 @@ export function toMeterRows201(
       connectorId: evseId,
       transactionId,
       timestamp,
-      value: String(scaled(s)),
+      value: scaledText(s),
       context: s.context ?? "Sample.Periodic",
       format: s.signedMeterValue ? "SignedData" : "Raw",
       measurand: measurandOf(s),
