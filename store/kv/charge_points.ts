@@ -21,7 +21,6 @@
  * value when it has one, else the key's. A side value is kept within one KV value (`fittedConfiguration`,
  * `fittedReports`): its first entries that fit.
  */
-import { serialize } from "node:v8";
 import {
   type ChargePointRecord,
   type ConfigurationKeyValue,
@@ -34,7 +33,8 @@ import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, PageRequest } from "../mod.ts";
 import { chargePointKey, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
 import type { KvReads } from "./reads.ts";
-import { atomicOf, valueBytes, WriteSet } from "./write_set.ts";
+import { fitsOneValue, longestPrefix } from "./fit.ts";
+import { atomicOf, WriteSet } from "./write_set.ts";
 
 type Reads = Pick<ChargePointStore, "getChargePoint" | "listChargePoints" | "listStatusHistory">;
 
@@ -158,18 +158,6 @@ function withoutSideFields(
 }
 
 /**
- * What one record or side value may take, serialized: Deno KV refuses a value over 64 KiB, and a station's
- * commit that KV refused would be retried with each of its later commits, failing them all.
- */
-const VALUE_MAX_BYTES = 60 * 1024;
-
-/**
- * Estimated (`valueBytes`, UTF-8 lengths) below this, a value is not serialized to be measured: one
- * non-Latin-1 character makes V8 store a whole string two bytes a character, twice its estimate.
- */
-const SURELY_FITS = VALUE_MAX_BYTES / 2;
-
-/**
  * A configuration as KV can keep it: whole, or its first keys that fit (a GetConfiguration answer can be larger
  * when MAX_FRAME_BYTES is raised). PostgreSQL keeps it whole; the operator who asked got it whole.
  */
@@ -180,35 +168,23 @@ export function fittedConfiguration(configuration: ConfigurationKeyValue[]): Con
   );
 }
 
-/** 2.0.1 charging reports as KV can keep them: whole, or their first reports and limits that fit. */
+/**
+ * 2.0.1 charging reports as KV can keep them: whole, or the external limits first (load management reads them),
+ * the newest first, then the reported profiles that still fit (a display of what the station said).
+ */
 export function fittedReports(reports: ChargingReports): ChargingReports {
   if (fitsOneValue(reports)) return reports;
-  const kept = longestPrefix(
+  const newestLimits = reports.limits.slice().reverse();
+  const keptLimits = longestPrefix(
+    newestLimits.length,
+    (n) => fitsOneValue({ ...reports, reports: [], limits: newestLimits.slice(0, n) }),
+  );
+  const withLimits = { ...reports, limits: newestLimits.slice(0, keptLimits).reverse() };
+  const keptReports = longestPrefix(
     reports.reports.length,
-    (n) => fitsOneValue({ ...reports, reports: reports.reports.slice(0, n), limits: [] }),
+    (n) => fitsOneValue({ ...withLimits, reports: reports.reports.slice(0, n) }),
   );
-  const withReports = { ...reports, reports: reports.reports.slice(0, kept) };
-  const limits = longestPrefix(
-    reports.limits.length,
-    (n) => fitsOneValue({ ...withReports, limits: reports.limits.slice(0, n) }),
-  );
-  return { ...withReports, limits: reports.limits.slice(0, limits) };
-}
-
-function fitsOneValue(value: unknown): boolean {
-  return valueBytes(value) <= SURELY_FITS || serialize(value).byteLength <= VALUE_MAX_BYTES;
-}
-
-/** The largest n in 0..length for which `fitsWith(n)` holds, `fitsWith` holding for every n below one that does. */
-function longestPrefix(length: number, fitsWith: (n: number) => boolean): number {
-  let low = 0;
-  let high = length;
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (fitsWith(mid)) low = mid;
-    else high = mid - 1;
-  }
-  return low;
+  return { ...withLimits, reports: reports.reports.slice(0, keptReports) };
 }
 
 /** A record without its side fields: as stored, and as lists give it (a record written before may hold them). */

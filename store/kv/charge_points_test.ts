@@ -41,6 +41,13 @@ Deno.test("a side value KV could not hold keeps its first entries that fit; one 
   assert(fitted.reports.length > 0 && fitted.reports.length < 64, `${fitted.reports.length}`);
   assertEquals(fitted.reports, reports.reports.slice(0, fitted.reports.length));
   assertEquals([fitted.requestId, fitted.complete], [7, true]);
+  assertEquals(fitted.limits, reports.limits, "limits are kept before profiles");
+  // Limits alone too large: the newest are kept.
+  const limit = (evseId: number) => ({ ...reports.limits[0]!, evseId, chargingSchedule: [profile(evseId)] });
+  const many = { ...reports, reports: [], limits: Array.from({ length: 100 }, (_, i) => limit(i)) };
+  const newest = fittedReports(many).limits;
+  assert(newest.length > 0 && newest.length < 100, `${newest.length}`);
+  assertEquals(newest, many.limits.slice(100 - newest.length));
   assert(serialize(fitted).byteLength < KV_VALUE_LIMIT);
   const few = { ...reports, reports: reports.reports.slice(0, 2) };
   assertStrictEquals(fittedReports(few), few);

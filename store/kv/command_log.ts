@@ -1,6 +1,10 @@
-/** The command log on Deno KV: `["cmd", cpId, requestedAt, seq]`, newest first by requestedAt. */
+/**
+ * The command log on Deno KV: `["cmd", cpId, requestedAt, seq]`, newest first by requestedAt. An entry over
+ * one KV value keeps the start of its payload's and response's JSON (`cutJson`).
+ */
 import type { StationChanges } from "../../model/changes.ts";
 import type { CommandLogEntry } from "../../model/command_log.ts";
+import { cutJson, fitsOneValue } from "./fit.ts";
 import { type Sequence, values } from "./keys.ts";
 import type { WriteSet } from "./write_set.ts";
 
@@ -14,6 +18,9 @@ export class KvCommandLog {
 
 export function planCommandLog(changes: StationChanges, set: WriteSet, seq: Sequence): void {
   for (const entry of changes.commandLog ?? []) {
-    set.set(["cmd", entry.chargePointId, entry.requestedAt, seq.next()], entry);
+    const kept = fitsOneValue(entry)
+      ? entry
+      : { ...entry, payload: cutJson(entry.payload), response: cutJson(entry.response) };
+    set.set(["cmd", entry.chargePointId, entry.requestedAt, seq.next()], kept);
   }
 }

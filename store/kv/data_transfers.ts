@@ -2,9 +2,10 @@
  * The DataTransferStore on Deno KV.
  *
  * Layout: `["dt", id]` DataTransferRecord with `["dt_cp", cpId, id]` -> true; `["dt_rule", vendorId,
- * messageId]` DataTransferRule.
+ * messageId]` DataTransferRule. A record over one KV value keeps the start of its data (`cutText`).
  */
 import type { DataTransferRecord, DataTransferRule, DataTransferStore } from "../fleet.ts";
+import { cutText, fitsOneValue } from "./fit.ts";
 import { getMany, listAll } from "./kv_helpers.ts";
 
 const key = (id: string): Deno.KvKey => ["dt", id];
@@ -15,7 +16,10 @@ export class KvDataTransferStore implements DataTransferStore {
   constructor(private readonly kv: Deno.Kv) {}
 
   async appendDataTransfer(record: DataTransferRecord): Promise<void> {
-    await this.kv.atomic().set(key(record.id), record).set(byCpKey(record.chargePointId, record.id), true)
+    const kept = fitsOneValue(record)
+      ? record
+      : { ...record, data: cutText(record.data), responseData: cutText(record.responseData) };
+    await this.kv.atomic().set(key(record.id), kept).set(byCpKey(record.chargePointId, record.id), true)
       .commit();
   }
 
