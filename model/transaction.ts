@@ -177,7 +177,7 @@ export async function decideStart(
   const open = (await lookups.findActiveTransactionsOn(input.chargePointId, input.connectorId))
     .filter((t) => t.status === "active");
   const transactionId = await lookups.newTransactionId();
-  const runningSince = open.filter((t) => startedSince(t, input))
+  const runningSince = open.filter((t) => startedAfter(t, input.timestamp, input.receivedAt))
     .sort((a, b) => b.startTimestamp.localeCompare(a.startTimestamp))[0] ?? null;
   if (runningSince) {
     // An old start delivered late: the session that began after it superseded it (the station moved on), so
@@ -213,10 +213,13 @@ export async function decideStart(
  */
 const START_AHEAD_TOLERANCE_MS = 5 * 60_000;
 
-/** `running` began after the start `input` (on the station's clock), and not in our future. */
-function startedSince(running: TransactionRecord, input: StartTransactionInput): boolean {
-  return running.startTimestamp > input.timestamp &&
-    Date.parse(running.startTimestamp) <= Date.parse(input.receivedAt) + START_AHEAD_TOLERANCE_MS;
+/**
+ * `running` began after a start at `timestamp` (on the station's clock), and not in our future: that start is
+ * an old one delivered late (1.6 StartTransaction, 2.0.1 TransactionEvent).
+ */
+export function startedAfter(running: TransactionRecord, timestamp: string, receivedAt: string): boolean {
+  return running.startTimestamp > timestamp &&
+    Date.parse(running.startTimestamp) <= Date.parse(receivedAt) + START_AHEAD_TOLERANCE_MS;
 }
 
 /** The transaction a start creates, active, with the id allocated for it. */

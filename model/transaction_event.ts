@@ -8,7 +8,8 @@
  *   reconnect), any other is applied whatever its order (an offline queue may arrive shuffled);
  * - `Started` fills in the start (idToken, Transaction.Begin reading, timestamp) even when it arrives after
  *   later events; `Ended` finishes the transaction, once; an event after the end only records its seqNo;
- * - a new transaction on an EVSE with another active one supersedes it, as a 1.6 start does.
+ * - a new transaction on an EVSE with another active one supersedes it, as a 1.6 start does; one that began
+ *   before the active one (delivered late) is stored superseded by it instead.
  *
  * Pure: decides from lookups and returns the changes to commit.
  */
@@ -16,7 +17,7 @@ import { hasSeqNo, storedSeqNos, withSeqNo } from "./seq_no_ranges.ts";
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
-import { energyOfTransaction, type TransactionRecord } from "./transaction.ts";
+import { energyOfTransaction, startedAfter, type TransactionRecord } from "./transaction.ts";
 
 export interface TransactionEventInput {
   chargePointId: string;
@@ -84,12 +85,16 @@ export async function decideTransactionEvent(
     return { outcome: { outcome: "unplaced", transaction: null, superseded: [] }, changes: {} };
   }
   const transactionId = await lookups.newTransactionId();
-  const created = applyEvent(openedTransaction(input, input.evseId, transactionId), input);
-  const superseded = created.status !== "active" ? [] : (await lookups.findActiveTransactionsOn(
+  let created = applyEvent(openedTransaction(input, input.evseId, transactionId), input);
+  const running = created.status !== "active" ? [] : (await lookups.findActiveTransactionsOn(
     input.chargePointId,
     input.evseId,
-  ))
-    .filter((t) => t.status === "active")
+  )).filter((t) => t.status === "active");
+  // An old transaction delivered late (a shuffled offline queue): the one that began after it keeps the EVSE.
+  const runningSince = running.filter((t) => startedAfter(t, created.startTimestamp, input.receivedAt))
+    .sort((a, b) => b.startTimestamp.localeCompare(a.startTimestamp))[0];
+  if (runningSince) created = { ...created, status: "superseded", supersededBy: runningSince.transactionId };
+  const superseded = runningSince ? [] : running
     .map((t): TransactionRecord => ({ ...t, status: "superseded", supersededBy: transactionId }));
   return {
     outcome: { outcome: "applied", transaction: created, superseded },

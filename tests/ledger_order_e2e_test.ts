@@ -13,6 +13,39 @@ import { openRaw, rawAnswer } from "./helpers/station.ts";
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: a 2.0.1 transaction delivered late leaves the one running on its EVSE alone`, async () => {
+    await withApiServer(kind, async (server) => {
+      const socket = await openRaw(`${server.wsUrl}/CP-LATE201`, ["ocpp2.0.1"]);
+      try {
+        await rawAnswer(socket, "BootNotification", {
+          chargingStation: { model: "X", vendorName: "Acme" },
+          reason: "PowerUp",
+        });
+        const event = (transactionId: string, eventType: string, seqNo: number, timestamp: string) => ({
+          eventType,
+          timestamp,
+          triggerReason: eventType === "Ended" ? "EVCommunicationLost" : "Authorized",
+          seqNo,
+          transactionInfo: { transactionId },
+          evse: { id: 1, connectorId: 1 },
+        });
+        await rawAnswer(socket, "TransactionEvent", event("T-NEW", "Started", 0, ago(10)));
+        await rawAnswer(socket, "TransactionEvent", event("T-OLD", "Started", 0, ago(60)));
+        await rawAnswer(socket, "TransactionEvent", event("T-OLD", "Ended", 1, ago(30)));
+        const list = await server.json("/api/v1/transactions?chargePointId=CP-LATE201", { as: "viewer" });
+        const byStation = Object.fromEntries(
+          (list.body.items as { stationTransactionId: string; status: string }[])
+            .map((t) => [t.stationTransactionId, t.status]),
+        );
+        assertEquals(byStation, { "T-NEW": "active", "T-OLD": "finished" });
+        const station = await server.json("/api/v1/charge-points/CP-LATE201", { as: "viewer" });
+        assertEquals(station.body.evses[0].transactionId, "T-NEW");
+      } finally {
+        await socket.close();
+      }
+    });
+  });
+
   Deno.test(`${kind}: a start timed a year ahead does not hold the connector against the next sessions`, async () => {
     await withApiServer(kind, async (server) => {
       const socket = await openRaw(`${server.wsUrl}/CP-AHEAD`);
