@@ -111,7 +111,9 @@ function openedTransaction(
   evseId: number,
   transactionId: number,
 ): TransactionRecord {
-  const reading = input.energy.begin ?? input.energy.latest;
+  // An Ended heard first carries the stop's reading, not the start's: the start stays unknown until an
+  // earlier event's reading stands in.
+  const reading = input.energy.begin ?? (input.eventType === "Ended" ? null : input.energy.latest);
   return {
     transactionId,
     chargePointId: input.chargePointId,

@@ -63,11 +63,12 @@ Deno.test("decideTransactionEvent() stores an Ended that comes first as finished
     fakeLookups({ nextId: 30 }),
   );
   const tx = ended.outcome.transaction!;
-  assertEquals([tx.status, tx.meterStart, tx.meterStop, tx.energyWh, tx.stopReason], [
+  // Its reading is the stop's: the start's stays unknown, and so does the energy, until an earlier one comes.
+  assertEquals([tx.status, tx.meterStop, tx.energyWh, tx.meterStartUnknown, tx.stopReason], [
     "finished",
     9000,
-    9000,
-    0,
+    null,
+    true,
     "Local",
   ]);
   assertEquals(ended.changes.transactionUpdates, []);
@@ -80,6 +81,30 @@ Deno.test("decideTransactionEvent() stores an Ended that comes first as finished
     "CARD",
   ]);
   assertEquals(filled?.startTimestamp, "2026-05-01T09:00:00.000Z");
+  assertEquals(filled?.meterStartUnknown, undefined);
+});
+
+Deno.test("decideTransactionEvent(): Ended first, then an Updated reading, then a Started without one", async () => {
+  const base = { idToken: null, idTokenStatus: null };
+  const ended = await decideTransactionEvent(
+    input({ ...base, eventType: "Ended", seqNo: 2, energy: { begin: null, end: 5000, latest: 5000 } }),
+    fakeLookups({ nextId: 31 }),
+  );
+  const updated = await decideTransactionEvent(
+    input({ ...base, eventType: "Updated", seqNo: 1, energy: { begin: null, end: null, latest: 2000 } }),
+    fakeLookups({ transactions: [ended.outcome.transaction!] }),
+  );
+  const started = await decideTransactionEvent(
+    input({ eventType: "Started", seqNo: 0, energy: { begin: null, end: null, latest: null } }),
+    fakeLookups({ transactions: [updated.outcome.transaction!] }),
+  );
+  const tx = started.outcome.transaction!;
+  assertEquals([tx.meterStart, tx.meterStop, tx.energyWh, tx.meterStartUnknown], [
+    2000,
+    5000,
+    3000,
+    undefined,
+  ]);
 });
 
 Deno.test("decideTransactionEvent() cannot place a first event without an EVSE", async () => {

@@ -65,6 +65,20 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         await rawAnswer(socket, "TransactionEvent", event("TX-B", "Ended", 2, 126500));
         const b = await read("TX-B");
         assertEquals([b.meterStart, b.energyWh, b.meterStartUnknown], [125000, 1500, undefined]);
+
+        // Ended heard first (a shuffled queue): its reading is the stop's, never the start's.
+        await rawAnswer(socket, "TransactionEvent", event("TX-C", "Ended", 2, 5000));
+        const ended = await read("TX-C");
+        assertEquals([ended.status, ended.energyWh, ended.meterStartUnknown], ["finished", null, true]);
+        await rawAnswer(socket, "TransactionEvent", event("TX-C", "Updated", 1, 2000));
+        await rawAnswer(socket, "TransactionEvent", event("TX-C", "Started", 0, null));
+        const c = await read("TX-C");
+        assertEquals([c.meterStart, c.meterStop, c.energyWh, c.meterStartUnknown], [
+          2000,
+          5000,
+          3000,
+          undefined,
+        ]);
       } finally {
         await socket.close();
       }
