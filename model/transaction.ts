@@ -177,8 +177,7 @@ export async function decideStart(
   const open = (await lookups.findActiveTransactionsOn(input.chargePointId, input.connectorId))
     .filter((t) => t.status === "active");
   const transactionId = await lookups.newTransactionId();
-  const runningSince = open.filter((t) => startedAfter(t, input.timestamp, input.receivedAt))
-    .sort((a, b) => b.startTimestamp.localeCompare(a.startTimestamp))[0] ?? null;
+  const runningSince = latestStartedAfter(open, input.timestamp, input.receivedAt);
   if (runningSince) {
     // An old start delivered late: the session that began after it superseded it (the station moved on), so
     // it is kept so, and its own stop, when it comes, finishes it.
@@ -214,12 +213,18 @@ export async function decideStart(
 const START_AHEAD_TOLERANCE_MS = 5 * 60_000;
 
 /**
- * `running` began after a start at `timestamp` (on the station's clock), and not in our future: that start is
- * an old one delivered late (1.6 StartTransaction, 2.0.1 TransactionEvent).
+ * Of the running sessions, the latest that began after a start at `timestamp` (on the station's clock) and
+ * not in our future, or null: when there is one, that start is an old one delivered late (1.6
+ * StartTransaction, 2.0.1 TransactionEvent).
  */
-export function startedAfter(running: TransactionRecord, timestamp: string, receivedAt: string): boolean {
-  return running.startTimestamp > timestamp &&
-    Date.parse(running.startTimestamp) <= Date.parse(receivedAt) + START_AHEAD_TOLERANCE_MS;
+export function latestStartedAfter(
+  running: readonly TransactionRecord[],
+  timestamp: string,
+  receivedAt: string,
+): TransactionRecord | null {
+  const latestAllowed = Date.parse(receivedAt) + START_AHEAD_TOLERANCE_MS;
+  return running.filter((t) => t.startTimestamp > timestamp && Date.parse(t.startTimestamp) <= latestAllowed)
+    .sort((a, b) => b.startTimestamp.localeCompare(a.startTimestamp))[0] ?? null;
 }
 
 /** The transaction a start creates, active, with the id allocated for it. */

@@ -17,7 +17,7 @@ import { hasSeqNo, storedSeqNos, withSeqNo } from "./seq_no_ranges.ts";
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
-import { energyOfTransaction, startedAfter, type TransactionRecord } from "./transaction.ts";
+import { energyOfTransaction, latestStartedAfter, type TransactionRecord } from "./transaction.ts";
 
 export interface TransactionEventInput {
   chargePointId: string;
@@ -91,8 +91,7 @@ export async function decideTransactionEvent(
     input.evseId,
   )).filter((t) => t.status === "active");
   // An old transaction delivered late (a shuffled offline queue): the one that began after it keeps the EVSE.
-  const runningSince = running.filter((t) => startedAfter(t, created.startTimestamp, input.receivedAt))
-    .sort((a, b) => b.startTimestamp.localeCompare(a.startTimestamp))[0];
+  const runningSince = latestStartedAfter(running, created.startTimestamp, input.receivedAt);
   if (runningSince) created = { ...created, status: "superseded", supersededBy: runningSince.transactionId };
   const superseded = runningSince ? [] : running
     .map((t): TransactionRecord => ({ ...t, status: "superseded", supersededBy: transactionId }));
