@@ -101,10 +101,15 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
       assertEquals((await put("CP-FREE", "Pending")).status, 200);
       assertEquals(await bootOnce("CP-FREE"), "Pending");
       const held = await server.json("/api/v1/charge-points/CP-FREE", { as: "viewer" });
-      assertEquals(held.body.registrationStatus, "Pending");
+      assertEquals([held.body.registrationStatus, held.body.registrationHeld], ["Pending", true]);
       // An operator's acceptance releases it.
       assertEquals((await put("CP-FREE", "Accepted")).status, 200);
       assertEquals(await bootOnce("CP-FREE"), "Accepted");
+      const released = await server.json("/api/v1/charge-points/CP-FREE", { as: "viewer" });
+      assertEquals([released.body.registrationStatus, released.body.registrationHeld], [
+        "Accepted",
+        undefined,
+      ]);
     });
   });
 }

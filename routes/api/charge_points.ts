@@ -119,6 +119,7 @@ function summary(
     node: connection?.nodeId || null,
     lastSeen: record?.lastSeen ?? null,
     registrationStatus: record?.registrationStatus ?? null,
+    ...(record?.registrationHeld ? { registrationHeld: true as const } : {}),
     boot: record?.boot ?? null,
     bootedAt: record?.bootedAt ?? null,
     connectors: record?.connectors ?? [],

@@ -90,6 +90,9 @@ export const ChargePointSummarySchema = z.object({
   node: z.string().nullable().describe("The server process (cluster node) holding its connection"),
   lastSeen: z.string().nullable(),
   registrationStatus: z.enum(REGISTRATION_STATUSES).nullable(),
+  registrationHeld: z.literal(true).optional().describe(
+    "An operator set Pending: its boots keep it Pending until an operator changes it",
+  ),
   boot: BootInfoSchema.nullable(),
   bootedAt: z.string().nullable(),
   connectors: z.array(ConnectorStateSchema),
