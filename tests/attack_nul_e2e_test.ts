@@ -147,6 +147,26 @@ async function apiSendsNul(server: ApiTestServer) {
     assertEquals(res.body.error, "invalid_request");
     assert(String(res.body.message).includes("U+0000"), res.body.message);
   }
+  // A lone UTF-16 surrogate likewise (PostgreSQL refuses it in jsonb, stores U+FFFD in text).
+  const lone: [string, { method: string; body: unknown; as?: "admin" | "operator" }][] = [
+    ["/api/v1/id-tags", { method: "POST", body: { idTag: "S\udc00", status: "Accepted" } }],
+    ["/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: { action: "DataTransfer", payload: { vendorId: "a\ud800b" }, chargePointIds: ["CP-1"] },
+    }],
+    ["/api/v1/charge-points/CP-1/DataTransfer", {
+      method: "POST",
+      as: "operator",
+      body: { vendorId: "r\ud800" },
+    }],
+  ];
+  for (const [path, init] of lone) {
+    const res = await server.json(path, init);
+    assertEquals(res.status, 400, `${init.method} ${path}: ${JSON.stringify(res.body)}`);
+    assert(String(res.body.message).includes("lone UTF-16 surrogate"), res.body.message);
+  }
+  assertEquals((await server.json("/api/v1/id-tags?limit=10", { as: "viewer" })).body.items.length, 0);
   // Nothing got stuck on the way: the security events are read from the store.
   await server.security.events.flush();
   const events = await server.json("/api/v1/security-events", { as: "operator" });

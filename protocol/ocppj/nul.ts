@@ -18,11 +18,16 @@ export const NUL_REPLACEMENT = "\uFFFD";
  * Walks with its own stack, not recursion: a payload may be nested tens of thousands deep.
  */
 export function findNul(value: unknown): string | null {
+  return findString(value, (s) => s.includes("\u0000"));
+}
+
+/** The path of the first string (or object key) of `value` that `bad` says is bad, as `findNul`; else null. */
+export function findString(value: unknown, bad: (s: string) => boolean): string | null {
   const stack: [unknown, string][] = [[value, ""]];
   while (stack.length > 0) {
     const [item, path] = stack.pop() as [unknown, string];
     if (typeof item === "string") {
-      if (item.includes("\u0000")) return path;
+      if (bad(item)) return path;
     } else if (Array.isArray(item)) {
       for (let i = item.length - 1; i >= 0; i--) stack.push([item[i], `${path}[${i}]`]);
     } else if (item !== null && typeof item === "object") {
@@ -30,7 +35,7 @@ export function findNul(value: unknown): string | null {
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i] as [string, unknown];
         const at = path === "" ? key : `${path}.${key}`;
-        if (key.includes("\u0000")) return at;
+        if (bad(key)) return at;
         stack.push([child, at]);
       }
     }

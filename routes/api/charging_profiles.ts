@@ -152,6 +152,13 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       },
     },
   }, async (c, { params, body, principal }) => {
+    // The official schema leaves connectorId unbounded; a connector is 0 (the station) to 100 everywhere else.
+    if (body.connectorId < 0 || body.connectorId > 100) {
+      throw new ApiError(400, "invalid_request", "connectorId must be 0 (the whole station) to 100", {
+        in: "body",
+        field: "connectorId",
+      });
+    }
     await mustKnow(params.id, true);
     const requestedBy = principalLabel(principal);
     const outcome = await station(() => profiles.set(params.id, body, { source: "api", requestedBy }));

@@ -53,7 +53,9 @@ export const FirmwareView = z.object({
 
 const UploadUrlBody = z.strictObject({
   kind: z.enum(["diagnostics", "log"]).describe("diagnostics: for GetDiagnostics; log: for GetLog"),
-  requestId: z.number().int().optional().describe("GetLog requestId"),
+  requestId: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).optional().describe(
+    "GetLog requestId (32-bit)",
+  ),
   logType: z.enum(LOG_TYPES).optional().describe("GetLog logType"),
 });
 
@@ -166,6 +168,20 @@ export function addFileRoutes(router: ApiRouter, deps: { extension: SecurityExte
     const form = await readForm(c, firmware.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES);
     const file = form.get("file");
     const name = form.get("name");
+    // Form fields pass no JSON check: NUL and lone surrogates (PostgreSQL cannot keep them) are refused here.
+    for (const [key, value] of form.entries()) {
+      if (typeof value === "string" && (value.includes("\u0000") || !value.isWellFormed())) {
+        throw new ApiError(
+          400,
+          "invalid_request",
+          `Form field "${key}" contains U+0000 or a lone surrogate`,
+          {
+            in: "body",
+            field: key,
+          },
+        );
+      }
+    }
     if (!(file instanceof File)) {
       throw new ApiError(400, "invalid_request", "The form needs a file field `file`", {
         in: "body",

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
-import { findNul } from "../../protocol/ocppj/nul.ts";
+import { findNul, findString } from "../../protocol/ocppj/nul.ts";
 import { validatePayload } from "../../protocol/ocppj/validate.ts";
 import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth.ts";
@@ -131,13 +131,19 @@ export class ApiRouter {
       checkAccess(principal, def.access);
       refuseNul("path", c.req.param());
       refuseNul("query", c.req.queries());
+      refuseIllFormed("path", c.req.param());
+      refuseIllFormed("query", c.req.queries());
       const params = def.params ? check("path", def.params, c.req.param()) : undefined;
       const query = def.query ? check("query", def.query, c.req.query()) : undefined;
       // A body a form could have sent is no JSON call: without a session, nothing else tells a cross-site
       // form post (which needs no CORS preflight) from a real one.
       if (def.body && def.access === "anonymous") requireJsonContentType(c);
       const body = def.body
-        ? check("body", def.body, refuseNul("body", await readJson(c, def.emptyBodyIsObject ?? false)))
+        ? check(
+          "body",
+          def.body,
+          refuseIllFormed("body", refuseNul("body", await readJson(c, def.emptyBodyIsObject ?? false))),
+        )
         : undefined;
       return await handler(c, {
         params: params as Out<P>,
@@ -196,6 +202,23 @@ function refuseNul<T>(where: "path" | "query" | "body", value: T): T {
     } "${name}" contains the character ` +
       "U+0000 (NUL), which is not accepted",
     { in: where, field: name, constraint: "no NUL" },
+  );
+}
+
+/**
+ * A lone UTF-16 surrogate (JSON's "\ud800") is refused everywhere in the API with 400, as NUL is: PostgreSQL
+ * refuses it in jsonb and stores U+FFFD in text, so the two stores would keep different values.
+ */
+function refuseIllFormed<T>(where: "path" | "query" | "body", value: T): T {
+  const field = findString(value, (s) => !s.isWellFormed());
+  if (field === null) return value;
+  const name = where === "query" ? field.replace(/\[\d+\]$/, "") : field;
+  throw new ApiError(
+    400,
+    "invalid_request",
+    `${where === "body" ? "Body field" : `${capitalize(where)} parameter`} "${name}" contains a lone ` +
+      "UTF-16 surrogate, which is not text",
+    { in: where, field: name, constraint: "well-formed text" },
   );
 }
 
