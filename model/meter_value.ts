@@ -22,6 +22,15 @@ export interface MeterValueRow {
 
 type MeterValue = RequestOf<"MeterValues">["meterValue"][number];
 
+/**
+ * Two rows of one run (same station, connector, time and transaction) hold the same sampled value: the rest of
+ * its natural key (measurand, phase, location, value, context). Both stores keep such a value once.
+ */
+export function sameSampledValue(a: MeterValueRow, b: MeterValueRow): boolean {
+  return a.value === b.value && a.measurand === b.measurand && (a.phase ?? "") === (b.phase ?? "") &&
+    a.location === b.location && a.context === b.context;
+}
+
 /** Flattens OCPP MeterValue objects into one row per sampled value (OCPP 1.6 §7.43 defaults). */
 export function toMeterRows(
   chargePointId: string,

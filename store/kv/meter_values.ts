@@ -34,7 +34,7 @@
  * replay of an old frame adds nothing either.
  */
 import type { StationChanges } from "../../model/changes.ts";
-import type { MeterValueRow } from "../../model/meter_value.ts";
+import { type MeterValueRow, sameSampledValue } from "../../model/meter_value.ts";
 import type { MeterValueStore } from "../mod.ts";
 import {
   byteLength,
@@ -355,15 +355,9 @@ function runsOf(rows: readonly MeterValueRow[], oldGroups: boolean): PreparedGro
       bytes = 0;
     }
     bytes += size;
-    if (!current.some((r) => sameValue(r.row, row))) current.push({ row, key: null });
+    if (!current.some((r) => sameSampledValue(r.row, row))) current.push({ row, key: null });
   }
   return groups;
-}
-
-/** Equal rows of one run: the same sampled value (the rest of the natural key is the run's). */
-function sameValue(a: MeterValueRow, b: MeterValueRow): boolean {
-  return a.value === b.value && a.measurand === b.measurand && (a.phase ?? "") === (b.phase ?? "") &&
-    a.location === b.location && a.context === b.context;
 }
 
 /** Any rows: equal rows (by natural key) kept once over the whole commit, then split into runs (exported for tests: the reference `groupRows` agrees with). */

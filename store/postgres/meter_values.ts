@@ -14,7 +14,7 @@
  */
 import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
-import type { MeterValueRow } from "../../model/meter_value.ts";
+import { type MeterValueRow, sameSampledValue } from "../../model/meter_value.ts";
 import { isTransactionId } from "../../model/transaction.ts";
 import { jsonParam } from "./json_param.ts";
 import { iso, type Writer } from "./sql.ts";
@@ -210,16 +210,10 @@ function toRuns(rows: readonly MeterValueRow[]): { runs: Run[]; loose: number[] 
       runs.push(run);
     }
     // A value repeated within the group (same natural key) is stored once: a few values per group, so a scan.
-    for (const p of run.positions) if (sameNaturalKey(rows[p]!, row)) return;
+    for (const p of run.positions) if (sameSampledValue(rows[p]!, row)) return;
     run.positions.push(position);
   });
   return { runs, loose };
-}
-
-/** The natural key but for what a run shares (station, connector, time, transaction). */
-function sameNaturalKey(a: MeterValueRow, b: MeterValueRow): boolean {
-  return a.value === b.value && a.measurand === b.measurand && (a.phase ?? "") === (b.phase ?? "") &&
-    a.location === b.location && a.context === b.context;
 }
 
 function groupsJson(runs: readonly Run[], rows: readonly MeterValueRow[], first: number): string {
