@@ -9,8 +9,6 @@ import { scanAfter } from "./keys.ts";
 import { AtomicBatches, changeEntry } from "./kv_helpers.ts";
 import type { KvReads } from "./reads.ts";
 
-const MAX_ATTEMPTS = 100;
-
 /** Set once a file's id tag keys are all case-folded. */
 const FOLDED_KEY: Deno.KvKey = ["meta", "idtag_keys"];
 
@@ -34,13 +32,8 @@ export class KvIdTags implements IdTagStore {
   }
 
   async deleteIdTag(idTag: string): Promise<boolean> {
-    for (let i = 0; i < MAX_ATTEMPTS; i++) {
-      const entry = await this.kv.get(["idtag", idTagKey(idTag)]);
-      if (entry.versionstamp === null) return false;
-      const res = await this.kv.atomic().check(entry).delete(entry.key).commit();
-      if (res.ok) return true;
-    }
-    throw new Error(`Cannot delete id tag "${idTag}": still conflicting after ${MAX_ATTEMPTS} attempts`);
+    const { before } = await this.changeIdTag(idTag, (stored) => stored === null ? undefined : null);
+    return before !== null;
   }
 
   /** In key order (case-folded); `after` is a tag of the previous page, in any case. */

@@ -58,12 +58,8 @@ export class KvStationSecurityStore implements StationSecurityStore {
   }
 
   async delete(chargePointId: string): Promise<boolean> {
-    for (;;) {
-      const entry = await this.#kv.get([PREFIX, chargePointId]);
-      if (entry.versionstamp === null) return false;
-      const res = await this.#kv.atomic().check(entry).delete(entry.key).commit();
-      if (res.ok) return true;
-    }
+    const { before } = await this.change(chargePointId, (stored) => stored === null ? undefined : null);
+    return before !== null;
   }
 
   async list(options: { limit?: number; after?: string } = {}): Promise<StationSecurityRecord[]> {
