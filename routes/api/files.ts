@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
 import { principalLabel } from "../../auth/principal.ts";
-import { type ApiEnv, ApiError, type ApiRouter } from "./http.ts";
+import { type ApiEnv, ApiError, type ApiRouter, refuseBadText } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, limit } from "./schemas.ts";
 
 const ERRORS = {
@@ -168,20 +168,11 @@ export function addFileRoutes(router: ApiRouter, deps: { extension: SecurityExte
     const form = await readForm(c, firmware.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES);
     const file = form.get("file");
     const name = form.get("name");
-    // Form fields pass no JSON check: NUL and lone surrogates (PostgreSQL cannot keep them) are refused here.
-    for (const [key, value] of form.entries()) {
-      if (typeof value === "string" && (value.includes("\u0000") || !value.isWellFormed())) {
-        throw new ApiError(
-          400,
-          "invalid_request",
-          `Form field "${key}" contains U+0000 or a lone surrogate`,
-          {
-            in: "body",
-            field: key,
-          },
-        );
-      }
-    }
+    // Form fields pass no JSON check: the same rule on text (NUL, lone surrogates) applies to them here.
+    refuseBadText(
+      "body",
+      Object.fromEntries([...form.entries()].filter(([, value]) => typeof value === "string")),
+    );
     if (!(file instanceof File)) {
       throw new ApiError(400, "invalid_request", "The form needs a file field `file`", {
         in: "body",

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
-import { findNul, findString } from "../../protocol/ocppj/nul.ts";
+import { findString } from "../../protocol/ocppj/nul.ts";
 import { validatePayload } from "../../protocol/ocppj/validate.ts";
 import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth.ts";
@@ -129,10 +129,8 @@ export class ApiRouter {
     this.app.on(def.method.toUpperCase(), honoPath, async function apiRoute(c) {
       const principal = c.get("principal") ?? null;
       checkAccess(principal, def.access);
-      refuseNul("path", c.req.param());
-      refuseNul("query", c.req.queries());
-      refuseIllFormed("path", c.req.param());
-      refuseIllFormed("query", c.req.queries());
+      refuseBadText("path", c.req.param());
+      refuseBadText("query", c.req.queries());
       const params = def.params ? check("path", def.params, c.req.param()) : undefined;
       const query = def.query ? check("query", def.query, c.req.query()) : undefined;
       // A body a form could have sent is no JSON call: without a session, nothing else tells a cross-site
@@ -142,7 +140,7 @@ export class ApiRouter {
         ? check(
           "body",
           def.body,
-          refuseIllFormed("body", refuseNul("body", await readJson(c, def.emptyBodyIsObject ?? false))),
+          refuseBadText("body", await readJson(c, def.emptyBodyIsObject ?? false)),
         )
         : undefined;
       return await handler(c, {
@@ -186,39 +184,32 @@ export function check<S extends z.ZodTypeAny>(
   });
 }
 
-/**
- * U+0000 is refused everywhere in the API with 400: PostgreSQL cannot store it, and KV must follow the same
- * rule (protocol/ocppj/nul.ts).
- */
-function refuseNul<T>(where: "path" | "query" | "body", value: T): T {
-  const field = findNul(value);
-  if (field === null) return value;
-  const name = where === "query" ? field.replace(/\[\d+\]$/, "") : field;
-  throw new ApiError(
-    400,
-    "invalid_request",
-    `${
-      where === "body" ? "Body field" : `${capitalize(where)} parameter`
-    } "${name}" contains the character ` +
-      "U+0000 (NUL), which is not accepted",
-    { in: where, field: name, constraint: "no NUL" },
-  );
+/** What a text of the API must not hold, and how the refusal says it. */
+const BAD_TEXT = {
+  nul: { says: "the character U+0000 (NUL), which is not accepted", constraint: "no NUL" },
+  surrogate: { says: "a lone UTF-16 surrogate, which is not text", constraint: "well-formed text" },
+} as const;
+
+function badText(s: string): keyof typeof BAD_TEXT | null {
+  return s.includes("\u0000") ? "nul" : s.isWellFormed() ? null : "surrogate";
 }
 
 /**
- * A lone UTF-16 surrogate (JSON's "\ud800") is refused everywhere in the API with 400, as NUL is: PostgreSQL
- * refuses it in jsonb and stores U+FFFD in text, so the two stores would keep different values.
+ * U+0000 and lone UTF-16 surrogates (JSON's "\ud800") are refused everywhere in the API with 400, one walk over
+ * the value: PostgreSQL cannot store NUL, refuses a lone surrogate in jsonb and keeps U+FFFD for it in text,
+ * and KV must follow the same rule (protocol/ocppj/nul.ts).
  */
-function refuseIllFormed<T>(where: "path" | "query" | "body", value: T): T {
-  const field = findString(value, (s) => !s.isWellFormed());
-  if (field === null) return value;
+export function refuseBadText<T>(where: "path" | "query" | "body", value: T): T {
+  let kind = null as keyof typeof BAD_TEXT | null;
+  const field = findString(value, (s) => (kind = badText(s)) !== null);
+  if (field === null || kind === null) return value;
   const name = where === "query" ? field.replace(/\[\d+\]$/, "") : field;
+  const found = BAD_TEXT[kind];
   throw new ApiError(
     400,
     "invalid_request",
-    `${where === "body" ? "Body field" : `${capitalize(where)} parameter`} "${name}" contains a lone ` +
-      "UTF-16 surrogate, which is not text",
-    { in: where, field: name, constraint: "well-formed text" },
+    `${where === "body" ? "Body field" : `${capitalize(where)} parameter`} "${name}" contains ${found.says}`,
+    { in: where, field: name, constraint: found.constraint },
   );
 }
 
