@@ -4,6 +4,7 @@
  * read the record; operators change it and ask the station.
  */
 import { z } from "zod";
+import { MAX_CONNECTOR_ID } from "../../actors/handlers/bounds.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Energy } from "../../energy/mod.ts";
 import type { Logger } from "../../logger.ts";
@@ -152,12 +153,18 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       },
     },
   }, async (c, { params, body, principal }) => {
-    // The official schema leaves connectorId unbounded; a connector is 0 (the station) to 100 everywhere else.
-    if (body.connectorId < 0 || body.connectorId > 100) {
-      throw new ApiError(400, "invalid_request", "connectorId must be 0 (the whole station) to 100", {
-        in: "body",
-        field: "connectorId",
-      });
+    // The official schema leaves connectorId unbounded; a connector is 0 (the station) to MAX_CONNECTOR_ID
+    // everywhere else.
+    if (body.connectorId < 0 || body.connectorId > MAX_CONNECTOR_ID) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `connectorId must be 0 (the whole station) to ${MAX_CONNECTOR_ID}`,
+        {
+          in: "body",
+          field: "connectorId",
+        },
+      );
     }
     await mustKnow(params.id, true);
     const requestedBy = principalLabel(principal);

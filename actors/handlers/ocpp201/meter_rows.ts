@@ -28,8 +28,8 @@ function scaled(s: SampledValue): number {
  * NaN or Infinity.
  */
 function scaledText(s: SampledValue): string {
-  const v = scaled(s);
   if (s.value === 0) return "0";
+  const v = scaled(s);
   if (Number.isFinite(v) && v !== 0) return String(v);
   const [mantissa, exponent] = s.value.toExponential().split("e");
   return `${mantissa}e${Number(exponent) + (s.unitOfMeasure?.multiplier ?? 0)}`;
