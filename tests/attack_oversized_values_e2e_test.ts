@@ -32,6 +32,28 @@ function status(connectorId: number, extra: Record<string, unknown> = {}) {
   return { connectorId, status: "Available", errorCode: "NoError", timestamp: T0, ...extra };
 }
 
+/** Connectors 0..100 reported, each Faulted (0: Available) with these free texts. */
+async function reportHundredConnectors(
+  socket: RawSocket,
+  info: string,
+  vendorId: string,
+  vendorErrorCode: string,
+) {
+  for (let connectorId = 0; connectorId <= 100; connectorId++) {
+    await assertAnswered(
+      socket,
+      "StatusNotification",
+      status(connectorId, {
+        status: connectorId === 0 ? "Available" : "Faulted",
+        errorCode: "OtherError",
+        info,
+        vendorId,
+        vendorErrorCode,
+      }),
+    );
+  }
+}
+
 /** A session on connector 1 still starts, stops and is stored with its energy. */
 async function stillWorks(server: ApiTestServer, socket: RawSocket, id: string, meterStart: number) {
   await assertAnswered(socket, "Heartbeat", {});
@@ -151,19 +173,7 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
 
         // Connectors 0..100, each with the longest info, vendorId and vendorErrorCode OCPP allows, in
         // characters that take four bytes each.
-        for (let connectorId = 0; connectorId <= 100; connectorId++) {
-          await assertAnswered(
-            socket,
-            "StatusNotification",
-            status(connectorId, {
-              status: connectorId === 0 ? "Available" : "Faulted",
-              errorCode: "OtherError",
-              info: EMOJI.repeat(50),
-              vendorId: EMOJI.repeat(255),
-              vendorErrorCode: EMOJI.repeat(50),
-            }),
-          );
-        }
+        await reportHundredConnectors(socket, EMOJI.repeat(50), EMOJI.repeat(255), EMOJI.repeat(50));
         await stillWorks(server, socket, "CP-WIDE", 5000);
         const station = await server.json("/api/v1/charge-points/CP-WIDE", { as: "viewer" });
         assertEquals(station.status, 200);
@@ -184,19 +194,7 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             chargePointModel: "X",
           });
           const text = (length: number) => `${"x".repeat(length - 1)}電`;
-          for (let connectorId = 0; connectorId <= 100; connectorId++) {
-            await assertAnswered(
-              other,
-              "StatusNotification",
-              status(connectorId, {
-                status: connectorId === 0 ? "Available" : "Faulted",
-                errorCode: "OtherError",
-                info: text(50),
-                vendorId: text(160),
-                vendorErrorCode: text(50),
-              }),
-            );
-          }
+          await reportHundredConnectors(other, text(50), text(160), text(50));
           await stillWorks(server, other, "CP-WIDE2", 5000);
         } finally {
           await other.close();
