@@ -21,6 +21,7 @@ import type { RefusalThrottle } from "../security/refusal_throttle.ts";
 import type { ShutOut } from "../security/shut_out.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
 import { remoteAddressOf } from "./remote_address.ts";
+import { undecodablePart } from "./percent_encoding.ts";
 
 /** The dialect of a station that offers no subprotocol (when ALLOW_MISSING_SUBPROTOCOL lets it in). */
 export const OCPP_SUBPROTOCOL = OCPP16_ACTOR.protocol.subprotocol;
@@ -112,6 +113,9 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
 
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return refuse(426, "Expected a WebSocket upgrade");
+    }
+    if (undecodablePart(c.req.url) === "path") {
+      return refuse(400, "Charge point id holds a percent-escape that does not decode to text");
     }
     if (!isChargePointId(id)) {
       return refuse(

@@ -11,6 +11,7 @@ import { findString } from "../../protocol/ocppj/nul.ts";
 import { validatePayload } from "../../protocol/ocppj/validate.ts";
 import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth.ts";
+import { undecodablePart } from "../percent_encoding.ts";
 
 export type ApiEnv = {
   Variables: {
@@ -129,6 +130,7 @@ export class ApiRouter {
     this.app.on(def.method.toUpperCase(), honoPath, async function apiRoute(c) {
       const principal = c.get("principal") ?? null;
       checkAccess(principal, def.access);
+      refuseUndecodable(c.req.url);
       refuseBadText("path", c.req.param());
       refuseBadText("query", c.req.queries());
       const params = def.params ? check("path", def.params, c.req.param()) : undefined;
@@ -182,6 +184,18 @@ export function check<S extends z.ZodTypeAny>(
     field: result.details.field,
     constraint: result.details.constraint,
   });
+}
+
+/** A percent-escape that decodes to no text is refused, not taken literally (routes/percent_encoding.ts). */
+function refuseUndecodable(url: string): void {
+  const part = undecodablePart(url);
+  if (part === null) return;
+  throw new ApiError(
+    400,
+    "invalid_request",
+    `${capitalize(part)} holds a percent-escape that does not decode to text`,
+    { in: part, field: "", constraint: "percent-encoded UTF-8" },
+  );
 }
 
 /** What a text of the API must not hold, and how the refusal says it. */
