@@ -102,6 +102,9 @@ const OPEN = 1;
 /** A decommissioned station's refused connections are reported once per this window (`ShutOut`). */
 export const DECOMMISSIONED_REPORT_MS = 10 * 60_000;
 
+/** Commits in a row whose unsaved fields the store refuses, while it takes the rest, before they are dropped. */
+const HELD_REFUSALS_BEFORE_DROP = 3;
+
 /** How often lastSeen alone is written at most, per station (LAST_SEEN_INTERVAL_S). */
 export const DEFAULT_LAST_SEEN_INTERVAL_MS = 5_000;
 
@@ -189,6 +192,8 @@ export class ChargePointActor {
    * actor's fields, and the next commit carries them.
    */
   #unsaved = false;
+  /** Commits in a row that stored a CALL's changes without the unsaved fields, which the store refused. */
+  #heldRefusals = 0;
   /** What the load changed in the record (the OCPP version, expired reservations): written with the next commit. */
   #loadPatch: SnapshotPatch | null = null;
   #badFrames = 0;
@@ -798,6 +803,7 @@ export class ChargePointActor {
     const registered = (snapshot?.registrationStatus ?? record.registrationStatus) !== null ||
       !!snapshot?.decommissionedAt;
     const full: StationChanges = { ...changes };
+    let held: SnapshotPatch | null = null;
     if (!this.#stored && !registered) {
       delete full.snapshot;
       delete full.lastSeen;
@@ -808,20 +814,29 @@ export class ChargePointActor {
       snapshot = { ...all, ...snapshot };
     } else if (this.#unsaved) {
       record = this.#current()!;
-      snapshot = { ...actorFields(record), ...snapshot };
+      held = actorFields(record);
     }
     if (this.#loadPatch && this.#stored) snapshot = { ...this.#loadPatch, ...snapshot };
-    if (snapshot) full.snapshot = { ...snapshot, updatedAt: isoString(this.deps.now()) };
+    const updatedAt = isoString(this.deps.now());
+    if (snapshot || held) full.snapshot = { ...held, ...snapshot, updatedAt };
     // Nothing to write (a Heartbeat between lastSeen writes): settled at once, no store call, no await.
     if (isEmpty(full)) return this.#committed(record, changes, full, NOTHING_WRITTEN, seenAtMs);
-    return this.#write(record, changes, full, seenAtMs);
+    let alone: StationChanges | null = null;
+    if (held) {
+      alone = { ...full };
+      if (snapshot) alone.snapshot = { ...snapshot, updatedAt };
+      else delete alone.snapshot;
+    }
+    return this.#write(record, changes, full, seenAtMs, alone);
   }
 
+  /** `alone`: `full` without the fields an earlier failed commit left, when it carries some. */
   async #write(
     record: LiveRecord & Partial<StationDetails>,
     changes: StationChanges,
     full: StationChanges,
     seenAtMs: number | undefined,
+    alone: StationChanges | null,
   ): Promise<CommitResult> {
     let committed: CommitResult;
     try {
@@ -830,15 +845,59 @@ export class ChargePointActor {
       // After a failed write the next CALL carries lastSeen, Heartbeat included: a station talking to a
       // server that cannot store hears it (InternalError) until the store is back.
       this.#lastSeenStoredMs = -Infinity;
+      const retried = alone && await this.#commitWithoutHeld(alone, error);
+      if (retried?.committed) {
+        const from = retried.dropped ? this.#record! : record;
+        return this.#committed(from, changes, alone!, retried.committed, seenAtMs, !retried.dropped);
+      }
       const touchesTransactions = !!changes.transactionsStarted?.length ||
         !!changes.transactionUpdates?.length;
-      if (changes.snapshot && !touchesTransactions) {
+      if (changes.snapshot && !touchesTransactions && !retried?.dropped) {
         this.#record = applyPatch(record, changes.snapshot);
         this.#unsaved = true;
       }
       throw error;
     }
     return this.#committed(record, changes, full, committed, seenAtMs);
+  }
+
+  /**
+   * A commit that carried what an earlier failed commit left failed again: the same changes without those
+   * fields, so the station's CALL is not refused for what an earlier one brought (`committed`). When these
+   * fail too, a write of lastSeen alone tells a store that is down from one that refuses a value. A store that
+   * refuses the held fields HELD_REFUSALS_BEFORE_DROP times in a row while it works would fail the station's
+   * writes for ever: the held fields are dropped and the record is read back from the store (the CALLs that
+   * brought them were answered InternalError: nothing acknowledged is lost). Null when the store is down.
+   */
+  async #commitWithoutHeld(
+    alone: StationChanges,
+    error: unknown,
+  ): Promise<{ committed: CommitResult | null; dropped: boolean } | null> {
+    let committed: CommitResult | null = null;
+    try {
+      committed = await this.deps.store.commit(alone);
+    } catch {
+      try {
+        await this.deps.store.commit({ chargePointId: this.id, lastSeen: isoString(this.deps.now()) });
+      } catch {
+        return null;
+      }
+    }
+    if (++this.#heldRefusals < HELD_REFUSALS_BEFORE_DROP) return { committed, dropped: false };
+    this.#heldRefusals = 0;
+    this.log.error("station fields the store refuses are dropped", { error: String(error) });
+    try {
+      const stored = await this.deps.store.getChargePoint(this.id);
+      if (stored) {
+        const ocppVersion = this.dialect.protocol.subprotocol;
+        this.#record = withoutDetails({ ...stored, lastSeen: this.#current()!.lastSeen, ocppVersion });
+        this.#detailsHeld = false;
+        this.#unsaved = false;
+      }
+    } catch (reload) {
+      this.log.warn("cannot read the station back after dropping fields", { error: String(reload) });
+    }
+    return { committed, dropped: true };
   }
 
   /** What a commit's outcome changes in memory: the snapshot follows what is stored. */
@@ -848,6 +907,7 @@ export class ChargePointActor {
     full: StationChanges,
     committed: CommitResult,
     seenAtMs: number | undefined,
+    stillUnsaved = false,
   ): CommitResult {
     if (committed.ok) {
       if (full.snapshot) this.#record = applyPatch(record, full.snapshot);
@@ -858,9 +918,10 @@ export class ChargePointActor {
       }
       if (full.snapshot) {
         this.#stored = true;
-        this.#unsaved = false;
+        this.#unsaved = stillUnsaved;
         this.#loadPatch = null;
       }
+      if (!this.#unsaved) this.#heldRefusals = 0;
       if (this.#detailsHeld && this.#stored && !this.#unsaved) {
         this.#record = withoutDetails(this.#record!);
         this.#detailsHeld = false;

@@ -27,16 +27,22 @@ const WRITES = new Set([
   "recordStatus",
 ]);
 
-/** Wraps a store: records the snapshot and status writes; `failNext` makes the next such write reject. */
+/**
+ * Wraps a store: records the snapshot and status writes; `failNext` makes the next such write (or `times`
+ * writes) reject, `refuseText` every write whose arguments hold the text (a value the store can never store).
+ */
 function recording(store: Store): {
   store: Store;
   writes: Writes;
-  failNext: (method: string) => void;
+  failNext: (method: string, times?: number) => void;
+  refuseText: (text: string | null) => void;
   holdCommits: (hold: boolean) => void;
   held: Array<() => void>;
 } {
   const writes: Writes = [];
   let failing: string | null = null;
+  let failures = 0;
+  let refused: string | null = null;
   let holding = false;
   /** Held commits: each settles (as the store settled it) when called. */
   const held: Array<() => void> = [];
@@ -48,8 +54,11 @@ function recording(store: Store): {
       return (...args: unknown[]) => {
         writes.push({ method: prop, args: structuredClone(args) });
         if (failing === prop) {
-          failing = null;
+          if (--failures === 0) failing = null;
           return Promise.reject(new Error(`Cannot ${prop}: injected failure`));
+        }
+        if (refused !== null && JSON.stringify(args).includes(refused)) {
+          return Promise.reject(new Error(`Cannot ${prop}: "${refused}" refused`));
         }
         const result = value.apply(target, args) as Promise<unknown>;
         if (!holding) return result;
@@ -60,7 +69,11 @@ function recording(store: Store): {
   return {
     store: wrapped,
     writes,
-    failNext: (method) => (failing = method),
+    failNext: (method, times = 1) => {
+      failing = method;
+      failures = times;
+    },
+    refuseText: (text) => (refused = text),
     holdCommits: (hold) => (holding = hold),
     held,
   };
@@ -90,7 +103,7 @@ async function setUp(
 ) {
   const kv = await openKvStore(":memory:");
   if (options.stored) await kv.putChargePoint(options.stored);
-  const { store, writes, failNext, holdCommits, held } = recording(kv);
+  const { store, writes, failNext, refuseText, holdCommits, held } = recording(kv);
   let clock = T0;
   let ids = 0;
   const registry = new Registry({
@@ -133,6 +146,7 @@ async function setUp(
     kv,
     writes,
     failNext,
+    refuseText,
     holdCommits,
     held,
     actor: actor as ChargePointActor,
@@ -238,7 +252,8 @@ Deno.test("after a failed write the next Heartbeat carries lastSeen, and fails w
     assertEquals(t.writes.length, 0);
     t.failNext("commit");
     assertEquals((await t.call("StatusNotification", CHARGING) as unknown[])[2], "InternalError");
-    t.failNext("commit");
+    // The Heartbeat's commit carries what the failed one left, and its retry without it fails as well.
+    t.failNext("commit", 2);
     assertEquals((await t.call("Heartbeat", {}) as unknown[])[2], "InternalError");
     t.writes.length = 0;
     assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
@@ -246,6 +261,50 @@ Deno.test("after a failed write the next Heartbeat carries lastSeen, and fails w
     t.writes.length = 0;
     await t.call("Heartbeat", {});
     assertEquals(t.writes.length, 0, "then Heartbeats cost no write again");
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a later CALL is answered though the fields a failed commit left fail again, and they are kept", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.failNext("commit");
+    assertEquals((await t.call("StatusNotification", CHARGING) as unknown[])[2], "InternalError");
+    // The commit with the held Charging fails; the Heartbeat's own write without it is stored and answered.
+    t.failNext("commit");
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.status), []);
+    // A store that works again takes the held fields with the next commit: a passing failure drops nothing.
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.status), ["Charging"]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a value the store never takes is dropped after three commits, not retried with every later write", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.refuseText("POISON");
+    const poisoned = { ...CHARGING, info: "POISON" };
+    assertEquals((await t.call("StatusNotification", poisoned) as unknown[])[2], "InternalError");
+    assertEquals((await t.call("StatusNotification", poisoned) as unknown[])[2], "InternalError");
+    assertEquals(t.actor.snapshot!.connectors[0]?.info, "POISON", "held, to be written with the next commit");
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3, "stored without the held fields");
+    // A status now carries the poisoned connector list from memory: refused, the third time in a row.
+    const available = { connectorId: 2, status: "Available", errorCode: "NoError" };
+    assertEquals((await t.call("StatusNotification", available) as unknown[])[2], "InternalError");
+    // The station sends it again, and the list is built from what the store holds.
+    assertEquals((await t.call("StatusNotification", available) as unknown[])[0], 3);
+    // Dropped: memory follows the store again, which kept every answered CALL's changes.
+    assertEquals(t.actor.snapshot!.connectors.map((c) => [c.connectorId, c.status]), [[2, "Available"]]);
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.connectorId), [2]);
+    t.writes.length = 0;
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
+    assertEquals(t.writes.length, 0, "nothing left to carry");
   } finally {
     await t.tearDown();
   }
