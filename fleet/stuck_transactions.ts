@@ -65,6 +65,15 @@ export class StuckTransactions {
       });
     }
     const now = clock.toISOString();
+    // The flag is written with the stop, in one commit: a close is never stored without its audit record.
+    const flag: TransactionFlag = {
+      transactionId,
+      kind: "closed_by_operator",
+      chargePointId: tx.chargePointId,
+      connectorId: tx.connectorId,
+      at: now,
+      details: { by, reason: input.reason, meterStop: input.meterStop, timestamp: input.timestamp },
+    };
     const outcome = await this.deps.store.stopTransaction({
       chargePointId: tx.chargePointId,
       transactionId,
@@ -75,19 +84,11 @@ export class StuckTransactions {
       reason: CLOSED_BY_OPERATOR,
       transactionData: null,
       receivedAt: now,
-    });
+    }, [flag]);
     const closed = outcome.transaction;
     if (outcome.outcome !== "stopped" || !closed) {
       throw new FleetError("conflict", `Transaction ${transactionId} was stopped meanwhile`);
     }
-    await this.deps.flags.addFlag({
-      transactionId,
-      kind: "closed_by_operator",
-      chargePointId: tx.chargePointId,
-      connectorId: tx.connectorId,
-      at: now,
-      details: { by, reason: input.reason, meterStop: input.meterStop, timestamp: input.timestamp },
-    });
     // The connector no longer holds it: computed in the station's mailbox when it is connected.
     await this.deps.registry.updateSnapshot(tx.chargePointId, (record) => ({
       connectors: detachTransaction(record.connectors, transactionId),

@@ -9,6 +9,7 @@ import type { DeviceModelEntry, DeviceModelValue } from "./device_model.ts";
 import type { FileStatusEntry } from "./file_status.ts";
 import type { MeterValueRow } from "./meter_value.ts";
 import type { StatusHistoryEntry } from "./status_history.ts";
+import type { TransactionFlag } from "./transaction_flag.ts";
 import type { OrphanStopRecord, TransactionRecord, TransactionStatus } from "./transaction.ts";
 
 /** A transaction rewritten, only if the store still holds it with `expectedStatus`. */
@@ -40,6 +41,8 @@ export interface StationChanges {
   deviceModel?: DeviceModelEntry[];
   /** Values commands' answers told us, each changing the stored entry of its key (after `deviceModel`). */
   deviceModelValues?: DeviceModelValue[];
+  /** Stored once per transaction and kind: with the stop an operator's close makes, never apart from it. */
+  transactionFlags?: TransactionFlag[];
 }
 
 /**
@@ -57,7 +60,7 @@ export function isEmpty(changes: StationChanges): boolean {
     !changes.statusHistory?.length && !changes.transactionsStarted?.length &&
     !changes.transactionUpdates?.length && !changes.orphanStops?.length && !changes.meterValues?.length &&
     !changes.commandLog?.length && !changes.fileStatus?.length && !changes.deviceModel?.length &&
-    !changes.deviceModelValues?.length;
+    !changes.deviceModelValues?.length && !changes.transactionFlags?.length;
 }
 
 /** `a` then `b`, as one set of changes of the same station (b's snapshot fields win). */
@@ -82,6 +85,7 @@ const LISTS = [
   "fileStatus",
   "deviceModel",
   "deviceModelValues",
+  "transactionFlags",
 ] as const;
 
 /**
@@ -94,7 +98,8 @@ export function changesTime(changes: StationChanges): string | null {
     changes.transactionsStarted?.[0]?.createdAt ?? changes.transactionUpdates?.[0]?.transaction.createdAt ??
     changes.orphanStops?.[0]?.receivedAt ?? changes.meterValues?.[0]?.receivedAt ??
     changes.commandLog?.[0]?.requestedAt ?? changes.fileStatus?.[0]?.receivedAt ??
-    changes.deviceModel?.[0]?.receivedAt ?? changes.deviceModelValues?.[0]?.at ?? changes.lastSeen ?? null;
+    changes.deviceModel?.[0]?.receivedAt ?? changes.deviceModelValues?.[0]?.at ??
+    changes.transactionFlags?.[0]?.at ?? changes.lastSeen ?? null;
 }
 
 /**
@@ -130,7 +135,8 @@ export function checkStation(changes: StationChanges): void {
     changes.commandLog?.find((e) => e.chargePointId !== id) ??
     changes.fileStatus?.find((e) => e.chargePointId !== id) ??
     changes.deviceModel?.find((e) => e.chargePointId !== id) ??
-    changes.deviceModelValues?.find((v) => v.chargePointId !== id);
+    changes.deviceModelValues?.find((v) => v.chargePointId !== id) ??
+    changes.transactionFlags?.find((f) => f.chargePointId !== id);
   if (stray) {
     throw new Error(`Cannot commit the changes of "${id}": they write about "${stray.chargePointId}"`);
   }

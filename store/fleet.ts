@@ -8,6 +8,10 @@
  * delivery at once), periodic sweeps (reservation expiry, retention) take a named lease first. Times are
  * ISO 8601 UTC strings with milliseconds, like the Store's.
  */
+import type { TransactionFlag, TransactionFlagKind } from "../model/transaction_flag.ts";
+
+export type { TransactionFlag, TransactionFlagKind };
+
 // ------------------------------------------------------------------------------------------------ jobs
 
 /** How one station's command ended; the command log's outcomes, plus `cancelled` (never sent). */
@@ -388,19 +392,6 @@ export interface DataTransferStore {
 }
 
 // ------------------------------------------------------------------------------------------------ transactions
-
-export type TransactionFlagKind = "closed_by_operator" | "open_after_reboot";
-
-/** Something an operator should know about a transaction. */
-export interface TransactionFlag {
-  transactionId: number;
-  kind: TransactionFlagKind;
-  chargePointId: string;
-  connectorId: number;
-  at: string;
-  /** closed_by_operator: who, why, the meter value and time given; open_after_reboot: the boot and status. */
-  details: Record<string, unknown>;
-}
 
 export interface TransactionFlagStore {
   /** Stores a flag once per (transactionId, kind); false when it was there. */

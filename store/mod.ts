@@ -21,6 +21,7 @@ import type { IdTagRecord } from "../model/id_tag.ts";
 import type { Lookups } from "../model/lookups.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
 import type { StatusHistoryEntry } from "../model/status_history.ts";
+import type { TransactionFlag } from "../model/transaction_flag.ts";
 import type {
   OrphanStopRecord,
   StartTransactionInput,
@@ -124,9 +125,10 @@ export interface TransactionStore extends Omit<Lookups, "getIdTag"> {
   startTransaction(input: StartTransactionInput): Promise<StartTransactionOutcome>;
   /**
    * Idempotent; an unknown id (or one of another station) is kept as an orphan stop, once: a replay of the
-   * same orphan stop answers "orphan" again and stores nothing.
+   * same orphan stop answers "orphan" again and stores nothing. `flags` are stored in the same commit as the
+   * stop, and only when it stops the transaction.
    */
-  stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome>;
+  stopTransaction(input: StopTransactionInput, flags?: TransactionFlag[]): Promise<StopTransactionOutcome>;
   /** Newest first (descending transactionId). */
   listTransactions(filter: TransactionFilter): Promise<TransactionRecord[]>;
   /** Newest first: the most recently received first. */

@@ -16,6 +16,7 @@ import {
   type StopTransactionInput,
   type StopTransactionOutcome,
 } from "../model/transaction.ts";
+import type { TransactionFlag } from "../model/transaction_flag.ts";
 import type { CommitStore, TransactionStore } from "./mod.ts";
 
 /** Conflicts only come from concurrent writers of the same rows, each of which makes progress. */
@@ -35,14 +36,21 @@ export async function startTransaction(
   });
 }
 
+/** `flags` are written with the stop, in the same commit, when it stops the transaction (not a replay). */
 export async function stopTransaction(
   store: Committing,
   input: StopTransactionInput,
+  flags: TransactionFlag[] = [],
 ): Promise<StopTransactionOutcome> {
   const what = `Cannot stop transaction ${input.transactionId} of "${input.chargePointId}"`;
   return await untilCommitted(what, MAX_ATTEMPTS, async () => {
     const { outcome, changes } = await decideStop(input, store.decisionLookups ?? store);
-    const result = await store.commit({ chargePointId: input.chargePointId, ...changes });
+    const stopped = outcome.outcome === "stopped" && flags.length > 0;
+    const result = await store.commit({
+      chargePointId: input.chargePointId,
+      ...changes,
+      ...(stopped ? { transactionFlags: flags } : {}),
+    });
     return result.ok ? outcome : null;
   });
 }

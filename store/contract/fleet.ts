@@ -23,7 +23,7 @@ import { DEFAULT_FLEET_SETTINGS } from "../fleet.ts";
 import { emptyRecord } from "../../model/charge_point.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { Store } from "../mod.ts";
-import { meterRow } from "./harness.ts";
+import { meterRow, startInput, stopInput } from "./harness.ts";
 
 export interface FleetContractHandle {
   /** A fresh, empty FleetStore; the suite closes it. */
@@ -689,6 +689,29 @@ export function fleetContract(
       await leases.releaseLease("sweep", other);
       assert(await leases.acquireLease("sweep", holder, at(42), at(70)));
     });
+  });
+
+  test("an operator's close stores its flag with the stop, and a stop that is a replay none", async ({ fleet, store }) => {
+    await store.putChargePoint(emptyRecord("CP-1", new Date(T0)));
+    const started = await store.startTransaction(startInput());
+    const id = started.transaction.transactionId;
+    const flag = {
+      transactionId: id,
+      kind: "closed_by_operator" as const,
+      chargePointId: "CP-1",
+      connectorId: 1,
+      at: at(50),
+      details: { by: "user:root", reason: "stuck" },
+    };
+    const stop = stopInput(id, { idTag: null, idTagStatus: null, reason: "ClosedByOperator" });
+    assertEquals((await store.stopTransaction(stop, [flag])).outcome, "stopped");
+    assertEquals(await fleet.flags.listFlags({ transactionId: id, limit: 10 }), [flag]);
+    // A replay of the same stop with another flag stores no flag.
+    const replay = await store.stopTransaction(stop, [{ ...flag, kind: "open_after_reboot" }]);
+    assertEquals(replay.outcome, "replayed");
+    assertEquals((await fleet.flags.listFlags({ transactionId: id, limit: 10 })).map((f) => f.kind), [
+      "closed_by_operator",
+    ]);
   });
 
   test("retention deletes old meter values, status history and command log entries in batches, nothing newer", async ({ fleet, store }) => {

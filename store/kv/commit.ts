@@ -23,6 +23,7 @@ import { planStation, stationKeys } from "./charge_points.ts";
 import { planCommandLog } from "./command_log.ts";
 import { deviceModelKeys, planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
+import { planTransactionFlags } from "./fleet_records.ts";
 import { getAll, keyId, type Sequence } from "./keys.ts";
 import {
   groupRows,
@@ -338,6 +339,7 @@ export class KvCommitter {
     planCommandLog(p.changes, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
     planDeviceModel(p.changes, read, set);
+    planTransactionFlags(p.changes, set);
     return { set, journaled };
   }
 }

@@ -13,12 +13,22 @@ import {
   type TransactionFlagStore,
   withDefaultSettings,
 } from "../fleet.ts";
+import type { StationChanges } from "../../model/changes.ts";
 import { changeEntry, getMany, listAll, retryAtomic } from "./kv_helpers.ts";
+import type { WriteSet } from "./write_set.ts";
 
 const flagKey = (id: number, kind: TransactionFlagKind): Deno.KvKey => ["txflag", id, kind];
 const byKindKey = (kind: TransactionFlagKind, id: number): Deno.KvKey => ["txflag_kind", kind, id];
 const SETTINGS: Deno.KvKey = ["fleet_settings"];
 const leaseKey = (name: string): Deno.KvKey => ["lease", name];
+
+/** A commit's flags (an operator's close writes its flag with the stop); one per transaction and kind. */
+export function planTransactionFlags(changes: StationChanges, set: WriteSet): void {
+  for (const flag of changes.transactionFlags ?? []) {
+    set.set(flagKey(flag.transactionId, flag.kind), flag);
+    set.set(byKindKey(flag.kind, flag.transactionId), true);
+  }
+}
 
 export class KvTransactionFlagStore implements TransactionFlagStore {
   constructor(private readonly kv: Deno.Kv) {}

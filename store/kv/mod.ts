@@ -29,6 +29,7 @@ import type {
   StopTransactionOutcome,
   TransactionRecord,
 } from "../../model/transaction.ts";
+import type { TransactionFlag } from "../../model/transaction_flag.ts";
 import { IdBlocks } from "../id_blocks.ts";
 import type { PageRequest, Store, TransactionFilter } from "../mod.ts";
 import * as writes from "../station_writes.ts";
@@ -170,8 +171,8 @@ export class KvStore implements Store {
   startTransaction(input: StartTransactionInput): Promise<StartTransactionOutcome> {
     return writes.startTransaction(this, input);
   }
-  stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome> {
-    return writes.stopTransaction(this, input);
+  stopTransaction(input: StopTransactionInput, flags?: TransactionFlag[]): Promise<StopTransactionOutcome> {
+    return writes.stopTransaction(this, input, flags);
   }
   getTransaction(transactionId: number): Promise<TransactionRecord | null> {
     return this.#transactions.getTransaction(transactionId);

@@ -23,6 +23,7 @@ import type { PgFileStatus } from "./file_status.ts";
 import type { PgMeterValues } from "./meter_values.ts";
 import type { PgDeviceModel } from "./device_model.ts";
 import type { IdleConnectors } from "./idle_connectors.ts";
+import { writeTransactionFlags } from "./fleet_records.ts";
 import { bounded, isUnavailable, type Writer } from "./sql.ts";
 import type { PgTransactions, Written } from "./transactions.ts";
 import type { RecalledTransactions } from "./recalled_transactions.ts";
@@ -260,6 +261,7 @@ export class PgCommitter {
       commandLog.write(c, members),
       fileStatus.write(c, members),
       deviceModel.write(c, members),
+      writeTransactionFlags(c, members),
       chargePoints.writeSnapshots(c, members),
       chargePoints.writeTouches(c, members),
     ]);
@@ -294,13 +296,13 @@ export class PgCommitter {
 /**
  * Whether BEGIN may be sent with the batch's statements: true when the batch holds only the writes whose
  * statements take text (JSON rows, `json_param.ts`), numbers and arrays of them, which postgres.js cannot fail
- * to serialize. The command log, orphan stops, file status and device model rows (and values told) go through
- * postgres.js's own row and JSON serializers.
+ * to serialize. The command log, orphan stops, file status, device model rows (and values told) and
+ * transaction flags go through postgres.js's own row and JSON serializers.
  */
 export function pipelinesBegin(members: readonly StationChanges[]): boolean {
   return members.every((m) =>
     !m.commandLog?.length && !m.orphanStops?.length && !m.fileStatus?.length && !m.deviceModel?.length &&
-    !m.deviceModelValues?.length
+    !m.deviceModelValues?.length && !m.transactionFlags?.length
   );
 }
 

@@ -13,7 +13,9 @@ import {
   type TransactionFlagStore,
   withDefaultSettings,
 } from "../fleet.ts";
+import type { StationChanges } from "../../model/changes.ts";
 import { changeLocked, iso } from "./pg_helpers.ts";
+import type { Writer } from "./sql.ts";
 
 interface FlagRow {
   transaction_id: number;
@@ -34,6 +36,23 @@ function toFlag(r: FlagRow): TransactionFlag {
     details: r.details,
   };
 }
+
+/** A commit's flags (an operator's close writes its flag with the stop); one per transaction and kind. */
+export async function writeTransactionFlags(tx: Writer, members: readonly StationChanges[]): Promise<void> {
+  const flags = members.flatMap((m) => m.transactionFlags ?? []);
+  if (flags.length === 0) return;
+  const rows = flags.map((f) => ({
+    transaction_id: f.transactionId,
+    kind: f.kind,
+    charge_point_id: f.chargePointId,
+    connector_id: f.connectorId,
+    at: f.at,
+    details: tx.json(f.details as never),
+  }));
+  await tx`insert into transaction_flag ${tx(rows, FLAG_COLUMNS)} on conflict do nothing`.execute();
+}
+
+const FLAG_COLUMNS = ["transaction_id", "kind", "charge_point_id", "connector_id", "at", "details"] as const;
 
 export class PostgresTransactionFlagStore implements TransactionFlagStore {
   constructor(private readonly sql: Sql) {}

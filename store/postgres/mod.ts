@@ -37,6 +37,7 @@ import {
   type StopTransactionOutcome,
   type TransactionRecord,
 } from "../../model/transaction.ts";
+import type { TransactionFlag } from "../../model/transaction_flag.ts";
 import { IdBlocks } from "../id_blocks.ts";
 import { BatchedRead } from "./batched_reads.ts";
 import { type PageRequest, type Store, StoreUnavailableError, type TransactionFilter } from "../mod.ts";
@@ -286,8 +287,8 @@ export class PostgresStore implements Store {
   startTransaction(input: StartTransactionInput): Promise<StartTransactionOutcome> {
     return writes.startTransaction(this, input);
   }
-  stopTransaction(input: StopTransactionInput): Promise<StopTransactionOutcome> {
-    return writes.stopTransaction(this, input);
+  stopTransaction(input: StopTransactionInput, flags?: TransactionFlag[]): Promise<StopTransactionOutcome> {
+    return writes.stopTransaction(this, input, flags);
   }
   getTransaction(transactionId: number): Promise<TransactionRecord | null> {
     if (!isTransactionId(transactionId)) return this.#read("get a transaction", () => Promise.resolve(null));
