@@ -68,6 +68,11 @@ export interface TransactionRecord {
    * first reading of a later Updated event takes its place; ended still so, its energy is unknown (null).
    */
   meterStartUnknown?: true;
+  /**
+   * OCPP 2.0.1: the highest energy register reading its events brought (a register only grows): an Ended
+   * event without a reading stops at it, not at the start.
+   */
+  highestReading?: number;
 }
 
 export interface OrphanStopRecord {

@@ -137,6 +137,12 @@ function openedTransaction(
   };
 }
 
+/** The highest of an event's readings and the one stored; null when neither is known. */
+function highestReading(energy: EnergyReadings, stored: number | undefined): number | null {
+  const readings = [energy.begin, energy.end, energy.latest, stored ?? null].filter((r) => r !== null);
+  return readings.length === 0 ? null : Math.max(...readings);
+}
+
 /** `tx` with one new event applied (its seqNo recorded). */
 function applyEvent(tx: TransactionRecord, input: TransactionEventInput): TransactionRecord {
   const { seqNos: _listed, meterStartUnknown: _unknown, ...rest } = tx;
@@ -168,8 +174,11 @@ function applyEvent(tx: TransactionRecord, input: TransactionEventInput): Transa
     }
   }
   if (startUnknown) next.meterStartUnknown = true;
+  const highest = highestReading(input.energy, tx.highestReading);
+  if (highest !== null) next.highestReading = highest;
   if (input.eventType === "Ended" && next.status !== "finished") {
-    const meterStop = input.energy.end ?? input.energy.latest ?? next.meterStart;
+    // Without a reading of its own, the end is the highest reading heard (Updated events'), else the start.
+    const meterStop = input.energy.end ?? input.energy.latest ?? next.highestReading ?? next.meterStart;
     next.status = "finished";
     next.meterStop = meterStop;
     next.stopTimestamp = input.timestamp;

@@ -85,3 +85,33 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
     });
   });
 }
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: a 2.0.1 Ended without a reading stops at the highest reading its Updated events brought`, async () => {
+    await withApiServer(kind, async (server) => {
+      const socket = await openRaw(`${server.wsUrl}/CP-LATE`, ["ocpp2.0.1"]);
+      try {
+        await rawAnswer(socket, "BootNotification", {
+          chargingStation: { model: "X", vendorName: "Acme" },
+          reason: "PowerUp",
+        });
+        await rawAnswer(socket, "TransactionEvent", event("TX-D", "Started", 0, 1000));
+        await rawAnswer(socket, "TransactionEvent", event("TX-D", "Updated", 2, 2400));
+        // A shuffled queue: the earlier, lower reading comes last and changes nothing.
+        await rawAnswer(socket, "TransactionEvent", event("TX-D", "Updated", 1, 1800));
+        await rawAnswer(socket, "TransactionEvent", event("TX-D", "Ended", 3, null));
+        const list = await server.json("/api/v1/transactions?chargePointId=CP-LATE", { as: "viewer" });
+        const d = list.body.items[0];
+        assertEquals([d.status, d.meterStart, d.meterStop, d.energyWh, d.highestReading], [
+          "finished",
+          1000,
+          2400,
+          1400,
+          2400,
+        ]);
+      } finally {
+        await socket.close();
+      }
+    });
+  });
+}

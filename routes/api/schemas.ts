@@ -215,6 +215,10 @@ export const TransactionSchema = z.object({
     "OCPP 2.0.1: its start came without an energy reading, so meterStart (0) is not one; the first later " +
       "reading stands in, and ended still so its energyWh is null",
   ),
+  highestReading: z.number().optional().describe(
+    "OCPP 2.0.1: the highest energy register reading (Wh) its events brought; an Ended without a reading " +
+      "stops at it",
+  ),
 });
 
 export const DeviceModelPageSchema = z.object({

@@ -44,6 +44,7 @@ interface TransactionRow {
   seq_nos: number[] | [number, number][] | null;
   remote_start_id: number | null;
   meter_start_unknown: boolean;
+  highest_reading: string | null;
 }
 
 interface OrphanStopRow {
@@ -244,6 +245,7 @@ export class PgTransactions {
       seq_nos: seqNosText(x),
       remote_start_id: x.remoteStartId ?? null,
       meter_start_unknown: x.meterStartUnknown ?? false,
+      highest_reading: x.highestReading ?? null,
       version: versionOf(x.transactionId) ?? null,
     }));
     // The open row follows in the same statement: deleted when the transaction ends or is superseded, its id
@@ -258,13 +260,13 @@ export class PgTransactions {
         id_tag = v.id_tag, start_id_tag_status = v.start_id_tag_status, meter_start = v.meter_start,
         start_timestamp = v.start_timestamp, reservation_id = v.reservation_id,
         seq_nos = coalesce(v.seq_nos::text::integer[], t.seq_nos), remote_start_id = v.remote_start_id,
-        meter_start_unknown = v.meter_start_unknown
+        meter_start_unknown = v.meter_start_unknown, highest_reading = v.highest_reading
       from json_to_recordset(${jsonParam(rows)}::text::json) as v(
         transaction_id int, charge_point_id text, expected text, status text, superseded_by int, meter_stop bigint,
         stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stop_id_tag_status text,
         stopped_at timestamptz, id_tag text, start_id_tag_status text, meter_start bigint,
         start_timestamp timestamptz, reservation_id int, seq_nos text, remote_start_id int,
-        meter_start_unknown boolean, version text
+        meter_start_unknown boolean, highest_reading bigint, version text
       )
       where t.transaction_id = v.transaction_id and t.charge_point_id = v.charge_point_id
         and t.status = v.expected and (v.version is null or t.xmin = v.version::xid)
@@ -338,6 +340,7 @@ export class PgTransactions {
       seq_nos: seqNosText(x),
       remote_start_id: x.remoteStartId ?? null,
       meter_start_unknown: x.meterStartUnknown ?? false,
+      highest_reading: x.highestReading ?? null,
       superseding: superseding[i],
     }));
     const inserted = tx<{ transaction_id: number; version: string }[]>`
@@ -345,18 +348,18 @@ export class PgTransactions {
       insert into transactions (
         transaction_id, charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start, start_timestamp,
         reservation_id, created_at, status, superseded_by, meter_stop, stop_timestamp, stop_reason, stop_id_tag,
-        stopped_at, station_transaction_id, seq_nos, remote_start_id, meter_start_unknown
+        stopped_at, station_transaction_id, seq_nos, remote_start_id, meter_start_unknown, highest_reading
       ) overriding system value
       select v.transaction_id, v.charge_point_id, v.connector_id, v.id_tag, v.start_id_tag_status, v.meter_start,
         v.start_timestamp, v.reservation_id, v.created_at, v.status, v.superseded_by, v.meter_stop,
         v.stop_timestamp, v.stop_reason, v.stop_id_tag, v.stopped_at, v.station_transaction_id,
-        v.seq_nos::integer[], v.remote_start_id, v.meter_start_unknown
+        v.seq_nos::integer[], v.remote_start_id, v.meter_start_unknown, v.highest_reading
       from json_to_recordset(${jsonParam(values)}::text::json) as v(
         transaction_id int, charge_point_id text, connector_id int, id_tag text, start_id_tag_status text,
         meter_start bigint, start_timestamp timestamptz, reservation_id int, created_at timestamptz, status text,
         superseded_by int, meter_stop bigint, stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stopped_at timestamptz,
         station_transaction_id text, seq_nos text, remote_start_id int, meter_start_unknown boolean,
-        superseding text
+        highest_reading bigint, superseding text
       )
       -- An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing, so blocks nothing.
       where v.status <> 'active' or not exists (
@@ -455,6 +458,7 @@ function toTransaction(r: TransactionRow): TransactionRecord {
     ...(r.seq_nos !== null ? { seqNoRanges: seqNoRangesOf(r.seq_nos) } : {}),
     ...(r.remote_start_id !== null ? { remoteStartId: r.remote_start_id } : {}),
     ...(r.meter_start_unknown ? { meterStartUnknown: true as const } : {}),
+    ...(r.highest_reading !== null ? { highestReading: Number(r.highest_reading) } : {}),
   };
 }
 

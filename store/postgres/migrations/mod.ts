@@ -30,6 +30,7 @@ import { up as chargePointsDecommissioned } from "./023_charge_points_decommissi
 import { up as transactionsMeterStartUnknown } from "./024_transactions_meter_start_unknown.ts";
 import { steps as meterValuesKeyContext } from "./025_meter_values_key_context.ts";
 import { up as chargePointsRegistrationHeld } from "./026_charge_points_registration_held.ts";
+import { up as transactionsHighestReading } from "./027_transactions_highest_reading.ts";
 
 export type Migration =
   & {
@@ -74,4 +75,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 24, name: "transactions_meter_start_unknown", up: transactionsMeterStartUnknown },
   { version: 25, name: "meter_values_key_context", steps: meterValuesKeyContext },
   { version: 26, name: "charge_points_registration_held", up: chargePointsRegistrationHeld },
+  { version: 27, name: "transactions_highest_reading", up: transactionsHighestReading },
 ];
