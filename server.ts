@@ -339,7 +339,11 @@ export async function startServer(
     cluster.forward("fleet", fleet.events, fleetStream);
     streamFleet = { ...fleet, events: fleetStream };
   }
-  const transport = createTransport(config.HTTP_SERVER, config.PING_INTERVAL_S);
+  const transport = createTransport(
+    config.HTTP_SERVER,
+    config.PING_INTERVAL_S,
+    Math.max(config.MAX_FRAME_BYTES, config.MAX_TRANSACTION_FRAME_BYTES),
+  );
   const app = createApp({
     fleet: streamFleet,
     shutOut,

@@ -38,9 +38,17 @@ export interface Transport {
   listen(options: ListenOptions): Promise<Listener>;
 }
 
-export function createTransport(kind: "node" | "deno", pingIntervalS: number): Transport {
+/**
+ * `maxMessageBytes`: the largest message a station socket takes (node: refused while it arrives; Deno's own
+ * WebSocket has no such setting and takes 64 MiB, then the actor closes an oversized frame).
+ */
+export function createTransport(
+  kind: "node" | "deno",
+  pingIntervalS: number,
+  maxMessageBytes?: number,
+): Transport {
   if (kind === "deno") return { upgrader: undefined, listen: listenDeno };
-  const sockets = new StationSockets(pingIntervalS);
+  const sockets = new StationSockets(pingIntervalS, maxMessageBytes);
   return {
     upgrader: { upgrade: (request, protocol) => sockets.upgrade(request, protocol) },
     listen: (options) => listenNode(options, sockets),

@@ -24,7 +24,7 @@ interface WsSocket {
   on(event: string, listener: (...args: never[]) => void): void;
 }
 
-/** The largest message a station may send before the socket closes with 1009 (Deno's default too). */
+/** Deno's own limit on a message, the default here: the server passes the largest frame it accepts. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 const CONNECTING = 0;
@@ -44,19 +44,24 @@ const chosenProtocol = Symbol("chosenProtocol");
 type ChosenRequest = IncomingMessage & { [chosenProtocol]?: string | null };
 
 export class StationSockets {
-  readonly #server = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false,
-    maxPayload: MAX_MESSAGE_BYTES,
-    handleProtocols: (_offered: Set<string>, req: IncomingMessage) =>
-      (req as ChosenRequest)[chosenProtocol] ?? false,
-  });
+  readonly #server: WebSocketServer;
   readonly #pending = new WeakMap<Request, PendingUpgrade>();
   readonly #open = new Set<WsStationSocket>();
   #pinger: ReturnType<typeof setInterval> | undefined;
 
-  constructor(pingIntervalS: number) {
+  /**
+   * `maxMessageBytes`: a longer message closes its socket with 1009 as soon as its header says so, before it
+   * is held in memory (an anonymous peer could otherwise make the server hold 64 MiB per socket).
+   */
+  constructor(pingIntervalS: number, maxMessageBytes = MAX_MESSAGE_BYTES) {
+    this.#server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: maxMessageBytes,
+      handleProtocols: (_offered: Set<string>, req: IncomingMessage) =>
+        (req as ChosenRequest)[chosenProtocol] ?? false,
+    });
     if (pingIntervalS > 0) {
       const rounds = new PingRounds(this.#open, pingIntervalS * 1000);
       this.#pinger = setInterval(() => rounds.tick(performance.now()), rounds.tickMs);
