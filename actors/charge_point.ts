@@ -26,7 +26,7 @@ import { type CommitResult, isEmpty, type StationChanges } from "../model/change
 import type { CommandLogEntry } from "../model/command_log.ts";
 import { hasAction, wireErrorCode } from "../protocol/ocppj/dialect.ts";
 import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
-import { findNul, replaceNul } from "../protocol/ocppj/nul.ts";
+import { BAD_TEXT, findBadText, mayHoldBadText, replaceBadText } from "../protocol/ocppj/bad_text.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import {
   answerMessageId,
@@ -135,7 +135,7 @@ type Message =
     type: "frameReceived";
     result: DecodeResult;
     receivedAt: Date;
-    mayHaveNul: boolean;
+    mayHaveBadText: boolean;
     ignoredId?: string | undefined;
     /** Past maxFrameBytes, let through before the snapshot said whether the station is Accepted. */
     long?: boolean;
@@ -275,14 +275,13 @@ export class ChargePointActor {
       }
       this.#openCallIds.add(messageId);
     }
-    // JSON can only carry U+0000 escaped: without "\u0000" in the text, no string of the frame holds one.
-    const mayHaveNul = text.includes("\\u0000");
+    const mayHaveBadText = mayHoldBadText(text);
     // A dialect that answers an unknown MessageTypeId (2.0.1) answers it by the frame's own id.
     const ignoredId =
       result.kind === "ignored" && this.dialect.protocol.unknownMessageType === "MessageTypeNotSupported"
         ? ignoredMessageId(text)
         : undefined;
-    this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveNul, ignoredId, long });
+    this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveBadText, ignoredId, long });
   }
 
   /**
@@ -445,7 +444,7 @@ export class ChargePointActor {
         return this.#handleFrame(
           message.result,
           message.receivedAt,
-          message.mayHaveNul,
+          message.mayHaveBadText,
           message.ignoredId,
         );
       case "sendCommand":
@@ -567,7 +566,7 @@ export class ChargePointActor {
   #handleFrame(
     result: DecodeResult,
     receivedAt: Date,
-    mayHaveNul: boolean,
+    mayHaveBadText: boolean,
     ignoredId?: string,
   ): Promise<void> | undefined {
     if (result.kind === "ignored") {
@@ -603,8 +602,8 @@ export class ChargePointActor {
       return;
     }
     const frame = result.frame;
-    if (frame.type === CALL) return this.#handleCall(frame, receivedAt, mayHaveNul);
-    this.#handleResponse(frame, mayHaveNul);
+    if (frame.type === CALL) return this.#handleCall(frame, receivedAt, mayHaveBadText);
+    this.#handleResponse(frame, mayHaveBadText);
   }
 
   #countBadFrame(): void {
@@ -619,13 +618,13 @@ export class ChargePointActor {
    * A station's CALL, from its checks to its answer: ONE async function per CALL (the checks, the decision's
    * commit and the answer are plain calls), so a CALL costs one promise and one suspended frame here.
    */
-  async #handleCall(frame: CallFrame, receivedAt: Date, mayHaveNul: boolean): Promise<void> {
+  async #handleCall(frame: CallFrame, receivedAt: Date, mayHaveBadText: boolean): Promise<void> {
     const { messageId, action } = frame;
     const started = performance.now();
     let outcome = "accepted";
     try {
       const handler = this.#handlerOf(action);
-      const request = this.#admitted(frame, mayHaveNul, receivedAt);
+      const request = this.#admitted(frame, mayHaveBadText, receivedAt);
       const { settings, store, vendors, csr, dataTransfers } = this.deps;
       const ctx: HandlerContext = {
         chargePointId: this.id,
@@ -695,12 +694,12 @@ export class ChargePointActor {
     return handler;
   }
 
-  /** The CALL's request, validated and without NUL, from a station that may send it; else an OcppError. */
-  #admitted(frame: CallFrame, mayHaveNul: boolean, receivedAt: Date): unknown {
+  /** The CALL's request, validated and without text no store keeps, from a station that may send it; else an OcppError. */
+  #admitted(frame: CallFrame, mayHaveBadText: boolean, receivedAt: Date): unknown {
     const { action } = frame;
     const validated = validateMessage(this.dialect.protocol, "request", action, frame.payload);
     if (!validated.ok) throw new OcppError(validated.code, validated.description, validated.details);
-    const request = mayHaveNul ? this.#withoutNul(action, validated.value) : validated.value;
+    const request = mayHaveBadText ? this.#withoutBadText(action, validated.value) : validated.value;
     const record = this.#record as ChargePointRecord;
     if (record.registrationStatus === "Accepted") {
       this.#acceptedHere = true;
@@ -770,23 +769,24 @@ export class ChargePointActor {
   }
 
   /**
-   * One rule for both stores (PostgreSQL cannot store U+0000): the dialect's transaction messages keep every
-   * reading, with NUL replaced by U+FFFD, and are answered as usual, so no transaction is lost and the station
-   * has nothing to retry; any other CALL with a NUL is refused with PropertyConstraintViolation, which a
-   * station does not retry the way it retries InternalError.
+   * One rule for both stores (PostgreSQL cannot store U+0000, nor a lone surrogate in jsonb): the dialect's
+   * transaction messages keep every reading, with such text replaced by U+FFFD, and are answered as usual, so
+   * no transaction is lost and the station has nothing to retry; any other CALL holding it is refused with
+   * PropertyConstraintViolation, which a station does not retry the way it retries InternalError.
    */
-  #withoutNul(action: string, request: unknown): unknown {
-    const field = findNul(request);
-    if (field === null) return request;
+  #withoutBadText(action: string, request: unknown): unknown {
+    const found = findBadText(request);
+    if (found === null) return request;
+    const { field, kind } = found;
     if (!this.dialect.transactionMessages.has(action)) {
-      throw new OcppError(
-        "PropertyConstraintViolation",
-        `Field "${field}" contains the character U+0000 (NUL), which is not accepted`,
-        { field, constraint: "no NUL" },
-      );
+      const { says, constraint } = BAD_TEXT[kind];
+      throw new OcppError("PropertyConstraintViolation", `Field "${field}" contains ${says}`, {
+        field,
+        constraint,
+      });
     }
-    this.log.warn("NUL characters replaced", { action, field });
-    return replaceNul(request);
+    this.log.warn("text no store keeps replaced", { action, field, kind });
+    return replaceBadText(request);
   }
 
   /**
@@ -1051,19 +1051,19 @@ export class ChargePointActor {
     }
   }
 
-  #handleResponse(frame: CallResultFrame | CallErrorFrame, mayHaveNul: boolean): void {
+  #handleResponse(frame: CallResultFrame | CallErrorFrame, mayHaveBadText: boolean): void {
     const call = this.#calls.settle(frame.messageId);
     if (!call) {
       this.log.warn("response to unknown message id dropped", { messageId: frame.messageId });
       return;
     }
     if (frame.type === CALLERROR) {
-      // What a station answers may be logged and stored: no NUL (see #withoutNul).
-      const { errorCode, errorDescription, errorDetails } = mayHaveNul ? replaceNul(frame) : frame;
+      // What a station answers may be logged and stored: no text a store cannot keep (see #withoutBadText).
+      const { errorCode, errorDescription, errorDetails } = mayHaveBadText ? replaceBadText(frame) : frame;
       call.reject(new CallErrorResponse(this.id, call.action, errorCode, errorDescription, errorDetails));
       return;
     }
-    const payload = mayHaveNul ? replaceNul(frame.payload) : frame.payload;
+    const payload = mayHaveBadText ? replaceBadText(frame.payload) : frame.payload;
     if (!hasAction(this.dialect.protocol.actions, call.action)) return call.resolve(payload);
     const validated = validateMessage(this.dialect.protocol, "response", call.action, payload);
     if (!validated.ok) {

@@ -21,7 +21,7 @@
  * ```
  */
 import type { Logger } from "../logger.ts";
-import { replaceNul } from "../protocol/ocppj/nul.ts";
+import { replaceBadText } from "../protocol/ocppj/bad_text.ts";
 import {
   matchesSecurityEventQuery,
   type SecurityEvent,
@@ -98,8 +98,9 @@ export class SecurityEventLog {
   }
 
   record(raw: SecurityEventInput): SecurityEvent {
-    // A NUL (from a header or a username) would make PostgreSQL refuse the whole batch, and retry it forever.
-    const input = replaceNul(raw);
+    // A NUL or a lone surrogate (from a header or a username) would make PostgreSQL refuse the whole batch,
+    // and retry it forever; so would a cut through a surrogate pair.
+    const input = replaceBadText(raw);
     const at = this.now();
     const event: SecurityEvent = {
       id: securityEventId(at, this.#sequence++),
@@ -107,8 +108,8 @@ export class SecurityEventLog {
       kind: input.kind,
       chargePointId: input.chargePointId === undefined || input.chargePointId === null
         ? null
-        : input.chargePointId.slice(0, 100),
-      principal: input.principal?.slice(0, 100) ?? null,
+        : input.chargePointId.slice(0, 100).toWellFormed(),
+      principal: input.principal?.slice(0, 100).toWellFormed() ?? null,
       remoteAddress: input.remoteAddress ?? null,
       reason: input.reason,
       status: input.status ?? null,

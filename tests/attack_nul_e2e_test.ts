@@ -118,6 +118,51 @@ async function stationSendsNul(server: ApiTestServer) {
   }
 }
 
+/**
+ * A lone UTF-16 surrogate ("\ud800" in the frame's JSON) follows the NUL rule: PostgreSQL refused it in jsonb,
+ * so an orphan stop was answered InternalError for ever, a command answer missed the command log and a
+ * 2.0.1 NotifyReport failed, where KV stored it (WebSocket QA, session 30).
+ */
+async function stationSendsLoneSurrogate(server: ApiTestServer) {
+  const station = await openRaw(`${server.wsUrl}/CP-SUR`);
+  try {
+    assertEquals(
+      (await rawCall(station, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" }))[0],
+      3,
+    );
+    const refused = await rawCall(station, "DataTransfer", { vendorId: "Acme", data: "x\ud800" });
+    assertRefused(refused, "data");
+    assert(String(refused[3]).includes("lone UTF-16 surrogate"), String(refused[3]));
+    // A stop for a transaction we never issued (an orphan): kept with U+FFFD and answered, every time.
+    const orphan = {
+      transactionId: 987654,
+      meterStop: 200,
+      timestamp: T0,
+      transactionData: [{ timestamp: T0, sampledValue: [{ value: "1\ud800" }] }],
+    };
+    for (let i = 0; i < 2; i++) {
+      const stopped = await rawCall(station, "StopTransaction", orphan);
+      assertEquals(stopped[0], 3, JSON.stringify(stopped));
+    }
+    const command = server.json("/api/v1/charge-points/CP-SUR/GetConfiguration", {
+      method: "POST",
+      as: "operator",
+      body: {},
+    });
+    const incoming = await station.next(10_000) as unknown[];
+    station.send(JSON.stringify([3, incoming[1], {
+      configurationKey: [{ key: "Greeting", readonly: true, value: "hi\udc00" }],
+    }]));
+    assertEquals((await command).body.configurationKey[0].value, "hi\uFFFD");
+    const log = await server.json("/api/v1/charge-points/CP-SUR/commands", { as: "operator" });
+    assertEquals(log.status, 200, JSON.stringify(log.body));
+    assertEquals(log.body.items.map((e: { action: string }) => e.action), ["GetConfiguration"]);
+    assertEquals((await rawCall(station, "Heartbeat", {}))[0], 3);
+  } finally {
+    await station.close();
+  }
+}
+
 async function apiSendsNul(server: ApiTestServer) {
   const cases: [string, { method?: string; body?: unknown; as?: "admin" | "operator" | null }][] = [
     ["/api/v1/charge-points/A%00B", {}],
@@ -179,6 +224,12 @@ for (const kind of ["kv", "postgres"] as const) {
       `${kind}: a station's NUL is refused with PropertyConstraintViolation or stored as U+FFFD, never InternalError`,
     ignore: kind === "postgres" && ignorePostgres,
     fn: () => withApiServer(kind, stationSendsNul),
+  });
+  Deno.test({
+    name:
+      `${kind}: a station's lone surrogate is refused or stored as U+FFFD like a NUL, never InternalError`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () => withApiServer(kind, stationSendsLoneSurrogate),
   });
   Deno.test({
     name: `${kind}: a NUL in an API path id, query filter or body is answered 400 with a JSON body`,

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
-import { findString } from "../../protocol/ocppj/nul.ts";
+import { BAD_TEXT, findBadText } from "../../protocol/ocppj/bad_text.ts";
 import { validatePayload } from "../../protocol/ocppj/validate.ts";
 import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth.ts";
@@ -198,32 +198,22 @@ function refuseUndecodable(url: string): void {
   );
 }
 
-/** What a text of the API must not hold, and how the refusal says it. */
-const BAD_TEXT = {
-  nul: { says: "the character U+0000 (NUL), which is not accepted", constraint: "no NUL" },
-  surrogate: { says: "a lone UTF-16 surrogate, which is not text", constraint: "well-formed text" },
-} as const;
-
-function badText(s: string): keyof typeof BAD_TEXT | null {
-  return s.includes("\u0000") ? "nul" : s.isWellFormed() ? null : "surrogate";
-}
-
 /**
  * U+0000 and lone UTF-16 surrogates (JSON's "\ud800") are refused everywhere in the API with 400, one walk over
  * the value: PostgreSQL cannot store NUL, refuses a lone surrogate in jsonb and keeps U+FFFD for it in text,
- * and KV must follow the same rule (protocol/ocppj/nul.ts).
+ * and KV must follow the same rule (protocol/ocppj/bad_text.ts).
  */
 export function refuseBadText<T>(where: "path" | "query" | "body", value: T): T {
-  let kind = null as keyof typeof BAD_TEXT | null;
-  const field = findString(value, (s) => (kind = badText(s)) !== null);
-  if (field === null || kind === null) return value;
+  const found = findBadText(value);
+  if (found === null) return value;
+  const { field, kind } = found;
   const name = where === "query" ? field.replace(/\[\d+\]$/, "") : field;
-  const found = BAD_TEXT[kind];
+  const { says, constraint } = BAD_TEXT[kind];
   throw new ApiError(
     400,
     "invalid_request",
-    `${where === "body" ? "Body field" : `${capitalize(where)} parameter`} "${name}" contains ${found.says}`,
-    { in: where, field: name, constraint: found.constraint },
+    `${where === "body" ? "Body field" : `${capitalize(where)} parameter`} "${name}" contains ${says}`,
+    { in: where, field: name, constraint },
   );
 }
 
