@@ -36,6 +36,11 @@ Deno.test("a 2.0.1 station's CSR is signed by the same CA and comes back with Ce
     // A CSR for another station is refused and logged as a security event.
     const { csr: other } = await makeCsr(dir, "/CN=CP-ELSE", "rsa:2048");
     assertEquals((await station.call("SignCertificate", { csr: other })).status, "Rejected");
+    // Its own CSR, for an ISO 15118 certificate: not ours to issue (the CA makes client certificates).
+    assertEquals(
+      (await station.call("SignCertificate", { csr, certificateType: "V2GCertificate" })).status,
+      "Rejected",
+    );
     assertEquals(
       await station.call("SecurityEventNotification", {
         type: "TamperDetectionActivated",
@@ -45,12 +50,13 @@ Deno.test("a 2.0.1 station's CSR is signed by the same CA and comes back with Ce
     );
     const events = await eventually(async () => {
       const res = await server.json("/api/v1/security-events?chargePointId=CP-SEC201", { as: "operator" });
-      return res.body.items.length >= 3 ? res.body.items : null;
+      return res.body.items.length >= 4 ? res.body.items : null;
     });
     assertEquals(
       events.map((e: { kind: string }) => e.kind).sort(),
-      ["certificate_issued", "csr_rejected", "station_event_critical"],
+      ["certificate_issued", "csr_rejected", "csr_rejected", "station_event_critical"],
     );
+    assert(events.some((e: { reason: string }) => e.reason.includes("V2G")), JSON.stringify(events));
   } finally {
     await closeStation(station);
     await server.close();

@@ -2,7 +2,8 @@
  * SignCertificate (OCPP 1.6 Security Whitepaper ed. 3 §5.17, use cases A02/A03): the CSR is checked now
  * (signature, CN = this charge point id, O = its CpoName configuration key when we know one, key type and
  * size); a good one is answered Accepted and signed after the answer, the certificate following in
- * CertificateSigned; a bad one is answered Rejected and logged as a `csr_rejected` security event.
+ * CertificateSigned; a bad one, or a 2.0.1 request for a V2G certificate, is answered Rejected and logged as a
+ * `csr_rejected` security event.
  */
 import type { StationDetails } from "../../model/charge_point.ts";
 import type { Handler } from "./handler.ts";
@@ -13,6 +14,11 @@ export const signCertificate: Handler<"SignCertificate"> = async (_state, reques
     securityEvents: [{ kind: "csr_rejected" as const, reason: `SignCertificate refused: ${reason}` }],
   });
   if (!ctx.csr) return refuse("this Central System has no certificate authority");
+  // OCPP 2.0.1 names the use: our CA issues the station's client certificate, never an ISO 15118 one, and a
+  // CertificateSigned without a type would make the station use it for both.
+  if ((request as { certificateType?: string }).certificateType === "V2GCertificate") {
+    return refuse("V2G (ISO 15118) certificates are not issued by this Central System");
+  }
   const cpoName = cpoNameOf(await ctx.details());
   const check = await ctx.csr.check(request.csr, { chargePointId: ctx.chargePointId, cpoName });
   if (!check.ok) return refuse(check.reason);
