@@ -64,16 +64,17 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
     if (
       settings.hasAuthorizationKey &&
       !confirm(
-        `Replace the AuthorizationKey of ${props.chargePointId}? Until the station has the new key, ` +
-          "a profile 1 or 2 refuses it.",
+        `Replace the AuthorizationKey of ${props.chargePointId}? A connected station is sent the new key ` +
+          "and keeps the old one if it refuses it; a station that is not connected must be given the key " +
+          "before it reconnects at profile 1 or 2.",
       )
     ) return;
     void run("AuthorizationKey generated", async () => {
-      const answer = await apiFetch<StationSecurity & { authorizationKey: string }>(
+      const answer = await apiFetch<StationSecurity & { authorizationKey: string; delivered: boolean }>(
         `${path}/authorization-key`,
         { method: "POST" },
       );
-      const { authorizationKey, ...rest } = answer;
+      const { authorizationKey, delivered: _delivered, ...rest } = answer;
       setNewKey(authorizationKey);
       setCopied(false);
       return rest;

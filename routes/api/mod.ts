@@ -31,7 +31,7 @@ import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
 import { addIdTagRoutes } from "./id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
 import { addPkiRoutes } from "./pki.ts";
-import { addStationSecurityRoutes } from "./station_security.ts";
+import { addStationSecurityRoutes, stationSecurityWriter } from "./station_security.ts";
 import type { Security } from "../../security/mod.ts";
 import { addSiteRoutes } from "./sites.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
@@ -159,9 +159,19 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       now: deps.now,
     });
   }
+  const securityOptions = deps.security
+    ? { security: deps.security, now: deps.now, registry: deps.registry, store: deps.store }
+    : null;
+  // What commands' answers teach: stored charging profiles, a new AuthorizationKey the station accepted.
+  const learners = [
+    deps.energy ? deps.energy.profiles.recordAnswer.bind(deps.energy.profiles) : null,
+    securityOptions ? stationSecurityWriter(securityOptions).adoptAnsweredKey : null,
+  ].filter((l) => l !== null);
   addCommandRoutes(router, {
     ...deps,
-    ...(deps.energy ? { onAnswered: deps.energy.profiles.recordAnswer.bind(deps.energy.profiles) } : {}),
+    ...(learners.length > 0
+      ? { onAnswered: async (answer) => void await Promise.all(learners.map((learn) => learn(answer))) }
+      : {}),
   });
   addTransactionRoutes(router, deps);
   const scanner = new FleetScanner({
@@ -191,8 +201,8 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     addWebhookRoutes(router, deps.fleet, deps.now);
     addAlertRoutes(router, deps.fleet, deps.now);
   }
-  if (deps.security) {
-    addStationSecurityRoutes(router, { security: deps.security, now: deps.now, registry: deps.registry });
+  if (securityOptions) {
+    addStationSecurityRoutes(router, securityOptions);
   }
   addEventRoutes(router, {
     events: deps.events,

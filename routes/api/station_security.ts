@@ -16,7 +16,12 @@ import { ipEntryProblem } from "../../security/ip_list.ts";
 import type { Security } from "../../security/mod.ts";
 import { SECURITY_EVENT_KINDS } from "../../security/security_events.ts";
 import { hashAuthorizationKey } from "../../security/station_gate.ts";
-import { type Principal, principalLabel } from "../../auth/principal.ts";
+import { keyAccepted, keyDelivery, newAuthorizationKey } from "../../security/authorization_key_rotation.ts";
+import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
+import type { Store } from "../../store/mod.ts";
+import type { AnsweredCommand } from "./commands.ts";
+import { commandApiError } from "./command_errors.ts";
+import { principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry } from "../../actors/registry.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
@@ -77,11 +82,44 @@ const ERRORS = {
 export interface StationSecurityRouteOptions {
   security: Security;
   now: () => Date;
-  /** Closes a connected station whose settings changed, so it must pass the new check. */
+  /** Closes a connected station whose settings changed, so it must pass the new check; sends it a new key. */
   registry: Registry;
+  /** Where the OCPP version of a station connected to another process is read. */
+  store: Pick<Store, "getChargePoint">;
 }
 
-export function addStationSecurityRoutes(router: ApiRouter, options: StationSecurityRouteOptions): void {
+/** Writes station security settings: the routes', and the key a station accepted from an operator's command. */
+export interface StationSecurityWriter {
+  /**
+   * Applies `change` to the stored record (400 when profile 1 or 2 would be left without a key), records a
+   * security event, and closes a connected station that must pass the new check, unless `disconnect` is false.
+   */
+  save(
+    id: string,
+    by: string | null,
+    change: SecurityChange,
+    what: string[],
+    disconnect?: boolean,
+  ): Promise<StationSecurityRecord>;
+  dropIfChanged(
+    id: string,
+    before: StationSecurityRecord | null,
+    after: StationSecurityRecord | null,
+  ): Promise<void>;
+  /**
+   * For the commands route: a ChangeConfiguration AuthorizationKey (2.0.1: SetVariables BasicAuthPassword) the
+   * station accepted is stored, so its reconnect with the new key passes; the station closes by itself.
+   */
+  adoptAnsweredKey(answer: AnsweredCommand): Promise<void>;
+}
+
+interface SecurityChange {
+  securityProfile?: SecurityProfile | null;
+  keyHash?: string | null;
+  allowedIps?: string[];
+}
+
+export function stationSecurityWriter(options: StationSecurityRouteOptions): StationSecurityWriter {
   const { security, now, registry } = options;
 
   /** A connected station is closed when what its handshake was checked against changed. */
@@ -101,22 +139,12 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
   };
   const store = security.store;
 
-  const view = (id: string, r: StationSecurityRecord | null): z.infer<typeof StationSecurityView> => ({
-    chargePointId: id,
-    configured: r !== null,
-    securityProfile: r?.securityProfile ?? null,
-    effectiveProfile: r?.securityProfile ?? security.defaultProfile,
-    hasAuthorizationKey: (r?.authorizationKeyHash ?? null) !== null,
-    allowedIps: r?.allowedIps ?? [],
-    updatedBy: r?.updatedBy ?? null,
-    updatedAt: r?.updatedAt ?? null,
-  });
-
   const save = async (
     id: string,
-    principal: Principal | null,
-    change: { securityProfile?: SecurityProfile | null; keyHash?: string | null; allowedIps?: string[] },
+    by: string | null,
+    change: SecurityChange,
     what: string[],
+    disconnect = true,
   ): Promise<StationSecurityRecord> => {
     const at = now().toISOString();
     // Applied to the record as stored when written: two changes at once both stay, and the rule below is
@@ -131,7 +159,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
           ? change.keyHash
           : existing?.authorizationKeyHash ?? null,
         allowedIps: change.allowedIps ?? existing?.allowedIps ?? [],
-        updatedBy: principal ? principalLabel(principal) : "unknown",
+        updatedBy: by ?? "unknown",
         createdAt: existing?.createdAt ?? at,
         updatedAt: at,
       };
@@ -153,9 +181,64 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       principal: record.updatedBy,
       reason: what.join("; "),
     });
-    await dropIfChanged(id, existing, record);
+    if (disconnect) await dropIfChanged(id, existing, record);
     return record;
   };
+
+  const adoptAnsweredKey = async (
+    { chargePointId, action, request, response, requestedBy }: AnsweredCommand,
+  ) => {
+    const key = keyAccepted(action, request, response);
+    if (key === null) return;
+    await save(chargePointId, requestedBy, { keyHash: await hashAuthorizationKey(key) }, [
+      `AuthorizationKey accepted by the station (${action})`,
+    ], false);
+  };
+
+  return { save, dropIfChanged, adoptAnsweredKey };
+}
+
+export function addStationSecurityRoutes(router: ApiRouter, options: StationSecurityRouteOptions): void {
+  const { security, registry } = options;
+  const { save, dropIfChanged } = stationSecurityWriter(options);
+
+  /** Sends `key` to the connected station; throws 409 unless it accepts it (then nothing is to be stored). */
+  const deliverKey = async (id: string, key: string, by: string | null) => {
+    const live = registry.get(id);
+    const ocppVersion = live && !live.isStopping
+      ? live.dialect.protocol.subprotocol
+      : (await options.store.getChargePoint(id))?.ocppVersion ?? "ocpp1.6";
+    const { action, payload } = keyDelivery(ocppVersion, key);
+    let answer: unknown;
+    try {
+      answer = await registry.send(id, action, payload, { requestedBy: by ?? "unknown", force: true });
+    } catch (error) {
+      throw commandApiError(error);
+    }
+    if (keyAccepted(action, payload, answer) === null) {
+      throw new ApiError(
+        409,
+        "command_refused",
+        `"${id}" did not accept the new AuthorizationKey: nothing stored`,
+        {
+          action,
+          answer: redactSecrets(answer),
+        },
+      );
+    }
+  };
+  const store = security.store;
+
+  const view = (id: string, r: StationSecurityRecord | null): z.infer<typeof StationSecurityView> => ({
+    chargePointId: id,
+    configured: r !== null,
+    securityProfile: r?.securityProfile ?? null,
+    effectiveProfile: r?.securityProfile ?? security.defaultProfile,
+    hasAuthorizationKey: (r?.authorizationKeyHash ?? null) !== null,
+    allowedIps: r?.allowedIps ?? [],
+    updatedBy: r?.updatedBy ?? null,
+    updatedAt: r?.updatedAt ?? null,
+  });
 
   router.add({
     method: "get",
@@ -225,7 +308,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       change.allowedIps = body.allowedIps;
       what.push(`allowedIps set to [${body.allowedIps.join(", ")}]`);
     }
-    const record = await save(params.id, principal, change, what.length ? what : ["no change"]);
+    const by = principal ? principalLabel(principal) : null;
+    const record = await save(params.id, by, change, what.length ? what : ["no change"]);
     return c.json(view(params.id, record));
   });
 
@@ -234,26 +318,38 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     path: "/v1/station-security/{id}/authorization-key",
     operationId: "generateAuthorizationKey",
     summary: "Generate a new AuthorizationKey (shown only in this answer)",
-    description: "Send it to the station with ChangeConfiguration AuthorizationKey, then set its profile.",
+    description:
+      "A connected station is sent the key first (OCPP 1.6 ChangeConfiguration AuthorizationKey, " +
+      "2.0.1 SetVariables SecurityCtrlr.BasicAuthPassword) and it is stored only when the station accepts it " +
+      "(the station then reconnects with it; 409 when it does not accept). A station that is not connected " +
+      "gets the key stored at once: give it to the station another way before it reconnects at profile 1 or 2.",
     tag: "Security",
     access: "admin",
     params: IdParam,
     responses: {
       200: {
         description: "The new key",
-        schema: StationSecurityView.extend({ authorizationKey: z.string() }),
+        schema: StationSecurityView.extend({
+          authorizationKey: z.string(),
+          delivered: z.boolean().describe("Whether the connected station accepted it"),
+        }),
       },
       ...ERRORS,
+      409: {
+        description: "The connected station did not accept the key: nothing stored",
+        schema: ErrorSchema,
+      },
     },
   }, async (c, { params, principal }) => {
-    // 20 random bytes as 40 hex characters, the largest AuthorizationKey the whitepaper describes.
-    const key = Array.from(crypto.getRandomValues(new Uint8Array(20)), (b) => b.toString(16).padStart(2, "0"))
-      .join("");
-    const record = await save(params.id, principal, { keyHash: await hashAuthorizationKey(key) }, [
-      "AuthorizationKey generated",
-    ]);
+    const key = newAuthorizationKey();
+    const by = principal ? principalLabel(principal) : null;
+    const delivered = registry.isConnected(params.id);
+    if (delivered) await deliverKey(params.id, key, by);
+    const record = await save(params.id, by, { keyHash: await hashAuthorizationKey(key) }, [
+      delivered ? "AuthorizationKey generated and accepted by the station" : "AuthorizationKey generated",
+    ], !delivered);
     c.header("cache-control", "no-store");
-    return c.json({ ...view(params.id, record), authorizationKey: key });
+    return c.json({ ...view(params.id, record), authorizationKey: key, delivered });
   });
 
   router.add({

@@ -1,0 +1,63 @@
+/**
+ * Rotating a station's AuthorizationKey the OCPP way (Security Whitepaper use case A01; OCPP 2.0.1 A01): the
+ * Central System sends the new key (1.6 ChangeConfiguration `AuthorizationKey`, 2.0.1 SetVariables
+ * `SecurityCtrlr.BasicAuthPassword`); a station that accepts it reconnects with it, so its hash must be
+ * stored by then. Pure: what to send, and which key an answer says the station took.
+ */
+
+/** 20 random bytes as 40 hex characters, the largest AuthorizationKey the whitepaper describes. */
+export function newAuthorizationKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(20)), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/** The command that gives a station of `ocppVersion` (its subprotocol) the key `key`. */
+export function keyDelivery(ocppVersion: string, key: string): { action: string; payload: unknown } {
+  if (ocppVersion === "ocpp2.0.1") {
+    return {
+      action: "SetVariables",
+      payload: { setVariableData: [{ ...BASIC_AUTH_PASSWORD, attributeValue: key }] },
+    };
+  }
+  return { action: "ChangeConfiguration", payload: { key: "AuthorizationKey", value: key } };
+}
+
+const BASIC_AUTH_PASSWORD = { component: { name: "SecurityCtrlr" }, variable: { name: "BasicAuthPassword" } };
+
+/**
+ * The key a station now uses, when `request` gave it one and `response` accepted it; else null. Only
+ * "Accepted": a key that waits for a reboot (RebootRequired) is not the one the station reconnects with yet.
+ */
+export function keyAccepted(action: string, request: unknown, response: unknown): string | null {
+  if (action === "ChangeConfiguration") {
+    const { key, value } = request as { key?: string; value?: string };
+    const { status } = response as { status?: string };
+    return key === "AuthorizationKey" && status === "Accepted" && typeof value === "string" ? value : null;
+  }
+  if (action === "SetVariables") {
+    const data = (request as { setVariableData?: SetVariable[] }).setVariableData ?? [];
+    const results = (response as { setVariableResult?: SetVariableResult[] }).setVariableResult ?? [];
+    const sent = data.findLast(isBasicAuthPassword);
+    if (!sent) return null;
+    const result = results.findLast(isBasicAuthPassword);
+    return result?.attributeStatus === "Accepted" ? sent.attributeValue : null;
+  }
+  return null;
+}
+
+interface NamedVariable {
+  component: { name: string; instance?: string };
+  variable: { name: string; instance?: string };
+  attributeType?: string;
+}
+interface SetVariable extends NamedVariable {
+  attributeValue: string;
+}
+interface SetVariableResult extends NamedVariable {
+  attributeStatus: string;
+}
+
+function isBasicAuthPassword(v: NamedVariable): boolean {
+  return v.component.name === "SecurityCtrlr" && v.variable.name === "BasicAuthPassword" &&
+    (v.attributeType ?? "Actual") === "Actual";
+}

@@ -1,0 +1,114 @@
+/**
+ * Rotating a connected station's AuthorizationKey (Security Whitepaper A01), as an operator does it: a key the
+ * station accepts in ChangeConfiguration is stored, so its reconnect with the new key passes; the generate
+ * endpoint sends the key to a connected station first and stores it only when accepted. Before, both ways
+ * locked the station out (WebSocket QA, session 30): the generate endpoint closed the station before the key
+ * could reach it, and an accepted ChangeConfiguration never changed the stored hash.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { startApiServer } from "./helpers/api.ts";
+import { attempt, basic, connectSecureStation } from "./helpers/secure_station.ts";
+import { eventually } from "./helpers/server.ts";
+import { closeStation } from "./helpers/station.ts";
+
+const KEY = "s3cret-Authorization-Key-0001";
+const NEW_KEY = "rotated-Authorization-Key-0002";
+
+/** Whether a handshake with `password` opens (closed again at once). */
+async function opens(url: string, id: string, password: string): Promise<number> {
+  const a = await attempt(url, { headers: basic(id, password) });
+  if (!a.open) return a.status;
+  await a.close();
+  return 101;
+}
+
+Deno.test("a key the station accepted in ChangeConfiguration is the one it reconnects with; a refused one changes nothing", async () => {
+  const server = await startApiServer();
+  const url = `${server.wsUrl}/CP-ROT`;
+  try {
+    await server.json("/api/v1/station-security/CP-ROT", {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: KEY },
+    });
+    const station = await connectSecureStation(server.wsUrl, "CP-ROT", { password: KEY });
+    let answer = "Rejected";
+    station.handle("ChangeConfiguration", () => ({ status: answer }));
+    try {
+      const change = (value: string) =>
+        server.json("/api/v1/charge-points/CP-ROT/ChangeConfiguration", {
+          method: "POST",
+          as: "operator",
+          body: { key: "AuthorizationKey", value },
+        });
+      assertEquals((await change(NEW_KEY)).body.status, "Rejected");
+      assertEquals(await opens(url, "CP-ROT", NEW_KEY), 401, "a refused key is not stored");
+      answer = "Accepted";
+      assertEquals((await change(NEW_KEY)).body.status, "Accepted");
+    } finally {
+      await closeStation(station);
+    }
+    assertEquals(await opens(url, "CP-ROT", NEW_KEY), 101);
+    assertEquals(await opens(url, "CP-ROT", KEY), 401);
+    const events = await server.json("/api/v1/security-events?chargePointId=CP-ROT", { as: "operator" });
+    assert(
+      events.body.items.some((e: { reason: string }) => e.reason.includes("accepted by the station")),
+      JSON.stringify(events.body.items),
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a generated key goes to the connected station first and is stored only when it accepts", async () => {
+  const server = await startApiServer();
+  const url = `${server.wsUrl}/CP-GEN`;
+  try {
+    await server.json("/api/v1/station-security/CP-GEN", {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: KEY },
+    });
+    const station = await connectSecureStation(server.wsUrl, "CP-GEN", { password: KEY });
+    let answer = "Rejected";
+    const sent: string[] = [];
+    station.handle("ChangeConfiguration", ({ params }: { params: { key: string; value: string } }) => {
+      sent.push(params.value);
+      return { status: answer };
+    });
+    let generated: string;
+    try {
+      const refused = await server.json("/api/v1/station-security/CP-GEN/authorization-key", {
+        method: "POST",
+      });
+      assertEquals([refused.status, refused.body.error], [409, "command_refused"]);
+      assertEquals(JSON.stringify(refused.body).includes(sent[0]!), false, "the key is never shown back");
+      answer = "Accepted";
+      const accepted = await server.json("/api/v1/station-security/CP-GEN/authorization-key", {
+        method: "POST",
+      });
+      assertEquals([accepted.status, accepted.body.delivered], [200, true]);
+      generated = accepted.body.authorizationKey;
+      assertEquals(sent[1], generated);
+      // Not closed by us: the station reconnects with the key when it is ready.
+      assertEquals(
+        (await station.call("Heartbeat", {}) as { currentTime?: string }).currentTime !== undefined,
+        true,
+      );
+    } finally {
+      await closeStation(station);
+    }
+    assertEquals(await opens(url, "CP-GEN", sent[0]!), 401, "the refused key was never stored");
+    assertEquals(await opens(url, "CP-GEN", KEY), 401);
+    assertEquals(await opens(url, "CP-GEN", generated), 101);
+    // A station that is not connected gets the key stored at once, as before.
+    await eventually(async () =>
+      (await server.json("/api/v1/charge-points/CP-GEN", { as: "viewer" })).body.online === false || null
+    );
+    const offline = await server.json("/api/v1/station-security/CP-GEN/authorization-key", {
+      method: "POST",
+    });
+    assertEquals([offline.status, offline.body.delivered], [200, false]);
+    assertEquals(await opens(url, "CP-GEN", offline.body.authorizationKey), 101);
+  } finally {
+    await server.close();
+  }
+});
