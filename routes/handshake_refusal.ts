@@ -28,6 +28,8 @@ export function refuseHandshake(
     remoteAddress: string;
     status: number;
     reason: string;
+    /** What the client is told, when `reason` (logged) would say too much. */
+    told?: string;
     headers?: Record<string, string>;
   },
 ): Response {
@@ -35,7 +37,7 @@ export function refuseHandshake(
   const at = deps.now();
   const verdict = deps.refusals.refused(remoteAddress, at.getTime());
   let status = refusal.status;
-  let message = reason;
+  let message = refusal.told ?? reason;
   let headers = refusal.headers ?? {};
   if (!verdict.quiet) {
     deps.logger.warn("handshake refused", { chargePointId, remoteAddress, status, reason });

@@ -100,7 +100,12 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     let remoteAddress = remoteAddressOf(c);
     if (options.gate) remoteAddress = options.gate.client(c.req.raw, remoteAddress).address;
     const id = c.req.param("id") ?? "";
-    const refuse = (status: number, reason: string, headers: Record<string, string> = {}): Response => {
+    const refuse = (
+      status: number,
+      reason: string,
+      headers: Record<string, string> = {},
+      told?: string,
+    ): Response => {
       options.metrics?.handshake(status);
       return refuseHandshake(c, refusalDeps, {
         chargePointId: id === "" ? null : id.slice(0, 100),
@@ -108,6 +113,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
         status,
         reason,
         headers,
+        ...(told === undefined ? {} : { told }),
       });
     };
 
@@ -147,7 +153,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
       }
       if (!verdict.ok) {
         release();
-        return refuse(verdict.status, verdict.reason, verdict.headers);
+        return refuse(verdict.status, verdict.reason, verdict.headers, verdict.told);
       }
     }
     // After the security check: only a station that proved who it is learns that it is decommissioned.

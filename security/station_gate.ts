@@ -61,9 +61,18 @@ export type GateResult =
     ok: false;
     client: ClientInfo;
     status: 401 | 403 | 429 | 503;
+    /** For the operator: logs, security events, the handshake log. */
     reason: string;
+    /** What the station is told instead of `reason`, when that would say too much. */
+    told?: string;
     headers: Record<string, string>;
   };
+
+const NO_KEY = "No AuthorizationKey is set for this station";
+const WRONG_USERNAME = "Basic auth username is not the charge point id";
+const WRONG_KEY = "Wrong AuthorizationKey";
+/** Refusals whose difference would tell a guesser which stations have a key. */
+const CREDENTIALS_REFUSED = new Set([NO_KEY, WRONG_USERNAME, WRONG_KEY]);
 
 export class StationGate {
   /** A source's 429s are one event per 10 s, not thousands. */
@@ -90,7 +99,7 @@ export class StationGate {
       reason: string,
       kind: "station_auth_failed" | "station_refused" | "certificate_rejected",
       delay = 0,
-    ): GateResult => {
+    ): Extract<GateResult, { ok: false }> => {
       events.record({ kind, chargePointId: id, remoteAddress: client.address, status, reason });
       return {
         ok: false,
@@ -141,7 +150,13 @@ export class StationGate {
       const wait = await backoff.retryAfterMs(key, nowMs);
       if (wait > 0) return this.#rateLimited(client, id, wait, nowMs);
       const problem = await this.#basicAuthProblem(request, id, record?.authorizationKeyHash ?? null);
-      if (problem) return refuse(401, problem, "station_auth_failed", await backoff.failed(key, nowMs));
+      if (problem) {
+        const result = refuse(401, problem, "station_auth_failed", await backoff.failed(key, nowMs));
+        // The operator's log says which; the station hears one answer, so nobody learns who has a key.
+        return CREDENTIALS_REFUSED.has(problem)
+          ? { ...result, told: "Wrong charge point id or AuthorizationKey" }
+          : result;
+      }
       await backoff.succeeded(key);
     } catch (error) {
       // A cluster keeps the back-off in PostgreSQL: while it cannot be reached, nobody is let in unchecked.
@@ -189,19 +204,20 @@ export class StationGate {
     } catch {
       return "Authorization header is not valid base64";
     }
-    const colon = decoded.indexOf(":");
+    // A charge point id may hold ':' (an RFC 7617 user-id cannot): the id expected is matched whole first.
+    const colon = decoded.startsWith(`${id}:`) ? id.length : decoded.indexOf(":");
     const username = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? "" : decoded.slice(colon + 1);
     if (keyHash === null) {
       // The same work as a real check, so timing does not tell which stations have a key.
       this.#dummyHash ??= hashAuthorizationKey("not a real authorization key");
       await verifyPassword(password, await this.#dummyHash);
-      return "No AuthorizationKey is set for this station";
+      return NO_KEY;
     }
     const ok = await verifyPassword(password, keyHash);
     // OCPP 1.6 Security Whitepaper §3.2.1: the username is the charge point identity.
-    if (username !== id) return "Basic auth username is not the charge point id";
-    return ok ? null : "Wrong AuthorizationKey";
+    if (username !== id) return WRONG_USERNAME;
+    return ok ? null : WRONG_KEY;
   }
 
   #certificateProblem(request: Request, client: ClientInfo, id: string): string | null {

@@ -71,6 +71,43 @@ Deno.test("profile 1: Basic auth with the AuthorizationKey, 401 with WWW-Authent
   }
 });
 
+Deno.test("a refused Basic auth tells nobody which stations have a key; an id holding ':' can log in", async () => {
+  const server = await startApiServer({ SECURITY_PROFILE: "1" });
+  try {
+    for (const id of ["CP-KEYED", "A:B"]) {
+      const set = await server.json(`/api/v1/station-security/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        body: { authorizationKey: KEY },
+      });
+      assertEquals(set.status, 200, JSON.stringify(set.body));
+    }
+    const body = async (id: string, password: string, user = id) => {
+      const a = await attempt(`${server.wsUrl}/${encodeURIComponent(id)}`, {
+        headers: basic(user, password),
+      });
+      if (a.open) {
+        await a.close();
+        return "opened";
+      }
+      return `${a.status} ${JSON.parse(a.body).message}`;
+    };
+    const wrongKey = await body("CP-KEYED", OTHER_KEY);
+    assertEquals(wrongKey, "401 Wrong charge point id or AuthorizationKey");
+    assertEquals(await body("CP-UNKEYED", OTHER_KEY), wrongKey);
+    assertEquals(await body("CP-KEYED", KEY, "CP-OTHER"), wrongKey);
+    // RFC 7617 user-ids cannot hold ':', charge point ids can: the expected id is matched whole.
+    assertEquals(await body("A:B", KEY), "opened");
+    // The operator's log still says which it was.
+    const events = await server.json("/api/v1/security-events?kind=station_auth_failed", { as: "operator" });
+    const reasons = events.body.items.map((e: { reason: string }) => e.reason);
+    for (const reason of ["Wrong AuthorizationKey", "No AuthorizationKey is set for this station"]) {
+      assert(reasons.includes(reason), JSON.stringify(reasons));
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("a global SECURITY_PROFILE=1 refuses unknown stations, and the API manages keys and allow-lists", async () => {
   const server = await startApiServer({ SECURITY_PROFILE: "1" });
   try {

@@ -25,7 +25,7 @@ import { principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry } from "../../actors/registry.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
-import { ErrorSchema, limit } from "./schemas.ts";
+import { ErrorSchema, limit, queryBoolean } from "./schemas.ts";
 
 const Profile = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);
 const IdParam = z.object({ id: z.string().min(1).max(48) });
@@ -322,10 +322,15 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       "A connected station is sent the key first (OCPP 1.6 ChangeConfiguration AuthorizationKey, " +
       "2.0.1 SetVariables SecurityCtrlr.BasicAuthPassword) and it is stored only when the station accepts it " +
       "(the station then reconnects with it; 409 when it does not accept). A station that is not connected " +
-      "gets the key stored at once: give it to the station another way before it reconnects at profile 1 or 2.",
+      "gets the key stored at once: give it to the station another way before it reconnects at profile 1 or 2. " +
+      "With `deliver=false` (a leaked key: the connected one may be an impostor) the key is stored at once and " +
+      "a connected station is closed (4002), as a PATCH of the key does.",
     tag: "Security",
     access: "admin",
     params: IdParam,
+    query: z.object({
+      deliver: queryBoolean.optional().describe("Send the key to a connected station first (default true)"),
+    }),
     responses: {
       200: {
         description: "The new key",
@@ -340,10 +345,10 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
         schema: ErrorSchema,
       },
     },
-  }, async (c, { params, principal }) => {
+  }, async (c, { params, query, principal }) => {
     const key = newAuthorizationKey();
     const by = principal ? principalLabel(principal) : null;
-    const delivered = registry.isConnected(params.id);
+    const delivered = (query.deliver ?? true) && registry.isConnected(params.id);
     if (delivered) await deliverKey(params.id, key, by);
     const record = await save(params.id, by, { keyHash: await hashAuthorizationKey(key) }, [
       delivered ? "AuthorizationKey generated and accepted by the station" : "AuthorizationKey generated",
