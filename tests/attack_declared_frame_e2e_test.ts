@@ -5,38 +5,8 @@
  * held 2 GB and stalled the other stations for seconds).
  */
 import { assert, assertEquals } from "@std/assert";
+import { rawUpgrade } from "./helpers/raw_upgrade.ts";
 import { startTestServer } from "./helpers/server.ts";
-
-/** Upgrades a raw TCP connection to /ocpp/{id}; resolves once the 101 has been read. */
-async function rawUpgrade(port: number, id: string): Promise<Deno.TcpConn> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const request = [
-    `GET /ocpp/${id} HTTP/1.1`,
-    `Host: 127.0.0.1:${port}`,
-    "Upgrade: websocket",
-    "Connection: Upgrade",
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-    "Sec-WebSocket-Version: 13",
-    "Sec-WebSocket-Protocol: ocpp1.6",
-    "",
-    "",
-  ].join("\r\n");
-  await conn.write(new TextEncoder().encode(request));
-  const head = await readUntil(conn, (text) => text.includes("\r\n\r\n"));
-  assert(head.startsWith("HTTP/1.1 101"), head);
-  return conn;
-}
-
-async function readUntil(conn: Deno.TcpConn, done: (text: string) => boolean): Promise<string> {
-  const buffer = new Uint8Array(4096);
-  let text = "";
-  while (!done(text)) {
-    const n = await conn.read(buffer);
-    if (n === null) break;
-    text += new TextDecoder("latin1").decode(buffer.subarray(0, n));
-  }
-  return text;
-}
 
 /** A masked text frame header declaring `length` bytes, and `sent` of them. */
 function declaredFrame(length: number, sent: number): Uint8Array {

@@ -101,6 +101,10 @@ export class StationSockets {
     const { req, socket, head } = pending;
     const { station, protocol } = pending.accepted;
     (req as ChosenRequest)[chosenProtocol] = protocol;
+    // The route read the offer as an HTTP list (empty and repeated entries allowed, RFC 9110 §5.6.1); `ws`
+    // would refuse "ocpp1.6," with a 400 of its own after the route accepted: it gets the choice alone.
+    if (protocol === null) delete req.headers["sec-websocket-protocol"];
+    else req.headers["sec-websocket-protocol"] = protocol;
     if (socket.destroyed || !socket.readable || !socket.writable) {
       // The peer left while the route decided: its close came before anyone listened, and `ws` would only
       // destroy the socket, so the route's slot and the station's close listeners would wait for ever.
