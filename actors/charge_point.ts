@@ -48,6 +48,7 @@ import { ACCEPTED_STATIONS_ONLY, type AnyCommand } from "./commands/command.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import {
+  AnswerLostError,
   CallErrorResponse,
   CommandRefusedError,
   failedCommandOutcome,
@@ -422,7 +423,11 @@ export class ChargePointActor {
     if (this.#stopping) return;
     this.#stopping = true;
     // Operators waiting on a command hear at once; their log entries are written by the mailbox.
-    this.#calls.rejectAll((action) => new NotConnectedError(this.id, action, "connection closed"));
+    this.#calls.rejectAll((action, sent) =>
+      sent
+        ? new AnswerLostError(this.id, action)
+        : new NotConnectedError(this.id, action, "connection closed")
+    );
     this.#mailbox.post({ type: "stop", code, reason });
   }
 

@@ -9,6 +9,20 @@ export class NotConnectedError extends Error {
   }
 }
 
+/**
+ * The CALL went out and the connection closed before its answer: the station may have acted on it (a Reset, a
+ * RemoteStart), so this is no "not connected" an operator or a job would simply send again.
+ */
+export class AnswerLostError extends Error {
+  override name = "AnswerLostError";
+  constructor(readonly chargePointId: string, readonly action: string) {
+    super(
+      `"${chargePointId}" received "${action}" but its connection closed before it answered: ` +
+        "it may have acted on it",
+    );
+  }
+}
+
 export class CallTimeoutError extends Error {
   override name = "CallTimeoutError";
   constructor(readonly chargePointId: string, readonly action: string, timeoutMs: number) {
@@ -56,6 +70,10 @@ export function failedCommandOutcome(
   if (error instanceof NotConnectedError) return { outcome: "not_connected", response: null };
   if (error instanceof CommandRefusedError) return { outcome: "refused", response: { reason: error.reason } };
   if (error instanceof CallTimeoutError) return { outcome: "timeout", response: null };
+  // The answer is as unknown as a late one's: the log says why.
+  if (error instanceof AnswerLostError) {
+    return { outcome: "timeout", response: { reason: "connection closed after the command was sent" } };
+  }
   if (error instanceof CallErrorResponse) {
     return {
       outcome: "callerror",

@@ -72,12 +72,14 @@ export class OutgoingCalls {
     this.#sendNext();
   }
 
-  /** Rejects everything, in flight and queued (the socket closed). */
-  rejectAll(makeError: (action: string) => Error): void {
-    const calls = this.#inFlight ? [this.#inFlight, ...this.#queue] : this.#queue;
+  /** Rejects everything, in flight (`sent`: the station has it) and queued (the socket closed). */
+  rejectAll(makeError: (action: string, sent: boolean) => Error): void {
+    const inFlight = this.#inFlight;
+    const queued = this.#queue;
     this.#inFlight = null;
     this.#queue = [];
-    for (const call of calls) call.reject(makeError(call.action));
+    if (inFlight) inFlight.reject(makeError(inFlight.action, true));
+    for (const call of queued) call.reject(makeError(call.action, false));
   }
 
   /** The message id of the call in flight, or null. */

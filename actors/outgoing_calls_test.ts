@@ -54,11 +54,16 @@ Deno.test("OutgoingCalls.expire() times out the CALL at its deadline and sends t
   assertEquals(await second, { status: "Accepted" });
 });
 
-Deno.test("OutgoingCalls.rejectAll() rejects the in-flight and every queued call", async () => {
+Deno.test("OutgoingCalls.rejectAll() rejects the in-flight (sent) and every queued call", async () => {
   const { calls } = setup();
   const a = calls.enqueue("Reset", { type: "Soft" });
   const b = calls.enqueue("ClearCache", {});
-  calls.rejectAll((action) => new NotConnectedError("CP-1", action, "connection closed"));
+  const sent: [string, boolean][] = [];
+  calls.rejectAll((action, wasSent) => {
+    sent.push([action, wasSent]);
+    return new NotConnectedError("CP-1", action, "connection closed");
+  });
+  assertEquals(sent, [["Reset", true], ["ClearCache", false]]);
   await assertRejects(() => a, NotConnectedError, 'Cannot send "Reset" to "CP-1": connection closed');
   await assertRejects(() => b, NotConnectedError, 'Cannot send "ClearCache"');
   assertEquals(calls.inFlightAction, null);

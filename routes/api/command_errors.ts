@@ -1,8 +1,9 @@
 /**
  * The HTTP answer to a command that failed: 409 not connected or refused by the station's state, 504 no
- * answer in time, 502 a CALLERROR or an invalid answer. Any other error is returned as it is (a 500).
+ * answer in time or the connection closed after it was sent, 502 a CALLERROR or an invalid answer. Any other error is returned as it is (a 500).
  */
 import {
+  AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
   CommandRefusedError,
@@ -18,6 +19,9 @@ export function commandApiError(error: unknown): unknown {
     return new ApiError(409, "command_refused", error.message, { reason: error.reason });
   }
   if (error instanceof CallTimeoutError) return new ApiError(504, "station_timeout", error.message);
+  if (error instanceof AnswerLostError) {
+    return new ApiError(504, "station_timeout", error.message, { sent: true, connectionClosed: true });
+  }
   if (error instanceof CallErrorResponse) {
     // Redacted (and cut at a sane depth): the details are the station's to make up.
     return new ApiError(
