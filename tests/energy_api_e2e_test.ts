@@ -4,7 +4,7 @@
  * the station is offline, cleared, and the composite schedule read back.
  */
 import { assert, assertEquals } from "@std/assert";
-import { startApiServer } from "./helpers/api.ts";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
 const SITE = { name: "Depot", maxCurrentA: 32, chargePointIds: ["CP-2", "CP-1"] };
@@ -127,12 +127,16 @@ Deno.test("charging profiles: stored when the station accepts, not when it rejec
     return { status: answer };
   });
   station.handle("ClearChargingProfile", () => ({ status: "Accepted" }));
-  station.handle("GetCompositeSchedule", ({ params }) => ({
-    status: "Accepted",
-    connectorId: params.connectorId,
-    scheduleStart: new Date().toISOString(),
-    chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] },
-  }));
+  let asked = 0;
+  station.handle("GetCompositeSchedule", ({ params }) => {
+    asked++;
+    return {
+      status: "Accepted",
+      connectorId: params.connectorId,
+      scheduleStart: new Date().toISOString(),
+      chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] },
+    };
+  });
   try {
     const path = "/api/v1/charge-points/CP-1/charging-profiles";
     const set = await server.json(path, { method: "POST", body: txDefault(1, 10), as: "operator" });
@@ -166,6 +170,20 @@ Deno.test("charging profiles: stored when the station accepts, not when it rejec
       startPeriod: 0,
       limit: 10,
     }]);
+    // It sends a command: another site cannot make an operator's browser ask it (a Lax cookie rides on a
+    // top-level GET), the dashboard itself can.
+    const cookie = await server.login(ADMIN.username, ADMIN.password);
+    const compositePath = "/api/v1/charge-points/CP-1/composite-schedule?connectorId=1";
+    const crossSite = await server.json(compositePath, {
+      as: null,
+      headers: { cookie, "sec-fetch-site": "cross-site" },
+    });
+    assertEquals([crossSite.status, asked], [403, 1]);
+    const sameOrigin = await server.json(compositePath, {
+      as: null,
+      headers: { cookie, "sec-fetch-site": "same-origin" },
+    });
+    assertEquals([sameOrigin.status, asked], [200, 2]);
 
     await closeStation(station);
     await server.registry.get("CP-1")?.stopped;

@@ -252,6 +252,7 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       "Ask the station for a connector's composite schedule in amps; re-send our profiles if it lost them",
     tag: "Charging profiles",
     access: "operator",
+    acts: true,
     params: ChargePointIdParam,
     query: CompositeQuery,
     responses: {

@@ -12,6 +12,7 @@ import { validatePayload } from "../../protocol/ocppj/validate.ts";
 import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth.ts";
 import { undecodablePart } from "../percent_encoding.ts";
+import { isSameOrigin } from "../same_origin.ts";
 
 export type ApiEnv = {
   Variables: {
@@ -98,6 +99,11 @@ export interface RouteDef<
   bodyDoc?: { schema: z.ZodTypeAny; ocpp201?: z.ZodTypeAny };
   /** An empty body is read as `{}` (commands without fields, such as ClearCache). */
   emptyBodyIsObject?: boolean;
+  /**
+   * A GET that acts (sends a station a command): refused cross-site like a POST for a cookie user, since a
+   * SameSite=Lax cookie rides on another site's top-level GET navigation.
+   */
+  acts?: true;
   responses: Record<number, ResponseDef>;
 }
 
@@ -130,6 +136,11 @@ export class ApiRouter {
     this.app.on(def.method.toUpperCase(), honoPath, async function apiRoute(c) {
       const principal = c.get("principal") ?? null;
       checkAccess(principal, def.access);
+      if (def.acts && principal?.kind !== "token" && !isSameOrigin(c)) {
+        throw new ApiError(403, "forbidden", "Cross-origin request refused", {
+          origin: c.req.header("origin"),
+        });
+      }
       refuseUndecodable(c.req.url);
       refuseBadText("path", c.req.param());
       refuseBadText("query", c.req.queries());
