@@ -84,6 +84,7 @@ export class ApiTokens {
       role,
       credentialId: token.id,
       ...(owner !== undefined ? { owner } : {}),
+      expiresAt: token.expiresAt,
     };
   }
 }

@@ -22,6 +22,8 @@ export interface Principal {
    * while that user exists and is not disabled). Absent for tokens made before this was recorded.
    */
   owner?: string;
+  /** A token's expiry (null: never); absent for users. What it creates expires no later. */
+  expiresAt?: string | null;
 }
 
 /** How a principal is written in the command log: `user:alice`, `token:billing`; `anonymous` for none. */

@@ -572,6 +572,33 @@ Deno.test("a token never does more than its maker may now: demoting an admin dem
   }
 });
 
+Deno.test("a short-lived token cannot mint a token that outlives it", async () => {
+  const server = await startApiServer();
+  try {
+    const expiresAt = new Date(Date.now() + 120_000).toISOString();
+    const short = await server.json("/api/v1/tokens", {
+      method: "POST",
+      body: { name: "short", role: "admin", expiresAt },
+    });
+    assertEquals(short.status, 201);
+    const mint = (body: Record<string, unknown>) =>
+      fetch(`${server.url}/api/v1/tokens`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${short.body.token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const unlimited = await mint({ name: "minted", role: "admin" });
+    assertEquals([unlimited.status, unlimited.body.expiresAt], [201, expiresAt]);
+    const later = await mint({ name: "later", role: "admin", expiresAt: "2099-01-01T00:00:00.000Z" });
+    assertEquals([later.status, later.body.details?.field], [400, "expiresAt"]);
+    const sooner = new Date(Date.now() + 60_000).toISOString();
+    const earlier = await mint({ name: "earlier", role: "viewer", expiresAt: sooner });
+    assertEquals([earlier.status, earlier.body.expiresAt], [201, sooner]);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("ADMIN_USER/ADMIN_PASSWORD create the first admin only when there are no users", async () => {
   const { openKvAuthStore } = await import("../store/kv/auth.ts");
   const auth = await openKvAuthStore(":memory:");

@@ -359,11 +359,21 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
         field: "expiresAt",
       });
     }
+    // A short-lived token cannot mint a longer-lived one: what it makes expires with it at the latest.
+    const limit = principal?.expiresAt ?? null;
+    if (limit !== null && body.expiresAt !== undefined && Date.parse(body.expiresAt) > Date.parse(limit)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `expiresAt ${body.expiresAt} is after ${limit}, when the token creating it expires`,
+        { in: "body", field: "expiresAt" },
+      );
+    }
     const issued = await issueApiToken(auth, {
       name: body.name,
       role: body.role,
       creator: principal as Principal,
-      expiresAt: body.expiresAt ?? null,
+      expiresAt: body.expiresAt ?? limit,
     }, now());
     if (!issued) throw new ApiError(409, "conflict", "Token id collision; try again");
     const { record, secret } = issued;
