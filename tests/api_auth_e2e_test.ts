@@ -528,6 +528,18 @@ Deno.test("API tokens: shown once, stored hashed, revocable, and expiring", asyn
     const garbage = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: "Basic abc" } });
     await garbage.body?.cancel();
     assertEquals(garbage.status, 401);
+    // Behind a proxy's auth_basic, the browser adds its Basic credentials to the dashboard's session.
+    const cookie = await server.login(ADMIN.username, ADMIN.password);
+    const behindProxy = await server.json("/api/v1/auth/me", {
+      as: null,
+      headers: { cookie, authorization: `Basic ${btoa("proxy-user:proxy-password")}` },
+    });
+    assertEquals([behindProxy.status, behindProxy.body.name], [200, ADMIN.username]);
+    const badBearer = await server.json("/api/v1/auth/me", {
+      as: null,
+      headers: { cookie, authorization: "Bearer csms_not-a-token" },
+    });
+    assertEquals(badBearer.status, 401, "a bad token never falls back to the cookie");
   } finally {
     await server.close();
   }

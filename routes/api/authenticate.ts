@@ -70,7 +70,10 @@ async function resolvePrincipal(
   tokens: ApiTokens,
   at: Date,
 ): Promise<Principal | null> {
-  const header = credentials.authorization;
+  let header = credentials.authorization;
+  // Behind a proxy's own Basic auth (nginx auth_basic) the browser sends its Basic credentials with every
+  // request: they are the proxy's, and the session cookie says who the dashboard user is.
+  if (header !== undefined && /^Basic\s/i.test(header) && credentials.session) header = undefined;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) {
