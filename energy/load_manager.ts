@@ -141,7 +141,11 @@ export class LoadManager {
     const every = this.#deps.settings.rebalanceIntervalS * 1000;
     const tick = () => {
       this.#tick = this.#deps.scheduler.after(every, tick);
-      void this.#everySite();
+      // A store that cannot be reached now is tried again at the next tick: never a rejection nobody handles
+      // (it would end the process).
+      this.#everySite().catch((error) => {
+        this.#deps.logger.warn("cannot list the sites to re-divide", { error: String(error) });
+      });
     };
     this.#tick = this.#deps.scheduler.after(every, tick);
   }

@@ -375,3 +375,19 @@ Deno.test("LoadManager: an external limit a station reported caps its session; t
   await t.manager.run("depot");
   assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [16, 16]);
 });
+
+Deno.test("LoadManager: a store that cannot list the sites at a tick is tried again at the next, never an unhandled rejection", async () => {
+  await using t = await setup();
+  const listSites = t.store.listSites.bind(t.store);
+  t.store.listSites = () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432"));
+  t.manager.start();
+  t.scheduler.fire();
+  // Let the failed listing settle: a rejection nobody handles would fail this test (and end a server).
+  await new Promise((r) => setTimeout(r, 10));
+  t.store.listSites = listSites;
+  const tick = [...t.scheduler.timers.values()];
+  assertEquals(tick.length, 1, "the next tick is scheduled");
+  t.scheduler.fire();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals([...t.scheduler.timers.values()].some((x) => x.ms === 0), true, "the site is scheduled again");
+});
