@@ -43,6 +43,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       { openPostgresEnergyStore },
       { openPostgresSecurityExtension },
       { openPostgresFleetStore },
+      { guardAgainstConnectionLoss },
     ] = await Promise.all([
       import("./postgres/mod.ts"),
       import("./postgres/auth.ts"),
@@ -50,7 +51,9 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
       import("./postgres/energy.ts"),
       import("./postgres/security_extension.ts"),
       import("./postgres/fleet.ts"),
+      import("./postgres/connection_loss_guard.ts"),
     ]);
+    guardAgainstConnectionLoss(logger);
     const store = await openPostgresStore(config.DATABASE_URL, {
       ...options,
       groupCommitMaxInFlight: config.PG_COMMITS_IN_FLIGHT,
