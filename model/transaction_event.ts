@@ -176,6 +176,14 @@ function applyEvent(tx: TransactionRecord, input: TransactionEventInput): Transa
   if (startUnknown) next.meterStartUnknown = true;
   const highest = highestReading(input.energy, tx.highestReading);
   if (highest !== null) next.highestReading = highest;
+  // An Updated timed before the end that arrives after it (a shuffled queue) raises a stop taken without a
+  // reading of its own; a register only grows, so one the Ended carried is never below such a reading. (A
+  // late Started's reading is the start's: one above the stop is a replaced meter, its energy unknown.)
+  const late = highestReading(input.energy, undefined);
+  if (
+    input.eventType === "Updated" && tx.status === "finished" && tx.meterStop !== null && late !== null &&
+    late > tx.meterStop && tx.stopTimestamp !== null && input.timestamp <= tx.stopTimestamp
+  ) next.meterStop = late;
   if (input.eventType === "Ended" && next.status !== "finished") {
     // Without a reading of its own, the end is the highest reading heard (Updated events'), else the start.
     const meterStop = input.energy.end ?? input.energy.latest ?? next.highestReading ?? next.meterStart;

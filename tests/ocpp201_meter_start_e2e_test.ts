@@ -100,8 +100,10 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         // A shuffled queue: the earlier, lower reading comes last and changes nothing.
         await rawAnswer(socket, "TransactionEvent", event("TX-D", "Updated", 1, 1800));
         await rawAnswer(socket, "TransactionEvent", event("TX-D", "Ended", 3, null));
-        const list = await server.json("/api/v1/transactions?chargePointId=CP-LATE", { as: "viewer" });
-        const d = list.body.items[0];
+        const read = async (id: string) =>
+          (await server.json("/api/v1/transactions?chargePointId=CP-LATE", { as: "viewer" })).body.items
+            .find((t: { stationTransactionId: string }) => t.stationTransactionId === id);
+        const d = await read("TX-D");
         assertEquals([d.status, d.meterStart, d.meterStop, d.energyWh, d.highestReading], [
           "finished",
           1000,
@@ -109,6 +111,25 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           1400,
           2400,
         ]);
+        // The Ended first, its readings after it (transactions QA): the stop follows them.
+        await rawAnswer(socket, "TransactionEvent", event("TX-E", "Started", 0, 1000));
+        await rawAnswer(socket, "TransactionEvent", event("TX-E", "Ended", 3, null));
+        await rawAnswer(socket, "TransactionEvent", event("TX-E", "Updated", 1, 1800));
+        await rawAnswer(socket, "TransactionEvent", event("TX-E", "Updated", 2, 2400));
+        const e = await read("TX-E");
+        assertEquals([e.status, e.meterStop, e.energyWh], ["finished", 2400, 1400]);
+        // Fully reversed, the start unknown until its Started comes last.
+        await rawAnswer(socket, "TransactionEvent", event("TX-F", "Ended", 3, null));
+        await rawAnswer(socket, "TransactionEvent", event("TX-F", "Updated", 2, 12000));
+        await rawAnswer(socket, "TransactionEvent", event("TX-F", "Updated", 1, 11000));
+        await rawAnswer(socket, "TransactionEvent", event("TX-F", "Started", 0, 10000));
+        const f = await read("TX-F");
+        assertEquals([f.meterStart, f.meterStop, f.energyWh], [10000, 12000, 2000]);
+        // An Ended with its own reading keeps it whatever arrives after it.
+        await rawAnswer(socket, "TransactionEvent", event("TX-G", "Started", 0, 500));
+        await rawAnswer(socket, "TransactionEvent", event("TX-G", "Ended", 2, 900));
+        await rawAnswer(socket, "TransactionEvent", event("TX-G", "Updated", 1, 700));
+        assertEquals((await read("TX-G")).meterStop, 900);
       } finally {
         await socket.close();
       }
