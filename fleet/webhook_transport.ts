@@ -3,6 +3,10 @@
  * takes a `lookup`, so the connection cannot be steered elsewhere by a second DNS answer (rebinding), while
  * https still verifies the certificate against the URL's host name. Redirects are not followed. The answer's
  * body is read (up to 64 KiB) and dropped.
+ *
+ * Each attempt is one request on a connection of its own (`agent: false`): Deno's node:http sends a request
+ * again, unasked, when a kept-alive connection it reused fails, and destroying a request at its timeout counts
+ * as such a failure, so a hanging receiver got POSTs the delivery log never recorded.
  */
 import http from "node:http";
 import https from "node:https";
@@ -56,6 +60,7 @@ export const postWebhook: WebhookPost = ({ url, addresses, body, headers, timeou
       method: "POST",
       headers: { ...headers, "content-length": String(new TextEncoder().encode(body).length) },
       lookup: pinned,
+      agent: false,
     }, (res) => {
       let read = 0;
       res.on("data", (chunk: Uint8Array) => {

@@ -11,27 +11,10 @@ import { verifyWebhook } from "../fleet/webhook_signature.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
+import { type ReceivedRequest, startReceiver } from "./helpers/webhook_receiver.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-
-interface Received {
-  headers: Headers;
-  body: string;
-  at: number;
-}
-
-/** An HTTP receiver on 127.0.0.1 answering with `answer(n)` (n: the request's number, from 1). */
-function startReceiver(
-  answer: (n: number, request: Request) => Response = () => new Response(null, { status: 204 }),
-) {
-  const received: Received[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    received.push({ headers: request.headers, body: await request.text(), at: Date.now() });
-    return answer(received.length, request);
-  });
-  return { url: `http://127.0.0.1:${server.addr.port}`, received, close: () => server.shutdown() };
-}
 
 const FAST = {
   FLEET_POLL_MS: "30",
@@ -113,7 +96,7 @@ Deno.test("a loopback receiver gets signed deliveries of every event type, retri
 
     const wanted = WEBHOOK_EVENT_TYPES;
     const delivered = () => {
-      const ok = new Map<string, Received>();
+      const ok = new Map<string, ReceivedRequest>();
       for (const r of receiver.received) ok.set(r.headers.get("x-csms-delivery")!, r);
       return [...ok.values()];
     };
