@@ -109,7 +109,8 @@ export function createFleet(deps: FleetDeps) {
       maxAttempts: settings.webhookMaxAttempts,
       backoffBaseMs: settings.webhookBackoffBaseMs,
       backoffMaxMs: settings.webhookBackoffMaxMs,
-      batch: 20,
+      concurrency: 100,
+      perSubscription: 4,
       subscriptionCacheMs: 5000,
     },
     poke: () => webhookLoop.poke(),
@@ -252,6 +253,7 @@ export function createFleet(deps: FleetDeps) {
       for (const stop of unsubscribe.splice(0)) stop();
       await Promise.all(loops.map((loop) => loop.stop()));
       await runner.drain();
+      await webhooks.drain();
       while (pending.size > 0) await Promise.all([...pending]);
     },
   };

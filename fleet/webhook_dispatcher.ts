@@ -7,6 +7,10 @@
  *
  * Delivery is at least once: a worker that dies after posting and before recording leaves the delivery to be
  * posted again when its claim runs out. Receivers drop duplicates by `X-CSMS-Delivery` (or the event's `id`).
+ *
+ * Subscribers are isolated: a tick starts its attempts and returns without waiting for them, and a
+ * subscription with `perSubscription` attempts in flight here gets no more claimed until one ends, so a
+ * receiver that hangs until the timeout holds a few of this process's slots, never the others' deliveries.
  */
 import type { Logger } from "../logger.ts";
 import type { DeliveryAttempt, WebhookDelivery, WebhookStore, WebhookSubscription } from "../store/fleet.ts";
@@ -21,8 +25,13 @@ export interface WebhookSettings {
   maxAttempts: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** Deliveries claimed (and posted in parallel) per tick. */
-  batch: number;
+  /** Attempts in flight at once in this process, every subscription's together. */
+  concurrency: number;
+  /**
+   * A subscription with this many attempts in flight here gets no more claimed. One claim takes at most this
+   * many, so a subscription never has more than twice as many, less one, in flight.
+   */
+  perSubscription: number;
   /** How long this process trusts its copy of the subscriptions (changes made here apply at once). */
   subscriptionCacheMs: number;
 }
@@ -50,6 +59,9 @@ export class WebhookDispatcher {
   #loading: Promise<WebhookSubscription[]> | null = null;
   /** Bumped by `invalidate`: a listing started before a change neither fills the cache nor is shared on. */
   #generation = 0;
+  /** Attempts in flight in this process, and how many of them each subscription has. */
+  #running = new Set<Promise<void>>();
+  #inFlight = new Map<string, number>();
 
   constructor(private readonly deps: WebhookDispatcherDeps) {}
 
@@ -85,19 +97,36 @@ export class WebhookDispatcher {
     return deliveries.length;
   }
 
-  /** Claims due deliveries and posts them; resolves when this batch is recorded. */
+  /**
+   * Claims due deliveries while there is room and starts posting them; resolves once they are started (`drain`
+   * waits for them). An attempt that ends makes room: it pokes for another tick.
+   */
   async tick(): Promise<void> {
-    const now = this.deps.now();
-    // The claim outlasts the slowest attempt, so nobody else posts it meanwhile.
-    const until = new Date(now.getTime() + this.deps.settings.timeoutMs * 2 + 5_000).toISOString();
-    const claimed = await this.deps.webhooks.claimDeliveries(
-      this.deps.holder,
-      now.toISOString(),
-      until,
-      this.deps.settings.batch,
-    );
-    await Promise.all(claimed.map((d) => this.#deliver(d)));
-    if (claimed.length === this.deps.settings.batch) this.deps.poke?.();
+    const { concurrency, perSubscription, timeoutMs } = this.deps.settings;
+    let started = 0;
+    while (started < concurrency) {
+      const room = Math.min(perSubscription, concurrency - this.#running.size);
+      if (room <= 0) return;
+      const now = this.deps.now();
+      // The claim outlasts the slowest attempt, so nobody else posts it meanwhile.
+      const until = new Date(now.getTime() + timeoutMs * 2 + 5_000).toISOString();
+      const claimed = await this.deps.webhooks.claimDeliveries(
+        this.deps.holder,
+        now.toISOString(),
+        until,
+        room,
+        this.#busySubscriptions(),
+      );
+      for (const delivery of claimed) this.#start(delivery);
+      started += claimed.length;
+      if (claimed.length < room) return;
+    }
+    this.deps.poke?.();
+  }
+
+  /** Waits for the attempts in flight (shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
   }
 
   /** Sends a test delivery of type "ping" to one subscription now (not queued); returns the attempt. */
@@ -109,6 +138,28 @@ export class WebhookDispatcher {
       at,
       data: {},
     });
+  }
+
+  #busySubscriptions(): string[] {
+    const limit = this.deps.settings.perSubscription;
+    return [...this.#inFlight].filter(([, n]) => n >= limit).map(([id]) => id);
+  }
+
+  #start(delivery: WebhookDelivery): void {
+    const { subscriptionId } = delivery;
+    this.#inFlight.set(subscriptionId, (this.#inFlight.get(subscriptionId) ?? 0) + 1);
+    const run = this.#deliver(delivery)
+      .catch((error) => {
+        this.deps.logger.warn("webhook attempt failed", { deliveryId: delivery.id, error: String(error) });
+      })
+      .finally(() => {
+        const left = (this.#inFlight.get(subscriptionId) ?? 1) - 1;
+        if (left > 0) this.#inFlight.set(subscriptionId, left);
+        else this.#inFlight.delete(subscriptionId);
+        this.#running.delete(run);
+        this.deps.poke?.();
+      });
+    this.#running.add(run);
   }
 
   async #deliver(delivery: WebhookDelivery): Promise<void> {

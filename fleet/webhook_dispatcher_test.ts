@@ -9,6 +9,12 @@ import { webhookUrlPolicy } from "./webhook_url_policy.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00.000Z");
 
+/** One tick, and the attempts it started. */
+async function tickAndWait(dispatcher: WebhookDispatcher): Promise<void> {
+  await dispatcher.tick();
+  await dispatcher.drain();
+}
+
 function subscription(id: string, overrides: Partial<WebhookSubscription> = {}): WebhookSubscription {
   return {
     id,
@@ -49,7 +55,8 @@ async function setup(answers: (number | null)[]) {
       maxAttempts: 3,
       backoffBaseMs: 1000,
       backoffMaxMs: 60_000,
-      batch: 10,
+      concurrency: 10,
+      perSubscription: 10,
       subscriptionCacheMs: 0,
     },
   });
@@ -69,7 +76,7 @@ Deno.test("WebhookDispatcher: only enabled subscriptions that want the event get
     await fleet.webhooks.putSubscription(subscription("other", { events: ["job.finished"] }));
     await fleet.webhooks.putSubscription(subscription("off", { enabled: false }));
     assertEquals(await dispatcher.emit(event), 1);
-    await dispatcher.tick();
+    await tickAndWait(dispatcher);
     assertEquals(posted.map((p) => [p.url, p.addresses, p.headers["x-csms-event"]]), [
       ["https://hooks.example.com/in", ["93.184.216.34"], "station.offline"],
     ]);
@@ -83,19 +90,19 @@ Deno.test("WebhookDispatcher: retries wait their back-off, and the last failure 
   try {
     await fleet.webhooks.putSubscription(subscription("sub"));
     await dispatcher.emit(event);
-    await dispatcher.tick();
+    await tickAndWait(dispatcher);
     assertEquals(posted.length, 1);
     advance(700);
-    await dispatcher.tick();
+    await tickAndWait(dispatcher);
     assertEquals(posted.length, 1, "retried before its back-off");
     advance(400);
-    await dispatcher.tick();
+    await tickAndWait(dispatcher);
     assertEquals(posted.length, 2);
     advance(2100);
-    await dispatcher.tick();
+    await tickAndWait(dispatcher);
     assertEquals(posted.length, 3);
     advance(60_000);
-    await dispatcher.tick();
+    await tickAndWait(dispatcher);
     assertEquals(posted.length, 3, "tried again after WEBHOOK_MAX_ATTEMPTS");
     const [delivery] = await fleet.webhooks.listDeliveries({ limit: 10 });
     assertEquals([delivery?.state, delivery?.attempts], ["failed", 3]);
@@ -112,7 +119,7 @@ Deno.test("WebhookDispatcher: a delivery whose subscription was deleted fails at
     await fleet.webhooks.putSubscription(subscription("gone"));
     await dispatcher.emit(event);
     await fleet.webhooks.deleteSubscription("gone");
-    await dispatcher.tick();
+    await tickAndWait(dispatcher);
     assertEquals(posted, []);
     const [delivery] = await fleet.webhooks.listDeliveries({ limit: 10 });
     assertEquals([delivery?.state, delivery?.log[0]?.error], ["failed", "the subscription was deleted"]);
@@ -158,7 +165,8 @@ Deno.test("WebhookDispatcher: events that find the cache expired share one listi
         maxAttempts: 3,
         backoffBaseMs: 1000,
         backoffMaxMs: 60_000,
-        batch: 10,
+        concurrency: 10,
+        perSubscription: 10,
         subscriptionCacheMs: 5_000,
       },
     });
@@ -186,6 +194,62 @@ Deno.test("WebhookDispatcher: events that find the cache expired share one listi
     assertEquals(await dispatcher.emit(event(10)), 2, "the change is seen");
     assertEquals(lists, 4);
   } finally {
+    await fleet.close();
+  }
+});
+
+Deno.test("WebhookDispatcher: a receiver that hangs holds a few attempts in flight, and the others' deliveries go on", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  const hanging: (() => void)[] = [];
+  const posted: string[] = [];
+  const post: WebhookPost = (request) => {
+    posted.push(request.url.hostname);
+    if (request.url.hostname !== "slow.example.com") return Promise.resolve({ status: 204, error: null });
+    return new Promise((resolve) => hanging.push(() => resolve({ status: null, error: "no answer" })));
+  };
+  const dispatcher = new WebhookDispatcher({
+    webhooks: fleet.webhooks,
+    policy: webhookUrlPolicy({ allowLoopback: false, allowedNetworks: "" }),
+    resolve: () => Promise.resolve(["93.184.216.34"]),
+    post,
+    now: () => new Date(),
+    newId: timeSortableIds(),
+    holder: "test",
+    logger: createMemoryLogger(),
+    settings: {
+      timeoutMs: 1000,
+      maxAttempts: 1,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 60_000,
+      concurrency: 20,
+      perSubscription: 3,
+      subscriptionCacheMs: 0,
+    },
+  });
+  try {
+    await fleet.webhooks.putSubscription(subscription("slow", { url: "https://slow.example.com/in" }));
+    await fleet.webhooks.putSubscription(subscription("fast", { url: "https://fast.example.com/in" }));
+    for (let n = 0; n < 30; n++) {
+      await dispatcher.emit({
+        id: `station.offline:CP-${n}:x`,
+        type: "station.offline",
+        at: new Date().toISOString(),
+        data: { chargePointId: `CP-${n}` },
+      });
+    }
+    // Ticks return while the slow receiver hangs; each one claims more of the fast receiver's deliveries.
+    for (let i = 0; i < 20 && posted.filter((h) => h === "fast.example.com").length < 30; i++) {
+      await dispatcher.tick();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assertEquals(posted.filter((h) => h === "fast.example.com").length, 30);
+    const slow = posted.filter((h) => h === "slow.example.com").length;
+    assertEquals(slow >= 3 && slow <= 5, true, `${slow} attempts in flight at the hanging receiver`);
+    for (const release of hanging.splice(0)) release();
+    await dispatcher.drain();
+  } finally {
+    for (const release of hanging.splice(0)) release();
+    await dispatcher.drain();
     await fleet.close();
   }
 });

@@ -230,9 +230,16 @@ export interface WebhookStore {
   enqueueDeliveries(deliveries: readonly WebhookDelivery[]): Promise<void>;
   /**
    * Claims up to `max` pending deliveries due at `now` for `holder`, atomically, until `until` (their
-   * `nextAttemptAt` becomes `until`, so a delivery whose worker died is due again then).
+   * `nextAttemptAt` becomes `until`, so a delivery whose worker died is due again then). Deliveries of the
+   * subscriptions in `skip` are left pending (the caller has enough of theirs in flight).
    */
-  claimDeliveries(holder: string, now: string, until: string, max: number): Promise<WebhookDelivery[]>;
+  claimDeliveries(
+    holder: string,
+    now: string,
+    until: string,
+    max: number,
+    skip?: readonly string[],
+  ): Promise<WebhookDelivery[]>;
   /** Writes an attempt's result, only while `holder` holds the delivery. False otherwise. */
   recordAttempt(
     id: string,

@@ -176,7 +176,8 @@ Deno.test({
               maxAttempts: 3,
               backoffBaseMs: 100,
               backoffMaxMs: 1000,
-              batch: 4,
+              concurrency: 4,
+              perSubscription: 4,
               subscriptionCacheMs: 0,
             },
           })

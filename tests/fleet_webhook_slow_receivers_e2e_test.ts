@@ -1,8 +1,9 @@
 /**
- * Webhooks against receivers that hang, end to end (a real server, real receivers on loopback): every attempt
- * is exactly one request, however the connections to the receiver were used before.
+ * Webhooks against receivers that hang, end to end (a real server, real receivers on loopback): a receiver
+ * that never answers delays no other subscriber's deliveries and holds only a few requests open, and every
+ * attempt is exactly one request, however the connections to the receiver were used before.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
@@ -71,5 +72,41 @@ Deno.test("a timed-out attempt is one request: a hanging receiver counts as many
   } finally {
     await server.close();
     await receiver.close();
+  }
+});
+
+Deno.test("a receiver that never answers does not hold back another subscriber's deliveries", async () => {
+  const fast = startReceiver();
+  let open = 0;
+  let mostOpen = 0;
+  const dead = startReceiver(async (_n, request) => {
+    mostOpen = Math.max(mostOpen, ++open);
+    try {
+      return await hangUntilClosed(dead, request);
+    } finally {
+      open--;
+    }
+  });
+  const server = await startApiServer({ ...FAST, WEBHOOK_TIMEOUT_MS: "3000", WEBHOOK_MAX_ATTEMPTS: "1" });
+  try {
+    for (const receiver of [dead, fast]) {
+      const created = await server.json("/api/v1/webhooks", {
+        method: "POST",
+        body: { url: receiver.url, events: ["station.online"] },
+      });
+      assertEquals(created.status, 201, JSON.stringify(created.body));
+    }
+    await stationsComeOnline(server.wsUrl, "BURST", 40);
+    await eventually(() => fast.received.length >= 40, 15_000, "40 deliveries at the fast receiver");
+    // Each arrived soon after its event (before, a tick waited for the dead receiver's timeout: 3 s a round).
+    const late = fast.received.map((r) => r.at - Date.parse(JSON.parse(r.body).at));
+    assert(Math.max(...late) < 1500, `deliveries arrived up to ${Math.max(...late)} ms after their event`);
+    // The dead receiver holds a few requests of this process open, not one per event.
+    assert(dead.received.length > 0);
+    assert(mostOpen <= 7, `${mostOpen} requests open at once at the dead receiver`);
+  } finally {
+    await server.close();
+    await fast.close();
+    await dead.close();
   }
 });

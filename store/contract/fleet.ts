@@ -432,6 +432,27 @@ export function fleetContract(
         assertEquals(await hooks.getDelivery(`${at(0)}-d0`), null);
       },
     );
+
+    await t.step(
+      "a claim leaves the subscriptions it is told to skip, also past a backlog of theirs",
+      async () => {
+        await hooks.putSubscription({ ...sub, id: "sub-3", enabled: true });
+        await hooks.enqueueDeliveries([
+          ...Array.from(
+            { length: 30 },
+            (_, i) => delivery(`${at(20_000 + i)}-backlog${i}`, { nextAttemptAt: at(20_000 + i) }),
+          ),
+          delivery(`${at(20_100)}-other`, { subscriptionId: "sub-3", nextAttemptAt: at(20_100) }),
+        ]);
+        const claimed = await hooks.claimDeliveries("w9", at(30_000), at(30_030), 1, ["sub-1"]);
+        assertEquals(
+          claimed.map((d) => d.id),
+          [`${at(20_100)}-other`],
+        );
+        assertEquals(await hooks.claimDeliveries("w9", at(30_000), at(30_030), 5, ["sub-1"]), []);
+        assertEquals((await hooks.claimDeliveries("w9", at(30_000), at(30_030), 5)).length, 5);
+      },
+    );
   });
 
   test("reservations: allocated ids, one end each, active and due ones", async ({ fleet }, t) => {

@@ -18,7 +18,10 @@ import { ATOMIC_MUTATIONS, getMany, listAll, retryAtomic } from "./kv_helpers.ts
 const subKey = (id: string): Deno.KvKey => ["wh_sub", id];
 const deliveryKey = (id: string): Deno.KvKey => ["wh_del", id];
 const bySubKey = (subId: string, id: string): Deno.KvKey => ["wh_del_sub", subId, id];
+/** Its value is the delivery's subscription id (`true` in pointers written before claims could skip). */
 const dueKey = (at: string, id: string): Deno.KvKey => ["wh_due", at, id];
+/** Due pointers of skipped subscriptions a claim looks past, on top of the ones it considers. */
+const SKIPPED_SCAN_LIMIT = 2000;
 
 /** How many entries a filtered listing reads at most to fill one page. */
 const SCAN_LIMIT = 5000;
@@ -54,21 +57,31 @@ export class KvWebhookStore implements WebhookStore {
       for (const d of deliveries.slice(i, i + perAtomic)) {
         op.check({ key: deliveryKey(d.id), versionstamp: null }).set(deliveryKey(d.id), d)
           .set(bySubKey(d.subscriptionId, d.id), true);
-        if (d.state === "pending") op.set(dueKey(d.nextAttemptAt, d.id), true);
+        if (d.state === "pending") op.set(dueKey(d.nextAttemptAt, d.id), d.subscriptionId);
       }
       if (!(await op.commit()).ok) throw new Error("Cannot enqueue webhook deliveries: an id is taken");
     }
   }
 
-  async claimDeliveries(holder: string, now: string, until: string, max: number): Promise<WebhookDelivery[]> {
+  async claimDeliveries(
+    holder: string,
+    now: string,
+    until: string,
+    max: number,
+    skip: readonly string[] = [],
+  ): Promise<WebhookDelivery[]> {
     const claimed: WebhookDelivery[] = [];
-    // Past the ones other workers take meanwhile, up to a bound.
-    const due = this.kv.list({ prefix: ["wh_due"], end: ["wh_due", now + "\0"] }, {
-      limit: max * 20,
-      batchSize: 50,
+    const skipped = new Set(skip);
+    let considered = 0;
+    // Past the ones other workers take meanwhile, and a skipped subscription's backlog, up to a bound.
+    const due = this.kv.list<string | true>({ prefix: ["wh_due"], end: ["wh_due", now + "\0"] }, {
+      limit: max * 20 + SKIPPED_SCAN_LIMIT,
+      batchSize: 100,
     });
     for await (const pointer of due) {
-      if (claimed.length >= max) break;
+      if (claimed.length >= max || considered >= max * 20) break;
+      if (typeof pointer.value === "string" && skipped.has(pointer.value)) continue;
+      considered++;
       const id = pointer.key[2] as string;
       const entry = await this.kv.get<WebhookDelivery>(deliveryKey(id));
       const d = entry.value;
@@ -76,9 +89,10 @@ export class KvWebhookStore implements WebhookStore {
         await this.kv.atomic().check(pointer).delete(pointer.key).commit();
         continue;
       }
+      if (skipped.has(d.subscriptionId)) continue;
       const next: WebhookDelivery = { ...d, claimedBy: holder, nextAttemptAt: until };
       const res = await this.kv.atomic().check(pointer).check(entry).delete(pointer.key)
-        .set(dueKey(until, id), true).set(entry.key, next).commit();
+        .set(dueKey(until, id), d.subscriptionId).set(entry.key, next).commit();
       // Lost to another worker: it is theirs.
       if (res.ok) claimed.push(next);
     }
@@ -104,7 +118,7 @@ export class KvWebhookStore implements WebhookStore {
         log: [...d.log, update.attempt].slice(-update.maxLog),
       };
       const op = this.kv.atomic().check(entry).set(entry.key, next).delete(dueKey(d.nextAttemptAt, id));
-      if (next.state === "pending") op.set(dueKey(next.nextAttemptAt, id), true);
+      if (next.state === "pending") op.set(dueKey(next.nextAttemptAt, id), d.subscriptionId);
       return (await op.commit()).ok ? true : undefined;
     });
   }

@@ -114,11 +114,19 @@ export class PostgresWebhookStore implements WebhookStore {
     });
   }
 
-  async claimDeliveries(holder: string, now: string, until: string, max: number): Promise<WebhookDelivery[]> {
-    const rows = await this.sql<DeliveryRow[]>`
+  async claimDeliveries(
+    holder: string,
+    now: string,
+    until: string,
+    max: number,
+    skip: readonly string[] = [],
+  ): Promise<WebhookDelivery[]> {
+    const sql = this.sql;
+    const rows = await sql<DeliveryRow[]>`
       update webhook_delivery set claimed_by = ${holder}, next_attempt_at = ${until}
       where id in (
         select id from webhook_delivery where state = 'pending' and next_attempt_at <= ${now}
+          ${skip.length > 0 ? sql`and subscription_id <> all(${sql.array(skip as string[])}::text[])` : sql``}
         order by next_attempt_at limit ${max} for update skip locked)
       returning *`;
     return rows.map(toDelivery);
