@@ -34,6 +34,8 @@ export interface JobServiceDeps {
   newId: (now: Date) => string;
   /** Runs the new job's first tick soon. */
   poke: () => void;
+  /** Called once per cancelled job, by the process that cancelled it (as the runner's for a finished one). */
+  onFinished?: (job: JobRecord, counts: TaskCounts) => void;
   sites?: SiteDirectory;
   settings: {
     maxStations: number;
@@ -186,6 +188,11 @@ export class JobService {
     return count;
   }
 
+  /**
+   * Ends the job: what was not sent is cancelled, and the job is finished now (`finishedAt`), for the event
+   * stream and `job.finished` webhooks alike. Commands already in flight land their outcome later, in the job's
+   * counts, without finishing it again.
+   */
   async cancel(jobId: string): Promise<JobView> {
     const cancelled = await this.deps.jobs.cancelJob(jobId, this.deps.now().toISOString());
     if (!cancelled) throw new FleetError("not_found", `Job "${jobId}" is unknown`);
@@ -198,6 +205,8 @@ export class JobService {
       task: null,
       counts: view.counts,
     });
+    const { counts, ...job } = view;
+    if (cancelled.cancelledNow) this.deps.onFinished?.(job, counts);
     return view;
   }
 

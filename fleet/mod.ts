@@ -144,6 +144,7 @@ export function createFleet(deps: FleetDeps) {
     now,
     newId,
     poke: () => jobLoop.poke(),
+    onFinished: (job, counts) => emit(webhookEventOfJob(job, counts)),
     ...(deps.sites ? { sites: deps.sites } : {}),
     settings: {
       maxStations: settings.jobMaxStations,

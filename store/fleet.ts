@@ -172,8 +172,11 @@ export interface JobStore {
   finishJobIfDone(jobId: string, at: string): Promise<JobRecord | null>;
   /** Tasks done with an outcome in `outcomes` become pending again and the job runs again; returns how many. */
   retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number>;
-  /** Pending tasks become done (cancelled), the job cancelled; running ones finish. Null for an unknown job. */
-  cancelJob(jobId: string, at: string): Promise<JobRecord | null>;
+  /**
+   * Pending tasks become done (cancelled), the job cancelled (finished at `at`); running ones finish later.
+   * `cancelledNow` is true only for the one caller whose write cancelled a running job. Null for an unknown job.
+   */
+  cancelJob(jobId: string, at: string): Promise<{ job: JobRecord; cancelledNow: boolean } | null>;
 }
 
 // ------------------------------------------------------------------------------------------------ webhooks

@@ -293,8 +293,9 @@ export function fleetContract(
     await t.step("cancel ends pending tasks as cancelled and stops claims", async () => {
       const claimed = await jobs.claimTasks("J-3", "w", at(1), at(61), 5);
       assertEquals(claimed.length, 1);
-      const cancelled = await jobs.cancelJob("J-3", at(2));
-      assertEquals(cancelled?.state, "cancelled");
+      const cancels = await Promise.all([1, 2, 3].map(() => jobs.cancelJob("J-3", at(2))));
+      assertEquals(cancels.map((c) => c?.job.state), ["cancelled", "cancelled", "cancelled"]);
+      assertEquals(cancels.filter((c) => c?.cancelledNow).length, 1, "one caller cancelled it");
       assertEquals(await jobs.claimTasks("J-3", "w", at(3), at(63), 5), []);
       const counts = await jobs.countTasks("J-3");
       assertEquals([counts.running, counts.done, counts.outcomes.cancelled], [1, 3, 3]);

@@ -309,14 +309,14 @@ export class KvJobStore implements JobStore {
     return count;
   }
 
-  async cancelJob(jobId: string, at: string): Promise<JobRecord | null> {
+  async cancelJob(jobId: string, at: string): Promise<{ job: JobRecord; cancelledNow: boolean } | null> {
     const cancelled = await retryAtomic(`cancel job "${jobId}"`, async () => {
       const job = await this.kv.get<JobRecord>(jobKey(jobId));
       if (!job.value) return null;
-      if (job.value.state !== "running") return job.value;
+      if (job.value.state !== "running") return { job: job.value, cancelledNow: false };
       const next: JobRecord = { ...job.value, state: "cancelled", finishedAt: at };
       const res = await this.kv.atomic().check(job).set(job.key, next).delete(runningKey(jobId)).commit();
-      return res.ok ? next : undefined;
+      return res.ok ? { job: next, cancelledNow: true } : undefined;
     });
     if (!cancelled) return null;
     const pointers = await listAll(this.kv, { prefix: ["job_pending", jobId] });

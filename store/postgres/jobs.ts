@@ -275,18 +275,18 @@ export class PostgresJobStore implements JobStore {
     });
   }
 
-  async cancelJob(jobId: string, at: string): Promise<JobRecord | null> {
+  async cancelJob(jobId: string, at: string): Promise<{ job: JobRecord; cancelledNow: boolean } | null> {
     return await this.sql.begin(async (tx) => {
       const rows = await tx<JobRow[]>`select * from fleet_job where id = ${jobId} for update`;
       const job = rows[0];
       if (!job) return null;
-      if (job.state !== "running") return toJob(job);
+      if (job.state !== "running") return { job: toJob(job), cancelledNow: false };
       const [cancelled] = await tx<JobRow[]>`
         update fleet_job set state = 'cancelled', finished_at = ${at} where id = ${jobId} returning *`;
       await tx`
         update fleet_job_task set state = 'done', outcome = 'cancelled', finished_at = ${at}
         where job_id = ${jobId} and state = 'pending'`;
-      return toJob(cancelled!);
+      return { job: toJob(cancelled!), cancelledNow: true };
     });
   }
 }
