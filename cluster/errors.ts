@@ -3,6 +3,7 @@
  * on the node that asked, so the API maps it to the same HTTP status as a local one.
  */
 import {
+  AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
   CommandRefusedError,
@@ -17,7 +18,7 @@ export function encodeError(error: unknown): EncodedError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   const base = { name: error.name, message: error.message };
   if (error instanceof NotConnectedError) return { ...base, chargePointId: error.chargePointId };
-  if (error instanceof CallTimeoutError) {
+  if (error instanceof CallTimeoutError || error instanceof AnswerLostError) {
     return { ...base, chargePointId: error.chargePointId, action: error.action };
   }
   if (error instanceof CallErrorResponse) {
@@ -47,6 +48,9 @@ export function decodeError(encoded: EncodedError): Error {
       break;
     case "CallTimeoutError":
       error = new CallTimeoutError(s("chargePointId"), s("action"), 0);
+      break;
+    case "AnswerLostError":
+      error = new AnswerLostError(s("chargePointId"), s("action"));
       break;
     case "CallErrorResponse":
       error = new CallErrorResponse(

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import {
+  AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
   CommandRefusedError,
@@ -18,6 +19,7 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
     new CommandRefusedError("CP-1", "RemoteStartTransaction", "connector 1 is Faulted"),
     new OcppError("NotSupported", 'Action "X" is not sent by a Central System'),
     new Error("something else"),
+    new AnswerLostError("CP-1", "Reset"),
   ];
   for (const error of errors) {
     const back = decodeError(JSON.parse(JSON.stringify(encodeError(error))));

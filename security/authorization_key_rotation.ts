@@ -45,6 +45,15 @@ export function keyAccepted(action: string, request: unknown, response: unknown)
   return null;
 }
 
+/** Whether a command sets the station's AuthorizationKey (whoever may send it may make the station's key). */
+export function setsAuthorizationKey(action: string, payload: unknown): boolean {
+  if (action === "ChangeConfiguration") return (payload as { key?: string }).key === "AuthorizationKey";
+  if (action === "SetVariables") {
+    return ((payload as { setVariableData?: SetVariable[] }).setVariableData ?? []).some(isBasicAuthPassword);
+  }
+  return false;
+}
+
 interface NamedVariable {
   component: { name: string; instance?: string };
   variable: { name: string; instance?: string };

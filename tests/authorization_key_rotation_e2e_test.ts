@@ -37,9 +37,15 @@ Deno.test("a key the station accepted in ChangeConfiguration is the one it recon
       const change = (value: string) =>
         server.json("/api/v1/charge-points/CP-ROT/ChangeConfiguration", {
           method: "POST",
-          as: "operator",
           body: { key: "AuthorizationKey", value },
         });
+      // An operator may not: the key the station accepts becomes the one it is admitted with.
+      const byOperator = await server.json("/api/v1/charge-points/CP-ROT/ChangeConfiguration", {
+        method: "POST",
+        as: "operator",
+        body: { key: "AuthorizationKey", value: NEW_KEY },
+      });
+      assertEquals(byOperator.status, 403);
       assertEquals((await change(NEW_KEY)).body.status, "Rejected");
       assertEquals(await opens(url, "CP-ROT", NEW_KEY), 401, "a refused key is not stored");
       answer = "Accepted";

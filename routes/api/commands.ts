@@ -8,7 +8,8 @@
  */
 import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
-import { principalLabel } from "../../auth/principal.ts";
+import { hasRole, principalLabel } from "../../auth/principal.ts";
+import { setsAuthorizationKey } from "../../security/authorization_key_rotation.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import {
@@ -180,6 +181,12 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       input = { ...input, remoteStartId: await options.store.newTransactionId() };
     }
     let payload: unknown = check("body", definition.request, input);
+    // The key a station accepts is stored (station_security.ts): only those who may set keys may send one.
+    if (setsAuthorizationKey(action, payload) && !(principal && hasRole(principal, "admin"))) {
+      throw new ApiError(403, "forbidden", 'Setting a station\'s AuthorizationKey needs the "admin" role', {
+        required: "admin",
+      });
+    }
     if (extension && is16) {
       payload = await withLocations(c, action as CsToCpAction, payload, {
         chargePointId: params.id,
