@@ -3,10 +3,16 @@
  * so failures from elsewhere never keep the right password out; a security event for every failed login. The
  * HTTP route resolves the client address and turns a wait into 429 with Retry-After.
  *
+ * An attempt is counted when it is admitted, before the slow password check, and cleared by a success: logins
+ * sent in parallel get no more guesses than logins sent one after another. The counts live where the back-off
+ * keeps them (this process, or PostgreSQL for a cluster), so that holds across the nodes too.
+ *
  * @example
  * ```ts ignore
- * const wait = await guard.check("203.0.113.9", body.username);
+ * const wait = await guard.admit("203.0.113.9", body.username);
  * if (wait) return c.json(..., 429, { "retry-after": String(wait.retryAfterS) });
+ * if (!ok) guard.failed("203.0.113.9", body.username);
+ * else await guard.succeeded("203.0.113.9", body.username);
  * ```
  */
 import { type AuthBackoff, backoffKey, backoffSource } from "../security/auth_backoff.ts";
@@ -25,10 +31,13 @@ export class LoginGuard {
     },
   ) {}
 
-  /** How long `address` or `username` must wait before trying again; null when they may try now. */
-  async check(address: string, username: string): Promise<{ retryAfterS: number } | null> {
+  /**
+   * Lets `address` try `username` now (null; the attempt counts as failed until `succeeded`), or says how long
+   * it must wait.
+   */
+  async admit(address: string, username: string): Promise<{ retryAfterS: number } | null> {
     const nowMs = this.deps.now().getTime();
-    const wait = await this.deps.backoff.retryAfterMs(backoffKey(address, "user", username), nowMs);
+    const wait = await this.deps.backoff.attempt(backoffKey(address, "user", username), nowMs);
     if (wait <= 0) return null;
     const seconds = Math.ceil(wait / 1000);
     if (this.#limitedEvents.due(backoffSource(address), nowMs)) {
@@ -43,8 +52,8 @@ export class LoginGuard {
     return { retryAfterS: seconds };
   }
 
-  async failed(address: string, username: string): Promise<void> {
-    await this.deps.backoff.failed(backoffKey(address, "user", username), this.deps.now().getTime());
+  /** An admitted attempt failed: counted already by `admit`, so only the security event is left to write. */
+  failed(address: string, username: string): void {
     this.deps.events.record({
       kind: "login_failed",
       principal: username.slice(0, 64),

@@ -113,6 +113,17 @@ Deno.test({
         assertEquals(await onB.failed(key, 1500), 2000, "doubles");
         await onA.succeeded(key);
         assertEquals(await onB.retryAfterMs(key, 1600), 0);
+        // Parallel attempts on both nodes: counted before they are checked, so as many pass as one after another.
+        const parallel = "10.0.0.9 user:root";
+        const waits = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => (i % 2 ? onA : onB).attempt(parallel, 2000)),
+        );
+        assertEquals(waits.filter((w) => w === 0).length, 3, JSON.stringify(waits));
+        assert(waits.every((w) => w === 0 || w === 1000), JSON.stringify(waits));
+        assertEquals(await onB.attempt(parallel, 3000), 0, "after the wait, one more");
+        assertEquals(await onA.attempt(parallel, 3000), 2000, "which doubled it");
+        await onB.succeeded(parallel);
+        assertEquals(await onA.attempt(parallel, 3000), 0);
         a.handshakes.append({
           at: "t1",
           chargePointId: "CP-9",

@@ -12,7 +12,7 @@
  */
 import postgres from "postgres";
 import type { Logger } from "../logger.ts";
-import type { AuthBackoff, AuthBackoffOptions } from "../security/auth_backoff.ts";
+import { type AuthBackoff, type AuthBackoffOptions, waitAfter } from "../security/auth_backoff.ts";
 import type { HandshakeFailure, SharedHandshakeLog } from "../security/handshake_log.ts";
 
 export interface SecurityViews {
@@ -112,7 +112,7 @@ export class PgAuthBackoff implements AuthBackoff {
 
   async failed(key: string, now: number): Promise<number> {
     const nowMs = Math.floor(now);
-    const { freeFailures, baseMs, maxMs } = this.options;
+    const { maxMs } = this.options;
     // A key quiet for twice maxMs (and no longer blocked) starts over, as in MemoryAuthBackoff.
     const [row] = await this.sql<{ failures: number; blocked_until: string }[]>`
       insert into auth_backoff as b (key, failures, blocked_until, last_failure)
@@ -123,13 +123,39 @@ export class PgAuthBackoff implements AuthBackoff {
         last_failure = ${nowMs}
       returning failures, blocked_until`;
     if (++this.#calls % 100 === 0) void this.#prune(nowMs).catch(() => {});
-    const over = row!.failures - freeFailures;
-    if (over <= 0) return 0;
-    const until = nowMs + Math.min(maxMs, baseMs * 2 ** Math.min(over - 1, 40));
+    const delay = waitAfter(row!.failures, this.options);
+    if (delay <= 0) return 0;
+    const until = nowMs + delay;
     const [updated] = await this.sql<{ blocked_until: string }[]>`
       update auth_backoff set blocked_until = greatest(blocked_until, ${Math.round(until)})
       where key = ${key} returning blocked_until`;
     return Math.max(0, Number(updated?.blocked_until ?? until) - nowMs);
+  }
+
+  async attempt(key: string, now: number): Promise<number> {
+    const nowMs = Math.floor(now);
+    // The row stays locked from the look at its wait to the count: the nodes' parallel attempts are admitted
+    // one at a time, so the cluster lets through no more than one process would.
+    const wait = await this.sql.begin(async (tx) => {
+      await tx`
+        insert into auth_backoff (key, failures, blocked_until, last_failure) values (${key}, 0, 0, ${nowMs})
+        on conflict (key) do nothing`;
+      const [row] = await tx<{ failures: number; blocked_until: string; last_failure: string }[]>`
+        select failures, blocked_until, last_failure from auth_backoff where key = ${key} for update`;
+      const blockedUntil = Number(row!.blocked_until);
+      if (blockedUntil > nowMs) return blockedUntil - nowMs;
+      // A key quiet for twice maxMs starts over, as in MemoryAuthBackoff.
+      const quiet = Number(row!.last_failure) < nowMs - 2 * this.options.maxMs;
+      const failures = quiet ? 1 : row!.failures + 1;
+      const delay = waitAfter(failures, this.options);
+      await tx`
+        update auth_backoff set failures = ${failures}, last_failure = ${nowMs},
+          blocked_until = ${delay > 0 ? Math.round(nowMs + delay) : blockedUntil}
+        where key = ${key}`;
+      return 0;
+    });
+    if (++this.#calls % 100 === 0) void this.#prune(nowMs).catch(() => {});
+    return wait;
   }
 
   async succeeded(key: string): Promise<void> {

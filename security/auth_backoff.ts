@@ -4,9 +4,12 @@
  * (`backoffKey(source, "cp", id)`, `backoffKey(source, "user", name)`), so one source's failures never hold
  * back the right credentials from another source.
  *
- * `AuthBackoff` is the interface (asynchronous, so a cluster can later keep the counts in its shared store);
- * `MemoryAuthBackoff` keeps them in this process, bounded in size. A key that stays quiet for twice `maxMs`
- * is forgotten.
+ * `AuthBackoff` is the interface (asynchronous, so a cluster can keep the counts in its shared store:
+ * cluster/postgres_views.ts); `MemoryAuthBackoff` keeps them in this process, bounded in size. A key that stays
+ * quiet for twice `maxMs` is forgotten.
+ *
+ * A check that is slow (a password hash) takes `attempt()` rather than `retryAfterMs()` + `failed()`: the
+ * attempt is counted before the check, so attempts sent in parallel cannot all pass while none is counted yet.
  *
  * @example
  * ```ts
@@ -25,6 +28,11 @@ export interface AuthBackoff {
   retryAfterMs(key: string, nowMs: number): Promise<number>;
   /** Records a failure; returns the wait it imposed (0 while failures are free). */
   failed(key: string, nowMs: number): Promise<number>;
+  /**
+   * Counts an attempt as a failure before it is checked, in one step with the check of the wait: 0 when it
+   * may go ahead, else the wait (and nothing is counted). A success afterwards clears the count as usual.
+   */
+  attempt(key: string, nowMs: number): Promise<number>;
   /** A success clears the key's history. */
   succeeded(key: string): Promise<void>;
 }
@@ -56,6 +64,13 @@ export function backoffSource(address: string): string {
   return `${groups.join(":")}::/64`;
 }
 
+/** The wait imposed by the `failures`-th failure in a row (0 while failures are free). */
+export function waitAfter(failures: number, options: AuthBackoffOptions): number {
+  const over = failures - options.freeFailures;
+  if (over <= 0) return 0;
+  return Math.min(options.maxMs, options.baseMs * 2 ** Math.min(over - 1, 40));
+}
+
 /** The back-off key of `source` (an address) trying `subject` (a charge point id or a username). */
 export function backoffKey(source: string, kind: "cp" | "user", subject: string): string {
   return `${backoffSource(source)} ${kind}:${subject}`;
@@ -81,24 +96,33 @@ export class MemoryAuthBackoff implements AuthBackoff {
   }
 
   failed(key: string, nowMs: number): Promise<number> {
-    const entry = this.#current(key, nowMs) ?? { failures: 0, blockedUntil: 0, lastFailure: nowMs };
-    entry.failures++;
-    entry.lastFailure = nowMs;
-    let wait = 0;
-    const over = entry.failures - this.options.freeFailures;
-    if (over > 0) {
-      const delay = Math.min(this.options.maxMs, this.options.baseMs * 2 ** Math.min(over - 1, 40));
-      entry.blockedUntil = Math.max(entry.blockedUntil, nowMs + delay);
-      wait = entry.blockedUntil - nowMs;
-    }
-    // Re-inserted so the map's order is least recently failed first.
-    setMostRecent(this.#entries, key, entry, this.#maxKeys);
-    return Promise.resolve(wait);
+    return Promise.resolve(this.#count(key, nowMs));
+  }
+
+  attempt(key: string, nowMs: number): Promise<number> {
+    // No await between the look and the count: one process admits its parallel attempts one at a time.
+    const entry = this.#current(key, nowMs);
+    const wait = entry ? Math.max(0, entry.blockedUntil - nowMs) : 0;
+    if (wait > 0) return Promise.resolve(wait);
+    this.#count(key, nowMs);
+    return Promise.resolve(0);
   }
 
   succeeded(key: string): Promise<void> {
     this.#entries.delete(key);
     return Promise.resolve();
+  }
+
+  /** Counts a failure of `key`; returns the wait it imposed. */
+  #count(key: string, nowMs: number): number {
+    const entry = this.#current(key, nowMs) ?? { failures: 0, blockedUntil: 0, lastFailure: nowMs };
+    entry.failures++;
+    entry.lastFailure = nowMs;
+    const delay = waitAfter(entry.failures, this.options);
+    if (delay > 0) entry.blockedUntil = Math.max(entry.blockedUntil, nowMs + delay);
+    // Re-inserted so the map's order is least recently failed first.
+    setMostRecent(this.#entries, key, entry, this.#maxKeys);
+    return delay > 0 ? entry.blockedUntil - nowMs : 0;
   }
 
   get size(): number {

@@ -47,3 +47,14 @@ Deno.test("MemoryAuthBackoff forgets quiet keys and stays within maxKeys", async
   assertEquals(b.size, 3);
   assertEquals(await b.retryAfterMs("a", 3000), 0);
 });
+
+Deno.test("MemoryAuthBackoff.attempt() counts parallel attempts before they are checked", async () => {
+  const b = new MemoryAuthBackoff({ freeFailures: 2, baseMs: 1000, maxMs: 5000 });
+  const waits = await Promise.all(Array.from({ length: 10 }, () => b.attempt("k", 0)));
+  // As one after another: the free failures and the one that starts the wait go ahead, nobody else.
+  assertEquals(waits, [0, 0, 0, 1000, 1000, 1000, 1000, 1000, 1000, 1000]);
+  assertEquals(await b.attempt("k", 1000), 0, "after the wait, one more");
+  assertEquals(await b.attempt("k", 1000), 2000, "which doubled it");
+  await b.succeeded("k");
+  assertEquals(await b.attempt("k", 1000), 0, "a success clears the attempts in flight too");
+});

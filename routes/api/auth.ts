@@ -134,7 +134,8 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
   }, async (c, { body }) => {
     const at = now();
     const address = clientAddressOf(c, options.trustedProxies ?? parseIpList(""));
-    const wait = await options.loginGuard?.check(address, body.username);
+    // Counted before the password check, so parallel guesses cannot all pass before the first failure counts.
+    const wait = await options.loginGuard?.admit(address, body.username);
     if (wait) {
       return c.json(
         errorBody("rate_limited", `Too many failed logins; retry after ${wait.retryAfterS} s`, {
@@ -147,7 +148,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     const user = await checkCredentials(auth, body.username, body.password);
     if (!user) {
       logger.warn("login failed", { username: body.username.slice(0, 64) });
-      await options.loginGuard?.failed(address, body.username);
+      options.loginGuard?.failed(address, body.username);
       throw new ApiError(401, "unauthenticated", "Invalid username or password");
     }
     await options.loginGuard?.succeeded(address, body.username);

@@ -71,7 +71,7 @@ export function addSetupRoutes(router: ApiRouter, options: SetupRouteOptions): v
     },
   }, async (c, { body }) => {
     const address = clientAddressOf(c, options.trustedProxies ?? parseIpList(""));
-    const wait = await options.loginGuard?.check(address, SETUP_PRINCIPAL);
+    const wait = await options.loginGuard?.admit(address, SETUP_PRINCIPAL);
     if (wait) {
       return c.json(
         errorBody("rate_limited", `Too many wrong setup tokens; retry after ${wait.retryAfterS} s`, {
@@ -85,10 +85,12 @@ export function addSetupRoutes(router: ApiRouter, options: SetupRouteOptions): v
     const result = await setup.complete(auth, body, at);
     if (!result.ok) {
       if (result.reason === "done") {
+        // Not a guess (no token works any more): the admitted attempt is not held against the address.
+        await options.loginGuard?.succeeded(address, SETUP_PRINCIPAL);
         throw new ApiError(409, "conflict", "The first admin exists already: sign in instead");
       }
       logger.warn("setup refused", { reason: result.reason, remoteAddress: address });
-      await options.loginGuard?.failed(address, SETUP_PRINCIPAL);
+      options.loginGuard?.failed(address, SETUP_PRINCIPAL);
       throw new ApiError(
         403,
         "forbidden",
