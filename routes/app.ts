@@ -21,6 +21,7 @@ import { refuseHandshake } from "./handshake_refusal.ts";
 import { RefusalThrottle } from "../security/refusal_throttle.ts";
 import type { Security } from "../security/mod.ts";
 import { browserErrorPage, createPageRoutes, wantsHtml } from "./pages/mod.ts";
+import type { ApiFetch } from "./pages/http.ts";
 import { addHealthRoutes } from "./health.ts";
 import { addMetricsRoute } from "./metrics.ts";
 import { createFileRoutes, MULTIPART_SLACK_BYTES } from "./files.ts";
@@ -87,6 +88,9 @@ export function createApp(deps: AppDeps): Hono {
     const own = large.find((l) => l.matches(c.req.method, c.req.path));
     return await (own ? own.limit : general)(c, next);
   });
+  // The pages' in-process API calls, on the browser's own connection: the API resolves its client address (the
+  // login back-off, security events) exactly as for a call the browser made itself.
+  const callApp: ApiFetch = (path, init, connection) => app.request(path, init, connection);
   addHealthRoutes(app, deps);
   if (deps.metrics) {
     addMetricsRoute(app, {
@@ -155,7 +159,7 @@ export function createApp(deps: AppDeps): Hono {
   // The dashboard: its pages read the API above in-process, with the visitor's own cookie.
   app.route(
     "/",
-    createPageRoutes({ api: (path, init) => app.request(path, init), logger: deps.logger, now: deps.now }),
+    createPageRoutes({ api: callApp, logger: deps.logger, now: deps.now }),
   );
   app.notFound((c) => {
     const message = `No route for ${c.req.method} ${c.req.path}`;
@@ -176,7 +180,7 @@ export function createApp(deps: AppDeps): Hono {
     if (!c.req.path.startsWith("/api/") && wantsHtml(c)) {
       return browserErrorPage(
         c,
-        (path, init) => app.request(path, init),
+        callApp,
         404,
         `There is no page at ${c.req.path}.`,
       );
@@ -188,7 +192,7 @@ export function createApp(deps: AppDeps): Hono {
     if (!c.req.path.startsWith("/api/") && wantsHtml(c)) {
       return browserErrorPage(
         c,
-        (path, init) => app.request(path, init),
+        callApp,
         500,
         "The server log says what went wrong.",
       );

@@ -1,15 +1,24 @@
 /**
  * How pages get their data: through the operator API itself, in-process (`app.request`), with the visitor's
  * own cookie, so the API's authentication and role checks are the only ones (a viewer's page asks for what a
- * viewer may read, nothing more). Also the page-level error and the HTML response.
+ * viewer may read, nothing more), and with the visitor's own connection, so the API sees the address it would
+ * see for the browser (the login back-off, security events). Also the page-level error and the HTML response.
  */
 import type { Context } from "hono";
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { Viewer } from "../../components/layout.tsx";
 
-/** Calls the app (the API lives under /api) as if from the browser. */
-export type ApiFetch = (path: string, init: RequestInit) => Response | Promise<Response>;
+/**
+ * Calls the app (the API lives under /api) as if from the browser. `connection` is the browser's connection
+ * as the server saw it (Deno.serve's handler info, Hono's `c.env`): it carries the peer address, and only the
+ * server can set it, never a header of the request.
+ */
+export type ApiFetch = (
+  path: string,
+  init: RequestInit,
+  connection?: unknown,
+) => Response | Promise<Response>;
 
 /** A page that cannot be shown: rendered as an error page with this status. */
 export class PageError extends Error {
@@ -31,8 +40,20 @@ export interface PageApi {
   viewer(): Promise<Viewer>;
 }
 
-/** Headers of the browser's request that the API looks at: the cookie and what its origin check reads. */
-const FORWARDED = ["cookie", "host", "origin", "sec-fetch-site", "x-forwarded-host", "x-forwarded-proto"];
+/**
+ * Headers of the browser's request that the API looks at: the cookie, what its origin check reads, and what a
+ * trusted proxy says of the client (believed only when the connection's peer is one, as for the browser).
+ */
+const FORWARDED = [
+  "cookie",
+  "host",
+  "origin",
+  "sec-fetch-site",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-for",
+  "x-real-ip",
+];
 
 export function pageApi(c: Context, fetchApi: ApiFetch): PageApi {
   const headers = new Headers();
@@ -43,7 +64,7 @@ export function pageApi(c: Context, fetchApi: ApiFetch): PageApi {
   const raw = async (path: string, init: RequestInit = {}) => {
     const merged = new Headers(headers);
     for (const [k, v] of new Headers(init.headers)) merged.set(k, v);
-    return await fetchApi(path, { ...init, headers: merged });
+    return await fetchApi(path, { ...init, headers: merged }, c.env);
   };
   const read = async <T>(path: string, notFoundIsNull: boolean): Promise<T | null> => {
     const res = await raw(path);

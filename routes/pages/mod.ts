@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts ignore
- * app.route("/", createPageRoutes({ api: (path, init) => app.request(path, init), logger }));
+ * const api: ApiFetch = (path, init, connection) => app.request(path, init, connection);
+ * app.route("/", createPageRoutes({ api, logger }));
  * ```
  */
 import { Hono } from "hono";
