@@ -27,7 +27,8 @@ Deno.test("a secret sent with ChangeConfiguration or reported by GetConfiguratio
     for (const [key, value] of [["AuthorizationKey", AUTH_KEY], ["WifiPassword", WIFI]]) {
       const sent = await server.json("/api/v1/charge-points/CP-KEYS/ChangeConfiguration", {
         method: "POST",
-        as: "operator",
+        // The AuthorizationKey is an admin's to set (the key a station accepts is stored).
+        as: key === "AuthorizationKey" ? "admin" : "operator",
         body: { key, value },
       });
       assertEquals(sent.status, 200);

@@ -66,7 +66,8 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
       const set = (name: string, component: string, value: string) =>
         server.json("/api/v1/charge-points/CP-DM/SetVariables", {
           method: "POST",
-          as: "operator",
+          // The BasicAuthPassword is an admin's to set (the key a station accepts is stored).
+          as: name === "BasicAuthPassword" ? "admin" : "operator",
           body: {
             setVariableData: [{ attributeValue: value, component: { name: component }, variable: { name } }],
           },
