@@ -35,19 +35,25 @@ export class ThrowawayCluster {
   readonly port: number;
   readonly #dir: string;
   readonly #asRoot: boolean;
+  readonly #fsync: boolean;
 
-  private constructor(dir: string, port: number, asRoot: boolean) {
+  private constructor(dir: string, port: number, asRoot: boolean, fsync: boolean) {
     this.#dir = dir;
     this.port = port;
     this.#asRoot = asRoot;
+    this.#fsync = fsync;
   }
 
-  static async create(): Promise<ThrowawayCluster> {
+  /**
+   * `fsync` (default off, for speed): on, commits wait for the disk as in production, which keeps more
+   * writes in flight when the server is stopped under load.
+   */
+  static async create(options: { fsync?: boolean } = {}): Promise<ThrowawayCluster> {
     const asRoot = Deno.uid() === 0;
     const dir = await Deno.makeTempDir({ prefix: "csms_pg_cluster_" });
     // initdb and pg_ctl refuse to run as root: hand the folder to the postgres user and run as them.
     if (asRoot) await Deno.chown(dir, await uidOf("postgres"), null);
-    const cluster = new ThrowawayCluster(dir, freePort(), asRoot);
+    const cluster = new ThrowawayCluster(dir, freePort(), asRoot, options.fsync ?? false);
     try {
       await cluster.#run(`${PG_BIN}/initdb`, [
         "-D",
@@ -73,7 +79,9 @@ export class ThrowawayCluster {
   }
 
   async start(): Promise<void> {
-    const opts = `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    const opts = `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1 -c fsync=${
+      this.#fsync ? "on" : "off"
+    }`;
     await this.#run(`${PG_BIN}/pg_ctl`, [
       "-D",
       `${this.#dir}/data`,
