@@ -99,7 +99,11 @@ function definitionIn(dialect: ActorDialect, action: string) {
  * connected) the first dialect that has `action`, so that it is refused as not connected rather than as
  * the wrong dialect.
  */
-async function dialectOfStation(options: CommandRouteOptions, id: string, action: string) {
+export async function dialectOfStation(
+  options: { registry: Pick<Registry, "get">; store: Pick<Store, "getChargePoint"> },
+  id: string,
+  action: string,
+) {
   const live = options.registry.get(id);
   if (live && !live.isStopping) return live.dialect;
   const stored = dialectOf((await options.store.getChargePoint(id))?.ocppVersion);

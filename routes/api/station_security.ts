@@ -19,7 +19,7 @@ import { hashAuthorizationKey } from "../../security/station_gate.ts";
 import { keyAccepted, keyDelivery, newAuthorizationKey } from "../../security/authorization_key_rotation.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
-import type { AnsweredCommand } from "./commands.ts";
+import { type AnsweredCommand, dialectOfStation } from "./commands.ts";
 import { commandApiError } from "./command_errors.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
@@ -204,11 +204,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
 
   /** Sends `key` to the connected station; throws 409 unless it accepts it (then nothing is to be stored). */
   const deliverKey = async (id: string, key: string, by: string | null) => {
-    const live = registry.get(id);
-    const ocppVersion = live && !live.isStopping
-      ? live.dialect.protocol.subprotocol
-      : (await options.store.getChargePoint(id))?.ocppVersion ?? "ocpp1.6";
-    const { action, payload } = keyDelivery(ocppVersion, key);
+    const dialect = await dialectOfStation(options, id, "ChangeConfiguration");
+    const { action, payload } = keyDelivery(dialect.protocol.subprotocol, key);
     let answer: unknown;
     try {
       answer = await registry.send(id, action, payload, { requestedBy: by ?? "unknown", force: true });
