@@ -12,8 +12,7 @@ import { ApiTokens } from "../../auth/api_tokens.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { sessionPrincipal } from "../../auth/sessions.ts";
 import type { AuthStore } from "../../store/auth.ts";
-import { isSameOrigin } from "../same_origin.ts";
-import { type ApiEnv, ApiError } from "./http.ts";
+import { type ApiEnv, ApiError, refuseCrossOrigin } from "./http.ts";
 
 export const SESSION_COOKIE = "csms_session";
 
@@ -46,11 +45,7 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
       throw new ApiError(401, "unauthenticated", "Authentication is required: log in or send a Bearer token");
     }
     // Cookie users, and the anonymous login itself (login CSRF): never on behalf of another site.
-    if (principal?.kind !== "token" && !SAFE_METHODS.has(c.req.method) && !isSameOrigin(c)) {
-      throw new ApiError(403, "forbidden", "Cross-origin request refused", {
-        origin: c.req.header("origin"),
-      });
-    }
+    if (!SAFE_METHODS.has(c.req.method)) refuseCrossOrigin(c, principal);
     await next();
   };
 }

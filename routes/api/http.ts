@@ -136,11 +136,7 @@ export class ApiRouter {
     this.app.on(def.method.toUpperCase(), honoPath, async function apiRoute(c) {
       const principal = c.get("principal") ?? null;
       checkAccess(principal, def.access);
-      if (def.acts && principal?.kind !== "token" && !isSameOrigin(c)) {
-        throw new ApiError(403, "forbidden", "Cross-origin request refused", {
-          origin: c.req.header("origin"),
-        });
-      }
+      if (def.acts) refuseCrossOrigin(c, principal);
       refuseUndecodable(c.req.url);
       refuseBadText("path", c.req.param());
       refuseBadText("query", c.req.queries());
@@ -164,6 +160,15 @@ export class ApiRouter {
       });
     });
   }
+}
+
+/**
+ * A request that acts, from a cookie user or nobody, must come from our own origin: a browser sends the
+ * cookie along with another site's request (an API token is no browser's).
+ */
+export function refuseCrossOrigin(c: Context, principal: Principal | null | undefined): void {
+  if (principal?.kind === "token" || isSameOrigin(c)) return;
+  throw new ApiError(403, "forbidden", "Cross-origin request refused", { origin: c.req.header("origin") });
 }
 
 function checkAccess(principal: Principal | null, access: Access): void {
