@@ -24,7 +24,7 @@ export const BAD_TEXT: Record<BadText, { says: string; constraint: string }> = {
 };
 
 /** What `s` holds that no store keeps as sent, NUL first; null when neither. */
-export function badText(s: string): BadText | null {
+function badText(s: string): BadText | null {
   return s.includes("\u0000") ? "nul" : s.isWellFormed() ? null : "surrogate";
 }
 
@@ -50,7 +50,7 @@ export function findBadText(value: unknown): { field: string; kind: BadText } | 
 }
 
 /** The path of the first string (or object key) of `value` that `bad` says is bad, as `findBadText`; else null. */
-export function findString(value: unknown, bad: (s: string) => boolean): string | null {
+function findString(value: unknown, bad: (s: string) => boolean): string | null {
   const stack: [unknown, string][] = [[value, ""]];
   while (stack.length > 0) {
     const [item, path] = stack.pop() as [unknown, string];
