@@ -106,11 +106,15 @@ Deno.test({
         const settings = { freeFailures: 2, baseMs: 1000, maxMs: 60_000 };
         const onA = a.backoff(settings), onB = b.backoff(settings);
         const key = "10.0.0.9 cp:CP-1";
-        assertEquals(await onA.failed(key, 1000), 0);
-        assertEquals(await onB.failed(key, 1000), 0);
-        assertEquals(await onA.failed(key, 1000), 1000, "the third failure, counted across nodes");
+        assertEquals(await onA.attempt(key, 1000), 0);
+        assertEquals(await onB.attempt(key, 1000), 0);
+        assertEquals(await onA.attempt(key, 1000), 0, "the third goes ahead, counted across nodes");
         assertEquals(await onB.retryAfterMs(key, 1500), 500);
-        assertEquals(await onB.failed(key, 1500), 2000, "doubles");
+        assertEquals(await onB.attempt(key, 1500), 500, "refused on the other node while it waits");
+        assertEquals(await onB.attempt(key, 2000), 0);
+        assertEquals(await onA.retryAfterMs(key, 2000), 2000, "doubles");
+        assertEquals(await onA.attempt(key, 2000 + 2 * 60_000 + 1), 0, "quiet for 2 x maxMs: starts over");
+        assertEquals(await onA.retryAfterMs(key, 2000 + 2 * 60_000 + 1), 0);
         await onA.succeeded(key);
         assertEquals(await onB.retryAfterMs(key, 1600), 0);
         // Parallel attempts on both nodes: counted before they are checked, so as many pass as one after another.

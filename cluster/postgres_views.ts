@@ -110,28 +110,6 @@ export class PgAuthBackoff implements AuthBackoff {
     return row ? Math.max(0, Number(row.blocked_until) - nowMs) : 0;
   }
 
-  async failed(key: string, now: number): Promise<number> {
-    const nowMs = Math.floor(now);
-    const { maxMs } = this.options;
-    // A key quiet for twice maxMs (and no longer blocked) starts over, as in MemoryAuthBackoff.
-    const [row] = await this.sql<{ failures: number; blocked_until: string }[]>`
-      insert into auth_backoff as b (key, failures, blocked_until, last_failure)
-      values (${key}, 1, 0, ${nowMs})
-      on conflict (key) do update set
-        failures = case when b.last_failure < ${Math.floor(nowMs - 2 * maxMs)} and b.blocked_until <= ${nowMs}
-          then 1 else b.failures + 1 end,
-        last_failure = ${nowMs}
-      returning failures, blocked_until`;
-    if (++this.#calls % 100 === 0) void this.#prune(nowMs).catch(() => {});
-    const delay = waitAfter(row!.failures, this.options);
-    if (delay <= 0) return 0;
-    const until = nowMs + delay;
-    const [updated] = await this.sql<{ blocked_until: string }[]>`
-      update auth_backoff set blocked_until = greatest(blocked_until, ${Math.round(until)})
-      where key = ${key} returning blocked_until`;
-    return Math.max(0, Number(updated?.blocked_until ?? until) - nowMs);
-  }
-
   async attempt(key: string, now: number): Promise<number> {
     const nowMs = Math.floor(now);
     // The row stays locked from the look at its wait to the count: the nodes' parallel attempts are admitted

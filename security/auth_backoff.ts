@@ -8,16 +8,17 @@
  * cluster/postgres_views.ts); `MemoryAuthBackoff` keeps them in this process, bounded in size. A key that stays
  * quiet for twice `maxMs` is forgotten.
  *
- * A check that is slow (a password hash) takes `attempt()` rather than `retryAfterMs()` + `failed()`: the
- * attempt is counted before the check, so attempts sent in parallel cannot all pass while none is counted yet.
+ * An attempt is counted as a failure before its credentials are checked (the check is slow: a password hash),
+ * in one step with the look at its wait, so attempts sent in parallel cannot all pass while none is counted
+ * yet; a success clears the count.
  *
  * @example
  * ```ts
  * const backoff = new MemoryAuthBackoff({ freeFailures: 1, baseMs: 1000, maxMs: 60_000 });
  * const key = backoffKey("10.0.0.9", "cp", "CP-1");
- * await backoff.failed(key, 0); // 0: the free failure
- * await backoff.failed(key, 0); // 1000
- * await backoff.retryAfterMs(key, 500); // 500
+ * await backoff.attempt(key, 0); // 0: go ahead (the free failure)
+ * await backoff.attempt(key, 0); // 0: go ahead, and the next waits 1000
+ * await backoff.attempt(key, 500); // 500: wait (not counted)
  * ```
  */
 import { parseIp } from "./ip_list.ts";
@@ -26,8 +27,6 @@ import { setMostRecent } from "../model/recency.ts";
 export interface AuthBackoff {
   /** How long until `key` may try again (0: now). */
   retryAfterMs(key: string, nowMs: number): Promise<number>;
-  /** Records a failure; returns the wait it imposed (0 while failures are free). */
-  failed(key: string, nowMs: number): Promise<number>;
   /**
    * Counts an attempt as a failure before it is checked, in one step with the check of the wait: 0 when it
    * may go ahead, else the wait (and nothing is counted). A success afterwards clears the count as usual.
@@ -95,10 +94,6 @@ export class MemoryAuthBackoff implements AuthBackoff {
     return Promise.resolve(entry ? Math.max(0, entry.blockedUntil - nowMs) : 0);
   }
 
-  failed(key: string, nowMs: number): Promise<number> {
-    return Promise.resolve(this.#count(key, nowMs));
-  }
-
   attempt(key: string, nowMs: number): Promise<number> {
     // No await between the look and the count: one process admits its parallel attempts one at a time.
     const entry = this.#current(key, nowMs);
@@ -113,8 +108,8 @@ export class MemoryAuthBackoff implements AuthBackoff {
     return Promise.resolve();
   }
 
-  /** Counts a failure of `key`; returns the wait it imposed. */
-  #count(key: string, nowMs: number): number {
+  /** Counts a failure of `key`. */
+  #count(key: string, nowMs: number): void {
     const entry = this.#current(key, nowMs) ?? { failures: 0, blockedUntil: 0, lastFailure: nowMs };
     entry.failures++;
     entry.lastFailure = nowMs;
@@ -122,7 +117,6 @@ export class MemoryAuthBackoff implements AuthBackoff {
     if (delay > 0) entry.blockedUntil = Math.max(entry.blockedUntil, nowMs + delay);
     // Re-inserted so the map's order is least recently failed first.
     setMostRecent(this.#entries, key, entry, this.#maxKeys);
-    return delay > 0 ? entry.blockedUntil - nowMs : 0;
   }
 
   get size(): number {

@@ -4,20 +4,24 @@ import { backoffKey, backoffSource, MemoryAuthBackoff } from "./auth_backoff.ts"
 Deno.test("MemoryAuthBackoff lets the free failures through, then doubles the wait up to the maximum", async () => {
   const b = new MemoryAuthBackoff({ freeFailures: 2, baseMs: 1000, maxMs: 5000 });
   const k = backoffKey("10.0.0.1", "cp", "CP-1");
-  assertEquals(await b.failed(k, 0), 0);
-  assertEquals(await b.failed(k, 0), 0);
+  assertEquals(await b.attempt(k, 0), 0);
+  assertEquals(await b.attempt(k, 0), 0);
   assertEquals(await b.retryAfterMs(k, 0), 0);
-  assertEquals(await b.failed(k, 0), 1000);
+  assertEquals(await b.attempt(k, 0), 0, "the third goes ahead and starts the wait");
   assertEquals(await b.retryAfterMs(k, 400), 600);
-  assertEquals(await b.failed(k, 1000), 2000);
-  assertEquals(await b.failed(k, 3000), 4000);
-  assertEquals(await b.failed(k, 7000), 5000);
+  assertEquals(await b.attempt(k, 400), 600, "refused while it waits, and not counted");
+  assertEquals(await b.attempt(k, 1000), 0);
+  assertEquals(await b.retryAfterMs(k, 1000), 2000);
+  assertEquals(await b.attempt(k, 3000), 0);
+  assertEquals(await b.retryAfterMs(k, 3000), 4000);
+  assertEquals(await b.attempt(k, 7000), 0);
+  assertEquals(await b.retryAfterMs(k, 7000), 5000, "at most maxMs");
   assertEquals(await b.retryAfterMs(k, 12_000), 0);
 });
 
 Deno.test("MemoryAuthBackoff keys a source together with what it tried; a success clears only that key", async () => {
   const b = new MemoryAuthBackoff({ freeFailures: 0, baseMs: 100, maxMs: 10_000 });
-  await b.failed(backoffKey("10.0.0.1", "cp", "X"), 0);
+  await b.attempt(backoffKey("10.0.0.1", "cp", "X"), 0);
   assertEquals(await b.retryAfterMs(backoffKey("10.0.0.1", "cp", "X"), 0), 100);
   assertEquals(await b.retryAfterMs(backoffKey("10.0.0.2", "cp", "X"), 0), 0, "another source");
   assertEquals(await b.retryAfterMs(backoffKey("10.0.0.1", "cp", "Y"), 0), 0, "another id");
@@ -41,9 +45,14 @@ Deno.test("backoffSource() keys IPv6 by /64 and IPv4-mapped addresses by their I
 
 Deno.test("MemoryAuthBackoff forgets quiet keys and stays within maxKeys", async () => {
   const b = new MemoryAuthBackoff({ freeFailures: 0, baseMs: 100, maxMs: 1000, maxKeys: 3 });
-  await b.failed("a", 0);
-  assertEquals(await b.failed("a", 3000), 100);
-  for (const k of ["b", "c", "d", "e"]) await b.failed(k, 3000);
+  await b.attempt("a", 0);
+  await b.attempt("a", 3000);
+  assertEquals(
+    await b.retryAfterMs("a", 3000),
+    100,
+    "forgotten after 2 x maxMs: counted from the first again",
+  );
+  for (const k of ["b", "c", "d", "e"]) await b.attempt(k, 3000);
   assertEquals(b.size, 3);
   assertEquals(await b.retryAfterMs("a", 3000), 0);
 });

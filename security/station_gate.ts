@@ -146,12 +146,13 @@ export class StationGate {
     }
 
     try {
-      // Checked before the key, so a guesser cannot go on guessing while it waits.
-      const wait = await backoff.retryAfterMs(key, nowMs);
+      // Counted before the key is checked (a success clears it), so a guesser cannot go on guessing while it
+      // waits, nor get more guesses by sending its handshakes in parallel.
+      const wait = await backoff.attempt(key, nowMs);
       if (wait > 0) return this.#rateLimited(client, id, wait, nowMs);
       const problem = await this.#basicAuthProblem(request, id, record?.authorizationKeyHash ?? null);
       if (problem) {
-        const result = refuse(401, problem, "station_auth_failed", await backoff.failed(key, nowMs));
+        const result = refuse(401, problem, "station_auth_failed", await backoff.retryAfterMs(key, nowMs));
         // The operator's log says which; the station hears one answer, so nobody learns who has a key.
         return CREDENTIALS_REFUSED.has(problem)
           ? { ...result, told: "Wrong charge point id or AuthorizationKey" }

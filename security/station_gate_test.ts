@@ -22,7 +22,7 @@ Deno.test("StationGate: a back-off that cannot be reached (PostgreSQL in a clust
   const unreachable = () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432"));
   const gate = new StationGate({
     store: { get: () => Promise.resolve(null) } as unknown as StationSecurityStore,
-    backoff: { retryAfterMs: unreachable, failed: unreachable, attempt: unreachable, succeeded: unreachable },
+    backoff: { retryAfterMs: unreachable, attempt: unreachable, succeeded: unreachable },
     events: new SecurityEventLog(logger, now),
     logger,
     now,

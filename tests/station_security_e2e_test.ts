@@ -216,6 +216,35 @@ Deno.test("failed station auth backs off per source and id with 429 and Retry-Af
   }
 });
 
+Deno.test("40 wrong AuthorizationKeys sent at once get no more guesses than 40 one after another", async () => {
+  const server = await startApiServer({ AUTH_FREE_FAILURES: "2", AUTH_BACKOFF_BASE_S: "60" });
+  try {
+    await server.json("/api/v1/station-security/CP-RACE", {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: KEY },
+    });
+    const url = `${server.wsUrl}/CP-RACE`;
+    // Each handshake waits for a key hash check: in parallel, they all overlap it.
+    const results = await Promise.all(
+      Array.from(
+        { length: 40 },
+        (_, i) => attempt(url, { headers: basic("CP-RACE", `wrong-key-number-${i}`) }),
+      ),
+    );
+    const statuses = results.map((a) => a.open ? 101 : a.status).sort();
+    // The two free failures and the one that starts the wait are guesses; nobody else gets one.
+    assertEquals(statuses, [...Array(3).fill(401), ...Array(37).fill(429)]);
+    const right = await attempt(url, { headers: basic("CP-RACE", KEY) });
+    assertEquals(right.open ? 101 : right.status, 429, "the guesser waits, even with the right key");
+    const failed = await server.json(
+      "/api/v1/security-events?kind=station_auth_failed&chargePointId=CP-RACE",
+    );
+    assertEquals(failed.body.items.length, 3);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("failed operator logins back off per source and username with 429, and are security events", async () => {
   const server = await startApiServer({ AUTH_FREE_FAILURES: "3", AUTH_BACKOFF_BASE_S: "30" });
   try {
