@@ -70,10 +70,22 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
       )
     ) return;
     void run("AuthorizationKey generated", async () => {
-      const answer = await apiFetch<StationSecurity & { authorizationKey: string; delivered: boolean }>(
-        `${path}/authorization-key`,
-        { method: "POST" },
-      );
+      let answer;
+      try {
+        answer = await apiFetch<StationSecurity & { authorizationKey: string; delivered: boolean }>(
+          `${path}/authorization-key`,
+          { method: "POST" },
+        );
+      } catch (error) {
+        // No answer from the station: the key stays pending, and it may be the one the station holds now.
+        const pending = error instanceof ApiCallError ? error.details["authorizationKey"] : undefined;
+        if (typeof pending === "string") {
+          setNewKey(pending);
+          setCopied(false);
+          setSettings(await apiFetch<StationSecurity>(path));
+        }
+        throw error;
+      }
       const { authorizationKey, delivered: _delivered, ...rest } = answer;
       setNewKey(authorizationKey);
       setCopied(false);
@@ -128,6 +140,12 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
           <dt>AuthorizationKey</dt>
           <dd data-has-key={String(settings.hasAuthorizationKey)}>
             {settings.hasAuthorizationKey ? "set" : <span class="muted">not set</span>}
+            {settings.hasPendingAuthorizationKey && (
+              <span class="warn" data-pending-key>
+                {" "}· a new key is pending: the station may connect with either; its first connection with
+                the new one makes it the key
+              </span>
+            )}
           </dd>
         </div>
         <div>

@@ -2,8 +2,10 @@
  * Rotating a station's AuthorizationKey the OCPP way (Security Whitepaper use case A01; OCPP 2.0.1 A01): the
  * Central System sends the new key (1.6 ChangeConfiguration `AuthorizationKey`, 2.0.1 SetVariables
  * `SecurityCtrlr.BasicAuthPassword`); a station that accepts it reconnects with it, so its hash must be
- * stored by then. Pure: what to send, and which key an answer says the station took.
+ * stored by then. Pure: what to send, which key an answer says the station took, and how a pending key (sent,
+ * its acceptance not known yet) is settled.
  */
+import type { StationSecurityRecord } from "../store/station_security.ts";
 
 /** 20 random bytes as 40 hex characters, the largest AuthorizationKey the whitepaper describes. */
 export function newAuthorizationKey(): string {
@@ -69,4 +71,38 @@ interface SetVariableResult extends NamedVariable {
 function isBasicAuthPassword(v: NamedVariable): boolean {
   return v.component.name === "SecurityCtrlr" && v.variable.name === "BasicAuthPassword" &&
     (v.attributeType ?? "Actual") === "Actual";
+}
+
+/**
+ * The record once the pending key `hash` is settled, or undefined when there is nothing to write.
+ *
+ * Taken (the station accepted it, or connected with it): it becomes the key, also when another generated key
+ * is pending by now (that one stays pending: the station holds `hash`, whatever was sent after). Nothing
+ * changes when no key is pending any more: it was settled already (the station reconnected with it before its
+ * answer was read), or an operator set a key since. Not taken: it is forgotten if it is still the pending one.
+ *
+ * @example
+ * ```ts
+ * const stored = { chargePointId: "CP-1", securityProfile: 1 as const, authorizationKeyHash: "old",
+ *   pendingAuthorizationKeyHash: "new", allowedIps: [], updatedBy: "user:root", createdAt: "t0", updatedAt: "t0" };
+ * withPendingKeySettled(stored, "new", true, "station", "t1")?.authorizationKeyHash; // "new"
+ * ```
+ */
+export function withPendingKeySettled(
+  stored: StationSecurityRecord | null,
+  hash: string,
+  taken: boolean,
+  by: string,
+  at: string,
+): StationSecurityRecord | undefined {
+  if (stored?.pendingAuthorizationKeyHash === undefined) return undefined;
+  const ours = stored.pendingAuthorizationKeyHash === hash;
+  if (!ours && !taken) return undefined;
+  const { pendingAuthorizationKeyHash: _settled, ...rest } = stored;
+  return {
+    ...(ours ? rest : stored),
+    ...(taken ? { authorizationKeyHash: hash } : {}),
+    updatedBy: by,
+    updatedAt: at,
+  };
 }

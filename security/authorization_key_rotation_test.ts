@@ -1,5 +1,10 @@
 import { assertEquals, assertMatch } from "@std/assert";
-import { keyAccepted, keyDelivery, newAuthorizationKey } from "./authorization_key_rotation.ts";
+import {
+  keyAccepted,
+  keyDelivery,
+  newAuthorizationKey,
+  withPendingKeySettled,
+} from "./authorization_key_rotation.ts";
 
 Deno.test("a new AuthorizationKey is 40 hex characters, never the same twice", () => {
   const key = newAuthorizationKey();
@@ -31,4 +36,40 @@ Deno.test("a key a station accepted is found in its answer, in either dialect; n
   assertEquals(keyAccepted(set.action, set.payload, result("Accepted")), "p".repeat(20));
   assertEquals(keyAccepted(set.action, set.payload, result("Rejected")), null);
   assertEquals(keyAccepted("Reset", set.payload, result("Accepted")), null);
+});
+
+Deno.test("withPendingKeySettled() makes a taken key the key and forgets a refused one, only while pending", () => {
+  const stored = {
+    chargePointId: "CP-1",
+    securityProfile: 1 as const,
+    authorizationKeyHash: "old",
+    pendingAuthorizationKeyHash: "new",
+    allowedIps: [],
+    updatedBy: "user:root",
+    createdAt: "t0",
+    updatedAt: "t0",
+  };
+  const { pendingAuthorizationKeyHash: _, ...settled } = stored;
+  assertEquals(withPendingKeySettled(stored, "new", true, "station", "t1"), {
+    ...settled,
+    authorizationKeyHash: "new",
+    updatedBy: "station",
+    updatedAt: "t1",
+  });
+  assertEquals(withPendingKeySettled(stored, "new", false, "user:root", "t1"), {
+    ...settled,
+    updatedAt: "t1",
+  });
+  assertEquals(
+    withPendingKeySettled(stored, "other", false, "user:root", "t1"),
+    undefined,
+    "not ours to forget",
+  );
+  assertEquals(
+    withPendingKeySettled(stored, "sent-before", true, "user:root", "t1"),
+    { ...stored, authorizationKeyHash: "sent-before", updatedAt: "t1" },
+    "the station took an earlier key: it is the key, the later one stays pending",
+  );
+  assertEquals(withPendingKeySettled(settled, "new", true, "user:root", "t1"), undefined, "settled already");
+  assertEquals(withPendingKeySettled(null, "new", true, "user:root", "t1"), undefined);
 });

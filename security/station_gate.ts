@@ -5,7 +5,8 @@
  * - address: global ALLOWED_IPS, then the station's own allow-list, on the client address (X-Forwarded-For /
  *   X-Real-IP only from a trusted proxy);
  * - profile 1: HTTP Basic auth, username = charge point id, password = the station's AuthorizationKey,
- *   verified against its salted hash; profile 2: the same over TLS (our own, or a trusted proxy's per
+ *   verified against its salted hash (or a key it was sent whose acceptance is not known yet: the first
+ *   handshake with that one makes it the key); profile 2: the same over TLS (our own, or a trusted proxy's per
  *   X-Forwarded-Proto); profile 3: a client certificate the trusted proxy verified (its verify header says
  *   SUCCESS) whose subject CN is the charge point id;
  * - failures are answered 401 (with WWW-Authenticate) or 403 and recorded as security events; wrong Basic
@@ -16,7 +17,12 @@
  */
 import type { Logger } from "../logger.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
-import type { SecurityProfile, StationSecurityStore } from "../store/station_security.ts";
+import type {
+  SecurityProfile,
+  StationSecurityRecord,
+  StationSecurityStore,
+} from "../store/station_security.ts";
+import { withPendingKeySettled } from "./authorization_key_rotation.ts";
 import { type AuthBackoff, backoffKey, backoffSource } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
@@ -69,6 +75,8 @@ export type GateResult =
   };
 
 const NO_KEY = "No AuthorizationKey is set for this station";
+/** Not a problem: the station used the key it was sent whose acceptance is not known yet. */
+const PENDING_KEY_USED = "pending key used";
 const WRONG_USERNAME = "Basic auth username is not the charge point id";
 const WRONG_KEY = "Wrong AuthorizationKey";
 /** Refusals whose difference would tell a guesser which stations have a key. */
@@ -150,7 +158,12 @@ export class StationGate {
       // waits, nor get more guesses by sending its handshakes in parallel.
       const wait = await backoff.attempt(key, nowMs);
       if (wait > 0) return this.#rateLimited(client, id, wait, nowMs);
-      const problem = await this.#basicAuthProblem(request, id, record?.authorizationKeyHash ?? null);
+      const problem = await this.#basicAuthProblem(request, id, record);
+      if (problem === PENDING_KEY_USED) {
+        await backoff.succeeded(key);
+        await this.#confirmPendingKey(id, record!.pendingAuthorizationKeyHash!);
+        return { ok: true, client, profile };
+      }
       if (problem) {
         const result = refuse(401, problem, "station_auth_failed", await backoff.retryAfterMs(key, nowMs));
         // The operator's log says which; the station hears one answer, so nobody learns who has a key.
@@ -193,7 +206,38 @@ export class StationGate {
     return { ok: false, client, status: 429, reason, headers: { "retry-after": String(seconds) } };
   }
 
-  async #basicAuthProblem(request: Request, id: string, keyHash: string | null): Promise<string | null> {
+  /**
+   * The station proved it holds the key it was sent: that key is its key from now on (the gate is not told
+   * when a command's answer is read, nor whether it ever will be). A store that fails leaves the key pending,
+   * still accepted: the station is let in all the same.
+   */
+  async #confirmPendingKey(id: string, hash: string): Promise<void> {
+    try {
+      const { before, after } = await this.deps.store.change(
+        id,
+        (stored) => withPendingKeySettled(stored, hash, true, "station", this.deps.now().toISOString()),
+      );
+      if (after === before) return;
+      this.deps.events.record({
+        kind: "station_security_changed",
+        chargePointId: id,
+        principal: "station",
+        reason: "AuthorizationKey confirmed: the station connected with the key it was sent",
+      });
+    } catch (error) {
+      this.deps.logger.warn("cannot confirm a station's pending AuthorizationKey", {
+        chargePointId: id,
+        error: String(error),
+      });
+    }
+  }
+
+  /** What is wrong with the Basic credentials (null: the key; PENDING_KEY_USED: the key it was sent). */
+  async #basicAuthProblem(
+    request: Request,
+    id: string,
+    record: StationSecurityRecord | null,
+  ): Promise<string | null> {
     const header = request.headers.get("authorization");
     if (header === null) return "Basic authentication required";
     const match = /^Basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(header);
@@ -209,16 +253,19 @@ export class StationGate {
     const colon = decoded.startsWith(`${id}:`) ? id.length : decoded.indexOf(":");
     const username = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? "" : decoded.slice(colon + 1);
-    if (keyHash === null) {
+    const keyHash = record?.authorizationKeyHash ?? null;
+    const pendingHash = record?.pendingAuthorizationKeyHash;
+    if (keyHash === null && pendingHash === undefined) {
       // The same work as a real check, so timing does not tell which stations have a key.
       this.#dummyHash ??= hashAuthorizationKey("not a real authorization key");
       await verifyPassword(password, await this.#dummyHash);
       return NO_KEY;
     }
-    const ok = await verifyPassword(password, keyHash);
+    const ok = keyHash !== null && await verifyPassword(password, keyHash);
+    const pendingOk = !ok && pendingHash !== undefined && await verifyPassword(password, pendingHash);
     // OCPP 1.6 Security Whitepaper §3.2.1: the username is the charge point identity.
     if (username !== id) return WRONG_USERNAME;
-    return ok ? null : WRONG_KEY;
+    return ok ? null : pendingOk ? PENDING_KEY_USED : WRONG_KEY;
   }
 
   #certificateProblem(request: Request, client: ClientInfo, id: string): string | null {

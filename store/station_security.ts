@@ -19,6 +19,12 @@ export interface StationSecurityRecord {
   securityProfile: SecurityProfile | null;
   /** `pbkdf2-sha256$<iterations>$<salt>$<hash>`; null when no key is set. */
   authorizationKeyHash: string | null;
+  /**
+   * A key sent to the station whose acceptance is not known yet (its answer is awaited, timed out or was
+   * lost): the gate takes it beside `authorizationKeyHash`, so a station that took it is never locked out, and
+   * the first handshake with it makes it the key. Absent when there is none.
+   */
+  pendingAuthorizationKeyHash?: string;
   /** Addresses or CIDRs the station may connect from; empty: any (within ALLOWED_IPS). */
   allowedIps: string[];
   /** Who changed it last (`user:alice`, `token:provisioning`). */

@@ -118,3 +118,109 @@ Deno.test("a generated key goes to the connected station first and is stored onl
     await server.close();
   }
 });
+
+/** A connected station at profile 1 whose ChangeConfiguration runs `onKey` (see the tests below). */
+async function stationWithKey(
+  server: Awaited<ReturnType<typeof startApiServer>>,
+  id: string,
+  onKey: (value: string) => Promise<{ status: string }> | { status: string },
+) {
+  await server.json(`/api/v1/station-security/${id}`, {
+    method: "PATCH",
+    body: { securityProfile: 1, authorizationKey: KEY },
+  });
+  const station = await connectSecureStation(server.wsUrl, id, { password: KEY });
+  station.handle("ChangeConfiguration", ({ params }: { params: { value: string } }) => onKey(params.value));
+  return station;
+}
+
+Deno.test("a station that takes a generated key and reconnects before answering is let in with it", async () => {
+  const server = await startApiServer();
+  const url = `${server.wsUrl}/CP-FAST`;
+  try {
+    let reconnected: Awaited<ReturnType<typeof attempt>> | undefined;
+    const station = await stationWithKey(server, "CP-FAST", async (value) => {
+      // The new connection replaces this one: the answer below never reaches the server.
+      reconnected = await attempt(url, { headers: basic("CP-FAST", value) });
+      return { status: "Accepted" };
+    });
+    try {
+      const answer = await server.api("/api/v1/station-security/CP-FAST/authorization-key", {
+        method: "POST",
+      });
+      assertEquals(answer.headers.get("cache-control"), "no-store", "it holds the key");
+      const res = { status: answer.status, body: await answer.json() };
+      assertEquals([res.status, res.body.error, res.body.details.pending], [504, "station_timeout", true]);
+      assert(reconnected?.open, "the handshake with the key it was sent passed");
+      await reconnected.close();
+      const key: string = res.body.details.authorizationKey;
+      const settings = await server.json("/api/v1/station-security/CP-FAST");
+      assertEquals(
+        [settings.body.hasAuthorizationKey, settings.body.hasPendingAuthorizationKey],
+        [true, false],
+        "the handshake made it the key",
+      );
+      assertEquals(await opens(url, "CP-FAST", key), 101);
+      assertEquals(await opens(url, "CP-FAST", KEY), 401, "the old key is over");
+      const events = await server.json("/api/v1/security-events?chargePointId=CP-FAST", { as: "operator" });
+      assert(
+        events.body.items.some((e: { principal: string; reason: string }) =>
+          e.principal === "station" && e.reason.includes("connected with the key it was sent")
+        ),
+        JSON.stringify(events.body.items),
+      );
+    } finally {
+      await closeStation(station);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a generated key whose answer never comes stays pending beside the old key, and is not lost", async () => {
+  const server = await startApiServer({ CALL_TIMEOUT_MS: "1000" });
+  const url = `${server.wsUrl}/CP-SLOW`;
+  try {
+    const station = await stationWithKey(server, "CP-SLOW", () => new Promise(() => {}));
+    let key: string;
+    try {
+      const res = await server.json("/api/v1/station-security/CP-SLOW/authorization-key", { method: "POST" });
+      assertEquals([res.status, res.body.details.pending], [504, true]);
+      key = res.body.details.authorizationKey;
+      assertEquals(key.length, 40);
+      const settings = await server.json("/api/v1/station-security/CP-SLOW");
+      assertEquals([settings.body.hasAuthorizationKey, settings.body.hasPendingAuthorizationKey], [
+        true,
+        true,
+      ]);
+    } finally {
+      await closeStation(station);
+    }
+    // Whichever key the station holds now, it gets in; the first connection with the new one settles it.
+    assertEquals(await opens(url, "CP-SLOW", KEY), 101);
+    assertEquals(await opens(url, "CP-SLOW", "not-the-key-at-all-0000"), 401);
+    assertEquals(await opens(url, "CP-SLOW", key), 101);
+    assertEquals(await opens(url, "CP-SLOW", KEY), 401);
+    assertEquals(
+      (await server.json("/api/v1/station-security/CP-SLOW")).body.hasPendingAuthorizationKey,
+      false,
+    );
+    // A key set by hand ends a pending one.
+    const again = await stationWithKey(server, "CP-SLOW", () => new Promise(() => {}));
+    try {
+      const res = await server.json("/api/v1/station-security/CP-SLOW/authorization-key", { method: "POST" });
+      assertEquals(res.status, 504);
+      key = res.body.details.authorizationKey;
+    } finally {
+      await closeStation(again);
+    }
+    await server.json("/api/v1/station-security/CP-SLOW", {
+      method: "PATCH",
+      body: { authorizationKey: NEW_KEY },
+    });
+    assertEquals(await opens(url, "CP-SLOW", key), 401);
+    assertEquals(await opens(url, "CP-SLOW", NEW_KEY), 101);
+  } finally {
+    await server.close();
+  }
+});

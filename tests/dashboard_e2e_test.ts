@@ -333,7 +333,8 @@ Deno.test({
     `dashboard: an admin generates a station's AuthorizationKey and sets profile 1; the station gets in with it, a wrong key is refused and shows in the security events${SKIP_REASON}`,
   ignore: skip,
   async fn() {
-    const server = await startApiServer();
+    // A short command timeout: the station below never answers one.
+    const server = await startApiServer({ CALL_TIMEOUT_MS: "1500" });
     let browser: Browser | undefined;
     let station: Station | undefined;
     const errors: string[] = [];
@@ -404,8 +405,23 @@ Deno.test({
       assertEquals(none.open ? "open" : none.status, 401);
       station = await connectStation(server.wsUrl, "CP-SEC", { password: key });
       assertEquals(typeof (await station.call("Heartbeat", {})).currentTime, "string");
+
+      // A new key for a station that never answers: shown all the same, pending, and it lets the station in.
+      station.handle("ChangeConfiguration", () => new Promise(() => {}));
+      page.once("dialog", (dialog) => void dialog.accept());
+      await panel.getByRole("button", { name: "Generate AuthorizationKey" }).click();
+      await panel.locator("[data-pending-key]").waitFor();
+      await panel.getByText("the new AuthorizationKey stays pending").waitFor();
+      const pendingKey = await panel.getByLabel("New AuthorizationKey for CP-SEC").inputValue();
+      assert(/^[0-9a-f]{40}$/.test(pendingKey) && pendingKey !== key, `pending key ${pendingKey}`);
+      assertEquals(errors.splice(0).filter((e) => !e.includes("status of 504")), []);
+      await closeStation(station);
+      station = await connectStation(server.wsUrl, "CP-SEC", { password: pendingKey });
       await closeStation(station);
       station = undefined;
+      await page.reload();
+      await panel.locator('[data-has-key="true"]').waitFor();
+      assertEquals(await panel.locator("[data-pending-key]").count(), 0, "its connection settled it");
 
       // An operator sees the refusals on the Security page (and no Security panel on the station page).
       await context.close();
@@ -424,7 +440,11 @@ Deno.test({
       assertStringIncludes(await failed.first().innerText(), "401");
       const changes = operatorPage.locator('tr[data-security-event="station_security_changed"]');
       assert((await changes.count()) >= 4, "the settings changes are listed");
-      assertStringIncludes(await changes.first().innerText(), "user:root");
+      assertStringIncludes(
+        await changes.first().innerText(),
+        "the station connected with the key it was sent",
+      );
+      assertStringIncludes(await changes.nth(1).innerText(), "user:root");
       // Filtered by kind.
       await operatorPage.getByLabel("Kind").selectOption("station_auth_failed");
       await operatorPage.getByRole("button", { name: "Filter" }).click();

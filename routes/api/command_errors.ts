@@ -40,3 +40,9 @@ export function commandApiError(error: unknown): unknown {
   }
   return error;
 }
+
+/** Whether a command that failed so may have been carried out: sent, and no valid answer came back. */
+export function outcomeUnknown(error: unknown): boolean {
+  return error instanceof CallTimeoutError || error instanceof AnswerLostError ||
+    error instanceof InvalidResponseError;
+}

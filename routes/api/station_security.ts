@@ -16,11 +16,16 @@ import { ipEntryProblem } from "../../security/ip_list.ts";
 import type { Security } from "../../security/mod.ts";
 import { SECURITY_EVENT_KINDS } from "../../security/security_events.ts";
 import { hashAuthorizationKey } from "../../security/station_gate.ts";
-import { keyAccepted, keyDelivery, newAuthorizationKey } from "../../security/authorization_key_rotation.ts";
+import {
+  keyAccepted,
+  keyDelivery,
+  newAuthorizationKey,
+  withPendingKeySettled,
+} from "../../security/authorization_key_rotation.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
 import { type AnsweredCommand, dialectOfStation } from "./commands.ts";
-import { commandApiError } from "./command_errors.ts";
+import { commandApiError, outcomeUnknown } from "./command_errors.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry } from "../../actors/registry.ts";
@@ -58,6 +63,9 @@ export const StationSecurityView = z.object({
   securityProfile: Profile.nullable(),
   effectiveProfile: Profile.describe("The profile enforced: its own, else SECURITY_PROFILE"),
   hasAuthorizationKey: z.boolean(),
+  hasPendingAuthorizationKey: z.boolean().describe(
+    "A generated key was sent and its acceptance is not known: the station may connect with it or its key",
+  ),
   allowedIps: z.array(z.string()),
   updatedBy: z.string().nullable(),
   updatedAt: z.string().nullable(),
@@ -111,11 +119,25 @@ export interface StationSecurityWriter {
    * station accepted is stored, so its reconnect with the new key passes; the station closes by itself.
    */
   adoptAnsweredKey(answer: AnsweredCommand): Promise<void>;
+  /**
+   * Settles the pending key `hash` (`taken`: it becomes the key, else it is forgotten) unless another key
+   * replaced it meanwhile; gives the record as stored.
+   */
+  settlePendingKey(
+    id: string,
+    hash: string,
+    taken: boolean,
+    by: string | null,
+    why: string,
+  ): Promise<StationSecurityRecord | null>;
 }
 
 interface SecurityChange {
   securityProfile?: SecurityProfile | null;
+  /** A new key (null: none) ends any pending key too. */
   keyHash?: string | null;
+  /** A key sent to the station whose acceptance is not known yet. */
+  pendingKeyHash?: string;
   allowedIps?: string[];
 }
 
@@ -150,6 +172,8 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     // Applied to the record as stored when written: two changes at once both stay, and the rule below is
     // checked against what is really stored (a key removed meanwhile cannot leave profile 1 without one).
     const { before: existing, after } = await store.change(id, (existing) => {
+      const pending = change.pendingKeyHash ??
+        (change.keyHash !== undefined ? undefined : existing?.pendingAuthorizationKeyHash);
       const record: StationSecurityRecord = {
         chargePointId: id,
         securityProfile: change.securityProfile !== undefined
@@ -158,6 +182,7 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
         authorizationKeyHash: change.keyHash !== undefined
           ? change.keyHash
           : existing?.authorizationKeyHash ?? null,
+        ...(pending !== undefined ? { pendingAuthorizationKeyHash: pending } : {}),
         allowedIps: change.allowedIps ?? existing?.allowedIps ?? [],
         updatedBy: by ?? "unknown",
         createdAt: existing?.createdAt ?? at,
@@ -195,24 +220,60 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     ], false);
   };
 
-  return { save, dropIfChanged, adoptAnsweredKey };
+  const settlePendingKey = async (
+    id: string,
+    hash: string,
+    taken: boolean,
+    by: string | null,
+    why: string,
+  ) => {
+    const principal = by ?? "unknown";
+    const { before, after } = await store.change(
+      id,
+      (stored) => withPendingKeySettled(stored, hash, taken, principal, now().toISOString()),
+    );
+    if (after !== before) {
+      security.events.record({ kind: "station_security_changed", chargePointId: id, principal, reason: why });
+    }
+    return after;
+  };
+
+  return { save, dropIfChanged, adoptAnsweredKey, settlePendingKey };
 }
 
 export function addStationSecurityRoutes(router: ApiRouter, options: StationSecurityRouteOptions): void {
   const { security, registry } = options;
-  const { save, dropIfChanged } = stationSecurityWriter(options);
+  const { save, dropIfChanged, settlePendingKey } = stationSecurityWriter(options);
 
-  /** Sends `key` to the connected station; throws 409 unless it accepts it (then nothing is to be stored). */
-  const deliverKey = async (id: string, key: string, by: string | null) => {
+  /**
+   * Sends `key` (stored as pending: `hash`) to the connected station and settles it by the answer: accepted,
+   * it is the key; refused or never sent, it is forgotten (409 or the command's error); when the answer is
+   * unknown (timed out, connection lost, invalid) it stays pending, accepted beside the old key, and the error
+   * carries it (the station may have taken it: the operator must not lose it).
+   */
+  const deliverKey = async (id: string, key: string, hash: string, by: string | null) => {
     const dialect = await dialectOfStation(options, id, "ChangeConfiguration");
     const { action, payload } = keyDelivery(dialect.protocol.subprotocol, key);
+    const forget = (why: string) => settlePendingKey(id, hash, false, by, why);
     let answer: unknown;
     try {
       answer = await registry.send(id, action, payload, { requestedBy: by ?? "unknown", force: true });
     } catch (error) {
-      throw commandApiError(error);
+      const failure = commandApiError(error);
+      if (failure instanceof ApiError && outcomeUnknown(error)) {
+        throw new ApiError(
+          failure.status as 502 | 504,
+          failure.code,
+          `${failure.message}; the new AuthorizationKey stays pending: the station may connect with it or the ` +
+            "old one, and its first connection with it makes it the key",
+          { ...failure.details, authorizationKey: key, pending: true },
+        );
+      }
+      await forget("Pending AuthorizationKey dropped: it did not reach the station");
+      throw failure;
     }
     if (keyAccepted(action, payload, answer) === null) {
+      await forget("Pending AuthorizationKey dropped: the station did not accept it");
       throw new ApiError(
         409,
         "command_refused",
@@ -232,6 +293,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     securityProfile: r?.securityProfile ?? null,
     effectiveProfile: r?.securityProfile ?? security.defaultProfile,
     hasAuthorizationKey: (r?.authorizationKeyHash ?? null) !== null,
+    hasPendingAuthorizationKey: r?.pendingAuthorizationKeyHash !== undefined,
     allowedIps: r?.allowedIps ?? [],
     updatedBy: r?.updatedBy ?? null,
     updatedAt: r?.updatedAt ?? null,
@@ -318,7 +380,10 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     description:
       "A connected station is sent the key first (OCPP 1.6 ChangeConfiguration AuthorizationKey, " +
       "2.0.1 SetVariables SecurityCtrlr.BasicAuthPassword) and it is stored only when the station accepts it " +
-      "(the station then reconnects with it; 409 when it does not accept). A station that is not connected " +
+      "(the station then reconnects with it; 409 when it does not accept). Until the answer is read the key " +
+      "is pending: the station may connect with it or its old key, and its first connection with the new one " +
+      "makes it the key. When no answer comes (504) it stays pending and the error's details carry it " +
+      "(`authorizationKey`, `pending: true`). A station that is not connected " +
       "gets the key stored at once: give it to the station another way before it reconnects at profile 1 or 2. " +
       "With `deliver=false` (a leaked key: the connected one may be an impostor) the key is stored at once and " +
       "a connected station is closed (4002), as a PATCH of the key does.",
@@ -343,14 +408,27 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       },
     },
   }, async (c, { params, query, principal }) => {
+    // Also on errors: one that leaves the key pending carries it.
+    c.header("cache-control", "no-store");
     const key = newAuthorizationKey();
+    const hash = await hashAuthorizationKey(key);
     const by = principal ? principalLabel(principal) : null;
     const delivered = (query.deliver ?? true) && registry.isConnected(params.id);
-    if (delivered) await deliverKey(params.id, key, by);
-    const record = await save(params.id, by, { keyHash: await hashAuthorizationKey(key) }, [
-      delivered ? "AuthorizationKey generated and accepted by the station" : "AuthorizationKey generated",
-    ], !delivered);
-    c.header("cache-control", "no-store");
+    let record: StationSecurityRecord | null;
+    if (delivered) {
+      // Pending before it is sent: a station that takes it and reconnects at once is let in with it.
+      await save(
+        params.id,
+        by,
+        { pendingKeyHash: hash },
+        ["AuthorizationKey generated and sent (pending)"],
+        false,
+      );
+      await deliverKey(params.id, key, hash, by);
+      record = await settlePendingKey(params.id, hash, true, by, "AuthorizationKey accepted by the station");
+    } else {
+      record = await save(params.id, by, { keyHash: hash }, ["AuthorizationKey generated"]);
+    }
     return c.json({ ...view(params.id, record), authorizationKey: key, delivered });
   });
 

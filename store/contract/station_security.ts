@@ -126,6 +126,11 @@ export function stationSecurityContract(
     });
     await store.put(r);
     assertEquals(await store.get("CP-1"), r);
+    const pending = { ...r, pendingAuthorizationKeyHash: "pbkdf2-sha256$1$c2FsdA$bmV4dA" };
+    await store.put(pending);
+    assertEquals(await store.get("CP-1"), pending, "a pending key round-trips");
+    await store.put(r);
+    assertEquals(await store.get("CP-1"), r, "and goes when a record without one replaces it");
   });
 
   test("put() replaces, and null profile and null key round-trip", async (store) => {

@@ -35,6 +35,7 @@ interface Row {
   charge_point_id: string;
   security_profile: number | null;
   authorization_key_hash: string | null;
+  pending_authorization_key_hash: string | null;
   allowed_ips: string[];
   updated_by: string;
   created_at: Date;
@@ -46,6 +47,9 @@ function toRecord(r: Row): StationSecurityRecord {
     chargePointId: r.charge_point_id,
     securityProfile: r.security_profile === null ? null : (r.security_profile as SecurityProfile),
     authorizationKeyHash: r.authorization_key_hash,
+    ...(r.pending_authorization_key_hash !== null
+      ? { pendingAuthorizationKeyHash: r.pending_authorization_key_hash }
+      : {}),
     allowedIps: r.allowed_ips,
     updatedBy: r.updated_by,
     createdAt: r.created_at.toISOString(),
@@ -127,12 +131,15 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
 async function upsert(sql: Sql | TransactionSql, r: StationSecurityRecord): Promise<void> {
   await sql`
     insert into station_security
-      (charge_point_id, security_profile, authorization_key_hash, allowed_ips, updated_by, created_at, updated_at)
-    values (${r.chargePointId}, ${r.securityProfile}, ${r.authorizationKeyHash}, ${sql.array(r.allowedIps)},
-      ${r.updatedBy}, ${r.createdAt}, ${r.updatedAt})
+      (charge_point_id, security_profile, authorization_key_hash, pending_authorization_key_hash, allowed_ips,
+        updated_by, created_at, updated_at)
+    values (${r.chargePointId}, ${r.securityProfile}, ${r.authorizationKeyHash},
+      ${r.pendingAuthorizationKeyHash ?? null}, ${sql.array(r.allowedIps)}, ${r.updatedBy}, ${r.createdAt},
+      ${r.updatedAt})
     on conflict (charge_point_id) do update set
       security_profile = excluded.security_profile,
       authorization_key_hash = excluded.authorization_key_hash,
+      pending_authorization_key_hash = excluded.pending_authorization_key_hash,
       allowed_ips = excluded.allowed_ips,
       updated_by = excluded.updated_by,
       created_at = excluded.created_at,

@@ -31,6 +31,7 @@ import { up as transactionsMeterStartUnknown } from "./024_transactions_meter_st
 import { steps as meterValuesKeyContext } from "./025_meter_values_key_context.ts";
 import { up as chargePointsRegistrationHeld } from "./026_charge_points_registration_held.ts";
 import { up as transactionsHighestReading } from "./027_transactions_highest_reading.ts";
+import { up as stationSecurityPendingKey } from "./028_station_security_pending_key.ts";
 
 export type Migration =
   & {
@@ -76,4 +77,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 25, name: "meter_values_key_context", steps: meterValuesKeyContext },
   { version: 26, name: "charge_points_registration_held", up: chargePointsRegistrationHeld },
   { version: 27, name: "transactions_highest_reading", up: transactionsHighestReading },
+  { version: 28, name: "station_security_pending_key", up: stationSecurityPendingKey },
 ];
