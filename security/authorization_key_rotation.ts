@@ -31,29 +31,29 @@ const BASIC_AUTH_PASSWORD = { component: { name: "SecurityCtrlr" }, variable: { 
  * "Accepted": a key that waits for a reboot (RebootRequired) is not the one the station reconnects with yet.
  */
 export function keyAccepted(action: string, request: unknown, response: unknown): string | null {
+  const sent = keySent(action, request);
+  if (sent === null) return null;
   if (action === "ChangeConfiguration") {
-    const { key, value } = request as { key?: string; value?: string };
-    const { status } = response as { status?: string };
-    return key === "AuthorizationKey" && status === "Accepted" && typeof value === "string" ? value : null;
+    return (response as { status?: string }).status === "Accepted" ? sent : null;
   }
-  if (action === "SetVariables") {
-    const data = (request as { setVariableData?: SetVariable[] }).setVariableData ?? [];
-    const results = (response as { setVariableResult?: SetVariableResult[] }).setVariableResult ?? [];
-    const sent = data.findLast(isBasicAuthPassword);
-    if (!sent) return null;
-    const result = results.findLast(isBasicAuthPassword);
-    return result?.attributeStatus === "Accepted" ? sent.attributeValue : null;
-  }
-  return null;
+  const results = (response as { setVariableResult?: SetVariableResult[] }).setVariableResult ?? [];
+  return results.findLast(isBasicAuthPassword)?.attributeStatus === "Accepted" ? sent : null;
 }
 
-/** Whether a command sets the station's AuthorizationKey (whoever may send it may make the station's key). */
-export function setsAuthorizationKey(action: string, payload: unknown): boolean {
-  if (action === "ChangeConfiguration") return (payload as { key?: string }).key === "AuthorizationKey";
-  if (action === "SetVariables") {
-    return ((payload as { setVariableData?: SetVariable[] }).setVariableData ?? []).some(isBasicAuthPassword);
+/**
+ * The AuthorizationKey a command gives the station, or null when it sets none (whoever may send one may make
+ * the station's key).
+ */
+export function keySent(action: string, payload: unknown): string | null {
+  if (action === "ChangeConfiguration") {
+    const { key, value } = payload as { key?: string; value?: string };
+    return key === "AuthorizationKey" && typeof value === "string" ? value : null;
   }
-  return false;
+  if (action === "SetVariables") {
+    const data = (payload as { setVariableData?: SetVariable[] }).setVariableData ?? [];
+    return data.findLast(isBasicAuthPassword)?.attributeValue ?? null;
+  }
+  return null;
 }
 
 interface NamedVariable {

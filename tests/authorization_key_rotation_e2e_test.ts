@@ -224,3 +224,48 @@ Deno.test("a generated key whose answer never comes stays pending beside the old
     await server.close();
   }
 });
+
+Deno.test("a key sent with ChangeConfiguration is pending until answered: taken at once or never answered, no lockout", async () => {
+  const server = await startApiServer({ CALL_TIMEOUT_MS: "1000" });
+  const send = (id: string) =>
+    server.json(`/api/v1/charge-points/${id}/ChangeConfiguration`, {
+      method: "POST",
+      body: { key: "AuthorizationKey", value: NEW_KEY },
+    });
+  try {
+    // Takes it and reconnects with it before answering: the old connection (and its answer) is gone.
+    const fastUrl = `${server.wsUrl}/CP-CMD-FAST`;
+    let reconnected: Awaited<ReturnType<typeof attempt>> | undefined;
+    const fast = await stationWithKey(server, "CP-CMD-FAST", async (value) => {
+      reconnected = await attempt(fastUrl, { headers: basic("CP-CMD-FAST", value) });
+      return { status: "Accepted" };
+    });
+    try {
+      assertEquals((await send("CP-CMD-FAST")).status, 504);
+      assert(reconnected?.open, "the handshake with the key it was sent passed");
+      await reconnected.close();
+    } finally {
+      await closeStation(fast);
+    }
+    assertEquals(await opens(fastUrl, "CP-CMD-FAST", NEW_KEY), 101);
+    assertEquals(await opens(fastUrl, "CP-CMD-FAST", KEY), 401);
+
+    // Never answers: either key gets in until the new one is used.
+    const slowUrl = `${server.wsUrl}/CP-CMD-SLOW`;
+    const slow = await stationWithKey(server, "CP-CMD-SLOW", () => new Promise(() => {}));
+    try {
+      assertEquals((await send("CP-CMD-SLOW")).status, 504);
+    } finally {
+      await closeStation(slow);
+    }
+    assertEquals(
+      (await server.json("/api/v1/station-security/CP-CMD-SLOW")).body.hasPendingAuthorizationKey,
+      true,
+    );
+    assertEquals(await opens(slowUrl, "CP-CMD-SLOW", KEY), 101);
+    assertEquals(await opens(slowUrl, "CP-CMD-SLOW", NEW_KEY), 101);
+    assertEquals(await opens(slowUrl, "CP-CMD-SLOW", KEY), 401);
+  } finally {
+    await server.close();
+  }
+});

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
 import { hasRole, principalLabel } from "../../auth/principal.ts";
-import { setsAuthorizationKey } from "../../security/authorization_key_rotation.ts";
+import { keyAccepted, keySent } from "../../security/authorization_key_rotation.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import {
@@ -25,7 +25,7 @@ import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Context } from "hono";
 import { expandLocations } from "../../files/command_locations.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
-import { commandApiError } from "./command_errors.ts";
+import { commandApiError, outcomeUnknown } from "./command_errors.ts";
 import { publicBase } from "./files.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
@@ -43,6 +43,18 @@ export interface CommandRouteOptions {
   extension?: SecurityExtension;
   /** Told of every answered command (stored charging profiles follow SetChargingProfile/ClearChargingProfile). */
   onAnswered?: (answer: AnsweredCommand) => Promise<void>;
+  /** Where an AuthorizationKey a command gives a station waits for its outcome (station_security.ts). */
+  pendingKeys?: PendingKeys;
+}
+
+/**
+ * A key sent to a station is pending (the gate takes it beside the old one) until the answer settles it:
+ * accepted, it is the key; refused or never sent, it is forgotten; no answer, it stays pending.
+ */
+export interface PendingKeys {
+  /** Stores `key` as pending; its hash. */
+  pend(id: string, key: string, by: string, why: string): Promise<string>;
+  settle(id: string, hash: string, taken: boolean, by: string, why: string): Promise<unknown>;
 }
 
 export interface AnsweredCommand {
@@ -113,7 +125,7 @@ export async function dialectOfStation(
 
 /** One command's route, for every dialect that has the action. */
 function addCommandRoute(router: ApiRouter, action: string, options: CommandRouteOptions): void {
-  const { registry, logger, onAnswered, extension } = options;
+  const { registry, logger, onAnswered, extension, pendingKeys } = options;
   const v16: ActionDefinition | undefined = Object.hasOwn(ACTIONS, action)
     ? ACTIONS[action as keyof typeof ACTIONS]
     : undefined;
@@ -186,7 +198,8 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     }
     let payload: unknown = check("body", definition.request, input);
     // The key a station accepts is stored (station_security.ts): only those who may set keys may send one.
-    if (setsAuthorizationKey(action, payload) && !(principal && hasRole(principal, "admin"))) {
+    const sentKey = keySent(action, payload);
+    if (sentKey !== null && !(principal && hasRole(principal, "admin"))) {
       throw new ApiError(403, "forbidden", 'Setting a station\'s AuthorizationKey needs the "admin" role', {
         required: "admin",
       });
@@ -198,17 +211,39 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         extension,
       });
     }
-    let result: Record<string, unknown>;
+    const hash = sentKey !== null && pendingKeys
+      ? await pendingKeys.pend(params.id, sentKey, requestedBy, `AuthorizationKey sent (${action})`)
+      : null;
+    const settleKey = hash !== null && pendingKeys
+      ? (taken: boolean, why: string) => pendingKeys.settle(params.id, hash, taken, requestedBy, why)
+      : null;
+    let answer: unknown;
     try {
-      const answer = await registry.send(params.id, action, payload, {
-        force: query.force ?? false,
-        requestedBy,
-      });
-      // The command log keeps no secret either (the domain redacts what it stores).
-      result = redactSecrets(answer) as Record<string, unknown>;
+      answer = await registry.send(params.id, action, payload, { force: query.force ?? false, requestedBy });
     } catch (error) {
+      // A key the station may have taken stays pending: it is let in with either.
+      if (settleKey && !outcomeUnknown(error)) {
+        await settleKey(false, "Pending AuthorizationKey dropped: it did not reach the station");
+      }
       throw commandApiError(error);
     }
+    if (settleKey) {
+      const taken = keyAccepted(action, payload, answer) !== null;
+      try {
+        await settleKey(
+          taken,
+          `AuthorizationKey ${taken ? "accepted" : "not accepted"} by the station (${action})`,
+        );
+      } catch (error) {
+        // Still pending, so still let in; the station's first connection with it settles it.
+        logger.warn("cannot settle a pending AuthorizationKey", {
+          chargePointId: params.id,
+          error: String(error),
+        });
+      }
+    }
+    // The command log keeps no secret either (the domain redacts what it stores).
+    let result = redactSecrets(answer) as Record<string, unknown>;
     if (!is16 && action === "RequestStartTransaction") {
       result = { ...result, remoteStartId: (payload as { remoteStartId: number }).remoteStartId };
     }

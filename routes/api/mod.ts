@@ -162,16 +162,12 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const securityOptions = deps.security
     ? { security: deps.security, now: deps.now, registry: deps.registry, store: deps.store }
     : null;
-  // What commands' answers teach: stored charging profiles, a new AuthorizationKey the station accepted.
-  const learners = [
-    deps.energy ? deps.energy.profiles.recordAnswer.bind(deps.energy.profiles) : null,
-    securityOptions ? stationSecurityWriter(securityOptions).adoptAnsweredKey : null,
-  ].filter((l) => l !== null);
+  const keys = securityOptions ? stationSecurityWriter(securityOptions) : null;
   addCommandRoutes(router, {
     ...deps,
-    ...(learners.length > 0
-      ? { onAnswered: async (answer) => void await Promise.all(learners.map((learn) => learn(answer))) }
-      : {}),
+    // What commands' answers teach: stored charging profiles.
+    ...(deps.energy ? { onAnswered: deps.energy.profiles.recordAnswer.bind(deps.energy.profiles) } : {}),
+    ...(keys ? { pendingKeys: { pend: keys.pendKey, settle: keys.settlePendingKey } } : {}),
   });
   addTransactionRoutes(router, deps);
   const scanner = new FleetScanner({

@@ -24,7 +24,7 @@ import {
 } from "../../security/authorization_key_rotation.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
-import { type AnsweredCommand, dialectOfStation } from "./commands.ts";
+import { dialectOfStation } from "./commands.ts";
 import { commandApiError, outcomeUnknown } from "./command_errors.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
@@ -115,10 +115,10 @@ export interface StationSecurityWriter {
     after: StationSecurityRecord | null,
   ): Promise<void>;
   /**
-   * For the commands route: a ChangeConfiguration AuthorizationKey (2.0.1: SetVariables BasicAuthPassword) the
-   * station accepted is stored, so its reconnect with the new key passes; the station closes by itself.
+   * Stores `key` as the station's pending key (see `StationSecurityRecord.pendingAuthorizationKeyHash`) before
+   * it is sent; gives its hash for `settlePendingKey`.
    */
-  adoptAnsweredKey(answer: AnsweredCommand): Promise<void>;
+  pendKey(id: string, key: string, by: string | null, why: string): Promise<string>;
   /**
    * Settles the pending key `hash` (`taken`: it becomes the key, else it is forgotten) unless another key
    * replaced it meanwhile; gives the record as stored.
@@ -210,14 +210,10 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     return record;
   };
 
-  const adoptAnsweredKey = async (
-    { chargePointId, action, request, response, requestedBy }: AnsweredCommand,
-  ) => {
-    const key = keyAccepted(action, request, response);
-    if (key === null) return;
-    await save(chargePointId, requestedBy, { keyHash: await hashAuthorizationKey(key) }, [
-      `AuthorizationKey accepted by the station (${action})`,
-    ], false);
+  const pendKey = async (id: string, key: string, by: string | null, why: string) => {
+    const hash = await hashAuthorizationKey(key);
+    await save(id, by, { pendingKeyHash: hash }, [why], false);
+    return hash;
   };
 
   const settlePendingKey = async (
@@ -238,12 +234,12 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     return after;
   };
 
-  return { save, dropIfChanged, adoptAnsweredKey, settlePendingKey };
+  return { save, dropIfChanged, pendKey, settlePendingKey };
 }
 
 export function addStationSecurityRoutes(router: ApiRouter, options: StationSecurityRouteOptions): void {
   const { security, registry } = options;
-  const { save, dropIfChanged, settlePendingKey } = stationSecurityWriter(options);
+  const { save, dropIfChanged, pendKey, settlePendingKey } = stationSecurityWriter(options);
 
   /**
    * Sends `key` (stored as pending: `hash`) to the connected station and settles it by the answer: accepted,
@@ -411,23 +407,18 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     // Also on errors: one that leaves the key pending carries it.
     c.header("cache-control", "no-store");
     const key = newAuthorizationKey();
-    const hash = await hashAuthorizationKey(key);
     const by = principal ? principalLabel(principal) : null;
     const delivered = (query.deliver ?? true) && registry.isConnected(params.id);
     let record: StationSecurityRecord | null;
     if (delivered) {
       // Pending before it is sent: a station that takes it and reconnects at once is let in with it.
-      await save(
-        params.id,
-        by,
-        { pendingKeyHash: hash },
-        ["AuthorizationKey generated and sent (pending)"],
-        false,
-      );
+      const hash = await pendKey(params.id, key, by, "AuthorizationKey generated and sent (pending)");
       await deliverKey(params.id, key, hash, by);
       record = await settlePendingKey(params.id, hash, true, by, "AuthorizationKey accepted by the station");
     } else {
-      record = await save(params.id, by, { keyHash: hash }, ["AuthorizationKey generated"]);
+      record = await save(params.id, by, { keyHash: await hashAuthorizationKey(key) }, [
+        "AuthorizationKey generated",
+      ]);
     }
     return c.json({ ...view(params.id, record), authorizationKey: key, delivered });
   });
