@@ -130,6 +130,29 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         await rawAnswer(socket, "TransactionEvent", event("TX-G", "Ended", 2, 900));
         await rawAnswer(socket, "TransactionEvent", event("TX-G", "Updated", 1, 700));
         assertEquals((await read("TX-G")).meterStop, 900);
+        // The grid side's meter (Inlet) and the EV's own count are other meters: only the outlet's is the
+        // energy, whatever order a station lists them in.
+        const metered = (seqNo: number, eventType: string, readings: [string, number][]) => ({
+          ...event("TX-H", eventType, seqNo, null),
+          meterValue: [{
+            timestamp: ago(30 - seqNo),
+            sampledValue: readings.map(([location, value]) => ({
+              value,
+              location,
+              context: eventType === "Ended" ? "Transaction.End" : "Sample.Periodic",
+              measurand: "Energy.Active.Import.Register",
+            })),
+          }],
+        });
+        await rawAnswer(
+          socket,
+          "TransactionEvent",
+          metered(0, "Started", [["Outlet", 1000], ["Inlet", 50000]]),
+        );
+        await rawAnswer(socket, "TransactionEvent", metered(1, "Updated", [["Outlet", 1600], ["EV", 90000]]));
+        await rawAnswer(socket, "TransactionEvent", metered(2, "Ended", [["Inlet", 61000], ["EV", 95000]]));
+        const h = await read("TX-H");
+        assertEquals([h.meterStart, h.meterStop, h.energyWh], [1000, 1600, 600]);
       } finally {
         await socket.close();
       }

@@ -61,13 +61,19 @@ export function toMeterRows201(
   });
 }
 
-/** The whole-meter Energy.Active.Import.Register readings of `meterValues`, in Wh. */
+/**
+ * The whole-meter Energy.Active.Import.Register readings at the outlet of `meterValues`, in Wh: what the EV
+ * was given. An Inlet reading (the grid side: the station's own use too) or an EV's (its own count) is another
+ * meter, kept as a row: mixed with the outlet's, a start from one and a stop from another would be the energy.
+ */
 export function energyReadings(meterValues: readonly MeterValue[]): EnergyReadings {
   const out: EnergyReadings = { begin: null, end: null, latest: null };
   let latestAt = "";
   for (const mv of meterValues) {
     for (const s of mv.sampledValue) {
-      if (measurandOf(s) !== REGISTER || s.phase !== undefined) continue;
+      if (measurandOf(s) !== REGISTER || s.phase !== undefined || (s.location ?? "Outlet") !== "Outlet") {
+        continue;
+      }
       const unit = s.unitOfMeasure?.unit ?? "Wh";
       const wh = Math.round(scaled(s) * (unit === "kWh" ? 1000 : 1));
       // A reading no meter gives (1e300 Wh, or Infinity from its multiplier) is kept as a row, not as energy.
