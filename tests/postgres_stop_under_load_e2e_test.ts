@@ -3,9 +3,10 @@
  * failure meets a real deployment. The process died: postgres.js threw `Cannot read properties of null
  * (reading 'write')` from a write scheduled before its socket closed (transactions QA, session 30; 6 of 7
  * runs; here it reproduces with the cluster on, as by default). Now the stations hear InternalError during
- * the outage, the server lives through it, and answers again once the database is back.
+ * the outage, the server lives through it, and answers again once the database is back. A SIGTERM during
+ * the outage still ends the process promptly (its writes fail; nothing waits for the database to return).
  */
-import { assert } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { missingBinaries, ThrowawayCluster } from "./helpers/pg_cluster.ts";
 import { IN_CI } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
@@ -84,6 +85,39 @@ Deno.test({
       assert(exited === null, `the server exited: ${JSON.stringify(exited)}`);
     } finally {
       phase = "done";
+      for (const s of sockets) await s.close().catch(() => {});
+      await server.kill();
+      await pg.destroy();
+    }
+  },
+});
+
+Deno.test({
+  name: "SIGTERM while PostgreSQL is down: the server closes its stations and exits 0 promptly",
+  ignore: missing !== null,
+  fn: async () => {
+    const pg = await ThrowawayCluster.create();
+    const server = await spawnServer({ DATABASE_URL: pg.url });
+    const sockets: RawSocket[] = [];
+    try {
+      for (let i = 0; i < STATIONS; i++) sockets.push(await openRaw(`${server.wsUrl}/DOWN-${i}`));
+      await pg.stopImmediately();
+      // Writes in flight when the signal comes (each fails: nothing to store them in).
+      for (const [i, socket] of sockets.entries()) {
+        socket.send(JSON.stringify([2, `mv${i}`, "MeterValues", {
+          connectorId: 1,
+          meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: "1" }] }],
+        }]));
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      const started = Date.now();
+      const status = await server.kill("SIGTERM");
+      const tookMs = Date.now() - started;
+      assertEquals(status.code, 0);
+      assert(tookMs < 15_000, `shutdown took ${tookMs} ms`);
+      const closes = await Promise.all(sockets.map((s) => s.closed));
+      assert(closes.every((c) => c.code === 1001), JSON.stringify(closes.slice(0, 3)));
+    } finally {
       for (const s of sockets) await s.close().catch(() => {});
       await server.kill();
       await pg.destroy();
