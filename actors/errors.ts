@@ -10,16 +10,18 @@ export class NotConnectedError extends Error {
 }
 
 /**
- * The CALL went out and the connection closed before its answer: the station may have acted on it (a Reset, a
- * RemoteStart), so this is no "not connected" an operator or a job would simply send again.
+ * The CALL went out and its answer cannot come any more (the connection closed, or in a cluster the node
+ * holding it stopped answering): the station may have acted on it (a Reset, a RemoteStart), so this is no "not
+ * connected" an operator or a job would simply send again.
  */
 export class AnswerLostError extends Error {
   override name = "AnswerLostError";
-  constructor(readonly chargePointId: string, readonly action: string) {
-    super(
-      `"${chargePointId}" received "${action}" but its connection closed before it answered: ` +
-        "it may have acted on it",
-    );
+  constructor(
+    readonly chargePointId: string,
+    readonly action: string,
+    why = "its connection closed before it answered",
+  ) {
+    super(`"${chargePointId}" was sent "${action}" but ${why}: it may have acted on it`);
   }
 }
 

@@ -14,7 +14,7 @@
  */
 import type { EventBus } from "../actors/events.ts";
 import type { CallOptions } from "../actors/charge_point.ts";
-import { CallTimeoutError, NotConnectedError } from "../actors/errors.ts";
+import { AnswerLostError, CallTimeoutError, NotConnectedError } from "../actors/errors.ts";
 import type { FrameLogEntry } from "../actors/frame_log.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
@@ -189,7 +189,8 @@ export class ClusterNode implements RemoteStations {
     options: CallOptions,
   ): Promise<unknown> {
     return await this.#request(owner, { op: "call", id: owner.id, action, payload, options }, {
-      whenGone: () => new NotConnectedError(owner.id, action, `its node "${owner.nodeId}" stopped answering`),
+      // Gone after the request went to it: it may have sent the CALL (a key, a Reset), so no "not connected".
+      whenGone: () => new AnswerLostError(owner.id, action, `its node "${owner.nodeId}" stopped answering`),
       whenLate: () => new CallTimeoutError(owner.id, action, this.options.requestTimeoutMs),
     });
   }
@@ -463,9 +464,13 @@ export class ClusterNode implements RemoteStations {
     errors: { whenGone?: () => Error; whenLate?: () => Error } = {},
     timeoutMs = this.options.requestTimeoutMs,
   ): Promise<unknown> {
-    const whenGone = errors.whenGone ??
-      (() =>
-        new NotConnectedError(owner.id, String(body.op), `its node "${owner.nodeId}" stopped answering`));
+    const unsent = () =>
+      new NotConnectedError(
+        owner.id,
+        String(body.action ?? body.op),
+        `its node "${owner.nodeId}" stopped answering`,
+      );
+    const whenGone = errors.whenGone ?? unsent;
     const whenLate = errors.whenLate ??
       (() => new Error(`Node "${owner.nodeId}" did not answer within ${timeoutMs} ms`));
     const reqId = `${this.nodeId}:${++this.#seq}`;
@@ -479,7 +484,7 @@ export class ClusterNode implements RemoteStations {
         if (!this.#pending.delete(reqId)) return;
         clearTimeout(timer);
         this.options.logger.warn("cluster request failed", { to: owner.nodeId, error: String(error) });
-        reject(whenGone());
+        reject(unsent());
       });
     });
   }

@@ -261,6 +261,32 @@ clusterTest(
 );
 
 clusterTest(
+  "a node that dies while a command it sent waits for the answer: 504 'may have acted', not 409",
+  async (a, b, control) => {
+    const station = await connectStation(a.wsUrl, "CP-G");
+    let received = false;
+    station.handle("Reset", () => {
+      received = true;
+      return new Promise(() => {});
+    });
+    try {
+      await eventually(() => b.registry.isConnected("CP-G"), 3000, "node b sees CP-G");
+      const started = Date.now();
+      const answer = b.json("/api/v1/charge-points/CP-G/Reset", { method: "POST", body: { type: "Hard" } });
+      await eventually(() => received, 3000, "the station got the Reset");
+      control.crash("node-a");
+      const res = await answer;
+      // A 409 would tell an operator or a job that the Reset never went out, and it would be sent again.
+      assertEquals([res.status, res.body.error], [504, "station_timeout"], JSON.stringify(res.body));
+      assert(String(res.body.message).includes("stopped answering"), res.body.message);
+      assert(Date.now() - started < CALL_TIMEOUT_MS, "it waited for the call timeout, not the node's lease");
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
+
+clusterTest(
   "a node claims again the stations it holds whose presence was lost (swept during an outage)",
   async (a, b, control) => {
     const station = await connectStation(a.wsUrl, "CP-L");

@@ -122,6 +122,20 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
     });
   };
 
+  const pending = settings.pendingAuthorizationKeys;
+  const dropPending = () => {
+    if (
+      !confirm(
+        `Forget the pending keys of ${props.chargePointId}? If the station took one, only its key works ` +
+          "again until it is given that key another way.",
+      )
+    ) return;
+    void run(
+      "Pending keys forgotten",
+      () => apiFetch<StationSecurity>(`${path}/pending-authorization-keys`, { method: "DELETE" }),
+    );
+  };
+
   const own = settings.securityProfile !== null;
   return (
     <section class="card" aria-labelledby="security-title" data-security-panel={props.chargePointId}>
@@ -140,10 +154,17 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
           <dt>AuthorizationKey</dt>
           <dd data-has-key={String(settings.hasAuthorizationKey)}>
             {settings.hasAuthorizationKey ? "set" : <span class="muted">not set</span>}
-            {settings.hasPendingAuthorizationKey && (
-              <span class="warn" data-pending-key>
-                {" "}· a new key is pending: the station may connect with either; its first connection with
-                the new one makes it the key
+            {pending.length > 0 && (
+              <span class="warn" data-pending-key={pending.length}>
+                {` · ${
+                  pending.length === 1 ? "a new key is" : `${pending.length} new keys are`
+                } pending since ${
+                  pending[0]?.since.slice(0, 19).replace("T", " ")
+                }: the station may connect with one of them or its key; its first connection with a new one ` +
+                  "makes it the key "}
+                <button type="button" class="link" onClick={dropPending} disabled={busy}>
+                  Forget pending keys
+                </button>
               </span>
             )}
           </dd>

@@ -2,10 +2,19 @@
  * Rotating a station's AuthorizationKey the OCPP way (Security Whitepaper use case A01; OCPP 2.0.1 A01): the
  * Central System sends the new key (1.6 ChangeConfiguration `AuthorizationKey`, 2.0.1 SetVariables
  * `SecurityCtrlr.BasicAuthPassword`); a station that accepts it reconnects with it, so its hash must be
- * stored by then. Pure: what to send, which key an answer says the station took, and how a pending key (sent,
- * its acceptance not known yet) is settled.
+ * stored by then. Pure: what to send, what an answer says the station did with it, and the pending keys (sent,
+ * their acceptance not known yet) a record keeps until a handshake or an answer settles them.
  */
-import type { StationSecurityRecord } from "../store/station_security.ts";
+import type { PendingAuthorizationKey, StationSecurityRecord } from "../store/station_security.ts";
+
+/** Pending keys a station record keeps at most (the oldest goes first): rotations tried while unanswered. */
+export const MAX_PENDING_KEYS = 3;
+
+/**
+ * What the gate can take as an AuthorizationKey (OCPP 1.6 Security Whitepaper: at least 16 characters):
+ * 16 to 255 printable ASCII characters, as the API's PATCH allows.
+ */
+export const AUTHORIZATION_KEY_PATTERN = /^[\x21-\x7e]{16,255}$/;
 
 /** 20 random bytes as 40 hex characters, the largest AuthorizationKey the whitepaper describes. */
 export function newAuthorizationKey(): string {
@@ -27,27 +36,30 @@ export function keyDelivery(ocppVersion: string, key: string): { action: string;
 const BASIC_AUTH_PASSWORD = { component: { name: "SecurityCtrlr" }, variable: { name: "BasicAuthPassword" } };
 
 /**
- * The key a station now uses, when `request` gave it one and `response` accepted it; else null. Only
- * "Accepted": a key that waits for a reboot (RebootRequired) is not the one the station reconnects with yet.
+ * What a station did with the key `request` gave it, by its answer: "accepted" (it reconnects with it),
+ * "afterReboot" (RebootRequired: it will, once rebooted) or "refused"; null when `request` gives no key.
  */
-export function keyAccepted(action: string, request: unknown, response: unknown): string | null {
-  const sent = keySent(action, request);
-  if (sent === null) return null;
-  if (action === "ChangeConfiguration") {
-    return (response as { status?: string }).status === "Accepted" ? sent : null;
-  }
-  const results = (response as { setVariableResult?: SetVariableResult[] }).setVariableResult ?? [];
-  return results.findLast(isBasicAuthPassword)?.attributeStatus === "Accepted" ? sent : null;
+export function keyAnswer(
+  action: string,
+  request: unknown,
+  response: unknown,
+): "accepted" | "afterReboot" | "refused" | null {
+  if (keySent(action, request) === null) return null;
+  const status = action === "ChangeConfiguration"
+    ? (response as { status?: string }).status
+    : ((response as { setVariableResult?: SetVariableResult[] }).setVariableResult ?? [])
+      .findLast(isBasicAuthPassword)?.attributeStatus;
+  return status === "Accepted" ? "accepted" : status === "RebootRequired" ? "afterReboot" : "refused";
 }
 
 /**
  * The AuthorizationKey a command gives the station, or null when it sets none (whoever may send one may make
- * the station's key).
+ * the station's key). Names match whatever their case: a 1.6 configuration key is a CiString.
  */
 export function keySent(action: string, payload: unknown): string | null {
   if (action === "ChangeConfiguration") {
     const { key, value } = payload as { key?: string; value?: string };
-    return key === "AuthorizationKey" && typeof value === "string" ? value : null;
+    return key?.toLowerCase() === "authorizationkey" && typeof value === "string" ? value : null;
   }
   if (action === "SetVariables") {
     const data = (payload as { setVariableData?: SetVariable[] }).setVariableData ?? [];
@@ -69,22 +81,30 @@ interface SetVariableResult extends NamedVariable {
 }
 
 function isBasicAuthPassword(v: NamedVariable): boolean {
-  return v.component.name === "SecurityCtrlr" && v.variable.name === "BasicAuthPassword" &&
-    (v.attributeType ?? "Actual") === "Actual";
+  return v.component.name.toLowerCase() === "securityctrlr" &&
+    v.variable.name.toLowerCase() === "basicauthpassword" && (v.attributeType ?? "Actual") === "Actual";
+}
+
+/** `pending` with the key `hash` (stored at `since`) added last, the oldest dropped beyond MAX_PENDING_KEYS. */
+export function withPendingKey(
+  pending: readonly PendingAuthorizationKey[] | undefined,
+  hash: string,
+  since: string,
+): PendingAuthorizationKey[] {
+  return [...(pending ?? []).filter((p) => p.hash !== hash), { hash, since }].slice(-MAX_PENDING_KEYS);
 }
 
 /**
- * The record once the pending key `hash` is settled, or undefined when there is nothing to write.
- *
- * Taken (the station accepted it, or connected with it): it becomes the key, also when another generated key
- * is pending by now (that one stays pending: the station holds `hash`, whatever was sent after). Nothing
- * changes when no key is pending any more: it was settled already (the station reconnected with it before its
- * answer was read), or an operator set a key since. Not taken: it is forgotten if it is still the pending one.
+ * The record once the pending key `hash` is settled, or undefined when it is not pending (settled already: a
+ * station that took it reconnected with it before its answer was read; or an operator set a key since).
+ * Taken (accepted, or a station connected with it): it is the key, and the keys sent before it are over (the
+ * station took a later one); keys sent after it stay pending. Not taken: it alone is forgotten.
  *
  * @example
  * ```ts
  * const stored = { chargePointId: "CP-1", securityProfile: 1 as const, authorizationKeyHash: "old",
- *   pendingAuthorizationKeyHash: "new", allowedIps: [], updatedBy: "user:root", createdAt: "t0", updatedAt: "t0" };
+ *   pendingAuthorizationKeys: [{ hash: "new", since: "t0" }], allowedIps: [], updatedBy: "user:root",
+ *   createdAt: "t0", updatedAt: "t0" };
  * withPendingKeySettled(stored, "new", true, "station", "t1")?.authorizationKeyHash; // "new"
  * ```
  */
@@ -95,13 +115,15 @@ export function withPendingKeySettled(
   by: string,
   at: string,
 ): StationSecurityRecord | undefined {
-  if (stored?.pendingAuthorizationKeyHash === undefined) return undefined;
-  const ours = stored.pendingAuthorizationKeyHash === hash;
-  if (!ours && !taken) return undefined;
-  const { pendingAuthorizationKeyHash: _settled, ...rest } = stored;
+  const pending = stored?.pendingAuthorizationKeys ?? [];
+  const index = pending.findIndex((p) => p.hash === hash);
+  if (!stored || index < 0) return undefined;
+  const left = taken ? pending.slice(index + 1) : pending.filter((_, i) => i !== index);
+  const { pendingAuthorizationKeys: _settled, ...rest } = stored;
   return {
-    ...(ours ? rest : stored),
+    ...rest,
     ...(taken ? { authorizationKeyHash: hash } : {}),
+    ...(left.length > 0 ? { pendingAuthorizationKeys: left } : {}),
     updatedBy: by,
     updatedAt: at,
   };

@@ -18,6 +18,7 @@
 import type { Logger } from "../logger.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import type {
+  PendingAuthorizationKey,
   SecurityProfile,
   StationSecurityRecord,
   StationSecurityStore,
@@ -75,8 +76,6 @@ export type GateResult =
   };
 
 const NO_KEY = "No AuthorizationKey is set for this station";
-/** Not a problem: the station used the key it was sent whose acceptance is not known yet. */
-const PENDING_KEY_USED = "pending key used";
 const WRONG_USERNAME = "Basic auth username is not the charge point id";
 const WRONG_KEY = "Wrong AuthorizationKey";
 /** Refusals whose difference would tell a guesser which stations have a key. */
@@ -158,13 +157,9 @@ export class StationGate {
       // waits, nor get more guesses by sending its handshakes in parallel.
       const wait = await backoff.attempt(key, nowMs);
       if (wait > 0) return this.#rateLimited(client, id, wait, nowMs);
-      const problem = await this.#basicAuthProblem(request, id, record);
-      if (problem === PENDING_KEY_USED) {
-        await backoff.succeeded(key);
-        await this.#confirmPendingKey(id, record!.pendingAuthorizationKeyHash!);
-        return { ok: true, client, profile };
-      }
-      if (problem) {
+      const auth = await this.#basicAuth(request, id, record);
+      if ("problem" in auth) {
+        const { problem } = auth;
         const result = refuse(401, problem, "station_auth_failed", await backoff.retryAfterMs(key, nowMs));
         // The operator's log says which; the station hears one answer, so nobody learns who has a key.
         return CREDENTIALS_REFUSED.has(problem)
@@ -172,6 +167,7 @@ export class StationGate {
           : result;
       }
       await backoff.succeeded(key);
+      if (auth.pendingKey !== null) await this.#confirmPendingKey(id, auth.pendingKey);
     } catch (error) {
       // A cluster keeps the back-off in PostgreSQL: while it cannot be reached, nobody is let in unchecked.
       return this.#unavailable(client, id, "station auth back-off unavailable", error);
@@ -232,40 +228,42 @@ export class StationGate {
     }
   }
 
-  /** What is wrong with the Basic credentials (null: the key; PENDING_KEY_USED: the key it was sent). */
-  async #basicAuthProblem(
+  /**
+   * What is wrong with the Basic credentials, or which key they hold: `pendingKey` null for the station's key,
+   * else the hash of the pending key (one it was sent) they match.
+   */
+  async #basicAuth(
     request: Request,
     id: string,
     record: StationSecurityRecord | null,
-  ): Promise<string | null> {
+  ): Promise<{ problem: string } | { pendingKey: string | null }> {
     const header = request.headers.get("authorization");
-    if (header === null) return "Basic authentication required";
+    if (header === null) return { problem: "Basic authentication required" };
     const match = /^Basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(header);
-    if (!match?.[1]) return "Authorization header is not Basic";
+    if (!match?.[1]) return { problem: "Authorization header is not Basic" };
     let decoded: string;
     try {
       const binary = atob(match[1]);
       decoded = new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
     } catch {
-      return "Authorization header is not valid base64";
+      return { problem: "Authorization header is not valid base64" };
     }
     // A charge point id may hold ':' (an RFC 7617 user-id cannot): the id expected is matched whole first.
     const colon = decoded.startsWith(`${id}:`) ? id.length : decoded.indexOf(":");
     const username = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? "" : decoded.slice(colon + 1);
     const keyHash = record?.authorizationKeyHash ?? null;
-    const pendingHash = record?.pendingAuthorizationKeyHash;
-    if (keyHash === null && pendingHash === undefined) {
+    const pending = record?.pendingAuthorizationKeys ?? [];
+    if (keyHash === null && pending.length === 0) {
       // The same work as a real check, so timing does not tell which stations have a key.
       this.#dummyHash ??= hashAuthorizationKey("not a real authorization key");
       await verifyPassword(password, await this.#dummyHash);
-      return NO_KEY;
+      return { problem: NO_KEY };
     }
-    const ok = keyHash !== null && await verifyPassword(password, keyHash);
-    const pendingOk = !ok && pendingHash !== undefined && await verifyPassword(password, pendingHash);
+    const matched = await keyMatched(password, keyHash, pending);
     // OCPP 1.6 Security Whitepaper §3.2.1: the username is the charge point identity.
-    if (username !== id) return WRONG_USERNAME;
-    return ok ? null : pendingOk ? PENDING_KEY_USED : WRONG_KEY;
+    if (username !== id) return { problem: WRONG_USERNAME };
+    return matched === undefined ? { problem: WRONG_KEY } : { pendingKey: matched };
   }
 
   #certificateProblem(request: Request, client: ClientInfo, id: string): string | null {
@@ -287,6 +285,20 @@ export class StationGate {
     }
     return null;
   }
+}
+
+/** Which key `password` is: null the station's key, else the hash of the pending key; undefined neither. */
+async function keyMatched(
+  password: string,
+  keyHash: string | null,
+  pending: readonly PendingAuthorizationKey[],
+): Promise<string | null | undefined> {
+  if (keyHash !== null && await verifyPassword(password, keyHash)) return null;
+  // Newest first: the one most likely taken.
+  for (const { hash } of pending.toReversed()) {
+    if (await verifyPassword(password, hash)) return hash;
+  }
+  return undefined;
 }
 
 /**

@@ -20,17 +20,25 @@ export interface StationSecurityRecord {
   /** `pbkdf2-sha256$<iterations>$<salt>$<hash>`; null when no key is set. */
   authorizationKeyHash: string | null;
   /**
-   * A key sent to the station whose acceptance is not known yet (its answer is awaited, timed out or was
-   * lost): the gate takes it beside `authorizationKeyHash`, so a station that took it is never locked out, and
-   * the first handshake with it makes it the key. Absent when there is none.
+   * Keys sent to the station whose acceptance is not known yet (the answer is awaited, timed out or was lost,
+   * or takes a reboot), oldest first, at most MAX_PENDING_KEYS: the gate takes each beside
+   * `authorizationKeyHash`, so a station that took one is never locked out, and the first handshake with one
+   * makes it the key. Absent when there is none.
    */
-  pendingAuthorizationKeyHash?: string;
+  pendingAuthorizationKeys?: PendingAuthorizationKey[];
   /** Addresses or CIDRs the station may connect from; empty: any (within ALLOWED_IPS). */
   allowedIps: string[];
   /** Who changed it last (`user:alice`, `token:provisioning`). */
   updatedBy: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface PendingAuthorizationKey {
+  /** As `authorizationKeyHash`. */
+  hash: string;
+  /** When it was stored, just before it was sent. */
+  since: string;
 }
 
 export interface StationSecurityStore extends SecurityEventStore {

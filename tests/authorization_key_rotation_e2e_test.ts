@@ -156,8 +156,8 @@ Deno.test("a station that takes a generated key and reconnects before answering 
       const key: string = res.body.details.authorizationKey;
       const settings = await server.json("/api/v1/station-security/CP-FAST");
       assertEquals(
-        [settings.body.hasAuthorizationKey, settings.body.hasPendingAuthorizationKey],
-        [true, false],
+        [settings.body.hasAuthorizationKey, settings.body.pendingAuthorizationKeys.length],
+        [true, 0],
         "the handshake made it the key",
       );
       assertEquals(await opens(url, "CP-FAST", key), 101);
@@ -189,9 +189,9 @@ Deno.test("a generated key whose answer never comes stays pending beside the old
       key = res.body.details.authorizationKey;
       assertEquals(key.length, 40);
       const settings = await server.json("/api/v1/station-security/CP-SLOW");
-      assertEquals([settings.body.hasAuthorizationKey, settings.body.hasPendingAuthorizationKey], [
+      assertEquals([settings.body.hasAuthorizationKey, settings.body.pendingAuthorizationKeys.length], [
         true,
-        true,
+        1,
       ]);
     } finally {
       await closeStation(station);
@@ -202,8 +202,8 @@ Deno.test("a generated key whose answer never comes stays pending beside the old
     assertEquals(await opens(url, "CP-SLOW", key), 101);
     assertEquals(await opens(url, "CP-SLOW", KEY), 401);
     assertEquals(
-      (await server.json("/api/v1/station-security/CP-SLOW")).body.hasPendingAuthorizationKey,
-      false,
+      (await server.json("/api/v1/station-security/CP-SLOW")).body.pendingAuthorizationKeys,
+      [],
     );
     // A key set by hand ends a pending one.
     const again = await stationWithKey(server, "CP-SLOW", () => new Promise(() => {}));
@@ -259,12 +259,161 @@ Deno.test("a key sent with ChangeConfiguration is pending until answered: taken 
       await closeStation(slow);
     }
     assertEquals(
-      (await server.json("/api/v1/station-security/CP-CMD-SLOW")).body.hasPendingAuthorizationKey,
-      true,
+      (await server.json("/api/v1/station-security/CP-CMD-SLOW")).body.pendingAuthorizationKeys.length,
+      1,
     );
     assertEquals(await opens(slowUrl, "CP-CMD-SLOW", KEY), 101);
     assertEquals(await opens(slowUrl, "CP-CMD-SLOW", NEW_KEY), 101);
     assertEquals(await opens(slowUrl, "CP-CMD-SLOW", KEY), 401);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("unanswered keys stay pending side by side: a later refused or unsent one drops no earlier one", async () => {
+  const server = await startApiServer({ CALL_TIMEOUT_MS: "800" });
+  const url = `${server.wsUrl}/CP-MANY`;
+  const generate = () =>
+    server.json("/api/v1/station-security/CP-MANY/authorization-key", { method: "POST" });
+  try {
+    let held = KEY;
+    let answer: "none" | "Rejected" = "none";
+    const station = await stationWithKey(server, "CP-MANY", (value) => {
+      if (answer === "Rejected") return { status: "Rejected" };
+      held = value; // Takes it; the answer never comes.
+      return new Promise(() => {});
+    });
+    let first: string, second: string;
+    try {
+      first = (await generate()).body.details.authorizationKey;
+      second = (await generate()).body.details.authorizationKey;
+      assertEquals(held, second);
+      answer = "Rejected";
+      assertEquals((await generate()).status, 409);
+    } finally {
+      await closeStation(station);
+    }
+    // Not connected: nothing is sent, nothing pended, nothing forgotten.
+    const unsent = await server.json("/api/v1/charge-points/CP-MANY/ChangeConfiguration", {
+      method: "POST",
+      body: { key: "AuthorizationKey", value: NEW_KEY },
+    });
+    assertEquals([unsent.status, unsent.body.error], [409, "not_connected"]);
+    const nowhere = await server.json("/api/v1/charge-points/CP-NEVER-SEEN/ChangeConfiguration", {
+      method: "POST",
+      body: { key: "AuthorizationKey", value: NEW_KEY },
+    });
+    assertEquals(nowhere.status, 409);
+    assertEquals(
+      (await server.json("/api/v1/station-security/CP-NEVER-SEEN")).body.configured,
+      false,
+      "no settings made for a key that never went out",
+    );
+    const settings = (await server.json("/api/v1/station-security/CP-MANY")).body;
+    assertEquals(settings.pendingAuthorizationKeys.length, 2);
+    assert(settings.pendingAuthorizationKeys[0].since <= settings.pendingAuthorizationKeys[1].since);
+    assertEquals(await opens(url, "CP-MANY", NEW_KEY), 401, "never pended");
+    // The station connects with the second: it is the key, and the first (sent before it) is over.
+    assertEquals(await opens(url, "CP-MANY", second), 101);
+    assertEquals(await opens(url, "CP-MANY", first), 401);
+    assertEquals(await opens(url, "CP-MANY", KEY), 401);
+    assertEquals((await server.json("/api/v1/station-security/CP-MANY")).body.pendingAuthorizationKeys, []);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a key the station takes after a reboot (RebootRequired) stays pending, by command and generated", async () => {
+  const server = await startApiServer();
+  const url = `${server.wsUrl}/CP-BOOT`;
+  try {
+    const station = await stationWithKey(server, "CP-BOOT", () => ({ status: "RebootRequired" }));
+    let generated: string;
+    try {
+      const sent = await server.json("/api/v1/charge-points/CP-BOOT/ChangeConfiguration", {
+        method: "POST",
+        body: { key: "AuthorizationKey", value: NEW_KEY },
+      });
+      assertEquals(sent.body.status, "RebootRequired");
+      const res = await server.json("/api/v1/station-security/CP-BOOT/authorization-key", { method: "POST" });
+      assertEquals([res.status, res.body.delivered, res.body.pending], [200, true, true]);
+      assertEquals(res.body.pendingAuthorizationKeys.length, 2);
+      generated = res.body.authorizationKey;
+    } finally {
+      await closeStation(station);
+    }
+    assertEquals(await opens(url, "CP-BOOT", KEY), 101, "before its reboot, the old key");
+    assertEquals(await opens(url, "CP-BOOT", generated), 101, "after it, the last one it took");
+    assertEquals(await opens(url, "CP-BOOT", NEW_KEY), 401);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("an operator cannot set a key by changing its case; a key the gate could not take is refused", async () => {
+  const server = await startApiServer();
+  try {
+    const received: unknown[] = [];
+    const station = await stationWithKey(server, "CP-CASE", (value) => {
+      received.push(value);
+      return { status: "Accepted" };
+    });
+    try {
+      for (const key of ["authorizationkey", "AUTHORIZATIONKEY"]) {
+        const res = await server.json("/api/v1/charge-points/CP-CASE/ChangeConfiguration", {
+          method: "POST",
+          as: "operator",
+          body: { key, value: NEW_KEY },
+        });
+        assertEquals(res.status, 403, key);
+      }
+      for (const value of ["", "short-key", "sixteen chars ok"]) {
+        const res = await server.json("/api/v1/charge-points/CP-CASE/ChangeConfiguration", {
+          method: "POST",
+          body: { key: "AuthorizationKey", value },
+        });
+        assertEquals([res.status, res.body.details.field], [400, "value"], JSON.stringify(value));
+      }
+      assertEquals(received, [], "nothing reached the station");
+    } finally {
+      await closeStation(station);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("an admin sees when keys went pending and can forget them; the station's key still works", async () => {
+  const server = await startApiServer({ CALL_TIMEOUT_MS: "800" });
+  const url = `${server.wsUrl}/CP-FORGET`;
+  try {
+    const station = await stationWithKey(server, "CP-FORGET", () => new Promise(() => {}));
+    let key: string;
+    try {
+      key = (await server.json("/api/v1/station-security/CP-FORGET/authorization-key", { method: "POST" }))
+        .body.details.authorizationKey;
+    } finally {
+      await closeStation(station);
+    }
+    const before = (await server.json("/api/v1/station-security/CP-FORGET")).body;
+    assertEquals(before.pendingAuthorizationKeys.length, 1);
+    assert(Date.now() - Date.parse(before.pendingAuthorizationKeys[0].since) < 60_000);
+    const byOperator = await server.json("/api/v1/station-security/CP-FORGET/pending-authorization-keys", {
+      method: "DELETE",
+      as: "operator",
+    });
+    assertEquals(byOperator.status, 403);
+    const forgot = await server.json("/api/v1/station-security/CP-FORGET/pending-authorization-keys", {
+      method: "DELETE",
+    });
+    assertEquals([forgot.status, forgot.body.pendingAuthorizationKeys], [200, []]);
+    assertEquals(await opens(url, "CP-FORGET", key), 401);
+    assertEquals(await opens(url, "CP-FORGET", KEY), 101);
+    const events = await server.json("/api/v1/security-events?chargePointId=CP-FORGET", { as: "operator" });
+    assert(
+      events.body.items.some((e: { reason: string }) => e.reason === "Pending AuthorizationKeys dropped (1)"),
+      JSON.stringify(events.body.items),
+    );
   } finally {
     await server.close();
   }

@@ -406,7 +406,7 @@ Deno.test({
       station = await connectStation(server.wsUrl, "CP-SEC", { password: key });
       assertEquals(typeof (await station.call("Heartbeat", {})).currentTime, "string");
 
-      // A new key for a station that never answers: shown all the same, pending, and it lets the station in.
+      // A new key for a station that never answers: shown all the same, pending; the admin forgets it.
       station.handle("ChangeConfiguration", () => new Promise(() => {}));
       page.once("dialog", (dialog) => void dialog.accept());
       await panel.getByRole("button", { name: "Generate AuthorizationKey" }).click();
@@ -416,12 +416,19 @@ Deno.test({
       assert(/^[0-9a-f]{40}$/.test(pendingKey) && pendingKey !== key, `pending key ${pendingKey}`);
       assertEquals(errors.splice(0).filter((e) => !e.includes("status of 504")), []);
       await closeStation(station);
-      station = await connectStation(server.wsUrl, "CP-SEC", { password: pendingKey });
+      station = undefined;
+      page.once("dialog", (dialog) => void dialog.accept());
+      await panel.getByRole("button", { name: "Forget pending keys" }).click();
+      await panel.getByText("Pending keys forgotten").waitFor();
+      assertEquals(await panel.locator("[data-pending-key]").count(), 0);
+      const forgotten = await attempt(`${server.wsUrl}/CP-SEC`, { headers: basic("CP-SEC", pendingKey) });
+      assertEquals(forgotten.open ? "open" : forgotten.status, 401);
+      station = await connectStation(server.wsUrl, "CP-SEC", { password: key });
       await closeStation(station);
       station = undefined;
       await page.reload();
       await panel.locator('[data-has-key="true"]').waitFor();
-      assertEquals(await panel.locator("[data-pending-key]").count(), 0, "its connection settled it");
+      assertEquals(await panel.locator("[data-pending-key]").count(), 0, "forgotten for good");
 
       // An operator sees the refusals on the Security page (and no Security panel on the station page).
       await context.close();
@@ -436,20 +443,20 @@ Deno.test({
       const failed = operatorPage.locator(
         'tr[data-security-event="station_auth_failed"][data-station="CP-SEC"]',
       );
-      assertEquals(await failed.count(), 2);
+      assertEquals(await failed.count(), 3, "a wrong key, none, a forgotten one");
       assertStringIncludes(await failed.first().innerText(), "401");
       const changes = operatorPage.locator('tr[data-security-event="station_security_changed"]');
       assert((await changes.count()) >= 4, "the settings changes are listed");
       assertStringIncludes(
         await changes.first().innerText(),
-        "the station connected with the key it was sent",
+        "Pending AuthorizationKeys dropped (1)",
       );
       assertStringIncludes(await changes.nth(1).innerText(), "user:root");
       // Filtered by kind.
       await operatorPage.getByLabel("Kind").selectOption("station_auth_failed");
       await operatorPage.getByRole("button", { name: "Filter" }).click();
       await operatorPage.waitForURL(/kind=station_auth_failed/);
-      assertEquals(await operatorPage.locator("tr[data-security-event]").count(), 2);
+      assertEquals(await operatorPage.locator("tr[data-security-event]").count(), 3);
       await shot(operatorPage, "security-events");
       assert(!JSON.stringify(server.logs).includes(key), "a log line holds the key");
       await operatorContext.close();

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
 import { hasRole, principalLabel } from "../../auth/principal.ts";
-import { keyAccepted, keySent } from "../../security/authorization_key_rotation.ts";
+import { AUTHORIZATION_KEY_PATTERN, keyAnswer, keySent } from "../../security/authorization_key_rotation.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import {
@@ -204,6 +204,18 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         required: "admin",
       });
     }
+    // The gate would take it once the station does: only what a key may be (as the security API's PATCH).
+    if (sentKey !== null && !AUTHORIZATION_KEY_PATTERN.test(sentKey)) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "An AuthorizationKey is 16 to 255 printable ASCII characters",
+        {
+          in: "body",
+          field: action === "ChangeConfiguration" ? "value" : "setVariableData",
+        },
+      );
+    }
     if (extension && is16) {
       payload = await withLocations(c, action as CsToCpAction, payload, {
         chargePointId: params.id,
@@ -211,7 +223,8 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         extension,
       });
     }
-    const hash = sentKey !== null && pendingKeys
+    // Pending only when it can go out (not connected: nothing to settle, no record to make).
+    const hash = sentKey !== null && pendingKeys && registry.isConnected(params.id)
       ? await pendingKeys.pend(params.id, sentKey, requestedBy, `AuthorizationKey sent (${action})`)
       : null;
     const settleKey = hash !== null && pendingKeys
@@ -227,8 +240,10 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       }
       throw commandApiError(error);
     }
-    if (settleKey) {
-      const taken = keyAccepted(action, payload, answer) !== null;
+    // RebootRequired: it stays pending until the station, rebooted, connects with it.
+    const outcome = keyAnswer(action, payload, answer);
+    if (settleKey && outcome !== "afterReboot") {
+      const taken = outcome === "accepted";
       try {
         await settleKey(
           taken,

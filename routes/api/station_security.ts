@@ -5,6 +5,7 @@
  * - `GET    /api/v1/station-security/{id}`                     one station's settings (defaults when none)
  * - `PATCH  /api/v1/station-security/{id}`                     set profile, AuthorizationKey, allow-list
  * - `POST   /api/v1/station-security/{id}/authorization-key`   generate a key, shown once
+ * - `DELETE /api/v1/station-security/{id}/pending-authorization-keys`   forget keys sent but not settled
  * - `DELETE /api/v1/station-security/{id}`                     back to the defaults
  * - `GET    /api/v1/security-events`                           newest first, filtered, paged with `before`
  *
@@ -17,9 +18,10 @@ import type { Security } from "../../security/mod.ts";
 import { SECURITY_EVENT_KINDS } from "../../security/security_events.ts";
 import { hashAuthorizationKey } from "../../security/station_gate.ts";
 import {
-  keyAccepted,
+  keyAnswer,
   keyDelivery,
   newAuthorizationKey,
+  withPendingKey,
   withPendingKeySettled,
 } from "../../security/authorization_key_rotation.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
@@ -63,8 +65,10 @@ export const StationSecurityView = z.object({
   securityProfile: Profile.nullable(),
   effectiveProfile: Profile.describe("The profile enforced: its own, else SECURITY_PROFILE"),
   hasAuthorizationKey: z.boolean(),
-  hasPendingAuthorizationKey: z.boolean().describe(
-    "A generated key was sent and its acceptance is not known: the station may connect with it or its key",
+  pendingAuthorizationKeys: z.array(z.object({ since: z.string() })).describe(
+    "Keys sent to the station whose acceptance is not known (no answer yet or none came, or it takes a " +
+      "reboot), oldest first, at most 3: the station may connect with one of them or its key, and its first " +
+      "connection with one makes it the key",
   ),
   allowedIps: z.array(z.string()),
   updatedBy: z.string().nullable(),
@@ -115,7 +119,7 @@ export interface StationSecurityWriter {
     after: StationSecurityRecord | null,
   ): Promise<void>;
   /**
-   * Stores `key` as the station's pending key (see `StationSecurityRecord.pendingAuthorizationKeyHash`) before
+   * Stores `key` as a pending key of the station (see `StationSecurityRecord.pendingAuthorizationKeys`) before
    * it is sent; gives its hash for `settlePendingKey`.
    */
   pendKey(id: string, key: string, by: string | null, why: string): Promise<string>;
@@ -134,9 +138,9 @@ export interface StationSecurityWriter {
 
 interface SecurityChange {
   securityProfile?: SecurityProfile | null;
-  /** A new key (null: none) ends any pending key too. */
+  /** A new key (null: none) ends the pending keys too. */
   keyHash?: string | null;
-  /** A key sent to the station whose acceptance is not known yet. */
+  /** A key about to be sent to the station: pending until it is settled. */
   pendingKeyHash?: string;
   allowedIps?: string[];
 }
@@ -172,8 +176,12 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     // Applied to the record as stored when written: two changes at once both stay, and the rule below is
     // checked against what is really stored (a key removed meanwhile cannot leave profile 1 without one).
     const { before: existing, after } = await store.change(id, (existing) => {
-      const pending = change.pendingKeyHash ??
-        (change.keyHash !== undefined ? undefined : existing?.pendingAuthorizationKeyHash);
+      // A key set by hand ends the pending ones.
+      const pending = change.pendingKeyHash !== undefined
+        ? withPendingKey(existing?.pendingAuthorizationKeys, change.pendingKeyHash, at)
+        : change.keyHash !== undefined
+        ? undefined
+        : existing?.pendingAuthorizationKeys;
       const record: StationSecurityRecord = {
         chargePointId: id,
         securityProfile: change.securityProfile !== undefined
@@ -182,7 +190,7 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
         authorizationKeyHash: change.keyHash !== undefined
           ? change.keyHash
           : existing?.authorizationKeyHash ?? null,
-        ...(pending !== undefined ? { pendingAuthorizationKeyHash: pending } : {}),
+        ...(pending !== undefined ? { pendingAuthorizationKeys: pending } : {}),
         allowedIps: change.allowedIps ?? existing?.allowedIps ?? [],
         updatedBy: by ?? "unknown",
         createdAt: existing?.createdAt ?? at,
@@ -242,10 +250,11 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
   const { save, dropIfChanged, pendKey, settlePendingKey } = stationSecurityWriter(options);
 
   /**
-   * Sends `key` (stored as pending: `hash`) to the connected station and settles it by the answer: accepted,
-   * it is the key; refused or never sent, it is forgotten (409 or the command's error); when the answer is
-   * unknown (timed out, connection lost, invalid) it stays pending, accepted beside the old key, and the error
-   * carries it (the station may have taken it: the operator must not lose it).
+   * Sends `key` (stored as pending: `hash`) to the connected station; what it answered, "accepted" or
+   * "afterReboot" (the key stays pending until the station connects with it). Refused or never sent, the key
+   * is forgotten (409 or the command's error); when the answer is unknown (timed out, connection lost,
+   * invalid) it stays pending, taken beside the old key, and the error carries it (the station may have taken
+   * it: the operator must not lose it).
    */
   const deliverKey = async (id: string, key: string, hash: string, by: string | null) => {
     const dialect = await dialectOfStation(options, id, "ChangeConfiguration");
@@ -268,7 +277,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       await forget("Pending AuthorizationKey dropped: it did not reach the station");
       throw failure;
     }
-    if (keyAccepted(action, payload, answer) === null) {
+    const outcome = keyAnswer(action, payload, answer);
+    if (outcome !== "accepted" && outcome !== "afterReboot") {
       await forget("Pending AuthorizationKey dropped: the station did not accept it");
       throw new ApiError(
         409,
@@ -280,6 +290,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
         },
       );
     }
+    return outcome;
   };
   const store = security.store;
 
@@ -289,7 +300,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     securityProfile: r?.securityProfile ?? null,
     effectiveProfile: r?.securityProfile ?? security.defaultProfile,
     hasAuthorizationKey: (r?.authorizationKeyHash ?? null) !== null,
-    hasPendingAuthorizationKey: r?.pendingAuthorizationKeyHash !== undefined,
+    pendingAuthorizationKeys: (r?.pendingAuthorizationKeys ?? []).map(({ since }) => ({ since })),
     allowedIps: r?.allowedIps ?? [],
     updatedBy: r?.updatedBy ?? null,
     updatedAt: r?.updatedAt ?? null,
@@ -379,7 +390,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       "(the station then reconnects with it; 409 when it does not accept). Until the answer is read the key " +
       "is pending: the station may connect with it or its old key, and its first connection with the new one " +
       "makes it the key. When no answer comes (504) it stays pending and the error's details carry it " +
-      "(`authorizationKey`, `pending: true`). A station that is not connected " +
+      "(`authorizationKey`, `pending: true`); so it does after RebootRequired (200, `pending: true`). " +
+      "A station that is not connected " +
       "gets the key stored at once: give it to the station another way before it reconnects at profile 1 or 2. " +
       "With `deliver=false` (a leaked key: the connected one may be an impostor) the key is stored at once and " +
       "a connected station is closed (4002), as a PATCH of the key does.",
@@ -395,6 +407,9 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
         schema: StationSecurityView.extend({
           authorizationKey: z.string(),
           delivered: z.boolean().describe("Whether the connected station accepted it"),
+          pending: z.boolean().describe(
+            "The station takes it after a reboot: pending until the station connects with it",
+          ),
         }),
       },
       ...ERRORS,
@@ -409,18 +424,55 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     const key = newAuthorizationKey();
     const by = principal ? principalLabel(principal) : null;
     const delivered = (query.deliver ?? true) && registry.isConnected(params.id);
-    let record: StationSecurityRecord | null;
-    if (delivered) {
-      // Pending before it is sent: a station that takes it and reconnects at once is let in with it.
-      const hash = await pendKey(params.id, key, by, "AuthorizationKey generated and sent (pending)");
-      await deliverKey(params.id, key, hash, by);
-      record = await settlePendingKey(params.id, hash, true, by, "AuthorizationKey accepted by the station");
-    } else {
-      record = await save(params.id, by, { keyHash: await hashAuthorizationKey(key) }, [
+    if (!delivered) {
+      const record = await save(params.id, by, { keyHash: await hashAuthorizationKey(key) }, [
         "AuthorizationKey generated",
       ]);
+      return c.json({ ...view(params.id, record), authorizationKey: key, delivered, pending: false });
     }
-    return c.json({ ...view(params.id, record), authorizationKey: key, delivered });
+    // Pending before it is sent: a station that takes it and reconnects at once is let in with it.
+    const hash = await pendKey(params.id, key, by, "AuthorizationKey generated and sent (pending)");
+    const outcome = await deliverKey(params.id, key, hash, by);
+    const record = outcome === "accepted"
+      ? await settlePendingKey(params.id, hash, true, by, "AuthorizationKey accepted by the station")
+      : await store.get(params.id);
+    return c.json({
+      ...view(params.id, record),
+      authorizationKey: key,
+      delivered,
+      pending: outcome === "afterReboot",
+    });
+  });
+
+  router.add({
+    method: "delete",
+    path: "/v1/station-security/{id}/pending-authorization-keys",
+    operationId: "dropPendingAuthorizationKeys",
+    summary: "Forget the keys sent to the station whose acceptance is not known",
+    description:
+      "Only the station's key lets it in afterwards: a station that took one of them (its answer " +
+      "never came) must be given its key another way. A connected station stays connected.",
+    tag: "Security",
+    access: "admin",
+    params: IdParam,
+    responses: { 200: { description: "Settings", schema: StationSecurityView }, ...ERRORS },
+  }, async (c, { params, principal }) => {
+    const at = options.now().toISOString();
+    const updatedBy = principal ? principalLabel(principal) : "unknown";
+    const { before, after } = await store.change(params.id, (stored) => {
+      if (!stored?.pendingAuthorizationKeys) return undefined;
+      const { pendingAuthorizationKeys: _dropped, ...rest } = stored;
+      return { ...rest, updatedBy, updatedAt: at };
+    });
+    if (after !== before) {
+      security.events.record({
+        kind: "station_security_changed",
+        chargePointId: params.id,
+        principal: updatedBy,
+        reason: `Pending AuthorizationKeys dropped (${before?.pendingAuthorizationKeys?.length ?? 0})`,
+      });
+    }
+    return c.json(view(params.id, after));
   });
 
   router.add({

@@ -194,6 +194,7 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
       securityProfile: 1,
       effectiveProfile: 1,
       hasAuthorizationKey: true,
+      pendingAuthorizationKeys: [],
       allowedIps: ["10.0.0.0/24"],
       updatedBy: "user:root",
       updatedAt: NOW.toISOString(),

@@ -126,9 +126,15 @@ export function stationSecurityContract(
     });
     await store.put(r);
     assertEquals(await store.get("CP-1"), r);
-    const pending = { ...r, pendingAuthorizationKeyHash: "pbkdf2-sha256$1$c2FsdA$bmV4dA" };
+    const pending = {
+      ...r,
+      pendingAuthorizationKeys: [
+        { hash: "pbkdf2-sha256$1$c2FsdA$bmV4dA", since: "2024-05-02T11:00:00.000Z" },
+        { hash: "pbkdf2-sha256$1$c2FsdA$bGF0ZXI", since: "2024-05-02T11:05:00.000Z" },
+      ],
+    };
     await store.put(pending);
-    assertEquals(await store.get("CP-1"), pending, "a pending key round-trips");
+    assertEquals(await store.get("CP-1"), pending, "pending keys round-trip, in order");
     await store.put(r);
     assertEquals(await store.get("CP-1"), r, "and goes when a record without one replaces it");
   });

@@ -17,7 +17,12 @@ import { changeLocked } from "./pg_helpers.ts";
 import type { Changed } from "../mod.ts";
 import { PgSecurityEvents } from "./security_events.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
-import type { SecurityProfile, StationSecurityRecord, StationSecurityStore } from "../station_security.ts";
+import type {
+  PendingAuthorizationKey,
+  SecurityProfile,
+  StationSecurityRecord,
+  StationSecurityStore,
+} from "../station_security.ts";
 
 export async function openPostgresStationSecurityStore(
   url: string,
@@ -35,7 +40,7 @@ interface Row {
   charge_point_id: string;
   security_profile: number | null;
   authorization_key_hash: string | null;
-  pending_authorization_key_hash: string | null;
+  pending_authorization_keys: PendingAuthorizationKey[] | null;
   allowed_ips: string[];
   updated_by: string;
   created_at: Date;
@@ -47,8 +52,8 @@ function toRecord(r: Row): StationSecurityRecord {
     chargePointId: r.charge_point_id,
     securityProfile: r.security_profile === null ? null : (r.security_profile as SecurityProfile),
     authorizationKeyHash: r.authorization_key_hash,
-    ...(r.pending_authorization_key_hash !== null
-      ? { pendingAuthorizationKeyHash: r.pending_authorization_key_hash }
+    ...(r.pending_authorization_keys !== null
+      ? { pendingAuthorizationKeys: r.pending_authorization_keys }
       : {}),
     allowedIps: r.allowed_ips,
     updatedBy: r.updated_by,
@@ -131,15 +136,17 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
 async function upsert(sql: Sql | TransactionSql, r: StationSecurityRecord): Promise<void> {
   await sql`
     insert into station_security
-      (charge_point_id, security_profile, authorization_key_hash, pending_authorization_key_hash, allowed_ips,
+      (charge_point_id, security_profile, authorization_key_hash, pending_authorization_keys, allowed_ips,
         updated_by, created_at, updated_at)
     values (${r.chargePointId}, ${r.securityProfile}, ${r.authorizationKeyHash},
-      ${r.pendingAuthorizationKeyHash ?? null}, ${sql.array(r.allowedIps)}, ${r.updatedBy}, ${r.createdAt},
+      ${r.pendingAuthorizationKeys ? sql.json(r.pendingAuthorizationKeys as never) : null}, ${
+    sql.array(r.allowedIps)
+  }, ${r.updatedBy}, ${r.createdAt},
       ${r.updatedAt})
     on conflict (charge_point_id) do update set
       security_profile = excluded.security_profile,
       authorization_key_hash = excluded.authorization_key_hash,
-      pending_authorization_key_hash = excluded.pending_authorization_key_hash,
+      pending_authorization_keys = excluded.pending_authorization_keys,
       allowed_ips = excluded.allowed_ips,
       updated_by = excluded.updated_by,
       created_at = excluded.created_at,

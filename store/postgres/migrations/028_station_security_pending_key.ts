@@ -1,8 +1,8 @@
 /**
- * 028: station_security.pending_authorization_key_hash, a key sent to the station whose acceptance is not known
- * yet (`StationSecurityRecord.pendingAuthorizationKeyHash`). Nullable, no default: adding it rewrites nothing.
- * Forward-only.
+ * 028: station_security.pending_authorization_keys, keys sent to the station whose acceptance is not known yet
+ * (`StationSecurityRecord.pendingAuthorizationKeys`: a JSON array of `{ hash, since }`). Nullable, no default:
+ * adding it rewrites nothing. Forward-only.
  */
 export const up = `
-alter table station_security add column pending_authorization_key_hash text;
+alter table station_security add column pending_authorization_keys jsonb;
 `;
