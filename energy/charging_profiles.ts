@@ -166,17 +166,24 @@ export function currentLimitA(profile: ChargingProfile, now: Date): number | nul
 /**
  * What the composite schedule of a connector should allow now given our installed profiles (OCPP 1.6
  * §3.13.2): the highest stack level of each purpose wins, a TxProfile over a TxDefaultProfile (the
- * connector's, else connector 0's), capped by the ChargePointMaxProfile. Null when our profiles do not tell.
+ * connector's, else connector 0's), capped by the ChargePointMaxProfile. With `transactionId`, a TxProfile
+ * naming another transaction does not count (one stored after its transaction ended sets nothing now). Null
+ * when our profiles do not tell.
  */
 export function expectedLimitA(
   stored: readonly StoredChargingProfile[],
   connectorId: number,
   now: Date,
+  transactionId?: number,
 ): number | null {
+  const forThisTransaction = (s: StoredChargingProfile) =>
+    transactionId === undefined || s.chargingProfilePurpose !== "TxProfile" || s.transactionId === null ||
+    s.transactionId === transactionId;
   const top = (purpose: StoredChargingProfile["chargingProfilePurpose"], connector: number) => {
     const candidates = stored
       .filter((s) =>
-        s.state === "installed" && s.chargingProfilePurpose === purpose && s.connectorId === connector
+        s.state === "installed" && s.chargingProfilePurpose === purpose && s.connectorId === connector &&
+        forThisTransaction(s)
       )
       .map((s) => ({ level: s.stackLevel, limit: currentLimitA(s.profile, now) }))
       .filter((c): c is { level: number; limit: number } => c.limit !== null)

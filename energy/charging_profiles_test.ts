@@ -142,6 +142,8 @@ Deno.test("expectedLimitA() takes the top stack level, TxProfile over TxDefaultP
   assertEquals(expectedLimitA(stored, 1, NOW), 20);
   assertEquals(expectedLimitA(stored, 2, NOW), 16);
   assertEquals(expectedLimitA([], 2, NOW), null);
+  assertEquals(expectedLimitA(stored, 1, NOW, 7), 20, "its transaction's TxProfile");
+  assertEquals(expectedLimitA(stored, 1, NOW, 8), 16, "another transaction's TxProfile sets nothing now");
 });
 
 Deno.test("compositeShowsLoss() is true when the station's schedule allows more than our profiles or is missing", () => {

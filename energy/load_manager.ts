@@ -122,9 +122,16 @@ interface SiteState {
   again: boolean;
   /** Consecutive runs a station did not follow; backs off the retries. */
   failures: number;
+  /**
+   * Stations whose profile went unanswered (a timeout, a CALLERROR) in consecutive runs, by id: from
+   * UNANSWERED_RUNS on, one is counted at its maximum until `until`, so that the decrease it never takes
+   * does not hold back every increase of its site for good.
+   */
+  unanswered: Map<string, { runs: number; until: number }>;
 }
 
 const MAX_RETRY_MS = 30_000;
+const UNANSWERED_RUNS = 3;
 
 export class LoadManager {
   readonly #deps: LoadManagerDeps;
@@ -180,6 +187,8 @@ export class LoadManager {
   async stationConnected(chargePointId: string, booted: boolean, bootedAt?: string): Promise<void> {
     const { profiles } = this.#deps;
     const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
+    // Back: it may answer again.
+    if (siteId !== null) this.#sites.get(siteId)?.unanswered.delete(chargePointId);
     await profiles.reconnected(chargePointId, {
       ...(siteId === null ? { release: { source: "loadManagement", requestedBy: "loadManagement" } } : {}),
       ...(booted
@@ -199,7 +208,35 @@ export class LoadManager {
   /** A transaction ended: its TxProfiles are gone, and its site's capacity goes to the others. */
   async transactionEnded(chargePointId: string, transaction: { transactionId: number; connectorId: number }) {
     await this.#deps.profiles.transactionEnded(chargePointId, transaction);
+    await this.#resetConnectorDefault(chargePointId, transaction.connectorId);
     await this.stationChanged(chargePointId);
+  }
+
+  /**
+   * The connector's TxDefaultProfile that set an ended session's limit (stations that take no TxProfile) goes
+   * back to the station default: the next session would draw the old share before its own division.
+   */
+  async #resetConnectorDefault(chargePointId: string, connectorId: number): Promise<void> {
+    const { settings, profiles, store } = this.#deps;
+    if (settings.txDefaultLimitA === null) return;
+    const id = connectorDefaultId(connectorId, settings);
+    const ours = (await store.listChargingProfiles(chargePointId)).find((s) =>
+      s.chargingProfileId === id && s.source === "loadManagement"
+    );
+    if (!ours || sameLimit(ours, settings.txDefaultLimitA)) return;
+    try {
+      await profiles.set(
+        chargePointId,
+        defaultRequest(connectorId, id, settings.txDefaultLimitA, settings.stackLevel),
+        { source: "loadManagement", requestedBy: "loadManagement" },
+      );
+    } catch (error) {
+      this.#deps.logger.warn("cannot reset a connector's TxDefaultProfile", {
+        chargePointId,
+        connectorId,
+        error: String(error),
+      });
+    }
   }
 
   /** An operator changed or deleted a site; `removed` left it (they lose our profiles). */
@@ -281,7 +318,7 @@ export class LoadManager {
   #state(siteId: string): SiteState {
     let state = this.#sites.get(siteId);
     if (!state) {
-      state = { timer: null, dueAt: 0, running: null, again: false, failures: 0 };
+      state = { timer: null, dueAt: 0, running: null, again: false, failures: 0, unanswered: new Map() };
       this.#sites.set(siteId, state);
     }
     return state;
@@ -305,8 +342,10 @@ export class LoadManager {
     }
     await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id, siteId)));
     const now = this.#deps.now();
-    const sessions = (await Promise.all(site.chargePointIds.map((id) => this.#sessionsOf(site, id, now))))
-      .flat();
+    const unanswered = (id: string) => (state.unanswered.get(id)?.until ?? 0) > now.getTime();
+    const sessions = (await Promise.all(
+      site.chargePointIds.map((id) => this.#sessionsOf(site, id, now, unanswered(id))),
+    )).flat();
     const measurements: Record<string, Measurement> = {};
     for (const s of sessions) if (s.demand) measurements[s.input.id] = s.demand;
     const allocation = allocate({
@@ -342,6 +381,7 @@ export class LoadManager {
     for (const { step, outcome } of result.outcomes) {
       if (outcome.accepted) applied.set(step.sessionId, step.toA);
     }
+    this.#countUnanswered(state, result.outcomes, now);
     const incomplete = result.outcomes.filter((o) => !o.outcome.accepted);
     if (incomplete.length > 0) {
       state.failures++;
@@ -397,8 +437,40 @@ export class LoadManager {
     if (leases.length > 0) this.schedule(siteId, Math.min(...leases) - now.getTime() + 1);
   }
 
+  /** Counts the stations that left a step unanswered this run, and forgets those that answered. */
+  #countUnanswered(
+    state: SiteState,
+    outcomes: readonly { step: RolloutStep; outcome: StepOutcome }[],
+    now: Date,
+  ): void {
+    for (const { step, outcome } of outcomes) {
+      const id = step.chargePointId;
+      // A rejection is an answer (the station is then marked as refusing); an ended transaction is none.
+      if (outcome.accepted || outcome.reason === "Rejected" || outcome.reason === "TransactionEnded") {
+        state.unanswered.delete(id);
+        continue;
+      }
+      const runs = (state.unanswered.get(id)?.runs ?? 0) + 1;
+      const benched = runs >= UNANSWERED_RUNS;
+      const until = benched ? now.getTime() + this.#deps.settings.rebalanceIntervalS * 1000 : 0;
+      if (benched) {
+        this.#deps.logger.warn("station counted at its maximum: it does not answer its profiles", {
+          chargePointId: id,
+          runs,
+          reason: outcome.reason,
+        });
+      }
+      state.unanswered.set(id, { runs, until });
+    }
+  }
+
   /** What a run needs to know about one station's sessions. */
-  async #sessionsOf(site: SiteRecord, chargePointId: string, now: Date): Promise<SessionView[]> {
+  async #sessionsOf(
+    site: SiteRecord,
+    chargePointId: string,
+    now: Date,
+    unanswered: boolean,
+  ): Promise<SessionView[]> {
     const { sources, store, settings } = this.#deps;
     const [transactions, stored, support, rows, { lastSeen, externalLimits }] = await Promise.all([
       sources.activeTransactions(chargePointId),
@@ -409,7 +481,7 @@ export class LoadManager {
     ]);
     const connected = sources.isConnected(chargePointId);
     return transactions.map((transaction) => {
-      const appliedA = expectedLimitA(stored, transaction.connectorId, now);
+      const appliedA = expectedLimitA(stored, transaction.connectorId, now, transaction.transactionId);
       const ours = ourLimitProfile(stored, transaction, support);
       const measurement = latestCurrent(rows, transaction);
       // A sample from before our last change says nothing about what the EV does with its new limit: the
@@ -425,7 +497,7 @@ export class LoadManager {
           externalLimitA(externalLimits, transaction.connectorId, now) ?? Number.POSITIVE_INFINITY,
         ),
         ...(beforeChange && appliedA !== null ? { capA: appliedA } : {}),
-        control: support?.refusedReason
+        control: support?.refusedReason || unanswered
           ? { kind: "refuses" }
           : !connected
           ? { kind: "offline", limitA: appliedA, leaseUntil: leaseUntil.toISOString() }
@@ -445,15 +517,22 @@ export class LoadManager {
 
   /**
    * Sends one step: a TxProfile, or a TxDefaultProfile on the connector to a station that takes only those.
-   * A station that rejects both is recorded as refusing (its site then counts it at its maximum).
+   * A station that rejects both is recorded as refusing (its site then counts it at its maximum). A TxProfile
+   * rejected because its transaction ended meanwhile says nothing about the station (the stop's own trigger
+   * divides the site again).
    */
   async #send(step: RolloutStep, session: SessionView, requestedBy: string): Promise<StepOutcome> {
-    const { profiles } = this.#deps;
+    const { profiles, sources } = this.#deps;
     const meta = { source: "loadManagement" as const, requestedBy };
     if (!session.txDefaultOnly) {
       const outcome = await profiles.set(step.chargePointId, step.request, meta);
       if (outcome.status === "Accepted") return { accepted: true };
       if (outcome.status !== "Rejected") return { accepted: false, reason: outcome.status };
+      const { transactionId } = session.transaction;
+      const active = await sources.activeTransactions(step.chargePointId);
+      if (!active.some((t) => t.transactionId === transactionId)) {
+        return { accepted: false, reason: "TransactionEnded" };
+      }
     }
     const fallback = connectorDefaultRequest(step, this.#deps.settings);
     const outcome = await profiles.set(step.chargePointId, fallback, meta);
@@ -524,10 +603,14 @@ function connectorDefaultRequest(step: RolloutStep, settings: RolloutSettings): 
   const connectorId = step.request.connectorId;
   return defaultRequest(
     connectorId,
-    settings.profileIdBase + 100 + connectorId,
+    connectorDefaultId(connectorId, settings),
     step.toA,
     settings.stackLevel,
   );
+}
+
+function connectorDefaultId(connectorId: number, settings: Pick<RolloutSettings, "profileIdBase">): number {
+  return settings.profileIdBase + 100 + connectorId;
 }
 
 function defaultRequest(

@@ -391,3 +391,98 @@ Deno.test("LoadManager: a store that cannot list the sites at a tick is tried ag
   await new Promise((r) => setTimeout(r, 10));
   assertEquals([...t.scheduler.timers.values()].some((x) => x.ms === 0), true, "the site is scheduled again");
 });
+
+Deno.test("LoadManager: a TxProfile stored for a transaction that ended does not count for the connector's next one", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2"]);
+  t.start("CP-1");
+  const first = t.start("CP-2");
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [16, 16]);
+  // CP-2's transaction ended as its TxProfile was being stored: the record still holds it (a race).
+  t.transactions.set("CP-2", []);
+  assert((await t.store.listChargingProfiles("CP-2")).some((s) => s.transactionId === first.transactionId));
+  const next = t.start("CP-2");
+  const before = t.fleet.frames.length;
+  await t.manager.run("depot");
+  const sent = t.fleet.frames.slice(before).filter((f) => f.chargePointId === "CP-2");
+  assertEquals(
+    sent.map((f) => [
+      f.payload.csChargingProfiles.transactionId,
+      f.payload.csChargingProfiles.chargingSchedule
+        .chargingSchedulePeriod[0]!.limit,
+    ]),
+    [[next.transactionId, 16]],
+    "the new transaction gets its own TxProfile (it was left at the 0 A default)",
+  );
+  assertEquals(t.samples.at(-1)!.chargers.map((c) => [c.chargePointId, c.appliedA]), [["CP-1", 16], [
+    "CP-2",
+    16,
+  ]]);
+});
+
+Deno.test("LoadManager: a TxProfile rejected because its transaction just ended does not turn the station to TxDefaultProfiles", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2"]);
+  t.start("CP-1");
+  await t.manager.run("depot");
+  t.start("CP-2");
+  // CP-1's decrease reaches it just after its transaction stopped: a correct station rejects it.
+  const realCall = t.fleet.call.bind(t.fleet);
+  t.fleet.call = ((id: string, action: ProfileAction, payload: RequestOf<"SetChargingProfile">) => {
+    if (id === "CP-1" && payload.csChargingProfiles?.chargingProfilePurpose === "TxProfile") {
+      t.transactions.set("CP-1", []);
+      t.fleet.frames.push({ seq: 0, chargePointId: id, action, payload });
+      return Promise.resolve({ status: "Rejected" });
+    }
+    return realCall(id, action, payload as never);
+  }) as typeof t.fleet.call;
+  const before = t.fleet.frames.length;
+  await t.manager.run("depot");
+  const toCp1 = t.fleet.frames.slice(before).filter((f) => f.chargePointId === "CP-1");
+  assertEquals(toCp1.map((f) => f.payload.csChargingProfiles.chargingProfilePurpose), ["TxProfile"]);
+  assertEquals((await t.store.getChargingProfileSupport("CP-1"))?.txDefaultOnly ?? false, false);
+});
+
+Deno.test("LoadManager: a station on connector TxDefaultProfiles gets the station default back when its session ends", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2"]);
+  t.fleet.rejects.set("CP-2", "TxProfile");
+  t.start("CP-1");
+  const tx = t.start("CP-2");
+  await t.manager.run("depot");
+  assertEquals(t.fleet.limits.get("CP-2/1"), 16);
+  t.transactions.set("CP-2", []);
+  await t.manager.transactionEnded("CP-2", tx);
+  // Its next session would otherwise draw the old 16 A at once, beside CP-1's raise to 32 A.
+  assertEquals(t.fleet.limits.get("CP-2/1"), SETTINGS.txDefaultLimitA);
+  const stored = (await t.store.listChargingProfiles("CP-2")).find((s) => s.chargingProfileId === 900101);
+  assertEquals(stored?.profile.chargingSchedule.chargingSchedulePeriod[0]?.limit, 0);
+});
+
+Deno.test("LoadManager: a station that never answers its decrease is counted at its maximum after 3 runs, and the others get the rest", async () => {
+  await using t = await setup(24, ["CP-1", "CP-2"]);
+  await t.store.putSite({ ...t.site, maxCurrentA: 24, stationMaxCurrentA: 16 });
+  t.start("CP-1");
+  await t.manager.run("depot");
+  assertEquals(t.fleet.limits.get("CP-1/1"), 16);
+  const realCall = t.fleet.call.bind(t.fleet);
+  t.fleet.call =
+    ((id: string, action: ProfileAction, payload: never) =>
+      id === "CP-1"
+        ? Promise.reject(new Error("timeout"))
+        : realCall(id, action, payload)) as typeof t.fleet.call;
+  t.start("CP-2");
+  for (let run = 1; run <= 3; run++) {
+    await t.manager.run("depot");
+    assertEquals(t.fleet.limits.get("CP-2/1") ?? 0, 0, `run ${run}: CP-1 may still draw 16 A`);
+  }
+  await t.manager.run("depot");
+  assertEquals(t.fleet.limits.get("CP-2/1"), 8, "24 A less CP-1's 16");
+  assertEquals(t.samples.at(-1)!.chargers.map((c) => [c.chargePointId, c.kind, c.limitA]), [
+    ["CP-1", "refuses", 16],
+    ["CP-2", "allocated", 8],
+  ]);
+  // Back and answering: steered again.
+  t.fleet.call = realCall as typeof t.fleet.call;
+  await t.manager.stationConnected("CP-1", false);
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [12, 12]);
+});
