@@ -128,6 +128,11 @@ interface SiteState {
    * does not hold back every increase of its site for good.
    */
   unanswered: Map<string, { runs: number; until: number }>;
+  /**
+   * Stations that rejected the station-wide TxDefaultProfile, not sent it again until they reconnect. Steered
+   * with TxProfiles all the same: a new session's limit is then unknown, so it is counted at its maximum.
+   */
+  noStationDefault: Set<string>;
 }
 
 const MAX_RETRY_MS = 30_000;
@@ -188,7 +193,10 @@ export class LoadManager {
     const { profiles } = this.#deps;
     const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
     // Back: it may answer again.
-    if (siteId !== null) this.#sites.get(siteId)?.unanswered.delete(chargePointId);
+    if (siteId !== null) {
+      this.#sites.get(siteId)?.unanswered.delete(chargePointId);
+      this.#sites.get(siteId)?.noStationDefault.delete(chargePointId);
+    }
     await profiles.reconnected(chargePointId, {
       ...(siteId === null ? { release: { source: "loadManagement", requestedBy: "loadManagement" } } : {}),
       ...(booted
@@ -318,7 +326,15 @@ export class LoadManager {
   #state(siteId: string): SiteState {
     let state = this.#sites.get(siteId);
     if (!state) {
-      state = { timer: null, dueAt: 0, running: null, again: false, failures: 0, unanswered: new Map() };
+      state = {
+        timer: null,
+        dueAt: 0,
+        running: null,
+        again: false,
+        failures: 0,
+        unanswered: new Map(),
+        noStationDefault: new Set(),
+      };
       this.#sites.set(siteId, state);
     }
     return state;
@@ -340,7 +356,7 @@ export class LoadManager {
       this.#sites.delete(siteId);
       return;
     }
-    await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id, siteId)));
+    await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id, siteId, state)));
     const now = this.#deps.now();
     const unanswered = (id: string) => (state.unanswered.get(id)?.until ?? 0) > now.getTime();
     const sessions = (await Promise.all(
@@ -545,9 +561,10 @@ export class LoadManager {
   }
 
   /** Installs our station-wide TxDefaultProfile (connector 0) on a connected station that lacks it. */
-  async #ensureTxDefault(chargePointId: string, siteId: string): Promise<void> {
+  async #ensureTxDefault(chargePointId: string, siteId: string, state: SiteState): Promise<void> {
     const { settings, profiles, sources, store } = this.#deps;
     if (settings.txDefaultLimitA === null || !sources.isConnected(chargePointId)) return;
+    if (state.noStationDefault.has(chargePointId)) return;
     const stored = await store.listChargingProfiles(chargePointId);
     const request = stationDefaultRequest(settings.txDefaultLimitA, settings);
     const id = request.csChargingProfiles.chargingProfileId;
@@ -559,8 +576,10 @@ export class LoadManager {
         source: "loadManagement",
         requestedBy: `loadManagement:${siteId}`,
       });
+      // Only this profile: the station may take TxProfiles (rejecting those too makes it refusing).
       if (outcome.status === "Rejected") {
-        await profiles.markSupport(chargePointId, { refusedReason: "Rejected" });
+        state.noStationDefault.add(chargePointId);
+        this.#deps.logger.info("station rejected load management's TxDefaultProfile", { chargePointId });
       }
     } catch (error) {
       this.#deps.logger.warn("cannot install load management's TxDefaultProfile", {

@@ -486,3 +486,27 @@ Deno.test("LoadManager: a station that never answers its decrease is counted at 
   await t.manager.run("depot");
   assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [12, 12]);
 });
+
+Deno.test("LoadManager: a station that rejects only the station-wide TxDefaultProfile is steered with TxProfiles, not counted at its maximum", async () => {
+  await using t = await setup(32, ["CP-1", "CP-2"]);
+  const realCall = t.fleet.call.bind(t.fleet);
+  t.fleet.call = ((id: string, action: ProfileAction, payload: RequestOf<"SetChargingProfile">) => {
+    if (id === "CP-1" && action === "SetChargingProfile" && payload.connectorId === 0) {
+      t.fleet.frames.push({ seq: 0, chargePointId: id, action, payload });
+      return Promise.resolve({ status: "Rejected" });
+    }
+    return realCall(id, action, payload as never);
+  }) as typeof t.fleet.call;
+  t.start("CP-1");
+  t.start("CP-2");
+  await t.manager.run("depot");
+  await t.manager.run("depot");
+  assertEquals((await t.store.getChargingProfileSupport("CP-1"))?.refusedReason ?? null, null);
+  assertEquals(t.samples.at(-1)!.chargers.map((c) => [c.chargePointId, c.kind, c.limitA]), [
+    ["CP-1", "allocated", 16],
+    ["CP-2", "allocated", 16],
+  ]);
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [16, 16]);
+  const defaults = t.fleet.frames.filter((f) => f.chargePointId === "CP-1" && f.payload.connectorId === 0);
+  assertEquals(defaults.length, 1, "asked once, not at every run");
+});
