@@ -29,6 +29,7 @@ import {
   afterTransactionEnded,
   clearSelects,
   compositeShowsLoss,
+  endedTxProfiles,
   resendRequest,
   storedProfile,
 } from "./charging_profiles.ts";
@@ -295,6 +296,19 @@ export class ChargingProfileService {
     return this.#serial(chargePointId, async () => {
       const stored = await this.#deps.store.listChargingProfiles(chargePointId);
       await this.#write(chargePointId, afterTransactionEnded(stored, transaction));
+    });
+  }
+
+  /**
+   * Forgets the TxProfiles of transactions that are over (see `endedTxProfiles`). The active transactions are
+   * read after the profiles: one that starts in between has no TxProfile in what was read.
+   */
+  forgetEndedTxProfiles(chargePointId: string, activeTransactionIds: () => Promise<number[]>): Promise<void> {
+    return this.#serial(chargePointId, async () => {
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      if (!stored.some((s) => s.chargingProfilePurpose === "TxProfile" && s.transactionId !== null)) return;
+      const active = new Set(await activeTransactionIds());
+      await this.#write(chargePointId, endedTxProfiles(stored, (id) => active.has(id)));
     });
   }
 

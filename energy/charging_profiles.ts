@@ -115,6 +115,20 @@ export function afterTransactionEnded(
 }
 
 /**
+ * TxProfiles of transactions that are no longer active: a station that took one as its transaction ended (a
+ * race with the stop) keeps nothing of it, so neither does the record.
+ */
+export function endedTxProfiles(
+  stored: readonly StoredChargingProfile[],
+  isActive: (transactionId: number) => boolean,
+): ChargingProfileChanges {
+  const ended = stored.filter((s) =>
+    s.chargingProfilePurpose === "TxProfile" && s.transactionId !== null && !isActive(s.transactionId)
+  );
+  return { remove: ended.map((s) => s.chargingProfileId), put: [] };
+}
+
+/**
  * After a reboot (a BootNotification) we cannot know what the station kept: every stored profile becomes
  * pending, to be sent again, except TxProfiles of transactions that are no longer active, which are gone.
  */

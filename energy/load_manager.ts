@@ -495,6 +495,18 @@ export class LoadManager {
       sources.recentMeterValues(chargePointId),
       sources.station(chargePointId),
     ]);
+    const running = new Set(transactions.map((t) => t.transactionId));
+    if (
+      stored.some((s) =>
+        s.chargingProfilePurpose === "TxProfile" && s.transactionId !== null && !running.has(s.transactionId)
+      )
+    ) {
+      // One stored as its transaction ended (a race with the stop): the record follows the station.
+      await this.#deps.profiles.forgetEndedTxProfiles(
+        chargePointId,
+        async () => (await sources.activeTransactions(chargePointId)).map((t) => t.transactionId),
+      );
+    }
     const connected = sources.isConnected(chargePointId);
     return transactions.map((transaction) => {
       const appliedA = expectedLimitA(stored, transaction.connectorId, now, transaction.transactionId);

@@ -418,6 +418,11 @@ Deno.test("LoadManager: a TxProfile stored for a transaction that ended does not
     "CP-2",
     16,
   ]]);
+  // Ended with no next one: the record forgets its TxProfile too (the station keeps nothing of it).
+  t.transactions.set("CP-2", []);
+  await t.manager.run("depot");
+  const txProfiles = (await t.store.listChargingProfiles("CP-2")).filter((s) => s.transactionId !== null);
+  assertEquals(txProfiles, [], "an ended transaction's TxProfile is forgotten");
 });
 
 Deno.test("LoadManager: a TxProfile rejected because its transaction just ended does not turn the station to TxDefaultProfiles", async () => {
