@@ -66,6 +66,7 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/station-security/{id}": "admin",
   "PATCH /api/v1/station-security/{id}": "admin",
   "DELETE /api/v1/station-security/{id}": "admin",
+  "DELETE /api/v1/station-security/{id}/pending-authorization-keys": "admin",
   "POST /api/v1/station-security/{id}/authorization-key": "admin",
   "GET /api/v1/users": "admin",
   "POST /api/v1/users": "admin",

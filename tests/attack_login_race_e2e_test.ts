@@ -4,7 +4,7 @@
  * slow password check, so parallel guesses get no more tries than sequential ones. On one process, and on two
  * nodes sharing the back-off through PostgreSQL, with the guesses spread over both.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assertEquals } from "@std/assert";
 import { openPostgresSecurityViews, type SecurityViews } from "../cluster/postgres_views.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
@@ -85,8 +85,8 @@ Deno.test({
       const failures = await Promise.all(
         servers.map((s) => s.json("/api/v1/security-events?kind=login_failed")),
       );
-      // Each node keeps its own event log here (in-memory stores); together they hold every guess.
-      assert(failures.every((f) => f.body.items.length > 0), "both nodes evaluated guesses");
+      // Each node keeps its own event log here (in-memory stores); together they hold every guess. (Which
+      // node admitted them is the race's: all six may fall to one.)
       assertEquals(failures.reduce((n, f) => n + f.body.items.length, 0), GUESSES_ALLOWED);
     } finally {
       for (const server of servers) await server.close();
