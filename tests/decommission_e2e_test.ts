@@ -208,7 +208,7 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
                 chargingProfileId: 7,
                 stackLevel: 1,
                 chargingProfilePurpose: "TxDefaultProfile",
-                chargingProfileKind: "Absolute",
+                chargingProfileKind: "Relative",
                 chargingSchedule: {
                   chargingRateUnit: "A",
                   chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }],

@@ -60,7 +60,7 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           id,
           stackLevel: 1,
           chargingProfilePurpose: purpose,
-          chargingProfileKind: "Absolute",
+          chargingProfileKind: "Relative",
           chargingSchedule: [schedule(16)],
           ...extra,
         });

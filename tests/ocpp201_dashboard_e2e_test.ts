@@ -320,7 +320,7 @@ Deno.test({
             chargingProfileId: 77,
             stackLevel: 0,
             chargingProfilePurpose: "ChargePointMaxProfile",
-            chargingProfileKind: "Absolute",
+            chargingProfileKind: "Relative",
             chargingSchedule: {
               chargingRateUnit: "A",
               chargingSchedulePeriod: [{ startPeriod: 0, limit: 32 }],

@@ -4,8 +4,8 @@
  * read the record; operators change it and ask the station.
  */
 import { z } from "zod";
-import { MAX_CONNECTOR_ID } from "../../actors/handlers/bounds.ts";
 import type { Registry } from "../../actors/registry.ts";
+import { type ProfileProblem, setChargingProfileProblem16 } from "../../energy/charging_profile_rules.ts";
 import type { Energy } from "../../energy/mod.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS } from "../../protocol/ocpp16/mod.ts";
@@ -21,6 +21,13 @@ export interface ChargingProfileRouteOptions {
   registry: Registry;
   store: Store;
   logger: Logger;
+  now: () => Date;
+}
+
+/** An operator's profile that breaks a rule of `energy/charging_profile_rules.ts` is a 400 naming the field. */
+export function refuseProfileProblem(problem: ProfileProblem | null): void {
+  if (problem === null) return;
+  throw new ApiError(400, "invalid_request", problem.message, { in: "body", field: problem.field });
 }
 
 export const StoredProfileSchema = z.object({
@@ -80,7 +87,7 @@ const STATION_ERRORS = {
 };
 
 export function addChargingProfileRoutes(router: ApiRouter, options: ChargingProfileRouteOptions): void {
-  const { energy, registry, store, logger } = options;
+  const { energy, registry, store, logger, now } = options;
   const profiles = energy.profiles;
 
   /** `toSet`: a new profile is to be kept for it, which a decommissioned station would never get. */
@@ -129,7 +136,10 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
     summary: "Set a charging profile and keep it (re-sent after the station reboots)",
     description:
       "The body is a SetChargingProfile.req. 201: the station accepted it. 202: the station is not " +
-      "connected; the profile is kept and sent when it is back (not for a TxProfile: 409).",
+      "connected; the profile is kept and sent when it is back (not for a TxProfile: 409). 400 for what " +
+      "OCPP forbids beyond the schema (negative limits or stack levels, periods not starting at 0 and " +
+      "increasing, validTo past, Absolute without startSchedule, ...), more than 1024 periods, or a limit " +
+      "above 10000 A / 10000000 W.",
     tag: "Charging profiles",
     access: "operator",
     params: ChargePointIdParam,
@@ -153,19 +163,8 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       },
     },
   }, async (c, { params, body, principal }) => {
-    // The official schema leaves connectorId unbounded; a connector is 0 (the station) to MAX_CONNECTOR_ID
-    // everywhere else.
-    if (body.connectorId < 0 || body.connectorId > MAX_CONNECTOR_ID) {
-      throw new ApiError(
-        400,
-        "invalid_request",
-        `connectorId must be 0 (the whole station) to ${MAX_CONNECTOR_ID}`,
-        {
-          in: "body",
-          field: "connectorId",
-        },
-      );
-    }
+    // The schema leaves limits, stack levels and periods unbounded and unordered: nothing wrong goes out.
+    refuseProfileProblem(setChargingProfileProblem16(body, now()));
     await mustKnow(params.id, true);
     const requestedBy = principalLabel(principal);
     const outcome = await station(() => profiles.set(params.id, body, { source: "api", requestedBy }));

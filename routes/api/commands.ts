@@ -21,11 +21,18 @@ import type { ActionDefinition } from "../../protocol/ocppj/dialect.ts";
 import { OCPP16_ACTOR } from "../../actors/ocpp16.ts";
 import { dialectOf } from "../../actors/dialects.ts";
 import type { Store } from "../../store/mod.ts";
+import {
+  setChargingProfileProblem16,
+  setChargingProfileProblem201,
+} from "../../energy/charging_profile_rules.ts";
+import type { RequestOf as RequestOf16 } from "../../protocol/ocpp16/mod.ts";
+import type { RequestOf as RequestOf201 } from "../../protocol/ocpp201/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Context } from "hono";
 import { expandLocations } from "../../files/command_locations.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError, outcomeUnknown } from "./command_errors.ts";
+import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
@@ -45,6 +52,8 @@ export interface CommandRouteOptions {
   onAnswered?: (answer: AnsweredCommand) => Promise<void>;
   /** Where an AuthorizationKey a command gives a station waits for its outcome (station_security.ts). */
   pendingKeys?: PendingKeys;
+  /** What a SetChargingProfile's validTo is compared with. */
+  now?: () => Date;
 }
 
 /**
@@ -197,6 +206,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       input = { ...input, remoteStartId: await options.store.newTransactionId() };
     }
     let payload: unknown = check("body", definition.request, input);
+    if (action === "SetChargingProfile") refuseBadProfile(options, payload, is16);
     // The key a station accepts is stored (station_security.ts): only those who may set keys may send one.
     const sentKey = keySent(action, payload);
     if (sentKey !== null && !(principal && hasRole(principal, "admin"))) {
@@ -282,6 +292,21 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     }
     return c.json(result, 200);
   });
+}
+
+/**
+ * The checks of the charging profile API (routes/api/charging_profiles.ts) on a raw SetChargingProfile of
+ * either dialect: OCPP's rules beyond the schema (400).
+ */
+function refuseBadProfile(options: Pick<CommandRouteOptions, "now">, payload: unknown, is16: boolean): void {
+  const now = options.now?.() ?? new Date();
+  if (is16) {
+    const request = payload as RequestOf16<"SetChargingProfile">;
+    refuseProfileProblem(setChargingProfileProblem16(request, now));
+    return;
+  }
+  const request = payload as RequestOf201<"SetChargingProfile">;
+  refuseProfileProblem(setChargingProfileProblem201(request, now));
 }
 
 /** The payload with its location placeholders made into URLs, checked again with the action's schema. */

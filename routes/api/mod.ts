@@ -151,6 +151,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       registry: deps.registry,
       store: deps.store,
       logger: deps.logger,
+      now: deps.now,
     });
     addSiteRoutes(router, {
       energy: deps.energy,

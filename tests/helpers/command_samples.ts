@@ -6,7 +6,7 @@ export const CHARGING_PROFILE = {
   chargingProfileId: 3,
   stackLevel: 1,
   chargingProfilePurpose: "TxDefaultProfile",
-  chargingProfileKind: "Absolute",
+  chargingProfileKind: "Relative",
   chargingSchedule: {
     chargingRateUnit: "A",
     chargingSchedulePeriod: [{ startPeriod: 0, limit: 16.5 }],

@@ -11,7 +11,7 @@ const PROFILE = {
   id: 3,
   stackLevel: 1,
   chargingProfilePurpose: "TxDefaultProfile",
-  chargingProfileKind: "Absolute",
+  chargingProfileKind: "Relative",
   chargingSchedule: [{
     id: 1,
     chargingRateUnit: "A",
