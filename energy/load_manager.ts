@@ -20,6 +20,7 @@
  * manager.stationChanged("CP-1");
  * ```
  */
+import { MAX_CONNECTOR_ID } from "../actors/handlers/bounds.ts";
 import type { Logger } from "../logger.ts";
 import type { ChargingProfileSupport, StoredChargingProfile } from "../model/charging_profile.ts";
 import type { ExternalChargingLimit } from "../model/charging_reports.ts";
@@ -183,6 +184,38 @@ export class LoadManager {
   async stationChanged(chargePointId: string): Promise<void> {
     const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
     if (siteId !== null) this.schedule(siteId);
+  }
+
+  /**
+   * Why an operator's profile would fight load management's on a station, or null. An id in load management's
+   * range would be replaced by its next division (on any station: one may join a site later). On a station of a
+   * site, a profile of load management's purposes at its stack level would replace one of its profiles on the
+   * same connector, or be replaced by the next division (OCPP 1.6 §5.16), and the site would be over its limit
+   * or the operator's limit silently gone.
+   */
+  async operatorProfileClash(
+    chargePointId: string,
+    profile: { chargingProfileId: number; stackLevel: number; chargingProfilePurpose: string },
+  ): Promise<ProfileClash | null> {
+    const { settings } = this.#deps;
+    const ids = loadManagementIds(settings);
+    if (profile.chargingProfileId >= ids.first && profile.chargingProfileId <= ids.last) {
+      return {
+        field: "chargingProfileId",
+        message: `chargingProfileIds ${ids.first} to ${ids.last} are load management's own`,
+      };
+    }
+    if (profile.stackLevel !== settings.stackLevel || !MANAGED_PURPOSES.has(profile.chargingProfilePurpose)) {
+      return null;
+    }
+    const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
+    if (siteId === null) return null;
+    return {
+      field: "stackLevel",
+      message:
+        `"${chargePointId}" is load-managed (site "${siteId}"): stackLevel ${settings.stackLevel} of ` +
+        `${profile.chargingProfilePurpose} is load management's own; use another stack level`,
+    };
   }
 
   /**
@@ -600,6 +633,27 @@ export class LoadManager {
       });
     }
   }
+}
+
+/** Where an operator's profile meets load management's (`LoadManager.operatorProfileClash`). */
+export interface ProfileClash {
+  field: "chargingProfileId" | "stackLevel";
+  message: string;
+}
+
+/** The purposes of the profiles load management sets (at `stackLevel`). */
+const MANAGED_PURPOSES: ReadonlySet<string> = new Set(["TxProfile", "TxDefaultProfile"]);
+
+/**
+ * The chargingProfileIds load management gives its profiles: `profileIdBase` (the station's TxDefaultProfile),
+ * `profileIdBase + N` (connector N's TxProfile, rollout.ts), `profileIdBase + 100 + N` (connector N's
+ * TxDefaultProfile, for stations that take no TxProfile).
+ */
+export function loadManagementIds(settings: Pick<RolloutSettings, "profileIdBase">): {
+  first: number;
+  last: number;
+} {
+  return { first: settings.profileIdBase, last: settings.profileIdBase + 100 + MAX_CONNECTOR_ID };
 }
 
 /** Our profile that sets a session's limit: its TxProfile, or the connector's TxDefaultProfile. */

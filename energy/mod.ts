@@ -36,6 +36,11 @@ export interface Energy {
   loadManager: LoadManager;
   /** Told when an operator changed or deleted a site; `removed` are the stations that left it. */
   siteChanged(siteId: string, removed?: readonly string[]): void;
+  /**
+   * An operator set or cleared a station's profiles: its site is divided again now, not at the next periodic
+   * run (a clear may have taken load management's limits away).
+   */
+  operatorChangedProfiles(chargePointId: string): void;
   /** What stations do that load management follows (connections, boots, transactions). */
   onStationEvent(event: BusEvent): void;
   /** Stops what runs in the background; does not close the store. */
@@ -87,6 +92,7 @@ export function createEnergy(deps: EnergyDeps): Energy {
     loadManager,
     siteChanged: (siteId, removed = []) =>
       follow("site change", "", () => loadManager.siteChanged(siteId, removed)),
+    operatorChangedProfiles: (id) => follow("operator's profiles", id, () => loadManager.stationChanged(id)),
     onStationEvent(event) {
       // Every answered CALL's event comes here, most (meter values, statuses) of no concern to load management:
       // they return before `followEvent`, whose closures make V8 allocate a context on each call.

@@ -30,6 +30,21 @@ export function refuseProfileProblem(problem: ProfileProblem | null): void {
   throw new ApiError(400, "invalid_request", problem.message, { in: "body", field: problem.field });
 }
 
+/**
+ * An operator's profile that would fight load management's (`LoadManager.operatorProfileClash`) is a 409
+ * naming the field; `at` is the path of the profile in the body.
+ */
+export async function refuseLoadManagementClash(
+  energy: Energy,
+  chargePointId: string,
+  profile: { chargingProfileId: number; stackLevel: number; chargingProfilePurpose: string },
+  fields: { chargingProfileId: string; stackLevel: string },
+): Promise<void> {
+  const clash = await energy.loadManager.operatorProfileClash(chargePointId, profile);
+  if (clash === null) return;
+  throw new ApiError(409, "conflict", clash.message, { in: "body", field: fields[clash.field] });
+}
+
 export const StoredProfileSchema = z.object({
   chargePointId: z.string(),
   connectorId: z.number().int(),
@@ -110,6 +125,18 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
     }
   }
 
+  /**
+   * Runs an operator's set or clear, then has load management divide the station's site again at once,
+   * whatever the outcome (a timeout may still have reached the station): a clear may have taken its limits.
+   */
+  async function afterwardsRedivide<T>(chargePointId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      energy.operatorChangedProfiles(chargePointId);
+    }
+  }
+
   router.add({
     method: "get",
     path: "/v1/charge-points/{id}/charging-profiles",
@@ -139,7 +166,7 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       "connected; the profile is kept and sent when it is back (not for a TxProfile: 409). 400 for what " +
       "OCPP forbids beyond the schema (negative limits or stack levels, periods not starting at 0 and " +
       "increasing, validTo past, Absolute without startSchedule, ...), more than 1024 periods, or a limit " +
-      "above 10000 A / 10000000 W.",
+      "above 10000 A / 10000000 W. A set or clear on a station of a site makes its site divided again at once.",
     tag: "Charging profiles",
     access: "operator",
     params: ChargePointIdParam,
@@ -157,8 +184,9 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       ...STATION_ERRORS,
       409: {
         description:
-          "The station rejected it (nothing stored), a TxProfile for a station not connected, or " +
-          "the station is decommissioned",
+          "The station rejected it (nothing stored), a TxProfile for a station not connected, the " +
+          "station is decommissioned, or it would fight load management (an id of its range, or its stack " +
+          "level for a TxProfile or TxDefaultProfile on a station of a site)",
         schema: ErrorSchema,
       },
     },
@@ -166,8 +194,16 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
     // The schema leaves limits, stack levels and periods unbounded and unordered: nothing wrong goes out.
     refuseProfileProblem(setChargingProfileProblem16(body, now()));
     await mustKnow(params.id, true);
+    const profile = body.csChargingProfiles;
+    await refuseLoadManagementClash(energy, params.id, profile, {
+      chargingProfileId: "csChargingProfiles.chargingProfileId",
+      stackLevel: "csChargingProfiles.stackLevel",
+    });
     const requestedBy = principalLabel(principal);
-    const outcome = await station(() => profiles.set(params.id, body, { source: "api", requestedBy }));
+    const outcome = await afterwardsRedivide(
+      params.id,
+      () => station(() => profiles.set(params.id, body, { source: "api", requestedBy })),
+    );
     logger.info("charging profile set", {
       chargePointId: params.id,
       chargingProfileId: body.csChargingProfiles.chargingProfileId,
@@ -210,8 +246,9 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       );
     }
     const requestedBy = principalLabel(principal);
-    const outcome = await station(() =>
-      profiles.clear(params.id, { id: params.chargingProfileId }, requestedBy)
+    const outcome = await afterwardsRedivide(
+      params.id,
+      () => station(() => profiles.clear(params.id, { id: params.chargingProfileId }, requestedBy)),
     );
     return c.json(outcome);
   });
@@ -240,7 +277,12 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
         : {}),
       ...(query.stackLevel !== undefined ? { stackLevel: query.stackLevel } : {}),
     };
-    return c.json(await station(() => profiles.clear(params.id, request, requestedBy)));
+    return c.json(
+      await afterwardsRedivide(
+        params.id,
+        () => station(() => profiles.clear(params.id, request, requestedBy)),
+      ),
+    );
   });
 
   router.add({

@@ -21,6 +21,7 @@ import type { ActionDefinition } from "../../protocol/ocppj/dialect.ts";
 import { OCPP16_ACTOR } from "../../actors/ocpp16.ts";
 import { dialectOf } from "../../actors/dialects.ts";
 import type { Store } from "../../store/mod.ts";
+import type { Energy } from "../../energy/mod.ts";
 import {
   setChargingProfileProblem16,
   setChargingProfileProblem201,
@@ -32,7 +33,7 @@ import type { Context } from "hono";
 import { expandLocations } from "../../files/command_locations.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError, outcomeUnknown } from "./command_errors.ts";
-import { refuseProfileProblem } from "./charging_profiles.ts";
+import { refuseLoadManagementClash, refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
@@ -52,6 +53,8 @@ export interface CommandRouteOptions {
   onAnswered?: (answer: AnsweredCommand) => Promise<void>;
   /** Where an AuthorizationKey a command gives a station waits for its outcome (station_security.ts). */
   pendingKeys?: PendingKeys;
+  /** Load management: a SetChargingProfile must not fight its profiles, and a profile command re-divides. */
+  energy?: Energy;
   /** What a SetChargingProfile's validTo is compared with. */
   now?: () => Date;
 }
@@ -178,7 +181,8 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       401: { description: "Not authenticated", schema: ErrorSchema },
       403: { description: "Role too low (needs operator)", schema: ErrorSchema },
       409: {
-        description: "Not connected, or refused by the station's state (retry with force)",
+        description: "Not connected, or refused by the station's state (retry with force); a " +
+          "SetChargingProfile that would fight load management's profiles (not retried with force)",
         schema: ErrorSchema,
       },
       502: {
@@ -206,7 +210,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       input = { ...input, remoteStartId: await options.store.newTransactionId() };
     }
     let payload: unknown = check("body", definition.request, input);
-    if (action === "SetChargingProfile") refuseBadProfile(options, payload, is16);
+    if (action === "SetChargingProfile") await refuseBadProfile(options, params.id, payload, is16);
     // The key a station accepts is stored (station_security.ts): only those who may set keys may send one.
     const sentKey = keySent(action, payload);
     if (sentKey !== null && !(principal && hasRole(principal, "admin"))) {
@@ -296,17 +300,37 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
 
 /**
  * The checks of the charging profile API (routes/api/charging_profiles.ts) on a raw SetChargingProfile of
- * either dialect: OCPP's rules beyond the schema (400).
+ * either dialect: OCPP's rules beyond the schema (400), and no fight with load management (409).
  */
-function refuseBadProfile(options: Pick<CommandRouteOptions, "now">, payload: unknown, is16: boolean): void {
+async function refuseBadProfile(
+  options: Pick<CommandRouteOptions, "energy" | "now">,
+  chargePointId: string,
+  payload: unknown,
+  is16: boolean,
+): Promise<void> {
   const now = options.now?.() ?? new Date();
   if (is16) {
     const request = payload as RequestOf16<"SetChargingProfile">;
     refuseProfileProblem(setChargingProfileProblem16(request, now));
+    if (options.energy) {
+      await refuseLoadManagementClash(options.energy, chargePointId, request.csChargingProfiles, {
+        chargingProfileId: "csChargingProfiles.chargingProfileId",
+        stackLevel: "csChargingProfiles.stackLevel",
+      });
+    }
     return;
   }
   const request = payload as RequestOf201<"SetChargingProfile">;
   refuseProfileProblem(setChargingProfileProblem201(request, now));
+  if (options.energy) {
+    const p = request.chargingProfile;
+    await refuseLoadManagementClash(
+      options.energy,
+      chargePointId,
+      { chargingProfileId: p.id, stackLevel: p.stackLevel, chargingProfilePurpose: p.chargingProfilePurpose },
+      { chargingProfileId: "chargingProfile.id", stackLevel: "chargingProfile.stackLevel" },
+    );
+  }
 }
 
 /** The payload with its location placeholders made into URLs, checked again with the action's schema. */
