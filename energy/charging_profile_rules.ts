@@ -246,3 +246,62 @@ function scheduleProblem(schedule: Schedule, at: string): ProfileProblem | null 
   }
   return null;
 }
+
+/**
+ * The first rule the charging profile of an OCPP 1.6 RemoteStartTransaction.req breaks, or null (none: null).
+ * OCPP 1.6 §5.11: its purpose SHALL be TxProfile, and it names no transaction (there is none yet).
+ */
+export function remoteStartProfileProblem16(
+  request: RequestOf<"RemoteStartTransaction">,
+  now: Date,
+): ProfileProblem | null {
+  const profile = request.chargingProfile;
+  if (profile === undefined) return null;
+  const startProblem = txProfileToStartProblem(
+    profile.chargingProfilePurpose,
+    profile.transactionId,
+    "chargingProfile",
+  );
+  if (startProblem) return startProblem;
+  const problem = setChargingProfileProblem16(
+    { connectorId: request.connectorId ?? 0, csChargingProfiles: profile },
+    now,
+  );
+  return problem && { ...problem, field: problem.field.replace(/^csChargingProfiles/, "chargingProfile") };
+}
+
+/** As `remoteStartProfileProblem16`, for OCPP 2.0.1's RequestStartTransactionRequest (F01.FR.08, .FR.11). */
+export function remoteStartProfileProblem201(
+  request: RequestOf201<"RequestStartTransaction">,
+  now: Date,
+): ProfileProblem | null {
+  const profile = request.chargingProfile;
+  if (profile === undefined) return null;
+  const startProblem = txProfileToStartProblem(
+    profile.chargingProfilePurpose,
+    profile.transactionId,
+    "chargingProfile",
+  );
+  if (startProblem) return startProblem;
+  return setChargingProfileProblem201({ evseId: request.evseId ?? 0, chargingProfile: profile }, now);
+}
+
+function txProfileToStartProblem(
+  purpose: string,
+  transactionId: unknown,
+  at: string,
+): ProfileProblem | null {
+  if (purpose !== "TxProfile") {
+    return {
+      field: `${at}.chargingProfilePurpose`,
+      message: `The profile of a remote start is a TxProfile (got ${purpose})`,
+    };
+  }
+  if (transactionId !== undefined) {
+    return {
+      field: `${at}.transactionId`,
+      message: "The profile of a remote start names no transaction yet",
+    };
+  }
+  return null;
+}

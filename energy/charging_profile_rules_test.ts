@@ -3,6 +3,8 @@ import type { RequestOf } from "../protocol/ocpp16/mod.ts";
 import type { RequestOf as RequestOf201 } from "../protocol/ocpp201/mod.ts";
 import {
   MAX_SCHEDULE_PERIODS,
+  remoteStartProfileProblem16,
+  remoteStartProfileProblem201,
   setChargingProfileProblem16,
   setChargingProfileProblem201,
 } from "./charging_profile_rules.ts";
@@ -250,5 +252,58 @@ Deno.test("setChargingProfileProblem201() applies the same rules with 2.0.1's na
       NOW,
     ),
     null,
+  );
+});
+
+Deno.test("a remote start's profile is a TxProfile naming no transaction, and follows the profile rules", () => {
+  const now = new Date("2025-01-01T00:00:00.000Z");
+  const profile = {
+    chargingProfileId: 1,
+    stackLevel: 0,
+    chargingProfilePurpose: "TxProfile" as const,
+    chargingProfileKind: "Relative" as const,
+    chargingSchedule: {
+      chargingRateUnit: "A" as const,
+      chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }],
+    },
+  };
+  assertEquals(remoteStartProfileProblem16({ idTag: "T" }, now), null, "none is fine");
+  assertEquals(remoteStartProfileProblem16({ idTag: "T", chargingProfile: profile }, now), null);
+  assertEquals(
+    remoteStartProfileProblem16({
+      idTag: "T",
+      chargingProfile: { ...profile, chargingProfilePurpose: "TxDefaultProfile" },
+    }, now)?.field,
+    "chargingProfile.chargingProfilePurpose",
+  );
+  assertEquals(
+    remoteStartProfileProblem16({ idTag: "T", chargingProfile: { ...profile, transactionId: 3 } }, now)
+      ?.field,
+    "chargingProfile.transactionId",
+  );
+  assertEquals(
+    remoteStartProfileProblem16({ idTag: "T", chargingProfile: { ...profile, stackLevel: -1 } }, now)?.field,
+    "chargingProfile.stackLevel",
+  );
+  const p201 = {
+    id: 1,
+    stackLevel: 0,
+    chargingProfilePurpose: "TxProfile" as const,
+    chargingProfileKind: "Relative" as const,
+    chargingSchedule: [{
+      id: 1,
+      chargingRateUnit: "A" as const,
+      chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }],
+    }],
+  };
+  const idToken = { idToken: "T", type: "ISO14443" as const };
+  assertEquals(remoteStartProfileProblem201({ idToken, remoteStartId: 1, chargingProfile: p201 }, now), null);
+  assertEquals(
+    remoteStartProfileProblem201({
+      idToken,
+      remoteStartId: 1,
+      chargingProfile: { ...p201, chargingProfilePurpose: "ChargingStationMaxProfile" },
+    }, now)?.field,
+    "chargingProfile.chargingProfilePurpose",
   );
 });

@@ -4,8 +4,19 @@
  * when the job is created; the payload is checked against the action's own schema before anything is stored.
  */
 import type { Registry } from "../actors/registry.ts";
-import { isCsToCpAction, validateRequest } from "../protocol/ocpp16/mod.ts";
-import { isCsToCpAction as isCsToCpAction201, OCPP201 } from "../protocol/ocpp201/mod.ts";
+import { isCsToCpAction, type RequestOf, validateRequest } from "../protocol/ocpp16/mod.ts";
+import {
+  isCsToCpAction as isCsToCpAction201,
+  OCPP201,
+  type RequestOf as RequestOf201,
+} from "../protocol/ocpp201/mod.ts";
+import {
+  type ProfileProblem,
+  remoteStartProfileProblem16,
+  remoteStartProfileProblem201,
+  setChargingProfileProblem16,
+  setChargingProfileProblem201,
+} from "../energy/charging_profile_rules.ts";
 import { validateMessage, type ValidationResult } from "../protocol/ocppj/validate.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
@@ -67,12 +78,41 @@ export interface JobView extends JobRecord {
  * has the command (a 2.0.1 actor also checks the payload), so a job over a mixed fleet reaches the stations
  * it fits and is refused, per station, by the others.
  */
-function validateJobPayload(action: string, payload: unknown): ValidationResult<unknown> {
+function validateJobPayload(
+  action: string,
+  payload: unknown,
+): ValidationResult<unknown> & { dialect?: "ocpp1.6" | "ocpp2.0.1" } {
   const v16 = isCsToCpAction(action) ? validateRequest(action, payload) : null;
-  if (v16?.ok) return v16;
+  if (v16?.ok) return { ...v16, dialect: "ocpp1.6" };
   const v201 = isCsToCpAction201(action) ? validateMessage(OCPP201, "request", action, payload) : null;
-  if (v201?.ok) return v201;
+  if (v201?.ok) return { ...v201, dialect: "ocpp2.0.1" };
   return (v16 ?? v201)!;
+}
+
+/** What OCPP forbids in a job's charging profile beyond its schema (as the API's checks of one command). */
+function jobProfileProblem(
+  action: string,
+  payload: unknown,
+  dialect: "ocpp1.6" | "ocpp2.0.1" | undefined,
+  now: Date,
+): ProfileProblem | null {
+  if (dialect === "ocpp1.6") {
+    if (action === "SetChargingProfile") {
+      return setChargingProfileProblem16(payload as RequestOf<"SetChargingProfile">, now);
+    }
+    if (action === "RemoteStartTransaction") {
+      return remoteStartProfileProblem16(payload as RequestOf<"RemoteStartTransaction">, now);
+    }
+  }
+  if (dialect === "ocpp2.0.1") {
+    if (action === "SetChargingProfile") {
+      return setChargingProfileProblem201(payload as RequestOf201<"SetChargingProfile">, now);
+    }
+    if (action === "RequestStartTransaction") {
+      return remoteStartProfileProblem201(payload as RequestOf201<"RequestStartTransaction">, now);
+    }
+  }
+  return null;
 }
 
 /** What a retry sends again by default: every outcome but accepted and cancelled. */
@@ -99,6 +139,12 @@ export class JobService {
       throw new FleetError("invalid", `payload: ${payload.description}`, {
         field: `payload.${payload.details.field}`.replace(/\.$/, ""),
         constraint: payload.details.constraint,
+      });
+    }
+    const profileProblem = jobProfileProblem(action, payload.value, payload.dialect, this.deps.now());
+    if (profileProblem) {
+      throw new FleetError("invalid", `payload: ${profileProblem.message}`, {
+        field: `payload.${profileProblem.field}`,
       });
     }
     // A job is read by viewers and kept for retries: a secret (an AuthorizationKey) has no place in it, and one

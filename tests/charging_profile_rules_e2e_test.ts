@@ -282,3 +282,65 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
     fn: () => withApiServer(kind, refusesBad201Profiles),
   });
 }
+
+Deno.test("a remote start's profile and a job's profile follow the same rules: 400 naming the field, nothing sent", async () => {
+  await withApiServer("kv", async (server) => {
+    const station = await connectStation(server.wsUrl, "CP-START");
+    const received: string[] = [];
+    station.handle("RemoteStartTransaction", () => {
+      received.push("RemoteStartTransaction");
+      return { status: "Accepted" };
+    });
+    station.handle("SetChargingProfile", () => {
+      received.push("SetChargingProfile");
+      return { status: "Accepted" };
+    });
+    try {
+      const start = (chargingProfile: Json) =>
+        server.json("/api/v1/charge-points/CP-START/RemoteStartTransaction", {
+          method: "POST",
+          body: { connectorId: 1, idTag: "TAG-1", chargingProfile },
+          as: "operator",
+        });
+      const tx = (change: (p: Json) => void) => {
+        const p = txDefault().csChargingProfiles;
+        p.chargingProfilePurpose = "TxProfile";
+        change(p);
+        return p;
+      };
+      for (
+        const [what, profile, field] of [
+          ["not a TxProfile", txDefault().csChargingProfiles, "chargingProfile.chargingProfilePurpose"],
+          ["a transactionId", tx((p) => p.transactionId = 5), "chargingProfile.transactionId"],
+          [
+            "a negative limit",
+            tx((p) => p.chargingSchedule.chargingSchedulePeriod[0].limit = -1),
+            "chargingProfile.chargingSchedule.chargingSchedulePeriod.0.limit",
+          ],
+        ] as [string, Json, string][]
+      ) {
+        const res = await start(profile);
+        assertEquals([res.status, res.body.details?.field], [400, field], what);
+      }
+      const job = await server.json("/api/v1/jobs", {
+        method: "POST",
+        as: "operator",
+        body: {
+          action: "SetChargingProfile",
+          payload: changed((r) => r.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit = -6),
+          chargePointIds: ["CP-START"],
+        },
+      });
+      assertEquals(
+        [job.status, job.body.details?.field],
+        [400, `payload.${PERIODS}.0.limit`],
+        JSON.stringify(job.body),
+      );
+      assertEquals(received, [], "nothing reached the station");
+      const fine = await start(tx(() => {}));
+      assertEquals([fine.status, fine.body.status, received], [200, "Accepted", ["RemoteStartTransaction"]]);
+    } finally {
+      await closeStation(station);
+    }
+  });
+});

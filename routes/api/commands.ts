@@ -23,6 +23,9 @@ import { dialectOf } from "../../actors/dialects.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Energy } from "../../energy/mod.ts";
 import {
+  type ProfileProblem,
+  remoteStartProfileProblem16,
+  remoteStartProfileProblem201,
   setChargingProfileProblem16,
   setChargingProfileProblem201,
 } from "../../energy/charging_profile_rules.ts";
@@ -211,6 +214,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     }
     let payload: unknown = check("body", definition.request, input);
     if (action === "SetChargingProfile") await refuseBadProfile(options, params.id, payload, is16);
+    refuseProfileProblem(remoteStartProblem(action, payload, is16, options.now?.() ?? new Date()));
     // The key a station accepts is stored (station_security.ts): only those who may set keys may send one.
     const sentKey = keySent(action, payload);
     if (sentKey !== null && !(principal && hasRole(principal, "admin"))) {
@@ -296,6 +300,22 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     }
     return c.json(result, 200);
   });
+}
+
+/** What is wrong with the charging profile a remote start carries (null: nothing, or no remote start). */
+function remoteStartProblem(
+  action: string,
+  payload: unknown,
+  is16: boolean,
+  now: Date,
+): ProfileProblem | null {
+  if (is16 && action === "RemoteStartTransaction") {
+    return remoteStartProfileProblem16(payload as RequestOf16<"RemoteStartTransaction">, now);
+  }
+  if (!is16 && action === "RequestStartTransaction") {
+    return remoteStartProfileProblem201(payload as RequestOf201<"RequestStartTransaction">, now);
+  }
+  return null;
 }
 
 /**
