@@ -604,11 +604,12 @@ Deno.test("charging profiles change the power the station reports, stacked as th
     // Rules a station enforces.
     const noTx = profile({ chargingProfileId: 5, chargingProfilePurpose: "TxProfile" }, "A", 16);
     assertEquals(await set(2, noTx), "Rejected", "a TxProfile needs a transaction");
-    assertEquals(
-      await set(1, { ...max, chargingProfileId: 6 }),
-      "Rejected",
-      "ChargePointMaxProfile only on 0",
-    );
+    // (A ChargePointMaxProfile on a connector no longer reaches it: the API refuses it first.)
+    const maxOnConnector = await command(server, "SC-1", "SetChargingProfile", {
+      connectorId: 1,
+      csChargingProfiles: { ...max, chargingProfileId: 6 },
+    });
+    assertEquals([maxOnConnector.status, maxOnConnector.body.details.field], [400, "connectorId"]);
     assertEquals(await set(1, profile({ chargingProfileId: 7, stackLevel: 11 }, "A", 16)), "Rejected");
     assertEquals((await composite(3, "A")).status, "Rejected");
   });
