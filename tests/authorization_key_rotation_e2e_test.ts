@@ -418,3 +418,34 @@ Deno.test("an admin sees when keys went pending and can forget them; the station
     await server.close();
   }
 });
+
+Deno.test("a key forgotten while it was on its way is a 409 that still carries it, not a 200 for a key never stored", async () => {
+  const server = await startApiServer();
+  try {
+    let answer: (status: { status: string }) => void = () => {};
+    let sent = false;
+    const station = await stationWithKey(server, "CP-RACE-KEY", () => {
+      sent = true;
+      return new Promise((resolve) => (answer = resolve));
+    });
+    try {
+      const pending = server.api("/api/v1/station-security/CP-RACE-KEY/authorization-key", {
+        method: "POST",
+      });
+      await eventually(() => sent || null, 3000, "the key went out");
+      const forgot = await server.json("/api/v1/station-security/CP-RACE-KEY/pending-authorization-keys", {
+        method: "DELETE",
+      });
+      assertEquals(forgot.status, 200);
+      answer({ status: "Accepted" });
+      const res = await pending;
+      assertEquals(res.headers.get("cache-control"), "no-store");
+      const body = await res.json();
+      assertEquals([res.status, body.error, body.details.authorizationKey?.length], [409, "conflict", 40]);
+    } finally {
+      await closeStation(station);
+    }
+  } finally {
+    await server.close();
+  }
+});

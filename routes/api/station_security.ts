@@ -436,6 +436,18 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     const record = outcome === "accepted"
       ? await settlePendingKey(params.id, hash, true, by, "AuthorizationKey accepted by the station")
       : await store.get(params.id);
+    const kept = record?.authorizationKeyHash === hash ||
+      (record?.pendingAuthorizationKeys ?? []).some((p) => p.hash === hash);
+    if (!kept) {
+      // Forgotten or replaced while it was on its way: the station holds a key we do not.
+      throw new ApiError(
+        409,
+        "conflict",
+        `"${params.id}" took the new AuthorizationKey, but its settings changed meanwhile: the key is not ` +
+          "stored; set it (PATCH) or generate another",
+        { authorizationKey: key },
+      );
+    }
     return c.json({
       ...view(params.id, record),
       authorizationKey: key,
