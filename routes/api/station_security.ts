@@ -414,7 +414,17 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       },
       ...ERRORS,
       409: {
-        description: "The connected station did not accept the key: nothing stored",
+        description: "The connected station did not accept the key (nothing stored), or it did but the " +
+          "settings changed meanwhile (details.authorizationKey: the key it holds, not stored)",
+        schema: ErrorSchema,
+      },
+      502: {
+        description: "The station's answer was invalid: the key stays pending (details.authorizationKey)",
+        schema: ErrorSchema,
+      },
+      504: {
+        description: "No answer in time, or the connection closed after the key went out: the key stays " +
+          "pending (details.authorizationKey)",
         schema: ErrorSchema,
       },
     },
