@@ -650,7 +650,11 @@ Deno.test("a TxProfile that comes with RemoteStartTransaction limits that transa
         idTag: "CARD-1",
         chargingProfile: defaultProfile,
       });
-      assertEquals(rejected.body.status, "Rejected", "only a TxProfile may come with a remote start");
+      // Only a TxProfile may come with a remote start: the API refuses another before the station sees it.
+      assertEquals(
+        [rejected.status, rejected.body.details.field],
+        [400, "chargingProfile.chargingProfilePurpose"],
+      );
     },
   );
 });
