@@ -145,12 +145,12 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/UnlockConnector": "operator",
   "POST /api/v1/charge-points/{id}/UpdateFirmware": "operator",
   // The 7 CS->CP commands of the Security extension (Security Whitepaper ed. 3 §5).
-  "POST /api/v1/charge-points/{id}/CertificateSigned": "operator",
-  "POST /api/v1/charge-points/{id}/DeleteCertificate": "operator",
+  "POST /api/v1/charge-points/{id}/CertificateSigned": "admin",
+  "POST /api/v1/charge-points/{id}/DeleteCertificate": "admin",
   "POST /api/v1/charge-points/{id}/ExtendedTriggerMessage": "operator",
   "POST /api/v1/charge-points/{id}/GetInstalledCertificateIds": "operator",
   "POST /api/v1/charge-points/{id}/GetLog": "operator",
-  "POST /api/v1/charge-points/{id}/InstallCertificate": "operator",
+  "POST /api/v1/charge-points/{id}/InstallCertificate": "admin",
   "POST /api/v1/charge-points/{id}/SignedUpdateFirmware": "operator",
   // The 8 CS->CP commands of OCPP 2.0.1 without a 1.6 namesake (issue 17).
   "POST /api/v1/charge-points/{id}/GetBaseReport": "operator",

@@ -3,6 +3,7 @@
  * station receives a valid CALL with the request's params, and its answer is the HTTP answer. Then every way a
  * command can fail (400, 404, 409, 502, 504) and the command log.
  */
+import { changesStationTrust } from "../security/trust_commands.ts";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createRPCError } from "ocpp-rpc";
 import { CS_TO_CP_ACTIONS } from "../protocol/ocpp16/mod.ts";
@@ -28,7 +29,8 @@ Deno.test("each of the 26 commands reaches the station as a valid CALL and its a
       const res = await server.json(`/api/v1/charge-points/CP-CMD/${action}`, {
         method: "POST",
         body: request,
-        as: "operator",
+        // Those that change whom the station trusts are an admin's.
+        as: changesStationTrust(action, request) ? "admin" : "operator",
       });
       assertEquals(res.status, 200, `${action}: ${JSON.stringify(res.body)}`);
       assertEquals(res.body, answer, action);
@@ -41,7 +43,8 @@ Deno.test("each of the 26 commands reaches the station as a valid CALL and its a
     assertEquals(log.body.items[0].action, "SignedUpdateFirmware");
     for (const entry of log.body.items) {
       assertEquals(entry.outcome, "accepted");
-      assertEquals(entry.requestedBy, "token:operator tests");
+      const sender = changesStationTrust(entry.action, entry.payload) ? "admin" : "operator";
+      assertEquals(entry.requestedBy, `token:${sender} tests`);
       assertEquals(entry.payload, COMMAND_SAMPLES[entry.action]?.request);
       assertEquals(entry.response, COMMAND_SAMPLES[entry.action]?.answer);
     }

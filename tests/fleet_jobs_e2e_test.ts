@@ -41,6 +41,13 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
   });
 }
 
+const HASH = {
+  hashAlgorithm: "SHA256",
+  issuerNameHash: "a".repeat(64),
+  issuerKeyHash: "b".repeat(64),
+  serialNumber: "01",
+};
+
 Deno.test("jobs refuse viewers, bad payloads and stations nobody may command", async () => {
   const server = await startApiServer(FAST);
   const calls: string[] = [];
@@ -85,10 +92,21 @@ Deno.test("jobs refuse viewers, bad payloads and stations nobody may command", a
       body: { ...body, filter: { search: "CP" } },
     });
     assertEquals(twoTargets.status, 400);
-    // A secret never goes into a job (viewers read jobs and their events).
-    const secret = await server.json("/api/v1/jobs", {
+    // What changes whom stations trust is for admins, as one command is.
+    const trust = await server.json("/api/v1/jobs", {
       method: "POST",
       as: "operator",
+      body: {
+        action: "DeleteCertificate",
+        payload: { certificateHashData: HASH },
+        chargePointIds: ["CP-GOOD"],
+      },
+    });
+    assertEquals([trust.status, trust.body.details.required], [403, "admin"]);
+    // A secret never goes into a job (viewers read jobs and their events), not even an admin's.
+    const secret = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "admin",
       body: {
         action: "ChangeConfiguration",
         payload: { key: "AuthorizationKey", value: "0123456789abcdef0123" },

@@ -10,6 +10,8 @@ import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
 import { hasRole, principalLabel } from "../../auth/principal.ts";
 import { AUTHORIZATION_KEY_PATTERN, keyAnswer, keySent } from "../../security/authorization_key_rotation.ts";
+import { changesStationTrust, TRUST_ACTIONS } from "../../security/trust_commands.ts";
+import { certificatePayloadProblem } from "../../pki/certificate_text.ts";
 import type { Logger } from "../../logger.ts";
 import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
 import {
@@ -168,7 +170,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       "Values of configuration keys whose name says key, password or secret are answered and logged as " +
       '"[redacted]".',
     tag: "Commands",
-    access: "operator",
+    access: TRUST_ACTIONS.has(action) ? "admin" : "operator",
     params: ChargePointIdParam,
     query: CommandQuery,
     body: ANY_OBJECT,
@@ -217,9 +219,27 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     refuseProfileProblem(remoteStartProblem(action, payload, is16, options.now?.() ?? new Date()));
     // The key a station accepts is stored (station_security.ts): only those who may set keys may send one.
     const sentKey = keySent(action, payload);
-    if (sentKey !== null && !(principal && hasRole(principal, "admin"))) {
+    const admin = principal ? hasRole(principal, "admin") : false;
+    if (sentKey !== null && !admin) {
       throw new ApiError(403, "forbidden", 'Setting a station\'s AuthorizationKey needs the "admin" role', {
         required: "admin",
+      });
+    }
+    if (changesStationTrust(action, payload) && !admin) {
+      throw new ApiError(
+        403,
+        "forbidden",
+        `${action} changes whom the station trusts: it needs the "admin" role`,
+        {
+          required: "admin",
+        },
+      );
+    }
+    const certificateProblem = certificatePayloadProblem(action, payload);
+    if (certificateProblem) {
+      throw new ApiError(400, "invalid_request", certificateProblem.message, {
+        in: "body",
+        field: certificateProblem.field,
       });
     }
     // The gate would take it once the station does: only what a key may be (as the security API's PATCH).

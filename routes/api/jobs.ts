@@ -3,12 +3,13 @@
  * Operators create and change jobs; viewers read them.
  */
 import { z } from "zod";
-import { principalLabel } from "../../auth/principal.ts";
+import { hasRole, principalLabel } from "../../auth/principal.ts";
+import { changesStationTrust } from "../../security/trust_commands.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import { CS_TO_CP_ACTIONS as CS_TO_CP_ACTIONS_201 } from "../../protocol/ocpp201/mod.ts";
 import { TASK_OUTCOMES } from "../../store/fleet.ts";
-import type { ApiRouter } from "./http.ts";
+import { ApiError, type ApiRouter } from "./http.ts";
 import { JobDetailSchema, JobSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, limit, pageOf } from "./schemas.ts";
 
@@ -79,6 +80,16 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
       404: { description: "Unknown site", schema: ErrorSchema },
     },
   }, async (c, { body, principal }) => {
+    if (changesStationTrust(body.action, body.payload) && !(principal && hasRole(principal, "admin"))) {
+      throw new ApiError(
+        403,
+        "forbidden",
+        `${body.action} changes whom stations trust: it needs the "admin" role`,
+        {
+          required: "admin",
+        },
+      );
+    }
     const job = await fleet.jobs.create({
       action: body.action,
       payload: body.payload,

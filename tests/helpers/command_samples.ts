@@ -2,6 +2,7 @@
  * A valid request for each of the 26 CS->CP commands (19 of OCPP 1.6, 7 of its Security extension) and a valid
  * answer a station could give.
  */
+import { SAMPLE_CERTIFICATE } from "./sample_certificate.ts";
 export const CHARGING_PROFILE = {
   chargingProfileId: 3,
   stackLevel: 1,
@@ -14,7 +15,7 @@ export const CHARGING_PROFILE = {
 };
 
 /** A certificate-shaped PEM (the station under test does not parse it). */
-const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUfake\n-----END CERTIFICATE-----\n";
+const CERTIFICATE = SAMPLE_CERTIFICATE;
 
 /** For each command: what the operator sends, and what the station answers. */
 export const COMMAND_SAMPLES: Record<

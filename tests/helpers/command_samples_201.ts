@@ -3,9 +3,10 @@
  * (every one checked against the official 2.0.1 schemas in `ocpp201_commands_e2e_test.ts`). `expected` is the
  * HTTP answer when the API adds to the station's (RequestStartTransaction carries its remoteStartId).
  */
+import { SAMPLE_CERTIFICATE } from "./sample_certificate.ts";
 const COMPONENT = { name: "OCPPCommCtrlr" };
 const VARIABLE = { name: "HeartbeatInterval" };
-const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUfake\n-----END CERTIFICATE-----\n";
+const CERTIFICATE = SAMPLE_CERTIFICATE;
 const HASH = { hashAlgorithm: "SHA256", issuerNameHash: "aa", issuerKeyHash: "bb", serialNumber: "01" };
 const PROFILE = {
   id: 3,

@@ -1,0 +1,40 @@
+/**
+ * Whether the certificate text a command gives a station is certificates (security/trust_commands.ts says who
+ * may send such a command; this says what it may carry).
+ */
+import { x509 } from "./x509.ts";
+
+/**
+ * What is wrong with the certificate text a command gives a station (InstallCertificate's `certificate`,
+ * CertificateSigned's `certificateChain`), or null: it must be PEM X.509 certificates, one for an install,
+ * one or more for a chain. A station fed anything else fails in its own way.
+ */
+export function certificatePayloadProblem(
+  action: string,
+  payload: unknown,
+): { field: string; message: string } | null {
+  const field = action === "InstallCertificate"
+    ? "certificate"
+    : action === "CertificateSigned"
+    ? "certificateChain"
+    : null;
+  if (field === null) return null;
+  const pem = String((payload as Record<string, unknown>)[field] ?? "");
+  try {
+    const blocks = x509.PemConverter.decodeWithHeaders(pem);
+    const single = action === "InstallCertificate";
+    if (blocks.length === 0 || (single && blocks.length !== 1)) throw new Error("count");
+    for (const block of blocks) {
+      if (block.type !== "CERTIFICATE") throw new Error("type");
+      new x509.X509Certificate(block.rawData);
+    }
+  } catch {
+    return {
+      field,
+      message: action === "InstallCertificate"
+        ? "certificate must be one PEM X.509 certificate"
+        : "certificateChain must be PEM X.509 certificates",
+    };
+  }
+  return null;
+}

@@ -1,0 +1,45 @@
+/**
+ * Commands that change whom a station trusts or how it proves who it is: a root certificate installed (it would
+ * then take a rogue Central System's TLS), one deleted, a client certificate chain given, a 2.0.1 network
+ * profile (another CSMS URL, a lower security profile), the station's security profile or any other security
+ * setting. Whoever may send one may take the station over, so they need the role that sets its
+ * AuthorizationKey: admin. Pure.
+ *
+ * @example
+ * ```ts
+ * changesStationTrust("InstallCertificate", {}); // true
+ * changesStationTrust("ChangeConfiguration", { key: "securityprofile", value: "0" }); // true
+ * changesStationTrust("Reset", { type: "Soft" }); // false
+ * ```
+ */
+/** Actions that change a station's trust whatever their payload: their routes are admin-only. */
+export const TRUST_ACTIONS: ReadonlySet<string> = new Set([
+  "InstallCertificate",
+  "DeleteCertificate",
+  "CertificateSigned",
+  "SetNetworkProfile",
+]);
+
+/**
+ * 1.6 configuration keys of the Security Whitepaper that weaken or move a station's security: its profile, its
+ * key, how many roots it may hold, the organization its certificate requests name.
+ */
+const SECURITY_KEYS = new Set([
+  "securityprofile",
+  "authorizationkey",
+  "additionalrootcertificatecheck",
+  "cponame",
+]);
+
+export function changesStationTrust(action: string, payload: unknown): boolean {
+  if (TRUST_ACTIONS.has(action)) return true;
+  if (action === "ChangeConfiguration") {
+    return SECURITY_KEYS.has(String((payload as { key?: unknown }).key ?? "").toLowerCase());
+  }
+  if (action === "SetVariables") {
+    const data = (payload as { setVariableData?: { component?: { name?: unknown } }[] }).setVariableData ??
+      [];
+    return data.some((d) => String(d.component?.name ?? "").toLowerCase() === "securityctrlr");
+  }
+  return false;
+}
