@@ -161,6 +161,15 @@ Deno.test("GetLog with csms:upload: the station uploads, the operator downloads 
       request.log.remoteLocation.startsWith(`${server.url}/files/upload/CP-SEC-4/`),
       request.log.remoteLocation,
     );
+    // The URL is a capability (whoever has it may upload this station's log): a viewer reading the command
+    // log or the frame log sees where it points, never its token.
+    const token = request.log.remoteLocation.split("/").at(-1)!;
+    for (const path of ["commands", "frames"]) {
+      const logged = await server.json(`/api/v1/charge-points/CP-SEC-4/${path}`, { as: "viewer" });
+      assertEquals(logged.status, 200);
+      assert(JSON.stringify(logged.body).includes("/files/upload/CP-SEC-4/"), path);
+      assertEquals(JSON.stringify(logged.body).includes(token), false, `${path} shows the upload token`);
+    }
     const bytes = crypto.getRandomValues(new Uint8Array(5000));
     await station.call("LogStatusNotification", { status: "Uploading", requestId: 9 });
     const form = new FormData();

@@ -2,8 +2,9 @@
  * Secret values in OCPP payloads: the AuthorizationKey a Central System sends with ChangeConfiguration, any
  * configuration key or field whose name says key, password or secret, and the value of an OCPP 2.0.1
  * variable whose name says so (`SecurityCtrlr.BasicAuthPassword` in SetVariables, GetVariables' answer, a
- * NotifyReport). They are replaced by REDACTED before a payload is stored (command log, configuration
- * snapshot, device model), logged or put in the frame log.
+ * NotifyReport), and the token of this server's upload and firmware URLs. They are replaced by REDACTED
+ * before a payload is stored (command log, configuration snapshot, device model), logged or put in the frame
+ * log.
  *
  * @example
  * ```ts
@@ -91,6 +92,8 @@ function redact(value: unknown, depth: number): unknown {
         (!KEY_NAME_FIELDS.has(name) && isSecretName(name))
       ) {
         next = REDACTED;
+      } else if (typeof item === "string") {
+        next = withoutUrlTokens(item);
       }
     }
     if (next !== item) {
@@ -100,6 +103,17 @@ function redact(value: unknown, depth: number): unknown {
     }
   }
   return out ?? value;
+}
+
+/**
+ * This server's one-time upload URLs and firmware download URLs are capabilities (whoever has one may upload a
+ * station's log, or fetch an image): their token is a secret like a key, wherever the URL appears.
+ */
+const URL_TOKEN = /(\/files\/(?:upload|firmware)\/[^/\s"?#]+\/)[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
+
+/** `text` with the tokens of this server's file URLs redacted; the text itself when it holds none. */
+export function withoutUrlTokens(text: string): string {
+  return text.includes("/files/") ? text.replace(URL_TOKEN, `$1${REDACTED}`) : text;
 }
 
 /** An OCPP 2.0.1 VariableType (`{ name, instance? }`) whose name says it holds a secret. */
@@ -124,7 +138,7 @@ function withoutValue(attribute: unknown): unknown {
 export function redactFrameText(text: string): string {
   // Most frames name nothing secret-looking: no parse for them. One with a JSON escape may spell a name in
   // escapes (`BasicAuthPa\u0073sword`), so it is parsed too.
-  if (!/key|password|passwd|pwd|secret|passphrase|credential|\\u/i.test(text)) return text;
+  if (!/key|password|passwd|pwd|secret|passphrase|credential|\/files\/|\\u/i.test(text)) return text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

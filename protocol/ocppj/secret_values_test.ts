@@ -153,3 +153,25 @@ Deno.test("redactFrameText() hides a 2.0.1 variable named Credential (a frame wi
   const shown = redactFrameText(call);
   assertEquals(shown.includes("hunter3-hidden"), false, shown);
 });
+
+Deno.test("the token of this server's upload and firmware URLs is redacted wherever the URL appears", () => {
+  const token = "A".repeat(20) + "b_-".repeat(7) + "z".repeat(2);
+  const upload = `https://csms.example.com/files/upload/CP-1/${token}`;
+  const firmware = `https://csms.example.com/files/firmware/CP%2F2/${token}/image.bin`;
+  assertEquals(
+    redactSecrets({ log: { remoteLocation: upload }, location: firmware }),
+    {
+      log: { remoteLocation: `https://csms.example.com/files/upload/CP-1/${REDACTED}` },
+      location: `https://csms.example.com/files/firmware/CP%2F2/${REDACTED}/image.bin`,
+    },
+  );
+  const frame = JSON.stringify([2, "1", "GetLog", {
+    logType: "SecurityLog",
+    log: { remoteLocation: upload },
+  }]);
+  assertEquals(redactFrameText(frame).includes(token), false);
+  assertEquals(redactFrameText(frame).includes("/files/upload/CP-1/"), true);
+  // Somebody else's URL, or a shorter path segment, is left alone.
+  const other = { location: "ftp://logs.example.com/files/upload/CP-1/short-token" };
+  assertStrictEquals(redactSecrets(other), other);
+});
