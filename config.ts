@@ -162,6 +162,8 @@ export const ConfigSchema = z.object({
   PKI_RENEW_BEFORE_DAYS: int(1, 3650).default(30),
   /** Smallest RSA key accepted in a station's CSR (EC P-256, P-384 and P-521 are always accepted). */
   PKI_MIN_RSA_BITS: int(1024, 16384).default(2048),
+  /** A station gets at most one certificate this often: a SignCertificate sooner is Rejected (0: no limit). */
+  PKI_MIN_REISSUE_S: int(0, 86_400).default(60),
   /** Folder for uploaded diagnostics, logs and firmware images. Unset: they are kept in the store. */
   UPLOAD_DIR: z.string().min(1).optional(),
   /** Largest diagnostics or log file a station may upload. */

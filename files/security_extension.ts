@@ -31,6 +31,7 @@ export async function createSecurityExtension(
       certificateValidityDays: config.PKI_CERT_VALIDITY_DAYS,
       renewBeforeDays: config.PKI_RENEW_BEFORE_DAYS,
       minRsaBits: config.PKI_MIN_RSA_BITS,
+      minReissueS: config.PKI_MIN_REISSUE_S,
     },
   });
   return {

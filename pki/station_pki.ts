@@ -25,6 +25,8 @@ export interface PkiSettings {
   /** Renewal is asked for this long before a station's certificate expires. */
   renewBeforeDays: number;
   minRsaBits: number;
+  /** A station gets at most one certificate this often (a flood of SignCertificate is refused, not signed). */
+  minReissueS: number;
 }
 
 export const DEFAULT_PKI_SETTINGS: PkiSettings = {
@@ -32,6 +34,7 @@ export const DEFAULT_PKI_SETTINGS: PkiSettings = {
   certificateValidityDays: 365,
   renewBeforeDays: 30,
   minRsaBits: DEFAULT_MIN_RSA_BITS,
+  minReissueS: 0,
 };
 
 export type SignResult =
@@ -41,6 +44,9 @@ export type SignResult =
 const DAY_MS = 24 * 3600_000;
 
 export class StationPki {
+  /** Stations whose certificate is being signed: their signings run one after another. */
+  readonly #signing = new Map<string, Promise<unknown>>();
+
   private constructor(
     readonly ca: CertificateAuthority,
     /** "operator": given by path; "generated": made at first start and kept in the store. */
@@ -94,6 +100,11 @@ export class StationPki {
     csrPem: string,
     station: { cpoName?: string | null } = {},
   ): Promise<{ ok: true } | { ok: false; reason: string }> {
+    if (this.#signing.has(chargePointId)) {
+      return { ok: false, reason: `a certificate for "${chargePointId}" is being issued` };
+    }
+    const soon = await this.#reissueProblem(chargePointId);
+    if (soon) return { ok: false, reason: soon };
     const check = await checkCsr(csrPem, {
       chargePointId,
       cpoName: station.cpoName ?? null,
@@ -106,11 +117,27 @@ export class StationPki {
    * Checks `csrPem` for station `chargePointId` (see `csr.ts`), signs it and records the certificate before
    * returning it; a refusal says why, for the station's SignCertificate answer and the security log.
    */
-  async signCertificate(
+  signCertificate(
     chargePointId: string,
     csrPem: string,
     station: { cpoName?: string | null } = {},
   ): Promise<SignResult> {
+    const previous = this.#signing.get(chargePointId) ?? Promise.resolve();
+    const signing = previous.then(() => this.#sign(chargePointId, csrPem, station));
+    this.#signing.set(chargePointId, signing);
+    void signing.finally(() => {
+      if (this.#signing.get(chargePointId) === signing) this.#signing.delete(chargePointId);
+    }).catch(() => {});
+    return signing;
+  }
+
+  async #sign(
+    chargePointId: string,
+    csrPem: string,
+    station: { cpoName?: string | null },
+  ): Promise<SignResult> {
+    const soon = await this.#reissueProblem(chargePointId);
+    if (soon) return { ok: false, reason: soon };
     const check = await checkCsr(csrPem, {
       chargePointId,
       cpoName: station.cpoName ?? null,
@@ -125,6 +152,18 @@ export class StationPki {
     });
     await this.store.addIssuedCertificate(issued.record);
     return { ok: true, chain: issued.chain, certificate: issued.record };
+  }
+
+  /** Why `chargePointId` may not have another certificate yet (one was issued within `minReissueS`), or null. */
+  async #reissueProblem(chargePointId: string): Promise<string | null> {
+    if (this.settings.minReissueS === 0) return null;
+    const [latest] = await this.store.listIssuedCertificates({ chargePointId, limit: 1 });
+    if (!latest) return null;
+    const next = Date.parse(latest.issuedAt) + this.settings.minReissueS * 1000;
+    if (this.now().getTime() >= next) return null;
+    return `a certificate was issued for "${chargePointId}" at ${latest.issuedAt}; ask again after ${
+      new Date(next).toISOString()
+    }`;
   }
 
   /**

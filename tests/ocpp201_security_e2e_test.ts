@@ -67,7 +67,8 @@ Deno.test("a 2.0.1 station's CSR is signed by the same CA and comes back with Ce
 Deno.test("renewal: a 2.0.1 station near expiry gets TriggerMessage SignChargingStationCertificate and renews", async () => {
   const dir = await Deno.makeTempDir({ prefix: "csms_201_renew_" });
   const server = await startApiServer(
-    { PKI_CERT_VALIDITY_DAYS: "1", PKI_RENEW_BEFORE_DAYS: "2" },
+    // Renewed seconds after the first: no wait between certificates here.
+    { PKI_CERT_VALIDITY_DAYS: "1", PKI_RENEW_BEFORE_DAYS: "2", PKI_MIN_REISSUE_S: "0" },
     { renewalIntervalMs: 200 },
   );
   const station = await connectStation201(server.wsUrl, "CP-RENEW201");

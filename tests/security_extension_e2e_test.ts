@@ -146,6 +146,25 @@ Deno.test("attack: a CSR for another station's id is Rejected, nothing is signed
   });
 });
 
+Deno.test("a flood of SignCertificate gets one certificate: the others are Rejected until PKI_MIN_REISSUE_S", async () => {
+  await withStation("CP-SEC-FLOOD", async ({ server, station, dir }) => {
+    let delivered = 0;
+    station.handle("CertificateSigned", () => (delivered++, { status: "Accepted" }));
+    const { csr } = await makeCsr(dir, "/CN=CP-SEC-FLOOD");
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, () => station.call("SignCertificate", { csr }) as Promise<Json>),
+    );
+    // The first is Accepted; one checked while it was being signed may be too, and is then refused at signing.
+    assert(answers.filter((a) => a.status === "Accepted").length >= 1, JSON.stringify(answers));
+    await eventually(() => delivered === 1 || null, 5000, "the one certificate delivered");
+    const issued = await server.json("/api/v1/pki/certificates?chargePointId=CP-SEC-FLOOD", { as: "viewer" });
+    assertEquals(issued.body.items.length, 1);
+    // Later, once more: still refused within the minute.
+    assertEquals(await station.call("SignCertificate", { csr }), { status: "Rejected" });
+    assertEquals(delivered, 1);
+  });
+});
+
 Deno.test("GetLog with csms:upload: the station uploads, the operator downloads the same bytes, statuses are history", async () => {
   await withStation("CP-SEC-4", async ({ server, station }) => {
     const asked = nextCall(station, "GetLog", { status: "Accepted", filename: "security.log" });
@@ -290,7 +309,8 @@ Deno.test("renewal: a certificate near expiry gets ExtendedTriggerMessage SignCh
         "the first certificate's renewal was requested",
       );
     },
-    { PKI_CERT_VALIDITY_DAYS: "1", PKI_RENEW_BEFORE_DAYS: "2" },
+    // Renewed seconds after the first: no wait between certificates here.
+    { PKI_CERT_VALIDITY_DAYS: "1", PKI_RENEW_BEFORE_DAYS: "2", PKI_MIN_REISSUE_S: "0" },
     { renewalIntervalMs: 200 },
   );
 });
