@@ -170,6 +170,12 @@ export const ConfigSchema = z.object({
   UPLOAD_MAX_BYTES: int(1024, 2 ** 40).default(50 * 1024 * 1024),
   /** How long a one-time upload URL (GetDiagnostics, GetLog) stays usable. */
   UPLOAD_URL_TTL_MIN: int(1, 7 * 24 * 60).default(60),
+  /**
+   * Station uploads streaming in at once, per process; beyond it a station is answered 503 with Retry-After.
+   * Each holds only a few hundred KiB in memory (the bytes stream to storage), so the bound is for the
+   * storage's write load and for open connections, not for memory.
+   */
+  UPLOAD_MAX_CONCURRENT: int(1, 10_000).default(32),
   /** Largest firmware image an operator may upload. */
   FIRMWARE_MAX_BYTES: int(1024, 2 ** 40).default(512 * 1024 * 1024),
   /** How long a firmware download URL works. */

@@ -15,7 +15,12 @@ async function withContext(fn: (ctx: LocationContext) => Promise<void>) {
       chargePointId: "CP-1",
       createdBy: "user:otto",
       baseUrl: "https://csms.example.com",
-      uploads: new StationUploads({ files, blobs, now, settings: { maxBytes: 100, ttlMs: 60_000 } }),
+      uploads: new StationUploads({
+        files,
+        blobs,
+        now,
+        settings: { maxBytes: 100, ttlMs: 60_000, maxConcurrent: 4 },
+      }),
       firmware: new FirmwareLibrary({
         files,
         blobs,

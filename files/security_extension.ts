@@ -40,7 +40,11 @@ export async function createSecurityExtension(
       files: stores.files,
       blobs: stores.blobs,
       now,
-      settings: { maxBytes: config.UPLOAD_MAX_BYTES, ttlMs: config.UPLOAD_URL_TTL_MIN * 60_000 },
+      settings: {
+        maxBytes: config.UPLOAD_MAX_BYTES,
+        ttlMs: config.UPLOAD_URL_TTL_MIN * 60_000,
+        maxConcurrent: config.UPLOAD_MAX_CONCURRENT,
+      },
     }),
     firmware: new FirmwareLibrary({
       files: stores.files,

@@ -5,15 +5,19 @@
  *
  * @example
  * ```ts ignore
- * const uploads = new StationUploads({ files, blobs, now, settings: { maxBytes: 50 << 20, ttlMs: 3600_000 } });
+ * const uploads = new StationUploads({
+ *   files, blobs, now, settings: { maxBytes: 50 << 20, ttlMs: 3600_000, maxConcurrent: 32 },
+ * });
  * const { url } = await uploads.mint({ chargePointId: "CP-1", kind: "log", requestId: 7, logType: "SecurityLog",
  *   createdBy: "user:alice", baseUrl: "https://csms.example.com" });
  * ```
  */
-import type { UploadedFile, UploadKind, UploadRefusal } from "../model/files.ts";
+import type { UploadedFile, UploadKind, UploadRefusal, UploadSlot } from "../model/files.ts";
 import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
 import type { FileStore } from "../store/file_store.ts";
+import { limitStream } from "./byte_limit.ts";
 import { measure, safeFileName } from "./measure.ts";
+import { MalformedMultipartError, multipartBoundary, openFirstFilePart } from "./multipart_file.ts";
 import { hashUrlToken, isUrlToken, newUrlToken } from "./tokens.ts";
 
 export interface UploadSettings {
@@ -21,7 +25,12 @@ export interface UploadSettings {
   maxBytes: number;
   /** How long a minted URL stays usable. */
   ttlMs: number;
+  /** Uploads streaming in at once, on this process; more are refused ("busy") until one ends. */
+  maxConcurrent: number;
 }
+
+/** Multipart framing a station may add around its file, beyond the file limit. */
+export const MULTIPART_SLACK_BYTES = 64 * 1024;
 
 export interface MintedUpload {
   url: string;
@@ -31,13 +40,15 @@ export interface MintedUpload {
 
 export type ReceiveResult =
   | { ok: true; file: UploadedFile }
-  | { ok: false; reason: UploadRefusal | "too_large" | "malformed" };
+  | { ok: false; reason: UploadRefusal | "too_large" | "malformed" | "busy" };
 
 export class StationUploads {
   readonly #files: FileStore;
   readonly #blobs: BlobStore;
   readonly #now: () => Date;
   readonly settings: UploadSettings;
+  /** Uploads streaming in now (see `settings.maxConcurrent`). */
+  #active = 0;
 
   constructor(deps: { files: FileStore; blobs: BlobStore; now: () => Date; settings: UploadSettings }) {
     this.#files = deps.files;
@@ -77,15 +88,18 @@ export class StationUploads {
 
   /**
    * Takes a station's upload: claims the slot (refused when unknown, used, in progress, expired or another
-   * station's), stores the bytes up to the slot's limit, then records the file. A transfer that fails or is
-   * too large puts the slot back, so the station may retry within the expiry.
+   * station's) before a byte of the body is read, takes one of `maxConcurrent` places, then streams the bytes
+   * (the raw body, or the first file part of a multipart one) into the store up to the slot's limit and
+   * records the file. A transfer that fails or is too large puts the slot back, so the station may retry
+   * within the expiry. The body is never read when the upload is refused.
    */
   async receive(upload: {
     chargePointId: string;
     token: string;
     body: ReadableStream<Uint8Array>;
-    fileName?: string | null;
+    /** The request's Content-Type; `multipart/form-data` means the file is its first file part. */
     contentType?: string | null;
+    fileName?: string | null;
     remoteAddress: string | null;
   }): Promise<ReceiveResult> {
     if (!isUrlToken(upload.token)) return { ok: false, reason: "unknown" };
@@ -97,35 +111,82 @@ export class StationUploads {
     );
     if (!claim.ok) return claim;
     const slot = claim.slot;
-    const measured = measure(upload.body);
-    try {
-      await this.#blobs.write(slot.uploadId, measured.chunks, slot.maxBytes);
-    } catch (error) {
+    if (this.#active >= this.settings.maxConcurrent) {
       await this.#files.releaseUploadSlot(tokenHash);
-      if (error instanceof BlobTooLargeError) return { ok: false, reason: "too_large" };
-      throw error;
+      return { ok: false, reason: "busy" };
     }
-    const { size, sha256 } = measured.result();
-    const file: UploadedFile = {
-      id: slot.uploadId,
-      chargePointId: slot.chargePointId,
-      kind: slot.kind,
-      requestId: slot.requestId,
-      logType: slot.logType,
-      fileName: safeFileName(upload.fileName, `${slot.kind}-${slot.uploadId.slice(7, 15)}.bin`),
-      contentType: upload.contentType?.split(";")[0]?.trim() || "application/octet-stream",
-      size,
-      sha256,
-      uploadedAt: this.#now().toISOString(),
-      remoteAddress: upload.remoteAddress,
-    };
+    this.#active++;
     try {
-      await this.#files.completeUpload(tokenHash, file);
+      const stored = await this.#store(slot, upload);
+      if (!stored.ok) {
+        await this.#files.releaseUploadSlot(tokenHash);
+        return stored;
+      }
+      try {
+        await this.#files.completeUpload(tokenHash, stored.file);
+      } catch (error) {
+        await this.#blobs.delete(slot.uploadId).catch(() => {});
+        throw error;
+      }
+      return stored;
     } catch (error) {
-      await this.#blobs.delete(slot.uploadId).catch(() => {});
+      await this.#files.releaseUploadSlot(tokenHash).catch(() => {});
+      throw error;
+    } finally {
+      this.#active--;
+    }
+  }
+
+  /** Streams the upload's file into blob `slot.uploadId`; its record, or why not. */
+  async #store(
+    slot: UploadSlot,
+    upload: {
+      body: ReadableStream<Uint8Array>;
+      contentType?: string | null;
+      fileName?: string | null;
+      remoteAddress: string | null;
+    },
+  ): Promise<ReceiveResult> {
+    const type = upload.contentType ?? "";
+    const multipart = multipartBoundary(type) !== null;
+    // Multipart framing and fields before the file count too, so a body of junk fields is cut off as well.
+    const limited = limitStream(upload.body, slot.maxBytes + (multipart ? MULTIPART_SLACK_BYTES : 0));
+    let body = limited.stream;
+    let fileName = upload.fileName ?? null;
+    let contentType: string | null = type;
+    try {
+      if (multipart) {
+        const part = await openFirstFilePart(body, type);
+        if (part === null) return { ok: false, reason: "malformed" };
+        body = part.body;
+        fileName = part.fileName ?? fileName;
+        contentType = part.contentType;
+      }
+      const measured = measure(body);
+      await this.#blobs.write(slot.uploadId, measured.chunks, slot.maxBytes);
+      const { size, sha256 } = measured.result();
+      return {
+        ok: true,
+        file: {
+          id: slot.uploadId,
+          chargePointId: slot.chargePointId,
+          kind: slot.kind,
+          requestId: slot.requestId,
+          logType: slot.logType,
+          fileName: safeFileName(fileName, `${slot.kind}-${slot.uploadId.slice(7, 15)}.bin`),
+          contentType: contentType?.split(";")[0]?.trim() || "application/octet-stream",
+          size,
+          sha256,
+          uploadedAt: this.#now().toISOString(),
+          remoteAddress: upload.remoteAddress,
+        },
+      };
+    } catch (error) {
+      await body.cancel().catch(() => {});
+      if (error instanceof BlobTooLargeError || limited.exceeded()) return { ok: false, reason: "too_large" };
+      if (error instanceof MalformedMultipartError) return { ok: false, reason: "malformed" };
       throw error;
     }
-    return { ok: true, file };
   }
 
   list(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]> {

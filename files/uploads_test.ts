@@ -9,7 +9,12 @@ async function withUploads(fn: (u: StationUploads, clock: { now: Date }) => Prom
   const { files, blobs } = kvSecurityExtension(kv);
   try {
     await fn(
-      new StationUploads({ files, blobs, now: () => clock.now, settings: { maxBytes: 100, ttlMs: 60_000 } }),
+      new StationUploads({
+        files,
+        blobs,
+        now: () => clock.now,
+        settings: { maxBytes: 100, ttlMs: 60_000, maxConcurrent: 4 },
+      }),
       clock,
     );
   } finally {

@@ -1,7 +1,7 @@
 /**
  * createApp(deps): the HTTP surface. Routes talk to the registry, never to a socket.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Energy } from "../energy/mod.ts";
@@ -24,7 +24,7 @@ import { browserErrorPage, createPageRoutes, wantsHtml } from "./pages/mod.ts";
 import type { ApiFetch } from "./pages/http.ts";
 import { addHealthRoutes } from "./health.ts";
 import { addMetricsRoute } from "./metrics.ts";
-import { createFileRoutes, MULTIPART_SLACK_BYTES } from "./files.ts";
+import { createFileRoutes } from "./files.ts";
 import { FIRMWARE_FORM_SLACK_BYTES } from "./api/files.ts";
 import type { SecurityExtension } from "../files/security_extension.ts";
 import type { Fleet } from "../fleet/mod.ts";
@@ -202,12 +202,18 @@ export function createApp(deps: AppDeps): Hono {
   return app;
 }
 
+const passThrough: MiddlewareHandler = async function uncappedHere(_c, next) {
+  await next();
+};
+
 /** The routes whose bodies may exceed MAX_BODY_BYTES, each with its own ceiling (the file's limit + framing). */
 function largeBodyLimits(extension: SecurityExtension) {
   return [
     {
+      // No middleware: Hono's bodyLimit buffers a chunked body whole, and the upload route must check the URL
+      // before reading a byte; it caps the body itself as it streams (StationUploads.receive).
       matches: (method: string, path: string) => path.startsWith("/files/upload/") && method !== "GET",
-      limit: limitBody(extension.uploads.settings.maxBytes + MULTIPART_SLACK_BYTES),
+      limit: passThrough,
     },
     {
       matches: (method: string, path: string) => method === "POST" && path === "/api/v1/firmware",

@@ -8,14 +8,15 @@
  *
  * Refusals are security events (`upload_refused`, `download_refused`). An unknown token and another station's
  * token get the same 404, so a guesser learns nothing; a used URL is 409, an expired one 410, a file over the
- * limit 413.
+ * limit 413, and 503 with Retry-After when UPLOAD_MAX_CONCURRENT uploads are streaming already. A refused
+ * upload's body is never read; an accepted one streams into storage (never buffered whole).
  */
 import { type Context, Hono } from "hono";
 import type { SecurityExtension } from "../files/security_extension.ts";
 import type { Logger } from "../logger.ts";
 import type { DownloadRefusal, UploadRefusal } from "../model/files.ts";
-import { limitStream } from "./api/files.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
+import { MULTIPART_SLACK_BYTES } from "../files/uploads.ts";
 
 export interface FileRouteDeps {
   extension: SecurityExtension;
@@ -25,10 +26,10 @@ export interface FileRouteDeps {
   clientAddress: (c: Context) => string;
 }
 
-/** Multipart framing a station may add around its file, beyond the file limit. */
-export const MULTIPART_SLACK_BYTES = 64 * 1024;
-
-const UPLOAD_STATUS: Record<UploadRefusal | "too_large" | "malformed", 400 | 404 | 409 | 410 | 413> = {
+const UPLOAD_STATUS: Record<
+  UploadRefusal | "too_large" | "malformed" | "busy",
+  400 | 404 | 409 | 410 | 413 | 503
+> = {
   unknown: 404,
   wrong_station: 404,
   used: 409,
@@ -36,7 +37,11 @@ const UPLOAD_STATUS: Record<UploadRefusal | "too_large" | "malformed", 400 | 404
   expired: 410,
   too_large: 413,
   malformed: 400,
+  busy: 503,
 };
+
+/** How long a station refused for "busy" is asked to wait: long enough for a place to free up, not longer. */
+const BUSY_RETRY_AFTER_S = 30;
 
 const DOWNLOAD_STATUS: Record<DownloadRefusal, 404 | 410> = {
   unknown: 404,
@@ -60,59 +65,34 @@ export function createFileRoutes(deps: FileRouteDeps): Hono {
       status,
       reason: `Upload refused: ${reason.replace("_", " ")}`,
     });
+    // Connection: close, so the body we did not read is not read either.
     return c.json(
       { error: "upload_refused", message: uploadMessage(reason, uploads.settings.maxBytes) },
       status,
       {
         connection: "close",
+        ...(reason === "busy" ? { "retry-after": String(BUSY_RETRY_AFTER_S) } : {}),
       },
     );
   };
 
   const upload = async (c: Context) => {
     const chargePointId = c.req.param("chargePointId") ?? "";
-    const token = c.req.param("token") ?? "";
-    const type = c.req.header("content-type") ?? "";
-    const multipart = type.toLowerCase().startsWith("multipart/form-data");
-    const max = uploads.settings.maxBytes + (multipart ? MULTIPART_SLACK_BYTES : 0);
-    if (Number(c.req.header("content-length") ?? "0") > max) {
+    const type = c.req.header("content-type") ?? null;
+    // A declared size over the limit is refused at once; an undeclared one is counted as it streams.
+    if (Number(c.req.header("content-length") ?? "0") > uploads.settings.maxBytes + MULTIPART_SLACK_BYTES) {
       return refuseUpload(c, chargePointId, "too_large");
     }
-    let body: ReadableStream<Uint8Array> = c.req.raw.body ?? new Response("").body!;
-    let fileName = c.req.param("fileName") ?? null;
-    let contentType: string | null = type;
-    if (multipart) {
-      // Read with a cap (formData buffers); the file part then streams into the store.
-      const limited = limitStream(body, max);
-      let form: FormData;
-      try {
-        form = await new Request(c.req.url, {
-          method: "POST",
-          headers: { "content-type": type },
-          body: limited.stream,
-        })
-          .formData();
-      } catch {
-        return refuseUpload(c, chargePointId, limited.exceeded() ? "too_large" : "malformed");
-      }
-      const file = [...form.values()].find((v): v is File => v instanceof File);
-      if (!file) return refuseUpload(c, chargePointId, "malformed");
-      body = file.stream();
-      fileName = file.name || fileName;
-      contentType = file.type || null;
-    }
+    // The token and the slot are checked before the body is read (StationUploads.receive).
     const result = await uploads.receive({
       chargePointId,
-      token,
-      body,
-      fileName,
-      contentType,
+      token: c.req.param("token") ?? "",
+      body: c.req.raw.body ?? new Response("").body!,
+      contentType: type,
+      fileName: c.req.param("fileName") ?? null,
       remoteAddress: deps.clientAddress(c),
     });
-    if (!result.ok) {
-      await body.cancel().catch(() => {});
-      return refuseUpload(c, chargePointId, result.reason);
-    }
+    if (!result.ok) return refuseUpload(c, chargePointId, result.reason);
     deps.logger.info("station file uploaded", {
       chargePointId,
       uploadId: result.file.id,
@@ -160,12 +140,15 @@ function uploadMessage(reason: keyof typeof UPLOAD_STATUS, maxBytes: number): st
     case "too_large":
       return `The file is larger than ${maxBytes} bytes`;
     case "used":
-    case "in_progress":
       return "This upload URL has been used";
+    case "in_progress":
+      return "An upload to this URL is in progress";
     case "expired":
       return "This upload URL has expired";
     case "malformed":
       return "The upload could not be read";
+    case "busy":
+      return `Too many uploads in progress; retry in ${BUSY_RETRY_AFTER_S} s`;
     default:
       return "Unknown upload URL";
   }

@@ -9,6 +9,9 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { x509 } from "../pki/x509.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { makeCa } from "./helpers/openssl.ts";
+import { hashUrlToken } from "../files/tokens.ts";
+import { openKvHandle } from "../store/kv/handle.ts";
+import { kvSecurityExtension } from "../store/kv/security_extension.ts";
 
 async function withServer(
   fn: (server: ApiTestServer, clock: { now: Date }) => Promise<void>,
@@ -283,5 +286,71 @@ Deno.test("the station page lists uploads with a download link for operators and
       viewerPage.includes("station.log") && !viewerPage.includes(link),
       "viewers see the file, not the link",
     );
+  });
+});
+
+/** A body that sends `first`, then waits for `finish()` before sending `rest` and ending. */
+function heldBody(first: Uint8Array, rest: Uint8Array) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let step = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      step++;
+      if (step === 1) controller.enqueue(first);
+      else if (step === 2) {
+        await released;
+        controller.enqueue(rest);
+      } else controller.close();
+    },
+  });
+  return { stream, finish: release };
+}
+
+/** The server with its upload records in `kv` (so a test can see when a slot is being uploaded to). */
+async function withServerOnKv(
+  env: Record<string, string>,
+  fn: (server: ApiTestServer, slotState: (url: string) => Promise<string | undefined>) => Promise<void>,
+) {
+  const kv = await openKvHandle(":memory:");
+  const server = await startApiServer({ UPLOAD_MAX_BYTES: "4096", ...env }, {
+    securityExtension: kvSecurityExtension(kv),
+  });
+  const slotState = async (url: string) =>
+    (await kv.get<{ state: string }>(["upload_slot", await hashUrlToken(url.split("/").pop()!)])).value
+      ?.state;
+  try {
+    await fn(server, slotState);
+  } finally {
+    await server.close();
+    kv.close();
+  }
+}
+
+async function until(check: () => Promise<boolean>, what: string) {
+  for (const deadline = Date.now() + 10_000; !(await check());) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test("past UPLOAD_MAX_CONCURRENT an upload gets 503 with Retry-After, and its URL still works afterwards", async () => {
+  await withServerOnKv({ UPLOAD_MAX_CONCURRENT: "1" }, async (server, slotState) => {
+    const a = await mint(server, "CP-A");
+    const b = await mint(server, "CP-B");
+    const held = heldBody(randomBytes(100), randomBytes(100));
+    const first = fetch(a.url, { method: "PUT", body: held.stream });
+    await until(async () => await slotState(a.url) === "uploading", "A's upload to start");
+    const again = await fetch(a.url, { method: "PUT", body: "x" });
+    assertEquals(again.status, 409);
+    assertMatch((await again.json()).message, /in progress/);
+    const busy = await fetch(b.url, { method: "PUT", body: "b" });
+    assertEquals(busy.status, 503);
+    assertEquals(busy.headers.get("retry-after"), "30");
+    await busy.body?.cancel();
+    assertEquals(await slotState(b.url), "open", "a busy refusal leaves the URL open");
+    held.finish();
+    assertEquals(await status(await first), 201);
+    assertEquals(await status(await fetch(b.url, { method: "PUT", body: "b" })), 201);
   });
 });

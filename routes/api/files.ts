@@ -13,6 +13,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
+import { limitStream } from "../../files/byte_limit.ts";
 import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { type ApiEnv, ApiError, type ApiRouter, refuseBadText } from "./http.ts";
@@ -301,22 +302,4 @@ async function readForm(c: Context<ApiEnv>, maxBytes: number): Promise<FormData>
     if (body.exceeded()) throw tooLarge();
     throw new ApiError(400, "invalid_request", "The multipart body could not be read", { in: "body" });
   }
-}
-
-/** `stream`, erroring once more than `maxBytes` went through; `exceeded()` says whether that happened. */
-export function limitStream(
-  stream: ReadableStream<Uint8Array>,
-  maxBytes: number,
-): { stream: ReadableStream<Uint8Array>; exceeded(): boolean } {
-  let seen = 0;
-  const limited = stream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > maxBytes) controller.error(new Error(`Body is larger than ${maxBytes} bytes`));
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
-  return { stream: limited, exceeded: () => seen > maxBytes };
 }

@@ -1,0 +1,198 @@
+/**
+ * The first file part of a multipart/form-data body (RFC 7578), streamed: its bytes flow out as they arrive,
+ * so an upload is never held in memory (`Request.formData()` buffers the whole body). Fields before the file
+ * are skipped; whatever follows the file's closing delimiter is not read. A body that ends before that
+ * delimiter is an error (a truncated upload must not be stored as complete).
+ *
+ * @example
+ * ```ts ignore
+ * const part = await openFirstFilePart(request.body!, request.headers.get("content-type")!);
+ * if (part) await blobs.write(id, part.body, maxBytes);
+ * ```
+ */
+
+export interface FilePart {
+  fileName: string | null;
+  contentType: string | null;
+  /** The file's bytes; errors with MalformedMultipartError when the body ends early. */
+  body: ReadableStream<Uint8Array>;
+}
+
+export class MalformedMultipartError extends Error {
+  override name = "MalformedMultipartError";
+}
+
+/** Part headers larger than this are not a station's upload. */
+const MAX_PART_HEADER_BYTES = 16 * 1024;
+
+const encoder = new TextEncoder();
+const HEADER_END = encoder.encode("\r\n\r\n");
+
+/** The boundary of a `multipart/form-data` Content-Type, or null. */
+export function multipartBoundary(contentType: string): string | null {
+  if (!/^multipart\/form-data\s*(;|$)/i.test(contentType)) return null;
+  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+  return match?.[1] ?? match?.[2] ?? null;
+}
+
+/**
+ * The first part with a `filename` (a file, as FormData would see it), or null when the body has none.
+ * Throws MalformedMultipartError for a body that is not multipart with `contentType`'s boundary.
+ */
+export async function openFirstFilePart(
+  body: ReadableStream<Uint8Array>,
+  contentType: string,
+): Promise<FilePart | null> {
+  const boundary = multipartBoundary(contentType);
+  if (boundary === null) throw new MalformedMultipartError("No multipart boundary");
+  const scanner = new Scanner(body.getReader());
+  // Every delimiter is CRLF "--" boundary; the first may open the body, so pretend a CRLF came before it.
+  scanner.prepend(encoder.encode("\r\n"));
+  const delimiter = encoder.encode(`\r\n--${boundary}`);
+  try {
+    await scanner.skipPast(delimiter);
+    for (;;) {
+      // After a delimiter: "--" closes the body, else CRLF and the part's headers.
+      await scanner.need(2);
+      if (scanner.startsWith(encoder.encode("--"))) {
+        await scanner.cancel();
+        return null;
+      }
+      const headers = await scanner.readHeaders();
+      const fileName = dispositionFileName(headers.get("content-disposition"));
+      if (fileName === undefined) {
+        await scanner.skipPast(delimiter);
+        continue;
+      }
+      return {
+        fileName,
+        contentType: headers.get("content-type") ?? null,
+        body: scanner.streamUntil(delimiter),
+      };
+    }
+  } catch (error) {
+    await scanner.cancel();
+    throw error;
+  }
+}
+
+/** The `filename` of a Content-Disposition; undefined when it names none (a plain field). */
+function dispositionFileName(disposition: string | undefined): string | null | undefined {
+  if (disposition === undefined) return undefined;
+  const match = /;\s*filename=(?:"((?:[^"\\]|\\.)*)"|([^\s;]*))/i.exec(disposition);
+  if (!match) return undefined;
+  const name = (match[1] ?? match[2] ?? "").replace(/\\(.)/g, "$1");
+  return name === "" ? null : name;
+}
+
+/** A byte buffer over a stream reader, with the few searches multipart needs. */
+class Scanner {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #buffer: Uint8Array = new Uint8Array(0);
+
+  constructor(reader: ReadableStreamDefaultReader<Uint8Array>) {
+    this.#reader = reader;
+  }
+
+  prepend(bytes: Uint8Array): void {
+    this.#buffer = concat(bytes, this.#buffer);
+  }
+
+  startsWith(bytes: Uint8Array): boolean {
+    return bytes.every((b, i) => this.#buffer[i] === b);
+  }
+
+  async cancel(): Promise<void> {
+    await this.#reader.cancel().catch(() => {});
+  }
+
+  /** Reads until at least `n` bytes are buffered; throws when the body ends first. */
+  async need(n: number): Promise<void> {
+    while (this.#buffer.length < n) await this.#more();
+  }
+
+  /** Drops everything up to and including the next `pattern`, keeping only a possible partial match. */
+  async skipPast(pattern: Uint8Array): Promise<void> {
+    for (;;) {
+      const at = indexOf(this.#buffer, pattern);
+      if (at >= 0) {
+        this.#buffer = this.#buffer.subarray(at + pattern.length);
+        return;
+      }
+      this.#buffer = this.#buffer.slice(Math.max(0, this.#buffer.length - pattern.length + 1));
+      await this.#more();
+    }
+  }
+
+  /** The part's headers (lower-case names), after the CRLF that ends a delimiter line. */
+  async readHeaders(): Promise<Map<string, string>> {
+    let end: number;
+    while ((end = indexOf(this.#buffer, HEADER_END)) < 0) {
+      if (this.#buffer.length > MAX_PART_HEADER_BYTES) {
+        throw new MalformedMultipartError("Part headers too long");
+      }
+      await this.#more();
+    }
+    const text = new TextDecoder().decode(this.#buffer.subarray(0, end));
+    this.#buffer = this.#buffer.subarray(end + HEADER_END.length);
+    const headers = new Map<string, string>();
+    // The first line is the rest of the delimiter line (transport padding), empty in practice.
+    for (const line of text.split("\r\n").slice(1)) {
+      const colon = line.indexOf(":");
+      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    return headers;
+  }
+
+  /** The bytes up to the next `pattern`, streamed; the rest of the body is then cancelled (not read). */
+  streamUntil(pattern: Uint8Array): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      // Loops until it hands something out: a pull that enqueues nothing is not called again.
+      pull: async (controller) => {
+        for (;;) {
+          const at = indexOf(this.#buffer, pattern);
+          if (at >= 0) {
+            if (at > 0) controller.enqueue(this.#buffer.slice(0, at));
+            this.#buffer = new Uint8Array(0);
+            controller.close();
+            await this.cancel();
+            return;
+          }
+          // All but a possible start of the delimiter can go out now.
+          const safe = this.#buffer.length - pattern.length + 1;
+          if (safe > 0) {
+            controller.enqueue(this.#buffer.slice(0, safe));
+            this.#buffer = this.#buffer.slice(safe);
+            return;
+          }
+          await this.#more();
+        }
+      },
+      cancel: () => this.cancel(),
+    }, { highWaterMark: 0 });
+  }
+
+  async #more(): Promise<void> {
+    const { value, done } = await this.#reader.read();
+    if (done) throw new MalformedMultipartError("The multipart body ended early");
+    this.#buffer = concat(this.#buffer, value);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0];
+  const last = haystack.length - needle.length;
+  outer: for (let i = haystack.indexOf(first!); i >= 0 && i <= last; i = haystack.indexOf(first!, i + 1)) {
+    for (let j = 1; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}

@@ -1,0 +1,60 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { MalformedMultipartError, multipartBoundary, openFirstFilePart } from "./multipart_file.ts";
+
+/** `form` encoded as fetch would send it, delivered in pieces of `pieceBytes` (1: byte by byte). */
+async function encoded(form: FormData, pieceBytes: number) {
+  const request = new Request("http://x/", { method: "POST", body: form });
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  return { type: request.headers.get("content-type")!, bytes, body: pieces(bytes, pieceBytes) };
+}
+
+function pieces(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset += size));
+    },
+  });
+}
+
+Deno.test("openFirstFilePart() streams the first file after fields, whatever the piece sizes", async () => {
+  // Data that contains CRLF, dashes and most of a delimiter, to catch a scanner that cuts too early.
+  const data = new TextEncoder().encode("a\r\n--\r\n------formdata-x\r\n".repeat(500));
+  for (const size of [1, 7, 100, 65_536]) {
+    const form = new FormData();
+    form.append("note", "before the file");
+    form.append("file", new File([data], "diag.tar.gz", { type: "application/gzip" }));
+    form.append("other", new File(["second"], "second.bin"));
+    const { type, body } = await encoded(form, size);
+    const part = await openFirstFilePart(body, type);
+    assertEquals(part?.fileName, "diag.tar.gz");
+    assertEquals(part?.contentType, "application/gzip");
+    assertEquals(new Uint8Array(await new Response(part!.body).arrayBuffer()), data, `pieces of ${size}`);
+  }
+});
+
+Deno.test("openFirstFilePart() refuses a body cut off inside the file, and finds no file in fields only", async () => {
+  const form = new FormData();
+  form.append("file", new File(["x".repeat(1000)], "log.txt"));
+  const { type, bytes } = await encoded(form, 1);
+  const part = await openFirstFilePart(pieces(bytes.slice(0, 600), 50), type);
+  await assertRejects(() => new Response(part!.body).arrayBuffer(), MalformedMultipartError);
+
+  const fields = new FormData();
+  fields.append("a", "b");
+  const only = await encoded(fields, 10);
+  assertEquals(await openFirstFilePart(only.body, only.type), null);
+  await assertRejects(
+    () => openFirstFilePart(pieces(new TextEncoder().encode("not multipart"), 4), type),
+    MalformedMultipartError,
+  );
+});
+
+Deno.test("multipartBoundary() reads quoted and bare boundaries of multipart/form-data only", () => {
+  assertEquals(multipartBoundary("multipart/form-data; boundary=abc"), "abc");
+  assertEquals(multipartBoundary('Multipart/Form-Data; charset=utf-8; boundary="a b"'), "a b");
+  assertEquals(multipartBoundary("multipart/mixed; boundary=abc"), null);
+  assertEquals(multipartBoundary("multipart/form-data"), null);
+  assertEquals(multipartBoundary("application/octet-stream"), null);
+});

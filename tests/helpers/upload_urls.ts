@@ -1,0 +1,24 @@
+/** One-time upload URLs minted through the API of a spawned server (tests/helpers/process.ts), as an operator. */
+import { ADMIN } from "./api.ts";
+
+/** Logs in as ADMIN (the server must have ADMIN_USER/ADMIN_PASSWORD); a minter of upload URLs. */
+export async function uploadUrlMinter(serverUrl: string) {
+  const login = await fetch(`${serverUrl}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ADMIN),
+  });
+  await login.body?.cancel();
+  if (login.status !== 200) throw new Error(`Login answered ${login.status}`);
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  return async (chargePointId: string): Promise<{ url: string; uploadId: string }> => {
+    const res = await fetch(`${serverUrl}/api/v1/charge-points/${chargePointId}/upload-urls`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify({ kind: "diagnostics" }),
+    });
+    const body = await res.json();
+    if (res.status !== 201) throw new Error(`Minting answered ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+  };
+}
