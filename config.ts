@@ -176,6 +176,11 @@ export const ConfigSchema = z.object({
    * storage's write load and for open connections, not for memory.
    */
   UPLOAD_MAX_CONCURRENT: int(1, 10_000).default(32),
+  /**
+   * A station upload that sends no bytes for this long is cut off and its URL reopened for a retry. Cellular
+   * links pause for seconds, not half a minute; a client that stalls longer only holds the URL hostage.
+   */
+  UPLOAD_IDLE_TIMEOUT_S: int(1, 3600).default(30),
   /** Largest firmware image an operator may upload. */
   FIRMWARE_MAX_BYTES: int(1024, 2 ** 40).default(512 * 1024 * 1024),
   /** How long a firmware download URL works. */

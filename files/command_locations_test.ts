@@ -19,7 +19,7 @@ async function withContext(fn: (ctx: LocationContext) => Promise<void>) {
         files,
         blobs,
         now,
-        settings: { maxBytes: 100, ttlMs: 60_000, maxConcurrent: 4 },
+        settings: { maxBytes: 100, ttlMs: 60_000, maxConcurrent: 4, idleMs: 5_000 },
       }),
       firmware: new FirmwareLibrary({
         files,

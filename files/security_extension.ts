@@ -44,6 +44,7 @@ export async function createSecurityExtension(
         maxBytes: config.UPLOAD_MAX_BYTES,
         ttlMs: config.UPLOAD_URL_TTL_MIN * 60_000,
         maxConcurrent: config.UPLOAD_MAX_CONCURRENT,
+        idleMs: config.UPLOAD_IDLE_TIMEOUT_S * 1000,
       },
     }),
     firmware: new FirmwareLibrary({

@@ -6,7 +6,7 @@
  * @example
  * ```ts ignore
  * const uploads = new StationUploads({
- *   files, blobs, now, settings: { maxBytes: 50 << 20, ttlMs: 3600_000, maxConcurrent: 32 },
+ *   files, blobs, now, settings: { maxBytes: 50 << 20, ttlMs: 3600_000, maxConcurrent: 32, idleMs: 30_000 },
  * });
  * const { url } = await uploads.mint({ chargePointId: "CP-1", kind: "log", requestId: 7, logType: "SecurityLog",
  *   createdBy: "user:alice", baseUrl: "https://csms.example.com" });
@@ -17,6 +17,7 @@ import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
 import type { FileStore } from "../store/file_store.ts";
 import { limitStream } from "./byte_limit.ts";
 import { measure, safeFileName } from "./measure.ts";
+import { abortWhenIdle, UploadStalledError } from "./stall_guard.ts";
 import { MalformedMultipartError, multipartBoundary, openFirstFilePart } from "./multipart_file.ts";
 import { hashUrlToken, isUrlToken, newUrlToken } from "./tokens.ts";
 
@@ -27,6 +28,8 @@ export interface UploadSettings {
   ttlMs: number;
   /** Uploads streaming in at once, on this process; more are refused ("busy") until one ends. */
   maxConcurrent: number;
+  /** A body that sends nothing for this long is cut off and its slot reopened ("stalled"). */
+  idleMs: number;
 }
 
 /** Multipart framing a station may add around its file, beyond the file limit. */
@@ -40,7 +43,7 @@ export interface MintedUpload {
 
 export type ReceiveResult =
   | { ok: true; file: UploadedFile }
-  | { ok: false; reason: UploadRefusal | "too_large" | "malformed" | "busy" };
+  | { ok: false; reason: UploadRefusal | "too_large" | "malformed" | "busy" | "stalled" };
 
 export class StationUploads {
   readonly #files: FileStore;
@@ -90,7 +93,7 @@ export class StationUploads {
    * Takes a station's upload: claims the slot (refused when unknown, used, in progress, expired or another
    * station's) before a byte of the body is read, takes one of `maxConcurrent` places, then streams the bytes
    * (the raw body, or the first file part of a multipart one) into the store up to the slot's limit and
-   * records the file. A transfer that fails or is too large puts the slot back, so the station may retry
+   * records the file. A transfer that fails, stalls (`idleMs`) or is too large puts the slot back, so the station may retry
    * within the expiry. The body is never read when the upload is refused.
    */
   async receive(upload: {
@@ -150,7 +153,10 @@ export class StationUploads {
     const type = upload.contentType ?? "";
     const multipart = multipartBoundary(type) !== null;
     // Multipart framing and fields before the file count too, so a body of junk fields is cut off as well.
-    const limited = limitStream(upload.body, slot.maxBytes + (multipart ? MULTIPART_SLACK_BYTES : 0));
+    const limited = limitStream(
+      abortWhenIdle(upload.body, this.settings.idleMs),
+      slot.maxBytes + (multipart ? MULTIPART_SLACK_BYTES : 0),
+    );
     let body = limited.stream;
     let fileName = upload.fileName ?? null;
     let contentType: string | null = type;
@@ -185,6 +191,7 @@ export class StationUploads {
       await body.cancel().catch(() => {});
       if (error instanceof BlobTooLargeError || limited.exceeded()) return { ok: false, reason: "too_large" };
       if (error instanceof MalformedMultipartError) return { ok: false, reason: "malformed" };
+      if (error instanceof UploadStalledError) return { ok: false, reason: "stalled" };
       throw error;
     }
   }

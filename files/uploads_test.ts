@@ -13,7 +13,7 @@ async function withUploads(fn: (u: StationUploads, clock: { now: Date }) => Prom
         files,
         blobs,
         now: () => clock.now,
-        settings: { maxBytes: 100, ttlMs: 60_000, maxConcurrent: 4 },
+        settings: { maxBytes: 100, ttlMs: 60_000, maxConcurrent: 4, idleMs: 5_000 },
       }),
       clock,
     );

@@ -8,7 +8,7 @@
  *
  * Refusals are security events (`upload_refused`, `download_refused`). An unknown token and another station's
  * token get the same 404, so a guesser learns nothing; a used URL is 409, an expired one 410, a file over the
- * limit 413, and 503 with Retry-After when UPLOAD_MAX_CONCURRENT uploads are streaming already. A refused
+ * limit 413, one that stalls (UPLOAD_IDLE_TIMEOUT_S) 408, and 503 with Retry-After when UPLOAD_MAX_CONCURRENT uploads are streaming already. A refused
  * upload's body is never read; an accepted one streams into storage (never buffered whole).
  */
 import { type Context, Hono } from "hono";
@@ -16,7 +16,7 @@ import type { SecurityExtension } from "../files/security_extension.ts";
 import type { Logger } from "../logger.ts";
 import type { DownloadRefusal, UploadRefusal } from "../model/files.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
-import { MULTIPART_SLACK_BYTES } from "../files/uploads.ts";
+import { MULTIPART_SLACK_BYTES, type StationUploads } from "../files/uploads.ts";
 
 export interface FileRouteDeps {
   extension: SecurityExtension;
@@ -27,8 +27,8 @@ export interface FileRouteDeps {
 }
 
 const UPLOAD_STATUS: Record<
-  UploadRefusal | "too_large" | "malformed" | "busy",
-  400 | 404 | 409 | 410 | 413 | 503
+  UploadRefusal | "too_large" | "malformed" | "busy" | "stalled",
+  400 | 404 | 408 | 409 | 410 | 413 | 503
 > = {
   unknown: 404,
   wrong_station: 404,
@@ -38,6 +38,7 @@ const UPLOAD_STATUS: Record<
   too_large: 413,
   malformed: 400,
   busy: 503,
+  stalled: 408,
 };
 
 /** How long a station refused for "busy" is asked to wait: long enough for a place to free up, not longer. */
@@ -67,7 +68,7 @@ export function createFileRoutes(deps: FileRouteDeps): Hono {
     });
     // Connection: close, so the body we did not read is not read either.
     return c.json(
-      { error: "upload_refused", message: uploadMessage(reason, uploads.settings.maxBytes) },
+      { error: "upload_refused", message: uploadMessage(reason, uploads) },
       status,
       {
         connection: "close",
@@ -135,10 +136,10 @@ export function createFileRoutes(deps: FileRouteDeps): Hono {
   return app;
 }
 
-function uploadMessage(reason: keyof typeof UPLOAD_STATUS, maxBytes: number): string {
+function uploadMessage(reason: keyof typeof UPLOAD_STATUS, uploads: StationUploads): string {
   switch (reason) {
     case "too_large":
-      return `The file is larger than ${maxBytes} bytes`;
+      return `The file is larger than ${uploads.settings.maxBytes} bytes`;
     case "used":
       return "This upload URL has been used";
     case "in_progress":
@@ -147,6 +148,8 @@ function uploadMessage(reason: keyof typeof UPLOAD_STATUS, maxBytes: number): st
       return "This upload URL has expired";
     case "malformed":
       return "The upload could not be read";
+    case "stalled":
+      return `No bytes arrived for ${uploads.settings.idleMs / 1000} s; the upload was cut off, retry it`;
     case "busy":
       return `Too many uploads in progress; retry in ${BUSY_RETRY_AFTER_S} s`;
     default:

@@ -354,3 +354,20 @@ Deno.test("past UPLOAD_MAX_CONCURRENT an upload gets 503 with Retry-After, and i
     assertEquals(await status(await fetch(b.url, { method: "PUT", body: "b" })), 201);
   });
 });
+
+Deno.test("an upload that stalls past UPLOAD_IDLE_TIMEOUT_S is cut off (408) and the station's retry succeeds", async () => {
+  await withServerOnKv({ UPLOAD_IDLE_TIMEOUT_S: "1" }, async (server, slotState) => {
+    const a = await mint(server, "CP-A");
+    const held = heldBody(randomBytes(100), randomBytes(100));
+    const started = Date.now();
+    const stalled = fetch(a.url, { method: "PUT", body: held.stream }).then(status, () => 0);
+    await until(async () => await slotState(a.url) === "uploading", "the upload to start");
+    await until(async () => await slotState(a.url) === "open", "the stalled upload to be cut off");
+    assert(Date.now() - started < 5_000, `cut off after ${Date.now() - started} ms`);
+    assertEquals(await status(await fetch(a.url, { method: "PUT", body: "the real file" })), 201);
+    held.finish();
+    assert([408, 0].includes(await stalled), "the staller is told 408 or hung up on");
+    const download = await server.api(`/api/v1/uploads/${a.uploadId}/content`, { as: "operator" });
+    assertEquals(await download.text(), "the real file");
+  });
+});
