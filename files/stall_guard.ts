@@ -23,13 +23,17 @@ export class UploadStalledError extends Error {
 export function abortWhenIdle(
   source: ReadableStream<Uint8Array>,
   idleMs: number,
+  /** Also cut off (as stalled) once this much time has passed in all: the uploader's lease on its slot. */
+  totalMs = Infinity,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
+  const deadline = Date.now() + totalMs;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new UploadStalledError(idleMs)), idleMs);
+        const wait = Math.max(0, Math.min(idleMs, deadline - Date.now()));
+        timer = setTimeout(() => reject(new UploadStalledError(idleMs)), wait);
       });
       try {
         const { value, done } = await Promise.race([reader.read(), stalled]);

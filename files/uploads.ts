@@ -32,6 +32,18 @@ export interface UploadSettings {
   idleMs: number;
 }
 
+/**
+ * The slowest average rate an upload may have (512 kbit/s). With the idle timeout it makes an uploader's lease
+ * on its slot: an upload is cut off when the lease runs out, and a slot claimed longer ago than the lease is
+ * taken to be abandoned (its process died) and may be claimed again.
+ */
+export const MIN_UPLOAD_BYTES_PER_S = 64 * 1024;
+
+/** How long an upload may hold its slot: the idle timeout plus a max-size file at the slowest rate. */
+export function claimLeaseMs(settings: UploadSettings): number {
+  return settings.idleMs + Math.ceil(settings.maxBytes / MIN_UPLOAD_BYTES_PER_S * 1000);
+}
+
 /** Multipart framing a station may add around its file, beyond the file limit. */
 export const MULTIPART_SLACK_BYTES = 64 * 1024;
 
@@ -107,10 +119,12 @@ export class StationUploads {
   }): Promise<ReceiveResult> {
     if (!isUrlToken(upload.token)) return { ok: false, reason: "unknown" };
     const tokenHash = await hashUrlToken(upload.token);
+    const now = this.#now();
     const claim = await this.#files.claimUploadSlot(
       tokenHash,
       upload.chargePointId,
-      this.#now().toISOString(),
+      now.toISOString(),
+      new Date(now.getTime() - claimLeaseMs(this.settings)).toISOString(),
     );
     if (!claim.ok) return claim;
     const slot = claim.slot;
@@ -154,7 +168,7 @@ export class StationUploads {
     const multipart = multipartBoundary(type) !== null;
     // Multipart framing and fields before the file count too, so a body of junk fields is cut off as well.
     const limited = limitStream(
-      abortWhenIdle(upload.body, this.settings.idleMs),
+      abortWhenIdle(upload.body, this.settings.idleMs, claimLeaseMs(this.settings)),
       slot.maxBytes + (multipart ? MULTIPART_SLACK_BYTES : 0),
     );
     let body = limited.stream;

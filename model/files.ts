@@ -27,6 +27,11 @@ export interface UploadSlot {
   createdBy: string;
   /** open: usable; uploading: an upload is streaming in; used: a file was stored. */
   state: "open" | "uploading" | "used";
+  /**
+   * When the upload in progress claimed the slot. A claim older than the uploader's lease counts as open
+   * again: its process died (a crash leaves no one to put the slot back). Absent on slots stored before.
+   */
+  claimedAt?: string | null;
 }
 
 /** Why a station's upload was refused before a byte was read. */
@@ -90,11 +95,19 @@ export type LinkUse = { ok: true; link: DownloadLink; firmware: FirmwareImage } 
   reason: DownloadRefusal;
 };
 
-/** Why a slot cannot be claimed by `chargePointId` at `at`, or null. */
-export function slotRefusal(slot: UploadSlot, chargePointId: string, at: string): UploadRefusal | null {
+/**
+ * Why a slot cannot be claimed by `chargePointId` at `at`, or null. An `uploading` slot claimed at or before
+ * `staleBefore` (or with no claim time) is abandoned and can be claimed again.
+ */
+export function slotRefusal(
+  slot: UploadSlot,
+  chargePointId: string,
+  at: string,
+  staleBefore: string,
+): UploadRefusal | null {
   if (slot.chargePointId !== chargePointId) return "wrong_station";
   if (slot.state === "used") return "used";
-  if (slot.state === "uploading") return "in_progress";
+  if (slot.state === "uploading" && slot.claimedAt && slot.claimedAt > staleBefore) return "in_progress";
   if (slot.expiresAt <= at) return "expired";
   return null;
 }

@@ -18,7 +18,8 @@ import type {
 export interface FileStore {
   createUploadSlot(slot: UploadSlot): Promise<void>;
   /**
-   * Moves an open slot to `uploading` when it belongs to `chargePointId` and has not expired at `at`;
+   * Moves an open slot to `uploading` (with `claimedAt` = `at`) when it belongs to `chargePointId` and has not
+   * expired at `at`; an `uploading` slot claimed at or before `staleBefore` counts as open (abandoned);
    * otherwise says why not (an unknown token and another station's token are told apart only here, for the
    * security log; the HTTP answer is the same).
    */
@@ -26,6 +27,7 @@ export interface FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
+    staleBefore: string,
   ): Promise<SlotClaim>;
   /** Puts an `uploading` slot back to `open` (the transfer failed; the station may retry). */
   releaseUploadSlot(tokenHash: string): Promise<void>;

@@ -16,7 +16,9 @@ export class FolderBlobStore implements BlobStore {
     checkBlobId(id);
     await Deno.mkdir(this.#dir, { recursive: true });
     const partial = `${this.#dir}/${id}.partial`;
-    const file = await Deno.open(partial, { write: true, createNew: true });
+    // Truncate, not createNew: a crash mid-upload leaves a partial file, and the retry (the slot's only writer)
+    // must be able to start over.
+    const file = await Deno.open(partial, { write: true, create: true, truncate: true });
     let size = 0;
     try {
       for await (const piece of chunks) {

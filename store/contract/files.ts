@@ -78,13 +78,13 @@ export function filesContract(test: ContractTest<FileStore>): void {
   test("an upload slot is claimed once, completed once, and its file is listed", async (store) => {
     const s = slot("t1");
     await store.createUploadSlot(s);
-    const claim = await store.claimUploadSlot("t1", "CP-1", LATER);
+    const claim = await store.claimUploadSlot("t1", "CP-1", LATER, T0);
     assert(claim.ok);
-    assertEquals(claim.slot, { ...s, state: "uploading" });
-    assertEquals(await store.claimUploadSlot("t1", "CP-1", LATER), { ok: false, reason: "in_progress" });
+    assertEquals(claim.slot, { ...s, state: "uploading", claimedAt: LATER });
+    assertEquals(await store.claimUploadSlot("t1", "CP-1", LATER, T0), { ok: false, reason: "in_progress" });
     const f = file(s, LATER);
     await store.completeUpload("t1", f);
-    assertEquals(await store.claimUploadSlot("t1", "CP-1", LATER), { ok: false, reason: "used" });
+    assertEquals(await store.claimUploadSlot("t1", "CP-1", LATER, T0), { ok: false, reason: "used" });
     assertEquals(await store.getUpload(f.id), f);
     assertEquals(await store.listUploads({ chargePointId: "CP-1", limit: 10 }), [f]);
     let threw = false;
@@ -94,21 +94,42 @@ export function filesContract(test: ContractTest<FileStore>): void {
 
   test("a released slot can be claimed again; expired, foreign and unknown tokens are refused", async (store) => {
     await store.createUploadSlot(slot("t1"));
-    assert((await store.claimUploadSlot("t1", "CP-1", LATER)).ok);
+    assert((await store.claimUploadSlot("t1", "CP-1", LATER, T0)).ok);
     await store.releaseUploadSlot("t1");
-    assert((await store.claimUploadSlot("t1", "CP-1", LATER)).ok);
+    assert((await store.claimUploadSlot("t1", "CP-1", LATER, T0)).ok);
     await store.createUploadSlot(slot("t2"));
-    assertEquals(await store.claimUploadSlot("t2", "CP-2", LATER), { ok: false, reason: "wrong_station" });
-    assertEquals(await store.claimUploadSlot("t2", "CP-1", EXPIRY), { ok: false, reason: "expired" });
-    assertEquals(await store.claimUploadSlot("t2", "CP-1", AFTER), { ok: false, reason: "expired" });
-    assertEquals(await store.claimUploadSlot("nope", "CP-1", LATER), { ok: false, reason: "unknown" });
+    assertEquals(await store.claimUploadSlot("t2", "CP-2", LATER, T0), {
+      ok: false,
+      reason: "wrong_station",
+    });
+    assertEquals(await store.claimUploadSlot("t2", "CP-1", EXPIRY, T0), { ok: false, reason: "expired" });
+    assertEquals(await store.claimUploadSlot("t2", "CP-1", AFTER, T0), { ok: false, reason: "expired" });
+    assertEquals(await store.claimUploadSlot("nope", "CP-1", LATER, T0), { ok: false, reason: "unknown" });
     assertEquals(await store.getUpload("upload-none"), null);
+  });
+
+  test("a claim older than the lease counts as abandoned: the slot is claimed again, once", async (store) => {
+    const crashedAt = "2024-05-01T10:10:00.000Z";
+    await store.createUploadSlot(slot("t1"));
+    assert((await store.claimUploadSlot("t1", "CP-1", crashedAt, T0)).ok);
+    // Within the lease (claimed after staleBefore) it is in progress.
+    assertEquals(await store.claimUploadSlot("t1", "CP-1", LATER, T0), { ok: false, reason: "in_progress" });
+    const again = await Promise.all(
+      Array.from({ length: 4 }, () => store.claimUploadSlot("t1", "CP-1", LATER, crashedAt)),
+    );
+    assertEquals(again.filter((r) => r.ok).length, 1);
+    const won = again.find((r) => r.ok);
+    assertEquals(won?.ok && won.slot.claimedAt, LATER);
+    assertEquals(await store.claimUploadSlot("t1", "CP-1", LATER, crashedAt), {
+      ok: false,
+      reason: "in_progress",
+    });
   });
 
   test("of many claims racing on one slot exactly one wins", async (store) => {
     await store.createUploadSlot(slot("race"));
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => store.claimUploadSlot("race", "CP-1", LATER)),
+      Array.from({ length: 8 }, () => store.claimUploadSlot("race", "CP-1", LATER, T0)),
     );
     assertEquals(results.filter((r) => r.ok).length, 1);
   });
@@ -118,7 +139,7 @@ export function filesContract(test: ContractTest<FileStore>): void {
     for (const [i, cp] of ["CP-1", "CP-2", "CP-1"].entries()) {
       const s = slot(`t${i}`, { chargePointId: cp, kind: i === 1 ? "diagnostics" : "log" });
       await store.createUploadSlot(s);
-      assert((await store.claimUploadSlot(s.tokenHash, cp, LATER)).ok);
+      assert((await store.claimUploadSlot(s.tokenHash, cp, LATER, T0)).ok);
       const f = file(s, `2024-05-01T10:3${i}:00.000Z`, i === 1 ? { requestId: null, logType: null } : {});
       await store.completeUpload(s.tokenHash, f);
       files.push(f);

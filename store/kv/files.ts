@@ -46,14 +46,15 @@ export class KvFileStore implements FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
+    staleBefore: string,
   ): Promise<SlotClaim> {
     for (;;) {
       const entry = await this.#kv.get<UploadSlot>([SLOT, tokenHash]);
       const slot = entry.value;
       if (slot === null) return { ok: false, reason: "unknown" };
-      const refusal = slotRefusal(slot, chargePointId, at);
+      const refusal = slotRefusal(slot, chargePointId, at, staleBefore);
       if (refusal !== null) return { ok: false, reason: refusal };
-      const claimed: UploadSlot = { ...slot, state: "uploading" };
+      const claimed: UploadSlot = { ...slot, state: "uploading", claimedAt: at };
       const res = await this.#kv.atomic().check(entry).set(entry.key, claimed, {
         expireIn: ttl(slot.expiresAt, at),
       }).commit();
@@ -64,7 +65,7 @@ export class KvFileStore implements FileStore {
   async releaseUploadSlot(tokenHash: string): Promise<void> {
     await this.#updateSlot(
       tokenHash,
-      (slot) => slot.state === "uploading" ? { ...slot, state: "open" } : null,
+      (slot) => slot.state === "uploading" ? { ...slot, state: "open", claimedAt: null } : null,
     );
   }
 

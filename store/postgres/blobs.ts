@@ -19,6 +19,8 @@ export class PostgresBlobStore implements BlobStore {
     checkBlobId(id);
     let size = 0;
     let seq = 0;
+    // Chunks a crashed write left behind (a retry of the same upload is the id's only writer).
+    await this.#sql`delete from file_blob_chunk where blob_id = ${id}`;
     try {
       for await (const data of rechunk(chunks, CHUNK_BYTES, maxBytes)) {
         await this.#sql`insert into file_blob_chunk (blob_id, seq, data) values (${id}, ${seq++}, ${data})`;

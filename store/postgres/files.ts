@@ -29,6 +29,7 @@ interface SlotRow {
   expires_at: Date;
   created_by: string;
   state: string;
+  claimed_at: Date | null;
 }
 
 function toSlot(r: SlotRow): UploadSlot {
@@ -44,6 +45,7 @@ function toSlot(r: SlotRow): UploadSlot {
     expiresAt: r.expires_at.toISOString(),
     createdBy: r.created_by,
     state: r.state as UploadSlot["state"],
+    claimedAt: r.claimed_at?.toISOString() ?? null,
   };
 }
 
@@ -148,22 +150,25 @@ export class PostgresFileStore implements FileStore {
     tokenHash: string,
     chargePointId: string,
     at: string,
+    staleBefore: string,
   ): Promise<SlotClaim> {
     const [claimed] = await this.#sql<SlotRow[]>`
-      update upload_slot set state = 'uploading'
-      where token_hash = ${tokenHash} and charge_point_id = ${chargePointId} and state = 'open'
-        and expires_at > ${at}
+      update upload_slot set state = 'uploading', claimed_at = ${at}
+      where token_hash = ${tokenHash} and charge_point_id = ${chargePointId} and expires_at > ${at}
+        and (state = 'open'
+          or (state = 'uploading' and (claimed_at is null or claimed_at <= ${staleBefore})))
       returning *`;
     if (claimed) return { ok: true, slot: toSlot(claimed) };
     const [row] = await this.#sql<SlotRow[]>`select * from upload_slot where token_hash = ${tokenHash}`;
     if (!row) return { ok: false, reason: "unknown" };
     // The guarded update failed, so some rule refuses it; "expired" covers a clock tie.
-    return { ok: false, reason: slotRefusal(toSlot(row), chargePointId, at) ?? "expired" };
+    return { ok: false, reason: slotRefusal(toSlot(row), chargePointId, at, staleBefore) ?? "expired" };
   }
 
   async releaseUploadSlot(tokenHash: string): Promise<void> {
     await this.#sql`
-      update upload_slot set state = 'open' where token_hash = ${tokenHash} and state = 'uploading'`;
+      update upload_slot set state = 'open', claimed_at = null
+      where token_hash = ${tokenHash} and state = 'uploading'`;
   }
 
   async completeUpload(tokenHash: string, f: UploadedFile): Promise<void> {

@@ -32,6 +32,7 @@ import { steps as meterValuesKeyContext } from "./025_meter_values_key_context.t
 import { up as chargePointsRegistrationHeld } from "./026_charge_points_registration_held.ts";
 import { up as transactionsHighestReading } from "./027_transactions_highest_reading.ts";
 import { up as stationSecurityPendingKey } from "./028_station_security_pending_key.ts";
+import { up as uploadSlotClaimedAt } from "./029_upload_slot_claimed_at.ts";
 
 export type Migration =
   & {
@@ -78,4 +79,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 26, name: "charge_points_registration_held", up: chargePointsRegistrationHeld },
   { version: 27, name: "transactions_highest_reading", up: transactionsHighestReading },
   { version: 28, name: "station_security_pending_key", up: stationSecurityPendingKey },
+  { version: 29, name: "upload_slot_claimed_at", up: uploadSlotClaimedAt },
 ];
