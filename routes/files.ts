@@ -8,8 +8,9 @@
  *
  * Refusals are security events (`upload_refused`, `download_refused`). An unknown token and another station's
  * token get the same 404, so a guesser learns nothing; a used URL is 409, an expired one 410, a file over the
- * limit 413, one that stalls (UPLOAD_IDLE_TIMEOUT_S) 408, and 503 with Retry-After when UPLOAD_MAX_CONCURRENT uploads are streaming already. A refused
- * upload's body is never read; an accepted one streams into storage (never buffered whole).
+ * limit 413, one that stalls (UPLOAD_IDLE_TIMEOUT_S) 408, and 503 with Retry-After when UPLOAD_MAX_CONCURRENT
+ * uploads are streaming already. A refused upload's body is never read; an accepted one streams into storage
+ * (never buffered whole).
  */
 import { type Context, Hono } from "hono";
 import type { SecurityExtension } from "../files/security_extension.ts";
