@@ -305,3 +305,31 @@ function txProfileToStartProblem(
   }
   return null;
 }
+
+/**
+ * What OCPP forbids in the charging profile a command of `dialect` carries (SetChargingProfile, a remote
+ * start), or null: the API's commands and a fleet job's check the same.
+ */
+export function commandProfileProblem(
+  action: string,
+  payload: unknown,
+  dialect: "ocpp1.6" | "ocpp2.0.1",
+  now: Date,
+): ProfileProblem | null {
+  if (dialect === "ocpp1.6") {
+    if (action === "SetChargingProfile") {
+      return setChargingProfileProblem16(payload as RequestOf<"SetChargingProfile">, now);
+    }
+    if (action === "RemoteStartTransaction") {
+      return remoteStartProfileProblem16(payload as RequestOf<"RemoteStartTransaction">, now);
+    }
+    return null;
+  }
+  if (action === "SetChargingProfile") {
+    return setChargingProfileProblem201(payload as RequestOf201<"SetChargingProfile">, now);
+  }
+  if (action === "RequestStartTransaction") {
+    return remoteStartProfileProblem201(payload as RequestOf201<"RequestStartTransaction">, now);
+  }
+  return null;
+}

@@ -4,19 +4,9 @@
  * when the job is created; the payload is checked against the action's own schema before anything is stored.
  */
 import type { Registry } from "../actors/registry.ts";
-import { isCsToCpAction, type RequestOf, validateRequest } from "../protocol/ocpp16/mod.ts";
-import {
-  isCsToCpAction as isCsToCpAction201,
-  OCPP201,
-  type RequestOf as RequestOf201,
-} from "../protocol/ocpp201/mod.ts";
-import {
-  type ProfileProblem,
-  remoteStartProfileProblem16,
-  remoteStartProfileProblem201,
-  setChargingProfileProblem16,
-  setChargingProfileProblem201,
-} from "../energy/charging_profile_rules.ts";
+import { isCsToCpAction, validateRequest } from "../protocol/ocpp16/mod.ts";
+import { isCsToCpAction as isCsToCpAction201, OCPP201 } from "../protocol/ocpp201/mod.ts";
+import { commandProfileProblem } from "../energy/charging_profile_rules.ts";
 import { validateMessage, type ValidationResult } from "../protocol/ocppj/validate.ts";
 import { isChargePointId } from "../protocol/ocppj/charge_point_id.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
@@ -89,32 +79,6 @@ function validateJobPayload(
   return (v16 ?? v201)!;
 }
 
-/** What OCPP forbids in a job's charging profile beyond its schema (as the API's checks of one command). */
-function jobProfileProblem(
-  action: string,
-  payload: unknown,
-  dialect: "ocpp1.6" | "ocpp2.0.1" | undefined,
-  now: Date,
-): ProfileProblem | null {
-  if (dialect === "ocpp1.6") {
-    if (action === "SetChargingProfile") {
-      return setChargingProfileProblem16(payload as RequestOf<"SetChargingProfile">, now);
-    }
-    if (action === "RemoteStartTransaction") {
-      return remoteStartProfileProblem16(payload as RequestOf<"RemoteStartTransaction">, now);
-    }
-  }
-  if (dialect === "ocpp2.0.1") {
-    if (action === "SetChargingProfile") {
-      return setChargingProfileProblem201(payload as RequestOf201<"SetChargingProfile">, now);
-    }
-    if (action === "RequestStartTransaction") {
-      return remoteStartProfileProblem201(payload as RequestOf201<"RequestStartTransaction">, now);
-    }
-  }
-  return null;
-}
-
 /** What a retry sends again by default: every outcome but accepted and cancelled. */
 export const FAILED_OUTCOMES: readonly TaskOutcome[] = [
   "not_connected",
@@ -141,7 +105,9 @@ export class JobService {
         constraint: payload.details.constraint,
       });
     }
-    const profileProblem = jobProfileProblem(action, payload.value, payload.dialect, this.deps.now());
+    const profileProblem = payload.dialect
+      ? commandProfileProblem(action, payload.value, payload.dialect, this.deps.now())
+      : null;
     if (profileProblem) {
       throw new FleetError("invalid", `payload: ${profileProblem.message}`, {
         field: `payload.${profileProblem.field}`,

@@ -24,13 +24,7 @@ import { OCPP16_ACTOR } from "../../actors/ocpp16.ts";
 import { dialectOf } from "../../actors/dialects.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Energy } from "../../energy/mod.ts";
-import {
-  type ProfileProblem,
-  remoteStartProfileProblem16,
-  remoteStartProfileProblem201,
-  setChargingProfileProblem16,
-  setChargingProfileProblem201,
-} from "../../energy/charging_profile_rules.ts";
+import { commandProfileProblem } from "../../energy/charging_profile_rules.ts";
 import type { RequestOf as RequestOf16 } from "../../protocol/ocpp16/mod.ts";
 import type { RequestOf as RequestOf201 } from "../../protocol/ocpp201/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
@@ -215,17 +209,16 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       input = { ...input, remoteStartId: await options.store.newTransactionId() };
     }
     let payload: unknown = check("body", definition.request, input);
-    if (action === "SetChargingProfile") await refuseBadProfile(options, params.id, payload, is16);
-    refuseProfileProblem(remoteStartProblem(action, payload, is16, options.now?.() ?? new Date()));
-    // The key a station accepts is stored (station_security.ts): only those who may set keys may send one.
-    const sentKey = keySent(action, payload);
-    const admin = principal ? hasRole(principal, "admin") : false;
-    if (sentKey !== null && !admin) {
-      throw new ApiError(403, "forbidden", 'Setting a station\'s AuthorizationKey needs the "admin" role', {
-        required: "admin",
-      });
+    // OCPP's rules beyond the schema for a profile it carries (400), as the charging profile API's.
+    const dialectName = is16 ? "ocpp1.6" : "ocpp2.0.1";
+    refuseProfileProblem(commandProfileProblem(action, payload, dialectName, options.now?.() ?? new Date()));
+    if (action === "SetChargingProfile" && options.energy) {
+      await refuseClashingProfile(options.energy, params.id, payload, is16);
     }
-    if (changesStationTrust(action, payload) && !admin) {
+    // A key or certificate the station takes decides who it lets in or trusts (the key is then stored,
+    // station_security.ts): admins only.
+    const sentKey = keySent(action, payload);
+    if (changesStationTrust(action, payload) && !(principal && hasRole(principal, "admin"))) {
       throw new ApiError(
         403,
         "forbidden",
@@ -322,55 +315,31 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
   });
 }
 
-/** What is wrong with the charging profile a remote start carries (null: nothing, or no remote start). */
-function remoteStartProblem(
-  action: string,
-  payload: unknown,
-  is16: boolean,
-  now: Date,
-): ProfileProblem | null {
-  if (is16 && action === "RemoteStartTransaction") {
-    return remoteStartProfileProblem16(payload as RequestOf16<"RemoteStartTransaction">, now);
-  }
-  if (!is16 && action === "RequestStartTransaction") {
-    return remoteStartProfileProblem201(payload as RequestOf201<"RequestStartTransaction">, now);
-  }
-  return null;
-}
-
 /**
- * The checks of the charging profile API (routes/api/charging_profiles.ts) on a raw SetChargingProfile of
- * either dialect: OCPP's rules beyond the schema (400), and no fight with load management (409).
+ * The charging profile API's other check (routes/api/charging_profiles.ts) on a raw SetChargingProfile of
+ * either dialect: no fight with load management (409).
  */
-async function refuseBadProfile(
-  options: Pick<CommandRouteOptions, "energy" | "now">,
+async function refuseClashingProfile(
+  energy: Energy,
   chargePointId: string,
   payload: unknown,
   is16: boolean,
 ): Promise<void> {
-  const now = options.now?.() ?? new Date();
   if (is16) {
     const request = payload as RequestOf16<"SetChargingProfile">;
-    refuseProfileProblem(setChargingProfileProblem16(request, now));
-    if (options.energy) {
-      await refuseLoadManagementClash(options.energy, chargePointId, request.csChargingProfiles, {
-        chargingProfileId: "csChargingProfiles.chargingProfileId",
-        stackLevel: "csChargingProfiles.stackLevel",
-      });
-    }
+    await refuseLoadManagementClash(energy, chargePointId, request.csChargingProfiles, {
+      chargingProfileId: "csChargingProfiles.chargingProfileId",
+      stackLevel: "csChargingProfiles.stackLevel",
+    });
     return;
   }
-  const request = payload as RequestOf201<"SetChargingProfile">;
-  refuseProfileProblem(setChargingProfileProblem201(request, now));
-  if (options.energy) {
-    const p = request.chargingProfile;
-    await refuseLoadManagementClash(
-      options.energy,
-      chargePointId,
-      { chargingProfileId: p.id, stackLevel: p.stackLevel, chargingProfilePurpose: p.chargingProfilePurpose },
-      { chargingProfileId: "chargingProfile.id", stackLevel: "chargingProfile.stackLevel" },
-    );
-  }
+  const p = (payload as RequestOf201<"SetChargingProfile">).chargingProfile;
+  await refuseLoadManagementClash(
+    energy,
+    chargePointId,
+    { chargingProfileId: p.id, stackLevel: p.stackLevel, chargingProfilePurpose: p.chargingProfilePurpose },
+    { chargingProfileId: "chargingProfile.id", stackLevel: "chargingProfile.stackLevel" },
+  );
 }
 
 /** The payload with its location placeholders made into URLs, checked again with the action's schema. */
