@@ -5,7 +5,7 @@
  * Whitepaper ed. 3, use case L01); we check that the certificate is one and that the signature is base64.
  */
 import type { DownloadRefusal, FirmwareImage } from "../model/files.ts";
-import { x509 } from "../pki/x509.ts";
+import { isPemCertificates } from "../pki/certificate_text.ts";
 import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
 import type { FileStore } from "../store/file_store.ts";
 import { measure, safeFileName } from "./measure.ts";
@@ -156,11 +156,7 @@ export function signingProblem(signature: string | null, certificatePem: string 
     return "The signature must be base64, at most 800 characters";
   }
   if (certificatePem.length > 5500) return "The signing certificate must be at most 5500 characters";
-  try {
-    const blocks = x509.PemConverter.decodeWithHeaders(certificatePem);
-    if (blocks.length !== 1 || blocks[0]!.type !== "CERTIFICATE") throw new Error("not one certificate");
-    new x509.X509Certificate(blocks[0]!.rawData);
-  } catch {
+  if (!isPemCertificates(certificatePem, "one")) {
     return "The signing certificate must be one PEM X.509 certificate";
   }
   return null;

@@ -1,6 +1,6 @@
 /**
- * Whether the certificate text a command gives a station is certificates (security/trust_commands.ts says who
- * may send such a command; this says what it may carry).
+ * Whether certificate text is certificates: what a command gives a station (security/trust_commands.ts says who
+ * may send such a command; this says what it may carry), a firmware image's signing certificate.
  */
 import { x509 } from "./x509.ts";
 
@@ -20,15 +20,7 @@ export function certificatePayloadProblem(
     : null;
   if (field === null) return null;
   const pem = String((payload as Record<string, unknown>)[field] ?? "");
-  try {
-    const blocks = x509.PemConverter.decodeWithHeaders(pem);
-    const single = action === "InstallCertificate";
-    if (blocks.length === 0 || (single && blocks.length !== 1)) throw new Error("count");
-    for (const block of blocks) {
-      if (block.type !== "CERTIFICATE") throw new Error("type");
-      new x509.X509Certificate(block.rawData);
-    }
-  } catch {
+  if (!isPemCertificates(pem, action === "InstallCertificate" ? "one" : "some")) {
     return {
       field,
       message: action === "InstallCertificate"
@@ -37,4 +29,19 @@ export function certificatePayloadProblem(
     };
   }
   return null;
+}
+
+/** Whether `pem` is PEM X.509 certificates and nothing else: exactly one, or one or more. */
+export function isPemCertificates(pem: string, count: "one" | "some"): boolean {
+  try {
+    const blocks = x509.PemConverter.decodeWithHeaders(pem);
+    if (blocks.length === 0 || (count === "one" && blocks.length !== 1)) return false;
+    for (const block of blocks) {
+      if (block.type !== "CERTIFICATE") return false;
+      new x509.X509Certificate(block.rawData);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
