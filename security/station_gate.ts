@@ -23,7 +23,7 @@ import type {
   StationSecurityRecord,
   StationSecurityStore,
 } from "../store/station_security.ts";
-import { withPendingKeySettled } from "./authorization_key_rotation.ts";
+import { settlePendingKey } from "./pending_key_settlement.ts";
 import { type AuthBackoff, backoffKey, backoffSource } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
@@ -209,16 +209,13 @@ export class StationGate {
    */
   async #confirmPendingKey(id: string, hash: string): Promise<void> {
     try {
-      const { before, after } = await this.deps.store.change(
-        id,
-        (stored) => withPendingKeySettled(stored, hash, true, "station", this.deps.now().toISOString()),
-      );
-      if (after === before) return;
-      this.deps.events.record({
-        kind: "station_security_changed",
+      await settlePendingKey(this.deps, {
         chargePointId: id,
-        principal: "station",
-        reason: "AuthorizationKey confirmed: the station connected with the key it was sent",
+        hash,
+        taken: true,
+        by: "station",
+        at: this.deps.now().toISOString(),
+        why: "AuthorizationKey confirmed: the station connected with the key it was sent",
       });
     } catch (error) {
       this.deps.logger.warn("cannot confirm a station's pending AuthorizationKey", {

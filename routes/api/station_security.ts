@@ -22,8 +22,8 @@ import {
   keyDelivery,
   newAuthorizationKey,
   withPendingKey,
-  withPendingKeySettled,
 } from "../../security/authorization_key_rotation.ts";
+import { settlePendingKey as settleStoredPendingKey } from "../../security/pending_key_settlement.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
 import { dialectOfStation } from "./commands.ts";
@@ -231,15 +231,14 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     by: string | null,
     why: string,
   ) => {
-    const principal = by ?? "unknown";
-    const { before, after } = await store.change(
-      id,
-      (stored) => withPendingKeySettled(stored, hash, taken, principal, now().toISOString()),
-    );
-    if (after !== before) {
-      security.events.record({ kind: "station_security_changed", chargePointId: id, principal, reason: why });
-    }
-    return after;
+    return await settleStoredPendingKey(security, {
+      chargePointId: id,
+      hash,
+      taken,
+      by: by ?? "unknown",
+      at: now().toISOString(),
+      why,
+    });
   };
 
   return { save, dropIfChanged, pendKey, settlePendingKey };
