@@ -30,7 +30,7 @@ import type { EnergyStore } from "../store/energy.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
 import { allocate, type AllocationSettings, type Measurement, type SessionInput } from "./allocate.ts";
 import type { ChargingProfileService } from "./charging_profile_service.ts";
-import { expectedLimitA } from "./charging_profiles.ts";
+import { endedTxProfiles, expectedLimitA } from "./charging_profiles.ts";
 import { externalLimitA } from "./external_limits.ts";
 import { latestCurrent } from "./measurements.ts";
 import {
@@ -529,11 +529,7 @@ export class LoadManager {
       sources.station(chargePointId),
     ]);
     const running = new Set(transactions.map((t) => t.transactionId));
-    if (
-      stored.some((s) =>
-        s.chargingProfilePurpose === "TxProfile" && s.transactionId !== null && !running.has(s.transactionId)
-      )
-    ) {
+    if (endedTxProfiles(stored, (id) => running.has(id)).remove.length > 0) {
       // One stored as its transaction ended (a race with the stop): the record follows the station.
       await this.#deps.profiles.forgetEndedTxProfiles(
         chargePointId,
