@@ -10,13 +10,13 @@ import { uploadUrlMinter } from "./helpers/upload_urls.ts";
 
 Deno.test("after a SIGKILL mid-upload and a restart, the URL opens again once the dead upload's lease is over", async () => {
   const dir = await Deno.makeTempDir({ prefix: "csms_upload_crash_" });
-  // Lease: 1 s idle + 1 KiB at 64 KiB/s, about 1 s.
+  // Lease: 4 s idle + 1 KiB at 64 KiB/s, about 4 s: long enough for the restart (a loaded machine takes 2 s).
   const env = {
     ADMIN_USER: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     KV_PATH: `${dir}/csms.kv`,
     UPLOAD_MAX_BYTES: "1024",
-    UPLOAD_IDLE_TIMEOUT_S: "1",
+    UPLOAD_IDLE_TIMEOUT_S: "4",
   };
   let server = await spawnServer(env);
   try {
@@ -30,6 +30,7 @@ Deno.test("after a SIGKILL mid-upload and a restart, the URL opens again once th
         await new Promise(() => {}); // Never sends the rest.
       },
     });
+    const claimedBy = Date.now();
     const stalled = fetch(url, { method: "PUT", body }).then((r) => r.body?.cancel(), () => {});
     await halfSent.promise;
     await new Promise((r) => setTimeout(r, 300)); // The server claims the slot as the request arrives.
@@ -42,7 +43,7 @@ Deno.test("after a SIGKILL mid-upload and a restart, the URL opens again once th
     const early = await fetch(`${server.url}${path}`, { method: "PUT", body: "too soon" });
     assertEquals(early.status, 409, "the dead upload's claim is still within its lease");
     assertMatch((await early.json()).message, /in progress/);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, claimedBy + 4_000 + 16 + 500 - Date.now()));
     const retry = await fetch(`${server.url}${path}`, { method: "PUT", body: "the real file" });
     assertEquals(retry.status, 201, await retry.clone().text());
     await retry.body?.cancel();
