@@ -31,7 +31,8 @@ import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Context } from "hono";
 import { expandLocations } from "../../files/command_locations.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
-import { commandApiError, outcomeUnknown } from "./command_errors.ts";
+import { commandApiError } from "./command_errors.ts";
+import { type PendingKeyFate, pendingKeyFate } from "./pending_key_fate.ts";
 import { refuseLoadManagementClash, refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
@@ -258,28 +259,11 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     const hash = sentKey !== null && pendingKeys && registry.isConnected(params.id)
       ? await pendingKeys.pend(params.id, sentKey, requestedBy, `AuthorizationKey sent (${action})`)
       : null;
-    const settleKey = hash !== null && pendingKeys
-      ? (taken: boolean, why: string) => pendingKeys.settle(params.id, hash, taken, requestedBy, why)
-      : null;
-    let answer: unknown;
-    try {
-      answer = await registry.send(params.id, action, payload, { force: query.force ?? false, requestedBy });
-    } catch (error) {
-      // A key the station may have taken stays pending: it is let in with either.
-      if (settleKey && !outcomeUnknown(error)) {
-        await settleKey(false, "Pending AuthorizationKey dropped: it did not reach the station");
-      }
-      throw commandApiError(error);
-    }
-    // RebootRequired: it stays pending until the station, rebooted, connects with it.
-    const outcome = keyAnswer(action, payload, answer);
-    if (settleKey && outcome !== "afterReboot") {
-      const taken = outcome === "accepted";
+    // A key the station may hold stays pending: it is let in with either until one settles it.
+    const settleKey = async (fate: PendingKeyFate, why: string) => {
+      if (hash === null || !pendingKeys || fate === "keep") return;
       try {
-        await settleKey(
-          taken,
-          `AuthorizationKey ${taken ? "accepted" : "not accepted"} by the station (${action})`,
-        );
+        await pendingKeys.settle(params.id, hash, fate === "take", requestedBy, why);
       } catch (error) {
         // Still pending, so still let in; the station's first connection with it settles it.
         logger.warn("cannot settle a pending AuthorizationKey", {
@@ -287,7 +271,22 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
           error: String(error),
         });
       }
+    };
+    let answer: unknown;
+    try {
+      answer = await registry.send(params.id, action, payload, { force: query.force ?? false, requestedBy });
+    } catch (error) {
+      await settleKey(
+        pendingKeyFate({ error }),
+        "Pending AuthorizationKey dropped: it did not reach the station",
+      );
+      throw commandApiError(error);
     }
+    const fate = pendingKeyFate({ answer: keyAnswer(action, payload, answer) });
+    await settleKey(
+      fate,
+      `AuthorizationKey ${fate === "take" ? "accepted" : "not accepted"} by the station (${action})`,
+    );
     // The command log keeps no secret either (the domain redacts what it stores).
     let result = redactSecrets(answer) as Record<string, unknown>;
     if (!is16 && action === "RequestStartTransaction") {

@@ -27,7 +27,8 @@ import { settlePendingKey as settleStoredPendingKey } from "../../security/pendi
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
 import { dialectOfStation } from "./commands.ts";
-import { commandApiError, outcomeUnknown } from "./command_errors.ts";
+import { commandApiError } from "./command_errors.ts";
+import { pendingKeyFate } from "./pending_key_fate.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry } from "../../actors/registry.ts";
@@ -264,7 +265,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       answer = await registry.send(id, action, payload, { requestedBy: by ?? "unknown", force: true });
     } catch (error) {
       const failure = commandApiError(error);
-      if (failure instanceof ApiError && outcomeUnknown(error)) {
+      if (pendingKeyFate({ error }) === "keep" && failure instanceof ApiError) {
         throw new ApiError(
           failure.status as 502 | 504,
           failure.code,
@@ -277,7 +278,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       throw failure;
     }
     const outcome = keyAnswer(action, payload, answer);
-    if (outcome !== "accepted" && outcome !== "afterReboot") {
+    if (pendingKeyFate({ answer: outcome }) === "forget") {
       await forget("Pending AuthorizationKey dropped: the station did not accept it");
       throw new ApiError(
         409,
