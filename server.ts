@@ -311,6 +311,7 @@ export async function startServer(
     ...(options.webhookResolve ? { resolve: options.webhookResolve } : {}),
     // A job's siteId: the site's stations, as load management keeps them.
     sites: async (siteId) => (await energyStore.getSite(siteId))?.chargePointIds ?? null,
+    profiles: energy,
     settings: {
       jobMaxStations: config.JOB_MAX_STATIONS,
       jobMaxConcurrency: config.JOB_MAX_CONCURRENCY,

@@ -10,6 +10,7 @@ import type { EnergyStore } from "../store/energy.ts";
 import type { CommandLogStore } from "../store/mod.ts";
 import { ChargingProfileService, type StationCommands } from "./charging_profile_service.ts";
 import { LoadManager, type LoadSettings, type LoadSources, type Scheduler } from "./load_manager.ts";
+import { profileOfCommand } from "./profile_commands.ts";
 
 export type { StationCommands } from "./charging_profile_service.ts";
 export type { LoadSettings, LoadSources, Scheduler } from "./load_manager.ts";
@@ -41,11 +42,29 @@ export interface Energy {
    * run (a clear may have taken load management's limits away).
    */
   operatorChangedProfiles(chargePointId: string): void;
+  /**
+   * Why an operator's command (one sent through the API or by a fleet job) would fight load management, with
+   * the body path of the field; null when it would not.
+   */
+  commandClash(chargePointId: string, action: string, payload: unknown): Promise<CommandClash | null>;
+  /**
+   * A station answered an operator's command: the stored charging profiles follow a SetChargingProfile or
+   * ClearChargingProfile, and its site is divided again.
+   */
+  commandAnswered(answer: AnsweredProfileCommand): Promise<void>;
   /** What stations do that load management follows (connections, boots, transactions). */
   onStationEvent(event: BusEvent): void;
   /** Stops what runs in the background; does not close the store. */
   close(): Promise<void>;
 }
+
+export interface CommandClash {
+  message: string;
+  /** Where in the command's body. */
+  field: string;
+}
+
+export type AnsweredProfileCommand = Parameters<ChargingProfileService["recordAnswer"]>[0];
 
 /** The station events load management follows. */
 const FOLLOWED: ReadonlySet<string> = new Set<BusEvent["type"]>([
@@ -86,13 +105,30 @@ export function createEnergy(deps: EnergyDeps): Energy {
         return follow("external charging limit", id, () => loadManager.stationChanged(id));
     }
   };
+  const operatorChangedProfiles = (id: string) =>
+    follow("operator's profiles", id, () => loadManager.stationChanged(id));
   return {
     store: deps.store,
     profiles,
     loadManager,
     siteChanged: (siteId, removed = []) =>
       follow("site change", "", () => loadManager.siteChanged(siteId, removed)),
-    operatorChangedProfiles: (id) => follow("operator's profiles", id, () => loadManager.stationChanged(id)),
+    operatorChangedProfiles,
+    async commandClash(chargePointId, action, payload) {
+      const command = profileOfCommand(action, payload);
+      if (command === null) return null;
+      const clash = await loadManager.operatorProfileClash(chargePointId, command.profile);
+      return clash && { message: clash.message, field: command.fields[clash.field] };
+    },
+    async commandAnswered(answer) {
+      try {
+        await profiles.recordAnswer(answer);
+      } finally {
+        if (answer.action === "SetChargingProfile" || answer.action === "ClearChargingProfile") {
+          operatorChangedProfiles(answer.chargePointId);
+        }
+      }
+    },
     onStationEvent(event) {
       // Every answered CALL's event comes here, most (meter values, statuses) of no concern to load management:
       // they return before `followEvent`, whose closures make V8 allocate a context on each call.

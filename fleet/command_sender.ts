@@ -52,12 +52,31 @@ export interface CommandSenderDeps {
   logger: Logger;
   now: () => Date;
   newId?: () => string;
+  /**
+   * Load management's say on charging profile commands (energy/), as on an operator's through the API: one
+   * that would fight it is refused, an answered one is recorded (stored profiles; its site divided again).
+   */
+  profiles?: ProfileCommands;
+}
+
+export interface ProfileCommands {
+  commandClash(chargePointId: string, action: string, payload: unknown): Promise<{ message: string } | null>;
+  commandAnswered(answer: {
+    chargePointId: string;
+    action: string;
+    request: unknown;
+    response: unknown;
+    requestedBy: string;
+    dialect: string;
+  }): Promise<void>;
 }
 
 export function createCommandSender(deps: CommandSenderDeps): CommandSender {
   const newId = deps.newId ?? (() => crypto.randomUUID());
   return async function sendCommand(request) {
-    const refusal = await whyNotCommandable(deps, request.chargePointId);
+    const refusal = await whyNotCommandable(deps, request.chargePointId) ??
+      (await deps.profiles?.commandClash(request.chargePointId, request.action, request.payload))?.message ??
+      null;
     if (refusal === null) return await call(deps, request);
     // Not sent: the registry never saw it, so the refusal is logged here, as the registry logs what it sends.
     const at = deps.now().toISOString();
@@ -86,25 +105,46 @@ export function createCommandSender(deps: CommandSenderDeps): CommandSender {
 }
 
 async function call(deps: CommandSenderDeps, request: CommandRequest): Promise<CommandResult> {
+  const dialect = deps.registry.get(request.chargePointId)?.dialect.protocol.subprotocol ?? "ocpp1.6";
+  let response: unknown;
   try {
-    if (deps.registry.get(request.chargePointId)?.dialect.protocol.subprotocol === "ocpp2.0.1") {
-      const response = await call201(deps, request);
-      return { outcome: "accepted", response: redactSecrets(response) };
-    }
     // The registry writes the command log for what it sends (and for a station not connected).
-    const response = await deps.registry.call(
+    response = dialect === "ocpp2.0.1" ? await call201(deps, request) : await deps.registry.call(
       request.chargePointId,
       request.action as CsToCpAction,
       request.payload as never,
       { force: request.force ?? false, requestedBy: request.requestedBy },
     );
-    return { outcome: "accepted", response: redactSecrets(response) };
   } catch (error) {
     const result = failedCommandOutcome(error);
     if (result === null) throw error;
     return result;
   }
+  if (deps.profiles && PROFILE_COMMANDS.has(request.action)) {
+    const { chargePointId, action, payload, requestedBy } = request;
+    try {
+      await deps.profiles.commandAnswered({
+        chargePointId,
+        action,
+        request: payload,
+        response,
+        requestedBy,
+        dialect,
+      });
+    } catch (error) {
+      // The station did it; what we keep about it failing must not turn its answer into a failure.
+      deps.logger.warn("cannot record what a command's answer taught", {
+        chargePointId,
+        action,
+        error: String(error),
+      });
+    }
+  }
+  return { outcome: "accepted", response: redactSecrets(response) };
 }
+
+/** The commands whose answers stored charging profiles follow (of either dialect: the names are the same). */
+const PROFILE_COMMANDS: ReadonlySet<string> = new Set(["SetChargingProfile", "ClearChargingProfile"]);
 
 /**
  * A 1.6 command for an OCPP 2.0.1 station, sent in 2.0.1's shape and answered in 1.6's (see

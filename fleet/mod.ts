@@ -24,7 +24,7 @@ import type { SecurityEventLog } from "../security/security_events.ts";
 import type { FleetStore } from "../store/fleet.ts";
 import type { Store } from "../store/mod.ts";
 import { listAlerts } from "./alert_list.ts";
-import { createCommandSender } from "./command_sender.ts";
+import { createCommandSender, type ProfileCommands } from "./command_sender.ts";
 import { DataTransferDesk } from "./data_transfers.ts";
 import type { FleetEvent, FleetEventBus } from "./events.ts";
 import { timeSortableIds } from "./ids.ts";
@@ -77,6 +77,8 @@ export interface FleetDeps {
   resolve?: Resolve;
   post?: WebhookPost;
   sites?: SiteDirectory;
+  /** Load management's say on charging profile commands a job sends (energy/). */
+  profiles?: ProfileCommands;
   /** The DataTransfer desk the actors answer with (made before the registry); one of our own otherwise. */
   dataTransfers?: DataTransferDesk;
 }
@@ -88,7 +90,13 @@ export function createFleet(deps: FleetDeps) {
   const log = logger.with({ component: "fleet" });
   const events: FleetEventBus = new Bus<FleetEvent>();
   const newId = timeSortableIds();
-  const send = createCommandSender({ registry: deps.registry, store: deps.store, logger: log, now });
+  const send = createCommandSender({
+    registry: deps.registry,
+    store: deps.store,
+    logger: log,
+    now,
+    ...(deps.profiles ? { profiles: deps.profiles } : {}),
+  });
 
   const webhookPolicy = webhookUrlPolicy({
     allowLoopback: settings.webhookAllowLoopback,

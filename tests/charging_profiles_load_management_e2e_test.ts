@@ -2,7 +2,8 @@
  * An operator's charging profiles on a load-managed station, on both stores: one that would fight load
  * management's (an id of its range, or its stack level for a TxProfile or TxDefaultProfile) is refused with
  * 409 and never sent, and clearing the station's profiles (the API's or the raw command) has load management
- * divide the site again at once, not at the next periodic run (an hour away here).
+ * divide the site again at once, not at the next periodic run (an hour away here). A fleet job's
+ * SetChargingProfile and ClearChargingProfile are held to the same, station by station.
  */
 import { assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
@@ -79,6 +80,20 @@ function profile(chargingProfileId: number, purpose: string, stackLevel: number,
       chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] },
     },
   };
+}
+
+/** Creates a job as an operator and waits for its end. */
+async function runJob(server: ApiTestServer, body: Json): Promise<Json> {
+  const created = await server.json("/api/v1/jobs", { method: "POST", as: "operator", body });
+  assertEquals(created.status, 201, JSON.stringify(created.body));
+  return await eventually(
+    async () => {
+      const { body } = await server.json(`/api/v1/jobs/${created.body.id}`, { as: "viewer" });
+      return body.state === "finished" ? body : null;
+    },
+    10_000,
+    `job ${created.body.id} finished`,
+  );
 }
 
 async function scenario(server: ApiTestServer) {
@@ -171,6 +186,34 @@ async function scenario(server: ApiTestServer) {
     });
     assertEquals([ours.status, ours.body.details.field], [409, "csChargingProfiles.chargingProfileId"]);
     assertEquals(cp2.received, [5]);
+
+    // A fleet job is an operator's command too: refused on the managed station, sent and stored on the other.
+    const job = await runJob(server, {
+      action: "SetChargingProfile",
+      payload: profile(9, "TxDefaultProfile", MANAGED_LEVEL),
+      chargePointIds: ["CP-1", "CP-2"],
+    });
+    assertEquals(job.tasks.items.map((t: Json) => [t.chargePointId, t.outcome]), [
+      ["CP-1", "refused"],
+      ["CP-2", "accepted"],
+    ]);
+    assertEquals(job.tasks.items[0].response.reason.includes("load management's own"), true);
+    assertEquals([cp1.held.has(9), cp2.held.has(9)], [false, true]);
+    const stored = await server.json("/api/v1/charge-points/CP-2/charging-profiles", { as: "viewer" });
+    assertEquals(
+      stored.body.items.some((p: Json) => p.chargingProfileId === 9),
+      true,
+      "the job's profile stored",
+    );
+    // A job's clear has the site divided again at once, as the API's.
+    const clearJob = await runJob(server, {
+      action: "ClearChargingProfile",
+      payload: { chargingProfilePurpose: "TxProfile" },
+      chargePointIds: ["CP-1"],
+    });
+    assertEquals(clearJob.tasks.items[0].outcome, "accepted");
+    assertEquals(cp1.held.has(TX_PROFILE_ID), false);
+    await eventually(managed, 5000, "CP-1's TxProfile back after a job's clear");
   } finally {
     for (const station of stations) await closeStation(station);
   }
@@ -184,6 +227,6 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
   Deno.test({
     name: `${kind}: an operator's profile never fights load management, and a clear is re-divided at once`,
     ignore: kind === "postgres" && ignorePostgres,
-    fn: () => withApiServer(kind, scenario, { ENERGY_REBALANCE_INTERVAL_S: "3600" }),
+    fn: () => withApiServer(kind, scenario, { ENERGY_REBALANCE_INTERVAL_S: "3600", FLEET_POLL_MS: "50" }),
   });
 }

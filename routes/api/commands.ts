@@ -25,15 +25,13 @@ import { dialectOf } from "../../actors/dialects.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Energy } from "../../energy/mod.ts";
 import { commandProfileProblem } from "../../energy/charging_profile_rules.ts";
-import type { RequestOf as RequestOf16 } from "../../protocol/ocpp16/mod.ts";
-import type { RequestOf as RequestOf201 } from "../../protocol/ocpp201/mod.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Context } from "hono";
 import { expandLocations } from "../../files/command_locations.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError } from "./command_errors.ts";
 import { type PendingKeyFate, pendingKeyFate } from "./pending_key_fate.ts";
-import { refuseLoadManagementClash, refuseProfileProblem } from "./charging_profiles.ts";
+import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
@@ -213,9 +211,9 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     // OCPP's rules beyond the schema for a profile it carries (400), as the charging profile API's.
     const dialectName = is16 ? "ocpp1.6" : "ocpp2.0.1";
     refuseProfileProblem(commandProfileProblem(action, payload, dialectName, options.now?.() ?? new Date()));
-    if (action === "SetChargingProfile" && options.energy) {
-      await refuseClashingProfile(options.energy, params.id, payload, is16);
-    }
+    // No fight with load management (409), as the charging profile API's.
+    const clash = await options.energy?.commandClash(params.id, action, payload);
+    if (clash) throw new ApiError(409, "conflict", clash.message, { in: "body", field: clash.field });
     // A key or certificate the station takes decides who it lets in or trusts (the key is then stored,
     // station_security.ts): admins only.
     const sentKey = keySent(action, payload);
@@ -312,33 +310,6 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     }
     return c.json(result, 200);
   });
-}
-
-/**
- * The charging profile API's other check (routes/api/charging_profiles.ts) on a raw SetChargingProfile of
- * either dialect: no fight with load management (409).
- */
-async function refuseClashingProfile(
-  energy: Energy,
-  chargePointId: string,
-  payload: unknown,
-  is16: boolean,
-): Promise<void> {
-  if (is16) {
-    const request = payload as RequestOf16<"SetChargingProfile">;
-    await refuseLoadManagementClash(energy, chargePointId, request.csChargingProfiles, {
-      chargingProfileId: "csChargingProfiles.chargingProfileId",
-      stackLevel: "csChargingProfiles.stackLevel",
-    });
-    return;
-  }
-  const p = (payload as RequestOf201<"SetChargingProfile">).chargingProfile;
-  await refuseLoadManagementClash(
-    energy,
-    chargePointId,
-    { chargingProfileId: p.id, stackLevel: p.stackLevel, chargingProfilePurpose: p.chargingProfilePurpose },
-    { chargingProfileId: "chargingProfile.id", stackLevel: "chargingProfile.stackLevel" },
-  );
 }
 
 /** The payload with its location placeholders made into URLs, checked again with the action's schema. */

@@ -24,7 +24,7 @@ import { FirstRunSetup } from "../../auth/first_run.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
 import { addChargingProfileRoutes } from "./charging_profiles.ts";
-import { addCommandRoutes, type AnsweredCommand } from "./commands.ts";
+import { addCommandRoutes } from "./commands.ts";
 import { addEventRoutes } from "./events.ts";
 import { addFileRoutes } from "./files.ts";
 import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
@@ -167,7 +167,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addCommandRoutes(router, {
     ...deps,
     // What commands' answers teach: stored charging profiles (and a site to divide again).
-    ...(deps.energy ? { onAnswered: profileAnswers(deps.energy) } : {}),
+    ...(deps.energy ? { onAnswered: deps.energy.commandAnswered } : {}),
     ...(keys ? { pendingKeys: { pend: keys.pendKey, settle: keys.settlePendingKey } } : {}),
   });
   addTransactionRoutes(router, deps);
@@ -271,21 +271,5 @@ function allowedMethods(routes: readonly { method: string; path: string }[]): (p
     const methods = new Set(templates.filter((t) => t.pattern.test(path)).map((t) => t.method));
     if (methods.has("GET")) methods.add("HEAD");
     return [...methods].sort();
-  };
-}
-
-/**
- * An answered SetChargingProfile or ClearChargingProfile is recorded, and the station's site (if any) is
- * divided again at once, as after the charging profile API's own (routes/api/charging_profiles.ts).
- */
-function profileAnswers(energy: Energy): (answer: AnsweredCommand) => Promise<void> {
-  return async function profileAnswered(answer) {
-    try {
-      await energy.profiles.recordAnswer(answer);
-    } finally {
-      if (answer.action === "SetChargingProfile" || answer.action === "ClearChargingProfile") {
-        energy.operatorChangedProfiles(answer.chargePointId);
-      }
-    }
   };
 }
