@@ -166,6 +166,7 @@ export async function startServer(
   const shutOut = new ShutOut(DECOMMISSIONED_REPORT_MS);
   const registry: Registry = new Registry({
     ...registryDeps,
+    securityEventQuota: security.stationEventQuota,
     store,
     logger,
     events,
@@ -442,7 +443,8 @@ export async function startServer(
       // After the stations closed (commands in flight end at once), before the stores close.
       await fleet.stop();
       await listener.shutdown();
-      // Before the stores close: the security events still queued for the store.
+      // Before the stores close: the drops still counted, then the security events still queued for the store.
+      security.stationEventQuota.close();
       await security.events.close();
       if (ownAuth) await auth.close();
       if (ownStationSecurity) await stationSecurity.close();

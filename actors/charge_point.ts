@@ -562,6 +562,7 @@ export class ChargePointActor {
         reason,
       });
     }
+    this.deps.securityEventQuota?.left(this.id);
     this.log.info("connection closed", { remoteAddress: this.remoteAddress, code, reason });
     // After the command outcomes the close posted: their log entries are written before we are stopped.
     this.#stopped = true;
@@ -652,9 +653,15 @@ export class ChargePointActor {
           if (this.#record?.registrationStatus === "Accepted") this.#acceptedHere = true;
           if (result.log) { for (const line of result.log) this.log[line.level](line.msg, line.fields); }
           // Stored before the answer, like the changes: never acknowledge what is not stored.
-          if (result.securityEvents?.length) await this.#recordSecurityEvents(result.securityEvents);
+          const dropped = result.securityEvents?.length
+            ? await this.#recordSecurityEvents(result.securityEvents)
+            : false;
           if (result.events) {
-            for (const event of result.events) this.deps.events.publish(committedEvent(event, committed));
+            for (const event of result.events) {
+              // A security event on the stream mirrors its log entry: past the quota, neither.
+              if (dropped && event.type === "securityEvent") continue;
+              this.deps.events.publish(committedEvent(event, committed));
+            }
           }
           this.#send(encodeCallResult(messageId, result.response));
           if (result.followUps) {
@@ -762,15 +769,30 @@ export class ChargePointActor {
     });
   }
 
-  async #recordSecurityEvents(events: HandlerSecurityEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const log = this.deps.securityEvents;
-    if (!log) {
-      for (const e of events) this.log.warn(e.kind, { event: "security", reason: e.reason });
-      return;
+  /**
+   * Stores the handler's security events, those within the station's quota; true when any was dropped (the
+   * quota counts it and reports the drops itself). The station is answered all the same: it did nothing wrong
+   * in OCPP's eyes, and an error would only make it send the same event again.
+   */
+  async #recordSecurityEvents(events: HandlerSecurityEvent[]): Promise<boolean> {
+    const { securityEvents: log, securityEventQuota: quota } = this.deps;
+    let dropped = false;
+    const kept: HandlerSecurityEvent[] = [];
+    for (const e of events) {
+      if (!quota || await quota.admit(this.id, e)) kept.push(e);
+      else dropped = true;
     }
-    for (const e of events) log.record({ kind: e.kind, chargePointId: this.id, reason: e.reason });
+    if (dropped) {
+      this.log.debug("security event over quota, not stored", { dropped: events.length - kept.length });
+    }
+    if (kept.length === 0) return dropped;
+    if (!log) {
+      for (const e of kept) this.log.warn(e.kind, { event: "security", reason: e.reason });
+      return dropped;
+    }
+    for (const e of kept) log.record({ kind: e.kind, chargePointId: this.id, reason: e.reason });
     await log.flush();
+    return dropped;
   }
 
   /**

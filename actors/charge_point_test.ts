@@ -1,11 +1,12 @@
 import { reservation } from "./handlers/fakes.ts";
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import type { StationChanges } from "../model/changes.ts";
 import { type ChargePointRecord, emptyRecord, withoutDetails } from "../model/charge_point.ts";
 import { openKvStore } from "../store/kv/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
+import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { EventBus } from "./events.ts";
 import { NotConnectedError } from "./errors.ts";
@@ -99,6 +100,8 @@ async function setUp(
     dialect?: ActorDialect;
     /** The station's snapshot stored before it connects. */
     stored?: ChargePointRecord;
+    securityEvents?: ActorDeps["securityEvents"];
+    securityEventQuota?: ActorDeps["securityEventQuota"];
   } = {},
 ) {
   const kv = await openKvStore(":memory:");
@@ -106,10 +109,13 @@ async function setUp(
   const { store, writes, failNext, refuseText, holdCommits, held } = recording(kv);
   let clock = T0;
   let ids = 0;
+  const events = new EventBus();
   const registry = new Registry({
+    ...(options.securityEvents ? { securityEvents: options.securityEvents } : {}),
+    ...(options.securityEventQuota ? { securityEventQuota: options.securityEventQuota } : {}),
     store,
     logger: createMemoryLogger(),
-    events: new EventBus(),
+    events,
     frames: options.frames ?? new FrameLog(0, 0),
     now: () => new Date(clock += 1000),
     newMessageId: () => `m${++ids}`,
@@ -144,6 +150,7 @@ async function setUp(
   };
   return {
     kv,
+    events,
     writes,
     failNext,
     refuseText,
@@ -659,4 +666,40 @@ Deno.test("a station that now speaks another OCPP version has that field alone w
   } finally {
     await t.tearDown();
   }
+});
+
+Deno.test("a security event over the station's quota is answered, not stored, and not streamed", async () => {
+  const recorded: string[] = [];
+  const left: string[] = [];
+  let admitted = 0;
+  const t = await setUp({
+    securityEvents: { record: (e) => recorded.push(e.reason), flush: () => Promise.resolve() },
+    // Room for one: the second and third are over the quota.
+    securityEventQuota: {
+      admit: () => Promise.resolve(admitted++ < 1),
+      left: (id) => left.push(id),
+    },
+  });
+  const streamed: string[] = [];
+  t.events.subscribe((e) => {
+    if (e.type === "securityEvent") streamed.push(e.techInfo ?? "");
+  });
+  try {
+    await t.call("BootNotification", BOOT);
+    for (const techInfo of ["first", "second", "third"]) {
+      const reply = await t.call("SecurityEventNotification", {
+        type: "TamperDetectionActivated",
+        timestamp: "2024-05-01T10:00:00Z",
+        techInfo,
+      });
+      // A CALLRESULT with the empty payload, over the quota or not: nothing for the station to send again.
+      assertEquals([(reply as unknown[])[0], (reply as unknown[])[2]], [3, {}]);
+    }
+    assertEquals(recorded.length, 1);
+    assertStringIncludes(recorded[0]!, "first");
+    assertEquals(streamed, ["first"]);
+  } finally {
+    await t.tearDown();
+  }
+  assertEquals(left, ["CP-1"], "told the quota it left, so its next connection reads the log again");
 });

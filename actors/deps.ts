@@ -45,6 +45,8 @@ export interface ActorDeps {
   metrics?: Metrics;
   /** The security event log (security/security_events.ts): where handlers' security events go. */
   securityEvents?: SecurityEventSink;
+  /** A station's quota in that log (security/station_event_quota.ts); absent: every event is stored. */
+  securityEventQuota?: SecurityEventQuota;
   /**
    * The decommissioned stations this process knows of (security/shut_out.ts): an actor that refuses one
    * teaches it, so its next handshake is refused before upgrading; and which refusals are reported (a warning
@@ -64,4 +66,12 @@ export interface SecurityEventSink {
   ): unknown;
   /** Resolves once everything recorded is stored; rejects when the store fails. */
   flush(): Promise<void>;
+}
+
+/** Which of a station's security events are stored, and which only counted (it is over its quota). */
+export interface SecurityEventQuota {
+  /** True: store it; false: the station is over its quota, the event is counted for its drop report. */
+  admit(chargePointId: string, event: { kind: SecurityEventKind; reason: string }): Promise<boolean>;
+  /** Its actor stopped: its count is read again from the shared log, wherever it reconnects. */
+  left(chargePointId: string): void;
 }

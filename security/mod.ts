@@ -2,8 +2,8 @@
  * Everything station and operator security needs, built once from the Config: the station gate (profiles,
  * allow-lists, auth back-off), the operators' login guard, the refused-handshake throttle, the security event
  * log (written behind to the
- * StationSecurityStore; `events.close()` at shutdown writes what is pending), and the per-station
- * message-rate settings. server.ts builds it; routes/app.ts hands its parts to the /ocpp upgrade and the API.
+ * StationSecurityStore; `events.close()` at shutdown writes what is pending), each station's quota in it, and
+ * the per-station message-rate settings. server.ts builds it; routes/app.ts hands its parts to the /ocpp upgrade and the API.
  *
  * @example
  * ```ts ignore
@@ -21,12 +21,15 @@ import type { MessageRateOptions } from "./message_rate.ts";
 import { RefusalThrottle } from "./refusal_throttle.ts";
 import { SecurityEventLog } from "./security_events.ts";
 import { StationGate } from "./station_gate.ts";
+import { StationEventQuota } from "./station_event_quota.ts";
 
 export interface Security {
   store: StationSecurityStore;
   gate: StationGate;
   loginGuard: LoginGuard;
   events: SecurityEventLog;
+  /** A station's quota in `events`; `close()` it before `events` (it reports the drops still counted). */
+  stationEventQuota: StationEventQuota;
   messageRate: MessageRateOptions;
   /** Refused handshakes per source: past the budget, quiet (no log line each) and 429 for cheap refusals. */
   refusals: RefusalThrottle;
@@ -53,9 +56,24 @@ export function createSecurity(
     maxMs: config.AUTH_BACKOFF_MAX_S * 1000,
   };
   const backoff = () => deps.backoff?.(backoffOptions) ?? new MemoryAuthBackoff(backoffOptions);
+  const stationEventQuota = new StationEventQuota({
+    max: config.STATION_SECURITY_EVENT_MAX,
+    windowMs: config.STATION_SECURITY_EVENT_WINDOW_S * 1000,
+    reportEveryMs: config.STATION_SECURITY_EVENT_REPORT_S * 1000,
+  }, {
+    history: (chargePointId, limit) => deps.store.listSecurityEvents({ chargePointId, limit }),
+    record: (event) => events.record(event),
+    now: deps.now,
+    onHistoryError: (chargePointId, error) =>
+      deps.logger.warn("security event quota: history unavailable; counting from now", {
+        chargePointId,
+        error: String(error),
+      }),
+  });
   return {
     store: deps.store,
     events,
+    stationEventQuota,
     trustedProxies,
     defaultProfile: config.SECURITY_PROFILE,
     gate: new StationGate({

@@ -27,6 +27,8 @@ export const SECURITY_EVENT_KINDS = [
   "station_event",
   /** The same, of a type the whitepaper marks critical (highlighted, and sent on the event stream). */
   "station_event_critical",
+  /** A station's events past its quota (security/station_event_quota.ts): how many were dropped, not stored. */
+  "station_events_dropped",
 ] as const;
 
 export type SecurityEventKind = typeof SECURITY_EVENT_KINDS[number];

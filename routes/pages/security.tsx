@@ -41,6 +41,7 @@ const TONE: Record<SecurityEventKind, string> = {
   download_refused: "fault",
   station_event: "transit",
   station_event_critical: "fault",
+  station_events_dropped: "suspended",
 };
 
 export async function securityPage(api: PageApi, query: SecurityQuery) {
