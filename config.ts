@@ -118,6 +118,13 @@ export const ConfigSchema = z.object({
   STATION_SECURITY_EVENT_WINDOW_S: int(1, 7 * 86_400).default(3600),
   STATION_SECURITY_EVENT_REPORT_S: int(1, 86_400).default(60),
   /**
+   * Our own security events about one source address (an IPv6 /64) nobody vouches for (failed station auths
+   * and logins, refused handshakes and files) kept one by one at once, and their average rate per second
+   * after that; past it they are counted in one `source_events_suppressed` event a minute.
+   */
+  SECURITY_EVENT_SOURCE_BURST: int(1, 1_000_000).default(100),
+  SECURITY_EVENT_SOURCE_RATE: z.coerce.number().min(0).max(10_000).default(0.05),
+  /**
    * Server processes `deno task start` runs on the same port (SO_REUSEPORT, Linux), one cluster on
    * DATABASE_URL; above 1 DATABASE_URL is required.
    */

@@ -49,7 +49,13 @@ export function createSecurity(
 ): Security {
   const trustedProxies = namedList("TRUSTED_PROXIES", config.TRUSTED_PROXIES);
   const allowedIps = namedList("ALLOWED_IPS", config.ALLOWED_IPS);
-  const events = new SecurityEventLog(deps.logger, deps.now, { store: deps.store });
+  const events = new SecurityEventLog(deps.logger, deps.now, {
+    store: deps.store,
+    sources: new RefusalThrottle({
+      burst: config.SECURITY_EVENT_SOURCE_BURST,
+      perSecond: config.SECURITY_EVENT_SOURCE_RATE,
+    }),
+  });
   const backoffOptions: AuthBackoffOptions = {
     freeFailures: config.AUTH_FREE_FAILURES,
     baseMs: config.AUTH_BACKOFF_BASE_S * 1000,

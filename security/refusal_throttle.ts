@@ -76,4 +76,30 @@ export class RefusalThrottle {
     const retryAfterS = perSecond > 0 ? Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) : 60;
     return { quiet: true, retryAfterS, summary };
   }
+
+  /** How often a quiet source's summary is due. */
+  get summaryEveryMs(): number {
+    return this.#summaryEveryMs;
+  }
+
+  /** Whether some source has refusals suppressed since its last summary. */
+  get pending(): boolean {
+    for (const bucket of this.#buckets.values()) if (bucket.suppressed > 0) return true;
+    return false;
+  }
+
+  /**
+   * The summaries due now of sources that went quiet after their last one (the tail of a flood, which no
+   * later refusal would report); `all`: every source with refusals suppressed (at shutdown). Counted as sent.
+   */
+  dueSummaries(nowMs: number, all = false): { source: string; suppressed: number }[] {
+    const out: { source: string; suppressed: number }[] = [];
+    for (const [source, bucket] of this.#buckets) {
+      if (bucket.suppressed === 0 || (!all && nowMs - bucket.lastSummary < this.#summaryEveryMs)) continue;
+      out.push({ source, suppressed: bucket.suppressed });
+      bucket.suppressed = 0;
+      bucket.lastSummary = nowMs;
+    }
+    return out;
+  }
 }

@@ -24,3 +24,21 @@ Deno.test("RefusalThrottle keeps a budget per source, an IPv6 source per /64", (
   assertEquals(t.refused("2001:db8:1:3::1", 0).quiet, false);
   assertEquals(t.refused("10.0.0.1", 0).quiet, false);
 });
+
+Deno.test("RefusalThrottle.dueSummaries() gives the tail of a quiet source once its interval is up", () => {
+  const t = new RefusalThrottle({ burst: 1, perSecond: 0.001, summaryEveryMs: 10_000 });
+  t.refused("10.0.0.9", 0);
+  assertEquals(t.pending, false);
+  t.refused("10.0.0.9", 0); // quiet, summarised at once
+  t.refused("10.0.0.9", 100);
+  t.refused("10.0.0.9", 200);
+  assertEquals(t.pending, true);
+  assertEquals(t.dueSummaries(5_000), []);
+  assertEquals(t.dueSummaries(10_000), [{ source: "10.0.0.9", suppressed: 2 }]);
+  assertEquals(t.pending, false);
+  assertEquals(t.dueSummaries(30_000), []);
+  t.refused("10.0.0.9", 30_001); // summarised at once: the last summary is long ago
+  t.refused("10.0.0.9", 30_002);
+  assertEquals(t.dueSummaries(30_003), []);
+  assertEquals(t.dueSummaries(30_003, true), [{ source: "10.0.0.9", suppressed: 1 }]);
+});

@@ -10,6 +10,12 @@
  * flushes first, so a process reads its own events, and falls back to the ring when the store fails;
  * `list()` reads only the ring.
  *
+ * Our own events about a source nobody vouches for (failed station auths and logins, refused handshakes,
+ * uploads and downloads, certificates) have a budget per source address (an IPv6 /64), `sources`: past it a
+ * source's events are counted, not kept one by one, and a `source_events_suppressed` event says how many (the
+ * first at once, then once per the budget's summary interval, the tail by a timer, the rest at `close()`), so
+ * an attacker knocking all day cannot push the other events out of the log (its retention is a count).
+ *
  * @example
  * ```ts
  * import { createMemoryLogger } from "../logger.ts";
@@ -21,6 +27,9 @@
  * ```
  */
 import type { Logger } from "../logger.ts";
+import { backoffSource } from "./auth_backoff.ts";
+import type { RefusalThrottle } from "./refusal_throttle.ts";
+import { setMostRecent } from "../model/recency.ts";
 import { replaceBadText } from "../protocol/ocppj/bad_text.ts";
 import {
   matchesSecurityEventQuery,
@@ -59,7 +68,21 @@ export interface SecurityEventLogOptions {
   batchSize?: number;
   /** Wait before retrying a failed write (default 5 s). */
   retryMs?: number;
+  /** The budget per source of the events about one (`FROM_SOURCE`); without one, every event is kept. */
+  sources?: RefusalThrottle;
 }
+
+/** Our events about a source nobody vouches for, with a budget per source (a station's own have its quota). */
+export const FROM_SOURCE: ReadonlySet<SecurityEventKind> = new Set([
+  "station_auth_failed",
+  "station_refused",
+  "station_flood_closed",
+  "certificate_accepted",
+  "certificate_rejected",
+  "login_failed",
+  "upload_refused",
+  "download_refused",
+]);
 
 const QUIET: ReadonlySet<SecurityEventKind> = new Set([
   "certificate_accepted",
@@ -79,6 +102,10 @@ export class SecurityEventLog {
   #failing = false;
   #closed = false;
   #listeners = new Set<(event: SecurityEvent) => void>();
+  readonly #sources: RefusalThrottle | undefined;
+  /** The last event a quiet source was not kept for, by source: named in its summary. */
+  readonly #lastSuppressed = new Map<string, string>();
+  #summaryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #store: SecurityEventStore | undefined;
   readonly #capacity: number;
   readonly #maxPending: number;
@@ -95,13 +122,26 @@ export class SecurityEventLog {
     this.#maxPending = options.maxPending ?? 10_000;
     this.#batchSize = options.batchSize ?? 100;
     this.#retryMs = options.retryMs ?? 5000;
+    this.#sources = options.sources;
   }
 
-  record(raw: SecurityEventInput): SecurityEvent {
+  /** Keeps the event; null when its source is over its budget (counted for the source's summary instead). */
+  record(raw: SecurityEventInput): SecurityEvent | null {
     // A NUL or a lone surrogate (from a header or a username) would make PostgreSQL refuse the whole batch,
     // and retry it forever; so would a cut through a surrogate pair.
     const input = replaceBadText(raw);
     const at = this.now();
+    if (this.#sources && input.remoteAddress && FROM_SOURCE.has(input.kind)) {
+      const verdict = this.#sources.refused(input.remoteAddress, at.getTime());
+      if (verdict.quiet) {
+        const source = backoffSource(input.remoteAddress);
+        setMostRecent(this.#lastSuppressed, source, `${input.kind}: ${input.reason}`, 10_000);
+        this.logger.debug(input.kind, { event: "security", suppressed: true, ...input });
+        if (verdict.summary) this.#summarise(verdict.summary);
+        this.#scheduleSummaries();
+        return null;
+      }
+    }
     const event: SecurityEvent = {
       id: securityEventId(at, this.#sequence++),
       at: at.toISOString(),
@@ -205,6 +245,12 @@ export class SecurityEventLog {
   /** Stops retrying and writes what is pending, once; a failure is logged (every event is also a log line). */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // What the sources' budget held back and no summary told yet: nothing is lost at shutdown.
+    clearTimeout(this.#summaryTimer);
+    this.#summaryTimer = undefined;
+    for (const summary of this.#sources?.dueSummaries(this.now().getTime(), true) ?? []) {
+      this.#summarise(summary);
+    }
     this.#closed = true;
     this.#clearRetry();
     try {
@@ -215,6 +261,29 @@ export class SecurityEventLog {
         error: String(error),
       });
     }
+  }
+
+  #summarise(summary: { source: string; suppressed: number }): void {
+    const last = this.#lastSuppressed.get(summary.source) ?? "";
+    this.#lastSuppressed.delete(summary.source);
+    this.record({
+      kind: "source_events_suppressed",
+      remoteAddress: summary.source,
+      reason:
+        `${summary.suppressed} security events about this source not kept one by one (over its budget)` +
+        `; the last: ${last.slice(0, 200)}`,
+    });
+  }
+
+  /** The tails of floods that stopped: no later event of their source would report them. */
+  #scheduleSummaries(): void {
+    if (this.#closed || this.#summaryTimer !== undefined || !this.#sources) return;
+    const sources = this.#sources;
+    this.#summaryTimer = setTimeout(() => {
+      this.#summaryTimer = undefined;
+      for (const summary of sources.dueSummaries(this.now().getTime())) this.#summarise(summary);
+      if (sources.pending) this.#scheduleSummaries();
+    }, sources.summaryEveryMs);
   }
 
   #startWriting(): void {

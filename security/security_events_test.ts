@@ -2,6 +2,7 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventStore } from "../store/security_events.ts";
 import { openKvStationSecurityStore } from "../store/kv/station_security.ts";
+import { RefusalThrottle } from "./refusal_throttle.ts";
 import { SecurityEventLog } from "./security_events.ts";
 
 const T0 = Date.parse("2024-05-01T10:00:00.000Z");
@@ -147,4 +148,70 @@ Deno.test("SecurityEventLog.record() replaces NUL characters, which PostgreSQL w
   await events.flush();
   assertEquals(store.events.map((e) => [e.principal, e.reason]), [["ro\uFFFDot", "Invalid\uFFFD"]]);
   await events.close();
+});
+
+Deno.test("SecurityEventLog keeps a source's events up to its budget, then counts them in one summary", async () => {
+  const store = new FlakyStore();
+  const heard: string[] = [];
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), {
+    store,
+    sources: new RefusalThrottle({ burst: 2, perSecond: 0, summaryEveryMs: 60_000 }),
+  });
+  log.subscribe((e) => heard.push(e.kind));
+  const kept = [];
+  for (let i = 0; i < 10; i++) {
+    kept.push(
+      log.record({
+        kind: "login_failed",
+        principal: `user${i}`,
+        remoteAddress: "203.0.113.9",
+        reason: "Invalid",
+      }),
+    );
+  }
+  assertEquals(kept.filter((e) => e !== null).length, 2);
+  // Other sources, and events about no source (a setting changed), have their own budget or none.
+  assert(
+    log.record({
+      kind: "station_auth_failed",
+      remoteAddress: "203.0.113.10",
+      chargePointId: "CP-1",
+      reason: "x",
+    }),
+  );
+  for (let i = 0; i < 5; i++) {
+    assert(log.record({ kind: "station_security_changed", principal: "user:root", reason: "x" }));
+  }
+  await log.flush();
+  const summaries = () => store.events.filter((e) => e.kind === "source_events_suppressed");
+  assertEquals(summaries().length, 1, "the first suppressed one is told at once");
+  assertEquals(summaries()[0]!.remoteAddress, "203.0.113.9");
+  assertEquals(
+    summaries()[0]!.reason,
+    "1 security events about this source not kept one by one (over its budget); the last: login_failed: Invalid",
+  );
+  assertEquals(store.events.filter((e) => e.kind === "login_failed").length, 2);
+  assertEquals(heard.filter((k) => k === "login_failed").length, 2, "webhooks hear only what is kept");
+  await log.close();
+  // The other seven, at shutdown.
+  assertEquals(summaries().length, 2);
+  assert(summaries()[1]!.reason.startsWith("7 security events"), summaries()[1]!.reason);
+});
+
+Deno.test("SecurityEventLog reports the tail of a source's flood by a timer once the interval is up", async () => {
+  const store = new FlakyStore();
+  const log = new SecurityEventLog(createMemoryLogger(), () => new Date(), {
+    store,
+    sources: new RefusalThrottle({ burst: 1, perSecond: 0, summaryEveryMs: 30 }),
+  });
+  for (let i = 0; i < 4; i++) {
+    log.record({ kind: "station_refused", remoteAddress: "10.0.0.9", reason: "Not in ALLOWED_IPS" });
+  }
+  await new Promise((r) => setTimeout(r, 150));
+  await log.flush();
+  const counts = store.events.filter((e) => e.kind === "source_events_suppressed").map((e) =>
+    e.reason.split(" ")[0]
+  );
+  assertEquals(counts, ["1", "2"]);
+  await log.close();
 });

@@ -29,6 +29,8 @@ export const SECURITY_EVENT_KINDS = [
   "station_event_critical",
   /** A station's events past its quota (security/station_event_quota.ts): how many were dropped, not stored. */
   "station_events_dropped",
+  /** Our own events about one source past its budget (security/security_events.ts): how many were not kept. */
+  "source_events_suppressed",
 ] as const;
 
 export type SecurityEventKind = typeof SECURITY_EVENT_KINDS[number];

@@ -42,6 +42,7 @@ const TONE: Record<SecurityEventKind, string> = {
   station_event: "transit",
   station_event_critical: "fault",
   station_events_dropped: "suspended",
+  source_events_suppressed: "suspended",
 };
 
 export async function securityPage(api: PageApi, query: SecurityQuery) {
