@@ -124,6 +124,10 @@ export const ConfigSchema = z.object({
    */
   SECURITY_EVENT_SOURCE_BURST: int(1, 1_000_000).default(100),
   SECURITY_EVENT_SOURCE_RATE: z.coerce.number().min(0).max(10_000).default(0.05),
+  /** The security event log keeps at most this many events, the oldest pruned first (every process alike). */
+  SECURITY_EVENT_KEEP: int(1000, 100_000_000).default(100_000),
+  /** ...and none older than this many days. */
+  SECURITY_EVENT_KEEP_DAYS: int(1, 36_500).default(90),
   /**
    * Server processes `deno task start` runs on the same port (SO_REUSEPORT, Linux), one cluster on
    * DATABASE_URL; above 1 DATABASE_URL is required.
@@ -321,4 +325,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 export function loadConfig(): Config {
   return parseConfig(Deno.env.toObject());
+}
+
+/** How much of the security event log the stores keep (SECURITY_EVENT_KEEP, SECURITY_EVENT_KEEP_DAYS). */
+export function securityEventRetention(config: Config): { maxEvents: number; maxAgeMs: number } {
+  return { maxEvents: config.SECURITY_EVENT_KEEP, maxAgeMs: config.SECURITY_EVENT_KEEP_DAYS * 86_400_000 };
 }

@@ -2,7 +2,7 @@
  * Wires a Store and a Config into a listening server: registry, app, listener (transport/listener.ts). Used by main.ts and by the
  * end-to-end tests (which start it on port 0).
  */
-import type { Config } from "./config.ts";
+import { type Config, securityEventRetention } from "./config.ts";
 import { DECOMMISSIONED_REPORT_MS } from "./actors/charge_point.ts";
 import { ShutOut } from "./security/shut_out.ts";
 import { EventBus } from "./actors/events.ts";
@@ -129,7 +129,8 @@ export async function startServer(
   );
   const setup = await FirstRunSetup.prepare(auth, logger);
   const ownStationSecurity = options.stationSecurity === undefined;
-  const stationSecurity = options.stationSecurity ?? await openKvStationSecurityStore(":memory:");
+  const stationSecurity = options.stationSecurity ??
+    await openKvStationSecurityStore(":memory:", securityEventRetention(config));
   const shared = options.sharedSecurity;
   const security = createSecurity(config, {
     store: stationSecurity,

@@ -3,7 +3,7 @@
  * operators' AuthStore, the StationSecurityStore, the EnergyStore, the Security extension's stores and the
  * FleetStore share one KV handle: separate handles on one SQLite file contend for its write lock ("database is locked" under load, seen in the 51,000-station bench).
  */
-import type { Config } from "../config.ts";
+import { type Config, securityEventRetention } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitObserver } from "./group_commit.ts";
 import type { AuthStore } from "./auth.ts";
@@ -60,7 +60,10 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     });
     // The first open ran the migrations; the others only connect.
     const auth = await openPostgresAuthStore(config.DATABASE_URL, { migrate: false });
-    const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, { migrate: false });
+    const stationSecurity = await openPostgresStationSecurityStore(config.DATABASE_URL, {
+      migrate: false,
+      retention: securityEventRetention(config),
+    });
     const energy = await openPostgresEnergyStore(config.DATABASE_URL, { migrate: false });
     const securityExtension = await openPostgresSecurityExtension(config.DATABASE_URL, { migrate: false });
     const fleet = await openPostgresFleetStore(config.DATABASE_URL, { migrate: false });
@@ -118,7 +121,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
   return {
     store,
     auth: new KvAuthStore(kv),
-    stationSecurity: new KvStationSecurityStore(kv),
+    stationSecurity: new KvStationSecurityStore(kv, securityEventRetention(config)),
     energy: new KvEnergyStore(kv),
     securityExtension: kvSecurityExtension(kv),
     fleet: kvFleetStore(kv),
