@@ -1,6 +1,7 @@
 /**
  * A station's quota in the security event log. The events its own messages cause (SecurityEventNotification,
- * OCPP 1.6 and 2.0.1; a refused CSR) are stored one by one up to `max` per sliding `windowMs`; past it they
+ * OCPP 1.6 and 2.0.1; a refused CSR) are stored one by one up to `max` per sliding `windowMs`, and its critical
+ * events (a tamper alarm) up to `max` more, so that a flood of ordinary ones never hides them; past it they
  * are counted instead, and one `station_events_dropped` event says how many were dropped (how many critical,
  * the last one's text), at most once per `reportEveryMs` per station: the first drop of a flood at once, the
  * rest when the station's interval is up (a timer), and whatever is left at `close()`. A station stays
@@ -56,9 +57,17 @@ export const QUOTA_KINDS: ReadonlySet<SecurityEventKind> = new Set([
   "csr_rejected",
 ]);
 
+/** Critical events have a quota of their own: an ordinary flood must not use it up. */
+function classOf(kind: SecurityEventKind): "ordinary" | "critical" {
+  return kind === "station_event_critical" ? "critical" : "ordinary";
+}
+
 interface StationCount {
-  /** When its stored events of the window were stored (ms), oldest first; null until read from the log. */
-  stored: number[] | null;
+  /**
+   * When its stored events of the window were stored (ms), oldest first, ordinary and critical apart; null
+   * until read from the log.
+   */
+  stored: { ordinary: number[]; critical: number[] } | null;
   reading: Promise<void> | null;
   dropped: number;
   droppedCritical: number;
@@ -89,7 +98,7 @@ export class StationEventQuota {
       await station.reading;
     }
     const nowMs = this.deps.now().getTime();
-    const stored = station.stored ?? [];
+    const stored = station.stored?.[classOf(event.kind)] ?? [];
     while (stored.length > 0 && stored[0]! <= nowMs - this.options.windowMs) stored.shift();
     if (stored.length < this.options.max) {
       stored.push(nowMs);
@@ -167,20 +176,20 @@ export class StationEventQuota {
     const since = this.deps.now().getTime() - windowMs;
     let events: Pick<SecurityEvent, "at" | "kind">[] = [];
     try {
-      // Room for a few events of other kinds (the gate's, about this id) among the station's own.
-      events = await this.deps.history(chargePointId, max + 50);
+      // Both quotas full, and room for a few events of other kinds (the gate's, about this id) among them.
+      events = await this.deps.history(chargePointId, 2 * max + 50);
     } catch (error) {
       this.deps.onHistoryError?.(chargePointId, error);
     }
-    const stored: number[] = [];
+    const stored = { ordinary: [] as number[], critical: [] as number[] };
     for (const event of events) {
       const atMs = Date.parse(event.at);
-      if (QUOTA_KINDS.has(event.kind) && atMs > since) stored.unshift(atMs);
+      if (QUOTA_KINDS.has(event.kind) && atMs > since) stored[classOf(event.kind)].unshift(atMs);
       if (event.kind === "station_events_dropped") {
         station.lastReportMs = Math.max(station.lastReportMs, atMs);
       }
     }
-    station.stored = stored.slice(-max);
+    station.stored = { ordinary: stored.ordinary.slice(-max), critical: stored.critical.slice(-max) };
   }
 
   #report(chargePointId: string, station: StationCount, nowMs: number): void {

@@ -45,7 +45,10 @@ Deno.test("StationEventQuota reports the drops of a flood once per interval, wit
   const { quota, reported, advance } = setup();
   for (let i = 0; i < 3; i++) await quota.admit("CP-1", event);
   for (let i = 0; i < 100; i++) await quota.admit("CP-1", event);
-  await quota.admit("CP-1", { kind: "station_event_critical", reason: "InvalidFirmwareSignature" });
+  const critical = { kind: "station_event_critical" as const, reason: "InvalidFirmwareSignature" };
+  for (let i = 0; i < 4; i++) {
+    assertEquals(await quota.admit("CP-1", critical), i < 3, "a quota of their own");
+  }
   assertEquals(reported.length, 1, "one report for the first drop, the rest waits for the interval");
   quota.reportDue();
   assertEquals(reported.length, 1, "not yet due");
@@ -103,10 +106,12 @@ Deno.test("StationEventQuota starts from the shared log: a reconnect or another 
     { at: at(-1_000), kind: "station_events_dropped" },
     { at: at(-2_000), kind: "station_event" },
     { at: at(-3_000), kind: "station_auth_failed" },
-    { at: at(-4_000), kind: "station_event_critical" },
+    { at: at(-4_000), kind: "station_event" },
     { at: at(-5_000), kind: "csr_rejected" },
+    { at: at(-6_000), kind: "station_event_critical" },
   );
   assertEquals(await quota.admit("CP-1", event), false, "three in the window already");
+  assert(await quota.admit("CP-1", { kind: "station_event_critical", reason: "x" }), "one critical of three");
   assertEquals(reported.length, 0, "reported 1 s ago (by whichever node): the next report waits");
   assertEquals(reads, ["CP-1"]);
   await quota.admit("CP-1", event);
