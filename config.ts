@@ -111,8 +111,8 @@ export const ConfigSchema = z.object({
   /**
    * A station's quota in the security event log: the events its own messages cause (SecurityEventNotification,
    * a refused CSR) stored at most this many per sliding window of STATION_SECURITY_EVENT_WINDOW_S seconds,
-   * and as many critical ones besides (0: no quota); past it they are counted, and reported as one `station_events_dropped` event at most every
-   * STATION_SECURITY_EVENT_REPORT_S seconds.
+   * and as many critical ones besides (0: no quota); past it they are counted, and reported as one
+   * `station_events_dropped` event at most every STATION_SECURITY_EVENT_REPORT_S seconds.
    */
   STATION_SECURITY_EVENT_MAX: int(0, 1_000_000).default(60),
   STATION_SECURITY_EVENT_WINDOW_S: int(1, 7 * 86_400).default(3600),

@@ -1,9 +1,9 @@
 /**
  * Everything station and operator security needs, built once from the Config: the station gate (profiles,
  * allow-lists, auth back-off), the operators' login guard, the refused-handshake throttle, the security event
- * log (written behind to the
- * StationSecurityStore; `events.close()` at shutdown writes what is pending), each station's quota in it, and
- * the per-station message-rate settings. server.ts builds it; routes/app.ts hands its parts to the /ocpp upgrade and the API.
+ * log (written behind to the StationSecurityStore; `events.close()` at shutdown writes what is pending), each
+ * station's quota in it, and the per-station message-rate settings. server.ts builds it; routes/app.ts hands
+ * its parts to the /ocpp upgrade and the API.
  *
  * @example
  * ```ts ignore

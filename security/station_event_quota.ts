@@ -1,11 +1,11 @@
 /**
  * A station's quota in the security event log. The events its own messages cause (SecurityEventNotification,
- * OCPP 1.6 and 2.0.1; a refused CSR) are stored one by one up to `max` per sliding `windowMs`, and its critical
- * events (a tamper alarm) up to `max` more, so that a flood of ordinary ones never hides them; past it they
- * are counted instead, and one `station_events_dropped` event says how many were dropped (how many critical,
- * the last one's text), at most once per `reportEveryMs` per station: the first drop of a flood at once, the
- * rest when the station's interval is up (a timer), and whatever is left at `close()`. A station stays
- * answered either way; only the log is spared.
+ * OCPP 1.6 and 2.0.1; a refused CSR) are stored one by one up to `max` per sliding `windowMs`, and its
+ * critical events (a tamper alarm) up to `max` more, so that a flood of ordinary ones never hides them; past
+ * it they are counted instead, and one `station_events_dropped` event says how many were dropped (how many
+ * critical, the last one's text), at most once per `reportEveryMs` per station: the first drop of a flood at
+ * once, the rest when the station's interval is up (a timer), and whatever is left at `close()`. A station
+ * stays answered either way; only the log is spared.
  *
  * Kept per station id in this process, not per connection, so reconnecting does not reset it. The truth it
  * starts from is the durable log that every node shares: a station's count is read back from there (its
