@@ -5,6 +5,7 @@
  * TriggerMessage SignChargingStationCertificate). The
  * actors see only the small interfaces of actors/deps.ts; this file ties them to the registry and the PKI.
  */
+import { deliveryOf } from "./actors/certificate_delivery.ts";
 import type { ActorDeps } from "./actors/deps.ts";
 import { NotConnectedError } from "./actors/errors.ts";
 import type { Registry } from "./actors/registry.ts";
@@ -25,10 +26,12 @@ export function actorSecurityServices(
 ): Pick<ActorDeps, "csr" | "followUps" | "securityEvents"> {
   const enrolment = new Enrolment({
     pki: extension.pki,
-    sendCertificate: async (chargePointId, certificateChain) =>
-      (await registry().call(chargePointId, "CertificateSigned", { certificateChain }, {
-        requestedBy: PKI_PRINCIPAL,
-      })).status,
+    sendCertificate: (chargePointId, certificateChain) =>
+      deliveryOf(
+        registry().call(chargePointId, "CertificateSigned", { certificateChain }, {
+          requestedBy: PKI_PRINCIPAL,
+        }),
+      ),
     securityEvent: (event) => events.record(event),
     log: (level, msg, fields) => logger[level](msg, fields),
   });

@@ -1,7 +1,8 @@
 /**
  * A station's file transfers and certificates: the diagnostics, log and firmware statuses it reported (each
  * with its time), the files it uploaded (GetDiagnostics, GetLog), downloadable by operators (logs can hold
- * secrets), and the certificates our CA issued to it. Server-rendered, no state.
+ * secrets), and the certificates our CA issued to it with what became of their delivery (only the one marked
+ * current, the newest it accepted, is its certificate). Server-rendered, no state.
  */
 import { formatTime } from "./format.ts";
 import type { FileStatus, IssuedCertificate, UploadedFile } from "./types.ts";
@@ -106,10 +107,32 @@ function Uploads(props: { uploads: UploadedFile[]; canDownload: boolean }) {
   );
 }
 
+/** A delivery as the operator reads it, and its chip's tone (as on the security page). */
+const DELIVERY: Record<IssuedCertificate["delivery"], { label: string; tone: string }> = {
+  pending: { label: "Pending delivery", tone: "transit" },
+  accepted: { label: "Installed", tone: "ok" },
+  rejected: { label: "Rejected by the station", tone: "fault" },
+  undelivered: { label: "Not delivered", tone: "fault" },
+  unknown: { label: "Outcome not recorded", tone: "off" },
+};
+
 function Certificates(props: { certificates: IssuedCertificate[] }) {
+  const current = props.certificates.find((c) => c.current);
   return (
     <>
       <h3>Certificates issued</h3>
+      {props.certificates.length > 0 && (
+        <p data-current-certificate={current?.serialNumber ?? ""}>
+          {current
+            ? (
+              <>
+                Current certificate: <span class="mono">{current.serialNumber}</span>, expires{" "}
+                {formatTime(current.notAfter)}.
+              </>
+            )
+            : "No current certificate: the station accepted none of these."}
+        </p>
+      )}
       {props.certificates.length === 0
         ? <p class="muted">None yet.</p>
         : (
@@ -120,15 +143,21 @@ function Certificates(props: { certificates: IssuedCertificate[] }) {
                 <th scope="col">Serial</th>
                 <th scope="col">Key</th>
                 <th scope="col">Expires (UTC)</th>
+                <th scope="col">Delivery</th>
               </tr>
             </thead>
             <tbody>
               {props.certificates.map((c) => (
-                <tr key={c.serialNumber}>
+                <tr key={c.serialNumber} data-delivery={c.delivery} data-current={String(c.current)}>
                   <td data-label="Issued">{formatTime(c.issuedAt)}</td>
                   <td data-label="Serial" class="mono">{c.serialNumber}</td>
                   <td data-label="Key">{c.key}</td>
                   <td data-label="Expires">{formatTime(c.notAfter)}</td>
+                  <td data-label="Delivery" title={c.deliveryDetail ?? undefined}>
+                    <span class={`chip tone-${DELIVERY[c.delivery].tone}`}>{DELIVERY[c.delivery].label}</span>
+                    {c.current && " (current)"}
+                    {c.deliveryDetail && <div class="muted">{c.deliveryDetail}</div>}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,7 +1,11 @@
 /**
  * What the station PKI keeps (OCPP 1.6 Security extension): the CA that signs station certificates and every
- * certificate it issued, with serial and expiry, so renewals can be triggered before a station's certificate
- * runs out (ExtendedTriggerMessage SignChargePointCertificate).
+ * certificate it issued, with serial and expiry and what became of its delivery, so renewals can be triggered
+ * before a station's certificate runs out (ExtendedTriggerMessage SignChargePointCertificate).
+ *
+ * A certificate is its station's only once the station installed it: CertificateSigned answered Accepted. One
+ * it rejected, one that never reached it, or one whose delivery was cut short (a crash between signing and the
+ * answer: still "pending") is kept for the record but is nobody's current certificate.
  */
 
 /** The CA generated at first start, as stored (an operator's CA given by path is never stored). */
@@ -13,8 +17,23 @@ export interface StoredCa {
   createdAt: string;
 }
 
-/** One certificate the CA signed for a station. */
-export interface IssuedCertificate {
+/**
+ * What became of the CertificateSigned that carried a certificate: `pending` until known; `accepted` (the
+ * station installed it), `rejected` (it answered Rejected or with a CALLERROR), `undelivered` (not connected,
+ * no answer in time, the connection closed); `unknown` for certificates issued before outcomes were recorded.
+ */
+export const CERTIFICATE_DELIVERIES = ["pending", "accepted", "rejected", "undelivered", "unknown"] as const;
+export type CertificateDelivery = typeof CERTIFICATE_DELIVERIES[number];
+
+/** A delivery's outcome, as recorded: the station's answer or why it got none. */
+export interface DeliveryOutcome {
+  delivery: "accepted" | "rejected" | "undelivered";
+  /** What the station answered or what went wrong (sentence case); null when Accepted. */
+  detail: string | null;
+}
+
+/** One certificate the CA signed for a station, as known when it is signed. */
+export interface SignedCertificate {
   /** Hex, lower case, as in the certificate (unique per CA). */
   serialNumber: string;
   chargePointId: string;
@@ -31,4 +50,18 @@ export interface IssuedCertificate {
   issuedAt: string;
   /** When we last asked the station to renew it (ExtendedTriggerMessage); null before. */
   renewalRequestedAt: string | null;
+}
+
+/** A signed certificate with what became of its delivery, as the store answers it. */
+export interface IssuedCertificate extends SignedCertificate {
+  delivery: CertificateDelivery;
+  /** When the outcome was recorded; null while pending (and for `unknown`). */
+  deliveredAt: string | null;
+  /** See `DeliveryOutcome.detail`. */
+  deliveryDetail: string | null;
+  /**
+   * Whether this is the station's current certificate: the newest (by issuedAt) it accepted. Only a current
+   * certificate is renewed.
+   */
+  current: boolean;
 }

@@ -4,7 +4,7 @@
  * a TLS client certificate for security profile 3 needs (OCPP 1.6 Security Whitepaper ed. 3, certificate
  * properties): not a CA, digitalSignature (+ keyEncipherment for RSA), clientAuth.
  */
-import type { IssuedCertificate } from "../model/certificates.ts";
+import type { SignedCertificate } from "../model/certificates.ts";
 import { type CertificateAuthority, randomSerial } from "./ca.ts";
 import { signingAlgorithmOf } from "./keys.ts";
 import { x509 } from "./x509.ts";
@@ -12,7 +12,7 @@ import { x509 } from "./x509.ts";
 const DAY_MS = 24 * 3600_000;
 
 export interface Issued {
-  record: IssuedCertificate;
+  record: SignedCertificate;
   /** CertificateSigned.certificateChain: the leaf, then any intermediate CA certificates, PEM. */
   chain: string;
 }
@@ -44,7 +44,7 @@ export async function issueCertificate(
     ],
   });
   const fingerprint = new Uint8Array(await certificate.getThumbprint("SHA-256"));
-  const record: IssuedCertificate = {
+  const record: SignedCertificate = {
     serialNumber: certificate.serialNumber.toLowerCase(),
     chargePointId: options.chargePointId,
     subject: certificate.subject,

@@ -18,7 +18,9 @@ Deno.test("CertificateRenewal asks connected stations near expiry once per retry
       settings: { certificateValidityDays: 10, renewBeforeDays: 3 },
     });
     for (const id of ["CP-ON", "CP-OFF", "CP-NO"]) {
-      assert((await pki.signCertificate(id, (await makeCsr(dir, `/CN=${id}`)).csr)).ok);
+      const signed = await pki.signCertificate(id, (await makeCsr(dir, `/CN=${id}`)).csr);
+      assert(signed.ok);
+      await pki.recordDelivery(signed.certificate.serialNumber, { delivery: "accepted", detail: null });
     }
     const asked: string[] = [];
     const outcomes: Record<string, TriggerOutcome> = { "CP-ON": "accepted", "CP-NO": "refused" };

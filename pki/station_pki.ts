@@ -1,16 +1,21 @@
 /**
  * The station PKI as the rest of the system uses it: the CA (the operator's, from PEM, or the one generated at
  * first start and kept in the store), signing a station's CSR into a certificate (checked first, recorded with
- * serial and expiry), and the certificates due for renewal.
+ * serial and expiry, pending delivery), what became of its delivery (only an accepted one becomes the
+ * station's current certificate), and the current certificates due for renewal.
  *
  * @example
  * ```ts ignore
  * const pki = await StationPki.open({ store, now: () => new Date(), settings: DEFAULT_PKI_SETTINGS });
  * const result = await pki.signCertificate("CP-1", csrPem, { cpoName: "Acme" });
- * if (result.ok) await registry.call("CP-1", "CertificateSigned", { certificateChain: result.chain });
+ * if (result.ok) {
+ *   const { status } = await registry.call("CP-1", "CertificateSigned", { certificateChain: result.chain });
+ *   const delivery = status === "Accepted" ? "accepted" : "rejected";
+ *   await pki.recordDelivery(result.certificate.serialNumber, { delivery, detail: null });
+ * }
  * ```
  */
-import type { IssuedCertificate } from "../model/certificates.ts";
+import type { DeliveryOutcome, IssuedCertificate, SignedCertificate } from "../model/certificates.ts";
 import type { PkiStore } from "../store/pki_store.ts";
 import { type CaMaterial, CertificateAuthority } from "./ca.ts";
 import { checkCsr } from "./csr.ts";
@@ -38,7 +43,7 @@ export const DEFAULT_PKI_SETTINGS: PkiSettings = {
 };
 
 export type SignResult =
-  | { ok: true; chain: string; certificate: IssuedCertificate }
+  | { ok: true; chain: string; certificate: SignedCertificate }
   | { ok: false; reason: string };
 
 const DAY_MS = 24 * 3600_000;
@@ -114,8 +119,9 @@ export class StationPki {
   }
 
   /**
-   * Checks `csrPem` for station `chargePointId` (see `csr.ts`), signs it and records the certificate before
-   * returning it; a refusal says why, for the station's SignCertificate answer and the security log.
+   * Checks `csrPem` for station `chargePointId` (see `csr.ts`), signs it and records the certificate (pending
+   * delivery: nobody's until `recordDelivery()` says its station accepted it) before returning it; a refusal
+   * says why, for the station's SignCertificate answer and the security log.
    */
   signCertificate(
     chargePointId: string,
@@ -154,7 +160,18 @@ export class StationPki {
     return { ok: true, chain: issued.chain, certificate: issued.record };
   }
 
-  /** Why `chargePointId` may not have another certificate yet (one was issued within `minReissueS`), or null. */
+  /**
+   * Records what became of the CertificateSigned carrying certificate `serialNumber`, now; null for a serial we
+   * did not issue. See PkiStore.recordDelivery.
+   */
+  recordDelivery(serialNumber: string, outcome: DeliveryOutcome): Promise<IssuedCertificate | null> {
+    return this.store.recordDelivery(serialNumber, outcome, this.now().toISOString());
+  }
+
+  /**
+   * Why `chargePointId` may not have another certificate yet (one was issued within `minReissueS`, whatever
+   * became of its delivery: the limit is on signing), or null.
+   */
   async #reissueProblem(chargePointId: string): Promise<string | null> {
     if (this.settings.minReissueS === 0) return null;
     const [latest] = await this.store.listIssuedCertificates({ chargePointId, limit: 1 });
@@ -167,7 +184,7 @@ export class StationPki {
   }
 
   /**
-   * Each station's current certificate expiring within `renewBeforeDays`, whose renewal was not asked for in
+   * Each station's current certificate (the newest it accepted) expiring within `renewBeforeDays`, whose renewal was not asked for in
    * the last `retryAfterMs` (a station that did not answer is asked again later).
    */
   dueForRenewal(options: { limit: number; retryAfterMs: number }): Promise<IssuedCertificate[]> {

@@ -47,7 +47,13 @@ Deno.test("a generated CA signs an openssl EC CSR into a client certificate that
     assertStringIncludes(text, "TLS Web Client Authentication");
     assertMatch(text, /Subject: O ?= ?Acme, CN ?= ?CP-1/);
     assertEquals(result.certificate.key, "EC P-256");
-    assertEquals(await store.getIssuedCertificate(result.certificate.serialNumber), result.certificate);
+    assertEquals(await store.getIssuedCertificate(result.certificate.serialNumber), {
+      ...result.certificate,
+      delivery: "pending",
+      deliveredAt: null,
+      deliveryDetail: null,
+      current: false,
+    });
     const leaf = new x509.X509Certificate(result.chain);
     assertEquals(leaf.serialNumber.toLowerCase(), result.certificate.serialNumber);
     const days = (leaf.notAfter.getTime() - Date.now()) / DAY_MS;
@@ -244,6 +250,8 @@ Deno.test("dueForRenewal() lists stations whose current certificate expires with
     const a = await pki.signCertificate("CP-A", (await makeCsr(dir, "/CN=CP-A")).csr);
     assert(a.ok);
     const due = () => pki.dueForRenewal({ limit: 10, retryAfterMs: 3600_000 });
+    const accepted = { delivery: "accepted", detail: null } as const;
+    await pki.recordDelivery(a.certificate.serialNumber, accepted);
     assertEquals(await due(), []);
     clock.now = new Date(start.getTime() + 6.9 * DAY_MS); // 10-day certificates, renewed 3 days before expiry
     assertEquals(await due(), []);
@@ -255,6 +263,13 @@ Deno.test("dueForRenewal() lists stations whose current certificate expires with
     assertEquals((await due()).length, 1, "asked again after retryAfterMs");
     const renewed = await pki.signCertificate("CP-A", (await makeCsr(dir, "/CN=CP-A")).csr);
     assert(renewed.ok);
+    const stillDue = (await due()).map((c) => c.serialNumber);
+    assertEquals(
+      stillDue,
+      [a.certificate.serialNumber],
+      "the new one is not the station's before it accepts it",
+    );
+    await pki.recordDelivery(renewed.certificate.serialNumber, accepted);
     assertEquals(await due(), [], "the new certificate is current");
   }, { settings: { certificateValidityDays: 10, renewBeforeDays: 3 } });
 });

@@ -86,6 +86,7 @@ export const FROM_SOURCE: ReadonlySet<SecurityEventKind> = new Set([
 
 const QUIET: ReadonlySet<SecurityEventKind> = new Set([
   "certificate_accepted",
+  "certificate_installed",
   "station_security_changed",
   "station_security_deleted",
 ]);

@@ -1,9 +1,14 @@
 /**
  * Where the station PKI keeps its CA (when we generated it) and the certificates it issued. Implemented on
- * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migration 009); one contract suite
+ * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migrations 009 and 030); one contract suite
  * (`contract/pki.ts`) runs against both.
  */
-import type { IssuedCertificate, StoredCa } from "../model/certificates.ts";
+import type {
+  DeliveryOutcome,
+  IssuedCertificate,
+  SignedCertificate,
+  StoredCa,
+} from "../model/certificates.ts";
 
 export interface PkiStore {
   getCa(): Promise<StoredCa | null>;
@@ -12,14 +17,27 @@ export interface PkiStore {
    * store all end up with the same CA.
    */
   putCaIfAbsent(ca: StoredCa): Promise<StoredCa>;
-  /** Stores a newly issued certificate; it becomes its station's current one. */
-  addIssuedCertificate(certificate: IssuedCertificate): Promise<void>;
+  /**
+   * Stores a newly signed certificate, its delivery `pending`: it is nobody's current certificate until
+   * `recordDelivery()` says its station accepted it. A serial number stored already is an error.
+   */
+  addIssuedCertificate(certificate: SignedCertificate): Promise<void>;
+  /**
+   * Records what became of a pending certificate's CertificateSigned, at `at`; `accepted` makes it its
+   * station's current certificate unless the current one was issued later. The first outcome stays: a
+   * certificate no longer pending is answered as it is. Null for an unknown serial number.
+   */
+  recordDelivery(
+    serialNumber: string,
+    outcome: DeliveryOutcome,
+    at: string,
+  ): Promise<IssuedCertificate | null>;
   getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null>;
   /** Newest first (by issuedAt), at most `limit`, one station's when `chargePointId` is given. */
   listIssuedCertificates(query: { chargePointId?: string; limit: number }): Promise<IssuedCertificate[]>;
   /**
-   * Each station's current (newest) certificate that expires before `notAfterBefore` and whose renewal was
-   * not requested since `requestedBefore` (null or earlier), soonest expiry first, at most `limit`.
+   * Current certificates (see IssuedCertificate.current) that expire before `notAfterBefore` and whose renewal
+   * was not requested since `requestedBefore` (null or earlier), soonest expiry first, at most `limit`.
    */
   listDueForRenewal(query: {
     notAfterBefore: string;

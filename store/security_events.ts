@@ -21,6 +21,12 @@ export const SECURITY_EVENT_KINDS = [
   "station_security_deleted",
   "csr_rejected",
   "certificate_issued",
+  /** The station answered CertificateSigned Accepted: the certificate is its current one. */
+  "certificate_installed",
+  /** The station answered CertificateSigned Rejected (or with a CALLERROR): the certificate is not its own. */
+  "certificate_signed_rejected",
+  /** CertificateSigned never got an answer (not connected, timeout, connection closed). */
+  "certificate_signed_undelivered",
   "upload_refused",
   "download_refused",
   /** A station's own SecurityEventNotification (OCPP 1.6 Security Whitepaper ed. 3 §5.15). */

@@ -3,10 +3,12 @@
  *
  * - `GET /api/v1/pki/ca`            the CA certificate (and its issuers), PEM; anonymous: it is public, and
  *                                   nginx (`ssl_client_certificate`) and provisioning scripts need it
- * - `GET /api/v1/pki/certificates`  certificates issued to stations, newest first (viewers)
+ * - `GET /api/v1/pki/certificates`  certificates issued to stations, newest first, with what became of their
+ *                                   delivery; `current` marks the one each station installed (viewers)
  */
 import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
+import { CERTIFICATE_DELIVERIES } from "../../model/certificates.ts";
 import type { ApiRouter } from "./http.ts";
 import { ErrorSchema, limit } from "./schemas.ts";
 
@@ -21,6 +23,16 @@ export const IssuedCertificateView = z.object({
   certificatePem: z.string(),
   issuedAt: z.string(),
   renewalRequestedAt: z.string().nullable(),
+  delivery: z.enum(CERTIFICATE_DELIVERIES).describe(
+    "What became of the CertificateSigned that carried it: pending (not known yet, or cut short by a restart), " +
+      "accepted (the station installed it), rejected (it answered Rejected or a CALLERROR), undelivered (not " +
+      "connected, no answer in time), unknown (issued before outcomes were recorded)",
+  ),
+  deliveredAt: z.string().nullable().describe("When the outcome was recorded"),
+  deliveryDetail: z.string().nullable().describe("What the station answered or why it got nothing"),
+  current: z.boolean().describe(
+    "The station's current certificate: the newest it accepted; the only one renewed",
+  ),
 });
 
 export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExtension }): void {
@@ -47,6 +59,8 @@ export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExten
     path: "/v1/pki/certificates",
     operationId: "listIssuedCertificates",
     summary: "Certificates issued to stations (SignCertificate), newest first",
+    description: "Every certificate signed is kept, whatever became of its delivery; only the one marked " +
+      "`current` (the newest its station accepted) is the station's certificate.",
     tag: "PKI",
     access: "viewer",
     query: z.object({ chargePointId: z.string().min(1).max(48).optional(), limit: limit(100, 1000) }),

@@ -1,8 +1,8 @@
 /**
  * The PkiStore contract, run against every implementation by `security_extension_test.ts`.
  */
-import { assertEquals } from "@std/assert";
-import type { IssuedCertificate, StoredCa } from "../../model/certificates.ts";
+import { assertEquals, assertRejects } from "@std/assert";
+import type { IssuedCertificate, SignedCertificate, StoredCa } from "../../model/certificates.ts";
 import type { PkiStore } from "../pki_store.ts";
 import type { ContractTest } from "./kit.ts";
 
@@ -18,8 +18,8 @@ function cert(
   cp: string,
   issuedAt: string,
   notAfter: string,
-  o: Partial<IssuedCertificate> = {},
-): IssuedCertificate {
+  o: Partial<SignedCertificate> = {},
+): SignedCertificate {
   return {
     serialNumber: (serial++).toString(16).padStart(32, "0"),
     chargePointId: cp,
@@ -33,6 +33,23 @@ function cert(
     renewalRequestedAt: null,
     ...o,
   };
+}
+
+/** As the store answers `c` once delivered as `delivery` at `at` (not current: the test says when). */
+function delivered(
+  c: SignedCertificate,
+  delivery: IssuedCertificate["delivery"],
+  at: string | null,
+  o: Partial<IssuedCertificate> = {},
+): IssuedCertificate {
+  return { ...c, delivery, deliveredAt: at, deliveryDetail: null, current: false, ...o };
+}
+
+/** Stores `c` and records its station's acceptance a minute after it was issued. */
+async function addAccepted(store: PkiStore, c: SignedCertificate): Promise<void> {
+  await store.addIssuedCertificate(c);
+  const at = new Date(Date.parse(c.issuedAt) + 60_000).toISOString();
+  await store.recordDelivery(c.serialNumber, { delivery: "accepted", detail: null }, at);
 }
 
 export function pkiContract(test: ContractTest<PkiStore>): void {
@@ -58,21 +75,22 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
       renewalRequestedAt: "2024-05-03T11:00:00.000Z",
     });
     for (const c of [a1, b1, a2]) await store.addIssuedCertificate(c);
-    assertEquals(await store.getIssuedCertificate(a2.serialNumber), a2);
+    const [p1, q1, p2] = [a1, b1, a2].map((c) => delivered(c, "pending", null));
+    assertEquals(await store.getIssuedCertificate(a2.serialNumber), p2);
     assertEquals(await store.getIssuedCertificate("ff"), null);
-    assertEquals(await store.listIssuedCertificates({ limit: 10 }), [a2, b1, a1]);
-    assertEquals(await store.listIssuedCertificates({ limit: 2 }), [a2, b1]);
-    assertEquals(await store.listIssuedCertificates({ chargePointId: "CP-1", limit: 10 }), [a2, a1]);
+    assertEquals(await store.listIssuedCertificates({ limit: 10 }), [p2, q1, p1]);
+    assertEquals(await store.listIssuedCertificates({ limit: 2 }), [p2, q1]);
+    assertEquals(await store.listIssuedCertificates({ chargePointId: "CP-1", limit: 10 }), [p2, p1]);
     assertEquals(await store.listIssuedCertificates({ chargePointId: "cp-1", limit: 10 }), []);
   });
 
-  test("listDueForRenewal() sees each station's newest certificate only, soonest expiry first", async (store) => {
+  test("listDueForRenewal() sees each station's current certificate only, soonest expiry first", async (store) => {
     const old = cert("CP-1", "2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z");
     const renewed = cert("CP-1", "2024-05-20T00:00:00.000Z", "2025-05-20T00:00:00.000Z");
     const soon = cert("CP-2", "2024-01-02T00:00:00.000Z", "2024-06-10T00:00:00.000Z");
     const sooner = cert("CP-3", "2024-01-03T00:00:00.000Z", "2024-06-05T00:00:00.000Z");
     const later = cert("CP-4", "2024-01-04T00:00:00.000Z", "2024-12-01T00:00:00.000Z");
-    for (const c of [old, renewed, soon, sooner, later]) await store.addIssuedCertificate(c);
+    for (const c of [old, renewed, soon, sooner, later]) await addAccepted(store, c);
     const due = (at: string) =>
       store.listDueForRenewal({ notAfterBefore: at, requestedBefore: "2024-05-25T00:00:00.000Z", limit: 10 });
     assertEquals((await due("2024-07-01T00:00:00.000Z")).map((c) => c.chargePointId), ["CP-3", "CP-2"]);
@@ -92,7 +110,7 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
 
   test("markRenewalRequested() hides a certificate from the scan until the request is old enough", async (store) => {
     const c = cert("CP-1", "2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z");
-    await store.addIssuedCertificate(c);
+    await addAccepted(store, c);
     await store.markRenewalRequested(c.serialNumber, "2024-05-10T00:00:00.000Z");
     assertEquals(
       (await store.getIssuedCertificate(c.serialNumber))?.renewalRequestedAt,
@@ -103,5 +121,126 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     assertEquals(await due("2024-05-10T00:00:00.000Z"), []);
     assertEquals((await due("2024-05-11T00:00:00.000Z")).map((x) => x.serialNumber), [c.serialNumber]);
     await store.markRenewalRequested("00", "2024-05-10T00:00:00.000Z"); // unknown: no error
+  });
+
+  test("a signed certificate is pending and nobody's until its station accepts it", async (store) => {
+    const c = cert("CP-1", "2024-05-01T10:00:00.000Z", "2024-06-01T10:00:00.000Z");
+    await store.addIssuedCertificate(c);
+    const due = () =>
+      store.listDueForRenewal({
+        notAfterBefore: "2025-01-01T00:00:00.000Z",
+        requestedBefore: "2024-05-25T00:00:00.000Z",
+        limit: 10,
+      });
+    assertEquals(await due(), []);
+    const at = "2024-05-01T10:00:05.000Z";
+    const accepted = delivered(c, "accepted", at, { current: true });
+    assertEquals(
+      await store.recordDelivery(c.serialNumber, { delivery: "accepted", detail: null }, at),
+      accepted,
+    );
+    assertEquals(await store.getIssuedCertificate(c.serialNumber), accepted);
+    assertEquals(await store.listIssuedCertificates({ chargePointId: "CP-1", limit: 10 }), [accepted]);
+    assertEquals(await due(), [accepted]);
+  });
+
+  test("a rejected or undelivered certificate is kept, and the accepted one stays current", async (store) => {
+    const installed = cert("CP-1", "2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z");
+    const refused = cert("CP-1", "2024-05-01T00:00:00.000Z", "2025-05-01T00:00:00.000Z");
+    const lost = cert("CP-1", "2024-05-02T00:00:00.000Z", "2025-05-02T00:00:00.000Z");
+    const crashed = cert("CP-1", "2024-05-03T00:00:00.000Z", "2025-05-03T00:00:00.000Z");
+    await addAccepted(store, installed);
+    for (const c of [refused, lost, crashed]) await store.addIssuedCertificate(c);
+    const rejectedAt = "2024-05-01T00:00:01.000Z";
+    const notDeliveredAt = "2024-05-02T00:00:30.000Z";
+    const rejected = { delivery: "rejected" as const, detail: "The station answered Rejected" };
+    const undelivered = { delivery: "undelivered" as const, detail: "No answer within 30000 ms" };
+    assertEquals(
+      await store.recordDelivery(refused.serialNumber, rejected, rejectedAt),
+      delivered(refused, "rejected", rejectedAt, { deliveryDetail: rejected.detail }),
+    );
+    await store.recordDelivery(lost.serialNumber, undelivered, notDeliveredAt);
+    const listed = await store.listIssuedCertificates({ chargePointId: "CP-1", limit: 10 });
+    assertEquals(listed.map((c) => [c.serialNumber, c.delivery, c.deliveryDetail, c.current]), [
+      [crashed.serialNumber, "pending", null, false],
+      [lost.serialNumber, "undelivered", undelivered.detail, false],
+      [refused.serialNumber, "rejected", rejected.detail, false],
+      [installed.serialNumber, "accepted", null, true],
+    ]);
+    // The renewal scan still sees the certificate the station has, expiring soon.
+    const due = await store.listDueForRenewal({
+      notAfterBefore: "2026-01-01T00:00:00.000Z",
+      requestedBefore: "2024-05-25T00:00:00.000Z",
+      limit: 10,
+    });
+    assertEquals(due.map((c) => c.serialNumber), [installed.serialNumber]);
+  });
+
+  test("recordDelivery() keeps the first outcome and answers null for an unknown serial", async (store) => {
+    const c = cert("CP-1", "2024-05-01T00:00:00.000Z", "2025-05-01T00:00:00.000Z");
+    await store.addIssuedCertificate(c);
+    const first = await store.recordDelivery(
+      c.serialNumber,
+      { delivery: "undelivered", detail: "Not connected" },
+      "2024-05-01T00:00:01.000Z",
+    );
+    const again = await store.recordDelivery(
+      c.serialNumber,
+      { delivery: "accepted", detail: null },
+      "2024-05-01T00:00:02.000Z",
+    );
+    assertEquals(again, first);
+    assertEquals(again?.current, false);
+    assertEquals(
+      await store.recordDelivery("00", { delivery: "accepted", detail: null }, "2024-05-01T00:00:00Z"),
+      null,
+    );
+    await assertRejects(() => store.addIssuedCertificate(c), Error, "stored already");
+  });
+
+  test("an older certificate accepted after a newer one does not take its place", async (store) => {
+    const older = cert("CP-1", "2024-05-01T00:00:00.000Z", "2025-05-01T00:00:00.000Z");
+    const newer = cert("CP-1", "2024-05-02T00:00:00.000Z", "2025-05-02T00:00:00.000Z");
+    for (const c of [older, newer]) await store.addIssuedCertificate(c);
+    await store.recordDelivery(
+      newer.serialNumber,
+      { delivery: "accepted", detail: null },
+      "2024-05-02T00:00:01Z",
+    );
+    const late = await store.recordDelivery(
+      older.serialNumber,
+      { delivery: "accepted", detail: null },
+      "2024-05-02T00:00:02.000Z",
+    );
+    assertEquals([late?.delivery, late?.current], ["accepted", false]);
+    assertEquals((await store.getIssuedCertificate(newer.serialNumber))?.current, true);
+  });
+
+  test("deliveries accepted at once leave exactly one current certificate, the newest", async (store) => {
+    // Several rounds of several at once: one round seldom interleaves enough to show a race.
+    for (const cp of ["CP-1", "CP-2", "CP-3", "CP-4"]) {
+      const certs = Array.from(
+        { length: 8 },
+        (_, i) => cert(cp, `2024-05-0${i + 1}T00:00:00.000Z`, `2025-05-0${i + 1}T00:00:00.000Z`),
+      );
+      for (const c of certs) await store.addIssuedCertificate(c);
+      await Promise.all(
+        certs.map((c) =>
+          store.recordDelivery(
+            c.serialNumber,
+            { delivery: "accepted", detail: null },
+            "2024-06-01T00:00:00.000Z",
+          )
+        ),
+      );
+      const listed = await store.listIssuedCertificates({ chargePointId: cp, limit: 10 });
+      assertEquals(listed.filter((c) => c.current).map((c) => c.serialNumber), [certs.at(-1)!.serialNumber]);
+    }
+    const due = await store.listDueForRenewal({
+      notAfterBefore: "2026-01-01T00:00:00.000Z",
+      requestedBefore: "2024-05-25T00:00:00.000Z",
+      limit: 10,
+    });
+    assertEquals(due.map((c) => c.chargePointId), ["CP-1", "CP-2", "CP-3", "CP-4"]);
   });
 }

@@ -1,13 +1,22 @@
 /**
  * The PkiStore on Deno KV. Keys:
  * - `["pki_ca"]`: the generated CA;
- * - `["pki_cert", serial]`: an issued certificate, with pointer indexes `["pki_cert_by_time", issuedAt, serial]`
- *   and `["pki_cert_by_cp", chargePointId, issuedAt, serial]`;
- * - `["pki_current", chargePointId]`: the serial of the station's newest certificate, and
- *   `["pki_current_by_expiry", notAfter, serial]` for current certificates only (the renewal scan).
- * Index entries are written in the same atomic as the record, guarded by a check on the station's pointer.
+ * - `["pki_cert", serial]`: an issued certificate with its delivery (not `current`, which is read from the
+ *   pointer below), with pointer indexes `["pki_cert_by_time", issuedAt, serial]` and
+ *   `["pki_cert_by_cp", chargePointId, issuedAt, serial]`;
+ * - `["pki_current", chargePointId]`: the serial of the station's current certificate (the newest it
+ *   accepted), and `["pki_current_by_expiry", notAfter, serial]` for current certificates only (the renewal
+ *   scan).
+ * Index entries are written in the same atomic as the record; the current pointer moves only with an accepted
+ * delivery, guarded by a check on the pointer. Records written before deliveries were recorded have no
+ * `delivery`: they read as `unknown`, and the pointer they set stays.
  */
-import type { IssuedCertificate, StoredCa } from "../../model/certificates.ts";
+import type {
+  DeliveryOutcome,
+  IssuedCertificate,
+  SignedCertificate,
+  StoredCa,
+} from "../../model/certificates.ts";
 import type { PkiStore } from "../pki_store.ts";
 
 const CA = ["pki_ca"];
@@ -16,6 +25,9 @@ const BY_TIME = "pki_cert_by_time";
 const BY_CP = "pki_cert_by_cp";
 const CURRENT = "pki_current";
 const BY_EXPIRY = "pki_current_by_expiry";
+
+/** A certificate as stored: everything but `current`, which the pointer says. */
+type StoredCertificate = Omit<IssuedCertificate, "current">;
 
 export class KvPkiStore implements PkiStore {
   readonly #kv: Deno.Kv;
@@ -34,30 +46,57 @@ export class KvPkiStore implements PkiStore {
     return (await this.getCa())!;
   }
 
-  async addIssuedCertificate(c: IssuedCertificate): Promise<void> {
+  async addIssuedCertificate(c: SignedCertificate): Promise<void> {
+    const stored: StoredCertificate = { ...c, delivery: "pending", deliveredAt: null, deliveryDetail: null };
+    const res = await this.#kv.atomic()
+      .check({ key: [CERT, c.serialNumber], versionstamp: null })
+      .set([CERT, c.serialNumber], stored)
+      .set([BY_TIME, c.issuedAt, c.serialNumber], true)
+      .set([BY_CP, c.chargePointId, c.issuedAt, c.serialNumber], true)
+      .commit();
+    if (!res.ok) {
+      throw new Error(`Cannot store certificate ${c.serialNumber}: that serial number is stored already`);
+    }
+  }
+
+  async recordDelivery(
+    serialNumber: string,
+    outcome: DeliveryOutcome,
+    at: string,
+  ): Promise<IssuedCertificate | null> {
     for (;;) {
-      const current = await this.#kv.get<string>([CURRENT, c.chargePointId]);
-      const op = this.#kv.atomic()
-        .check(current)
-        .check({ key: [CERT, c.serialNumber], versionstamp: null })
-        .set([CERT, c.serialNumber], c)
-        .set([BY_TIME, c.issuedAt, c.serialNumber], true)
-        .set([BY_CP, c.chargePointId, c.issuedAt, c.serialNumber], true)
-        .set([CURRENT, c.chargePointId], c.serialNumber)
-        .set([BY_EXPIRY, c.notAfter, c.serialNumber], c.chargePointId);
-      if (current.value !== null) {
-        const previous = (await this.#kv.get<IssuedCertificate>([CERT, current.value])).value;
-        if (previous) op.delete([BY_EXPIRY, previous.notAfter, previous.serialNumber]);
+      const entry = await this.#kv.get<StoredCertificate>([CERT, serialNumber]);
+      if (entry.value === null) return null;
+      const record = stored(entry.value);
+      if (record.delivery !== "pending") return (await this.#withCurrent([record]))[0]!;
+      const updated: StoredCertificate = {
+        ...record,
+        delivery: outcome.delivery,
+        deliveredAt: at,
+        deliveryDetail: outcome.detail,
+      };
+      const op = this.#kv.atomic().check(entry).set(entry.key, updated);
+      let current = false;
+      if (outcome.delivery === "accepted") {
+        const pointer = await this.#kv.get<string>([CURRENT, record.chargePointId]);
+        const previous = pointer.value === null
+          ? null
+          : (await this.#kv.get<StoredCertificate>([CERT, pointer.value])).value;
+        current = previous === null || issuedBefore(previous, record);
+        op.check(pointer);
+        if (current) {
+          op.set([CURRENT, record.chargePointId], serialNumber)
+            .set([BY_EXPIRY, record.notAfter, serialNumber], record.chargePointId);
+          if (previous) op.delete([BY_EXPIRY, previous.notAfter, previous.serialNumber]);
+        }
       }
-      if ((await op.commit()).ok) return;
-      if ((await this.#kv.get([CERT, c.serialNumber])).versionstamp !== null) {
-        throw new Error(`Cannot store certificate ${c.serialNumber}: that serial number is stored already`);
-      }
+      if ((await op.commit()).ok) return { ...updated, current };
     }
   }
 
   async getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null> {
-    return (await this.#kv.get<IssuedCertificate>([CERT, serialNumber])).value;
+    const [found] = await this.#getMany([serialNumber]);
+    return found ?? null;
   }
 
   async listIssuedCertificates(
@@ -80,6 +119,8 @@ export class KvPkiStore implements PkiStore {
     let serials: string[] = [];
     const take = async () => {
       for (const c of await this.#getMany(serials)) {
+        // The index is written with the pointer; the check only guards a record read while it moved.
+        if (!c.current) continue;
         if (out.length < query.limit && (c.renewalRequestedAt ?? "") < query.requestedBefore) out.push(c);
       }
       serials = [];
@@ -96,7 +137,7 @@ export class KvPkiStore implements PkiStore {
 
   async markRenewalRequested(serialNumber: string, at: string): Promise<void> {
     for (;;) {
-      const entry = await this.#kv.get<IssuedCertificate>([CERT, serialNumber]);
+      const entry = await this.#kv.get<StoredCertificate>([CERT, serialNumber]);
       if (entry.value === null) return;
       const updated = { ...entry.value, renewalRequestedAt: at };
       if ((await this.#kv.atomic().check(entry).set(entry.key, updated).commit()).ok) return;
@@ -105,13 +146,36 @@ export class KvPkiStore implements PkiStore {
 
   /** Records in the order of `serials`; getMany reads at most 10 keys at a time. */
   async #getMany(serials: string[]): Promise<IssuedCertificate[]> {
-    const out: IssuedCertificate[] = [];
+    const out: StoredCertificate[] = [];
     for (let i = 0; i < serials.length; i += 10) {
-      const entries = await this.#kv.getMany<IssuedCertificate[]>(
+      const entries = await this.#kv.getMany<StoredCertificate[]>(
         serials.slice(i, i + 10).map((s) => [CERT, s]),
       );
-      for (const e of entries) if (e.value !== null) out.push(e.value);
+      for (const e of entries) if (e.value !== null) out.push(stored(e.value));
     }
-    return out;
+    return await this.#withCurrent(out);
   }
+
+  /** The records with `current` from their stations' pointers (one read per 10 stations). */
+  async #withCurrent(records: StoredCertificate[]): Promise<IssuedCertificate[]> {
+    const stations = [...new Set(records.map((c) => c.chargePointId))];
+    const currentOf = new Map<string, string | null>();
+    for (let i = 0; i < stations.length; i += 10) {
+      const ids = stations.slice(i, i + 10);
+      const pointers = await this.#kv.getMany<string[]>(ids.map((id) => [CURRENT, id]));
+      ids.forEach((id, n) => currentOf.set(id, pointers[n]?.value ?? null));
+    }
+    return records.map((c) => ({ ...c, current: currentOf.get(c.chargePointId) === c.serialNumber }));
+  }
+}
+
+/** A record as read: one written before deliveries were recorded gets `unknown`. */
+function stored(value: StoredCertificate): StoredCertificate {
+  if (value.delivery !== undefined) return value;
+  return { ...value, delivery: "unknown", deliveredAt: null, deliveryDetail: null };
+}
+
+/** Whether `a` was issued before `b` (issuedAt, then serial: ISO times of one format compare as text). */
+function issuedBefore(a: SignedCertificate, b: SignedCertificate): boolean {
+  return a.issuedAt < b.issuedAt || (a.issuedAt === b.issuedAt && a.serialNumber < b.serialNumber);
 }

@@ -1,9 +1,16 @@
 /**
- * The PkiStore on PostgreSQL (migration 009). A station's current certificate is its newest by issued_at;
- * the renewal scan picks each station's newest with `distinct on`.
+ * The PkiStore on PostgreSQL (migrations 009 and 030). A station's current certificate is the row marked
+ * `current` (a partial unique index keeps it to one per station); recording an accepted delivery moves the
+ * mark under a lock on the station's certificate rows, so two deliveries at once leave the newest current.
  */
-import type { Sql } from "postgres";
-import type { IssuedCertificate, StoredCa } from "../../model/certificates.ts";
+import type { Sql, TransactionSql } from "postgres";
+import type {
+  CertificateDelivery,
+  DeliveryOutcome,
+  IssuedCertificate,
+  SignedCertificate,
+  StoredCa,
+} from "../../model/certificates.ts";
 import type { PkiStore } from "../pki_store.ts";
 
 interface CertRow {
@@ -17,6 +24,10 @@ interface CertRow {
   certificate_pem: string;
   issued_at: Date;
   renewal_requested_at: Date | null;
+  delivery: CertificateDelivery;
+  delivered_at: Date | null;
+  delivery_detail: string | null;
+  current: boolean;
 }
 
 function toCertificate(r: CertRow): IssuedCertificate {
@@ -31,6 +42,10 @@ function toCertificate(r: CertRow): IssuedCertificate {
     certificatePem: r.certificate_pem,
     issuedAt: r.issued_at.toISOString(),
     renewalRequestedAt: r.renewal_requested_at?.toISOString() ?? null,
+    delivery: r.delivery,
+    deliveredAt: r.delivered_at?.toISOString() ?? null,
+    deliveryDetail: r.delivery_detail,
+    current: r.current,
   };
 }
 
@@ -60,12 +75,58 @@ export class PostgresPkiStore implements PkiStore {
     return (await this.getCa())!;
   }
 
-  async addIssuedCertificate(c: IssuedCertificate): Promise<void> {
-    await this.#sql`
+  async addIssuedCertificate(c: SignedCertificate): Promise<void> {
+    const inserted = await this.#sql`
       insert into issued_certificate (serial_number, charge_point_id, subject, key, not_before, not_after,
-        fingerprint_sha256, certificate_pem, issued_at, renewal_requested_at)
+        fingerprint_sha256, certificate_pem, issued_at, renewal_requested_at, delivery, current)
       values (${c.serialNumber}, ${c.chargePointId}, ${c.subject}, ${c.key}, ${c.notBefore}, ${c.notAfter},
-        ${c.fingerprintSha256}, ${c.certificatePem}, ${c.issuedAt}, ${c.renewalRequestedAt})`;
+        ${c.fingerprintSha256}, ${c.certificatePem}, ${c.issuedAt}, ${c.renewalRequestedAt}, 'pending', false)
+      on conflict (serial_number) do nothing`;
+    if (inserted.count === 0) {
+      throw new Error(`Cannot store certificate ${c.serialNumber}: that serial number is stored already`);
+    }
+  }
+
+  recordDelivery(
+    serialNumber: string,
+    outcome: DeliveryOutcome,
+    at: string,
+  ): Promise<IssuedCertificate | null> {
+    return this.#sql.begin(async (sql) => {
+      const [found] = await sql<{ charge_point_id: string }[]>`
+        select charge_point_id from issued_certificate where serial_number = ${serialNumber}`;
+      if (!found) return null;
+      // One delivery of a station's at a time: each statement after the lock sees the one before it.
+      await sql`
+        select 1 from issued_certificate where charge_point_id = ${found.charge_point_id}
+        order by serial_number for update`;
+      const [row] = await sql<
+        CertRow[]
+      >`select * from issued_certificate where serial_number = ${serialNumber}`;
+      if (row!.delivery !== "pending") return toCertificate(row!);
+      const current = outcome.delivery === "accepted" && await this.#newestAccepted(sql, row!);
+      if (current) {
+        await sql`
+          update issued_certificate set current = false
+          where charge_point_id = ${row!.charge_point_id} and current`;
+      }
+      const [updated] = await sql<CertRow[]>`
+        update issued_certificate
+        set delivery = ${outcome.delivery}, delivered_at = ${at}, delivery_detail = ${outcome.detail},
+          current = ${current}
+        where serial_number = ${serialNumber}
+        returning *`;
+      return toCertificate(updated!);
+    });
+  }
+
+  /** Whether `row` was issued after its station's current certificate (or it has none). */
+  async #newestAccepted(sql: TransactionSql, row: CertRow): Promise<boolean> {
+    const [newer] = await sql`
+      select 1 from issued_certificate
+      where charge_point_id = ${row.charge_point_id} and current
+        and (issued_at, serial_number) > (${row.issued_at}, ${row.serial_number})`;
+    return newer === undefined;
   }
 
   async getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null> {
@@ -92,11 +153,8 @@ export class PostgresPkiStore implements PkiStore {
     limit: number;
   }): Promise<IssuedCertificate[]> {
     const rows = await this.#sql<CertRow[]>`
-      select * from (
-        select distinct on (charge_point_id) * from issued_certificate
-        order by charge_point_id, issued_at desc, serial_number desc
-      ) current
-      where not_after < ${query.notAfterBefore}
+      select * from issued_certificate
+      where current and not_after < ${query.notAfterBefore}
         and (renewal_requested_at is null or renewal_requested_at < ${query.requestedBefore})
       order by not_after, serial_number
       limit ${query.limit}`;

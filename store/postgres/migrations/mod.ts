@@ -33,6 +33,7 @@ import { up as chargePointsRegistrationHeld } from "./026_charge_points_registra
 import { up as transactionsHighestReading } from "./027_transactions_highest_reading.ts";
 import { up as stationSecurityPendingKey } from "./028_station_security_pending_key.ts";
 import { up as uploadSlotClaimedAt } from "./029_upload_slot_claimed_at.ts";
+import { up as issuedCertificateDelivery } from "./030_issued_certificate_delivery.ts";
 
 export type Migration =
   & {
@@ -80,4 +81,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 27, name: "transactions_highest_reading", up: transactionsHighestReading },
   { version: 28, name: "station_security_pending_key", up: stationSecurityPendingKey },
   { version: 29, name: "upload_slot_claimed_at", up: uploadSlotClaimedAt },
+  { version: 30, name: "issued_certificate_delivery", up: issuedCertificateDelivery },
 ];
