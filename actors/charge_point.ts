@@ -23,6 +23,7 @@ import {
   withoutDetails,
 } from "../model/charge_point.ts";
 import { type CommitResult, isEmpty, type StationChanges } from "../model/changes.ts";
+import type { SecurityProfile } from "../store/station_security.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import { hasAction, wireErrorCode } from "../protocol/ocppj/dialect.ts";
 import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
@@ -229,6 +230,8 @@ export class ChargePointActor {
     private readonly deps: ActorDeps,
     private readonly hooks: ActorHooks,
     readonly dialect: ActorDialect,
+    /** How this connection was authenticated (see HandlerContext.securityProfile); 0: not at all. */
+    readonly securityProfile: SecurityProfile = 0,
   ) {
     this.connectedAt = deps.now();
     this.log = deps.logger.with({ chargePointId: id });
@@ -634,6 +637,7 @@ export class ChargePointActor {
       const { settings, store, vendors, csr, dataTransfers } = this.deps;
       const ctx: HandlerContext = {
         chargePointId: this.id,
+        securityProfile: this.securityProfile,
         now: receivedAt,
         settings,
         lookups: store.decisionLookups ?? store,

@@ -22,6 +22,7 @@ import { NotConnectedError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import type { RemoteStations, StationConnection } from "./remote_stations.ts";
+import type { SecurityProfile } from "../store/station_security.ts";
 
 export interface RegistryOptions {
   /** How often pending calls are checked for timeouts. */
@@ -63,24 +64,34 @@ export class Registry {
   }
 
   /**
-   * Spawns the actor of a freshly opened socket, speaking `dialect` (what the station's subprotocol chose). A
-   * second connection with the same id REPLACES the first: the old socket is closed with 4000, and the new
-   * actor loads its snapshot only after the old one stopped.
+   * Spawns the actor of a freshly opened socket, speaking `dialect` (what the station's subprotocol chose), let
+   * in at `securityProfile` (what the station gate checked; 0: no authentication). A second connection with
+   * the same id REPLACES the first: the old socket is closed with 4000, and the new actor loads its snapshot
+   * only after the old one stopped.
    */
   spawn(
     id: string,
     socket: StationSocket,
     remoteAddress: string,
     dialect: ActorDialect = OCPP16_ACTOR,
+    securityProfile: SecurityProfile = 0,
   ): ChargePointActor {
     const previous = this.#actors.get(id);
-    const actor = new ChargePointActor(id, remoteAddress, socket, this.deps, {
-      // A late close of a replaced actor must never evict its successor.
-      onStopped: (stopped) => {
-        if (this.#actors.get(id) === stopped) this.#actors.delete(id);
-        this.#remote?.closed(id, stopped.connectedAt.toISOString());
+    const actor = new ChargePointActor(
+      id,
+      remoteAddress,
+      socket,
+      this.deps,
+      {
+        // A late close of a replaced actor must never evict its successor.
+        onStopped: (stopped) => {
+          if (this.#actors.get(id) === stopped) this.#actors.delete(id);
+          this.#remote?.closed(id, stopped.connectedAt.toISOString());
+        },
       },
-    }, dialect);
+      dialect,
+      securityProfile,
+    );
     this.#actors.set(id, actor);
     if (previous) {
       previous.log.info("connection replaced", { remoteAddress: previous.remoteAddress, by: remoteAddress });

@@ -17,6 +17,7 @@ import { MessageRate, type MessageRateOptions } from "../security/message_rate.t
 import { callMessageId } from "../protocol/ocppj/frames.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 import type { StationGate } from "../security/station_gate.ts";
+import type { SecurityProfile } from "../store/station_security.ts";
 import type { RefusalThrottle } from "../security/refusal_throttle.ts";
 import type { ShutOut } from "../security/shut_out.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
@@ -142,6 +143,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     if (!release) {
       return refuse(503, `Connection limit of ${options.maxConnections} reached`, { "retry-after": "30" });
     }
+    let profile: SecurityProfile = 0;
     if (options.gate) {
       let verdict;
       try {
@@ -155,6 +157,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
         release();
         return refuse(verdict.status, verdict.reason, verdict.headers, verdict.told);
       }
+      profile = verdict.profile;
     }
     // After the security check: only a station that proved who it is learns that it is decommissioned.
     // Read only for an id known to be decommissioned: nothing on a boot burst's path.
@@ -185,7 +188,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     const { socket, response } = upgraded;
     socket.addEventListener("close", release);
     // A station that offered no subprotocol (when allowed) speaks OCPP 1.6.
-    attachStation(socket, id, remoteAddress, agreed ?? OCPP16_ACTOR, options);
+    attachStation(socket, id, remoteAddress, agreed ?? OCPP16_ACTOR, profile, options);
     options.metrics?.handshake(101);
     return response;
   };
@@ -201,6 +204,7 @@ function attachStation(
   id: string,
   remoteAddress: string,
   dialect: ActorDialect,
+  profile: SecurityProfile,
   options: OcppRouteOptions,
 ): void {
   const { registry } = options;
@@ -208,7 +212,7 @@ function attachStation(
     ? new MessageRate(options.messageRate)
     : null;
   socket.onopen = () => {
-    const actor = registry.spawn(id, socket, remoteAddress, dialect);
+    const actor = registry.spawn(id, socket, remoteAddress, dialect, profile);
     /** A frame waiting for its token, from a station that waited for its answers; at most one. */
     let held: { text: string; timer: ReturnType<typeof setTimeout> } | null = null;
     const release = () => {

@@ -15,17 +15,23 @@
  *   are history too;
  * - renewal: a certificate within PKI_RENEW_BEFORE_DAYS of expiry gets ExtendedTriggerMessage
  *   SignChargePointCertificate, and the station's new CSR gets a new certificate.
+ *
+ * The stations authenticate (profile 1, Basic auth): only an authenticated connection gets a certificate, and
+ * one that did not (profile 0) is refused it.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { x509 } from "../pki/x509.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { makeCa, makeCsr, opensslVerify } from "./helpers/openssl.ts";
+import { attempt } from "./helpers/secure_station.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { readEvents } from "./helpers/sse.ts";
-import { closeStation, type Station } from "./helpers/station.ts";
+import { closeStation, openRaw, rawAnswer, type Station } from "./helpers/station.ts";
 
 type Json = Record<string, unknown>;
+
+const KEY = "security-extension-key-0001";
 
 async function withStation(
   id: string,
@@ -37,7 +43,12 @@ async function withStation(
   const server = await startApiServer(env, options);
   let station: Station | null = null;
   try {
-    station = await connectSecurityStation(server.wsUrl, id);
+    const set = await server.json(`/api/v1/station-security/${id}`, {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: KEY },
+    });
+    assertEquals(set.status, 200, JSON.stringify(set.body));
+    station = await connectSecurityStation(server.wsUrl, id, { password: KEY });
     await fn({ server, station, dir });
   } finally {
     if (station) await closeStation(station);
@@ -82,7 +93,9 @@ Deno.test("SecurityEventNotification is stored and listed; critical events are h
     assertEquals(critical.data.critical, true);
 
     const mine = await server.json("/api/v1/security-events?chargePointId=CP-SEC-1", { as: "operator" });
-    const kinds = mine.body.items.map((e: Json) => [e.kind, e.reason]);
+    // The station's own events (its security settings' change, made by withStation, is one too).
+    const kinds = mine.body.items.filter((e: Json) => String(e.kind).startsWith("station_event"))
+      .map((e: Json) => [e.kind, e.reason]);
     assertEquals(kinds, [
       ["station_event_critical", "TamperDetectionActivated (station time 2024-05-01T10:00:00.000Z)"],
       ["station_event", "InvalidMessages: bad TLS (station time 2024-05-01T10:00:00.000Z)"],
@@ -145,6 +158,57 @@ Deno.test("attack: a CSR for another station's id is Rejected, nothing is signed
     ]);
   });
 });
+
+Deno.test("attack: a connection that did not authenticate (profile 0) is refused a certificate, with a security event", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms_secext_e2e_" });
+  const server = await startApiServer();
+  // Anyone can claim an id at profile 0 (the default): no key, no client certificate.
+  const impostor = await openRaw(`${server.wsUrl}/CP-SEC-OPEN`);
+  try {
+    const boot = await rawAnswer(impostor, "BootNotification", {
+      chargePointVendor: "X",
+      chargePointModel: "Y",
+    });
+    assertEquals(boot.status, "Accepted");
+    const { csr } = await makeCsr(dir, "/CN=CP-SEC-OPEN");
+    assertEquals(await rawAnswer(impostor, "SignCertificate", { csr }), { status: "Rejected" });
+    // No CertificateSigned follows, nothing is signed.
+    await assertRejectsWithin(impostor.next(500));
+    assertEquals((await server.json("/api/v1/pki/certificates", { as: "viewer" })).body.items, []);
+    const events = await server.json("/api/v1/security-events?kind=csr_rejected", { as: "operator" });
+    assertEquals(events.body.items.map((e: Json) => [e.chargePointId, e.reason]), [[
+      "CP-SEC-OPEN",
+      "SignCertificate refused: the connection is not authenticated (security profile 0: no AuthorizationKey, " +
+      "no client certificate); set security profile 1 or higher for this station to issue it a certificate",
+    ]]);
+    // Once the operator gives the station a key (profile 1), only who holds it gets in, and gets a certificate.
+    const set = await server.json("/api/v1/station-security/CP-SEC-OPEN", {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: KEY },
+    });
+    assertEquals(set.status, 200);
+    const keyless = await attempt(`${server.wsUrl}/CP-SEC-OPEN`);
+    assertEquals(keyless.open ? 101 : keyless.status, 401);
+    const station = await connectSecurityStation(server.wsUrl, "CP-SEC-OPEN", { password: KEY });
+    try {
+      const signed = nextCall(station, "CertificateSigned", { status: "Accepted" });
+      assertEquals(await station.call("SignCertificate", { csr }), { status: "Accepted" });
+      await signed;
+    } finally {
+      await closeStation(station);
+    }
+  } finally {
+    await impostor.close();
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** `next` that must time out: nothing more was sent. */
+async function assertRejectsWithin(next: Promise<unknown>): Promise<void> {
+  const got = await next.then((frame) => frame, () => null);
+  assertEquals(got, null, `unexpected frame ${JSON.stringify(got)}`);
+}
 
 Deno.test("a flood of SignCertificate gets one certificate: the others are Rejected until PKI_MIN_REISSUE_S", async () => {
   await withStation("CP-SEC-FLOOD", async ({ server, station, dir }) => {

@@ -36,12 +36,24 @@ Deno.test({
   async fn() {
     const tls = await makePki(); // nginx's own server certificate
     const dir = await Deno.makeTempDir({ prefix: "csms_p3_" });
-    const server = await startTestServer({ TRUSTED_PROXIES: "127.0.0.1" });
+    // Renewed seconds after the first: no wait between certificates here.
+    const server = await startTestServer({ TRUSTED_PROXIES: "127.0.0.1", PKI_MIN_REISSUE_S: "0" });
     const port = await freePort();
     let nginx: Awaited<ReturnType<typeof startNginx>> | null = null;
     try {
-      // Enrol over plain ws (profile 0 by default), as a station would at commissioning.
-      const enrolling = await connectSecurityStation(server.wsUrl, "CP-P3");
+      // Enrol at profile 1 (Basic auth: an unauthenticated connection gets no certificate), as a station would
+      // at commissioning, before it is moved to profile 3.
+      const enrolKey = "commissioning-key-0001";
+      await server.security.store.put({
+        chargePointId: "CP-P3",
+        securityProfile: 1,
+        authorizationKeyHash: await hashAuthorizationKey(enrolKey),
+        allowedIps: [],
+        updatedBy: "test",
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+      });
+      const enrolling = await connectSecurityStation(server.wsUrl, "CP-P3", { password: enrolKey });
       const issued = await enrol(enrolling, dir, "CP-P3");
       await closeStation(enrolling);
 
@@ -74,6 +86,9 @@ Deno.test({
       });
       try {
         assertEquals(typeof (await station.call("Heartbeat", {})).currentTime, "string");
+        // Authenticated by its certificate, it renews it as a station does before expiry.
+        const renewed = await enrol(station, dir, "CP-P3");
+        assert(renewed.cert !== issued.cert);
       } finally {
         await closeStation(station);
       }

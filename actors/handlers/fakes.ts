@@ -48,6 +48,7 @@ export function charging(transactionId: number): ChargePointRecord {
 export function context(fields: Partial<HandlerContext> = {}): HandlerContext {
   return {
     chargePointId: "CP-1",
+    securityProfile: 0,
     now: NOW,
     settings: SETTINGS,
     lookups: fakeLookups(),

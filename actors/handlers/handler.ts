@@ -11,6 +11,7 @@ import type { LiveRecord, StationDetails } from "../../model/charge_point.ts";
 import type { StationChanges } from "../../model/changes.ts";
 import type { Lookups } from "../../model/lookups.ts";
 import type { SecurityEventKind } from "../../store/security_events.ts";
+import type { SecurityProfile } from "../../store/station_security.ts";
 import type { CpToCsAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 import type { ActorSettings } from "../deps.ts";
 import type { StationEvent } from "../events.ts";
@@ -18,6 +19,11 @@ import type { DataTransferDesk, VendorTable } from "./data_transfer.ts";
 
 export interface HandlerContext {
   readonly chargePointId: string;
+  /**
+   * The security profile the station gate let this connection in at: 0 no authentication at all (anyone may
+   * claim the id), 1-2 HTTP Basic with the station's AuthorizationKey, 3 a client certificate for the id.
+   */
+  readonly securityProfile: SecurityProfile;
   /** When the CALL was received: the handler's only clock. */
   readonly now: Date;
   readonly settings: ActorSettings;

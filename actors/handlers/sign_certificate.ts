@@ -4,6 +4,13 @@
  * size); a good one is answered Accepted and signed after the answer, the certificate following in
  * CertificateSigned; a bad one, or a 2.0.1 request for a V2G certificate, is answered Rejected and logged as a
  * `csr_rejected` security event.
+ *
+ * Only a connection that authenticated gets a certificate: HTTP Basic with the station's AuthorizationKey
+ * (profiles 1, 2) or a client certificate (profile 3). The whitepaper defines no profile without it (its
+ * "Security profiles" are 1-3, each authenticating the Charge Point); our profile 0 (deliberately outside the
+ * whitepaper) lets in anyone who claims the id, and the client certificate we would sign for them opens
+ * profile 3 to them. Profiles 1 and 2 keep SignCertificate: that is how a station gets its first certificate
+ * before it is moved to profile 3 ("Upgrade Charge Point Security Profile").
  */
 import type { StationDetails } from "../../model/charge_point.ts";
 import type { Handler } from "./handler.ts";
@@ -14,6 +21,12 @@ export const signCertificate: Handler<"SignCertificate"> = async (_state, reques
     securityEvents: [{ kind: "csr_rejected" as const, reason: `SignCertificate refused: ${reason}` }],
   });
   if (!ctx.csr) return refuse("this Central System has no certificate authority");
+  if (ctx.securityProfile === 0) {
+    return refuse(
+      "the connection is not authenticated (security profile 0: no AuthorizationKey, no client certificate); " +
+        "set security profile 1 or higher for this station to issue it a certificate",
+    );
+  }
   // OCPP 2.0.1 names the use: our CA issues the station's client certificate, never an ISO 15118 one, and a
   // CertificateSigned without a type would make the station use it for both.
   if ((request as { certificateType?: string }).certificateType === "V2GCertificate") {
