@@ -122,7 +122,7 @@ function Certificates(props: { certificates: IssuedCertificate[] }) {
     <>
       <h3>Certificates issued</h3>
       {props.certificates.length > 0 && (
-        <p data-current-certificate={current?.serialNumber ?? ""}>
+        <p data-current-certificate={current?.serialNumber ?? "none"}>
           {current
             ? (
               <>

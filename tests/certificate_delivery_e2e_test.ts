@@ -3,7 +3,8 @@
  * extension's official schemas, Basic auth at profile 1) sends SignCertificate with an `openssl` CSR and answers
  * the CertificateSigned that follows Accepted, Rejected, or not at all (or is gone before it comes). Every
  * certificate is kept and listed with its delivery; only the accepted one is `current` (the API, the station
- * page) and renewed; a rejected or undelivered one is a security event.
+ * page) and renewed; a rejected or undelivered one is a security event. One signed just before a crash (no
+ * outcome ever recorded) stays pending: listed as such, nobody's, never renewed.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
@@ -11,6 +12,9 @@ import { makeCsr } from "./helpers/openssl.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, type Station } from "./helpers/station.ts";
+import { StationPki } from "../pki/station_pki.ts";
+import { openKvHandle } from "../store/kv/handle.ts";
+import { kvSecurityExtension } from "../store/kv/security_extension.ts";
 
 type Json = Record<string, unknown>;
 
@@ -144,4 +148,44 @@ Deno.test("renewal counts only a certificate the station installed", async () =>
     { PKI_CERT_VALIDITY_DAYS: "1", PKI_RENEW_BEFORE_DAYS: "2" },
     { renewalIntervalMs: 200 },
   );
+});
+
+Deno.test("a certificate signed just before a crash stays pending: listed as such, nobody's, never renewed", async () => {
+  const kv = await openKvHandle(":memory:");
+  const stores = kvSecurityExtension(kv);
+  const dir = await Deno.makeTempDir({ prefix: "csms_cert_crash_" });
+  try {
+    // The process that signed it died before CertificateSigned was answered: the record is all that is left.
+    const before = await StationPki.open({
+      store: stores.pki,
+      now: () => new Date(),
+      settings: { certificateValidityDays: 1 },
+    });
+    const signed = await before.signCertificate("CP-DLV-4", (await makeCsr(dir, "/CN=CP-DLV-4")).csr);
+    assert(signed.ok);
+    await withStation(
+      "CP-DLV-4",
+      async ({ server, station }) => {
+        let triggers = 0;
+        station.handle("ExtendedTriggerMessage", () => (triggers++, { status: "Rejected" }));
+        const [listed] = await certificates(server, "CP-DLV-4");
+        assertEquals(
+          [listed?.serialNumber, listed?.delivery, listed?.current],
+          [signed.certificate.serialNumber, "pending", false],
+        );
+        // Valid 1 day, renewed 2 days before expiry: due at once, if it counted.
+        await new Promise((r) => setTimeout(r, 1000)); // five scans
+        assertEquals(triggers, 0, "a pending certificate is not renewed");
+        const cookie = await server.login("root", "root-password-1");
+        const page = await (await fetch(`${server.url}/stations/CP-DLV-4`, { headers: { cookie } })).text();
+        assertStringIncludes(page, 'data-current-certificate="none"');
+        assertStringIncludes(page, "Pending delivery");
+      },
+      { PKI_RENEW_BEFORE_DAYS: "2" },
+      { securityExtension: stores, renewalIntervalMs: 200 },
+    );
+  } finally {
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
