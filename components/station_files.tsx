@@ -25,7 +25,8 @@ export function StationFiles(
     history: FileStatus[];
     /** Null without the Security extension. */
     uploads: UploadedFile[] | null;
-    certificates: IssuedCertificate[] | null;
+    /** The newest certificates, and the current one (listed among them or not). */
+    certificates: { items: IssuedCertificate[]; current: IssuedCertificate | null } | null;
     canDownload: boolean;
   },
 ) {
@@ -60,7 +61,7 @@ export function StationFiles(
           </table>
         )}
       {props.uploads && <Uploads uploads={props.uploads} canDownload={props.canDownload} />}
-      {props.certificates && <Certificates certificates={props.certificates} />}
+      {props.certificates && <Certificates {...props.certificates} />}
     </section>
   );
 }
@@ -116,12 +117,12 @@ const DELIVERY: Record<IssuedCertificate["delivery"], { label: string; tone: str
   unknown: { label: "Outcome not recorded", tone: "off" },
 };
 
-function Certificates(props: { certificates: IssuedCertificate[] }) {
-  const current = props.certificates.find((c) => c.current);
+function Certificates(props: { items: IssuedCertificate[]; current: IssuedCertificate | null }) {
+  const { items, current } = props;
   return (
     <>
       <h3>Certificates issued</h3>
-      {props.certificates.length > 0 && (
+      {items.length > 0 && (
         <p data-current-certificate={current?.serialNumber ?? "none"}>
           {current
             ? (
@@ -130,10 +131,10 @@ function Certificates(props: { certificates: IssuedCertificate[] }) {
                 {formatTime(current.notAfter)}.
               </>
             )
-            : "No current certificate: the station accepted none of these."}
+            : "No current certificate: the station installed none of ours."}
         </p>
       )}
-      {props.certificates.length === 0
+      {items.length === 0
         ? <p class="muted">None yet.</p>
         : (
           <table class="table" aria-label="Certificates issued">
@@ -147,7 +148,7 @@ function Certificates(props: { certificates: IssuedCertificate[] }) {
               </tr>
             </thead>
             <tbody>
-              {props.certificates.map((c) => (
+              {items.map((c) => (
                 <tr key={c.serialNumber} data-delivery={c.delivery} data-current={String(c.current)}>
                   <td data-label="Issued">{formatTime(c.issuedAt)}</td>
                   <td data-label="Serial" class="mono">{c.serialNumber}</td>

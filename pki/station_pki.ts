@@ -200,6 +200,11 @@ export class StationPki {
     return this.store.markRenewalRequested(serialNumber, this.now().toISOString());
   }
 
+  /** The certificate `chargePointId` installed last (see IssuedCertificate.current), or null. */
+  currentCertificate(chargePointId: string): Promise<IssuedCertificate | null> {
+    return this.store.getCurrentCertificate(chargePointId);
+  }
+
   listCertificates(query: { chargePointId?: string; limit: number }): Promise<IssuedCertificate[]> {
     return this.store.listIssuedCertificates(query);
   }

@@ -33,6 +33,8 @@ export interface PkiStore {
     at: string,
   ): Promise<IssuedCertificate | null>;
   getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null>;
+  /** The station's current certificate (the newest it accepted), or null. */
+  getCurrentCertificate(chargePointId: string): Promise<IssuedCertificate | null>;
   /** Newest first (by issuedAt), at most `limit`, one station's when `chargePointId` is given. */
   listIssuedCertificates(query: { chargePointId?: string; limit: number }): Promise<IssuedCertificate[]>;
   /**

@@ -80,6 +80,12 @@ Deno.test("a certificate the station rejects is kept and shown as rejected; the 
       ["accepted", true, null],
     ]);
     const [rejected, installed] = await certificates(server, "CP-DLV-1");
+    // The API names the station's certificate apart, also when a page does not reach it.
+    const page1 = await server.json("/api/v1/pki/certificates?chargePointId=CP-DLV-1&limit=1", {
+      as: "viewer",
+    });
+    assertEquals(page1.body.items.map((c: Json) => c.serialNumber), [rejected!.serialNumber]);
+    assertEquals(page1.body.current.serialNumber, installed!.serialNumber);
     const events = await eventually(async () => {
       const events = await securityEvents(server, "CP-DLV-1");
       return events.some(([kind]) => kind === "certificate_signed_rejected") ? events : null;
@@ -173,6 +179,10 @@ Deno.test("a certificate signed just before a crash stays pending: listed as suc
           [listed?.serialNumber, listed?.delivery, listed?.current],
           [signed.certificate.serialNumber, "pending", false],
         );
+        const listed1 = await server.json("/api/v1/pki/certificates?chargePointId=CP-DLV-4", {
+          as: "viewer",
+        });
+        assertEquals(listed1.body.current, null);
         // Valid 1 day, renewed 2 days before expiry: due at once, if it counted.
         await new Promise((r) => setTimeout(r, 1000)); // five scans
         assertEquals(triggers, 0, "a pending certificate is not renewed");

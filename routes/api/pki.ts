@@ -4,7 +4,8 @@
  * - `GET /api/v1/pki/ca`            the CA certificate (and its issuers), PEM; anonymous: it is public, and
  *                                   nginx (`ssl_client_certificate`) and provisioning scripts need it
  * - `GET /api/v1/pki/certificates`  certificates issued to stations, newest first, with what became of their
- *                                   delivery; `current` marks the one each station installed (viewers)
+ *                                   delivery; `current` marks the one each station installed, and with
+ *                                   `chargePointId` that one comes apart too, on whatever page (viewers)
  */
 import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
@@ -65,14 +66,26 @@ export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExten
     access: "viewer",
     query: z.object({ chargePointId: z.string().min(1).max(48).optional(), limit: limit(100, 1000) }),
     responses: {
-      200: { description: "Certificates", schema: z.object({ items: z.array(IssuedCertificateView) }) },
+      200: {
+        description: "Certificates",
+        schema: z.object({
+          items: z.array(IssuedCertificateView),
+          current: IssuedCertificateView.nullable().optional().describe(
+            "With chargePointId: the station's current certificate (null: none), listed or not",
+          ),
+        }),
+      },
       400: { description: "Invalid request", schema: ErrorSchema },
     },
   }, async (c, { query }) => {
-    const items = await pki.listCertificates({
-      limit: query.limit,
-      ...(query.chargePointId !== undefined ? { chargePointId: query.chargePointId } : {}),
-    });
-    return c.json({ items });
+    const { chargePointId } = query;
+    if (chargePointId === undefined) {
+      return c.json({ items: await pki.listCertificates({ limit: query.limit }) });
+    }
+    const [items, current] = await Promise.all([
+      pki.listCertificates({ limit: query.limit, chargePointId }),
+      pki.currentCertificate(chargePointId),
+    ]);
+    return c.json({ items, current });
   });
 }

@@ -62,7 +62,9 @@ export async function stationPage(api: PageApi, id: string) {
       : Promise.resolve(null),
     // Null when the server runs without the Security extension.
     api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
-    api.find<{ items: IssuedCertificate[] }>(`/api/v1/pki/certificates?${forStation}`),
+    api.find<{ items: IssuedCertificate[]; current: IssuedCertificate | null }>(
+      `/api/v1/pki/certificates?${forStation}`,
+    ),
     api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
   ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
@@ -155,7 +157,7 @@ export async function stationPage(api: PageApi, id: string) {
         <StationFiles
           history={files.items}
           uploads={uploads?.items ?? null}
-          certificates={certificates?.items ?? null}
+          certificates={certificates ? { items: certificates.items, current: certificates.current } : null}
           canDownload={canCommand}
         />
         <section class="card" aria-labelledby="recent-tx-title">

@@ -133,6 +133,7 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
         limit: 10,
       });
     assertEquals(await due(), []);
+    assertEquals(await store.getCurrentCertificate("CP-1"), null);
     const at = "2024-05-01T10:00:05.000Z";
     const accepted = delivered(c, "accepted", at, { current: true });
     assertEquals(
@@ -140,6 +141,8 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
       accepted,
     );
     assertEquals(await store.getIssuedCertificate(c.serialNumber), accepted);
+    assertEquals(await store.getCurrentCertificate("CP-1"), accepted);
+    assertEquals(await store.getCurrentCertificate("CP-2"), null);
     assertEquals(await store.listIssuedCertificates({ chargePointId: "CP-1", limit: 10 }), [accepted]);
     assertEquals(await due(), [accepted]);
   });
@@ -214,6 +217,7 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     );
     assertEquals([late?.delivery, late?.current], ["accepted", false]);
     assertEquals((await store.getIssuedCertificate(newer.serialNumber))?.current, true);
+    assertEquals((await store.getCurrentCertificate("CP-1"))?.serialNumber, newer.serialNumber);
   });
 
   test("deliveries accepted at once leave exactly one current certificate, the newest", async (store) => {

@@ -99,6 +99,11 @@ export class KvPkiStore implements PkiStore {
     return found ?? null;
   }
 
+  async getCurrentCertificate(chargePointId: string): Promise<IssuedCertificate | null> {
+    const pointer = await this.#kv.get<string>([CURRENT, chargePointId]);
+    return pointer.value === null ? null : await this.getIssuedCertificate(pointer.value);
+  }
+
   async listIssuedCertificates(
     query: { chargePointId?: string; limit: number },
   ): Promise<IssuedCertificate[]> {

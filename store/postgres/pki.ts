@@ -135,6 +135,12 @@ export class PostgresPkiStore implements PkiStore {
     return row ? toCertificate(row) : null;
   }
 
+  async getCurrentCertificate(chargePointId: string): Promise<IssuedCertificate | null> {
+    const [row] = await this.#sql<CertRow[]>`
+      select * from issued_certificate where charge_point_id = ${chargePointId} and current`;
+    return row ? toCertificate(row) : null;
+  }
+
   async listIssuedCertificates(
     query: { chargePointId?: string; limit: number },
   ): Promise<IssuedCertificate[]> {
