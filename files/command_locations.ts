@@ -97,6 +97,25 @@ export async function expandLocations(
   return { ok: true, payload };
 }
 
+/**
+ * True when `payload` holds a placeholder that `expandLocations` would turn into a URL (minting an upload slot
+ * or a download link): the caller may refuse first, e.g. a station that is not connected.
+ */
+export function hasLocationPlaceholder(action: string, payload: unknown): boolean {
+  if (!isObject(payload)) return false;
+  switch (action) {
+    case "GetDiagnostics":
+      return payload["location"] === UPLOAD_PLACEHOLDER;
+    case "GetLog":
+      return isObject(payload["log"]) && payload["log"]["remoteLocation"] === UPLOAD_PLACEHOLDER;
+    case "UpdateFirmware":
+      return firmwareId(payload["location"]) !== null;
+    case "SignedUpdateFirmware":
+      return isObject(payload["firmware"]) && firmwareId(payload["firmware"]["location"]) !== null;
+  }
+  return false;
+}
+
 function base(ctx: LocationContext) {
   return { chargePointId: ctx.chargePointId, createdBy: ctx.createdBy, baseUrl: ctx.baseUrl };
 }

@@ -28,11 +28,21 @@ async function withServer(
   }
 }
 
+/** Pre-registers the station (URLs are minted only for stations the Central System knows). */
+async function register(server: ApiTestServer, chargePointId: string) {
+  const put = await server.json(`/api/v1/charge-points/${encodeURIComponent(chargePointId)}`, {
+    method: "PUT",
+    body: { registrationStatus: "Accepted" },
+  });
+  assert(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+}
+
 async function mint(
   server: ApiTestServer,
   chargePointId: string,
   body: unknown = { kind: "log", requestId: 3, logType: "SecurityLog" },
 ) {
+  await register(server, chargePointId);
   const res = await server.json(`/api/v1/charge-points/${encodeURIComponent(chargePointId)}/upload-urls`, {
     method: "POST",
     as: "operator",
@@ -194,6 +204,7 @@ Deno.test("firmware: an admin uploads a signed image, a station downloads it at 
       assertEquals(fw.size, 20_000);
       assertEquals(fw.signingCertificatePem, signer.certPem.trim());
 
+      await register(server, "CP-F");
       const linked = await server.json(`/api/v1/firmware/${fw.id}/links`, {
         method: "POST",
         as: "operator",
@@ -310,7 +321,11 @@ function heldBody(first: Uint8Array, rest: Uint8Array) {
 /** The server with its upload records in `kv` (so a test can see when a slot is being uploaded to). */
 async function withServerOnKv(
   env: Record<string, string>,
-  fn: (server: ApiTestServer, slotState: (url: string) => Promise<string | undefined>) => Promise<void>,
+  fn: (
+    server: ApiTestServer,
+    slotState: (url: string) => Promise<string | undefined>,
+    kv: Deno.Kv,
+  ) => Promise<void>,
 ) {
   const kv = await openKvHandle(":memory:");
   const server = await startApiServer({ UPLOAD_MAX_BYTES: "4096", ...env }, {
@@ -320,7 +335,7 @@ async function withServerOnKv(
     (await kv.get<{ state: string }>(["upload_slot", await hashUrlToken(url.split("/").pop()!)])).value
       ?.state;
   try {
-    await fn(server, slotState);
+    await fn(server, slotState, kv);
   } finally {
     await server.close();
     kv.close();
@@ -369,5 +384,65 @@ Deno.test("an upload that stalls past UPLOAD_IDLE_TIMEOUT_S is cut off (408) and
     assert([408, 0].includes(await stalled), "the staller is told 408 or hung up on");
     const download = await server.api(`/api/v1/uploads/${a.uploadId}/content`, { as: "operator" });
     assertEquals(await download.text(), "the real file");
+  });
+});
+
+Deno.test("no URL is minted for a station the Central System does not know, nor for one that cannot get the command", async () => {
+  await withServerOnKv({}, async (server, _slotState, kv) => {
+    const slots = async () => (await Array.fromAsync(kv.list({ prefix: ["upload_slot"] }))).length;
+    const typo = await server.json("/api/v1/charge-points/CP-TYPO/upload-urls", {
+      method: "POST",
+      as: "operator",
+      body: { kind: "diagnostics" },
+    });
+    assertEquals([typo.status, typo.body.error], [404, "not_found"], JSON.stringify(typo.body));
+    assertMatch(typo.body.message, /"CP-TYPO" is unknown/);
+
+    // Known but offline: the command is refused as not connected before any URL is minted.
+    await register(server, "CP-OFF");
+    const command = await server.json("/api/v1/charge-points/CP-OFF/GetDiagnostics", {
+      method: "POST",
+      as: "operator",
+      body: { location: "csms:upload" },
+    });
+    assertEquals([command.status, command.body.error], [409, "not_connected"], JSON.stringify(command.body));
+    const unknownCommand = await server.json("/api/v1/charge-points/CP-TYPO/GetLog", {
+      method: "POST",
+      as: "operator",
+      body: { logType: "SecurityLog", requestId: 1, log: { remoteLocation: "csms:upload" } },
+    });
+    assertEquals(unknownCommand.status, 409, JSON.stringify(unknownCommand.body));
+    assertEquals(await slots(), 0, "no slot was minted for any of them");
+
+    // A firmware link names its station in the body: the same rule, the field named.
+    const form = new FormData();
+    form.set("name", "Volt 1");
+    form.set("file", new File([randomBytes(10)], "volt.bin"));
+    const uploaded = await fetch(`${server.url}/api/v1/firmware`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.tokens.admin}` },
+      body: form,
+    });
+    assertEquals(uploaded.status, 201, await uploaded.clone().text());
+    const fw = await uploaded.json();
+    const link = await server.json(`/api/v1/firmware/${fw.id}/links`, {
+      method: "POST",
+      as: "operator",
+      body: { chargePointId: "CP-TYPO" },
+    });
+    assertEquals([link.status, link.body.details?.field], [404, "chargePointId"], JSON.stringify(link.body));
+
+    // A decommissioned station is refused when it connects: its URL would wait for nobody.
+    const out = await server.json("/api/v1/charge-points/CP-OFF", { method: "DELETE" });
+    assertEquals(out.status, 200, JSON.stringify(out.body));
+    const retired = await server.json("/api/v1/charge-points/CP-OFF/upload-urls", {
+      method: "POST",
+      as: "operator",
+      body: { kind: "diagnostics" },
+    });
+    assertEquals([retired.status, retired.body.error], [409, "conflict"], JSON.stringify(retired.body));
+    assertEquals(await slots(), 0);
+    assertEquals((await mint(server, "CP-ON")).url.includes("/files/upload/CP-ON/"), true);
+    assertEquals(await slots(), 1);
   });
 });

@@ -18,6 +18,11 @@ async function upload(
   id: string,
   bytes: Uint8Array<ArrayBuffer>,
 ) {
+  const put = await server.json(`/api/v1/charge-points/${id}`, {
+    method: "PUT",
+    body: { registrationStatus: "Accepted" },
+  });
+  assert(put.status === 200 || put.status === 201, JSON.stringify(put.body));
   const minted = await server.json(`/api/v1/charge-points/${id}/upload-urls`, {
     method: "POST",
     as: "operator",

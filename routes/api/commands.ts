@@ -27,7 +27,8 @@ import type { Energy } from "../../energy/mod.ts";
 import { commandProfileProblem } from "../../energy/charging_profile_rules.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Context } from "hono";
-import { expandLocations } from "../../files/command_locations.ts";
+import { expandLocations, hasLocationPlaceholder } from "../../files/command_locations.ts";
+import { NotConnectedError } from "../../actors/errors.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError } from "./command_errors.ts";
 import { type PendingKeyFate, pendingKeyFate } from "./pending_key_fate.ts";
@@ -247,6 +248,10 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       );
     }
     if (extension && is16) {
+      // A URL minted for a command that cannot go out would never be used (nor one for an unknown id).
+      if (hasLocationPlaceholder(action, payload) && !registry.isConnected(params.id)) {
+        throw commandApiError(new NotConnectedError(params.id, action));
+      }
       payload = await withLocations(c, action as CsToCpAction, payload, {
         chargePointId: params.id,
         createdBy: requestedBy,

@@ -17,6 +17,7 @@ import { limitStream } from "../../files/byte_limit.ts";
 import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { type ApiEnv, ApiError, type ApiRouter, refuseBadText } from "./http.ts";
+import { refuseUnknownStation, type StationLookup } from "./known_station.ts";
 import { ChargePointIdParam, ErrorSchema, limit } from "./schemas.ts";
 
 const ERRORS = {
@@ -68,7 +69,16 @@ export function publicBase(c: Context, extension: SecurityExtension): string {
   return extension.publicUrl ?? new URL(c.req.url).origin;
 }
 
-export function addFileRoutes(router: ApiRouter, deps: { extension: SecurityExtension }): void {
+/** The station a URL is minted for: unknown, 404; decommissioned, 409 (it would wait for nobody). */
+const STATION_ERRORS = {
+  404: { description: "Unknown charge point", schema: ErrorSchema },
+  409: { description: "The charge point is decommissioned", schema: ErrorSchema },
+};
+
+export function addFileRoutes(
+  router: ApiRouter,
+  deps: { extension: SecurityExtension } & StationLookup,
+): void {
   const { uploads, firmware } = deps.extension;
 
   router.add({
@@ -88,9 +98,11 @@ export function addFileRoutes(router: ApiRouter, deps: { extension: SecurityExte
         description: "The URL",
         schema: z.object({ url: z.string(), uploadId: z.string(), expiresAt: z.string() }),
       },
+      ...STATION_ERRORS,
       ...ERRORS,
     },
   }, async (c, { params, body, principal }) => {
+    await refuseUnknownStation(deps, params.id);
     const minted = await uploads.mint({
       chargePointId: params.id,
       kind: body.kind,
@@ -262,10 +274,12 @@ export function addFileRoutes(router: ApiRouter, deps: { extension: SecurityExte
           signingCertificate: z.string().nullable(),
         }),
       },
-      404: { description: "Unknown image", schema: ErrorSchema },
+      404: { description: "Unknown image or charge point", schema: ErrorSchema },
+      409: STATION_ERRORS[409],
       ...ERRORS,
     },
   }, async (c, { params, body, principal }) => {
+    await refuseUnknownStation(deps, body.chargePointId, "chargePointId");
     const link = await firmware.link({
       firmwareId: params.firmwareId,
       chargePointId: body.chargePointId,

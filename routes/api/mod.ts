@@ -142,7 +142,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
   if (deps.extension) {
     addPkiRoutes(router, { extension: deps.extension });
-    addFileRoutes(router, { extension: deps.extension });
+    addFileRoutes(router, { extension: deps.extension, registry: deps.registry, store: deps.store });
   }
   if (deps.energy) {
     // Before the commands: their catch-all `POST /v1/charge-points/{id}/{action}` would take these paths.

@@ -12,11 +12,22 @@ export async function uploadUrlMinter(serverUrl: string) {
   if (login.status !== 200) throw new Error(`Login answered ${login.status}`);
   const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   return async (chargePointId: string): Promise<{ url: string; uploadId: string }> => {
-    const res = await fetch(`${serverUrl}/api/v1/charge-points/${chargePointId}/upload-urls`, {
-      method: "POST",
+    // URLs are minted only for stations the Central System knows: pre-register it (idempotent).
+    const put = await fetch(`${serverUrl}/api/v1/charge-points/${encodeURIComponent(chargePointId)}`, {
+      method: "PUT",
       headers: { cookie, "content-type": "application/json" },
-      body: JSON.stringify({ kind: "diagnostics" }),
+      body: JSON.stringify({ registrationStatus: "Accepted" }),
     });
+    await put.body?.cancel();
+    if (put.status !== 200 && put.status !== 201) throw new Error(`Registering answered ${put.status}`);
+    const res = await fetch(
+      `${serverUrl}/api/v1/charge-points/${encodeURIComponent(chargePointId)}/upload-urls`,
+      {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ kind: "diagnostics" }),
+      },
+    );
     const body = await res.json();
     if (res.status !== 201) throw new Error(`Minting answered ${res.status}: ${JSON.stringify(body)}`);
     return body;
