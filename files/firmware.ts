@@ -19,6 +19,23 @@ export interface FirmwareSettings {
   maxDownloads: number;
 }
 
+/** What an operator says of an image they upload. */
+export interface FirmwareUpload {
+  name: string;
+  fileName: string | null;
+  contentType: string | null;
+  signature: string | null;
+  signingCertificatePem: string | null;
+  uploadedBy: string;
+}
+
+/** An image's bytes in storage, not yet listed (`FirmwareLibrary.stage`). */
+export interface StagedImage {
+  id: string;
+  size: number;
+  sha256: string;
+}
+
 export type AddFirmwareResult =
   | { ok: true; image: FirmwareImage }
   | { ok: false; reason: "too_large" | "invalid"; message: string };
@@ -37,38 +54,52 @@ export class FirmwareLibrary {
   }
 
   /** Checks the signing data, stores the image as it streams in, then records it. */
-  async add(upload: {
-    name: string;
-    fileName: string | null;
-    contentType: string | null;
-    body: ReadableStream<Uint8Array>;
-    signature: string | null;
-    signingCertificatePem: string | null;
-    uploadedBy: string;
-  }): Promise<AddFirmwareResult> {
+  async add(upload: FirmwareUpload & { body: ReadableStream<Uint8Array> }): Promise<AddFirmwareResult> {
     const problem = signingProblem(upload.signature, upload.signingCertificatePem);
     if (problem !== null) {
       await upload.body.cancel().catch(() => {});
       return { ok: false, reason: "invalid", message: problem };
     }
+    const staged = await this.stage(upload.body);
+    return staged.ok ? await this.record(staged.image, upload) : staged;
+  }
+
+  /**
+   * Streams an image's bytes into storage (up to `settings.maxBytes`), not yet listed: `record` lists it,
+   * `discard` drops it. A form's fields may arrive after its file, so the bytes are stored before they are
+   * known.
+   */
+  async stage(
+    body: ReadableStream<Uint8Array>,
+  ): Promise<{ ok: true; image: StagedImage } | { ok: false; reason: "too_large"; message: string }> {
     const id = `firmware-${crypto.randomUUID()}`;
-    const measured = measure(upload.body);
+    const measured = measure(body);
     try {
       await this.#blobs.write(id, measured.chunks, this.settings.maxBytes);
     } catch (error) {
+      await body.cancel().catch(() => {});
       if (error instanceof BlobTooLargeError) {
         return { ok: false, reason: "too_large", message: error.message };
       }
       throw error;
     }
-    const { size, sha256 } = measured.result();
+    return { ok: true, image: { id, ...measured.result() } };
+  }
+
+  /** Lists a staged image with what the operator said of it; a refused one is discarded. */
+  async record(staged: StagedImage, upload: FirmwareUpload): Promise<AddFirmwareResult> {
+    const problem = signingProblem(upload.signature, upload.signingCertificatePem);
+    if (problem !== null) {
+      await this.discard(staged);
+      return { ok: false, reason: "invalid", message: problem };
+    }
     const image: FirmwareImage = {
-      id,
+      id: staged.id,
       name: upload.name,
       fileName: safeFileName(upload.fileName, "firmware.bin"),
       contentType: upload.contentType?.split(";")[0]?.trim() || "application/octet-stream",
-      size,
-      sha256,
+      size: staged.size,
+      sha256: staged.sha256,
       signature: upload.signature,
       signingCertificatePem: upload.signingCertificatePem,
       uploadedBy: upload.uploadedBy,
@@ -77,10 +108,15 @@ export class FirmwareLibrary {
     try {
       await this.#files.putFirmware(image);
     } catch (error) {
-      await this.#blobs.delete(id).catch(() => {});
+      await this.discard(staged);
       throw error;
     }
     return { ok: true, image };
+  }
+
+  /** Drops a staged image that will not be recorded. */
+  async discard(staged: StagedImage): Promise<void> {
+    await this.#blobs.delete(staged.id).catch(() => {});
   }
 
   list(limit: number): Promise<FirmwareImage[]> {

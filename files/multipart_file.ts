@@ -76,6 +76,60 @@ export async function openFirstFilePart(
   }
 }
 
+/** One part of a multipart/form-data body, as `multipartParts` hands it out. */
+export interface FormPart {
+  /** The Content-Disposition `name`; null when it has none. */
+  name: string | null;
+  /** The `filename`: undefined for a plain field, null for a file part that names none. */
+  fileName: string | null | undefined;
+  contentType: string | null;
+  /** The part's bytes, streamed; read or leave it, the next part is found either way. */
+  body: ReadableStream<Uint8Array>;
+}
+
+/**
+ * Every part of a multipart/form-data body in order, each streamed (a firmware form's fields may come before
+ * or after its file). A part's body must be done with before the next is asked for: what it left unread is
+ * skipped then. Throws MalformedMultipartError for a body that is not multipart with `contentType`'s boundary
+ * or that ends before its closing delimiter.
+ */
+export async function* multipartParts(
+  body: ReadableStream<Uint8Array>,
+  contentType: string,
+): AsyncGenerator<FormPart> {
+  const boundary = multipartBoundary(contentType);
+  if (boundary === null) throw new MalformedMultipartError("No multipart boundary");
+  const scanner = new Scanner(body.getReader());
+  scanner.prepend(encoder.encode("\r\n"));
+  const delimiter = encoder.encode(`\r\n--${boundary}`);
+  try {
+    await scanner.skipPast(delimiter);
+    for (;;) {
+      await scanner.need(2);
+      if (scanner.startsWith(encoder.encode("--"))) return;
+      const headers = await scanner.readHeaders();
+      const disposition = headers.get("content-disposition");
+      const part = scanner.partUntil(delimiter);
+      yield {
+        name: dispositionName(disposition),
+        fileName: dispositionFileName(disposition),
+        contentType: headers.get("content-type") ?? null,
+        body: part.body,
+      };
+      await part.skipRest();
+    }
+  } finally {
+    // Whatever follows the closing delimiter (or a consumer that stopped early): not read.
+    await scanner.cancel();
+  }
+}
+
+/** The `name` of a Content-Disposition, or null. */
+function dispositionName(disposition: string | undefined): string | null {
+  const match = /;\s*name=(?:"((?:[^"\\]|\\.)*)"|([^\s;]*))/i.exec(disposition ?? "");
+  return match ? (match[1] ?? match[2] ?? "").replace(/\\(.)/g, "$1") : null;
+}
+
 /** The `filename` of a Content-Disposition; undefined when it names none (a plain field). */
 function dispositionFileName(disposition: string | undefined): string | null | undefined {
   if (disposition === undefined) return undefined;
@@ -170,6 +224,51 @@ class Scanner {
       },
       cancel: () => this.cancel(),
     }, { highWaterMark: 0 });
+  }
+
+  /**
+   * The bytes up to the next `pattern`, streamed, leaving the scanner just past it (the next part follows);
+   * `skipRest()` gets there when the consumer stopped reading early.
+   */
+  partUntil(pattern: Uint8Array): { body: ReadableStream<Uint8Array>; skipRest(): Promise<void> } {
+    let ended = false;
+    const next = async (): Promise<Uint8Array | null> => {
+      for (;;) {
+        const at = indexOf(this.#buffer, pattern);
+        if (at >= 0) {
+          const last = this.#buffer.slice(0, at);
+          this.#buffer = this.#buffer.subarray(at + pattern.length);
+          ended = true;
+          return last;
+        }
+        const safe = this.#buffer.length - pattern.length + 1;
+        if (safe > 0) {
+          const out = this.#buffer.slice(0, safe);
+          this.#buffer = this.#buffer.slice(safe);
+          return out;
+        }
+        await this.#more();
+      }
+    };
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        // Loops until it hands something out or ends: a pull that enqueues nothing is not called again.
+        while (!ended) {
+          const bytes = await next();
+          if (bytes !== null && bytes.length > 0) {
+            controller.enqueue(bytes);
+            if (!ended) return;
+          }
+        }
+        controller.close();
+      },
+    }, { highWaterMark: 0 });
+    return {
+      body,
+      skipRest: async () => {
+        while (!ended) await next();
+      },
+    };
   }
 
   async #more(): Promise<void> {

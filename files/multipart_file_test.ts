@@ -1,5 +1,10 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { MalformedMultipartError, multipartBoundary, openFirstFilePart } from "./multipart_file.ts";
+import {
+  MalformedMultipartError,
+  multipartBoundary,
+  multipartParts,
+  openFirstFilePart,
+} from "./multipart_file.ts";
 
 /** `form` encoded as fetch would send it, delivered in pieces of `pieceBytes` (1: byte by byte). */
 async function encoded(form: FormData, pieceBytes: number) {
@@ -57,4 +62,42 @@ Deno.test("multipartBoundary() reads quoted and bare boundaries of multipart/for
   assertEquals(multipartBoundary("multipart/mixed; boundary=abc"), null);
   assertEquals(multipartBoundary("multipart/form-data"), null);
   assertEquals(multipartBoundary("application/octet-stream"), null);
+});
+
+Deno.test("multipartParts() hands out every field and file in order, streamed, whatever the piece sizes", async () => {
+  const data = new TextEncoder().encode("a\r\n--\r\n------formdata-x\r\n".repeat(500));
+  for (const size of [1, 7, 100, 65_536]) {
+    const form = new FormData();
+    form.append("name", "Volt 2.4");
+    form.append("file", new File([data], "volt.bin", { type: "application/octet-stream" }));
+    form.append("skipped", new File(["not read by the consumer"], "skip.bin"));
+    form.append("empty", new File([], "empty.bin"));
+    form.append("signature", "c2ln");
+    const { type, body } = await encoded(form, size);
+    const seen: [string | null, string | null | undefined, string][] = [];
+    for await (const part of multipartParts(body, type)) {
+      // The consumer leaves one file unread: the next part is found all the same.
+      const text = part.name === "skipped" ? "" : await new Response(part.body).text();
+      seen.push([part.name, part.fileName, part.name === "file" ? `${text.length}` : text]);
+    }
+    assertEquals(seen, [
+      ["name", undefined, "Volt 2.4"],
+      ["file", "volt.bin", `${data.length}`],
+      ["skipped", "skip.bin", ""],
+      ["empty", "empty.bin", ""],
+      ["signature", undefined, "c2ln"],
+    ], `pieces of ${size}`);
+  }
+});
+
+Deno.test("multipartParts() refuses a body that ends before its closing delimiter", async () => {
+  const form = new FormData();
+  form.append("file", new File(["x".repeat(1000)], "volt.bin"));
+  form.append("name", "after the file");
+  const { type, bytes } = await encoded(form, 1);
+  await assertRejects(async () => {
+    for await (const part of multipartParts(pieces(bytes.slice(0, bytes.length - 10), 64), type)) {
+      await new Response(part.body).arrayBuffer();
+    }
+  }, MalformedMultipartError);
 });

@@ -25,7 +25,6 @@ import type { ApiFetch } from "./pages/http.ts";
 import { addHealthRoutes } from "./health.ts";
 import { addMetricsRoute } from "./metrics.ts";
 import { createFileRoutes } from "./files.ts";
-import { FIRMWARE_FORM_SLACK_BYTES } from "./api/files.ts";
 import type { SecurityExtension } from "../files/security_extension.ts";
 import type { Fleet } from "../fleet/mod.ts";
 import type { ShutOut } from "../security/shut_out.ts";
@@ -83,7 +82,7 @@ export function createApp(deps: AppDeps): Hono {
   // Station uploads and firmware images are larger than any other body: their routes count their own limits
   // (UPLOAD_MAX_BYTES, FIRMWARE_MAX_BYTES) as they stream; the general limit applies to everything else.
   const general = limitBody(MAX_BODY_BYTES);
-  const large = deps.extension ? largeBodyLimits(deps.extension) : [];
+  const large = deps.extension ? largeBodyLimits() : [];
   app.use("*", async function limitRequestBody(c, next) {
     const own = large.find((l) => l.matches(c.req.method, c.req.path));
     return await (own ? own.limit : general)(c, next);
@@ -206,18 +205,22 @@ const passThrough: MiddlewareHandler = async function uncappedHere(_c, next) {
   await next();
 };
 
-/** The routes whose bodies may exceed MAX_BODY_BYTES, each with its own ceiling (the file's limit + framing). */
-function largeBodyLimits(extension: SecurityExtension) {
+/**
+ * The routes whose bodies may exceed MAX_BODY_BYTES. Neither goes through Hono's bodyLimit, which buffers a
+ * chunked body whole before the handler runs: each counts its own ceiling (the file's limit + framing) as the
+ * body streams into storage, and answers 413 itself.
+ */
+function largeBodyLimits() {
   return [
     {
-      // No middleware: Hono's bodyLimit buffers a chunked body whole, and the upload route must check the URL
-      // before reading a byte; it caps the body itself as it streams (StationUploads.receive).
+      // The upload route also checks the URL before reading a byte (StationUploads.receive).
       matches: (method: string, path: string) => path.startsWith("/files/upload/") && method !== "GET",
       limit: passThrough,
     },
     {
+      // FIRMWARE_MAX_BYTES + form slack, counted by files/firmware_form.ts.
       matches: (method: string, path: string) => method === "POST" && path === "/api/v1/firmware",
-      limit: limitBody(extension.firmware.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES),
+      limit: passThrough,
     },
   ];
 }

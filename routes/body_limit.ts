@@ -1,7 +1,10 @@
 /**
- * A byte limit on request bodies, counted while they stream in (Hono's `bodyLimit`): a body without
- * Content-Length (chunked) is cut off at `maxBytes` instead of being read whole first. Answers 413 with the
- * API's JSON error body and `Connection: close`, so the rest of the upload is not read either.
+ * A byte limit on request bodies (Hono's `bodyLimit`): a declared Content-Length over `maxBytes` is refused at
+ * once; a body without one (chunked) is read into memory, counted, and refused once past `maxBytes`, so it
+ * holds up to `maxBytes` in memory before the handler runs. Fine for the small bodies it guards (the API's
+ * JSON, login forms); the large ones (station uploads, firmware images) bypass it and count their own limits
+ * as they stream into storage (routes/app.ts `largeBodyLimits`). Answers 413 with the API's JSON error body
+ * and `Connection: close`, so the rest of the upload is not read either.
  *
  * @example
  * ```ts ignore

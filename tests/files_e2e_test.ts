@@ -53,7 +53,9 @@ async function mint(
 }
 
 function randomBytes(n: number): Uint8Array<ArrayBuffer> {
-  return crypto.getRandomValues(new Uint8Array(n));
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65_536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)));
+  return out;
 }
 
 async function status(res: Response): Promise<number> {
@@ -446,3 +448,77 @@ Deno.test("no URL is minted for a station the Central System does not know, nor 
     assertEquals(await slots(), 1);
   });
 });
+
+Deno.test("a firmware form refused after its image streamed in leaves no bytes behind; 413 comes as JSON", async () => {
+  await withServerOnKv({ FIRMWARE_MAX_BYTES: "100000" }, async (server, _slotState, kv) => {
+    const blobKeys = async () =>
+      (await Array.fromAsync(kv.list({ prefix: ["blob"] }))).length +
+      (await Array.fromAsync(kv.list({ prefix: ["blob_chunk"] }))).length;
+    const post = async (body: BodyInit, type?: string) => {
+      const res = await fetch(`${server.url}/api/v1/firmware`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${server.tokens.admin}`,
+          ...(type ? { "content-type": type } : {}),
+        },
+        body,
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    // The signing data comes after the image: the image is stored first, then dropped.
+    const signedLate = new FormData();
+    signedLate.append("name", "late");
+    signedLate.append("file", new File([randomBytes(90_000)], "late.bin"));
+    signedLate.append("signature", "c2ln");
+    signedLate.append("signingCertificate", "junk");
+    const refused = await post(signedLate);
+    assertEquals(refused.status, 400, JSON.stringify(refused.body));
+    assertMatch(refused.body.message, /certificate/);
+    // The name after the image, and too long.
+    const named = new FormData();
+    named.append("file", new File([randomBytes(10)], "a.bin"));
+    named.append("name", "n".repeat(201));
+    assertEquals((await post(named)).body.details.field, "name");
+    // A field longer than any signing certificate is not kept in memory.
+    const huge = new FormData();
+    huge.append("file", new File([randomBytes(10)], "a.bin"));
+    huge.append("signingCertificate", "x".repeat(20_000));
+    assertEquals((await post(huge)).body.details.field, "signingCertificate");
+
+    // Chunked (no Content-Length), past FIRMWARE_MAX_BYTES: 413 with the API's JSON body, counted as it streamed.
+    const bigForm = new FormData();
+    bigForm.append("name", "big");
+    bigForm.append("file", new File([randomBytes(150_000)], "big.bin"));
+    const request = new Request("http://x/", { method: "POST", body: bigForm });
+    const type = request.headers.get("content-type")!;
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 8192) controller.enqueue(bytes.slice(i, i + 8192));
+        controller.close();
+      },
+    });
+    const big = await post(chunked, type);
+    assertEquals([big.status, big.body.error], [413, "payload_too_large"], JSON.stringify(big.body));
+    // Cut off before its closing delimiter: 400, not a stored half image.
+    const truncated = await post(bytes.slice(0, 50_000), type);
+    assertEquals(truncated.status, 400, JSON.stringify(truncated.body));
+
+    assertEquals((await server.json("/api/v1/firmware", { as: "viewer" })).body.items, []);
+    assertEquals(await blobKeys(), 0, "no staged image is left");
+
+    // Fields after the image are read too, and the stored bytes are the image's.
+    const late = new FormData();
+    const image = randomBytes(99_000);
+    late.append("file", new File([image], "volt.bin"));
+    late.append("name", "Volt 3");
+    const ok = await post(late);
+    assertEquals([ok.status, ok.body.name, ok.body.size], [201, "Volt 3", 99_000], JSON.stringify(ok.body));
+    assertEquals(ok.body.sha256, await sha256Hex(image));
+  });
+});
+
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

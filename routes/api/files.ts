@@ -13,10 +13,10 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
-import { limitStream } from "../../files/byte_limit.ts";
+import { FIRMWARE_FORM_SLACK_BYTES, readFirmwareForm } from "../../files/firmware_form.ts";
 import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
 import { principalLabel } from "../../auth/principal.ts";
-import { type ApiEnv, ApiError, type ApiRouter, refuseBadText } from "./http.ts";
+import { ApiError, type ApiRouter, errorBody, refuseBadText } from "./http.ts";
 import { refuseUnknownStation, type StationLookup } from "./known_station.ts";
 import { ChargePointIdParam, ErrorSchema, limit } from "./schemas.ts";
 
@@ -60,9 +60,6 @@ const UploadUrlBody = z.strictObject({
   ),
   logType: z.enum(LOG_TYPES).optional().describe("GetLog logType"),
 });
-
-/** The form fields around a firmware image (name, signature, signing certificate) and multipart framing. */
-export const FIRMWARE_FORM_SLACK_BYTES = 1024 * 1024;
 
 /** The origin stations reach us at: PUBLIC_URL, else the origin of this API request. */
 export function publicBase(c: Context, extension: SecurityExtension): string {
@@ -169,7 +166,9 @@ export function addFileRoutes(
     operationId: "uploadFirmware",
     summary: "Upload a firmware image (multipart/form-data)",
     description: "Fields: `file` (the image), `name` (a label), and for SignedUpdateFirmware `signature` " +
-      "(base64) and `signingCertificate` (PEM), both or neither. At most FIRMWARE_MAX_BYTES.",
+      "(base64) and `signingCertificate` (PEM), both or neither, before or after the file. The image " +
+      "streams into storage as it arrives; a body past FIRMWARE_MAX_BYTES (plus 1 MiB of form) is refused " +
+      "with 413 as it is counted, chunked or not.",
     tag: "Files",
     access: "admin",
     responses: {
@@ -178,45 +177,62 @@ export function addFileRoutes(
       ...ERRORS,
     },
   }, async (c, { principal }) => {
-    const form = await readForm(c, firmware.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES);
-    const file = form.get("file");
-    const name = form.get("name");
-    // Form fields pass no JSON check: the same rule on text (NUL, lone surrogates) applies to them here.
-    refuseBadText(
-      "body",
-      Object.fromEntries([...form.entries()].filter(([, value]) => typeof value === "string")),
-    );
-    if (!(file instanceof File)) {
-      throw new ApiError(400, "invalid_request", "The form needs a file field `file`", {
+    const type = c.req.header("content-type") ?? "";
+    if (!type.toLowerCase().startsWith("multipart/form-data")) {
+      throw new ApiError(400, "invalid_request", "Send the image as multipart/form-data", { in: "body" });
+    }
+    const maxBytes = firmware.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES;
+    // Connection: close, so the rest of a body we stopped reading is not read either.
+    const tooLarge = (message: string) =>
+      c.json(errorBody("payload_too_large", message, { limit: maxBytes }), 413, { connection: "close" });
+    if (Number(c.req.header("content-length") ?? "0") > maxBytes) {
+      return tooLarge(`Body is larger than ${maxBytes} bytes`);
+    }
+    // The image streams into storage as it arrives; the body is counted as it goes (never buffered whole).
+    const form = await readFirmwareForm(firmware, c.req.raw.body ?? new Response("").body!, type);
+    if (!form.ok) {
+      if (form.reason === "too_large") return tooLarge(form.message);
+      throw new ApiError(400, "invalid_request", form.message, {
         in: "body",
-        field: "file",
+        ...(form.field ? { field: form.field } : {}),
       });
     }
-    if (typeof name !== "string" || name.trim() === "" || name.length > 200) {
-      throw new ApiError(400, "invalid_request", "The form needs a `name` of 1 to 200 characters", {
-        in: "body",
-        field: "name",
+    const { fields, file } = form;
+    let recorded = false;
+    try {
+      // Form fields pass no JSON check: the same rule on text (NUL, lone surrogates) applies to them here.
+      refuseBadText("body", fields);
+      if (file === null) {
+        throw new ApiError(400, "invalid_request", "The form needs a file field `file`", {
+          in: "body",
+          field: "file",
+        });
+      }
+      const name = fields.name;
+      if (name === undefined || name.trim() === "" || name.length > 200) {
+        throw new ApiError(400, "invalid_request", "The form needs a `name` of 1 to 200 characters", {
+          in: "body",
+          field: "name",
+        });
+      }
+      // Browsers send form text with CRLF line ends (HTML form encoding); a PEM is kept with LF.
+      const text = (value: string | undefined) =>
+        value !== undefined && value.trim() !== "" ? value.replaceAll("\r\n", "\n").trim() : null;
+      const added = await firmware.record(file.image, {
+        name: name.trim(),
+        fileName: file.fileName,
+        contentType: file.contentType,
+        signature: text(fields.signature),
+        signingCertificatePem: text(fields.signingCertificate),
+        uploadedBy: principal ? principalLabel(principal) : "unknown",
       });
+      // A refused image was discarded by record().
+      recorded = true;
+      if (!added.ok) throw new ApiError(400, "invalid_request", added.message, { in: "body" });
+      return c.json(added.image, 201);
+    } finally {
+      if (!recorded && file !== null) await firmware.discard(file.image);
     }
-    // Browsers send form text with CRLF line ends (HTML form encoding); a PEM is kept with LF.
-    const text = (key: string) => {
-      const value = form.get(key);
-      return typeof value === "string" && value.trim() !== "" ? value.replaceAll("\r\n", "\n").trim() : null;
-    };
-    const added = await firmware.add({
-      name: name.trim(),
-      fileName: file.name,
-      contentType: file.type,
-      body: file.stream(),
-      signature: text("signature"),
-      signingCertificatePem: text("signingCertificate"),
-      uploadedBy: principal ? principalLabel(principal) : "unknown",
-    });
-    if (!added.ok) {
-      if (added.reason === "too_large") throw new ApiError(413, "payload_too_large", added.message);
-      throw new ApiError(400, "invalid_request", added.message, { in: "body" });
-    }
-    return c.json(added.image, 201);
   });
 
   router.add({
@@ -294,26 +310,4 @@ export function addFileRoutes(
       signingCertificate: link.firmware.signingCertificatePem,
     }, 201);
   });
-}
-
-/** Reads a multipart form, refusing more than `maxBytes` of body as it streams (413). */
-async function readForm(c: Context<ApiEnv>, maxBytes: number): Promise<FormData> {
-  const type = c.req.header("content-type") ?? "";
-  if (!type.toLowerCase().startsWith("multipart/form-data")) {
-    throw new ApiError(400, "invalid_request", "Send the image as multipart/form-data", { in: "body" });
-  }
-  const tooLarge = () => new ApiError(413, "payload_too_large", `Body is larger than ${maxBytes} bytes`);
-  if (Number(c.req.header("content-length") ?? "0") > maxBytes) throw tooLarge();
-  const body = limitStream(c.req.raw.body ?? new ReadableStream(), maxBytes);
-  try {
-    return await new Request(c.req.url, {
-      method: "POST",
-      headers: { "content-type": type },
-      body: body.stream,
-    })
-      .formData();
-  } catch {
-    if (body.exceeded()) throw tooLarge();
-    throw new ApiError(400, "invalid_request", "The multipart body could not be read", { in: "body" });
-  }
 }
