@@ -201,6 +201,11 @@ export const ConfigSchema = z.object({
    * links pause for seconds, not half a minute; a client that stalls longer only holds the URL hostage.
    */
   UPLOAD_IDLE_TIMEOUT_S: int(1, 3600).default(30),
+  /**
+   * Days an uploaded diagnostics or log file is kept (its record and bytes), then retention deletes it; 0
+   * keeps them for ever. Expired upload and download URLs are pruned a day after they expire, whatever this.
+   */
+  UPLOAD_RETENTION_DAYS: int(0, 36_500).default(30),
   /** Largest firmware image an operator may upload. */
   FIRMWARE_MAX_BYTES: int(1024, 2 ** 40).default(512 * 1024 * 1024),
   /** How long a firmware download URL works. */

@@ -41,6 +41,8 @@ import { createFleet, type Fleet } from "./fleet/mod.ts";
 import type { FleetEvent } from "./fleet/events.ts";
 import { DataTransferDesk } from "./fleet/data_transfers.ts";
 import { timeSortableIds } from "./fleet/ids.ts";
+import { WorkerLoop } from "./fleet/worker_loop.ts";
+import { FileRetention } from "./files/file_retention.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
 import { ClusterNode } from "./cluster/node.ts";
@@ -299,6 +301,7 @@ export async function startServer(
       () => registry.clusterSize,
     );
   }
+  const holder = options.holder ?? processName();
   const fleet = createFleet({
     dataTransfers,
     store,
@@ -309,7 +312,7 @@ export async function startServer(
     frames: registry.deps.frames,
     now,
     logger,
-    holder: options.holder ?? processName(),
+    holder,
     ...(options.webhookResolve ? { resolve: options.webhookResolve } : {}),
     // A job's siteId: the site's stations, as load management keeps them.
     sites: async (siteId) => (await energyStore.getSite(siteId))?.chargePointIds ?? null,
@@ -334,6 +337,8 @@ export async function startServer(
     },
   });
   fleet.start();
+  const fileRetention = fileRetentionLoop(config, extension, fleetStore, holder, now, logger);
+  fileRetention.start();
   // The fleet's job progress on every node's live stream too (its webhooks and loops stay with its own).
   let streamFleet = fleet;
   if (cluster) {
@@ -443,6 +448,7 @@ export async function startServer(
       await cluster?.close();
       // After the stations closed (commands in flight end at once), before the stores close.
       await fleet.stop();
+      await fileRetention.stop();
       await listener.shutdown();
       // Before the stores close: the drops still counted, then the security events still queued for the store.
       security.stationEventQuota.close();
@@ -454,6 +460,37 @@ export async function startServer(
       if (ownFleet) await fleetStore.close();
     },
   };
+}
+
+/**
+ * Uploaded files past UPLOAD_RETENTION_DAYS and expired file URLs, pruned every RETENTION_INTERVAL_S by one
+ * process of the cluster at a time (the fleet's lease store, as the other retention).
+ */
+function fileRetentionLoop(
+  config: Config,
+  extension: SecurityExtension,
+  fleetStore: FleetStore,
+  holder: string,
+  now: () => Date,
+  logger: Logger,
+): WorkerLoop {
+  const intervalMs = config.RETENTION_INTERVAL_S * 1000;
+  const retention = new FileRetention({
+    uploads: extension.uploads,
+    firmware: extension.firmware,
+    now,
+    lease: () => {
+      const at = now();
+      const until = new Date(at.getTime() + intervalMs * 2).toISOString();
+      return fleetStore.leases.acquireLease("file-retention", holder, at.toISOString(), until);
+    },
+    settings: { uploadRetentionMs: config.UPLOAD_RETENTION_DAYS * 86_400_000, batch: 500 },
+  });
+  const log = logger.with({ component: "file-retention" });
+  return new WorkerLoop("file-retention", intervalMs, async () => {
+    const pruned = await retention.tick();
+    if (pruned && Object.values(pruned).some((n) => n > 0)) log.info("retention pruned files", { ...pruned });
+  }, log);
 }
 
 /** Names the node that answered (`X-CSMS-Node`), for operators behind a load balancer and for tests. */

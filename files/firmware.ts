@@ -133,6 +133,11 @@ export class FirmwareLibrary {
     return deleted;
   }
 
+  /** Deletes at most `max` download links that expired before `expiredBefore`; how many. */
+  pruneLinks(expiredBefore: string, max: number): Promise<number> {
+    return this.#files.pruneDownloadLinks(expiredBefore, max);
+  }
+
   /** An expiring download URL of image `firmwareId` for station `chargePointId`; null for an unknown image. */
   async link(request: {
     firmwareId: string;

@@ -214,14 +214,52 @@ export class StationUploads {
     return this.#files.listUploads(query);
   }
 
+  /**
+   * Deletes an uploaded file, bytes first: a crash in between leaves a record without bytes, which the next
+   * delete (or retention) finishes, never bytes no record leads to. False when there is no such file.
+   */
+  async delete(id: string): Promise<boolean> {
+    if (!isUploadId(id)) return false;
+    if (await this.#files.getUpload(id) === null) return false;
+    await this.#blobs.delete(id);
+    return (await this.#files.deleteUpload(id)) !== null;
+  }
+
+  /** Deletes at most `max` of the files uploaded before `before`, oldest first; how many. */
+  async pruneFiles(before: string, max: number): Promise<number> {
+    let deleted = 0;
+    for (const file of await this.#files.listUploadsBefore(before, max)) {
+      await this.#blobs.delete(file.id);
+      if (await this.#files.deleteUpload(file.id) !== null) deleted++;
+    }
+    return deleted;
+  }
+
+  /**
+   * Deletes at most `max` URL slots that expired before `expiredBefore`, never one an upload may still be
+   * streaming into (within its lease), and the bytes an upload that never finished left behind (a crash); how
+   * many. A used slot's file stays: it has its own record and retention.
+   */
+  async pruneSlots(expiredBefore: string, max: number): Promise<number> {
+    const staleBefore = new Date(this.#now().getTime() - claimLeaseMs(this.settings)).toISOString();
+    const pruned = await this.#files.pruneUploadSlots(expiredBefore, staleBefore, max);
+    for (const slot of pruned) if (slot.state !== "used") await this.#blobs.delete(slot.uploadId);
+    return pruned.length;
+  }
+
   /** The file and its bytes, or null. */
   async open(id: string): Promise<{ file: UploadedFile; body: ReadableStream<Uint8Array> } | null> {
-    if (!/^upload-[0-9a-f-]{36}$/.test(id)) return null;
+    if (!isUploadId(id)) return null;
     const file = await this.#files.getUpload(id);
     if (file === null) return null;
     const body = await this.#blobs.read(id);
     return body === null ? null : { file, body };
   }
+}
+
+/** True for an id of ours (`upload-<uuid>`): anything else is unknown before any store read. */
+function isUploadId(id: string): boolean {
+  return /^upload-[0-9a-f-]{36}$/.test(id);
 }
 
 /** Where a station sends its file: `<base>/files/upload/<charge point id>/<token>`. */

@@ -36,6 +36,16 @@ export interface FileStore {
   getUpload(id: string): Promise<UploadedFile | null>;
   /** Newest first, at most `limit`, one station's when given. */
   listUploads(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]>;
+  /** Oldest first: at most `limit` uploads stored before `before` (retention). */
+  listUploadsBefore(before: string, limit: number): Promise<UploadedFile[]>;
+  /** Deletes an upload's record; it, or null when there was none (two deleters: one gets it). */
+  deleteUpload(id: string): Promise<UploadedFile | null>;
+  /**
+   * Deletes at most `max` slots that expired before `expiredBefore`, never one an upload may still be
+   * streaming into (`uploading`, claimed after `staleBefore`); the slots deleted (racing pruners never
+   * delete one twice).
+   */
+  pruneUploadSlots(expiredBefore: string, staleBefore: string, max: number): Promise<UploadSlot[]>;
 
   putFirmware(image: FirmwareImage): Promise<void>;
   getFirmware(id: string): Promise<FirmwareImage | null>;
@@ -44,6 +54,8 @@ export interface FileStore {
   /** False when there was none. Its links stop working. */
   deleteFirmware(id: string): Promise<boolean>;
   createDownloadLink(link: DownloadLink): Promise<void>;
+  /** Deletes at most `max` links that expired before `expiredBefore`; how many. */
+  pruneDownloadLinks(expiredBefore: string, max: number): Promise<number>;
   /** Counts one download when the link is for `chargePointId`, unexpired at `at` and not used up. */
   useDownloadLink(
     tokenHash: string,

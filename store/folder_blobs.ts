@@ -52,10 +52,13 @@ export class FolderBlobStore implements BlobStore {
     }
   }
 
+  /** Also what a crashed write left (`.partial`), as the other stores drop a blob's chunks whatever its state. */
   async delete(id: string): Promise<void> {
     checkBlobId(id);
-    await Deno.remove(`${this.#dir}/${id}`).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
+    for (const path of [`${this.#dir}/${id}`, `${this.#dir}/${id}.partial`]) {
+      await Deno.remove(path).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+    }
   }
 }

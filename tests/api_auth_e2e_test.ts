@@ -91,6 +91,7 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/upload-urls": "operator",
   "GET /api/v1/uploads": "viewer",
   "GET /api/v1/uploads/{uploadId}/content": "operator",
+  "DELETE /api/v1/uploads/{uploadId}": "admin",
   "POST /api/v1/firmware": "admin",
   "GET /api/v1/firmware": "viewer",
   "DELETE /api/v1/firmware/{firmwareId}": "admin",

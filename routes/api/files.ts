@@ -5,6 +5,7 @@
  * - `GET    /api/v1/uploads`                         files stations uploaded, newest first (viewers)
  * - `GET    /api/v1/uploads/{uploadId}/content`      download one (operators: logs and diagnostics can hold
  *                                                    secrets such as configuration values and addresses)
+ * - `DELETE /api/v1/uploads/{uploadId}`              delete one, record and bytes (admins)
  * - `POST   /api/v1/firmware`                        upload a firmware image, multipart (admins)
  * - `GET    /api/v1/firmware`                        firmware images (viewers)
  * - `DELETE /api/v1/firmware/{firmwareId}`           delete one; its URLs stop working (admins)
@@ -14,6 +15,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { FIRMWARE_FORM_SLACK_BYTES, readFirmwareForm } from "../../files/firmware_form.ts";
+import type { Logger } from "../../logger.ts";
 import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ApiError, type ApiRouter, errorBody, refuseBadText } from "./http.ts";
@@ -74,9 +76,10 @@ const STATION_ERRORS = {
 
 export function addFileRoutes(
   router: ApiRouter,
-  deps: { extension: SecurityExtension } & StationLookup,
+  deps: { extension: SecurityExtension; logger: Logger } & StationLookup,
 ): void {
   const { uploads, firmware } = deps.extension;
+  const { logger } = deps;
 
   router.add({
     method: "post",
@@ -158,6 +161,28 @@ export function addFileRoutes(
         "x-checksum-sha256": opened.file.sha256,
       },
     });
+  });
+
+  router.add({
+    method: "delete",
+    path: "/v1/uploads/{uploadId}",
+    operationId: "deleteUpload",
+    summary: "Delete a file a station uploaded (its record and bytes)",
+    description: "Admins only. Files are also deleted UPLOAD_RETENTION_DAYS after they were uploaded.",
+    tag: "Files",
+    access: "admin",
+    params: z.object({ uploadId: z.string().min(1).max(100) }),
+    responses: {
+      204: { description: "Deleted" },
+      404: { description: "No such file", schema: ErrorSchema },
+      ...ERRORS,
+    },
+  }, async (c, { params, principal }) => {
+    if (!(await uploads.delete(params.uploadId))) {
+      throw new ApiError(404, "not_found", `Upload "${params.uploadId}" is unknown`);
+    }
+    logger.info("station file deleted", { uploadId: params.uploadId, by: principal?.name });
+    return c.body(null, 204);
   });
 
   router.add({

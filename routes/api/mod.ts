@@ -142,7 +142,12 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
   if (deps.extension) {
     addPkiRoutes(router, { extension: deps.extension });
-    addFileRoutes(router, { extension: deps.extension, registry: deps.registry, store: deps.store });
+    addFileRoutes(router, {
+      extension: deps.extension,
+      registry: deps.registry,
+      store: deps.store,
+      logger: deps.logger,
+    });
   }
   if (deps.energy) {
     // Before the commands: their catch-all `POST /v1/charge-points/{id}/{action}` would take these paths.

@@ -193,4 +193,98 @@ export function filesContract(test: ContractTest<FileStore>): void {
       JSON.stringify(after),
     );
   });
+
+  test("an upload's record is deleted once: gone from get and lists; of racing deletes one gets it", async (store) => {
+    const made: UploadedFile[] = [];
+    for (const [i, at] of ["2024-05-01T10:31:00.000Z", "2024-05-01T10:32:00.000Z"].entries()) {
+      const s = slot(`t${i}`);
+      await store.createUploadSlot(s);
+      assert((await store.claimUploadSlot(s.tokenHash, "CP-1", LATER, T0)).ok);
+      const f = file(s, at);
+      await store.completeUpload(s.tokenHash, f);
+      made.push(f);
+    }
+    const [older, newer] = made as [UploadedFile, UploadedFile];
+    const deleted = await Promise.all([store.deleteUpload(older.id), store.deleteUpload(older.id)]);
+    assertEquals(deleted.filter((d) => d !== null), [older]);
+    assertEquals(await store.getUpload(older.id), null);
+    assertEquals(await store.listUploads({ limit: 10 }), [newer]);
+    assertEquals(await store.listUploads({ chargePointId: "CP-1", limit: 10 }), [newer]);
+    assertEquals(await store.listUploadsBefore("2024-05-02T00:00:00.000Z", 10), [newer]);
+    assertEquals(await store.deleteUpload(older.id), null);
+    assertEquals(await store.deleteUpload("upload-none"), null);
+  });
+
+  test("listUploadsBefore() gives the uploads stored before a time, oldest first", async (store) => {
+    const made: UploadedFile[] = [];
+    for (const [i, cp] of ["CP-1", "CP-2", "CP-1"].entries()) {
+      const s = slot(`t${i}`, { chargePointId: cp });
+      await store.createUploadSlot(s);
+      assert((await store.claimUploadSlot(s.tokenHash, cp, LATER, T0)).ok);
+      const f = file(s, `2024-05-01T10:3${i}:00.000Z`);
+      await store.completeUpload(s.tokenHash, f);
+      made.push(f);
+    }
+    assertEquals(await store.listUploadsBefore("2024-05-01T10:32:00.000Z", 10), [made[0], made[1]]);
+    assertEquals(await store.listUploadsBefore("2024-05-01T10:32:00.001Z", 2), [made[0], made[1]]);
+    assertEquals(await store.listUploadsBefore("2024-05-01T10:30:00.000Z", 10), []);
+  });
+
+  test("pruneUploadSlots() drops expired slots, never one still being uploaded to; racing pruners share them", async (store) => {
+    const past = "2024-05-01T10:20:00.000Z";
+    const open = slot("open", { expiresAt: past });
+    const used = slot("used", { expiresAt: past });
+    const stale = slot("stale", { expiresAt: EXPIRY });
+    const live = slot("live", { expiresAt: EXPIRY });
+    const fresh = slot("fresh", { expiresAt: "2024-05-01T12:00:00.000Z" });
+    for (const s of [open, used, stale, live, fresh]) await store.createUploadSlot(s);
+    assert((await store.claimUploadSlot("used", "CP-1", T0, T0)).ok);
+    await store.completeUpload("used", file(used, T0));
+    assert((await store.claimUploadSlot("stale", "CP-1", "2024-05-01T10:05:00.000Z", T0)).ok);
+    assert((await store.claimUploadSlot("live", "CP-1", "2024-05-01T10:50:00.000Z", T0)).ok);
+
+    // At AFTER + a day: the three expired, but "live" was claimed after staleBefore (10:40).
+    const expiredBefore = "2024-05-01T11:30:00.000Z";
+    const staleBefore = "2024-05-01T10:40:00.000Z";
+    const rounds = await Promise.all([
+      store.pruneUploadSlots(expiredBefore, staleBefore, 10),
+      store.pruneUploadSlots(expiredBefore, staleBefore, 10),
+    ]);
+    const pruned = rounds.flat().map((s) => `${s.tokenHash} ${s.state}`).sort();
+    assertEquals(pruned, ["open open", "stale uploading", "used used"]);
+    for (const token of ["open", "used", "stale"]) {
+      assertEquals(await store.claimUploadSlot(token, "CP-1", LATER, T0), { ok: false, reason: "unknown" });
+    }
+    assertEquals(await store.claimUploadSlot("live", "CP-1", LATER, T0), {
+      ok: false,
+      reason: "in_progress",
+    });
+    assert((await store.claimUploadSlot("fresh", "CP-1", LATER, T0)).ok);
+    // The record of the file uploaded through a pruned slot stays.
+    assertEquals((await store.getUpload(used.uploadId))?.id, used.uploadId);
+    // Batches: at most `max` a call.
+    await store.releaseUploadSlot("live");
+    assertEquals((await store.pruneUploadSlots("2024-05-02T00:00:00.000Z", staleBefore, 1)).length, 1);
+    assertEquals((await store.pruneUploadSlots("2024-05-02T00:00:00.000Z", staleBefore, 10)).length, 1);
+    assertEquals(await store.pruneUploadSlots("2024-05-02T00:00:00.000Z", staleBefore, 10), []);
+  });
+
+  test("pruneDownloadLinks() drops links expired before a time, in batches, once each", async (store) => {
+    const f = firmware("firmware-a", T0);
+    await store.putFirmware(f);
+    await store.createDownloadLink(link("d1", f.id, { expiresAt: LATER }));
+    await store.createDownloadLink(link("d2", f.id, { expiresAt: LATER }));
+    await store.createDownloadLink(link("d3", f.id, { expiresAt: "2024-05-01T12:00:00.000Z" }));
+    const counts = await Promise.all([
+      store.pruneDownloadLinks(EXPIRY, 1),
+      store.pruneDownloadLinks(EXPIRY, 1),
+      store.pruneDownloadLinks(EXPIRY, 1),
+    ]);
+    // Racing pruners may leave some for the next round, but never count one twice.
+    const rest = await store.pruneDownloadLinks(EXPIRY, 10);
+    assertEquals(counts.reduce((a, b) => a + b, 0) + rest, 2);
+    assertEquals(await store.useDownloadLink("d1", "CP-1", T0), { ok: false, reason: "unknown" });
+    assert((await store.useDownloadLink("d3", "CP-1", LATER)).ok);
+    assertEquals(await store.pruneDownloadLinks(EXPIRY, 10), 0);
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * The FileStore on Deno KV. Keys:
- * - `["upload_slot", tokenHash]`: a one-time upload URL (expires from KV a day after the slot does);
+ * - `["upload_slot", tokenHash]`: a one-time upload URL (pruned a day after the slot expires; KV drops it after two);
  * - `["upload", id]` with pointers `["upload_by_time", uploadedAt, id]`, `["upload_by_cp", cp, uploadedAt, id]`;
  * - `["firmware", id]` with `["firmware_by_time", uploadedAt, id]`;
  * - `["download_link", tokenHash]`.
@@ -24,8 +24,13 @@ const UPLOAD_BY_CP = "upload_by_cp";
 const FIRMWARE = "firmware";
 const FIRMWARE_BY_TIME = "firmware_by_time";
 const LINK = "download_link";
-/** Slots and links stay a day past their expiry (so a late attempt is told "expired"), then KV drops them. */
-const GRACE_MS = 24 * 3600_000;
+/**
+ * KV drops slots and links two days past their expiry: a backstop. Retention prunes them a day past it
+ * (files/file_retention.ts), first, so that it also drops what an unfinished upload left of its bytes.
+ */
+const GRACE_MS = 2 * 24 * 3600_000;
+/** Deletions in flight at once when pruning (each its own checked atomic). */
+const PRUNE_IN_FLIGHT = 100;
 
 export class KvFileStore implements FileStore {
   readonly #kv: Deno.Kv;
@@ -95,6 +100,60 @@ export class KvFileStore implements FileStore {
   async listUploads(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]> {
     const prefix = query.chargePointId === undefined ? [UPLOAD_BY_TIME] : [UPLOAD_BY_CP, query.chargePointId];
     return await this.#listByIndex<UploadedFile>(prefix, UPLOAD, query.limit);
+  }
+
+  async listUploadsBefore(before: string, limit: number): Promise<UploadedFile[]> {
+    const ids: string[] = [];
+    const selector = { start: [UPLOAD_BY_TIME], end: [UPLOAD_BY_TIME, before] };
+    for await (const entry of this.#kv.list(selector, { limit })) ids.push(entry.key[2] as string);
+    return await this.#records<UploadedFile>(ids, UPLOAD);
+  }
+
+  async deleteUpload(id: string): Promise<UploadedFile | null> {
+    for (;;) {
+      const entry = await this.#kv.get<UploadedFile>([UPLOAD, id]);
+      const file = entry.value;
+      if (file === null) return null;
+      const res = await this.#kv.atomic().check(entry).delete(entry.key)
+        .delete([UPLOAD_BY_TIME, file.uploadedAt, id])
+        .delete([UPLOAD_BY_CP, file.chargePointId, file.uploadedAt, id])
+        .commit();
+      if (res.ok) return file;
+    }
+  }
+
+  /** KV has no index by expiry: every slot is looked at (KV itself drops them two days past expiry). */
+  async pruneUploadSlots(expiredBefore: string, staleBefore: string, max: number): Promise<UploadSlot[]> {
+    return await this.#prune<UploadSlot>(SLOT, max, (slot) =>
+      slot.expiresAt < expiredBefore &&
+      !(slot.state === "uploading" && slot.claimedAt && slot.claimedAt > staleBefore));
+  }
+
+  async pruneDownloadLinks(expiredBefore: string, max: number): Promise<number> {
+    return (await this.#prune<DownloadLink>(LINK, max, (link) => link.expiresAt < expiredBefore)).length;
+  }
+
+  /**
+   * Deletes at most `max` entries under `prefix` that `due` picks, each only if unchanged since read (a
+   * racing pruner or a claim wins it); the values deleted.
+   */
+  async #prune<T>(prefix: string, max: number, due: (value: T) => boolean): Promise<T[]> {
+    const picked: Deno.KvEntry<T>[] = [];
+    for await (const entry of this.#kv.list<T>({ prefix: [prefix] }, { batchSize: 500 })) {
+      if (due(entry.value)) picked.push(entry);
+      if (picked.length >= max) break;
+    }
+    const deleted: T[] = [];
+    for (let i = 0; i < picked.length; i += PRUNE_IN_FLIGHT) {
+      // One entry per check: a batch whose entry changed would fail whole; singly, only that one is skipped.
+      await Promise.all(
+        picked.slice(i, i + PRUNE_IN_FLIGHT).map(async (entry) => {
+          const res = await this.#kv.atomic().check(entry).delete(entry.key).commit();
+          if (res.ok) deleted.push(entry.value);
+        }),
+      );
+    }
+    return deleted;
   }
 
   async putFirmware(image: FirmwareImage): Promise<void> {
@@ -170,6 +229,11 @@ export class KvFileStore implements FileStore {
     for await (const entry of this.#kv.list({ prefix }, { reverse: true, limit })) {
       ids.push(entry.key[entry.key.length - 1] as string);
     }
+    return await this.#records<T>(ids, recordPrefix);
+  }
+
+  /** The records `[recordPrefix, id]` of `ids` that exist, in order. */
+  async #records<T>(ids: string[], recordPrefix: string): Promise<T[]> {
     const out: T[] = [];
     for (let i = 0; i < ids.length; i += 10) {
       const entries = await this.#kv.getMany<T[]>(ids.slice(i, i + 10).map((id) => [recordPrefix, id]));

@@ -201,6 +201,30 @@ export class PostgresFileStore implements FileStore {
     return rows.map(toFile);
   }
 
+  async listUploadsBefore(before: string, limit: number): Promise<UploadedFile[]> {
+    const rows = await this.#sql<FileRow[]>`
+      select * from uploaded_file where uploaded_at < ${before} order by uploaded_at, id limit ${limit}`;
+    return rows.map(toFile);
+  }
+
+  async deleteUpload(id: string): Promise<UploadedFile | null> {
+    const [row] = await this.#sql<FileRow[]>`delete from uploaded_file where id = ${id} returning *`;
+    return row ? toFile(row) : null;
+  }
+
+  async pruneUploadSlots(expiredBefore: string, staleBefore: string, max: number): Promise<UploadSlot[]> {
+    // skip locked: a pruner on another process takes other rows; a row deleted meanwhile is not returned.
+    const rows = await this.#sql<SlotRow[]>`
+      delete from upload_slot where token_hash in (
+        select token_hash from upload_slot
+        where expires_at < ${expiredBefore}
+          and not (state = 'uploading' and claimed_at is not null and claimed_at > ${staleBefore})
+        order by expires_at limit ${max}
+        for update skip locked)
+      returning *`;
+    return rows.map(toSlot);
+  }
+
   async putFirmware(f: FirmwareImage): Promise<void> {
     await this.#sql`
       insert into firmware_image (id, name, file_name, content_type, size, sha256, signature,
@@ -231,6 +255,15 @@ export class PostgresFileStore implements FileStore {
         downloads, created_by)
       values (${l.tokenHash}, ${l.firmwareId}, ${l.chargePointId}, ${l.createdAt}, ${l.expiresAt},
         ${l.maxDownloads}, ${l.downloads}, ${l.createdBy})`;
+  }
+
+  async pruneDownloadLinks(expiredBefore: string, max: number): Promise<number> {
+    const result = await this.#sql`
+      delete from download_link where token_hash in (
+        select token_hash from download_link where expires_at < ${expiredBefore}
+        order by expires_at limit ${max}
+        for update skip locked)`;
+    return result.count;
   }
 
   async useDownloadLink(

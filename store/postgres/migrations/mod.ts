@@ -34,6 +34,7 @@ import { up as transactionsHighestReading } from "./027_transactions_highest_rea
 import { up as stationSecurityPendingKey } from "./028_station_security_pending_key.ts";
 import { up as uploadSlotClaimedAt } from "./029_upload_slot_claimed_at.ts";
 import { up as issuedCertificateDelivery } from "./030_issued_certificate_delivery.ts";
+import { steps as fileUrlExpiry } from "./031_file_url_expiry.ts";
 
 export type Migration =
   & {
@@ -82,4 +83,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 28, name: "station_security_pending_key", up: stationSecurityPendingKey },
   { version: 29, name: "upload_slot_claimed_at", up: uploadSlotClaimedAt },
   { version: 30, name: "issued_certificate_delivery", up: issuedCertificateDelivery },
+  { version: 31, name: "file_url_expiry", steps: fileUrlExpiry },
 ];

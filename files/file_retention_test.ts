@@ -1,0 +1,133 @@
+import { assertEquals } from "@std/assert";
+import { FolderBlobStore } from "../store/folder_blobs.ts";
+import { openKvHandle } from "../store/kv/handle.ts";
+import { kvSecurityExtension } from "../store/kv/security_extension.ts";
+import { FileRetention } from "./file_retention.ts";
+import { FirmwareLibrary } from "./firmware.ts";
+import { hashUrlToken } from "./tokens.ts";
+import { StationUploads } from "./uploads.ts";
+
+const DAY = 86_400_000;
+
+async function withRetention(
+  fn: (ctx: {
+    uploads: StationUploads;
+    retention: FileRetention;
+    clock: { now: Date };
+    dir: string;
+    lease: { free: boolean };
+    claim: (url: string) => Promise<void>;
+  }) => Promise<void>,
+) {
+  const kv = await openKvHandle(":memory:");
+  const dir = await Deno.makeTempDir({ prefix: "csms_file_retention_" });
+  const clock = { now: new Date("2024-05-01T10:00:00Z") };
+  const { files } = kvSecurityExtension(kv);
+  const blobs = new FolderBlobStore(dir);
+  const now = () => clock.now;
+  const uploads = new StationUploads({
+    files,
+    blobs,
+    now,
+    settings: { maxBytes: 1000, ttlMs: 60_000, maxConcurrent: 4, idleMs: 5_000 },
+  });
+  const firmware = new FirmwareLibrary({
+    files,
+    blobs,
+    now,
+    settings: { maxBytes: 1000, linkTtlMs: 60_000, maxDownloads: 2 },
+  });
+  const lease = { free: true };
+  const retention = new FileRetention({
+    uploads,
+    firmware,
+    now,
+    lease: () => Promise.resolve(lease.free),
+    settings: { uploadRetentionMs: 30 * DAY, batch: 2, pauseMs: 0 },
+  });
+  // What a process that died mid-upload leaves: the slot claimed, part of the bytes in a .partial file.
+  const claim = async (url: string) => {
+    const hash = await hashUrlToken(url.split("/").pop()!);
+    const claimed = await files.claimUploadSlot(hash, "CP-1", clock.now.toISOString(), "");
+    if (!claimed.ok) throw new Error(claimed.reason);
+  };
+  try {
+    await fn({ uploads, retention, clock, dir, lease, claim });
+  } finally {
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const mintFor = (uploads: StationUploads) =>
+  uploads.mint({ chargePointId: "CP-1", kind: "diagnostics", createdBy: "u", baseUrl: "http://h" });
+
+async function store(uploads: StationUploads, text: string): Promise<string> {
+  const minted = await mintFor(uploads);
+  const result = await uploads.receive({
+    chargePointId: "CP-1",
+    token: minted.url.split("/").pop()!,
+    body: new Response(text).body!,
+    remoteAddress: null,
+  });
+  if (!result.ok) throw new Error(result.reason);
+  return result.file.id;
+}
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+
+Deno.test("FileRetention: files past the retention go with their bytes, in batches; newer ones stay", async () => {
+  await withRetention(async ({ uploads, retention, clock, dir }) => {
+    const old = [await store(uploads, "a"), await store(uploads, "b"), await store(uploads, "c")];
+    clock.now = new Date(clock.now.getTime() + 10 * DAY);
+    const recent = await store(uploads, "d");
+    clock.now = new Date(clock.now.getTime() + 25 * DAY);
+    assertEquals(await retention.tick(), { uploads: 3, uploadSlots: 4, downloadLinks: 0 });
+    for (const id of old) assertEquals([await uploads.open(id), await exists(`${dir}/${id}`)], [null, false]);
+    assertEquals((await uploads.list({ limit: 10 })).map((f) => f.id), [recent]);
+    assertEquals(await exists(`${dir}/${recent}`), true);
+    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 0, downloadLinks: 0 });
+  });
+});
+
+Deno.test("FileRetention: an expired URL's row goes a day after its expiry, with what a crashed upload left", async () => {
+  await withRetention(async ({ uploads, retention, clock, dir, claim }) => {
+    const crashed = await mintFor(uploads);
+    await claim(crashed.url);
+    await Deno.writeTextFile(`${dir}/${crashed.uploadId}.partial`, "half a file");
+    const unused = await mintFor(uploads);
+    // Expired (60 s), but not a day ago yet: kept, so a late station is told "expired".
+    clock.now = new Date(clock.now.getTime() + DAY - 60_000);
+    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 0, downloadLinks: 0 });
+    clock.now = new Date(clock.now.getTime() + 3 * 60_000);
+    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 2, downloadLinks: 0 });
+    assertEquals(await exists(`${dir}/${crashed.uploadId}.partial`), false);
+    const late = await uploads.receive({
+      chargePointId: "CP-1",
+      token: unused.url.split("/").pop()!,
+      body: new Response("late").body!,
+      remoteAddress: null,
+    });
+    assertEquals(late, { ok: false, reason: "unknown" });
+  });
+});
+
+Deno.test("FileRetention: without the lease nothing is deleted; a retention of 0 keeps files", async () => {
+  await withRetention(async ({ uploads, retention, clock, lease }) => {
+    const id = await store(uploads, "kept");
+    clock.now = new Date(clock.now.getTime() + 400 * DAY);
+    lease.free = false;
+    assertEquals(await retention.tick(), null);
+    assertEquals((await uploads.list({ limit: 10 })).length, 1);
+    lease.free = true;
+    const keeping = new FileRetention({
+      uploads,
+      firmware: { pruneLinks: () => Promise.resolve(0) },
+      now: () => clock.now,
+      lease: () => Promise.resolve(true),
+      settings: { uploadRetentionMs: 0, batch: 10 },
+    });
+    assertEquals(await keeping.tick(), { uploads: 0, uploadSlots: 1, downloadLinks: 0 });
+    assertEquals((await uploads.open(id))?.file.id, id);
+  });
+});
