@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { openKvHandle } from "../store/kv/handle.ts";
 import { kvSecurityExtension } from "../store/kv/security_extension.ts";
-import { expandLocations, type LocationContext } from "./command_locations.ts";
+import { expandLocations, hasLocationPlaceholder, type LocationContext } from "./command_locations.ts";
 import { FirmwareLibrary } from "./firmware.ts";
 import { StationUploads } from "./uploads.ts";
 import { makeCa } from "../tests/helpers/openssl.ts";
@@ -154,4 +154,21 @@ Deno.test("expandLocations() links firmware and fills SignedUpdateFirmware's emp
       { ok: false, message: 'Firmware "firmware-nope" is unknown' },
     );
   });
+});
+
+Deno.test("hasLocationPlaceholder() says which payloads would mint a URL", () => {
+  const cases: [string, unknown, boolean][] = [
+    ["GetDiagnostics", { location: "csms:upload" }, true],
+    ["GetDiagnostics", { location: "ftp://host/x" }, false],
+    ["GetLog", { logType: "SecurityLog", requestId: 1, log: { remoteLocation: "csms:upload" } }, true],
+    ["GetLog", { logType: "SecurityLog", requestId: 1, log: { remoteLocation: "https://x" } }, false],
+    ["UpdateFirmware", { location: "csms:firmware/firmware-1", retrieveDate: "x" }, true],
+    ["UpdateFirmware", { location: "csms:firmware/", retrieveDate: "x" }, false],
+    ["SignedUpdateFirmware", { requestId: 1, firmware: { location: "csms:firmware/f" } }, true],
+    ["Reset", { location: "csms:upload" }, false],
+    ["GetDiagnostics", null, false],
+  ];
+  for (const [action, payload, expected] of cases) {
+    assertEquals(hasLocationPlaceholder(action, payload), expected, `${action} ${JSON.stringify(payload)}`);
+  }
 });
