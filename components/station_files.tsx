@@ -1,10 +1,11 @@
 /**
  * A station's file transfers and certificates: the diagnostics, log and firmware statuses it reported (each
  * with its time), the files it uploaded (GetDiagnostics, GetLog), downloadable by operators (logs can hold
- * secrets), and the certificates our CA issued to it with what became of their delivery (only the one marked
- * current, the newest it accepted, is its certificate). Server-rendered, no state.
+ * secrets) and deletable by admins, and the certificates our CA issued to it with what became of their delivery
+ * (only the one marked current, the newest it accepted, is its certificate). Server-rendered, no state.
  */
 import { formatTime } from "./format.ts";
+import { Island } from "./island.tsx";
 import type { FileStatus, IssuedCertificate, UploadedFile } from "./types.ts";
 
 const KIND_LABEL: Record<FileStatus["kind"], string> = {
@@ -28,6 +29,7 @@ export function StationFiles(
     /** The newest certificates, and the current one (listed among them or not). */
     certificates: { items: IssuedCertificate[]; current: IssuedCertificate | null } | null;
     canDownload: boolean;
+    canDelete: boolean;
   },
 ) {
   return (
@@ -60,13 +62,15 @@ export function StationFiles(
             </tbody>
           </table>
         )}
-      {props.uploads && <Uploads uploads={props.uploads} canDownload={props.canDownload} />}
+      {props.uploads && (
+        <Uploads uploads={props.uploads} canDownload={props.canDownload} canDelete={props.canDelete} />
+      )}
       {props.certificates && <Certificates {...props.certificates} />}
     </section>
   );
 }
 
-function Uploads(props: { uploads: UploadedFile[]; canDownload: boolean }) {
+function Uploads(props: { uploads: UploadedFile[]; canDownload: boolean; canDelete: boolean }) {
   return (
     <>
       <h3>Uploaded files</h3>
@@ -80,6 +84,7 @@ function Uploads(props: { uploads: UploadedFile[]; canDownload: boolean }) {
                 <th scope="col">Kind</th>
                 <th scope="col">File</th>
                 <th scope="col">Size</th>
+                {props.canDelete && <th scope="col">Delete</th>}
               </tr>
             </thead>
             <tbody>
@@ -99,6 +104,11 @@ function Uploads(props: { uploads: UploadedFile[]; canDownload: boolean }) {
                       : u.fileName}
                   </td>
                   <td data-label="Size" class="num">{formatBytes(u.size)}</td>
+                  {props.canDelete && (
+                    <td data-label="Delete">
+                      <Island name="DeleteUpload" props={{ uploadId: u.id, fileName: u.fileName }} />
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>

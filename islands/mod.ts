@@ -7,6 +7,7 @@ import ChargingProfilesPanel from "./ChargingProfilesPanel.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import DecommissionStation from "./DecommissionStation.tsx";
+import DeleteUpload from "./DeleteUpload.tsx";
 import DeviceModelPanel from "./DeviceModelPanel.tsx";
 import FleetOverview from "./FleetOverview.tsx";
 import IdTagManager from "./IdTagManager.tsx";
@@ -31,6 +32,7 @@ export const ISLANDS = {
   CommandForms,
   ConfigurationPanel,
   DecommissionStation,
+  DeleteUpload,
   DeviceModelPanel,
   FleetOverview,
   IdTagManager,

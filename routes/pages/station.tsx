@@ -159,6 +159,7 @@ export async function stationPage(api: PageApi, id: string) {
           uploads={uploads?.items ?? null}
           certificates={certificates ? { items: certificates.items, current: certificates.current } : null}
           canDownload={canCommand}
+          canDelete={viewer.role === "admin"}
         />
         <section class="card" aria-labelledby="recent-tx-title">
           <div class="card-head">
