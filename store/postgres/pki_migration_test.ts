@@ -25,10 +25,17 @@ Deno.test({
           values (${serial}, ${cp}, ${`CN=${cp}`}, 'EC P-256', ${issuedAt}, '2024-06-01', 'ab', 'PEM',
             ${issuedAt})`;
       }
-      assertEquals(await migrate(sql), [30]);
+      const upTo30 = MIGRATIONS.filter((m) => m.version <= 30);
+      assertEquals(await migrate(sql, upTo30), [30]);
+      // A node still on the code before 030 (a rolling upgrade) inserts without the new columns.
+      await sql`
+        insert into issued_certificate (serial_number, charge_point_id, subject, key, not_before, not_after,
+          fingerprint_sha256, certificate_pem, issued_at)
+        values ('04', 'CP-3', 'CN=CP-3', 'EC P-256', '2024-04-01', '2024-06-01', 'ab', 'PEM', '2024-04-01')`;
       const store = new PostgresPkiStore(sql);
       const listed = await store.listIssuedCertificates({ limit: 10 });
       assertEquals(listed.map((c) => [c.serialNumber, c.delivery, c.current]), [
+        ["04", "unknown", false],
         ["02", "unknown", true],
         ["03", "unknown", true],
         ["01", "unknown", false],

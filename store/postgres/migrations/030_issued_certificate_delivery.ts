@@ -4,7 +4,9 @@
  * current certificate is renewed. Forward-only.
  *
  * Rows issued before this migration have no known outcome: they get `unknown`, and each station's newest stays
- * current, as it was counted until now, so the renewal of stations already in the field goes on.
+ * current, as it was counted until now, so the renewal of stations already in the field goes on. The default
+ * stays: a node still on the code before this (a rolling upgrade) inserts without `delivery`, and its
+ * certificate is then `unknown`, not current, rather than its insert failing after it answered Accepted.
  */
 export const up = `
 alter table issued_certificate
@@ -13,7 +15,6 @@ alter table issued_certificate
   add column delivered_at timestamptz,
   add column delivery_detail text,
   add column current boolean not null default false;
-alter table issued_certificate alter column delivery drop default;
 update issued_certificate set current = true where serial_number in (
   select distinct on (charge_point_id) serial_number from issued_certificate
   order by charge_point_id, issued_at desc, serial_number desc
