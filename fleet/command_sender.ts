@@ -12,6 +12,7 @@ import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import type { Store } from "../store/mod.ts";
 import { failedCommandOutcome } from "../actors/errors.ts";
+import { dialectOf } from "../actors/dialects.ts";
 import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import type { TaskOutcome } from "../store/fleet.ts";
 import {
@@ -74,10 +75,15 @@ export interface ProfileCommands {
 export function createCommandSender(deps: CommandSenderDeps): CommandSender {
   const newId = deps.newId ?? (() => crypto.randomUUID());
   return async function sendCommand(request) {
-    const refusal = await whyNotCommandable(deps, request.chargePointId) ??
-      (await deps.profiles?.commandClash(request.chargePointId, request.action, request.payload))?.message ??
-      null;
-    if (refusal === null) return await call(deps, request);
+    const station = await commandable(deps, request.chargePointId);
+    const refusal = "refusal" in station ? station.refusal : (await deps.profiles?.commandClash(
+      request.chargePointId,
+      request.action,
+      request.payload,
+    ))?.message ?? null;
+    if (refusal === null) {
+      return await call(deps, request, "dialect" in station ? station.dialect : "ocpp1.6");
+    }
     // Not sent: the registry never saw it, so the refusal is logged here, as the registry logs what it sends.
     const at = deps.now().toISOString();
     const entry: CommandLogEntry = {
@@ -104,8 +110,12 @@ export function createCommandSender(deps: CommandSenderDeps): CommandSender {
   };
 }
 
-async function call(deps: CommandSenderDeps, request: CommandRequest): Promise<CommandResult> {
-  const dialect = deps.registry.get(request.chargePointId)?.dialect.protocol.subprotocol ?? "ocpp1.6";
+/** `dialect`: the station's subprotocol (commandable()), whichever node it is connected to. */
+async function call(
+  deps: CommandSenderDeps,
+  request: CommandRequest,
+  dialect: string,
+): Promise<CommandResult> {
   let response: unknown;
   try {
     // The registry writes the command log for what it sends (and for a station not connected).
@@ -216,16 +226,24 @@ function newRequestId(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
 }
 
-/** Why a station may not be commanded by the fleet, or null. */
-async function whyNotCommandable(deps: CommandSenderDeps, chargePointId: string): Promise<string | null> {
-  const live = deps.registry.get(chargePointId)?.snapshot;
-  const record = live ?? await deps.store.getChargePoint(chargePointId);
-  if (!record) return `station "${chargePointId}" is unknown`;
+/**
+ * Why a station may not be commanded by the fleet, or the dialect it speaks: its live actor's here, else the
+ * one it last connected with (in a cluster it is likely connected to another node, and a 1.6 reading of a
+ * 2.0.1 command would be wrong: a 2.0.1 ClearChargingProfile by id read as 1.6's "clear all").
+ */
+async function commandable(
+  deps: CommandSenderDeps,
+  chargePointId: string,
+): Promise<{ refusal: string } | { dialect: string }> {
+  const live = deps.registry.get(chargePointId);
+  const record = live?.snapshot ?? await deps.store.getChargePoint(chargePointId);
+  if (!record) return { refusal: `station "${chargePointId}" is unknown` };
   // Named explicitly (by id or as a site's member): refused at once rather than waited for.
-  if (record.decommissionedAt) return `station "${chargePointId}" is decommissioned`;
+  if (record.decommissionedAt) return { refusal: `station "${chargePointId}" is decommissioned` };
   const status = record.registrationStatus;
   if (status !== "Accepted") {
-    return `station "${chargePointId}" is ${status ?? "not registered"}, not Accepted`;
+    return { refusal: `station "${chargePointId}" is ${status ?? "not registered"}, not Accepted` };
   }
-  return null;
+  const dialect = live && !live.isStopping ? live.dialect : dialectOf(record.ocppVersion);
+  return { dialect: dialect?.protocol.subprotocol ?? "ocpp1.6" };
 }
