@@ -26,14 +26,24 @@ export interface RefusalThrottleOptions {
 }
 
 export type RefusalVerdict =
-  | { quiet: false }
+  | { quiet: false; forgotten?: Suppressed }
   | {
     quiet: true;
+    forgotten?: Suppressed;
     /** When the source may be refused out loud again. */
     retryAfterS: number;
     /** A summary line to log now: refusals suppressed since the last one (the first: 1). */
-    summary: { source: string; suppressed: number } | null;
+    summary: Suppressed | null;
   };
+
+/**
+ * Refusals of `source` suppressed since its last summary. As `forgotten` in a verdict: a source dropped to
+ * make room (`maxSources`), whose count no later summary would give.
+ */
+export interface Suppressed {
+  source: string;
+  suppressed: number;
+}
 
 interface Bucket {
   tokens: number;
@@ -56,15 +66,21 @@ export class RefusalThrottle {
   refused(address: string, nowMs: number): RefusalVerdict {
     const source = backoffSource(address);
     const { burst, perSecond } = this.options;
-    const bucket = this.#buckets.get(source) ??
-      { tokens: burst, last: nowMs, suppressed: 0, lastSummary: -Infinity };
+    const known = this.#buckets.get(source);
+    const bucket = known ?? { tokens: burst, last: nowMs, suppressed: 0, lastSummary: -Infinity };
+    const oldest = !known && this.#buckets.size >= this.#maxSources
+      ? this.#buckets.entries().next().value
+      : undefined;
+    const forgotten = oldest && oldest[1].suppressed > 0
+      ? { forgotten: { source: oldest[0], suppressed: oldest[1].suppressed } }
+      : {};
     bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, nowMs - bucket.last) / 1000 * perSecond);
     bucket.last = nowMs;
     // Re-inserted so the map's order is least recently refused first.
     setMostRecent(this.#buckets, source, bucket, this.#maxSources);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return { quiet: false };
+      return { quiet: false, ...forgotten };
     }
     bucket.suppressed++;
     let summary: { source: string; suppressed: number } | null = null;
@@ -74,7 +90,7 @@ export class RefusalThrottle {
       bucket.lastSummary = nowMs;
     }
     const retryAfterS = perSecond > 0 ? Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) : 60;
-    return { quiet: true, retryAfterS, summary };
+    return { quiet: true, retryAfterS, summary, ...forgotten };
   }
 
   /** How often a quiet source's summary is due. */

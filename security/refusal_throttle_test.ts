@@ -42,3 +42,15 @@ Deno.test("RefusalThrottle.dueSummaries() gives the tail of a quiet source once 
   assertEquals(t.dueSummaries(30_003), []);
   assertEquals(t.dueSummaries(30_003, true), [{ source: "10.0.0.9", suppressed: 1 }]);
 });
+
+Deno.test("RefusalThrottle: a source forgotten to make room gives its suppressed count, not a silent loss", () => {
+  const t = new RefusalThrottle({ burst: 1, perSecond: 0.001, maxSources: 2, summaryEveryMs: 60_000 });
+  t.refused("10.0.0.1", 0);
+  t.refused("10.0.0.1", 1); // summarised at once (1)
+  t.refused("10.0.0.1", 2);
+  t.refused("10.0.0.1", 3); // two since that summary
+  assertEquals(t.refused("10.0.0.2", 4), { quiet: false });
+  // A third source: the least recent, 10.0.0.1, is dropped with what it held.
+  assertEquals(t.refused("10.0.0.3", 5), { quiet: false, forgotten: { source: "10.0.0.1", suppressed: 2 } });
+  assertEquals(t.refused("10.0.0.4", 6), { quiet: false }, "10.0.0.2 suppressed nothing");
+});

@@ -72,12 +72,15 @@ export interface SecurityEventLogOptions {
   sources?: RefusalThrottle;
 }
 
-/** Our events about a source nobody vouches for, with a budget per source (a station's own have its quota). */
+/**
+ * Our events about a source nobody vouches for, with a budget per source (a station's own have its quota).
+ * Not `certificate_accepted`: stations behind one address reconnecting after a restart must not spend the
+ * budget its attacks' events need.
+ */
 export const FROM_SOURCE: ReadonlySet<SecurityEventKind> = new Set([
   "station_auth_failed",
   "station_refused",
   "station_flood_closed",
-  "certificate_accepted",
   "certificate_rejected",
   "login_failed",
   "upload_refused",
@@ -134,6 +137,8 @@ export class SecurityEventLog {
     const at = this.now();
     if (this.#sources && input.remoteAddress && FROM_SOURCE.has(input.kind)) {
       const verdict = this.#sources.refused(input.remoteAddress, at.getTime());
+      // A source dropped from the budget's memory: what it had suppressed is told now or never.
+      if (verdict.forgotten) this.#summarise(verdict.forgotten);
       if (verdict.quiet) {
         const source = backoffSource(input.remoteAddress);
         setMostRecent(this.#lastSuppressed, source, `${input.kind}: ${input.reason}`, 10_000);

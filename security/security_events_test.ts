@@ -215,3 +215,22 @@ Deno.test("SecurityEventLog reports the tail of a source's flood by a timer once
   assertEquals(counts, ["1", "2"]);
   await log.close();
 });
+
+Deno.test("SecurityEventLog tells a forgotten source's suppressed count when its budget makes room", async () => {
+  const store = new FlakyStore();
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), {
+    store,
+    sources: new RefusalThrottle({ burst: 1, perSecond: 0, summaryEveryMs: 60_000, maxSources: 1 }),
+  });
+  for (let i = 0; i < 5; i++) {
+    log.record({ kind: "login_failed", remoteAddress: "10.0.0.1", reason: "Invalid" });
+  }
+  log.record({ kind: "login_failed", remoteAddress: "10.0.0.2", reason: "Invalid" });
+  await log.flush();
+  const counts = store.events.filter((e) => e.kind === "source_events_suppressed").map((
+    e,
+  ) => [e.remoteAddress, e.reason.split(" ")[0]]);
+  // One at once (the first suppressed), the other three when 10.0.0.1 was dropped for 10.0.0.2.
+  assertEquals(counts, [["10.0.0.1", "1"], ["10.0.0.1", "3"]]);
+  await log.close();
+});
