@@ -42,8 +42,12 @@ export interface StationEventQuotaOptions {
 }
 
 export interface StationEventQuotaDeps {
-  /** The station's newest events in the durable log, newest first (`at` and `kind` are enough). */
-  history(chargePointId: string, limit: number): Promise<Pick<SecurityEvent, "at" | "kind">[]>;
+  /** The station's newest events of `kind` in the durable log, newest first (`at` and `kind` are enough). */
+  history(
+    chargePointId: string,
+    kind: SecurityEventKind,
+    limit: number,
+  ): Promise<Pick<SecurityEvent, "at" | "kind">[]>;
   record(event: SecurityEventInput): unknown;
   now: () => Date;
   /** Told when the history cannot be read (the quota then counts from what this process sees). */
@@ -170,26 +174,35 @@ export class StationEventQuota {
     return station;
   }
 
-  /** Its stored events of the window and its last drop report, from the log every node shares. */
+  /**
+   * Its stored events of the window and its last drop report, from the log every node shares: read kind by
+   * kind, so that our own events about the id (failed auths, accepted certificates) cannot crowd them out.
+   */
   async #read(chargePointId: string, station: StationCount): Promise<void> {
     const { max, windowMs } = this.options;
     const since = this.deps.now().getTime() - windowMs;
     let events: Pick<SecurityEvent, "at" | "kind">[] = [];
     try {
-      // Both quotas full, and room for a few events of other kinds (the gate's, about this id) among them.
-      events = await this.deps.history(chargePointId, 2 * max + 50);
+      const kinds = [...QUOTA_KINDS, "station_events_dropped" as const];
+      const lists = await Promise.all(
+        kinds.map((kind) =>
+          this.deps.history(chargePointId, kind, kind === "station_events_dropped" ? 1 : max)
+        ),
+      );
+      events = lists.flat();
     } catch (error) {
       this.deps.onHistoryError?.(chargePointId, error);
     }
     const stored = { ordinary: [] as number[], critical: [] as number[] };
     for (const event of events) {
       const atMs = Date.parse(event.at);
-      if (QUOTA_KINDS.has(event.kind) && atMs > since) stored[classOf(event.kind)].unshift(atMs);
+      if (QUOTA_KINDS.has(event.kind) && atMs > since) stored[classOf(event.kind)].push(atMs);
       if (event.kind === "station_events_dropped") {
         station.lastReportMs = Math.max(station.lastReportMs, atMs);
       }
     }
-    station.stored = { ordinary: stored.ordinary.slice(-max), critical: stored.critical.slice(-max) };
+    const newest = (times: number[]) => times.sort((a, b) => a - b).slice(-max);
+    station.stored = { ordinary: newest(stored.ordinary), critical: newest(stored.critical) };
   }
 
   #report(chargePointId: string, station: StationCount, nowMs: number): void {

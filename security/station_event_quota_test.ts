@@ -10,9 +10,9 @@ function setup(options: Partial<StationEventQuotaOptions> = {}, log: Stored[] = 
   const reported: SecurityEventInput[] = [];
   const reads: string[] = [];
   const quota = new StationEventQuota({ max: 3, windowMs: 60_000, reportEveryMs: 10_000, ...options }, {
-    history: (id, limit) => {
-      reads.push(id);
-      return Promise.resolve(log.slice(0, limit));
+    history: (id, kind, limit) => {
+      if (kind === "station_event") reads.push(id); // One read of the log, kind by kind.
+      return Promise.resolve(log.filter((e) => e.kind === kind).slice(0, limit));
     },
     record: (event) => reported.push(event),
     now: () => new Date(nowMs),
@@ -123,6 +123,16 @@ Deno.test("StationEventQuota starts from the shared log: a reconnect or another 
   quota.close();
   assertEquals(reported.length, 1, "the two drops are still reported, at close");
   assertMatch(reported[0]!.reason, /2 dropped/);
+});
+
+Deno.test("StationEventQuota: our own newer events about the id do not crowd its own out of the read", async () => {
+  const log: Stored[] = [];
+  const { quota, at } = setup({}, log);
+  // 500 failed auths about the id (an attacker's), newer than its three events of the window.
+  for (let i = 0; i < 500; i++) log.push({ at: at(-1 - i), kind: "station_auth_failed" });
+  for (let i = 0; i < 3; i++) log.push({ at: at(-10_000 - i), kind: "station_event" });
+  assertEquals(await quota.admit("CP-1", event), false, "three in the window already");
+  quota.close();
 });
 
 Deno.test("StationEventQuota ignores events older than the window in the log", async () => {
