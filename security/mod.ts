@@ -67,7 +67,7 @@ export function createSecurity(
     windowMs: config.STATION_SECURITY_EVENT_WINDOW_S * 1000,
     reportEveryMs: config.STATION_SECURITY_EVENT_REPORT_S * 1000,
   }, {
-    history: (chargePointId, kind, limit) => deps.store.listSecurityEvents({ chargePointId, kind, limit }),
+    history: (chargePointId, query) => deps.store.listSecurityEvents({ chargePointId, ...query }),
     record: (event) => events.record(event),
     now: deps.now,
     onHistoryError: (chargePointId, error) =>

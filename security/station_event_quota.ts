@@ -42,11 +42,13 @@ export interface StationEventQuotaOptions {
 }
 
 export interface StationEventQuotaDeps {
-  /** The station's newest events of `kind` in the durable log, newest first (`at` and `kind` are enough). */
+  /**
+   * The station's newest events of `kind` since `since` (ISO) in the durable log, newest first (`at` and
+   * `kind` are enough).
+   */
   history(
     chargePointId: string,
-    kind: SecurityEventKind,
-    limit: number,
+    query: { kind: SecurityEventKind; limit: number; since: string },
   ): Promise<Pick<SecurityEvent, "at" | "kind">[]>;
   record(event: SecurityEventInput): unknown;
   now: () => Date;
@@ -179,16 +181,18 @@ export class StationEventQuota {
    * kind, so that our own events about the id (failed auths, accepted certificates) cannot crowd them out.
    */
   async #read(chargePointId: string, station: StationCount): Promise<void> {
-    const { max, windowMs } = this.options;
-    const since = this.deps.now().getTime() - windowMs;
+    const { max, windowMs, reportEveryMs } = this.options;
+    const nowMs = this.deps.now().getTime();
+    const since = nowMs - windowMs;
     let events: Pick<SecurityEvent, "at" | "kind">[] = [];
     try {
-      const kinds = [...QUOTA_KINDS, "station_events_dropped" as const];
-      const lists = await Promise.all(
-        kinds.map((kind) =>
-          this.deps.history(chargePointId, kind, kind === "station_events_dropped" ? 1 : max)
-        ),
-      );
+      // Within the window only: a read never walks a station's whole history.
+      const read = (kind: SecurityEventKind, limit: number, fromMs: number) =>
+        this.deps.history(chargePointId, { kind, limit, since: new Date(fromMs).toISOString() });
+      const lists = await Promise.all([
+        ...[...QUOTA_KINDS].map((kind) => read(kind, max, since)),
+        read("station_events_dropped", 1, nowMs - reportEveryMs),
+      ]);
       events = lists.flat();
     } catch (error) {
       this.deps.onHistoryError?.(chargePointId, error);

@@ -10,9 +10,9 @@ function setup(options: Partial<StationEventQuotaOptions> = {}, log: Stored[] = 
   const reported: SecurityEventInput[] = [];
   const reads: string[] = [];
   const quota = new StationEventQuota({ max: 3, windowMs: 60_000, reportEveryMs: 10_000, ...options }, {
-    history: (id, kind, limit) => {
+    history: (id, { kind, limit, since }) => {
       if (kind === "station_event") reads.push(id); // One read of the log, kind by kind.
-      return Promise.resolve(log.filter((e) => e.kind === kind).slice(0, limit));
+      return Promise.resolve(log.filter((e) => e.kind === kind && e.at >= since).slice(0, limit));
     },
     record: (event) => reported.push(event),
     now: () => new Date(nowMs),

@@ -60,6 +60,8 @@ export interface SecurityEventQuery {
   limit: number;
   /** Cursor: only events with an id below this one (the last id of the previous page). */
   before?: string;
+  /** Only events at or after this ISO time (ids begin with it): bounds a read to a window. */
+  since?: string;
   kind?: SecurityEventKind;
   chargePointId?: string;
 }
@@ -107,6 +109,7 @@ export function matchesSecurityEventQuery(
   query: Omit<SecurityEventQuery, "limit">,
 ): boolean {
   if (query.before !== undefined && !(event.id < query.before)) return false;
+  if (query.since !== undefined && event.id < query.since) return false;
   if (query.kind !== undefined && event.kind !== query.kind) return false;
   if (query.chargePointId !== undefined && event.chargePointId !== query.chargePointId) return false;
   return true;

@@ -251,6 +251,26 @@ export function stationSecurityContract(
       ["station_auth_failed at 1"],
     );
     assertEquals(await list({ limit: 2, kind: "station_refused", before: all[2]!.id }), []);
+
+    // A window: `since` (an ISO time) keeps the events at or after it, with any filter and with before.
+    const since = new Date(Date.parse(T0) + 5000).toISOString();
+    assertEquals(await list({ limit: 100, since }), [
+      "station_auth_failed at 7",
+      "station_auth_failed at 6",
+      "station_auth_failed at 5",
+    ]);
+    assertEquals(await list({ limit: 100, since, chargePointId: "CP-1" }), [
+      "station_auth_failed at 7",
+      "station_auth_failed at 5",
+    ]);
+    assertEquals(await list({ limit: 100, since, kind: "station_refused" }), []);
+    assertEquals(await list({ limit: 100, since, chargePointId: "CP-1", before: all[6]!.id }), [
+      "station_auth_failed at 5",
+    ]);
+    assertEquals(await list({ limit: 100, since, before: all[6]!.id }), [
+      "station_auth_failed at 6",
+      "station_auth_failed at 5",
+    ]);
   });
 
   test(

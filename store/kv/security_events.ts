@@ -67,9 +67,7 @@ export class KvSecurityEvents implements SecurityEventStore {
     const filter = { ...query, limit: undefined };
     const out: SecurityEvent[] = [];
     if (query.chargePointId === undefined && query.kind === undefined) {
-      const selector: Deno.KvListSelector = query.before === undefined
-        ? { prefix: [EVENT] }
-        : { prefix: [EVENT], end: [EVENT, query.before] };
+      const selector = rangeOf([EVENT], query);
       for await (
         const entry of this.#kv.list<SecurityEvent>(selector, { reverse: true, limit: query.limit })
       ) {
@@ -78,9 +76,7 @@ export class KvSecurityEvents implements SecurityEventStore {
       return out;
     }
     const index = query.chargePointId !== undefined ? [BY_CP, query.chargePointId] : [BY_KIND, query.kind!];
-    const selector: Deno.KvListSelector = query.before === undefined
-      ? { prefix: index }
-      : { prefix: index, end: [...index, query.before] };
+    const selector = rangeOf(index, query);
     let ids: string[] = [];
     const take = async () => {
       const values = await this.#kv.getMany<SecurityEvent[]>(ids.map((id) => [EVENT, id]));
@@ -130,4 +126,17 @@ export class KvSecurityEvents implements SecurityEventStore {
       excess -= batch.length;
     }
   }
+}
+
+/** The keys under `prefix` (each ending with an event's id, which begins with its time) the query may match. */
+function rangeOf(
+  prefix: Deno.KvKey,
+  query: Pick<SecurityEventQuery, "since" | "before">,
+): Deno.KvListSelector {
+  const start = query.since === undefined ? undefined : [...prefix, query.since];
+  const end = query.before === undefined ? undefined : [...prefix, query.before];
+  if (start && end) return { start, end };
+  if (start) return { prefix, start };
+  if (end) return { prefix, end };
+  return { prefix };
 }

@@ -72,6 +72,7 @@ export class PgSecurityEvents implements SecurityEventStore {
     const sql = this.sql;
     const where = [
       query.before !== undefined ? sql`id < ${query.before}` : null,
+      query.since !== undefined ? sql`id >= ${query.since}` : null,
       query.kind !== undefined ? sql`kind = ${query.kind}` : null,
       query.chargePointId !== undefined ? sql`charge_point_id = ${query.chargePointId}` : null,
     ].filter((part) => part !== null);
