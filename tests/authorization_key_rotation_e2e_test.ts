@@ -293,7 +293,10 @@ Deno.test("unanswered keys stay pending side by side: a later refused or unsent 
     } finally {
       await closeStation(station);
     }
-    // Not connected: nothing is sent, nothing pended, nothing forgotten.
+    // Not connected (once the server saw it go): nothing is sent, nothing pended, nothing forgotten.
+    await eventually(async () =>
+      (await server.json("/api/v1/charge-points/CP-MANY", { as: "viewer" })).body.online === false || null
+    );
     const unsent = await server.json("/api/v1/charge-points/CP-MANY/ChangeConfiguration", {
       method: "POST",
       body: { key: "AuthorizationKey", value: NEW_KEY },
