@@ -43,22 +43,9 @@ export async function openFirstFilePart(
   body: ReadableStream<Uint8Array>,
   contentType: string,
 ): Promise<FilePart | null> {
-  const boundary = multipartBoundary(contentType);
-  if (boundary === null) throw new MalformedMultipartError("No multipart boundary");
-  const scanner = new Scanner(body.getReader());
-  // Every delimiter is CRLF "--" boundary; the first may open the body, so pretend a CRLF came before it.
-  scanner.prepend(encoder.encode("\r\n"));
-  const delimiter = encoder.encode(`\r\n--${boundary}`);
+  const { scanner, delimiter } = openMultipart(body, contentType);
   try {
-    await scanner.skipPast(delimiter);
-    for (;;) {
-      // After a delimiter: "--" closes the body, else CRLF and the part's headers.
-      await scanner.need(2);
-      if (scanner.startsWith(encoder.encode("--"))) {
-        await scanner.cancel();
-        return null;
-      }
-      const headers = await scanner.readHeaders();
+    for (let headers; (headers = await scanner.nextPartHeaders(delimiter)) !== null;) {
       const fileName = dispositionFileName(headers.get("content-disposition"));
       if (fileName === undefined) {
         await scanner.skipPast(delimiter);
@@ -67,9 +54,12 @@ export async function openFirstFilePart(
       return {
         fileName,
         contentType: headers.get("content-type") ?? null,
-        body: scanner.streamUntil(delimiter),
+        // Whatever follows the file's delimiter is not read.
+        body: scanner.partUntil(delimiter, () => scanner.cancel()).body,
       };
     }
+    await scanner.cancel();
+    return null;
   } catch (error) {
     await scanner.cancel();
     throw error;
@@ -97,17 +87,9 @@ export async function* multipartParts(
   body: ReadableStream<Uint8Array>,
   contentType: string,
 ): AsyncGenerator<FormPart> {
-  const boundary = multipartBoundary(contentType);
-  if (boundary === null) throw new MalformedMultipartError("No multipart boundary");
-  const scanner = new Scanner(body.getReader());
-  scanner.prepend(encoder.encode("\r\n"));
-  const delimiter = encoder.encode(`\r\n--${boundary}`);
+  const { scanner, delimiter } = openMultipart(body, contentType);
   try {
-    await scanner.skipPast(delimiter);
-    for (;;) {
-      await scanner.need(2);
-      if (scanner.startsWith(encoder.encode("--"))) return;
-      const headers = await scanner.readHeaders();
+    for (let headers; (headers = await scanner.nextPartHeaders(delimiter)) !== null;) {
       const disposition = headers.get("content-disposition");
       const part = scanner.partUntil(delimiter);
       yield {
@@ -139,10 +121,24 @@ function dispositionFileName(disposition: string | undefined): string | null | u
   return name === "" ? null : name;
 }
 
+/**
+ * A scanner over `body` and its parts' delimiter. Throws MalformedMultipartError when `contentType` is not
+ * multipart/form-data with a boundary.
+ */
+function openMultipart(body: ReadableStream<Uint8Array>, contentType: string) {
+  const boundary = multipartBoundary(contentType);
+  if (boundary === null) throw new MalformedMultipartError("No multipart boundary");
+  const scanner = new Scanner(body.getReader());
+  // Every delimiter is CRLF "--" boundary; the first may open the body, so pretend a CRLF came before it.
+  scanner.prepend(encoder.encode("\r\n"));
+  return { scanner, delimiter: encoder.encode(`\r\n--${boundary}`) };
+}
+
 /** A byte buffer over a stream reader, with the few searches multipart needs. */
 class Scanner {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   #buffer: Uint8Array = new Uint8Array(0);
+  #started = false;
 
   constructor(reader: ReadableStreamDefaultReader<Uint8Array>) {
     this.#reader = reader;
@@ -198,39 +194,28 @@ class Scanner {
     return headers;
   }
 
-  /** The bytes up to the next `pattern`, streamed; the rest of the body is then cancelled (not read). */
-  streamUntil(pattern: Uint8Array): ReadableStream<Uint8Array> {
-    return new ReadableStream<Uint8Array>({
-      // Loops until it hands something out: a pull that enqueues nothing is not called again.
-      pull: async (controller) => {
-        for (;;) {
-          const at = indexOf(this.#buffer, pattern);
-          if (at >= 0) {
-            if (at > 0) controller.enqueue(this.#buffer.slice(0, at));
-            this.#buffer = new Uint8Array(0);
-            controller.close();
-            await this.cancel();
-            return;
-          }
-          // All but a possible start of the delimiter can go out now.
-          const safe = this.#buffer.length - pattern.length + 1;
-          if (safe > 0) {
-            controller.enqueue(this.#buffer.slice(0, safe));
-            this.#buffer = this.#buffer.slice(safe);
-            return;
-          }
-          await this.#more();
-        }
-      },
-      cancel: () => this.cancel(),
-    }, { highWaterMark: 0 });
+  /**
+   * The headers of the part after the next `delimiter` (the first call skips what precedes it), or null when
+   * that delimiter closes the body.
+   */
+  async nextPartHeaders(delimiter: Uint8Array): Promise<Map<string, string> | null> {
+    if (!this.#started) await this.skipPast(delimiter);
+    this.#started = true;
+    // After a delimiter: "--" closes the body, else CRLF and the part's headers.
+    await this.need(2);
+    if (this.startsWith(encoder.encode("--"))) return null;
+    return await this.readHeaders();
   }
 
   /**
    * The bytes up to the next `pattern`, streamed, leaving the scanner just past it (the next part follows);
-   * `skipRest()` gets there when the consumer stopped reading early.
+   * `skipRest()` gets there when the consumer stopped reading early. `finish`, when given, runs once the part
+   * ended or its consumer cancelled it (the first file part: the rest of the body is not read).
    */
-  partUntil(pattern: Uint8Array): { body: ReadableStream<Uint8Array>; skipRest(): Promise<void> } {
+  partUntil(
+    pattern: Uint8Array,
+    finish?: () => Promise<void>,
+  ): { body: ReadableStream<Uint8Array>; skipRest(): Promise<void> } {
     let ended = false;
     const next = async (): Promise<Uint8Array | null> => {
       for (;;) {
@@ -261,7 +246,9 @@ class Scanner {
           }
         }
         controller.close();
+        await finish?.();
       },
+      cancel: () => finish?.(),
     }, { highWaterMark: 0 });
     return {
       body,

@@ -101,3 +101,28 @@ Deno.test("multipartParts() refuses a body that ends before its closing delimite
     }
   }, MalformedMultipartError);
 });
+
+Deno.test("openFirstFilePart(): once its file ends, or its reader cancels, the rest of the body is not read", async () => {
+  const form = new FormData();
+  form.append("file", new File(["the file"], "diag.bin"));
+  form.append("later", "x".repeat(10_000));
+  for (const consumer of ["reads it all", "cancels"]) {
+    const { type, bytes } = await encoded(form, 1);
+    let pulled = 0;
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(pulled, pulled += 64));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    }, { highWaterMark: 0 });
+    const part = await openFirstFilePart(body, type);
+    if (consumer === "reads it all") {
+      assertEquals(await new Response(part!.body).text(), "the file");
+    } else await part!.body.cancel();
+    assertEquals([cancelled, pulled < bytes.length / 2], [true, true], consumer);
+  }
+});
