@@ -13,6 +13,7 @@ import type { CommandLogEntry } from "../model/command_log.ts";
 import type { Store } from "../store/mod.ts";
 import { failedCommandOutcome } from "../actors/errors.ts";
 import { dialectOf } from "../actors/dialects.ts";
+import type { Energy } from "../energy/mod.ts";
 import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import type { TaskOutcome } from "../store/fleet.ts";
 import {
@@ -60,17 +61,8 @@ export interface CommandSenderDeps {
   profiles?: ProfileCommands;
 }
 
-export interface ProfileCommands {
-  commandClash(chargePointId: string, action: string, payload: unknown): Promise<{ message: string } | null>;
-  commandAnswered(answer: {
-    chargePointId: string;
-    action: string;
-    request: unknown;
-    response: unknown;
-    requestedBy: string;
-    dialect: string;
-  }): Promise<void>;
-}
+/** What the fleet needs of energy management (energy/mod.ts). */
+export type ProfileCommands = Pick<Energy, "commandClash" | "commandAnswered">;
 
 export function createCommandSender(deps: CommandSenderDeps): CommandSender {
   const newId = deps.newId ?? (() => crypto.randomUUID());

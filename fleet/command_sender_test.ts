@@ -5,7 +5,7 @@ import { createCommandSender } from "./command_sender.ts";
 /** A sender for a station connected to another node (no actor here) that last connected with `ocppVersion`. */
 function remoteStation(ocppVersion: string) {
   const sent: { via: string; action: string; payload: unknown }[] = [];
-  const answered: { dialect: string; action: string }[] = [];
+  const answered: { dialect: string | undefined; action: string }[] = [];
   const record = { registrationStatus: "Accepted", decommissionedAt: null, ocppVersion };
   const send = createCommandSender({
     registry: {

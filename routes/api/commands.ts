@@ -48,11 +48,12 @@ export interface CommandRouteOptions {
    * files/command_locations.ts).
    */
   extension?: SecurityExtension;
-  /** Told of every answered command (stored charging profiles follow SetChargingProfile/ClearChargingProfile). */
-  onAnswered?: (answer: AnsweredCommand) => Promise<void>;
   /** Where an AuthorizationKey a command gives a station waits for its outcome (station_security.ts). */
   pendingKeys?: PendingKeys;
-  /** Load management: a SetChargingProfile must not fight its profiles, and a profile command re-divides. */
+  /**
+   * Load management: a SetChargingProfile must not fight its profiles; every answered command is told to it
+   * (stored charging profiles follow SetChargingProfile/ClearChargingProfile, and the site is divided again).
+   */
   energy?: Energy;
   /** What a SetChargingProfile's validTo is compared with. */
   now?: () => Date;
@@ -66,16 +67,6 @@ export interface PendingKeys {
   /** Stores `key` as pending; its hash. */
   pend(id: string, key: string, by: string, why: string): Promise<string>;
   settle(id: string, hash: string, taken: boolean, by: string, why: string): Promise<unknown>;
-}
-
-export interface AnsweredCommand {
-  chargePointId: string;
-  /** An action of `dialect`. */
-  action: string;
-  request: unknown;
-  response: unknown;
-  requestedBy: string;
-  dialect: string;
 }
 
 const CommandQuery = z.object({
@@ -136,7 +127,7 @@ export async function dialectOfStation(
 
 /** One command's route, for every dialect that has the action. */
 function addCommandRoute(router: ApiRouter, action: string, options: CommandRouteOptions): void {
-  const { registry, logger, onAnswered, extension, pendingKeys } = options;
+  const { registry, logger, energy, extension, pendingKeys } = options;
   const v16: ActionDefinition | undefined = Object.hasOwn(ACTIONS, action)
     ? ACTIONS[action as keyof typeof ACTIONS]
     : undefined;
@@ -297,7 +288,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     }
     try {
       // Stored charging profiles follow SetChargingProfile/ClearChargingProfile, of either dialect.
-      await onAnswered?.({
+      await energy?.commandAnswered({
         chargePointId: params.id,
         action,
         request: payload,

@@ -171,8 +171,6 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const keys = securityOptions ? stationSecurityWriter(securityOptions) : null;
   addCommandRoutes(router, {
     ...deps,
-    // What commands' answers teach: stored charging profiles (and a site to divide again).
-    ...(deps.energy ? { onAnswered: deps.energy.commandAnswered } : {}),
     ...(keys ? { pendingKeys: { pend: keys.pendKey, settle: keys.settlePendingKey } } : {}),
   });
   addTransactionRoutes(router, deps);
