@@ -12,27 +12,10 @@ import { openStores } from "../store/open.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
+import { heldBody } from "./helpers/held_body.ts";
 
 const noServer = await ignoreWithoutPostgres("PostgreSQL file retention end-to-end test");
 const DAY = 86_400_000;
-
-/** A request body that sends `first`, then waits for `finish()` before the rest. */
-function heldBody(first: Uint8Array, rest: Uint8Array) {
-  let release = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let step = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      step++;
-      if (step === 1) controller.enqueue(first);
-      else if (step === 2) {
-        await released;
-        controller.enqueue(rest);
-      } else controller.close();
-    },
-  });
-  return { stream, finish: release };
-}
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);

@@ -12,6 +12,7 @@ import { makeCa } from "./helpers/openssl.ts";
 import { hashUrlToken } from "../files/tokens.ts";
 import { openKvHandle } from "../store/kv/handle.ts";
 import { kvSecurityExtension } from "../store/kv/security_extension.ts";
+import { heldBody } from "./helpers/held_body.ts";
 
 async function withServer(
   fn: (server: ApiTestServer, clock: { now: Date }) => Promise<void>,
@@ -301,24 +302,6 @@ Deno.test("the station page lists uploads with a download link for operators and
     );
   });
 });
-
-/** A body that sends `first`, then waits for `finish()` before sending `rest` and ending. */
-function heldBody(first: Uint8Array, rest: Uint8Array) {
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let step = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      step++;
-      if (step === 1) controller.enqueue(first);
-      else if (step === 2) {
-        await released;
-        controller.enqueue(rest);
-      } else controller.close();
-    },
-  });
-  return { stream, finish: release };
-}
 
 /** The server with its upload records in `kv` (so a test can see when a slot is being uploaded to). */
 async function withServerOnKv(
