@@ -14,6 +14,7 @@
 import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 import { inUse, operative, shownStatus } from "./connector_status.ts";
+import { naturalOrder } from "./natural_order.ts";
 
 export const ATTENTION_KINDS = ["faulted", "offline", "registration", "badTags"] as const;
 export type AttentionKind = typeof ATTENTION_KINDS[number];
@@ -194,22 +195,22 @@ export function selectRows(rows: readonly FleetRow[], query: FleetQuery): FleetR
   );
   const sign = query.order === "desc" ? -1 : 1;
   const key = query.sort ?? "id";
-  return picked.sort((a, b) => sign * compareBy(key, a, b) || compareText(a.id, b.id));
+  return picked.sort((a, b) => sign * compareBy(key, a, b) || naturalOrder(a.id, b.id));
 }
 
 function compareBy(key: SortKey, a: FleetRow, b: FleetRow): number {
   switch (key) {
     case "id":
-      return compareText(a.id, b.id);
+      return naturalOrder(a.id, b.id);
     case "state":
       // Problems first when ascending: offline, then online with attention, then the rest.
       return rank(a) - rank(b);
     case "vendor":
-      return compareText(vendorOf(a), vendorOf(b));
+      return naturalOrder(vendorOf(a), vendorOf(b));
     case "firmware":
-      return compareText(a.boot?.firmwareVersion ?? "", b.boot?.firmwareVersion ?? "");
+      return naturalOrder(a.boot?.firmwareVersion ?? "", b.boot?.firmwareVersion ?? "");
     case "lastSeen":
-      return compareText(a.lastSeen ?? "", b.lastSeen ?? "");
+      return naturalOrder(a.lastSeen ?? "", b.lastSeen ?? "");
     case "sessions":
       return a.sessions.length - b.sessions.length;
     case "energy":
@@ -224,9 +225,4 @@ function rank(row: FleetRow): number {
 
 function vendorOf(row: FleetRow): string {
   return row.boot ? `${row.boot.chargePointVendor} ${row.boot.chargePointModel}` : "";
-}
-
-/** Code point order, as the stores sort ids. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

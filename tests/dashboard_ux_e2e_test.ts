@@ -234,7 +234,7 @@ Deno.test({
 
 Deno.test({
   name:
-    `overview: search by vendor, model, serial and firmware, filter by connector status, sort by clicking a column; times in local time${SKIP_REASON}`,
+    `overview: search by vendor, model, serial and firmware, filter by connector status, sort by clicking a column (numbers as numbers); times in local time${SKIP_REASON}`,
   ignore: skipBrowser,
   async fn() {
     const server = await startApiServer();
@@ -259,6 +259,12 @@ Deno.test({
           chargePointSerialNumber: "WB-42",
           firmwareVersion: "5.17.0",
         }),
+        // Numbers in ids and versions sort as numbers: CP-10 after CP-3, 5.9.4 before 5.17.0.
+        await station(server, "CP-10", {
+          chargePointVendor: "Ekoenergetyka",
+          chargePointModel: "Axon",
+          firmwareVersion: "5.9.4",
+        }),
       );
       await status(stations[2]!, 1, "Faulted", "PowerMeterFailure");
       const context = await browser.newContext({
@@ -269,7 +275,7 @@ Deno.test({
       await logIn(page, server.url, ADMIN);
       const rows = () =>
         page.locator("tr[data-station]").evaluateAll((els) => els.map((e) => e.dataset.station));
-      assertEquals(await rows(), ["CP-1", "CP-2", "CP-3"]);
+      assertEquals(await rows(), ["CP-1", "CP-2", "CP-3", "CP-10"]);
 
       const search = async (text: string) => {
         await page.getByRole("searchbox", { name: "Search" }).fill(text);
@@ -294,11 +300,14 @@ Deno.test({
       // Sorting: firmware ascending, then descending; state puts problems first.
       await page.locator('a.sort[data-sort="firmware"]').click();
       await page.waitForURL(/sort=firmware/);
-      assertEquals(await rows(), ["CP-2", "CP-3", "CP-1"]);
+      assertEquals(await rows(), ["CP-2", "CP-10", "CP-3", "CP-1"]);
       assertEquals(await page.locator('th[aria-sort="ascending"]').innerText(), "FIRMWARE ▲");
       await page.locator('a.sort[data-sort="firmware"]').click();
       await page.waitForURL(/order=desc/);
-      assertEquals(await rows(), ["CP-1", "CP-3", "CP-2"]);
+      assertEquals(await rows(), ["CP-1", "CP-3", "CP-10", "CP-2"]);
+      await page.locator('a.sort[data-sort="id"]').click();
+      await page.waitForURL(`${server.url}/`);
+      assertEquals(await rows(), ["CP-1", "CP-2", "CP-3", "CP-10"]);
       await page.locator('a.sort[data-sort="state"]').click();
       await page.waitForURL(/sort=state/);
       assertEquals((await rows())[0], "CP-3");

@@ -37,7 +37,9 @@ const OverviewQuery = z.object({
       "ATTENTION_OFFLINE_MIN), registration (Pending or Rejected), badTags (a running session whose id tag " +
       "was not Accepted)",
   ),
-  sort: z.enum(SORT_KEYS).default("id").describe("Column to sort by (state: problems first)"),
+  sort: z.enum(SORT_KEYS).default("id").describe(
+    "Column to sort by (state: problems first; numbers in ids and versions compare as numbers)",
+  ),
   order: z.enum(["asc", "desc"]).default("asc"),
   offset: urlInt(0, 1_000_000).default(0),
   limit: limit(50, 500),
