@@ -19,7 +19,9 @@ export function DailyEnergyChart(props: { id: string; title: string; days: DayEn
   const { days } = props;
   const titleId = `${props.id}-title`;
   const kwh = days.map((d) => d.wh / 1000);
-  const top = Math.max(...kwh, 0.001) * 1.1;
+  const peak = Math.max(...kwh, 0);
+  // Without energy the axis still reads 0 to 1 kWh, not a thousandth of one.
+  const top = peak > 0 ? peak * 1.1 : 1;
   const yTicks = ticks(0, top);
   const slot = (W - PAD.left - PAD.right) / Math.max(days.length, 1);
   const y = (v: number) => H - PAD.bottom - (v / top) * (H - PAD.top - PAD.bottom);
@@ -34,7 +36,7 @@ export function DailyEnergyChart(props: { id: string; title: string; days: DayEn
         {yTicks.map((v) => (
           <g key={`y${v}`} class="grid">
             <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
-            <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(3))}</text>
+            <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{v}</text>
           </g>
         ))}
         <text class="axis" x={8} y={PAD.top - 6}>kWh</text>

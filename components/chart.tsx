@@ -29,8 +29,9 @@ export const H = 240;
 export const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
 
 /**
- * A chart's grid, axis labels (values at `yTicks` with `digits` decimals, times at `xTicks`) and unit, for
- * the scales `x` and `y`.
+ * A chart's grid, axis labels (values at `yTicks`, times at `xTicks`) and unit, for the scales `x` and `y`.
+ * Values print as `ticks()` made them (round numbers): a fixed number of decimals printed 0.25 as 0.3 and two
+ * ticks of a small range as the same number.
  */
 export function Axes(props: {
   xTicks: number[];
@@ -38,7 +39,6 @@ export function Axes(props: {
   x: (t: number) => number;
   y: (v: number) => number;
   unit: string;
-  digits: number;
 }) {
   const { x, y } = props;
   return (
@@ -46,7 +46,7 @@ export function Axes(props: {
       {props.yTicks.map((v) => (
         <g key={`y${v}`} class="grid">
           <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
-          <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{Number(v.toFixed(props.digits))}</text>
+          <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">{v}</text>
         </g>
       ))}
       {props.xTicks.map((t, i) => (
@@ -109,7 +109,7 @@ export function LineChart(props: {
         aria-labelledby={titleId}
         preserveAspectRatio="xMidYMid meet"
       >
-        <Axes xTicks={xTicks} yTicks={yTicks} x={x} y={y} unit={props.unit} digits={3} />
+        <Axes xTicks={xTicks} yTicks={yTicks} x={x} y={y} unit={props.unit} />
         <path class="area" d={area} />
         <path class="series" d={d} />
         {points.map((p, i) => (

@@ -76,7 +76,7 @@ export function SeriesChart(props: { id: string; title: string; unit: string; se
         </span>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={titleId} preserveAspectRatio="xMidYMid meet">
-        <Axes xTicks={xTicks} yTicks={ticks(0, top)} x={x} y={y} unit={props.unit} digits={1} />
+        <Axes xTicks={xTicks} yTicks={ticks(0, top)} x={x} y={y} unit={props.unit} />
         {props.series.map((s) => (
           <path key={s.name} class={`series series-${s.tone}`} d={path(s)} data-series={s.name} />
         ))}

@@ -163,7 +163,7 @@ export default function SiteMonitor(props: SiteMonitorProps) {
 function ShareBar(props: { limitA: number; measuredA: number | null; siteA: number }) {
   const pct = (v: number) => Math.max(0, Math.min(100, (v / (props.siteA || 1)) * 100));
   return (
-    <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+    <svg class="share-bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
       <rect class="bar-track" width="100" height="10" rx="2" />
       <rect class="bar-fill" width={pct(props.limitA)} height="10" rx="2" />
       {props.measuredA !== null && (

@@ -440,6 +440,16 @@ Deno.test({
         await page.locator(`[data-chart="energy-per-day"] [data-day="${day}"]`).getAttribute("data-wh"),
         String(2500 + 300 + 800 - 800),
       );
+      // Drawn as bars: the day's rect narrower than a day's slot and tall (the only day with energy, so the
+      // highest), the other days flat. A page-wide `.bar` rule once sized every rect as a 10 px band.
+      const chart = page.locator('[data-chart="energy-per-day"]');
+      const svgBox = (await chart.locator("svg").boundingBox())!;
+      const dayCount = Number(await chart.getAttribute("data-days"));
+      const bar = (await chart.locator(`[data-day="${day}"] rect`).boundingBox())!;
+      assert(bar.width < svgBox.width / dayCount, `bar ${bar.width} px wide in a ${svgBox.width} px chart`);
+      assert(bar.height > svgBox.height / 2, `bar ${bar.height} px tall in a ${svgBox.height} px chart`);
+      const other = new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10);
+      assertEquals((await chart.locator(`[data-day="${other}"] rect`).boundingBox())?.height ?? 0, 0);
       // Live: a new reading moves the running session's energy without a reload.
       await page.locator('.table-meta [data-live="true"]').waitFor();
       await s.call("MeterValues", meter(running, t0 + 4 * 60_000, 5400));
