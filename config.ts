@@ -164,6 +164,11 @@ export const ConfigSchema = z.object({
   SIMULATOR_URL: z.string().regex(/^wss?:\/\/\S+$/, "must be a ws:// or wss:// URL").optional(),
   /** The overview's "needs attention" strip lists stations offline longer than this (minutes). */
   ATTENTION_OFFLINE_MIN: int(1, 10_080).default(10),
+  /**
+   * Id tags stations presented that are not stored (answered Invalid), kept for operators to add: the most
+   * recently presented this many.
+   */
+  UNKNOWN_ID_TAGS_KEEP: int(1, 100_000).default(500),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /**
    * The Central System's public http(s) origin, e.g. `https://csms.example.com`: upload and firmware URLs

@@ -334,6 +334,7 @@ export async function startServer(
       localListSyncMs: config.LOCAL_LIST_SYNC_S * 1000,
       retentionMs: config.RETENTION_INTERVAL_S * 1000,
       offlineAfterMinutes: config.ATTENTION_OFFLINE_MIN,
+      unknownIdTagsKeep: config.UNKNOWN_ID_TAGS_KEEP,
     },
   });
   fleet.start();

@@ -54,6 +54,18 @@ export type StationEvent =
     stored: number;
   }
   | {
+    /**
+     * A station presented an id tag (1.6 idTag, 2.0.1 idToken) that is not stored: answered Invalid. Operators
+     * see such tags to add a new card (fleet/unknown_id_tags.ts).
+     */
+    type: "unknownIdTag";
+    chargePointId: string;
+    at: string;
+    idTag: string;
+    /** OCPP 2.0.1 IdTokenEnumType; null for 1.6. */
+    idTokenType: string | null;
+  }
+  | {
     /** An operator took the station out of service (decommissioned) or put it back (published by the API). */
     type: "service";
     chargePointId: string;

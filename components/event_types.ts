@@ -17,6 +17,8 @@ export const EVENT_TYPES = [
   "firmwareStatus",
   "siteAllocation",
   "securityEvent",
+  // A station presented an id tag that is not stored (answered Invalid).
+  "unknownIdTag",
   // An operator decommissioned a station or put it back in service.
   "service",
   // Fleet operations (fleet/events.ts): job progress, reservations.

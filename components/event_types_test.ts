@@ -15,6 +15,7 @@ const STREAMED: Record<BusEvent["type"] | FleetEvent["type"], true> = {
   meterValues: true,
   firmwareStatus: true,
   securityEvent: true,
+  unknownIdTag: true,
   service: true,
   siteAllocation: true,
   job: true,

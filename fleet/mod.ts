@@ -34,6 +34,7 @@ import { LocalListSync } from "./local_list_sync.ts";
 import { ReservationService } from "./reservation_service.ts";
 import { RetentionWorker } from "./retention.ts";
 import { StuckTransactions } from "./stuck_transactions.ts";
+import { UnknownIdTagRecorder } from "./unknown_id_tags.ts";
 import { WebhookDispatcher } from "./webhook_dispatcher.ts";
 import { webhookEventOfJob, webhookEventOfSecurity, webhookEventOfStation } from "./webhook_events.ts";
 import { postWebhook, type WebhookPost } from "./webhook_transport.ts";
@@ -60,6 +61,10 @@ export interface FleetSettings {
   retentionMs: number;
   /** A station offline longer than this is an alert (ATTENTION_OFFLINE_MIN, as on the overview). */
   offlineAfterMinutes: number;
+  /** Unknown id tags kept for operators (the most recently presented). */
+  unknownIdTagsKeep: number;
+  /** How often what stations presented is written (default 2000 ms). */
+  unknownIdTagsFlushMs?: number;
 }
 
 export interface FleetDeps {
@@ -216,7 +221,19 @@ export function createFleet(deps: FleetDeps) {
   const retentionLoop = new WorkerLoop("retention", settings.retentionMs, async () => {
     await retention.tick();
   }, log);
-  const loops = [jobLoop, webhookLoop, reservationLoop, localListLoop, retentionLoop];
+  const unknownIdTags = new UnknownIdTagRecorder({
+    store: store.unknownIdTags,
+    logger: log,
+    keep: settings.unknownIdTagsKeep,
+    maxPending: Math.max(settings.unknownIdTagsKeep, 100),
+  });
+  const unknownIdTagLoop = new WorkerLoop(
+    "unknown-id-tags",
+    settings.unknownIdTagsFlushMs ?? 2000,
+    () => unknownIdTags.flush(),
+    log,
+  );
+  const loops = [jobLoop, webhookLoop, reservationLoop, localListLoop, retentionLoop, unknownIdTagLoop];
 
   const unsubscribe: (() => void)[] = [];
 
@@ -240,6 +257,7 @@ export function createFleet(deps: FleetDeps) {
         // Load management's site events are not about one station. Meter values concern none of the follow-ups
         // below, and are the most frequent event: they cost no promises here.
         if (event.chargePointId === null || event.type === "meterValues") return;
+        if (event.type === "unknownIdTag") return unknownIdTags.saw(event);
         const hook = webhookEventOfStation(event);
         if (hook) emit(hook);
         quietly("reservation follow-up", reservations.stationEvent(event));
@@ -261,6 +279,8 @@ export function createFleet(deps: FleetDeps) {
     async stop(): Promise<void> {
       for (const stop of unsubscribe.splice(0)) stop();
       await Promise.all(loops.map((loop) => loop.stop()));
+      // What stations presented since the last tick, before the stores close.
+      await unknownIdTags.flush();
       await runner.drain();
       await webhooks.drain();
       while (pending.size > 0) await Promise.all([...pending]);

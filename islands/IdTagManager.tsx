@@ -1,11 +1,16 @@
-/** Id tags: add one, block or unblock, set or clear the expiry, delete (admins); everyone may read. */
+/**
+ * Id tags: add one, block or unblock, set or clear the expiry, delete (admins); everyone may read. Tags stations
+ * presented that are not stored are listed too: "Add…" puts one in the form, "Dismiss" takes it off the list.
+ */
 import { Time, TzLabel } from "../components/time.tsx";
-import { useState } from "preact/hooks";
-import type { IdTag, Page } from "../components/types.ts";
+import { useRef, useState } from "preact/hooks";
+import type { IdTag, Page, UnknownIdTag } from "../components/types.ts";
 import { ApiCallError, apiFetch } from "./client.tsx";
 
 export interface IdTagManagerProps {
   items: IdTag[];
+  /** Tags stations presented that are not stored, most recently seen first. */
+  unknown: UnknownIdTag[];
   nextCursor: string | null;
   canEdit: boolean;
   pageSize: number;
@@ -34,6 +39,9 @@ export default function IdTagManager(props: IdTagManagerProps) {
   const [busy, setBusy] = useState(false);
   const [draft, setDraft] = useState(EMPTY_DRAFT);
   const [expiryEdits, setExpiryEdits] = useState<Record<string, string>>({});
+  const [unknown, setUnknown] = useState(props.unknown);
+  const tagInput = useRef<HTMLInputElement>(null);
+  const sameTag = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   async function run(label: string, fn: () => Promise<void>) {
     setBusy(true);
@@ -68,6 +76,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
         },
       });
       setItems((list) => [...list, created].sort((a, b) => (a.idTag < b.idTag ? -1 : 1)));
+      setUnknown((list) => list.filter((u) => !sameTag(u.idTag, created.idTag)));
       setDraft(EMPTY_DRAFT);
     });
   };
@@ -91,6 +100,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
             <input
               required
               maxLength={20}
+              ref={tagInput}
               value={draft.idTag}
               onInput={(e) => setDraft({ ...draft, idTag: e.currentTarget.value })}
               autoComplete="off"
@@ -139,6 +149,72 @@ export default function IdTagManager(props: IdTagManagerProps) {
       <div role="status" aria-live="polite">
         {message && <p class={message.ok ? "ok-text" : "error-text"}>{message.text}</p>}
       </div>
+      <section class="card" aria-labelledby="unknown-tags-title">
+        <h2 id="unknown-tags-title">Presented by stations, not known</h2>
+        {unknown.length === 0
+          ? <p class="muted">No unknown id tag was presented recently (stations answered Invalid).</p>
+          : (
+            <table class="table compact" aria-label="Unknown id tags">
+              <thead>
+                <tr>
+                  <th scope="col">Id tag</th>
+                  <th scope="col">Type</th>
+                  <th scope="col" class="num">Times</th>
+                  <th scope="col">
+                    Last seen (<TzLabel />)
+                  </th>
+                  <th scope="col">At station</th>
+                  {props.canEdit && <th scope="col">Actions</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {unknown.map((u) => (
+                  <tr key={u.idTag} data-unknown-id-tag={u.idTag}>
+                    <td data-label="Id tag" class="mono">{u.idTag}</td>
+                    <td data-label="Type">{u.idTokenType ?? "—"}</td>
+                    <td data-label="Times" class="num">{u.count}</td>
+                    <td data-label="Last seen">
+                      <Time iso={u.lastSeen} />
+                    </td>
+                    <td data-label="At station">
+                      <a href={`/stations/${encodeURIComponent(u.chargePointId)}`}>{u.chargePointId}</a>
+                    </td>
+                    {props.canEdit && (
+                      <td data-label="Actions" class="actions">
+                        <button
+                          type="button"
+                          disabled={busy}
+                          onClick={() => {
+                            const type = u.idTokenType && props.tokenTypes.includes(u.idTokenType)
+                              ? u.idTokenType
+                              : "";
+                            setDraft({ ...EMPTY_DRAFT, idTag: u.idTag, type });
+                            tagInput.current?.focus();
+                          }}
+                        >
+                          Add…
+                        </button>
+                        <button
+                          type="button"
+                          disabled={busy}
+                          onClick={() =>
+                            void run(`${u.idTag} dismissed`, async () => {
+                              await apiFetch(`/api/v1/unknown-id-tags/${encodeURIComponent(u.idTag)}`, {
+                                method: "DELETE",
+                              });
+                              setUnknown((list) => list.filter((x) => x.idTag !== u.idTag));
+                            })}
+                        >
+                          Dismiss
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+      </section>
       {items.length === 0 ? <p class="empty">No id tags yet.</p> : (
         <table class="table" aria-label="Id tags">
           <thead>

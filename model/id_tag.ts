@@ -68,8 +68,29 @@ export async function checkIdTag(
   idTag: string,
   options: AuthorizeOptions,
 ): Promise<IdTagInfo> {
+  return (await judgeIdTag(lookups, idTag, options)).info;
+}
+
+/**
+ * `checkIdTag`'s answer, and whether the tag is unknown: no id tag of that value is stored (an operator may
+ * want to add it: a new card). A known tag of another 2.0.1 type is Invalid but not unknown.
+ */
+export async function judgeIdTag(
+  lookups: Pick<Lookups, "getIdTag" | "findActiveTransactionByIdTag">,
+  idTag: string,
+  options: AuthorizeOptions,
+): Promise<{ info: IdTagInfo; unknown: boolean }> {
   const record = await lookups.getIdTag(idTag);
-  if (!record) return { status: "Invalid" };
+  if (!record) return { info: { status: "Invalid" }, unknown: true };
+  return { info: await checkRecord(lookups, record, idTag, options), unknown: false };
+}
+
+async function checkRecord(
+  lookups: Pick<Lookups, "findActiveTransactionByIdTag">,
+  record: IdTagRecord,
+  idTag: string,
+  options: AuthorizeOptions,
+): Promise<IdTagInfo> {
   if (
     options.idTokenType !== undefined && record.idTokenType !== undefined &&
     options.idTokenType !== record.idTokenType

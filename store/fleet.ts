@@ -9,6 +9,7 @@
  * ISO 8601 UTC strings with milliseconds, like the Store's.
  */
 import type { TransactionFlag, TransactionFlagKind } from "../model/transaction_flag.ts";
+import type { UnknownIdTag } from "../model/unknown_id_tag.ts";
 
 export type { TransactionFlag, TransactionFlagKind };
 
@@ -401,6 +402,20 @@ export interface DataTransferStore {
   deleteRule(vendorId: string, messageId: string): Promise<boolean>;
 }
 
+// ------------------------------------------------------------------------------------------------ unknown id tags
+
+export interface UnknownIdTagStore {
+  /**
+   * Adds what a process saw since it last wrote (one tally per tag by `idTagKey`), merged with what is stored
+   * (`mergeUnknownIdTag`), in one write; then keeps only the `keep` tags seen most recently.
+   */
+  recordUnknownIdTags(seen: readonly UnknownIdTag[], keep: number): Promise<void>;
+  /** Most recently seen first. */
+  listUnknownIdTags(limit: number): Promise<UnknownIdTag[]>;
+  /** Matched case-insensitively; false when it was not there. */
+  forgetUnknownIdTag(idTag: string): Promise<boolean>;
+}
+
 // ------------------------------------------------------------------------------------------------ transactions
 
 export interface TransactionFlagStore {
@@ -488,6 +503,7 @@ export interface FleetStore {
   reservations: ReservationStore;
   localLists: LocalListStore;
   dataTransfers: DataTransferStore;
+  unknownIdTags: UnknownIdTagStore;
   flags: TransactionFlagStore;
   settings: FleetSettingsStore;
   leases: LeaseStore;

@@ -10,14 +10,24 @@ Deno.test("authorize() answers the stored idTag info and writes nothing", async 
     { idTag: "TAG-1" },
     context({ lookups: fakeLookups({ idTags: [TAG] }) }),
   );
-  assertEquals(result, { response: { idTagInfo: { status: "Accepted", parentIdTag: "FLEET" } } });
+  assertEquals(result, { response: { idTagInfo: { status: "Accepted", parentIdTag: "FLEET" } }, events: [] });
 });
 
-Deno.test("authorize() answers Invalid for an unknown idTag and Expired past its expiry", async () => {
+Deno.test("authorize() answers Invalid for an unknown idTag, and tells it; Expired past its expiry", async () => {
   const expired = { ...TAG, idTag: "OLD", expiryDate: "2026-05-01T09:59:59.000Z" };
   const ctx = context({ lookups: fakeLookups({ idTags: [TAG, expired] }) });
-  assertEquals((await authorize(station(), { idTag: "NOPE" }, ctx)).response.idTagInfo.status, "Invalid");
-  assertEquals((await authorize(station(), { idTag: "OLD" }, ctx)).response.idTagInfo.status, "Expired");
+  const unknown = await authorize(station(), { idTag: "NOPE" }, ctx);
+  assertEquals(unknown.response.idTagInfo.status, "Invalid");
+  assertEquals(unknown.events, [{
+    type: "unknownIdTag",
+    chargePointId: ctx.chargePointId,
+    at: ctx.now.toISOString(),
+    idTag: "NOPE",
+    idTokenType: null,
+  }]);
+  const old = await authorize(station(), { idTag: "OLD" }, ctx);
+  assertEquals(old.response.idTagInfo.status, "Expired");
+  assertEquals(old.events, [], "a known tag, however refused, is not unknown");
 });
 
 Deno.test("authorize() with single-use tags answers ConcurrentTx for a tag charging at another station", async () => {

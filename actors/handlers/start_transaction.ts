@@ -1,10 +1,11 @@
 import { type SnapshotPatch, withoutReservation } from "../../model/charge_point.ts";
 import { attachTransaction, detachTransaction } from "../../model/connector_state.ts";
-import { checkIdTag } from "../../model/id_tag.ts";
+import { judgeIdTag } from "../../model/id_tag.ts";
 import { decideStart } from "../../model/transaction.ts";
 import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
 import { requireConnectorId } from "./bounds.ts";
 import type { Handler, LogLine } from "./handler.ts";
+import { unknownIdTagEvents } from "./unknown_id_tag.ts";
 
 /**
  * OCPP 1.6 §4.8. The transaction is stored before we answer; the idTag is checked again (the station may
@@ -15,7 +16,7 @@ import type { Handler, LogLine } from "./handler.ts";
 export const startTransaction: Handler<"StartTransaction"> = async (state, request, ctx) => {
   requireConnectorId(request.connectorId, 1);
   const receivedAt = isoString(ctx.now);
-  const idTagInfo = await checkIdTag(ctx.lookups, request.idTag, {
+  const { info: idTagInfo, unknown } = await judgeIdTag(ctx.lookups, request.idTag, {
     now: ctx.now,
     singleUse: ctx.settings.singleUseIdTags,
     ignoreActiveOn: { chargePointId: ctx.chargePointId, connectorId: request.connectorId },
@@ -92,7 +93,11 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
       idTagInfo: { ...idTagInfo, status: outcome.replayed ? transaction.startIdTagStatus : idTagInfo.status },
     },
     changes: { ...changes, snapshot },
-    events: [{ type: "transaction", chargePointId: ctx.chargePointId, at: receivedAt, transaction }],
+    events: [
+      { type: "transaction", chargePointId: ctx.chargePointId, at: receivedAt, transaction },
+      // A replayed start told it the first time.
+      ...(outcome.replayed ? [] : unknownIdTagEvents(ctx, unknown, request.idTag, null)),
+    ],
     log,
   };
 };

@@ -24,10 +24,25 @@ Deno.test("startTransaction() starts a transaction with a fresh id, attaches it 
   assertEquals(result.events?.map((e) => e.type), ["transaction"]);
 });
 
-Deno.test("startTransaction() keeps the transaction of an unknown idTag and answers Invalid", async () => {
+Deno.test("startTransaction() keeps the transaction of an unknown idTag, answers Invalid and tells the tag once", async () => {
   const result = await startTransaction(station(), START, context());
   assertEquals(result.response.idTagInfo.status, "Invalid");
   assertEquals(result.changes?.transactionsStarted?.[0]?.startIdTagStatus, "Invalid");
+  assertEquals(result.events?.map((e) => e.type), ["transaction", "unknownIdTag"]);
+  // Its replay (the station did not hear the answer) was told the first time.
+  const stored = transaction({
+    transactionId: 5,
+    meterStart: 2000,
+    startTimestamp: "2026-05-01T09:59:30.000Z",
+    startIdTagStatus: "Invalid",
+  });
+  const replay = await startTransaction(
+    station(),
+    START,
+    context({ lookups: fakeLookups({ transactions: [stored] }) }),
+  );
+  assertEquals(replay.response.transactionId, 5);
+  assertEquals(replay.events?.map((e) => e.type), ["transaction"]);
 });
 
 Deno.test("startTransaction() supersedes the active transaction on the connector, guarded by its status", async () => {

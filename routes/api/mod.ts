@@ -29,6 +29,7 @@ import { addEventRoutes } from "./events.ts";
 import { addFileRoutes } from "./files.ts";
 import { type ApiEnv, ApiError, ApiRouter, errorBody } from "./http.ts";
 import { addIdTagRoutes } from "./id_tags.ts";
+import { addUnknownIdTagRoutes } from "./unknown_id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
 import { addPkiRoutes } from "./pki.ts";
 import { addStationSecurityRoutes, stationSecurityWriter } from "./station_security.ts";
@@ -200,6 +201,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     addStuckTransactionRoutes(router, deps.fleet);
     addWebhookRoutes(router, deps.fleet, deps.now);
     addAlertRoutes(router, deps.fleet, deps.now);
+    addUnknownIdTagRoutes(router, { store: deps.store, fleet: deps.fleet, logger: deps.logger });
   }
   if (securityOptions) {
     addStationSecurityRoutes(router, securityOptions);

@@ -6,19 +6,22 @@ import { Time, TzLabel } from "../../components/time.tsx";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import { TagIdTokenType } from "../../model/id_tag.ts";
-import type { HandshakeFailure, IdTag, Page, StationSummary } from "../../components/types.ts";
+import type { HandshakeFailure, IdTag, Page, StationSummary, UnknownIdTag } from "../../components/types.ts";
 import type { PageApi } from "./http.ts";
 
 const ID_TAG_PAGE = 100;
+/** Unknown id tags shown: the most recently presented. */
+const UNKNOWN_ID_TAGS = 50;
 /** Unaccepted stations, filtered by the API: its largest page, a bounded number of times. */
 const UNACCEPTED = "registration=Pending,Rejected,none";
 const SCAN_PAGE = 500;
 const SCAN_PAGES = 4;
 
 export async function idTagsPage(api: PageApi) {
-  const [viewer, page] = await Promise.all([
+  const [viewer, page, unknown] = await Promise.all([
     api.viewer(),
     api.get<Page<IdTag>>(`/api/v1/id-tags?limit=${ID_TAG_PAGE}`),
+    api.get<{ items: UnknownIdTag[] }>(`/api/v1/unknown-id-tags?limit=${UNKNOWN_ID_TAGS}`),
   ]);
   const canEdit = viewer.role === "admin";
   return (
@@ -31,6 +34,7 @@ export async function idTagsPage(api: PageApi) {
         name="IdTagManager"
         props={{
           items: page.items,
+          unknown: unknown.items,
           nextCursor: page.nextCursor,
           canEdit,
           pageSize: ID_TAG_PAGE,

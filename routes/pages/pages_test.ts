@@ -247,6 +247,7 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
   );
   api.get("/api/v1/handshake-failures", (c) => c.json({ items: [] }));
   api.get("/api/v1/id-tags", (c) => c.json({ items: [], nextCursor: null }));
+  api.get("/api/v1/unknown-id-tags", (c) => c.json({ items: [] }));
   api.get("/api/v1/sites", (c) => c.json({ items: [SITE], nextCursor: null }));
   api.get(
     "/api/v1/sites/:siteId",

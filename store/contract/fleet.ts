@@ -581,6 +581,40 @@ export function fleetContract(
     },
   );
 
+  test("unknown id tags are tallied per tag, newest first, bounded and forgotten", async ({ fleet }) => {
+    const tags = fleet.unknownIdTags;
+    const tally = (idTag: string, s: number, chargePointId = "CP-1", idTokenType: string | null = null) => ({
+      idTag,
+      idTokenType,
+      count: 1,
+      firstSeen: at(s),
+      lastSeen: at(s),
+      chargePointId,
+    });
+    // Two tallies of one tag in one batch (any case) count as one tag.
+    await tags.recordUnknownIdTags([tally("abc", 1), tally("DEF", 2), tally("ABC", 3, "CP-2")], 10);
+    assertEquals(await tags.listUnknownIdTags(10), [
+      { ...tally("ABC", 3, "CP-2"), count: 2, firstSeen: at(1) },
+      tally("DEF", 2),
+    ]);
+    // A later batch adds to what is stored; an older sighting does not take the spelling or station.
+    await tags.recordUnknownIdTags([
+      { ...tally("abc", 0, "CP-9"), count: 3 },
+      tally("Def", 5, "CP-3", "ISO14443"),
+    ], 10);
+    assertEquals(await tags.listUnknownIdTags(10), [
+      { ...tally("Def", 5, "CP-3", "ISO14443"), count: 2, firstSeen: at(2) },
+      { ...tally("ABC", 3, "CP-2"), count: 5, firstSeen: at(0) },
+    ]);
+    // Only the `keep` most recently seen stay.
+    await tags.recordUnknownIdTags([tally("G", 6), tally("H", 7)], 3);
+    assertEquals((await tags.listUnknownIdTags(10)).map((x) => x.idTag), ["H", "G", "Def"]);
+    assertEquals((await tags.listUnknownIdTags(2)).map((x) => x.idTag), ["H", "G"]);
+    assertEquals(await tags.forgetUnknownIdTag("def"), true);
+    assertEquals(await tags.forgetUnknownIdTag("def"), false);
+    assertEquals((await tags.listUnknownIdTags(10)).map((x) => x.idTag), ["H", "G"]);
+  });
+
   test("data transfers, rules, flags, settings and leases", async ({ fleet }, t) => {
     await t.step("data transfers are listed newest first, per station, and pruned by time", async () => {
       const dt = fleet.dataTransfers;

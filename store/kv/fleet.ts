@@ -13,6 +13,7 @@
 import { openKvHandle } from "./handle.ts";
 import type { FleetStore } from "../fleet.ts";
 import { KvDataTransferStore } from "./data_transfers.ts";
+import { KvUnknownIdTagStore } from "./unknown_id_tags.ts";
 import { KvFleetSettingsStore, KvLeaseStore, KvTransactionFlagStore } from "./fleet_records.ts";
 import { KvJobStore } from "./jobs.ts";
 import { KvLocalListStore } from "./local_lists.ts";
@@ -35,6 +36,7 @@ export function kvFleetStore(kv: Deno.Kv, onClose: () => void = () => {}): Fleet
     reservations: new KvReservationStore(kv),
     localLists: new KvLocalListStore(kv),
     dataTransfers: new KvDataTransferStore(kv),
+    unknownIdTags: new KvUnknownIdTagStore(kv),
     flags: new KvTransactionFlagStore(kv),
     settings: new KvFleetSettingsStore(kv),
     leases: new KvLeaseStore(kv),

@@ -12,6 +12,7 @@
 import type { FleetStore } from "../fleet.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { PostgresDataTransferStore } from "./data_transfers.ts";
+import { PostgresUnknownIdTagStore } from "./unknown_id_tags.ts";
 import {
   PostgresFleetSettingsStore,
   PostgresLeaseStore,
@@ -38,6 +39,7 @@ export async function openPostgresFleetStore(
     reservations: new PostgresReservationStore(sql),
     localLists: new PostgresLocalListStore(sql),
     dataTransfers: new PostgresDataTransferStore(sql),
+    unknownIdTags: new PostgresUnknownIdTagStore(sql),
     flags: new PostgresTransactionFlagStore(sql),
     settings: new PostgresFleetSettingsStore(sql),
     leases: new PostgresLeaseStore(sql),

@@ -4,7 +4,7 @@
  * idTag (unknown -> Invalid, blocked, expired, ConcurrentTx with single-use tags), and by its type when the
  * id tag has one (`idTokenType`; another type -> Invalid).
  */
-import { checkIdTag } from "../../../model/id_tag.ts";
+import { judgeIdTag } from "../../../model/id_tag.ts";
 import type { AuthorizationStatus } from "../../../protocol/ocpp16/enums.ts";
 import type { HandlerContext } from "../handler.ts";
 
@@ -20,13 +20,14 @@ export interface IdTokenInfo {
   groupIdToken?: { idToken: string; type: "Central" };
 }
 
+/** The token's IdTokenInfo, and whether no id tag of its value is stored (`judgeIdTag`). */
 export async function checkIdToken(
   ctx: HandlerContext,
   token: IdToken,
   ignoreActiveOn?: { chargePointId: string; connectorId?: number },
-): Promise<IdTokenInfo> {
-  if (token.type === "NoAuthorization") return { status: "Accepted" };
-  const info = await checkIdTag(ctx.lookups, token.idToken, {
+): Promise<{ info: IdTokenInfo; unknown: boolean }> {
+  if (token.type === "NoAuthorization") return { info: { status: "Accepted" }, unknown: false };
+  const { info, unknown } = await judgeIdTag(ctx.lookups, token.idToken, {
     now: ctx.now,
     singleUse: ctx.settings.singleUseIdTags,
     ignoreActiveOn: ignoreActiveOn ?? { chargePointId: ctx.chargePointId },
@@ -35,5 +36,5 @@ export async function checkIdToken(
   const out: IdTokenInfo = { status: info.status };
   if (info.expiryDate !== undefined) out.cacheExpiryDateTime = info.expiryDate;
   if (info.parentIdTag !== undefined) out.groupIdToken = { idToken: info.parentIdTag, type: "Central" };
-  return out;
+  return { info: out, unknown };
 }

@@ -6,6 +6,7 @@ import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
 import { requireConnectorId } from "../bounds.ts";
 import type { Changes, LogLine } from "../handler.ts";
 import type { Handler201 } from "./handler.ts";
+import { unknownIdTagEvents } from "../unknown_id_tag.ts";
 import { checkIdToken, type IdTokenInfo } from "./id_token.ts";
 import { energyReadings, toMeterRows201 } from "./meter_rows.ts";
 
@@ -26,12 +27,13 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
     requireConnectorId(request.evse.connectorId, 0, "evse.connectorId");
   }
   let idTokenInfo: IdTokenInfo | null = null;
+  let unknownToken = false;
   if (request.idToken) {
-    idTokenInfo = await checkIdToken(
+    ({ info: idTokenInfo, unknown: unknownToken } = await checkIdToken(
       ctx,
       request.idToken,
       evseId === null ? undefined : { chargePointId: ctx.chargePointId, connectorId: evseId },
-    );
+    ));
   }
   const meterValues = request.meterValue ?? [];
   const { outcome, changes: decided } = await decideTransactionEvent({
@@ -108,9 +110,15 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
   return {
     response: idTokenInfo ? { idTokenInfo } : {},
     changes,
-    events: transaction && outcome.outcome === "applied"
-      ? [{ type: "transaction", chargePointId: ctx.chargePointId, at: receivedAt, transaction }]
-      : [],
+    events: [
+      ...(transaction && outcome.outcome === "applied"
+        ? [{ type: "transaction" as const, chargePointId: ctx.chargePointId, at: receivedAt, transaction }]
+        : []),
+      // A replayed event told it the first time.
+      ...(outcome.outcome === "replayed" || !request.idToken
+        ? []
+        : unknownIdTagEvents(ctx, unknownToken, request.idToken.idToken, request.idToken.type)),
+    ],
     log,
   };
 };

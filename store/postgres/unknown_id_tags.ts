@@ -1,0 +1,70 @@
+/** The UnknownIdTagStore on PostgreSQL (`unknown_id_tag`, migration 036). */
+import type { Sql } from "postgres";
+import { idTagKey } from "../../model/id_tag.ts";
+import { byTag, type UnknownIdTag } from "../../model/unknown_id_tag.ts";
+import type { UnknownIdTagStore } from "../fleet.ts";
+import { iso } from "./pg_helpers.ts";
+
+interface Row {
+  id_tag: string;
+  id_token_type: string | null;
+  count: string;
+  first_seen: Date;
+  last_seen: Date;
+  charge_point_id: string;
+}
+
+export class PostgresUnknownIdTagStore implements UnknownIdTagStore {
+  constructor(private readonly sql: Sql) {}
+
+  async recordUnknownIdTags(tallies: readonly UnknownIdTag[], keep: number): Promise<void> {
+    // One row per tag: an insert cannot update the same row twice.
+    const seen = byTag(tallies);
+    if (seen.length === 0) return;
+    const sql = this.sql;
+    // One statement per batch (unnest over one array per column), merged as mergeUnknownIdTag merges: the
+    // later sighting's spelling, type and station, counts summed, the earlier first sighting.
+    await sql.begin(async (tx) => {
+      await tx`
+        insert into unknown_id_tag
+          (tag_key, id_tag, id_token_type, count, first_seen, last_seen, charge_point_id)
+        select * from unnest(
+          ${seen.map((t) => idTagKey(t.idTag))}::text[], ${seen.map((t) => t.idTag)}::text[],
+          ${seen.map((t) => t.idTokenType)}::text[], ${seen.map((t) => t.count)}::bigint[],
+          ${seen.map((t) => t.firstSeen)}::timestamptz[], ${seen.map((t) => t.lastSeen)}::timestamptz[],
+          ${seen.map((t) => t.chargePointId)}::text[])
+        on conflict (tag_key) do update set
+          count = unknown_id_tag.count + excluded.count,
+          first_seen = least(unknown_id_tag.first_seen, excluded.first_seen),
+          last_seen = greatest(unknown_id_tag.last_seen, excluded.last_seen),
+          id_tag = case when excluded.last_seen >= unknown_id_tag.last_seen
+            then excluded.id_tag else unknown_id_tag.id_tag end,
+          id_token_type = case when excluded.last_seen >= unknown_id_tag.last_seen
+            then excluded.id_token_type else unknown_id_tag.id_token_type end,
+          charge_point_id = case when excluded.last_seen >= unknown_id_tag.last_seen
+            then excluded.charge_point_id else unknown_id_tag.charge_point_id end`;
+      await tx`
+        delete from unknown_id_tag where tag_key in (
+          select tag_key from unknown_id_tag order by last_seen desc, tag_key offset ${keep})`;
+    });
+  }
+
+  async listUnknownIdTags(limit: number): Promise<UnknownIdTag[]> {
+    const rows = await this.sql<Row[]>`
+      select id_tag, id_token_type, count, first_seen, last_seen, charge_point_id
+      from unknown_id_tag order by last_seen desc, tag_key limit ${limit}`;
+    return rows.map((r) => ({
+      idTag: r.id_tag,
+      idTokenType: r.id_token_type,
+      count: Number(r.count),
+      firstSeen: iso(r.first_seen),
+      lastSeen: iso(r.last_seen),
+      chargePointId: r.charge_point_id,
+    }));
+  }
+
+  async forgetUnknownIdTag(idTag: string): Promise<boolean> {
+    const rows = await this.sql`delete from unknown_id_tag where tag_key = ${idTagKey(idTag)} returning 1`;
+    return rows.length > 0;
+  }
+}
