@@ -93,6 +93,13 @@ export const ConfigSchema = z.object({
   AUTH_BACKOFF_BASE_S: z.coerce.number().min(0.001).max(3600).default(1),
   /** Longest back-off (seconds). */
   AUTH_BACKOFF_MAX_S: z.coerce.number().min(0.001).max(86_400).default(900),
+  /**
+   * Hours a pending AuthorizationKey (sent to a station, its acceptance not known yet) lets the station in and
+   * may still become its key by a handshake; after that the gate refuses it and the record drops it at its
+   * next change. Long enough for a station that answered RebootRequired to reboot once idle (a vehicle may
+   * stay plugged in over a weekend), short enough that a key the station never took does not stay valid.
+   */
+  PENDING_AUTHORIZATION_KEY_TTL_H: z.coerce.number().positive().max(24 * 365).default(72),
   /** Frames per second a station may send on average (0 disables the limit). */
   STATION_MSG_RATE: z.coerce.number().min(0).max(100_000).default(20),
   /**

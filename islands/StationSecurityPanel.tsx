@@ -158,9 +158,9 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
               <span class="warn" data-pending-key={pending.length}>
                 {` · ${
                   pending.length === 1 ? "a new key is" : `${pending.length} new keys are`
-                } pending since ${
-                  pending[0]?.since.slice(0, 19).replace("T", " ")
-                }: the station may connect with one of them or its key; its first connection with a new one ` +
+                } pending since ${pending[0]?.since.slice(0, 19).replace("T", " ")} (until ${
+                  pending.at(-1)?.expiresAt.slice(0, 19).replace("T", " ")
+                }): the station may connect with one of them or its key; its first connection with a new one ` +
                   "makes it the key "}
                 <button type="button" class="link" onClick={dropPending} disabled={busy}>
                   Forget pending keys

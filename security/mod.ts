@@ -35,6 +35,8 @@ export interface Security {
   refusals: RefusalThrottle;
   trustedProxies: IpList;
   defaultProfile: 0 | 1 | 2 | 3;
+  /** PENDING_AUTHORIZATION_KEY_TTL_H in ms. */
+  pendingKeyTtlMs: number;
 }
 
 export function createSecurity(
@@ -56,6 +58,7 @@ export function createSecurity(
       perSecond: config.SECURITY_EVENT_SOURCE_RATE,
     }),
   });
+  const pendingKeyTtlMs = config.PENDING_AUTHORIZATION_KEY_TTL_H * 3_600_000;
   const backoffOptions: AuthBackoffOptions = {
     freeFailures: config.AUTH_FREE_FAILURES,
     baseMs: config.AUTH_BACKOFF_BASE_S * 1000,
@@ -82,6 +85,7 @@ export function createSecurity(
     stationEventQuota,
     trustedProxies,
     defaultProfile: config.SECURITY_PROFILE,
+    pendingKeyTtlMs,
     gate: new StationGate({
       store: deps.store,
       backoff: backoff(),
@@ -94,6 +98,7 @@ export function createSecurity(
         allowedIps,
         clientCertVerifyHeader: config.CLIENT_CERT_VERIFY_HEADER.toLowerCase(),
         clientCertDnHeader: config.CLIENT_CERT_DN_HEADER.toLowerCase(),
+        pendingKeyTtlMs,
       },
     }),
     loginGuard: new LoginGuard({ backoff: backoff(), events, now: deps.now }),

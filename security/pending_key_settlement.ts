@@ -1,18 +1,20 @@
 /**
  * Settling a station's pending AuthorizationKey in the store (`withPendingKeySettled`, atomically against every
- * other write of its record) and recording it as a security event when it changed anything: the one way an
- * answer (the API) and a handshake with the key (the gate) settle it.
+ * other write of its record, expired pending keys dropped as by every change) and recording it as a security
+ * event when it changed anything: the one way an answer (the API) and a handshake with the key (the gate)
+ * settle it.
  */
-import type { StationSecurityRecord, StationSecurityStore } from "../store/station_security.ts";
+import type { StationSecurityRecord } from "../store/station_security.ts";
 import { withPendingKeySettled } from "./authorization_key_rotation.ts";
-import type { SecurityEventLog } from "./security_events.ts";
+import { changeStationSecurity, type PendingKeyExpiryDeps } from "./pending_key_expiry.ts";
 
 export async function settlePendingKey(
-  deps: { store: StationSecurityStore; events: SecurityEventLog },
+  deps: PendingKeyExpiryDeps,
   settle: { chargePointId: string; hash: string; taken: boolean; by: string; at: string; why: string },
 ): Promise<StationSecurityRecord | null> {
   const { chargePointId, hash, taken, by, at, why } = settle;
-  const { before, after } = await deps.store.change(
+  const { before, after } = await changeStationSecurity(
+    deps,
     chargePointId,
     (stored) => withPendingKeySettled(stored, hash, taken, by, at),
   );

@@ -5,8 +5,9 @@
  * - address: global ALLOWED_IPS, then the station's own allow-list, on the client address (X-Forwarded-For /
  *   X-Real-IP only from a trusted proxy);
  * - profile 1: HTTP Basic auth, username = charge point id, password = the station's AuthorizationKey,
- *   verified against its salted hash (or a key it was sent whose acceptance is not known yet: the first
- *   handshake with that one makes it the key); profile 2: the same over TLS (our own, or a trusted proxy's per
+ *   verified against its salted hash (or a key it was sent whose acceptance is not known yet, for
+ *   PENDING_AUTHORIZATION_KEY_TTL_H after it went pending: the first handshake with that one makes it the key);
+ *   profile 2: the same over TLS (our own, or a trusted proxy's per
  *   X-Forwarded-Proto); profile 3: a client certificate the trusted proxy verified (its verify header says
  *   SUCCESS) whose subject CN is the charge point id;
  * - failures are answered 401 (with WWW-Authenticate) or 403 and recorded as security events; wrong Basic
@@ -24,6 +25,7 @@ import type {
   StationSecurityStore,
 } from "../store/station_security.ts";
 import { settlePendingKey } from "./pending_key_settlement.ts";
+import { isPendingKeyLive } from "./pending_key_expiry.ts";
 import { type AuthBackoff, backoffKey, backoffSource } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
@@ -51,6 +53,8 @@ export interface StationGateSettings {
   /** Lower-case header names the trusted proxy sets after verifying a client certificate. */
   clientCertVerifyHeader: string;
   clientCertDnHeader: string;
+  /** PENDING_AUTHORIZATION_KEY_TTL_H in ms: a pending key older than this no longer lets the station in. */
+  pendingKeyTtlMs: number;
 }
 
 export interface StationGateDeps {
@@ -78,8 +82,10 @@ export type GateResult =
 const NO_KEY = "No AuthorizationKey is set for this station";
 const WRONG_USERNAME = "Basic auth username is not the charge point id";
 const WRONG_KEY = "Wrong AuthorizationKey";
+const EXPIRED_KEY = "AuthorizationKey sent to the station but not confirmed within " +
+  "PENDING_AUTHORIZATION_KEY_TTL_H: expired, give the station its key another way";
 /** Refusals whose difference would tell a guesser which stations have a key. */
-const CREDENTIALS_REFUSED = new Set([NO_KEY, WRONG_USERNAME, WRONG_KEY]);
+const CREDENTIALS_REFUSED = new Set([NO_KEY, WRONG_USERNAME, WRONG_KEY, EXPIRED_KEY]);
 
 export class StationGate {
   /** A source's 429s are one event per 10 s, not thousands. */
@@ -209,7 +215,7 @@ export class StationGate {
    */
   async #confirmPendingKey(id: string, hash: string): Promise<void> {
     try {
-      await settlePendingKey(this.deps, {
+      await settlePendingKey({ ...this.deps, pendingKeyTtlMs: this.deps.settings.pendingKeyTtlMs }, {
         chargePointId: id,
         hash,
         taken: true,
@@ -250,7 +256,10 @@ export class StationGate {
     const username = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? "" : decoded.slice(colon + 1);
     const keyHash = record?.authorizationKeyHash ?? null;
-    const pending = record?.pendingAuthorizationKeys ?? [];
+    const nowMs = this.deps.now().getTime();
+    const ttlMs = this.deps.settings.pendingKeyTtlMs;
+    const all = record?.pendingAuthorizationKeys ?? [];
+    const pending = all.filter((p) => isPendingKeyLive(p, nowMs, ttlMs));
     if (keyHash === null && pending.length === 0) {
       // The same work as a real check, so timing does not tell which stations have a key.
       this.#dummyHash ??= hashAuthorizationKey("not a real authorization key");
@@ -260,7 +269,11 @@ export class StationGate {
     const matched = await keyMatched(password, keyHash, pending);
     // OCPP 1.6 Security Whitepaper §3.2.1: the username is the charge point identity.
     if (username !== id) return { problem: WRONG_USERNAME };
-    return matched === undefined ? { problem: WRONG_KEY } : { pendingKey: matched };
+    if (matched !== undefined) return { pendingKey: matched };
+    // Which expired key it was tells the operator that this station took it (no more hashing than while it
+    // was live: a record holds at most MAX_PENDING_KEYS pending keys, live and expired together).
+    const expired = all.filter((p) => !pending.includes(p));
+    return { problem: await keyMatched(password, null, expired) === undefined ? WRONG_KEY : EXPIRED_KEY };
   }
 
   #certificateProblem(request: Request, client: ClientInfo, id: string): string | null {

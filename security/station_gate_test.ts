@@ -1,9 +1,11 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import type { StationSecurityStore } from "../store/station_security.ts";
 import { parseIpList } from "./ip_list.ts";
 import { SecurityEventLog } from "./security_events.ts";
-import { commonName, StationGate } from "./station_gate.ts";
+import { commonName, hashAuthorizationKey, StationGate } from "./station_gate.ts";
+import { MemoryAuthBackoff } from "./auth_backoff.ts";
+import { openKvStationSecurityStore } from "../store/kv/station_security.ts";
 
 Deno.test("commonName() reads the CN of RFC 2253 and slash-form subject DNs", () => {
   assertEquals(commonName("CN=CP-1,O=Acme GmbH,C=DE"), "CP-1");
@@ -32,6 +34,7 @@ Deno.test("StationGate: a back-off that cannot be reached (PostgreSQL in a clust
       allowedIps: parseIpList([]),
       clientCertVerifyHeader: "x-ssl-client-verify",
       clientCertDnHeader: "x-ssl-client-s-dn",
+      pendingKeyTtlMs: 3_600_000,
     },
   });
   const request = new Request("http://127.0.0.1/ocpp/CP-1", {
@@ -40,4 +43,90 @@ Deno.test("StationGate: a back-off that cannot be reached (PostgreSQL in a clust
   const verdict = await gate.check(request, "127.0.0.1", "CP-1");
   assertEquals(verdict.ok ? null : [verdict.status, verdict.headers?.["retry-after"]], [503, "10"]);
   assertEquals(logger.lines.map((l) => l.msg).includes("station auth back-off unavailable"), true);
+});
+
+Deno.test("StationGate: a pending key lets the station in until its TTL, then it is refused as expired, never made the key", async () => {
+  const logger = createMemoryLogger();
+  let at = Date.parse("2026-05-01T10:00:00.000Z");
+  const now = () => new Date(at);
+  const store = await openKvStationSecurityStore(":memory:");
+  const events = new SecurityEventLog(logger, now);
+  try {
+    const hour = 3_600_000;
+    const record = {
+      chargePointId: "CP-1",
+      securityProfile: 1 as const,
+      authorizationKeyHash: await hashAuthorizationKey("the-current-key-0001"),
+      pendingAuthorizationKeys: [
+        { hash: await hashAuthorizationKey("first-pending-key-01"), since: "2026-05-01T09:00:00.000Z" },
+        { hash: await hashAuthorizationKey("later-pending-key-02"), since: "2026-05-01T10:00:00.000Z" },
+      ],
+      allowedIps: [],
+      updatedBy: "user:root",
+      createdAt: "2026-05-01T09:00:00.000Z",
+      updatedAt: "2026-05-01T10:00:00.000Z",
+    };
+    await store.put(record);
+    const gate = new StationGate({
+      store,
+      backoff: new MemoryAuthBackoff({ freeFailures: 100, baseMs: 1000, maxMs: 60_000 }),
+      events,
+      logger,
+      now,
+      settings: {
+        defaultProfile: 1,
+        trustedProxies: parseIpList([]),
+        allowedIps: parseIpList([]),
+        clientCertVerifyHeader: "x-ssl-client-verify",
+        clientCertDnHeader: "x-ssl-client-s-dn",
+        pendingKeyTtlMs: 2 * hour,
+      },
+    });
+    const check = (key: string) =>
+      gate.check(
+        new Request("http://127.0.0.1/ocpp/CP-1", {
+          headers: { authorization: `Basic ${btoa(`CP-1:${key}`)}` },
+        }),
+        "127.0.0.1",
+        "CP-1",
+      );
+    // 10:59:59.999, the last moment of the first key (pending since 09:00): taken, it is the key.
+    at = Date.parse("2026-05-01T10:59:59.999Z");
+    assertEquals((await check("first-pending-key-01")).ok, true);
+    assertEquals((await store.get("CP-1"))?.authorizationKeyHash, record.pendingAuthorizationKeys[0]!.hash);
+    // The same record at 11:00: the first is over, the later one is not.
+    await store.put(record);
+    at = Date.parse("2026-05-01T11:00:00.000Z");
+    const expired = await check("first-pending-key-01");
+    assert(!expired.ok);
+    assertEquals([
+      expired.status,
+      expired.reason.startsWith("AuthorizationKey sent to the station but not confirmed"),
+    ], [
+      401,
+      true,
+    ]);
+    assertEquals(
+      expired.told,
+      "Wrong charge point id or AuthorizationKey",
+      "the station hears what a wrong key hears",
+    );
+    assertEquals((await store.get("CP-1"))?.authorizationKeyHash, record.authorizationKeyHash);
+    const wrong = await check("not-any-key-at-all-03");
+    assertEquals(wrong.ok ? null : wrong.reason, "Wrong AuthorizationKey");
+    assertEquals((await check("the-current-key-0001")).ok, true);
+    // 11:59:59.999: the later one is still live, and its handshake makes it the key (the first, sent before
+    // it, is over).
+    at = Date.parse("2026-05-01T11:59:59.999Z");
+    assertEquals((await check("later-pending-key-02")).ok, true);
+    const settled = await store.get("CP-1");
+    assertEquals(settled?.authorizationKeyHash, record.pendingAuthorizationKeys[1]!.hash);
+    assertEquals(settled?.pendingAuthorizationKeys, undefined);
+    // The operator learns that the station took the key that expired (the station was not told).
+    const failed = (await events.page({ limit: 10, kind: "station_auth_failed" })).items.map((e) => e.reason);
+    assertEquals(failed, ["Wrong AuthorizationKey", expired.reason]);
+  } finally {
+    await events.close();
+    await store.close();
+  }
 });

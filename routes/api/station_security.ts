@@ -24,6 +24,12 @@ import {
   withPendingKey,
 } from "../../security/authorization_key_rotation.ts";
 import { settlePendingKey as settleStoredPendingKey } from "../../security/pending_key_settlement.ts";
+import {
+  changeStationSecurity,
+  isPendingKeyLive,
+  pendingKeyExpiresAt,
+  type PendingKeyExpiryDeps,
+} from "../../security/pending_key_expiry.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
 import { dialectOfStation } from "./commands.ts";
@@ -66,10 +72,11 @@ export const StationSecurityView = z.object({
   securityProfile: Profile.nullable(),
   effectiveProfile: Profile.describe("The profile enforced: its own, else SECURITY_PROFILE"),
   hasAuthorizationKey: z.boolean(),
-  pendingAuthorizationKeys: z.array(z.object({ since: z.string() })).describe(
+  pendingAuthorizationKeys: z.array(z.object({ since: z.string(), expiresAt: z.string() })).describe(
     "Keys sent to the station whose acceptance is not known (no answer yet or none came, or it takes a " +
       "reboot), oldest first, at most 3: the station may connect with one of them or its key, and its first " +
-      "connection with one makes it the key",
+      "connection with one makes it the key. Each expires PENDING_AUTHORIZATION_KEY_TTL_H after it was sent " +
+      "(listed only until then)",
   ),
   allowedIps: z.array(z.string()),
   updatedBy: z.string().nullable(),
@@ -148,6 +155,7 @@ interface SecurityChange {
 
 export function stationSecurityWriter(options: StationSecurityRouteOptions): StationSecurityWriter {
   const { security, now, registry } = options;
+  const expiry = pendingKeyExpiry(options);
 
   /** A connected station is closed when what its handshake was checked against changed. */
   const dropIfChanged = async (
@@ -164,7 +172,6 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     if (checked(before) === checked(after) || !registry.isConnected(id)) return;
     await registry.stop(id, CLOSE_CODES.securityChanged, "Security settings changed");
   };
-  const store = security.store;
 
   const save = async (
     id: string,
@@ -176,7 +183,7 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     const at = now().toISOString();
     // Applied to the record as stored when written: two changes at once both stay, and the rule below is
     // checked against what is really stored (a key removed meanwhile cannot leave profile 1 without one).
-    const { before: existing, after } = await store.change(id, (existing) => {
+    const { before: existing, after } = await changeStationSecurity(expiry, id, (existing) => {
       // A key set by hand ends the pending ones.
       const pending = change.pendingKeyHash !== undefined
         ? withPendingKey(existing?.pendingAuthorizationKeys, change.pendingKeyHash, at)
@@ -232,7 +239,7 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
     by: string | null,
     why: string,
   ) => {
-    return await settleStoredPendingKey(security, {
+    return await settleStoredPendingKey(expiry, {
       chargePointId: id,
       hash,
       taken,
@@ -245,8 +252,15 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
   return { save, dropIfChanged, pendKey, settlePendingKey };
 }
 
+/** What changing a record needs to drop the pending keys expired by then. */
+function pendingKeyExpiry(options: StationSecurityRouteOptions): PendingKeyExpiryDeps {
+  const { store, events, pendingKeyTtlMs } = options.security;
+  return { store, events, now: options.now, pendingKeyTtlMs };
+}
+
 export function addStationSecurityRoutes(router: ApiRouter, options: StationSecurityRouteOptions): void {
   const { security, registry } = options;
+  const expiry = pendingKeyExpiry(options);
   const { save, dropIfChanged, pendKey, settlePendingKey } = stationSecurityWriter(options);
 
   /**
@@ -300,7 +314,12 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     securityProfile: r?.securityProfile ?? null,
     effectiveProfile: r?.securityProfile ?? security.defaultProfile,
     hasAuthorizationKey: (r?.authorizationKeyHash ?? null) !== null,
-    pendingAuthorizationKeys: (r?.pendingAuthorizationKeys ?? []).map(({ since }) => ({ since })),
+    pendingAuthorizationKeys: (r?.pendingAuthorizationKeys ?? [])
+      .filter((p) => isPendingKeyLive(p, options.now().getTime(), security.pendingKeyTtlMs))
+      .map((p) => ({
+        since: p.since,
+        expiresAt: new Date(pendingKeyExpiresAt(p, security.pendingKeyTtlMs)).toISOString(),
+      })),
     allowedIps: r?.allowedIps ?? [],
     updatedBy: r?.updatedBy ?? null,
     updatedAt: r?.updatedAt ?? null,
@@ -481,7 +500,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
   }, async (c, { params, principal }) => {
     const at = options.now().toISOString();
     const updatedBy = principal ? principalLabel(principal) : "unknown";
-    const { before, after } = await store.change(params.id, (stored) => {
+    const { before, after } = await changeStationSecurity(expiry, params.id, (stored) => {
       if (!stored?.pendingAuthorizationKeys) return undefined;
       const { pendingAuthorizationKeys: _dropped, ...rest } = stored;
       return { ...rest, updatedBy, updatedAt: at };

@@ -5,6 +5,7 @@
 import { parseConfig } from "../../config.ts";
 import { createMemoryLogger } from "../../logger.ts";
 import { openStores } from "../../store/open.ts";
+import type { ServerOptions } from "../../server.ts";
 import { type ApiTestServer, startApiServer } from "./api.ts";
 import { freshDatabase } from "./postgres.ts";
 
@@ -14,9 +15,11 @@ export async function withApiServer(
   kind: StoreKind,
   fn: (server: ApiTestServer) => Promise<void>,
   env: Record<string, string> = {},
+  /** Besides the stores (e.g. `now`, a clock the test moves). */
+  options: ServerOptions = {},
 ): Promise<void> {
   if (kind === "kv") {
-    const server = await startApiServer(env);
+    const server = await startApiServer(env, options);
     try {
       return await fn(server);
     } finally {
@@ -27,7 +30,7 @@ export async function withApiServer(
   try {
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     try {
-      const server = await startApiServer(env, stores);
+      const server = await startApiServer(env, { ...options, ...stores });
       try {
         await fn(server);
       } finally {
