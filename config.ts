@@ -112,6 +112,7 @@ export const ConfigSchema = z.object({
   /**
    * Refused WebSocket handshakes per source (address, IPv6 /64) that are logged one by one, at once, and their
    * average rate per second; past that a source's refusals are summarised and the cheap ones answered 429.
+   * An IPv6 /48 has 16 times both, shared by its /64s (security/refusal_throttle.ts PREFIX_48_SHARE).
    */
   HANDSHAKE_REFUSAL_BURST: int(1, 1_000_000).default(20),
   HANDSHAKE_REFUSAL_RATE: z.coerce.number().min(0).max(10_000).default(0.5),
@@ -127,7 +128,8 @@ export const ConfigSchema = z.object({
   /**
    * Our own security events about one source address (an IPv6 /64) nobody vouches for (failed station auths
    * and logins, refused handshakes and files) kept one by one at once, and their average rate per second
-   * after that; past it they are counted in one `source_events_suppressed` event a minute.
+   * after that; past it they are counted in one `source_events_suppressed` event a minute. An IPv6 /48 has
+   * 16 times both, shared by its /64s.
    */
   SECURITY_EVENT_SOURCE_BURST: int(1, 1_000_000).default(100),
   SECURITY_EVENT_SOURCE_RATE: z.coerce.number().min(0).max(10_000).default(0.05),

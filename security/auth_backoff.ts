@@ -63,6 +63,24 @@ export function backoffSource(address: string): string {
   return `${groups.join(":")}::/64`;
 }
 
+/**
+ * The /48 an IPv6 address is in (a site's usual allocation: 65,536 /64s), as `backoffSource` writes a /64;
+ * null for IPv4 (and IPv4-mapped IPv6), whose budgets stay per address.
+ *
+ * @example
+ * ```ts
+ * sourcePrefix48("2001:db8:1:2:aaaa::1"); // "2001:db8:1::/48"
+ * sourcePrefix48("10.0.0.1"); // null
+ * ```
+ */
+export function sourcePrefix48(address: string): string | null {
+  const bytes = parseIp(address);
+  if (!bytes || bytes.length === 4) return null;
+  const groups: string[] = [];
+  for (let i = 0; i < 6; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return `${groups.join(":")}::/48`;
+}
+
 /** The wait imposed by the `failures`-th failure in a row (0 while failures are free). */
 export function waitAfter(failures: number, options: AuthBackoffOptions): number {
   const over = failures - options.freeFailures;

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { backoffKey, backoffSource, MemoryAuthBackoff } from "./auth_backoff.ts";
+import { backoffKey, backoffSource, MemoryAuthBackoff, sourcePrefix48 } from "./auth_backoff.ts";
 
 Deno.test("MemoryAuthBackoff lets the free failures through, then doubles the wait up to the maximum", async () => {
   const b = new MemoryAuthBackoff({ freeFailures: 2, baseMs: 1000, maxMs: 5000 });
@@ -28,6 +28,16 @@ Deno.test("MemoryAuthBackoff keys a source together with what it tried; a succes
   assertEquals(await b.retryAfterMs(backoffKey("10.0.0.1", "user", "X"), 0), 0, "a username");
   await b.succeeded(backoffKey("10.0.0.1", "cp", "X"));
   assertEquals(await b.retryAfterMs(backoffKey("10.0.0.1", "cp", "X"), 0), 0);
+});
+
+Deno.test("sourcePrefix48() gives an IPv6 address's /48 and nothing for IPv4, mapped or not", () => {
+  assertEquals(sourcePrefix48("2001:db8:1:2:aaaa::1"), "2001:db8:1::/48");
+  assertEquals(sourcePrefix48("2001:db8:1:ffff:ffff:ffff:ffff:ffff"), "2001:db8:1::/48");
+  assertEquals(sourcePrefix48("[2001:db8:abcd:12::1]"), "2001:db8:abcd::/48");
+  assertEquals(sourcePrefix48("::1"), "0:0:0::/48");
+  assertEquals(sourcePrefix48("::ffff:10.0.0.1"), null);
+  assertEquals(sourcePrefix48("10.0.0.1"), null);
+  assertEquals(sourcePrefix48("unknown"), null);
 });
 
 Deno.test("backoffSource() keys IPv6 by /64 and IPv4-mapped addresses by their IPv4 form", () => {

@@ -11,10 +11,11 @@
  * `list()` reads only the ring.
  *
  * Our own events about a source nobody vouches for (failed station auths and logins, refused handshakes,
- * uploads and downloads, certificates) have a budget per source address (an IPv6 /64), `sources`: past it a
- * source's events are counted, not kept one by one, and a `source_events_suppressed` event says how many (the
- * first at once, then once per the budget's summary interval, the tail by a timer, the rest at `close()`), so
- * an attacker knocking all day cannot push the other events out of the log (its retention is a count).
+ * uploads and downloads, certificates) have a budget per source address (an IPv6 /64, within its /48's
+ * larger one), `sources`: past it a source's events are counted, not kept one by one, and a
+ * `source_events_suppressed` event says how many (the first at once, then once per the budget's summary
+ * interval, the tail by a timer, the rest at `close()`), so an attacker knocking all day cannot push the other
+ * events out of the log (its retention is a count).
  *
  * @example
  * ```ts
@@ -27,7 +28,6 @@
  * ```
  */
 import type { Logger } from "../logger.ts";
-import { backoffSource } from "./auth_backoff.ts";
 import type { RefusalThrottle } from "./refusal_throttle.ts";
 import { setMostRecent } from "../model/recency.ts";
 import { replaceBadText } from "../protocol/ocppj/bad_text.ts";
@@ -138,10 +138,9 @@ export class SecurityEventLog {
     if (this.#sources && input.remoteAddress && FROM_SOURCE.has(input.kind)) {
       const verdict = this.#sources.refused(input.remoteAddress, at.getTime());
       // A source dropped from the budget's memory: what it had suppressed is told now or never.
-      if (verdict.forgotten) this.#summarise(verdict.forgotten);
+      for (const lost of verdict.forgotten ?? []) this.#summarise(lost);
       if (verdict.quiet) {
-        const source = backoffSource(input.remoteAddress);
-        setMostRecent(this.#lastSuppressed, source, `${input.kind}: ${input.reason}`, 10_000);
+        setMostRecent(this.#lastSuppressed, verdict.source, `${input.kind}: ${input.reason}`, 10_000);
         this.logger.debug(input.kind, { event: "security", suppressed: true, ...input });
         if (verdict.summary) this.#summarise(verdict.summary);
         this.#scheduleSummaries();

@@ -234,3 +234,34 @@ Deno.test("SecurityEventLog tells a forgotten source's suppressed count when its
   assertEquals(counts, [["10.0.0.1", "1"], ["10.0.0.1", "3"]]);
   await log.close();
 });
+
+Deno.test("SecurityEventLog: an attacker rotating /64s of one /48 is summarised as that /48, naming its last event", async () => {
+  const store = new FlakyStore();
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), {
+    store,
+    sources: new RefusalThrottle({ burst: 2, perSecond: 0, summaryEveryMs: 60_000 }),
+  });
+  // A new /64 for every failed station auth: each /64 is within its own budget, every one would be kept.
+  for (let net = 0; net < 200; net++) {
+    log.record({
+      kind: "station_auth_failed",
+      chargePointId: `CP-${net}`,
+      remoteAddress: `2001:db8:77:${net.toString(16)}::1`,
+      reason: "Wrong AuthorizationKey",
+    });
+  }
+  log.record({ kind: "login_failed", remoteAddress: "2001:db8:78::1", reason: "Invalid" });
+  await log.close();
+  assertEquals(store.events.filter((e) => e.kind === "station_auth_failed").length, 2 * 16, "16 /64s' worth");
+  const summaries = store.events.filter((e) => e.kind === "source_events_suppressed");
+  // The first at once, the rest at shutdown: 168 counted, none lost.
+  assertEquals(
+    summaries.map((e) => [e.remoteAddress, e.reason.split(" ")[0]]),
+    [["2001:db8:77::/48", "1"], ["2001:db8:77::/48", "167"]],
+  );
+  assert(
+    summaries[1]!.reason.endsWith("the last: station_auth_failed: Wrong AuthorizationKey"),
+    summaries[1]!.reason,
+  );
+  assertEquals(store.events.filter((e) => e.kind === "login_failed").length, 1, "another /48 keeps its own");
+});
