@@ -112,7 +112,7 @@ export const ConfigSchema = z.object({
   /**
    * Refused WebSocket handshakes per source (address, IPv6 /64) that are logged one by one, at once, and their
    * average rate per second; past that a source's refusals are summarised and the cheap ones answered 429.
-   * An IPv6 /48 has 16 times both, shared by its /64s (security/refusal_throttle.ts PREFIX_48_SHARE).
+   * An IPv6 /48 has 16 times both, shared by its /64s (security/auth_backoff.ts PREFIX_48_SHARE).
    */
   HANDSHAKE_REFUSAL_BURST: int(1, 1_000_000).default(20),
   HANDSHAKE_REFUSAL_RATE: z.coerce.number().min(0).max(10_000).default(0.5),

@@ -3,6 +3,11 @@
  * so failures from elsewhere never keep the right password out; a security event for every failed login. The
  * HTTP route resolves the client address and turns a wait into 429 with Retry-After.
  *
+ * An IPv6 source is also held to its /48's back-off for that username (`prefixBackoff`, PREFIX_48_SHARE times
+ * the free failures): a subscriber holding a /48 would otherwise get a fresh back-off in each of its 65,536
+ * /64s, millions of password guesses a day. The price: an operator in the same /48 as a guesser (the same
+ * site) waits with it, for that username only.
+ *
  * An attempt is counted when it is admitted, before the slow password check, and cleared by a success: logins
  * sent in parallel get no more guesses than logins sent one after another. The counts live where the back-off
  * keeps them (this process, or PostgreSQL for a cluster), so that holds across the nodes too.
@@ -15,7 +20,7 @@
  * else await guard.succeeded("203.0.113.9", body.username);
  * ```
  */
-import { type AuthBackoff, backoffKey, backoffSource } from "../security/auth_backoff.ts";
+import { type AuthBackoff, backoffKey, backoffSource, sourcePrefix48 } from "../security/auth_backoff.ts";
 import { OncePer } from "../security/once_per.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 
@@ -26,6 +31,8 @@ export class LoginGuard {
   constructor(
     private readonly deps: {
       backoff: AuthBackoff;
+      /** The back-off of IPv6 /48s (with more free failures); without one, a /64 is on its own. */
+      prefixBackoff?: AuthBackoff;
       events: SecurityEventLog;
       now: () => Date;
     },
@@ -37,10 +44,23 @@ export class LoginGuard {
    */
   async admit(address: string, username: string): Promise<{ retryAfterS: number } | null> {
     const nowMs = this.deps.now().getTime();
-    const wait = await this.deps.backoff.attempt(backoffKey(address, "user", username), nowMs);
+    const prefix = this.#prefixKey(address, username);
+    // The /48's wait is only looked at first: an attempt its /64 must wait for does not count for the /48,
+    // so one /64 knocking while it waits cannot hold back its neighbours. `source`: whose wait it is.
+    let source = prefix?.source ?? backoffSource(address);
+    let wait = prefix ? await prefix.backoff.retryAfterMs(prefix.key, nowMs) : 0;
+    if (wait <= 0) {
+      source = backoffSource(address);
+      wait = await this.deps.backoff.attempt(backoffKey(address, "user", username), nowMs);
+    }
+    if (wait <= 0 && prefix) {
+      source = prefix.source;
+      wait = await prefix.backoff.attempt(prefix.key, nowMs);
+    }
     if (wait <= 0) return null;
     const seconds = Math.ceil(wait / 1000);
-    if (this.#limitedEvents.due(backoffSource(address), nowMs)) {
+    // Per the source that waits: a /48 rotating its /64s is one event per 10 s too.
+    if (this.#limitedEvents.due(source, nowMs)) {
       this.deps.events.record({
         kind: "login_rate_limited",
         principal: username.slice(0, 64),
@@ -65,5 +85,13 @@ export class LoginGuard {
 
   async succeeded(address: string, username: string): Promise<void> {
     await this.deps.backoff.succeeded(backoffKey(address, "user", username));
+    const prefix = this.#prefixKey(address, username);
+    if (prefix) await prefix.backoff.succeeded(prefix.key);
+  }
+
+  #prefixKey(address: string, username: string) {
+    const source = sourcePrefix48(address);
+    const backoff = this.deps.prefixBackoff;
+    return source !== null && backoff ? { backoff, source, key: `${source} user:${username}` } : null;
   }
 }

@@ -64,6 +64,14 @@ export function backoffSource(address: string): string {
 }
 
 /**
+ * How many /64s' budget an IPv6 /48 has where a source's budget is also kept per /48 (the refused-handshake
+ * throttle, the security event log's source budget, operator logins' back-off): one subscriber often holds a
+ * whole /48, and rotating its 65,536 /64s must not buy 65,536 budgets. 16 leaves room for a site whose stations
+ * or operators sit in a few subnets.
+ */
+export const PREFIX_48_SHARE = 16;
+
+/**
  * The /48 an IPv6 address is in (a site's usual allocation: 65,536 /64s), as `backoffSource` writes a /64;
  * null for IPv4 (and IPv4-mapped IPv6), whose budgets stay per address.
  *

@@ -14,7 +14,12 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { StationSecurityStore } from "../store/station_security.ts";
-import { type AuthBackoff, type AuthBackoffOptions, MemoryAuthBackoff } from "./auth_backoff.ts";
+import {
+  type AuthBackoff,
+  type AuthBackoffOptions,
+  MemoryAuthBackoff,
+  PREFIX_48_SHARE,
+} from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
 import { LoginGuard } from "../auth/login_guard.ts";
 import type { MessageRateOptions } from "./message_rate.ts";
@@ -64,7 +69,7 @@ export function createSecurity(
     baseMs: config.AUTH_BACKOFF_BASE_S * 1000,
     maxMs: config.AUTH_BACKOFF_MAX_S * 1000,
   };
-  const backoff = () => deps.backoff?.(backoffOptions) ?? new MemoryAuthBackoff(backoffOptions);
+  const backoff = (options = backoffOptions) => deps.backoff?.(options) ?? new MemoryAuthBackoff(options);
   const stationEventQuota = new StationEventQuota({
     max: config.STATION_SECURITY_EVENT_MAX,
     windowMs: config.STATION_SECURITY_EVENT_WINDOW_S * 1000,
@@ -101,7 +106,16 @@ export function createSecurity(
         pendingKeyTtlMs,
       },
     }),
-    loginGuard: new LoginGuard({ backoff: backoff(), events, now: deps.now }),
+    loginGuard: new LoginGuard({
+      backoff: backoff(),
+      // A /48 gets as many free failures as PREFIX_48_SHARE /64s, then the same growing waits.
+      prefixBackoff: backoff({
+        ...backoffOptions,
+        freeFailures: backoffOptions.freeFailures * PREFIX_48_SHARE,
+      }),
+      events,
+      now: deps.now,
+    }),
     refusals: new RefusalThrottle({
       burst: config.HANDSHAKE_REFUSAL_BURST,
       perSecond: config.HANDSHAKE_REFUSAL_RATE,

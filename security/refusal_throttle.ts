@@ -17,15 +17,8 @@
  * throttle.refused("10.0.0.9", 0).quiet; // true
  * ```
  */
-import { backoffSource, sourcePrefix48 } from "./auth_backoff.ts";
+import { backoffSource, PREFIX_48_SHARE, sourcePrefix48 } from "./auth_backoff.ts";
 import { setMostRecent } from "../model/recency.ts";
-
-/**
- * An IPv6 /48's budget is that of 16 /64s: room for a site whose stations or operators sit in a few subnets
- * (the budget only spares logs, it never refuses a valid handshake), while a subscriber rotating through its
- * 65,536 /64s gets 16 budgets' worth, not 65,536.
- */
-export const PREFIX_48_SHARE = 16;
 
 export interface RefusalThrottleOptions {
   burst: number;

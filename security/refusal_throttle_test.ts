@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
-import { PREFIX_48_SHARE, RefusalThrottle } from "./refusal_throttle.ts";
+import { PREFIX_48_SHARE } from "./auth_backoff.ts";
+import { RefusalThrottle } from "./refusal_throttle.ts";
 
 Deno.test("RefusalThrottle lets a burst through, then is quiet with a summary at most once per interval", () => {
   const t = new RefusalThrottle({ burst: 3, perSecond: 1, summaryEveryMs: 10_000 });

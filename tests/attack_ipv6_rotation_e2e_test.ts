@@ -1,8 +1,8 @@
 /**
  * An attacker holding an IPv6 /48 (a customer's usual allocation) rotating through its 65,536 /64s, each of
- * which has a budget of its own: bad handshakes (the refused-handshake throttle) and failed station auths (the
- * security event log's source budget). The /48's budget (PREFIX_48_SHARE /64s' worth) caps both; another /48
- * and IPv4 sources keep theirs.
+ * which has a budget of its own: bad handshakes (the refused-handshake throttle), failed station auths (the
+ * security event log's source budget) and password guesses (the login back-off). The /48's budget
+ * (PREFIX_48_SHARE /64s' worth) caps each; another /48 and IPv4 sources keep theirs.
  *
  * This machine's loopback holds ::1 alone (adding addresses takes root and changes the host), so the attacker's
  * addresses reach the server as a trusted proxy's X-Forwarded-For over real sockets: the address the server
@@ -10,7 +10,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import type { SecurityEvent } from "../store/security_events.ts";
-import { startApiServer } from "./helpers/api.ts";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { attempt, basic } from "./helpers/secure_station.ts";
 import { startTestServer } from "./helpers/server.ts";
 
@@ -102,6 +102,34 @@ Deno.test("failed station auths from 200 /64s of one /48: all answered 401, 32 k
       [["2001:db8:77::/48", "1"]],
       "told at once, named by its /48",
     );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("password guesses for one user from 40 /64s of one /48: 16 free failures in all, then 429", async () => {
+  const server = await startApiServer({ TRUSTED_PROXIES: "127.0.0.1", AUTH_FREE_FAILURES: "1" });
+  try {
+    const login = async (from: string, password: string) => {
+      const res = await fetch(`${server.url}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": from },
+        body: JSON.stringify({ username: ADMIN.username, password }),
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
+    const statuses: number[] = [];
+    for (let net = 0; net < 40; net++) statuses.push(await login(attacker(net), "guess-number-1"));
+    // 16 free failures of the /48 and the one that starts its wait.
+    assertEquals(statuses.filter((s) => s === 401).length, 17, JSON.stringify(statuses));
+    assertEquals(statuses.slice(17).every((s) => s === 429), true);
+    // The right password from another /48 and from IPv4 addresses is let in; wrong ones there are 401.
+    assertEquals(await login("2001:db8:78::1", ADMIN.password), 200);
+    for (let i = 1; i <= 3; i++) assertEquals(await login(`10.0.0.${i}`, "guess-number-1"), 401);
+    assertEquals(await login("10.0.0.9", ADMIN.password), 200);
+    const limited = await server.json("/api/v1/security-events?kind=login_rate_limited", { as: "operator" });
+    assertEquals(limited.body.items.length, 1, "one event for the /48's wait, not one per /64");
   } finally {
     await server.close();
   }
