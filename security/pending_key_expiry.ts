@@ -56,8 +56,9 @@ export interface PendingKeyExpiryDeps {
 }
 
 /**
- * `store.change` of the station's record, which also drops the pending keys expired by then from the record
- * `change` writes (nothing is written only for them), and records a security event for each.
+ * `store.change` of the station's record, where `change` sees the record without the pending keys expired by
+ * then, so what it writes has none (a new rotation keeps MAX_PENDING_KEYS live ones); a security event for
+ * each one dropped. Nothing is written only to drop them (`change` giving undefined keeps the record as is).
  */
 export async function changeStationSecurity(
   deps: PendingKeyExpiryDeps,
@@ -66,12 +67,11 @@ export async function changeStationSecurity(
 ): Promise<Changed<StationSecurityRecord>> {
   let expired: PendingAuthorizationKey[] = [];
   const changed = await deps.store.change(chargePointId, (stored) => {
-    expired = [];
-    const next = change(stored);
-    if (!next) return next;
-    const pruned = withoutExpiredPendingKeys(next, deps.now().getTime(), deps.pendingKeyTtlMs);
-    expired = pruned.expired;
-    return pruned.record;
+    const live = stored && withoutExpiredPendingKeys(stored, deps.now().getTime(), deps.pendingKeyTtlMs);
+    const next = change(live?.record ?? null);
+    // Told only when a record without them is written (a deleted record takes them along unsaid).
+    expired = next ? live?.expired ?? [] : [];
+    return next;
   });
   const hours = deps.pendingKeyTtlMs / 3_600_000;
   for (const key of expired) {

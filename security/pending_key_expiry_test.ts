@@ -9,6 +9,7 @@ import {
   withoutExpiredPendingKeys,
 } from "./pending_key_expiry.ts";
 import { SecurityEventLog } from "./security_events.ts";
+import { withPendingKey } from "./authorization_key_rotation.ts";
 
 const HOUR = 3_600_000;
 const T0 = "2026-05-01T10:00:00.000Z";
@@ -104,6 +105,28 @@ Deno.test("changeStationSecurity() drops expired pending keys from what a change
     ]);
     // A deleted record has nothing to drop.
     assertEquals((await changeStationSecurity(deps, "CP-1", () => null)).after, null);
+  } finally {
+    await events.close();
+    await store.close();
+  }
+});
+
+Deno.test("changeStationSecurity(): a rotation sees only live pending keys, so expired ones push out none", async () => {
+  const store = await openKvStationSecurityStore(":memory:");
+  const events = new SecurityEventLog(createMemoryLogger(), () => new Date(T0));
+  const deps = { store, events, now: () => new Date(T0), pendingKeyTtlMs: 2 * HOUR };
+  try {
+    const e1 = { hash: "e1", since: "2026-05-01T06:00:00.000Z" };
+    const e2 = { hash: "e2", since: "2026-05-01T07:00:00.000Z" };
+    const live = { hash: "live", since: "2026-05-01T09:00:00.000Z" };
+    await store.put(record([e1, e2, live]));
+    const { after } = await changeStationSecurity(deps, "CP-1", (stored) =>
+      stored && {
+        ...stored,
+        pendingAuthorizationKeys: withPendingKey(stored.pendingAuthorizationKeys, "new", T0),
+      });
+    assertEquals(after?.pendingAuthorizationKeys, [live, { hash: "new", since: T0 }]);
+    assertEquals((await events.page({ limit: 10 })).items.length, 2, "each expired one is told");
   } finally {
     await events.close();
     await store.close();
