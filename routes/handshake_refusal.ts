@@ -36,6 +36,10 @@ export function refuseHandshake(
   const { chargePointId, remoteAddress, reason } = refusal;
   const at = deps.now();
   const verdict = deps.refusals.refused(remoteAddress, at.getTime());
+  // Sources dropped from the throttle's memory to make room: their counts get no later summary.
+  for (const lost of verdict.forgotten ?? []) {
+    deps.logger.warn("handshake refusals throttled", { ...lost, forgotten: true });
+  }
   let status = refusal.status;
   let message = refusal.told ?? reason;
   let headers = refusal.headers ?? {};
