@@ -44,13 +44,13 @@ export class KvUnknownIdTagStore implements UnknownIdTagStore {
     return true;
   }
 
-  /** Every entry, most recently seen first (the store keeps a few hundred). */
+  /**
+   * Every entry (the store keeps `keep`, 500 by default), most recently seen first; ties in key order, as
+   * listed (the sort is stable), like PostgreSQL's `order by last_seen desc, tag_key`.
+   */
   async #all(): Promise<Deno.KvEntry<UnknownIdTag>[]> {
     const entries = await listAll<UnknownIdTag>(this.kv, { prefix: [PREFIX] });
-    return entries.sort((
-      a,
-      b,
-    ) => (a.value.lastSeen < b.value.lastSeen ? 1 : a.value.lastSeen > b.value.lastSeen ? -1 : 0));
+    return entries.sort((a, b) => newestFirst(a.value, b.value));
   }
 
   async #keepNewest(keep: number): Promise<void> {
@@ -61,4 +61,8 @@ export class KvUnknownIdTagStore implements UnknownIdTagStore {
       await op.commit();
     }
   }
+}
+
+function newestFirst(a: UnknownIdTag, b: UnknownIdTag): number {
+  return a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0;
 }
