@@ -5,7 +5,8 @@
  *
  * A certificate is its station's only once the station installed it: CertificateSigned answered Accepted. One
  * it rejected, one that never reached it, or one whose delivery was cut short (a crash between signing and the
- * answer: still "pending") is kept for the record but is nobody's current certificate.
+ * answer: "pending" until the sweep of stale pending certificates calls it "undelivered") is kept for the
+ * record but is nobody's current certificate.
  */
 
 /** The CA generated at first start, as stored (an operator's CA given by path is never stored). */
@@ -24,6 +25,17 @@ export interface StoredCa {
  */
 export const CERTIFICATE_DELIVERIES = ["pending", "accepted", "rejected", "undelivered", "unknown"] as const;
 export type CertificateDelivery = typeof CERTIFICATE_DELIVERIES[number];
+
+/**
+ * Whether an outcome `next` replaces the recorded `delivery`. A pending certificate takes any outcome. An
+ * undelivered one takes the station's answer heard later: `undelivered` says only that we heard none, e.g. the
+ * sweep that settles certificates left pending by a restart, which may run before a node that was slow to hear
+ * the station (or to store its answer) records it; an Accepted answer means the station uses the certificate,
+ * so it must become its current one. A station's answer stays, as does `unknown`.
+ */
+export function replacesDelivery(delivery: CertificateDelivery, next: DeliveryOutcome["delivery"]): boolean {
+  return delivery === "pending" || (delivery === "undelivered" && next !== "undelivered");
+}
 
 /** A delivery's outcome, as recorded: the station's answer or why it got none. */
 export interface DeliveryOutcome {

@@ -1,6 +1,6 @@
 /**
  * Where the station PKI keeps its CA (when we generated it) and the certificates it issued. Implemented on
- * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migrations 009 and 030); one contract suite
+ * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migrations 009, 030 and 033); one contract suite
  * (`contract/pki.ts`) runs against both.
  */
 import type {
@@ -24,14 +24,26 @@ export interface PkiStore {
   addIssuedCertificate(certificate: SignedCertificate): Promise<void>;
   /**
    * Records what became of a pending certificate's CertificateSigned, at `at`; `accepted` makes it its
-   * station's current certificate unless the current one was issued later. The first outcome stays: a
-   * certificate no longer pending is answered as it is. Null for an unknown serial number.
+   * station's current certificate unless the current one was issued later. An outcome that does not replace
+   * the recorded one (`replacesDelivery()`: the station's answer replaces only `pending` and `undelivered`)
+   * leaves the certificate as it is, and it is answered as it is. Null for an unknown serial number.
    */
   recordDelivery(
     serialNumber: string,
     outcome: DeliveryOutcome,
     at: string,
   ): Promise<IssuedCertificate | null>;
+  /**
+   * Records certificates still `pending` that were issued before `issuedBefore` as `undelivered` with
+   * `detail`, at `at`: oldest first, at most `limit`. Answers the ones this call settled; one whose delivery
+   * is recorded meanwhile (by its own node, or a sweep elsewhere) is left to that and not answered.
+   */
+  settlePendingDeliveries(query: {
+    issuedBefore: string;
+    detail: string;
+    at: string;
+    limit: number;
+  }): Promise<IssuedCertificate[]>;
   getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null>;
   /** The station's current certificate (the newest it accepted), or null. */
   getCurrentCertificate(chargePointId: string): Promise<IssuedCertificate | null>;

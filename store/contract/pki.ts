@@ -48,7 +48,11 @@ function delivered(
 /** Stores `c` and records its station's acceptance a minute after it was issued. */
 async function addAccepted(store: PkiStore, c: SignedCertificate): Promise<void> {
   await store.addIssuedCertificate(c);
-  const at = new Date(Date.parse(c.issuedAt) + 60_000).toISOString();
+  await addAcceptedAt(store, c, new Date(Date.parse(c.issuedAt) + 60_000).toISOString());
+}
+
+/** Records the acceptance of `c`, stored already, at `at`. */
+async function addAcceptedAt(store: PkiStore, c: SignedCertificate, at: string): Promise<void> {
   await store.recordDelivery(c.serialNumber, { delivery: "accepted", detail: null }, at);
 }
 
@@ -179,26 +183,140 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     assertEquals(due.map((c) => c.serialNumber), [installed.serialNumber]);
   });
 
-  test("recordDelivery() keeps the first outcome and answers null for an unknown serial", async (store) => {
-    const c = cert("CP-1", "2024-05-01T00:00:00.000Z", "2025-05-01T00:00:00.000Z");
-    await store.addIssuedCertificate(c);
+  test("recordDelivery() keeps the station's answer and answers null for an unknown serial", async (store) => {
+    const refused = cert("CP-1", "2024-05-01T00:00:00.000Z", "2025-05-01T00:00:00.000Z");
+    const installed = cert("CP-1", "2024-05-02T00:00:00.000Z", "2025-05-02T00:00:00.000Z");
+    for (const c of [refused, installed]) await store.addIssuedCertificate(c);
     const first = await store.recordDelivery(
-      c.serialNumber,
-      { delivery: "undelivered", detail: "Not connected" },
+      refused.serialNumber,
+      { delivery: "rejected", detail: "The station answered Rejected" },
       "2024-05-01T00:00:01.000Z",
     );
-    const again = await store.recordDelivery(
-      c.serialNumber,
+    for (const delivery of ["accepted", "undelivered"] as const) {
+      const again = await store.recordDelivery(
+        refused.serialNumber,
+        { delivery, detail: null },
+        "2024-05-01T00:00:02.000Z",
+      );
+      assertEquals(again, first);
+    }
+    await store.recordDelivery(
+      installed.serialNumber,
       { delivery: "accepted", detail: null },
-      "2024-05-01T00:00:02.000Z",
+      "2024-05-02T00:00:01Z",
     );
-    assertEquals(again, first);
-    assertEquals(again?.current, false);
+    for (const delivery of ["rejected", "undelivered"] as const) {
+      const again = await store.recordDelivery(
+        installed.serialNumber,
+        { delivery, detail: "Too late" },
+        "2024-05-02T00:00:02.000Z",
+      );
+      assertEquals([again?.delivery, again?.deliveryDetail, again?.current], ["accepted", null, true]);
+    }
     assertEquals(
       await store.recordDelivery("00", { delivery: "accepted", detail: null }, "2024-05-01T00:00:00Z"),
       null,
     );
-    await assertRejects(() => store.addIssuedCertificate(c), Error, "stored already");
+    await assertRejects(() => store.addIssuedCertificate(refused), Error, "stored already");
+  });
+
+  test("an answer heard after a certificate was called undelivered replaces that; Accepted makes it current", async (store) => {
+    const installed = cert("CP-1", "2024-05-01T00:00:00.000Z", "2025-05-01T00:00:00.000Z");
+    const refused = cert("CP-1", "2024-05-02T00:00:00.000Z", "2025-05-02T00:00:00.000Z");
+    for (const c of [installed, refused]) await store.addIssuedCertificate(c);
+    const lost = { delivery: "undelivered" as const, detail: "Not connected" };
+    for (const c of [installed, refused]) {
+      await store.recordDelivery(c.serialNumber, lost, "2024-05-02T00:00:01.000Z");
+    }
+    // Another "no answer" adds nothing: the first stays.
+    const still = await store.recordDelivery(
+      installed.serialNumber,
+      { delivery: "undelivered", detail: "Timed out" },
+      "2024-05-02T00:00:02.000Z",
+    );
+    assertEquals([still?.delivery, still?.deliveryDetail], ["undelivered", "Not connected"]);
+    const at = "2024-05-02T00:00:03.000Z";
+    assertEquals(
+      await store.recordDelivery(installed.serialNumber, { delivery: "accepted", detail: null }, at),
+      delivered(installed, "accepted", at, { current: true }),
+    );
+    assertEquals((await store.getCurrentCertificate("CP-1"))?.serialNumber, installed.serialNumber);
+    const rejected = await store.recordDelivery(
+      refused.serialNumber,
+      { delivery: "rejected", detail: "The station answered Rejected" },
+      at,
+    );
+    assertEquals(
+      rejected,
+      delivered(refused, "rejected", at, { deliveryDetail: "The station answered Rejected" }),
+    );
+  });
+
+  test("settlePendingDeliveries() calls certificates pending since before the bound undelivered, oldest first", async (store) => {
+    const old1 = cert("CP-1", "2024-05-01T00:00:00.000Z", "2025-05-01T00:00:00.000Z");
+    const old2 = cert("CP-2", "2024-05-01T00:00:01.000Z", "2025-05-01T00:00:00.000Z");
+    const old3 = cert("CP-1", "2024-05-01T00:00:02.000Z", "2025-05-01T00:00:00.000Z");
+    const answered = cert("CP-3", "2024-05-01T00:00:00.500Z", "2025-05-01T00:00:00.000Z");
+    const atBound = cert("CP-4", "2024-05-01T00:10:00.000Z", "2025-05-01T00:00:00.000Z");
+    const recent = cert("CP-4", "2024-05-01T00:10:01.000Z", "2025-05-01T00:00:00.000Z");
+    for (const c of [old1, old2, old3, answered, atBound, recent]) await store.addIssuedCertificate(c);
+    await addAcceptedAt(store, answered, "2024-05-01T00:00:03.000Z");
+    const detail = "No outcome recorded within 600 s";
+    const at = "2024-05-01T00:20:00.000Z";
+    const settle = (limit: number) =>
+      store.settlePendingDeliveries({ issuedBefore: "2024-05-01T00:10:00.000Z", detail, at, limit });
+    const swept = (c: SignedCertificate) => delivered(c, "undelivered", at, { deliveryDetail: detail });
+    assertEquals(await settle(1), [swept(old1)]);
+    assertEquals(await settle(10), [swept(old2), swept(old3)]);
+    assertEquals(await settle(10), []);
+    assertEquals(await store.getIssuedCertificate(old2.serialNumber), swept(old2));
+    assertEquals((await store.getIssuedCertificate(answered.serialNumber))?.delivery, "accepted");
+    for (const c of [atBound, recent]) {
+      assertEquals((await store.getIssuedCertificate(c.serialNumber))?.delivery, "pending");
+    }
+    // The station's Accepted, heard (or stored) late, still makes it its certificate.
+    const late = await store.recordDelivery(old3.serialNumber, { delivery: "accepted", detail: null }, at);
+    assertEquals([late?.delivery, late?.current], ["accepted", true]);
+    assertEquals(await settle(10), []);
+  });
+
+  test("sweeps and deliveries at once: each certificate is settled once and every Accepted is kept", async (store) => {
+    const certs = Array.from(
+      { length: 24 },
+      (_, i) =>
+        cert(`CP-${i % 4}`, `2024-05-01T00:00:${String(i).padStart(2, "0")}.000Z`, "2025-05-01T00:00:00Z"),
+    );
+    for (const c of certs) await store.addIssuedCertificate(c);
+    const at = "2024-05-01T01:00:00.000Z";
+    const sweep = () =>
+      store.settlePendingDeliveries({ issuedBefore: at, detail: "No outcome recorded", at, limit: 5 });
+    const accepted = certs.filter((_, i) => i % 3 === 0);
+    const results = await Promise.all([
+      sweep(),
+      ...accepted.map((c) =>
+        store.recordDelivery(c.serialNumber, { delivery: "accepted", detail: null }, at)
+      ),
+      sweep(),
+      sweep(),
+    ]);
+    for (;;) {
+      const more = await sweep();
+      if (more.length === 0) break;
+      results.push(more);
+    }
+    const settled = results.filter(Array.isArray).flat().map((c) => c.serialNumber);
+    assertEquals(settled.length, new Set(settled).size, "a certificate settled twice");
+    const listed = await store.listIssuedCertificates({ limit: 100 });
+    const acceptedSerials = new Set(accepted.map((c) => c.serialNumber));
+    for (const c of listed) {
+      assertEquals(
+        c.delivery,
+        acceptedSerials.has(c.serialNumber) ? "accepted" : "undelivered",
+        c.serialNumber,
+      );
+    }
+    const current = listed.filter((c) => c.current).map((c) => c.chargePointId).sort();
+    assertEquals(current, ["CP-0", "CP-1", "CP-2", "CP-3"]);
   });
 
   test("an older certificate accepted after a newer one does not take its place", async (store) => {

@@ -4,6 +4,8 @@
  * - `["pki_cert", serial]`: an issued certificate with its delivery (not `current`, which is read from the
  *   pointer below), with pointer indexes `["pki_cert_by_time", issuedAt, serial]` and
  *   `["pki_cert_by_cp", chargePointId, issuedAt, serial]`;
+ * - `["pki_cert_pending", issuedAt, serial]`: certificates still pending, for the sweep that settles the ones a
+ *   restart left pending (`settlePendingDeliveries`); removed with the delivery's first outcome;
  * - `["pki_current", chargePointId]`: the serial of the station's current certificate (the newest it
  *   accepted), and `["pki_current_by_expiry", notAfter, serial]` for current certificates only (the renewal
  *   scan).
@@ -11,11 +13,12 @@
  * delivery, guarded by a check on the pointer. Records written before deliveries were recorded have no
  * `delivery`: they read as `unknown`, and the pointer they set stays.
  */
-import type {
-  DeliveryOutcome,
-  IssuedCertificate,
-  SignedCertificate,
-  StoredCa,
+import {
+  type DeliveryOutcome,
+  type IssuedCertificate,
+  replacesDelivery,
+  type SignedCertificate,
+  type StoredCa,
 } from "../../model/certificates.ts";
 import type { PkiStore } from "../pki_store.ts";
 
@@ -25,6 +28,7 @@ const BY_TIME = "pki_cert_by_time";
 const BY_CP = "pki_cert_by_cp";
 const CURRENT = "pki_current";
 const BY_EXPIRY = "pki_current_by_expiry";
+const PENDING = "pki_cert_pending";
 
 /** A certificate as stored: everything but `current`, which the pointer says. */
 type StoredCertificate = Omit<IssuedCertificate, "current">;
@@ -53,6 +57,7 @@ export class KvPkiStore implements PkiStore {
       .set([CERT, c.serialNumber], stored)
       .set([BY_TIME, c.issuedAt, c.serialNumber], true)
       .set([BY_CP, c.chargePointId, c.issuedAt, c.serialNumber], true)
+      .set([PENDING, c.issuedAt, c.serialNumber], true)
       .commit();
     if (!res.ok) {
       throw new Error(`Cannot store certificate ${c.serialNumber}: that serial number is stored already`);
@@ -68,14 +73,17 @@ export class KvPkiStore implements PkiStore {
       const entry = await this.#kv.get<StoredCertificate>([CERT, serialNumber]);
       if (entry.value === null) return null;
       const record = stored(entry.value);
-      if (record.delivery !== "pending") return (await this.#withCurrent([record]))[0]!;
+      if (!replacesDelivery(record.delivery, outcome.delivery)) {
+        return (await this.#withCurrent([record]))[0]!;
+      }
       const updated: StoredCertificate = {
         ...record,
         delivery: outcome.delivery,
         deliveredAt: at,
         deliveryDetail: outcome.detail,
       };
-      const op = this.#kv.atomic().check(entry).set(entry.key, updated);
+      const op = this.#kv.atomic().check(entry).set(entry.key, updated)
+        .delete([PENDING, record.issuedAt, serialNumber]);
       let current = false;
       if (outcome.delivery === "accepted") {
         const pointer = await this.#kv.get<string>([CURRENT, record.chargePointId]);
@@ -92,6 +100,40 @@ export class KvPkiStore implements PkiStore {
       }
       if ((await op.commit()).ok) return { ...updated, current };
     }
+  }
+
+  async settlePendingDeliveries(query: {
+    issuedBefore: string;
+    detail: string;
+    at: string;
+    limit: number;
+  }): Promise<IssuedCertificate[]> {
+    const settled: IssuedCertificate[] = [];
+    const selector = { prefix: [PENDING], end: [PENDING, query.issuedBefore] };
+    for await (const index of this.#kv.list(selector, { limit: query.limit })) {
+      const serialNumber = index.key[2] as string;
+      for (;;) {
+        const entry = await this.#kv.get<StoredCertificate>([CERT, serialNumber]);
+        if (entry.value === null || stored(entry.value).delivery !== "pending") {
+          // The entry goes in the same atomic as the first outcome, so this is not expected: tidied, not settled.
+          await this.#kv.delete(index.key);
+          break;
+        }
+        const updated: StoredCertificate = {
+          ...entry.value,
+          delivery: "undelivered",
+          deliveredAt: query.at,
+          deliveryDetail: query.detail,
+        };
+        const op = this.#kv.atomic().check(entry).set(entry.key, updated).delete(index.key);
+        if ((await op.commit()).ok) {
+          // Never current: only an accepted delivery moves the station's pointer.
+          settled.push({ ...updated, current: false });
+          break;
+        }
+      }
+    }
+    return settled;
   }
 
   async getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null> {

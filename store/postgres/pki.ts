@@ -1,15 +1,16 @@
 /**
- * The PkiStore on PostgreSQL (migrations 009 and 030). A station's current certificate is the row marked
+ * The PkiStore on PostgreSQL (migrations 009, 030 and 033: the pending certificates' index). A station's current certificate is the row marked
  * `current` (a partial unique index keeps it to one per station); recording an accepted delivery moves the
  * mark under a lock on the station's certificate rows, so two deliveries at once leave the newest current.
  */
 import type { Sql, TransactionSql } from "postgres";
-import type {
-  CertificateDelivery,
-  DeliveryOutcome,
-  IssuedCertificate,
-  SignedCertificate,
-  StoredCa,
+import {
+  type CertificateDelivery,
+  type DeliveryOutcome,
+  type IssuedCertificate,
+  replacesDelivery,
+  type SignedCertificate,
+  type StoredCa,
 } from "../../model/certificates.ts";
 import type { PkiStore } from "../pki_store.ts";
 
@@ -103,7 +104,7 @@ export class PostgresPkiStore implements PkiStore {
       const [row] = await sql<
         CertRow[]
       >`select * from issued_certificate where serial_number = ${serialNumber}`;
-      if (row!.delivery !== "pending") return toCertificate(row!);
+      if (!replacesDelivery(row!.delivery, outcome.delivery)) return toCertificate(row!);
       const current = outcome.delivery === "accepted" && await this.#newestAccepted(sql, row!);
       if (current) {
         await sql`
@@ -127,6 +128,35 @@ export class PostgresPkiStore implements PkiStore {
       where charge_point_id = ${row.charge_point_id} and current
         and (issued_at, serial_number) > (${row.issued_at}, ${row.serial_number})`;
     return newer === undefined;
+  }
+
+  /**
+   * One statement: rows another transaction holds (a delivery being recorded, another node's sweep) are
+   * skipped, and a row recorded before the update gets to it no longer matches `delivery = 'pending'`.
+   */
+  async settlePendingDeliveries(query: {
+    issuedBefore: string;
+    detail: string;
+    at: string;
+    limit: number;
+  }): Promise<IssuedCertificate[]> {
+    // Picked in a CTE: with the limited subquery under `in (...)` instead, one update settled more than `limit`.
+    const rows = await this.#sql<CertRow[]>`
+      with picked as (
+        select serial_number from issued_certificate
+        where delivery = 'pending' and issued_at < ${query.issuedBefore}
+        order by issued_at, serial_number
+        limit ${query.limit}
+        for update skip locked
+      )
+      update issued_certificate c
+      set delivery = 'undelivered', delivered_at = ${query.at}, delivery_detail = ${query.detail}
+      from picked
+      where c.serial_number = picked.serial_number and c.delivery = 'pending'
+      returning c.*`;
+    return rows.map(toCertificate).sort((a, b) =>
+      a.issuedAt.localeCompare(b.issuedAt) || a.serialNumber.localeCompare(b.serialNumber)
+    );
   }
 
   async getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null> {
