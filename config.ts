@@ -198,6 +198,12 @@ export const ConfigSchema = z.object({
   PKI_MIN_RSA_BITS: int(1024, 16384).default(2048),
   /** A station gets at most one certificate this often: a SignCertificate sooner is Rejected (0: no limit). */
   PKI_MIN_REISSUE_S: int(0, 86_400).default(60),
+  /**
+   * A certificate whose delivery is still pending this long after it was signed (its server stopped before the
+   * station answered CertificateSigned) is recorded undelivered. More than `commandAnswerBoundMs()`: no node
+   * can still be waiting for the answer then. Unset: 600, or that bound and a minute when it is longer.
+   */
+  PKI_PENDING_SETTLE_S: int(1, 7 * 86_400).optional(),
   /** Folder for uploaded diagnostics, logs and firmware images. Unset: they are kept in the store. */
   UPLOAD_DIR: z.string().min(1).optional(),
   /** Largest diagnostics or log file a station may upload. */
@@ -298,7 +304,10 @@ export const ConfigSchema = z.object({
   RETENTION_INTERVAL_S: z.coerce.number().min(0.05).max(86_400).default(600),
 });
 
-export type Config = Omit<z.infer<typeof ConfigSchema>, "HTTP_SERVER"> & { HTTP_SERVER: "node" | "deno" };
+export type Config = Omit<z.infer<typeof ConfigSchema>, "HTTP_SERVER" | "PKI_PENDING_SETTLE_S"> & {
+  HTTP_SERVER: "node" | "deno";
+  PKI_PENDING_SETTLE_S: number;
+};
 
 /**
  * The transport when HTTP_SERVER is unset: `node` (bench/README.md, "Idle station memory"), except on Deno
@@ -339,7 +348,25 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `Invalid settings: WORKERS=${result.data.WORKERS} needs CLUSTER=on (the workers are one cluster)`,
     );
   }
-  return { ...result.data, HTTP_SERVER: httpServerOf(result.data) };
+  const answerBoundS = commandAnswerBoundMs(result.data.CALL_TIMEOUT_MS) / 1000;
+  const settleS = result.data.PKI_PENDING_SETTLE_S ?? Math.max(600, Math.ceil(answerBoundS) + 60);
+  if (settleS <= answerBoundS) {
+    throw new Error(
+      `Invalid settings: PKI_PENDING_SETTLE_S=${settleS} must be more than ` +
+        `${answerBoundS} s, the longest a CertificateSigned waits for its answer with ` +
+        `CALL_TIMEOUT_MS=${result.data.CALL_TIMEOUT_MS} (twice it and 5 s): a certificate would be called ` +
+        "undelivered while its station may still accept it",
+    );
+  }
+  return { ...result.data, HTTP_SERVER: httpServerOf(result.data), PKI_PENDING_SETTLE_S: settleS };
+}
+
+/**
+ * The longest a command waits for its station's answer, a cluster hop included: it may wait behind another in
+ * the station's queue (one CALL in flight), then for its own answer; the cluster's requests wait this long.
+ */
+export function commandAnswerBoundMs(callTimeoutMs: number): number {
+  return 2 * callTimeoutMs + 5000;
 }
 
 export function loadConfig(): Config {

@@ -31,3 +31,15 @@ Deno.test("parseConfig() listens on node:http by default, on Deno.serve on Deno 
   assertEquals(parseConfig({ DENO_DEPLOYMENT_ID: "d1", HTTP_SERVER: "node" }).HTTP_SERVER, "node");
   assertThrows(() => parseConfig({ HTTP_SERVER: "uws" }), Error, "HTTP_SERVER");
 });
+
+Deno.test("parseConfig() settles pending certificates only after the longest wait for CertificateSigned's answer", () => {
+  assertEquals(parseConfig({}).PKI_PENDING_SETTLE_S, 600);
+  assertEquals(parseConfig({ CALL_TIMEOUT_MS: "2000", PKI_PENDING_SETTLE_S: "10" }).PKI_PENDING_SETTLE_S, 10);
+  // A long CALL_TIMEOUT_MS moves the default past its bound (2 × 600 s + 5 s) rather than refusing to start.
+  assertEquals(parseConfig({ CALL_TIMEOUT_MS: "600000" }).PKI_PENDING_SETTLE_S, 1265);
+  assertThrows(
+    () => parseConfig({ CALL_TIMEOUT_MS: "2000", PKI_PENDING_SETTLE_S: "9" }),
+    Error,
+    "PKI_PENDING_SETTLE_S=9 must be more than 9 s, the longest a CertificateSigned waits for its answer",
+  );
+});

@@ -2,8 +2,9 @@
  * Wires a Store and a Config into a listening server: registry, app, listener (transport/listener.ts). Used by main.ts and by the
  * end-to-end tests (which start it on port 0).
  */
-import { type Config, securityEventRetention } from "./config.ts";
+import { commandAnswerBoundMs, type Config, securityEventRetention } from "./config.ts";
 import { DECOMMISSIONED_REPORT_MS } from "./actors/charge_point.ts";
+import type { SecurityEventLog } from "./security/security_events.ts";
 import { ShutOut } from "./security/shut_out.ts";
 import { EventBus } from "./actors/events.ts";
 import type { VendorTable } from "./actors/handlers/mod.ts";
@@ -43,6 +44,7 @@ import { DataTransferDesk } from "./fleet/data_transfers.ts";
 import { timeSortableIds } from "./fleet/ids.ts";
 import { WorkerLoop } from "./fleet/worker_loop.ts";
 import { FileRetention } from "./files/file_retention.ts";
+import { PendingDeliverySweep } from "./pki/pending_delivery_sweep.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
 import { ClusterNode } from "./cluster/node.ts";
@@ -209,8 +211,7 @@ export async function startServer(
       remoteEvents: streamEvents,
       logger,
       leaseMs: config.PRESENCE_LEASE_S * 1000,
-      // A command may wait behind another in the station's queue (one CALL in flight), then for its own answer.
-      requestTimeoutMs: 2 * config.CALL_TIMEOUT_MS + 5000,
+      requestTimeoutMs: commandAnswerBoundMs(config.CALL_TIMEOUT_MS),
     })
     : null;
   await cluster?.start();
@@ -340,6 +341,13 @@ export async function startServer(
   fleet.start();
   const fileRetention = fileRetentionLoop(config, extension, fleetStore, holder, now, logger);
   fileRetention.start();
+  const pendingDeliveries = pendingDeliverySweepLoop(config, extension, fleetStore, holder, now, {
+    securityEvents: security.events,
+    logger,
+  });
+  pendingDeliveries.start();
+  // At start-up too: what a crash long ago left pending is settled now, not an interval later.
+  pendingDeliveries.poke();
   // The fleet's job progress on every node's live stream too (its webhooks and loops stay with its own).
   let streamFleet = fleet;
   if (cluster) {
@@ -450,6 +458,7 @@ export async function startServer(
       // After the stations closed (commands in flight end at once), before the stores close.
       await fleet.stop();
       await fileRetention.stop();
+      await pendingDeliveries.stop();
       await listener.shutdown();
       // Before the stores close: the drops still counted, then the security events still queued for the store.
       security.stationEventQuota.close();
@@ -491,6 +500,37 @@ function fileRetentionLoop(
   return new WorkerLoop("file-retention", intervalMs, async () => {
     const pruned = await retention.tick();
     if (pruned && Object.values(pruned).some((n) => n > 0)) log.info("retention pruned files", { ...pruned });
+  }, log);
+}
+
+/**
+ * Certificates whose delivery a stopped server left pending, recorded undelivered PKI_PENDING_SETTLE_S after
+ * they were signed: at start-up and every RETENTION_INTERVAL_S, by one process of the cluster at a time (the
+ * fleet's lease store, as file retention).
+ */
+function pendingDeliverySweepLoop(
+  config: Config,
+  extension: SecurityExtension,
+  fleetStore: FleetStore,
+  holder: string,
+  now: () => Date,
+  deps: { securityEvents: SecurityEventLog; logger: Logger },
+): WorkerLoop {
+  const intervalMs = config.RETENTION_INTERVAL_S * 1000;
+  const sweep = new PendingDeliverySweep({
+    pki: extension.pki,
+    lease: () => {
+      const at = now();
+      const until = new Date(at.getTime() + intervalMs * 2).toISOString();
+      return fleetStore.leases.acquireLease("certificate-delivery-sweep", holder, at.toISOString(), until);
+    },
+    securityEvent: (event) => deps.securityEvents.record(event),
+    settings: { settleAfterMs: config.PKI_PENDING_SETTLE_S * 1000, batch: 500, eventsPerRound: 20 },
+  });
+  const log = deps.logger.with({ component: "certificate-delivery-sweep" });
+  return new WorkerLoop("certificate-delivery-sweep", intervalMs, async () => {
+    const settled = await sweep.tick();
+    if (settled) log.warn("pending certificates recorded undelivered", { settled, detail: sweep.detail });
   }, log);
 }
 

@@ -21,7 +21,8 @@ export interface StoredCa {
 /**
  * What became of the CertificateSigned that carried a certificate: `pending` until known; `accepted` (the
  * station installed it), `rejected` (it answered Rejected or with a CALLERROR), `undelivered` (not connected,
- * no answer in time, the connection closed); `unknown` for certificates issued before outcomes were recorded.
+ * no answer in time, the connection closed, or no outcome recorded long after signing: a restart); `unknown`
+ * for certificates issued before outcomes were recorded.
  */
 export const CERTIFICATE_DELIVERIES = ["pending", "accepted", "rejected", "undelivered", "unknown"] as const;
 export type CertificateDelivery = typeof CERTIFICATE_DELIVERIES[number];

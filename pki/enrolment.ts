@@ -46,11 +46,7 @@ export class Enrolment {
       reason: `Certificate ${serialNumber} issued (${signed.certificate.key}, valid until ${notAfter})`,
     });
     const outcome = await sendCertificate(chargePointId, signed.chain);
-    securityEvent({
-      kind: EVENT_OF[outcome.delivery],
-      chargePointId,
-      reason: reasonOf(serialNumber, outcome),
-    });
+    securityEvent({ ...deliveryEvent(serialNumber, outcome), chargePointId });
     await this.#record(chargePointId, serialNumber, outcome);
     return { status: "delivered", serialNumber, outcome };
   }
@@ -79,6 +75,14 @@ const EVENT_OF: Record<DeliveryOutcome["delivery"], SecurityEventKind> = {
   rejected: "certificate_signed_rejected",
   undelivered: "certificate_signed_undelivered",
 };
+
+/** The security event of a delivery's outcome (without its station). */
+export function deliveryEvent(
+  serialNumber: string,
+  outcome: DeliveryOutcome,
+): { kind: SecurityEventKind; reason: string } {
+  return { kind: EVENT_OF[outcome.delivery], reason: reasonOf(serialNumber, outcome) };
+}
 
 function reasonOf(serialNumber: string, outcome: DeliveryOutcome): string {
   if (outcome.delivery === "accepted") {

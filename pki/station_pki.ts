@@ -169,6 +169,22 @@ export class StationPki {
   }
 
   /**
+   * Records certificates signed more than `olderThanMs` ago and still pending as undelivered with `detail`,
+   * now: at most `limit`, oldest first; the ones settled. See PkiStore.settlePendingDeliveries.
+   */
+  settlePendingDeliveries(
+    options: { olderThanMs: number; detail: string; limit: number },
+  ): Promise<IssuedCertificate[]> {
+    const now = this.now();
+    return this.store.settlePendingDeliveries({
+      issuedBefore: new Date(now.getTime() - options.olderThanMs).toISOString(),
+      detail: options.detail,
+      at: now.toISOString(),
+      limit: options.limit,
+    });
+  }
+
+  /**
    * Why `chargePointId` may not have another certificate yet (one was issued within `minReissueS`, whatever
    * became of its delivery: the limit is on signing), or null.
    */

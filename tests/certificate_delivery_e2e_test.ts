@@ -4,7 +4,8 @@
  * the CertificateSigned that follows Accepted, Rejected, or not at all (or is gone before it comes). Every
  * certificate is kept and listed with its delivery; only the accepted one is `current` (the API, the station
  * page) and renewed; a rejected or undelivered one is a security event. One signed just before a crash (no
- * outcome ever recorded) stays pending: listed as such, nobody's, never renewed.
+ * outcome ever recorded) stays pending until PKI_PENDING_SETTLE_S: listed as such, nobody's, never renewed
+ * (its settling after a real crash: `certificate_delivery_crash_e2e_test.ts`).
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
