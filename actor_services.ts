@@ -18,12 +18,16 @@ import type { SecurityEventLog } from "./security/security_events.ts";
 /** `requestedBy` of the commands the Central System sends by itself, in the command log. */
 export const PKI_PRINCIPAL = "csms:pki";
 
+/**
+ * The actors' Security extension services (`deps`), and `close()`, which ends the retries of certificate
+ * delivery outcomes the store failed to write (the server stops).
+ */
 export function actorSecurityServices(
   extension: SecurityExtension,
   events: SecurityEventLog,
   logger: Logger,
   registry: () => Registry,
-): Pick<ActorDeps, "csr" | "followUps" | "securityEvents"> {
+): { deps: Pick<ActorDeps, "csr" | "followUps" | "securityEvents">; close: () => void } {
   const enrolment = new Enrolment({
     pki: extension.pki,
     sendCertificate: (chargePointId, certificateChain) =>
@@ -35,7 +39,7 @@ export function actorSecurityServices(
     securityEvent: (event) => events.record(event),
     log: (level, msg, fields) => logger[level](msg, fields),
   });
-  return {
+  const deps: Pick<ActorDeps, "csr" | "followUps" | "securityEvents"> = {
     securityEvents: events,
     csr: {
       check: (csr, expect) => extension.pki.checkCsr(expect.chargePointId, csr, { cpoName: expect.cpoName }),
@@ -46,6 +50,7 @@ export function actorSecurityServices(
       }
     },
   };
+  return { deps, close: () => enrolment.close() };
 }
 
 /** The renewal scan, every `intervalMs`, through the registry. */

@@ -167,10 +167,10 @@ export async function startServer(
     newId: timeSortableIds(),
   });
   // The follow-ups send commands through the registry they are part of: resolved when first used.
-  const registryDeps = actorSecurityServices(extension, security.events, logger, () => registry);
+  const securityServices = actorSecurityServices(extension, security.events, logger, () => registry);
   const shutOut = new ShutOut(DECOMMISSIONED_REPORT_MS);
   const registry: Registry = new Registry({
-    ...registryDeps,
+    ...securityServices.deps,
     securityEventQuota: security.stationEventQuota,
     store,
     logger,
@@ -453,6 +453,8 @@ export async function startServer(
       unfollowService();
       await energy.close();
       await registry.shutdown();
+      // Writes of delivery outcomes still retried end here, each logged; the sweep settles them after a restart.
+      securityServices.close();
       // Its stations' releases go out, then its lease: the other nodes see them offline at once.
       await cluster?.close();
       // After the stations closed (commands in flight end at once), before the stores close.

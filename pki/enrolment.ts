@@ -5,7 +5,8 @@
  * Accepted becomes its current one (renewed, shown as its certificate); a rejected or undelivered one is kept
  * for the record and reported as a security event. Runs after the answer, outside the station's inbound turn
  * (the CALL goes through the actor's mailbox like any command), so a station is never kept waiting on its own
- * certificate. Sending and the security log are injected.
+ * certificate. A failed write of the outcome is retried (RecordRetry); one that a crash or a long outage
+ * leaves unwritten is settled by `pending_delivery_sweep.ts`. Sending and the security log are injected.
  */
 import type { DeliveryOutcome } from "../model/certificates.ts";
 import type { SecurityEventKind } from "../store/security_events.ts";
@@ -17,16 +18,46 @@ export interface EnrolmentDeps {
   sendCertificate: (chargePointId: string, certificateChain: string) => Promise<DeliveryOutcome>;
   securityEvent: (event: { kind: SecurityEventKind; chargePointId: string; reason: string }) => void;
   log: (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) => void;
+  /** How a failed write of an outcome is retried (default `DEFAULT_RECORD_RETRY`). */
+  retry?: RecordRetry;
 }
+
+/**
+ * Retries of an outcome the store failed to write (e.g. PostgreSQL restarting). Each failure waits the next of
+ * `delaysMs`; when they are spent, a rejected or undelivered outcome is given up (the sweep of stale pending
+ * certificates records it undelivered: nobody's either way, and the security event said what it was), while an
+ * accepted one is tried every `acceptedEveryMs` for as long as this process runs: the station uses that
+ * certificate, and only a current certificate is renewed, so losing its acceptance would let it expire unasked.
+ */
+export interface RecordRetry {
+  delaysMs: readonly number[];
+  acceptedEveryMs: number;
+}
+
+/** About 15 s of fast retries (a database restart), then an accepted outcome every minute. */
+export const DEFAULT_RECORD_RETRY: RecordRetry = {
+  delaysMs: [500, 1000, 2000, 4000, 8000],
+  acceptedEveryMs: 60_000,
+};
 
 export type EnrolmentOutcome =
   | { status: "refused"; reason: string }
   | { status: "delivered"; serialNumber: string; outcome: DeliveryOutcome };
 
 export class Enrolment {
-  constructor(private readonly deps: EnrolmentDeps) {}
+  readonly #retry: RecordRetry;
+  /** The waits between retries now running, ended at once by `close()`. */
+  readonly #waits = new Set<() => void>();
+  #closed = false;
 
-  /** Signs `csr` for `chargePointId` and sends the chain; never throws (the outcome says what happened). */
+  constructor(private readonly deps: EnrolmentDeps) {
+    this.#retry = deps.retry ?? DEFAULT_RECORD_RETRY;
+  }
+
+  /**
+   * Signs `csr` for `chargePointId` and sends the chain; never throws (the outcome says what happened).
+   * Resolves once the outcome is stored, or its retries ended (see RecordRetry).
+   */
   async complete(chargePointId: string, csr: string, cpoName: string | null): Promise<EnrolmentOutcome> {
     const { pki, sendCertificate, securityEvent } = this.deps;
     const signed = await pki.signCertificate(chargePointId, csr, { cpoName });
@@ -51,22 +82,73 @@ export class Enrolment {
     return { status: "delivered", serialNumber, outcome };
   }
 
+  /** Ends the retries under way (the server stops): each outcome not written yet is logged as such. */
+  close(): void {
+    this.#closed = true;
+    for (const end of this.#waits) end();
+  }
+
   /**
-   * A store that fails leaves the certificate pending (never counted as the station's); the outcome is not lost
-   * for the operator: the security event above says it and the log line here names the serial.
+   * Writes the outcome, retried as RecordRetry says. One never written leaves the certificate pending until
+   * the sweep records it undelivered; it is not lost for the operator: the security event above says it and the
+   * log line here names the serial.
    */
   async #record(chargePointId: string, serialNumber: string, outcome: DeliveryOutcome): Promise<void> {
     const { pki, log } = this.deps;
+    const { delaysMs, acceptedEveryMs } = this.#retry;
     const fields = { chargePointId, serialNumber, delivery: outcome.delivery, detail: outcome.detail };
-    try {
-      await pki.recordDelivery(serialNumber, outcome);
-      log(outcome.delivery === "accepted" ? "info" : "warn", "certificate delivery recorded", fields);
-    } catch (error) {
-      log("error", "certificate delivery not recorded: it stays pending", {
-        ...fields,
-        error: String(error),
-      });
+    const knownAt = pki.now();
+    for (let attempt = 1;; attempt++) {
+      try {
+        await pki.recordDelivery(serialNumber, outcome, knownAt);
+        const level = outcome.delivery === "accepted" ? "info" : "warn";
+        log(
+          level,
+          "certificate delivery recorded",
+          attempt === 1 ? fields : { ...fields, attempts: attempt },
+        );
+        return;
+      } catch (error) {
+        const failed = { ...fields, attempts: attempt, error: String(error) };
+        const delay = delaysMs[attempt - 1] ??
+          (outcome.delivery === "accepted" ? acceptedEveryMs : null);
+        if (delay === null) {
+          log(
+            "error",
+            "certificate delivery not recorded: it stays pending until the sweep settles it",
+            failed,
+          );
+          return;
+        }
+        if (attempt <= delaysMs.length) {
+          log("warn", "certificate delivery not recorded yet: retrying", { ...failed, retryInMs: delay });
+        } else if (attempt === delaysMs.length + 1) {
+          // Said once; the slow retries that follow are quiet until one works.
+          log("error", "certificate acceptance not recorded yet: retried until it is", {
+            ...failed,
+            retryInMs: delay,
+          });
+        }
+        if (!await this.#wait(delay)) {
+          log("error", "certificate delivery not recorded: the server stops", failed);
+          return;
+        }
+      }
     }
+  }
+
+  /** Waits `ms`; false when closed first. */
+  #wait(ms: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.#waits.delete(end);
+        resolve(!this.#closed);
+      };
+      const timer = setTimeout(end, ms);
+      this.#waits.add(end);
+    });
   }
 }
 

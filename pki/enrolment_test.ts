@@ -65,30 +65,133 @@ Deno.test("Enrolment signs, sends and records the delivery; only an accepted cer
   }
 });
 
-Deno.test("Enrolment leaves a certificate pending when the store cannot record its delivery, and says so", async () => {
+/**
+ * An enrolment on KV whose store fails the first `failures` writes of an outcome (all of them: Infinity), with
+ * fast retries: `delaysMs` [1, 1], then an accepted outcome every 5 ms.
+ */
+async function withFailingStore(
+  failures: number,
+  answer: DeliveryOutcome,
+  fn: (ctx: {
+    pki: StationPki;
+    enrolment: Enrolment;
+    csr: string;
+    lines: [string, string, Record<string, unknown>][];
+    events: string[];
+    writes: () => number;
+  }) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir();
   const kv = await openKvHandle(":memory:");
+  let enrolment: Enrolment | null = null;
   try {
     const store = new KvPkiStore(kv);
-    const pki = await StationPki.open({ store, now: () => new Date() });
-    store.recordDelivery = () => Promise.reject(new Error("store down"));
-    const lines: [string, string][] = [];
+    let ms = Date.parse("2024-05-01T10:00:00.000Z");
+    // Each read of the clock is a second later: a retried write must keep when the outcome was known.
+    const pki = await StationPki.open({ store, now: () => new Date(ms += 1000) });
+    const record = store.recordDelivery.bind(store);
+    let writes = 0;
+    store.recordDelivery = (...args) => {
+      if (++writes <= failures) return Promise.reject(new Error("Store unavailable: connection refused"));
+      return record(...args);
+    };
+    const lines: [string, string, Record<string, unknown>][] = [];
     const events: string[] = [];
-    const enrolment = new Enrolment({
+    enrolment = new Enrolment({
       pki,
-      sendCertificate: () => Promise.resolve({ delivery: "accepted", detail: null }),
+      sendCertificate: () => Promise.resolve(answer),
       securityEvent: (e) => events.push(e.kind),
-      log: (level, msg) => lines.push([level, msg]),
+      log: (level, msg, fields) => lines.push([level, msg, fields]),
+      retry: { delaysMs: [1, 1], acceptedEveryMs: 5 },
     });
     const { csr } = await makeCsr(dir, "/CN=CP-F");
-    const done = await enrolment.complete("CP-F", csr, null);
-    assert(done.status === "delivered");
-    assertEquals(events, ["certificate_issued", "certificate_installed"]);
-    assertEquals(lines, [["error", "certificate delivery not recorded: it stays pending"]]);
-    const [stored] = await pki.listCertificates({ chargePointId: "CP-F", limit: 1 });
-    assertEquals([stored?.delivery, stored?.current], ["pending", false]);
+    await fn({ pki, enrolment, csr, lines, events, writes: () => writes });
   } finally {
+    enrolment?.close();
     kv.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("Enrolment retries a failed write of the outcome and keeps the time it was known", async () => {
+  const rejected = { delivery: "rejected" as const, detail: 'The station answered "Rejected"' };
+  await withFailingStore(2, rejected, async ({ pki, enrolment, csr, lines, events, writes }) => {
+    const done = await enrolment.complete("CP-F", csr, null);
+    assert(done.status === "delivered");
+    assertEquals(writes(), 3);
+    assertEquals(events, ["certificate_issued", "certificate_signed_rejected"]);
+    assertEquals(lines.map(([level, msg, f]) => [level, msg, f.attempts]), [
+      ["warn", "certificate delivery not recorded yet: retrying", 1],
+      ["warn", "certificate delivery not recorded yet: retrying", 2],
+      ["warn", "certificate delivery recorded", 3],
+    ]);
+    assertEquals(lines[0]![2].error, "Error: Store unavailable: connection refused");
+    const [stored] = await pki.listCertificates({ chargePointId: "CP-F", limit: 1 });
+    assertEquals([stored?.delivery, stored?.deliveryDetail], ["rejected", rejected.detail]);
+    // Known at the clock's next read after signing (1 s later), not when the third try wrote it (3 s later).
+    assertEquals(Date.parse(stored!.deliveredAt!) - Date.parse(stored!.issuedAt), 1000);
+  });
+});
+
+Deno.test("Enrolment gives up a refusal it cannot write after its retries: pending until the sweep settles it", async () => {
+  const rejected = { delivery: "rejected" as const, detail: 'The station answered "Rejected"' };
+  await withFailingStore(Infinity, rejected, async ({ pki, enrolment, csr, lines, writes }) => {
+    const done = await enrolment.complete("CP-F", csr, null);
+    assert(done.status === "delivered");
+    assertEquals(writes(), 3, "the first write and two retries");
+    assertEquals(lines.at(-1)?.slice(0, 2), [
+      "error",
+      "certificate delivery not recorded: it stays pending until the sweep settles it",
+    ]);
+    assertEquals(lines.at(-1)?.[2].serialNumber, done.serialNumber);
+    const [stored] = await pki.listCertificates({ chargePointId: "CP-F", limit: 1 });
+    assertEquals([stored?.delivery, stored?.current], ["pending", false]);
+  });
+});
+
+Deno.test("Enrolment keeps trying to write an acceptance, and it wins over the sweep's undelivered", async () => {
+  const accepted = { delivery: "accepted" as const, detail: null };
+  await withFailingStore(8, accepted, async ({ pki, enrolment, csr, lines, writes }) => {
+    let settledMeanwhile = 0;
+    const sweeping = (async () => {
+      // The sweep (past its bound, as after an outage) calls it undelivered while its writes fail.
+      const deadline = Date.now() + 5000;
+      while (settledMeanwhile === 0 && Date.now() < deadline) {
+        settledMeanwhile =
+          (await pki.settlePendingDeliveries({ olderThanMs: 0, detail: "No outcome", limit: 10 }))
+            .length;
+      }
+    })();
+    const done = await enrolment.complete("CP-F", csr, null);
+    await sweeping;
+    assert(done.status === "delivered");
+    assertEquals(writes(), 9, "past the fast retries, on until written");
+    assertEquals(settledMeanwhile, 1);
+    assertEquals(lines.map(([level, msg]) => [level, msg]).slice(1, 3), [
+      ["warn", "certificate delivery not recorded yet: retrying"],
+      ["error", "certificate acceptance not recorded yet: retried until it is"],
+    ]);
+    assertEquals(lines.at(-1)?.slice(0, 2), ["info", "certificate delivery recorded"]);
+    assertEquals(lines.at(-1)?.[2].attempts, 9);
+    const current = await pki.currentCertificate("CP-F");
+    assertEquals([current?.serialNumber, current?.delivery], [done.serialNumber, "accepted"]);
+  });
+});
+
+Deno.test("Enrolment stops retrying an acceptance when closed, and says it was not recorded", async () => {
+  const accepted = { delivery: "accepted" as const, detail: null };
+  await withFailingStore(Infinity, accepted, async ({ pki, enrolment, csr, lines, writes }) => {
+    const completing = enrolment.complete("CP-F", csr, null);
+    const deadline = Date.now() + 5000;
+    while (writes() < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    assert(writes() >= 5, "an acceptance is retried past the fast retries");
+    enrolment.close();
+    const done = await completing;
+    assert(done.status === "delivered");
+    assertEquals(lines.at(-1)?.slice(0, 2), ["error", "certificate delivery not recorded: the server stops"]);
+    const stopped = writes();
+    await new Promise((r) => setTimeout(r, 30));
+    assertEquals(writes(), stopped, "no write after close()");
+    assertEquals((await pki.listCertificates({ chargePointId: "CP-F", limit: 1 }))[0]?.delivery, "pending");
+  });
 });

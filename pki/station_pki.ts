@@ -57,7 +57,8 @@ export class StationPki {
     /** "operator": given by path; "generated": made at first start and kept in the store. */
     readonly caSource: "operator" | "generated",
     private readonly store: PkiStore,
-    private readonly now: () => Date,
+    /** The PKI's clock: signing times, and when an outcome became known. */
+    readonly now: () => Date,
     readonly settings: PkiSettings,
   ) {}
 
@@ -161,11 +162,16 @@ export class StationPki {
   }
 
   /**
-   * Records what became of the CertificateSigned carrying certificate `serialNumber`, now; null for a serial we
-   * did not issue. See PkiStore.recordDelivery.
+   * Records what became of the CertificateSigned carrying certificate `serialNumber`, at `at` (default now: a
+   * write retried later keeps the time the outcome was known); null for a serial we did not issue. See
+   * PkiStore.recordDelivery.
    */
-  recordDelivery(serialNumber: string, outcome: DeliveryOutcome): Promise<IssuedCertificate | null> {
-    return this.store.recordDelivery(serialNumber, outcome, this.now().toISOString());
+  recordDelivery(
+    serialNumber: string,
+    outcome: DeliveryOutcome,
+    at: Date = this.now(),
+  ): Promise<IssuedCertificate | null> {
+    return this.store.recordDelivery(serialNumber, outcome, at.toISOString());
   }
 
   /**
