@@ -72,20 +72,35 @@ function hostOf(req: IncomingMessage): string {
 }
 
 function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  // Once the stream is cancelled, closed or errored, what `req` still emits is dropped: the controller throws
+  // on it, and an error thrown in an event listener ends the process (a client that sends the rest of a body
+  // the app cut off, say for stalling, would take the server down).
+  let open = true;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       req.on("data", (chunk: Uint8Array) => {
+        if (!open) return;
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((controller.desiredSize ?? 1) <= 0) req.pause();
       });
-      req.on("end", () => controller.close());
-      req.on("error", (error) => controller.error(error));
+      req.on("end", () => {
+        if (!open) return;
+        open = false;
+        controller.close();
+      });
+      req.on("error", (error) => {
+        if (!open) return;
+        open = false;
+        controller.error(error);
+      });
     },
     pull() {
       req.resume();
     },
     cancel() {
-      // The app has read enough (a body limit): the rest is never read (writeResponse closes the connection).
+      // The app has read enough (a body limit, a stall): the rest is never read (writeResponse closes the
+      // connection).
+      open = false;
       req.pause();
     },
   }, { highWaterMark: 4 });
