@@ -232,6 +232,19 @@ export const ConfigSchema = z.object({
   FIRMWARE_URL_TTL_H: int(1, 24 * 365).default(72),
   /** Downloads per firmware URL (the station's retries). */
   FIRMWARE_URL_MAX_DOWNLOADS: int(1, 1000).default(5),
+  /**
+   * Firmware uploads streaming in at once, per process; beyond it an admin is answered 503 with Retry-After.
+   * Each holds a connection and up to FIRMWARE_MAX_BYTES of staged storage (the bytes stream to storage, so
+   * little memory); uploading images is rare admin work, one or two at a time, and four also leaves room for
+   * a script that uploads a few variants at once while bounding the worst case at four half-written images.
+   */
+  FIRMWARE_MAX_CONCURRENT: int(1, 1000).default(4),
+  /**
+   * A firmware upload that sends no bytes for this long is cut off (408) and its staged bytes dropped; one
+   * still sending after this plus FIRMWARE_MAX_BYTES at 64 KiB/s is cut off too, and staged bytes older
+   * than that (a crash) are deleted by retention.
+   */
+  FIRMWARE_IDLE_TIMEOUT_S: int(1, 3600).default(30),
   /** The first operator admin, created at start-up only when there are no users at all. */
   ADMIN_USER: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/).optional(),
   /** Its password (at least 8 characters); never a built-in default. */

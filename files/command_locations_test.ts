@@ -25,7 +25,7 @@ async function withContext(fn: (ctx: LocationContext) => Promise<void>) {
         files,
         blobs,
         now,
-        settings: { maxBytes: 100, linkTtlMs: 60_000, maxDownloads: 2 },
+        settings: { maxBytes: 100, linkTtlMs: 60_000, maxDownloads: 2, idleMs: 30_000, maxConcurrent: 4 },
       }),
     });
   } finally {

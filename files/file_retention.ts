@@ -2,7 +2,9 @@
  * Retention of station files and file URLs: deletes uploaded files (record and bytes) older than
  * UPLOAD_RETENTION_DAYS (0 keeps them), and upload slots and firmware download links a day after they expired
  * (until then a late attempt is told "expired" or "used", not "unknown"). Firmware images are never deleted
- * here: operators delete them (`DELETE /api/v1/firmware/{id}`), as a campaign may still need one.
+ * here: operators delete them (`DELETE /api/v1/firmware/{id}`), as a campaign may still need one. What is
+ * deleted here of firmware is the bytes no image record leads to: those of a staging older than any upload may
+ * take (a crash between the bytes and the record), or of an image whose delete did not get to its bytes.
  *
  * Several processes on one database: a round runs only while this process holds the lease (`lease()`, the
  * fleet's named leases, as the other retention does). What it deletes cannot be in use by a writer: a file's
@@ -14,7 +16,7 @@
  * ```ts ignore
  * const retention = new FileRetention({ uploads, firmware, now, lease: () => leases.acquireLease(...),
  *   settings: { uploadRetentionMs: 30 * 86_400_000, batch: 500 } });
- * const deleted = await retention.tick(); // { uploads: 3, uploadSlots: 40, downloadLinks: 2 }, or null
+ * const deleted = await retention.tick(); // { uploads: 3, uploadSlots: 40, downloadLinks: 2, ... }, or null
  * ```
  */
 import type { FirmwareLibrary } from "./firmware.ts";
@@ -34,7 +36,7 @@ export interface FileRetentionSettings {
 
 export interface FileRetentionDeps {
   uploads: Pick<StationUploads, "pruneFiles" | "pruneSlots">;
-  firmware: Pick<FirmwareLibrary, "pruneLinks">;
+  firmware: Pick<FirmwareLibrary, "pruneLinks" | "pruneStaged">;
   now: () => Date;
   /** Takes (or renews) the cluster-wide lease of this sweep; false when another process holds it. */
   lease: () => Promise<boolean>;
@@ -45,6 +47,8 @@ export interface FilesPruned {
   uploads: number;
   uploadSlots: number;
   downloadLinks: number;
+  /** Firmware bytes no image leads to (abandoned stagings). */
+  stagedFirmware: number;
 }
 
 export class FileRetention {
@@ -63,6 +67,7 @@ export class FileRetention {
         : 0,
       uploadSlots: await this.#inBatches((max) => uploads.pruneSlots(urlsBefore, max)),
       downloadLinks: await this.#inBatches((max) => firmware.pruneLinks(urlsBefore, max)),
+      stagedFirmware: await this.#inBatches((max) => firmware.pruneStaged(max)),
     };
   }
 

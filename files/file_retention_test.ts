@@ -1,9 +1,10 @@
 import { assertEquals } from "@std/assert";
+import type { FileStore } from "../store/file_store.ts";
 import { FolderBlobStore } from "../store/folder_blobs.ts";
 import { openKvHandle } from "../store/kv/handle.ts";
 import { kvSecurityExtension } from "../store/kv/security_extension.ts";
 import { FileRetention } from "./file_retention.ts";
-import { FirmwareLibrary } from "./firmware.ts";
+import { FirmwareLibrary, firmwareUploadLeaseMs } from "./firmware.ts";
 import { hashUrlToken } from "./tokens.ts";
 import { StationUploads } from "./uploads.ts";
 
@@ -12,6 +13,8 @@ const DAY = 86_400_000;
 async function withRetention(
   fn: (ctx: {
     uploads: StationUploads;
+    firmware: FirmwareLibrary;
+    files: FileStore;
     retention: FileRetention;
     clock: { now: Date };
     dir: string;
@@ -35,7 +38,7 @@ async function withRetention(
     files,
     blobs,
     now,
-    settings: { maxBytes: 1000, linkTtlMs: 60_000, maxDownloads: 2 },
+    settings: { maxBytes: 1000, linkTtlMs: 60_000, maxDownloads: 2, idleMs: 30_000, maxConcurrent: 4 },
   });
   const lease = { free: true };
   const retention = new FileRetention({
@@ -52,7 +55,7 @@ async function withRetention(
     if (!claimed.ok) throw new Error(claimed.reason);
   };
   try {
-    await fn({ uploads, retention, clock, dir, lease, claim });
+    await fn({ uploads, firmware, files, retention, clock, dir, lease, claim });
   } finally {
     kv.close();
     await Deno.remove(dir, { recursive: true });
@@ -82,11 +85,11 @@ Deno.test("FileRetention: files past the retention go with their bytes, in batch
     clock.now = new Date(clock.now.getTime() + 10 * DAY);
     const recent = await store(uploads, "d");
     clock.now = new Date(clock.now.getTime() + 25 * DAY);
-    assertEquals(await retention.tick(), { uploads: 3, uploadSlots: 4, downloadLinks: 0 });
+    assertEquals(await retention.tick(), { uploads: 3, uploadSlots: 4, downloadLinks: 0, stagedFirmware: 0 });
     for (const id of old) assertEquals([await uploads.open(id), await exists(`${dir}/${id}`)], [null, false]);
     assertEquals((await uploads.list({ limit: 10 })).map((f) => f.id), [recent]);
     assertEquals(await exists(`${dir}/${recent}`), true);
-    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 0, downloadLinks: 0 });
+    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 0, downloadLinks: 0, stagedFirmware: 0 });
   });
 });
 
@@ -98,9 +101,9 @@ Deno.test("FileRetention: an expired URL's row goes a day after its expiry, with
     const unused = await mintFor(uploads);
     // Expired (60 s), but not a day ago yet: kept, so a late station is told "expired".
     clock.now = new Date(clock.now.getTime() + DAY - 60_000);
-    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 0, downloadLinks: 0 });
+    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 0, downloadLinks: 0, stagedFirmware: 0 });
     clock.now = new Date(clock.now.getTime() + 3 * 60_000);
-    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 2, downloadLinks: 0 });
+    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 2, downloadLinks: 0, stagedFirmware: 0 });
     assertEquals(await exists(`${dir}/${crashed.uploadId}.partial`), false);
     const late = await uploads.receive({
       chargePointId: "CP-1",
@@ -122,12 +125,50 @@ Deno.test("FileRetention: without the lease nothing is deleted; a retention of 0
     lease.free = true;
     const keeping = new FileRetention({
       uploads,
-      firmware: { pruneLinks: () => Promise.resolve(0) },
+      firmware: { pruneLinks: () => Promise.resolve(0), pruneStaged: () => Promise.resolve(0) },
       now: () => clock.now,
       lease: () => Promise.resolve(true),
       settings: { uploadRetentionMs: 0, batch: 10 },
     });
-    assertEquals(await keeping.tick(), { uploads: 0, uploadSlots: 1, downloadLinks: 0 });
+    assertEquals(await keeping.tick(), { uploads: 0, uploadSlots: 1, downloadLinks: 0, stagedFirmware: 0 });
     assertEquals((await uploads.open(id))?.file.id, id);
+  });
+});
+
+Deno.test("FileRetention: firmware bytes a crash left staged go once older than any upload may take; images stay", async () => {
+  await withRetention(async ({ firmware, files, retention, clock, dir }) => {
+    const added = await firmware.add({
+      name: "Volt 1",
+      fileName: "volt.bin",
+      contentType: null,
+      body: new Response("IMAGE").body!,
+      signature: null,
+      signingCertificatePem: null,
+      uploadedBy: "user:root",
+    });
+    if (!added.ok) throw new Error(added.message);
+    // Crashed after the bytes, before the record: staged and complete, listed nowhere.
+    const staged = await firmware.stage(new Response("STAGED").body!);
+    if (!staged.ok) throw new Error(staged.message);
+    // Crashed mid-body: the staging noted, part of the bytes in a .partial file.
+    const midBody = `firmware-${crypto.randomUUID()}`;
+    await files.beginFirmwareStaging(midBody, clock.now.toISOString());
+    await Deno.writeTextFile(`${dir}/${midBody}.partial`, "half an image");
+    const lease = firmwareUploadLeaseMs(firmware.settings);
+
+    clock.now = new Date(clock.now.getTime() + lease - 1000);
+    const nothing = { uploads: 0, uploadSlots: 0, downloadLinks: 0, stagedFirmware: 0 };
+    assertEquals(await retention.tick(), nothing, "an upload may still be streaming into them");
+    assertEquals(await exists(`${dir}/${staged.image.id}`), true);
+    clock.now = new Date(clock.now.getTime() + 2000);
+    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 2 });
+    assertEquals(await exists(`${dir}/${staged.image.id}`), false);
+    assertEquals(await exists(`${dir}/${midBody}.partial`), false);
+    assertEquals(await exists(`${dir}/${added.image.id}`), true, "the recorded image's bytes stay");
+    assertEquals(await retention.tick(), nothing);
+    // Too late to record: the sweep took the staging (and its bytes).
+    const late = await firmware.record(staged.image, { ...added.image, fileName: null, contentType: null });
+    assertEquals([late.ok, !late.ok && late.reason], [false, "stalled"]);
+    assertEquals((await firmware.list(10)).map((i) => i.id), [added.image.id]);
   });
 });

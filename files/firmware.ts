@@ -3,12 +3,19 @@
  * signature and PEM signing certificate); for one station at a time they get an expiring URL that the station
  * downloads from a limited number of times (its retries). The station checks the signature (OCPP 1.6 Security
  * Whitepaper ed. 3, use case L01); we check that the certificate is one and that the signature is base64.
+ *
+ * An image's bytes are staged (stored before the form around them is read to its end) under a staging noted
+ * in the FileStore before the first byte: recording the image ends it, a failed upload deletes the bytes and
+ * then ends it, and `pruneStaged` (retention) deletes the bytes of a staging older than any upload may take,
+ * which is what a crash between the bytes and the record leaves. Blob stores cannot list their blobs, so
+ * without the staging nothing would lead to those bytes.
  */
 import type { DownloadRefusal, FirmwareImage } from "../model/files.ts";
 import { isPemCertificates } from "../pki/certificate_text.ts";
 import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
-import type { FileStore } from "../store/file_store.ts";
+import { type FileStore, FirmwareStagingLostError } from "../store/file_store.ts";
 import { measure, safeFileName } from "./measure.ts";
+import { MIN_UPLOAD_BYTES_PER_S } from "./uploads.ts";
 import { hashUrlToken, isUrlToken, newUrlToken } from "./tokens.ts";
 
 export interface FirmwareSettings {
@@ -17,7 +24,24 @@ export interface FirmwareSettings {
   linkTtlMs: number;
   /** Downloads per URL (a station's retries). */
   maxDownloads: number;
+  /** An upload that sends nothing for this long is cut off (and its bytes dropped). */
+  idleMs: number;
+  /** Uploads streaming in at once, on this process; more are refused until one ends. */
+  maxConcurrent: number;
 }
+
+/**
+ * The longest an image upload may take: the idle timeout plus a max-size image at the slowest rate a station
+ * upload may have (as `claimLeaseMs`). The upload route cuts a body off then, whatever else its form holds,
+ * so a staging older than this has no upload behind it any more (its process died) and the sweep deletes its
+ * bytes.
+ */
+export function firmwareUploadLeaseMs(settings: Pick<FirmwareSettings, "idleMs" | "maxBytes">): number {
+  return settings.idleMs + Math.ceil(settings.maxBytes / MIN_UPLOAD_BYTES_PER_S * 1000);
+}
+
+/** The form fields around an image (name, signature, signing certificate) and multipart framing. */
+export const FORM_SLACK_BYTES = 1024 * 1024;
 
 /** What an operator says of an image they upload. */
 export interface FirmwareUpload {
@@ -38,19 +62,36 @@ export interface StagedImage {
 
 export type AddFirmwareResult =
   | { ok: true; image: FirmwareImage }
-  | { ok: false; reason: "too_large" | "invalid"; message: string };
+  | { ok: false; reason: "too_large" | "invalid" | "stalled"; message: string };
 
 export class FirmwareLibrary {
   readonly #files: FileStore;
   readonly #blobs: BlobStore;
   readonly #now: () => Date;
   readonly settings: FirmwareSettings;
+  /** Uploads streaming in now (see `settings.maxConcurrent`). */
+  #active = 0;
 
   constructor(deps: { files: FileStore; blobs: BlobStore; now: () => Date; settings: FirmwareSettings }) {
     this.#files = deps.files;
     this.#blobs = deps.blobs;
     this.#now = deps.now;
     this.settings = deps.settings;
+  }
+
+  /**
+   * A place for one upload among `settings.maxConcurrent`: the function that gives it back (call it once, when
+   * the upload ended), or null when all are taken.
+   */
+  admitUpload(): (() => void) | null {
+    if (this.#active >= this.settings.maxConcurrent) return null;
+    this.#active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#active--;
+    };
   }
 
   /** Checks the signing data, stores the image as it streams in, then records it. */
@@ -67,17 +108,24 @@ export class FirmwareLibrary {
   /**
    * Streams an image's bytes into storage (up to `settings.maxBytes`), not yet listed: `record` lists it,
    * `discard` drops it. A form's fields may arrive after its file, so the bytes are stored before they are
-   * known.
+   * known. The staging is noted before the first byte; a failed write drops the bytes and the staging.
    */
   async stage(
     body: ReadableStream<Uint8Array>,
   ): Promise<{ ok: true; image: StagedImage } | { ok: false; reason: "too_large"; message: string }> {
     const id = `firmware-${crypto.randomUUID()}`;
+    try {
+      await this.#files.beginFirmwareStaging(id, this.#now().toISOString());
+    } catch (error) {
+      await body.cancel().catch(() => {});
+      throw error;
+    }
     const measured = measure(body);
     try {
       await this.#blobs.write(id, measured.chunks, this.settings.maxBytes);
     } catch (error) {
       await body.cancel().catch(() => {});
+      await this.discard({ id });
       if (error instanceof BlobTooLargeError) {
         return { ok: false, reason: "too_large", message: error.message };
       }
@@ -108,15 +156,46 @@ export class FirmwareLibrary {
     try {
       await this.#files.putFirmware(image);
     } catch (error) {
+      if (error instanceof FirmwareStagingLostError) {
+        // The sweep took the staging (the upload outlived its lease) and deletes the bytes itself.
+        return {
+          ok: false,
+          reason: "stalled",
+          message: `The upload took longer than ${firmwareUploadLeaseMs(this.settings)} ms; send it again`,
+        };
+      }
       await this.discard(staged);
       throw error;
     }
     return { ok: true, image };
   }
 
-  /** Drops a staged image that will not be recorded. */
-  async discard(staged: StagedImage): Promise<void> {
-    await this.#blobs.delete(staged.id).catch(() => {});
+  /**
+   * Drops a staged image that will not be recorded: its bytes, then its staging. When deleting the bytes
+   * fails, the staging stays and the sweep deletes them later.
+   */
+  async discard(staged: Pick<StagedImage, "id">): Promise<void> {
+    try {
+      await this.#blobs.delete(staged.id);
+      await this.#files.endFirmwareStaging(staged.id);
+    } catch {
+      // Left to the sweep (`pruneStaged`).
+    }
+  }
+
+  /**
+   * Deletes the bytes of at most `max` stagings no upload will record (older than `firmwareUploadLeaseMs`,
+   * or already abandoned: an image deleted before its bytes were), then their stagings; how many.
+   */
+  async pruneStaged(max: number): Promise<number> {
+    const startedBefore = new Date(this.#now().getTime() - firmwareUploadLeaseMs(this.settings))
+      .toISOString();
+    const abandoned = await this.#files.abandonFirmwareStagings(startedBefore, max);
+    for (const staging of abandoned) {
+      await this.#blobs.delete(staging.id);
+      await this.#files.endFirmwareStaging(staging.id);
+    }
+    return abandoned.length;
   }
 
   list(limit: number): Promise<FirmwareImage[]> {
@@ -127,9 +206,10 @@ export class FirmwareLibrary {
     return this.#files.getFirmware(id);
   }
 
+  /** Deletes an image: its record (leaving its bytes as an abandoned staging), then its bytes. */
   async delete(id: string): Promise<boolean> {
     const deleted = await this.#files.deleteFirmware(id);
-    if (deleted) await this.#blobs.delete(id);
+    if (deleted) await this.discard({ id });
     return deleted;
   }
 

@@ -2,7 +2,9 @@
  * An operator's firmware upload form (multipart/form-data: `file`, `name`, and for SignedUpdateFirmware
  * `signature` and `signingCertificate`), read as it streams: the image goes into storage as it arrives
  * (`FirmwareLibrary.stage`), the few text fields are kept, and the whole body is capped while it is counted.
- * `Request.formData()` would hold the whole body (up to FIRMWARE_MAX_BYTES) in memory first.
+ * `Request.formData()` would hold the whole body (up to FIRMWARE_MAX_BYTES) in memory first. A body that
+ * sends nothing for `settings.idleMs`, or is still sending when its lease (`firmwareUploadLeaseMs`) runs out,
+ * is cut off ("stalled"), so a stuck client holds neither its connection nor its staged bytes for ever.
  *
  * @example
  * ```ts ignore
@@ -11,11 +13,17 @@
  * ```
  */
 import { limitStream } from "./byte_limit.ts";
-import type { FirmwareLibrary, StagedImage } from "./firmware.ts";
+import {
+  type FirmwareLibrary,
+  firmwareUploadLeaseMs,
+  FORM_SLACK_BYTES,
+  type StagedImage,
+} from "./firmware.ts";
 import { MalformedMultipartError, multipartParts } from "./multipart_file.ts";
+import { abortWhenIdle, UploadStalledError } from "./stall_guard.ts";
 
 /** The form fields around an image (name, signature, signing certificate) and multipart framing. */
-export const FIRMWARE_FORM_SLACK_BYTES = 1024 * 1024;
+export const FIRMWARE_FORM_SLACK_BYTES = FORM_SLACK_BYTES;
 
 /** The text fields kept; any other field is skipped unread, so junk fields cost no memory. */
 const FIELDS = ["name", "signature", "signingCertificate"] as const;
@@ -31,7 +39,7 @@ export type FirmwareFormResult =
     /** The first file part named `file`, staged; null when the form has none. */
     file: { image: StagedImage; fileName: string | null; contentType: string | null } | null;
   }
-  | { ok: false; reason: "too_large" | "malformed"; message: string; field?: string };
+  | { ok: false; reason: "too_large" | "malformed" | "stalled"; message: string; field?: string };
 
 /**
  * Reads the form, staging its image. On a refusal nothing stays staged; on success the caller records or
@@ -42,8 +50,12 @@ export async function readFirmwareForm(
   body: ReadableStream<Uint8Array>,
   contentType: string,
 ): Promise<FirmwareFormResult> {
-  const maxBytes = library.settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES;
-  const limited = limitStream(body, maxBytes);
+  const { settings } = library;
+  const maxBytes = settings.maxBytes + FIRMWARE_FORM_SLACK_BYTES;
+  const limited = limitStream(
+    abortWhenIdle(body, settings.idleMs, firmwareUploadLeaseMs(settings)),
+    maxBytes,
+  );
   const fields: Partial<Record<FirmwareField, string>> = {};
   let file: { image: StagedImage; fileName: string | null; contentType: string | null } | null = null;
   const refuse = async (refusal: Extract<FirmwareFormResult, { ok: false }>) => {
@@ -80,6 +92,15 @@ export async function readFirmwareForm(
         ok: false,
         reason: "too_large",
         message: `Body is larger than ${maxBytes} bytes`,
+      });
+    }
+    if (error instanceof UploadStalledError) {
+      return await refuse({
+        ok: false,
+        reason: "stalled",
+        message: `The upload sent nothing for ${settings.idleMs} ms, or outlasted its ${
+          firmwareUploadLeaseMs(settings)
+        } ms`,
       });
     }
     if (error instanceof MalformedMultipartError) {

@@ -1,10 +1,14 @@
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { openKvHandle } from "../store/kv/handle.ts";
 import { kvSecurityExtension } from "../store/kv/security_extension.ts";
 import { makeCa } from "../tests/helpers/openssl.ts";
-import { FirmwareLibrary, signingProblem } from "./firmware.ts";
+import type { BlobStore } from "../store/blob_store.ts";
+import { FirmwareLibrary, firmwareUploadLeaseMs, signingProblem } from "./firmware.ts";
 
-async function withLibrary(fn: (lib: FirmwareLibrary, clock: { now: Date }) => Promise<void>) {
+async function withLibrary(
+  fn: (lib: FirmwareLibrary, clock: { now: Date }, kv: Deno.Kv) => Promise<void>,
+  wrapBlobs: (blobs: BlobStore) => BlobStore = (blobs) => blobs,
+) {
   const kv = await openKvHandle(":memory:");
   const clock = { now: new Date("2024-05-01T10:00:00Z") };
   const { files, blobs } = kvSecurityExtension(kv);
@@ -12,15 +16,25 @@ async function withLibrary(fn: (lib: FirmwareLibrary, clock: { now: Date }) => P
     await fn(
       new FirmwareLibrary({
         files,
-        blobs,
+        blobs: wrapBlobs(blobs),
         now: () => clock.now,
-        settings: { maxBytes: 1000, linkTtlMs: 60_000, maxDownloads: 2 },
+        settings: { maxBytes: 1000, linkTtlMs: 60_000, maxDownloads: 2, idleMs: 30_000, maxConcurrent: 2 },
       }),
       clock,
+      kv,
     );
   } finally {
     kv.close();
   }
+}
+
+/** What the KV store holds of stagings and blobs: keys under `firmware_staging`, `blob`, `blob_chunk`. */
+async function leftovers(kv: Deno.Kv): Promise<{ stagings: number; blobKeys: number }> {
+  const count = async (prefix: string) => (await Array.fromAsync(kv.list({ prefix: [prefix] }))).length;
+  return {
+    stagings: await count("firmware_staging"),
+    blobKeys: await count("blob") + await count("blob_chunk"),
+  };
 }
 
 const body = (text: string) => new Response(text).body!;
@@ -92,6 +106,120 @@ Deno.test("FirmwareLibrary: an image over the limit is refused and nothing is li
     });
     assertEquals(added.ok, false);
     assertEquals(await lib.list(10), []);
+  });
+});
+
+Deno.test("FirmwareLibrary: the staging is noted before the first byte is stored, and ends with the record", async () => {
+  await withLibrary(async (lib, _clock, kv) => {
+    const seenAtFirstByte: { stagings: number; blobKeys: number }[] = [];
+    const image = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (seenAtFirstByte.length === 0) {
+          seenAtFirstByte.push(await leftovers(kv));
+          controller.enqueue(new TextEncoder().encode("IMAGE"));
+        } else controller.close();
+      },
+    });
+    const staged = await lib.stage(image);
+    assert(staged.ok);
+    assertEquals(seenAtFirstByte, [{ stagings: 1, blobKeys: 0 }]);
+    assertEquals((await kv.get(["firmware_staging", staged.image.id])).value, {
+      id: staged.image.id,
+      startedAt: "2024-05-01T10:00:00.000Z",
+      abandoned: false,
+    });
+    const recorded = await lib.record(staged.image, {
+      name: "Volt",
+      fileName: null,
+      contentType: null,
+      signature: null,
+      signingCertificatePem: null,
+      uploadedBy: "u",
+    });
+    assert(recorded.ok);
+    assertEquals((await leftovers(kv)).stagings, 0);
+  });
+});
+
+Deno.test("FirmwareLibrary: a failed or refused upload leaves neither bytes nor a staging", async () => {
+  await withLibrary(async (lib, _clock, kv) => {
+    assertEquals((await lib.stage(body("x".repeat(1001)))).ok, false);
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(500));
+        controller.error(new Error("connection reset"));
+      },
+    });
+    await assertRejects(() => lib.stage(broken), Error, "connection reset");
+    const staged = await lib.stage(body("IMAGE"));
+    assert(staged.ok);
+    const refused = await lib.record(staged.image, {
+      name: "Volt",
+      fileName: null,
+      contentType: null,
+      signature: "c2ln",
+      signingCertificatePem: null,
+      uploadedBy: "u",
+    });
+    assertEquals(refused.ok, false);
+    assertEquals(await leftovers(kv), { stagings: 0, blobKeys: 0 });
+  });
+});
+
+Deno.test("FirmwareLibrary: a delete that cannot delete the bytes leaves them to pruneStaged, which deletes them", async () => {
+  let failDeletes = 1;
+  await withLibrary(async (lib, _clock, kv) => {
+    const added = await lib.add({
+      name: "Volt",
+      fileName: null,
+      contentType: null,
+      body: body("IMAGE"),
+      signature: null,
+      signingCertificatePem: null,
+      uploadedBy: "u",
+    });
+    assert(added.ok);
+    assertEquals(await lib.delete(added.image.id), true);
+    assertEquals(await lib.list(10), []);
+    assertEquals((await leftovers(kv)).stagings, 1, "the bytes are still to be deleted");
+    assert((await leftovers(kv)).blobKeys > 0);
+    // Abandoned already: due at once, whatever its age.
+    assertEquals(await lib.pruneStaged(10), 1);
+    assertEquals(await leftovers(kv), { stagings: 0, blobKeys: 0 });
+    assertEquals(await lib.pruneStaged(10), 0);
+  }, (blobs) => ({
+    write: (id, chunks, max) => blobs.write(id, chunks, max),
+    read: (id) => blobs.read(id),
+    delete: (id) => failDeletes-- > 0 ? Promise.reject(new Error("disk unplugged")) : blobs.delete(id),
+  }));
+});
+
+Deno.test("FirmwareLibrary: pruneStaged() spares a staging younger than an upload's lease", async () => {
+  await withLibrary(async (lib, clock, kv) => {
+    const staged = await lib.stage(body("IMAGE"));
+    assert(staged.ok);
+    clock.now = new Date(clock.now.getTime() + firmwareUploadLeaseMs(lib.settings));
+    assertEquals(await lib.pruneStaged(10), 0, "exactly the lease: still the upload's");
+    clock.now = new Date(clock.now.getTime() + 1);
+    assertEquals(await lib.pruneStaged(10), 1);
+    assertEquals(await leftovers(kv), { stagings: 0, blobKeys: 0 });
+  });
+});
+
+Deno.test("FirmwareLibrary: admitUpload() gives maxConcurrent places; one given back is given again", async () => {
+  await withLibrary((lib) => {
+    const first = lib.admitUpload();
+    const second = lib.admitUpload();
+    assert(first !== null && second !== null);
+    assertEquals(lib.admitUpload(), null);
+    first();
+    first(); // Twice: frees one place, not two.
+    const third = lib.admitUpload();
+    assert(third !== null);
+    assertEquals(lib.admitUpload(), null);
+    second();
+    third();
+    return Promise.resolve();
   });
 });
 

@@ -55,6 +55,8 @@ export async function createSecurityExtension(
         maxBytes: config.FIRMWARE_MAX_BYTES,
         linkTtlMs: config.FIRMWARE_URL_TTL_H * 3600_000,
         maxDownloads: config.FIRMWARE_URL_MAX_DOWNLOADS,
+        idleMs: config.FIRMWARE_IDLE_TIMEOUT_S * 1000,
+        maxConcurrent: config.FIRMWARE_MAX_CONCURRENT,
       },
     }),
     publicUrl: config.PUBLIC_URL?.replace(/\/+$/, "") ?? null,

@@ -71,6 +71,23 @@ export interface FirmwareImage {
   uploadedAt: string;
 }
 
+/**
+ * A firmware image's bytes on their way into storage, noted before the first byte is written so that a crash
+ * in between never leaves bytes nothing leads to: recording the image ends it; a failed upload deletes the
+ * bytes, then ends it; the sweep deletes the bytes of one older than any upload may take (or already
+ * abandoned), then ends it.
+ */
+export interface FirmwareStaging {
+  /** The blob id, and the image's id once recorded. */
+  id: string;
+  startedAt: string;
+  /**
+   * No upload records it any more (the sweep found it too old, or its image was deleted): its bytes are to be
+   * deleted, and recording it is refused.
+   */
+  abandoned: boolean;
+}
+
 /** An expiring URL at which one station may download one firmware image a few times (its retries). */
 export interface DownloadLink {
   tokenHash: string;

@@ -9,6 +9,7 @@
 import type {
   DownloadLink,
   FirmwareImage,
+  FirmwareStaging,
   LinkUse,
   SlotClaim,
   UploadedFile,
@@ -47,11 +48,28 @@ export interface FileStore {
    */
   pruneUploadSlots(expiredBefore: string, staleBefore: string, max: number): Promise<UploadSlot[]>;
 
+  /** Notes that the bytes of image `id` are being staged (before the first byte is written). */
+  beginFirmwareStaging(id: string, startedAt: string): Promise<void>;
+  /**
+   * Records a staged image and ends its staging, together. Throws FirmwareStagingLostError when `image.id` is
+   * not being staged (never begun, ended, or abandoned by the sweep, which deletes its bytes).
+   */
   putFirmware(image: FirmwareImage): Promise<void>;
+  /** Ends a staging whose bytes are gone (deleted after a failed upload or by the sweep); no error if none. */
+  endFirmwareStaging(id: string): Promise<void>;
+  /**
+   * Marks the stagings begun before `startedBefore` abandoned (recording them is refused from now on) and
+   * returns at most `max` abandoned ones, oldest first: their bytes are to be deleted, then their staging
+   * ended.
+   */
+  abandonFirmwareStagings(startedBefore: string, max: number): Promise<FirmwareStaging[]>;
   getFirmware(id: string): Promise<FirmwareImage | null>;
   /** Newest first. */
   listFirmware(limit: number): Promise<FirmwareImage[]>;
-  /** False when there was none. Its links stop working. */
+  /**
+   * False when there was none. Its links stop working, and its bytes are left as an abandoned staging (with
+   * the delete, together), so that a crash before the caller deletes them leaves them to the sweep.
+   */
   deleteFirmware(id: string): Promise<boolean>;
   createDownloadLink(link: DownloadLink): Promise<void>;
   /** Deletes at most `max` links that expired before `expiredBefore`; how many. */
@@ -62,4 +80,12 @@ export interface FileStore {
     chargePointId: string,
     at: string,
   ): Promise<LinkUse>;
+}
+
+/** Recording a staged image that is not being staged (its staging was abandoned and its bytes swept). */
+export class FirmwareStagingLostError extends Error {
+  override name = "FirmwareStagingLostError";
+  constructor(readonly id: string) {
+    super(`Cannot record firmware "${id}": its staging was abandoned or ended`);
+  }
 }

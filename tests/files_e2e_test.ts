@@ -505,3 +505,102 @@ async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** A firmware form (name, then the image) split at `splitAt` bytes of its image: heldBody sends the rest later. */
+function firmwareFormParts(image: Uint8Array, splitAt: number) {
+  const boundary = "----firmware-held";
+  const encoder = new TextEncoder();
+  const head = encoder.encode(
+    `--${boundary}\r\ncontent-disposition: form-data; name="name"\r\n\r\nVolt held\r\n` +
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="volt.bin"\r\n\r\n`,
+  );
+  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
+  return {
+    type: `multipart/form-data; boundary=${boundary}`,
+    first: new Uint8Array([...head, ...image.subarray(0, splitAt)]),
+    rest: new Uint8Array([...image.subarray(splitAt), ...tail]),
+  };
+}
+
+/** What KV holds of firmware stagings and blobs. */
+async function firmwareLeftovers(kv: Deno.Kv) {
+  const count = async (prefix: string) => (await Array.fromAsync(kv.list({ prefix: [prefix] }))).length;
+  return {
+    stagings: await count("firmware_staging"),
+    blobKeys: await count("blob") + await count("blob_chunk"),
+  };
+}
+
+Deno.test("a firmware upload that stops sending mid-body is cut off after FIRMWARE_IDLE_TIMEOUT_S: 408, no image, no bytes", async () => {
+  await withServerOnKv({ FIRMWARE_IDLE_TIMEOUT_S: "1" }, async (server, _slotState, kv) => {
+    // Past KV's first flush of chunks (8 x 60,000 bytes), so bytes are in the store when it stalls.
+    const form = firmwareFormParts(randomBytes(700_000), 600_000);
+    const held = heldBody(form.first, form.rest);
+    const started = Date.now();
+    const stalled = fetch(`${server.url}/api/v1/firmware`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.tokens.admin}`, "content-type": form.type },
+      body: held.stream,
+    }).then(
+      async (res) => ({ status: res.status, body: await res.json() }),
+      () => ({ status: 0, body: null }),
+    );
+    await until(async () => {
+      const left = await firmwareLeftovers(kv);
+      return left.stagings === 1 && left.blobKeys > 0;
+    }, "the image's bytes to be staged");
+    await until(async () => (await firmwareLeftovers(kv)).stagings === 0, "the stalled upload to be cut off");
+    const elapsed = Date.now() - started;
+    assert(elapsed >= 900 && elapsed < 5_000, `cut off after ${elapsed} ms`);
+    held.finish();
+    const answer = await stalled;
+    assert([408, 0].includes(answer.status), `the staller is told 408 or hung up on: ${answer.status}`);
+    if (answer.status === 408) assertEquals(answer.body.error, "upload_stalled");
+    assertEquals((await server.json("/api/v1/firmware", { as: "viewer" })).body.items, []);
+    assertEquals(
+      await firmwareLeftovers(kv),
+      { stagings: 0, blobKeys: 0 },
+      "nothing staged is left to sweep",
+    );
+  });
+});
+
+Deno.test("past FIRMWARE_MAX_CONCURRENT a firmware upload gets 503 with Retry-After and a JSON body; the others complete", async () => {
+  await withServerOnKv({ FIRMWARE_MAX_CONCURRENT: "2" }, async (server, _slotState, kv) => {
+    const headers = (type?: string) => ({
+      authorization: `Bearer ${server.tokens.admin}`,
+      ...(type ? { "content-type": type } : {}),
+    });
+    const images = [randomBytes(50_000), randomBytes(60_000)];
+    const helds = images.map((image) => {
+      const form = firmwareFormParts(image, 1000);
+      const held = heldBody(form.first, form.rest);
+      const answer = fetch(`${server.url}/api/v1/firmware`, {
+        method: "POST",
+        headers: headers(form.type),
+        body: held.stream,
+      }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      return { held, answer };
+    });
+    await until(async () => (await firmwareLeftovers(kv)).stagings === 2, "both uploads to be streaming");
+    const post = () => {
+      const form = new FormData();
+      form.set("name", "Volt 3");
+      form.set("file", new File([randomBytes(10)], "volt3.bin"));
+      return fetch(`${server.url}/api/v1/firmware`, { method: "POST", headers: headers(), body: form });
+    };
+    const busy = await post();
+    assertEquals(busy.status, 503);
+    assertEquals(busy.headers.get("retry-after"), "30");
+    const refusal = await busy.json();
+    assertEquals([refusal.error, refusal.details.limit], ["busy", 2], JSON.stringify(refusal));
+    assertMatch(refusal.message, /2 firmware uploads are in progress/);
+    for (const { held } of helds) held.finish();
+    const done = await Promise.all(helds.map(({ answer }) => answer));
+    assertEquals(done.map((d) => [d.status, d.body.size]), [[201, 50_000], [201, 60_000]]);
+    // Their places are free again.
+    assertEquals(await status(await post()), 201);
+    assertEquals((await server.json("/api/v1/firmware", { as: "viewer" })).body.items.length, 3);
+    assertEquals((await firmwareLeftovers(kv)).stagings, 0);
+  });
+});

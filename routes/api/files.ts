@@ -18,9 +18,12 @@ import { FIRMWARE_FORM_SLACK_BYTES, readFirmwareForm } from "../../files/firmwar
 import type { Logger } from "../../logger.ts";
 import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
 import { principalLabel } from "../../auth/principal.ts";
-import { ApiError, type ApiRouter, errorBody, refuseBadText } from "./http.ts";
+import { ApiError, type ApiErrorCode, type ApiRouter, errorBody, refuseBadText } from "./http.ts";
 import { refuseUnknownStation, type StationLookup } from "./known_station.ts";
 import { ChargePointIdParam, ErrorSchema, limit } from "./schemas.ts";
+
+/** How long an admin refused for "busy" is asked to wait: a place frees up when an upload ends. */
+const BUSY_RETRY_AFTER_S = 30;
 
 const ERRORS = {
   400: { description: "Invalid request", schema: ErrorSchema },
@@ -193,12 +196,15 @@ export function addFileRoutes(
     description: "Fields: `file` (the image), `name` (a label), and for SignedUpdateFirmware `signature` " +
       "(base64) and `signingCertificate` (PEM), both or neither, before or after the file. The image " +
       "streams into storage as it arrives; a body past FIRMWARE_MAX_BYTES (plus 1 MiB of form) is refused " +
-      "with 413 as it is counted, chunked or not.",
+      "with 413 as it is counted, chunked or not. One that sends nothing for FIRMWARE_IDLE_TIMEOUT_S is cut " +
+      "off with 408; past FIRMWARE_MAX_CONCURRENT uploads at once on this process, 503 with Retry-After.",
     tag: "Files",
     access: "admin",
     responses: {
       201: { description: "Stored", schema: FirmwareView },
+      408: { description: "The body stalled", schema: ErrorSchema },
       413: { description: "Too large", schema: ErrorSchema },
+      503: { description: "Too many uploads at once; retry after Retry-After seconds", schema: ErrorSchema },
       ...ERRORS,
     },
   }, async (c, { principal }) => {
@@ -213,10 +219,41 @@ export function addFileRoutes(
     if (Number(c.req.header("content-length") ?? "0") > maxBytes) {
       return tooLarge(`Body is larger than ${maxBytes} bytes`);
     }
+    const release = firmware.admitUpload();
+    if (release === null) {
+      const { maxConcurrent } = firmware.settings;
+      const message = `${maxConcurrent} firmware uploads are in progress already; retry later`;
+      const details = { limit: maxConcurrent, retryAfterS: BUSY_RETRY_AFTER_S };
+      return c.json(errorBody("busy" satisfies ApiErrorCode, message, details), 503, {
+        connection: "close",
+        "retry-after": String(BUSY_RETRY_AFTER_S),
+      });
+    }
+    try {
+      return await receiveFirmware(c, type, principal ? principalLabel(principal) : "unknown", tooLarge);
+    } finally {
+      release();
+    }
+  });
+
+  /** Reads and records one admitted upload. */
+  const receiveFirmware = async (
+    c: Context,
+    type: string,
+    uploadedBy: string,
+    tooLarge: (message: string) => Response,
+  ) => {
+    const stalled = (message: string) => {
+      const details = { idleMs: firmware.settings.idleMs };
+      return c.json(errorBody("upload_stalled" satisfies ApiErrorCode, message, details), 408, {
+        connection: "close",
+      });
+    };
     // The image streams into storage as it arrives; the body is counted as it goes (never buffered whole).
     const form = await readFirmwareForm(firmware, c.req.raw.body ?? new Response("").body!, type);
     if (!form.ok) {
       if (form.reason === "too_large") return tooLarge(form.message);
+      if (form.reason === "stalled") return stalled(form.message);
       throw new ApiError(400, "invalid_request", form.message, {
         in: "body",
         ...(form.field ? { field: form.field } : {}),
@@ -249,16 +286,17 @@ export function addFileRoutes(
         contentType: file.contentType,
         signature: text(fields.signature),
         signingCertificatePem: text(fields.signingCertificate),
-        uploadedBy: principal ? principalLabel(principal) : "unknown",
+        uploadedBy,
       });
-      // A refused image was discarded by record().
+      // A refused image was discarded by record(); one the sweep took is deleted by the sweep.
       recorded = true;
+      if (!added.ok && added.reason === "stalled") return stalled(added.message);
       if (!added.ok) throw new ApiError(400, "invalid_request", added.message, { in: "body" });
       return c.json(added.image, 201);
     } finally {
       if (!recorded && file !== null) await firmware.discard(file.image);
     }
-  });
+  };
 
   router.add({
     method: "get",

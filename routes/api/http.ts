@@ -37,6 +37,10 @@ export type ApiErrorCode =
   | "invalid_station_response"
   | "station_timeout"
   | "payload_too_large"
+  /** A request body that stopped arriving (408). */
+  | "upload_stalled"
+  /** This process is at its limit of such requests at once (503 with Retry-After). */
+  | "busy"
   | "profile_rejected"
   | "unsupported_media_type"
   | "internal_error";

@@ -1,9 +1,9 @@
 /**
  * The FileStore contract, run against every implementation by `security_extension_test.ts`.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import type { DownloadLink, FirmwareImage, UploadedFile, UploadSlot } from "../../model/files.ts";
-import type { FileStore } from "../file_store.ts";
+import { type FileStore, FirmwareStagingLostError } from "../file_store.ts";
 import type { ContractTest } from "./kit.ts";
 
 const T0 = "2024-05-01T10:00:00.000Z";
@@ -58,6 +58,12 @@ function firmware(id: string, uploadedAt: string): FirmwareImage {
     uploadedBy: "user:root",
     uploadedAt,
   };
+}
+
+/** Stages, then records `image`, as FirmwareLibrary does. */
+async function recordFirmware(store: FileStore, image: FirmwareImage): Promise<void> {
+  await store.beginFirmwareStaging(image.id, image.uploadedAt);
+  await store.putFirmware(image);
 }
 
 function link(token: string, firmwareId: string, o: Partial<DownloadLink> = {}): DownloadLink {
@@ -152,8 +158,8 @@ export function filesContract(test: ContractTest<FileStore>): void {
   test("firmware images round-trip, list newest first and delete", async (store) => {
     const a = firmware("firmware-a", T0);
     const b = { ...firmware("firmware-b", LATER), signature: null, signingCertificatePem: null };
-    await store.putFirmware(a);
-    await store.putFirmware(b);
+    await recordFirmware(store, a);
+    await recordFirmware(store, b);
     assertEquals(await store.getFirmware("firmware-a"), a);
     assertEquals(await store.listFirmware(10), [b, a]);
     assertEquals(await store.deleteFirmware("firmware-a"), true);
@@ -163,7 +169,7 @@ export function filesContract(test: ContractTest<FileStore>): void {
 
   test("a download link counts downloads up to its limit, for its station, until it expires", async (store) => {
     const f = firmware("firmware-a", T0);
-    await store.putFirmware(f);
+    await recordFirmware(store, f);
     await store.createDownloadLink(link("d1", f.id));
     assertEquals(await store.useDownloadLink("d1", "CP-2", LATER), { ok: false, reason: "wrong_station" });
     const first = await store.useDownloadLink("d1", "CP-1", LATER);
@@ -179,7 +185,7 @@ export function filesContract(test: ContractTest<FileStore>): void {
 
   test("racing downloads never pass the limit, and a deleted image's links stop working", async (store) => {
     const f = firmware("firmware-a", T0);
-    await store.putFirmware(f);
+    await recordFirmware(store, f);
     await store.createDownloadLink(link("d1", f.id, { maxDownloads: 3 }));
     const results = await Promise.all(
       Array.from({ length: 8 }, () => store.useDownloadLink("d1", "CP-1", LATER)),
@@ -271,7 +277,7 @@ export function filesContract(test: ContractTest<FileStore>): void {
 
   test("pruneDownloadLinks() drops links expired before a time, in batches, once each", async (store) => {
     const f = firmware("firmware-a", T0);
-    await store.putFirmware(f);
+    await recordFirmware(store, f);
     await store.createDownloadLink(link("d1", f.id, { expiresAt: LATER }));
     await store.createDownloadLink(link("d2", f.id, { expiresAt: LATER }));
     await store.createDownloadLink(link("d3", f.id, { expiresAt: "2024-05-01T12:00:00.000Z" }));
@@ -286,5 +292,52 @@ export function filesContract(test: ContractTest<FileStore>): void {
     assertEquals(await store.useDownloadLink("d1", "CP-1", T0), { ok: false, reason: "unknown" });
     assert((await store.useDownloadLink("d3", "CP-1", LATER)).ok);
     assertEquals(await store.pruneDownloadLinks(EXPIRY, 10), 0);
+  });
+
+  test("a firmware image is recorded only while it is being staged, and recording ends the staging", async (store) => {
+    const f = firmware("firmware-a", T0);
+    await assertRejects(() => store.putFirmware(f), FirmwareStagingLostError);
+    await store.beginFirmwareStaging(f.id, T0);
+    await store.putFirmware(f);
+    assertEquals(await store.getFirmware(f.id), f);
+    await assertRejects(() => store.putFirmware(f), FirmwareStagingLostError, '"firmware-a"');
+    // Ended: the sweep finds nothing of it, however old.
+    assertEquals(await store.abandonFirmwareStagings("2030-01-01T00:00:00.000Z", 10), []);
+    // A staging ended after a failed upload cannot be recorded either.
+    await store.beginFirmwareStaging("firmware-b", T0);
+    await store.endFirmwareStaging("firmware-b");
+    await store.endFirmwareStaging("firmware-b");
+    await assertRejects(() => store.putFirmware(firmware("firmware-b", T0)), FirmwareStagingLostError);
+    assertEquals(await store.listFirmware(10), [f]);
+  });
+
+  test("abandonFirmwareStagings() takes stagings begun before a time, oldest first, in batches; they cannot be recorded", async (store) => {
+    await store.beginFirmwareStaging("firmware-new", LATER);
+    await store.beginFirmwareStaging("firmware-old2", "2024-05-01T10:05:00.000Z");
+    await store.beginFirmwareStaging("firmware-old1", T0);
+    const first = await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 1);
+    assertEquals(first, [{ id: "firmware-old1", startedAt: T0, abandoned: true }]);
+    // Abandoned stays abandoned until ended (its bytes deleted): a crashed sweep finds it again.
+    const again = await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 10);
+    assertEquals(again.map((s) => s.id), ["firmware-old1", "firmware-old2"]);
+    assert(again.every((s) => s.abandoned));
+    await assertRejects(() => store.putFirmware(firmware("firmware-old2", T0)), FirmwareStagingLostError);
+    for (const s of again) await store.endFirmwareStaging(s.id);
+    assertEquals(await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 10), []);
+    // The one begun after the bound is an upload still streaming: recorded as usual.
+    const live = firmware("firmware-new", LATER);
+    await store.putFirmware(live);
+    assertEquals(await store.getFirmware(live.id), live);
+  });
+
+  test("deleting a firmware image leaves its bytes to delete as an abandoned staging", async (store) => {
+    const f = firmware("firmware-a", T0);
+    await recordFirmware(store, f);
+    assertEquals(await store.deleteFirmware(f.id), true);
+    // Whatever the bound: a deleted image's bytes are due at once.
+    assertEquals(await store.abandonFirmwareStagings(T0, 10), [{ id: f.id, startedAt: T0, abandoned: true }]);
+    await store.endFirmwareStaging(f.id);
+    assertEquals(await store.abandonFirmwareStagings(T0, 10), []);
+    assertEquals(await store.deleteFirmware(f.id), false);
   });
 }

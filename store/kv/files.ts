@@ -3,19 +3,21 @@
  * - `["upload_slot", tokenHash]`: a one-time upload URL (pruned a day after the slot expires; KV drops it after two);
  * - `["upload", id]` with pointers `["upload_by_time", uploadedAt, id]`, `["upload_by_cp", cp, uploadedAt, id]`;
  * - `["firmware", id]` with `["firmware_by_time", uploadedAt, id]`;
+ * - `["firmware_staging", id]`: an image whose bytes are being staged, or whose bytes are to be deleted;
  * - `["download_link", tokenHash]`.
  * Slot and link changes are checked atomics (compare-and-set on the entry's versionstamp), retried on conflict.
  */
 import type {
   DownloadLink,
   FirmwareImage,
+  FirmwareStaging,
   LinkUse,
   SlotClaim,
   UploadedFile,
   UploadSlot,
 } from "../../model/files.ts";
 import { linkRefusal, slotRefusal } from "../../model/files.ts";
-import type { FileStore } from "../file_store.ts";
+import { type FileStore, FirmwareStagingLostError } from "../file_store.ts";
 
 const SLOT = "upload_slot";
 const UPLOAD = "upload";
@@ -23,6 +25,7 @@ const UPLOAD_BY_TIME = "upload_by_time";
 const UPLOAD_BY_CP = "upload_by_cp";
 const FIRMWARE = "firmware";
 const FIRMWARE_BY_TIME = "firmware_by_time";
+const FIRMWARE_STAGING = "firmware_staging";
 const LINK = "download_link";
 /**
  * KV drops slots and links two days past their expiry: a backstop. Retention prunes them a day past it
@@ -156,11 +159,53 @@ export class KvFileStore implements FileStore {
     return deleted;
   }
 
-  async putFirmware(image: FirmwareImage): Promise<void> {
-    await this.#kv.atomic()
-      .set([FIRMWARE, image.id], image)
-      .set([FIRMWARE_BY_TIME, image.uploadedAt, image.id], true)
+  async beginFirmwareStaging(id: string, startedAt: string): Promise<void> {
+    const staging: FirmwareStaging = { id, startedAt, abandoned: false };
+    const res = await this.#kv.atomic()
+      .check({ key: [FIRMWARE_STAGING, id], versionstamp: null })
+      .check({ key: [FIRMWARE, id], versionstamp: null })
+      .set([FIRMWARE_STAGING, id], staging)
       .commit();
+    if (!res.ok) throw new Error(`Cannot stage firmware "${id}": the id is taken`);
+  }
+
+  async putFirmware(image: FirmwareImage): Promise<void> {
+    for (;;) {
+      const staging = await this.#kv.get<FirmwareStaging>([FIRMWARE_STAGING, image.id]);
+      if (staging.value === null || staging.value.abandoned) throw new FirmwareStagingLostError(image.id);
+      const res = await this.#kv.atomic()
+        .check(staging)
+        .delete(staging.key)
+        .set([FIRMWARE, image.id], image)
+        .set([FIRMWARE_BY_TIME, image.uploadedAt, image.id], true)
+        .commit();
+      if (res.ok) return;
+    }
+  }
+
+  async endFirmwareStaging(id: string): Promise<void> {
+    await this.#kv.delete([FIRMWARE_STAGING, id]);
+  }
+
+  /** Stagings are few (uploads in progress, or bytes left to delete): all are looked at. */
+  async abandonFirmwareStagings(startedBefore: string, max: number): Promise<FirmwareStaging[]> {
+    const entries: Deno.KvEntry<FirmwareStaging>[] = [];
+    for await (const entry of this.#kv.list<FirmwareStaging>({ prefix: [FIRMWARE_STAGING] })) {
+      if (entry.value.abandoned || entry.value.startedAt < startedBefore) entries.push(entry);
+    }
+    entries.sort((a, b) => a.value.startedAt.localeCompare(b.value.startedAt));
+    const abandoned: FirmwareStaging[] = [];
+    for (const entry of entries.slice(0, max)) {
+      if (entry.value.abandoned) {
+        abandoned.push(entry.value);
+        continue;
+      }
+      const marked = { ...entry.value, abandoned: true };
+      // Checked: an upload recording it meanwhile wins, and its bytes stay.
+      const res = await this.#kv.atomic().check(entry).set(entry.key, marked).commit();
+      if (res.ok) abandoned.push(marked);
+    }
+    return abandoned;
   }
 
   async getFirmware(id: string): Promise<FirmwareImage | null> {
@@ -175,8 +220,11 @@ export class KvFileStore implements FileStore {
     for (;;) {
       const entry = await this.#kv.get<FirmwareImage>([FIRMWARE, id]);
       if (entry.value === null) return false;
+      const bytes: FirmwareStaging = { id, startedAt: entry.value.uploadedAt, abandoned: true };
       const res = await this.#kv.atomic().check(entry).delete(entry.key)
-        .delete([FIRMWARE_BY_TIME, entry.value.uploadedAt, id]).commit();
+        .delete([FIRMWARE_BY_TIME, entry.value.uploadedAt, id])
+        .set([FIRMWARE_STAGING, id], bytes)
+        .commit();
       if (res.ok) return true;
     }
   }

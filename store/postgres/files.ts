@@ -1,12 +1,14 @@
 /**
  * The FileStore on PostgreSQL (migration 009). Claiming a slot and counting a download are single guarded
  * `update ... returning` statements, so racing requests cannot both win; the reason for a refusal is read
- * afterwards, for the security log only.
+ * afterwards, for the security log only. Firmware stagings (migration 034) end in the transaction that records
+ * or deletes their image.
  */
 import type { Sql } from "postgres";
 import {
   type DownloadLink,
   type FirmwareImage,
+  type FirmwareStaging,
   linkRefusal,
   type LinkUse,
   type SlotClaim,
@@ -15,7 +17,7 @@ import {
   type UploadKind,
   type UploadSlot,
 } from "../../model/files.ts";
-import type { FileStore } from "../file_store.ts";
+import { type FileStore, FirmwareStagingLostError } from "../file_store.ts";
 
 interface SlotRow {
   token_hash: string;
@@ -225,12 +227,38 @@ export class PostgresFileStore implements FileStore {
     return rows.map(toSlot);
   }
 
+  async beginFirmwareStaging(id: string, startedAt: string): Promise<void> {
+    await this.#sql`insert into firmware_staging (id, started_at) values (${id}, ${startedAt})`;
+  }
+
   async putFirmware(f: FirmwareImage): Promise<void> {
-    await this.#sql`
-      insert into firmware_image (id, name, file_name, content_type, size, sha256, signature,
-        signing_certificate_pem, uploaded_by, uploaded_at)
-      values (${f.id}, ${f.name}, ${f.fileName}, ${f.contentType}, ${f.size}, ${f.sha256}, ${f.signature},
-        ${f.signingCertificatePem}, ${f.uploadedBy}, ${f.uploadedAt})`;
+    await this.#sql.begin(async (tx) => {
+      // Locks the row: the sweep abandoning it meanwhile waits, then finds it gone.
+      const ended = await tx`delete from firmware_staging where id = ${f.id} and not abandoned`;
+      if (ended.count !== 1) throw new FirmwareStagingLostError(f.id);
+      await tx`
+        insert into firmware_image (id, name, file_name, content_type, size, sha256, signature,
+          signing_certificate_pem, uploaded_by, uploaded_at)
+        values (${f.id}, ${f.name}, ${f.fileName}, ${f.contentType}, ${f.size}, ${f.sha256}, ${f.signature},
+          ${f.signingCertificatePem}, ${f.uploadedBy}, ${f.uploadedAt})`;
+    });
+  }
+
+  async endFirmwareStaging(id: string): Promise<void> {
+    await this.#sql`delete from firmware_staging where id = ${id}`;
+  }
+
+  async abandonFirmwareStagings(startedBefore: string, max: number): Promise<FirmwareStaging[]> {
+    // skip locked: a row an upload is recording right now is left for the next round (then it is gone).
+    const rows = await this.#sql<{ id: string; started_at: Date }[]>`
+      update firmware_staging set abandoned = true where id in (
+        select id from firmware_staging where abandoned or started_at < ${startedBefore}
+        order by started_at limit ${max}
+        for update skip locked)
+      returning id, started_at`;
+    return rows
+      .map((r) => ({ id: r.id, startedAt: r.started_at.toISOString(), abandoned: true }))
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
   async getFirmware(id: string): Promise<FirmwareImage | null> {
@@ -245,8 +273,13 @@ export class PostgresFileStore implements FileStore {
   }
 
   async deleteFirmware(id: string): Promise<boolean> {
-    const result = await this.#sql`delete from firmware_image where id = ${id}`;
-    return result.count === 1;
+    const [deleted] = await this.#sql<{ id: string }[]>`
+      with gone as (delete from firmware_image where id = ${id} returning id, uploaded_at)
+      insert into firmware_staging (id, started_at, abandoned)
+      select id, uploaded_at, true from gone
+      on conflict (id) do update set abandoned = true
+      returning id`;
+    return deleted !== undefined;
   }
 
   async createDownloadLink(l: DownloadLink): Promise<void> {

@@ -36,6 +36,7 @@ import { up as uploadSlotClaimedAt } from "./029_upload_slot_claimed_at.ts";
 import { up as issuedCertificateDelivery } from "./030_issued_certificate_delivery.ts";
 import { steps as fileUrlExpiry } from "./031_file_url_expiry.ts";
 import { up as issuedCertificatePending } from "./033_issued_certificate_pending.ts";
+import { up as firmwareStaging } from "./034_firmware_staging.ts";
 import { up as unknownIdTags } from "./036_unknown_id_tags.ts";
 
 export type Migration =
@@ -87,5 +88,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 30, name: "issued_certificate_delivery", up: issuedCertificateDelivery },
   { version: 31, name: "file_url_expiry", steps: fileUrlExpiry },
   { version: 33, name: "issued_certificate_pending", up: issuedCertificatePending },
+  { version: 34, name: "firmware_staging", up: firmwareStaging },
   { version: 36, name: "unknown_id_tags", up: unknownIdTags },
 ];
