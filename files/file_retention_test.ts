@@ -1,4 +1,5 @@
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertRejects } from "@std/assert";
+import type { BlobStore } from "../store/blob_store.ts";
 import type { FileStore } from "../store/file_store.ts";
 import { FolderBlobStore } from "../store/folder_blobs.ts";
 import { openKvHandle } from "../store/kv/handle.ts";
@@ -20,13 +21,21 @@ async function withRetention(
     dir: string;
     lease: { free: boolean };
     claim: (url: string) => Promise<void>;
+    /** Blob deletes that fail before they succeed again (a disk gone, a crash mid-round). */
+    failing: { deletes: number };
   }) => Promise<void>,
 ) {
   const kv = await openKvHandle(":memory:");
   const dir = await Deno.makeTempDir({ prefix: "csms_file_retention_" });
   const clock = { now: new Date("2024-05-01T10:00:00Z") };
   const { files } = kvSecurityExtension(kv);
-  const blobs = new FolderBlobStore(dir);
+  const folder = new FolderBlobStore(dir);
+  const failing = { deletes: 0 };
+  const blobs: BlobStore = {
+    write: (id, chunks, max) => folder.write(id, chunks, max),
+    read: (id) => folder.read(id),
+    delete: (id) => failing.deletes-- > 0 ? Promise.reject(new Error("disk gone")) : folder.delete(id),
+  };
   const now = () => clock.now;
   const uploads = new StationUploads({
     files,
@@ -55,7 +64,7 @@ async function withRetention(
     if (!claimed.ok) throw new Error(claimed.reason);
   };
   try {
-    await fn({ uploads, firmware, files, retention, clock, dir, lease, claim });
+    await fn({ uploads, firmware, files, retention, clock, dir, lease, claim, failing });
   } finally {
     kv.close();
     await Deno.remove(dir, { recursive: true });
@@ -112,6 +121,20 @@ Deno.test("FileRetention: an expired URL's row goes a day after its expiry, with
       remoteAddress: null,
     });
     assertEquals(late, { ok: false, reason: "unknown" });
+  });
+});
+
+Deno.test("FileRetention: a round that fails deleting a crashed upload's bytes keeps its slot, so the next round deletes them", async () => {
+  await withRetention(async ({ uploads, retention, clock, dir, claim, failing }) => {
+    const crashed = await mintFor(uploads);
+    await claim(crashed.url);
+    await Deno.writeTextFile(`${dir}/${crashed.uploadId}.partial`, "half a file");
+    clock.now = new Date(clock.now.getTime() + 2 * DAY);
+    failing.deletes = 1;
+    await assertRejects(() => retention.tick(), Error, "disk gone");
+    assertEquals(await exists(`${dir}/${crashed.uploadId}.partial`), true);
+    assertEquals(await retention.tick(), { uploads: 0, uploadSlots: 1, downloadLinks: 0, stagedFirmware: 0 });
+    assertEquals(await exists(`${dir}/${crashed.uploadId}.partial`), false);
   });
 });
 

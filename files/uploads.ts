@@ -238,12 +238,14 @@ export class StationUploads {
   /**
    * Deletes at most `max` URL slots that expired before `expiredBefore`, never one an upload may still be
    * streaming into (within its lease), and the bytes an upload that never finished left behind (a crash); how
-   * many. A used slot's file stays: it has its own record and retention.
+   * many. A used slot's file stays: it has its own record and retention. Bytes first: a crash in between
+   * leaves the slots, which lead the next round to the bytes, never bytes no slot leads to.
    */
   async pruneSlots(expiredBefore: string, max: number): Promise<number> {
     const staleBefore = new Date(this.#now().getTime() - claimLeaseMs(this.settings)).toISOString();
-    const pruned = await this.#files.pruneUploadSlots(expiredBefore, staleBefore, max);
-    for (const slot of pruned) if (slot.state !== "used") await this.#blobs.delete(slot.uploadId);
+    const pruned = await this.#files.pruneUploadSlots(expiredBefore, staleBefore, max, async (due) => {
+      for (const slot of due) if (slot.state !== "used") await this.#blobs.delete(slot.uploadId);
+    });
     return pruned.length;
   }
 

@@ -44,9 +44,15 @@ export interface FileStore {
   /**
    * Deletes at most `max` slots that expired before `expiredBefore`, never one an upload may still be
    * streaming into (`uploading`, claimed after `staleBefore`); the slots deleted (racing pruners never
-   * delete one twice).
+   * delete one twice). `beforeDelete` gets the slots about to be deleted first: when it throws (or the
+   * process dies in it), none of them is deleted, so what it cleans up (their bytes) is found again.
    */
-  pruneUploadSlots(expiredBefore: string, staleBefore: string, max: number): Promise<UploadSlot[]>;
+  pruneUploadSlots(
+    expiredBefore: string,
+    staleBefore: string,
+    max: number,
+    beforeDelete?: (slots: UploadSlot[]) => Promise<void>,
+  ): Promise<UploadSlot[]>;
 
   /** Notes that the bytes of image `id` are being staged (before the first byte is written). */
   beginFirmwareStaging(id: string, startedAt: string): Promise<void>;

@@ -275,6 +275,33 @@ export function filesContract(test: ContractTest<FileStore>): void {
     assertEquals(await store.pruneUploadSlots("2024-05-02T00:00:00.000Z", staleBefore, 10), []);
   });
 
+  test("pruneUploadSlots() shows the slots to beforeDelete first; when it throws, none is deleted", async (store) => {
+    const past = "2024-05-01T10:20:00.000Z";
+    for (const token of ["a", "b"]) await store.createUploadSlot(slot(token, { expiresAt: past }));
+    const expiredBefore = "2024-05-01T11:30:00.000Z";
+    const failing = store.pruneUploadSlots(
+      expiredBefore,
+      T0,
+      10,
+      () => Promise.reject(new Error("disk gone")),
+    );
+    await assertRejects(() => failing, Error, "disk gone");
+    const seen: string[] = [];
+    const pruned = await store.pruneUploadSlots(expiredBefore, T0, 10, async (due) => {
+      // Still there while beforeDelete runs (a crash now leaves them for the next round).
+      for (const s of due) {
+        seen.push(s.tokenHash);
+        assertEquals(await store.claimUploadSlot(s.tokenHash, "CP-1", LATER, T0), {
+          ok: false,
+          reason: "expired",
+        });
+      }
+    });
+    assertEquals(seen.sort(), ["a", "b"]);
+    assertEquals(pruned.map((s) => s.tokenHash).sort(), ["a", "b"]);
+    assertEquals(await store.pruneUploadSlots(expiredBefore, T0, 10), []);
+  });
+
   test("pruneDownloadLinks() drops links expired before a time, in batches, once each", async (store) => {
     const f = firmware("firmware-a", T0);
     await recordFirmware(store, f);

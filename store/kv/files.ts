@@ -126,10 +126,20 @@ export class KvFileStore implements FileStore {
   }
 
   /** KV has no index by expiry: every slot is looked at (KV itself drops them two days past expiry). */
-  async pruneUploadSlots(expiredBefore: string, staleBefore: string, max: number): Promise<UploadSlot[]> {
-    return await this.#prune<UploadSlot>(SLOT, max, (slot) =>
-      slot.expiresAt < expiredBefore &&
-      !(slot.state === "uploading" && slot.claimedAt && slot.claimedAt > staleBefore));
+  async pruneUploadSlots(
+    expiredBefore: string,
+    staleBefore: string,
+    max: number,
+    beforeDelete?: (slots: UploadSlot[]) => Promise<void>,
+  ): Promise<UploadSlot[]> {
+    return await this.#prune<UploadSlot>(
+      SLOT,
+      max,
+      (slot) =>
+        slot.expiresAt < expiredBefore &&
+        !(slot.state === "uploading" && slot.claimedAt && slot.claimedAt > staleBefore),
+      beforeDelete,
+    );
   }
 
   async pruneDownloadLinks(expiredBefore: string, max: number): Promise<number> {
@@ -138,14 +148,20 @@ export class KvFileStore implements FileStore {
 
   /**
    * Deletes at most `max` entries under `prefix` that `due` picks, each only if unchanged since read (a
-   * racing pruner or a claim wins it); the values deleted.
+   * racing pruner or a claim wins it), after `beforeDelete` has seen them all; the values deleted.
    */
-  async #prune<T>(prefix: string, max: number, due: (value: T) => boolean): Promise<T[]> {
+  async #prune<T>(
+    prefix: string,
+    max: number,
+    due: (value: T) => boolean,
+    beforeDelete?: (values: T[]) => Promise<void>,
+  ): Promise<T[]> {
     const picked: Deno.KvEntry<T>[] = [];
     for await (const entry of this.#kv.list<T>({ prefix: [prefix] }, { batchSize: 500 })) {
       if (due(entry.value)) picked.push(entry);
       if (picked.length >= max) break;
     }
+    if (picked.length > 0) await beforeDelete?.(picked.map((entry) => entry.value));
     const deleted: T[] = [];
     for (let i = 0; i < picked.length; i += PRUNE_IN_FLIGHT) {
       // One entry per check: a batch whose entry changed would fail whole; singly, only that one is skipped.

@@ -214,17 +214,28 @@ export class PostgresFileStore implements FileStore {
     return row ? toFile(row) : null;
   }
 
-  async pruneUploadSlots(expiredBefore: string, staleBefore: string, max: number): Promise<UploadSlot[]> {
-    // skip locked: a pruner on another process takes other rows; a row deleted meanwhile is not returned.
+  async pruneUploadSlots(
+    expiredBefore: string,
+    staleBefore: string,
+    max: number,
+    beforeDelete?: (slots: UploadSlot[]) => Promise<void>,
+  ): Promise<UploadSlot[]> {
     const rows = await this.#sql<SlotRow[]>`
-      delete from upload_slot where token_hash in (
-        select token_hash from upload_slot
-        where expires_at < ${expiredBefore}
-          and not (state = 'uploading' and claimed_at is not null and claimed_at > ${staleBefore})
-        order by expires_at limit ${max}
-        for update skip locked)
+      select * from upload_slot
+      where expires_at < ${expiredBefore}
+        and not (state = 'uploading' and claimed_at is not null and claimed_at > ${staleBefore})
+      order by expires_at limit ${max}`;
+    if (rows.length === 0) return [];
+    // No transaction held over what beforeDelete does (it deletes bytes): a racing pruner may see the same
+    // slots, and each row is deleted by one of them only (the second delete finds it gone).
+    await beforeDelete?.(rows.map(toSlot));
+    const tokens = rows.map((row) => row.token_hash);
+    const deleted = await this.#sql<SlotRow[]>`
+      delete from upload_slot
+      where token_hash = any(${tokens}::text[]) and expires_at < ${expiredBefore}
+        and not (state = 'uploading' and claimed_at is not null and claimed_at > ${staleBefore})
       returning *`;
-    return rows.map(toSlot);
+    return deleted.map(toSlot);
   }
 
   async beginFirmwareStaging(id: string, startedAt: string): Promise<void> {
