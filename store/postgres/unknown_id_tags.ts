@@ -5,6 +5,9 @@ import { byTag, type UnknownIdTag } from "../../model/unknown_id_tag.ts";
 import type { UnknownIdTagStore } from "../fleet.ts";
 import { iso } from "./pg_helpers.ts";
 
+/** The advisory lock the writers of `unknown_id_tag` take in turn; hashed by Postgres into a bigint. */
+const WRITERS_LOCK = "csms unknown_id_tag writers";
+
 interface Row {
   id_tag: string;
   id_token_type: string | null;
@@ -25,6 +28,10 @@ export class PostgresUnknownIdTagStore implements UnknownIdTagStore {
     // One statement per batch (unnest over one array per column), merged as mergeUnknownIdTag merges: the
     // later sighting's spelling, type and station, counts summed, the earlier first sighting.
     await sql.begin(async (tx) => {
+      // One writer at a time: every process's batch upserts rows in its own order, then deletes the oldest,
+      // and two such transactions at once lock rows in opposite orders (a deadlock, a batch lost). A flush
+      // every few seconds per process waits for another's at most.
+      await tx`select pg_advisory_xact_lock(hashtextextended(${WRITERS_LOCK}, 0))`;
       await tx`
         insert into unknown_id_tag
           (tag_key, id_tag, id_token_type, count, first_seen, last_seen, charge_point_id)
