@@ -2,6 +2,7 @@ import { assert, assertEquals } from "@std/assert";
 import { at, startInput } from "../store/contract/harness.ts";
 import { KvStore, openKvHandle } from "../store/kv/mod.ts";
 import { withCountedLists } from "../tests/helpers/kv.ts";
+import { EventBus } from "../actors/events.ts";
 import { FleetScanner } from "./fleet_scan.ts";
 
 Deno.test("a fleet scan reads the running and today's transactions' indexes once each, not once per page", async () => {
@@ -17,6 +18,34 @@ Deno.test("a fleet scan reads the running and today's transactions' indexes once
     assertEquals([data.active.length, data.today.length, data.capped], [2500, 2500, false]);
     // 2,500 open pointers and 2,500 start time pointers, each listed once (three pages read each 7,500).
     assert(listed.entries <= 5100, `${listed.entries} entries listed`);
+  } finally {
+    scanner.close();
+    await store.close();
+  }
+});
+
+Deno.test("a fleet scan is not made stale by an unknown id tag, which changes nothing the overview shows", async () => {
+  const store = new KvStore(await openKvHandle(":memory:"));
+  const events = new EventBus();
+  const scanner = new FleetScanner({
+    store,
+    live: { connected: () => [] },
+    events,
+    now: () => new Date(at(600)),
+  });
+  try {
+    await scanner.read(at(0));
+    events.publish({
+      type: "unknownIdTag",
+      chargePointId: "CP-1",
+      at: at(600),
+      idTag: "NEW-CARD",
+      idTokenType: null,
+    });
+    assertEquals((await scanner.read(at(0))).stale, false);
+    // A boot does change it (the scan is made again, after the short gap).
+    events.publish({ type: "boot", chargePointId: "CP-1", at: at(600), registrationStatus: "Accepted" });
+    assertEquals((await scanner.read(at(0))).stale, true);
   } finally {
     scanner.close();
     await store.close();
