@@ -74,6 +74,8 @@ export class FleetScanner {
 
   constructor(private readonly options: FleetScanOptions) {
     this.#unsubscribe = options.events?.subscribe((event) => {
+      // An unknown id tag changes nothing the overview shows (a station may present them all day).
+      if (event.type === "unknownIdTag") return;
       // New meter values change a running session's energy: only that one is read again.
       if (event.type === "meterValues" && typeof event.transactionId === "number") {
         this.#energy.delete(event.transactionId);
