@@ -58,3 +58,39 @@ Deno.test("2.0.1 TransactionEvent without an idToken answers an empty payload; a
   }, ctx);
   assertEquals(free.response, { idTokenInfo: { status: "Accepted" } });
 });
+
+Deno.test("2.0.1 TransactionEvent tells an unknown idToken with its type once; not its replay, not NoAuthorization", async () => {
+  const started = {
+    eventType: "Started" as const,
+    seqNo: 0,
+    timestamp: "2026-05-01T09:59:00Z",
+    triggerReason: "Authorized" as const,
+    transactionInfo: { transactionId: "T-3" },
+    evse: { id: 1, connectorId: 1 },
+    idToken: { idToken: "NEW-CARD", type: "ISO15693" as const },
+  };
+  const ctx = context({ lookups: fakeLookups({ nextId: 7 }) });
+  const first = await transactionEvent(station(), started, ctx);
+  assertEquals(first.events?.map((e) => e.type), ["transaction", "unknownIdTag"]);
+  assertEquals(first.events?.[1], {
+    type: "unknownIdTag",
+    chargePointId: ctx.chargePointId,
+    at: ctx.now.toISOString(),
+    idTag: "NEW-CARD",
+    idTokenType: "ISO15693",
+  });
+  // The station did not hear the answer and sends the same event again: told the first time.
+  const stored = first.changes!.transactionsStarted![0]!;
+  const replay = await transactionEvent(
+    station(),
+    started,
+    context({ lookups: fakeLookups({ transactions: [stored] }) }),
+  );
+  assertEquals(replay.events?.map((e) => e.type), []);
+  const free = await transactionEvent(station(), {
+    ...started,
+    transactionInfo: { transactionId: "T-4" },
+    idToken: { idToken: "", type: "NoAuthorization" },
+  }, context({ lookups: fakeLookups({ nextId: 8 }) }));
+  assertEquals(free.events?.map((e) => e.type), ["transaction"]);
+});
