@@ -3,20 +3,29 @@
  * the fleet store in one batch per flush (a loop's tick), not one write per Authorize: a station retrying a
  * new card every few seconds, or many stations at once, costs one write per interval. Memory is bounded: at
  * most `maxPending` distinct tags wait for a flush (more are counted, not kept, and the count logged), and the
- * store keeps the `keep` most recently seen. A tally whose write fails is dropped (logged): this is a hint for
- * operators, not a ledger, and a card that is still in use is presented again.
+ * store keeps the `keep` most recently seen. One station lists new tags within a budget (`StationTagBudget`),
+ * so a station presenting tag after tag cannot push the real cards off the list; only tags an operator can add
+ * are listed (an id tag is at most 20 characters: a longer 2.0.1 token can never match one). A tally whose
+ * write fails is dropped (logged): this is a hint for operators, not a ledger, and a card that is still in use
+ * is presented again.
  */
 import type { StationEvent } from "../actors/events.ts";
 import type { Logger } from "../logger.ts";
-import { idTagKey } from "../model/id_tag.ts";
+import { idTagKey, isAddressableIdTag } from "../model/id_tag.ts";
 import { mergeUnknownIdTag, type UnknownIdTag } from "../model/unknown_id_tag.ts";
 import type { UnknownIdTagStore } from "../store/fleet.ts";
+import { StationTagBudget } from "./station_tag_budget.ts";
 
 type Sighting = Extract<StationEvent, { type: "unknownIdTag" }>;
+
+/** OCPP 1.6 IdToken (CiString20): the longest id tag an operator can add. */
+const ID_TAG_MAX_LENGTH = 20;
 
 export class UnknownIdTagRecorder {
   #pending = new Map<string, UnknownIdTag>();
   #overflow = 0;
+  #overBudget = 0;
+  readonly #budget: StationTagBudget;
 
   constructor(
     private readonly deps: {
@@ -26,11 +35,26 @@ export class UnknownIdTagRecorder {
       keep: number;
       /** Distinct tags held between two flushes. */
       maxPending: number;
+      /** New tags one station may list at once, then one per `stationRefillMs` (defaults 20, one a minute). */
+      stationBurst?: number;
+      stationRefillMs?: number;
     },
-  ) {}
+  ) {
+    this.#budget = new StationTagBudget({
+      burst: deps.stationBurst ?? 20,
+      refillMs: deps.stationRefillMs ?? 60_000,
+      recent: deps.stationBurst ?? 20,
+      maxStations: 10_000,
+    });
+  }
 
   saw(event: Sighting): void {
+    if (event.idTag.length > ID_TAG_MAX_LENGTH || !isAddressableIdTag(event.idTag)) return;
     const key = idTagKey(event.idTag);
+    if (!this.#budget.admit(event.chargePointId, key, Date.parse(event.at))) {
+      this.#overBudget++;
+      return;
+    }
     const tally: UnknownIdTag = {
       idTag: event.idTag,
       idTokenType: event.idTokenType,
@@ -48,7 +72,17 @@ export class UnknownIdTagRecorder {
   /** Writes what was seen since the last flush (nothing when nothing was). */
   async flush(): Promise<void> {
     const overflow = this.#overflow;
+    const overBudget = this.#overBudget;
     this.#overflow = 0;
+    this.#overBudget = 0;
+    if (overBudget > 0) {
+      this.deps.logger.warn(
+        "unknown id tags not recorded: stations presented more new tags than their budget",
+        {
+          dropped: overBudget,
+        },
+      );
+    }
     if (overflow > 0) {
       this.deps.logger.warn("unknown id tags not recorded: too many distinct tags at once", {
         dropped: overflow,

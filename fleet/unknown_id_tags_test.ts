@@ -96,3 +96,30 @@ Deno.test("UnknownIdTagRecorder drops a batch the store refuses (logged) and goe
   await recorder.flush();
   assertEquals(written.map((w) => w.tags.map((t) => t.idTag)), [["NEXT"]]);
 });
+
+Deno.test("UnknownIdTagRecorder lists a station's new tags within its budget and only tags an operator can add", async () => {
+  const { store, written } = batches();
+  const logger = createMemoryLogger();
+  const recorder = new UnknownIdTagRecorder({
+    store,
+    logger,
+    keep: 100,
+    maxPending: 100,
+    stationBurst: 2,
+    stationRefillMs: 60_000,
+  });
+  for (const idTag of ["A", "B", "C", "A"]) recorder.saw(seen(idTag, "2026-12-06T00:00:01.000Z"));
+  recorder.saw(seen("OTHER", "2026-12-06T00:00:01.000Z", "CP-2"));
+  // A 2.0.1 token longer than any id tag, and names no URL can address, could never be added.
+  for (const idTag of ["X".repeat(21), ".", ".."]) {
+    recorder.saw(seen(idTag, "2026-12-06T00:00:01.000Z", "CP-3"));
+  }
+  await recorder.flush();
+  assertEquals(written[0]!.tags.map((t) => [t.idTag, t.count]), [["A", 2], ["B", 1], ["OTHER", 1]]);
+  assertEquals(logger.lines.filter((l) => String(l.msg).includes("budget")).map((l) => l.dropped), [1]);
+  // A minute later CP-1 may list one more.
+  recorder.saw(seen("C", "2026-12-06T00:01:01.000Z"));
+  recorder.saw(seen("D", "2026-12-06T00:01:01.000Z"));
+  await recorder.flush();
+  assertEquals(written[1]!.tags.map((t) => t.idTag), ["C"]);
+});

@@ -133,8 +133,14 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     const { before } = await store.changeIdTag(record.idTag, (stored) => stored ? undefined : record);
     if (before) throw new ApiError(409, "conflict", `Id tag "${body.idTag}" already exists`);
     await followList(record.idTag, body.localList, false);
-    // Known now: no longer among the tags stations presented in vain.
-    await fleet?.store.unknownIdTags.forgetUnknownIdTag(record.idTag);
+    // Known now: no longer among the tags stations presented in vain (best effort: the list leaves out known
+    // tags anyway, and the tag is stored).
+    await fleet?.store.unknownIdTags.forgetUnknownIdTag(record.idTag).catch((error) =>
+      logger.warn("cannot take an added id tag off the unknown list", {
+        idTag: record.idTag,
+        error: String(error),
+      })
+    );
     logger.info("id tag created", { idTag: record.idTag, status: record.status, by: principal?.name });
     return c.json(await view(record), 201);
   });
