@@ -314,3 +314,54 @@ Deno.test("a 2.0.1 station set Pending mid-session ends its open transaction but
     await server.close();
   }
 });
+
+/**
+ * A station without a real-time clock counts its time from the same instant after each boot, so two of its
+ * sessions can start at the same station time on the same EVSE, neither with an idToken nor a reading: its
+ * own transactionIds tell them apart, and 1.6's replay key (station, connector, idTag, meterStart, start
+ * time) must not merge or refuse them.
+ */
+async function clocklessScenario(server: ApiTestServer) {
+  const plugged = (transactionId: string) => ({
+    eventType: "Started",
+    seqNo: 0,
+    timestamp: "1970-01-01T00:00:42Z",
+    triggerReason: "CablePluggedIn",
+    transactionInfo: { transactionId, chargingState: "EVConnected" },
+    evse: { id: 1, connectorId: 1 },
+  });
+  let station = await connectStation201(server.wsUrl, "CP-NOCLOCK");
+  try {
+    assertEquals(await station.call("TransactionEvent", plugged("3f1c-a")), {});
+    await station.call("TransactionEvent", {
+      eventType: "Ended",
+      seqNo: 1,
+      timestamp: "1970-01-01T00:20:00Z",
+      triggerReason: "EVDeparted",
+      transactionInfo: { transactionId: "3f1c-a", stoppedReason: "EVDisconnected" },
+    });
+    // Power cut: the clock starts again from 1970, and the next car plugs in at the same station time.
+    await closeStation(station);
+    station = await connectStation201(server.wsUrl, "CP-NOCLOCK");
+    assertEquals(await station.call("TransactionEvent", plugged("9b2e-b")), {});
+    assertEquals(await station.call("TransactionEvent", plugged("9b2e-b")), {}, "its replay is acknowledged");
+    const items =
+      (await server.json("/api/v1/transactions?chargePointId=CP-NOCLOCK", { as: "viewer" })).body.items;
+    assertEquals(
+      items.map((t: { stationTransactionId: string; status: string }) => [t.stationTransactionId, t.status])
+        .sort(),
+      [["3f1c-a", "finished"], ["9b2e-b", "active"]],
+    );
+  } finally {
+    await closeStation(station);
+  }
+}
+
+for (const kind of ["kv", "postgres"] as const) {
+  Deno.test({
+    name:
+      `two 2.0.1 transactions that start alike on one EVSE are both stored, told apart by their transactionIds (${kind})`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () => withApiServer(kind, clocklessScenario),
+  });
+}
