@@ -172,6 +172,27 @@ export function ocpp201Cases({ stationTest }: Cases): void {
     },
   );
 
+  stationTest(
+    "two 2.0.1 transactions that start alike are both stored; a 1.6 start alike is not a replay of them",
+    async ({ store }) => {
+      // A station without a clock: the same EVSE, start time, idTag ("") and unknown reading, other ids.
+      const first = await apply(store(), transactionEvent({ eventType: "Started", evseId: 1 }));
+      await apply(store(), transactionEvent({ eventType: "Ended", seqNo: 1, timestamp: at(5) }));
+      const second = await apply(
+        store(),
+        transactionEvent({ eventType: "Started", evseId: 1, stationTransactionId: "tx-def" }),
+      );
+      assertEquals(second.result.ok, true);
+      const ids = [first, second].map((a) => a.outcome.transaction!.transactionId);
+      assertEquals(
+        (await Promise.all(ids.map((id) => store().getTransaction(id)))).map((t) => t?.stationTransactionId),
+        ["tx-abc", "tx-def"],
+      );
+      const start16 = { chargePointId: "CP-1", connectorId: 1, idTag: "", meterStart: 0, timestamp: at(1) };
+      assertEquals(await store().findTransactionByStart(start16), null);
+    },
+  );
+
   stationTest("the same station transaction started twice concurrently is a conflict", async ({ store }) => {
     const one = await decideTransactionEvent(transactionEvent({ eventType: "Started", evseId: 1 }), store());
     const two = await decideTransactionEvent(transactionEvent({ eventType: "Started", evseId: 3 }), store());

@@ -10,7 +10,7 @@
  * - `["idtag", idTagKey(idTag)]` IdTagRecord (id tags are case-insensitive: see model/id_tag.ts)
  * - `["counter", "tx"]` Deno.KvU64, the last transactionId reserved (ids are handed out in blocks)
  * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
- *   (replay index); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTagKey(idTag), id]`,
+ *   (replay index of 1.6 starts); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTagKey(idTag), id]`,
  *   `["tx_cp", cpId, id]`, `["tx_tag", idTagKey(idTag), id]` -> id; `["tx_sid", cpId, stationTransactionId]` -> id
  *   (OCPP 2.0.1); `["tx_t", startTimestamp, id]` -> id (lists by start time; a file written before gets them
  *   once at open, `start_times.ts`)
@@ -73,7 +73,12 @@ export function startKey(k: StartKey): Deno.KvKey {
   return ["tx_start", k.chargePointId, k.connectorId, k.idTag, k.meterStart, k.timestamp];
 }
 
-export function startKeyOf(tx: TransactionRecord): Deno.KvKey {
+/**
+ * The replay index key of a 1.6 start; null for an OCPP 2.0.1 transaction, whose station's own transactionId
+ * (`stationIdKey`) is what a replay repeats: two of its sessions may start alike (a station without a clock).
+ */
+export function startKeyOf(tx: TransactionRecord): Deno.KvKey | null {
+  if (tx.stationTransactionId !== undefined) return null;
   return startKey({ ...tx, timestamp: tx.startTimestamp });
 }
 

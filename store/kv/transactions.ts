@@ -201,7 +201,9 @@ export function transactionKeys(changes: StationChanges): Deno.KvKey[] {
     keys.push(transactionKey(tx.transactionId));
   }
   for (const tx of changes.transactionsStarted ?? []) {
-    keys.push(startKeyOf(tx), openKey(tx.chargePointId, tx.connectorId));
+    const start = startKeyOf(tx);
+    if (start) keys.push(start);
+    keys.push(openKey(tx.chargePointId, tx.connectorId));
     if (tx.stationTransactionId !== undefined) {
       keys.push(stationIdKey(tx.chargePointId, tx.stationTransactionId));
     }
@@ -232,7 +234,8 @@ export function planTransactions(
     if (tx.status !== "active") leaving.add(tx.transactionId);
   }
   for (const tx of started) {
-    if (read(startKeyOf(tx)).versionstamp !== null) {
+    const start = startKeyOf(tx);
+    if (start && read(start).versionstamp !== null) {
       return `a start with the replay key of transaction ${tx.transactionId} is stored`;
     }
     if (tx.stationTransactionId !== undefined) {
@@ -280,11 +283,13 @@ export function planTransactions(
     const id = tx.transactionId;
     const start = startKeyOf(tx);
     const open = openKey(tx.chargePointId, tx.connectorId);
-    set.check({ key: start, versionstamp: null });
     // No check that ["tx", id] is absent: ids come from our counter's blocks (store/id_blocks.ts), each handed
-    // out once across processes and restarts; a replay is refused by the replay key above.
+    // out once across processes and restarts; a replay is refused by the replay key (2.0.1: station id) above.
     set.set(transactionKey(id), tx);
-    set.set(start, id);
+    if (start) {
+      set.check({ key: start, versionstamp: null });
+      set.set(start, id);
+    }
     if (tx.stationTransactionId !== undefined) {
       const sid = stationIdKey(tx.chargePointId, tx.stationTransactionId);
       set.check({ key: sid, versionstamp: null });

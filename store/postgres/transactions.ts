@@ -81,6 +81,7 @@ export class PgTransactions {
       select * from transactions
       where charge_point_id = ${key.chargePointId} and connector_id = ${key.connectorId}
         and id_tag = ${key.idTag} and meter_start = ${key.meterStart} and start_timestamp = ${key.timestamp}
+        and station_transaction_id is null
     `;
     return rows[0] ? toTransaction(rows[0]) : null;
   }
@@ -107,7 +108,7 @@ export class PgTransactions {
       select v.n, t.* from json_to_recordset(${json}::text::json)
         as v(n int, cp text, connector int, tag text, meter bigint, at timestamptz)
       join transactions t on t.charge_point_id = v.cp and t.connector_id = v.connector and t.id_tag = v.tag
-        and t.meter_start = v.meter and t.start_timestamp = v.at
+        and t.meter_start = v.meter and t.start_timestamp = v.at and t.station_transaction_id is null
     `;
     return byOrdinal(rows, keys.length).map((r) => r[0] ? toTransaction(r[0]) : null);
   }

@@ -37,6 +37,7 @@ import { up as issuedCertificateDelivery } from "./030_issued_certificate_delive
 import { steps as fileUrlExpiry } from "./031_file_url_expiry.ts";
 import { up as issuedCertificatePending } from "./033_issued_certificate_pending.ts";
 import { up as firmwareStaging } from "./034_firmware_staging.ts";
+import { steps as replayKeyOf16Starts } from "./035_replay_key_of_16_starts.ts";
 import { up as unknownIdTags } from "./036_unknown_id_tags.ts";
 
 export type Migration =
@@ -89,5 +90,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 31, name: "file_url_expiry", steps: fileUrlExpiry },
   { version: 33, name: "issued_certificate_pending", up: issuedCertificatePending },
   { version: 34, name: "firmware_staging", up: firmwareStaging },
+  { version: 35, name: "replay_key_of_16_starts", steps: replayKeyOf16Starts },
   { version: 36, name: "unknown_id_tags", up: unknownIdTags },
 ];
