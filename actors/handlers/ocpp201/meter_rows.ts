@@ -35,6 +35,13 @@ function scaledText(s: SampledValue): string {
   return `${mantissa}e${Number(exponent) + (s.unitOfMeasure?.multiplier ?? 0)}`;
 }
 
+/**
+ * One row per sampled value, and for a signed one (`signedMeterValue`) a second row beside it: 2.0.1 sends
+ * the reading as a number and its signed record apart, so the reading is a `Raw` row like any other (energy,
+ * charts, load management read it) and the record a `SignedData` row whose value is the `signedMeterValue`
+ * object as JSON text (signedMeterData, signingMethod, encodingMethod, publicKey, as sent: a transparency
+ * tool needs them all), where 1.6 puts its signed data.
+ */
 export function toMeterRows201(
   chargePointId: string,
   evseId: number,
@@ -44,20 +51,24 @@ export function toMeterRows201(
 ): MeterValueRow[] {
   return meterValues.flatMap((mv) => {
     const timestamp = toUtcIso(mv.timestamp);
-    return mv.sampledValue.map((s): MeterValueRow => ({
-      chargePointId,
-      connectorId: evseId,
-      transactionId,
-      timestamp,
-      value: scaledText(s),
-      context: s.context ?? "Sample.Periodic",
-      format: s.signedMeterValue ? "SignedData" : "Raw",
-      measurand: measurandOf(s),
-      phase: s.phase ?? null,
-      location: s.location ?? "Outlet",
-      unit: s.unitOfMeasure?.unit ?? (measurandOf(s).startsWith("Energy") ? "Wh" : ""),
-      receivedAt,
-    }));
+    return mv.sampledValue.flatMap((s): MeterValueRow[] => {
+      const row: MeterValueRow = {
+        chargePointId,
+        connectorId: evseId,
+        transactionId,
+        timestamp,
+        value: scaledText(s),
+        context: s.context ?? "Sample.Periodic",
+        format: "Raw",
+        measurand: measurandOf(s),
+        phase: s.phase ?? null,
+        location: s.location ?? "Outlet",
+        unit: s.unitOfMeasure?.unit ?? (measurandOf(s).startsWith("Energy") ? "Wh" : ""),
+        receivedAt,
+      };
+      if (!s.signedMeterValue) return [row];
+      return [row, { ...row, value: JSON.stringify(s.signedMeterValue), format: "SignedData" }];
+    });
   });
 }
 
