@@ -7,7 +7,8 @@
  * - events are idempotent by (transactionId, seqNo): a seqNo already stored changes nothing (a replay after a
  *   reconnect), any other is applied whatever its order (an offline queue may arrive shuffled);
  * - `Started` fills in the start (idToken, Transaction.Begin reading, timestamp) even when it arrives after
- *   later events; `Ended` finishes the transaction, once; an event after the end only records its seqNo;
+ *   later events; `Ended` finishes the transaction, once (or replaces an operator's close by hand); an event
+ *   after the end only records its seqNo;
  * - a new transaction on an EVSE with another active one supersedes it, as a 1.6 start does; one that began
  *   before the active one (delivered late) is stored superseded by it instead.
  *
@@ -17,7 +18,12 @@ import { hasSeqNo, storedSeqNos, withSeqNo } from "./seq_no_ranges.ts";
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
-import { energyOfTransaction, latestStartedAfter, type TransactionRecord } from "./transaction.ts";
+import {
+  CLOSED_BY_OPERATOR,
+  energyOfTransaction,
+  latestStartedAfter,
+  type TransactionRecord,
+} from "./transaction.ts";
 
 export interface TransactionEventInput {
   chargePointId: string;
@@ -184,7 +190,10 @@ function applyEvent(tx: TransactionRecord, input: TransactionEventInput): Transa
     input.eventType === "Updated" && tx.status === "finished" && tx.meterStop !== null && late !== null &&
     late > tx.meterStop && tx.stopTimestamp !== null && input.timestamp <= tx.stopTimestamp
   ) next.meterStop = late;
-  if (input.eventType === "Ended" && next.status !== "finished") {
+  // An operator closed it by hand with an estimate; the station's own end, when it comes, is the truth and
+  // replaces it (the operator's values stay in the transaction's flag), as a 1.6 StopTransaction does.
+  const closedByHand = tx.status === "finished" && tx.stopReason === CLOSED_BY_OPERATOR;
+  if (input.eventType === "Ended" && (next.status !== "finished" || closedByHand)) {
     // Without a reading of its own, the end is the highest reading heard (Updated events'), else the start.
     const meterStop = input.energy.end ?? input.energy.latest ?? next.highestReading ?? next.meterStart;
     next.status = "finished";

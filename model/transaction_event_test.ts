@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
 import { fakeLookups, transaction } from "./fakes.ts";
+import { CLOSED_BY_OPERATOR } from "./transaction.ts";
 import { decideTransactionEvent, type TransactionEventInput } from "./transaction_event.ts";
 
 function input(fields: Partial<TransactionEventInput> = {}): TransactionEventInput {
@@ -152,4 +153,39 @@ Deno.test("decideTransactionEvent(): a start without a reading takes the first l
     fakeLookups({ transactions: [sampled] }),
   );
   assertEquals(done.changes.transactionUpdates?.[0]?.transaction.energyWh, 3456);
+});
+
+Deno.test("decideTransactionEvent(): the station's Ended replaces an operator's close by hand, and only that", async () => {
+  const byHand = transaction({
+    transactionId: 20,
+    stationTransactionId: "TX-1",
+    seqNoRanges: [[0, 0]],
+    meterStart: 500,
+    status: "finished",
+    meterStop: 900,
+    stopTimestamp: "2026-05-01T09:30:00.000Z",
+    stopReason: CLOSED_BY_OPERATOR,
+    energyWh: 400,
+  });
+  const ended = input({
+    eventType: "Ended",
+    seqNo: 1,
+    evseId: null,
+    timestamp: "2026-05-01T10:00:00.000Z",
+    stoppedReason: "EVDisconnected",
+    energy: { begin: null, end: 2_500, latest: 2_500 },
+  });
+  const replaced = await decideTransactionEvent(ended, fakeLookups({ transactions: [byHand] }));
+  const done = replaced.changes.transactionUpdates?.[0];
+  assertEquals(
+    [done?.transaction.meterStop, done?.transaction.stopTimestamp, done?.transaction.stopReason],
+    [2_500, "2026-05-01T10:00:00.000Z", "EVDisconnected"],
+  );
+  assertEquals([done?.transaction.energyWh, done?.expectedStatus], [2_000, "finished"]);
+  // A station's own end stands: another Ended (firmware ending twice) records its seqNo only.
+  const again = await decideTransactionEvent(
+    input({ ...ended, seqNo: 2, energy: { begin: null, end: 3_000, latest: 3_000 } }),
+    fakeLookups({ transactions: [done!.transaction] }),
+  );
+  assertEquals(again.changes.transactionUpdates?.[0]?.transaction.meterStop, 2_500);
 });

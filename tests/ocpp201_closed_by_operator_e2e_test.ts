@@ -70,19 +70,23 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           assertEquals([start.status, start.body.status], [200, "Accepted"]);
 
           // Its queue drains: the real end of the session.
+          const endedAt = minutesAgo(30);
           await station.call("TransactionEvent", {
             eventType: "Ended",
             seqNo: 1,
             offline: true,
-            timestamp: minutesAgo(30),
+            timestamp: endedAt,
             triggerReason: "EVDeparted",
             transactionInfo: { transactionId: "hung-1", stoppedReason: "EVDisconnected" },
-            meterValue: register(30, 18_500, "Transaction.End"),
+            meterValue: [{
+              timestamp: endedAt,
+              sampledValue: [{ value: 18_500, context: "Transaction.End" }],
+            }],
           });
           const tx = (await server.json(`/api/v1/transactions/${id}`, { as: "viewer" })).body;
           assertEquals(
             [tx.status, tx.meterStop, tx.stopTimestamp, tx.stopReason, tx.energyWh],
-            ["finished", 18_500, new Date(Date.parse(minutesAgo(30))).toISOString(), "EVDisconnected", 8_500],
+            ["finished", 18_500, endedAt, "EVDisconnected", 8_500],
           );
           const flags = await server.json(`/api/v1/transaction-flags?transactionId=${id}`, { as: "viewer" });
           assertEquals(
