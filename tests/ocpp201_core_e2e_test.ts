@@ -184,6 +184,52 @@ Deno.test("the device model a 2.0.1 station reports is stored per station, part 
   }
 });
 
+Deno.test("a 2.0.1 station held Pending sends the report an operator asks for, and it is stored (B02.FR.01)", async () => {
+  // OCPP 2.0.1 B02: Pending is how a CSMS provisions a station before accepting it: it may ask for reports
+  // (B07 GetBaseReport, B08 GetReport) and the station answers them with NotifyReport, which it may send then.
+  const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
+  const station = await connectStation201(server.wsUrl, "CP-PROV", { boot: false });
+  try {
+    assertEquals((await station.call("BootNotification", BOOT_201)).status, "Pending");
+    const part = (requestId: number, seqNo: number, tbc: boolean, name: string) => ({
+      requestId,
+      generatedAt: "2026-11-25T10:00:00Z",
+      seqNo,
+      tbc,
+      reportData: [{
+        component: { name: "SecurityCtrlr" },
+        variable: { name },
+        variableAttribute: [{ type: "Actual", value: "1", mutability: "ReadOnly" }],
+      }],
+    });
+    const refused = (e: { rpcErrorCode?: string }) => e.rpcErrorCode;
+    // Nobody asked for this one: refused, as any other CALL of a Pending station.
+    assertEquals(
+      await station.call("NotifyReport", part(1, 0, false, "Unasked")).then(() => "answered", refused),
+      "SecurityError",
+    );
+    station.handle("GetBaseReport", () => ({ status: "Accepted" }));
+    const asked = await server.json("/api/v1/charge-points/CP-PROV/GetBaseReport", {
+      method: "POST",
+      body: { requestId: 2, reportBase: "FullInventory" },
+      as: "operator",
+    });
+    assertEquals([asked.status, asked.body.status], [200, "Accepted"]);
+    assertEquals(await station.call("NotifyReport", part(2, 0, true, "SecurityProfile")), {});
+    assertEquals(await station.call("NotifyReport", part(2, 1, false, "OrganizationName")), {});
+    const model = await server.json("/api/v1/charge-points/CP-PROV/device-model", { as: "viewer" });
+    assertEquals(
+      model.body.items.map((e: { variable: { name: string } }) => e.variable.name),
+      ["OrganizationName", "SecurityProfile"],
+    );
+    // Still Pending: nothing else goes through.
+    assertEquals(await station.call("Heartbeat", {}).then(() => "answered", refused), "SecurityError");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
 Deno.test("a 2.0.1 station passes the same security profile as 1.6 stations: no key, no connection", async () => {
   const server = await startApiServer({ SECURITY_PROFILE: "1" });
   try {
