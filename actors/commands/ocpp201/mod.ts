@@ -6,6 +6,7 @@
 import type { CsToCpAction } from "../../../protocol/ocpp201/mod.ts";
 import { ACCEPTED_STATIONS_ONLY, type AnyCommand } from "../command.ts";
 import { getLocalListVersion, sendLocalList } from "./local_list.ts";
+import { getBaseReport, getReport } from "./reports.ts";
 import { requestStartTransaction } from "./request_start_transaction.ts";
 import { cancelReservation, reserveNow } from "./reservations.ts";
 import { triggerMessage } from "./trigger_message.ts";
@@ -19,13 +20,13 @@ export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   ClearChargingProfile: {},
   DataTransfer: {},
   DeleteCertificate: {},
-  GetBaseReport: {},
+  GetBaseReport: getBaseReport,
   GetChargingProfiles: {},
   GetCompositeSchedule: {},
   GetInstalledCertificateIds: {},
   GetLocalListVersion: getLocalListVersion,
   GetLog: {},
-  GetReport: {},
+  GetReport: getReport,
   GetTransactionStatus: {},
   GetVariables: getVariables,
   InstallCertificate: {},
