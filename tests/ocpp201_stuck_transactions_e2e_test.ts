@@ -1,14 +1,16 @@
 /**
- * An admin closes an OCPP 2.0.1 transaction by hand (its station offline, the session hung), as a 1.6 one:
- * the EVSE is free for a new remote start at once, and when the station comes back and delivers its queued
- * Ended event, the station's stop (its reading, time and reason) replaces the admin's estimate, which stays
- * in the transaction's flag. Driven by npm `ocpp-rpc` in strict mode, on both stores.
+ * Stuck OCPP 2.0.1 transactions, as for 1.6 ones. An admin closes one by hand (its station offline, the
+ * session hung): the EVSE is free for a new remote start at once, and when the station comes back and
+ * delivers its queued Ended event, the station's stop (its reading, time and reason) replaces the admin's
+ * estimate, which stays in the transaction's flag. One still open when its EVSE reports Available after the
+ * station rebooted is flagged for an operator. Driven by npm `ocpp-rpc` in strict mode, on both stores.
  */
 import { assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { closeStation } from "./helpers/station.ts";
-import { connectStation201 } from "./helpers/station201.ts";
+import { BOOT_201, connectStation201 } from "./helpers/station201.ts";
+import { eventually } from "./helpers/server.ts";
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
@@ -100,5 +102,58 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           await closeStation(station);
         }
       }),
+  });
+}
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test({
+    name: `${kind}: a 2.0.1 transaction still open when its EVSE is Available after a reboot is flagged`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () =>
+      withApiServer(kind, async (server) => {
+        const station = await connectStation201(server.wsUrl, "CP-REBOOT");
+        try {
+          await station.call("TransactionEvent", {
+            eventType: "Started",
+            seqNo: 0,
+            timestamp: minutesAgo(10),
+            triggerReason: "CablePluggedIn",
+            transactionInfo: { transactionId: "lost-1" },
+            evse: { id: 2, connectorId: 1 },
+          });
+          await station.call("StatusNotification", {
+            timestamp: minutesAgo(10),
+            connectorStatus: "Occupied",
+            evseId: 2,
+            connectorId: 1,
+          });
+          await new Promise((r) => setTimeout(r, 5));
+          // A firmware that forgets its session across a power cut: it boots and reports the EVSE free.
+          await station.call("BootNotification", { ...BOOT_201, reason: "PowerUp" });
+          await station.call("StatusNotification", {
+            timestamp: new Date().toISOString(),
+            connectorStatus: "Available",
+            evseId: 2,
+            connectorId: 1,
+          });
+          const flagged = await eventually(
+            async () => {
+              const { body } = await server.json("/api/v1/transaction-flags?kind=open_after_reboot", {
+                as: "viewer",
+              });
+              return body.items[0] ?? null;
+            },
+            5000,
+            "the open_after_reboot flag",
+          );
+          const tx =
+            (await server.json("/api/v1/transactions?chargePointId=CP-REBOOT", { as: "viewer" })).body
+              .items[0];
+          assertEquals([flagged.transactionId, flagged.connectorId], [tx.transactionId, 2]);
+          assertEquals(tx.status, "active", "a flag decides nothing");
+        } finally {
+          await closeStation(station);
+        }
+      }, { FLEET_POLL_MS: "50" }),
   });
 }
