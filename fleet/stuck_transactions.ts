@@ -4,8 +4,9 @@
  *   StopTransaction would (reason "ClosedByOperator"), the connector forgets it, and a flag records who did it
  *   and why. A real StopTransaction arriving later replaces the operator's values (model/transaction.ts);
  *   the flag keeps them;
- * - a transaction still active when its connector reports Available after the station rebooted (booted after
- *   the transaction started) is flagged `open_after_reboot` for an operator to look at.
+ * - a transaction still active when its connector (OCPP 2.0.1: every connector of its EVSE) reports Available
+ *   after the station rebooted (booted after the transaction started) is flagged `open_after_reboot` for an
+ *   operator to look at.
  */
 import type { StationEvent } from "../actors/events.ts";
 import type { EventBus } from "../actors/events.ts";
@@ -19,7 +20,7 @@ import type { Store } from "../store/mod.ts";
 import { FleetError } from "./errors.ts";
 
 export interface StuckTransactionDeps {
-  store: Pick<Store, "getTransaction" | "stopTransaction">;
+  store: Pick<Store, "getTransaction" | "findTransactionByStationId" | "stopTransaction">;
   flags: TransactionFlagStore;
   registry: Pick<Registry, "updateSnapshot" | "get">;
   stationEvents: EventBus;
@@ -121,24 +122,47 @@ export class StuckTransactions {
    * connector that still holds a transaction is looked at (one read of that transaction).
    */
   async stationEvent(event: StationEvent): Promise<void> {
-    if (event.type !== "status") return;
-    const { connector } = event;
-    if (
-      connector.status !== "Available" || connector.connectorId === 0 || connector.transactionId === undefined
-    ) {
-      return;
+    if (event.type === "status") {
+      const { connector } = event;
+      if (
+        connector.status !== "Available" || connector.connectorId === 0 ||
+        connector.transactionId === undefined
+      ) {
+        return;
+      }
+      const tx = () => this.deps.store.getTransaction(connector.transactionId!);
+      return await this.#flagOpenAfterReboot(event.chargePointId, event.at, connector.timestamp, tx);
     }
-    const bootedAt = this.deps.registry.get(event.chargePointId)?.snapshot?.bootedAt ?? null;
+    if (event.type === "evseStatus") {
+      // OCPP 2.0.1: the EVSE holds the station's transactionId; it is free when each of its connectors is.
+      const { evse } = event;
+      const stationId = evse.transactionId;
+      if (evse.status !== "Available" || stationId === undefined) return;
+      const evses = this.deps.registry.get(event.chargePointId)?.snapshot?.evses ?? [];
+      if (evses.some((e) => e.evseId === evse.evseId && e.status !== "Available")) return;
+      const tx = () => this.deps.store.findTransactionByStationId(event.chargePointId, stationId);
+      return await this.#flagOpenAfterReboot(event.chargePointId, event.at, evse.timestamp, tx);
+    }
+  }
+
+  /** Flags the transaction `find` reads when it is active and began before the station's last boot. */
+  async #flagOpenAfterReboot(
+    chargePointId: string,
+    at: string,
+    statusAt: string,
+    find: () => Promise<TransactionRecord | null>,
+  ): Promise<void> {
+    const bootedAt = this.deps.registry.get(chargePointId)?.snapshot?.bootedAt ?? null;
     if (bootedAt === null) return;
-    const tx = await this.deps.store.getTransaction(connector.transactionId);
+    const tx = await find();
     if (!tx || tx.status !== "active" || tx.createdAt >= bootedAt) return;
     const added = await this.deps.flags.addFlag({
       transactionId: tx.transactionId,
       kind: "open_after_reboot",
       chargePointId: tx.chargePointId,
       connectorId: tx.connectorId,
-      at: event.at,
-      details: { bootedAt, startedAt: tx.startTimestamp, status: "Available", statusAt: connector.timestamp },
+      at,
+      details: { bootedAt, startedAt: tx.startTimestamp, status: "Available", statusAt },
     });
     if (added) {
       this.deps.logger.warn("transaction open after a reboot", {

@@ -130,8 +130,16 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           await new Promise((r) => setTimeout(r, 5));
           // A firmware that forgets its session across a power cut: it boots and reports the EVSE free.
           await station.call("BootNotification", { ...BOOT_201, reason: "PowerUp" });
+          // The EVSE's other connector first: the session's connector still says Occupied, nothing to flag.
           await station.call("StatusNotification", {
-            timestamp: new Date().toISOString(),
+            timestamp: new Date(Date.now() - 1000).toISOString(),
+            connectorStatus: "Available",
+            evseId: 2,
+            connectorId: 2,
+          });
+          const freeAt = new Date().toISOString();
+          await station.call("StatusNotification", {
+            timestamp: freeAt,
             connectorStatus: "Available",
             evseId: 2,
             connectorId: 1,
@@ -150,6 +158,7 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
             (await server.json("/api/v1/transactions?chargePointId=CP-REBOOT", { as: "viewer" })).body
               .items[0];
           assertEquals([flagged.transactionId, flagged.connectorId], [tx.transactionId, 2]);
+          assertEquals(flagged.details.statusAt, freeAt, "flagged when the whole EVSE is Available");
           assertEquals(tx.status, "active", "a flag decides nothing");
         } finally {
           await closeStation(station);
