@@ -112,6 +112,17 @@ Deno.test("OCPP 2.0.1 stations get 2.0.1's RPC framework errors", async () => {
     // A 1.6 action is not a 2.0.1 one.
     ws.send(JSON.stringify([2, "s1", "StartTransaction", {}]));
     assertEquals(((await ws.next()) as unknown[]).slice(0, 3), [4, "s1", "NotImplemented"]);
+    // A 2.0.1 action out of our scope is known, not supported (OCPP-J 2.0.1 §4.3): NotSupported.
+    ws.send(JSON.stringify([2, "d1", "NotifyDisplayMessages", { requestId: 1 }]));
+    assertEquals(((await ws.next()) as unknown[]).slice(0, 3), [4, "d1", "NotSupported"]);
+    ws.send(
+      JSON.stringify([2, "c1", "Get15118EVCertificate", {
+        iso15118SchemaVersion: "x",
+        action: "Install",
+        exiRequest: "x",
+      }]),
+    );
+    assertEquals(((await ws.next()) as unknown[]).slice(0, 3), [4, "c1", "NotSupported"]);
   } finally {
     await ws.close();
     await server.close();
