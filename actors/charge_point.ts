@@ -701,6 +701,9 @@ export class ChargePointActor {
   #handlerOf(action: string): AnyHandler {
     const { protocol, handlers } = this.dialect;
     if (!hasAction(protocol.actions, action)) {
+      if (protocol.outOfScope?.includes(action)) {
+        throw new OcppError("NotSupported", `Action "${action}" of ${protocol.name} is not supported here`);
+      }
       throw new OcppError("NotImplemented", `Action "${action}" is not implemented`);
     }
     const handler = Object.hasOwn(handlers, action) ? handlers[action] : undefined;

@@ -1,13 +1,14 @@
 /**
  * OCPP 2.0.1 as a dialect beside OCPP 1.6: the action table (one generated file per action, see
  * `tasks/gen_ocpp201.ts`), the wire spellings of OCPP-J 2.0.1's RPC framework errors, and the types the 2.0.1
- * handlers and commands are written against. Out of scope (not in the table, answered NotImplemented):
- * display messages, customer information, monitoring, ISO 15118 certificate messages, tariffs/cost, local
- * controller firmware publishing, SetNetworkProfile.
+ * handlers and commands are written against. Out of scope (not in the table, answered NotSupported:
+ * `out_of_scope.ts`): display messages, customer information, monitoring, ISO 15118 certificate messages,
+ * tariffs/cost, local controller firmware publishing, SetNetworkProfile.
  */
 import type { z } from "zod";
 import { actionsSentBy, type Dialect, type SentBy } from "../ocppj/dialect.ts";
 import { ACTIONS } from "./actions.ts";
+import { OUT_OF_SCOPE_ACTIONS } from "./out_of_scope.ts";
 
 export { ACTIONS };
 
@@ -33,6 +34,7 @@ export const OCPP201: Dialect<Table> = {
   },
   unknownMessageType: "MessageTypeNotSupported",
   unreadableFrame: "RpcFrameworkError",
+  outOfScope: OUT_OF_SCOPE_ACTIONS,
 };
 
 /** Any OCPP 2.0.1 action name we speak. */

@@ -9,12 +9,13 @@ import { assert, assertEquals, fail } from "@std/assert";
 import { dereference, samplesFor } from "../../tests/helpers/json_schema_samples.ts";
 import { ocppRpcSchemas } from "../../tests/helpers/ocpp_rpc_schemas.ts";
 import { ACTIONS, CP_TO_CS_ACTIONS, CS_TO_CP_ACTIONS, OCPP201 } from "./mod.ts";
+import { OUT_OF_SCOPE_ACTIONS } from "./out_of_scope.ts";
 import { wireErrorCode } from "../ocppj/dialect.ts";
 
 type Action = keyof typeof ACTIONS;
 const OUR_ACTIONS = Object.keys(ACTIONS) as Action[];
 
-const { official, check: checkAgainst } = ocppRpcSchemas("ocpp2_0_1.json", "ocpp2.0.1");
+const { schemas, official, check: checkAgainst } = ocppRpcSchemas("ocpp2_0_1.json", "ocpp2.0.1");
 
 function check(action: Action, kind: "req" | "conf"): { problems: string[]; count: number } {
   const id = `urn:${action}.${kind}`;
@@ -31,6 +32,15 @@ Deno.test("the OCPP 2.0.1 table has every in-scope action of the official schema
   assertEquals(CP_TO_CS_ACTIONS.length + CS_TO_CP_ACTIONS.length, 44); // DataTransfer goes both ways
   assert(CP_TO_CS_ACTIONS.includes("TransactionEvent"));
   assert(CS_TO_CP_ACTIONS.includes("RequestStartTransaction"));
+});
+
+Deno.test("every official OCPP 2.0.1 action is in the table or named out of scope, never both", () => {
+  const officialActions = new Set(
+    schemas.map((s) => /^urn:(.+)\.req$/.exec(s.$id ?? "")?.[1]).filter((a) => a !== undefined),
+  );
+  assertEquals(new Set([...OUR_ACTIONS, ...OUT_OF_SCOPE_ACTIONS]), officialActions);
+  assertEquals(OUR_ACTIONS.filter((a) => OUT_OF_SCOPE_ACTIONS.includes(a)), []);
+  assertEquals(OCPP201.outOfScope, OUT_OF_SCOPE_ACTIONS);
 });
 
 Deno.test("OCPP 2.0.1 spells the renamed RPC framework errors its own way", () => {

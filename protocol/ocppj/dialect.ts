@@ -59,6 +59,11 @@ export interface Dialect<T extends ActionTable = ActionTable> {
    * "-1"). Absent: the decoder's own code.
    */
   readonly unreadableFrame?: string;
+  /**
+   * Actions of this version that are not in `actions` (out of our scope): recognized, so a CALL of one gets
+   * `NotSupported`, where a name the version does not have gets `NotImplemented` (OCPP-J 2.0.1 §4.3).
+   */
+  readonly outOfScope?: readonly string[];
 }
 
 /** `code` as `dialect` spells it on the wire. */
