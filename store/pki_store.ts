@@ -1,6 +1,6 @@
 /**
  * Where the station PKI keeps its CA (when we generated it) and the certificates it issued. Implemented on
- * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migrations 009, 030 and 033); one contract suite
+ * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migrations 009, 030 and 032); one contract suite
  * (`contract/pki.ts`) runs against both.
  */
 import type {

@@ -1,7 +1,7 @@
 /**
  * The FileStore on PostgreSQL (migration 009). Claiming a slot and counting a download are single guarded
  * `update ... returning` statements, so racing requests cannot both win; the reason for a refusal is read
- * afterwards, for the security log only. Firmware stagings (migration 034) end in the transaction that records
+ * afterwards, for the security log only. Firmware stagings (migration 033) end in the transaction that records
  * or deletes their image.
  */
 import type { Sql } from "postgres";

@@ -1,5 +1,5 @@
 /**
- * The PkiStore on PostgreSQL (migrations 009, 030 and 033: the pending certificates' index). A station's current certificate is the row marked
+ * The PkiStore on PostgreSQL (migrations 009, 030 and 032: the pending certificates' index). A station's current certificate is the row marked
  * `current` (a partial unique index keeps it to one per station); recording an accepted delivery moves the
  * mark under a lock on the station's certificate rows, so two deliveries at once leave the newest current.
  */

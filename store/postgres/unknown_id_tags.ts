@@ -1,4 +1,4 @@
-/** The UnknownIdTagStore on PostgreSQL (`unknown_id_tag`, migration 036). */
+/** The UnknownIdTagStore on PostgreSQL (`unknown_id_tag`, migration 035). */
 import type { Sql } from "postgres";
 import { idTagKey } from "../../model/id_tag.ts";
 import { byTag, type UnknownIdTag } from "../../model/unknown_id_tag.ts";

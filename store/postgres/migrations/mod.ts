@@ -35,10 +35,10 @@ import { up as stationSecurityPendingKey } from "./028_station_security_pending_
 import { up as uploadSlotClaimedAt } from "./029_upload_slot_claimed_at.ts";
 import { up as issuedCertificateDelivery } from "./030_issued_certificate_delivery.ts";
 import { steps as fileUrlExpiry } from "./031_file_url_expiry.ts";
-import { up as issuedCertificatePending } from "./033_issued_certificate_pending.ts";
-import { up as firmwareStaging } from "./034_firmware_staging.ts";
-import { steps as replayKeyOf16Starts } from "./035_replay_key_of_16_starts.ts";
-import { up as unknownIdTags } from "./036_unknown_id_tags.ts";
+import { up as issuedCertificatePending } from "./032_issued_certificate_pending.ts";
+import { up as firmwareStaging } from "./033_firmware_staging.ts";
+import { steps as replayKeyOf16Starts } from "./034_replay_key_of_16_starts.ts";
+import { up as unknownIdTags } from "./035_unknown_id_tags.ts";
 
 export type Migration =
   & {
@@ -88,8 +88,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 29, name: "upload_slot_claimed_at", up: uploadSlotClaimedAt },
   { version: 30, name: "issued_certificate_delivery", up: issuedCertificateDelivery },
   { version: 31, name: "file_url_expiry", steps: fileUrlExpiry },
-  { version: 33, name: "issued_certificate_pending", up: issuedCertificatePending },
-  { version: 34, name: "firmware_staging", up: firmwareStaging },
-  { version: 35, name: "replay_key_of_16_starts", steps: replayKeyOf16Starts },
-  { version: 36, name: "unknown_id_tags", up: unknownIdTags },
+  { version: 32, name: "issued_certificate_pending", up: issuedCertificatePending },
+  { version: 33, name: "firmware_staging", up: firmwareStaging },
+  { version: 34, name: "replay_key_of_16_starts", steps: replayKeyOf16Starts },
+  { version: 35, name: "unknown_id_tags", up: unknownIdTags },
 ];

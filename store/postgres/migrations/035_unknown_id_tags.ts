@@ -1,5 +1,5 @@
 /**
- * 036: id tags stations presented that are not stored (answered Invalid), one row per tag as it is matched
+ * 035: id tags stations presented that are not stored (answered Invalid), one row per tag as it is matched
  * (`tag_key`: lower-cased A-Z, `idTagKey`), for operators to add new cards. Bounded by the writers (the
  * `keep` most recently seen). Forward-only.
  */

@@ -1,5 +1,5 @@
 /**
- * 035: 1.6's replay key (station, connector, idTag, meterStart, start time: a replayed StartTransaction
+ * 034: 1.6's replay key (station, connector, idTag, meterStart, start time: a replayed StartTransaction
  * carries the same values) guards 1.6 starts only. An OCPP 2.0.1 transaction is its station's own
  * transactionId (`transactions_by_station_id`): two of its sessions may start alike (a station without a
  * clock, no idToken, no reading), and the old constraint refused the second as a conflict for ever. The
