@@ -61,6 +61,8 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/id-tags": "admin",
   "PATCH /api/v1/id-tags/{idTag}": "admin",
   "DELETE /api/v1/id-tags/{idTag}": "admin",
+  "GET /api/v1/unknown-id-tags": "viewer",
+  "DELETE /api/v1/unknown-id-tags/{idTag}": "admin",
   "GET /api/v1/security-events": "operator",
   "GET /api/v1/station-security": "admin",
   "GET /api/v1/station-security/{id}": "admin",
