@@ -246,3 +246,45 @@ Deno.test("signingProblem() wants both or neither, base64 and one PEM certificat
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("FirmwareLibrary: an upload whose staging the sweep took meanwhile leaves no bytes behind", async () => {
+  // The sweep abandons a staging past the upload's lease and deletes its bytes; a writer still finishing (its
+  // last chunk and the blob's row land after that delete, as PostgreSQL's blob store writes them) must not
+  // leave them behind when record() then finds the staging gone.
+  const holder: { lib?: FirmwareLibrary; clock?: { now: Date } } = {};
+  await withLibrary(async (lib, clock, kv) => {
+    holder.lib = lib;
+    holder.clock = clock;
+    const staged = await lib.stage(body("IMAGE"));
+    assert(staged.ok);
+    const recorded = await lib.record(staged.image, {
+      name: "Volt",
+      fileName: null,
+      contentType: null,
+      signature: null,
+      signingCertificatePem: null,
+      uploadedBy: "u",
+    });
+    assertEquals(recorded.ok ? "recorded" : recorded.reason, "stalled");
+    assertEquals(await lib.list(10), []);
+    assertEquals(await leftovers(kv), { stagings: 0, blobKeys: 0 });
+  }, (blobs) => ({
+    write: async (id, chunks, max) => {
+      const arrived: Uint8Array[] = [];
+      for await (const chunk of chunks) arrived.push(chunk);
+      // The body ended at its lease; the sweep runs before the bytes are all stored.
+      const { lib, clock } = holder;
+      clock!.now = new Date(clock!.now.getTime() + firmwareUploadLeaseMs(lib!.settings) + 1);
+      assertEquals(await lib!.pruneStaged(10), 1);
+      return await blobs.write(
+        id,
+        (async function* () {
+          yield* arrived;
+        })(),
+        max,
+      );
+    },
+    read: (id) => blobs.read(id),
+    delete: (id) => blobs.delete(id),
+  }));
+});
