@@ -157,7 +157,10 @@ export class FirmwareLibrary {
       await this.#files.putFirmware(image);
     } catch (error) {
       if (error instanceof FirmwareStagingLostError) {
-        // The sweep took the staging (the upload outlived its lease) and deletes the bytes itself.
+        // The sweep took the staging (the upload outlived its lease) and deleted the bytes, but bytes this
+        // upload stored after that delete (a blob store's last chunk and row) nothing leads to any more: the id
+        // is this upload's alone, so deleting them again is safe.
+        await this.#blobs.delete(staged.id).catch(() => {});
         return {
           ok: false,
           reason: "stalled",

@@ -288,7 +288,7 @@ export function addFileRoutes(
         signingCertificatePem: text(fields.signingCertificate),
         uploadedBy,
       });
-      // A refused image was discarded by record(); one the sweep took is deleted by the sweep.
+      // A refused image was discarded by record(), as were the bytes of one whose staging the sweep took.
       recorded = true;
       if (!added.ok && added.reason === "stalled") return stalled(added.message);
       if (!added.ok) throw new ApiError(400, "invalid_request", added.message, { in: "body" });
