@@ -1,6 +1,8 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import type { TransactionRecord } from "../../model/transaction.ts";
 import { at, startInput, stopInput } from "../contract/harness.ts";
+import { decideTransactionEvent } from "../../model/transaction_event.ts";
+import { transactionEvent } from "../contract/ocpp201.ts";
 import { KvStore, openKvHandle, openKvStore } from "./mod.ts";
 import { withCountedLists } from "../../tests/helpers/kv.ts";
 
@@ -76,6 +78,45 @@ Deno.test("KV: a start time pointer left behind (a start moved while the file wa
     await kv.set(["tx_t", at(25), transaction.transactionId], transaction.transactionId);
     const listed = await store.listTransactions({ from: at(20), limit: 10 });
     assertEquals(listed.map((t) => t.transactionId), [transaction.transactionId]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("KV: a 2.0.1 transaction's replay key left by an older version is not taken for a 1.6 start's replay", async () => {
+  // Before 2.0.1 transactions were told apart by the station's id only, KV wrote 1.6's replay key for them
+  // too; such a file keeps it. A 1.6 start alike (the station downgraded, no clock, no idTag, meter 0) is a
+  // new transaction, not a replay of that one: it gets its own id, and its replay still gets that id.
+  const kv = await openKvHandle(":memory:");
+  const store = new KvStore(kv);
+  try {
+    const started = transactionEvent({ eventType: "Started", evseId: 1, timestamp: at(1) });
+    const decided = await decideTransactionEvent(started, store);
+    assertEquals((await store.commit({ chargePointId: "CP-1", ...decided.changes })).ok, true);
+    const tx201 = decided.outcome.transaction!;
+    const ended = await decideTransactionEvent(
+      transactionEvent({ eventType: "Ended", seqNo: 1, timestamp: at(2) }),
+      store,
+    );
+    assertEquals((await store.commit({ chargePointId: "CP-1", ...ended.changes })).ok, true);
+    // As the older version wrote it with the transaction.
+    const oldKey = ["tx_start", "CP-1", 1, tx201.idTag, tx201.meterStart, tx201.startTimestamp];
+    await kv.set(oldKey, tx201.transactionId);
+
+    const alike = startInput({
+      idTag: tx201.idTag,
+      meterStart: tx201.meterStart,
+      timestamp: tx201.startTimestamp,
+    });
+    const first = await store.startTransaction(alike);
+    assertEquals(first.replayed, false, "a new 1.6 transaction, not the 2.0.1 one");
+    assert(first.transaction.transactionId !== tx201.transactionId);
+    assertEquals(first.transaction.stationTransactionId, undefined);
+    const replay = await store.startTransaction({ ...alike, receivedAt: at(30) });
+    assertEquals([replay.replayed, replay.transaction.transactionId], [
+      true,
+      first.transaction.transactionId,
+    ]);
   } finally {
     await store.close();
   }
