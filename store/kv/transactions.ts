@@ -67,6 +67,14 @@ export class KvTransactions implements Reads {
     if (tx === null) {
       throw new Error(`The replay index of "${key.chargePointId}" points to missing ${pointer.value}`);
     }
+    if (tx.stationTransactionId !== undefined) {
+      // A 2.0.1 transaction's key, which versions before 2.0.1 starts were told apart by the station's id alone
+      // wrote: not a 1.6 start's replay. Deleted (unless it changed meanwhile: then the commit conflicts and
+      // this is read again), so the 1.6 start it would block takes it. A lookup that writes, for old files only.
+      const res = await this.kv.atomic().check(pointer).delete(pointer.key).commit();
+      if (res.ok) this.reads.learnCommit([{ type: "delete", key: pointer.key }], res.versionstamp);
+      return null;
+    }
     return tx;
   }
 
