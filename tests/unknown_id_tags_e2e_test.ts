@@ -12,15 +12,10 @@ import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/bro
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
+import type { UnknownIdTag } from "../model/unknown_id_tag.ts";
 
-interface Listed {
-  idTag: string;
-  idTokenType: string | null;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  chargePointId: string;
-}
+/** What the API lists: the model's tally as JSON. */
+type Listed = UnknownIdTag;
 
 for (const kind of ["kv", "postgres"] as StoreKind[]) {
   Deno.test(`${kind}: an id tag stations present in vain is listed for operators until one adds or dismisses it`, async () => {
