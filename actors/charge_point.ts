@@ -25,6 +25,7 @@ import {
 import { type CommitResult, isEmpty, type StationChanges } from "../model/changes.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
+import { isSnapshotChange, patchFor, type SnapshotChange } from "../model/snapshot_change.ts";
 import { hasAction, wireErrorCode } from "../protocol/ocppj/dialect.ts";
 import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
 import { BAD_TEXT, findBadText, mayHoldBadText, replaceBadText } from "../protocol/ocppj/bad_text.ts";
@@ -154,8 +155,8 @@ type Message =
   | { type: "stop"; code: number; reason: string }
   | { type: "stopped" };
 
-/** An operator's change of a snapshot: the patch, or how to compute it from the snapshot it changes. */
-export type SnapshotUpdate = SnapshotPatch | ((record: Readonly<LiveRecord>) => SnapshotPatch);
+/** An operator's change of a snapshot: the patch, or a named change computed from the snapshot it changes. */
+export type SnapshotUpdate = SnapshotPatch | SnapshotChange;
 
 export interface ActorHooks {
   /** Called once, when the actor has fully stopped. */
@@ -363,8 +364,8 @@ export class ChargePointActor {
   }
 
   /**
-   * Applies an operator's patch inside the mailbox, so it cannot race the station's own messages; a function
-   * computes the patch there, from the snapshot as it is then (a closed transaction leaving its connector).
+   * Applies an operator's patch inside the mailbox, so it cannot race the station's own messages; a named
+   * change is computed there, from the snapshot as it is then (a closed transaction leaving its connector).
    */
   updateSnapshot(patch: SnapshotUpdate): Promise<LiveRecord> {
     return new Promise((resolve, reject) =>
@@ -539,7 +540,9 @@ export class ChargePointActor {
   async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {
     if (!this.#record) return message.reject(new NotConnectedError(this.id, "updateSnapshot", "not loaded"));
     try {
-      const patch = typeof message.patch === "function" ? message.patch(this.#current()!) : message.patch;
+      const patch = isSnapshotChange(message.patch)
+        ? patchFor(this.#current()!, message.patch)
+        : message.patch;
       await this.#commit({ chargePointId: this.id, snapshot: patch });
       message.resolve(this.#current()!);
     } catch (error) {

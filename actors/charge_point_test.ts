@@ -223,7 +223,7 @@ Deno.test("a Heartbeat costs no write; lastSeen is stored at most every lastSeen
   }
 });
 
-Deno.test("the newest lastSeen, kept apart between writes, is in what an operator's update sees, stores and gets", async () => {
+Deno.test("the newest lastSeen, kept apart between writes, is in what an operator's update stores and gets", async () => {
   const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
   try {
     await t.call("BootNotification", BOOT);
@@ -234,13 +234,8 @@ Deno.test("the newest lastSeen, kept apart between writes, is in what an operato
     const lastSeen = reply[2].currentTime;
     assertEquals(t.writes.length, 0, "Heartbeats within the interval write nothing");
     const stored = String((await t.kv.getChargePoint("CP-1"))!.lastSeen);
-    const seenByPatch: string[] = [];
-    const record = await t.actor.updateSnapshot((current) => {
-      seenByPatch.push(String(current.lastSeen));
-      return { firmwareStatus: "Installed" };
-    });
+    const record = await t.actor.updateSnapshot({ firmwareStatus: "Installed" });
     assert(lastSeen > stored, `${lastSeen} is newer than the stored ${stored}`);
-    assertEquals(seenByPatch, [lastSeen]);
     assertEquals(record.lastSeen, lastSeen);
     assertEquals(record.firmwareStatus, "Installed");
     assertEquals((await t.kv.getChargePoint("CP-1"))!.firmwareStatus, "Installed");

@@ -3,6 +3,7 @@
  * shared timer that expires pending calls (no timer per station).
  */
 import { applyPatch, emptyRecord, type LiveRecord, type SnapshotPatch } from "../model/charge_point.ts";
+import { isSnapshotChange, patchFor } from "../model/snapshot_change.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction as isCsToCpAction201 } from "../protocol/ocpp201/mod.ts";
@@ -114,10 +115,13 @@ export class Registry {
     update: SnapshotUpdate,
   ): Promise<{ record: LiveRecord; created: boolean }> {
     const owner = this.#actors.has(id) ? null : this.#remote?.connection(id);
-    // A patch computed from the snapshot (a function) cannot travel: it is committed here like an offline
-    // write, which the owner's field patches never overwrite.
-    if (owner && typeof update !== "function") {
-      return { record: await this.#remote!.updateSnapshot(owner, update), created: false };
+    if (owner) {
+      try {
+        return { record: await this.#remote!.updateSnapshot(owner, update), created: false };
+      } catch (error) {
+        // Its node is gone (the station with it): written here, as for a station offline.
+        if (!(error instanceof NotConnectedError)) throw error;
+      }
     }
     return await this.updateSnapshotHere(id, update);
   }
@@ -142,8 +146,8 @@ export class Registry {
       await previous?.catch(() => {});
       await actor?.stopped;
       const existing = await this.deps.store.getChargePoint(id);
-      const patch = typeof update === "function"
-        ? update(existing ?? emptyRecord(id, this.deps.now()))
+      const patch = isSnapshotChange(update)
+        ? patchFor(existing ?? emptyRecord(id, this.deps.now()), update)
         : update;
       const base = existing ?? emptyRecord(id, new Date(patch.updatedAt ?? this.deps.now().toISOString()));
       const snapshot: SnapshotPatch = existing ? patch : { createdAt: base.createdAt, ...patch };

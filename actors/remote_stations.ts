@@ -4,6 +4,7 @@
  * (the registry is then exactly the local one).
  */
 import type { LiveRecord, SnapshotPatch } from "../model/charge_point.ts";
+import type { SnapshotChange } from "../model/snapshot_change.ts";
 import type { CallOptions } from "./charge_point.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
 
@@ -44,7 +45,7 @@ export interface RemoteStations {
   /** The frames every other live node still keeps of a station connected nowhere (best effort, bounded wait). */
   framesAnywhere(id: string): Promise<FrameLogEntry[]>;
   /** Patches the snapshot through the owner's actor (so its memory sees the change). */
-  updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<LiveRecord>;
+  updateSnapshot(owner: StationConnection, update: SnapshotPatch | SnapshotChange): Promise<LiveRecord>;
   /** A socket was handed to an actor here. */
   opened(connection: Omit<StationConnection, "nodeId">): void;
   /** That actor stopped. */

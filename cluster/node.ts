@@ -20,6 +20,7 @@ import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
 import type { Logger } from "../logger.ts";
 import type { LiveRecord, SnapshotPatch } from "../model/charge_point.ts";
+import { isSnapshotChange, type SnapshotChange } from "../model/snapshot_change.ts";
 import { decodeError, type EncodedError, encodeError } from "./errors.ts";
 import type { BusMessage, ClusterBackend, PresenceEntry } from "./mod.ts";
 
@@ -226,8 +227,15 @@ export class ClusterNode implements RemoteStations {
     );
   }
 
-  async updateSnapshot(owner: StationConnection, patch: SnapshotPatch): Promise<LiveRecord> {
-    return await this.#request(owner, { op: "patch", id: owner.id, patch }) as LiveRecord;
+  async updateSnapshot(
+    owner: StationConnection,
+    update: SnapshotPatch | SnapshotChange,
+  ): Promise<LiveRecord> {
+    // A named change is its own request: a node of an older version refuses it rather than taking it for a patch.
+    const body = isSnapshotChange(update)
+      ? { op: "change", id: owner.id, change: update }
+      : { op: "patch", id: owner.id, patch: update };
+    return await this.#request(owner, body) as LiveRecord;
   }
 
   opened(connection: Omit<StationConnection, "nodeId">): void {
@@ -445,6 +453,9 @@ export class ClusterNode implements RemoteStations {
           break;
         case "patch":
           value = (await registry.updateSnapshotHere(id, message.patch as SnapshotPatch)).record;
+          break;
+        case "change":
+          value = (await registry.updateSnapshotHere(id, message.change as SnapshotChange)).record;
           break;
         default:
           throw new Error(`Unknown cluster request "${String(message.op)}"`);

@@ -287,6 +287,37 @@ clusterTest(
 );
 
 clusterTest(
+  "a transaction closed by hand while its station's node dies leaves the connector free for its next connection",
+  async (a, b, control) => {
+    let station = await connectStation(a.wsUrl, "CP-T");
+    try {
+      const start = await station.call("StartTransaction", {
+        connectorId: 1,
+        idTag: "TAG-1",
+        meterStart: 0,
+        timestamp: new Date(Date.now() - 60_000).toISOString(),
+      });
+      await eventually(() => b.registry.isConnected("CP-T"), 3000, "node b sees CP-T");
+      control.crash("node-a");
+      const closed = await b.json(`/api/v1/transactions/${start.transactionId}/close`, {
+        method: "POST",
+        body: { timestamp: new Date().toISOString(), meterStop: 100, reason: "node lost" },
+      });
+      assertEquals(closed.status, 200, JSON.stringify(closed.body));
+      await closeStation(station);
+      station = await connectStation(b.wsUrl, "CP-T", { boot: false });
+      const cp = await b.json("/api/v1/charge-points/CP-T", { as: "viewer" });
+      assertEquals(
+        cp.body.connectors.find((c: { connectorId: number }) => c.connectorId === 1)?.transactionId,
+        undefined,
+      );
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
+
+clusterTest(
   "a node claims again the stations it holds whose presence was lost (swept during an outage)",
   async (a, b, control) => {
     const station = await connectStation(a.wsUrl, "CP-L");

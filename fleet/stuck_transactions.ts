@@ -11,8 +11,6 @@
 import type { StationEvent } from "../actors/events.ts";
 import type { EventBus } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
-import { detachTransaction } from "../model/connector_state.ts";
-import { setEvseTransaction } from "../model/evse.ts";
 import type { Logger } from "../logger.ts";
 import type { TransactionFlag, TransactionFlagStore } from "../store/fleet.ts";
 import { CLOSED_BY_OPERATOR, type TransactionRecord } from "../model/transaction.ts";
@@ -92,15 +90,13 @@ export class StuckTransactions {
       throw new FleetError("conflict", `Transaction ${transactionId} was stopped meanwhile`);
     }
     // The connector (OCPP 2.0.1: the EVSE, by the station's id) no longer holds it: computed in the station's
-    // mailbox when it is connected.
-    const stationId = tx.stationTransactionId;
-    await this.deps.registry.updateSnapshot(tx.chargePointId, (record) => ({
-      connectors: detachTransaction(record.connectors, transactionId),
-      ...(stationId !== undefined && record.evses?.some((e) => e.transactionId === stationId)
-        ? { evses: setEvseTransaction(record.evses, stationId, null, now) }
-        : {}),
-      updatedAt: now,
-    })).catch((error) => {
+    // mailbox when it is connected, on whichever node holds it.
+    await this.deps.registry.updateSnapshot(tx.chargePointId, {
+      change: "detachTransaction",
+      transactionId,
+      ...(tx.stationTransactionId !== undefined ? { stationTransactionId: tx.stationTransactionId } : {}),
+      at: now,
+    }).catch((error) => {
       this.deps.logger.warn("cannot detach a closed transaction", { transactionId, error: String(error) });
     });
     this.deps.logger.info("transaction closed by an operator", { transactionId, by, reason: input.reason });

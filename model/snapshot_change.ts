@@ -1,0 +1,44 @@
+/**
+ * An operator's change of a snapshot that depends on the snapshot it changes, named so it can travel: in a
+ * cluster it is computed by the node that holds the station's socket, from that node's memory of the
+ * snapshot (a patch computed elsewhere would be overwritten by the station's next status). Pure.
+ */
+import type { LiveRecord, SnapshotPatch } from "./charge_point.ts";
+import { detachTransaction } from "./connector_state.ts";
+import { setEvseTransaction } from "./evse.ts";
+
+/** A transaction closed by an operator leaves its connector (OCPP 2.0.1: its EVSE, by the station's id). */
+export interface DetachTransaction {
+  change: "detachTransaction";
+  transactionId: number;
+  /** OCPP 2.0.1: the station's own id of the transaction. */
+  stationTransactionId?: string;
+  at: string;
+}
+
+export type SnapshotChange = DetachTransaction;
+
+/** True for a named change (a plain patch never has a `change` field). */
+export function isSnapshotChange(update: SnapshotPatch | SnapshotChange): update is SnapshotChange {
+  return "change" in update;
+}
+
+/**
+ * The patch `change` makes to `record`.
+ *
+ * @example
+ * ```ts
+ * patchFor(record, { change: "detachTransaction", transactionId: 7, at: "2026-01-01T00:00:00Z" });
+ * ```
+ */
+export function patchFor(record: Readonly<LiveRecord>, change: SnapshotChange): SnapshotPatch {
+  const { transactionId, stationTransactionId, at } = change;
+  return {
+    connectors: detachTransaction(record.connectors, transactionId),
+    ...(stationTransactionId !== undefined &&
+        record.evses?.some((e) => e.transactionId === stationTransactionId)
+      ? { evses: setEvseTransaction(record.evses, stationTransactionId, null, at) }
+      : {}),
+    updatedAt: at,
+  };
+}

@@ -1,0 +1,55 @@
+import { assertEquals } from "@std/assert";
+import { type ConnectorState, emptyRecord, type EvseConnectorState } from "./charge_point.ts";
+import { isSnapshotChange, patchFor } from "./snapshot_change.ts";
+
+const at = "2026-01-01T00:00:00.000Z";
+
+Deno.test("patchFor() detaches a closed transaction from its connector and drops a connector only assumed for it", () => {
+  const record = {
+    ...emptyRecord("CP-1", new Date(at)),
+    connectors: [
+      { connectorId: 1, status: "Charging" as const, errorCode: "NoError", timestamp: at, transactionId: 7 },
+      { connectorId: 2, status: "Charging" as const, errorCode: "NoError", timestamp: at, transactionId: 8 },
+      {
+        connectorId: 3,
+        status: "Charging" as const,
+        errorCode: "NoError",
+        timestamp: at,
+        transactionId: 7,
+        assumed: true,
+      },
+    ] as ConnectorState[],
+  };
+  const patch = patchFor(record, { change: "detachTransaction", transactionId: 7, at });
+  assertEquals(patch.connectors!.map((c) => [c.connectorId, c.transactionId]), [[1, undefined], [2, 8]]);
+  assertEquals([patch.evses, patch.updatedAt], [undefined, at]);
+});
+
+Deno.test("patchFor() frees the EVSE holding a 2.0.1 transaction and leaves the others", () => {
+  const record = {
+    ...emptyRecord("CP-2", new Date(at)),
+    evses: [
+      { evseId: 1, connectorId: 1, status: "Occupied" as const, timestamp: at, transactionId: "tx-1" },
+      { evseId: 2, connectorId: 1, status: "Occupied" as const, timestamp: at, transactionId: "tx-2" },
+    ] as EvseConnectorState[],
+  };
+  const patch = patchFor(record, {
+    change: "detachTransaction",
+    transactionId: 1,
+    stationTransactionId: "tx-1",
+    at,
+  });
+  assertEquals(patch.evses!.map((e) => [e.evseId, e.transactionId]), [[1, undefined], [2, "tx-2"]]);
+  const elsewhere = patchFor(record, {
+    change: "detachTransaction",
+    transactionId: 1,
+    stationTransactionId: "tx-9",
+    at,
+  });
+  assertEquals(elsewhere.evses, undefined);
+});
+
+Deno.test("isSnapshotChange() tells a named change from a patch", () => {
+  assertEquals(isSnapshotChange({ change: "detachTransaction", transactionId: 1, at }), true);
+  assertEquals(isSnapshotChange({ decommissionedAt: at }), false);
+});
