@@ -32,6 +32,9 @@ export interface ManualClose {
   reason: string;
 }
 
+/** 2.0.1 connector statuses that may hold a session (Occupied) or are promised to one (Reserved). */
+const IN_USE: ReadonlySet<string> = new Set(["Occupied", "Reserved"]);
+
 export class StuckTransactions {
   constructor(private readonly deps: StuckTransactionDeps) {}
 
@@ -130,12 +133,13 @@ export class StuckTransactions {
       return await this.#flagOpenAfterReboot(event.chargePointId, event.at, connector.timestamp, tx);
     }
     if (event.type === "evseStatus") {
-      // OCPP 2.0.1: the EVSE holds the station's transactionId; it is free when each of its connectors is.
+      // OCPP 2.0.1: the EVSE holds the station's transactionId; it is free when none of its connectors is in
+      // use (one Unavailable or Faulted holds no session).
       const { evse } = event;
       const stationId = evse.transactionId;
       if (evse.status !== "Available" || stationId === undefined) return;
       const evses = this.deps.registry.get(event.chargePointId)?.snapshot?.evses ?? [];
-      if (evses.some((e) => e.evseId === evse.evseId && e.status !== "Available")) return;
+      if (evses.some((e) => e.evseId === evse.evseId && IN_USE.has(e.status))) return;
       const tx = () => this.deps.store.findTransactionByStationId(event.chargePointId, stationId);
       return await this.#flagOpenAfterReboot(event.chargePointId, event.at, evse.timestamp, tx);
     }
