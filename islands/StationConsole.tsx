@@ -122,6 +122,8 @@ export default function StationConsole(props: StationConsoleProps) {
   const [unlockConnector, setUnlockConnector] = useState("");
   const stopChoice = stopTx || String(activeTx[0]?.transactionId ?? "");
   const unlockChoice = unlockConnector || String(connectors[0]?.connectorId ?? "1");
+  // A command to a station connected nowhere fails at once (409): said before it is tried.
+  const cannotSend = busy !== null || !station.online;
 
   return (
     <section class="card" aria-labelledby="station-title">
@@ -274,6 +276,11 @@ export default function StationConsole(props: StationConsoleProps) {
       {props.canCommand && (
         <div class="quick-actions" aria-label="Quick actions" role="group">
           <h2>Actions</h2>
+          {!station.online && (
+            <p class="muted small" role="note" data-offline-note>
+              Offline: commands cannot reach the station until it connects again.
+            </p>
+          )}
           <IdTagOptions id={ID_TAG_LIST} idTags={props.idTags} />
           <form
             class="action"
@@ -310,7 +317,7 @@ export default function StationConsole(props: StationConsoleProps) {
                 autoComplete="off"
               />
             </label>
-            <button type="submit" disabled={busy !== null}>Remote start</button>
+            <button type="submit" disabled={cannotSend}>Remote start</button>
           </form>
           <form
             class="action"
@@ -334,12 +341,12 @@ export default function StationConsole(props: StationConsoleProps) {
                 ))}
               </select>
             </label>
-            <button type="submit" disabled={busy !== null || !stopChoice}>Remote stop</button>
+            <button type="submit" disabled={cannotSend || !stopChoice}>Remote stop</button>
           </form>
           <div class="action">
             <button
               type="button"
-              disabled={busy !== null}
+              disabled={cannotSend}
               onClick={() => void send("Reset", { type: "Soft" })}
             >
               Soft reset
@@ -347,7 +354,7 @@ export default function StationConsole(props: StationConsoleProps) {
             <button
               type="button"
               class="danger"
-              disabled={busy !== null}
+              disabled={cannotSend}
               onClick={() => {
                 if (confirm(`Hard reset ${id}? Running transactions are stopped.`)) {
                   void send("Reset", { type: "Hard" });
@@ -376,7 +383,7 @@ export default function StationConsole(props: StationConsoleProps) {
                 ))}
               </select>
             </label>
-            <button type="submit" disabled={busy !== null}>Unlock connector</button>
+            <button type="submit" disabled={cannotSend}>Unlock connector</button>
           </form>
           <div
             class="result"

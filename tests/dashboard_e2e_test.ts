@@ -52,6 +52,49 @@ function meterValue(transactionId: number, start: number, i: number, meterStart:
 
 Deno.test({
   name:
+    `dashboard: a station going offline disables its quick actions, live, and coming back enables them${SKIP_REASON}`,
+  ignore: skip,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    let station: Station | undefined;
+    const errors: string[] = [];
+    try {
+      await createUser(server, OPERATOR, "operator");
+      station = await connectStation(server.wsUrl, "CP-AWAY");
+      browser = await launch();
+      const page = await openPage(
+        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
+        errors,
+      );
+      await logIn(page, server.url, OPERATOR);
+      await page.goto(`${server.url}/stations/CP-AWAY`);
+      const softReset = page.getByRole("button", { name: "Soft reset" });
+      await softReset.waitFor();
+      assertEquals([await softReset.isEnabled(), await page.locator("[data-offline-note]").count()], [
+        true,
+        0,
+      ]);
+      await closeStation(station);
+      station = undefined;
+      await page.locator("[data-offline-note]").waitFor();
+      for (const name of ["Remote start", "Soft reset", "Hard reset", "Unlock connector"]) {
+        assertEquals(await page.getByRole("button", { name }).isDisabled(), true, name);
+      }
+      station = await connectStation(server.wsUrl, "CP-AWAY");
+      await page.locator("[data-offline-note]").waitFor({ state: "detached" });
+      assertEquals(await softReset.isEnabled(), true);
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      if (station) await closeStation(station);
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     `dashboard: log in, a station appears live, Remote start turns it Charging, the energy chart draws its meter values, a viewer sees no commands${SKIP_REASON}`,
   ignore: skip,
   async fn() {
