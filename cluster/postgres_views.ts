@@ -112,28 +112,31 @@ export class PgAuthBackoff implements AuthBackoff {
 
   async attempt(key: string, now: number): Promise<number> {
     const nowMs = Math.floor(now);
-    // The row stays locked from the look at its wait to the count: the nodes' parallel attempts are admitted
-    // one at a time, so the cluster lets through no more than one process would.
-    const wait = await this.sql.begin(async (tx) => {
-      await tx`
-        insert into auth_backoff (key, failures, blocked_until, last_failure) values (${key}, 0, 0, ${nowMs})
-        on conflict (key) do nothing`;
-      const [row] = await tx<{ failures: number; blocked_until: string; last_failure: string }[]>`
-        select failures, blocked_until, last_failure from auth_backoff where key = ${key} for update`;
-      const blockedUntil = Number(row!.blocked_until);
-      if (blockedUntil > nowMs) return blockedUntil - nowMs;
-      // A key quiet for twice maxMs starts over, as in MemoryAuthBackoff.
-      const quiet = Number(row!.last_failure) < nowMs - 2 * this.options.maxMs;
-      const failures = quiet ? 1 : row!.failures + 1;
-      const delay = waitAfter(failures, this.options);
-      await tx`
-        update auth_backoff set failures = ${failures}, last_failure = ${nowMs},
-          blocked_until = ${delay > 0 ? Math.round(nowMs + delay) : blockedUntil}
-        where key = ${key}`;
-      return 0;
-    });
+    const { freeFailures, baseMs, maxMs } = this.options;
+    const firstDelay = waitAfter(1, this.options);
+    // One statement, one round trip per handshake: the upsert locks the row, looks at its wait and counts, so
+    // the nodes' parallel attempts are admitted one at a time and the cluster lets through no more than one
+    // process would. A key quiet for twice maxMs starts over, as in MemoryAuthBackoff; the wait is
+    // waitAfter() of the new count.
+    const failures = this.sql`(case when b.last_failure < ${
+      nowMs - 2 * maxMs
+    }::bigint then 1 else b.failures + 1 end)`;
+    const admitted = await this.sql`
+      insert into auth_backoff as b (key, failures, blocked_until, last_failure)
+      values (${key}, 1, ${firstDelay > 0 ? Math.round(nowMs + firstDelay) : 0}::bigint, ${nowMs}::bigint)
+      on conflict (key) do update set
+        failures = ${failures},
+        last_failure = ${nowMs}::bigint,
+        blocked_until = case when ${failures} <= ${freeFailures}::int then b.blocked_until
+          else ${nowMs}::bigint + round(least(${maxMs}::float8,
+            ${baseMs}::float8 * power(2::float8, least(${failures} - ${freeFailures}::int - 1, 40)::float8)))::bigint
+          end
+      where b.blocked_until <= ${nowMs}::bigint
+      returning 1`;
     if (++this.#calls % 100 === 0) void this.#prune(nowMs).catch(() => {});
-    return wait;
+    if (admitted.length > 0) return 0;
+    // Waiting (not counted): read in a statement of its own, which sees the blocking count.
+    return Math.max(1, await this.retryAfterMs(key, nowMs));
   }
 
   async succeeded(key: string): Promise<void> {
