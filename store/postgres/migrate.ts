@@ -34,8 +34,22 @@ export const MIGRATION_LOCK_NAME = "ocpp-csms:schema_migrations";
 /** How often a node waiting for another's migration tries the lock again. */
 const LOCK_POLL_MS = 100;
 
+/** How a step that takes a table's lock waits for it (`STEP_LOCKS`; tests shorten them). */
+export interface StepLockOptions {
+  /** The step's `lock_timeout`: the longest writes queue behind its lock request. */
+  lockTimeoutMs?: number;
+  /** Attempts before the migration fails. */
+  lockAttempts?: number;
+  /** The pause after the first attempt, doubled after each (up to 30 s). */
+  lockBackoffMs?: number;
+}
+
 /** Applies the pending migrations in order; returns the versions applied now (empty when up to date). */
-export async function migrate(sql: Sql, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migrate(
+  sql: Sql,
+  migrations: readonly Migration[] = MIGRATIONS,
+  _options: StepLockOptions = {},
+): Promise<number[]> {
   checkList(migrations);
   const conn = await sql.reserve();
   const applied: number[] = [];

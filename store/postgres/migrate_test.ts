@@ -3,7 +3,7 @@
  * taking writes while the build waits and runs, a build left invalid (failed, killed) is built again, and
  * the migrations around them still run in transactions.
  */
-import { assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import postgres from "postgres";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { eventually } from "../../tests/helpers/server.ts";
@@ -39,6 +39,108 @@ async function lockWaitOf(sql: postgres.Sql, pattern: string, what: string): Pro
     what,
   );
 }
+
+const CHECKED: Migration = {
+  version: 1,
+  name: "table",
+  up: "create table readings (id int, v int constraint readings_v_small check (v < 100));",
+};
+const DROP_CHECK: Migration = {
+  version: 2,
+  name: "drop_check",
+  steps: ["alter table readings drop constraint if exists readings_v_small"],
+};
+/** Short waits, so that a test sees several attempts. */
+const QUICK_LOCKS = { lockTimeoutMs: 200, lockAttempts: 4, lockBackoffMs: 50 };
+
+/**
+ * Runs `fn` while a session holds a lock on `readings` that DROP_CHECK's `alter table` must wait for (a long
+ * query of an older node: an open transaction that read the table), with DROP_CHECK started on a pool of its
+ * own; whatever `fn` leaves open is closed afterwards.
+ */
+async function withLongQuery(
+  url: string,
+  sql: postgres.Sql,
+  options: Parameters<typeof migrate>[2],
+  fn: (t: { holder: postgres.ReservedSql; migrating: Promise<number[]> }) => Promise<void>,
+): Promise<void> {
+  assertEquals(await migrate(sql, [CHECKED]), [1]);
+  const holder = await sql.reserve();
+  const migrator = postgres(url, { max: 1, onnotice: () => {} });
+  let migrating: Promise<number[]> = Promise.resolve([]);
+  try {
+    await holder.unsafe("begin");
+    await holder`select count(*) from readings`;
+    migrating = migrate(migrator, [CHECKED, DROP_CHECK], options);
+    migrating.catch(() => {}); // (awaited by fn)
+    await lockWaitOf(sql, "%drop constraint%", "the migration waiting for the long query's lock");
+    await fn({ holder, migrating });
+  } finally {
+    await holder.unsafe("rollback").catch(() => {});
+    holder.release();
+    await migrating.catch(() => {});
+    await migrator.end();
+  }
+}
+
+async function checkConstraints(sql: postgres.Sql): Promise<string[]> {
+  return (await sql`select conname from pg_constraint where conrelid = 'readings'::regclass`)
+    .map((r) => r.conname);
+}
+
+Deno.test({
+  name: "a step that takes a table's lock lets writes by during a long query, and runs once the query ended",
+  ignore,
+  fn: () =>
+    withFreshDatabase((url, sql) =>
+      withLongQuery(url, sql, { ...QUICK_LOCKS, lockAttempts: 100 }, async ({ holder, migrating }) => {
+        const writer = postgres(url, { max: 1, onnotice: () => {} });
+        try {
+          // A start or stop of another node meanwhile: queued behind the step's lock request for a lock
+          // timeout at most, not for as long as the long query runs.
+          await writer`set statement_timeout = 2000`;
+          const started = Date.now();
+          await writer`insert into readings values (1, 1)`;
+          const waited = Date.now() - started;
+          assert(waited < 1000, `the insert waited ${waited} ms`);
+          await holder.unsafe("commit");
+          assertEquals(await migrating, [2]);
+          assertEquals(await checkConstraints(sql), []);
+        } finally {
+          await writer.end();
+        }
+      })
+    ),
+});
+
+Deno.test({
+  name:
+    "a step that never gets its table's lock fails clearly after its attempts, and is run at the next start",
+  ignore,
+  fn: () =>
+    withFreshDatabase((url, sql) =>
+      withLongQuery(url, sql, QUICK_LOCKS, async ({ holder, migrating }) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        // Bounded: a step that waits on for as long as the query runs would hang the test.
+        const stillWaiting = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("the step is still waiting for its lock")), 10_000);
+        });
+        await assertRejects(
+          () => Promise.race([migrating, stillWaiting]).finally(() => clearTimeout(timer)),
+          Error,
+          'Cannot migrate 2 ("drop_check"): its step did not get its lock in 4 attempts',
+        );
+        const versions = (await sql`select version from schema_migrations order by version`).map((r) =>
+          r.version
+        );
+        assertEquals(versions, [1]);
+        assertEquals(await checkConstraints(sql), ["readings_v_small"]);
+        await holder.unsafe("commit");
+        assertEquals(await migrate(sql, [CHECKED, DROP_CHECK], QUICK_LOCKS), [2]);
+        assertEquals(await checkConstraints(sql), []);
+      })
+    ),
+});
 
 /**
  * Runs `fn` once INDEX's build, started on a pool of its own, waits for a transaction an older node holds open
