@@ -4,7 +4,10 @@
  * (a failure rolls all of them back, so that part of the schema is never half-migrated), except those made of
  * `steps`: those build indexes on tables a running cluster writes to, each statement on its own outside any
  * transaction (`create index concurrently`), so the older nodes' writes to the table go on while it is built
- * (a `create index` in the transaction would hold them for the whole build: seconds per million rows).
+ * (a `create index` in the transaction would hold them for the whole build: seconds per million rows). A
+ * step that does take such a lock (`alter table ... drop constraint`) waits for it at most a short
+ * `lock_timeout` at a time (`StepLockOptions`), so that writes never queue behind it for the length of a long
+ * query, and is tried again after a pause, a bounded number of times.
  *
  * A waiting node polls the lock (`pg_try_advisory_lock`) rather than blocking on it: a concurrent index build
  * waits for every older snapshot of the database, and a statement blocked on the lock would hold one (the
@@ -48,16 +51,17 @@ export interface StepLockOptions {
 export async function migrate(
   sql: Sql,
   migrations: readonly Migration[] = MIGRATIONS,
-  _options: StepLockOptions = {},
+  options: StepLockOptions = {},
 ): Promise<number[]> {
   checkList(migrations);
+  const locks = { ...STEP_LOCKS, ...options };
   const conn = await sql.reserve();
   const applied: number[] = [];
   try {
     for (let attempt = 1;; attempt++) {
       await lock(conn);
       try {
-        await applyPending(conn, migrations, applied);
+        await applyPending(conn, migrations, applied, locks);
         return applied;
       } catch (error) {
         // A node of an older version waiting for the lock inside a transaction holds a snapshot a concurrent
@@ -96,6 +100,7 @@ async function applyPending(
   conn: ReservedSql,
   migrations: readonly Migration[],
   applied: number[],
+  locks: Required<StepLockOptions>,
 ): Promise<void> {
   let pending: Migration[] = [];
   let first: Migration[] = [];
@@ -119,7 +124,7 @@ async function applyPending(
   while (pending.length > 0) {
     const next = pending[0]!;
     if ("steps" in next) {
-      await applyOutside(conn, next);
+      await applyOutside(conn, next, locks);
       applied.push(next.version);
       pending = pending.slice(1);
     } else {
@@ -144,13 +149,62 @@ async function applyInTransaction(conn: ReservedSql, group: readonly Migration[]
   }
 }
 
-async function applyOutside(conn: ReservedSql, m: Migration & { steps: readonly string[] }): Promise<void> {
+async function applyOutside(
+  conn: ReservedSql,
+  m: Migration & { steps: readonly string[] },
+  locks: Required<StepLockOptions>,
+): Promise<void> {
   for (const step of m.steps) {
     const index = concurrentIndexName(step);
     if (index !== null) await dropIfInvalid(conn, index);
-    await conn.unsafe(step);
+    if (CONCURRENT_INDEX_STEP.test(step)) await conn.unsafe(step);
+    else await withShortLockWaits(conn, m, step, locks);
   }
   await record(conn, m);
+}
+
+/** `create [unique] index concurrently` or `drop index concurrently`: no lock that holds writes. */
+const CONCURRENT_INDEX_STEP = /^\s*(?:create\s+(?:unique\s+)?|drop\s+)index\s+concurrently\s/i;
+
+/**
+ * The defaults of `StepLockOptions`: writes wait behind a step at most 2 s at a time, and a step gives up
+ * after about 3.5 minutes of long queries (the node fails to start; the next start runs the step again).
+ */
+const STEP_LOCKS: Required<StepLockOptions> = { lockTimeoutMs: 2000, lockAttempts: 12, lockBackoffMs: 500 };
+
+/**
+ * Runs a step that takes a lock holding writes (`alter table`) in a transaction of its own with a short
+ * `lock_timeout`: behind a long query its lock request would queue every write to the table (starts, stops)
+ * for as long as the query runs. Given up after each timeout, so the writes go on, and tried again after a
+ * pause.
+ */
+async function withShortLockWaits(
+  conn: ReservedSql,
+  m: Migration,
+  step: string,
+  locks: Required<StepLockOptions>,
+): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      await inTransaction(conn, async () => {
+        await conn.unsafe(`set local lock_timeout = ${Math.max(1, Math.round(locks.lockTimeoutMs))}`);
+        await conn.unsafe(step);
+      });
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code !== "55P03") throw error; // lock_not_available
+      if (attempt >= locks.lockAttempts) {
+        throw new Error(
+          `Cannot migrate ${m.version} ("${m.name}"): its step did not get its lock in ${attempt} attempts of ` +
+            `${locks.lockTimeoutMs} ms (a long query or transaction holds the table; run it again once it ended): ` +
+            step.trim(),
+          { cause: error },
+        );
+      }
+    }
+    const pauseMs = Math.min(30_000, locks.lockBackoffMs * 2 ** (attempt - 1));
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
 }
 
 async function record(conn: ReservedSql, m: Migration): Promise<void> {

@@ -89,7 +89,8 @@ async function checkConstraints(sql: postgres.Sql): Promise<string[]> {
 }
 
 Deno.test({
-  name: "a step that takes a table's lock lets writes by during a long query, and runs once the query ended",
+  name:
+    "a step that takes a table's lock lets writes through during a long query, and runs once the query ended",
   ignore,
   fn: () =>
     withFreshDatabase((url, sql) =>

@@ -52,6 +52,8 @@ export type Migration =
     /**
      * Statements run one by one outside any transaction (`create index concurrently if not exists`, `drop
      * index concurrently if exists`): each must be safe to run again, as a step that failed is at the next run.
+     * Any other statement (one that locks the table, `alter table`) runs in a transaction of its own, waiting
+     * for its lock a short `lock_timeout` at a time, tried again a few times.
      */
     | { steps: readonly string[] }
   );
