@@ -357,6 +357,18 @@ export function filesContract(test: ContractTest<FileStore>): void {
     assertEquals(await store.getFirmware(live.id), live);
   });
 
+  test("abandonFirmwareStagings() never returns more than its max, alone or racing", async (store) => {
+    const at = (i: number) => `2024-05-01T10:00:${String(i).padStart(2, "0")}.000Z`;
+    for (let i = 0; i < 12; i++) await store.beginFirmwareStaging(`firmware-${i}`, at(i));
+    for (const max of [1, 2, 3]) {
+      const taken = await store.abandonFirmwareStagings(LATER, max);
+      assertEquals(taken.map((s) => s.id), Array.from({ length: max }, (_, i) => `firmware-${i}`));
+    }
+    const racing = await Promise.all([1, 2, 3, 2, 1].map((max) => store.abandonFirmwareStagings(LATER, max)));
+    racing.forEach((taken, i) => assert(taken.length <= [1, 2, 3, 2, 1][i]!, `${taken.length} taken`));
+    assertEquals((await store.abandonFirmwareStagings(LATER, 20)).length, 12);
+  });
+
   test("deleting a firmware image leaves its bytes to delete as an abandoned staging", async (store) => {
     const f = firmware("firmware-a", T0);
     await recordFirmware(store, f);

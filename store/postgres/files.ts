@@ -261,12 +261,16 @@ export class PostgresFileStore implements FileStore {
 
   async abandonFirmwareStagings(startedBefore: string, max: number): Promise<FirmwareStaging[]> {
     // skip locked: a row an upload is recording right now is left for the next round (then it is gone).
+    // Picked in a materialized CTE, run once: a limited subquery under `in (...)` may be run again by the plan
+    // (the rows this update already changed skipped, the next ones locked), so take more than `max`.
     const rows = await this.#sql<{ id: string; started_at: Date }[]>`
-      update firmware_staging set abandoned = true where id in (
+      with picked as materialized (
         select id from firmware_staging where abandoned or started_at < ${startedBefore}
         order by started_at limit ${max}
-        for update skip locked)
-      returning id, started_at`;
+        for update skip locked
+      )
+      update firmware_staging s set abandoned = true from picked where s.id = picked.id
+      returning s.id, s.started_at`;
     return rows
       .map((r) => ({ id: r.id, startedAt: r.started_at.toISOString(), abandoned: true }))
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
