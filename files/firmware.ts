@@ -190,7 +190,7 @@ export class FirmwareLibrary {
    * Deletes the bytes of at most `max` stagings no upload will record (older than `firmwareUploadLeaseMs`,
    * or already abandoned: an image deleted before its bytes were), then their stagings; how many.
    */
-  async pruneStaged(max: number): Promise<number> {
+  async pruneStaged(max: number, _skipped: (id: string, error: unknown) => void = () => {}): Promise<number> {
     const startedBefore = new Date(this.#now().getTime() - firmwareUploadLeaseMs(this.settings))
       .toISOString();
     const abandoned = await this.#files.abandonFirmwareStagings(startedBefore, max);

@@ -194,6 +194,36 @@ Deno.test("FirmwareLibrary: a delete that cannot delete the bytes leaves them to
   }));
 });
 
+Deno.test("FirmwareLibrary: pruneStaged() skips bytes it cannot delete, says which, and deletes the rest", async () => {
+  const undeletable = new Set<string>();
+  await withLibrary(async (lib, clock, kv) => {
+    const ids: string[] = [];
+    for (const text of ["OLDEST", "MIDDLE", "NEWEST"]) {
+      const staged = await lib.stage(body(text));
+      assert(staged.ok);
+      ids.push(staged.image.id);
+      clock.now = new Date(clock.now.getTime() + 1000);
+    }
+    // The oldest, first in every round: its delete fails every time (a blob the store refuses to drop).
+    undeletable.add(ids[0]!);
+    clock.now = new Date(clock.now.getTime() + firmwareUploadLeaseMs(lib.settings));
+    const skipped: [string, string][] = [];
+    const skip = (id: string, error: unknown) => skipped.push([id, (error as Error).message]);
+    assertEquals(await lib.pruneStaged(10, skip), 2);
+    assertEquals(skipped, [[ids[0]!, "bytes held"]]);
+    assertEquals((await leftovers(kv)).stagings, 1, "the skipped one is tried again next round");
+    assertEquals(await lib.pruneStaged(10, skip), 0);
+    assertEquals(skipped.length, 2);
+    undeletable.clear();
+    assertEquals(await lib.pruneStaged(10, skip), 1);
+    assertEquals(await leftovers(kv), { stagings: 0, blobKeys: 0 });
+  }, (blobs) => ({
+    write: (id, chunks, max) => blobs.write(id, chunks, max),
+    read: (id) => blobs.read(id),
+    delete: (id) => undeletable.has(id) ? Promise.reject(new Error("bytes held")) : blobs.delete(id),
+  }));
+});
+
 Deno.test("FirmwareLibrary: pruneStaged() spares a staging younger than an upload's lease", async () => {
   await withLibrary(async (lib, clock, kv) => {
     const staged = await lib.stage(body("IMAGE"));
