@@ -487,6 +487,7 @@ function fileRetentionLoop(
   logger: Logger,
 ): WorkerLoop {
   const intervalMs = config.RETENTION_INTERVAL_S * 1000;
+  const log = logger.with({ component: "file-retention" });
   const retention = new FileRetention({
     uploads: extension.uploads,
     firmware: extension.firmware,
@@ -496,9 +497,9 @@ function fileRetentionLoop(
       const until = new Date(at.getTime() + intervalMs * 2).toISOString();
       return fleetStore.leases.acquireLease("file-retention", holder, at.toISOString(), until);
     },
+    warn: (message, fields) => log.warn(message, fields),
     settings: { uploadRetentionMs: config.UPLOAD_RETENTION_DAYS * 86_400_000, batch: 500 },
   });
-  const log = logger.with({ component: "file-retention" });
   return new WorkerLoop("file-retention", intervalMs, async () => {
     const pruned = await retention.tick();
     if (pruned && Object.values(pruned).some((n) => n > 0)) log.info("retention pruned files", { ...pruned });

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts ignore
- * const retention = new FileRetention({ uploads, firmware, now, lease: () => leases.acquireLease(...),
+ * const retention = new FileRetention({ uploads, firmware, now, lease: () => leases.acquireLease(...), warn,
  *   settings: { uploadRetentionMs: 30 * 86_400_000, batch: 500 } });
  * const deleted = await retention.tick(); // { uploads: 3, uploadSlots: 40, downloadLinks: 2, ... }, or null
  * ```
@@ -40,6 +40,8 @@ export interface FileRetentionDeps {
   now: () => Date;
   /** Takes (or renews) the cluster-wide lease of this sweep; false when another process holds it. */
   lease: () => Promise<boolean>;
+  /** Told of what a round skipped (firmware bytes the blob store failed to delete), to log it. */
+  warn: (message: string, fields: Record<string, unknown>) => void;
   settings: FileRetentionSettings;
 }
 
@@ -67,7 +69,16 @@ export class FileRetention {
         : 0,
       uploadSlots: await this.#inBatches((max) => uploads.pruneSlots(urlsBefore, max)),
       downloadLinks: await this.#inBatches((max) => firmware.pruneLinks(urlsBefore, max)),
-      stagedFirmware: await this.#inBatches((max) => firmware.pruneStaged(max)),
+      stagedFirmware: await this.#inBatches((max) =>
+        firmware.pruneStaged(
+          max,
+          (id, error) =>
+            this.deps.warn("firmware bytes not deleted: tried again next round", {
+              firmwareId: id,
+              error: error instanceof Error ? error.message : String(error),
+            }),
+        )
+      ),
     };
   }
 

@@ -21,8 +21,10 @@ async function withRetention(
     dir: string;
     lease: { free: boolean };
     claim: (url: string) => Promise<void>;
-    /** Blob deletes that fail before they succeed again (a disk gone, a crash mid-round). */
-    failing: { deletes: number };
+    /** Blob deletes that fail before they succeed again (a disk gone, a crash mid-round), blobs whose always do. */
+    failing: { deletes: number; ids: Set<string> };
+    /** What the rounds warned of. */
+    warnings: Record<string, unknown>[];
   }) => Promise<void>,
 ) {
   const kv = await openKvHandle(":memory:");
@@ -30,11 +32,14 @@ async function withRetention(
   const clock = { now: new Date("2024-05-01T10:00:00Z") };
   const { files } = kvSecurityExtension(kv);
   const folder = new FolderBlobStore(dir);
-  const failing = { deletes: 0 };
+  const failing = { deletes: 0, ids: new Set<string>() };
   const blobs: BlobStore = {
     write: (id, chunks, max) => folder.write(id, chunks, max),
     read: (id) => folder.read(id),
-    delete: (id) => failing.deletes-- > 0 ? Promise.reject(new Error("disk gone")) : folder.delete(id),
+    delete: (id) =>
+      failing.deletes-- > 0 || failing.ids.has(id)
+        ? Promise.reject(new Error("disk gone"))
+        : folder.delete(id),
   };
   const now = () => clock.now;
   const uploads = new StationUploads({
@@ -50,11 +55,13 @@ async function withRetention(
     settings: { maxBytes: 1000, linkTtlMs: 60_000, maxDownloads: 2, idleMs: 30_000, maxConcurrent: 4 },
   });
   const lease = { free: true };
+  const warnings: Record<string, unknown>[] = [];
   const retention = new FileRetention({
     uploads,
     firmware,
     now,
     lease: () => Promise.resolve(lease.free),
+    warn: (message, fields) => warnings.push({ message, ...fields }),
     settings: { uploadRetentionMs: 30 * DAY, batch: 2, pauseMs: 0 },
   });
   // What a process that died mid-upload leaves: the slot claimed, part of the bytes in a .partial file.
@@ -64,7 +71,7 @@ async function withRetention(
     if (!claimed.ok) throw new Error(claimed.reason);
   };
   try {
-    await fn({ uploads, firmware, files, retention, clock, dir, lease, claim, failing });
+    await fn({ uploads, firmware, files, retention, clock, dir, lease, claim, failing, warnings });
   } finally {
     kv.close();
     await Deno.remove(dir, { recursive: true });
@@ -151,6 +158,7 @@ Deno.test("FileRetention: without the lease nothing is deleted; a retention of 0
       firmware: { pruneLinks: () => Promise.resolve(0), pruneStaged: () => Promise.resolve(0) },
       now: () => clock.now,
       lease: () => Promise.resolve(true),
+      warn: () => {},
       settings: { uploadRetentionMs: 0, batch: 10 },
     });
     assertEquals(await keeping.tick(), { uploads: 0, uploadSlots: 1, downloadLinks: 0, stagedFirmware: 0 });
@@ -193,5 +201,35 @@ Deno.test("FileRetention: firmware bytes a crash left staged go once older than 
     const late = await firmware.record(staged.image, { ...added.image, fileName: null, contentType: null });
     assertEquals([late.ok, !late.ok && late.reason], [false, "stalled"]);
     assertEquals((await firmware.list(10)).map((i) => i.id), [added.image.id]);
+  });
+});
+
+Deno.test("FileRetention: firmware bytes that cannot be deleted are logged and skipped each round; the others go", async () => {
+  await withRetention(async ({ firmware, retention, clock, dir, failing, warnings }) => {
+    const ids: string[] = [];
+    for (const text of ["HELD", "A", "B"]) {
+      const staged = await firmware.stage(new Response(text).body!);
+      if (!staged.ok) throw new Error(staged.message);
+      ids.push(staged.image.id);
+      clock.now = new Date(clock.now.getTime() + 1000);
+    }
+    failing.ids.add(ids[0]!);
+    clock.now = new Date(clock.now.getTime() + firmwareUploadLeaseMs(firmware.settings));
+    const nothing = { uploads: 0, uploadSlots: 0, downloadLinks: 0, stagedFirmware: 0 };
+    // Two a batch, the held one in each: one more a round.
+    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 1 });
+    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 1 });
+    assertEquals(await retention.tick(), nothing);
+    for (const id of ids.slice(1)) assertEquals(await exists(`${dir}/${id}`), false);
+    assertEquals(await exists(`${dir}/${ids[0]}`), true);
+    const warned = {
+      message: "firmware bytes not deleted: tried again next round",
+      firmwareId: ids[0],
+      error: "disk gone",
+    };
+    assertEquals(warnings, [warned, warned, warned]);
+    failing.ids.clear();
+    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 1 });
+    assertEquals(await exists(`${dir}/${ids[0]}`), false);
   });
 });

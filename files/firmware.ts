@@ -188,17 +188,27 @@ export class FirmwareLibrary {
 
   /**
    * Deletes the bytes of at most `max` stagings no upload will record (older than `firmwareUploadLeaseMs`,
-   * or already abandoned: an image deleted before its bytes were), then their stagings; how many.
+   * or already abandoned: an image deleted before its bytes were), then their stagings; how many. Bytes that
+   * fail to be deleted keep their staging (tried again next round) and are told to `skipped`: as the oldest,
+   * they come first in every round, so one blob the store cannot drop must not stop the sweep there.
    */
-  async pruneStaged(max: number, _skipped: (id: string, error: unknown) => void = () => {}): Promise<number> {
+  async pruneStaged(max: number, skipped: (id: string, error: unknown) => void = () => {}): Promise<number> {
     const startedBefore = new Date(this.#now().getTime() - firmwareUploadLeaseMs(this.settings))
       .toISOString();
     const abandoned = await this.#files.abandonFirmwareStagings(startedBefore, max);
+    let deleted = 0;
     for (const staging of abandoned) {
-      await this.#blobs.delete(staging.id);
+      try {
+        await this.#blobs.delete(staging.id);
+      } catch (error) {
+        skipped(staging.id, error);
+        continue;
+      }
       await this.#files.endFirmwareStaging(staging.id);
+      deleted++;
     }
-    return abandoned.length;
+    // The skipped are not counted: a batch of them alone must not look full (retention would ask again at once).
+    return deleted;
   }
 
   list(limit: number): Promise<FirmwareImage[]> {
