@@ -1,4 +1,5 @@
-import { assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import { eventually } from "../tests/helpers/server.ts";
 import type { BlobStore } from "../store/blob_store.ts";
 import type { FileStore } from "../store/file_store.ts";
 import { FolderBlobStore } from "../store/folder_blobs.ts";
@@ -25,6 +26,8 @@ async function withRetention(
     failing: { deletes: number; ids: Set<string> };
     /** What the rounds warned of. */
     warnings: Record<string, unknown>[];
+    /** Runs before each blob delete. */
+    hooks: { beforeBlobDelete?: (id: string) => Promise<void> };
   }) => Promise<void>,
 ) {
   const kv = await openKvHandle(":memory:");
@@ -33,13 +36,15 @@ async function withRetention(
   const { files } = kvSecurityExtension(kv);
   const folder = new FolderBlobStore(dir);
   const failing = { deletes: 0, ids: new Set<string>() };
+  const hooks: { beforeBlobDelete?: (id: string) => Promise<void> } = {};
   const blobs: BlobStore = {
     write: (id, chunks, max) => folder.write(id, chunks, max),
     read: (id) => folder.read(id),
-    delete: (id) =>
-      failing.deletes-- > 0 || failing.ids.has(id)
-        ? Promise.reject(new Error("disk gone"))
-        : folder.delete(id),
+    delete: async (id) => {
+      await hooks.beforeBlobDelete?.(id);
+      if (failing.deletes-- > 0 || failing.ids.has(id)) throw new Error("disk gone");
+      await folder.delete(id);
+    },
   };
   const now = () => clock.now;
   const uploads = new StationUploads({
@@ -71,7 +76,7 @@ async function withRetention(
     if (!claimed.ok) throw new Error(claimed.reason);
   };
   try {
-    await fn({ uploads, firmware, files, retention, clock, dir, lease, claim, failing, warnings });
+    await fn({ uploads, firmware, files, retention, clock, dir, lease, claim, failing, warnings, hooks });
   } finally {
     kv.close();
     await Deno.remove(dir, { recursive: true });
@@ -231,5 +236,46 @@ Deno.test("FileRetention: firmware bytes that cannot be deleted are logged and s
     failing.ids.clear();
     assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 1 });
     assertEquals(await exists(`${dir}/${ids[0]}`), false);
+  });
+});
+
+Deno.test("FileRetention: an upload finishing past its lease as its slot is pruned leaves no record without bytes", async () => {
+  await withRetention(async ({ uploads, retention, clock, dir, hooks }) => {
+    const minted = await mintFor(uploads);
+    let finish = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("a late file"));
+        finish = () => controller.close();
+      },
+    });
+    const receiving = uploads.receive({
+      chargePointId: "CP-1",
+      token: minted.url.split("/").pop()!,
+      body,
+      remoteAddress: null,
+    });
+    const outcome = receiving.then((r) => r.ok ? "stored" : r.reason, (e: Error) => e.message);
+    await eventually(() => exists(`${dir}/${minted.uploadId}.partial`), 2000, "the bytes streaming in");
+    // Two days on, the upload's lease long gone: the round takes its slot, and the upload ends just then.
+    clock.now = new Date(clock.now.getTime() + 2 * DAY);
+    hooks.beforeBlobDelete = async (id) => {
+      if (id !== minted.uploadId) return;
+      delete hooks.beforeBlobDelete;
+      finish();
+      await outcome;
+    };
+    await retention.tick();
+    // Whatever the order: a listed file has its bytes.
+    for (const f of await uploads.list({ limit: 10 })) {
+      assert(await uploads.open(f.id) !== null, `${f.id} is listed, its bytes deleted`);
+    }
+    // The pruner went first: the upload is refused.
+    assertEquals(
+      await outcome,
+      `Cannot complete upload "${minted.uploadId}": its slot is not being uploaded to`,
+    );
+    assertEquals(await uploads.list({ limit: 10 }), []);
+    assertEquals(await exists(`${dir}/${minted.uploadId}`), false);
   });
 });

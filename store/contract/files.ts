@@ -302,6 +302,30 @@ export function filesContract(test: ContractTest<FileStore>): void {
     assertEquals(await store.pruneUploadSlots(expiredBefore, T0, 10), []);
   });
 
+  test("pruneUploadSlots(): an upload cannot complete once beforeDelete got its slot; one completed first shows used", async (store) => {
+    const past = "2024-05-01T10:20:00.000Z";
+    const late = slot("late", { expiresAt: past });
+    const done = slot("done", { expiresAt: past });
+    for (const s of [late, done]) {
+      await store.createUploadSlot(s);
+      assert((await store.claimUploadSlot(s.tokenHash, "CP-1", "2024-05-01T10:05:00.000Z", T0)).ok);
+    }
+    await store.completeUpload("done", file(done, T0));
+    const shown: string[] = [];
+    await store.pruneUploadSlots("2024-05-01T11:30:00.000Z", "2024-05-01T10:40:00.000Z", 10, async (due) => {
+      for (const s of due) shown.push(`${s.tokenHash} ${s.state === "used" ? "used" : "not used"}`);
+      // The uploader of "late", past its lease, finishing as its bytes are about to be deleted: too late.
+      await assertRejects(
+        () => store.completeUpload("late", file(late, LATER)),
+        Error,
+        "not being uploaded to",
+      );
+    });
+    assertEquals(shown.sort(), ["done used", "late not used"]);
+    assertEquals(await store.getUpload(late.uploadId), null);
+    assertEquals((await store.getUpload(done.uploadId))?.id, done.uploadId);
+  });
+
   test("pruneDownloadLinks() drops links expired before a time, in batches, once each", async (store) => {
     const f = firmware("firmware-a", T0);
     await recordFirmware(store, f);
