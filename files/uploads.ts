@@ -239,7 +239,9 @@ export class StationUploads {
    * Deletes at most `max` URL slots that expired before `expiredBefore`, never one an upload may still be
    * streaming into (within its lease), and the bytes an upload that never finished left behind (a crash); how
    * many. A used slot's file stays: it has its own record and retention. Bytes first: a crash in between
-   * leaves the slots, which lead the next round to the bytes, never bytes no slot leads to.
+   * leaves the slots, which lead the next round to the bytes, never bytes no slot leads to. The store puts a
+   * stale upload's slot back before its bytes go, so an upload ending just then is refused rather than
+   * recorded without its bytes.
    */
   async pruneSlots(expiredBefore: string, max: number): Promise<number> {
     const staleBefore = new Date(this.#now().getTime() - claimLeaseMs(this.settings)).toISOString();

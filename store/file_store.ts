@@ -45,7 +45,9 @@ export interface FileStore {
    * Deletes at most `max` slots that expired before `expiredBefore`, never one an upload may still be
    * streaming into (`uploading`, claimed after `staleBefore`); the slots deleted (racing pruners never
    * delete one twice). `beforeDelete` gets the slots about to be deleted first: when it throws (or the
-   * process dies in it), none of them is deleted, so what it cleans up (their bytes) is found again.
+   * process dies in it), none of them is deleted, so what it cleans up (their bytes) is found again. A stale
+   * upload's slot is put back (`open`) before: an uploader finishing late cannot complete it while its bytes
+   * are deleted; a slot it completed first reaches `beforeDelete` as `used`.
    */
   pruneUploadSlots(
     expiredBefore: string,

@@ -139,6 +139,10 @@ export class KvFileStore implements FileStore {
         slot.expiresAt < expiredBefore &&
         !(slot.state === "uploading" && slot.claimedAt && slot.claimedAt > staleBefore),
       beforeDelete,
+      // A stale upload's slot is put back first (expired: never claimed again), so an uploader still finishing
+      // cannot complete it once its bytes may go; one that completed meanwhile fails the check and is left
+      // to the next round, with its bytes.
+      (slot) => slot.state === "uploading" ? { ...slot, state: "open", claimedAt: null } : null,
     );
   }
 
@@ -148,18 +152,31 @@ export class KvFileStore implements FileStore {
 
   /**
    * Deletes at most `max` entries under `prefix` that `due` picks, each only if unchanged since read (a
-   * racing pruner or a claim wins it), after `beforeDelete` has seen them all; the values deleted.
+   * racing pruner or a claim wins it), after `beforeDelete` has seen them all; the values deleted. An entry
+   * `fence` rewrites is rewritten (checked) before `beforeDelete` sees it; one changed meanwhile is left.
    */
   async #prune<T>(
     prefix: string,
     max: number,
     due: (value: T) => boolean,
     beforeDelete?: (values: T[]) => Promise<void>,
+    fence: (value: T) => T | null = () => null,
   ): Promise<T[]> {
-    const picked: Deno.KvEntry<T>[] = [];
+    const listed: Deno.KvEntry<T>[] = [];
     for await (const entry of this.#kv.list<T>({ prefix: [prefix] }, { batchSize: 500 })) {
-      if (due(entry.value)) picked.push(entry);
-      if (picked.length >= max) break;
+      if (due(entry.value)) listed.push(entry);
+      if (listed.length >= max) break;
+    }
+    const picked: Deno.KvEntry<T>[] = [];
+    for (const entry of listed) {
+      const fenced = fence(entry.value);
+      if (fenced === null) {
+        picked.push(entry);
+        continue;
+      }
+      // Kept without expiry: it is deleted below, or found again by the next round.
+      const res = await this.#kv.atomic().check(entry).set(entry.key, fenced).commit();
+      if (res.ok) picked.push({ ...entry, value: fenced, versionstamp: res.versionstamp });
     }
     if (picked.length > 0) await beforeDelete?.(picked.map((entry) => entry.value));
     const deleted: T[] = [];

@@ -220,11 +220,23 @@ export class PostgresFileStore implements FileStore {
     max: number,
     beforeDelete?: (slots: UploadSlot[]) => Promise<void>,
   ): Promise<UploadSlot[]> {
+    // Picked and fenced in one update: a stale upload's slot is put back (`open`, expired: never claimed
+    // again), so an uploader still finishing cannot complete it once its bytes may go; one that completed first
+    // comes back `used` (the update reads the row as it is now), and its bytes stay.
     const rows = await this.#sql<SlotRow[]>`
-      select * from upload_slot
-      where expires_at < ${expiredBefore}
-        and not (state = 'uploading' and claimed_at is not null and claimed_at > ${staleBefore})
-      order by expires_at limit ${max}`;
+      with picked as materialized (
+        select token_hash from upload_slot
+        where expires_at < ${expiredBefore}
+          and not (state = 'uploading' and claimed_at is not null and claimed_at > ${staleBefore})
+        order by expires_at limit ${max}
+      )
+      update upload_slot s
+      set state = case when s.state = 'uploading' then 'open' else s.state end,
+        claimed_at = case when s.state = 'uploading' then null else s.claimed_at end
+      from picked
+      where s.token_hash = picked.token_hash and s.expires_at < ${expiredBefore}
+        and not (s.state = 'uploading' and s.claimed_at is not null and s.claimed_at > ${staleBefore})
+      returning s.*`;
     if (rows.length === 0) return [];
     // No transaction held over what beforeDelete does (it deletes bytes): a racing pruner may see the same
     // slots, and each row is deleted by one of them only (the second delete finds it gone).
