@@ -112,6 +112,46 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
   });
 }
 
+Deno.test("a 2.0.1 station repeating an unknown idToken in every event of one transaction counts it once", async () => {
+  await withApiServer("kv", async (server) => {
+    const station = await connectStation201(server.wsUrl, "CP-REPEAT");
+    try {
+      const idToken = { idToken: "REPEATED-CARD", type: "ISO14443" };
+      const event = (eventType: string, seqNo: number, transactionId: string) =>
+        station.call("TransactionEvent", {
+          eventType,
+          seqNo,
+          timestamp: new Date().toISOString(),
+          triggerReason: eventType === "Started" ? "Authorized" : "MeterValuePeriodic",
+          transactionInfo: { transactionId },
+          evse: { id: 1, connectorId: 1 },
+          idToken,
+        });
+      // One transaction: Started, two Updated and Ended, all carrying the same token (stations may).
+      for (const [seqNo, eventType] of ["Started", "Updated", "Updated", "Ended"].entries()) {
+        assertEquals((await event(eventType, seqNo, "TX-1")).idTokenInfo.status, "Invalid");
+      }
+      // A second transaction with the same card is a second presentation.
+      assertEquals((await event("Started", 0, "TX-2")).idTokenInfo.status, "Invalid");
+      const listed = await eventually(
+        async () => {
+          const { body } = await server.json<{ items: Listed[] }>("/api/v1/unknown-id-tags");
+          return body.items.length === 1 ? body.items : undefined;
+        },
+        15_000,
+        "the repeated token listed",
+      );
+      // Wait past a flush so that every event's sighting would have been written.
+      await new Promise((r) => setTimeout(r, 2500));
+      const { body } = await server.json<{ items: Listed[] }>("/api/v1/unknown-id-tags");
+      assertEquals(listed!.map((t) => t.idTag), ["REPEATED-CARD"]);
+      assertEquals(body.items.map((t) => [t.idTag, t.count]), [["REPEATED-CARD", 2]]);
+    } finally {
+      await closeStation(station);
+    }
+  });
+});
+
 Deno.test("stations presenting hundreds of random tags list 20 each, at most UNKNOWN_ID_TAGS_KEEP in all, and a real card still shows", async () => {
   await withApiServer("postgres", async (server) => {
     const flooders = await Promise.all([1, 2, 3].map((i) => connectStation(server.wsUrl, `CP-FLOOD-${i}`)));
