@@ -61,6 +61,8 @@ export interface TransactionEventOutcome {
   transaction: TransactionRecord | null;
   /** Transactions this one superseded on its EVSE. */
   superseded: TransactionRecord[];
+  /** The transaction as stored before this event; null when this event is the first we hear of it. */
+  stored: TransactionRecord | null;
 }
 
 type TransactionChanges = Pick<StationChanges, "transactionsStarted" | "transactionUpdates">;
@@ -79,16 +81,22 @@ export async function decideTransactionEvent(
   const current = await lookups.findTransactionByStationId(input.chargePointId, input.stationTransactionId);
   if (current) {
     if (hasSeqNo(storedSeqNos(current), input.seqNo)) {
-      return { outcome: { outcome: "replayed", transaction: current, superseded: [] }, changes: {} };
+      return {
+        outcome: { outcome: "replayed", transaction: current, superseded: [], stored: current },
+        changes: {},
+      };
     }
     const next = applyEvent(current, input);
     return {
-      outcome: { outcome: "applied", transaction: next, superseded: [] },
+      outcome: { outcome: "applied", transaction: next, superseded: [], stored: current },
       changes: { transactionUpdates: [{ transaction: next, expectedStatus: current.status }] },
     };
   }
   if (input.evseId === null || input.evseId < 1) {
-    return { outcome: { outcome: "unplaced", transaction: null, superseded: [] }, changes: {} };
+    return {
+      outcome: { outcome: "unplaced", transaction: null, superseded: [], stored: null },
+      changes: {},
+    };
   }
   const transactionId = await lookups.newTransactionId();
   let created = applyEvent(openedTransaction(input, input.evseId, transactionId), input);
@@ -102,7 +110,7 @@ export async function decideTransactionEvent(
   const superseded = runningSince ? [] : running
     .map((t): TransactionRecord => ({ ...t, status: "superseded", supersededBy: transactionId }));
   return {
-    outcome: { outcome: "applied", transaction: created, superseded },
+    outcome: { outcome: "applied", transaction: created, superseded, stored: null },
     changes: {
       transactionsStarted: [created],
       transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" as const })),

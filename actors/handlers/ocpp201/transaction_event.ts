@@ -7,6 +7,8 @@ import { requireConnectorId } from "../bounds.ts";
 import type { Changes, LogLine } from "../handler.ts";
 import type { Handler201 } from "./handler.ts";
 import { unknownIdTagEvents } from "../unknown_id_tag.ts";
+import { idTagKey } from "../../../model/id_tag.ts";
+import type { TransactionRecord } from "../../../model/transaction.ts";
 import { checkIdToken, type IdTokenInfo } from "./id_token.ts";
 import { energyReadings, toMeterRows201 } from "./meter_rows.ts";
 
@@ -114,11 +116,20 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
       ...(transaction && outcome.outcome === "applied"
         ? [{ type: "transaction" as const, chargePointId: ctx.chargePointId, at: receivedAt, transaction }]
         : []),
-      // A replayed event told it the first time.
-      ...(outcome.outcome === "replayed" || !request.idToken
+      // A replayed event told it the first time; so did an earlier event of the transaction carrying the same
+      // token (stations may repeat it in every event): one presentation per transaction.
+      ...(outcome.outcome === "replayed" || !request.idToken ||
+          carriesToken(outcome.stored, request.idToken.idToken)
         ? []
         : unknownIdTagEvents(ctx, unknownToken, request.idToken.idToken, request.idToken.type)),
     ],
     log,
   };
 };
+
+/** Whether the stored transaction already carries `idToken`, as its start's or its stop's token. */
+function carriesToken(stored: TransactionRecord | null, idToken: string): boolean {
+  if (stored === null) return false;
+  const key = idTagKey(idToken);
+  return idTagKey(stored.idTag) === key || (stored.stopIdTag !== null && idTagKey(stored.stopIdTag) === key);
+}
