@@ -226,6 +226,7 @@ export function createFleet(deps: FleetDeps) {
     logger: log,
     keep: settings.unknownIdTagsKeep,
     maxPending: Math.max(settings.unknownIdTagsKeep, 100),
+    isKnown: async (idTag) => await deps.store.getIdTag(idTag) !== null,
   });
   const unknownIdTagLoop = new WorkerLoop(
     "unknown-id-tags",

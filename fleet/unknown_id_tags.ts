@@ -8,6 +8,10 @@
  * are listed (an id tag is at most 20 characters: a longer 2.0.1 token can never match one). A tally whose
  * write fails is dropped (logged): this is a hint for operators, not a ledger, and a card that is still in use
  * is presented again.
+ *
+ * A tag added since it was presented (the API forgets it then; the CLI import and other processes do not) is
+ * forgotten here: each flush looks up a page of `sweepPage` kept tags, in key order from where the last left
+ * off, and forgets those now known, so that reading the list (any viewer may) never writes.
  */
 import type { StationEvent } from "../actors/events.ts";
 import type { Logger } from "../logger.ts";
@@ -25,6 +29,8 @@ export class UnknownIdTagRecorder {
   #pending = new Map<string, UnknownIdTag>();
   #overflow = 0;
   #overBudget = 0;
+  /** The key the last known-tag page ended at; null: start from the first. */
+  #sweptTo: string | null = null;
   readonly #budget: StationTagBudget;
 
   constructor(
@@ -35,6 +41,10 @@ export class UnknownIdTagRecorder {
       keep: number;
       /** Distinct tags held between two flushes. */
       maxPending: number;
+      /** Whether an id tag is stored now (matched as stations' tags are). */
+      isKnown: (idTag: string) => Promise<boolean>;
+      /** Kept tags looked up per flush, to forget those added since (default 25). */
+      sweepPage?: number;
       /** New tags one station may list at once, then one per `stationRefillMs` (defaults 20, one a minute). */
       stationBurst?: number;
       stationRefillMs?: number;
@@ -89,6 +99,7 @@ export class UnknownIdTagRecorder {
         maxPending: this.deps.maxPending,
       });
     }
+    await this.#forgetKnown();
     if (this.#pending.size === 0) return;
     const batch = [...this.#pending.values()];
     this.#pending = new Map();
@@ -96,6 +107,19 @@ export class UnknownIdTagRecorder {
       await this.deps.store.recordUnknownIdTags(batch, this.deps.keep);
     } catch (error) {
       this.deps.logger.warn("unknown id tags not recorded", { tags: batch.length, error: String(error) });
+    }
+  }
+
+  /** One page of the kept tags: those an operator added since are forgotten (a failure waits for the next). */
+  async #forgetKnown(): Promise<void> {
+    const { store, isKnown, sweepPage = 25 } = this.deps;
+    try {
+      const page = await store.listUnknownIdTagsAfter(this.#sweptTo, sweepPage);
+      this.#sweptTo = page.length < sweepPage ? null : idTagKey(page.at(-1)!.idTag);
+      const known = await Promise.all(page.map((tag) => isKnown(tag.idTag)));
+      for (const tag of page.filter((_, i) => known[i])) await store.forgetUnknownIdTag(tag.idTag);
+    } catch (error) {
+      this.deps.logger.warn("known id tags not taken off the unknown list", { error: String(error) });
     }
   }
 }

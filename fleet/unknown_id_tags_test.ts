@@ -3,6 +3,8 @@ import { createMemoryLogger } from "../logger.ts";
 import type { UnknownIdTag } from "../model/unknown_id_tag.ts";
 import type { UnknownIdTagStore } from "../store/fleet.ts";
 import { UnknownIdTagRecorder } from "./unknown_id_tags.ts";
+import { openKvHandle } from "../store/kv/handle.ts";
+import { KvUnknownIdTagStore } from "../store/kv/unknown_id_tags.ts";
 
 /** A store that keeps each batch it is given, failing while `failing` is set. */
 function batches() {
@@ -15,10 +17,14 @@ function batches() {
       return Promise.resolve();
     },
     listUnknownIdTags: () => Promise.resolve([]),
+    listUnknownIdTagsAfter: () => Promise.resolve([]),
     forgetUnknownIdTag: () => Promise.resolve(false),
   };
   return { store, written, state };
 }
+
+/** No tag is known: nothing is forgotten. */
+const isKnown = () => Promise.resolve(false);
 
 const seen = (idTag: string, at: string, chargePointId = "CP-1") => ({
   type: "unknownIdTag" as const,
@@ -35,6 +41,7 @@ Deno.test("UnknownIdTagRecorder writes one tally per tag per flush, and nothing 
     logger: createMemoryLogger(),
     keep: 7,
     maxPending: 10,
+    isKnown,
   });
   await recorder.flush();
   assertEquals(written, []);
@@ -71,7 +78,7 @@ Deno.test("UnknownIdTagRecorder holds at most maxPending distinct tags between f
   const { store, written } = batches();
   const logger = createMemoryLogger();
   const lines = logger.lines;
-  const recorder = new UnknownIdTagRecorder({ store, logger, keep: 100, maxPending: 3 });
+  const recorder = new UnknownIdTagRecorder({ store, logger, keep: 100, maxPending: 3, isKnown });
   for (let i = 0; i < 10; i++) recorder.saw(seen(`T${i}`, "2026-12-06T00:00:01.000Z"));
   // A tag already held is still counted.
   recorder.saw(seen("T0", "2026-12-06T00:00:02.000Z"));
@@ -86,7 +93,7 @@ Deno.test("UnknownIdTagRecorder drops a batch the store refuses (logged) and goe
   const { store, written, state } = batches();
   const logger = createMemoryLogger();
   const lines = logger.lines;
-  const recorder = new UnknownIdTagRecorder({ store, logger, keep: 100, maxPending: 10 });
+  const recorder = new UnknownIdTagRecorder({ store, logger, keep: 100, maxPending: 10, isKnown });
   state.failing = true;
   recorder.saw(seen("LOST", "2026-12-06T00:00:01.000Z"));
   await recorder.flush();
@@ -105,6 +112,7 @@ Deno.test("UnknownIdTagRecorder lists a station's new tags within its budget and
     logger,
     keep: 100,
     maxPending: 100,
+    isKnown,
     stationBurst: 2,
     stationRefillMs: 60_000,
   });
@@ -122,4 +130,41 @@ Deno.test("UnknownIdTagRecorder lists a station's new tags within its budget and
   recorder.saw(seen("D", "2026-12-06T00:01:01.000Z"));
   await recorder.flush();
   assertEquals(written[1]!.tags.map((t) => t.idTag), ["C"]);
+});
+
+Deno.test("UnknownIdTagRecorder forgets kept tags added since, one bounded page per flush, round after round", async () => {
+  const kv = await openKvHandle(":memory:");
+  try {
+    const store = new KvUnknownIdTagStore(kv);
+    const known = new Set(["b", "e"]);
+    const looked: string[] = [];
+    const recorder = new UnknownIdTagRecorder({
+      store,
+      logger: createMemoryLogger(),
+      keep: 100,
+      maxPending: 100,
+      isKnown: (idTag) => {
+        looked.push(idTag);
+        return Promise.resolve(known.has(idTag.toLowerCase()));
+      },
+      sweepPage: 2,
+    });
+    for (const idTag of ["A", "B", "C", "D", "E"]) recorder.saw(seen(idTag, "2026-12-06T00:00:01.000Z"));
+    await recorder.flush();
+    const kept = async () => (await store.listUnknownIdTagsAfter(null, 10)).map((t) => t.idTag);
+    assertEquals(await kept(), ["A", "B", "C", "D", "E"]);
+    looked.length = 0;
+    await recorder.flush();
+    assertEquals([looked.splice(0), await kept()], [["A", "B"], ["A", "C", "D", "E"]]);
+    await recorder.flush();
+    assertEquals([looked.splice(0), await kept()], [["C", "D"], ["A", "C", "D", "E"]]);
+    await recorder.flush();
+    assertEquals([looked.splice(0), await kept()], [["E"], ["A", "C", "D"]]);
+    // A new round begins at the first.
+    known.add("a");
+    await recorder.flush();
+    assertEquals([looked.splice(0), await kept()], [["A", "C"], ["C", "D"]]);
+  } finally {
+    kv.close();
+  }
 });

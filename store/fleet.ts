@@ -412,6 +412,11 @@ export interface UnknownIdTagStore {
   recordUnknownIdTags(seen: readonly UnknownIdTag[], keep: number): Promise<void>;
   /** Most recently seen first. */
   listUnknownIdTags(limit: number): Promise<UnknownIdTag[]>;
+  /**
+   * Up to `limit` tags in `idTagKey` order, those after the key `after` (from the first when null): a bounded
+   * page for a round that visits every kept tag in turn (the recorder's forgetting of tags added since).
+   */
+  listUnknownIdTagsAfter(after: string | null, limit: number): Promise<UnknownIdTag[]>;
   /** Matched case-insensitively; false when it was not there. */
   forgetUnknownIdTag(idTag: string): Promise<boolean>;
 }

@@ -1,7 +1,7 @@
 /**
  * Id tags stations presented that are not stored (answered Invalid): what an operator needs to add a new card
  * (fleet/unknown_id_tags.ts records them). Anyone may read them, as id tags; admins dismiss one. A tag added
- * meanwhile (the API, the CLI import) is left out of the list and forgotten.
+ * meanwhile (the API, the CLI import) is left out of the list; the recorder forgets it on its rounds.
  */
 import { z } from "zod";
 import type { Fleet } from "../../fleet/mod.ts";
@@ -55,8 +55,7 @@ export function addUnknownIdTagRoutes(
   }, async (c, { query }) => {
     const listed = await tags.listUnknownIdTags(query.limit);
     const known = await Promise.all(listed.map((t) => deps.store.getIdTag(t.idTag)));
-    // Added since it was presented: forgotten here, so the next page of the list is not shorter for it.
-    await Promise.all(listed.filter((_, i) => known[i]).map((t) => tags.forgetUnknownIdTag(t.idTag)));
+    // Added since it was presented: left out, not forgotten (a read writes nothing; the recorder forgets it).
     return c.json({ items: listed.filter((_, i) => !known[i]) });
   });
 

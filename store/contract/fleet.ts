@@ -613,6 +613,11 @@ export function fleetContract(
     assertEquals(await tags.forgetUnknownIdTag("def"), true);
     assertEquals(await tags.forgetUnknownIdTag("def"), false);
     assertEquals((await tags.listUnknownIdTags(10)).map((x) => x.idTag), ["H", "G"]);
+    // In key order, page by page (the recorder's rounds).
+    await tags.recordUnknownIdTags([tally("b", 8), tally("A", 9)], 10);
+    assertEquals((await tags.listUnknownIdTagsAfter(null, 2)).map((x) => x.idTag), ["A", "b"]);
+    assertEquals((await tags.listUnknownIdTagsAfter("b", 2)).map((x) => x.idTag), ["G", "H"]);
+    assertEquals((await tags.listUnknownIdTagsAfter("h", 2)).map((x) => x.idTag), []);
   });
 
   test("data transfers, rules, flags, settings and leases", async ({ fleet }, t) => {

@@ -37,6 +37,13 @@ export class KvUnknownIdTagStore implements UnknownIdTagStore {
     return (await this.#all()).slice(0, limit).map((e) => e.value);
   }
 
+  async listUnknownIdTagsAfter(after: string | null, limit: number): Promise<UnknownIdTag[]> {
+    const selector = after === null
+      ? { prefix: [PREFIX] }
+      : { prefix: [PREFIX], start: [PREFIX, after + "\0"] };
+    return (await listAll<UnknownIdTag>(this.kv, selector, { limit })).map((e) => e.value);
+  }
+
   async forgetUnknownIdTag(idTag: string): Promise<boolean> {
     const entry = await this.kv.get(key(idTag));
     if (entry.versionstamp === null) return false;

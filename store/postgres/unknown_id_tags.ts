@@ -60,18 +60,30 @@ export class PostgresUnknownIdTagStore implements UnknownIdTagStore {
     const rows = await this.sql<Row[]>`
       select id_tag, id_token_type, count, first_seen, last_seen, charge_point_id
       from unknown_id_tag order by last_seen desc, tag_key limit ${limit}`;
-    return rows.map((r) => ({
-      idTag: r.id_tag,
-      idTokenType: r.id_token_type,
-      count: Number(r.count),
-      firstSeen: iso(r.first_seen),
-      lastSeen: iso(r.last_seen),
-      chargePointId: r.charge_point_id,
-    }));
+    return rows.map(fromRow);
+  }
+
+  async listUnknownIdTagsAfter(after: string | null, limit: number): Promise<UnknownIdTag[]> {
+    const rows = await this.sql<Row[]>`
+      select id_tag, id_token_type, count, first_seen, last_seen, charge_point_id
+      from unknown_id_tag where ${after === null ? this.sql`true` : this.sql`tag_key > ${after}`}
+      order by tag_key limit ${limit}`;
+    return rows.map(fromRow);
   }
 
   async forgetUnknownIdTag(idTag: string): Promise<boolean> {
     const rows = await this.sql`delete from unknown_id_tag where tag_key = ${idTagKey(idTag)} returning 1`;
     return rows.length > 0;
   }
+}
+
+function fromRow(r: Row): UnknownIdTag {
+  return {
+    idTag: r.id_tag,
+    idTokenType: r.id_token_type,
+    count: Number(r.count),
+    firstSeen: iso(r.first_seen),
+    lastSeen: iso(r.last_seen),
+    chargePointId: r.charge_point_id,
+  };
 }
