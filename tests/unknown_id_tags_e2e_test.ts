@@ -232,3 +232,51 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    `the Id tags page matches tags as the server does (A-Z folded only): adding "é-card" leaves "É-CARD" unknown${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    const station = await connectStation(server.wsUrl, "CP-ACCENT");
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    try {
+      for (const idTag of ["É-CARD", "PLAIN-CARD"]) {
+        assertEquals((await station.call("Authorize", { idTag })).idTagInfo.status, "Invalid");
+      }
+      await eventually(async () =>
+        (await server.json<{ items: Listed[] }>("/api/v1/unknown-id-tags")).body.items.length === 2
+      );
+      browser = await launch();
+      const page = await openPage(
+        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
+        errors,
+      );
+      await logIn(page, server.url, ADMIN);
+      await page.goto(`${server.url}/id-tags`);
+      const accented = page.locator('tr[data-unknown-id-tag="É-CARD"]');
+      const plain = page.locator('tr[data-unknown-id-tag="PLAIN-CARD"]');
+      await accented.waitFor();
+      const add = async (idTag: string) => {
+        await page.getByLabel("Id tag", { exact: true }).fill(idTag);
+        await page.getByRole("button", { name: "Add", exact: true }).click();
+        await page.locator(`tr[data-id-tag="${idTag}"]`).waitFor();
+      };
+      // "é" is not "É" to the server: another tag, and the card presented stays unknown.
+      await add("é-card");
+      assertEquals((await station.call("Authorize", { idTag: "É-CARD" })).idTagInfo.status, "Invalid");
+      assertEquals(await accented.count(), 1, "the island took É-CARD off the list");
+      // A-Z is folded by both: "plain-card" is PLAIN-CARD.
+      await add("plain-card");
+      await plain.waitFor({ state: "detached" });
+      assertEquals((await station.call("Authorize", { idTag: "PLAIN-CARD" })).idTagInfo.status, "Accepted");
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      await closeStation(station);
+      await server.close();
+    }
+  },
+});
