@@ -5,6 +5,7 @@
 import { Time, TzLabel } from "../components/time.tsx";
 import { useRef, useState } from "preact/hooks";
 import type { IdTag, Page, UnknownIdTag } from "../components/types.ts";
+import { sameIdTag } from "../model/id_tag_key.ts";
 import { ApiCallError, apiFetch } from "./client.tsx";
 
 export interface IdTagManagerProps {
@@ -41,7 +42,6 @@ export default function IdTagManager(props: IdTagManagerProps) {
   const [expiryEdits, setExpiryEdits] = useState<Record<string, string>>({});
   const [unknown, setUnknown] = useState(props.unknown);
   const tagInput = useRef<HTMLInputElement>(null);
-  const sameTag = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   async function run(label: string, fn: () => Promise<void>) {
     setBusy(true);
@@ -76,7 +76,7 @@ export default function IdTagManager(props: IdTagManagerProps) {
         },
       });
       setItems((list) => [...list, created].sort((a, b) => (a.idTag < b.idTag ? -1 : 1)));
-      setUnknown((list) => list.filter((u) => !sameTag(u.idTag, created.idTag)));
+      setUnknown((list) => list.filter((u) => !sameIdTag(u.idTag, created.idTag)));
       setDraft(EMPTY_DRAFT);
     });
   };

@@ -7,17 +7,7 @@ import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import { IdTokenEnumType } from "../protocol/ocpp201/common.ts";
 import type { Lookups } from "./lookups.ts";
 
-/**
- * What an id tag is matched by: OCPP's IdToken is case-insensitive (1.6 CiString20Type, 2.0.1 IdTokenType),
- * so "good" names the tag stored as "GOOD". Stores key and compare tags by this; records keep the spelling.
- */
-export function idTagKey(idTag: string): string {
-  // A-Z only, as PostgreSQL's lower() under the "C" collation its id tags have: both stores fold alike.
-  return ASCII_UPPER.test(idTag) ? idTag.replace(ASCII_UPPER_ALL, (run) => run.toLowerCase()) : idTag;
-}
-
-const ASCII_UPPER = /[A-Z]/;
-const ASCII_UPPER_ALL = /[A-Z]+/g;
+export { idTagKey, sameIdTag } from "./id_tag_key.ts";
 
 /**
  * Whether an id tag can be named in a URL path (the API's `/id-tags/{idTag}`): not empty, not "." or "..",
@@ -25,11 +15,6 @@ const ASCII_UPPER_ALL = /[A-Z]+/g;
  */
 export function isAddressableIdTag(idTag: string): boolean {
   return idTag !== "" && idTag !== "." && idTag !== "..";
-}
-
-/** Whether two id tags are the same tag (case-insensitive, see `idTagKey`). */
-export function sameIdTag(a: string, b: string): boolean {
-  return a === b || idTagKey(a) === idTagKey(b);
 }
 
 /** The OCPP 2.0.1 idToken types a stored tag may have: IdTokenEnumType but NoAuthorization (not a tag). */
