@@ -389,7 +389,11 @@ Deno.test({
       await eventually(() => server.registry.get("CP-SEC") === undefined, 5000, "the actor to stop");
 
       browser = await launch();
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      // India has no summer time: local is always UTC+05:30.
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        timezoneId: "Asia/Kolkata",
+      });
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
       const page = await openPage(context, errors);
       await logIn(page, server.url, ADMIN);
@@ -459,6 +463,20 @@ Deno.test({
       const pendingKey = await panel.getByLabel("New AuthorizationKey for CP-SEC").inputValue();
       assert(/^[0-9a-f]{40}$/.test(pendingKey) && pendingKey !== key, `pending key ${pendingKey}`);
       assertEquals(errors.splice(0).filter((e) => !e.includes("status of 504")), []);
+      // Its times (since, until) are the dashboard's times: in the browser's zone when the operator chose it.
+      const pendingTimes = panel.locator("[data-pending-key] time[datetime]");
+      assertEquals(await pendingTimes.count(), 2, "the pending key's times are not <time> elements");
+      const until = (await pendingTimes.nth(1).getAttribute("datetime"))!;
+      await page.getByLabel("Show times in").selectOption("local");
+      const inKolkata = new Date(Date.parse(until) + 5.5 * 3600_000).toISOString().slice(0, 19).replace(
+        "T",
+        " ",
+      );
+      await page.waitForFunction(
+        (text) => document.querySelectorAll("[data-pending-key] time")[1]?.textContent === text,
+        inKolkata,
+      );
+      await page.getByLabel("Show times in").selectOption("utc");
       await closeStation(station);
       station = undefined;
       page.once("dialog", (dialog) => void dialog.accept());
