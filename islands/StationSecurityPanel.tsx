@@ -4,6 +4,7 @@
  * resets everything to the defaults, through `/api/v1/station-security/{id}`.
  */
 import { useState } from "preact/hooks";
+import { Time } from "../components/time.tsx";
 import type { StationSecurity } from "../components/types.ts";
 import { ApiCallError, apiFetch } from "./client.tsx";
 
@@ -158,9 +159,10 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
               <span class="warn" data-pending-key={pending.length}>
                 {` · ${
                   pending.length === 1 ? "a new key is" : `${pending.length} new keys are`
-                } pending since ${pending[0]?.since.slice(0, 19).replace("T", " ")} (until ${
-                  pending.at(-1)?.expiresAt.slice(0, 19).replace("T", " ")
-                }): the station may connect with one of them or its key; its first connection with a new one ` +
+                } pending since `}
+                {/* Times as everywhere on the dashboard: UTC, or local when the operator chose it. */}
+                <Time iso={pending[0]?.since} /> (until <Time iso={pending.at(-1)?.expiresAt} />
+                {"): the station may connect with one of them or its key; its first connection with a new one " +
                   "makes it the key "}
                 <button type="button" class="link" onClick={dropPending} disabled={busy}>
                   Forget pending keys
