@@ -28,6 +28,7 @@ type Event = { kind: string; chargePointId: string | null; reason: string };
 async function withSweep(
   settings: Partial<PendingDeliverySweepSettings>,
   fn: (ctx: {
+    kv: Deno.Kv;
     store: KvPkiStore;
     sweep: PendingDeliverySweep;
     clock: { ms: number };
@@ -48,7 +49,7 @@ async function withSweep(
       securityEvent: (e) => events.push(e),
       settings: { settleAfterMs: 600_000, batch: 2, eventsPerRound: 10, pauseMs: 1, ...settings },
     });
-    await fn({ store, sweep, clock, events, lease });
+    await fn({ kv, store, sweep, clock, events, lease });
   } finally {
     kv.close();
   }
@@ -114,5 +115,22 @@ Deno.test("a sweep of many certificates names a few in their own events and coun
     );
     const listed = await store.listIssuedCertificates({ limit: 100 });
     assertEquals(listed.filter((c) => c.delivery !== "undelivered"), []);
+  });
+});
+
+Deno.test("on KV, a certificate an older version left pending without a pending index entry is settled too", async () => {
+  await withSweep({}, async ({ kv, store, sweep, clock }) => {
+    // As written before the pending index existed: the record and its listing indexes only.
+    const old = { ...cert("0c", "CP-OLD", T0), delivery: "pending", deliveredAt: null, deliveryDetail: null };
+    await kv.atomic()
+      .set(["pki_cert", "0c"], old)
+      .set(["pki_cert_by_time", old.issuedAt, "0c"], true)
+      .set(["pki_cert_by_cp", "CP-OLD", old.issuedAt, "0c"], true)
+      .commit();
+    await store.addIssuedCertificate(cert("0d", "CP-NEW", T0));
+    clock.ms = T0 + 600_001;
+    assertEquals(await sweep.tick(), 2);
+    assertEquals((await store.getIssuedCertificate("0c"))?.delivery, "undelivered");
+    assertEquals(await sweep.tick(), 0, "settled once");
   });
 });
