@@ -5,7 +5,9 @@
  *   pointer below), with pointer indexes `["pki_cert_by_time", issuedAt, serial]` and
  *   `["pki_cert_by_cp", chargePointId, issuedAt, serial]`;
  * - `["pki_cert_pending", issuedAt, serial]`: certificates still pending, for the sweep that settles the ones a
- *   restart left pending (`settlePendingDeliveries`); removed with the delivery's first outcome;
+ *   restart left pending (`settlePendingDeliveries`); removed with the delivery's first outcome. Records a
+ *   version before this index left pending are indexed once, by the first sweep on a store without
+ *   `["pki_cert_pending_indexed"]` (`#indexOldPending`);
  * - `["pki_current", chargePointId]`: the serial of the station's current certificate (the newest it
  *   accepted), and `["pki_current_by_expiry", notAfter, serial]` for current certificates only (the renewal
  *   scan).
@@ -29,12 +31,18 @@ const BY_CP = "pki_cert_by_cp";
 const CURRENT = "pki_current";
 const BY_EXPIRY = "pki_current_by_expiry";
 const PENDING = "pki_cert_pending";
+/** Set once every pending record has its PENDING entry (the records older versions wrote included). */
+const PENDING_INDEXED = ["pki_cert_pending_indexed"];
+/** Records read per page of the one-time scan. */
+const SCAN_PAGE = 100;
 
 /** A certificate as stored: everything but `current`, which the pointer says. */
 type StoredCertificate = Omit<IssuedCertificate, "current">;
 
 export class KvPkiStore implements PkiStore {
   readonly #kv: Deno.Kv;
+  /** The one-time indexing of old pending records, started by the first sweep of this process. */
+  #oldPendingIndexed: Promise<void> | null = null;
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -108,6 +116,11 @@ export class KvPkiStore implements PkiStore {
     at: string;
     limit: number;
   }): Promise<IssuedCertificate[]> {
+    this.#oldPendingIndexed ??= this.#indexOldPending().catch((error) => {
+      this.#oldPendingIndexed = null; // tried again by the next sweep
+      throw error;
+    });
+    await this.#oldPendingIndexed;
     const settled: IssuedCertificate[] = [];
     const selector = { prefix: [PENDING], end: [PENDING, query.issuedBefore] };
     for await (const index of this.#kv.list(selector, { limit: query.limit })) {
@@ -134,6 +147,33 @@ export class KvPkiStore implements PkiStore {
       }
     }
     return settled;
+  }
+
+  /**
+   * Gives every pending record without a PENDING entry one (those a version before the index wrote), once per
+   * store: a scan of all certificates, a page at a time, then the marker that later opens skip it by. An entry
+   * goes in under a check of the record, so one settled meanwhile is not indexed; two processes scanning at
+   * once write the same entries.
+   */
+  async #indexOldPending(): Promise<void> {
+    if ((await this.#kv.get(PENDING_INDEXED)).versionstamp !== null) return;
+    let page: Deno.KvKey[] = [];
+    const indexPage = async () => {
+      if (page.length === 0) return;
+      const entries = await this.#kv.getMany<StoredCertificate[]>(page);
+      page = [];
+      for (const entry of entries) {
+        if (entry.value?.delivery !== "pending") continue;
+        const { issuedAt, serialNumber } = entry.value;
+        await this.#kv.atomic().check(entry).set([PENDING, issuedAt, serialNumber], true).commit();
+      }
+    };
+    for await (const index of this.#kv.list({ prefix: [BY_TIME] }, { batchSize: SCAN_PAGE })) {
+      page.push([CERT, index.key[2] as string]);
+      if (page.length === 10) await indexPage(); // getMany reads 10 keys at most
+    }
+    await indexPage();
+    await this.#kv.set(PENDING_INDEXED, true);
   }
 
   async getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null> {
