@@ -195,3 +195,59 @@ Deno.test("Enrolment stops retrying an acceptance when closed, and says it was n
     assertEquals((await pki.listCertificates({ chargePointId: "CP-F", limit: 1 }))[0]?.delivery, "pending");
   });
 });
+
+Deno.test("Enrolment's close() waits for an outcome still being written, for at most its bound", async () => {
+  const dir = await Deno.makeTempDir();
+  const kv = await openKvHandle(":memory:");
+  try {
+    const store = new KvPkiStore(kv);
+    const pki = await StationPki.open({ store, now: () => new Date() });
+    const record = store.recordDelivery.bind(store);
+    // The store is slow: each write waits for the test to let it through (a write that never ends: never).
+    const gates: (() => void)[] = [];
+    store.recordDelivery = async (...args) => {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return await record(...args);
+    };
+    const lines: string[] = [];
+    const enrolment = new Enrolment({
+      pki,
+      sendCertificate: () => Promise.resolve({ delivery: "rejected", detail: "Rejected" }),
+      securityEvent: () => {},
+      log: (_level, msg) => lines.push(msg),
+    });
+    const { csr } = await makeCsr(dir, "/CN=CP-G");
+    const first = enrolment.complete("CP-G", csr, null);
+    while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+    let closed = false;
+    const closing = Promise.resolve(enrolment.close()).then(() => closed = true);
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(closed, false, "close() did not wait for the write under way");
+    gates.shift()!();
+    await closing;
+    const done = await first;
+    assert(done.status === "delivered");
+    assertEquals((await pki.listCertificates({ chargePointId: "CP-G", limit: 1 }))[0]?.delivery, "rejected");
+
+    // A write that never ends holds the server's stop for the bound only, and says so.
+    const bound = { closeWaitMs: 50 };
+    const again = new Enrolment({
+      ...bound,
+      pki,
+      sendCertificate: () => Promise.resolve({ delivery: "rejected", detail: "Rejected" }),
+      securityEvent: () => {},
+      log: (_level, msg) => lines.push(msg),
+    });
+    void again.complete("CP-G", csr, null);
+    while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+    const started = Date.now();
+    await again.close();
+    assert(Date.now() - started < 1000);
+    assertEquals(lines.at(-1), "certificate deliveries still being recorded when the server stops");
+    gates.shift()!(); // let it end before the store closes
+    await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
