@@ -20,14 +20,14 @@ export const PKI_PRINCIPAL = "csms:pki";
 
 /**
  * The actors' Security extension services (`deps`), and `close()`, which ends the retries of certificate
- * delivery outcomes the store failed to write (the server stops).
+ * delivery outcomes the store failed to write and waits (bounded) for the writes in flight (the server stops).
  */
 export function actorSecurityServices(
   extension: SecurityExtension,
   events: SecurityEventLog,
   logger: Logger,
   registry: () => Registry,
-): { deps: Pick<ActorDeps, "csr" | "followUps" | "securityEvents">; close: () => void } {
+): { deps: Pick<ActorDeps, "csr" | "followUps" | "securityEvents">; close: () => Promise<void> } {
   const enrolment = new Enrolment({
     pki: extension.pki,
     sendCertificate: (chargePointId, certificateChain) =>

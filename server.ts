@@ -453,8 +453,9 @@ export async function startServer(
       unfollowService();
       await energy.close();
       await registry.shutdown();
-      // Writes of delivery outcomes still retried end here, each logged; the sweep settles them after a restart.
-      securityServices.close();
+      // Writes of delivery outcomes still retried end here, each logged (the sweep settles them after a restart);
+      // those in flight are waited for (at most 5 s), before the stores close.
+      await securityServices.close();
       // Its stations' releases go out, then its lease: the other nodes see them offline at once.
       await cluster?.close();
       // After the stations closed (commands in flight end at once), before the stores close.

@@ -20,6 +20,8 @@ export interface EnrolmentDeps {
   log: (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) => void;
   /** How a failed write of an outcome is retried (default `DEFAULT_RECORD_RETRY`). */
   retry?: RecordRetry;
+  /** How long `close()` waits for the enrolments under way (default 5000 ms). */
+  closeWaitMs?: number;
 }
 
 /**
@@ -48,6 +50,8 @@ export class Enrolment {
   readonly #retry: RecordRetry;
   /** The waits between retries now running, ended at once by `close()`. */
   readonly #waits = new Set<() => void>();
+  /** Enrolments under way (signing, sending, writing the outcome), which `close()` waits for. */
+  readonly #running = new Set<Promise<unknown>>();
   #closed = false;
 
   constructor(private readonly deps: EnrolmentDeps) {
@@ -58,7 +62,14 @@ export class Enrolment {
    * Signs `csr` for `chargePointId` and sends the chain; never throws (the outcome says what happened).
    * Resolves once the outcome is stored, or its retries ended (see RecordRetry).
    */
-  async complete(chargePointId: string, csr: string, cpoName: string | null): Promise<EnrolmentOutcome> {
+  complete(chargePointId: string, csr: string, cpoName: string | null): Promise<EnrolmentOutcome> {
+    const running = this.#complete(chargePointId, csr, cpoName);
+    const tracked = running.finally(() => this.#running.delete(tracked));
+    this.#running.add(tracked);
+    return running;
+  }
+
+  async #complete(chargePointId: string, csr: string, cpoName: string | null): Promise<EnrolmentOutcome> {
     const { pki, sendCertificate, securityEvent } = this.deps;
     const signed = await pki.signCertificate(chargePointId, csr, { cpoName });
     if (!signed.ok) {
@@ -82,10 +93,29 @@ export class Enrolment {
     return { status: "delivered", serialNumber, outcome };
   }
 
-  /** Ends the retries under way (the server stops): each outcome not written yet is logged as such. */
-  close(): void {
+  /**
+   * The server stops: ends the retries under way (each outcome not written yet is logged as such), then waits
+   * for the writes in flight, at most `closeWaitMs`, so none of them meets a closed store. One still running
+   * then is logged; its certificate stays pending until the sweep settles it.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
     for (const end of this.#waits) end();
+    if (this.#running.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.deps.closeWaitMs ?? 5000);
+    });
+    const settled = Promise.allSettled([...this.#running]).then(() => false);
+    try {
+      if (await Promise.race([settled, timedOut])) {
+        this.deps.log("error", "certificate deliveries still being recorded when the server stops", {
+          enrolments: this.#running.size,
+        });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

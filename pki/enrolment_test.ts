@@ -107,7 +107,7 @@ async function withFailingStore(
     const { csr } = await makeCsr(dir, "/CN=CP-F");
     await fn({ pki, enrolment, csr, lines, events, writes: () => writes });
   } finally {
-    enrolment?.close();
+    await enrolment?.close();
     kv.close();
     await Deno.remove(dir, { recursive: true });
   }
@@ -185,7 +185,7 @@ Deno.test("Enrolment stops retrying an acceptance when closed, and says it was n
     const deadline = Date.now() + 5000;
     while (writes() < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     assert(writes() >= 5, "an acceptance is retried past the fast retries");
-    enrolment.close();
+    await enrolment.close();
     const done = await completing;
     assert(done.status === "delivered");
     assertEquals(lines.at(-1)?.slice(0, 2), ["error", "certificate delivery not recorded: the server stops"]);
@@ -220,7 +220,7 @@ Deno.test("Enrolment's close() waits for an outcome still being written, for at 
     const first = enrolment.complete("CP-G", csr, null);
     while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
     let closed = false;
-    const closing = Promise.resolve(enrolment.close()).then(() => closed = true);
+    const closing = enrolment.close().then(() => closed = true);
     await new Promise((r) => setTimeout(r, 20));
     assertEquals(closed, false, "close() did not wait for the write under way");
     gates.shift()!();
@@ -230,9 +230,8 @@ Deno.test("Enrolment's close() waits for an outcome still being written, for at 
     assertEquals((await pki.listCertificates({ chargePointId: "CP-G", limit: 1 }))[0]?.delivery, "rejected");
 
     // A write that never ends holds the server's stop for the bound only, and says so.
-    const bound = { closeWaitMs: 50 };
     const again = new Enrolment({
-      ...bound,
+      closeWaitMs: 50,
       pki,
       sendCertificate: () => Promise.resolve({ delivery: "rejected", detail: "Rejected" }),
       securityEvent: () => {},
