@@ -43,16 +43,16 @@ Deno.test("a flush on KV reads the tags it updates and trims the oldest by an in
     listed.entries = 0;
     await store.recordUnknownIdTags([tally("T-1", 2000), tally("T-2", 2001), tally("NEW-1", 2002)], 2000);
     assertEquals(listed.entries, 0, "a flush below `keep` listed entries");
-    // Five new ones over `keep`: the five oldest go, found in a listing of five.
+    // Five new ones, three over `keep`: the three oldest go, found in a listing of three.
     listed.entries = 0;
     await store.recordUnknownIdTags(
       Array.from({ length: 5 }, (_, i) => tally(`NEW-${i + 2}`, 3000 + i)),
       1003,
     );
-    assert(listed.entries <= 10, `a trim of 5 listed ${listed.entries} entries`);
+    assert(listed.entries <= 10, `a trim of 3 listed ${listed.entries} entries`);
     const kept = await store.listUnknownIdTags(2000);
     assertEquals(kept.length, 1003);
-    // The oldest went (T-0, T-3 to T-6); T-1 and T-2 were seen again.
+    // The oldest went (T-0, T-3, T-4); T-1 and T-2 were seen again.
     assertEquals(kept.slice(0, 8).map((t) => t.idTag), [
       "NEW-6",
       "NEW-5",
@@ -63,12 +63,46 @@ Deno.test("a flush on KV reads the tags it updates and trims the oldest by an in
       "T-2",
       "T-1",
     ]);
-    assertEquals(kept.at(-1)?.idTag, "T-7");
+    assertEquals(kept.at(-1)?.idTag, "T-5");
     // A page of the list reads about that page.
     listed.entries = 0;
     assertEquals((await store.listUnknownIdTags(3)).map((t) => t.idTag), ["NEW-6", "NEW-5", "NEW-4"]);
     assert(listed.entries <= 10, `a page of 3 listed ${listed.entries} entries`);
   } finally {
     handle.close();
+  }
+});
+
+Deno.test("unknown id tags an older version kept on KV (no index, no count) are indexed once and trimmed like the rest", async () => {
+  const kv = await openKvHandle(":memory:");
+  try {
+    for (const [i, idTag] of ["OLD-A", "OLD-B", "OLD-C"].entries()) {
+      await kv.set(["unknown_tag", idTag.toLowerCase()], tally(idTag, i));
+    }
+    const store = new KvUnknownIdTagStore(kv);
+    await store.recordUnknownIdTags([tally("NEW", 10), tally("OLD-B", 11)], 3);
+    assertEquals((await store.listUnknownIdTags(10)).map((t) => [t.idTag, t.count]), [
+      ["OLD-B", 2],
+      ["NEW", 1],
+      ["OLD-C", 1],
+    ]);
+    assertEquals((await kv.get(["unknown_tag_count"])).value, 3);
+    assertEquals(await store.forgetUnknownIdTag("old-c"), true);
+    assertEquals((await kv.get(["unknown_tag_count"])).value, 2);
+    assertEquals((await store.listUnknownIdTags(10)).map((t) => t.idTag), ["OLD-B", "NEW"]);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("unknown id tags seen at the same time are listed in key order on KV, as on PostgreSQL", async () => {
+  const kv = await openKvHandle(":memory:");
+  try {
+    const store = new KvUnknownIdTagStore(kv);
+    await store.recordUnknownIdTags([tally("C", 1), tally("A", 1), tally("B", 1), tally("D", 0)], 10);
+    assertEquals((await store.listUnknownIdTags(2)).map((t) => t.idTag), ["A", "B"]);
+    assertEquals((await store.listUnknownIdTags(10)).map((t) => t.idTag), ["A", "B", "C", "D"]);
+  } finally {
+    kv.close();
   }
 });
