@@ -14,7 +14,7 @@
  */
 import type { UploadedFile, UploadKind, UploadRefusal, UploadSlot } from "../model/files.ts";
 import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
-import type { FileStore } from "../store/file_store.ts";
+import { type FileStore, UploadSlotLostError } from "../store/file_store.ts";
 import { limitStream } from "./byte_limit.ts";
 import { measure, safeFileName } from "./measure.ts";
 import { abortWhenIdle, UploadStalledError } from "./stall_guard.ts";
@@ -143,6 +143,8 @@ export class StationUploads {
         await this.#files.completeUpload(tokenHash, stored.file);
       } catch (error) {
         await this.#blobs.delete(slot.uploadId).catch(() => {});
+        // Past its lease, retention took the slot meanwhile: to the station, the URL expired.
+        if (error instanceof UploadSlotLostError) return { ok: false, reason: "expired" };
         throw error;
       }
       return stored;

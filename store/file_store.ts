@@ -32,7 +32,10 @@ export interface FileStore {
   ): Promise<SlotClaim>;
   /** Puts an `uploading` slot back to `open` (the transfer failed; the station may retry). */
   releaseUploadSlot(tokenHash: string): Promise<void>;
-  /** Marks the slot `used` and stores the file's record, together. */
+  /**
+   * Marks the slot `used` and stores the file's record, together. Throws UploadSlotLostError when the slot is
+   * not `uploading` (nothing is stored then).
+   */
   completeUpload(tokenHash: string, file: UploadedFile): Promise<void>;
   getUpload(id: string): Promise<UploadedFile | null>;
   /** Newest first, at most `limit`, one station's when given. */
@@ -88,6 +91,14 @@ export interface FileStore {
     chargePointId: string,
     at: string,
   ): Promise<LinkUse>;
+}
+
+/** Completing an upload whose slot is no longer being uploaded to (retention took it past its lease). */
+export class UploadSlotLostError extends Error {
+  override name = "UploadSlotLostError";
+  constructor(readonly id: string) {
+    super(`Cannot complete upload "${id}": its slot is not being uploaded to`);
+  }
 }
 
 /** Recording a staged image that is not being staged (its staging was abandoned and its bytes swept). */

@@ -3,7 +3,7 @@
  */
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import type { DownloadLink, FirmwareImage, UploadedFile, UploadSlot } from "../../model/files.ts";
-import { type FileStore, FirmwareStagingLostError } from "../file_store.ts";
+import { type FileStore, FirmwareStagingLostError, UploadSlotLostError } from "../file_store.ts";
 import type { ContractTest } from "./kit.ts";
 
 const T0 = "2024-05-01T10:00:00.000Z";
@@ -94,7 +94,7 @@ export function filesContract(test: ContractTest<FileStore>): void {
     assertEquals(await store.getUpload(f.id), f);
     assertEquals(await store.listUploads({ chargePointId: "CP-1", limit: 10 }), [f]);
     let threw = false;
-    await store.completeUpload("t1", f).catch(() => (threw = true));
+    await store.completeUpload("t1", f).catch((e) => (threw = e instanceof UploadSlotLostError));
     assert(threw, "a used slot cannot be completed again");
   });
 
@@ -318,7 +318,7 @@ export function filesContract(test: ContractTest<FileStore>): void {
       // The uploader of "late", past its lease, finishing as its bytes are about to be deleted: too late.
       await assertRejects(
         () => store.completeUpload("late", file(late, LATER)),
-        Error,
+        UploadSlotLostError,
         "not being uploaded to",
       );
     });

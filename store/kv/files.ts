@@ -17,7 +17,7 @@ import type {
   UploadSlot,
 } from "../../model/files.ts";
 import { linkRefusal, slotRefusal } from "../../model/files.ts";
-import { type FileStore, FirmwareStagingLostError } from "../file_store.ts";
+import { type FileStore, FirmwareStagingLostError, UploadSlotLostError } from "../file_store.ts";
 
 const SLOT = "upload_slot";
 const UPLOAD = "upload";
@@ -81,7 +81,7 @@ export class KvFileStore implements FileStore {
     for (;;) {
       const entry = await this.#kv.get<UploadSlot>([SLOT, tokenHash]);
       if (entry.value === null || entry.value.state !== "uploading") {
-        throw new Error(`Cannot complete upload "${file.id}": its slot is not being uploaded to`);
+        throw new UploadSlotLostError(file.id);
       }
       const res = await this.#kv.atomic()
         .check(entry)

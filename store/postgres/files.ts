@@ -17,7 +17,7 @@ import {
   type UploadKind,
   type UploadSlot,
 } from "../../model/files.ts";
-import { type FileStore, FirmwareStagingLostError } from "../file_store.ts";
+import { type FileStore, FirmwareStagingLostError, UploadSlotLostError } from "../file_store.ts";
 
 interface SlotRow {
   token_hash: string;
@@ -178,7 +178,7 @@ export class PostgresFileStore implements FileStore {
       const done = await tx`
         update upload_slot set state = 'used' where token_hash = ${tokenHash} and state = 'uploading'`;
       if (done.count !== 1) {
-        throw new Error(`Cannot complete upload "${f.id}": its slot is not being uploaded to`);
+        throw new UploadSlotLostError(f.id);
       }
       await tx`
         insert into uploaded_file (id, charge_point_id, kind, request_id, log_type, file_name, content_type, size,
