@@ -87,12 +87,17 @@ export default function StationActivity(props: StationActivityProps) {
                     <td data-label="Received">
                       <Time iso={h.receivedAt} />
                     </td>
-                    <td data-label="Connector">{h.connectorId}</td>
+                    {/* OCPP 2.0.1 reports name the EVSE too (and carry no error code). */}
+                    <td data-label="Connector">
+                      {h.evseId === undefined ? h.connectorId : `EVSE ${h.evseId} #${h.connectorId}`}
+                    </td>
                     <td data-label="Status">
                       <StatusChip status={h.status} />
                     </td>
                     <td data-label="Error">
-                      {h.errorCode === "NoError" ? <span class="muted">none</span> : h.errorCode}
+                      {h.errorCode === undefined || h.errorCode === "NoError"
+                        ? <span class="muted">none</span>
+                        : h.errorCode}
                       {h.info && <span class="small">— {h.info}</span>}
                     </td>
                   </tr>

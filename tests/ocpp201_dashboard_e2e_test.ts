@@ -101,6 +101,9 @@ Deno.test({
       assertEquals(await evses.locator("tr", { hasText: "TX-QUIET" }).locator("[data-assumed]").count(), 1);
       assertEquals(await evses.locator("[data-assumed]").count(), 1, "a reported EVSE is not marked");
       assertStringIncludes(await page.getByTestId("no-connectors").innerText(), "per EVSE: see EVSEs");
+      // The activity panel's status history has the EVSE's report, as it has a 1.6 connector's.
+      const history = await page.getByRole("table", { name: "Status history" }).innerText();
+      for (const text of ["EVSE 1 #1", "Occupied"]) assertStringIncludes(history, text);
       const model = page.getByRole("table", { name: "Device model" });
       assertStringIncludes(await model.innerText(), "HeartbeatInterval");
       const profiles = await page.getByRole("table", { name: "Reported charging profiles" }).innerText();

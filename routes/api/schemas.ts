@@ -159,9 +159,12 @@ export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
 
 export const StatusHistorySchema = z.object({
   chargePointId: z.string(),
+  evseId: z.number().int().optional().describe("OCPP 2.0.1: the EVSE whose connector reported"),
   connectorId: z.number().int(),
-  status: z.enum(CHARGE_POINT_STATUSES),
-  errorCode: z.enum(CHARGE_POINT_ERROR_CODES),
+  status: z.enum([...CHARGE_POINT_STATUSES, "Occupied"]).describe(
+    "OCPP 1.6 ChargePointStatus or 2.0.1 ConnectorStatus",
+  ),
+  errorCode: z.enum(CHARGE_POINT_ERROR_CODES).optional().describe("OCPP 1.6 only"),
   info: z.string().optional(),
   vendorId: z.string().optional(),
   vendorErrorCode: z.string().optional(),

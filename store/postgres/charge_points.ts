@@ -94,9 +94,10 @@ interface ChargePointRow {
 
 interface StatusHistoryRow {
   charge_point_id: string;
+  evse_id: number | null;
   connector_id: number;
   status: StatusHistoryEntry["status"];
-  error_code: StatusHistoryEntry["errorCode"];
+  error_code: NonNullable<StatusHistoryEntry["errorCode"]> | null;
   info: string | null;
   vendor_id: string | null;
   vendor_error_code: string | null;
@@ -254,19 +255,20 @@ export class PgChargePoints {
     await tx`
       insert into status_history (
         charge_point_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, timestamp,
-        received_at
+        received_at, evse_id
       )
-      select a, b, c, d, e, f, g, h, i from unnest(
+      select a, b, c, d, e, f, g, h, i, j from unnest(
         ${entries.map((e) => e.chargePointId)}::text[],
         ${entries.map((e) => e.connectorId)}::int[],
         ${entries.map((e) => e.status)}::text[],
-        ${entries.map((e) => e.errorCode)}::text[],
+        ${entries.map((e) => e.errorCode ?? null)}::text[],
         ${entries.map((e) => e.info ?? null)}::text[],
         ${entries.map((e) => e.vendorId ?? null)}::text[],
         ${entries.map((e) => e.vendorErrorCode ?? null)}::text[],
         ${entries.map((e) => e.timestamp)}::text[]::timestamptz[],
-        ${entries.map((e) => e.receivedAt)}::text[]::timestamptz[]
-      ) with ordinality as v(a, b, c, d, e, f, g, h, i, n)
+        ${entries.map((e) => e.receivedAt)}::text[]::timestamptz[],
+        ${entries.map((e) => e.evseId ?? null)}::int[]
+      ) with ordinality as v(a, b, c, d, e, f, g, h, i, j, n)
       order by n
     `.execute();
   }
@@ -331,10 +333,11 @@ function toStatusHistory(r: StatusHistoryRow): StatusHistoryEntry {
     chargePointId: r.charge_point_id,
     connectorId: r.connector_id,
     status: r.status,
-    errorCode: r.error_code,
     timestamp: iso(r.timestamp),
     receivedAt: iso(r.received_at),
   };
+  if (r.evse_id !== null) entry.evseId = r.evse_id;
+  if (r.error_code !== null) entry.errorCode = r.error_code;
   if (r.info !== null) entry.info = r.info;
   if (r.vendor_id !== null) entry.vendorId = r.vendor_id;
   if (r.vendor_error_code !== null) entry.vendorErrorCode = r.vendor_error_code;

@@ -1,13 +1,14 @@
 import { isStaleReport } from "../../../model/connector_state.ts";
 import { upsertEvseConnector } from "../../../model/evse.ts";
+import type { StatusHistoryEntry } from "../../../model/status_history.ts";
 import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
 import { requireConnectorId, requireRoomForConnector } from "../bounds.ts";
 import type { Handler201 } from "./handler.ts";
 
 /**
- * OCPP 2.0.1 G01: one connector of one EVSE. Recorded whatever the transition (the station knows its
- * hardware), unless older than the connector's current status (`isStaleReport`); the transaction we know open
- * on the EVSE stays attached.
+ * OCPP 2.0.1 G01: one connector of one EVSE. Always kept in the status history, as 1.6 reports are; it
+ * becomes the connector's status whatever the transition (the station knows its hardware), unless older than
+ * the connector's current status (`isStaleReport`); the transaction we know open on the EVSE stays attached.
  */
 export const statusNotification: Handler201<"StatusNotification"> = (state, request, ctx) => {
   requireConnectorId(request.evseId, 0, "evseId");
@@ -16,12 +17,22 @@ export const statusNotification: Handler201<"StatusNotification"> = (state, requ
   const current = known.find((e) => e.evseId === request.evseId && e.connectorId === request.connectorId);
   requireRoomForConnector(known.length, current === undefined);
   const timestamp = toUtcIso(request.timestamp);
-  if (isStaleReport(timestamp, current?.timestamp, isoString(ctx.now))) {
+  const receivedAt = isoString(ctx.now);
+  const history: StatusHistoryEntry[] = [{
+    chargePointId: ctx.chargePointId,
+    evseId: request.evseId,
+    connectorId: request.connectorId,
+    status: request.connectorStatus,
+    timestamp,
+    receivedAt,
+  }];
+  if (isStaleReport(timestamp, current?.timestamp, receivedAt)) {
     return {
       response: {},
+      changes: { statusHistory: history },
       log: [{
         level: "info",
-        msg: "status notification older than the connector's current status: ignored",
+        msg: "status notification older than the connector's current status: kept in the history only",
         fields: {
           evseId: request.evseId,
           connectorId: request.connectorId,
@@ -40,8 +51,9 @@ export const statusNotification: Handler201<"StatusNotification"> = (state, requ
   const evse = evses.find((e) => e.evseId === request.evseId && e.connectorId === request.connectorId)!;
   return {
     response: {},
-    changes: { snapshot: { evses } },
-    events: [{ type: "evseStatus", chargePointId: ctx.chargePointId, at: isoString(ctx.now), evse }],
+    // History and snapshot in one commit: a crash cannot keep one without the other.
+    changes: { snapshot: { evses }, statusHistory: history },
+    events: [{ type: "evseStatus", chargePointId: ctx.chargePointId, at: receivedAt, evse }],
     log: [{
       level: "info",
       msg: "status notification",
