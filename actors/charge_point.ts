@@ -642,6 +642,7 @@ export class ChargePointActor {
         chargePointId: this.id,
         securityProfile: this.securityProfile,
         now: receivedAt,
+        triggered: this.#asked(action, receivedAt.getTime()),
         settings,
         lookups: store.decisionLookups ?? store,
         vendors,
@@ -749,6 +750,17 @@ export class ChargePointActor {
   #wasTriggered(action: string, atMs: number): boolean {
     const until = this.#triggered?.get(action);
     return until !== undefined && atMs <= until;
+  }
+
+  /**
+   * Whether we asked for `action`: a trigger the station accepted, recently enough, or the command in flight
+   * asks for it (were it accepted; the station may send what we asked for before its answer).
+   */
+  #asked(action: string, atMs: number): boolean {
+    if (this.#wasTriggered(action, atMs)) return true;
+    const call = this.#calls.inFlight;
+    const triggers = call && this.dialect.commands[call.action]?.triggers;
+    return !!triggers && triggers(call.payload as never, { status: "Accepted" } as never).includes(action);
   }
 
   /** Remembers the actions an accepted trigger asked for (a command's `triggers`). */

@@ -9,7 +9,8 @@ import type { TransactionRecord } from "../model/transaction.ts";
 export type StationEvent =
   | { type: "connected"; chargePointId: string; at: string; remoteAddress: string }
   | { type: "disconnected"; chargePointId: string; at: string; code: number; reason: string }
-  | { type: "boot"; chargePointId: string; at: string; registrationStatus: string }
+  /** triggered: a boot we asked for (TriggerMessage), not a reboot. */
+  | { type: "boot"; chargePointId: string; at: string; registrationStatus: string; triggered?: true }
   | { type: "status"; chargePointId: string; at: string; connector: ConnectorState }
   /** OCPP 2.0.1: one connector of one EVSE reported its status. */
   | { type: "evseStatus"; chargePointId: string; at: string; evse: EvseConnectorState }

@@ -91,6 +91,11 @@ export class OutgoingCalls {
     return this.#inFlight?.action ?? null;
   }
 
+  /** The CALL in flight (not yet answered): its action and payload. */
+  get inFlight(): { action: string; payload: unknown } | null {
+    return this.#inFlight && { action: this.#inFlight.action, payload: this.#inFlight.payload };
+  }
+
   get queued(): number {
     return this.#queue.length;
   }

@@ -91,7 +91,8 @@ export function createEnergy(deps: EnergyDeps): Energy {
         return follow("connection", id, () => loadManager.stationConnected(id, false));
       case "boot":
         if (event.registrationStatus !== "Accepted") return;
-        return follow("boot", id, () => loadManager.stationConnected(id, true, event.at));
+        // A boot we asked for is no reboot: the station still holds its profiles.
+        return follow("boot", id, () => loadManager.stationConnected(id, event.triggered !== true, event.at));
       case "disconnected":
         return follow("disconnection", id, () => loadManager.stationChanged(id));
       case "transaction": {

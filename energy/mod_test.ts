@@ -26,6 +26,8 @@ Deno.test("load management follows connections, accepted boots, transactions and
     { type: "connected", chargePointId: "A", at, remoteAddress: "127.0.0.1" },
     { type: "boot", chargePointId: "A", at, registrationStatus: "Accepted" },
     { type: "boot", chargePointId: "B", at, registrationStatus: "Pending" },
+    // A boot we asked for (TriggerMessage) is no reboot: the station still holds its profiles.
+    { type: "boot", chargePointId: "A", at, registrationStatus: "Accepted", triggered: true },
     { type: "transaction", chargePointId: "A", at, transaction: tx("active") },
     { type: "transaction", chargePointId: "A", at, transaction: tx("completed") },
     { type: "meterValues", chargePointId: "A", at, connectorId: 1, transactionId: 1, stored: 4 },
@@ -50,6 +52,7 @@ Deno.test("load management follows connections, accepted boots, transactions and
   assertEquals(calls, [
     "connected A false",
     `connected A true ${at}`,
+    `connected A false ${at}`,
     "changed A",
     "ended A tx",
     "changed A",

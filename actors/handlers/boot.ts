@@ -2,7 +2,8 @@
  * The registration decision both dialects' BootNotification make (OCPP 1.6 §4.2, OCPP 2.0.1 B01-B04): a
  * station we accepted before stays Accepted, one an operator rejected stays Rejected, any other gets the
  * registration policy's answer, and Pending/Rejected stations are told to retry after `bootRetryIntervalS`.
- * The station's identity is kept as a `BootInfo` either way.
+ * The station's identity is kept as a `BootInfo` either way. A boot we asked for (`triggered`: a
+ * TriggerMessage) is not a reboot: `bootedAt` stays, so uptime and "open across a reboot" stay true.
  */
 import { isoString } from "../../protocol/ocppj/time.ts";
 import type { BootInfo, LiveRecord, SnapshotPatch } from "../../model/charge_point.ts";
@@ -14,6 +15,7 @@ export function bootDecision(
   state: Readonly<LiveRecord>,
   boot: BootInfo,
   ctx: HandlerContext,
+  triggered: boolean,
 ): {
   response: { status: RegistrationStatus; currentTime: string; interval: number };
   changes: Changes;
@@ -27,7 +29,7 @@ export function bootDecision(
     (stored === "Pending" && state.registrationHeld === true);
   const status: RegistrationStatus = decided ? stored : settings.registrationPolicy;
   const at = isoString(ctx.now);
-  const snapshot: SnapshotPatch = { boot, bootedAt: at };
+  const snapshot: SnapshotPatch = triggered ? { boot } : { boot, bootedAt: at };
   // The registration is the operator's field: written only when the boot changes it.
   if (status !== state.registrationStatus) snapshot.registrationStatus = status;
   return {
@@ -37,6 +39,12 @@ export function bootDecision(
       interval: status === "Accepted" ? settings.heartbeatIntervalS : settings.bootRetryIntervalS,
     },
     changes: { snapshot },
-    events: [{ type: "boot", chargePointId: ctx.chargePointId, at, registrationStatus: status }],
+    events: [{
+      type: "boot",
+      chargePointId: ctx.chargePointId,
+      at,
+      registrationStatus: status,
+      ...(triggered ? { triggered: true as const } : {}),
+    }],
   };
 }

@@ -18,6 +18,20 @@ Deno.test("bootNotification() accepts a new station by policy and patches boot i
   assertEquals(result.log?.map((l) => l.msg), ["boot notification"]);
 });
 
+Deno.test("bootNotification() we asked for (a trigger) stores the boot info but keeps bootedAt: no reboot", async () => {
+  const state = station({ registrationStatus: "Accepted", bootedAt: "2026-01-01T00:00:00.000Z" });
+  const result = await bootNotification(state, BOOT, context({ triggered: true }));
+  assertEquals(result.response.status, "Accepted");
+  assertEquals(result.changes, { snapshot: { boot: BOOT } });
+  assertEquals(result.events, [{
+    type: "boot",
+    chargePointId: "CP-1",
+    at: AT,
+    registrationStatus: "Accepted",
+    triggered: true,
+  }]);
+});
+
 Deno.test("bootNotification() keeps an accepted station accepted and leaves its registration unwritten", async () => {
   const pending = context({ settings: { ...SETTINGS, registrationPolicy: "Pending" } });
   const result = await bootNotification(station({ registrationStatus: "Accepted" }), BOOT, pending);

@@ -26,6 +26,11 @@ export interface HandlerContext {
   readonly securityProfile: SecurityProfile;
   /** When the CALL was received: the handler's only clock. */
   readonly now: Date;
+  /**
+   * We asked the station for this CALL: a trigger it accepted on this connection, recently, asked for its
+   * action, or one we sent and it has not answered yet does (a station may send what we asked for first).
+   */
+  readonly triggered?: boolean;
   readonly settings: ActorSettings;
   readonly lookups: Lookups;
   /** Vendor-specific DataTransfer handlers. */
