@@ -241,6 +241,49 @@ Deno.test("a 2.0.1 station held Pending sends the report an operator asks for, a
   }
 });
 
+Deno.test("a Pending 2.0.1 station's report in parts stays welcome while its parts keep coming, past the trigger's minute", async () => {
+  let nowMs = Date.parse("2026-11-25T10:00:00.000Z");
+  const advance = (s: number) => (nowMs += s * 1000);
+  const server = await startApiServer({ REGISTRATION_POLICY: "Pending" }, { now: () => new Date(nowMs) });
+  const station = await connectStation201(server.wsUrl, "CP-SLOW", { boot: false });
+  try {
+    assertEquals((await station.call("BootNotification", BOOT_201)).status, "Pending");
+    const part = (seqNo: number, tbc: boolean) => ({
+      requestId: 4,
+      generatedAt: "2026-11-25T10:00:00Z",
+      seqNo,
+      tbc,
+      reportData: [{
+        component: { name: "SecurityCtrlr" },
+        variable: { name: `Part${seqNo}` },
+        variableAttribute: [{ type: "Actual", value: "1", mutability: "ReadOnly" }],
+      }],
+    });
+    const answer = (call: Promise<unknown>) =>
+      call.then((r) => r, (e: { rpcErrorCode?: string }) => e.rpcErrorCode);
+    station.handle("GetBaseReport", () => ({ status: "Accepted" }));
+    const asked = await server.json("/api/v1/charge-points/CP-SLOW/GetBaseReport", {
+      method: "POST",
+      body: { requestId: 4, reportBase: "FullInventory" },
+      as: "operator",
+    });
+    assertEquals(asked.body.status, "Accepted");
+    // A part every 50 s: the report takes minutes, each part well within a minute of the one before.
+    for (const [seqNo, tbc] of [[0, true], [1, true], [2, true], [3, false]] as const) {
+      advance(50);
+      assertEquals(await answer(station.call("NotifyReport", part(seqNo, tbc))), {}, `part ${seqNo}`);
+    }
+    const model = await server.json("/api/v1/charge-points/CP-SLOW/device-model", { as: "viewer" });
+    assertEquals(model.body.items.length, 4);
+    // The last part closed the report: a minute later nothing more is taken.
+    advance(61);
+    assertEquals(await answer(station.call("NotifyReport", part(4, false))), "SecurityError");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
 Deno.test("a 2.0.1 station passes the same security profile as 1.6 stations: no key, no connection", async () => {
   const server = await startApiServer({ SECURITY_PROFILE: "1" });
   try {
