@@ -743,6 +743,12 @@ export class ChargePointActor {
         `Station "${this.id}" is ${status}: send BootNotification and wait until Accepted`,
       );
     }
+    // A reply in parts we asked for (a full report may take minutes): each part with more to come keeps the
+    // door open for the next one, as long again.
+    const atMs = receivedAt.getTime();
+    if (this.#wasTriggered(action, atMs) && this.dialect.continuesReply?.(action, request)) {
+      this.#rememberTriggered([action], atMs);
+    }
     return request;
   }
 

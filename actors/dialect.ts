@@ -25,6 +25,11 @@ export interface ActorDialect {
    */
   continuesSession(action: string, request: unknown, record: Readonly<ChargePointRecord>): boolean;
   /**
+   * Whether a validated CALL is a part of a reply in parts with more parts to come (OCPP 2.0.1 `tbc`): when
+   * we asked for it (a trigger), the next part is welcome for as long again, however long the reply takes.
+   */
+  continuesReply?(action: string, request: unknown): boolean;
+  /**
    * Check each command's payload against the dialect's schema before it is sent: a caller written for the
    * other dialect (a fleet feature that speaks 1.6) is refused here, with the reason in the command log,
    * rather than sent for the station to refuse.

@@ -18,5 +18,7 @@ export const OCPP201_ACTOR: ActorDialect = {
     const open = (record.evses ?? []).some((e) => e.transactionId === event.transactionInfo.transactionId);
     return event.eventType !== "Started" && open;
   },
+  // B07/B08 NotifyReport (and the other reports in parts): tbc, "to be continued".
+  continuesReply: (_action, request) => (request as { tbc?: boolean }).tbc === true,
   checkCommands: true,
 };
