@@ -30,9 +30,12 @@ export function fakeLookups(
       ),
     findActiveTransactionByIdTag: (idTag) =>
       Promise.resolve(transactions.find((t) => sameIdTag(t.idTag, idTag) && t.status === "active") ?? null),
-    findTransactionByStationId: (cp, id) =>
+    findTransactionByStationId: (cp, id, reuse) =>
       Promise.resolve(
-        transactions.find((t) => t.chargePointId === cp && t.stationTransactionId === id) ?? null,
+        transactions.filter((t) =>
+          t.chargePointId === cp && t.stationTransactionId === id &&
+          (reuse === undefined || (t.stationIdReuse ?? 0) === reuse)
+        ).sort((a, b) => (b.stationIdReuse ?? 0) - (a.stationIdReuse ?? 0))[0] ?? null,
       ),
     newTransactionId: () => Promise.resolve(next++),
   };

@@ -15,10 +15,14 @@ export interface Lookups {
   findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]>;
   /** An active transaction of this idTag on any station, for single-use tags (ConcurrentTx). */
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null>;
-  /** The transaction an OCPP 2.0.1 station opened under its own id, if any. */
+  /**
+   * The transaction an OCPP 2.0.1 station opened under its own id, if any: the newest, or the one of `reuse`
+   * (its `stationIdReuse`, 0 the first) when the station used the id for more than one.
+   */
   findTransactionByStationId(
     chargePointId: string,
     stationTransactionId: string,
+    reuse?: number,
   ): Promise<TransactionRecord | null>;
   /** A transactionId never handed out before: positive, 32-bit. */
   newTransactionId(): Promise<number>;

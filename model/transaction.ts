@@ -50,10 +50,15 @@ export interface TransactionRecord {
   /** The stop's receivedAt. */
   stoppedAt: string | null;
   /**
-   * OCPP 2.0.1: the station's own transactionId (a string it chose). Unique per station; our integer
-   * `transactionId` is the ledger's key for both dialects.
+   * OCPP 2.0.1: the station's own transactionId (a string it chose). Unique per station with
+   * `stationIdReuse`; our integer `transactionId` is the ledger's key for both dialects.
    */
   stationTransactionId?: string;
+  /**
+   * OCPP 2.0.1: how many transactions of this station had its `stationTransactionId` before it (a station that
+   * counts from the start again after a reset); absent: none. The newest is the one the id names now.
+   */
+  stationIdReuse?: number;
   /** OCPP 2.0.1: the seqNos of the TransactionEvents stored for it, as ranges (a replayed seqNo changes nothing). */
   seqNoRanges?: SeqNoRanges;
   /**

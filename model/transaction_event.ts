@@ -10,7 +10,10 @@
  *   later events; `Ended` finishes the transaction, once (or replaces an operator's close by hand); an event
  *   after the end only records its seqNo;
  * - a new transaction on an EVSE with another active one supersedes it, as a 1.6 start does; one that began
- *   before the active one (delivered late) is stored superseded by it instead.
+ *   before the active one (delivered late) is stored superseded by it instead;
+ * - a `Started` under the id of a transaction that ended before it began (a station that counts its ids from
+ *   the start again after a reset) is a new transaction (`stationIdReuse`), which the id names from then on:
+ *   its replays are told by its own seqNos; the old session's replays, older than its start, by theirs.
  *
  * Pure: decides from lookups and returns the changes to commit.
  */
@@ -63,6 +66,8 @@ export interface TransactionEventOutcome {
   superseded: TransactionRecord[];
   /** The transaction as stored before this event; null when this event is the first we hear of it. */
   stored: TransactionRecord | null;
+  /** The event is of an earlier session under an id the station used again: the EVSE is the newest's. */
+  earlierSession?: true;
 }
 
 type TransactionChanges = Pick<StationChanges, "transactionsStarted" | "transactionUpdates">;
@@ -78,8 +83,20 @@ export async function decideTransactionEvent(
   input: TransactionEventInput,
   lookups: Pick<Lookups, "findTransactionByStationId" | "findActiveTransactionsOn" | "newTransactionId">,
 ): Promise<{ outcome: TransactionEventOutcome; changes: TransactionChanges }> {
-  const current = await lookups.findTransactionByStationId(input.chargePointId, input.stationTransactionId);
-  if (current) {
+  const newest = await lookups.findTransactionByStationId(input.chargePointId, input.stationTransactionId);
+  let current = newest;
+  // An event timed before the start of the session the id names now is an earlier session's (a late one);
+  // only the newest may be followed by a new session.
+  while (current?.stationIdReuse && input.timestamp < current.startTimestamp) {
+    const earlier = await lookups.findTransactionByStationId(
+      input.chargePointId,
+      input.stationTransactionId,
+      current.stationIdReuse - 1,
+    );
+    if (!earlier) break;
+    current = earlier;
+  }
+  if (current && (current !== newest || !startsAgain(current, input))) {
     if (hasSeqNo(storedSeqNos(current), input.seqNo)) {
       return {
         outcome: { outcome: "replayed", transaction: current, superseded: [], stored: current },
@@ -88,7 +105,13 @@ export async function decideTransactionEvent(
     }
     const next = applyEvent(current, input);
     return {
-      outcome: { outcome: "applied", transaction: next, superseded: [], stored: current },
+      outcome: {
+        outcome: "applied",
+        transaction: next,
+        superseded: [],
+        stored: current,
+        ...(current !== newest ? { earlierSession: true as const } : {}),
+      },
       changes: { transactionUpdates: [{ transaction: next, expectedStatus: current.status }] },
     };
   }
@@ -99,7 +122,9 @@ export async function decideTransactionEvent(
     };
   }
   const transactionId = await lookups.newTransactionId();
-  let created = applyEvent(openedTransaction(input, input.evseId, transactionId), input);
+  const opened = openedTransaction(input, input.evseId, transactionId);
+  if (newest) opened.stationIdReuse = (newest.stationIdReuse ?? 0) + 1;
+  let created = applyEvent(opened, input);
   const running = created.status !== "active" ? [] : (await lookups.findActiveTransactionsOn(
     input.chargePointId,
     input.evseId,
@@ -116,6 +141,15 @@ export async function decideTransactionEvent(
       transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" as const })),
     },
   };
+}
+
+/**
+ * Whether `input` starts a new session under the id of `current`: a `Started` timed after the end of the one
+ * the id names. A replay of that one's start, or its own start delivered late, is timed before its end.
+ */
+function startsAgain(current: TransactionRecord, input: TransactionEventInput): boolean {
+  return input.eventType === "Started" && current.status === "finished" && current.stopTimestamp !== null &&
+    input.timestamp > current.stopTimestamp;
 }
 
 /** The ledger record a station's transaction gets when we first hear of it (any event), active. */

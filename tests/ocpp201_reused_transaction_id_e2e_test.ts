@@ -72,12 +72,23 @@ async function scenario(server: ApiTestServer) {
     await station.call("TransactionEvent", event("Started", 0, "10:00", 1_000));
     await station.call("TransactionEvent", event("Ended", 2, "10:30", 4_000));
     assertEquals(await listed(server), [...first, open]);
+    // A late event of the old session is the old one's: the EVSE stays the new session's.
+    await station.call("TransactionEvent", event("Updated", 3, "10:20", 3_000));
+    assertEquals(await listed(server), [...first, open]);
+    const evses = (await server.json("/api/v1/charge-points/CP-REUSE", { as: "viewer" })).body.evses;
+    assertEquals(evses.map((e: { evseId: number; transactionId?: string }) => [e.evseId, e.transactionId]), [[
+      1,
+      "1",
+    ]]);
 
     await station.call("TransactionEvent", event("Updated", 1, "11:10", 5_500));
     await station.call("TransactionEvent", event("Ended", 2, "11:30", 7_000));
     await station.call("TransactionEvent", event("Ended", 2, "11:30", 7_000));
     const second = ["1", "finished", "2026-11-25T11:00:00.000Z", 5_000, 7_000, 2_000];
     assertEquals(await listed(server), [...first, second]);
+    const items =
+      (await server.json("/api/v1/transactions?chargePointId=CP-REUSE", { as: "viewer" })).body.items;
+    assertEquals(items.map((t: { stationIdReuse?: number }) => t.stationIdReuse), [1, undefined]);
     const detail = await server.json("/api/v1/charge-points/CP-REUSE", { as: "viewer" });
     assertEquals(detail.body.evses, [], "the ended session leaves its EVSE");
   } finally {

@@ -205,6 +205,10 @@ export const TransactionSchema = z.object({
   createdAt: z.string(),
   stoppedAt: z.string().nullable(),
   stationTransactionId: z.string().optional().describe("OCPP 2.0.1: the station's own transactionId"),
+  stationIdReuse: z.number().int().optional().describe(
+    "OCPP 2.0.1: how many transactions of the station had this transactionId before (a station that counts " +
+      "from the start again after a reset); absent: none",
+  ),
   seqNoRanges: z.array(z.tuple([z.number().int(), z.number().int()])).optional().describe(
     "OCPP 2.0.1: the TransactionEvent seqNos stored, as [first, last] ranges",
   ),

@@ -202,6 +202,62 @@ export function ocpp201Cases({ stationTest }: Cases): void {
   });
 
   stationTest(
+    "a station id used again after its transaction ended names a new transaction; each reuse is stored once",
+    async ({ store }) => {
+      const first = await apply(
+        store(),
+        transactionEvent({ eventType: "Started", evseId: 1, timestamp: at(1) }),
+      );
+      await apply(store(), transactionEvent({ eventType: "Ended", seqNo: 1, timestamp: at(10) }));
+      // The station counts from the start again: its next session's Started, after that end.
+      const again = transactionEvent({
+        eventType: "Started",
+        evseId: 1,
+        timestamp: at(20),
+        receivedAt: at(20),
+      });
+      const one = await decideTransactionEvent(again, store());
+      // The same start decided twice at once (on another EVSE, so only the reuse itself can conflict).
+      const two = await decideTransactionEvent({ ...again, evseId: 3 }, store());
+      assertEquals((await store().commit({ chargePointId: "CP-1", ...one.changes })).ok, true);
+      assertEquals(
+        (await store().commit({ chargePointId: "CP-1", ...two.changes })).ok,
+        false,
+        "stored once",
+      );
+      const second = one.outcome.transaction!;
+      assertEquals(second.stationIdReuse, 1);
+      const firstId = first.outcome.transaction!.transactionId;
+      assertEquals(
+        (await store().findTransactionByStationId("CP-1", "tx-abc"))?.transactionId,
+        second.transactionId,
+      );
+      assertEquals(
+        (await store().findTransactionByStationId("CP-1", "tx-abc", 1))?.transactionId,
+        second.transactionId,
+      );
+      assertEquals((await store().findTransactionByStationId("CP-1", "tx-abc", 0))?.transactionId, firstId);
+      assertEquals(await store().findTransactionByStationId("CP-1", "tx-abc", 2), null);
+      const stored = await store().getTransaction(second.transactionId);
+      assertEquals([stored?.status, stored?.stationIdReuse, stored?.seqNoRanges], ["active", 1, [[0, 0]]]);
+      assertEquals((await store().getTransaction(firstId))?.stationIdReuse, undefined);
+      // Its replay is its own; the first session's late event is the first's.
+      assertEquals((await apply(store(), again)).outcome.outcome, "replayed");
+      const late = await apply(store(), transactionEvent({ seqNo: 2, timestamp: at(5) }));
+      assertEquals([late.outcome.transaction?.transactionId, late.outcome.earlierSession], [firstId, true]);
+      assertEquals((await store().getTransaction(firstId))?.seqNoRanges, [[0, 2]]);
+      // A third session: the id names it, the second keeps its own key.
+      await apply(store(), transactionEvent({ eventType: "Ended", seqNo: 1, timestamp: at(30) }));
+      const third = await apply(store(), { ...again, timestamp: at(40), receivedAt: at(40) });
+      assertEquals([third.result.ok, third.outcome.transaction?.stationIdReuse], [true, 2]);
+      assertEquals(
+        (await store().findTransactionByStationId("CP-1", "tx-abc", 1))?.transactionId,
+        second.transactionId,
+      );
+    },
+  );
+
+  stationTest(
     "the device model is upserted by key and listed in key order with a cursor",
     async ({ store }) => {
       const a = entry("EVSE", "Power", "22000");

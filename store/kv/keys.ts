@@ -12,6 +12,7 @@
  * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
  *   (replay index of 1.6 starts); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTagKey(idTag), id]`,
  *   `["tx_cp", cpId, id]`, `["tx_tag", idTagKey(idTag), id]` -> id; `["tx_sid", cpId, stationTransactionId]` -> id
+ *   (the newest), `["tx_sid", cpId, stationTransactionId, stationIdReuse]` -> id (reuses, 1 and up)
  *   (OCPP 2.0.1); `["tx_t", startTimestamp, id]` -> id (lists by start time; a file written before gets them
  *   once at open, `start_times.ts`)
  * - `["orphan", cpId, transactionId, timestamp, meterStop]` OrphanStopRecord; `["orphan_t", receivedAt, seq]`
@@ -62,12 +63,22 @@ export const activeTagKey = (idTag: string, transactionId: number): Deno.KvKey =
 /** The prefix of an id tag's transaction pointers (`[..., id]`), by its case-insensitive key. */
 export const tagKey = (idTag: string): Deno.KvKey => ["tx_tag", idTagKey(idTag)];
 
-/** OCPP 2.0.1: a station's own transactionId -> our id. */
+/** OCPP 2.0.1: a station's own transactionId -> our id of the newest transaction it named. */
 export const stationIdKey = (chargePointId: string, stationTransactionId: string): Deno.KvKey => [
   "tx_sid",
   chargePointId,
   stationTransactionId,
 ];
+
+/**
+ * OCPP 2.0.1: the `reuse`-th transaction (1 and up) under a station's transactionId that named another before
+ * -> our id; absent until then, so a reuse is stored once.
+ */
+export const stationIdReuseKey = (
+  chargePointId: string,
+  stationTransactionId: string,
+  reuse: number,
+): Deno.KvKey => ["tx_sid", chargePointId, stationTransactionId, reuse];
 
 export function startKey(k: StartKey): Deno.KvKey {
   return ["tx_start", k.chargePointId, k.connectorId, k.idTag, k.meterStart, k.timestamp];

@@ -186,8 +186,8 @@ export class KvStore implements Store {
   findActiveTransactionByIdTag(idTag: string): Promise<TransactionRecord | null> {
     return this.#transactions.findActiveTransactionByIdTag(idTag);
   }
-  findTransactionByStationId(chargePointId: string, stationTransactionId: string) {
-    return this.#transactions.findTransactionByStationId(chargePointId, stationTransactionId);
+  findTransactionByStationId(chargePointId: string, stationTransactionId: string, reuse?: number) {
+    return this.#transactions.findTransactionByStationId(chargePointId, stationTransactionId, reuse);
   }
   newTransactionId(): Promise<number> {
     return this.#ids.next();

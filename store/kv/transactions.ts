@@ -29,6 +29,7 @@ import {
   startKeyOf,
   startTimeKey,
   stationIdKey,
+  stationIdReuseKey,
   tagKey,
   transactionKey,
   TX_COUNTER,
@@ -81,9 +82,20 @@ export class KvTransactions implements Reads {
   async findTransactionByStationId(
     chargePointId: string,
     stationTransactionId: string,
+    reuse?: number,
   ): Promise<TransactionRecord | null> {
-    const pointer = await this.reads.get<number>(stationIdKey(chargePointId, stationTransactionId));
-    return pointer.value === null ? null : await this.getTransaction(pointer.value);
+    const newest = await this.reads.get<number>(stationIdKey(chargePointId, stationTransactionId));
+    if (newest.value === null) return null;
+    if (reuse !== undefined) {
+      const pointer = await this.reads.get<number>(
+        stationIdReuseKey(chargePointId, stationTransactionId, reuse),
+      );
+      // No key for the first (0) while the id named nothing else: the newest is the first.
+      if (pointer.value !== null) return await this.getTransaction(pointer.value);
+      if (reuse !== 0) return null;
+    }
+    const tx = await this.getTransaction(newest.value);
+    return reuse === undefined || (tx?.stationIdReuse ?? 0) === reuse ? tx : null;
   }
 
   async findActiveTransactionsOn(chargePointId: string, connectorId: number): Promise<TransactionRecord[]> {
@@ -214,6 +226,9 @@ export function transactionKeys(changes: StationChanges): Deno.KvKey[] {
     keys.push(openKey(tx.chargePointId, tx.connectorId));
     if (tx.stationTransactionId !== undefined) {
       keys.push(stationIdKey(tx.chargePointId, tx.stationTransactionId));
+      if (tx.stationIdReuse) {
+        keys.push(stationIdReuseKey(tx.chargePointId, tx.stationTransactionId, tx.stationIdReuse));
+      }
     }
   }
   for (const orphan of changes.orphanStops ?? []) keys.push(orphanKey(orphan));
@@ -247,8 +262,18 @@ export function planTransactions(
       return `a start with the replay key of transaction ${tx.transactionId} is stored`;
     }
     if (tx.stationTransactionId !== undefined) {
-      if (read(stationIdKey(tx.chargePointId, tx.stationTransactionId)).versionstamp !== null) {
+      const named = read(stationIdKey(tx.chargePointId, tx.stationTransactionId)).versionstamp !== null;
+      const reuse = tx.stationIdReuse;
+      // A first use: the id names nothing yet. A reuse: it names an earlier one, and this reuse is not stored.
+      if (!reuse && named) {
         return `transaction "${tx.stationTransactionId}" of "${tx.chargePointId}" is stored`;
+      }
+      if (
+        reuse &&
+        (!named ||
+          read(stationIdReuseKey(tx.chargePointId, tx.stationTransactionId, reuse)).versionstamp !== null)
+      ) {
+        return `transaction "${tx.stationTransactionId}" of "${tx.chargePointId}" (reuse ${reuse}) is stored or named nothing`;
       }
     }
     // An OCPP 2.0.1 transaction may be stored already finished (its Ended event came first): it opens nothing.
@@ -300,7 +325,20 @@ export function planTransactions(
     }
     if (tx.stationTransactionId !== undefined) {
       const sid = stationIdKey(tx.chargePointId, tx.stationTransactionId);
-      set.check({ key: sid, versionstamp: null });
+      if (tx.stationIdReuse) {
+        // The id names this one from now on; the reuse key makes the reuse exactly once.
+        const reuse = stationIdReuseKey(tx.chargePointId, tx.stationTransactionId, tx.stationIdReuse);
+        const named = read(sid) as Deno.KvEntryMaybe<number>;
+        set.check(named);
+        set.check({ key: reuse, versionstamp: null });
+        set.set(reuse, id);
+        // The first one, which the id named alone until now, keeps a key of its own (its late events).
+        if (tx.stationIdReuse === 1) {
+          set.set(stationIdReuseKey(tx.chargePointId, tx.stationTransactionId, 0), named.value);
+        }
+      } else {
+        set.check({ key: sid, versionstamp: null });
+      }
       set.set(sid, id);
     }
     if (tx.status === "active") {

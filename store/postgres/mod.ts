@@ -206,8 +206,8 @@ export class PostgresStore implements Store {
         ? Promise.resolve([])
         : this.findActiveTransactionsOn(chargePointId, connectorId),
     findActiveTransactionByIdTag: (idTag) => this.findActiveTransactionByIdTag(idTag),
-    findTransactionByStationId: (chargePointId, stationTransactionId) =>
-      this.findTransactionByStationId(chargePointId, stationTransactionId),
+    findTransactionByStationId: (chargePointId, stationTransactionId, reuse) =>
+      this.findTransactionByStationId(chargePointId, stationTransactionId, reuse),
     newTransactionId: () => this.newTransactionId(),
   };
 
@@ -323,10 +323,10 @@ export class PostgresStore implements Store {
       () => this.#transactions.findActiveTransactionByIdTag(idTag),
     );
   }
-  findTransactionByStationId(chargePointId: string, stationTransactionId: string) {
+  findTransactionByStationId(chargePointId: string, stationTransactionId: string, reuse?: number) {
     return this.#run(
       `find transaction "${stationTransactionId}" of "${chargePointId}"`,
-      () => this.#transactions.findTransactionByStationId(chargePointId, stationTransactionId),
+      () => this.#transactions.findTransactionByStationId(chargePointId, stationTransactionId, reuse),
     );
   }
   newTransactionId(): Promise<number> {

@@ -41,6 +41,7 @@ interface TransactionRow {
   created_at: Date;
   stopped_at: Date | null;
   station_transaction_id: string | null;
+  station_id_reuse: number;
   seq_nos: number[] | [number, number][] | null;
   remote_start_id: number | null;
   meter_start_unknown: boolean;
@@ -131,10 +132,14 @@ export class PgTransactions {
   async findTransactionByStationId(
     chargePointId: string,
     stationTransactionId: string,
+    reuse?: number,
   ): Promise<TransactionRecord | null> {
     const rows = await this.sql<TransactionRow[]>`
       select * from transactions
       where charge_point_id = ${chargePointId} and station_transaction_id = ${stationTransactionId}
+        ${reuse === undefined ? this.sql`` : this.sql`and station_id_reuse = ${reuse}`}
+      order by station_id_reuse desc
+      limit 1
     `;
     return rows[0] ? toTransaction(rows[0]) : null;
   }
@@ -338,6 +343,7 @@ export class PgTransactions {
       stop_id_tag: x.stopIdTag,
       stopped_at: x.stoppedAt,
       station_transaction_id: x.stationTransactionId ?? null,
+      station_id_reuse: x.stationIdReuse ?? 0,
       seq_nos: seqNosText(x),
       remote_start_id: x.remoteStartId ?? null,
       meter_start_unknown: x.meterStartUnknown ?? false,
@@ -349,18 +355,19 @@ export class PgTransactions {
       insert into transactions (
         transaction_id, charge_point_id, connector_id, id_tag, start_id_tag_status, meter_start, start_timestamp,
         reservation_id, created_at, status, superseded_by, meter_stop, stop_timestamp, stop_reason, stop_id_tag,
-        stopped_at, station_transaction_id, seq_nos, remote_start_id, meter_start_unknown, highest_reading
+        stopped_at, station_transaction_id, seq_nos, remote_start_id, meter_start_unknown, highest_reading,
+        station_id_reuse
       ) overriding system value
       select v.transaction_id, v.charge_point_id, v.connector_id, v.id_tag, v.start_id_tag_status, v.meter_start,
         v.start_timestamp, v.reservation_id, v.created_at, v.status, v.superseded_by, v.meter_stop,
         v.stop_timestamp, v.stop_reason, v.stop_id_tag, v.stopped_at, v.station_transaction_id,
-        v.seq_nos::integer[], v.remote_start_id, v.meter_start_unknown, v.highest_reading
+        v.seq_nos::integer[], v.remote_start_id, v.meter_start_unknown, v.highest_reading, v.station_id_reuse
       from json_to_recordset(${jsonParam(values)}::text::json) as v(
         transaction_id int, charge_point_id text, connector_id int, id_tag text, start_id_tag_status text,
         meter_start bigint, start_timestamp timestamptz, reservation_id int, created_at timestamptz, status text,
         superseded_by int, meter_stop bigint, stop_timestamp timestamptz, stop_reason text, stop_id_tag text, stopped_at timestamptz,
         station_transaction_id text, seq_nos text, remote_start_id int, meter_start_unknown boolean,
-        highest_reading bigint, superseding text
+        highest_reading bigint, superseding text, station_id_reuse int
       )
       -- An OCPP 2.0.1 transaction stored already finished (its Ended came first) opens nothing, so blocks nothing.
       where v.status <> 'active' or not exists (
@@ -456,6 +463,7 @@ function toTransaction(r: TransactionRow): TransactionRecord {
     createdAt: iso(r.created_at),
     stoppedAt: iso(r.stopped_at),
     ...(r.station_transaction_id !== null ? { stationTransactionId: r.station_transaction_id } : {}),
+    ...(r.station_id_reuse ? { stationIdReuse: r.station_id_reuse } : {}),
     ...(r.seq_nos !== null ? { seqNoRanges: seqNoRangesOf(r.seq_nos) } : {}),
     ...(r.remote_start_id !== null ? { remoteStartId: r.remote_start_id } : {}),
     ...(r.meter_start_unknown ? { meterStartUnknown: true as const } : {}),

@@ -98,7 +98,8 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
       );
     }
     const open = transaction.status === "active";
-    const evses = setEvseTransaction(
+    // A late event of an earlier session under the same id leaves the EVSE to the session the id names now.
+    const evses = outcome.earlierSession ? state.evses ?? [] : setEvseTransaction(
       state.evses ?? [],
       info.transactionId,
       open ? transaction.connectorId : null,
