@@ -1,5 +1,5 @@
 /**
- * 037: two OCPP 2.0.1 leftovers. Forward-only; each step is safe to run again (run outside a transaction, so
+ * 036: two OCPP 2.0.1 leftovers. Forward-only; each step is safe to run again (run outside a transaction, so
  * the index is built while transactions go on being stored).
  *
  * - status_history: 2.0.1 StatusNotifications, with the EVSE whose connector reported (null for 1.6) and no
