@@ -200,3 +200,32 @@ Deno.test("a certificate signed just before a crash stays pending: listed as suc
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a certificate the store fails to record is a logged follow-up failure; the server goes on serving", async () => {
+  const kv = await openKvHandle(":memory:");
+  const stores = kvSecurityExtension(kv);
+  // The write of the signed certificate fails (a store error other than the database being gone).
+  stores.pki.addIssuedCertificate = () => Promise.reject(new Error("disk I/O error"));
+  try {
+    await withStation(
+      "CP-DLV-5",
+      async ({ server, station, dir }) => {
+        station.handle("CertificateSigned", () => ({ status: "Accepted" }));
+        const { csr } = await makeCsr(dir, "/CN=CP-DLV-5");
+        assertEquals(await station.call("SignCertificate", { csr }), { status: "Accepted" });
+        await eventually(
+          () => server.logs.find((l) => l.msg === "follow-up failed" && String(l.error).includes("disk I/O")),
+          15_000,
+          "the failed signing logged",
+        );
+        // Still serving: the station is answered, its certificates listed (none).
+        assertEquals(Object.keys(await station.call("Heartbeat", {})), ["currentTime"]);
+        assertEquals(await certificates(server, "CP-DLV-5"), []);
+      },
+      {},
+      { securityExtension: stores },
+    );
+  } finally {
+    kv.close();
+  }
+});
