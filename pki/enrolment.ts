@@ -64,7 +64,9 @@ export class Enrolment {
    */
   complete(chargePointId: string, csr: string, cpoName: string | null): Promise<EnrolmentOutcome> {
     const running = this.#complete(chargePointId, csr, cpoName);
-    const tracked = running.finally(() => this.#running.delete(tracked));
+    // The caller handles a failure (a store error while signing); this copy, only waited for, must not be an
+    // unhandled rejection (it would end the process).
+    const tracked = running.finally(() => this.#running.delete(tracked)).catch(() => {});
     this.#running.add(tracked);
     return running;
   }
