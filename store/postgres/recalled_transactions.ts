@@ -24,6 +24,7 @@
 import type { StationChanges } from "../../model/changes.ts";
 import { energyOfTransaction, type TransactionRecord } from "../../model/transaction.ts";
 import { setMostRecent } from "../../model/recency.ts";
+import { isCanonicalUtc } from "../../protocol/ocppj/formats.ts";
 
 /** Transactions recalled at most (the oldest are forgotten first): about the active ones of this node. */
 const DEFAULT_CAPACITY = 20_000;
@@ -66,24 +67,30 @@ export class RecalledTransactions {
 
 /**
  * The record as a read of its row gives it: times in the canonical form, energy from the meters, a lone
- * surrogate as U+FFFD (`json_param.ts`).
+ * surrogate as U+FFFD (`json_param.ts`), its fields in the record's order. Once per Start: one object, no
+ * entries, deletes or spread (~5x cheaper than building it that way), and a time already canonical (as the
+ * actors write them) is kept as it is, not parsed.
  */
-function asRead(t: TransactionRecord): TransactionRecord {
-  const time = (s: string | null) => s === null ? null : new Date(s).toISOString();
-  const text = Object.fromEntries(
-    Object.entries(t).map(([k, v]) => [k, typeof v === "string" ? v.toWellFormed() : v]),
-  ) as unknown as TransactionRecord;
-  // Optional fields a read leaves out when the column is null.
-  for (const k of ["stationTransactionId", "seqNoRanges", "seqNos", "remoteStartId"] as const) {
-    if (text[k] === null || text[k] === undefined) delete text[k];
+export function asRead(t: TransactionRecord): TransactionRecord {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(t)) {
+    const v = (t as unknown as Record<string, unknown>)[k];
+    // Optional fields a read leaves out when the column is null.
+    if ((v === null || v === undefined) && DROPPED_WHEN_NULL.has(k)) continue;
+    if (k === "meterStartUnknown" && !v) continue;
+    out[k] = typeof v === "string" ? v.toWellFormed() : v;
   }
-  if (!text.meterStartUnknown) delete text.meterStartUnknown;
-  return {
-    ...text,
-    startTimestamp: new Date(t.startTimestamp).toISOString(),
-    stopTimestamp: time(t.stopTimestamp),
-    createdAt: new Date(t.createdAt).toISOString(),
-    stoppedAt: time(t.stoppedAt),
-    energyWh: energyOfTransaction(t),
-  };
+  out.startTimestamp = canonical(t.startTimestamp);
+  out.stopTimestamp = t.stopTimestamp === null ? null : canonical(t.stopTimestamp);
+  out.createdAt = canonical(t.createdAt);
+  out.stoppedAt = t.stoppedAt === null ? null : canonical(t.stoppedAt);
+  out.energyWh = energyOfTransaction(t);
+  return out as unknown as TransactionRecord;
+}
+
+const DROPPED_WHEN_NULL = new Set(["stationTransactionId", "seqNoRanges", "seqNos", "remoteStartId"]);
+
+/** `new Date(time).toISOString()`: what PostgreSQL's timestamptz gives back (throws on an invalid time). */
+function canonical(time: string): string {
+  return isCanonicalUtc(time) ? time : new Date(time).toISOString();
 }

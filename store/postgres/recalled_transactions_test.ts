@@ -4,11 +4,12 @@
  */
 import postgres from "postgres";
 import { assertEquals } from "@std/assert";
-import { startedTransaction } from "../../model/transaction.ts";
+import fc from "fast-check";
+import { energyOfTransaction, startedTransaction, type TransactionRecord } from "../../model/transaction.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import { at, chargePoint, startInput, stopInput } from "../contract/harness.ts";
 import { openPostgresStore } from "./mod.ts";
-import { RecalledTransactions } from "./recalled_transactions.ts";
+import { asRead, RecalledTransactions } from "./recalled_transactions.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL recalled transaction tests");
 
@@ -28,6 +29,91 @@ Deno.test("RecalledTransactions keeps active transactions with their version, an
   assertEquals([2, 3, 4].map((id) => recalled.versionOf(id)), [undefined, "103", "104"]);
   recalled.forget([{ chargePointId: "CP-2", transactionsStarted: [t(3)] }]);
   assertEquals(recalled.get(3), undefined);
+});
+
+/** What `asRead` gave when it was built from entries, deletes and a spread: the reference it is held to. */
+function asReadReference(t: TransactionRecord): TransactionRecord {
+  const time = (s: string | null) => s === null ? null : new Date(s).toISOString();
+  const text = Object.fromEntries(
+    Object.entries(t).map(([k, v]) => [k, typeof v === "string" ? v.toWellFormed() : v]),
+  ) as unknown as TransactionRecord;
+  for (const k of ["stationTransactionId", "seqNoRanges", "seqNos", "remoteStartId"] as const) {
+    if (text[k] === null || text[k] === undefined) delete text[k];
+  }
+  if (!text.meterStartUnknown) delete text.meterStartUnknown;
+  return {
+    ...text,
+    startTimestamp: new Date(t.startTimestamp).toISOString(),
+    stopTimestamp: time(t.stopTimestamp),
+    createdAt: new Date(t.createdAt).toISOString(),
+    stoppedAt: time(t.stoppedAt),
+    energyWh: energyOfTransaction(t),
+  };
+}
+
+Deno.test("a recalled transaction is the record a read gives: fields, their order, times, text, energy", () => {
+  const time = fc.oneof(
+    fc.integer({ min: Date.UTC(1, 0, 1), max: Date.UTC(9999, 11, 31) }).map((ms) =>
+      new Date(ms).toISOString()
+    ),
+    fc.constantFrom("2024-05-01T10:00:00Z", "2024-05-01T12:00:00.5+02:00", "2024-02-29T23:59:59.999Z"),
+  );
+  const text = fc.oneof(fc.string(), fc.constantFrom("A\uD800", "\uDC00x", "TAG"));
+  const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const record = fc.record({
+    transactionId: fc.nat(),
+    chargePointId: text,
+    connectorId: fc.nat(),
+    idTag: text,
+    startIdTagStatus: fc.constant("Accepted" as const),
+    meterStart: fc.integer(),
+    startTimestamp: time,
+    reservationId: fc.option(fc.nat()),
+    status: fc.constantFrom("active" as const, "finished" as const),
+    supersededBy: fc.option(fc.nat()),
+    meterStop: fc.option(fc.integer()),
+    stopTimestamp: fc.option(time),
+    stopReason: fc.option(text),
+    stopIdTag: fc.option(text),
+    energyWh: fc.option(fc.integer()),
+    createdAt: time,
+    stoppedAt: fc.option(time),
+    stationTransactionId: optional(fc.option(text)),
+    remoteStartId: optional(fc.option(fc.nat())),
+    seqNos: optional(fc.option(fc.array(fc.nat()))),
+    meterStartUnknown: optional(fc.constant(true as const)),
+    highestReading: optional(fc.integer()),
+  }, {
+    requiredKeys: [
+      "transactionId",
+      "chargePointId",
+      "connectorId",
+      "idTag",
+      "startIdTagStatus",
+      "meterStart",
+      "startTimestamp",
+      "reservationId",
+      "status",
+      "supersededBy",
+      "meterStop",
+      "stopTimestamp",
+      "stopReason",
+      "stopIdTag",
+      "energyWh",
+      "createdAt",
+      "stoppedAt",
+    ],
+  });
+  fc.assert(
+    fc.property(record, (r) => {
+      const t = r as TransactionRecord;
+      const expected = asReadReference(t);
+      const got = asRead(t);
+      assertEquals(got, expected);
+      assertEquals(Object.keys(got), Object.keys(expected));
+    }),
+    { numRuns: 500 },
+  );
 });
 
 Deno.test({
