@@ -24,7 +24,7 @@ import { planCommandLog } from "./command_log.ts";
 import { deviceModelKeys, planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { planTransactionFlags } from "./fleet_records.ts";
-import { getAll, keyId, type Sequence } from "./keys.ts";
+import { getAll, keyId, sameKey, type Sequence } from "./keys.ts";
 import {
   groupRows,
   type MeterLayout,
@@ -321,8 +321,9 @@ export class KvCommitter {
     const set = new WriteSet();
     let read = batchRead;
     if (p.recalled.length > 0) {
-      const recalled = new Map(p.recalled.map((e) => [keyId(e.key), e]));
-      read = (key) => recalled.get(keyId(key)) ?? batchRead(key);
+      // A few entries per member (its guards and record): compared, not looked up by key ids.
+      const recalled = p.recalled;
+      read = (key) => recalled.find((e) => sameKey(e.key, key)) ?? batchRead(key);
       for (const entry of p.recalled) set.check(entry);
     }
     const conflict = planTransactions(p.changes, read, set, this.seq);

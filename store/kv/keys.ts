@@ -200,6 +200,29 @@ export function keyId(key: Deno.KvKey): string {
   return id;
 }
 
+/**
+ * Whether two keys have the same `keyId`, without building either id: for the few keys of one station's
+ * write (a string per key and its hash cost more than comparing a handful of parts).
+ */
+export function sameKey(a: Deno.KvKey, b: Deno.KvKey): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (x === y) continue;
+    if (typeof x !== typeof y) return false;
+    // keyId writes NaN as NaN; bytes by their values.
+    if (typeof x === "number" && Number.isNaN(x) && Number.isNaN(y)) continue;
+    if (!(x instanceof Uint8Array) || !sameBytes(x, y as Uint8Array)) return false;
+  }
+  return true;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** `kv.getMany` reads at most 10 keys at a time. */
 export const GET_MANY_MAX = 10;
 

@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
-import { getAll } from "./keys.ts";
+import fc from "fast-check";
+import { getAll, keyId, sameKey } from "./keys.ts";
 import { openKvHandle } from "./mod.ts";
 import { withGetMany } from "../../tests/helpers/kv.ts";
 
@@ -21,4 +22,22 @@ Deno.test("getAll() reads ten keys per getMany in key order, and no keys without
   } finally {
     kv.close();
   }
+});
+
+Deno.test("sameKey() holds two keys the same exactly when their key ids are equal", () => {
+  const part = fc.oneof(
+    fc.constantFrom("tx", "1", "", "CP-1"),
+    fc.constantFrom(1, 0, -0, Number.NaN, 1.5),
+    fc.constantFrom(1n, 0n),
+    fc.boolean(),
+    fc.constantFrom([], [1], [1, 2]).map((bytes) => new Uint8Array(bytes)),
+  );
+  const key = fc.array(part, { maxLength: 4 }) as fc.Arbitrary<Deno.KvKey>;
+  fc.assert(
+    fc.property(key, key, (a, b) => {
+      assertEquals(sameKey(a, b), keyId(a) === keyId(b));
+      assertEquals(sameKey(a, a.slice()), true);
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -3,10 +3,13 @@
  * checks, 1000 mutations, 80 KiB of keys, 800 KiB in all), and the packing of many stations' write sets into
  * as few atomics as those limits allow, never splitting one station's writes.
  */
-import { byteLength, keyBytes, keyId } from "./keys.ts";
+import { byteLength, keyBytes, keyId, sameKey } from "./keys.ts";
 
 /** What one atomic may hold here: under Deno KV's limits with a margin for our size estimates. */
 const BUDGET = { checks: 100, mutations: 900, keyBytes: 64 * 1024, bytes: 600 * 1024 } as const;
+
+/** Up to this many checks, a new one is compared with each before (no key ids, no set). */
+const FEW_CHECKS = 8;
 
 /**
  * Writes that may be committed in an atomic of their own, before the rest of a station's writes (meter
@@ -27,7 +30,10 @@ export class WriteSet {
    * earlier atomics of their own.
    */
   readonly units: Unit[] = [];
-  #checked = new Set<string>();
+  /** The keys checked so far: compared part by part while few (a station's write has a handful). */
+  #checkedKeys: Deno.KvKey[] | null = null;
+  /** Their ids, once more than FEW_CHECKS (a station storing many meter value groups at once). */
+  #checkedIds: Set<string> | null = null;
   #checks = 0;
   #mutations = 0;
   #keyBytes = 0;
@@ -83,9 +89,16 @@ export class WriteSet {
   }
 
   #firstCheck(entry: Deno.AtomicCheck): boolean {
-    const id = keyId(entry.key);
-    if (this.#checked.has(id)) return false;
-    this.#checked.add(id);
+    if (this.#checkedIds !== null) {
+      const id = keyId(entry.key);
+      if (this.#checkedIds.has(id)) return false;
+      this.#checkedIds.add(id);
+    } else {
+      const keys = this.#checkedKeys ??= [];
+      for (const key of keys) if (sameKey(key, entry.key)) return false;
+      keys.push(entry.key);
+      if (keys.length > FEW_CHECKS) this.#checkedIds = new Set(keys.map(keyId));
+    }
     this.#checks++;
     const k = keyBytes(entry.key);
     this.#keyBytes += k;
