@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
-import { checkIdTag, type IdTagRecord } from "./id_tag.ts";
+import fc from "fast-check";
+import { checkIdTag, idTagKey, type IdTagRecord } from "./id_tag.ts";
 
 const TAGS: Record<string, IdTagRecord> = {
   TYPED: { idTag: "TYPED", status: "Accepted", expiryDate: null, parentIdTag: null, idTokenType: "ISO15693" },
@@ -21,4 +22,21 @@ Deno.test("checkIdTag() requires a typed tag's idTokenType, and ignores types wh
   assertEquals((await check("TYPED", "ISO14443")).status, "Invalid");
   assertEquals((await check("TYPED")).status, "Accepted");
   assertEquals((await check("PLAIN", "eMAID")).status, "Accepted");
+});
+
+Deno.test("idTagKey() folds A-Z and only A-Z, whatever else the tag holds", () => {
+  assertEquals(idTagKey("04A2B3C4D5E6F7"), "04a2b3c4d5e6f7");
+  assertEquals(idTagKey("ÉTÉ-Tag"), "ÉtÉ-tag"); // not É: PostgreSQL's lower() under "C" leaves it
+  assertEquals(idTagKey("İSTANBUL"), "İstanbul");
+  const reference = (tag: string) => tag.replace(/[A-Z]+/g, (run) => run.toLowerCase());
+  const char = fc.oneof(
+    fc.constantFrom("A", "Z", "a", "0", "-", "É", "İ", "\u212A", "ß", "\uD800"),
+    fc.string(),
+  );
+  fc.assert(
+    fc.property(fc.array(char, { maxLength: 8 }).map((cs) => cs.join("")), (tag) => {
+      assertEquals(idTagKey(tag), reference(tag));
+    }),
+    { numRuns: 2000 },
+  );
 });
