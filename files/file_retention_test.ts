@@ -239,6 +239,33 @@ Deno.test("FileRetention: firmware bytes that cannot be deleted are logged and s
   });
 });
 
+Deno.test("FileRetention: more undeletable firmware bytes than a batch do not stall the sweep; they are tried again later", async () => {
+  await withRetention(async ({ firmware, retention, clock, dir, failing, warnings }) => {
+    const ids: string[] = [];
+    for (const text of ["HELD1", "HELD2", "HELD3", "A", "B"]) {
+      const staged = await firmware.stage(new Response(text).body!);
+      if (!staged.ok) throw new Error(staged.message);
+      ids.push(staged.image.id);
+      clock.now = new Date(clock.now.getTime() + 1000);
+    }
+    // The three oldest, more than a batch (2), fail their delete every time.
+    const held = ids.slice(0, 3);
+    for (const id of held) failing.ids.add(id);
+    clock.now = new Date(clock.now.getTime() + firmwareUploadLeaseMs(firmware.settings));
+    const nothing = { uploads: 0, uploadSlots: 0, downloadLinks: 0, stagedFirmware: 0 };
+    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 2 });
+    for (const id of ids.slice(3)) assertEquals(await exists(`${dir}/${id}`), false);
+    assertEquals(warnings.map((w) => w.firmwareId), held);
+    // Not asked again at once: the next round passes over them.
+    assertEquals(await retention.tick(), nothing);
+    assertEquals(warnings.length, 3);
+    clock.now = new Date(clock.now.getTime() + DAY);
+    failing.ids.clear();
+    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 3 });
+    for (const id of held) assertEquals(await exists(`${dir}/${id}`), false);
+  });
+});
+
 Deno.test("FileRetention: an upload finishing past its lease as its slot is pruned leaves no record without bytes", async () => {
   await withRetention(async ({ uploads, retention, clock, dir, hooks }) => {
     const minted = await mintFor(uploads);
