@@ -63,33 +63,37 @@ export class FileRetention {
     const now = this.deps.now().getTime();
     const urlsBefore = new Date(now - URL_ROW_GRACE_MS).toISOString();
     const filesBefore = new Date(now - settings.uploadRetentionMs).toISOString();
+    const all = (deleted: number) => ({ deleted, taken: deleted });
     return {
       uploads: settings.uploadRetentionMs > 0
-        ? await this.#inBatches((max) => uploads.pruneFiles(filesBefore, max))
+        ? await this.#inBatches(async (max) => all(await uploads.pruneFiles(filesBefore, max)))
         : 0,
-      uploadSlots: await this.#inBatches((max) => uploads.pruneSlots(urlsBefore, max)),
-      downloadLinks: await this.#inBatches((max) => firmware.pruneLinks(urlsBefore, max)),
-      stagedFirmware: await this.#inBatches((max) =>
-        firmware.pruneStaged(
+      uploadSlots: await this.#inBatches(async (max) => all(await uploads.pruneSlots(urlsBefore, max))),
+      downloadLinks: await this.#inBatches(async (max) => all(await firmware.pruneLinks(urlsBefore, max))),
+      // Postponed bytes fill a batch too: the next call passes over them, so asking again makes progress.
+      stagedFirmware: await this.#inBatches(async (max) => {
+        const pruned = await firmware.pruneStaged(
           max,
-          (id, error) =>
-            this.deps.warn("firmware bytes not deleted: tried again next round", {
+          (id, error, retryAfter) =>
+            this.deps.warn("firmware bytes not deleted: tried again later", {
               firmwareId: id,
               error: error instanceof Error ? error.message : String(error),
+              retryAfter,
             }),
-        )
-      ),
+        );
+        return { deleted: pruned.deleted, taken: pruned.deleted + pruned.postponed };
+      }),
     };
   }
 
-  /** Calls `prune` until a call deletes less than a batch; the total. */
-  async #inBatches(prune: (max: number) => Promise<number>): Promise<number> {
+  /** Calls `prune` until a call takes less than a batch; the total deleted. */
+  async #inBatches(prune: (max: number) => Promise<{ deleted: number; taken: number }>): Promise<number> {
     const { batch, pauseMs = 50 } = this.deps.settings;
     let total = 0;
     for (;;) {
-      const n = await prune(batch);
-      total += n;
-      if (n < batch) return total;
+      const { deleted, taken } = await prune(batch);
+      total += deleted;
+      if (taken < batch) return total;
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }

@@ -6,7 +6,7 @@ import { FolderBlobStore } from "../store/folder_blobs.ts";
 import { openKvHandle } from "../store/kv/handle.ts";
 import { kvSecurityExtension } from "../store/kv/security_extension.ts";
 import { FileRetention } from "./file_retention.ts";
-import { FirmwareLibrary, firmwareUploadLeaseMs } from "./firmware.ts";
+import { FirmwareLibrary, firmwareUploadLeaseMs, STAGED_RETRY_MS } from "./firmware.ts";
 import { hashUrlToken } from "./tokens.ts";
 import { StationUploads } from "./uploads.ts";
 
@@ -160,7 +160,10 @@ Deno.test("FileRetention: without the lease nothing is deleted; a retention of 0
     lease.free = true;
     const keeping = new FileRetention({
       uploads,
-      firmware: { pruneLinks: () => Promise.resolve(0), pruneStaged: () => Promise.resolve(0) },
+      firmware: {
+        pruneLinks: () => Promise.resolve(0),
+        pruneStaged: () => Promise.resolve({ deleted: 0, postponed: 0 }),
+      },
       now: () => clock.now,
       lease: () => Promise.resolve(true),
       warn: () => {},
@@ -209,7 +212,7 @@ Deno.test("FileRetention: firmware bytes a crash left staged go once older than 
   });
 });
 
-Deno.test("FileRetention: firmware bytes that cannot be deleted are logged and skipped each round; the others go", async () => {
+Deno.test("FileRetention: firmware bytes that cannot be deleted are logged and tried again later; the others go", async () => {
   await withRetention(async ({ firmware, retention, clock, dir, failing, warnings }) => {
     const ids: string[] = [];
     for (const text of ["HELD", "A", "B"]) {
@@ -221,19 +224,26 @@ Deno.test("FileRetention: firmware bytes that cannot be deleted are logged and s
     failing.ids.add(ids[0]!);
     clock.now = new Date(clock.now.getTime() + firmwareUploadLeaseMs(firmware.settings));
     const nothing = { uploads: 0, uploadSlots: 0, downloadLinks: 0, stagedFirmware: 0 };
-    // Two a batch, the held one in each: one more a round.
-    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 1 });
-    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 1 });
-    assertEquals(await retention.tick(), nothing);
+    // Two a batch, the held one in the first: the round goes on to the next batch.
+    assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 2 });
     for (const id of ids.slice(1)) assertEquals(await exists(`${dir}/${id}`), false);
     assertEquals(await exists(`${dir}/${ids[0]}`), true);
+    const retryAfter = new Date(clock.now.getTime() + STAGED_RETRY_MS).toISOString();
     const warned = {
-      message: "firmware bytes not deleted: tried again next round",
+      message: "firmware bytes not deleted: tried again later",
       firmwareId: ids[0],
       error: "disk gone",
+      retryAfter,
     };
-    assertEquals(warnings, [warned, warned, warned]);
+    assertEquals(warnings, [warned]);
+    clock.now = new Date(clock.now.getTime() + STAGED_RETRY_MS - 1);
+    assertEquals(await retention.tick(), nothing, "not tried before its retry time");
+    assertEquals(warnings.length, 1);
+    clock.now = new Date(clock.now.getTime() + 1);
+    assertEquals(await retention.tick(), nothing);
+    assertEquals(warnings.length, 2);
     failing.ids.clear();
+    clock.now = new Date(clock.now.getTime() + STAGED_RETRY_MS);
     assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 1 });
     assertEquals(await exists(`${dir}/${ids[0]}`), false);
   });
@@ -259,7 +269,7 @@ Deno.test("FileRetention: more undeletable firmware bytes than a batch do not st
     // Not asked again at once: the next round passes over them.
     assertEquals(await retention.tick(), nothing);
     assertEquals(warnings.length, 3);
-    clock.now = new Date(clock.now.getTime() + DAY);
+    clock.now = new Date(clock.now.getTime() + STAGED_RETRY_MS);
     failing.ids.clear();
     assertEquals(await retention.tick(), { ...nothing, stagedFirmware: 3 });
     for (const id of held) assertEquals(await exists(`${dir}/${id}`), false);

@@ -40,6 +40,18 @@ export function firmwareUploadLeaseMs(settings: Pick<FirmwareSettings, "idleMs" 
   return settings.idleMs + Math.ceil(settings.maxBytes / MIN_UPLOAD_BYTES_PER_S * 1000);
 }
 
+/**
+ * How long the sweep leaves bytes it failed to delete before trying again: meanwhile it passes over their
+ * staging, so however many the blob store refuses, the stagings behind them are reached.
+ */
+export const STAGED_RETRY_MS = 3600_000;
+
+/** What one `pruneStaged` call did: bytes deleted (stagings ended) and bytes postponed (their delete failed). */
+export interface StagedPruned {
+  deleted: number;
+  postponed: number;
+}
+
 /** The form fields around an image (name, signature, signing certificate) and multipart framing. */
 export const FORM_SLACK_BYTES = 1024 * 1024;
 
@@ -188,27 +200,32 @@ export class FirmwareLibrary {
 
   /**
    * Deletes the bytes of at most `max` stagings no upload will record (older than `firmwareUploadLeaseMs`,
-   * or already abandoned: an image deleted before its bytes were), then their stagings; how many. Bytes that
-   * fail to be deleted keep their staging (tried again next round) and are told to `skipped`: as the oldest,
-   * they come first in every round, so one blob the store cannot drop must not stop the sweep there.
+   * or already abandoned: an image deleted before its bytes were), then their stagings. Bytes that fail to be
+   * deleted keep their staging, postponed for `STAGED_RETRY_MS`, and are told to `skipped`: as the oldest they
+   * would come first in every call, so a batch of blobs the store cannot drop would stall the sweep there.
    */
-  async pruneStaged(max: number, skipped: (id: string, error: unknown) => void = () => {}): Promise<number> {
-    const startedBefore = new Date(this.#now().getTime() - firmwareUploadLeaseMs(this.settings))
-      .toISOString();
-    const abandoned = await this.#files.abandonFirmwareStagings(startedBefore, max);
-    let deleted = 0;
+  async pruneStaged(
+    max: number,
+    skipped: (id: string, error: unknown, retryAfter: string) => void = () => {},
+  ): Promise<StagedPruned> {
+    const now = this.#now();
+    const startedBefore = new Date(now.getTime() - firmwareUploadLeaseMs(this.settings)).toISOString();
+    const abandoned = await this.#files.abandonFirmwareStagings(startedBefore, max, now.toISOString());
+    const pruned: StagedPruned = { deleted: 0, postponed: 0 };
     for (const staging of abandoned) {
       try {
         await this.#blobs.delete(staging.id);
       } catch (error) {
-        skipped(staging.id, error);
+        const retryAfter = new Date(now.getTime() + STAGED_RETRY_MS).toISOString();
+        await this.#files.postponeFirmwareStaging(staging.id, retryAfter);
+        skipped(staging.id, error, retryAfter);
+        pruned.postponed++;
         continue;
       }
       await this.#files.endFirmwareStaging(staging.id);
-      deleted++;
+      pruned.deleted++;
     }
-    // The skipped are not counted: a batch of them alone must not look full (retention would ask again at once).
-    return deleted;
+    return pruned;
   }
 
   list(limit: number): Promise<FirmwareImage[]> {

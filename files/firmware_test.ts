@@ -3,7 +3,7 @@ import { openKvHandle } from "../store/kv/handle.ts";
 import { kvSecurityExtension } from "../store/kv/security_extension.ts";
 import { makeCa } from "../tests/helpers/openssl.ts";
 import type { BlobStore } from "../store/blob_store.ts";
-import { FirmwareLibrary, firmwareUploadLeaseMs, signingProblem } from "./firmware.ts";
+import { FirmwareLibrary, firmwareUploadLeaseMs, signingProblem, STAGED_RETRY_MS } from "./firmware.ts";
 
 async function withLibrary(
   fn: (lib: FirmwareLibrary, clock: { now: Date }, kv: Deno.Kv) => Promise<void>,
@@ -184,9 +184,9 @@ Deno.test("FirmwareLibrary: a delete that cannot delete the bytes leaves them to
     assertEquals((await leftovers(kv)).stagings, 1, "the bytes are still to be deleted");
     assert((await leftovers(kv)).blobKeys > 0);
     // Abandoned already: due at once, whatever its age.
-    assertEquals(await lib.pruneStaged(10), 1);
+    assertEquals(await lib.pruneStaged(10), { deleted: 1, postponed: 0 });
     assertEquals(await leftovers(kv), { stagings: 0, blobKeys: 0 });
-    assertEquals(await lib.pruneStaged(10), 0);
+    assertEquals(await lib.pruneStaged(10), { deleted: 0, postponed: 0 });
   }, (blobs) => ({
     write: (id, chunks, max) => blobs.write(id, chunks, max),
     read: (id) => blobs.read(id),
@@ -194,7 +194,7 @@ Deno.test("FirmwareLibrary: a delete that cannot delete the bytes leaves them to
   }));
 });
 
-Deno.test("FirmwareLibrary: pruneStaged() skips bytes it cannot delete, says which, and deletes the rest", async () => {
+Deno.test("FirmwareLibrary: pruneStaged() postpones bytes it cannot delete, says which and until when, and deletes the rest", async () => {
   const undeletable = new Set<string>();
   await withLibrary(async (lib, clock, kv) => {
     const ids: string[] = [];
@@ -207,15 +207,20 @@ Deno.test("FirmwareLibrary: pruneStaged() skips bytes it cannot delete, says whi
     // The oldest, first in every round: its delete fails every time (a blob the store refuses to drop).
     undeletable.add(ids[0]!);
     clock.now = new Date(clock.now.getTime() + firmwareUploadLeaseMs(lib.settings));
-    const skipped: [string, string][] = [];
-    const skip = (id: string, error: unknown) => skipped.push([id, (error as Error).message]);
-    assertEquals(await lib.pruneStaged(10, skip), 2);
-    assertEquals(skipped, [[ids[0]!, "bytes held"]]);
-    assertEquals((await leftovers(kv)).stagings, 1, "the skipped one is tried again next round");
-    assertEquals(await lib.pruneStaged(10, skip), 0);
+    const skipped: [string, string, string][] = [];
+    const skip = (id: string, error: unknown, retryAfter: string) =>
+      skipped.push([id, (error as Error).message, retryAfter]);
+    assertEquals(await lib.pruneStaged(10, skip), { deleted: 2, postponed: 1 });
+    const retryAt = new Date(clock.now.getTime() + STAGED_RETRY_MS);
+    assertEquals(skipped, [[ids[0]!, "bytes held", retryAt.toISOString()]]);
+    assertEquals((await leftovers(kv)).stagings, 1, "the skipped one is tried again later");
+    assertEquals(await lib.pruneStaged(10, skip), { deleted: 0, postponed: 0 }, "not before its retry time");
+    clock.now = retryAt;
+    assertEquals(await lib.pruneStaged(10, skip), { deleted: 0, postponed: 1 });
     assertEquals(skipped.length, 2);
     undeletable.clear();
-    assertEquals(await lib.pruneStaged(10, skip), 1);
+    clock.now = new Date(clock.now.getTime() + STAGED_RETRY_MS);
+    assertEquals(await lib.pruneStaged(10, skip), { deleted: 1, postponed: 0 });
     assertEquals(await leftovers(kv), { stagings: 0, blobKeys: 0 });
   }, (blobs) => ({
     write: (id, chunks, max) => blobs.write(id, chunks, max),
@@ -229,9 +234,13 @@ Deno.test("FirmwareLibrary: pruneStaged() spares a staging younger than an uploa
     const staged = await lib.stage(body("IMAGE"));
     assert(staged.ok);
     clock.now = new Date(clock.now.getTime() + firmwareUploadLeaseMs(lib.settings));
-    assertEquals(await lib.pruneStaged(10), 0, "exactly the lease: still the upload's");
+    assertEquals(
+      await lib.pruneStaged(10),
+      { deleted: 0, postponed: 0 },
+      "exactly the lease: still the upload's",
+    );
     clock.now = new Date(clock.now.getTime() + 1);
-    assertEquals(await lib.pruneStaged(10), 1);
+    assertEquals(await lib.pruneStaged(10), { deleted: 1, postponed: 0 });
     assertEquals(await leftovers(kv), { stagings: 0, blobKeys: 0 });
   });
 });
@@ -305,7 +314,7 @@ Deno.test("FirmwareLibrary: an upload whose staging the sweep took meanwhile lea
       // The body ended at its lease; the sweep runs before the bytes are all stored.
       const { lib, clock } = holder;
       clock!.now = new Date(clock!.now.getTime() + firmwareUploadLeaseMs(lib!.settings) + 1);
-      assertEquals(await lib!.pruneStaged(10), 1);
+      assertEquals(await lib!.pruneStaged(10), { deleted: 1, postponed: 0 });
       return await blobs.write(
         id,
         (async function* () {

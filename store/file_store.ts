@@ -71,9 +71,14 @@ export interface FileStore {
   /**
    * Marks the stagings begun before `startedBefore` abandoned (recording them is refused from now on) and
    * returns at most `max` abandoned ones, oldest first: their bytes are to be deleted, then their staging
-   * ended.
+   * ended. One postponed (`postponeFirmwareStaging`) past `at` is passed over.
    */
-  abandonFirmwareStagings(startedBefore: string, max: number): Promise<FirmwareStaging[]>;
+  abandonFirmwareStagings(startedBefore: string, max: number, at: string): Promise<FirmwareStaging[]>;
+  /**
+   * The sweep could not delete staging `id`'s bytes: `abandonFirmwareStagings` passes over it until
+   * `retryAfter`, so the stagings behind it get their turn. No error if none.
+   */
+  postponeFirmwareStaging(id: string, retryAfter: string): Promise<void>;
   getFirmware(id: string): Promise<FirmwareImage | null>;
   /** Newest first. */
   listFirmware(limit: number): Promise<FirmwareImage[]>;

@@ -354,7 +354,7 @@ export function filesContract(test: ContractTest<FileStore>): void {
     assertEquals(await store.getFirmware(f.id), f);
     await assertRejects(() => store.putFirmware(f), FirmwareStagingLostError, '"firmware-a"');
     // Ended: the sweep finds nothing of it, however old.
-    assertEquals(await store.abandonFirmwareStagings("2030-01-01T00:00:00.000Z", 10), []);
+    assertEquals(await store.abandonFirmwareStagings("2030-01-01T00:00:00.000Z", 10, LATER), []);
     // A staging ended after a failed upload cannot be recorded either.
     await store.beginFirmwareStaging("firmware-b", T0);
     await store.endFirmwareStaging("firmware-b");
@@ -367,15 +367,15 @@ export function filesContract(test: ContractTest<FileStore>): void {
     await store.beginFirmwareStaging("firmware-new", LATER);
     await store.beginFirmwareStaging("firmware-old2", "2024-05-01T10:05:00.000Z");
     await store.beginFirmwareStaging("firmware-old1", T0);
-    const first = await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 1);
+    const first = await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 1, LATER);
     assertEquals(first, [{ id: "firmware-old1", startedAt: T0, abandoned: true }]);
     // Abandoned stays abandoned until ended (its bytes deleted): a crashed sweep finds it again.
-    const again = await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 10);
+    const again = await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 10, LATER);
     assertEquals(again.map((s) => s.id), ["firmware-old1", "firmware-old2"]);
     assert(again.every((s) => s.abandoned));
     await assertRejects(() => store.putFirmware(firmware("firmware-old2", T0)), FirmwareStagingLostError);
     for (const s of again) await store.endFirmwareStaging(s.id);
-    assertEquals(await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 10), []);
+    assertEquals(await store.abandonFirmwareStagings("2024-05-01T10:10:00.000Z", 10, LATER), []);
     // The one begun after the bound is an upload still streaming: recorded as usual.
     const live = firmware("firmware-new", LATER);
     await store.putFirmware(live);
@@ -386,12 +386,35 @@ export function filesContract(test: ContractTest<FileStore>): void {
     const at = (i: number) => `2024-05-01T10:00:${String(i).padStart(2, "0")}.000Z`;
     for (let i = 0; i < 12; i++) await store.beginFirmwareStaging(`firmware-${i}`, at(i));
     for (const max of [1, 2, 3]) {
-      const taken = await store.abandonFirmwareStagings(LATER, max);
+      const taken = await store.abandonFirmwareStagings(LATER, max, LATER);
       assertEquals(taken.map((s) => s.id), Array.from({ length: max }, (_, i) => `firmware-${i}`));
     }
-    const racing = await Promise.all([1, 2, 3, 2, 1].map((max) => store.abandonFirmwareStagings(LATER, max)));
+    const racing = await Promise.all(
+      [1, 2, 3, 2, 1].map((max) => store.abandonFirmwareStagings(LATER, max, LATER)),
+    );
     racing.forEach((taken, i) => assert(taken.length <= [1, 2, 3, 2, 1][i]!, `${taken.length} taken`));
-    assertEquals((await store.abandonFirmwareStagings(LATER, 20)).length, 12);
+    assertEquals((await store.abandonFirmwareStagings(LATER, 20, LATER)).length, 12);
+  });
+
+  test("abandonFirmwareStagings() passes over a postponed staging until its retry time, so the ones behind it come", async (store) => {
+    const at = (i: number) => `2024-05-01T10:00:0${i}.000Z`;
+    for (let i = 0; i < 3; i++) await store.beginFirmwareStaging(`firmware-${i}`, at(i));
+    const first = await store.abandonFirmwareStagings(LATER, 2, LATER);
+    assertEquals(first.map((s) => s.id), ["firmware-0", "firmware-1"]);
+    // Their bytes could not be deleted: postponed until EXPIRY.
+    for (const s of first) await store.postponeFirmwareStaging(s.id, EXPIRY);
+    await store.postponeFirmwareStaging("firmware-none", EXPIRY);
+    assertEquals(await store.abandonFirmwareStagings(LATER, 2, LATER), [
+      { id: "firmware-2", startedAt: at(2), abandoned: true },
+    ]);
+    await store.endFirmwareStaging("firmware-2");
+    assertEquals(await store.abandonFirmwareStagings(LATER, 2, "2024-05-01T10:59:59.999Z"), []);
+    // Still abandoned meanwhile: never recorded.
+    await assertRejects(() => store.putFirmware(firmware("firmware-0", at(0))), FirmwareStagingLostError);
+    assertEquals(await store.abandonFirmwareStagings(LATER, 2, EXPIRY), [
+      { id: "firmware-0", startedAt: at(0), abandoned: true },
+      { id: "firmware-1", startedAt: at(1), abandoned: true },
+    ]);
   });
 
   test("deleting a firmware image leaves its bytes to delete as an abandoned staging", async (store) => {
@@ -399,9 +422,13 @@ export function filesContract(test: ContractTest<FileStore>): void {
     await recordFirmware(store, f);
     assertEquals(await store.deleteFirmware(f.id), true);
     // Whatever the bound: a deleted image's bytes are due at once.
-    assertEquals(await store.abandonFirmwareStagings(T0, 10), [{ id: f.id, startedAt: T0, abandoned: true }]);
+    assertEquals(await store.abandonFirmwareStagings(T0, 10, LATER), [{
+      id: f.id,
+      startedAt: T0,
+      abandoned: true,
+    }]);
     await store.endFirmwareStaging(f.id);
-    assertEquals(await store.abandonFirmwareStagings(T0, 10), []);
+    assertEquals(await store.abandonFirmwareStagings(T0, 10, LATER), []);
     assertEquals(await store.deleteFirmware(f.id), false);
   });
 }

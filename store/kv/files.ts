@@ -3,7 +3,8 @@
  * - `["upload_slot", tokenHash]`: a one-time upload URL (pruned a day after the slot expires; KV drops it after two);
  * - `["upload", id]` with pointers `["upload_by_time", uploadedAt, id]`, `["upload_by_cp", cp, uploadedAt, id]`;
  * - `["firmware", id]` with `["firmware_by_time", uploadedAt, id]`;
- * - `["firmware_staging", id]`: an image whose bytes are being staged, or whose bytes are to be deleted;
+ * - `["firmware_staging", id]`: an image whose bytes are being staged, or whose bytes are to be deleted (with
+ *   `retryAfter` once the sweep failed to);
  * - `["download_link", tokenHash]`.
  * Slot and link changes are checked atomics (compare-and-set on the entry's versionstamp), retried on conflict.
  */
@@ -34,6 +35,11 @@ const LINK = "download_link";
 const GRACE_MS = 2 * 24 * 3600_000;
 /** Deletions in flight at once when pruning (each its own checked atomic). */
 const PRUNE_IN_FLIGHT = 100;
+
+/** A staging as stored: `retryAfter`, set when the sweep failed to delete its bytes, is the store's own. */
+interface StoredStaging extends FirmwareStaging {
+  retryAfter?: string;
+}
 
 export class KvFileStore implements FileStore {
   readonly #kv: Deno.Kv;
@@ -221,24 +227,40 @@ export class KvFileStore implements FileStore {
   }
 
   /** Stagings are few (uploads in progress, or bytes left to delete): all are looked at. */
-  async abandonFirmwareStagings(startedBefore: string, max: number): Promise<FirmwareStaging[]> {
-    const entries: Deno.KvEntry<FirmwareStaging>[] = [];
-    for await (const entry of this.#kv.list<FirmwareStaging>({ prefix: [FIRMWARE_STAGING] })) {
-      if (entry.value.abandoned || entry.value.startedAt < startedBefore) entries.push(entry);
+  async abandonFirmwareStagings(startedBefore: string, max: number, at: string): Promise<FirmwareStaging[]> {
+    const entries: Deno.KvEntry<StoredStaging>[] = [];
+    for await (const entry of this.#kv.list<StoredStaging>({ prefix: [FIRMWARE_STAGING] })) {
+      const { abandoned, startedAt, retryAfter } = entry.value;
+      const postponed = retryAfter !== undefined && retryAfter > at;
+      if ((abandoned || startedAt < startedBefore) && !postponed) entries.push(entry);
     }
     entries.sort((a, b) => a.value.startedAt.localeCompare(b.value.startedAt));
     const abandoned: FirmwareStaging[] = [];
     for (const entry of entries.slice(0, max)) {
+      const marked: FirmwareStaging = {
+        id: entry.value.id,
+        startedAt: entry.value.startedAt,
+        abandoned: true,
+      };
       if (entry.value.abandoned) {
-        abandoned.push(entry.value);
+        abandoned.push(marked);
         continue;
       }
-      const marked = { ...entry.value, abandoned: true };
       // Checked: an upload recording it meanwhile wins, and its bytes stay.
       const res = await this.#kv.atomic().check(entry).set(entry.key, marked).commit();
       if (res.ok) abandoned.push(marked);
     }
     return abandoned;
+  }
+
+  async postponeFirmwareStaging(id: string, retryAfter: string): Promise<void> {
+    for (;;) {
+      const entry = await this.#kv.get<StoredStaging>([FIRMWARE_STAGING, id]);
+      if (entry.value === null) return;
+      const postponed: StoredStaging = { ...entry.value, retryAfter };
+      const res = await this.#kv.atomic().check(entry).set(entry.key, postponed).commit();
+      if (res.ok) return;
+    }
   }
 
   async getFirmware(id: string): Promise<FirmwareImage | null> {

@@ -2,7 +2,7 @@
  * The FileStore on PostgreSQL (migration 009). Claiming a slot and counting a download are single guarded
  * `update ... returning` statements, so racing requests cannot both win; the reason for a refusal is read
  * afterwards, for the security log only. Firmware stagings (migration 033) end in the transaction that records
- * or deletes their image.
+ * or deletes their image; the sweep postpones one whose bytes it failed to delete (`retry_after`, 038).
  */
 import type { Sql } from "postgres";
 import {
@@ -271,13 +271,14 @@ export class PostgresFileStore implements FileStore {
     await this.#sql`delete from firmware_staging where id = ${id}`;
   }
 
-  async abandonFirmwareStagings(startedBefore: string, max: number): Promise<FirmwareStaging[]> {
+  async abandonFirmwareStagings(startedBefore: string, max: number, at: string): Promise<FirmwareStaging[]> {
     // skip locked: a row an upload is recording right now is left for the next round (then it is gone).
     // Picked in a materialized CTE, run once: a limited subquery under `in (...)` may be run again by the plan
     // (the rows this update already changed skipped, the next ones locked), so take more than `max`.
     const rows = await this.#sql<{ id: string; started_at: Date }[]>`
       with picked as materialized (
-        select id from firmware_staging where abandoned or started_at < ${startedBefore}
+        select id from firmware_staging
+        where (abandoned or started_at < ${startedBefore}) and (retry_after is null or retry_after <= ${at})
         order by started_at limit ${max}
         for update skip locked
       )
@@ -286,6 +287,10 @@ export class PostgresFileStore implements FileStore {
     return rows
       .map((r) => ({ id: r.id, startedAt: r.started_at.toISOString(), abandoned: true }))
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  async postponeFirmwareStaging(id: string, retryAfter: string): Promise<void> {
+    await this.#sql`update firmware_staging set retry_after = ${retryAfter} where id = ${id}`;
   }
 
   async getFirmware(id: string): Promise<FirmwareImage | null> {
