@@ -1,11 +1,13 @@
 /**
  * The PostgreSQL UnknownIdTagStore where the contract cannot look: two processes (two pools) writing their
- * batches at the same moment.
+ * batches at the same moment, and what the trim costs.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
+import postgres, { type Sql } from "postgres";
 import type { UnknownIdTag } from "../../model/unknown_id_tag.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import { openPostgresFleetStore } from "./fleet.ts";
+import { PostgresUnknownIdTagStore } from "./unknown_id_tags.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL unknown id tag tests");
 
@@ -44,6 +46,77 @@ Deno.test({
     } finally {
       await a.close();
       await b.close();
+      await db.drop();
+    }
+  },
+});
+
+/** Index entries scans of `unknown_id_tag_by_last_seen` have read so far (the trim's walk), as `sql`'s own count. */
+async function lastSeenIndexReads(sql: Sql): Promise<number> {
+  // This backend's pending counts are flushed when it goes idle after this statement; the next reads them.
+  await sql`select pg_stat_force_next_flush()`;
+  const [row] = await sql<{ reads: string }[]>`
+    select idx_tup_read::text as reads from pg_stat_user_indexes where indexrelname = 'unknown_id_tag_by_last_seen'`;
+  return Number(row!.reads);
+}
+
+Deno.test({
+  name: "PostgreSQL: a flush of tags already listed walks none of the kept rows to trim, with a full list",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase("csms_unknown_tags_test");
+    const migrated = await openPostgresFleetStore(db.url);
+    // One connection: the writes and the statistics read are one backend's.
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const store = new PostgresUnknownIdTagStore(sql);
+      const keep = 2_000;
+      const at = (s: number) => new Date(Date.UTC(2026, 11, 6, 0, 0, 0, s)).toISOString();
+      const tags = Array.from({ length: keep }, (_, i) => `TAG-${i}`);
+      await store.recordUnknownIdTags(tags.map((t, i) => tally(t, at(i))), keep);
+      // Planned as on a table autovacuum has analyzed.
+      await sql`analyze unknown_id_tag`;
+      const before = await lastSeenIndexReads(sql);
+      await store.recordUnknownIdTags(tags.slice(0, 10).map((t, i) => tally(t, at(keep + i))), keep);
+      const walked = await lastSeenIndexReads(sql) - before;
+      assert(walked < 10, `the trim walked ${walked} index entries of ${keep} kept rows`);
+      assertEquals((await store.listUnknownIdTags(keep + 10)).length, keep);
+    } finally {
+      await sql.end();
+      await migrated.close();
+      await db.drop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "PostgreSQL: the unknown tags listed are exactly the keep most recent through new tags, forgets and a lower keep",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase("csms_unknown_tags_test");
+    const store = await openPostgresFleetStore(db.url);
+    try {
+      const tags = store.unknownIdTags;
+      const at = (s: number) => new Date(Date.UTC(2026, 11, 6, 0, 0, s)).toISOString();
+      const ids = async () => (await tags.listUnknownIdTags(100)).map((t) => t.idTag);
+      await tags.recordUnknownIdTags(["A", "B", "C"].map((t, i) => tally(t, at(i))), 4);
+      await tags.recordUnknownIdTags(["D", "E", "F"].map((t, i) => tally(t, at(3 + i))), 4);
+      assertEquals(await ids(), ["F", "E", "D", "C"]);
+      // A known tag seen again moves up; nothing new, nothing trimmed.
+      await tags.recordUnknownIdTags([tally("C", at(10))], 4);
+      assertEquals(await ids(), ["C", "F", "E", "D"]);
+      // A forgotten tag frees its place: the next new one takes it, no other goes.
+      assertEquals(await tags.forgetUnknownIdTag("e"), true);
+      await tags.recordUnknownIdTags([tally("G", at(11))], 4);
+      assertEquals(await ids(), ["G", "C", "F", "D"]);
+      // A lower keep (the setting changed) trims at the next flush, even of a tag already listed.
+      await tags.recordUnknownIdTags([tally("D", at(12))], 2);
+      assertEquals(await ids(), ["D", "G"]);
+      await tags.recordUnknownIdTags(["H", "I", "J"].map((t, i) => tally(t, at(13 + i))), 3);
+      assertEquals(await ids(), ["J", "I", "H"]);
+    } finally {
+      await store.close();
       await db.drop();
     }
   },
