@@ -1,4 +1,8 @@
-/** The UnknownIdTagStore on PostgreSQL (`unknown_id_tag`, migration 035). */
+/**
+ * The UnknownIdTagStore on PostgreSQL (`unknown_id_tag`, migration 035). The writers keep the number of rows
+ * in `unknown_id_tag_count` (038), so a flush trims only when the rows exceed the keep, and then walks only
+ * the oldest, past it: a flush of tags already listed, every 2 s, costs nothing to trim with 100,000 kept.
+ */
 import type { Sql } from "postgres";
 import { idTagKey } from "../../model/id_tag.ts";
 import { byTag, type UnknownIdTag } from "../../model/unknown_id_tag.ts";
@@ -30,9 +34,11 @@ export class PostgresUnknownIdTagStore implements UnknownIdTagStore {
     await sql.begin(async (tx) => {
       // One writer at a time: every process's batch upserts rows in its own order, then deletes the oldest,
       // and two such transactions at once lock rows in opposite orders (a deadlock, a batch lost). A flush
-      // every few seconds per process waits for another's at most.
+      // every few seconds per process waits for another's at most. The count is the writers' too.
       await tx`select pg_advisory_xact_lock(hashtextextended(${WRITERS_LOCK}, 0))`;
-      await tx`
+      // xmax is 0 on a row this statement inserted, this transaction's id on one it updated.
+      const [upsert] = await tx<{ inserted: number }[]>`
+        with upserted as (
         insert into unknown_id_tag
           (tag_key, id_tag, id_token_type, count, first_seen, last_seen, charge_point_id)
         select * from unnest(
@@ -49,10 +55,21 @@ export class PostgresUnknownIdTagStore implements UnknownIdTagStore {
           id_token_type = case when excluded.last_seen >= unknown_id_tag.last_seen
             then excluded.id_token_type else unknown_id_tag.id_token_type end,
           charge_point_id = case when excluded.last_seen >= unknown_id_tag.last_seen
-            then excluded.charge_point_id else unknown_id_tag.charge_point_id end`;
-      await tx`
-        delete from unknown_id_tag where tag_key in (
-          select tag_key from unknown_id_tag order by last_seen desc, tag_key offset ${keep})`;
+            then excluded.charge_point_id else unknown_id_tag.charge_point_id end
+        returning xmax = 0 as inserted)
+        select count(*) filter (where inserted)::int as inserted from upserted`;
+      const inserted = upsert?.inserted ?? 0;
+      const [counted] = inserted > 0
+        ? await tx<{ n: string }[]>`update unknown_id_tag_count set n = n + ${inserted} returning n`
+        : await tx<{ n: string }[]>`select n from unknown_id_tag_count`;
+      const excess = Number(counted!.n) - keep;
+      if (excess <= 0) return;
+      // The oldest past the keep (the index read backwards); picked once, in a materialized CTE.
+      const trimmed = await tx`
+        with oldest as materialized (
+          select tag_key from unknown_id_tag order by last_seen, tag_key desc limit ${excess})
+        delete from unknown_id_tag t using oldest where t.tag_key = oldest.tag_key`;
+      await tx`update unknown_id_tag_count set n = n - ${trimmed.count}`;
     });
   }
 
@@ -72,8 +89,14 @@ export class PostgresUnknownIdTagStore implements UnknownIdTagStore {
   }
 
   async forgetUnknownIdTag(idTag: string): Promise<boolean> {
-    const rows = await this.sql`delete from unknown_id_tag where tag_key = ${idTagKey(idTag)} returning 1`;
-    return rows.length > 0;
+    return await this.sql.begin(async (tx) => {
+      // A writer as the flushes are: the count changes with the row, and never in a flush's way.
+      await tx`select pg_advisory_xact_lock(hashtextextended(${WRITERS_LOCK}, 0))`;
+      const rows = await tx`delete from unknown_id_tag where tag_key = ${idTagKey(idTag)} returning 1`;
+      if (rows.length === 0) return false;
+      await tx`update unknown_id_tag_count set n = n - 1`;
+      return true;
+    });
   }
 }
 

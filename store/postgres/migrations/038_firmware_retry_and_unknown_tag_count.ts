@@ -1,0 +1,16 @@
+/**
+ * 038, two additions, nothing rewritten (forward-only):
+ * - firmware_staging.retry_after, set when the retention sweep failed to delete a staging's bytes: the sweep
+ *   passes over the row until then, so a batch's worth of bytes the blob store cannot delete does not stall it
+ *   on the same oldest rows. Nullable, no default.
+ * - unknown_id_tag_count, the number of rows of `unknown_id_tag`, kept by its writers (under their advisory
+ *   lock): a flush trims only when it exceeds the keep, walking only the rows past it, not the `keep` before.
+ */
+export const up = `
+alter table firmware_staging add column retry_after timestamptz;
+create table unknown_id_tag_count (
+  one boolean primary key default true check (one),
+  n   bigint not null check (n >= 0)
+);
+insert into unknown_id_tag_count (n) select count(*) from unknown_id_tag;
+`;
