@@ -346,6 +346,18 @@ export function filesContract(test: ContractTest<FileStore>): void {
     assertEquals(await store.pruneDownloadLinks(EXPIRY, 10), 0);
   });
 
+  test("pruneDownloadLinks() never deletes more than its max, alone or racing", async (store) => {
+    const f = firmware("firmware-a", T0);
+    await recordFirmware(store, f);
+    for (let i = 0; i < 15; i++) await store.createDownloadLink(link(`d${i}`, f.id, { expiresAt: LATER }));
+    for (const max of [1, 2, 3]) assertEquals(await store.pruneDownloadLinks(EXPIRY, max), max);
+    const maxes = [1, 2, 3, 2, 1];
+    const racing = await Promise.all(maxes.map((max) => store.pruneDownloadLinks(EXPIRY, max)));
+    racing.forEach((n, i) => assert(n <= maxes[i]!, `${n} deleted with max ${maxes[i]}`));
+    const rest = await store.pruneDownloadLinks(EXPIRY, 20);
+    assertEquals(6 + racing.reduce((a, b) => a + b, 0) + rest, 15);
+  });
+
   test("a firmware image is recorded only while it is being staged, and recording ends the staging", async (store) => {
     const f = firmware("firmware-a", T0);
     await assertRejects(() => store.putFirmware(f), FirmwareStagingLostError);

@@ -345,6 +345,7 @@ export function fleetContract(
         const claims = await Promise.all(
           ["w1", "w2", "w3"].map((w) => hooks.claimDeliveries(w, at(100), at(130), 4)),
         );
+        claims.forEach((claim) => assert(claim.length <= 4, `${claim.length} claimed with max 4`));
         const all = claims.flat();
         assertEquals(all.length, 9);
         assertEquals(
@@ -356,10 +357,15 @@ export function fleetContract(
       },
     );
 
-    await t.step("a claim that runs out makes the delivery due again", async () => {
-      const again = await hooks.claimDeliveries("w5", at(131), at(1000), 20);
-      assertEquals(again.length, 9);
-    });
+    await t.step(
+      "a claim that runs out makes the delivery due again; a claim takes at most its max",
+      async () => {
+        const few = await hooks.claimDeliveries("w5", at(131), at(1000), 2);
+        assertEquals(few.length, 2);
+        const again = await hooks.claimDeliveries("w5", at(131), at(1000), 20);
+        assertEquals(new Set([...few, ...again].map((d) => d.id)).size, 9);
+      },
+    );
 
     await t.step(
       "an attempt is written only by its holder; a retry is due later, the log is bounded",
