@@ -323,11 +323,15 @@ export class PostgresFileStore implements FileStore {
   }
 
   async pruneDownloadLinks(expiredBefore: string, max: number): Promise<number> {
+    // Picked once, in a materialized CTE: a limited subquery under `in (...)` may be run again by the plan
+    // and take more than `max` (as in `abandonFirmwareStagings`).
     const result = await this.#sql`
-      delete from download_link where token_hash in (
+      with picked as materialized (
         select token_hash from download_link where expires_at < ${expiredBefore}
         order by expires_at limit ${max}
-        for update skip locked)`;
+        for update skip locked
+      )
+      delete from download_link l using picked where l.token_hash = picked.token_hash`;
     return result.count;
   }
 

@@ -122,13 +122,17 @@ export class PostgresWebhookStore implements WebhookStore {
     skip: readonly string[] = [],
   ): Promise<WebhookDelivery[]> {
     const sql = this.sql;
+    // Picked once, in a materialized CTE: a limited subquery under `in (...)` may be run again by the plan
+    // (the rows this update already claimed no longer due, the next ones taken) and claim more than `max`.
     const rows = await sql<DeliveryRow[]>`
-      update webhook_delivery set claimed_by = ${holder}, next_attempt_at = ${until}
-      where id in (
+      with picked as materialized (
         select id from webhook_delivery where state = 'pending' and next_attempt_at <= ${now}
           ${skip.length > 0 ? sql`and subscription_id <> all(${sql.array(skip as string[])}::text[])` : sql``}
-        order by next_attempt_at limit ${max} for update skip locked)
-      returning *`;
+        order by next_attempt_at limit ${max} for update skip locked
+      )
+      update webhook_delivery d set claimed_by = ${holder}, next_attempt_at = ${until}
+      from picked where d.id = picked.id
+      returning d.*`;
     return rows.map(toDelivery);
   }
 
