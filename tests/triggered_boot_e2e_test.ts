@@ -80,6 +80,47 @@ Deno.test("1.6: a BootNotification the station sends for an accepted TriggerMess
   }
 });
 
+Deno.test("1.6: one accepted TriggerMessage(BootNotification) makes one boot triggered; the next within the window is a reboot", async () => {
+  const clock = movableClock();
+  const server = await startApiServer({}, { now: clock.now });
+  const station = await connectStation(server.wsUrl, "CP-TB1X");
+  const bootedAt = async () => (await server.store.getChargePoint("CP-TB1X"))?.bootedAt;
+  const trigger = () =>
+    server.json("/api/v1/charge-points/CP-TB1X/TriggerMessage", {
+      method: "POST",
+      body: { requestedMessage: "BootNotification" },
+      as: "operator",
+    });
+  try {
+    clock.advance(10);
+    station.handle("TriggerMessage", () => ({ status: "Accepted" }));
+    assertEquals((await trigger()).body.status, "Accepted");
+    clock.advance(1);
+    assertEquals((await station.call("BootNotification", BOOT_16)).status, "Accepted");
+    assertEquals(await bootedAt(), at(0), "the boot asked for");
+    // Within the trigger's 60 s, on the same connection: a boot nobody asked for again.
+    clock.advance(5);
+    assertEquals((await station.call("BootNotification", BOOT_16)).status, "Accepted");
+    assertEquals(await bootedAt(), at(16), "a second boot is a reboot");
+
+    // The boot sent before the trigger's answer uses the trigger up as well.
+    clock.advance(10);
+    station.handle("TriggerMessage", async () => {
+      clock.advance(1);
+      assertEquals((await station.call("BootNotification", BOOT_16)).status, "Accepted");
+      return { status: "Accepted" };
+    });
+    assertEquals((await trigger()).body.status, "Accepted");
+    assertEquals(await bootedAt(), at(16), "the boot asked for");
+    clock.advance(5);
+    assertEquals((await station.call("BootNotification", BOOT_16)).status, "Accepted");
+    assertEquals(await bootedAt(), at(32), "a second boot is a reboot");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
 Deno.test("2.0.1: a BootNotification with reason Triggered keeps bootedAt and stores the boot; any other reason resets it", async () => {
   const clock = movableClock();
   const server = await startApiServer({}, { now: clock.now });
