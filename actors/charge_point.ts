@@ -217,6 +217,11 @@ export class ChargePointActor {
   #acceptedHere = false;
   /** Actions we asked the station for (an accepted TriggerMessage), until when (ms): few and short-lived. */
   #triggered: Map<string, number> | null = null;
+  /**
+   * `triggeredOnce` actions the station sent for the command in flight before answering it (its payload):
+   * the trigger is used up, so its answer does not open the window for them again.
+   */
+  #usedBeforeAnswer: { payload: unknown; actions: Set<string> } | null = null;
   #stopping = false;
   #stopped = false;
   #mailbox: Mailbox<Message>;
@@ -659,6 +664,7 @@ export class ChargePointActor {
         if (committed.ok) {
           // A boot that made it Accepted counts, though no other CALL came before a change of status.
           if (this.#record?.registrationStatus === "Accepted") this.#acceptedHere = true;
+          if (ctx.triggered && this.dialect.triggeredOnce?.has(action)) this.#useTrigger(action, receivedAt);
           if (result.log) { for (const line of result.log) this.log[line.level](line.msg, line.fields); }
           // Stored before the answer, like the changes: never acknowledge what is not stored.
           const dropped = result.securityEvents?.length
@@ -767,6 +773,21 @@ export class ChargePointActor {
     const call = this.#calls.inFlight;
     const triggers = call && this.dialect.commands[call.action]?.triggers;
     return !!triggers && triggers(call.payload as never, { status: "Accepted" } as never).includes(action);
+  }
+
+  /** A `triggeredOnce` action was sent as asked and stored: the trigger that asked for it is used up. */
+  #useTrigger(action: string, at: Date): void {
+    if (this.#wasTriggered(action, at.getTime())) {
+      this.#triggered!.delete(action);
+      return;
+    }
+    // Asked for by the command in flight, not answered yet.
+    const call = this.#calls.inFlight;
+    if (call === null) return;
+    if (this.#usedBeforeAnswer === null || this.#usedBeforeAnswer.payload !== call.payload) {
+      this.#usedBeforeAnswer = { payload: call.payload, actions: new Set() };
+    }
+    this.#usedBeforeAnswer.actions.add(action);
   }
 
   /** Remembers the actions an accepted trigger asked for (a command's `triggers`). */
@@ -1054,10 +1075,14 @@ export class ChargePointActor {
     const entry = commandLogEntry(this.id, command, outcome, finishedAt);
     if (command.log) this.deps.metrics?.commandFinished(command.action, entry.outcome);
     const changes: StationChanges = { chargePointId: this.id, commandLog: command.log ? [entry] : [] };
+    const usedBefore = this.#usedBeforeAnswer;
+    const used = usedBefore !== null && usedBefore.payload === command.payload ? usedBefore.actions : null;
+    if (used) this.#usedBeforeAnswer = null;
     if ("response" in outcome && this.#record) {
       const definition = this.dialect.commands[command.action];
       this.#rememberTriggered(
-        definition?.triggers?.(command.payload as never, outcome.response as never) ?? [],
+        (definition?.triggers?.(command.payload as never, outcome.response as never) ?? [])
+          .filter((action) => !used?.has(action)),
         this.deps.now().getTime(),
       );
       const patch = definition && await this.#effectOf(definition, command, outcome.response, finishedAt);

@@ -30,6 +30,11 @@ export interface ActorDialect {
    */
   continuesReply?(action: string, request: unknown): boolean;
   /**
+   * Actions an accepted trigger makes "asked for" once: the first such CALL uses the trigger up, so the next
+   * one (a real reboot's BootNotification on the same connection, within the window) is not taken for it.
+   */
+  readonly triggeredOnce?: ReadonlySet<string>;
+  /**
    * Check each command's payload against the dialect's schema before it is sent: a caller written for the
    * other dialect (a fleet feature that speaks 1.6) is refused here, with the reason in the command log,
    * rather than sent for the station to refuse.

@@ -11,6 +11,8 @@ export const OCPP16_ACTOR: ActorDialect = {
   // OCPP 1.6 §4.10 (transaction-related messages): StartTransaction, StopTransaction and MeterValues.
   transactionMessages: new Set(["StartTransaction", "StopTransaction", "MeterValues"]),
   continuesSession: (action) => action === "StopTransaction" || action === "MeterValues",
+  // 1.6 boots say no reason: the trigger decides whether a boot is a reboot, for one boot.
+  triggeredOnce: new Set(["BootNotification"]),
 };
 
 /** Every dialect the server speaks, the preferred first (see `dialectsPreferring` in `dialects.ts`). */
