@@ -3,7 +3,7 @@
  * transaction that already ended, timed after that end, is a new session, stored as a new transaction; its
  * replays (and the old session's) change nothing. Driven by npm `ocpp-rpc` in strict mode, on both stores.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { closeStation } from "./helpers/station.ts";
@@ -89,6 +89,13 @@ async function scenario(server: ApiTestServer) {
     const items =
       (await server.json("/api/v1/transactions?chargePointId=CP-REUSE", { as: "viewer" })).body.items;
     assertEquals(items.map((t: { stationIdReuse?: number }) => t.stationIdReuse), [1, undefined]);
+    // The CSV export says it as the JSON does, newest first: the second session's reuse, none for the first.
+    const csv = await server.api("/api/v1/transactions/export.csv?chargePointId=CP-REUSE", { as: "viewer" });
+    const [header, ...rows] = (await csv.text()).trimEnd().split("\r\n").map((line) => line.split(","));
+    const column = (name: string) => rows.map((row) => row[header!.indexOf(name)]);
+    assert(header!.includes("stationIdReuse"), header!.join(","));
+    assertEquals(column("stationTransactionId"), ['"1"', '"1"']);
+    assertEquals(column("stationIdReuse"), ["1", ""]);
     const detail = await server.json("/api/v1/charge-points/CP-REUSE", { as: "viewer" });
     assertEquals(detail.body.evses, [], "the ended session leaves its EVSE");
   } finally {
