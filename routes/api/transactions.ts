@@ -98,6 +98,9 @@ const CSV_COLUMNS = [
   // OCPP 2.0.1 transactions: the station's own id and the remote start that began it (empty for 1.6).
   "stationTransactionId",
   "remoteStartId",
+  // OCPP 2.0.1: how many earlier transactions of the station had its id (empty: none). Last, so columns
+  // read by position before it stay where they were.
+  "stationIdReuse",
 ] as const satisfies readonly (keyof TransactionRecord)[];
 
 /** Text cells a station or an operator chose: quoted, and defused against spreadsheet formula injection. */
