@@ -2,7 +2,7 @@
  * The FileStore on PostgreSQL (migration 009). Claiming a slot and counting a download are single guarded
  * `update ... returning` statements, so racing requests cannot both win; the reason for a refusal is read
  * afterwards, for the security log only. Firmware stagings (migration 033) end in the transaction that records
- * or deletes their image; the sweep postpones one whose bytes it failed to delete (`retry_after`, 038).
+ * or deletes their image; the sweep postpones one whose bytes it failed to delete (`retry_after`, 037).
  */
 import type { Sql } from "postgres";
 import {

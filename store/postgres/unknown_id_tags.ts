@@ -1,6 +1,6 @@
 /**
  * The UnknownIdTagStore on PostgreSQL (`unknown_id_tag`, migration 035). The writers keep the number of rows
- * in `unknown_id_tag_count` (038), so a flush trims only when the rows exceed the keep, and then walks only
+ * in `unknown_id_tag_count` (037), so a flush trims only when the rows exceed the keep, and then walks only
  * the oldest, past it: a flush of tags already listed, every 2 s, costs nothing to trim with 100,000 kept.
  */
 import type { Sql } from "postgres";

@@ -40,7 +40,7 @@ import { up as firmwareStaging } from "./033_firmware_staging.ts";
 import { steps as replayKeyOf16Starts } from "./034_replay_key_of_16_starts.ts";
 import { up as unknownIdTags } from "./035_unknown_id_tags.ts";
 import { steps as ocpp201StatusHistoryAndReusedIds } from "./036_ocpp201_status_history_and_reused_ids.ts";
-import { up as firmwareRetryAndUnknownTagCount } from "./038_firmware_retry_and_unknown_tag_count.ts";
+import { up as firmwareRetryAndUnknownTagCount } from "./037_firmware_retry_and_unknown_tag_count.ts";
 
 export type Migration =
   & {
@@ -97,5 +97,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 34, name: "replay_key_of_16_starts", steps: replayKeyOf16Starts },
   { version: 35, name: "unknown_id_tags", up: unknownIdTags },
   { version: 36, name: "ocpp201_status_history_and_reused_ids", steps: ocpp201StatusHistoryAndReusedIds },
-  { version: 38, name: "firmware_retry_and_unknown_tag_count", up: firmwareRetryAndUnknownTagCount },
+  { version: 37, name: "firmware_retry_and_unknown_tag_count", up: firmwareRetryAndUnknownTagCount },
 ];

@@ -1,5 +1,5 @@
 /**
- * 038, two additions, nothing rewritten (forward-only):
+ * 037, two additions, nothing rewritten (forward-only):
  * - firmware_staging.retry_after, set when the retention sweep failed to delete a staging's bytes: the sweep
  *   passes over the row until then, so a batch's worth of bytes the blob store cannot delete does not stall it
  *   on the same oldest rows. Nullable, no default.
