@@ -25,6 +25,7 @@ import type { SimulatorStatusSchema } from "../routes/api/simulator.ts";
 import type { FirmwareView, UploadedFileView } from "../routes/api/files.ts";
 import type { IssuedCertificateView } from "../routes/api/pki.ts";
 import type { UnknownIdTagSchema } from "../routes/api/unknown_id_tags.ts";
+import type { TransactionFlagSchema } from "../routes/api/fleet_schemas.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
@@ -38,6 +39,7 @@ export type MeterValue = z.infer<typeof MeterValueSchema>;
 /** With its local list membership (answered when fleet operations run). */
 export type IdTag = z.infer<typeof IdTagSchema> & { localList?: boolean };
 export type UnknownIdTag = z.infer<typeof UnknownIdTagSchema>;
+export type TransactionFlag = z.infer<typeof TransactionFlagSchema>;
 export type Role = "viewer" | "operator" | "admin";
 export type StationSecurity = z.infer<typeof StationSecurityView>;
 export type Site = z.infer<typeof SiteSchema>;

@@ -4,6 +4,7 @@
  */
 import AcceptStation from "./AcceptStation.tsx";
 import ChargingProfilesPanel from "./ChargingProfilesPanel.tsx";
+import CloseTransaction from "./CloseTransaction.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import DecommissionStation from "./DecommissionStation.tsx";
@@ -29,6 +30,7 @@ import VirtualStations from "./VirtualStations.tsx";
 export const ISLANDS = {
   AcceptStation,
   ChargingProfilesPanel,
+  CloseTransaction,
   CommandForms,
   ConfigurationPanel,
   DecommissionStation,

@@ -36,7 +36,8 @@ export function addStuckTransactionRoutes(router: ApiRouter, fleet: Fleet): void
       summary: "Close an open transaction by hand (stop time, meter value, reason)",
       description:
         'Stopped with reason "ClosedByOperator" and a closed_by_operator flag naming who and why; the ' +
-        "connector forgets it. A StopTransaction the station sends later changes nothing.",
+        "connector (2.0.1: the EVSE) forgets it. A stop the station sends later (StopTransaction, 2.0.1 " +
+        "Ended) replaces the estimate, which stays in the flag.",
       tag: "Transactions",
       access: "admin",
       params: IdParam,

@@ -245,6 +245,7 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
         ? c.json({ ...TX, meterValues: [0, 1, 2, 3].map((m) => meterRow(m + 1, 1000 + (m + 1) * 150)) })
         : c.json({ error: "not_found", message: "Transaction 8 is unknown" }, 404),
   );
+  api.get("/api/v1/transaction-flags", (c) => c.json({ items: [] }));
   api.get("/api/v1/handshake-failures", (c) => c.json({ items: [] }));
   api.get("/api/v1/id-tags", (c) => c.json({ items: [], nextCursor: null }));
   api.get("/api/v1/unknown-id-tags", (c) => c.json({ items: [] }));

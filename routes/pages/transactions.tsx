@@ -12,7 +12,8 @@ import {
 import { readingsOf } from "../../overview/meter_series.ts";
 import { newestReceivedAt } from "../../overview/session_readings.ts";
 import { Layout } from "../../components/layout.tsx";
-import type { MeterValue, Page, Transaction } from "../../components/types.ts";
+import type { MeterValue, Page, Transaction, TransactionFlag } from "../../components/types.ts";
+import { TransactionFlags } from "../../components/transaction_flags.tsx";
 import { type PageApi, PageError } from "./http.ts";
 
 const PAGE_SIZE = 50;
@@ -213,9 +214,10 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery, no
 
 export async function transactionPage(api: PageApi, idText: string, now: Date) {
   if (!/^\d{1,10}$/.test(idText)) throw new PageError(404, `Transaction "${idText}" is unknown`);
-  const [viewer, found] = await Promise.all([
+  const [viewer, found, flags] = await Promise.all([
     api.viewer(),
     api.find<Transaction & { meterValues: MeterValue[] }>(`/api/v1/transactions/${idText}`),
+    api.get<{ items: TransactionFlag[] }>(`/api/v1/transaction-flags?transactionId=${idText}`),
   ]);
   if (!found) throw new PageError(404, `Transaction ${idText} is unknown`);
   const { meterValues, ...transaction } = found;
@@ -301,6 +303,17 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
       </dl>
       {transaction.status !== "active" && (
         <p class="muted" data-status-meaning>{STATUS_MEANING[transaction.status]}</p>
+      )}
+      <TransactionFlags flags={flags.items} />
+      {viewer.role === "admin" && transaction.status === "active" && (
+        <Island
+          name="CloseTransaction"
+          props={{
+            transactionId: transaction.transactionId,
+            meterStart: transaction.meterStart,
+            lastReading: readings.energy.at(-1) ?? null,
+          }}
+        />
       )}
       <Island
         name="TransactionChart"

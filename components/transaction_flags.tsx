@@ -1,0 +1,51 @@
+/**
+ * What the flags of one transaction tell an operator: that an admin closed it by hand (who, why, the estimate
+ * given), or that it was still open when its station rebooted and reported its connector free (a session the
+ * station forgot: an admin may close it by hand).
+ */
+import { Time } from "./time.tsx";
+import type { TransactionFlag } from "./types.ts";
+
+export function TransactionFlags(props: { flags: readonly TransactionFlag[] }) {
+  if (props.flags.length === 0) return null;
+  return (
+    <section class="card" aria-labelledby="flags-title" data-flags={props.flags.length}>
+      <div class="card-head">
+        <h2 id="flags-title">Flags</h2>
+      </div>
+      <ul class="flags">
+        {props.flags.map((flag) => (
+          <li key={`${flag.kind} ${flag.at}`} data-flag={flag.kind}>
+            <FlagText flag={flag} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function FlagText(props: { flag: TransactionFlag }) {
+  const { flag } = props;
+  const d = flag.details;
+  const text = (key: string) => (typeof d[key] === "string" ? d[key] as string : null);
+  if (flag.kind === "closed_by_operator") {
+    return (
+      <span>
+        <span class="badge warn">closed by hand</span> <Time iso={flag.at} /> by{" "}
+        <strong>{text("by") ?? "an admin"}</strong>: “{text("reason") ?? ""}”. Estimate given: meter{" "}
+        {String(d["meterStop"] ?? "—")} Wh at <Time iso={text("timestamp")} />.{" "}
+        <span class="muted">A stop the station sends later replaces the estimate.</span>
+      </span>
+    );
+  }
+  return (
+    <span>
+      <span class="badge bad">open after a reboot</span> the station booted at <Time iso={text("bootedAt")} />
+      {" "}
+      while this session ran, and reported connector {flag.connectorId} {text("status") ?? "Available"} at
+      {" "}
+      <Time iso={text("statusAt")} />: it has likely forgotten the session.{" "}
+      <span class="muted">If its stop never comes, an admin can close it by hand.</span>
+    </span>
+  );
+}

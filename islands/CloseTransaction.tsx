@@ -1,0 +1,95 @@
+/**
+ * Closes a stuck transaction by hand (admins only), through `POST /api/v1/transactions/{id}/close`: when it
+ * ended, the meter value then, and why. Proposed from the session's last energy reading (the best guess of
+ * where it stopped); the station's own stop, if it ever comes, replaces the estimate.
+ */
+import { useState } from "preact/hooks";
+import { ResultLine, useAction } from "./admin_kit.tsx";
+import { apiFetch } from "./client.tsx";
+
+export interface CloseTransactionProps {
+  transactionId: number;
+  meterStart: number;
+  /** The last energy register reading (Wh) and its time (ms), if any. */
+  lastReading: { t: number; v: number } | null;
+}
+
+/** `ms` as a datetime-local value in the browser's time zone (minutes). */
+function localInput(ms: number): string {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
+export default function CloseTransaction(props: CloseTransactionProps) {
+  const [endedAt, setEndedAt] = useState(() => localInput(props.lastReading?.t ?? Date.now()));
+  const [meterStop, setMeterStop] = useState(String(Math.round(props.lastReading?.v ?? props.meterStart)));
+  const [reason, setReason] = useState("");
+  const { busy, result, run } = useAction();
+
+  const close = (e: Event) => {
+    e.preventDefault();
+    const question =
+      `Close transaction #${props.transactionId} by hand? It is stopped with the values given; ` +
+      "the station's own stop, if it comes later, replaces them.";
+    if (!confirm(question)) return;
+    void run("Closed by hand", async () => {
+      await apiFetch(`/api/v1/transactions/${props.transactionId}/close`, {
+        method: "POST",
+        body: {
+          timestamp: new Date(endedAt).toISOString(),
+          meterStop: Number(meterStop),
+          reason: reason.trim(),
+        },
+      });
+      location.reload();
+    });
+  };
+
+  return (
+    <section class="card" aria-labelledby="close-title" data-close-transaction>
+      <div class="card-head">
+        <h2 id="close-title">Close by hand</h2>
+      </div>
+      <p class="muted small">
+        For a session the station forgot (a reboot, a lost stop): it is stopped as closed by an operator, and
+        its connector is free again.
+      </p>
+      <form class="action" onSubmit={close}>
+        <label>
+          Ended at (your time)
+          <input
+            type="datetime-local"
+            name="endedAt"
+            required
+            value={endedAt}
+            onInput={(e) => setEndedAt(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Meter at the end (Wh)
+          <input
+            type="number"
+            name="meterStop"
+            required
+            min={props.meterStart}
+            step={1}
+            value={meterStop}
+            onInput={(e) => setMeterStop(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Reason
+          <input
+            name="reason"
+            required
+            maxLength={500}
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
+        </label>
+        <button type="submit" class="danger" disabled={busy}>Close transaction</button>
+      </form>
+      <ResultLine result={result} />
+    </section>
+  );
+}
