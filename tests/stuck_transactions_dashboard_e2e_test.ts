@@ -1,6 +1,6 @@
 /**
- * Stuck sessions on the dashboard, in a real browser: a transaction left open across its station's reboot shows
- * its flag on its page; an admin closes it by hand there (proposed from its last energy reading), and the page
+ * Stuck sessions on the dashboard, in a real browser: a transaction left open across its station's reboot is
+ * pointed at on the transactions page and shows its flag on its own page; an admin closes it by hand there (proposed from its last energy reading), and the page
  * then shows it finished with the closed-by-hand flag. An operator sees the flags but no close form.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
@@ -58,7 +58,10 @@ Deno.test({
       const page = await openPage(await browser.newContext(), errors);
       page.on("dialog", (dialog) => void dialog.accept());
       await logIn(page, server.url, ADMIN);
-      await page.goto(`${server.url}/transactions/${transactionId}`);
+      // The transactions page points at it.
+      await page.goto(`${server.url}/transactions`);
+      await page.locator(`[data-stuck-transaction="${transactionId}"] a`).first().click();
+      await page.waitForURL(new RegExp(`/transactions/${transactionId}$`));
       const flag = page.locator('[data-flag="open_after_reboot"]');
       await flag.waitFor();
       assertStringIncludes(await flag.innerText(), "reported connector 1 Available");
@@ -73,6 +76,9 @@ Deno.test({
         await page.locator('[data-flag="closed_by_operator"]').innerText(),
         "forgotten across a reboot",
       );
+      await page.goto(`${server.url}/transactions`);
+      await page.locator("[data-total-count]").waitFor();
+      assertEquals(await page.locator("[data-stuck]").count(), 0, "closed: no longer pointed at");
       const tx = (await server.json(`/api/v1/transactions/${transactionId}`, { as: "viewer" })).body;
       assertEquals([tx.status, tx.meterStop, tx.stopReason, tx.energyWh], [
         "finished",

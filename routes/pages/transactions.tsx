@@ -12,6 +12,7 @@ import {
 import { readingsOf } from "../../overview/meter_series.ts";
 import { newestReceivedAt } from "../../overview/session_readings.ts";
 import { Layout } from "../../components/layout.tsx";
+import { Time } from "../../components/time.tsx";
 import type { MeterValue, Page, Transaction, TransactionFlag } from "../../components/types.ts";
 import { TransactionFlags } from "../../components/transaction_flags.tsx";
 import { type PageApi, PageError } from "./http.ts";
@@ -102,13 +103,68 @@ async function energyChartDays(api: PageApi, filter: Record<string, string | und
   return { days, capped };
 }
 
+/** Flags looked at for sessions still open across a reboot (the newest). */
+const STUCK_FLAGS = 50;
+
+interface StuckSession {
+  transaction: Transaction;
+  flag: TransactionFlag;
+}
+
+/** The sessions flagged open after their station's reboot that are still open (of `chargePointId`'s). */
+async function stuckSessions(api: PageApi, chargePointId: string | undefined): Promise<StuckSession[]> {
+  const flags = await api.get<{ items: TransactionFlag[] }>(
+    `/api/v1/transaction-flags?kind=open_after_reboot&limit=${STUCK_FLAGS}`,
+  );
+  const wanted = flags.items.filter((f) => chargePointId === undefined || f.chargePointId === chargePointId);
+  const found = await Promise.all(
+    wanted.map(async (flag) => ({
+      flag,
+      transaction: await api.find<Transaction>(`/api/v1/transactions/${flag.transactionId}`),
+    })),
+  );
+  return found.flatMap(({ flag, transaction }) =>
+    transaction?.status === "active" ? [{ flag, transaction }] : []
+  );
+}
+
+/** Sessions a station forgot across a reboot: each is open until its stop comes or an admin closes it. */
+function StuckSessions(props: { stuck: readonly StuckSession[] }) {
+  if (props.stuck.length === 0) return null;
+  return (
+    <section class="card tone-bad-box" aria-labelledby="stuck-title" data-stuck={props.stuck.length}>
+      <div class="card-head">
+        <h2 id="stuck-title">Left open across a reboot ({props.stuck.length})</h2>
+      </div>
+      <p class="muted small">
+        Their stations rebooted and reported the connector free while they ran: likely forgotten. Each stays
+        open until its stop arrives or an admin closes it by hand on its page.
+      </p>
+      <ul>
+        {props.stuck.map(({ flag, transaction }) => (
+          <li key={transaction.transactionId} data-stuck-transaction={transaction.transactionId}>
+            <a href={`/transactions/${transaction.transactionId}`}>#{transaction.transactionId}</a> on{" "}
+            <a href={`/stations/${encodeURIComponent(transaction.chargePointId)}`}>
+              {transaction.chargePointId}
+            </a>{" "}
+            connector {transaction.connectorId}, started <Time iso={transaction.startTimestamp} />, flagged
+            {" "}
+            <Time iso={flag.at} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export async function transactionsPage(api: PageApi, query: TransactionQuery, now: Date) {
   const filter = apiFilter(query);
   const before = query.before && /^\d+$/.test(query.before) ? query.before : undefined;
-  const [viewer, page, chart] = await Promise.all([
+  const [viewer, page, chart, stuck] = await Promise.all([
     api.viewer(),
     api.get<Page<Transaction>>(`/api/v1/transactions${queryString({ ...filter, before, limit: PAGE_SIZE })}`),
     energyChartDays(api, filter, now),
+    stuckSessions(api, filter.chargePointId),
   ]);
   const energy = await runningEnergy(
     api,
@@ -155,6 +211,7 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery, no
           </li>
         </ul>
       </div>
+      <StuckSessions stuck={stuck} />
       <section class="card" aria-label="Energy per day">
         <DailyEnergyChart
           id="energy-per-day"
