@@ -57,6 +57,12 @@ const ATTENTION: readonly {
     label: (n) => `${n} session${n === 1 ? "" : "s"} with a bad tag`,
     hint: "Running sessions whose id tag was Blocked, Expired, Invalid or ConcurrentTx when they started",
   },
+  {
+    kind: "stuck",
+    label: (n) => `${n} session${n === 1 ? "" : "s"} open after a reboot`,
+    hint: "Running sessions their station likely forgot across a reboot: see Transactions, where an admin " +
+      "can close them by hand",
+  },
 ];
 
 const COLUMNS: readonly { key: string; label: string; sort?: string; num?: boolean }[] = [

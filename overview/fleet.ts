@@ -9,14 +9,15 @@
  *   connectors (an offline station's connectors count as not available);
  * - utilisation: connectors of online stations with a session running, out of the online stations' connectors;
  * - attention: Faulted connectors of online stations, stations offline longer than the threshold, stations
- *   Pending or Rejected, and running sessions whose id tag was not Accepted.
+ *   Pending or Rejected, running sessions whose id tag was not Accepted, and running sessions flagged open
+ *   after their station's reboot (stuck: likely forgotten by the station).
  */
 import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 import { inUse, operative, shownStatus } from "./connector_status.ts";
 import { naturalOrder } from "./natural_order.ts";
 
-export const ATTENTION_KINDS = ["faulted", "offline", "registration", "badTags"] as const;
+export const ATTENTION_KINDS = ["faulted", "offline", "registration", "badTags", "stuck"] as const;
 export type AttentionKind = typeof ATTENTION_KINDS[number];
 
 export const SORT_KEYS = ["id", "state", "vendor", "firmware", "lastSeen", "sessions", "energy"] as const;
@@ -38,6 +39,8 @@ export interface FleetInput {
   today: TransactionRecord[];
   /** Energy so far of running sessions, by transaction id (Wh). */
   sessionEnergyWh: ReadonlyMap<number, number>;
+  /** Transactions flagged open after their station's reboot (running or not). */
+  openAfterReboot?: ReadonlySet<number>;
   now: Date;
   /** A station offline longer than this needs attention. */
   offlineAfterMs: number;
@@ -96,7 +99,13 @@ export function buildFleet(input: FleetInput): Fleet {
   for (const tx of input.today) add(tx, tx.energyWh ?? 0);
 
   const nowMs = input.now.getTime();
-  const attention: Record<AttentionKind, number> = { faulted: 0, offline: 0, registration: 0, badTags: 0 };
+  const attention: Record<AttentionKind, number> = {
+    faulted: 0,
+    offline: 0,
+    registration: 0,
+    badTags: 0,
+    stuck: 0,
+  };
   let connectors = 0, operativeNow = 0, onlineConnectors = 0, inUseNow = 0, online = 0;
   const rows = input.stations.map((s): FleetRow => {
     const r = s.record;
@@ -110,6 +119,11 @@ export function buildFleet(input: FleetInput): Fleet {
     const bad = sessions.filter((t) => t.startIdTagStatus !== "Accepted").length;
     if (bad > 0) marks.push("badTags");
     attention.badTags += bad;
+    const stuck = input.openAfterReboot
+      ? sessions.filter((t) => input.openAfterReboot!.has(t.transactionId)).length
+      : 0;
+    if (stuck > 0) marks.push("stuck");
+    attention.stuck += stuck;
     for (const kind of ["offline", "registration"] as const) if (marks.includes(kind)) attention[kind]++;
 
     if (s.online) online++;

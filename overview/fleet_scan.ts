@@ -34,6 +34,8 @@ export interface FleetData {
   active: TransactionRecord[];
   today: TransactionRecord[];
   sessionEnergyWh: ReadonlyMap<number, number>;
+  /** Transactions flagged open after their station's reboot (the newest flags). */
+  openAfterReboot: ReadonlySet<number>;
   /** When the scan was made. */
   at: Date;
   /** Stations or sessions beyond the scan's bounds were left out. */
@@ -47,6 +49,8 @@ export interface FleetScanOptions {
   store: Store;
   live: LiveStations;
   events?: StationEvents;
+  /** The ids of the transactions most recently flagged open after a reboot; none without a fleet. */
+  openAfterReboot?: () => Promise<number[]>;
   now: () => Date;
   /** Stations read at most (default 100,000). */
   maxStations?: number;
@@ -147,6 +151,7 @@ export class FleetScanner {
     const active = await this.#transactions({ status: "active" }, maxTransactions);
     const today = await this.#transactions({ from: dayStart }, maxTransactions);
     const sessionEnergy = await this.#sessionEnergy(active.items);
+    const openAfterReboot = new Set(await this.options.openAfterReboot?.() ?? []);
     return {
       dayStart,
       tookMs: performance.now() - started,
@@ -155,6 +160,7 @@ export class FleetScanner {
         active: active.items,
         today: today.items,
         sessionEnergyWh: sessionEnergy,
+        openAfterReboot,
         at: this.options.now(),
         capped: capped || active.capped || today.capped,
       },

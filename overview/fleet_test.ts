@@ -81,6 +81,8 @@ function input(): FleetInput {
     active: [running, blocked],
     today: [running, finished],
     sessionEnergyWh: new Map([[1, 1500], [2, 250]]),
+    // Flagged: running 1, and 3, which finished since.
+    openAfterReboot: new Set([1, 3]),
     now: NOW,
     offlineAfterMs: 10 * 60_000,
   };
@@ -100,9 +102,9 @@ Deno.test("buildFleet() counts KPIs and attention: energy today with running ses
     // 4 online connectors, 2 in a session.
     utilisation: 2 / 4,
   });
-  assertEquals(fleet.attention, { faulted: 1, offline: 1, registration: 1, badTags: 1 });
+  assertEquals(fleet.attention, { faulted: 1, offline: 1, registration: 1, badTags: 1, stuck: 1 });
   assertEquals(fleet.rows.map((r) => [r.id, r.attention]), [
-    ["CP-A", []],
+    ["CP-A", ["stuck"]],
     ["CP-B", ["faulted", "badTags"]],
     ["CP-C", ["offline"]],
     ["CP-D", ["registration"]],
@@ -118,6 +120,7 @@ Deno.test("selectRows() searches vendor, model and firmware, filters by shown st
   assertEquals(selectRows(rows, { status: "Unknown" }).map((r) => r.id), ["CP-C", "CP-D"]);
   assertEquals(selectRows(rows, { status: "Available" }).map((r) => r.id), ["CP-A"]);
   assertEquals(selectRows(rows, { attention: "badTags" }).map((r) => r.id), ["CP-B"]);
+  assertEquals(selectRows(rows, { attention: "stuck" }).map((r) => r.id), ["CP-A"]);
   assertEquals(selectRows(rows, { online: false }).map((r) => r.id), ["CP-C", "CP-D"]);
   assertEquals(selectRows(rows, { sort: "energy", order: "desc" }).map((r) => r.id), [
     "CP-A",
@@ -126,7 +129,8 @@ Deno.test("selectRows() searches vendor, model and firmware, filters by shown st
     "CP-D",
   ]);
   assertEquals(selectRows(rows, { sort: "lastSeen", order: "desc" }).map((r) => r.id)[0], "CP-D");
-  assertEquals(selectRows(rows, { sort: "state" }).map((r) => r.id), ["CP-C", "CP-D", "CP-B", "CP-A"]);
+  // CP-A's stuck session is attention too: online with attention, by id.
+  assertEquals(selectRows(rows, { sort: "state" }).map((r) => r.id), ["CP-C", "CP-D", "CP-A", "CP-B"]);
   assertEquals(selectRows(rows, { sort: "id", order: "desc" }).map((r) => r.id), [
     "CP-D",
     "CP-C",

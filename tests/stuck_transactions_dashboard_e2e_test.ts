@@ -1,6 +1,6 @@
 /**
  * Stuck sessions on the dashboard, in a real browser: a transaction left open across its station's reboot is
- * pointed at on the transactions page and shows its flag on its own page; an admin closes it by hand there (proposed from its last energy reading), and the page
+ * pointed at on the overview (needs attention) and on the transactions page and shows its flag on its own page; an admin closes it by hand there (proposed from its last energy reading), and the page
  * then shows it finished with the closed-by-hand flag. An operator sees the flags but no close form.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
@@ -58,6 +58,9 @@ Deno.test({
       const page = await openPage(await browser.newContext(), errors);
       page.on("dialog", (dialog) => void dialog.accept());
       await logIn(page, server.url, ADMIN);
+      // The overview points at it (a stuck session needs attention), and its chip finds the station.
+      await page.locator('[data-attention="stuck"][data-count="1"]').click();
+      await page.locator('tr[data-station="CP-FORGOT"]').waitFor();
       // The transactions page points at it.
       await page.goto(`${server.url}/transactions`);
       await page.locator(`[data-stuck-transaction="${transactionId}"] a`).first().click();
@@ -79,6 +82,8 @@ Deno.test({
       await page.goto(`${server.url}/transactions`);
       await page.locator("[data-total-count]").waitFor();
       assertEquals(await page.locator("[data-stuck]").count(), 0, "closed: no longer pointed at");
+      await page.goto(`${server.url}/`);
+      await page.locator('[data-attention="stuck"][data-count="0"]').waitFor();
       const tx = (await server.json(`/api/v1/transactions/${transactionId}`, { as: "viewer" })).body;
       assertEquals([tx.status, tx.meterStop, tx.stopReason, tx.energyWh], [
         "finished",

@@ -90,6 +90,9 @@ export interface ApiDeps {
   fleet?: Fleet;
 }
 
+/** The newest open-after-reboot flags the overview looks at for stuck sessions (older ones are long closed). */
+const STUCK_FLAGS_SCANNED = 1000;
+
 /** How a refused fleet operation is answered. */
 const FLEET_ERRORS: Record<FleetErrorKind, [400 | 403 | 404 | 409 | 502 | 504, string]> = {
   invalid: [400, "invalid_request"],
@@ -180,6 +183,13 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     live: liveStations(deps.registry),
     events: deps.events,
     now: deps.now,
+    ...(deps.fleet
+      ? {
+        openAfterReboot: async () =>
+          (await deps.fleet!.stuck.flags({ kind: "open_after_reboot", limit: STUCK_FLAGS_SCANNED }))
+            .map((f) => f.transactionId),
+      }
+      : {}),
   });
   deps.signal.addEventListener("abort", () => scanner.close());
   if (deps.simulator) addSimulatorRoutes(router, deps.simulator);

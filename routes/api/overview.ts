@@ -35,7 +35,7 @@ const OverviewQuery = z.object({
   attention: z.enum(ATTENTION_KINDS).optional().describe(
     "Only stations that need this kind of attention: faulted (a Faulted connector), offline (longer than " +
       "ATTENTION_OFFLINE_MIN), registration (Pending or Rejected), badTags (a running session whose id tag " +
-      "was not Accepted)",
+      "was not Accepted), stuck (a running session flagged open after the station's reboot)",
   ),
   sort: z.enum(SORT_KEYS).default("id").describe(
     "Column to sort by (state: problems first; numbers in ids and versions compare as numbers)",
@@ -81,6 +81,7 @@ export const OverviewSchema = z.object({
     offline: z.number().int().describe("Stations offline longer than offlineAfterMinutes"),
     registration: z.number().int().describe("Stations Pending or Rejected"),
     badTags: z.number().int().describe("Running sessions whose id tag was not Accepted"),
+    stuck: z.number().int().describe("Running sessions flagged open after their station's reboot"),
   }),
   offlineAfterMinutes: z.number().int(),
   dayStart: z.string(),

@@ -174,7 +174,7 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
         availability: 0.5,
         utilisation: 0.25,
       },
-      attention: { faulted: 1, offline: 0, registration: 0, badTags: 2 },
+      attention: { faulted: 1, offline: 0, registration: 0, badTags: 2, stuck: 0 },
       offlineAfterMinutes: 10,
       dayStart: "2026-11-25T00:00:00.000Z",
       total: items.length,
