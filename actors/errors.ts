@@ -10,6 +10,15 @@ export class NotConnectedError extends Error {
 }
 
 /**
+ * In a cluster: the command never reached the node holding the station (that node died before taking it from
+ * its inbox, or the bus failed), so the station cannot have acted on it. Not connected, as far as an operator
+ * or a job can tell; the node that tried logs it, since the owner never saw it.
+ */
+export class NotDeliveredError extends NotConnectedError {
+  override name = "NotDeliveredError";
+}
+
+/**
  * The CALL went out and its answer cannot come any more (the connection closed, or in a cluster the node
  * holding it stopped answering): the station may have acted on it (a Reset, a RemoteStart), so this is no "not
  * connected" an operator or a job would simply send again.

@@ -19,7 +19,7 @@ import {
 } from "./charge_point.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
-import { NotConnectedError } from "./errors.ts";
+import { NotConnectedError, NotDeliveredError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import type { RemoteStations, StationConnection } from "./remote_stations.ts";
@@ -243,8 +243,16 @@ export class Registry {
     const actor = this.#actors.get(id);
     if (actor && !actor.isStopping) return await actor.call(action, payload, options);
     const owner = this.#remote?.connection(id);
-    if (owner) return await this.#remote!.call(owner, action, payload, options);
-    return await this.#notConnected(id, action, payload, options);
+    if (!owner) return await this.#notConnected(id, action, payload, options);
+    try {
+      return await this.#remote!.call(owner, action, payload, options);
+    } catch (error) {
+      // Its node never took it, so nobody logged it: logged here, as one to a station not connected.
+      if (error instanceof NotDeliveredError) {
+        await this.#logNotConnected(id, action, payload, options, error);
+      }
+      throw error;
+    }
   }
 
   /** As send(), for a command another node routed here: never routed on (no ping-pong between nodes). */
@@ -263,7 +271,19 @@ export class Registry {
   ): Promise<never> {
     const why = this.#remote?.whyUnreachable(id);
     const error = why ? new NotConnectedError(id, action, why) : new NotConnectedError(id, action);
-    if (options.log === false) throw error;
+    await this.#logNotConnected(id, action, payload, options, error);
+    throw error;
+  }
+
+  /** A command that never reached its station, in the command log (unless `log: false`). */
+  async #logNotConnected(
+    id: string,
+    action: string,
+    payload: unknown,
+    options: CallOptions,
+    error: NotConnectedError,
+  ): Promise<void> {
+    if (options.log === false) return;
     const at = this.deps.now().toISOString();
     const command = { action, payload, requestedBy: options.requestedBy ?? "anonymous", requestedAt: at };
     this.deps.metrics?.commandFinished(action, "not_connected");
@@ -279,7 +299,6 @@ export class Registry {
         error: String(logError),
       });
     }
-    throw error;
   }
 
   /** Disconnects a station (on whichever node holds it); resolves when its actor has stopped. */

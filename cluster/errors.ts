@@ -44,6 +44,7 @@ export function decodeError(encoded: EncodedError): Error {
   let error: Error;
   switch (encoded.name) {
     case "NotConnectedError":
+    case "NotDeliveredError":
       error = new NotConnectedError(s("chargePointId"), "");
       break;
     case "CallTimeoutError":

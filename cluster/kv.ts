@@ -45,6 +45,13 @@ export function openKvCluster(
     const id = messageId();
     await kv.set([INBOX, to, id], { from: nodeId, message } satisfies Envelope, { expireIn: INBOX_TTL_MS });
     await kv.set([SIGNAL, to], id, { expireIn: INBOX_TTL_MS });
+    return id;
+  };
+  /** Deleted here only if still in the inbox: the same check-and-delete the addressee takes it with. */
+  const withdraw = async (to: string, receipt: string) => {
+    const entry = await kv.get<Envelope>([INBOX, to, receipt]);
+    if (entry.versionstamp === null) return false;
+    return (await kv.atomic().check(entry).delete(entry.key).commit()).ok;
   };
 
   let draining: Promise<void> | null = null;
@@ -103,6 +110,7 @@ export function openKvCluster(
     bus: {
       nodeId,
       send,
+      withdraw,
       async broadcast(message) {
         const nodes = await liveNodes();
         await Promise.all(nodes.filter((n) => n.nodeId !== nodeId).map((n) => send(n.nodeId, message)));

@@ -18,6 +18,9 @@ export class MemoryClusterHub {
   /** Node id -> lease end (ms). */
   #nodes = new Map<string, number>();
   #stations = new Map<string, PresenceEntry>();
+  /** Messages sent and not delivered yet (receipt -> addressee, delivery). */
+  #unread = new Map<string, { to: string; timer: ReturnType<typeof setTimeout> }>();
+  #seq = 0;
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
@@ -25,14 +28,26 @@ export class MemoryClusterHub {
     const deliver = (to: string, message: BusMessage) => {
       // A copy, as a real bus would: nothing shared between nodes.
       const copy = JSON.parse(JSON.stringify(message)) as BusMessage;
-      setTimeout(() => this.#handlers.get(to)?.(copy, nodeId), 0);
+      const receipt = String(++this.#seq);
+      this.#unread.set(receipt, {
+        to,
+        timer: setTimeout(() => {
+          this.#unread.delete(receipt);
+          this.#handlers.get(to)?.(copy, nodeId);
+        }, 0),
+      });
+      return receipt;
     };
     return {
       bus: {
         nodeId,
-        send: (to, message) => {
-          deliver(to, message);
-          return Promise.resolve();
+        send: (to, message) => Promise.resolve(deliver(to, message)),
+        withdraw: (to, receipt) => {
+          const unread = this.#unread.get(receipt);
+          if (unread?.to !== to) return Promise.resolve(false);
+          clearTimeout(unread.timer);
+          this.#unread.delete(receipt);
+          return Promise.resolve(true);
         },
         broadcast: (message) => {
           for (const to of this.#handlers.keys()) if (to !== nodeId) deliver(to, message);

@@ -16,8 +16,16 @@ export type BusMessage = { kind: string } & Record<string, unknown>;
 
 export interface ClusterBus {
   readonly nodeId: string;
-  /** Delivers `message` to node `to` once; kept until that node reads it (a missed notification is caught up). */
-  send(to: string, message: BusMessage): Promise<void>;
+  /**
+   * Delivers `message` to node `to` once; kept until that node reads it (a missed notification is caught up).
+   * Resolves with the message's receipt, for `withdraw`.
+   */
+  send(to: string, message: BusMessage): Promise<string>;
+  /**
+   * Takes back a message `send` left for `to`: true when that node had not read it (it never will), false when
+   * it had (or the receipt is unknown).
+   */
+  withdraw(to: string, receipt: string): Promise<boolean>;
   /** Delivers `message` to every other node, best effort. */
   broadcast(message: BusMessage): Promise<void>;
   /** The one receiver of this node's messages (direct and broadcast). */

@@ -14,7 +14,7 @@
  */
 import type { EventBus } from "../actors/events.ts";
 import type { CallOptions } from "../actors/charge_point.ts";
-import { AnswerLostError, CallTimeoutError, NotConnectedError } from "../actors/errors.ts";
+import { AnswerLostError, CallTimeoutError, NotDeliveredError } from "../actors/errors.ts";
 import type { FrameLogEntry } from "../actors/frame_log.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
@@ -44,8 +44,12 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   nodeId: string;
-  /** The error when the owner's presence expires meanwhile. */
+  /** The error when the owner's presence expires meanwhile and it had taken the request. */
   whenGone: () => Error;
+  /** The error when the owner never took the request (it was withdrawn from the owner's inbox). */
+  whenUndelivered: () => Error;
+  /** The request's receipt once the bus has it; null when sending failed. */
+  receipt: Promise<string | null>;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -336,11 +340,25 @@ export class ClusterNode implements RemoteStations {
   /** Requests waiting for a node whose lease ran out fail at once (not after the request timeout). */
   #failPendingOfDeadNodes(): void {
     for (const [reqId, pending] of this.#pending) {
-      if (this.#alive(pending.nodeId)) continue;
-      clearTimeout(pending.timer);
-      this.#pending.delete(reqId);
-      pending.reject(pending.whenGone());
+      if (!this.#alive(pending.nodeId)) void this.#giveUp(reqId, pending, pending.whenGone);
     }
+  }
+
+  /**
+   * Ends a request its owner did not answer. Still in the owner's inbox, it is withdrawn: it never reached the
+   * owner (`whenUndelivered`), so a command it held cannot have gone out. Otherwise the owner took it and may
+   * have acted on it (`otherwise`).
+   */
+  async #giveUp(reqId: string, pending: Pending, otherwise: () => Error): Promise<void> {
+    if (!this.#pending.delete(reqId)) return;
+    clearTimeout(pending.timer);
+    const receipt = await pending.receipt;
+    const withdrawn = receipt !== null &&
+      await this.options.backend.bus.withdraw(pending.nodeId, receipt).catch((error) => {
+        this.options.logger.warn("cluster withdraw failed", { to: pending.nodeId, error: String(error) });
+        return false;
+      });
+    pending.reject(withdrawn ? pending.whenUndelivered() : otherwise());
   }
 
   #alive(nodeId: string): boolean {
@@ -476,24 +494,30 @@ export class ClusterNode implements RemoteStations {
     timeoutMs = this.options.requestTimeoutMs,
   ): Promise<unknown> {
     const unsent = () =>
-      new NotConnectedError(
+      new NotDeliveredError(
         owner.id,
         String(body.action ?? body.op),
-        `its node "${owner.nodeId}" stopped answering`,
+        `its node "${owner.nodeId}" stopped answering before it took the request`,
       );
     const whenGone = errors.whenGone ?? unsent;
     const whenLate = errors.whenLate ??
       (() => new Error(`Node "${owner.nodeId}" did not answer within ${timeoutMs} ms`));
     const reqId = `${this.nodeId}:${++this.#seq}`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(reqId);
-        reject(whenLate());
-      }, timeoutMs);
-      this.#pending.set(reqId, { resolve, reject, nodeId: owner.nodeId, whenGone, timer });
-      this.options.backend.bus.send(owner.nodeId, { kind: "request", reqId, ...body }).catch((error) => {
+      const sent = this.options.backend.bus.send(owner.nodeId, { kind: "request", reqId, ...body });
+      const pending: Pending = {
+        resolve,
+        reject,
+        nodeId: owner.nodeId,
+        whenGone,
+        whenUndelivered: unsent,
+        receipt: sent.then((receipt) => receipt, () => null),
+        timer: setTimeout(() => void this.#giveUp(reqId, pending, whenLate), timeoutMs),
+      };
+      this.#pending.set(reqId, pending);
+      sent.catch((error) => {
         if (!this.#pending.delete(reqId)) return;
-        clearTimeout(timer);
+        clearTimeout(pending.timer);
         this.options.logger.warn("cluster request failed", { to: owner.nodeId, error: String(error) });
         reject(unsent());
       });
@@ -508,11 +532,9 @@ export class ClusterNode implements RemoteStations {
     clearTimeout(this.#flushTimer);
     await this.#flushing;
     await this.#flush();
-    for (const [reqId, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      this.#pending.delete(reqId);
-      pending.reject(pending.whenGone());
-    }
+    await Promise.all(
+      [...this.#pending].map(([reqId, pending]) => this.#giveUp(reqId, pending, pending.whenGone)),
+    );
     await this.options.backend.presence.leave().catch(() => {});
   }
 }

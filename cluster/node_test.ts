@@ -38,7 +38,8 @@ function crashable(inner: ClusterBackend) {
   const backend: ClusterBackend = {
     bus: {
       nodeId: inner.bus.nodeId,
-      send: unlessDead((to: string, m: BusMessage) => inner.bus.send(to, m)),
+      send: (to: string, m: BusMessage) => dead ? Promise.resolve("") : inner.bus.send(to, m),
+      withdraw: (to: string, receipt: string) => inner.bus.withdraw(to, receipt),
       broadcast: unlessDead((m: BusMessage) => inner.bus.broadcast(m)),
       onMessage: (h) => void (handler = h),
       close: () => inner.bus.close(),

@@ -107,13 +107,21 @@ export async function openPostgresCluster(
     bus: {
       nodeId,
       async send(to, message) {
-        await sql`
+        const [row] = await sql<{ id: string }[]>`
           with m as (
             insert into cluster_messages (to_node, from_node, body)
             values (${to}, ${nodeId}, ${sql.json(message as postgres.JSONValue)}) returning id
           )
-          select pg_notify(${CLUSTER_CHANNEL}, json_build_object('f', ${nodeId}::text, 't', ${to}::text, 'i', m.id::text)::text)
+          select m.id::text as id,
+            pg_notify(${CLUSTER_CHANNEL}, json_build_object('f', ${nodeId}::text, 't', ${to}::text, 'i', m.id::text)::text)
           from m`;
+        return row!.id;
+      },
+      async withdraw(to, receipt) {
+        if (!/^\d+$/.test(receipt)) return false;
+        const rows =
+          await sql`delete from cluster_messages where id = ${receipt} and to_node = ${to} returning id`;
+        return rows.length > 0;
       },
       async broadcast(message) {
         const inline = JSON.stringify({ f: nodeId, m: message } satisfies Note);

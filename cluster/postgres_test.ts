@@ -50,6 +50,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "withdraw takes back a message its node has not read, and not one it has",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const logger = createMemoryLogger();
+      const a = await openPostgresCluster(url, { nodeId: "a", logger, pollMs: 100 });
+      const unread = await a.bus.send("b", { kind: "hello", n: 1 });
+      assertEquals(await a.bus.withdraw("b", unread), true);
+      assertEquals(await a.bus.withdraw("b", unread), false);
+      const b = await openPostgresCluster(url, { nodeId: "b", logger, pollMs: 100 });
+      const got: BusMessage[] = [];
+      b.bus.onMessage((m) => got.push(m));
+      try {
+        const read = await a.bus.send("b", { kind: "hello", n: 2 });
+        await eventually(() => got.length >= 1, 5000, "the second message");
+        assertEquals(await a.bus.withdraw("b", read), false);
+        assertEquals(got.map((m) => m.n), [2]);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    }),
+});
+
+Deno.test({
   name: "a station is present while its node's lease runs; the newest connection wins",
   ignore,
   fn: () =>
