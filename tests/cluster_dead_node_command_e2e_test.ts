@@ -1,78 +1,119 @@
 /**
  * Two server processes on one PostgreSQL database, as an operator meets a node dying (QA of a production-like
- * run, session 37): a command sent through node B to a station held by node A, just after A was killed, waits
- * in A's inbox, which nobody will read. It never left, so it is 409 `not_connected` and in the command log as
- * such, as on one process; it was answered 504 "was sent ... may have acted on it" and logged nowhere.
+ * run, session 37). A command sent through node B to a station held by node A, just after A was killed,
+ * waits in A's inbox, which nobody will read: it never left, so it is 409 `not_connected` and in the command
+ * log as such, as on one process (it was answered 504 "was sent ... may have acted on it" and logged nowhere).
+ * One that A took before it died is 504 "may have acted on it", and B logs it as a `timeout` (A never will).
  */
 import { assert, assertEquals } from "@std/assert";
 import { ADMIN } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { spawnServer } from "./helpers/process.ts";
+import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
-import { closeStation, connectStation } from "./helpers/station.ts";
+import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const ignore = await ignoreWithoutPostgres("cluster dead node command tests");
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+interface Nodes {
+  a: ServerProcess;
+  /** Station CP-A, connected to node A. */
+  station: Station;
+  /** An API request to node B, as the admin. */
+  viaB(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: Json }>;
+}
+
+/** Nodes A and B on a fresh database, CP-A on A and known to B as online there. */
+async function withTwoNodes(fn: (nodes: Nodes) => Promise<void>): Promise<void> {
+  const db = await freshDatabase("csms_dead_node");
+  const env = {
+    DATABASE_URL: db.url,
+    ADMIN_USER: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    PRESENCE_LEASE_S: "2",
+    CALL_TIMEOUT_MS: "4000",
+  };
+  // One after the other: the first migrates and creates the admin.
+  const a = await spawnServer(env);
+  const b = await spawnServer(env);
+  const station = await connectStation(a.wsUrl, "CP-A");
+  try {
+    const login = await fetch(`${b.url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ADMIN),
+    });
+    await login.body?.cancel();
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const viaB = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+      const res = await fetch(`${b.url}/api/v1${path}`, {
+        method: init.method ?? "GET",
+        headers: { cookie, "content-type": "application/json" },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    await eventually(
+      async () => (await viaB("/charge-points/CP-A")).body.online === true,
+      10_000,
+      "node B sees CP-A online on node A",
+    );
+    await fn({ a, station, viaB });
+  } finally {
+    await closeStation(station).catch(() => {});
+    await b.kill("SIGTERM");
+    await a.kill("SIGKILL");
+    await db.drop();
+  }
+}
+
+const resetsLogged = async (viaB: Nodes["viaB"]) =>
+  ((await viaB("/charge-points/CP-A/commands")).body.items as Json[])
+    .filter((e) => e.action === "Reset")
+    .map((e) => [e.outcome, e.requestedBy]);
 
 Deno.test({
   name: "a command routed to a node killed before it took the command is 409 not_connected and logged so",
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const db = await freshDatabase("csms_dead_node");
-    const env = {
-      DATABASE_URL: db.url,
-      ADMIN_USER: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      PRESENCE_LEASE_S: "2",
-      CALL_TIMEOUT_MS: "4000",
-    };
-    // One after the other: the first migrates and creates the admin.
-    const a = await spawnServer(env);
-    const b = await spawnServer(env);
-    const station = await connectStation(a.wsUrl, "CP-A");
-    let resets = 0;
-    station.handle("Reset", () => {
-      resets++;
-      return { status: "Accepted" };
-    });
-    try {
-      const login = await fetch(`${b.url}/api/v1/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(ADMIN),
+  fn: () =>
+    withTwoNodes(async ({ a, station, viaB }) => {
+      let resets = 0;
+      station.handle("Reset", () => {
+        resets++;
+        return { status: "Accepted" };
       });
-      await login.body?.cancel();
-      const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
-      const viaB = async (path: string, init: { method?: string; body?: unknown } = {}) => {
-        const res = await fetch(`${b.url}/api/v1${path}`, {
-          method: init.method ?? "GET",
-          headers: { cookie, "content-type": "application/json" },
-          ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-        });
-        return { status: res.status, body: await res.json() };
-      };
-      await eventually(
-        async () => (await viaB("/charge-points/CP-A")).body.online === true,
-        10_000,
-        "node B sees CP-A online on node A",
-      );
-
       await a.kill("SIGKILL");
       const reset = await viaB("/charge-points/CP-A/Reset", { method: "POST", body: { type: "Hard" } });
 
       assertEquals([reset.status, reset.body.error], [409, "not_connected"], JSON.stringify(reset.body));
       assertEquals(resets, 0);
-      const log = await viaB("/charge-points/CP-A/commands");
-      const entries = (log.body.items as { action: string; outcome: string; requestedBy: string }[])
-        .filter((e) => e.action === "Reset");
-      assertEquals(entries.map((e) => [e.outcome, e.requestedBy]), [["not_connected", "user:root"]]);
+      assertEquals(await resetsLogged(viaB), [["not_connected", "user:root"]]);
       assert(!(await viaB("/charge-points/CP-A")).body.online, "CP-A still online with its node dead");
-    } finally {
-      await closeStation(station).catch(() => {});
-      await b.kill("SIGTERM");
+    }),
+});
+
+Deno.test({
+  name: "a command a node took before it was killed is 504 'may have acted' and logged as a timeout",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes(async ({ a, station, viaB }) => {
+      let received = false;
+      station.handle("Reset", () => {
+        received = true;
+        return new Promise(() => {});
+      });
+      const answer = viaB("/charge-points/CP-A/Reset", { method: "POST", body: { type: "Hard" } });
+      await eventually(() => received, 5000, "CP-A got the Reset");
       await a.kill("SIGKILL");
-      await db.drop();
-    }
-  },
+      const reset = await answer;
+
+      assertEquals([reset.status, reset.body.error], [504, "station_timeout"], JSON.stringify(reset.body));
+      assertEquals(await resetsLogged(viaB), [["timeout", "user:root"]]);
+    }),
 });
