@@ -34,6 +34,14 @@ export class AnswerLostError extends Error {
   }
 }
 
+/**
+ * In a cluster: the node holding the station took the command and died before answering (its lease ran out).
+ * As an answer lost on a closed connection; the node that tried logs it, since the owner never will.
+ */
+export class NodeLostError extends AnswerLostError {
+  override name = "NodeLostError";
+}
+
 export class CallTimeoutError extends Error {
   override name = "CallTimeoutError";
   constructor(readonly chargePointId: string, readonly action: string, timeoutMs: number) {
@@ -82,6 +90,12 @@ export function failedCommandOutcome(
   if (error instanceof CommandRefusedError) return { outcome: "refused", response: { reason: error.reason } };
   if (error instanceof CallTimeoutError) return { outcome: "timeout", response: null };
   // The answer is as unknown as a late one's: the log says why.
+  if (error instanceof NodeLostError) {
+    return {
+      outcome: "timeout",
+      response: { reason: "its node stopped answering after it took the command" },
+    };
+  }
   if (error instanceof AnswerLostError) {
     return { outcome: "timeout", response: { reason: "connection closed after the command was sent" } };
   }

@@ -19,7 +19,7 @@ import {
 } from "./charge_point.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
-import { NotConnectedError, NotDeliveredError } from "./errors.ts";
+import { NodeLostError, NotConnectedError, NotDeliveredError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import type { RemoteStations, StationConnection } from "./remote_stations.ts";
@@ -247,9 +247,9 @@ export class Registry {
     try {
       return await this.#remote!.call(owner, action, payload, options);
     } catch (error) {
-      // Its node never took it, so nobody logged it: logged here, as one to a station not connected.
-      if (error instanceof NotDeliveredError) {
-        await this.#logNotConnected(id, action, payload, options, error);
+      // Its node never took it, or died with it: nobody else logs it.
+      if (error instanceof NotDeliveredError || error instanceof NodeLostError) {
+        await this.#logFailed(id, action, payload, options, error);
       }
       throw error;
     }
@@ -271,26 +271,27 @@ export class Registry {
   ): Promise<never> {
     const why = this.#remote?.whyUnreachable(id);
     const error = why ? new NotConnectedError(id, action, why) : new NotConnectedError(id, action);
-    await this.#logNotConnected(id, action, payload, options, error);
+    await this.#logFailed(id, action, payload, options, error);
     throw error;
   }
 
-  /** A command that never reached its station, in the command log (unless `log: false`). */
-  async #logNotConnected(
+  /** A command no actor answered, in the command log (unless `log: false`). */
+  async #logFailed(
     id: string,
     action: string,
     payload: unknown,
     options: CallOptions,
-    error: NotConnectedError,
+    error: NotConnectedError | NodeLostError,
   ): Promise<void> {
     if (options.log === false) return;
     const at = this.deps.now().toISOString();
     const command = { action, payload, requestedBy: options.requestedBy ?? "anonymous", requestedAt: at };
-    this.deps.metrics?.commandFinished(action, "not_connected");
+    const entry = commandLogEntry(id, command, { error }, at);
+    this.deps.metrics?.commandFinished(action, entry.outcome);
     try {
       await this.deps.store.commit({
         chargePointId: id,
-        commandLog: [commandLogEntry(id, command, { error }, at)],
+        commandLog: [entry],
       });
     } catch (logError) {
       this.deps.logger.warn("cannot append command log", {

@@ -51,6 +51,7 @@ export function decodeError(encoded: EncodedError): Error {
       error = new CallTimeoutError(s("chargePointId"), s("action"), 0);
       break;
     case "AnswerLostError":
+    case "NodeLostError":
       error = new AnswerLostError(s("chargePointId"), s("action"));
       break;
     case "CallErrorResponse":

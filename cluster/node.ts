@@ -14,7 +14,7 @@
  */
 import type { EventBus } from "../actors/events.ts";
 import type { CallOptions } from "../actors/charge_point.ts";
-import { AnswerLostError, CallTimeoutError, NotDeliveredError } from "../actors/errors.ts";
+import { AnswerLostError, CallTimeoutError, NodeLostError, NotDeliveredError } from "../actors/errors.ts";
 import type { FrameLogEntry } from "../actors/frame_log.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
@@ -46,6 +46,8 @@ interface Pending {
   nodeId: string;
   /** The error when the owner's presence expires meanwhile and it had taken the request. */
   whenGone: () => Error;
+  /** The error when this node stops meanwhile and the owner had taken the request. */
+  whenLeaving: () => Error;
   /** The error when the owner never took the request (it was withdrawn from the owner's inbox). */
   whenUndelivered: () => Error;
   /** The request's receipt once the bus has it; null when sending failed. */
@@ -195,7 +197,9 @@ export class ClusterNode implements RemoteStations {
   ): Promise<unknown> {
     return await this.#request(owner, { op: "call", id: owner.id, action, payload, options }, {
       // Gone after the request went to it: it may have sent the CALL (a key, a Reset), so no "not connected".
-      whenGone: () => new AnswerLostError(owner.id, action, `its node "${owner.nodeId}" stopped answering`),
+      whenGone: () => new NodeLostError(owner.id, action, `its node "${owner.nodeId}" stopped answering`),
+      // This node stops: the owner, alive, answers (and logs) the command by itself.
+      whenLeaving: () => new AnswerLostError(owner.id, action, "this node stopped before the answer came"),
       whenLate: () => new CallTimeoutError(owner.id, action, this.options.requestTimeoutMs),
     });
   }
@@ -490,7 +494,7 @@ export class ClusterNode implements RemoteStations {
   #request(
     owner: StationConnection,
     body: Record<string, unknown>,
-    errors: { whenGone?: () => Error; whenLate?: () => Error } = {},
+    errors: { whenGone?: () => Error; whenLeaving?: () => Error; whenLate?: () => Error } = {},
     timeoutMs = this.options.requestTimeoutMs,
   ): Promise<unknown> {
     const unsent = () =>
@@ -510,6 +514,7 @@ export class ClusterNode implements RemoteStations {
         reject,
         nodeId: owner.nodeId,
         whenGone,
+        whenLeaving: errors.whenLeaving ?? whenGone,
         whenUndelivered: unsent,
         receipt: sent.then((receipt) => receipt, () => null),
         timer: setTimeout(() => void this.#giveUp(reqId, pending, whenLate), timeoutMs),
@@ -533,7 +538,7 @@ export class ClusterNode implements RemoteStations {
     await this.#flushing;
     await this.#flush();
     await Promise.all(
-      [...this.#pending].map(([reqId, pending]) => this.#giveUp(reqId, pending, pending.whenGone)),
+      [...this.#pending].map(([reqId, pending]) => this.#giveUp(reqId, pending, pending.whenLeaving)),
     );
     await this.options.backend.presence.leave().catch(() => {});
   }
