@@ -117,3 +117,31 @@ Deno.test({
       assertEquals(await resetsLogged(viaB), [["timeout", "user:root"]]);
     }),
 });
+
+Deno.test({
+  name: "disconnecting, reading the frames of and securing a station whose node was just killed is no 500",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes(async ({ a, viaB }) => {
+      await a.kill("SIGKILL");
+      const [disconnect, frames, secured] = await Promise.all([
+        viaB("/charge-points/CP-A/disconnect", { method: "POST" }),
+        viaB("/charge-points/CP-A/frames"),
+        viaB("/station-security/CP-A", { method: "PATCH", body: { allowedIps: ["10.0.0.0/8"] } }),
+      ]);
+
+      assertEquals(
+        [disconnect.status, disconnect.body.error],
+        [409, "not_connected"],
+        JSON.stringify(disconnect),
+      );
+      assertEquals(frames.status, 200, JSON.stringify(frames.body));
+      assertEquals(
+        [secured.status, secured.body.allowedIps],
+        [200, ["10.0.0.0/8"]],
+        JSON.stringify(secured.body),
+      );
+    }),
+});
