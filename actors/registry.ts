@@ -307,7 +307,14 @@ export class Registry {
     const actor = this.#actors.get(id);
     if (!actor) {
       const owner = this.#remote?.connection(id);
-      return owner ? await this.#remote!.stop(owner, code, reason) : false;
+      if (!owner) return false;
+      try {
+        return await this.#remote!.stop(owner, code, reason);
+      } catch (error) {
+        // Its node is gone, and the station's connection with it.
+        if (error instanceof NotConnectedError) return false;
+        throw error;
+      }
     }
     actor.close(code, reason);
     await actor.stopped;
@@ -338,7 +345,14 @@ export class Registry {
   async framesOf(id: string): Promise<FrameLogEntry[]> {
     if (this.#actors.has(id) || !this.#remote) return this.recentFrames(id);
     const owner = this.#remote.connection(id);
-    if (owner) return await this.#remote.frames(owner);
+    if (owner) {
+      try {
+        return await this.#remote.frames(owner);
+      } catch (error) {
+        // Its node is gone with its frames: whatever the others keep.
+        if (!(error instanceof NotConnectedError)) throw error;
+      }
+    }
     // Connected nowhere: whichever nodes held it last still keep its frames.
     const all = [...this.recentFrames(id), ...await this.#remote.framesAnywhere(id)];
     all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));

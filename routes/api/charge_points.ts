@@ -452,11 +452,14 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       409: { description: "Not connected", schema: ErrorSchema },
     },
   }, async (c, { params, principal }) => {
-    if (!registry.isConnected(params.id)) {
-      throw new ApiError(409, "not_connected", `Cannot disconnect "${params.id}": not connected`);
+    const notConnected = () =>
+      new ApiError(409, "not_connected", `Cannot disconnect "${params.id}": not connected`);
+    if (!registry.isConnected(params.id)) throw notConnected();
+    // False: it was gone by the time its node was asked (that node died, say).
+    if (!await registry.stop(params.id, CLOSE_CODES.stoppedByOperator, "Disconnected by an operator")) {
+      throw notConnected();
     }
     logger.info("charge point disconnected by operator", { chargePointId: params.id, by: principal?.name });
-    await registry.stop(params.id, CLOSE_CODES.stoppedByOperator, "Disconnected by an operator");
     return c.body(null, 204);
   });
 
