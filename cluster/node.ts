@@ -50,8 +50,8 @@ interface Pending {
   whenLeaving: () => Error;
   /** The error when the owner never took the request (it was withdrawn from the owner's inbox). */
   whenUndelivered: () => Error;
-  /** The request's receipt once the bus has it; null when sending failed. */
-  receipt: Promise<string | null>;
+  /** The request's receipt once the bus has it (undefined until then). */
+  receipt?: string;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -68,6 +68,16 @@ function connectionOf(known: Known): StationConnection {
     connectedAt: known.connectedAt,
     nodeId: known.nodeId,
   };
+}
+
+/** How long taking back an unanswered request may take before it counts as taken. */
+const WITHDRAW_MS = 5000;
+
+/** `promise`, or false once `ms` passed. */
+function bounded(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Notifications stay well below PostgreSQL's 8000-byte NOTIFY payload. */
@@ -356,12 +366,13 @@ export class ClusterNode implements RemoteStations {
   async #giveUp(reqId: string, pending: Pending, otherwise: () => Error): Promise<void> {
     if (!this.#pending.delete(reqId)) return;
     clearTimeout(pending.timer);
-    const receipt = await pending.receipt;
-    const withdrawn = receipt !== null &&
-      await this.options.backend.bus.withdraw(pending.nodeId, receipt).catch((error) => {
-        this.options.logger.warn("cluster withdraw failed", { to: pending.nodeId, error: String(error) });
-        return false;
-      });
+    // Not known to be in the inbox, or the bus too slow to say: it may have reached the owner.
+    const withdrawn = pending.receipt !== undefined &&
+      await bounded(this.options.backend.bus.withdraw(pending.nodeId, pending.receipt), WITHDRAW_MS)
+        .catch((error) => {
+          this.options.logger.warn("cluster withdraw failed", { to: pending.nodeId, error: String(error) });
+          return false;
+        });
     pending.reject(withdrawn ? pending.whenUndelivered() : otherwise());
   }
 
@@ -516,11 +527,10 @@ export class ClusterNode implements RemoteStations {
         whenGone,
         whenLeaving: errors.whenLeaving ?? whenGone,
         whenUndelivered: unsent,
-        receipt: sent.then((receipt) => receipt, () => null),
         timer: setTimeout(() => void this.#giveUp(reqId, pending, whenLate), timeoutMs),
       };
       this.#pending.set(reqId, pending);
-      sent.catch((error) => {
+      sent.then((receipt) => void (pending.receipt = receipt), (error) => {
         if (!this.#pending.delete(reqId)) return;
         clearTimeout(pending.timer);
         this.options.logger.warn("cluster request failed", { to: owner.nodeId, error: String(error) });
