@@ -20,6 +20,8 @@ import type { BusMessage, ClusterBackend, PresenceStore } from "./mod.ts";
 interface Control {
   /** The node stops: no message in or out, no renewal (its leases run out by themselves). */
   crash(nodeId: string): void;
+  /** The node stalls: it renews its lease but reads no message (alive, and never answering). */
+  mute(nodeId: string): void;
   /** The node's presence store, as the node itself would use it. */
   presence(nodeId: string): PresenceStore;
   /** Broadcasts `message` on the node's bus, as the node itself would. */
@@ -29,9 +31,10 @@ interface Control {
 /** A backend that can be made to die (a SIGKILL, as far as the other nodes can tell). */
 function crashable(inner: ClusterBackend) {
   let dead = false;
+  let deaf = false;
   let handler: (message: BusMessage, from: string) => void = () => {};
   inner.bus.onMessage((message, from) => {
-    if (!dead) handler(message, from);
+    if (!dead && !deaf) handler(message, from);
   });
   const unlessDead = <A extends unknown[]>(fn: (...args: A) => Promise<void>) => (...args: A) =>
     dead ? Promise.resolve() : fn(...args);
@@ -51,7 +54,7 @@ function crashable(inner: ClusterBackend) {
     },
     close: () => inner.close(),
   };
-  return { backend, inner, crash: () => void (dead = true) };
+  return { backend, inner, crash: () => void (dead = true), mute: () => void (deaf = true) };
 }
 
 /** A command that waited for a dead node would take at least this long (then time out). */
@@ -84,6 +87,7 @@ async function twoNodes(
   try {
     await fn(a, b, {
       crash: (id) => nodes[id as keyof typeof nodes].crash(),
+      mute: (id) => nodes[id as keyof typeof nodes].mute(),
       presence: (id) => nodes[id as keyof typeof nodes].inner.presence,
       broadcast: (id, message) => nodes[id as keyof typeof nodes].inner.bus.broadcast(message),
     });
@@ -312,6 +316,27 @@ clusterTest(
         cp.body.connectors.find((c: { connectorId: number }) => c.connectorId === 1)?.transactionId,
         undefined,
       );
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
+
+clusterTest(
+  "a station's node that is alive but never answers: its frames and a disconnect are 504 node_timeout, not 500",
+  async (a, b, control) => {
+    const station = await connectStation(a.wsUrl, "CP-S");
+    try {
+      await eventually(() => b.registry.isConnected("CP-S"), 3000, "node b sees CP-S");
+      control.mute("node-a");
+      const [frames, disconnect] = await Promise.all([
+        b.json("/api/v1/charge-points/CP-S/frames"),
+        b.json("/api/v1/charge-points/CP-S/disconnect", { method: "POST", as: "admin" }),
+      ]);
+      for (const res of [frames, disconnect]) {
+        assertEquals([res.status, res.body.error], [504, "node_timeout"], JSON.stringify(res.body));
+        assert(String(res.body.message).includes('Node "node-a" did not answer'), res.body.message);
+      }
     } finally {
       await closeStation(station);
     }
