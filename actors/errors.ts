@@ -14,6 +14,17 @@ export class NotConnectedError extends Error {
  * its inbox, or the bus failed), so the station cannot have acted on it. Not connected, as far as an operator
  * or a job can tell; the node that tried logs it, since the owner never saw it.
  */
+/**
+ * In a cluster: the node holding the station is alive (its lease runs) but did not answer a request in time
+ * (stalled, overloaded): whatever it was asked may still happen there.
+ */
+export class NodeTimeoutError extends Error {
+  override name = "NodeTimeoutError";
+  constructor(readonly nodeId: string, request: string, timeoutMs: number) {
+    super(`Node "${nodeId}" did not answer "${request}" within ${timeoutMs} ms: it may still act on it`);
+  }
+}
+
 export class NotDeliveredError extends NotConnectedError {
   override name = "NotDeliveredError";
 }

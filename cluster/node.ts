@@ -14,7 +14,13 @@
  */
 import type { EventBus } from "../actors/events.ts";
 import type { CallOptions } from "../actors/charge_point.ts";
-import { AnswerLostError, CallTimeoutError, NodeLostError, NotDeliveredError } from "../actors/errors.ts";
+import {
+  AnswerLostError,
+  CallTimeoutError,
+  NodeLostError,
+  NodeTimeoutError,
+  NotDeliveredError,
+} from "../actors/errors.ts";
 import type { FrameLogEntry } from "../actors/frame_log.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
@@ -516,7 +522,7 @@ export class ClusterNode implements RemoteStations {
       );
     const whenGone = errors.whenGone ?? unsent;
     const whenLate = errors.whenLate ??
-      (() => new Error(`Node "${owner.nodeId}" did not answer within ${timeoutMs} ms`));
+      (() => new NodeTimeoutError(owner.nodeId, String(body.action ?? body.op), timeoutMs));
     const reqId = `${this.nodeId}:${++this.#seq}`;
     return new Promise((resolve, reject) => {
       const sent = this.options.backend.bus.send(owner.nodeId, { kind: "request", reqId, ...body });

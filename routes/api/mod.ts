@@ -9,6 +9,7 @@
  * ```
  */
 import type { Hono } from "hono";
+import { NodeTimeoutError } from "../../actors/errors.ts";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Energy } from "../../energy/mod.ts";
@@ -262,6 +263,13 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (error instanceof FleetError) {
       const [status, code] = FLEET_ERRORS[error.kind];
       return c.json(errorBody(code, error.message, error.details), status);
+    }
+    if (error instanceof NodeTimeoutError) {
+      deps.logger.warn("API request failed: a cluster node did not answer", {
+        path: c.req.path,
+        error: error.message,
+      });
+      return c.json(errorBody("node_timeout", error.message), 504);
     }
     if (error instanceof StoreUnavailableError) {
       deps.logger.warn("API request failed: store unavailable", { path: c.req.path, error: error.message });
