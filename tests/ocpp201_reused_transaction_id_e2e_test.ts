@@ -103,6 +103,36 @@ async function scenario(server: ApiTestServer) {
   }
 }
 
+/**
+ * The reset that makes a station count from "1" again also loses the session it had open: no Ended ever
+ * comes for it. The new session's Started has the same id and seqNo, but it is no replay: a replay of the
+ * old start carries the old start's time.
+ */
+async function lostSession(server: ApiTestServer) {
+  await server.store.putIdTag({ idTag: "CARD-R", status: "Accepted", expiryDate: null, parentIdTag: null });
+  let station = await connectStation201(server.wsUrl, "CP-REUSE");
+  try {
+    await station.call("TransactionEvent", event("Started", 0, "10:00", 1_000));
+    await station.call("TransactionEvent", event("Updated", 1, "10:10", 2_000));
+    await closeStation(station);
+    station = await connectStation201(server.wsUrl, "CP-REUSE");
+    await station.call("TransactionEvent", event("Started", 0, "11:00", 5_000));
+    await station.call("TransactionEvent", event("Updated", 1, "11:10", 5_500));
+    // A replay of the lost session's start changes nothing.
+    await station.call("TransactionEvent", event("Started", 0, "10:00", 1_000));
+    await station.call("TransactionEvent", event("Ended", 2, "11:30", 7_000));
+    assertEquals(await listed(server), [
+      ["1", "superseded", "2026-11-25T10:00:00.000Z", 1_000, null, null],
+      ["1", "finished", "2026-11-25T11:00:00.000Z", 5_000, 7_000, 2_000],
+    ]);
+    const items =
+      (await server.json("/api/v1/transactions?chargePointId=CP-REUSE", { as: "viewer" })).body.items;
+    assertEquals(items.map((t: { stationIdReuse?: number }) => t.stationIdReuse), [1, undefined]);
+  } finally {
+    await closeStation(station);
+  }
+}
+
 const ignorePostgres = await ignoreWithoutPostgres("reused 2.0.1 transaction ids on PostgreSQL");
 
 for (const kind of ["kv", "postgres"] as StoreKind[]) {
@@ -110,5 +140,14 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
     name: `${kind}: a 2.0.1 Started under the id of a transaction that ended before it is a new transaction`,
     ignore: kind === "postgres" && ignorePostgres,
     fn: () => withApiServer(kind, scenario),
+  });
+}
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test({
+    name:
+      `${kind}: a 2.0.1 Started under the id of a session a reset left open, timed after its start, is a new transaction`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () => withApiServer(kind, lostSession),
   });
 }
