@@ -11,8 +11,9 @@
  *   after the end only records its seqNo;
  * - a new transaction on an EVSE with another active one supersedes it, as a 1.6 start does; one that began
  *   before the active one (delivered late) is stored superseded by it instead;
- * - a `Started` under the id of a transaction that ended before it began (a station that counts its ids from
- *   the start again after a reset) is a new transaction (`stationIdReuse`), which the id names from then on:
+ * - a `Started` under the id of a transaction that ended before it began, or began before it (a station that
+ *   counts its ids from the start again after a reset, which may have lost that session: no Ended comes) is a
+ *   new transaction (`stationIdReuse`), which the id names from then on:
  *   its replays are told by its own seqNos; the old session's replays, older than its start, by theirs.
  *
  * Pure: decides from lookups and returns the changes to commit.
@@ -145,11 +146,18 @@ export async function decideTransactionEvent(
 
 /**
  * Whether `input` starts a new session under the id of `current`: a `Started` timed after the end of the one
- * the id names. A replay of that one's start, or its own start delivered late, is timed before its end.
+ * the id names, or after its start (a session the station's reset left open, never Ended, or superseded). A
+ * replay of that one's start carries its start's time; its own start delivered late, after other events,
+ * comes before them, so before the time they opened the record with.
  */
 function startsAgain(current: TransactionRecord, input: TransactionEventInput): boolean {
-  return input.eventType === "Started" && current.status === "finished" && current.stopTimestamp !== null &&
-    input.timestamp > current.stopTimestamp;
+  if (input.eventType !== "Started") return false;
+  if (
+    current.status === "finished" && current.stopTimestamp !== null && input.timestamp > current.stopTimestamp
+  ) {
+    return true;
+  }
+  return input.timestamp > current.startTimestamp;
 }
 
 /** The ledger record a station's transaction gets when we first hear of it (any event), active. */
