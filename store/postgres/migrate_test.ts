@@ -7,7 +7,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import postgres from "postgres";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { eventually } from "../../tests/helpers/server.ts";
-import { concurrentIndexName, migrate, type Migration, MIGRATION_LOCK_NAME } from "./migrate.ts";
+import { concurrentIndexName, migrate, type Migration, MIGRATION_LOCK_NAME, MIGRATIONS } from "./migrate.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL migration step tests");
 
@@ -322,5 +322,54 @@ Deno.test({
       await assertRejects(() => migrate(sql, [TABLE, unnamed]), Error, "name the index");
       const [row] = await sql`select to_regclass('schema_migrations') is null as absent`;
       assertEquals(row?.absent, true);
+    }),
+});
+
+/** How many scans this transaction has begun of each table of the schema. */
+async function scansOf(tx: postgres.TransactionSql): Promise<Map<string, number>> {
+  const rows = await tx<{ name: string; scans: string }[]>`
+    select relname as name, pg_stat_get_xact_numscans(oid) as scans from pg_class
+    where relkind = 'r' and relnamespace = current_schema()::regnamespace
+  `;
+  return new Map(rows.map((r) => [r.name, Number(r.scans)]));
+}
+
+Deno.test({
+  name: "no step of the shipped migrations reads a table while it holds the lock that stops its writes",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (_url, sql) => {
+      // A step runs beside a cluster still writing: an `alter table` that scans (a check constraint added
+      // with its column is verified row by row) holds every write to the table, group commits with them,
+      // for as long as the scan takes (seconds per million rows).
+      const scanned: string[] = [];
+      for (const m of MIGRATIONS) {
+        if (!("steps" in m)) {
+          await migrate(sql, MIGRATIONS.filter((x) => x.version <= m.version));
+          continue;
+        }
+        for (const step of m.steps) {
+          if (/^\s*(create\s+(unique\s+)?|drop\s+)index\s+concurrently/i.test(step)) {
+            await sql.unsafe(step);
+            continue;
+          }
+          await sql.begin(async (tx) => {
+            const before = await scansOf(tx);
+            await tx.unsafe(step);
+            const after = await scansOf(tx);
+            const locked = await tx<{ name: string }[]>`
+              select c.relname as name from pg_locks l join pg_class c on c.oid = l.relation
+              where l.pid = pg_backend_pid() and l.mode = 'AccessExclusiveLock' and c.relkind = 'r'
+            `;
+            for (const { name } of locked) {
+              if ((after.get(name) ?? 0) > (before.get(name) ?? 0)) {
+                scanned.push(`${m.version} ${name}: ${step.replace(/\s+/g, " ")}`);
+              }
+            }
+          });
+        }
+        await sql`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`;
+      }
+      assertEquals(scanned, []);
     }),
 });
