@@ -6,7 +6,9 @@ import { assert, assertEquals } from "@std/assert";
 import postgres, { type Sql } from "postgres";
 import type { UnknownIdTag } from "../../model/unknown_id_tag.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { eventually } from "../../tests/helpers/server.ts";
 import { openPostgresFleetStore } from "./fleet.ts";
+import { migrate, MIGRATIONS } from "./migrate.ts";
 import { PostgresUnknownIdTagStore } from "./unknown_id_tags.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL unknown id tag tests");
@@ -117,6 +119,49 @@ Deno.test({
       assertEquals(await ids(), ["J", "I", "H"]);
     } finally {
       await store.close();
+      await db.drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "PostgreSQL: the row count migration 037 starts from waits for a flush of an older node in flight",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase("csms_unknown_tags_test");
+    const sql = postgres(db.url, { max: 4, onnotice: () => {} });
+    const older = await sql.reserve();
+    try {
+      const count = MIGRATIONS.find((m) => m.name === "firmware_retry_and_unknown_tag_count")!;
+      await migrate(sql, MIGRATIONS.filter((m) => m.version < count.version));
+      // A node of the version before, in the middle of a flush: the writers' lock held, a new tag written.
+      await older`begin`;
+      await older`select pg_advisory_xact_lock(hashtextextended('csms unknown_id_tag writers', 0))`;
+      await older`
+        insert into unknown_id_tag (tag_key, id_tag, id_token_type, count, first_seen, last_seen, charge_point_id)
+        values ('old-node', 'OLD-NODE', null, 1, now(), now(), 'CP-1')`;
+      let migrated = false;
+      const migrating = migrate(sql, MIGRATIONS.filter((m) => m.version <= count.version)).finally(() => {
+        migrated = true;
+      });
+      // Done, or waiting for the writers' lock.
+      await eventually(
+        async () =>
+          migrated || (await sql`
+            select 1 from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'advisory'
+          `).length > 0,
+        5000,
+        "the migration done or waiting",
+      );
+      await older`commit`;
+      await migrating;
+      const [row] = await sql<{ counted: string; rows: string }[]>`
+        select (select n from unknown_id_tag_count)::text as counted, (select count(*) from unknown_id_tag)::text as rows`;
+      assertEquals(row, { counted: "1", rows: "1" });
+    } finally {
+      older.release();
+      await sql.end();
       await db.drop();
     }
   },
