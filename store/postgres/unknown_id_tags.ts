@@ -9,7 +9,10 @@ import { byTag, type UnknownIdTag } from "../../model/unknown_id_tag.ts";
 import type { UnknownIdTagStore } from "../fleet.ts";
 import { iso } from "./pg_helpers.ts";
 
-/** The advisory lock the writers of `unknown_id_tag` take in turn; hashed by Postgres into a bigint. */
+/**
+ * The advisory lock the writers of `unknown_id_tag` take in turn; hashed by Postgres into a bigint. Migration
+ * 037 takes it by this name to count the rows: never rename it.
+ */
 const WRITERS_LOCK = "csms unknown_id_tag writers";
 
 interface Row {
