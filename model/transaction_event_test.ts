@@ -189,3 +189,28 @@ Deno.test("decideTransactionEvent(): the station's Ended replaces an operator's 
   );
   assertEquals(again.changes.transactionUpdates?.[0]?.transaction.meterStop, 2_500);
 });
+
+Deno.test("decideTransactionEvent(): a Started timed before the events a session was first heard from is its own late start; one timed after begins a new session", async () => {
+  // First heard from an Updated at 09:05 (its Started still queued at the station).
+  const updated = await decideTransactionEvent(
+    input({ eventType: "Updated", seqNo: 1, timestamp: "2026-05-01T09:05:00.000Z" }),
+    fakeLookups({ nextId: 20 }),
+  );
+  const stored = updated.outcome.transaction!;
+  const lookups = fakeLookups({ transactions: [stored], nextId: 21 });
+  const late = await decideTransactionEvent(input(), lookups);
+  assertEquals(late.outcome.transaction?.transactionId, 20);
+  assertEquals(late.outcome.transaction?.startTimestamp, "2026-05-01T09:00:00.000Z");
+  // A Started at 09:05 too (a station without a clock) is taken as the same session's.
+  const alike = await decideTransactionEvent(input({ timestamp: "2026-05-01T09:05:00.000Z" }), lookups);
+  assertEquals(alike.outcome.transaction?.transactionId, 20);
+  // Later than the session's start, though it never ended: a new session under the id (its seqNo 0 is new too).
+  const again = await decideTransactionEvent(
+    input({ seqNo: 1, timestamp: "2026-05-01T10:00:00.000Z", evseId: 2 }),
+    lookups,
+  );
+  assertEquals(
+    [again.outcome.transaction?.transactionId, again.outcome.transaction?.stationIdReuse],
+    [21, 1],
+  );
+});
