@@ -265,6 +265,8 @@ Deno.test({
               `${id} known to the process asked`,
             );
             assertEquals(done!.status, 200, JSON.stringify(done!.body));
+            // Closed everywhere before the answer: not online, whatever the asked process's presence still says.
+            assertEquals(done!.body.online, false, `${id} answered online`);
             if (done!.node !== holder) remote++;
             assertEquals((await within(sockets.get(id)!.closed, 15_000, `${id} closed`)).code, 4003);
           }
