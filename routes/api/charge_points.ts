@@ -410,7 +410,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       }
       publishService(id, at, false, principal);
     }
-    return c.json(summarize(id, record));
+    // Closed on every node just now: offline, whatever presence (a moment behind in a cluster) still says.
+    return c.json(summary(id, record, null, null));
   });
 
   router.add({
