@@ -145,6 +145,11 @@ export interface JobStore {
     holder: string,
     until: string,
   ): Promise<number>;
+  /**
+   * Gives back claims `holder` still has on tasks whose command it never sent (it is stopping): each becomes
+   * pending again (its attempt not counted), or done `cancelled` when the job no longer runs. Returns how many.
+   */
+  releaseClaims(jobId: string, chargePointIds: readonly string[], holder: string): Promise<number>;
   /** Tasks running whose claim expired before `now` (their worker stopped). */
   listExpiredClaims(jobId: string, now: string): Promise<JobTaskRecord[]>;
   /**

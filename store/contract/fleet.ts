@@ -302,8 +302,45 @@ export function fleetContract(
       assertEquals(await jobs.cancelJob("missing", at(2)), null);
     });
 
+    await t.step(
+      "a stopping worker's unsent claims go back to pending, only its own, and count no attempt",
+      async () => {
+        await jobs.createJob(job("J-4", { total: 3, concurrency: 3, createdAt: at(0) }), ids(3));
+        const [a, b, c] = await jobs.claimTasks("J-4", "w1", at(1), at(61), 3);
+        assertEquals(
+          await jobs.releaseClaims("J-4", [a!.chargePointId, b!.chargePointId, "CP-999"], "w2"),
+          0,
+        );
+        assertEquals(await jobs.releaseClaims("J-4", [a!.chargePointId, b!.chargePointId], "w1"), 2);
+        const released = await jobs.getTask("J-4", a!.chargePointId);
+        assertEquals(
+          [released?.state, released?.claimedBy, released?.claimUntil, released?.attempts, released?.outcome],
+          ["pending", null, null, 0, null],
+        );
+        assertEquals(await jobs.releaseClaims("J-4", [a!.chargePointId], "w1"), 0, "no longer held");
+        assertEquals(await jobs.listExpiredClaims("J-4", at(100)), [c!], "only the one still held expires");
+        const again = await jobs.claimTasks("J-4", "w3", at(2), at(62), 3);
+        assertEquals(again.map((x) => [x.chargePointId, x.attempts]), [[a!.chargePointId, 1], [
+          b!.chargePointId,
+          1,
+        ]]);
+        const counts = await jobs.countTasks("J-4");
+        assertEquals([counts.pending, counts.running], [0, 3]);
+      },
+    );
+
+    await t.step("a claim released after its job was cancelled ends cancelled, not pending", async () => {
+      await jobs.createJob(job("J-5", { total: 1, concurrency: 1, createdAt: at(0) }), ids(1));
+      const [a] = await jobs.claimTasks("J-5", "w1", at(1), at(61), 1);
+      await jobs.cancelJob("J-5", at(2));
+      assertEquals(await jobs.releaseClaims("J-5", [a!.chargePointId], "w1"), 1);
+      const task = await jobs.getTask("J-5", a!.chargePointId);
+      assertEquals([task?.state, task?.outcome, task?.finishedAt], ["done", "cancelled", at(2)]);
+      assertEquals((await jobs.countTasks("J-5")).pending, 0);
+    });
+
     await t.step("jobs list newest first with a cursor", async () => {
-      assertEquals((await jobs.listJobs({ limit: 10 })).map((j) => j.id), ["J-3", "J-2"]);
+      assertEquals((await jobs.listJobs({ limit: 10 })).map((j) => j.id), ["J-5", "J-4", "J-3", "J-2"]);
       assertEquals((await jobs.listJobs({ limit: 10, before: "J-3" })).map((j) => j.id), ["J-2"]);
     });
   });

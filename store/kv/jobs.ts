@@ -182,6 +182,46 @@ export class KvJobStore implements JobStore {
     return renewed;
   }
 
+  async releaseClaims(jobId: string, chargePointIds: readonly string[], holder: string): Promise<number> {
+    let released = 0;
+    for (const cp of chargePointIds) {
+      const ok = await retryAtomic("release a claim", async () => {
+        const [job, entry] = await this.kv.getMany<[JobRecord, JobTaskRecord]>([
+          jobKey(jobId),
+          taskKey(jobId, cp),
+        ]);
+        const task = entry.value;
+        if (!task || task.state !== "running" || task.claimedBy !== holder) return false;
+        const unclaimed = {
+          ...task,
+          attempts: Math.max(0, task.attempts - 1),
+          claimedBy: null,
+          claimUntil: null,
+        };
+        // The job entry is checked: a cancel that rewrote it first ends the task here, as it ended the pending.
+        const op = this.kv.atomic().check(job, entry).delete(heldKey(jobId, cp));
+        if (job.value?.state === "running") {
+          op.set(entry.key, { ...unclaimed, state: "pending", startedAt: null }).set(
+            pendingKey(jobId, cp),
+            true,
+          );
+        } else {
+          const at = job.value?.finishedAt ?? task.startedAt;
+          op.set(entry.key, {
+            ...unclaimed,
+            state: "done",
+            outcome: "cancelled",
+            response: null,
+            finishedAt: at,
+          });
+        }
+        return (await op.commit()).ok ? true : undefined;
+      });
+      if (ok) released++;
+    }
+    return released;
+  }
+
   async listExpiredClaims(jobId: string, now: string): Promise<JobTaskRecord[]> {
     const held = await listAll<string>(this.kv, { prefix: ["job_held", jobId] });
     const expired = held.filter((e) => e.value <= now).map((e) => taskKey(jobId, e.key[2] as string));

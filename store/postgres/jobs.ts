@@ -201,6 +201,29 @@ export class PostgresJobStore implements JobStore {
     return rows.length;
   }
 
+  async releaseClaims(jobId: string, chargePointIds: readonly string[], holder: string): Promise<number> {
+    if (chargePointIds.length === 0) return 0;
+    return await this.sql.begin(async (tx) => {
+      // Under the job's lock, as a cancel: a job cancelled meanwhile ends the task as it ended the pending.
+      const jobs = await tx<{ state: string; finished_at: Date | null }[]>`
+        select state, finished_at from fleet_job where id = ${jobId} for update`;
+      const running = jobs[0]?.state === "running";
+      const rows = await tx`
+        update fleet_job_task set claimed_by = null, claim_until = null, attempts = greatest(attempts - 1, 0),
+          ${
+        running
+          ? tx`state = 'pending', started_at = null`
+          : tx`state = 'done', outcome = 'cancelled', response = null, finished_at = ${
+            jobs[0]?.finished_at ?? null
+          }`
+      }
+        where job_id = ${jobId} and charge_point_id = any(${tx.array(chargePointIds as string[])}::text[])
+          and state = 'running' and claimed_by = ${holder}
+        returning charge_point_id`;
+      return rows.length;
+    });
+  }
+
   async listExpiredClaims(jobId: string, now: string): Promise<JobTaskRecord[]> {
     const rows = await this.sql<TaskRow[]>`
       select * from fleet_job_task where job_id = ${jobId} and state = 'running' and claim_until <= ${now}
