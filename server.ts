@@ -446,6 +446,8 @@ export async function startServer(
     async shutdown() {
       stopped = true;
       stopping.abort();
+      // Before the stations close: a job's commands not yet sent go back to pending, not out to closing sockets.
+      fleet.runner.stopSending();
       await renewal.stop();
       // Virtual stations first: they would reconnect to a closing server.
       await simulator.close();

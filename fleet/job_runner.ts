@@ -2,7 +2,9 @@
  * Runs jobs: each tick claims pending tasks of running jobs (the store enforces each job's concurrency across
  * every process), sends each task's command through the CommandSender, and records its outcome. Claims are
  * renewed while the command is in flight; a claim that runs out (its process died) becomes outcome `timeout`
- * and is NOT sent again by itself: a second Reset or UpdateFirmware is an operator's decision (retry).
+ * and is NOT sent again by itself: a second Reset or UpdateFirmware is an operator's decision (retry). A
+ * process that stops cleanly (`stopSending()`) gives back the claims on commands it never sent (not yet
+ * handed over, or refused not connected as its stations closed): they become pending for the next sender.
  *
  * A firmware campaign (UpdateFirmware, SignedUpdateFirmware) does not end with the answer: an accepted task
  * waits, following the station's firmware status notifications (`firmwareStatus()`), until Installed, a
@@ -50,11 +52,13 @@ export class JobRunner {
   #running = new Set<Promise<void>>();
   #lastRenewal = 0;
   #counts = new Map<string, { at: number; counts: TaskCounts }>();
+  #stopping = false;
 
   constructor(private readonly deps: JobRunnerDeps) {}
 
   /** One round over the running jobs. */
   async tick(): Promise<void> {
+    if (this.#stopping) return;
     const now = this.deps.now();
     await this.#renewClaims(now);
     for (const job of await this.deps.jobs.listRunningJobs()) {
@@ -71,6 +75,14 @@ export class JobRunner {
       for (const task of claimed) this.#start(job, task);
       if (claimed.length === 0) await this.finishIfDone(job.id);
     }
+  }
+
+  /**
+   * This process stops (before its stations close): nothing more is claimed or sent, and claims on commands
+   * not sent are given back (see #run). Those already sent end as usual (drain()).
+   */
+  stopSending(): void {
+    this.#stopping = true;
   }
 
   /** Waits for the commands in flight (shutdown, tests). */
@@ -150,6 +162,7 @@ export class JobRunner {
   }
 
   async #run(job: JobRecord, task: JobTaskRecord): Promise<void> {
+    if (this.#stopping) return await this.#release(job, task);
     const result = await this.deps.send({
       chargePointId: task.chargePointId,
       action: job.action,
@@ -158,6 +171,9 @@ export class JobRunner {
       requestedBy: `job:${job.id} by ${job.createdBy}`,
       ...(job.action === "UpdateFirmware" ? { requestId: campaignRequestId(job, task.chargePointId)! } : {}),
     });
+    // Not connected as this process stops: its station's socket closed with the command still queued (or it
+    // went before it was sent); it never reached a station, so another process may send it.
+    if (this.#stopping && result.outcome === "not_connected") return await this.#release(job, task);
     const at = this.deps.now().toISOString();
     const campaign = job.campaign !== null && CAMPAIGN_ACTIONS.has(job.action) &&
       result.outcome === "accepted";
@@ -181,6 +197,11 @@ export class JobRunner {
     }
     await this.#progress(job.id, task.chargePointId);
     if (!waits) await this.finishIfDone(job.id);
+  }
+
+  async #release(job: JobRecord, task: JobTaskRecord): Promise<void> {
+    const released = await this.deps.jobs.releaseClaims(job.id, [task.chargePointId], this.deps.holder);
+    if (released > 0) await this.#progress(job.id, task.chargePointId);
   }
 
   async #renewClaims(now: Date): Promise<void> {

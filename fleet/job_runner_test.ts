@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { EventBus } from "../actors/events.ts";
 import { createMemoryLogger } from "../logger.ts";
-import type { JobRecord } from "../store/fleet.ts";
+import type { JobRecord, JobStore } from "../store/fleet.ts";
 import { openKvFleetStore } from "../store/kv/fleet.ts";
 import type { FleetEvent } from "./events.ts";
 import { JobRunner } from "./job_runner.ts";
@@ -83,6 +83,118 @@ Deno.test("JobRunner: a firmware campaign waits for each station's status until 
     assertEquals(finished, ["FW"]);
     const last = seen.at(-1);
     assertEquals(last?.type === "job" ? [last.job.state, last.task] : null, ["finished", null]);
+  } finally {
+    await fleet.close();
+  }
+});
+
+function resetJob(id: string, total: number): JobRecord {
+  return {
+    id,
+    action: "Reset",
+    payload: { type: "Soft" },
+    force: false,
+    target: { kind: "chargePointIds" },
+    concurrency: 10,
+    state: "running",
+    total,
+    campaign: null,
+    createdBy: "user:root",
+    createdAt: new Date(T0).toISOString(),
+    finishedAt: null,
+  };
+}
+
+Deno.test("JobRunner: a process that stops gives back the tasks it never sent, another sends each of them once, and what it sent is never sent again", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  let now = T0;
+  const sentByA: string[] = [];
+  // What the registry does as the stations close: a CALL on the wire loses its answer (timeout); one still
+  // queued behind another command of the station is refused not connected (never sent).
+  const closing: (() => void)[] = [];
+  const onTheWire = new Set(["CP-1", "CP-2"]);
+  // The process begins to stop while it claims J-2's tasks.
+  const jobsOfA: JobStore = Object.create(fleet.jobs);
+  jobsOfA.claimTasks = async (...args) => {
+    const claimed = await fleet.jobs.claimTasks(...args);
+    if (args[0] === "J-2") a.stopSending();
+    return claimed;
+  };
+  const a = new JobRunner({
+    jobs: jobsOfA,
+    events: new EventBus<FleetEvent>(),
+    now: () => new Date(now),
+    holder: "node-a",
+    logger: createMemoryLogger(),
+    leaseMs: 120_000,
+    send: (r) => {
+      sentByA.push(r.chargePointId);
+      return new Promise((resolve) =>
+        closing.push(() =>
+          resolve(
+            onTheWire.has(r.chargePointId)
+              ? { outcome: "timeout", response: { reason: "connection closed after the command was sent" } }
+              : { outcome: "not_connected", response: null },
+          )
+        )
+      );
+    },
+  });
+  const sentByB: string[] = [];
+  const b = new JobRunner({
+    jobs: fleet.jobs,
+    events: new EventBus<FleetEvent>(),
+    now: () => new Date(now),
+    holder: "node-b",
+    logger: createMemoryLogger(),
+    leaseMs: 120_000,
+    send: (r) => {
+      sentByB.push(r.chargePointId);
+      return Promise.resolve({ outcome: "accepted", response: {} });
+    },
+  });
+  const states = async (jobId: string) =>
+    Object.fromEntries(
+      (await fleet.jobs.listTasks(jobId, { limit: 10 })).map((t) => [t.chargePointId, [t.state, t.outcome]]),
+    );
+  try {
+    await fleet.jobs.createJob(resetJob("J-1", 4), ["CP-1", "CP-2", "CP-3", "CP-4"]);
+    await fleet.jobs.createJob(resetJob("J-2", 2), ["CP-5", "CP-6"]);
+    await a.tick();
+    assertEquals(sentByA, ["CP-1", "CP-2", "CP-3", "CP-4"], "J-2's tasks were claimed, not sent");
+    for (const close of closing.splice(0)) close();
+    await a.drain();
+    await a.tick();
+    assertEquals(sentByA.length, 4, "a stopping process claims nothing more");
+    assertEquals(await states("J-1"), {
+      "CP-1": ["done", "timeout"],
+      "CP-2": ["done", "timeout"],
+      "CP-3": ["pending", null],
+      "CP-4": ["pending", null],
+    });
+    assertEquals(await states("J-2"), { "CP-5": ["pending", null], "CP-6": ["pending", null] });
+
+    // Another process (or this one restarted), past the stopped one's lease.
+    now += 121_000;
+    await b.tick();
+    await b.drain();
+    await b.tick();
+    assertEquals(sentByB.toSorted(), ["CP-3", "CP-4", "CP-5", "CP-6"], "each unsent task once, no sent one");
+    assertEquals(await states("J-1"), {
+      "CP-1": ["done", "timeout"],
+      "CP-2": ["done", "timeout"],
+      "CP-3": ["done", "accepted"],
+      "CP-4": ["done", "accepted"],
+    });
+    assertEquals(
+      (await fleet.jobs.getTask("J-2", "CP-5"))?.attempts,
+      1,
+      "the claim never sent is no attempt",
+    );
+    assertEquals([(await fleet.jobs.getJob("J-1"))?.state, (await fleet.jobs.getJob("J-2"))?.state], [
+      "finished",
+      "finished",
+    ]);
   } finally {
     await fleet.close();
   }

@@ -278,6 +278,7 @@ export function createFleet(deps: FleetDeps) {
     },
     /** Stops the loops and waits for the commands and deliveries in flight. */
     async stop(): Promise<void> {
+      runner.stopSending();
       for (const stop of unsubscribe.splice(0)) stop();
       await Promise.all(loops.map((loop) => loop.stop()));
       // What stations presented since the last tick, before the stores close.
