@@ -143,6 +143,17 @@ export const ConfigSchema = z.object({
    */
   WORKERS: int(1, 256).default(1),
   /**
+   * How long the WORKERS supervisor waits, once it sent SIGTERM, before it SIGKILLs a worker still running.
+   * A worker's own stop waits for the security deliveries in flight (at most 5 s), a webhook call in flight
+   * (WEBHOOK_TIMEOUT_MS, 10 s by default) and its listener (at most 2 s): the default leaves room above that.
+   */
+  WORKER_STOP_GRACE_S: z.coerce.number().min(0.5).max(3600).default(30),
+  /**
+   * Set by the WORKERS supervisor for its workers: stdin is a pipe the supervisor holds open while it lives.
+   * Its end (the supervisor died, even by SIGKILL) stops this process gracefully, as SIGTERM would.
+   */
+  SUPERVISED: bool.default(false),
+  /**
    * How long a node's presence lasts without renewal (seconds; renewed every third of it). A node that dies
    * loses its stations after this: they show offline and commands to them fail at once until they reconnect.
    */

@@ -83,4 +83,9 @@ await runTask(async () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => void stop(signal));
   }
+  // A worker whose supervisor died (SIGKILL sends it nothing) stops rather than hold the port and its stations.
+  if (config.SUPERVISED) {
+    const { watchSupervisor } = await import("./cluster/supervisor_pipe.ts");
+    watchSupervisor(() => void stop("supervisor gone"));
+  }
 });

@@ -1,7 +1,9 @@
 /**
  * `WORKERS=N`: this process becomes a supervisor that runs N server processes (workers) on the same port
  * (SO_REUSEPORT: the kernel spreads the connections), each a node of the cluster on DATABASE_URL. A worker
- * that dies is started again (after a growing pause, should it keep dying); SIGINT/SIGTERM stop them all.
+ * that dies is started again (after a growing pause, should it keep dying); SIGINT/SIGTERM stop them all,
+ * with SIGTERM, then SIGKILL for those still running WORKER_STOP_GRACE_S later. Each worker's stdin is a pipe
+ * held open here: should this process die without stopping them (SIGKILL), its end stops them (SUPERVISED).
  */
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -32,8 +34,15 @@ export async function superviseWorkers(
   const start = (index: number, failures: number) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: workerArgs(options),
-      env: { WORKERS: "1", REUSE_PORT: "true", PORT: String(port), WORKER_INDEX: String(index) },
-      stdin: "null",
+      env: {
+        WORKERS: "1",
+        REUSE_PORT: "true",
+        SUPERVISED: "true",
+        PORT: String(port),
+        WORKER_INDEX: String(index),
+      },
+      // Never written nor closed: the kernel closes it when this process dies, however it dies.
+      stdin: "piped",
       stdout: "inherit",
       stderr: "inherit",
     }).spawn();
@@ -63,15 +72,26 @@ export async function superviseWorkers(
   });
   stopping = true;
   logger.info("stopping workers", { signal });
-  await Promise.all([...children.values()].map(async (child) => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
+  const graceS = config.WORKER_STOP_GRACE_S;
+  await Promise.all([...children].map(async ([index, child]) => {
+    sendSignal(child, "SIGTERM");
+    // A worker hung in its stop would keep the supervisor (and whoever waits for it) waiting for ever.
+    const timer = setTimeout(() => {
+      logger.warn("worker killed", { worker: index, pid: child.pid, graceS });
+      sendSignal(child, "SIGKILL");
+    }, graceS * 1000);
     await child.status;
+    clearTimeout(timer);
   }));
   return 0;
+}
+
+function sendSignal(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 function pickPort(hostname: string): number {

@@ -52,8 +52,12 @@ async function twoWorkers(db: { url: string }, env: Record<string, string> = {})
     30_000,
     "both workers listening",
   );
+  // Both keep running while their supervisor lives (its pipe stays open).
+  await new Promise((r) => setTimeout(r, 1000));
+  assertEquals(server.logs.filter((l) => l.msg === "shutting down" || l.msg === "worker exited"), []);
   const pids = workerPids();
   assertEquals(pids.length, 2);
+  assert(pids.every(running));
   return { server, pids };
 }
 
