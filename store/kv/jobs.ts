@@ -201,7 +201,9 @@ export class KvJobStore implements JobStore {
         // The job entry is checked: a cancel that rewrote it first ends the task here, as it ended the pending.
         const op = this.kv.atomic().check(job, entry).delete(heldKey(jobId, cp));
         if (job.value?.state === "running") {
-          op.set(entry.key, { ...unclaimed, state: "pending", startedAt: null }).set(
+          // And rewritten, as a claim does: a finish that saw no pending task before this one went back, and
+          // no held one after, fails its check and looks again.
+          op.set(job.key, job.value).set(entry.key, { ...unclaimed, state: "pending", startedAt: null }).set(
             pendingKey(jobId, cp),
             true,
           );
