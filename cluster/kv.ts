@@ -43,8 +43,13 @@ export function openKvCluster(
 
   const send = async (to: string, message: BusMessage) => {
     const id = messageId();
-    await kv.set([INBOX, to, id], { from: nodeId, message } satisfies Envelope, { expireIn: INBOX_TTL_MS });
-    await kv.set([SIGNAL, to], id, { expireIn: INBOX_TTL_MS });
+    // One commit: a send that fails has put nothing in the inbox (it is then reported undelivered, and must not
+    // be delivered by the addressee's next poll all the same).
+    const sent = await kv.atomic()
+      .set([INBOX, to, id], { from: nodeId, message } satisfies Envelope, { expireIn: INBOX_TTL_MS })
+      .set([SIGNAL, to], id, { expireIn: INBOX_TTL_MS })
+      .commit();
+    if (!sent.ok) throw new Error(`Cannot send to node "${to}": the commit failed`);
     return id;
   };
   /** Deleted here only if still in the inbox: the same check-and-delete the addressee takes it with. */
