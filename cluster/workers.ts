@@ -50,6 +50,8 @@ export async function superviseWorkers(
     const startedAt = Date.now();
     logger.info("worker started", { worker: index, pid: child.pid, port });
     void child.status.then((status) => {
+      // Its supervisor pipe: not held open for a worker that is gone (one descriptor per restart otherwise).
+      child.stdin.close().catch(() => {});
       if (stopping) return;
       // A worker that ran a while starts again at once; one that keeps dying waits longer each time.
       const again = Date.now() - startedAt > 30_000 ? 0 : failures + 1;
