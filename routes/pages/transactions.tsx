@@ -116,7 +116,12 @@ async function stuckSessions(api: PageApi, chargePointId: string | undefined): P
   const flags = await api.get<{ items: TransactionFlag[] }>(
     `/api/v1/transaction-flags?kind=open_after_reboot&limit=${STUCK_FLAGS}`,
   );
-  const wanted = flags.items.filter((f) => chargePointId === undefined || f.chargePointId === chargePointId);
+  // A session flagged at two reboots is one session.
+  const seen = new Set<number>();
+  const wanted = flags.items.filter((f) =>
+    (chargePointId === undefined || f.chargePointId === chargePointId) &&
+    !seen.has(f.transactionId) && seen.add(f.transactionId)
+  );
   const found = await Promise.all(
     wanted.map(async (flag) => ({
       flag,
