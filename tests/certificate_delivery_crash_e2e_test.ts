@@ -7,10 +7,11 @@
  * event: seen through the operator API as an operator sees it.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { makeCsr } from "./helpers/openssl.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { type ServerProcess, spawnServer } from "./helpers/process.ts";
+import { spawnServer } from "./helpers/process.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, type Station } from "./helpers/station.ts";
@@ -29,26 +30,6 @@ const SETTINGS = {
   RETENTION_INTERVAL_S: "0.5",
 };
 
-/** The operator API of a spawned server, as the admin (session cookie). */
-async function operatorApi(server: ServerProcess) {
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(ADMIN),
-  });
-  await login.body?.cancel();
-  assertEquals(login.status, 200);
-  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
-  return async (path: string, init: { method?: string; body?: unknown } = {}) => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method: init.method ?? "GET",
-      headers: { cookie, "content-type": "application/json" },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-    return { status: res.status, body: await res.json() };
-  };
-}
-
 async function crashWhileCertificateSignedIsUnanswered(
   env: (dir: string) => Record<string, string>,
   id: string,
@@ -57,7 +38,7 @@ async function crashWhileCertificateSignedIsUnanswered(
   let server = await spawnServer({ ...SETTINGS, ...env(dir) });
   let station: Station | null = null;
   try {
-    let api = await operatorApi(server);
+    let api = await adminApi(server.url);
     const set = await api(`/station-security/${id}`, {
       method: "PATCH",
       body: { securityProfile: 1, authorizationKey: KEY },
@@ -80,7 +61,7 @@ async function crashWhileCertificateSignedIsUnanswered(
     station = null;
 
     server = await spawnServer({ ...SETTINGS, ...env(dir) });
-    api = await operatorApi(server);
+    api = await adminApi(server.url);
     const certificate = async () =>
       (await api(`/pki/certificates?chargePointId=${id}`)).body.items[0] as Json;
     const early = await certificate();

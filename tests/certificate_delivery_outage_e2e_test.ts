@@ -9,6 +9,7 @@
  * server binaries are missing.
  */
 import { assert, assertEquals } from "@std/assert";
+import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { makeCsr } from "./helpers/openssl.ts";
 import { missingBinaries, ThrowawayCluster } from "./helpers/pg_cluster.ts";
@@ -39,21 +40,7 @@ Deno.test({
     });
     let station: Station | null = null;
     try {
-      const login = await fetch(`${server.url}/api/v1/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(ADMIN),
-      });
-      await login.body?.cancel();
-      const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
-      const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
-        const res = await fetch(`${server.url}/api/v1${path}`, {
-          method: init.method ?? "GET",
-          headers: { cookie, "content-type": "application/json" },
-          ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-        });
-        return { status: res.status, body: await res.json() };
-      };
+      const api = await adminApi(server.url);
       const set = await api("/station-security/CP-OUTAGE", {
         method: "PATCH",
         body: { securityProfile: 1, authorizationKey: KEY },

@@ -6,6 +6,7 @@
  * One that A took before it died is 504 "may have acted on it", and B logs it as a `timeout` (A never will).
  */
 import { assert, assertEquals } from "@std/assert";
+import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
@@ -40,21 +41,7 @@ async function withTwoNodes(fn: (nodes: Nodes) => Promise<void>): Promise<void> 
   const b = await spawnServer(env);
   const station = await connectStation(a.wsUrl, "CP-A");
   try {
-    const login = await fetch(`${b.url}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(ADMIN),
-    });
-    await login.body?.cancel();
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
-    const viaB = async (path: string, init: { method?: string; body?: unknown } = {}) => {
-      const res = await fetch(`${b.url}/api/v1${path}`, {
-        method: init.method ?? "GET",
-        headers: { cookie, "content-type": "application/json" },
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const viaB = await adminApi(b.url);
     await eventually(
       async () => (await viaB("/charge-points/CP-A")).body.online === true,
       10_000,

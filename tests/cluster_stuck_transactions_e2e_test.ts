@@ -5,6 +5,7 @@
  * transaction back, and a remote start is not refused as busy.
  */
 import { assertEquals } from "@std/assert";
+import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
@@ -18,24 +19,6 @@ const ignore = await ignoreWithoutPostgres("closing transactions by hand in a cl
 type Json = any;
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-
-async function adminToken(server: ServerProcess): Promise<string> {
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(ADMIN),
-  });
-  await login.body?.cancel();
-  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
-  const created = await fetch(`${server.url}/api/v1/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json", cookie },
-    body: JSON.stringify({ name: "cluster close", role: "admin" }),
-  });
-  const body = await created.json();
-  assertEquals(created.status, 201, JSON.stringify(body));
-  return body.token;
-}
 
 Deno.test({
   name:
@@ -60,20 +43,10 @@ Deno.test({
         30_000,
         "two cluster nodes",
       );
-      const token = await adminToken(holder);
-      const api = async (
-        server: ServerProcess,
-        path: string,
-        init: { method?: string; body?: unknown } = {},
-      ) => {
-        const response = await fetch(`${server.url}/api/v1${path}`, {
-          method: init.method ?? "GET",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-        });
-        const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : null as Json };
-      };
+      // An admin session through each node.
+      const apis = new Map([[holder, await adminApi(holder.url)], [other, await adminApi(other.url)]]);
+      const api = (server: ServerProcess, path: string, init?: { method?: string; body?: unknown }) =>
+        apis.get(server)!(path, init);
       const onlineElsewhere = (id: string) =>
         eventually(async () => (await api(other, `/charge-points/${id}`)).body?.online === true, 10_000, id);
 

@@ -9,6 +9,7 @@
  */
 import postgres from "postgres";
 import { assert, assertEquals, assertGreater } from "@std/assert";
+import { adminCookie } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
@@ -124,17 +125,6 @@ const BACKENDS: Backend[] = [
   },
 ];
 
-async function login(server: ServerProcess): Promise<string> {
-  const res = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(ADMIN),
-  });
-  await res.body?.cancel();
-  assertEquals(res.status, 200);
-  return (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-}
-
 /**
  * A firmware form whose image (`bytes` long) is sent in 256 KiB pieces; after `holdAfter` bytes of it the
  * body waits for `release()` (which then ends it with an error, as a dropped client would).
@@ -195,7 +185,7 @@ for (const backend of BACKENDS) {
           // Short, so the dead process's retention lease is over by the time the new one runs its first round.
           RETENTION_INTERVAL_S: "0.2",
         });
-        let cookie = await login(server);
+        let cookie = await adminCookie(server.url);
         const image = crypto.getRandomValues(new Uint8Array(60_000));
         const kept = await uploadComplete(server, cookie, image);
 
@@ -253,7 +243,7 @@ for (const backend of BACKENDS) {
 
         // The completed image stays: listed, and a station downloads the same bytes.
         assert(await store.holds(kept.id), "the completed image's bytes are kept");
-        cookie = await login(server);
+        cookie = await adminCookie(server.url);
         const headers = { cookie, "content-type": "application/json" };
         const listed = await fetch(`${server.url}/api/v1/firmware`, { headers }).then((r) => r.json());
         assertEquals(listed.items.map((i: { id: string }) => i.id), [kept.id]);

@@ -1,16 +1,9 @@
 /** One-time upload URLs minted through the API of a spawned server (tests/helpers/process.ts), as an operator. */
-import { ADMIN } from "./api.ts";
+import { adminCookie } from "./admin_api.ts";
 
 /** Logs in as ADMIN (the server must have ADMIN_USER/ADMIN_PASSWORD); a minter of upload URLs. */
 export async function uploadUrlMinter(serverUrl: string) {
-  const login = await fetch(`${serverUrl}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(ADMIN),
-  });
-  await login.body?.cancel();
-  if (login.status !== 200) throw new Error(`Login answered ${login.status}`);
-  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const cookie = await adminCookie(serverUrl);
   return async (chargePointId: string): Promise<{ url: string; uploadId: string }> => {
     // URLs are minted only for stations the Central System knows: pre-register it (idempotent).
     const put = await fetch(`${serverUrl}/api/v1/charge-points/${encodeURIComponent(chargePointId)}`, {
