@@ -9,6 +9,7 @@ import { openPostgresStore } from "../store/postgres/mod.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
 import { eventually } from "../tests/helpers/server.ts";
 import type { BusMessage } from "./mod.ts";
+import { checkWithdraw } from "./bus_withdraw_check.ts";
 import { openPostgresCluster } from "./postgres.ts";
 import { openPostgresSecurityViews } from "./postgres_views.ts";
 
@@ -55,22 +56,7 @@ Deno.test({
   fn: () =>
     withDatabase(async (url) => {
       const logger = createMemoryLogger();
-      const a = await openPostgresCluster(url, { nodeId: "a", logger, pollMs: 100 });
-      const unread = await a.bus.send("b", { kind: "hello", n: 1 });
-      assertEquals(await a.bus.withdraw("b", unread), true);
-      assertEquals(await a.bus.withdraw("b", unread), false);
-      const b = await openPostgresCluster(url, { nodeId: "b", logger, pollMs: 100 });
-      const got: BusMessage[] = [];
-      b.bus.onMessage((m) => got.push(m));
-      try {
-        const read = await a.bus.send("b", { kind: "hello", n: 2 });
-        await eventually(() => got.length >= 1, 5000, "the second message");
-        assertEquals(await a.bus.withdraw("b", read), false);
-        assertEquals(got.map((m) => m.n), [2]);
-      } finally {
-        await a.close();
-        await b.close();
-      }
+      await checkWithdraw((nodeId) => openPostgresCluster(url, { nodeId, logger, pollMs: 100 }));
     }),
 });
 
