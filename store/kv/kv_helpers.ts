@@ -55,6 +55,24 @@ export async function retryAtomic<T>(
 }
 
 /**
+ * `run` once per process (a one-time indexing of what an older version wrote): callers share its promise until
+ * it succeeds; a failure lets the next call try again.
+ *
+ * @example
+ * ```ts ignore
+ * readonly #ready = onceUntilDone(() => this.#indexOld());
+ * ```
+ */
+export function onceUntilDone(run: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  return () =>
+    running ??= run().catch((error) => {
+      running = null;
+      throw error;
+    });
+}
+
+/**
  * Changes one key's value under a check of what was read: `change` answers the new value, null to delete it,
  * or undefined to leave it as it is; a lost race reads again (at most 100 times).
  */

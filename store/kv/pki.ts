@@ -23,6 +23,7 @@ import {
   type StoredCa,
 } from "../../model/certificates.ts";
 import type { PkiStore } from "../pki_store.ts";
+import { onceUntilDone } from "./kv_helpers.ts";
 
 const CA = ["pki_ca"];
 const CERT = "pki_cert";
@@ -42,7 +43,7 @@ type StoredCertificate = Omit<IssuedCertificate, "current">;
 export class KvPkiStore implements PkiStore {
   readonly #kv: Deno.Kv;
   /** The one-time indexing of old pending records, started by the first sweep of this process. */
-  #oldPendingIndexed: Promise<void> | null = null;
+  readonly #oldPendingIndexed = onceUntilDone(() => this.#indexOldPending());
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -116,11 +117,7 @@ export class KvPkiStore implements PkiStore {
     at: string;
     limit: number;
   }): Promise<IssuedCertificate[]> {
-    this.#oldPendingIndexed ??= this.#indexOldPending().catch((error) => {
-      this.#oldPendingIndexed = null; // tried again by the next sweep
-      throw error;
-    });
-    await this.#oldPendingIndexed;
+    await this.#oldPendingIndexed();
     const settled: IssuedCertificate[] = [];
     const selector = { prefix: [PENDING], end: [PENDING, query.issuedBefore] };
     for await (const index of this.#kv.list(selector, { limit: query.limit })) {

@@ -11,13 +11,15 @@
  * `[kind]` once and marks every owner found, then records `["meta", "marks_" + kind]` so later opens trust the
  * marks (as `["meta", "mv_layout"]` does for meter values).
  */
+import { onceUntilDone } from "./kv_helpers.ts";
 import { sharedReads } from "./reads.ts";
 
 /** Marks set per atomic while backfilling a file written before the marks. */
 const BACKFILL_BATCH = 500;
 
 export class PresenceMarks {
-  #ready: Promise<void> | null = null;
+  /** Marks for a file written before them, set once per process. */
+  readonly #backfilled = onceUntilDone(() => this.#backfill());
 
   /** `kind`: the first part of the entries' keys; their second part is the owner. */
   constructor(private readonly kv: Deno.Kv, private readonly kind: string) {}
@@ -41,14 +43,6 @@ export class PresenceMarks {
       await this.kv.atomic().check(mark).delete(mark.key).commit();
     }
     return found;
-  }
-
-  #backfilled(): Promise<void> {
-    this.#ready ??= this.#backfill().catch((error) => {
-      this.#ready = null;
-      throw error;
-    });
-    return this.#ready;
   }
 
   async #backfill(): Promise<void> {

@@ -13,7 +13,7 @@
 import { idTagKey } from "../../model/id_tag.ts";
 import { byTag, mergeUnknownIdTag, type UnknownIdTag } from "../../model/unknown_id_tag.ts";
 import type { UnknownIdTagStore } from "../fleet.ts";
-import { getMany, listAll, retryAtomic } from "./kv_helpers.ts";
+import { getMany, listAll, onceUntilDone, retryAtomic } from "./kv_helpers.ts";
 
 const PREFIX = "unknown_tag";
 const BY_SEEN = "unknown_tag_by_seen";
@@ -25,7 +25,7 @@ const PER_ATOMIC = 90;
 
 export class KvUnknownIdTagStore implements UnknownIdTagStore {
   /** The one-time indexing of records without pointers, once per process. */
-  #indexed: Promise<void> | null = null;
+  readonly #ready = onceUntilDone(() => this.#indexOld());
 
   constructor(private readonly kv: Deno.Kv) {}
 
@@ -123,14 +123,6 @@ export class KvUnknownIdTagStore implements UnknownIdTagStore {
       });
       if (!done) return;
     }
-  }
-
-  #ready(): Promise<void> {
-    this.#indexed ??= this.#indexOld().catch((error) => {
-      this.#indexed = null; // tried again by the next call
-      throw error;
-    });
-    return this.#indexed;
   }
 
   /**
