@@ -14,6 +14,7 @@ import type { DownloadRefusal, FirmwareImage } from "../model/files.ts";
 import { isPemCertificates } from "../pki/certificate_text.ts";
 import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
 import { type FileStore, FirmwareStagingLostError } from "../store/file_store.ts";
+import { Slots } from "../model/slots.ts";
 import { measure, safeFileName } from "./measure.ts";
 import { MIN_UPLOAD_BYTES_PER_S } from "./uploads.ts";
 import { hashUrlToken, isUrlToken, newUrlToken } from "./tokens.ts";
@@ -81,14 +82,15 @@ export class FirmwareLibrary {
   readonly #blobs: BlobStore;
   readonly #now: () => Date;
   readonly settings: FirmwareSettings;
-  /** Uploads streaming in now (see `settings.maxConcurrent`). */
-  #active = 0;
+  /** Uploads streaming in now (`settings.maxConcurrent` at once). */
+  readonly #uploads: Slots;
 
   constructor(deps: { files: FileStore; blobs: BlobStore; now: () => Date; settings: FirmwareSettings }) {
     this.#files = deps.files;
     this.#blobs = deps.blobs;
     this.#now = deps.now;
     this.settings = deps.settings;
+    this.#uploads = new Slots(deps.settings.maxConcurrent);
   }
 
   /**
@@ -96,14 +98,7 @@ export class FirmwareLibrary {
    * the upload ended), or null when all are taken.
    */
   admitUpload(): (() => void) | null {
-    if (this.#active >= this.settings.maxConcurrent) return null;
-    this.#active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#active--;
-    };
+    return this.#uploads.acquire();
   }
 
   /** Checks the signing data, stores the image as it streams in, then records it. */

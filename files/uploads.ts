@@ -16,6 +16,7 @@ import type { UploadedFile, UploadKind, UploadRefusal, UploadSlot } from "../mod
 import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
 import { type FileStore, UploadSlotLostError } from "../store/file_store.ts";
 import { limitStream } from "./byte_limit.ts";
+import { Slots } from "../model/slots.ts";
 import { measure, safeFileName } from "./measure.ts";
 import { abortWhenIdle, UploadStalledError } from "./stall_guard.ts";
 import { MalformedMultipartError, multipartBoundary, openFirstFilePart } from "./multipart_file.ts";
@@ -62,14 +63,15 @@ export class StationUploads {
   readonly #blobs: BlobStore;
   readonly #now: () => Date;
   readonly settings: UploadSettings;
-  /** Uploads streaming in now (see `settings.maxConcurrent`). */
-  #active = 0;
+  /** Uploads streaming in now (`settings.maxConcurrent` at once). */
+  readonly #uploads: Slots;
 
   constructor(deps: { files: FileStore; blobs: BlobStore; now: () => Date; settings: UploadSettings }) {
     this.#files = deps.files;
     this.#blobs = deps.blobs;
     this.#now = deps.now;
     this.settings = deps.settings;
+    this.#uploads = new Slots(deps.settings.maxConcurrent);
   }
 
   /** A one-time upload URL below `baseUrl` (the Central System's public http(s) origin). */
@@ -128,11 +130,11 @@ export class StationUploads {
     );
     if (!claim.ok) return claim;
     const slot = claim.slot;
-    if (this.#active >= this.settings.maxConcurrent) {
+    const release = this.#uploads.acquire();
+    if (release === null) {
       await this.#files.releaseUploadSlot(tokenHash);
       return { ok: false, reason: "busy" };
     }
-    this.#active++;
     try {
       const stored = await this.#store(slot, upload);
       if (!stored.ok) {
@@ -152,7 +154,7 @@ export class StationUploads {
       await this.#files.releaseUploadSlot(tokenHash).catch(() => {});
       throw error;
     } finally {
-      this.#active--;
+      release();
     }
   }
 

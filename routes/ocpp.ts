@@ -12,7 +12,7 @@ import { CLOSE_CODES, type StationSocket } from "../actors/charge_point.ts";
 import { type ActorDialect, pickDialect } from "../actors/dialect.ts";
 import { dialectsPreferring } from "../actors/dialects.ts";
 import { OCPP16_ACTOR } from "../actors/ocpp16.ts";
-import { ConnectionSlots } from "../security/connection_slots.ts";
+import { Slots } from "../model/slots.ts";
 import { MessageRate, type MessageRateOptions } from "../security/message_rate.ts";
 import { callMessageId } from "../protocol/ocppj/frames.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
@@ -84,8 +84,8 @@ export function denoUpgrader(pingIntervalS: number): StationUpgrader {
 export function createOcppUpgradeHandler(options: OcppRouteOptions) {
   const { registry } = options;
   const upgrader = options.upgrader ?? denoUpgrader(options.pingIntervalS);
-  // Sockets being upgraded count as much as open ones (see ConnectionSlots).
-  const slots = new ConnectionSlots(options.maxConnections);
+  // Sockets being upgraded count as much as open ones (see Slots).
+  const slots = new Slots(options.maxConnections);
   const dialects = dialectsPreferring(options.preferredOcpp ?? "ocpp2.0.1");
   const spoken = dialects.map((d) => `"${d.protocol.subprotocol}"`).join(" or ");
   const refusalDeps = {

@@ -1,17 +1,17 @@
 /**
- * The station connection ceiling: a slot is taken when an upgrade starts (before the security check awaits
- * anything) and given back when the socket closes, so sockets being upgraded count as much as open ones and a
- * burst of handshakes cannot overshoot MAX_CONNECTIONS.
+ * A ceiling on things under way at once: the station connections (a slot taken when an upgrade starts, before
+ * the security check awaits anything, and given back when the socket closes, so a burst of handshakes cannot
+ * overshoot MAX_CONNECTIONS), the uploads streaming in (station files, firmware images).
  *
  * @example
  * ```ts
- * const slots = new ConnectionSlots(1);
+ * const slots = new Slots(1);
  * const release = slots.acquire();
  * slots.acquire(); // null: full
  * release?.();
  * ```
  */
-export class ConnectionSlots {
+export class Slots {
   #held = 0;
 
   constructor(readonly max: number) {}

@@ -1,8 +1,8 @@
 import { assertEquals } from "@std/assert";
-import { ConnectionSlots } from "./connection_slots.ts";
+import { Slots } from "./slots.ts";
 
-Deno.test("ConnectionSlots refuses past the ceiling, releases once, and lets a replacement through", () => {
-  const slots = new ConnectionSlots(2);
+Deno.test("Slots refuses past the ceiling, releases once, and lets a replacement through", () => {
+  const slots = new Slots(2);
   const a = slots.acquire();
   const b = slots.acquire();
   assertEquals(slots.acquire(), null);
