@@ -19,6 +19,7 @@ import type {
 } from "../../model/files.ts";
 import { linkRefusal, slotRefusal } from "../../model/files.ts";
 import { type FileStore, FirmwareStagingLostError, UploadSlotLostError } from "../file_store.ts";
+import { changeEntry } from "./kv_helpers.ts";
 
 const SLOT = "upload_slot";
 const UPLOAD = "upload";
@@ -254,13 +255,12 @@ export class KvFileStore implements FileStore {
   }
 
   async postponeFirmwareStaging(id: string, retryAfter: string): Promise<void> {
-    for (;;) {
-      const entry = await this.#kv.get<StoredStaging>([FIRMWARE_STAGING, id]);
-      if (entry.value === null) return;
-      const postponed: StoredStaging = { ...entry.value, retryAfter };
-      const res = await this.#kv.atomic().check(entry).set(entry.key, postponed).commit();
-      if (res.ok) return;
-    }
+    await changeEntry<StoredStaging>(
+      this.#kv,
+      [FIRMWARE_STAGING, id],
+      `postpone firmware staging "${id}"`,
+      (staging) => staging === null ? undefined : { ...staging, retryAfter },
+    );
   }
 
   async getFirmware(id: string): Promise<FirmwareImage | null> {
