@@ -495,11 +495,7 @@ function fileRetentionLoop(
     uploads: extension.uploads,
     firmware: extension.firmware,
     now,
-    lease: () => {
-      const at = now();
-      const until = new Date(at.getTime() + intervalMs * 2).toISOString();
-      return fleetStore.leases.acquireLease("file-retention", holder, at.toISOString(), until);
-    },
+    lease: loopLease(fleetStore, "file-retention", holder, now, intervalMs),
     warn: (message, fields) => log.warn(message, fields),
     settings: { uploadRetentionMs: config.UPLOAD_RETENTION_DAYS * 86_400_000, batch: 500 },
   });
@@ -507,6 +503,21 @@ function fileRetentionLoop(
     const pruned = await retention.tick();
     if (pruned && Object.values(pruned).some((n) => n > 0)) log.info("retention pruned files", { ...pruned });
   }, log);
+}
+
+/** A loop's turn: the cluster-wide lease `name` for two of its intervals (one process at a time does it). */
+function loopLease(
+  fleetStore: FleetStore,
+  name: string,
+  holder: string,
+  now: () => Date,
+  intervalMs: number,
+): () => Promise<boolean> {
+  return () => {
+    const at = now();
+    const until = new Date(at.getTime() + intervalMs * 2).toISOString();
+    return fleetStore.leases.acquireLease(name, holder, at.toISOString(), until);
+  };
 }
 
 /**
@@ -525,11 +536,7 @@ function pendingDeliverySweepLoop(
   const intervalMs = config.RETENTION_INTERVAL_S * 1000;
   const sweep = new PendingDeliverySweep({
     pki: extension.pki,
-    lease: () => {
-      const at = now();
-      const until = new Date(at.getTime() + intervalMs * 2).toISOString();
-      return fleetStore.leases.acquireLease("certificate-delivery-sweep", holder, at.toISOString(), until);
-    },
+    lease: loopLease(fleetStore, "certificate-delivery-sweep", holder, now, intervalMs),
     securityEvent: (event) => deps.securityEvents.record(event),
     settings: { settleAfterMs: config.PKI_PENDING_SETTLE_S * 1000, batch: 500, eventsPerRound: 20 },
   });
