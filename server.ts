@@ -25,8 +25,9 @@ import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
-import { createEnergy, type Energy } from "./energy/mod.ts";
+import { createEnergy, type Energy, type Scheduler } from "./energy/mod.ts";
 import { dialectAwareCommands } from "./energy/ocpp201_profiles.ts";
+import { leasedSiteLocks } from "./energy/site_locks.ts";
 import type { EnergyStore } from "./store/energy.ts";
 import { openKvEnergyStore } from "./store/kv/energy.ts";
 import { createSecurityExtension, type SecurityExtension } from "./files/security_extension.ts";
@@ -215,6 +216,11 @@ export async function startServer(
     })
     : null;
   await cluster?.start();
+  const holder = options.holder ?? processName();
+  const energyTimers: Scheduler = {
+    after: (ms, fn) => setTimeout(fn, ms) as unknown as number,
+    cancel: (handle) => clearTimeout(handle),
+  };
   const ownEnergy = options.energy === undefined;
   const energyStore = options.energy ?? await openKvEnergyStore(":memory:");
   const energy = createEnergy({
@@ -223,10 +229,13 @@ export async function startServer(
     commands: dialectAwareCommands({
       // The profile service writes the command log of what it sends itself (with what it learned).
       send: (id, action, payload) => registry.send(id, action, payload, { log: false }),
-      dialectOf: (id) => registry.get(id)?.dialect.protocol.subprotocol ?? null,
+      // A station held by another node of a cluster: the dialect it connected with (its record says).
+      dialectOf: async (id) =>
+        registry.get(id)?.dialect.protocol.subprotocol ?? (await store.getChargePoint(id))?.ocppVersion ??
+          null,
       stationTransactionId: async (id) => (await store.getTransaction(id))?.stationTransactionId ?? null,
-      // Load management follows this process's stations (each node manages the ones it holds).
-      isConnected: (id) => registry.isConnectedHere(id),
+      // In a cluster, a station held by another node is reached through it (the registry routes the command).
+      isConnected: (id) => registry.isConnected(id),
     }),
     commandLog: store,
     ledgerIdOf: async (id, stationId) =>
@@ -243,8 +252,20 @@ export async function startServer(
         const record = await store.getChargePoint(id);
         return { lastSeen: record?.lastSeen ?? null, externalLimits: record?.chargingReports?.limits ?? [] };
       },
-      isConnected: (id) => registry.isConnectedHere(id),
+      isConnected: (id) => registry.isConnected(id),
     },
+    // In a cluster a division steers every station of its site wherever it is held: one node at a time.
+    ...(cluster
+      ? {
+        locks: leasedSiteLocks(
+          fleetStore.leases,
+          holder,
+          now,
+          energyTimers,
+          config.ENERGY_REBALANCE_INTERVAL_S * 1000,
+        ),
+      }
+      : {}),
     settings: {
       minCurrentA: config.ENERGY_MIN_CURRENT_A,
       headroomA: config.ENERGY_HEADROOM_A,
@@ -259,10 +280,7 @@ export async function startServer(
     },
     now,
     newId: () => crypto.randomUUID(),
-    scheduler: {
-      after: (ms, fn) => setTimeout(fn, ms) as unknown as number,
-      cancel: (handle) => clearTimeout(handle),
-    },
+    scheduler: energyTimers,
     logger,
     publish: (sample) =>
       events.publish({
@@ -302,7 +320,6 @@ export async function startServer(
       () => registry.clusterSize,
     );
   }
-  const holder = options.holder ?? processName();
   const fleet = createFleet({
     dataTransfers,
     store,

@@ -72,6 +72,7 @@ export interface LoadSources {
   recentMeterValues(chargePointId: string): Promise<MeterValueRow[]>;
   /** What the station's record says, read once per run. */
   station(chargePointId: string): Promise<StationFacts>;
+  /** Connected to this process or, in a cluster, to any (a division steers every station of its site). */
   isConnected(chargePointId: string): boolean;
 }
 
@@ -80,6 +81,18 @@ export interface StationFacts {
   lastSeen: string | null;
   /** The external charging limits an OCPP 2.0.1 station reported (NotifyChargingLimit); none for 1.6. */
   externalLimits: readonly ExternalChargingLimit[];
+}
+
+/**
+ * A cluster's processes divide a site one at a time (each division reads everything fresh, so the next one
+ * starts from what the last one rolled out). Absent in a lone process.
+ */
+export interface SiteLocks {
+  /** Takes the site's lock for this process (or keeps it); false while another process holds it. */
+  acquire(siteId: string): Promise<boolean>;
+  release(siteId: string): Promise<void>;
+  /** Whether this process does the periodic re-division of every site now (one process at a time). */
+  periodicTurn(): Promise<boolean>;
 }
 
 /** Timers, injected so tests control time. */
@@ -99,6 +112,8 @@ export interface LoadManagerDeps {
   logger: Logger;
   /** Told after every run (the dashboard's live view). */
   publish?: (sample: SiteSample) => void;
+  /** In a cluster: one division of a site at a time, one process doing the periodic runs. */
+  locks?: SiteLocks;
 }
 
 /** One session of a site, with everything a run learnt about it. */
@@ -138,6 +153,8 @@ interface SiteState {
 
 const MAX_RETRY_MS = 30_000;
 const UNANSWERED_RUNS = 3;
+/** How soon a site another process is dividing is tried again: its division may predate our trigger. */
+const LOCKED_RETRY_MS = 1000;
 
 export class LoadManager {
   readonly #deps: LoadManagerDeps;
@@ -156,7 +173,7 @@ export class LoadManager {
       this.#tick = this.#deps.scheduler.after(every, tick);
       // A store that cannot be reached now is tried again at the next tick: never a rejection nobody handles
       // (it would end the process).
-      this.#everySite().catch((error) => {
+      this.#periodicRun().catch((error) => {
         this.#deps.logger.warn("cannot list the sites to re-divide", { error: String(error) });
       });
     };
@@ -329,7 +346,10 @@ export class LoadManager {
       do {
         state.again = false;
         try {
-          await this.#divide(siteId, state);
+          if (!await this.#divideLocked(siteId, state)) {
+            this.schedule(siteId, LOCKED_RETRY_MS);
+            break;
+          }
         } catch (error) {
           state.failures++;
           this.#deps.logger.error("site division failed", { siteId, error: String(error) });
@@ -343,7 +363,27 @@ export class LoadManager {
     });
   }
 
-  async #everySite(): Promise<void> {
+  /** Divides the site under its cluster lock; false when another process holds it (nothing done). */
+  async #divideLocked(siteId: string, state: SiteState): Promise<boolean> {
+    const locks = this.#deps.locks;
+    if (!locks) {
+      await this.#divide(siteId, state);
+      return true;
+    }
+    if (!await locks.acquire(siteId)) return false;
+    try {
+      await this.#divide(siteId, state);
+    } finally {
+      // Not released: it runs out on its own, and until then the site waits (its limits stay in force).
+      await locks.release(siteId).catch((error) =>
+        this.#deps.logger.warn("cannot release a site's lock", { siteId, error: String(error) })
+      );
+    }
+    return true;
+  }
+
+  async #periodicRun(): Promise<void> {
+    if (this.#deps.locks && !await this.#deps.locks.periodicTurn()) return;
     let after: string | undefined;
     for (;;) {
       const sites = await this.#deps.store.listSites({

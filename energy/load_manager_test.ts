@@ -12,7 +12,7 @@ import {
   type ProfileAction,
   type StationCommands,
 } from "./charging_profile_service.ts";
-import { type ActiveTransaction, LoadManager, type LoadSettings } from "./load_manager.ts";
+import { type ActiveTransaction, LoadManager, type LoadSettings, type SiteLocks } from "./load_manager.ts";
 
 const T0 = Date.parse("2025-03-01T12:00:00.000Z");
 const SETTINGS: LoadSettings = {
@@ -94,7 +94,7 @@ class ManualScheduler {
   }
 }
 
-async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
+async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], locks?: SiteLocks) {
   const store = await openKvEnergyStore(":memory:");
   const fleet = new Fleet();
   for (const id of stations) fleet.connected.add(id);
@@ -121,6 +121,7 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"]) {
     scheduler,
     logger: createMemoryLogger("error"),
     publish: (s) => samples.push(s),
+    ...(locks ? { locks } : {}),
     sources: {
       activeTransactions: (id) => Promise.resolve(transactions.get(id) ?? []),
       recentMeterValues: (id) => Promise.resolve(meters.get(id) ?? []),
@@ -514,4 +515,56 @@ Deno.test("LoadManager: a station that rejects only the station-wide TxDefaultPr
   assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [16, 16]);
   const defaults = t.fleet.frames.filter((f) => f.chargePointId === "CP-1" && f.payload.connectorId === 0);
   assertEquals(defaults.length, 1, "asked once, not at every run");
+});
+
+/** Site locks of a cluster whose other process holds the sites in `heldElsewhere`. */
+class FakeLocks implements SiteLocks {
+  heldElsewhere = new Set<string>();
+  turn = true;
+  log: string[] = [];
+  acquire(siteId: string): Promise<boolean> {
+    const free = !this.heldElsewhere.has(siteId);
+    this.log.push(`${free ? "acquired" : "busy"} ${siteId}`);
+    return Promise.resolve(free);
+  }
+  release(siteId: string): Promise<void> {
+    this.log.push(`released ${siteId}`);
+    return Promise.resolve();
+  }
+  periodicTurn(): Promise<boolean> {
+    return Promise.resolve(this.turn);
+  }
+}
+
+Deno.test("LoadManager: in a cluster, a site another process is dividing is divided after it, under the site's lock", async () => {
+  const locks = new FakeLocks();
+  await using t = await setup(32, ["CP-1", "CP-2"], locks);
+  t.start("CP-1");
+  locks.heldElsewhere.add("depot");
+  await t.manager.run("depot");
+  assertEquals([t.samples.length, t.fleet.frames.length], [0, 0], "nothing sent beside the other division");
+  assertEquals([...t.scheduler.timers.values()].map((x) => x.ms), [1000], "tried again in a second");
+  locks.heldElsewhere.delete("depot");
+  t.scheduler.fire();
+  await t.manager.whenIdle();
+  assertEquals(t.samples.length, 1);
+  assertEquals(t.fleet.limits.get("CP-1/1"), 32);
+  assertEquals(locks.log, ["busy depot", "acquired depot", "released depot"]);
+});
+
+Deno.test("LoadManager: in a cluster, only the process whose turn it is re-divides every site periodically", async () => {
+  const locks = new FakeLocks();
+  await using t = await setup(32, ["CP-1", "CP-2"], locks);
+  locks.turn = false;
+  t.manager.start();
+  t.scheduler.fire();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals([...t.scheduler.timers.values()].map((x) => x.ms), [SETTINGS.rebalanceIntervalS * 1000]);
+  locks.turn = true;
+  t.scheduler.fire();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals([...t.scheduler.timers.values()].map((x) => x.ms).sort(), [
+    0,
+    SETTINGS.rebalanceIntervalS * 1000,
+  ]);
 });

@@ -9,11 +9,17 @@ import type { SiteSample } from "../model/site.ts";
 import type { EnergyStore } from "../store/energy.ts";
 import type { CommandLogStore } from "../store/mod.ts";
 import { ChargingProfileService, type StationCommands } from "./charging_profile_service.ts";
-import { LoadManager, type LoadSettings, type LoadSources, type Scheduler } from "./load_manager.ts";
+import {
+  LoadManager,
+  type LoadSettings,
+  type LoadSources,
+  type Scheduler,
+  type SiteLocks,
+} from "./load_manager.ts";
 import { profileOfCommand } from "./profile_commands.ts";
 
 export type { StationCommands } from "./charging_profile_service.ts";
-export type { LoadSettings, LoadSources, Scheduler } from "./load_manager.ts";
+export type { LoadSettings, LoadSources, Scheduler, SiteLocks } from "./load_manager.ts";
 
 export interface EnergyDeps {
   store: EnergyStore;
@@ -27,6 +33,8 @@ export interface EnergyDeps {
   logger: Logger;
   /** Told after every division of a site (the live event stream). */
   publish?: (sample: SiteSample) => void;
+  /** In a cluster: one division of a site at a time, one process doing the periodic runs. */
+  locks?: SiteLocks;
   /** The ledger id of a station's own OCPP 2.0.1 transaction id (a raw 2.0.1 TxProfile names it). */
   ledgerIdOf?: (chargePointId: string, stationTransactionId: string) => Promise<number | null>;
 }

@@ -111,10 +111,14 @@ export function compositeSchedule16(
 export interface DialectDeps {
   /** Sends any dialect's command (the registry's `send`); rejects as `StationCommands.call` does. */
   send(chargePointId: string, action: string, payload: unknown): Promise<unknown>;
-  /** The subprotocol of the station's live connection, or null. */
-  dialectOf(chargePointId: string): string | null;
+  /**
+   * The station's subprotocol: its live connection's (on any process of a cluster), else the one it last
+   * connected with; null when unknown.
+   */
+  dialectOf(chargePointId: string): string | null | Promise<string | null>;
   /** The station's own id of a ledger transaction (OCPP 2.0.1), or null. */
   stationTransactionId(transactionId: number): Promise<string | null>;
+  /** Connected to this process or, in a cluster, to any (the registry routes the command there). */
   isConnected(chargePointId: string): boolean;
 }
 
@@ -127,7 +131,9 @@ export function dialectAwareCommands(deps: DialectDeps): StationCommands {
       action: A,
       payload: RequestOf<A>,
     ): Promise<ResponseOf<A>> {
-      if (deps.dialectOf(id) !== "ocpp2.0.1") return await deps.send(id, action, payload) as ResponseOf<A>;
+      if (await deps.dialectOf(id) !== "ocpp2.0.1") {
+        return await deps.send(id, action, payload) as ResponseOf<A>;
+      }
       switch (action) {
         case "SetChargingProfile": {
           const request = payload as RequestOf<"SetChargingProfile">;

@@ -1,0 +1,62 @@
+/**
+ * `SiteLocks` on the cluster's named leases (the store's, shared by every process): a division holds
+ * `energy-site:<siteId>` while it runs, renewed as it goes, so a process that dies in the middle of one keeps
+ * its site waiting for at most `SITE_LOCK_MS`; `energy-rebalance`, held for two periods by the process whose
+ * turn it is, decides who re-divides every site periodically.
+ */
+import type { LeaseStore } from "../store/fleet.ts";
+import type { Scheduler, SiteLocks } from "./load_manager.ts";
+
+/** How long a site stays locked after its holder last renewed the lock (a division renews it a third of this). */
+export const SITE_LOCK_MS = 30_000;
+
+interface Held {
+  timer: number;
+  /** The renewal in flight: a release waits for it, or the renewal would take the lock again after it. */
+  renewing: Promise<unknown>;
+}
+
+export function leasedSiteLocks(
+  leases: LeaseStore,
+  holder: string,
+  now: () => Date,
+  scheduler: Scheduler,
+  periodMs: number,
+  lockMs = SITE_LOCK_MS,
+): SiteLocks {
+  const held = new Map<string, Held>();
+  const nameOf = (siteId: string) => `energy-site:${siteId}`;
+  const take = (name: string, forMs: number) => {
+    const at = now();
+    return leases.acquireLease(name, holder, at.toISOString(), new Date(at.getTime() + forMs).toISOString());
+  };
+  const renewLater = (siteId: string, entry: Held) => {
+    entry.timer = scheduler.after(lockMs / 3, () => {
+      if (held.get(siteId) !== entry) return;
+      // A failed renewal is tried again at the next one; the lock runs out only if every one fails.
+      entry.renewing = take(nameOf(siteId), lockMs).catch(() => false);
+      void entry.renewing.then(() => held.get(siteId) === entry && renewLater(siteId, entry));
+    });
+  };
+  return {
+    async acquire(siteId) {
+      if (!await take(nameOf(siteId), lockMs)) return false;
+      const before = held.get(siteId);
+      if (before) scheduler.cancel(before.timer);
+      const entry: Held = { timer: 0, renewing: Promise.resolve() };
+      held.set(siteId, entry);
+      renewLater(siteId, entry);
+      return true;
+    },
+    async release(siteId) {
+      const entry = held.get(siteId);
+      held.delete(siteId);
+      if (entry) {
+        scheduler.cancel(entry.timer);
+        await entry.renewing;
+      }
+      await leases.releaseLease(nameOf(siteId), holder);
+    },
+    periodicTurn: () => take("energy-rebalance", periodMs * 2),
+  };
+}
