@@ -93,6 +93,14 @@ Deno.test({
       assertEquals(received.length, 1);
       const stored = await api(a, "/charge-points/CP-P/charging-profiles");
       assertEquals(stored.body.items.map((p: Json) => [p.chargingProfileId, p.state]), [[7, "installed"]]);
+      // Logged once, by the profile service of the node that was asked (the holder sent it without a log).
+      const log = await api(a, "/charge-points/CP-P/commands");
+      assertEquals(
+        log.body.items.filter((c: Json) => c.action === "SetChargingProfile").map((c: Json) =>
+          c.response?.status
+        ),
+        ["Accepted"],
+      );
     } finally {
       if (station) await closeStation(station);
       await close();
