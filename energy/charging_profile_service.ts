@@ -14,7 +14,12 @@
  * ```
  */
 import { CallErrorResponse, failedCommandOutcome, NotConnectedError } from "../actors/errors.ts";
-import type { ChargingProfileSource, StoredChargingProfile } from "../model/charging_profile.ts";
+import {
+  type ChargingProfileSource,
+  type ChargingProfileSupport,
+  noSupportFacts,
+  type StoredChargingProfile,
+} from "../model/charging_profile.ts";
 import type { ClearChargingProfileRequest } from "../protocol/ocpp16/clear_charging_profile.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
@@ -410,34 +415,24 @@ export class ChargingProfileService {
    */
   async markSupport(
     chargePointId: string,
-    change: { refusedReason?: string | null; txDefaultOnly?: boolean },
+    change: Partial<Omit<ChargingProfileSupport, "chargePointId" | "updatedAt">>,
   ): Promise<void> {
+    const at = this.#deps.now().toISOString();
     const current = await this.#deps.store.getChargingProfileSupport(chargePointId);
-    const next = {
-      chargePointId,
-      refusedReason: change.refusedReason !== undefined
-        ? change.refusedReason
-        : current?.refusedReason ?? null,
-      txDefaultOnly: change.txDefaultOnly ?? current?.txDefaultOnly ?? false,
-      updatedAt: this.#deps.now().toISOString(),
-    };
-    if (
-      current && current.refusedReason === next.refusedReason && current.txDefaultOnly === next.txDefaultOnly
-    ) {
-      return;
-    }
+    const before = current ?? noSupportFacts(chargePointId, at);
+    const next: ChargingProfileSupport = { ...before, ...change, updatedAt: at };
+    if (current && sameFacts(current, next)) return;
+    // Nothing learnt yet and nothing to learn: no row for a station that answers as it should.
+    if (!current && sameFacts(before, next)) return;
     await this.#deps.store.putChargingProfileSupport(next);
   }
 
   /** Forgets what a station taught about profiles (it booted: its firmware may have changed). */
   async forgetSupport(chargePointId: string): Promise<void> {
     if (await this.#deps.store.getChargingProfileSupport(chargePointId)) {
-      await this.#deps.store.putChargingProfileSupport({
-        chargePointId,
-        refusedReason: null,
-        txDefaultOnly: false,
-        updatedAt: this.#deps.now().toISOString(),
-      });
+      await this.#deps.store.putChargingProfileSupport(
+        noSupportFacts(chargePointId, this.#deps.now().toISOString()),
+      );
     }
   }
 
@@ -499,4 +494,11 @@ export class ChargingProfileService {
     next.then(forget, forget);
     return next;
   }
+}
+
+/** The same facts about a station's support, whenever learnt. */
+function sameFacts(a: ChargingProfileSupport, b: ChargingProfileSupport): boolean {
+  return a.refusedReason === b.refusedReason && a.txDefaultOnly === b.txDefaultOnly &&
+    a.stationDefaultRejected === b.stationDefaultRejected && a.unanswered?.runs === b.unanswered?.runs &&
+    a.unanswered?.until === b.unanswered?.until;
 }

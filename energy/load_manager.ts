@@ -138,17 +138,6 @@ interface SiteState {
   again: boolean;
   /** Consecutive runs a station did not follow; backs off the retries. */
   failures: number;
-  /**
-   * Stations whose profile went unanswered (a timeout, a CALLERROR) in consecutive runs, by id: from
-   * UNANSWERED_RUNS on, one is counted at its maximum until `until`, so that the decrease it never takes
-   * does not hold back every increase of its site for good.
-   */
-  unanswered: Map<string, { runs: number; until: number }>;
-  /**
-   * Stations that rejected the station-wide TxDefaultProfile, not sent it again until they reconnect. Steered
-   * with TxProfiles all the same: a new session's limit is then unknown, so it is counted at its maximum.
-   */
-  noStationDefault: Set<string>;
 }
 
 const MAX_RETRY_MS = 30_000;
@@ -242,10 +231,9 @@ export class LoadManager {
   async stationConnected(chargePointId: string, booted: boolean, bootedAt?: string): Promise<void> {
     const { profiles } = this.#deps;
     const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
-    // Back: it may answer again.
+    // Back: it may answer again, and take the station-wide default.
     if (siteId !== null) {
-      this.#sites.get(siteId)?.unanswered.delete(chargePointId);
-      this.#sites.get(siteId)?.noStationDefault.delete(chargePointId);
+      await profiles.markSupport(chargePointId, { unanswered: null, stationDefaultRejected: false });
     }
     await profiles.reconnected(chargePointId, {
       ...(siteId === null ? { release: { source: "loadManagement", requestedBy: "loadManagement" } } : {}),
@@ -405,8 +393,6 @@ export class LoadManager {
         running: null,
         again: false,
         failures: 0,
-        unanswered: new Map(),
-        noStationDefault: new Set(),
       };
       this.#sites.set(siteId, state);
     }
@@ -429,12 +415,10 @@ export class LoadManager {
       this.#sites.delete(siteId);
       return;
     }
-    await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id, siteId, state)));
+    await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id, siteId)));
     const now = this.#deps.now();
-    const unanswered = (id: string) => (state.unanswered.get(id)?.until ?? 0) > now.getTime();
-    const sessions = (await Promise.all(
-      site.chargePointIds.map((id) => this.#sessionsOf(site, id, now, unanswered(id))),
-    )).flat();
+    const sessions = (await Promise.all(site.chargePointIds.map((id) => this.#sessionsOf(site, id, now))))
+      .flat();
     const measurements: Record<string, Measurement> = {};
     for (const s of sessions) if (s.demand) measurements[s.input.id] = s.demand;
     const allocation = allocate({
@@ -470,7 +454,7 @@ export class LoadManager {
     for (const { step, outcome } of result.outcomes) {
       if (outcome.accepted) applied.set(step.sessionId, step.toA);
     }
-    this.#countUnanswered(state, result.outcomes, now);
+    await this.#countUnanswered(result.outcomes, now);
     const incomplete = result.outcomes.filter((o) => !o.outcome.accepted);
     if (incomplete.length > 0) {
       state.failures++;
@@ -526,30 +510,38 @@ export class LoadManager {
     if (leases.length > 0) this.schedule(siteId, Math.min(...leases) - now.getTime() + 1);
   }
 
-  /** Counts the stations that left a step unanswered this run, and forgets those that answered. */
-  #countUnanswered(
-    state: SiteState,
-    outcomes: readonly { step: RolloutStep; outcome: StepOutcome }[],
-    now: Date,
-  ): void {
+  /**
+   * Counts the stations that left a step unanswered this run, and forgets those that answered: from
+   * UNANSWERED_RUNS runs in a row on, one is counted at its maximum for a period, so that the decrease it never
+   * takes does not hold back every increase of its site for good.
+   */
+  async #countUnanswered(outcomes: readonly { step: RolloutStep; outcome: StepOutcome }[], now: Date) {
+    const { profiles, store, settings, logger } = this.#deps;
+    const answered = new Map<string, boolean>();
     for (const { step, outcome } of outcomes) {
-      const id = step.chargePointId;
       // A rejection is an answer (the station is then marked as refusing); an ended transaction is none.
-      if (outcome.accepted || outcome.reason === "Rejected" || outcome.reason === "TransactionEnded") {
-        state.unanswered.delete(id);
+      const ok = outcome.accepted || outcome.reason === "Rejected" || outcome.reason === "TransactionEnded";
+      answered.set(step.chargePointId, (answered.get(step.chargePointId) ?? true) && ok);
+    }
+    for (const [id, ok] of answered) {
+      if (ok) {
+        await profiles.markSupport(id, { unanswered: null });
         continue;
       }
-      const runs = (state.unanswered.get(id)?.runs ?? 0) + 1;
+      const runs = ((await store.getChargingProfileSupport(id))?.unanswered?.runs ?? 0) + 1;
       const benched = runs >= UNANSWERED_RUNS;
-      const until = benched ? now.getTime() + this.#deps.settings.rebalanceIntervalS * 1000 : 0;
+      const until = benched
+        ? new Date(now.getTime() + settings.rebalanceIntervalS * 1000).toISOString()
+        : null;
       if (benched) {
-        this.#deps.logger.warn("station counted at its maximum: it does not answer its profiles", {
+        const why = outcomes.find((o) => o.step.chargePointId === id && !o.outcome.accepted)?.outcome;
+        logger.warn("station counted at its maximum: it does not answer its profiles", {
           chargePointId: id,
           runs,
-          reason: outcome.reason,
+          reason: why && !why.accepted ? why.reason : "",
         });
       }
-      state.unanswered.set(id, { runs, until });
+      await profiles.markSupport(id, { unanswered: { runs, until } });
     }
   }
 
@@ -558,7 +550,6 @@ export class LoadManager {
     site: SiteRecord,
     chargePointId: string,
     now: Date,
-    unanswered: boolean,
   ): Promise<SessionView[]> {
     const { sources, store, settings } = this.#deps;
     const [transactions, stored, support, rows, { lastSeen, externalLimits }] = await Promise.all([
@@ -594,7 +585,7 @@ export class LoadManager {
           externalLimitA(externalLimits, transaction.connectorId, now) ?? Number.POSITIVE_INFINITY,
         ),
         ...(beforeChange && appliedA !== null ? { capA: appliedA } : {}),
-        control: support?.refusedReason || unanswered
+        control: support?.refusedReason || unanswered(support, now)
           ? { kind: "refuses" }
           : !connected
           ? { kind: "offline", limitA: appliedA, leaseUntil: leaseUntil.toISOString() }
@@ -642,16 +633,17 @@ export class LoadManager {
   }
 
   /** Installs our station-wide TxDefaultProfile (connector 0) on a connected station that lacks it. */
-  async #ensureTxDefault(chargePointId: string, siteId: string, state: SiteState): Promise<void> {
+  async #ensureTxDefault(chargePointId: string, siteId: string): Promise<void> {
     const { settings, profiles, sources, store } = this.#deps;
     if (settings.txDefaultLimitA === null || !sources.isConnected(chargePointId)) return;
-    if (state.noStationDefault.has(chargePointId)) return;
     const stored = await store.listChargingProfiles(chargePointId);
     const request = stationDefaultRequest(settings.txDefaultLimitA, settings);
     const id = request.csChargingProfiles.chargingProfileId;
     const current = stored.find((s) => s.chargingProfileId === id);
     if (current?.state === "installed" && sameLimit(current, settings.txDefaultLimitA)) return;
-    if ((await store.getChargingProfileSupport(chargePointId))?.refusedReason) return;
+    const support = await store.getChargingProfileSupport(chargePointId);
+    // Refusing, or refused this one since it connected: not sent again before it reconnects.
+    if (support?.refusedReason || support?.stationDefaultRejected) return;
     try {
       const outcome = await profiles.set(chargePointId, request, {
         source: "loadManagement",
@@ -659,7 +651,7 @@ export class LoadManager {
       });
       // Only this profile: the station may take TxProfiles (rejecting those too makes it refusing).
       if (outcome.status === "Rejected") {
-        state.noStationDefault.add(chargePointId);
+        await profiles.markSupport(chargePointId, { stationDefaultRejected: true });
         this.#deps.logger.info("station rejected load management's TxDefaultProfile", { chargePointId });
       }
     } catch (error) {
@@ -669,6 +661,12 @@ export class LoadManager {
       });
     }
   }
+}
+
+/** Whether the station's site counts it at its maximum now: it left its profiles unanswered too often. */
+function unanswered(support: ChargingProfileSupport | null, now: Date): boolean {
+  const until = support?.unanswered?.until;
+  return until != null && Date.parse(until) > now.getTime();
 }
 
 /** Where an operator's profile meets load management's (`LoadManager.operatorProfileClash`). */

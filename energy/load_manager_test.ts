@@ -104,32 +104,37 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], l
   const meters = new Map<string, MeterValueRow[]>();
   const lastSeen = new Map<string, string>();
   const externalLimits = new Map<string, ExternalChargingLimit[]>();
-  const profiles = new ChargingProfileService({
-    store,
-    commands: fleet,
-    commandLog: { appendCommandLog: () => Promise.resolve(), listCommandLog: () => Promise.resolve([]) },
-    now: clock,
-    newId: () => crypto.randomUUID(),
-  });
   const samples: SiteSample[] = [];
   const scheduler = new ManualScheduler();
-  const manager = new LoadManager({
-    store,
-    profiles,
-    settings: SETTINGS,
-    now: clock,
-    scheduler,
-    logger: createMemoryLogger("error"),
-    publish: (s) => samples.push(s),
-    ...(locks ? { locks } : {}),
-    sources: {
-      activeTransactions: (id) => Promise.resolve(transactions.get(id) ?? []),
-      recentMeterValues: (id) => Promise.resolve(meters.get(id) ?? []),
-      station: (id) =>
-        Promise.resolve({ lastSeen: lastSeen.get(id) ?? null, externalLimits: externalLimits.get(id) ?? [] }),
-      isConnected: (id) => fleet.isConnected(id),
-    },
-  });
+  /** Load management of one process; a cluster's other nodes have theirs, on the same store and stations. */
+  const newManager = () =>
+    new LoadManager({
+      store,
+      profiles: new ChargingProfileService({
+        store,
+        commands: fleet,
+        commandLog: { appendCommandLog: () => Promise.resolve(), listCommandLog: () => Promise.resolve([]) },
+        now: clock,
+        newId: () => crypto.randomUUID(),
+      }),
+      settings: SETTINGS,
+      now: clock,
+      scheduler,
+      logger: createMemoryLogger("error"),
+      publish: (s) => samples.push(s),
+      ...(locks ? { locks } : {}),
+      sources: {
+        activeTransactions: (id) => Promise.resolve(transactions.get(id) ?? []),
+        recentMeterValues: (id) => Promise.resolve(meters.get(id) ?? []),
+        station: (id) =>
+          Promise.resolve({
+            lastSeen: lastSeen.get(id) ?? null,
+            externalLimits: externalLimits.get(id) ?? [],
+          }),
+        isConnected: (id) => fleet.isConnected(id),
+      },
+    });
+  const manager = newManager();
   const site: SiteRecord = {
     siteId: "depot",
     name: "Depot",
@@ -146,6 +151,7 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], l
     store,
     fleet,
     manager,
+    newManager,
     scheduler,
     samples,
     transactions,
@@ -567,4 +573,39 @@ Deno.test("LoadManager: in a cluster, only the process whose turn it is re-divid
     0,
     SETTINGS.rebalanceIntervalS * 1000,
   ]);
+});
+
+Deno.test("LoadManager: in a cluster, what one node learnt of a station's answers holds when another divides its site", async () => {
+  await using t = await setup(24, ["CP-1", "CP-2"]);
+  const other = t.newManager();
+  await t.store.putSite({ ...t.site, maxCurrentA: 24, stationMaxCurrentA: 16 });
+  const realCall = t.fleet.call.bind(t.fleet);
+  let defaultsToCp2 = 0;
+  let cp1Silent = false;
+  t.fleet.call = ((id: string, action: ProfileAction, payload: RequestOf<"SetChargingProfile">) => {
+    if (id === "CP-1" && cp1Silent) return Promise.reject(new Error("timeout"));
+    if (id === "CP-2" && action === "SetChargingProfile" && payload.connectorId === 0) {
+      defaultsToCp2++;
+      return Promise.resolve({ status: "Rejected" });
+    }
+    return realCall(id, action, payload as never);
+  }) as typeof t.fleet.call;
+  t.start("CP-1");
+  await t.manager.run("depot");
+  assertEquals(t.fleet.limits.get("CP-1/1"), 16);
+  cp1Silent = true;
+  t.start("CP-2");
+  // Three runs on this node: CP-1 never answers, CP-2 rejected the station-wide default once.
+  for (let run = 1; run <= 3; run++) await t.manager.run("depot");
+  assertEquals(defaultsToCp2, 1);
+  // The other node's first division counts CP-1 at its maximum and does not ask CP-2 again.
+  await other.run("depot");
+  assertEquals(t.fleet.limits.get("CP-2/1"), 8, "24 A less CP-1's 16");
+  assertEquals(defaultsToCp2, 1, "the other node did not send the rejected default again");
+  // CP-1 reconnects to the other node: both forget, and CP-1 is steered again.
+  cp1Silent = false;
+  await other.stationConnected("CP-1", false);
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [12, 12]);
+  await other.close();
 });

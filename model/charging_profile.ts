@@ -57,5 +57,31 @@ export interface ChargingProfileSupport {
   refusedReason: string | null;
   /** It rejects TxProfiles but takes a TxDefaultProfile on the connector, which load management then sends. */
   txDefaultOnly: boolean;
+  /** It rejected load management's station-wide TxDefaultProfile: not sent again until it reconnects. */
+  stationDefaultRejected: boolean;
+  /**
+   * Consecutive divisions of its site in which it left a profile unanswered (a timeout, a CALLERROR) and, from
+   * the third on, until when its site counts it at its maximum; null once it answers or reconnects. In the store,
+   * not a process's memory: every node of a cluster divides its site.
+   */
+  unanswered: UnansweredProfiles | null;
   updatedAt: string;
+}
+
+export interface UnansweredProfiles {
+  runs: number;
+  /** ISO 8601; null while fewer runs than load management tolerates. */
+  until: string | null;
+}
+
+/** What a station taught before any answer (and after a boot: its firmware may have changed). */
+export function noSupportFacts(chargePointId: string, updatedAt: string): ChargingProfileSupport {
+  return {
+    chargePointId,
+    refusedReason: null,
+    txDefaultOnly: false,
+    stationDefaultRejected: false,
+    unanswered: null,
+    updatedAt,
+  };
 }

@@ -221,14 +221,26 @@ export function energyContract(
 
   test("whether a station takes profiles reads back as written", async (store) => {
     assertEquals(await store.getChargingProfileSupport("CP-1"), null);
-    await store.putChargingProfileSupport({
+    const first = {
       chargePointId: "CP-1",
       refusedReason: "NotSupported",
       txDefaultOnly: false,
+      stationDefaultRejected: true,
+      unanswered: { runs: 3, until: at(60) },
       updatedAt: T0,
+    };
+    await store.putChargingProfileSupport(first);
+    assertEquals(await store.getChargingProfileSupport("CP-1"), first);
+    const later = { ...first, refusedReason: null, txDefaultOnly: true, updatedAt: at(1) };
+    await store.putChargingProfileSupport({ ...later, unanswered: { runs: 1, until: null } });
+    assertEquals(await store.getChargingProfileSupport("CP-1"), {
+      ...later,
+      unanswered: { runs: 1, until: null },
     });
-    const later = { chargePointId: "CP-1", refusedReason: null, txDefaultOnly: true, updatedAt: at(1) };
-    await store.putChargingProfileSupport(later);
-    assertEquals(await store.getChargingProfileSupport("CP-1"), later);
+    await store.putChargingProfileSupport({ ...later, stationDefaultRejected: false, unanswered: null });
+    assertEquals(
+      await store.getChargingProfileSupport("CP-1"),
+      { ...later, stationDefaultRejected: false, unanswered: null },
+    );
   });
 }

@@ -17,10 +17,11 @@
  * await store.close();
  * ```
  */
-import type {
-  ChargingProfileChanges,
-  ChargingProfileSupport,
-  StoredChargingProfile,
+import {
+  type ChargingProfileChanges,
+  type ChargingProfileSupport,
+  noSupportFacts,
+  type StoredChargingProfile,
 } from "../../model/charging_profile.ts";
 import type { SiteRecord, SiteSample } from "../../model/site.ts";
 import {
@@ -166,7 +167,9 @@ export class KvEnergyStore implements EnergyStore {
   }
 
   async getChargingProfileSupport(chargePointId: string): Promise<ChargingProfileSupport | null> {
-    return (await sharedReads(this.#kv).get<ChargingProfileSupport>([SUPPORT, chargePointId])).value;
+    const stored = (await sharedReads(this.#kv).get<ChargingProfileSupport>([SUPPORT, chargePointId])).value;
+    // Written before load management kept what it learns per node here: nothing learnt then.
+    return stored && { ...noSupportFacts(chargePointId, stored.updatedAt), ...stored };
   }
 
   async putChargingProfileSupport(support: ChargingProfileSupport): Promise<void> {

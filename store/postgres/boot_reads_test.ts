@@ -114,6 +114,8 @@ Deno.test({
             chargePointId: id,
             refusedReason: i % 4 === 0 ? "NotSupported" : null,
             txDefaultOnly: i % 4 === 2,
+            stationDefaultRejected: false,
+            unanswered: null,
             updatedAt: "2026-12-03T00:00:00.000Z",
           });
         }

@@ -271,24 +271,43 @@ export class PostgresEnergyStore implements EnergyStore {
 
   async #supportOfMany(ids: readonly string[]): Promise<(ChargingProfileSupport | null)[]> {
     const rows = await this.#sql<
-      { charge_point_id: string; refused_reason: string | null; tx_default_only: boolean; updated_at: Date }[]
+      {
+        charge_point_id: string;
+        refused_reason: string | null;
+        tx_default_only: boolean;
+        station_default_rejected: boolean;
+        unanswered_runs: number;
+        unanswered_until: Date | null;
+        updated_at: Date;
+      }[]
     >`
-      select charge_point_id, refused_reason, tx_default_only, updated_at from charging_profile_support
-      where charge_point_id = any(${ids}::text[])`;
+      select charge_point_id, refused_reason, tx_default_only, station_default_rejected, unanswered_runs,
+        unanswered_until, updated_at
+      from charging_profile_support where charge_point_id = any(${ids}::text[])`;
     return oneByKey(rows, ids, (r) => r.charge_point_id, (r) => ({
       chargePointId: r.charge_point_id,
       refusedReason: r.refused_reason,
       txDefaultOnly: r.tx_default_only,
+      stationDefaultRejected: r.station_default_rejected,
+      unanswered: r.unanswered_runs > 0
+        ? { runs: r.unanswered_runs, until: r.unanswered_until?.toISOString() ?? null }
+        : null,
       updatedAt: r.updated_at.toISOString(),
     }));
   }
 
   async putChargingProfileSupport(support: ChargingProfileSupport): Promise<void> {
+    const { unanswered } = support;
     await this.#sql`
-      insert into charging_profile_support (charge_point_id, refused_reason, tx_default_only, updated_at)
-      values (${support.chargePointId}, ${support.refusedReason}, ${support.txDefaultOnly}, ${support.updatedAt})
+      insert into charging_profile_support (charge_point_id, refused_reason, tx_default_only,
+        station_default_rejected, unanswered_runs, unanswered_until, updated_at)
+      values (${support.chargePointId}, ${support.refusedReason}, ${support.txDefaultOnly},
+        ${support.stationDefaultRejected}, ${unanswered?.runs ?? 0}, ${unanswered?.until ?? null},
+        ${support.updatedAt})
       on conflict (charge_point_id) do update set refused_reason = excluded.refused_reason,
-        tx_default_only = excluded.tx_default_only, updated_at = excluded.updated_at`;
+        tx_default_only = excluded.tx_default_only, station_default_rejected = excluded.station_default_rejected,
+        unanswered_runs = excluded.unanswered_runs, unanswered_until = excluded.unanswered_until,
+        updated_at = excluded.updated_at`;
   }
 
   async close(): Promise<void> {
