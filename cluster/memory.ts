@@ -32,8 +32,11 @@ export class MemoryClusterHub {
       this.#unread.set(receipt, {
         to,
         timer: setTimeout(() => {
+          const handler = this.#handlers.get(to);
+          // A node that closed (or never started) reads nothing: the message waits unread, as in a real inbox.
+          if (!handler) return;
           this.#unread.delete(receipt);
-          this.#handlers.get(to)?.(copy, nodeId);
+          handler(copy, nodeId);
         }, 0),
       });
       return receipt;

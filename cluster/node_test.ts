@@ -10,7 +10,7 @@ import { KvStore, openKvHandle } from "../store/kv/mod.ts";
 import { kvFleetStore } from "../store/kv/fleet.ts";
 import { type ApiTestServer, startApiServer } from "../tests/helpers/api.ts";
 import { eventually, within } from "../tests/helpers/server.ts";
-import { closeStation, connectStation, openRaw } from "../tests/helpers/station.ts";
+import { closeStation, connectStation, openRaw, type Station } from "../tests/helpers/station.ts";
 import { connectStation201 } from "../tests/helpers/station201.ts";
 import { readEvents } from "../tests/helpers/sse.ts";
 import { openKvCluster } from "./kv.ts";
@@ -20,6 +20,8 @@ import type { BusMessage, ClusterBackend, PresenceStore } from "./mod.ts";
 interface Control {
   /** The node stops: no message in or out, no renewal (its leases run out by themselves). */
   crash(nodeId: string): void;
+  /** As crash, and what is in its inbox stays there unread (a SIGKILL before the node took it). */
+  kill(nodeId: string): Promise<void>;
   /** The node stalls: it renews its lease but reads no message (alive, and never answering). */
   mute(nodeId: string): void;
   /** The node's presence store, as the node itself would use it. */
@@ -54,7 +56,17 @@ function crashable(inner: ClusterBackend) {
     },
     close: () => inner.close(),
   };
-  return { backend, inner, crash: () => void (dead = true), mute: () => void (deaf = true) };
+  return {
+    backend,
+    inner,
+    crash: () => void (dead = true),
+    // Closed, the inner backend reads its inbox no more (the memory hub and KV leave its messages there).
+    kill: async () => {
+      dead = true;
+      await inner.close();
+    },
+    mute: () => void (deaf = true),
+  };
 }
 
 /** A command that waited for a dead node would take at least this long (then time out). */
@@ -69,32 +81,34 @@ const BACKENDS = {
     openKvCluster(kv, { nodeId, logger: createMemoryLogger(), pollMs: 100 }),
 };
 
-async function twoNodes(
+async function withNodes(
   kind: keyof typeof BACKENDS,
-  fn: (a: ApiTestServer, b: ApiTestServer, control: Control) => Promise<void>,
+  ids: string[],
+  fn: (servers: ApiTestServer[], control: Control) => Promise<void>,
 ) {
   const kv = await openKvHandle(":memory:");
   const store = new KvStore(kv);
   const fleet = kvFleetStore(kv);
   const make = BACKENDS[kind](kv);
-  const nodes = { "node-a": crashable(make("node-a")), "node-b": crashable(make("node-b")) };
+  const nodes = new Map(ids.map((id) => [id, crashable(make(id))]));
+  const node = (id: string) => nodes.get(id)!;
   // A lease of 3 s is renewed every second: a node starved for a moment on a busy machine stays present.
   const env = { PRESENCE_LEASE_S: "3", CALL_TIMEOUT_MS: String(CALL_TIMEOUT_MS) };
-  const start = (id: keyof typeof nodes) =>
-    startApiServer(env, { store, fleet, cluster: nodes[id].backend, holder: id });
-  const a = await start("node-a");
-  const b = await start("node-b");
+  const servers: ApiTestServer[] = [];
   try {
-    await fn(a, b, {
-      crash: (id) => nodes[id as keyof typeof nodes].crash(),
-      mute: (id) => nodes[id as keyof typeof nodes].mute(),
-      presence: (id) => nodes[id as keyof typeof nodes].inner.presence,
-      broadcast: (id, message) => nodes[id as keyof typeof nodes].inner.bus.broadcast(message),
+    for (const id of ids) {
+      servers.push(await startApiServer(env, { store, fleet, cluster: node(id).backend, holder: id }));
+    }
+    await fn(servers, {
+      crash: (id) => node(id).crash(),
+      kill: (id) => node(id).kill(),
+      mute: (id) => node(id).mute(),
+      presence: (id) => node(id).inner.presence,
+      broadcast: (id, message) => node(id).inner.bus.broadcast(message),
     });
   } finally {
-    await b.close();
-    await a.close();
-    for (const node of Object.values(nodes)) await node.backend.close();
+    for (const server of servers.reverse()) await server.close();
+    for (const each of nodes.values()) await each.backend.close();
     await store.close();
   }
 }
@@ -105,7 +119,20 @@ function clusterTest(
   fn: (a: ApiTestServer, b: ApiTestServer, control: Control) => Promise<void>,
 ) {
   for (const kind of Object.keys(BACKENDS) as (keyof typeof BACKENDS)[]) {
-    Deno.test(`${kind}: ${name}`, () => twoNodes(kind, fn));
+    Deno.test(`${kind}: ${name}`, () => withNodes(kind, ["node-a", "node-b"], ([a, b], c) => fn(a!, b!, c)));
+  }
+}
+
+/** One test per backend, with three nodes. */
+function clusterTest3(
+  name: string,
+  fn: (a: ApiTestServer, b: ApiTestServer, c: ApiTestServer, control: Control) => Promise<void>,
+) {
+  for (const kind of Object.keys(BACKENDS) as (keyof typeof BACKENDS)[]) {
+    Deno.test(
+      `${kind}: ${name}`,
+      () => withNodes(kind, ["node-a", "node-b", "node-c"], ([a, b, c], control) => fn(a!, b!, c!, control)),
+    );
   }
 }
 
@@ -437,6 +464,122 @@ clusterTest(
       assertEquals((await within(socket.closed, 15_000, "CP-LAG closed on node a")).code, 4003);
     } finally {
       await socket.close();
+    }
+  },
+);
+
+const resetsLogged = async (server: ApiTestServer, id: string) =>
+  ((await server.json(`/api/v1/charge-points/${id}/commands`)).body.items as {
+    action: string;
+    outcome: string;
+  }[])
+    .filter((e) => e.action === "Reset")
+    .map((e) => e.outcome);
+
+clusterTest3(
+  "a command its station's dead node never took follows the station to the node it reconnected to",
+  async (a, b, c, control) => {
+    const old = await connectStation(b.wsUrl, "CP-M");
+    let oldResets = 0;
+    old.handle("Reset", () => {
+      oldResets++;
+      return { status: "Accepted" };
+    });
+    let moved: Station | null = null;
+    try {
+      await eventually(
+        () => a.registry.connection("CP-M")?.nodeId === "node-b",
+        3000,
+        "node a sees CP-M on b",
+      );
+      await control.kill("node-b");
+      const started = Date.now();
+      const answer = a.json("/api/v1/charge-points/CP-M/Reset", { method: "POST", body: { type: "Soft" } });
+      // The command waits in node b's inbox, which nobody reads; the station reconnects to node c.
+      await new Promise((r) => setTimeout(r, 100));
+      moved = await connectStation(c.wsUrl, "CP-M", { boot: false });
+      moved.handle("Reset", () => ({ status: "Rejected" }));
+      const res = await answer;
+
+      assertEquals([res.status, res.body.status], [200, "Rejected"], JSON.stringify(res.body));
+      // Node b's lease (3 s, renewed every second) still ran: the move was followed, not the lease's end.
+      assert(Date.now() - started < 2000, `answered after ${Date.now() - started} ms`);
+      assertEquals(oldResets, 0);
+      await eventually(async () => (await resetsLogged(a, "CP-M")).length > 0, 3000, "the Reset logged");
+      assertEquals(await resetsLogged(a, "CP-M"), ["accepted"]);
+    } finally {
+      if (moved) await closeStation(moved);
+      await closeStation(old);
+    }
+  },
+);
+
+clusterTest(
+  "a command its station's dead node never took is answered by the station reconnected to the sending node",
+  async (a, b, control) => {
+    const old = await connectStation(b.wsUrl, "CP-H");
+    let moved: Station | null = null;
+    try {
+      await eventually(
+        () => a.registry.connection("CP-H")?.nodeId === "node-b",
+        3000,
+        "node a sees CP-H on b",
+      );
+      await control.kill("node-b");
+      const answer = a.json("/api/v1/charge-points/CP-H/Reset", { method: "POST", body: { type: "Soft" } });
+      await new Promise((r) => setTimeout(r, 100));
+      moved = await connectStation(a.wsUrl, "CP-H", { boot: false });
+      moved.handle("Reset", () => ({ status: "Rejected" }));
+      const res = await answer;
+
+      assertEquals([res.status, res.body.status], [200, "Rejected"], JSON.stringify(res.body));
+      assertEquals(await resetsLogged(a, "CP-H"), ["accepted"]);
+    } finally {
+      if (moved) await closeStation(moved);
+      await closeStation(old);
+    }
+  },
+);
+
+clusterTest3(
+  "a command the station's dead node took is not sent again where the station reconnected: 504 'may have acted'",
+  async (a, b, c, control) => {
+    const old = await connectStation(b.wsUrl, "CP-N");
+    let received = false;
+    old.handle("Reset", () => {
+      received = true;
+      return new Promise(() => {});
+    });
+    let moved: Station | null = null;
+    let movedResets = 0;
+    try {
+      await eventually(
+        () => a.registry.connection("CP-N")?.nodeId === "node-b",
+        3000,
+        "node a sees CP-N on b",
+      );
+      const answer = a.json("/api/v1/charge-points/CP-N/Reset", { method: "POST", body: { type: "Hard" } });
+      await eventually(() => received, 3000, "the station got the Reset through node b");
+      control.crash("node-b");
+      moved = await connectStation(c.wsUrl, "CP-N", { boot: false });
+      moved.handle("Reset", () => {
+        movedResets++;
+        return { status: "Accepted" };
+      });
+      await eventually(
+        () => a.registry.connection("CP-N")?.nodeId === "node-c",
+        3000,
+        "node a sees CP-N on c",
+      );
+      const res = await answer;
+
+      assertEquals([res.status, res.body.error], [504, "station_timeout"], JSON.stringify(res.body));
+      assertEquals(movedResets, 0);
+      // (Its log row is written by node a, and by node b's actor too, alive in this process: the e2e test with
+      // a killed process checks it.)
+    } finally {
+      if (moved) await closeStation(moved);
+      await closeStation(old);
     }
   },
 );
