@@ -58,7 +58,16 @@ interface Pending {
   whenUndelivered: () => Error;
   /** The request's receipt once the bus has it (undefined until then). */
   receipt?: string;
+  /** Taking it back from the owner's inbox, once asked (one answer for every asker). */
+  withdrawal?: Promise<boolean>;
+  /** A command to this station: it follows the station to another node while the owner has not taken it. */
+  follows?: string;
   timer: ReturnType<typeof setTimeout>;
+}
+
+/** How a command that followed its station ends its wait for the old owner: where to send it now. */
+class Moved {
+  constructor(readonly to: string) {}
 }
 
 interface Known extends PresenceEntry {
@@ -84,6 +93,14 @@ function bounded(promise: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** `call`'s answer, or `whenLate()` once `ms` passed (the call, left running, is logged by its actor). */
+function boundedCall(call: Promise<unknown>, ms: number, whenLate: () => Error): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(whenLate()), ms)));
+  call.catch(() => {});
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
 }
 
 /** Notifications stay well below PostgreSQL's 8000-byte NOTIFY payload. */
@@ -205,19 +222,50 @@ export class ClusterNode implements RemoteStations {
     return `not connected (its node "${known.nodeId}" stopped renewing its presence)`;
   }
 
+  /**
+   * Sends the command to the station's node and returns the station's answer. Should the station connect to
+   * another node meanwhile (newest connection wins), a command the old node has not taken yet is taken back
+   * from its inbox and sent there (here, if it connected to this node); one it took stays its to answer. The
+   * whole wait, every hop included, is bounded by the request timeout.
+   */
   async call(
     owner: StationConnection,
     action: string,
     payload: unknown,
     options: CallOptions,
   ): Promise<unknown> {
-    return await this.#request(owner, { op: "call", id: owner.id, action, payload, options }, {
-      // Gone after the request went to it: it may have sent the CALL (a key, a Reset), so no "not connected".
-      whenGone: () => new NodeLostError(owner.id, action, `its node "${owner.nodeId}" stopped answering`),
-      // This node stops: the owner, alive, answers (and logs) the command by itself.
-      whenLeaving: () => new AnswerLostError(owner.id, action, "this node stopped before the answer came"),
-      whenLate: () => new CallTimeoutError(owner.id, action, this.options.requestTimeoutMs),
-    });
+    const { registry, requestTimeoutMs } = this.options;
+    const body = { op: "call", id: owner.id, action, payload, options };
+    const whenLate = () => new CallTimeoutError(owner.id, action, requestTimeoutMs);
+    const deadline = performance.now() + requestTimeoutMs;
+    let nodeId = owner.nodeId;
+    for (;;) {
+      const remainingMs = Math.max(0, deadline - performance.now());
+      if (nodeId === this.nodeId) {
+        return await boundedCall(
+          registry.callHere(owner.id, action, payload, options),
+          remainingMs,
+          whenLate,
+        );
+      }
+      const from = nodeId;
+      const answer = await this.#request({ ...owner, nodeId }, body, {
+        // Gone after the request went to it: it may have sent the CALL (a key, a Reset), so no "not connected".
+        whenGone: () => new NodeLostError(owner.id, action, `its node "${from}" stopped answering`),
+        // This node stops: the owner, alive, answers (and logs) the command by itself.
+        whenLeaving: () => new AnswerLostError(owner.id, action, "this node stopped before the answer came"),
+        whenLate,
+        follows: owner.id,
+      }, remainingMs);
+      if (!(answer instanceof Moved)) return answer;
+      nodeId = answer.to;
+      this.options.logger.info("cluster command follows its station", {
+        chargePointId: owner.id,
+        action,
+        from,
+        to: nodeId,
+      });
+    }
   }
 
   async stop(owner: StationConnection, code: number, reason: string): Promise<boolean> {
@@ -273,6 +321,8 @@ export class ClusterNode implements RemoteStations {
     this.#claims.push(entry);
     this.#outbox.opened.push(entry);
     this.#scheduleFlush();
+    // A command waiting for the station's previous node may be answered here now.
+    if (this.#pending.size) this.#reviewPending();
   }
 
   closed(id: string, connectedAt: string): void {
@@ -313,8 +363,12 @@ export class ClusterNode implements RemoteStations {
       Number.NEGATIVE_INFINITY,
       ...nodes.filter((n) => n.nodeId !== this.nodeId).map((n) => at + n.remainingMs),
     );
-    this.#failPendingOfDeadNodes();
-    if (stations === null) return;
+    if (stations !== null) this.#learnStations(stations, started, at);
+    this.#reviewPending();
+  }
+
+  /** The cluster's presence as read at `at` (the read began at `started`). */
+  #learnStations(stations: PresenceEntry[], started: number, at: number): void {
     for (const [key, when] of this.#closedLately) {
       if (when < started - this.options.leaseMs) this.#closedLately.delete(key);
     }
@@ -357,11 +411,58 @@ export class ClusterNode implements RemoteStations {
     }
   }
 
-  /** Requests waiting for a node whose lease ran out fail at once (not after the request timeout). */
-  #failPendingOfDeadNodes(): void {
+  /**
+   * Commands whose station is now held by another node follow it (if their node has not taken them); other
+   * requests waiting for a node whose lease ran out fail at once (not after the request timeout). Run when
+   * presence changes: a reload, a node's news of a connection, a station connecting here.
+   */
+  #reviewPending(): void {
     for (const [reqId, pending] of this.#pending) {
-      if (!this.#alive(pending.nodeId)) void this.#giveUp(reqId, pending, pending.whenGone);
+      if (this.#whereNow(pending) !== null) void this.#follow(reqId, pending);
+      else if (!this.#alive(pending.nodeId)) void this.#giveUp(reqId, pending, pending.whenGone);
     }
+  }
+
+  /** The node now holding a waiting command's station, when that is another than the one it was sent to. */
+  #whereNow(pending: Pending): string | null {
+    if (pending.follows === undefined) return null;
+    if (this.options.registry.isConnectedHere(pending.follows)) return this.nodeId;
+    const known = this.#stations.get(pending.follows);
+    return known && known.nodeId !== pending.nodeId && this.#alive(known.nodeId) ? known.nodeId : null;
+  }
+
+  /**
+   * A command whose station connected elsewhere: taken back from its node's inbox, it ends its wait there with
+   * where to send it now. One its node already took stays: that node answers it, or its loss is reported as
+   * any other (`whenGone`), never sent twice.
+   */
+  async #follow(reqId: string, pending: Pending): Promise<void> {
+    // Not known to be in the inbox yet: looked at again once the bus says (see #request).
+    if (pending.receipt === undefined || this.#stopped) return;
+    const withdrawn = await this.#withdraw(pending);
+    if (!withdrawn) {
+      if (!this.#alive(pending.nodeId)) void this.#giveUp(reqId, pending, pending.whenGone);
+      return;
+    }
+    // Given up meanwhile (the timeout, this node stopping): it was, with this same withdrawal.
+    if (!this.#pending.delete(reqId)) return;
+    clearTimeout(pending.timer);
+    const to = this.#whereNow(pending);
+    if (to === null) pending.reject(pending.whenUndelivered());
+    else pending.resolve(new Moved(to));
+  }
+
+  /** Takes the request back from its node's inbox: true when that node had not read it. Asked once per request. */
+  #withdraw(pending: Pending): Promise<boolean> {
+    // Not known to be in the inbox, or the bus too slow to say: it may have reached the owner.
+    pending.withdrawal ??= pending.receipt === undefined
+      ? Promise.resolve(false)
+      : bounded(this.options.backend.bus.withdraw(pending.nodeId, pending.receipt), WITHDRAW_MS)
+        .catch((error) => {
+          this.options.logger.warn("cluster withdraw failed", { to: pending.nodeId, error: String(error) });
+          return false;
+        });
+    return pending.withdrawal;
   }
 
   /**
@@ -372,14 +473,7 @@ export class ClusterNode implements RemoteStations {
   async #giveUp(reqId: string, pending: Pending, otherwise: () => Error): Promise<void> {
     if (!this.#pending.delete(reqId)) return;
     clearTimeout(pending.timer);
-    // Not known to be in the inbox, or the bus too slow to say: it may have reached the owner.
-    const withdrawn = pending.receipt !== undefined &&
-      await bounded(this.options.backend.bus.withdraw(pending.nodeId, pending.receipt), WITHDRAW_MS)
-        .catch((error) => {
-          this.options.logger.warn("cluster withdraw failed", { to: pending.nodeId, error: String(error) });
-          return false;
-        });
-    pending.reject(withdrawn ? pending.whenUndelivered() : otherwise());
+    pending.reject(await this.#withdraw(pending) ? pending.whenUndelivered() : otherwise());
   }
 
   #alive(nodeId: string): boolean {
@@ -457,6 +551,7 @@ export class ClusterNode implements RemoteStations {
       this.#stations.set(entry.chargePointId, { ...entry, nodeId: from, learnedAt: now });
       this.options.registry.replacedElsewhere(entry.chargePointId, entry.connectedAt, from);
     }
+    if (batch.opened?.length && this.#pending.size) this.#reviewPending();
     for (const { id, connectedAt } of batch.closed ?? []) {
       this.#closedLately.set(`${id} ${connectedAt}`, now);
       const current = this.#stations.get(id);
@@ -511,7 +606,13 @@ export class ClusterNode implements RemoteStations {
   #request(
     owner: StationConnection,
     body: Record<string, unknown>,
-    errors: { whenGone?: () => Error; whenLeaving?: () => Error; whenLate?: () => Error } = {},
+    errors: {
+      whenGone?: () => Error;
+      whenLeaving?: () => Error;
+      whenLate?: () => Error;
+      /** A command to this station, which follows it to another node (it then resolves with `Moved`). */
+      follows?: string;
+    } = {},
     timeoutMs = this.options.requestTimeoutMs,
   ): Promise<unknown> {
     const unsent = () =>
@@ -533,10 +634,15 @@ export class ClusterNode implements RemoteStations {
         whenGone,
         whenLeaving: errors.whenLeaving ?? whenGone,
         whenUndelivered: unsent,
+        ...(errors.follows !== undefined ? { follows: errors.follows } : {}),
         timer: setTimeout(() => void this.#giveUp(reqId, pending, whenLate), timeoutMs),
       };
       this.#pending.set(reqId, pending);
-      sent.then((receipt) => void (pending.receipt = receipt), (error) => {
+      sent.then((receipt) => {
+        pending.receipt = receipt;
+        // The station moved before the bus had the request: followed now.
+        if (this.#pending.has(reqId) && this.#whereNow(pending) !== null) void this.#follow(reqId, pending);
+      }, (error) => {
         if (!this.#pending.delete(reqId)) return;
         clearTimeout(pending.timer);
         this.options.logger.warn("cluster request failed", { to: owner.nodeId, error: String(error) });

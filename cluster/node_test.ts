@@ -574,6 +574,7 @@ clusterTest3(
       const res = await answer;
 
       assertEquals([res.status, res.body.error], [504, "station_timeout"], JSON.stringify(res.body));
+      assert(String(res.body.message).includes("may have acted"), res.body.message);
       assertEquals(movedResets, 0);
       // (Its log row is written by node a, and by node b's actor too, alive in this process: the e2e test with
       // a killed process checks it.)
