@@ -199,3 +199,44 @@ Deno.test("JobRunner: a process that stops gives back the tasks it never sent, a
     await fleet.close();
   }
 });
+
+Deno.test("JobRunner: a tick that is under way when the process stops claims nothing more", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  const claimedFor: string[] = [];
+  const jobs: JobStore = Object.create(fleet.jobs);
+  // The process begins to stop while the tick reads the running jobs.
+  jobs.listRunningJobs = async () => {
+    const running = await fleet.jobs.listRunningJobs();
+    runner.stopSending();
+    return running;
+  };
+  jobs.claimTasks = (...args) => {
+    claimedFor.push(args[0]);
+    return fleet.jobs.claimTasks(...args);
+  };
+  const sent: string[] = [];
+  const runner = new JobRunner({
+    jobs,
+    events: new EventBus<FleetEvent>(),
+    now: () => new Date(T0),
+    holder: "node-a",
+    logger: createMemoryLogger(),
+    leaseMs: 120_000,
+    send: (r) => {
+      sent.push(r.chargePointId);
+      return Promise.resolve({ outcome: "accepted", response: {} });
+    },
+  });
+  try {
+    await fleet.jobs.createJob(resetJob("J-1", 2), ["CP-1", "CP-2"]);
+    await fleet.jobs.createJob(resetJob("J-2", 1), ["CP-3"]);
+    await runner.tick();
+    await runner.drain();
+    assertEquals(claimedFor, [], "no claim after stopSending()");
+    assertEquals(sent, []);
+    const states = (await fleet.jobs.listTasks("J-1", { limit: 10 })).map((t) => [t.state, t.attempts]);
+    assertEquals(states, [["pending", 0], ["pending", 0]]);
+  } finally {
+    await fleet.close();
+  }
+});
