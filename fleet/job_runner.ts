@@ -64,6 +64,9 @@ export class JobRunner {
     for (const job of await this.deps.jobs.listRunningJobs()) {
       await this.#closeExpiredClaims(job, now);
       if (job.campaign) await this.#closeOverdueCampaign(job, now);
+      // Stopped while this tick awaited the store: no claim after stopSending() (one already on its way is
+      // given back in #run).
+      if (this.#stopping) return;
       const until = new Date(now.getTime() + this.deps.leaseMs).toISOString();
       const claimed = await this.deps.jobs.claimTasks(
         job.id,
