@@ -1,0 +1,89 @@
+/**
+ * A request its owner did not answer in time is given up: withdrawn from the owner's inbox if still there.
+ * The owner's reply may come while that withdrawal is on its way: the station answered, so the answer wins.
+ */
+import { assertEquals } from "@std/assert";
+import { EventBus } from "../actors/events.ts";
+import type { Registry } from "../actors/registry.ts";
+import { createMemoryLogger } from "../logger.ts";
+import { eventually } from "../tests/helpers/server.ts";
+import { MemoryClusterHub } from "./memory.ts";
+import type { BusMessage, ClusterBackend } from "./mod.ts";
+import { ClusterNode } from "./node.ts";
+
+/** What the node asks of the registry when no station is connected here. */
+const EMPTY_REGISTRY = {
+  attachCluster() {},
+  list: () => [],
+  connection: () => null,
+  replacedElsewhere() {},
+} as unknown as Registry;
+
+/** The backend, whose withdrawals wait until `release()`. */
+function slowWithdraw(backend: ClusterBackend) {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const state = { withdrawals: 0, release };
+  const bus = backend.bus;
+  return {
+    state,
+    backend: {
+      ...backend,
+      bus: {
+        nodeId: bus.nodeId,
+        send: (to: string, message: BusMessage) => bus.send(to, message),
+        withdraw: async (to: string, receipt: string) => {
+          state.withdrawals++;
+          await gate;
+          return await bus.withdraw(to, receipt);
+        },
+        broadcast: (message: BusMessage) => bus.broadcast(message),
+        onMessage: (handler: (message: BusMessage, from: string) => void) => bus.onMessage(handler),
+        close: () => bus.close(),
+      },
+    } satisfies ClusterBackend,
+  };
+}
+
+Deno.test("a reply that comes while the request is being given up wins, and the log says the owner answered", async () => {
+  const hub = new MemoryClusterHub();
+  const a = slowWithdraw(hub.backend("node-a"));
+  const b = hub.backend("node-b");
+  await b.presence.renew(60_000);
+  const requests: BusMessage[] = [];
+  b.bus.onMessage((message) => void (message.kind === "request" && requests.push(message)));
+  const logger = createMemoryLogger();
+  const node = new ClusterNode({
+    backend: a.backend,
+    registry: EMPTY_REGISTRY,
+    events: new EventBus(),
+    remoteEvents: new EventBus(),
+    logger,
+    leaseMs: 60_000,
+    requestTimeoutMs: 100,
+    flushMs: 5,
+  });
+  await node.start();
+  try {
+    const owner = { id: "CP-1", nodeId: "node-b", remoteAddress: "", connectedAt: "" };
+    const answer = node.call(owner, "Reset", { type: "Soft" }, {});
+    await eventually(() => requests.length === 1, 2000, "node-b took the request");
+    // node-b is slow: node-a's request times out and it begins to withdraw it.
+    await eventually(() => a.state.withdrawals === 1, 2000, "node-a gives up");
+    await b.bus.send("node-a", {
+      kind: "reply",
+      reqId: requests[0]!.reqId,
+      ok: true,
+      value: { status: "Accepted" },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    a.state.release();
+    assertEquals(await answer, { status: "Accepted" });
+    const line = () => logger.lines.find((l) => l.msg === "cluster reply came while giving up the request");
+    await eventually(() => line() !== undefined, 2000, "the log says the owner answered");
+    assertEquals(line()?.to, "node-b");
+  } finally {
+    await node.close();
+    await b.close();
+  }
+});
