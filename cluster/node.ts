@@ -62,6 +62,8 @@ interface Pending {
   withdrawal?: Promise<boolean>;
   /** A command to this station: it follows the station to another node while the owner has not taken it. */
   follows?: string;
+  /** Being given up (#giveUp): withdrawn from the owner's inbox, unless its reply comes first. */
+  givingUp?: boolean;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -444,8 +446,8 @@ export class ClusterNode implements RemoteStations {
       if (!this.#alive(pending.nodeId)) void this.#giveUp(reqId, pending, pending.whenGone);
       return;
     }
-    // Given up meanwhile (the timeout, this node stopping): it was, with this same withdrawal.
-    if (!this.#pending.delete(reqId)) return;
+    // Being given up meanwhile (the timeout, this node stopping): that decides, with this same withdrawal.
+    if (pending.givingUp || !this.#pending.delete(reqId)) return;
     clearTimeout(pending.timer);
     const to = this.#whereNow(pending);
     if (to === null) pending.reject(pending.whenUndelivered());
@@ -468,12 +470,23 @@ export class ClusterNode implements RemoteStations {
   /**
    * Ends a request its owner did not answer. Still in the owner's inbox, it is withdrawn: it never reached the
    * owner (`whenUndelivered`), so a command it held cannot have gone out. Otherwise the owner took it and may
-   * have acted on it (`otherwise`).
+   * have acted on it (`otherwise`). It stays pending while the withdrawal runs: a reply that comes meanwhile is
+   * the owner's answer, and wins.
    */
   async #giveUp(reqId: string, pending: Pending, otherwise: () => Error): Promise<void> {
-    if (!this.#pending.delete(reqId)) return;
+    if (pending.givingUp || this.#pending.get(reqId) !== pending) return;
+    pending.givingUp = true;
     clearTimeout(pending.timer);
-    pending.reject(await this.#withdraw(pending) ? pending.whenUndelivered() : otherwise());
+    const withdrawn = await this.#withdraw(pending);
+    // Still listed while withdrawing: a reply that came meanwhile settled it (#receive), the owner's answer.
+    if (!this.#pending.delete(reqId)) {
+      this.options.logger.info("cluster reply came while giving up the request", {
+        to: pending.nodeId,
+        reqId,
+      });
+      return;
+    }
+    pending.reject(withdrawn ? pending.whenUndelivered() : otherwise());
   }
 
   #alive(nodeId: string): boolean {
