@@ -3,11 +3,13 @@
  * when it comes (once), presence follows the node lease, the back-off counts are shared, and so is the log
  * of refused handshakes.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import postgres from "postgres";
 import { createMemoryLogger } from "../logger.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
 import { eventually } from "../tests/helpers/server.ts";
+import { answerLosingProxy } from "../tests/helpers/answer_losing_proxy.ts";
 import type { BusMessage } from "./mod.ts";
 import { checkWithdraw } from "./bus_withdraw_check.ts";
 import { openPostgresCluster } from "./postgres.ts";
@@ -57,6 +59,71 @@ Deno.test({
     withDatabase(async (url) => {
       const logger = createMemoryLogger();
       await checkWithdraw((nodeId) => openPostgresCluster(url, { nodeId, logger, pollMs: 100 }));
+    }),
+});
+
+Deno.test({
+  name:
+    "a send whose answer is lost after it committed resolves with a receipt that withdraws it: taken, false; still in the inbox, true",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const logger = createMemoryLogger();
+      const proxy = answerLosingProxy(new URL(url));
+      const a = await openPostgresCluster(proxy.url(url), {
+        nodeId: "a",
+        logger,
+        pollMs: 100,
+        maxConnections: 1,
+      });
+      const b = await openPostgresCluster(url, { nodeId: "b", logger, pollMs: 100 });
+      const got: BusMessage[] = [];
+      b.bus.onMessage((m) => got.push(m));
+      const look = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await a.bus.send("b", { kind: "hello", n: 1 });
+        await eventually(() => got.length === 1, 5000, "the first message");
+
+        // Taken by its node: the sender must not call it undelivered (node b acts on it).
+        proxy.loseAnswers();
+        const taken = a.bus.send("b", { kind: "hello", n: 2 });
+        await eventually(() => got.length === 2, 5000, "node b took the message whose answer is lost");
+        proxy.cut();
+        assertEquals(await a.bus.withdraw("b", await taken), false);
+
+        // Left in node c's inbox: the receipt finds it though its id never came back. (A send first, on the
+        // new connection: postgres.js prepares a statement in a round trip of its own.)
+        await a.bus.send("b", { kind: "hello", n: 3 });
+        await eventually(() => got.length === 3, 5000, "the third message");
+        proxy.loseAnswers();
+        const left = a.bus.send("c", { kind: "hello", n: 4 });
+        const inbox = async () => (await look`select 1 from cluster_messages where to_node = 'c'`).length;
+        await eventually(async () => (await inbox()) === 1, 5000, "the message committed for node c");
+        proxy.cut();
+        assertEquals(await a.bus.withdraw("c", await left), true);
+        assertEquals(await inbox(), 0);
+        assert(logger.lines.some((l) => l.msg === "cluster message may have been stored"), "logged");
+      } finally {
+        await look.end();
+        await a.close();
+        await b.close();
+        await proxy.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "a send the database refuses rejects (nothing was stored)",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const a = await openPostgresCluster(url, { nodeId: "a", logger: createMemoryLogger(), pollMs: 100 });
+      try {
+        // jsonb stores no NUL character: PostgreSQL answers with an error, so the row is not there.
+        await assertRejects(() => a.bus.send("b", { kind: "hello", text: "\u0000" }));
+      } finally {
+        await a.close();
+      }
     }),
 });
 
