@@ -18,7 +18,8 @@ export interface ClusterBus {
   readonly nodeId: string;
   /**
    * Delivers `message` to node `to` once; kept until that node reads it (a missed notification is caught up).
-   * Resolves with the message's receipt, for `withdraw`.
+   * Resolves with the message's receipt, for `withdraw`, also when the message may have been kept (its write's
+   * answer was lost): rejects only when it surely was not, so a rejected send is never acted on.
    */
   send(to: string, message: BusMessage): Promise<string>;
   /**

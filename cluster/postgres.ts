@@ -106,21 +106,29 @@ export async function openPostgresCluster(
   return {
     bus: {
       nodeId,
+      // The receipt is chosen here, not the row's id: a send whose answer was lost can still be withdrawn.
       async send(to, message) {
-        const [row] = await sql<{ id: string }[]>`
-          with m as (
-            insert into cluster_messages (to_node, from_node, body)
-            values (${to}, ${nodeId}, ${sql.json(message as postgres.JSONValue)}) returning id
-          )
-          select m.id::text as id,
-            pg_notify(${CLUSTER_CHANNEL}, json_build_object('f', ${nodeId}::text, 't', ${to}::text, 'i', m.id::text)::text)
-          from m`;
-        return row!.id;
+        const receipt = crypto.randomUUID();
+        try {
+          await sql`
+            with m as (
+              insert into cluster_messages (to_node, from_node, body, receipt)
+              values (${to}, ${nodeId}, ${sql.json(message as postgres.JSONValue)}, ${receipt}) returning id
+            )
+            select pg_notify(${CLUSTER_CHANNEL}, json_build_object('f', ${nodeId}::text, 't', ${to}::text, 'i', m.id::text)::text)
+            from m`;
+        } catch (error) {
+          if (notStored(error)) throw error;
+          // The statement went out and its answer did not come back: it may have committed, and the addressee
+          // may act on it. Reported sent, so no caller calls it undelivered; `withdraw` tells which it was.
+          logger.warn("cluster message may have been stored", { to, receipt, error: String(error) });
+        }
+        return receipt;
       },
       async withdraw(to, receipt) {
-        if (!/^\d+$/.test(receipt)) return false;
+        if (!UUID.test(receipt)) return false;
         const rows =
-          await sql`delete from cluster_messages where id = ${receipt} and to_node = ${to} returning id`;
+          await sql`delete from cluster_messages where to_node = ${to} and receipt = ${receipt} returning id`;
         return rows.length > 0;
       },
       async broadcast(message) {
@@ -204,6 +212,21 @@ export async function openPostgresCluster(
       await sql.end({ timeout: 2 });
     },
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Errors of postgres.js raised before the statement was sent: the connection never came. */
+const NEVER_SENT = new Set(["CONNECT_TIMEOUT", "CONNECTION_ENDED", "ECONNREFUSED", "ENOTFOUND"]);
+
+/**
+ * Whether a failed statement is known to have changed nothing: PostgreSQL answered it with an error (an
+ * autocommit statement that fails is rolled back), or it never left. A connection lost after it went out
+ * (`CONNECTION_CLOSED`, a reset) leaves it unknown: it may have committed before the answer was lost.
+ */
+function notStored(error: unknown): boolean {
+  if (error instanceof postgres.PostgresError) return error.severity === "ERROR";
+  return NEVER_SENT.has(String((error as { code?: unknown } | null)?.code));
 }
 
 function byId(a: { id: string }, b: { id: string }): number {
