@@ -113,16 +113,28 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a send the database refuses rejects (nothing was stored)",
+  name: "a send the database refuses, or one whose connection never comes, rejects (nothing was stored)",
   ignore,
   fn: () =>
     withDatabase(async (url) => {
-      const a = await openPostgresCluster(url, { nodeId: "a", logger: createMemoryLogger(), pollMs: 100 });
+      const proxy = answerLosingProxy(new URL(url));
+      const a = await openPostgresCluster(proxy.url(url), {
+        nodeId: "a",
+        logger: createMemoryLogger(),
+        pollMs: 60_000,
+        maxConnections: 1,
+      });
       try {
         // jsonb stores no NUL character: PostgreSQL answers with an error, so the row is not there.
         await assertRejects(() => a.bus.send("b", { kind: "hello", text: "\u0000" }));
+        // The server's address refuses connections: the statement never left. (Once the client has seen its
+        // connection close: a statement written on it before would be one whose fate is unknown.)
+        await proxy.close();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await assertRejects(() => a.bus.send("b", { kind: "hello", n: 1 }));
       } finally {
         await a.close();
+        await proxy.close();
       }
     }),
 });

@@ -16,6 +16,7 @@ export function answerLosingProxy(target: URL) {
   const conns: Deno.Conn[] = [];
   const pumps: Promise<void>[] = [];
   let losing = false;
+  let closed = false;
   const pump = async (from: Deno.Conn, to: Deno.Conn, answers: boolean) => {
     const buf = new Uint8Array(64 * 1024);
     try {
@@ -69,8 +70,10 @@ export function answerLosingProxy(target: URL) {
       closeAll();
       losing = false;
     },
+    /** Stops listening (connections are refused from now on) and closes every connection; idempotent. */
     async close(): Promise<void> {
-      listener.close();
+      if (!closed) listener.close();
+      closed = true;
       await accepting;
       closeAll();
       await Promise.all(pumps);
