@@ -16,6 +16,7 @@ const EMPTY_REGISTRY = {
   attachCluster() {},
   list: () => [],
   connection: () => null,
+  isConnectedHere: () => false,
   replacedElsewhere() {},
 } as unknown as Registry;
 
