@@ -145,9 +145,15 @@ export const ConfigSchema = z.object({
   /**
    * How long the WORKERS supervisor waits, once it sent SIGTERM, before it SIGKILLs a worker still running.
    * A worker's own stop waits for the security deliveries in flight (at most 5 s), a webhook call in flight
-   * (WEBHOOK_TIMEOUT_MS, 10 s by default) and its listener (at most 2 s): the default leaves room above that.
+   * (until SHUTDOWN_DEADLINE_S, below this) and its listener (at most 2 s), then writes what it holds.
    */
   WORKER_STOP_GRACE_S: z.coerce.number().min(0.5).max(3600).default(30),
+  /**
+   * How long a graceful stop waits on outside parties (a webhook receiver's answer) before it cuts those
+   * waits; what it owes its stations and the store (group commits, outcomes) is written either way. Unset: two
+   * thirds of WORKER_STOP_GRACE_S, so a worker's stop ends before its supervisor's SIGKILL.
+   */
+  SHUTDOWN_DEADLINE_S: z.coerce.number().min(0.1).max(3600).optional(),
   /**
    * Set by the WORKERS supervisor for its workers: stdin is a pipe the supervisor holds open while it lives.
    * Its end (the supervisor died, even by SIGKILL) stops this process gracefully, as SIGTERM would.
@@ -328,10 +334,16 @@ export const ConfigSchema = z.object({
   RETENTION_INTERVAL_S: z.coerce.number().min(0.05).max(86_400).default(600),
 });
 
-export type Config = Omit<z.infer<typeof ConfigSchema>, "HTTP_SERVER" | "PKI_PENDING_SETTLE_S"> & {
-  HTTP_SERVER: "node" | "deno";
-  PKI_PENDING_SETTLE_S: number;
-};
+export type Config =
+  & Omit<
+    z.infer<typeof ConfigSchema>,
+    "HTTP_SERVER" | "PKI_PENDING_SETTLE_S" | "SHUTDOWN_DEADLINE_S"
+  >
+  & {
+    HTTP_SERVER: "node" | "deno";
+    PKI_PENDING_SETTLE_S: number;
+    SHUTDOWN_DEADLINE_S: number;
+  };
 
 /**
  * The transport when HTTP_SERVER is unset: `node` (bench/README.md, "Idle station memory"), except on Deno
@@ -382,7 +394,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         "undelivered while its station may still accept it",
     );
   }
-  return { ...result.data, HTTP_SERVER: httpServerOf(result.data), PKI_PENDING_SETTLE_S: settleS };
+  const graceS = result.data.WORKER_STOP_GRACE_S;
+  const deadlineS = result.data.SHUTDOWN_DEADLINE_S ?? Math.round(graceS * 2 / 3 * 10) / 10;
+  if ((result.data.WORKERS > 1 || result.data.SUPERVISED) && deadlineS >= graceS) {
+    throw new Error(
+      `Invalid settings: SHUTDOWN_DEADLINE_S=${deadlineS} must be less than WORKER_STOP_GRACE_S=${graceS}: ` +
+        "a worker still stopping then is SIGKILLed before it writes what it holds",
+    );
+  }
+  return {
+    ...result.data,
+    HTTP_SERVER: httpServerOf(result.data),
+    PKI_PENDING_SETTLE_S: settleS,
+    SHUTDOWN_DEADLINE_S: deadlineS,
+  };
 }
 
 /**

@@ -43,3 +43,25 @@ Deno.test("parseConfig() settles pending certificates only after the longest wai
     "PKI_PENDING_SETTLE_S=9 must be more than 9 s, the longest a CertificateSigned waits for its answer",
   );
 });
+
+Deno.test("parseConfig() ends a graceful stop's waits before the supervisor's SIGKILL", () => {
+  assertEquals(parseConfig({}).SHUTDOWN_DEADLINE_S, 20);
+  assertEquals(parseConfig({ WORKER_STOP_GRACE_S: "8" }).SHUTDOWN_DEADLINE_S, 5.3);
+  assertEquals(parseConfig({ SHUTDOWN_DEADLINE_S: "45" }).SHUTDOWN_DEADLINE_S, 45);
+  assertThrows(
+    () => parseConfig({ SUPERVISED: "true", SHUTDOWN_DEADLINE_S: "30" }),
+    Error,
+    "SHUTDOWN_DEADLINE_S=30 must be less than WORKER_STOP_GRACE_S=30",
+  );
+  assertThrows(
+    () =>
+      parseConfig({
+        WORKERS: "2",
+        DATABASE_URL: "postgres://x/y",
+        WORKER_STOP_GRACE_S: "10",
+        SHUTDOWN_DEADLINE_S: "12",
+      }),
+    Error,
+    "SHUTDOWN_DEADLINE_S=12 must be less than WORKER_STOP_GRACE_S=10",
+  );
+});

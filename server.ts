@@ -463,6 +463,10 @@ export async function startServer(
     async shutdown() {
       stopped = true;
       stopping.abort();
+      // Waits on outside parties end here, so that the stop ends before a supervisor's SIGKILL; what the stations
+      // and the store are owed is written whatever the time.
+      const deadline = new AbortController();
+      const deadlineTimer = setTimeout(() => deadline.abort(), config.SHUTDOWN_DEADLINE_S * 1000);
       // Before the stations close: a job's commands not yet sent go back to pending, not out to closing sockets.
       fleet.runner.stopSending();
       await renewal.stop();
@@ -478,7 +482,14 @@ export async function startServer(
       // Its stations' releases go out, then its lease: the other nodes see them offline at once.
       await cluster?.close();
       // After the stations closed (commands in flight end at once), before the stores close.
-      await fleet.stop();
+      const cut = await fleet.stop(deadline.signal);
+      clearTimeout(deadlineTimer);
+      if (cut.webhookAttempts > 0) {
+        logger.warn("shutdown deadline reached: waits cut short", {
+          deadlineS: config.SHUTDOWN_DEADLINE_S,
+          ...cut,
+        });
+      }
       await fileRetention.stop();
       await pendingDeliveries.stop();
       await listener.shutdown();

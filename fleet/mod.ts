@@ -276,16 +276,20 @@ export function createFleet(deps: FleetDeps) {
       }
       for (const loop of loops) loop.start();
     },
-    /** Stops the loops and waits for the commands and deliveries in flight. */
-    async stop(): Promise<void> {
+    /**
+     * Stops the loops and waits for the commands and deliveries in flight; webhook attempts still waiting for
+     * their receiver at `deadline` are cut short (recorded, so retried). Says how many it cut.
+     */
+    async stop(deadline?: AbortSignal): Promise<{ webhookAttempts: number }> {
       runner.stopSending();
       for (const stop of unsubscribe.splice(0)) stop();
       await Promise.all(loops.map((loop) => loop.stop()));
       // What stations presented since the last tick, before the stores close.
       await unknownIdTags.flush();
       await runner.drain();
-      await webhooks.drain();
+      const webhookAttempts = await webhooks.drain(deadline);
       while (pending.size > 0) await Promise.all([...pending]);
+      return { webhookAttempts };
     },
   };
 }

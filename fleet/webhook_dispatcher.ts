@@ -11,6 +11,10 @@
  * Subscribers are isolated: a tick starts its attempts and returns without waiting for them, and a
  * subscription with `perSubscription` attempts in flight here gets no more claimed until one ends, so a
  * receiver that hangs until the timeout holds a few of this process's slots, never the others' deliveries.
+ *
+ * A stopping server that cannot wait for a receiver any longer cuts its attempts short (`drain(deadline)`):
+ * each is recorded as a failed attempt, so the delivery stays queued and is posted again (by another process,
+ * or this one once it runs again).
  */
 import type { Logger } from "../logger.ts";
 import type { DeliveryAttempt, WebhookDelivery, WebhookStore, WebhookSubscription } from "../store/fleet.ts";
@@ -62,6 +66,9 @@ export class WebhookDispatcher {
   /** Attempts in flight in this process, and how many of them each subscription has. */
   #running = new Set<Promise<void>>();
   #inFlight = new Map<string, number>();
+  /** Aborted by `drain` at its deadline: every attempt in flight ends at once. */
+  #cut = new AbortController();
+  #cutAttempts = 0;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {}
 
@@ -124,9 +131,20 @@ export class WebhookDispatcher {
     this.deps.poke?.();
   }
 
-  /** Waits for the attempts in flight (shutdown, tests). */
-  async drain(): Promise<void> {
-    while (this.#running.size > 0) await Promise.all([...this.#running]);
+  /**
+   * Waits for the attempts in flight (shutdown, tests). Those still waiting for their receiver when `deadline`
+   * aborts are cut short, and drain still waits while their outcomes are written. Resolves with how many it cut.
+   */
+  async drain(deadline?: AbortSignal): Promise<number> {
+    const cutShort = () => this.#cut.abort("cut short: the server stopped before the receiver answered");
+    if (deadline?.aborted) cutShort();
+    else deadline?.addEventListener("abort", cutShort, { once: true });
+    try {
+      while (this.#running.size > 0) await Promise.all([...this.#running]);
+    } finally {
+      deadline?.removeEventListener("abort", cutShort);
+    }
+    return this.#cutAttempts;
   }
 
   /** Sends a test delivery of type "ping" to one subscription now (not queued); returns the attempt. */
@@ -226,6 +244,7 @@ export class WebhookDispatcher {
       addresses: verdict.addresses,
       body,
       timeoutMs: this.deps.settings.timeoutMs,
+      signal: this.#cut.signal,
       headers: {
         "content-type": "application/json",
         "user-agent": "ocpp-csms-webhooks/1",
@@ -235,6 +254,7 @@ export class WebhookDispatcher {
         "x-csms-signature": await signWebhook(subscription.secret, timestamp, body),
       },
     });
+    if (this.#cut.signal.aborted && result.status === null) this.#cutAttempts++;
     const error = result.error ??
       (result.status !== null && (result.status < 200 || result.status >= 300)
         ? `HTTP ${result.status}`

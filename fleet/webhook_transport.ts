@@ -25,19 +25,26 @@ export type WebhookPost = (
     body: string;
     headers: Record<string, string>;
     timeoutMs: number;
+    /** Ends the attempt at once, its reason (a string) the attempt's error (a server that is stopping). */
+    signal?: AbortSignal;
   },
 ) => Promise<PostResult>;
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-export const postWebhook: WebhookPost = ({ url, addresses, body, headers, timeoutMs }) =>
+export const postWebhook: WebhookPost = ({ url, addresses, body, headers, timeoutMs, signal }) =>
   new Promise((resolve) => {
     let settled = false;
     const finish = (result: PostResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener("abort", cut);
       resolve(result);
+    };
+    const cut = () => {
+      req.destroy();
+      finish({ status: null, error: typeof signal?.reason === "string" ? signal.reason : "cut short" });
     };
     const pinned: LookupFunction = (_hostname, options, callback) => {
       const family = (a: string) => (a.includes(":") ? 6 : 4);
@@ -77,5 +84,7 @@ export const postWebhook: WebhookPost = ({ url, addresses, body, headers, timeou
       finish({ status: null, error: `no answer within ${timeoutMs} ms` });
     }, timeoutMs);
     req.on("error", (error: Error) => finish({ status: null, error: error.message }));
+    if (signal?.aborted) return cut();
+    signal?.addEventListener("abort", cut);
     req.end(body);
   });
