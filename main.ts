@@ -20,6 +20,8 @@ import type { SecurityViews } from "./cluster/postgres_views.ts";
 await runTask(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
+  // Before anything opens: stdin that is not the supervisor's pipe would stop this process as it starts.
+  if (config.SUPERVISED) (await import("./cluster/supervisor_pipe.ts")).assertSupervisorPipe();
   if (config.WORKERS > 1) {
     // The schema is migrated once, before the workers start.
     await (await openStores(config, logger)).close();

@@ -24,3 +24,29 @@ export function watchSupervisor(
     onGone();
   })();
 }
+
+/**
+ * Refuses SUPERVISED=true when stdin is not a pipe: at /dev/null, a file or a terminal (a worker started by hand,
+ * an init system's unit with the setting by mistake) it would read as a supervisor gone at once, or never. Where
+ * the kind of stdin cannot be told (`isFifo` null), it is trusted.
+ */
+export function assertSupervisorPipe(stdin: () => Deno.FileInfo = () => Deno.statSync("/dev/stdin")): void {
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = stdin();
+  } catch {
+    // No stdin at all (closed): not a pipe either.
+  }
+  if (info?.isFifo === true || (info !== null && info.isFifo === null)) return;
+  const what = info === null
+    ? "closed"
+    : info.isCharDevice
+    ? "a terminal or /dev/null"
+    : info.isFile
+    ? "a file"
+    : "not a pipe";
+  throw new Error(
+    `SUPERVISED=true needs stdin to be the pipe of a WORKERS supervisor, and it is ${what}: unset SUPERVISED ` +
+      "(WORKERS=N sets it for its own workers)",
+  );
+}

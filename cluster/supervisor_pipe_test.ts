@@ -1,5 +1,5 @@
-import { assertEquals } from "@std/assert";
-import { watchSupervisor } from "./supervisor_pipe.ts";
+import { assertEquals, assertThrows } from "@std/assert";
+import { assertSupervisorPipe, watchSupervisor } from "./supervisor_pipe.ts";
 
 Deno.test("watchSupervisor() calls back once the supervisor's pipe ends, not before", async () => {
   let close!: () => void;
@@ -32,4 +32,26 @@ Deno.test("watchSupervisor() calls back when reading the pipe fails", async () =
     },
   });
   await new Promise<void>((resolve) => watchSupervisor(resolve, pipe));
+});
+
+Deno.test("assertSupervisorPipe() takes a pipe, and refuses /dev/null, a file or no stdin with what it is", () => {
+  const info = (kind: Partial<Deno.FileInfo>) => () =>
+    ({ isFifo: false, isCharDevice: false, isFile: false, ...kind }) as Deno.FileInfo;
+  assertSupervisorPipe(info({ isFifo: true }));
+  // Where the platform cannot tell, the pipe is trusted.
+  assertSupervisorPipe(info({ isFifo: null }));
+  assertThrows(
+    () => assertSupervisorPipe(info({ isCharDevice: true })),
+    Error,
+    "it is a terminal or /dev/null",
+  );
+  assertThrows(() => assertSupervisorPipe(info({ isFile: true })), Error, "it is a file");
+  assertThrows(
+    () =>
+      assertSupervisorPipe(() => {
+        throw new Deno.errors.NotFound("/dev/stdin");
+      }),
+    Error,
+    "SUPERVISED=true needs stdin to be the pipe of a WORKERS supervisor, and it is closed",
+  );
 });
