@@ -32,6 +32,8 @@ export interface ManualClose {
   reason: string;
 }
 
+const FLAG_KINDS: readonly TransactionFlag["kind"][] = ["closed_by_operator", "open_after_reboot"];
+
 /** 2.0.1 connector statuses that may hold a session (Occupied) or are promised to one (Reserved). */
 const IN_USE: ReadonlySet<string> = new Set(["Occupied", "Reserved"]);
 
@@ -114,6 +116,15 @@ export class StuckTransactions {
 
   async flags(query: { kind?: TransactionFlag["kind"]; transactionId?: number; limit: number }) {
     return await this.deps.flags.listFlags(query);
+  }
+
+  /** The flags (of `kind`, else of every kind) of transactions still active, newest transaction first. */
+  async activeFlags(query: { kind?: TransactionFlag["kind"]; limit: number }): Promise<TransactionFlag[]> {
+    const kinds = query.kind ? [query.kind] : FLAG_KINDS;
+    const lists = await Promise.all(
+      kinds.map((kind) => this.deps.flags.listActiveFlags({ kind, limit: query.limit })),
+    );
+    return lists.flat().sort((a, b) => b.transactionId - a.transactionId).slice(0, query.limit);
   }
 
   /**

@@ -34,7 +34,7 @@ export interface FleetData {
   active: TransactionRecord[];
   today: TransactionRecord[];
   sessionEnergyWh: ReadonlyMap<number, number>;
-  /** Transactions flagged open after their station's reboot (the newest flags). */
+  /** Running transactions flagged open after their station's reboot. */
   openAfterReboot: ReadonlySet<number>;
   /** When the scan was made. */
   at: Date;
@@ -49,7 +49,7 @@ export interface FleetScanOptions {
   store: Store;
   live: LiveStations;
   events?: StationEvents;
-  /** The ids of the transactions most recently flagged open after a reboot; none without a fleet. */
+  /** The ids of the running transactions flagged open after a reboot; none without a fleet. */
   openAfterReboot?: () => Promise<number[]>;
   now: () => Date;
   /** Stations read at most (default 100,000). */

@@ -434,6 +434,14 @@ export interface TransactionFlagStore {
   listFlags(
     query: { kind?: TransactionFlagKind; transactionId?: number; limit: number },
   ): Promise<TransactionFlag[]>;
+  /**
+   * The flags of `kind` on transactions still active (of `chargePointId`'s), newest transaction first: read
+   * from the active transactions (at most one a connector), so a flag years old is found as fast as today's,
+   * and the history of flags is never scanned.
+   */
+  listActiveFlags(
+    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number },
+  ): Promise<TransactionFlag[]>;
 }
 
 // ------------------------------------------------------------------------------------------------ settings

@@ -91,8 +91,8 @@ export interface ApiDeps {
   fleet?: Fleet;
 }
 
-/** The newest open-after-reboot flags the overview looks at for stuck sessions (older ones are long closed). */
-const STUCK_FLAGS_SCANNED = 1000;
+/** Stuck sessions the overview looks at: as many as the running sessions it scans (FleetScanner's bound). */
+const STUCK_FLAGS_SCANNED = 20_000;
 
 /** How a refused fleet operation is answered. */
 const FLEET_ERRORS: Record<FleetErrorKind, [400 | 403 | 404 | 409 | 502 | 504, string]> = {
@@ -187,7 +187,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     ...(deps.fleet
       ? {
         openAfterReboot: async () =>
-          (await deps.fleet!.stuck.flags({ kind: "open_after_reboot", limit: STUCK_FLAGS_SCANNED }))
+          (await deps.fleet!.stuck.activeFlags({ kind: "open_after_reboot", limit: STUCK_FLAGS_SCANNED }))
             .map((f) => f.transactionId),
       }
       : {}),

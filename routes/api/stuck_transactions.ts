@@ -7,7 +7,7 @@ import { principalLabel } from "../../auth/principal.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import type { ApiRouter } from "./http.ts";
 import { ClosedTransactionSchema, TransactionFlagSchema } from "./fleet_schemas.ts";
-import { ErrorSchema, isoDateTime, limit, listOf, urlInt } from "./schemas.ts";
+import { ErrorSchema, isoDateTime, limit, listOf, queryBoolean, urlInt } from "./schemas.ts";
 
 const IdParam = z.object({ id: urlInt(1, 2 ** 31 - 1) });
 const CloseBody = z.object({
@@ -18,6 +18,9 @@ const CloseBody = z.object({
 const FlagQuery = z.object({
   kind: z.enum(["closed_by_operator", "open_after_reboot"]).optional(),
   transactionId: urlInt(1, 2 ** 31 - 1).optional(),
+  active: queryBoolean.optional().describe(
+    "true: only flags of transactions still active (found from the active ones, however old the flag)",
+  ),
   limit: limit(100, 1000),
 });
 
@@ -65,12 +68,16 @@ export function addStuckTransactionRoutes(router: ApiRouter, fleet: Fleet): void
       200: { description: "Flags, newest transaction first", schema: listOf(TransactionFlagSchema) },
       ...ERRORS,
     },
-  }, async (c, { query }) =>
-    c.json({
-      items: await fleet.stuck.flags({
+  }, async (c, { query }) => {
+    const kind = query.kind !== undefined ? { kind: query.kind } : {};
+    const items = query.active
+      ? (await fleet.stuck.activeFlags({ limit: query.limit, ...kind }))
+        .filter((f) => query.transactionId === undefined || f.transactionId === query.transactionId)
+      : await fleet.stuck.flags({
         limit: query.limit,
-        ...(query.kind !== undefined ? { kind: query.kind } : {}),
+        ...kind,
         ...(query.transactionId !== undefined ? { transactionId: query.transactionId } : {}),
-      }),
-    }));
+      });
+    return c.json({ items });
+  });
 }

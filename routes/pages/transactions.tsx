@@ -103,38 +103,22 @@ async function energyChartDays(api: PageApi, filter: Record<string, string | und
   return { days, capped };
 }
 
-/** Flags looked at for sessions still open across a reboot (the newest). */
-const STUCK_FLAGS = 50;
+/** Sessions still open across a reboot listed at most (the API's bound; each is a connector held). */
+const STUCK_LISTED = 1000;
 
-interface StuckSession {
-  transaction: Transaction;
-  flag: TransactionFlag;
-}
-
-/** The sessions flagged open after their station's reboot that are still open (of `chargePointId`'s). */
-async function stuckSessions(api: PageApi, chargePointId: string | undefined): Promise<StuckSession[]> {
+/**
+ * The sessions flagged open after their station's reboot that are still open (of `chargePointId`'s): the
+ * flags of the active transactions, however old; the flag says what the card shows.
+ */
+async function stuckSessions(api: PageApi, chargePointId: string | undefined): Promise<TransactionFlag[]> {
   const flags = await api.get<{ items: TransactionFlag[] }>(
-    `/api/v1/transaction-flags?kind=open_after_reboot&limit=${STUCK_FLAGS}`,
+    `/api/v1/transaction-flags?kind=open_after_reboot&active=true&limit=${STUCK_LISTED}`,
   );
-  // A session flagged at two reboots is one session.
-  const seen = new Set<number>();
-  const wanted = flags.items.filter((f) =>
-    (chargePointId === undefined || f.chargePointId === chargePointId) &&
-    !seen.has(f.transactionId) && seen.add(f.transactionId)
-  );
-  const found = await Promise.all(
-    wanted.map(async (flag) => ({
-      flag,
-      transaction: await api.find<Transaction>(`/api/v1/transactions/${flag.transactionId}`),
-    })),
-  );
-  return found.flatMap(({ flag, transaction }) =>
-    transaction?.status === "active" ? [{ flag, transaction }] : []
-  );
+  return flags.items.filter((f) => chargePointId === undefined || f.chargePointId === chargePointId);
 }
 
 /** Sessions a station forgot across a reboot: each is open until its stop comes or an admin closes it. */
-function StuckSessions(props: { stuck: readonly StuckSession[] }) {
+function StuckSessions(props: { stuck: readonly TransactionFlag[] }) {
   if (props.stuck.length === 0) return null;
   return (
     <section class="card tone-bad-box" aria-labelledby="stuck-title" data-stuck={props.stuck.length}>
@@ -146,15 +130,20 @@ function StuckSessions(props: { stuck: readonly StuckSession[] }) {
         open until its stop arrives or an admin closes it by hand on its page.
       </p>
       <ul>
-        {props.stuck.map(({ flag, transaction }) => (
-          <li key={transaction.transactionId} data-stuck-transaction={transaction.transactionId}>
-            <a href={`/transactions/${transaction.transactionId}`}>#{transaction.transactionId}</a> on{" "}
-            <a href={`/stations/${encodeURIComponent(transaction.chargePointId)}`}>
-              {transaction.chargePointId}
+        {props.stuck.map((flag) => (
+          <li key={flag.transactionId} data-stuck-transaction={flag.transactionId}>
+            <a href={`/transactions/${flag.transactionId}`}>#{flag.transactionId}</a> on{" "}
+            <a href={`/stations/${encodeURIComponent(flag.chargePointId)}`}>
+              {flag.chargePointId}
             </a>{" "}
-            connector {transaction.connectorId}, started <Time iso={transaction.startTimestamp} />, flagged
-            {" "}
-            <Time iso={flag.at} />
+            connector {flag.connectorId}
+            {typeof flag.details.startedAt === "string"
+              ? (
+                <>
+                  , started <Time iso={flag.details.startedAt} />
+                </>
+              )
+              : null}, flagged <Time iso={flag.at} />
           </li>
         ))}
       </ul>

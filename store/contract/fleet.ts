@@ -818,6 +818,60 @@ export function fleetContract(
     ]);
   });
 
+  test("the flags of active transactions are found from the active ones, the oldest as well as the newest", async ({ fleet, store }) => {
+    for (const cp of ["CP-1", "CP-2"]) await store.putChargePoint(emptyRecord(cp, new Date(T0)));
+    const flag = (transactionId: number, chargePointId: string, connectorId: number) => ({
+      transactionId,
+      kind: "open_after_reboot" as const,
+      chargePointId,
+      connectorId,
+      at: at(60),
+      details: { startedAt: at(10) },
+    });
+    let starts = 0;
+    // Each at its own time: the same start twice is a replay of the first.
+    const start = async (chargePointId: string, connectorId: number) =>
+      (await store.startTransaction(startInput({ chargePointId, connectorId, timestamp: at(10 + ++starts) })))
+        .transaction.transactionId;
+    // The oldest: flagged and still active.
+    const oldest = await start("CP-1", 1);
+    assert(await fleet.flags.addFlag(flag(oldest, "CP-1", 1)));
+    // Newer ones flagged and finished since, more of them than the limit asked for.
+    for (let i = 0; i < 12; i++) {
+      const id = await start("CP-1", 2);
+      assert(await fleet.flags.addFlag(flag(id, "CP-1", 2)));
+      assertEquals(
+        (await store.stopTransaction(stopInput(id, { timestamp: at(40 + i) }))).outcome,
+        "stopped",
+      );
+    }
+    // Active, flagged only as closed by an operator (another kind); active and not flagged.
+    const otherKind = await start("CP-2", 1);
+    assert(await fleet.flags.addFlag({ ...flag(otherKind, "CP-2", 1), kind: "closed_by_operator" }));
+    await start("CP-2", 3);
+    const newest = await start("CP-2", 2);
+    assert(await fleet.flags.addFlag(flag(newest, "CP-2", 2)));
+
+    const ids = async (query: { chargePointId?: string; limit: number }) =>
+      (await fleet.flags.listActiveFlags({ kind: "open_after_reboot", ...query })).map((f) =>
+        f.transactionId
+      );
+    assertEquals(await ids({ limit: 5 }), [newest, oldest]);
+    assertEquals(await ids({ limit: 1 }), [newest]);
+    assertEquals(await ids({ chargePointId: "CP-1", limit: 5 }), [oldest]);
+    assertEquals(await ids({ chargePointId: "CP-3", limit: 5 }), []);
+    assertEquals(
+      await fleet.flags.listActiveFlags({ kind: "open_after_reboot", chargePointId: "CP-1", limit: 5 }),
+      [flag(oldest, "CP-1", 1)],
+    );
+    assertEquals(
+      (await fleet.flags.listActiveFlags({ kind: "closed_by_operator", limit: 5 })).map((f) =>
+        f.transactionId
+      ),
+      [otherKind],
+    );
+  });
+
   test("retention deletes old meter values, status history and command log entries in batches, nothing newer", async ({ fleet, store }) => {
     const now = T0;
     const day = 86_400_000;

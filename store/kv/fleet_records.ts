@@ -1,6 +1,7 @@
 /**
  * The small fleet stores on Deno KV: transaction flags (`["txflag", transactionId, kind]` with
- * `["txflag_kind", kind, transactionId]` -> true), the shared settings (`["fleet_settings"]`) and named leases
+ * `["txflag_kind", kind, transactionId]` -> true; those of active transactions found from the Store's
+ * open-transaction pointers), the shared settings (`["fleet_settings"]`) and named leases
  * (`["lease", name]` -> { holder, until }).
  */
 import {
@@ -63,6 +64,25 @@ export class KvTransactionFlagStore implements TransactionFlagStore {
       limit: query.limit,
     }))
       .map((e) => e.value);
+  }
+
+  async listActiveFlags(
+    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number },
+  ): Promise<TransactionFlag[]> {
+    // The open-transaction pointers (one a connector: `["tx_open", cp, connector]` -> id), then their flags.
+    const open = await listAll<number>(this.kv, {
+      prefix: query.chargePointId !== undefined ? ["tx_open", query.chargePointId] : ["tx_open"],
+    });
+    const ids = [...new Set(open.map((e) => e.value))].sort((a, b) => b - a);
+    const out: TransactionFlag[] = [];
+    for (let i = 0; i < ids.length && out.length < query.limit; i += 10) {
+      const flags = await getMany<TransactionFlag>(
+        this.kv,
+        ids.slice(i, i + 10).map((id) => flagKey(id, query.kind)),
+      );
+      for (const e of flags) if (e.value && out.length < query.limit) out.push(e.value);
+    }
+    return out;
   }
 }
 

@@ -77,6 +77,20 @@ export class PostgresTransactionFlagStore implements TransactionFlagStore {
       order by transaction_id desc, kind limit ${query.limit}`;
     return rows.map(toFlag);
   }
+
+  async listActiveFlags(
+    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number },
+  ): Promise<TransactionFlag[]> {
+    const sql = this.sql;
+    // From the open transactions (one narrow row each, migration 016) to their flag by its key.
+    const rows = await sql<FlagRow[]>`
+      select f.* from open_transactions o
+        join transaction_flag f on f.transaction_id = o.transaction_id and f.kind = ${query.kind}
+      where true
+        ${query.chargePointId !== undefined ? sql`and o.charge_point_id = ${query.chargePointId}` : sql``}
+      order by f.transaction_id desc limit ${query.limit}`;
+    return rows.map(toFlag);
+  }
 }
 
 export class PostgresFleetSettingsStore implements FleetSettingsStore {
