@@ -3,11 +3,12 @@
  * PostgreSQL database (real processes, `main.ts`), a webhook receiver that takes the POST and never answers
  * (WEBHOOK_TIMEOUT_MS 120 s), then SIGTERM. Each worker cuts the wait at its shutdown deadline (a log line says
  * what it cut), stores the cut attempt and exits before WORKER_STOP_GRACE_S: no worker is SIGKILLed. The
- * delivery stays queued: a server started again on the database posts it again, and it is delivered.
+ * delivery stays queued: a server started again on the database posts it again, and it is delivered. Nor does
+ * a station that never answers load management's profile hold up a stop (in process, on its own).
  */
 import { assert, assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
-import { ADMIN } from "./helpers/api.ts";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually, within } from "./helpers/server.ts";
@@ -104,4 +105,34 @@ Deno.test({
       await db.drop();
     }
   },
+});
+
+Deno.test("a station that never answers load management's SetChargingProfile does not hold up the stop", async () => {
+  const server = await startApiServer({ CALL_TIMEOUT_MS: "20000" });
+  let station: Station | null = null;
+  let closed = false;
+  try {
+    const put = await server.json("/api/v1/sites/depot", {
+      method: "PUT",
+      body: { name: "Depot", maxCurrentA: 32, chargePointIds: ["CP-SILENT"] },
+      as: "operator",
+    });
+    assertEquals(put.status, 201);
+    const received = Promise.withResolvers<void>();
+    station = await connectStation(server.wsUrl, "CP-SILENT", { boot: false });
+    station.handle("SetChargingProfile", () => {
+      received.resolve();
+      return new Promise(() => {}); // Never answered: the division waits for it.
+    });
+    await station.call("BootNotification", { chargePointVendor: "Acme", chargePointModel: "Volt-1" });
+    await within(received.promise, 10_000, "load management's TxDefaultProfile");
+    const startedAt = Date.now();
+    await server.close();
+    closed = true;
+    const tookMs = Date.now() - startedAt;
+    assert(tookMs < 5000, `stopped in ${tookMs} ms (CALL_TIMEOUT_MS 20 s)`);
+  } finally {
+    if (station) await closeStation(station).catch(() => {});
+    if (!closed) await server.close();
+  }
 });
