@@ -474,13 +474,16 @@ export async function startServer(
       await simulator.close();
       unfollow();
       unfollowService();
-      await energy.close();
+      // Load management divides no more from here; a division under way may wait for a station's answer (up
+      // to CALL_TIMEOUT_MS): the stations close first, which ends those waits (remote ones: the cluster's close).
+      const energyClosed = energy.close();
       await registry.shutdown();
       // Writes of delivery outcomes still retried end here, each logged (the sweep settles them after a restart);
       // those in flight are waited for (at most 5 s), before the stores close.
       await securityServices.close();
       // Its stations' releases go out, then its lease: the other nodes see them offline at once.
       await cluster?.close();
+      await energyClosed;
       // After the stations closed (commands in flight end at once), before the stores close.
       const cut = await fleet.stop(deadline.signal);
       clearTimeout(deadlineTimer);
