@@ -4,13 +4,16 @@
  * (WEBHOOK_TIMEOUT_MS 120 s), then SIGTERM. Each worker cuts the wait at its shutdown deadline (a log line says
  * what it cut), stores the cut attempt and exits before WORKER_STOP_GRACE_S: no worker is SIGKILLed. The
  * delivery stays queued: a server started again on the database posts it again, and it is delivered. Nor does
- * a station that never answers load management's profile hold up a stop (in process, on its own).
+ * a station that never answers load management's profile or the certificate renewal's trigger hold up a stop
+ * (in process, on their own).
  */
 import { assert, assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { makeCsr } from "./helpers/openssl.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
+import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually, within } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { hangUntilClosed, startReceiver } from "./helpers/webhook_receiver.ts";
@@ -134,5 +137,48 @@ Deno.test("a station that never answers load management's SetChargingProfile doe
   } finally {
     if (station) await closeStation(station).catch(() => {});
     if (!closed) await server.close();
+  }
+});
+
+Deno.test("a station that never answers the certificate renewal's trigger does not hold up the stop", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csms_shutdown_renewal_" });
+  // Valid 1 day, renewed 2 days before expiry: due as soon as it is installed.
+  const server = await startApiServer(
+    {
+      PKI_MIN_REISSUE_S: "0",
+      PKI_CERT_VALIDITY_DAYS: "1",
+      PKI_RENEW_BEFORE_DAYS: "2",
+      CALL_TIMEOUT_MS: "20000",
+    },
+    { renewalIntervalMs: 200 },
+  );
+  let station: Station | null = null;
+  let closed = false;
+  try {
+    const key = "shutdown-renewal-key-00001";
+    const set = await server.json("/api/v1/station-security/CP-RENEW", {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: key },
+    });
+    assertEquals(set.status, 200, JSON.stringify(set.body));
+    station = await connectSecurityStation(server.wsUrl, "CP-RENEW", { password: key });
+    const triggered = Promise.withResolvers<void>();
+    station.handle("CertificateSigned", () => ({ status: "Accepted" }));
+    station.handle("ExtendedTriggerMessage", () => {
+      triggered.resolve();
+      return new Promise(() => {}); // Never answered: the renewal scan waits for it.
+    });
+    const { csr } = await makeCsr(dir, "/CN=CP-RENEW");
+    assertEquals(await station.call("SignCertificate", { csr }), { status: "Accepted" });
+    await within(triggered.promise, 15_000, "the renewal's trigger");
+    const startedAt = Date.now();
+    await server.close();
+    closed = true;
+    const tookMs = Date.now() - startedAt;
+    assert(tookMs < 5000, `stopped in ${tookMs} ms (CALL_TIMEOUT_MS 20 s)`);
+  } finally {
+    if (station) await closeStation(station).catch(() => {});
+    if (!closed) await server.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
