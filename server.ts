@@ -469,7 +469,8 @@ export async function startServer(
       const deadlineTimer = setTimeout(() => deadline.abort(), config.SHUTDOWN_DEADLINE_S * 1000);
       // Before the stations close: a job's commands not yet sent go back to pending, not out to closing sockets.
       fleet.runner.stopSending();
-      await renewal.stop();
+      // Awaited once the stations closed: a trigger under way may wait for its station's answer.
+      const renewalStopped = renewal.stop();
       // Virtual stations first: they would reconnect to a closing server.
       await simulator.close();
       unfollow();
@@ -478,6 +479,7 @@ export async function startServer(
       // to CALL_TIMEOUT_MS): the stations close first, which ends those waits (remote ones: the cluster's close).
       const energyClosed = energy.close();
       await registry.shutdown();
+      await renewalStopped;
       // Writes of delivery outcomes still retried end here, each logged (the sweep settles them after a restart);
       // those in flight are waited for (at most 5 s), before the stores close.
       await securityServices.close();

@@ -28,19 +28,27 @@ export class CertificateRenewal {
   readonly #options: Required<Omit<RenewalOptions, "onError">> & Pick<RenewalOptions, "onError">;
   #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<number> | null = null;
+  /** Set by `stop()`: the scan under way asks no further station. */
+  #stopping = false;
 
   constructor(options: RenewalOptions) {
     this.#options = { intervalMs: 600_000, retryAfterMs: 6 * 3600_000, batch: 100, ...options };
   }
 
   start(): void {
+    this.#stopping = false;
     this.#timer ??= setInterval(
       () => void this.scan().catch((e) => this.#options.onError?.(e)),
       this.#options.intervalMs,
     );
   }
 
+  /**
+   * Stops the scans; resolves once the one under way ends. A trigger it is waiting for ends when its station
+   * closes (the server closes them after calling this), and is then not counted as asked.
+   */
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running?.catch(() => {});
@@ -57,9 +65,10 @@ export class CertificateRenewal {
     const due = await pki.dueForRenewal({ limit: batch, retryAfterMs });
     let accepted = 0;
     for (const certificate of due) {
+      if (this.#stopping) break;
       if (!isConnected(certificate.chargePointId)) continue;
       const outcome = await trigger(certificate).catch(() => "refused" as const);
-      if (outcome === "offline") continue;
+      if (outcome === "offline" || this.#stopping) continue;
       // Accepted or refused: either way, not again before retryAfterMs.
       await pki.markRenewalRequested(certificate.serialNumber);
       if (outcome === "accepted") accepted++;
