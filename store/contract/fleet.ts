@@ -870,6 +870,11 @@ export function fleetContract(
       ),
       [otherKind],
     );
+    // More running sessions than flags (a store may then read the flags first): the same answer.
+    await store.putChargePoint(emptyRecord("CP-3", new Date(T0)));
+    for (let connectorId = 1; connectorId <= 20; connectorId++) await start("CP-3", connectorId);
+    assertEquals(await ids({ limit: 5 }), [newest, oldest]);
+    assertEquals(await ids({ chargePointId: "CP-3", limit: 5 }), []);
   });
 
   test("retention deletes old meter values, status history and command log entries in batches, nothing newer", async ({ fleet, store }) => {

@@ -72,13 +72,23 @@ export class KvTransactionFlagStore implements TransactionFlagStore {
     // The open-transaction pointers (one a connector: `["tx_open", cp, connector]` -> id), then their flags.
     const open = await listAll<number>(this.kv, {
       prefix: query.chargePointId !== undefined ? ["tx_open", query.chargePointId] : ["tx_open"],
+    }, { batchSize: 1000 });
+    let ids = [...new Set(open.map((e) => e.value))].sort((a, b) => b - a);
+    // Flags of a kind are usually far fewer than the running sessions: when they are, their pointers (read up to
+    // as many as there are open transactions, never more) pick the ones to read, not a lookup per session.
+    const flagged = await listAll(this.kv, { prefix: ["txflag_kind", query.kind] }, {
+      limit: ids.length + 1,
+      batchSize: 1000,
     });
-    const ids = [...new Set(open.map((e) => e.value))].sort((a, b) => b - a);
+    if (flagged.length <= ids.length) {
+      const wanted = new Set(flagged.map((p) => p.key[2] as number));
+      ids = ids.filter((id) => wanted.has(id));
+    }
     const out: TransactionFlag[] = [];
-    for (let i = 0; i < ids.length && out.length < query.limit; i += 10) {
+    for (let i = 0; i < ids.length && out.length < query.limit; i += 100) {
       const flags = await getMany<TransactionFlag>(
         this.kv,
-        ids.slice(i, i + 10).map((id) => flagKey(id, query.kind)),
+        ids.slice(i, i + 100).map((id) => flagKey(id, query.kind)),
       );
       for (const e of flags) if (e.value && out.length < query.limit) out.push(e.value);
     }
