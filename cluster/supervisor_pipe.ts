@@ -34,8 +34,9 @@ export function assertSupervisorPipe(stdin: () => Deno.FileInfo = () => Deno.sta
   let info: Deno.FileInfo | null = null;
   try {
     info = stdin();
-  } catch {
-    // No stdin at all (closed): not a pipe either.
+  } catch (error) {
+    // Not allowed to look: it cannot be told, as where `isFifo` is null. Else no stdin at all (closed).
+    if (error instanceof Deno.errors.PermissionDenied) return;
   }
   if (info?.isFifo === true || (info !== null && info.isFifo === null)) return;
   const what = info === null

@@ -40,6 +40,10 @@ Deno.test("assertSupervisorPipe() takes a pipe, and refuses /dev/null, a file or
   assertSupervisorPipe(info({ isFifo: true }));
   // Where the platform cannot tell, the pipe is trusted.
   assertSupervisorPipe(info({ isFifo: null }));
+  // Nor where the process may not look.
+  assertSupervisorPipe(() => {
+    throw new Deno.errors.PermissionDenied("--allow-read");
+  });
   assertThrows(
     () => assertSupervisorPipe(info({ isCharDevice: true })),
     Error,
