@@ -41,8 +41,8 @@ import { steps as replayKeyOf16Starts } from "./034_replay_key_of_16_starts.ts";
 import { up as unknownIdTags } from "./035_unknown_id_tags.ts";
 import { steps as ocpp201StatusHistoryAndReusedIds } from "./036_ocpp201_status_history_and_reused_ids.ts";
 import { up as firmwareRetryAndUnknownTagCount } from "./037_firmware_retry_and_unknown_tag_count.ts";
-import { steps as clusterMessageReceipt } from "./039_cluster_message_receipt.ts";
-import { steps as sharedProfileSupport } from "./042_shared_profile_support.ts";
+import { steps as clusterMessageReceipt } from "./038_cluster_message_receipt.ts";
+import { steps as sharedProfileSupport } from "./039_shared_profile_support.ts";
 
 export type Migration =
   & {
@@ -100,6 +100,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 35, name: "unknown_id_tags", up: unknownIdTags },
   { version: 36, name: "ocpp201_status_history_and_reused_ids", steps: ocpp201StatusHistoryAndReusedIds },
   { version: 37, name: "firmware_retry_and_unknown_tag_count", up: firmwareRetryAndUnknownTagCount },
-  { version: 39, name: "cluster_message_receipt", steps: clusterMessageReceipt },
-  { version: 42, name: "shared_profile_support", steps: sharedProfileSupport },
+  { version: 38, name: "cluster_message_receipt", steps: clusterMessageReceipt },
+  { version: 39, name: "shared_profile_support", steps: sharedProfileSupport },
 ];
