@@ -502,6 +502,12 @@ export interface FleetSettingsStore {
 export interface LeaseStore {
   /** Takes (or renews) the lease when it is free, expired or already `holder`'s. */
   acquireLease(name: string, holder: string, now: string, until: string): Promise<boolean>;
+  /**
+   * Extends `holder`'s lease to `until`; false when it is no longer `holder`'s (another took it over after it
+   * expired, or it was released since), so a holder that stood still learns it lost the lease. An expired lease
+   * nobody took is still `holder`'s. Never takes a free lease.
+   */
+  renewLease(name: string, holder: string, until: string): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
 }
 

@@ -793,6 +793,20 @@ export function fleetContract(
       await leases.releaseLease("sweep", other);
       assert(await leases.acquireLease("sweep", holder, at(42), at(70)));
     });
+
+    await t.step("a lease is renewed only by a holder nobody replaced", async () => {
+      const leases = fleet.leases;
+      assert(await leases.acquireLease("divide", "a", at(0), at(30)));
+      assert(await leases.renewLease("divide", "a", at(40)), "renewed by its holder");
+      assertEquals(await leases.renewLease("divide", "b", at(50)), false, "not b's to renew");
+      assert(await leases.renewLease("divide", "a", at(60)), "expired, nobody took it: still a's");
+      assert(await leases.acquireLease("divide", "b", at(61), at(90)), "b takes it over");
+      assertEquals(await leases.renewLease("divide", "a", at(100)), false, "taken over: a lost it");
+      await leases.releaseLease("divide", "b");
+      assertEquals(await leases.renewLease("divide", "a", at(100)), false, "released by b: not a's again");
+      assert(await leases.acquireLease("divide", "a", at(62), at(90)), "a renewal took nothing: free");
+      await leases.releaseLease("divide", "a");
+    });
   });
 
   test("an operator's close stores its flag with the stop, and a stop that is a replay none", async ({ fleet, store }) => {

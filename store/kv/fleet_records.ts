@@ -137,6 +137,15 @@ export class KvLeaseStore implements LeaseStore {
     });
   }
 
+  renewLease(name: string, holder: string, until: string): Promise<boolean> {
+    return retryAtomic(`renew lease "${name}"`, async () => {
+      const entry = await this.kv.get<Lease>(leaseKey(name));
+      if (entry.value?.holder !== holder) return false;
+      const res = await this.kv.atomic().check(entry).set(leaseKey(name), { holder, until }).commit();
+      return res.ok ? true : undefined;
+    });
+  }
+
   async releaseLease(name: string, holder: string): Promise<void> {
     const entry = await this.kv.get<Lease>(leaseKey(name));
     if (entry.value?.holder !== holder) return;

@@ -133,6 +133,12 @@ export class PostgresLeaseStore implements LeaseStore {
     return rows.length > 0;
   }
 
+  async renewLease(name: string, holder: string, until: string): Promise<boolean> {
+    const rows = await this.sql`
+      update fleet_lease set until = ${until} where name = ${name} and holder = ${holder} returning name`;
+    return rows.length > 0;
+  }
+
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.sql`delete from fleet_lease where name = ${name} and holder = ${holder}`;
   }
