@@ -91,6 +91,12 @@ export interface SiteLocks {
   /** Takes the site's lock for this process (or keeps it); false while another process holds it. */
   acquire(siteId: string): Promise<boolean>;
   release(siteId: string): Promise<void>;
+  /**
+   * Whether this process still holds the site's lock (renewing it): false when another process took it since,
+   * as after this one stood still (a pause, a stalled host) past the lock's life. Asked before each phase of a
+   * rollout, so a stale division stops rather than raise stations beside a newer one.
+   */
+  stillHeld(siteId: string): Promise<boolean>;
   /** Whether this process does the periodic re-division of every site now (one process at a time). */
   periodicTurn(): Promise<boolean>;
 }
@@ -351,7 +357,7 @@ export class LoadManager {
     });
   }
 
-  /** Divides the site under its cluster lock; false when another process holds it (nothing done). */
+  /** Divides the site under its cluster lock; false when another process holds it, or took it meanwhile. */
   async #divideLocked(siteId: string, state: SiteState): Promise<boolean> {
     const locks = this.#deps.locks;
     if (!locks) {
@@ -360,14 +366,13 @@ export class LoadManager {
     }
     if (!await locks.acquire(siteId)) return false;
     try {
-      await this.#divide(siteId, state);
+      return await this.#divide(siteId, state, () => locks.stillHeld(siteId));
     } finally {
       // Not released: it runs out on its own, and until then the site waits (its limits stay in force).
       await locks.release(siteId).catch((error) =>
         this.#deps.logger.warn("cannot release a site's lock", { siteId, error: String(error) })
       );
     }
-    return true;
   }
 
   async #periodicRun(): Promise<void> {
@@ -408,12 +413,20 @@ export class LoadManager {
     this.schedule(siteId, delay);
   }
 
-  async #divide(siteId: string, state: SiteState): Promise<void> {
+  /**
+   * Divides the site and rolls the division out; false when `stillLocked` said no before a phase (another
+   * process took the site's lock meanwhile: nothing more sent, nothing recorded).
+   */
+  async #divide(
+    siteId: string,
+    state: SiteState,
+    stillLocked?: () => Promise<boolean>,
+  ): Promise<boolean> {
     const { store, settings } = this.#deps;
     const site = await store.getSite(siteId);
     if (site === null) {
       this.#sites.delete(siteId);
-      return;
+      return true;
     }
     await Promise.all(site.chargePointIds.map((id) => this.#ensureTxDefault(id, siteId)));
     const now = this.#deps.now();
@@ -448,7 +461,17 @@ export class LoadManager {
     const result = await executeRollout(
       plan,
       (step) => this.#send(step, byId.get(step.sessionId)!, requestedBy),
+      stillLocked,
     );
+    if (result.stopped) {
+      // Planned before another process's division (this one stood still past its lock's life): what it would
+      // still send is stale. The other's division is in force; divide again after it.
+      this.#deps.logger.warn("site division stopped: another process took the site's lock", {
+        siteId,
+        sent: result.outcomes.length,
+      });
+      return false;
+    }
 
     const applied = new Map(sessions.map((s) => [s.input.id, s.appliedA]));
     for (const { step, outcome } of result.outcomes) {
@@ -508,6 +531,7 @@ export class LoadManager {
     )
       .filter((t) => t > now.getTime());
     if (leases.length > 0) this.schedule(siteId, Math.min(...leases) - now.getTime() + 1);
+    return true;
   }
 
   /**

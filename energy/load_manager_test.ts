@@ -537,6 +537,13 @@ class FakeLocks implements SiteLocks {
     this.log.push(`released ${siteId}`);
     return Promise.resolve();
   }
+  /** How many more times `stillHeld` answers true before the lock is lost to another process. */
+  checksLeft = Number.POSITIVE_INFINITY;
+  stillHeld(siteId: string): Promise<boolean> {
+    const held = this.checksLeft-- > 0;
+    this.log.push(`${held ? "still held" : "lost"} ${siteId}`);
+    return Promise.resolve(held);
+  }
   periodicTurn(): Promise<boolean> {
     return Promise.resolve(this.turn);
   }
@@ -555,7 +562,7 @@ Deno.test("LoadManager: in a cluster, a site another process is dividing is divi
   await t.manager.whenIdle();
   assertEquals(t.samples.length, 1);
   assertEquals(t.fleet.limits.get("CP-1/1"), 32);
-  assertEquals(locks.log, ["busy depot", "acquired depot", "released depot"]);
+  assertEquals(locks.log, ["busy depot", "acquired depot", "still held depot", "released depot"]);
 });
 
 Deno.test("LoadManager: in a cluster, only the process whose turn it is re-divides every site periodically", async () => {
@@ -608,4 +615,41 @@ Deno.test("LoadManager: in a cluster, what one node learnt of a station's answer
   await t.manager.run("depot");
   assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [12, 12]);
   await other.close();
+});
+
+Deno.test("LoadManager: in a cluster, a division whose lock another process took meanwhile sends no increase after its decreases", async () => {
+  const locks = new FakeLocks();
+  await using t = await setup(32, ["CP-1", "CP-2", "CP-3"], locks);
+  t.start("CP-1");
+  t.start("CP-2");
+  await t.manager.run("depot");
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [16, 16]);
+  // CP-3 starts; this process stands still after its decreases, past its lock's life: another divides the site
+  // meanwhile (from the limits it found in the store), so what this one planned is stale.
+  t.start("CP-3");
+  const samples = t.samples.length;
+  locks.checksLeft = 1;
+  locks.log = [];
+  const before = t.fleet.frames.length;
+  await t.manager.run("depot");
+  assertEquals(
+    txFrames(t.fleet.frames.slice(before)).map((f) => [f.session, f.limit]),
+    [["CP-1/1", 10.7], ["CP-2/1", 10.7]],
+    "decreases only",
+  );
+  assertEquals(locks.log, ["acquired depot", "still held depot", "lost depot", "released depot"]);
+  assertEquals(t.samples.length, samples, "no allocation published that was never rolled out");
+  assertEquals([...t.scheduler.timers.values()].map((x) => x.ms), [1000], "divided again after the other");
+});
+
+Deno.test("LoadManager: in a cluster, a division that lost its lock before its rollout sends nothing", async () => {
+  const locks = new FakeLocks();
+  await using t = await setup(32, ["CP-1", "CP-2"], locks);
+  t.start("CP-1");
+  await t.manager.run("depot");
+  t.start("CP-2");
+  locks.checksLeft = 0;
+  const before = t.fleet.frames.length;
+  await t.manager.run("depot");
+  assertEquals(txFrames(t.fleet.frames.slice(before)), []);
 });

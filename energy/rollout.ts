@@ -147,17 +147,21 @@ export type StepOutcome = { accepted: true } | { accepted: false; reason: string
 export interface RolloutResult {
   /** False when a decrease was not accepted: no increase was sent, and the caller should plan again. */
   complete: boolean;
+  /** True when `proceed` said no before a phase: what followed was not sent (the plan is stale). */
+  stopped?: boolean;
   outcomes: { step: RolloutStep; outcome: StepOutcome }[];
 }
 
 /**
  * Runs a plan: every decrease at once, then, only if all of them were accepted, every increase. `send`
  * delivers one SetChargingProfile and says whether the station accepted it; it must not throw (a thrown
- * error counts as not accepted).
+ * error counts as not accepted). `proceed`, asked before each phase that sends, may stop the rollout there
+ * (a cluster's division that lost its site's lock).
  */
 export async function executeRollout(
   plan: RolloutPlan,
   send: (step: RolloutStep) => Promise<StepOutcome>,
+  proceed: () => Promise<boolean> = () => Promise.resolve(true),
 ): Promise<RolloutResult> {
   const run = (steps: RolloutStep[]) =>
     Promise.all(steps.map(async (step) => {
@@ -169,8 +173,10 @@ export async function executeRollout(
       }
       return { step, outcome };
     }));
+  if (plan.lower.length > 0 && !await proceed()) return { complete: false, stopped: true, outcomes: [] };
   const lowered = await run(plan.lower);
   if (lowered.some((r) => !r.outcome.accepted)) return { complete: false, outcomes: lowered };
+  if (plan.raise.length > 0 && !await proceed()) return { complete: false, stopped: true, outcomes: lowered };
   const raised = await run(plan.raise);
   return { complete: raised.every((r) => r.outcome.accepted), outcomes: [...lowered, ...raised] };
 }

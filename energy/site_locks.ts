@@ -12,8 +12,10 @@ export const SITE_LOCK_MS = 30_000;
 
 interface Held {
   timer: number;
-  /** The renewal in flight: a release waits for it, or the renewal would take the lock again after it. */
+  /** The renewal in flight: a release waits for it. */
   renewing: Promise<unknown>;
+  /** Another process took the lock since (this one stood still past its life): the division must stop. */
+  lost: boolean;
 }
 
 export function leasedSiteLocks(
@@ -26,16 +28,24 @@ export function leasedSiteLocks(
 ): SiteLocks {
   const held = new Map<string, Held>();
   const nameOf = (siteId: string) => `energy-site:${siteId}`;
+  const untilFrom = (at: Date, forMs: number) => new Date(at.getTime() + forMs).toISOString();
   const take = (name: string, forMs: number) => {
     const at = now();
-    return leases.acquireLease(name, holder, at.toISOString(), new Date(at.getTime() + forMs).toISOString());
+    return leases.acquireLease(name, holder, at.toISOString(), untilFrom(at, forMs));
+  };
+  // Renewed only while still ours: taking a lock another process held (and released) since would let a
+  // division that stood still go on sending what it planned before the other's division.
+  const renew = async (siteId: string, entry: Held) => {
+    const ours = await leases.renewLease(nameOf(siteId), holder, untilFrom(now(), lockMs));
+    if (!ours) entry.lost = true;
+    return ours;
   };
   const renewLater = (siteId: string, entry: Held) => {
     entry.timer = scheduler.after(lockMs / 3, () => {
-      if (held.get(siteId) !== entry) return;
+      if (held.get(siteId) !== entry || entry.lost) return;
       // A failed renewal is tried again at the next one; the lock runs out only if every one fails.
-      entry.renewing = take(nameOf(siteId), lockMs).catch(() => false);
-      void entry.renewing.then(() => held.get(siteId) === entry && renewLater(siteId, entry));
+      entry.renewing = renew(siteId, entry).catch(() => true);
+      void entry.renewing.then((ours) => ours && held.get(siteId) === entry && renewLater(siteId, entry));
     });
   };
   return {
@@ -43,10 +53,16 @@ export function leasedSiteLocks(
       if (!await take(nameOf(siteId), lockMs)) return false;
       const before = held.get(siteId);
       if (before) scheduler.cancel(before.timer);
-      const entry: Held = { timer: 0, renewing: Promise.resolve() };
+      const entry: Held = { timer: 0, renewing: Promise.resolve(), lost: false };
       held.set(siteId, entry);
       renewLater(siteId, entry);
       return true;
+    },
+    async stillHeld(siteId) {
+      const entry = held.get(siteId);
+      if (!entry || entry.lost) return false;
+      await entry.renewing;
+      return !entry.lost && await renew(siteId, entry);
     },
     async release(siteId) {
       const entry = held.get(siteId);

@@ -57,3 +57,45 @@ Deno.test("leasedSiteLocks: a lock nobody renews runs out; one process at a time
     await fleet.close();
   }
 });
+
+Deno.test("leasedSiteLocks: a division whose lock was taken over while it stood still learns it, and its renewals take nothing back", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  let at = Date.parse("2026-12-06T05:00:00Z");
+  const clock = () => new Date(at);
+  const a = leasedSiteLocks(fleet.leases, "node-a", clock, timers, 60_000, 90);
+  const b = leasedSiteLocks(fleet.leases, "node-b", clock, timers, 60_000, 90);
+  const c = leasedSiteLocks(fleet.leases, "node-c", clock, timers, 60_000, 90);
+  try {
+    assert(await a.acquire("depot"));
+    assert(await a.stillHeld("depot"), "held and renewed");
+    at += 1000; // a stood still (SIGSTOP, a long pause) past its lock's life: b divided meanwhile, and is done
+    assert(await b.acquire("depot"));
+    await b.release("depot");
+    // a's renewal timers run when it resumes: they must not take the free lock back for a division that lost it.
+    await new Promise((r) => setTimeout(r, 100));
+    assertEquals(await a.stillHeld("depot"), false, "taken over since: a's division must stop");
+    assert(await c.acquire("depot"), "free: a's renewals took nothing back");
+    assertEquals(await a.stillHeld("depot"), false);
+  } finally {
+    await a.release("depot");
+    await c.release("depot");
+    await fleet.close();
+  }
+});
+
+Deno.test("leasedSiteLocks: a division that stood still past its lock's life, with no other taking it, still holds it", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  let at = Date.parse("2026-12-06T05:00:00Z");
+  const clock = () => new Date(at);
+  const a = leasedSiteLocks(fleet.leases, "node-a", clock, timers, 60_000, 90);
+  const b = leasedSiteLocks(fleet.leases, "node-b", clock, timers, 60_000, 90);
+  try {
+    assert(await a.acquire("depot"));
+    at += 1000;
+    assert(await a.stillHeld("depot"), "nobody divided meanwhile");
+    assertEquals(await b.acquire("depot"), false, "renewed: a's again for its life");
+  } finally {
+    await a.release("depot");
+    await fleet.close();
+  }
+});
