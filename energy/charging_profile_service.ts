@@ -141,6 +141,26 @@ export class ChargingProfileService {
   }
 
   /**
+   * Records a profile whose SetChargingProfile went out but whose answer was lost (a timeout, a connection or a
+   * cluster node lost with it) as if the station accepted it: it may enforce it. Load management records its
+   * raises so, so that the next division never counts a station at less than it may draw.
+   */
+  assumeAccepted(
+    chargePointId: string,
+    request: SetChargingProfileRequest,
+    meta: { source: ChargingProfileSource; requestedBy: string },
+  ): Promise<void> {
+    return this.#serial(chargePointId, async () => {
+      const at = this.#deps.now().toISOString();
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      await this.#write(
+        chargePointId,
+        afterSetChargingProfile(stored, request, "Accepted", { chargePointId, ...meta, at }),
+      );
+    });
+  }
+
+  /**
    * Clears profiles (ClearChargingProfile's selection). A station that is not connected can only lose the
    * pending ones, which never reached it; clearing one it holds waits for it to be back (NotConnectedError).
    */

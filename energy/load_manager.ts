@@ -20,6 +20,7 @@
  * manager.stationChanged("CP-1");
  * ```
  */
+import { AnswerLostError, CallTimeoutError, NodeTimeoutError } from "../actors/errors.ts";
 import { MAX_CONNECTOR_ID } from "../actors/handlers/bounds.ts";
 import type { Logger } from "../logger.ts";
 import type { ChargingProfileSupport, StoredChargingProfile } from "../model/charging_profile.ts";
@@ -29,7 +30,7 @@ import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_
 import type { EnergyStore } from "../store/energy.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
 import { allocate, type AllocationSettings, type Measurement, type SessionInput } from "./allocate.ts";
-import type { ChargingProfileService } from "./charging_profile_service.ts";
+import type { ChargingProfileService, SetOutcome } from "./charging_profile_service.ts";
 import { endedTxProfiles, expectedLimitA } from "./charging_profiles.ts";
 import { externalLimitA } from "./external_limits.ts";
 import { latestCurrent } from "./measurements.ts";
@@ -637,7 +638,7 @@ export class LoadManager {
     const { profiles, sources } = this.#deps;
     const meta = { source: "loadManagement" as const, requestedBy };
     if (!session.txDefaultOnly) {
-      const outcome = await profiles.set(step.chargePointId, step.request, meta);
+      const outcome = await this.#set(step, step.request, meta);
       if (outcome.status === "Accepted") return { accepted: true };
       if (outcome.status !== "Rejected") return { accepted: false, reason: outcome.status };
       const { transactionId } = session.transaction;
@@ -647,13 +648,39 @@ export class LoadManager {
       }
     }
     const fallback = connectorDefaultRequest(step, this.#deps.settings);
-    const outcome = await profiles.set(step.chargePointId, fallback, meta);
+    const outcome = await this.#set(step, fallback, meta);
     if (outcome.status === "Accepted") {
       await profiles.markSupport(step.chargePointId, { txDefaultOnly: true });
       return { accepted: true };
     }
     await profiles.markSupport(step.chargePointId, { refusedReason: outcome.status, txDefaultOnly: false });
     return { accepted: false, reason: outcome.status };
+  }
+
+  /**
+   * Sends one step's profile. A raise whose answer was lost (the station may have applied it: a timeout, its
+   * connection or its cluster node gone after the CALL went out) is recorded as in force, so the next division
+   * lowers it before it raises anyone else; recorded at its old limit, the station would be counted at less
+   * than it may draw, and the site would stay over its limit.
+   */
+  async #set(
+    step: RolloutStep,
+    request: SetChargingProfileRequest,
+    meta: { source: "loadManagement"; requestedBy: string },
+  ): Promise<SetOutcome> {
+    try {
+      return await this.#deps.profiles.set(step.chargePointId, request, meta);
+    } catch (error) {
+      if (step.toA > step.fromA && mayHaveArrived(error)) {
+        await this.#deps.profiles.assumeAccepted(step.chargePointId, request, meta).catch((recordError) =>
+          this.#deps.logger.warn("cannot record a raise whose answer was lost", {
+            chargePointId: step.chargePointId,
+            error: String(recordError),
+          })
+        );
+      }
+      throw error;
+    }
   }
 
   /** Installs our station-wide TxDefaultProfile (connector 0) on a connected station that lacks it. */
@@ -691,6 +718,12 @@ export class LoadManager {
 function unanswered(support: ChargingProfileSupport | null, now: Date): boolean {
   const until = support?.unanswered?.until;
   return until != null && Date.parse(until) > now.getTime();
+}
+
+/** A failed command the station may have acted on all the same: its CALL went out, its answer never came. */
+function mayHaveArrived(error: unknown): boolean {
+  return error instanceof AnswerLostError || error instanceof CallTimeoutError ||
+    error instanceof NodeTimeoutError;
 }
 
 /** Where an operator's profile meets load management's (`LoadManager.operatorProfileClash`). */

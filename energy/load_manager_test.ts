@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { NotConnectedError } from "../actors/errors.ts";
+import { AnswerLostError, NodeLostError, NotConnectedError } from "../actors/errors.ts";
 import { createMemoryLogger } from "../logger.ts";
 import type { ExternalChargingLimit } from "../model/charging_reports.ts";
 import type { SiteRecord, SiteSample } from "../model/site.ts";
@@ -653,3 +653,44 @@ Deno.test("LoadManager: in a cluster, a division that lost its lock before its r
   await t.manager.run("depot");
   assertEquals(txFrames(t.fleet.frames.slice(before)), []);
 });
+
+for (
+  const lost of [
+    (id: string) => new NodeLostError(id, "SetChargingProfile", `its node "node-b" stopped answering`),
+    (id: string) => new AnswerLostError(id, "SetChargingProfile"),
+  ]
+) {
+  const name = lost("CP-3").name;
+  Deno.test(`LoadManager: a raise whose answer was lost (${name}) counts as in force: the station is lowered before anyone else is raised`, async () => {
+    await using t = await setup(40, ["CP-1", "CP-2", "CP-3", "CP-4"]);
+    for (const id of ["CP-1", "CP-2", "CP-3"]) t.start(id);
+    await t.manager.run("depot");
+    assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [13.4, 13.3, 13.3]);
+    // CP-1 stops: CP-2 and CP-3 are raised to 20. CP-3 applies it, but its answer is lost (its node died with
+    // it, or its connection closed after the CALL went out).
+    t.transactions.set("CP-1", []);
+    await t.manager.transactionEnded("CP-1", { transactionId: 101, connectorId: 1 });
+    t.fleet.limits.delete("CP-1/1");
+    const realCall = t.fleet.call.bind(t.fleet);
+    t.fleet.call = (async (id: string, action: ProfileAction, payload: never) => {
+      const answer = await realCall(id, action, payload);
+      if (id === "CP-3") throw lost(id);
+      return answer;
+    }) as typeof t.fleet.call;
+    await t.manager.run("depot");
+    assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [20, 20], "CP-3 enforces 20 A");
+    t.fleet.call = realCall;
+    // CP-4 starts: CP-3 must come down from the 20 A it may enforce before CP-4 gets anything.
+    t.start("CP-4");
+    const before = t.fleet.frames.length;
+    await t.manager.run("depot");
+    const limits = new Map(t.fleet.limits);
+    const replay = new Map([["CP-2/1", 20], ["CP-3/1", 20], ["CP-4/1", 0]]);
+    for (const f of txFrames(t.fleet.frames.slice(before))) {
+      replay.set(f.session, f.limit);
+      const sum = [...replay.values()].reduce((a, b) => a + b, 0);
+      assert(sum <= 40 + 1e-9, `after frame ${f.seq} the stations may draw ${sum} A`);
+    }
+    assertEquals(t.running().map((s) => limits.get(s)), [13.4, 13.3, 13.3]);
+  });
+}
