@@ -13,7 +13,12 @@
  * await profiles.set("CP-1", request, { source: "api", requestedBy: "user:alice" });
  * ```
  */
-import { CallErrorResponse, failedCommandOutcome, NotConnectedError } from "../actors/errors.ts";
+import {
+  CallErrorResponse,
+  CommandRefusedError,
+  failedCommandOutcome,
+  NotConnectedError,
+} from "../actors/errors.ts";
 import {
   type ChargingProfileSource,
   type ChargingProfileSupport,
@@ -37,6 +42,7 @@ import {
   endedTxProfiles,
   resendRequest,
   storedProfile,
+  undoProfileChanges,
 } from "./charging_profiles.ts";
 import { clearChargingProfile16, setChargingProfile16 } from "./ocpp201_profiles.ts";
 
@@ -97,11 +103,18 @@ export class ChargingProfileService {
   /**
    * Sends a profile and stores it when accepted. A station that is not connected gets it when it is back
    * (stored as pending), except a TxProfile, which only means something during a running transaction.
+   *
+   * With `recordFirst` (load management's increases) it is recorded as installed before it goes out, and put
+   * back only when the station did not take it (an answer other than Accepted, a CALLERROR, never sent): while
+   * it is in flight, and when its answer is lost (a timeout, the connection or the cluster node that held the
+   * station or sent it gone), the record says the station may enforce it, so no division counts the station at
+   * less than it may draw.
    */
   set(
     chargePointId: string,
     request: SetChargingProfileRequest,
     meta: { source: ChargingProfileSource; requestedBy: string },
+    options: { recordFirst?: boolean } = {},
   ): Promise<SetOutcome> {
     return this.#serial(chargePointId, async () => {
       const at = this.#deps.now().toISOString();
@@ -123,13 +136,26 @@ export class ChargingProfileService {
         await this.#write(chargePointId, { remove, put: [pending] });
         return { status: "Pending", profile: pending };
       }
-      const response = await this.#send(chargePointId, "SetChargingProfile", request, meta.requestedBy);
+      const inForce = afterSetChargingProfile(stored, request, "Accepted", { chargePointId, ...meta, at });
+      if (options.recordFirst) await this.#write(chargePointId, inForce);
+      let response: ResponseOf<"SetChargingProfile">;
+      try {
+        response = await this.#send(chargePointId, "SetChargingProfile", request, meta.requestedBy);
+      } catch (error) {
+        if (options.recordFirst && !mayBeInForce(error)) {
+          await this.#write(chargePointId, undoProfileChanges(stored, inForce));
+        }
+        throw error;
+      }
       const changes = afterSetChargingProfile(stored, request, response.status, {
         chargePointId,
         ...meta,
         at,
       });
-      await this.#write(chargePointId, changes);
+      if (!options.recordFirst) await this.#write(chargePointId, changes);
+      else if (response.status !== "Accepted") {
+        await this.#write(chargePointId, undoProfileChanges(stored, inForce));
+      }
       // Rejected is about this profile; NotSupported about smart charging as a whole.
       if (response.status === "NotSupported") {
         await this.markSupport(chargePointId, { refusedReason: "NotSupported" });
@@ -137,26 +163,6 @@ export class ChargingProfileService {
         await this.markSupport(chargePointId, { refusedReason: null });
       }
       return { status: response.status, profile: changes.put[0] ?? null };
-    });
-  }
-
-  /**
-   * Records a profile whose SetChargingProfile went out but whose answer was lost (a timeout, a connection or a
-   * cluster node lost with it) as if the station accepted it: it may enforce it. Load management records its
-   * raises so, so that the next division never counts a station at less than it may draw.
-   */
-  assumeAccepted(
-    chargePointId: string,
-    request: SetChargingProfileRequest,
-    meta: { source: ChargingProfileSource; requestedBy: string },
-  ): Promise<void> {
-    return this.#serial(chargePointId, async () => {
-      const at = this.#deps.now().toISOString();
-      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
-      await this.#write(
-        chargePointId,
-        afterSetChargingProfile(stored, request, "Accepted", { chargePointId, ...meta, at }),
-      );
     });
   }
 
@@ -521,4 +527,14 @@ function sameFacts(a: ChargingProfileSupport, b: ChargingProfileSupport): boolea
   return a.refusedReason === b.refusedReason && a.txDefaultOnly === b.txDefaultOnly &&
     a.stationDefaultRejected === b.stationDefaultRejected && a.unanswered?.runs === b.unanswered?.runs &&
     a.unanswered?.until === b.unanswered?.until;
+}
+
+/**
+ * Whether a failed SetChargingProfile may be in force all the same: its CALL may have reached the station and
+ * only the answer is missing. Not when it never went out (not connected, refused by us) or the station answered
+ * with a CALLERROR.
+ */
+function mayBeInForce(error: unknown): boolean {
+  return !(error instanceof NotConnectedError || error instanceof CommandRefusedError ||
+    error instanceof CallErrorResponse);
 }

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { CallErrorResponse, NotConnectedError } from "../actors/errors.ts";
+import { AnswerLostError, CallErrorResponse, NotConnectedError } from "../actors/errors.ts";
 import type { ChargingProfile } from "../protocol/ocpp16/common.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { openKvEnergyStore } from "../store/kv/energy.ts";
@@ -264,4 +264,45 @@ Deno.test("one station's profile commands run one at a time", async () => {
     "3:installed",
     "4:installed",
   ]);
+});
+
+Deno.test("set() with recordFirst records the profile before it is sent, and puts the record back when the station did not take it", async () => {
+  await using t = await setup();
+  const tx = (limit: number) => ({
+    connectorId: 1,
+    csChargingProfiles: profile(900_001, "TxProfile", limit, { transactionId: 7, stackLevel: 1 }),
+  });
+  const LM = { source: "loadManagement" as const, requestedBy: "loadManagement:depot" };
+  const limitOf = async () =>
+    (await t.store.listChargingProfiles("CP-1")).map((p) =>
+      `${p.chargingProfileId}:${p.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit}`
+    );
+  await t.service.set("CP-1", tx(10), LM);
+  // While the raise is in flight, the record already says 20 A: a node that reads it now (or after this one
+  // died) counts the station at what it may enforce.
+  let during: string[] = [];
+  t.station.answer = () => ({ status: "Accepted" });
+  const realCall = t.station.call.bind(t.station);
+  t.station.call = (async (id: string, action: ProfileAction, payload: never) => {
+    during = await limitOf();
+    return await realCall(id, action, payload);
+  }) as typeof t.station.call;
+  await t.service.set("CP-1", tx(20), LM, { recordFirst: true });
+  assertEquals([during, await limitOf()], [["900001:20"], ["900001:20"]]);
+
+  t.station.answer = () => ({ status: "Rejected" });
+  await t.service.set("CP-1", tx(30), LM, { recordFirst: true });
+  assertEquals([during, await limitOf()], [["900001:30"], ["900001:20"]], "rejected: put back");
+
+  t.station.call = (() =>
+    Promise.reject(
+      new CallErrorResponse("CP-1", "SetChargingProfile", "FormationViolation", "", {}),
+    )) as typeof t.station.call;
+  await assertRejects(() => t.service.set("CP-1", tx(30), LM, { recordFirst: true }));
+  assertEquals(await limitOf(), ["900001:20"], "a CALLERROR: put back");
+
+  t.station.call =
+    (() => Promise.reject(new AnswerLostError("CP-1", "SetChargingProfile"))) as typeof t.station.call;
+  await assertRejects(() => t.service.set("CP-1", tx(30), LM, { recordFirst: true }), AnswerLostError);
+  assertEquals(await limitOf(), ["900001:30"], "its answer lost: the station may enforce it");
 });

@@ -79,6 +79,23 @@ export function afterSetChargingProfile(
   return { remove: replaced.map((s) => s.chargingProfileId), put: [next] };
 }
 
+/**
+ * What puts the record back as `stored` after `changes` were written: a profile recorded before it was sent
+ * (`afterSetChargingProfile` as if accepted) that the station did not take.
+ */
+export function undoProfileChanges(
+  stored: readonly StoredChargingProfile[],
+  changes: ChargingProfileChanges,
+): ChargingProfileChanges {
+  const touched = new Set([...changes.remove, ...changes.put.map((p) => p.chargingProfileId)]);
+  const back = stored.filter((s) => touched.has(s.chargingProfileId));
+  const restored = new Set(back.map((s) => s.chargingProfileId));
+  return {
+    remove: changes.put.map((p) => p.chargingProfileId).filter((id) => !restored.has(id)),
+    put: back,
+  };
+}
+
 /** Whether a ClearChargingProfile request selects a stored profile (OCPP 1.6 §5.5: an id wins over the rest). */
 export function clearSelects(request: ClearChargingProfileRequest, s: StoredChargingProfile): boolean {
   if (request.id !== undefined) return s.chargingProfileId === request.id;

@@ -20,7 +20,6 @@
  * manager.stationChanged("CP-1");
  * ```
  */
-import { AnswerLostError, CallTimeoutError, NodeTimeoutError } from "../actors/errors.ts";
 import { MAX_CONNECTOR_ID } from "../actors/handlers/bounds.ts";
 import type { Logger } from "../logger.ts";
 import type { ChargingProfileSupport, StoredChargingProfile } from "../model/charging_profile.ts";
@@ -658,29 +657,16 @@ export class LoadManager {
   }
 
   /**
-   * Sends one step's profile. A raise whose answer was lost (the station may have applied it: a timeout, its
-   * connection or its cluster node gone after the CALL went out) is recorded as in force, so the next division
-   * lowers it before it raises anyone else; recorded at its old limit, the station would be counted at less
-   * than it may draw, and the site would stay over its limit.
+   * Sends one step's profile. A raise is recorded before it goes out (and put back if the station does not take
+   * it): in flight, or its answer lost (a timeout, its connection or a cluster node gone, this one included), the
+   * station may enforce it, and the next division, on any node, lowers it before it raises anyone else.
    */
-  async #set(
+  #set(
     step: RolloutStep,
     request: SetChargingProfileRequest,
     meta: { source: "loadManagement"; requestedBy: string },
   ): Promise<SetOutcome> {
-    try {
-      return await this.#deps.profiles.set(step.chargePointId, request, meta);
-    } catch (error) {
-      if (step.toA > step.fromA && mayHaveArrived(error)) {
-        await this.#deps.profiles.assumeAccepted(step.chargePointId, request, meta).catch((recordError) =>
-          this.#deps.logger.warn("cannot record a raise whose answer was lost", {
-            chargePointId: step.chargePointId,
-            error: String(recordError),
-          })
-        );
-      }
-      throw error;
-    }
+    return this.#deps.profiles.set(step.chargePointId, request, meta, { recordFirst: step.toA > step.fromA });
   }
 
   /** Installs our station-wide TxDefaultProfile (connector 0) on a connected station that lacks it. */
@@ -718,12 +704,6 @@ export class LoadManager {
 function unanswered(support: ChargingProfileSupport | null, now: Date): boolean {
   const until = support?.unanswered?.until;
   return until != null && Date.parse(until) > now.getTime();
-}
-
-/** A failed command the station may have acted on all the same: its CALL went out, its answer never came. */
-function mayHaveArrived(error: unknown): boolean {
-  return error instanceof AnswerLostError || error instanceof CallTimeoutError ||
-    error instanceof NodeTimeoutError;
 }
 
 /** Where an operator's profile meets load management's (`LoadManager.operatorProfileClash`). */

@@ -147,6 +147,32 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], l
   };
   await store.putSite(site);
   let nextTx = 100;
+  /** Another node of the cluster: its own profile service and manager, the same store and stations. */
+  const anotherNode = () =>
+    new LoadManager({
+      store,
+      profiles: new ChargingProfileService({
+        store,
+        commands: fleet,
+        commandLog: { appendCommandLog: () => Promise.resolve(), listCommandLog: () => Promise.resolve([]) },
+        now: clock,
+        newId: () => crypto.randomUUID(),
+      }),
+      settings: SETTINGS,
+      now: clock,
+      scheduler: new ManualScheduler(),
+      logger: createMemoryLogger("error"),
+      sources: {
+        activeTransactions: (id) => Promise.resolve(transactions.get(id) ?? []),
+        recentMeterValues: (id) => Promise.resolve(meters.get(id) ?? []),
+        station: (id) =>
+          Promise.resolve({
+            lastSeen: lastSeen.get(id) ?? null,
+            externalLimits: externalLimits.get(id) ?? [],
+          }),
+        isConnected: (id) => fleet.isConnected(id),
+      },
+    });
   return {
     store,
     fleet,
@@ -168,6 +194,7 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], l
       transactions.set(id, [...(transactions.get(id) ?? []), tx]);
       return tx;
     },
+    anotherNode,
     running(): string[] {
       return [...transactions].flatMap(([id, txs]) => txs.map((t) => `${id}/${t.connectorId}`));
     },
@@ -694,3 +721,44 @@ for (
     assertEquals(t.running().map((s) => limits.get(s)), [13.4, 13.3, 13.3]);
   });
 }
+
+Deno.test("LoadManager: in a cluster, a raise in flight when its node died counts as in force for the node that divides next", async () => {
+  await using t = await setup(40, ["CP-1", "CP-2", "CP-3", "CP-4"]);
+  for (const id of ["CP-1", "CP-2", "CP-3"]) t.start(id);
+  await t.manager.run("depot");
+  // CP-1 stops; this node raises CP-2 and CP-3 to 20 A. CP-3 applies it, and this node dies before the answer
+  // comes (killed -9): it records nothing more, ever.
+  t.transactions.set("CP-1", []);
+  await t.manager.transactionEnded("CP-1", { transactionId: 101, connectorId: 1 });
+  t.fleet.limits.delete("CP-1/1");
+  const realCall = t.fleet.call.bind(t.fleet);
+  let dead!: () => void;
+  const never = new Promise<never>((_, reject) => (dead = () => reject(new Error("this node is dead"))));
+  t.fleet.call = (async (id: string, action: ProfileAction, payload: never) => {
+    const answer = await realCall(id, action, payload);
+    if (id === "CP-3") return await never;
+    return answer;
+  }) as typeof t.fleet.call;
+  const deadRun = t.manager.run("depot");
+  await new Promise((r) => setTimeout(r, 20));
+  assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [20, 20], "CP-3 enforces 20 A");
+  t.fleet.call = realCall;
+  // CP-4 starts; another node divides the site (the dead one's lock ran out).
+  t.start("CP-4");
+  const other = t.anotherNode();
+  try {
+    const before = t.fleet.frames.length;
+    await other.run("depot");
+    const replay = new Map([["CP-2/1", 20], ["CP-3/1", 20], ["CP-4/1", 0]]);
+    for (const f of txFrames(t.fleet.frames.slice(before))) {
+      replay.set(f.session, f.limit);
+      const sum = [...replay.values()].reduce((a, b) => a + b, 0);
+      assert(sum <= 40 + 1e-9, `after frame ${f.seq} the stations may draw ${sum} A`);
+    }
+    assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [13.4, 13.3, 13.3]);
+  } finally {
+    await other.close();
+    dead();
+    await deadRun;
+  }
+});
