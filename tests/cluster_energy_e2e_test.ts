@@ -189,3 +189,122 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a raise in flight when the node dividing the site is killed still counts: the next division lowers it first",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // No periodic division: the node that hears the stop (b) divides the site, and dies in the middle.
+    const { a, b, api, close } = await twoNodes("csms_cluster_lost_raise", {
+      ENERGY_REBALANCE_INTERVAL_S: "600",
+    });
+    const ids = ["CP-1", "CP-2", "CP-3", "CP-4"];
+    const home = new Map([["CP-1", b], ["CP-2", a], ["CP-3", b], ["CP-4", a]]);
+    const limitA = 40;
+    const stations = new Map<string, Station>();
+    const applied = new Map<string, Applied>(
+      ids.map((id) => [id, { txLimit: null, defaultLimit: null, running: null }]),
+    );
+    const violations: string[] = [];
+    const mayDraw = () => {
+      let sum = 0;
+      for (const s of applied.values()) if (s.running !== null) sum += s.txLimit ?? s.defaultLimit ?? 32;
+      return Math.round(sum * 10) / 10;
+    };
+    let slowRaisesOf: string | null = null;
+    const raiseArrived = new Set<string>();
+    const handle = (id: string, station: Station) => {
+      const state = applied.get(id)!;
+      station.handle("SetChargingProfile", async ({ params }) => {
+        const profile = params.csChargingProfiles;
+        const limit = profile.chargingSchedule.chargingSchedulePeriod[0].limit;
+        const before = state.txLimit ?? state.defaultLimit ?? 32;
+        if (limit > before && slowRaisesOf === id) {
+          raiseArrived.add(id);
+          // Applied whatever happens to the node that sent it; only the answer may never arrive.
+          await new Promise((r) => setTimeout(r, 1500));
+        }
+        if (profile.chargingProfilePurpose === "TxProfile") {
+          if (profile.transactionId !== state.running) return { status: "Rejected" };
+          state.txLimit = limit;
+        } else if (profile.chargingProfilePurpose === "TxDefaultProfile") {
+          state.defaultLimit = limit;
+        }
+        if (mayDraw() > limitA) violations.push(`${id} at ${limit} A: the stations may draw ${mayDraw()} A`);
+        return { status: "Accepted" };
+      });
+      station.handle("ClearChargingProfile", () => ({ status: "Accepted" }));
+    };
+    try {
+      const put = await api(a, "/sites/depot", {
+        method: "PUT",
+        body: { name: "Depot", maxCurrentA: limitA, chargePointIds: ids },
+      });
+      assertEquals(put.status, 201, JSON.stringify(put.body));
+      for (const id of ids) {
+        const station = await connectStation(home.get(id)!.wsUrl, id);
+        handle(id, station);
+        stations.set(id, station);
+      }
+      await eventually(
+        () => [...applied.values()].every((s) => s.defaultLimit === 0),
+        10_000,
+        "TxDefaultProfiles",
+      );
+      const start = async (id: string) => {
+        const res = await stations.get(id)!.call("StartTransaction", {
+          connectorId: 1,
+          idTag: "FLEET",
+          meterStart: 0,
+          timestamp: new Date().toISOString(),
+        });
+        applied.get(id)!.running = res.transactionId;
+      };
+      const shares = () =>
+        ids.filter((id) => applied.get(id)!.running !== null).map((id) => applied.get(id)!.txLimit);
+      for (const id of ["CP-1", "CP-2", "CP-3"]) await start(id);
+      await eventually(
+        () => mayDraw() === limitA && shares().every((l) => l !== null && l < 14),
+        10_000,
+        "13.3 A each",
+      );
+
+      // CP-1 stops on b: b raises CP-2 and CP-3 to 20 A, and is killed while CP-3 applies its raise.
+      slowRaisesOf = "CP-3";
+      const cp1 = applied.get("CP-1")!;
+      const stopped = cp1.running;
+      cp1.running = null;
+      await stations.get("CP-1")!.call("StopTransaction", {
+        transactionId: stopped,
+        meterStop: 1000,
+        timestamp: new Date().toISOString(),
+      });
+      await eventually(() => raiseArrived.has("CP-3"), 10_000, "CP-3's raise in flight");
+      await b.kill("SIGKILL");
+      await eventually(() => applied.get("CP-3")!.txLimit === 20, 5_000, "CP-3 applies its raise");
+      slowRaisesOf = null;
+      // CP-3 reconnects to a (no reboot: it keeps its 20 A), and CP-4 starts there.
+      await closeStation(stations.get("CP-3")!);
+      const back = await connectStation(a.wsUrl, "CP-3", { boot: false });
+      handle("CP-3", back);
+      stations.set("CP-3", back);
+      await start("CP-4");
+
+      // b's lock on the site runs out (30 s); a divides it: CP-3 comes down before CP-4 gets its share.
+      await eventually(
+        () => ["CP-2", "CP-3", "CP-4"].every((id) => Math.abs((applied.get(id)!.txLimit ?? 0) - 13.3) < 0.2),
+        45_000,
+        "13.3 A each after b died",
+      ).catch((error) => {
+        throw new Error(`${error.message}; the stations enforce ${JSON.stringify(shares())}; ${violations}`);
+      });
+      assertEquals(violations, []);
+    } finally {
+      for (const station of stations.values()) await closeStation(station).catch(() => {});
+      await close();
+    }
+  },
+});
