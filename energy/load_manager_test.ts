@@ -147,32 +147,6 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], l
   };
   await store.putSite(site);
   let nextTx = 100;
-  /** Another node of the cluster: its own profile service and manager, the same store and stations. */
-  const anotherNode = () =>
-    new LoadManager({
-      store,
-      profiles: new ChargingProfileService({
-        store,
-        commands: fleet,
-        commandLog: { appendCommandLog: () => Promise.resolve(), listCommandLog: () => Promise.resolve([]) },
-        now: clock,
-        newId: () => crypto.randomUUID(),
-      }),
-      settings: SETTINGS,
-      now: clock,
-      scheduler: new ManualScheduler(),
-      logger: createMemoryLogger("error"),
-      sources: {
-        activeTransactions: (id) => Promise.resolve(transactions.get(id) ?? []),
-        recentMeterValues: (id) => Promise.resolve(meters.get(id) ?? []),
-        station: (id) =>
-          Promise.resolve({
-            lastSeen: lastSeen.get(id) ?? null,
-            externalLimits: externalLimits.get(id) ?? [],
-          }),
-        isConnected: (id) => fleet.isConnected(id),
-      },
-    });
   return {
     store,
     fleet,
@@ -194,7 +168,6 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], l
       transactions.set(id, [...(transactions.get(id) ?? []), tx]);
       return tx;
     },
-    anotherNode,
     running(): string[] {
       return [...transactions].flatMap(([id, txs]) => txs.map((t) => `${id}/${t.connectorId}`));
     },
@@ -745,7 +718,7 @@ Deno.test("LoadManager: in a cluster, a raise in flight when its node died count
   t.fleet.call = realCall;
   // CP-4 starts; another node divides the site (the dead one's lock ran out).
   t.start("CP-4");
-  const other = t.anotherNode();
+  const other = t.newManager();
   try {
     const before = t.fleet.frames.length;
     await other.run("depot");
