@@ -88,3 +88,79 @@ Deno.test("a reply that comes while the request is being given up wins, and the 
     await b.close();
   }
 });
+
+/** The backend, whose sends wait until `release(ok)`: stored and resolved, or refused (nothing stored). */
+function slowSend(backend: ClusterBackend) {
+  let release: (ok: boolean) => void = () => {};
+  const gate = new Promise<boolean>((resolve) => (release = resolve));
+  const state = { sends: 0, release };
+  const bus = backend.bus;
+  return {
+    state,
+    backend: {
+      ...backend,
+      bus: {
+        nodeId: bus.nodeId,
+        send: async (to: string, message: BusMessage) => {
+          state.sends++;
+          if (!(await gate)) throw new Error("the database refused the INSERT");
+          return await bus.send(to, message);
+        },
+        withdraw: (to: string, receipt: string) => bus.withdraw(to, receipt),
+        broadcast: (message: BusMessage) => bus.broadcast(message),
+        onMessage: (handler: (message: BusMessage, from: string) => void) => bus.onMessage(handler),
+        close: () => bus.close(),
+      },
+    } satisfies ClusterBackend,
+  };
+}
+
+/** A request to node-b whose send is still on its way when the request times out (100 ms). */
+async function timedOutWhileSending(ok: boolean) {
+  const hub = new MemoryClusterHub();
+  const a = slowSend(hub.backend("node-a"));
+  const b = hub.backend("node-b");
+  await b.presence.renew(60_000);
+  const requests: BusMessage[] = [];
+  b.bus.onMessage((message) => void (message.kind === "request" && requests.push(message)));
+  const logger = createMemoryLogger();
+  const node = new ClusterNode({
+    backend: a.backend,
+    registry: EMPTY_REGISTRY,
+    events: new EventBus(),
+    remoteEvents: new EventBus(),
+    logger,
+    leaseMs: 60_000,
+    requestTimeoutMs: 100,
+    flushMs: 5,
+  });
+  await node.start();
+  try {
+    const owner = { id: "CP-1", nodeId: "node-b", remoteAddress: "", connectedAt: "" };
+    const answer = node.call(owner, "Reset", { type: "Soft" }, {}).then(() => null, (error: Error) => error);
+    await eventually(() => a.state.sends === 1, 2000, "node-a sends the request");
+    // The bus is slow (a full pool, a reconnecting connection): the request's time runs out first.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    a.state.release(ok);
+    const error = await answer;
+    // Whatever reached node-b's inbox is read by now.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { error, requests, logger };
+  } finally {
+    await node.close();
+    await b.close();
+  }
+}
+
+Deno.test("a request whose send was still on its way when it timed out is withdrawn once stored: never run, reported undelivered", async () => {
+  const { error, requests } = await timedOutWhileSending(true);
+  assertEquals(requests.length, 0, "node-b got a command its sender had given up");
+  assertEquals(error?.name, "NotDeliveredError", String(error));
+});
+
+Deno.test("a request whose send was still on its way when it timed out, then refused, is reported undelivered (not a timeout)", async () => {
+  const { error, requests, logger } = await timedOutWhileSending(false);
+  assertEquals(requests.length, 0);
+  assertEquals(error?.name, "NotDeliveredError", String(error));
+  assertEquals(logger.lines.filter((l) => l.msg === "cluster reply came while giving up the request"), []);
+});
