@@ -56,6 +56,8 @@ interface Pending {
   whenLeaving: () => Error;
   /** The error when the owner never took the request (it was withdrawn from the owner's inbox). */
   whenUndelivered: () => Error;
+  /** The bus's send of the request: its receipt, or a rejection when nothing was stored. */
+  sent: Promise<string>;
   /** The request's receipt once the bus has it (undefined until then). */
   receipt?: string;
   /** Taking it back from the owner's inbox, once asked (one answer for every asker). */
@@ -454,16 +456,21 @@ export class ClusterNode implements RemoteStations {
     else pending.resolve(new Moved(to));
   }
 
-  /** Takes the request back from its node's inbox: true when that node had not read it. Asked once per request. */
+  /**
+   * Takes the request back from its node's inbox: true when that node had not read it, or when the bus refused
+   * the send (nothing was stored). A send still on its way is awaited first: stored meanwhile, it is withdrawn
+   * by its receipt rather than left for the owner to run after its caller gave up. Asked once per request.
+   */
   #withdraw(pending: Pending): Promise<boolean> {
-    // Not known to be in the inbox, or the bus too slow to say: it may have reached the owner.
-    pending.withdrawal ??= pending.receipt === undefined
-      ? Promise.resolve(false)
-      : bounded(this.options.backend.bus.withdraw(pending.nodeId, pending.receipt), WITHDRAW_MS)
-        .catch((error) => {
-          this.options.logger.warn("cluster withdraw failed", { to: pending.nodeId, error: String(error) });
-          return false;
-        });
+    const { bus } = this.options.backend;
+    // The bus too slow to say (the send's or the withdrawal's answer): it may have reached the owner.
+    pending.withdrawal ??= bounded(
+      pending.sent.then((receipt) => bus.withdraw(pending.nodeId, receipt), () => true),
+      WITHDRAW_MS,
+    ).catch((error) => {
+      this.options.logger.warn("cluster withdraw failed", { to: pending.nodeId, error: String(error) });
+      return false;
+    });
     return pending.withdrawal;
   }
 
@@ -647,6 +654,7 @@ export class ClusterNode implements RemoteStations {
         whenGone,
         whenLeaving: errors.whenLeaving ?? whenGone,
         whenUndelivered: unsent,
+        sent,
         ...(errors.follows !== undefined ? { follows: errors.follows } : {}),
         timer: setTimeout(() => void this.#giveUp(reqId, pending, whenLate), timeoutMs),
       };
@@ -656,9 +664,12 @@ export class ClusterNode implements RemoteStations {
         // The station moved before the bus had the request: followed now.
         if (this.#pending.has(reqId) && this.#whereNow(pending) !== null) void this.#follow(reqId, pending);
       }, (error) => {
-        if (!this.#pending.delete(reqId)) return;
-        clearTimeout(pending.timer);
+        if (this.#pending.get(reqId) !== pending) return;
         this.options.logger.warn("cluster request failed", { to: owner.nodeId, error: String(error) });
+        // Being given up: that ends it, undelivered (its withdrawal counts a refused send as taken back).
+        if (pending.givingUp) return;
+        this.#pending.delete(reqId);
+        clearTimeout(pending.timer);
         reject(unsent());
       });
     });
