@@ -4,47 +4,12 @@
  */
 import { assertEquals } from "@std/assert";
 import { EventBus } from "../actors/events.ts";
-import type { Registry } from "../actors/registry.ts";
 import { createMemoryLogger } from "../logger.ts";
+import { EMPTY_REGISTRY, slowSend, slowWithdraw } from "../tests/helpers/cluster_gates.ts";
 import { eventually } from "../tests/helpers/server.ts";
 import { MemoryClusterHub } from "./memory.ts";
-import type { BusMessage, ClusterBackend } from "./mod.ts";
+import type { BusMessage } from "./mod.ts";
 import { ClusterNode } from "./node.ts";
-
-/** What the node asks of the registry when no station is connected here. */
-const EMPTY_REGISTRY = {
-  attachCluster() {},
-  list: () => [],
-  connection: () => null,
-  isConnectedHere: () => false,
-  replacedElsewhere() {},
-} as unknown as Registry;
-
-/** The backend, whose withdrawals wait until `release()`. */
-function slowWithdraw(backend: ClusterBackend) {
-  let release = () => {};
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const state = { withdrawals: 0, release };
-  const bus = backend.bus;
-  return {
-    state,
-    backend: {
-      ...backend,
-      bus: {
-        nodeId: bus.nodeId,
-        send: (to: string, message: BusMessage) => bus.send(to, message),
-        withdraw: async (to: string, receipt: string) => {
-          state.withdrawals++;
-          await gate;
-          return await bus.withdraw(to, receipt);
-        },
-        broadcast: (message: BusMessage) => bus.broadcast(message),
-        onMessage: (handler: (message: BusMessage, from: string) => void) => bus.onMessage(handler),
-        close: () => bus.close(),
-      },
-    } satisfies ClusterBackend,
-  };
-}
 
 Deno.test("a reply that comes while the request is being given up wins, and the log says the owner answered", async () => {
   const hub = new MemoryClusterHub();
@@ -88,32 +53,6 @@ Deno.test("a reply that comes while the request is being given up wins, and the 
     await b.close();
   }
 });
-
-/** The backend, whose sends wait until `release(ok)`: stored and resolved, or refused (nothing stored). */
-function slowSend(backend: ClusterBackend) {
-  let release: (ok: boolean) => void = () => {};
-  const gate = new Promise<boolean>((resolve) => (release = resolve));
-  const state = { sends: 0, release };
-  const bus = backend.bus;
-  return {
-    state,
-    backend: {
-      ...backend,
-      bus: {
-        nodeId: bus.nodeId,
-        send: async (to: string, message: BusMessage) => {
-          state.sends++;
-          if (!(await gate)) throw new Error("the database refused the INSERT");
-          return await bus.send(to, message);
-        },
-        withdraw: (to: string, receipt: string) => bus.withdraw(to, receipt),
-        broadcast: (message: BusMessage) => bus.broadcast(message),
-        onMessage: (handler: (message: BusMessage, from: string) => void) => bus.onMessage(handler),
-        close: () => bus.close(),
-      },
-    } satisfies ClusterBackend,
-  };
-}
 
 /** A request to node-b whose send is still on its way when the request times out (100 ms). */
 async function timedOutWhileSending(ok: boolean) {
