@@ -262,6 +262,15 @@ export class ClusterNode implements RemoteStations {
         follows: owner.id,
       }, remainingMs);
       if (!(answer instanceof Moved)) return answer;
+      // Taken back after its time ran out (a busy process read the withdrawal's answer late): never sent, so
+      // not sent now, where its caller would hear of a timeout while the station acts on it.
+      if (performance.now() >= deadline) {
+        throw new NotDeliveredError(
+          owner.id,
+          action,
+          "its station moved and no time was left to send it there",
+        );
+      }
       nodeId = answer.to;
       this.options.logger.info("cluster command follows its station", {
         chargePointId: owner.id,
