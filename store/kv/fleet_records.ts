@@ -73,17 +73,17 @@ export class KvTransactionFlagStore implements TransactionFlagStore {
     const open = await listAll<number>(this.kv, {
       prefix: query.chargePointId !== undefined ? ["tx_open", query.chargePointId] : ["tx_open"],
     }, { batchSize: 1000 });
-    let ids = [...new Set(open.map((e) => e.value))].sort((a, b) => b - a);
-    // Flags of a kind are usually far fewer than the running sessions: when they are, their pointers (read up to
-    // as many as there are open transactions, never more) pick the ones to read, not a lookup per session.
-    const flagged = await listAll(this.kv, { prefix: ["txflag_kind", query.kind] }, {
-      limit: ids.length + 1,
-      batchSize: 1000,
-    });
-    if (flagged.length <= ids.length) {
-      const wanted = new Set(flagged.map((p) => p.key[2] as number));
-      ids = ids.filter((id) => wanted.has(id));
-    }
+    const running = new Set(open.map((e) => e.value));
+    if (running.size === 0) return [];
+    let oldest = Infinity;
+    for (const id of running) oldest = Math.min(oldest, id);
+    // The kind's pointers from the oldest running session on (one range read, however many sessions run): the
+    // flags of sessions that ended before it are never read, and only the flags of running ones are fetched.
+    const flagged = await listAll(this.kv, {
+      prefix: ["txflag_kind", query.kind],
+      start: byKindKey(query.kind, oldest),
+    }, { batchSize: 1000 });
+    const ids = flagged.map((p) => p.key[2] as number).filter((id) => running.has(id)).sort((a, b) => b - a);
     const out: TransactionFlag[] = [];
     for (let i = 0; i < ids.length && out.length < query.limit; i += 100) {
       const flags = await getMany<TransactionFlag>(
