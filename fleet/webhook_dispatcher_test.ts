@@ -30,13 +30,19 @@ function subscription(id: string, overrides: Partial<WebhookSubscription> = {}):
   };
 }
 
-async function setup(answers: (number | null)[]) {
+/** An answer: a status, null (no answer), or "hang" (none until the attempt is cut short). */
+async function setup(answers: (number | null | "hang")[]) {
   const fleet = await openKvFleetStore(":memory:");
   let now = T0;
   const posted: { url: string; addresses: readonly string[]; headers: Record<string, string> }[] = [];
   const post: WebhookPost = (request) => {
     posted.push({ url: request.url.toString(), addresses: request.addresses, headers: request.headers });
     const status = answers.length > 0 ? answers.shift()! : 204;
+    if (status === "hang") {
+      return new Promise((resolve) =>
+        request.signal?.addEventListener("abort", () => resolve({ status: null, error: "cut short" }))
+      );
+    }
     return Promise.resolve(
       status === null ? { status: null, error: "connection refused" } : { status, error: null },
     );
@@ -108,6 +114,28 @@ Deno.test("WebhookDispatcher: retries wait their back-off, and the last failure 
     assertEquals([delivery?.state, delivery?.attempts], ["failed", 3]);
     assertEquals(delivery?.log.map((a) => a.error), ["HTTP 500", "connection refused", "HTTP 502"]);
     assertEquals(new Set(posted.map((p) => p.headers["x-csms-delivery"])).size, 1);
+  } finally {
+    await fleet.close();
+  }
+});
+
+Deno.test("WebhookDispatcher: an attempt a stopping server cut short is not the delivery's last: it stays queued, even on its last attempt", async () => {
+  const { fleet, dispatcher, posted, event, advance } = await setup([500, null, "hang"]);
+  try {
+    await fleet.webhooks.putSubscription(subscription("sub"));
+    await dispatcher.emit(event);
+    await tickAndWait(dispatcher);
+    advance(1100);
+    await tickAndWait(dispatcher);
+    advance(2100);
+    await dispatcher.tick();
+    while (posted.length < 3) await new Promise((r) => setTimeout(r, 1));
+    const deadline = new AbortController();
+    deadline.abort();
+    assertEquals(await dispatcher.drain(deadline.signal), 1);
+    const [cut] = await fleet.webhooks.listDeliveries({ limit: 10 });
+    assertEquals(cut?.state, "pending", "the receiver never said no: posted again once a server runs");
+    assertEquals(cut?.log.at(-1)?.error, "cut short");
   } finally {
     await fleet.close();
   }
