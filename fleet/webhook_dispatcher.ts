@@ -192,8 +192,12 @@ export class WebhookDispatcher {
       : await this.#attempt(subscription, delivery.id, delivery.eventType, delivery.payload);
     const delivered = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
     const attempts = delivery.attempts + 1;
-    const gaveUp = !delivered && (attempts >= this.deps.settings.maxAttempts || subscription === null);
-    const nextAttemptAt = delivered || gaveUp ? attempt.at : new Date(
+    // Cut short by this server's stop, not refused by the receiver: never the last attempt, and posted again at
+    // once (by another process, or this one once it runs again).
+    const cutShort = subscription?.enabled === true && attempt.status === null && this.#cut.signal.aborted;
+    const gaveUp = !delivered && !cutShort &&
+      (attempts >= this.deps.settings.maxAttempts || subscription === null);
+    const nextAttemptAt = delivered || gaveUp || cutShort ? attempt.at : new Date(
       Date.parse(attempt.at) +
         retryDelayMs(attempts, {
           baseMs: this.deps.settings.backoffBaseMs,
