@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { at, startInput } from "../store/contract/harness.ts";
 import { KvStore, openKvHandle } from "../store/kv/mod.ts";
+import { kvFleetStore } from "../store/kv/fleet.ts";
 import { withCountedLists } from "../tests/helpers/kv.ts";
 import { EventBus } from "../actors/events.ts";
 import { FleetScanner } from "./fleet_scan.ts";
@@ -18,6 +19,46 @@ Deno.test("a fleet scan reads the running and today's transactions' indexes once
     assertEquals([data.active.length, data.today.length, data.capped], [2500, 2500, false]);
     // 2,500 open pointers and 2,500 start time pointers, each listed once (three pages read each 7,500).
     assert(listed.entries <= 5100, `${listed.entries} entries listed`);
+  } finally {
+    scanner.close();
+    await store.close();
+  }
+});
+
+Deno.test("a fleet scan's stuck count reads the flags of the running sessions it read, not their index again", async () => {
+  const listed = { entries: 0 };
+  const kv = withCountedLists(await openKvHandle(":memory:"), listed);
+  const store = new KvStore(kv);
+  const fleet = kvFleetStore(kv);
+  const scanner = new FleetScanner({
+    store,
+    live: { connected: () => [] },
+    now: () => new Date(at(600)),
+    openAfterReboot: async (running) =>
+      (await fleet.flags.listActiveFlags({ kind: "open_after_reboot", limit: 20_000, running }))
+        .map((f) => f.transactionId),
+  });
+  try {
+    const ids: number[] = [];
+    for (let i = 0; i < 2500; i++) {
+      const started = await store.startTransaction(
+        startInput({ chargePointId: `CP-${i}`, timestamp: at(60 + i / 100) }),
+      );
+      ids.push(started.transaction.transactionId);
+    }
+    await fleet.flags.addFlag({
+      transactionId: ids[7]!,
+      kind: "open_after_reboot",
+      chargePointId: "CP-7",
+      connectorId: 1,
+      at: at(300),
+      details: {},
+    });
+    listed.entries = 0;
+    const data = await scanner.read(at(0));
+    assertEquals([...data.openAfterReboot], [ids[7]]);
+    // The two indexes of the scan once each, and the one flag's pointer: not the 2,500 open pointers again.
+    assert(listed.entries <= 5101, `${listed.entries} entries listed`);
   } finally {
     scanner.close();
     await store.close();

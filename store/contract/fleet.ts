@@ -866,12 +866,19 @@ export function fleetContract(
     const newest = await start("CP-2", 2);
     assert(await fleet.flags.addFlag(flag(newest, "CP-2", 2)));
 
-    const ids = async (query: { chargePointId?: string; limit: number }) =>
+    const ids = async (query: { chargePointId?: string; limit: number; running?: number[] }) =>
       (await fleet.flags.listActiveFlags({ kind: "open_after_reboot", ...query })).map((f) =>
         f.transactionId
       );
     assertEquals(await ids({ limit: 5 }), [newest, oldest]);
     assertEquals(await ids({ limit: 1 }), [newest]);
+    // The running sessions' ids given (the overview read them): the same answer, those not running left out.
+    const running = (await store.listTransactions({ status: "active", limit: 100 })).map((t) =>
+      t.transactionId
+    );
+    assertEquals(await ids({ limit: 5, running }), [newest, oldest]);
+    assertEquals(await ids({ limit: 5, running: running.filter((id) => id !== newest) }), [oldest]);
+    assertEquals(await ids({ limit: 5, running: [] }), []);
     assertEquals(await ids({ chargePointId: "CP-1", limit: 5 }), [oldest]);
     assertEquals(await ids({ chargePointId: "CP-3", limit: 5 }), []);
     assertEquals(
