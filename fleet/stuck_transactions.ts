@@ -118,11 +118,17 @@ export class StuckTransactions {
     return await this.deps.flags.listFlags(query);
   }
 
-  /** The flags (of `kind`, else of every kind) of transactions still active, newest transaction first. */
-  async activeFlags(query: { kind?: TransactionFlag["kind"]; limit: number }): Promise<TransactionFlag[]> {
+  /**
+   * The flags (of `kind`, else of every kind) of transactions still active, newest transaction first; `running`:
+   * their ids, when the caller read them.
+   */
+  async activeFlags(
+    query: { kind?: TransactionFlag["kind"]; limit: number; running?: readonly number[] },
+  ): Promise<TransactionFlag[]> {
     const kinds = query.kind ? [query.kind] : FLAG_KINDS;
+    const running = query.running !== undefined ? { running: query.running } : {};
     const lists = await Promise.all(
-      kinds.map((kind) => this.deps.flags.listActiveFlags({ kind, limit: query.limit })),
+      kinds.map((kind) => this.deps.flags.listActiveFlags({ kind, limit: query.limit, ...running })),
     );
     return lists.flat().sort((a, b) => b.transactionId - a.transactionId).slice(0, query.limit);
   }

@@ -49,8 +49,11 @@ export interface FleetScanOptions {
   store: Store;
   live: LiveStations;
   events?: StationEvents;
-  /** The ids of the running transactions flagged open after a reboot; none without a fleet. */
-  openAfterReboot?: () => Promise<number[]>;
+  /**
+   * The ids of the running transactions flagged open after a reboot, among `running` (the scan's); none without
+   * a fleet.
+   */
+  openAfterReboot?: (running: number[]) => Promise<number[]>;
   now: () => Date;
   /** Stations read at most (default 100,000). */
   maxStations?: number;
@@ -151,7 +154,9 @@ export class FleetScanner {
     const active = await this.#transactions({ status: "active" }, maxTransactions);
     const today = await this.#transactions({ from: dayStart }, maxTransactions);
     const sessionEnergy = await this.#sessionEnergy(active.items);
-    const openAfterReboot = new Set(await this.options.openAfterReboot?.() ?? []);
+    const openAfterReboot = new Set(
+      await this.options.openAfterReboot?.(active.items.map((t) => t.transactionId)) ?? [],
+    );
     return {
       dayStart,
       tookMs: performance.now() - started,

@@ -437,10 +437,11 @@ export interface TransactionFlagStore {
   /**
    * The flags of `kind` on transactions still active (of `chargePointId`'s), newest transaction first: read
    * from the active transactions (at most one a connector), so a flag years old is found as fast as today's,
-   * and the history of flags is never scanned.
+   * and the history of flags is never scanned. `running`: the active transactions' ids, when the caller has just
+   * read them (the overview's scan), so the store does not read them again.
    */
   listActiveFlags(
-    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number },
+    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number; running?: readonly number[] },
   ): Promise<TransactionFlag[]>;
 }
 

@@ -186,8 +186,13 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     now: deps.now,
     ...(deps.fleet
       ? {
-        openAfterReboot: async () =>
-          (await deps.fleet!.stuck.activeFlags({ kind: "open_after_reboot", limit: STUCK_FLAGS_SCANNED }))
+        // The running sessions the scan read: their index is not read again.
+        openAfterReboot: async (running) =>
+          (await deps.fleet!.stuck.activeFlags({
+            kind: "open_after_reboot",
+            limit: STUCK_FLAGS_SCANNED,
+            running,
+          }))
             .map((f) => f.transactionId),
       }
       : {}),

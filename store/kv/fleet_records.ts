@@ -67,13 +67,16 @@ export class KvTransactionFlagStore implements TransactionFlagStore {
   }
 
   async listActiveFlags(
-    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number },
+    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number; running?: readonly number[] },
   ): Promise<TransactionFlag[]> {
-    // The open-transaction pointers (one a connector: `["tx_open", cp, connector]` -> id), then their flags.
-    const open = await listAll<number>(this.kv, {
-      prefix: query.chargePointId !== undefined ? ["tx_open", query.chargePointId] : ["tx_open"],
-    }, { batchSize: 1000 });
-    const running = new Set(open.map((e) => e.value));
+    // The open-transaction pointers (one a connector: `["tx_open", cp, connector]` -> id), unless the caller read
+    // them, then their flags.
+    const running = new Set(
+      query.running ??
+        (await listAll<number>(this.kv, {
+          prefix: query.chargePointId !== undefined ? ["tx_open", query.chargePointId] : ["tx_open"],
+        }, { batchSize: 1000 })).map((e) => e.value),
+    );
     if (running.size === 0) return [];
     let oldest = Infinity;
     for (const id of running) oldest = Math.min(oldest, id);
@@ -90,7 +93,10 @@ export class KvTransactionFlagStore implements TransactionFlagStore {
         this.kv,
         ids.slice(i, i + 100).map((id) => flagKey(id, query.kind)),
       );
-      for (const e of flags) if (e.value && out.length < query.limit) out.push(e.value);
+      for (const e of flags) {
+        const station = query.chargePointId === undefined || e.value?.chargePointId === query.chargePointId;
+        if (e.value && station && out.length < query.limit) out.push(e.value);
+      }
     }
     return out;
   }

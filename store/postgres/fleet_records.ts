@@ -79,7 +79,7 @@ export class PostgresTransactionFlagStore implements TransactionFlagStore {
   }
 
   async listActiveFlags(
-    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number },
+    query: { kind: TransactionFlagKind; chargePointId?: string; limit: number; running?: readonly number[] },
   ): Promise<TransactionFlag[]> {
     const sql = this.sql;
     // From the open transactions (one narrow row each, migration 016) to their flag by its key.
@@ -88,6 +88,9 @@ export class PostgresTransactionFlagStore implements TransactionFlagStore {
         join transaction_flag f on f.transaction_id = o.transaction_id and f.kind = ${query.kind}
       where true
         ${query.chargePointId !== undefined ? sql`and o.charge_point_id = ${query.chargePointId}` : sql``}
+        ${
+      query.running !== undefined ? sql`and o.transaction_id = any(${[...query.running]}::integer[])` : sql``
+    }
       order by f.transaction_id desc limit ${query.limit}`;
     return rows.map(toFlag);
   }
