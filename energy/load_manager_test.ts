@@ -547,6 +547,10 @@ class FakeLocks implements SiteLocks {
   periodicTurn(): Promise<boolean> {
     return Promise.resolve(this.turn);
   }
+  close(): Promise<void> {
+    this.log.push("closed");
+    return Promise.resolve();
+  }
 }
 
 Deno.test("LoadManager: in a cluster, a site another process is dividing is divided after it, under the site's lock", async () => {
@@ -563,6 +567,8 @@ Deno.test("LoadManager: in a cluster, a site another process is dividing is divi
   assertEquals(t.samples.length, 1);
   assertEquals(t.fleet.limits.get("CP-1/1"), 32);
   assertEquals(locks.log, ["busy depot", "acquired depot", "still held depot", "released depot"]);
+  await t.manager.close();
+  assertEquals(locks.log.at(-1), "closed", "the periodic turn given up for the other processes");
 });
 
 Deno.test("LoadManager: in a cluster, only the process whose turn it is re-divides every site periodically", async () => {

@@ -99,3 +99,19 @@ Deno.test("leasedSiteLocks: a division that stood still past its lock's life, wi
     await fleet.close();
   }
 });
+
+Deno.test("leasedSiteLocks: a process that closes gives up the periodic turn, so another takes it at its next period", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  const a = leasedSiteLocks(fleet.leases, "node-a", now, timers, 60_000);
+  const b = leasedSiteLocks(fleet.leases, "node-b", now, timers, 60_000);
+  try {
+    assert(await a.periodicTurn());
+    assertEquals(await b.periodicTurn(), false);
+    await a.close();
+    assert(await b.periodicTurn(), "not two periods later");
+    await a.close();
+    assertEquals(await a.periodicTurn(), false, "a closing process leaves another's turn alone");
+  } finally {
+    await fleet.close();
+  }
+});
