@@ -99,6 +99,8 @@ export interface SiteLocks {
   stillHeld(siteId: string): Promise<boolean>;
   /** Whether this process does the periodic re-division of every site now (one process at a time). */
   periodicTurn(): Promise<boolean>;
+  /** Gives up the periodic turn, if this process has it (it stops). */
+  close(): Promise<void>;
 }
 
 /** Timers, injected so tests control time. */
@@ -155,6 +157,8 @@ export class LoadManager {
   readonly #deps: LoadManagerDeps;
   readonly #sites = new Map<string, SiteState>();
   #tick: number | null = null;
+  /** The periodic run under way (close() waits for it before giving up the turn it may be taking). */
+  #periodic: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(deps: LoadManagerDeps) {
@@ -168,7 +172,7 @@ export class LoadManager {
       this.#tick = this.#deps.scheduler.after(every, tick);
       // A store that cannot be reached now is tried again at the next tick: never a rejection nobody handles
       // (it would end the process).
-      this.#periodicRun().catch((error) => {
+      this.#periodic = this.#periodicRun().catch((error) => {
         this.#deps.logger.warn("cannot list the sites to re-divide", { error: String(error) });
       });
     };
@@ -189,7 +193,11 @@ export class LoadManager {
     for (const state of this.#sites.values()) {
       if (state.timer !== null) this.#deps.scheduler.cancel(state.timer);
     }
+    await this.#periodic;
     await Promise.all([...this.#sites.values()].map((s) => s.running));
+    await this.#deps.locks?.close().catch((error) =>
+      this.#deps.logger.warn("cannot give up the periodic re-division", { error: String(error) })
+    );
   }
 
   /** Something about a station changed (transaction, connection): its site is divided again. */

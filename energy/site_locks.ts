@@ -74,5 +74,7 @@ export function leasedSiteLocks(
       await leases.releaseLease(nameOf(siteId), holder);
     },
     periodicTurn: () => take("energy-rebalance", periodMs * 2),
+    // Another process takes the turn at its next period, not two periods after this one's last.
+    close: () => leases.releaseLease("energy-rebalance", holder),
   };
 }
