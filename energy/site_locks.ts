@@ -27,6 +27,8 @@ export function leasedSiteLocks(
   lockMs = SITE_LOCK_MS,
 ): SiteLocks {
   const held = new Map<string, Held>();
+  /** This process had the periodic turn at its last ask. */
+  let hasTurn = false;
   const nameOf = (siteId: string) => `energy-site:${siteId}`;
   const untilFrom = (at: Date, forMs: number) => new Date(at.getTime() + forMs).toISOString();
   const take = (name: string, forMs: number) => {
@@ -73,8 +75,16 @@ export function leasedSiteLocks(
       }
       await leases.releaseLease(nameOf(siteId), holder);
     },
-    periodicTurn: () => take("energy-rebalance", periodMs * 2),
-    // Another process takes the turn at its next period, not two periods after this one's last.
-    close: () => leases.releaseLease("energy-rebalance", holder),
+    async periodicTurn() {
+      hasTurn = await take("energy-rebalance", periodMs * 2);
+      return hasTurn;
+    },
+    // Another process takes the turn at its next period, not two periods after this one's last. A process that
+    // never had it writes nothing (a store that is down does not hold up its stop).
+    async close() {
+      if (!hasTurn) return;
+      hasTurn = false;
+      await leases.releaseLease("energy-rebalance", holder);
+    },
   };
 }

@@ -111,6 +111,21 @@ Deno.test("leasedSiteLocks: a process that closes gives up the periodic turn, so
     assert(await b.periodicTurn(), "not two periods later");
     await a.close();
     assertEquals(await a.periodicTurn(), false, "a closing process leaves another's turn alone");
+    let writes = 0;
+    const counted = leasedSiteLocks(
+      {
+        ...fleet.leases,
+        acquireLease: (...args) => fleet.leases.acquireLease(...args),
+        releaseLease: (...args) => (writes++, fleet.leases.releaseLease(...args)),
+      },
+      "node-c",
+      now,
+      timers,
+      60_000,
+    );
+    assertEquals(await counted.periodicTurn(), false);
+    await counted.close();
+    assertEquals(writes, 0, "a process that never had the turn writes nothing as it stops");
   } finally {
     await fleet.close();
   }
