@@ -5,6 +5,7 @@
  * site's limit), not as two halves that each count the other's stations at their last limits.
  */
 import { assert, assertEquals } from "@std/assert";
+import postgres from "postgres";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
@@ -50,7 +51,7 @@ async function twoNodes(name: string, env: Record<string, string> = {}) {
     await a.kill();
     await db.drop();
   };
-  return { a, b, api, close };
+  return { a, b, api, close, databaseUrl: db.url };
 }
 
 Deno.test({
@@ -304,6 +305,46 @@ Deno.test({
       assertEquals(violations, []);
     } finally {
       for (const station of stations.values()) await closeStation(station).catch(() => {});
+      await close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a node stopped in the middle of a division leaves no site lock nor periodic turn behind",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { a, api, close, databaseUrl } = await twoNodes("csms_cluster_site_stop", {
+      ENERGY_REBALANCE_INTERVAL_S: "0.5",
+    });
+    let station: Station | undefined;
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      const put = await api(a, "/sites/depot", {
+        method: "PUT",
+        body: { name: "Depot", maxCurrentA: SITE_LIMIT_A, chargePointIds: ["CP-S"] },
+      });
+      assertEquals(put.status, 201, JSON.stringify(put.body));
+      const asked = Promise.withResolvers<void>();
+      station = await connectStation(a.wsUrl, "CP-S");
+      station.handle("SetChargingProfile", () => {
+        asked.resolve();
+        return new Promise(() => {}); // never answered: the division waits, under the site's lock
+      });
+      await asked.promise;
+      const heldByA = async () =>
+        (await sql<{ name: string }[]>`
+          select name from fleet_lease where holder like ${`%:${a.child.pid}:%`} and name like 'energy-%'`)
+          .map((r) => r.name);
+      assert((await heldByA()).includes("energy-site:depot"), "a divides the site");
+      const status = await a.kill("SIGTERM");
+      assertEquals(status.code, 0);
+      assertEquals(await heldByA(), [], "a's locks given back as it stopped");
+    } finally {
+      await sql.end();
+      if (station) await closeStation(station);
       await close();
     }
   },
