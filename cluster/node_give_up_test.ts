@@ -8,19 +8,21 @@ import { createMemoryLogger } from "../logger.ts";
 import { EMPTY_REGISTRY, slowSend, slowWithdraw } from "../tests/helpers/cluster_gates.ts";
 import { eventually } from "../tests/helpers/server.ts";
 import { MemoryClusterHub } from "./memory.ts";
-import type { BusMessage } from "./mod.ts";
+import type { BusMessage, ClusterBackend } from "./mod.ts";
 import { ClusterNode } from "./node.ts";
 
-Deno.test("a reply that comes while the request is being given up wins, and the log says the owner answered", async () => {
-  const hub = new MemoryClusterHub();
-  const a = slowWithdraw(hub.backend("node-a"));
+/**
+ * node-a as a ClusterNode on `backendA` (requests time out after 100 ms), and node-b, whose bus records the
+ * requests it takes and answers none by itself.
+ */
+async function nodeAndSilentPeer(hub: MemoryClusterHub, backendA: ClusterBackend) {
   const b = hub.backend("node-b");
   await b.presence.renew(60_000);
   const requests: BusMessage[] = [];
   b.bus.onMessage((message) => void (message.kind === "request" && requests.push(message)));
   const logger = createMemoryLogger();
   const node = new ClusterNode({
-    backend: a.backend,
+    backend: backendA,
     registry: EMPTY_REGISTRY,
     events: new EventBus(),
     remoteEvents: new EventBus(),
@@ -30,8 +32,25 @@ Deno.test("a reply that comes while the request is being given up wins, and the 
     flushMs: 5,
   });
   await node.start();
+  const owner = { id: "CP-1", nodeId: "node-b", remoteAddress: "", connectedAt: "" };
+  return {
+    b,
+    requests,
+    logger,
+    node,
+    owner,
+    close: async () => {
+      await node.close();
+      await b.close();
+    },
+  };
+}
+
+Deno.test("a reply that comes while the request is being given up wins, and the log says the owner answered", async () => {
+  const hub = new MemoryClusterHub();
+  const a = slowWithdraw(hub.backend("node-a"));
+  const { b, requests, logger, node, owner, close } = await nodeAndSilentPeer(hub, a.backend);
   try {
-    const owner = { id: "CP-1", nodeId: "node-b", remoteAddress: "", connectedAt: "" };
     const answer = node.call(owner, "Reset", { type: "Soft" }, {});
     await eventually(() => requests.length === 1, 2000, "node-b took the request");
     // node-b is slow: node-a's request times out and it begins to withdraw it.
@@ -49,8 +68,7 @@ Deno.test("a reply that comes while the request is being given up wins, and the 
     await eventually(() => line() !== undefined, 2000, "the log says the owner answered");
     assertEquals(line()?.to, "node-b");
   } finally {
-    await node.close();
-    await b.close();
+    await close();
   }
 });
 
@@ -58,24 +76,8 @@ Deno.test("a reply that comes while the request is being given up wins, and the 
 async function timedOutWhileSending(ok: boolean) {
   const hub = new MemoryClusterHub();
   const a = slowSend(hub.backend("node-a"));
-  const b = hub.backend("node-b");
-  await b.presence.renew(60_000);
-  const requests: BusMessage[] = [];
-  b.bus.onMessage((message) => void (message.kind === "request" && requests.push(message)));
-  const logger = createMemoryLogger();
-  const node = new ClusterNode({
-    backend: a.backend,
-    registry: EMPTY_REGISTRY,
-    events: new EventBus(),
-    remoteEvents: new EventBus(),
-    logger,
-    leaseMs: 60_000,
-    requestTimeoutMs: 100,
-    flushMs: 5,
-  });
-  await node.start();
+  const { requests, logger, node, owner, close } = await nodeAndSilentPeer(hub, a.backend);
   try {
-    const owner = { id: "CP-1", nodeId: "node-b", remoteAddress: "", connectedAt: "" };
     const answer = node.call(owner, "Reset", { type: "Soft" }, {}).then(() => null, (error: Error) => error);
     await eventually(() => a.state.sends === 1, 2000, "node-a sends the request");
     // The bus is slow (a full pool, a reconnecting connection): the request's time runs out first.
@@ -86,8 +88,7 @@ async function timedOutWhileSending(ok: boolean) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     return { error, requests, logger };
   } finally {
-    await node.close();
-    await b.close();
+    await close();
   }
 }
 
