@@ -92,19 +92,11 @@ function connectionOf(known: Known): StationConnection {
 /** How long taking back an unanswered request may take before it counts as taken. */
 const WITHDRAW_MS = 5000;
 
-/** `promise`, or false once `ms` passed. */
-function bounded(promise: Promise<boolean>, ms: number): Promise<boolean> {
+/** `promise`'s outcome, or `late()`'s once `ms` passed; `promise` is left running (a call so is logged by its actor). */
+function bounded<T>(promise: Promise<T>, ms: number, late: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** `call`'s answer, or `whenLate()` once `ms` passed (the call, left running, is logged by its actor). */
-function boundedCall(call: Promise<unknown>, ms: number, whenLate: () => Error): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(whenLate()), ms)));
-  call.catch(() => {});
-  return Promise.race([call, late]).finally(() => clearTimeout(timer));
+  const timeout = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(late()), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Notifications stay well below PostgreSQL's 8000-byte NOTIFY payload. */
@@ -246,10 +238,10 @@ export class ClusterNode implements RemoteStations {
     for (;;) {
       const remainingMs = Math.max(0, deadline - performance.now());
       if (nodeId === this.nodeId) {
-        return await boundedCall(
+        return await bounded(
           registry.callHere(owner.id, action, payload, options),
           remainingMs,
-          whenLate,
+          () => Promise.reject(whenLate()),
         );
       }
       const from = nodeId;
@@ -476,6 +468,7 @@ export class ClusterNode implements RemoteStations {
     pending.withdrawal ??= bounded(
       pending.sent.then((receipt) => bus.withdraw(pending.nodeId, receipt), () => true),
       WITHDRAW_MS,
+      () => Promise.resolve(false),
     ).catch((error) => {
       this.options.logger.warn("cluster withdraw failed", { to: pending.nodeId, error: String(error) });
       return false;
