@@ -27,6 +27,7 @@ import { exposureWarning } from "./security/exposure.ts";
 import { connectionCeiling } from "./security/open_files.ts";
 import { createEnergy, type Energy, type Scheduler } from "./energy/mod.ts";
 import { dialectAwareCommands } from "./energy/ocpp201_profiles.ts";
+import { dialectOfStation } from "./actors/dialects.ts";
 import { leasedSiteLocks } from "./energy/site_locks.ts";
 import type { EnergyStore } from "./store/energy.ts";
 import { openKvEnergyStore } from "./store/kv/energy.ts";
@@ -231,8 +232,7 @@ export async function startServer(
       send: (id, action, payload) => registry.send(id, action, payload, { log: false }),
       // A station held by another node of a cluster: the dialect it connected with (its record says).
       dialectOf: async (id) =>
-        registry.get(id)?.dialect.protocol.subprotocol ?? (await store.getChargePoint(id))?.ocppVersion ??
-          null,
+        (await dialectOfStation({ registry, store }, id, "SetChargingProfile")).protocol.subprotocol,
       stationTransactionId: async (id) => (await store.getTransaction(id))?.stationTransactionId ?? null,
       // In a cluster, a station held by another node is reached through it (the registry routes the command).
       isConnected: (id) => registry.isConnected(id),

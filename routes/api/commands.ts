@@ -21,7 +21,7 @@ import {
 import type { ActorDialect } from "../../actors/dialect.ts";
 import type { ActionDefinition } from "../../protocol/ocppj/dialect.ts";
 import { OCPP16_ACTOR } from "../../actors/ocpp16.ts";
-import { dialectOf } from "../../actors/dialects.ts";
+import { dialectOfStation } from "../../actors/dialects.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Energy } from "../../energy/mod.ts";
 import { commandProfileProblem } from "../../energy/charging_profile_rules.ts";
@@ -106,23 +106,6 @@ const ANY_OBJECT = z.looseObject({});
 
 function definitionIn(dialect: ActorDialect, action: string) {
   return Object.hasOwn(dialect.commands, action) ? dialect.protocol.actions[action] : undefined;
-}
-
-/**
- * The dialect of station `id`: its live connection's, else the one it last connected with, else (never
- * connected) the first dialect that has `action`, so that it is refused as not connected rather than as
- * the wrong dialect.
- */
-export async function dialectOfStation(
-  options: { registry: Pick<Registry, "get">; store: Pick<Store, "getChargePoint"> },
-  id: string,
-  action: string,
-) {
-  const live = options.registry.get(id);
-  if (live && !live.isStopping) return live.dialect;
-  const stored = dialectOf((await options.store.getChargePoint(id))?.ocppVersion);
-  if (stored) return stored;
-  return Object.hasOwn(OCPP16_ACTOR.commands, action) ? OCPP16_ACTOR : dialectOf("ocpp2.0.1")!;
 }
 
 /** One command's route, for every dialect that has the action. */

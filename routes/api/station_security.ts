@@ -32,7 +32,7 @@ import {
 } from "../../security/pending_key_expiry.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
-import { dialectOfStation } from "./commands.ts";
+import { dialectOfStation } from "../../actors/dialects.ts";
 import { commandApiError } from "./command_errors.ts";
 import { pendingKeyFate } from "./pending_key_fate.ts";
 import { principalLabel } from "../../auth/principal.ts";
