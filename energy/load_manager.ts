@@ -22,7 +22,11 @@
  */
 import { MAX_CONNECTOR_ID } from "../actors/handlers/bounds.ts";
 import type { Logger } from "../logger.ts";
-import type { ChargingProfileSupport, StoredChargingProfile } from "../model/charging_profile.ts";
+import type {
+  ChargingProfileSupport,
+  StoredChargingProfile,
+  UnansweredProfiles,
+} from "../model/charging_profile.ts";
 import type { ExternalChargingLimit } from "../model/charging_reports.ts";
 import type { SiteChargerSample, SiteRecord, SiteSample } from "../model/site.ts";
 import type { SetChargingProfileRequest } from "../protocol/ocpp16/set_charging_profile.ts";
@@ -136,6 +140,8 @@ interface SessionView {
   /** The measurement the allocation may use: null when it is older than our last change. */
   demand: Measurement | null;
   txDefaultOnly: boolean;
+  /** Its unanswered runs in a row as the store said when this run began (null: none). */
+  unanswered: UnansweredProfiles | null;
 }
 
 interface SiteState {
@@ -485,7 +491,8 @@ export class LoadManager {
     for (const { step, outcome } of result.outcomes) {
       if (outcome.accepted) applied.set(step.sessionId, step.toA);
     }
-    await this.#countUnanswered(result.outcomes, now);
+    const unansweredBefore = new Map(sessions.map((s) => [s.chargePointId, s.unanswered]));
+    await this.#countUnanswered(result.outcomes, now, unansweredBefore);
     const incomplete = result.outcomes.filter((o) => !o.outcome.accepted);
     if (incomplete.length > 0) {
       state.failures++;
@@ -547,7 +554,11 @@ export class LoadManager {
    * UNANSWERED_RUNS runs in a row on, one is counted at its maximum for a period, so that the decrease it never
    * takes does not hold back every increase of its site for good.
    */
-  async #countUnanswered(outcomes: readonly { step: RolloutStep; outcome: StepOutcome }[], now: Date) {
+  async #countUnanswered(
+    outcomes: readonly { step: RolloutStep; outcome: StepOutcome }[],
+    now: Date,
+    before: ReadonlyMap<string, UnansweredProfiles | null>,
+  ) {
     const { profiles, store, settings, logger } = this.#deps;
     const answered = new Map<string, boolean>();
     for (const { step, outcome } of outcomes) {
@@ -557,9 +568,11 @@ export class LoadManager {
     }
     for (const [id, ok] of answered) {
       if (ok) {
-        await profiles.markSupport(id, { unanswered: null });
+        // None recorded when this run began: only a division records one, and one runs at a time.
+        if (before.get(id)) await profiles.markSupport(id, { unanswered: null });
         continue;
       }
+      // Read again: a reconnect (on any node) may have cleared it since.
       const runs = ((await store.getChargingProfileSupport(id))?.unanswered?.runs ?? 0) + 1;
       const benched = runs >= UNANSWERED_RUNS;
       const until = benched
@@ -631,6 +644,7 @@ export class LoadManager {
         measurement,
         demand: beforeChange ? null : measurement,
         txDefaultOnly: support?.txDefaultOnly ?? false,
+        unanswered: support?.unanswered ?? null,
       };
     });
   }
