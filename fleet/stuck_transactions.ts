@@ -14,6 +14,7 @@ import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import type { TransactionFlag, TransactionFlagStore } from "../store/fleet.ts";
 import { CLOSED_BY_OPERATOR, type TransactionRecord } from "../model/transaction.ts";
+import { TRANSACTION_FLAG_KINDS } from "../model/transaction_flag.ts";
 import type { Store } from "../store/mod.ts";
 import { FleetError } from "./errors.ts";
 
@@ -31,8 +32,6 @@ export interface ManualClose {
   meterStop: number;
   reason: string;
 }
-
-const FLAG_KINDS: readonly TransactionFlag["kind"][] = ["closed_by_operator", "open_after_reboot"];
 
 /** 2.0.1 connector statuses that may hold a session (Occupied) or are promised to one (Reserved). */
 const IN_USE: ReadonlySet<string> = new Set(["Occupied", "Reserved"]);
@@ -125,7 +124,7 @@ export class StuckTransactions {
   async activeFlags(
     query: { kind?: TransactionFlag["kind"]; limit: number; running?: readonly number[] },
   ): Promise<TransactionFlag[]> {
-    const kinds = query.kind ? [query.kind] : FLAG_KINDS;
+    const kinds = query.kind ? [query.kind] : TRANSACTION_FLAG_KINDS;
     const running = query.running !== undefined ? { running: query.running } : {};
     const lists = await Promise.all(
       kinds.map((kind) => this.deps.flags.listActiveFlags({ kind, limit: query.limit, ...running })),

@@ -1,6 +1,8 @@
 /** Something an operator should know about a transaction: who closed it by hand, or that it outlived a reboot. */
 
-export type TransactionFlagKind = "closed_by_operator" | "open_after_reboot";
+export const TRANSACTION_FLAG_KINDS = ["closed_by_operator", "open_after_reboot"] as const;
+
+export type TransactionFlagKind = typeof TRANSACTION_FLAG_KINDS[number];
 
 export interface TransactionFlag {
   transactionId: number;

@@ -2,6 +2,7 @@
  * zod schemas of the fleet operations' answers (they document the API; they are not checked at run time).
  */
 import { z } from "zod";
+import { TRANSACTION_FLAG_KINDS } from "../../model/transaction_flag.ts";
 import { TASK_OUTCOMES } from "../../store/fleet.ts";
 import { WEBHOOK_EVENT_TYPES } from "../../fleet/webhook_events.ts";
 import { TransactionSchema } from "./schemas.ts";
@@ -150,7 +151,7 @@ export const DataTransferRuleSchema = z.object({
 
 export const TransactionFlagSchema = z.object({
   transactionId: z.number().int(),
-  kind: z.enum(["closed_by_operator", "open_after_reboot"]),
+  kind: z.enum(TRANSACTION_FLAG_KINDS),
   chargePointId: z.string(),
   connectorId: z.number().int(),
   at: z.string(),

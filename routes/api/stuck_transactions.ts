@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { principalLabel } from "../../auth/principal.ts";
 import type { Fleet } from "../../fleet/mod.ts";
+import { TRANSACTION_FLAG_KINDS } from "../../model/transaction_flag.ts";
 import type { ApiRouter } from "./http.ts";
 import { ClosedTransactionSchema, TransactionFlagSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, isoDateTime, limit, listOf, queryBoolean, urlInt } from "./schemas.ts";
@@ -16,7 +17,7 @@ const CloseBody = z.object({
   reason: z.string().min(1).max(500).describe("Why it is closed by hand"),
 }).strict();
 const FlagQuery = z.object({
-  kind: z.enum(["closed_by_operator", "open_after_reboot"]).optional(),
+  kind: z.enum(TRANSACTION_FLAG_KINDS).optional(),
   transactionId: urlInt(1, 2 ** 31 - 1).optional(),
   active: queryBoolean.optional().describe(
     "true: only flags of transactions still active (found from the active ones, however old the flag)",
