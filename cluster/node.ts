@@ -646,6 +646,12 @@ export class ClusterNode implements RemoteStations {
     const whenGone = errors.whenGone ?? unsent;
     const whenLate = errors.whenLate ??
       (() => new NodeTimeoutError(owner.nodeId, String(body.action ?? body.op), timeoutMs));
+    // Left: nobody would give the request up (#leave did), and this node reads no more replies.
+    if (this.#stopped) {
+      return Promise.reject(
+        new NotDeliveredError(owner.id, String(body.action ?? body.op), "this node is stopping"),
+      );
+    }
     const reqId = `${this.nodeId}:${++this.#seq}`;
     return new Promise((resolve, reject) => {
       const sent = this.options.backend.bus.send(owner.nodeId, { kind: "request", reqId, ...body });

@@ -104,3 +104,20 @@ Deno.test("a request whose send was still on its way when it timed out, then ref
   assertEquals(error?.name, "NotDeliveredError", String(error));
   assertEquals(logger.lines.filter((l) => l.msg === "cluster reply came while giving up the request"), []);
 });
+
+Deno.test("a command asked of a node that has closed is refused at once as undelivered, and nothing is sent", async () => {
+  const hub = new MemoryClusterHub();
+  const { requests, node, owner, close } = await nodeAndSilentPeer(hub, hub.backend("node-a"));
+  try {
+    await node.close();
+    const started = performance.now();
+    const error = await node.call(owner, "Reset", { type: "Soft" }, {}).then(() => null, (e: Error) => e);
+    assertEquals(error?.name, "NotDeliveredError", String(error));
+    // Not left to its timeout (100 ms here, CALL_TIMEOUT_MS in a server), nobody would give it up.
+    assertEquals(performance.now() - started < 50, true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assertEquals(requests.length, 0, "node-b got a command from a node that had left");
+  } finally {
+    await close();
+  }
+});
