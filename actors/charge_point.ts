@@ -46,7 +46,8 @@ import {
 } from "../protocol/ocppj/frames.ts";
 import { isoString } from "../protocol/ocppj/time.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
-import { ACCEPTED_STATIONS_ONLY, type AnyCommand } from "./commands/command.ts";
+import { ACCEPTED_STATIONS_ONLY, type AnyCommand, type PresentedTag } from "./commands/command.ts";
+import { judgeIdTag } from "../model/id_tag.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import {
@@ -1055,7 +1056,8 @@ export class ChargePointActor {
       }: OCPP forbids ${action} until it is Accepted`
       : command.force
       ? null
-      : definition.guard?.(state, command.payload as never) ?? null;
+      : definition.guard?.(state, command.payload as never) ??
+        await this.#tagRefusal(definition.presents?.(command.payload as never) ?? null);
     if (refusal !== null) {
       return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });
     }
@@ -1063,6 +1065,27 @@ export class ChargePointActor {
       (response) => this.#mailbox.post({ type: "commandFinished", command, outcome: { response } }),
       (error: Error) => this.#mailbox.post({ type: "commandFinished", command, outcome: { error } }),
     );
+  }
+
+  /** Why a remote start for `tag` makes no sense: the station's start would not be told Accepted. */
+  async #tagRefusal(tag: PresentedTag | null): Promise<string | null> {
+    if (!tag) return null;
+    const { info, unknown } = await judgeIdTag(
+      this.deps.store.decisionLookups ?? this.deps.store,
+      tag.idTag,
+      {
+        now: this.deps.now(),
+        singleUse: this.deps.settings.singleUseIdTags,
+        ignoreActiveOn: {
+          chargePointId: this.id,
+          ...(tag.connectorId !== undefined ? { connectorId: tag.connectorId } : {}),
+        },
+        ...(tag.idTokenType !== undefined ? { idTokenType: tag.idTokenType } : {}),
+      },
+    );
+    if (info.status === "Accepted") return null;
+    const unknownSaid = unknown ? " (not a known id tag)" : "";
+    return `id tag "${tag.idTag}" would be answered ${info.status}${unknownSaid}: the station would not charge`;
   }
 
   /**

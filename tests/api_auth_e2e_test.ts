@@ -243,6 +243,8 @@ async function readSome(res: Response): Promise<string> {
 
 Deno.test("every API route and every command: 401 anonymous, 403 below the role in the policy table, allowed from it up (users and tokens)", async () => {
   const server = await startApiServer();
+  // RemoteStart is refused for a tag this server would not accept: TAG-1 is a known card.
+  await server.store.putIdTag({ idTag: "TAG-1", status: "Accepted", expiryDate: null, parentIdTag: null });
   const station = await connectStation(server.wsUrl, STATION);
   const station201 = await connectStation201(server.wsUrl, STATION_201);
   const received: Record<string, number> = {};

@@ -11,10 +11,13 @@ import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { CHARGING_PROFILE, COMMAND_SAMPLES } from "./helpers/command_samples.ts";
 import { closeStation, connectStation, openRaw } from "./helpers/station.ts";
+import { connectStation201 } from "./helpers/station201.ts";
 
 Deno.test("each of the 26 commands reaches the station as a valid CALL and its answer is the HTTP answer", async () => {
   assertEquals(Object.keys(COMMAND_SAMPLES).sort(), [...CS_TO_CP_ACTIONS].sort());
   const server = await startApiServer();
+  // RemoteStart is refused for a tag this server would not accept: TAG-1 is a known card.
+  await server.store.putIdTag({ idTag: "TAG-1", status: "Accepted", expiryDate: null, parentIdTag: null });
   const station = await connectStation(server.wsUrl, "CP-CMD");
   const received: Record<string, unknown> = {};
   for (const [action, { answer }] of Object.entries(COMMAND_SAMPLES)) {
@@ -217,6 +220,75 @@ Deno.test("RemoteStart on a Faulted connector is refused with 409 unless force=t
     assertEquals(log.body.items[1].response, { reason: "connector 1 is Faulted" });
   } finally {
     await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("a remote start for an id tag this server would not accept is refused with the reason, sent when forced", async () => {
+  const server = await startApiServer();
+  const past = "2020-01-01T00:00:00.000Z";
+  await server.store.putIdTag({ idTag: "CARD-OK", status: "Accepted", expiryDate: null, parentIdTag: null });
+  await server.store.putIdTag({
+    idTag: "CARD-BLOCKED",
+    status: "Blocked",
+    expiryDate: null,
+    parentIdTag: null,
+  });
+  await server.store.putIdTag({ idTag: "CARD-OLD", status: "Accepted", expiryDate: past, parentIdTag: null });
+  const station = await connectStation(server.wsUrl, "CP-TAGS");
+  const station201 = await connectStation201(server.wsUrl, "CP-TAGS-201");
+  const sent: string[] = [];
+  station.handle("RemoteStartTransaction", ({ params }) => (sent.push(params.idTag), { status: "Accepted" }));
+  station201.handle("RequestStartTransaction", ({ params }) => {
+    sent.push(params.idToken.idToken);
+    return { status: "Accepted" };
+  });
+  const start = (idTag: string, force = false) =>
+    server.json(`/api/v1/charge-points/CP-TAGS/RemoteStartTransaction${force ? "?force=true" : ""}`, {
+      method: "POST",
+      body: { connectorId: 1, idTag },
+      as: "operator",
+    });
+  try {
+    for (
+      const [idTag, why] of [
+        ["NOBODY", 'id tag "NOBODY" would be answered Invalid (not a known id tag)'],
+        ["CARD-BLOCKED", 'id tag "CARD-BLOCKED" would be answered Blocked:'],
+        ["card-old", 'id tag "card-old" would be answered Expired:'],
+      ]
+    ) {
+      const refused = await start(idTag!);
+      assertEquals(
+        [refused.status, refused.body.error],
+        [409, "command_refused"],
+        JSON.stringify(refused.body),
+      );
+      assertStringIncludes(refused.body.message, why!);
+    }
+    assertEquals(sent, [], "a refused remote start reached the station");
+    assertEquals((await start("card-ok")).status, 200);
+    assertEquals((await start("NOBODY", true)).status, 200);
+    assertEquals(sent, ["card-ok", "NOBODY"]);
+    const log = await server.json("/api/v1/charge-points/CP-TAGS/commands", { as: "viewer" });
+    assertEquals(
+      log.body.items.map((e: { outcome: string }) => e.outcome),
+      ["accepted", "accepted", "refused", "refused", "refused"],
+    );
+    // 2.0.1: the idToken is judged with its type; a NoAuthorization token is never checked.
+    const start201 = (idToken: { idToken: string; type: string }) =>
+      server.json("/api/v1/charge-points/CP-TAGS-201/RequestStartTransaction", {
+        method: "POST",
+        body: { idToken, remoteStartId: 7, evseId: 1 },
+        as: "operator",
+      });
+    const unknown201 = await start201({ idToken: "NOBODY-201", type: "ISO14443" });
+    assertEquals([unknown201.status, unknown201.body.error], [409, "command_refused"]);
+    assertEquals((await start201({ idToken: "", type: "NoAuthorization" })).status, 200);
+    assertEquals((await start201({ idToken: "CARD-OK", type: "ISO14443" })).status, 200);
+    assertEquals(sent.slice(2), ["", "CARD-OK"]);
+  } finally {
+    await closeStation(station);
+    await station201.close();
     await server.close();
   }
 });

@@ -285,6 +285,8 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
 
 Deno.test("a remote start's profile and a job's profile follow the same rules: 400 naming the field, nothing sent", async () => {
   await withApiServer("kv", async (server) => {
+    // RemoteStart is refused for a tag this server would not accept: TAG-1 is a known card.
+    await server.store.putIdTag({ idTag: "TAG-1", status: "Accepted", expiryDate: null, parentIdTag: null });
     const station = await connectStation(server.wsUrl, "CP-START");
     const received: string[] = [];
     station.handle("RemoteStartTransaction", () => {

@@ -103,6 +103,8 @@ Deno.test({
       });
       assertEquals(closed201.status, 200, JSON.stringify(closed201.body));
       cp201.handle("RequestStartTransaction", () => ({ status: "Accepted" }));
+      // A remote start is refused for a card this server would not accept: CARD-7 is known.
+      assertEquals((await api(other, "/id-tags", { method: "POST", body: { idTag: "CARD-7" } })).status, 201);
       const remoteStart = await api(holder, "/charge-points/CP-201/RequestStartTransaction", {
         method: "POST",
         body: { idToken: { idToken: "CARD-7", type: "ISO14443" }, evseId: 1 },

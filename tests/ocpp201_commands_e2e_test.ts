@@ -14,6 +14,8 @@ import { CS_TO_CP_ACTIONS } from "../protocol/ocpp201/mod.ts";
 
 Deno.test("every OCPP 2.0.1 command goes through the API to a strict 2.0.1 station and back", async () => {
   const server = await startApiServer();
+  // RequestStartTransaction is refused for a token this server would not accept: TAG-1 is a known card.
+  await server.store.putIdTag({ idTag: "TAG-1", status: "Accepted", expiryDate: null, parentIdTag: null });
   const station = await connectStation201(server.wsUrl, "CP-CMD201");
   const received: Record<string, unknown> = {};
   try {

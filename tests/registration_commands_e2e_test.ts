@@ -17,6 +17,8 @@ async function boot(raw: RawSocket, payload: unknown): Promise<string> {
 
 Deno.test("RemoteStart/RemoteStop and their 2.0.1 kin are refused for a Pending station, even forced", async () => {
   const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
+  // RemoteStart is refused for a tag this server would not accept: TAG-1 is a known card.
+  await server.store.putIdTag({ idTag: "TAG-1", status: "Accepted", expiryDate: null, parentIdTag: null });
   const raw = await openRaw(`${server.wsUrl}/CP-WAIT`);
   const raw201 = await openRaw(`${server.wsUrl}/CP-WAIT-201`, ["ocpp2.0.1"]);
   try {

@@ -213,10 +213,11 @@ Deno.test("with AuthorizeRemoteTxRequests the station asks first: an unknown idT
     configuration: { AuthorizeRemoteTxRequests: "true" },
   }, async (server, fleet) => {
     await addIdTag(server, "CARD-OK");
+    // Forced: the server refuses to send a remote start for a tag it would not accept.
     const res = await command(server, "AUTH-1", "RemoteStartTransaction", {
       connectorId: 1,
       idTag: "NOBODY",
-    });
+    }, "?force=true");
     assertEquals(res.body.status, "Accepted");
     await eventually(
       () => fleet.logs.some((l) => l.msg === "remote start not authorized"),

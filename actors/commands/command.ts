@@ -19,6 +19,8 @@ export interface Command<A extends CsToCpAction> {
   only?: typeof ACCEPTED_STATIONS_ONLY;
   /** Why sending makes no sense now (the operator may force it), or null. */
   guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>) => string | null;
+  /** The id tag the station will present to us because of this command (see `PresentedTag`), or null. */
+  presents?: (request: RequestOf<A>) => PresentedTag | null;
   /** What the answer teaches the snapshot, or null when it teaches nothing we keep. `at`: when it arrived. */
   effect?: (
     state: Readonly<LiveRecord>,
@@ -40,10 +42,24 @@ export interface Command<A extends CsToCpAction> {
   triggers?: (request: RequestOf<A>, response: ResponseOf<A>) => readonly string[];
 }
 
+/**
+ * The id tag a remote start makes the station present to us: the shell judges it as the station's start
+ * would be answered and refuses the command (unless forced) when that is not Accepted, since the station
+ * would be told so and end the session at once (or not start it).
+ */
+export interface PresentedTag {
+  idTag: string;
+  /** A 2.0.1 idToken's type (a stored tag of another type is Invalid). */
+  idTokenType?: string;
+  /** Where the session would run (single-use tags: a session there does not count as elsewhere). */
+  connectorId?: number;
+}
+
 /** Any dialect's command, as the shell calls it. */
 export interface AnyCommand {
   only?: typeof ACCEPTED_STATIONS_ONLY;
   guard?: (state: Readonly<LiveRecord>, request: never) => string | null;
+  presents?: (request: never) => PresentedTag | null;
   effect?: (
     state: Readonly<LiveRecord>,
     request: never,

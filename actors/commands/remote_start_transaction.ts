@@ -4,7 +4,8 @@ const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);
 
 /**
  * OCPP 1.6 §5.11. Only to an Accepted station (§4.2.1). Refused (unless forced) when the connector is Faulted
- * or Unavailable, or already has a transaction: the station would only reject it.
+ * or Unavailable, or already has a transaction: the station would only reject it; and when its idTag would
+ * not be Accepted here (the station's start would be told so).
  */
 export const remoteStartTransaction: Command<"RemoteStartTransaction"> = {
   only: ACCEPTED_STATIONS_ONLY,
@@ -20,4 +21,8 @@ export const remoteStartTransaction: Command<"RemoteStartTransaction"> = {
     }
     return null;
   },
+  presents: (request) => ({
+    idTag: request.idTag,
+    ...(request.connectorId !== undefined ? { connectorId: request.connectorId } : {}),
+  }),
 };

@@ -71,7 +71,8 @@ export interface PendingKeys {
 
 const CommandQuery = z.object({
   force: queryBoolean.optional().describe(
-    "Send even when the station's state says the command makes no sense (e.g. RemoteStart on a Faulted connector)",
+    "Send even when the station's state says the command makes no sense (e.g. RemoteStart on a Faulted " +
+      "connector, or for an id tag this server would not accept)",
   ),
 });
 
@@ -154,8 +155,9 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       401: { description: "Not authenticated", schema: ErrorSchema },
       403: { description: "Role too low (needs operator)", schema: ErrorSchema },
       409: {
-        description: "Not connected, or refused by the station's state (retry with force); a " +
-          "SetChargingProfile that would fight load management's profiles (not retried with force)",
+        description: "Not connected, or refused by the station's state or a remote start's id tag (retry " +
+          "with force); a SetChargingProfile that would fight load management's profiles (not retried with " +
+          "force)",
         schema: ErrorSchema,
       },
       502: {

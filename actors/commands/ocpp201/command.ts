@@ -2,12 +2,14 @@
 import type { LiveRecord, SnapshotPatch } from "../../../model/charge_point.ts";
 import type { DeviceModelValue } from "../../../model/device_model.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../../protocol/ocpp201/mod.ts";
-import type { ACCEPTED_STATIONS_ONLY } from "../command.ts";
+import type { ACCEPTED_STATIONS_ONLY, PresentedTag } from "../command.ts";
 
 export interface Command201<A extends CsToCpAction> {
   /** Only sent to an Accepted station (see `ACCEPTED_STATIONS_ONLY` in `../command.ts`). */
   only?: typeof ACCEPTED_STATIONS_ONLY;
   guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>) => string | null;
+  /** The id tag the station will present because of this command (see `PresentedTag` in `../command.ts`). */
+  presents?: (request: RequestOf<A>) => PresentedTag | null;
   effect?: (
     state: Readonly<LiveRecord>,
     request: RequestOf<A>,

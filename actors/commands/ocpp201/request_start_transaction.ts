@@ -5,7 +5,8 @@ const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);
 
 /**
  * OCPP 2.0.1 F01-F02: not sent to an EVSE whose every connector is Faulted or Unavailable, or that already
- * has a transaction open, unless forced (as RemoteStartTransaction in 1.6); only to an Accepted station (B02).
+ * has a transaction open, or for an idToken that would not be Accepted here, unless forced (as
+ * RemoteStartTransaction in 1.6); only to an Accepted station (B02).
  */
 export const requestStartTransaction: Command201<"RequestStartTransaction"> = {
   only: ACCEPTED_STATIONS_ONLY,
@@ -20,4 +21,7 @@ export const requestStartTransaction: Command201<"RequestStartTransaction"> = {
     if (open !== undefined) return `EVSE ${evseId} already has transaction "${open}"`;
     return null;
   },
+  // A NoAuthorization token is not checked when the station presents it either.
+  presents: ({ idToken }) =>
+    idToken.type === "NoAuthorization" ? null : { idTag: idToken.idToken, idTokenType: idToken.type },
 };
