@@ -7,8 +7,8 @@
  */
 import { deliveryOf } from "./actors/certificate_delivery.ts";
 import type { ActorDeps } from "./actors/deps.ts";
-import { NotConnectedError } from "./actors/errors.ts";
 import type { Registry } from "./actors/registry.ts";
+import { triggerOutcomeOf } from "./actors/trigger_answer.ts";
 import type { SecurityExtension } from "./files/security_extension.ts";
 import type { Logger } from "./logger.ts";
 import { Enrolment } from "./pki/enrolment.ts";
@@ -53,7 +53,10 @@ export function actorSecurityServices(
   return { deps, close: () => enrolment.close() };
 }
 
-/** The renewal scan, every `intervalMs`, through the registry. */
+/**
+ * The renewal scan, every `intervalMs`, of the stations connected to this process (each node of a cluster
+ * asks its own), through the registry. Only an answer counts as asked (`triggerOutcomeOf`).
+ */
 export function certificateRenewal(
   extension: SecurityExtension,
   registry: Registry,
@@ -63,40 +66,33 @@ export function certificateRenewal(
   return new CertificateRenewal({
     pki: extension.pki,
     intervalMs,
+    stationsHere: () => registry.list().map((s) => s.id),
     isConnected: (id) => registry.isConnectedHere(id),
     trigger: async (certificate) => {
-      try {
-        const id = certificate.chargePointId;
-        // OCPP 2.0.1 asks with TriggerMessage (Part 2 A02), 1.6 with the Security extension's trigger.
-        const answer = registry.get(id)?.dialect.protocol.subprotocol === "ocpp2.0.1"
-          ? await registry.send(
-            id,
-            "TriggerMessage",
-            { requestedMessage: "SignChargingStationCertificate" },
-            {
-              requestedBy: PKI_PRINCIPAL,
-            },
-          ) as { status: string }
-          : await registry.call(id, "ExtendedTriggerMessage", {
-            requestedMessage: "SignChargePointCertificate",
-          }, {
-            requestedBy: PKI_PRINCIPAL,
-          });
-        logger.info("certificate renewal asked", {
-          chargePointId: certificate.chargePointId,
-          serialNumber: certificate.serialNumber,
-          notAfter: certificate.notAfter,
-          status: answer.status,
+      const id = certificate.chargePointId;
+      // OCPP 2.0.1 asks with TriggerMessage (Part 2 A02), 1.6 with the Security extension's trigger.
+      const answer = registry.get(id)?.dialect.protocol.subprotocol === "ocpp2.0.1"
+        ? registry.send(id, "TriggerMessage", { requestedMessage: "SignChargingStationCertificate" }, {
+          requestedBy: PKI_PRINCIPAL,
+        }) as Promise<{ status: string }>
+        : registry.call(id, "ExtendedTriggerMessage", { requestedMessage: "SignChargePointCertificate" }, {
+          requestedBy: PKI_PRINCIPAL,
         });
-        return answer.status === "Accepted" ? "accepted" : "refused";
-      } catch (error) {
-        if (error instanceof NotConnectedError) return "offline";
-        logger.warn("certificate renewal not asked", {
-          chargePointId: certificate.chargePointId,
-          error: String(error),
+      const { outcome, detail } = await triggerOutcomeOf(answer);
+      const fields = {
+        chargePointId: id,
+        serialNumber: certificate.serialNumber,
+        notAfter: certificate.notAfter,
+      };
+      if (outcome === "unanswered") {
+        logger.warn("certificate renewal not answered: asked again at the next scan", {
+          ...fields,
+          error: detail,
         });
-        return "refused";
+      } else {
+        logger.info("certificate renewal asked", { ...fields, status: detail });
       }
+      return outcome;
     },
     onError: (error) => logger.error("certificate renewal scan failed", { error: String(error) }),
   });

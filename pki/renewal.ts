@@ -1,23 +1,31 @@
 /**
- * Certificate renewal (OCPP 1.6 Security Whitepaper ed. 3, use case A02): every `intervalMs` the stations whose
- * current certificate expires within PKI_RENEW_BEFORE_DAYS are asked, with ExtendedTriggerMessage
- * SignChargePointCertificate, to send a new CSR (SignCertificate). Only connected stations are asked; a station
- * that is offline, refuses or fails is asked again after `retryAfterMs`. The sending is injected (`trigger`),
- * so this knows nothing of sockets.
+ * Certificate renewal (OCPP 1.6 Security Whitepaper ed. 3, use case A02): every `intervalMs` the stations
+ * connected to this process whose current certificate expires within PKI_RENEW_BEFORE_DAYS are asked, with
+ * ExtendedTriggerMessage SignChargePointCertificate, to send a new CSR (SignCertificate). Each process asks its
+ * own stations (in a cluster every node runs the scan, and a station is asked by the node holding it), and
+ * the scan reads only their certificates, so stations offline or held elsewhere never fill its page.
+ *
+ * Only an answered trigger counts as asked: after Accepted, or any refusal the station answered (Rejected,
+ * NotImplemented, a CALLERROR), it is asked again after `retryAfterMs` (it heard us; a station that said no
+ * is not pestered every scan). A trigger that got no answer (the station disconnected with it in flight, was
+ * not connected, did not answer in time) is not counted: the next scan asks again, wherever the station
+ * reconnected. The sending is injected (`trigger`), so this knows nothing of sockets.
  */
 import type { IssuedCertificate } from "../model/certificates.ts";
 import type { StationPki } from "./station_pki.ts";
 
-export type TriggerOutcome = "accepted" | "refused" | "offline";
+export type TriggerOutcome = "accepted" | "refused" | "unanswered";
 
 export interface RenewalOptions {
   pki: StationPki;
   /** Sends ExtendedTriggerMessage SignChargePointCertificate; says what became of it. */
   trigger: (certificate: IssuedCertificate) => Promise<TriggerOutcome>;
+  /** The stations connected to this process now: the only ones it asks. */
+  stationsHere: () => readonly string[];
   isConnected: (chargePointId: string) => boolean;
   /** How often to scan (default 10 minutes). */
   intervalMs?: number;
-  /** How long before a station is asked again (default 6 hours). */
+  /** How long before a station that answered is asked again (default 6 hours). */
   retryAfterMs?: number;
   /** Stations asked per scan at most (default 100). */
   batch?: number;
@@ -61,15 +69,18 @@ export class CertificateRenewal {
   }
 
   async #scan(): Promise<number> {
-    const { pki, trigger, isConnected, retryAfterMs, batch } = this.#options;
-    const due = await pki.dueForRenewal({ limit: batch, retryAfterMs });
+    const { pki, trigger, stationsHere, isConnected, retryAfterMs, batch } = this.#options;
+    const here = stationsHere();
+    if (here.length === 0) return 0;
+    const due = await pki.dueForRenewal({ limit: batch, retryAfterMs, chargePointIds: here });
     let accepted = 0;
     for (const certificate of due) {
       if (this.#stopping) break;
       if (!isConnected(certificate.chargePointId)) continue;
-      const outcome = await trigger(certificate).catch(() => "refused" as const);
-      if (outcome === "offline" || this.#stopping) continue;
-      // Accepted or refused: either way, not again before retryAfterMs.
+      const outcome = await trigger(certificate).catch(() => "unanswered" as const);
+      // Unanswered: the station may never have seen it; asked again at the next scan.
+      if (outcome === "unanswered" || this.#stopping) continue;
+      // Answered, Accepted or not: not again before retryAfterMs.
       await pki.markRenewalRequested(certificate.serialNumber);
       if (outcome === "accepted") accepted++;
     }

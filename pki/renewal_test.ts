@@ -26,10 +26,11 @@ Deno.test("CertificateRenewal asks connected stations near expiry once per retry
     const outcomes: Record<string, TriggerOutcome> = { "CP-ON": "accepted", "CP-NO": "refused" };
     const renewal = new CertificateRenewal({
       pki,
+      stationsHere: () => ["CP-ON", "CP-NO"],
       isConnected: (id) => id !== "CP-OFF",
       trigger: (c) => {
         asked.push(c.chargePointId);
-        return Promise.resolve(outcomes[c.chargePointId] ?? "offline");
+        return Promise.resolve(outcomes[c.chargePointId] ?? "unanswered");
       },
       retryAfterMs: 3600_000,
     });
@@ -70,6 +71,7 @@ Deno.test("CertificateRenewal.stop() asks no further station, and a trigger it c
     const answer = Promise.withResolvers<TriggerOutcome>();
     const renewal = new CertificateRenewal({
       pki,
+      stationsHere: () => ["CP-1", "CP-2"],
       isConnected: () => true,
       trigger: (c) => {
         asked.push(c.chargePointId);
@@ -94,4 +96,86 @@ Deno.test("CertificateRenewal.stop() asks no further station, and a trigger it c
     kv.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** A PKI on KV in memory whose stations `ids` each hold a current certificate, due for renewal at once. */
+async function duePki(ids: string[]) {
+  const dir = await Deno.makeTempDir();
+  const kv = await openKvHandle(":memory:");
+  const clock = { now: new Date("2024-05-01T00:00:00Z") };
+  const pki = await StationPki.open({
+    store: new KvPkiStore(kv),
+    now: () => clock.now,
+    settings: { certificateValidityDays: 10, renewBeforeDays: 3 },
+  });
+  for (const id of ids) {
+    // A minute apart: the certificates expire in the order of `ids`.
+    clock.now = new Date(clock.now.getTime() + 60_000);
+    const signed = await pki.signCertificate(id, (await makeCsr(dir, `/CN=${id}`)).csr);
+    assert(signed.ok, id);
+    await pki.recordDelivery(signed.certificate.serialNumber, { delivery: "accepted", detail: null });
+  }
+  clock.now = new Date(clock.now.getTime() + 8 * DAY_MS);
+  return {
+    pki,
+    clock,
+    async [Symbol.asyncDispose]() {
+      kv.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("CertificateRenewal asks again at the next scan a station whose trigger got no answer, and waits the retry period after an answer", async () => {
+  await using setup = await duePki(["CP-LOST", "CP-YES", "CP-NO"]);
+  const { pki, clock } = setup;
+  const asked: string[] = [];
+  // CP-LOST disconnects with its first trigger in flight, then answers Accepted once reconnected.
+  const lost = ["unanswered", "accepted"] as TriggerOutcome[];
+  const outcomes: Record<string, () => TriggerOutcome> = {
+    "CP-LOST": () => lost.shift() ?? "accepted",
+    "CP-YES": () => "accepted",
+    "CP-NO": () => "refused",
+  };
+  const renewal = new CertificateRenewal({
+    pki,
+    stationsHere: () => ["CP-LOST", "CP-YES", "CP-NO"],
+    isConnected: () => true,
+    trigger: (c) => {
+      asked.push(c.chargePointId);
+      return Promise.resolve(outcomes[c.chargePointId]!());
+    },
+    retryAfterMs: 6 * 3600_000,
+  });
+  assertEquals(await renewal.scan(), 1);
+  assertEquals(asked.sort(), ["CP-LOST", "CP-NO", "CP-YES"]);
+  clock.now = new Date(clock.now.getTime() + 600_000);
+  asked.length = 0;
+  assertEquals(await renewal.scan(), 1, "the lost trigger is sent again and accepted");
+  assertEquals(asked, ["CP-LOST"], "the stations that answered (Accepted or not) wait the retry period");
+  asked.length = 0;
+  assertEquals(await renewal.scan(), 0);
+  assertEquals(asked, [], "an answered trigger counts as asked");
+  await renewal.stop();
+});
+
+Deno.test("CertificateRenewal asks only the stations connected here, however many others are due", async () => {
+  // Five due stations offline (or on another node) ahead of the one connected here, with a page of two.
+  const offline = ["CP-A", "CP-B", "CP-C", "CP-D", "CP-E"];
+  await using setup = await duePki([...offline, "CP-HERE"]);
+  const asked: string[] = [];
+  const renewal = new CertificateRenewal({
+    pki: setup.pki,
+    stationsHere: () => ["CP-HERE"],
+    isConnected: (id) => id === "CP-HERE",
+    trigger: (c) => {
+      asked.push(c.chargePointId);
+      return Promise.resolve("unanswered");
+    },
+    batch: 2,
+  });
+  await renewal.scan();
+  await renewal.scan();
+  assertEquals(asked, ["CP-HERE", "CP-HERE"]);
+  await renewal.stop();
 });

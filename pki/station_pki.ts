@@ -206,15 +206,18 @@ export class StationPki {
   }
 
   /**
-   * Each station's current certificate (the newest it accepted) expiring within `renewBeforeDays`, whose renewal was not asked for in
-   * the last `retryAfterMs` (a station that did not answer is asked again later).
+   * Each station's current certificate (the newest it accepted) expiring within `renewBeforeDays`, whose
+   * renewal was not asked for in the last `retryAfterMs`; only those of `chargePointIds` when given.
    */
-  dueForRenewal(options: { limit: number; retryAfterMs: number }): Promise<IssuedCertificate[]> {
+  dueForRenewal(
+    options: { limit: number; retryAfterMs: number; chargePointIds?: readonly string[] },
+  ): Promise<IssuedCertificate[]> {
     const now = this.now().getTime();
     return this.store.listDueForRenewal({
       notAfterBefore: new Date(now + this.settings.renewBeforeDays * DAY_MS).toISOString(),
       requestedBefore: new Date(now - options.retryAfterMs).toISOString(),
       limit: options.limit,
+      ...(options.chargePointIds ? { chargePointIds: options.chargePointIds } : {}),
     });
   }
 

@@ -51,12 +51,14 @@ export interface PkiStore {
   listIssuedCertificates(query: { chargePointId?: string; limit: number }): Promise<IssuedCertificate[]>;
   /**
    * Current certificates (see IssuedCertificate.current) that expire before `notAfterBefore` and whose renewal
-   * was not requested since `requestedBefore` (null or earlier), soonest expiry first, at most `limit`.
+   * was not requested since `requestedBefore` (null or earlier), soonest expiry first, at most `limit`; only
+   * those of `chargePointIds` when given (the stations a scan can ask: others would fill its page).
    */
   listDueForRenewal(query: {
     notAfterBefore: string;
     requestedBefore: string;
     limit: number;
+    chargePointIds?: readonly string[];
   }): Promise<IssuedCertificate[]>;
   markRenewalRequested(serialNumber: string, at: string): Promise<void>;
 }

@@ -112,6 +112,25 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     assertEquals(page.map((c) => c.chargePointId), ["CP-3"]);
   });
 
+  test("listDueForRenewal() with chargePointIds sees only those stations' certificates", async (store) => {
+    // Stations offline or held by another node must not fill the scan's page before the ones it can ask.
+    const offline = cert("CP-OFF", "2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z");
+    const here = cert("CP-HERE", "2024-01-02T00:00:00.000Z", "2024-06-10T00:00:00.000Z");
+    const alsoHere = cert("CP-ALSO", "2024-01-03T00:00:00.000Z", "2024-06-20T00:00:00.000Z");
+    for (const c of [offline, here, alsoHere]) await addAccepted(store, c);
+    const due = (chargePointIds: string[], limit = 10) =>
+      store.listDueForRenewal({
+        notAfterBefore: "2024-07-01T00:00:00.000Z",
+        requestedBefore: "2024-05-25T00:00:00.000Z",
+        limit,
+        chargePointIds,
+      });
+    assertEquals((await due(["CP-ALSO", "CP-HERE"], 1)).map((c) => c.chargePointId), ["CP-HERE"]);
+    assertEquals((await due(["CP-ALSO", "CP-HERE"])).map((c) => c.chargePointId), ["CP-HERE", "CP-ALSO"]);
+    assertEquals(await due([]), []);
+    assertEquals(await due(["CP-NONE"]), []);
+  });
+
   test("markRenewalRequested() hides a certificate from the scan until the request is old enough", async (store) => {
     const c = cert("CP-1", "2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z");
     await addAccepted(store, c);

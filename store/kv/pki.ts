@@ -198,13 +198,16 @@ export class KvPkiStore implements PkiStore {
     notAfterBefore: string;
     requestedBefore: string;
     limit: number;
+    chargePointIds?: readonly string[];
   }): Promise<IssuedCertificate[]> {
     const out: IssuedCertificate[] = [];
+    const only = query.chargePointIds ? new Set(query.chargePointIds) : null;
+    if (only?.size === 0) return out;
     let serials: string[] = [];
     const take = async () => {
       for (const c of await this.#getMany(serials)) {
         // The index is written with the pointer; the check only guards a record read while it moved.
-        if (!c.current) continue;
+        if (!c.current || (only && !only.has(c.chargePointId))) continue;
         if (out.length < query.limit && (c.renewalRequestedAt ?? "") < query.requestedBefore) out.push(c);
       }
       serials = [];

@@ -187,11 +187,15 @@ export class PostgresPkiStore implements PkiStore {
     notAfterBefore: string;
     requestedBefore: string;
     limit: number;
+    chargePointIds?: readonly string[];
   }): Promise<IssuedCertificate[]> {
+    const ids = query.chargePointIds;
+    if (ids?.length === 0) return [];
     const rows = await this.#sql<CertRow[]>`
       select * from issued_certificate
       where current and not_after < ${query.notAfterBefore}
         and (renewal_requested_at is null or renewal_requested_at < ${query.requestedBefore})
+        ${ids ? this.#sql`and charge_point_id = any(${ids as string[]}::text[])` : this.#sql``}
       order by not_after, serial_number
       limit ${query.limit}`;
     return rows.map(toCertificate);

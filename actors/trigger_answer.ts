@@ -1,0 +1,28 @@
+/**
+ * What became of a trigger we sent (ExtendedTriggerMessage, TriggerMessage), for the certificate renewal scan
+ * (pki/renewal.ts): `accepted` when the station answered Accepted; `refused` for any other answer (Rejected,
+ * NotImplemented, a CALLERROR, an answer that breaks the schema): it heard us and said no; `unanswered` when no
+ * answer came (not connected, the connection closed with the trigger in flight, no answer in time, the node
+ * holding it lost): the station may never have seen it, so it is not counted as asked.
+ *
+ * @example
+ * ```ts ignore
+ * const outcome = await triggerOutcomeOf(registry.call("CP-1", "ExtendedTriggerMessage", payload));
+ * ```
+ */
+import { CallErrorResponse, InvalidResponseError } from "./errors.ts";
+
+export type TriggerAnswer = "accepted" | "refused" | "unanswered";
+
+export async function triggerOutcomeOf(
+  answer: Promise<{ status: string }>,
+): Promise<{ outcome: TriggerAnswer; detail: string }> {
+  try {
+    const { status } = await answer;
+    return { outcome: status === "Accepted" ? "accepted" : "refused", detail: status };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    const answered = error instanceof CallErrorResponse || error instanceof InvalidResponseError;
+    return { outcome: answered ? "refused" : "unanswered", detail };
+  }
+}
