@@ -87,6 +87,11 @@ export const ConfigSchema = z.object({
   CLIENT_CERT_VERIFY_HEADER: z.string().min(1).default("x-ssl-client-verify"),
   /** Set by the trusted proxy: the verified certificate's subject DN (nginx $ssl_client_s_dn). */
   CLIENT_CERT_DN_HEADER: z.string().min(1).default("x-ssl-client-s-dn"),
+  /**
+   * Set by the trusted proxy: the verified certificate, URL-encoded PEM (nginx $ssl_client_escaped_cert). A
+   * certificate we issued to the station whose delivery is not known yet is then recorded as installed.
+   */
+  CLIENT_CERT_HEADER: z.string().min(1).default("x-ssl-client-cert"),
   /** Failed station auths or operator logins per source address or id before back-off starts. */
   AUTH_FREE_FAILURES: int(0, 1000).default(5),
   /** First back-off after the free failures (seconds); doubles with every further failure. */

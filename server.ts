@@ -47,6 +47,7 @@ import { timeSortableIds } from "./fleet/ids.ts";
 import { WorkerLoop } from "./fleet/worker_loop.ts";
 import { FileRetention } from "./files/file_retention.ts";
 import { PendingDeliverySweep } from "./pki/pending_delivery_sweep.ts";
+import { PresentedCertificates } from "./pki/presented_certificate.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
 import { ClusterNode } from "./cluster/node.ts";
@@ -378,6 +379,12 @@ export async function startServer(
     config.PING_INTERVAL_S,
     Math.max(config.MAX_FRAME_BYTES, config.MAX_TRANSACTION_FRAME_BYTES),
   );
+  // A profile 3 station that connects with a certificate whose acceptance we never recorded proves it uses it.
+  const presentedCertificates = new PresentedCertificates({
+    pki: extension.pki,
+    securityEvent: (event) => security.events.record(event),
+    log: (level, msg, fields) => logger[level](msg, fields),
+  });
   const app = createApp({
     fleet: streamFleet,
     shutOut,
@@ -392,6 +399,7 @@ export async function startServer(
     security,
     energy,
     extension,
+    certificatePresented: (chargePointId, pem) => void presentedCertificates.record(chargePointId, pem),
     metrics,
     setup,
     simulator,

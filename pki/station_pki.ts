@@ -225,6 +225,11 @@ export class StationPki {
     return this.store.markRenewalRequested(serialNumber, this.now().toISOString());
   }
 
+  /** The certificate we issued with `serialNumber` (hex, lower case), or null. */
+  issuedCertificate(serialNumber: string): Promise<IssuedCertificate | null> {
+    return this.store.getIssuedCertificate(serialNumber);
+  }
+
   /** The certificate `chargePointId` installed last (see IssuedCertificate.current), or null. */
   currentCertificate(chargePointId: string): Promise<IssuedCertificate | null> {
     return this.store.getCurrentCertificate(chargePointId);

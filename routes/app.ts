@@ -52,6 +52,8 @@ export interface AppDeps {
   simulator?: SimulatorControl;
   /** The OCPP 1.6 Security extension (PKI, uploads, firmware); without it those routes are absent. */
   extension?: SecurityExtension;
+  /** See OcppRouteOptions.certificatePresented. */
+  certificatePresented?: (chargePointId: string, pem: string) => void;
   /** Fleet operations (jobs, webhooks, reservations, ...); without it their routes are absent. */
   fleet?: Fleet;
   /** Decommissioned stations this process knows of: their handshakes are refused before upgrading. */
@@ -112,6 +114,7 @@ export function createApp(deps: AppDeps): Hono {
       refusals,
       ...(deps.shutOut ? { shutOut: deps.shutOut } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.certificatePresented ? { certificatePresented: deps.certificatePresented } : {}),
       ...(deps.security
         ? {
           gate: deps.security.gate,

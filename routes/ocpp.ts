@@ -51,6 +51,11 @@ export interface OcppRouteOptions {
   upgrader?: StationUpgrader;
   /** Decommissioned stations this process knows of: refused with 404 before upgrading. */
   shutOut?: ShutOut;
+  /**
+   * A profile 3 station let in with the client certificate the trusted proxy forwarded (PEM): the PKI records
+   * one we issued to it whose delivery is not known yet as installed. Runs after the upgrade, not awaited.
+   */
+  certificatePresented?: (chargePointId: string, pem: string) => void;
 }
 
 /** What the route and the actor use of an upgraded socket: the browser WebSocket's shape, as far as needed. */
@@ -144,6 +149,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
       return refuse(503, `Connection limit of ${options.maxConnections} reached`, { "retry-after": "30" });
     }
     let profile: SecurityProfile = 0;
+    let certificate: string | null = null;
     if (options.gate) {
       let verdict;
       try {
@@ -158,6 +164,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
         return refuse(verdict.status, verdict.reason, verdict.headers, verdict.told);
       }
       profile = verdict.profile;
+      certificate = verdict.clientCertificate ?? null;
     }
     // After the security check: only a station that proved who it is learns that it is decommissioned.
     // Read only for an id known to be decommissioned: nothing on a boot burst's path.
@@ -190,6 +197,7 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     // A station that offered no subprotocol (when allowed) speaks OCPP 1.6.
     attachStation(socket, id, remoteAddress, agreed ?? OCPP16_ACTOR, profile, options);
     options.metrics?.handshake(101);
+    if (certificate !== null) options.certificatePresented?.(id, certificate);
     return response;
   };
 }

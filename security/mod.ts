@@ -103,6 +103,7 @@ export function createSecurity(
         allowedIps,
         clientCertVerifyHeader: config.CLIENT_CERT_VERIFY_HEADER.toLowerCase(),
         clientCertDnHeader: config.CLIENT_CERT_DN_HEADER.toLowerCase(),
+        clientCertHeader: config.CLIENT_CERT_HEADER.toLowerCase(),
         pendingKeyTtlMs,
       },
     }),

@@ -53,6 +53,11 @@ export interface StationGateSettings {
   /** Lower-case header names the trusted proxy sets after verifying a client certificate. */
   clientCertVerifyHeader: string;
   clientCertDnHeader: string;
+  /**
+   * Lower-case header name the trusted proxy sets to the verified certificate itself, URL-encoded PEM (nginx
+   * $ssl_client_escaped_cert); unset, or absent from a request, nothing is read.
+   */
+  clientCertHeader?: string;
   /** PENDING_AUTHORIZATION_KEY_TTL_H in ms: a pending key older than this no longer lets the station in. */
   pendingKeyTtlMs: number;
 }
@@ -67,7 +72,13 @@ export interface StationGateDeps {
 }
 
 export type GateResult =
-  | { ok: true; client: ClientInfo; profile: SecurityProfile }
+  | {
+    ok: true;
+    client: ClientInfo;
+    profile: SecurityProfile;
+    /** Profile 3: the client certificate the trusted proxy verified and forwarded (PEM), when it did. */
+    clientCertificate?: string;
+  }
   | {
     ok: false;
     client: ClientInfo;
@@ -78,6 +89,9 @@ export type GateResult =
     told?: string;
     headers: Record<string, string>;
   };
+
+/** A station certificate is 1-2 KiB as escaped PEM; a header far longer is not one. */
+const MAX_FORWARDED_CERTIFICATE = 16 * 1024;
 
 const NO_KEY = "No AuthorizationKey is set for this station";
 const WRONG_USERNAME = "Basic auth username is not the charge point id";
@@ -155,7 +169,13 @@ export class StationGate {
         remoteAddress: client.address,
         reason: "Client certificate verified by the trusted proxy",
       });
-      return { ok: true, client, profile };
+      const certificate = this.#forwardedCertificate(request);
+      return {
+        ok: true,
+        client,
+        profile,
+        ...(certificate === null ? {} : { clientCertificate: certificate }),
+      };
     }
 
     try {
@@ -274,6 +294,22 @@ export class StationGate {
     // was live: a record holds at most MAX_PENDING_KEYS pending keys, live and expired together).
     const expired = all.filter((p) => !pending.includes(p));
     return { problem: await keyMatched(password, null, expired) === undefined ? WRONG_KEY : EXPIRED_KEY };
+  }
+
+  /**
+   * The verified certificate the proxy forwarded (URL-encoded PEM, as nginx's $ssl_client_escaped_cert), or
+   * null: only what the station's own certificate proves is taken from it, and only after the checks above.
+   */
+  #forwardedCertificate(request: Request): string | null {
+    const header = this.deps.settings.clientCertHeader;
+    const value = header ? request.headers.get(header) : null;
+    if (!value || value.length > MAX_FORWARDED_CERTIFICATE) return null;
+    try {
+      const pem = decodeURIComponent(value);
+      return pem.includes("-----BEGIN CERTIFICATE-----") ? pem : null;
+    } catch {
+      return null;
+    }
   }
 
   #certificateProblem(request: Request, client: ClientInfo, id: string): string | null {

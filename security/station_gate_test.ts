@@ -130,3 +130,54 @@ Deno.test("StationGate: a pending key lets the station in until its TTL, then it
     await store.close();
   }
 });
+
+Deno.test("StationGate: a profile 3 station's certificate forwarded by the trusted proxy comes with the verdict, decoded", async () => {
+  const logger = createMemoryLogger();
+  const now = () => new Date("2026-05-01T10:00:00.000Z");
+  const gate = new StationGate({
+    store: { get: () => Promise.resolve(null) } as unknown as StationSecurityStore,
+    backoff: new MemoryAuthBackoff({ freeFailures: 100, baseMs: 1000, maxMs: 60_000 }),
+    events: new SecurityEventLog(logger, now),
+    logger,
+    now,
+    settings: {
+      defaultProfile: 3,
+      trustedProxies: parseIpList(["127.0.0.1"]),
+      allowedIps: parseIpList([]),
+      clientCertVerifyHeader: "x-ssl-client-verify",
+      clientCertDnHeader: "x-ssl-client-s-dn",
+      clientCertHeader: "x-ssl-client-cert",
+      pendingKeyTtlMs: 3_600_000,
+    },
+  });
+  const pem = "-----BEGIN CERTIFICATE-----\nMIIB+z==\n-----END CERTIFICATE-----\n";
+  const request = (headers: Record<string, string>) =>
+    new Request("http://127.0.0.1/ocpp/CP-1", {
+      headers: {
+        "x-forwarded-proto": "https",
+        "x-ssl-client-verify": "SUCCESS",
+        "x-ssl-client-s-dn": "CN=CP-1",
+        ...headers,
+      },
+    });
+  const forwarded = await gate.check(
+    request({ "x-ssl-client-cert": encodeURIComponent(pem) }),
+    "127.0.0.1",
+    "CP-1",
+  );
+  assert(forwarded.ok);
+  assertEquals(forwarded.clientCertificate, pem);
+  const without = await gate.check(request({}), "127.0.0.1", "CP-1");
+  assert(without.ok);
+  assertEquals(without.clientCertificate, undefined);
+  const garbage = await gate.check(request({ "x-ssl-client-cert": "%E0%A4%A" }), "127.0.0.1", "CP-1");
+  assert(garbage.ok, "a header that is no certificate does not change the verdict");
+  assertEquals(garbage.clientCertificate, undefined);
+  // Not through the trusted proxy: refused before any header is believed.
+  const direct = await gate.check(
+    request({ "x-ssl-client-cert": encodeURIComponent(pem) }),
+    "10.0.0.9",
+    "CP-1",
+  );
+  assertEquals(direct.ok, false);
+});
