@@ -74,6 +74,7 @@ Deno.test("every README nginx location overwrites the forwarded and client-certi
           /proxy_set_header X-Forwarded-Proto \$scheme;/,
           /proxy_set_header X-SSL-Client-Verify (\$ssl_client_verify|"");/,
           /proxy_set_header X-SSL-Client-S-DN (\$ssl_client_s_dn|"");/,
+          /proxy_set_header X-SSL-Client-Cert (\$ssl_client_escaped_cert|"");/,
         ]
       ) {
         assert(wanted.test(location), `a README nginx location lacks ${wanted.source}:\n${location}`);
