@@ -216,6 +216,11 @@ export const ConfigSchema = z.object({
   PKI_CERT_VALIDITY_DAYS: int(1, 3650).default(365),
   /** Renewal (ExtendedTriggerMessage SignChargePointCertificate) is asked this long before expiry. */
   PKI_RENEW_BEFORE_DAYS: int(1, 3650).default(30),
+  /**
+   * How often each process scans its connected stations for renewal; a trigger that got no answer is sent
+   * again at the next scan.
+   */
+  PKI_RENEW_SCAN_S: int(1, 86_400).default(600),
   /** Smallest RSA key accepted in a station's CSR (EC P-256, P-384 and P-521 are always accepted). */
   PKI_MIN_RSA_BITS: int(1024, 16384).default(2048),
   /** A station gets at most one certificate this often: a SignCertificate sooner is Rejected (0: no limit). */

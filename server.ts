@@ -70,7 +70,7 @@ export interface ServerOptions {
    * UPLOAD_DIR, when set, takes the blobs either way.
    */
   securityExtension?: SecurityExtensionStores;
-  /** How often the certificate renewal scan runs (default 10 minutes; tests make it short). */
+  /** How often the certificate renewal scan runs (default PKI_RENEW_SCAN_S; tests make it short). */
   renewalIntervalMs?: number;
   /** Called when the listener dies (e.g. EMFILE in accept); default: log and exit(70) so a supervisor restarts. */
   onListenerFailed?: (error: unknown) => void;
@@ -294,7 +294,12 @@ export async function startServer(
   });
   const unfollow = events.subscribe((event) => energy.onStationEvent(event));
   energy.loadManager.start();
-  const renewal = certificateRenewal(extension, registry, logger, options.renewalIntervalMs ?? 600_000);
+  const renewal = certificateRenewal(
+    extension,
+    registry,
+    logger,
+    options.renewalIntervalMs ?? config.PKI_RENEW_SCAN_S * 1000,
+  );
   renewal.start();
   /** This process's own OCPP endpoint, known once it listens. */
   let ownOcppUrl = "";

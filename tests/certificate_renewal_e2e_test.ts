@@ -34,7 +34,7 @@ Deno.test("renewal: a trigger lost when the station disconnects is sent again af
     };
 
     // First connection: the station installs a certificate, then drops with the renewal trigger in flight.
-    const first = await connectSecurityStation(server.wsUrl, ID, { password: KEY });
+    const first = await connectSecurityStation(server.wsUrl, ID, { password: KEY, boot: false });
     stations.push(first);
     first.handle("CertificateSigned", () => ({ status: "Accepted" }));
     let lostTriggers = 0;
@@ -43,6 +43,7 @@ Deno.test("renewal: a trigger lost when the station disconnects is sent again af
       void closeStation(first);
       return new Promise(() => {}); // never answered
     });
+    await boot(first);
     const { csr } = await makeCsr(dir, `/CN=${ID}`);
     assertEquals(await first.call("SignCertificate", { csr }), { status: "Accepted" });
     await eventually(() => lostTriggers === 1, 10_000, "the first trigger");
@@ -54,7 +55,7 @@ Deno.test("renewal: a trigger lost when the station disconnects is sent again af
     assertEquals(installed.renewalRequestedAt, null, "a trigger nobody answered is not a request");
 
     // It reconnects: asked again within a scan or two, not 6 hours later. It answers Rejected this time.
-    const second = await connectSecurityStation(server.wsUrl, ID, { password: KEY });
+    const second = await connectSecurityStation(server.wsUrl, ID, { password: KEY, boot: false });
     stations.push(second);
     const askedAt: number[] = [];
     second.handle("ExtendedTriggerMessage", ({ params }) => {
@@ -63,6 +64,7 @@ Deno.test("renewal: a trigger lost when the station disconnects is sent again af
       return { status: "Rejected" };
     });
     const reconnectedAt = Date.now();
+    await boot(second);
     await eventually(() => askedAt.length === 1, 5_000, "the trigger sent again after the reconnection");
     assert(askedAt[0]! - reconnectedAt < 3_000, `asked ${askedAt[0]! - reconnectedAt} ms after reconnecting`);
     await eventually(
@@ -80,3 +82,12 @@ Deno.test("renewal: a trigger lost when the station disconnects is sent again af
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** BootNotification, sent once the test's handlers are in place (a trigger may come at once). */
+async function boot(station: Station): Promise<void> {
+  const answer = await station.call("BootNotification", {
+    chargePointVendor: "Acme",
+    chargePointModel: "Volt-1",
+  });
+  assertEquals(answer.status, "Accepted");
+}
