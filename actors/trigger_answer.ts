@@ -3,14 +3,15 @@
  * (pki/renewal.ts): `accepted` when the station answered Accepted; `refused` for any other answer (Rejected,
  * NotImplemented, a CALLERROR, an answer that breaks the schema): it heard us and said no; `unanswered` when no
  * answer came (not connected, the connection closed with the trigger in flight, no answer in time, the node
- * holding it lost): the station may never have seen it, so it is not counted as asked.
+ * holding it lost): the station may never have seen it, so it is not counted as asked. A trigger our own
+ * checks refused to send (CommandRefusedError) is `refused` too: sending it again at once would meet the same.
  *
  * @example
  * ```ts ignore
  * const outcome = await triggerOutcomeOf(registry.call("CP-1", "ExtendedTriggerMessage", payload));
  * ```
  */
-import { CallErrorResponse, InvalidResponseError } from "./errors.ts";
+import { CallErrorResponse, CommandRefusedError, InvalidResponseError } from "./errors.ts";
 
 export type TriggerAnswer = "accepted" | "refused" | "unanswered";
 
@@ -22,7 +23,8 @@ export async function triggerOutcomeOf(
     return { outcome: status === "Accepted" ? "accepted" : "refused", detail: status };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    const answered = error instanceof CallErrorResponse || error instanceof InvalidResponseError;
-    return { outcome: answered ? "refused" : "unanswered", detail };
+    const refused = error instanceof CallErrorResponse || error instanceof InvalidResponseError ||
+      error instanceof CommandRefusedError;
+    return { outcome: refused ? "refused" : "unanswered", detail };
   }
 }

@@ -3,6 +3,7 @@ import {
   AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
+  CommandRefusedError,
   InvalidResponseError,
   NodeLostError,
   NodeTimeoutError,
@@ -27,6 +28,13 @@ Deno.test("triggerOutcomeOf() counts any other answer of the station as refused"
   );
   assertEquals(
     await outcomeOf(Promise.reject(new InvalidResponseError("CP-1", ACTION, "status: required"))),
+    "refused",
+  );
+});
+
+Deno.test("triggerOutcomeOf() counts a trigger our own checks refused to send as refused, not to be sent again at once", async () => {
+  assertEquals(
+    await outcomeOf(Promise.reject(new CommandRefusedError("CP-1", ACTION, "not a valid request"))),
     "refused",
   );
 });
