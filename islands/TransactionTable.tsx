@@ -1,6 +1,7 @@
 /**
  * The transactions list, live: running sessions show their energy so far (asked for every five seconds) and
- * their duration ticking; a session that stops changes its row; stop reasons, bad-tag flags and what "superseded" means are on the row.
+ * their duration ticking; a session that stops changes its row (on a station's page, one it starts is added);
+ * stop reasons, bad-tag flags and what "superseded" means are on the row.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatDuration } from "../components/duration.ts";
@@ -16,6 +17,11 @@ export interface TransactionTableProps {
   energy: Record<string, number>;
   /** When the page was made: durations are counted from it until the browser's clock takes over. */
   generatedAt: string;
+  /**
+   * One station's newest sessions (its page): sessions it starts are added on top, `limit` rows kept. Without
+   * it the rows are a page of a filtered list, where a new session has no known place: only rows change.
+   */
+  station?: { chargePointId: string; limit: number };
 }
 
 /** How often the running rows' energy so far is asked for. */
@@ -63,11 +69,21 @@ export default function TransactionTable(props: TransactionTableProps) {
 
   // Meter values of the whole fleet would be the bulk of the stream: the running rows' energy is asked for
   // every few seconds instead, and a stop arrives as a transaction event.
-  const live = useEvents("types=transaction", (event: StationEvent) => {
+  const { station } = props;
+  const scope = station ? `chargePointId=${encodeURIComponent(station.chargePointId)}&` : "";
+  const live = useEvents(`${scope}types=transaction`, (event: StationEvent) => {
     const tx = event.type === "transaction" ? event.transaction : null;
-    if (tx) setRows((list) => list.map((t) => (t.transactionId === tx.transactionId ? tx : t)));
+    if (!tx) return;
+    setRows((list) =>
+      list.some((t) => t.transactionId === tx.transactionId)
+        ? list.map((t) => (t.transactionId === tx.transactionId ? tx : t))
+        : station
+        ? [tx, ...list].slice(0, station.limit)
+        : list
+    );
   }, () => void refreshEnergy());
 
+  if (station && rows.length === 0) return <p class="muted">None yet.</p>;
   return (
     <div>
       {running.length > 0 && (
@@ -75,11 +91,11 @@ export default function TransactionTable(props: TransactionTableProps) {
           <LiveDot live={live} /> <span>{running.length} running on this page</span>
         </p>
       )}
-      <table class="table" aria-label="Transactions">
+      <table class="table" aria-label={station ? "Recent transactions" : "Transactions"}>
         <thead>
           <tr>
             <th scope="col">Id</th>
-            <th scope="col">Station</th>
+            {!station && <th scope="col">Station</th>}
             <th scope="col">Connector</th>
             <th scope="col">Id tag</th>
             <th scope="col">Started</th>
@@ -99,9 +115,11 @@ export default function TransactionTable(props: TransactionTableProps) {
                 <td data-label="Id">
                   <a href={`/transactions/${t.transactionId}`}>#{t.transactionId}</a>
                 </td>
-                <td data-label="Station">
-                  <a href={`/stations/${encodeURIComponent(t.chargePointId)}`}>{t.chargePointId}</a>
-                </td>
+                {!station && (
+                  <td data-label="Station">
+                    <a href={`/stations/${encodeURIComponent(t.chargePointId)}`}>{t.chargePointId}</a>
+                  </td>
+                )}
                 <td data-label="Connector">{t.connectorId}</td>
                 <td data-label="Id tag">
                   <span class="mono">{t.idTag}</span> <BadTagFlag status={t.startIdTagStatus} />

@@ -180,6 +180,8 @@ Deno.test({
       await page.locator('.card-head [data-live="true"]').first().waitFor();
       const connectorRow = page.locator('table.connectors tr[data-connector="1"]');
       assertEquals(await connectorRow.getAttribute("data-status"), "Available");
+      const recent = page.locator('section[aria-labelledby="recent-tx-title"]');
+      assertStringIncludes(await recent.innerText(), "None yet.");
       await page.locator('select[name="startConnector"]').selectOption("1");
       await page.getByLabel("Id tag").fill(ID_TAG);
       await page.getByRole("button", { name: "Remote start" }).click();
@@ -193,6 +195,8 @@ Deno.test({
       await txLink.waitFor();
       assert(transactionId > 0, "the station got a transaction id");
       assertEquals(await txLink.getAttribute("href"), `/transactions/${transactionId}`);
+      // Its recent transactions list gains the session without a reload.
+      await recent.locator(`tr[data-transaction="${transactionId}"][data-status="active"]`).waitFor();
       // The command log lists the command with who sent it.
       await page.getByRole("tab", { name: /Command log/ }).click();
       await page.locator("#panel-commands td", { hasText: "RemoteStartTransaction" }).waitFor();

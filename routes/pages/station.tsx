@@ -2,12 +2,10 @@
  * `/stations/:id`: the live console, configuration, commands (operators), activity, charging profiles, recent
  * transactions, and the station's security settings and service (admins: not even asked for otherwise).
  */
-import { Time, TzLabel } from "../../components/time.tsx";
 import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
 import { commandCatalog201, DEFAULT_COMMAND_201 } from "../../components/command_catalog_201.ts";
 import { ChargingReportsCard } from "../../components/charging_reports.tsx";
 import { EvseCard } from "../../components/evses.tsx";
-import { formatEnergy } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import { StationFiles } from "../../components/station_files.tsx";
@@ -27,10 +25,13 @@ import type {
   UploadedFile,
 } from "../../components/types.ts";
 import { type PageApi, PageError } from "./http.ts";
+import { runningEnergy } from "./running_energy.ts";
 
 const HISTORY = 50;
+/** The newest sessions the page lists (live: one the station starts is added on top). */
+const RECENT_TRANSACTIONS = 10;
 
-export async function stationPage(api: PageApi, id: string) {
+export async function stationPage(api: PageApi, id: string, now: Date) {
   const base = `/api/v1/charge-points/${encodeURIComponent(id)}`;
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
@@ -53,7 +54,9 @@ export async function stationPage(api: PageApi, id: string) {
     api.get<{ items: Frame[] }>(`${base}/frames`),
     api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
     api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
-    api.get<Page<Transaction>>(`/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=10`),
+    api.get<Page<Transaction>>(
+      `/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=${RECENT_TRANSACTIONS}`,
+    ),
     // Null when the server runs without energy management (the API has no such route then).
     api.find<ChargingProfileList>(`${base}/charging-profiles`),
     // Null also when the server runs without station security (the API has no such route then).
@@ -166,40 +169,18 @@ export async function stationPage(api: PageApi, id: string) {
             <h2 id="recent-tx-title">Recent transactions</h2>
             <a href={`/transactions?chargePointId=${encodeURIComponent(id)}`}>All</a>
           </div>
-          {transactions.items.length === 0
-            ? <p class="muted">None yet.</p>
-            : (
-              <table class="table" aria-label="Recent transactions">
-                <thead>
-                  <tr>
-                    <th scope="col">Id</th>
-                    <th scope="col">Connector</th>
-                    <th scope="col">Id tag</th>
-                    <th scope="col">
-                      Started (<TzLabel />)
-                    </th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Energy</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {transactions.items.map((t) => (
-                    <tr key={t.transactionId}>
-                      <td data-label="Id">
-                        <a href={`/transactions/${t.transactionId}`}>#{t.transactionId}</a>
-                      </td>
-                      <td data-label="Connector">{t.connectorId}</td>
-                      <td data-label="Id tag" class="mono">{t.idTag}</td>
-                      <td data-label="Started">
-                        <Time iso={t.startTimestamp} />
-                      </td>
-                      <td data-label="Status">{t.status}</td>
-                      <td data-label="Energy" class="num">{formatEnergy(t.energyWh)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+          <Island
+            name="TransactionTable"
+            props={{
+              rows: transactions.items,
+              energy: await runningEnergy(
+                api,
+                transactions.items.filter((t) => t.status === "active").map((t) => t.transactionId),
+              ),
+              generatedAt: now.toISOString(),
+              station: { chargePointId: id, limit: RECENT_TRANSACTIONS },
+            }}
+          />
         </section>
       </div>
     </Layout>

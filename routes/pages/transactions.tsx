@@ -16,6 +16,7 @@ import { Time } from "../../components/time.tsx";
 import type { MeterValue, Page, Transaction, TransactionFlag } from "../../components/types.ts";
 import { TransactionFlags } from "../../components/transaction_flags.tsx";
 import { type PageApi, PageError } from "./http.ts";
+import { runningEnergy } from "./running_energy.ts";
 
 const PAGE_SIZE = 50;
 /** Totals add up at most this many matching transactions (then they say "at least"). */
@@ -52,18 +53,6 @@ export function apiFilter(q: TransactionQuery): Record<string, string | undefine
 const CHART_DAYS = 14;
 /** Sessions the chart adds up at most (then it says "at least"). */
 const CHART_PAGES = 5;
-
-/** Energy so far of running transactions, by id, from the API (100 ids per call, a bounded number). */
-async function runningEnergy(api: PageApi, ids: number[], max = 500): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (let i = 0; i < Math.min(ids.length, max); i += 100) {
-    const { items } = await api.get<{ items: { transactionId: number; energyWh: number }[] }>(
-      `/api/v1/transactions/energy?ids=${ids.slice(i, i + 100).join(",")}`,
-    );
-    for (const item of items) out[item.transactionId] = item.energyWh;
-  }
-  return out;
-}
 
 /** The last CHART_DAYS UTC days of the filter's sessions, running ones with their energy so far. */
 async function energyChartDays(api: PageApi, filter: Record<string, string | undefined>, now: Date) {
