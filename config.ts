@@ -150,13 +150,14 @@ export const ConfigSchema = z.object({
   /**
    * How long the WORKERS supervisor waits, once it sent SIGTERM, before it SIGKILLs a worker still running.
    * A worker's own stop waits for the security deliveries in flight (at most 5 s), a webhook call in flight
-   * (until SHUTDOWN_DEADLINE_S, below this) and its listener (at most 2 s), then writes what it holds.
+   * and the store (until SHUTDOWN_DEADLINE_S, below this) and its listener (at most 2 s).
    */
   WORKER_STOP_GRACE_S: z.coerce.number().min(0.5).max(3600).default(30),
   /**
-   * How long a graceful stop waits on outside parties (a webhook receiver's answer) before it cuts those
-   * waits; what it owes its stations and the store (group commits, outcomes) is written either way. Unset: two
-   * thirds of WORKER_STOP_GRACE_S, so a worker's stop ends before its supervisor's SIGKILL.
+   * The longest a graceful stop takes (shutdown_deadline.ts): its waits on outside parties (a webhook
+   * receiver's answer) end a second before it, its waits on the store (a hung database) at it; what it then
+   * leaves unwritten is logged, a line per kind, and the process exits with EXIT_ABANDONED. Unset: two thirds of
+   * WORKER_STOP_GRACE_S, so a worker's stop ends before its supervisor's SIGKILL.
    */
   SHUTDOWN_DEADLINE_S: z.coerce.number().min(0.1).max(3600).optional(),
   /**

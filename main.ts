@@ -14,6 +14,7 @@ import { PrometheusMetrics } from "./metrics/prometheus.ts";
 import { processName, startServer } from "./server.ts";
 import { openStores } from "./store/open.ts";
 import { runTask } from "./tasks/cli.ts";
+import { EXIT_ABANDONED, ShutdownDeadline } from "./shutdown_deadline.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
 import type { SecurityViews } from "./cluster/postgres_views.ts";
 
@@ -76,11 +77,21 @@ await runTask(async () => {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal });
-    await server.shutdown();
-    await sharedSecurity?.close();
-    await cluster?.close();
-    await stores.close();
-    Deno.exit(0);
+    // One deadline for the whole stop, the stores' close included: a hung database cannot hold it longer.
+    const deadline = new ShutdownDeadline(config.SHUTDOWN_DEADLINE_S * 1000, logger);
+    await server.shutdown(deadline);
+    const closed = (async () => {
+      await sharedSecurity?.close();
+      await cluster?.close();
+      await stores.close();
+    })();
+    if (!await deadline.finished(closed)) {
+      deadline.abandoned("store not closed", {
+        detail: "its last group commit and its connections were dropped; what they held is not stored",
+      });
+    }
+    deadline.dispose();
+    Deno.exit(deadline.anythingAbandoned ? EXIT_ABANDONED : 0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => void stop(signal));

@@ -52,6 +52,7 @@ import type { Resolve } from "./fleet/webhook_url_policy.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
 import { ClusterNode } from "./cluster/node.ts";
 import type { SecurityViews } from "./cluster/postgres_views.ts";
+import { ShutdownDeadline } from "./shutdown_deadline.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -114,9 +115,10 @@ export interface RunningServer {
   shutOut: ShutOut;
   /**
    * Closes every station, waits for actors to save, stops listening, writes the queued security events. Does
-   * not close the stores passed in.
+   * not close the stores passed in. Its waits on the store end at `deadline` (default: SHUTDOWN_DEADLINE_S
+   * from now), which then says what was abandoned.
    */
-  shutdown(): Promise<void>;
+  shutdown(deadline?: ShutdownDeadline): Promise<void>;
 }
 
 export async function startServer(
@@ -473,54 +475,113 @@ export async function startServer(
     energy,
     fleet,
     shutOut,
-    async shutdown() {
+    async shutdown(given?: ShutdownDeadline) {
       stopped = true;
       stopping.abort();
-      // Waits on outside parties end here, so that the stop ends before a supervisor's SIGKILL; what the stations
-      // and the store are owed is written whatever the time.
-      const deadline = new AbortController();
-      const deadlineTimer = setTimeout(() => deadline.abort(), config.SHUTDOWN_DEADLINE_S * 1000);
-      // Before the stations close: a job's commands not yet sent go back to pending, not out to closing sockets.
-      fleet.runner.stopSending();
-      // Awaited once the stations closed: a trigger under way may wait for its station's answer.
-      const renewalStopped = renewal.stop();
-      // Virtual stations first: they would reconnect to a closing server.
-      await simulator.close();
-      unfollow();
-      unfollowService();
-      // Load management divides no more from here; a division under way may wait for a station's answer (up
-      // to CALL_TIMEOUT_MS): the stations close first, which ends those waits (remote ones: the cluster's close).
-      const energyClosed = energy.close();
-      await registry.shutdown();
-      await renewalStopped;
-      // Writes of delivery outcomes still retried end here, each logged (the sweep settles them after a restart);
-      // those in flight are waited for (at most 5 s), before the stores close.
-      await securityServices.close();
-      // Its stations' releases go out, then its lease: the other nodes see them offline at once.
-      await cluster?.close();
-      await energyClosed;
-      // After the stations closed (commands in flight end at once), before the stores close.
-      const cut = await fleet.stop(deadline.signal);
-      clearTimeout(deadlineTimer);
-      if (cut.webhookAttempts > 0) {
-        logger.warn("shutdown deadline reached: waits cut short", {
-          deadlineS: config.SHUTDOWN_DEADLINE_S,
-          ...cut,
-        });
+      // Every wait on the store or on outside parties ends at the deadline, so that the stop ends before a
+      // supervisor's SIGKILL even with a hung database; what a cut wait leaves unwritten is logged (one line
+      // per kind) and the process exits non-zero (main.ts). With a database that answers, nothing is cut.
+      const deadline = given ?? new ShutdownDeadline(config.SHUTDOWN_DEADLINE_S * 1000, logger);
+      try {
+        await stopWithin(deadline);
+      } finally {
+        if (!given) deadline.dispose();
       }
-      await fileRetention.stop();
-      await pendingDeliveries.stop();
-      await listener.shutdown();
-      // Before the stores close: the drops still counted, then the security events still queued for the store.
-      security.stationEventQuota.close();
-      await security.events.close();
-      if (ownAuth) await auth.close();
-      if (ownStationSecurity) await stationSecurity.close();
-      if (ownEnergy) await energyStore.close();
-      ownExtensionKv?.close();
-      if (ownFleet) await fleetStore.close();
     },
   };
+
+  async function stopWithin(deadline: ShutdownDeadline): Promise<void> {
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    // Before the stations close: a job's commands not yet sent go back to pending, not out to closing sockets.
+    fleet.runner.stopSending();
+    // Awaited once the stations closed: a trigger under way may wait for its station's answer.
+    const renewalStopped = renewal.stop();
+    // Virtual stations first: they would reconnect to a closing server.
+    await simulator.close();
+    unfollow();
+    unfollowService();
+    // Load management divides no more from here; a division under way may wait for a station's answer (up
+    // to CALL_TIMEOUT_MS): the stations close first, which ends those waits (remote ones: the cluster's close).
+    const energyClosed = energy.close();
+    // Every socket closes at once (1001), before any answer still to come: a station whose write is cut here
+    // was not answered, and sends it again (to another node).
+    if (!await deadline.finished(registry.shutdown())) {
+      const { stations, unanswered } = registry.stillStopping;
+      deadline.abandoned("station writes not stored", {
+        stations: stations.length,
+        unanswered: unanswered.length,
+        chargePointIds: stations.slice(0, 20),
+        detail: "their sockets were closed; a CALL not answered is sent again by its station (its write " +
+          "was not acknowledged); the others lose the lastSeen of their close",
+      });
+    }
+    if (!await deadline.finished(renewalStopped)) deadline.cut("certificate renewal scan");
+    // Writes of delivery outcomes still retried end here, each logged (the sweep settles them after a restart);
+    // those in flight are waited for (at most 5 s), before the stores close.
+    if (!await deadline.finished(securityServices.close())) {
+      deadline.abandoned("certificate delivery outcomes not stored", {
+        detail: "the pending delivery sweep records them undelivered after PKI_PENDING_SETTLE_S",
+      });
+    }
+    // Its stations' releases go out, then its lease: the other nodes see them offline at once.
+    if (cluster && !await deadline.finished(cluster.close())) {
+      deadline.abandoned("cluster presence not given up", {
+        node: cluster.nodeId,
+        expiresAt: cluster.leaseExpiresAt.toISOString(),
+        detail:
+          "the other nodes count this node's stations connected (commands to them fail) until it expires",
+      });
+    }
+    if (!await deadline.finished(energyClosed)) {
+      deadline.abandoned("load management's leases not released", {
+        expiresAt: at(config.ENERGY_REBALANCE_INTERVAL_S * 2000),
+        detail: "another node takes the periodic division and this node's sites when they expire",
+      });
+    }
+    // After the stations closed (commands in flight end at once), before the stores close. Its webhook
+    // attempts are cut a little before the deadline (recorded by then, so retried); its store waits at it.
+    let cut = { webhookAttempts: 0 };
+    const fleetStopped = fleet.stop(deadline.outsideParties).then((c) => (cut = c));
+    if (!await deadline.finished(fleetStopped)) {
+      const { jobs, tasks, eventFollowUps } = fleet.unfinished;
+      if (tasks > 0) {
+        deadline.abandoned("job task claims not given back", {
+          jobs,
+          tasks,
+          expiresAt: at(config.JOB_CLAIM_S * 1000),
+          detail: "a command sent ends timeout when its claim expires, one never sent is claimed again",
+        });
+      }
+      if (eventFollowUps > 0) {
+        deadline.abandoned("station event follow-ups not stored", {
+          eventFollowUps,
+          detail: "webhook events not queued, reservations not marked used or cancelled",
+        });
+      }
+      // Else a loop's turn or a webhook attempt's record: redone (the attempt's claim expires, it is sent again).
+      if (tasks === 0 && eventFollowUps === 0) deadline.cut("fleet background work");
+    }
+    if (!await deadline.finished(fileRetention.stop())) deadline.cut("file retention");
+    if (!await deadline.finished(pendingDeliveries.stop())) deadline.cut("certificate delivery sweep");
+    if (cut.webhookAttempts > 0 || deadline.cutShort.length > 0) {
+      logger.warn("shutdown deadline reached: waits cut short", {
+        deadlineS: config.SHUTDOWN_DEADLINE_S,
+        ...cut,
+        ...(deadline.cutShort.length > 0 ? { redoneLater: deadline.cutShort } : {}),
+      });
+    }
+    await listener.shutdown();
+    // Before the stores close: the drops still counted, then the security events still queued for the store.
+    security.stationEventQuota.close();
+    if (!await deadline.finished(security.events.close())) {
+      deadline.abandoned("security events not stored", { events: security.events.unstored });
+    }
+    if (ownAuth) await auth.close();
+    if (ownStationSecurity) await stationSecurity.close();
+    if (ownEnergy) await energyStore.close();
+    ownExtensionKv?.close();
+    if (ownFleet) await fleetStore.close();
+  }
 }
 
 /**

@@ -385,6 +385,18 @@ export class Registry {
     for (const actor of actors) actor.close(CLOSE_CODES.goingAway, "Server shutting down");
     await Promise.all(actors.map((a) => a.stopped));
   }
+
+  /**
+   * After a shutdown() cut short: the stations whose actors still wait for the store (a CALL's write or the
+   * close's), and those of them with a CALL unanswered (their sockets are closed: they send it again).
+   */
+  get stillStopping(): { stations: string[]; unanswered: string[] } {
+    const stations = [...this.#actors.values()].filter((a) => a.isStopping);
+    return {
+      stations: stations.map((a) => a.id),
+      unanswered: stations.filter((a) => a.hasUnansweredCall).map((a) => a.id),
+    };
+  }
 }
 
 /** Refuses an action no dialect of ours sends to a station. */

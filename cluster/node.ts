@@ -133,6 +133,8 @@ export class ClusterNode implements RemoteStations {
   /** Channel -> where the other nodes' events of that channel are published here. */
   #remoteStreams = new Map<string, { publish(event: unknown): void }>();
   #stopped = false;
+  /** When this node's lease runs out at the latest, as of its last renewal (epoch ms). */
+  #leaseUntil = 0;
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.nodeId = options.backend.bus.nodeId;
@@ -142,7 +144,7 @@ export class ClusterNode implements RemoteStations {
   async start(): Promise<void> {
     const { backend, registry, events, remoteEvents } = this.options;
     backend.bus.onMessage((message, from) => this.#receive(message, from));
-    await backend.presence.renew(this.options.leaseMs);
+    await this.#renew();
     await this.#reload();
     registry.attachCluster(this);
     this.forward("station", events, remoteEvents);
@@ -338,12 +340,26 @@ export class ClusterNode implements RemoteStations {
 
   // --- the lease ---
 
+  async #renew(): Promise<void> {
+    await this.options.backend.presence.renew(this.options.leaseMs);
+    // The store counts from before its answer came: this is the latest the lease can run to.
+    this.#leaseUntil = Date.now() + this.options.leaseMs;
+  }
+
+  /**
+   * When the other nodes stop counting this node and its stations as connected, should it stop without
+   * giving up its lease (a shutdown cut short): the end of its last renewal, at the latest.
+   */
+  get leaseExpiresAt(): Date {
+    return new Date(this.#leaseUntil);
+  }
+
   /** Renews this node's leases and reloads the cluster's presence (runs every third of the lease). */
   async tick(): Promise<void> {
     if (this.#ticking || this.#stopped) return;
     this.#ticking = true;
     try {
-      await this.options.backend.presence.renew(this.options.leaseMs);
+      await this.#renew();
       // The nodes' leases every tick (a dead node's stations go offline in time); all stations once per
       // lease (the broadcasts keep them current in between; this catches what was missed).
       await this.#reload(++this.#ticks % 3 === 0);

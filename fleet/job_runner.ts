@@ -88,6 +88,16 @@ export class JobRunner {
     this.#stopping = true;
   }
 
+  /**
+   * The tasks this process holds a claim on whose outcome (or give-back) is not written yet, by job: what a
+   * stop cut short leaves to the claims' lapse (JOB_CLAIM_S).
+   */
+  get claimsHeld(): { jobs: number; tasks: number } {
+    let tasks = 0;
+    for (const held of this.#inFlight.values()) tasks += held.size;
+    return { jobs: this.#inFlight.size, tasks };
+  }
+
   /** Waits for the commands in flight (shutdown, tests). */
   async drain(): Promise<void> {
     while (this.#running.size > 0) await Promise.all([...this.#running]);

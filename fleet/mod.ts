@@ -277,6 +277,14 @@ export function createFleet(deps: FleetDeps) {
       for (const loop of loops) loop.start();
     },
     /**
+     * What a stop cut short leaves unwritten: tasks whose claim is neither given back nor ended (they lapse
+     * after the claim's lease), and follow-ups of station events under way (webhook events being queued, a
+     * reservation used or cancelled).
+     */
+    get unfinished(): { jobs: number; tasks: number; eventFollowUps: number } {
+      return { ...runner.claimsHeld, eventFollowUps: pending.size };
+    },
+    /**
      * Stops the loops and waits for the commands and deliveries in flight; webhook attempts still waiting for
      * their receiver at `deadline` are cut short (recorded, so retried). Says how many it cut.
      */

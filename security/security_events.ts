@@ -97,6 +97,8 @@ const QUIET: ReadonlySet<SecurityEventKind> = new Set([
 export class SecurityEventLog {
   #entries: SecurityEvent[] = [];
   #pending: SecurityEvent[] = [];
+  /** The events of the batch being written (out of `#pending` until its write failed). */
+  #inFlight = 0;
   #sequence = 0;
   #writing: Promise<boolean> | null = null;
   #scheduled = false;
@@ -247,6 +249,11 @@ export class SecurityEventLog {
     }
   }
 
+  /** Events not stored yet: queued, or in the write under way. */
+  get unstored(): number {
+    return this.#pending.length + this.#inFlight;
+  }
+
   /** Stops retrying and writes what is pending, once; a failure is logged (every event is also a log line). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -320,9 +327,12 @@ export class SecurityEventLog {
   async #drain(): Promise<boolean> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#batchSize);
+      this.#inFlight = batch.length;
       try {
         await this.#store!.appendSecurityEvents(batch);
+        this.#inFlight = 0;
       } catch (error) {
+        this.#inFlight = 0;
         // Back at the front, in order; a retried batch is not stored twice (appendSecurityEvents skips ids).
         this.#pending.unshift(...batch);
         this.#trimPending();
