@@ -8,6 +8,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { v8FlagsArg } from "../server_v8_flags.ts";
+import { EXIT_ABANDONED } from "../shutdown_deadline.ts";
 
 export interface WorkerOptions {
   /** The server's entry module (main.ts). */
@@ -21,7 +22,10 @@ export function workerArgs(options: WorkerOptions): string[] {
   return ["run", "-A", v8FlagsArg(), "--config", options.denoConfig, options.main];
 }
 
-/** Runs the workers until a signal stops them; resolves with the exit code the supervisor should use. */
+/**
+ * Runs the workers until a signal stops them; resolves with the exit code the supervisor should use: 0, or
+ * EXIT_ABANDONED when a worker's stop left something unwritten.
+ */
 export async function superviseWorkers(
   config: Config,
   logger: Logger,
@@ -75,6 +79,7 @@ export async function superviseWorkers(
   stopping = true;
   logger.info("stopping workers", { signal });
   const graceS = config.WORKER_STOP_GRACE_S;
+  let code = 0;
   await Promise.all([...children].map(async ([index, child]) => {
     sendSignal(child, "SIGTERM");
     // A worker hung in its stop would keep the supervisor (and whoever waits for it) waiting for ever.
@@ -82,10 +87,11 @@ export async function superviseWorkers(
       logger.warn("worker killed", { worker: index, pid: child.pid, graceS });
       sendSignal(child, "SIGKILL");
     }, graceS * 1000);
-    await child.status;
+    // A worker whose stop left something unwritten (its log says what): the whole stop says so too.
+    if ((await child.status).code === EXIT_ABANDONED) code = EXIT_ABANDONED;
     clearTimeout(timer);
   }));
-  return 0;
+  return code;
 }
 
 function sendSignal(child: Deno.ChildProcess, signal: Deno.Signal): void {

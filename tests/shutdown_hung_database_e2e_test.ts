@@ -26,16 +26,18 @@ const meterValue = (transactionId: number, value: string) => ({
   meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value }] }],
 });
 
+const startOn = (connectorId: number) => ({
+  connectorId,
+  idTag: "TAG-1",
+  meterStart: 0,
+  timestamp: new Date().toISOString(),
+});
+
 /** A station booted with a transaction running (all stored and answered while the database answers). */
 async function stationWithTransaction(wsUrl: string, id: string): Promise<{ socket: RawSocket; tx: number }> {
   const socket = await openRaw(`${wsUrl}/${id}`);
   await rawAnswer(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "Volt-1" });
-  const started = await rawAnswer(socket, "StartTransaction", {
-    connectorId: 1,
-    idTag: "TAG-1",
-    meterStart: 0,
-    timestamp: new Date().toISOString(),
-  });
+  const started = await rawAnswer(socket, "StartTransaction", startOn(1));
   const tx = started.transactionId as number;
   await rawAnswer(socket, "MeterValues", meterValue(tx, "100"));
   return { socket, tx };
@@ -63,11 +65,7 @@ Deno.test({
       proxy.freeze();
       // Writes in flight: sent after the freeze, each waits in a group commit that never hears back.
       metering.socket.send(JSON.stringify([2, "mv-hung", "MeterValues", meterValue(metering.tx, "200")]));
-      starting.socket.send(JSON.stringify([2, "stop-hung", "StopTransaction", {
-        transactionId: starting.tx,
-        meterStop: 300,
-        timestamp: new Date().toISOString(),
-      }]));
+      starting.socket.send(JSON.stringify([2, "start-hung", "StartTransaction", startOn(2)]));
       await new Promise((r) => setTimeout(r, 300));
 
       const startedAt = Date.now();
@@ -102,6 +100,56 @@ Deno.test({
     } finally {
       for (const s of sockets) await s.close().catch(() => {});
       await server.kill("SIGKILL");
+      await proxy.close();
+      await db.drop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "WORKERS=2 with PostgreSQL hung: SIGTERM stops every worker before the grace, and the supervisor exits 75",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const db = await freshDatabase("shutdown_hung_workers");
+    const proxy = freezingProxy(new URL(db.url));
+    const supervisor = await spawnServer({
+      DATABASE_URL: proxy.url(db.url),
+      WORKERS: "2",
+      WORKER_STOP_GRACE_S: "8",
+      SHUTDOWN_DEADLINE_S: String(DEADLINE_S),
+    });
+    const sockets: RawSocket[] = [];
+    try {
+      await eventually(
+        () => supervisor.logs.filter((l) => l.msg === "listening").length >= 2,
+        30_000,
+        "both workers listening",
+      );
+      const metering = await stationWithTransaction(supervisor.wsUrl, "CP-HUNG-W1");
+      sockets.push(metering.socket);
+      proxy.freeze();
+      metering.socket.send(JSON.stringify([2, "mv-hung", "MeterValues", meterValue(metering.tx, "200")]));
+      await new Promise((r) => setTimeout(r, 300));
+
+      const startedAt = Date.now();
+      supervisor.child.kill("SIGTERM");
+      const status = await within(supervisor.child.status, 30_000, "the supervisor to exit");
+      const tookMs = Date.now() - startedAt;
+      assertEquals(supervisor.logs.filter((l) => l.msg === "worker killed"), [], "no worker SIGKILLed");
+      assert(tookMs < DEADLINE_S * 1000 + MARGIN_MS, `stopped in ${tookMs} ms`);
+      assertEquals(status.code, 75);
+      const writes = supervisor.logs.filter((l) =>
+        l.msg === "shutdown deadline reached: station writes not stored"
+      );
+      assertEquals(writes.map((l) => l.chargePointIds), [["CP-HUNG-W1"]]);
+      assertEquals((await within(metering.socket.closed, 5_000, "the socket to close")).code, 1001);
+      assertEquals(metering.socket.received, []);
+    } finally {
+      for (const s of sockets) await s.close().catch(() => {});
+      await supervisor.kill("SIGKILL");
       await proxy.close();
       await db.drop();
     }
