@@ -110,6 +110,24 @@ Deno.test("SecurityEventLog.close() writes what is pending, and logs instead of 
   assert(logger.lines.some((l) => l.msg === "security events not stored at shutdown" && l.events === 1));
 });
 
+Deno.test("SecurityEventLog.unstored counts the events queued and those of the write under way", async () => {
+  const store = new FlakyStore();
+  const held = Promise.withResolvers<void>();
+  store.hold = held.promise;
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), { store });
+  for (let i = 0; i < 3; i++) log.record({ kind: "login_failed", reason: `held ${i}` });
+  // The batch goes out at the end of the turn and hangs: a stop cut short reports these three.
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(store.writes, 1);
+  log.record({ kind: "login_failed", reason: "queued behind it" });
+  assertEquals(log.unstored, 4);
+  store.hold = null;
+  held.resolve();
+  await log.close();
+  assertEquals(log.unstored, 0);
+  assertEquals(store.events.length, 4);
+});
+
 Deno.test("SecurityEventLog on a KV store: events recorded before reopening are listed after, with filters", async () => {
   const dir = await Deno.makeTempDir({ prefix: "security_events_test_" });
   try {
