@@ -162,8 +162,11 @@ Deno.test("JobRunner: a process that stops gives back the tasks it never sent, a
     await fleet.jobs.createJob(resetJob("J-2", 2), ["CP-5", "CP-6"]);
     await a.tick();
     assertEquals(sentByA, ["CP-1", "CP-2", "CP-3", "CP-4"], "J-2's tasks were claimed, not sent");
+    // What a stop cut short here would leave to the claims' lapse: J-1's four sent commands at least.
+    assertEquals(a.claimsHeld.tasks >= 4, true, JSON.stringify(a.claimsHeld));
     for (const close of closing.splice(0)) close();
     await a.drain();
+    assertEquals(a.claimsHeld, { jobs: 0, tasks: 0 });
     await a.tick();
     assertEquals(sentByA.length, 4, "a stopping process claims nothing more");
     assertEquals(await states("J-1"), {
