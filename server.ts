@@ -392,6 +392,12 @@ export async function startServer(
     securityEvent: (event) => security.events.record(event),
     log: (level, msg, fields) => logger[level](msg, fields),
   });
+  // Logged once listening; admins also see it on the dashboard (GET /api/v1/server-warnings).
+  const exposure = exposureWarning({
+    hostname: config.HOSTNAME,
+    defaultProfile: config.SECURITY_PROFILE,
+    registrationPolicy: config.REGISTRATION_POLICY,
+  });
   const app = createApp({
     fleet: streamFleet,
     shutOut,
@@ -417,6 +423,7 @@ export async function startServer(
       pingIntervalS: config.PING_INTERVAL_S,
       ...(transport.upgrader ? { stationUpgrader: transport.upgrader } : {}),
       api: {
+        exposure,
         sessionTtlHours: config.SESSION_TTL_H,
         cookieSecure: config.COOKIE_SECURE,
         sseRecheckMs: config.EVENT_STREAM_RECHECK_S * 1000,
@@ -451,13 +458,8 @@ export async function startServer(
     maxConnections,
     httpServer: config.HTTP_SERVER,
   });
-  const exposed = exposureWarning({
-    hostname: config.HOSTNAME,
-    defaultProfile: config.SECURITY_PROFILE,
-    registrationPolicy: config.REGISTRATION_POLICY,
-  });
-  if (exposed) {
-    logger.warn("stations are not authenticated", { hostname: config.HOSTNAME, hint: exposed });
+  if (exposure) {
+    logger.warn("stations are not authenticated", { hostname: config.HOSTNAME, hint: exposure });
   }
   return {
     url: `${httpScheme}://127.0.0.1:${port}`,

@@ -26,6 +26,7 @@ import type { FirmwareView, UploadedFileView } from "../routes/api/files.ts";
 import type { IssuedCertificateView } from "../routes/api/pki.ts";
 import type { UnknownIdTagSchema } from "../routes/api/unknown_id_tags.ts";
 import type { TransactionFlagSchema } from "../routes/api/fleet_schemas.ts";
+import type { ServerWarning } from "../routes/api/server_warnings.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
@@ -47,7 +48,7 @@ export type SiteDetail = z.infer<typeof SiteDetailSchema>;
 export type SiteSample = z.infer<typeof SiteSampleSchema>;
 export type StoredChargingProfile = z.infer<typeof StoredProfileSchema>;
 export type ChargingProfileList = z.infer<typeof ChargingProfileListSchema>;
-export type { SecurityEvent, SiteAllocationEvent, StationEvent };
+export type { SecurityEvent, ServerWarning, SiteAllocationEvent, StationEvent };
 export type UploadedFile = z.infer<typeof UploadedFileView>;
 export type FirmwareImage = z.infer<typeof FirmwareView>;
 export type IssuedCertificate = z.infer<typeof IssuedCertificateView>;

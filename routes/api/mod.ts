@@ -51,8 +51,11 @@ import { addLocalListRoutes } from "./local_list.ts";
 import { addDataTransferRoutes } from "./data_transfers.ts";
 import { addStuckTransactionRoutes } from "./stuck_transactions.ts";
 import { addAlertRoutes } from "./alerts.ts";
+import { addServerWarningRoutes } from "./server_warnings.ts";
 
 export interface ApiSettings {
+  /** Why anyone reaching the port can pose as any station (security/exposure.ts), or null: said to admins. */
+  exposure?: string | null;
   sessionTtlHours: number;
   cookieSecure: "auto" | "always" | "never";
   /** Per SSE client; a client further behind is dropped. */
@@ -143,6 +146,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
       : {}),
   });
+  addServerWarningRoutes(router, { exposure: deps.settings.exposure ?? null });
   addChargePointRoutes(router, deps);
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
   if (deps.extension) {

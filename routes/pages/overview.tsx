@@ -5,7 +5,8 @@
 import { EMPTY_QUERY, overviewApiPath, type OverviewQuery } from "../../components/overview_query.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
-import type { Overview } from "../../components/types.ts";
+import type { Overview, ServerWarning } from "../../components/types.ts";
+import { ServerWarnings } from "../../components/server_warnings.tsx";
 import { FILTER_STATUSES } from "../../overview/connector_status.ts";
 import { ATTENTION_KINDS, SORT_KEYS } from "../../overview/fleet.ts";
 import { jobCommands } from "../../components/job_catalog.ts";
@@ -39,8 +40,12 @@ export async function overviewPage(api: PageApi, raw: Record<string, string | un
     api.get<Overview>(overviewApiPath(query, PAGE_SIZE)),
   ]);
   const operator = viewer.role === "operator" || viewer.role === "admin";
+  const warnings = viewer.role === "admin"
+    ? (await api.get<{ items: ServerWarning[] }>("/api/v1/server-warnings")).items
+    : [];
   return (
     <Layout title="Overview" current="/" viewer={viewer}>
+      <ServerWarnings items={warnings} />
       <div class="page-head">
         <h1>Stations</h1>
       </div>

@@ -1,0 +1,22 @@
+/**
+ * What an admin should fix in this server's own settings (GET /api/v1/server-warnings), above the overview:
+ * the start-up log says it once, where nobody may look.
+ */
+import type { ServerWarning } from "./types.ts";
+
+const TITLES: Record<ServerWarning["kind"], string> = {
+  stations_unauthenticated: "Stations are not authenticated.",
+};
+
+export function ServerWarnings(props: { items: readonly ServerWarning[] }) {
+  if (props.items.length === 0) return null;
+  return (
+    <div class="error-box" role="alert" aria-label="Server warnings" data-server-warnings>
+      {props.items.map((w) => (
+        <p key={w.kind} data-warning={w.kind}>
+          <strong>{TITLES[w.kind]}</strong> {w.message}
+        </p>
+      ))}
+    </div>
+  );
+}
