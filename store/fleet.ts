@@ -84,6 +84,12 @@ export interface JobTaskRecord {
   claimedBy: string | null;
   claimUntil: string | null;
   startedAt: string | null;
+  /**
+   * When the node holding the station marked the task's CALL as leaving (`markTaskSent`), written before the
+   * CALL can reach the station: from then on it may have acted, so the task is never sent again by itself.
+   * Null: the CALL never left (a claim lost with its process is then given back, pending again).
+   */
+  sentAt: string | null;
   finishedAt: string | null;
   /** Campaigns: the last firmware status the station reported, and how it ended. */
   firmwareStatus: string | null;
@@ -146,12 +152,25 @@ export interface JobStore {
     until: string,
   ): Promise<number>;
   /**
-   * Gives back claims `holder` still has on tasks whose command it never sent (it is stopping): each becomes
-   * pending again (its attempt not counted), or done `cancelled` when the job no longer runs. Returns how many.
+   * Marks a running task's CALL as leaving for its station (`sentAt`, kept when already marked), only while
+   * `holder` holds its claim (expired or not: a claim is taken from its holder only by a write, which this one
+   * is atomic with). False otherwise: the claim was given back or finished, and the CALL must not go.
+   */
+  markTaskSent(jobId: string, chargePointId: string, holder: string, at: string): Promise<boolean>;
+  /**
+   * Gives back claims `holder` still has on tasks whose CALL was never marked sent (it is stopping, or the mark
+   * failed): each becomes pending again (its attempt not counted), or done `cancelled` when the job no longer
+   * runs. A marked task keeps its claim. Returns how many.
    */
   releaseClaims(jobId: string, chargePointIds: readonly string[], holder: string): Promise<number>;
   /** Tasks running whose claim expired before `now` (their worker stopped). */
   listExpiredClaims(jobId: string, now: string): Promise<JobTaskRecord[]>;
+  /**
+   * A running task whose claim expired at `now` and whose CALL was never marked sent (its worker died before
+   * the CALL left) is given back as `releaseClaims` does, whoever held it. False otherwise (marked: it may
+   * have reached its station, and ends `timeout` through `finishTask`).
+   */
+  releaseExpiredClaim(jobId: string, chargePointId: string, now: string): Promise<boolean>;
   /**
    * Ends a running task, only while `holder` holds it (or, with `holder` null, while its claim is expired at
    * `now`). False when someone else's or not running.
@@ -176,7 +195,10 @@ export interface JobStore {
    * only to the one caller whose write finished it (so "job finished" is announced once).
    */
   finishJobIfDone(jobId: string, at: string): Promise<JobRecord | null>;
-  /** Tasks done with an outcome in `outcomes` become pending again and the job runs again; returns how many. */
+  /**
+   * Tasks done with an outcome in `outcomes` become pending again (unmarked: sent anew) and the job runs again;
+   * returns how many.
+   */
   retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number>;
   /**
    * Pending tasks become done (cancelled), the job cancelled (finished at `at`); running ones finish later.

@@ -339,8 +339,73 @@ export function fleetContract(
       assertEquals((await jobs.countTasks("J-5")).pending, 0);
     });
 
+    await t.step(
+      "a CALL's mark is written only while its sender holds the claim; a claim never marked is given back",
+      async () => {
+        await jobs.createJob(job("J-6", { total: 3, concurrency: 3, createdAt: at(0) }), ids(3));
+        const [a, b, c] = await jobs.claimTasks("J-6", "w1", at(1), at(61), 3);
+        assert([a, b, c].every((x) => x?.sentAt === null));
+        assertEquals(await jobs.markTaskSent("J-6", a!.chargePointId, "w2", at(2)), false, "not w2's claim");
+        assertEquals(await jobs.markTaskSent("J-6", "CP-999", "w1", at(2)), false, "no such task");
+        assertEquals(await jobs.markTaskSent("J-6", a!.chargePointId, "w1", at(2)), true);
+        assertEquals(await jobs.markTaskSent("J-6", a!.chargePointId, "w1", at(3)), true, "marked already");
+        assertEquals((await jobs.getTask("J-6", a!.chargePointId))?.sentAt, at(2));
+        assertEquals(
+          await jobs.releaseClaims("J-6", [a!.chargePointId, b!.chargePointId], "w1"),
+          1,
+          "a marked CALL may have left: its claim is not given back",
+        );
+        assertEquals((await jobs.getTask("J-6", a!.chargePointId))?.claimedBy, "w1");
+        assertEquals(
+          (await jobs.listExpiredClaims("J-6", at(100))).map((x) => [x.chargePointId, x.sentAt]),
+          [[a!.chargePointId, at(2)], [c!.chargePointId, null]],
+        );
+        assertEquals(await jobs.releaseExpiredClaim("J-6", c!.chargePointId, at(50)), false, "not expired");
+        assertEquals(await jobs.releaseExpiredClaim("J-6", a!.chargePointId, at(100)), false, "marked");
+        assertEquals(await jobs.releaseExpiredClaim("J-6", c!.chargePointId, at(100)), true);
+        const given = await jobs.getTask("J-6", c!.chargePointId);
+        assertEquals(
+          [given?.state, given?.claimedBy, given?.claimUntil, given?.attempts, given?.sentAt],
+          ["pending", null, null, 0, null],
+        );
+        assertEquals(
+          await jobs.markTaskSent("J-6", c!.chargePointId, "w1", at(101)),
+          false,
+          "a sender late past its given-back claim may not send",
+        );
+        assertEquals(await jobs.releaseExpiredClaim("J-6", c!.chargePointId, at(101)), false, "not running");
+        const timeout = {
+          state: "done" as const,
+          outcome: "timeout" as const,
+          response: null,
+          finishedAt: at(100),
+        };
+        assertEquals(await jobs.finishTask("J-6", a!.chargePointId, null, at(100), timeout), true);
+        assertEquals((await jobs.getTask("J-6", a!.chargePointId))?.sentAt, at(2), "kept with its outcome");
+        assertEquals(await jobs.retryTasks("J-6", ["timeout"]), 1);
+        const retried = await jobs.getTask("J-6", a!.chargePointId);
+        assertEquals([retried?.state, retried?.sentAt], ["pending", null], "a retry is sent anew");
+      },
+    );
+
+    await t.step("an expired claim given back after its job was cancelled ends cancelled", async () => {
+      await jobs.createJob(job("J-7", { total: 1, concurrency: 1, createdAt: at(0) }), ids(1));
+      const [a] = await jobs.claimTasks("J-7", "w1", at(1), at(61), 1);
+      await jobs.cancelJob("J-7", at(2));
+      assertEquals(await jobs.releaseExpiredClaim("J-7", a!.chargePointId, at(100)), true);
+      const task = await jobs.getTask("J-7", a!.chargePointId);
+      assertEquals([task?.state, task?.outcome, task?.finishedAt], ["done", "cancelled", at(2)]);
+    });
+
     await t.step("jobs list newest first with a cursor", async () => {
-      assertEquals((await jobs.listJobs({ limit: 10 })).map((j) => j.id), ["J-5", "J-4", "J-3", "J-2"]);
+      assertEquals((await jobs.listJobs({ limit: 10 })).map((j) => j.id), [
+        "J-7",
+        "J-6",
+        "J-5",
+        "J-4",
+        "J-3",
+        "J-2",
+      ]);
       assertEquals((await jobs.listJobs({ limit: 10, before: "J-3" })).map((j) => j.id), ["J-2"]);
     });
   });

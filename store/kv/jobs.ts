@@ -41,10 +41,16 @@ function newTask(jobId: string, chargePointId: string): JobTaskRecord {
     claimedBy: null,
     claimUntil: null,
     startedAt: null,
+    sentAt: null,
     finishedAt: null,
     firmwareStatus: null,
     result: null,
   };
+}
+
+/** A task as stored; those stored before `sentAt` existed were never marked. */
+function readTask(stored: JobTaskRecord): JobTaskRecord {
+  return stored.sentAt === undefined ? { ...stored, sentAt: null } : stored;
 }
 
 export class KvJobStore implements JobStore {
@@ -84,7 +90,8 @@ export class KvJobStore implements JobStore {
   }
 
   async getTask(jobId: string, chargePointId: string): Promise<JobTaskRecord | null> {
-    return (await this.kv.get<JobTaskRecord>(taskKey(jobId, chargePointId))).value;
+    const task = (await this.kv.get<JobTaskRecord>(taskKey(jobId, chargePointId))).value;
+    return task && readTask(task);
   }
 
   async listTasks(
@@ -97,7 +104,7 @@ export class KvJobStore implements JobStore {
       ? { prefix }
       : { prefix, start: [...prefix, page.after + "\0"] };
     for await (const entry of this.kv.list<JobTaskRecord>(selector, { batchSize: 500 })) {
-      if (page.state === undefined || entry.value.state === page.state) out.push(entry.value);
+      if (page.state === undefined || entry.value.state === page.state) out.push(readTask(entry.value));
       if (out.length >= page.limit) break;
     }
     return out;
@@ -153,6 +160,7 @@ export class KvJobStore implements JobStore {
           claimedBy: holder,
           claimUntil: until,
           startedAt: now,
+          sentAt: null,
         };
         op.check(entry).set(entry.key, next).set(heldKey(jobId, task.chargePointId), until);
         claimed.push(next);
@@ -182,52 +190,36 @@ export class KvJobStore implements JobStore {
     return renewed;
   }
 
+  async markTaskSent(jobId: string, chargePointId: string, holder: string, at: string): Promise<boolean> {
+    return await retryAtomic("mark a task sent", async () => {
+      const entry = await this.kv.get<JobTaskRecord>(taskKey(jobId, chargePointId));
+      const task = entry.value;
+      if (!task || task.state !== "running" || task.claimedBy !== holder) return false;
+      if (task.sentAt) return true;
+      // Checked against the task: a give-back or finish that came first fails this write, and it looks again.
+      const res = await this.kv.atomic().check(entry).set(entry.key, { ...task, sentAt: at }).commit();
+      return res.ok ? true : undefined;
+    });
+  }
+
   async releaseClaims(jobId: string, chargePointIds: readonly string[], holder: string): Promise<number> {
     let released = 0;
     for (const cp of chargePointIds) {
-      const ok = await retryAtomic("release a claim", async () => {
-        const [job, entry] = await this.kv.getMany<[JobRecord, JobTaskRecord]>([
-          jobKey(jobId),
-          taskKey(jobId, cp),
-        ]);
-        const task = entry.value;
-        if (!task || task.state !== "running" || task.claimedBy !== holder) return false;
-        const unclaimed = {
-          ...task,
-          attempts: Math.max(0, task.attempts - 1),
-          claimedBy: null,
-          claimUntil: null,
-        };
-        // The job entry is checked: a cancel that rewrote it first ends the task here, as it ended the pending.
-        const op = this.kv.atomic().check(job, entry).delete(heldKey(jobId, cp));
-        if (job.value?.state === "running") {
-          // And rewritten, as a claim does: a finish that saw no pending task before this one went back, and
-          // no held one after, fails its check and looks again.
-          op.set(job.key, job.value).set(entry.key, { ...unclaimed, state: "pending", startedAt: null }).set(
-            pendingKey(jobId, cp),
-            true,
-          );
-        } else {
-          const at = job.value?.finishedAt ?? task.startedAt;
-          op.set(entry.key, {
-            ...unclaimed,
-            state: "done",
-            outcome: "cancelled",
-            response: null,
-            finishedAt: at,
-          });
-        }
-        return (await op.commit()).ok ? true : undefined;
-      });
-      if (ok) released++;
+      if (await giveBack(this.kv, jobId, cp, (task) => task.claimedBy === holder)) released++;
     }
     return released;
+  }
+
+  releaseExpiredClaim(jobId: string, chargePointId: string, now: string): Promise<boolean> {
+    return giveBack(this.kv, jobId, chargePointId, (task) => (task.claimUntil ?? "") <= now);
   }
 
   async listExpiredClaims(jobId: string, now: string): Promise<JobTaskRecord[]> {
     const held = await listAll<string>(this.kv, { prefix: ["job_held", jobId] });
     const expired = held.filter((e) => e.value <= now).map((e) => taskKey(jobId, e.key[2] as string));
-    return (await getMany<JobTaskRecord>(this.kv, expired)).flatMap((e) => (e.value ? [e.value] : []));
+    return (await getMany<JobTaskRecord>(this.kv, expired)).flatMap((
+      e,
+    ) => (e.value ? [readTask(e.value)] : []));
   }
 
   finishTask(
@@ -288,7 +280,7 @@ export class KvJobStore implements JobStore {
       this.kv,
       pointers.map((p) => taskKey(p.key[2] as string, chargePointId)),
     );
-    return tasks.flatMap((e) => (e.value && e.value.state === "waiting" ? [e.value] : []));
+    return tasks.flatMap((e) => (e.value && e.value.state === "waiting" ? [readTask(e.value)] : []));
   }
 
   finishJobIfDone(jobId: string, at: string): Promise<JobRecord | null> {
@@ -323,6 +315,7 @@ export class KvJobStore implements JobStore {
           finishedAt: null,
           result: null,
           firmwareStatus: null,
+          sentAt: null,
         }).set(pendingKey(jobId, t.chargePointId), true);
       }
       // A task changed meanwhile (it cannot: done tasks are only touched by retry) is simply left as it is.
@@ -384,6 +377,52 @@ export class KvJobStore implements JobStore {
     }
     return cancelled;
   }
+}
+
+/**
+ * A running task never marked sent that `mine` accepts: pending again, or cancelled when the job is not running.
+ * A function, not a method: tests wrap the store with Object.create, which private members do not survive.
+ */
+function giveBack(
+  kv: Deno.Kv,
+  jobId: string,
+  cp: string,
+  mine: (task: JobTaskRecord) => boolean,
+): Promise<boolean> {
+  return retryAtomic("release a claim", async () => {
+    const [job, entry] = await kv.getMany<[JobRecord, JobTaskRecord]>([
+      jobKey(jobId),
+      taskKey(jobId, cp),
+    ]);
+    const task = entry.value;
+    if (!task || task.state !== "running" || task.sentAt || !mine(task)) return false;
+    const unclaimed = {
+      ...task,
+      attempts: Math.max(0, task.attempts - 1),
+      claimedBy: null,
+      claimUntil: null,
+    };
+    // The job entry is checked: a cancel that rewrote it first ends the task here, as it ended the pending.
+    const op = kv.atomic().check(job, entry).delete(heldKey(jobId, cp));
+    if (job.value?.state === "running") {
+      // And rewritten, as a claim does: a finish that saw no pending task before this one went back, and
+      // no held one after, fails its check and looks again.
+      op.set(job.key, job.value).set(entry.key, { ...unclaimed, state: "pending", startedAt: null }).set(
+        pendingKey(jobId, cp),
+        true,
+      );
+    } else {
+      const at = job.value?.finishedAt ?? task.startedAt;
+      op.set(entry.key, {
+        ...unclaimed,
+        state: "done",
+        outcome: "cancelled",
+        response: null,
+        finishedAt: at,
+      });
+    }
+    return (await op.commit()).ok ? true : undefined;
+  });
 }
 
 async function commitOrThrow(op: Deno.AtomicOperation, message: string): Promise<void> {

@@ -42,6 +42,7 @@ interface TaskRow {
   claimed_by: string | null;
   claim_until: Date | null;
   started_at: Date | null;
+  sent_at: Date | null;
   finished_at: Date | null;
   firmware_status: string | null;
   result: CampaignResult | null;
@@ -75,6 +76,7 @@ function toTask(r: TaskRow): JobTaskRecord {
     claimedBy: r.claimed_by,
     claimUntil: iso(r.claim_until),
     startedAt: iso(r.started_at),
+    sentAt: iso(r.sent_at),
     finishedAt: iso(r.finished_at),
     firmwareStatus: r.firmware_status,
     result: r.result,
@@ -201,27 +203,22 @@ export class PostgresJobStore implements JobStore {
     return rows.length;
   }
 
+  async markTaskSent(jobId: string, chargePointId: string, holder: string, at: string): Promise<boolean> {
+    const rows = await this.sql`
+      update fleet_job_task set sent_at = coalesce(sent_at, ${at})
+      where job_id = ${jobId} and charge_point_id = ${chargePointId} and state = 'running'
+        and claimed_by = ${holder}
+      returning charge_point_id`;
+    return rows.length > 0;
+  }
+
   async releaseClaims(jobId: string, chargePointIds: readonly string[], holder: string): Promise<number> {
     if (chargePointIds.length === 0) return 0;
-    return await this.sql.begin(async (tx) => {
-      // Under the job's lock, as a cancel: a job cancelled meanwhile ends the task as it ended the pending.
-      const jobs = await tx<{ state: string; finished_at: Date | null }[]>`
-        select state, finished_at from fleet_job where id = ${jobId} for update`;
-      const running = jobs[0]?.state === "running";
-      const rows = await tx`
-        update fleet_job_task set claimed_by = null, claim_until = null, attempts = greatest(attempts - 1, 0),
-          ${
-        running
-          ? tx`state = 'pending', started_at = null`
-          : tx`state = 'done', outcome = 'cancelled', response = null, finished_at = ${
-            jobs[0]?.finished_at ?? null
-          }`
-      }
-        where job_id = ${jobId} and charge_point_id = any(${tx.array(chargePointIds as string[])}::text[])
-          and state = 'running' and claimed_by = ${holder}
-        returning charge_point_id`;
-      return rows.length;
-    });
+    return await giveBack(this.sql, jobId, { chargePointIds, holder });
+  }
+
+  async releaseExpiredClaim(jobId: string, chargePointId: string, now: string): Promise<boolean> {
+    return await giveBack(this.sql, jobId, { chargePointIds: [chargePointId], expiredAt: now }) > 0;
   }
 
   async listExpiredClaims(jobId: string, now: string): Promise<JobTaskRecord[]> {
@@ -286,7 +283,7 @@ export class PostgresJobStore implements JobStore {
       await tx`select 1 from fleet_job where id = ${jobId} for update`;
       const rows = await tx`
         update fleet_job_task set state = 'pending', outcome = null, response = null, finished_at = null,
-          result = null, firmware_status = null
+          result = null, firmware_status = null, sent_at = null
         where job_id = ${jobId} and state = 'done' and outcome = any(${
         tx.array(outcomes as string[])
       }::text[])
@@ -312,4 +309,36 @@ export class PostgresJobStore implements JobStore {
       return { job: toJob(cancelled!), cancelledNow: true };
     });
   }
+}
+
+/**
+ * Running tasks never marked sent, held by `holder` or with a claim expired at `expiredAt`: pending again, or
+ * cancelled when the job no longer runs. A function, as in the KV store: wrappers made with Object.create keep it.
+ */
+async function giveBack(
+  sql: Sql,
+  jobId: string,
+  which: { chargePointIds: readonly string[]; holder?: string; expiredAt?: string },
+): Promise<number> {
+  return await sql.begin(async (tx) => {
+    // Under the job's lock, as a cancel: a job cancelled meanwhile ends the task as it ended the pending.
+    const jobs = await tx<{ state: string; finished_at: Date | null }[]>`
+      select state, finished_at from fleet_job where id = ${jobId} for update`;
+    const running = jobs[0]?.state === "running";
+    const rows = await tx`
+      update fleet_job_task set claimed_by = null, claim_until = null, attempts = greatest(attempts - 1, 0),
+        ${
+      running
+        ? tx`state = 'pending', started_at = null`
+        : tx`state = 'done', outcome = 'cancelled', response = null, finished_at = ${
+          jobs[0]?.finished_at ?? null
+        }`
+    }
+      where job_id = ${jobId} and charge_point_id = any(${tx.array(which.chargePointIds as string[])}::text[])
+        and state = 'running' and sent_at is null
+        ${which.holder !== undefined ? tx`and claimed_by = ${which.holder}` : tx``}
+        ${which.expiredAt !== undefined ? tx`and claim_until <= ${which.expiredAt}` : tx``}
+      returning charge_point_id`;
+    return rows.length;
+  });
 }
