@@ -57,8 +57,10 @@ import {
   failedCommandOutcome,
   InvalidResponseError,
   NotConnectedError,
+  SendMarkError,
 } from "./errors.ts";
 import { committedEvent } from "./events.ts";
+import type { SendMark } from "./send_marks.ts";
 import type {
   AnyHandler,
   FollowUp,
@@ -129,6 +131,8 @@ interface Command {
   requestedBy: string;
   requestedAt: string;
   log: boolean;
+  /** Marked sent as the CALL leaves the queue, before it goes (a job's task). */
+  sendMark?: SendMark;
   resolve: (response: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -174,6 +178,11 @@ export interface CallOptions {
    * command it sends with what it learned); default true.
    */
   log?: boolean;
+  /**
+   * Mark it sent (`deps.sendMarks`) as it leaves the station's queue, before the CALL goes; a mark refused or
+   * failed: rejected with SendMarkError, never sent. Plain data: it travels with a cluster request.
+   */
+  sendMark?: SendMark;
 }
 
 export class ChargePointActor {
@@ -361,6 +370,7 @@ export class ChargePointActor {
           force: options.force ?? false,
           requestedBy: options.requestedBy ?? "anonymous",
           log: options.log ?? true,
+          ...(options.sendMark ? { sendMark: options.sendMark } : {}),
           requestedAt: this.deps.now().toISOString(),
           resolve,
           reject,
@@ -1061,7 +1071,8 @@ export class ChargePointActor {
     if (refusal !== null) {
       return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });
     }
-    this.#calls.enqueue(action, command.payload).then(
+    const mark = command.sendMark;
+    this.#calls.enqueue(action, command.payload, mark && (() => this.#markSent(action, mark))).then(
       (response) => this.#mailbox.post({ type: "commandFinished", command, outcome: { response } }),
       (error: Error) => this.#mailbox.post({ type: "commandFinished", command, outcome: { error } }),
     );
@@ -1086,6 +1097,25 @@ export class ChargePointActor {
     if (info.status === "Accepted") return null;
     const unknownSaid = unknown ? " (not a known id tag)" : "";
     return `id tag "${tag.idTag}" would be answered ${info.status}${unknownSaid}: the station would not charge`;
+  }
+
+  /** Writes a command's send mark as its CALL leaves the queue; throws SendMarkError when it is not written. */
+  async #markSent(action: string, mark: SendMark): Promise<void> {
+    const marks = this.deps.sendMarks;
+    if (!marks) throw new SendMarkError(this.id, action, "this process writes no send marks");
+    let marked: boolean;
+    try {
+      marked = await marks.mark(this.id, mark);
+    } catch (error) {
+      throw new SendMarkError(this.id, action, `its send mark could not be written: ${String(error)}`);
+    }
+    if (!marked) {
+      throw new SendMarkError(
+        this.id,
+        action,
+        `job "${mark.jobId}" no longer has it claimed by "${mark.holder}"`,
+      );
+    }
   }
 
   /**

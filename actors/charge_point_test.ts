@@ -9,7 +9,7 @@ import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { EventBus } from "./events.ts";
-import { NotConnectedError } from "./errors.ts";
+import { NotConnectedError, SendMarkError } from "./errors.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import { FrameLog } from "./frame_log.ts";
 import { Registry } from "./registry.ts";
@@ -102,6 +102,7 @@ async function setUp(
     stored?: ChargePointRecord;
     securityEvents?: ActorDeps["securityEvents"];
     securityEventQuota?: ActorDeps["securityEventQuota"];
+    sendMarks?: ActorDeps["sendMarks"];
   } = {},
 ) {
   const kv = await openKvStore(":memory:");
@@ -113,6 +114,7 @@ async function setUp(
   const registry = new Registry({
     ...(options.securityEvents ? { securityEvents: options.securityEvents } : {}),
     ...(options.securityEventQuota ? { securityEventQuota: options.securityEventQuota } : {}),
+    ...(options.sendMarks ? { sendMarks: options.sendMarks } : {}),
     store,
     logger: createMemoryLogger(),
     events,
@@ -492,6 +494,43 @@ Deno.test("a crash before a command goes out rejects it as not connected and log
     assert(error instanceof NotConnectedError, `rejected with ${error}`);
     const [entry] = await commandLogEventually(t);
     assertEquals([entry?.action, entry?.outcome], ["Reset", "not_connected"]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a command that asks for a send mark goes out only once the mark is written, and never when it is refused", async () => {
+  let socket: FakeSocket | null = null;
+  const resets = () => (socket?.sent ?? []).filter((f) => (f as unknown[])[2] === "Reset").length;
+  const marks: unknown[] = [];
+  const t = await setUp({
+    sendMarks: {
+      mark: (chargePointId, mark) => {
+        marks.push({ chargePointId, ...mark, resetsOnTheWire: resets() });
+        return Promise.resolve(mark.holder === "node-a");
+      },
+    },
+  });
+  try {
+    socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    await t.call("BootNotification", BOOT);
+    const command = t.actor.call("Reset", { type: "Soft" }, { sendMark: { jobId: "J-1", holder: "node-a" } });
+    const sent = await sentCall(socket);
+    assertEquals(marks, [{ chargePointId: "CP-1", jobId: "J-1", holder: "node-a", resetsOnTheWire: 0 }]);
+    t.actor.frameReceived(JSON.stringify([3, sent[1], { status: "Accepted" }]));
+    assertEquals(await command, { status: "Accepted" });
+
+    const refused = await t.actor.call("Reset", { type: "Hard" }, {
+      sendMark: { jobId: "J-1", holder: "node-b" },
+    })
+      .then(() => null, (e) => e);
+    assert(refused instanceof SendMarkError, `rejected with ${refused}`);
+    assertEquals(resets(), 1, "the CALL whose mark was refused never went");
+    const entries = await t.kv.listCommandLog("CP-1", 10);
+    const outcomes = Object.fromEntries(
+      entries.map((e) => [(e.payload as { type: string }).type, e.outcome]),
+    );
+    assertEquals(outcomes, { Soft: "accepted", Hard: "not_connected" });
   } finally {
     await t.tearDown();
   }

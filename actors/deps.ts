@@ -11,6 +11,7 @@ import type { FrameLog } from "./frame_log.ts";
 import type { DataTransferDesk, VendorTable } from "./handlers/data_transfer.ts";
 import type { CsrChecker, FollowUp } from "./handlers/handler.ts";
 import type { SecurityEventKind } from "../store/security_events.ts";
+import type { SendMarks } from "./send_marks.ts";
 
 export interface ActorSettings {
   /** What BootNotification answers a station not yet Accepted. */
@@ -57,6 +58,8 @@ export interface ActorDeps {
   csr?: CsrChecker;
   /** Runs the work handlers ask for after their answer (signing a CSR, sending CertificateSigned). */
   followUps?: (chargePointId: string, followUp: FollowUp) => Promise<void>;
+  /** Where a command that asks for it (`CallOptions.sendMark`) is marked sent; absent: such a command never goes. */
+  sendMarks?: SendMarks;
 }
 
 /** The part of the security event log the actors use: record, then flush to have it stored. */

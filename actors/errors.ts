@@ -53,6 +53,17 @@ export class NodeLostError extends AnswerLostError {
   override name = "NodeLostError";
 }
 
+/**
+ * A CALL that had to be marked sent before it left (`CallOptions.sendMark`, a job's task) and was not: the mark
+ * was refused (its sender no longer holds the task), failed, or took the whole call timeout. It never went out.
+ */
+export class SendMarkError extends Error {
+  override name = "SendMarkError";
+  constructor(readonly chargePointId: string, readonly action: string, why: string) {
+    super(`Not sending "${action}" to "${chargePointId}": ${why}`);
+  }
+}
+
 export class CallTimeoutError extends Error {
   override name = "CallTimeoutError";
   constructor(readonly chargePointId: string, readonly action: string, timeoutMs: number) {

@@ -5,18 +5,22 @@
  * station costs no timer of its own.
  */
 import { encodeCall } from "../protocol/ocppj/frames.ts";
-import { CallTimeoutError } from "./errors.ts";
+import { CallTimeoutError, SendMarkError } from "./errors.ts";
 
 interface QueuedCall {
   action: string;
   payload: unknown;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  /** Written before the CALL goes (its send mark): the CALL waits for it, and never goes when it fails. */
+  beforeSend: (() => Promise<void>) | undefined;
 }
 
 interface InFlightCall extends QueuedCall {
   messageId: string;
   deadline: number;
+  /** Out of the queue, its beforeSend under way: holds the station's one slot, not on the wire yet. */
+  marking: boolean;
 }
 
 export interface OutgoingCallsOptions {
@@ -41,10 +45,14 @@ export class OutgoingCalls {
 
   constructor(private readonly options: OutgoingCallsOptions) {}
 
-  /** Sends now when nothing is in flight, else queues. Resolves with the raw CALLRESULT payload. */
-  enqueue(action: string, payload: unknown): Promise<unknown> {
+  /**
+   * Sends now when nothing is in flight, else queues. Resolves with the raw CALLRESULT payload. `beforeSend`
+   * runs as the CALL leaves the queue and must resolve before the frame is written (a job task's send mark);
+   * it rejects the call instead when it fails, and the call's timeout bounds it.
+   */
+  enqueue(action: string, payload: unknown, beforeSend?: () => Promise<void>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ action, payload, resolve, reject });
+      this.#queue.push({ action, payload, resolve, reject, beforeSend });
       if (!this.#inFlight) this.#sendNext();
     });
   }
@@ -57,18 +65,30 @@ export class OutgoingCalls {
     messageId: string,
   ): { action: string; payload: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void } | null {
     const call = this.#inFlight;
-    if (!call || call.messageId !== messageId) return null;
+    if (!call || call.marking || call.messageId !== messageId) return null;
     this.#inFlight = null;
     this.#sendNext();
     return call;
   }
 
-  /** Rejects the in-flight call when its deadline has passed, then sends the next one. */
+  /**
+   * Rejects the in-flight call when its deadline has passed, then sends the next one. A call still waiting
+   * for its mark never goes: it is rejected as not sent, whenever the mark comes.
+   */
   expire(now: number): void {
     const call = this.#inFlight;
     if (!call || now < call.deadline) return;
     this.#inFlight = null;
-    call.reject(new CallTimeoutError(this.options.chargePointId, call.action, this.options.timeoutMs));
+    const { chargePointId, timeoutMs } = this.options;
+    call.reject(
+      call.marking
+        ? new SendMarkError(
+          chargePointId,
+          call.action,
+          `its send mark was not written within ${timeoutMs} ms`,
+        )
+        : new CallTimeoutError(chargePointId, call.action, timeoutMs),
+    );
     this.#sendNext();
   }
 
@@ -78,38 +98,68 @@ export class OutgoingCalls {
     const queued = this.#queue;
     this.#inFlight = null;
     this.#queue = [];
-    if (inFlight) inFlight.reject(makeError(inFlight.action, true));
+    if (inFlight) inFlight.reject(makeError(inFlight.action, !inFlight.marking));
     for (const call of queued) call.reject(makeError(call.action, false));
   }
 
-  /** The message id of the call in flight, or null. */
+  /** The message id of the CALL on the wire, or null. */
   get inFlightMessageId(): string | null {
-    return this.#inFlight?.messageId ?? null;
+    return this.#sent()?.messageId ?? null;
   }
 
+  /** The action holding the station's slot (on the wire, or waiting for its mark): it has a deadline. */
   get inFlightAction(): string | null {
     return this.#inFlight?.action ?? null;
   }
 
-  /** The CALL in flight (not yet answered): its action and payload. */
+  /** The CALL on the wire (not yet answered): its action and payload. */
   get inFlight(): { action: string; payload: unknown } | null {
-    return this.#inFlight && { action: this.#inFlight.action, payload: this.#inFlight.payload };
+    const call = this.#sent();
+    return call && { action: call.action, payload: call.payload };
   }
 
   get queued(): number {
     return this.#queue.length;
   }
 
+  #sent(): InFlightCall | null {
+    return this.#inFlight && !this.#inFlight.marking ? this.#inFlight : null;
+  }
+
   #sendNext(): void {
     const next = this.#queue.shift();
     if (!next) return;
-    const messageId = this.options.newMessageId();
-    this.#inFlight = { ...next, messageId, deadline: this.options.now() + this.options.timeoutMs };
+    const call: InFlightCall = {
+      ...next,
+      messageId: this.options.newMessageId(),
+      deadline: this.options.now() + this.options.timeoutMs,
+      marking: next.beforeSend !== undefined,
+    };
+    this.#inFlight = call;
+    if (!next.beforeSend) return this.#write(call);
+    next.beforeSend().then(
+      () => {
+        // Rejected meanwhile (its deadline, a closed socket): it never goes.
+        if (this.#inFlight !== call) return;
+        call.marking = false;
+        call.deadline = this.options.now() + this.options.timeoutMs;
+        this.#write(call);
+      },
+      (error) => {
+        if (this.#inFlight !== call) return;
+        this.#inFlight = null;
+        call.reject(error instanceof Error ? error : new Error(String(error)));
+        this.#sendNext();
+      },
+    );
+  }
+
+  #write(call: InFlightCall): void {
     try {
-      this.options.send(encodeCall(messageId, next.action, next.payload));
+      this.options.send(encodeCall(call.messageId, call.action, call.payload));
     } catch (error) {
       this.#inFlight = null;
-      next.reject(error instanceof Error ? error : new Error(String(error)));
+      call.reject(error instanceof Error ? error : new Error(String(error)));
       this.#sendNext();
     }
   }

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { CallTimeoutError, NotConnectedError } from "./errors.ts";
+import { CallTimeoutError, NotConnectedError, SendMarkError } from "./errors.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
 function setup(timeoutMs = 1000) {
@@ -68,4 +68,65 @@ Deno.test("OutgoingCalls.rejectAll() rejects the in-flight (sent) and every queu
   await assertRejects(() => b, NotConnectedError, 'Cannot send "ClearCache"');
   assertEquals(calls.inFlightAction, null);
   assertEquals(calls.queued, 0);
+});
+
+function later() {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+Deno.test("OutgoingCalls writes nothing until a CALL's mark is written, then sends it with the whole timeout", async () => {
+  const { calls, sent, advance } = setup(1000);
+  const mark = later();
+  const marked: number[] = [];
+  const answer = calls.enqueue("Reset", { type: "Soft" }, () => {
+    marked.push(sent.length);
+    return mark.promise;
+  });
+  void calls.enqueue("ClearCache", {});
+  assertEquals([marked, sent], [[0], []], "the mark starts as the CALL leaves the queue, before any frame");
+  assertEquals([calls.inFlightMessageId, calls.inFlight, calls.inFlightAction], [null, null, "Reset"]);
+  assertEquals(calls.settle("m1"), null, "no answer to a CALL not sent");
+  advance(900);
+  mark.resolve();
+  await mark.promise;
+  assertEquals(sent, [[2, "m1", "Reset", { type: "Soft" }]]);
+  advance(900);
+  calls.expire(1800);
+  assertEquals(calls.inFlightMessageId, "m1", "its timeout runs from the frame");
+  calls.settle("m1")?.resolve({ status: "Accepted" });
+  assertEquals(await answer, { status: "Accepted" });
+  assertEquals(sent[1], [2, "m2", "ClearCache", {}]);
+});
+
+Deno.test("OutgoingCalls never sends a CALL whose mark failed or came after its timeout, and goes on with the next", async () => {
+  const { calls, sent, advance, now } = setup(1000);
+  const refused = calls.enqueue("Reset", { type: "Soft" }, () => Promise.reject(new Error("not yours")));
+  const slow = later();
+  const late = calls.enqueue("Reset", { type: "Hard" }, () => slow.promise);
+  void calls.enqueue("ClearCache", {});
+  await assertRejects(() => refused, Error, "not yours");
+  assertEquals(sent, []);
+  advance(1000);
+  calls.expire(now());
+  await assertRejects(() => late, SendMarkError, "not written within 1000 ms");
+  assertEquals(sent, [[2, "m3", "ClearCache", {}]]);
+  slow.resolve();
+  await slow.promise;
+  assertEquals(sent.length, 1, "the late mark sends nothing");
+});
+
+Deno.test("OutgoingCalls.rejectAll() calls a CALL waiting for its mark not sent, and it never goes", async () => {
+  const { calls, sent } = setup(1000);
+  const mark = later();
+  const answer = calls.enqueue("Reset", { type: "Soft" }, () => mark.promise);
+  calls.rejectAll((action, wasSent) =>
+    new NotConnectedError("CP-1", action, wasSent ? "sent" : "never sent")
+  );
+  await assertRejects(() => answer, NotConnectedError, "never sent");
+  mark.resolve();
+  await mark.promise;
+  assertEquals(sent, []);
 });

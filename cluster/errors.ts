@@ -9,6 +9,7 @@ import {
   CommandRefusedError,
   InvalidResponseError,
   NotConnectedError,
+  SendMarkError,
 } from "../actors/errors.ts";
 import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
 
@@ -18,7 +19,9 @@ export function encodeError(error: unknown): EncodedError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   const base = { name: error.name, message: error.message };
   if (error instanceof NotConnectedError) return { ...base, chargePointId: error.chargePointId };
-  if (error instanceof CallTimeoutError || error instanceof AnswerLostError) {
+  if (
+    error instanceof CallTimeoutError || error instanceof AnswerLostError || error instanceof SendMarkError
+  ) {
     return { ...base, chargePointId: error.chargePointId, action: error.action };
   }
   if (error instanceof CallErrorResponse) {
@@ -62,6 +65,9 @@ export function decodeError(encoded: EncodedError): Error {
         s("errorDescription"),
         encoded.errorDetails,
       );
+      break;
+    case "SendMarkError":
+      error = new SendMarkError(s("chargePointId"), s("action"), "");
       break;
     case "InvalidResponseError":
       error = new InvalidResponseError(s("chargePointId"), s("action"), s("reason"));

@@ -6,6 +6,7 @@ import {
   CommandRefusedError,
   InvalidResponseError,
   NotConnectedError,
+  SendMarkError,
 } from "../actors/errors.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
 import { decodeError, encodeError } from "./errors.ts";
@@ -20,6 +21,8 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
     new OcppError("NotSupported", 'Action "X" is not sent by a Central System'),
     new Error("something else"),
     new AnswerLostError("CP-1", "Reset"),
+    // A job's runner gives back a task whose CALL never went: it must know that on another node too.
+    new SendMarkError("CP-1", "Reset", 'job "J-1" no longer has it claimed by "node-a"'),
   ];
   for (const error of errors) {
     const back = decodeError(JSON.parse(JSON.stringify(encodeError(error))));

@@ -233,7 +233,9 @@ export class ClusterNode implements RemoteStations {
     options: CallOptions,
   ): Promise<unknown> {
     const { registry, requestTimeoutMs } = this.options;
-    const body = { op: "call", id: owner.id, action, payload, options };
+    // A command to be marked sent has its own request: a node of an older version, which would send it
+    // unmarked, refuses it as unknown (never sent) rather than sending it.
+    const body = { op: options.sendMark ? "markedCall" : "call", id: owner.id, action, payload, options };
     const whenLate = () => new CallTimeoutError(owner.id, action, requestTimeoutMs);
     const deadline = performance.now() + requestTimeoutMs;
     let nodeId = owner.nodeId;
@@ -608,6 +610,7 @@ export class ClusterNode implements RemoteStations {
       let value: unknown;
       switch (message.op) {
         case "call":
+        case "markedCall":
           value = await registry.callHere(
             id,
             String(message.action),
