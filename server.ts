@@ -187,6 +187,11 @@ export async function startServer(
     dataTransfers,
     metrics,
     shutOut,
+    // A job's command is marked sent in the fleet's store as it leaves its station's queue (fleet/job_runner.ts).
+    sendMarks: {
+      mark: (chargePointId, mark) =>
+        fleetStore.jobs.markTaskSent(mark.jobId, chargePointId, mark.holder, now().toISOString()),
+    },
     settings: {
       registrationPolicy: config.REGISTRATION_POLICY,
       heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,

@@ -16,6 +16,8 @@ import { dialectOf } from "../actors/dialects.ts";
 import type { Energy } from "../energy/mod.ts";
 import type { CsToCpAction } from "../protocol/ocpp16/mod.ts";
 import type { TaskOutcome } from "../store/fleet.ts";
+import type { CallOptions } from "../actors/charge_point.ts";
+import type { SendMark } from "../actors/send_marks.ts";
 import {
   configurationFrom,
   getVariablesFor,
@@ -37,6 +39,11 @@ export interface CommandRequest {
    * by it); a random one when absent.
    */
   requestId?: number;
+  /**
+   * A job's task: its CALL is marked sent by the node holding the station as it leaves the station's queue,
+   * before it goes (`actors/send_marks.ts`); a mark refused or failed rejects with SendMarkError, never sent.
+   */
+  mark?: SendMark;
 }
 
 /** How one command ended, in the command log's words. */
@@ -115,7 +122,7 @@ async function call(
       request.chargePointId,
       request.action as CsToCpAction,
       request.payload as never,
-      { force: request.force ?? false, requestedBy: request.requestedBy },
+      callOptions(request),
     );
   } catch (error) {
     const result = failedCommandOutcome(error);
@@ -145,6 +152,14 @@ async function call(
   return { outcome: "accepted", response: redactSecrets(response) };
 }
 
+function callOptions(request: CommandRequest): CallOptions {
+  return {
+    force: request.force ?? false,
+    requestedBy: request.requestedBy,
+    ...(request.mark ? { sendMark: request.mark } : {}),
+  };
+}
+
 /** The commands whose answers stored charging profiles follow (of either dialect: the names are the same). */
 const PROFILE_COMMANDS: ReadonlySet<string> = new Set(["SetChargingProfile", "ClearChargingProfile"]);
 
@@ -154,7 +169,7 @@ const PROFILE_COMMANDS: ReadonlySet<string> = new Set(["SetChargingProfile", "Cl
  * 2.0.1.
  */
 async function call201(deps: CommandSenderDeps, request: CommandRequest): Promise<unknown> {
-  const options = { force: request.force ?? false, requestedBy: request.requestedBy };
+  const options = callOptions(request);
   const id = request.chargePointId;
   switch (request.action) {
     case "SendLocalList": {

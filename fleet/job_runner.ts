@@ -1,10 +1,14 @@
 /**
  * Runs jobs: each tick claims pending tasks of running jobs (the store enforces each job's concurrency across
  * every process), sends each task's command through the CommandSender, and records its outcome. Claims are
- * renewed while the command is in flight; a claim that runs out (its process died) becomes outcome `timeout`
- * and is NOT sent again by itself: a second Reset or UpdateFirmware is an operator's decision (retry). A
- * process that stops cleanly (`stopSending()`) gives back the claims on commands it never sent (not yet
- * handed over, or refused not connected as its stations closed): they become pending for the next sender.
+ * renewed while the command is in flight. Each command asks for a send mark: the node holding the station
+ * writes it in the store (`markTaskSent`, only while this process holds the claim) as the CALL leaves the
+ * station's queue, before it goes (`actors/send_marks.ts`). So a claim that runs out (its process died) tells
+ * what may have happened: never marked, the CALL surely never reached the station (it waited behind another
+ * command, or in a cluster inbox) and the task is pending again, for any process to send; marked, the station
+ * may have acted and it ends `timeout`, NOT sent again by itself (a second Reset or UpdateFirmware is an
+ * operator's decision: retry). A process that stops cleanly (`stopSending()`) gives back at once the claims on
+ * commands it never sent (not yet handed over, or refused not connected as its stations closed).
  *
  * A firmware campaign (UpdateFirmware, SignedUpdateFirmware) does not end with the answer: an accepted task
  * waits, following the station's firmware status notifications (`firmwareStatus()`), until Installed, a
@@ -18,7 +22,8 @@
  */
 import type { Logger } from "../logger.ts";
 import type { JobRecord, JobStore, JobTaskRecord, TaskCounts } from "../store/fleet.ts";
-import type { CommandSender } from "./command_sender.ts";
+import { SendMarkError } from "../actors/errors.ts";
+import type { CommandResult, CommandSender } from "./command_sender.ts";
 import type { FleetEventBus } from "./events.ts";
 import {
   CAMPAIGN_ACTIONS,
@@ -175,18 +180,39 @@ export class JobRunner {
   }
 
   async #run(job: JobRecord, task: JobTaskRecord): Promise<void> {
-    if (this.#stopping) return await this.#release(job, task);
-    const result = await this.deps.send({
-      chargePointId: task.chargePointId,
-      action: job.action,
-      payload: job.payload,
-      force: job.force,
-      requestedBy: `job:${job.id} by ${job.createdBy}`,
-      ...(job.action === "UpdateFirmware" ? { requestId: campaignRequestId(job, task.chargePointId)! } : {}),
-    });
+    if (this.#stopping) {
+      await this.#release(job, task);
+      return;
+    }
+    let result: CommandResult;
+    try {
+      result = await this.deps.send({
+        chargePointId: task.chargePointId,
+        action: job.action,
+        payload: job.payload,
+        force: job.force,
+        requestedBy: `job:${job.id} by ${job.createdBy}`,
+        mark: { jobId: job.id, holder: this.deps.holder },
+        ...(job.action === "UpdateFirmware"
+          ? { requestId: campaignRequestId(job, task.chargePointId)! }
+          : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof SendMarkError)) throw error;
+      // Never sent: pending again, unless the mark was written after all (then it ends timeout when the
+      // claim runs out) or the claim is someone else's now.
+      this.deps.logger.warn("job task not sent: its send mark was not written", {
+        jobId: job.id,
+        chargePointId: task.chargePointId,
+        error: error.message,
+      });
+      await this.#release(job, task);
+      return;
+    }
     // Not connected as this process stops: its station's socket closed with the command still queued (or it
-    // went before it was sent); it never reached a station, so another process may send it.
-    if (this.#stopping && result.outcome === "not_connected") return await this.#release(job, task);
+    // went before it was sent); it never reached a station, so another process may send it. One marked (the
+    // socket closed as the mark was written) keeps its claim: its outcome is recorded below.
+    if (this.#stopping && result.outcome === "not_connected" && await this.#release(job, task)) return;
     const at = this.deps.now().toISOString();
     const campaign = job.campaign !== null && CAMPAIGN_ACTIONS.has(job.action) &&
       result.outcome === "accepted";
@@ -212,9 +238,11 @@ export class JobRunner {
     if (!waits) await this.finishIfDone(job.id);
   }
 
-  async #release(job: JobRecord, task: JobTaskRecord): Promise<void> {
+  /** Gives back the claim on a task never marked sent; false when it was marked (or is not ours). */
+  async #release(job: JobRecord, task: JobTaskRecord): Promise<boolean> {
     const released = await this.deps.jobs.releaseClaims(job.id, [task.chargePointId], this.deps.holder);
     if (released > 0) await this.#progress(job.id, task.chargePointId);
+    return released > 0;
   }
 
   async #renewClaims(now: Date): Promise<void> {
@@ -230,11 +258,23 @@ export class JobRunner {
     const at = now.toISOString();
     for (const task of await this.deps.jobs.listExpiredClaims(job.id, at)) {
       if (this.#inFlight.get(job.id)?.has(task.chargePointId)) continue;
+      // Never marked sent: its CALL never left, so it is pending again (unless marked since: then timeout).
+      if (task.sentAt === null && await this.deps.jobs.releaseExpiredClaim(job.id, task.chargePointId, at)) {
+        this.deps.logger.info("job task given back: its sender stopped before the command left", {
+          jobId: job.id,
+          chargePointId: task.chargePointId,
+          claimedBy: task.claimedBy,
+        });
+        await this.#progress(job.id, task.chargePointId);
+        continue;
+      }
       const closed = await this.deps.jobs.finishTask(job.id, task.chargePointId, null, at, {
         state: "done",
         outcome: "timeout",
         response: {
-          reason: `the process sending it (${task.claimedBy}) stopped before the answer; retry to send again`,
+          reason:
+            `the process sending it (${task.claimedBy}) stopped after the command left, before the answer: ` +
+            "the station may have acted on it; retry to send again",
         },
         finishedAt: at,
       });

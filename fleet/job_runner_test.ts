@@ -5,6 +5,8 @@ import type { JobRecord, JobStore } from "../store/fleet.ts";
 import { openKvFleetStore } from "../store/kv/fleet.ts";
 import type { FleetEvent } from "./events.ts";
 import { JobRunner } from "./job_runner.ts";
+import type { CommandRequest } from "./command_sender.ts";
+import { SendMarkError } from "../actors/errors.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00.000Z");
 
@@ -239,6 +241,101 @@ Deno.test("JobRunner: a tick that is under way when the process stops claims not
     assertEquals(sent, []);
     const states = (await fleet.jobs.listTasks("J-1", { limit: 10 })).map((t) => [t.state, t.attempts]);
     assertEquals(states, [["pending", 0], ["pending", 0]]);
+  } finally {
+    await fleet.close();
+  }
+});
+
+Deno.test("JobRunner: after a process dies, another sends the tasks whose CALL it never marked, and those it marked end timeout", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  let now = T0;
+  const asked: CommandRequest[] = [];
+  // Node A's stations: CP-1's CALL leaves (marked by the node holding it), CP-2's waits behind another command
+  // of its station; then A dies (its sends never settle).
+  const a = new JobRunner({
+    jobs: fleet.jobs,
+    events: new EventBus<FleetEvent>(),
+    now: () => new Date(now),
+    holder: "node-a",
+    logger: createMemoryLogger(),
+    leaseMs: 120_000,
+    send: async (r) => {
+      asked.push(r);
+      if (r.chargePointId === "CP-1") {
+        await fleet.jobs.markTaskSent(
+          r.mark!.jobId,
+          r.chargePointId,
+          r.mark!.holder,
+          new Date(now).toISOString(),
+        );
+      }
+      return await new Promise<never>(() => {});
+    },
+  });
+  const sentByB: string[] = [];
+  const b = new JobRunner({
+    jobs: fleet.jobs,
+    events: new EventBus<FleetEvent>(),
+    now: () => new Date(now),
+    holder: "node-b",
+    logger: createMemoryLogger(),
+    leaseMs: 120_000,
+    send: async (r) => {
+      sentByB.push(r.chargePointId);
+      await fleet.jobs.markTaskSent(
+        r.mark!.jobId,
+        r.chargePointId,
+        r.mark!.holder,
+        new Date(now).toISOString(),
+      );
+      return { outcome: "accepted", response: {} };
+    },
+  });
+  try {
+    await fleet.jobs.createJob(resetJob("J-1", 2), ["CP-1", "CP-2"]);
+    await a.tick();
+    await new Promise((r) => setTimeout(r, 10));
+    assertEquals(asked.map((r) => [r.chargePointId, r.mark]), [
+      ["CP-1", { jobId: "J-1", holder: "node-a" }],
+      ["CP-2", { jobId: "J-1", holder: "node-a" }],
+    ]);
+    now += 60_000;
+    await b.tick();
+    assertEquals(sentByB, [], "nothing is taken from a live claim");
+    now += 61_000;
+    await b.tick();
+    await b.drain();
+    await b.tick();
+    assertEquals(sentByB, ["CP-2"], "only the task never marked is sent again");
+    const tasks = Object.fromEntries(
+      (await fleet.jobs.listTasks("J-1", { limit: 10 })).map((
+        t,
+      ) => [t.chargePointId, [t.outcome, t.attempts]]),
+    );
+    assertEquals(tasks, { "CP-1": ["timeout", 1], "CP-2": ["accepted", 1] });
+    assertEquals((await fleet.jobs.getJob("J-1"))?.state, "finished");
+  } finally {
+    await fleet.close();
+  }
+});
+
+Deno.test("JobRunner: a command whose send mark was not written is given back at once, never recorded", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  const runner = new JobRunner({
+    jobs: fleet.jobs,
+    events: new EventBus<FleetEvent>(),
+    now: () => new Date(T0),
+    holder: "node-a",
+    logger: createMemoryLogger(),
+    leaseMs: 120_000,
+    send: () => Promise.reject(new SendMarkError("CP-1", "Reset", "its send mark could not be written")),
+  });
+  try {
+    await fleet.jobs.createJob(resetJob("J-1", 1), ["CP-1"]);
+    await runner.tick();
+    await runner.drain();
+    const task = await fleet.jobs.getTask("J-1", "CP-1");
+    assertEquals([task?.state, task?.outcome, task?.attempts, task?.sentAt], ["pending", null, 0, null]);
   } finally {
     await fleet.close();
   }

@@ -51,6 +51,9 @@ export const JobTaskSchema = z.object({
   claimedBy: z.string().nullable(),
   claimUntil: z.string().nullable(),
   startedAt: z.string().nullable(),
+  sentAt: z.string().nullable().describe(
+    "When its command was marked as leaving for the station (it may have acted from then on); null: never sent",
+  ),
   finishedAt: z.string().nullable(),
   firmwareStatus: z.string().nullable(),
   result: campaignResult.nullable(),
