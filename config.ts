@@ -319,8 +319,9 @@ export const ConfigSchema = z.object({
   JOB_DEFAULT_CONCURRENCY: int(1, 10_000).default(10),
   JOB_MAX_CONCURRENCY: int(1, 10_000).default(100),
   /**
-   * How long a job task's claim lasts without renewal (seconds); renewed while the command waits. A task whose
-   * process died is reported as timed out after this (never sent again by itself).
+   * How long a job task's claim lasts without renewal (seconds); renewed while the command waits. After this, a
+   * task whose process died is pending again when its command never left (marked as it leaves), else reported
+   * as timed out (never sent again by itself).
    */
   JOB_CLAIM_S: z.coerce.number().min(1).max(3600).default(120),
   /** How long a firmware campaign follows the status notifications (hours), unless the job says. */
