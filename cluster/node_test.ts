@@ -8,6 +8,8 @@ import { assert, assertEquals } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { KvStore, openKvHandle } from "../store/kv/mod.ts";
 import { kvFleetStore } from "../store/kv/fleet.ts";
+import type { FleetStore } from "../store/fleet.ts";
+import { SendMarkError } from "../actors/errors.ts";
 import { type ApiTestServer, startApiServer } from "../tests/helpers/api.ts";
 import { eventually, within } from "../tests/helpers/server.ts";
 import { closeStation, connectStation, openRaw, type Station } from "../tests/helpers/station.ts";
@@ -28,6 +30,8 @@ interface Control {
   presence(nodeId: string): PresenceStore;
   /** Broadcasts `message` on the node's bus, as the node itself would. */
   broadcast(nodeId: string, message: BusMessage): Promise<void>;
+  /** The fleet store every node shares. */
+  fleet: FleetStore;
 }
 
 /** A backend that can be made to die (a SIGKILL, as far as the other nodes can tell). */
@@ -105,6 +109,7 @@ async function withNodes(
       mute: (id) => node(id).mute(),
       presence: (id) => node(id).inner.presence,
       broadcast: (id, message) => node(id).inner.bus.broadcast(message),
+      fleet,
     });
   } finally {
     for (const server of servers.reverse()) await server.close();
@@ -176,6 +181,54 @@ clusterTest("a command sent to another node reaches the station and returns its 
     await closeStation(station);
   }
 });
+
+clusterTest(
+  "a job's command sent through another node is marked sent there before the station gets it, and not sent when its claim is not the sender's",
+  async (a, b, { fleet }) => {
+    const station = await connectStation(a.wsUrl, "CP-X");
+    const markedWhenReceived: (string | null)[] = [];
+    station.handle("Reset", async () => {
+      markedWhenReceived.push((await fleet.jobs.getTask("J-1", "CP-X"))?.sentAt ?? null);
+      return { status: "Accepted" };
+    });
+    try {
+      await eventually(() => b.registry.isConnected("CP-X"), 3000, "node b sees CP-X");
+      // The nodes' own runners take no task: this test claims it as a runner would.
+      a.fleet.runner.stopSending();
+      b.fleet.runner.stopSending();
+      await fleet.jobs.createJob({
+        id: "J-1",
+        action: "Reset",
+        payload: { type: "Soft" },
+        force: false,
+        target: { kind: "chargePointIds" },
+        concurrency: 1,
+        state: "running",
+        total: 1,
+        campaign: null,
+        createdBy: "user:root",
+        createdAt: new Date().toISOString(),
+        finishedAt: null,
+      }, ["CP-X"]);
+      const soon = new Date(Date.now() + 60_000).toISOString();
+      const [task] = await fleet.jobs.claimTasks("J-1", "runner-b", new Date().toISOString(), soon, 1);
+      assertEquals(task?.claimedBy, "runner-b");
+      const refused = await b.registry.send("CP-X", "Reset", { type: "Soft" }, {
+        sendMark: { jobId: "J-1", holder: "runner-c" },
+      }).then(() => null, (e) => e);
+      assert(refused instanceof SendMarkError, `rejected with ${refused}`);
+      assertEquals(markedWhenReceived, [], "a CALL whose mark was refused never went");
+      const answer = await b.registry.send("CP-X", "Reset", { type: "Soft" }, {
+        sendMark: { jobId: "J-1", holder: "runner-b" },
+      });
+      assertEquals(answer, { status: "Accepted" });
+      assertEquals(markedWhenReceived.length, 1);
+      assert(markedWhenReceived[0] !== null, "the station had the CALL before its mark was written");
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
 
 clusterTest(
   "an OCPP 2.0.1 station's commands reach it through another node, in its own dialect",
