@@ -5,7 +5,7 @@
  * TriggerMessage SignChargingStationCertificate). The
  * actors see only the small interfaces of actors/deps.ts; this file ties them to the registry and the PKI.
  */
-import { deliveryOf } from "./actors/certificate_delivery.ts";
+import { deliveryOf, deliveryOfAnswer } from "./actors/certificate_delivery.ts";
 import type { ActorDeps } from "./actors/deps.ts";
 import type { Registry } from "./actors/registry.ts";
 import { triggerOutcomeOf } from "./actors/trigger_answer.ts";
@@ -27,7 +27,10 @@ export function actorSecurityServices(
   events: SecurityEventLog,
   logger: Logger,
   registry: () => Registry,
-): { deps: Pick<ActorDeps, "csr" | "followUps" | "securityEvents">; close: () => Promise<void> } {
+): {
+  deps: Pick<ActorDeps, "csr" | "followUps" | "lateAnswers" | "securityEvents">;
+  close: () => Promise<void>;
+} {
   const enrolment = new Enrolment({
     pki: extension.pki,
     sendCertificate: (chargePointId, certificateChain) =>
@@ -39,7 +42,7 @@ export function actorSecurityServices(
     securityEvent: (event) => events.record(event),
     log: (level, msg, fields) => logger[level](msg, fields),
   });
-  const deps: Pick<ActorDeps, "csr" | "followUps" | "securityEvents"> = {
+  const deps: Pick<ActorDeps, "csr" | "followUps" | "lateAnswers" | "securityEvents"> = {
     securityEvents: events,
     csr: {
       check: (csr, expect) => extension.pki.checkCsr(expect.chargePointId, csr, { cpoName: expect.cpoName }),
@@ -48,6 +51,12 @@ export function actorSecurityServices(
       if (followUp.type === "signCertificate") {
         await enrolment.complete(chargePointId, followUp.csr, followUp.cpoName);
       }
+    },
+    // A station slow to install its certificate answers after the timeout: that answer still decides.
+    lateAnswers: (chargePointId, call, outcome) => {
+      if (call.action !== "CertificateSigned") return;
+      const { certificateChain } = call.payload as { certificateChain: string };
+      enrolment.lateAnswer(chargePointId, certificateChain, deliveryOfAnswer(outcome));
     },
   };
   return { deps, close: () => enrolment.close() };

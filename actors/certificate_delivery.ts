@@ -14,14 +14,22 @@ import { CallErrorResponse, InvalidResponseError } from "./errors.ts";
 
 export async function deliveryOf(answer: Promise<{ status: string }>): Promise<DeliveryOutcome> {
   try {
-    const { status } = await answer;
+    return deliveryOfAnswer({ response: await answer });
+  } catch (error) {
+    return deliveryOfAnswer({ error: error instanceof Error ? error : new Error(String(error)) });
+  }
+}
+
+/** The same for an answer in hand (one that came after its call timed out: `ActorDeps.lateAnswers`). */
+export function deliveryOfAnswer(outcome: { response: unknown } | { error: Error }): DeliveryOutcome {
+  if ("response" in outcome) {
+    const { status } = outcome.response as { status: string };
     if (status === "Accepted") return { delivery: "accepted", detail: null };
     return { delivery: "rejected", detail: `The station answered ${JSON.stringify(status)}` };
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    if (error instanceof CallErrorResponse || error instanceof InvalidResponseError) {
-      return { delivery: "rejected", detail };
-    }
-    return { delivery: "undelivered", detail };
   }
+  const { error } = outcome;
+  if (error instanceof CallErrorResponse || error instanceof InvalidResponseError) {
+    return { delivery: "rejected", detail: error.message };
+  }
+  return { delivery: "undelivered", detail: error.message };
 }

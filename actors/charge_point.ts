@@ -1187,6 +1187,8 @@ export class ChargePointActor {
   #handleResponse(frame: CallResultFrame | CallErrorFrame, mayHaveBadText: boolean): void {
     const call = this.#calls.settle(frame.messageId);
     if (!call) {
+      const late = this.#calls.settleLate(frame.messageId);
+      if (late) return this.#handleLateResponse(late, frame, mayHaveBadText);
       this.log.warn("response to unknown message id dropped", { messageId: frame.messageId });
       return;
     }
@@ -1204,6 +1206,37 @@ export class ChargePointActor {
       return;
     }
     call.resolve(validated.value);
+  }
+
+  /**
+   * The station answered a call after it timed out: its caller already heard of the timeout, but what the
+   * station did still counts where someone records it (a certificate it installed, `deps.lateAnswers`).
+   */
+  #handleLateResponse(
+    call: { action: string; payload: unknown },
+    frame: CallResultFrame | CallErrorFrame,
+    mayHaveBadText: boolean,
+  ): void {
+    this.log.info("late answer to a timed-out call", { action: call.action, messageId: frame.messageId });
+    const late = this.deps.lateAnswers;
+    if (!late) return;
+    if (frame.type === CALLERROR) {
+      const { errorCode, errorDescription, errorDetails } = mayHaveBadText ? replaceBadText(frame) : frame;
+      return late(this.id, call, {
+        error: new CallErrorResponse(this.id, call.action, errorCode, errorDescription, errorDetails),
+      });
+    }
+    const payload = mayHaveBadText ? replaceBadText(frame.payload) : frame.payload;
+    const validated = hasAction(this.dialect.protocol.actions, call.action)
+      ? validateMessage(this.dialect.protocol, "response", call.action, payload)
+      : { ok: true as const, value: payload };
+    late(
+      this.id,
+      call,
+      validated.ok
+        ? { response: validated.value }
+        : { error: new InvalidResponseError(this.id, call.action, validated.description) },
+    );
   }
 
   /** A CALLERROR frame with `code` as the station's dialect spells it. */

@@ -60,6 +60,15 @@ export interface ActorDeps {
   followUps?: (chargePointId: string, followUp: FollowUp) => Promise<void>;
   /** Where a command that asks for it (`CallOptions.sendMark`) is marked sent; absent: such a command never goes. */
   sendMarks?: SendMarks;
+  /**
+   * Told of an answer that came after its call timed out (a station slow to install a certificate): the
+   * caller heard of the timeout, but the station did answer. Absent: late answers are only logged.
+   */
+  lateAnswers?: (
+    chargePointId: string,
+    call: { action: string; payload: unknown },
+    outcome: { response: unknown } | { error: Error },
+  ) => void;
 }
 
 /** The part of the security event log the actors use: record, then flush to have it stored. */

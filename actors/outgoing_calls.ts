@@ -23,6 +23,9 @@ interface InFlightCall extends QueuedCall {
   marking: boolean;
 }
 
+/** How many timed-out calls are remembered for a late answer (one CALL is in flight at a time). */
+const TIMED_OUT_KEPT = 8;
+
 export interface OutgoingCallsOptions {
   chargePointId: string;
   send: (text: string) => void;
@@ -42,6 +45,8 @@ export interface OutgoingCallsOptions {
 export class OutgoingCalls {
   #queue: QueuedCall[] = [];
   #inFlight: InFlightCall | null = null;
+  /** The last calls that timed out, by message id: a station may still answer one (a slow install). */
+  #timedOut = new Map<string, { action: string; payload: unknown }>();
 
   constructor(private readonly options: OutgoingCallsOptions) {}
 
@@ -80,16 +85,28 @@ export class OutgoingCalls {
     if (!call || now < call.deadline) return;
     this.#inFlight = null;
     const { chargePointId, timeoutMs } = this.options;
-    call.reject(
-      call.marking
-        ? new SendMarkError(
-          chargePointId,
-          call.action,
-          `its send mark was not written within ${timeoutMs} ms`,
-        )
-        : new CallTimeoutError(chargePointId, call.action, timeoutMs),
-    );
+    if (call.marking) {
+      // Never on the wire: no answer can come late.
+      call.reject(
+        new SendMarkError(chargePointId, call.action, `its send mark was not written within ${timeoutMs} ms`),
+      );
+    } else {
+      this.#timedOut.set(call.messageId, { action: call.action, payload: call.payload });
+      if (this.#timedOut.size > TIMED_OUT_KEPT) this.#timedOut.delete(this.#timedOut.keys().next().value!);
+      call.reject(new CallTimeoutError(chargePointId, call.action, timeoutMs));
+    }
     this.#sendNext();
+  }
+
+  /**
+   * Takes the call whose id is `messageId` when it timed out recently (its answer came late), or null. Its
+   * caller already heard of the timeout; the answer can only be recorded.
+   */
+  settleLate(messageId: string): { action: string; payload: unknown } | null {
+    const call = this.#timedOut.get(messageId);
+    if (!call) return null;
+    this.#timedOut.delete(messageId);
+    return call;
   }
 
   /** Rejects everything, in flight (`sent`: the station has it) and queued (the socket closed). */

@@ -52,6 +52,11 @@ export class Enrolment {
   readonly #waits = new Set<() => void>();
   /** Enrolments under way (signing, sending, writing the outcome), which `close()` waits for. */
   readonly #running = new Set<Promise<unknown>>();
+  /**
+   * The certificates whose CertificateSigned got no answer, by station and chain, newest last (bounded): a
+   * station may still answer it late (`lateAnswer`).
+   */
+  readonly #unanswered = new Map<string, string>();
   #closed = false;
 
   constructor(private readonly deps: EnrolmentDeps) {
@@ -91,8 +96,30 @@ export class Enrolment {
     });
     const outcome = await sendCertificate(chargePointId, signed.chain);
     securityEvent({ ...deliveryEvent(serialNumber, outcome), chargePointId });
+    if (outcome.delivery === "undelivered") {
+      this.#unanswered.set(unansweredKey(chargePointId, signed.chain), serialNumber);
+      if (this.#unanswered.size > UNANSWERED_KEPT) {
+        this.#unanswered.delete(this.#unanswered.keys().next().value!);
+      }
+    }
     await this.#record(chargePointId, serialNumber, outcome);
     return { status: "delivered", serialNumber, outcome };
+  }
+
+  /**
+   * The station answered a CertificateSigned after it timed out (recorded `undelivered`): its answer is
+   * recorded as any other, so a certificate it installed late becomes its own (and is renewed). Only for a
+   * chain this enrolment sent that station; any other (an operator's own CertificateSigned) is ignored.
+   */
+  lateAnswer(chargePointId: string, certificateChain: string, outcome: DeliveryOutcome): void {
+    const key = unansweredKey(chargePointId, certificateChain);
+    const serialNumber = this.#unanswered.get(key);
+    if (serialNumber === undefined || outcome.delivery === "undelivered") return;
+    this.#unanswered.delete(key);
+    this.deps.securityEvent({ ...deliveryEvent(serialNumber, outcome), chargePointId });
+    const recording = this.#record(chargePointId, serialNumber, outcome);
+    const tracked = recording.finally(() => this.#running.delete(tracked)).catch(() => {});
+    this.#running.add(tracked);
   }
 
   /**
@@ -182,6 +209,13 @@ export class Enrolment {
       this.#waits.add(end);
     });
   }
+}
+
+/** How many unanswered certificates are remembered for a late answer (a station answers its own within minutes). */
+const UNANSWERED_KEPT = 1000;
+
+function unansweredKey(chargePointId: string, certificateChain: string): string {
+  return `${chargePointId}\n${certificateChain}`;
 }
 
 const EVENT_OF: Record<DeliveryOutcome["delivery"], SecurityEventKind> = {

@@ -250,3 +250,48 @@ Deno.test("Enrolment's close() waits for an outcome still being written, for at 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Enrolment records a late answer to a certificate it sent unanswered, and ignores any other chain", async () => {
+  const dir = await Deno.makeTempDir();
+  const kv = await openKvHandle(":memory:");
+  try {
+    const pki = await StationPki.open({ store: new KvPkiStore(kv), now: () => new Date() });
+    const sent: string[] = [];
+    const events: string[] = [];
+    const enrolment = new Enrolment({
+      pki,
+      sendCertificate: (_id, chain) => {
+        sent.push(chain);
+        return Promise.resolve({ delivery: "undelivered", detail: "no answer within 500 ms" });
+      },
+      securityEvent: (e) => events.push(`${e.kind} ${e.chargePointId}`),
+      log: () => {},
+    });
+    const { csr } = await makeCsr(dir, "/CN=CP-LATE");
+    const unanswered = await enrolment.complete("CP-LATE", csr, null);
+    assert(unanswered.status === "delivered");
+    const accepted: DeliveryOutcome = { delivery: "accepted", detail: null };
+    // Another station's late answer, or a chain we did not send, changes nothing.
+    enrolment.lateAnswer("CP-OTHER", sent[0]!, accepted);
+    enrolment.lateAnswer("CP-LATE", "not our chain", accepted);
+    await enrolment.close();
+    const before = await pki.listCertificates({ chargePointId: "CP-LATE", limit: 10 });
+    assertEquals(before.map((c) => [c.delivery, c.current]), [["undelivered", false]]);
+    enrolment.lateAnswer("CP-LATE", sent[0]!, accepted);
+    await enrolment.close();
+    const after = await pki.listCertificates({ chargePointId: "CP-LATE", limit: 10 });
+    assertEquals(after.map((c) => [c.serialNumber, c.delivery, c.current]), [[
+      unanswered.serialNumber,
+      "accepted",
+      true,
+    ]]);
+    assertEquals(events, [
+      "certificate_issued CP-LATE",
+      "certificate_signed_undelivered CP-LATE",
+      "certificate_installed CP-LATE",
+    ]);
+  } finally {
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
