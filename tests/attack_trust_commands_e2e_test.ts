@@ -72,3 +72,63 @@ Deno.test("an operator cannot change whom a station trusts; an admin can, with r
     await server.close();
   }
 });
+
+Deno.test("a certificate command carries certificates and nothing else: text around the PEM or a job's non-PEM is 400, nothing sent", async () => {
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-TRUST-PEM");
+  const received: unknown[] = [];
+  for (const action of ["InstallCertificate", "CertificateSigned"]) {
+    station.handle(action, ({ params }) => {
+      received.push(params);
+      return { status: "Accepted" };
+    });
+  }
+  try {
+    const refused: [string, Record<string, string>][] = [
+      ["InstallCertificate", {
+        certificateType: "ManufacturerRootCertificate",
+        certificate: SAMPLE_CERTIFICATE + "rm -rf /",
+      }],
+      ["InstallCertificate", {
+        certificateType: "ManufacturerRootCertificate",
+        certificate: "garbage\n" + SAMPLE_CERTIFICATE,
+      }],
+      ["CertificateSigned", { certificateChain: SAMPLE_CERTIFICATE + "junk\n" + SAMPLE_CERTIFICATE }],
+    ];
+    for (const [action, body] of refused) {
+      const res = await server.json(`/api/v1/charge-points/CP-TRUST-PEM/${action}`, {
+        method: "POST",
+        body,
+        as: "admin",
+      });
+      assertEquals(res.status, 400, `${action} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`);
+    }
+    // A job would send it to every station: the same check, before anything is stored.
+    for (
+      const [action, payload] of [...refused, ["InstallCertificate", {
+        certificateType: "ManufacturerRootCertificate",
+        certificate: "not a pem",
+      }], ["CertificateSigned", null]] as [string, unknown][]
+    ) {
+      const job = await server.json("/api/v1/jobs", {
+        method: "POST",
+        as: "admin",
+        body: { action, payload, chargePointIds: ["CP-TRUST-PEM"] },
+      });
+      assertEquals(job.status, 400, `job ${action} ${JSON.stringify(payload)}: ${JSON.stringify(job.body)}`);
+    }
+    assertEquals((await server.json("/api/v1/jobs", { as: "admin" })).body.items, []);
+    // Blank lines around and between the blocks are fine.
+    const chain = `\n${SAMPLE_CERTIFICATE}\n\n${SAMPLE_CERTIFICATE}\n`;
+    const ok = await server.json("/api/v1/charge-points/CP-TRUST-PEM/CertificateSigned", {
+      method: "POST",
+      body: { certificateChain: chain },
+      as: "admin",
+    });
+    assertEquals(ok.status, 200, JSON.stringify(ok.body));
+    assertEquals(received, [{ certificateChain: chain }]);
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
