@@ -19,7 +19,11 @@ export function certificatePayloadProblem(
     ? "certificateChain"
     : null;
   if (field === null) return null;
-  const pem = String((payload as Record<string, unknown>)[field] ?? "");
+  // A job's payload is not checked against the schema yet: anything but an object is no certificate either.
+  const value = typeof payload === "object" && payload !== null
+    ? (payload as Record<string, unknown>)[field]
+    : undefined;
+  const pem = typeof value === "string" ? value : "";
   if (!isPemCertificates(pem, action === "InstallCertificate" ? "one" : "some")) {
     return {
       field,
@@ -31,8 +35,13 @@ export function certificatePayloadProblem(
   return null;
 }
 
+/** One PEM block, from its BEGIN line to the END line of the same label. */
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
 /** Whether `pem` is PEM X.509 certificates and nothing else: exactly one, or one or more. */
 export function isPemCertificates(pem: string, count: "one" | "some"): boolean {
+  // The decoder skips text outside the blocks; the station is sent the whole string, so none may be there.
+  if (pem.replace(PEM_BLOCK, "").trim() !== "") return false;
   try {
     const blocks = x509.PemConverter.decodeWithHeaders(pem);
     if (blocks.length === 0 || (count === "one" && blocks.length !== 1)) return false;

@@ -56,3 +56,19 @@ Deno.test("certificatePayloadProblem(): one PEM certificate to install, one or m
   );
   assertEquals(certificatePayloadProblem("Reset", { type: "Soft" }), null);
 });
+
+Deno.test("certificatePayloadProblem(): text outside the PEM blocks, or a payload that is no object, is a problem", () => {
+  const install = (certificate: unknown) => certificatePayloadProblem("InstallCertificate", { certificate });
+  assertEquals(install(`\n\n${SAMPLE_CERTIFICATE}\n`), null);
+  assertEquals(install(`${SAMPLE_CERTIFICATE}garbage`)?.field, "certificate");
+  assertEquals(install(`subject=CN = Sample Root\n${SAMPLE_CERTIFICATE}`)?.field, "certificate");
+  assertEquals(
+    certificatePayloadProblem("CertificateSigned", {
+      certificateChain: `${SAMPLE_CERTIFICATE}--\n${SAMPLE_CERTIFICATE}`,
+    })
+      ?.field,
+    "certificateChain",
+  );
+  assertEquals(certificatePayloadProblem("CertificateSigned", null)?.field, "certificateChain");
+  assertEquals(certificatePayloadProblem("InstallCertificate", "a string")?.field, "certificate");
+});

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { hasRole, principalLabel } from "../../auth/principal.ts";
 import { changesStationTrust } from "../../security/trust_commands.ts";
+import { certificatePayloadProblem } from "../../pki/certificate_text.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import { CS_TO_CP_ACTIONS as CS_TO_CP_ACTIONS_201 } from "../../protocol/ocpp201/mod.ts";
@@ -89,6 +90,14 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
           required: "admin",
         },
       );
+    }
+    // As for one station (commands.ts): a job would send it to every station.
+    const certificateProblem = certificatePayloadProblem(body.action, body.payload);
+    if (certificateProblem) {
+      throw new ApiError(400, "invalid_request", certificateProblem.message, {
+        in: "body",
+        field: `payload.${certificateProblem.field}`,
+      });
     }
     const job = await fleet.jobs.create({
       action: body.action,
