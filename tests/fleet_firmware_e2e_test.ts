@@ -13,6 +13,8 @@ import { closeStation, type Station } from "./helpers/station.ts";
 import { eventually } from "./helpers/server.ts";
 import { withFleet } from "./helpers/simulation.ts";
 import { Background } from "./helpers/background.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -144,4 +146,64 @@ Deno.test("a SignedUpdateFirmware campaign follows SignedFirmwareStatusNotificat
     for (const station of stations) await closeStation(station);
     await server.close();
   }
+});
+
+/**
+ * A station that knows the outcome at once (a signature it cannot verify, an image it already has) reports it
+ * right after its Accepted, before the job has recorded that it waits: the campaign must still end, not wait
+ * until its deadline with the station's last word in the history.
+ */
+async function fastReport(kind: StoreKind): Promise<void> {
+  await withApiServer(kind, async (server) => {
+    const plan: Record<string, string[]> = {
+      "SFW-FAST-1": ["InvalidSignature"],
+      "SFW-FAST-2": ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"],
+    };
+    const stations: Station[] = [];
+    try {
+      for (const [id, statuses] of Object.entries(plan)) {
+        const station = await connectSecurityStation(server.wsUrl, id);
+        station.handle("SignedUpdateFirmware", ({ params }) => {
+          // Sent as soon as the answer is out, as fast as the station can.
+          setTimeout(async () => {
+            for (const status of statuses) {
+              await station.call("SignedFirmwareStatusNotification", { status, requestId: params.requestId });
+            }
+          }, 0);
+          return { status: "Accepted" };
+        });
+        stations.push(station);
+      }
+      const created = await server.json("/api/v1/jobs", {
+        method: "POST",
+        as: "operator",
+        body: {
+          action: "SignedUpdateFirmware",
+          payload: COMMAND_SAMPLES.SignedUpdateFirmware!.request,
+          chargePointIds: Object.keys(plan),
+          campaignHours: 1,
+        },
+      });
+      assertEquals(created.status, 201, JSON.stringify(created.body));
+      const job = await finishedJob(server, created.body.id);
+      const tasks = Object.fromEntries(
+        job.tasks.items.map((t: Json) => [t.chargePointId, [t.outcome, t.result, t.firmwareStatus]]),
+      );
+      assertEquals(tasks, {
+        "SFW-FAST-1": ["accepted", "failed", "InvalidSignature"],
+        "SFW-FAST-2": ["accepted", "installed", "Installed"],
+      });
+    } finally {
+      for (const station of stations) await closeStation(station);
+    }
+  }, { FLEET_POLL_MS: "50" });
+}
+
+Deno.test("a station that reports its firmware's end right after Accepted still ends the campaign (KV)", () =>
+  fastReport("kv"));
+
+Deno.test({
+  name: "a station that reports its firmware's end right after Accepted still ends the campaign (PostgreSQL)",
+  ignore: await ignoreWithoutPostgres("fast firmware reports on PostgreSQL"),
+  fn: () => fastReport("postgres"),
 });
