@@ -21,6 +21,7 @@
  * ```
  */
 import type { Logger } from "../logger.ts";
+import type { FileStatusStore } from "../store/mod.ts";
 import type { JobRecord, JobStore, JobTaskRecord, TaskCounts } from "../store/fleet.ts";
 import { SendMarkError } from "../actors/errors.ts";
 import type { CommandResult, CommandSender } from "./command_sender.ts";
@@ -46,7 +47,15 @@ export interface JobRunnerDeps {
   onFinished?: (job: JobRecord, counts: TaskCounts) => void;
   /** Asks for another tick soon (a slot came free). */
   poke?: () => void;
+  /**
+   * The status history stations reported: what a campaign's station said between its answer and the task's
+   * waiting is read back from it. Absent: only statuses that come after are followed.
+   */
+  fileStatus?: Pick<FileStatusStore, "listFileStatus">;
 }
+
+/** How much of a station's status history a campaign reads back when it starts waiting. */
+const CATCH_UP_ENTRIES = 50;
 
 /** Progress events recount a job's tasks at most this often. */
 const COUNTS_EVERY_MS = 250;
@@ -184,6 +193,7 @@ export class JobRunner {
       await this.#release(job, task);
       return;
     }
+    const sentAt = this.deps.now().toISOString();
     let result: CommandResult;
     try {
       result = await this.deps.send({
@@ -235,7 +245,33 @@ export class JobRunner {
       return;
     }
     await this.#progress(job.id, task.chargePointId);
-    if (!waits) await this.finishIfDone(job.id);
+    if (!waits) return await this.finishIfDone(job.id);
+    await this.#catchUp(job, task.chargePointId, sentAt);
+  }
+
+  /**
+   * A station may report right after its Accepted (a signature it cannot verify, an image it already has),
+   * before the task waits: `firmwareStatus()` found nothing waiting then. Those statuses, read back from the
+   * station's history since the command was sent, are followed now, oldest first.
+   */
+  async #catchUp(job: JobRecord, chargePointId: string, sentAt: string): Promise<void> {
+    const history = await this.deps.fileStatus?.listFileStatus(chargePointId, CATCH_UP_ENTRIES) ?? [];
+    const expected = campaignRequestId(job, chargePointId);
+    const reported = history
+      .filter((e) => (e.kind === "firmware" || e.kind === "signedFirmware") && e.receivedAt >= sentAt)
+      .filter((e) => !isAboutOtherRequest(expected, e.requestId))
+      .reverse();
+    for (const entry of reported) {
+      const result = campaignResultOf(entry.status);
+      const updated = await this.deps.jobs.updateWaitingTask(job.id, chargePointId, {
+        firmwareStatus: entry.status,
+        result,
+        at: entry.receivedAt,
+      });
+      if (!updated) return;
+      await this.#progress(job.id, chargePointId);
+      if (result !== null) return await this.finishIfDone(job.id);
+    }
   }
 
   /** Gives back the claim on a task never marked sent; false when it was marked (or is not ours). */

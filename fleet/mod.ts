@@ -148,6 +148,7 @@ export function createFleet(deps: FleetDeps) {
     leaseMs: settings.jobClaimMs,
     onFinished: (job, counts) => emit(webhookEventOfJob(job, counts)),
     poke: () => jobLoop.poke(),
+    fileStatus: deps.store,
   });
   const jobs = new JobService({
     jobs: store.jobs,
