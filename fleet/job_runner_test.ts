@@ -340,3 +340,46 @@ Deno.test("JobRunner: a command whose send mark was not written is given back at
     await fleet.close();
   }
 });
+
+Deno.test("JobRunner: statuses a station reported before its task waited are read back, older and other requests' left out", async () => {
+  const fleet = await openKvFleetStore(":memory:");
+  const now = T0;
+  const at = (ms: number) => new Date(T0 + ms).toISOString();
+  const entry = (status: string, ms: number, requestId: number | null) => ({
+    chargePointId: "CP-1",
+    kind: "signedFirmware" as const,
+    status,
+    requestId,
+    receivedAt: at(ms),
+  });
+  // The history newest first, as the store lists it: the last two came between the answer and the waiting.
+  const history = [
+    entry("InvalidSignature", 2, 7),
+    entry("Downloading", 1, 7),
+    entry("Installed", 1, 99),
+    entry("Installed", -1, 7),
+  ];
+  const runner = new JobRunner({
+    jobs: fleet.jobs,
+    events: new EventBus<FleetEvent>(),
+    now: () => new Date(now),
+    holder: "test",
+    logger: createMemoryLogger(),
+    leaseMs: 60_000,
+    send: () => Promise.resolve({ outcome: "accepted", response: { status: "Accepted" } }),
+    fileStatus: { listFileStatus: () => Promise.resolve(history) },
+  });
+  try {
+    await fleet.jobs.createJob(
+      { ...campaign("SFW", 3_600_000), action: "SignedUpdateFirmware", payload: { requestId: 7 }, total: 1 },
+      ["CP-1"],
+    );
+    await runner.tick();
+    await runner.drain();
+    const task = await fleet.jobs.getTask("SFW", "CP-1");
+    assertEquals([task?.state, task?.result, task?.firmwareStatus], ["done", "failed", "InvalidSignature"]);
+    assertEquals((await fleet.jobs.getJob("SFW"))?.state, "finished");
+  } finally {
+    fleet.close();
+  }
+});
