@@ -9,7 +9,7 @@ import { createMemoryLogger } from "../logger.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
 import { eventually } from "../tests/helpers/server.ts";
-import { answerLosingProxy } from "../tests/helpers/answer_losing_proxy.ts";
+import { tcpProxy } from "../tests/helpers/tcp_proxy.ts";
 import type { BusMessage } from "./mod.ts";
 import { checkWithdraw } from "./bus_withdraw_check.ts";
 import { openPostgresCluster } from "./postgres.ts";
@@ -69,7 +69,7 @@ Deno.test({
   fn: () =>
     withDatabase(async (url) => {
       const logger = createMemoryLogger();
-      const proxy = answerLosingProxy(new URL(url));
+      const proxy = tcpProxy(new URL(url));
       const a = await openPostgresCluster(proxy.url(url), {
         nodeId: "a",
         logger,
@@ -117,7 +117,7 @@ Deno.test({
   ignore,
   fn: () =>
     withDatabase(async (url) => {
-      const proxy = answerLosingProxy(new URL(url));
+      const proxy = tcpProxy(new URL(url));
       const a = await openPostgresCluster(proxy.url(url), {
         nodeId: "a",
         logger: createMemoryLogger(),

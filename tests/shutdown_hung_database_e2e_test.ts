@@ -8,7 +8,7 @@
  */
 import postgres from "postgres";
 import { assert, assertEquals, assertNotEquals } from "@std/assert";
-import { freezingProxy } from "./helpers/freezing_proxy.ts";
+import { tcpProxy } from "./helpers/tcp_proxy.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually, within } from "./helpers/server.ts";
@@ -51,7 +51,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const db = await freshDatabase("shutdown_hung");
-    const proxy = freezingProxy(new URL(db.url));
+    const proxy = tcpProxy(new URL(db.url));
     const server = await spawnServer({
       DATABASE_URL: proxy.url(db.url),
       SHUTDOWN_DEADLINE_S: String(DEADLINE_S),
@@ -114,7 +114,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const db = await freshDatabase("shutdown_hung_workers");
-    const proxy = freezingProxy(new URL(db.url));
+    const proxy = tcpProxy(new URL(db.url));
     const supervisor = await spawnServer({
       DATABASE_URL: proxy.url(db.url),
       WORKERS: "2",
@@ -163,7 +163,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const db = await freshDatabase("shutdown_healthy");
-    const proxy = freezingProxy(new URL(db.url));
+    const proxy = tcpProxy(new URL(db.url));
     const server = await spawnServer({
       DATABASE_URL: proxy.url(db.url),
       SHUTDOWN_DEADLINE_S: String(DEADLINE_S),

@@ -1,26 +1,31 @@
 /**
- * A TCP proxy to a server (PostgreSQL in the tests) that can freeze: from then on it forwards nothing either
- * way and closes nothing, and the connections opened meanwhile are accepted and never answered. A database
- * hung behind a network partition, or frozen, looks so to its clients: no refusal, no reset, no answer.
+ * A TCP proxy to a server (PostgreSQL in the tests) whose network can fail on cue, the ways a database's
+ * clients meet:
+ * - `freeze()`: nothing passes either way and nothing is closed; connections opened meanwhile are accepted and
+ *   never answered (a database hung behind a partition, or frozen: no refusal, no reset, no answer);
+ * - `loseAnswers()` then `cut()`: the server's bytes are dropped, then every connection is closed (a network
+ *   that fails after a statement went out: the client cannot tell whether it was committed); connections
+ *   opened after the cut pass bytes as usual.
  *
  * @example
  * ```ts ignore
- * const proxy = freezingProxy(new URL(databaseUrl));
+ * const proxy = tcpProxy(new URL(databaseUrl));
  * const url = proxy.url(databaseUrl); // the client connects through it
  * proxy.freeze();
  * // ... every query waits for ever
  * await proxy.close();
  * ```
  */
-export function freezingProxy(target: URL) {
+export function tcpProxy(target: URL) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   const pumps: Promise<void>[] = [];
   let frozen = false;
+  let losing = false;
   let closed = false;
   // Bytes read once frozen are held here until the proxy closes (then dropped, never delivered).
   const closing = Promise.withResolvers<void>();
-  const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+  const pump = async (from: Deno.Conn, to: Deno.Conn, answers: boolean) => {
     const buf = new Uint8Array(64 * 1024);
     try {
       for (;;) {
@@ -28,11 +33,12 @@ export function freezingProxy(target: URL) {
         if (n === null) break;
         if (frozen) await closing.promise;
         if (closed) break;
+        if (answers && losing) continue;
         let off = 0;
         while (off < n) off += await to.write(buf.subarray(off, n));
       }
     } catch {
-      // a side closed: the other pump ends too
+      // a side closed (or was cut): the other pump ends too
     } finally {
       try {
         await to.closeWrite();
@@ -48,9 +54,19 @@ export function freezingProxy(target: URL) {
       if (frozen) continue;
       const server = await Deno.connect({ hostname: target.hostname, port: Number(target.port || 5432) });
       conns.add(server);
-      pumps.push(pump(client, server), pump(server, client));
+      pumps.push(pump(client, server, false), pump(server, client, true));
     }
   })();
+  const closeAll = () => {
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch {
+        // closed by its pump
+      }
+    }
+    conns.clear();
+  };
   return {
     /** The URL of `url`'s database through the proxy. */
     url(url: string): string {
@@ -63,20 +79,22 @@ export function freezingProxy(target: URL) {
     freeze(): void {
       frozen = true;
     },
+    /** From now on the server's bytes are dropped, on every connection open now or later. */
+    loseAnswers(): void {
+      losing = true;
+    },
+    /** Closes every connection; new ones pass everything again. */
+    cut(): void {
+      closeAll();
+      losing = false;
+    },
     /** Stops listening and closes every connection (the bytes held are dropped); idempotent. */
     async close(): Promise<void> {
       if (!closed) listener.close();
       closed = true;
       closing.resolve();
       await accepting;
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-          // closed by its pump
-        }
-      }
-      conns.clear();
+      closeAll();
       await Promise.all(pumps);
     },
   };
