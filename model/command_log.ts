@@ -1,4 +1,8 @@
-/** One operator command and how it ended: the command log every command lands in, sent or not. */
+/**
+ * One command and how it ended: the command log every command lands in, sent or not. A command accepted for
+ * sending is written before its CALL may leave (`sending`) and settled in place, by id, when its outcome is
+ * known, by whoever learns it: one row per command.
+ */
 export interface CommandLogEntry {
   id: string;
   chargePointId: string;
@@ -8,9 +12,51 @@ export interface CommandLogEntry {
   requestedAt: string;
   /**
    * accepted: the station answered with a CALLRESULT; refused: not sent, the connector state made it
-   * pointless (the operator may force it).
+   * pointless (the operator may force it); sending: written before the CALL left, no outcome yet; unknown:
+   * the node that sent it was lost before the answer came (the station may have acted on it).
    */
-  outcome: "accepted" | "callerror" | "timeout" | "not_connected" | "invalid" | "refused";
+  outcome: CommandOutcome;
   response: unknown;
-  finishedAt: string;
+  /** Null while `sending`. */
+  finishedAt: string | null;
+  /** The process (cluster node) that sends the CALL and settles the row; absent on rows written before 040. */
+  nodeId?: string;
+}
+
+export type CommandOutcome =
+  | "accepted"
+  | "callerror"
+  | "timeout"
+  | "not_connected"
+  | "invalid"
+  | "refused"
+  | "sending"
+  | "unknown";
+
+/** Every outcome, for schemas and the PostgreSQL check. */
+export const COMMAND_OUTCOMES: readonly CommandOutcome[] = [
+  "accepted",
+  "callerror",
+  "timeout",
+  "not_connected",
+  "invalid",
+  "refused",
+  "sending",
+  "unknown",
+];
+
+/** The row of a node that died while it sent the command: what stands in for the station's answer. */
+export const NODE_LOST_RESPONSE = {
+  reason: "node lost: outcome unknown, the station may have acted",
+} as const;
+
+/**
+ * How much an outcome knows: `sending` (0) < `unknown` (1) < a known outcome (2). A write settles a row only
+ * with a rank above the row's: a node-lost `unknown` settles only a row still `sending`, and a holder that
+ * learns the real outcome late (it was frozen, not dead) replaces `unknown` with it; a known outcome is never
+ * replaced (a retried write, a second writer of the same answer). The order the writes arrive in does not
+ * change the row they leave.
+ */
+export function outcomeRank(outcome: CommandOutcome): number {
+  return outcome === "sending" ? 0 : outcome === "unknown" ? 1 : 2;
 }

@@ -148,10 +148,19 @@ export interface MeterValueStore {
 }
 
 export interface CommandLogStore {
-  /** A `commit` of one command log entry. */
+  /**
+   * A `commit` of one command log entry: a new row, or the row of its id settled in place when the entry's
+   * outcome knows more (`outcomeRank`); else nothing.
+   */
   appendCommandLog(entry: CommandLogEntry): Promise<void>;
   /** Newest first by requestedAt. */
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]>;
+  /**
+   * Settles as `unknown` (NODE_LOST_RESPONSE, finishedAt `at`) the rows still `sending` that a node outside
+   * `liveNodeIds` wrote before `sentBefore`: their node died with the command. Each row once, whichever process
+   * runs it; returns how many it settled.
+   */
+  settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number>;
 }
 
 /** File transfer progress stations reported, written by `commit` (`fileStatus`). */

@@ -1,4 +1,5 @@
 import { assertEquals, assertNotEquals } from "@std/assert";
+import { NODE_LOST_RESPONSE } from "../../model/command_log.ts";
 import { at, type Cases, chargePoint, command } from "./harness.ts";
 
 /** The command log. */
@@ -31,6 +32,104 @@ export function commandLogCases({ stationTest }: Cases): void {
       assertEquals(await store().listCommandLog("CP-1", 1), [c]);
       assertEquals(await store().listCommandLog("CP-2", 10), [other]);
       assertEquals(await store().listCommandLog("CP-3", 10), []);
+    },
+  );
+
+  stationTest(
+    "a command logged as sending is settled in place by id: one row, its request kept, the answer written",
+    async ({ store }) => {
+      const sending = command("w1", {
+        requestedAt: at(1),
+        outcome: "sending",
+        response: null,
+        finishedAt: null,
+        nodeId: "node-a",
+      });
+      await store().appendCommandLog(sending);
+      assertEquals(await store().listCommandLog("CP-1", 10), [sending]);
+      // The settling writer may have its own idea of the request time: the row keeps the first.
+      await store().appendCommandLog(
+        command("w1", { requestedAt: at(2), finishedAt: at(1.5), nodeId: "node-a" }),
+      );
+      assertEquals(await store().listCommandLog("CP-1", 10), [
+        { ...sending, outcome: "accepted", response: { status: "Accepted" }, finishedAt: at(1.5) },
+      ]);
+    },
+  );
+
+  stationTest(
+    "a settled row changes only for an outcome that knows more: sending < unknown < the station's answer",
+    async ({ store }) => {
+      const base = { requestedAt: at(1), nodeId: "node-a" };
+      await store().appendCommandLog(
+        command("r1", { ...base, outcome: "sending", response: null, finishedAt: null }),
+      );
+      await store().appendCommandLog(
+        command("r1", { ...base, outcome: "unknown", response: NODE_LOST_RESPONSE, finishedAt: at(2) }),
+      );
+      // A late write-ahead (a frozen holder waking) does not reopen it.
+      await store().appendCommandLog(
+        command("r1", { ...base, outcome: "sending", response: null, finishedAt: null }),
+      );
+      assertEquals((await store().listCommandLog("CP-1", 10)).map((e) => [e.outcome, e.finishedAt]), [
+        ["unknown", at(2)],
+      ]);
+      // The holder's late answer is what the station did: it replaces "unknown".
+      await store().appendCommandLog(
+        command("r1", { ...base, outcome: "callerror", response: { errorCode: "x" }, finishedAt: at(3) }),
+      );
+      // A known outcome is never replaced, by another known one or by "unknown".
+      await store().appendCommandLog(command("r1", { ...base, finishedAt: at(4) }));
+      await store().appendCommandLog(
+        command("r1", { ...base, outcome: "unknown", response: NODE_LOST_RESPONSE, finishedAt: at(5) }),
+      );
+      assertEquals(
+        (await store().listCommandLog("CP-1", 10)).map((e) => [e.outcome, e.response, e.finishedAt]),
+        [
+          ["callerror", { errorCode: "x" }, at(3)],
+        ],
+      );
+    },
+  );
+
+  stationTest(
+    "settleCommandsOfLostNodes() settles once the rows a lost node left sending, not a live or recent node's",
+    async ({ store }) => {
+      const sending = (id: string, nodeId: string, minutes: number) =>
+        command(id, {
+          requestedAt: at(minutes),
+          outcome: "sending",
+          response: null,
+          finishedAt: null,
+          nodeId,
+        });
+      await store().appendCommandLog(sending("dead-old", "node-a", 1));
+      await store().appendCommandLog(sending("dead-new", "node-a", 9));
+      await store().appendCommandLog(sending("live", "node-b", 1));
+      await store().appendCommandLog(command("done", { requestedAt: at(2), nodeId: "node-a" }));
+
+      assertEquals(await store().settleCommandsOfLostNodes(["node-b"], at(5), at(10)), 1);
+      assertEquals(await store().settleCommandsOfLostNodes(["node-b"], at(5), at(11)), 0);
+      const byId = new Map((await store().listCommandLog("CP-1", 10)).map((e) => [e.id, e]));
+      assertEquals(
+        [byId.get("dead-old")?.outcome, byId.get("dead-old")?.response, byId.get("dead-old")?.finishedAt],
+        ["unknown", NODE_LOST_RESPONSE, at(10)],
+      );
+      assertEquals(
+        ["dead-new", "live", "done"].map((id) => byId.get(id)?.outcome),
+        ["sending", "sending", "accepted"],
+      );
+      // Its node was frozen, not dead: the answer it learns later still lands.
+      await store().appendCommandLog(
+        command("dead-old", { requestedAt: at(1), finishedAt: at(12), nodeId: "node-a" }),
+      );
+      assertEquals(
+        (await store().listCommandLog("CP-1", 10)).find((e) => e.id === "dead-old")?.outcome,
+        "accepted",
+      );
+      // Settled rows are no longer sending: nothing left for a sweep.
+      assertEquals(await store().settleCommandsOfLostNodes([], at(60), at(61)), 2);
+      assertEquals(await store().settleCommandsOfLostNodes([], at(60), at(61)), 0);
     },
   );
 

@@ -20,7 +20,7 @@ import { type CommitResult, type StationChanges } from "../../model/changes.ts";
 import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import { planStation, stationKeys } from "./charge_points.ts";
-import { planCommandLog } from "./command_log.ts";
+import { commandLogPointerKeys, commandLogRowKeys, planCommandLog } from "./command_log.ts";
 import { deviceModelKeys, planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
 import { planTransactionFlags } from "./fleet_records.ts";
@@ -170,7 +170,7 @@ export class KvCommitter {
     // Reading first decides against the stations' lists: the journal's groups must be in them.
     if (readRows) await this.#journal?.drain();
     const prepared = await Promise.all(
-      members.map((m) => prepare(m, readRows, layout, readRows ? null : this.reads)),
+      members.map((m) => prepare(this.kv, m, readRows, layout, readRows ? null : this.reads)),
     );
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
@@ -265,7 +265,7 @@ export class KvCommitter {
     layout: MeterLayout,
     stored: (added: number) => void,
   ): Promise<CommitResult | null> {
-    const p = await prepare(changes, true, layout, null);
+    const p = await prepare(this.kv, changes, true, layout, null);
     const plan = this.#plan(p, await this.#read(p.keys), true, layout);
     if ("conflict" in plan) return { ok: false, conflict: plan.conflict };
     // (Planned reading first, a member never waits for the journal.)
@@ -337,7 +337,7 @@ export class KvCommitter {
     } else {
       planMeterValues(p.groups, readRows ? read : null, layout, set, this.seq);
     }
-    planCommandLog(p.changes, set, this.seq);
+    planCommandLog(p.changes, read, set, this.seq);
     planFileStatus(p.changes, set, this.seq);
     planDeviceModel(p.changes, read, set);
     planTransactionFlags(p.changes, set);
@@ -351,6 +351,7 @@ export class KvCommitter {
  * them (null: read every key).
  */
 async function prepare(
+  kv: Deno.Kv,
   changes: StationChanges,
   readRows: boolean,
   layout: MeterLayout,
@@ -370,6 +371,14 @@ async function prepare(
     else recalled.push(entry);
   }
   keys.push(...deviceModelKeys(changes));
+  // Command log entries settle the row of their id: its pointer first (checked like a remembered entry), then
+  // the row, read with the rest.
+  const pointerKeys = commandLogPointerKeys(changes);
+  if (pointerKeys.length > 0) {
+    const pointers = await getAll<unknown>(kv, pointerKeys);
+    recalled.push(...pointers);
+    keys.push(...commandLogRowKeys(pointers));
+  }
   if (readRows) {
     for (const g of groups) {
       if (g.key !== null) keys.push(g.key);

@@ -219,6 +219,9 @@ export class KvStore implements Store {
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
     return this.#commandLog.listCommandLog(chargePointId, limit);
   }
+  settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number> {
+    return this.#commandLog.settleCommandsOfLostNodes(liveNodeIds, sentBefore, at);
+  }
 
   // ---------------------------------------------------------------- file transfer status history
 

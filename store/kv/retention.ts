@@ -8,6 +8,7 @@
  */
 import type { RetentionStore } from "../fleet.ts";
 import { AtomicBatches, getMany } from "./kv_helpers.ts";
+import { commandIdKey, commandSendingKey } from "./command_log.ts";
 import { drainMeterJournals } from "./meter_journal.ts";
 import { decodeGroup, entryRows, groupSeq, isInlineGroup } from "./meter_values.ts";
 
@@ -80,7 +81,12 @@ export class KvRetentionStore implements RetentionStore {
     return await this.#walk(
       "cmd",
       max,
-      (cp, budget) => this.#deleteBefore(["cmd", cp], before, budget),
+      // A row's pointers by id go with it.
+      (cp, budget) =>
+        this.#deleteBefore(["cmd", cp], before, budget, (e) => {
+          const id = (e.value as { id?: unknown } | null)?.id;
+          return typeof id === "string" ? [commandIdKey(id), commandSendingKey(id)] : [];
+        }),
       (from, to) => this.#loggedIds(from, to),
     );
   }
@@ -105,15 +111,18 @@ export class KvRetentionStore implements RetentionStore {
     prefix: Deno.KvKey,
     before: string,
     budget: number,
+    alsoDelete: (entry: Deno.KvEntry<unknown>) => Deno.KvKey[] = () => [],
   ): Promise<{ deleted: number; full: boolean }> {
     const keys: Deno.KvKey[] = [];
+    let deleted = 0;
     for await (const e of this.kv.list({ prefix, end: [...prefix, before] }, { limit: budget })) {
-      keys.push(e.key);
+      keys.push(e.key, ...alsoDelete(e));
+      deleted++;
     }
     const batches = new AtomicBatches(this.kv, ROWS_PER_ATOMIC * 3);
     for (const key of keys) await batches.add((op) => op.delete(key));
     await batches.flush();
-    return { deleted: keys.length, full: keys.length >= budget };
+    return { deleted, full: deleted >= budget };
   }
 
   /**

@@ -1,7 +1,11 @@
-/** The command log on PostgreSQL: appended by the commit, newest first by requestedAt. */
+/**
+ * The command log on PostgreSQL: written by the commit, newest first by requestedAt. An entry whose id has a
+ * row settles it in place when it knows more (`outcomeRank`, the same rule as KV's; the
+ * CASE below spells it), else changes nothing.
+ */
 import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
-import type { CommandLogEntry } from "../../model/command_log.ts";
+import { type CommandLogEntry, NODE_LOST_RESPONSE, outcomeRank } from "../../model/command_log.ts";
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
 const COMMAND_LOG_COLUMNS = [
@@ -14,6 +18,7 @@ const COMMAND_LOG_COLUMNS = [
   "outcome",
   "response",
   "finished_at",
+  "node_id",
 ] as const;
 
 interface CommandLogRow {
@@ -25,7 +30,8 @@ interface CommandLogRow {
   requested_at: Date;
   outcome: CommandLogEntry["outcome"];
   response: unknown;
-  finished_at: Date;
+  finished_at: Date | null;
+  node_id: string | null;
 }
 
 export class PgCommandLog {
@@ -40,11 +46,19 @@ export class PgCommandLog {
     return rows.map(toCommandLog);
   }
 
-  /** Appending the same entry twice (a retried write) keeps the first. */
+  /**
+   * New rows, or rows settled by id: the outcome, answer and finish time of an entry that knows more; the row
+   * keeps its request and sender. Appending the same entry twice (a retried write) keeps the first.
+   */
   async write(tx: Writer, members: readonly StationChanges[]): Promise<void> {
-    const entries = members.flatMap((m) => m.commandLog ?? []);
-    if (entries.length === 0) return;
-    const rows = entries.map((e) => ({
+    const byId = new Map<string, CommandLogEntry>();
+    // One row per id in one statement (ON CONFLICT cannot touch a row twice): the entry that knows most.
+    for (const e of members.flatMap((m) => m.commandLog ?? [])) {
+      const kept = byId.get(e.id);
+      if (!kept || outcomeRank(e.outcome) > outcomeRank(kept.outcome)) byId.set(e.id, e);
+    }
+    if (byId.size === 0) return;
+    const rows = [...byId.values()].map((e) => ({
       id: e.id,
       charge_point_id: e.chargePointId,
       action: e.action,
@@ -54,13 +68,35 @@ export class PgCommandLog {
       outcome: e.outcome,
       response: jsonOrNull(tx, e.response),
       finished_at: e.finishedAt,
+      node_id: e.nodeId ?? null,
     }));
-    await tx`insert into command_log ${tx(rows, COMMAND_LOG_COLUMNS)} on conflict (id) do nothing`.execute();
+    await tx`
+      insert into command_log ${tx(rows, COMMAND_LOG_COLUMNS)}
+      on conflict (id) do update set
+        outcome = excluded.outcome, response = excluded.response, finished_at = excluded.finished_at
+      where (case command_log.outcome when 'sending' then 0 when 'unknown' then 1 else 2 end)
+        < (case excluded.outcome when 'sending' then 0 when 'unknown' then 1 else 2 end)
+    `.execute();
+  }
+
+  /** See CommandLogStore: one statement, so a row two sweeps meet is settled by the first (row lock). */
+  async settleCommandsOfLostNodes(
+    liveNodeIds: readonly string[],
+    sentBefore: string,
+    at: string,
+  ): Promise<number> {
+    const settled = await this.sql`
+      update command_log set outcome = 'unknown', response = ${this.sql.json(NODE_LOST_RESPONSE)},
+        finished_at = ${at}
+      where outcome = 'sending' and requested_at < ${sentBefore}
+        and node_id is not null and node_id <> all(${liveNodeIds as string[]}::text[])
+    `;
+    return settled.count;
   }
 }
 
 function toCommandLog(r: CommandLogRow): CommandLogEntry {
-  return {
+  const entry: CommandLogEntry = {
     id: r.id,
     chargePointId: r.charge_point_id,
     action: r.action,
@@ -69,6 +105,8 @@ function toCommandLog(r: CommandLogRow): CommandLogEntry {
     requestedAt: iso(r.requested_at),
     outcome: r.outcome,
     response: r.response,
-    finishedAt: iso(r.finished_at),
+    finishedAt: r.finished_at === null ? null : iso(r.finished_at),
   };
+  if (r.node_id !== null) entry.nodeId = r.node_id;
+  return entry;
 }

@@ -368,6 +368,9 @@ export class PostgresStore implements Store {
       () => this.#commandLog.listCommandLog(chargePointId, limit),
     );
   }
+  settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number> {
+    return this.#commandLog.settleCommandsOfLostNodes(liveNodeIds, sentBefore, at);
+  }
 
   // --- file transfer status history ---------------------------------------------------------------------
 
