@@ -222,9 +222,17 @@ export async function startServer(
       logger,
       leaseMs: config.PRESENCE_LEASE_S * 1000,
       requestTimeoutMs: commandAnswerBoundMs(config.CALL_TIMEOUT_MS),
+      // A row a node wrote within the last lease may be a node's this one has not read yet: left for later.
+      onLiveNodes: (live) => settleLostCommands(store, live, config.PRESENCE_LEASE_S * 1000, now, logger),
     })
     : null;
   await cluster?.start();
+  // Alone, the rows left sending are a crashed earlier run's: settled once, now.
+  if (!cluster) {
+    await settleLostCommands(store, [registry.senderId], 0, now, logger).catch((error) =>
+      logger.warn("cannot settle the commands an earlier run left sending", { error: String(error) })
+    );
+  }
   const holder = options.holder ?? processName();
   const energyTimers: Scheduler = {
     after: (ms, fn) => setTimeout(fn, ms) as unknown as number,
@@ -236,8 +244,14 @@ export async function startServer(
     store: energyStore,
     // Each station in its own dialect: OCPP 2.0.1 stations get 2.0.1's charging profile commands.
     commands: dialectAwareCommands({
-      // The profile service writes the command log of what it sends itself (with what it learned).
-      send: (id, action, payload) => registry.send(id, action, payload, { log: false }),
+      // The registry writes the row the profile service names before the CALL may leave, and settles it.
+      send: (id, action, payload, log) =>
+        registry.send(
+          id,
+          action,
+          payload,
+          log ? { logId: log.id, requestedBy: log.requestedBy } : { log: false },
+        ),
       // A station held by another node of a cluster: the dialect it connected with (its record says).
       dialectOf: async (id) =>
         (await dialectOfStation({ registry, store }, id, "SetChargingProfile")).protocol.subprotocol,
@@ -589,6 +603,26 @@ export async function startServer(
     ownExtensionKv?.close();
     if (ownFleet) await fleetStore.close();
   }
+}
+
+/**
+ * The command log rows left `sending` by a process that died with the command (`live`: the processes alive),
+ * sent more than `graceMs` ago, settled as `unknown` (the station may have acted on them).
+ */
+async function settleLostCommands(
+  store: Store,
+  live: readonly string[],
+  graceMs: number,
+  now: () => Date,
+  logger: Logger,
+): Promise<void> {
+  const at = now();
+  const settled = await store.settleCommandsOfLostNodes(
+    live,
+    new Date(at.getTime() - graceMs).toISOString(),
+    at.toISOString(),
+  );
+  if (settled > 0) logger.warn("commands of a lost node settled as unknown", { settled });
 }
 
 /**

@@ -53,9 +53,10 @@ import type { ActorDialect } from "./dialect.ts";
 import {
   AnswerLostError,
   CallErrorResponse,
+  CommandNotLoggedError,
   CommandRefusedError,
-  failedCommandOutcome,
   InvalidResponseError,
+  loggedCommandOutcome,
   NotConnectedError,
   SendMarkError,
 } from "./errors.ts";
@@ -133,6 +134,8 @@ interface Command {
   log: boolean;
   /** Marked sent as the CALL leaves the queue, before it goes (a job's task). */
   sendMark?: SendMark;
+  /** The id of its command log row: written `sending` before the CALL may leave, settled by that id. */
+  logId: string;
   resolve: (response: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -183,6 +186,11 @@ export interface CallOptions {
    * failed: rejected with SendMarkError, never sent. Plain data: it travels with a cluster request.
    */
   sendMark?: SendMark;
+  /**
+   * The id of the command's log row, chosen by whoever may have to settle it: the node that routed it here
+   * settles that same row should this node be lost (NodeLostError). Default: a new id.
+   */
+  logId?: string;
 }
 
 export class ChargePointActor {
@@ -371,6 +379,7 @@ export class ChargePointActor {
           requestedBy: options.requestedBy ?? "anonymous",
           log: options.log ?? true,
           ...(options.sendMark ? { sendMark: options.sendMark } : {}),
+          logId: options.logId ?? crypto.randomUUID(),
           requestedAt: this.deps.now().toISOString(),
           resolve,
           reject,
@@ -1071,6 +1080,13 @@ export class ChargePointActor {
     if (refusal !== null) {
       return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });
     }
+    if (command.log && !await this.#logSending(command)) return;
+    // The socket closed while the row was written: settled as any command the close cut off.
+    if (this.#stopping) {
+      return await this.#finishCommand(command, {
+        error: new NotConnectedError(this.id, action, "connection closed"),
+      });
+    }
     const mark = command.sendMark;
     this.#calls.enqueue(action, command.payload, mark && (() => this.#markSent(action, mark))).then(
       (response) => this.#mailbox.post({ type: "commandFinished", command, outcome: { response } }),
@@ -1119,13 +1135,37 @@ export class ChargePointActor {
   }
 
   /**
+   * Write-ahead: the command's row, `sending`, is stored before its CALL may leave, so that a command the
+   * station may act on is in the log even if this process dies before the answer (a surviving node settles
+   * the row, see `settleCommandsOfLostNodes`). Not stored: not sent (the operator hears the store failed).
+   */
+  async #logSending(command: Command): Promise<boolean> {
+    const sending: CommandLogEntry = {
+      ...commandLogEntry(this.id, command, { response: null }, null, this.deps.senderId?.()),
+      outcome: "sending",
+    };
+    let why: string;
+    try {
+      const result = await this.deps.store.commit({ chargePointId: this.id, commandLog: [sending] });
+      if (result.ok) return true;
+      why = result.conflict;
+    } catch (error) {
+      why = String(error);
+    }
+    this.log.warn("command not sent: its command log row cannot be written", { action: command.action, why });
+    command.reject(new CommandNotLoggedError(this.id, command.action, why));
+    return false;
+  }
+
+  /**
    * A mailbox turn: what the answer teaches the snapshot and the command log entry, in ONE commit, then the
    * operator hears the outcome. A failed commit is logged, never turned into an error for a command the
    * station did carry out.
    */
   async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
     const finishedAt = this.deps.now().toISOString();
-    const entry = commandLogEntry(this.id, command, outcome, finishedAt);
+    // Same id as its `sending` row, if it had one: settled in place.
+    const entry = commandLogEntry(this.id, command, outcome, finishedAt, this.deps.senderId?.());
     if (command.log) this.deps.metrics?.commandFinished(command.action, entry.outcome);
     const changes: StationChanges = { chargePointId: this.id, commandLog: command.log ? [entry] : [] };
     const usedBefore = this.#usedBeforeAnswer;
@@ -1296,7 +1336,13 @@ export class ChargePointActor {
   #logCrashedCommand(command: Command, outcome: { response: unknown } | { error: Error }): void {
     if (!command.log) return;
     try {
-      const entry = commandLogEntry(this.id, command, outcome, this.deps.now().toISOString());
+      const entry = commandLogEntry(
+        this.id,
+        command,
+        outcome,
+        this.deps.now().toISOString(),
+        this.deps.senderId?.(),
+      );
       this.deps.store.commit({ chargePointId: this.id, commandLog: [entry] }).catch((error) =>
         this.log.warn("cannot store a command's outcome", { action: command.action, error: String(error) })
       );
@@ -1306,15 +1352,21 @@ export class ChargePointActor {
   }
 }
 
-/** The command log entry of a command's outcome (every command lands in the log, sent or not). */
+/**
+ * The command log entry of a command's outcome (every command lands in the log, sent or not): under the
+ * command's `logId` when it has one (it settles that row), by `nodeId` (the process that sends its CALL).
+ */
 export function commandLogEntry(
   chargePointId: string,
-  command: Pick<Command, "action" | "payload" | "requestedBy" | "requestedAt">,
+  command: Pick<Command, "action" | "payload" | "requestedBy" | "requestedAt"> & {
+    logId?: string | undefined;
+  },
   outcome: { response: unknown } | { error: Error },
-  finishedAt: string,
+  finishedAt: string | null,
+  nodeId?: string,
 ): CommandLogEntry {
   const base = {
-    id: crypto.randomUUID(),
+    id: command.logId ?? crypto.randomUUID(),
     chargePointId,
     action: command.action,
     // Secrets (an AuthorizationKey sent with ChangeConfiguration) never reach the log that viewers read.
@@ -1322,13 +1374,14 @@ export function commandLogEntry(
     requestedBy: command.requestedBy,
     requestedAt: command.requestedAt,
     finishedAt,
+    ...(nodeId === undefined ? {} : { nodeId }),
   };
   if ("response" in outcome) {
     return { ...base, outcome: "accepted", response: redactSecrets(outcome.response) };
   }
   return {
     ...base,
-    ...(failedCommandOutcome(outcome.error) ?? { outcome: "not_connected", response: null }),
+    ...(loggedCommandOutcome(outcome.error) ?? { outcome: "not_connected", response: null }),
   };
 }
 

@@ -9,7 +9,7 @@ import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { EventBus } from "./events.ts";
-import { NotConnectedError, SendMarkError } from "./errors.ts";
+import { CommandNotLoggedError, NotConnectedError, SendMarkError } from "./errors.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import { FrameLog } from "./frame_log.ts";
 import { Registry } from "./registry.ts";
@@ -462,7 +462,8 @@ function resetThrowingIn(part: "guard" | "effect"): ActorDialect {
 async function commandLogEventually(t: Awaited<ReturnType<typeof setUp>>) {
   for (let i = 0; i < 100; i++) {
     const entries = await t.kv.listCommandLog("CP-1", 10);
-    if (entries.length > 0) return entries;
+    // A command that went out is logged `sending` first: its outcome settles that row.
+    if (entries.length > 0 && entries.every((e) => e.outcome !== "sending")) return entries;
     await new Promise((r) => setTimeout(r, 5));
   }
   return [];
@@ -536,6 +537,43 @@ Deno.test("a command that asks for a send mark goes out only once the mark is wr
   }
 });
 
+Deno.test("a command is logged sending before its CALL leaves, and its answer settles that same row", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const command = t.actor.call("Reset", { type: "Soft" }, { requestedBy: "user:olga", logId: "log-1" });
+    const sent = await sentCall(socket);
+    // The row was stored before the CALL went out.
+    const [sending] = await t.kv.listCommandLog("CP-1", 10);
+    assertEquals([sending?.id, sending?.outcome, sending?.finishedAt], ["log-1", "sending", null]);
+    t.actor.frameReceived(JSON.stringify([3, sent[1], { status: "Accepted" }]));
+    await command;
+    const rows = await t.kv.listCommandLog("CP-1", 10);
+    assertEquals(rows.map((e) => [e.id, e.outcome, e.requestedAt]), [[
+      "log-1",
+      "accepted",
+      sending!.requestedAt,
+    ]]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a command whose sending row cannot be stored is not sent, and says why", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    t.failNext("commit");
+    const error = await t.actor.call("Reset", { type: "Soft" }).then(() => null, (e) => e);
+    assert(error instanceof CommandNotLoggedError, `rejected with ${error}`);
+    assert(!socket.sent.some((f) => (f as unknown[])[0] === 2), "a CALL went out unlogged");
+  } finally {
+    await t.tearDown();
+  }
+});
+
 Deno.test("one answer to the call in flight passes the rate limit, not its copies", async () => {
   const t = await setUp();
   try {
@@ -601,11 +639,14 @@ async function answered(
   action: string,
   payload: unknown,
   response: unknown,
+  /** Run once the CALL went out (its command log row written), before the answer comes. */
+  beforeAnswer = () => {},
 ) {
   const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
   socket.sent.length = 0;
   const command = t.actor.call(action, payload);
   const sent = await sentCall(socket);
+  beforeAnswer();
   t.actor.frameReceived(JSON.stringify([3, sent[1], response]));
   return await command;
 }
@@ -649,8 +690,14 @@ Deno.test("a configuration whose commit failed is held, and written with the sta
   const t = await setUp({ stored: CONFIGURED });
   try {
     await t.call("BootNotification", BOOT);
-    t.failNext("commit");
-    await answered(t, "ChangeConfiguration", { key: "A", value: "5" }, { status: "Accepted" });
+    // The answer's commit fails (the command's row was written before the CALL went out).
+    await answered(
+      t,
+      "ChangeConfiguration",
+      { key: "A", value: "5" },
+      { status: "Accepted" },
+      () => t.failNext("commit"),
+    );
     assertEquals((await t.kv.getChargePoint("CP-1"))?.configuration, CONFIGURED.configuration);
     await t.call("StatusNotification", CHARGING);
     assertEquals((await t.kv.getChargePoint("CP-1"))?.configuration, [

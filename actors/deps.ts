@@ -56,6 +56,11 @@ export interface ActorDeps {
   shutOut?: { learn(id: string): void; due(id: string, nowMs: number): boolean };
   /** Checks CSRs for SignCertificate (the station PKI); absent: SignCertificate is answered Rejected. */
   csr?: CsrChecker;
+  /**
+   * The id of this process (its cluster node's): written on the command log rows it sends, so that a surviving
+   * node can settle them should it die. Absent in most tests.
+   */
+  senderId?: () => string;
   /** Runs the work handlers ask for after their answer (signing a CSR, sending CertificateSigned). */
   followUps?: (chargePointId: string, followUp: FollowUp) => Promise<void>;
   /** Where a command that asks for it (`CallOptions.sendMark`) is marked sent; absent: such a command never goes. */

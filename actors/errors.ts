@@ -1,6 +1,6 @@
 /** Typed errors of CS->CP calls; routes map them to HTTP statuses. */
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
-import type { CommandLogEntry } from "../model/command_log.ts";
+import { type CommandLogEntry, NODE_LOST_RESPONSE } from "../model/command_log.ts";
 
 export class NotConnectedError extends Error {
   override name = "NotConnectedError";
@@ -93,6 +93,17 @@ export class InvalidResponseError extends Error {
   }
 }
 
+/**
+ * The command could not be written to the command log before it was to leave (the store failed): it was not
+ * sent, since no row would tell the operator it may have reached the station.
+ */
+export class CommandNotLoggedError extends Error {
+  override name = "CommandNotLoggedError";
+  constructor(readonly chargePointId: string, readonly action: string, why: string) {
+    super(`Not sending "${action}" to "${chargePointId}": the command log cannot be written (${why})`);
+  }
+}
+
 /** The state machine says the command makes no sense now; the operator may insist with `force`. */
 export class CommandRefusedError extends Error {
   override name = "CommandRefusedError";
@@ -102,12 +113,24 @@ export class CommandRefusedError extends Error {
 }
 
 /**
- * How a failed command is written in the command log: its outcome and what stands in for the station's
+ * How a failed command is written in the command log: as `failedCommandOutcome`, but a command whose node
+ * was lost after it took it is `unknown` (NODE_LOST_RESPONSE), an outcome the node, should it come back with
+ * the station's answer, still replaces (`outcomeRank`).
+ */
+export function loggedCommandOutcome(
+  error: unknown,
+): { outcome: CommandLogEntry["outcome"]; response: unknown } | null {
+  if (error instanceof NodeLostError) return { outcome: "unknown", response: NODE_LOST_RESPONSE };
+  return failedCommandOutcome(error);
+}
+
+/**
+ * How a failed command ends a fleet task (and, but for a lost node, in the command log): its outcome and what stands in for the station's
  * answer; null for an error that is none of the above (it is not logged as a command outcome).
  */
 export function failedCommandOutcome(
   error: unknown,
-): { outcome: CommandLogEntry["outcome"]; response: unknown } | null {
+): { outcome: Exclude<CommandLogEntry["outcome"], "sending" | "unknown">; response: unknown } | null {
   if (error instanceof NotConnectedError) return { outcome: "not_connected", response: null };
   if (error instanceof CommandRefusedError) return { outcome: "refused", response: { reason: error.reason } };
   if (error instanceof CallTimeoutError) return { outcome: "timeout", response: null };

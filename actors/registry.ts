@@ -45,8 +45,14 @@ export class Registry {
   #timer: ReturnType<typeof setInterval> | undefined;
   /** The rest of the cluster; null in a single process. */
   #remote: RemoteStations | null = null;
+  /** This process's id when it is no cluster node (see `senderId`). */
+  readonly #processId = crypto.randomUUID();
+  /** `deps` as the actors get them: with this process's id for the command log rows they send. */
+  readonly #actorDeps: ActorDeps;
 
-  constructor(readonly deps: ActorDeps, private readonly options: RegistryOptions) {}
+  constructor(readonly deps: ActorDeps, private readonly options: RegistryOptions) {
+    this.#actorDeps = { ...deps, senderId: () => this.senderId };
+  }
 
   /** Joins a cluster: stations connected to other nodes become reachable through it. */
   attachCluster(remote: RemoteStations): void {
@@ -56,6 +62,14 @@ export class Registry {
   /** This process's node id in a cluster, or null. */
   get nodeId(): string | null {
     return this.#remote?.nodeId ?? null;
+  }
+
+  /**
+   * Who sends this process's commands, on their command log rows: the cluster node's id, else an id of this
+   * run (the rows a crashed run left `sending` are the next run's to settle).
+   */
+  get senderId(): string {
+    return this.#remote?.nodeId ?? this.#processId;
   }
 
   /** Starts the shared sweep timer. */
@@ -82,7 +96,7 @@ export class Registry {
       id,
       remoteAddress,
       socket,
-      this.deps,
+      this.#actorDeps,
       {
         // A late close of a replaced actor must never evict its successor.
         onStopped: (stopped) => {
@@ -240,6 +254,9 @@ export class Registry {
    */
   async send(id: string, action: string, payload: unknown, options: CallOptions = {}): Promise<unknown> {
     assertSentByUs(action);
+    // The id of its one log row, chosen here: a node that holds the station writes it `sending` and settles
+    // it; should that node be lost, this one settles the same row (by id), never a second one.
+    if (options.logId === undefined) options = { ...options, logId: crypto.randomUUID() };
     const actor = this.#actors.get(id);
     if (actor && !actor.isStopping) return await actor.call(action, payload, options);
     const owner = this.#remote?.connection(id);
@@ -285,7 +302,14 @@ export class Registry {
   ): Promise<void> {
     if (options.log === false) return;
     const at = this.deps.now().toISOString();
-    const command = { action, payload, requestedBy: options.requestedBy ?? "anonymous", requestedAt: at };
+    const command = {
+      action,
+      payload,
+      requestedBy: options.requestedBy ?? "anonymous",
+      requestedAt: at,
+      logId: options.logId,
+    };
+    // A lost node's command: `unknown`, settling the row it wrote (or the only one, if it died before).
     const entry = commandLogEntry(id, command, { error }, at);
     this.deps.metrics?.commandFinished(action, entry.outcome);
     try {

@@ -6,6 +6,7 @@ import {
   AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
+  CommandNotLoggedError,
   CommandRefusedError,
   InvalidResponseError,
   NotConnectedError,
@@ -20,7 +21,8 @@ export function encodeError(error: unknown): EncodedError {
   const base = { name: error.name, message: error.message };
   if (error instanceof NotConnectedError) return { ...base, chargePointId: error.chargePointId };
   if (
-    error instanceof CallTimeoutError || error instanceof AnswerLostError || error instanceof SendMarkError
+    error instanceof CallTimeoutError || error instanceof AnswerLostError || error instanceof SendMarkError ||
+    error instanceof CommandNotLoggedError
   ) {
     return { ...base, chargePointId: error.chargePointId, action: error.action };
   }
@@ -71,6 +73,9 @@ export function decodeError(encoded: EncodedError): Error {
       break;
     case "InvalidResponseError":
       error = new InvalidResponseError(s("chargePointId"), s("action"), s("reason"));
+      break;
+    case "CommandNotLoggedError":
+      error = new CommandNotLoggedError(s("chargePointId"), s("action"), "");
       break;
     case "CommandRefusedError":
       error = new CommandRefusedError(s("chargePointId"), s("action"), s("reason"));

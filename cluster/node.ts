@@ -44,6 +44,12 @@ export interface ClusterNodeOptions {
   requestTimeoutMs: number;
   /** Claims, releases and broadcasts are gathered this long and sent as one batch (default 20 ms). */
   flushMs?: number;
+  /**
+   * Told after each renewal and read of the nodes' leases (every third of the lease) which nodes are alive,
+   * this one included: what a node that died left undone can be settled by the living (its command log rows).
+   * Not awaited; one call at a time (a call still running when the next tick comes skips that tick).
+   */
+  onLiveNodes?: (liveNodeIds: string[]) => Promise<void>;
 }
 
 interface Pending {
@@ -135,6 +141,8 @@ export class ClusterNode implements RemoteStations {
   #stopped = false;
   /** When this node's lease runs out at the latest, as of its last renewal (epoch ms). */
   #leaseUntil = 0;
+  /** An `onLiveNodes` call is running. */
+  #tellingLiveNodes = false;
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.nodeId = options.backend.bus.nodeId;
@@ -365,11 +373,23 @@ export class ClusterNode implements RemoteStations {
       // The nodes' leases every tick (a dead node's stations go offline in time); all stations once per
       // lease (the broadcasts keep them current in between; this catches what was missed).
       await this.#reload(++this.#ticks % 3 === 0);
+      this.#tellLiveNodes();
     } catch (error) {
       this.options.logger.warn("cluster presence renewal failed", { error: String(error) });
     } finally {
       this.#ticking = false;
     }
+  }
+
+  /** `onLiveNodes` with the nodes whose lease runs, as just read (never a stale view: only after a read). */
+  #tellLiveNodes(): void {
+    const onLiveNodes = this.options.onLiveNodes;
+    if (!onLiveNodes || this.#tellingLiveNodes) return;
+    const live = [...this.#nodes.keys()].filter((id) => this.#alive(id));
+    this.#tellingLiveNodes = true;
+    onLiveNodes(live)
+      .catch((error) => this.options.logger.warn("cluster live nodes hook failed", { error: String(error) }))
+      .finally(() => (this.#tellingLiveNodes = false));
   }
 
   async #reload(withStations = true): Promise<void> {

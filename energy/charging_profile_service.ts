@@ -16,7 +16,7 @@
 import {
   CallErrorResponse,
   CommandRefusedError,
-  failedCommandOutcome,
+  loggedCommandOutcome,
   NotConnectedError,
 } from "../actors/errors.ts";
 import {
@@ -50,19 +50,29 @@ export type ProfileAction = "SetChargingProfile" | "ClearChargingProfile" | "Get
 
 /** How the service reaches stations: the registry in production, a fake in tests. */
 export interface StationCommands {
-  /** Rejects with the errors of `actors/errors.ts`. */
+  /**
+   * Rejects with the errors of `actors/errors.ts`. `log`: the command's log row (its id and who asked), which
+   * the sender writes before the CALL may leave and settles, whichever node learns the outcome.
+   */
   call<A extends ProfileAction>(
     chargePointId: string,
     action: A,
     payload: RequestOf<A>,
+    log?: CommandLogRow,
   ): Promise<ResponseOf<A>>;
   isConnected(chargePointId: string): boolean;
+}
+
+/** The command log row of a command load management sends. */
+export interface CommandLogRow {
+  id: string;
+  requestedBy: string;
 }
 
 export interface ChargingProfileServiceDeps {
   store: ChargingProfileStore;
   commands: StationCommands;
-  commandLog: CommandLogStore;
+  commandLog: Pick<CommandLogStore, "appendCommandLog" | "listCommandLog">;
   now: () => Date;
   newId: () => string;
   /** Told after a station's stored profiles changed (the dashboard's live view). */
@@ -481,9 +491,12 @@ export class ChargingProfileService {
     requestedBy: string,
   ): Promise<ResponseOf<A>> {
     const requestedAt = this.#deps.now().toISOString();
+    const id = this.#deps.newId();
+    // The sender writes this row before the CALL may leave and settles it; this write only fills in what
+    // never reached it (a row of the same id that knows as much is kept as it is).
     const log = (outcome: CommandLogEntry["outcome"], response: unknown) =>
       this.#deps.commandLog.appendCommandLog({
-        id: this.#deps.newId(),
+        id,
         chargePointId,
         action,
         payload,
@@ -496,11 +509,11 @@ export class ChargingProfileService {
         // The command itself is done; losing its log line must not turn its answer into an error.
       });
     try {
-      const response = await this.#deps.commands.call(chargePointId, action, payload);
+      const response = await this.#deps.commands.call(chargePointId, action, payload, { id, requestedBy });
       await log("accepted", response);
       return response;
     } catch (error) {
-      const failed = failedCommandOutcome(error) ??
+      const failed = loggedCommandOutcome(error) ??
         { outcome: "invalid" as const, response: { reason: String(error) } };
       await log(failed.outcome, failed.response);
       if (error instanceof CallErrorResponse && UNSUPPORTED_CODES.has(error.errorCode)) {

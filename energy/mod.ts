@@ -24,7 +24,7 @@ export type { LoadSettings, LoadSources, Scheduler, SiteLocks } from "./load_man
 export interface EnergyDeps {
   store: EnergyStore;
   commands: StationCommands;
-  commandLog: CommandLogStore;
+  commandLog: Pick<CommandLogStore, "appendCommandLog" | "listCommandLog">;
   sources: LoadSources;
   settings: LoadSettings;
   now: () => Date;

@@ -9,7 +9,7 @@
 import type { ChargingProfile } from "../protocol/ocpp16/common.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import type { RequestOf as RequestOf201, ResponseOf as ResponseOf201 } from "../protocol/ocpp201/mod.ts";
-import type { ProfileAction, StationCommands } from "./charging_profile_service.ts";
+import type { CommandLogRow, ProfileAction, StationCommands } from "./charging_profile_service.ts";
 
 type Purpose201 = RequestOf201<"SetChargingProfile">["chargingProfile"]["chargingProfilePurpose"];
 
@@ -110,7 +110,7 @@ export function compositeSchedule16(
 
 export interface DialectDeps {
   /** Sends any dialect's command (the registry's `send`); rejects as `StationCommands.call` does. */
-  send(chargePointId: string, action: string, payload: unknown): Promise<unknown>;
+  send(chargePointId: string, action: string, payload: unknown, log?: CommandLogRow): Promise<unknown>;
   /**
    * The station's subprotocol: its live connection's (on any process of a cluster), else the one it last
    * connected with; null when unknown.
@@ -130,9 +130,10 @@ export function dialectAwareCommands(deps: DialectDeps): StationCommands {
       id: string,
       action: A,
       payload: RequestOf<A>,
+      log?: CommandLogRow,
     ): Promise<ResponseOf<A>> {
       if (await deps.dialectOf(id) !== "ocpp2.0.1") {
-        return await deps.send(id, action, payload) as ResponseOf<A>;
+        return await deps.send(id, action, payload, log) as ResponseOf<A>;
       }
       switch (action) {
         case "SetChargingProfile": {
@@ -143,6 +144,7 @@ export function dialectAwareCommands(deps: DialectDeps): StationCommands {
             id,
             action,
             setChargingProfile201(request, stationId),
+            log,
           ) as ResponseOf201<
             "SetChargingProfile"
           >;
@@ -150,12 +152,12 @@ export function dialectAwareCommands(deps: DialectDeps): StationCommands {
         }
         case "ClearChargingProfile": {
           const request = clearChargingProfile201(payload as RequestOf<"ClearChargingProfile">);
-          const answer = await deps.send(id, action, request) as ResponseOf201<"ClearChargingProfile">;
+          const answer = await deps.send(id, action, request, log) as ResponseOf201<"ClearChargingProfile">;
           return { status: answer.status } as ResponseOf<A>;
         }
         default: {
           const request = getCompositeSchedule201(payload as RequestOf<"GetCompositeSchedule">);
-          const answer = await deps.send(id, action, request) as ResponseOf201<"GetCompositeSchedule">;
+          const answer = await deps.send(id, action, request, log) as ResponseOf201<"GetCompositeSchedule">;
           return compositeSchedule16(answer) as ResponseOf<A>;
         }
       }

@@ -1,16 +1,19 @@
 /**
  * The HTTP answer to a command that failed: 409 not connected or refused by the station's state, 504 no
- * answer in time or the connection closed after it was sent, 502 a CALLERROR or an invalid answer. Any other error is returned as it is (a 500).
+ * answer in time or the connection closed after it was sent, 502 a CALLERROR or an invalid answer, 503 not
+ * sent because the command log could not be written. Any other error is returned as it is (a 500).
  */
 import {
   AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
+  CommandNotLoggedError,
   CommandRefusedError,
   InvalidResponseError,
   NotConnectedError,
 } from "../../actors/errors.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
+import { StoreUnavailableError } from "../../store/mod.ts";
 import { ApiError } from "./http.ts";
 
 export function commandApiError(error: unknown): unknown {
@@ -18,6 +21,8 @@ export function commandApiError(error: unknown): unknown {
   if (error instanceof CommandRefusedError) {
     return new ApiError(409, "command_refused", error.message, { reason: error.reason });
   }
+  // Not sent: nothing would have told the operator it may have reached the station.
+  if (error instanceof CommandNotLoggedError) return new StoreUnavailableError(error.message);
   if (error instanceof CallTimeoutError) return new ApiError(504, "station_timeout", error.message);
   if (error instanceof AnswerLostError) {
     return new ApiError(504, "station_timeout", error.message, { sent: true, connectionClosed: true });

@@ -2,6 +2,7 @@
  * zod schemas of what the API answers and of the query parameters several routes share. The answers'
  * schemas document the API (OpenAPI) and are not checked at run time; the request schemas are.
  */
+import { COMMAND_OUTCOMES, type CommandOutcome } from "../../model/command_log.ts";
 import { z } from "zod";
 import {
   AUTHORIZATION_STATUSES,
@@ -283,9 +284,14 @@ export const CommandLogSchema = z.object({
   payload: z.unknown(),
   requestedBy: z.string().describe("`user:<name>` or `token:<name>`"),
   requestedAt: z.string(),
-  outcome: z.enum(["accepted", "callerror", "timeout", "not_connected", "invalid", "refused"]),
+  outcome: z.enum(COMMAND_OUTCOMES as [CommandOutcome, ...CommandOutcome[]]).describe(
+    "`sending`: written before the CALL left, no outcome yet (one row per command, settled in place); " +
+      "`unknown`: the node that sent it was lost before the answer came, the station may have acted on it " +
+      "(replaced by the station's answer should that node come back with it); the others are final",
+  ),
   response: z.unknown(),
-  finishedAt: z.string(),
+  finishedAt: z.string().nullable().describe("Null while `sending`"),
+  nodeId: z.string().optional().describe("The cluster node (or process) that sent the CALL"),
 });
 
 export const IdTagSchema = z.object({
