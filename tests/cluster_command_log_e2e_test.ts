@@ -60,7 +60,12 @@ async function withTwoNodes(fn: (nodes: Nodes) => Promise<void>, env: Record<str
     await fn({ a, station, viaA, viaB });
   } finally {
     await closeStation(station).catch(() => {});
-    a.child.kill("SIGCONT");
+    try {
+      // A test that froze it: woken, to be stopped.
+      a.child.kill("SIGCONT");
+    } catch {
+      // Already gone.
+    }
     await b.kill("SIGTERM");
     await a.kill("SIGKILL");
     await db.drop();
