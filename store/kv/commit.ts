@@ -80,6 +80,8 @@ interface Prepared {
   keys: Deno.KvKey[];
   /** Guard entries and station records remembered instead of read: planned against, checked in the atomic. */
   recalled: Deno.KvEntryMaybe<unknown>[];
+  /** The command log pointers of its entries, read in `prepare` (fresh, unlike `recalled`): checked too. */
+  commandPointers: Deno.KvEntryMaybe<unknown>[];
   groups: PreparedGroup[];
 }
 
@@ -326,6 +328,12 @@ export class KvCommitter {
       read = (key) => recalled.find((e) => sameKey(e.key, key)) ?? batchRead(key);
       for (const entry of p.recalled) set.check(entry);
     }
+    if (p.commandPointers.length > 0) {
+      const pointers = p.commandPointers;
+      const before = read;
+      read = (key) => pointers.find((e) => sameKey(e.key, key)) ?? before(key);
+      for (const entry of pointers) set.check(entry);
+    }
     const conflict = planTransactions(p.changes, read, set, this.seq);
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
@@ -371,14 +379,11 @@ async function prepare(
     else recalled.push(entry);
   }
   keys.push(...deviceModelKeys(changes));
-  // Command log entries settle the row of their id: its pointer first (checked like a remembered entry), then
-  // the row, read with the rest.
+  // Command log entries settle the row of their id: its pointer first (checked in the atomic), then the row,
+  // read with the rest.
   const pointerKeys = commandLogPointerKeys(changes);
-  if (pointerKeys.length > 0) {
-    const pointers = await getAll<unknown>(kv, pointerKeys);
-    recalled.push(...pointers);
-    keys.push(...commandLogRowKeys(pointers));
-  }
+  const commandPointers = pointerKeys.length > 0 ? await getAll<unknown>(kv, pointerKeys) : [];
+  keys.push(...commandLogRowKeys(commandPointers));
   if (readRows) {
     for (const g of groups) {
       if (g.key !== null) keys.push(g.key);
@@ -386,7 +391,7 @@ async function prepare(
       for (const r of g.rows) keys.push(r.key!);
     }
   }
-  return { changes, groups, keys, recalled };
+  return { changes, groups, keys, recalled, commandPointers };
 }
 
 function fulfilled(value: CommitResult): Settled {
