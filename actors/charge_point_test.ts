@@ -532,6 +532,8 @@ Deno.test("a command that asks for a send mark goes out only once the mark is wr
       entries.map((e) => [(e.payload as { type: string }).type, e.outcome]),
     );
     assertEquals(outcomes, { Soft: "accepted", Hard: "not_connected" });
+    const hard = entries.find((e) => (e.payload as { type: string }).type === "Hard");
+    assertStringIncludes(String((hard?.response as { reason?: string })?.reason), "no longer has it claimed");
   } finally {
     await t.tearDown();
   }

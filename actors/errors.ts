@@ -121,6 +121,10 @@ export function loggedCommandOutcome(
   error: unknown,
 ): { outcome: CommandLogEntry["outcome"]; response: unknown } | null {
   if (error instanceof NodeLostError) return { outcome: "unknown", response: NODE_LOST_RESPONSE };
+  // Never sent (a job's task its runner no longer holds, or a mark the store did not take): the log says why.
+  if (error instanceof SendMarkError) {
+    return { outcome: "not_connected", response: { reason: error.message } };
+  }
   return failedCommandOutcome(error);
 }
 

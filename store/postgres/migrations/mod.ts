@@ -44,7 +44,7 @@ import { up as firmwareRetryAndUnknownTagCount } from "./037_firmware_retry_and_
 import { steps as clusterMessageReceipt } from "./038_cluster_message_receipt.ts";
 import { steps as sharedProfileSupport } from "./039_shared_profile_support.ts";
 import { steps as commandLogWriteAhead } from "./040_command_log_write_ahead.ts";
-import { steps as jobTaskSentAt } from "./042_job_task_sent_at.ts";
+import { steps as jobTaskSentAt } from "./041_job_task_sent_at.ts";
 
 export type Migration =
   & {
@@ -105,5 +105,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 38, name: "cluster_message_receipt", steps: clusterMessageReceipt },
   { version: 39, name: "shared_profile_support", steps: sharedProfileSupport },
   { version: 40, name: "command_log_write_ahead", steps: commandLogWriteAhead },
-  { version: 42, name: "job_task_sent_at", steps: jobTaskSentAt },
+  { version: 41, name: "job_task_sent_at", steps: jobTaskSentAt },
 ];

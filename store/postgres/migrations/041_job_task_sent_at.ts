@@ -1,5 +1,5 @@
 /**
- * 042: `fleet_job_task.sent_at`, when the node holding a job task's station marked its CALL as leaving
+ * 041: `fleet_job_task.sent_at`, when the node holding a job task's station marked its CALL as leaving
  * (written before the CALL goes). A claim that runs out on a task never marked is given back (pending again)
  * rather than ended `timeout`: its CALL surely never reached the station. Nullable, no default, no index (read
  * with the row): no rewrite, no scan. A node of an older version never marks what it sends: one that dies with
