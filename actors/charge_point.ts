@@ -54,6 +54,7 @@ import {
   AnswerLostError,
   CallErrorResponse,
   CommandNotLoggedError,
+  CommandNotSentError,
   CommandRefusedError,
   InvalidResponseError,
   loggedCommandOutcome,
@@ -1069,14 +1070,23 @@ export class ChargePointActor {
       }
     }
     const state = this.#current()!;
-    const refusal = definition.only === ACCEPTED_STATIONS_ONLY && state.registrationStatus !== "Accepted"
+    let refusal = definition.only === ACCEPTED_STATIONS_ONLY && state.registrationStatus !== "Accepted"
       ? `the station is ${
         state.registrationStatus ?? "not registered"
       }: OCPP forbids ${action} until it is Accepted`
       : command.force
       ? null
-      : definition.guard?.(state, command.payload as never) ??
-        await this.#tagRefusal(definition.presents?.(command.payload as never) ?? null);
+      : definition.guard?.(state, command.payload as never) ?? null;
+    const tag = refusal === null && !command.force ? definition.presents?.(command.payload as never) : null;
+    if (tag) {
+      try {
+        refusal = await this.#tagRefusal(tag);
+      } catch (error) {
+        // The store's trouble, not the station's: not sent, and no crash closing its connection.
+        const why = `id tag "${tag.idTag}" could not be checked (${String(error)})`;
+        return await this.#finishCommand(command, { error: new CommandNotSentError(this.id, action, why) });
+      }
+    }
     if (refusal !== null) {
       return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });
     }
@@ -1095,8 +1105,7 @@ export class ChargePointActor {
   }
 
   /** Why a remote start for `tag` makes no sense: the station's start would not be told Accepted. */
-  async #tagRefusal(tag: PresentedTag | null): Promise<string | null> {
-    if (!tag) return null;
+  async #tagRefusal(tag: PresentedTag): Promise<string | null> {
     const { info, unknown } = await judgeIdTag(
       this.deps.store.decisionLookups ?? this.deps.store,
       tag.idTag,

@@ -9,7 +9,7 @@ import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { EventBus } from "./events.ts";
-import { CommandNotLoggedError, NotConnectedError, SendMarkError } from "./errors.ts";
+import { CommandNotLoggedError, CommandNotSentError, NotConnectedError, SendMarkError } from "./errors.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import { FrameLog } from "./frame_log.ts";
 import { Registry } from "./registry.ts";
@@ -39,18 +39,22 @@ function recording(store: Store): {
   refuseText: (text: string | null) => void;
   holdCommits: (hold: boolean) => void;
   held: Array<() => void>;
+  failReads: (method: string | null) => void;
 } {
   const writes: Writes = [];
   let failing: string | null = null;
   let failures = 0;
   let refused: string | null = null;
   let holding = false;
+  /** A read (a lookup) that rejects while set: the store down between writes. */
+  let failingRead: string | null = null;
   /** Held commits: each settles (as the store settled it) when called. */
   const held: Array<() => void> = [];
   const wrapped = new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
+      if (prop === failingRead) return () => Promise.reject(new Error(`Cannot ${prop}: injected failure`));
       if (typeof prop !== "string" || !WRITES.has(prop)) return value.bind(target);
       return (...args: unknown[]) => {
         writes.push({ method: prop, args: structuredClone(args) });
@@ -77,6 +81,7 @@ function recording(store: Store): {
     refuseText: (text) => (refused = text),
     holdCommits: (hold) => (holding = hold),
     held,
+    failReads: (method) => (failingRead = method),
   };
 }
 
@@ -107,7 +112,7 @@ async function setUp(
 ) {
   const kv = await openKvStore(":memory:");
   if (options.stored) await kv.putChargePoint(options.stored);
-  const { store, writes, failNext, refuseText, holdCommits, held } = recording(kv);
+  const { store, writes, failNext, refuseText, holdCommits, held, failReads } = recording(kv);
   let clock = T0;
   let ids = 0;
   const events = new EventBus();
@@ -158,6 +163,7 @@ async function setUp(
     refuseText,
     holdCommits,
     held,
+    failReads,
     actor: actor as ChargePointActor,
     call,
     async tearDown() {
@@ -571,6 +577,31 @@ Deno.test("a command whose sending row cannot be stored is not sent, and says wh
     const error = await t.actor.call("Reset", { type: "Soft" }).then(() => null, (e) => e);
     assert(error instanceof CommandNotLoggedError, `rejected with ${error}`);
     assert(!socket.sent.some((f) => (f as unknown[])[0] === 2), "a CALL went out unlogged");
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a remote start whose id tag cannot be read is not sent, the station stays connected, and the log says why", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    await t.call("StatusNotification", { connectorId: 1, status: "Available", errorCode: "NoError" });
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    t.failReads("getIdTag");
+    const error = await t.actor.call("RemoteStartTransaction", { connectorId: 1, idTag: "CARD-1" })
+      .then(() => null, (e) => e);
+    t.failReads(null);
+    // The store failed, not the station: the operator hears that (503), and the station is not cut off.
+    assert(error instanceof CommandNotSentError, `rejected with ${error}`);
+    assertStringIncludes(error.message, "Cannot getIdTag");
+    assertEquals(socket.readyState, 1, "the connection was closed");
+    assert(!socket.sent.some((f) => (f as unknown[])[0] === 2), "a CALL went out unchecked");
+    const [entry] = await commandLogEventually(t);
+    assertEquals([entry?.action, entry?.outcome], ["RemoteStartTransaction", "not_connected"]);
+    assertStringIncludes(String((entry?.response as { reason?: string })?.reason), "Cannot getIdTag");
+    // And the actor goes on: the next CALL of the station is answered.
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
   } finally {
     await t.tearDown();
   }

@@ -54,14 +54,23 @@ export class NodeLostError extends AnswerLostError {
 }
 
 /**
- * A CALL that had to be marked sent before it left (`CallOptions.sendMark`, a job's task) and was not: the mark
- * was refused (its sender no longer holds the task), failed, or took the whole call timeout. It never went out.
+ * What a command needed before its CALL could leave was not had (the store failed a lookup its check needs or
+ * its command log row, or its send mark was not written): it never reached the station, so sending it again
+ * (once the store answers; a job's task by whoever holds it) cannot make the station act twice.
  */
-export class SendMarkError extends Error {
-  override name = "SendMarkError";
+export class CommandNotSentError extends Error {
+  override name = "CommandNotSentError";
   constructor(readonly chargePointId: string, readonly action: string, why: string) {
     super(`Not sending "${action}" to "${chargePointId}": ${why}`);
   }
+}
+
+/**
+ * A CALL that had to be marked sent before it left (`CallOptions.sendMark`, a job's task) and was not: the mark
+ * was refused (its sender no longer holds the task), failed, or took the whole call timeout. It never went out.
+ */
+export class SendMarkError extends CommandNotSentError {
+  override name = "SendMarkError";
 }
 
 export class CallTimeoutError extends Error {
@@ -97,10 +106,10 @@ export class InvalidResponseError extends Error {
  * The command could not be written to the command log before it was to leave (the store failed): it was not
  * sent, since no row would tell the operator it may have reached the station.
  */
-export class CommandNotLoggedError extends Error {
+export class CommandNotLoggedError extends CommandNotSentError {
   override name = "CommandNotLoggedError";
-  constructor(readonly chargePointId: string, readonly action: string, why: string) {
-    super(`Not sending "${action}" to "${chargePointId}": the command log cannot be written (${why})`);
+  constructor(chargePointId: string, action: string, why: string) {
+    super(chargePointId, action, `the command log cannot be written (${why})`);
   }
 }
 
@@ -121,8 +130,8 @@ export function loggedCommandOutcome(
   error: unknown,
 ): { outcome: CommandLogEntry["outcome"]; response: unknown } | null {
   if (error instanceof NodeLostError) return { outcome: "unknown", response: NODE_LOST_RESPONSE };
-  // Never sent (a job's task its runner no longer holds, or a mark the store did not take): the log says why.
-  if (error instanceof SendMarkError) {
+  // Never sent (a job's task its runner no longer holds, a mark or a check the store failed): the log says why.
+  if (error instanceof CommandNotSentError) {
     return { outcome: "not_connected", response: { reason: error.message } };
   }
   return failedCommandOutcome(error);

@@ -7,6 +7,7 @@ import {
   CallErrorResponse,
   CallTimeoutError,
   CommandNotLoggedError,
+  CommandNotSentError,
   CommandRefusedError,
   InvalidResponseError,
   NotConnectedError,
@@ -21,8 +22,8 @@ export function encodeError(error: unknown): EncodedError {
   const base = { name: error.name, message: error.message };
   if (error instanceof NotConnectedError) return { ...base, chargePointId: error.chargePointId };
   if (
-    error instanceof CallTimeoutError || error instanceof AnswerLostError || error instanceof SendMarkError ||
-    error instanceof CommandNotLoggedError
+    error instanceof CallTimeoutError || error instanceof AnswerLostError ||
+    error instanceof CommandNotSentError
   ) {
     return { ...base, chargePointId: error.chargePointId, action: error.action };
   }
@@ -76,6 +77,9 @@ export function decodeError(encoded: EncodedError): Error {
       break;
     case "CommandNotLoggedError":
       error = new CommandNotLoggedError(s("chargePointId"), s("action"), "");
+      break;
+    case "CommandNotSentError":
+      error = new CommandNotSentError(s("chargePointId"), s("action"), "");
       break;
     case "CommandRefusedError":
       error = new CommandRefusedError(s("chargePointId"), s("action"), s("reason"));

@@ -3,6 +3,8 @@ import {
   AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
+  CommandNotLoggedError,
+  CommandNotSentError,
   CommandRefusedError,
   InvalidResponseError,
   NotConnectedError,
@@ -23,6 +25,9 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
     new AnswerLostError("CP-1", "Reset"),
     // A job's runner gives back a task whose CALL never went: it must know that on another node too.
     new SendMarkError("CP-1", "Reset", 'job "J-1" no longer has it claimed by "node-a"'),
+    // Never sent, the store failing: 503 on the node that asked, and a job's task given back.
+    new CommandNotLoggedError("CP-1", "Reset", "timeout"),
+    new CommandNotSentError("CP-1", "RemoteStartTransaction", 'id tag "T" could not be checked (timeout)'),
   ];
   for (const error of errors) {
     const back = decodeError(JSON.parse(JSON.stringify(encodeError(error))));

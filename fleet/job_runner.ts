@@ -23,7 +23,7 @@
 import type { Logger } from "../logger.ts";
 import type { FileStatusStore } from "../store/mod.ts";
 import type { JobRecord, JobStore, JobTaskRecord, TaskCounts } from "../store/fleet.ts";
-import { SendMarkError } from "../actors/errors.ts";
+import { CommandNotSentError } from "../actors/errors.ts";
 import type { CommandResult, CommandSender } from "./command_sender.ts";
 import type { FleetEventBus } from "./events.ts";
 import {
@@ -208,10 +208,10 @@ export class JobRunner {
           : {}),
       });
     } catch (error) {
-      if (!(error instanceof SendMarkError)) throw error;
-      // Never sent: pending again, unless the mark was written after all (then it ends timeout when the
-      // claim runs out) or the claim is someone else's now.
-      this.deps.logger.warn("job task not sent: its send mark was not written", {
+      if (!(error instanceof CommandNotSentError)) throw error;
+      // Never sent (its mark, its command log row or its check not through): pending again, unless the mark
+      // was written after all (then it ends timeout when the claim runs out) or the claim is someone else's.
+      this.deps.logger.warn("job task not sent", {
         jobId: job.id,
         chargePointId: task.chargePointId,
         error: error.message,

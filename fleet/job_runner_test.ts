@@ -6,7 +6,7 @@ import { openKvFleetStore } from "../store/kv/fleet.ts";
 import type { FleetEvent } from "./events.ts";
 import { JobRunner } from "./job_runner.ts";
 import type { CommandRequest } from "./command_sender.ts";
-import { SendMarkError } from "../actors/errors.ts";
+import { CommandNotLoggedError, CommandNotSentError, SendMarkError } from "../actors/errors.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00.000Z");
 
@@ -319,27 +319,38 @@ Deno.test("JobRunner: after a process dies, another sends the tasks whose CALL i
   }
 });
 
-Deno.test("JobRunner: a command whose send mark was not written is given back at once, never recorded", async () => {
-  const fleet = await openKvFleetStore(":memory:");
-  const runner = new JobRunner({
-    jobs: fleet.jobs,
-    events: new EventBus<FleetEvent>(),
-    now: () => new Date(T0),
-    holder: "node-a",
-    logger: createMemoryLogger(),
-    leaseMs: 120_000,
-    send: () => Promise.reject(new SendMarkError("CP-1", "Reset", "its send mark could not be written")),
+const NEVER_SENT: [string, Error][] = [
+  ["its send mark was not written", new SendMarkError("CP-1", "Reset", "its send mark could not be written")],
+  ["its command log row was not written", new CommandNotLoggedError("CP-1", "Reset", "connection refused")],
+  [
+    "its id tag could not be checked",
+    new CommandNotSentError("CP-1", "RemoteStartTransaction", 'id tag "T" could not be checked (timeout)'),
+  ],
+];
+
+for (const [why, error] of NEVER_SENT) {
+  Deno.test(`JobRunner: a command never sent because ${why} is given back at once, never recorded`, async () => {
+    const fleet = await openKvFleetStore(":memory:");
+    const runner = new JobRunner({
+      jobs: fleet.jobs,
+      events: new EventBus<FleetEvent>(),
+      now: () => new Date(T0),
+      holder: "node-a",
+      logger: createMemoryLogger(),
+      leaseMs: 120_000,
+      send: () => Promise.reject(error),
+    });
+    try {
+      await fleet.jobs.createJob(resetJob("J-1", 1), ["CP-1"]);
+      await runner.tick();
+      await runner.drain();
+      const task = await fleet.jobs.getTask("J-1", "CP-1");
+      assertEquals([task?.state, task?.outcome, task?.attempts, task?.sentAt], ["pending", null, 0, null]);
+    } finally {
+      await fleet.close();
+    }
   });
-  try {
-    await fleet.jobs.createJob(resetJob("J-1", 1), ["CP-1"]);
-    await runner.tick();
-    await runner.drain();
-    const task = await fleet.jobs.getTask("J-1", "CP-1");
-    assertEquals([task?.state, task?.outcome, task?.attempts, task?.sentAt], ["pending", null, 0, null]);
-  } finally {
-    await fleet.close();
-  }
-});
+}
 
 Deno.test("JobRunner: statuses a station reported before its task waited are read back, older and other requests' left out", async () => {
   const fleet = await openKvFleetStore(":memory:");

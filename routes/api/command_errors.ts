@@ -1,13 +1,13 @@
 /**
  * The HTTP answer to a command that failed: 409 not connected or refused by the station's state, 504 no
  * answer in time or the connection closed after it was sent, 502 a CALLERROR or an invalid answer, 503 not
- * sent because the command log could not be written. Any other error is returned as it is (a 500).
+ * sent because the store failed (the command log, a lookup its check needs). Any other error is returned as it is (a 500).
  */
 import {
   AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
-  CommandNotLoggedError,
+  CommandNotSentError,
   CommandRefusedError,
   InvalidResponseError,
   NotConnectedError,
@@ -21,8 +21,8 @@ export function commandApiError(error: unknown): unknown {
   if (error instanceof CommandRefusedError) {
     return new ApiError(409, "command_refused", error.message, { reason: error.reason });
   }
-  // Not sent: nothing would have told the operator it may have reached the station.
-  if (error instanceof CommandNotLoggedError) return new StoreUnavailableError(error.message);
+  // Not sent, the store failing (its command log row, a lookup its check needs): worth trying again.
+  if (error instanceof CommandNotSentError) return new StoreUnavailableError(error.message);
   if (error instanceof CallTimeoutError) return new ApiError(504, "station_timeout", error.message);
   if (error instanceof AnswerLostError) {
     return new ApiError(504, "station_timeout", error.message, { sent: true, connectionClosed: true });
