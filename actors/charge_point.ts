@@ -122,6 +122,9 @@ const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
 /** How often one CALL is decided again after its commit met a concurrent writer. */
 const MAX_DECISIONS = 3;
 
+/** How often the outcomes of commands whose write failed are written again (by the registry's sweep). */
+const UNSETTLED_RETRY_MS = 5_000;
+
 /** How long a station that is not Accepted may send a message we asked for with an accepted trigger. */
 export const TRIGGERED_WINDOW_MS = 60_000;
 
@@ -241,6 +244,12 @@ export class ChargePointActor {
    * the trigger is used up, so its answer does not open the window for them again.
    */
   #usedBeforeAnswer: { payload: unknown; actions: Set<string> } | null = null;
+  /**
+   * Outcomes of commands whose write failed: their rows would stay `sending` while this process lives (only a
+   * lost node's are swept), so the sweep writes them again, every UNSETTLED_RETRY_MS, and the close once more.
+   */
+  #unsettled: CommandLogEntry[] = [];
+  #unsettledRetryAtMs = 0;
   #stopping = false;
   #stopped = false;
   #mailbox: Mailbox<Message>;
@@ -401,7 +410,10 @@ export class ChargePointActor {
 
   /** Driven by the registry's shared timer: checks the call in flight for its deadline, in the mailbox. */
   sweep(nowMs: number): void {
-    if (this.#calls.inFlightAction !== null && !this.#stopped) this.#mailbox.post({ type: "sweep", nowMs });
+    if (this.#stopped) return;
+    if (this.#calls.inFlightAction !== null || this.#unsettled.length > 0) {
+      this.#mailbox.post({ type: "sweep", nowMs });
+    }
   }
 
   /** A read-only view for the registry and the API, without the details (`withDetails` adds the store's). */
@@ -488,6 +500,9 @@ export class ChargePointActor {
         return this.#finishCommand(message.command, message.outcome);
       case "sweep":
         this.#calls.expire(message.nowMs);
+        if (this.#unsettled.length > 0 && message.nowMs >= this.#unsettledRetryAtMs) {
+          return this.#settleAgain();
+        }
         return;
       case "updateSnapshot":
         return this.#updateSnapshot(message);
@@ -577,6 +592,7 @@ export class ChargePointActor {
   }
 
   async #stop(code: number, reason: string): Promise<void> {
+    if (this.#unsettled.length > 0) await this.#settleAgain();
     const at = this.deps.now();
     if (this.#record) {
       try {
@@ -1201,9 +1217,27 @@ export class ChargePointActor {
       else await this.deps.store.commit(changes);
     } catch (error) {
       this.log.warn("cannot store a command's outcome", { action: command.action, error: String(error) });
+      if (command.log) this.#keepUnsettled(entry);
     }
     if ("response" in outcome) command.resolve(outcome.response);
     else command.reject(outcome.error);
+  }
+
+  #keepUnsettled(entry: CommandLogEntry): void {
+    this.#unsettled.push(entry);
+    this.#unsettledRetryAtMs = this.deps.now().getTime() + UNSETTLED_RETRY_MS;
+  }
+
+  /** Writes the outcomes whose write failed (their rows only: what an answer taught the snapshot is not kept). */
+  async #settleAgain(): Promise<void> {
+    const entries = this.#unsettled;
+    this.#unsettled = [];
+    try {
+      await this.deps.store.commit({ chargePointId: this.id, commandLog: entries });
+    } catch (error) {
+      this.log.warn("cannot store commands' outcomes", { commands: entries.length, error: String(error) });
+      for (const entry of entries) this.#keepUnsettled(entry);
+    }
   }
 
   /** What a command's answer teaches the snapshot; null when its details cannot be read (logged). */

@@ -568,6 +568,51 @@ Deno.test("a command is logged sending before its CALL leaves, and its answer se
   }
 });
 
+Deno.test("a command whose outcome could not be stored has its sending row settled by a later sweep, not left sending", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const command = t.actor.call("Reset", { type: "Soft" }, { logId: "log-1" });
+    const sent = await sentCall(socket);
+    // The store fails the write of the answer: the operator still hears what the station did.
+    t.failNext("commit");
+    t.actor.frameReceived(JSON.stringify([3, sent[1], { status: "Accepted" }]));
+    assertEquals(await command, { status: "Accepted" });
+    const [stuck] = await t.kv.listCommandLog("CP-1", 10);
+    assertEquals(stuck?.outcome, "sending");
+    // Not before its retry is due; then the store has the answer, on the same row.
+    t.actor.sweep(T0);
+    assertEquals((await t.kv.listCommandLog("CP-1", 10))[0]?.outcome, "sending");
+    t.actor.sweep(Number.MAX_SAFE_INTEGER);
+    const rows = await commandLogEventually(t);
+    assertEquals(rows.map((e) => [e.id, e.outcome, e.response]), [["log-1", "accepted", {
+      status: "Accepted",
+    }]]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a command whose outcome could not be stored is settled when its station closes, before the actor stops", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const command = t.actor.call("Reset", { type: "Hard" }, { logId: "log-2" });
+    const sent = await sentCall(socket);
+    t.failNext("commit");
+    t.actor.frameReceived(JSON.stringify([3, sent[1], { status: "Rejected" }]));
+    await command;
+    t.actor.socketClosed(1000, "bye");
+    await t.actor.stopped;
+    const rows = await t.kv.listCommandLog("CP-1", 10);
+    assertEquals(rows.map((e) => [e.id, e.outcome]), [["log-2", "accepted"]]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
 Deno.test("a command whose sending row cannot be stored is not sent, and says why", async () => {
   const t = await setUp();
   try {

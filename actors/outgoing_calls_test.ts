@@ -113,6 +113,8 @@ Deno.test("OutgoingCalls never sends a CALL whose mark failed or came after its 
   calls.expire(now());
   await assertRejects(() => late, SendMarkError, "not written within 1000 ms");
   assertEquals(sent, [[2, "m3", "ClearCache", {}]]);
+  // Never on the wire: an "answer" to its id is no late answer of the station's.
+  assertEquals(calls.settleLate("m2"), null);
   slow.resolve();
   await slow.promise;
   assertEquals(sent.length, 1, "the late mark sends nothing");
