@@ -509,10 +509,16 @@ export class ChargePointActor {
       case "stop":
         return this.#stop(message.code, message.reason);
       case "stopped":
-        this.hooks.onStopped(this);
-        this.#resolveStopped();
+        // After the outcomes of the commands the close cut off: the last try for any whose write failed.
+        if (this.#unsettled.length > 0) return this.#settleAgain().then(() => this.#hasStopped());
+        this.#hasStopped();
         return;
     }
+  }
+
+  #hasStopped(): void {
+    this.hooks.onStopped(this);
+    this.#resolveStopped();
   }
 
   async #load(predecessor: Promise<void> | undefined): Promise<void> {
@@ -592,7 +598,6 @@ export class ChargePointActor {
   }
 
   async #stop(code: number, reason: string): Promise<void> {
-    if (this.#unsettled.length > 0) await this.#settleAgain();
     const at = this.deps.now();
     if (this.#record) {
       try {
