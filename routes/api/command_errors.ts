@@ -1,7 +1,8 @@
 /**
  * The HTTP answer to a command that failed: 409 not connected or refused by the station's state, 504 no
  * answer in time or the connection closed after it was sent, 502 a CALLERROR or an invalid answer, 503 not
- * sent because the store failed (the command log, a lookup its check needs). Any other error is returned as it is (a 500).
+ * sent because the store failed (its command log row, a lookup its check needs). Any other error is returned
+ * as it is (a 500).
  */
 import {
   AnswerLostError,
