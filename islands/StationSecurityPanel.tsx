@@ -1,5 +1,6 @@
 /**
- * A station's security settings (admins only): its profile, whether it has an AuthorizationKey, the addresses
+ * A station's security settings (admins only): its profile (and a higher one it is raising to), whether it has
+ * an AuthorizationKey, the addresses
  * it may connect from. Sets the profile, generates a key (shown here once), sets or clears the allow-list, or
  * resets everything to the defaults, through `/api/v1/station-security/{id}`.
  */
@@ -138,6 +139,8 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
   };
 
   const own = settings.securityProfile !== null;
+  // Older servers' answers have no such field.
+  const raise = settings.pendingSecurityProfile ?? null;
   return (
     <section class="card" aria-labelledby="security-title" data-security-panel={props.chargePointId}>
       <div class="card-head">
@@ -149,6 +152,14 @@ export default function StationSecurityPanel(props: StationSecurityPanelProps) {
           <dt>Security profile</dt>
           <dd data-effective-profile={settings.effectiveProfile}>
             {PROFILES[settings.effectiveProfile]} {own ? "" : <span class="muted">(the global default)</span>}
+            {raise && (
+              <span class="warn" data-pending-profile={raise.profile}>
+                {` · raising to ${PROFILES[raise.profile]} since `}
+                <Time iso={raise.since} /> (until <Time iso={raise.expiresAt} />
+                {"): the station accepted it; its first connection that meets it makes it its profile, lower " +
+                  "ones are refused from then on. Setting the profile here ends the raise."}
+              </span>
+            )}
           </dd>
         </div>
         <div>

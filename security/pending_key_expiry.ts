@@ -13,11 +13,13 @@
  */
 import type {
   PendingAuthorizationKey,
+  PendingSecurityProfile,
   StationSecurityRecord,
   StationSecurityStore,
 } from "../store/station_security.ts";
 import type { Changed } from "../store/mod.ts";
 import type { SecurityEventLog } from "./security_events.ts";
+import { pendingProfileExpiresAt } from "./security_profile_raise.ts";
 
 /**
  * When `key` stops letting the station in (ms since the epoch). A `since` that is no time (no writer stores
@@ -66,14 +68,35 @@ export async function changeStationSecurity(
   change: (stored: StationSecurityRecord | null) => StationSecurityRecord | null | undefined,
 ): Promise<Changed<StationSecurityRecord>> {
   let expired: PendingAuthorizationKey[] = [];
+  let expiredProfile: PendingSecurityProfile | undefined;
   const changed = await deps.store.change(chargePointId, (stored) => {
-    const live = stored && withoutExpiredPendingKeys(stored, deps.now().getTime(), deps.pendingKeyTtlMs);
-    const next = change(live?.record ?? null);
+    const nowMs = deps.now().getTime();
+    const live = stored && withoutExpiredPendingKeys(stored, nowMs, deps.pendingKeyTtlMs);
+    // A raise the station never connected with in time is over too (security/security_profile_raise.ts).
+    const raise = live?.record.pendingSecurityProfile;
+    const lapsed = raise && nowMs >= pendingProfileExpiresAt(raise, deps.pendingKeyTtlMs) ? raise : undefined;
+    let seen = live?.record ?? null;
+    if (seen && lapsed) {
+      const { pendingSecurityProfile: _lapsed, ...rest } = seen;
+      seen = rest;
+    }
+    const next = change(seen);
     // Told only when a record without them is written (a deleted record takes them along unsaid).
     expired = next ? live?.expired ?? [] : [];
+    expiredProfile = next && next.pendingSecurityProfile !== lapsed ? lapsed : undefined;
     return next;
   });
   const hours = deps.pendingKeyTtlMs / 3_600_000;
+  if (expiredProfile) {
+    deps.events.record({
+      kind: "station_security_changed",
+      chargePointId,
+      principal: null,
+      reason:
+        `Pending security profile ${expiredProfile.profile} expired: sent ${expiredProfile.since}, the ` +
+        `station did not connect with it within PENDING_AUTHORIZATION_KEY_TTL_H (${hours} h)`,
+    });
+  }
   for (const key of expired) {
     deps.events.record({
       kind: "station_security_changed",

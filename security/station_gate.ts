@@ -10,6 +10,8 @@
  *   profile 2: the same over TLS (our own, or a trusted proxy's per
  *   X-Forwarded-Proto); profile 3: a client certificate the trusted proxy verified (its verify header says
  *   SUCCESS) whose subject CN is the charge point id;
+ * - a higher profile the station was sent and may have taken (Security Whitepaper A05, pending): its first
+ *   handshake that meets it makes it the station's profile; until then its profile still lets it in;
  * - failures are answered 401 (with WWW-Authenticate) or 403 and recorded as security events; wrong Basic
  *   credentials (only those: not address, TLS or certificate refusals) cost growing back-off for that source
  *   (an IPv6 /64) and that charge point id together (429 with Retry-After while it lasts).
@@ -26,6 +28,8 @@ import type {
 } from "../store/station_security.ts";
 import { settlePendingKey } from "./pending_key_settlement.ts";
 import { isPendingKeyLive } from "./pending_key_expiry.ts";
+import { raisingTo } from "./security_profile_raise.ts";
+import { settleRaisedProfile } from "./security_profile_settlement.ts";
 import { type AuthBackoff, backoffKey, backoffSource } from "./auth_backoff.ts";
 import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
@@ -155,7 +159,21 @@ export class StationGate {
       return refuse(403, `Address ${client.address} is not allowed for this station`, "station_refused");
     }
     const profile = record?.securityProfile ?? settings.defaultProfile;
-    if (profile === 0) return { ok: true, client, profile };
+    // Security Whitepaper A05: a station that accepted a higher profile reconnects with it, and its first
+    // handshake that meets it makes it its profile (lower ones refused from then on). Until then its profile
+    // still lets it in: it may not have reconnected yet. A handshake that does not meet the raise is no fault.
+    const raise = raisingTo(record, profile, nowMs, settings.pendingKeyTtlMs);
+    if (raise === 3 && client.secure && this.#certificateProblem(request, client, id) === null) {
+      await this.#settleRaise(id, raise, client);
+      return this.#certificateAdmitted(request, client, id);
+    }
+    if (profile === 0) {
+      const raisedTo = (raise === 1 || (raise === 2 && client.secure)) &&
+          request.headers.has("authorization")
+        ? await this.#raisedWithKey(request, client, id, record, raise, key, nowMs)
+        : null;
+      return { ok: true, client, profile: raisedTo ?? profile };
+    }
     if (profile >= 2 && !client.secure) {
       return refuse(403, `Security profile ${profile} requires TLS (wss://)`, "station_refused");
     }
@@ -163,19 +181,7 @@ export class StationGate {
       // The proxy verified the chain; a certificate for another CN cannot be guessed, so it is no guess.
       const problem = this.#certificateProblem(request, client, id);
       if (problem) return refuse(403, problem, "certificate_rejected");
-      events.record({
-        kind: "certificate_accepted",
-        chargePointId: id,
-        remoteAddress: client.address,
-        reason: "Client certificate verified by the trusted proxy",
-      });
-      const certificate = this.#forwardedCertificate(request);
-      return {
-        ok: true,
-        client,
-        profile,
-        ...(certificate === null ? {} : { clientCertificate: certificate }),
-      };
+      return this.#certificateAdmitted(request, client, id);
     }
 
     try {
@@ -198,7 +204,80 @@ export class StationGate {
       // A cluster keeps the back-off in PostgreSQL: while it cannot be reached, nobody is let in unchecked.
       return this.#unavailable(client, id, "station auth back-off unavailable", error);
     }
+    // Profile 1 raised to 2: the same key, now over TLS.
+    if (raise === 2 && client.secure) {
+      await this.#settleRaise(id, raise, client);
+      return { ok: true, client, profile: raise };
+    }
     return { ok: true, client, profile };
+  }
+
+  /** Profile 3 passed: recorded, with the certificate the proxy forwarded. */
+  #certificateAdmitted(request: Request, client: ClientInfo, id: string): GateResult {
+    this.deps.events.record({
+      kind: "certificate_accepted",
+      chargePointId: id,
+      remoteAddress: client.address,
+      reason: "Client certificate verified by the trusted proxy",
+    });
+    const certificate = this.#forwardedCertificate(request);
+    return {
+      ok: true,
+      client,
+      profile: 3,
+      ...(certificate === null ? {} : { clientCertificate: certificate }),
+    };
+  }
+
+  /**
+   * A profile 0 station raising to 1 or 2 that sent Basic credentials: `raise` when they are right (then it is
+   * its profile), else null (it is let in at 0 all the same). A guess still counts towards the back-off, and a
+   * source waiting out its back-off is not heard: the raise cannot be used to guess keys faster.
+   */
+  async #raisedWithKey(
+    request: Request,
+    client: ClientInfo,
+    id: string,
+    record: StationSecurityRecord | null,
+    raise: SecurityProfile,
+    key: string,
+    nowMs: number,
+  ): Promise<SecurityProfile | null> {
+    try {
+      if (await this.deps.backoff.attempt(key, nowMs) > 0) return null;
+      const auth = await this.#basicAuth(request, id, record);
+      if ("problem" in auth) return null;
+      await this.deps.backoff.succeeded(key);
+      if (auth.pendingKey !== null) await this.#confirmPendingKey(id, auth.pendingKey);
+    } catch (error) {
+      this.deps.logger.warn("cannot check the key of a station raising its security profile", {
+        chargePointId: id,
+        error: String(error),
+      });
+      return null;
+    }
+    await this.#settleRaise(id, raise, client);
+    return raise;
+  }
+
+  /**
+   * The station met its pending profile: that is its profile from now on. A store that fails leaves it
+   * pending (the next such handshake settles it); the station is let in all the same, it proved the higher one.
+   */
+  async #settleRaise(id: string, profile: SecurityProfile, client: ClientInfo): Promise<void> {
+    try {
+      await settleRaisedProfile(
+        { ...this.deps, pendingKeyTtlMs: this.deps.settings.pendingKeyTtlMs },
+        id,
+        profile,
+        client.address,
+      );
+    } catch (error) {
+      this.deps.logger.warn("cannot settle a station's raised security profile", {
+        chargePointId: id,
+        error: String(error),
+      });
+    }
   }
 
   /** A refusal for a store the check needs that cannot be reached: the station is asked to retry. */

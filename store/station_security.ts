@@ -26,6 +26,12 @@ export interface StationSecurityRecord {
    * makes it the key. Absent when there is none.
    */
   pendingAuthorizationKeys?: PendingAuthorizationKey[];
+  /**
+   * A higher security profile the station was sent (1.6 ChangeConfiguration `SecurityProfile`, Security
+   * Whitepaper A05) and may have taken: `securityProfile` still lets it in, and its first handshake that meets
+   * this one makes it its `securityProfile` (security/security_profile_raise.ts). Absent when there is none.
+   */
+  pendingSecurityProfile?: PendingSecurityProfile;
   /** Addresses or CIDRs the station may connect from; empty: any (within ALLOWED_IPS). */
   allowedIps: string[];
   /** Who changed it last (`user:alice`, `token:provisioning`). */
@@ -37,6 +43,12 @@ export interface StationSecurityRecord {
 export interface PendingAuthorizationKey {
   /** As `authorizationKeyHash`. */
   hash: string;
+  /** When it was stored, just before it was sent. */
+  since: string;
+}
+
+export interface PendingSecurityProfile {
+  profile: SecurityProfile;
   /** When it was stored, just before it was sent. */
   since: string;
 }

@@ -32,6 +32,9 @@ import { NotConnectedError } from "../../actors/errors.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError } from "./command_errors.ts";
 import { type PendingKeyFate, pendingKeyFate } from "./pending_key_fate.ts";
+import type { PendingRaise, SecurityProfileRaises } from "./security_profile_raises.ts";
+import { profileAnswer, profileSent } from "../../security/security_profile_raise.ts";
+import { outcomeUnknown } from "./command_errors.ts";
 import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
@@ -50,6 +53,8 @@ export interface CommandRouteOptions {
   extension?: SecurityExtension;
   /** Where an AuthorizationKey a command gives a station waits for its outcome (station_security.ts). */
   pendingKeys?: PendingKeys;
+  /** Where a higher SecurityProfile a command gives a station waits for its first connection with it. */
+  profileRaises?: SecurityProfileRaises;
   /**
    * Load management: a SetChargingProfile must not fight its profiles; every answered command is told to it
    * (stored charging profiles follow SetChargingProfile/ClearChargingProfile, and the site is divided again).
@@ -111,7 +116,7 @@ function definitionIn(dialect: ActorDialect, action: string) {
 
 /** One command's route, for every dialect that has the action. */
 function addCommandRoute(router: ApiRouter, action: string, options: CommandRouteOptions): void {
-  const { registry, logger, energy, extension, pendingKeys } = options;
+  const { registry, logger, energy, extension, pendingKeys, profileRaises } = options;
   const v16: ActionDefinition | undefined = Object.hasOwn(ACTIONS, action)
     ? ACTIONS[action as keyof typeof ACTIONS]
     : undefined;
@@ -234,6 +239,29 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         extension,
       });
     }
+    // Security Whitepaper A05: a raise waits for the station's first connection with it (409 for a lower one).
+    const sentProfile = is16 ? profileSent(action, payload) : null;
+    if (sentProfile === "invalid") {
+      throw new ApiError(400, "invalid_request", "A SecurityProfile is 0, 1, 2 or 3", {
+        in: "body",
+        field: "value",
+      });
+    }
+    const raise = sentProfile !== null && profileRaises
+      ? await profileRaises.raise(params.id, sentProfile, requestedBy, registry.isConnected(params.id))
+      : null;
+    // The station did not take it: nothing changes (one it may hold stays pending, harmless until it connects).
+    const forgetRaise = async (raised: PendingRaise | null, why: string) => {
+      if (raised === null || !profileRaises) return;
+      try {
+        await profileRaises.forget(params.id, raised, requestedBy, why);
+      } catch (error) {
+        logger.warn("cannot forget a pending security profile", {
+          chargePointId: params.id,
+          error: String(error),
+        });
+      }
+    };
     // Pending only when it can go out (not connected: nothing to settle, no record to make).
     const hash = sentKey !== null && pendingKeys && registry.isConnected(params.id)
       ? await pendingKeys.pend(params.id, sentKey, requestedBy, `AuthorizationKey sent (${action})`)
@@ -259,7 +287,16 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         pendingKeyFate({ error }),
         "Pending AuthorizationKey dropped: it did not reach the station",
       );
+      if (!outcomeUnknown(error)) {
+        await forgetRaise(raise, "Pending security profile dropped: it did not reach the station");
+      }
       throw commandApiError(error);
+    }
+    if (raise !== null && profileAnswer(answer) === "refused") {
+      await forgetRaise(
+        raise,
+        `Pending security profile dropped: the station did not accept ${raise.pending.profile}`,
+      );
     }
     const fate = pendingKeyFate({ answer: keyAnswer(action, payload, answer) });
     await settleKey(

@@ -34,6 +34,7 @@ import { addUnknownIdTagRoutes } from "./unknown_id_tags.ts";
 import { addOpenApiRoutes } from "./openapi.ts";
 import { addPkiRoutes } from "./pki.ts";
 import { addStationSecurityRoutes, stationSecurityWriter } from "./station_security.ts";
+import { securityProfileRaises } from "./security_profile_raises.ts";
 import type { Security } from "../../security/mod.ts";
 import { addSiteRoutes } from "./sites.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
@@ -181,6 +182,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addCommandRoutes(router, {
     ...deps,
     ...(keys ? { pendingKeys: { pend: keys.pendKey, settle: keys.settlePendingKey } } : {}),
+    ...(securityOptions ? { profileRaises: securityProfileRaises(securityOptions) } : {}),
   });
   addTransactionRoutes(router, deps);
   const scanner = new FleetScanner({

@@ -30,6 +30,7 @@ import {
   pendingKeyExpiresAt,
   type PendingKeyExpiryDeps,
 } from "../../security/pending_key_expiry.ts";
+import { pendingProfileExpiresAt } from "../../security/security_profile_raise.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
 import { dialectOfStation } from "../../actors/dialects.ts";
@@ -78,6 +79,13 @@ export const StationSecurityView = z.object({
       "connection with one makes it the key. Each expires PENDING_AUTHORIZATION_KEY_TTL_H after it was sent " +
       "(listed only until then)",
   ),
+  pendingSecurityProfile: z.object({ profile: Profile, since: z.string(), expiresAt: z.string() }).nullable()
+    .describe(
+      "A higher profile the station was sent (ChangeConfiguration SecurityProfile, Security Whitepaper A05) " +
+        "and answered Accepted (or whose answer never came): its first connection that meets it makes it its " +
+        "profile, and lower ones are refused from then on; until then its profile still lets it in. Null when " +
+        "none, or once it expired (PENDING_AUTHORIZATION_KEY_TTL_H after it was sent) or a PATCH set the profile",
+    ),
   allowedIps: z.array(z.string()),
   updatedBy: z.string().nullable(),
   updatedAt: z.string().nullable(),
@@ -199,6 +207,10 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
           ? change.keyHash
           : existing?.authorizationKeyHash ?? null,
         ...(pending !== undefined ? { pendingAuthorizationKeys: pending } : {}),
+        // A profile the operator sets ends a raise pending; any other change keeps it.
+        ...(change.securityProfile === undefined && existing?.pendingSecurityProfile
+          ? { pendingSecurityProfile: existing.pendingSecurityProfile }
+          : {}),
         allowedIps: change.allowedIps ?? existing?.allowedIps ?? [],
         updatedBy: by ?? "unknown",
         createdAt: existing?.createdAt ?? at,
@@ -250,6 +262,16 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
   };
 
   return { save, dropIfChanged, pendKey, settlePendingKey };
+}
+
+/** The raise pending on `r` while it may still settle. */
+function pendingProfileView(r: StationSecurityRecord | null, nowMs: number, ttlMs: number) {
+  const pending = r?.pendingSecurityProfile;
+  if (!pending) return null;
+  const expiresAt = pendingProfileExpiresAt(pending, ttlMs);
+  return nowMs < expiresAt
+    ? { profile: pending.profile, since: pending.since, expiresAt: new Date(expiresAt).toISOString() }
+    : null;
 }
 
 /** What changing a record needs to drop the pending keys expired by then. */
@@ -320,6 +342,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
         since: p.since,
         expiresAt: new Date(pendingKeyExpiresAt(p, security.pendingKeyTtlMs)).toISOString(),
       })),
+    pendingSecurityProfile: pendingProfileView(r, options.now().getTime(), security.pendingKeyTtlMs),
     allowedIps: r?.allowedIps ?? [],
     updatedBy: r?.updatedBy ?? null,
     updatedAt: r?.updatedAt ?? null,

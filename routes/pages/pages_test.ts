@@ -195,6 +195,7 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
       effectiveProfile: 1,
       hasAuthorizationKey: true,
       pendingAuthorizationKeys: [],
+      pendingSecurityProfile: null,
       allowedIps: ["10.0.0.0/24"],
       updatedBy: "user:root",
       updatedAt: NOW.toISOString(),

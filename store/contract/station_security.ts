@@ -135,6 +135,17 @@ export function stationSecurityContract(
     };
     await store.put(pending);
     assertEquals(await store.get("CP-1"), pending, "pending keys round-trip, in order");
+    const raising = {
+      ...pending,
+      pendingSecurityProfile: { profile: 3 as const, since: "2024-05-02T11:06:00.000Z" },
+    };
+    await store.put(raising);
+    assertEquals(await store.get("CP-1"), raising, "a pending security profile round-trips");
+    await store.change("CP-1", (stored) => {
+      const { pendingSecurityProfile: _gone, ...rest } = stored!;
+      return rest;
+    });
+    assertEquals(await store.get("CP-1"), pending, "and goes when a change drops it");
     await store.put(r);
     assertEquals(await store.get("CP-1"), r, "and goes when a record without one replaces it");
   });

@@ -1,5 +1,5 @@
 /**
- * The StationSecurityStore on PostgreSQL (table from migration 004; the security event log, migration 007, in
+ * The StationSecurityStore on PostgreSQL (table from migration 004, pending columns 028 and 042; the security event log, migration 007, in
  * `security_events.ts`), on its own small pool; opening applies pending migrations under the same advisory
  * lock as the Store's start-up.
  *
@@ -19,6 +19,7 @@ import { PgSecurityEvents } from "./security_events.ts";
 import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
 import type {
   PendingAuthorizationKey,
+  PendingSecurityProfile,
   SecurityProfile,
   StationSecurityRecord,
   StationSecurityStore,
@@ -41,6 +42,7 @@ interface Row {
   security_profile: number | null;
   authorization_key_hash: string | null;
   pending_authorization_keys: PendingAuthorizationKey[] | null;
+  pending_security_profile: PendingSecurityProfile | null;
   allowed_ips: string[];
   updated_by: string;
   created_at: Date;
@@ -55,6 +57,7 @@ function toRecord(r: Row): StationSecurityRecord {
     ...(r.pending_authorization_keys !== null
       ? { pendingAuthorizationKeys: r.pending_authorization_keys }
       : {}),
+    ...(r.pending_security_profile !== null ? { pendingSecurityProfile: r.pending_security_profile } : {}),
     allowedIps: r.allowed_ips,
     updatedBy: r.updated_by,
     createdAt: r.created_at.toISOString(),
@@ -136,10 +139,11 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
 async function upsert(sql: Sql | TransactionSql, r: StationSecurityRecord): Promise<void> {
   await sql`
     insert into station_security
-      (charge_point_id, security_profile, authorization_key_hash, pending_authorization_keys, allowed_ips,
-        updated_by, created_at, updated_at)
+      (charge_point_id, security_profile, authorization_key_hash, pending_authorization_keys, pending_security_profile,
+        allowed_ips, updated_by, created_at, updated_at)
     values (${r.chargePointId}, ${r.securityProfile}, ${r.authorizationKeyHash},
-      ${r.pendingAuthorizationKeys ? sql.json(r.pendingAuthorizationKeys as never) : null}, ${
+      ${r.pendingAuthorizationKeys ? sql.json(r.pendingAuthorizationKeys as never) : null},
+      ${r.pendingSecurityProfile ? sql.json(r.pendingSecurityProfile as never) : null}, ${
     sql.array(r.allowedIps)
   }, ${r.updatedBy}, ${r.createdAt},
       ${r.updatedAt})
@@ -147,6 +151,7 @@ async function upsert(sql: Sql | TransactionSql, r: StationSecurityRecord): Prom
       security_profile = excluded.security_profile,
       authorization_key_hash = excluded.authorization_key_hash,
       pending_authorization_keys = excluded.pending_authorization_keys,
+      pending_security_profile = excluded.pending_security_profile,
       allowed_ips = excluded.allowed_ips,
       updated_by = excluded.updated_by,
       created_at = excluded.created_at,
