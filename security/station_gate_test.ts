@@ -181,3 +181,59 @@ Deno.test("StationGate: a profile 3 station's certificate forwarded by the trust
   );
   assertEquals(direct.ok, false);
 });
+
+Deno.test("StationGate: a profile 0 station raising to 1 is raised by its right key, never by a source in back-off", async () => {
+  const logger = createMemoryLogger();
+  let at = Date.parse("2026-05-01T10:00:00.000Z");
+  const now = () => new Date(at);
+  const store = await openKvStationSecurityStore(":memory:");
+  try {
+    await store.put({
+      chargePointId: "CP-1",
+      securityProfile: 0,
+      authorizationKeyHash: await hashAuthorizationKey("the-current-key-0001"),
+      pendingSecurityProfile: { profile: 1, since: "2026-05-01T09:59:00.000Z" },
+      allowedIps: [],
+      updatedBy: "user:root",
+      createdAt: "2026-05-01T09:00:00.000Z",
+      updatedAt: "2026-05-01T09:59:00.000Z",
+    });
+    const gate = new StationGate({
+      store,
+      backoff: new MemoryAuthBackoff({ freeFailures: 0, baseMs: 60_000, maxMs: 60_000 }),
+      events: new SecurityEventLog(logger, now),
+      logger,
+      now,
+      settings: {
+        defaultProfile: 1,
+        trustedProxies: parseIpList([]),
+        allowedIps: parseIpList([]),
+        clientCertVerifyHeader: "x-ssl-client-verify",
+        clientCertDnHeader: "x-ssl-client-s-dn",
+        pendingKeyTtlMs: 3_600_000,
+      },
+    });
+    const profileWith = async (key: string) => {
+      const request = new Request("http://127.0.0.1/ocpp/CP-1", {
+        headers: { authorization: `Basic ${btoa(`CP-1:${key}`)}` },
+      });
+      const verdict = await gate.check(request, "127.0.0.1", "CP-1");
+      return verdict.ok ? verdict.profile : verdict.status;
+    };
+    // Profile 0 lets a wrong key in all the same, but it was a guess: the source now waits.
+    assertEquals(await profileWith("a-wrong-guess-000001"), 0);
+    assertEquals(await profileWith("the-current-key-0001"), 0, "not heard while it waits");
+    assertEquals((await store.get("CP-1"))?.securityProfile, 0);
+    at += 61_000;
+    assertEquals(await profileWith("the-current-key-0001"), 1);
+    const raised = await store.get("CP-1");
+    assertEquals([raised?.securityProfile, raised?.pendingSecurityProfile, raised?.updatedBy], [
+      1,
+      undefined,
+      "station",
+    ]);
+    assertEquals(await profileWith("a-wrong-guess-000001"), 401, "profile 0 is over");
+  } finally {
+    await store.close();
+  }
+});
