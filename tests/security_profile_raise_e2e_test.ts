@@ -318,3 +318,30 @@ Deno.test("a raise the station never connects with expires; a profile the operat
     await server.close();
   }
 });
+
+Deno.test("a raise whose answer never comes stays pending (the station may have taken it); one never sent is not stored", async () => {
+  const server = await startApiServer({ CALL_TIMEOUT_MS: "500" });
+  try {
+    await server.json("/api/v1/station-security/CP-MUTE", {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: KEY },
+    });
+    const station = await connectSecureStation(server.wsUrl, "CP-MUTE", { password: KEY });
+    station.handle("ChangeConfiguration", () => new Promise(() => {}));
+    try {
+      const mute = await changeProfile(server, "CP-MUTE", "2");
+      assertEquals(mute.status, 504, JSON.stringify(mute.body));
+      assertEquals((await security(server, "CP-MUTE")).pendingSecurityProfile?.profile, 2);
+    } finally {
+      await closeStation(station);
+    }
+    // Not connected: nothing goes out, nothing is stored (a lower profile would still be 409).
+    await eventually(() => !server.registry.isConnected("CP-MUTE"), 5000, "the station closed");
+    const before = await server.json("/api/v1/station-security/CP-AWAY");
+    const away = await changeProfile(server, "CP-AWAY", "3");
+    assertEquals(away.status, 409, JSON.stringify(away.body));
+    assertEquals(await server.json("/api/v1/station-security/CP-AWAY"), before);
+  } finally {
+    await server.close();
+  }
+});

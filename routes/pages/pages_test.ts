@@ -195,7 +195,11 @@ function fakeApp(options: { stations?: StationDetail[] } = {}) {
       effectiveProfile: 1,
       hasAuthorizationKey: true,
       pendingAuthorizationKeys: [],
-      pendingSecurityProfile: null,
+      pendingSecurityProfile: {
+        profile: 3,
+        since: NOW.toISOString(),
+        expiresAt: new Date(NOW.getTime() + 72 * 3_600_000).toISOString(),
+      },
       allowedIps: ["10.0.0.0/24"],
       updatedBy: "user:root",
       updatedAt: NOW.toISOString(),
@@ -379,7 +383,7 @@ Deno.test("a viewer's station page has no command buttons; an operator's has the
   assertStringIncludes(operator, "Refresh with GetConfiguration");
 });
 
-Deno.test("only an admin's station page has the Security panel; the others never ask for the settings", async () => {
+Deno.test("only an admin's station page has the Security panel, with a raise pending; the others never ask for the settings", async () => {
   const { pages, asked } = fakeApp();
   for (const role of ["viewer", "operator"] as const) {
     const body = await (await pages.request("/stations/CP-1", as(role))).text();
@@ -391,6 +395,9 @@ Deno.test("only an admin's station page has the Security panel; the others never
   assertStringIncludes(admin, 'data-island="StationSecurityPanel"');
   assertStringIncludes(admin, 'data-effective-profile="1"');
   assertStringIncludes(admin, 'data-has-key="true"');
+  // A raise the station accepted shows until its first connection with it settles it.
+  assertStringIncludes(admin, 'data-pending-profile="3"');
+  assertStringIncludes(admin, "raising to 3 · TLS client certificate");
   assertStringIncludes(admin, "10.0.0.0/24");
   assertStringIncludes(admin, ">Generate AuthorizationKey</button>");
   assertStringIncludes(admin, ">Reset to defaults</button>");
