@@ -345,3 +345,21 @@ Deno.test("a raise whose answer never comes stays pending (the station may have 
     await server.close();
   }
 });
+
+Deno.test("a fleet job may not change SecurityProfile: a raise is followed station by station", async () => {
+  const server = await startApiServer();
+  try {
+    const job = await server.json("/api/v1/jobs", {
+      method: "POST",
+      body: {
+        action: "ChangeConfiguration",
+        payload: { key: "securityProfile", value: "2" },
+        chargePointIds: ["CP-1"],
+      },
+    });
+    assertEquals([job.status, job.body.details?.field], [400, "payload.key"], JSON.stringify(job.body));
+    assertEquals((await server.json("/api/v1/jobs", { as: "viewer" })).body.items, [], "nothing was created");
+  } finally {
+    await server.close();
+  }
+});

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { hasRole, principalLabel } from "../../auth/principal.ts";
 import { changesStationTrust } from "../../security/trust_commands.ts";
+import { profileSent } from "../../security/security_profile_raise.ts";
 import { certificatePayloadProblem } from "../../pki/certificate_text.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
@@ -89,6 +90,18 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
         {
           required: "admin",
         },
+      );
+    }
+    // Security Whitepaper A05: a raise is followed per station (pending until its first connection with it,
+    // security_profile_raises.ts); a job's raw ChangeConfiguration would leave the lower profile open.
+    if (profileSent(body.action, body.payload) !== null) {
+      throw new ApiError(
+        400,
+        "invalid_request",
+        "A job may not change SecurityProfile: send ChangeConfiguration SecurityProfile to each station " +
+          "(POST /api/v1/charge-points/{id}/ChangeConfiguration), where the raise is followed until the station " +
+          "connects with it",
+        { field: "payload.key" },
       );
     }
     // As for one station (commands.ts): a job would send it to every station.
