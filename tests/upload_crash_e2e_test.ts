@@ -8,15 +8,18 @@ import { ADMIN } from "./helpers/api.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { uploadUrlMinter } from "./helpers/upload_urls.ts";
 
+const IDLE_S = 8;
+
 Deno.test("after a SIGKILL mid-upload and a restart, the URL opens again once the dead upload's lease is over", async () => {
   const dir = await Deno.makeTempDir({ prefix: "csms_upload_crash_" });
-  // Lease: 4 s idle + 1 KiB at 64 KiB/s, about 4 s: long enough for the restart (a loaded machine takes 2 s).
+  // Lease: 8 s idle + 1 KiB at 64 KiB/s, about 8 s: long enough for the restart (a loaded machine took 2 s,
+  // and more than 4 s with the whole suite and three other test runs on two cores).
   const env = {
     ADMIN_USER: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     KV_PATH: `${dir}/csms.kv`,
     UPLOAD_MAX_BYTES: "1024",
-    UPLOAD_IDLE_TIMEOUT_S: "4",
+    UPLOAD_IDLE_TIMEOUT_S: String(IDLE_S),
   };
   let server = await spawnServer(env);
   try {
@@ -41,9 +44,13 @@ Deno.test("after a SIGKILL mid-upload and a restart, the URL opens again once th
     // The same URL on the restarted server (a new port).
     const path = new URL(url).pathname;
     const early = await fetch(`${server.url}${path}`, { method: "PUT", body: "too soon" });
-    assertEquals(early.status, 409, "the dead upload's claim is still within its lease");
+    assertEquals(
+      early.status,
+      409,
+      `the dead upload's claim is still within its lease (${Date.now() - claimedBy} ms after the claim)`,
+    );
     assertMatch((await early.json()).message, /in progress/);
-    await new Promise((r) => setTimeout(r, claimedBy + 4_000 + 16 + 500 - Date.now()));
+    await new Promise((r) => setTimeout(r, claimedBy + IDLE_S * 1000 + 16 + 500 - Date.now()));
     const retry = await fetch(`${server.url}${path}`, { method: "PUT", body: "the real file" });
     assertEquals(retry.status, 201, await retry.clone().text());
     await retry.body?.cancel();
