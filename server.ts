@@ -177,6 +177,7 @@ export async function startServer(
   const registry: Registry = new Registry({
     ...securityServices.deps,
     securityEventQuota: security.stationEventQuota,
+    retransmittedEvents: security.retransmittedEvents,
     store,
     logger,
     events,

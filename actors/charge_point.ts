@@ -231,7 +231,7 @@ export class ChargePointActor {
    * long-lived actor would be copied and promoted by the collector.
    */
   #seenMs = Number.NaN;
-  /** Ids of incoming CALLs received and not yet answered (a reused one gets ProtocolError). */
+  /** Ids of incoming CALLs received and not yet answered (a CALL reusing one is dropped unanswered). */
   #openCallIds = new OpenCallIds();
   /** The id of the call in flight whose answer passed the rate limit (`answersCallInFlight`). */
   #answerPassed: string | null = null;
@@ -307,8 +307,14 @@ export class ChargePointActor {
     if (result.kind === "frame" && result.frame.type === CALL) {
       const { messageId } = result.frame;
       if (this.#openCallIds.has(messageId)) {
-        this.log.warn("bad frame", { reason: "reused message id", messageId });
-        this.#send(this.#callError(messageId, "ProtocolError", `MessageId "${messageId}" is already in use`));
+        // OCPP-J 1.6 §4.1.3: a message id is unique per sender, so a CALL with the id of one still open is a
+        // copy (a station's retry). Dropped, not answered: a CALLERROR by that id would be taken as the answer to
+        // the first, which then gets its real answer too (ocpp-rpc answers both; deliberately not followed).
+        this.log.warn("bad frame", {
+          reason: "reused message id, dropped",
+          messageId,
+          action: result.frame.action,
+        });
         return;
       }
       this.#openCallIds.add(messageId);
@@ -710,11 +716,11 @@ export class ChargePointActor {
           if (result.log) { for (const line of result.log) this.log[line.level](line.msg, line.fields); }
           // Stored before the answer, like the changes: never acknowledge what is not stored.
           const dropped = result.securityEvents?.length
-            ? await this.#recordSecurityEvents(result.securityEvents)
+            ? await this.#recordSecurityEvents(result.securityEvents, messageId)
             : false;
           if (result.events) {
             for (const event of result.events) {
-              // A security event on the stream mirrors its log entry: past the quota, neither.
+              // A security event on the stream mirrors its log entry: past the quota, or sent again, neither.
               if (dropped && event.type === "securityEvent") continue;
               this.deps.events.publish(committedEvent(event, committed));
             }
@@ -861,20 +867,25 @@ export class ChargePointActor {
   }
 
   /**
-   * Stores the handler's security events, those within the station's quota; true when any was dropped (the
-   * quota counts it and reports the drops itself). The station is answered all the same: it did nothing wrong
-   * in OCPP's eyes, and an error would only make it send the same event again.
+   * Stores the handler's security events, those within the station's quota and not caused already by this
+   * CALL's id (a CALL sent again after its answer); true when any was not stored (the quota counts a dropped one
+   * and reports the drops itself). The station is answered all the same: it did nothing wrong in OCPP's eyes,
+   * and an error would only make it send the same event again.
    */
-  async #recordSecurityEvents(events: HandlerSecurityEvent[]): Promise<boolean> {
-    const { securityEvents: log, securityEventQuota: quota } = this.deps;
+  async #recordSecurityEvents(events: HandlerSecurityEvent[], messageId: string): Promise<boolean> {
+    const { securityEvents: log, securityEventQuota: quota, retransmittedEvents: recent } = this.deps;
     let dropped = false;
     const kept: HandlerSecurityEvent[] = [];
     for (const e of events) {
-      if (!quota || await quota.admit(this.id, e)) kept.push(e);
-      else dropped = true;
-    }
-    if (dropped) {
-      this.log.debug("security event over quota, not stored", { dropped: events.length - kept.length });
+      if (recent?.isRepeat(this.id, messageId, e.kind, e.reason)) {
+        // Marked when first seen, not when stored: a failed write is retried by the log itself.
+        this.log.info("security event sent again, stored already", { messageId, kind: e.kind });
+        dropped = true;
+      } else if (!quota || await quota.admit(this.id, e)) kept.push(e);
+      else {
+        this.log.debug("security event over quota, not stored", { kind: e.kind });
+        dropped = true;
+      }
     }
     if (kept.length === 0) return dropped;
     if (!log) {

@@ -49,6 +49,13 @@ export interface ActorDeps {
   /** A station's quota in that log (security/station_event_quota.ts); absent: every event is stored. */
   securityEventQuota?: SecurityEventQuota;
   /**
+   * The events stations' recent CALLs caused (security/retransmitted_events.ts): one a CALL sent again with its
+   * message id causes again is not stored again. Absent: every event is stored.
+   */
+  retransmittedEvents?: {
+    isRepeat(chargePointId: string, messageId: string, kind: string, reason: string): boolean;
+  };
+  /**
    * The decommissioned stations this process knows of (security/shut_out.ts): an actor that refuses one
    * teaches it, so its next handshake is refused before upgrading; and which refusals are reported (a warning
    * and a security event), one per station per window. Absent: every refusal reported, none before upgrading.

@@ -1,5 +1,5 @@
 /**
- * The ids of a station's CALLs taken up and not yet answered, so that a reused id is refused on arrival.
+ * The ids of a station's CALLs taken up and not yet answered, so that a CALL reusing one is dropped on arrival.
  *
  * A station sends one CALL at a time (OCPP-J §4.1.1), so the set is empty or holds one id nearly always: that
  * id has a slot of its own, and a Set is made only for a station that does not wait. A plain Set would do the

@@ -106,17 +106,18 @@ export class StationPki {
     csrPem: string,
     station: { cpoName?: string | null } = {},
   ): Promise<{ ok: true } | { ok: false; reason: string }> {
-    if (this.#signing.has(chargePointId)) {
-      return { ok: false, reason: `a certificate for "${chargePointId}" is being issued` };
-    }
-    const soon = await this.#reissueProblem(chargePointId);
-    if (soon) return { ok: false, reason: soon };
+    // The CSR's own faults first: a station that sent no CSR, or a broken one, must hear that, not "too soon".
     const check = await checkCsr(csrPem, {
       chargePointId,
       cpoName: station.cpoName ?? null,
       minRsaBits: this.settings.minRsaBits,
     });
-    return check.ok ? { ok: true } : check;
+    if (!check.ok) return check;
+    if (this.#signing.has(chargePointId)) {
+      return { ok: false, reason: `a certificate for "${chargePointId}" is being issued` };
+    }
+    const soon = await this.#reissueProblem(chargePointId);
+    return soon ? { ok: false, reason: soon } : { ok: true };
   }
 
   /**
@@ -143,14 +144,14 @@ export class StationPki {
     csrPem: string,
     station: { cpoName?: string | null },
   ): Promise<SignResult> {
-    const soon = await this.#reissueProblem(chargePointId);
-    if (soon) return { ok: false, reason: soon };
     const check = await checkCsr(csrPem, {
       chargePointId,
       cpoName: station.cpoName ?? null,
       minRsaBits: this.settings.minRsaBits,
     });
     if (!check.ok) return check;
+    const soon = await this.#reissueProblem(chargePointId);
+    if (soon) return { ok: false, reason: soon };
     const issued = await issueCertificate(this.ca, check.request, {
       chargePointId,
       key: check.key,

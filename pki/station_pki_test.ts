@@ -140,6 +140,24 @@ Deno.test("a CSR with a broken signature, garbage, or two requests is refused", 
   });
 });
 
+Deno.test("within minReissueS a bad CSR is refused for what is wrong with it, a good one as too soon", async () => {
+  await withPki(async ({ pki, dir }) => {
+    const { csr } = await makeCsr(dir, "/CN=CP-1");
+    assert((await pki.signCertificate("CP-1", csr)).ok);
+    const notCsr = "CSR must be exactly one PEM block of type CERTIFICATE REQUEST";
+    for (const bad of ["", "hello"]) {
+      assertEquals(await pki.checkCsr("CP-1", bad), { ok: false, reason: notCsr }, JSON.stringify(bad));
+      assertEquals(
+        await pki.signCertificate("CP-1", bad),
+        { ok: false, reason: notCsr },
+        JSON.stringify(bad),
+      );
+    }
+    const again = await pki.signCertificate("CP-1", csr);
+    assert(!again.ok && again.reason.includes("ask again after"), JSON.stringify(again));
+  }, { settings: { minReissueS: 3600 } });
+});
+
 Deno.test("the generated CA is stored at first start and the same one is used after a restart", async () => {
   const kv = await openKvHandle(":memory:");
   try {

@@ -40,7 +40,7 @@ import {
   type SecurityEventStore,
 } from "../store/security_events.ts";
 
-export { SECURITY_EVENT_KINDS } from "../store/security_events.ts";
+export { isSecurityEventId, SECURITY_EVENT_KINDS } from "../store/security_events.ts";
 export type { SecurityEvent, SecurityEventKind } from "../store/security_events.ts";
 
 export type SecurityEventInput = Partial<Omit<SecurityEvent, "id" | "at" | "kind" | "reason">> & {

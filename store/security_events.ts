@@ -103,6 +103,11 @@ export function securityEventId(at: Date, sequence: number): string {
   return `${at.toISOString()}.${(sequence % 36 ** 4).toString(36).padStart(4, "0")}.${random}`;
 }
 
+/** Whether `text` has the shape of a `securityEventId`: what a `before` cursor of the log must be. */
+export function isSecurityEventId(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\.[0-9a-z]{4}\.[0-9a-z]{7}$/.test(text);
+}
+
 /** Whether `event` passes the query's filters and cursor (the in-memory ring and the KV scan share it). */
 export function matchesSecurityEventQuery(
   event: SecurityEvent,

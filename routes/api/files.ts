@@ -20,7 +20,7 @@ import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ApiError, type ApiErrorCode, type ApiRouter, errorBody, refuseBadText } from "./http.ts";
 import { refuseUnknownStation, type StationLookup } from "./known_station.ts";
-import { ChargePointIdParam, ErrorSchema, limit } from "./schemas.ts";
+import { ChargePointIdParam, ErrorSchema, limit, notPaged } from "./schemas.ts";
 
 /** How long an admin refused for "busy" is asked to wait: a place frees up when an upload ends. */
 const BUSY_RETRY_AFTER_S = 30;
@@ -124,7 +124,11 @@ export function addFileRoutes(
     summary: "Diagnostics and logs stations uploaded, newest first",
     tag: "Files",
     access: "viewer",
-    query: z.object({ chargePointId: z.string().min(1).max(48).optional(), limit: limit(100, 1000) }),
+    query: z.object({
+      chargePointId: z.string().min(1).max(48).optional(),
+      limit: limit(100, 1000),
+      before: notPaged,
+    }),
     responses: {
       200: { description: "Files", schema: z.object({ items: z.array(UploadedFileView) }) },
       ...ERRORS,

@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { CERTIFICATE_DELIVERIES } from "../../model/certificates.ts";
 import type { ApiRouter } from "./http.ts";
-import { ErrorSchema, limit } from "./schemas.ts";
+import { ErrorSchema, limit, notPaged } from "./schemas.ts";
 
 export const IssuedCertificateView = z.object({
   serialNumber: z.string().describe("Hex"),
@@ -64,7 +64,11 @@ export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExten
       "`current` (the newest its station accepted) is the station's certificate.",
     tag: "PKI",
     access: "viewer",
-    query: z.object({ chargePointId: z.string().min(1).max(48).optional(), limit: limit(100, 1000) }),
+    query: z.object({
+      chargePointId: z.string().min(1).max(48).optional(),
+      limit: limit(100, 1000),
+      before: notPaged,
+    }),
     responses: {
       200: {
         description: "Certificates",

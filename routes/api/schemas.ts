@@ -49,6 +49,15 @@ export function limit(fallback: number, max: number) {
   return urlInt(1, max).optional().transform((v) => v ?? fallback).describe(`Page size, 1 to ${max}`);
 }
 
+/**
+ * `before` on a list that is not paged (newest first, up to `limit`): refused, so a client that pages every
+ * list the same way is told, rather than given the first page again for any cursor.
+ */
+export const notPaged = z.string().refine(
+  () => false,
+  "this list is not paged: narrow it (chargePointId) or raise limit",
+).optional().describe("Not taken: this list has no cursor (400)");
+
 /** "true"/"false" in a query string. */
 export const queryBoolean = z.enum(["true", "false"]).transform((v) => v === "true");
 

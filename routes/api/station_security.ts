@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { SecurityProfile, StationSecurityRecord } from "../../store/station_security.ts";
 import { ipEntryProblem } from "../../security/ip_list.ts";
 import type { Security } from "../../security/mod.ts";
-import { SECURITY_EVENT_KINDS } from "../../security/security_events.ts";
+import { isSecurityEventId, SECURITY_EVENT_KINDS } from "../../security/security_events.ts";
 import { hashAuthorizationKey } from "../../security/station_gate.ts";
 import {
   keyAnswer,
@@ -62,7 +62,8 @@ const ListQuery = z.object({
 });
 const EventsQuery = z.object({
   limit: limit(100, 1000),
-  before: z.string().max(100).optional().describe("Cursor: the nextCursor of the previous page"),
+  before: z.string().max(100).refine(isSecurityEventId, "not a nextCursor of this list").optional()
+    .describe("Cursor: the nextCursor of the previous page"),
   kind: z.enum(SECURITY_EVENT_KINDS).optional(),
   chargePointId: z.string().max(100).optional(),
 });
