@@ -306,17 +306,7 @@ export class ChargePointActor {
     const result = decodeFrame(text);
     if (result.kind === "frame" && result.frame.type === CALL) {
       const { messageId } = result.frame;
-      if (this.#openCallIds.has(messageId)) {
-        // OCPP-J 1.6 §4.1.3: a message id is unique per sender, so a CALL with the id of one still open is a
-        // copy (a station's retry). Dropped, not answered: a CALLERROR by that id would be taken as the answer to
-        // the first, which then gets its real answer too (ocpp-rpc answers both; deliberately not followed).
-        this.log.warn("bad frame", {
-          reason: "reused message id, dropped",
-          messageId,
-          action: result.frame.action,
-        });
-        return;
-      }
+      if (this.#openCallIds.has(messageId)) return this.droppedCopy(messageId);
       this.#openCallIds.add(messageId);
     }
     const mayHaveBadText = mayHoldBadText(text);
@@ -326,6 +316,16 @@ export class ChargePointActor {
         ? ignoredMessageId(text)
         : undefined;
     this.#mailbox.post({ type: "frameReceived", result, receivedAt, mayHaveBadText, ignoredId, long });
+  }
+
+  /**
+   * A CALL with the id of one not answered yet (still open here, or held by the message rate for its token):
+   * OCPP-J 1.6 §4.1.3 makes a message id unique per sender, so it is a copy (a station's retry). Dropped, not
+   * answered: a CALLERROR by that id would be taken as the answer to the first, which then gets its real
+   * answer too (ocpp-rpc as a server answers both; deliberately not followed).
+   */
+  droppedCopy(messageId: string): void {
+    this.log.warn("bad frame", { reason: "reused message id of an unanswered CALL, dropped", messageId });
   }
 
   /**
@@ -353,6 +353,8 @@ export class ChargePointActor {
    */
   refuseOverRate(messageId: string | null): void {
     if (this.#stopping || messageId === null) return;
+    // A copy of a CALL still open: dropped like any copy, not answered by its id.
+    if (this.#openCallIds.has(messageId)) return this.droppedCopy(messageId);
     if (this.socket.readyState !== OPEN) return;
     this.socket.send(this.#callError(messageId, "GenericError", "Message rate exceeded; slow down"));
   }

@@ -222,7 +222,7 @@ function attachStation(
   socket.onopen = () => {
     const actor = registry.spawn(id, socket, remoteAddress, dialect, profile);
     /** A frame waiting for its token, from a station that waited for its answers; at most one. */
-    let held: { text: string; timer: ReturnType<typeof setTimeout> } | null = null;
+    let held: { text: string; messageId: string | null; timer: ReturnType<typeof setTimeout> } | null = null;
     const release = () => {
       const text = held!.text;
       held = null;
@@ -232,11 +232,15 @@ function attachStation(
       const text = typeof event.data === "string" ? event.data : null;
       if (rate && text !== null) {
         if (actor.answersCallInFlight(text)) return actor.frameReceived(text);
+        // A copy of the CALL held for its token: the actor has not seen that id yet, so it is told here.
+        if (held?.messageId != null && callMessageId(text) === held.messageId) {
+          return actor.droppedCopy(held.messageId);
+        }
         if (held === null && !actor.hasUnansweredCall) {
           // It waited for its answers (an offline backlog replayed one by one): slowed to the rate, not refused.
           const wait = rate.reserve(performance.now());
           if (wait === 0) actor.frameReceived(text);
-          else held = { text, timer: setTimeout(release, wait) };
+          else held = { text, messageId: callMessageId(text), timer: setTimeout(release, wait) };
           return;
         }
       }

@@ -86,6 +86,26 @@ Deno.test("a CALL id reused while the first CALL with it is open gets one answer
   });
 });
 
+Deno.test("under the message rate, a copy of a CALL held for its token or refused for rate gets no answer of its own", async () => {
+  await withRawStation("CP-EDGE-RATE", async ({ socket }) => {
+    const status = { connectorId: 1, errorCode: "NoError", status: "Available" };
+    const call = JSON.stringify([2, "held", "StatusNotification", status]);
+    // The boot and a Heartbeat take both tokens: the CALL waits for the next (held), its copy comes meanwhile.
+    socket.send(JSON.stringify([2, "beat", "Heartbeat", {}]));
+    assertEquals((await socket.next() as unknown[])[1], "beat");
+    socket.send(call);
+    socket.send(call);
+    const frames = await framesWithin(socket, 2500);
+    assertEquals(frames.filter((f) => f[1] === "held"), [[3, "held", {}]], JSON.stringify(frames));
+    // Two tokens again: the CALL takes one, its first copy the other, its second copy is over the rate.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const open = JSON.stringify([2, "open", "StatusNotification", status]);
+    for (let i = 0; i < 3; i++) socket.send(open);
+    const more = await framesWithin(socket, 1500);
+    assertEquals(more.filter((f) => f[1] === "open"), [[3, "open", {}]], JSON.stringify(more));
+  }, { STATION_MSG_RATE: "1", STATION_MSG_BURST: "2" });
+});
+
 Deno.test("a malformed CSR within PKI_MIN_REISSUE_S is refused as not a CSR, not as asked too soon", async () => {
   await withRawStation("CP-EDGE-CSR", async ({ server, socket, dir }) => {
     const { csr } = await makeCsr(dir, "/CN=CP-EDGE-CSR");
