@@ -163,10 +163,7 @@ export class OutgoingCalls {
         this.#write(call);
       },
       (error) => {
-        if (this.#inFlight !== call) return;
-        this.#inFlight = null;
-        call.reject(error instanceof Error ? error : new Error(String(error)));
-        this.#sendNext();
+        if (this.#inFlight === call) this.#fail(call, error);
       },
     );
   }
@@ -175,9 +172,14 @@ export class OutgoingCalls {
     try {
       this.options.send(encodeCall(call.messageId, call.action, call.payload));
     } catch (error) {
-      this.#inFlight = null;
-      call.reject(error instanceof Error ? error : new Error(String(error)));
-      this.#sendNext();
+      this.#fail(call, error);
     }
+  }
+
+  /** The call in flight never went (its mark or its write failed): rejected, and the next one goes. */
+  #fail(call: InFlightCall, error: unknown): void {
+    this.#inFlight = null;
+    call.reject(error instanceof Error ? error : new Error(String(error)));
+    this.#sendNext();
   }
 }

@@ -132,16 +132,31 @@ export class JobRunner {
         const job = await this.deps.jobs.getJob(task.jobId);
         if (job && isAboutOtherRequest(campaignRequestId(job, chargePointId), requestId)) continue;
       }
-      const result = campaignResultOf(status);
-      const updated = await this.deps.jobs.updateWaitingTask(task.jobId, chargePointId, {
-        firmwareStatus: status,
-        result,
-        at,
-      });
-      if (!updated) continue;
-      await this.#progress(task.jobId, chargePointId);
-      if (result !== null) await this.finishIfDone(task.jobId);
+      await this.#follow(task.jobId, chargePointId, status, at);
     }
+  }
+
+  /**
+   * One firmware status for a waiting task: recorded, its progress told, the job finished if the status ended
+   * the task. `waiting`: whether the task still waits (false: the status ended it, or it no longer waited).
+   */
+  async #follow(
+    jobId: string,
+    chargePointId: string,
+    status: string,
+    at: string,
+  ): Promise<{ waiting: boolean }> {
+    const result = campaignResultOf(status);
+    const updated = await this.deps.jobs.updateWaitingTask(jobId, chargePointId, {
+      firmwareStatus: status,
+      result,
+      at,
+    });
+    if (!updated) return { waiting: false };
+    await this.#progress(jobId, chargePointId);
+    if (result === null) return { waiting: true };
+    await this.finishIfDone(jobId);
+    return { waiting: false };
   }
 
   /** Marks the job finished when nothing is left; announces it once, cluster-wide. */
@@ -262,15 +277,7 @@ export class JobRunner {
       .filter((e) => !isAboutOtherRequest(expected, e.requestId))
       .reverse();
     for (const entry of reported) {
-      const result = campaignResultOf(entry.status);
-      const updated = await this.deps.jobs.updateWaitingTask(job.id, chargePointId, {
-        firmwareStatus: entry.status,
-        result,
-        at: entry.receivedAt,
-      });
-      if (!updated) return;
-      await this.#progress(job.id, chargePointId);
-      if (result !== null) return await this.finishIfDone(job.id);
+      if (!(await this.#follow(job.id, chargePointId, entry.status, entry.receivedAt)).waiting) return;
     }
   }
 
