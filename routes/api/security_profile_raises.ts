@@ -6,8 +6,7 @@
  * the gate), and forgotten when the station's answer says it did not take it or it never went out.
  */
 import type { PendingSecurityProfile, SecurityProfile } from "../../store/station_security.ts";
-import { changeStationSecurity } from "../../security/pending_key_expiry.ts";
-import { isPendingKeyLive } from "../../security/pending_key_expiry.ts";
+import { changeStationSecurity, isPendingKeyLive } from "../../security/pending_key_expiry.ts";
 import { holdsNothing, withPendingProfileForgotten } from "../../security/security_profile_raise.ts";
 import { ApiError } from "./http.ts";
 import type { StationSecurityRouteOptions } from "./station_security.ts";
