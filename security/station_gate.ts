@@ -185,21 +185,16 @@ export class StationGate {
     }
 
     try {
-      // Counted before the key is checked (a success clears it), so a guesser cannot go on guessing while it
-      // waits, nor get more guesses by sending its handshakes in parallel.
-      const wait = await backoff.attempt(key, nowMs);
-      if (wait > 0) return this.#rateLimited(client, id, wait, nowMs);
-      const auth = await this.#basicAuth(request, id, record);
-      if ("problem" in auth) {
-        const { problem } = auth;
+      const checked = await this.#checkKey(request, id, record, key, nowMs);
+      if ("waitMs" in checked) return this.#rateLimited(client, id, checked.waitMs, nowMs);
+      if ("problem" in checked) {
+        const { problem } = checked;
         const result = refuse(401, problem, "station_auth_failed", await backoff.retryAfterMs(key, nowMs));
         // The operator's log says which; the station hears one answer, so nobody learns who has a key.
         return CREDENTIALS_REFUSED.has(problem)
           ? { ...result, told: "Wrong charge point id or AuthorizationKey" }
           : result;
       }
-      await backoff.succeeded(key);
-      if (auth.pendingKey !== null) await this.#confirmPendingKey(id, auth.pendingKey);
     } catch (error) {
       // A cluster keeps the back-off in PostgreSQL: while it cannot be reached, nobody is let in unchecked.
       return this.#unavailable(client, id, "station auth back-off unavailable", error);
@@ -244,11 +239,7 @@ export class StationGate {
     nowMs: number,
   ): Promise<SecurityProfile | null> {
     try {
-      if (await this.deps.backoff.attempt(key, nowMs) > 0) return null;
-      const auth = await this.#basicAuth(request, id, record);
-      if ("problem" in auth) return null;
-      await this.deps.backoff.succeeded(key);
-      if (auth.pendingKey !== null) await this.#confirmPendingKey(id, auth.pendingKey);
+      if (!("passed" in await this.#checkKey(request, id, record, key, nowMs))) return null;
     } catch (error) {
       this.deps.logger.warn("cannot check the key of a station raising its security profile", {
         chargePointId: id,
@@ -258,6 +249,29 @@ export class StationGate {
     }
     await this.#settleRaise(id, raise, client);
     return raise;
+  }
+
+  /**
+   * The Basic credentials under the back-off: `waitMs` while this source waits out its back-off (not heard),
+   * the `problem` with them, or `passed` (the back-off cleared, a pending key they hold confirmed). Throws when
+   * the back-off's store cannot be reached.
+   */
+  async #checkKey(
+    request: Request,
+    id: string,
+    record: StationSecurityRecord | null,
+    key: string,
+    nowMs: number,
+  ): Promise<{ waitMs: number } | { problem: string } | { passed: true }> {
+    // Counted before the key is checked (a success clears it), so a guesser cannot go on guessing while it
+    // waits, nor get more guesses by sending its handshakes in parallel.
+    const waitMs = await this.deps.backoff.attempt(key, nowMs);
+    if (waitMs > 0) return { waitMs };
+    const auth = await this.#basicAuth(request, id, record);
+    if ("problem" in auth) return auth;
+    await this.deps.backoff.succeeded(key);
+    if (auth.pendingKey !== null) await this.#confirmPendingKey(id, auth.pendingKey);
+    return { passed: true };
   }
 
   /**
