@@ -1,7 +1,7 @@
 /**
  * Security profile 3 with a certificate our own CA issued: a station gets its certificate through
  * SignCertificate/CertificateSigned, nginx (README's profile 2/3 block, as documented) verifies client
- * certificates against the CA from GET /api/v1/pki/ca (`ssl_verify_client on`), and the station then connects
+ * certificates against the CA from GET /api/v1/pki/ca (`ssl_verify_client optional`), and the station then connects
  * through it as profile 3. A
  * certificate from another CA and one for another charge point id get nowhere.
  */
@@ -11,7 +11,8 @@ import { freePort, ignoreWithoutNginx, readmeServerBlock, startNginx } from "./h
 import { makeCsr } from "./helpers/openssl.ts";
 import { attempt } from "./helpers/secure_station.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
-import { startTestServer } from "./helpers/server.ts";
+import { startApiServer } from "./helpers/api.ts";
+import { eventually, startTestServer } from "./helpers/server.ts";
 import { closeStation, type Station } from "./helpers/station.ts";
 import { makePki } from "./helpers/tls.ts";
 
@@ -31,7 +32,8 @@ async function enrol(station: Station, dir: string, cn: string): Promise<{ cert:
 }
 
 Deno.test({
-  name: "a certificate from SignCertificate connects through nginx with ssl_verify_client on as profile 3",
+  name:
+    "a certificate from SignCertificate connects through nginx verifying client certificates as profile 3",
   ignore,
   async fn() {
     const tls = await makePki(); // nginx's own server certificate
@@ -66,7 +68,10 @@ Deno.test({
         .replace("/path/to/key.pem", tls.serverKey)
         .replace("/path/to/station-ca.pem", caPath)
         .replace("proxy_pass http://localhost:3001;", `proxy_pass http://127.0.0.1:${server.port};`);
-      assert(block.includes(caPath) && block.includes("ssl_verify_client on;"), "README block changed shape");
+      assert(
+        block.includes(caPath) && block.includes("ssl_verify_client optional;"),
+        "README block changed shape",
+      );
       nginx = await startNginx(block, [port]);
       const at = new Date().toISOString();
       for (const id of ["CP-P3", "CP-P3-OTHER"]) {
@@ -106,6 +111,83 @@ Deno.test({
       const foreign = await tls.client("CP-P3");
       const stranger = await attempt(`${wss}/CP-P3`, { ca: tls.caPem, cert: foreign.cert, key: foreign.key });
       assertEquals(stranger.open ? 101 : stranger.status, 400);
+    } finally {
+      await nginx?.close();
+      await server.close();
+      await tls.remove();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "through README's profile 2/3 nginx block, a profile 2 station enrols, is raised to 3 (A05) and then " +
+    "gets in only with its certificate",
+  ignore,
+  async fn() {
+    const tls = await makePki();
+    const dir = await Deno.makeTempDir({ prefix: "csms_raise3_" });
+    const server = await startApiServer({ TRUSTED_PROXIES: "127.0.0.1" });
+    const port = await freePort();
+    let nginx: Awaited<ReturnType<typeof startNginx>> | null = null;
+    try {
+      const key = "profile-two-key-0001";
+      const patched = await server.json("/api/v1/station-security/CP-R3", {
+        method: "PATCH",
+        body: { securityProfile: 2, authorizationKey: key },
+      });
+      assertEquals(patched.status, 200, JSON.stringify(patched.body));
+      const caPath = `${dir}/station-ca.pem`;
+      await Deno.writeTextFile(caPath, await (await fetch(`${server.url}/api/v1/pki/ca`)).text());
+      const block = (await readmeServerBlock(1))
+        .replace("listen 443 ssl;", `listen 127.0.0.1:${port} ssl;`)
+        .replace("/path/to/cert.pem", tls.serverCert)
+        .replace("/path/to/key.pem", tls.serverKey)
+        .replace("/path/to/station-ca.pem", caPath)
+        .replace("proxy_pass http://localhost:3001;", `proxy_pass http://127.0.0.1:${server.port};`);
+      nginx = await startNginx(block, [port]);
+      const wss = `wss://127.0.0.1:${port}/ocpp`;
+
+      // Profile 2 through the block: TLS and its key, no client certificate yet.
+      const station = await connectSecurityStation(wss, "CP-R3", {
+        password: key,
+        wsOpts: { ca: tls.caPem },
+      });
+      let issued: { cert: string; key: string };
+      try {
+        issued = await enrol(station, dir, "CP-R3");
+        station.handle("ChangeConfiguration", () => ({ status: "Accepted" }));
+        const raised = await server.json("/api/v1/charge-points/CP-R3/ChangeConfiguration", {
+          method: "POST",
+          body: { key: "SecurityProfile", value: "3" },
+        });
+        assertEquals([raised.status, raised.body.status], [200, "Accepted"], JSON.stringify(raised.body));
+      } finally {
+        await closeStation(station);
+      }
+      await eventually(() => !server.registry.isConnected("CP-R3"), 5000, "the station closed");
+
+      const withCertificate = await connectSecurityStation(wss, "CP-R3", {
+        wsOpts: { ca: tls.caPem, cert: issued.cert, key: issued.key },
+      });
+      try {
+        assertEquals(typeof (await withCertificate.call("Heartbeat", {})).currentTime, "string");
+      } finally {
+        await closeStation(withCertificate);
+      }
+      const after = await server.json("/api/v1/station-security/CP-R3");
+      assertEquals(
+        [after.body.securityProfile, after.body.pendingSecurityProfile],
+        [3, null],
+        JSON.stringify(after.body),
+      );
+      // Its key alone, over TLS without the certificate (profile 2), no longer gets in.
+      const keyOnly = await attempt(`${wss}/CP-R3`, {
+        ca: tls.caPem,
+        headers: { authorization: `Basic ${btoa(`CP-R3:${key}`)}` },
+      });
+      assertEquals(keyOnly.open ? 101 : keyOnly.status, 403);
     } finally {
       await nginx?.close();
       await server.close();
