@@ -197,6 +197,12 @@ Deno.test({
       assertEquals(await txLink.getAttribute("href"), `/transactions/${transactionId}`);
       // Its recent transactions list gains the session without a reload.
       await recent.locator(`tr[data-transaction="${transactionId}"][data-status="active"]`).waitFor();
+      // Within its card (it ran past the right edge of a half-width column).
+      const overflowPx = await recent.evaluate((section) =>
+        (section.querySelector("table")?.getBoundingClientRect().right ?? 0) -
+        section.getBoundingClientRect().right
+      );
+      assert(overflowPx <= 0, `the recent transactions table runs ${overflowPx}px past its card`);
       // The command log lists the command with who sent it.
       await page.getByRole("tab", { name: /Command log/ }).click();
       await page.locator("#panel-commands td", { hasText: "RemoteStartTransaction" }).waitFor();

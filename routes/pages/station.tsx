@@ -164,7 +164,7 @@ export async function stationPage(api: PageApi, id: string, now: Date) {
           canDownload={canCommand}
           canDelete={viewer.role === "admin"}
         />
-        <section class="card" aria-labelledby="recent-tx-title">
+        <section class="card wide" aria-labelledby="recent-tx-title">
           <div class="card-head">
             <h2 id="recent-tx-title">Recent transactions</h2>
             <a href={`/transactions?chargePointId=${encodeURIComponent(id)}`}>All</a>
