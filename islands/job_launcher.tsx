@@ -1,7 +1,8 @@
 /**
  * Runs one command on the stations selected in a table: pick the command, edit its payload (an example is
- * filled in), set how many at once, run. The job is created through the API (which checks everything) and the
- * operator is taken to its page, where each station's outcome comes in live.
+ * filled in), set how many at once, confirm, run. No command is picked until the operator picks one, and the
+ * run is confirmed: one click must not reset a fleet. The job is created through the API (which checks
+ * everything) and the operator is taken to its page, where each station's outcome comes in live.
  */
 import { useState } from "preact/hooks";
 import type { JobCommand } from "../components/types.ts";
@@ -14,9 +15,9 @@ export interface JobLauncherProps {
 }
 
 export function JobLauncher(props: JobLauncherProps) {
-  const [action, setAction] = useState(props.commands.find((c) => c.action === "Reset")?.action ?? "");
+  const [action, setAction] = useState("");
   const command = props.commands.find((c) => c.action === action);
-  const [payload, setPayload] = useState(command?.example ?? "{}");
+  const [payload, setPayload] = useState("");
   const [concurrency, setConcurrency] = useState("10");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -37,6 +38,8 @@ export function JobLauncher(props: JobLauncherProps) {
       setError(`The payload is not valid JSON: ${(e as Error).message}`);
       return;
     }
+    const count = props.selected.length;
+    if (!confirm(`Run ${action} ${payload.trim()} on ${count} station${count === 1 ? "" : "s"}?`)) return;
     setBusy(true);
     try {
       const job = await apiFetch<{ id: string }>("/api/v1/jobs", {
@@ -59,6 +62,7 @@ export function JobLauncher(props: JobLauncherProps) {
       <label>
         Command
         <select name="action" value={action} onChange={(e) => choose(e.currentTarget.value)}>
+          <option value="" disabled>Choose a command…</option>
           {props.commands.map((c) => <option key={c.action} value={c.action}>{c.action}</option>)}
         </select>
       </label>
@@ -83,7 +87,7 @@ export function JobLauncher(props: JobLauncherProps) {
           onInput={(e) => setConcurrency(e.currentTarget.value)}
         />
       </label>
-      <button type="submit" disabled={busy || props.selected.length === 0}>
+      <button type="submit" disabled={busy || !command || props.selected.length === 0}>
         Run on {props.selected.length} station{props.selected.length === 1 ? "" : "s"}
       </button>
       {error && <p class="error" role="alert">{error}</p>}

@@ -5,7 +5,7 @@
  * back; an admin puts a tag on the managed local list; a viewer gets no selection. Screenshots go to
  * test-artifacts/.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
@@ -65,10 +65,21 @@ Deno.test({
       // Select two online stations and the offline one, and run a Soft reset on them.
       for (const id of ["CP-UI-1", "CP-UI-2", "CP-UI-3"]) await page.getByLabel(`Select ${id}`).check();
       await page.locator("[data-selected-count]").getByText("3").waitFor();
+      // Nothing is picked for the operator (it offered Reset Hard): no command, nothing to run.
+      assertEquals(await page.getByLabel("Command").inputValue(), "");
+      assert(await page.getByRole("button", { name: "Run on 3 stations" }).isDisabled());
       await page.getByLabel("Command").selectOption("Reset");
       await page.getByLabel("Payload (JSON)").fill('{"type":"Soft"}');
       await page.getByLabel("At once").fill("2");
       await shot(page, "fleet-selection");
+      // Asked first; cancelled, nothing runs.
+      const asked: string[] = [];
+      page.once("dialog", (dialog) => void (asked.push(dialog.message()), dialog.dismiss()));
+      await page.getByRole("button", { name: "Run on 3 stations" }).click();
+      await eventually(() => asked.length === 1, 5000, "the run is confirmed first");
+      assertEquals(asked, ['Run Reset {"type":"Soft"} on 3 stations?']);
+      assertEquals((await server.json("/api/v1/jobs", { as: "viewer" })).body.items, []);
+      page.once("dialog", (dialog) => void dialog.accept());
       await page.getByRole("button", { name: "Run on 3 stations" }).click();
       await page.waitForURL(/\/jobs\/[^/]+$/);
       // Live: running first, then finished with each station's outcome, without a reload.
