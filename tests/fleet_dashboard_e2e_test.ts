@@ -116,6 +116,11 @@ Deno.test({
       await admin.goto(`${server.url}/id-tags`);
       await admin.getByLabel("TAG-UI on the local list").check();
       await admin.getByText("TAG-UI put on the local list").waitFor();
+      // Its row's cells end on one line (the actions cell, laid out as a flex box, stopped short of it).
+      const bottoms = await admin.locator("tr", { hasText: "TAG-UI" }).last().evaluate((row) =>
+        [...row.children].map((cell) => Math.round(cell.getBoundingClientRect().bottom))
+      );
+      assertEquals(new Set(bottoms).size, 1, `cell bottoms ${bottoms}`);
       assertEquals((await server.json("/api/v1/local-list", { as: "viewer" })).body.members, ["TAG-UI"]);
 
       // A viewer sees the stations but cannot select them.
