@@ -26,7 +26,7 @@ export function clock(t: number): string {
 /** The SVG user space of every chart, and the margins its axes take. */
 export const W = 640;
 export const H = 240;
-export const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
+export const PAD = { left: 56, right: 16, top: 24, bottom: 36 };
 
 /**
  * A chart's grid, axis labels (values at `yTicks`, times at `xTicks`) and unit, for the scales `x` and `y`.
@@ -60,7 +60,8 @@ export function Axes(props: {
           {clock(t)}
         </text>
       ))}
-      <text class="axis" x={12} y={PAD.top + 4}>{props.unit}</text>
+      {/* Above the plot: the top tick's label, at its top edge, would cover it. */}
+      <text class="axis" x={12} y={PAD.top - 12}>{props.unit}</text>
     </>
   );
 }
