@@ -1,10 +1,11 @@
 /**
  * Gathers the overview's input from the stores and the live connections, and keeps it briefly: every station
  * (in pages), the running sessions and today's, and what running sessions delivered so far. One scan serves
- * every viewer; a station event (meter values included) makes the next request scan again, but never more
- * often than a small multiple of what the last scan cost, so a large fleet cannot spend its CPU on the
- * dashboard. The energy of a running session is read again only when its station sent meter values for it
- * since (or after a minute).
+ * every viewer; a station event makes the next request scan again, but never more often than a small multiple
+ * of what the last scan cost, so a large fleet cannot spend its CPU on the dashboard. Meter values (most of a
+ * busy fleet's events) change only their session's energy: within a scan's fresh time only those sessions'
+ * energy is read again, not the fleet. The energy of a running session is read again only when its station
+ * sent meter values for it since (or after a minute).
  */
 import { emptyRecord, type LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
@@ -75,7 +76,11 @@ interface Scan {
 export class FleetScanner {
   #scan: Scan | null = null;
   #running: Promise<Scan> | null = null;
+  /** A station event other than meter values came after the scan. */
   #dirty = false;
+  /** Meter values came after the scan (or its last energy refresh). */
+  #energyDirty = false;
+  #refreshing: Promise<void> | null = null;
   #energy = new Map<number, { wh: number; atMs: number }>();
   readonly #unsubscribe: (() => void) | undefined;
 
@@ -84,8 +89,10 @@ export class FleetScanner {
       // An unknown id tag changes nothing the overview shows (a station may present them all day).
       if (event.type === "unknownIdTag") return;
       // New meter values change a running session's energy: only that one is read again.
-      if (event.type === "meterValues" && typeof event.transactionId === "number") {
-        this.#energy.delete(event.transactionId);
+      if (event.type === "meterValues") {
+        if (typeof event.transactionId === "number") this.#energy.delete(event.transactionId);
+        this.#energyDirty = true;
+        return;
       }
       this.#dirty = true;
     });
@@ -102,9 +109,12 @@ export class FleetScanner {
     const minGapMs = Math.max(250, (last?.tookMs ?? 0) * 5);
     const age = last ? nowMs - last.data.at.getTime() : Infinity;
     const usable = last !== null && last.dayStart === dayStart;
-    if (usable && !this.#dirty && age < FRESH_MS) return { ...last.data, stale: false, retryAfterMs: 0 };
+    if (usable && !this.#dirty && age < FRESH_MS) {
+      if (this.#energyDirty) await this.#refreshEnergy();
+      return { ...this.#scan!.data, stale: false, retryAfterMs: 0 };
+    }
     if (usable && age < minGapMs) {
-      return { ...last.data, stale: this.#dirty, retryAfterMs: minGapMs - age };
+      return { ...last.data, stale: this.#dirty || this.#energyDirty, retryAfterMs: minGapMs - age };
     }
     const scan = await this.#rescan(dayStart);
     return { ...scan.data, stale: false, retryAfterMs: 0 };
@@ -113,6 +123,7 @@ export class FleetScanner {
   #rescan(dayStart: string): Promise<Scan> {
     if (this.#running) return this.#running;
     this.#dirty = false;
+    this.#energyDirty = false;
     const running = this.#collect(dayStart).finally(() => (this.#running = null));
     this.#running = running;
     return running.then((scan) => (this.#scan = scan));
@@ -170,6 +181,24 @@ export class FleetScanner {
         capped: capped || active.capped || today.capped,
       },
     };
+  }
+
+  /** The last scan with its running sessions' energy read again where meter values came since. */
+  #refreshEnergy(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      this.#energyDirty = false;
+      const scan = this.#scan!;
+      let energy;
+      try {
+        energy = await this.#sessionEnergy(scan.data.active);
+      } catch (error) {
+        this.#energyDirty = true;
+        throw error;
+      }
+      // A scan made meanwhile is newer than this.
+      if (this.#scan === scan) this.#scan = { ...scan, data: { ...scan.data, sessionEnergyWh: energy } };
+    })().finally(() => (this.#refreshing = null));
+    return this.#refreshing;
   }
 
   /**

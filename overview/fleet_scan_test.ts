@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { at, startInput } from "../store/contract/harness.ts";
+import { at, meterRow, startInput } from "../store/contract/harness.ts";
 import { KvStore, openKvHandle } from "../store/kv/mod.ts";
 import { kvFleetStore } from "../store/kv/fleet.ts";
 import { withCountedLists } from "../tests/helpers/kv.ts";
@@ -90,5 +90,91 @@ Deno.test("a fleet scan is not made stale by an unknown id tag, which changes no
   } finally {
     scanner.close();
     await store.close();
+  }
+});
+
+Deno.test("new meter values re-read their session's energy, not the fleet: only other station events rescan it", async () => {
+  const kv = new KvStore(await openKvHandle(":memory:"));
+  const calls = { stationPages: 0, energyReads: [] as string[] };
+  /** Each station's newest energy register reading (Wh), as its meter values would give it. */
+  const registers = new Map<string, { transactionId: number; wh: number }>();
+  const store = new Proxy(kv, {
+    get(target, name) {
+      if (name === "listChargePoints") {
+        return (...args: Parameters<KvStore["listChargePoints"]>) => {
+          calls.stationPages++;
+          return target.listChargePoints(...args);
+        };
+      }
+      if (name === "listMeterValuesByChargePoint") {
+        return (id: string) => {
+          calls.energyReads.push(id);
+          const reading = registers.get(id);
+          return Promise.resolve(
+            reading
+              ? [
+                meterRow({
+                  chargePointId: id,
+                  transactionId: reading.transactionId,
+                  value: String(reading.wh),
+                }),
+              ]
+              : [],
+          );
+        };
+      }
+      const value = Reflect.get(target, name, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const events = new EventBus();
+  let nowMs = Date.parse(at(600));
+  const scanner = new FleetScanner({
+    store,
+    live: { connected: () => [] },
+    events,
+    now: () => new Date(nowMs),
+  });
+  try {
+    const tx: number[] = [];
+    for (const id of ["CP-1", "CP-2"]) {
+      const started = await kv.startTransaction(
+        startInput({ chargePointId: id, meterStart: 1000, timestamp: at(60) }),
+      );
+      tx.push(started.transaction.transactionId);
+      registers.set(id, { transactionId: started.transaction.transactionId, wh: 1500 });
+    }
+    const first = await scanner.read(at(0));
+    assertEquals([...first.sessionEnergyWh.values()], [500, 500]);
+    calls.stationPages = 0;
+    calls.energyReads = [];
+
+    // CP-1 sends meter values: its session's energy is read again at once, nothing else.
+    registers.set("CP-1", { transactionId: tx[0]!, wh: 1800 });
+    nowMs += 1000;
+    events.publish({
+      type: "meterValues",
+      chargePointId: "CP-1",
+      at: at(601),
+      connectorId: 1,
+      transactionId: tx[0]!,
+      stored: 1,
+    });
+    const second = await scanner.read(at(0));
+    assertEquals([second.stale, second.sessionEnergyWh.get(tx[0]!), second.sessionEnergyWh.get(tx[1]!)], [
+      false,
+      800,
+      500,
+    ]);
+    assertEquals([calls.stationPages, calls.energyReads], [0, ["CP-1"]]);
+
+    // A status change is something the overview shows: the fleet is scanned again.
+    nowMs += 1000;
+    events.publish({ type: "boot", chargePointId: "CP-2", at: at(602), registrationStatus: "Accepted" });
+    await scanner.read(at(0));
+    assertEquals(calls.stationPages, 1);
+  } finally {
+    scanner.close();
+    await kv.close();
   }
 });
