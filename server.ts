@@ -565,7 +565,7 @@ export async function startServer(
     let cut = { webhookAttempts: 0 };
     const fleetStopped = fleet.stop(deadline.outsideParties).then((c) => (cut = c));
     if (!await deadline.finished(fleetStopped)) {
-      const { jobs, tasks, eventFollowUps } = fleet.unfinished;
+      const { jobs, tasks, eventFollowUps, unknownIdTags } = fleet.unfinished;
       if (tasks > 0) {
         deadline.abandoned("job task claims not given back", {
           jobs,
@@ -580,8 +580,15 @@ export async function startServer(
           detail: "webhook events not queued, reservations not marked used or cancelled",
         });
       }
+      if (unknownIdTags > 0) {
+        deadline.abandoned("unknown id tags not recorded", {
+          tags: unknownIdTags,
+          detail:
+            "presented by stations and answered Invalid; the id tags page lists them when presented again",
+        });
+      }
       // Else a loop's turn or a webhook attempt's record: redone (the attempt's claim expires, it is sent again).
-      if (tasks === 0 && eventFollowUps === 0) deadline.cut("fleet background work");
+      if (tasks === 0 && eventFollowUps === 0 && unknownIdTags === 0) deadline.cut("fleet background work");
     }
     if (!await deadline.finished(fileRetention.stop())) deadline.cut("file retention");
     if (!await deadline.finished(pendingDeliveries.stop())) deadline.cut("certificate delivery sweep");

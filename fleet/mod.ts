@@ -282,8 +282,8 @@ export function createFleet(deps: FleetDeps) {
      * after the claim's lease), and follow-ups of station events under way (webhook events being queued, a
      * reservation used or cancelled).
      */
-    get unfinished(): { jobs: number; tasks: number; eventFollowUps: number } {
-      return { ...runner.claimsHeld, eventFollowUps: pending.size };
+    get unfinished(): { jobs: number; tasks: number; eventFollowUps: number; unknownIdTags: number } {
+      return { ...runner.claimsHeld, eventFollowUps: pending.size, unknownIdTags: unknownIdTags.unstored };
     },
     /**
      * Stops the loops and waits for the commands and deliveries in flight; webhook attempts still waiting for

@@ -27,6 +27,8 @@ const ID_TAG_MAX_LENGTH = 20;
 
 export class UnknownIdTagRecorder {
   #pending = new Map<string, UnknownIdTag>();
+  /** Tags in the write under way. */
+  #writing = 0;
   #overflow = 0;
   #overBudget = 0;
   /** The key the last known-tag page ended at; null: start from the first. */
@@ -103,11 +105,19 @@ export class UnknownIdTagRecorder {
     if (this.#pending.size === 0) return;
     const batch = [...this.#pending.values()];
     this.#pending = new Map();
+    this.#writing = batch.length;
     try {
       await this.deps.store.recordUnknownIdTags(batch, this.deps.keep);
     } catch (error) {
       this.deps.logger.warn("unknown id tags not recorded", { tags: batch.length, error: String(error) });
+    } finally {
+      this.#writing = 0;
     }
+  }
+
+  /** Tags seen and not written yet: held for the next flush, or in the write under way. */
+  get unstored(): number {
+    return this.#pending.size + this.#writing;
   }
 
   /** One page of the kept tags: those an operator added since are forgotten (a failure waits for the next). */

@@ -61,6 +61,9 @@ Deno.test({
       const metering = await stationWithTransaction(server.wsUrl, "CP-HUNG-1");
       const starting = await stationWithTransaction(server.wsUrl, "CP-HUNG-2");
       sockets.push(metering.socket, starting.socket);
+      // An unknown card, answered Invalid: held for the id tags page until the fleet's next flush (2 s).
+      const authorized = await rawAnswer(metering.socket, "Authorize", { idTag: "UNKNOWN-CARD" });
+      assertEquals(authorized.idTagInfo, { status: "Invalid" });
 
       proxy.freeze();
       // Writes in flight: sent after the freeze, each waits in a group commit that never hears back.
@@ -83,6 +86,13 @@ Deno.test({
         assertEquals(closed.code, 1001);
         assertEquals(socket.received, [], "no answer to a write that was not stored");
       }
+      const tags = server.logs.filter((l) =>
+        l.msg === "shutdown deadline reached: unknown id tags not recorded"
+      );
+      // UNKNOWN-CARD, and TAG-1 of the starts unless a flush took it before the freeze.
+      assertEquals(tags.length, 1, JSON.stringify(server.logs.slice(-20)));
+      assertEquals(tags[0]?.level, "error");
+      assert(Number(tags[0]?.tags) >= 1, JSON.stringify(tags[0]));
       // One line per kind of thing abandoned: the stations' writes, and the cluster lease not given up.
       const writes = server.logs.filter((l) =>
         l.msg === "shutdown deadline reached: station writes not stored"
