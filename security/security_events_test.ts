@@ -1,6 +1,12 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
-import type { SecurityEvent, SecurityEventQuery, SecurityEventStore } from "../store/security_events.ts";
+import type {
+  SecurityEvent,
+  SecurityEventAppend,
+  SecurityEventOfMessage,
+  SecurityEventQuery,
+  SecurityEventStore,
+} from "../store/security_events.ts";
 import { openKvStationSecurityStore } from "../store/kv/station_security.ts";
 import { RefusalThrottle } from "./refusal_throttle.ts";
 import { SecurityEventLog } from "./security_events.ts";
@@ -15,11 +21,22 @@ class FlakyStore implements SecurityEventStore {
   /** Resolves a held write (while set, writes wait for it). */
   hold: Promise<void> | null = null;
 
-  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<SecurityEventAppend> {
     this.writes++;
     if (this.hold) await this.hold;
     if (this.down) throw new Error("connection refused");
-    for (const e of events) if (!this.events.some((s) => s.id === e.id)) this.events.push(e);
+    const refused: string[] = [];
+    for (const e of events) {
+      if (this.events.some((s) => s.id === e.id)) continue;
+      // The stores' rule: one event per station, CALL id, kind and reason.
+      if (e.messageId !== undefined && this.events.some((s) => sameMessage(s, e))) refused.push(e.id);
+      else this.events.push(e);
+    }
+    return { refused };
+  }
+
+  hasSecurityEventOf(message: SecurityEventOfMessage): Promise<boolean> {
+    return Promise.resolve(this.events.some((s) => s.messageId !== undefined && sameMessage(s, message)));
   }
 
   listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
@@ -27,6 +44,14 @@ class FlakyStore implements SecurityEventStore {
     const sorted = [...this.events].sort((a, b) => (a.id < b.id ? 1 : -1));
     return Promise.resolve(sorted.slice(0, query.limit));
   }
+}
+
+function sameMessage(
+  a: Pick<SecurityEvent, "chargePointId" | "messageId" | "kind" | "reason">,
+  b: Pick<SecurityEvent, "chargePointId" | "messageId" | "kind" | "reason">,
+): boolean {
+  return a.chargePointId === b.chargePointId && a.messageId === b.messageId && a.kind === b.kind &&
+    a.reason === b.reason;
 }
 
 function clock() {

@@ -54,6 +54,31 @@ export interface SecurityEvent {
   reason: string;
   /** HTTP status answered, when there was one. */
   status: number | null;
+  /**
+   * The id of the station's CALL that caused it (its own events: SecurityEventNotification, a refused CSR). The
+   * store keeps one event per station, message id, kind and reason: a CALL the station sends again after its
+   * answer was lost is the same message (OCPP-J 1.6 §4.1.3: ids are unique per sender), a reused id with
+   * another event is not. Absent on every other event, and on those stored before the rule (kept as they are).
+   */
+  messageId?: string;
+}
+
+/** The event of a station's CALL that a store may already hold: what makes a retransmission one. */
+export interface SecurityEventOfMessage {
+  chargePointId: string;
+  messageId: string;
+  kind: SecurityEventKind;
+  reason: string;
+}
+
+/** What an append did not store because the store already held it. */
+export interface SecurityEventAppend {
+  /**
+   * Ids of the events with a `messageId` the store refused: it holds an event of the same station, message id,
+   * kind and reason (stored before, or earlier in the same append). An event whose id is stored already (a
+   * retried batch) is stored, not refused.
+   */
+  refused: string[];
 }
 
 export interface SecurityEventQuery {
@@ -83,8 +108,14 @@ export const DEFAULT_RETENTION: Required<SecurityEventRetention> = {
 };
 
 export interface SecurityEventStore {
-  /** Stores the events; an id already stored is skipped (a retried batch does not duplicate). */
-  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void>;
+  /**
+   * Stores the events; an id already stored is skipped (a retried batch does not duplicate), and an event of a
+   * station's CALL the store holds already is refused in the same write (no read before it: two processes
+   * appending the same one at once store it once).
+   */
+  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<SecurityEventAppend>;
+  /** Whether the store holds this event of the station's CALL (one read of the rule's index). */
+  hasSecurityEventOf(message: SecurityEventOfMessage): Promise<boolean>;
   /** Newest first (id descending), at most `limit`, filtered by kind and station when given. */
   listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]>;
 }

@@ -209,6 +209,74 @@ export function stationSecurityContract(
     assertEquals(await store.listSecurityEvents({ limit: 10 }), [b, a]);
   });
 
+  test("security events: an event of a station's CALL is stored once, by its station, message id, kind and reason", async (store) => {
+    const of = (seconds: number, overrides: Partial<SecurityEvent> = {}) =>
+      event(seconds, "station_event", "CP-1", {
+        messageId: "m-1",
+        reason: "InvalidMessages (station time T)",
+        ...overrides,
+      });
+    const first = of(1);
+    assertEquals(await store.appendSecurityEvents([first]), { refused: [] });
+    // The same CALL sent again: a new id, the same event.
+    const again = of(2);
+    assertEquals(await store.appendSecurityEvents([again]), { refused: [again.id] });
+    // Twice in one append (a retransmission queued behind a failed write): the first stored.
+    const twice = [of(3, { messageId: "m-2" }), of(4, { messageId: "m-2" })];
+    assertEquals(await store.appendSecurityEvents(twice), { refused: [twice[1]!.id] });
+    // The id reused with another event, by another station, or with another kind: stored.
+    const others = [
+      of(5, { reason: "SettingSystemTime (station time T)" }),
+      of(6, { reason: "InvalidMessages (station time U)" }),
+      of(7, { chargePointId: "CP-2" }),
+      of(8, { kind: "station_event_critical" }),
+    ];
+    assertEquals(await store.appendSecurityEvents(others), { refused: [] });
+    // A retried batch (its first write stored, the answer lost) is stored, not refused.
+    assertEquals(await store.appendSecurityEvents([first]), { refused: [] });
+    // Without a message id, alike events are all stored (older rows, every other kind).
+    const plain = [of(10), of(11)].map(({ messageId: _, ...e }) => e);
+    assertEquals(await store.appendSecurityEvents(plain), { refused: [] });
+    const stored = await store.listSecurityEvents({ limit: 100 });
+    assertEquals(stored.map((e) => e.id), [first, twice[0]!, ...others, ...plain].map((e) => e.id).reverse());
+    assertEquals(stored.at(-1), first, "the message id is kept with the event");
+    assertEquals(
+      await store.hasSecurityEventOf({
+        chargePointId: "CP-1",
+        messageId: "m-1",
+        kind: "station_event",
+        reason: "InvalidMessages (station time T)",
+      }),
+      true,
+    );
+    assertEquals(
+      await store.hasSecurityEventOf({
+        chargePointId: "CP-1",
+        messageId: "m-3",
+        kind: "station_event",
+        reason: "InvalidMessages (station time T)",
+      }),
+      false,
+    );
+  });
+
+  test("security events: a pruned event of a CALL takes its message key with it", async (store) => {
+    const message = {
+      chargePointId: "CP-1",
+      messageId: "m-1",
+      kind: "station_event" as const,
+      reason: "old",
+    };
+    await store.appendSecurityEvents([
+      event(0, "station_event", "CP-1", { messageId: "m-1", reason: "old" }),
+    ]);
+    assertEquals(await store.hasSecurityEventOf(message), true);
+    await store.appendSecurityEvents([event(100, "login_failed", null)]);
+    assertEquals(await store.hasSecurityEventOf(message), false);
+    const later = event(101, "station_event", "CP-1", { messageId: "m-1", reason: "old" });
+    assertEquals(await store.appendSecurityEvents([later]), { refused: [] });
+  }, { maxAgeMs: 60_000, pruneEvery: 1 });
+
   test("security events: filters by kind and station, alone and together, page with before", async (store) => {
     const all = [
       event(1, "station_auth_failed", "CP-1"),

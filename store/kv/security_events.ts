@@ -3,11 +3,18 @@
  * atomic, `["security_event_by_kind", kind, id]` and `["security_event_by_cp", chargePointId, id]`, plus two
  * counters (`["security_event_meta", "appended" | "pruned"]`) whose difference is the number kept, so the size
  * bound costs two reads rather than a scan. It shares the StationSecurityStore's handle.
+ *
+ * An event of a station's CALL (with a `messageId`) also takes `["security_event_by_message", chargePointId,
+ * messageId, kind, SHA-256 of its reason]` (the event's id), checked empty in the atomic that stores it: the
+ * same CALL sent again, by any process on the handle, after any restart, is refused by that atomic. The key
+ * goes with its event when it is pruned.
  */
 import {
   DEFAULT_RETENTION,
   matchesSecurityEventQuery,
   type SecurityEvent,
+  type SecurityEventAppend,
+  type SecurityEventOfMessage,
   type SecurityEventQuery,
   type SecurityEventRetention,
   type SecurityEventStore,
@@ -16,9 +23,10 @@ import {
 const EVENT = "security_event";
 const BY_KIND = "security_event_by_kind";
 const BY_CP = "security_event_by_cp";
+const BY_MESSAGE = "security_event_by_message";
 const APPENDED = ["security_event_meta", "appended"];
 const PRUNED = ["security_event_meta", "pruned"];
-/** Events per atomic: KV allows 100 checks, and each event is three keys. */
+/** Events per atomic: KV allows 100 checks, and an event of a CALL takes two (its id, its message key). */
 const BATCH = 50;
 
 export class KvSecurityEvents implements SecurityEventStore {
@@ -33,25 +41,51 @@ export class KvSecurityEvents implements SecurityEventStore {
     this.#sincePrune = this.#retention.pruneEvery;
   }
 
-  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<SecurityEventAppend> {
+    const refused: string[] = [];
     for (let i = 0; i < events.length; i += BATCH) {
-      let batch = events.slice(i, i + BATCH);
+      let batch: Keyed[] = await Promise.all(
+        events.slice(i, i + BATCH).map(async (e) => ({ e, key: await messageKeyOf(e) })),
+      );
+      // The same CALL's event twice in one batch (a retransmission queued behind a failed write): the first.
+      const seen = new Set<string>();
+      batch = batch.filter(({ e, key }) => {
+        if (key === null) return true;
+        const text = textOf(key);
+        if (seen.has(text)) {
+          refused.push(e.id);
+          return false;
+        }
+        seen.add(text);
+        return true;
+      });
       for (;;) {
+        if (batch.length === 0) break;
         const op = this.#kv.atomic();
-        for (const e of batch) {
+        for (const { e, key } of batch) {
           op.check({ key: [EVENT, e.id], versionstamp: null }).set([EVENT, e.id], e).set([
             BY_KIND,
             e.kind,
             e.id,
           ], true);
           if (e.chargePointId !== null) op.set([BY_CP, e.chargePointId, e.id], true);
+          if (key !== null) op.check({ key, versionstamp: null }).set(key, e.id);
         }
         op.sum(APPENDED, BigInt(batch.length));
         if ((await op.commit()).ok) break;
-        // Some were stored already (a retried batch): write only the others.
-        const stored = await this.#kv.getMany(batch.map((e) => [EVENT, e.id]));
-        batch = batch.filter((_, j) => stored[j]?.versionstamp === null);
-        if (batch.length === 0) break;
+        // Some were stored already (a retried batch): write only the others. Some were an event of a CALL
+        // stored already under another id: refused.
+        const stored = await this.#getMany(batch.map(({ e }) => [EVENT, e.id]));
+        const keys = batch.filter(({ key }) => key !== null).map(({ key }) => key!);
+        const taken = await this.#getMany<string>(keys);
+        const holder = new Map(keys.map((key, j) => [textOf(key), taken[j]]));
+        batch = batch.filter(({ e, key }, j) => {
+          if (stored[j]?.versionstamp !== null) return false;
+          if (key === null) return true;
+          if ((holder.get(textOf(key))?.versionstamp ?? null) === null) return true;
+          refused.push(e.id);
+          return false;
+        });
       }
     }
     this.#sincePrune += events.length;
@@ -60,6 +94,18 @@ export class KvSecurityEvents implements SecurityEventStore {
       this.#sincePrune = 0;
       await this.#prune(newest);
     }
+    return { refused };
+  }
+
+  async hasSecurityEventOf(message: SecurityEventOfMessage): Promise<boolean> {
+    return (await this.#kv.get(await messageKey(message))).versionstamp !== null;
+  }
+
+  /** `kv.getMany` for any number of keys (it reads at most 10 at a time). */
+  async #getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+    const out: Deno.KvEntryMaybe<T>[] = [];
+    for (let i = 0; i < keys.length; i += 10) out.push(...await this.#kv.getMany<T[]>(keys.slice(i, i + 10)));
+    return out;
   }
 
   async listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
@@ -120,12 +166,42 @@ export class KvSecurityEvents implements SecurityEventStore {
         const e = entry.value;
         op.check(entry).delete(entry.key).delete([BY_KIND, e.kind, e.id]);
         if (e.chargePointId !== null) op.delete([BY_CP, e.chargePointId, e.id]);
+        const key = await messageKeyOf(e);
+        if (key !== null) op.delete(key);
       }
       op.sum(PRUNED, BigInt(batch.length));
       if (!(await op.commit()).ok) return;
       excess -= batch.length;
     }
   }
+}
+
+interface Keyed {
+  e: SecurityEvent;
+  /** Its message key; null for an event no CALL of a station caused. */
+  key: Deno.KvKey | null;
+}
+
+/** The key that holds the event of a station's CALL: a digest of the reason, which may be long. */
+async function messageKey(m: SecurityEventOfMessage): Promise<Deno.KvKey> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(m.reason));
+  return [BY_MESSAGE, m.chargePointId, m.messageId, m.kind, new Uint8Array(digest)];
+}
+
+function messageKeyOf(e: SecurityEvent): Promise<Deno.KvKey | null> | null {
+  if (e.messageId === undefined || e.chargePointId === null) return null;
+  return messageKey({
+    chargePointId: e.chargePointId,
+    messageId: e.messageId,
+    kind: e.kind,
+    reason: e.reason,
+  });
+}
+
+/** A message key as a Map's or Set's key. */
+function textOf(key: Deno.KvKey): string {
+  const digest = Array.from(key[4] as Uint8Array, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${JSON.stringify(key.slice(1, 4))}${digest}`;
 }
 
 /** The keys under `prefix` (each ending with an event's id, which begins with its time) the query may match. */

@@ -11,7 +11,13 @@
  */
 import { openKvHandle } from "./handle.ts";
 import { KvSecurityEvents } from "./security_events.ts";
-import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
+import type {
+  SecurityEvent,
+  SecurityEventAppend,
+  SecurityEventOfMessage,
+  SecurityEventQuery,
+  SecurityEventRetention,
+} from "../security_events.ts";
 import type { StationSecurityRecord, StationSecurityStore } from "../station_security.ts";
 import { sharedReads } from "./reads.ts";
 import { changeEntry } from "./kv_helpers.ts";
@@ -75,8 +81,12 @@ export class KvStationSecurityStore implements StationSecurityStore {
     return out;
   }
 
-  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<SecurityEventAppend> {
     return this.#events.appendSecurityEvents(events);
+  }
+
+  hasSecurityEventOf(message: SecurityEventOfMessage): Promise<boolean> {
+    return this.#events.hasSecurityEventOf(message);
   }
 
   listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {

@@ -16,7 +16,13 @@ import { openMigratedPool } from "./migrate.ts";
 import { changeLocked } from "./pg_helpers.ts";
 import type { Changed } from "../mod.ts";
 import { PgSecurityEvents } from "./security_events.ts";
-import type { SecurityEvent, SecurityEventQuery, SecurityEventRetention } from "../security_events.ts";
+import type {
+  SecurityEvent,
+  SecurityEventAppend,
+  SecurityEventOfMessage,
+  SecurityEventQuery,
+  SecurityEventRetention,
+} from "../security_events.ts";
 import type {
   PendingAuthorizationKey,
   PendingSecurityProfile,
@@ -123,8 +129,12 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
     return rows.map(toRecord);
   }
 
-  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+  appendSecurityEvents(events: readonly SecurityEvent[]): Promise<SecurityEventAppend> {
     return this.#events.appendSecurityEvents(events);
+  }
+
+  hasSecurityEventOf(message: SecurityEventOfMessage): Promise<boolean> {
+    return this.#events.hasSecurityEventOf(message);
   }
 
   listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {

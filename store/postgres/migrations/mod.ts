@@ -46,6 +46,7 @@ import { steps as sharedProfileSupport } from "./039_shared_profile_support.ts";
 import { steps as commandLogWriteAhead } from "./040_command_log_write_ahead.ts";
 import { steps as jobTaskSentAt } from "./041_job_task_sent_at.ts";
 import { steps as stationSecurityPendingProfile } from "./042_station_security_pending_profile.ts";
+import { steps as securityEventMessageId } from "./043_security_event_message_id.ts";
 
 export type Migration =
   & {
@@ -108,4 +109,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 40, name: "command_log_write_ahead", steps: commandLogWriteAhead },
   { version: 41, name: "job_task_sent_at", steps: jobTaskSentAt },
   { version: 42, name: "station_security_pending_profile", steps: stationSecurityPendingProfile },
+  { version: 43, name: "security_event_message_id", steps: securityEventMessageId },
 ];
