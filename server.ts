@@ -177,7 +177,6 @@ export async function startServer(
   const registry: Registry = new Registry({
     ...securityServices.deps,
     securityEventQuota: security.stationEventQuota,
-    retransmittedEvents: security.retransmittedEvents,
     store,
     logger,
     events,

@@ -869,23 +869,24 @@ export class ChargePointActor {
   }
 
   /**
-   * Stores the handler's security events, those within the station's quota and not caused already by this
-   * CALL's id (a CALL sent again after its answer); true when any was not stored (the quota counts a dropped one
-   * and reports the drops itself). The station is answered all the same: it did nothing wrong in OCPP's eyes,
-   * and an error would only make it send the same event again.
+   * Stores the handler's security events, those within the station's quota, each with this CALL's id: the
+   * store refuses one it holds already for this station, id and event (the CALL sent again after its answer
+   * was lost, Security Whitepaper A04: to this node or another, before or after a restart), and the quota gives
+   * back the place it took. True when any was not stored (the quota counts a dropped one and reports the drops
+   * itself). The station is answered all the same: it did nothing wrong in OCPP's eyes, and an error would only
+   * make it send the same event again.
    */
   async #recordSecurityEvents(events: HandlerSecurityEvent[], messageId: string): Promise<boolean> {
-    const { securityEvents: log, securityEventQuota: quota, retransmittedEvents: recent } = this.deps;
+    const { securityEvents: log, securityEventQuota: quota } = this.deps;
     let dropped = false;
     const kept: HandlerSecurityEvent[] = [];
     for (const e of events) {
-      if (recent?.isRepeat(this.id, messageId, e.kind, e.reason)) {
-        // Marked when first seen, not when stored: a failed write is retried by the log itself.
-        this.log.info("security event sent again, stored already", { messageId, kind: e.kind });
-        dropped = true;
-      } else if (!quota || await quota.admit(this.id, e)) kept.push(e);
+      const event = { ...e, chargePointId: this.id, messageId };
+      // Over the quota, a retransmission is told from a new event by the log (one read): not a drop.
+      const alreadyStored = log ? () => log.hasEventOf(event) : undefined;
+      if (!quota || await quota.admit(this.id, e, alreadyStored)) kept.push(e);
       else {
-        this.log.debug("security event over quota, not stored", { kind: e.kind });
+        this.log.debug("security event over quota or sent again, not stored", { kind: e.kind, messageId });
         dropped = true;
       }
     }
@@ -894,8 +895,15 @@ export class ChargePointActor {
       for (const e of kept) this.log.warn(e.kind, { event: "security", reason: e.reason });
       return dropped;
     }
-    for (const e of kept) log.record({ kind: e.kind, chargePointId: this.id, reason: e.reason });
+    const outcomes = kept.map((e) => {
+      const stored = log.recordOnce({ kind: e.kind, chargePointId: this.id, reason: e.reason, messageId });
+      // Settled by the write that holds it, this turn's or (the store down now) a later retry's.
+      void stored.then((ok) => ok || quota?.refund(this.id, e));
+      return stored;
+    });
     await log.flush();
+    // Settled: the flush wrote them.
+    for (const stored of await Promise.all(outcomes)) if (!stored) dropped = true;
     return dropped;
   }
 

@@ -166,6 +166,8 @@ async function setUp(
     failReads,
     actor: actor as ChargePointActor,
     call,
+    /** Every frame sent to the station. */
+    sent: () => socket.sent,
     async tearDown() {
       await registry.shutdown();
       await kv.close();
@@ -827,15 +829,95 @@ Deno.test("a station that now speaks another OCPP version has that field alone w
   }
 });
 
+Deno.test("a security event the log already holds for the CALL's id is answered, not streamed, and not counted", async () => {
+  const stored = new Set<string>();
+  const refunds: string[] = [];
+  const asked: string[] = [];
+  let admitted = 0;
+  const key = (e: { messageId: string; kind: string; reason: string }) =>
+    `${e.messageId} ${e.kind} ${e.reason}`;
+  const t = await setUp({
+    securityEvents: {
+      record: () => {
+        throw new Error("a station's own event is recorded with its CALL id");
+      },
+      // As the store does: one event per station, CALL id, kind and reason.
+      recordOnce: (e) => Promise.resolve(!stored.has(key(e)) && stored.add(key(e)).size > 0),
+      hasEventOf: (e) => {
+        asked.push(e.messageId);
+        return Promise.resolve(stored.has(key(e)));
+      },
+      flush: () => Promise.resolve(),
+    },
+    // Room for two.
+    securityEventQuota: {
+      admit: async (_id, _e, alreadyStored) => {
+        if (admitted < 2) {
+          admitted++;
+          return true;
+        }
+        await alreadyStored?.();
+        return false;
+      },
+      refund: (_id, e) => {
+        refunds.push(e.kind);
+        admitted--;
+      },
+      left: () => {},
+    },
+  });
+  const streamed: string[] = [];
+  t.events.subscribe((e) => {
+    if (e.type === "securityEvent") streamed.push(e.techInfo ?? "");
+  });
+  const tamper = (techInfo: string) => ({
+    type: "TamperDetectionActivated",
+    timestamp: "2024-05-01T10:00:00Z",
+    techInfo,
+  });
+  try {
+    await t.call("BootNotification", BOOT);
+    // One at a time: a CALL with the id of one not answered yet is a copy, dropped unanswered.
+    const send = async (id: string, payload: unknown) => {
+      const answers = () => t.sent().filter((f) => Array.isArray(f) && f[1] === id).length;
+      const before = answers();
+      t.actor.frameReceived(JSON.stringify([2, id, "SecurityEventNotification", payload]));
+      for (let i = 0; i < 200 && answers() === before; i++) await new Promise((r) => setTimeout(r, 5));
+      return t.sent().filter((f) => Array.isArray(f) && f[1] === id).at(-1);
+    };
+    assertEquals(await send("sec-1", tamper("lid")), [3, "sec-1", {}]);
+    assertEquals(await send("sec-1", tamper("lid")), [3, "sec-1", {}]);
+    assertEquals(await send("sec-2", tamper("door")), [3, "sec-2", {}]);
+    // Over the quota now: the log is asked whether it holds the event (it does: not a drop).
+    assertEquals(await send("sec-1", tamper("lid")), [3, "sec-1", {}]);
+    assertEquals(stored.size, 2);
+    assertEquals(refunds, ["station_event_critical"], "the refused one gave its place back");
+    assertEquals(asked, ["sec-1"]);
+    assertEquals(streamed, ["lid", "door"]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
 Deno.test("a security event over the station's quota is answered, not stored, and not streamed", async () => {
   const recorded: string[] = [];
   const left: string[] = [];
   let admitted = 0;
   const t = await setUp({
-    securityEvents: { record: (e) => recorded.push(e.reason), flush: () => Promise.resolve() },
+    securityEvents: {
+      record: () => {
+        throw new Error("a station's own event is recorded with its CALL id");
+      },
+      recordOnce: (e) => Promise.resolve(recorded.push(e.reason) > 0),
+      hasEventOf: () => Promise.resolve(false),
+      flush: () => Promise.resolve(),
+    },
     // Room for one: the second and third are over the quota.
     securityEventQuota: {
       admit: () => Promise.resolve(admitted++ < 1),
+      refund: () => {
+        throw new Error("nothing was refused as stored already");
+      },
       left: (id) => left.push(id),
     },
   });

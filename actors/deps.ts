@@ -49,13 +49,6 @@ export interface ActorDeps {
   /** A station's quota in that log (security/station_event_quota.ts); absent: every event is stored. */
   securityEventQuota?: SecurityEventQuota;
   /**
-   * The events stations' recent CALLs caused (security/retransmitted_events.ts): one a CALL sent again with its
-   * message id causes again is not stored again. Absent: every event is stored.
-   */
-  retransmittedEvents?: {
-    isRepeat(chargePointId: string, messageId: string, kind: string, reason: string): boolean;
-  };
-  /**
    * The decommissioned stations this process knows of (security/shut_out.ts): an actor that refuses one
    * teaches it, so its next handshake is refused before upgrading; and which refusals are reported (a warning
    * and a security event), one per station per window. Absent: every refusal reported, none before upgrading.
@@ -88,14 +81,35 @@ export interface SecurityEventSink {
   record(
     event: { kind: SecurityEventKind; chargePointId: string; reason: string; remoteAddress?: string },
   ): unknown;
+  /**
+   * A station's own event, with the id of its CALL that caused it: true once stored, false when the store
+   * holds that CALL's same event already (sent again after its answer was lost: to any node, after any
+   * restart). Settles with the write that holds it (`flush()` to wait for it).
+   */
+  recordOnce(
+    event: { kind: SecurityEventKind; chargePointId: string; reason: string; messageId: string },
+  ): Promise<boolean>;
+  /** Whether the store holds this event of the station's CALL already. */
+  hasEventOf(
+    event: { kind: SecurityEventKind; chargePointId: string; reason: string; messageId: string },
+  ): Promise<boolean>;
   /** Resolves once everything recorded is stored; rejects when the store fails. */
   flush(): Promise<void>;
 }
 
 /** Which of a station's security events are stored, and which only counted (it is over its quota). */
 export interface SecurityEventQuota {
-  /** True: store it; false: the station is over its quota, the event is counted for its drop report. */
-  admit(chargePointId: string, event: { kind: SecurityEventKind; reason: string }): Promise<boolean>;
+  /**
+   * True: store it; false: the station is over its quota, the event is counted for its drop report unless
+   * `alreadyStored` (asked only then) says it was stored already.
+   */
+  admit(
+    chargePointId: string,
+    event: { kind: SecurityEventKind; reason: string },
+    alreadyStored?: () => Promise<boolean>,
+  ): Promise<boolean>;
+  /** An admitted event the log refused as stored already: not counted after all. */
+  refund(chargePointId: string, event: { kind: SecurityEventKind }): void;
   /** Its actor stopped: its count is read again from the shared log, wherever it reconnects. */
   left(chargePointId: string): void;
 }

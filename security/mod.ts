@@ -26,7 +26,6 @@ import type { MessageRateOptions } from "./message_rate.ts";
 import { RefusalThrottle } from "./refusal_throttle.ts";
 import { SecurityEventLog } from "./security_events.ts";
 import { StationGate } from "./station_gate.ts";
-import { RetransmittedEvents } from "./retransmitted_events.ts";
 import { StationEventQuota } from "./station_event_quota.ts";
 
 export interface Security {
@@ -36,8 +35,6 @@ export interface Security {
   events: SecurityEventLog;
   /** A station's quota in `events`; `close()` it before `events` (it reports the drops still counted). */
   stationEventQuota: StationEventQuota;
-  /** The events stations' recent CALLs caused: a CALL sent again after its answer does not store them twice. */
-  retransmittedEvents: RetransmittedEvents;
   messageRate: MessageRateOptions;
   /** Refused handshakes per source: past the budget, quiet (no log line each) and 429 for cheap refusals. */
   refusals: RefusalThrottle;
@@ -91,7 +88,6 @@ export function createSecurity(
     store: deps.store,
     events,
     stationEventQuota,
-    retransmittedEvents: new RetransmittedEvents(),
     trustedProxies,
     defaultProfile: config.SECURITY_PROFILE,
     pendingKeyTtlMs,

@@ -10,6 +10,12 @@
  * flushes first, so a process reads its own events, and falls back to the ring when the store fails;
  * `list()` reads only the ring.
  *
+ * A station's own event carries the id of the CALL that caused it (`recordOnce()`): the store refuses one it
+ * holds already for the same station, message id, kind and reason (a CALL sent again after its answer was lost,
+ * to any process, after any restart), in the write that would store it. Such an event is queued and written
+ * like the others, but only told (log line, ring, listeners) once the store took it; its promise says whether
+ * it did.
+ *
  * Our own events about a source nobody vouches for (failed station auths and logins, refused handshakes,
  * uploads and downloads, certificates) have a budget per source address (an IPv6 /64, within its /48's
  * larger one), `sources`: past it a source's events are counted, not kept one by one, and a
@@ -36,6 +42,7 @@ import {
   type SecurityEvent,
   securityEventId,
   type SecurityEventKind,
+  type SecurityEventOfMessage,
   type SecurityEventQuery,
   type SecurityEventStore,
 } from "../store/security_events.ts";
@@ -43,10 +50,12 @@ import {
 export { isSecurityEventId, SECURITY_EVENT_KINDS } from "../store/security_events.ts";
 export type { SecurityEvent, SecurityEventKind } from "../store/security_events.ts";
 
-export type SecurityEventInput = Partial<Omit<SecurityEvent, "id" | "at" | "kind" | "reason">> & {
-  kind: SecurityEventKind;
-  reason: string;
-};
+export type SecurityEventInput =
+  & Partial<Omit<SecurityEvent, "id" | "at" | "kind" | "reason" | "messageId">>
+  & {
+    kind: SecurityEventKind;
+    reason: string;
+  };
 
 export interface SecurityEventPage {
   /** Newest first. */
@@ -108,6 +117,8 @@ export class SecurityEventLog {
   #failing = false;
   #closed = false;
   #listeners = new Set<(event: SecurityEvent) => void>();
+  /** The queued events of `recordOnce()`, by id: told and settled once the store took or refused them. */
+  readonly #awaiting = new Map<string, (stored: boolean) => void>();
   readonly #sources: RefusalThrottle | undefined;
   /** The last event a quiet source was not kept for, by source: named in its summary. */
   readonly #lastSuppressed = new Map<string, string>();
@@ -149,18 +160,57 @@ export class SecurityEventLog {
         return null;
       }
     }
-    const event: SecurityEvent = {
+    const event = this.#build(input, at);
+    this.#tell(event);
+    if (this.#store && !this.#closed) this.#queue(event);
+    return event;
+  }
+
+  /**
+   * Records a station's own event with the id of the CALL that caused it: true once stored (then told: log
+   * line, ring, listeners), false when the store holds that CALL's same event already (a retransmission:
+   * nothing told). Settles with the write that holds it; `flush()` to wait for that and see a failure (the
+   * event then stays queued, and the store still refuses it if its first copy gets there first). Without a
+   * store, told at once: true.
+   */
+  recordOnce(
+    raw: SecurityEventInput & { chargePointId: string; messageId: string },
+  ): Promise<boolean> {
+    const { messageId, ...input } = replaceBadText(raw);
+    const event: SecurityEvent = { ...this.#build(input, this.now()), messageId };
+    if (!this.#store || this.#closed) {
+      this.#tell(event);
+      return Promise.resolve(true);
+    }
+    const settled = new Promise<boolean>((resolve) => this.#awaiting.set(event.id, resolve));
+    this.#queue(event);
+    return settled;
+  }
+
+  /** Whether the durable log holds this event of a station's CALL (false without a store). */
+  hasEventOf(raw: SecurityEventOfMessage): Promise<boolean> {
+    if (!this.#store) return Promise.resolve(false);
+    const message = replaceBadText(raw);
+    return this.#store.hasSecurityEventOf({ ...message, chargePointId: stationIdOf(message.chargePointId) });
+  }
+
+  #build(input: SecurityEventInput, at: Date): SecurityEvent {
+    return {
       id: securityEventId(at, this.#sequence++),
       at: at.toISOString(),
       kind: input.kind,
       chargePointId: input.chargePointId === undefined || input.chargePointId === null
         ? null
-        : input.chargePointId.slice(0, 100).toWellFormed(),
+        : stationIdOf(input.chargePointId),
       principal: input.principal?.slice(0, 100).toWellFormed() ?? null,
       remoteAddress: input.remoteAddress ?? null,
       reason: input.reason,
       status: input.status ?? null,
     };
+  }
+
+  /** The event's log line, ring entry and listeners. */
+  #tell(event: SecurityEvent): void {
     this.#entries.push(event);
     if (this.#entries.length > this.#capacity) this.#entries.shift();
     const fields = { event: "security", ...event };
@@ -173,19 +223,35 @@ export class SecurityEventLog {
         // A broken listener must never break an auth decision.
       }
     }
-    if (this.#store && !this.#closed) {
-      this.#pending.push(event);
-      this.#trimPending();
-      // Batched: events recorded in the same turn go in one write, after the caller has moved on.
-      if (!this.#scheduled && this.#retryTimer === undefined) {
-        this.#scheduled = true;
-        queueMicrotask(() => {
-          this.#scheduled = false;
-          this.#startWriting();
-        });
-      }
+  }
+
+  #queue(event: SecurityEvent): void {
+    this.#pending.push(event);
+    this.#trimPending();
+    // Batched: events recorded in the same turn go in one write, after the caller has moved on.
+    if (!this.#scheduled && this.#retryTimer === undefined) {
+      this.#scheduled = true;
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.#startWriting();
+      });
     }
-    return event;
+  }
+
+  /** A `recordOnce()` event's fate: told when stored (or never to be: not kept back from the log lines). */
+  #settle(event: SecurityEvent, stored: boolean): void {
+    const resolve = this.#awaiting.get(event.id);
+    if (!resolve) return;
+    this.#awaiting.delete(event.id);
+    if (stored) this.#tell(event);
+    else {
+      this.logger.info("security event sent again, stored already", {
+        chargePointId: event.chargePointId,
+        messageId: event.messageId,
+        kind: event.kind,
+      });
+    }
+    resolve(stored);
   }
 
   /** Hears every event this process records (webhooks); returns the function that unsubscribes. */
@@ -272,6 +338,8 @@ export class SecurityEventLog {
         events: this.#pending.length,
         error: String(error),
       });
+      // Their log lines at least, like every other event's.
+      for (const e of this.#pending) this.#settle(e, true);
     }
   }
 
@@ -328,8 +396,9 @@ export class SecurityEventLog {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#batchSize);
       this.#inFlight = batch.length;
+      let refused: ReadonlySet<string>;
       try {
-        await this.#store!.appendSecurityEvents(batch);
+        refused = new Set((await this.#store!.appendSecurityEvents(batch)).refused);
         this.#inFlight = 0;
       } catch (error) {
         this.#inFlight = 0;
@@ -345,6 +414,7 @@ export class SecurityEventLog {
         }
         return false;
       }
+      if (this.#awaiting.size > 0) { for (const e of batch) this.#settle(e, !refused.has(e.id)); }
       if (this.#failing) {
         this.#failing = false;
         this.logger.info("security events stored again", { dropped: this.#dropped });
@@ -357,7 +427,7 @@ export class SecurityEventLog {
   #trimPending(): void {
     const over = this.#pending.length - this.#maxPending;
     if (over > 0) {
-      this.#pending.splice(0, over);
+      for (const e of this.#pending.splice(0, over)) this.#settle(e, true);
       this.#dropped += over;
     }
   }
@@ -377,4 +447,9 @@ export class SecurityEventLog {
     }
     return out;
   }
+}
+
+/** A station id as the log keeps it: at most 100 code units, well-formed. */
+function stationIdOf(chargePointId: string): string {
+  return chargePointId.slice(0, 100).toWellFormed();
 }

@@ -308,3 +308,60 @@ Deno.test("SecurityEventLog: an attacker rotating /64s of one /48 is summarised 
   );
   assertEquals(store.events.filter((e) => e.kind === "login_failed").length, 1, "another /48 keeps its own");
 });
+
+Deno.test("SecurityEventLog.recordOnce() stores a CALL's event once, and tells (log line, ring, listeners) only what it stored", async () => {
+  const store = await openKvStationSecurityStore(":memory:");
+  const logger = createMemoryLogger();
+  const log = new SecurityEventLog(logger, clock(), { store });
+  const heard: string[] = [];
+  log.subscribe((e) => heard.push(`${e.messageId} ${e.reason}`));
+  try {
+    const event = {
+      kind: "station_event" as const,
+      chargePointId: "CP-1",
+      reason: "InvalidMessages",
+      messageId: "m1",
+    };
+    const first = log.recordOnce(event);
+    // Sent again in the same turn (one batch) and after it was stored: refused both times.
+    const again = log.recordOnce(event);
+    await log.flush();
+    assertEquals([await first, await again], [true, false]);
+    assertEquals(await log.recordOnce(event), false);
+    // The same id with another event, or another station's: stored.
+    assertEquals(await log.recordOnce({ ...event, reason: "SettingSystemTime" }), true);
+    assertEquals(await log.recordOnce({ ...event, chargePointId: "CP-2" }), true);
+    assertEquals(heard, ["m1 InvalidMessages", "m1 SettingSystemTime", "m1 InvalidMessages"]);
+    assertEquals(log.list().length, 3);
+    assertEquals(logger.lines.filter((l) => l.msg === "station_event").length, 3);
+    assertEquals(logger.lines.filter((l) => l.msg === "security event sent again, stored already").length, 2);
+    assertEquals((await log.page({ limit: 10 })).items.map((e) => e.messageId), ["m1", "m1", "m1"]);
+    assertEquals(await log.hasEventOf(event), true);
+    assertEquals(await log.hasEventOf({ ...event, messageId: "m2" }), false);
+  } finally {
+    await log.close();
+    await store.close();
+  }
+});
+
+Deno.test("SecurityEventLog.recordOnce() through an outage: a retransmission queued behind its first copy is refused when the store is back", async () => {
+  const store = new FlakyStore();
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), { store, retryMs: 10 });
+  const event = {
+    kind: "station_event" as const,
+    chargePointId: "CP-1",
+    reason: "InvalidMessages",
+    messageId: "m1",
+  };
+  store.down = true;
+  const first = log.recordOnce(event);
+  await assertRejects(() => log.flush());
+  const again = log.recordOnce(event);
+  await assertRejects(() => log.flush());
+  assertEquals(log.list(), [], "not told before it is stored");
+  store.down = false;
+  await log.flush();
+  assertEquals([await first, await again], [true, false]);
+  assertEquals(store.events.length, 1);
+  await log.close();
+});

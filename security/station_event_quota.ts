@@ -13,6 +13,10 @@
  * station that moves to another node, or comes back after a restart, brings its quota with it. The drop
  * counts are this process's until reported (a station is connected to one node at a time).
  *
+ * A CALL the station sends again after its answer was lost is not counted twice: one admitted whose event the
+ * log then refused as stored already is given back (`refund()`), and past the quota `admit()` asks
+ * `alreadyStored` before counting a drop, so a retransmission is neither stored nor dropped.
+ *
  * @example
  * ```ts
  * const reported: unknown[] = [];
@@ -95,8 +99,15 @@ export class StationEventQuota {
     this.#maxStations = options.maxStations ?? 10_000;
   }
 
-  /** True: store the station's event; false: it is over its quota, counted for the next drop report. */
-  async admit(chargePointId: string, event: { kind: SecurityEventKind; reason: string }): Promise<boolean> {
+  /**
+   * True: store the station's event; false: it is over its quota, counted for the next drop report, unless
+   * `alreadyStored` (asked only then) says the log holds it already: a retransmission, not counted.
+   */
+  async admit(
+    chargePointId: string,
+    event: { kind: SecurityEventKind; reason: string },
+    alreadyStored?: () => Promise<boolean>,
+  ): Promise<boolean> {
     if (this.options.max <= 0) return true;
     const station = this.#station(chargePointId);
     if (station.stored === null) {
@@ -110,6 +121,8 @@ export class StationEventQuota {
       stored.push(nowMs);
       return true;
     }
+    // Unreadable: counted, as before there was a way to tell.
+    if (alreadyStored && await alreadyStored().catch(() => false)) return false;
     if (station.dropped === 0) station.firstDroppedMs = nowMs;
     station.dropped++;
     if (event.kind === "station_event_critical") station.droppedCritical++;
@@ -118,6 +131,17 @@ export class StationEventQuota {
       this.#report(chargePointId, station, nowMs);
     } else this.#schedule();
     return false;
+  }
+
+  /**
+   * An event `admit()` let through was not stored after all: the log held it already (a CALL sent again). Its
+   * place in the window is given back. (A count read again from the log since never held it.)
+   */
+  refund(chargePointId: string, event: { kind: SecurityEventKind }): void {
+    if (this.options.max <= 0) return;
+    const stored = this.#stations.get(chargePointId)?.stored?.[classOf(event.kind)];
+    // The newest: the one it took (times only grow; any one of the window would do as well).
+    stored?.pop();
   }
 
   /**

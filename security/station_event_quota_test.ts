@@ -177,3 +177,33 @@ Deno.test("StationEventQuota reports a forgotten station's drops before forgetti
   quota.close();
   assertEquals(reported.length, 2);
 });
+
+Deno.test("StationEventQuota.refund() gives back the place of an event the log refused as stored already", async () => {
+  const { quota, reported } = setup();
+  for (let i = 0; i < 3; i++) assert(await quota.admit("CP-1", event));
+  quota.refund("CP-1", event);
+  assert(await quota.admit("CP-1", event), "the refused one's place");
+  assertEquals(await quota.admit("CP-1", event), false);
+  // Critical events have their own places: a refund of one gives back none of the others'.
+  quota.refund("CP-1", { kind: "station_event_critical" });
+  assertEquals(await quota.admit("CP-1", event), false);
+  assertMatch(reported.at(-1)!.reason, /1 dropped/);
+  quota.close();
+  assertEquals(reported.map((r) => /: (\d+) dropped/.exec(r.reason)?.[1]), ["1", "1"], "two drops in all");
+});
+
+Deno.test("StationEventQuota.admit() past the quota counts no drop for an event the log holds already", async () => {
+  const { quota, reported } = setup();
+  for (let i = 0; i < 3; i++) {
+    assert(await quota.admit("CP-1", event, () => Promise.reject(new Error("not asked"))));
+  }
+  let asked = 0;
+  const stored = () => Promise.resolve(++asked > 0);
+  assertEquals(await quota.admit("CP-1", event, stored), false);
+  assertEquals([asked, reported.length], [1, 0], "a retransmission: neither stored nor dropped");
+  // Unreadable: counted, as a drop.
+  assertEquals(await quota.admit("CP-1", event, () => Promise.reject(new Error("down"))), false);
+  assertEquals(await quota.admit("CP-1", event, () => Promise.resolve(false)), false);
+  quota.close();
+  assertEquals(reported.map((r) => /: (\d+) dropped/.exec(r.reason)?.[1]), ["1", "1"]);
+});

@@ -100,6 +100,10 @@ const SecurityEventView = z.object({
   remoteAddress: z.string().nullable(),
   reason: z.string(),
   status: z.number().nullable(),
+  messageId: z.string().optional().describe(
+    "A station's own event (SecurityEventNotification, a refused CSR): the id of its CALL that caused it. " +
+      "The log holds one event per station, message id, kind and reason: a CALL sent again is stored once",
+  ),
 });
 
 const ERRORS = {
