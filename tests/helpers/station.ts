@@ -129,11 +129,17 @@ export function openRaw(
         // A bound for a broken build, not an expectation: a busy CI machine can take seconds to answer.
         next: (timeoutMs = 15_000) =>
           received.length > 0 ? Promise.resolve(received.shift()) : new Promise((res, rej) => {
-            const timer = setTimeout(() => rej(new Error("No frame received")), timeoutMs);
-            waiters.push((v) => {
+            const waiter = (v: unknown) => {
               clearTimeout(timer);
               res(v);
-            });
+            };
+            // A waiter that timed out leaves the queue: the next frame goes to a later next(), not to it.
+            const timer = setTimeout(() => {
+              const at = waiters.indexOf(waiter);
+              if (at >= 0) waiters.splice(at, 1);
+              rej(new Error("No frame received"));
+            }, timeoutMs);
+            waiters.push(waiter);
           }),
         close: async () => {
           if (ws.readyState === WebSocket.CLOSED) return;
