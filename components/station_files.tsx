@@ -8,6 +8,35 @@ import { formatTime } from "./format.ts";
 import { Island } from "./island.tsx";
 import type { FileStatus, IssuedCertificate, UploadedFile } from "./types.ts";
 
+/** A page of a list: its items, the cursor of the next (older) page, and the cursor it started after. */
+interface ListPage<T> {
+  items: T[];
+  nextCursor: string | null;
+  before: string | null;
+}
+
+/**
+ * "Newest" (when this page is not the first) and "Older →" (when there is a next page) for one of the
+ * station's lists, `param` the station page's query parameter that carries its cursor.
+ */
+function Pager(props: { chargePointId: string; param: string; label: string; page: ListPage<unknown> }) {
+  const { page, param } = props;
+  if (page.before === null && page.nextCursor === null) return null;
+  const base = `/stations/${encodeURIComponent(props.chargePointId)}`;
+  return (
+    <nav class="pager" aria-label={`${props.label} pages`}>
+      {page.before !== null ? <a href={base}>Newest</a> : <span />}
+      {page.nextCursor !== null
+        ? (
+          <a href={`${base}?${param}=${encodeURIComponent(page.nextCursor)}`} rel="next" data-pager={param}>
+            Older →
+          </a>
+        )
+        : <span />}
+    </nav>
+  );
+}
+
 const KIND_LABEL: Record<FileStatus["kind"], string> = {
   diagnostics: "Diagnostics",
   firmware: "Firmware",
@@ -23,11 +52,12 @@ function formatBytes(n: number): string {
 
 export function StationFiles(
   props: {
+    chargePointId: string;
     history: FileStatus[];
-    /** Null without the Security extension. */
-    uploads: UploadedFile[] | null;
-    /** The newest certificates, and the current one (listed among them or not). */
-    certificates: { items: IssuedCertificate[]; current: IssuedCertificate | null } | null;
+    /** A page of them (`before`: the cursor it started after, null: the newest); null without the extension. */
+    uploads: (ListPage<UploadedFile>) | null;
+    /** A page of the certificates, and the current one (listed among them or not). */
+    certificates: (ListPage<IssuedCertificate> & { current: IssuedCertificate | null }) | null;
     canDownload: boolean;
     canDelete: boolean;
   },
@@ -63,19 +93,48 @@ export function StationFiles(
           </table>
         )}
       {props.uploads && (
-        <Uploads uploads={props.uploads} canDownload={props.canDownload} canDelete={props.canDelete} />
+        <>
+          <Uploads
+            uploads={props.uploads.items}
+            older={props.uploads.before !== null}
+            canDownload={props.canDownload}
+            canDelete={props.canDelete}
+          />
+          <Pager
+            chargePointId={props.chargePointId}
+            param="uploadsBefore"
+            label="Uploaded files"
+            page={props.uploads}
+          />
+        </>
       )}
-      {props.certificates && <Certificates {...props.certificates} />}
+      {props.certificates && (
+        <>
+          <Certificates
+            items={props.certificates.items}
+            current={props.certificates.current}
+            older={props.certificates.before !== null}
+          />
+          <Pager
+            chargePointId={props.chargePointId}
+            param="certificatesBefore"
+            label="Certificates issued"
+            page={props.certificates}
+          />
+        </>
+      )}
     </section>
   );
 }
 
-function Uploads(props: { uploads: UploadedFile[]; canDownload: boolean; canDelete: boolean }) {
+function Uploads(
+  props: { uploads: UploadedFile[]; older: boolean; canDownload: boolean; canDelete: boolean },
+) {
   return (
     <>
-      <h3>Uploaded files</h3>
+      <h3>Uploaded files{props.older ? " (older)" : ""}</h3>
       {props.uploads.length === 0
-        ? <p class="muted">None yet.</p>
+        ? <p class="muted">{props.older ? "No older files." : "None yet."}</p>
         : (
           <table class="table" aria-label="Uploaded files">
             <thead>
@@ -127,11 +186,13 @@ const DELIVERY: Record<IssuedCertificate["delivery"], { label: string; tone: str
   unknown: { label: "Outcome not recorded", tone: "off" },
 };
 
-function Certificates(props: { items: IssuedCertificate[]; current: IssuedCertificate | null }) {
+function Certificates(
+  props: { items: IssuedCertificate[]; current: IssuedCertificate | null; older: boolean },
+) {
   const { items, current } = props;
   return (
     <>
-      <h3>Certificates issued</h3>
+      <h3>Certificates issued{props.older ? " (older)" : ""}</h3>
       {items.length > 0 && (
         <p data-current-certificate={current?.serialNumber ?? "none"}>
           {current
@@ -145,7 +206,7 @@ function Certificates(props: { items: IssuedCertificate[]; current: IssuedCertif
         </p>
       )}
       {items.length === 0
-        ? <p class="muted">None yet.</p>
+        ? <p class="muted">{props.older ? "No older certificates." : "None yet."}</p>
         : (
           <table class="table" aria-label="Certificates issued">
             <thead>

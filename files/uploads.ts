@@ -12,6 +12,7 @@
  *   createdBy: "user:alice", baseUrl: "https://csms.example.com" });
  * ```
  */
+import type { ListCursor } from "../model/list_cursor.ts";
 import type { UploadedFile, UploadKind, UploadRefusal, UploadSlot } from "../model/files.ts";
 import { type BlobStore, BlobTooLargeError } from "../store/blob_store.ts";
 import { type FileStore, UploadSlotLostError } from "../store/file_store.ts";
@@ -214,7 +215,8 @@ export class StationUploads {
     }
   }
 
-  list(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]> {
+  /** Newest first; `before`: the page after that cursor (see model/list_cursor.ts). */
+  list(query: { chargePointId?: string; limit: number; before?: ListCursor }): Promise<UploadedFile[]> {
     return this.#files.listUploads(query);
   }
 
@@ -266,7 +268,7 @@ export class StationUploads {
 }
 
 /** True for an id of ours (`upload-<uuid>`): anything else is unknown before any store read. */
-function isUploadId(id: string): boolean {
+export function isUploadId(id: string): boolean {
   return /^upload-[0-9a-f-]{36}$/.test(id);
 }
 

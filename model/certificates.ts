@@ -78,3 +78,8 @@ export interface IssuedCertificate extends SignedCertificate {
    */
   current: boolean;
 }
+
+/** Whether `text` has the shape of a serial number we issue (hex, lower case): a cursor's id must. */
+export function isSerialNumber(text: string): boolean {
+  return /^[0-9a-f]{1,64}$/.test(text);
+}

@@ -15,6 +15,7 @@
  * }
  * ```
  */
+import type { ListCursor } from "../model/list_cursor.ts";
 import type { DeliveryOutcome, IssuedCertificate, SignedCertificate } from "../model/certificates.ts";
 import type { PkiStore } from "../store/pki_store.ts";
 import { type CaMaterial, CertificateAuthority } from "./ca.ts";
@@ -236,7 +237,10 @@ export class StationPki {
     return this.store.getCurrentCertificate(chargePointId);
   }
 
-  listCertificates(query: { chargePointId?: string; limit: number }): Promise<IssuedCertificate[]> {
+  /** Newest first; `before`: the page after that cursor (see model/list_cursor.ts). */
+  listCertificates(
+    query: { chargePointId?: string; limit: number; before?: ListCursor },
+  ): Promise<IssuedCertificate[]> {
     return this.store.listIssuedCertificates(query);
   }
 }

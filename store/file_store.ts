@@ -6,6 +6,7 @@
  * Slot and link use is atomic: two uploads racing on one URL, or downloads racing past the limit, cannot both
  * win.
  */
+import type { ListCursor } from "../model/list_cursor.ts";
 import type {
   DownloadLink,
   FirmwareImage,
@@ -38,8 +39,11 @@ export interface FileStore {
    */
   completeUpload(tokenHash: string, file: UploadedFile): Promise<void>;
   getUpload(id: string): Promise<UploadedFile | null>;
-  /** Newest first, at most `limit`, one station's when given. */
-  listUploads(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]>;
+  /**
+   * Newest first (uploadedAt, then id, both descending), at most `limit`, one station's when given; with
+   * `before`, only those after it in that order (the next page).
+   */
+  listUploads(query: { chargePointId?: string; limit: number; before?: ListCursor }): Promise<UploadedFile[]>;
   /** Oldest first: at most `limit` uploads stored before `before` (retention). */
   listUploadsBefore(before: string, limit: number): Promise<UploadedFile[]>;
   /** Deletes an upload's record; it, or null when there was none (two deleters: one gets it). */

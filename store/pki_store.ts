@@ -3,6 +3,7 @@
  * Deno KV (`kv/pki.ts`) and PostgreSQL (`postgres/pki.ts`, migrations 009, 030 and 032); one contract suite
  * (`contract/pki.ts`) runs against both.
  */
+import type { ListCursor } from "../model/list_cursor.ts";
 import type {
   DeliveryOutcome,
   IssuedCertificate,
@@ -47,8 +48,13 @@ export interface PkiStore {
   getIssuedCertificate(serialNumber: string): Promise<IssuedCertificate | null>;
   /** The station's current certificate (the newest it accepted), or null. */
   getCurrentCertificate(chargePointId: string): Promise<IssuedCertificate | null>;
-  /** Newest first (by issuedAt), at most `limit`, one station's when `chargePointId` is given. */
-  listIssuedCertificates(query: { chargePointId?: string; limit: number }): Promise<IssuedCertificate[]>;
+  /**
+   * Newest first (issuedAt, then serialNumber, both descending), at most `limit`, one station's when
+   * `chargePointId` is given; with `before`, only those after it in that order (the next page).
+   */
+  listIssuedCertificates(
+    query: { chargePointId?: string; limit: number; before?: ListCursor },
+  ): Promise<IssuedCertificate[]>;
   /**
    * Current certificates (see IssuedCertificate.current) that expire before `notAfterBefore` and whose renewal
    * was not requested since `requestedBefore` (null or earlier), soonest expiry first, at most `limit`; only

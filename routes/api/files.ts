@@ -2,7 +2,8 @@
  * Station files over the operator API (the stations' side is routes/files.ts):
  *
  * - `POST   /api/v1/charge-points/{id}/upload-urls`  a one-time upload URL for GetDiagnostics or GetLog (operators)
- * - `GET    /api/v1/uploads`                         files stations uploaded, newest first (viewers)
+ * - `GET    /api/v1/uploads`                         files stations uploaded, newest first, paged with `before`
+ *                                                    (viewers)
  * - `GET    /api/v1/uploads/{uploadId}/content`      download one (operators: logs and diagnostics can hold
  *                                                    secrets such as configuration values and addresses)
  * - `DELETE /api/v1/uploads/{uploadId}`              delete one, record and bytes (admins)
@@ -17,10 +18,12 @@ import type { SecurityExtension } from "../../files/security_extension.ts";
 import { FIRMWARE_FORM_SLACK_BYTES, readFirmwareForm } from "../../files/firmware_form.ts";
 import type { Logger } from "../../logger.ts";
 import { LOG_TYPES } from "../../protocol/ocpp16/enums.ts";
+import { isUploadId } from "../../files/uploads.ts";
+import { encodeListCursor } from "../../model/list_cursor.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ApiError, type ApiErrorCode, type ApiRouter, errorBody, refuseBadText } from "./http.ts";
 import { refuseUnknownStation, type StationLookup } from "./known_station.ts";
-import { ChargePointIdParam, ErrorSchema, limit, notPaged } from "./schemas.ts";
+import { ChargePointIdParam, ErrorSchema, limit, listCursor, pageOf } from "./schemas.ts";
 
 /** How long an admin refused for "busy" is asked to wait: a place frees up when an upload ends. */
 const BUSY_RETRY_AFTER_S = 30;
@@ -122,23 +125,31 @@ export function addFileRoutes(
     path: "/v1/uploads",
     operationId: "listUploads",
     summary: "Diagnostics and logs stations uploaded, newest first",
+    description:
+      "Paged: pass `nextCursor` back as `before` for the next page (null on the last one); files " +
+      "uploaded in the same millisecond are ordered by id, so none is repeated or skipped.",
     tag: "Files",
     access: "viewer",
     query: z.object({
       chargePointId: z.string().min(1).max(48).optional(),
       limit: limit(100, 1000),
-      before: notPaged,
+      before: listCursor(isUploadId),
     }),
     responses: {
-      200: { description: "Files", schema: z.object({ items: z.array(UploadedFileView) }) },
+      200: { description: "A page of files", schema: pageOf(UploadedFileView) },
       ...ERRORS,
     },
   }, async (c, { query }) => {
     const items = await uploads.list({
       limit: query.limit,
       ...(query.chargePointId !== undefined ? { chargePointId: query.chargePointId } : {}),
+      ...(query.before !== undefined ? { before: query.before } : {}),
     });
-    return c.json({ items });
+    const last = items.at(-1);
+    const nextCursor = items.length >= query.limit && last
+      ? encodeListCursor({ at: last.uploadedAt, id: last.id })
+      : null;
+    return c.json({ items, nextCursor });
   });
 
   router.add({

@@ -4,14 +4,16 @@
  * - `GET /api/v1/pki/ca`            the CA certificate (and its issuers), PEM; anonymous: it is public, and
  *                                   nginx (`ssl_client_certificate`) and provisioning scripts need it
  * - `GET /api/v1/pki/certificates`  certificates issued to stations, newest first, with what became of their
- *                                   delivery; `current` marks the one each station installed, and with
- *                                   `chargePointId` that one comes apart too, on whatever page (viewers)
+ *                                   delivery, paged with `before`; `current` marks the one each station
+ *                                   installed, and with `chargePointId` that one comes apart too, on whatever
+ *                                   page (viewers)
  */
 import { z } from "zod";
 import type { SecurityExtension } from "../../files/security_extension.ts";
-import { CERTIFICATE_DELIVERIES } from "../../model/certificates.ts";
+import { CERTIFICATE_DELIVERIES, isSerialNumber } from "../../model/certificates.ts";
+import { encodeListCursor } from "../../model/list_cursor.ts";
 import type { ApiRouter } from "./http.ts";
-import { ErrorSchema, limit, notPaged } from "./schemas.ts";
+import { ErrorSchema, limit, listCursor } from "./schemas.ts";
 
 export const IssuedCertificateView = z.object({
   serialNumber: z.string().describe("Hex"),
@@ -61,19 +63,24 @@ export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExten
     operationId: "listIssuedCertificates",
     summary: "Certificates issued to stations (SignCertificate), newest first",
     description: "Every certificate signed is kept, whatever became of its delivery; only the one marked " +
-      "`current` (the newest its station accepted) is the station's certificate.",
+      "`current` (the newest its station accepted) is the station's certificate. Paged: pass `nextCursor` " +
+      "back as `before` for the next page (null on the last one); certificates issued in the same " +
+      "millisecond are ordered by serial number, so none is repeated or skipped.",
     tag: "PKI",
     access: "viewer",
     query: z.object({
       chargePointId: z.string().min(1).max(48).optional(),
       limit: limit(100, 1000),
-      before: notPaged,
+      before: listCursor(isSerialNumber),
     }),
     responses: {
       200: {
-        description: "Certificates",
+        description: "A page of certificates",
         schema: z.object({
           items: z.array(IssuedCertificateView),
+          nextCursor: z.string().nullable().describe(
+            "Pass it as `before` for the next page; null on the last",
+          ),
           current: IssuedCertificateView.nullable().optional().describe(
             "With chargePointId: the station's current certificate (null: none), listed or not",
           ),
@@ -83,13 +90,24 @@ export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExten
     },
   }, async (c, { query }) => {
     const { chargePointId } = query;
+    const page = {
+      limit: query.limit,
+      ...(query.before !== undefined ? { before: query.before } : {}),
+    };
+    const nextCursor = (items: { issuedAt: string; serialNumber: string }[]) => {
+      const last = items.at(-1);
+      return items.length >= query.limit && last
+        ? encodeListCursor({ at: last.issuedAt, id: last.serialNumber })
+        : null;
+    };
     if (chargePointId === undefined) {
-      return c.json({ items: await pki.listCertificates({ limit: query.limit }) });
+      const items = await pki.listCertificates(page);
+      return c.json({ items, nextCursor: nextCursor(items) });
     }
     const [items, current] = await Promise.all([
-      pki.listCertificates({ limit: query.limit, chargePointId }),
+      pki.listCertificates({ ...page, chargePointId }),
       pki.currentCertificate(chargePointId),
     ]);
-    return c.json({ items, current });
+    return c.json({ items, nextCursor: nextCursor(items), current });
   });
 }

@@ -13,6 +13,7 @@ import {
 import { dateTime } from "../../protocol/ocppj/json_schema.ts";
 import { IdToken } from "../../protocol/ocpp16/common.ts";
 import { isAddressableIdTag } from "../../model/id_tag.ts";
+import { decodeListCursor } from "../../model/list_cursor.ts";
 import { FILE_TRANSFER_KINDS } from "../../model/file_status.ts";
 import { toUtcIso } from "../../protocol/ocppj/time.ts";
 
@@ -50,13 +51,19 @@ export function limit(fallback: number, max: number) {
 }
 
 /**
- * `before` on a list that is not paged (newest first, up to `limit`): refused, so a client that pages every
- * list the same way is told, rather than given the first page again for any cursor.
+ * `before` on a list read newest first by a time records may share (model/list_cursor.ts): the `nextCursor`
+ * of the previous page, `<ISO time>_<id>`; anything else is refused (400), never read as the first page.
  */
-export const notPaged = z.string().refine(
-  () => false,
-  "this list is not paged: narrow it (chargePointId) or raise limit",
-).optional().describe("Not taken: this list has no cursor (400)");
+export function listCursor(isId: (id: string) => boolean) {
+  return z.string().max(200).transform((text, ctx) => {
+    const cursor = decodeListCursor(text, isId);
+    if (cursor === null) {
+      ctx.addIssue({ code: "custom", message: "not a nextCursor of this list" });
+      return z.NEVER;
+    }
+    return cursor;
+  }).optional().describe("Cursor: the nextCursor of the previous page");
+}
 
 /** "true"/"false" in a query string. */
 export const queryBoolean = z.enum(["true", "false"]).transform((v) => v === "true");

@@ -198,7 +198,7 @@ export function createPageRoutes(deps: PageDeps): Hono {
   });
 
   app.get("/", page((c, api) => overviewPage(api, c.req.query())));
-  app.get("/stations/:id", page((c, api) => stationPage(api, c.req.param("id") ?? "", now())));
+  app.get("/stations/:id", page((c, api) => stationPage(api, c.req.param("id") ?? "", now(), c.req.query())));
   app.get("/transactions", page((c, api) => transactionsPage(api, c.req.query(), now())));
   app.get("/transactions/:id", page((c, api) => transactionPage(api, c.req.param("id") ?? "", now())));
   app.get("/id-tags", page((_c, api) => idTagsPage(api)));

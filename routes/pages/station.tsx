@@ -28,14 +28,24 @@ import { type PageApi, PageError } from "./http.ts";
 import { runningEnergy } from "./running_energy.ts";
 
 const HISTORY = 50;
+
+/** Where the station's lists of uploads and certificates start: the newest, or after an "Older" link's cursor. */
+export interface StationQuery {
+  uploadsBefore?: string | undefined;
+  certificatesBefore?: string | undefined;
+}
 /** The newest sessions the page lists (live: one the station starts is added on top). */
 const RECENT_TRANSACTIONS = 10;
 
-export async function stationPage(api: PageApi, id: string, now: Date) {
+export async function stationPage(api: PageApi, id: string, now: Date, query: StationQuery = {}) {
   const base = `/api/v1/charge-points/${encodeURIComponent(id)}`;
   const [viewer, station] = await Promise.all([api.viewer(), api.find<StationDetail>(base)]);
   if (!station) throw new PageError(404, `Charge point "${id}" is unknown`);
   const forStation = `chargePointId=${encodeURIComponent(id)}&limit=${HISTORY}`;
+  // A cursor the API refuses (400) shows as this page's 400.
+  const uploadsBefore = query.uploadsBefore?.slice(0, 200) || undefined;
+  const certificatesBefore = query.certificatesBefore?.slice(0, 200) || undefined;
+  const after = (before: string | undefined) => before ? `&before=${encodeURIComponent(before)}` : "";
   const [
     configuration,
     frames,
@@ -64,9 +74,9 @@ export async function stationPage(api: PageApi, id: string, now: Date) {
       ? api.find<StationSecurity>(`/api/v1/station-security/${encodeURIComponent(id)}`)
       : Promise.resolve(null),
     // Null when the server runs without the Security extension.
-    api.find<{ items: UploadedFile[] }>(`/api/v1/uploads?${forStation}`),
-    api.find<{ items: IssuedCertificate[]; current: IssuedCertificate | null }>(
-      `/api/v1/pki/certificates?${forStation}`,
+    api.find<Page<UploadedFile>>(`/api/v1/uploads?${forStation}${after(uploadsBefore)}`),
+    api.find<Page<IssuedCertificate> & { current: IssuedCertificate | null }>(
+      `/api/v1/pki/certificates?${forStation}${after(certificatesBefore)}`,
     ),
     api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
   ]);
@@ -158,9 +168,11 @@ export async function stationPage(api: PageApi, id: string, now: Date) {
           />
         )}
         <StationFiles
+          chargePointId={id}
           history={files.items}
-          uploads={uploads?.items ?? null}
-          certificates={certificates ? { items: certificates.items, current: certificates.current } : null}
+          uploads={uploads && { ...uploads, before: uploadsBefore ?? null }}
+          certificates={certificates &&
+            { ...certificates, before: certificatesBefore ?? null }}
           canDownload={canCommand}
           canDelete={viewer.role === "admin"}
         />

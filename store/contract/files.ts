@@ -155,6 +155,40 @@ export function filesContract(test: ContractTest<FileStore>): void {
     assertEquals(await store.listUploads({ chargePointId: "CP-1", limit: 10 }), [files[2], files[0]]);
   });
 
+  test("listUploads() pages with before: every upload once, those of one millisecond by id", async (store) => {
+    const made: UploadedFile[] = [];
+    // Three share a time with others: a cursor of time alone would repeat or skip them.
+    const times = [T0, LATER, LATER, LATER, T0, EXPIRY, LATER];
+    for (const [i, at] of times.entries()) {
+      const s = slot(`p${i}`, { chargePointId: i % 2 === 0 ? "CP-1" : "CP-2" });
+      await store.createUploadSlot(s);
+      assert((await store.claimUploadSlot(s.tokenHash, s.chargePointId, T0, T0)).ok);
+      const f = file(s, at);
+      await store.completeUpload(s.tokenHash, f);
+      made.push(f);
+    }
+    const order = (fs: UploadedFile[]) =>
+      [...fs].sort((a, b) =>
+        a.uploadedAt === b.uploadedAt ? (a.id < b.id ? 1 : -1) : (a.uploadedAt < b.uploadedAt ? 1 : -1)
+      );
+    for (const chargePointId of [undefined, "CP-1"]) {
+      const seen: UploadedFile[] = [];
+      let before: { at: string; id: string } | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.listUploads({
+          limit: 2,
+          ...(chargePointId ? { chargePointId } : {}),
+          ...(before ? { before } : {}),
+        });
+        seen.push(...page);
+        const last = page.at(-1);
+        if (page.length < 2 || !last) break;
+        before = { at: last.uploadedAt, id: last.id };
+      }
+      assertEquals(seen, order(made.filter((f) => !chargePointId || f.chargePointId === chargePointId)));
+    }
+  });
+
   test("firmware images round-trip, list newest first and delete", async (store) => {
     const a = firmware("firmware-a", T0);
     const b = { ...firmware("firmware-b", LATER), signature: null, signingCertificatePem: null };

@@ -88,6 +88,42 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     assertEquals(await store.listIssuedCertificates({ chargePointId: "cp-1", limit: 10 }), []);
   });
 
+  test("listIssuedCertificates() pages with before: each once, those of one millisecond by serial", async (store) => {
+    const times = [
+      "2024-05-01T10:00:00.000Z",
+      "2024-05-02T10:00:00.000Z",
+      "2024-05-02T10:00:00.000Z",
+      "2024-05-02T10:00:00.000Z",
+      "2024-05-01T10:00:00.000Z",
+      "2024-05-03T10:00:00.000Z",
+    ];
+    const made = times.map((at, i) => cert(i % 2 === 0 ? "CP-1" : "CP-2", at, "2025-05-01T10:00:00.000Z"));
+    // Stored in another order than their serials'.
+    for (const c of [...made].reverse()) await store.addIssuedCertificate(c);
+    const order = (cs: SignedCertificate[]) =>
+      [...cs].sort((a, b) =>
+        a.issuedAt === b.issuedAt
+          ? (a.serialNumber < b.serialNumber ? 1 : -1)
+          : (a.issuedAt < b.issuedAt ? 1 : -1)
+      ).map((c) => c.serialNumber);
+    for (const chargePointId of [undefined, "CP-1"]) {
+      const seen: string[] = [];
+      let before: { at: string; id: string } | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.listIssuedCertificates({
+          limit: 2,
+          ...(chargePointId ? { chargePointId } : {}),
+          ...(before ? { before } : {}),
+        });
+        seen.push(...page.map((c) => c.serialNumber));
+        const last = page.at(-1);
+        if (page.length < 2 || !last) break;
+        before = { at: last.issuedAt, id: last.serialNumber };
+      }
+      assertEquals(seen, order(made.filter((c) => !chargePointId || c.chargePointId === chargePointId)));
+    }
+  });
+
   test("listDueForRenewal() sees each station's current certificate only, soonest expiry first", async (store) => {
     const old = cert("CP-1", "2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z");
     const renewed = cert("CP-1", "2024-05-20T00:00:00.000Z", "2025-05-20T00:00:00.000Z");

@@ -8,6 +8,7 @@
  * - `["download_link", tokenHash]`.
  * Slot and link changes are checked atomics (compare-and-set on the entry's versionstamp), retried on conflict.
  */
+import type { ListCursor } from "../../model/list_cursor.ts";
 import type {
   DownloadLink,
   FirmwareImage,
@@ -107,9 +108,13 @@ export class KvFileStore implements FileStore {
     return (await this.#kv.get<UploadedFile>([UPLOAD, id])).value;
   }
 
-  async listUploads(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]> {
+  async listUploads(
+    query: { chargePointId?: string; limit: number; before?: ListCursor },
+  ): Promise<UploadedFile[]> {
     const prefix = query.chargePointId === undefined ? [UPLOAD_BY_TIME] : [UPLOAD_BY_CP, query.chargePointId];
-    return await this.#listByIndex<UploadedFile>(prefix, UPLOAD, query.limit);
+    // The index key ends (uploadedAt, id): the keys below the cursor's are the next page.
+    const end = query.before === undefined ? undefined : [...prefix, query.before.at, query.before.id];
+    return await this.#listByIndex<UploadedFile>(prefix, UPLOAD, query.limit, end);
   }
 
   async listUploadsBefore(before: string, limit: number): Promise<UploadedFile[]> {
@@ -327,9 +332,16 @@ export class KvFileStore implements FileStore {
     }
   }
 
-  async #listByIndex<T>(prefix: Deno.KvKey, recordPrefix: string, limit: number): Promise<T[]> {
+  /** Newest first by the index under `prefix`; only the keys below `end` when given. */
+  async #listByIndex<T>(
+    prefix: Deno.KvKey,
+    recordPrefix: string,
+    limit: number,
+    end?: Deno.KvKey,
+  ): Promise<T[]> {
     const ids: string[] = [];
-    for await (const entry of this.#kv.list({ prefix }, { reverse: true, limit })) {
+    const selector: Deno.KvListSelector = end === undefined ? { prefix } : { prefix, end };
+    for await (const entry of this.#kv.list(selector, { reverse: true, limit })) {
       ids.push(entry.key[entry.key.length - 1] as string);
     }
     return await this.#records<T>(ids, recordPrefix);

@@ -15,6 +15,7 @@
  * delivery, guarded by a check on the pointer. Records written before deliveries were recorded have no
  * `delivery`: they read as `unknown`, and the pointer they set stays.
  */
+import type { ListCursor } from "../../model/list_cursor.ts";
 import {
   type DeliveryOutcome,
   type IssuedCertificate,
@@ -184,11 +185,15 @@ export class KvPkiStore implements PkiStore {
   }
 
   async listIssuedCertificates(
-    query: { chargePointId?: string; limit: number },
+    query: { chargePointId?: string; limit: number; before?: ListCursor },
   ): Promise<IssuedCertificate[]> {
     const prefix = query.chargePointId === undefined ? [BY_TIME] : [BY_CP, query.chargePointId];
+    // The index key ends (issuedAt, serial): the keys below the cursor's are the next page.
+    const selector: Deno.KvListSelector = query.before === undefined
+      ? { prefix }
+      : { prefix, end: [...prefix, query.before.at, query.before.id] };
     const serials: string[] = [];
-    for await (const entry of this.#kv.list({ prefix }, { reverse: true, limit: query.limit })) {
+    for await (const entry of this.#kv.list(selector, { reverse: true, limit: query.limit })) {
       serials.push(entry.key[entry.key.length - 1] as string);
     }
     return await this.#getMany(serials);

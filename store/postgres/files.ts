@@ -4,6 +4,7 @@
  * afterwards, for the security log only. Firmware stagings (migration 033) end in the transaction that records
  * or deletes their image; the sweep postpones one whose bytes it failed to delete (`retry_after`, 037).
  */
+import type { ListCursor } from "../../model/list_cursor.ts";
 import type { Sql } from "postgres";
 import {
   type DownloadLink,
@@ -193,13 +194,21 @@ export class PostgresFileStore implements FileStore {
     return row ? toFile(row) : null;
   }
 
-  async listUploads(query: { chargePointId?: string; limit: number }): Promise<UploadedFile[]> {
-    const rows = query.chargePointId === undefined
-      ? await this.#sql<FileRow[]>`
-          select * from uploaded_file order by uploaded_at desc, id desc limit ${query.limit}`
-      : await this.#sql<FileRow[]>`
-          select * from uploaded_file where charge_point_id = ${query.chargePointId}
-          order by uploaded_at desc, id desc limit ${query.limit}`;
+  async listUploads(
+    query: { chargePointId?: string; limit: number; before?: ListCursor },
+  ): Promise<UploadedFile[]> {
+    const { chargePointId, before } = query;
+    // Byte order (collate "C"), as KV's keys: the cursor's row comparison follows the order of the page.
+    const rows = await this.#sql<FileRow[]>`
+      select * from uploaded_file
+      where true
+        ${chargePointId !== undefined ? this.#sql`and charge_point_id = ${chargePointId}` : this.#sql``}
+        ${
+      before !== undefined
+        ? this.#sql`and (uploaded_at, id collate "C") < (${before.at}, ${before.id} collate "C")`
+        : this.#sql``
+    }
+      order by uploaded_at desc, id collate "C" desc limit ${query.limit}`;
     return rows.map(toFile);
   }
 

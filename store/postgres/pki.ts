@@ -3,6 +3,7 @@
  * `current` (a partial unique index keeps it to one per station); recording an accepted delivery moves the
  * mark under a lock on the station's certificate rows, so two deliveries at once leave the newest current.
  */
+import type { ListCursor } from "../../model/list_cursor.ts";
 import type { Sql, TransactionSql } from "postgres";
 import {
   type CertificateDelivery,
@@ -172,14 +173,20 @@ export class PostgresPkiStore implements PkiStore {
   }
 
   async listIssuedCertificates(
-    query: { chargePointId?: string; limit: number },
+    query: { chargePointId?: string; limit: number; before?: ListCursor },
   ): Promise<IssuedCertificate[]> {
-    const rows = query.chargePointId === undefined
-      ? await this.#sql<CertRow[]>`
-          select * from issued_certificate order by issued_at desc, serial_number desc limit ${query.limit}`
-      : await this.#sql<CertRow[]>`
-          select * from issued_certificate where charge_point_id = ${query.chargePointId}
-          order by issued_at desc, serial_number desc limit ${query.limit}`;
+    const { chargePointId, before } = query;
+    // Byte order (collate "C"), as KV's keys: the cursor's row comparison follows the order of the page.
+    const rows = await this.#sql<CertRow[]>`
+      select * from issued_certificate
+      where true
+        ${chargePointId !== undefined ? this.#sql`and charge_point_id = ${chargePointId}` : this.#sql``}
+        ${
+      before !== undefined
+        ? this.#sql`and (issued_at, serial_number collate "C") < (${before.at}, ${before.id} collate "C")`
+        : this.#sql``
+    }
+      order by issued_at desc, serial_number collate "C" desc limit ${query.limit}`;
     return rows.map(toCertificate);
   }
 

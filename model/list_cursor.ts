@@ -1,0 +1,33 @@
+/**
+ * The cursor of a list read newest first by a time that several records may share (the certificates issued,
+ * the files uploaded): the time and the id of the last record of a page. The next page starts strictly after
+ * it in the order (time descending, id descending), so records of equal time are neither repeated nor
+ * skipped. On the wire: `<ISO time>_<id>` (an ISO time has no `_`).
+ *
+ * @example
+ * ```ts
+ * const cursor = encodeListCursor({ at: "2024-05-01T10:00:00.000Z", id: "0a1b" }); // "2024-05-01T10:00:00.000Z_0a1b"
+ * decodeListCursor(cursor, (id) => /^[0-9a-f]+$/.test(id)); // { at: "2024-05-01T10:00:00.000Z", id: "0a1b" }
+ * ```
+ */
+export interface ListCursor {
+  /** ISO time, milliseconds, UTC (`toISOString()`). */
+  at: string;
+  id: string;
+}
+
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export function encodeListCursor(cursor: ListCursor): string {
+  return `${cursor.at}_${cursor.id}`;
+}
+
+/** The cursor `text` spells, or null when it is not one (a time not of `toISOString()`'s form, a bad id). */
+export function decodeListCursor(text: string, isId: (id: string) => boolean): ListCursor | null {
+  const cut = text.indexOf("_");
+  if (cut < 0) return null;
+  const at = text.slice(0, cut);
+  const id = text.slice(cut + 1);
+  if (!ISO_MS.test(at) || Number.isNaN(Date.parse(at)) || new Date(at).toISOString() !== at) return null;
+  return isId(id) ? { at, id } : null;
+}

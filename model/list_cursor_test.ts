@@ -1,0 +1,26 @@
+import { assertEquals } from "@std/assert";
+import { decodeListCursor, encodeListCursor } from "./list_cursor.ts";
+
+const hex = (id: string) => /^[0-9a-f]+$/.test(id);
+
+Deno.test("decodeListCursor() reads back what encodeListCursor() wrote", () => {
+  const cursor = { at: "2024-05-01T10:00:00.000Z", id: "0a1b" };
+  assertEquals(decodeListCursor(encodeListCursor(cursor), hex), cursor);
+});
+
+Deno.test("decodeListCursor() refuses a time not of toISOString()'s form, an impossible date and a bad id", () => {
+  for (
+    const text of [
+      "",
+      "0a1b",
+      "2024-05-01T10:00:00Z_0a1b",
+      "2024-05-01T10:00:00.000+00:00_0a1b",
+      "2024-02-30T10:00:00.000Z_0a1b",
+      "2024-05-01T10:00:00.000Z_",
+      "2024-05-01T10:00:00.000Z_XYZ",
+      "2024-05-01T10:00:00.000Z_0a_1b",
+    ]
+  ) {
+    assertEquals(decodeListCursor(text, hex), null, text);
+  }
+});
