@@ -24,7 +24,7 @@ import {
 } from "../model/charge_point.ts";
 import { type CommitResult, isEmpty, type StationChanges } from "../model/changes.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
-import type { CommandLogEntry } from "../model/command_log.ts";
+import type { CommandLogEntry, LateAnswer } from "../model/command_log.ts";
 import { isSnapshotChange, patchFor, type SnapshotChange } from "../model/snapshot_change.ts";
 import { hasAction, wireErrorCode } from "../protocol/ocppj/dialect.ts";
 import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
@@ -53,6 +53,7 @@ import type { ActorDialect } from "./dialect.ts";
 import {
   AnswerLostError,
   CallErrorResponse,
+  CallTimeoutError,
   CommandNotLoggedError,
   CommandNotSentError,
   CommandRefusedError,
@@ -140,6 +141,8 @@ interface Command {
   sendMark?: SendMark;
   /** The id of its command log row: written `sending` before the CALL may leave, settled by that id. */
   logId: string;
+  /** Its row as its timeout settled it: a late answer is written onto that (`#handleLateResponse`). */
+  timedOut?: CommandLogEntry;
   resolve: (response: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -670,7 +673,8 @@ export class ChargePointActor {
     }
     const frame = result.frame;
     if (frame.type === CALL) return this.#handleCall(frame, receivedAt, mayHaveBadText);
-    this.#handleResponse(frame, mayHaveBadText);
+    // A late answer's write to the command log is awaited in this turn.
+    return this.#handleResponse(frame, mayHaveBadText);
   }
 
   #countBadFrame(): void {
@@ -1140,7 +1144,7 @@ export class ChargePointActor {
       });
     }
     const mark = command.sendMark;
-    this.#calls.enqueue(action, command.payload, mark && (() => this.#markSent(action, mark))).then(
+    this.#calls.enqueue(action, command.payload, mark && (() => this.#markSent(action, mark)), command).then(
       (response) => this.#mailbox.post({ type: "commandFinished", command, outcome: { response } }),
       (error: Error) => this.#mailbox.post({ type: "commandFinished", command, outcome: { error } }),
     );
@@ -1218,6 +1222,7 @@ export class ChargePointActor {
     // Same id as its `sending` row, if it had one: settled in place.
     const entry = commandLogEntry(this.id, command, outcome, finishedAt, this.deps.senderId?.());
     if (command.log) this.deps.metrics?.commandFinished(command.action, entry.outcome);
+    if (entry.outcome === "timeout") command.timedOut = entry;
     const changes: StationChanges = { chargePointId: this.id, commandLog: command.log ? [entry] : [] };
     const usedBefore = this.#usedBeforeAnswer;
     const used = usedBefore !== null && usedBefore.payload === command.payload ? usedBefore.actions : null;
@@ -1293,7 +1298,10 @@ export class ChargePointActor {
     }
   }
 
-  #handleResponse(frame: CallResultFrame | CallErrorFrame, mayHaveBadText: boolean): void {
+  #handleResponse(
+    frame: CallResultFrame | CallErrorFrame,
+    mayHaveBadText: boolean,
+  ): Promise<void> | undefined {
     const call = this.#calls.settle(frame.messageId);
     if (!call) {
       const late = this.#calls.settleLate(frame.messageId);
@@ -1308,7 +1316,10 @@ export class ChargePointActor {
       return;
     }
     const payload = mayHaveBadText ? replaceBadText(frame.payload) : frame.payload;
-    if (!hasAction(this.dialect.protocol.actions, call.action)) return call.resolve(payload);
+    if (!hasAction(this.dialect.protocol.actions, call.action)) {
+      call.resolve(payload);
+      return;
+    }
     const validated = validateMessage(this.dialect.protocol, "response", call.action, payload);
     if (!validated.ok) {
       call.reject(new InvalidResponseError(this.id, call.action, validated.description));
@@ -1319,33 +1330,69 @@ export class ChargePointActor {
 
   /**
    * The station answered a call after it timed out: its caller already heard of the timeout, but what the
-   * station did still counts where someone records it (a certificate it installed, `deps.lateAnswers`).
+   * station did still counts where someone records it (a certificate it installed, `deps.lateAnswers`), and
+   * the command's row records the answer beside its `timeout` (`CommandLogEntry.lateAnswer`).
    */
   #handleLateResponse(
-    call: { action: string; payload: unknown },
+    call: { action: string; payload: unknown; tag: unknown },
     frame: CallResultFrame | CallErrorFrame,
     mayHaveBadText: boolean,
-  ): void {
+  ): Promise<void> | undefined {
     this.log.info("late answer to a timed-out call", { action: call.action, messageId: frame.messageId });
-    const late = this.deps.lateAnswers;
-    if (!late) return;
+    let outcome: { response: unknown } | { error: Error };
     if (frame.type === CALLERROR) {
       const { errorCode, errorDescription, errorDetails } = mayHaveBadText ? replaceBadText(frame) : frame;
-      return late(this.id, call, {
+      outcome = {
         error: new CallErrorResponse(this.id, call.action, errorCode, errorDescription, errorDetails),
-      });
-    }
-    const payload = mayHaveBadText ? replaceBadText(frame.payload) : frame.payload;
-    const validated = hasAction(this.dialect.protocol.actions, call.action)
-      ? validateMessage(this.dialect.protocol, "response", call.action, payload)
-      : { ok: true as const, value: payload };
-    late(
-      this.id,
-      call,
-      validated.ok
+      };
+    } else {
+      const payload = mayHaveBadText ? replaceBadText(frame.payload) : frame.payload;
+      const validated = hasAction(this.dialect.protocol.actions, call.action)
+        ? validateMessage(this.dialect.protocol, "response", call.action, payload)
+        : { ok: true as const, value: payload };
+      outcome = validated.ok
         ? { response: validated.value }
-        : { error: new InvalidResponseError(this.id, call.action, validated.description) },
+        : { error: new InvalidResponseError(this.id, call.action, validated.description) };
+    }
+    this.deps.lateAnswers?.(this.id, { action: call.action, payload: call.payload }, outcome);
+    return this.#logLateAnswer(call.tag as Command | undefined, outcome);
+  }
+
+  /**
+   * Writes a late answer onto its command's row, which keeps its `timeout` (the store adds it to a `timeout`
+   * row without one: a retried write changes nothing). A command its caller logs itself (`log: false`) has no
+   * row of ours: the late answer is only in the process log. A failed write is retried by the sweep.
+   */
+  async #logLateAnswer(
+    command: Command | undefined,
+    outcome: { response: unknown } | { error: Error },
+  ): Promise<void> {
+    if (!command?.log) return;
+    const at = this.deps.now().toISOString();
+    // Its timeout's write is in the mailbox ahead of this frame, so `timedOut` is set; else settled as it would be.
+    const timedOut = command.timedOut ?? commandLogEntry(
+      this.id,
+      command,
+      { error: new CallTimeoutError(this.id, command.action, this.deps.settings.callTimeoutMs) },
+      at,
+      this.deps.senderId?.(),
     );
+    const answered = commandLogEntry(this.id, command, outcome, at);
+    const lateAnswer: LateAnswer = {
+      outcome: answered.outcome === "callerror" || answered.outcome === "invalid"
+        ? answered.outcome
+        : "accepted",
+      response: answered.response,
+      at,
+    };
+    const entry: CommandLogEntry = { ...timedOut, lateAnswer };
+    try {
+      const result = await this.deps.store.commit({ chargePointId: this.id, commandLog: [entry] });
+      if (!result.ok) throw new Error(result.conflict);
+    } catch (error) {
+      this.log.warn("cannot store a late answer", { action: command.action, error: String(error) });
+      this.#keepUnsettled(entry);
+    }
   }
 
   /** A CALLERROR frame with `code` as the station's dialect spells it. */

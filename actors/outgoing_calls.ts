@@ -14,6 +14,8 @@ interface QueuedCall {
   reject: (error: Error) => void;
   /** Written before the CALL goes (its send mark): the CALL waits for it, and never goes when it fails. */
   beforeSend: (() => Promise<void>) | undefined;
+  /** The caller's own note on the call, handed back with a late answer (`settleLate`): its command log row. */
+  tag: unknown;
 }
 
 interface InFlightCall extends QueuedCall {
@@ -46,18 +48,24 @@ export class OutgoingCalls {
   #queue: QueuedCall[] = [];
   #inFlight: InFlightCall | null = null;
   /** The last calls that timed out, by message id: a station may still answer one (a slow install). */
-  #timedOut = new Map<string, { action: string; payload: unknown }>();
+  #timedOut = new Map<string, { action: string; payload: unknown; tag: unknown }>();
 
   constructor(private readonly options: OutgoingCallsOptions) {}
 
   /**
    * Sends now when nothing is in flight, else queues. Resolves with the raw CALLRESULT payload. `beforeSend`
    * runs as the CALL leaves the queue and must resolve before the frame is written (a job task's send mark);
-   * it rejects the call instead when it fails, and the call's timeout bounds it.
+   * it rejects the call instead when it fails, and the call's timeout bounds it. `tag` comes back with a late
+   * answer (`settleLate`).
    */
-  enqueue(action: string, payload: unknown, beforeSend?: () => Promise<void>): Promise<unknown> {
+  enqueue(
+    action: string,
+    payload: unknown,
+    beforeSend?: () => Promise<void>,
+    tag?: unknown,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ action, payload, resolve, reject, beforeSend });
+      this.#queue.push({ action, payload, resolve, reject, beforeSend, tag });
       if (!this.#inFlight) this.#sendNext();
     });
   }
@@ -91,7 +99,7 @@ export class OutgoingCalls {
         new SendMarkError(chargePointId, call.action, `its send mark was not written within ${timeoutMs} ms`),
       );
     } else {
-      this.#timedOut.set(call.messageId, { action: call.action, payload: call.payload });
+      this.#timedOut.set(call.messageId, { action: call.action, payload: call.payload, tag: call.tag });
       if (this.#timedOut.size > TIMED_OUT_KEPT) this.#timedOut.delete(this.#timedOut.keys().next().value!);
       call.reject(new CallTimeoutError(chargePointId, call.action, timeoutMs));
     }
@@ -100,9 +108,9 @@ export class OutgoingCalls {
 
   /**
    * Takes the call whose id is `messageId` when it timed out recently (its answer came late), or null. Its
-   * caller already heard of the timeout; the answer can only be recorded.
+   * caller already heard of the timeout; the answer can only be recorded (`tag`: the caller's note on it).
    */
-  settleLate(messageId: string): { action: string; payload: unknown } | null {
+  settleLate(messageId: string): { action: string; payload: unknown; tag: unknown } | null {
     const call = this.#timedOut.get(messageId);
     if (!call) return null;
     this.#timedOut.delete(messageId);

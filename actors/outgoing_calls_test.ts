@@ -135,12 +135,16 @@ Deno.test("OutgoingCalls.rejectAll() calls a CALL waiting for its mark not sent,
 
 Deno.test("OutgoingCalls.settleLate() gives a timed-out call once, for its late answer", async () => {
   const { calls, advance, now } = setup(1000);
-  const timedOut = calls.enqueue("CertificateSigned", { certificateChain: "pem" });
+  const timedOut = calls.enqueue("CertificateSigned", { certificateChain: "pem" }, undefined, "row-1");
   advance(1000);
   calls.expire(now());
   await assertRejects(() => timedOut, CallTimeoutError);
   assertEquals(calls.settle("m1"), null);
-  assertEquals(calls.settleLate("m1"), { action: "CertificateSigned", payload: { certificateChain: "pem" } });
+  assertEquals(calls.settleLate("m1"), {
+    action: "CertificateSigned",
+    payload: { certificateChain: "pem" },
+    tag: "row-1",
+  });
   assertEquals(calls.settleLate("m1"), null, "taken once");
   assertEquals(calls.settleLate("m2"), null, "never sent");
 });

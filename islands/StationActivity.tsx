@@ -132,9 +132,17 @@ export default function StationActivity(props: StationActivityProps) {
                     <td data-label="By">{c.requestedBy}</td>
                     <td data-label="Outcome">
                       <span class={`outcome outcome-${c.outcome}`}>{c.outcome}</span>
+                      {c.lateAnswer && (
+                        <div class="small" data-late-answer={c.lateAnswer.outcome}>
+                          answered late ({c.lateAnswer.outcome === "accepted"
+                            ? "CALLRESULT"
+                            : c.lateAnswer.outcome}, <Time iso={c.lateAnswer.at} />)
+                        </div>
+                      )}
                     </td>
                     <td data-label="Payload / answer" class="mono small wrap">
                       {JSON.stringify(c.payload)} → {JSON.stringify(c.response)}
+                      {c.lateAnswer && <>→ late: {JSON.stringify(c.lateAnswer.response)}</>}
                     </td>
                   </tr>
                 ))}

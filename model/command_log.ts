@@ -21,6 +21,22 @@ export interface CommandLogEntry {
   finishedAt: string | null;
   /** The process (cluster node) that sends the CALL and settles the row; absent on rows written before 040. */
   nodeId?: string;
+  /**
+   * What the station answered after the command timed out (on a `timeout` row only: the operator's request
+   * did time out, and that outcome stays); absent when no answer came late.
+   */
+  lateAnswer?: LateAnswer;
+}
+
+/**
+ * The station's answer to a command that had already timed out, and when it came: a CALLRESULT
+ * (`accepted`), one its schema refuses (`invalid`, `response` says why) or a CALLERROR (`callerror`, its code,
+ * description and details).
+ */
+export interface LateAnswer {
+  outcome: "accepted" | "callerror" | "invalid";
+  response: unknown;
+  at: string;
 }
 
 export type CommandOutcome =
@@ -59,4 +75,22 @@ export const NODE_LOST_RESPONSE = {
  */
 export function outcomeRank(outcome: CommandOutcome): number {
   return outcome === "sending" ? 0 : outcome === "unknown" ? 1 : 2;
+}
+
+/**
+ * The row `row` becomes when `entry` (same id) is written over it, or null when the write changes nothing. The
+ * row keeps its request and sender; an entry that knows more (`outcomeRank`) brings its outcome, answer and
+ * finish time; a late answer is added to a row that ends `timeout` and has none yet (the first one stays, and
+ * the `timeout` stays: it is what the operator's request met). KV applies it as it is, PostgreSQL's upsert
+ * spells it in SQL (store/postgres/command_log.ts); `store/contract/command_log.ts` holds both to it.
+ */
+export function settleCommandRow(row: CommandLogEntry, entry: CommandLogEntry): CommandLogEntry | null {
+  const knowsMore = outcomeRank(entry.outcome) > outcomeRank(row.outcome);
+  const settled = knowsMore
+    ? { ...row, outcome: entry.outcome, response: entry.response, finishedAt: entry.finishedAt }
+    : row;
+  const late = row.lateAnswer === undefined && entry.lateAnswer !== undefined &&
+    settled.outcome === "timeout";
+  if (!knowsMore && !late) return null;
+  return late ? { ...settled, lateAnswer: entry.lateAnswer! } : settled;
 }

@@ -308,6 +308,17 @@ export const CommandLogSchema = z.object({
   response: z.unknown(),
   finishedAt: z.string().nullable().describe("Null while `sending`"),
   nodeId: z.string().optional().describe("The cluster node (or process) that sent the CALL"),
+  lateAnswer: z.object({
+    outcome: z.enum(["accepted", "callerror", "invalid"]).describe(
+      "accepted: a CALLRESULT (`response` is its payload); callerror: a CALLERROR (`response`: errorCode, " +
+        "errorDescription, errorDetails); invalid: a CALLRESULT its schema refuses (`response.reason`)",
+    ),
+    response: z.unknown(),
+    at: z.string().describe("When it came"),
+  }).optional().describe(
+    "On a `timeout` row: the station answered after all, when the request had timed out (the outcome stays " +
+      "`timeout`: that is what the request met; the station may have acted on it)",
+  ),
 });
 
 export const IdTagSchema = z.object({

@@ -133,6 +133,46 @@ export function commandLogCases({ stationTest }: Cases): void {
     },
   );
 
+  stationTest(
+    "a late answer is added to a timeout row, once, and the timeout stays; a row of another outcome takes none",
+    async ({ store }) => {
+      const timedOut = command("late1", {
+        requestedAt: at(1),
+        outcome: "timeout",
+        response: null,
+        finishedAt: at(2),
+      });
+      await store().appendCommandLog({ ...timedOut, outcome: "sending", finishedAt: null });
+      await store().appendCommandLog(timedOut);
+      const lateAnswer = { outcome: "accepted" as const, response: { status: "Accepted" }, at: at(3) };
+      await store().appendCommandLog({ ...timedOut, lateAnswer });
+      assertEquals(await store().listCommandLog("CP-1", 10), [{ ...timedOut, lateAnswer }]);
+      // A second late answer (a retried write of another one) leaves the first; a retried timeout changes nothing.
+      const other = { outcome: "callerror" as const, response: { errorCode: "InternalError" }, at: at(4) };
+      await store().appendCommandLog({ ...timedOut, lateAnswer: other });
+      await store().appendCommandLog(timedOut);
+      assertEquals(await store().listCommandLog("CP-1", 10), [{ ...timedOut, lateAnswer }]);
+
+      // The timeout's own write failed (the row still sending): the late write settles both, in one.
+      const lost = command("late2", {
+        requestedAt: at(5),
+        outcome: "timeout",
+        response: null,
+        finishedAt: at(6),
+      });
+      await store().appendCommandLog({ ...lost, outcome: "sending", finishedAt: null });
+      await store().appendCommandLog({ ...lost, lateAnswer: other });
+      await store().appendCommandLog(lost);
+      assertEquals((await store().listCommandLog("CP-1", 1))[0], { ...lost, lateAnswer: other });
+
+      // An accepted row is never given a late answer.
+      const answered = command("late3", { requestedAt: at(7), finishedAt: at(8) });
+      await store().appendCommandLog(answered);
+      await store().appendCommandLog({ ...answered, outcome: "timeout", response: null, lateAnswer });
+      assertEquals((await store().listCommandLog("CP-1", 1))[0], answered);
+    },
+  );
+
   stationTest("the same store serves different stations without mixing their data", async ({ store }) => {
     await store().putChargePoint(chargePoint("CP-1"));
     await store().putChargePoint(chargePoint("CP-2", { lastSeen: at(7) }));

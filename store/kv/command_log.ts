@@ -5,7 +5,7 @@
  * one KV value keeps the start of its payload's and response's JSON (`cutJson`).
  */
 import type { StationChanges } from "../../model/changes.ts";
-import { type CommandLogEntry, NODE_LOST_RESPONSE, outcomeRank } from "../../model/command_log.ts";
+import { type CommandLogEntry, NODE_LOST_RESPONSE, settleCommandRow } from "../../model/command_log.ts";
 import { cutJson, fitsOneValue } from "./fit.ts";
 import { getAll, type Sequence, values } from "./keys.ts";
 import type { WriteSet } from "./write_set.ts";
@@ -101,11 +101,14 @@ export function planCommandLog(
     }
     const row = read(pointer.value.key) as Deno.KvEntryMaybe<CommandLogEntry>;
     // Gone by retention: nothing left to settle.
-    if (row.value === null || outcomeRank(entry.outcome) <= outcomeRank(row.value.outcome)) continue;
+    if (row.value === null) continue;
+    const settled = settleCommandRow(row.value, entry);
+    if (settled === null) continue;
     set.check(row);
-    const { outcome, response, finishedAt } = entry;
-    set.set(row.key, fitted({ ...row.value, outcome, response, finishedAt }));
-    if (row.value.outcome === "sending") set.delete(commandSendingKey(entry.id));
+    set.set(row.key, fitted(settled));
+    if (row.value.outcome === "sending" && settled.outcome !== "sending") {
+      set.delete(commandSendingKey(entry.id));
+    }
   }
 }
 
@@ -114,18 +117,20 @@ export function commandLogRowKeys(pointers: readonly Deno.KvEntryMaybe<unknown>[
   return pointers.flatMap((p) => p.value === null ? [] : [(p.value as RowPointer).key]);
 }
 
-/** One entry per id in one commit: the one that knows most (the first among equals). */
+/** One entry per id in one commit: the entries of an id written over the first in turn (`settleCommandRow`). */
 function mostKnowingById(entries: readonly CommandLogEntry[]): CommandLogEntry[] {
   const byId = new Map<string, CommandLogEntry>();
   for (const e of entries) {
     const kept = byId.get(e.id);
-    if (!kept || outcomeRank(e.outcome) > outcomeRank(kept.outcome)) byId.set(e.id, e);
+    byId.set(e.id, kept ? settleCommandRow(kept, e) ?? kept : e);
   }
   return [...byId.values()];
 }
 
 function fitted(entry: CommandLogEntry): CommandLogEntry {
-  return fitsOneValue(entry)
-    ? entry
-    : { ...entry, payload: cutJson(entry.payload), response: cutJson(entry.response) };
+  if (fitsOneValue(entry)) return entry;
+  const cut = { ...entry, payload: cutJson(entry.payload), response: cutJson(entry.response) };
+  return entry.lateAnswer === undefined
+    ? cut
+    : { ...cut, lateAnswer: { ...entry.lateAnswer, response: cutJson(entry.lateAnswer.response) } };
 }

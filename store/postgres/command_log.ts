@@ -5,7 +5,12 @@
  */
 import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
-import { type CommandLogEntry, NODE_LOST_RESPONSE, outcomeRank } from "../../model/command_log.ts";
+import {
+  type CommandLogEntry,
+  type LateAnswer,
+  NODE_LOST_RESPONSE,
+  settleCommandRow,
+} from "../../model/command_log.ts";
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
 const COMMAND_LOG_COLUMNS = [
@@ -19,6 +24,7 @@ const COMMAND_LOG_COLUMNS = [
   "response",
   "finished_at",
   "node_id",
+  "late_answer",
 ] as const;
 
 interface CommandLogRow {
@@ -32,6 +38,7 @@ interface CommandLogRow {
   response: unknown;
   finished_at: Date | null;
   node_id: string | null;
+  late_answer: LateAnswer | null;
 }
 
 export class PgCommandLog {
@@ -55,7 +62,7 @@ export class PgCommandLog {
     // One row per id in one statement (ON CONFLICT cannot touch a row twice): the entry that knows most.
     for (const e of members.flatMap((m) => m.commandLog ?? [])) {
       const kept = byId.get(e.id);
-      if (!kept || outcomeRank(e.outcome) > outcomeRank(kept.outcome)) byId.set(e.id, e);
+      byId.set(e.id, kept ? settleCommandRow(kept, e) ?? kept : e);
     }
     if (byId.size === 0) return;
     const rows = [...byId.values()].map((e) => ({
@@ -69,13 +76,26 @@ export class PgCommandLog {
       response: jsonOrNull(tx, e.response),
       finished_at: e.finishedAt,
       node_id: e.nodeId ?? null,
+      late_answer: e.lateAnswer === undefined ? null : jsonOrNull(tx, e.lateAnswer),
     }));
+    // settleCommandRow in SQL: the outcome, answer and finish time of an entry that knows more; a late answer
+    // added to a row that ends `timeout` and has none.
+    const knowsMore = tx`(case command_log.outcome when 'sending' then 0 when 'unknown' then 1 else 2 end)
+        < (case excluded.outcome when 'sending' then 0 when 'unknown' then 1 else 2 end)`;
     await tx`
       insert into command_log ${tx(rows, COMMAND_LOG_COLUMNS)}
       on conflict (id) do update set
-        outcome = excluded.outcome, response = excluded.response, finished_at = excluded.finished_at
-      where (case command_log.outcome when 'sending' then 0 when 'unknown' then 1 else 2 end)
-        < (case excluded.outcome when 'sending' then 0 when 'unknown' then 1 else 2 end)
+        outcome = case when ${knowsMore} then excluded.outcome else command_log.outcome end,
+        response = case when ${knowsMore} then excluded.response else command_log.response end,
+        finished_at = case when ${knowsMore} then excluded.finished_at else command_log.finished_at end,
+        late_answer = case
+          when command_log.late_answer is not null then command_log.late_answer
+          when (case when ${knowsMore} then excluded.outcome else command_log.outcome end) = 'timeout'
+            then excluded.late_answer
+        end
+      where ${knowsMore}
+        or (command_log.late_answer is null and excluded.late_answer is not null
+          and (case when ${knowsMore} then excluded.outcome else command_log.outcome end) = 'timeout')
     `.execute();
   }
 
@@ -108,5 +128,6 @@ function toCommandLog(r: CommandLogRow): CommandLogEntry {
     finishedAt: r.finished_at === null ? null : iso(r.finished_at),
   };
   if (r.node_id !== null) entry.nodeId = r.node_id;
+  if (r.late_answer !== null) entry.lateAnswer = r.late_answer;
   return entry;
 }

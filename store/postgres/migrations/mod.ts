@@ -47,6 +47,7 @@ import { steps as commandLogWriteAhead } from "./040_command_log_write_ahead.ts"
 import { steps as jobTaskSentAt } from "./041_job_task_sent_at.ts";
 import { steps as stationSecurityPendingProfile } from "./042_station_security_pending_profile.ts";
 import { steps as securityEventMessageId } from "./043_security_event_message_id.ts";
+import { steps as commandLogLateAnswer } from "./044_command_log_late_answer.ts";
 
 export type Migration =
   & {
@@ -110,4 +111,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 41, name: "job_task_sent_at", steps: jobTaskSentAt },
   { version: 42, name: "station_security_pending_profile", steps: stationSecurityPendingProfile },
   { version: 43, name: "security_event_message_id", steps: securityEventMessageId },
+  { version: 44, name: "command_log_late_answer", steps: commandLogLateAnswer },
 ];
