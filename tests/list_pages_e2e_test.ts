@@ -215,6 +215,17 @@ async function pages(kind: StoreKind): Promise<void> {
       assertEquals(res.status, 200, JSON.stringify(res.body));
     }
 
+    // The API's description says so.
+    const doc = (await server.json("/api/openapi.json", { as: "viewer" })).body;
+    for (const path of ["/api/v1/pki/certificates", "/api/v1/uploads"]) {
+      const get = doc.paths[path].get;
+      const before = get.parameters.find((p: Json) => p.name === "before" && p.in === "query");
+      assert(before && /nextCursor/.test(before.description ?? before.schema?.description), path);
+      assert(/`before`/.test(get.description), `${path}: the description tells how to page`);
+      const ok = get.responses["200"].content["application/json"].schema;
+      assert(ok.properties.nextCursor, `${path}: nextCursor in the answer`);
+    }
+
     // The station page shows its newest 50 and links to the older ones: 55 of one millisecond, each once.
     const many = Array.from({ length: 55 }, () => "2024-06-01T10:00:00.000Z");
     const manyCerts = await storeCertificates(stores, many, "CP-PAGES-3", 0x9000);
