@@ -12,6 +12,8 @@ export interface CloseTransactionProps {
   meterStart: number;
   /** The last energy register reading (Wh) and its time (ms), if any. */
   lastReading: { t: number; v: number } | null;
+  /** Its station is connected and still reports it on its connector: not forgotten, still charging. */
+  stillRunningOn?: { chargePointId: string; connectorId: number };
 }
 
 /** `ms` as a datetime-local value in the browser's time zone (minutes). */
@@ -28,9 +30,12 @@ export default function CloseTransaction(props: CloseTransactionProps) {
 
   const close = (e: Event) => {
     e.preventDefault();
-    const question =
-      `Close transaction #${props.transactionId} by hand? It is stopped with the values given; ` +
-      "the station's own stop, if it comes later, replaces them.";
+    const running = props.stillRunningOn
+      ? `${props.stillRunningOn.chargePointId} is connected and still reports it: closing it here does not ` +
+        "stop the charging (Remote stop does). "
+      : "";
+    const question = `${running}Close transaction #${props.transactionId} by hand? It is stopped with the ` +
+      "values given; the station's own stop, if it comes later, replaces them.";
     if (!confirm(question)) return;
     void run("Closed by hand", async () => {
       await apiFetch(`/api/v1/transactions/${props.transactionId}/close`, {
@@ -54,6 +59,14 @@ export default function CloseTransaction(props: CloseTransactionProps) {
         For a session the station forgot (a reboot, a lost stop): it is stopped as closed by an operator, and
         its connector is free again.
       </p>
+      {props.stillRunningOn && (
+        <p class="warn" role="alert" data-still-running>
+          {props.stillRunningOn.chargePointId} is connected and still reports this session on connector{" "}
+          {props.stillRunningOn.connectorId}: it is not forgotten. To end it, use Remote stop on{" "}
+          <a href={`/stations/${encodeURIComponent(props.stillRunningOn.chargePointId)}`}>its page</a>;
+          closing it here does not stop the charging.
+        </p>
+      )}
       <form class="action" onSubmit={close}>
         <label>
           Ended at (your time)

@@ -29,6 +29,13 @@ export function inUse(connector: { status: string; transactionId?: number | unde
     connector.status === "SuspendedEV" || connector.status === "SuspendedEVSE";
 }
 
+/** The station says a car is on the connector in a session (2.0.1: Occupied), whatever we hold for it. */
+export function reportsSession(connector: { status: string }): boolean {
+  return SESSION_STATUSES.has(connector.status);
+}
+
+const SESSION_STATUSES = new Set(["Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"]);
+
 /** A connector that could take a car now, or is charging one: not Faulted, not Unavailable. */
 export function operative(connector: { status: string }): boolean {
   return connector.status !== "Faulted" && connector.status !== "Unavailable";

@@ -69,6 +69,8 @@ Deno.test({
       await flag.waitFor();
       assertStringIncludes(await flag.innerText(), "reported connector 1 Available");
       const form = page.locator("[data-close-transaction]");
+      // Forgotten by its station (connector 1 reported Available): no warning.
+      assertEquals(await form.locator("[data-still-running]").count(), 0);
       assertEquals(await form.getByLabel("Meter at the end (Wh)").inputValue(), "4000", "the last reading");
       await form.getByLabel("Reason").fill("forgotten across a reboot");
       await form.getByRole("button", { name: "Close transaction" }).click();
@@ -91,6 +93,33 @@ Deno.test({
         "ClosedByOperator",
         3000,
       ]);
+
+      // A session its connected station still runs: the admin is told the close would not stop it.
+      const running = await station.call("StartTransaction", {
+        connectorId: 2,
+        idTag: "TAG-1",
+        meterStart: 0,
+        timestamp: minutesAgo(5),
+      });
+      await station.call("StatusNotification", { connectorId: 2, status: "Charging", errorCode: "NoError" });
+      await page.goto(`${server.url}/transactions/${running.transactionId}`);
+      const warning = page.locator("[data-close-transaction] [data-still-running]");
+      await warning.waitFor();
+      assertStringIncludes(
+        await warning.innerText(),
+        "CP-FORGOT is connected and still reports this session",
+      );
+      const asked: string[] = [];
+      page.removeAllListeners("dialog");
+      page.once("dialog", (dialog) => void (asked.push(dialog.message()), dialog.dismiss()));
+      await page.locator("[data-close-transaction]").getByLabel("Reason").fill("by mistake");
+      await page.getByRole("button", { name: "Close transaction" }).click();
+      await eventually(() => asked.length === 1, 5000, "the close asked first");
+      assertStringIncludes(asked[0]!, "closing it here does not stop the charging");
+      assertEquals(
+        (await server.json(`/api/v1/transactions/${running.transactionId}`, { as: "viewer" })).body.status,
+        "active",
+      );
       assertEquals(errors, []);
     } finally {
       await browser?.close();

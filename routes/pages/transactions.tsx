@@ -10,10 +10,17 @@ import {
   TransactionStatus,
 } from "../../components/transaction_status.tsx";
 import { readingsOf } from "../../overview/meter_series.ts";
+import { reportsSession } from "../../overview/connector_status.ts";
 import { newestReceivedAt } from "../../overview/session_readings.ts";
 import { Layout } from "../../components/layout.tsx";
 import { Time } from "../../components/time.tsx";
-import type { MeterValue, Page, Transaction, TransactionFlag } from "../../components/types.ts";
+import type {
+  MeterValue,
+  Page,
+  StationSummary,
+  Transaction,
+  TransactionFlag,
+} from "../../components/types.ts";
 import { TransactionFlags } from "../../components/transaction_flags.tsx";
 import { type PageApi, PageError } from "./http.ts";
 import { runningEnergy } from "./running_energy.ts";
@@ -261,6 +268,15 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
   ]);
   if (!found) throw new PageError(404, `Transaction ${idText} is unknown`);
   const { meterValues, ...transaction } = found;
+  // An admin about to close it by hand is told when its station is connected and still runs it.
+  const station = viewer.role === "admin" && transaction.status === "active"
+    ? await api.find<StationSummary>(`/api/v1/charge-points/${encodeURIComponent(transaction.chargePointId)}`)
+    : null;
+  const stillRunning = station?.online === true &&
+    station.connectors.some((c) =>
+      c.connectorId === transaction.connectorId && c.transactionId === transaction.transactionId &&
+      reportsSession(c)
+    );
   // The island gets the readings (two short series), not the stored rows: the page stays small, and live
   // updates append what arrives after `cursor`.
   const readings = readingsOf(meterValues);
@@ -352,6 +368,14 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
             transactionId: transaction.transactionId,
             meterStart: transaction.meterStart,
             lastReading: readings.energy.at(-1) ?? null,
+            ...(stillRunning
+              ? {
+                stillRunningOn: {
+                  chargePointId: transaction.chargePointId,
+                  connectorId: transaction.connectorId,
+                },
+              }
+              : {}),
           }}
         />
       )}
