@@ -46,8 +46,13 @@ async function security(server: ApiTestServer, id: string) {
   };
 }
 
-function changeProfile(server: ApiTestServer, id: string, value: string) {
-  return server.json(`/api/v1/charge-points/${id}/ChangeConfiguration`, {
+/**
+ * ChangeConfiguration SecurityProfile = `value`; `force` for a raise to 3 of a station holding a certificate of
+ * another CA the proxy trusts (as here: the DN headers), not one of ours (see
+ * security_profile_raise_certificate_e2e_test.ts).
+ */
+function changeProfile(server: ApiTestServer, id: string, value: string, force = false) {
+  return server.json(`/api/v1/charge-points/${id}/ChangeConfiguration${force ? "?force=true" : ""}`, {
     method: "POST",
     body: { key: "SecurityProfile", value },
   });
@@ -176,7 +181,10 @@ for (const backend of BACKENDS) {
           });
           answering(station, { status: "Accepted" });
           try {
-            assertEquals((await changeProfile(server, "CP-UP", value)).body.status, "Accepted");
+            assertEquals(
+              (await changeProfile(server, "CP-UP", value, value === "3")).body.status,
+              "Accepted",
+            );
           } finally {
             await closeStation(station);
           }
@@ -228,7 +236,7 @@ Deno.test("a raise the station rejects changes nothing; a lower profile is refus
         [before.securityProfile, before.effectiveProfile, null],
       );
       answer.status = "NotSupported";
-      assertEquals((await changeProfile(server, "CP-NO", "3")).body.status, "NotSupported");
+      assertEquals((await changeProfile(server, "CP-NO", "3", true)).body.status, "NotSupported");
       assertEquals((await security(server, "CP-NO")).pendingSecurityProfile, null);
 
       // Security Whitepaper A05: the station SHALL reject a lower profile; we do not send one.
@@ -261,7 +269,7 @@ Deno.test("a raise the station rejects changes nothing; a lower profile is refus
       const refusing = await connectSecureStation(server.wsUrl, "CP-NOKEY3");
       answering(refusing, { status: "Rejected" });
       try {
-        assertEquals((await changeProfile(server, "CP-NOKEY3", "3")).body.status, "Rejected");
+        assertEquals((await changeProfile(server, "CP-NOKEY3", "3", true)).body.status, "Rejected");
         assertEquals((await server.json("/api/v1/station-security/CP-NOKEY3")).body.configured, false);
       } finally {
         await closeStation(refusing);

@@ -77,7 +77,8 @@ export interface PendingKeys {
 const CommandQuery = z.object({
   force: queryBoolean.optional().describe(
     "Send even when the station's state says the command makes no sense (e.g. RemoteStart on a Faulted " +
-      "connector, or for an id tag this server would not accept)",
+      "connector, or for an id tag this server would not accept; SecurityProfile 3 for a station without a " +
+      "current certificate of this server's PKI)",
   ),
 });
 
@@ -161,7 +162,9 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       403: { description: "Role too low (needs operator)", schema: ErrorSchema },
       409: {
         description: "Not connected, or refused by the station's state or a remote start's id tag (retry " +
-          "with force); a SetChargingProfile that would fight load management's profiles (not retried with " +
+          "with force); a raise to SecurityProfile 3 of a station without a current certificate of ours " +
+          "(`reason` no_station_certificate or station_certificate_expired; retry with force); a lower " +
+          "SecurityProfile (not retried with force); a SetChargingProfile that would fight load management's profiles (not retried with " +
           "force)",
         schema: ErrorSchema,
       },
@@ -248,7 +251,13 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       });
     }
     const raise = sentProfile !== null && profileRaises
-      ? await profileRaises.raise(params.id, sentProfile, requestedBy, registry.isConnected(params.id))
+      ? await profileRaises.raise(
+        params.id,
+        sentProfile,
+        requestedBy,
+        registry.isConnected(params.id),
+        query.force ?? false,
+      )
       : null;
     // The station did not take it: nothing changes (one it may hold stays pending, harmless until it connects).
     const forgetRaise = async (raised: PendingRaise | null, why: string) => {

@@ -182,7 +182,17 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addCommandRoutes(router, {
     ...deps,
     ...(keys ? { pendingKeys: { pend: keys.pendKey, settle: keys.settlePendingKey } } : {}),
-    ...(securityOptions ? { profileRaises: securityProfileRaises(securityOptions) } : {}),
+    ...(securityOptions
+      ? {
+        profileRaises: securityProfileRaises({
+          ...securityOptions,
+          // The client certificate a station raised to profile 3 presents: the one of ours it installed.
+          ...(deps.extension
+            ? { certificates: { current: (id) => deps.extension!.pki.currentCertificate(id) } }
+            : {}),
+        }),
+      }
+      : {}),
   });
   addTransactionRoutes(router, deps);
   const scanner = new FleetScanner({
