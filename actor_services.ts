@@ -98,6 +98,12 @@ export function certificateRenewal(
           ...fields,
           error: detail,
         });
+      } else if (outcome === "timedOut") {
+        logger.warn("certificate renewal not answered in time: asked again after a back-off", {
+          ...fields,
+          unansweredBefore: certificate.renewalUnanswered,
+          error: detail,
+        });
       } else {
         logger.info("certificate renewal asked", { ...fields, status: detail });
       }

@@ -77,9 +77,39 @@ export interface IssuedCertificate extends SignedCertificate {
    * certificate is renewed.
    */
   current: boolean;
+  /**
+   * Renewal triggers in a row that the connected station did not answer in time (reset by an answer); while
+   * above 0, the scan leaves it alone until `renewalRetryAt` (see `renewalBackoffMs`).
+   */
+  renewalUnanswered: number;
+  /** Not asked to renew before this (a back-off after unanswered triggers); null when not backing off. */
+  renewalRetryAt: string | null;
+  /**
+   * When this certificate, recorded undelivered, was sent again at its station's boot (at most once: see
+   * pki/redelivery.ts); null when it never was.
+   */
+  redeliveredAt: string | null;
+}
+
+/**
+ * How long the renewal scan leaves a certificate alone after its `unanswered`-th trigger in a row got no answer
+ * in time: `baseMs` (the scan interval) doubled per unanswered trigger, `maxMs` at most (the wait after an
+ * answer). Both stores compute it alike (KV here, PostgreSQL in its update).
+ *
+ * @example
+ * ```ts
+ * renewalBackoffMs(1, 600_000, 21_600_000); // 1_200_000: skips one scan
+ * renewalBackoffMs(9, 600_000, 21_600_000); // 21_600_000
+ * ```
+ */
+export function renewalBackoffMs(unanswered: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** Math.min(Math.max(unanswered, 0), RENEWAL_BACKOFF_MAX_DOUBLINGS), maxMs);
 }
 
 /** Whether `text` has the shape of a serial number we issue (hex, lower case): a cursor's id must. */
 export function isSerialNumber(text: string): boolean {
   return /^[0-9a-f]{1,64}$/.test(text);
 }
+
+/** Doublings counted at most (the cap is reached long before; this keeps the number finite). */
+export const RENEWAL_BACKOFF_MAX_DOUBLINGS = 40;

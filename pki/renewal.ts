@@ -8,13 +8,17 @@
  * Only an answered trigger counts as asked: after Accepted, or any refusal the station answered (Rejected,
  * NotImplemented, a CALLERROR), it is asked again after `retryAfterMs` (it heard us; a station that said no
  * is not pestered every scan). A trigger that got no answer (the station disconnected with it in flight, was
- * not connected, did not answer in time) is not counted: the next scan asks again, wherever the station
- * reconnected. The sending is injected (`trigger`), so this knows nothing of sockets.
+ * not connected) is not counted: the next scan asks again, wherever the station reconnected. One the station
+ * stayed connected for and did not answer in time (`timedOut`) is not counted either, but the station is left
+ * alone a while: the scan interval doubled per such trigger in a row, `retryAfterMs` at most, recorded in the
+ * store (`markRenewalUnanswered`) so every node of a cluster keeps to it; an answer ends it. Without it a
+ * station that never answers the trigger would be asked at every scan, on whichever node holds it. The sending
+ * is injected (`trigger`), so this knows nothing of sockets.
  */
 import type { IssuedCertificate } from "../model/certificates.ts";
 import type { StationPki } from "./station_pki.ts";
 
-export type TriggerOutcome = "accepted" | "refused" | "unanswered";
+export type TriggerOutcome = "accepted" | "refused" | "unanswered" | "timedOut";
 
 export interface RenewalOptions {
   pki: StationPki;
@@ -69,7 +73,7 @@ export class CertificateRenewal {
   }
 
   async #scan(): Promise<number> {
-    const { pki, trigger, stationsHere, isConnected, retryAfterMs, batch } = this.#options;
+    const { pki, trigger, stationsHere, isConnected, retryAfterMs, batch, intervalMs } = this.#options;
     const here = stationsHere();
     if (here.length === 0) return 0;
     const due = await pki.dueForRenewal({ limit: batch, retryAfterMs, chargePointIds: here });
@@ -80,6 +84,14 @@ export class CertificateRenewal {
       const outcome = await trigger(certificate).catch(() => "unanswered" as const);
       // Unanswered: the station may never have seen it; asked again at the next scan.
       if (outcome === "unanswered" || this.#stopping) continue;
+      // Connected and silent: asked again after a back-off that doubles while it stays so.
+      if (outcome === "timedOut") {
+        await pki.markRenewalUnanswered(certificate.serialNumber, {
+          baseMs: intervalMs,
+          maxMs: retryAfterMs,
+        });
+        continue;
+      }
       // Answered, Accepted or not: not again before retryAfterMs.
       await pki.markRenewalRequested(certificate.serialNumber);
       if (outcome === "accepted") accepted++;

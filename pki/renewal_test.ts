@@ -179,3 +179,36 @@ Deno.test("CertificateRenewal asks only the stations connected here, however man
   assertEquals(asked, ["CP-HERE", "CP-HERE"]);
   await renewal.stop();
 });
+
+Deno.test("CertificateRenewal backs off a connected station whose trigger times out, doubling up to the retry period", async () => {
+  await using setup = await duePki(["CP-MUTE", "CP-LOST"]);
+  const { pki, clock } = setup;
+  const asked: string[] = [];
+  const renewal = new CertificateRenewal({
+    pki,
+    stationsHere: () => ["CP-MUTE", "CP-LOST"],
+    isConnected: () => true,
+    // CP-MUTE stays connected and never answers; CP-LOST's trigger is lost to a disconnect every time.
+    trigger: (c) => {
+      asked.push(c.chargePointId);
+      return Promise.resolve(c.chargePointId === "CP-MUTE" ? "timedOut" : "unanswered");
+    },
+    intervalMs: 600_000,
+    retryAfterMs: 6 * 3600_000,
+  });
+  // One scan every 10 minutes for 17 hours: CP-MUTE after 20, 40, 80, 160, 320 minutes, then every 6 hours.
+  const mutedAt: number[] = [];
+  const start = clock.now.getTime();
+  for (let minute = 0; minute <= 17 * 60; minute += 10) {
+    clock.now = new Date(start + minute * 60_000);
+    asked.length = 0;
+    await renewal.scan();
+    if (asked.includes("CP-MUTE")) mutedAt.push(minute);
+    assert(asked.includes("CP-LOST"), `CP-LOST is asked at every scan (minute ${minute})`);
+  }
+  assertEquals(mutedAt, [0, 20, 60, 140, 300, 620, 980]);
+  const muted = (await pki.currentCertificate("CP-MUTE"))!;
+  assertEquals(muted.renewalUnanswered, 7);
+  assertEquals(muted.renewalRequestedAt, null, "never asked: it never answered");
+  await renewal.stop();
+});

@@ -22,6 +22,7 @@ import { type CaMaterial, CertificateAuthority } from "./ca.ts";
 import { checkCsr } from "./csr.ts";
 import { issueCertificate } from "./issue.ts";
 import { DEFAULT_MIN_RSA_BITS } from "./keys.ts";
+import { x509 } from "./x509.ts";
 
 export interface PkiSettings {
   /** Subject of a generated CA. */
@@ -209,7 +210,8 @@ export class StationPki {
 
   /**
    * Each station's current certificate (the newest it accepted) expiring within `renewBeforeDays`, whose
-   * renewal was not asked for in the last `retryAfterMs`; only those of `chargePointIds` when given.
+   * renewal was not asked for in the last `retryAfterMs` and which is not backing off (`markRenewalUnanswered`);
+   * only those of `chargePointIds` when given.
    */
   dueForRenewal(
     options: { limit: number; retryAfterMs: number; chargePointIds?: readonly string[] },
@@ -218,6 +220,7 @@ export class StationPki {
     return this.store.listDueForRenewal({
       notAfterBefore: new Date(now + this.settings.renewBeforeDays * DAY_MS).toISOString(),
       requestedBefore: new Date(now - options.retryAfterMs).toISOString(),
+      now: new Date(now).toISOString(),
       limit: options.limit,
       ...(options.chargePointIds ? { chargePointIds: options.chargePointIds } : {}),
     });
@@ -225,6 +228,30 @@ export class StationPki {
 
   markRenewalRequested(serialNumber: string): Promise<void> {
     return this.store.markRenewalRequested(serialNumber, this.now().toISOString());
+  }
+
+  /**
+   * A renewal trigger got no answer in time: the certificate is left alone `baseMs` doubled per such trigger in
+   * a row, `maxMs` at most (model/certificates.ts `renewalBackoffMs`), in the store, so every node agrees.
+   */
+  markRenewalUnanswered(serialNumber: string, backoff: { baseMs: number; maxMs: number }): Promise<void> {
+    return this.store.markRenewalUnanswered(serialNumber, { at: this.now().toISOString(), ...backoff });
+  }
+
+  /** See PkiStore.claimRedelivery; now. */
+  claimRedelivery(serialNumber: string): Promise<boolean> {
+    return this.store.claimRedelivery(serialNumber, this.now().toISOString());
+  }
+
+  /**
+   * The CertificateSigned chain of a certificate we issued, as it was sent (the leaf, then the CA certificates
+   * above it), or null when the CA that signs now did not sign it (an operator's CA replaced since).
+   */
+  async chainOf(certificate: IssuedCertificate): Promise<string | null> {
+    const leaf = new x509.X509Certificate(certificate.certificatePem);
+    if (leaf.issuer !== this.ca.certificate.subject) return null;
+    if (!await leaf.verify({ publicKey: this.ca.certificate.publicKey, signatureOnly: true })) return null;
+    return [leaf, ...this.ca.chainAboveLeaf].map((c) => c.toString("pem")).join("\n") + "\n";
   }
 
   /** The certificate we issued with `serialNumber` (hex, lower case), or null. */

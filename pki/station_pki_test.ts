@@ -53,6 +53,9 @@ Deno.test("a generated CA signs an openssl EC CSR into a client certificate that
       deliveredAt: null,
       deliveryDetail: null,
       current: false,
+      renewalUnanswered: 0,
+      renewalRetryAt: null,
+      redeliveredAt: null,
     });
     const leaf = new x509.X509Certificate(result.chain);
     assertEquals(leaf.serialNumber.toLowerCase(), result.certificate.serialNumber);

@@ -56,15 +56,32 @@ export interface PkiStore {
     query: { chargePointId?: string; limit: number; before?: ListCursor },
   ): Promise<IssuedCertificate[]>;
   /**
-   * Current certificates (see IssuedCertificate.current) that expire before `notAfterBefore` and whose renewal
-   * was not requested since `requestedBefore` (null or earlier), soonest expiry first, at most `limit`; only
-   * those of `chargePointIds` when given (the stations a scan can ask: others would fill its page).
+   * Current certificates (see IssuedCertificate.current) that expire before `notAfterBefore`, whose renewal
+   * was not requested since `requestedBefore` (null or earlier) and which are not backing off at `now`
+   * (`renewalRetryAt` null or not after it), soonest expiry first, at most `limit`; only those of
+   * `chargePointIds` when given (the stations a scan can ask: others would fill its page).
    */
   listDueForRenewal(query: {
     notAfterBefore: string;
     requestedBefore: string;
+    now: string;
     limit: number;
     chargePointIds?: readonly string[];
   }): Promise<IssuedCertificate[]>;
+  /** The station answered a renewal trigger at `at`: asked, and any back-off ends. */
   markRenewalRequested(serialNumber: string, at: string): Promise<void>;
+  /**
+   * A renewal trigger got no answer in time at `at`: `renewalUnanswered` one more, in one atomic step (the
+   * nodes of a cluster share it), and `renewalRetryAt` `at` plus `renewalBackoffMs(renewalUnanswered, baseMs,
+   * maxMs)` of the new count. Nothing for an unknown serial number.
+   */
+  markRenewalUnanswered(
+    serialNumber: string,
+    backoff: { at: string; baseMs: number; maxMs: number },
+  ): Promise<void>;
+  /**
+   * Marks an `undelivered` certificate never sent again as sent again at `at`; whether this call did (false
+   * when it is not undelivered, was sent again already, or is unknown): one caller of a cluster wins.
+   */
+  claimRedelivery(serialNumber: string, at: string): Promise<boolean>;
 }

@@ -36,6 +36,16 @@ export const IssuedCertificateView = z.object({
   current: z.boolean().describe(
     "The station's current certificate: the newest it accepted; the only one renewed",
   ),
+  renewalUnanswered: z.number().int().describe(
+    "Renewal triggers in a row the connected station did not answer in time (0 once it answers one)",
+  ),
+  renewalRetryAt: z.string().nullable().describe(
+    "While renewalUnanswered is above 0: not asked again before this (the scan interval doubled per " +
+      "unanswered trigger, 6 hours at most)",
+  ),
+  redeliveredAt: z.string().nullable().describe(
+    "When this certificate, recorded undelivered, was sent again as the station booted (once at most)",
+  ),
 });
 
 export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExtension }): void {

@@ -12,6 +12,9 @@ const CA: StoredCa = {
   createdAt: "2024-05-01T10:00:00.000Z",
 };
 
+/** The scans' now: no certificate below backs off past it. */
+const NOW = "2024-05-25T00:00:00.000Z";
+
 let serial = 0x10;
 
 function cert(
@@ -42,7 +45,17 @@ function delivered(
   at: string | null,
   o: Partial<IssuedCertificate> = {},
 ): IssuedCertificate {
-  return { ...c, delivery, deliveredAt: at, deliveryDetail: null, current: false, ...o };
+  return {
+    ...c,
+    delivery,
+    deliveredAt: at,
+    deliveryDetail: null,
+    current: false,
+    renewalUnanswered: 0,
+    renewalRetryAt: null,
+    redeliveredAt: null,
+    ...o,
+  };
 }
 
 /** Stores `c` and records its station's acceptance a minute after it was issued. */
@@ -132,7 +145,12 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     const later = cert("CP-4", "2024-01-04T00:00:00.000Z", "2024-12-01T00:00:00.000Z");
     for (const c of [old, renewed, soon, sooner, later]) await addAccepted(store, c);
     const due = (at: string) =>
-      store.listDueForRenewal({ notAfterBefore: at, requestedBefore: "2024-05-25T00:00:00.000Z", limit: 10 });
+      store.listDueForRenewal({
+        notAfterBefore: at,
+        requestedBefore: "2024-05-25T00:00:00.000Z",
+        now: NOW,
+        limit: 10,
+      });
     assertEquals((await due("2024-07-01T00:00:00.000Z")).map((c) => c.chargePointId), ["CP-3", "CP-2"]);
     assertEquals((await due("2026-01-01T00:00:00.000Z")).map((c) => c.chargePointId), [
       "CP-3",
@@ -143,6 +161,7 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     const page = await store.listDueForRenewal({
       notAfterBefore: "2026-01-01T00:00:00.000Z",
       requestedBefore: "2024-05-25T00:00:00.000Z",
+      now: NOW,
       limit: 1,
     });
     assertEquals(page.map((c) => c.chargePointId), ["CP-3"]);
@@ -158,6 +177,7 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
       store.listDueForRenewal({
         notAfterBefore: "2024-07-01T00:00:00.000Z",
         requestedBefore: "2024-05-25T00:00:00.000Z",
+        now: NOW,
         limit,
         chargePointIds,
       });
@@ -176,10 +196,95 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
       "2024-05-10T00:00:00.000Z",
     );
     const due = (requestedBefore: string) =>
-      store.listDueForRenewal({ notAfterBefore: "2024-07-01T00:00:00.000Z", requestedBefore, limit: 10 });
+      store.listDueForRenewal({
+        notAfterBefore: "2024-07-01T00:00:00.000Z",
+        requestedBefore,
+        now: NOW,
+        limit: 10,
+      });
     assertEquals(await due("2024-05-10T00:00:00.000Z"), []);
     assertEquals((await due("2024-05-11T00:00:00.000Z")).map((x) => x.serialNumber), [c.serialNumber]);
     await store.markRenewalRequested("00", "2024-05-10T00:00:00.000Z"); // unknown: no error
+  });
+
+  test("markRenewalUnanswered() backs a certificate off, doubling, shared by every reader; an answer ends it", async (store) => {
+    const c = cert("CP-1", "2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z");
+    await addAccepted(store, c);
+    const due = (now: string) =>
+      store.listDueForRenewal({
+        notAfterBefore: "2024-07-01T00:00:00.000Z",
+        requestedBefore: "2024-05-11T00:00:00.000Z",
+        now,
+        limit: 10,
+      });
+    const backoff = { baseMs: 600_000, maxMs: 3 * 3600_000 };
+    const read = async () => {
+      const r = (await store.getIssuedCertificate(c.serialNumber))!;
+      return [r.renewalUnanswered, r.renewalRetryAt];
+    };
+    await store.markRenewalUnanswered(c.serialNumber, { at: "2024-05-20T00:00:00.000Z", ...backoff });
+    assertEquals(await read(), [1, "2024-05-20T00:20:00.000Z"]);
+    assertEquals(await due("2024-05-20T00:19:59.999Z"), []);
+    assertEquals((await due("2024-05-20T00:20:00.000Z")).map((x) => x.serialNumber), [c.serialNumber]);
+    await store.markRenewalUnanswered(c.serialNumber, { at: "2024-05-20T00:20:00.000Z", ...backoff });
+    assertEquals(await read(), [2, "2024-05-20T01:00:00.000Z"]);
+    // Two nodes at once: both counted.
+    await Promise.all(
+      [1, 2].map(() =>
+        store.markRenewalUnanswered(c.serialNumber, { at: "2024-05-20T01:00:00.000Z", ...backoff })
+      ),
+    );
+    assertEquals((await read())[0], 4);
+    // Capped at maxMs.
+    await store.markRenewalUnanswered(c.serialNumber, { at: "2024-05-20T02:00:00.000Z", ...backoff });
+    assertEquals(await read(), [5, "2024-05-20T05:00:00.000Z"]);
+    assertEquals(await due("2024-05-20T04:59:00.000Z"), []);
+    // An answer: asked, no back-off (the retry period after a request applies instead).
+    await store.markRenewalRequested(c.serialNumber, "2024-05-20T03:00:00.000Z");
+    assertEquals(await read(), [0, null]);
+    assertEquals(
+      (await store.listDueForRenewal({
+        notAfterBefore: "2024-07-01T00:00:00.000Z",
+        requestedBefore: "2024-05-20T03:00:00.001Z",
+        now: "2024-05-20T03:00:00.001Z",
+        limit: 10,
+      })).map((x) => x.serialNumber),
+      [c.serialNumber],
+    );
+    await store.markRenewalUnanswered("00", { at: "2024-05-20T00:00:00.000Z", ...backoff }); // unknown: no error
+  });
+
+  test("claimRedelivery() takes an undelivered certificate once, and nothing else", async (store) => {
+    const undelivered = cert("CP-1", "2024-05-01T10:00:00.000Z", "2025-05-01T10:00:00.000Z");
+    const rejected = cert("CP-2", "2024-05-01T10:00:00.000Z", "2025-05-01T10:00:00.000Z");
+    const pending = cert("CP-3", "2024-05-01T10:00:00.000Z", "2025-05-01T10:00:00.000Z");
+    for (const c of [undelivered, rejected, pending]) await store.addIssuedCertificate(c);
+    await store.recordDelivery(
+      undelivered.serialNumber,
+      { delivery: "undelivered", detail: "gone" },
+      "2024-05-01T10:01:00.000Z",
+    );
+    await store.recordDelivery(
+      rejected.serialNumber,
+      { delivery: "rejected", detail: "no" },
+      "2024-05-01T10:01:00.000Z",
+    );
+    const at = "2024-05-02T00:00:00.000Z";
+    const claims = await Promise.all(
+      [1, 2, 3].map(() => store.claimRedelivery(undelivered.serialNumber, at)),
+    );
+    assertEquals(claims.filter(Boolean).length, 1, "one caller wins");
+    assertEquals((await store.getIssuedCertificate(undelivered.serialNumber))?.redeliveredAt, at);
+    assertEquals(await store.claimRedelivery(undelivered.serialNumber, "2024-05-03T00:00:00.000Z"), false);
+    assertEquals(await store.claimRedelivery(rejected.serialNumber, at), false, "the station said no");
+    assertEquals(await store.claimRedelivery(pending.serialNumber, at), false);
+    assertEquals(await store.claimRedelivery("00", at), false);
+    // The redelivery's answer is recorded as any delivery's.
+    const accepted = await store.recordDelivery(undelivered.serialNumber, {
+      delivery: "accepted",
+      detail: null,
+    }, at);
+    assertEquals([accepted?.delivery, accepted?.current, accepted?.redeliveredAt], ["accepted", true, at]);
   });
 
   test("a signed certificate is pending and nobody's until its station accepts it", async (store) => {
@@ -189,6 +294,7 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
       store.listDueForRenewal({
         notAfterBefore: "2025-01-01T00:00:00.000Z",
         requestedBefore: "2024-05-25T00:00:00.000Z",
+        now: NOW,
         limit: 10,
       });
     assertEquals(await due(), []);
@@ -233,6 +339,7 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     const due = await store.listDueForRenewal({
       notAfterBefore: "2026-01-01T00:00:00.000Z",
       requestedBefore: "2024-05-25T00:00:00.000Z",
+      now: NOW,
       limit: 10,
     });
     assertEquals(due.map((c) => c.serialNumber), [installed.serialNumber]);
@@ -416,6 +523,7 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     const due = await store.listDueForRenewal({
       notAfterBefore: "2026-01-01T00:00:00.000Z",
       requestedBefore: "2024-05-25T00:00:00.000Z",
+      now: NOW,
       limit: 10,
     });
     assertEquals(due.map((c) => c.chargePointId), ["CP-1", "CP-2", "CP-3", "CP-4"]);

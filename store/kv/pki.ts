@@ -19,6 +19,7 @@ import type { ListCursor } from "../../model/list_cursor.ts";
 import {
   type DeliveryOutcome,
   type IssuedCertificate,
+  renewalBackoffMs,
   replacesDelivery,
   type SignedCertificate,
   type StoredCa,
@@ -61,7 +62,15 @@ export class KvPkiStore implements PkiStore {
   }
 
   async addIssuedCertificate(c: SignedCertificate): Promise<void> {
-    const stored: StoredCertificate = { ...c, delivery: "pending", deliveredAt: null, deliveryDetail: null };
+    const stored: StoredCertificate = {
+      ...c,
+      delivery: "pending",
+      deliveredAt: null,
+      deliveryDetail: null,
+      renewalUnanswered: 0,
+      renewalRetryAt: null,
+      redeliveredAt: null,
+    };
     const res = await this.#kv.atomic()
       .check({ key: [CERT, c.serialNumber], versionstamp: null })
       .set([CERT, c.serialNumber], stored)
@@ -131,7 +140,7 @@ export class KvPkiStore implements PkiStore {
           break;
         }
         const updated: StoredCertificate = {
-          ...entry.value,
+          ...stored(entry.value),
           delivery: "undelivered",
           deliveredAt: query.at,
           deliveryDetail: query.detail,
@@ -202,6 +211,7 @@ export class KvPkiStore implements PkiStore {
   async listDueForRenewal(query: {
     notAfterBefore: string;
     requestedBefore: string;
+    now: string;
     limit: number;
     chargePointIds?: readonly string[];
   }): Promise<IssuedCertificate[]> {
@@ -213,6 +223,7 @@ export class KvPkiStore implements PkiStore {
       for (const c of await this.#getMany(serials)) {
         // The index is written with the pointer; the check only guards a record read while it moved.
         if (!c.current || (only && !only.has(c.chargePointId))) continue;
+        if ((c.renewalRetryAt ?? "") > query.now) continue;
         if (out.length < query.limit && (c.renewalRequestedAt ?? "") < query.requestedBefore) out.push(c);
       }
       serials = [];
@@ -231,8 +242,42 @@ export class KvPkiStore implements PkiStore {
     for (;;) {
       const entry = await this.#kv.get<StoredCertificate>([CERT, serialNumber]);
       if (entry.value === null) return;
-      const updated = { ...entry.value, renewalRequestedAt: at };
+      const updated = {
+        ...stored(entry.value),
+        renewalRequestedAt: at,
+        renewalUnanswered: 0,
+        renewalRetryAt: null,
+      };
       if ((await this.#kv.atomic().check(entry).set(entry.key, updated).commit()).ok) return;
+    }
+  }
+
+  async markRenewalUnanswered(
+    serialNumber: string,
+    backoff: { at: string; baseMs: number; maxMs: number },
+  ): Promise<void> {
+    for (;;) {
+      const entry = await this.#kv.get<StoredCertificate>([CERT, serialNumber]);
+      if (entry.value === null) return;
+      const unanswered = stored(entry.value).renewalUnanswered + 1;
+      const retryAt = Date.parse(backoff.at) + renewalBackoffMs(unanswered, backoff.baseMs, backoff.maxMs);
+      const updated: StoredCertificate = {
+        ...stored(entry.value),
+        renewalUnanswered: unanswered,
+        renewalRetryAt: new Date(retryAt).toISOString(),
+      };
+      if ((await this.#kv.atomic().check(entry).set(entry.key, updated).commit()).ok) return;
+    }
+  }
+
+  async claimRedelivery(serialNumber: string, at: string): Promise<boolean> {
+    for (;;) {
+      const entry = await this.#kv.get<StoredCertificate>([CERT, serialNumber]);
+      if (entry.value === null) return false;
+      const record = stored(entry.value);
+      if (record.delivery !== "undelivered" || record.redeliveredAt !== null) return false;
+      const updated: StoredCertificate = { ...record, redeliveredAt: at };
+      if ((await this.#kv.atomic().check(entry).set(entry.key, updated).commit()).ok) return true;
     }
   }
 
@@ -261,10 +306,19 @@ export class KvPkiStore implements PkiStore {
   }
 }
 
-/** A record as read: one written before deliveries were recorded gets `unknown`. */
+/**
+ * A record as read: one written before deliveries were recorded gets `unknown`; one written before the renewal
+ * back-off and redelivery, their defaults.
+ */
 function stored(value: StoredCertificate): StoredCertificate {
-  if (value.delivery !== undefined) return value;
-  return { ...value, delivery: "unknown", deliveredAt: null, deliveryDetail: null };
+  const record: StoredCertificate = {
+    ...value,
+    renewalUnanswered: value.renewalUnanswered ?? 0,
+    renewalRetryAt: value.renewalRetryAt ?? null,
+    redeliveredAt: value.redeliveredAt ?? null,
+  };
+  if (value.delivery !== undefined) return record;
+  return { ...record, delivery: "unknown", deliveredAt: null, deliveryDetail: null };
 }
 
 /** Whether `a` was issued before `b` (issuedAt, then serial: ISO times of one format compare as text). */

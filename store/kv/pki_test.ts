@@ -37,12 +37,16 @@ Deno.test("a certificate stored before deliveries were recorded reads as unknown
       deliveredAt: null,
       deliveryDetail: null,
       current: true,
+      renewalUnanswered: 0,
+      renewalRetryAt: null,
+      redeliveredAt: null,
     };
     assertEquals(await store.getIssuedCertificate("0a"), unknown);
     const due = () =>
       store.listDueForRenewal({
         notAfterBefore: "2025-01-01T00:00:00.000Z",
         requestedBefore: "2024-05-01T00:00:00.000Z",
+        now: "2024-05-01T00:00:00.000Z",
         limit: 10,
       });
     assertEquals(await due(), [unknown]);

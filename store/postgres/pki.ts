@@ -1,5 +1,6 @@
 /**
- * The PkiStore on PostgreSQL (migrations 009, 030 and 032: the pending certificates' index). A station's current certificate is the row marked
+ * The PkiStore on PostgreSQL (migrations 009, 030 and 032: the pending certificates' index; 045: the renewal
+ * back-off and redelivery). A station's current certificate is the row marked
  * `current` (a partial unique index keeps it to one per station); recording an accepted delivery moves the
  * mark under a lock on the station's certificate rows, so two deliveries at once leave the newest current.
  */
@@ -9,6 +10,7 @@ import {
   type CertificateDelivery,
   type DeliveryOutcome,
   type IssuedCertificate,
+  RENEWAL_BACKOFF_MAX_DOUBLINGS,
   replacesDelivery,
   type SignedCertificate,
   type StoredCa,
@@ -30,6 +32,9 @@ interface CertRow {
   delivered_at: Date | null;
   delivery_detail: string | null;
   current: boolean;
+  renewal_unanswered: number;
+  renewal_retry_at: Date | null;
+  redelivered_at: Date | null;
 }
 
 function toCertificate(r: CertRow): IssuedCertificate {
@@ -48,6 +53,9 @@ function toCertificate(r: CertRow): IssuedCertificate {
     deliveredAt: r.delivered_at?.toISOString() ?? null,
     deliveryDetail: r.delivery_detail,
     current: r.current,
+    renewalUnanswered: r.renewal_unanswered,
+    renewalRetryAt: r.renewal_retry_at?.toISOString() ?? null,
+    redeliveredAt: r.redelivered_at?.toISOString() ?? null,
   };
 }
 
@@ -193,6 +201,7 @@ export class PostgresPkiStore implements PkiStore {
   async listDueForRenewal(query: {
     notAfterBefore: string;
     requestedBefore: string;
+    now: string;
     limit: number;
     chargePointIds?: readonly string[];
   }): Promise<IssuedCertificate[]> {
@@ -202,6 +211,7 @@ export class PostgresPkiStore implements PkiStore {
       select * from issued_certificate
       where current and not_after < ${query.notAfterBefore}
         and (renewal_requested_at is null or renewal_requested_at < ${query.requestedBefore})
+        and (renewal_retry_at is null or renewal_retry_at <= ${query.now})
         ${ids ? this.#sql`and charge_point_id = any(${ids as string[]}::text[])` : this.#sql``}
       order by not_after, serial_number
       limit ${query.limit}`;
@@ -210,6 +220,30 @@ export class PostgresPkiStore implements PkiStore {
 
   async markRenewalRequested(serialNumber: string, at: string): Promise<void> {
     await this.#sql`
-      update issued_certificate set renewal_requested_at = ${at} where serial_number = ${serialNumber}`;
+      update issued_certificate
+      set renewal_requested_at = ${at}, renewal_unanswered = 0, renewal_retry_at = null
+      where serial_number = ${serialNumber}`;
+  }
+
+  /** One statement: the count read and written in place (renewalBackoffMs, in SQL: the old count plus one). */
+  async markRenewalUnanswered(
+    serialNumber: string,
+    backoff: { at: string; baseMs: number; maxMs: number },
+  ): Promise<void> {
+    await this.#sql`
+      update issued_certificate
+      set renewal_unanswered = renewal_unanswered + 1,
+        renewal_retry_at = ${backoff.at}::timestamptz + least(
+          ${backoff.baseMs}::float8 * power(2, least(renewal_unanswered + 1, ${RENEWAL_BACKOFF_MAX_DOUBLINGS})),
+          ${backoff.maxMs}::float8
+        ) * interval '1 millisecond'
+      where serial_number = ${serialNumber}`;
+  }
+
+  async claimRedelivery(serialNumber: string, at: string): Promise<boolean> {
+    const claimed = await this.#sql`
+      update issued_certificate set redelivered_at = ${at}
+      where serial_number = ${serialNumber} and delivery = 'undelivered' and redelivered_at is null`;
+    return claimed.count === 1;
   }
 }

@@ -48,6 +48,7 @@ import { steps as jobTaskSentAt } from "./041_job_task_sent_at.ts";
 import { steps as stationSecurityPendingProfile } from "./042_station_security_pending_profile.ts";
 import { steps as securityEventMessageId } from "./043_security_event_message_id.ts";
 import { steps as commandLogLateAnswer } from "./044_command_log_late_answer.ts";
+import { steps as issuedCertificateRenewalBackoff } from "./045_issued_certificate_renewal_backoff.ts";
 
 export type Migration =
   & {
@@ -112,4 +113,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 42, name: "station_security_pending_profile", steps: stationSecurityPendingProfile },
   { version: 43, name: "security_event_message_id", steps: securityEventMessageId },
   { version: 44, name: "command_log_late_answer", steps: commandLogLateAnswer },
+  { version: 45, name: "issued_certificate_renewal_backoff", steps: issuedCertificateRenewalBackoff },
 ];
