@@ -12,6 +12,7 @@ import { triggerOutcomeOf } from "./actors/trigger_answer.ts";
 import type { SecurityExtension } from "./files/security_extension.ts";
 import type { Logger } from "./logger.ts";
 import { Enrolment } from "./pki/enrolment.ts";
+import { CertificateRedelivery } from "./pki/redelivery.ts";
 import { CertificateRenewal } from "./pki/renewal.ts";
 import type { SecurityEventLog } from "./security/security_events.ts";
 
@@ -19,8 +20,10 @@ import type { SecurityEventLog } from "./security/security_events.ts";
 export const PKI_PRINCIPAL = "csms:pki";
 
 /**
- * The actors' Security extension services (`deps`), and `close()`, which ends the retries of certificate
- * delivery outcomes the store failed to write and waits (bounded) for the writes in flight (the server stops).
+ * The actors' Security extension services (`deps`); `redeliverAtBoot()`, which sends an undelivered certificate
+ * to its station again as it boots (pki/redelivery.ts, the outcome recorded by the same enrolment); and
+ * `close()`, which ends the retries of certificate delivery outcomes the store failed to write and waits
+ * (bounded) for the writes in flight (the server stops).
  */
 export function actorSecurityServices(
   extension: SecurityExtension,
@@ -29,6 +32,7 @@ export function actorSecurityServices(
   registry: () => Registry,
 ): {
   deps: Pick<ActorDeps, "csr" | "followUps" | "lateAnswers" | "securityEvents">;
+  redeliverAtBoot: (chargePointId: string) => Promise<unknown>;
   close: () => Promise<void>;
 } {
   const enrolment = new Enrolment({
@@ -59,7 +63,17 @@ export function actorSecurityServices(
       enrolment.lateAnswer(chargePointId, certificateChain, deliveryOfAnswer(outcome));
     },
   };
-  return { deps, close: () => enrolment.close() };
+  const redelivery = new CertificateRedelivery({
+    pki: extension.pki,
+    redeliver: (chargePointId, serialNumber, chain) =>
+      enrolment.redeliver(chargePointId, serialNumber, chain),
+    log: (level, msg, fields) => logger[level](msg, fields),
+  });
+  return {
+    deps,
+    redeliverAtBoot: (chargePointId) => redelivery.atBoot(chargePointId),
+    close: () => enrolment.close(),
+  };
 }
 
 /**

@@ -314,6 +314,13 @@ export async function startServer(
       }),
   });
   const unfollow = events.subscribe((event) => energy.onStationEvent(event));
+  // A certificate whose delivery nobody heard is sent again, once, as its station boots (this process's own
+  // stations: each boot is an event on one node only).
+  const unfollowRedelivery = events.subscribe((event) => {
+    if (event.type === "boot" && event.registrationStatus === "Accepted") {
+      void securityServices.redeliverAtBoot(event.chargePointId);
+    }
+  });
   energy.loadManager.start();
   const renewal = certificateRenewal(
     extension,
@@ -520,6 +527,7 @@ export async function startServer(
     // Virtual stations first: they would reconnect to a closing server.
     await simulator.close();
     unfollow();
+    unfollowRedelivery();
     unfollowService();
     // Load management divides no more from here; a division under way may wait for a station's answer (up
     // to CALL_TIMEOUT_MS): the stations close first, which ends those waits (remote ones: the cluster's close).

@@ -77,7 +77,7 @@ export class Enrolment {
   }
 
   async #complete(chargePointId: string, csr: string, cpoName: string | null): Promise<EnrolmentOutcome> {
-    const { pki, sendCertificate, securityEvent } = this.deps;
+    const { pki, securityEvent } = this.deps;
     const signed = await pki.signCertificate(chargePointId, csr, { cpoName });
     if (!signed.ok) {
       // Checked before answering; only a change in between (e.g. CpoName) gets here.
@@ -94,16 +94,35 @@ export class Enrolment {
       chargePointId,
       reason: `Certificate ${serialNumber} issued (${signed.certificate.key}, valid until ${notAfter})`,
     });
-    const outcome = await sendCertificate(chargePointId, signed.chain);
+    const outcome = await this.#deliver(chargePointId, serialNumber, signed.chain);
+    return { status: "delivered", serialNumber, outcome };
+  }
+
+  /**
+   * Sends certificate `serialNumber` (issued earlier, its chain `certificateChain`) to the station again and
+   * records the outcome as `complete()` records a first delivery: its security event, a late answer still
+   * heard, the write retried. Never throws. See pki/redelivery.ts for when a certificate is sent again.
+   */
+  redeliver(chargePointId: string, serialNumber: string, certificateChain: string): Promise<DeliveryOutcome> {
+    const running = this.#deliver(chargePointId, serialNumber, certificateChain);
+    const tracked = running.finally(() => this.#running.delete(tracked)).catch(() => {});
+    this.#running.add(tracked);
+    return running;
+  }
+
+  /** Sends the chain, reports and records the outcome (see `complete()` and `redeliver()`). */
+  async #deliver(chargePointId: string, serialNumber: string, chain: string): Promise<DeliveryOutcome> {
+    const { sendCertificate, securityEvent } = this.deps;
+    const outcome = await sendCertificate(chargePointId, chain);
     securityEvent({ ...deliveryEvent(serialNumber, outcome), chargePointId });
     if (outcome.delivery === "undelivered") {
-      this.#unanswered.set(unansweredKey(chargePointId, signed.chain), serialNumber);
+      this.#unanswered.set(unansweredKey(chargePointId, chain), serialNumber);
       if (this.#unanswered.size > UNANSWERED_KEPT) {
         this.#unanswered.delete(this.#unanswered.keys().next().value!);
       }
     }
     await this.#record(chargePointId, serialNumber, outcome);
-    return { status: "delivered", serialNumber, outcome };
+    return outcome;
   }
 
   /**
