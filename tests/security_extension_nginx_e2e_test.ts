@@ -157,6 +157,13 @@ Deno.test({
       let issued: { cert: string; key: string };
       try {
         issued = await enrol(station, dir, "CP-R3");
+        // Its acceptance recorded (after the answer): a raise to 3 needs a certificate it installed.
+        await eventually(
+          async () =>
+            (await server.json("/api/v1/pki/certificates?chargePointId=CP-R3")).body.current !== null,
+          10_000,
+          "the certificate current",
+        );
         station.handle("ChangeConfiguration", () => ({ status: "Accepted" }));
         const raised = await server.json("/api/v1/charge-points/CP-R3/ChangeConfiguration", {
           method: "POST",
