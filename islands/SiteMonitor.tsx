@@ -142,6 +142,15 @@ export default function SiteMonitor(props: SiteMonitorProps) {
               </tbody>
             </table>
           )}
+        {latest && latest.chargers.length > 0 && latest.chargers.every((c) => c.measuredA === null) && (
+          <p class="muted small" data-no-measurements>
+            None of these sessions' stations reports its current (<code>Current.Import</code>{" "}
+            in its MeterValues): the limit is divided on allocations alone, and what an EV leaves unused is
+            not given to the others. Add <code>Current.Import</code> to the stations'{" "}
+            <code>MeterValuesSampledData</code>
+            (ChangeConfiguration) where they can sample it.
+          </p>
+        )}
       </section>
       <section class="card" aria-labelledby="site-history-title">
         <div class="card-head">

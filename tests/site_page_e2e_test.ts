@@ -84,6 +84,11 @@ Deno.test({
       stations.push(b.station);
       await page.locator('tr[data-charger="CP-A"] [data-allocation="10"]').waitFor();
       await page.locator('tr[data-charger="CP-B"] [data-allocation="10"]').waitFor();
+      // No station reports its current yet: the page says so and how to have it.
+      assertStringIncludes(
+        await page.locator("[data-no-measurements]").innerText(),
+        "MeterValuesSampledData",
+      );
 
       // CP-A's EV draws 4 A: the next division keeps 4 + 2 A for it and gives CP-B the rest.
       await a.station.call("MeterValues", {
@@ -97,6 +102,7 @@ Deno.test({
       await page.locator('tr[data-charger="CP-A"] [data-allocation="6"]').waitFor();
       await page.locator('tr[data-charger="CP-B"] [data-allocation="14"]').waitFor();
       await page.locator('tr[data-charger="CP-A"] [data-measured="4"]').waitFor();
+      assertEquals(await page.locator("[data-no-measurements]").count(), 0, "a measurement: no hint");
       const chart = page.locator('[data-chart="site-current"]');
       await chart.locator('path[data-series="Allocated"]').waitFor({ state: "attached" });
       assert(Number(await chart.getAttribute("data-points")) > 3, "the chart has samples over time");
