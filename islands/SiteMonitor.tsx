@@ -144,11 +144,10 @@ export default function SiteMonitor(props: SiteMonitorProps) {
           )}
         {latest && latest.chargers.length > 0 && latest.chargers.every((c) => c.measuredA === null) && (
           <p class="muted small" data-no-measurements>
-            None of these sessions' stations reports its current (<code>Current.Import</code>{" "}
-            in its MeterValues): the limit is divided on allocations alone, and what an EV leaves unused is
-            not given to the others. Add <code>Current.Import</code> to the stations'{" "}
-            <code>MeterValuesSampledData</code>
-            (ChangeConfiguration) where they can sample it.
+            No current measured yet for these sessions: it comes from <code>Current.Import</code>{" "}
+            in the stations' MeterValues, and until it does the limit is divided on allocations alone (what an
+            EV leaves unused is not given to the others). If none comes, add <code>Current.Import</code>{" "}
+            to the stations' <code>MeterValuesSampledData</code> (ChangeConfiguration).
           </p>
         )}
       </section>
