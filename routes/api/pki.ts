@@ -114,10 +114,10 @@ export function addPkiRoutes(router: ApiRouter, deps: { extension: SecurityExten
       const items = await pki.listCertificates(page);
       return c.json({ items, nextCursor: nextCursor(items) });
     }
-    const [items, current] = await Promise.all([
-      pki.listCertificates({ ...page, chargePointId }),
-      pki.currentCertificate(chargePointId),
-    ]);
+    // One after the other: the current certificate read after the page is never older than the page (read
+    // together, a page could show an acceptance that `current` had not seen yet).
+    const items = await pki.listCertificates({ ...page, chargePointId });
+    const current = await pki.currentCertificate(chargePointId);
     return c.json({ items, nextCursor: nextCursor(items), current });
   });
 }
