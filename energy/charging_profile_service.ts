@@ -460,7 +460,8 @@ export class ChargingProfileService {
     if (current && sameFacts(current, next)) return;
     // Nothing learnt yet and nothing to learn: no row for a station that answers as it should.
     if (!current && sameFacts(before, next)) return;
-    await this.#deps.store.putChargingProfileSupport(next);
+    // Only these facts: another change learnt at the same moment (a division, a command) stays.
+    await this.#deps.store.changeChargingProfileSupport(chargePointId, change, at);
   }
 
   /** Forgets what a station taught about profiles (it booted: its firmware may have changed). */

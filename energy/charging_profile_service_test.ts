@@ -306,3 +306,18 @@ Deno.test("set() with recordFirst records the profile before it is sent, and put
   await assertRejects(() => t.service.set("CP-1", tx(30), LM, { recordFirst: true }), AnswerLostError);
   assertEquals(await limitOf(), ["900001:30"], "its answer lost: the station may enforce it");
 });
+
+Deno.test("two facts a station taught learnt at once both stay (no read-modify-write of the whole record)", async () => {
+  await using t = await setup();
+  // A division and an operator's command, say, each learning something about CP-1 at the same moment.
+  await Promise.all([
+    t.service.markSupport("CP-1", { txDefaultOnly: true }),
+    t.service.markSupport("CP-1", { refusedReason: "Rejected" }),
+    t.service.markSupport("CP-1", { unanswered: { runs: 2, until: null } }),
+  ]);
+  const support = await t.store.getChargingProfileSupport("CP-1");
+  assertEquals([support?.txDefaultOnly, support?.refusedReason, support?.unanswered], [true, "Rejected", {
+    runs: 2,
+    until: null,
+  }]);
+});

@@ -55,7 +55,21 @@ export interface ChargingProfileStore {
   /** null: never asked (the station is assumed to take profiles). */
   getChargingProfileSupport(chargePointId: string): Promise<ChargingProfileSupport | null>;
   putChargingProfileSupport(support: ChargingProfileSupport): Promise<void>;
+  /**
+   * Sets the facts `change` names (the others keep their stored value; a station with none starts from
+   * `noSupportFacts`) in one write: two changes of different facts made at once both stay.
+   */
+  changeChargingProfileSupport(
+    chargePointId: string,
+    change: ChargingProfileSupportChange,
+    updatedAt: string,
+  ): Promise<void>;
 }
+
+/** Some of the facts of a station's `ChargingProfileSupport`. */
+export type ChargingProfileSupportChange = Partial<
+  Omit<ChargingProfileSupport, "chargePointId" | "updatedAt">
+>;
 
 export interface EnergyStore extends SiteStore, ChargingProfileStore {
   close(): Promise<void>;

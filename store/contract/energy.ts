@@ -219,6 +219,42 @@ export function energyContract(
     assertEquals(await store.listChargingProfiles("CP-2"), []);
   });
 
+  test("changes of a station's profile support set only their facts, also when made at once", async (store) => {
+    await store.changeChargingProfileSupport("CP-1", { stationDefaultRejected: true }, T0);
+    assertEquals(await store.getChargingProfileSupport("CP-1"), {
+      chargePointId: "CP-1",
+      refusedReason: null,
+      txDefaultOnly: false,
+      stationDefaultRejected: true,
+      unanswered: null,
+      updatedAt: T0,
+    });
+    await Promise.all([
+      store.changeChargingProfileSupport("CP-1", { txDefaultOnly: true }, at(1)),
+      store.changeChargingProfileSupport("CP-1", { refusedReason: "Rejected" }, at(1)),
+      store.changeChargingProfileSupport("CP-1", { unanswered: { runs: 3, until: at(60) } }, at(1)),
+    ]);
+    assertEquals(await store.getChargingProfileSupport("CP-1"), {
+      chargePointId: "CP-1",
+      refusedReason: "Rejected",
+      txDefaultOnly: true,
+      stationDefaultRejected: true,
+      unanswered: { runs: 3, until: at(60) },
+      updatedAt: at(1),
+    });
+    await store.changeChargingProfileSupport(
+      "CP-1",
+      { unanswered: null, stationDefaultRejected: false },
+      at(2),
+    );
+    const after = await store.getChargingProfileSupport("CP-1");
+    assertEquals([after?.unanswered, after?.stationDefaultRejected, after?.txDefaultOnly], [
+      null,
+      false,
+      true,
+    ]);
+  });
+
   test("whether a station takes profiles reads back as written", async (store) => {
     assertEquals(await store.getChargingProfileSupport("CP-1"), null);
     const first = {

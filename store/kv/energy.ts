@@ -25,6 +25,7 @@ import {
 } from "../../model/charging_profile.ts";
 import type { SiteRecord, SiteSample } from "../../model/site.ts";
 import {
+  type ChargingProfileSupportChange,
   checkProfileChanges,
   compareProfiles,
   DEFAULT_SAMPLE_RETENTION_MS,
@@ -174,6 +175,21 @@ export class KvEnergyStore implements EnergyStore {
 
   async putChargingProfileSupport(support: ChargingProfileSupport): Promise<void> {
     await this.#kv.set([SUPPORT, support.chargePointId], support);
+  }
+
+  async changeChargingProfileSupport(
+    chargePointId: string,
+    change: ChargingProfileSupportChange,
+    updatedAt: string,
+  ): Promise<void> {
+    const key = [SUPPORT, chargePointId];
+    // Checked against what it read: a change made meanwhile is read again and kept.
+    for (;;) {
+      const entry = await this.#kv.get<ChargingProfileSupport>(key);
+      const before = { ...noSupportFacts(chargePointId, updatedAt), ...entry.value };
+      const next: ChargingProfileSupport = { ...before, ...change, updatedAt };
+      if ((await this.#kv.atomic().check(entry).set(key, next).commit()).ok) return;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------- helpers

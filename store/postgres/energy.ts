@@ -10,17 +10,19 @@
  * ```
  */
 import type { Sql } from "postgres";
-import type {
-  ChargingProfileChanges,
-  ChargingProfileSource,
-  ChargingProfileState,
-  ChargingProfileSupport,
-  StoredChargingProfile,
+import {
+  type ChargingProfileChanges,
+  type ChargingProfileSource,
+  type ChargingProfileState,
+  type ChargingProfileSupport,
+  noSupportFacts,
+  type StoredChargingProfile,
 } from "../../model/charging_profile.ts";
 import type { SiteRecord, SiteSample } from "../../model/site.ts";
 import type { ChargingProfile } from "../../protocol/ocpp16/common.ts";
 import type { ChargingProfilePurpose } from "../../protocol/ocpp16/enums.ts";
 import {
+  type ChargingProfileSupportChange,
   checkProfileChanges,
   DEFAULT_SAMPLE_RETENTION_MS,
   type EnergyStore,
@@ -310,7 +312,63 @@ export class PostgresEnergyStore implements EnergyStore {
         updated_at = excluded.updated_at`;
   }
 
+  async changeChargingProfileSupport(
+    chargePointId: string,
+    change: ChargingProfileSupportChange,
+    updatedAt: string,
+  ): Promise<void> {
+    const row = supportRow({ ...noSupportFacts(chargePointId, updatedAt), ...change });
+    // Only the columns of the facts given are set on a stored row: a change made at once to others stays.
+    const set = Object.keys(change).flatMap((fact) =>
+      SUPPORT_COLUMNS[fact as keyof ChargingProfileSupportChange]
+    );
+    await this.#sql`
+      insert into charging_profile_support ${
+      this.#sql(
+        row,
+        "charge_point_id",
+        "refused_reason",
+        "tx_default_only",
+        "station_default_rejected",
+        "unanswered_runs",
+        "unanswered_until",
+        "updated_at",
+      )
+    }
+      on conflict (charge_point_id) do update set ${this.#sql(row, ...set, "updated_at")}`;
+  }
+
   async close(): Promise<void> {
     await this.#sql.end({ timeout: 5 });
   }
+}
+
+/** The columns of each fact of `ChargingProfileSupport`. */
+const SUPPORT_COLUMNS: Record<keyof ChargingProfileSupportChange, (keyof SupportRow)[]> = {
+  refusedReason: ["refused_reason"],
+  txDefaultOnly: ["tx_default_only"],
+  stationDefaultRejected: ["station_default_rejected"],
+  unanswered: ["unanswered_runs", "unanswered_until"],
+};
+
+interface SupportRow {
+  charge_point_id: string;
+  refused_reason: string | null;
+  tx_default_only: boolean;
+  station_default_rejected: boolean;
+  unanswered_runs: number;
+  unanswered_until: string | null;
+  updated_at: string;
+}
+
+function supportRow(support: ChargingProfileSupport): SupportRow {
+  return {
+    charge_point_id: support.chargePointId,
+    refused_reason: support.refusedReason,
+    tx_default_only: support.txDefaultOnly,
+    station_default_rejected: support.stationDefaultRejected,
+    unanswered_runs: support.unanswered?.runs ?? 0,
+    unanswered_until: support.unanswered?.until ?? null,
+    updated_at: support.updatedAt,
+  };
 }
