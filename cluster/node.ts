@@ -12,7 +12,7 @@
  * await node.start(); // joins the registry (attachCluster)
  * ```
  */
-import type { EventBus } from "../actors/events.ts";
+import type { EventBus, StationEvent } from "../actors/events.ts";
 import type { CallOptions } from "../actors/charge_point.ts";
 import {
   AnswerLostError,
@@ -406,8 +406,32 @@ export class ClusterNode implements RemoteStations {
       Number.NEGATIVE_INFINITY,
       ...nodes.filter((n) => n.nodeId !== this.nodeId).map((n) => at + n.remainingMs),
     );
+    this.#forgetStationsOfLostNodes();
     if (stations !== null) this.#learnStations(stations, started, at);
     this.#reviewPending();
+  }
+
+  /**
+   * Stations known on a node whose lease ran out are offline: the live streams here are told so (`disconnected`,
+   * on the remote bus only: the dead node's own events never came, and the domain follows its own process's).
+   * Without it a dashboard open on this node showed them online for good while the API said offline.
+   */
+  #forgetStationsOfLostNodes(): void {
+    const remote = this.#remoteStreams.get("station");
+    for (const [id, known] of this.#stations) {
+      if (this.#alive(known.nodeId)) continue;
+      this.#stations.delete(id);
+      if (this.options.registry.isConnectedHere(id)) continue;
+      remote?.publish(
+        {
+          type: "disconnected",
+          chargePointId: id,
+          at: new Date().toISOString(),
+          code: 1006,
+          reason: `its node "${known.nodeId}" stopped answering (its lease ran out)`,
+        } satisfies StationEvent,
+      );
+    }
   }
 
   /** The cluster's presence as read at `at` (the read began at `started`). */

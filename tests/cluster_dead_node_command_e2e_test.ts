@@ -7,11 +7,12 @@
  * before the CALL left) as `unknown`: A never will.
  */
 import { assert, assertEquals } from "@std/assert";
-import { adminApi } from "./helpers/admin_api.ts";
+import { adminApi, adminCookie } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
+import { readEvents } from "./helpers/sse.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const ignore = await ignoreWithoutPostgres("cluster dead node command tests");
@@ -21,6 +22,7 @@ type Json = any;
 
 interface Nodes {
   a: ServerProcess;
+  b: ServerProcess;
   /** Station CP-A, connected to node A. */
   station: Station;
   /** An API request to node B, as the admin. */
@@ -48,7 +50,7 @@ async function withTwoNodes(fn: (nodes: Nodes) => Promise<void>): Promise<void> 
       10_000,
       "node B sees CP-A online on node A",
     );
-    await fn({ a, station, viaB });
+    await fn({ a, b, station, viaB });
   } finally {
     await closeStation(station).catch(() => {});
     await b.kill("SIGTERM");
@@ -132,5 +134,29 @@ Deno.test({
         [200, ["10.0.0.0/8"]],
         JSON.stringify(secured.body),
       );
+    }),
+});
+
+Deno.test({
+  name:
+    "the live stream of a surviving node says a killed node's station went offline when its lease runs out",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes(async ({ a, b }) => {
+      // What a dashboard open on node B follows: the station's page and the overview (QA, session 38: both
+      // kept CP-A "online" for good, as no node ever told the stream, while the API said offline).
+      const stream = await fetch(`${b.url}/api/v1/events?chargePointId=CP-A`, {
+        headers: { cookie: await adminCookie(b.url) },
+      });
+      assertEquals(stream.status, 200);
+      await new Promise((r) => setTimeout(r, 300));
+      await a.kill("SIGKILL");
+      const seen = await readEvents(stream.body!, (e) => e.event === "disconnected", 10_000);
+      const gone = seen.find((e) => e.event === "disconnected");
+      assert(gone, `no disconnected event for CP-A: ${JSON.stringify(seen)}`);
+      assertEquals(gone.data.chargePointId, "CP-A");
+      assert(String(gone.data.reason).includes("stopped answering"), JSON.stringify(gone.data));
     }),
 });
