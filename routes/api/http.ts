@@ -172,7 +172,16 @@ export class ApiRouter {
  */
 export function refuseCrossOrigin(c: Context, principal: Principal | null | undefined): void {
   if (principal?.kind === "token" || isSameOrigin(c)) return;
-  throw new ApiError(403, "forbidden", "Cross-origin request refused", { origin: c.req.header("origin") });
+  const origin = c.req.header("origin");
+  const host = c.req.header("x-forwarded-host") ?? c.req.header("host");
+  throw new ApiError(
+    403,
+    "forbidden",
+    `Cross-origin request refused: Origin ${JSON.stringify(origin ?? null)} is not this server's address ` +
+      `(Host ${JSON.stringify(host ?? null)}); behind a proxy, pass the Host header with its port ` +
+      "(nginx: proxy_set_header Host $http_host)",
+    { origin, host },
+  );
 }
 
 function checkAccess(principal: Principal | null, access: Access): void {
