@@ -107,48 +107,49 @@ export default function StationActivity(props: StationActivityProps) {
           )}
       </div>
       <div role="tabpanel" id="panel-commands" aria-labelledby="tab-commands" hidden={tab !== "commands"}>
-        {commands.length === 0
-          ? <p class="muted">No commands sent yet.</p>
-          : (
-            <table class="table" aria-label="Command log">
-              <thead>
+        {commands.length === 0 ? <p class="muted">No commands sent yet.</p> : (
+          // The payload and answer get a row of their own, the card's whole width: as a fifth column they
+          // had what four others left of a half-width card, a character or two a line.
+          <table class="table command-log" aria-label="Command log">
+            <thead>
+              <tr>
+                <th scope="col">
+                  Requested (<TzLabel />)
+                </th>
+                <th scope="col">Command</th>
+                <th scope="col">By</th>
+                <th scope="col">Outcome</th>
+              </tr>
+            </thead>
+            {commands.map((c) => (
+              <tbody key={c.id}>
                 <tr>
-                  <th scope="col">
-                    Requested (<TzLabel />)
-                  </th>
-                  <th scope="col">Command</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Payload / answer</th>
+                  <td data-label="Requested">
+                    <Time iso={c.requestedAt} />
+                  </td>
+                  <td data-label="Command">{c.action}</td>
+                  <td data-label="By" class="wrap">{c.requestedBy}</td>
+                  <td data-label="Outcome">
+                    <span class={`outcome outcome-${c.outcome}`}>{c.outcome}</span>
+                    {c.lateAnswer && (
+                      <div class="small" data-late-answer={c.lateAnswer.outcome}>
+                        answered late ({c.lateAnswer.outcome === "accepted"
+                          ? "CALLRESULT"
+                          : c.lateAnswer.outcome}, <Time iso={c.lateAnswer.at} />)
+                      </div>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {commands.map((c) => (
-                  <tr key={c.id}>
-                    <td data-label="Requested">
-                      <Time iso={c.requestedAt} />
-                    </td>
-                    <td data-label="Command">{c.action}</td>
-                    <td data-label="By">{c.requestedBy}</td>
-                    <td data-label="Outcome">
-                      <span class={`outcome outcome-${c.outcome}`}>{c.outcome}</span>
-                      {c.lateAnswer && (
-                        <div class="small" data-late-answer={c.lateAnswer.outcome}>
-                          answered late ({c.lateAnswer.outcome === "accepted"
-                            ? "CALLRESULT"
-                            : c.lateAnswer.outcome}, <Time iso={c.lateAnswer.at} />)
-                        </div>
-                      )}
-                    </td>
-                    <td data-label="Payload / answer" class="mono small wrap">
-                      {JSON.stringify(c.payload)} → {JSON.stringify(c.response)}
-                      {c.lateAnswer && <>→ late: {JSON.stringify(c.lateAnswer.response)}</>}
-                    </td>
-                  </tr>
-                ))}
+                <tr class="command-detail">
+                  <td colSpan={4} data-label="Payload / answer" class="mono small wrap">
+                    {JSON.stringify(c.payload)} → {JSON.stringify(c.response)}
+                    {c.lateAnswer && <>→ late: {JSON.stringify(c.lateAnswer.response)}</>}
+                  </td>
+                </tr>
               </tbody>
-            </table>
-          )}
+            ))}
+          </table>
+        )}
       </div>
       <div role="tabpanel" id="panel-frames" aria-labelledby="tab-frames" hidden={tab !== "frames"}>
         {frames.length === 0
