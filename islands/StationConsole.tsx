@@ -39,6 +39,8 @@ export default function StationConsole(props: StationConsoleProps) {
   const [station, setStation] = useState(props.station);
   const [busy, setBusy] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  /** Why the station went offline while this page was open (its node lost, closed by an operator, ...). */
+  const [gone, setGone] = useState<{ at: string; reason: string } | null>(null);
   const id = station.id;
   const path = `/api/v1/charge-points/${encodeURIComponent(id)}`;
 
@@ -47,6 +49,7 @@ export default function StationConsole(props: StationConsoleProps) {
   const live = useEvents(`chargePointId=${encodeURIComponent(id)}`, (event: StationEvent) => {
     switch (event.type) {
       case "connected":
+        setGone(null);
         setStation((s) => ({
           ...s,
           online: true,
@@ -55,6 +58,7 @@ export default function StationConsole(props: StationConsoleProps) {
         }));
         break;
       case "disconnected":
+        setGone({ at: event.at, reason: event.reason });
         setStation((s) => ({
           ...s,
           online: false,
@@ -279,6 +283,12 @@ export default function StationConsole(props: StationConsoleProps) {
           {!station.online && (
             <p class="muted small" role="note" data-offline-note>
               Offline: commands cannot reach the station until it connects again.
+              {gone && (
+                <span data-offline-reason>
+                  &nbsp;Went offline at <Time iso={gone.at} />
+                  {gone.reason ? `: ${gone.reason}` : ""}.
+                </span>
+              )}
             </p>
           )}
           <IdTagOptions id={ID_TAG_LIST} idTags={props.idTags} />

@@ -13,6 +13,7 @@ import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { readEvents } from "./helpers/sse.ts";
+import { launch, logIn, openPage, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const ignore = await ignoreWithoutPostgres("cluster dead node command tests");
@@ -158,5 +159,32 @@ Deno.test({
       assert(gone, `no disconnected event for CP-A: ${JSON.stringify(seen)}`);
       assertEquals(gone.data.chargePointId, "CP-A");
       assert(String(gone.data.reason).includes("stopped answering"), JSON.stringify(gone.data));
+    }),
+});
+
+Deno.test({
+  name: "a station's page open on a surviving node turns offline and says its node stopped answering",
+  ignore: ignore || skipBrowser,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes(async ({ a, b }) => {
+      const browser = await launch();
+      try {
+        const errors: string[] = [];
+        const page = await openPage(await browser.newContext(), errors);
+        await logIn(page, b.url, ADMIN);
+        await page.goto(`${b.url}/stations/CP-A`);
+        await page.locator('.card-head [data-live="true"]').first().waitFor();
+        assertEquals(await page.locator("[data-offline-note]").count(), 0);
+        await a.kill("SIGKILL");
+        const note = page.locator("[data-offline-note]");
+        await note.waitFor({ timeout: 10_000 });
+        const text = await note.innerText();
+        assert(text.includes(`stopped answering`), text);
+        assertEquals(errors, []);
+      } finally {
+        await browser.close();
+      }
     }),
 });
