@@ -143,6 +143,8 @@ export class ClusterNode implements RemoteStations {
   #leaseUntil = 0;
   /** An `onLiveNodes` call is running. */
   #tellingLiveNodes = false;
+  /** Stations this node's live stream was told went offline with their node (id -> that node). */
+  #reportedLost = new Map<string, string>();
 
   constructor(private readonly options: ClusterNodeOptions) {
     this.nodeId = options.backend.bus.nodeId;
@@ -335,6 +337,7 @@ export class ClusterNode implements RemoteStations {
       remoteAddress: connection.remoteAddress,
     };
     this.#stations.delete(connection.id);
+    this.#reportedLost.delete(connection.id);
     this.#claims.push(entry);
     this.#outbox.opened.push(entry);
     this.#scheduleFlush();
@@ -422,6 +425,7 @@ export class ClusterNode implements RemoteStations {
       if (this.#alive(known.nodeId)) continue;
       this.#stations.delete(id);
       if (this.options.registry.isConnectedHere(id)) continue;
+      this.#reportedLost.set(id, known.nodeId);
       remote?.publish(
         {
           type: "disconnected",
@@ -432,6 +436,23 @@ export class ClusterNode implements RemoteStations {
         } satisfies StationEvent,
       );
     }
+  }
+
+  /**
+   * A station reported lost with its node, found again on that node (it was frozen, not dead, and renewed its
+   * lease: its stations never left it, so no node sends their `connected`): the live stream is told it is back.
+   */
+  #reportFound(entry: PresenceEntry): void {
+    if (this.#reportedLost.get(entry.chargePointId) !== entry.nodeId) return;
+    this.#reportedLost.delete(entry.chargePointId);
+    this.#remoteStreams.get("station")?.publish(
+      {
+        type: "connected",
+        chargePointId: entry.chargePointId,
+        at: entry.connectedAt,
+        remoteAddress: entry.remoteAddress,
+      } satisfies StationEvent,
+    );
   }
 
   /** The cluster's presence as read at `at` (the read began at `started`). */
@@ -452,6 +473,7 @@ export class ClusterNode implements RemoteStations {
       }
       if (this.#closedLately.has(`${entry.chargePointId} ${entry.connectedAt}`)) continue;
       next.set(entry.chargePointId, { ...entry, learnedAt: at });
+      this.#reportFound(entry);
       // A notification this node missed: its own older socket of the station is replaced.
       this.options.registry.replacedElsewhere(entry.chargePointId, entry.connectedAt, entry.nodeId);
     }
@@ -633,6 +655,7 @@ export class ClusterNode implements RemoteStations {
       const current = this.#stations.get(entry.chargePointId);
       if (current && current.connectedAt > entry.connectedAt) continue;
       this.#stations.set(entry.chargePointId, { ...entry, nodeId: from, learnedAt: now });
+      this.#reportedLost.delete(entry.chargePointId);
       this.options.registry.replacedElsewhere(entry.chargePointId, entry.connectedAt, from);
     }
     if (batch.opened?.length && this.#pending.size) this.#reviewPending();

@@ -188,3 +188,38 @@ Deno.test({
       }
     }),
 });
+
+Deno.test({
+  name:
+    "the live stream of a surviving node says a frozen node's station is back once the node renews its lease",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes(async ({ a, b, viaB }) => {
+      const stream = await fetch(`${b.url}/api/v1/events?chargePointId=CP-A`, {
+        headers: { cookie: await adminCookie(b.url) },
+      });
+      assertEquals(stream.status, 200);
+      await new Promise((r) => setTimeout(r, 300));
+      a.child.kill("SIGSTOP");
+      let thawed = false;
+      try {
+        const seen = await readEvents(stream.body!, (e) => {
+          if (e.event === "disconnected" && !thawed) {
+            thawed = true;
+            a.child.kill("SIGCONT");
+          }
+          return thawed && e.event === "connected";
+        }, 20_000);
+        assertEquals(
+          seen.map((e) => e.event).filter((e) => e === "disconnected" || e === "connected"),
+          ["disconnected", "connected"],
+          JSON.stringify(seen),
+        );
+        assert((await viaB("/charge-points/CP-A")).body.online, "CP-A not online again on node B's API");
+      } finally {
+        if (!thawed) a.child.kill("SIGCONT");
+      }
+    }),
+});
