@@ -421,6 +421,7 @@ export async function startServer(
   // Logged once listening; admins also see it on the dashboard (GET /api/v1/server-warnings).
   const exposure = exposureWarning({
     hostname: config.HOSTNAME,
+    behindProxy: config.TRUSTED_PROXIES.trim() !== "",
     defaultProfile: config.SECURITY_PROFILE,
     registrationPolicy: config.REGISTRATION_POLICY,
   });

@@ -19,3 +19,16 @@ Deno.test("exposureWarning() warns beyond loopback with profile 0 and policy Acc
     null,
   );
 });
+
+Deno.test("exposureWarning() warns on loopback behind a proxy, which forwards stations from anywhere", () => {
+  const open = {
+    hostname: "127.0.0.1",
+    behindProxy: true,
+    defaultProfile: 0,
+    registrationPolicy: "Accepted",
+  } as const;
+  const warning = exposureWarning(open) ?? "";
+  assertEquals(warning.startsWith("Listening on 127.0.0.1 behind a proxy (TRUSTED_PROXIES)"), true, warning);
+  assertEquals(exposureWarning({ ...open, defaultProfile: 2 }), null);
+  assertEquals(exposureWarning({ ...open, registrationPolicy: "Pending" }), null);
+});

@@ -35,6 +35,24 @@ Deno.test("an exposed server's admins get its warning from the API; others get 4
   }
 });
 
+Deno.test("a server on loopback behind a proxy (TRUSTED_PROXIES) is as exposed: its admins are warned", async () => {
+  // README's production setup (nginx in front, HOSTNAME=127.0.0.1, TRUSTED_PROXIES=127.0.0.1) forwards /ocpp/
+  // from anywhere: with profile 0 and policy Accepted anyone can still pose as any station (QA, session 38:
+  // the warning said nothing there, and advised "listen on 127.0.0.1 behind a proxy" as a remedy).
+  const server = await startApiServer({ HOSTNAME: "127.0.0.1", TRUSTED_PROXIES: "127.0.0.1" });
+  try {
+    const warnings = await server.json("/api/v1/server-warnings", { as: "admin" });
+    assertEquals(warnings.body.items.map((w: { kind: string }) => w.kind), ["stations_unauthenticated"]);
+    assertStringIncludes(warnings.body.items[0].message, "behind a proxy");
+    assert(
+      !warnings.body.items[0].message.includes("or listen on 127.0.0.1"),
+      warnings.body.items[0].message,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test({
   name:
     `dashboard: an admin sees the exposed server's warning above the overview, an operator does not${SKIP_REASON}`,
