@@ -137,9 +137,33 @@ Deno.test("a command with an invalid body is 400 naming the field, and the stati
   }
 });
 
-Deno.test("a command to a station that is not connected is 409 and logged as not_connected", async () => {
+Deno.test("a command to a station that is not connected is 409 and logged as not_connected; to an id never seen, 404", async () => {
   const server = await startApiServer();
   try {
+    // A typo: no station ever had this id. Nothing is sent, nothing logged.
+    const typo = await server.json("/api/v1/charge-points/CP-TYPO/Reset", {
+      method: "POST",
+      body: { type: "Soft" },
+      as: "operator",
+    });
+    assertEquals([typo.status, typo.body.error, typo.body.message], [
+      404,
+      "not_found",
+      'Charge point "CP-TYPO" is unknown',
+    ]);
+    assertEquals(
+      (await server.json("/api/v1/charge-points/CP-TYPO/commands", { as: "viewer" })).body.items,
+      [],
+    );
+    // A station known (pre-registered here) but not connected.
+    assertEquals(
+      (await server.json("/api/v1/charge-points/CP-GONE", {
+        method: "PUT",
+        body: { registrationStatus: "Accepted" },
+      }))
+        .status,
+      201,
+    );
     const res = await server.json("/api/v1/charge-points/CP-GONE/Reset", {
       method: "POST",
       body: { type: "Soft" },

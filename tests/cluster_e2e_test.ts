@@ -178,7 +178,8 @@ Deno.test({
           method: "POST",
           body: { type: "Soft" },
         });
-        assertEquals(unknown.status, 409);
+        // No process knows this id: 404 (a typo), not an offline station's 409.
+        assertEquals(unknown.status, 404);
         const invalid = await api(`/charge-points/${ids[0]}/Reset`, {
           method: "POST",
           body: { type: "Later" },

@@ -396,7 +396,8 @@ Deno.test("no URL is minted for a station the Central System does not know, nor 
       as: "operator",
       body: { logType: "SecurityLog", requestId: 1, log: { remoteLocation: "csms:upload" } },
     });
-    assertEquals(unknownCommand.status, 409, JSON.stringify(unknownCommand.body));
+    // An id never seen: 404, as the upload URL's.
+    assertEquals(unknownCommand.status, 404, JSON.stringify(unknownCommand.body));
     assertEquals(await slots(), 0, "no slot was minted for any of them");
 
     // A firmware link names its station in the body: the same rule, the field named.

@@ -72,6 +72,14 @@ Deno.test("GET /metrics counts CALLs by action and outcome with latency, handsha
         })).status,
         200,
       );
+      // Known (pre-registered) but not connected.
+      assertEquals(
+        (await server.json("/api/v1/charge-points/CP-NOWHERE", {
+          method: "PUT",
+          body: { registrationStatus: "Accepted" },
+        })).status,
+        201,
+      );
       const offline = await server.api("/api/v1/charge-points/CP-NOWHERE/ClearCache", {
         method: "POST",
         as: "operator",

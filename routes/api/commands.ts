@@ -29,6 +29,7 @@ import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Context } from "hono";
 import { expandLocations, hasLocationPlaceholder } from "../../files/command_locations.ts";
 import { NotConnectedError } from "../../actors/errors.ts";
+import { refuseUnknownStation } from "./known_station.ts";
 import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError } from "./command_errors.ts";
 import { type PendingKeyFate, pendingKeyFate } from "./pending_key_fate.ts";
@@ -160,8 +161,10 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       },
       401: { description: "Not authenticated", schema: ErrorSchema },
       403: { description: "Role too low (needs operator)", schema: ErrorSchema },
+      404: { description: "No station ever had this id (not stored, not connected)", schema: ErrorSchema },
       409: {
-        description: "Not connected, or refused by the station's state or a remote start's id tag (retry " +
+        description:
+          "Not connected (a decommissioned station: conflict), or refused by the station's state or a remote start's id tag (retry " +
           "with force); a raise to SecurityProfile 3 of a station without a current certificate of ours " +
           "(`reason` no_station_certificate or station_certificate_expired; retry with force); a lower " +
           "SecurityProfile (not retried with force); a SetChargingProfile that would fight load management's profiles (not retried with " +
@@ -185,6 +188,10 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         `"${action}" is not a command of ${dialect.protocol.name}, which "${params.id}" speaks`,
         { dialect: dialect.protocol.subprotocol, commands: Object.keys(dialect.commands) },
       );
+    }
+    // An id this server never saw (a typo) is 404, not an offline station's 409, and logs no command.
+    if (!registry.isConnected(params.id)) {
+      await refuseUnknownStation({ registry, store: options.store }, params.id);
     }
     const is16 = dialect === OCPP16_ACTOR;
     let input: Record<string, unknown> = body;
