@@ -31,3 +31,21 @@ export function decodeListCursor(text: string, isId: (id: string) => boolean): L
   if (!ISO_MS.test(at) || Number.isNaN(Date.parse(at)) || new Date(at).toISOString() !== at) return null;
   return isId(id) ? { at, id } : null;
 }
+
+/**
+ * Whether `id` has the shape of a station history's sequence (the status, command and file transfer
+ * histories): what orders entries of one time in the store, the KV key's `seq` (`Sequence`, base 36 with dots)
+ * or PostgreSQL's `seq` column (digits). Which of the two a store takes, it alone knows
+ * (`ForeignCursorError`).
+ */
+export function isHistorySequence(id: string): boolean {
+  return /^[0-9a-z.]{1,40}$/.test(id);
+}
+
+/** A cursor whose id is no sequence of the store read (another store's, or made up): the request is refused. */
+export class ForeignCursorError extends Error {
+  constructor(readonly cursor: ListCursor) {
+    super(`Cannot page from "${encodeListCursor(cursor)}": not a cursor of this list`);
+    this.name = "ForeignCursorError";
+  }
+}

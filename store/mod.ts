@@ -19,6 +19,7 @@ import type { DeviceModelEntry } from "../model/device_model.ts";
 import type { FileStatusEntry } from "../model/file_status.ts";
 import type { IdTagRecord } from "../model/id_tag.ts";
 import type { Lookups } from "../model/lookups.ts";
+import type { ListCursor } from "../model/list_cursor.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
 import type { StatusHistoryEntry } from "../model/status_history.ts";
 import type { TransactionFlag } from "../model/transaction_flag.ts";
@@ -50,6 +51,23 @@ export interface TransactionFilter {
 export interface Changed<T> {
   before: T | null;
   after: T | null;
+}
+
+/**
+ * A page of a station's history (status, commands, file transfers), newest first: by time, then by the store's
+ * own sequence (the KV key's `seq`, PostgreSQL's `seq` column), which the entries do not carry. `next` is the
+ * cursor of the page's last entry, its time and sequence (null when the page is not full): the next page starts
+ * strictly after it, so entries of one time are neither repeated nor skipped.
+ */
+export interface HistoryPage<T> {
+  items: T[];
+  next: ListCursor | null;
+}
+
+/** `before`: a `next` of this store (a cursor of another throws ForeignCursorError). */
+export interface HistoryPageRequest {
+  limit: number;
+  before?: ListCursor;
 }
 
 export interface PageRequest {
@@ -96,6 +114,11 @@ export interface ChargePointStore {
   recordStatus(entry: StatusHistoryEntry, snapshot: ChargePointRecord): Promise<void>;
   /** Newest first: the most recently received first. */
   listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]>;
+  /** listStatusHistory by pages (received at, then sequence, both descending). */
+  pageStatusHistory(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<StatusHistoryEntry>>;
 }
 
 export interface IdTagStore {
@@ -155,6 +178,8 @@ export interface CommandLogStore {
   appendCommandLog(entry: CommandLogEntry): Promise<void>;
   /** Newest first by requestedAt. */
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]>;
+  /** listCommandLog by pages (requested at, then sequence, both descending). */
+  pageCommandLog(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<CommandLogEntry>>;
   /**
    * Settles as `unknown` (NODE_LOST_RESPONSE, finishedAt `at`) the rows still `sending` that a node outside
    * `liveNodeIds` wrote before `sentBefore`: their node died with the command. Each row once, whichever process
@@ -167,6 +192,8 @@ export interface CommandLogStore {
 export interface FileStatusStore {
   /** Newest first by receivedAt. */
   listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]>;
+  /** listFileStatus by pages (received at, then sequence, both descending). */
+  pageFileStatus(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<FileStatusEntry>>;
 }
 
 /** OCPP 2.0.1 device models, written by `commit` (`deviceModel`). */

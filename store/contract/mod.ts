@@ -18,6 +18,7 @@ import { chargePointCases } from "./charge_points.ts";
 import { commandLogCases } from "./command_log.ts";
 import { commitCases } from "./commit.ts";
 import { fileStatusCases } from "./file_status.ts";
+import { historyPageCases } from "./history_pages.ts";
 import { casesFor, type ContractHandle, type ContractOptions } from "./harness.ts";
 import { idTagCases } from "./id_tags.ts";
 import { meterValueCases } from "./meter_values.ts";
@@ -40,5 +41,6 @@ export function storeContract(
   commandLogCases(cases);
   commitCases(cases);
   fileStatusCases(cases);
+  historyPageCases(cases);
   ocpp201Cases(cases);
 }

@@ -30,13 +30,16 @@ import {
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
-import type { ChargePointStore, PageRequest } from "../mod.ts";
-import { chargePointKey, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
+import type { ChargePointStore, HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
+import { chargePointKey, historyPage, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
 import type { KvReads } from "./reads.ts";
 import { fitsOneValue, longestPrefix } from "./fit.ts";
 import { atomicOf, WriteSet } from "./write_set.ts";
 
-type Reads = Pick<ChargePointStore, "getChargePoint" | "listChargePoints" | "listStatusHistory">;
+type Reads = Pick<
+  ChargePointStore,
+  "getChargePoint" | "listChargePoints" | "listStatusHistory" | "pageStatusHistory"
+>;
 
 /** The record's large, rarely changed fields, and the key family each is kept under. */
 const SIDE_FIELDS = [
@@ -88,6 +91,13 @@ export class KvChargePoints implements Reads {
 
   async listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
     return await values<StatusHistoryEntry>(this.kv, ["cp_status", chargePointId], limit, true);
+  }
+
+  async pageStatusHistory(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<StatusHistoryEntry>> {
+    return await historyPage<StatusHistoryEntry>(this.kv, ["cp_status", chargePointId], page);
   }
 }
 

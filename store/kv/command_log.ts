@@ -7,7 +7,8 @@
 import type { StationChanges } from "../../model/changes.ts";
 import { type CommandLogEntry, NODE_LOST_RESPONSE, settleCommandRow } from "../../model/command_log.ts";
 import { cutJson, fitsOneValue } from "./fit.ts";
-import { getAll, type Sequence, values } from "./keys.ts";
+import type { HistoryPage, HistoryPageRequest } from "../mod.ts";
+import { getAll, historyPage, type Sequence, values } from "./keys.ts";
 import type { WriteSet } from "./write_set.ts";
 
 /** The pointer of a command log row by its id. */
@@ -32,6 +33,13 @@ export class KvCommandLog {
 
   async listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
     return await values<CommandLogEntry>(this.kv, ["cmd", chargePointId], limit, true);
+  }
+
+  async pageCommandLog(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<CommandLogEntry>> {
+    return await historyPage<CommandLogEntry>(this.kv, ["cmd", chargePointId], page);
   }
 
   /** See CommandLogStore; each row settled under a check of its value, so two sweeps settle it once. */

@@ -37,6 +37,7 @@
 import { idTagKey } from "../../model/id_tag.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { OrphanStopRecord, StartKey, TransactionRecord } from "../../model/transaction.ts";
+import type { HistoryPage, HistoryPageRequest } from "../mod.ts";
 
 export const TX_COUNTER: Deno.KvKey = ["counter", "tx"];
 
@@ -294,6 +295,31 @@ export async function values<T>(
   const out: T[] = [];
   for await (const entry of kv.list<T>({ prefix }, { reverse, limit })) out.push(entry.value);
   return out;
+}
+
+/**
+ * A page of a station's history kept under `[...prefix, time, seq]`, newest first: with `before`, only the keys
+ * below the cursor's (the next page). The cursor of the last entry is its key's time and seq.
+ */
+export async function historyPage<T>(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  page: HistoryPageRequest,
+): Promise<HistoryPage<T>> {
+  if (page.limit <= 0) return { items: [], next: null };
+  const selector: Deno.KvListSelector = page.before === undefined
+    ? { prefix }
+    : { prefix, end: [...prefix, page.before.at, page.before.id] };
+  const items: T[] = [];
+  let last: Deno.KvKey | undefined;
+  for await (const entry of kv.list<T>(selector, { reverse: true, limit: page.limit })) {
+    items.push(entry.value);
+    last = entry.key;
+  }
+  const next = items.length === page.limit && last !== undefined
+    ? { at: last[prefix.length] as string, id: last[prefix.length + 1] as string }
+    : null;
+  return { items, next };
 }
 
 /**

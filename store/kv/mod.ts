@@ -31,7 +31,7 @@ import type {
 } from "../../model/transaction.ts";
 import type { TransactionFlag } from "../../model/transaction_flag.ts";
 import { IdBlocks } from "../id_blocks.ts";
-import type { PageRequest, Store, TransactionFilter } from "../mod.ts";
+import type { HistoryPage, HistoryPageRequest, PageRequest, Store, TransactionFilter } from "../mod.ts";
 import * as writes from "../station_writes.ts";
 import { KvChargePoints } from "./charge_points.ts";
 import { KvCommandLog } from "./command_log.ts";
@@ -144,6 +144,12 @@ export class KvStore implements Store {
   listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
     return this.#chargePoints.listStatusHistory(chargePointId, limit);
   }
+  pageStatusHistory(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<StatusHistoryEntry>> {
+    return this.#chargePoints.pageStatusHistory(chargePointId, page);
+  }
 
   // ---------------------------------------------------------------- id tags
 
@@ -219,6 +225,9 @@ export class KvStore implements Store {
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
     return this.#commandLog.listCommandLog(chargePointId, limit);
   }
+  pageCommandLog(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<CommandLogEntry>> {
+    return this.#commandLog.pageCommandLog(chargePointId, page);
+  }
   settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number> {
     return this.#commandLog.settleCommandsOfLostNodes(liveNodeIds, sentBefore, at);
   }
@@ -227,6 +236,9 @@ export class KvStore implements Store {
 
   listFileStatus(chargePointId: string, limit: number): Promise<FileStatusEntry[]> {
     return this.#fileStatus.listFileStatus(chargePointId, limit);
+  }
+  pageFileStatus(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<FileStatusEntry>> {
+    return this.#fileStatus.pageFileStatus(chargePointId, page);
   }
 
   listDeviceModel(chargePointId: string, page: PageRequest): Promise<DeviceModelEntry[]> {

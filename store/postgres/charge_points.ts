@@ -19,7 +19,8 @@ import type {
 import type { ChargingReports } from "../../model/charging_reports.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
-import type { PageRequest } from "../mod.ts";
+import type { HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
+import { belowCursor, toHistoryPage } from "./history_page.ts";
 import { jsonParam } from "./json_param.ts";
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
 
@@ -152,6 +153,20 @@ export class PgChargePoints {
       limit ${limit}
     `;
     return rows.map(toStatusHistory);
+  }
+
+  async pageStatusHistory(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<StatusHistoryEntry>> {
+    if (page.limit <= 0) return { items: [], next: null };
+    const rows = await this.sql<(StatusHistoryRow & { seq: string })[]>`
+      select * from status_history where charge_point_id = ${chargePointId}
+        ${belowCursor(this.sql, "received_at", page.before)}
+      order by received_at desc, seq desc
+      limit ${page.limit}
+    `;
+    return toHistoryPage(rows, page, (r) => r.received_at, toStatusHistory);
   }
 
   /**

@@ -12,6 +12,8 @@ import {
   settleCommandRow,
 } from "../../model/command_log.ts";
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
+import type { HistoryPage, HistoryPageRequest } from "../mod.ts";
+import { belowCursor, toHistoryPage } from "./history_page.ts";
 
 const COMMAND_LOG_COLUMNS = [
   "id",
@@ -51,6 +53,20 @@ export class PgCommandLog {
       limit ${limit}
     `;
     return rows.map(toCommandLog);
+  }
+
+  async pageCommandLog(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<CommandLogEntry>> {
+    if (page.limit <= 0) return { items: [], next: null };
+    const rows = await this.sql<(CommandLogRow & { seq: string })[]>`
+      select * from command_log where charge_point_id = ${chargePointId}
+        ${belowCursor(this.sql, "requested_at", page.before)}
+      order by requested_at desc, seq desc
+      limit ${page.limit}
+    `;
+    return toHistoryPage(rows, page, (r) => r.requested_at, toCommandLog);
   }
 
   /**

@@ -40,7 +40,14 @@ import {
 import type { TransactionFlag } from "../../model/transaction_flag.ts";
 import { IdBlocks } from "../id_blocks.ts";
 import { BatchedRead } from "./batched_reads.ts";
-import { type PageRequest, type Store, StoreUnavailableError, type TransactionFilter } from "../mod.ts";
+import {
+  type HistoryPage,
+  type HistoryPageRequest,
+  type PageRequest,
+  type Store,
+  StoreUnavailableError,
+  type TransactionFilter,
+} from "../mod.ts";
 import * as writes from "../station_writes.ts";
 import { PgChargePoints } from "./charge_points.ts";
 import { PgCommandLog } from "./command_log.ts";
@@ -260,6 +267,15 @@ export class PostgresStore implements Store {
       () => this.#chargePoints.listStatusHistory(chargePointId, limit),
     );
   }
+  pageStatusHistory(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<StatusHistoryEntry>> {
+    return this.#run(
+      `list status history of "${chargePointId}"`,
+      () => this.#chargePoints.pageStatusHistory(chargePointId, page),
+    );
+  }
 
   // --- id tags -------------------------------------------------------------------------------------------
 
@@ -368,6 +384,12 @@ export class PostgresStore implements Store {
       () => this.#commandLog.listCommandLog(chargePointId, limit),
     );
   }
+  pageCommandLog(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<CommandLogEntry>> {
+    return this.#run(
+      `list commands of "${chargePointId}"`,
+      () => this.#commandLog.pageCommandLog(chargePointId, page),
+    );
+  }
   settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number> {
     return this.#commandLog.settleCommandsOfLostNodes(liveNodeIds, sentBefore, at);
   }
@@ -378,6 +400,12 @@ export class PostgresStore implements Store {
     return this.#run(
       `list file transfer statuses of "${chargePointId}"`,
       () => this.#fileStatus.listFileStatus(chargePointId, limit),
+    );
+  }
+  pageFileStatus(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<FileStatusEntry>> {
+    return this.#run(
+      `list file transfer statuses of "${chargePointId}"`,
+      () => this.#fileStatus.pageFileStatus(chargePointId, page),
     );
   }
 
