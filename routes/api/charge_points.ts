@@ -15,7 +15,13 @@ import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import { REGISTRATION_STATUSES } from "../../protocol/ocpp16/enums.ts";
 import { type ChargePointRecord, type LiveRecord, withDetails } from "../../model/charge_point.ts";
 import { deviceModelKey } from "../../model/device_model.ts";
-import type { Store } from "../../store/mod.ts";
+import {
+  encodeListCursor,
+  ForeignCursorError,
+  isHistorySequence,
+  type ListCursor,
+} from "../../model/list_cursor.ts";
+import type { HistoryPage, HistoryPageRequest, Store } from "../../store/mod.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import {
@@ -27,6 +33,7 @@ import {
   ErrorSchema,
   FileStatusSchema,
   limit,
+  listCursor,
   listOf,
   MeterValueSchema,
   pageOf,
@@ -67,6 +74,44 @@ const ListQuery = z.object({
 });
 
 const LimitQuery = z.object({ limit: limit(100, 1000) });
+
+/** A station history's query: the newest first, or the page after `before` (a nextCursor of the same list). */
+const HistoryQuery = LimitQuery.extend({ before: listCursor(isHistorySequence) });
+
+const PAGED_HISTORY = "Paged: pass `nextCursor` back as `before` for the next page (null on the last one); " +
+  "entries of the same millisecond keep the order they were stored in, so none is repeated or skipped.";
+
+/** A page of a station history, as it goes out. */
+function historyPageOf(item: z.ZodTypeAny) {
+  return z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().describe("Pass it as `before` for the next page; null on the last"),
+  });
+}
+
+/**
+ * One page of a station's history and its nextCursor; a cursor of another store (well formed, but not one this
+ * store hands out) is refused as any malformed one is, never read as the first page.
+ */
+async function readHistoryPage<T>(
+  read: (page: HistoryPageRequest) => Promise<HistoryPage<T>>,
+  query: { limit: number; before?: ListCursor | undefined },
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  try {
+    const page = await read({
+      limit: query.limit,
+      ...(query.before !== undefined ? { before: query.before } : {}),
+    });
+    return { items: page.items, nextCursor: page.next === null ? null : encodeListCursor(page.next) };
+  } catch (err) {
+    if (!(err instanceof ForeignCursorError)) throw err;
+    throw new ApiError(400, "invalid_request", `Query parameter: ${err.message}`, {
+      in: "query",
+      field: "before",
+      constraint: "not a nextCursor of this list",
+    });
+  }
+}
 
 const DeviceModelQuery = z.object({
   after: z.string().max(300).optional().describe("Cursor: the nextCursor of the previous page"),
@@ -469,18 +514,19 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     path: "/v1/charge-points/{id}/status-history",
     operationId: "listStatusHistory",
     summary: "Connector status changes, newest first",
+    description: PAGED_HISTORY,
     tag: "Charge points",
     access: "viewer",
     params: ChargePointIdParam,
-    query: LimitQuery,
+    query: HistoryQuery,
     responses: {
-      200: { description: "History", schema: listOf(StatusHistorySchema) },
+      200: { description: "A page of the history", schema: historyPageOf(StatusHistorySchema) },
       ...ERRORS,
       ...NOT_FOUND,
     },
   }, async (c, { params, query }) => {
     await mustExist(params.id);
-    return c.json({ items: await store.listStatusHistory(params.id, query.limit) });
+    return c.json(await readHistoryPage((page) => store.pageStatusHistory(params.id, page), query));
   });
 
   router.add({
@@ -488,18 +534,19 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     path: "/v1/charge-points/{id}/file-status-history",
     operationId: "listFileStatusHistory",
     summary: "Diagnostics, log and firmware transfer statuses the station reported, newest first",
+    description: PAGED_HISTORY,
     tag: "Charge points",
     access: "viewer",
     params: ChargePointIdParam,
-    query: LimitQuery,
+    query: HistoryQuery,
     responses: {
-      200: { description: "History", schema: listOf(FileStatusSchema) },
+      200: { description: "A page of the history", schema: historyPageOf(FileStatusSchema) },
       ...ERRORS,
       ...NOT_FOUND,
     },
   }, async (c, { params, query }) => {
     await mustExist(params.id);
-    return c.json({ items: await store.listFileStatus(params.id, query.limit) });
+    return c.json(await readHistoryPage((page) => store.pageFileStatus(params.id, page), query));
   });
 
   router.add({
@@ -557,15 +604,20 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     path: "/v1/charge-points/{id}/commands",
     operationId: "listCommandLog",
     summary: "Commands sent to the station: who, what, and how it ended; newest first",
+    description: PAGED_HISTORY,
     tag: "Charge points",
     access: "viewer",
     params: ChargePointIdParam,
-    query: LimitQuery,
-    responses: { 200: { description: "Command log", schema: listOf(CommandLogSchema) }, ...ERRORS },
+    query: HistoryQuery,
+    responses: {
+      200: { description: "A page of the command log", schema: historyPageOf(CommandLogSchema) },
+      ...ERRORS,
+    },
   }, async (c, { params, query }) => {
     // No existence check: commands to a station that never connected are logged too.
+    const page = await readHistoryPage((page) => store.pageCommandLog(params.id, page), query);
     // As for the device model: what an older version stored unredacted is redacted on the way out.
-    return c.json({ items: redactSecrets(await store.listCommandLog(params.id, query.limit)) });
+    return c.json({ ...page, items: redactSecrets(page.items) });
   });
 
   router.add({
