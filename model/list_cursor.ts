@@ -49,3 +49,30 @@ export class ForeignCursorError extends Error {
     this.name = "ForeignCursorError";
   }
 }
+
+/**
+ * A station's meter value rows are ordered, within one time, by the entry that holds them (its sequence, as
+ * in the other histories) and their position in it (a MeterValues element's sampled values): the cursor's id
+ * is both, `<sequence>-<position>`.
+ */
+export interface MeterValueCursor {
+  at: string;
+  seq: string;
+  position: number;
+}
+
+export function meterValueCursorId(seq: string, position: number): string {
+  return `${seq}-${position}`;
+}
+
+/** Whether `id` has the shape of a meter value cursor's id (which store's, only the store knows). */
+export function isMeterValueCursorId(id: string): boolean {
+  return /^[0-9a-z.]{1,40}-[0-9]{1,5}$/.test(id);
+}
+
+/** The sequence and position a meter value cursor names, or null when its id is not of that shape. */
+export function parseMeterValueCursor(cursor: ListCursor): MeterValueCursor | null {
+  if (!isMeterValueCursorId(cursor.id)) return null;
+  const cut = cursor.id.lastIndexOf("-");
+  return { at: cursor.at, seq: cursor.id.slice(0, cut), position: Number(cursor.id.slice(cut + 1)) };
+}

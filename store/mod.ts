@@ -168,6 +168,14 @@ export interface MeterValueStore {
   listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]>;
   /** Newest first (timestamp, then the later inserted first). */
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]>;
+  /**
+   * listMeterValuesByChargePoint by pages: by timestamp, then the entry that holds the row (the store's
+   * sequence), then the row's position in it, all descending; `next`'s id is `<sequence>-<position>`.
+   */
+  pageMeterValuesByChargePoint(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<MeterValueRow>>;
 }
 
 export interface CommandLogStore {

@@ -9,6 +9,7 @@ import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import type { FileStatusEntry } from "../model/file_status.ts";
+import type { MeterValueRow } from "../model/meter_value.ts";
 import type { StatusHistoryEntry } from "../model/status_history.ts";
 import { openStores } from "../store/open.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
@@ -144,6 +145,29 @@ async function storeHistories(server: ApiTestServer) {
     fileStatus: [{ ...files[1]!, chargePointId: "CP-HISTORY-2", requestId: 99 }],
   });
   await server.store.appendCommandLog({ ...commands[1]!, id: "cmd-other", chargePointId: "CP-HISTORY-2" });
+  // Meter values: one MeterValues element at a time, of 1 to 3 sampled values, on two connectors; an element
+  // of a connector and time stored already adds its new values beside the group. Within one time, the values
+  // stored later come first.
+  const meterValues: MeterValueRow[] = [];
+  for (const [i, timestamp] of TIMES.entries()) {
+    const element = Array.from({ length: 1 + (i % 3) }, (_, j): MeterValueRow => ({
+      chargePointId: STATION,
+      connectorId: 1 + (i % 2),
+      transactionId: null,
+      timestamp,
+      value: `mv-${i}-${j}`,
+      context: "Sample.Periodic",
+      format: "Raw",
+      measurand: `Energy.Active.Import.Register`,
+      phase: j === 0 ? null : `L${j}`,
+      location: "Outlet",
+      unit: "Wh",
+      receivedAt: timestamp,
+    }));
+    assertEquals(await server.store.addMeterValues(element), element.length);
+    meterValues.push(...element);
+  }
+  await server.store.addMeterValues([{ ...meterValues[1]!, chargePointId: "CP-HISTORY-2", value: "other" }]);
   const base = `/api/v1/charge-points/${STATION}`;
   return [
     {
@@ -160,6 +184,11 @@ async function storeHistories(server: ApiTestServer) {
       path: `${base}/file-status-history`,
       id: (e: Json) => `file-${e.requestId}`,
       want: newestFirst(files, (e) => e.receivedAt, (e) => `file-${e.requestId}`),
+    },
+    {
+      path: `${base}/meter-values`,
+      id: (e: Json) => e.value as string,
+      want: newestFirst(meterValues, (e) => e.timestamp, (e) => e.value),
     },
   ];
 }
@@ -187,12 +216,22 @@ async function pages(kind: StoreKind): Promise<void> {
       "2024-02-30T10:00:00.000Z_1",
       "2024-05-02T10:00:00.000Z_",
       "2024-05-02T10:00:00.000Z_A-1",
+      "2024-05-02T10:00:00.000Z_1-x",
       `2024-05-02T10:00:00.000Z_${"1".repeat(41)}`,
-      // A well-formed cursor of the other store: this one never hands it out.
-      kind === "postgres" ? "2024-05-02T10:00:00.000Z_0lw2xq7b4.000000.0a1b2c3" : null,
-    ].filter((b) => b !== null);
+    ];
+    // A sequence of KV's (base 36, dots) is well formed, but PostgreSQL never hands one out.
+    const kvSequence = "0lw2xq7b4.000000.0a1b2c3";
     for (const { path } of lists) {
-      for (const before of bad) {
+      // The meter values' cursors name a position in the entry too.
+      const meter = path.endsWith("/meter-values");
+      const cursor = (at: string, seq: string) => `${at}_${seq}${meter ? "-0" : ""}`;
+      const refused = [
+        ...bad,
+        // The other lists' shape.
+        meter ? "2024-05-02T10:00:00.000Z_1" : "2024-05-02T10:00:00.000Z_1-0",
+        ...(kind === "postgres" ? [cursor("2024-05-02T10:00:00.000Z", kvSequence)] : []),
+      ];
+      for (const before of refused) {
         const res = await server.api(`${path}?before=${encodeURIComponent(before)}`, { as: "viewer" });
         assertEquals(res.status, 400, `${path} before=${before}`);
         assertMatch(res.headers.get("content-type") ?? "", /application\/json/);
@@ -201,9 +240,12 @@ async function pages(kind: StoreKind): Promise<void> {
         assertEquals(body.details.field, "before", JSON.stringify(body));
       }
       // A cursor past everything: an empty last page.
-      const past = await server.json(`${path}?before=${encodeURIComponent("2000-01-01T00:00:00.000Z_1")}`, {
-        as: "viewer",
-      });
+      const past = await server.json(
+        `${path}?before=${encodeURIComponent(cursor("2000-01-01T00:00:00.000Z", "1"))}`,
+        {
+          as: "viewer",
+        },
+      );
       assertEquals(past.status, 200, JSON.stringify(past.body));
       assertEquals(past.body, { items: [], nextCursor: null });
     }

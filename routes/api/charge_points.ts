@@ -19,6 +19,7 @@ import {
   encodeListCursor,
   ForeignCursorError,
   isHistorySequence,
+  isMeterValueCursorId,
   type ListCursor,
 } from "../../model/list_cursor.ts";
 import type { HistoryPage, HistoryPageRequest, Store } from "../../store/mod.ts";
@@ -77,6 +78,9 @@ const LimitQuery = z.object({ limit: limit(100, 1000) });
 
 /** A station history's query: the newest first, or the page after `before` (a nextCursor of the same list). */
 const HistoryQuery = LimitQuery.extend({ before: listCursor(isHistorySequence) });
+
+/** The station's meter values: within one time, by the entry that holds them and their place in it. */
+const MeterValuesQuery = LimitQuery.extend({ before: listCursor(isMeterValueCursorId) });
 
 const PAGED_HISTORY = "Paged: pass `nextCursor` back as `before` for the next page (null on the last one); " +
   "entries of the same millisecond keep the order they were stored in, so none is repeated or skipped.";
@@ -624,19 +628,24 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     method: "get",
     path: "/v1/charge-points/{id}/meter-values",
     operationId: "listStationMeterValues",
-    summary: "The station's latest meter values, newest first",
+    summary: "The station's meter values (one per sampled value), newest first",
+    description:
+      "Paged: pass `nextCursor` back as `before` for the next page (null on the last one); values " +
+      "of the same time keep the order they were stored in, so none is repeated or skipped.",
     tag: "Charge points",
     access: "viewer",
     params: ChargePointIdParam,
-    query: LimitQuery,
+    query: MeterValuesQuery,
     responses: {
-      200: { description: "Meter values", schema: listOf(MeterValueSchema) },
+      200: { description: "A page of meter values", schema: historyPageOf(MeterValueSchema) },
       ...ERRORS,
       ...NOT_FOUND,
     },
   }, async (c, { params, query }) => {
     await mustExist(params.id);
-    return c.json({ items: await store.listMeterValuesByChargePoint(params.id, query.limit) });
+    return c.json(
+      await readHistoryPage((page) => store.pageMeterValuesByChargePoint(params.id, page), query),
+    );
   });
 
   router.add({

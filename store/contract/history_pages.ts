@@ -1,7 +1,8 @@
 import { assert, assertEquals } from "@std/assert";
 import type { ListCursor } from "../../model/list_cursor.ts";
 import type { HistoryPage, HistoryPageRequest } from "../mod.ts";
-import { at, type Cases, command, statusEntry } from "./harness.ts";
+import type { MeterValueRow } from "../../model/meter_value.ts";
+import { at, type Cases, command, meterRow, statusEntry } from "./harness.ts";
 
 /**
  * Follows `next` from the first page to the last, `limit` at a time: every entry read, in order, and how many
@@ -114,6 +115,30 @@ export function historyPageCases({ stationTest }: Cases): void {
       for (const limit of [1, 2, 3, 11]) {
         const { items } = await walk((p) => store().pageFileStatus("CP-1", p), limit);
         assertEquals(items.map((e) => e.requestId), want.map((e) => e.requestId), `limit ${limit}`);
+      }
+    },
+  );
+
+  stationTest(
+    "pageMeterValuesByChargePoint() pages rows newest first: each once, across groups and overlaps of one time",
+    async ({ store }) => {
+      const rows = (timestamp: string, connectorId: number, values: string[]): MeterValueRow[] =>
+        values.map((value) => meterRow({ connectorId, timestamp, measurand: `M-${value}`, value }));
+      const t1 = rows(at(1), 1, ["1a", "1b", "1c"]);
+      const t2c1 = rows(at(2), 1, ["2a", "2b", "2c", "2d"]);
+      const t2c2 = rows(at(2), 2, ["2x", "2y"]);
+      const t3 = rows(at(3), 1, ["3a"]);
+      // Groups of one time on two connectors, then frames overlapping them (stored as loose rows), then older.
+      await store().addMeterValues([...t2c1.slice(0, 2), ...t2c2.slice(0, 1)]);
+      await store().addMeterValues([...t3, ...t2c1, ...t2c2]);
+      await store().addMeterValues(t1);
+      await store().addMeterValues([meterRow({ chargePointId: "CP-2", timestamp: at(2), value: "other" })]);
+      const all = await store().listMeterValuesByChargePoint("CP-1", 100);
+      assertEquals(all.length, 10);
+      assertEquals(all[0], t3[0]);
+      for (const limit of [1, 2, 3, 4, 7, 10]) {
+        const { items } = await walk((p) => store().pageMeterValuesByChargePoint("CP-1", p), limit);
+        assertEquals(items, all, `limit ${limit}`);
       }
     },
   );

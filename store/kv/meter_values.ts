@@ -35,7 +35,13 @@
  */
 import type { StationChanges } from "../../model/changes.ts";
 import { type MeterValueRow, sameSampledValue } from "../../model/meter_value.ts";
-import type { MeterValueStore } from "../mod.ts";
+import {
+  ForeignCursorError,
+  type MeterValueCursor,
+  meterValueCursorId,
+  parseMeterValueCursor,
+} from "../../model/list_cursor.ts";
+import type { HistoryPage, HistoryPageRequest, MeterValueStore } from "../mod.ts";
 import {
   byteLength,
   getAll,
@@ -49,7 +55,17 @@ import {
 } from "./keys.ts";
 import type { WriteSet } from "./write_set.ts";
 
-type Reads = Pick<MeterValueStore, "listMeterValuesByTransaction" | "listMeterValuesByChargePoint">;
+type Reads = Pick<
+  MeterValueStore,
+  "listMeterValuesByTransaction" | "listMeterValuesByChargePoint" | "pageMeterValuesByChargePoint"
+>;
+
+/** Where a row is among those of its time: its entry's seq and its position in the entry. */
+interface Placed {
+  row: MeterValueRow;
+  seq: string;
+  position: number;
+}
 
 /** The lists, the meter journal (when on) applied first: every answered value is in them. */
 export class KvMeterValues implements Reads {
@@ -65,7 +81,24 @@ export class KvMeterValues implements Reads {
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
     await this.journal?.drain();
-    return await listStation(this.kv, chargePointId, limit);
+    return (await listStation(this.kv, chargePointId, limit)).map((r) => r.row);
+  }
+
+  async pageMeterValuesByChargePoint(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<MeterValueRow>> {
+    const before = page.before === undefined ? undefined : parseMeterValueCursor(page.before);
+    if (before === null) throw new ForeignCursorError(page.before!);
+    await this.journal?.drain();
+    const rows = await listStation(this.kv, chargePointId, page.limit, before);
+    const last = rows.at(-1);
+    return {
+      items: rows.map((r) => r.row),
+      next: rows.length === page.limit && last !== undefined
+        ? { at: last.row.timestamp, id: meterValueCursorId(last.seq, last.position) }
+        : null,
+    };
   }
 }
 
@@ -194,14 +227,24 @@ export function isInlineGroup(entry: Deno.KvEntry<unknown>): boolean {
 
 /**
  * A station's meter values, newest first, up to `limit` rows: the groups in its list and the entries its
- * pointers lead to, the entries of one time newest stored first.
+ * pointers lead to, the entries of one time newest stored first (by seq), a group's rows last first. With
+ * `before`, only the rows after it in that order: the list starts at the cursor's time, whose entries are all
+ * listed (to order them) and those not after the cursor left out.
  */
-async function listStation(kv: Deno.Kv, chargePointId: string, limit: number): Promise<MeterValueRow[]> {
-  const out: MeterValueRow[] = [];
+async function listStation(
+  kv: Deno.Kv,
+  chargePointId: string,
+  limit: number,
+  before?: MeterValueCursor,
+): Promise<Placed[]> {
+  const out: Placed[] = [];
   if (limit <= 0) return out;
   const seen = new Set<string>();
+  const after = (at: string, seq: string, position: number) =>
+    before === undefined || at !== before.at || seq < before.seq ||
+    (seq === before.seq && position < before.position);
   /** Entries listed but not yet in `out`: the rows of a group, or a pointer to load. */
-  let pending: { rows: MeterValueRow[] | null; pointer: Deno.KvKey | null }[] = [];
+  let pending: { seq: string; rows: MeterValueRow[] | null; pointer: Deno.KvKey | null }[] = [];
   /** The entries of the time being listed, with where each is in the order of storing. */
   let tie: { seq: string; rows: MeterValueRow[] | null; pointer: Deno.KvKey | null }[] = [];
   let tieTime: unknown = undefined;
@@ -219,11 +262,21 @@ async function listStation(kv: Deno.Kv, chargePointId: string, limit: number): P
       const entry = entries[i]!;
       e.rows = entry.versionstamp === null ? [] : entryRows(entry as Deno.KvEntry<unknown>);
     });
-    for (const e of pending) for (let i = e.rows!.length - 1; i >= 0; i--) out.push(e.rows![i]!);
+    for (const e of pending) {
+      for (let i = e.rows!.length - 1; i >= 0; i--) {
+        const row = e.rows![i]!;
+        if (after(row.timestamp, e.seq, i)) out.push({ row, seq: e.seq, position: i });
+      }
+    }
     pending = [];
     counted = out.length;
   };
-  for await (const entry of kv.list<unknown>({ prefix: ["mv_cp", chargePointId] }, { reverse: true })) {
+  const prefix = ["mv_cp", chargePointId];
+  // Every key of the cursor's time sorts below [..., time + "\0"] (ISO times have one length).
+  const selector: Deno.KvListSelector = before === undefined
+    ? { prefix }
+    : { prefix, end: [...prefix, `${before.at}\0`] };
+  for await (const entry of kv.list<unknown>(selector, { reverse: true })) {
     if (entry.key[2] !== tieTime) {
       closeTie();
       if (counted >= limit) {

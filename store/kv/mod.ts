@@ -216,6 +216,12 @@ export class KvStore implements Store {
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
     return this.#meterValues.listMeterValuesByChargePoint(chargePointId, limit);
   }
+  pageMeterValuesByChargePoint(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<MeterValueRow>> {
+    return this.#meterValues.pageMeterValuesByChargePoint(chargePointId, page);
+  }
 
   // ---------------------------------------------------------------- command log
 

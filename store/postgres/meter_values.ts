@@ -16,6 +16,8 @@ import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import { type MeterValueRow, sameSampledValue } from "../../model/meter_value.ts";
 import { isTransactionId } from "../../model/transaction.ts";
+import { ForeignCursorError, meterValueCursorId, parseMeterValueCursor } from "../../model/list_cursor.ts";
+import type { HistoryPage, HistoryPageRequest } from "../mod.ts";
 import { jsonParam } from "./json_param.ts";
 import { iso, type Writer } from "./sql.ts";
 
@@ -66,27 +68,63 @@ export class PgMeterValues {
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
-    // Each group holds at least one value: the newest `limit` groups and rows hold the newest `limit` values.
-    const rows = await this.sql<MeterValueDbRow[]>`
+    return (await this.pageMeterValuesByChargePoint(chargePointId, { limit })).items;
+  }
+
+  /**
+   * Newest first by (timestamp, seq, position), the cursor's group (seq) read again for its rows after the
+   * cursor's position; both tables' `(charge_point_id, timestamp desc, seq desc)` indexes serve the condition.
+   */
+  async pageMeterValuesByChargePoint(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<MeterValueRow>> {
+    const { limit } = page;
+    if (limit <= 0) return { items: [], next: null };
+    const before = page.before === undefined ? undefined : parseMeterValueCursor(page.before);
+    // Ours: a bigint seq (both tables draw it from one sequence) and a position.
+    if (before === null || (before !== undefined && !/^[0-9]{1,18}$/.test(before.seq))) {
+      throw new ForeignCursorError(page.before!);
+    }
+    const sql = this.sql;
+    const at = before?.at;
+    const seq = before?.seq;
+    // Each group holds at least one value: the newest `limit` groups and rows hold the newest `limit` values,
+    // and one more group: the cursor's, which may hold none after it.
+    const rows = await this.sql<(MeterValueDbRow & { seq: string; k: string })[]>`
       select * from (
         select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
           s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
           coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
         from (
           select * from meter_groups where charge_point_id = ${chargePointId}
-          order by timestamp desc, seq desc limit ${limit}
+            ${before ? sql`and (timestamp, seq) <= (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
+          order by timestamp desc, seq desc limit ${limit + 1}
         ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
         union all (
           select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
             value, context, format, measurand, phase, location, unit
           from meter_values where charge_point_id = ${chargePointId}
+            ${before ? sql`and (timestamp, seq) < (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
           order by timestamp desc, seq desc limit ${limit}
         )
       ) v
+      where true
+        ${
+      before
+        ? sql`and (timestamp, seq, k) < (${at!}::timestamptz, ${seq!}::bigint, ${before.position}::bigint)`
+        : sql``
+    }
       order by timestamp desc, seq desc, k desc
       limit ${limit}
     `;
-    return rows.map(toMeterValue);
+    const last = rows.at(-1);
+    return {
+      items: rows.map(toMeterValue),
+      next: rows.length === limit && last !== undefined
+        ? { at: iso(last.timestamp), id: meterValueCursorId(String(last.seq), Number(last.k)) }
+        : null,
+    };
   }
 
   /**

@@ -372,6 +372,15 @@ export class PostgresStore implements Store {
       () => this.#meterValues.listMeterValuesByChargePoint(chargePointId, limit),
     );
   }
+  pageMeterValuesByChargePoint(
+    chargePointId: string,
+    page: HistoryPageRequest,
+  ): Promise<HistoryPage<MeterValueRow>> {
+    return this.#run(
+      `list meter values of "${chargePointId}"`,
+      () => this.#meterValues.pageMeterValuesByChargePoint(chargePointId, page),
+    );
+  }
 
   // --- command log ---------------------------------------------------------------------------------------
 
