@@ -53,7 +53,8 @@ function formatBytes(n: number): string {
 export function StationFiles(
   props: {
     chargePointId: string;
-    history: FileStatus[];
+    /** A page of the transfer statuses (`before`: the cursor it started after, null: the newest). */
+    history: ListPage<FileStatus>;
     /** A page of them (`before`: the cursor it started after, null: the newest); null without the extension. */
     uploads: (ListPage<UploadedFile>) | null;
     /** A page of the certificates, and the current one (listed among them or not). */
@@ -67,9 +68,9 @@ export function StationFiles(
       <div class="card-head">
         <h2 id="station-files-title">Files, firmware and certificates</h2>
       </div>
-      <h3>Transfer status history</h3>
-      {props.history.length === 0
-        ? <p class="muted">None yet.</p>
+      <h3>Transfer status history{props.history.before !== null ? " (older)" : ""}</h3>
+      {props.history.items.length === 0
+        ? <p class="muted">{props.history.before !== null ? "No older statuses." : "None yet."}</p>
         : (
           <table class="table" aria-label="Transfer status history">
             <thead>
@@ -81,7 +82,7 @@ export function StationFiles(
               </tr>
             </thead>
             <tbody>
-              {props.history.map((h, i) => (
+              {props.history.items.map((h, i) => (
                 <tr key={`${h.receivedAt}-${i}`} data-file-status={h.kind}>
                   <td data-label="Received">{formatTime(h.receivedAt)}</td>
                   <td data-label="Transfer">{KIND_LABEL[h.kind]}</td>
@@ -92,6 +93,12 @@ export function StationFiles(
             </tbody>
           </table>
         )}
+      <Pager
+        chargePointId={props.chargePointId}
+        param="fileStatusBefore"
+        label="Transfer status history"
+        page={props.history}
+      />
       {props.uploads && (
         <>
           <Uploads

@@ -1,6 +1,8 @@
 /**
  * What happened at a station: status history, command log and the last OCPP frames. Refreshed (debounced)
- * when the station's events arrive or a command on this page finishes.
+ * when the station's events arrive or a command on this page finishes. The history and the log show their
+ * newest 50; "Older" reads the next page (the API's nextCursor) and adds it below, and a refresh reads again
+ * as many as are shown, so the older ones stay.
  */
 import { Time, TzLabel } from "../components/time.tsx";
 import { useRef, useState } from "preact/hooks";
@@ -8,37 +10,101 @@ import { StatusChip } from "../components/status_chip.tsx";
 import type { CommandLogItem, Frame, StatusHistoryItem } from "../components/types.ts";
 import { apiFetch, useCommandAnnouncements, useEvents } from "./client.tsx";
 
+/** What a list shows: its entries, and the cursor of the older ones (null: none). */
+export interface ShownPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
 export interface StationActivityProps {
   chargePointId: string;
-  history: StatusHistoryItem[];
-  commands: CommandLogItem[];
+  history: ShownPage<StatusHistoryItem>;
+  commands: ShownPage<CommandLogItem>;
   frames: Frame[];
 }
 
 const LIMIT = 50;
+/** The API's largest page: a refresh reads again at most this many of a list. */
+const MAX_LIMIT = 1000;
+
+/** "Older" below a list that has older entries; `loading` while they are read. */
+function Older(props: { list: string; next: string | null; loading: boolean; onClick: () => void }) {
+  if (props.next === null) return null;
+  return (
+    <nav class="pager" aria-label={`Older ${props.list}`}>
+      <span />
+      <button
+        type="button"
+        class="secondary"
+        data-older={props.list}
+        disabled={props.loading}
+        onClick={props.onClick}
+      >
+        {props.loading ? "Loading…" : "Older →"}
+      </button>
+    </nav>
+  );
+}
 
 export default function StationActivity(props: StationActivityProps) {
-  const [history, setHistory] = useState(props.history);
-  const [commands, setCommands] = useState(props.commands);
+  const [historyPage, setHistory] = useState(props.history);
+  const [commandsPage, setCommands] = useState(props.commands);
   const [frames, setFrames] = useState(props.frames);
   const [tab, setTab] = useState<"history" | "commands" | "frames">("history");
+  const [loading, setLoading] = useState<"history" | "commands" | null>(null);
+  const [olderError, setOlderError] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // What the refresh reads again: as many as each list shows (kept current for the timer's callback).
+  const shown = useRef({ history: props.history.items.length, commands: props.commands.items.length });
+  shown.current = { history: historyPage.items.length, commands: commandsPage.items.length };
   const base = `/api/v1/charge-points/${encodeURIComponent(props.chargePointId)}`;
+  const history = historyPage.items;
+  const commands = commandsPage.items;
+  const depth = (n: number) => Math.min(MAX_LIMIT, Math.max(LIMIT, n));
 
   const refresh = () => {
     if (timer.current !== null) return;
     timer.current = setTimeout(async () => {
       timer.current = null;
       const [h, c, f] = await Promise.allSettled([
-        apiFetch<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${LIMIT}`),
-        apiFetch<{ items: CommandLogItem[] }>(`${base}/commands?limit=${LIMIT}`),
+        apiFetch<ShownPage<StatusHistoryItem>>(
+          `${base}/status-history?limit=${depth(shown.current.history)}`,
+        ),
+        apiFetch<ShownPage<CommandLogItem>>(`${base}/commands?limit=${depth(shown.current.commands)}`),
         apiFetch<{ items: Frame[] }>(`${base}/frames`),
       ]);
-      if (h.status === "fulfilled") setHistory(h.value.items);
-      if (c.status === "fulfilled") setCommands(c.value.items);
+      if (h.status === "fulfilled") setHistory(h.value);
+      if (c.status === "fulfilled") setCommands(c.value);
       if (f.status === "fulfilled") setFrames(f.value.items);
     }, 250);
   };
+
+  /** The page after the list's last entry, added below it (unless a refresh changed the list meanwhile). */
+  async function older<T>(
+    list: "history" | "commands",
+    path: string,
+    page: ShownPage<T>,
+    set: (update: (shown: ShownPage<T>) => ShownPage<T>) => void,
+  ) {
+    const cursor = page.nextCursor;
+    if (cursor === null) return;
+    setLoading(list);
+    setOlderError(null);
+    try {
+      const next = await apiFetch<ShownPage<T>>(
+        `${base}/${path}?limit=${LIMIT}&before=${encodeURIComponent(cursor)}`,
+      );
+      set((shown) =>
+        shown.nextCursor === cursor
+          ? { items: [...shown.items, ...next.items], nextCursor: next.nextCursor }
+          : shown
+      );
+    } catch (error) {
+      setOlderError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setLoading(null);
+    }
+  }
   useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, refresh, refresh);
   useCommandAnnouncements(refresh);
 
@@ -105,6 +171,12 @@ export default function StationActivity(props: StationActivityProps) {
               </tbody>
             </table>
           )}
+        <Older
+          list="history"
+          next={historyPage.nextCursor}
+          loading={loading === "history"}
+          onClick={() => older("history", "status-history", historyPage, setHistory)}
+        />
       </div>
       <div role="tabpanel" id="panel-commands" aria-labelledby="tab-commands" hidden={tab !== "commands"}>
         {commands.length === 0 ? <p class="muted">No commands sent yet.</p> : (
@@ -150,7 +222,14 @@ export default function StationActivity(props: StationActivityProps) {
             ))}
           </table>
         )}
+        <Older
+          list="commands"
+          next={commandsPage.nextCursor}
+          loading={loading === "commands"}
+          onClick={() => older("commands", "commands", commandsPage, setCommands)}
+        />
       </div>
+      {olderError && <p class="error-text" role="alert">{olderError}</p>}
       <div role="tabpanel" id="panel-frames" aria-labelledby="tab-frames" hidden={tab !== "frames"}>
         {frames.length === 0
           ? <p class="muted">No frames kept for this station.</p>

@@ -29,8 +29,12 @@ import { runningEnergy } from "./running_energy.ts";
 
 const HISTORY = 50;
 
-/** Where the station's lists of uploads and certificates start: the newest, or after an "Older" link's cursor. */
+/**
+ * Where the station's server-rendered lists (file transfer statuses, uploads, certificates) start: the newest,
+ * or after an "Older" link's cursor.
+ */
 export interface StationQuery {
+  fileStatusBefore?: string | undefined;
   uploadsBefore?: string | undefined;
   certificatesBefore?: string | undefined;
 }
@@ -45,6 +49,7 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
   // A cursor the API refuses (400) shows as this page's 400.
   const uploadsBefore = query.uploadsBefore?.slice(0, 200) || undefined;
   const certificatesBefore = query.certificatesBefore?.slice(0, 200) || undefined;
+  const fileStatusBefore = query.fileStatusBefore?.slice(0, 200) || undefined;
   const after = (before: string | undefined) => before ? `&before=${encodeURIComponent(before)}` : "";
   const [
     configuration,
@@ -62,8 +67,8 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
       `${base}/configuration`,
     ),
     api.get<{ items: Frame[] }>(`${base}/frames`),
-    api.get<{ items: StatusHistoryItem[] }>(`${base}/status-history?limit=${HISTORY}`),
-    api.get<{ items: CommandLogItem[] }>(`${base}/commands?limit=${HISTORY}`),
+    api.get<Page<StatusHistoryItem>>(`${base}/status-history?limit=${HISTORY}`),
+    api.get<Page<CommandLogItem>>(`${base}/commands?limit=${HISTORY}`),
     api.get<Page<Transaction>>(
       `/api/v1/transactions?chargePointId=${encodeURIComponent(id)}&limit=${RECENT_TRANSACTIONS}`,
     ),
@@ -78,7 +83,7 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
     api.find<Page<IssuedCertificate> & { current: IssuedCertificate | null }>(
       `/api/v1/pki/certificates?${forStation}${after(certificatesBefore)}`,
     ),
-    api.get<{ items: FileStatus[] }>(`${base}/file-status-history?limit=${HISTORY}`),
+    api.get<Page<FileStatus>>(`${base}/file-status-history?limit=${HISTORY}${after(fileStatusBefore)}`),
   ]);
   const canCommand = viewer.role === "operator" || viewer.role === "admin";
   // OCPP 2.0.1 stations have EVSEs, a device model and their own commands.
@@ -129,8 +134,8 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
           name="StationActivity"
           props={{
             chargePointId: id,
-            history: history.items,
-            commands: commands.items,
+            history: { items: history.items, nextCursor: history.nextCursor ?? null },
+            commands: { items: commands.items, nextCursor: commands.nextCursor ?? null },
             frames: frames.items,
           }}
         />
@@ -169,7 +174,11 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
         )}
         <StationFiles
           chargePointId={id}
-          history={files.items}
+          history={{
+            items: files.items,
+            nextCursor: files.nextCursor ?? null,
+            before: fileStatusBefore ?? null,
+          }}
           uploads={uploads && { ...uploads, before: uploadsBefore ?? null }}
           certificates={certificates &&
             { ...certificates, before: certificatesBefore ?? null }}

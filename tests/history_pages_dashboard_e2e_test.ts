@@ -1,0 +1,117 @@
+/**
+ * The station page reads its histories further back, in real Chromium: the status history and the command log
+ * show their newest 50 and an "Older" button adds the next page below (each entry once, those of one
+ * millisecond too), until there is none; the file transfer statuses, server-rendered, link to their older page.
+ */
+import { assert, assertEquals } from "@std/assert";
+import type { Browser } from "playwright-core";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import type { StatusHistoryEntry } from "../model/status_history.ts";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+
+const STATION = "CP-OLDER";
+/** One millisecond for all: only the store's sequence tells them apart. */
+const AT = "2024-06-01T10:00:00.000Z";
+
+Deno.test({
+  name: `the station page's histories read further back with Older, each entry once${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    try {
+      const put = await server.json(`/api/v1/charge-points/${STATION}`, {
+        method: "PUT",
+        body: { registrationStatus: "Accepted" },
+      });
+      assertEquals(put.status, 201);
+      const status: StatusHistoryEntry[] = Array.from({ length: 62 }, (_, i) => ({
+        chargePointId: STATION,
+        connectorId: 1,
+        status: "Available",
+        errorCode: "InternalError",
+        info: `fault-${i}`,
+        timestamp: AT,
+        receivedAt: AT,
+      }));
+      await server.store.commit({ chargePointId: STATION, statusHistory: status.slice(0, 30) });
+      await server.store.commit({ chargePointId: STATION, statusHistory: status.slice(30) });
+      const commands: CommandLogEntry[] = Array.from({ length: 55 }, (_, i) => ({
+        id: `cmd-older-${i}`,
+        chargePointId: STATION,
+        action: "Reset",
+        payload: { type: `Soft-${i}` },
+        requestedBy: "user:root",
+        requestedAt: AT,
+        outcome: "accepted",
+        response: { status: "Accepted" },
+        finishedAt: AT,
+      }));
+      for (const c of commands) await server.store.appendCommandLog(c);
+      await server.store.commit({
+        chargePointId: STATION,
+        fileStatus: Array.from({ length: 53 }, (_, i) => ({
+          chargePointId: STATION,
+          kind: "diagnostics" as const,
+          status: "Uploading",
+          requestId: 1000 + i,
+          receivedAt: AT,
+        })),
+      });
+
+      browser = await launch();
+      const page = await openPage(
+        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
+        errors,
+      );
+      await logIn(page, server.url, ADMIN);
+      await page.goto(`${server.url}/stations/${STATION}`);
+
+      // Status history: 50, then Older adds the 12 before them; newest (the later stored) first.
+      const history = page.getByRole("table", { name: "Status history", exact: true });
+      const faults = async () =>
+        (await history.locator("tbody tr").allInnerTexts()).map((t) => /fault-\d+/.exec(t)?.[0]);
+      const wantFaults = status.map((s) => s.info).reverse();
+      assertEquals(await faults(), wantFaults.slice(0, 50));
+      await page.locator('[data-older="history"]').click();
+      await history.locator("tbody tr").nth(61).waitFor();
+      assertEquals(await faults(), wantFaults);
+      assertEquals(await page.locator('[data-older="history"]').count(), 0, "no Older after the last page");
+
+      // The command log: 50, then the 5 older.
+      await page.getByRole("tab", { name: /Command log/ }).click();
+      const log = page.getByRole("table", { name: "Command log", exact: true });
+      const sent = async () =>
+        (await log.locator("tbody tr").allInnerTexts()).map((t) => /Soft-\d+/.exec(t)?.[0]);
+      const wantSent = commands.map((c) => (c.payload as { type: string }).type).reverse();
+      assertEquals(await sent(), wantSent.slice(0, 50));
+      await page.locator('[data-older="commands"]').click();
+      await log.locator("tbody tr").nth(54).waitFor();
+      assertEquals(await sent(), wantSent);
+      assertEquals(await page.getByRole("tab", { name: "Command log (55)" }).count(), 1);
+
+      // Transfer statuses: a link to the older page, which shows the 3 before and links back to the newest.
+      const transfers = page.getByRole("table", { name: "Transfer status history" });
+      const requests = async () =>
+        (await transfers.locator("tbody tr").allInnerTexts()).map((t) => /10\d\d/.exec(t)?.[0]);
+      const wantRequests = Array.from({ length: 53 }, (_, i) => String(1052 - i));
+      assertEquals(await requests(), wantRequests.slice(0, 50));
+      await page.locator('[data-pager="fileStatusBefore"]').click();
+      await page.getByRole("heading", { name: "Transfer status history (older)" }).waitFor();
+      assertEquals(await requests(), wantRequests.slice(50));
+      assertEquals(await page.locator('[data-pager="fileStatusBefore"]').count(), 0);
+      assert(await page.getByRole("link", { name: "Newest" }).count() >= 1);
+
+      // A cursor that is not one: the page is a 400, not the newest again.
+      const refused = await page.goto(`${server.url}/stations/${STATION}?fileStatusBefore=nonsense`);
+      assertEquals(refused?.status(), 400);
+      errors.splice(0); // the 400 page's own load is logged as a console error
+    } finally {
+      await browser?.close();
+      await server.close();
+    }
+    assertEquals(errors, []);
+  },
+});
