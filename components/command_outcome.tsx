@@ -24,6 +24,17 @@ const ERROR_LABEL: Record<string, string> = {
   forbidden: "Not allowed",
 };
 
+/** A failed command's badge: what happened, in words; a 504 says whether the station may have acted. */
+export function errorLabel(error: { code: string; details: Record<string, unknown> }): string {
+  if (error.code === "station_timeout" && error.details["nodeLost"] === true) {
+    return "Node lost: may have acted";
+  }
+  if (error.code === "station_timeout" && error.details["connectionClosed"] === true) {
+    return "Connection closed: may have acted";
+  }
+  return ERROR_LABEL[error.code] ?? error.code;
+}
+
 export interface CommandOutcomeValue {
   action: string;
   /** The action as people read it. */
@@ -40,11 +51,7 @@ export function CommandOutcome(
   const answer = (outcome.answer ?? {}) as Record<string, unknown>;
   const status = typeof answer["status"] === "string" ? answer["status"] as string : null;
   const tone = outcome.ok ? (status ? answerTone(status) : "ok") : "bad";
-  const badge = outcome.ok
-    ? status ?? "Answered"
-    : outcome.error
-    ? ERROR_LABEL[outcome.error.code] ?? outcome.error.code
-    : "Failed";
+  const badge = outcome.ok ? status ?? "Answered" : outcome.error ? errorLabel(outcome.error) : "Failed";
   const rest = Object.entries(answer).filter(([k]) => k !== "status");
   return (
     <div class={`outcome-box tone-${tone}-box`} data-command-outcome={tone} data-answer-status={status ?? ""}>

@@ -105,6 +105,8 @@ Deno.test({
       const reset = await answer;
 
       assertEquals([reset.status, reset.body.error], [504, "station_timeout"], JSON.stringify(reset.body));
+      // The console's badge reads these: "Node lost: may have acted".
+      assertEquals([reset.body.details.sent, reset.body.details.nodeLost], [true, true]);
       // Its one row, written by A before the CALL left, settled by B: outcome unknown.
       assertEquals(await resetsLogged(viaB), [["unknown", "user:root"]]);
     }),

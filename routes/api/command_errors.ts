@@ -11,6 +11,7 @@ import {
   CommandNotSentError,
   CommandRefusedError,
   InvalidResponseError,
+  NodeLostError,
   NotConnectedError,
 } from "../../actors/errors.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
@@ -25,6 +26,13 @@ export function commandApiError(error: unknown): unknown {
   // Not sent, the store failing (its command log row, a lookup its check needs): worth trying again.
   if (error instanceof CommandNotSentError) return new StoreUnavailableError(error.message);
   if (error instanceof CallTimeoutError) return new ApiError(504, "station_timeout", error.message);
+  if (error instanceof NodeLostError) {
+    return new ApiError(504, "station_timeout", error.message, {
+      sent: true,
+      connectionClosed: true,
+      nodeLost: true,
+    });
+  }
   if (error instanceof AnswerLostError) {
     return new ApiError(504, "station_timeout", error.message, { sent: true, connectionClosed: true });
   }
