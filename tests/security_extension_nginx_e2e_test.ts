@@ -18,6 +18,27 @@ import { makePki } from "./helpers/tls.ts";
 
 const ignore = await ignoreWithoutNginx();
 
+/**
+ * README's profile 2/3 block as documented, on `port`, in front of `server`, with nginx's own certificate from
+ * `tls` and our PKI's CA (fetched into `dir`) as its station CA.
+ */
+async function readmeProfileBlock(
+  server: { url: string; port: number },
+  tls: { serverCert: string; serverKey: string },
+  dir: string,
+  port: number,
+): Promise<{ block: string; caPath: string }> {
+  const caPath = `${dir}/station-ca.pem`;
+  await Deno.writeTextFile(caPath, await (await fetch(`${server.url}/api/v1/pki/ca`)).text());
+  const block = (await readmeServerBlock(1))
+    .replace("listen 443 ssl;", `listen 127.0.0.1:${port} ssl;`)
+    .replace("/path/to/cert.pem", tls.serverCert)
+    .replace("/path/to/key.pem", tls.serverKey)
+    .replace("/path/to/station-ca.pem", caPath)
+    .replace("proxy_pass http://localhost:3001;", `proxy_pass http://127.0.0.1:${server.port};`);
+  return { block, caPath };
+}
+
 /** SignCertificate as a station does it: its key stays with it, the chain comes back in CertificateSigned. */
 async function enrol(station: Station, dir: string, cn: string): Promise<{ cert: string; key: string }> {
   const { csr, keyPath } = await makeCsr(dir, `/CN=${cn}`);
@@ -59,15 +80,7 @@ Deno.test({
       const issued = await enrol(enrolling, dir, "CP-P3");
       await closeStation(enrolling);
 
-      const caPath = `${dir}/station-ca.pem`;
-      await Deno.writeTextFile(caPath, await (await fetch(`${server.url}/api/v1/pki/ca`)).text());
-      // README's profile 2/3 block as documented, with this CA as its station CA.
-      const block = (await readmeServerBlock(1))
-        .replace("listen 443 ssl;", `listen 127.0.0.1:${port} ssl;`)
-        .replace("/path/to/cert.pem", tls.serverCert)
-        .replace("/path/to/key.pem", tls.serverKey)
-        .replace("/path/to/station-ca.pem", caPath)
-        .replace("proxy_pass http://localhost:3001;", `proxy_pass http://127.0.0.1:${server.port};`);
+      const { block, caPath } = await readmeProfileBlock(server, tls, dir, port);
       assert(
         block.includes(caPath) && block.includes("ssl_verify_client optional;"),
         "README block changed shape",
@@ -138,15 +151,7 @@ Deno.test({
         body: { securityProfile: 2, authorizationKey: key },
       });
       assertEquals(patched.status, 200, JSON.stringify(patched.body));
-      const caPath = `${dir}/station-ca.pem`;
-      await Deno.writeTextFile(caPath, await (await fetch(`${server.url}/api/v1/pki/ca`)).text());
-      const block = (await readmeServerBlock(1))
-        .replace("listen 443 ssl;", `listen 127.0.0.1:${port} ssl;`)
-        .replace("/path/to/cert.pem", tls.serverCert)
-        .replace("/path/to/key.pem", tls.serverKey)
-        .replace("/path/to/station-ca.pem", caPath)
-        .replace("proxy_pass http://localhost:3001;", `proxy_pass http://127.0.0.1:${server.port};`);
-      nginx = await startNginx(block, [port]);
+      nginx = await startNginx((await readmeProfileBlock(server, tls, dir, port)).block, [port]);
       const wss = `wss://127.0.0.1:${port}/ocpp`;
 
       // Profile 2 through the block: TLS and its key, no client certificate yet.
