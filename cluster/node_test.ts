@@ -165,7 +165,8 @@ clusterTest("a command sent to another node reaches the station and returns its 
       body: { type: "Soft" },
       as: "operator",
     });
-    assertEquals(unknown.status, 409);
+    // No node knows this id: 404 (a typo), not an offline station's 409.
+    assertEquals(unknown.status, 404);
     // The station's CALLERROR, relayed by the owner, is the same 502 as on one process.
     station.handle("UnlockConnector", () => {
       throw new Error("boom");
