@@ -306,7 +306,7 @@ Deno.test("unanswered keys stay pending side by side: a later refused or unsent 
       method: "POST",
       body: { key: "AuthorizationKey", value: NEW_KEY },
     });
-    assertEquals(nowhere.status, 409);
+    assertEquals(nowhere.status, 404, "an id never seen");
     assertEquals(
       (await server.json("/api/v1/station-security/CP-NEVER-SEEN")).body.configured,
       false,
