@@ -345,6 +345,14 @@ Deno.test("a raise whose answer never comes stays pending (the station may have 
     }
     // Not connected: nothing goes out, nothing is stored (a lower profile would still be 409).
     await eventually(() => !server.registry.isConnected("CP-MUTE"), 5000, "the station closed");
+    // Known here (pre-registered), not connected; an id never seen would be 404.
+    assertEquals(
+      (await server.json("/api/v1/charge-points/CP-AWAY", {
+        method: "PUT",
+        body: { registrationStatus: "Accepted" },
+      })).status,
+      201,
+    );
     const before = await server.json("/api/v1/station-security/CP-AWAY");
     const away = await changeProfile(server, "CP-AWAY", "3");
     assertEquals(away.status, 409, JSON.stringify(away.body));
