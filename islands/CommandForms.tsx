@@ -12,6 +12,7 @@ import {
   ApiCallError,
   apiFetch,
   StartedTransaction,
+  useEvents,
   useStartedTransaction,
 } from "./client.tsx";
 
@@ -22,6 +23,8 @@ export interface CommandFormsProps {
   initial: string;
   /** Id tags to suggest. */
   idTags: string[];
+  /** Connected when the page was made; followed live from then on. */
+  online: boolean;
 }
 
 type Values = Record<string, string>;
@@ -120,6 +123,12 @@ export default function CommandForms(props: CommandFormsProps) {
   const [values, setValues] = useState<Record<string, Values>>({});
   const [force, setForce] = useState(false);
   const [busy, setBusy] = useState(false);
+  // Nothing can reach an offline station (force would not help): Send waits for it, as the quick actions do.
+  const [online, setOnline] = useState(props.online);
+  useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event) => {
+    if (event.type === "connected") setOnline(true);
+    if (event.type === "disconnected") setOnline(false);
+  });
   const [outcome, setOutcome] = useState<CommandOutcomeValue | null>(null);
   const started = useStartedTransaction(props.chargePointId);
   const spec = props.commands.find((c) => c.action === action);
@@ -235,9 +244,14 @@ export default function CommandForms(props: CommandFormsProps) {
           Send even if the station's state says it makes no sense (force)
         </label>
         <div>
-          <button type="submit" disabled={busy}>
+          <button type="submit" disabled={busy || !online}>
             {busy ? "Sending…" : `Send: ${spec?.label ?? action}`}
           </button>
+          {!online && (
+            <p class="muted small" data-commands-offline>
+              Offline: commands cannot reach the station until it connects again.
+            </p>
+          )}
         </div>
       </form>
       <div

@@ -81,9 +81,14 @@ Deno.test({
       for (const name of ["Remote start", "Soft reset", "Hard reset", "Unlock connector"]) {
         assertEquals(await page.getByRole("button", { name }).isDisabled(), true, name);
       }
+      // The commands panel too (it stayed enabled, to answer 409 not connected).
+      const send = page.getByRole("button", { name: /^Send: / });
+      await page.locator("[data-commands-offline]").waitFor();
+      assertEquals(await send.isDisabled(), true);
       station = await connectStation(server.wsUrl, "CP-AWAY");
       await page.locator("[data-offline-note]").waitFor({ state: "detached" });
-      assertEquals(await softReset.isEnabled(), true);
+      await page.locator("[data-commands-offline]").waitFor({ state: "detached" });
+      assertEquals([await softReset.isEnabled(), await send.isEnabled()], [true, true]);
       assertEquals(errors, []);
     } finally {
       await browser?.close();

@@ -122,6 +122,7 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
               commands: is201 ? commandCatalog201() : commandCatalog(),
               initial: is201 ? DEFAULT_COMMAND_201 : DEFAULT_COMMAND,
               idTags,
+              online: station.online,
             }}
           />
         )}
