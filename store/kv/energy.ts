@@ -32,6 +32,7 @@ import {
   type EnergyStore,
   SiteConflictError,
 } from "../energy.ts";
+import { changeEntry } from "./kv_helpers.ts";
 import { openKvHandle } from "./mod.ts";
 import { PresenceMarks } from "./presence.ts";
 import { sharedReads } from "./reads.ts";
@@ -182,14 +183,13 @@ export class KvEnergyStore implements EnergyStore {
     change: ChargingProfileSupportChange,
     updatedAt: string,
   ): Promise<void> {
-    const key = [SUPPORT, chargePointId];
     // Checked against what it read: a change made meanwhile is read again and kept.
-    for (;;) {
-      const entry = await this.#kv.get<ChargingProfileSupport>(key);
-      const before = { ...noSupportFacts(chargePointId, updatedAt), ...entry.value };
-      const next: ChargingProfileSupport = { ...before, ...change, updatedAt };
-      if ((await this.#kv.atomic().check(entry).set(key, next).commit()).ok) return;
-    }
+    await changeEntry<ChargingProfileSupport>(
+      this.#kv,
+      [SUPPORT, chargePointId],
+      "change a station's charging profile support",
+      (stored) => ({ ...noSupportFacts(chargePointId, updatedAt), ...stored, ...change, updatedAt }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------- helpers
