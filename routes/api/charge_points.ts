@@ -87,10 +87,7 @@ const PAGED_HISTORY = "Paged: pass `nextCursor` back as `before` for the next pa
 
 /** A page of a station history, as it goes out. */
 function historyPageOf(item: z.ZodTypeAny) {
-  return z.object({
-    items: z.array(item),
-    nextCursor: z.string().nullable().describe("Pass it as `before` for the next page; null on the last"),
-  });
+  return pageOf(item, "Pass it as `before` for the next page; null on the last");
 }
 
 /**

@@ -332,8 +332,12 @@ export const IdTagSchema = z.object({
 });
 
 /** `{ items, nextCursor }`: pass `nextCursor` back to get the next page; null on the last one. */
-export function pageOf(item: z.ZodTypeAny) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export function pageOf(item: z.ZodTypeAny, cursorDescription?: string) {
+  const nextCursor = z.string().nullable();
+  return z.object({
+    items: z.array(item),
+    nextCursor: cursorDescription === undefined ? nextCursor : nextCursor.describe(cursorDescription),
+  });
 }
 
 export function listOf(item: z.ZodTypeAny) {
