@@ -228,7 +228,12 @@ async function send(server: ApiTestServer, route: string, headers: Record<string
     .replace("{chargingProfileId}", "999");
   const sample = action ? (ONLY_201.has(action) ? COMMAND_SAMPLES_201 : COMMAND_SAMPLES)[action] : undefined;
   const body = action ? sample?.request : method === "GET" ? undefined : {};
-  const res = await server.api(path, { method, as: null, headers, ...(body ? { body } : {}) });
+  const res = await server.api(sample?.forced ? `${path}?force=true` : path, {
+    method,
+    as: null,
+    headers,
+    ...(body ? { body } : {}),
+  });
   const text = await readSome(res);
   return { status: res.status, text };
 }

@@ -28,8 +28,8 @@ Deno.test("each of the 26 commands reaches the station as a valid CALL and its a
   }
   // TriggerMessage makes no station send anything by itself here; answer the CALLs it may send anyway.
   try {
-    for (const [action, { request, answer }] of Object.entries(COMMAND_SAMPLES)) {
-      const res = await server.json(`/api/v1/charge-points/CP-CMD/${action}`, {
+    for (const [action, { request, answer, forced }] of Object.entries(COMMAND_SAMPLES)) {
+      const res = await server.json(`/api/v1/charge-points/CP-CMD/${action}${forced ? "?force=true" : ""}`, {
         method: "POST",
         body: request,
         // Those that change whom the station trusts are an admin's.

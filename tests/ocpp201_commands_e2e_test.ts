@@ -27,12 +27,15 @@ Deno.test("every OCPP 2.0.1 command goes through the API to a strict 2.0.1 stati
       });
     }
     for (const [action, sample] of Object.entries(COMMAND_SAMPLES_201)) {
-      const res = await server.json(`/api/v1/charge-points/CP-CMD201/${action}`, {
-        method: "POST",
-        body: sample.request,
-        // Those that change whom the station trusts are an admin's.
-        as: changesStationTrust(action, sample.request) ? "admin" : "operator",
-      });
+      const res = await server.json(
+        `/api/v1/charge-points/CP-CMD201/${action}${sample.forced ? "?force=true" : ""}`,
+        {
+          method: "POST",
+          body: sample.request,
+          // Those that change whom the station trusts are an admin's.
+          as: changesStationTrust(action, sample.request) ? "admin" : "operator",
+        },
+      );
       assertEquals(res.status, 200, `${action}: ${JSON.stringify(res.body)}`);
       assertEquals(res.body, sample.expected ?? sample.answer, action);
       assertEquals(received[action], sample.request, action);

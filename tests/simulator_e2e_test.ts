@@ -200,8 +200,13 @@ Deno.test("RemoteStart -> Preparing, StartTransaction, Charging, rising meter va
     const statuses = history.body.items.filter((h: Json) => h.connectorId === 1).map((h: Json) => h.status)
       .reverse();
     assertEquals(statuses.slice(0, 4), ["Available", "Preparing", "Charging", "Finishing"]);
+    // A transaction no connector runs is refused here; forced, the station rejects it.
+    const unknown = await command(server, "RS-2", "RemoteStopTransaction", { transactionId: 999 });
+    assertEquals(unknown.status, 409);
+    assertEquals(unknown.body.message.includes("transaction 999 is not running at this station"), true);
     assertEquals(
-      (await command(server, "RS-2", "RemoteStopTransaction", { transactionId: 999 })).body.status,
+      (await command(server, "RS-2", "RemoteStopTransaction", { transactionId: 999 }, "?force=true")).body
+        .status,
       "Rejected",
     );
   });

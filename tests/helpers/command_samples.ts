@@ -20,10 +20,15 @@ const CERTIFICATE = SAMPLE_CERTIFICATE;
 /** For each command: what the operator sends, and what the station answers. */
 export const COMMAND_SAMPLES: Record<
   string,
-  { request: Record<string, unknown>; answer: Record<string, unknown> }
+  {
+    request: Record<string, unknown>;
+    answer: Record<string, unknown>;
+    /** Sent with `?force=true`: its guard would refuse it at the sample station (which runs no session). */
+    forced?: true;
+  }
 > = {
   RemoteStartTransaction: { request: { connectorId: 1, idTag: "TAG-1" }, answer: { status: "Accepted" } },
-  RemoteStopTransaction: { request: { transactionId: 42 }, answer: { status: "Rejected" } },
+  RemoteStopTransaction: { request: { transactionId: 42 }, answer: { status: "Rejected" }, forced: true },
   Reset: { request: { type: "Hard" }, answer: { status: "Accepted" } },
   UnlockConnector: { request: { connectorId: 2 }, answer: { status: "Unlocked" } },
   ChangeAvailability: { request: { connectorId: 0, type: "Inoperative" }, answer: { status: "Scheduled" } },

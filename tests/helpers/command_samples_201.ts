@@ -22,7 +22,13 @@ const PROFILE = {
 
 export const COMMAND_SAMPLES_201: Record<
   string,
-  { request: Record<string, unknown>; answer: Record<string, unknown>; expected?: Record<string, unknown> }
+  {
+    request: Record<string, unknown>;
+    answer: Record<string, unknown>;
+    expected?: Record<string, unknown>;
+    /** Sent with `?force=true`: its guard would refuse it at the sample station (which runs no session). */
+    forced?: true;
+  }
 > = {
   CancelReservation: { request: { reservationId: 4 }, answer: { status: "Accepted" } },
   CertificateSigned: { request: { certificateChain: CERTIFICATE }, answer: { status: "Accepted" } },
@@ -77,7 +83,11 @@ export const COMMAND_SAMPLES_201: Record<
     answer: { status: "Accepted" },
     expected: { status: "Accepted", remoteStartId: 812 },
   },
-  RequestStopTransaction: { request: { transactionId: "tx-1" }, answer: { status: "Rejected" } },
+  RequestStopTransaction: {
+    request: { transactionId: "tx-1" },
+    answer: { status: "Rejected" },
+    forced: true,
+  },
   ReserveNow: {
     request: {
       id: 9,

@@ -4,10 +4,11 @@
  * answer).
  */
 import type { CsToCpAction } from "../../../protocol/ocpp201/mod.ts";
-import { ACCEPTED_STATIONS_ONLY, type AnyCommand } from "../command.ts";
+import type { AnyCommand } from "../command.ts";
 import { getLocalListVersion, sendLocalList } from "./local_list.ts";
 import { getBaseReport, getReport } from "./reports.ts";
 import { requestStartTransaction } from "./request_start_transaction.ts";
+import { requestStopTransaction } from "./request_stop_transaction.ts";
 import { cancelReservation, reserveNow } from "./reservations.ts";
 import { triggerMessage } from "./trigger_message.ts";
 import { getVariables, setVariables } from "./variables.ts";
@@ -31,7 +32,7 @@ export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   GetVariables: getVariables,
   InstallCertificate: {},
   RequestStartTransaction: requestStartTransaction,
-  RequestStopTransaction: { only: ACCEPTED_STATIONS_ONLY },
+  RequestStopTransaction: requestStopTransaction,
   ReserveNow: reserveNow,
   Reset: {},
   SendLocalList: sendLocalList,
