@@ -1330,8 +1330,10 @@ export class ChargePointActor {
 
   /**
    * The station answered a call after it timed out: its caller already heard of the timeout, but what the
-   * station did still counts where someone records it (a certificate it installed, `deps.lateAnswers`), and
-   * the command's row records the answer beside its `timeout` (`CommandLogEntry.lateAnswer`).
+   * station did still counts: what the answer teaches the snapshot is applied as for a timely one (a
+   * configuration key it changed), someone else may record it (a certificate it installed,
+   * `deps.lateAnswers`), and the command's row records the answer beside its `timeout`
+   * (`CommandLogEntry.lateAnswer`).
    */
   #handleLateResponse(
     call: { action: string; payload: unknown; tag: unknown },
@@ -1355,20 +1357,50 @@ export class ChargePointActor {
         : { error: new InvalidResponseError(this.id, call.action, validated.description) };
     }
     this.deps.lateAnswers?.(this.id, { action: call.action, payload: call.payload }, outcome);
-    return this.#logLateAnswer(call.tag as Command | undefined, outcome);
+    return this.#settleLate(call.tag as Command | undefined, outcome);
   }
 
   /**
    * Writes a late answer onto its command's row, which keeps its `timeout` (the store adds it to a `timeout`
-   * row without one: a retried write changes nothing). A command its caller logs itself (`log: false`) has no
-   * row of ours: the late answer is only in the process log. A failed write is retried by the sweep.
+   * row without one: a retried write changes nothing), in one commit with what the answer teaches the
+   * snapshot. A command its caller logs itself (`log: false`) has no row of ours: the late answer is only in
+   * the process log. A failed write is retried by the sweep (the row only, as for a timely answer).
    */
-  async #logLateAnswer(
+  async #settleLate(
     command: Command | undefined,
     outcome: { response: unknown } | { error: Error },
   ): Promise<void> {
-    if (!command?.log) return;
+    if (!command) return;
     const at = this.deps.now().toISOString();
+    const changes: StationChanges = { chargePointId: this.id, commandLog: [] };
+    const entry = command.log ? this.#lateEntry(command, outcome, at) : null;
+    if (entry) changes.commandLog = [entry];
+    if ("response" in outcome && this.#record) {
+      const definition = this.dialect.commands[command.action];
+      const patch = definition && await this.#effectOf(definition, command, outcome.response, at);
+      if (patch) changes.snapshot = patch;
+      const told = definition?.deviceModelValues?.(command.payload as never, outcome.response as never, at);
+      if (told?.length) changes.deviceModelValues = told.map((v) => ({ ...v, chargePointId: this.id }));
+    }
+    if (!entry && !changes.snapshot && !changes.deviceModelValues) return;
+    try {
+      if (this.#record) await this.#commit(changes);
+      else {
+        const result = await this.deps.store.commit(changes);
+        if (!result.ok) throw new Error(result.conflict);
+      }
+    } catch (error) {
+      this.log.warn("cannot store a late answer", { action: command.action, error: String(error) });
+      if (entry) this.#keepUnsettled(entry);
+    }
+  }
+
+  /** The command's `timeout` row with the late answer beside it. */
+  #lateEntry(
+    command: Command,
+    outcome: { response: unknown } | { error: Error },
+    at: string,
+  ): CommandLogEntry {
     // Its timeout's write is in the mailbox ahead of this frame, so `timedOut` is set; else settled as it would be.
     const timedOut = command.timedOut ?? commandLogEntry(
       this.id,
@@ -1385,14 +1417,7 @@ export class ChargePointActor {
       response: answered.response,
       at,
     };
-    const entry: CommandLogEntry = { ...timedOut, lateAnswer };
-    try {
-      const result = await this.deps.store.commit({ chargePointId: this.id, commandLog: [entry] });
-      if (!result.ok) throw new Error(result.conflict);
-    } catch (error) {
-      this.log.warn("cannot store a late answer", { action: command.action, error: String(error) });
-      this.#keepUnsettled(entry);
-    }
+    return { ...timedOut, lateAnswer };
   }
 
   /** A CALLERROR frame with `code` as the station's dialect spells it. */

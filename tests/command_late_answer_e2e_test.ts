@@ -2,7 +2,8 @@
  * A station that answers a command after CALL_TIMEOUT_MS: the operator's request met the timeout (504, and
  * `timeout` in the command log), but the station did answer, and may have acted. The command log says so on
  * the same row: `lateAnswer` with what it answered (a CALLRESULT or a CALLERROR) and when, through the API and
- * on the station page, on both stores. An answer to an id we never sent is still dropped: on no row.
+ * on the station page, on both stores; what a late answer teaches the snapshot is applied (a configuration
+ * value). An answer to an id we never sent is still dropped: on no row.
  */
 import { assert, assertEquals } from "@std/assert";
 import { ADMIN, type ApiTestServer } from "./helpers/api.ts";
@@ -114,6 +115,23 @@ async function lateAnswers(kind: StoreKind): Promise<void> {
       assert(html.includes('data-late-answer="accepted"'), "the late CALLRESULT on the page");
       assert(html.includes('data-late-answer="callerror"'), "the late CALLERROR on the page");
       assert(html.includes("NotSupported"), "what the CALLERROR said");
+
+      // A late Accepted ChangeConfiguration: the stored configuration learns the value, as from a timely one.
+      const intervalId = await commandNotAnswered(server, station, id, "ChangeConfiguration", {
+        key: "MeterValueSampleInterval",
+        value: "30",
+      });
+      station.send(JSON.stringify([3, intervalId, { status: "Accepted" }]));
+      const configuration = await eventually(
+        async () => {
+          const res = await server.json(`/api/v1/charge-points/${id}/configuration`, { as: "viewer" });
+          const keys = (res.body.configuration ?? []) as Json[];
+          return keys.find((k) => k.key === "MeterValueSampleInterval") ?? null;
+        },
+        10_000,
+        "the late accepted value in the stored configuration",
+      );
+      assertEquals(configuration, { key: "MeterValueSampleInterval", readonly: false, value: "30" });
     } finally {
       await station.close();
     }
