@@ -319,6 +319,32 @@ Deno.test("a path the API has, asked with a method it has not, is 405 with Allow
   }
 });
 
+Deno.test("a query parameter the route does not take is 400 naming those it takes, not ignored", async () => {
+  const server = await startApiServer();
+  try {
+    // The stations list's cursor is `after`: a misspelt one would have returned the first page again.
+    const misspelt = await server.json("/api/v1/charge-points?limit=5&cursor=CP-9", { as: "viewer" });
+    assertEquals(misspelt.status, 400);
+    assertEquals(misspelt.body.error, "invalid_request");
+    assertStringIncludes(misspelt.body.message, 'Unknown query parameter "cursor"');
+    assertStringIncludes(misspelt.body.message, "after");
+    assertEquals(misspelt.body.details, { in: "query", field: "cursor", constraint: "known parameter" });
+    // A route that takes none.
+    const none = await server.json("/api/v1/server-warnings?verbose=1", { as: "admin" });
+    assertEquals([none.status, none.body.message], [
+      400,
+      'Unknown query parameter "verbose": this route takes none',
+    ]);
+    // Those it takes still work.
+    assertEquals(
+      (await server.json("/api/v1/charge-points?limit=5&after=CP-9", { as: "viewer" })).status,
+      200,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("stations list: the registration filter picks statuses server-side and pages past a bounded scan", async () => {
   const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
   const statuses = { "A-ACC": "Accepted", "B-PEND": "Pending", "C-REJ": "Rejected" } as const;

@@ -13,6 +13,7 @@ import { hasRole, type Principal } from "../../auth/principal.ts";
 import type { Role } from "../../store/auth.ts";
 import { undecodablePart } from "../percent_encoding.ts";
 import { isSameOrigin } from "../same_origin.ts";
+import { queryNames, unknownQueryName } from "./query_names.ts";
 
 export type ApiEnv = {
   Variables: {
@@ -137,6 +138,7 @@ export class ApiRouter {
   ): void {
     this.routes.push(def as unknown as RouteDef);
     const honoPath = def.path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
+    const takes = queryNames(def.query);
     this.app.on(def.method.toUpperCase(), honoPath, async function apiRoute(c) {
       const principal = c.get("principal") ?? null;
       checkAccess(principal, def.access);
@@ -144,6 +146,7 @@ export class ApiRouter {
       refuseUndecodable(c.req.url);
       refuseBadText("path", c.req.param());
       refuseBadText("query", c.req.queries());
+      refuseUnknownQuery(takes, c.req.queries());
       const params = def.params ? check("path", def.params, c.req.param()) : undefined;
       const query = def.query ? check("query", def.query, c.req.query()) : undefined;
       // A body a form could have sent is no JSON call: without a session, nothing else tells a cross-site
@@ -213,6 +216,18 @@ export function check<S extends z.ZodTypeAny>(
     field: result.details.field,
     constraint: result.details.constraint,
   });
+}
+
+/** A query parameter the route does not take is a 400 naming those it takes, not ignored. */
+function refuseUnknownQuery(takes: ReadonlySet<string> | null, query: Record<string, unknown>): void {
+  const unknown = unknownQueryName(takes, query);
+  if (unknown === null) return;
+  throw new ApiError(
+    400,
+    "invalid_request",
+    `Unknown query parameter "${unknown.name}": this route takes ${unknown.takes}`,
+    { in: "query", field: unknown.name, constraint: "known parameter" },
+  );
 }
 
 /** A percent-escape that decodes to no text is refused, not taken literally (routes/percent_encoding.ts). */

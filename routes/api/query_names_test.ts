@@ -1,0 +1,22 @@
+import { assertEquals } from "@std/assert";
+import { z } from "zod";
+import { queryNames, unknownQueryName } from "./query_names.ts";
+
+Deno.test("queryNames reads an object schema's keys, through a pipe; no schema takes none", () => {
+  const list = z.object({ limit: z.string().optional(), after: z.string().optional() });
+  assertEquals([...queryNames(list)!].sort(), ["after", "limit"]);
+  assertEquals([...queryNames(list.transform((q) => q.limit))!].sort(), ["after", "limit"]);
+  assertEquals(queryNames(undefined)?.size, 0);
+  assertEquals(queryNames(z.record(z.string(), z.string())), null);
+});
+
+Deno.test("unknownQueryName names the first parameter the route does not take, and what it takes", () => {
+  const takes = new Set(["limit", "after"]);
+  assertEquals(unknownQueryName(takes, { limit: "5", after: "x" }), null);
+  assertEquals(unknownQueryName(takes, { limit: "5", cursor: "x" }), {
+    name: "cursor",
+    takes: "after, limit",
+  });
+  assertEquals(unknownQueryName(new Set(), { force: "true" }), { name: "force", takes: "none" });
+  assertEquals(unknownQueryName(null, { anything: "1" }), null);
+});
