@@ -17,18 +17,24 @@ export interface ListCursor {
 }
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Year 0 has the form but no store's date: PostgreSQL refuses it (an error, not a page). */
+const FIRST_YEAR = "0001";
 
 export function encodeListCursor(cursor: ListCursor): string {
   return `${cursor.at}_${cursor.id}`;
 }
 
-/** The cursor `text` spells, or null when it is not one (a time not of `toISOString()`'s form, a bad id). */
+/**
+ * The cursor `text` spells, or null when it is not one (a time not of `toISOString()`'s form or before the year
+ * 1, a bad id).
+ */
 export function decodeListCursor(text: string, isId: (id: string) => boolean): ListCursor | null {
   const cut = text.indexOf("_");
   if (cut < 0) return null;
   const at = text.slice(0, cut);
   const id = text.slice(cut + 1);
   if (!ISO_MS.test(at) || Number.isNaN(Date.parse(at)) || new Date(at).toISOString() !== at) return null;
+  if (at < FIRST_YEAR) return null;
   return isId(id) ? { at, id } : null;
 }
 

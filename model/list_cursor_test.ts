@@ -25,6 +25,7 @@ Deno.test("decodeListCursor() refuses a time not of toISOString()'s form, an imp
       "2024-05-01T10:00:00.000Z_",
       "2024-05-01T10:00:00.000Z_XYZ",
       "2024-05-01T10:00:00.000Z_0a_1b",
+      "0000-01-01T00:00:00.000Z_0a1b",
     ]
   ) {
     assertEquals(decodeListCursor(text, hex), null, text);

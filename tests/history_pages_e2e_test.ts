@@ -218,6 +218,9 @@ async function pages(kind: StoreKind): Promise<void> {
       "2024-05-02T10:00:00.000Z_A-1",
       "2024-05-02T10:00:00.000Z_1-x",
       `2024-05-02T10:00:00.000Z_${"1".repeat(41)}`,
+      // Year 0: JavaScript writes it, PostgreSQL has no such date (it answered 500).
+      "0000-01-01T00:00:00.000Z_1",
+      "0000-01-01T00:00:00.000Z_1-0",
     ];
     // A sequence of KV's (base 36, dots) is well formed, but PostgreSQL never hands one out.
     const kvSequence = "0lw2xq7b4.000000.0a1b2c3";

@@ -196,6 +196,9 @@ async function pages(kind: StoreKind): Promise<void> {
       ["/api/v1/uploads", "garbage"],
       ["/api/v1/uploads", certificateCursor],
       ["/api/v1/uploads", "2024-05-02T10:00:00.000Z_upload-x"],
+      // Year 0: JavaScript writes it, PostgreSQL has no such date (it answered 500).
+      ["/api/v1/pki/certificates", "0000-01-01T00:00:00.000Z_00ff"],
+      ["/api/v1/uploads", `0000-01-01T00:00:00.000Z_${uploads[0]!.id}`],
     ];
     for (const [path, before] of bad) {
       const res = await server.api(`${path}?before=${encodeURIComponent(before!)}`, { as: "viewer" });
