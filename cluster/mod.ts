@@ -11,6 +11,8 @@
  * table). `node.ts` builds the cluster behaviour (routing, newest connection wins, events) on top of them.
  */
 
+import type { NodeRecords } from "./nodes.ts";
+
 /** A message between nodes: JSON, small (a command, an answer, a batch of events). */
 export type BusMessage = { kind: string } & Record<string, unknown>;
 
@@ -53,8 +55,11 @@ export interface PresenceStore {
   claim(entries: PresenceEntry[]): Promise<void>;
   /** Forgets connections that closed (only if they are still this node's with that start time). */
   release(entries: { chargePointId: string; connectedAt: string }[]): Promise<void>;
-  /** Renews this node's lease (and so every station it holds) for `leaseMs`. */
-  renew(leaseMs: number): Promise<void>;
+  /**
+   * Renews this node's lease (and so every station it holds) for `leaseMs`; `stations`, how many it holds, is
+   * kept with it (what the others tell the operator it held, should it die).
+   */
+  renew(leaseMs: number, stations?: number): Promise<void>;
   /** The live nodes (lease not run out). */
   nodes(): Promise<NodeLease[]>;
   /** Every station held by a live node (this one's too). */
@@ -63,9 +68,17 @@ export interface PresenceStore {
   leave(): Promise<void>;
 }
 
+/** The nodes, live and lost lately (`nodes.ts`); kept by the PostgreSQL backend only. */
+export interface NodeHistory {
+  /** Records the nodes whose lease ran out since the last look, then reads the live nodes and the lost. */
+  read(): Promise<NodeRecords>;
+}
+
 /** A cluster backend for one node. */
 export interface ClusterBackend {
   bus: ClusterBus;
   presence: PresenceStore;
+  /** Lost nodes kept for the operator; without it only the live nodes are known. */
+  history?: NodeHistory;
   close(): Promise<void>;
 }

@@ -354,7 +354,7 @@ export class ClusterNode implements RemoteStations {
   // --- the lease ---
 
   async #renew(): Promise<void> {
-    await this.options.backend.presence.renew(this.options.leaseMs);
+    await this.options.backend.presence.renew(this.options.leaseMs, this.options.registry.size);
     // The store counts from before its answer came: this is the latest the lease can run to.
     this.#leaseUntil = Date.now() + this.options.leaseMs;
   }

@@ -8,6 +8,7 @@
  *   (best effort), or as a row every node reads when it is too large for one.
  * - Presence: `cluster_nodes` (one lease per node, renewed by one statement) and `cluster_presence` (which node
  *   holds which station; a station is online while its node's lease runs).
+ * - History: `cluster_lost_nodes`, the nodes whose lease ran out lately (migration 046), for the operator.
  *
  * @example
  * ```ts ignore
@@ -17,6 +18,7 @@
 import postgres, { type Sql } from "postgres";
 import type { Logger } from "../logger.ts";
 import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
+import { LOST_NODE_KEPT_MS } from "./nodes.ts";
 
 export const CLUSTER_CHANNEL = "csms_cluster";
 
@@ -174,11 +176,12 @@ export async function openPostgresCluster(
         }::text[]) as r(id, at)
           where p.charge_point_id = r.id and p.connected_at = r.at and p.node_id = ${nodeId}`;
       },
-      async renew(leaseMs) {
+      async renew(leaseMs, stations) {
         await sql`
-          insert into cluster_nodes (node_id, expires_at)
-          values (${nodeId}, now() + ${leaseMs} * interval '1 millisecond')
-          on conflict (node_id) do update set expires_at = excluded.expires_at`;
+          insert into cluster_nodes (node_id, expires_at, renewed_at, stations)
+          values (${nodeId}, now() + ${leaseMs} * interval '1 millisecond', now(), ${stations ?? null})
+          on conflict (node_id) do update set
+            expires_at = excluded.expires_at, renewed_at = excluded.renewed_at, stations = excluded.stations`;
       },
       async nodes() {
         const rows = await sql<{ node_id: string; remaining: number }[]>`
@@ -203,6 +206,50 @@ export async function openPostgresCluster(
       async leave() {
         await sql`delete from cluster_presence where node_id = ${nodeId}`;
         await sql`delete from cluster_nodes where node_id = ${nodeId}`;
+      },
+    },
+    history: {
+      async read() {
+        await recordLostNodes(sql);
+        const [live, lost] = await Promise.all([
+          sql<{ node_id: string; started_at: Date; renewed_at: Date | null; stations: number }[]>`
+            select n.node_id, n.started_at, n.renewed_at,
+              (select count(*) from cluster_presence p where p.node_id = n.node_id)::int as stations
+            from cluster_nodes n where n.expires_at > now()`,
+          sql<
+            {
+              node_id: string;
+              started_at: Date | null;
+              last_renewed_at: Date | null;
+              lost_at: Date;
+              stations: number | null;
+              left_behind: number;
+              back: number;
+            }[]
+          >`
+            select l.node_id, l.started_at, l.last_renewed_at, l.lost_at, l.stations,
+              cardinality(l.left_behind) as left_behind,
+              (select count(*) from cluster_presence p join cluster_nodes n on n.node_id = p.node_id
+               where p.charge_point_id = any(l.left_behind) and n.expires_at > now())::int as back
+            from cluster_lost_nodes l where l.lost_at > now() - ${LOST_NODE_KEPT_MS} * interval '1 millisecond'`,
+        ]);
+        return {
+          live: live.map((r) => ({
+            nodeId: r.node_id,
+            startedAt: iso(r.started_at),
+            renewedAt: iso(r.renewed_at),
+            stations: r.stations,
+          })),
+          lost: lost.map((r) => ({
+            nodeId: r.node_id,
+            startedAt: iso(r.started_at),
+            lastRenewedAt: iso(r.last_renewed_at),
+            lostAt: r.lost_at.toISOString(),
+            stationsAtRenewal: r.stations,
+            leftBehind: r.left_behind,
+            leftBehindBack: r.back,
+          })),
+        };
       },
     },
     async close() {
@@ -233,12 +280,42 @@ function byId(a: { id: string }, b: { id: string }): number {
   return Number(a.id) - Number(b.id);
 }
 
-/** Removes what dead nodes left: their stations, messages nobody will take, old broadcasts. */
-async function sweep(sql: Sql): Promise<void> {
+function iso(at: Date | null): string | null {
+  return at === null ? null : at.toISOString();
+}
+
+/**
+ * Records the nodes whose lease ran out and that are not recorded yet (or were, lost before: frozen, back, lost
+ * again), with the stations still on them: the operator's notice (`nodes.ts`). Any node may do it, as often as
+ * it likes: a second recording of the same loss changes nothing.
+ */
+async function recordLostNodes(sql: Sql): Promise<void> {
   await sql`
-    delete from cluster_presence p
-    where not exists (select 1 from cluster_nodes n where n.node_id = p.node_id and n.expires_at > now())`;
+    insert into cluster_lost_nodes (node_id, started_at, last_renewed_at, lost_at, stations, left_behind)
+    select n.node_id, n.started_at, n.renewed_at, n.expires_at, n.stations,
+      coalesce((select array_agg(p.charge_point_id) from cluster_presence p where p.node_id = n.node_id), '{}')
+    from cluster_nodes n
+    where n.expires_at <= now()
+      and not exists (select 1 from cluster_lost_nodes l where l.node_id = n.node_id and l.lost_at >= n.expires_at)
+    on conflict (node_id) do update set
+      started_at = excluded.started_at, last_renewed_at = excluded.last_renewed_at, lost_at = excluded.lost_at,
+      stations = excluded.stations, left_behind = excluded.left_behind, recorded_at = now()
+    where cluster_lost_nodes.lost_at < excluded.lost_at`;
+}
+
+/**
+ * Removes what dead nodes left: their stations (once their loss is recorded, in the same transaction: one
+ * `now()`), messages nobody will take, old broadcasts, losses older than a day.
+ */
+async function sweep(sql: Sql): Promise<void> {
+  await sql.begin(async (tx) => {
+    await recordLostNodes(tx as unknown as Sql);
+    await tx`
+      delete from cluster_presence p
+      where not exists (select 1 from cluster_nodes n where n.node_id = p.node_id and n.expires_at > now())`;
+  });
   await sql`delete from cluster_nodes where expires_at < now() - interval '10 minutes'`;
+  await sql`delete from cluster_lost_nodes where lost_at < now() - ${LOST_NODE_KEPT_MS} * interval '1 millisecond'`;
   await sql`
     delete from cluster_messages
     where (to_node = '*' and created_at < now() - interval '1 minute')

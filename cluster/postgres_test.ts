@@ -185,6 +185,57 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a node whose lease ran out is recorded lost with its stations; one that leaves is not; one back is alive",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const logger = createMemoryLogger();
+      const a = await openPostgresCluster(url, { nodeId: "a", logger });
+      const b = await openPostgresCluster(url, { nodeId: "b", logger });
+      const c = await openPostgresCluster(url, { nodeId: "c", logger });
+      try {
+        const at = "2026-12-01T10:00:00.000Z";
+        const entry = (id: string, node: string) => ({
+          chargePointId: id,
+          nodeId: node,
+          connectedAt: at,
+          remoteAddress: "x",
+        });
+        await a.presence.renew(60_000, 3);
+        await b.presence.renew(60_000, 0);
+        await c.presence.renew(60_000, 0);
+        await a.presence.claim([entry("CP-1", "a"), entry("CP-2", "a"), entry("CP-3", "a")]);
+        // CP-1 moves to b before a's lease runs out (newer connection), a then stops renewing.
+        await b.presence.claim([{ ...entry("CP-1", "b"), connectedAt: "2026-12-01T10:00:01.000Z" }]);
+        await a.presence.renew(1, 3);
+        await c.presence.leave();
+        await new Promise((r) => setTimeout(r, 10));
+        const first = await b.history!.read();
+        assertEquals(first.live.map((n) => [n.nodeId, n.stations]), [["b", 1]]);
+        assertEquals(
+          first.lost.map((n) => [n.nodeId, n.stationsAtRenewal, n.leftBehind, n.leftBehindBack]),
+          [["a", 3, 2, 0]],
+          "c left cleanly: not lost",
+        );
+        // CP-2 comes back on b; read again (by any node): recorded once, the count follows.
+        await b.presence.claim([{ ...entry("CP-2", "b"), connectedAt: "2026-12-01T10:00:02.000Z" }]);
+        const again = await c.history!.read();
+        assertEquals(again.lost.map((n) => [n.nodeId, n.leftBehind, n.leftBehindBack]), [["a", 2, 1]]);
+        assertEquals(again.lost[0]!.lostAt, first.lost[0]!.lostAt);
+        // a was only frozen: it renews, and is live again (describeNodes lists it alive only).
+        await a.presence.renew(60_000, 1);
+        const back = await b.history!.read();
+        assertEquals(back.live.map((n) => n.nodeId).sort(), ["a", "b"]);
+      } finally {
+        await a.close();
+        await b.close();
+        await c.close();
+      }
+    }),
+});
+
+Deno.test({
   name: "two nodes share the authentication back-off and the log of refused handshakes",
   ignore,
   fn: () =>

@@ -362,6 +362,8 @@ Deno.test({
               where l.pid = pg_backend_pid() and l.mode = 'AccessExclusiveLock' and c.relkind = 'r'
             `;
             for (const { name } of locked) {
+              // A table the step creates (its primary key's build reads it) has no writers to hold.
+              if (!before.has(name)) continue;
               if ((after.get(name) ?? 0) > (before.get(name) ?? 0)) {
                 scanned.push(`${m.version} ${name}: ${step.replace(/\s+/g, " ")}`);
               }

@@ -49,6 +49,7 @@ import { steps as stationSecurityPendingProfile } from "./042_station_security_p
 import { steps as securityEventMessageId } from "./043_security_event_message_id.ts";
 import { steps as commandLogLateAnswer } from "./044_command_log_late_answer.ts";
 import { steps as issuedCertificateRenewalBackoff } from "./045_issued_certificate_renewal_backoff.ts";
+import { steps as clusterLostNodes } from "./046_cluster_lost_nodes.ts";
 
 export type Migration =
   & {
@@ -114,4 +115,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 43, name: "security_event_message_id", steps: securityEventMessageId },
   { version: 44, name: "command_log_late_answer", steps: commandLogLateAnswer },
   { version: 45, name: "issued_certificate_renewal_backoff", steps: issuedCertificateRenewalBackoff },
+  { version: 46, name: "cluster_lost_nodes", steps: clusterLostNodes },
 ];
