@@ -28,6 +28,7 @@ import { createFileRoutes } from "./files.ts";
 import type { SecurityExtension } from "../files/security_extension.ts";
 import type { Fleet } from "../fleet/mod.ts";
 import type { ShutOut } from "../security/shut_out.ts";
+import type { ClusterNodeView } from "../cluster/nodes.ts";
 
 export interface AppDeps {
   registry: Registry;
@@ -58,6 +59,8 @@ export interface AppDeps {
   fleet?: Fleet;
   /** Decommissioned stations this process knows of: their handshakes are refused before upgrading. */
   shutOut?: ShutOut;
+  /** See ApiDeps.clusterNodes. */
+  clusterNodes?: () => Promise<ClusterNodeView[]>;
   settings: {
     allowMissingSubprotocol: boolean;
     /** PREFERRED_OCPP as a subprotocol; default `ocpp2.0.1`. */
@@ -139,6 +142,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.security ? { security: deps.security } : {}),
       ...(deps.energy ? { energy: deps.energy } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.clusterNodes ? { clusterNodes: deps.clusterNodes } : {}),
       ...(deps.setup ? { setup: deps.setup } : {}),
       ...(deps.simulator ? { simulator: deps.simulator } : {}),
       ...(deps.extension ? { extension: deps.extension } : {}),

@@ -126,6 +126,7 @@ const POLICY: Record<string, Lowest> = {
   "GET /api/v1/webhook-deliveries": "admin",
   "GET /api/v1/alerts": "viewer",
   "GET /api/v1/server-warnings": "admin",
+  "GET /api/v1/cluster/nodes": "operator",
   "GET /api/v1/fleet-settings": "viewer",
   "PUT /api/v1/fleet-settings": "admin",
   // The 19 CS->CP commands of OCPP 1.6 §5, one by one.

@@ -53,6 +53,8 @@ import { addDataTransferRoutes } from "./data_transfers.ts";
 import { addStuckTransactionRoutes } from "./stuck_transactions.ts";
 import { addAlertRoutes } from "./alerts.ts";
 import { addServerWarningRoutes } from "./server_warnings.ts";
+import { addClusterNodeRoutes } from "./cluster_nodes.ts";
+import { type ClusterNodeView, describeNodes } from "../../cluster/nodes.ts";
 
 export interface ApiSettings {
   /** Why anyone reaching the port can pose as any station (security/exposure.ts), or null: said to admins. */
@@ -93,6 +95,8 @@ export interface ApiDeps {
   extension?: SecurityExtension;
   /** Fleet operations: jobs, webhooks, reservations, local list, DataTransfer, stuck transactions, alerts. */
   fleet?: Fleet;
+  /** The cluster's nodes, live and lost lately (server.ts); without it, this process alone. */
+  clusterNodes?: () => Promise<ClusterNodeView[]>;
 }
 
 /** Stuck sessions the overview looks at: as many as the running sessions it scans (FleetScanner's bound). */
@@ -148,6 +152,24 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       : {}),
   });
   addServerWarningRoutes(router, { exposure: deps.settings.exposure ?? null });
+  addClusterNodeRoutes(router, {
+    // Without the server's account of its cluster (tests of the app alone): this process, alone.
+    nodes: deps.clusterNodes ??
+      (() =>
+        Promise.resolve(
+          describeNodes({
+            selfId: deps.registry.senderId,
+            now: deps.now(),
+            live: [{
+              nodeId: deps.registry.senderId,
+              startedAt: null,
+              renewedAt: null,
+              stations: deps.registry.size,
+            }],
+            lost: [],
+          }),
+        )),
+  });
   addChargePointRoutes(router, deps);
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
   if (deps.extension) {
