@@ -27,6 +27,7 @@ import type { IssuedCertificateView } from "../routes/api/pki.ts";
 import type { UnknownIdTagSchema } from "../routes/api/unknown_id_tags.ts";
 import type { TransactionFlagSchema } from "../routes/api/fleet_schemas.ts";
 import type { ServerWarning } from "../routes/api/server_warnings.ts";
+import type { ClusterNodeView } from "../cluster/nodes.ts";
 
 export type StationSummary = z.infer<typeof ChargePointSummarySchema>;
 export type StationDetail = z.infer<typeof ChargePointDetailSchema>;
@@ -53,6 +54,7 @@ export type UploadedFile = z.infer<typeof UploadedFileView>;
 export type FirmwareImage = z.infer<typeof FirmwareView>;
 export type IssuedCertificate = z.infer<typeof IssuedCertificateView>;
 export type FileStatus = z.infer<typeof FileStatusSchema>;
+export type ClusterNode = ClusterNodeView;
 
 export interface Page<T> {
   items: T[];

@@ -5,8 +5,9 @@
 import { EMPTY_QUERY, overviewApiPath, type OverviewQuery } from "../../components/overview_query.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
-import type { Overview, ServerWarning } from "../../components/types.ts";
+import type { ClusterNode, Overview, ServerWarning } from "../../components/types.ts";
 import { ServerWarnings } from "../../components/server_warnings.tsx";
+import { ClusterNodes, LostNodeNotices } from "../../components/cluster_nodes.tsx";
 import { FILTER_STATUSES } from "../../overview/connector_status.ts";
 import { ATTENTION_KINDS, SORT_KEYS } from "../../overview/fleet.ts";
 import { jobCommands } from "../../components/job_catalog.ts";
@@ -43,9 +44,15 @@ export async function overviewPage(api: PageApi, raw: Record<string, string | un
   const warnings = viewer.role === "admin"
     ? (await api.get<{ items: ServerWarning[] }>("/api/v1/server-warnings")).items
     : [];
+  // Operators and admins: a node lost lately is news (its stations went offline with it).
+  // A cluster that cannot be read leaves the stations page as it was.
+  const nodes = operator
+    ? (await api.get<{ items: ClusterNode[] }>("/api/v1/cluster/nodes").catch(() => ({ items: [] }))).items
+    : [];
   return (
     <Layout title="Overview" current="/" viewer={viewer}>
       <ServerWarnings items={warnings} />
+      <LostNodeNotices nodes={nodes} />
       <div class="page-head">
         <h1>Stations</h1>
       </div>
@@ -53,6 +60,7 @@ export async function overviewPage(api: PageApi, raw: Record<string, string | un
         name="FleetOverview"
         props={{ data, query, ...(operator ? { commands: jobCommands() } : {}) }}
       />
+      <ClusterNodes nodes={nodes} />
     </Layout>
   );
 }
