@@ -51,7 +51,7 @@ import { PresentedCertificates } from "./pki/presented_certificate.ts";
 import type { Resolve } from "./fleet/webhook_url_policy.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
 import { ClusterNode } from "./cluster/node.ts";
-import { type ClusterNodeView, describeNodes } from "./cluster/nodes.ts";
+import { clusterNodeList } from "./cluster/node_list.ts";
 import type { SecurityViews } from "./cluster/postgres_views.ts";
 import { ShutdownDeadline } from "./shutdown_deadline.ts";
 
@@ -228,7 +228,7 @@ export async function startServer(
     })
     : null;
   await cluster?.start();
-  const clusterNodes = clusterNodesOf(options.cluster, registry, now);
+  const clusterNodes = clusterNodeList(options.cluster, registry.senderId, () => registry.size, now);
   // Alone, the rows left sending are a crashed earlier run's: settled once, now.
   if (!cluster) {
     await settleLostCommands(store, [registry.senderId], 0, now, logger).catch((error) =>
@@ -732,46 +732,6 @@ function withNodeHeader(
 }
 
 /** This process among a cluster's, for claims and leases: host, pid and a random part (unique either way). */
-/**
- * GET /api/v1/cluster/nodes: on PostgreSQL the live nodes and those lost lately (its history), on another
- * cluster backend the live nodes only, alone this process (a single-node list, so the answer has one shape).
- */
-function clusterNodesOf(
-  backend: ClusterBackend | undefined,
-  registry: Registry,
-  now: () => Date,
-): () => Promise<ClusterNodeView[]> {
-  const startedAt = now().toISOString();
-  const selfId = registry.senderId;
-  if (!backend) {
-    return () =>
-      Promise.resolve(describeNodes({
-        selfId,
-        now: now(),
-        live: [{ nodeId: selfId, startedAt, renewedAt: null, stations: registry.size }],
-        lost: [],
-      }));
-  }
-  const { history, presence } = backend;
-  if (history) return async () => describeNodes({ selfId, now: now(), ...await history.read() });
-  return async () => {
-    const [leases, stations] = await Promise.all([presence.nodes(), presence.stations()]);
-    const held = new Map<string, number>();
-    for (const s of stations) held.set(s.nodeId, (held.get(s.nodeId) ?? 0) + 1);
-    return describeNodes({
-      selfId,
-      now: now(),
-      live: leases.map((l) => ({
-        nodeId: l.nodeId,
-        startedAt: l.nodeId === selfId ? startedAt : null,
-        renewedAt: null,
-        stations: held.get(l.nodeId) ?? 0,
-      })),
-      lost: [],
-    });
-  };
-}
-
 export function processName(): string {
   let host = "host";
   try {

@@ -54,7 +54,8 @@ import { addStuckTransactionRoutes } from "./stuck_transactions.ts";
 import { addAlertRoutes } from "./alerts.ts";
 import { addServerWarningRoutes } from "./server_warnings.ts";
 import { addClusterNodeRoutes } from "./cluster_nodes.ts";
-import { type ClusterNodeView, describeNodes } from "../../cluster/nodes.ts";
+import type { ClusterNodeView } from "../../cluster/nodes.ts";
+import { clusterNodeList } from "../../cluster/node_list.ts";
 
 export interface ApiSettings {
   /** Why anyone reaching the port can pose as any station (security/exposure.ts), or null: said to admins. */
@@ -155,20 +156,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addClusterNodeRoutes(router, {
     // Without the server's account of its cluster (tests of the app alone): this process, alone.
     nodes: deps.clusterNodes ??
-      (() =>
-        Promise.resolve(
-          describeNodes({
-            selfId: deps.registry.senderId,
-            now: deps.now(),
-            live: [{
-              nodeId: deps.registry.senderId,
-              startedAt: null,
-              renewedAt: null,
-              stations: deps.registry.size,
-            }],
-            lost: [],
-          }),
-        )),
+      clusterNodeList(undefined, deps.registry.senderId, () => deps.registry.size, deps.now),
   });
   addChargePointRoutes(router, deps);
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
