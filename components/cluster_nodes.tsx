@@ -54,7 +54,7 @@ export function ClusterNodes(props: { nodes: readonly ClusterNode[] }) {
             <tr key={n.nodeId} data-node={n.nodeId} data-state={n.state}>
               <td>
                 <code>{n.nodeId}</code>
-                {n.self && <span class="muted small">(this one)</span>}
+                {n.self && <span class="muted small">{" "}(this one)</span>}
               </td>
               <td>
                 {n.state === "alive" ? "alive" : (
@@ -65,7 +65,9 @@ export function ClusterNodes(props: { nodes: readonly ClusterNode[] }) {
               </td>
               <td>
                 {n.stations}
-                {n.state === "lost" && <span class="muted small">({n.reconnected ?? 0} reconnected)</span>}
+                {n.state === "lost" && (
+                  <span class="muted small">{" "}({n.reconnected ?? 0} reconnected)</span>
+                )}
               </td>
               <td>
                 <Time iso={n.startedAt} />
