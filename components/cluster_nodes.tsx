@@ -54,7 +54,7 @@ export function ClusterNodes(props: { nodes: readonly ClusterNode[] }) {
             <tr key={n.nodeId} data-node={n.nodeId} data-state={n.state}>
               <td>
                 <code>{n.nodeId}</code>
-                {n.self && <span class="muted small">{" "}(this one)</span>}
+                {n.self && <span class="muted small aside">(this one)</span>}
               </td>
               <td>
                 {n.state === "alive" ? "alive" : (
@@ -66,7 +66,7 @@ export function ClusterNodes(props: { nodes: readonly ClusterNode[] }) {
               <td>
                 {n.stations}
                 {n.state === "lost" && (
-                  <span class="muted small">{" "}({n.reconnected ?? 0} reconnected)</span>
+                  <span class="muted small aside">({n.reconnected ?? 0} reconnected)</span>
                 )}
               </td>
               <td>
