@@ -1,9 +1,9 @@
 /**
  * A command's answer for people: a badge for the station's status (green when it did it, amber when it
  * will later or partly, red when it refused), the other fields as a list, the raw JSON one click away; an
- * error says what happened in words (not connected, timed out, refused by the connector's state, the
- * station's CALLERROR). After an accepted remote start, the transaction it created is linked once the station
- * starts it.
+ * error says what happened in words (not connected, timed out, refused before sending: the message says why,
+ * the station's CALLERROR). After an accepted remote start, the transaction it created is linked once the
+ * station starts it.
  */
 import type { ComponentChildren } from "preact";
 
@@ -16,7 +16,7 @@ export function answerTone(status: string): "ok" | "warn" | "bad" {
 
 const ERROR_LABEL: Record<string, string> = {
   not_connected: "Not connected",
-  command_refused: "Refused by the connector's state",
+  command_refused: "Refused before sending",
   station_timeout: "No answer in time",
   station_error: "Station error",
   invalid_station_response: "Invalid answer",

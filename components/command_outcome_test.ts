@@ -12,5 +12,7 @@ Deno.test("a failed command's badge says whether the station may have acted on i
     "Connection closed: may have acted",
   );
   assertEquals(errorLabel({ code: "not_connected", details: {} }), "Not connected");
+  // A guard's refusal is not always the connector's (a transaction not running, an id tag, a certificate).
+  assertEquals(errorLabel({ code: "command_refused", details: {} }), "Refused before sending");
   assertEquals(errorLabel({ code: "something_new", details: {} }), "something_new");
 });
