@@ -14,6 +14,7 @@ import type { Sql, TransactionSql } from "postgres";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead, oneByKey } from "./batched_reads.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { changeLocked } from "./pg_helpers.ts";
+import { bounded } from "./sql.ts";
 import type { Changed } from "../mod.ts";
 import { PgSecurityEvents } from "./security_events.ts";
 import type {
@@ -31,16 +32,25 @@ import type {
   StationSecurityStore,
 } from "../station_security.ts";
 
+/** How long a security event write or read may take before it is reported failed (as the Store's calls). */
+const EVENT_CALL_TIMEOUT_MS = 10_000;
+
 export async function openPostgresStationSecurityStore(
   url: string,
-  options: { maxConnections?: number; migrate?: boolean; retention?: SecurityEventRetention } = {},
+  options: {
+    maxConnections?: number;
+    migrate?: boolean;
+    retention?: SecurityEventRetention;
+    /** Bound on each security event call (default 10 s): a connection that stops answering fails it. */
+    eventCallTimeoutMs?: number;
+  } = {},
 ): Promise<PostgresStationSecurityStore> {
   const sql = await openMigratedPool(url, {
     maxConnections: options.maxConnections ?? 3,
     applicationName: "ocpp-csms-station-security",
     ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
-  return new PostgresStationSecurityStore(sql, options.retention);
+  return new PostgresStationSecurityStore(sql, options.retention, options.eventCallTimeoutMs);
 }
 
 interface Row {
@@ -76,7 +86,11 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
   /** Every connection's gate reads its station's settings: a boot storm's reads share statements. */
   readonly #settings: BatchedRead<string, StationSecurityRecord | null>;
 
-  constructor(private readonly sql: Sql, retention: SecurityEventRetention = {}) {
+  constructor(
+    private readonly sql: Sql,
+    retention: SecurityEventRetention = {},
+    private readonly eventCallTimeoutMs = EVENT_CALL_TIMEOUT_MS,
+  ) {
     this.#events = new PgSecurityEvents(sql, retention);
     this.#settings = new BatchedRead({
       what: "get the security settings of stations",
@@ -129,16 +143,30 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
     return rows.map(toRecord);
   }
 
+  // Bounded: a station's SecurityEventNotification waits for these in its turn, so a connection that stops
+  // answering must fail them (the log keeps the events queued and retries) rather than hold the station.
   appendSecurityEvents(events: readonly SecurityEvent[]): Promise<SecurityEventAppend> {
-    return this.#events.appendSecurityEvents(events);
+    return bounded(
+      "store security events",
+      this.eventCallTimeoutMs,
+      () => this.#events.appendSecurityEvents(events),
+    );
   }
 
   hasSecurityEventOf(message: SecurityEventOfMessage): Promise<boolean> {
-    return this.#events.hasSecurityEventOf(message);
+    return bounded(
+      "read a security event",
+      this.eventCallTimeoutMs,
+      () => this.#events.hasSecurityEventOf(message),
+    );
   }
 
   listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
-    return this.#events.listSecurityEvents(query);
+    return bounded(
+      "list security events",
+      this.eventCallTimeoutMs,
+      () => this.#events.listSecurityEvents(query),
+    );
   }
 
   async close(): Promise<void> {
