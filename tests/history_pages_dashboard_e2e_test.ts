@@ -75,9 +75,29 @@ Deno.test({
         (await history.locator("tbody tr").allInnerTexts()).map((t) => /fault-\d+/.exec(t)?.[0]);
       const wantFaults = status.map((s) => s.info).reverse();
       assertEquals(await faults(), wantFaults.slice(0, 50));
+      // The server failing that read: said in the panel, the list as it was, Older still there to try again.
+      const failing = /\/status-history\?.*before=/;
+      await page.route(failing, (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: "application/json",
+          body: JSON.stringify({
+            error: "store_unavailable",
+            message: "The store is not answering",
+            details: {},
+          }),
+        }));
+      await page.locator('[data-older="history"]').click();
+      const alert = page.locator("#activity-title ~ p[role=alert]");
+      await alert.waitFor();
+      assert((await alert.innerText()).includes("The store is not answering"), await alert.innerText());
+      assertEquals(await faults(), wantFaults.slice(0, 50));
+      await page.unroute(failing);
+      errors.splice(0); // the refused read is logged as a console error
       await page.locator('[data-older="history"]').click();
       await history.locator("tbody tr").nth(61).waitFor();
       assertEquals(await faults(), wantFaults);
+      assertEquals(await alert.count(), 0, "the alert goes once a read works");
       assertEquals(await page.locator('[data-older="history"]').count(), 0, "no Older after the last page");
 
       // The command log: 50, then the 5 older.
