@@ -3,19 +3,16 @@
  * last day (its stations went offline with it, the operator may never have looked at a log), and a small
  * listing of the nodes below the stations when there is more than one process to list.
  */
-import { formatTime } from "./format.ts";
 import { Time, TzLabel } from "./time.tsx";
 import type { ClusterNode } from "./types.ts";
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** The notice's sentence about a lost node: what the data supports, no more. */
-export function lostNodeMessage(node: ClusterNode): string {
-  // Its lease ran out at `lostAt`: it stopped before that, after its last renewal.
-  const head = `Node ${node.nodeId} stopped answering by ${formatTime(node.lostAt ?? "")} UTC`;
-  if (node.stations === 0) return `${head}: it held no stations.`;
+/** What the notice says of a lost node after when it stopped: what the data supports, no more. */
+export function lostNodeOutcome(node: ClusterNode): string {
+  if (node.stations === 0) return "it held no stations.";
   const held = `${plural(node.stations, "station was", "stations were")} disconnected`;
-  return `${head}: ${held}; ${node.reconnected ?? 0} reconnected to other nodes.`;
+  return `${held}; ${node.reconnected ?? 0} reconnected to other nodes.`;
 }
 
 export function LostNodeNotices(props: { nodes: readonly ClusterNode[] }) {
@@ -23,7 +20,12 @@ export function LostNodeNotices(props: { nodes: readonly ClusterNode[] }) {
   if (lost.length === 0) return null;
   return (
     <div class="error-box" role="alert" aria-label="Cluster nodes lost" data-lost-nodes>
-      {lost.map((n) => <p key={n.nodeId} data-lost-node={n.nodeId}>{lostNodeMessage(n)}</p>)}
+      {lost.map((n) => (
+        // Its lease ran out at `lostAt`: it stopped before that, after its last renewal.
+        <p key={n.nodeId} data-lost-node={n.nodeId}>
+          Node {n.nodeId} stopped answering by <Time iso={n.lostAt} /> <TzLabel />: {lostNodeOutcome(n)}
+        </p>
+      ))}
       <p class="muted small">Listed for 24 hours after the node stopped.</p>
     </div>
   );

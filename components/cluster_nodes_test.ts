@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { lostNodeMessage } from "./cluster_nodes.tsx";
+import { lostNodeOutcome } from "./cluster_nodes.tsx";
 import type { ClusterNode } from "./types.ts";
 
 const node = (over: Partial<ClusterNode>): ClusterNode => ({
@@ -14,17 +14,11 @@ const node = (over: Partial<ClusterNode>): ClusterNode => ({
   ...over,
 });
 
-Deno.test("lostNodeMessage() says when the node stopped, how many stations went and how many came back", () => {
+Deno.test("lostNodeOutcome() says how many stations went and how many came back", () => {
+  assertEquals(lostNodeOutcome(node({})), "3 stations were disconnected; 1 reconnected to other nodes.");
   assertEquals(
-    lostNodeMessage(node({})),
-    "Node host:42:abcd stopped answering by 2026-12-06 13:05:09 UTC: 3 stations were disconnected; 1 reconnected to other nodes.",
+    lostNodeOutcome(node({ stations: 1, reconnected: 0 })),
+    "1 station was disconnected; 0 reconnected to other nodes.",
   );
-  assertEquals(
-    lostNodeMessage(node({ stations: 1, reconnected: 0 })),
-    "Node host:42:abcd stopped answering by 2026-12-06 13:05:09 UTC: 1 station was disconnected; 0 reconnected to other nodes.",
-  );
-  assertEquals(
-    lostNodeMessage(node({ stations: 0, reconnected: 0 })),
-    "Node host:42:abcd stopped answering by 2026-12-06 13:05:09 UTC: it held no stations.",
-  );
+  assertEquals(lostNodeOutcome(node({ stations: 0, reconnected: 0 })), "it held no stations.");
 });

@@ -140,6 +140,9 @@ Deno.test({
         const text = await notice.innerText();
         assertStringIncludes(text, `Node ${aId} stopped answering by `);
         assertStringIncludes(text, "3 stations were disconnected; 1 reconnected to other nodes.");
+        // Its time follows the page's time zone choice, as every other time does.
+        assertEquals(await notice.locator("time[datetime]").count(), 1);
+        assertEquals(await notice.locator("[data-tz-label]").count(), 1);
         const listing = page.getByRole("table", { name: "Cluster nodes" });
         assertEquals(await listing.locator("tbody tr").count(), 2);
         assertEquals(await listing.locator(`tr[data-node="${aId}"]`).getAttribute("data-state"), "lost");
