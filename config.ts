@@ -99,6 +99,11 @@ export const ConfigSchema = z.object({
   /** Longest back-off (seconds). */
   AUTH_BACKOFF_MAX_S: z.coerce.number().min(0.001).max(86_400).default(900),
   /**
+   * Operator password checks one source (an IPv4 address, an IPv6 /48) may have running at once; more are
+   * answered 429 uncounted. A check is 300 ms of a core and new usernames escape the back-off.
+   */
+  LOGIN_CHECKS_PER_SOURCE: int(1, 10_000).default(2),
+  /**
    * Hours a pending AuthorizationKey (sent to a station, its acceptance not known yet) lets the station in and
    * may still become its key by a handshake; after that the gate refuses it and the record drops it at its
    * next change. Long enough for a station that answered RebootRequired to reboot once idle (a vehicle may

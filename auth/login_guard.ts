@@ -21,12 +21,15 @@
  * ```
  */
 import { type AuthBackoff, backoffKey, backoffSource, sourcePrefix48 } from "../security/auth_backoff.ts";
+import { LoginSlots } from "./login_slots.ts";
 import { OncePer } from "../security/once_per.ts";
 import type { SecurityEventLog } from "../security/security_events.ts";
 
 export class LoginGuard {
   /** A source that keeps knocking while it waits is one event per 10 s, not thousands. */
   #limitedEvents = new OncePer(10_000);
+  /** Password checks running per source: usernames it never repeats escape the back-off, not this. */
+  readonly #slots: LoginSlots;
 
   constructor(
     private readonly deps: {
@@ -35,8 +38,19 @@ export class LoginGuard {
       prefixBackoff?: AuthBackoff;
       events: SecurityEventLog;
       now: () => Date;
+      slots?: LoginSlots;
     },
-  ) {}
+  ) {
+    this.#slots = deps.slots ?? new LoginSlots();
+  }
+
+  /**
+   * A slot for one password check from `address`, taken before `admit` (release it once the check is done),
+   * or null while that source's checks are all running: answer 429 then, nothing counted, nothing hashed.
+   */
+  slot(address: string): (() => void) | null {
+    return this.#slots.take(address);
+  }
 
   /**
    * Lets `address` try `username` now (null; the attempt counts as failed until `succeeded`), or says how long

@@ -22,6 +22,7 @@ import {
 } from "./auth_backoff.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
 import { LoginGuard } from "../auth/login_guard.ts";
+import { LoginSlots } from "../auth/login_slots.ts";
 import type { MessageRateOptions } from "./message_rate.ts";
 import { RefusalThrottle } from "./refusal_throttle.ts";
 import { SecurityEventLog } from "./security_events.ts";
@@ -116,6 +117,7 @@ export function createSecurity(
       }),
       events,
       now: deps.now,
+      slots: new LoginSlots(config.LOGIN_CHECKS_PER_SOURCE),
     }),
     refusals: new RefusalThrottle({
       burst: config.HANDSHAKE_REFUSAL_BURST,

@@ -122,18 +122,41 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     access: "anonymous",
     body: LoginBody,
     description: "Needs `Content-Type: application/json`; a browser request must come from our own origin " +
-      "(login CSRF). Repeated failures from one address for one username are answered 429.",
+      "(login CSRF). Repeated failures from one address for one username are answered 429, and so are " +
+      "logins beyond LOGIN_CHECKS_PER_SOURCE (2) at once from one address.",
     responses: {
       200: { description: "Logged in", schema: LoginView },
       ...ERRORS,
       403: { description: "Sent from another site", schema: ErrorSchema },
       413: { description: "Body above 16 KiB", schema: ErrorSchema },
       415: { description: "Not application/json", schema: ErrorSchema },
-      429: { description: "Too many failed logins from this address; see Retry-After", schema: ErrorSchema },
+      429: {
+        description: "Too many failed logins from this address, or too many at once; see Retry-After",
+        schema: ErrorSchema,
+      },
     },
   }, async (c, { body }) => {
     const at = now();
     const address = clientAddressOf(c, options.trustedProxies ?? parseIpList(""));
+    // A password check is 300 ms of a core, and new usernames escape the back-off: a few per source at a time.
+    const release = options.loginGuard ? options.loginGuard.slot(address) : () => {};
+    if (release === null) {
+      return c.json(
+        errorBody("rate_limited", "Too many logins from this address at once; retry after 1 s", {
+          retryAfter: 1,
+        }),
+        429,
+        { "retry-after": "1" },
+      );
+    }
+    try {
+      return await checkLogin(c, address, body, at);
+    } finally {
+      release();
+    }
+  });
+
+  const checkLogin = async (c: Context, address: string, body: z.infer<typeof LoginBody>, at: Date) => {
     // Counted before the password check, so parallel guesses cannot all pass before the first failure counts.
     const wait = await options.loginGuard?.admit(address, body.username);
     if (wait) {
@@ -155,7 +178,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     const expiresAt = await beginSession(c, auth, user.username, options, at);
     logger.info("logged in", { username: user.username });
     return c.json({ user: userView(user), expiresAt: expiresAt.toISOString() });
-  });
+  };
 
   router.add({
     method: "post",
