@@ -11,9 +11,10 @@ import type { BusEvent, EventBus } from "../../actors/events.ts";
 import type { FleetEventBus } from "../../fleet/events.ts";
 import { EVENT_TYPES } from "../../components/event_types.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
+import { principalLabel } from "../../auth/principal.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
-import type { ApiRouter } from "./http.ts";
+import { type ApiRouter, errorBody } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
 
 export interface EventRouteOptions {
@@ -33,6 +34,8 @@ export interface EventRouteOptions {
   recheckMs?: number;
   /** Counts open streams. */
   metrics?: Metrics;
+  /** Streams one user or token may hold open at once (default 20); more are answered 429. */
+  streamsPerPrincipal?: number;
 }
 
 const EventsQuery = z.object({
@@ -57,6 +60,10 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const recheckMs = options.recheckMs ?? 30_000;
   const encoder = new TextEncoder();
+  // Each open stream encodes every event again, may buffer bufferEvents of them and is rechecked on every
+  // revocation: one credential opening hundreds would tax every station's events.
+  const streamsPerPrincipal = options.streamsPerPrincipal ?? 20;
+  const openStreams = new Map<string, number>();
 
   router.add({
     method: "get",
@@ -72,8 +79,23 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
       200: { description: "An endless text/event-stream", contentType: "text/event-stream" },
       400: { description: "An unknown event type or a bad station id", schema: ErrorSchema },
       401: { description: "Not authenticated", schema: ErrorSchema },
+      429: { description: `This user or token has ${streamsPerPrincipal} streams open`, schema: ErrorSchema },
     },
-  }, (c, { query }) => {
+  }, (c, { query, principal }) => {
+    const holder = principalLabel(principal);
+    const held = openStreams.get(holder) ?? 0;
+    if (held >= streamsPerPrincipal) {
+      return c.json(
+        errorBody(
+          "rate_limited",
+          `${holder} has ${held} event streams open, the most one user or token may: close one first`,
+          { retryAfter: 5 },
+        ),
+        429,
+        { "retry-after": "5" },
+      );
+    }
+    openStreams.set(holder, held + 1);
     const stillValid = c.get("stillValid");
     const wanted = query.types ? new Set(listedTypes(query.types)) : null;
     let cleanup = () => {};
@@ -127,7 +149,12 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
           }
         };
         const finish = () => {
-          if (!closed) options.metrics?.eventStreamsChanged(-1);
+          if (!closed) {
+            options.metrics?.eventStreamsChanged(-1);
+            const left = (openStreams.get(holder) ?? 1) - 1;
+            if (left <= 0) openStreams.delete(holder);
+            else openStreams.set(holder, left);
+          }
           closed = true;
           unsubscribe();
           clearInterval(keepAlive);

@@ -1,0 +1,47 @@
+/**
+ * Live event streams opened by the hundred with one credential, as a viewer (the lowest role) could: each open
+ * stream encodes every station event again and may buffer 1,000 of them, and each is asked again whenever a
+ * credential is revoked. 300 streams of one viewer token were all served. Now one user or token holds at most
+ * 20 at once; others are not held back, and a closed stream gives its place back.
+ */
+import { assertEquals } from "@std/assert";
+import { startApiServer } from "./helpers/api.ts";
+import { eventually } from "./helpers/server.ts";
+
+Deno.test("one credential holds at most 20 live event streams; the 21st is 429, other credentials still stream", async () => {
+  const server = await startApiServer();
+  const open: Response[] = [];
+  const stream = (as: "viewer" | "operator") =>
+    fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${server.tokens[as]}` } });
+  try {
+    for (let i = 0; i < 20; i++) {
+      const res = await stream("viewer");
+      assertEquals(res.status, 200);
+      open.push(res);
+    }
+    const refused = await stream("viewer");
+    assertEquals(refused.status, 429);
+    const body = await refused.json();
+    assertEquals(body.error, "rate_limited");
+    assertEquals(refused.headers.get("retry-after"), "5");
+    const other = await stream("operator");
+    assertEquals(other.status, 200);
+    open.push(other);
+    // A stream the client ends gives its place back.
+    await open.shift()!.body?.cancel();
+    const again = await eventually(
+      async () => {
+        const res = await stream("viewer");
+        if (res.status === 200) return res;
+        await res.body?.cancel();
+        return null;
+      },
+      15_000,
+      "a place given back",
+    );
+    open.push(again!);
+  } finally {
+    for (const res of open) await res.body?.cancel();
+    await server.close();
+  }
+});
