@@ -72,6 +72,7 @@ import type {
   HandlerSecurityEvent,
 } from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
+import { NoisyLines } from "./noisy_lines.ts";
 import { OpenCallIds } from "./open_call_ids.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
@@ -255,6 +256,8 @@ export class ChargePointActor {
   #unsettledRetryAtMs = 0;
   #stopping = false;
   #stopped = false;
+  /** The station's own bad frames and stray answers: logged a few at a time (`NoisyLines`). */
+  #noisy = new NoisyLines();
   #mailbox: Mailbox<Message>;
   #calls: OutgoingCalls;
   readonly stopped: Promise<void>;
@@ -300,7 +303,7 @@ export class ChargePointActor {
         `[frame of ${text.length} characters dropped: too big]`,
         this.deps.now(),
       );
-      this.log.warn("bad frame", { reason: "frame too big", length: text.length });
+      this.#warnNoisy("bad frame", { reason: "frame too big", length: text.length });
       this.close(CLOSE_CODES.messageTooBig, "Frame too big");
       return;
     }
@@ -328,7 +331,7 @@ export class ChargePointActor {
    * answer too (ocpp-rpc as a server answers both; deliberately not followed).
    */
   droppedCopy(messageId: string): void {
-    this.log.warn("bad frame", { reason: "reused message id of an unanswered CALL, dropped", messageId });
+    this.#warnNoisy("bad frame", { reason: "reused message id of an unanswered CALL, dropped", messageId });
   }
 
   /**
@@ -364,7 +367,7 @@ export class ChargePointActor {
 
   binaryReceived(): void {
     if (this.#stopping) return;
-    this.log.warn("bad frame", { reason: "binary frame" });
+    this.#warnNoisy("bad frame", { reason: "binary frame" });
     this.close(CLOSE_CODES.unsupportedData, "Binary frames are not supported");
   }
 
@@ -495,7 +498,7 @@ export class ChargePointActor {
       case "frameReceived":
         if (this.#stopping || !this.#record) return;
         if (message.long && !this.#servesLong()) {
-          this.log.warn("bad frame", { reason: "frame too big" });
+          this.#warnNoisy("bad frame", { reason: "frame too big" });
           this.close(CLOSE_CODES.messageTooBig, "Frame too big");
           return;
         }
@@ -627,10 +630,22 @@ export class ChargePointActor {
       });
     }
     this.deps.securityEventQuota?.left(this.id);
-    this.log.info("connection closed", { remoteAddress: this.remoteAddress, code, reason });
+    const notLogged = this.#noisy.notLogged();
+    this.#noisy = new NoisyLines();
+    this.log.info("connection closed", {
+      remoteAddress: this.remoteAddress,
+      code,
+      reason,
+      ...(notLogged ? { notLogged } : {}),
+    });
     // After the command outcomes the close posted: their log entries are written before we are stopped.
     this.#stopped = true;
     this.#mailbox.post({ type: "stopped" });
+  }
+
+  /** A line the station can make us write at will: the first few per kind and connection (`NoisyLines`). */
+  #warnNoisy(msg: string, fields: Record<string, unknown>): void {
+    if (this.#noisy.allow(msg)) this.log.warn(msg, fields);
   }
 
   #handleFrame(
@@ -642,7 +657,7 @@ export class ChargePointActor {
     if (result.kind === "ignored") {
       const { protocol } = this.dialect;
       const answer = protocol.unknownMessageType === "MessageTypeNotSupported";
-      this.log.warn("bad frame", { reason: result.reason, ignored: !answer });
+      this.#warnNoisy("bad frame", { reason: result.reason, ignored: !answer });
       if (answer) {
         this.#send(encodeCallError(ignoredId ?? "-1", "MessageTypeNotSupported", result.reason));
       }
@@ -650,7 +665,7 @@ export class ChargePointActor {
       return;
     }
     if (result.kind === "invalid") {
-      this.log.warn("bad frame", {
+      this.#warnNoisy("bad frame", {
         reason: result.description,
         code: result.code,
         messageId: result.messageId,
@@ -1306,7 +1321,7 @@ export class ChargePointActor {
     if (!call) {
       const late = this.#calls.settleLate(frame.messageId);
       if (late) return this.#handleLateResponse(late, frame, mayHaveBadText);
-      this.log.warn("response to unknown message id dropped", { messageId: frame.messageId });
+      this.#warnNoisy("response to unknown message id dropped", { messageId: frame.messageId });
       return;
     }
     if (frame.type === CALLERROR) {
