@@ -150,7 +150,7 @@ export default function FleetOverview(props: FleetOverviewProps) {
 
   // Not meter values: they are the bulk of the stream (one per station and minute); the energy KPI follows
   // them through the periodic refresh instead.
-  const live = useEvents("types=connected,disconnected,boot,status,transaction", onEvent, refetch);
+  const live = useEvents("types=connected,disconnected,boot,status,evseStatus,transaction", onEvent, refetch);
   const now = Date.parse(data.generatedAt);
   const filtered = query.search || query.status || query.online || query.attention;
   const first = data.total === 0 ? 0 : data.offset + 1;

@@ -14,7 +14,7 @@
  */
 import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
-import { inUse, operative, shownStatus } from "./connector_status.ts";
+import { inUse, operative, pointsOfCharge, shownStatus } from "./connector_status.ts";
 import { naturalOrder } from "./natural_order.ts";
 
 export const ATTENTION_KINDS = ["faulted", "offline", "registration", "badTags", "stuck"] as const;
@@ -111,7 +111,11 @@ export function buildFleet(input: FleetInput): Fleet {
     const r = s.record;
     const sessions = sessionsOf.get(r.id) ?? [];
     const marks: AttentionKind[] = [];
-    const faulted = s.online ? r.connectors.filter((c) => c.status === "Faulted").length : 0;
+    const points = pointsOfCharge(
+      r,
+      (id) => sessions.find((t) => t.stationTransactionId === id)?.transactionId,
+    );
+    const faulted = s.online ? points.filter((c) => c.status === "Faulted").length : 0;
     if (faulted > 0) marks.push("faulted");
     attention.faulted += faulted;
     if (!s.online && offlineLongerThan(r.lastSeen, nowMs, input.offlineAfterMs)) marks.push("offline");
@@ -127,7 +131,7 @@ export function buildFleet(input: FleetInput): Fleet {
     for (const kind of ["offline", "registration"] as const) if (marks.includes(kind)) attention[kind]++;
 
     if (s.online) online++;
-    for (const c of r.connectors) {
+    for (const c of points) {
       if (c.connectorId === 0) continue;
       connectors++;
       if (!s.online) continue;
@@ -143,7 +147,7 @@ export function buildFleet(input: FleetInput): Fleet {
       lastSeen: r.lastSeen,
       registrationStatus: r.registrationStatus,
       boot: r.boot,
-      connectors: r.connectors,
+      connectors: points,
       sessions: sessions.map((t) => t.transactionId),
       energyTodayWh: energyOf.get(r.id) ?? 0,
       attention: marks,
