@@ -555,6 +555,16 @@ export class ChargePointActor {
       // them; a record that kept every one could outgrow what a KV value holds).
       const patch: SnapshotPatch = {};
       if (stored && stored.ocppVersion !== ocppVersion) patch.ocppVersion = ocppVersion;
+      // A station that changed dialect (a record without one is of a 1.6 station): the statuses it reported in
+      // the other one no longer describe it, and no operator should read them as its state (a 1.6 connector
+      // "Charging" in a session the 2.0.1 firmware will never end). Its status history keeps them.
+      if (stored && (stored.ocppVersion ?? "ocpp1.6") !== ocppVersion) {
+        if (ocppVersion === "ocpp2.0.1" && stored.connectors.length > 0) {
+          this.#record.connectors = patch.connectors = [];
+        } else if (ocppVersion !== "ocpp2.0.1" && (stored.evses?.length ?? 0) > 0) {
+          this.#record.evses = patch.evses = [];
+        }
+      }
       const reservations = unexpiredReservations(this.#record, now.getTime());
       if (reservations) this.#record.reservations = patch.reservations = reservations;
       this.#loadPatch = stored && Object.keys(patch).length > 0 ? patch : null;
