@@ -14,6 +14,24 @@ export function answerTone(status: string): "ok" | "warn" | "bad" {
   return "bad";
 }
 
+/**
+ * An answer of one status per item (2.0.1 SetVariables, GetVariables: `attributeStatus`) summed up as one:
+ * all Accepted reads Accepted; else the statuses that are not, with how many items they are when there were
+ * several, in the tone of the worst of them. null for any other answer.
+ */
+export function itemsAnswer(
+  answer: Record<string, unknown>,
+): { badge: string; tone: "ok" | "warn" | "bad" } | null {
+  const items = answer["setVariableResult"] ?? answer["getVariableResult"];
+  if (!Array.isArray(items) || items.length === 0) return null;
+  const statuses = items.map((i) => String((i as Record<string, unknown>)?.["attributeStatus"]));
+  const refused = statuses.filter((s) => s !== "Accepted");
+  if (refused.length === 0) return { badge: "Accepted", tone: "ok" };
+  const tone = refused.some((s) => answerTone(s) === "bad") ? "bad" : "warn";
+  const named = [...new Set(refused)].join(", ");
+  return { badge: statuses.length === 1 ? named : `${named}: ${refused.length} of ${statuses.length}`, tone };
+}
+
 const ERROR_LABEL: Record<string, string> = {
   not_connected: "Not connected",
   command_refused: "Refused before sending",
@@ -50,8 +68,13 @@ export function CommandOutcome(
   const { outcome } = props;
   const answer = (outcome.answer ?? {}) as Record<string, unknown>;
   const status = typeof answer["status"] === "string" ? answer["status"] as string : null;
-  const tone = outcome.ok ? (status ? answerTone(status) : "ok") : "bad";
-  const badge = outcome.ok ? status ?? "Answered" : outcome.error ? errorLabel(outcome.error) : "Failed";
+  const items = status === null ? itemsAnswer(answer) : null;
+  const tone = outcome.ok ? (status ? answerTone(status) : items?.tone ?? "ok") : "bad";
+  const badge = outcome.ok
+    ? status ?? items?.badge ?? "Answered"
+    : outcome.error
+    ? errorLabel(outcome.error)
+    : "Failed";
   const rest = Object.entries(answer).filter(([k]) => k !== "status");
   return (
     <div class={`outcome-box tone-${tone}-box`} data-command-outcome={tone} data-answer-status={status ?? ""}>
