@@ -6,7 +6,7 @@
  *   the flag keeps them;
  * - a transaction still active when its connector (OCPP 2.0.1: every connector of its EVSE) reports Available
  *   after the station rebooted (booted after the transaction started) is flagged `open_after_reboot` for an
- *   operator to look at.
+ *   operator to look at; so is a 1.6 transaction still active when its station boots speaking 2.0.1.
  */
 import type { StationEvent } from "../actors/events.ts";
 import type { EventBus } from "../actors/events.ts";
@@ -19,7 +19,10 @@ import type { Store } from "../store/mod.ts";
 import { FleetError } from "./errors.ts";
 
 export interface StuckTransactionDeps {
-  store: Pick<Store, "getTransaction" | "findTransactionByStationId" | "stopTransaction">;
+  store: Pick<
+    Store,
+    "getTransaction" | "findTransactionByStationId" | "stopTransaction" | "listTransactions"
+  >;
   flags: TransactionFlagStore;
   registry: Pick<Registry, "updateSnapshot" | "get">;
   stationEvents: EventBus;
@@ -137,6 +140,24 @@ export class StuckTransactions {
    * connector that still holds a transaction is looked at (one read of that transaction).
    */
   async stationEvent(event: StationEvent): Promise<void> {
+    if (event.type === "boot") {
+      // A station that boots speaking 2.0.1 cannot end a 1.6 transaction (one without the station's own id):
+      // it was left open by the station's 1.6 firmware, and no status of the new dialect names it.
+      if (event.registrationStatus !== "Accepted") return;
+      if (this.deps.registry.get(event.chargePointId)?.snapshot?.ocppVersion !== "ocpp2.0.1") return;
+      const open = await this.deps.store.listTransactions({
+        chargePointId: event.chargePointId,
+        status: "active",
+        limit: 100,
+      });
+      for (const tx of open) {
+        if (tx.stationTransactionId !== undefined) continue;
+        await this.#flagOpenAfterReboot(event.chargePointId, event.at, event.at, () => Promise.resolve(tx), {
+          status: "booted speaking OCPP 2.0.1",
+        });
+      }
+      return;
+    }
     if (event.type === "status") {
       const { connector } = event;
       if (
@@ -167,6 +188,7 @@ export class StuckTransactions {
     at: string,
     statusAt: string,
     find: () => Promise<TransactionRecord | null>,
+    why: { status: string } = { status: "Available" },
   ): Promise<void> {
     const bootedAt = this.deps.registry.get(chargePointId)?.snapshot?.bootedAt ?? null;
     if (bootedAt === null) return;
@@ -178,7 +200,7 @@ export class StuckTransactions {
       chargePointId: tx.chargePointId,
       connectorId: tx.connectorId,
       at,
-      details: { bootedAt, startedAt: tx.startTimestamp, status: "Available", statusAt },
+      details: { bootedAt, startedAt: tx.startTimestamp, status: why.status, statusAt },
     });
     if (added) {
       this.deps.logger.warn("transaction open after a reboot", {

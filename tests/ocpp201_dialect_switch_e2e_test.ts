@@ -68,3 +68,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a 1.6 session left open when the station comes back speaking 2.0.1 is flagged open after its reboot", async () => {
+  const server = await startApiServer();
+  try {
+    const v16 = await connectStation(server.wsUrl, "CP-LEFT");
+    const started = await v16.call("StartTransaction", {
+      connectorId: 2,
+      idTag: "TAG-L",
+      meterStart: 0,
+      timestamp: new Date().toISOString(),
+    });
+    await closeStation(v16);
+    // The 2.0.1 firmware knows no 1.6 transaction: nothing it sends will ever end this one.
+    const v201 = await connectStation201(server.wsUrl, "CP-LEFT");
+    const flags = await eventually(async () => {
+      const body = (await server.json("/api/v1/transaction-flags?active=true")).body;
+      return body.items.length > 0 ? body.items : null;
+    });
+    assertEquals(
+      flags.map((f: { transactionId: number; kind: string }) => [f.transactionId, f.kind]),
+      [[started.transactionId, "open_after_reboot"]],
+    );
+    assertEquals((await server.json("/api/v1/overview")).body.attention.stuck, 1);
+    // A 2.0.1 session of its own, open across a later boot of the same firmware, is not this rule's.
+    await v201.call("TransactionEvent", {
+      eventType: "Started",
+      timestamp: new Date().toISOString(),
+      triggerReason: "Authorized",
+      seqNo: 0,
+      transactionInfo: { transactionId: "TX-NEW" },
+      evse: { id: 1, connectorId: 1 },
+    });
+    await v201.call("BootNotification", {
+      reason: "PowerUp",
+      chargingStation: { vendorName: "A", model: "B" },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assertEquals((await server.json("/api/v1/transaction-flags?active=true")).body.items.length, 1);
+    await closeStation(v201);
+  } finally {
+    await server.close();
+  }
+});
