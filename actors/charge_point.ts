@@ -675,14 +675,15 @@ export class ChargePointActor {
       return;
     }
     if (result.kind === "invalid") {
+      // OCPP-J has no id to answer an unreadable CALL with; "-1" follows the convention of OCPP 2.0.1.
+      const unreadable = result.messageId === undefined ? this.dialect.protocol.unreadableFrame : undefined;
       this.#warnNoisy("bad frame", {
         reason: result.description,
-        code: result.code,
+        // As the station reads it (its dialect's spelling).
+        code: unreadable ?? wireErrorCode(this.dialect.protocol, result.code),
         messageId: result.messageId,
       });
       if (result.answerable) {
-        // OCPP-J has no id to answer an unreadable CALL with; "-1" follows the convention of OCPP 2.0.1.
-        const unreadable = result.messageId === undefined ? this.dialect.protocol.unreadableFrame : undefined;
         this.#send(
           unreadable
             ? encodeCallError("-1", unreadable, result.description)

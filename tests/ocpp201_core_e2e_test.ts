@@ -109,6 +109,12 @@ Deno.test("OCPP 2.0.1 stations get 2.0.1's RPC framework errors", async () => {
     // An unreadable frame: RpcFrameworkError with id "-1".
     ws.send("not json");
     assertEquals(((await ws.next()) as unknown[]).slice(0, 3), [4, "-1", "RpcFrameworkError"]);
+    // A payload that is no object: 2.0.1's FormatViolation; the log names the code as the station got it.
+    ws.send(JSON.stringify([2, "f1", "Heartbeat", []]));
+    assertEquals(((await ws.next()) as unknown[]).slice(0, 3), [4, "f1", "FormatViolation"]);
+    const badFrames = server.logs.filter((l) => l.msg === "bad frame" && l.chargePointId === "CP-RAW201");
+    assertEquals(badFrames.find((l) => l.messageId === "f1")?.code, "FormatViolation");
+    assertEquals(badFrames.find((l) => l.messageId === undefined && l.code)?.code, "RpcFrameworkError");
     // A 1.6 action is not a 2.0.1 one.
     ws.send(JSON.stringify([2, "s1", "StartTransaction", {}]));
     assertEquals(((await ws.next()) as unknown[]).slice(0, 3), [4, "s1", "NotImplemented"]);
