@@ -256,8 +256,8 @@ export class ChargePointActor {
   #unsettledRetryAtMs = 0;
   #stopping = false;
   #stopped = false;
-  /** The station's own bad frames and stray answers: logged a few at a time (`NoisyLines`). */
-  #noisy = new NoisyLines();
+  /** The station's own bad frames and stray answers: logged a few at a time (`NoisyLines`; made at the first). */
+  #noisy: NoisyLines | null = null;
   #mailbox: Mailbox<Message>;
   #calls: OutgoingCalls;
   readonly stopped: Promise<void>;
@@ -640,8 +640,8 @@ export class ChargePointActor {
       });
     }
     this.deps.securityEventQuota?.left(this.id);
-    const notLogged = this.#noisy.notLogged();
-    this.#noisy = new NoisyLines();
+    const notLogged = this.#noisy?.notLogged();
+    this.#noisy = null;
     this.log.info("connection closed", {
       remoteAddress: this.remoteAddress,
       code,
@@ -655,7 +655,7 @@ export class ChargePointActor {
 
   /** A line the station can make us write at will: the first few per kind and connection (`NoisyLines`). */
   #warnNoisy(msg: string, fields: Record<string, unknown>): void {
-    if (this.#noisy.allow(msg)) this.log.warn(msg, fields);
+    if ((this.#noisy ??= new NoisyLines()).allow(msg)) this.log.warn(msg, fields);
   }
 
   #handleFrame(
