@@ -243,7 +243,9 @@ const FORMS: { readonly [A in CsToCpAction]: CommandForm } = {
           chargingProfileId: 1,
           stackLevel: 0,
           chargingProfilePurpose: "TxDefaultProfile",
-          chargingProfileKind: "Absolute",
+          // Relative: from the start of each session. An Absolute one needs a startSchedule (§7.8), which a
+          // fixed example would have to invent; the server refuses one without.
+          chargingProfileKind: "Relative",
           chargingSchedule: {
             chargingRateUnit: "A",
             chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }],

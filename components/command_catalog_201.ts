@@ -34,8 +34,10 @@ const EXAMPLES: { readonly [A in CsToCpAction]: Record<string, unknown> } = {
       stackLevel: 0,
       chargingProfilePurpose: "ChargingStationMaxProfile",
       chargingProfileKind: "Absolute",
+      // K01.FR.40: an Absolute schedule has a startSchedule; one in the past is in force from now on.
       chargingSchedule: [{
         id: 1,
+        startSchedule: "2026-01-01T00:00:00Z",
         chargingRateUnit: "A",
         chargingSchedulePeriod: [{ startPeriod: 0, limit: 32 }],
       }],
