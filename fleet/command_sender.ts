@@ -66,6 +66,8 @@ export interface CommandSenderDeps {
    * that would fight it is refused, an answered one is recorded (stored profiles; its site divided again).
    */
   profiles?: ProfileCommands;
+  /** Told of every accepted SendLocalList (the managed local list then knows the station holds another). */
+  localListSent?: (chargePointId: string, listVersion: number, requestedBy: string) => Promise<void>;
 }
 
 /** What the fleet needs of energy management (energy/mod.ts). */
@@ -129,6 +131,18 @@ async function call(
     if (result === null) throw error;
     return result;
   }
+  if (deps.localListSent && request.action === "SendLocalList" && isAccepted(response)) {
+    const { chargePointId, payload, requestedBy } = request;
+    try {
+      await deps.localListSent(chargePointId, (payload as { listVersion: number }).listVersion, requestedBy);
+    } catch (error) {
+      deps.logger.warn("cannot record what a command's answer taught", {
+        chargePointId,
+        action: request.action,
+        error: String(error),
+      });
+    }
+  }
   if (deps.profiles && PROFILE_COMMANDS.has(request.action)) {
     const { chargePointId, action, payload, requestedBy } = request;
     try {
@@ -158,6 +172,10 @@ function callOptions(request: CommandRequest): CallOptions {
     requestedBy: request.requestedBy,
     ...(request.mark ? { sendMark: request.mark } : {}),
   };
+}
+
+function isAccepted(response: unknown): boolean {
+  return (response as { status?: unknown } | null)?.status === "Accepted";
 }
 
 /** The commands whose answers stored charging profiles follow (of either dialect: the names are the same). */

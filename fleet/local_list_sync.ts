@@ -72,6 +72,22 @@ export class LocalListSync {
     if (changed) void this.syncConnected();
   }
 
+  /**
+   * A SendLocalList not of ours was accepted (an operator's command, a job): while a list is managed, the station
+   * no longer holds the version we recorded. Its record says so, and the periodic catch-up (`syncBehind`) gives
+   * it the managed list again, rather than the list page calling it synced until its next connection.
+   */
+  async listReplaced(chargePointId: string, listVersion: number, requestedBy: string): Promise<void> {
+    if (requestedBy === REQUESTED_BY) return;
+    if (await this.deps.localLists.currentVersion() === 0) return;
+    await this.#record(
+      chargePointId,
+      null,
+      "failed",
+      `${requestedBy} sent a list of its own (SendLocalList version ${listVersion}); the managed list follows`,
+    );
+  }
+
   /** Syncs every station connected to this process. */
   async syncConnected(): Promise<void> {
     const ids = this.deps.registry.list().map((s) => s.id);

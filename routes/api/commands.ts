@@ -6,6 +6,7 @@
  * way out (it queues: one CALL in flight per station). The domain writes the command log (who sent it and how it ended, sent or not); this
  * route only maps the outcome to HTTP.
  */
+import type { LocalListSync } from "../../fleet/local_list_sync.ts";
 import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
 import { hasRole, principalLabel } from "../../auth/principal.ts";
@@ -63,6 +64,8 @@ export interface CommandRouteOptions {
   energy?: Energy;
   /** What a SetChargingProfile's validTo is compared with. */
   now?: () => Date;
+  /** The managed local list, told of an accepted SendLocalList of the operator's own (fleet/local_list_sync.ts). */
+  localList?: Pick<LocalListSync, "listReplaced">;
 }
 
 /**
@@ -341,6 +344,23 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         action,
         error: String(error),
       });
+    }
+    if (options.localList && action === "SendLocalList" && result["status"] === "Accepted") {
+      // The station now holds this list, not the managed one we recorded (either dialect's version field).
+      const sent = payload as { listVersion?: number; versionNumber?: number };
+      try {
+        await options.localList.listReplaced(
+          params.id,
+          sent.listVersion ?? sent.versionNumber ?? 0,
+          requestedBy,
+        );
+      } catch (error) {
+        logger.warn("cannot record what a command's answer taught", {
+          chargePointId: params.id,
+          action,
+          error: String(error),
+        });
+      }
     }
     return c.json(result, 200);
   });
