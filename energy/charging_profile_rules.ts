@@ -248,6 +248,59 @@ function scheduleProblem(schedule: Schedule, at: string): ProfileProblem | null 
 }
 
 /**
+ * What is wrong with an OCPP 1.6 TxProfile given the transactions running on the station (`active`), or null
+ * (any other purpose: null). OCPP 1.6 §3.13.2: a TxProfile is for the transaction in progress on its connector;
+ * with none there the station discards it, and its transactionId names that transaction. One that names
+ * another (ended, unknown, of another connector) would sit in the station's and our records for ever, as no
+ * transaction of its ends.
+ *
+ * @example
+ * ```ts
+ * import { txProfileTransactionProblem16 } from "./charging_profile_rules.ts";
+ * const request = {
+ *   connectorId: 2,
+ *   csChargingProfiles: {
+ *     chargingProfileId: 1, stackLevel: 1, chargingProfilePurpose: "TxProfile", chargingProfileKind: "Relative",
+ *     chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] },
+ *   },
+ * } as const;
+ * txProfileTransactionProblem16(request, [{ transactionId: 7, connectorId: 1 }])?.field; // "connectorId"
+ * ```
+ */
+export function txProfileTransactionProblem16(
+  request: RequestOf<"SetChargingProfile">,
+  active: readonly { transactionId: number; connectorId: number }[],
+): ProfileProblem | null {
+  const p = request.csChargingProfiles;
+  if (p.chargingProfilePurpose !== "TxProfile") return null;
+  const { connectorId } = request;
+  if (p.transactionId !== undefined) {
+    const named = active.find((t) => t.transactionId === p.transactionId);
+    if (named === undefined) {
+      return {
+        field: "csChargingProfiles.transactionId",
+        message: `Transaction ${p.transactionId} is not running: a TxProfile is for a running transaction`,
+      };
+    }
+    if (connectorId !== 0 && named.connectorId !== connectorId) {
+      return {
+        field: "connectorId",
+        message: `Transaction ${p.transactionId} runs on connector ${named.connectorId}, not ${connectorId}`,
+      };
+    }
+    return null;
+  }
+  if (connectorId !== 0 && !active.some((t) => t.connectorId === connectorId)) {
+    return {
+      field: "connectorId",
+      message:
+        `No transaction is running on connector ${connectorId}: a TxProfile is for a running transaction`,
+    };
+  }
+  return null;
+}
+
+/**
  * The first rule the charging profile of an OCPP 1.6 RemoteStartTransaction.req breaks, or null (none: null).
  * OCPP 1.6 §5.11: its purpose SHALL be TxProfile, and it names no transaction (there is none yet).
  */

@@ -7,6 +7,7 @@ import {
   remoteStartProfileProblem201,
   setChargingProfileProblem16,
   setChargingProfileProblem201,
+  txProfileTransactionProblem16,
 } from "./charging_profile_rules.ts";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
@@ -306,4 +307,32 @@ Deno.test("a remote start's profile is a TxProfile naming no transaction, and fo
     }, now)?.field,
     "chargingProfile.chargingProfilePurpose",
   );
+});
+
+Deno.test("txProfileTransactionProblem16() wants a TxProfile's transaction running on its connector", () => {
+  const request = (connectorId: number, transactionId?: number, purpose = "TxProfile") => ({
+    connectorId,
+    csChargingProfiles: {
+      chargingProfileId: 1,
+      ...(transactionId !== undefined ? { transactionId } : {}),
+      stackLevel: 1,
+      chargingProfilePurpose: purpose as "TxProfile",
+      chargingProfileKind: "Relative" as const,
+      chargingSchedule: {
+        chargingRateUnit: "A" as const,
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }],
+      },
+    },
+  });
+  const active = [{ transactionId: 7, connectorId: 1 }];
+  assertEquals(txProfileTransactionProblem16(request(1, 7), active), null);
+  assertEquals(txProfileTransactionProblem16(request(1), active), null);
+  assertEquals(txProfileTransactionProblem16(request(0, 7), active), null);
+  assertEquals(txProfileTransactionProblem16(request(2, 0, "TxDefaultProfile"), []), null);
+  assertEquals(
+    txProfileTransactionProblem16(request(1, 8), active)?.field,
+    "csChargingProfiles.transactionId",
+  );
+  assertEquals(txProfileTransactionProblem16(request(2, 7), active)?.field, "connectorId");
+  assertEquals(txProfileTransactionProblem16(request(2), active)?.field, "connectorId");
 });

@@ -16,6 +16,8 @@ import {
   type Scheduler,
   type SiteLocks,
 } from "./load_manager.ts";
+import { txProfileTransactionProblem16 } from "./charging_profile_rules.ts";
+import type { RequestOf } from "../protocol/ocpp16/mod.ts";
 import { profileOfCommand } from "./profile_commands.ts";
 
 export type { StationCommands } from "./charging_profile_service.ts";
@@ -54,7 +56,19 @@ export interface Energy {
    * Why an operator's command (one sent through the API or by a fleet job) would fight load management, with
    * the body path of the field; null when it would not.
    */
-  commandClash(chargePointId: string, action: string, payload: unknown): Promise<CommandClash | null>;
+  commandClash(
+    chargePointId: string,
+    action: string,
+    payload: unknown,
+    options?: { force?: boolean },
+  ): Promise<CommandClash | null>;
+  /**
+   * An OCPP 1.6 TxProfile for no transaction running where it says (`txProfileTransactionProblem16`), or
+   * null: checked with the station's running transactions of the ledger, for a connected station (one that
+   * is not gets a TxProfile refused as not connected). `commandClash` includes it unless forced: a station
+   * may run a session whose StartTransaction it has not sent yet.
+   */
+  txProfileClash(chargePointId: string, request: SetChargingProfile16): Promise<CommandClash | null>;
   /**
    * A station answered an operator's command: the stored charging profiles follow a SetChargingProfile or
    * ClearChargingProfile, and its site is divided again.
@@ -65,6 +79,8 @@ export interface Energy {
   /** Stops what runs in the background; does not close the store. */
   close(): Promise<void>;
 }
+
+type SetChargingProfile16 = RequestOf<"SetChargingProfile">;
 
 export interface CommandClash {
   message: string;
@@ -114,6 +130,11 @@ export function createEnergy(deps: EnergyDeps): Energy {
         return follow("external charging limit", id, () => loadManager.stationChanged(id));
     }
   };
+  const txProfileClash = async (chargePointId: string, request: SetChargingProfile16) => {
+    if (request.csChargingProfiles.chargingProfilePurpose !== "TxProfile") return null;
+    if (!deps.commands.isConnected(chargePointId)) return null;
+    return txProfileTransactionProblem16(request, await deps.sources.activeTransactions(chargePointId));
+  };
   const operatorChangedProfiles = (id: string) =>
     follow("operator's profiles", id, () => loadManager.stationChanged(id));
   return {
@@ -123,12 +144,17 @@ export function createEnergy(deps: EnergyDeps): Energy {
     siteChanged: (siteId, removed = []) =>
       follow("site change", "", () => loadManager.siteChanged(siteId, removed)),
     operatorChangedProfiles,
-    async commandClash(chargePointId, action, payload) {
+    async commandClash(chargePointId, action, payload, options = {}) {
       const command = profileOfCommand(action, payload);
       if (command === null) return null;
       const clash = await loadManager.operatorProfileClash(chargePointId, command.profile);
-      return clash && { message: clash.message, field: command.fields[clash.field] };
+      if (clash) return { message: clash.message, field: command.fields[clash.field] };
+      // The 1.6 shape (2.0.1's names the station's own transaction id, which the station checks).
+      return !options.force && command.fields.stackLevel.startsWith("csChargingProfiles")
+        ? await txProfileClash(chargePointId, payload as SetChargingProfile16)
+        : null;
     },
+    txProfileClash,
     async commandAnswered(answer) {
       try {
         await profiles.recordAnswer(answer);

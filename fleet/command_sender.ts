@@ -81,6 +81,7 @@ export function createCommandSender(deps: CommandSenderDeps): CommandSender {
       request.chargePointId,
       request.action,
       request.payload,
+      { force: request.force ?? false },
     ))?.message ?? null;
     if (refusal === null) {
       return await call(deps, request, "dialect" in station ? station.dialect : "ocpp1.6");

@@ -609,7 +609,20 @@ Deno.test("charging profiles change the power the station reports, stacked as th
 
     // Rules a station enforces.
     const noTx = profile({ chargingProfileId: 5, chargingProfilePurpose: "TxProfile" }, "A", 16);
-    assertEquals(await set(2, noTx), "Rejected", "a TxProfile needs a transaction");
+    // The Central System refuses it before sending (409); forced, it reaches the station, which rejects it.
+    const refused = await command(server, "SC-1", "SetChargingProfile", {
+      connectorId: 2,
+      csChargingProfiles: noTx,
+    });
+    assertEquals([refused.status, refused.body.error], [409, "conflict"]);
+    const forced = await command(
+      server,
+      "SC-1",
+      "SetChargingProfile",
+      { connectorId: 2, csChargingProfiles: noTx },
+      "?force=true",
+    );
+    assertEquals(forced.body.status, "Rejected", "a TxProfile needs a transaction");
     // (A ChargePointMaxProfile on a connector no longer reaches it: the API refuses it first.)
     const maxOnConnector = await command(server, "SC-1", "SetChargingProfile", {
       connectorId: 1,

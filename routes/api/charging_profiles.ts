@@ -199,6 +199,9 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       chargingProfileId: "csChargingProfiles.chargingProfileId",
       stackLevel: "csChargingProfiles.stackLevel",
     });
+    // A TxProfile for no transaction running where it says: the station would discard it (409).
+    const txClash = await energy.txProfileClash(params.id, body);
+    if (txClash) throw new ApiError(409, "conflict", txClash.message, { in: "body", field: txClash.field });
     const requestedBy = principalLabel(principal);
     const outcome = await afterwardsRedivide(
       params.id,

@@ -171,7 +171,8 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
           "with force); a raise to SecurityProfile 3 of a station without a current certificate of ours " +
           "(`reason` no_station_certificate or station_certificate_expired; retry with force); a lower " +
           "SecurityProfile (not retried with force); a SetChargingProfile that would fight load management's profiles (not retried with " +
-          "force)",
+          "force); an OCPP 1.6 TxProfile for no transaction the ledger has running where it says (retry with " +
+          "force for a session the station has not reported yet)",
         schema: ErrorSchema,
       },
       502: {
@@ -207,7 +208,9 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     const dialectName = is16 ? "ocpp1.6" : "ocpp2.0.1";
     refuseProfileProblem(commandProfileProblem(action, payload, dialectName, options.now?.() ?? new Date()));
     // No fight with load management (409), as the charging profile API's.
-    const clash = await options.energy?.commandClash(params.id, action, payload);
+    const clash = await options.energy?.commandClash(params.id, action, payload, {
+      force: query.force ?? false,
+    });
     if (clash) throw new ApiError(409, "conflict", clash.message, { in: "body", field: clash.field });
     // A key or certificate the station takes decides who it lets in or trusts (the key is then stored,
     // station_security.ts): admins only.
