@@ -3,6 +3,7 @@
  * site), read a job with each station's outcome, retry the failed ones, cancel. The stations are resolved once,
  * when the job is created; the payload is checked against the action's own schema before anything is stored.
  */
+import { commandBoundsProblem16 } from "../actors/commands/bounds.ts";
 import type { Registry } from "../actors/registry.ts";
 import { isCsToCpAction, validateRequest } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction as isCsToCpAction201, OCPP201 } from "../protocol/ocpp201/mod.ts";
@@ -104,6 +105,10 @@ export class JobService {
         field: `payload.${payload.details.field}`.replace(/\.$/, ""),
         constraint: payload.details.constraint,
       });
+    }
+    const bounds = payload.dialect === "ocpp1.6" ? commandBoundsProblem16(action, payload.value) : null;
+    if (bounds) {
+      throw new FleetError("invalid", `payload: ${bounds.message}`, { field: `payload.${bounds.field}` });
     }
     const profileProblem = payload.dialect
       ? commandProfileProblem(action, payload.value, payload.dialect, this.deps.now())

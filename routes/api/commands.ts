@@ -6,6 +6,7 @@
  * way out (it queues: one CALL in flight per station). The domain writes the command log (who sent it and how it ended, sent or not); this
  * route only maps the outcome to HTTP.
  */
+import { commandBoundsProblem16 } from "../../actors/commands/bounds.ts";
 import type { LocalListSync } from "../../fleet/local_list_sync.ts";
 import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
@@ -204,6 +205,11 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       input = { ...input, remoteStartId: await options.store.newTransactionId() };
     }
     let payload: unknown = check("body", definition.request, input);
+    // Numbers the schema lets through but no station can act on (a connector -1, retries -3): 400.
+    const bounds = is16 ? commandBoundsProblem16(action, payload) : null;
+    if (bounds) {
+      throw new ApiError(400, "invalid_request", bounds.message, { in: "body", field: bounds.field });
+    }
     // OCPP's rules beyond the schema for a profile it carries (400), as the charging profile API's.
     const dialectName = is16 ? "ocpp1.6" : "ocpp2.0.1";
     refuseProfileProblem(commandProfileProblem(action, payload, dialectName, options.now?.() ?? new Date()));
