@@ -106,8 +106,24 @@ Deno.test("reservations: allocated ids, expiry, cancel on Faulted, used by the s
     assertEquals([beyond.status, beyond.body.details.field], [400, "expiryDate"]);
     const emptyTag = await reserve(server, { connectorId: 1, idTag: "" });
     assertEquals([emptyTag.status, emptyTag.body.details.field], [400, "idTag"]);
-    const offline = await reserve(server, {
+    // An id no station ever had is a typo (404); a known station that is offline cannot be told (409).
+    const unknown = await reserve(server, {
       chargePointId: "RSV-NONE",
+      connectorId: 1,
+      expiryDate: inSeconds(60),
+    });
+    assertEquals([unknown.status, unknown.body.error, unknown.body.details.field], [
+      404,
+      "not_found",
+      "chargePointId",
+    ]);
+    const known = await server.json("/api/v1/charge-points/RSV-OFF", {
+      method: "PUT",
+      body: { registrationStatus: "Accepted" },
+    });
+    assertEquals(known.status, 201);
+    const offline = await reserve(server, {
+      chargePointId: "RSV-OFF",
       connectorId: 1,
       expiryDate: inSeconds(60),
     });

@@ -238,7 +238,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
   if (deps.fleet) {
     addJobRoutes(router, deps.fleet);
-    addReservationRoutes(router, deps.fleet);
+    addReservationRoutes(router, deps.fleet, deps);
     addLocalListRoutes(router, deps.fleet, deps.registry);
     addDataTransferRoutes(router, deps.fleet, deps.now);
     addStuckTransactionRoutes(router, deps.fleet);

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { principalLabel } from "../../auth/principal.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import type { ApiRouter } from "./http.ts";
+import { refuseUnknownStation, type StationLookup } from "./known_station.ts";
 import { ReservationSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, isoDateTime, limit, OperatorIdTag, pageOf, queryBoolean, urlInt } from "./schemas.ts";
 
@@ -47,7 +48,7 @@ const STATION_ERRORS = {
   504: { description: "The station did not answer in time", schema: ErrorSchema },
 };
 
-export function addReservationRoutes(router: ApiRouter, fleet: Fleet): void {
+export function addReservationRoutes(router: ApiRouter, fleet: Fleet, stations: StationLookup): void {
   router.add({
     method: "post",
     path: "/v1/reservations",
@@ -59,9 +60,12 @@ export function addReservationRoutes(router: ApiRouter, fleet: Fleet): void {
     responses: {
       201: { description: "The active reservation", schema: ReservationSchema },
       ...ERRORS,
+      404: { description: "No station ever had this id (a typo): nothing reserved", schema: ErrorSchema },
       ...STATION_ERRORS,
     },
   }, async (c, { body, principal }) => {
+    // As for commands: an id no station ever had is a typo, not an offline station.
+    await refuseUnknownStation(stations, body.chargePointId, "chargePointId");
     const reservation = await fleet.reservations.create({
       chargePointId: body.chargePointId,
       connectorId: body.connectorId,
