@@ -143,7 +143,9 @@ export class FirmwareLibrary {
 
   /** Lists a staged image with what the operator said of it; a refused one is discarded. */
   async record(staged: StagedImage, upload: FirmwareUpload): Promise<AddFirmwareResult> {
-    const problem = signingProblem(upload.signature, upload.signingCertificatePem);
+    const problem = staged.size === 0
+      ? "The firmware image is empty (0 bytes)"
+      : signingProblem(upload.signature, upload.signingCertificatePem);
     if (problem !== null) {
       await this.discard(staged);
       return { ok: false, reason: "invalid", message: problem };

@@ -244,7 +244,7 @@ Deno.test("firmware: an admin uploads a signed image, a station downloads it at 
   }
 });
 
-Deno.test("firmware uploads with half the signing data, a bad certificate or over the limit are refused", async () => {
+Deno.test("firmware uploads with half the signing data, a bad certificate, no bytes or over the limit are refused", async () => {
   await withServer(async (server) => {
     const post = async (fields: Record<string, string | File>) => {
       const form = new FormData();
@@ -264,6 +264,10 @@ Deno.test("firmware uploads with half the signing data, a bad certificate or ove
     );
     assertEquals((await post({ file: file() })).status, 400);
     assertEquals((await post({ name: "x" })).status, 400);
+    // An empty file (a wrong file picked, a copy that failed) is no image a station could install.
+    const empty = await post({ name: "empty", file: new File([], "empty.bin") });
+    assertEquals([empty.status, empty.body.error], [400, "invalid_request"]);
+    assertEquals(empty.body.message, "The firmware image is empty (0 bytes)");
     const big = await post({ name: "big", file: new File([randomBytes(3000)], "big.bin") });
     assertEquals(big.status, 413);
     assertEquals((await server.json("/api/v1/firmware", { as: "viewer" })).body.items, []);
