@@ -102,18 +102,27 @@ export async function expandLocations(
  * or a download link): the caller may refuse first, e.g. a station that is not connected.
  */
 export function hasLocationPlaceholder(action: string, payload: unknown): boolean {
-  if (!isObject(payload)) return false;
+  return placeholderField(action, payload) !== null;
+}
+
+/** The field of `payload` holding such a placeholder (`log.remoteLocation`, ...), or null. */
+export function placeholderField(action: string, payload: unknown): string | null {
+  if (!isObject(payload)) return null;
   switch (action) {
     case "GetDiagnostics":
-      return payload["location"] === UPLOAD_PLACEHOLDER;
+      return payload["location"] === UPLOAD_PLACEHOLDER ? "location" : null;
     case "GetLog":
-      return isObject(payload["log"]) && payload["log"]["remoteLocation"] === UPLOAD_PLACEHOLDER;
+      return isObject(payload["log"]) && payload["log"]["remoteLocation"] === UPLOAD_PLACEHOLDER
+        ? "log.remoteLocation"
+        : null;
     case "UpdateFirmware":
-      return firmwareId(payload["location"]) !== null;
+      return firmwareId(payload["location"]) !== null ? "location" : null;
     case "SignedUpdateFirmware":
-      return isObject(payload["firmware"]) && firmwareId(payload["firmware"]["location"]) !== null;
+      return isObject(payload["firmware"]) && firmwareId(payload["firmware"]["location"]) !== null
+        ? "firmware.location"
+        : null;
   }
-  return false;
+  return null;
 }
 
 function base(ctx: LocationContext) {

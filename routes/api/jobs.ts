@@ -2,7 +2,7 @@
  * Jobs: one command for many stations (`POST /api/v1/jobs`), each station's outcome, retry and cancel.
  * Operators create and change jobs; viewers read them.
  */
-import { hasLocationPlaceholder } from "../../files/command_locations.ts";
+import { placeholderField } from "../../files/command_locations.ts";
 import { z } from "zod";
 import { hasRole, principalLabel } from "../../auth/principal.ts";
 import { changesStationTrust } from "../../security/trust_commands.ts";
@@ -63,14 +63,6 @@ const ERRORS = {
 };
 const NOT_FOUND = { 404: { description: "Unknown job", schema: ErrorSchema } };
 
-/** Where each command carries the location a `csms:` placeholder may stand in. */
-const PLACEHOLDER_FIELDS: Record<string, string> = {
-  GetDiagnostics: "location",
-  GetLog: "log.remoteLocation",
-  UpdateFirmware: "location",
-  SignedUpdateFirmware: "firmware.location",
-};
-
 export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
   router.add({
     method: "post",
@@ -116,14 +108,15 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
     // A csms: location is made into a URL of one station's own (its download link, its upload slot) by the
     // command API; a job's one payload would carry the placeholder itself to every station, which can do
     // nothing with it.
-    if (hasLocationPlaceholder(body.action, body.payload)) {
+    const placeholder = placeholderField(body.action, body.payload);
+    if (placeholder !== null) {
       throw new ApiError(
         400,
         "invalid_request",
         `A job cannot use a csms: location (a URL of this server is made for one station at a time): send ` +
           `${body.action} to each station (POST /api/v1/charge-points/{id}/${body.action}), or give a location ` +
           "every station can reach",
-        { in: "body", field: `payload.${PLACEHOLDER_FIELDS[body.action] ?? "location"}` },
+        { in: "body", field: `payload.${placeholder}` },
       );
     }
     // As for one station (commands.ts): a job would send it to every station.
