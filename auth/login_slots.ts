@@ -15,28 +15,20 @@
  * ```
  */
 import { backoffSource, sourcePrefix48 } from "../security/auth_backoff.ts";
+import { HeldSlots } from "../security/held_slots.ts";
 
 /** A source's checks running at once; more are answered 429 before anything is counted or hashed. */
 export const LOGIN_CHECKS_PER_SOURCE = 2;
 
 export class LoginSlots {
-  readonly #held = new Map<string, number>();
+  readonly #slots: HeldSlots;
 
-  constructor(private readonly perSource = LOGIN_CHECKS_PER_SOURCE) {}
+  constructor(perSource = LOGIN_CHECKS_PER_SOURCE) {
+    this.#slots = new HeldSlots(perSource);
+  }
 
   /** A slot for a check from `address` (call the release once it is done), or null while all are taken. */
   take(address: string): (() => void) | null {
-    const source = sourcePrefix48(address) ?? backoffSource(address);
-    const held = this.#held.get(source) ?? 0;
-    if (held >= this.perSource) return null;
-    this.#held.set(source, held + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.#held.get(source) ?? 1) - 1;
-      if (left <= 0) this.#held.delete(source);
-      else this.#held.set(source, left);
-    };
+    return this.#slots.take(sourcePrefix48(address) ?? backoffSource(address));
   }
 }

@@ -12,6 +12,7 @@ import type { FleetEventBus } from "../../fleet/events.ts";
 import { EVENT_TYPES } from "../../components/event_types.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
 import { principalLabel } from "../../auth/principal.ts";
+import { HeldSlots } from "../../security/held_slots.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
 import { type ApiRouter, errorBody } from "./http.ts";
@@ -63,7 +64,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
   // Each open stream encodes every event again, may buffer bufferEvents of them and is rechecked on every
   // revocation: one credential opening hundreds would tax every station's events.
   const streamsPerPrincipal = options.streamsPerPrincipal ?? 20;
-  const openStreams = new Map<string, number>();
+  const openStreams = new HeldSlots(streamsPerPrincipal);
 
   router.add({
     method: "get",
@@ -83,19 +84,18 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
     },
   }, (c, { query, principal }) => {
     const holder = principalLabel(principal);
-    const held = openStreams.get(holder) ?? 0;
-    if (held >= streamsPerPrincipal) {
+    const release = openStreams.take(holder);
+    if (release === null) {
       return c.json(
         errorBody(
           "rate_limited",
-          `${holder} has ${held} event streams open, the most one user or token may: close one first`,
+          `${holder} has ${streamsPerPrincipal} event streams open, the most one user or token may: close one first`,
           { retryAfter: 5 },
         ),
         429,
         { "retry-after": "5" },
       );
     }
-    openStreams.set(holder, held + 1);
     const stillValid = c.get("stillValid");
     const wanted = query.types ? new Set(listedTypes(query.types)) : null;
     let cleanup = () => {};
@@ -151,9 +151,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
         const finish = () => {
           if (!closed) {
             options.metrics?.eventStreamsChanged(-1);
-            const left = (openStreams.get(holder) ?? 1) - 1;
-            if (left <= 0) openStreams.delete(holder);
-            else openStreams.set(holder, left);
+            release();
           }
           closed = true;
           unsubscribe();
