@@ -13,6 +13,18 @@ const HEARTBEAT = { component: { name: "OCPPCommCtrlr" }, variable: { name: "Hea
 const EXAMPLES: { readonly [A in CsToCpAction]: Record<string, unknown> } = {
   GetVariables: { getVariableData: [HEARTBEAT] },
   SetVariables: { setVariableData: [{ ...HEARTBEAT, attributeValue: "300" }] },
+  // Slot 1 beside the slot in use (OCPPCommCtrlr.NetworkConfigurationPriority says which slots it tries).
+  SetNetworkProfile: {
+    configurationSlot: 1,
+    connectionData: {
+      ocppVersion: "OCPP20",
+      ocppTransport: "JSON",
+      ocppCsmsUrl: "wss://csms.example.com/ocpp",
+      messageTimeout: 30,
+      securityProfile: 2,
+      ocppInterface: "Wired0",
+    },
+  },
   GetBaseReport: { requestId: 1, reportBase: "FullInventory" },
   GetReport: { requestId: 2, componentCriteria: ["Available"] },
   Reset: { type: "OnIdle" },
@@ -61,7 +73,14 @@ const EXAMPLES: { readonly [A in CsToCpAction]: Record<string, unknown> } = {
 };
 
 const GROUPS: readonly [string, readonly CsToCpAction[]][] = [
-  ["Provisioning", ["GetVariables", "SetVariables", "GetBaseReport", "GetReport", "Reset"]],
+  ["Provisioning", [
+    "GetVariables",
+    "SetVariables",
+    "GetBaseReport",
+    "GetReport",
+    "SetNetworkProfile",
+    "Reset",
+  ]],
   ["Transactions", ["RequestStartTransaction", "RequestStopTransaction", "GetTransactionStatus"]],
   ["Availability", ["ChangeAvailability", "UnlockConnector", "TriggerMessage"]],
   ["Authorization", ["ClearCache", "GetLocalListVersion", "SendLocalList"]],

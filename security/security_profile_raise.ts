@@ -2,8 +2,11 @@
  * Raising a station's security profile the OCPP way (OCPP 1.6 Security Whitepaper ed. 3, use case A05): the
  * Central System sends ChangeConfiguration `SecurityProfile` = N; a station that accepts it reconnects with
  * profile N and never falls back, and from its first connection with N the Central System refuses the lower
- * ones. The station itself rejects a lower value (a downgrade is not possible this way). Pure: which profile a
- * command sends, what the answer says, and the record's pending profile from sent to settled.
+ * ones. The station itself rejects a lower value (a downgrade is not possible this way). An OCPP 2.0.1
+ * station is sent N in a SetNetworkProfile's `connectionData.securityProfile` (Part 2 A05, B09: it stores the
+ * profile in a slot, and connects with it once the operator puts the slot first in
+ * OCPPCommCtrlr.NetworkConfigurationPriority and resets it). Pure: which profile a command sends, what the
+ * answer says, and the record's pending profile from sent to settled.
  *
  * The raise is pending (`StationSecurityRecord.pendingSecurityProfile`) from just before it goes out until the
  * station's first handshake that meets N (then N is its profile), its answer says it did not take it (then it
@@ -15,6 +18,7 @@
  * ```ts
  * profileSent("ChangeConfiguration", { key: "SecurityProfile", value: "2" }); // 2
  * profileSent("ChangeConfiguration", { key: "HeartbeatInterval", value: "2" }); // null
+ * profileSent("SetNetworkProfile", { configurationSlot: 2, connectionData: { securityProfile: 3 } }); // 3
  * ```
  */
 import type {
@@ -26,10 +30,16 @@ import type {
 /**
  * The profile a command sets on the station: 0-3; "invalid" for a SecurityProfile value that is none (the
  * whitepaper's values are 0 to 3); null when the command sets none. 1.6 configuration keys are CiStrings.
- * (OCPP 2.0.1 moves a station to another profile with SetNetworkProfile, its SecurityCtrlr.SecurityProfile is
- * read-only: not handled here.)
+ * (A 2.0.1 station's SecurityCtrlr.SecurityProfile is read-only: SetVariables cannot set it.)
  */
 export function profileSent(action: string, payload: unknown): SecurityProfile | "invalid" | null {
+  if (action === "SetNetworkProfile") {
+    const value = (payload as { connectionData?: { securityProfile?: unknown } }).connectionData
+      ?.securityProfile;
+    return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 3
+      ? value as SecurityProfile
+      : "invalid";
+  }
   if (action !== "ChangeConfiguration") return null;
   const { key, value } = payload as { key?: string; value?: string };
   if (key?.toLowerCase() !== "securityprofile") return null;
@@ -38,7 +48,17 @@ export function profileSent(action: string, payload: unknown): SecurityProfile |
     : "invalid";
 }
 
-/** What the station's ChangeConfiguration answer says it did with the profile it was sent. */
+/**
+ * Where a command carries its profile, as the API names a field it refuses (see `profileSent`).
+ */
+export function profileField(action: string): string {
+  return action === "SetNetworkProfile" ? "connectionData.securityProfile" : "value";
+}
+
+/**
+ * What the station's answer (ChangeConfiguration, SetNetworkProfile) says it did with the profile it was sent:
+ * a 2.0.1 station's Rejected and Failed are refusals.
+ */
 export function profileAnswer(response: unknown): "accepted" | "afterReboot" | "refused" {
   const status = (response as { status?: string } | null)?.status;
   return status === "Accepted" ? "accepted" : status === "RebootRequired" ? "afterReboot" : "refused";

@@ -3,6 +3,7 @@ import type { StationSecurityRecord } from "../store/station_security.ts";
 import {
   holdsNothing,
   profileAnswer,
+  profileField,
   profileSent,
   raisingTo,
   withPendingProfileForgotten,
@@ -28,6 +29,15 @@ Deno.test("profileSent() reads ChangeConfiguration SecurityProfile whatever its 
   assertEquals(profileSent("ChangeConfiguration", { key: "SecurityProfile", value: "1.0" }), "invalid");
   assertEquals(profileSent("ChangeConfiguration", { key: "AuthorizationKey", value: "2" }), null);
   assertEquals(profileSent("SetVariables", { setVariableData: [] }), null);
+});
+
+Deno.test("profileSent() reads a 2.0.1 SetNetworkProfile's connectionData.securityProfile", () => {
+  const sent = (securityProfile: unknown) =>
+    profileSent("SetNetworkProfile", { configurationSlot: 1, connectionData: { securityProfile } });
+  assertEquals([sent(0), sent(2), sent(3)], [0, 2, 3]);
+  assertEquals([sent(4), sent(-1), sent(1.5), sent("2")], ["invalid", "invalid", "invalid", "invalid"]);
+  assertEquals(profileField("SetNetworkProfile"), "connectionData.securityProfile");
+  assertEquals(profileField("ChangeConfiguration"), "value");
 });
 
 Deno.test("profileAnswer() takes Accepted and RebootRequired as taken, anything else as refused", () => {

@@ -46,6 +46,11 @@ const ACTIONS: Record<string, [Direction, string, string]> = {
     "Send (part of) a device model report asked for by GetBaseReport/GetReport",
     "B07-B08",
   ],
+  SetNetworkProfile: [
+    "CsToCp",
+    "Store a connection profile (CSMS URL, security profile) in a configuration slot of the station",
+    "B09",
+  ],
   Reset: ["CsToCp", "Reset the station or one EVSE, Immediate or OnIdle", "B11-B12"],
   NotifyEvent: [
     "CpToCs",

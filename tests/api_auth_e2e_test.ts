@@ -157,7 +157,8 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/GetLog": "operator",
   "POST /api/v1/charge-points/{id}/InstallCertificate": "admin",
   "POST /api/v1/charge-points/{id}/SignedUpdateFirmware": "operator",
-  // The 8 CS->CP commands of OCPP 2.0.1 without a 1.6 namesake (issue 17).
+  // The 9 CS->CP commands of OCPP 2.0.1 without a 1.6 namesake (issue 17); SetNetworkProfile changes whom
+  // the station trusts and how it connects (security/trust_commands.ts).
   "POST /api/v1/charge-points/{id}/GetBaseReport": "operator",
   "POST /api/v1/charge-points/{id}/GetChargingProfiles": "operator",
   "POST /api/v1/charge-points/{id}/GetReport": "operator",
@@ -166,6 +167,7 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/RequestStartTransaction": "operator",
   "POST /api/v1/charge-points/{id}/RequestStopTransaction": "operator",
   "POST /api/v1/charge-points/{id}/SetVariables": "operator",
+  "POST /api/v1/charge-points/{id}/SetNetworkProfile": "admin",
 };
 
 /** Commands only an OCPP 2.0.1 station has: sent to STATION_201. */

@@ -8,6 +8,7 @@ import { SetVariables } from "./set_variables.ts";
 import { GetBaseReport } from "./get_base_report.ts";
 import { GetReport } from "./get_report.ts";
 import { NotifyReport } from "./notify_report.ts";
+import { SetNetworkProfile } from "./set_network_profile.ts";
 import { Reset } from "./reset.ts";
 import { NotifyEvent } from "./notify_event.ts";
 import { Authorize } from "./authorize.ts";
@@ -53,6 +54,7 @@ export const ACTIONS = {
   GetBaseReport,
   GetReport,
   NotifyReport,
+  SetNetworkProfile,
   Reset,
   NotifyEvent,
   Authorize,

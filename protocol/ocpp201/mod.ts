@@ -3,7 +3,7 @@
  * `tasks/gen_ocpp201.ts`), the wire spellings of OCPP-J 2.0.1's RPC framework errors, and the types the 2.0.1
  * handlers and commands are written against. Out of scope (not in the table, answered NotSupported:
  * `out_of_scope.ts`): display messages, customer information, monitoring, ISO 15118 certificate messages,
- * tariffs/cost, local controller firmware publishing, SetNetworkProfile.
+ * tariffs/cost, local controller firmware publishing.
  */
 import type { z } from "zod";
 import { actionsSentBy, type Dialect, type SentBy } from "../ocppj/dialect.ts";

@@ -1,7 +1,7 @@
 /**
  * The OCPP 2.0.1 actions (Part 2, the messages of its JSON schemas) that are not in our table: display
  * messages, customer information, monitoring, ISO 15118 certificates and charging needs, tariffs/cost, local
- * controller firmware publishing, SetNetworkProfile. They are 2.0.1 by name, so a CALL of one is answered
+ * controller firmware publishing. They are 2.0.1 by name, so a CALL of one is answered
  * NotSupported ("recognized but not supported", OCPP-J 2.0.1 §4.3), not NotImplemented ("not known").
  * `schemas_test.ts` checks that this list and the table together are every official action.
  */
@@ -24,7 +24,6 @@ export const OUT_OF_SCOPE_ACTIONS: readonly string[] = [
   "SetDisplayMessage",
   "SetMonitoringBase",
   "SetMonitoringLevel",
-  "SetNetworkProfile",
   "SetVariableMonitoring",
   "UnpublishFirmware",
 ];

@@ -36,12 +36,18 @@ const VARIABLE_ATTRIBUTE_LISTS = new Set(["variableAttribute", "attributes"]);
  */
 const NOT_SECRET_NAMES = new Set(["PublicKeyWithSignedMeterValue"]);
 
-const SECRET_WORDS = new Set(["key", "password", "passwd", "pwd", "secret", "passphrase"]);
+const SECRET_WORDS = new Set(["key", "password", "passwd", "pwd", "secret", "passphrase", "pin"]);
 
 /**
- * True for a name that says it holds a secret: a word key/password/secret/credential in it
- * (`AuthorizationKey`, `WifiPassword`, `mqtt_secret`, `BackendCredentials`), or ending in "key" (`APIKEY`); plurals such as `GetConfigurationMaxKeys` are
- * counts, not secrets.
+ * Objects whose `key` field is a secret, not a key name: OCPP 2.0.1's VPNType (SetNetworkProfile's
+ * `connectionData.vpn.key`, the VPN's shared key).
+ */
+const SECRET_KEY_PARENTS = new Set(["vpn"]);
+
+/**
+ * True for a name that says it holds a secret: a word key/password/secret/credential/pin in it
+ * (`AuthorizationKey`, `WifiPassword`, `mqtt_secret`, `BackendCredentials`, 2.0.1's `simPin`), or ending in
+ * "key" (`APIKEY`); plurals such as `GetConfigurationMaxKeys` are counts, not secrets.
  */
 export function isSecretName(name: string): boolean {
   if (NOT_SECRET_NAMES.has(name)) return false;
@@ -66,7 +72,7 @@ export function redactSecrets<T>(value: T): T {
  */
 const MAX_DEPTH = 32;
 
-function redact(value: unknown, depth: number): unknown {
+function redact(value: unknown, depth: number, field = ""): unknown {
   if (value === null || typeof value !== "object") return value;
   if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) {
@@ -81,15 +87,16 @@ function redact(value: unknown, depth: number): unknown {
   let out: Record<string, unknown> | null = null;
   const pairIsSecret = typeof record.key === "string" && isSecretName(record.key);
   const variableIsSecret = isSecretVariable(record.variable);
+  const keyIsSecret = SECRET_KEY_PARENTS.has(field);
   for (const [name, item] of Object.entries(record)) {
     let next = variableIsSecret && VARIABLE_ATTRIBUTE_LISTS.has(name) && Array.isArray(item)
       ? redact(item.map(withoutValue), depth + 1)
-      : redact(item, depth + 1);
+      : redact(item, depth + 1, name);
     const primitive = typeof item === "string" || typeof item === "number";
     if (primitive && item !== REDACTED) {
       if (
         (pairIsSecret && name === "value") || (variableIsSecret && VARIABLE_VALUE_FIELDS.has(name)) ||
-        (!KEY_NAME_FIELDS.has(name) && isSecretName(name))
+        (keyIsSecret && name === "key") || (!KEY_NAME_FIELDS.has(name) && isSecretName(name))
       ) {
         next = REDACTED;
       } else if (typeof item === "string") {
@@ -138,7 +145,7 @@ function withoutValue(attribute: unknown): unknown {
 export function redactFrameText(text: string): string {
   // Most frames name nothing secret-looking: no parse for them. One with a JSON escape may spell a name in
   // escapes (`BasicAuthPa\u0073sword`), so it is parsed too.
-  if (!/key|password|passwd|pwd|secret|passphrase|credential|\/files\/|\\u/i.test(text)) return text;
+  if (!/key|password|passwd|pwd|secret|passphrase|credential|pin|\/files\/|\\u/i.test(text)) return text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -175,3 +175,39 @@ Deno.test("the token of this server's upload and firmware URLs is redacted where
   const other = { location: "ftp://logs.example.com/files/upload/CP-1/short-token" };
   assertStrictEquals(redactSecrets(other), other);
 });
+
+Deno.test("redactSecrets() hides a 2.0.1 SetNetworkProfile's VPN key and password, APN password and SIM PIN", () => {
+  const request = {
+    configurationSlot: 2,
+    connectionData: {
+      ocppVersion: "OCPP20",
+      ocppTransport: "JSON",
+      ocppCsmsUrl: "wss://csms.example/ocpp",
+      messageTimeout: 30,
+      securityProfile: 2,
+      ocppInterface: "Wireless0",
+      apn: { apn: "internet", apnPassword: "apn-pw", simPin: 1234, apnAuthentication: "AUTO" },
+      vpn: { server: "vpn.example", user: "u", password: "vpn-pw", key: "vpn-shared-key", type: "IPSec" },
+    },
+  };
+  const redacted = redactSecrets(request);
+  assertEquals(redacted.connectionData.vpn, {
+    ...request.connectionData.vpn,
+    password: REDACTED,
+    key: REDACTED,
+  });
+  assertEquals(redacted.connectionData.apn, {
+    ...request.connectionData.apn,
+    apnPassword: REDACTED,
+    simPin: REDACTED,
+  });
+  assertEquals(redacted.connectionData.ocppCsmsUrl, "wss://csms.example/ocpp");
+  // A ChangeConfiguration's `key` stays a key name.
+  assertEquals(redactSecrets({ key: "HeartbeatInterval", value: "300" }), {
+    key: "HeartbeatInterval",
+    value: "300",
+  });
+  // The frame log: a frame with only a SIM PIN is parsed and redacted too.
+  const frame = JSON.stringify([2, "1", "SetNetworkProfile", { connectionData: { apn: { simPin: 1234 } } }]);
+  assertEquals(JSON.parse(redactFrameText(frame))[3].connectionData.apn.simPin, REDACTED);
+});

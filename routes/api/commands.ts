@@ -36,7 +36,7 @@ import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError } from "./command_errors.ts";
 import { type PendingKeyFate, pendingKeyFate } from "./pending_key_fate.ts";
 import type { PendingRaise, SecurityProfileRaises } from "./security_profile_raises.ts";
-import { profileAnswer, profileSent } from "../../security/security_profile_raise.ts";
+import { profileAnswer, profileField, profileSent } from "../../security/security_profile_raise.ts";
 import { outcomeUnknown } from "./command_errors.ts";
 import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
@@ -262,11 +262,11 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       });
     }
     // Security Whitepaper A05: a raise waits for the station's first connection with it (409 for a lower one).
-    const sentProfile = is16 ? profileSent(action, payload) : null;
+    const sentProfile = profileSent(action, payload);
     if (sentProfile === "invalid") {
       throw new ApiError(400, "invalid_request", "A SecurityProfile is 0, 1, 2 or 3", {
         in: "body",
-        field: "value",
+        field: profileField(action),
       });
     }
     const raise = sentProfile !== null && profileRaises

@@ -96,13 +96,20 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
     // Security Whitepaper A05: a raise is followed per station (pending until its first connection with it,
     // security_profile_raises.ts); a job's raw ChangeConfiguration would leave the lower profile open.
     if (profileSent(body.action, body.payload) !== null) {
+      const what = body.action === "SetNetworkProfile"
+        ? "SetNetworkProfile (it sets a security profile)"
+        : "ChangeConfiguration SecurityProfile";
       throw new ApiError(
         400,
         "invalid_request",
-        "A job may not change SecurityProfile: send ChangeConfiguration SecurityProfile to each station " +
-          "(POST /api/v1/charge-points/{id}/ChangeConfiguration), where the raise is followed until the station " +
+        `A job may not change SecurityProfile: send ${what} to each station ` +
+          `(POST /api/v1/charge-points/{id}/${body.action}), where the raise is followed until the station ` +
           "connects with it",
-        { field: "payload.key" },
+        {
+          field: body.action === "SetNetworkProfile"
+            ? "payload.connectionData.securityProfile"
+            : "payload.key",
+        },
       );
     }
     // A csms: location is made into a URL of one station's own (its download link, its upload slot) by the

@@ -1,5 +1,5 @@
 /**
- * A valid request for each of the 27 OCPP 2.0.1 CS->CP commands and a valid answer a station could give
+ * A valid request for each of the 28 OCPP 2.0.1 CS->CP commands and a valid answer a station could give
  * (every one checked against the official 2.0.1 schemas in `ocpp201_commands_e2e_test.ts`). `expected` is the
  * HTTP answer when the API adds to the station's (RequestStartTransaction carries its remoteStartId).
  */
@@ -106,6 +106,22 @@ export const COMMAND_SAMPLES_201: Record<
     answer: { status: "Accepted" },
   },
   SetChargingProfile: { request: { evseId: 0, chargingProfile: PROFILE }, answer: { status: "Accepted" } },
+  // The sample station's own profile (0): nothing to follow (a raise is tested in
+  // security_profile_raise_201_e2e_test.ts).
+  SetNetworkProfile: {
+    request: {
+      configurationSlot: 2,
+      connectionData: {
+        ocppVersion: "OCPP20",
+        ocppTransport: "JSON",
+        ocppCsmsUrl: "ws://127.0.0.1/ocpp",
+        messageTimeout: 30,
+        securityProfile: 0,
+        ocppInterface: "Wired0",
+      },
+    },
+    answer: { status: "Accepted" },
+  },
   SetVariables: {
     request: { setVariableData: [{ attributeValue: "60", component: COMPONENT, variable: VARIABLE }] },
     answer: {

@@ -18,7 +18,7 @@ export const BOOT_201 = {
 export async function connectStation201(
   wsUrl: string,
   identity: string,
-  options: { boot?: boolean; protocols?: string[]; password?: string } = {},
+  options: { boot?: boolean; protocols?: string[]; password?: string; headers?: Record<string, string> } = {},
 ): Promise<Station & { protocol: string }> {
   const client = new RPCClient(
     {
@@ -29,6 +29,7 @@ export async function connectStation201(
       reconnect: false,
       pingIntervalMs: 0,
       ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
     } as ConstructorParameters<typeof RPCClient>[0],
   );
   await client.connect();

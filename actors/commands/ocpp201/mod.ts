@@ -37,6 +37,7 @@ export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   Reset: {},
   SendLocalList: sendLocalList,
   SetChargingProfile: {},
+  SetNetworkProfile: {},
   SetVariables: setVariables,
   TriggerMessage: triggerMessage,
   UnlockConnector: {},
