@@ -1,7 +1,7 @@
 /**
  * A session's readings from its meter values, as pure functions shared by the server (energy of running
  * sessions, the transaction page) and the chart island (which appends new readings as they come): the
- * energy register and power per timestamp (the total when sent, else the sum of the phases, in Wh and W),
+ * energy register and power per timestamp (the total when sent, else the sum of the phases, each once, in Wh and W),
  * then energy since meterStart in kWh and power in kW, measured or derived from the register.
  *
  * @example
@@ -10,6 +10,7 @@
  * const { energy, power } = seriesOf(readings, 1000);
  * ```
  */
+import { meterTotal, type PhaseReading } from "../model/phase_total.ts";
 
 /** The fields of a stored meter value that readings need. */
 export interface MeterRow {
@@ -50,22 +51,26 @@ function toBaseUnit(value: number, unit: string): number {
   return unit === "kWh" || unit === "kW" ? value * 1000 : value;
 }
 
-/** One reading per timestamp: the total (no phase) when sent, else the sum of the phases. */
+/**
+ * One reading per timestamp: the total (no phase) when sent, else the phases summed, each once (`meterTotal`,
+ * the rule the 2.0.1 ledger reads its start and stop by).
+ */
 function pick(rows: readonly MeterRow[], measurand: string): Point[] {
-  const byTime = new Map<number, { total?: number; phases: number }>();
+  const byTime = new Map<number, PhaseReading[]>();
   for (const row of rows) {
     if (row.measurand !== measurand || row.format === "SignedData") continue;
     const value = Number(row.value);
     const t = Date.parse(row.timestamp);
     if (!Number.isFinite(value) || Number.isNaN(t)) continue;
-    const base = toBaseUnit(value, row.unit);
-    const entry = byTime.get(t) ?? { phases: 0 };
-    if (row.phase === null) entry.total = base;
-    else entry.phases += base;
-    byTime.set(t, entry);
+    const readings = byTime.get(t) ?? [];
+    readings.push({ phase: row.phase, value: toBaseUnit(value, row.unit) });
+    byTime.set(t, readings);
   }
   return [...byTime.entries()]
-    .map(([t, e]) => ({ t, v: e.total ?? e.phases }))
+    .flatMap(([t, readings]) => {
+      const v = meterTotal(readings);
+      return v === null ? [] : [{ t, v }];
+    })
     .sort((a, b) => a.t - b.t);
 }
 

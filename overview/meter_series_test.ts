@@ -75,3 +75,15 @@ Deno.test("latestRegisterWh() is the newest register of the session, phases summ
   assertEquals(latestRegisterWh(rows, 1), 1100);
   assertEquals(latestRegisterWh(rows, 3), null);
 });
+
+Deno.test("readingsOf() counts a phase sent as L1 and L1-N once and leaves out the neutral", () => {
+  const { energy } = readingsOf([
+    row(1, "600", { phase: "L1" }),
+    row(1, "600", { phase: "L1-N" }),
+    row(1, "0.7", { phase: "L2", unit: "kWh" }),
+    row(1, "700", { phase: "L3" }),
+    row(1, "50", { phase: "N" }),
+    row(2, "50", { phase: "N" }),
+  ]);
+  assertEquals(energy.map((p) => p.v), [2000]);
+});

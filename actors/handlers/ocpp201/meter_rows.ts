@@ -4,6 +4,7 @@
  * readings a transaction's start and end are computed from (in Wh).
  */
 import type { MeterValueRow } from "../../../model/meter_value.ts";
+import { meterTotal, type PhaseReading } from "../../../model/phase_total.ts";
 import type { EnergyReadings } from "../../../model/transaction_event.ts";
 import type { RequestOf } from "../../../protocol/ocpp201/mod.ts";
 import { toUtcIso } from "../../../protocol/ocppj/time.ts";
@@ -76,26 +77,37 @@ export function toMeterRows201(
  * The whole-meter Energy.Active.Import.Register readings at the outlet of `meterValues`, in Wh: what the EV
  * was given. An Inlet reading (the grid side: the station's own use too) or an EV's (its own count) is another
  * meter, kept as a row: mixed with the outlet's, a start from one and a stop from another would be the energy.
+ * The readings of one time and context are one reading of the meter: its total, else its phases summed
+ * (`meterTotal`, the rule 1.6's readings follow too), each converted to Wh first.
  */
 export function energyReadings(meterValues: readonly MeterValue[]): EnergyReadings {
+  const groups = new Map<string, { at: string; context: string | undefined; readings: PhaseReading[] }>();
+  for (const mv of meterValues) {
+    const at = toUtcIso(mv.timestamp);
+    for (const s of mv.sampledValue) {
+      if (measurandOf(s) !== REGISTER || (s.location ?? "Outlet") !== "Outlet") continue;
+      const unit = s.unitOfMeasure?.unit ?? "Wh";
+      const wh = scaled(s) * (unit === "kWh" ? 1000 : 1);
+      // A reading no meter gives (1e300 Wh, or Infinity from its multiplier) is kept as a row, not as energy.
+      if (!Number.isSafeInteger(Math.round(wh))) continue;
+      const key = `${at} ${s.context ?? ""}`;
+      const group = groups.get(key) ?? { at, context: s.context, readings: [] };
+      group.readings.push({ phase: s.phase ?? null, value: wh });
+      groups.set(key, group);
+    }
+  }
   const out: EnergyReadings = { begin: null, end: null, latest: null };
   let latestAt = "";
-  for (const mv of meterValues) {
-    for (const s of mv.sampledValue) {
-      if (measurandOf(s) !== REGISTER || s.phase !== undefined || (s.location ?? "Outlet") !== "Outlet") {
-        continue;
-      }
-      const unit = s.unitOfMeasure?.unit ?? "Wh";
-      const wh = Math.round(scaled(s) * (unit === "kWh" ? 1000 : 1));
-      // A reading no meter gives (1e300 Wh, or Infinity from its multiplier) is kept as a row, not as energy.
-      if (!Number.isSafeInteger(wh)) continue;
-      if (s.context === "Transaction.Begin") out.begin = wh;
-      if (s.context === "Transaction.End") out.end = wh;
-      const at = toUtcIso(mv.timestamp);
-      if (at >= latestAt) {
-        latestAt = at;
-        out.latest = wh;
-      }
+  for (const { at, context, readings } of groups.values()) {
+    const total = meterTotal(readings);
+    if (total === null) continue;
+    const wh = Math.round(total);
+    if (!Number.isSafeInteger(wh)) continue;
+    if (context === "Transaction.Begin") out.begin = wh;
+    if (context === "Transaction.End") out.end = wh;
+    if (at >= latestAt) {
+      latestAt = at;
+      out.latest = wh;
     }
   }
   return out;

@@ -26,3 +26,23 @@ Deno.test("toMeterRows201() keeps a signed value's reading as Raw and its signed
   // The signed record does not count twice as energy: the reading is read from the sampled value itself.
   assertEquals(energyReadings(meterValue).latest, 4000);
 });
+
+Deno.test("energyReadings() sums a meter's phases per time and context, each in Wh first", () => {
+  const phase = (p: "L1" | "L2" | "L3", value: number, context: "Transaction.Begin" | "Sample.Periodic") => ({
+    value,
+    phase: p,
+    context,
+    unitOfMeasure: { unit: context === "Transaction.Begin" ? "kWh" : "Wh" },
+  });
+  const readings = energyReadings([
+    {
+      timestamp: T,
+      sampledValue: [phase("L1", 1, "Transaction.Begin"), phase("L2", 1.5, "Transaction.Begin")],
+    },
+    {
+      timestamp: T,
+      sampledValue: [phase("L1", 1200, "Sample.Periodic"), phase("L2", 1600, "Sample.Periodic")],
+    },
+  ]);
+  assertEquals(readings, { begin: 2500, end: null, latest: 2800 });
+});
