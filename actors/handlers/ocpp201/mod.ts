@@ -1,12 +1,11 @@
 /**
  * The one table of OCPP 2.0.1 CP->CS handlers. Where a 2.0.1 message has the shape of its 1.6 namesake
- * (SecurityEventNotification, SignCertificate, FirmwareStatusNotification, LogStatusNotification), the 1.6
- * handler serves both dialects.
+ * (SecurityEventNotification, SignCertificate, FirmwareStatusNotification), the 1.6 handler serves both
+ * dialects (LogStatusNotification has its own: in 2.0.1 it is also the diagnostics status).
  */
 import type { CpToCsAction } from "../../../protocol/ocpp201/mod.ts";
 import { firmwareStatusNotification } from "../firmware_status_notification.ts";
 import type { AnyHandler } from "../handler.ts";
-import { logStatusNotification } from "../log_status_notification.ts";
 import { securityEventNotification } from "../security_event_notification.ts";
 import { signCertificate } from "../sign_certificate.ts";
 import { notifyEvent } from "./acknowledged.ts";
@@ -15,6 +14,7 @@ import { authorize } from "./authorize.ts";
 import { bootNotification } from "./boot_notification.ts";
 import { dataTransfer } from "./data_transfer.ts";
 import { heartbeat } from "./heartbeat.ts";
+import { logStatusNotification201 } from "./log_status_notification.ts";
 import { meterValues } from "./meter_values.ts";
 import { notifyReport } from "./notify_report.ts";
 import { reservationStatusUpdate } from "./reservation_status_update.ts";
@@ -31,7 +31,7 @@ export const HANDLERS_201: HandlerTable201 = {
   DataTransfer: dataTransfer,
   FirmwareStatusNotification: firmwareStatusNotification,
   Heartbeat: heartbeat,
-  LogStatusNotification: logStatusNotification,
+  LogStatusNotification: logStatusNotification201,
   MeterValues: meterValues,
   NotifyChargingLimit: notifyChargingLimit,
   NotifyEvent: notifyEvent,
