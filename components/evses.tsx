@@ -1,5 +1,6 @@
 /**
- * An OCPP 2.0.1 station's EVSEs: each connector's last status and the transaction open on the EVSE.
+ * An OCPP 2.0.1 station's EVSEs: each connector's last status and the transaction open on the EVSE (the
+ * station's id, linked to its page in our ledger as a 1.6 connector's transaction is).
  * Server-rendered, no state (the device model is an island: islands/DeviceModelPanel.tsx).
  */
 import type { StationDetail } from "./types.ts";
@@ -35,7 +36,18 @@ export function EvseCard(props: { evses: NonNullable<StationDetail["evses"]> }) 
                       </div>
                     )}
                   </td>
-                  <td data-label="Transaction" class="mono">{e.transactionId ?? ""}</td>
+                  <td data-label="Transaction" class="mono">
+                    {e.transactionId !== undefined && e.ledgerTransactionId !== undefined
+                      ? (
+                        <a
+                          href={`/transactions/${e.ledgerTransactionId}`}
+                          title={`#${e.ledgerTransactionId}`}
+                        >
+                          {e.transactionId}
+                        </a>
+                      )
+                      : e.transactionId ?? ""}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -100,6 +100,15 @@ Deno.test({
       assertStringIncludes(await evses.innerText(), "Occupied");
       assertEquals(await evses.locator("tr", { hasText: "TX-QUIET" }).locator("[data-assumed]").count(), 1);
       assertEquals(await evses.locator("[data-assumed]").count(), 1, "a reported EVSE is not marked");
+      // The station's transaction id links its page in our ledger, as a 1.6 connector's does.
+      const ledgerId = (await server.json("/api/v1/transactions?chargePointId=CP-D201", { as: "viewer" }))
+        .body
+        .items.find((t: { stationTransactionId?: string }) => t.stationTransactionId === "TX-QUIET")
+        ?.transactionId;
+      await evses.getByRole("link", { name: "TX-QUIET" }).click();
+      await page.waitForURL(`${server.url}/transactions/${ledgerId}`);
+      assertStringIncludes(await page.locator("main").innerText(), "TX-QUIET");
+      await page.goBack();
       assertStringIncludes(await page.getByTestId("no-connectors").innerText(), "per EVSE: see EVSEs");
       // The activity panel's status history has the EVSE's report, as it has a 1.6 connector's.
       const history = await page.getByRole("table", { name: "Status history" }).innerText();

@@ -80,6 +80,11 @@ async function scenario(server: ApiTestServer) {
       1,
       "1",
     ]]);
+    // Its link goes to the session open on it, not to the earlier one under the same id.
+    const reused = (await server.json("/api/v1/transactions?chargePointId=CP-REUSE", { as: "viewer" })).body
+      .items
+      .find((t: { stationIdReuse?: number }) => t.stationIdReuse === 1);
+    assertEquals(evses[0].ledgerTransactionId, reused.transactionId);
 
     await station.call("TransactionEvent", event("Updated", 1, "11:10", 5_500));
     await station.call("TransactionEvent", event("Ended", 2, "11:30", 7_000));

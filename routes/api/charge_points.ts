@@ -23,6 +23,7 @@ import {
   type ListCursor,
 } from "../../model/list_cursor.ts";
 import type { HistoryPage, HistoryPageRequest, Store } from "../../store/mod.ts";
+import { withLedgerIds } from "../../overview/evse_transactions.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import {
@@ -335,7 +336,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       scheduledAvailability: record?.scheduledAvailability ?? [],
       localListVersion: record?.localListVersion ?? null,
       reservations: unexpired(record?.reservations ?? [], Date.now()),
-      evses: record?.evses ?? [],
+      evses: await withLedgerIds(store, params.id, record?.evses ?? []),
       chargingReports: record?.chargingReports ?? null,
       pendingCall: online ? actor.pendingCall : null,
       hasConfiguration: record?.configuration != null,

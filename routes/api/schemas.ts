@@ -146,6 +146,9 @@ export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
     status: z.string(),
     timestamp: z.string(),
     transactionId: z.string().optional().describe("The station's id of the transaction open on the EVSE"),
+    ledgerTransactionId: z.number().int().optional().describe(
+      "Our ledger's id of that transaction (its page: /transactions/{id}); absent when the ledger has none",
+    ),
     assumed: z.literal(true).optional().describe(
       "No StatusNotification has named this connector: Occupied is assumed from the transaction open on it",
     ),
