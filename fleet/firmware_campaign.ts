@@ -23,7 +23,12 @@ const FAILED: ReadonlySet<string> = new Set([
 /** The campaign's end for this status, or null while it is still under way. */
 export function campaignResultOf(status: string): Exclude<CampaignResult, "timed_out"> | null {
   if (status === "Installed") return "installed";
-  return FAILED.has(status) ? "failed" : null;
+  return isFirmwareFailure(status) ? "failed" : null;
+}
+
+/** A firmware status that says the update failed (its download, signature, verification or installation). */
+export function isFirmwareFailure(status: string): boolean {
+  return FAILED.has(status);
 }
 
 /** The actions whose accepted answer starts a campaign (it then follows the status notifications). */

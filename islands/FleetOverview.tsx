@@ -63,6 +63,12 @@ const ATTENTION: readonly {
     hint: "Running sessions their station likely forgot across a reboot: see Transactions, where an admin " +
       "can close them by hand",
   },
+  {
+    kind: "firmware",
+    label: (n) => `${n} firmware update${n === 1 ? "" : "s"} failed`,
+    hint: "Stations whose last firmware status is a failure (download, signature, verification or " +
+      "installation): retry the update, or trigger a FirmwareStatusNotification once it is resolved",
+  },
 ];
 
 const COLUMNS: readonly { key: string; label: string; sort?: string; num?: boolean }[] = [
@@ -149,8 +155,12 @@ export default function FleetOverview(props: FleetOverviewProps) {
   };
 
   // Not meter values: they are the bulk of the stream (one per station and minute); the energy KPI follows
-  // them through the periodic refresh instead.
-  const live = useEvents("types=connected,disconnected,boot,status,evseStatus,transaction", onEvent, refetch);
+  // them through the periodic refresh instead. Firmware statuses: a failed update needs attention.
+  const live = useEvents(
+    "types=connected,disconnected,boot,status,evseStatus,transaction,firmwareStatus",
+    onEvent,
+    refetch,
+  );
   const now = Date.parse(data.generatedAt);
   const filtered = query.search || query.status || query.online || query.attention;
   const first = data.total === 0 ? 0 : data.offset + 1;
@@ -376,7 +386,12 @@ export default function FleetOverview(props: FleetOverviewProps) {
                   <td data-label="Connectors">
                     <ConnectorChips connectors={s.connectors} online={s.online} since={s.lastSeen} />
                   </td>
-                  <td data-label="Firmware" class="small">{s.boot?.firmwareVersion ?? "—"}</td>
+                  <td data-label="Firmware" class="small">
+                    {s.boot?.firmwareVersion ?? "—"}
+                    {s.attention.includes("firmware") && (
+                      <div class="error-text" data-firmware-failed>{s.firmwareStatus}</div>
+                    )}
+                  </td>
                   <td data-label="Last seen">
                     <Time iso={s.lastSeen} />
                   </td>

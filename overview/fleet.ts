@@ -9,15 +9,24 @@
  *   connectors (an offline station's connectors count as not available);
  * - utilisation: connectors of online stations with a session running, out of the online stations' connectors;
  * - attention: Faulted connectors of online stations, stations offline longer than the threshold, stations
- *   Pending or Rejected, running sessions whose id tag was not Accepted, and running sessions flagged open
- *   after their station's reboot (stuck: likely forgotten by the station).
+ *   Pending or Rejected, running sessions whose id tag was not Accepted, running sessions flagged open
+ *   after their station's reboot (stuck: likely forgotten by the station), and stations whose last firmware
+ *   status is a failure (until their next status: a retried update, or a triggered Idle).
  */
+import { isFirmwareFailure } from "../fleet/firmware_campaign.ts";
 import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 import { inUse, operative, pointsOfCharge, shownStatus } from "./connector_status.ts";
 import { naturalOrder } from "./natural_order.ts";
 
-export const ATTENTION_KINDS = ["faulted", "offline", "registration", "badTags", "stuck"] as const;
+export const ATTENTION_KINDS = [
+  "faulted",
+  "offline",
+  "registration",
+  "badTags",
+  "stuck",
+  "firmware",
+] as const;
 export type AttentionKind = typeof ATTENTION_KINDS[number];
 
 export const SORT_KEYS = ["id", "state", "vendor", "firmware", "lastSeen", "sessions", "energy"] as const;
@@ -54,6 +63,8 @@ export interface FleetRow {
   lastSeen: string | null;
   registrationStatus: LiveRecord["registrationStatus"];
   boot: LiveRecord["boot"];
+  /** The station's last FirmwareStatusNotification status, null before one. */
+  firmwareStatus: string | null;
   connectors: ConnectorState[];
   /** Running sessions' ids. */
   sessions: number[];
@@ -105,6 +116,7 @@ export function buildFleet(input: FleetInput): Fleet {
     registration: 0,
     badTags: 0,
     stuck: 0,
+    firmware: 0,
   };
   let connectors = 0, operativeNow = 0, onlineConnectors = 0, inUseNow = 0, online = 0;
   const rows = input.stations.map((s): FleetRow => {
@@ -128,7 +140,10 @@ export function buildFleet(input: FleetInput): Fleet {
       : 0;
     if (stuck > 0) marks.push("stuck");
     attention.stuck += stuck;
-    for (const kind of ["offline", "registration"] as const) if (marks.includes(kind)) attention[kind]++;
+    if (r.firmwareStatus !== null && isFirmwareFailure(r.firmwareStatus)) marks.push("firmware");
+    for (const kind of ["offline", "registration", "firmware"] as const) {
+      if (marks.includes(kind)) attention[kind]++;
+    }
 
     if (s.online) online++;
     for (const c of points) {
@@ -147,6 +162,7 @@ export function buildFleet(input: FleetInput): Fleet {
       lastSeen: r.lastSeen,
       registrationStatus: r.registrationStatus,
       boot: r.boot,
+      firmwareStatus: r.firmwareStatus ?? null,
       connectors: points,
       sessions: sessions.map((t) => t.transactionId),
       energyTodayWh: energyOf.get(r.id) ?? 0,

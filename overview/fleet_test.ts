@@ -72,6 +72,7 @@ function input(): FleetInput {
       station("CP-B", true, [connector(1, "Faulted"), connector(2, "Charging", 2)]),
       station("CP-C", false, [connector(1, "Available"), connector(2, "Available")], {
         lastSeen: "2026-11-25T11:00:00.000Z",
+        firmwareStatus: "InvalidSignature",
       }),
       station("CP-D", false, [connector(1, "Faulted")], {
         lastSeen: "2026-11-25T11:58:00.000Z",
@@ -102,14 +103,35 @@ Deno.test("buildFleet() counts KPIs and attention: energy today with running ses
     // 4 online connectors, 2 in a session.
     utilisation: 2 / 4,
   });
-  assertEquals(fleet.attention, { faulted: 1, offline: 1, registration: 1, badTags: 1, stuck: 1 });
+  assertEquals(fleet.attention, {
+    faulted: 1,
+    offline: 1,
+    registration: 1,
+    badTags: 1,
+    stuck: 1,
+    firmware: 1,
+  });
   assertEquals(fleet.rows.map((r) => [r.id, r.attention]), [
     ["CP-A", ["stuck"]],
     ["CP-B", ["faulted", "badTags"]],
-    ["CP-C", ["offline"]],
+    ["CP-C", ["offline", "firmware"]],
     ["CP-D", ["registration"]],
   ]);
+  assertEquals(fleet.rows[2]?.firmwareStatus, "InvalidSignature");
   assertEquals(fleet.rows[0]?.energyTodayWh, 5500);
+});
+
+Deno.test("buildFleet() flags a station whose last firmware status is a failure, not one in progress or done", () => {
+  const flagged = (firmwareStatus: string | null) =>
+    buildFleet({ ...input(), stations: [station("CP-F", true, [], { firmwareStatus })] }).attention.firmware;
+  for (
+    const failed of ["DownloadFailed", "InstallationFailed", "InvalidSignature", "InstallVerificationFailed"]
+  ) {
+    assertEquals(flagged(failed), 1, failed);
+  }
+  for (const fine of [null, "Idle", "Downloading", "Installed", "SignatureVerified", "InstallRebooting"]) {
+    assertEquals(flagged(fine), 0, String(fine));
+  }
 });
 
 Deno.test("selectRows() searches vendor, model and firmware, filters by shown status and attention, and sorts", () => {

@@ -35,7 +35,8 @@ const OverviewQuery = z.object({
   attention: z.enum(ATTENTION_KINDS).optional().describe(
     "Only stations that need this kind of attention: faulted (a Faulted connector), offline (longer than " +
       "ATTENTION_OFFLINE_MIN), registration (Pending or Rejected), badTags (a running session whose id tag " +
-      "was not Accepted), stuck (a running session flagged open after the station's reboot)",
+      "was not Accepted), stuck (a running session flagged open after the station's reboot), firmware (the " +
+      "station's last firmware status is a failure)",
   ),
   sort: z.enum(SORT_KEYS).default("id").describe(
     "Column to sort by (state: problems first; numbers in ids and versions compare as numbers)",
@@ -58,6 +59,7 @@ const FleetRowSchema = ChargePointSummarySchema.pick({
   boot: true,
   connectors: true,
 }).extend({
+  firmwareStatus: z.string().nullable().describe("The station's last firmware status (null before one)"),
   sessions: z.array(z.number().int()).describe("Running sessions' transaction ids"),
   energyTodayWh: z.number(),
   attention: z.array(z.enum(ATTENTION_KINDS)),
@@ -82,6 +84,10 @@ export const OverviewSchema = z.object({
     registration: z.number().int().describe("Stations Pending or Rejected"),
     badTags: z.number().int().describe("Running sessions whose id tag was not Accepted"),
     stuck: z.number().int().describe("Running sessions flagged open after their station's reboot"),
+    firmware: z.number().int().describe(
+      "Stations whose last firmware status is a failure (DownloadFailed, InstallationFailed, " +
+        "InvalidSignature, InstallVerificationFailed) until their next status",
+    ),
   }),
   offlineAfterMinutes: z.number().int(),
   dayStart: z.string(),
