@@ -28,6 +28,7 @@ import { RefusalThrottle } from "./refusal_throttle.ts";
 import { SecurityEventLog } from "./security_events.ts";
 import { StationGate } from "./station_gate.ts";
 import { StationEventQuota } from "./station_event_quota.ts";
+import { StationKeyChecks } from "./station_key_checks.ts";
 
 export interface Security {
   store: StationSecurityStore;
@@ -107,6 +108,11 @@ export function createSecurity(
         clientCertHeader: config.CLIENT_CERT_HEADER.toLowerCase(),
         pendingKeyTtlMs,
       },
+      keyChecks: new StationKeyChecks({
+        perSource: config.STATION_AUTH_CHECKS_PER_SOURCE,
+        failureBurst: config.STATION_AUTH_FAILURE_BURST,
+        failuresPerSecond: config.STATION_AUTH_FAILURE_RATE,
+      }),
     }),
     loginGuard: new LoginGuard({
       backoff: backoff(),

@@ -14,7 +14,8 @@
  *   handshake that meets it makes it the station's profile; until then its profile still lets it in;
  * - failures are answered 401 (with WWW-Authenticate) or 403 and recorded as security events; wrong Basic
  *   credentials (only those: not address, TLS or certificate refusals) cost growing back-off for that source
- *   (an IPv6 /64) and that charge point id together (429 with Retry-After while it lasts).
+ *   (an IPv6 /64) and that charge point id together (429 with Retry-After while it lasts); key checks are
+ *   also capped per source, at once and failed (security/station_key_checks.ts: 429 before any hashing).
  *
  * Credentials never reach a log line or an event.
  */
@@ -35,6 +36,7 @@ import { type ClientInfo, resolveClient } from "./client_address.ts";
 import { type IpList, parseIpList } from "./ip_list.ts";
 import { OncePer } from "./once_per.ts";
 import type { SecurityEventLog } from "./security_events.ts";
+import type { StationKeyChecks } from "./station_key_checks.ts";
 
 /**
  * PBKDF2 iterations for AuthorizationKeys. Deliberately far below the operators' 600,000: the key is a
@@ -73,6 +75,11 @@ export interface StationGateDeps {
   logger: Logger;
   now: () => Date;
   settings: StationGateSettings;
+  /**
+   * Key checks per source (running at once, failed ones budgeted): the back-off counts per id, so ids a source
+   * never repeats escape it. Without it, unlimited.
+   */
+  keyChecks?: StationKeyChecks;
 }
 
 export type GateResult =
@@ -185,7 +192,7 @@ export class StationGate {
     }
 
     try {
-      const checked = await this.#checkKey(request, id, record, key, nowMs);
+      const checked = await this.#checkKey(request, client, id, record, key, nowMs);
       if ("waitMs" in checked) return this.#rateLimited(client, id, checked.waitMs, nowMs);
       if ("problem" in checked) {
         const { problem } = checked;
@@ -239,7 +246,7 @@ export class StationGate {
     nowMs: number,
   ): Promise<SecurityProfile | null> {
     try {
-      if (!("passed" in await this.#checkKey(request, id, record, key, nowMs))) return null;
+      if (!("passed" in await this.#checkKey(request, client, id, record, key, nowMs))) return null;
     } catch (error) {
       this.deps.logger.warn("cannot check the key of a station raising its security profile", {
         chargePointId: id,
@@ -258,20 +265,35 @@ export class StationGate {
    */
   async #checkKey(
     request: Request,
+    client: ClientInfo,
     id: string,
     record: StationSecurityRecord | null,
     key: string,
     nowMs: number,
   ): Promise<{ waitMs: number } | { problem: string } | { passed: true }> {
-    // Counted before the key is checked (a success clears it), so a guesser cannot go on guessing while it
-    // waits, nor get more guesses by sending its handshakes in parallel.
-    const waitMs = await this.deps.backoff.attempt(key, nowMs);
-    if (waitMs > 0) return { waitMs };
-    const auth = await this.#basicAuth(request, id, record);
-    if ("problem" in auth) return auth;
-    await this.deps.backoff.succeeded(key);
-    if (auth.pendingKey !== null) await this.#confirmPendingKey(id, auth.pendingKey);
-    return { passed: true };
+    // A station that sends no credentials (yet: some wait for the 401's challenge) costs no check.
+    const turn = request.headers.has("authorization") && this.deps.keyChecks
+      ? this.deps.keyChecks.take(client.address, nowMs)
+      : null;
+    if (turn && "retryAfterMs" in turn) return { waitMs: turn.retryAfterMs };
+    let failed = false;
+    try {
+      // Counted before the key is checked (a success clears it), so a guesser cannot go on guessing while it
+      // waits, nor get more guesses by sending its handshakes in parallel.
+      const waitMs = await this.deps.backoff.attempt(key, nowMs);
+      if (waitMs > 0) return { waitMs };
+      const auth = await this.#basicAuth(request, id, record);
+      if ("problem" in auth) {
+        // Only refusals that hashed spend the source's budget (a malformed header costs nothing).
+        failed = CREDENTIALS_REFUSED.has(auth.problem);
+        return auth;
+      }
+      await this.deps.backoff.succeeded(key);
+      if (auth.pendingKey !== null) await this.#confirmPendingKey(id, auth.pendingKey);
+      return { passed: true };
+    } finally {
+      turn?.release(failed);
+    }
   }
 
   /**

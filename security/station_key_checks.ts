@@ -1,0 +1,109 @@
+/**
+ * Station key checks (Basic auth: 10,000 PBKDF2 rounds each) per source. The back-off counts a source per
+ * charge point id, so a source that sends ever new ids is never held back by it: measured, one address with
+ * 32 handshakes at a time got ~400 checks a second, both cores busy. Here a source has `perSource` checks
+ * running at once, and a budget of failed checks: a bucket of `failureBurst`, refilled at `failuresPerSecond`.
+ * A turn is taken before anything is hashed and given back when the key was right (or nothing was hashed), so
+ * stations that know their keys never spend it: a site's reconnect storm after a restart passes, a guesser
+ * rotating ids gets the burst and then the rate.
+ *
+ * A budget per source, not a doubling back-off: one station with a wrong key behind a site's NAT (already held
+ * back per id) must not lock the whole site out. A source is an IPv4 address or an IPv6 /64 (stations on one
+ * mobile carrier share its /48s), and an IPv6 /48 has PREFIX_48_SHARE times the /64's checks and budget too,
+ * so rotating /64s buys 16 budgets, not 65,536. In memory, per process.
+ *
+ * @example
+ * ```ts
+ * import { StationKeyChecks } from "./station_key_checks.ts";
+ * const checks = new StationKeyChecks({ perSource: 2, failureBurst: 1, failuresPerSecond: 0.5 });
+ * const turn = checks.take("203.0.113.9", 0);
+ * if ("release" in turn) turn.release(false); // a wrong key: the budget's one failure is spent
+ * checks.take("203.0.113.9", 0); // { retryAfterMs: 2000 }
+ * ```
+ */
+import { backoffSource, PREFIX_48_SHARE, sourcePrefix48 } from "./auth_backoff.ts";
+import { HeldSlots } from "./held_slots.ts";
+import { setMostRecent } from "../model/recency.ts";
+
+export interface StationKeyCheckOptions {
+  /** Checks one source may have running at once. */
+  perSource: number;
+  /** Failed checks a source may spend at once. */
+  failureBurst: number;
+  /** Failed checks a source earns back per second. */
+  failuresPerSecond: number;
+  /** Sources whose budgets are remembered (the least recently used forgotten first); default 10,000. */
+  maxSources?: number;
+}
+
+/** A turn to check a key (`release` it with whether the check spent the budget), or how long to wait. */
+export type KeyCheckTurn = { release(failed: boolean): void } | { retryAfterMs: number };
+
+interface Bucket {
+  tokens: number;
+  last: number;
+}
+
+export class StationKeyChecks {
+  readonly #slots: HeldSlots;
+  readonly #prefixSlots: HeldSlots;
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #maxSources: number;
+
+  constructor(private readonly options: StationKeyCheckOptions) {
+    this.#slots = new HeldSlots(options.perSource);
+    this.#prefixSlots = new HeldSlots(options.perSource * PREFIX_48_SHARE);
+    this.#maxSources = options.maxSources ?? 10_000;
+  }
+
+  /** A turn for a check from `address`, or the wait (budget spent: until a failure is earned back; busy: 1 s). */
+  take(address: string, nowMs: number): KeyCheckTurn {
+    const { failureBurst, failuresPerSecond } = this.options;
+    const source = backoffSource(address);
+    const prefix = sourcePrefix48(address);
+    const budgets = [this.#bucket(source, failureBurst, failuresPerSecond, nowMs)];
+    if (prefix !== null) {
+      const share = PREFIX_48_SHARE;
+      budgets.push(this.#bucket(prefix, failureBurst * share, failuresPerSecond * share, nowMs));
+    }
+    const empty = budgets.filter(({ bucket }) => bucket.tokens < 1);
+    if (empty.length > 0) {
+      return {
+        retryAfterMs: Math.max(
+          ...empty.map(({ bucket, rate }) =>
+            rate > 0 ? Math.ceil((1 - bucket.tokens) / rate * 1000) : 60_000
+          ),
+        ),
+      };
+    }
+    const releaseSlot = this.#slots.take(source);
+    const releasePrefix = prefix === null ? () => {} : this.#prefixSlots.take(prefix);
+    if (!releaseSlot || !releasePrefix) {
+      releaseSlot?.();
+      releasePrefix?.();
+      return { retryAfterMs: 1000 };
+    }
+    // Spent before the check, so checks sent at once cannot all pass before the first failure counts.
+    for (const { bucket } of budgets) bucket.tokens -= 1;
+    let released = false;
+    return {
+      release: (failed) => {
+        if (released) return;
+        released = true;
+        releaseSlot();
+        releasePrefix();
+        if (failed) return;
+        for (const { bucket, burst } of budgets) bucket.tokens = Math.min(burst, bucket.tokens + 1);
+      },
+    };
+  }
+
+  /** The bucket of `key`, refilled up to `nowMs` (a new one full), as the most recently used. */
+  #bucket(key: string, burst: number, rate: number, nowMs: number) {
+    const bucket = this.#buckets.get(key) ?? { tokens: burst, last: nowMs };
+    bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, nowMs - bucket.last) / 1000 * rate);
+    bucket.last = nowMs;
+    setMostRecent(this.#buckets, key, bucket, this.#maxSources);
+    return { bucket, burst, rate };
+  }
+}

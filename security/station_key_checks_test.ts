@@ -1,0 +1,38 @@
+import { assert, assertEquals } from "@std/assert";
+import { StationKeyChecks } from "./station_key_checks.ts";
+
+const turnOf = (checks: StationKeyChecks, address: string, nowMs: number) => {
+  const turn = checks.take(address, nowMs);
+  if (!("release" in turn)) throw new Error(`No turn: wait ${turn.retryAfterMs} ms`);
+  return turn;
+};
+
+Deno.test("StationKeyChecks.take() gives a source perSource checks at once, then 1 s", () => {
+  const checks = new StationKeyChecks({ perSource: 2, failureBurst: 100, failuresPerSecond: 1 });
+  const a = turnOf(checks, "10.0.0.9", 0);
+  turnOf(checks, "10.0.0.9", 0);
+  assertEquals(checks.take("10.0.0.9", 0), { retryAfterMs: 1000 });
+  turnOf(checks, "10.0.0.10", 0);
+  a.release(true);
+  turnOf(checks, "10.0.0.9", 0);
+});
+
+Deno.test("StationKeyChecks.take() spends failures from the burst, earns them back at the rate; right keys are free", () => {
+  const checks = new StationKeyChecks({ perSource: 10, failureBurst: 2, failuresPerSecond: 0.5 });
+  for (let i = 0; i < 5; i++) turnOf(checks, "10.0.0.9", 0).release(false);
+  turnOf(checks, "10.0.0.9", 0).release(true);
+  turnOf(checks, "10.0.0.9", 0).release(true);
+  assertEquals(checks.take("10.0.0.9", 0), { retryAfterMs: 2000 });
+  assertEquals(checks.take("10.0.0.9", 1000), { retryAfterMs: 1000 });
+  turnOf(checks, "10.0.0.9", 2000).release(true);
+});
+
+Deno.test("StationKeyChecks.take() holds an IPv6 source to its /64, and its /48 to 16 times that", () => {
+  const checks = new StationKeyChecks({ perSource: 10, failureBurst: 1, failuresPerSecond: 0 });
+  turnOf(checks, "2001:db8:1:1::1", 0).release(true);
+  assertEquals(checks.take("2001:db8:1:1::2", 0), { retryAfterMs: 60_000 });
+  for (let i = 2; i <= 16; i++) turnOf(checks, `2001:db8:1:${i}::1`, 0).release(true);
+  const seventeenth = checks.take("2001:db8:1:ff::1", 0);
+  assert("retryAfterMs" in seventeenth);
+  turnOf(checks, "2001:db8:2:1::1", 0);
+});
