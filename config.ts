@@ -109,11 +109,6 @@ export const ConfigSchema = z.object({
    * (ids a source never repeats escape the per-id back-off). Past either, 429 before anything is hashed.
    */
   /**
-   * Station key checks (Basic auth, 10,000 PBKDF2 rounds) one source (an IPv4 address, an IPv6 /64; its /48
-   * 16 times that) may have running at once, and its budget of failed ones: a burst, then a rate per second
-   * (ids a source never repeats escape the per-id back-off). Past either, 429 before anything is hashed.
-   */
-  /**
    * Node listener (HTTP_SERVER=node): TCP connections one source (an IPv4 address, an IPv6 /64; its /48 16
    * times that) may hold before their request's headers arrived; more are closed at once (slowloris). Sources
    * in TRUSTED_PROXIES are exempt: cap them in the proxy (nginx `limit_conn`).

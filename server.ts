@@ -15,6 +15,7 @@ import { PrometheusMetrics } from "./metrics/prometheus.ts";
 import { SimulatorControl } from "./simulator/control.ts";
 import { createApp } from "./routes/app.ts";
 import { createTransport } from "./transport/listener.ts";
+import { UnreadRequests } from "./security/unread_requests.ts";
 import { ensureFirstAdmin, FirstRunSetup } from "./auth/mod.ts";
 import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/kv/auth.ts";
@@ -478,6 +479,8 @@ export async function startServer(
       else Deno.exit(70);
     },
     ...(options.watchdogIntervalMs ? { watchdogIntervalMs: options.watchdogIntervalMs } : {}),
+    unreadRequests: new UnreadRequests(config.UNREAD_REQUESTS_PER_SOURCE, security.trustedProxies),
+    headersTimeoutMs: config.HEADERS_TIMEOUT_S * 1000,
   });
   const { port } = listener;
   const [httpScheme, wsScheme] = tls ? ["https", "wss"] : ["http", "ws"];

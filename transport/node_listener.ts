@@ -10,6 +10,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import https from "node:https";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { AcceptQueue } from "./accept_queue.ts";
 import { AcceptWatchdog } from "./accept_watchdog.ts";
@@ -35,18 +36,23 @@ export const MAX_HEADER_BYTES = 64 * 1024;
 export async function listenNode(options: ListenOptions, sockets: StationSockets): Promise<Listener> {
   const { fetch } = options;
   const scheme = options.tls ? "https" : "http";
+  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, ...headersTimeout(options.headersTimeoutMs) };
   const server = options.tls
-    ? https.createServer({ cert: options.tls.cert, key: options.tls.key, maxHeaderSize: MAX_HEADER_BYTES })
-    : http.createServer({ maxHeaderSize: MAX_HEADER_BYTES });
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ...serverOptions })
+    : http.createServer(serverOptions);
   let accepted = 0;
-  server.on("connection", function countAccepted() {
+  const unread = new UnreadConnections(options.unreadRequests);
+  server.on("connection", function countAccepted(socket: Socket) {
     accepted++;
+    unread.opened(socket);
   });
   server.on("request", function serveRequest(req: IncomingMessage, res: ServerResponse) {
+    unread.read(req.socket);
     void respond(req, res);
   });
   server.on("clientError", refuseUnreadable);
   server.on("upgrade", function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    unread.read(req.socket);
     void upgrade(req, socket, head);
   });
 
@@ -138,6 +144,51 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
 function ignore(): void {}
 
 /**
+ * node:http's own headers timeout, checked this often (node checks every 30 s, so a 30 s timeout could take a
+ * minute): a tenth of it, at least every second.
+ */
+function headersTimeout(ms: number | undefined) {
+  if (ms === undefined) return {};
+  return { headersTimeout: ms, connectionsCheckingInterval: Math.max(1000, Math.min(30_000, ms / 10)) };
+}
+
+/**
+ * Connections whose request has not arrived, held against their source's cap from accept until their headers
+ * are read (or they close): one past the cap is closed at once. Keyed by the peer's address and port, which the
+ * TCP socket and, with TLS, the TLS socket the request arrives on share.
+ */
+class UnreadConnections {
+  readonly #held = new Map<string, () => void>();
+
+  constructor(private readonly cap: ListenOptions["unreadRequests"]) {}
+
+  opened(socket: Socket): void {
+    if (!this.cap) return;
+    const release = this.cap.take(socket.remoteAddress ?? "");
+    if (!release) {
+      socket.destroy();
+      return;
+    }
+    const key = peerOf(socket);
+    this.#held.set(key, release);
+    socket.once("close", () => this.#release(key));
+  }
+
+  read(socket: Socket | Duplex): void {
+    if (this.#held.size > 0) this.#release(peerOf(socket as Socket));
+  }
+
+  #release(key: string): void {
+    this.#held.get(key)?.();
+    this.#held.delete(key);
+  }
+}
+
+function peerOf(socket: Socket): string {
+  return `${socket.remoteAddress} ${socket.remotePort}`;
+}
+
+/**
  * A request node:http could not read (headers past MAX_HEADER_BYTES, a malformed request line): the status it
  * would send, with the API's JSON error body rather than none.
  */
@@ -145,6 +196,8 @@ function refuseUnreadable(error: Error & { code?: string }, socket: Duplex): voi
   if (socket.destroyed || !socket.writable) return;
   const [status, code] = error.code === "HPE_HEADER_OVERFLOW"
     ? [431, "request_header_fields_too_large"]
+    : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+    ? [408, "request_timeout"]
     : [400, "bad_request"];
   const body = JSON.stringify({ error: code, message: `Cannot read the request: ${error.message}` });
   socket.end(

@@ -1,0 +1,126 @@
+/**
+ * Slowloris on the node listener (HTTP_SERVER=node): one address opens many TCP connections and sends its
+ * request headers a byte now and then, so none is ever handed to the app (MAX_CONNECTIONS counts only station
+ * sockets). A source may have UNREAD_REQUESTS_PER_SOURCE connections whose request has not arrived yet (beyond
+ * that new ones are closed at once), and the headers must arrive within HEADERS_TIMEOUT_S (else 408 and closed).
+ * TRUSTED_PROXIES are exempt: nginx brings every client from one address. Real TCP sockets from loopback
+ * addresses: 127.0.0.2 the attacker, 127.0.0.3 a station and an operator.
+ */
+import net from "node:net";
+import { assert, assertEquals } from "@std/assert";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { eventually } from "./helpers/server.ts";
+import { connectSecureStation } from "./helpers/secure_station.ts";
+import { closeStation } from "./helpers/station.ts";
+
+const ATTACKER = "127.0.0.2";
+const GOOD = "127.0.0.3";
+
+interface Slow {
+  /** What the server wrote before closing (null while open). */
+  closed: Promise<string>;
+  isOpen(): boolean;
+  end(): void;
+}
+
+/** A connection from `from` that sends the start of a request and never finishes its headers. */
+function slowRequest(port: number, from: string): Slow {
+  const socket = net.connect({ host: "127.0.0.1", port, localAddress: from });
+  let open = true;
+  let heard = "";
+  socket.on("data", (chunk: Buffer) => (heard += chunk.toString()));
+  socket.on("error", () => {});
+  const closed = new Promise<string>((resolve) =>
+    socket.on("close", () => {
+      open = false;
+      resolve(heard);
+    })
+  );
+  socket.on("connect", () => socket.write("GET /healthz HTTP/1.1\r\nHost: csms\r\nX-Slow: a"));
+  return { closed, isOpen: () => open, end: () => socket.destroy() };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("slow headers from one address: past the cap closed at once, the rest timed out, others served", async () => {
+  const server = await startApiServer({
+    HTTP_SERVER: "node",
+    UNREAD_REQUESTS_PER_SOURCE: "5",
+    HEADERS_TIMEOUT_S: "3",
+  });
+  const operator = Deno.createHttpClient({ localAddress: GOOD });
+  const attacker = Deno.createHttpClient({ localAddress: ATTACKER });
+  const started = performance.now();
+  const slow = Array.from({ length: 30 }, () => slowRequest(server.port, ATTACKER));
+  try {
+    await sleep(1000);
+    assertEquals(slow.filter((s) => s.isOpen()).length, 5);
+    // Meanwhile a station and an operator from another address are served.
+    const station = await connectSecureStation(server.wsUrl, "CP-GOOD", { wsOpts: { localAddress: GOOD } });
+    try {
+      assertEquals(typeof (await station.call("Heartbeat", {})).currentTime, "string");
+    } finally {
+      await closeStation(station);
+    }
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      client: operator,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ADMIN),
+    });
+    await login.body?.cancel();
+    assertEquals(login.status, 200);
+    // The five left get 408 once the headers timeout is past, and the address may connect again.
+    const heard = await Promise.all(slow.map((s) => s.closed));
+    assertEquals(heard.filter((h) => h.startsWith("HTTP/1.1 408")).length, 5);
+    // Within HEADERS_TIMEOUT_S and one check (a tenth of it, at least 1 s), not node's 60 s checked every 30 s.
+    const tookMs = performance.now() - started;
+    assert(tookMs < 8000, `the slow requests were closed after ${Math.round(tookMs)} ms`);
+    // Once the server has seen them close (a moment after the client did), the address may connect again.
+    await eventually(async () => {
+      const again = await fetch(`${server.url}/healthz`, { client: attacker }).catch(() => null);
+      await again?.body?.cancel();
+      return again?.status === 200;
+    });
+  } finally {
+    for (const s of slow) s.end();
+    operator.close();
+    attacker.close();
+    await server.close();
+  }
+});
+
+Deno.test("a trusted proxy's slow connections are not capped", async () => {
+  const server = await startApiServer({
+    HTTP_SERVER: "node",
+    UNREAD_REQUESTS_PER_SOURCE: "5",
+    TRUSTED_PROXIES: "127.0.0.4",
+  });
+  const slow = Array.from({ length: 30 }, () => slowRequest(server.port, "127.0.0.4"));
+  try {
+    await sleep(1000);
+    assertEquals(slow.filter((s) => s.isOpen()).length, 30);
+  } finally {
+    for (const s of slow) s.end();
+    await Promise.all(slow.map((s) => s.closed));
+    await server.close();
+  }
+});
+
+Deno.test("connections whose request arrived do not count: more stations than the cap from one address connect", async () => {
+  const server = await startApiServer({ HTTP_SERVER: "node", UNREAD_REQUESTS_PER_SOURCE: "2" });
+  const stations = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      stations.push(
+        await connectSecureStation(server.wsUrl, `CP-NAT-${i}`, { wsOpts: { localAddress: ATTACKER } }),
+      );
+    }
+    for (const station of stations) {
+      assertEquals(typeof (await station.call("Heartbeat", {})).currentTime, "string");
+    }
+  } finally {
+    for (const station of stations) await closeStation(station);
+    await server.close();
+  }
+});
