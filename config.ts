@@ -113,7 +113,7 @@ export const ConfigSchema = z.object({
    * times that) may hold before their request's headers arrived; more are closed at once (slowloris). Sources
    * in TRUSTED_PROXIES are exempt: cap them in the proxy (nginx `limit_conn`).
    */
-  UNREAD_REQUESTS_PER_SOURCE: int(1, 1_000_000).default(64),
+  UNREAD_REQUESTS_PER_SOURCE: int(1, 1_000_000).default(256),
   /** Node listener: seconds a request's headers may take to arrive; then 408 and closed. */
   HEADERS_TIMEOUT_S: z.coerce.number().min(1).max(300).default(30),
   STATION_AUTH_CHECKS_PER_SOURCE: int(1, 10_000).default(4),

@@ -9,7 +9,8 @@
 import net from "node:net";
 import { assert, assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { eventually } from "./helpers/server.ts";
+import { eventually, startTestServer } from "./helpers/server.ts";
+import { hasCommand, makePki } from "./helpers/tls.ts";
 import { connectSecureStation } from "./helpers/secure_station.ts";
 import { closeStation } from "./helpers/station.ts";
 
@@ -123,4 +124,33 @@ Deno.test("connections whose request arrived do not count: more stations than th
     for (const station of stations) await closeStation(station);
     await server.close();
   }
+});
+
+Deno.test({
+  name: "over the server's own TLS too, a station's place is given back once its request arrived",
+  ignore: !(await hasCommand("openssl")),
+  async fn() {
+    const pki = await makePki();
+    const server = await startTestServer({
+      HTTP_SERVER: "node",
+      UNREAD_REQUESTS_PER_SOURCE: "2",
+      TLS_CERT_FILE: pki.serverCert,
+      TLS_KEY_FILE: pki.serverKey,
+    });
+    const stations = [];
+    try {
+      const wss = `wss://127.0.0.1:${server.port}/ocpp`;
+      for (let i = 0; i < 6; i++) {
+        const wsOpts = { ca: pki.caPem, localAddress: ATTACKER };
+        stations.push(await connectSecureStation(wss, `CP-TLS-${i}`, { wsOpts }));
+      }
+      for (const station of stations) {
+        assertEquals(typeof (await station.call("Heartbeat", {})).currentTime, "string");
+      }
+    } finally {
+      for (const station of stations) await closeStation(station);
+      await server.close();
+      await pki.remove();
+    }
+  },
 });

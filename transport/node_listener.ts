@@ -171,7 +171,10 @@ class UnreadConnections {
     }
     const key = peerOf(socket);
     this.#held.set(key, release);
-    socket.once("close", () => this.#release(key));
+    // Only its own place: by then the address and port may be another connection's.
+    socket.once("close", () => {
+      if (this.#held.get(key) === release) this.#release(key);
+    });
   }
 
   read(socket: Socket | Duplex): void {
