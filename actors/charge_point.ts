@@ -46,7 +46,13 @@ import {
 } from "../protocol/ocppj/frames.ts";
 import { isoString } from "../protocol/ocppj/time.ts";
 import { validateMessage } from "../protocol/ocppj/validate.ts";
-import { ACCEPTED_STATIONS_ONLY, type AnyCommand, type PresentedTag } from "./commands/command.ts";
+import {
+  ACCEPTED_STATIONS_ONLY,
+  type AnyCommand,
+  type PresentedTag,
+  type Refusal,
+} from "./commands/command.ts";
+import { reservedForAnother } from "./commands/reservation_guards.ts";
 import { judgeIdTag } from "../model/id_tag.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
@@ -1142,13 +1148,14 @@ export class ChargePointActor {
       }
     }
     const state = this.#current()!;
-    let refusal = definition.only === ACCEPTED_STATIONS_ONLY && state.registrationStatus !== "Accepted"
-      ? `the station is ${
-        state.registrationStatus ?? "not registered"
-      }: OCPP forbids ${action} until it is Accepted`
-      : command.force
-      ? null
-      : definition.guard?.(state, command.payload as never) ?? null;
+    let refusal: string | Refusal | null =
+      definition.only === ACCEPTED_STATIONS_ONLY && state.registrationStatus !== "Accepted"
+        ? `the station is ${
+          state.registrationStatus ?? "not registered"
+        }: OCPP forbids ${action} until it is Accepted`
+        : command.force
+        ? null
+        : definition.guard?.(state, command.payload as never, this.deps.now()) ?? null;
     const tag = refusal === null && !command.force ? definition.presents?.(command.payload as never) : null;
     if (tag) {
       try {
@@ -1160,7 +1167,10 @@ export class ChargePointActor {
       }
     }
     if (refusal !== null) {
-      return await this.#finishCommand(command, { error: new CommandRefusedError(this.id, action, refusal) });
+      const { reason, details } = typeof refusal === "string" ? { reason: refusal, details: {} } : refusal;
+      return await this.#finishCommand(command, {
+        error: new CommandRefusedError(this.id, action, reason, details),
+      });
     }
     if (command.log && !await this.#logSending(command)) return;
     // The socket closed while the row was written: settled as any command the close cut off.
@@ -1176,8 +1186,11 @@ export class ChargePointActor {
     );
   }
 
-  /** Why a remote start for `tag` makes no sense: the station's start would not be told Accepted. */
-  async #tagRefusal(tag: PresentedTag): Promise<string | null> {
+  /**
+   * Why a remote start for `tag` makes no sense: the station's start would not be told Accepted, or its
+   * connector is reserved for another holder (`model/reservation_holder.ts`).
+   */
+  async #tagRefusal(tag: PresentedTag): Promise<string | Refusal | null> {
     const { info, unknown } = await judgeIdTag(
       this.deps.store.decisionLookups ?? this.deps.store,
       tag.idTag,
@@ -1191,7 +1204,14 @@ export class ChargePointActor {
         ...(tag.idTokenType !== undefined ? { idTokenType: tag.idTokenType } : {}),
       },
     );
-    if (info.status === "Accepted") return null;
+    if (info.status === "Accepted") {
+      return tag.connectorId === undefined ? null : reservedForAnother(
+        this.#current()!,
+        tag.connectorId,
+        { idTag: tag.idTag, ...info },
+        this.deps.now(),
+      );
+    }
     const unknownSaid = unknown ? " (not a known id tag)" : "";
     return `id tag "${tag.idTag}" would be answered ${info.status}${unknownSaid}: the station would not charge`;
   }

@@ -116,7 +116,13 @@ export class CommandNotLoggedError extends CommandNotSentError {
 /** The state machine says the command makes no sense now; the operator may insist with `force`. */
 export class CommandRefusedError extends Error {
   override name = "CommandRefusedError";
-  constructor(readonly chargePointId: string, readonly action: string, readonly reason: string) {
+  constructor(
+    readonly chargePointId: string,
+    readonly action: string,
+    readonly reason: string,
+    /** What the refusal names, for the operator's tools (e.g. the reservation a connector holds). */
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(`Not sending "${action}" to "${chargePointId}": ${reason} (use force to send anyway)`);
   }
 }
@@ -145,7 +151,9 @@ export function failedCommandOutcome(
   error: unknown,
 ): { outcome: Exclude<CommandLogEntry["outcome"], "sending" | "unknown">; response: unknown } | null {
   if (error instanceof NotConnectedError) return { outcome: "not_connected", response: null };
-  if (error instanceof CommandRefusedError) return { outcome: "refused", response: { reason: error.reason } };
+  if (error instanceof CommandRefusedError) {
+    return { outcome: "refused", response: { ...error.details, reason: error.reason } };
+  }
   if (error instanceof CallTimeoutError) return { outcome: "timeout", response: null };
   // The answer is as unknown as a late one's: the log says why.
   if (error instanceof NodeLostError) {

@@ -37,7 +37,11 @@ export function encodeError(error: unknown): EncodedError {
       errorDetails: error.errorDetails,
     };
   }
-  if (error instanceof InvalidResponseError || error instanceof CommandRefusedError) {
+  if (error instanceof CommandRefusedError) {
+    const { chargePointId, action, reason, details } = error;
+    return { ...base, chargePointId, action, reason, details };
+  }
+  if (error instanceof InvalidResponseError) {
     return { ...base, chargePointId: error.chargePointId, action: error.action, reason: error.reason };
   }
   if (error instanceof OcppError) return { ...base, code: error.code, details: error.details };
@@ -82,7 +86,12 @@ export function decodeError(encoded: EncodedError): Error {
       error = new CommandNotSentError(s("chargePointId"), s("action"), "");
       break;
     case "CommandRefusedError":
-      error = new CommandRefusedError(s("chargePointId"), s("action"), s("reason"));
+      error = new CommandRefusedError(
+        s("chargePointId"),
+        s("action"),
+        s("reason"),
+        (encoded.details ?? {}) as Record<string, unknown>,
+      );
       break;
     case "OcppError":
       error = new OcppError(

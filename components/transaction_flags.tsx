@@ -38,6 +38,16 @@ function FlagText(props: { flag: TransactionFlag }) {
       </span>
     );
   }
+  if (flag.kind === "reservation_not_held") {
+    return (
+      <span>
+        <span class="badge warn">another's reservation</span> the start named reservation{" "}
+        {String(d["reservationId"] ?? "—")}, held for <strong>{text("reservedFor") ?? "another tag"}</strong>
+        {text("reservedParentIdTag") ? ` (or a tag of ${text("reservedParentIdTag")})` : ""}.{" "}
+        <span class="muted">The reservation was not used: it stays active for its holder.</span>
+      </span>
+    );
+  }
   return (
     <span>
       <span class="badge bad">open after a reboot</span> the station booted at <Time iso={text("bootedAt")} />

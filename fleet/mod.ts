@@ -175,6 +175,8 @@ export function createFleet(deps: FleetDeps) {
     registry: deps.registry,
     snapshotOf: (id) => deps.store.getChargePoint(id),
     events,
+    parentOf: async (idTag) => (await deps.store.getIdTag(idTag))?.parentIdTag ?? null,
+    flags: store.flags,
     now,
     logger: log,
   });

@@ -5,15 +5,25 @@
  * its connector became Faulted or Unavailable (we also tell the station, so it does not hold the connector
  * once it recovers).
  *
- * Refused before sending: a connector that is not Available (unless forced), connector 0 on a station whose
- * ReserveConnectorZeroSupported is not "true" (asked with GetConfiguration when we do not know it), an expiry
- * in the past.
+ * Refused before sending: a connector that is not Available or already holds an active reservation (unless
+ * forced), connector 0 on a station whose ReserveConnectorZeroSupported is not "true" (asked with
+ * GetConfiguration when we do not know it), an expiry in the past.
+ *
+ * A reservation is used by a start of its holder (`model/reservation_holder.ts`: its idTag, or a tag of its
+ * parentIdTag); a start that names it for another tag is stored and answered as any start (the actor did), the
+ * reservation stays active and the transaction is flagged `reservation_not_held`.
  */
-import { sameIdTag } from "../model/id_tag.ts";
+import { reservationOn, reservationUse } from "../model/reservation_holder.ts";
 import type { StationEvent } from "../actors/events.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
-import type { ReservationRecord, ReservationState, ReservationStore } from "../store/fleet.ts";
+import type {
+  ReservationRecord,
+  ReservationState,
+  ReservationStore,
+  TransactionFlagStore,
+} from "../store/fleet.ts";
+import type { TransactionRecord } from "../model/transaction.ts";
 import type { ChargePointRecord, LiveRecord } from "../model/charge_point.ts";
 import type { CommandResult, CommandSender } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
@@ -29,6 +39,9 @@ export interface ReservationServiceDeps {
    */
   snapshotOf: (id: string) => Promise<Readonly<ChargePointRecord> | null>;
   events: FleetEventBus;
+  /** The parentIdTag our id tags give `idTag` (null: none, or an unknown tag). */
+  parentOf: (idTag: string) => Promise<string | null>;
+  flags: Pick<TransactionFlagStore, "addFlag">;
   now: () => Date;
   logger: Logger;
 }
@@ -64,6 +77,8 @@ export class ReservationService {
     }
     if (input.connectorId === 0) await this.#requireConnectorZero(input.chargePointId, by);
     else if (!input.force) refuseUnlessAvailable(snapshot, input.connectorId);
+    // A station that has not reported Reserved yet would take a second one (and both holders come).
+    if (!input.force) await this.#refuseSecond(input.chargePointId, input.connectorId, now);
 
     const reservationId = await this.deps.reservations.newReservationId();
     const result = await this.deps.send({
@@ -161,14 +176,11 @@ export class ReservationService {
     if (event.type === "transaction" && event.transaction.status === "active") {
       const tx = event.transaction;
       const candidates = await this.deps.reservations.listActiveReservations(tx.chargePointId);
-      // The start names its reservation; a station that does not is matched by connector and idTag (in any
-      // case: OCPP's IdToken is case-insensitive).
-      const used = tx.reservationId !== null
-        ? candidates.find((r) => r.reservationId === tx.reservationId)
-        : candidates.find((r) =>
-          (r.connectorId === tx.connectorId || r.connectorId === 0) && sameIdTag(r.idTag, tx.idTag)
-        );
+      if (candidates.length === 0) return;
+      const parentIdTag = tx.idTag ? await this.deps.parentOf(tx.idTag) : null;
+      const { used, notHeld } = reservationUse(candidates, { ...tx, parentIdTag });
       if (used) await this.#end(used, "used", "transaction started", tx.transactionId);
+      if (notHeld) await this.#flagNotHeld(tx, notHeld);
       return;
     }
     if (event.type === "status" && UNUSABLE.has(event.connector.status)) {
@@ -186,6 +198,51 @@ export class ReservationService {
         `EVSE ${evseId} connector ${connectorId} is ${status}`,
       );
     }
+  }
+
+  /** One connector holds one active reservation: 409 naming the one it holds. */
+  async #refuseSecond(chargePointId: string, connectorId: number, now: Date): Promise<void> {
+    const held = reservationOn(
+      await this.deps.reservations.listActiveReservations(chargePointId, connectorId),
+      connectorId,
+      now.getTime(),
+    );
+    if (!held) return;
+    throw new FleetError(
+      "conflict",
+      `Connector ${connectorId} of "${chargePointId}" already holds reservation ${held.reservationId} ` +
+        `(for "${held.idTag}", until ${held.expiryDate}): cancel it first, or use force`,
+      {
+        reason: "Reserved",
+        reservationId: held.reservationId,
+        idTag: held.idTag,
+        expiryDate: held.expiryDate,
+      },
+    );
+  }
+
+  /** A start named a reservation its tag does not hold: it stays active; the transaction says so. */
+  async #flagNotHeld(tx: TransactionRecord, r: ReservationRecord): Promise<void> {
+    const details = {
+      reservationId: r.reservationId,
+      reservedFor: r.idTag,
+      reservedParentIdTag: r.parentIdTag,
+      reservedConnectorId: r.connectorId,
+      idTag: tx.idTag,
+    };
+    this.deps.logger.warn("start names a reservation its id tag does not hold: not used", {
+      chargePointId: tx.chargePointId,
+      transactionId: tx.transactionId,
+      ...details,
+    });
+    await this.deps.flags.addFlag({
+      transactionId: tx.transactionId,
+      kind: "reservation_not_held",
+      chargePointId: tx.chargePointId,
+      connectorId: tx.connectorId,
+      at: this.deps.now().toISOString(),
+      details,
+    });
   }
 
   /** Cancels the active reservations of a connector (0: of the whole station) and tells the station. */

@@ -1,6 +1,13 @@
-/** Something an operator should know about a transaction: who closed it by hand, or that it outlived a reboot. */
+/**
+ * Something an operator should know about a transaction: who closed it by hand, that it outlived a reboot, or
+ * that its start named a reservation its id tag does not hold (the reservation stayed active).
+ */
 
-export const TRANSACTION_FLAG_KINDS = ["closed_by_operator", "open_after_reboot"] as const;
+export const TRANSACTION_FLAG_KINDS = [
+  "closed_by_operator",
+  "open_after_reboot",
+  "reservation_not_held",
+] as const;
 
 export type TransactionFlagKind = typeof TRANSACTION_FLAG_KINDS[number];
 
@@ -10,6 +17,9 @@ export interface TransactionFlag {
   chargePointId: string;
   connectorId: number;
   at: string;
-  /** closed_by_operator: who, why, the meter value and time given; open_after_reboot: the boot and status. */
+  /**
+   * closed_by_operator: who, why, the meter value and time given; open_after_reboot: the boot and status;
+   * reservation_not_held: the reservation named and whom it is for.
+   */
   details: Record<string, unknown>;
 }

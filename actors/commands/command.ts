@@ -14,11 +14,17 @@ import type { CsToCpAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/
  */
 export const ACCEPTED_STATIONS_ONLY = "accepted stations only" as const;
 
+/** Why a guard refuses a command, and what it names (answered with the 409: e.g. the reservation held). */
+export interface Refusal {
+  reason: string;
+  details: Record<string, unknown>;
+}
+
 export interface Command<A extends CsToCpAction> {
   /** Only sent to an Accepted station (see ACCEPTED_STATIONS_ONLY). */
   only?: typeof ACCEPTED_STATIONS_ONLY;
-  /** Why sending makes no sense now (the operator may force it), or null. */
-  guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>) => string | null;
+  /** Why sending makes no sense now (the operator may force it), or null. `now`: the actor's clock. */
+  guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>, now: Date) => string | Refusal | null;
   /** The id tag the station will present to us because of this command (see `PresentedTag`), or null. */
   presents?: (request: RequestOf<A>) => PresentedTag | null;
   /** What the answer teaches the snapshot, or null when it teaches nothing we keep. `at`: when it arrived. */
@@ -58,7 +64,7 @@ export interface PresentedTag {
 /** Any dialect's command, as the shell calls it. */
 export interface AnyCommand {
   only?: typeof ACCEPTED_STATIONS_ONLY;
-  guard?: (state: Readonly<LiveRecord>, request: never) => string | null;
+  guard?: (state: Readonly<LiveRecord>, request: never, now: Date) => string | Refusal | null;
   presents?: (request: never) => PresentedTag | null;
   effect?: (
     state: Readonly<LiveRecord>,

@@ -5,7 +5,9 @@ import { remoteStartTransaction } from "./remote_start_transaction.ts";
 const AT = "2026-05-01T10:00:00.000Z";
 
 Deno.test("RemoteStartTransaction's guard refuses a Faulted or Unavailable connector and one already charging", () => {
-  const guard = remoteStartTransaction.guard!;
+  type Guard = NonNullable<typeof remoteStartTransaction.guard>;
+  const guard = (state: Parameters<Guard>[0], request: Parameters<Guard>[1]) =>
+    remoteStartTransaction.guard!(state, request, new Date());
   const faulted = station({
     connectors: [{ connectorId: 1, status: "Faulted", errorCode: "GroundFailure", timestamp: AT }],
   });
@@ -23,7 +25,9 @@ Deno.test("RemoteStartTransaction's guard refuses a Faulted or Unavailable conne
 });
 
 Deno.test("RemoteStartTransaction's guard lets an Available connector, an unknown one and no connector through", () => {
-  const guard = remoteStartTransaction.guard!;
+  type Guard = NonNullable<typeof remoteStartTransaction.guard>;
+  const guard = (state: Parameters<Guard>[0], request: Parameters<Guard>[1]) =>
+    remoteStartTransaction.guard!(state, request, new Date());
   const ready = station({
     connectors: [{ connectorId: 1, status: "Available", errorCode: "NoError", timestamp: AT }],
   });

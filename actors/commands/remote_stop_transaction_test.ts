@@ -6,7 +6,9 @@ import { remoteStopTransaction } from "./remote_stop_transaction.ts";
 const AT = "2026-05-01T10:00:00.000Z";
 
 Deno.test("RemoteStopTransaction's guard lets through a transaction a connector runs, refuses any other", () => {
-  const guard = remoteStopTransaction.guard!;
+  type Guard = NonNullable<typeof remoteStopTransaction.guard>;
+  const guard = (state: Parameters<Guard>[0], request: Parameters<Guard>[1]) =>
+    remoteStopTransaction.guard!(state, request, new Date());
   const charging = station({
     connectors: [
       { connectorId: 1, status: "Available", errorCode: "NoError", timestamp: AT },

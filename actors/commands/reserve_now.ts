@@ -1,9 +1,14 @@
 import { type Reservation, withoutReservation } from "../../model/charge_point.ts";
 import { toUtcIso } from "../../protocol/ocppj/time.ts";
 import type { Command } from "./command.ts";
+import { secondReservation } from "./reservation_guards.ts";
 
-/** OCPP 1.6 §5.13: an accepted reservation is kept; one with a known reservationId replaces it. */
+/**
+ * OCPP 1.6 §5.13: an accepted reservation is kept; one with a known reservationId replaces it. Refused (unless
+ * forced) on a connector that holds another.
+ */
 export const reserveNow: Command<"ReserveNow"> = {
+  guard: (state, request, now) => secondReservation(state, request.connectorId, request.reservationId, now),
   effect(state, request, response, at) {
     if (response.status !== "Accepted") return null;
     const reservation: Reservation = {

@@ -36,3 +36,26 @@ Deno.test("ReserveNow accepted drops the reservations that have expired, whose e
   );
   assertEquals(patch?.reservations?.map((r) => r.reservationId), [99, 3]);
 });
+
+Deno.test("ReserveNow's guard refuses a second reservation on a connector, naming the one it holds", () => {
+  const held = { ...reservation(9, "2026-05-01T10:30:00.000Z"), connectorId: 1 };
+  const now = new Date(AT);
+  const refusal = reserveNow.guard!(station({ reservations: [held] }), RESERVE, now);
+  assertEquals(refusal, {
+    reason: 'connector 1 already holds reservation 9 for "TAG-0" until 2026-05-01T10:30:00.000Z',
+    details: { reservationId: 9, idTag: "TAG-0", expiryDate: "2026-05-01T10:30:00.000Z" },
+  });
+  // Its own id replaces it; another connector is free; an expired one holds nothing.
+  assertEquals(
+    reserveNow.guard!(station({ reservations: [held] }), { ...RESERVE, reservationId: 9 }, now),
+    null,
+  );
+  assertEquals(
+    reserveNow.guard!(station({ reservations: [held] }), { ...RESERVE, connectorId: 2 }, now),
+    null,
+  );
+  assertEquals(
+    reserveNow.guard!(station({ reservations: [held] }), RESERVE, new Date("2026-05-01T10:30:00.000Z")),
+    null,
+  );
+});

@@ -1,6 +1,7 @@
 import { type SnapshotPatch, withoutReservation } from "../../model/charge_point.ts";
 import { attachTransaction, detachTransaction } from "../../model/connector_state.ts";
 import { judgeIdTag } from "../../model/id_tag.ts";
+import { reservationUse } from "../../model/reservation_holder.ts";
 import { decideStart } from "../../model/transaction.ts";
 import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
 import { requireConnectorId } from "./bounds.ts";
@@ -11,7 +12,8 @@ import { unknownIdTagEvents } from "./unknown_id_tag.ts";
  * OCPP 1.6 §4.8. The transaction is stored before we answer; the idTag is checked again (the station may
  * have authorized offline) and the transaction is kept even when the tag is not Accepted, because the car may
  * already be charging. A replayed start gets the same transactionId and the same idTagInfo status (the rules
- * are `decideStart`'s).
+ * are `decideStart`'s). It ends the reservation its tag holds there (`model/reservation_holder.ts`); one it names
+ * for another tag stays (the fleet's ledger flags the transaction).
  */
 export const startTransaction: Handler<"StartTransaction"> = async (state, request, ctx) => {
   requireConnectorId(request.connectorId, 1);
@@ -66,9 +68,25 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
     );
   }
   const snapshot: SnapshotPatch = { connectors };
-  // A start with a reservationId uses that reservation up (OCPP 1.6 §5.13).
-  if (request.reservationId !== undefined && state.reservations) {
-    snapshot.reservations = withoutReservation(state, request.reservationId, receivedAt);
+  // OCPP 1.6 §5.13: a start of its holder ends the reservation (named or not).
+  const { used, notHeld } = reservationUse(state.reservations ?? [], {
+    connectorId: request.connectorId,
+    idTag: request.idTag,
+    parentIdTag: idTagInfo.parentIdTag ?? null,
+    reservationId: request.reservationId ?? null,
+  });
+  if (used) snapshot.reservations = withoutReservation(state, used.reservationId, receivedAt);
+  if (notHeld && !outcome.replayed) {
+    log.push({
+      level: "warn",
+      msg: "start names a reservation its id tag does not hold: not used",
+      fields: {
+        transactionId: transaction.transactionId,
+        reservationId: notHeld.reservationId,
+        reservedFor: notHeld.idTag,
+        reservedConnectorId: notHeld.connectorId,
+      },
+    });
   }
   log.push(
     outcome.replayed

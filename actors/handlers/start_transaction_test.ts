@@ -85,6 +85,39 @@ Deno.test("startTransaction() uses up the reservation it names", async () => {
   assertEquals(result.changes?.transactionsStarted?.[0]?.reservationId, 3);
 });
 
+Deno.test("startTransaction() leaves a reservation named for another tag, answering the tag's own standing", async () => {
+  const later = "2026-05-01T11:00:00.000Z";
+  const owners = { reservationId: 3, connectorId: 1, idTag: "OWNER", expiryDate: later, requestedAt: AT };
+  const result = await startTransaction(
+    station({ reservations: [owners] }),
+    { ...START, reservationId: 3 },
+    context({ lookups: fakeLookups({ idTags: [TAG] }) }),
+  );
+  assertEquals(result.response.idTagInfo, { status: "Accepted" });
+  assertEquals(result.changes?.transactionsStarted?.[0]?.reservationId, 3);
+  assertEquals(result.changes?.snapshot?.reservations, undefined);
+  assertEquals(result.log?.[0]?.msg, "start names a reservation its id tag does not hold: not used");
+});
+
+Deno.test("startTransaction() by a tag of the reservation's parent uses it without naming it", async () => {
+  const later = "2026-05-01T11:00:00.000Z";
+  const fleets = {
+    reservationId: 3,
+    connectorId: 1,
+    idTag: "OWNER",
+    parentIdTag: "FLEET",
+    expiryDate: later,
+    requestedAt: AT,
+  };
+  const child = { ...TAG, parentIdTag: "FLEET" };
+  const result = await startTransaction(
+    station({ reservations: [fleets] }),
+    START,
+    context({ lookups: fakeLookups({ idTags: [child] }) }),
+  );
+  assertEquals(result.changes?.snapshot?.reservations, []);
+});
+
 Deno.test("startTransaction() refuses connector 0 and a connector beyond the highest we keep", async () => {
   for (const bad of [{ ...START, connectorId: 0 }, { ...START, connectorId: MAX_CONNECTOR_ID + 1 }]) {
     const error = await assertRejects(

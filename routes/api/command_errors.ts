@@ -21,7 +21,7 @@ import { ApiError } from "./http.ts";
 export function commandApiError(error: unknown): unknown {
   if (error instanceof NotConnectedError) return new ApiError(409, "not_connected", error.message);
   if (error instanceof CommandRefusedError) {
-    return new ApiError(409, "command_refused", error.message, { reason: error.reason });
+    return new ApiError(409, "command_refused", error.message, { ...error.details, reason: error.reason });
   }
   // Not sent, the store failing (its command log row, a lookup its check needs): worth trying again.
   if (error instanceof CommandNotSentError) return new StoreUnavailableError(error.message);

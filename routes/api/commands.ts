@@ -168,7 +168,9 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
       404: { description: "No station ever had this id (not stored, not connected)", schema: ErrorSchema },
       409: {
         description:
-          "Not connected (a decommissioned station: conflict), or refused by the station's state or a remote start's id tag (retry " +
+          "Not connected (a decommissioned station: conflict), or refused by the station's state or a remote start's id tag " +
+          "(a ReserveNow on a connector holding another reservation, a remote start on one reserved for another tag: " +
+          "`details.reservationId` names it) (retry " +
           "with force); a raise to SecurityProfile 3 of a station without a current certificate of ours " +
           "(`reason` no_station_certificate or station_certificate_expired; retry with force); a lower " +
           "SecurityProfile (not retried with force); a SetChargingProfile that would fight load management's profiles (not retried with " +

@@ -18,7 +18,9 @@ const CreateBody = z.object({
   idTag: OperatorIdTag,
   parentIdTag: OperatorIdTag.optional(),
   expiryDate: isoDateTime,
-  force: z.boolean().default(false).describe("Reserve although the connector is not Available"),
+  force: z.boolean().default(false).describe(
+    "Reserve although the connector is not Available or already holds an active reservation",
+  ),
 }).strict();
 const ListQuery = z.object({
   chargePointId: z.string().max(48).optional(),
@@ -41,7 +43,8 @@ const ERRORS = {
 const STATION_ERRORS = {
   409: {
     description: "Not connected, refused (connector not Available, connector 0 not supported, or the " +
-      "station answered Occupied/Faulted/Unavailable/Rejected), or not active",
+      "station answered Occupied/Faulted/Unavailable/Rejected), the connector already holds an active " +
+      "reservation (`conflict`, `details.reservationId` names it; retry with force), or not active",
     schema: ErrorSchema,
   },
   502: { description: "The station answered with a CALLERROR", schema: ErrorSchema },

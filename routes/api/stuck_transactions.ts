@@ -61,7 +61,7 @@ export function addStuckTransactionRoutes(router: ApiRouter, fleet: Fleet): void
     method: "get",
     path: "/v1/transaction-flags",
     operationId: "listTransactionFlags",
-    summary: "Transactions closed by hand, and those left open across a reboot",
+    summary: "Transactions closed by hand, left open across a reboot, or started on another's reservation",
     tag: "Transactions",
     access: "viewer",
     query: FlagQuery,
