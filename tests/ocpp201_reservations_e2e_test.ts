@@ -1,7 +1,8 @@
 /**
  * Reservations with a lifecycle (fleet operations) on an OCPP 2.0.1 station, with npm `ocpp-rpc` in strict
  * mode speaking `ocpp2.0.1`: the EVSE must be Available, the station gets 2.0.1's ReserveNow (id, idToken,
- * evseId), and the transaction it starts with the reservationId uses the reservation up.
+ * evseId), and the transaction it starts with the reservationId uses the reservation up; another idToken's does
+ * not (flagged), and an EVSE holds one reservation.
  */
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
@@ -114,6 +115,70 @@ Deno.test("a reservation on a 2.0.1 station's EVSE is cancelled when that EVSE g
     await eventually(() => cancelled.length > 0 ? true : null, 8000, "CancelReservation sent");
     assertEquals(cancelled, [{ reservationId: two }]);
     assertEquals((await server.json(`/api/v1/reservations/${one}`, { as: "viewer" })).body.state, "active");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
+
+Deno.test("a 2.0.1 reservation is its idToken's: another's transaction naming it leaves it active, flagged; one EVSE holds one", async () => {
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "CP-RSV201X");
+  station.handle("ReserveNow", () => ({ status: "Accepted" }));
+  const reserve = (idTag: string) =>
+    server.json("/api/v1/reservations", {
+      method: "POST",
+      as: "operator",
+      body: {
+        chargePointId: "CP-RSV201X",
+        connectorId: 1,
+        idTag,
+        expiryDate: new Date(Date.now() + 3600_000).toISOString(),
+      },
+    });
+  try {
+    await station.call("StatusNotification", {
+      timestamp: new Date().toISOString(),
+      connectorStatus: "Available",
+      evseId: 1,
+      connectorId: 1,
+    });
+    const reservationId = (await reserve("DRIVER-1")).body.reservationId;
+    const second = await reserve("DRIVER-2");
+    assertEquals([second.status, second.body.error, second.body.details.reservationId], [
+      409,
+      "conflict",
+      reservationId,
+    ]);
+    const answer = await station.call("TransactionEvent", {
+      eventType: "Started",
+      seqNo: 0,
+      timestamp: new Date().toISOString(),
+      triggerReason: "Authorized",
+      transactionInfo: { transactionId: "RSV-X" },
+      evse: { id: 1, connectorId: 1 },
+      idToken: { idToken: "DRIVER-2", type: "ISO14443" },
+      reservationId,
+    });
+    assertEquals(answer.idTokenInfo.status, "Invalid", "answered by its own standing (unknown)");
+    const tx =
+      (await server.json("/api/v1/transactions?chargePointId=CP-RSV201X", { as: "viewer" })).body.items[0];
+    const flag = await eventually(
+      async () => {
+        const { body } = await server.json(
+          `/api/v1/transaction-flags?kind=reservation_not_held&transactionId=${tx.transactionId}`,
+          { as: "viewer" },
+        );
+        return body.items[0];
+      },
+      8000,
+      "the transaction flagged",
+    );
+    assertEquals([flag.details.reservationId, flag.details.reservedFor], [reservationId, "DRIVER-1"]);
+    assertEquals(
+      (await server.json(`/api/v1/reservations/${reservationId}`, { as: "viewer" })).body.state,
+      "active",
+    );
   } finally {
     await closeStation(station);
     await server.close();
