@@ -19,7 +19,7 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
     new CallTimeoutError("CP-1", "Reset", 30_000),
     new CallErrorResponse("CP-1", "Reset", "NotSupported", "no", { a: 1 }),
     new InvalidResponseError("CP-1", "Reset", "status: required"),
-    new CommandRefusedError("CP-1", "RemoteStartTransaction", "connector 1 is Faulted"),
+    new CommandRefusedError("CP-1", "RemoteStartTransaction", "connector 1 is Faulted", { reservationId: 7 }),
     new OcppError("NotSupported", 'Action "X" is not sent by a Central System'),
     new Error("something else"),
     new AnswerLostError("CP-1", "Reset"),
@@ -39,4 +39,6 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
   assertEquals([station.errorCode, station.errorDetails], ["NotSupported", { a: 1 }]);
   const refused = decodeError(encodeError(errors[4]));
   assert(refused instanceof CommandRefusedError && refused.reason === "connector 1 is Faulted");
+  // What the refusal names (the reservation a connector holds) reaches the operator on any node.
+  assertEquals(refused.details, { reservationId: 7 });
 });
