@@ -20,6 +20,7 @@ import {
   type UserChange,
   type UserRecord,
 } from "../auth.ts";
+import { boundedCalls } from "./bounded_calls.ts";
 import { openMigratedPool } from "./migrate.ts";
 
 export interface PostgresAuthStoreOptions {
@@ -27,6 +28,8 @@ export interface PostgresAuthStoreOptions {
   maxConnections?: number;
   /** Apply pending migrations when opening (default true). */
   migrate?: boolean;
+  /** Bound on each call (default 10 s): a connection that stops answering fails it. */
+  callTimeoutMs?: number;
 }
 
 export async function openPostgresAuthStore(
@@ -38,7 +41,7 @@ export async function openPostgresAuthStore(
     applicationName: "ocpp-csms-auth",
     ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
-  return new PostgresAuthStore(sql);
+  return boundedCalls(new PostgresAuthStore(sql), "auth", options.callTimeoutMs);
 }
 
 interface UserRow {

@@ -29,18 +29,29 @@ import {
   SiteConflictError,
 } from "../energy.ts";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead, byKey, oneByKey } from "./batched_reads.ts";
+import { boundedCalls } from "./bounded_calls.ts";
 import { openMigratedPool } from "./migrate.ts";
 
 export async function openPostgresEnergyStore(
   url: string,
-  options: { maxConnections?: number; migrate?: boolean; sampleRetentionMs?: number } = {},
+  options: {
+    maxConnections?: number;
+    migrate?: boolean;
+    sampleRetentionMs?: number;
+    /** Bound on each call (default 10 s): a connection that stops answering fails it. */
+    callTimeoutMs?: number;
+  } = {},
 ): Promise<PostgresEnergyStore> {
   const sql = await openMigratedPool(url, {
     maxConnections: options.maxConnections ?? 3,
     applicationName: "ocpp-csms-energy",
     ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
-  return new PostgresEnergyStore(sql, options.sampleRetentionMs);
+  return boundedCalls(
+    new PostgresEnergyStore(sql, options.sampleRetentionMs),
+    "energy",
+    options.callTimeoutMs,
+  );
 }
 
 interface SiteRow {

@@ -10,6 +10,7 @@
  * ```
  */
 import type { FleetStore } from "../fleet.ts";
+import { boundedCalls } from "./bounded_calls.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { PostgresDataTransferStore } from "./data_transfers.ts";
 import { PostgresUnknownIdTagStore } from "./unknown_id_tags.ts";
@@ -26,24 +27,30 @@ import { PostgresWebhookStore } from "./webhooks.ts";
 
 export async function openPostgresFleetStore(
   url: string,
-  options: { maxConnections?: number; migrate?: boolean } = {},
+  options: {
+    maxConnections?: number;
+    migrate?: boolean;
+    /** Bound on each call (default 10 s): a connection that stops answering fails it. */
+    callTimeoutMs?: number;
+  } = {},
 ): Promise<FleetStore> {
   const sql = await openMigratedPool(url, {
     maxConnections: options.maxConnections ?? 4,
     applicationName: "ocpp-csms-fleet",
     ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
+  const ms = options.callTimeoutMs;
   return {
-    jobs: new PostgresJobStore(sql),
-    webhooks: new PostgresWebhookStore(sql),
-    reservations: new PostgresReservationStore(sql),
-    localLists: new PostgresLocalListStore(sql),
-    dataTransfers: new PostgresDataTransferStore(sql),
-    unknownIdTags: new PostgresUnknownIdTagStore(sql),
-    flags: new PostgresTransactionFlagStore(sql),
-    settings: new PostgresFleetSettingsStore(sql),
-    leases: new PostgresLeaseStore(sql),
-    retention: new PostgresRetentionStore(sql),
+    jobs: boundedCalls(new PostgresJobStore(sql), "jobs", ms),
+    webhooks: boundedCalls(new PostgresWebhookStore(sql), "webhooks", ms),
+    reservations: boundedCalls(new PostgresReservationStore(sql), "reservations", ms),
+    localLists: boundedCalls(new PostgresLocalListStore(sql), "localLists", ms),
+    dataTransfers: boundedCalls(new PostgresDataTransferStore(sql), "dataTransfers", ms),
+    unknownIdTags: boundedCalls(new PostgresUnknownIdTagStore(sql), "unknownIdTags", ms),
+    flags: boundedCalls(new PostgresTransactionFlagStore(sql), "flags", ms),
+    settings: boundedCalls(new PostgresFleetSettingsStore(sql), "settings", ms),
+    leases: boundedCalls(new PostgresLeaseStore(sql), "leases", ms),
+    retention: boundedCalls(new PostgresRetentionStore(sql), "retention", ms),
     close: () => sql.end({ timeout: 5 }),
   };
 }

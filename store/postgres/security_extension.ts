@@ -8,6 +8,7 @@
  * await stores.close();
  * ```
  */
+import { boundedCalls } from "./bounded_calls.ts";
 import { openMigratedPool } from "./migrate.ts";
 import type { SecurityExtensionStores } from "../security_extension.ts";
 import { PostgresBlobStore } from "./blobs.ts";
@@ -16,7 +17,12 @@ import { PostgresPkiStore } from "./pki.ts";
 
 export async function openPostgresSecurityExtension(
   url: string,
-  options: { maxConnections?: number; migrate?: boolean } = {},
+  options: {
+    maxConnections?: number;
+    migrate?: boolean;
+    /** Bound on each call, each blob statement (default 10 s): a connection that stops answering fails it. */
+    callTimeoutMs?: number;
+  } = {},
 ): Promise<SecurityExtensionStores & { close(): Promise<void> }> {
   const sql = await openMigratedPool(url, {
     maxConnections: options.maxConnections ?? 4,
@@ -24,9 +30,10 @@ export async function openPostgresSecurityExtension(
     ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
   return {
-    pki: new PostgresPkiStore(sql),
-    files: new PostgresFileStore(sql),
-    blobs: new PostgresBlobStore(sql),
+    pki: boundedCalls(new PostgresPkiStore(sql), "pki", options.callTimeoutMs),
+    files: boundedCalls(new PostgresFileStore(sql), "files", options.callTimeoutMs),
+    // A blob's write and read last as long as the bytes flow: each statement is bounded instead.
+    blobs: new PostgresBlobStore(sql, options.callTimeoutMs),
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -12,9 +12,9 @@
  */
 import type { Sql, TransactionSql } from "postgres";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead, oneByKey } from "./batched_reads.ts";
+import { boundedCalls } from "./bounded_calls.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { changeLocked } from "./pg_helpers.ts";
-import { bounded } from "./sql.ts";
 import type { Changed } from "../mod.ts";
 import { PgSecurityEvents } from "./security_events.ts";
 import type {
@@ -32,17 +32,18 @@ import type {
   StationSecurityStore,
 } from "../station_security.ts";
 
-/** How long a security event write or read may take before it is reported failed (as the Store's calls). */
-const EVENT_CALL_TIMEOUT_MS = 10_000;
-
 export async function openPostgresStationSecurityStore(
   url: string,
   options: {
     maxConnections?: number;
     migrate?: boolean;
     retention?: SecurityEventRetention;
-    /** Bound on each security event call (default 10 s): a connection that stops answering fails it. */
-    eventCallTimeoutMs?: number;
+    /**
+     * Bound on each call (default 10 s): a connection that stops answering fails it. A station's
+     * SecurityEventNotification waits for the event calls in its turn (the log keeps the events queued and
+     * retries); the settings' calls serve operators and the gate.
+     */
+    callTimeoutMs?: number;
   } = {},
 ): Promise<PostgresStationSecurityStore> {
   const sql = await openMigratedPool(url, {
@@ -50,7 +51,11 @@ export async function openPostgresStationSecurityStore(
     applicationName: "ocpp-csms-station-security",
     ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
   });
-  return new PostgresStationSecurityStore(sql, options.retention, options.eventCallTimeoutMs);
+  return boundedCalls(
+    new PostgresStationSecurityStore(sql, options.retention),
+    "stationSecurity",
+    options.callTimeoutMs,
+  );
 }
 
 interface Row {
@@ -89,7 +94,6 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
   constructor(
     private readonly sql: Sql,
     retention: SecurityEventRetention = {},
-    private readonly eventCallTimeoutMs = EVENT_CALL_TIMEOUT_MS,
   ) {
     this.#events = new PgSecurityEvents(sql, retention);
     this.#settings = new BatchedRead({
@@ -143,30 +147,16 @@ export class PostgresStationSecurityStore implements StationSecurityStore {
     return rows.map(toRecord);
   }
 
-  // Bounded: a station's SecurityEventNotification waits for these in its turn, so a connection that stops
-  // answering must fail them (the log keeps the events queued and retries) rather than hold the station.
   appendSecurityEvents(events: readonly SecurityEvent[]): Promise<SecurityEventAppend> {
-    return bounded(
-      "store security events",
-      this.eventCallTimeoutMs,
-      () => this.#events.appendSecurityEvents(events),
-    );
+    return this.#events.appendSecurityEvents(events);
   }
 
   hasSecurityEventOf(message: SecurityEventOfMessage): Promise<boolean> {
-    return bounded(
-      "read a security event",
-      this.eventCallTimeoutMs,
-      () => this.#events.hasSecurityEventOf(message),
-    );
+    return this.#events.hasSecurityEventOf(message);
   }
 
   listSecurityEvents(query: SecurityEventQuery): Promise<SecurityEvent[]> {
-    return bounded(
-      "list security events",
-      this.eventCallTimeoutMs,
-      () => this.#events.listSecurityEvents(query),
-    );
+    return this.#events.listSecurityEvents(query);
   }
 
   async close(): Promise<void> {

@@ -26,14 +26,14 @@ stationSecurityContract("postgres", async (retention) => {
 }, { ignore });
 
 Deno.test({
-  name: "security event calls over a connection that stops answering reject in bounded time",
+  name: "security event and settings calls over a connection that stops answering reject in bounded time",
   ignore,
   fn: async () => {
     const db = await freshDatabase("csms_secu_frozen");
     const proxy = tcpProxy(new URL(db.url));
     const store = await openPostgresStationSecurityStore(proxy.url(db.url), {
       maxConnections: 1,
-      eventCallTimeoutMs: 800,
+      callTimeoutMs: 800,
     });
     const event = {
       id: "0000000000001-0000",
@@ -55,6 +55,9 @@ Deno.test({
           () => store.hasSecurityEventOf(message),
           () => store.appendSecurityEvents([event]),
           () => store.listSecurityEvents({ limit: 5 }),
+          // The settings' calls (operators' routes) too.
+          () => store.list(),
+          () => store.delete("CP-1"),
         ]
       ) {
         const started = performance.now();
