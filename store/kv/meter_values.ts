@@ -228,8 +228,8 @@ export function isInlineGroup(entry: Deno.KvEntry<unknown>): boolean {
 /**
  * A station's meter values, newest first, up to `limit` rows: the groups in its list and the entries its
  * pointers lead to, the entries of one time newest stored first (by seq), a group's rows last first. With
- * `before`, only the rows after it in that order: the list starts at the cursor's time, whose entries are all
- * listed (to order them) and those not after the cursor left out.
+ * `before`, only the rows after it in that order: the list starts at the cursor's time, at its entry
+ * (`stationEntries`), and the rows of that time not after the cursor are left out.
  */
 async function listStation(
   kv: Deno.Kv,
@@ -250,10 +250,12 @@ async function listStation(
   let tieTime: unknown = undefined;
   /** Rows in `out` and `pending`, counting a pointer as one (it holds at least one). */
   let counted = 0;
-  const closeTie = () => {
-    tie.sort((a, b) => (a.seq < b.seq ? 1 : a.seq > b.seq ? -1 : 0));
-    pending.push(...tie);
-    tie = [];
+  /** The tie's entries stored after `storedAfter` (all without it) are placed: sorted and pending. */
+  const closeTie = (storedAfter?: string) => {
+    const placed = storedAfter === undefined ? tie : tie.filter((e) => e.seq > storedAfter);
+    tie = storedAfter === undefined ? [] : tie.filter((e) => e.seq <= storedAfter);
+    placed.sort((a, b) => (a.seq < b.seq ? 1 : a.seq > b.seq ? -1 : 0));
+    pending.push(...placed);
   };
   const load = async () => {
     const pointed = pending.filter((e) => e.pointer !== null);
@@ -271,12 +273,7 @@ async function listStation(
     pending = [];
     counted = out.length;
   };
-  const prefix = ["mv_cp", chargePointId];
-  // Every key of the cursor's time sorts below [..., time + "\0"] (ISO times have one length).
-  const selector: Deno.KvListSelector = before === undefined
-    ? { prefix }
-    : { prefix, end: [...prefix, `${before.at}\0`] };
-  for await (const entry of kv.list<unknown>(selector, { reverse: true })) {
+  for await (const entry of stationEntries(kv, chargePointId, before)) {
     if (entry.key[2] !== tieTime) {
       closeTie();
       if (counted >= limit) {
@@ -284,6 +281,12 @@ async function listStation(
         if (out.length >= limit) break;
       }
       tieTime = entry.key[2];
+    } else if (counted >= limit && !isInlineGroup(entry)) {
+      // A time of many entries (a clock stuck): its pointers come newest stored first, after its groups, so
+      // every entry stored after this one is listed; those may fill the page without reading the rest.
+      closeTie(entry.key[3] as string);
+      await load();
+      if (out.length >= limit) break;
     }
     if (isInlineGroup(entry)) {
       const rows = decodeGroup(entry);
@@ -301,6 +304,32 @@ async function listStation(
   closeTie();
   await load();
   return out.length > limit ? out.slice(0, limit) : out;
+}
+
+/**
+ * A station's list entries newest first (a time's groups, keyed by connector, before its pointers, keyed by
+ * seq: numbers sort after strings); from a cursor, only those that may come after it: the cursor's time's
+ * groups and its pointers stored no later than the cursor's entry (the others were on earlier pages; reading
+ * them again made each page of a stuck clock's time read all of it), then the times before.
+ */
+async function* stationEntries(
+  kv: Deno.Kv,
+  chargePointId: string,
+  before?: MeterValueCursor,
+): AsyncGenerator<Deno.KvEntry<unknown>> {
+  const prefix = ["mv_cp", chargePointId];
+  if (before === undefined) {
+    yield* kv.list<unknown>({ prefix }, { reverse: true });
+    return;
+  }
+  const time = [...prefix, before.at];
+  for await (const entry of kv.list<unknown>({ prefix: time }, { reverse: true })) {
+    if (!isInlineGroup(entry)) break;
+    yield entry;
+  }
+  // Every seq up to the cursor's sorts below `${seq}\0` (one stored later is greater, even one it begins).
+  yield* kv.list<unknown>({ prefix: time, end: [...time, `${before.seq}\0`] }, { reverse: true });
+  yield* kv.list<unknown>({ prefix, end: time }, { reverse: true });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
+import type { ListCursor } from "../../model/list_cursor.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { at, meterRow } from "../contract/harness.ts";
 import { hashedMeterValueKey, plainMeterValueKey } from "./keys.ts";
@@ -237,5 +238,70 @@ Deno.test("a group is stored as bytes; groups stored as objects in the station's
   } finally {
     await store.close();
     kv.close();
+  }
+});
+
+/** `kv` counting the entries its lists and reads answer (what a page costs). */
+function countingReads(kv: Deno.Kv): { kv: Deno.Kv; read: () => number } {
+  let read = 0;
+  const counted = new Proxy(kv, {
+    get(target, key) {
+      if (key === "list") {
+        return (selector: Deno.KvListSelector, options?: Deno.KvListOptions) =>
+          (async function* () {
+            for await (const entry of target.list(selector, options)) {
+              read++;
+              yield entry;
+            }
+          })();
+      }
+      if (key === "getMany") {
+        return (keys: Deno.KvKey[]) => {
+          read += keys.length;
+          return target.getMany(keys);
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: counted, read: () => read };
+}
+
+Deno.test("pages of a station whose clock is stuck read each entry of that time about once, in the list's order", async () => {
+  const { kv: counted, read } = countingReads(await Deno.openKv(":memory:"));
+  const store = new KvStore(counted);
+  try {
+    // A clock stuck at one time: each frame after the first of a connector is stored one entry per value; the
+    // fourth connector's group is stored amid the others' entries.
+    const stuck = at(30);
+    for (let i = 0; i < 300; i++) {
+      await store.addMeterValues([
+        meterRow({ timestamp: stuck, connectorId: i < 200 ? 1 + (i % 3) : 1 + (i % 4), value: String(i) }),
+      ]);
+    }
+    await store.addMeterValues(frame(at(20)));
+    await store.addMeterValues(frame(at(40)));
+    const all = await store.listMeterValuesByChargePoint("CP-1", 1000);
+    assertEquals(all.length, 308);
+    const before = read();
+    const paged: MeterValueRow[] = [];
+    let cursor: ListCursor | undefined;
+    for (;;) {
+      const page = await store.pageMeterValuesByChargePoint("CP-1", {
+        limit: 10,
+        ...(cursor ? { before: cursor } : {}),
+      });
+      paged.push(...page.items);
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    assertEquals(paged, all);
+    // 308 rows in 31 pages: a pointer is listed, then its entry read (two reads a row), a page reads a few past
+    // its end; before, each page read every entry of the stuck time again (some 18,500 reads).
+    const reads = read() - before;
+    assert(reads < 4 * 308, `${reads} entries read for 308 rows`);
+  } finally {
+    await store.close();
   }
 });
