@@ -572,13 +572,14 @@ export class LoadManager {
         if (before.get(id)) await profiles.markSupport(id, { unanswered: null });
         continue;
       }
-      // Read again: a reconnect (on any node) may have cleared it since.
-      const runs = ((await store.getChargingProfileSupport(id))?.unanswered?.runs ?? 0) + 1;
-      const benched = runs >= UNANSWERED_RUNS;
-      const until = benched
-        ? new Date(now.getTime() + settings.rebalanceIntervalS * 1000).toISOString()
-        : null;
-      if (benched) {
+      // One more in the store, in one step: a reconnect (on any node) that cleared it meanwhile is counted
+      // from, not overwritten by a count read before it.
+      const { runs } = await store.countUnansweredRun(id, {
+        at: now.toISOString(),
+        benchFrom: UNANSWERED_RUNS,
+        benchedUntil: new Date(now.getTime() + settings.rebalanceIntervalS * 1000).toISOString(),
+      });
+      if (runs >= UNANSWERED_RUNS) {
         const why = outcomes.find((o) => o.step.chargePointId === id && !o.outcome.accepted)?.outcome;
         logger.warn("station counted at its maximum: it does not answer its profiles", {
           chargePointId: id,
@@ -586,7 +587,6 @@ export class LoadManager {
           reason: why && !why.accepted ? why.reason : "",
         });
       }
-      await profiles.markSupport(id, { unanswered: { runs, until } });
     }
   }
 

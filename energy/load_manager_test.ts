@@ -4,7 +4,8 @@ import { createMemoryLogger } from "../logger.ts";
 import type { ExternalChargingLimit } from "../model/charging_reports.ts";
 import type { SiteRecord, SiteSample } from "../model/site.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
-import { openKvEnergyStore } from "../store/kv/energy.ts";
+import { type KvEnergyStore, openKvEnergyStore } from "../store/kv/energy.ts";
+import type { EnergyStore } from "../store/energy.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
 import { currentRow } from "../tests/helpers/meter_rows.ts";
 import {
@@ -94,8 +95,15 @@ class ManualScheduler {
   }
 }
 
-async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], locks?: SiteLocks) {
-  const store = await openKvEnergyStore(":memory:");
+async function setup(
+  limitA = 32,
+  stations = ["CP-1", "CP-2", "CP-3", "CP-4"],
+  locks?: SiteLocks,
+  /** The store as load management sees it (a test steps between its calls). */
+  seen: (store: KvEnergyStore) => EnergyStore = (store) => store,
+) {
+  const kvStore = await openKvEnergyStore(":memory:");
+  const store = seen(kvStore);
   const fleet = new Fleet();
   for (const id of stations) fleet.connected.add(id);
   let now = T0;
@@ -173,7 +181,7 @@ async function setup(limitA = 32, stations = ["CP-1", "CP-2", "CP-3", "CP-4"], l
     },
     async [Symbol.asyncDispose]() {
       await manager.close();
-      await store.close();
+      await kvStore.close();
     },
   };
 }
@@ -497,6 +505,61 @@ Deno.test("LoadManager: a station that never answers its decrease is counted at 
   await t.manager.stationConnected("CP-1", false);
   await t.manager.run("depot");
   assertEquals(t.running().map((s) => t.fleet.limits.get(s)), [12, 12]);
+});
+
+Deno.test("LoadManager: a reconnect that clears a station's unanswered runs while a division counts one more is not overwritten", async () => {
+  /** Set when CP-1 leaves its step unanswered: the division counts that run next. */
+  let counting = false;
+  // A reconnect on another node clears the count while this one counts (after anything it read, before it wrote).
+  const reconnectMeanwhile = (store: KvEnergyStore) =>
+    store.changeChargingProfileSupport("CP-1", { unanswered: null }, new Date(T0).toISOString());
+  await using t = await setup(24, ["CP-1", "CP-2"], undefined, (store) =>
+    new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (typeof value !== "function") return value;
+        if (key === "getChargingProfileSupport") {
+          return async (id: string) => {
+            const read = await value.call(target, id);
+            if (counting && id === "CP-1") {
+              counting = false;
+              await reconnectMeanwhile(target);
+            }
+            return read;
+          };
+        }
+        if (key === "countUnansweredRun") {
+          return async (...args: unknown[]) => {
+            if (counting) {
+              counting = false;
+              await reconnectMeanwhile(target);
+            }
+            return await value.apply(target, args);
+          };
+        }
+        return value.bind(target);
+      },
+    }));
+  await t.store.putSite({ ...t.site, maxCurrentA: 24, stationMaxCurrentA: 16 });
+  t.start("CP-1");
+  await t.manager.run("depot");
+  const realCall = t.fleet.call.bind(t.fleet);
+  t.fleet.call = ((id: string, action: ProfileAction, payload: never) => {
+    if (id !== "CP-1") return realCall(id, action, payload);
+    return Promise.reject(new Error("timeout"));
+  }) as typeof t.fleet.call;
+  t.start("CP-2");
+  await t.manager.run("depot");
+  await t.manager.run("depot");
+  assertEquals((await t.store.getChargingProfileSupport("CP-1"))?.unanswered, { runs: 2, until: null });
+  // The third unanswered run, with the reconnect's clearing amid its count: one run since it, not three.
+  const unanswered = t.fleet.call;
+  t.fleet.call = ((id: string, action: ProfileAction, payload: never) => {
+    if (id === "CP-1") counting = true;
+    return unanswered(id, action, payload);
+  }) as typeof t.fleet.call;
+  await t.manager.run("depot");
+  assertEquals((await t.store.getChargingProfileSupport("CP-1"))?.unanswered, { runs: 1, until: null });
 });
 
 Deno.test("LoadManager: a station that rejects only the station-wide TxDefaultProfile is steered with TxProfiles, not counted at its maximum", async () => {

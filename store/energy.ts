@@ -11,6 +11,7 @@ import type {
   ChargingProfileChanges,
   ChargingProfileSupport,
   StoredChargingProfile,
+  UnansweredProfiles,
 } from "../model/charging_profile.ts";
 import type { SiteRecord, SiteSample } from "../model/site.ts";
 
@@ -64,6 +65,16 @@ export interface ChargingProfileStore {
     change: ChargingProfileSupportChange,
     updatedAt: string,
   ): Promise<void>;
+  /**
+   * The station left a division of its site unanswered at `at`: `unanswered.runs` one more (1 after none) in
+   * one atomic step, `unanswered.until` `benchedUntil` from `benchFrom` runs on (else null). A reconnect's
+   * clearing written meanwhile, on any node, is counted from, never overwritten by a count read before it.
+   * Answers the new count.
+   */
+  countUnansweredRun(
+    chargePointId: string,
+    run: { at: string; benchFrom: number; benchedUntil: string },
+  ): Promise<UnansweredProfiles>;
 }
 
 /** Some of the facts of a station's `ChargingProfileSupport`. */
@@ -90,4 +101,13 @@ export function checkProfileChanges(chargePointId: string, changes: ChargingProf
 /** Compares stored profiles the way `listChargingProfiles` sorts them. */
 export function compareProfiles(a: StoredChargingProfile, b: StoredChargingProfile): number {
   return a.connectorId - b.connectorId || a.chargingProfileId - b.chargingProfileId;
+}
+
+/** The count after one more unanswered run of a station whose count was `before`. */
+export function oneMoreUnansweredRun(
+  before: UnansweredProfiles | null,
+  run: { benchFrom: number; benchedUntil: string },
+): UnansweredProfiles {
+  const runs = (before?.runs ?? 0) + 1;
+  return { runs, until: runs >= run.benchFrom ? run.benchedUntil : null };
 }

@@ -255,6 +255,23 @@ export function energyContract(
     ]);
   });
 
+  test("an unanswered run is counted in one step, from a clearing made meanwhile, and benches from benchFrom", async (store) => {
+    const run = (at: string) => ({ at, benchFrom: 3, benchedUntil: at60 });
+    const at60 = at(60);
+    assertEquals(await store.countUnansweredRun("CP-1", run(T0)), { runs: 1, until: null });
+    // Two counts at once (two divisions, a lease lapsed) are two runs.
+    await Promise.all([
+      store.countUnansweredRun("CP-1", run(at(1))),
+      store.countUnansweredRun("CP-1", run(at(1))),
+    ]);
+    const support = await store.getChargingProfileSupport("CP-1");
+    assertEquals([support?.unanswered, support?.updatedAt], [{ runs: 3, until: at60 }, at(1)]);
+    // Cleared by a reconnect: counting starts again, the other facts stay.
+    await store.changeChargingProfileSupport("CP-1", { unanswered: null, txDefaultOnly: true }, at(2));
+    assertEquals(await store.countUnansweredRun("CP-1", run(at(3))), { runs: 1, until: null });
+    assertEquals((await store.getChargingProfileSupport("CP-1"))?.txDefaultOnly, true);
+  });
+
   test("whether a station takes profiles reads back as written", async (store) => {
     assertEquals(await store.getChargingProfileSupport("CP-1"), null);
     const first = {

@@ -22,6 +22,7 @@ import {
   type ChargingProfileSupport,
   noSupportFacts,
   type StoredChargingProfile,
+  type UnansweredProfiles,
 } from "../../model/charging_profile.ts";
 import type { SiteRecord, SiteSample } from "../../model/site.ts";
 import {
@@ -30,6 +31,7 @@ import {
   compareProfiles,
   DEFAULT_SAMPLE_RETENTION_MS,
   type EnergyStore,
+  oneMoreUnansweredRun,
   SiteConflictError,
 } from "../energy.ts";
 import { changeEntry } from "./kv_helpers.ts";
@@ -190,6 +192,23 @@ export class KvEnergyStore implements EnergyStore {
       "change a station's charging profile support",
       (stored) => ({ ...noSupportFacts(chargePointId, updatedAt), ...stored, ...change, updatedAt }),
     );
+  }
+
+  async countUnansweredRun(
+    chargePointId: string,
+    run: { at: string; benchFrom: number; benchedUntil: string },
+  ): Promise<UnansweredProfiles> {
+    // Checked against what it read: a reconnect's clearing meanwhile is read again and counted from.
+    const { after } = await changeEntry<ChargingProfileSupport>(
+      this.#kv,
+      [SUPPORT, chargePointId],
+      "count a station's unanswered run",
+      (stored) => {
+        const before = { ...noSupportFacts(chargePointId, run.at), ...stored };
+        return { ...before, unanswered: oneMoreUnansweredRun(before.unanswered, run), updatedAt: run.at };
+      },
+    );
+    return after!.unanswered!;
   }
 
   // ---------------------------------------------------------------------------------------------- helpers

@@ -17,6 +17,7 @@ import {
   type ChargingProfileSupport,
   noSupportFacts,
   type StoredChargingProfile,
+  type UnansweredProfiles,
 } from "../../model/charging_profile.ts";
 import type { SiteRecord, SiteSample } from "../../model/site.ts";
 import type { ChargingProfile } from "../../protocol/ocpp16/common.ts";
@@ -26,6 +27,7 @@ import {
   checkProfileChanges,
   DEFAULT_SAMPLE_RETENTION_MS,
   type EnergyStore,
+  oneMoreUnansweredRun,
   SiteConflictError,
 } from "../energy.ts";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead, byKey, oneByKey } from "./batched_reads.ts";
@@ -347,6 +349,25 @@ export class PostgresEnergyStore implements EnergyStore {
       )
     }
       on conflict (charge_point_id) do update set ${this.#sql(row, ...set, "updated_at")}`;
+  }
+
+  async countUnansweredRun(
+    chargePointId: string,
+    run: { at: string; benchFrom: number; benchedUntil: string },
+  ): Promise<UnansweredProfiles> {
+    // One statement: the row's count as it is when the row is locked (a reconnect's clearing included).
+    const first = oneMoreUnansweredRun(null, run);
+    const [row] = await this.#sql<{ unanswered_runs: number; unanswered_until: Date | null }[]>`
+      insert into charging_profile_support as s (charge_point_id, refused_reason, tx_default_only,
+        station_default_rejected, unanswered_runs, unanswered_until, updated_at)
+      values (${chargePointId}, null, false, false, ${first.runs}, ${first.until}, ${run.at})
+      on conflict (charge_point_id) do update set
+        unanswered_runs = s.unanswered_runs + 1,
+        unanswered_until = case when s.unanswered_runs + 1 >= ${run.benchFrom}
+          then ${run.benchedUntil}::timestamptz else null end,
+        updated_at = excluded.updated_at
+      returning unanswered_runs, unanswered_until`;
+    return { runs: row!.unanswered_runs, until: row!.unanswered_until?.toISOString() ?? null };
   }
 
   async close(): Promise<void> {
