@@ -10,7 +10,7 @@ import type { PrometheusMetrics } from "../metrics/prometheus.ts";
 import type { FirstRunSetup } from "../auth/first_run.ts";
 import type { SimulatorControl } from "../simulator/control.ts";
 import type { AuthStore } from "../store/auth.ts";
-import type { Store } from "../store/mod.ts";
+import { type Store, StoreUnavailableError } from "../store/mod.ts";
 import { MAX_BODY_BYTES } from "./api/http.ts";
 import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
 import { limitBody } from "./body_limit.ts";
@@ -194,6 +194,15 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ error: "not_found", message }, 404);
   });
   app.onError((error, c) => {
+    // A store that did not answer (a bounded call's deadline, an unreachable database) is no bug of ours: the
+    // caller (a station's file transfer, mostly: the API answers its own) may try again shortly.
+    if (error instanceof StoreUnavailableError) {
+      deps.logger.warn("request failed: store unavailable", { path: c.req.path, error: error.message });
+      return c.json(
+        { error: "store_unavailable", message: "The store is unavailable; try again shortly" },
+        503,
+      );
+    }
     deps.logger.error("request failed", { path: c.req.path, error: String(error) });
     if (!c.req.path.startsWith("/api/") && wantsHtml(c)) {
       return browserErrorPage(

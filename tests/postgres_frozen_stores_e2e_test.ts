@@ -76,6 +76,15 @@ for (const [family, { open, route }] of Object.entries(families)) {
             assertEquals(frozen.status, 503, JSON.stringify(frozen.body));
             assertEquals(frozen.body.error, "store_unavailable");
             assertLess(took, BOUND_MS + MARGIN_MS, `answered after ${took} ms`);
+            if (family === "security extension") {
+              // A station's file transfer too (outside the API): its token is looked up in the store.
+              const upload = await within(
+                fetch(`${server.url}/files/upload/CP-1/${"a".repeat(43)}`, { method: "PUT", body: "log" }),
+                BOUND_MS + MARGIN_MS,
+                "the upload to be refused",
+              );
+              assertEquals([upload.status, (await upload.json()).error], [503, "store_unavailable"]);
+            }
           } finally {
             await server.close();
           }
