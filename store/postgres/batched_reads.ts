@@ -10,13 +10,14 @@
  * reached, every caller fails with StoreUnavailableError.
  */
 import { GroupCommit } from "../group_commit.ts";
+import { STORE_CALL_TIMEOUT_MS } from "./bounded_calls.ts";
 import { bounded, isUnavailable } from "./sql.ts";
 
 /**
  * The bound of a batched read in the stores that have no operation timeout of their own (energy, fleet,
- * station security): the Store's default operation timeout.
+ * station security): the one of their calls (`bounded_calls.ts`), the Store's default operation timeout.
  */
-export const BATCHED_READ_TIMEOUT_MS = 10_000;
+export const BATCHED_READ_TIMEOUT_MS = STORE_CALL_TIMEOUT_MS;
 
 /** Most keys one statement carries. */
 const MAX_KEYS = 1000;
