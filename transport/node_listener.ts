@@ -158,7 +158,7 @@ function headersTimeout(ms: number | undefined) {
  * TCP socket and, with TLS, the TLS socket the request arrives on share.
  */
 class UnreadConnections {
-  readonly #held = new Map<string, () => void>();
+  readonly #held = new Map<string, { release: () => void; socket: Socket; onClose: () => void }>();
 
   constructor(private readonly cap: ListenOptions["unreadRequests"]) {}
 
@@ -170,11 +170,16 @@ class UnreadConnections {
       return;
     }
     const key = peerOf(socket);
-    this.#held.set(key, release);
-    // Only its own place: by then the address and port may be another connection's.
-    socket.once("close", () => {
-      if (this.#held.get(key) === release) this.#release(key);
-    });
+    const held = {
+      release,
+      socket,
+      // Only its own place: by then the address and port may be another connection's.
+      onClose: () => {
+        if (this.#held.get(key) === held) this.#release(key);
+      },
+    };
+    this.#held.set(key, held);
+    socket.once("close", held.onClose);
   }
 
   read(socket: Socket | Duplex): void {
@@ -182,8 +187,12 @@ class UnreadConnections {
   }
 
   #release(key: string): void {
-    this.#held.get(key)?.();
+    const held = this.#held.get(key);
+    if (!held) return;
+    held.release();
     this.#held.delete(key);
+    // Read or closed, its place is given back once; a station's socket keeps no listener of ours for its life.
+    held.socket.off("close", held.onClose);
   }
 }
 
