@@ -7,36 +7,24 @@
  * proxy forwards it (X-Forwarded-Proto). On KV and on PostgreSQL.
  */
 import { assert, assertEquals } from "@std/assert";
-import { openPostgresStationSecurityStore } from "../store/postgres/station_security.ts";
-import type { StationSecurityStore } from "../store/station_security.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { attempt, basic } from "./helpers/secure_station.ts";
+import { basic } from "./helpers/secure_station.ts";
+import {
+  handshake as handshake16,
+  raiseBackends,
+  securityOf as security,
+  TLS,
+  withRaiseServer as withServer,
+} from "./helpers/security_profile_raise.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
 const KEY = "s3cret-Authorization-Key-0201";
-const TLS = { "x-forwarded-proto": "https" };
 
 /** 101 when a 2.0.1 handshake with `headers` opens (closed again at once), else its HTTP status. */
-async function handshake(server: ApiTestServer, id: string, headers: Record<string, string> = {}) {
-  const a = await attempt(`${server.wsUrl}/${id}`, { headers }, ["ocpp2.0.1"]);
-  if (!a.open) return a.status;
-  await a.close();
-  await eventually(() => !server.registry.isConnected(id), 5000, "the handshake's socket closed");
-  return 101;
-}
-
-async function security(server: ApiTestServer, id: string) {
-  const res = await server.json(`/api/v1/station-security/${id}`);
-  assertEquals(res.status, 200, JSON.stringify(res.body));
-  return res.body as {
-    securityProfile: number | null;
-    effectiveProfile: number;
-    pendingSecurityProfile: { profile: number } | null;
-  };
-}
+const handshake = (server: ApiTestServer, id: string, headers: Record<string, string> = {}) =>
+  handshake16(server, id, headers, ["ocpp2.0.1"]);
 
 function connectionData(securityProfile: unknown, extra: Record<string, unknown> = {}) {
   return {
@@ -75,37 +63,7 @@ function answering(station: Station, answer: { status: string }, sent: unknown[]
   return sent;
 }
 
-type Backend = {
-  name: string;
-  ignore: boolean;
-  open(): Promise<{ store?: StationSecurityStore; drop(): Promise<void> }>;
-};
-
-const BACKENDS: Backend[] = [
-  { name: "KV", ignore: false, open: () => Promise.resolve({ drop: () => Promise.resolve() }) },
-  {
-    name: "PostgreSQL",
-    ignore: await ignoreWithoutPostgres("2.0.1 security profile raise e2e on PostgreSQL"),
-    async open() {
-      const db = await freshDatabase("secprofile_raise_201");
-      return { store: await openPostgresStationSecurityStore(db.url), drop: () => db.drop() };
-    },
-  },
-];
-
-async function withServer(backend: Backend, fn: (server: ApiTestServer) => Promise<void>) {
-  const opened = await backend.open();
-  const server = await startApiServer(
-    { TRUSTED_PROXIES: "127.0.0.1/32, ::1" },
-    opened.store ? { stationSecurity: opened.store } : {},
-  );
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-    await opened.drop();
-  }
-}
+const BACKENDS = await raiseBackends("secprofile_raise_201");
 
 for (const backend of BACKENDS) {
   Deno.test({

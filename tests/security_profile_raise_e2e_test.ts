@@ -8,43 +8,26 @@
  * On KV and on PostgreSQL.
  */
 import { assert, assertEquals } from "@std/assert";
-import { openPostgresStationSecurityStore } from "../store/postgres/station_security.ts";
-import type { StationSecurityStore } from "../store/station_security.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { attempt, basic, connectSecureStation } from "./helpers/secure_station.ts";
+import { basic, connectSecureStation } from "./helpers/secure_station.ts";
+import {
+  handshake,
+  raiseBackends,
+  securityOf as security,
+  TLS,
+  withRaiseServer as withServer,
+} from "./helpers/security_profile_raise.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, type Station } from "./helpers/station.ts";
 
 const KEY = "s3cret-Authorization-Key-0001";
 const OTHER_KEY = "another-key-with-16+chars";
-/** What the trusted proxy (127.0.0.1) tells of a wss:// connection, and of a client certificate it verified. */
-const TLS = { "x-forwarded-proto": "https" };
+/** What the trusted proxy tells of a client certificate it verified. */
 const certificate = (cn: string) => ({
   ...TLS,
   "x-ssl-client-verify": "SUCCESS",
   "x-ssl-client-s-dn": `CN=${cn},O=Acme`,
 });
-
-/** 101 when a handshake with `headers` opens (closed again at once), else its HTTP status. */
-async function handshake(server: ApiTestServer, id: string, headers: Record<string, string> = {}) {
-  const a = await attempt(`${server.wsUrl}/${id}`, { headers });
-  if (!a.open) return a.status;
-  await a.close();
-  // The registry forgets the socket once it has seen the close: the next one is not a replacement.
-  await eventually(() => !server.registry.isConnected(id), 5000, "the handshake's socket closed");
-  return 101;
-}
-
-async function security(server: ApiTestServer, id: string) {
-  const res = await server.json(`/api/v1/station-security/${id}`);
-  assertEquals(res.status, 200, JSON.stringify(res.body));
-  return res.body as {
-    securityProfile: number | null;
-    effectiveProfile: number;
-    pendingSecurityProfile: { profile: number; since: string; expiresAt: string } | null;
-  };
-}
 
 /**
  * ChangeConfiguration SecurityProfile = `value`; `force` for a raise to 3 of a station holding a certificate of
@@ -67,38 +50,7 @@ function answering(station: Station, answer: { status: string }, sent: string[] 
   return sent;
 }
 
-type Backend = {
-  name: string;
-  ignore: boolean;
-  open(): Promise<{ store?: StationSecurityStore; drop(): Promise<void> }>;
-};
-
-const BACKENDS: Backend[] = [
-  { name: "KV", ignore: false, open: () => Promise.resolve({ drop: () => Promise.resolve() }) },
-  {
-    name: "PostgreSQL",
-    ignore: await ignoreWithoutPostgres("security profile raise e2e on PostgreSQL"),
-    async open() {
-      const db = await freshDatabase("secprofile_raise");
-      return { store: await openPostgresStationSecurityStore(db.url), drop: () => db.drop() };
-    },
-  },
-];
-
-/** A server with a trusted proxy on 127.0.0.1 (so forwarded TLS and certificates count) on `backend`. */
-async function withServer(backend: Backend, fn: (server: ApiTestServer) => Promise<void>) {
-  const opened = await backend.open();
-  const server = await startApiServer(
-    { TRUSTED_PROXIES: "127.0.0.1/32, ::1" },
-    opened.store ? { stationSecurity: opened.store } : {},
-  );
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-    await opened.drop();
-  }
-}
+const BACKENDS = await raiseBackends("secprofile_raise");
 
 for (const backend of BACKENDS) {
   Deno.test({
