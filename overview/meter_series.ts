@@ -1,8 +1,9 @@
 /**
  * A session's readings from its meter values, as pure functions shared by the server (energy of running
  * sessions, the transaction page) and the chart island (which appends new readings as they come): the
- * energy register and power per timestamp (the total when sent, else the sum of the phases, each once, in Wh and W),
- * then energy since meterStart in kWh and power in kW, measured or derived from the register.
+ * energy register and power per timestamp (the total when sent, else the sum of the phases, each once, in Wh and W;
+ * of the outlet's meter when the station reports several, `model/meter_location.ts`), then energy since
+ * meterStart in kWh and power in kW, measured or derived from the register.
  *
  * @example
  * ```ts
@@ -10,6 +11,7 @@
  * const { energy, power } = seriesOf(readings, 1000);
  * ```
  */
+import { preferredLocation } from "../model/meter_location.ts";
 import { meterTotal, type PhaseReading } from "../model/phase_total.ts";
 
 /** The fields of a stored meter value that readings need. */
@@ -20,6 +22,8 @@ export interface MeterRow {
   format: string;
   measurand: string;
   phase: string | null;
+  /** Absent: the outlet (OCPP's default). */
+  location?: string;
   unit: string;
 }
 
@@ -52,23 +56,28 @@ function toBaseUnit(value: number, unit: string): number {
 }
 
 /**
- * One reading per timestamp: the total (no phase) when sent, else the phases summed, each once (`meterTotal`,
- * the rule the 2.0.1 ledger reads its start and stop by).
+ * One reading per timestamp: of one meter (the outlet's when several are reported), its total (no phase) when
+ * sent, else its phases summed, each once (`meterTotal`, the rule the 2.0.1 ledger reads its start and stop by).
  */
 function pick(rows: readonly MeterRow[], measurand: string): Point[] {
-  const byTime = new Map<number, PhaseReading[]>();
+  const byTime = new Map<number, (PhaseReading & { location: string })[]>();
   for (const row of rows) {
     if (row.measurand !== measurand || row.format === "SignedData") continue;
     const value = Number(row.value);
     const t = Date.parse(row.timestamp);
     if (!Number.isFinite(value) || Number.isNaN(t)) continue;
     const readings = byTime.get(t) ?? [];
-    readings.push({ phase: row.phase, value: toBaseUnit(value, row.unit) });
+    readings.push({
+      phase: row.phase,
+      value: toBaseUnit(value, row.unit),
+      location: row.location ?? "Outlet",
+    });
     byTime.set(t, readings);
   }
   return [...byTime.entries()]
     .flatMap(([t, readings]) => {
-      const v = meterTotal(readings);
+      const location = preferredLocation(readings.map((r) => r.location));
+      const v = meterTotal(readings.filter((r) => r.location === location));
       return v === null ? [] : [{ t, v }];
     })
     .sort((a, b) => a.t - b.t);

@@ -87,3 +87,26 @@ Deno.test("readingsOf() counts a phase sent as L1 and L1-N once and leaves out t
   ]);
   assertEquals(energy.map((p) => p.v), [2000]);
 });
+
+Deno.test("readingsOf() follows the outlet's meter when a station also reports its inlet, else the one it has", () => {
+  const both = readingsOf([
+    row(1, "5000", { location: "Inlet" }),
+    row(1, "4800"),
+    row(2, "5600", { location: "Inlet" }),
+    row(2, "5300"),
+  ]);
+  assertEquals(both.energy.map((p) => p.v), [4800, 5300]);
+  // Per phase at the inlet beside a total at the outlet: the outlet's total, not the sum of all.
+  const phases = readingsOf([
+    row(1, "1000", { location: "Inlet", phase: "L1" }),
+    row(1, "1000", { location: "Inlet", phase: "L2" }),
+    row(1, "2900"),
+  ]);
+  assertEquals(phases.energy.map((p) => p.v), [2900]);
+  const inletOnly = readingsOf([
+    row(1, "5000", { location: "Inlet" }),
+    row(2, "5600", { location: "Inlet" }),
+  ]);
+  assertEquals(inletOnly.energy.map((p) => p.v), [5000, 5600]);
+  assertEquals(latestRegisterWh([row(1, "4800"), row(1, "9999", { location: "Inlet" })], 1), 4800);
+});
