@@ -45,3 +45,23 @@ Deno.test("one credential holds at most 20 live event streams; the 21st is 429, 
     await server.close();
   }
 });
+
+Deno.test("HEAD requests of the event stream hold no place: a GET after 25 of them still streams", async () => {
+  // Hono answers HEAD by running the GET handler and dropping its body unread: a stream built for it was never
+  // cancelled, so its place (and its subscription, its timers) stayed taken until the server stopped.
+  const server = await startApiServer();
+  const headers = { authorization: `Bearer ${server.tokens.viewer}` };
+  try {
+    for (let i = 0; i < 25; i++) {
+      const head = await fetch(`${server.url}/api/v1/events`, { method: "HEAD", headers });
+      assertEquals(head.status, 200);
+      assertEquals(head.headers.get("content-type"), "text/event-stream; charset=utf-8");
+      await head.body?.cancel();
+    }
+    const res = await fetch(`${server.url}/api/v1/events`, { headers });
+    assertEquals(res.status, 200);
+    await res.body?.cancel();
+  } finally {
+    await server.close();
+  }
+});

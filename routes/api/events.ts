@@ -50,6 +50,12 @@ const EventsQuery = z.object({
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
+const STREAM_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-store",
+  "x-accel-buffering": "no",
+} as const;
+
 /** The event types a `types` query names. */
 function listedTypes(types: string): string[] {
   return types.split(",").map((t) => t.trim()).filter(Boolean);
@@ -83,6 +89,9 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
       429: { description: `This user or token has ${streamsPerPrincipal} streams open`, schema: ErrorSchema },
     },
   }, (c, { query, principal }) => {
+    // Hono answers HEAD with this handler and drops the body unread: a stream built for it would never be
+    // cancelled, and would keep its place, its subscription and its timers until the server stops.
+    if (c.req.method === "HEAD") return new Response(null, { headers: STREAM_HEADERS });
     const holder = principalLabel(principal);
     const release = openStreams.take(holder);
     if (release === null) {
@@ -173,12 +182,6 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
       },
     }, new CountQueuingStrategy({ highWaterMark: bufferEvents }));
 
-    return new Response(body, {
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-store",
-        "x-accel-buffering": "no",
-      },
-    });
+    return new Response(body, { headers: STREAM_HEADERS });
   });
 }
