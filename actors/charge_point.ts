@@ -779,7 +779,8 @@ export class ChargePointActor {
     } catch (error) {
       if (error instanceof OcppError) {
         outcome = error.code;
-        this.log.warn("call refused", { action, messageId, code: error.code, reason: error.message });
+        // The station's own doing (an action we lack, a payload its schema refuses): as often as it likes.
+        this.#warnNoisy("call refused", { action, messageId, code: error.code, reason: error.message });
         this.#send(this.#callError(messageId, error.code, error.message, error.details));
       } else {
         outcome = "InternalError";

@@ -1,5 +1,5 @@
 /**
- * Log lines a station can make us write at will (a bad frame, an answer to a call we never made): the first
+ * Log lines a station can make us write at will (a bad frame, an answer to a call we never made, a CALL we refuse): the first
  * few of each kind per connection are written, the rest counted and said once, in the connection's last line.
  * A station flooding them (bounded only by its message rate, and again after each reconnect) cannot fill the
  * log, and what it did is still on record.
