@@ -139,6 +139,12 @@ export class ApiRouter {
     this.routes.push(def as unknown as RouteDef);
     const honoPath = def.path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
     const takes = queryNames(def.query);
+    // Unreadable names would let every parameter through unchecked: refused here, at start-up, in every test.
+    if (takes === null) {
+      throw new Error(
+        `Cannot tell the query parameters of "${def.method.toUpperCase()} ${def.path}": give it a z.object query`,
+      );
+    }
     this.app.on(def.method.toUpperCase(), honoPath, async function apiRoute(c) {
       const principal = c.get("principal") ?? null;
       checkAccess(principal, def.access);
@@ -219,7 +225,7 @@ export function check<S extends z.ZodTypeAny>(
 }
 
 /** A query parameter the route does not take is a 400 naming those it takes, not ignored. */
-function refuseUnknownQuery(takes: ReadonlySet<string> | null, query: Record<string, unknown>): void {
+function refuseUnknownQuery(takes: ReadonlySet<string>, query: Record<string, unknown>): void {
   const unknown = unknownQueryName(takes, query);
   if (unknown === null) return;
   throw new ApiError(

@@ -1,4 +1,5 @@
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
+import { ApiRouter } from "./http.ts";
 import { z } from "zod";
 import { queryNames, unknownQueryName } from "./query_names.ts";
 
@@ -19,4 +20,26 @@ Deno.test("unknownQueryName names the first parameter the route does not take, a
   });
   assertEquals(unknownQueryName(new Set(), { force: "true" }), { name: "force", takes: "none" });
   assertEquals(unknownQueryName(null, { anything: "1" }), null);
+});
+
+Deno.test("a route whose query parameters cannot be told from its schema is refused when it is added, not left unguarded", () => {
+  const router = new ApiRouter();
+  const def = (query: z.ZodTypeAny) => ({
+    method: "get" as const,
+    path: "/v1/probe",
+    operationId: "probe",
+    summary: "probe",
+    tag: "Probe",
+    access: "viewer" as const,
+    query,
+    responses: {},
+  });
+  // A union's names cannot be read: every parameter would pass unchecked.
+  assertThrows(
+    () =>
+      router.add(def(z.union([z.object({ a: z.string() }), z.object({ b: z.string() })])), (c) => c.json({})),
+    Error,
+    'Cannot tell the query parameters of "GET /v1/probe"',
+  );
+  router.add(def(z.object({ a: z.string().optional() })), (c) => c.json({}));
 });
