@@ -290,11 +290,12 @@ export function txProfileTransactionProblem16(
     }
     return null;
   }
-  if (connectorId !== 0 && !active.some((t) => t.connectorId === connectorId)) {
+  // Connector 0 is the whole station: some transaction of it must run (none: nothing would ever use it).
+  if (connectorId === 0 ? active.length === 0 : !active.some((t) => t.connectorId === connectorId)) {
+    const where = connectorId === 0 ? "at this station" : `on connector ${connectorId}`;
     return {
       field: "connectorId",
-      message:
-        `No transaction is running on connector ${connectorId}: a TxProfile is for a running transaction`,
+      message: `No transaction is running ${where}: a TxProfile is for a running transaction`,
     };
   }
   return null;

@@ -335,4 +335,7 @@ Deno.test("txProfileTransactionProblem16() wants a TxProfile's transaction runni
   );
   assertEquals(txProfileTransactionProblem16(request(2, 7), active)?.field, "connectorId");
   assertEquals(txProfileTransactionProblem16(request(2), active)?.field, "connectorId");
+  // The whole station: some transaction of it must run.
+  assertEquals(txProfileTransactionProblem16(request(0), active), null);
+  assertEquals(txProfileTransactionProblem16(request(0), [])?.field, "connectorId");
 });

@@ -117,3 +117,31 @@ Deno.test("a TxProfile naming a transaction that does not run on its connector i
     await server.close();
   }
 });
+
+Deno.test("a TxProfile for the whole station (connector 0) while it runs no transaction is 409 and never sent", async () => {
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-TXP0");
+  const received: unknown[] = [];
+  station.handle("SetChargingProfile", ({ params }) => (received.push(params), { status: "Accepted" }));
+  try {
+    await station.call("StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" });
+    const api = await server.json("/api/v1/charge-points/CP-TXP0/charging-profiles", {
+      method: "POST",
+      body: txProfile(0),
+      as: "operator",
+    });
+    assertEquals([api.status, api.body.error, api.body.details?.field], [409, "conflict", "connectorId"]);
+    const raw = await server.json("/api/v1/charge-points/CP-TXP0/SetChargingProfile", {
+      method: "POST",
+      body: txProfile(0),
+      as: "operator",
+    });
+    assertEquals([raw.status, raw.body.error], [409, "conflict"]);
+    assertEquals(received, [], "the station got a TxProfile it must discard");
+    const stored = await server.json("/api/v1/charge-points/CP-TXP0/charging-profiles", { as: "viewer" });
+    assertEquals(stored.body.items, []);
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
