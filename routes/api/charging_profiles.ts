@@ -184,7 +184,8 @@ export function addChargingProfileRoutes(router: ApiRouter, options: ChargingPro
       ...STATION_ERRORS,
       409: {
         description:
-          "The station rejected it (nothing stored), a TxProfile for a station not connected, the " +
+          "The station rejected it (nothing stored), a TxProfile for a station not connected or for no " +
+          "transaction running where it says (its transactionId, its connector; connector 0: none at all), the " +
           "station is decommissioned, or it would fight load management (an id of its range, or its stack " +
           "level for a TxProfile or TxDefaultProfile on a station of a site)",
         schema: ErrorSchema,
