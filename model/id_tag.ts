@@ -20,6 +20,13 @@ export function isAddressableIdTag(idTag: string): boolean {
 /** The OCPP 2.0.1 idToken types a stored tag may have: IdTokenEnumType but NoAuthorization (not a tag). */
 export const TagIdTokenType = IdTokenEnumType.exclude(["NoAuthorization"]);
 
+/**
+ * The statuses an operator may store for a tag (the API, `deno task idtags`). ConcurrentTx is an answer of the
+ * moment (the tag charges elsewhere, SINGLE_USE_ID_TAGS): stored, every station would answer it for ever,
+ * offline too (the local list).
+ */
+export const STORED_ID_TAG_STATUSES = ["Accepted", "Blocked", "Expired", "Invalid"] as const;
+
 export interface IdTagRecord {
   idTag: string;
   status: AuthorizationStatus;

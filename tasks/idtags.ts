@@ -12,12 +12,11 @@
 import { z } from "zod";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { AUTHORIZATION_STATUSES } from "../protocol/ocpp16/enums.ts";
 import { CiString20 } from "../protocol/ocpp16/common.ts";
 import { toUtcIso } from "../protocol/ocppj/time.ts";
 import { openStores } from "../store/open.ts";
 import { fail, parseArgsOrExit, runTask } from "./cli.ts";
-import { type IdTagRecord, isAddressableIdTag } from "../model/id_tag.ts";
+import { type IdTagRecord, isAddressableIdTag, STORED_ID_TAG_STATUSES } from "../model/id_tag.ts";
 import type { Store } from "../store/mod.ts";
 
 const USAGE = "Usage: deno task idtags <list | add <idTag> [--expiry ISO] [--parent idTag] [--status S] | " +
@@ -61,8 +60,9 @@ await runTask(async () => {
         break;
       }
       case "add": {
-        const status = z.enum(AUTHORIZATION_STATUSES).safeParse(values.status ?? "Accepted");
-        if (!status.success) fail(`--status must be one of ${AUTHORIZATION_STATUSES.join(", ")}`);
+        // As the API: ConcurrentTx is an answer of the moment, never a stored status.
+        const status = z.enum(STORED_ID_TAG_STATUSES).safeParse(values.status ?? "Accepted");
+        if (!status.success) fail(`--status must be one of ${STORED_ID_TAG_STATUSES.join(", ")}`);
         let expiryDate: string | null = null;
         if (values.expiry) {
           try {

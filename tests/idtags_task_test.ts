@@ -56,3 +56,22 @@ Deno.test("deno task idtags adds, blocks, unblocks, lists and deletes tags in th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task idtags refuses ConcurrentTx as a stored status, as the id tag API does", async () => {
+  // An answer of the moment (the tag charges elsewhere): stored, every station would answer it for ever.
+  const dir = await Deno.makeTempDir({ prefix: "csms-idtags-" });
+  const kv = `${dir}/csms.kv`;
+  try {
+    const refused = await idtags(kv, "add", "CARD-C", "--status", "ConcurrentTx");
+    assertEquals(refused.code, 2, refused.stderr);
+    assertStringIncludes(refused.stderr, "Accepted, Blocked, Expired, Invalid");
+    const store = await openKvStore(kv);
+    try {
+      assertEquals(await store.getIdTag("CARD-C"), null);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

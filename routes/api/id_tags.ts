@@ -3,7 +3,12 @@
  */
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
-import { idTagKey, type IdTagRecord, TagIdTokenType as IdTokenType } from "../../model/id_tag.ts";
+import {
+  idTagKey,
+  type IdTagRecord,
+  STORED_ID_TAG_STATUSES,
+  TagIdTokenType as IdTokenType,
+} from "../../model/id_tag.ts";
 import type { Store } from "../../store/mod.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
@@ -22,22 +27,17 @@ const ListQuery = z.object({
   after: z.string().max(20).optional().describe("Cursor: the nextCursor of the previous page"),
   limit: limit(100, 1000),
 });
-/**
- * What an operator may store as a tag's status. ConcurrentTx is an answer of the moment (the tag charges
- * elsewhere, SINGLE_USE_ID_TAGS): stored, every station would answer it for ever, offline too (the local list).
- */
-const STORED_STATUSES = ["Accepted", "Blocked", "Expired", "Invalid"] as const;
 
 const CreateBody = z.object({
   idTag: OperatorIdTag,
-  status: z.enum(STORED_STATUSES).default("Accepted"),
+  status: z.enum(STORED_ID_TAG_STATUSES).default("Accepted"),
   expiryDate: isoDateTime.nullable().optional(),
   parentIdTag: OperatorIdTag.nullable().optional(),
   idTokenType: IdTokenType.optional().describe("OCPP 2.0.1 idToken type; absent: any (sent as ISO14443)"),
   localList: LocalListField,
 }).strict();
 const UpdateBody = z.object({
-  status: z.enum(STORED_STATUSES).optional().describe("Blocked blocks the tag, Accepted unblocks it"),
+  status: z.enum(STORED_ID_TAG_STATUSES).optional().describe("Blocked blocks the tag, Accepted unblocks it"),
   expiryDate: isoDateTime.nullable().optional().describe("null removes the expiry"),
   parentIdTag: OperatorIdTag.nullable().optional().describe("null removes the parent"),
   idTokenType: IdTokenType.nullable().optional().describe("OCPP 2.0.1 idToken type; null removes it"),
