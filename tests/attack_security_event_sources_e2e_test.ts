@@ -37,6 +37,10 @@ Deno.test("key guesses for 200 new ids and 30 failed logins: each source keeps 2
       SECURITY_EVENT_SOURCE_BURST: "20",
       SECURITY_EVENT_SOURCE_RATE: "0",
       PING_INTERVAL_S: "0",
+      // The key-check cap per source would answer most guesses 429 before any event (its own test:
+      // attack_station_auth_cpu_e2e_test.ts); here every guess is checked, to flood the log.
+      STATION_AUTH_CHECKS_PER_SOURCE: "10",
+      STATION_AUTH_FAILURE_BURST: "1000",
     }, { stationSecurity });
     try {
       const statuses: number[] = [];
