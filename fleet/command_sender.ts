@@ -9,6 +9,8 @@
 import type { Registry } from "../actors/registry.ts";
 import type { Logger } from "../logger.ts";
 import { redactSecrets } from "../protocol/ocppj/secret_values.ts";
+import { type CsToCpAction as CsToCpAction201, OCPP201 } from "../protocol/ocpp201/mod.ts";
+import { validateMessage } from "../protocol/ocppj/validate.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import type { Store } from "../store/mod.ts";
 import { failedCommandOutcome } from "../actors/errors.ts";
@@ -135,7 +137,8 @@ async function call(
   if (deps.localListSent && request.action === "SendLocalList" && isAccepted(response)) {
     const { chargePointId, payload, requestedBy } = request;
     try {
-      await deps.localListSent(chargePointId, (payload as { listVersion: number }).listVersion, requestedBy);
+      const { listVersion, versionNumber } = payload as { listVersion?: number; versionNumber?: number };
+      await deps.localListSent(chargePointId, (listVersion ?? versionNumber)!, requestedBy);
     } catch (error) {
       deps.logger.warn("cannot record what a command's answer taught", {
         chargePointId,
@@ -190,6 +193,17 @@ const PROFILE_COMMANDS: ReadonlySet<string> = new Set(["SetChargingProfile", "Cl
 async function call201(deps: CommandSenderDeps, request: CommandRequest): Promise<unknown> {
   const options = callOptions(request);
   const id = request.chargePointId;
+  // A job may carry one of these in 2.0.1's own shape (job_service.ts takes either dialect's): it goes as it
+  // is, only 1.6's is converted. A campaign's UpdateFirmware keeps the requestId its statuses are matched by.
+  if (
+    CONVERTED_201.has(request.action) &&
+    validateMessage(OCPP201, "request", request.action as CsToCpAction201, request.payload).ok
+  ) {
+    const payload = request.action === "UpdateFirmware" && request.requestId !== undefined
+      ? { ...(request.payload as Record<string, unknown>), requestId: request.requestId }
+      : request.payload;
+    return await deps.registry.send(id, request.action, payload, options);
+  }
   switch (request.action) {
     case "SendLocalList": {
       const payload = request.payload as Parameters<typeof sendLocalList201>[0];
@@ -230,6 +244,9 @@ async function call201(deps: CommandSenderDeps, request: CommandRequest): Promis
       return await deps.registry.send(id, request.action, request.payload, options);
   }
 }
+
+/** The commands whose 1.6 payload `call201` converts to 2.0.1's. */
+const CONVERTED_201: ReadonlySet<string> = new Set(["SendLocalList", "ReserveNow", "UpdateFirmware"]);
 
 /**
  * The OCPP 2.0.1 idToken types of the id tags that have one. A tag deleted since (a list removal) has none

@@ -75,3 +75,45 @@ Deno.test("a job of a 2.0.1 command over a mixed fleet: sent to the 2.0.1 statio
     await server.close();
   }
 });
+
+Deno.test("a job of SendLocalList or ReserveNow in 2.0.1's own shape reaches a 2.0.1 station as it is", async () => {
+  const server = await startApiServer({ FLEET_POLL_MS: "50" });
+  const station = await connectStation201(server.wsUrl, "SHAPE-201");
+  const got: Json[] = [];
+  station.handle("SendLocalList", ({ params }) => (got.push(params), { status: "Accepted" }));
+  station.handle("ReserveNow", ({ params }) => (got.push(params), { status: "Accepted" }));
+  const runJob = async (action: string, payload: Json) => {
+    const created = await server.json("/api/v1/jobs", {
+      method: "POST",
+      as: "operator",
+      body: { action, payload, chargePointIds: ["SHAPE-201"] },
+    });
+    assertEquals(created.status, 201, JSON.stringify(created.body));
+    return await eventually(
+      async () => {
+        const { body } = await server.json(`/api/v1/jobs/${created.body.id}`, { as: "viewer" });
+        return body.state === "finished" ? body.tasks.items.map((t: Json) => [t.outcome, t.response]) : null;
+      },
+      15_000,
+      `the ${action} job finished`,
+    );
+  };
+  try {
+    const list = {
+      versionNumber: 60,
+      updateType: "Full",
+      localAuthorizationList: [{ idToken: { idToken: "TAG-201", type: "ISO14443" } }],
+    };
+    assertEquals(await runJob("SendLocalList", list), [["accepted", { status: "Accepted" }]]);
+    const reserve = {
+      id: 7,
+      expiryDateTime: "2030-01-01T00:00:00Z",
+      idToken: { idToken: "T", type: "Central" },
+    };
+    assertEquals(await runJob("ReserveNow", reserve), [["accepted", { status: "Accepted" }]]);
+    assertEquals(got, [list, reserve]);
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
