@@ -65,3 +65,30 @@ Deno.test("HEAD requests of the event stream hold no place: a GET after 25 of th
     await server.close();
   }
 });
+
+Deno.test("two tokens that share a name each hold their own 20 event streams", async () => {
+  const server = await startApiServer();
+  const open: Response[] = [];
+  try {
+    const made = await Promise.all(
+      [1, 2].map(() =>
+        server.json("/api/v1/tokens", { method: "POST", body: { name: "dash", role: "viewer" } })
+      ),
+    );
+    const [first, second] = made.map((m) => m.body.token as string);
+    const stream = (token: string) =>
+      fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < 20; i++) {
+      const res = await stream(first!);
+      assertEquals(res.status, 200);
+      open.push(res);
+    }
+    assertEquals((await stream(first!)).status, 429);
+    const other = await stream(second!);
+    assertEquals(other.status, 200, "a token of the same name is another credential");
+    open.push(other);
+  } finally {
+    for (const res of open) await res.body?.cancel();
+    await server.close();
+  }
+});

@@ -93,7 +93,10 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
     // cancelled, and would keep its place, its subscription and its timers until the server stops.
     if (c.req.method === "HEAD") return new Response(null, { headers: STREAM_HEADERS });
     const holder = principalLabel(principal);
-    const release = openStreams.take(holder);
+    // A user's streams count together over their sessions; a token's by its id (two tokens may share a name).
+    const release = openStreams.take(
+      principal?.kind === "token" ? `token-id:${principal.credentialId}` : holder,
+    );
     if (release === null) {
       return c.json(
         errorBody(
