@@ -3,7 +3,7 @@
  * site), read a job with each station's outcome, retry the failed ones, cancel. The stations are resolved once,
  * when the job is created; the payload is checked against the action's own schema before anything is stored.
  */
-import { commandBoundsProblem16 } from "../actors/commands/bounds.ts";
+import { commandBoundsProblem16, commandBoundsProblem201 } from "../actors/commands/bounds.ts";
 import type { Registry } from "../actors/registry.ts";
 import { isCsToCpAction, validateRequest } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction as isCsToCpAction201, OCPP201 } from "../protocol/ocpp201/mod.ts";
@@ -106,7 +106,9 @@ export class JobService {
         constraint: payload.details.constraint,
       });
     }
-    const bounds = payload.dialect === "ocpp1.6" ? commandBoundsProblem16(action, payload.value) : null;
+    const bounds = payload.dialect === "ocpp1.6"
+      ? commandBoundsProblem16(action, payload.value)
+      : commandBoundsProblem201(action, payload.value);
     if (bounds) {
       throw new FleetError("invalid", `payload: ${bounds.message}`, { field: `payload.${bounds.field}` });
     }

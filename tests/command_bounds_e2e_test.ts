@@ -4,12 +4,16 @@
  * connector is meant; retries, intervals, durations, versions and ids are not negative). An operator's command
  * or job carrying one is 400 naming the field, and the station receives nothing: a station fed connectorId -1
  * answers anything, and what its answer teaches (an availability, a list version) would be recorded. Driven as
- * an operator and a station would, on both stores: HTTP, and a strict ocpp-rpc station.
+ * an operator and a station would, on both stores: HTTP, and a strict ocpp-rpc station (1.6 and 2.0.1).
  */
 import { assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { COMMAND_SAMPLES } from "./helpers/command_samples.ts";
+import { COMMAND_SAMPLES_201 } from "./helpers/command_samples_201.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
+import { connectStation201 } from "./helpers/station201.ts";
+
+const TOKEN_201 = { idToken: "TAG-1", type: "Central" };
 
 const OUT_OF_RANGE: [string, Record<string, unknown>, string][] = [
   ["ChangeAvailability", { connectorId: -1, type: "Operative" }, "connectorId"],
@@ -100,6 +104,76 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
         });
         assertEquals(fine.status, 200, JSON.stringify(fine.body));
         assertEquals(received, ["ChangeAvailability"]);
+      } finally {
+        await closeStation(station);
+      }
+    });
+  });
+}
+
+/** OCPP 2.0.1's: its EVSE and connector ids, nested ones too (`evse.id`), and its ids and retries. */
+const OUT_OF_RANGE_201: [string, Record<string, unknown>, string][] = [
+  ["UnlockConnector", { evseId: 0, connectorId: 1 }, "evseId"],
+  ["UnlockConnector", { evseId: 1, connectorId: 0 }, "connectorId"],
+  ["RequestStartTransaction", { evseId: 0, remoteStartId: 5, idToken: TOKEN_201 }, "evseId"],
+  ["TriggerMessage", { requestedMessage: "StatusNotification", evse: { id: -1 } }, "evse.id"],
+  [
+    "ChangeAvailability",
+    { operationalStatus: "Inoperative", evse: { id: 1, connectorId: 0 } },
+    "evse.connectorId",
+  ],
+  ["GetCompositeSchedule", { evseId: -1, duration: 60 }, "evseId"],
+  ["ClearChargingProfile", { chargingProfileCriteria: { evseId: -2 } }, "chargingProfileCriteria.evseId"],
+  ["GetLog", {
+    logType: "DiagnosticsLog",
+    requestId: 1,
+    log: { remoteLocation: "https://example.com/up" },
+    retries: -1,
+  }, "retries"],
+  ["CancelReservation", { reservationId: -4 }, "reservationId"],
+  ["Reset", { type: "OnIdle", evseId: -1 }, "evseId"],
+];
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: a 2.0.1 command or job with an EVSE, connector or id no station can act on is 400 and never sent`, async () => {
+    await withApiServer(kind, async (server) => {
+      const station = await connectStation201(server.wsUrl, "CP-BOUNDS201");
+      const received: string[] = [];
+      for (const [action, { answer }] of Object.entries(COMMAND_SAMPLES_201)) {
+        station.handle(action, () => (received.push(action), answer));
+      }
+      try {
+        for (const [action, body, field] of OUT_OF_RANGE_201) {
+          const res = await server.json(`/api/v1/charge-points/CP-BOUNDS201/${action}`, {
+            method: "POST",
+            body,
+            as: "operator",
+          });
+          const what = `${action} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`;
+          assertEquals([res.status, res.body.details?.field], [400, field], what);
+        }
+        const job = await server.json("/api/v1/jobs", {
+          method: "POST",
+          body: {
+            action: "TriggerMessage",
+            payload: { requestedMessage: "Heartbeat", evse: { id: -1 } },
+            chargePointIds: ["CP-BOUNDS201"],
+          },
+          as: "operator",
+        });
+        assertEquals(
+          [job.status, job.body.details?.field],
+          [400, "payload.evse.id"],
+          JSON.stringify(job.body),
+        );
+        assertEquals(received, [], "the station received a command");
+        const fine = await server.json("/api/v1/charge-points/CP-BOUNDS201/UnlockConnector", {
+          method: "POST",
+          body: { evseId: 1, connectorId: 1 },
+          as: "operator",
+        });
+        assertEquals(fine.status, 200, JSON.stringify(fine.body));
+        assertEquals(received, ["UnlockConnector"]);
       } finally {
         await closeStation(station);
       }

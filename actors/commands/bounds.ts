@@ -4,13 +4,17 @@
  * where a physical connector is meant (RemoteStartTransaction §6.33 "SHALL be > 0", UnlockConnector §6.51);
  * retries, intervals, a duration, a list version and the ids the Central System gives are not negative. A
  * station fed -1 answers anything, and what its answer teaches would be recorded: the API and jobs refuse
- * such a command before it is sent (400). Pure: the caller maps the problem to its error.
+ * such a command before it is sent (400). OCPP 2.0.1's commands likewise (`commandBoundsProblem201`): EVSE and
+ * connector ids are not negative, and a physical one counts from 1 where one is meant (RequestStartTransaction:
+ * "evseId SHALL be > 0"; UnlockConnector); ids, retries and durations are not negative. Pure: the caller maps
+ * the problem to its error.
  *
  * @example
  * ```ts
  * import { commandBoundsProblem16 } from "./bounds.ts";
  * commandBoundsProblem16("ChangeAvailability", { connectorId: -1, type: "Operative" })?.field; // "connectorId"
  * commandBoundsProblem16("ChangeAvailability", { connectorId: 0, type: "Operative" }); // null
+ * commandBoundsProblem201("TriggerMessage", { requestedMessage: "Heartbeat", evse: { id: -1 } })?.field; // "evse.id"
  * ```
  */
 import { MAX_CONNECTOR_ID } from "../handlers/bounds.ts";
@@ -21,6 +25,7 @@ export interface BoundsProblem {
   message: string;
 }
 
+/** A field (a dotted path into the payload), its least value and its greatest. */
 type Bound = readonly [field: string, min: 0 | 1, max?: number];
 
 const CONNECTOR_FROM_0: Bound = ["connectorId", 0, MAX_CONNECTOR_ID];
@@ -44,15 +49,59 @@ const BOUNDS: Record<string, readonly Bound[]> = {
   UpdateFirmware: [["retries", 0], ["retryInterval", 0]],
 };
 
+const EVSE_ID_FROM_0: Bound = ["evseId", 0];
+
+const BOUNDS_201: Record<string, readonly Bound[]> = {
+  CancelReservation: [["reservationId", 0]],
+  ChangeAvailability: [["evse.id", 0], ["evse.connectorId", 1]],
+  ClearChargingProfile: [
+    ["chargingProfileId", 0],
+    ["chargingProfileCriteria.evseId", 0],
+    ["chargingProfileCriteria.stackLevel", 0],
+  ],
+  GetBaseReport: [["requestId", 0]],
+  GetChargingProfiles: [["requestId", 0], EVSE_ID_FROM_0],
+  GetCompositeSchedule: [EVSE_ID_FROM_0, ["duration", 0]],
+  GetLog: [["requestId", 0], ["retries", 0], ["retryInterval", 0]],
+  GetReport: [["requestId", 0]],
+  RequestStartTransaction: [["evseId", 1], ["remoteStartId", 0]],
+  ReserveNow: [["id", 0], EVSE_ID_FROM_0],
+  Reset: [EVSE_ID_FROM_0],
+  SendLocalList: [["versionNumber", 0]],
+  SetChargingProfile: [EVSE_ID_FROM_0, ["chargingProfile.id", 0], ["chargingProfile.stackLevel", 0]],
+  TriggerMessage: [["evse.id", 0], ["evse.connectorId", 1]],
+  UnlockConnector: [["evseId", 1], ["connectorId", 1]],
+  UpdateFirmware: [["requestId", 0], ["retries", 0], ["retryInterval", 0]],
+};
+
 /** The first number of an OCPP 1.6 command's payload out of its range, or null (an optional one absent: fine). */
 export function commandBoundsProblem16(action: string, payload: unknown): BoundsProblem | null {
-  const bounds = BOUNDS[action];
-  if (bounds === undefined || typeof payload !== "object" || payload === null) return null;
+  return boundsProblem(BOUNDS[action], action, payload, "a connector, not the whole station");
+}
+
+/** The first number of an OCPP 2.0.1 command's payload out of its range, or null. */
+export function commandBoundsProblem201(action: string, payload: unknown): BoundsProblem | null {
+  return boundsProblem(BOUNDS_201[action], action, payload, "an EVSE or connector, not the whole station");
+}
+
+function boundsProblem(
+  bounds: readonly Bound[] | undefined,
+  action: string,
+  payload: unknown,
+  fromOne: string,
+): BoundsProblem | null {
+  if (bounds === undefined) return null;
   for (const [field, min, max] of bounds) {
-    const value = (payload as Record<string, unknown>)[field];
+    const value = field.split(".").reduce<unknown>(
+      (
+        at,
+        name,
+      ) => (typeof at === "object" && at !== null ? (at as Record<string, unknown>)[name] : undefined),
+      payload,
+    );
     if (typeof value !== "number") continue;
     if (value < min) {
-      const floor = min === 0 ? "0 or more" : "1 or more (a connector, not the whole station)";
+      const floor = min === 0 ? "0 or more" : `1 or more (${fromOne})`;
       return { field, message: `Field "${field}" of ${action} must be ${floor}, got ${value}` };
     }
     if (max !== undefined && value > max) {

@@ -6,7 +6,7 @@
  * way out (it queues: one CALL in flight per station). The domain writes the command log (who sent it and how it ended, sent or not); this
  * route only maps the outcome to HTTP.
  */
-import { commandBoundsProblem16 } from "../../actors/commands/bounds.ts";
+import { commandBoundsProblem16, commandBoundsProblem201 } from "../../actors/commands/bounds.ts";
 import type { LocalListSync } from "../../fleet/local_list_sync.ts";
 import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
@@ -208,7 +208,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     }
     let payload: unknown = check("body", definition.request, input);
     // Numbers the schema lets through but no station can act on (a connector -1, retries -3): 400.
-    const bounds = is16 ? commandBoundsProblem16(action, payload) : null;
+    const bounds = is16 ? commandBoundsProblem16(action, payload) : commandBoundsProblem201(action, payload);
     if (bounds) {
       throw new ApiError(400, "invalid_request", bounds.message, { in: "body", field: bounds.field });
     }
