@@ -38,6 +38,9 @@ export function fakeLookups(
         ).sort((a, b) => (b.stationIdReuse ?? 0) - (a.stationIdReuse ?? 0))[0] ?? null,
       ),
     newTransactionId: () => Promise.resolve(next++),
+    // No device model: every report's variables are new, and there is room.
+    storedDeviceModelKeys: () => Promise.resolve(new Set()),
+    countDeviceModel: () => Promise.resolve(0),
   };
 }
 

@@ -26,4 +26,11 @@ export interface Lookups {
   ): Promise<TransactionRecord | null>;
   /** A transactionId never handed out before: positive, 32-bit. */
   newTransactionId(): Promise<number>;
+  /** Of `keys` (`deviceModelKey`s), those the station's stored OCPP 2.0.1 device model holds. */
+  storedDeviceModelKeys(chargePointId: string, keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * How many entries the station's stored device model holds, counted up to `atMost` (a larger answer is a
+   * count known before: entries are never deleted, so it is a lower bound).
+   */
+  countDeviceModel(chargePointId: string, atMost: number): Promise<number>;
 }

@@ -139,7 +139,8 @@ export interface IdTagStore {
   listIdTags(page: PageRequest): Promise<IdTagRecord[]>;
 }
 
-export interface TransactionStore extends Omit<Lookups, "getIdTag"> {
+export interface TransactionStore
+  extends Omit<Lookups, "getIdTag" | "storedDeviceModelKeys" | "countDeviceModel"> {
   /**
    * The rules of `model/transaction.ts` committed: a replay returns the existing transaction; otherwise a new
    * transactionId (positive 32-bit, never reused) and any open transaction on the same connector becomes
@@ -208,6 +209,9 @@ export interface FileStatusStore {
 export interface DeviceModelStore {
   /** One station's entries sorted by key (`deviceModelKey`), after the cursor `after`. */
   listDeviceModel(chargePointId: string, page: PageRequest): Promise<DeviceModelEntry[]>;
+  /** See `Lookups`: a report's handler asks before it adds entries (the model's bound). */
+  storedDeviceModelKeys(chargePointId: string, keys: readonly string[]): Promise<Set<string>>;
+  countDeviceModel(chargePointId: string, atMost: number): Promise<number>;
 }
 
 export interface Store

@@ -67,3 +67,23 @@ export function requireSampledValuesFit(
     })
   );
 }
+
+/**
+ * The most device model entries (variables) a 2.0.1 station's reports may store. A real station's model has
+ * hundreds to a few thousand; without a bound a station sending report parts of new variables for ever (no
+ * one needs to have asked) grows its stored model, read by the API and the station page, for ever.
+ */
+export const MAX_DEVICE_MODEL_ENTRIES = 10_000;
+
+/**
+ * Refuses (OccurrenceConstraintViolation) a report that would add `added` entries to a model of `stored` (or
+ * of at least `stored`: counted only as far as it decides).
+ */
+export function requireRoomForVariables(stored: number, added: number): void {
+  if (added === 0 || stored + added <= MAX_DEVICE_MODEL_ENTRIES) return;
+  throw new OcppError(
+    "OccurenceConstraintViolation",
+    `A station's device model may hold at most ${MAX_DEVICE_MODEL_ENTRIES} variables; this report would add ${added} to at least ${stored}`,
+    { field: "reportData", constraint: "maxItems" },
+  );
+}

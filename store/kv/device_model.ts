@@ -5,6 +5,12 @@ import type { PageRequest } from "../mod.ts";
 import type { WriteSet } from "./write_set.ts";
 
 export class KvDeviceModel {
+  /**
+   * The largest count read per station: entries are never deleted, so it stays a lower bound, and a station
+   * that keeps sending new variables past the bound is refused without reading its model each time.
+   */
+  readonly #counted = new Map<string, number>();
+
   constructor(private readonly kv: Deno.Kv) {}
 
   async listDeviceModel(chargePointId: string, page: PageRequest): Promise<DeviceModelEntry[]> {
@@ -20,6 +26,28 @@ export class KvDeviceModel {
       if (out.length >= page.limit) break;
     }
     return out;
+  }
+
+  async storedKeys(chargePointId: string, keys: readonly string[]): Promise<Set<string>> {
+    // getMany reads at most 10 keys at a time.
+    const chunks: string[][] = [];
+    for (let i = 0; i < keys.length; i += 10) chunks.push(keys.slice(i, i + 10));
+    const found = await Promise.all(
+      chunks.map((chunk) => this.kv.getMany(chunk.map((key) => entryKey(chargePointId, key)))),
+    );
+    return new Set(found.flat().filter((e) => e.versionstamp !== null).map((e) => e.key[2] as string));
+  }
+
+  async count(chargePointId: string, atMost: number): Promise<number> {
+    const known = this.#counted.get(chargePointId) ?? 0;
+    if (known >= atMost) return known;
+    let n = 0;
+    // KV has no count: the entries are read (only for a report that adds some; `atMost` bounds the cost).
+    for await (
+      const _ of this.kv.list({ prefix: ["dm", chargePointId] }, { limit: atMost, batchSize: 500 })
+    ) n++;
+    this.#counted.set(chargePointId, Math.max(n, known));
+    return n;
   }
 }
 

@@ -250,4 +250,10 @@ export class KvStore implements Store {
   listDeviceModel(chargePointId: string, page: PageRequest): Promise<DeviceModelEntry[]> {
     return this.#deviceModel.listDeviceModel(chargePointId, page);
   }
+  storedDeviceModelKeys(chargePointId: string, keys: readonly string[]): Promise<Set<string>> {
+    return this.#deviceModel.storedKeys(chargePointId, keys);
+  }
+  countDeviceModel(chargePointId: string, atMost: number): Promise<number> {
+    return this.#deviceModel.count(chargePointId, atMost);
+  }
 }

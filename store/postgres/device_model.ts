@@ -28,6 +28,20 @@ export class PgDeviceModel {
     return rows.map((r) => r.entry);
   }
 
+  async storedKeys(chargePointId: string, keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.sql<{ key: string }[]>`
+      select key from device_model where charge_point_id = ${chargePointId} and key = any(${keys as string[]}::text[])`;
+    return new Set(rows.map((r) => r.key));
+  }
+
+  async count(chargePointId: string, atMost: number): Promise<number> {
+    const [row] = await this.sql<{ n: number }[]>`
+      select count(*)::int as n from (
+        select 1 from device_model where charge_point_id = ${chargePointId} limit ${atMost}) bounded`;
+    return row?.n ?? 0;
+  }
+
   async write(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     // The last description of a key in the batch wins (a report may describe a variable twice).
     const byKey = new Map<string, DeviceModelEntry>();

@@ -216,6 +216,8 @@ export class PostgresStore implements Store {
     findTransactionByStationId: (chargePointId, stationTransactionId, reuse) =>
       this.findTransactionByStationId(chargePointId, stationTransactionId, reuse),
     newTransactionId: () => this.newTransactionId(),
+    storedDeviceModelKeys: (chargePointId, keys) => this.storedDeviceModelKeys(chargePointId, keys),
+    countDeviceModel: (chargePointId, atMost) => this.countDeviceModel(chargePointId, atMost),
   };
 
   /** Writes what is pending, waits for writes in flight, then closes the pool. */
@@ -422,6 +424,18 @@ export class PostgresStore implements Store {
     return this.#run(
       `list the device model of "${chargePointId}"`,
       () => this.#deviceModel.listDeviceModel(chargePointId, page),
+    );
+  }
+  storedDeviceModelKeys(chargePointId: string, keys: readonly string[]): Promise<Set<string>> {
+    return this.#run(
+      `read the device model keys of "${chargePointId}"`,
+      () => this.#deviceModel.storedKeys(chargePointId, keys),
+    );
+  }
+  countDeviceModel(chargePointId: string, atMost: number): Promise<number> {
+    return this.#run(
+      `count the device model of "${chargePointId}"`,
+      () => this.#deviceModel.count(chargePointId, atMost),
     );
   }
 

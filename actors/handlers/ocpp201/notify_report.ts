@@ -1,13 +1,21 @@
-import { componentOf, type DeviceModelEntry, variableOf } from "../../../model/device_model.ts";
+import {
+  componentOf,
+  type DeviceModelEntry,
+  deviceModelKey,
+  variableOf,
+} from "../../../model/device_model.ts";
 import { redactSecrets } from "../../../protocol/ocppj/secret_values.ts";
 import { isoString, toUtcIso } from "../../../protocol/ocppj/time.ts";
+import { MAX_DEVICE_MODEL_ENTRIES, requireRoomForVariables } from "../bounds.ts";
 import type { Handler201 } from "./handler.ts";
 
 /**
  * OCPP 2.0.1 B07-B08: one part of a device model report. Each variable it describes replaces what we kept
- * of it (a replayed part writes the same again); `tbc` says more parts follow.
+ * of it (a replayed part writes the same again); `tbc` says more parts follow. A part that would take the
+ * stored model past MAX_DEVICE_MODEL_ENTRIES is refused whole; one that only describes stored variables again
+ * is always taken.
  */
-export const notifyReport: Handler201<"NotifyReport"> = (_state, request, ctx) => {
+export const notifyReport: Handler201<"NotifyReport"> = async (_state, request, ctx) => {
   const receivedAt = isoString(ctx.now);
   const generatedAt = toUtcIso(request.generatedAt);
   const entries = (request.reportData ?? []).map((data): DeviceModelEntry => {
@@ -27,6 +35,16 @@ export const notifyReport: Handler201<"NotifyReport"> = (_state, request, ctx) =
     }
     return redactSecrets(entry);
   });
+  const keys = [...new Set(entries.map(deviceModelKey))];
+  const stored = keys.length > 0
+    ? await ctx.lookups.storedDeviceModelKeys(ctx.chargePointId, keys)
+    : new Set();
+  const added = keys.filter((key) => !stored.has(key)).length;
+  // Counted only when the part adds variables, and only as far as it decides: MAX - added + 1 has no room.
+  if (added > 0) {
+    const atMost = Math.max(1, MAX_DEVICE_MODEL_ENTRIES - added + 1);
+    requireRoomForVariables(await ctx.lookups.countDeviceModel(ctx.chargePointId, atMost), added);
+  }
   return {
     response: {},
     changes: { deviceModel: entries },
