@@ -43,7 +43,9 @@ export const MAX_REPORTED_PROFILES = 64;
 const EMPTY: ChargingReports = { reports: [], limits: [] };
 
 /**
- * Adds one ReportChargingProfiles message: a new requestId starts afresh, the same one adds to it.
+ * Adds one ReportChargingProfiles message: a new requestId starts afresh, the same one adds to it. Past
+ * MAX_REPORTED_PROFILES a message adds nothing, not even an empty entry: a station sending parts of one
+ * requestId for ever (`tbc`) would otherwise grow its record by one entry per message.
  *
  * @example
  * ```ts
@@ -62,7 +64,8 @@ export function withReportedProfiles(
   const previous = base.requestId === requestId ? base.reports : [];
   const room = MAX_REPORTED_PROFILES - previous.reduce((n, r) => n + r.chargingProfile.length, 0);
   const kept = { ...report, chargingProfile: report.chargingProfile.slice(0, Math.max(0, room)) };
-  return { ...base, requestId, reportedAt: at, complete: !tbc, reports: [...previous, kept] };
+  const reports = kept.chargingProfile.length > 0 ? [...previous, kept] : previous;
+  return { ...base, requestId, reportedAt: at, complete: !tbc, reports };
 }
 
 /** Records an external limit, replacing the one of the same EVSE and source. */

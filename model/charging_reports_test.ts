@@ -25,7 +25,10 @@ Deno.test("withReportedProfiles() keeps at most MAX_REPORTED_PROFILES profiles",
   const many = Array.from({ length: MAX_REPORTED_PROFILES + 5 }, (_, i) => i);
   const kept = withReportedProfiles(undefined, 1, report(1, many), false, AT);
   assertEquals(kept.reports[0]!.chargingProfile.length, MAX_REPORTED_PROFILES);
-  assertEquals(withReportedProfiles(kept, 1, report(2, [1]), false, AT).reports[1]!.chargingProfile, []);
+  // Past the bound a message adds no entry at all (an empty one per message would grow without bound).
+  const after = withReportedProfiles(kept, 1, report(2, [1]), true, AT);
+  assertEquals(after.reports, kept.reports);
+  assertEquals(after.complete, false);
 });
 
 Deno.test("withChargingLimit() replaces by EVSE and source; withoutChargingLimit() without EVSE clears all", () => {
