@@ -40,12 +40,23 @@ export interface ChargingReports {
 /** The most profiles kept per station (a KV value holds 64 KiB). */
 export const MAX_REPORTED_PROFILES = 64;
 
+/**
+ * The most JSON characters a station's charging reports may take. A message may carry schedules of 1,024
+ * periods (~40 KB); kept whole, 64 profiles and a limit per EVSE and source make megabytes, which KV cannot
+ * store in one value and PostgreSQL rewrites in full with each of the station's messages. Past it, what does
+ * not fit is left out: a profile, or a limit's schedule (the limit itself kept).
+ */
+export const MAX_CHARGING_REPORTS_CHARS = 48 * 1024;
+
+const fits = (reports: ChargingReports) => JSON.stringify(reports).length <= MAX_CHARGING_REPORTS_CHARS;
+
 const EMPTY: ChargingReports = { reports: [], limits: [] };
 
 /**
  * Adds one ReportChargingProfiles message: a new requestId starts afresh, the same one adds to it. Past
  * MAX_REPORTED_PROFILES a message adds nothing, not even an empty entry: a station sending parts of one
- * requestId for ever (`tbc`) would otherwise grow its record by one entry per message.
+ * requestId for ever (`tbc`) would otherwise grow its record by one entry per message. Its profiles that do
+ * not fit MAX_CHARGING_REPORTS_CHARS are left out.
  *
  * @example
  * ```ts
@@ -63,9 +74,17 @@ export function withReportedProfiles(
   const base = current ?? EMPTY;
   const previous = base.requestId === requestId ? base.reports : [];
   const room = MAX_REPORTED_PROFILES - previous.reduce((n, r) => n + r.chargingProfile.length, 0);
-  const kept = { ...report, chargingProfile: report.chargingProfile.slice(0, Math.max(0, room)) };
-  const reports = kept.chargingProfile.length > 0 ? [...previous, kept] : previous;
-  return { ...base, requestId, reportedAt: at, complete: !tbc, reports };
+  const profiles = report.chargingProfile.slice(0, Math.max(0, room));
+  const withProfiles = (n: number): ChargingReports => ({
+    ...base,
+    requestId,
+    reportedAt: at,
+    complete: !tbc,
+    reports: n > 0 ? [...previous, { ...report, chargingProfile: profiles.slice(0, n) }] : previous,
+  });
+  let n = profiles.length;
+  while (n > 0 && !fits(withProfiles(n))) n--;
+  return withProfiles(n);
 }
 
 /** Records an external limit, replacing the one of the same EVSE and source. */
@@ -77,7 +96,14 @@ export function withChargingLimit(
   const others = base.limits.filter((l) =>
     !(l.evseId === limit.evseId && l.chargingLimitSource === limit.chargingLimitSource)
   );
-  return { ...base, limits: [...others, limit].sort((a, b) => a.evseId - b.evseId) };
+  const withLimit = (l: ExternalChargingLimit): ChargingReports => ({
+    ...base,
+    limits: [...others, l].sort((a, b) => a.evseId - b.evseId),
+  });
+  const whole = withLimit(limit);
+  if (fits(whole) || limit.chargingSchedule === undefined) return whole;
+  const { chargingSchedule: _, ...withoutSchedule } = limit;
+  return withLimit(withoutSchedule);
 }
 
 /** Removes the limits of a source on an EVSE; without an EVSE, on all of them (OCPP 2.0.1 K13). */

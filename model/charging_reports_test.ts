@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
 import {
+  MAX_CHARGING_REPORTS_CHARS,
   MAX_REPORTED_PROFILES,
   withChargingLimit,
   withoutChargingLimit,
@@ -49,4 +50,20 @@ Deno.test("withChargingLimit() replaces by EVSE and source; withoutChargingLimit
   ]);
   assertEquals(withoutChargingLimit(r, "SO", 1).limits.length, 2);
   assertEquals(withoutChargingLimit(r, "SO", undefined).limits.map((l) => l.chargingLimitSource), ["EMS"]);
+});
+
+Deno.test("withChargingLimit() keeps a limit without its schedule when the reports would outgrow their bound", () => {
+  const periods = Array.from({ length: 1024 }, (_, i) => ({ startPeriod: i * 60, limit: 1000.5 + i }));
+  const limit = (evseId: number) => ({
+    evseId,
+    chargingLimitSource: "EMS",
+    isGridCritical: false,
+    chargingSchedule: [{ id: 1, chargingRateUnit: "W", chargingSchedulePeriod: periods }],
+    at: AT,
+  });
+  const one = withChargingLimit(undefined, limit(1));
+  assertEquals(one.limits[0]!.chargingSchedule?.length, 1);
+  const two = withChargingLimit(one, limit(2));
+  assertEquals(two.limits.map((l) => [l.evseId, l.chargingSchedule !== undefined]), [[1, true], [2, false]]);
+  assertEquals(JSON.stringify(two).length <= MAX_CHARGING_REPORTS_CHARS, true);
 });
