@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { hasSeqNo, rangesOf, withSeqNo } from "./seq_no_ranges.ts";
+import { hasSeqNo, MAX_SEQ_NO_RANGES, rangesOf, type SeqNoRanges, withSeqNo } from "./seq_no_ranges.ts";
 
 Deno.test("withSeqNo() keeps seqNos as joined ranges, in any order of arrival", () => {
   assertEquals(withSeqNo([], 0), [[0, 0]]);
@@ -24,4 +24,17 @@ Deno.test("a session of 20,000 events in order is one range; rangesOf() reads a 
     false,
   ]);
   assertEquals(rangesOf([5, 0, 1, 2, 9, 8]), [[0, 2], [5, 5], [8, 9]]);
+});
+
+Deno.test("withSeqNo() joins the two closest ranges past MAX_SEQ_NO_RANGES", () => {
+  let ranges: SeqNoRanges = [];
+  for (let i = 0; i < MAX_SEQ_NO_RANGES; i++) ranges = withSeqNo(ranges, i * 10);
+  assertEquals(ranges.length, MAX_SEQ_NO_RANGES);
+  // 10 * MAX + 3 is 3 above the last range: that gap is the smallest, so those two are joined.
+  const last = (MAX_SEQ_NO_RANGES - 1) * 10;
+  const next = withSeqNo(ranges, last + 3);
+  assertEquals(next.length, MAX_SEQ_NO_RANGES);
+  assertEquals(next.at(-1), [last, last + 3]);
+  assertEquals(hasSeqNo(next, last + 1), true);
+  assertEquals(hasSeqNo(next, 5), false);
 });
