@@ -110,7 +110,7 @@ export const ConfigSchema = z.object({
    */
   /**
    * Node listener (HTTP_SERVER=node): TCP connections one source (an IPv4 address, an IPv6 /64; its /48 16
-   * times that) may hold before their request's headers arrived; more are closed at once (slowloris). Sources
+   * times that) may hold whose request's headers did not arrive within 2 s; more are closed (slowloris). Sources
    * in TRUSTED_PROXIES are exempt: cap them in the proxy (nginx `limit_conn`).
    */
   UNREAD_REQUESTS_PER_SOURCE: int(1, 1_000_000).default(256),

@@ -3,7 +3,7 @@
  * many and sends its headers a byte now and then, so none ever reaches the app (MAX_CONNECTIONS counts station
  * sockets only) while each holds a file descriptor. A source (an IPv4 address, an IPv6 /64; its /48 has
  * PREFIX_48_SHARE times as many, so rotating /64s buys 16 caps, not 65,536) may have `perSource` such
- * connections; the listener closes more at once. Trusted proxies are exempt: nginx in front brings every
+ * connections (the listener asks for a place once one has been unread for 2 s, and closes it without one). Trusted proxies are exempt: nginx in front brings every
  * client from its one address (cap it there: `limit_conn`). In memory, per process.
  *
  * @example

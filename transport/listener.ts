@@ -25,8 +25,8 @@ export interface ListenOptions {
   /** How often the node listener's accept watchdog looks (tests make it short). */
   watchdogIntervalMs?: number;
   /**
-   * Node listener: a place for a new connection from an address until its request's headers arrived (a
-   * release), or null: closed at once (security/unread_requests.ts). Default: no cap.
+   * Node listener: a place for a connection from an address unread for 2 s, until its request's headers arrive
+   * (a release), or null: closed (security/unread_requests.ts). Default: no cap.
    */
   unreadRequests?: { take(address: string): (() => void) | null };
   /** Node listener: a request's headers must arrive within this, else 408 and closed (default node's 60 s). */

@@ -153,46 +153,75 @@ function headersTimeout(ms: number | undefined) {
 }
 
 /**
- * Connections whose request has not arrived, held against their source's cap from accept until their headers
- * are read (or they close): one past the cap is closed at once. Keyed by the peer's address and port, which the
- * TCP socket and, with TLS, the TLS socket the request arrives on share.
+ * How long a connection may be unread before it counts against its source's cap: a burst of stations (a site
+ * behind one NAT reconnecting after a restart) is read within it, a slowloris connection is not.
+ */
+export const SLOW_AFTER_MS = 2000;
+
+/**
+ * Connections whose request has not arrived. One unread for SLOW_AFTER_MS takes a place of its source's cap
+ * (checked every half of it); one that finds none left is closed, so a source holds at most its cap of slow
+ * connections, and what it opened in the last moments. Its place is given back when its headers are read or
+ * it closes. Keyed by the peer's address and port, which the TCP socket and, with TLS, the TLS socket the
+ * request arrives on share.
  */
 class UnreadConnections {
-  readonly #held = new Map<string, { release: () => void; socket: Socket; onClose: () => void }>();
+  readonly #unread = new Map<
+    string,
+    { socket: Socket; since: number; release: (() => void) | null; onClose: () => void }
+  >();
+  #sweeper: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly cap: ListenOptions["unreadRequests"]) {}
 
   opened(socket: Socket): void {
     if (!this.cap) return;
-    const release = this.cap.take(socket.remoteAddress ?? "");
-    if (!release) {
-      socket.destroy();
-      return;
-    }
     const key = peerOf(socket);
-    const held = {
-      release,
+    const entry = {
       socket,
-      // Only its own place: by then the address and port may be another connection's.
+      since: performance.now(),
+      release: null as (() => void) | null,
+      // Only its own entry: by then the address and port may be another connection's.
       onClose: () => {
-        if (this.#held.get(key) === held) this.#release(key);
+        if (this.#unread.get(key) === entry) this.#forget(key);
       },
     };
-    this.#held.set(key, held);
-    socket.once("close", held.onClose);
+    this.#unread.set(key, entry);
+    socket.once("close", entry.onClose);
+    if (this.#sweeper === null) {
+      this.#sweeper = setInterval(() => this.#sweep(), SLOW_AFTER_MS / 2);
+      Deno.unrefTimer(this.#sweeper);
+    }
   }
 
   read(socket: Socket | Duplex): void {
-    if (this.#held.size > 0) this.#release(peerOf(socket as Socket));
+    if (this.#unread.size > 0) this.#forget(peerOf(socket as Socket));
   }
 
-  #release(key: string): void {
-    const held = this.#held.get(key);
-    if (!held) return;
-    held.release();
-    this.#held.delete(key);
+  /** Slow ones take their source's places; one that finds none is closed. */
+  #sweep(): void {
+    const slowSince = performance.now() - SLOW_AFTER_MS;
+    for (const [key, entry] of this.#unread) {
+      if (entry.release !== null || entry.since > slowSince) continue;
+      entry.release = this.cap!.take(entry.socket.remoteAddress ?? "");
+      if (entry.release === null) {
+        this.#forget(key);
+        entry.socket.destroy();
+      }
+    }
+    if (this.#unread.size === 0 && this.#sweeper !== null) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = null;
+    }
+  }
+
+  #forget(key: string): void {
+    const entry = this.#unread.get(key);
+    if (!entry) return;
+    entry.release?.();
+    this.#unread.delete(key);
     // Read or closed, its place is given back once; a station's socket keeps no listener of ours for its life.
-    held.socket.off("close", held.onClose);
+    entry.socket.off("close", entry.onClose);
   }
 }
 
