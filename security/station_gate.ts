@@ -273,7 +273,7 @@ export class StationGate {
   ): Promise<{ waitMs: number } | { problem: string } | { passed: true }> {
     // A station that sends no credentials (yet: some wait for the 401's challenge) costs no check.
     const turn = request.headers.has("authorization") && this.deps.keyChecks
-      ? this.deps.keyChecks.take(client.address, nowMs)
+      ? await this.deps.keyChecks.turn(client.address, nowMs)
       : null;
     if (turn && "retryAfterMs" in turn) return { waitMs: turn.retryAfterMs };
     let failed = false;

@@ -4,7 +4,9 @@
  * 32 handshakes at a time got ~400 checks a second, both cores busy. Here a source has `perSource` checks
  * running at once, and a budget of failed checks: a bucket of `failureBurst`, refilled at `failuresPerSecond`.
  * A turn is taken before anything is hashed and given back when the key was right (or nothing was hashed), so
- * stations that know their keys never spend it: a site's reconnect storm after a restart passes, a guesser
+ * stations that know their keys never spend it; a handshake that finds its source's checks all running waits
+ * for one to end (`turn`, up to a few seconds) rather than being refused: a site's reconnect storm after a
+ * restart (200 stations behind one NAT at once: 161 were refused 429 before it waited) passes, a guesser
  * rotating ids gets the burst and then the rate.
  *
  * A budget per source, not a doubling back-off: one station with a wrong key behind a site's NAT (already held
@@ -36,8 +38,18 @@ export interface StationKeyCheckOptions {
   maxSources?: number;
 }
 
-/** A turn to check a key (`release` it with whether the check spent the budget), or how long to wait. */
-export type KeyCheckTurn = { release(failed: boolean): void } | { retryAfterMs: number };
+/**
+ * A turn to check a key (`release` it with whether the check spent the budget), or how long to wait (`busy`:
+ * the source's checks are all running, not its budget spent).
+ */
+export type KeyCheckTurn = { release(failed: boolean): void } | { retryAfterMs: number; busy?: true };
+
+/** How long `turn` waits for a running check of the source to end before it answers busy. */
+export const KEY_CHECK_WAIT_MS = 5000;
+/** Handshakes of one source that may wait at once; more are answered busy at once. */
+const MAX_WAITING = 1000;
+/** A waiter also looks again this often (a check of another source of its /48 may have ended meanwhile). */
+const LOOK_AGAIN_MS = 50;
 
 interface Bucket {
   tokens: number;
@@ -49,6 +61,8 @@ export class StationKeyChecks {
   readonly #prefixSlots: HeldSlots;
   readonly #buckets = new Map<string, Bucket>();
   readonly #maxSources: number;
+  /** Per source: the handshakes waiting for one of its running checks to end. */
+  readonly #waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly options: StationKeyCheckOptions) {
     this.#slots = new HeldSlots(options.perSource);
@@ -56,7 +70,35 @@ export class StationKeyChecks {
     this.#maxSources = options.maxSources ?? 10_000;
   }
 
-  /** A turn for a check from `address`, or the wait (budget spent: until a failure is earned back; busy: 1 s). */
+  /**
+   * A turn for a check from `address`, waiting up to `maxWaitMs` while the source's checks are all running;
+   * else the wait to answer (budget spent: until a failure is earned back; still busy: 1 s).
+   */
+  async turn(address: string, nowMs: number, maxWaitMs = KEY_CHECK_WAIT_MS): Promise<KeyCheckTurn> {
+    const started = performance.now();
+    const source = backoffSource(address);
+    for (;;) {
+      const waited = performance.now() - started;
+      const turn = this.take(address, nowMs + waited);
+      if (!("busy" in turn) || waited >= maxWaitMs) return turn;
+      const queue = this.#waiting.get(source) ?? [];
+      if (queue.length >= MAX_WAITING) return turn;
+      this.#waiting.set(source, queue);
+      await new Promise<void>((resolve) => {
+        // Woken by a release or by its timer, whichever comes first; either way it leaves the queue.
+        const wake = () => {
+          clearTimeout(timer);
+          const at = queue.indexOf(wake);
+          if (at >= 0) queue.splice(at, 1);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(LOOK_AGAIN_MS, maxWaitMs - waited));
+        queue.push(wake);
+      });
+    }
+  }
+
+  /** A turn for a check from `address` now, or the wait (budget spent: until a failure is earned back; busy: 1 s). */
   take(address: string, nowMs: number): KeyCheckTurn {
     const { failureBurst, failuresPerSecond } = this.options;
     const source = backoffSource(address);
@@ -81,7 +123,7 @@ export class StationKeyChecks {
     if (!releaseSlot || !releasePrefix) {
       releaseSlot?.();
       releasePrefix?.();
-      return { retryAfterMs: 1000 };
+      return { retryAfterMs: 1000, busy: true };
     }
     // Spent before the check, so checks sent at once cannot all pass before the first failure counts.
     for (const { bucket } of budgets) bucket.tokens -= 1;
@@ -92,10 +134,19 @@ export class StationKeyChecks {
         released = true;
         releaseSlot();
         releasePrefix();
+        this.#wakeOne(source);
         if (failed) return;
         for (const { bucket, burst } of budgets) bucket.tokens = Math.min(burst, bucket.tokens + 1);
       },
     };
+  }
+
+  /** The longest waiting handshake of `source` looks again: a check of its ended. */
+  #wakeOne(source: string): void {
+    const queue = this.#waiting.get(source);
+    if (!queue) return;
+    queue.shift()?.();
+    if (queue.length === 0) this.#waiting.delete(source);
   }
 
   /** The bucket of `key`, refilled up to `nowMs` (a new one full), as the most recently used. */

@@ -11,7 +11,7 @@ Deno.test("StationKeyChecks.take() gives a source perSource checks at once, then
   const checks = new StationKeyChecks({ perSource: 2, failureBurst: 100, failuresPerSecond: 1 });
   const a = turnOf(checks, "10.0.0.9", 0);
   turnOf(checks, "10.0.0.9", 0);
-  assertEquals(checks.take("10.0.0.9", 0), { retryAfterMs: 1000 });
+  assertEquals(checks.take("10.0.0.9", 0), { retryAfterMs: 1000, busy: true });
   turnOf(checks, "10.0.0.10", 0);
   a.release(true);
   turnOf(checks, "10.0.0.9", 0);
@@ -35,4 +35,15 @@ Deno.test("StationKeyChecks.take() holds an IPv6 source to its /64, and its /48 
   const seventeenth = checks.take("2001:db8:1:ff::1", 0);
   assert("retryAfterMs" in seventeenth);
   turnOf(checks, "2001:db8:2:1::1", 0);
+});
+
+Deno.test("StationKeyChecks.turn() waits for a running check of its source to end, up to its bound", async () => {
+  const checks = new StationKeyChecks({ perSource: 1, failureBurst: 100, failuresPerSecond: 1 });
+  const first = turnOf(checks, "10.0.0.9", 0);
+  const waiting = checks.turn("10.0.0.9", 0, 2000);
+  setTimeout(() => first.release(false), 100);
+  const second = await waiting;
+  assertEquals("release" in second, true, JSON.stringify(second));
+  // None ends within the bound: busy.
+  assertEquals(await checks.turn("10.0.0.9", 0, 120), { retryAfterMs: 1000, busy: true });
 });

@@ -119,3 +119,30 @@ Deno.test("behind a trusted proxy the forwarded client's checks are capped, not 
     await server.close();
   }
 });
+
+Deno.test("a reconnect storm of 200 stations with their right keys from one address all get in (they wait their turn)", async () => {
+  // The cap on checks at once must not refuse a site behind one NAT reconnecting after a restart: a handshake
+  // that finds its source's checks all running waits for one (161 of 200 were refused 429 before).
+  const server = await startApiServer({ SECURITY_PROFILE: "1", STATION_AUTH_CHECKS_PER_SOURCE: "4" });
+  try {
+    const keys: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const made = await server.json(`/api/v1/station-security/CP-STORM-${i}/authorization-key`, {
+        method: "POST",
+      });
+      keys.push(made.body.authorizationKey as string);
+    }
+    const statuses = await Promise.all(keys.map(async (key, i) => {
+      const a = await attempt(`${server.wsUrl}/CP-STORM-${i}`, {
+        headers: basic(`CP-STORM-${i}`, key),
+        localAddress: "127.0.0.5",
+      } as Record<string, unknown>);
+      if (!a.open) return a.status;
+      await a.close();
+      return 101;
+    }));
+    assertEquals(statuses.filter((s) => s !== 101), []);
+  } finally {
+    await server.close();
+  }
+});
