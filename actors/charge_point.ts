@@ -16,6 +16,7 @@ import {
   type ChargePointRecord,
   emptyRecord,
   type LiveRecord,
+  type Reservation,
   type SnapshotPatch,
   type StationDetails,
   unexpiredReservations,
@@ -243,6 +244,8 @@ export class ChargePointActor {
   #seenMs = Number.NaN;
   /** Ids of incoming CALLs received and not yet answered (a CALL reusing one is dropped unanswered). */
   #openCallIds = new OpenCallIds();
+  /** ReserveNow commands sent and not yet answered, with the reservation each would make (see `Command.holds`). */
+  #reservationsInFlight = new Map<Command, Reservation>();
   /** The id of the call in flight whose answer passed the rate limit (`answersCallInFlight`). */
   #answerPassed: string | null = null;
   /** Whether the station was Accepted at some CALL of this connection (see `#admitted`). */
@@ -442,6 +445,17 @@ export class ChargePointActor {
   }
 
   /** The snapshot with the newest lastSeen in it. */
+  /** The snapshot with the reservations of ReserveNow commands still waiting for their answer. */
+  #withReservationsInFlight(state: LiveRecord): LiveRecord {
+    if (this.#reservationsInFlight.size === 0) return state;
+    const inFlight = [...this.#reservationsInFlight.values()];
+    const ids = new Set(inFlight.map((r) => r.reservationId));
+    return {
+      ...state,
+      reservations: [...(state.reservations ?? []).filter((r) => !ids.has(r.reservationId)), ...inFlight],
+    };
+  }
+
   #current(): LiveRecord & Partial<StationDetails> | null {
     if (!Number.isNaN(this.#seenMs) && this.#record) {
       this.#record = { ...this.#record, lastSeen: new Date(this.#seenMs).toISOString() };
@@ -1148,7 +1162,7 @@ export class ChargePointActor {
         });
       }
     }
-    const state = this.#current()!;
+    const state = this.#withReservationsInFlight(this.#current()!);
     let refusal: string | Refusal | null =
       definition.only === ACCEPTED_STATIONS_ONLY && state.registrationStatus !== "Accepted"
         ? `the station is ${
@@ -1160,7 +1174,7 @@ export class ChargePointActor {
     const tag = refusal === null && !command.force ? definition.presents?.(command.payload as never) : null;
     if (tag) {
       try {
-        refusal = await this.#tagRefusal(tag);
+        refusal = await this.#tagRefusal(tag, state);
       } catch (error) {
         // The store's trouble, not the station's: not sent, and no crash closing its connection.
         const why = `id tag "${tag.idTag}" could not be checked (${String(error)})`;
@@ -1180,6 +1194,10 @@ export class ChargePointActor {
         error: new NotConnectedError(this.id, action, "connection closed"),
       });
     }
+    // Held from now until its answer (or failure) is settled in `#finishCommand` (the mailbox holds this turn
+    // through the awaits above, so no other command's guard ran meanwhile).
+    const holds = definition.holds?.(command.payload as never, this.deps.now().toISOString());
+    if (holds) this.#reservationsInFlight.set(command, holds);
     const mark = command.sendMark;
     this.#calls.enqueue(action, command.payload, mark && (() => this.#markSent(action, mark)), command).then(
       (response) => this.#mailbox.post({ type: "commandFinished", command, outcome: { response } }),
@@ -1191,7 +1209,7 @@ export class ChargePointActor {
    * Why a remote start for `tag` makes no sense: the station's start would not be told Accepted, or its
    * connector is reserved for another holder (`model/reservation_holder.ts`).
    */
-  async #tagRefusal(tag: PresentedTag): Promise<string | Refusal | null> {
+  async #tagRefusal(tag: PresentedTag, state: Readonly<LiveRecord>): Promise<string | Refusal | null> {
     const { info, unknown } = await judgeIdTag(
       this.deps.store.decisionLookups ?? this.deps.store,
       tag.idTag,
@@ -1206,9 +1224,9 @@ export class ChargePointActor {
       },
     );
     if (info.status === "Accepted") {
-      return tag.connectorId === undefined ? null : reservedForAnother(
-        this.#current()!,
-        tag.connectorId,
+      return reservedForAnother(
+        state,
+        tag.connectorId ?? null,
         { idTag: tag.idTag, ...info },
         this.deps.now(),
       );
@@ -1265,6 +1283,8 @@ export class ChargePointActor {
    * station did carry out.
    */
   async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
+    // Its effect, if any, puts the reservation in the snapshot in this same turn.
+    this.#reservationsInFlight.delete(command);
     const finishedAt = this.deps.now().toISOString();
     // Same id as its `sending` row, if it had one: settled in place.
     const entry = commandLogEntry(this.id, command, outcome, finishedAt, this.deps.senderId?.());

@@ -6,7 +6,9 @@
  * once it recovers).
  *
  * Refused before sending: a connector that is not Available or already holds an active reservation (unless
- * forced), connector 0 on a station whose ReserveConnectorZeroSupported is not "true" (asked with
+ * forced; the station's actor checks again in its turn, counting the ReserveNow commands still waiting for their
+ * answer, so two requests at once, on any nodes, cannot both pass, and a whole-station reservation keeps a free
+ * connector: `actors/commands/reservation_guards.ts`), connector 0 on a station whose ReserveConnectorZeroSupported is not "true" (asked with
  * GetConfiguration when we do not know it), an expiry in the past.
  *
  * A reservation is used by a start of its holder (`model/reservation_holder.ts`: its idTag, or a tag of its
@@ -358,12 +360,15 @@ function answered(result: CommandResult, chargePointId: string, action: string):
       throw new FleetError("not_connected", `Cannot send "${action}" to "${chargePointId}": not connected`);
     case "timeout":
       throw new FleetError("station_timeout", `"${chargePointId}" did not answer "${action}" in time`);
-    case "refused":
+    case "refused": {
+      // The actor's guards, in its turn: what another request at the same moment took is named here.
+      const reason = (result.response as { reason?: unknown } | null)?.reason;
       throw new FleetError(
         "refused",
-        `Not sending "${action}" to "${chargePointId}"`,
+        `Not sending "${action}" to "${chargePointId}"${typeof reason === "string" ? `: ${reason}` : ""}`,
         result.response as never,
       );
+    }
     default:
       throw new FleetError("station_error", `"${chargePointId}" answered "${action}" with an error`, {
         outcome: result.outcome,

@@ -4,7 +4,7 @@
  * connector to start charging unless the operator insists) and an effect (what the station's answer teaches
  * its snapshot, as a patch the actor commits with the command log entry). Both pure.
  */
-import type { ChargePointRecord, LiveRecord, SnapshotPatch } from "../../model/charge_point.ts";
+import type { ChargePointRecord, LiveRecord, Reservation, SnapshotPatch } from "../../model/charge_point.ts";
 import type { DeviceModelValue } from "../../model/device_model.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../protocol/ocpp16/mod.ts";
 
@@ -27,6 +27,11 @@ export interface Command<A extends CsToCpAction> {
   guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>, now: Date) => string | Refusal | null;
   /** The id tag the station will present to us because of this command (see `PresentedTag`), or null. */
   presents?: (request: RequestOf<A>) => PresentedTag | null;
+  /**
+   * The reservation this command makes the station hold once accepted: while it waits for the answer, the
+   * guards count it as held, so two requests at once cannot both take one connector.
+   */
+  holds?: (request: RequestOf<A>, at: string) => Reservation | null;
   /** What the answer teaches the snapshot, or null when it teaches nothing we keep. `at`: when it arrived. */
   effect?: (
     state: Readonly<LiveRecord>,
@@ -66,6 +71,7 @@ export interface AnyCommand {
   only?: typeof ACCEPTED_STATIONS_ONLY;
   guard?: (state: Readonly<LiveRecord>, request: never, now: Date) => string | Refusal | null;
   presents?: (request: never) => PresentedTag | null;
+  holds?: (request: never, at: string) => Reservation | null;
   effect?: (
     state: Readonly<LiveRecord>,
     request: never,

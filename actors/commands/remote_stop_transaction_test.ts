@@ -31,13 +31,13 @@ Deno.test("RequestStopTransaction's guard lets through a transaction an EVSE has
   const open = station({
     evses: [{ evseId: 1, connectorId: 1, status: "Occupied", timestamp: AT, transactionId: "tx-9" }],
   });
-  assertEquals(guard(open, { transactionId: "tx-9" }), null);
+  assertEquals(guard(open, { transactionId: "tx-9" }, new Date(AT)), null);
   assertEquals(
-    guard(open, { transactionId: "tx-1" }),
+    guard(open, { transactionId: "tx-1" }, new Date(AT)),
     'transaction "tx-1" is not open at this station as far as we know',
   );
   assertEquals(
-    guard(station({}), { transactionId: "tx-9" }),
+    guard(station({}), { transactionId: "tx-9" }, new Date(AT)),
     'transaction "tx-9" is not open at this station as far as we know',
   );
 });

@@ -1,6 +1,7 @@
 import { type Reservation, withoutReservation } from "../../model/charge_point.ts";
 import { toUtcIso } from "../../protocol/ocppj/time.ts";
 import type { Command } from "./command.ts";
+import type { RequestOf } from "../../protocol/ocpp16/mod.ts";
 import { secondReservation } from "./reservation_guards.ts";
 
 /**
@@ -8,17 +9,28 @@ import { secondReservation } from "./reservation_guards.ts";
  * forced) on a connector that holds another.
  */
 export const reserveNow: Command<"ReserveNow"> = {
-  guard: (state, request, now) => secondReservation(state, request.connectorId, request.reservationId, now),
+  guard: (state, request, now) =>
+    secondReservation(state, request.connectorId, request.reservationId, now, {
+      idTag: request.idTag,
+      parentIdTag: request.parentIdTag,
+    }),
+  holds: (request, at) => reservationOf(request, at),
   effect(state, request, response, at) {
     if (response.status !== "Accepted") return null;
-    const reservation: Reservation = {
-      reservationId: request.reservationId,
-      connectorId: request.connectorId,
-      idTag: request.idTag,
-      expiryDate: toUtcIso(request.expiryDate),
-      requestedAt: at,
+    return {
+      reservations: [...withoutReservation(state, request.reservationId, at), reservationOf(request, at)],
     };
-    if (request.parentIdTag !== undefined) reservation.parentIdTag = request.parentIdTag;
-    return { reservations: [...withoutReservation(state, request.reservationId, at), reservation] };
   },
 };
+
+function reservationOf(request: RequestOf<"ReserveNow">, at: string): Reservation {
+  const reservation: Reservation = {
+    reservationId: request.reservationId,
+    connectorId: request.connectorId,
+    idTag: request.idTag,
+    expiryDate: toUtcIso(request.expiryDate),
+    requestedAt: at,
+  };
+  if (request.parentIdTag !== undefined) reservation.parentIdTag = request.parentIdTag;
+  return reservation;
+}

@@ -1,13 +1,15 @@
 /** The OCPP 2.0.1 command type: the same guard and effect as OCPP 1.6's (`../command.ts`), typed by 2.0.1. */
-import type { LiveRecord, SnapshotPatch } from "../../../model/charge_point.ts";
+import type { LiveRecord, Reservation, SnapshotPatch } from "../../../model/charge_point.ts";
 import type { DeviceModelValue } from "../../../model/device_model.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../../../protocol/ocpp201/mod.ts";
-import type { ACCEPTED_STATIONS_ONLY, PresentedTag } from "../command.ts";
+import type { ACCEPTED_STATIONS_ONLY, PresentedTag, Refusal } from "../command.ts";
 
 export interface Command201<A extends CsToCpAction> {
   /** Only sent to an Accepted station (see `ACCEPTED_STATIONS_ONLY` in `../command.ts`). */
   only?: typeof ACCEPTED_STATIONS_ONLY;
-  guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>) => string | null;
+  guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>, now: Date) => string | Refusal | null;
+  /** The reservation this command makes the station hold (see `Command.holds` in `../command.ts`). */
+  holds?: (request: RequestOf<A>, at: string) => Reservation | null;
   /** The id tag the station will present because of this command (see `PresentedTag` in `../command.ts`). */
   presents?: (request: RequestOf<A>) => PresentedTag | null;
   effect?: (

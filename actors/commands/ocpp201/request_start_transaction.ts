@@ -22,6 +22,11 @@ export const requestStartTransaction: Command201<"RequestStartTransaction"> = {
     return null;
   },
   // A NoAuthorization token is not checked when the station presents it either.
-  presents: ({ idToken }) =>
-    idToken.type === "NoAuthorization" ? null : { idTag: idToken.idToken, idTokenType: idToken.type },
+  // The EVSE stands where 1.6's connector does for the reservation rules.
+  presents: ({ idToken, evseId }) =>
+    idToken.type === "NoAuthorization" ? null : {
+      idTag: idToken.idToken,
+      idTokenType: idToken.type,
+      ...(evseId !== undefined ? { connectorId: evseId } : {}),
+    },
 };

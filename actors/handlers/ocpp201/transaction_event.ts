@@ -1,4 +1,4 @@
-import type { SnapshotPatch } from "../../../model/charge_point.ts";
+import { type SnapshotPatch, withoutReservation } from "../../../model/charge_point.ts";
 import { setEvseTransaction } from "../../../model/evse.ts";
 import { decideTransactionEvent } from "../../../model/transaction_event.ts";
 import { OcppError } from "../../../protocol/ocppj/errors.ts";
@@ -108,6 +108,12 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
     );
     const snapshot: SnapshotPatch = {};
     if (JSON.stringify(evses) !== JSON.stringify(state.evses ?? [])) snapshot.evses = evses;
+    // H01: the reservation this transaction names terminated on the station; the snapshot holds it no more, so
+    // the reservation guards may read it as 1.6's.
+    const reservationId = request.reservationId;
+    if (reservationId !== undefined && state.reservations?.some((r) => r.reservationId === reservationId)) {
+      snapshot.reservations = withoutReservation(state, reservationId, receivedAt);
+    }
     if (Object.keys(snapshot).length > 0) changes.snapshot = snapshot;
   }
   return {
