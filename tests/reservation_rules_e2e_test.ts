@@ -6,11 +6,9 @@
  * refused (409, unless forced).
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { parseConfig } from "../config.ts";
-import { createMemoryLogger } from "../logger.ts";
-import { openStores } from "../store/open.ts";
-import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import type { ApiTestServer } from "./helpers/api.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
@@ -22,31 +20,9 @@ const ENV = { RESERVATION_SWEEP_S: "0.1", FLEET_POLL_MS: "50" };
 const CP = "RSVR-1";
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
-async function onStore(kind: "kv" | "postgres", fn: (server: ApiTestServer) => Promise<void>) {
-  if (kind === "kv") {
-    const server = await startApiServer(ENV);
-    try {
-      return await fn(server);
-    } finally {
-      await server.close();
-    }
-  }
-  const db = await freshDatabase("reserve_rules");
-  try {
-    const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
-    try {
-      const server = await startApiServer(ENV, stores);
-      try {
-        await fn(server);
-      } finally {
-        await server.close();
-      }
-    } finally {
-      await stores.close();
-    }
-  } finally {
-    await db.drop();
-  }
+/** The API server on `kind` with the reservation sweep and fleet poll made quick. */
+function onStore(kind: StoreKind, fn: (server: ApiTestServer) => Promise<void>) {
+  return withApiServer(kind, fn, ENV);
 }
 
 /** A station with two Available connectors that accepts what it is asked. */
