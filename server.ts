@@ -39,6 +39,7 @@ import { kvSecurityExtension } from "./store/kv/security_extension.ts";
 import type { SecurityExtensionStores } from "./store/security_extension.ts";
 import { FolderBlobStore } from "./store/folder_blobs.ts";
 import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
+import { commandAnswerEffects } from "./command_answers.ts";
 import type { FleetStore } from "./store/fleet.ts";
 import { openKvFleetStore } from "./store/kv/fleet.ts";
 import { createFleet, type Fleet } from "./fleet/mod.ts";
@@ -176,8 +177,11 @@ export async function startServer(
   // The follow-ups send commands through the registry they are part of: resolved when first used.
   const securityServices = actorSecurityServices(extension, security.events, logger, () => registry);
   const shutOut = new ShutOut(DECOMMISSIONED_REPORT_MS);
+  // What answers teach beyond the stations' records needs energy and the fleet, made after the registry.
+  let answerEffects: ReturnType<typeof commandAnswerEffects> = () => Promise.resolve();
   const registry: Registry = new Registry({
     ...securityServices.deps,
+    commandAnswered: (answer) => answerEffects(answer),
     securityEventQuota: security.stationEventQuota,
     store,
     logger,
@@ -392,6 +396,7 @@ export async function startServer(
       unknownIdTagsKeep: config.UNKNOWN_ID_TAGS_KEEP,
     },
   });
+  answerEffects = commandAnswerEffects({ energy, localList: fleet.localList, logger });
   fleet.start();
   const fileRetention = fileRetentionLoop(config, extension, fleetStore, holder, now, logger);
   fileRetention.start();

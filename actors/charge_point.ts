@@ -55,7 +55,7 @@ import {
 } from "./commands/command.ts";
 import { reservedForAnother } from "./commands/reservation_guards.ts";
 import { judgeIdTag } from "../model/id_tag.ts";
-import type { ActorDeps } from "./deps.ts";
+import type { ActorDeps, AnsweredCommand } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import {
   AnswerLostError,
@@ -151,6 +151,8 @@ interface Command {
   logId: string;
   /** Its row as its timeout settled it: a late answer is written onto that (`#handleLateResponse`). */
   timedOut?: CommandLogEntry;
+  /** Its answer, timely or late, goes to `deps.commandAnswered` (`CallOptions.answerEffects`). */
+  answerEffects: boolean;
   resolve: (response: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -206,6 +208,12 @@ export interface CallOptions {
    * settles that same row should this node be lost (NodeLostError). Default: a new id.
    */
   logId?: string;
+  /**
+   * Its answer also counts beyond the station's record (`deps.commandAnswered`: stored charging profiles, the
+   * managed local list), timely or late, told by the node holding the station. Not for a caller that records
+   * the answer itself (load management's own profiles). Plain data: it travels with a cluster request.
+   */
+  answerEffects?: boolean;
 }
 
 export class ChargePointActor {
@@ -262,6 +270,8 @@ export class ChargePointActor {
    * lost node's are swept), so the sweep writes them again, every UNSETTLED_RETRY_MS, and the close once more.
    */
   #unsettled: CommandLogEntry[] = [];
+  /** The last answer told to `deps.commandAnswered`: the next waits for it (`#tellAnswered`). */
+  #answersTold: Promise<void> = Promise.resolve();
   #unsettledRetryAtMs = 0;
   #stopping = false;
   #stopped = false;
@@ -413,6 +423,7 @@ export class ChargePointActor {
           log: options.log ?? true,
           ...(options.sendMark ? { sendMark: options.sendMark } : {}),
           logId: options.logId ?? crypto.randomUUID(),
+          answerEffects: options.answerEffects ?? false,
           requestedAt: this.deps.now().toISOString(),
           resolve,
           reject,
@@ -1317,8 +1328,44 @@ export class ChargePointActor {
       this.log.warn("cannot store a command's outcome", { action: command.action, error: String(error) });
       if (command.log) this.#keepUnsettled(entry);
     }
-    if ("response" in outcome) command.resolve(outcome.response);
-    else command.reject(outcome.error);
+    if (!("response" in outcome)) command.reject(outcome.error);
+    else if (!this.#tells(command)) command.resolve(outcome.response);
+    else {
+      // Outside the turn: the station's frames are not held up by what the answer teaches elsewhere.
+      const { response } = outcome;
+      void this.#tellAnswered(command, response, false).then(() => command.resolve(response));
+    }
+  }
+
+  #tells(command: Command): boolean {
+    return command.answerEffects && this.deps.commandAnswered !== undefined;
+  }
+
+  /**
+   * Tells `deps.commandAnswered` of a command's answer, timely or late (the one place both go through), after
+   * the station's answers before it; never rejects (a failure is logged: the station did act).
+   */
+  #tellAnswered(command: Command, response: unknown, late: boolean): Promise<void> {
+    const told = this.deps.commandAnswered;
+    if (!told || !command.answerEffects) return Promise.resolve();
+    const answer: AnsweredCommand = {
+      chargePointId: this.id,
+      action: command.action,
+      request: command.payload,
+      response,
+      requestedBy: command.requestedBy,
+      dialect: this.dialect.protocol.subprotocol,
+      late,
+    };
+    const next = this.#answersTold.then(() => told(answer)).catch((error) =>
+      this.log.warn("cannot record what a command's answer taught", {
+        action: command.action,
+        late,
+        error: String(error),
+      })
+    );
+    this.#answersTold = next;
+    return next;
   }
 
   #keepUnsettled(entry: CommandLogEntry): void {
@@ -1399,8 +1446,9 @@ export class ChargePointActor {
    * The station answered a call after it timed out: its caller already heard of the timeout, but what the
    * station did still counts: what the answer teaches the snapshot is applied as for a timely one (a
    * configuration key it changed), someone else may record it (a certificate it installed,
-   * `deps.lateAnswers`), and the command's row records the answer beside its `timeout`
-   * (`CommandLogEntry.lateAnswer`).
+   * `deps.lateAnswers`), what it teaches beyond the record is told as a timely one's is (`deps.commandAnswered`:
+   * stored charging profiles, the managed local list), and the command's row records the answer beside its
+   * `timeout` (`CommandLogEntry.lateAnswer`).
    */
   #handleLateResponse(
     call: { action: string; payload: unknown; tag: unknown },
@@ -1449,17 +1497,20 @@ export class ChargePointActor {
       const told = definition?.deviceModelValues?.(command.payload as never, outcome.response as never, at);
       if (told?.length) changes.deviceModelValues = told.map((v) => ({ ...v, chargePointId: this.id }));
     }
-    if (!entry && !changes.snapshot && !changes.deviceModelValues) return;
-    try {
-      if (this.#record) await this.#commit(changes);
-      else {
-        const result = await this.deps.store.commit(changes);
-        if (!result.ok) throw new Error(result.conflict);
+    if (entry || changes.snapshot || changes.deviceModelValues) {
+      try {
+        if (this.#record) await this.#commit(changes);
+        else {
+          const result = await this.deps.store.commit(changes);
+          if (!result.ok) throw new Error(result.conflict);
+        }
+      } catch (error) {
+        this.log.warn("cannot store a late answer", { action: command.action, error: String(error) });
+        if (entry) this.#keepUnsettled(entry);
       }
-    } catch (error) {
-      this.log.warn("cannot store a late answer", { action: command.action, error: String(error) });
-      if (entry) this.#keepUnsettled(entry);
     }
+    // As a timely answer's, outside the turn; once, as `settleLate` gives the call once.
+    if ("response" in outcome) void this.#tellAnswered(command, outcome.response, true);
   }
 
   /** The command's `timeout` row with the late answer beside it. */

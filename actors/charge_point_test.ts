@@ -1,15 +1,21 @@
 import { reservation } from "./handlers/fakes.ts";
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import type { StationChanges } from "../model/changes.ts";
 import { type ChargePointRecord, emptyRecord, withoutDetails } from "../model/charge_point.ts";
 import { openKvStore } from "../store/kv/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
-import type { ActorDeps } from "./deps.ts";
+import type { ActorDeps, AnsweredCommand } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { EventBus } from "./events.ts";
-import { CommandNotLoggedError, CommandNotSentError, NotConnectedError, SendMarkError } from "./errors.ts";
+import {
+  CallTimeoutError,
+  CommandNotLoggedError,
+  CommandNotSentError,
+  NotConnectedError,
+  SendMarkError,
+} from "./errors.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import { FrameLog } from "./frame_log.ts";
 import { Registry } from "./registry.ts";
@@ -108,6 +114,7 @@ async function setUp(
     securityEvents?: ActorDeps["securityEvents"];
     securityEventQuota?: ActorDeps["securityEventQuota"];
     sendMarks?: ActorDeps["sendMarks"];
+    commandAnswered?: ActorDeps["commandAnswered"];
   } = {},
 ) {
   const kv = await openKvStore(":memory:");
@@ -120,6 +127,7 @@ async function setUp(
     ...(options.securityEvents ? { securityEvents: options.securityEvents } : {}),
     ...(options.securityEventQuota ? { securityEventQuota: options.securityEventQuota } : {}),
     ...(options.sendMarks ? { sendMarks: options.sendMarks } : {}),
+    ...(options.commandAnswered ? { commandAnswered: options.commandAnswered } : {}),
     store,
     logger: createMemoryLogger(),
     events,
@@ -450,6 +458,13 @@ Deno.test("a CALL is answered within 3 microtask turns of its commit settling", 
 });
 
 /** The first CALL the actor sent the station, once it is sent. */
+/** The station's `n`th CALL (from 1), once sent. */
+async function nthCall(socket: FakeSocket, n: number): Promise<unknown[]> {
+  const calls = () => socket.sent.filter((f) => (f as unknown[])[0] === 2) as unknown[][];
+  for (let i = 0; i < 200 && calls().length < n; i++) await new Promise((r) => setTimeout(r, 2));
+  return calls()[n - 1]!;
+}
+
 async function sentCall(socket: FakeSocket): Promise<unknown[]> {
   const isCall = (f: unknown) => (f as unknown[])[0] === 2;
   for (let i = 0; i < 100 && !socket.sent.some(isCall); i++) await new Promise((r) => setTimeout(r, 2));
@@ -565,6 +580,62 @@ Deno.test("a command is logged sending before its CALL leaves, and its answer se
       "accepted",
       sending!.requestedAt,
     ]]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("an answer is told to commandAnswered once, timely or late, only for a command that asks", async () => {
+  const told: AnsweredCommand[] = [];
+  let release!: () => void;
+  const t = await setUp({
+    commandAnswered: (answer) => {
+      told.push(answer);
+      // The first is held: its caller must not hear the answer before it is done.
+      return told.length === 1 ? new Promise((resolve) => release = resolve) : Promise.resolve();
+    },
+  });
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const timely = t.actor.call("Reset", { type: "Soft" }, { requestedBy: "user:olga", answerEffects: true });
+    let heard = false;
+    void timely.then(() => heard = true);
+    const first = await nthCall(socket, 1);
+    t.actor.frameReceived(JSON.stringify([3, first[1], { status: "Accepted" }]));
+    while (told.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(heard, false, "heard before what the answer teaches was done");
+    release();
+    assertEquals(await timely, { status: "Accepted" });
+
+    // Not asked: not told.
+    const quiet = t.actor.call("Reset", { type: "Hard" });
+    const second = await nthCall(socket, 2);
+    t.actor.frameReceived(JSON.stringify([3, second[1], { status: "Accepted" }]));
+    await quiet;
+
+    // Timed out, then answered: told once, as late; a second answer and a late CALLERROR are not told.
+    const late = t.actor.call("Reset", { type: "Soft" }, { requestedBy: "job:1", answerEffects: true });
+    const third = await nthCall(socket, 3);
+    t.actor.sweep(Number.MAX_SAFE_INTEGER);
+    await assertRejects(() => late, CallTimeoutError);
+    t.actor.frameReceived(JSON.stringify([3, third[1], { status: "Rejected" }]));
+    t.actor.frameReceived(JSON.stringify([3, third[1], { status: "Accepted" }]));
+    const errored = t.actor.call("Reset", { type: "Hard" }, { answerEffects: true });
+    const fourth = await nthCall(socket, 4);
+    t.actor.sweep(Number.MAX_SAFE_INTEGER);
+    await assertRejects(() => errored, CallTimeoutError);
+    t.actor.frameReceived(JSON.stringify([4, fourth[1], "InternalError", "", {}]));
+    await t.call("Heartbeat", {});
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(
+      told.map((a) => [a.action, a.request, a.response, a.requestedBy, a.dialect, a.late]),
+      [
+        ["Reset", { type: "Soft" }, { status: "Accepted" }, "user:olga", "ocpp1.6", false],
+        ["Reset", { type: "Soft" }, { status: "Rejected" }, "job:1", "ocpp1.6", true],
+      ],
+    );
   } finally {
     await t.tearDown();
   }

@@ -74,6 +74,26 @@ export interface ActorDeps {
     call: { action: string; payload: unknown },
     outcome: { response: unknown } | { error: Error },
   ) => void;
+  /**
+   * What a command's answer teaches beyond the station's record (stored charging profiles, the managed local
+   * list: `command_answers.ts`), for a command sent with `CallOptions.answerEffects`: told once per answer,
+   * timely or late, by the node holding the station, in the order the station answered; a timely answer's
+   * caller hears it after this is done. Absent: nothing beyond the record.
+   */
+  commandAnswered?: (answer: AnsweredCommand) => Promise<void>;
+}
+
+/** A command the station answered with a CALLRESULT (`ActorDeps.commandAnswered`). */
+export interface AnsweredCommand {
+  chargePointId: string;
+  action: string;
+  request: unknown;
+  response: unknown;
+  requestedBy: string;
+  /** The station's subprotocol (`ocpp1.6`, `ocpp2.0.1`): the shape of `request` and `response`. */
+  dialect: string;
+  /** After its timeout: its caller heard of the timeout (`OutgoingCalls.settleLate`). */
+  late: boolean;
 }
 
 /** The part of the security event log the actors use: record, then flush to have it stored. */

@@ -65,15 +65,14 @@ export interface CommandSenderDeps {
   newId?: () => string;
   /**
    * Load management's say on charging profile commands (energy/), as on an operator's through the API: one
-   * that would fight it is refused, an answered one is recorded (stored profiles; its site divided again).
+   * that would fight it is refused. What an answer teaches (stored profiles, the managed local list) is told
+   * by the node holding the station, timely or late (`answerEffects`, command_answers.ts).
    */
   profiles?: ProfileCommands;
-  /** Told of every accepted SendLocalList (the managed local list then knows the station holds another). */
-  localListSent?: (chargePointId: string, listVersion: number, requestedBy: string) => Promise<void>;
 }
 
 /** What the fleet needs of energy management (energy/mod.ts). */
-export type ProfileCommands = Pick<Energy, "commandClash" | "commandAnswered">;
+export type ProfileCommands = Pick<Energy, "commandClash">;
 
 export function createCommandSender(deps: CommandSenderDeps): CommandSender {
   const newId = deps.newId ?? (() => crypto.randomUUID());
@@ -134,39 +133,6 @@ async function call(
     if (result === null) throw error;
     return result;
   }
-  if (deps.localListSent && request.action === "SendLocalList" && isAccepted(response)) {
-    const { chargePointId, payload, requestedBy } = request;
-    try {
-      const { listVersion, versionNumber } = payload as { listVersion?: number; versionNumber?: number };
-      await deps.localListSent(chargePointId, (listVersion ?? versionNumber)!, requestedBy);
-    } catch (error) {
-      deps.logger.warn("cannot record what a command's answer taught", {
-        chargePointId,
-        action: request.action,
-        error: String(error),
-      });
-    }
-  }
-  if (deps.profiles && PROFILE_COMMANDS.has(request.action)) {
-    const { chargePointId, action, payload, requestedBy } = request;
-    try {
-      await deps.profiles.commandAnswered({
-        chargePointId,
-        action,
-        request: payload,
-        response,
-        requestedBy,
-        dialect,
-      });
-    } catch (error) {
-      // The station did it; what we keep about it failing must not turn its answer into a failure.
-      deps.logger.warn("cannot record what a command's answer taught", {
-        chargePointId,
-        action,
-        error: String(error),
-      });
-    }
-  }
   return { outcome: "accepted", response: redactSecrets(response) };
 }
 
@@ -174,16 +140,10 @@ function callOptions(request: CommandRequest): CallOptions {
   return {
     force: request.force ?? false,
     requestedBy: request.requestedBy,
+    answerEffects: true,
     ...(request.mark ? { sendMark: request.mark } : {}),
   };
 }
-
-function isAccepted(response: unknown): boolean {
-  return (response as { status?: unknown } | null)?.status === "Accepted";
-}
-
-/** The commands whose answers stored charging profiles follow (of either dialect: the names are the same). */
-const PROFILE_COMMANDS: ReadonlySet<string> = new Set(["SetChargingProfile", "ClearChargingProfile"]);
 
 /**
  * A 1.6 command for an OCPP 2.0.1 station, sent in 2.0.1's shape and answered in 1.6's (see

@@ -101,8 +101,6 @@ export function createFleet(deps: FleetDeps) {
     logger: log,
     now,
     ...(deps.profiles ? { profiles: deps.profiles } : {}),
-    // A job's SendLocalList (the list's own sends are told apart by their requestedBy).
-    localListSent: (id, version, by) => localList.listReplaced(id, version, by),
   });
 
   const webhookPolicy = webhookUrlPolicy({

@@ -7,7 +7,6 @@
  * route only maps the outcome to HTTP.
  */
 import { commandBoundsProblem16, commandBoundsProblem201 } from "../../actors/commands/bounds.ts";
-import type { LocalListSync } from "../../fleet/local_list_sync.ts";
 import { z } from "zod";
 import type { Registry } from "../../actors/registry.ts";
 import { hasRole, principalLabel } from "../../auth/principal.ts";
@@ -59,14 +58,12 @@ export interface CommandRouteOptions {
   /** Where a higher SecurityProfile a command gives a station waits for its first connection with it. */
   profileRaises?: SecurityProfileRaises;
   /**
-   * Load management: a SetChargingProfile must not fight its profiles; every answered command is told to it
-   * (stored charging profiles follow SetChargingProfile/ClearChargingProfile, and the site is divided again).
+   * Load management: a SetChargingProfile must not fight its profiles (what its answer teaches, the node
+   * holding the station tells: command_answers.ts).
    */
   energy?: Energy;
   /** What a SetChargingProfile's validTo is compared with. */
   now?: () => Date;
-  /** The managed local list, told of an accepted SendLocalList of the operator's own (fleet/local_list_sync.ts). */
-  localList?: Pick<LocalListSync, "listReplaced">;
 }
 
 /**
@@ -122,7 +119,7 @@ function definitionIn(dialect: ActorDialect, action: string) {
 
 /** One command's route, for every dialect that has the action. */
 function addCommandRoute(router: ApiRouter, action: string, options: CommandRouteOptions): void {
-  const { registry, logger, energy, extension, pendingKeys, profileRaises } = options;
+  const { registry, logger, extension, pendingKeys, profileRaises } = options;
   const v16: ActionDefinition | undefined = Object.hasOwn(ACTIONS, action)
     ? ACTIONS[action as keyof typeof ACTIONS]
     : undefined;
@@ -311,7 +308,13 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     };
     let answer: unknown;
     try {
-      answer = await registry.send(params.id, action, payload, { force: query.force ?? false, requestedBy });
+      // What the answer teaches beyond the station (stored profiles, the managed list), timely or late, is told
+      // by the node holding the station (command_answers.ts).
+      answer = await registry.send(params.id, action, payload, {
+        force: query.force ?? false,
+        requestedBy,
+        answerEffects: true,
+      });
     } catch (error) {
       await settleKey(
         pendingKeyFate({ error }),
@@ -337,41 +340,6 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     let result = redactSecrets(answer) as Record<string, unknown>;
     if (!is16 && action === "RequestStartTransaction") {
       result = { ...result, remoteStartId: (payload as { remoteStartId: number }).remoteStartId };
-    }
-    try {
-      // Stored charging profiles follow SetChargingProfile/ClearChargingProfile, of either dialect.
-      await energy?.commandAnswered({
-        chargePointId: params.id,
-        action,
-        request: payload,
-        response: result,
-        requestedBy,
-        dialect: is16 ? "ocpp1.6" : "ocpp2.0.1",
-      });
-    } catch (error) {
-      // The station did it; what we keep about it failing must not turn its answer into an error.
-      logger.warn("cannot record what a command's answer taught", {
-        chargePointId: params.id,
-        action,
-        error: String(error),
-      });
-    }
-    if (options.localList && action === "SendLocalList" && result["status"] === "Accepted") {
-      // The station now holds this list, not the managed one we recorded (either dialect's version field).
-      const sent = payload as { listVersion?: number; versionNumber?: number };
-      try {
-        await options.localList.listReplaced(
-          params.id,
-          sent.listVersion ?? sent.versionNumber ?? 0,
-          requestedBy,
-        );
-      } catch (error) {
-        logger.warn("cannot record what a command's answer taught", {
-          chargePointId: params.id,
-          action,
-          error: String(error),
-        });
-      }
     }
     return c.json(result, 200);
   });

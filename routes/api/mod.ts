@@ -191,7 +191,6 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const keys = securityOptions ? stationSecurityWriter(securityOptions) : null;
   addCommandRoutes(router, {
     ...deps,
-    ...(deps.fleet ? { localList: deps.fleet.localList } : {}),
     ...(keys ? { pendingKeys: { pend: keys.pendKey, settle: keys.settlePendingKey } } : {}),
     ...(securityOptions
       ? {
