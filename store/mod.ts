@@ -165,8 +165,20 @@ export interface MeterValueStore {
    * phase, location, value) is skipped. Returns how many were new.
    */
   addMeterValues(rows: MeterValueRow[]): Promise<number>;
-  /** Oldest first (timestamp, then insertion order). */
+  /**
+   * Oldest first (timestamp, then insertion order). Every row of the session: for tools, tests and small
+   * sessions; what answers an operator reads by pages (`pageMeterValuesByTransaction`).
+   */
   listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]>;
+  /**
+   * listMeterValuesByTransaction by pages, oldest first: by timestamp, then the entry that holds the row (the
+   * store's sequence), then its position in it; `next` (the last row's place, id `<sequence>-<position>`) is
+   * null when no row follows the page. A long session is read a page at a time, never whole.
+   */
+  pageMeterValuesByTransaction(
+    transactionId: number,
+    page: { limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>>;
   /** Newest first (timestamp, then the later inserted first). */
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]>;
   /**

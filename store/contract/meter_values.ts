@@ -1,10 +1,51 @@
 import { assertEquals } from "@std/assert";
 import type { MeterValueRow } from "../../model/meter_value.ts";
+import type { ListCursor } from "../../model/list_cursor.ts";
 import { at, type Cases, meterRow, startInput } from "./harness.ts";
 
 /** Meter values: stored once under their natural key, listed in order. */
 export function meterValueCases({ stationTest }: Cases): void {
   partialOverlapCases(stationTest);
+
+  stationTest(
+    "pageMeterValuesByTransaction() pages of any size list the session's rows once each, as the list does",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput());
+      const tx = started.transaction.transactionId;
+      // Groups of several values, one time stored by three frames (alone-stored rows), another transaction.
+      const t1 = sampled(at(50), tx, ["1a", "1b", "1c"]);
+      const t2 = sampled(at(51), tx, ["2a", "2b"]);
+      const t3 = sampled(at(52), tx, ["3a", "3b", "3c", "3d"]);
+      await store().addMeterValues([...t1, t2[0]!]);
+      await store().addMeterValues([t2[1]!, ...t3.slice(0, 2)]);
+      await store().addMeterValues([t3[3]!, t3[2]!]);
+      await store().addMeterValues(sampled(at(51), null, ["x"]));
+      const all = await store().listMeterValuesByTransaction(tx);
+      assertEquals(all.length, 9);
+      for (const limit of [1, 2, 3, 4, 8, 9, 10]) {
+        const rows: MeterValueRow[] = [];
+        let after: ListCursor | undefined;
+        let pages = 0;
+        for (;;) {
+          const page = await store().pageMeterValuesByTransaction(tx, { limit, ...(after ? { after } : {}) });
+          rows.push(...page.items);
+          pages++;
+          if (page.next === null) break;
+          assertEquals(page.items.length, limit);
+          // A cursor that does not move on would page for ever.
+          if (pages > all.length) throw new Error(`pages of ${limit}: still paging after ${pages} pages`);
+          after = page.next;
+        }
+        assertEquals(rows, all, `pages of ${limit}`);
+        // `next` is null on the last page exactly: no empty page follows a full one.
+        assertEquals(pages, Math.ceil(all.length / limit), `pages of ${limit}`);
+      }
+      assertEquals(await store().pageMeterValuesByTransaction(999_999, { limit: 10 }), {
+        items: [],
+        next: null,
+      });
+    },
+  );
   // ---------------------------------------------------------------- meter values
 
   stationTest(

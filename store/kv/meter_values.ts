@@ -37,6 +37,7 @@ import type { StationChanges } from "../../model/changes.ts";
 import { type MeterValueRow, sameSampledValue } from "../../model/meter_value.ts";
 import {
   ForeignCursorError,
+  type ListCursor,
   type MeterValueCursor,
   meterValueCursorId,
   parseMeterValueCursor,
@@ -57,7 +58,10 @@ import type { WriteSet } from "./write_set.ts";
 
 type Reads = Pick<
   MeterValueStore,
-  "listMeterValuesByTransaction" | "listMeterValuesByChargePoint" | "pageMeterValuesByChargePoint"
+  | "listMeterValuesByTransaction"
+  | "pageMeterValuesByTransaction"
+  | "listMeterValuesByChargePoint"
+  | "pageMeterValuesByChargePoint"
 >;
 
 /** Where a row is among those of its time: its entry's seq and its position in the entry. */
@@ -77,6 +81,16 @@ export class KvMeterValues implements Reads {
   async listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
     await this.journal?.drain();
     return await followRows(this.kv, ["mv_tx", transactionId], Infinity, false);
+  }
+
+  async pageMeterValuesByTransaction(
+    transactionId: number,
+    page: { limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>> {
+    const after = page.after === undefined ? undefined : parseMeterValueCursor(page.after);
+    if (after === null) throw new ForeignCursorError(page.after!);
+    await this.journal?.drain();
+    return await pageTransaction(this.kv, transactionId, page.limit, after);
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
@@ -368,6 +382,55 @@ async function followRows(
   }
   if (pending.length > 0) await load();
   return out.length > limit ? out.slice(0, limit) : out;
+}
+
+/**
+ * A transaction's rows oldest first from its index `["mv_tx", id, timestamp, seq]`, after the cursor: the
+ * list starts at the cursor's entry, whose rows up to its position were on the page before. Reads one row
+ * past the page, so `next` is null exactly when the page is the last.
+ */
+async function pageTransaction(
+  kv: Deno.Kv,
+  transactionId: number,
+  limit: number,
+  after: MeterValueCursor | undefined,
+): Promise<HistoryPage<MeterValueRow>> {
+  const prefix: Deno.KvKey = ["mv_tx", transactionId];
+  const selector = after === undefined ? { prefix } : { prefix, start: [...prefix, after.at, after.seq] };
+  // `at`: the index key's time, which the cursor names (the list starts there).
+  const out: (Placed & { at: string })[] = [];
+  const seen = new Set<string>();
+  let pending: { pointer: Deno.KvKey; at: string; seq: string }[] = [];
+  const load = async () => {
+    const entries = await getAll<unknown>(kv, pending.map((p) => p.pointer));
+    pending.forEach(({ at, seq }, i) => {
+      const entry = entries[i]!;
+      if (entry.versionstamp === null) return;
+      entryRows(entry as Deno.KvEntry<unknown>).forEach((row, position) => {
+        const read = after !== undefined && at === after.at && seq === after.seq &&
+          position <= after.position;
+        if (!read) out.push({ row, at, seq, position });
+      });
+    });
+    pending = [];
+  };
+  for await (const entry of kv.list<Deno.KvKey>(selector)) {
+    const id = keyId(entry.value);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    pending.push({ pointer: entry.value, at: entry.key[2] as string, seq: entry.key[3] as string });
+    // Each pointer holds at least one row: read no more of them than the rows still wanted.
+    if (out.length + pending.length > limit) {
+      await load();
+      if (out.length > limit) break;
+    }
+  }
+  if (pending.length > 0) await load();
+  const last = out.length > limit ? out[limit - 1] : undefined;
+  return {
+    items: out.slice(0, limit).map((p) => p.row),
+    next: last === undefined ? null : { at: last.at, id: meterValueCursorId(last.seq, last.position) },
+  };
 }
 
 /** A meter value, with its own KV key when it may be stored alone. */

@@ -19,6 +19,7 @@ import type { FileStatusEntry } from "../../model/file_status.ts";
 import type { CommandLogEntry } from "../../model/command_log.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
+import type { ListCursor } from "../../model/list_cursor.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type {
   OrphanStopRecord,
@@ -212,6 +213,12 @@ export class KvStore implements Store {
   }
   listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
     return this.#meterValues.listMeterValuesByTransaction(transactionId);
+  }
+  pageMeterValuesByTransaction(
+    transactionId: number,
+    page: { limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>> {
+    return this.#meterValues.pageMeterValuesByTransaction(transactionId, page);
   }
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
     return this.#meterValues.listMeterValuesByChargePoint(chargePointId, limit);

@@ -16,7 +16,12 @@ import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import { type MeterValueRow, sameSampledValue } from "../../model/meter_value.ts";
 import { isTransactionId } from "../../model/transaction.ts";
-import { ForeignCursorError, meterValueCursorId, parseMeterValueCursor } from "../../model/list_cursor.ts";
+import {
+  ForeignCursorError,
+  type ListCursor,
+  meterValueCursorId,
+  parseMeterValueCursor,
+} from "../../model/list_cursor.ts";
 import type { HistoryPage, HistoryPageRequest } from "../mod.ts";
 import { jsonParam } from "./json_param.ts";
 import { iso, type Writer } from "./sql.ts";
@@ -65,6 +70,40 @@ export class PgMeterValues {
       order by timestamp, seq, position
     `;
     return rows.map(toMeterValue);
+  }
+
+  /**
+   * Oldest first by (timestamp, seq, position), one row past the page read so `next` is null on the last;
+   * the `(timestamp, seq)` bound reaches `meter_groups_by_transaction` through the view.
+   */
+  async pageMeterValuesByTransaction(
+    transactionId: number,
+    page: { limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>> {
+    const after = page.after === undefined ? undefined : parseMeterValueCursor(page.after);
+    if (after === null || (after !== undefined && !/^[0-9]{1,18}$/.test(after.seq))) {
+      throw new ForeignCursorError(page.after!);
+    }
+    if (page.limit <= 0 || !isTransactionId(transactionId)) return { items: [], next: null };
+    const sql = this.sql;
+    const rows = await sql<(MeterValueDbRow & { seq: string; position: string })[]>`
+      select * from meter_value_rows where transaction_id = ${transactionId}
+        ${
+      after
+        ? sql`and (timestamp, seq) >= (${after.at}::timestamptz, ${after.seq}::bigint)
+          and (timestamp, seq, position) > (${after.at}::timestamptz, ${after.seq}::bigint, ${after.position}::bigint)`
+        : sql``
+    }
+      order by timestamp, seq, position
+      limit ${page.limit + 1}
+    `;
+    const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
+    return {
+      items: rows.slice(0, page.limit).map(toMeterValue),
+      next: last === undefined
+        ? null
+        : { at: iso(last.timestamp), id: meterValueCursorId(String(last.seq), Number(last.position)) },
+    };
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {

@@ -26,6 +26,7 @@ import type { CommandLogEntry } from "../../model/command_log.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { Lookups } from "../../model/lookups.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
+import type { ListCursor } from "../../model/list_cursor.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import {
   isTransactionId,
@@ -366,6 +367,15 @@ export class PostgresStore implements Store {
     return this.#run(
       `list meter values of transaction ${transactionId}`,
       () => this.#meterValues.listMeterValuesByTransaction(transactionId),
+    );
+  }
+  pageMeterValuesByTransaction(
+    transactionId: number,
+    page: { limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>> {
+    return this.#run(
+      `list meter values of transaction ${transactionId}`,
+      () => this.#meterValues.pageMeterValuesByTransaction(transactionId, page),
     );
   }
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
