@@ -1,7 +1,7 @@
 /**
  * A transaction's energy and power over time; while it runs it follows its station's meter values live,
- * asking only for the values received since the last ones it has (`GET …/meter-values?since=`), and its
- * delivered energy and duration count up.
+ * asking only for the values received since the last ones it has (`GET …/meter-values?since=`, every page
+ * of them), and its delivered energy and duration count up.
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { LineChart } from "../components/chart.tsx";
@@ -42,12 +42,24 @@ export default function TransactionChart(props: TransactionChartProps) {
     timer.current = setTimeout(async () => {
       timer.current = null;
       try {
-        const since = cursor.current ? `?since=${encodeURIComponent(cursor.current)}` : "";
-        const fresh = await apiFetch<{ items: MeterValue[]; cursor: string | null }>(
-          `/api/v1/transactions/${tx.transactionId}/meter-values${since}`,
-        );
-        cursor.current = fresh.cursor;
-        if (fresh.items.length > 0) setReadings((r) => mergeReadings(r, readingsOf(fresh.items)));
+        // Every page of what arrived since, then the largest cursor (a backlog may span several pages).
+        const since = cursor.current;
+        let after: string | null = null;
+        let newest = since;
+        const items: MeterValue[] = [];
+        do {
+          const query = new URLSearchParams();
+          if (since) query.set("since", since);
+          if (after) query.set("after", after);
+          const q = query.size > 0 ? `?${query}` : "";
+          const fresh: { items: MeterValue[]; cursor: string | null; nextCursor?: string | null } =
+            await apiFetch(`/api/v1/transactions/${tx.transactionId}/meter-values${q}`);
+          items.push(...fresh.items);
+          if (fresh.cursor !== null && (newest === null || fresh.cursor > newest)) newest = fresh.cursor;
+          after = fresh.nextCursor ?? null;
+        } while (after !== null);
+        cursor.current = newest;
+        if (items.length > 0) setReadings((r) => mergeReadings(r, readingsOf(items)));
       } catch {
         // Shown as it was; the next event tries again.
       }

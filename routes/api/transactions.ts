@@ -6,12 +6,19 @@ import { z } from "zod";
 import type { TransactionRecord } from "../../model/transaction.ts";
 import type { Store, TransactionFilter } from "../../store/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
-import { readingsSince } from "../../overview/session_readings.ts";
+import { MAX_METER_PAGE, MAX_METER_PAGE_BYTES, readingsSince } from "../../overview/session_readings.ts";
+import {
+  encodeListCursor,
+  ForeignCursorError,
+  isMeterValueCursorId,
+  type ListCursor,
+} from "../../model/list_cursor.ts";
 import { sessionEnergyWh } from "../../overview/session_energy.ts";
 import {
   ErrorSchema,
   isoDateTime,
   limit,
+  listCursor,
   listOf,
   MeterValueSchema,
   OrphanStopSchema,
@@ -43,11 +50,19 @@ const ListQuery = FilterQuery.extend({
 
 const TransactionIdParam = z.object({ transactionId: urlInt(1, 2 ** 31 - 1) });
 
-const SinceQuery = z.object({
+const MeterValuesQuery = z.object({
   since: isoDateTime.optional().describe(
     "Only values received at or after this time: the cursor of the previous answer (live charts)",
   ),
+  limit: limit(MAX_METER_PAGE, MAX_METER_PAGE),
+  after: listCursor(isMeterValueCursorId).describe(
+    "Cursor: the nextCursor of the previous page (with the same `since`, if any)",
+  ),
 });
+
+const METER_PAGES =
+  `Paged, at most ${MAX_METER_PAGE} values an answer: pass \`nextCursor\` back as \`after\` ` +
+  "(with the same `since`) until it is null. A live chart then asks with the largest `cursor` it was given.";
 
 const EnergyQuery = z.object({
   ids: z.string().max(1100).regex(/^\d{1,10}(,\d{1,10}){0,99}$/).transform((
@@ -134,6 +149,24 @@ function toFilter(q: z.output<typeof FilterQuery>, limit: number, before?: numbe
     ...(q.to !== undefined ? { to: q.to } : {}),
     ...(before !== undefined ? { before } : {}),
   };
+}
+
+function nextCursorOf(next: ListCursor | null): string | null {
+  return next === null ? null : encodeListCursor(next);
+}
+
+/** A cursor of the other store (its shape checked, its sequence not ours) is a 400, as a malformed one. */
+async function meterPage<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!(err instanceof ForeignCursorError)) throw err;
+    throw new ApiError(400, "invalid_request", `Query parameter: ${err.message}`, {
+      in: "query",
+      field: "after",
+      constraint: "not a nextCursor of this list",
+    });
+  }
 }
 
 export function addTransactionRoutes(router: ApiRouter, options: TransactionRouteOptions): void {
@@ -227,15 +260,22 @@ export function addTransactionRoutes(router: ApiRouter, options: TransactionRout
     path: "/v1/transactions/{transactionId}/meter-values",
     operationId: "transactionMeterValues",
     summary:
-      "A transaction's meter values, oldest first; with `since`, only those received since (live charts)",
+      "A transaction's meter values, oldest first, by pages; with `since`, only those received since (live charts)",
+    description: METER_PAGES,
     tag: "Transactions",
     access: "viewer",
     params: TransactionIdParam,
-    query: SinceQuery,
+    query: MeterValuesQuery,
     responses: {
       200: {
-        description: "Meter values and the cursor for the next call",
-        schema: z.object({ items: z.array(MeterValueSchema), cursor: z.string().nullable() }),
+        description: "A page of meter values, the cursor for the next live call and the next page's",
+        schema: z.object({
+          items: z.array(MeterValueSchema),
+          cursor: z.string().nullable().describe("The newest receivedAt so far: the next call's `since`"),
+          nextCursor: z.string().nullable().describe(
+            "Pass it as `after` for the next page; null on the last",
+          ),
+        }),
       },
       ...ERRORS,
       404: { description: "Unknown transaction", schema: ErrorSchema },
@@ -243,21 +283,40 @@ export function addTransactionRoutes(router: ApiRouter, options: TransactionRout
   }, async (c, { params, query }) => {
     const tx = await store.getTransaction(params.transactionId);
     if (!tx) throw new ApiError(404, "not_found", `Transaction ${params.transactionId} is unknown`);
-    return c.json(await readingsSince(store, tx.transactionId, query.since ?? null));
+    const page = await meterPage(() =>
+      readingsSince(store, tx.transactionId, query.since ?? null, {
+        limit: query.limit,
+        ...(query.after !== undefined ? { after: query.after } : {}),
+      })
+    );
+    return c.json({ items: page.items, cursor: page.cursor, nextCursor: nextCursorOf(page.next) });
   });
 
   router.add({
     method: "get",
     path: "/v1/transactions/{transactionId}",
     operationId: "getTransaction",
-    summary: "One transaction with its meter values (oldest first)",
+    summary:
+      `One transaction with its first meter values, oldest first (as the meter values endpoint's first page)`,
+    description: "A longer session has `meterValuesTruncated: true`: read the rest from " +
+      "`/v1/transactions/{transactionId}/meter-values?after=<meterValuesNextCursor>`.",
     tag: "Transactions",
     access: "viewer",
     params: TransactionIdParam,
     responses: {
       200: {
         description: "The transaction",
-        schema: TransactionSchema.extend({ meterValues: z.array(MeterValueSchema) }),
+        schema: TransactionSchema.extend({
+          meterValues: z.array(MeterValueSchema).describe(
+            `The first ${MAX_METER_PAGE} (fewer when they pass ${
+              MAX_METER_PAGE_BYTES / 1024 / 1024
+            } MiB), oldest first`,
+          ),
+          meterValuesTruncated: z.boolean().describe("Whether the session has more meter values than these"),
+          meterValuesNextCursor: z.string().nullable().describe(
+            "Where the rest start: `after` of the meter values endpoint (null when none are left out)",
+          ),
+        }),
       },
       ...ERRORS,
       404: { description: "Unknown transaction", schema: ErrorSchema },
@@ -265,7 +324,13 @@ export function addTransactionRoutes(router: ApiRouter, options: TransactionRout
   }, async (c, { params }) => {
     const tx = await store.getTransaction(params.transactionId);
     if (!tx) throw new ApiError(404, "not_found", `Transaction ${params.transactionId} is unknown`);
-    return c.json({ ...tx, meterValues: await store.listMeterValuesByTransaction(tx.transactionId) });
+    const page = await readingsSince(store, tx.transactionId, null, { limit: MAX_METER_PAGE });
+    return c.json({
+      ...tx,
+      meterValues: page.items,
+      meterValuesTruncated: page.next !== null,
+      meterValuesNextCursor: nextCursorOf(page.next),
+    });
   });
 
   router.add({

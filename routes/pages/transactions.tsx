@@ -9,9 +9,8 @@ import {
   StatusLegend,
   TransactionStatus,
 } from "../../components/transaction_status.tsx";
-import { readingsOf } from "../../overview/meter_series.ts";
+import { chartReadings } from "../../overview/chart_readings.ts";
 import { reportsSession } from "../../overview/connector_status.ts";
-import { newestReceivedAt } from "../../overview/session_readings.ts";
 import { Layout } from "../../components/layout.tsx";
 import { Time } from "../../components/time.tsx";
 import type {
@@ -259,15 +258,22 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery, no
   );
 }
 
+/** The API's transaction detail: its first page of meter values and where the rest start. */
+type TransactionDetail = Transaction & {
+  meterValues: MeterValue[];
+  meterValuesTruncated: boolean;
+  meterValuesNextCursor: string | null;
+};
+
 export async function transactionPage(api: PageApi, idText: string, now: Date) {
   if (!/^\d{1,10}$/.test(idText)) throw new PageError(404, `Transaction "${idText}" is unknown`);
   const [viewer, found, flags] = await Promise.all([
     api.viewer(),
-    api.find<Transaction & { meterValues: MeterValue[] }>(`/api/v1/transactions/${idText}`),
+    api.find<TransactionDetail>(`/api/v1/transactions/${idText}`),
     api.get<{ items: TransactionFlag[] }>(`/api/v1/transaction-flags?transactionId=${idText}`),
   ]);
   if (!found) throw new PageError(404, `Transaction ${idText} is unknown`);
-  const { meterValues, ...transaction } = found;
+  const { meterValues, meterValuesNextCursor, meterValuesTruncated: _, ...transaction } = found;
   // An admin about to close it by hand is told when its station is connected and still runs it.
   const station = viewer.role === "admin" && transaction.status === "active"
     ? await api.find<StationSummary>(`/api/v1/charge-points/${encodeURIComponent(transaction.chargePointId)}`)
@@ -277,10 +283,16 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
       c.connectorId === transaction.connectorId && c.transactionId === transaction.transactionId &&
       reportsSession(c)
     );
-  // The island gets the readings (two short series), not the stored rows: the page stays small, and live
-  // updates append what arrives after `cursor`.
-  const readings = readingsOf(meterValues);
-  const cursor = newestReceivedAt(meterValues, null);
+  // The island gets the readings (two series, thinned for drawing), not the stored rows: the page stays small
+  // however long the session, and live updates append what arrives after `cursor`. A session longer than the
+  // detail's meter values is read on by pages.
+  const { readings, cursor, values, complete } = await chartReadings(
+    { items: meterValues, nextCursor: meterValuesNextCursor ?? null },
+    (after) =>
+      api.get<{ items: MeterValue[]; nextCursor: string | null }>(
+        `/api/v1/transactions/${idText}/meter-values?after=${encodeURIComponent(after)}`,
+      ),
+  );
   return (
     <Layout title={`Transaction ${transaction.transactionId}`} current="/transactions" viewer={viewer}>
       <p class="crumbs">
@@ -383,6 +395,12 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
         name="TransactionChart"
         props={{ transaction, readings, cursor, generatedAt: now.toISOString() }}
       />
+      {!complete && (
+        <p class="muted" data-chart-partial>
+          The chart shows the first {values.toLocaleString("en")}{" "}
+          meter values of this session; read the rest from the API (meter values, by pages).
+        </p>
+      )}
     </Layout>
   );
 }
