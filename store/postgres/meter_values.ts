@@ -73,8 +73,11 @@ export class PgMeterValues {
   }
 
   /**
-   * Oldest first by (timestamp, seq, position), one row past the page read so `next` is null on the last;
-   * the `(timestamp, seq)` bound reaches `meter_groups_by_transaction` through the view.
+   * Oldest first by (timestamp, seq, position), one row past the page read so `next` is null on the last.
+   * Each table is read in the order of its `(transaction_id, timestamp, seq)` index and limited: each group
+   * holds at least one value, so `limit + 1` groups after the cursor's (which may hold none after it) hold the
+   * rows wanted. Through the view the planner read and sorted every value after the cursor (a session walked
+   * by pages cost the square of its length).
    */
   async pageMeterValuesByTransaction(
     transactionId: number,
@@ -84,25 +87,44 @@ export class PgMeterValues {
     if (after === null || (after !== undefined && !/^[0-9]{1,18}$/.test(after.seq))) {
       throw new ForeignCursorError(page.after!);
     }
-    if (page.limit <= 0 || !isTransactionId(transactionId)) return { items: [], next: null };
+    const { limit } = page;
+    if (limit <= 0 || !isTransactionId(transactionId)) return { items: [], next: null };
     const sql = this.sql;
-    const rows = await sql<(MeterValueDbRow & { seq: string; position: string })[]>`
-      select * from meter_value_rows where transaction_id = ${transactionId}
+    const at = after?.at;
+    const seq = after?.seq;
+    const rows = await sql<(MeterValueDbRow & { seq: string; k: string })[]>`
+      select * from (
+        select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
+          s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
+          coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+        from (
+          select * from meter_groups where transaction_id = ${transactionId}
+            ${after ? sql`and (timestamp, seq) >= (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
+          order by timestamp, seq limit ${limit + 2}
+        ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
+        union all (
+          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
+            value, context, format, measurand, phase, location, unit
+          from meter_values where transaction_id = ${transactionId}
+            ${after ? sql`and (timestamp, seq) > (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
+          order by timestamp, seq limit ${limit + 1}
+        )
+      ) v
+      where true
         ${
       after
-        ? sql`and (timestamp, seq) >= (${after.at}::timestamptz, ${after.seq}::bigint)
-          and (timestamp, seq, position) > (${after.at}::timestamptz, ${after.seq}::bigint, ${after.position}::bigint)`
+        ? sql`and (timestamp, seq, k) > (${at!}::timestamptz, ${seq!}::bigint, ${after.position}::bigint)`
         : sql``
     }
-      order by timestamp, seq, position
-      limit ${page.limit + 1}
+      order by timestamp, seq, k
+      limit ${limit + 1}
     `;
-    const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
-      items: rows.slice(0, page.limit).map(toMeterValue),
+      items: rows.slice(0, limit).map(toMeterValue),
       next: last === undefined
         ? null
-        : { at: iso(last.timestamp), id: meterValueCursorId(String(last.seq), Number(last.position)) },
+        : { at: iso(last.timestamp), id: meterValueCursorId(String(last.seq), Number(last.k)) },
     };
   }
 
