@@ -15,6 +15,7 @@ import { openStores } from "../store/open.ts";
 import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
+import { connectStation201 } from "./helpers/station201.ts";
 
 const START = Date.parse("2026-11-30T00:00:00.000Z");
 /** 5 MeterValues of 2,000 times × 4 measurands: 40,000 values, the reported session. */
@@ -246,6 +247,58 @@ for (const kind of ["kv", "postgres"] as const) {
           assertEquals(all.items.length, 800);
           assertEquals(all.items, await server.store.listMeterValuesByTransaction(transactionId));
           assert(all.pages >= 2);
+        } finally {
+          await closeStation(station);
+        }
+      }),
+  });
+
+  Deno.test({
+    name:
+      `${kind}: 2.0.1, 5 TransactionEvents of 8,000 sampled values: the detail and each page stay bounded`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () =>
+      withServer(kind, async (server) => {
+        const station = await connectStation201(server.wsUrl, "CP-METERPAGE-201");
+        try {
+          for (let seqNo = 0; seqNo < FRAMES; seqNo++) {
+            const { meterValue } = frame(0, seqNo);
+            await station.call("TransactionEvent", {
+              eventType: seqNo === 0 ? "Started" : "Updated",
+              seqNo,
+              timestamp: meterValue[0]!.timestamp,
+              triggerReason: seqNo === 0 ? "CablePluggedIn" : "MeterValuePeriodic",
+              transactionInfo: { transactionId: "meterpage-1" },
+              ...(seqNo === 0 ? { evse: { id: 1, connectorId: 1 } } : {}),
+              meterValue: meterValue.map((m) => ({
+                timestamp: m.timestamp,
+                sampledValue: m.sampledValue.map(({ value, measurand, unit, phase }) => ({
+                  value: Number(value),
+                  measurand,
+                  unitOfMeasure: { unit },
+                  ...(phase ? { phase } : {}),
+                })),
+              })),
+            });
+          }
+          const list = await read<{ items: { transactionId: number }[] }>(
+            server,
+            "/api/v1/transactions?chargePointId=CP-METERPAGE-201",
+          );
+          const transactionId = list.body.items[0]!.transactionId;
+          const stored = await server.store.listMeterValuesByTransaction(transactionId);
+          assertEquals(stored.length, VALUES);
+          const detail = await read<{ meterValues: unknown[]; meterValuesTruncated: boolean }>(
+            server,
+            `/api/v1/transactions/${transactionId}`,
+          );
+          assertEquals([detail.body.meterValues.length, detail.body.meterValuesTruncated], [
+            MAX_METER_PAGE,
+            true,
+          ]);
+          assert(detail.bytes <= MAX_METER_PAGE_BYTES + ENVELOPE, `the detail is ${detail.bytes} bytes`);
+          const all = await readAll(server, transactionId);
+          assertEquals(all.items, stored);
         } finally {
           await closeStation(station);
         }
