@@ -270,8 +270,11 @@ export class ChargePointActor {
    * lost node's are swept), so the sweep writes them again, every UNSETTLED_RETRY_MS, and the close once more.
    */
   #unsettled: CommandLogEntry[] = [];
-  /** The last answer told to `deps.commandAnswered`: the next waits for it (`#tellAnswered`). */
-  #answersTold: Promise<void> = Promise.resolve();
+  /**
+   * The last answer told to `deps.commandAnswered` while it is under way: the next waits for it
+   * (`#tellAnswered`); null when none is (no promise held per idle station).
+   */
+  #answersTold: Promise<void> | null = null;
   #unsettledRetryAtMs = 0;
   #stopping = false;
   #stopped = false;
@@ -1357,13 +1360,15 @@ export class ChargePointActor {
       dialect: this.dialect.protocol.subprotocol,
       late,
     };
-    const next = this.#answersTold.then(() => told(answer)).catch((error) =>
+    const next = (this.#answersTold ?? Promise.resolve()).then(() => told(answer)).catch((error) =>
       this.log.warn("cannot record what a command's answer taught", {
         action: command.action,
         late,
         error: String(error),
       })
-    );
+    ).finally(() => {
+      if (this.#answersTold === next) this.#answersTold = null;
+    });
     this.#answersTold = next;
     return next;
   }
