@@ -252,8 +252,11 @@ export class ChargePointActor {
   #seenMs = Number.NaN;
   /** Ids of incoming CALLs received and not yet answered (a CALL reusing one is dropped unanswered). */
   #openCallIds = new OpenCallIds();
-  /** ReserveNow commands sent and not yet answered, with the reservation each would make (see `Command.holds`). */
-  #reservationsInFlight = new Map<Command, Reservation>();
+  /**
+   * ReserveNow commands sent and not yet answered, with the reservation each would make (see `Command.holds`);
+   * made at the first (no Map per idle station).
+   */
+  #reservationsInFlight: Map<Command, Reservation> | null = null;
   /** The id of the call in flight whose answer passed the rate limit (`answersCallInFlight`). */
   #answerPassed: string | null = null;
   /** Whether the station was Accepted at some CALL of this connection (see `#admitted`). */
@@ -458,10 +461,9 @@ export class ChargePointActor {
     return this.#current();
   }
 
-  /** The snapshot with the newest lastSeen in it. */
   /** The snapshot with the reservations of ReserveNow commands still waiting for their answer. */
   #withReservationsInFlight(state: LiveRecord): LiveRecord {
-    if (this.#reservationsInFlight.size === 0) return state;
+    if (!this.#reservationsInFlight?.size) return state;
     const inFlight = [...this.#reservationsInFlight.values()];
     const ids = new Set(inFlight.map((r) => r.reservationId));
     return {
@@ -470,6 +472,7 @@ export class ChargePointActor {
     };
   }
 
+  /** The snapshot with the newest lastSeen in it. */
   #current(): LiveRecord & Partial<StationDetails> | null {
     if (!Number.isNaN(this.#seenMs) && this.#record) {
       this.#record = { ...this.#record, lastSeen: new Date(this.#seenMs).toISOString() };
@@ -1211,7 +1214,7 @@ export class ChargePointActor {
     // Held from now until its answer (or failure) is settled in `#finishCommand` (the mailbox holds this turn
     // through the awaits above, so no other command's guard ran meanwhile).
     const holds = definition.holds?.(command.payload as never, this.deps.now().toISOString());
-    if (holds) this.#reservationsInFlight.set(command, holds);
+    if (holds) (this.#reservationsInFlight ??= new Map()).set(command, holds);
     const mark = command.sendMark;
     this.#calls.enqueue(action, command.payload, mark && (() => this.#markSent(action, mark)), command).then(
       (response) => this.#mailbox.post({ type: "commandFinished", command, outcome: { response } }),
@@ -1298,7 +1301,7 @@ export class ChargePointActor {
    */
   async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
     // Its effect, if any, puts the reservation in the snapshot in this same turn.
-    this.#reservationsInFlight.delete(command);
+    this.#reservationsInFlight?.delete(command);
     const finishedAt = this.deps.now().toISOString();
     // Same id as its `sending` row, if it had one: settled in place.
     const entry = commandLogEntry(this.id, command, outcome, finishedAt, this.deps.senderId?.());
