@@ -5,16 +5,13 @@
  * each one exactly once, in order. A cursor that is not one is a 400 with a JSON body, never the first page.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { parseConfig } from "../config.ts";
-import { createMemoryLogger } from "../logger.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import type { FileStatusEntry } from "../model/file_status.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
 import type { StatusHistoryEntry } from "../model/status_history.ts";
-import { openStores } from "../store/open.ts";
-import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import type { StoreKind } from "./helpers/api_on_store.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import type { ApiTestServer } from "./helpers/api.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 
 type Json = Record<string, unknown>;
 
@@ -37,32 +34,8 @@ const TIMES = [
   "2024-05-02T10:00:00.000Z",
 ];
 
-async function withServer(kind: StoreKind, fn: (server: ApiTestServer) => Promise<void>): Promise<void> {
-  if (kind === "kv") {
-    const server = await startApiServer();
-    try {
-      return await fn(server);
-    } finally {
-      await server.close();
-    }
-  }
-  const db = await freshDatabase("histories_pages");
-  try {
-    const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
-    try {
-      const server = await startApiServer({}, stores);
-      try {
-        await fn(server);
-      } finally {
-        await server.close();
-      }
-    } finally {
-      await stores.close();
-    }
-  } finally {
-    await db.drop();
-  }
-}
+/** The API server on a fresh store of `kind` (api_on_store.ts). */
+const withServer = withApiServer;
 
 /** Newest first, and the later stored first within a millisecond: the order every page follows. */
 function newestFirst<T>(stored: T[], time: (t: T) => string, id: (t: T) => string): string[] {

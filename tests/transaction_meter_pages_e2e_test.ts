@@ -6,14 +6,12 @@
  * MAX_METER_PAGE_BYTES of them, and the pages together are the whole session, each value once, in order.
  */
 import { assert, assertEquals } from "@std/assert";
-import { parseConfig } from "../config.ts";
-import { createMemoryLogger } from "../logger.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
 import { MAX_CHART_POINTS } from "../overview/chart_readings.ts";
 import { MAX_METER_PAGE, MAX_METER_PAGE_BYTES } from "../overview/session_readings.ts";
-import { openStores } from "../store/open.ts";
-import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ADMIN, type ApiTestServer } from "./helpers/api.ts";
+import { withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
@@ -25,32 +23,8 @@ const VALUES = FRAMES * TIMES_PER_FRAME * 4;
 /** An answer's JSON beyond its meter values (the transaction's fields, the cursors). */
 const ENVELOPE = 8 * 1024;
 
-async function withServer(kind: "kv" | "postgres", fn: (server: ApiTestServer) => Promise<void>) {
-  if (kind === "kv") {
-    const server = await startApiServer();
-    try {
-      return await fn(server);
-    } finally {
-      await server.close();
-    }
-  }
-  const db = await freshDatabase("meterpage");
-  try {
-    const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
-    try {
-      const server = await startApiServer({}, stores);
-      try {
-        await fn(server);
-      } finally {
-        await server.close();
-      }
-    } finally {
-      await stores.close();
-    }
-  } finally {
-    await db.drop();
-  }
-}
+/** The API server on a fresh store of `kind` (api_on_store.ts). */
+const withServer = withApiServer;
 
 function frame(transactionId: number, f: number) {
   return {
