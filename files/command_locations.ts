@@ -8,6 +8,9 @@
  * - `csms:firmware/<firmwareId>`: a fresh download URL of that image ((Signed)UpdateFirmware location); an
  *   empty `signature` / `signingCertificate` of SignedUpdateFirmware is filled from the image.
  *
+ * OCPP 2.0.1's GetLog has 1.6 GetLog's shape, and its UpdateFirmware SignedUpdateFirmware's (`firmware.location`,
+ * an empty signature or certificate filled likewise): the same rules by the payload's shape.
+ *
  * Both are valid values of their fields (any string; `csms:upload` is a URI), so the payload was validated
  * with the action's schema before, and still is after.
  */
@@ -65,36 +68,41 @@ export async function expandLocations(
       return { ok: true, payload: { ...payload, log: { ...log, remoteLocation: minted.url } } };
     }
     case "UpdateFirmware": {
+      // OCPP 2.0.1's: the firmware object, as SignedUpdateFirmware's.
+      if (isObject(payload["firmware"])) return await expandSigned(payload, ctx);
       const id = firmwareId(payload["location"]);
       if (id === null) break;
       const link = await ctx.firmware.link({ ...base(ctx), firmwareId: id });
       if (link === null) return { ok: false, message: `Firmware "${id}" is unknown` };
       return { ok: true, payload: { ...payload, location: link.url } };
     }
-    case "SignedUpdateFirmware": {
-      const firmware = payload["firmware"];
-      const id = isObject(firmware) ? firmwareId(firmware["location"]) : null;
-      if (id === null || !isObject(firmware)) break;
-      const link = await ctx.firmware.link({ ...base(ctx), firmwareId: id });
-      if (link === null) return { ok: false, message: `Firmware "${id}" is unknown` };
-      const signature = firmware["signature"] === "" ? link.firmware.signature : firmware["signature"];
-      const signingCertificate = firmware["signingCertificate"] === ""
-        ? link.firmware.signingCertificatePem
-        : firmware["signingCertificate"];
-      if (signature === null || signingCertificate === null) {
-        return {
-          ok: false,
-          message:
-            `Firmware "${id}" has no signature and signing certificate: send them, or use UpdateFirmware`,
-        };
-      }
-      return {
-        ok: true,
-        payload: { ...payload, firmware: { ...firmware, location: link.url, signature, signingCertificate } },
-      };
-    }
+    case "SignedUpdateFirmware":
+      return await expandSigned(payload, ctx);
   }
   return { ok: true, payload };
+}
+
+/** A `firmware` object's location (SignedUpdateFirmware, 2.0.1 UpdateFirmware), its empty signature filled. */
+async function expandSigned(payload: Json, ctx: LocationContext): Promise<Expanded> {
+  const firmware = payload["firmware"];
+  const id = isObject(firmware) ? firmwareId(firmware["location"]) : null;
+  if (id === null || !isObject(firmware)) return { ok: true, payload };
+  const link = await ctx.firmware.link({ ...base(ctx), firmwareId: id });
+  if (link === null) return { ok: false, message: `Firmware "${id}" is unknown` };
+  // 2.0.1 UpdateFirmware may go without them (both optional there); an empty one is filled, or left out.
+  const fill = (given: unknown, stored: string | null) => given === "" ? stored : given;
+  const signature = fill(firmware["signature"], link.firmware.signature);
+  const signingCertificate = fill(firmware["signingCertificate"], link.firmware.signingCertificatePem);
+  if (signature === null || signingCertificate === null) {
+    return {
+      ok: false,
+      message: `Firmware "${id}" has no signature and signing certificate: send them, or use UpdateFirmware`,
+    };
+  }
+  const filled: Json = { ...firmware, location: link.url };
+  if (signature !== undefined) filled["signature"] = signature;
+  if (signingCertificate !== undefined) filled["signingCertificate"] = signingCertificate;
+  return { ok: true, payload: { ...payload, firmware: filled } };
 }
 
 /**
@@ -116,7 +124,8 @@ export function placeholderField(action: string, payload: unknown): string | nul
         ? "log.remoteLocation"
         : null;
     case "UpdateFirmware":
-      return firmwareId(payload["location"]) !== null ? "location" : null;
+      if (!isObject(payload["firmware"])) return firmwareId(payload["location"]) !== null ? "location" : null;
+    // falls through: OCPP 2.0.1's UpdateFirmware carries SignedUpdateFirmware's firmware object
     case "SignedUpdateFirmware":
       return isObject(payload["firmware"]) && firmwareId(payload["firmware"]["location"]) !== null
         ? "firmware.location"

@@ -14,7 +14,7 @@ import { AUTHORIZATION_KEY_PATTERN, keyAnswer, keySent } from "../../security/au
 import { changesStationTrust, TRUST_ACTIONS } from "../../security/trust_commands.ts";
 import { certificatePayloadProblem } from "../../pki/certificate_text.ts";
 import type { Logger } from "../../logger.ts";
-import { ACTIONS, CS_TO_CP_ACTIONS, type CsToCpAction } from "../../protocol/ocpp16/mod.ts";
+import { ACTIONS, CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import {
   ACTIONS as ACTIONS_201,
   CS_TO_CP_ACTIONS as CS_TO_CP_ACTIONS_201,
@@ -249,12 +249,12 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         },
       );
     }
-    if (extension && is16) {
+    if (extension) {
       // A URL minted for a command that cannot go out would never be used (nor one for an unknown id).
       if (hasLocationPlaceholder(action, payload) && !registry.isConnected(params.id)) {
         throw commandApiError(new NotConnectedError(params.id, action));
       }
-      payload = await withLocations(c, action as CsToCpAction, payload, {
+      payload = await withLocations(c, action, payload, definition.request, {
         chargePointId: params.id,
         createdBy: requestedBy,
         extension,
@@ -348,8 +348,9 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
 /** The payload with its location placeholders made into URLs, checked again with the action's schema. */
 async function withLocations(
   c: Context<ApiEnv>,
-  action: CsToCpAction,
+  action: string,
   body: unknown,
+  schema: Parameters<typeof check>[1],
   ctx: { chargePointId: string; createdBy: string; extension: SecurityExtension },
 ): Promise<unknown> {
   const { uploads, firmware } = ctx.extension;
@@ -361,5 +362,5 @@ async function withLocations(
     firmware,
   });
   if (!expanded.ok) throw new ApiError(400, "invalid_request", expanded.message, { in: "body" });
-  return expanded.payload === body ? body : check("body", ACTIONS[action].request, expanded.payload);
+  return expanded.payload === body ? body : check("body", schema, expanded.payload);
 }
