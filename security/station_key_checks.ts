@@ -24,7 +24,7 @@
  * ```
  */
 import { backoffSource, PREFIX_48_SHARE, sourcePrefix48 } from "./auth_backoff.ts";
-import { HeldSlots } from "./held_slots.ts";
+import { SourceSlots } from "./source_slots.ts";
 import { setMostRecent } from "../model/recency.ts";
 
 export interface StationKeyCheckOptions {
@@ -57,16 +57,14 @@ interface Bucket {
 }
 
 export class StationKeyChecks {
-  readonly #slots: HeldSlots;
-  readonly #prefixSlots: HeldSlots;
+  readonly #slots: SourceSlots;
   readonly #buckets = new Map<string, Bucket>();
   readonly #maxSources: number;
   /** Per source: the handshakes waiting for one of its running checks to end. */
   readonly #waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly options: StationKeyCheckOptions) {
-    this.#slots = new HeldSlots(options.perSource);
-    this.#prefixSlots = new HeldSlots(options.perSource * PREFIX_48_SHARE);
+    this.#slots = new SourceSlots(options.perSource);
     this.#maxSources = options.maxSources ?? 10_000;
   }
 
@@ -118,13 +116,8 @@ export class StationKeyChecks {
         ),
       };
     }
-    const releaseSlot = this.#slots.take(source);
-    const releasePrefix = prefix === null ? () => {} : this.#prefixSlots.take(prefix);
-    if (!releaseSlot || !releasePrefix) {
-      releaseSlot?.();
-      releasePrefix?.();
-      return { retryAfterMs: 1000, busy: true };
-    }
+    const releaseSlot = this.#slots.take(address);
+    if (!releaseSlot) return { retryAfterMs: 1000, busy: true };
     // Spent before the check, so checks sent at once cannot all pass before the first failure counts.
     for (const { bucket } of budgets) bucket.tokens -= 1;
     let released = false;
@@ -133,7 +126,6 @@ export class StationKeyChecks {
         if (released) return;
         released = true;
         releaseSlot();
-        releasePrefix();
         this.#wakeOne(source);
         if (failed) return;
         for (const { bucket, burst } of budgets) bucket.tokens = Math.min(burst, bucket.tokens + 1);

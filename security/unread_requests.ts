@@ -16,33 +16,18 @@
  * unread.take("10.0.0.1"); // a release: the proxy is never capped
  * ```
  */
-import { backoffSource, PREFIX_48_SHARE, sourcePrefix48 } from "./auth_backoff.ts";
-import { HeldSlots } from "./held_slots.ts";
 import type { IpList } from "./ip_list.ts";
+import { SourceSlots } from "./source_slots.ts";
 
 export class UnreadRequests {
-  readonly #slots: HeldSlots;
-  readonly #prefixSlots: HeldSlots;
+  readonly #slots: SourceSlots;
 
   constructor(perSource: number, private readonly exempt: IpList) {
-    this.#slots = new HeldSlots(perSource);
-    this.#prefixSlots = new HeldSlots(perSource * PREFIX_48_SHARE);
+    this.#slots = new SourceSlots(perSource);
   }
 
   /** A place for a new connection from `address` (release it once its request arrived or it closed), or null. */
   take(address: string): (() => void) | null {
-    if (this.exempt.has(address)) return () => {};
-    const own = this.#slots.take(backoffSource(address));
-    const prefix = sourcePrefix48(address);
-    const wide = prefix === null ? () => {} : this.#prefixSlots.take(prefix);
-    if (own && wide) {
-      return () => {
-        own();
-        wide();
-      };
-    }
-    own?.();
-    wide?.();
-    return null;
+    return this.exempt.has(address) ? () => {} : this.#slots.take(address);
   }
 }
