@@ -117,7 +117,9 @@ export class FleetScanner {
       return { ...last.data, stale: this.#dirty || this.#energyDirty, retryAfterMs: minGapMs - age };
     }
     const scan = await this.#rescan(dayStart);
-    return { ...scan.data, stale: false, retryAfterMs: 0 };
+    // An event during the scan (or before it, for a read that joined a scan under way) may be missing from it.
+    if (!this.#dirty) return { ...scan.data, stale: false, retryAfterMs: 0 };
+    return { ...scan.data, stale: true, retryAfterMs: Math.max(250, scan.tookMs * 5) };
   }
 
   #rescan(dayStart: string): Promise<Scan> {

@@ -178,3 +178,46 @@ Deno.test("new meter values re-read their session's energy, not the fleet: only 
     await kv.close();
   }
 });
+
+Deno.test("a read that joins a scan begun before a station event says stale, so the page asks again", async () => {
+  const kv = new KvStore(await openKvHandle(":memory:"));
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let waited = false;
+  /** The first page of stations waits for the gate: the scan is under way while the event arrives. */
+  const store = new Proxy(kv, {
+    get(target, key) {
+      if (key === "listChargePoints") {
+        return async (query: Parameters<KvStore["listChargePoints"]>[0]) => {
+          if (!waited) {
+            waited = true;
+            await gate;
+          }
+          return target.listChargePoints(query);
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const events = new EventBus();
+  const scanner = new FleetScanner({
+    store,
+    live: { connected: () => [] },
+    events,
+    now: () => new Date(at(600)),
+  });
+  try {
+    const first = scanner.read(at(0));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    events.publish({ type: "boot", chargePointId: "CP-1", at: at(600), registrationStatus: "Accepted" });
+    const joined = scanner.read(at(0));
+    release();
+    const [a, b] = await Promise.all([first, joined]);
+    assertEquals([a.stale, b.stale], [true, true], "the scan began before the boot");
+    assert(b.retryAfterMs >= 250, `${b.retryAfterMs} ms`);
+  } finally {
+    scanner.close();
+    await kv.close();
+  }
+});
