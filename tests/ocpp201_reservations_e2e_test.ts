@@ -4,7 +4,7 @@
  * evseId), and the transaction it starts with the reservationId uses the reservation up; another idToken's does
  * not (flagged), and an EVSE holds one reservation.
  */
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertStringIncludes } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation } from "./helpers/station.ts";
@@ -66,6 +66,11 @@ Deno.test("a reservation on a 2.0.1 station's EVSE is sent in 2.0.1's shape and 
     const tx =
       (await server.json("/api/v1/transactions?chargePointId=CP-RSV201", { as: "viewer" })).body.items[0];
     assertEquals(used.transactionId, tx.transactionId);
+    assertEquals(
+      (await server.store.getChargePoint("CP-RSV201"))?.reservations,
+      [],
+      "the station's view too",
+    );
   } finally {
     await closeStation(station);
     await server.close();
@@ -179,6 +184,32 @@ Deno.test("a 2.0.1 reservation is its idToken's: another's transaction naming it
       (await server.json(`/api/v1/reservations/${reservationId}`, { as: "viewer" })).body.state,
       "active",
     );
+    // The station's own view keeps it too: once that session ends, a remote start for a third token on the
+    // EVSE is refused as reserved for DRIVER-1.
+    await station.call("TransactionEvent", {
+      eventType: "Ended",
+      seqNo: 1,
+      timestamp: new Date().toISOString(),
+      triggerReason: "EVCommunicationLost",
+      transactionInfo: { transactionId: "RSV-X", stoppedReason: "EVDisconnected" },
+    });
+    await server.store.putIdTag({
+      idTag: "DRIVER-3",
+      status: "Accepted",
+      expiryDate: null,
+      parentIdTag: null,
+    });
+    const foreign = await server.json("/api/v1/charge-points/CP-RSV201X/RequestStartTransaction", {
+      method: "POST",
+      body: { idToken: { idToken: "DRIVER-3", type: "ISO14443" }, remoteStartId: 3, evseId: 1 },
+      as: "operator",
+    });
+    assertEquals(
+      [foreign.status, foreign.body.error],
+      [409, "command_refused"],
+      JSON.stringify(foreign.body),
+    );
+    assertStringIncludes(foreign.body.message, `reservation ${reservationId}`);
   } finally {
     await closeStation(station);
     await server.close();

@@ -8,6 +8,7 @@ import type { Changes, LogLine } from "../handler.ts";
 import type { Handler201 } from "./handler.ts";
 import { unknownIdTagEvents } from "../unknown_id_tag.ts";
 import { idTagKey } from "../../../model/id_tag.ts";
+import { reservationUse } from "../../../model/reservation_holder.ts";
 import type { TransactionRecord } from "../../../model/transaction.ts";
 import { checkIdToken, type IdTokenInfo } from "./id_token.ts";
 import { energyReadings, toMeterRows201 } from "./meter_rows.ts";
@@ -108,11 +109,29 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
     );
     const snapshot: SnapshotPatch = {};
     if (JSON.stringify(evses) !== JSON.stringify(state.evses ?? [])) snapshot.evses = evses;
-    // H01: the reservation this transaction names terminated on the station; the snapshot holds it no more, so
-    // the reservation guards may read it as 1.6's.
-    const reservationId = request.reservationId;
-    if (reservationId !== undefined && state.reservations?.some((r) => r.reservationId === reservationId)) {
-      snapshot.reservations = withoutReservation(state, reservationId, receivedAt);
+    // H01, by 1.6's rule (§5.13): a transaction of the reservation's holder ends it, named or not; one naming
+    // another holder's leaves it held (the ledger flags it: fleet/reservation_service.ts), so the reservation
+    // guards keep refusing others there.
+    if (transaction.idTag !== null && (state.reservations?.length ?? 0) > 0) {
+      const { used, notHeld } = reservationUse(state.reservations!, {
+        connectorId: transaction.connectorId,
+        idTag: transaction.idTag,
+        parentIdTag: idTokenInfo?.groupIdToken?.idToken ?? null,
+        reservationId: transaction.reservationId,
+      });
+      if (used) snapshot.reservations = withoutReservation(state, used.reservationId, receivedAt);
+      if (notHeld && request.reservationId !== undefined) {
+        log.push({
+          level: "warn",
+          msg: "transaction names a reservation its idToken does not hold: not used",
+          fields: {
+            transactionId: info.transactionId,
+            reservationId: notHeld.reservationId,
+            reservedFor: notHeld.idTag,
+            reservedEvseId: notHeld.connectorId,
+          },
+        });
+      }
     }
     if (Object.keys(snapshot).length > 0) changes.snapshot = snapshot;
   }
