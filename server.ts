@@ -2,6 +2,7 @@
  * Wires a Store and a Config into a listening server: registry, app, listener (transport/listener.ts). Used by main.ts and by the
  * end-to-end tests (which start it on port 0).
  */
+import { DroppedConnections } from "./transport/dropped_connections.ts";
 import { commandAnswerBoundMs, type Config, securityEventRetention } from "./config.ts";
 import { DECOMMISSIONED_REPORT_MS } from "./actors/charge_point.ts";
 import type { SecurityEventLog } from "./security/security_events.ts";
@@ -469,6 +470,7 @@ export async function startServer(
   });
 
   let stopped = false;
+  const droppedConnections = new DroppedConnections(logger, metrics);
   const listener = await transport.listen({
     port: config.PORT,
     hostname: config.HOSTNAME,
@@ -486,6 +488,7 @@ export async function startServer(
     ...(options.watchdogIntervalMs ? { watchdogIntervalMs: options.watchdogIntervalMs } : {}),
     unreadRequests: new UnreadRequests(config.UNREAD_REQUESTS_PER_SOURCE, security.trustedProxies),
     headersTimeoutMs: config.HEADERS_TIMEOUT_S * 1000,
+    onDropped: (reason, address) => droppedConnections.dropped(reason, address),
   });
   const { port } = listener;
   const [httpScheme, wsScheme] = tls ? ["https", "wss"] : ["http", "ws"];
@@ -619,6 +622,7 @@ export async function startServer(
       });
     }
     await listener.shutdown();
+    droppedConnections.close();
     // Before the stores close: the drops still counted, then the security events still queued for the store.
     security.stationEventQuota.close();
     if (!await deadline.finished(security.events.close())) {

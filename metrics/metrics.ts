@@ -28,6 +28,8 @@ export interface Metrics {
   commandFinished(action: string, outcome: string): void;
   /** A live event stream (SSE) opened (+1) or ended (-1). */
   eventStreamsChanged(delta: 1 | -1): void;
+  /** The listener closed a connection before its request was read (transport/dropped_connections.ts). */
+  connectionDropped(reason: string): void;
 }
 
 export const NO_METRICS: Metrics = {
@@ -36,4 +38,5 @@ export const NO_METRICS: Metrics = {
   storeCommitted() {},
   commandFinished() {},
   eventStreamsChanged() {},
+  connectionDropped() {},
 };

@@ -43,6 +43,7 @@ export class PrometheusMetrics implements Metrics {
   readonly #commitSize: Histogram<"outcome">;
   readonly #commands: Counter<"action" | "outcome">;
   readonly #streams: Gauge;
+  readonly #dropped: Counter<"reason">;
 
   constructor(options: PrometheusMetricsOptions = {}) {
     this.#actions = new Set(options.actions ?? ALL_ACTIONS);
@@ -77,6 +78,13 @@ export class PrometheusMetrics implements Metrics {
     this.#streams = new Gauge({
       name: "csms_sse_clients",
       help: "Open live event streams (Server-Sent Events) of the dashboard and API clients",
+      registers,
+    });
+    this.#dropped = new Counter({
+      name: "csms_connections_dropped_total",
+      help: "Connections closed before their request was read (a source's slow ones past its cap, headers " +
+        "timed out or too large, an unreadable request)",
+      labelNames: ["reason"],
       registers,
     });
     this.gauge("process_resident_memory_bytes", "Resident memory size in bytes", () => memory().rss);
@@ -134,6 +142,10 @@ export class PrometheusMetrics implements Metrics {
       action: this.#actions.has(action) ? action : "other",
       outcome: this.#bounded("commandOutcome", outcome),
     });
+  }
+
+  connectionDropped(reason: string): void {
+    this.#dropped.inc({ reason: this.#bounded("dropped", reason) });
   }
 
   eventStreamsChanged(delta: 1 | -1): void {

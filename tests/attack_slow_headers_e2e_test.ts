@@ -13,6 +13,7 @@ import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { eventually, startTestServer } from "./helpers/server.ts";
 import { hasCommand, makePki } from "./helpers/tls.ts";
 import { connectSecureStation } from "./helpers/secure_station.ts";
+import { sample } from "./helpers/metrics.ts";
 import { closeStation } from "./helpers/station.ts";
 
 const ATTACKER = "127.0.0.2";
@@ -53,6 +54,7 @@ Deno.test("slow headers from one address: past the cap closed once slow, the res
   const operator = Deno.createHttpClient({ localAddress: GOOD });
   const attacker = Deno.createHttpClient({ localAddress: ATTACKER });
   const started = performance.now();
+  let closed: Promise<void> | undefined;
   const slow = Array.from({ length: 30 }, () => slowRequest(server.port, ATTACKER));
   try {
     // Not at once: a burst is read within SLOW_AFTER_MS. Once slow, the cap holds.
@@ -86,11 +88,27 @@ Deno.test("slow headers from one address: past the cap closed once slow, the res
       await again?.body?.cancel();
       return again?.status === 200;
     });
+    // Operators see it: counted by reason, and logged by summary (the first at once, the rest at most a line a
+    // minute, or at shutdown), not a line each.
+    const metrics = await (await server.api("/metrics", { as: "viewer" })).text();
+    assertEquals(sample(metrics, "csms_connections_dropped_total", { reason: "unread_cap" }), 25);
+    // (Connections the test's own client opened and left unused time out too.)
+    assert(sample(metrics, "csms_connections_dropped_total", { reason: "headers_timeout" })! >= 5);
+    const summaries = () =>
+      server.logs.filter((l) => l.msg === "connections closed before their request was read");
+    assertEquals(summaries().map((l) => l.sources), [[{ address: ATTACKER, closed: 1 }]]);
+    closed = server.close();
+    await closed;
+    const [, owed] = summaries();
+    assertEquals((owed!.sources as { address: string; closed: number }[])[0], {
+      address: ATTACKER,
+      closed: 29,
+    });
   } finally {
     for (const s of slow) s.end();
     operator.close();
     attacker.close();
-    await server.close();
+    await (closed ?? server.close());
   }
 });
 

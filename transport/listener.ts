@@ -4,6 +4,7 @@
  * listener that stops accepting (EMFILE) calls `onFailed` once, for the server to exit 70 for its supervisor.
  */
 import type { Logger } from "../logger.ts";
+import type { DroppedReason } from "./dropped_connections.ts";
 import type { StationUpgrader } from "../routes/ocpp.ts";
 import { LISTEN_BACKLOG } from "./listen_backlog.ts";
 import { listenNode } from "./node_listener.ts";
@@ -31,6 +32,8 @@ export interface ListenOptions {
   unreadRequests?: { take(address: string): (() => void) | null };
   /** Node listener: a request's headers must arrive within this, else 408 and closed (default node's 60 s). */
   headersTimeoutMs?: number;
+  /** Node listener: told of each connection it closed before its request was read (counted, logged). */
+  onDropped?: (reason: DroppedReason, address: string) => void;
 }
 
 export interface Listener {

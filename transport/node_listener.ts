@@ -23,6 +23,7 @@ import {
 } from "./node_fetch.ts";
 import { LISTEN_BACKLOG } from "./listen_backlog.ts";
 import type { Listener, ListenOptions } from "./listener.ts";
+import type { DroppedReason } from "./dropped_connections.ts";
 import { StationSockets } from "./station_sockets.ts";
 import { isStationUpgrade, upgradeRequest } from "./upgrade_request.ts";
 
@@ -41,16 +42,25 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
     ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ...serverOptions })
     : http.createServer(serverOptions);
   let accepted = 0;
-  const unread = new UnreadConnections(options.unreadRequests);
+  const dropped = options.onDropped ?? (() => {});
+  const unread = new UnreadConnections(options.unreadRequests, dropped);
   server.on("connection", function countAccepted(socket: Socket) {
     accepted++;
     unread.opened(socket);
   });
+  // Keep-alive connections that served a request: one idle past the headers timeout is closed, not dropped.
+  const served = new WeakSet<Duplex>();
   server.on("request", function serveRequest(req: IncomingMessage, res: ServerResponse) {
+    served.add(req.socket);
     unread.read(req.socket);
     void respond(req, res);
   });
-  server.on("clientError", refuseUnreadable);
+  server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
+    const reason = refuseUnreadable(error, socket);
+    if (reason && !(reason === "headers_timeout" && served.has(socket))) {
+      dropped(reason, (socket as Socket).remoteAddress ?? "");
+    }
+  });
   server.on("upgrade", function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     unread.read(req.socket);
     void upgrade(req, socket, head);
@@ -172,7 +182,10 @@ class UnreadConnections {
   >();
   #sweeper: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly cap: ListenOptions["unreadRequests"]) {}
+  constructor(
+    private readonly cap: ListenOptions["unreadRequests"],
+    private readonly dropped: (reason: DroppedReason, address: string) => void,
+  ) {}
 
   opened(socket: Socket): void {
     if (!this.cap) return;
@@ -207,6 +220,7 @@ class UnreadConnections {
       if (entry.release === null) {
         this.#forget(key);
         entry.socket.destroy();
+        this.dropped("unread_cap", entry.socket.remoteAddress ?? "");
       }
     }
     if (this.#unread.size === 0 && this.#sweeper !== null) {
@@ -231,18 +245,20 @@ function peerOf(socket: Socket): string {
 
 /**
  * A request node:http could not read (headers past MAX_HEADER_BYTES, a malformed request line): the status it
- * would send, with the API's JSON error body rather than none.
+ * would send, with the API's JSON error body rather than none. Says why, or null for a connection already
+ * gone (a client that reset it).
  */
-function refuseUnreadable(error: Error & { code?: string }, socket: Duplex): void {
-  if (socket.destroyed || !socket.writable) return;
-  const [status, code] = error.code === "HPE_HEADER_OVERFLOW"
-    ? [431, "request_header_fields_too_large"]
+function refuseUnreadable(error: Error & { code?: string }, socket: Duplex): DroppedReason | null {
+  if (socket.destroyed || !socket.writable) return null;
+  const [status, code, reason] = error.code === "HPE_HEADER_OVERFLOW"
+    ? [431, "request_header_fields_too_large", "headers_too_large" as const]
     : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-    ? [408, "request_timeout"]
-    : [400, "bad_request"];
+    ? [408, "request_timeout", "headers_timeout" as const]
+    : [400, "bad_request", "unreadable" as const];
   const body = JSON.stringify({ error: code, message: `Cannot read the request: ${error.message}` });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
       `content-length: ${new TextEncoder().encode(body).byteLength}\r\nconnection: close\r\n\r\n${body}`,
   );
+  return reason;
 }
