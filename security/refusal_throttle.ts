@@ -17,8 +17,7 @@
  * throttle.refused("10.0.0.9", 0).quiet; // true
  * ```
  */
-import { backoffSource, PREFIX_48_SHARE, sourcePrefix48 } from "./auth_backoff.ts";
-import { setMostRecent } from "../model/recency.ts";
+import { SourceBuckets, type TokenBucket, waitMs } from "./source_buckets.ts";
 
 export interface RefusalThrottleOptions {
   burst: number;
@@ -54,37 +53,36 @@ export interface Suppressed {
   suppressed: number;
 }
 
-interface Bucket {
-  tokens: number;
-  last: number;
+interface Bucket extends TokenBucket {
   suppressed: number;
   lastSummary: number;
 }
 
 export class RefusalThrottle {
-  /** By source: an IPv4 address, an IPv6 /64. */
-  readonly #buckets = new Map<string, Bucket>();
-  /** By IPv6 /48. */
-  readonly #prefixes = new Map<string, Bucket>();
-  readonly #maxSources: number;
+  readonly #buckets: SourceBuckets<Bucket>;
   readonly #summaryEveryMs: number;
+  /** Sources dropped to make room since the last verdict, with refusals no summary gave yet. */
+  #forgotten: Suppressed[] = [];
 
-  constructor(private readonly options: RefusalThrottleOptions) {
-    this.#maxSources = options.maxSources ?? 10_000;
+  constructor(options: RefusalThrottleOptions) {
+    this.#buckets = new SourceBuckets<Bucket>(
+      {
+        burst: options.burst,
+        perSecond: options.perSecond,
+        ...(options.maxSources !== undefined ? { maxSources: options.maxSources } : {}),
+      },
+      () => ({ suppressed: 0, lastSummary: -Infinity }),
+      (source, bucket) => {
+        if (bucket.suppressed > 0) this.#forgotten.push({ source, suppressed: bucket.suppressed });
+      },
+    );
     this.#summaryEveryMs = options.summaryEveryMs ?? 60_000;
   }
 
   /** Counts one refusal of a handshake from `address`. */
   refused(address: string, nowMs: number): RefusalVerdict {
-    const { burst, perSecond } = this.options;
-    const forgotten: Suppressed[] = [];
-    const budgets = [this.#take(this.#buckets, backoffSource(address), burst, perSecond, nowMs, forgotten)];
-    const prefix = sourcePrefix48(address);
-    if (prefix !== null) {
-      const share = PREFIX_48_SHARE;
-      budgets.push(this.#take(this.#prefixes, prefix, burst * share, perSecond * share, nowMs, forgotten));
-    }
-    const lost = forgotten.length > 0 ? { forgotten } : {};
+    const budgets = this.#buckets.budgets(address, nowMs);
+    const lost = this.#forgotten.length > 0 ? { forgotten: this.#forgotten.splice(0) } : {};
     if (budgets.every(({ bucket }) => bucket.tokens >= 1)) {
       for (const { bucket } of budgets) bucket.tokens -= 1;
       return { quiet: false, ...lost };
@@ -95,41 +93,12 @@ export class RefusalThrottle {
     over.bucket.suppressed++;
     let summary: Suppressed | null = null;
     if (nowMs - over.bucket.lastSummary >= this.#summaryEveryMs) {
-      summary = { source: over.source, suppressed: over.bucket.suppressed };
+      summary = { source: over.key, suppressed: over.bucket.suppressed };
       over.bucket.suppressed = 0;
       over.bucket.lastSummary = nowMs;
     }
-    const retryAfterS = Math.max(
-      ...budgets.map(({ bucket, rate }) =>
-        bucket.tokens >= 1 ? 0 : rate > 0 ? Math.max(1, Math.ceil((1 - bucket.tokens) / rate)) : 60
-      ),
-    );
-    return { quiet: true, source: over.source, retryAfterS, summary, ...lost };
-  }
-
-  /**
-   * The bucket of `source` in `buckets`, refilled up to `now` (a new one full), as the most recent; a source
-   * dropped to make room is added to `forgotten` when it had refusals suppressed.
-   */
-  #take(
-    buckets: Map<string, Bucket>,
-    source: string,
-    burst: number,
-    rate: number,
-    nowMs: number,
-    forgotten: Suppressed[],
-  ): { source: string; bucket: Bucket; rate: number } {
-    const known = buckets.get(source);
-    const bucket = known ?? { tokens: burst, last: nowMs, suppressed: 0, lastSummary: -Infinity };
-    const oldest = !known && buckets.size >= this.#maxSources ? buckets.entries().next().value : undefined;
-    if (oldest && oldest[1].suppressed > 0) {
-      forgotten.push({ source: oldest[0], suppressed: oldest[1].suppressed });
-    }
-    bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, nowMs - bucket.last) / 1000 * rate);
-    bucket.last = nowMs;
-    // Re-inserted so the map's order is least recently refused first.
-    setMostRecent(buckets, source, bucket, this.#maxSources);
-    return { source, bucket, rate };
+    const retryAfterS = Math.max(1, Math.ceil(waitMs(budgets) / 1000));
+    return { quiet: true, source: over.key, retryAfterS, summary, ...lost };
   }
 
   /** How often a quiet source's summary is due. */
@@ -139,9 +108,7 @@ export class RefusalThrottle {
 
   /** Whether some source has refusals suppressed since its last summary. */
   get pending(): boolean {
-    for (const buckets of [this.#buckets, this.#prefixes]) {
-      for (const bucket of buckets.values()) if (bucket.suppressed > 0) return true;
-    }
+    for (const [, bucket] of this.#buckets.entries()) if (bucket.suppressed > 0) return true;
     return false;
   }
 
@@ -151,13 +118,11 @@ export class RefusalThrottle {
    */
   dueSummaries(nowMs: number, all = false): Suppressed[] {
     const out: Suppressed[] = [];
-    for (const buckets of [this.#buckets, this.#prefixes]) {
-      for (const [source, bucket] of buckets) {
-        if (bucket.suppressed === 0 || (!all && nowMs - bucket.lastSummary < this.#summaryEveryMs)) continue;
-        out.push({ source, suppressed: bucket.suppressed });
-        bucket.suppressed = 0;
-        bucket.lastSummary = nowMs;
-      }
+    for (const [source, bucket] of this.#buckets.entries()) {
+      if (bucket.suppressed === 0 || (!all && nowMs - bucket.lastSummary < this.#summaryEveryMs)) continue;
+      out.push({ source, suppressed: bucket.suppressed });
+      bucket.suppressed = 0;
+      bucket.lastSummary = nowMs;
     }
     return out;
   }

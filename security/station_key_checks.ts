@@ -23,9 +23,9 @@
  * checks.take("203.0.113.9", 0); // { retryAfterMs: 2000 }
  * ```
  */
-import { backoffSource, PREFIX_48_SHARE, sourcePrefix48 } from "./auth_backoff.ts";
+import { backoffSource } from "./auth_backoff.ts";
+import { SourceBuckets, type TokenBucket, waitMs } from "./source_buckets.ts";
 import { SourceSlots } from "./source_slots.ts";
-import { setMostRecent } from "../model/recency.ts";
 
 export interface StationKeyCheckOptions {
   /** Checks one source may have running at once. */
@@ -51,21 +51,19 @@ const MAX_WAITING = 1000;
 /** A waiter also looks again this often (a check of another source of its /48 may have ended meanwhile). */
 const LOOK_AGAIN_MS = 50;
 
-interface Bucket {
-  tokens: number;
-  last: number;
-}
-
 export class StationKeyChecks {
   readonly #slots: SourceSlots;
-  readonly #buckets = new Map<string, Bucket>();
-  readonly #maxSources: number;
+  readonly #failures: SourceBuckets<TokenBucket>;
   /** Per source: the handshakes waiting for one of its running checks to end. */
   readonly #waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly options: StationKeyCheckOptions) {
     this.#slots = new SourceSlots(options.perSource);
-    this.#maxSources = options.maxSources ?? 10_000;
+    this.#failures = new SourceBuckets({
+      burst: options.failureBurst,
+      perSecond: options.failuresPerSecond,
+      ...(options.maxSources !== undefined ? { maxSources: options.maxSources } : {}),
+    }, () => ({}));
   }
 
   /**
@@ -98,24 +96,10 @@ export class StationKeyChecks {
 
   /** A turn for a check from `address` now, or the wait (budget spent: until a failure is earned back; busy: 1 s). */
   take(address: string, nowMs: number): KeyCheckTurn {
-    const { failureBurst, failuresPerSecond } = this.options;
     const source = backoffSource(address);
-    const prefix = sourcePrefix48(address);
-    const budgets = [this.#bucket(source, failureBurst, failuresPerSecond, nowMs)];
-    if (prefix !== null) {
-      const share = PREFIX_48_SHARE;
-      budgets.push(this.#bucket(prefix, failureBurst * share, failuresPerSecond * share, nowMs));
-    }
-    const empty = budgets.filter(({ bucket }) => bucket.tokens < 1);
-    if (empty.length > 0) {
-      return {
-        retryAfterMs: Math.max(
-          ...empty.map(({ bucket, rate }) =>
-            rate > 0 ? Math.ceil((1 - bucket.tokens) / rate * 1000) : 60_000
-          ),
-        ),
-      };
-    }
+    const budgets = this.#failures.budgets(address, nowMs);
+    const wait = waitMs(budgets);
+    if (wait > 0) return { retryAfterMs: wait };
     const releaseSlot = this.#slots.take(address);
     if (!releaseSlot) return { retryAfterMs: 1000, busy: true };
     // Spent before the check, so checks sent at once cannot all pass before the first failure counts.
@@ -139,14 +123,5 @@ export class StationKeyChecks {
     if (!queue) return;
     queue.shift()?.();
     if (queue.length === 0) this.#waiting.delete(source);
-  }
-
-  /** The bucket of `key`, refilled up to `nowMs` (a new one full), as the most recently used. */
-  #bucket(key: string, burst: number, rate: number, nowMs: number) {
-    const bucket = this.#buckets.get(key) ?? { tokens: burst, last: nowMs };
-    bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, nowMs - bucket.last) / 1000 * rate);
-    bucket.last = nowMs;
-    setMostRecent(this.#buckets, key, bucket, this.#maxSources);
-    return { bucket, burst, rate };
   }
 }
