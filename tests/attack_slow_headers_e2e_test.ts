@@ -194,3 +194,37 @@ Deno.test("a burst from one address past the cap is served: its requests arrive 
     await server.close();
   }
 });
+
+Deno.test("a kept-alive connection whose next request's headers come slowly is capped as a new one is", async () => {
+  const server = await startApiServer({ HTTP_SERVER: "node", UNREAD_REQUESTS_PER_SOURCE: "5" });
+  // Each sends one whole request (answered, so its place was given back), then the next a byte now and then.
+  const slow = Array.from({ length: 30 }, () => {
+    const socket = net.connect({ host: "127.0.0.1", port: server.port, localAddress: ATTACKER });
+    let open = true;
+    let answered = false;
+    socket.on("error", () => {});
+    const closed = new Promise<void>((resolve) =>
+      socket.on("close", () => {
+        open = false;
+        resolve();
+      })
+    );
+    socket.on("data", () => {
+      if (answered) return;
+      answered = true;
+      socket.write("GET /healthz HTTP/1.1\r\nHost: csms\r\nX-Slow: a");
+    });
+    socket.on("connect", () => socket.write("GET /healthz HTTP/1.1\r\nHost: csms\r\n\r\n"));
+    return { closed, isOpen: () => open, drip: () => open && socket.write("a"), end: () => socket.destroy() };
+  });
+  // A byte a second keeps node's keep-alive timeout from closing them first.
+  const drip = setInterval(() => slow.forEach((s) => s.drip()), 1000);
+  try {
+    await eventually(() => slow.filter((s) => s.isOpen()).length === 5, 6000, "5 slow ones left");
+  } finally {
+    clearInterval(drip);
+    for (const s of slow) s.end();
+    await Promise.all(slow.map((s) => s.closed));
+    await server.close();
+  }
+});

@@ -53,6 +53,8 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
   server.on("request", function serveRequest(req: IncomingMessage, res: ServerResponse) {
     served.add(req.socket);
     unread.read(req.socket);
+    // Kept alive, the connection waits for its next request's headers: as unread as a new one.
+    res.once("finish", () => unread.opened(req.socket as Socket));
     void respond(req, res);
   });
   server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
@@ -172,7 +174,8 @@ export const SLOW_AFTER_MS = 2000;
  * Connections whose request has not arrived. One unread for SLOW_AFTER_MS takes a place of its source's cap
  * (checked every half of it); one that finds none left is closed, so a source holds at most its cap of slow
  * connections, and what it opened in the last moments. Its place is given back when its headers are read or
- * it closes. Keyed by the peer's address and port, which the TCP socket and, with TLS, the TLS socket the
+ * it closes; a kept-alive connection is unread again once its answer is sent (else one whole request bought a
+ * connection the cap never saw for HEADERS_TIMEOUT_S). Keyed by the peer's address and port, which the TCP socket and, with TLS, the TLS socket the
  * request arrives on share.
  */
 class UnreadConnections {
@@ -188,7 +191,7 @@ class UnreadConnections {
   ) {}
 
   opened(socket: Socket): void {
-    if (!this.cap) return;
+    if (!this.cap || socket.destroyed) return;
     const key = peerOf(socket);
     const entry = {
       socket,
