@@ -86,6 +86,8 @@ export class StationKeyChecks {
           clearTimeout(timer);
           const at = queue.indexOf(wake);
           if (at >= 0) queue.splice(at, 1);
+          // The last to leave forgets the source (a /64 whose /48 is busy may never see a release of its own).
+          if (queue.length === 0 && this.#waiting.get(source) === queue) this.#waiting.delete(source);
           resolve();
         };
         const timer = setTimeout(wake, Math.min(LOOK_AGAIN_MS, maxWaitMs - waited));
@@ -115,6 +117,11 @@ export class StationKeyChecks {
         for (const { bucket, burst } of budgets) bucket.tokens = Math.min(burst, bucket.tokens + 1);
       },
     };
+  }
+
+  /** Sources with a handshake waiting (each remembered only while one is: many /64s may wait once). */
+  get waitingSources(): number {
+    return this.#waiting.size;
   }
 
   /** The longest waiting handshake of `source` looks again: a check of its ended. */

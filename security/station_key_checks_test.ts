@@ -47,3 +47,13 @@ Deno.test("StationKeyChecks.turn() waits for a running check of its source to en
   // None ends within the bound: busy.
   assertEquals(await checks.turn("10.0.0.9", 0, 120), { retryAfterMs: 1000, busy: true });
 });
+
+Deno.test("StationKeyChecks.turn() remembers no source whose wait ended: /64s waiting on their busy /48 leave nothing behind", async () => {
+  const checks = new StationKeyChecks({ perSource: 1, failureBurst: 100, failuresPerSecond: 1 });
+  // The /48's 16 checks held by 16 of its /64s; others of it wait, then hear busy (no check of theirs ends).
+  const held = Array.from({ length: 16 }, (_, i) => turnOf(checks, `2001:db8:7:${i}::1`, 0));
+  const waits = Array.from({ length: 20 }, (_, i) => checks.turn(`2001:db8:7:${100 + i}::1`, 0, 60));
+  for (const turn of await Promise.all(waits)) assertEquals(turn, { retryAfterMs: 1000, busy: true });
+  assertEquals(checks.waitingSources, 0);
+  for (const turn of held) turn.release(false);
+});
