@@ -104,11 +104,6 @@ export const ConfigSchema = z.object({
    */
   LOGIN_CHECKS_PER_SOURCE: int(1, 10_000).default(2),
   /**
-   * Station key checks (Basic auth, 10,000 PBKDF2 rounds) one source (an IPv4 address, an IPv6 /64; its /48
-   * 16 times that) may have running at once, and its budget of failed ones: a burst, then a rate per second
-   * (ids a source never repeats escape the per-id back-off). Past either, 429 before anything is hashed.
-   */
-  /**
    * Node listener (HTTP_SERVER=node): TCP connections one source (an IPv4 address, an IPv6 /64; its /48 16
    * times that) may hold whose request's headers did not arrive within 2 s; more are closed (slowloris). Sources
    * in TRUSTED_PROXIES are exempt: cap them in the proxy (nginx `limit_conn`).
@@ -116,6 +111,11 @@ export const ConfigSchema = z.object({
   UNREAD_REQUESTS_PER_SOURCE: int(1, 1_000_000).default(256),
   /** Node listener: seconds a request's headers may take to arrive; then 408 and closed. */
   HEADERS_TIMEOUT_S: z.coerce.number().min(1).max(300).default(30),
+  /**
+   * Station key checks (Basic auth, 10,000 PBKDF2 rounds) one source (an IPv4 address, an IPv6 /64; its /48
+   * 16 times that) may have running at once, and its budget of failed ones: a burst, then a rate per second
+   * (ids a source never repeats escape the per-id back-off). Past either, 429 before anything is hashed.
+   */
   STATION_AUTH_CHECKS_PER_SOURCE: int(1, 10_000).default(4),
   STATION_AUTH_FAILURE_BURST: int(1, 1_000_000).default(30),
   STATION_AUTH_FAILURE_RATE: z.coerce.number().min(0).max(10_000).default(0.5),
