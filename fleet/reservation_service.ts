@@ -177,7 +177,11 @@ export class ReservationService {
   async stationEvent(event: StationEvent): Promise<void> {
     if (event.type === "transaction" && event.transaction.status === "active") {
       const tx = event.transaction;
-      const candidates = await this.deps.reservations.listActiveReservations(tx.chargePointId);
+      // A 2.0.1 session is told at each of its events: one made after the session began is not what its start
+      // used (a reservation kept for the same idToken's next visit), unless the session names it.
+      const candidates = (await this.deps.reservations.listActiveReservations(tx.chargePointId)).filter((r) =>
+        r.reservationId === tx.reservationId || r.createdAt <= tx.createdAt
+      );
       if (candidates.length === 0) return;
       const parentIdTag = tx.idTag ? await this.deps.parentOf(tx.idTag) : null;
       const { used, notHeld } = reservationUse(candidates, { ...tx, parentIdTag });
@@ -232,18 +236,20 @@ export class ReservationService {
       reservedConnectorId: r.connectorId,
       idTag: tx.idTag,
     };
-    this.deps.logger.warn("start names a reservation its id tag does not hold: not used", {
-      chargePointId: tx.chargePointId,
-      transactionId: tx.transactionId,
-      ...details,
-    });
-    await this.deps.flags.addFlag({
+    const added = await this.deps.flags.addFlag({
       transactionId: tx.transactionId,
       kind: "reservation_not_held",
       chargePointId: tx.chargePointId,
       connectorId: tx.connectorId,
       at: this.deps.now().toISOString(),
       details,
+    });
+    // Once per transaction: a 2.0.1 session's every later event names it again.
+    if (!added) return;
+    this.deps.logger.warn("start names a reservation its id tag does not hold: not used", {
+      chargePointId: tx.chargePointId,
+      transactionId: tx.transactionId,
+      ...details,
     });
   }
 

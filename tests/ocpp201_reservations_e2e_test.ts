@@ -215,3 +215,50 @@ Deno.test("a 2.0.1 reservation is its idToken's: another's transaction naming it
     await server.close();
   }
 });
+
+Deno.test("a 2.0.1 session's later events do not use a reservation made after it began for the same idToken", async () => {
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "CP-RSV201L");
+  station.handle("ReserveNow", () => ({ status: "Accepted" }));
+  const event = (eventType: string, seqNo: number) =>
+    station.call("TransactionEvent", {
+      eventType,
+      seqNo,
+      timestamp: new Date().toISOString(),
+      triggerReason: eventType === "Started" ? "Authorized" : "MeterValuePeriodic",
+      transactionInfo: { transactionId: "RSV-L" },
+      evse: { id: 1, connectorId: 1 },
+      ...(eventType === "Started" ? { idToken: { idToken: "DRIVER-1", type: "ISO14443" } } : {}),
+    });
+  try {
+    await station.call("StatusNotification", {
+      timestamp: new Date().toISOString(),
+      connectorStatus: "Occupied",
+      evseId: 1,
+      connectorId: 1,
+    });
+    await event("Started", 0);
+    // DRIVER-1 charges on EVSE 1; the operator keeps EVSE 1 for DRIVER-1's next visit (forced: it is in use).
+    const made = await server.json("/api/v1/reservations", {
+      method: "POST",
+      as: "operator",
+      body: {
+        chargePointId: "CP-RSV201L",
+        connectorId: 1,
+        idTag: "DRIVER-1",
+        expiryDate: new Date(Date.now() + 3600_000).toISOString(),
+        force: true,
+      },
+    });
+    assertEquals(made.status, 201, JSON.stringify(made.body));
+    await event("Updated", 1);
+    await event("Updated", 2);
+    // The events are handled in order: a later call's answer comes after the reservation service heard them.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const { body } = await server.json(`/api/v1/reservations/${made.body.reservationId}`, { as: "viewer" });
+    assertEquals([body.state, body.transactionId], ["active", null]);
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
