@@ -31,6 +31,8 @@ export interface Point {
   /** Epoch milliseconds. */
   t: number;
   v: number;
+  /** The meter's location when not the outlet (a reading's, `followOneMeter`); absent once drawn as kWh, kW. */
+  at?: string;
 }
 
 /** Energy register (Wh) and power (W) per timestamp, oldest first. */
@@ -78,21 +80,35 @@ function pick(rows: readonly MeterRow[], measurand: string): Point[] {
     .flatMap(([t, readings]) => {
       const location = preferredLocation(readings.map((r) => r.location));
       const v = meterTotal(readings.filter((r) => r.location === location));
-      return v === null ? [] : [{ t, v }];
+      if (v === null) return [];
+      return [location === "Outlet" ? { t, v } : { t, v, at: location! }];
     })
     .sort((a, b) => a.t - b.t);
 }
 
-export function readingsOf(rows: readonly MeterRow[]): Readings {
-  return { energy: pick(rows, ENERGY_REGISTER), power: pick(rows, POWER) };
+/**
+ * The points of one meter: the preferred location among all of the series' (`model/meter_location.ts`), not
+ * each instant's: a station sampling at the outlet and sending clock-aligned values of its inlet (a grid meter
+ * whose register counts for years) at other instants would have its inlet's register read as the session's.
+ */
+export function followOneMeter(points: readonly Point[]): Point[] {
+  const location = preferredLocation(new Set(points.map((p) => p.at ?? "Outlet")));
+  return points.filter((p) => (p.at ?? "Outlet") === location);
 }
 
-/** `older` and `newer` as one series in time order; a timestamp in both takes `newer`'s value. */
+export function readingsOf(rows: readonly MeterRow[]): Readings {
+  return {
+    energy: followOneMeter(pick(rows, ENERGY_REGISTER)),
+    power: followOneMeter(pick(rows, POWER)),
+  };
+}
+
+/** `older` and `newer` as one series of one meter in time order; a timestamp in both takes `newer`'s value. */
 export function mergePoints(older: readonly Point[], newer: readonly Point[]): Point[] {
   if (newer.length === 0) return [...older];
-  const byTime = new Map(older.map((p) => [p.t, p.v]));
-  for (const p of newer) byTime.set(p.t, p.v);
-  return [...byTime.entries()].map(([t, v]) => ({ t, v })).sort((a, b) => a.t - b.t);
+  const byTime = new Map(older.map((p) => [p.t, p]));
+  for (const p of newer) byTime.set(p.t, p);
+  return followOneMeter([...byTime.values()].sort((a, b) => a.t - b.t));
 }
 
 export function mergeReadings(older: Readings, newer: Readings): Readings {
@@ -119,6 +135,6 @@ export function meterSeries(rows: readonly MeterRow[], meterStart: number): Mete
 
 /** The newest energy register reading of `transactionId` among `rows` (any order), in Wh; null if none. */
 export function latestRegisterWh(rows: readonly MeterRow[], transactionId: number): number | null {
-  const energy = pick(rows.filter((r) => r.transactionId === transactionId), ENERGY_REGISTER);
+  const energy = followOneMeter(pick(rows.filter((r) => r.transactionId === transactionId), ENERGY_REGISTER));
   return energy.at(-1)?.v ?? null;
 }

@@ -70,4 +70,44 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
       }
     });
   });
+
+  Deno.test(`${kind}: a session's energy and chart follow the outlet's meter when the inlet's comes at other instants`, async () => {
+    await withApiServer(kind, async (server) => {
+      const station = await connectStation(server.wsUrl, "CP-INLET-CLOCK");
+      try {
+        const started = await station.call("StartTransaction", {
+          connectorId: 1,
+          idTag: "TAG-IN",
+          meterStart: 1000,
+          timestamp: ago(10),
+        });
+        const tx = started.transactionId as number;
+        const sampledAt = ago(5);
+        // Sampled at the outlet; clock-aligned at the inlet, a grid meter whose register counts for years.
+        const report = (timestamp: string, location: string, value: string) =>
+          station.call("MeterValues", {
+            connectorId: 1,
+            transactionId: tx,
+            meterValue: [{ timestamp, sampledValue: [register(location, value)] }],
+          });
+        await report(sampledAt, "Outlet", "2500");
+        await report(ago(2), "Inlet", "9000000");
+        const energy = await server.json(`/api/v1/transactions/energy?ids=${tx}`, { as: "viewer" });
+        assertEquals(energy.body.items, [{ transactionId: tx, status: "active", energyWh: 1500 }]);
+        await server.json("/api/v1/users", {
+          method: "POST",
+          body: { username: "vera", role: "viewer", password: "vera-password-1" },
+        });
+        const cookie = await server.login("vera", "vera-password-1");
+        const res = await fetch(`${server.url}/transactions/${tx}`, { headers: { cookie } });
+        assertEquals(res.status, 200);
+        assertStringIncludes(
+          await res.text(),
+          `"readings":{"energy":[{"t":${Date.parse(sampledAt)},"v":2500}]`,
+        );
+      } finally {
+        await closeStation(station);
+      }
+    });
+  });
 }
