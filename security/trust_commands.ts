@@ -1,9 +1,10 @@
 /**
  * Commands that change whom a station trusts or how it proves who it is: a root certificate installed (it would
  * then take a rogue Central System's TLS), one deleted, a client certificate chain given, a 2.0.1 network
- * profile (another CSMS URL, a lower security profile), the station's security profile or any other security
- * setting. Whoever may send one may take the station over, so they need the role that sets its
- * AuthorizationKey: admin. Pure.
+ * profile (another CSMS URL, a lower security profile) or which stored one it uses
+ * (OCPPCommCtrlr.NetworkConfigurationPriority), the station's security profile or any other security setting.
+ * Whoever may send one may take the station over, so they need the role that sets its AuthorizationKey: admin.
+ * Pure.
  *
  * @example
  * ```ts
@@ -37,9 +38,17 @@ export function changesStationTrust(action: string, payload: unknown): boolean {
     return SECURITY_KEYS.has(String((payload as { key?: unknown }).key ?? "").toLowerCase());
   }
   if (action === "SetVariables") {
-    const data = (payload as { setVariableData?: { component?: { name?: unknown } }[] }).setVariableData ??
-      [];
-    return data.some((d) => String(d.component?.name ?? "").toLowerCase() === "securityctrlr");
+    const data = (payload as {
+      setVariableData?: { component?: { name?: unknown }; variable?: { name?: unknown } }[];
+    }).setVariableData ?? [];
+    return data.some((d) => {
+      const component = String(d.component?.name ?? "").toLowerCase();
+      const variable = String(d.variable?.name ?? "").toLowerCase();
+      // The slot first in the priority is the network profile the station connects with (2.0.1 B09, A05):
+      // another CSMS's URL or a lower security profile an admin once stored there.
+      return component === "securityctrlr" ||
+        (component === "ocppcommctrlr" && variable === "networkconfigurationpriority");
+    });
   }
   return false;
 }

@@ -21,6 +21,14 @@ Deno.test("changesStationTrust(): certificates, network profiles and security se
   });
   assertEquals(changesStationTrust("SetVariables", setVariable("securityCTRLR")), true);
   assertEquals(changesStationTrust("SetVariables", setVariable("OCPPCommCtrlr")), false);
+  const priority = {
+    setVariableData: [{
+      component: { name: "OCPPCommCtrlr" },
+      variable: { name: "networkConfigurationPriority" },
+      attributeValue: "1",
+    }],
+  };
+  assertEquals(changesStationTrust("SetVariables", priority), true);
   assertEquals(changesStationTrust("ChangeConfiguration", { key: "HeartbeatInterval", value: "60" }), false);
   assertEquals(changesStationTrust("GetInstalledCertificateIds", {}), false);
   assertEquals(changesStationTrust("Reset", { type: "Soft" }), false);

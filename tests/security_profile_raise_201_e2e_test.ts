@@ -211,3 +211,64 @@ Deno.test("a fleet job may not send SetNetworkProfile: its security profile is f
     await server.close();
   }
 });
+
+Deno.test("which network profile a 2.0.1 station uses (OCPPCommCtrlr.NetworkConfigurationPriority) is set by admins only", async () => {
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "CP-NPPRIO");
+  const sent: unknown[] = [];
+  station.handle("SetVariables", ({ params }: { params: { setVariableData: unknown[] } }) => {
+    sent.push(params);
+    return {
+      setVariableResult: params.setVariableData.map((d) => ({
+        ...(d as object),
+        attributeStatus: "Accepted",
+      }))
+        .map(({ attributeValue: _, ...rest }: Record<string, unknown>) => rest),
+    };
+  });
+  // Slot 1 first: the profile an admin stored there with another CSMS's URL, or a lower security profile.
+  const body = {
+    setVariableData: [{
+      component: { name: "OCPPCommCtrlr" },
+      variable: { name: "NetworkConfigurationPriority" },
+      attributeValue: "1,2",
+    }],
+  };
+  try {
+    const byOperator = await server.json("/api/v1/charge-points/CP-NPPRIO/SetVariables", {
+      method: "POST",
+      body,
+      as: "operator",
+    });
+    assertEquals([byOperator.status, byOperator.body.details?.required], [403, "admin"]);
+    const job = await server.json("/api/v1/jobs", {
+      method: "POST",
+      body: { action: "SetVariables", payload: body, chargePointIds: ["CP-NPPRIO"] },
+      as: "operator",
+    });
+    assertEquals(job.status, 403, JSON.stringify(job.body));
+    assertEquals(sent, []);
+    const byAdmin = await server.json("/api/v1/charge-points/CP-NPPRIO/SetVariables", {
+      method: "POST",
+      body,
+    });
+    assertEquals(byAdmin.status, 200, JSON.stringify(byAdmin.body));
+    assertEquals(sent.length, 1);
+    // Other OCPPCommCtrlr variables stay an operator's.
+    const heartbeat = await server.json("/api/v1/charge-points/CP-NPPRIO/SetVariables", {
+      method: "POST",
+      body: {
+        setVariableData: [{
+          component: { name: "OCPPCommCtrlr" },
+          variable: { name: "HeartbeatInterval" },
+          attributeValue: "300",
+        }],
+      },
+      as: "operator",
+    });
+    assertEquals(heartbeat.status, 200, JSON.stringify(heartbeat.body));
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});
