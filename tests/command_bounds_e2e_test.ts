@@ -152,6 +152,30 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           const what = `${action} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`;
           assertEquals([res.status, res.body.details?.field], [400, field], what);
         }
+        // An admin's SetNetworkProfile: its slot and its message timeout.
+        const profile = (configurationSlot: number, messageTimeout: number) => ({
+          configurationSlot,
+          connectionData: {
+            ocppVersion: "OCPP20",
+            ocppTransport: "JSON",
+            ocppCsmsUrl: "wss://csms.example.com/ocpp",
+            messageTimeout,
+            securityProfile: 1,
+            ocppInterface: "Wired0",
+          },
+        });
+        for (
+          const [body, field] of [
+            [profile(-1, 30), "configurationSlot"],
+            [profile(2, -5), "connectionData.messageTimeout"],
+          ] as const
+        ) {
+          const res = await server.json("/api/v1/charge-points/CP-BOUNDS201/SetNetworkProfile", {
+            method: "POST",
+            body,
+          });
+          assertEquals([res.status, res.body.details?.field], [400, field], JSON.stringify(res.body));
+        }
         const job = await server.json("/api/v1/jobs", {
           method: "POST",
           body: {

@@ -69,6 +69,7 @@ const BOUNDS_201: Record<string, readonly Bound[]> = {
   Reset: [EVSE_ID_FROM_0],
   SendLocalList: [["versionNumber", 0]],
   SetChargingProfile: [EVSE_ID_FROM_0, ["chargingProfile.id", 0], ["chargingProfile.stackLevel", 0]],
+  SetNetworkProfile: [["configurationSlot", 0], ["connectionData.messageTimeout", 0]],
   TriggerMessage: [["evse.id", 0], ["evse.connectorId", 1]],
   UnlockConnector: [["evseId", 1], ["connectorId", 1]],
   UpdateFirmware: [["requestId", 0], ["retries", 0], ["retryInterval", 0]],
