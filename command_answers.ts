@@ -3,18 +3,23 @@
  * one (`ActorDeps.commandAnswered`, told by the node holding the station, whichever node the command came
  * from): the stored charging profiles follow an answered SetChargingProfile or ClearChargingProfile (energy/),
  * and the managed local list learns that the station accepted a list of someone else's
- * (fleet/local_list_sync.ts). Only for the commands sent with `CallOptions.answerEffects`: an operator's
- * (routes/api/commands.ts) and the fleet's (fleet/command_sender.ts).
+ * (fleet/local_list_sync.ts). A late answer also settles the AuthorizationKey or raised security profile
+ * its timeout left pending (security/late_security_answers.ts); a timely one is settled by the route that sent
+ * it, which answers the operator with it. Only for the commands sent with `CallOptions.answerEffects`: an
+ * operator's (routes/api/commands.ts, routes/api/station_security.ts) and the fleet's (fleet/command_sender.ts).
  */
 import type { AnsweredCommand } from "./actors/deps.ts";
 import type { Energy } from "./energy/mod.ts";
 import type { LocalListSync } from "./fleet/local_list_sync.ts";
 import type { Logger } from "./logger.ts";
+import type { LateSecurityAnswer } from "./security/late_security_answers.ts";
 
 export interface CommandAnswerDeps {
   energy: Pick<Energy, "commandAnswered">;
   localList: Pick<LocalListSync, "listReplaced">;
   logger: Logger;
+  /** Settles a pending key or raise by a late answer (`settleLateSecurityAnswer`); absent: left pending. */
+  lateSecurityAnswer?: (answer: LateSecurityAnswer) => Promise<void>;
 }
 
 /** The commands whose answers stored charging profiles follow (of either dialect: the names are the same). */
@@ -35,7 +40,14 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
     }
   };
   return async function commandAnswered(answer) {
-    const { chargePointId, action, request, response, requestedBy, dialect } = answer;
+    const { chargePointId, action, request, response, requestedBy, requestedAt, dialect } = answer;
+    const settle = deps.lateSecurityAnswer;
+    if (answer.late && settle) {
+      await attempt(
+        answer,
+        () => settle({ chargePointId, action, request, response, requestedBy, requestedAt }),
+      );
+    }
     if (PROFILE_COMMANDS.has(action)) {
       await attempt(
         answer,

@@ -6,6 +6,7 @@ import { createMemoryLogger } from "./logger.ts";
 function effects(failEnergy = false) {
   const profiles: string[] = [];
   const lists: [string, number, string][] = [];
+  const settled: string[] = [];
   const logger = createMemoryLogger();
   const told = commandAnswerEffects({
     energy: {
@@ -19,18 +20,26 @@ function effects(failEnergy = false) {
       listReplaced: (id, version, by) => (lists.push([id, version, by]), Promise.resolve()),
     },
     logger,
+    lateSecurityAnswer: ({ action }) => (settled.push(action), Promise.resolve()),
   });
-  return { told, profiles, lists, logger };
+  return { told, profiles, lists, settled, logger };
 }
 
-const answer = (action: string, request: unknown, status: string, dialect = "ocpp1.6"): AnsweredCommand => ({
+const answer = (
+  action: string,
+  request: unknown,
+  status: string,
+  dialect = "ocpp1.6",
+  late = true,
+): AnsweredCommand => ({
   chargePointId: "CP-1",
   action,
   request,
   response: { status },
   requestedBy: "user:olga",
+  requestedAt: "2026-05-01T10:00:00.000Z",
   dialect,
-  late: true,
+  late,
 });
 
 Deno.test("commandAnswerEffects() gives profile commands to energy, in their dialect, whatever they answered", async () => {
@@ -57,4 +66,13 @@ Deno.test("commandAnswerEffects() logs a failure and never rejects: the station 
     logger.lines.filter((l) => l.msg === "cannot record what a command's answer taught").length,
     1,
   );
+});
+
+Deno.test("commandAnswerEffects() has a late answer settle pending security changes; a timely one is the route's", async () => {
+  const { told, settled } = effects();
+  const key = { key: "AuthorizationKey", value: "a-new-key-of-16-chars" };
+  await told(answer("ChangeConfiguration", key, "Accepted", "ocpp1.6", false));
+  assertEquals(settled, []);
+  await told(answer("ChangeConfiguration", key, "Accepted"));
+  assertEquals(settled, ["ChangeConfiguration"]);
 });

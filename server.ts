@@ -41,6 +41,7 @@ import type { SecurityExtensionStores } from "./store/security_extension.ts";
 import { FolderBlobStore } from "./store/folder_blobs.ts";
 import { actorSecurityServices, certificateRenewal } from "./actor_services.ts";
 import { commandAnswerEffects } from "./command_answers.ts";
+import { settleLateSecurityAnswer } from "./security/late_security_answers.ts";
 import type { FleetStore } from "./store/fleet.ts";
 import { openKvFleetStore } from "./store/kv/fleet.ts";
 import { createFleet, type Fleet } from "./fleet/mod.ts";
@@ -397,7 +398,18 @@ export async function startServer(
       unknownIdTagsKeep: config.UNKNOWN_ID_TAGS_KEEP,
     },
   });
-  answerEffects = commandAnswerEffects({ energy, localList: fleet.localList, logger });
+  answerEffects = commandAnswerEffects({
+    energy,
+    localList: fleet.localList,
+    logger,
+    lateSecurityAnswer: (answer) =>
+      settleLateSecurityAnswer({
+        store: security.store,
+        events: security.events,
+        now,
+        pendingKeyTtlMs: security.pendingKeyTtlMs,
+      }, answer),
+  });
   fleet.start();
   const fileRetention = fileRetentionLoop(config, extension, fleetStore, holder, now, logger);
   fileRetention.start();

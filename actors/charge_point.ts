@@ -1360,6 +1360,7 @@ export class ChargePointActor {
       request: command.payload,
       response,
       requestedBy: command.requestedBy,
+      requestedAt: command.requestedAt,
       dialect: this.dialect.protocol.subprotocol,
       late,
     };

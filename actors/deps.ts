@@ -90,6 +90,8 @@ export interface AnsweredCommand {
   request: unknown;
   response: unknown;
   requestedBy: string;
+  /** When it was asked for (the holding node's clock). */
+  requestedAt: string;
   /** The station's subprotocol (`ocpp1.6`, `ocpp2.0.1`): the shape of `request` and `response`. */
   dialect: string;
   /** After its timeout: its caller heard of the timeout (`OutgoingCalls.settleLate`). */

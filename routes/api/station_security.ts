@@ -303,7 +303,12 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     const forget = (why: string) => settlePendingKey(id, hash, false, by, why);
     let answer: unknown;
     try {
-      answer = await registry.send(id, action, payload, { requestedBy: by ?? "unknown", force: true });
+      // A late answer settles the key as this one would (command_answers.ts, told where the station is).
+      answer = await registry.send(id, action, payload, {
+        requestedBy: by ?? "unknown",
+        force: true,
+        answerEffects: true,
+      });
     } catch (error) {
       const failure = commandApiError(error);
       if (pendingKeyFate({ error }) === "keep" && failure instanceof ApiError) {
