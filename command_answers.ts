@@ -51,7 +51,16 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
     if (PROFILE_COMMANDS.has(action)) {
       await attempt(
         answer,
-        () => deps.energy.commandAnswered({ chargePointId, action, request, response, requestedBy, dialect }),
+        () =>
+          deps.energy.commandAnswered({
+            chargePointId,
+            action,
+            request,
+            response,
+            requestedBy,
+            dialect,
+            ...(answer.callerRecords ? { callerRecords: { requestedAt } } : {}),
+          }),
       );
     }
     if (action === "SendLocalList" && (response as { status?: unknown } | null)?.status === "Accepted") {

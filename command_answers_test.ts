@@ -40,6 +40,7 @@ const answer = (
   requestedAt: "2026-05-01T10:00:00.000Z",
   dialect,
   late,
+  callerRecords: false,
 });
 
 Deno.test("commandAnswerEffects() gives profile commands to energy, in their dialect, whatever they answered", async () => {

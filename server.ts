@@ -259,7 +259,8 @@ export async function startServer(
           id,
           action,
           payload,
-          log ? { logId: log.id, requestedBy: log.requestedBy } : { log: false },
+          // A timely answer the profile service records; a late one the record learns where the station is.
+          log ? { logId: log.id, requestedBy: log.requestedBy, answerEffects: "late" } : { log: false },
         ),
       // A station held by another node of a cluster: the dialect it connected with (its record says).
       dialectOf: async (id) =>

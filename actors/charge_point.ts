@@ -151,8 +151,8 @@ interface Command {
   logId: string;
   /** Its row as its timeout settled it: a late answer is written onto that (`#handleLateResponse`). */
   timedOut?: CommandLogEntry;
-  /** Its answer, timely or late, goes to `deps.commandAnswered` (`CallOptions.answerEffects`). */
-  answerEffects: boolean;
+  /** Its answer, timely or late (`"late"`: only late), goes to `deps.commandAnswered` (`CallOptions.answerEffects`). */
+  answerEffects: boolean | "late";
   resolve: (response: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -210,10 +210,11 @@ export interface CallOptions {
   logId?: string;
   /**
    * Its answer also counts beyond the station's record (`deps.commandAnswered`: stored charging profiles, the
-   * managed local list), timely or late, told by the node holding the station. Not for a caller that records
-   * the answer itself (load management's own profiles). Plain data: it travels with a cluster request.
+   * managed local list), timely or late, told by the node holding the station. `"late"`: only a late answer,
+   * for a caller that records a timely one itself (load management's own profiles: its caller heard of the
+   * timeout, so the record learns what the station did from here). Plain data: it travels with a cluster request.
    */
-  answerEffects?: boolean;
+  answerEffects?: boolean | "late";
 }
 
 export class ChargePointActor {
@@ -1344,7 +1345,7 @@ export class ChargePointActor {
   }
 
   #tells(command: Command): boolean {
-    return command.answerEffects && this.deps.commandAnswered !== undefined;
+    return command.answerEffects === true && this.deps.commandAnswered !== undefined;
   }
 
   /**
@@ -1363,6 +1364,7 @@ export class ChargePointActor {
       requestedAt: command.requestedAt,
       dialect: this.dialect.protocol.subprotocol,
       late,
+      callerRecords: command.answerEffects === "late",
     };
     const next = (this.#answersTold ?? Promise.resolve()).then(() => told(answer)).catch((error) =>
       this.log.warn("cannot record what a command's answer taught", {

@@ -641,6 +641,37 @@ Deno.test("an answer is told to commandAnswered once, timely or late, only for a
   }
 });
 
+Deno.test('a command sent with answerEffects "late" is told only its late answer, as its caller\'s own', async () => {
+  const told: AnsweredCommand[] = [];
+  const t = await setUp({ commandAnswered: (answer) => (told.push(answer), Promise.resolve()) });
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    const timely = t.actor.call("Reset", { type: "Soft" }, {
+      requestedBy: "loadManagement:a",
+      answerEffects: "late",
+    });
+    const first = await nthCall(socket, 1);
+    t.actor.frameReceived(JSON.stringify([3, first[1], { status: "Accepted" }]));
+    assertEquals(await timely, { status: "Accepted" });
+    const late = t.actor.call("Reset", { type: "Hard" }, {
+      requestedBy: "loadManagement:a",
+      answerEffects: "late",
+    });
+    const second = await nthCall(socket, 2);
+    t.actor.sweep(Number.MAX_SAFE_INTEGER);
+    await assertRejects(() => late, CallTimeoutError);
+    t.actor.frameReceived(JSON.stringify([3, second[1], { status: "Rejected" }]));
+    await t.call("Heartbeat", {});
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(told.map((a) => [a.request, a.response, a.late, a.callerRecords, typeof a.requestedAt]), [
+      [{ type: "Hard" }, { status: "Rejected" }, true, true, "string"],
+    ]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
 Deno.test("a command whose outcome could not be stored has its sending row settled by a later sweep, not left sending", async () => {
   const t = await setUp();
   try {

@@ -96,6 +96,11 @@ export interface AnsweredCommand {
   dialect: string;
   /** After its timeout: its caller heard of the timeout (`OutgoingCalls.settleLate`). */
   late: boolean;
+  /**
+   * Its caller records what a timely answer teaches itself (`CallOptions.answerEffects` `"late"`, load
+   * management's own profiles): told only when late, what it teaches is judged against that caller's record.
+   */
+  callerRecords: boolean;
 }
 
 /** The part of the security event log the actors use: record, then flush to have it stored. */

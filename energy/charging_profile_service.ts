@@ -316,6 +316,55 @@ export class ChargingProfileService {
     });
   }
 
+  /**
+   * Records what a late answer (after its timeout) to one of this service's own SetChargingProfile commands
+   * taught (sent with `answerEffects: "late"`: its caller heard of the timeout, and `set` kept the record as
+   * it was then). Accepted: the station holds it, so it is recorded installed (a decrease, which the record
+   * still counted at the old limit, now in force). Refused: a raise recorded before it went out is not in force,
+   * so its record goes (the station kept a profile of that id the record no longer holds: the connector is
+   * counted by its other profiles, at most its maximum, never less than it may draw, and its site divided
+   * again sends it a limit). Nothing when the record of that profile id changed after the command was asked
+   * (`requestedAt`): a later command decided it.
+   */
+  async recordLateAnswer(answer: {
+    chargePointId: string;
+    action: string;
+    request: unknown;
+    response: unknown;
+    requestedBy: string;
+    requestedAt: string;
+    dialect?: string;
+  }): Promise<void> {
+    const { chargePointId, action, requestedBy, requestedAt } = answer;
+    if (action !== "SetChargingProfile") return;
+    const request =
+      (answer.dialect === "ocpp2.0.1"
+        ? await this.#as16(chargePointId, action, answer.request)
+        : answer.request) as SetChargingProfileRequest | null;
+    if (request === null) return;
+    const status = (answer.response as { status?: string }).status;
+    return await this.#serial(chargePointId, async () => {
+      const stored = await this.#deps.store.listChargingProfiles(chargePointId);
+      const id = request.csChargingProfiles.chargingProfileId;
+      const current = stored.find((s) => s.chargingProfileId === id);
+      if (current && current.updatedAt > requestedAt) return;
+      if (status === "Accepted") {
+        // The profile keeps whose it was; a new one is load management's when it sent it (its requestedBy).
+        const source = current?.source ??
+          (requestedBy.startsWith("loadManagement:") ? "loadManagement" as const : "api" as const);
+        const at = this.#deps.now().toISOString();
+        const meta = { chargePointId, source, requestedBy: current?.requestedBy ?? requestedBy, at };
+        await this.#write(chargePointId, afterSetChargingProfile(stored, request, "Accepted", meta));
+        await this.markSupport(chargePointId, { refusedReason: null });
+        return;
+      }
+      const recordedFirst = current?.state === "installed" && current.connectorId === request.connectorId &&
+        sameJson(current.profile, request.csChargingProfiles);
+      if (recordedFirst) await this.#write(chargePointId, { remove: [id], put: [] });
+      if (status === "NotSupported") await this.markSupport(chargePointId, { refusedReason: "NotSupported" });
+    });
+  }
+
   /** A 2.0.1 profile command as the 1.6 request the record keeps, or null (none exactly). */
   async #as16(chargePointId: string, action: string, request: unknown): Promise<unknown | null> {
     if (action === "ClearChargingProfile") {
@@ -534,6 +583,19 @@ export class ChargingProfileService {
     next.then(forget, forget);
     return next;
   }
+}
+
+/** Equal JSON values, whatever the order of their keys (PostgreSQL's jsonb gives them back in its own). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  return keysA.length === keysB.length &&
+    keysA.every((k) =>
+      Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+    );
 }
 
 /** The same facts about a station's support, whenever learnt. */

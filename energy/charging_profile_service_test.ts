@@ -321,3 +321,40 @@ Deno.test("two facts a station taught learnt at once both stay (no read-modify-w
     until: null,
   }]);
 });
+
+Deno.test("recordLateAnswer() records a late Accepted, takes back a raise recorded first and rejected late, and yields to later writes", async () => {
+  await using t = await setup();
+  const LM = { source: "loadManagement" as const, requestedBy: "loadManagement:depot" };
+  const set = (limit: number) => ({
+    connectorId: 1,
+    csChargingProfiles: profile(900_001, "TxProfile", limit),
+  });
+  const late = (limit: number, status: string, requestedAt: string) => ({
+    chargePointId: "CP-1",
+    action: "SetChargingProfile",
+    request: set(limit),
+    response: { status },
+    requestedBy: LM.requestedBy,
+    requestedAt,
+  });
+  const limitOf = async () => {
+    const [p] = await t.service.list("CP-1");
+    return p ? [p.state, p.source, p.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit] : null;
+  };
+  // Installed at 32 (at NOW); a decrease to 16 asked later timed out, then the station accepted it.
+  await t.service.set("CP-1", set(32), LM);
+  const after = "2025-03-01T12:00:01.000Z";
+  await t.service.recordLateAnswer(late(16, "Accepted", after));
+  assertEquals(await limitOf(), ["installed", "loadManagement", 16]);
+  // An answer to a command asked before the record's last write: a later command decided it.
+  await t.service.recordLateAnswer(late(8, "Accepted", "2025-03-01T11:59:59.000Z"));
+  assertEquals(await limitOf(), ["installed", "loadManagement", 16]);
+  // Refused: a profile the record does not hold as sent changes nothing; the one recorded first goes.
+  await t.service.recordLateAnswer(late(24, "Rejected", after));
+  assertEquals(await limitOf(), ["installed", "loadManagement", 16]);
+  await t.service.recordLateAnswer(late(16, "Rejected", after));
+  assertEquals(await limitOf(), null);
+  // Not ours to judge: other actions.
+  await t.service.recordLateAnswer({ ...late(16, "Accepted", after), action: "ClearChargingProfile" });
+  assertEquals(await limitOf(), null);
+});

@@ -71,7 +71,7 @@ export interface Energy {
   txProfileClash(chargePointId: string, request: SetChargingProfile16): Promise<CommandClash | null>;
   /**
    * A station answered an operator's command: the stored charging profiles follow a SetChargingProfile or
-   * ClearChargingProfile, and its site is divided again.
+   * ClearChargingProfile, and its site is divided again. So does a late answer to one of this service's own.
    */
   commandAnswered(answer: AnsweredProfileCommand): Promise<void>;
   /** What stations do that load management follows (connections, boots, transactions). */
@@ -88,7 +88,13 @@ export interface CommandClash {
   field: string;
 }
 
-export type AnsweredProfileCommand = Parameters<ChargingProfileService["recordAnswer"]>[0];
+export type AnsweredProfileCommand = Parameters<ChargingProfileService["recordAnswer"]>[0] & {
+  /**
+   * One of this service's own commands answered after its timeout (sent with `answerEffects: "late"`): asked at
+   * `requestedAt` (`ChargingProfileService.recordLateAnswer`).
+   */
+  callerRecords?: { requestedAt: string };
+};
 
 /** The station events load management follows. */
 const FOLLOWED: ReadonlySet<string> = new Set<BusEvent["type"]>([
@@ -157,7 +163,9 @@ export function createEnergy(deps: EnergyDeps): Energy {
     txProfileClash,
     async commandAnswered(answer) {
       try {
-        await profiles.recordAnswer(answer);
+        if (answer.callerRecords) {
+          await profiles.recordLateAnswer({ ...answer, requestedAt: answer.callerRecords.requestedAt });
+        } else await profiles.recordAnswer(answer);
       } finally {
         if (answer.action === "SetChargingProfile" || answer.action === "ClearChargingProfile") {
           operatorChangedProfiles(answer.chargePointId);

@@ -7,7 +7,7 @@ import { createCommandSender } from "./command_sender.ts";
 function remoteStation(ocppVersion: string) {
   const sent: { via: string; action: string; payload: unknown }[] = [];
   // What an answer teaches is told by the node holding the station (in its dialect), when asked to.
-  const answered: { action: string; answerEffects: boolean | undefined }[] = [];
+  const answered: { action: string; answerEffects: boolean | "late" | undefined }[] = [];
   const record = { registrationStatus: "Accepted", decommissionedAt: null, ocppVersion };
   const send = createCommandSender({
     registry: {

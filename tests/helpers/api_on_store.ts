@@ -17,6 +17,8 @@ export async function withApiServer(
   env: Record<string, string> = {},
   /** Besides the stores (e.g. `now`, a clock the test moves). */
   options: ServerOptions = {},
+  /** The PostgreSQL database's name prefix (a fresh one each run). */
+  database = `csms_${kind}`,
 ): Promise<void> {
   if (kind === "kv") {
     const server = await startApiServer(env, options);
@@ -26,7 +28,7 @@ export async function withApiServer(
       await server.close();
     }
   }
-  const db = await freshDatabase(`csms_${kind}`);
+  const db = await freshDatabase(database);
   try {
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     try {
