@@ -75,7 +75,7 @@ interface Scan {
 
 export class FleetScanner {
   #scan: Scan | null = null;
-  #running: Promise<Scan> | null = null;
+  #running: { dayStart: string; scan: Promise<Scan> } | null = null;
   /** A station event other than meter values came after the scan. */
   #dirty = false;
   /** Meter values came after the scan (or its last energy refresh). */
@@ -122,13 +122,15 @@ export class FleetScanner {
     return { ...scan.data, stale: true, retryAfterMs: Math.max(250, scan.tookMs * 5) };
   }
 
-  #rescan(dayStart: string): Promise<Scan> {
-    if (this.#running) return this.#running;
+  async #rescan(dayStart: string): Promise<Scan> {
+    // A scan under way for another day (a viewer in another time zone) is not this one's: wait for it first.
+    while (this.#running && this.#running.dayStart !== dayStart) await this.#running.scan.catch(() => {});
+    if (this.#running) return this.#running.scan;
     this.#dirty = false;
     this.#energyDirty = false;
-    const running = this.#collect(dayStart).finally(() => (this.#running = null));
-    this.#running = running;
-    return running.then((scan) => (this.#scan = scan));
+    const scan = this.#collect(dayStart).finally(() => (this.#running = null));
+    this.#running = { dayStart, scan };
+    return scan.then((made) => (this.#scan = made));
   }
 
   async #collect(dayStart: string): Promise<Scan> {

@@ -181,25 +181,8 @@ Deno.test("new meter values re-read their session's energy, not the fleet: only 
 
 Deno.test("a read that joins a scan begun before a station event says stale, so the page asks again", async () => {
   const kv = new KvStore(await openKvHandle(":memory:"));
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let waited = false;
-  /** The first page of stations waits for the gate: the scan is under way while the event arrives. */
-  const store = new Proxy(kv, {
-    get(target, key) {
-      if (key === "listChargePoints") {
-        return async (query: Parameters<KvStore["listChargePoints"]>[0]) => {
-          if (!waited) {
-            waited = true;
-            await gate;
-          }
-          return target.listChargePoints(query);
-        };
-      }
-      const value = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  // The scan stays under way while the event arrives.
+  const { store, release } = heldFirstScan(kv);
   const events = new EventBus();
   const scanner = new FleetScanner({
     store,
@@ -221,3 +204,44 @@ Deno.test("a read that joins a scan begun before a station event says stale, so 
     await kv.close();
   }
 });
+
+Deno.test("a read for another day than the scan under way waits for it and scans its own day", async () => {
+  const kv = new KvStore(await openKvHandle(":memory:"));
+  const { store, release } = heldFirstScan(kv);
+  const scanner = new FleetScanner({ store, live: { connected: () => [] }, now: () => new Date(at(600)) });
+  try {
+    await kv.startTransaction(startInput({ chargePointId: "CP-1", timestamp: at(60) }));
+    const earlier = scanner.read(at(0));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const later = scanner.read(at(120));
+    release();
+    const [a, b] = await Promise.all([earlier, later]);
+    assertEquals([a.today.length, b.today.length], [1, 0], "each read has its own day's sessions");
+  } finally {
+    scanner.close();
+    await kv.close();
+  }
+});
+
+/** `kv` whose first page of stations waits for `release()`: a scan stays under way meanwhile. */
+function heldFirstScan(kv: KvStore): { store: KvStore; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let waited = false;
+  const store = new Proxy(kv, {
+    get(target, key) {
+      if (key === "listChargePoints") {
+        return async (query: Parameters<KvStore["listChargePoints"]>[0]) => {
+          if (!waited) {
+            waited = true;
+            await gate;
+          }
+          return target.listChargePoints(query);
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { store, release };
+}
