@@ -1,7 +1,8 @@
 /**
  * Closes a stuck transaction by hand (admins only), through `POST /api/v1/transactions/{id}/close`: when it
  * ended, the meter value then, and why. Proposed from the session's last energy reading (the best guess of
- * where it stopped); the station's own stop, if it ever comes, replaces the estimate.
+ * where it stopped); the station's own stop, if it ever comes, replaces the estimate. A session its station
+ * still runs is stopped instead, from here: RemoteStopTransaction (1.6) or RequestStopTransaction (2.0.1).
  */
 import { useState } from "preact/hooks";
 import { ResultLine, useAction } from "./admin_kit.tsx";
@@ -12,8 +13,11 @@ export interface CloseTransactionProps {
   meterStart: number;
   /** The last energy register reading (Wh) and its time (ms), if any. */
   lastReading: { t: number; v: number } | null;
-  /** Its station is connected and still reports it on its connector: not forgotten, still charging. */
-  stillRunningOn?: { chargePointId: string; connectorId: number };
+  /**
+   * Its station is connected and still reports it on its connector (2.0.1: EVSE): not forgotten, still
+   * charging. A 2.0.1 station is asked to stop it by its own transaction id.
+   */
+  stillRunningOn?: { chargePointId: string; connectorId: number; stationTransactionId?: string };
 }
 
 /** `ms` as a datetime-local value in the browser's time zone (minutes). */
@@ -27,14 +31,32 @@ export default function CloseTransaction(props: CloseTransactionProps) {
   const [meterStop, setMeterStop] = useState(String(Math.round(props.lastReading?.v ?? props.meterStart)));
   const [reason, setReason] = useState("");
   const { busy, result, run } = useAction();
+  const stopping = useAction();
+  const running = props.stillRunningOn;
+
+  const stop = () => {
+    if (!running) return;
+    if (!confirm(`Ask ${running.chargePointId} to stop transaction #${props.transactionId}?`)) return;
+    const [action, payload] = running.stationTransactionId === undefined
+      ? ["RemoteStopTransaction", { transactionId: props.transactionId }]
+      : ["RequestStopTransaction", { transactionId: running.stationTransactionId }];
+    void stopping.run("", async () => {
+      const answer = await apiFetch<{ status?: string }>(
+        `/api/v1/charge-points/${encodeURIComponent(running.chargePointId)}/${action}`,
+        { method: "POST", body: payload },
+      );
+      return `${running.chargePointId} answered ${action} with ${answer.status ?? "no status"}: ` +
+        "the session ends when the station reports its stop.";
+    });
+  };
 
   const close = (e: Event) => {
     e.preventDefault();
-    const running = props.stillRunningOn
-      ? `${props.stillRunningOn.chargePointId} is connected and still reports it: closing it here does not ` +
-        "stop the charging (Remote stop does). "
+    const warning = running
+      ? `${running.chargePointId} is connected and still reports it: closing it here does not ` +
+        "stop the charging (Stop charging does). "
       : "";
-    const question = `${running}Close transaction #${props.transactionId} by hand? It is stopped with the ` +
+    const question = `${warning}Close transaction #${props.transactionId} by hand? It is stopped with the ` +
       "values given; the station's own stop, if it comes later, replaces them.";
     if (!confirm(question)) return;
     void run("Closed by hand", async () => {
@@ -59,13 +81,21 @@ export default function CloseTransaction(props: CloseTransactionProps) {
         For a session the station forgot (a reboot, a lost stop): it is stopped as closed by an operator, and
         its connector is free again.
       </p>
-      {props.stillRunningOn && (
-        <p class="warn" role="alert" data-still-running>
-          {props.stillRunningOn.chargePointId} is connected and still reports this session on connector{" "}
-          {props.stillRunningOn.connectorId}: it is not forgotten. To end it, use Remote stop on{" "}
-          <a href={`/stations/${encodeURIComponent(props.stillRunningOn.chargePointId)}`}>its page</a>;
-          closing it here does not stop the charging.
-        </p>
+      {running && (
+        <div class="warn" role="alert" data-still-running>
+          <p>
+            {running.chargePointId} is connected and still reports this session on{" "}
+            {running.stationTransactionId === undefined ? "connector" : "EVSE"}{" "}
+            {running.connectorId}: it is not forgotten. Closing it here does not stop the charging; Stop
+            charging asks <a href={`/stations/${encodeURIComponent(running.chargePointId)}`}>the station</a>
+            {" "}
+            to end it.
+          </p>
+          <button type="button" disabled={stopping.busy} onClick={stop}>Stop charging</button>
+          <div data-stop-result>
+            <ResultLine result={stopping.result} />
+          </div>
+        </div>
       )}
       <form class="action" onSubmit={close}>
         <label>

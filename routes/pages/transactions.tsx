@@ -16,7 +16,7 @@ import { Time } from "../../components/time.tsx";
 import type {
   MeterValue,
   Page,
-  StationSummary,
+  StationDetail,
   Transaction,
   TransactionFlag,
 } from "../../components/types.ts";
@@ -276,13 +276,20 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
   const { meterValues, meterValuesNextCursor, meterValuesTruncated: _, ...transaction } = found;
   // An admin about to close it by hand is told when its station is connected and still runs it.
   const station = viewer.role === "admin" && transaction.status === "active"
-    ? await api.find<StationSummary>(`/api/v1/charge-points/${encodeURIComponent(transaction.chargePointId)}`)
+    ? await api.find<StationDetail>(`/api/v1/charge-points/${encodeURIComponent(transaction.chargePointId)}`)
     : null;
-  const stillRunning = station?.online === true &&
+  // A 1.6 connector holds our id; a 2.0.1 EVSE (the transaction's connectorId) holds the station's own id,
+  // which the API pairs with ours as ledgerTransactionId.
+  const stillRunning = station?.online === true && (
     station.connectors.some((c) =>
       c.connectorId === transaction.connectorId && c.transactionId === transaction.transactionId &&
       reportsSession(c)
-    );
+    ) ||
+    (station.evses ?? []).some((e) =>
+      e.evseId === transaction.connectorId && e.ledgerTransactionId === transaction.transactionId &&
+      reportsSession(e)
+    )
+  );
   // The island gets the readings (two series, thinned for drawing), not the stored rows: the page stays small
   // however long the session, and live updates append what arrives after `cursor`. A session longer than the
   // detail's meter values is read on by pages.
@@ -385,6 +392,9 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
                 stillRunningOn: {
                   chargePointId: transaction.chargePointId,
                   connectorId: transaction.connectorId,
+                  ...(transaction.stationTransactionId !== undefined
+                    ? { stationTransactionId: transaction.stationTransactionId }
+                    : {}),
                 },
               }
               : {}),

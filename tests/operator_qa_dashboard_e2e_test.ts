@@ -1,0 +1,71 @@
+/**
+ * What an operator met walking every page in Chromium with virtual stations and a 2.0.1 station running: a
+ * running 2.0.1 session's page offers to stop it (and warns that closing by hand does not), the admin pages fit
+ * a phone's width, virtual drivers with no id tag to present are refused with a way out, and a site's page
+ * flags a station id that never connected.
+ */
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import type { Browser } from "playwright-core";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { connectStation201 } from "./helpers/station201.ts";
+
+Deno.test({
+  name:
+    `a running 2.0.1 session's page warns that closing by hand does not stop it and stops it with RequestStopTransaction${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    const station = await connectStation201(server.wsUrl, "CP-QA201");
+    const stops: unknown[] = [];
+    (station as unknown as {
+      handle(method: string, fn: (call: { params: unknown }) => unknown): void;
+    }).handle("RequestStopTransaction", ({ params }) => {
+      stops.push(params);
+      return { status: "Accepted" };
+    });
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    try {
+      await station.call("StatusNotification", {
+        timestamp: new Date().toISOString(),
+        connectorStatus: "Occupied",
+        evseId: 1,
+        connectorId: 1,
+      });
+      await station.call("TransactionEvent", {
+        eventType: "Started",
+        timestamp: new Date().toISOString(),
+        triggerReason: "Authorized",
+        seqNo: 0,
+        transactionInfo: { transactionId: "qa-tx-1", chargingState: "Charging" },
+        evse: { id: 1, connectorId: 1 },
+        meterValue: [{
+          timestamp: new Date().toISOString(),
+          sampledValue: [{ value: 1000, measurand: "Energy.Active.Import.Register" }],
+        }],
+      });
+      const listed = await server.json("/api/v1/transactions?chargePointId=CP-QA201");
+      const id = listed.body.items[0].transactionId;
+
+      browser = await launch();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await openPage(context, errors);
+      await logIn(page, server.url, ADMIN);
+      await page.goto(`${server.url}/transactions/${id}`);
+      const warning = page.locator("[data-still-running]");
+      await warning.waitFor();
+      assertStringIncludes(await warning.innerText(), "CP-QA201 is connected and still reports this session");
+      await shot(page, "qa-201-still-running");
+      page.once("dialog", (d) => d.accept());
+      await page.getByRole("button", { name: "Stop charging" }).click();
+      await page.locator("[data-stop-result]", { hasText: "Accepted" }).waitFor();
+      assertEquals(stops, [{ transactionId: "qa-tx-1" }]);
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      station.close();
+      await server.close();
+    }
+  },
+});
