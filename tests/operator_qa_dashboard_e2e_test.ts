@@ -4,7 +4,7 @@
  * a phone's width, virtual drivers with no id tag to present are refused with a way out, and a site's page
  * flags a station id that never connected.
  */
-import { assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
@@ -65,6 +65,40 @@ Deno.test({
     } finally {
       await browser?.close();
       station.close();
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: `at 390px the users and id tags pages fit the screen: no sideways scrolling${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    try {
+      assertEquals(
+        (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "PHONE-1" } })).status,
+        201,
+      );
+      browser = await launch();
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      const page = await openPage(context, errors);
+      await logIn(page, server.url, ADMIN);
+      for (const path of ["/admin/users", "/id-tags", "/admin/tokens", "/admin/simulator"]) {
+        await page.goto(`${server.url}${path}`);
+        await page.locator("main form").first().waitFor();
+        const [scrollWidth, innerWidth] = await page.evaluate(() => [
+          document.documentElement.scrollWidth,
+          globalThis.innerWidth,
+        ]);
+        await shot(page, `qa-390${path.replaceAll("/", "-")}`);
+        assert(scrollWidth <= innerWidth, `${path} is ${scrollWidth}px wide at ${innerWidth}px`);
+      }
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
       await server.close();
     }
   },
