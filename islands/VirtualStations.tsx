@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import type { SimulatorStatus } from "../components/types.ts";
-import { apiFetch } from "./client.tsx";
+import { ApiCallError, apiFetch } from "./client.tsx";
 import { ResultLine, useAction } from "./admin_kit.tsx";
 
 export interface VirtualStationsProps {
@@ -24,6 +24,8 @@ export default function VirtualStations(props: VirtualStationsProps) {
     faults: false,
   });
   const { busy, result, run } = useAction();
+  // Refused for want of an Accepted id tag for the drivers: the way out is the id tags page.
+  const [needsTags, setNeedsTags] = useState(false);
 
   useEffect(() => {
     if (!status.running) return;
@@ -35,19 +37,25 @@ export default function VirtualStations(props: VirtualStationsProps) {
 
   const start = (e: Event) => {
     e.preventDefault();
+    setNeedsTags(false);
     void run(`Started ${draft.stations} virtual stations`, async () => {
-      setStatus(
-        await apiFetch<SimulatorStatus>("/api/v1/simulator", {
-          method: "POST",
-          body: {
-            stations: Number(draft.stations),
-            prefix: draft.prefix.trim(),
-            connectors: Number(draft.connectors),
-            drivers: draft.drivers,
-            faults: draft.faults,
-          },
-        }),
-      );
+      try {
+        setStatus(
+          await apiFetch<SimulatorStatus>("/api/v1/simulator", {
+            method: "POST",
+            body: {
+              stations: Number(draft.stations),
+              prefix: draft.prefix.trim(),
+              connectors: Number(draft.connectors),
+              drivers: draft.drivers,
+              faults: draft.faults,
+            },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ApiCallError && error.details.field === "drivers") setNeedsTags(true);
+        throw error;
+      }
     });
   };
 
@@ -118,6 +126,11 @@ export default function VirtualStations(props: VirtualStationsProps) {
         </form>
       )}
       <ResultLine result={result} />
+      {needsTags && !status.running && (
+        <p data-needs-tags>
+          <a href="/id-tags">Add an Accepted id tag</a> for the drivers to present, then start them again.
+        </p>
+      )}
       {status.running && summary && (
         <section class="card" aria-labelledby="sim-title" data-simulator="running">
           <div class="card-head">
@@ -128,6 +141,11 @@ export default function VirtualStations(props: VirtualStationsProps) {
             Started by {status.startedBy}, connected to{" "}
             <code>{status.url}</code>. They answer every command as a real station would: try them from a
             station's page.
+          </p>
+          <p class="muted small" data-drivers>
+            {status.driverIdTags
+              ? `Drivers come by on their own, presenting ${status.driverIdTags.join(", ")}.`
+              : "No drivers: sessions start when you send Remote start from a station's page."}
           </p>
           <dl class="facts">
             <div>

@@ -38,13 +38,18 @@ export interface StartRequest {
 
 /** Why a start was refused. */
 export class SimulatorRefused extends Error {
-  constructor(readonly reason: "running" | "too_many" | "needs_credentials" | "stopped", message: string) {
+  constructor(
+    readonly reason: "running" | "too_many" | "needs_credentials" | "stopped" | "no_driver_tags",
+    message: string,
+  ) {
     super(message);
   }
 }
 
 export class SimulatorControl {
-  #run: { sim: Simulation; startedAt: string; startedBy: string; prefix: string } | null = null;
+  #run:
+    | { sim: Simulation; startedAt: string; startedBy: string; prefix: string; driverIdTags: string[] | null }
+    | null = null;
   #stopping: Promise<void> | null = null;
   #closed = false;
 
@@ -59,6 +64,7 @@ export class SimulatorControl {
       startedAt: run?.startedAt ?? null,
       startedBy: run?.startedBy ?? null,
       prefix: run?.prefix ?? null,
+      driverIdTags: run?.driverIdTags ?? null,
       stations: run ? run.sim.stations.map((s) => s.id) : [],
       summary: run ? run.sim.summary() : null,
     };
@@ -84,6 +90,14 @@ export class SimulatorControl {
       );
     }
     const idTags = request.drivers ? await options.driverTags() : [];
+    // Drivers without a tag to present would never come by: say so rather than start a fleet that never charges.
+    if (request.drivers && idTags.length === 0) {
+      throw new SimulatorRefused(
+        "no_driver_tags",
+        "Drivers present this server's Accepted id tags, and there is no Accepted id tag: add one on the Id tags " +
+          "page, or start without drivers",
+      );
+    }
     // Checked again: another start may have won while the tags were read.
     if (this.#run || this.#closed) {
       throw new SimulatorRefused("running", "Virtual stations are running already");
@@ -97,7 +111,13 @@ export class SimulatorControl {
       ...(request.drivers ? { drivers: { sessionsPerHour: 2, idTags, stayMinutes: [5, 30] as const } } : {}),
       ...(request.faults ? { faults: { ratePerHour: 1, durationS: 60 } } : {}),
     });
-    this.#run = { sim, startedAt: options.now().toISOString(), startedBy: by, prefix: request.prefix };
+    this.#run = {
+      sim,
+      startedAt: options.now().toISOString(),
+      startedBy: by,
+      prefix: request.prefix,
+      driverIdTags: request.drivers ? idTags : null,
+    };
     options.logger.info("virtual stations started", {
       stations: request.stations,
       prefix: request.prefix,

@@ -8,6 +8,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { eventually } from "./helpers/server.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
 Deno.test({
@@ -96,6 +97,58 @@ Deno.test({
         await shot(page, `qa-390${path.replaceAll("/", "-")}`);
         assert(scrollWidth <= innerWidth, `${path} is ${scrollWidth}px wide at ${innerWidth}px`);
       }
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `virtual stations with drivers but no Accepted id tag are refused, pointing at the id tags page${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    try {
+      const refused = await server.json("/api/v1/simulator", {
+        method: "POST",
+        body: { stations: 2, drivers: true },
+      });
+      assertEquals(refused.status, 400);
+      assertEquals(refused.body.details.field, "drivers");
+      assertStringIncludes(refused.body.message, "no Accepted id tag");
+      assertEquals((await server.json("/api/v1/simulator")).body.running, false);
+
+      browser = await launch();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await openPage(context, errors);
+      await logIn(page, server.url, ADMIN);
+      await page.goto(`${server.url}/admin/simulator`);
+      const form = page.getByRole("form", { name: "Start virtual stations" });
+      await form.getByLabel(/Stations/).fill("2");
+      await form.getByLabel("Drivers come by on their own").check();
+      await form.getByRole("button", { name: "Start virtual stations" }).click();
+      await page.getByText("no Accepted id tag").waitFor();
+      await page.locator("[data-needs-tags]").getByRole("link", { name: "Add an Accepted id tag" }).waitFor();
+      await shot(page, "qa-simulator-no-tags");
+      // (The 400 above is logged by the browser as a console error: expected.)
+      errors.length = 0;
+
+      // With a tag to present, they start, and the page says which tags the drivers present.
+      assertEquals(
+        (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "DRIVER-1" } })).status,
+        201,
+      );
+      await form.getByRole("button", { name: "Start virtual stations" }).click();
+      await page.locator('[data-simulator="running"]').waitFor();
+      await page.locator("[data-drivers]", { hasText: "DRIVER-1" }).waitFor();
+      await page.getByRole("button", { name: "Stop them" }).click();
+      await form.waitFor();
+      await eventually(() => !server.registry.isConnected("SIM-1"), 10_000, "virtual stations gone");
       assertEquals(errors, []);
     } finally {
       await browser?.close();

@@ -28,6 +28,9 @@ export const SimulatorStatusSchema = z.object({
   startedAt: z.string().nullable(),
   startedBy: z.string().nullable(),
   prefix: z.string().nullable(),
+  driverIdTags: z.array(z.string()).nullable().describe(
+    "The id tags the drivers present (the server's Accepted ones when they started); null: no drivers",
+  ),
   stations: z.array(z.string()),
   summary: z.object({
     stations: z.number().int(),
@@ -76,6 +79,9 @@ export function addSimulatorRoutes(router: ApiRouter, control: SimulatorControl)
       if (!(error instanceof SimulatorRefused)) throw error;
       if (error.reason === "too_many") {
         throw new ApiError(400, "invalid_request", error.message, { in: "body", field: "stations" });
+      }
+      if (error.reason === "no_driver_tags") {
+        throw new ApiError(400, "invalid_request", error.message, { in: "body", field: "drivers" });
       }
       throw new ApiError(409, "conflict", error.message);
     }
