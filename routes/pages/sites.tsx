@@ -1,11 +1,12 @@
 /**
  * `/sites`: every site with its limit and latest allocation (operators also create one); `/sites/:siteId`: one
- * site live (its chargers' allocations and measured currents, and the site over time).
+ * site live (its chargers' allocations and measured currents, and the site over time) and its stations, an id
+ * no station ever connected with flagged (a typo there leaves the station meant out of load management).
  */
 import { formatTime } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
-import type { Page, Site, SiteDetail, SiteSample } from "../../components/types.ts";
+import type { Page, Site, SiteDetail, SiteSample, StationSummary } from "../../components/types.ts";
 import { type PageApi, PageError } from "./http.ts";
 
 /** Samples the site page starts with: a day at one division a minute. */
@@ -72,7 +73,16 @@ export async function sitePage(api: PageApi, siteId: string) {
   const base = `/api/v1/sites/${encodeURIComponent(siteId)}`;
   const [viewer, site] = await Promise.all([api.viewer(), api.find<SiteDetail>(base)]);
   if (!site) throw new PageError(404, `Site "${siteId}" is unknown`);
-  const samples = await api.get<{ items: SiteSample[] }>(`${base}/samples?limit=${HISTORY}`);
+  const [samples, stations] = await Promise.all([
+    api.get<{ items: SiteSample[] }>(`${base}/samples?limit=${HISTORY}`),
+    // At most MAX_SITE_STATIONS (100) look-ups, side by side.
+    Promise.all(
+      site.chargePointIds.map(async (id) => ({
+        id,
+        station: await api.find<StationSummary>(`/api/v1/charge-points/${encodeURIComponent(id)}`),
+      })),
+    ),
+  ]);
   const canEdit = viewer.role === "operator" || viewer.role === "admin";
   return (
     <Layout title={site.name} current="/sites" viewer={viewer}>
@@ -80,6 +90,48 @@ export async function sitePage(api: PageApi, siteId: string) {
         <a href="/sites">Sites</a> / <span aria-current="page">{site.name}</span>
       </p>
       <Island name="SiteMonitor" props={{ site, samples: samples.items.reverse(), canEdit }} />
+      <SiteStations stations={stations} />
     </Layout>
+  );
+}
+
+/** The site's stations as the server knows them: online, offline, decommissioned, or never seen. */
+function SiteStations(props: { stations: { id: string; station: StationSummary | null }[] }) {
+  const unknown = props.stations.filter((s) => s.station === null).map((s) => s.id);
+  return (
+    <section class="card" aria-labelledby="site-stations-title">
+      <h2 id="site-stations-title">Stations ({props.stations.length})</h2>
+      {unknown.length > 0 && (
+        <p class="warn" role="note" data-unknown-stations>
+          No station has ever connected as{" "}
+          {unknown.map((id) => `"${id}"`).join(", ")}: if that is a typo, the station meant is not
+          load-managed. Correct the list under Settings.
+        </p>
+      )}
+      {props.stations.length === 0
+        ? <p class="muted">None: add station ids under Settings.</p>
+        : (
+          <ul class="chips site-stations">
+            {props.stations.map(({ id, station }) => (
+              <li key={id} data-site-station={id}>
+                {station
+                  ? (
+                    <>
+                      <a href={`/stations/${encodeURIComponent(id)}`}>{id}</a>{" "}
+                      <span class={`badge ${station.online ? "online" : "offline"}`}>
+                        {station.decommissionedAt ? "decommissioned" : station.online ? "online" : "offline"}
+                      </span>
+                    </>
+                  )
+                  : (
+                    <>
+                      <span class="mono">{id}</span> <span class="badge warn">never connected</span>
+                    </>
+                  )}
+              </li>
+            ))}
+          </ul>
+        )}
+    </section>
   );
 }
