@@ -1,8 +1,8 @@
 /**
  * What an operator met walking every page in Chromium with virtual stations and a 2.0.1 station running: a
  * running 2.0.1 session's page offers to stop it (and warns that closing by hand does not), the admin pages fit
- * a phone's width, virtual drivers with no id tag to present are refused with a way out, and a site's page
- * flags a station id that never connected.
+ * a phone's width (a station row's select box among them), virtual drivers with no id tag to present are
+ * refused with a way out, and a site's page flags a station id that never connected.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
@@ -189,6 +189,36 @@ Deno.test({
       assertStringIncludes(await typo.innerText(), "never connected");
       assertStringIncludes(await page.locator("[data-unknown-stations]").innerText(), "CP-SlTE-2");
       await shot(page, "qa-site-unknown-station");
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      await closeStation(station);
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `at 390px a station row's select box is big enough to tap, and tapping it selects the station${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    const station = await connectStation(server.wsUrl, "CP-PHONE-1");
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    try {
+      browser = await launch();
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
+      const page = await openPage(context, errors);
+      await logIn(page, server.url, ADMIN);
+      const box = page.getByRole("checkbox", { name: "Select CP-PHONE-1" });
+      await box.waitFor();
+      const size = await box.boundingBox();
+      assert(size && size.width >= 20 && size.height >= 20, `the select box is ${JSON.stringify(size)}`);
+      await box.tap();
+      await page.getByRole("form", { name: "Run a job on the selected stations" }).waitFor();
+      await shot(page, "qa-390-select", { fullPage: false });
       assertEquals(errors, []);
     } finally {
       await browser?.close();
