@@ -120,7 +120,9 @@ export default function TransactionTable(props: TransactionTableProps) {
                     <a href={`/stations/${encodeURIComponent(t.chargePointId)}`}>{t.chargePointId}</a>
                   </td>
                 )}
-                <td data-label="Connector">{t.connectorId}</td>
+                <td data-label="Connector">
+                  {t.stationTransactionId !== undefined ? `EVSE ${t.connectorId}` : t.connectorId}
+                </td>
                 <td data-label="Id tag">
                   <span class="mono">{t.idTag}</span> <BadTagFlag status={t.startIdTagStatus} />
                 </td>

@@ -58,11 +58,18 @@ Deno.test({
       const warning = page.locator("[data-still-running]");
       await warning.waitFor();
       assertStringIncludes(await warning.innerText(), "CP-QA201 is connected and still reports this session");
+      // A 2.0.1 session is on an EVSE (its connector 1 here): named so, as on the station page.
+      assertStringIncludes(await page.locator("[data-session-place]").innerText(), "EVSE 1");
       await shot(page, "qa-201-still-running");
       page.once("dialog", (d) => d.accept());
       await page.getByRole("button", { name: "Stop charging" }).click();
       await page.locator("[data-stop-result]", { hasText: "Accepted" }).waitFor();
       assertEquals(stops, [{ transactionId: "qa-tx-1" }]);
+      await page.goto(`${server.url}/transactions`);
+      assertEquals(
+        await page.locator(`tr[data-transaction="${id}"] td[data-label="Connector"]`).innerText(),
+        "EVSE 1",
+      );
       assertEquals(errors, []);
     } finally {
       await browser?.close();

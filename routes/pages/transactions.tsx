@@ -314,11 +314,12 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
       <dl class="facts card">
         <div>
           <dt>Station</dt>
-          <dd>
+          <dd data-session-place>
             <a href={`/stations/${encodeURIComponent(transaction.chargePointId)}`}>
               {transaction.chargePointId}
             </a>{" "}
-            connector {transaction.connectorId}
+            {/* A 2.0.1 session's connectorId is its EVSE's id (the station page's EVSEs table). */}
+            {transaction.stationTransactionId !== undefined ? "EVSE" : "connector"} {transaction.connectorId}
           </dd>
         </div>
         <div>
