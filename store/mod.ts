@@ -179,6 +179,21 @@ export interface MeterValueStore {
     transactionId: number,
     page: { limit: number; after?: ListCursor },
   ): Promise<HistoryPage<MeterValueRow>>;
+  /**
+   * The values of a transaction received at or after `since` (their `receivedAt`), by pages in the order they
+   * arrived: by receivedAt, then the store's sequence, then the position in the entry; `next`'s `at` is the
+   * last row's receivedAt. A live chart asks for what is new: the store reads those values only, however long
+   * the session (an index by arrival), so a page costs what it answers.
+   */
+  pageMeterValuesReceivedSince(
+    transactionId: number,
+    page: { since: string; limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>>;
+  /**
+   * A transaction's newest `limit` values, newest first (timestamp, then the later inserted first): what a
+   * running session's energy is read from, without reading the session.
+   */
+  listRecentMeterValuesByTransaction(transactionId: number, limit: number): Promise<MeterValueRow[]>;
   /** Newest first (timestamp, then the later inserted first). */
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]>;
   /**

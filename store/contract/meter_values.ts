@@ -46,6 +46,55 @@ export function meterValueCases({ stationTest }: Cases): void {
       });
     },
   );
+  stationTest(
+    "pageMeterValuesReceivedSince() lists the values received since, in the order they arrived, by pages of any size",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput());
+      const tx = started.transaction.transactionId;
+      const received = (rows: MeterValueRow[], receivedAt: string) => rows.map((r) => ({ ...r, receivedAt }));
+      const first = received([...sampled(at(50), tx, ["1a", "1b"]), ...sampled(at(51), tx, ["2a"])], at(60));
+      // A backlog: an older time than the session's newest, received later.
+      const backlog = received(
+        [...sampled(at(40), tx, ["0a", "0b", "0c"]), ...sampled(at(52), tx, ["3a"])],
+        at(61),
+      );
+      // Values at a time already stored (stored alone), and another transaction's.
+      const overlap = received(sampled(at(51), tx, ["2b", "2c"]), at(62));
+      await store().addMeterValues(first);
+      await store().addMeterValues(backlog);
+      await store().addMeterValues(overlap);
+      await store().addMeterValues(received(sampled(at(53), null, ["x"]), at(62)));
+      const wanted = [...backlog, ...overlap];
+      for (const limit of [1, 2, 3, 6, 7]) {
+        const rows: MeterValueRow[] = [];
+        let after: ListCursor | undefined;
+        for (let pages = 1;; pages++) {
+          const page = await store().pageMeterValuesReceivedSince(tx, {
+            since: at(61),
+            limit,
+            ...(after ? { after } : {}),
+          });
+          rows.push(...page.items);
+          if (page.next === null) break;
+          assertEquals(page.items.length, limit);
+          if (pages > wanted.length) throw new Error(`pages of ${limit}: still paging after ${pages} pages`);
+          after = page.next;
+        }
+        assertEquals(rows, wanted, `pages of ${limit}`);
+      }
+      const all = await store().pageMeterValuesReceivedSince(tx, { since: at(0), limit: 100 });
+      assertEquals(all.items, [...first, ...wanted]);
+      assertEquals(await store().pageMeterValuesReceivedSince(tx, { since: at(63), limit: 10 }), {
+        items: [],
+        next: null,
+      });
+      // Newest first by time, a limited read.
+      const byTime = await store().listMeterValuesByTransaction(tx);
+      assertEquals(await store().listRecentMeterValuesByTransaction(tx, 3), byTime.slice(-3).reverse());
+      assertEquals(await store().listRecentMeterValuesByTransaction(tx, 100), byTime.slice().reverse());
+    },
+  );
+
   // ---------------------------------------------------------------- meter values
 
   stationTest(

@@ -43,6 +43,7 @@ import {
   type MeterLayout,
   planMeterValues,
   type PreparedGroup,
+  transactionPointers,
 } from "./meter_values.ts";
 import type { WriteSet } from "./write_set.ts";
 import { JournalRule } from "./journal_rule.ts";
@@ -389,12 +390,15 @@ export class MeterJournal {
     for (const { entry, key, group } of chunk) {
       op.check(entry, { key, versionstamp: null }).set(key, entry.value);
       if (deleteEntries) op.delete(entry.key);
-      const [transactionId, , seq] = JSON.parse(fromUtf8.decode(entry.value)) as [
+      const [transactionId, receivedAt, seq] = JSON.parse(fromUtf8.decode(entry.value)) as [
         number | null,
         string,
         string,
       ];
-      if (transactionId !== null) op.set(["mv_tx", transactionId, group.key[2]!, seq], key);
+      if (transactionId !== null) {
+        const row = { transactionId, timestamp: group.key[2] as string, receivedAt };
+        for (const [pointer, to] of transactionPointers(row, seq, key)) op.set(pointer, to);
+      }
     }
     return op;
   }

@@ -24,6 +24,7 @@ const counts = async (kv: Deno.Kv) => ({
   journal: await count(kv, "mv_j"),
   groups: await count(kv, "mv_cp"),
   byTransaction: await count(kv, "mv_tx"),
+  byArrival: await count(kv, "mv_rx"),
   alone: await count(kv, "mv"),
 });
 
@@ -52,7 +53,7 @@ async function leftoverEntry(
   await first.close();
   const leave = kv.atomic().set(entry!.key, entry!.value);
   if (!applied) {
-    for (const prefix of ["mv_cp", "mv_tx"]) {
+    for (const prefix of ["mv_cp", "mv_tx", "mv_rx"]) {
       for await (const group of kv.list({ prefix: [prefix] })) leave.delete(group.key);
     }
   }
@@ -80,16 +81,16 @@ Deno.test("a MeterValues group is journaled, applied into the station's list on 
   withJournaled(async (kv, store) => {
     const rows = frame(at(10));
     assertEquals(await store.addMeterValues(rows), 4);
-    assertEquals(await counts(kv), { journal: 1, groups: 0, byTransaction: 0, alone: 0 });
+    assertEquals(await counts(kv), { journal: 1, groups: 0, byTransaction: 0, byArrival: 0, alone: 0 });
     // Replayed while still in the journal: found by the in-memory index.
     assertEquals(await store.addMeterValues(rows), 0);
     assertEquals(await store.addMeterValues(rows.slice(1, 3)), 0);
-    assertEquals(await counts(kv), { journal: 1, groups: 0, byTransaction: 0, alone: 0 });
+    assertEquals(await counts(kv), { journal: 1, groups: 0, byTransaction: 0, byArrival: 0, alone: 0 });
     await drainMeterJournals(kv);
-    assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, byArrival: 1, alone: 0 });
     // Replayed after the apply: found by the group's absent-check, as without a journal.
     assertEquals(await store.addMeterValues(rows), 0);
-    assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, byArrival: 1, alone: 0 });
     assertEquals(await store.listMeterValuesByTransaction(7), rows);
   }));
 
@@ -114,6 +115,9 @@ Deno.test("reads right after the answer see the journaled values (the journal is
     await store.addMeterValues(second);
     assertEquals(await store.listMeterValuesByChargePoint("CP-1", 100), [...first, ...second].reverse());
     assertEquals(await store.listMeterValuesByTransaction(7), [...first, ...second]);
+    // By arrival too (the applier wrote the arrival index): both frames share their receivedAt.
+    const since = await store.pageMeterValuesReceivedSince(7, { since: second[0]!.receivedAt, limit: 100 });
+    assertEquals(since.items, [...first, ...second]);
   }));
 
 Deno.test("retention sees journaled values (the journals on its handle are applied first)", () =>
@@ -122,7 +126,7 @@ Deno.test("retention sees journaled values (the journals on its handle are appli
     const t = (d: number) => new Date(Date.UTC(2020, 0, d)).toISOString();
     assertEquals(await store.addMeterValues(frame(t(1))), 4);
     assertEquals(await new KvRetentionStore(kv).pruneMeterValues(t(10), 100), 4);
-    assertEquals(await counts(kv), { journal: 0, groups: 0, byTransaction: 0, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 0, byTransaction: 0, byArrival: 0, alone: 0 });
   }));
 
 Deno.test("the applier runs by itself after its interval, and closing the store applies what is left", async () => {
@@ -134,14 +138,14 @@ Deno.test("the applier runs by itself after its interval, and closing the store 
     for (let i = 0; i < 100 && (await counts(kv)).journal > 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, byArrival: 1, alone: 0 });
   } finally {
     await quick.close();
   }
   const store = journaled(kv);
   await store.addMeterValues(frame(at(11)));
   await store.close();
-  assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 0 });
+  assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, byArrival: 2, alone: 0 });
   kv.close();
 });
 
@@ -155,7 +159,7 @@ Deno.test("a journal entry whose group another writer stored meanwhile is stored
       assertEquals(await other.addMeterValues(rows.slice(1)), 3);
       await drainMeterJournals(kv);
       // The journaled group's value the other group lacks is stored alone; the rest once.
-      assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 1 });
+      assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, byArrival: 2, alone: 1 });
       const listed = await store.listMeterValuesByTransaction(7);
       assertEquals(listed.map((r) => r.measurand).sort(), rows.map((r) => r.measurand).sort());
     } finally {
@@ -200,7 +204,11 @@ Deno.test("an applier with a stale listing never applies an entry another applie
     await drainMeterJournals(kv);
     const seq = await txSeq(kv);
     assertEquals(typeof seq, "string", "this process applied CP-A's group");
-    await kv.atomic().delete(["mv_cp", "CP-A", at(10), 1]).delete(["mv_tx", 7, at(10), seq!]).commit();
+    const prune = kv.atomic().delete(["mv_cp", "CP-A", at(10), 1]).delete(["mv_tx", 7, at(10), seq!]);
+    for await (const e of kv.list<Deno.KvKey>({ prefix: ["mv_rx", 7] })) {
+      if (e.value[1] === "CP-A") prune.delete(e.key);
+    }
+    await prune.commit();
   });
   const task = new KvStore(stale, { closeHandle: false, meterJournal: { intervalMs: 3_600_000 } });
   try {
@@ -210,7 +218,7 @@ Deno.test("an applier with a stale listing never applies an entry another applie
     assertEquals((await counts(kv)).journal, 3);
     await drainMeterJournals(stale);
     // CP-A's group stays pruned: the stale entry was not applied again.
-    assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, byArrival: 2, alone: 0 });
     assertEquals(await store.listMeterValuesByChargePoint("CP-A", 10), []);
     assertEquals((await store.listMeterValuesByChargePoint("CP-B", 10)).length, 4);
   } finally {
@@ -234,7 +242,7 @@ Deno.test("without a path (Deno Deploy) the station's list is written at once, a
   const deployLike = new KvStore(kv, { closeHandle: false });
   try {
     assertEquals(await deployLike.addMeterValues(frame(at(10))), 4);
-    assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, byArrival: 1, alone: 0 });
   } finally {
     await deployLike.close();
     kv.close();
@@ -255,12 +263,12 @@ Deno.test("leftover journal entries (a crash) are applied before the first commi
     const rows = frame(at(10));
     // What a process killed before its applier ran leaves: an entry, no group.
     const entry = await leftoverEntry(kv, rows, false);
-    assertEquals(await counts(kv), { journal: 1, groups: 0, byTransaction: 0, alone: 0 });
+    assertEquals(await counts(kv), { journal: 1, groups: 0, byTransaction: 0, byArrival: 0, alone: 0 });
     const next = journaled(kv);
     try {
       // The replay meets the applied group: nothing new.
       assertEquals(await next.addMeterValues(rows), 0);
-      assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, alone: 0 });
+      assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, byArrival: 1, alone: 0 });
       // New entries are numbered after the last one left.
       await next.addMeterValues(frame(at(11)));
       const [newer] = await Array.fromAsync(kv.list({ prefix: ["mv_j"] }));
@@ -289,7 +297,7 @@ Deno.test("a journal of many stations is applied in atomics within KV's limits (
     assertEquals((await Promise.all(commits)).reduce((a, b) => a + b, 0), 1200);
     assertEquals((await counts(kv)).journal, 300);
     await drainMeterJournals(kv);
-    assertEquals(await counts(kv), { journal: 0, groups: 300, byTransaction: 300, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 300, byTransaction: 300, byArrival: 300, alone: 0 });
   }));
 
 /** A handle that counts its atomics in flight; each commit holds its slot a few ms longer (a busy loop). */
@@ -337,7 +345,7 @@ Deno.test("the applier keeps several atomics in flight (one at a time, a busy ev
     await drainMeterJournals(counting.kv);
     // 400 groups: 9 atomics of at most 48, 8 at once; then the deletes.
     assertEquals(counting.peak(), 8);
-    assertEquals(await counts(kv), { journal: 0, groups: 400, byTransaction: 400, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 400, byTransaction: 400, byArrival: 400, alone: 0 });
   } finally {
     await store.close();
     kv.close();
@@ -347,12 +355,12 @@ Deno.test("the applier keeps several atomics in flight (one at a time, a busy ev
 Deno.test("from `maxPending` pending groups on, new groups go straight to their lists until the applier catches up", () =>
   withJournaled(async (kv, store) => {
     for (const minute of [10, 11, 12, 13, 14]) assertEquals(await store.addMeterValues(frame(at(minute))), 4);
-    assertEquals(await counts(kv), { journal: 3, groups: 2, byTransaction: 2, alone: 0 });
+    assertEquals(await counts(kv), { journal: 3, groups: 2, byTransaction: 2, byArrival: 2, alone: 0 });
     // A replay of a journaled group and of a direct one: nothing new either way.
     assertEquals(await store.addMeterValues(frame(at(10))), 0);
     assertEquals(await store.addMeterValues(frame(at(14))), 0);
     await drainMeterJournals(kv);
-    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, byArrival: 5, alone: 0 });
     // Applied: it journals again.
     assertEquals(await store.addMeterValues(frame(at(15))), 4);
     assertEquals((await counts(kv)).journal, 1);
@@ -377,11 +385,11 @@ Deno.test("an entry applied but not yet deleted (a crash between the applier's t
   try {
     const rows = frame(at(10));
     await leftoverEntry(kv, rows, true);
-    assertEquals(await counts(kv), { journal: 1, groups: 1, byTransaction: 1, alone: 0 });
+    assertEquals(await counts(kv), { journal: 1, groups: 1, byTransaction: 1, byArrival: 1, alone: 0 });
     const next = journaled(kv);
     try {
       assertEquals(await next.addMeterValues(rows), 0);
-      assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, alone: 0 });
+      assertEquals(await counts(kv), { journal: 0, groups: 1, byTransaction: 1, byArrival: 1, alone: 0 });
       assertEquals(await next.listMeterValuesByTransaction(7), rows);
     } finally {
       await next.close();
@@ -401,24 +409,24 @@ Deno.test("adaptive: a station below `journalFrom` commits per window writes its
   await withJournaled(async (kv, store) => {
     assertEquals(await store.addMeterValues(frame(at(10))), 4);
     assertEquals(await store.addMeterValues(frame(at(11))), 4);
-    assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, byArrival: 2, alone: 0 });
     // Its third commit of the window: journaled. Another station's first: not.
     assertEquals(await store.addMeterValues(frame(at(12))), 4);
     assertEquals(await store.addMeterValues(frame(at(10), 8, "CP-2")), 4);
-    assertEquals(await counts(kv), { journal: 1, groups: 3, byTransaction: 3, alone: 0 });
+    assertEquals(await counts(kv), { journal: 1, groups: 3, byTransaction: 3, byArrival: 3, alone: 0 });
     // Two windows later its rate says "write at once", but it has a group pending: journaled beside it.
     clock.now = 2500;
     assertEquals(await store.addMeterValues(frame(at(13))), 4);
-    assertEquals(await counts(kv), { journal: 2, groups: 3, byTransaction: 3, alone: 0 });
+    assertEquals(await counts(kv), { journal: 2, groups: 3, byTransaction: 3, byArrival: 3, alone: 0 });
     await drainMeterJournals(kv);
-    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, byArrival: 5, alone: 0 });
     // Applied: back to its rate (2 commits in this window).
     assertEquals(await store.addMeterValues(frame(at(14))), 4);
-    assertEquals(await counts(kv), { journal: 0, groups: 6, byTransaction: 6, alone: 0 });
+    assertEquals(await counts(kv), { journal: 0, groups: 6, byTransaction: 6, byArrival: 6, alone: 0 });
     // The window after one of 3 commits: journaled from its first commit.
     clock.now = 3100;
     assertEquals(await store.addMeterValues(frame(at(15))), 4);
-    assertEquals(await counts(kv), { journal: 1, groups: 6, byTransaction: 6, alone: 0 });
+    assertEquals(await counts(kv), { journal: 1, groups: 6, byTransaction: 6, byArrival: 6, alone: 0 });
     assertEquals((await store.listMeterValuesByTransaction(7)).length, 24);
   }, adaptive(clock));
 });
@@ -429,7 +437,7 @@ Deno.test("adaptive: replays and overlaps store each value once whichever way th
     const frames = [10, 11, 12, 13].map((m) => frame(at(m)));
     // 10 and 11 straight into the list, 12 and 13 journaled.
     for (const f of frames) assertEquals(await store.addMeterValues(f), 4);
-    assertEquals(await counts(kv), { journal: 2, groups: 2, byTransaction: 2, alone: 0 });
+    assertEquals(await counts(kv), { journal: 2, groups: 2, byTransaction: 2, byArrival: 2, alone: 0 });
     // Replays while 12 and 13 are pending: of a stored group, of a pending one, of part of one.
     assertEquals(await store.addMeterValues(frames[0]!), 0);
     assertEquals(await store.addMeterValues(frames[3]!), 0);
@@ -441,7 +449,7 @@ Deno.test("adaptive: replays and overlaps store each value once whichever way th
     clock.now = 10_000;
     for (const f of frames) assertEquals(await store.addMeterValues(f), 0);
     // (The value stored alone: its entry, and its pointers in the station's list and by transaction.)
-    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, alone: 1 });
+    assertEquals(await counts(kv), { journal: 0, groups: 5, byTransaction: 5, byArrival: 5, alone: 1 });
     assertEquals((await store.listMeterValuesByTransaction(7)).length, 17);
   }, adaptive(clock));
 });
@@ -455,16 +463,16 @@ Deno.test("adaptive: stations journal only in a group commit of `batchFrom` Mete
         store.addMeterValues(frame(at(10), 8, "CP-2")),
         store.commit({ chargePointId: "CP-3", lastSeen: at(10) }),
       ]);
-      assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, alone: 0 });
+      assertEquals(await counts(kv), { journal: 0, groups: 2, byTransaction: 2, byArrival: 2, alone: 0 });
       // Three MeterValues in one: journaled.
       const added = await Promise.all(
         ["CP-1", "CP-2", "CP-3"].map((cp, i) => store.addMeterValues(frame(at(11), 7 + i, cp))),
       );
       assertEquals(added, [4, 4, 4]);
-      assertEquals(await counts(kv), { journal: 3, groups: 2, byTransaction: 2, alone: 0 });
+      assertEquals(await counts(kv), { journal: 3, groups: 2, byTransaction: 2, byArrival: 2, alone: 0 });
       // A station with groups pending journals in a small group commit too (its page is the applier's anyway).
       assertEquals(await store.addMeterValues(frame(at(12), 7, "CP-1")), 4);
-      assertEquals(await counts(kv), { journal: 4, groups: 2, byTransaction: 2, alone: 0 });
+      assertEquals(await counts(kv), { journal: 4, groups: 2, byTransaction: 2, byArrival: 2, alone: 0 });
       assertEquals((await store.listMeterValuesByChargePoint("CP-1", 100)).length, 12);
     },
     { batchFrom: 3 },

@@ -90,7 +90,28 @@ export class KvMeterValues implements Reads {
     const after = page.after === undefined ? undefined : parseMeterValueCursor(page.after);
     if (after === null) throw new ForeignCursorError(page.after!);
     await this.journal?.drain();
-    return await pageTransaction(this.kv, transactionId, page.limit, after);
+    return await pageIndex(this.kv, ["mv_tx", transactionId], page.limit, after);
+  }
+
+  /**
+   * From the arrival index `["mv_rx", id, receivedAt, seq]`, from `since` (or the cursor's entry): the
+   * entries listed are the new values' own. Values stored before that index existed are not in it.
+   */
+  async pageMeterValuesReceivedSince(
+    transactionId: number,
+    page: { since: string; limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>> {
+    const after = page.after === undefined ? undefined : parseMeterValueCursor(page.after);
+    if (after === null) throw new ForeignCursorError(page.after!);
+    await this.journal?.drain();
+    // A cursor before `since` (another read's) starts no earlier than `since`.
+    const from = after !== undefined && after.at >= page.since ? after : undefined;
+    return await pageIndex(this.kv, arrivalPrefix(transactionId), page.limit, from, page.since);
+  }
+
+  async listRecentMeterValuesByTransaction(transactionId: number, limit: number): Promise<MeterValueRow[]> {
+    await this.journal?.drain();
+    return await followRows(this.kv, ["mv_tx", transactionId], limit, true);
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
@@ -384,19 +405,29 @@ async function followRows(
   return out.length > limit ? out.slice(0, limit) : out;
 }
 
+/** A transaction's arrival index: `["mv_rx", id, receivedAt, seq]` -> the entry, as `["mv_tx", ..]`. */
+export function arrivalPrefix(transactionId: number): Deno.KvKey {
+  return ["mv_rx", transactionId];
+}
+
 /**
- * A transaction's rows oldest first from its index `["mv_tx", id, timestamp, seq]`, after the cursor: the
- * list starts at the cursor's entry, whose rows up to its position were on the page before. Reads one row
+ * A transaction's rows in the order of one of its indexes (`["mv_tx", id, timestamp, seq]`, or
+ * `["mv_rx", id, receivedAt, seq]`), after the cursor: the list starts at the cursor's entry, whose rows up
+ * to its position were on the page before; without one, at `from` (a time) or the first entry. Reads one row
  * past the page, so `next` is null exactly when the page is the last.
  */
-async function pageTransaction(
+async function pageIndex(
   kv: Deno.Kv,
-  transactionId: number,
+  prefix: Deno.KvKey,
   limit: number,
   after: MeterValueCursor | undefined,
+  from?: string,
 ): Promise<HistoryPage<MeterValueRow>> {
-  const prefix: Deno.KvKey = ["mv_tx", transactionId];
-  const selector = after === undefined ? { prefix } : { prefix, start: [...prefix, after.at, after.seq] };
+  const selector = after !== undefined
+    ? { prefix, start: [...prefix, after.at, after.seq] }
+    : from !== undefined
+    ? { prefix, start: [...prefix, from] }
+    : { prefix };
   // `at`: the index key's time, which the cursor names (the list starts there).
   const out: (Placed & { at: string })[] = [];
   const seen = new Set<string>();
@@ -596,7 +627,7 @@ function planGroup(
   const row = fresh[0]!.row;
   const at = seq.next();
   const sets: [Deno.KvKey, unknown][] = [[key, groupBytes(fresh.map((r) => r.row), at)]];
-  if (row.transactionId !== null) sets.push([["mv_tx", row.transactionId, row.timestamp, at], key]);
+  if (row.transactionId !== null) sets.push(...transactionPointers(row, at, key));
   set.unit(checks, sets, fresh.length);
 }
 
@@ -628,8 +659,20 @@ function indexed(
     ["mv_cp", row.chargePointId, row.timestamp, at],
     key,
   ]];
-  if (row.transactionId !== null) sets.push([["mv_tx", row.transactionId, row.timestamp, at], key]);
+  if (row.transactionId !== null) sets.push(...transactionPointers(row, at, key));
   return sets;
+}
+
+/** A transaction's pointers to an entry: by time (pages) and by arrival (`since` reads). */
+export function transactionPointers(
+  row: Pick<MeterValueRow, "transactionId" | "timestamp" | "receivedAt">,
+  seq: string,
+  key: Deno.KvKey,
+): [Deno.KvKey, Deno.KvKey][] {
+  return [
+    [["mv_tx", row.transactionId!, row.timestamp, seq], key],
+    [[...arrivalPrefix(row.transactionId!), row.receivedAt, seq], key],
+  ];
 }
 
 /**

@@ -234,7 +234,11 @@ Deno.test("a group is stored as bytes; groups stored as objects in the station's
     assertEquals(await store.listMeterValuesByTransaction(7), next);
     assertEquals([await entries(kv, "mv_cp"), await entries(kv, "mv_tx")], [1, 1]);
     assertEquals(await new KvRetentionStore(kv).pruneMeterValues(at(13), 100), 4);
-    assertEquals([await entries(kv, "mv_cp"), await entries(kv, "mv_tx")], [0, 0]);
+    assertEquals([await entries(kv, "mv_cp"), await entries(kv, "mv_tx"), await entries(kv, "mv_rx")], [
+      0,
+      0,
+      0,
+    ]);
   } finally {
     await store.close();
     kv.close();

@@ -220,6 +220,15 @@ export class KvStore implements Store {
   ): Promise<HistoryPage<MeterValueRow>> {
     return this.#meterValues.pageMeterValuesByTransaction(transactionId, page);
   }
+  pageMeterValuesReceivedSince(
+    transactionId: number,
+    page: { since: string; limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>> {
+    return this.#meterValues.pageMeterValuesReceivedSince(transactionId, page);
+  }
+  listRecentMeterValuesByTransaction(transactionId: number, limit: number): Promise<MeterValueRow[]> {
+    return this.#meterValues.listRecentMeterValuesByTransaction(transactionId, limit);
+  }
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
     return this.#meterValues.listMeterValuesByChargePoint(chargePointId, limit);
   }

@@ -2,7 +2,8 @@
  * Retention on Deno KV: deletes old meter values, status history and command log entries in batches, on the
  * keys the Store's KV layout documents (store/kv/keys.ts): a station's list `["mv_cp", cpId, timestamp, ..]`
  * holds its groups (their `seq` in the value, see `groupSeq`) and pointers to the other meter values' entries
- * (a row, or a group of the layout before), each with `["mv_tx", transactionId, timestamp, seq]` beside it,
+ * (a row, or a group of the layout before), each with `["mv_tx", transactionId, timestamp, seq]` and
+ * `["mv_rx", transactionId, receivedAt, seq]` beside it,
  * `["cp_status", cpId, receivedAt, seq]` and `["cmd", cpId, requestedAt, seq]`. KV has no index by time across
  * stations, so each call walks the stations from where the last one stopped.
  */
@@ -10,9 +11,9 @@ import type { RetentionStore } from "../fleet.ts";
 import { AtomicBatches, getMany } from "./kv_helpers.ts";
 import { commandIdKey, commandSendingKey } from "./command_log.ts";
 import { drainMeterJournals } from "./meter_journal.ts";
-import { decodeGroup, entryRows, groupSeq, isInlineGroup } from "./meter_values.ts";
+import { decodeGroup, entryRows, groupSeq, isInlineGroup, transactionPointers } from "./meter_values.ts";
 
-/** Entries per atomic: each is three deletions. */
+/** Entries per atomic: each is four deletions. */
 const ROWS_PER_ATOMIC = 100;
 
 export class KvRetentionStore implements RetentionStore {
@@ -55,9 +56,9 @@ export class KvRetentionStore implements RetentionStore {
           op.delete(listedEntry.key);
           if (!inline) op.delete(listedEntry.value as Deno.KvKey);
           const seq = inline ? groupSeq(listedEntry) : listedEntry.key[3] as string;
-          const transactionId = rows[0]?.transactionId ?? null;
-          if (transactionId !== null && seq !== "") {
-            op.delete(["mv_tx", transactionId, listedEntry.key[2] as string, seq]);
+          const first = rows[0];
+          if (first !== undefined && first.transactionId !== null && seq !== "") {
+            for (const [pointer] of transactionPointers(first, seq, listedEntry.key)) op.delete(pointer);
           }
           // A pointer to nothing (the entry went with another pointer) is still deleted; it counts one.
           deleted += Math.max(rows.length, 1);

@@ -128,6 +128,89 @@ export class PgMeterValues {
     };
   }
 
+  /**
+   * By (received_at, seq, position) from `since`, each table read in the order of its
+   * `(transaction_id, received_at, seq)` index (migration 047) with a limit, as the pages by time are: the rows
+   * read are the new ones, however long the session.
+   */
+  async pageMeterValuesReceivedSince(
+    transactionId: number,
+    page: { since: string; limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>> {
+    const parsed = page.after === undefined ? undefined : parseMeterValueCursor(page.after);
+    if (parsed === null || (parsed !== undefined && !/^[0-9]{1,18}$/.test(parsed.seq))) {
+      throw new ForeignCursorError(page.after!);
+    }
+    const { limit, since } = page;
+    if (limit <= 0 || !isTransactionId(transactionId)) return { items: [], next: null };
+    // A cursor before `since` (another read's) starts no earlier than `since`.
+    const after = parsed !== undefined && parsed.at >= since ? parsed : undefined;
+    const sql = this.sql;
+    const at = after?.at;
+    const seq = after?.seq;
+    const rows = await sql<(MeterValueDbRow & { seq: string; k: string })[]>`
+      select * from (
+        select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
+          s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
+          coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+        from (
+          select * from meter_groups where transaction_id = ${transactionId}
+            and received_at >= ${since}::timestamptz
+            ${after ? sql`and (received_at, seq) >= (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
+          order by received_at, seq limit ${limit + 2}
+        ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
+        union all (
+          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
+            value, context, format, measurand, phase, location, unit
+          from meter_values where transaction_id = ${transactionId}
+            and received_at >= ${since}::timestamptz
+            ${after ? sql`and (received_at, seq) > (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
+          order by received_at, seq limit ${limit + 1}
+        )
+      ) v
+      where true
+        ${
+      after
+        ? sql`and (received_at, seq, k) > (${at!}::timestamptz, ${seq!}::bigint, ${after.position}::bigint)`
+        : sql``
+    }
+      order by received_at, seq, k
+      limit ${limit + 1}
+    `;
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return {
+      items: rows.slice(0, limit).map(toMeterValue),
+      next: last === undefined
+        ? null
+        : { at: iso(last.received_at), id: meterValueCursorId(String(last.seq), Number(last.k)) },
+    };
+  }
+
+  /** Newest first, each table read backwards in its `(transaction_id, timestamp, seq)` index with a limit. */
+  async listRecentMeterValuesByTransaction(transactionId: number, limit: number): Promise<MeterValueRow[]> {
+    if (limit <= 0 || !isTransactionId(transactionId)) return [];
+    const rows = await this.sql<MeterValueDbRow[]>`
+      select * from (
+        select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
+          s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
+          coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+        from (
+          select * from meter_groups where transaction_id = ${transactionId}
+          order by timestamp desc, seq desc limit ${limit}
+        ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
+        union all (
+          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
+            value, context, format, measurand, phase, location, unit
+          from meter_values where transaction_id = ${transactionId}
+          order by timestamp desc, seq desc limit ${limit}
+        )
+      ) v
+      order by timestamp desc, seq desc, k desc
+      limit ${limit}
+    `;
+    return rows.map(toMeterValue);
+  }
+
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
     return (await this.pageMeterValuesByChargePoint(chargePointId, { limit })).items;
   }

@@ -378,6 +378,21 @@ export class PostgresStore implements Store {
       () => this.#meterValues.pageMeterValuesByTransaction(transactionId, page),
     );
   }
+  pageMeterValuesReceivedSince(
+    transactionId: number,
+    page: { since: string; limit: number; after?: ListCursor },
+  ): Promise<HistoryPage<MeterValueRow>> {
+    return this.#run(
+      `list meter values of transaction ${transactionId} received since ${page.since}`,
+      () => this.#meterValues.pageMeterValuesReceivedSince(transactionId, page),
+    );
+  }
+  listRecentMeterValuesByTransaction(transactionId: number, limit: number): Promise<MeterValueRow[]> {
+    return this.#run(
+      `list the newest meter values of transaction ${transactionId}`,
+      () => this.#meterValues.listRecentMeterValuesByTransaction(transactionId, limit),
+    );
+  }
   listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
     return this.#run(
       `list meter values of "${chargePointId}"`,

@@ -50,6 +50,7 @@ import { steps as securityEventMessageId } from "./043_security_event_message_id
 import { steps as commandLogLateAnswer } from "./044_command_log_late_answer.ts";
 import { steps as issuedCertificateRenewalBackoff } from "./045_issued_certificate_renewal_backoff.ts";
 import { steps as clusterLostNodes } from "./046_cluster_lost_nodes.ts";
+import { steps as meterValuesByArrival } from "./047_meter_values_by_arrival.ts";
 
 export type Migration =
   & {
@@ -116,4 +117,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 44, name: "command_log_late_answer", steps: commandLogLateAnswer },
   { version: 45, name: "issued_certificate_renewal_backoff", steps: issuedCertificateRenewalBackoff },
   { version: 46, name: "cluster_lost_nodes", steps: clusterLostNodes },
+  { version: 47, name: "meter_values_by_arrival", steps: meterValuesByArrival },
 ];
