@@ -1,11 +1,11 @@
 /**
- * A session's meter values by pages, oldest first, optionally only those received since a cursor (their
+ * A session's meter values by pages, oldest first, or only those received since a cursor (their
  * `receivedAt`), for a live chart that appends only what is new instead of downloading the whole session
- * again. With `since` the server still reads the session's values (the stores have no query by receivedAt,
- * and a station's backlog can arrive with old timestamps, so a window of its newest values could miss some),
- * a store page at a time; what crosses the network is only the new ones, at most `limit` per answer. Values
- * of one MeterValues message are stored together with one receivedAt, so "since" (inclusive) never splits a
- * message.
+ * again. With `since` the store reads its index by arrival (`pageMeterValuesReceivedSince`) and the answer is
+ * in the order the values arrived: a poll reads what is new, not the session (it read every value of the
+ * session on each poll, 40,000 for a long one, before). A station's backlog with old timestamps is still
+ * found: it is new by arrival. Values of one MeterValues message are stored together with one receivedAt, so
+ * "since" (inclusive) never splits a message.
  */
 import type { ListCursor } from "../model/list_cursor.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
@@ -34,7 +34,7 @@ export interface ReadingsSince {
   next: ListCursor | null;
 }
 
-type PageReader = Pick<MeterValueStore, "pageMeterValuesByTransaction">;
+type PageReader = Pick<MeterValueStore, "pageMeterValuesByTransaction" | "pageMeterValuesReceivedSince">;
 
 /**
  * Up to `limit` rows and `maxBytes` of their JSON. A store page never asks for more rows than the answer
@@ -54,22 +54,18 @@ export async function readingsSince(
   let after = page.after;
   let next: ListCursor | null = null;
   do {
-    let read = await readPage(store, transactionId, page.limit - items.length, after);
-    const wanted = read.items.filter((row) => since === null || row.receivedAt >= since);
-    const sizes = wanted.map(jsonBytes);
+    let read = await readPage(store, transactionId, since, page.limit - items.length, after);
+    const sizes = read.items.map(jsonBytes);
     const fit = fitting(sizes, maxBytes - bytes);
-    if (fit < wanted.length) {
+    if (fit < read.items.length) {
       // Nothing fits after what the answer holds: it ends where the last page did.
       if (fit === 0 && items.length > 0) break;
-      const rows = Math.max(1, read.items.indexOf(wanted[fit]!));
-      read = await readPage(store, transactionId, rows, after);
-      for (const row of read.items) {
-        if (since === null || row.receivedAt >= since) items.push(row);
-      }
+      read = await readPage(store, transactionId, since, Math.max(1, fit), after);
+      items.push(...read.items);
       next = read.next;
       break;
     }
-    items.push(...wanted);
+    items.push(...read.items);
     bytes += sizes.reduce((a, b) => a + b, 0);
     next = read.next;
     if (next !== null) after = next;
@@ -77,11 +73,17 @@ export async function readingsSince(
   return { items, cursor: newestReceivedAt(items, since), next };
 }
 
-function readPage(store: PageReader, transactionId: number, limit: number, after: ListCursor | undefined) {
-  return store.pageMeterValuesByTransaction(transactionId, {
-    limit,
-    ...(after !== undefined ? { after } : {}),
-  });
+function readPage(
+  store: PageReader,
+  transactionId: number,
+  since: string | null,
+  limit: number,
+  after: ListCursor | undefined,
+) {
+  const from = after !== undefined ? { after } : {};
+  return since === null
+    ? store.pageMeterValuesByTransaction(transactionId, { limit, ...from })
+    : store.pageMeterValuesReceivedSince(transactionId, { since, limit, ...from });
 }
 
 const utf8 = new TextEncoder();

@@ -20,16 +20,25 @@ function row(i: number, value: string, receivedAt: string): MeterValueRow {
   };
 }
 
-/** A store over `rows` whose cursor id is the index of the last row read; counts its reads. */
+/**
+ * A store over `rows` (in arrival order too) whose cursor id is the index of the last row read; counts the
+ * rows it reads.
+ */
 function storeOf(rows: MeterValueRow[]) {
+  const pageOf = (list: MeterValueRow[], page: { limit: number; after?: ListCursor }) => {
+    const from = page.after === undefined ? 0 : Number(page.after.id) + 1;
+    const items = list.slice(from, from + page.limit);
+    store.rowsRead += items.length;
+    const end = from + items.length;
+    return Promise.resolve({ items, next: end < list.length ? { at: "x", id: String(end - 1) } : null });
+  };
   const store = {
-    reads: 0,
+    rowsRead: 0,
     pageMeterValuesByTransaction(_: number, page: { limit: number; after?: ListCursor }) {
-      store.reads++;
-      const from = page.after === undefined ? 0 : Number(page.after.id) + 1;
-      const items = rows.slice(from, from + page.limit);
-      const end = from + items.length;
-      return Promise.resolve({ items, next: end < rows.length ? { at: "x", id: String(end - 1) } : null });
+      return pageOf(rows, page);
+    },
+    pageMeterValuesReceivedSince(_: number, page: { since: string; limit: number; after?: ListCursor }) {
+      return pageOf(rows.filter((r) => r.receivedAt >= page.since), page);
     },
   };
   return store;
@@ -60,13 +69,21 @@ Deno.test("readingsSince() ends a page at the byte budget and the next page star
   assertEquals(pages.length > 1, true);
 });
 
-Deno.test("readingsSince() with since fills a page from several store pages, within the limit", async () => {
+Deno.test("readingsSince() with since reads only the values received since, by pages within the limit", async () => {
   const rows = Array.from(
     { length: 30 },
-    (_, i) => row(i, "1", i % 2 === 0 ? "2026-01-01T00:00:00.000Z" : "2026-01-02T00:00:00.000Z"),
+    (_, i) => row(i, "1", i < 20 ? "2026-01-01T00:00:00.000Z" : "2026-01-02T00:00:00.000Z"),
   );
   const store = storeOf(rows);
   const pages = await walk(store, "2026-01-02T00:00:00.000Z", 4, Infinity);
-  assertEquals(pages.flat(), rows.filter((r) => r.receivedAt === "2026-01-02T00:00:00.000Z"));
+  assertEquals(pages.flat(), rows.slice(20));
   for (const page of pages) assertEquals(page.length <= 4, true);
+  assertEquals(store.rowsRead, 10);
+});
+
+Deno.test("readingsSince() with since holds a page to the byte budget", async () => {
+  const rows = Array.from({ length: 10 }, (_, i) => row(i, i % 3 === 0 ? "x".repeat(900) : "1", `t${i % 2}`));
+  const pages = await walk(storeOf(rows), "t1", 100, 1500);
+  assertEquals(pages.flat(), rows.filter((r) => r.receivedAt === "t1"));
+  for (const page of pages) assertEquals(JSON.stringify(page).length <= 1500, true);
 });

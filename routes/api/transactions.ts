@@ -52,7 +52,7 @@ const TransactionIdParam = z.object({ transactionId: urlInt(1, 2 ** 31 - 1) });
 
 const MeterValuesQuery = z.object({
   since: isoDateTime.optional().describe(
-    "Only values received at or after this time: the cursor of the previous answer (live charts)",
+    "Only values received at or after this time, in the order they arrived: the cursor of the previous answer (live charts)",
   ),
   limit: limit(MAX_METER_PAGE, MAX_METER_PAGE),
   after: listCursor(isMeterValueCursorId).describe(
