@@ -1,7 +1,9 @@
 /**
  * A transaction's energy and power over time; while it runs it follows its station's meter values live,
  * asking only for the values received since the last ones it has (`GET …/meter-values?since=`, every page
- * of them), and its delivered energy and duration count up.
+ * of them), and its delivered energy and duration count up. The readings stay drawable however long it
+ * follows (`boundReadings`: thinned again past twice `MAX_CHART_POINTS`); the count of energy readings shown
+ * is the session's, not the points drawn.
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { LineChart } from "../components/chart.tsx";
@@ -9,13 +11,16 @@ import { formatDuration } from "../components/duration.ts";
 import { formatEnergy } from "../components/format.ts";
 import { Time, TzLabel } from "../components/time.tsx";
 import type { MeterValue, StationEvent, Transaction } from "../components/types.ts";
+import { boundReadings } from "../overview/chart_readings.ts";
 import { mergeReadings, type Readings, readingsOf, seriesOf } from "../overview/meter_series.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
 
 export interface TransactionChartProps {
   transaction: Transaction;
-  /** Energy register and power per timestamp, so far. */
+  /** Energy register and power per timestamp, so far, thinned for drawing. */
   readings: Readings;
+  /** How many energy readings the session has so far (before thinning). */
+  energyReadings: number;
   /** The newest receivedAt of the values behind `readings`: new ones are asked for since then. */
   cursor: string | null;
   /** When the page was made (the duration counts from it until the browser's clock takes over). */
@@ -24,7 +29,10 @@ export interface TransactionChartProps {
 
 export default function TransactionChart(props: TransactionChartProps) {
   const [tx, setTx] = useState(props.transaction);
-  const [readings, setReadings] = useState(props.readings);
+  const [{ readings, energyReadings }, setChart] = useState({
+    readings: props.readings,
+    energyReadings: props.energyReadings,
+  });
   const [nowMs, setNowMs] = useState(Date.parse(props.generatedAt));
   const cursor = useRef(props.cursor);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -59,7 +67,25 @@ export default function TransactionChart(props: TransactionChartProps) {
           after = fresh.nextCursor ?? null;
         } while (after !== null);
         cursor.current = newest;
-        if (items.length > 0) setReadings((r) => mergeReadings(r, readingsOf(items)));
+        if (items.length > 0) {
+          setChart((chart) => {
+            // `since` is inclusive (a frame received in the same millisecond as the last one is not missed),
+            // so the last frame seen comes again: its values are drawn and counted already, and merged again
+            // they would bring back the points thinning left out. Only those newer than the chart's end are
+            // taken from it.
+            const end = Math.max(
+              chart.readings.energy.at(-1)?.t ?? -Infinity,
+              chart.readings.power.at(-1)?.t ?? -Infinity,
+            );
+            const fresh = items.filter((r) =>
+              since === null || r.receivedAt > since || Date.parse(r.timestamp) > end
+            );
+            const merged = mergeReadings(chart.readings, readingsOf(fresh));
+            // Times new to the chart (a time it has already, a frame's other phases, is not a new reading).
+            const added = merged.energy.length - chart.readings.energy.length;
+            return { readings: boundReadings(merged), energyReadings: chart.energyReadings + added };
+          });
+        }
       } catch {
         // Shown as it was; the next event tries again.
       }
@@ -116,7 +142,7 @@ export default function TransactionChart(props: TransactionChartProps) {
         </div>
         <div>
           <dt>Energy readings</dt>
-          <dd data-readings={readings.energy.length}>{readings.energy.length}</dd>
+          <dd data-readings={energyReadings}>{energyReadings.toLocaleString("en")}</dd>
         </div>
       </dl>
       <div class="charts">

@@ -27,6 +27,8 @@ export interface ChartReadings {
   cursor: string | null;
   /** How many values were read. */
   values: number;
+  /** How many energy readings (times with a register reading) they hold: `readings.energy` is thinned. */
+  energyReadings: number;
   /** False when `maxValues` stopped the reading before the session's last value. */
   complete: boolean;
 }
@@ -40,6 +42,7 @@ export async function chartReadings(
   let readings: Readings = { energy: [], power: [] };
   let cursor: string | null = null;
   let values = 0;
+  let energyReadings = 0;
   // The rows of a page's last time wait for the next page: a frame's phases may be split across two pages,
   // and a reading is their sum.
   let held: MeterValueRow[] = [];
@@ -51,15 +54,33 @@ export async function chartReadings(
     const lastTime = page.nextCursor === null ? undefined : rows.at(-1)?.timestamp;
     held = lastTime === undefined ? [] : rows.filter((r) => r.timestamp === lastTime);
     const ready = lastTime === undefined ? rows : rows.filter((r) => r.timestamp !== lastTime);
-    readings = mergeReadings(readings, readingsOf(ready));
-    if (readings.energy.length > 2 * maxPoints || readings.power.length > 2 * maxPoints) {
-      readings = thin(readings, maxPoints);
-    }
+    const fresh = readingsOf(ready);
+    energyReadings += fresh.energy.length;
+    readings = boundReadings(mergeReadings(readings, fresh), maxPoints);
     if (page.nextCursor === null || values >= maxValues) break;
     page = await readPage(page.nextCursor);
   }
-  if (held.length > 0) readings = mergeReadings(readings, readingsOf(held));
-  return { readings: thin(readings, maxPoints), cursor, values, complete: page.nextCursor === null };
+  if (held.length > 0) {
+    const fresh = readingsOf(held);
+    energyReadings += fresh.energy.length;
+    readings = mergeReadings(readings, fresh);
+  }
+  return {
+    readings: thin(readings, maxPoints),
+    cursor,
+    values,
+    energyReadings,
+    complete: page.nextCursor === null,
+  };
+}
+
+/**
+ * Readings kept drawable as they grow (a page's reading, the live chart's additions): once a series passes
+ * twice `max` points both are thinned to `max` (`thinPoints`: the ends and the extremes stay, so the chart
+ * does not jump), so they never hold more than twice `max`, and thinning is rare.
+ */
+export function boundReadings(readings: Readings, max = MAX_CHART_POINTS): Readings {
+  return readings.energy.length > 2 * max || readings.power.length > 2 * max ? thin(readings, max) : readings;
 }
 
 function thin(readings: Readings, max: number): Readings {

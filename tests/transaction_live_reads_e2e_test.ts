@@ -4,11 +4,13 @@
  * - the live chart's `since` read reads the values that are new, not the session (it walked all of it on every
  *   poll), and still finds a backlog the station sends with old timestamps;
  * - the running energy (the dashboard's `GET /transactions/energy`) reads a bounded tail of the session when
- *   the station's newest values hold no register reading (it read every value of the session).
+ *   the station's newest values hold no register reading (it read every value of the session);
+ * - the page's "Energy readings" is the session's count, not the points the chart draws.
  */
 import { assert, assertEquals } from "@std/assert";
 import type { MeterValueRow } from "../model/meter_value.ts";
-import type { ApiTestServer } from "./helpers/api.ts";
+import { MAX_CHART_POINTS } from "../overview/chart_readings.ts";
+import { ADMIN, type ApiTestServer } from "./helpers/api.ts";
 import { withCountedReadsServer } from "./helpers/counted_reads.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
@@ -68,7 +70,8 @@ const ignorePostgres = await ignoreWithoutPostgres("live reads on PostgreSQL");
 
 for (const kind of ["kv", "postgres"] as const) {
   Deno.test({
-    name: `${kind}: on a 40,000-value session a live since read reads what is new`,
+    name:
+      `${kind}: on a 40,000-value session a live since read reads what is new, and the page counts every reading`,
     ignore: kind === "postgres" && ignorePostgres,
     fn: () =>
       withCountedReadsServer(kind, async (server, reads) => {
@@ -127,6 +130,23 @@ for (const kind of ["kv", "postgres"] as const) {
           });
           assertEquals(paged, page!.items);
           assert(pagedCost <= FEW, `3 pages of since read ${pagedCost} (${kind})`);
+
+          // The page: the chart is thinned, the count of energy readings is the session's.
+          const cookie = await server.login(ADMIN.username, ADMIN.password);
+          const res = await fetch(`${server.url}/transactions/${transactionId}`, { headers: { cookie } });
+          const html = await res.text();
+          assertEquals(res.status, 200);
+          const island = html.match(
+            /data-island="TransactionChart" class="island"><script type="application\/json">(.*?)<\/script>/s,
+          );
+          const props = JSON.parse(island![1]!) as {
+            readings: { energy: unknown[] };
+            energyReadings: number;
+          };
+          assert(props.readings.energy.length <= MAX_CHART_POINTS);
+          // 10,000 times of the session, 2 more, and the backlog's time between two others.
+          assertEquals(props.energyReadings, MINUTES + 3);
+          assert(html.includes(`data-readings="${MINUTES + 3}"`), "the count shown is the session's");
         } finally {
           await closeStation(station);
         }

@@ -293,7 +293,7 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
   // The island gets the readings (two series, thinned for drawing), not the stored rows: the page stays small
   // however long the session, and live updates append what arrives after `cursor`. A session longer than the
   // detail's meter values is read on by pages.
-  const { readings, cursor, values, complete } = await chartReadings(
+  const { readings, cursor, values, energyReadings, complete } = await chartReadings(
     { items: meterValues, nextCursor: meterValuesNextCursor ?? null },
     (after) =>
       api.get<{ items: MeterValue[]; nextCursor: string | null }>(
@@ -404,7 +404,7 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
       )}
       <Island
         name="TransactionChart"
-        props={{ transaction, readings, cursor, generatedAt: now.toISOString() }}
+        props={{ transaction, readings, energyReadings, cursor, generatedAt: now.toISOString() }}
       />
       {!complete && (
         <p class="muted" data-chart-partial>
