@@ -1,8 +1,8 @@
 /**
  * A session's meter values by pages, oldest first, or only those received since a cursor (their
  * `receivedAt`), for a live chart that appends only what is new instead of downloading the whole session
- * again. With `since` the store reads its index by arrival (`pageMeterValuesReceivedSince`) and the answer is
- * in the order the values arrived: a poll reads what is new, not the session (it read every value of the
+ * again. With `since` the store reads by arrival (`pageMeterValuesReceivedSince`: by time near `since`, a
+ * backlog by its own index) and the answer is in the order the values arrived: a poll reads what is new, not the session (it read every value of the
  * session on each poll, 40,000 for a long one, before). A station's backlog with old timestamps is still
  * found: it is new by arrival. Values of one MeterValues message are stored together with one receivedAt, so
  * "since" (inclusive) never splits a message.

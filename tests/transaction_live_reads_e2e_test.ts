@@ -15,11 +15,15 @@ import { withCountedReadsServer } from "./helpers/counted_reads.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
-const START = Date.parse("2026-11-30T00:00:00.000Z");
 /** 5 MeterValues of 2,000 times × 4 measurands: 40,000 values, 10,000 energy readings. */
 const FRAMES = 5;
 const TIMES_PER_FRAME = 2000;
 const MINUTES = FRAMES * TIMES_PER_FRAME;
+/**
+ * The session began a week ago and its last frames are of the last minutes, as a real one's: what arrives
+ * within minutes of its time is read by time, a backlog by arrival.
+ */
+const START = Date.now() - (MINUTES + 3) * 60_000;
 /** What a read of a few new values may cost: a few entries, and the server's own reads meanwhile. */
 const FEW = 100;
 

@@ -95,6 +95,45 @@ export function meterValueCases({ stationTest }: Cases): void {
     },
   );
 
+  stationTest(
+    "pageMeterValuesReceivedSince() merges values received near their time with a backlog's, in arrival order",
+    async ({ store }) => {
+      const started = await store().startTransaction(startInput());
+      const tx = started.transaction.transactionId;
+      const s = (seconds: number) => at(50 + seconds / 60);
+      const received = (rows: MeterValueRow[], receivedAt: string) => rows.map((r) => ({ ...r, receivedAt }));
+      // Most values arrive seconds after their time; a backlog an hour late comes between them.
+      const first = received([...sampled(s(0), tx, ["1a", "1b"]), ...sampled(s(10), tx, ["2a"])], s(20));
+      const mixed = received([...sampled(at(-10), tx, ["0a", "0b"]), ...sampled(s(30), tx, ["3a"])], s(40));
+      const overlap = received(sampled(s(10), tx, ["2b"]), s(45));
+      const later = received(sampled(s(50), tx, ["4a", "4b"]), s(55));
+      for (const rows of [first, mixed, overlap, later]) await store().addMeterValues(rows);
+      await store().addMeterValues(received(sampled(s(42), null, ["x"]), s(42)));
+      const wanted = [...mixed, ...overlap, ...later];
+      for (const limit of [1, 2, 4, 10]) {
+        const rows: MeterValueRow[] = [];
+        let after: ListCursor | undefined;
+        for (let pages = 1;; pages++) {
+          const page = await store().pageMeterValuesReceivedSince(tx, {
+            since: s(40),
+            limit,
+            ...(after ? { after } : {}),
+          });
+          rows.push(...page.items);
+          if (page.next === null) break;
+          assertEquals(page.items.length, limit);
+          if (pages > wanted.length) throw new Error(`pages of ${limit}: still paging after ${pages} pages`);
+          after = page.next;
+        }
+        assertEquals(rows, wanted, `pages of ${limit}`);
+      }
+      assertEquals(
+        (await store().pageMeterValuesReceivedSince(tx, { since: s(46), limit: 10 })).items,
+        later,
+      );
+    },
+  );
+
   // ---------------------------------------------------------------- meter values
 
   stationTest(

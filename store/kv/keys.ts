@@ -25,8 +25,8 @@
  *   when that key would be too long): a sampled value stored after its group (a frame overlapping an earlier
  *   one; every row before the groups came); `["mv_cp", cpId, timestamp, seq]` -> mv key (or an mv_g key);
  *   `["mv_tx", transactionId, timestamp, seq]` -> mv_cp group or mv key (or an mv_g key);
- *   `["mv_rx", transactionId, receivedAt, seq]` -> the same, the transaction's values by arrival (live
- *   charts' `since` reads; written since December 2026, absent for values stored before); `["meta",
+ *   `["mv_rx", transactionId, receivedAt, seq]` -> the same, for values that arrived more than
+ *   ARRIVAL_SKEW_MS from their time (live charts' `since` reads; written since December 2026); `["meta",
  *   "mv_layout"]` "groups" when the file held no per-row meter value when groups began, "stations" when it
  *   held no `["mv_g", cpId, connectorId, timestamp]` group either (the layout before groups moved into the
  *   station's list, still read)

@@ -94,8 +94,10 @@ export class KvMeterValues implements Reads {
   }
 
   /**
-   * From the arrival index `["mv_rx", id, receivedAt, seq]`, from `since` (or the cursor's entry): the
-   * entries listed are the new values' own. Values stored before that index existed are not in it.
+   * By arrival from `since` (or the cursor), reading only what is new: the values that arrived within
+   * ARRIVAL_SKEW_MS of their time from the time index, starting ARRIVAL_SKEW_MS before `since` and stopping
+   * once no later one can still come first; the others (a backlog, a station clock far off) from the arrival
+   * index, which holds only them (`transactionPointers`). Values stored before that index existed are not in it.
    */
   async pageMeterValuesReceivedSince(
     transactionId: number,
@@ -106,7 +108,8 @@ export class KvMeterValues implements Reads {
     await this.journal?.drain();
     // A cursor before `since` (another read's) starts no earlier than `since`.
     const from = after !== undefined && after.at >= page.since ? after : undefined;
-    return await pageIndex(this.kv, arrivalPrefix(transactionId), page.limit, from, page.since);
+    const far = await placedByIndex(this.kv, arrivalPrefix(transactionId), page.limit, from, page.since);
+    return await nearByArrival(this.kv, transactionId, page, from, far);
   }
 
   async listRecentMeterValuesByTransaction(transactionId: number, limit: number): Promise<MeterValueRow[]> {
@@ -405,7 +408,10 @@ async function followRows(
   return out.length > limit ? out.slice(0, limit) : out;
 }
 
-/** A transaction's arrival index: `["mv_rx", id, receivedAt, seq]` -> the entry, as `["mv_tx", ..]`. */
+/**
+ * A transaction's arrival index: `["mv_rx", id, receivedAt, seq]` -> the entry, as `["mv_tx", ..]`, for the
+ * values that arrived further than ARRIVAL_SKEW_MS from their time.
+ */
 export function arrivalPrefix(transactionId: number): Deno.KvKey {
   return ["mv_rx", transactionId];
 }
@@ -423,6 +429,17 @@ async function pageIndex(
   after: MeterValueCursor | undefined,
   from?: string,
 ): Promise<HistoryPage<MeterValueRow>> {
+  return pageOf(await placedByIndex(kv, prefix, limit, after, from), limit);
+}
+
+/** `pageIndex`'s rows, with where each is (up to `limit` + 1 of them). */
+async function placedByIndex(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  limit: number,
+  after: MeterValueCursor | undefined,
+  from?: string,
+): Promise<(Placed & { at: string })[]> {
   const selector = after !== undefined
     ? { prefix, start: [...prefix, after.at, after.seq] }
     : from !== undefined
@@ -457,11 +474,87 @@ async function pageIndex(
     }
   }
   if (pending.length > 0) await load();
+  return out;
+}
+
+/** The first `limit` of rows in order, and the cursor after them when more follow. */
+function pageOf(out: readonly (Placed & { at: string })[], limit: number): HistoryPage<MeterValueRow> {
   const last = out.length > limit ? out[limit - 1] : undefined;
   return {
     items: out.slice(0, limit).map((p) => p.row),
     next: last === undefined ? null : { at: last.at, id: meterValueCursorId(last.seq, last.position) },
   };
+}
+
+/** How far a value's time may be from its arrival and still be found by time in a read by arrival. */
+export const ARRIVAL_SKEW_MS = 5 * 60_000;
+
+/** A value that arrived further than ARRIVAL_SKEW_MS from its time (a backlog, a clock far off). */
+function farFromArrival(row: Pick<MeterValueRow, "timestamp" | "receivedAt">): boolean {
+  return !(Math.abs(Date.parse(row.timestamp) - Date.parse(row.receivedAt)) <= ARRIVAL_SKEW_MS);
+}
+
+/**
+ * The page by arrival of a transaction's values from `page.since` (or `from`, a cursor): `far` (the arrival
+ * index's, in arrival order) merged with the others, read from the time index from ARRIVAL_SKEW_MS before,
+ * until every value still unread there arrived after the page's last.
+ */
+async function nearByArrival(
+  kv: Deno.Kv,
+  transactionId: number,
+  page: { since: string; limit: number },
+  from: MeterValueCursor | undefined,
+  far: readonly (Placed & { at: string })[],
+): Promise<HistoryPage<MeterValueRow>> {
+  const { limit } = page;
+  const lower = from?.at ?? page.since;
+  const isNew = (p: Placed & { at: string }) =>
+    from === undefined ? p.at >= lower : compareArrival(p, { ...from, row: null! }) > 0;
+  let found = far.slice(0, limit + 1);
+  const start = new Date(Date.parse(lower) - ARRIVAL_SKEW_MS).toISOString();
+  const prefix: Deno.KvKey = ["mv_tx", transactionId];
+  let pending: { pointer: Deno.KvKey; seq: string }[] = [];
+  const seen = new Set<string>();
+  let reachedMs = -Infinity;
+  const load = async () => {
+    const entries = await getAll<unknown>(kv, pending.map((p) => p.pointer));
+    const near: (Placed & { at: string })[] = [];
+    pending.forEach(({ seq }, i) => {
+      const entry = entries[i]!;
+      if (entry.versionstamp === null) return;
+      entryRows(entry as Deno.KvEntry<unknown>).forEach((row, position) => {
+        const placed = { row, at: row.receivedAt, seq, position };
+        if (!farFromArrival(row) && isNew(placed)) near.push(placed);
+      });
+    });
+    pending = [];
+    found = [...found, ...near].sort(compareArrival).slice(0, limit + 1);
+  };
+  /** Every value unread on the time index arrived after the page's last: it is complete. */
+  const complete = () => found.length > limit && Date.parse(found[limit]!.at) < reachedMs - ARRIVAL_SKEW_MS;
+  for await (const entry of kv.list<Deno.KvKey>({ prefix, start: [...prefix, start] })) {
+    const id = keyId(entry.value);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    reachedMs = Date.parse(entry.key[2] as string);
+    pending.push({ pointer: entry.value, seq: entry.key[3] as string });
+    if (pending.length >= NEAR_BATCH) {
+      await load();
+      if (complete()) break;
+    }
+  }
+  if (pending.length > 0) await load();
+  return pageOf(found, limit);
+}
+
+/** Time-index pointers read per batch by a read by arrival. */
+const NEAR_BATCH = 64;
+
+/** Arrival order: time of arrival, then the entry's seq, then the position in it. */
+function compareArrival(a: Placed & { at: string }, b: Placed & { at: string }): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+  return a.position - b.position;
 }
 
 /** A meter value, with its own KV key when it may be stored alone. */
@@ -663,16 +756,18 @@ function indexed(
   return sets;
 }
 
-/** A transaction's pointers to an entry: by time (pages) and by arrival (`since` reads). */
+/**
+ * A transaction's pointers to an entry: by time (pages), and by arrival (`since` reads) when it arrived too far
+ * from its time to be found by time there. Most values arrive within seconds: they cost no second key.
+ */
 export function transactionPointers(
   row: Pick<MeterValueRow, "transactionId" | "timestamp" | "receivedAt">,
   seq: string,
   key: Deno.KvKey,
 ): [Deno.KvKey, Deno.KvKey][] {
-  return [
-    [["mv_tx", row.transactionId!, row.timestamp, seq], key],
-    [[...arrivalPrefix(row.transactionId!), row.receivedAt, seq], key],
-  ];
+  const byTime: [Deno.KvKey, Deno.KvKey] = [["mv_tx", row.transactionId!, row.timestamp, seq], key];
+  if (!farFromArrival(row)) return [byTime];
+  return [byTime, [[...arrivalPrefix(row.transactionId!), row.receivedAt, seq], key]];
 }
 
 /**

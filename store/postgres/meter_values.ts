@@ -129,9 +129,9 @@ export class PgMeterValues {
   }
 
   /**
-   * By (received_at, seq, position) from `since`, each table read in the order of its
-   * `(transaction_id, received_at, seq)` index (migration 047) with a limit, as the pages by time are: the rows
-   * read are the new ones, however long the session.
+   * By (received_at, seq, position) from `since`, reading only what is new: each table's values that arrived
+   * far from their time by the partial arrival index (migration 047), the others by time from 5 minutes
+   * before `since` (the same ARRIVAL_SKEW_MS as KV's), each with a limit, however long the session.
    */
   async pageMeterValuesReceivedSince(
     transactionId: number,
@@ -148,23 +148,39 @@ export class PgMeterValues {
     const sql = this.sql;
     const at = after?.at;
     const seq = after?.seq;
+    const lower = at ?? since;
+    // Written as the index predicate is (timestamptz - timestamptz is immutable, - interval is not).
+    const far =
+      sql`(timestamp - received_at < interval '-5 minutes' or timestamp - received_at > interval '5 minutes')`;
+    const near = sql`timestamp >= ${lower}::timestamptz - interval '5 minutes'
+      and timestamp - received_at between interval '-5 minutes' and interval '5 minutes'`;
+    // A group may hold rows past the cursor's position: its own entry is read again.
+    const groupsNew = sql`received_at >= ${since}::timestamptz
+      ${after ? sql`and (received_at, seq) >= (${at!}::timestamptz, ${seq!}::bigint)` : sql``}`;
+    const valuesNew = sql`received_at >= ${since}::timestamptz
+      ${after ? sql`and (received_at, seq) > (${at!}::timestamptz, ${seq!}::bigint)` : sql``}`;
     const rows = await sql<(MeterValueDbRow & { seq: string; k: string })[]>`
       select * from (
         select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
           s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
           coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
         from (
-          select * from meter_groups where transaction_id = ${transactionId}
-            and received_at >= ${since}::timestamptz
-            ${after ? sql`and (received_at, seq) >= (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
-          order by received_at, seq limit ${limit + 2}
+          (select * from meter_groups where transaction_id = ${transactionId} and ${far} and ${groupsNew}
+            order by received_at, seq limit ${limit + 2})
+          union all
+          (select * from meter_groups where transaction_id = ${transactionId} and ${near} and ${groupsNew}
+            order by received_at, seq limit ${limit + 2})
         ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
         union all (
           select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
             value, context, format, measurand, phase, location, unit
-          from meter_values where transaction_id = ${transactionId}
-            and received_at >= ${since}::timestamptz
-            ${after ? sql`and (received_at, seq) > (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
+          from meter_values where transaction_id = ${transactionId} and ${far} and ${valuesNew}
+          order by received_at, seq limit ${limit + 1}
+        )
+        union all (
+          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
+            value, context, format, measurand, phase, location, unit
+          from meter_values where transaction_id = ${transactionId} and ${near} and ${valuesNew}
           order by received_at, seq limit ${limit + 1}
         )
       ) v
