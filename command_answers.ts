@@ -4,8 +4,9 @@
  * from): the stored charging profiles follow an answered SetChargingProfile or ClearChargingProfile (energy/),
  * and the managed local list learns that the station accepted a list of someone else's
  * (fleet/local_list_sync.ts). A late answer also settles the AuthorizationKey or raised security profile
- * its timeout left pending (security/late_security_answers.ts); a timely one is settled by the route that sent
- * it, which answers the operator with it. Only for the commands sent with `CallOptions.answerEffects`: an
+ * its timeout left pending (security/late_security_answers.ts); a timely one is settled by the caller that
+ * sent it. A late
+ * CALLERROR is told too (`AnsweredCommand.callError`): each treats it as it treats a timely one. Only for the commands sent with `CallOptions.answerEffects`: an
  * operator's (routes/api/commands.ts, routes/api/station_security.ts) and the fleet's (fleet/command_sender.ts).
  */
 import type { AnsweredCommand } from "./actors/deps.ts";
@@ -40,15 +41,18 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
     }
   };
   return async function commandAnswered(answer) {
-    const { chargePointId, action, request, response, requestedBy, requestedAt, dialect } = answer;
+    const { chargePointId, action, request, response, callError, requestedBy, requestedAt, dialect } = answer;
     const settle = deps.lateSecurityAnswer;
     if (answer.late && settle) {
       await attempt(
         answer,
-        () => settle({ chargePointId, action, request, response, requestedBy, requestedAt }),
+        () => settle({ chargePointId, action, request, response, callError, requestedBy, requestedAt }),
       );
     }
-    if (PROFILE_COMMANDS.has(action)) {
+    // A CALLERROR changed nothing on the station: only a record made before the command went out (load
+    // management's raise, recorded first) has anything to take back; an operator's profile is recorded by its
+    // answer (`recordAnswer`), so there is nothing to undo.
+    if (PROFILE_COMMANDS.has(action) && (callError === null || answer.callerRecords)) {
       await attempt(
         answer,
         () =>
@@ -59,7 +63,7 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
             response,
             requestedBy,
             dialect,
-            ...(answer.callerRecords ? { callerRecords: { requestedAt } } : {}),
+            ...(answer.callerRecords ? { callerRecords: { requestedAt, callError } } : {}),
           }),
       );
     }

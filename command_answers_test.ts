@@ -36,6 +36,7 @@ const answer = (
   action,
   request,
   response: { status },
+  callError: null,
   requestedBy: "user:olga",
   requestedAt: "2026-05-01T10:00:00.000Z",
   dialect,
@@ -76,4 +77,25 @@ Deno.test("commandAnswerEffects() has a late answer settle pending security chan
   assertEquals(settled, []);
   await told(answer("ChangeConfiguration", key, "Accepted"));
   assertEquals(settled, ["ChangeConfiguration"]);
+});
+
+Deno.test("commandAnswerEffects() gives a late CALLERROR to security and to load management's own record, not to an operator's profiles", async () => {
+  const { told, profiles, lists, settled } = effects();
+  const callError = { errorCode: "InternalError", errorDescription: "busy" };
+  const errored = (action: string, callerRecords: boolean): AnsweredCommand => ({
+    ...answer(action, {}, "Accepted"),
+    response: null,
+    callError,
+    callerRecords,
+  });
+  await told(errored("ChangeConfiguration", false));
+  await told(errored("SetChargingProfile", false));
+  await told(errored("SendLocalList", false));
+  assertEquals([settled, profiles, lists], [
+    ["ChangeConfiguration", "SetChargingProfile", "SendLocalList"],
+    [],
+    [],
+  ]);
+  await told(errored("SetChargingProfile", true));
+  assertEquals(profiles, ["SetChargingProfile ocpp1.6"]);
 });

@@ -1340,7 +1340,7 @@ export class ChargePointActor {
     else {
       // Outside the turn: the station's frames are not held up by what the answer teaches elsewhere.
       const { response } = outcome;
-      void this.#tellAnswered(command, response, false).then(() => command.resolve(response));
+      void this.#tellAnswered(command, { response }, false).then(() => command.resolve(response));
     }
   }
 
@@ -1352,14 +1352,21 @@ export class ChargePointActor {
    * Tells `deps.commandAnswered` of a command's answer, timely or late (the one place both go through), after
    * the station's answers before it; never rejects (a failure is logged: the station did act).
    */
-  #tellAnswered(command: Command, response: unknown, late: boolean): Promise<void> {
+  #tellAnswered(
+    command: Command,
+    answered: { response: unknown } | { error: CallErrorResponse },
+    late: boolean,
+  ): Promise<void> {
     const told = this.deps.commandAnswered;
     if (!told || !command.answerEffects) return Promise.resolve();
     const answer: AnsweredCommand = {
       chargePointId: this.id,
       action: command.action,
       request: command.payload,
-      response,
+      response: "response" in answered ? answered.response : null,
+      callError: "error" in answered
+        ? { errorCode: answered.error.errorCode, errorDescription: answered.error.errorDescription }
+        : null,
       requestedBy: command.requestedBy,
       requestedAt: command.requestedAt,
       dialect: this.dialect.protocol.subprotocol,
@@ -1520,8 +1527,13 @@ export class ChargePointActor {
         if (entry) this.#keepUnsettled(entry);
       }
     }
-    // As a timely answer's, outside the turn; once, as `settleLate` gives the call once.
-    if ("response" in outcome) void this.#tellAnswered(command, outcome.response, true);
+    // As a timely answer's, outside the turn; once, as `settleLate` gives the call once. A CALLERROR too: the
+    // station did not carry it out, which its caller, told of the timeout, could not learn (a key or raise left
+    // pending, a raise recorded first). Not an invalid answer: what the station did is still unknown.
+    if ("response" in outcome) void this.#tellAnswered(command, { response: outcome.response }, true);
+    else if (outcome.error instanceof CallErrorResponse) {
+      void this.#tellAnswered(command, { error: outcome.error }, true);
+    }
   }
 
   /** The command's `timeout` row with the late answer beside it. */

@@ -10,6 +10,7 @@ import type { ActorDeps, AnsweredCommand } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { EventBus } from "./events.ts";
 import {
+  CallErrorResponse,
   CallTimeoutError,
   CommandNotLoggedError,
   CommandNotSentError,
@@ -615,7 +616,8 @@ Deno.test("an answer is told to commandAnswered once, timely or late, only for a
     t.actor.frameReceived(JSON.stringify([3, second[1], { status: "Accepted" }]));
     await quiet;
 
-    // Timed out, then answered: told once, as late; a second answer and a late CALLERROR are not told.
+    // Timed out, then answered: told once, as late; a second answer is not told. A late CALLERROR is told (the
+    // caller heard of the timeout, not that the station refused); a timely one is its caller's.
     const late = t.actor.call("Reset", { type: "Soft" }, { requestedBy: "job:1", answerEffects: true });
     const third = await nthCall(socket, 3);
     t.actor.sweep(Number.MAX_SAFE_INTEGER);
@@ -626,14 +628,27 @@ Deno.test("an answer is told to commandAnswered once, timely or late, only for a
     const fourth = await nthCall(socket, 4);
     t.actor.sweep(Number.MAX_SAFE_INTEGER);
     await assertRejects(() => errored, CallTimeoutError);
-    t.actor.frameReceived(JSON.stringify([4, fourth[1], "InternalError", "", {}]));
+    t.actor.frameReceived(JSON.stringify([4, fourth[1], "InternalError", "busy", {}]));
+    const refused = t.actor.call("Reset", { type: "Hard" }, { answerEffects: true });
+    const fifth = await nthCall(socket, 5);
+    t.actor.frameReceived(JSON.stringify([4, fifth[1], "NotSupported", "", {}]));
+    await assertRejects(() => refused, CallErrorResponse);
     await t.call("Heartbeat", {});
     await new Promise((r) => setTimeout(r, 20));
     assertEquals(
-      told.map((a) => [a.action, a.request, a.response, a.requestedBy, a.dialect, a.late]),
+      told.map((a) => [a.action, a.request, a.response, a.callError, a.requestedBy, a.dialect, a.late]),
       [
-        ["Reset", { type: "Soft" }, { status: "Accepted" }, "user:olga", "ocpp1.6", false],
-        ["Reset", { type: "Soft" }, { status: "Rejected" }, "job:1", "ocpp1.6", true],
+        ["Reset", { type: "Soft" }, { status: "Accepted" }, null, "user:olga", "ocpp1.6", false],
+        ["Reset", { type: "Soft" }, { status: "Rejected" }, null, "job:1", "ocpp1.6", true],
+        [
+          "Reset",
+          { type: "Hard" },
+          null,
+          { errorCode: "InternalError", errorDescription: "busy" },
+          "anonymous",
+          "ocpp1.6",
+          true,
+        ],
       ],
     );
   } finally {

@@ -77,19 +77,28 @@ export interface ActorDeps {
   /**
    * What a command's answer teaches beyond the station's record (stored charging profiles, the managed local
    * list: `command_answers.ts`), for a command sent with `CallOptions.answerEffects`: told once per answer,
-   * timely or late, by the node holding the station, in the order the station answered; a timely answer's
-   * caller hears it after this is done. Absent: nothing beyond the record.
+   * timely or late (a CALLERROR only late: `AnsweredCommand.callError`), by the node holding the station, in
+   * the order the station answered; a timely answer's caller hears it after this is done. Absent: nothing
+   * beyond the record.
    */
   commandAnswered?: (answer: AnsweredCommand) => Promise<void>;
 }
 
-/** A command the station answered with a CALLRESULT (`ActorDeps.commandAnswered`). */
+/**
+ * A command the station answered (`ActorDeps.commandAnswered`): with a CALLRESULT, timely or late, or with a
+ * CALLERROR after its timeout (`callError`; a timely one is its caller's, which heard it).
+ */
 export interface AnsweredCommand {
   chargePointId: string;
   action: string;
   request: unknown;
   response: unknown;
   requestedBy: string;
+  /**
+   * The station's CALLERROR, late only: it did not carry the command out, as when it answers one in time (its
+   * caller heard of the timeout instead); `response` is null then.
+   */
+  callError: { errorCode: string; errorDescription: string } | null;
   /** When it was asked for (the holding node's clock). */
   requestedAt: string;
   /** The station's subprotocol (`ocpp1.6`, `ocpp2.0.1`): the shape of `request` and `response`. */

@@ -323,8 +323,9 @@ export class ChargingProfileService {
    * still counted at the old limit, now in force). Refused: a raise recorded before it went out is not in force,
    * so its record goes (the station kept a profile of that id the record no longer holds: the connector is
    * counted by its other profiles, at most its maximum, never less than it may draw, and its site divided
-   * again sends it a limit). Nothing when the record of that profile id changed after the command was asked
-   * (`requestedAt`): a later command decided it.
+   * again sends it a limit). A CALLERROR is a refusal, as in time (`set`): the raise goes, and NotImplemented or
+   * NotSupported marks the station as not doing smart charging. Nothing when the record of that profile id
+   * changed after the command was asked (`requestedAt`): a later command decided it.
    */
   async recordLateAnswer(answer: {
     chargePointId: string;
@@ -334,6 +335,8 @@ export class ChargingProfileService {
     requestedBy: string;
     requestedAt: string;
     dialect?: string;
+    /** The station's CALLERROR instead of a `response`. */
+    callError?: { errorCode: string } | null;
   }): Promise<void> {
     const { chargePointId, action, requestedBy, requestedAt } = answer;
     if (action !== "SetChargingProfile") return;
@@ -342,7 +345,10 @@ export class ChargingProfileService {
         ? await this.#as16(chargePointId, action, answer.request)
         : answer.request) as SetChargingProfileRequest | null;
     if (request === null) return;
-    const status = (answer.response as { status?: string }).status;
+    const errorCode = answer.callError?.errorCode;
+    const status = errorCode === undefined
+      ? (answer.response as { status?: string } | null)?.status
+      : undefined;
     return await this.#serial(chargePointId, async () => {
       const stored = await this.#deps.store.listChargingProfiles(chargePointId);
       const id = request.csChargingProfiles.chargingProfileId;
@@ -362,6 +368,9 @@ export class ChargingProfileService {
         sameJson(current.profile, request.csChargingProfiles);
       if (recordedFirst) await this.#write(chargePointId, { remove: [id], put: [] });
       if (status === "NotSupported") await this.markSupport(chargePointId, { refusedReason: "NotSupported" });
+      if (errorCode !== undefined && UNSUPPORTED_CODES.has(errorCode)) {
+        await this.markSupport(chargePointId, { refusedReason: errorCode });
+      }
     });
   }
 

@@ -93,7 +93,7 @@ export type AnsweredProfileCommand = Parameters<ChargingProfileService["recordAn
    * One of this service's own commands answered after its timeout (sent with `answerEffects: "late"`): asked at
    * `requestedAt` (`ChargingProfileService.recordLateAnswer`).
    */
-  callerRecords?: { requestedAt: string };
+  callerRecords?: { requestedAt: string; callError: { errorCode: string } | null };
 };
 
 /** The station events load management follows. */
@@ -164,7 +164,7 @@ export function createEnergy(deps: EnergyDeps): Energy {
     async commandAnswered(answer) {
       try {
         if (answer.callerRecords) {
-          await profiles.recordLateAnswer({ ...answer, requestedAt: answer.callerRecords.requestedAt });
+          await profiles.recordLateAnswer({ ...answer, ...answer.callerRecords });
         } else await profiles.recordAnswer(answer);
       } finally {
         if (answer.action === "SetChargingProfile" || answer.action === "ClearChargingProfile") {

@@ -3,7 +3,7 @@
  * sent settles. The timeout left the key pending (taken beside the old one) and the raise pending (the old
  * profile still lets the station in), since the station may have taken them; its answer, when it comes, says
  * which, and settles them as a timely one does in the API (routes/api/commands.ts, station_security.ts):
- * Accepted makes the key the station's (else it would be refused with it once the pending key expires),
+ * Accepted makes the key the station's (a CALLERROR is a refusal) (else it would be refused with it once the pending key expires),
  * RebootRequired leaves it pending, a refusal forgets it (no second password, and no raise let through on a
  * key the station does not hold); a refused raise is forgotten, one accepted stays pending until the station
  * connects meeting it, as one accepted in time.
@@ -27,12 +27,17 @@ import { changeStationSecurity, type PendingKeyExpiryDeps } from "./pending_key_
 import { settlePendingKey } from "./pending_key_settlement.ts";
 import { profileAnswer, profileSent, withPendingProfileForgotten } from "./security_profile_raise.ts";
 
-/** A command the station answered (a CALLRESULT) after its call timed out. */
+/** A command the station answered after its call timed out. */
 export interface LateSecurityAnswer {
   chargePointId: string;
   action: string;
   request: unknown;
   response: unknown;
+  /**
+   * Its CALLERROR instead of a response: a refusal, as in time (the API forgets a key or raise the station
+   * answered with a CALLERROR: it did not take them).
+   */
+  callError?: { errorCode: string } | null;
   requestedBy: string;
   /** When the command was asked for: a raise stored after it (sent again since) is not this one's. */
   requestedAt: string;
@@ -47,7 +52,7 @@ async function settleKey(deps: PendingKeyExpiryDeps, answer: LateSecurityAnswer)
   const { chargePointId, action, request, response, requestedBy } = answer;
   const key = keySent(action, request);
   if (key === null) return;
-  const outcome = keyAnswer(action, request, response);
+  const outcome = answer.callError ? "refused" : keyAnswer(action, request, response);
   if (outcome === "afterReboot") return; // pending until it reconnects with it, as when answered in time
   const hash = await pendingHashOf(await deps.store.get(chargePointId), key);
   if (hash === null) return; // settled already (a handshake with it), replaced, expired, or never pending
@@ -74,7 +79,8 @@ async function pendingHashOf(record: StationSecurityRecord | null, key: string):
 async function settleRaise(deps: PendingKeyExpiryDeps, answer: LateSecurityAnswer): Promise<void> {
   const { chargePointId, action, request, response, requestedBy, requestedAt } = answer;
   const profile = profileSent(action, request);
-  if (typeof profile !== "number" || profileAnswer(response) !== "refused") return;
+  if (typeof profile !== "number") return;
+  if (!answer.callError && profileAnswer(response) !== "refused") return;
   const at = deps.now().toISOString();
   const { before, after } = await changeStationSecurity(deps, chargePointId, (stored) => {
     const pending = stored?.pendingSecurityProfile;

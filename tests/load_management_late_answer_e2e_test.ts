@@ -7,6 +7,7 @@
  * on PostgreSQL.
  */
 import { assertEquals } from "@std/assert";
+import { createRPCError } from "ocpp-rpc";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { HeldAnswers } from "./helpers/late_station.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
@@ -25,6 +26,7 @@ async function managedStation(server: ApiTestServer, id: string, held: HeldAnswe
   station.handle("SetChargingProfile", async ({ params }) => {
     const p = params.csChargingProfiles;
     const status = held && p.chargingProfileId === TX_PROFILE_ID ? await held.hold() : "Accepted";
+    if (status === "CALLERROR") throw createRPCError("InternalError", "cannot apply it now");
     if (status === "Accepted") {
       limits.set(p.chargingProfileId, p.chargingSchedule.chargingSchedulePeriod[0].limit);
     }
@@ -53,7 +55,8 @@ async function storedLimit(server: ApiTestServer, id: string): Promise<number | 
   return ours?.state === "installed" ? ours.profile.chargingSchedule.chargingSchedulePeriod[0].limit : null;
 }
 
-async function raiseRejectedLate(kind: StoreKind) {
+/** `late`: the station's answer after the timeout, a status or "CALLERROR" (refused all the same). */
+async function raiseRejectedLate(kind: StoreKind, late = "Rejected") {
   await withApiServer(
     kind,
     async (server) => {
@@ -93,7 +96,7 @@ async function raiseRejectedLate(kind: StoreKind) {
         // Past the timeout (and the retry it causes, which finds the record at 32 and sends nothing).
         await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS * 4));
         held.answerAtOnce("Accepted");
-        held.give("Rejected");
+        held.give(late);
         assertEquals(a.limits.get(TX_PROFILE_ID), 16, "the station kept its limit");
         await eventually(
           () => a.limits.get(TX_PROFILE_ID) === 32,
@@ -111,7 +114,7 @@ async function raiseRejectedLate(kind: StoreKind) {
     },
     { CALL_TIMEOUT_MS: String(TIMEOUT_MS), ENERGY_REBALANCE_INTERVAL_S: "3600" },
     {},
-    `late2_lm_${kind}`,
+    late === "Rejected" ? `late2_lm_${kind}` : `late3_lm_${kind}`,
   );
 }
 
@@ -122,4 +125,14 @@ Deno.test({
   name: "a raise load management recorded first and the station rejected late is sent again (PostgreSQL)",
   ignore: await ignoreWithoutPostgres("late load management answers on PostgreSQL"),
   fn: () => raiseRejectedLate("postgres"),
+});
+
+Deno.test("a raise load management recorded first and the station answered with a late CALLERROR is sent again (KV)", () =>
+  raiseRejectedLate("kv", "CALLERROR"));
+
+Deno.test({
+  name:
+    "a raise load management recorded first and the station answered with a late CALLERROR is sent again (PostgreSQL)",
+  ignore: await ignoreWithoutPostgres("late load management answers on PostgreSQL"),
+  fn: () => raiseRejectedLate("postgres", "CALLERROR"),
 });

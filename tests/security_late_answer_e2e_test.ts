@@ -32,8 +32,9 @@ const ignorePostgres = await ignoreWithoutPostgres("late security answers on Pos
 async function withServer(
   backend: Backend,
   fn: (server: ApiTestServer, clock: { offsetMs: number }) => Promise<void>,
+  database = "late2_security",
 ): Promise<void> {
-  const db = backend === "PostgreSQL" ? await freshDatabase("late2_security") : null;
+  const db = backend === "PostgreSQL" ? await freshDatabase(database) : null;
   let store: StationSecurityStore | undefined;
   try {
     if (db) store = await openPostgresStationSecurityStore(db.url);
@@ -70,6 +71,10 @@ async function timedOut(server: ApiTestServer, station: RawSocket, path: string,
 
 function answerLate(station: RawSocket, messageId: string, payload: unknown) {
   station.send(JSON.stringify([3, messageId, payload]));
+}
+
+function errorLate(station: RawSocket, messageId: string) {
+  station.send(JSON.stringify([4, messageId, "InternalError", "cannot store it now", {}]));
 }
 
 async function view(server: ApiTestServer, id: string) {
@@ -277,5 +282,64 @@ for (const backend of ["KV", "PostgreSQL"] as Backend[]) {
         assertEquals(await handshake(server, id, basic(id, NEW_KEY), protocols), 101, "the key taken late");
         assertEquals(await handshake(server, id, basic(id, KEY), protocols), 401, "the old key");
       }),
+  });
+
+  Deno.test({
+    name: `${backend}: a key or a raise answered with a CALLERROR after the timeout is forgotten, as in time`,
+    ignore: backend === "PostgreSQL" && ignorePostgres,
+    fn: () =>
+      withServer(backend, async (server) => {
+        const id = "CP-LATEERROR";
+        await server.json(`/api/v1/station-security/${id}`, {
+          method: "PATCH",
+          body: { securityProfile: 0 },
+        });
+        const station = await openRaw(`${server.wsUrl}/${id}`);
+        const path = `/api/v1/charge-points/${id}/ChangeConfiguration`;
+        try {
+          await boot16(station);
+          const key = await timedOut(server, station, path, { key: "AuthorizationKey", value: REFUSED_KEY });
+          assertEquals(
+            (await view(server, id)).pendingAuthorizationKeys.length,
+            1,
+            "pending after the timeout",
+          );
+          errorLate(station, key.messageId);
+          await pendingKeysSettled(server, id, "the late CALLERROR forgets the key");
+          // No key the station holds: a raise to 1 would shut it out.
+          const refused = await server.json(path, {
+            method: "POST",
+            body: { key: "SecurityProfile", value: "1" },
+          });
+          assertEquals([refused.status, refused.body.error], [409, "conflict"], JSON.stringify(refused.body));
+
+          await server.json(`/api/v1/station-security/${id}`, {
+            method: "PATCH",
+            body: { authorizationKey: KEY },
+          });
+          const raise = await timedOut(server, station, path, { key: "SecurityProfile", value: "1" });
+          assertEquals(
+            (await view(server, id)).pendingSecurityProfile?.profile,
+            1,
+            "pending after the timeout",
+          );
+          errorLate(station, raise.messageId);
+          await eventually(
+            async () => (await view(server, id)).pendingSecurityProfile === null,
+            5000,
+            "the late CALLERROR forgets the raise",
+          );
+          const rows = (await server.json(`/api/v1/charge-points/${id}/commands`)).body.items as Json[];
+          assertEquals(
+            rows.filter((r) => (r.lateAnswer as Json | undefined)?.outcome === "callerror").length,
+            2,
+            "both late CALLERRORs on their rows",
+          );
+        } finally {
+          await station.close();
+        }
+        await eventually(() => !server.registry.isConnected(id), 5000, "the station's socket closed");
+        assertEquals(await handshake(server, id), 101, "still profile 0: nothing was raised");
+      }, "late3_security"),
   });
 }
