@@ -4,14 +4,16 @@
  * from): the stored charging profiles follow an answered SetChargingProfile or ClearChargingProfile (energy/),
  * and the managed local list learns that the station accepted a list of someone else's
  * (fleet/local_list_sync.ts). A late answer also settles the AuthorizationKey or raised security profile
- * its timeout left pending (security/late_security_answers.ts); a timely one is settled by the caller that
- * sent it. A late
- * CALLERROR is told too (`AnsweredCommand.callError`): each treats it as it treats a timely one. Only for the commands sent with `CallOptions.answerEffects`: an
- * operator's (routes/api/commands.ts, routes/api/station_security.ts) and the fleet's (fleet/command_sender.ts).
+ * its timeout left pending (security/late_security_answers.ts) and the reservation ledger's ReserveNow or
+ * CancelReservation (fleet/reservation_service.ts); a timely one is settled by the caller that sent it. A late
+ * CALLERROR is told too (`AnsweredCommand.callError`): each treats it as it treats a timely one. Only for the
+ * commands sent with `CallOptions.answerEffects`: an operator's (routes/api/commands.ts,
+ * routes/api/station_security.ts) and the fleet's (fleet/command_sender.ts).
  */
 import type { AnsweredCommand } from "./actors/deps.ts";
 import type { Energy } from "./energy/mod.ts";
 import type { LocalListSync } from "./fleet/local_list_sync.ts";
+import type { ReservationService } from "./fleet/reservation_service.ts";
 import type { Logger } from "./logger.ts";
 import type { LateSecurityAnswer } from "./security/late_security_answers.ts";
 
@@ -21,10 +23,14 @@ export interface CommandAnswerDeps {
   logger: Logger;
   /** Settles a pending key or raise by a late answer (`settleLateSecurityAnswer`); absent: left pending. */
   lateSecurityAnswer?: (answer: LateSecurityAnswer) => Promise<void>;
+  /** The reservation ledger's part in late answers (fleet/reservation_service.ts); absent: not told. */
+  reservations?: Pick<ReservationService, "lateAnswer">;
 }
 
 /** The commands whose answers stored charging profiles follow (of either dialect: the names are the same). */
 const PROFILE_COMMANDS: ReadonlySet<string> = new Set(["SetChargingProfile", "ClearChargingProfile"]);
+/** The commands whose late answers the reservation ledger follows (either dialect's names are the same). */
+const RESERVATION_COMMANDS: ReadonlySet<string> = new Set(["ReserveNow", "CancelReservation"]);
 
 export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: AnsweredCommand) => Promise<void> {
   // Each on its own: one failing does not keep the other from what the station did.
@@ -47,6 +53,22 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
       await attempt(
         answer,
         () => settle({ chargePointId, action, request, response, callError, requestedBy, requestedAt }),
+      );
+    }
+    const reservations = deps.reservations;
+    if (answer.late && reservations && RESERVATION_COMMANDS.has(action)) {
+      await attempt(
+        answer,
+        () =>
+          reservations.lateAnswer({
+            chargePointId,
+            action,
+            request,
+            response,
+            callError,
+            requestedBy,
+            dialect,
+          }),
       );
     }
     // A CALLERROR changed nothing on the station: only a record made before the command went out (load

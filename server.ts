@@ -402,6 +402,7 @@ export async function startServer(
   answerEffects = commandAnswerEffects({
     energy,
     localList: fleet.localList,
+    reservations: fleet.reservations,
     logger,
     lateSecurityAnswer: (answer) =>
       settleLateSecurityAnswer({

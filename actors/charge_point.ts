@@ -254,8 +254,8 @@ export class ChargePointActor {
   /** Ids of incoming CALLs received and not yet answered (a CALL reusing one is dropped unanswered). */
   #openCallIds = new OpenCallIds();
   /**
-   * ReserveNow commands sent and not yet answered, with the reservation each would make (see `Command.holds`);
-   * made at the first (no Map per idle station).
+   * ReserveNow commands sent and not yet answered (timed out included, until a late answer or their expiry),
+   * with the reservation each would make (see `Command.holds`); made at the first (no Map per idle station).
    */
   #reservationsInFlight: Map<Command, Reservation> | null = null;
   /** The id of the call in flight whose answer passed the rate limit (`answersCallInFlight`). */
@@ -1301,8 +1301,11 @@ export class ChargePointActor {
    * station did carry out.
    */
   async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
-    // Its effect, if any, puts the reservation in the snapshot in this same turn.
-    this.#reservationsInFlight?.delete(command);
+    // Its effect, if any, puts the reservation in the snapshot in this same turn. Timed out, the station may
+    // hold it: held until its answer comes late (`#settleLate`) or it expires, as the ledger holds it.
+    if (!("error" in outcome && outcome.error instanceof CallTimeoutError)) {
+      this.#reservationsInFlight?.delete(command);
+    }
     const finishedAt = this.deps.now().toISOString();
     // Same id as its `sending` row, if it had one: settled in place.
     const entry = commandLogEntry(this.id, command, outcome, finishedAt, this.deps.senderId?.());
@@ -1504,6 +1507,8 @@ export class ChargePointActor {
     outcome: { response: unknown } | { error: Error },
   ): Promise<void> {
     if (!command) return;
+    // A reservation its timeout held: the answer settles it (Accepted: in the snapshot below, in this turn).
+    this.#reservationsInFlight?.delete(command);
     const at = this.deps.now().toISOString();
     const changes: StationChanges = { chargePointId: this.id, commandLog: [] };
     const entry = command.log ? this.#lateEntry(command, outcome, at) : null;

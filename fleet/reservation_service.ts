@@ -14,6 +14,10 @@
  * A reservation is used by a start of its holder (`model/reservation_holder.ts`: its idTag, or a tag of its
  * parentIdTag); a start that names it for another tag is stored and answered as any start (the actor did), the
  * reservation stays active and the transaction is flagged `reservation_not_held`.
+ *
+ * A ReserveNow not answered in time is held all the same (the station may hold it) until its expiry or the
+ * station's answer after its timeout (`lateAnswer`: Accepted keeps it, a refusal ends it); a CancelReservation
+ * answered late ends it as one answered in time.
  */
 import { reservationOn, reservationUse } from "../model/reservation_holder.ts";
 import type { StationEvent } from "../actors/events.ts";
@@ -96,6 +100,7 @@ export class ReservationService {
       force: input.force ?? false,
       requestedBy: by,
     });
+    if (mayHold(result)) return await this.#holdUnanswered(input, reservationId, by, now, result);
     const status = answered(result, input.chargePointId, "ReserveNow");
     if (status !== "Accepted") {
       throw new FleetError("refused", `"${input.chargePointId}" answered ReserveNow with ${status}`, {
@@ -120,6 +125,87 @@ export class ReservationService {
     await this.deps.reservations.createReservation(record);
     this.#publish(record);
     return record;
+  }
+
+  /**
+   * A ReserveNow sent and not answered (timed out, its connection or node lost, an answer we could not read):
+   * the station may hold the reservation, so the ledger does, active until its expiry, its station's answer
+   * after the timeout (`lateAnswer`) or an operator's cancel (which tells the station). Held rather than
+   * forgotten: a second reservation there, which the station would refuse or take beside it, is refused here,
+   * and the operator sees the reservation id to cancel. The operator still hears the timeout (504), with it.
+   */
+  async #holdUnanswered(
+    input: NewReservation,
+    reservationId: number,
+    by: string,
+    now: Date,
+    result: CommandResult,
+  ): Promise<never> {
+    const record: ReservationRecord = {
+      reservationId,
+      chargePointId: input.chargePointId,
+      connectorId: input.connectorId,
+      idTag: input.idTag,
+      parentIdTag: input.parentIdTag ?? null,
+      expiryDate: input.expiryDate,
+      state: "active",
+      createdBy: by,
+      createdAt: now.toISOString(),
+      endedAt: null,
+      endReason: null,
+      transactionId: null,
+    };
+    if (await this.deps.reservations.createReservation(record)) this.#publish(record);
+    const why = result.outcome === "timeout" ? "did not answer" : "gave no answer we could read to";
+    throw new FleetError(
+      "station_timeout",
+      `"${input.chargePointId}" ${why} "ReserveNow" in time: reservation ${reservationId} is held until its ` +
+        "expiry, its station's answer or a cancel (the station may hold it)",
+      { reservationId, held: true, outcome: result.outcome, response: result.response },
+    );
+  }
+
+  /**
+   * The station answered one of the ledger's ReserveNow or CancelReservation commands after its timeout
+   * (told by the node holding it, `command_answers.ts`), as it would have in time: a ReserveNow held at its
+   * timeout (`#holdUnanswered`) stays active when Accepted, and is ended when refused (any other status or a
+   * CALLERROR): nothing is held. A CancelReservation Accepted or Rejected (the station no longer holds it) ends
+   * the reservation cancelled; a CALLERROR leaves it active, as in time. Only the ledger's own reservation of
+   * that id and station, as sent (a raw command of another id or content is not the ledger's).
+   */
+  async lateAnswer(answer: {
+    chargePointId: string;
+    action: string;
+    request: unknown;
+    response: unknown;
+    callError: { errorCode: string } | null;
+    requestedBy: string;
+    dialect: string;
+  }): Promise<void> {
+    const sent = sentReservation(answer.action, answer.request, answer.dialect);
+    if (sent === null) return;
+    const r = await this.deps.reservations.getReservation(sent.reservationId);
+    if (!r || r.state !== "active" || r.chargePointId !== answer.chargePointId) return;
+    const status = answer.callError === null
+      ? String((answer.response as { status?: unknown } | null)?.status)
+      : `a CALLERROR (${answer.callError.errorCode})`;
+    if (answer.action === "CancelReservation") {
+      if (answer.callError !== null) return;
+      const held = status === "Rejected" ? " (the station no longer held it)" : "";
+      await this.#end(
+        r,
+        "cancelled",
+        `cancelled by ${answer.requestedBy} (the station answered CancelReservation after its timeout${held})`,
+      );
+      return;
+    }
+    if (!sameReservation(r, sent)) return;
+    if (status === "Accepted") return;
+    await this.#end(
+      r,
+      "cancelled",
+      `not held: the station answered ReserveNow with ${status} after its timeout`,
+    );
   }
 
   async get(reservationId: number): Promise<ReservationRecord> {
@@ -355,6 +441,53 @@ function refuseUnlessEvseAvailable(snapshot: Readonly<LiveRecord>, evseId: numbe
   throw new FleetError("refused", `EVSE ${evseId} of "${snapshot.id}" ${why}, not Available (use force)`, {
     reason: connectors[0]?.status ?? "unknown",
   });
+}
+
+/** Whether a ReserveNow ended so may have reached the station and been taken: sent, no answer we could read. */
+function mayHold(result: CommandResult): boolean {
+  return result.outcome === "timeout" || result.outcome === "invalid";
+}
+
+/** What one of the ledger's reservation commands carried, in 1.6's words (2.0.1's ReserveNow: `reserveNow201`). */
+interface SentReservation {
+  reservationId: number;
+  connectorId?: number;
+  idTag?: string;
+  expiryDate?: string;
+}
+
+function sentReservation(action: string, request: unknown, dialect: string): SentReservation | null {
+  const r = request as Record<string, unknown> | null;
+  if (r === null || typeof r !== "object") return null;
+  if (action === "CancelReservation") {
+    return typeof r.reservationId === "number" ? { reservationId: r.reservationId } : null;
+  }
+  if (action !== "ReserveNow") return null;
+  if (dialect === "ocpp2.0.1") {
+    const token = r.idToken as { idToken?: unknown } | undefined;
+    return typeof r.id === "number"
+      ? {
+        reservationId: r.id,
+        connectorId: typeof r.evseId === "number" ? r.evseId : 0,
+        idTag: String(token?.idToken),
+        expiryDate: String(r.expiryDateTime),
+      }
+      : null;
+  }
+  return typeof r.reservationId === "number"
+    ? {
+      reservationId: r.reservationId,
+      connectorId: Number(r.connectorId),
+      idTag: String(r.idTag),
+      expiryDate: String(r.expiryDate),
+    }
+    : null;
+}
+
+/** Whether `sent` is the ReserveNow that made `r` (same connector, holder and expiry). */
+function sameReservation(r: ReservationRecord, sent: SentReservation): boolean {
+  return r.connectorId === sent.connectorId && r.idTag === sent.idTag &&
+    Date.parse(r.expiryDate) === Date.parse(sent.expiryDate ?? "");
 }
 
 /** The station's answer status, or the FleetError its failure means. */

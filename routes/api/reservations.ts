@@ -65,6 +65,11 @@ export function addReservationRoutes(router: ApiRouter, fleet: Fleet, stations: 
       ...ERRORS,
       404: { description: "No station ever had this id (a typo): nothing reserved", schema: ErrorSchema },
       ...STATION_ERRORS,
+      504: {
+        description: "The station did not answer in time: the reservation (details.reservationId) is held " +
+          "all the same until its expiry, the station's late answer (a refusal ends it) or a cancel",
+        schema: ErrorSchema,
+      },
     },
   }, async (c, { body, principal }) => {
     // As for commands: an id no station ever had is a typo, not an offline station.

@@ -1,0 +1,97 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { createMemoryLogger } from "../logger.ts";
+import { KvReservationStore } from "../store/kv/reservations.ts";
+import type { ReservationRecord } from "../store/fleet.ts";
+import type { CommandResult } from "./command_sender.ts";
+import { FleetError } from "./errors.ts";
+import { ReservationService } from "./reservation_service.ts";
+
+const NOW = new Date("2026-12-06T20:00:00.000Z");
+const EXPIRY = "2026-12-06T21:00:00.000Z";
+
+async function setUp(result: CommandResult) {
+  const kv = await Deno.openKv(":memory:");
+  const reservations = new KvReservationStore(kv);
+  const published: ReservationRecord[] = [];
+  const service = new ReservationService({
+    reservations,
+    send: () => Promise.resolve(result),
+    registry: {
+      isConnected: () => true,
+      get: () => ({ snapshot: { id: "CP-1", connectors: [], evses: [], ocppVersion: "ocpp2.0.1" } }) as never,
+    },
+    snapshotOf: () => Promise.resolve(null),
+    events: {
+      publish: (e: { reservation?: ReservationRecord }) => e.reservation && published.push(e.reservation),
+    } as never,
+    parentOf: () => Promise.resolve(null),
+    flags: { addFlag: () => Promise.resolve(true) },
+    now: () => NOW,
+    logger: createMemoryLogger(),
+  });
+  return { kv, reservations, service, published };
+}
+
+/** What the fleet sent a 2.0.1 station for reservation `id` (fleet/ocpp201_commands.ts `reserveNow201`). */
+const reserveNow201 = (id: number, evseId = 1) => ({
+  id,
+  evseId,
+  expiryDateTime: EXPIRY,
+  idToken: { idToken: "OWNER", type: "Central" },
+});
+
+Deno.test("ReservationService holds a ReserveNow that timed out; a 2.0.1 station's late answer keeps or ends it", async () => {
+  const t = await setUp({ outcome: "timeout", response: null });
+  try {
+    const make = async () => {
+      const error = (await assertRejects(
+        () =>
+          t.service.create({
+            chargePointId: "CP-1",
+            connectorId: 1,
+            idTag: "OWNER",
+            expiryDate: EXPIRY,
+            force: true,
+          }, "user:olga"),
+        FleetError,
+      )) as FleetError;
+      assertEquals([error.kind, error.details.held], ["station_timeout", true]);
+      return error.details.reservationId as number;
+    };
+    const late = (
+      id: number,
+      response: unknown,
+      callError: { errorCode: string } | null = null,
+      request = reserveNow201(id),
+    ) =>
+      t.service.lateAnswer({
+        chargePointId: "CP-1",
+        action: "ReserveNow",
+        request,
+        response,
+        callError,
+        requestedBy: "user:olga",
+        dialect: "ocpp2.0.1",
+      });
+    const kept = await make();
+    assertEquals((await t.reservations.getReservation(kept))?.state, "active");
+    await late(kept, { status: "Accepted" });
+    assertEquals((await t.reservations.getReservation(kept))?.state, "active");
+    // Another reservation's content under that id (a raw command) is not the ledger's.
+    await late(kept, { status: "Rejected" }, null, reserveNow201(kept, 2));
+    assertEquals((await t.reservations.getReservation(kept))?.state, "active");
+
+    const refused = await make();
+    await late(refused, { status: "Occupied" });
+    assertEquals((await t.reservations.getReservation(refused))?.state, "cancelled");
+    const errored = await make();
+    await late(errored, null, { errorCode: "InternalError" });
+    const ended = await t.reservations.getReservation(errored);
+    assertEquals([ended?.state, ended?.endReason], [
+      "cancelled",
+      "not held: the station answered ReserveNow with a CALLERROR (InternalError) after its timeout",
+    ]);
+  } finally {
+    t.kv.close();
+  }
+});

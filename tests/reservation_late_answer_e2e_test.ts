@@ -1,0 +1,150 @@
+/**
+ * The ledger's ReserveNow and CancelReservation answered after CALL_TIMEOUT_MS, by a raw `ws` 1.6 station, on KV
+ * and on PostgreSQL (the reservation stores differ). A ReserveNow the station may have taken is held from its
+ * timeout (the operator hears 504 with the reservation id): a second reservation there and a remote start for
+ * another tag are refused, as the station would refuse them; a late Accepted keeps it, a late Rejected or
+ * CALLERROR leaves nothing held. A CancelReservation answered late ends the reservation, as in time.
+ */
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import type { ApiTestServer } from "./helpers/api.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { eventually } from "./helpers/server.ts";
+import { openRaw, rawCall, type RawSocket } from "./helpers/station.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+const TIMEOUT_MS = 300;
+const CP = "CP-LATERSV";
+const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+async function station(server: ApiTestServer): Promise<RawSocket> {
+  const socket = await openRaw(`${server.wsUrl}/${CP}`);
+  assertEquals(
+    (await rawCall(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" }))[0],
+    3,
+  );
+  for (const connectorId of [1, 2]) {
+    await rawCall(socket, "StatusNotification", { connectorId, errorCode: "NoError", status: "Available" });
+  }
+  return socket;
+}
+
+function reserve(server: ApiTestServer, idTag: string, connectorId = 1) {
+  return server.json("/api/v1/reservations", {
+    method: "POST",
+    as: "operator",
+    body: { chargePointId: CP, connectorId, idTag, expiryDate: inAnHour() },
+  });
+}
+
+/** Asks `asked`, takes the station's CALL and lets it time out: the CALL's message id and the 504's body. */
+async function timedOut(socket: RawSocket, asked: Promise<{ status: number; body: Json }>, action: string) {
+  const call = await socket.next(10_000) as unknown[];
+  assertEquals(call[2], action);
+  const answer = await asked;
+  assertEquals([answer.status, answer.body.error], [504, "station_timeout"], JSON.stringify(answer.body));
+  return { messageId: call[1] as string, body: answer.body };
+}
+
+async function reservation(server: ApiTestServer, id: number): Promise<Json> {
+  const res = await server.json(`/api/v1/reservations/${id}`, { as: "viewer" });
+  assertEquals(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+function remoteStart(server: ApiTestServer, idTag: string) {
+  return server.json(`/api/v1/charge-points/${CP}/RemoteStartTransaction`, {
+    method: "POST",
+    as: "operator",
+    body: { connectorId: 1, idTag },
+  });
+}
+
+async function lateAnswers(kind: StoreKind) {
+  await withApiServer(
+    kind,
+    async (server) => {
+      for (const idTag of ["OWNER", "STRANGER"]) {
+        assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status, 201);
+      }
+      const socket = await station(server);
+      try {
+        // Unanswered: held from the timeout, before any answer.
+        const first = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
+        const id = first.body.details.reservationId as number;
+        assertEquals(first.body.details.held, true);
+        assertEquals((await reservation(server, id)).state, "active", "held at its timeout");
+        const second = await reserve(server, "STRANGER");
+        assertEquals([second.status, second.body.error], [409, "conflict"], JSON.stringify(second.body));
+        const start = await remoteStart(server, "STRANGER");
+        assertEquals(start.status, 409, JSON.stringify(start.body));
+        assertStringIncludes(JSON.stringify(start.body), "reserved");
+
+        // Accepted late: still held, by the ledger and the station's snapshot.
+        socket.send(JSON.stringify([3, first.messageId, { status: "Accepted" }]));
+        await eventually(
+          async () => {
+            const rows = (await server.json(`/api/v1/charge-points/${CP}/commands`)).body.items as Json[];
+            return rows.some((r) =>
+              r.action === "ReserveNow" && r.lateAnswer?.response?.status === "Accepted"
+            );
+          },
+          5000,
+          "the late Accepted on its row",
+        );
+        assertEquals((await reservation(server, id)).state, "active", "kept after the late Accepted");
+        assertEquals((await remoteStart(server, "STRANGER")).status, 409, "still reserved for OWNER");
+
+        // Cancelled, answered late: ended as in time.
+        const cancel = await timedOut(
+          socket,
+          server.json(`/api/v1/reservations/${id}/cancel`, { method: "POST", as: "operator" }),
+          "CancelReservation",
+        );
+        assertEquals((await reservation(server, id)).state, "active", "the cancel's answer unknown");
+        socket.send(JSON.stringify([3, cancel.messageId, { status: "Accepted" }]));
+        await eventually(
+          async () => (await reservation(server, id)).state === "cancelled",
+          5000,
+          "cancelled late",
+        );
+        assertStringIncludes((await reservation(server, id)).endReason, "after its timeout");
+
+        // Rejected late, and a CALLERROR late: nothing held, the connector is free for another reservation.
+        for (const late of [[3, { status: "Rejected" }], [4, "InternalError", "busy", {}]] as const) {
+          const again = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
+          const heldId = again.body.details.reservationId as number;
+          assertEquals((await reservation(server, heldId)).state, "active");
+          socket.send(JSON.stringify([late[0], again.messageId, ...late.slice(1)]));
+          await eventually(
+            async () => (await reservation(server, heldId)).state === "cancelled",
+            5000,
+            `nothing held after a late ${JSON.stringify(late)}`,
+          );
+        }
+        const other = reserve(server, "STRANGER");
+        const call = await socket.next(5000) as unknown[];
+        assertEquals(call[2], "ReserveNow");
+        socket.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
+        const made = await other;
+        assertEquals([made.status, made.body.state], [201, "active"], JSON.stringify(made.body));
+      } finally {
+        await socket.close();
+      }
+    },
+    { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
+    {},
+    `late3_rsv_${kind}`,
+  );
+}
+
+Deno.test("a ReserveNow or CancelReservation answered late settles the ledger as in time (KV)", () =>
+  lateAnswers("kv"));
+
+Deno.test({
+  name: "a ReserveNow or CancelReservation answered late settles the ledger as in time (PostgreSQL)",
+  ignore: await ignoreWithoutPostgres("late reservation answers on PostgreSQL"),
+  fn: () => lateAnswers("postgres"),
+});
