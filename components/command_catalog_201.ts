@@ -100,6 +100,10 @@ const GROUPS: readonly [string, readonly CsToCpAction[]][] = [
   ]],
 ];
 
+/** What a 2.0.1 TriggerMessage may ask for, for the station console's Trigger action. */
+export const TRIGGER_MESSAGES_201: readonly string[] =
+  ACTIONS.TriggerMessage.request.shape.requestedMessage.options;
+
 /** What the 2.0.1 form shows first: reading a variable changes nothing. */
 export const DEFAULT_COMMAND_201: CsToCpAction = "GetVariables";
 

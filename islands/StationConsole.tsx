@@ -1,6 +1,7 @@
 /**
  * A station's live header: online state, boot info, connectors with their status chips, and (for operators)
- * the one-click actions: Remote start, Remote stop, Reset, Unlock connector. Follows the station's events.
+ * the one-click actions: Remote start, Remote stop, Reset, Unlock connector (a 2.0.1 station's in its own
+ * dialect, with availability and triggers: islands/quick_actions_201.tsx). Follows the station's events.
  */
 import { Time, TzLabel } from "../components/time.tsx";
 import { useState } from "preact/hooks";
@@ -19,6 +20,7 @@ import {
 import { commandLabel } from "../components/command_label.ts";
 import { CommandOutcome, type CommandOutcomeValue, IdTagOptions } from "../components/command_outcome.tsx";
 import { shownStatus } from "../overview/connector_status.ts";
+import { QuickActions201 } from "./quick_actions_201.tsx";
 
 export interface StationConsoleProps {
   station: StationDetail;
@@ -26,6 +28,8 @@ export interface StationConsoleProps {
   canCommand: boolean;
   /** Id tags to suggest for a remote start. */
   idTags: string[];
+  /** OCPP 2.0.1 stations: the messages TriggerMessage may ask for (islands import no server values). */
+  triggerMessages?: readonly string[];
 }
 
 type Outcome = CommandOutcomeValue & {
@@ -34,6 +38,15 @@ type Outcome = CommandOutcomeValue & {
 };
 
 const ID_TAG_LIST = "console-id-tags";
+const START_ACTIONS = new Set(["RemoteStartTransaction", "RequestStartTransaction"]);
+
+/** Whom a remote start names, so the session it starts can be linked: 2.0.1's token and EVSE, 1.6's tag. */
+function startOf(payload: Record<string, unknown>): { idTag: string; connectorId: number | undefined } {
+  const token = payload["idToken"] as { idToken?: string } | undefined;
+  return token
+    ? { idTag: String(token.idToken), connectorId: payload["evseId"] as number | undefined }
+    : { idTag: String(payload["idTag"]), connectorId: payload["connectorId"] as number | undefined };
+}
 
 export default function StationConsole(props: StationConsoleProps) {
   const [station, setStation] = useState(props.station);
@@ -93,8 +106,8 @@ export default function StationConsole(props: StationConsoleProps) {
     setBusy(action);
     setOutcome(null);
     const label = commandLabel(action);
-    const isStart = action === "RemoteStartTransaction";
-    if (isStart) started.expect(String(payload["idTag"]), payload["connectorId"] as number | undefined);
+    const isStart = START_ACTIONS.has(action);
+    if (isStart) started.expect(startOf(payload).idTag, startOf(payload).connectorId);
     try {
       const answer = await apiFetch(`${path}/${action}${force ? "?force=true" : ""}`, {
         method: "POST",
@@ -128,6 +141,8 @@ export default function StationConsole(props: StationConsoleProps) {
   const unlockChoice = unlockConnector || String(connectors[0]?.connectorId ?? "1");
   // A command to a station connected nowhere fails at once (409): said before it is tried.
   const cannotSend = busy !== null || !station.online;
+  const is201 = station.ocppVersion === "ocpp2.0.1";
+  const confirmReset = () => confirm(`Hard reset ${id}? Running transactions are stopped.`);
 
   return (
     <section class="card" aria-labelledby="station-title">
@@ -292,109 +307,123 @@ export default function StationConsole(props: StationConsoleProps) {
             </p>
           )}
           <IdTagOptions id={ID_TAG_LIST} idTags={props.idTags} />
-          <form
-            class="action"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void send("RemoteStartTransaction", {
-                idTag: idTag.trim(),
-                ...(startConnector ? { connectorId: Number(startConnector) } : {}),
-              });
-            }}
-          >
-            <label>
-              Connector
-              <select
-                name="startConnector"
-                value={startConnector}
-                onChange={(e) => setStartConnector(e.currentTarget.value)}
-              >
-                <option value="">any</option>
-                {connectors.map((c) => (
-                  <option key={c.connectorId} value={c.connectorId}>{c.connectorId}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Id tag
-              <input
-                name="idTag"
-                required
-                list={ID_TAG_LIST}
-                maxLength={20}
-                value={idTag}
-                onInput={(e) => setIdTag(e.currentTarget.value)}
-                autoComplete="off"
-              />
-            </label>
-            <button type="submit" disabled={cannotSend}>Remote start</button>
-          </form>
-          <form
-            class="action"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (stopChoice) void send("RemoteStopTransaction", { transactionId: Number(stopChoice) });
-            }}
-          >
-            <label>
-              Transaction
-              <select
-                name="transactionId"
-                value={stopChoice}
-                onChange={(e) => setStopTx(e.currentTarget.value)}
-              >
-                {activeTx.length === 0 && <option value="">none active</option>}
-                {activeTx.map((c) => (
-                  <option key={c.transactionId} value={c.transactionId}>
-                    #{c.transactionId} on connector {c.connectorId}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="submit" disabled={cannotSend || !stopChoice}>Remote stop</button>
-          </form>
-          <div class="action">
-            <button
-              type="button"
+          {is201 && (
+            <QuickActions201
+              evses={station.evses ?? []}
+              idTagList={ID_TAG_LIST}
+              triggerMessages={props.triggerMessages ?? []}
               disabled={cannotSend}
-              onClick={() => void send("Reset", { type: "Soft" })}
-            >
-              Soft reset
-            </button>
-            <button
-              type="button"
-              class="danger"
-              disabled={cannotSend}
-              onClick={() => {
-                if (confirm(`Hard reset ${id}? Running transactions are stopped.`)) {
-                  void send("Reset", { type: "Hard" });
-                }
-              }}
-            >
-              Hard reset
-            </button>
-          </div>
-          <form
-            class="action"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void send("UnlockConnector", { connectorId: Number(unlockChoice) });
-            }}
-          >
-            <label>
-              Connector to unlock
-              <select
-                name="unlockConnector"
-                value={unlockChoice}
-                onChange={(e) => setUnlockConnector(e.currentTarget.value)}
+              confirmReset={() => confirm(`Reset ${id} now? Running transactions are stopped.`)}
+              send={(action, payload) => void send(action, payload)}
+            />
+          )}
+          {!is201 && (
+            <>
+              <form
+                class="action"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void send("RemoteStartTransaction", {
+                    idTag: idTag.trim(),
+                    ...(startConnector ? { connectorId: Number(startConnector) } : {}),
+                  });
+                }}
               >
-                {(connectors.length ? connectors.map((c) => c.connectorId) : [1]).map((n) => (
-                  <option key={n} value={n}>{n}</option>
-                ))}
-              </select>
-            </label>
-            <button type="submit" disabled={cannotSend}>Unlock connector</button>
-          </form>
+                <label>
+                  Connector
+                  <select
+                    name="startConnector"
+                    value={startConnector}
+                    onChange={(e) => setStartConnector(e.currentTarget.value)}
+                  >
+                    <option value="">any</option>
+                    {connectors.map((c) => (
+                      <option key={c.connectorId} value={c.connectorId}>{c.connectorId}</option>
+                    ))}
+                  </select>
+                </label>
+                <label>
+                  Id tag
+                  <input
+                    name="idTag"
+                    required
+                    list={ID_TAG_LIST}
+                    maxLength={20}
+                    value={idTag}
+                    onInput={(e) => setIdTag(e.currentTarget.value)}
+                    autoComplete="off"
+                  />
+                </label>
+                <button type="submit" disabled={cannotSend}>Remote start</button>
+              </form>
+              <form
+                class="action"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  if (stopChoice) void send("RemoteStopTransaction", { transactionId: Number(stopChoice) });
+                }}
+              >
+                <label>
+                  Transaction
+                  <select
+                    name="transactionId"
+                    value={stopChoice}
+                    onChange={(e) => setStopTx(e.currentTarget.value)}
+                  >
+                    {activeTx.length === 0 && <option value="">none active</option>}
+                    {activeTx.map((c) => (
+                      <option key={c.transactionId} value={c.transactionId}>
+                        #{c.transactionId} on connector {c.connectorId}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <button type="submit" disabled={cannotSend || !stopChoice}>Remote stop</button>
+              </form>
+              <div class="action">
+                <button
+                  type="button"
+                  disabled={cannotSend}
+                  onClick={() => void send("Reset", { type: "Soft" })}
+                >
+                  Soft reset
+                </button>
+                <button
+                  type="button"
+                  class="danger"
+                  disabled={cannotSend}
+                  onClick={() => {
+                    if (confirmReset()) {
+                      void send("Reset", { type: "Hard" });
+                    }
+                  }}
+                >
+                  Hard reset
+                </button>
+              </div>
+              <form
+                class="action"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void send("UnlockConnector", { connectorId: Number(unlockChoice) });
+                }}
+              >
+                <label>
+                  Connector to unlock
+                  <select
+                    name="unlockConnector"
+                    value={unlockChoice}
+                    onChange={(e) => setUnlockConnector(e.currentTarget.value)}
+                  >
+                    {(connectors.length ? connectors.map((c) => c.connectorId) : [1]).map((n) => (
+                      <option key={n} value={n}>{n}</option>
+                    ))}
+                  </select>
+                </label>
+                <button type="submit" disabled={cannotSend}>Unlock connector</button>
+              </form>
+            </>
+          )}
           <div
             class="result"
             role="status"
@@ -405,7 +434,7 @@ export default function StationConsole(props: StationConsoleProps) {
             {outcome && (
               <CommandOutcome outcome={outcome}>
                 {outcome.retry && <button type="button" onClick={outcome.retry}>Send anyway</button>}
-                {outcome.action === "RemoteStartTransaction" && (
+                {START_ACTIONS.has(outcome.action) && (
                   <StartedTransaction waiting={started.waiting} transactionId={started.transactionId} />
                 )}
               </CommandOutcome>

@@ -3,7 +3,11 @@
  * transactions, and the station's security settings and service (admins: not even asked for otherwise).
  */
 import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalog.ts";
-import { commandCatalog201, DEFAULT_COMMAND_201 } from "../../components/command_catalog_201.ts";
+import {
+  commandCatalog201,
+  DEFAULT_COMMAND_201,
+  TRIGGER_MESSAGES_201,
+} from "../../components/command_catalog_201.ts";
 import { ChargingReportsCard } from "../../components/charging_reports.tsx";
 import { EvseCard } from "../../components/evses.tsx";
 import { Island } from "../../components/island.tsx";
@@ -112,8 +116,11 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
         )}
       </p>
       <div class="grid">
-        {/* The console's quick actions send 1.6 commands: a 2.0.1 station gets its own forms instead. */}
-        <Island name="StationConsole" props={{ station, canCommand: canCommand && !is201, idTags }} />
+        {/* The console's quick actions speak the station's dialect (2.0.1: islands/quick_actions_201.tsx). */}
+        <Island
+          name="StationConsole"
+          props={{ station, canCommand, idTags, ...(is201 ? { triggerMessages: TRIGGER_MESSAGES_201 } : {}) }}
+        />
         {canCommand && (
           <Island
             name="CommandForms"
