@@ -71,14 +71,29 @@ const ATTENTION: readonly {
   },
 ];
 
-const COLUMNS: readonly { key: string; label: string; sort?: string; num?: boolean }[] = [
+/** `title`: what a column counts, where its name alone could be read two ways. */
+const COLUMNS: readonly { key: string; label: string; sort?: string; num?: boolean; title?: string }[] = [
   { key: "station", label: "Station", sort: "id" },
   { key: "state", label: "State", sort: "state" },
   { key: "connectors", label: "Connectors" },
   { key: "firmware", label: "Firmware", sort: "firmware" },
   { key: "lastSeen", label: "Last seen", sort: "lastSeen" },
-  { key: "sessions", label: "Sessions", sort: "sessions", num: true },
-  { key: "energy", label: "Energy today", sort: "energy", num: true },
+  // Sessions running now, where the energy beside it counts today's finished ones too (a row read 0 sessions
+  // next to 1.9 kWh).
+  {
+    key: "sessions",
+    label: "Charging now",
+    sort: "sessions",
+    num: true,
+    title: "Sessions running now on the station",
+  },
+  {
+    key: "energy",
+    label: "Energy today",
+    sort: "energy",
+    num: true,
+    title: "Today's sessions: finished ones, plus what running sessions delivered so far",
+  },
 ];
 
 /** Local midnight of the browser, when it shows local time; else the server's UTC day. */
@@ -165,6 +180,8 @@ export default function FleetOverview(props: FleetOverviewProps) {
   const filtered = query.search || query.status || query.online || query.attention;
   const first = data.total === 0 ? 0 : data.offset + 1;
   const last = data.offset + data.items.length;
+  const allShownSelected = data.items.length > 0 && data.items.every((s) => selection.selected.has(s.id));
+  const selectAllShown = (on: boolean) => selection.setAll(data.items.map((s) => s.id), on);
 
   return (
     <div class="fleet">
@@ -286,6 +303,17 @@ export default function FleetOverview(props: FleetOverviewProps) {
           <span class="warn">(the fleet is larger than one scan: counts are at least these)</span>
         )}
       </p>
+      {selectable && data.items.length > 0 && (
+        // The table's header, with its own box, is hidden when rows stack (a phone): this one stands in.
+        <label class="inline select-all-stacked">
+          <input
+            type="checkbox"
+            checked={allShownSelected}
+            onChange={(e) => selectAllShown(e.currentTarget.checked)}
+          />
+          Select all shown
+        </label>
+      )}
       {selectable && selection.selected.size > 0 && (
         <JobLauncher
           selected={[...selection.selected]}
@@ -310,8 +338,8 @@ export default function FleetOverview(props: FleetOverviewProps) {
                     <input
                       type="checkbox"
                       aria-label="Select every station shown"
-                      checked={data.items.length > 0 && data.items.every((s) => selection.selected.has(s.id))}
-                      onChange={(e) => selection.setAll(data.items.map((s) => s.id), e.currentTarget.checked)}
+                      checked={allShownSelected}
+                      onChange={(e) => selectAllShown(e.currentTarget.checked)}
                     />
                   </th>
                 )}
@@ -323,6 +351,7 @@ export default function FleetOverview(props: FleetOverviewProps) {
                       key={col.key}
                       scope="col"
                       class={col.num ? "num" : ""}
+                      title={col.title}
                       aria-sort={sorted ? (query.order === "asc" ? "ascending" : "descending") : undefined}
                     >
                       {col.sort
@@ -395,7 +424,7 @@ export default function FleetOverview(props: FleetOverviewProps) {
                   <td data-label="Last seen">
                     <Time iso={s.lastSeen} />
                   </td>
-                  <td data-label="Sessions" class="num" data-active>{s.sessions.length}</td>
+                  <td data-label="Charging now" class="num" data-active>{s.sessions.length}</td>
                   <td data-label="Energy today" class="num">{formatEnergy(s.energyTodayWh)}</td>
                 </tr>
               ))}

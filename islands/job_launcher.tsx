@@ -66,7 +66,6 @@ export function JobLauncher(props: JobLauncherProps) {
           {props.commands.map((c) => <option key={c.action} value={c.action}>{c.action}</option>)}
         </select>
       </label>
-      {command && <p class="muted small">{command.summary}</p>}
       <label>
         Payload (JSON)
         <textarea
@@ -90,6 +89,8 @@ export function JobLauncher(props: JobLauncherProps) {
       <button type="submit" disabled={busy || !command || props.selected.length === 0}>
         Run on {props.selected.length} station{props.selected.length === 1 ? "" : "s"}
       </button>
+      {/* Below the controls, the whole width: beside them a long summary pushed At once and Run to a line of their own. */}
+      {command && <p class="muted small job-summary">{command.summary}</p>}
       {error && <p class="error" role="alert">{error}</p>}
     </form>
   );
