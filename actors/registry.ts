@@ -21,6 +21,7 @@ import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { NodeLostError, NotConnectedError, NotDeliveredError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
+import { replaces } from "./newest_connection.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import type { RemoteStations, StationConnection } from "./remote_stations.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
@@ -391,8 +392,8 @@ export class Registry {
     const actor = this.#actors.get(id);
     if (!actor || actor.isStopping) return;
     const here = actor.connectedAt.toISOString();
-    // A tie (same millisecond) goes to the greater node id, so both nodes decide alike.
-    if (here > connectedAt || (here === connectedAt && (this.#remote?.nodeId ?? "") >= nodeId)) return;
+    // A tie (same millisecond) goes to the greater node id, so both nodes (and presence) decide alike.
+    if (!replaces({ connectedAt, nodeId }, { connectedAt: here, nodeId: this.#remote?.nodeId ?? "" })) return;
     actor.log.info("connection replaced", { remoteAddress: actor.remoteAddress, byNode: nodeId });
     actor.close(CLOSE_CODES.replaced, "Replaced by a new connection");
   }

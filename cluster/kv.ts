@@ -14,6 +14,7 @@
  * const backend = openKvCluster(await Deno.openKv(), { nodeId: "isolate-1", logger });
  * ```
  */
+import { replaces } from "../actors/newest_connection.ts";
 import type { Logger } from "../logger.ts";
 import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
 
@@ -131,7 +132,7 @@ export function openKvCluster(
           // Newest wins: written only over an older connection, with a check against a concurrent writer.
           for (let attempt = 0; attempt < 5; attempt++) {
             const current = await kv.get<PresenceEntry>([PRESENCE, entry.chargePointId]);
-            if (current.value && current.value.connectedAt > entry.connectedAt) break;
+            if (current.value && !replaces(entry, current.value)) break;
             const done = await kv.atomic().check(current).set([PRESENCE, entry.chargePointId], entry)
               .commit();
             if (done.ok) break;

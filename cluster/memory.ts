@@ -9,6 +9,7 @@
  * const a = hub.backend("node-a"), b = hub.backend("node-b");
  * ```
  */
+import { replaces } from "../actors/newest_connection.ts";
 import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
 
 type Handler = (message: BusMessage, from: string) => void;
@@ -63,7 +64,7 @@ export class MemoryClusterHub {
         claim: (entries) => {
           for (const entry of entries) {
             const current = this.#stations.get(entry.chargePointId);
-            if (current && current.connectedAt > entry.connectedAt) continue;
+            if (current && !replaces(entry, current)) continue;
             this.#stations.set(entry.chargePointId, { ...entry });
           }
           return Promise.resolve();

@@ -22,6 +22,7 @@ import {
   NotDeliveredError,
 } from "../actors/errors.ts";
 import type { FrameLogEntry } from "../actors/frame_log.ts";
+import { replaces } from "../actors/newest_connection.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
 import type { Logger } from "../logger.ts";
@@ -653,7 +654,7 @@ export class ClusterNode implements RemoteStations {
     const now = performance.now();
     for (const entry of batch.opened ?? []) {
       const current = this.#stations.get(entry.chargePointId);
-      if (current && current.connectedAt > entry.connectedAt) continue;
+      if (current && !replaces({ connectedAt: entry.connectedAt, nodeId: from }, current)) continue;
       this.#stations.set(entry.chargePointId, { ...entry, nodeId: from, learnedAt: now });
       this.#reportedLost.delete(entry.chargePointId);
       this.options.registry.replacedElsewhere(entry.chargePointId, entry.connectedAt, from);

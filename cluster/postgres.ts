@@ -166,7 +166,10 @@ export async function openPostgresCluster(
           on conflict (charge_point_id) do update set
             node_id = excluded.node_id, connected_at = excluded.connected_at,
             remote_address = excluded.remote_address
-          where cluster_presence.connected_at <= excluded.connected_at`;
+          -- Newest connection wins, a tie to the greater node id (actors/newest_connection.ts).
+          where cluster_presence.connected_at < excluded.connected_at
+            or (cluster_presence.connected_at = excluded.connected_at
+              and cluster_presence.node_id <= excluded.node_id)`;
       },
       async release(entries) {
         await sql`

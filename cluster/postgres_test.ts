@@ -10,9 +10,10 @@ import { openPostgresStore } from "../store/postgres/mod.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
 import { eventually } from "../tests/helpers/server.ts";
 import { tcpProxy } from "../tests/helpers/tcp_proxy.ts";
-import type { BusMessage } from "./mod.ts";
+import type { BusMessage, ClusterBackend } from "./mod.ts";
 import { checkWithdraw } from "./bus_withdraw_check.ts";
 import { openPostgresCluster } from "./postgres.ts";
+import { checkPresenceTie } from "./presence_tie_check.ts";
 import { openPostgresSecurityViews } from "./postgres_views.ts";
 
 const ignore = await ignoreWithoutPostgres("cluster PostgreSQL tests");
@@ -180,6 +181,24 @@ Deno.test({
       } finally {
         await a.close();
         await b.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "two connections of a station in the same millisecond: presence names the node the registry keeps",
+  ignore,
+  fn: () =>
+    withDatabase(async (url) => {
+      const logger = createMemoryLogger();
+      const opened: ClusterBackend[] = [];
+      try {
+        await checkPresenceTie(async (nodeId) => {
+          opened.push(await openPostgresCluster(url, { nodeId, logger }));
+          return opened.at(-1)!;
+        });
+      } finally {
+        for (const backend of opened) await backend.close();
       }
     }),
 });
