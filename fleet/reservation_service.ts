@@ -86,6 +86,9 @@ export class ReservationService {
     // A station that has not reported Reserved yet would take a second one (and both holders come).
     if (!input.force) await this.#refuseSecond(input.chargePointId, input.connectorId, now);
 
+    // OCPP 1.6 §5.13: with its parentIdTag the station lets the tag's group use it, as the ledger does.
+    const parentIdTag = input.parentIdTag ?? await this.deps.parentOf(input.idTag);
+    if (parentIdTag !== null) input = { ...input, parentIdTag };
     const reservationId = await this.deps.reservations.newReservationId();
     const result = await this.deps.send({
       chargePointId: input.chargePointId,

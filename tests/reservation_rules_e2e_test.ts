@@ -191,3 +191,27 @@ Deno.test({
   ignore: noPostgres,
   fn: () => rules("postgres"),
 });
+
+Deno.test("a reservation for a tag of a group tells the station its parentIdTag, as our id tags know it", () =>
+  onStore("kv", async (server) => {
+    for (
+      const tag of [{ idTag: "SIBLING", parentIdTag: "FLEET" }, { idTag: "FLEET" }, { idTag: "STRANGER" }]
+    ) {
+      assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body: tag })).status, 201);
+    }
+    const cp = await station(server);
+    const asked: Json[] = [];
+    cp.handle("ReserveNow", ({ params }) => (asked.push(params), { status: "Accepted" }));
+    try {
+      const grouped = await reserve(server, { idTag: "SIBLING" });
+      assertEquals([grouped.status, grouped.body.parentIdTag], [201, "FLEET"], JSON.stringify(grouped.body));
+      const alone = await reserve(server, { connectorId: 2, idTag: "STRANGER" });
+      assertEquals(alone.status, 201);
+      assertEquals(asked.map((p) => [p.idTag, p.parentIdTag]), [["SIBLING", "FLEET"], [
+        "STRANGER",
+        undefined,
+      ]]);
+    } finally {
+      await closeStation(cp);
+    }
+  }));
