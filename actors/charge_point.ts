@@ -23,7 +23,7 @@ import {
   withDetails,
   withoutDetails,
 } from "../model/charge_point.ts";
-import { type CommitResult, isEmpty, type StationChanges } from "../model/changes.ts";
+import { type CommitResult, isEmpty, type StationChanges, type WriterConnection } from "../model/changes.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
 import type { CommandLogEntry, LateAnswer } from "../model/command_log.ts";
 import { isSnapshotChange, patchFor, type SnapshotChange } from "../model/snapshot_change.ts";
@@ -1027,6 +1027,8 @@ export class ChargePointActor {
     if (this.#loadPatch && this.#stored) snapshot = { ...this.#loadPatch, ...snapshot };
     const updatedAt = isoString(this.deps.now());
     if (snapshot || held) full.snapshot = { ...held, ...snapshot, updatedAt };
+    // The store keeps a stale connection's snapshot (a node thawed after a freeze) off a newer one's.
+    if (full.snapshot) full.connection = this.#connection;
     // Nothing to write (a Heartbeat between lastSeen writes): settled at once, no store call, no await.
     if (isEmpty(full)) return this.#committed(record, changes, full, NOTHING_WRITTEN, seenAtMs);
     let alone: StationChanges | null = null;
@@ -1117,6 +1119,16 @@ export class ChargePointActor {
     seenAtMs: number | undefined,
     stillUnsaved = false,
   ): CommitResult {
+    if (committed.ok && committed.replaced) {
+      // A newer connection of this station (on another node) wrote its snapshot: this socket is stale, and
+      // its snapshot in memory too. Its other changes are stored (the ledger guards them on its own).
+      this.log.info("connection replaced", {
+        remoteAddress: this.remoteAddress,
+        by: "a newer snapshot write",
+      });
+      this.close(CLOSE_CODES.replaced, "Replaced by a new connection");
+      return committed;
+    }
     if (committed.ok) {
       if (full.snapshot) this.#record = applyPatch(record, full.snapshot);
       const seenMs = seenAtMs ?? (changes.lastSeen === undefined ? Number.NaN : Date.parse(changes.lastSeen));
@@ -1136,6 +1148,11 @@ export class ChargePointActor {
       }
     }
     return committed;
+  }
+
+  /** This connection, as the store compares writers (`model/newest_connection.ts`; "" without a node id). */
+  get #connection(): WriterConnection {
+    return { connectedAt: this.connectedAt.toISOString(), nodeId: this.deps.senderId?.() ?? "" };
   }
 
   /** `#details` as the handlers' lookup: one function per actor, not one per CALL. */

@@ -21,7 +21,7 @@ import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { NodeLostError, NotConnectedError, NotDeliveredError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
-import { replaces } from "./newest_connection.ts";
+import { replaces } from "../model/newest_connection.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import type { RemoteStations, StationConnection } from "./remote_stations.ts";
 import type { SecurityProfile } from "../store/station_security.ts";

@@ -14,7 +14,7 @@
  * const backend = openKvCluster(await Deno.openKv(), { nodeId: "isolate-1", logger });
  * ```
  */
-import { replaces } from "../actors/newest_connection.ts";
+import { replaces } from "../model/newest_connection.ts";
 import type { Logger } from "../logger.ts";
 import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
 

@@ -9,7 +9,7 @@
  * const a = hub.backend("node-a"), b = hub.backend("node-b");
  * ```
  */
-import { replaces } from "../actors/newest_connection.ts";
+import { replaces } from "../model/newest_connection.ts";
 import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
 
 type Handler = (message: BusMessage, from: string) => void;

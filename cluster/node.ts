@@ -22,7 +22,7 @@ import {
   NotDeliveredError,
 } from "../actors/errors.ts";
 import type { FrameLogEntry } from "../actors/frame_log.ts";
-import { replaces } from "../actors/newest_connection.ts";
+import { replaces } from "../model/newest_connection.ts";
 import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
 import type { Logger } from "../logger.ts";

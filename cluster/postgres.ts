@@ -166,7 +166,7 @@ export async function openPostgresCluster(
           on conflict (charge_point_id) do update set
             node_id = excluded.node_id, connected_at = excluded.connected_at,
             remote_address = excluded.remote_address
-          -- Newest connection wins, a tie to the greater node id (actors/newest_connection.ts).
+          -- Newest connection wins, a tie to the greater node id (model/newest_connection.ts).
           where cluster_presence.connected_at < excluded.connected_at
             or (cluster_presence.connected_at = excluded.connected_at
               and cluster_presence.node_id <= excluded.node_id)`;

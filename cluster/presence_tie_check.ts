@@ -1,7 +1,7 @@
 /**
  * What every presence store promises about two connections of one station started in the same millisecond
  * on two nodes: the row names the node whose socket the registries keep (the greater node id, see
- * `actors/newest_connection.ts`), whichever claim lands last, so the loser's release leaves it be.
+ * `model/newest_connection.ts`), whichever claim lands last, so the loser's release leaves it be.
  */
 import { assertEquals } from "@std/assert";
 import type { ClusterBackend } from "./mod.ts";

@@ -3,6 +3,7 @@
  * return it, the actor shell hands it to the store in ONE `commit`, and the store writes it all or nothing,
  * batched with other stations' changes (group commit).
  */
+import type { Connection } from "./newest_connection.ts";
 import type { SnapshotPatch } from "./charge_point.ts";
 import type { CommandLogEntry } from "./command_log.ts";
 import type { DeviceModelEntry, DeviceModelValue } from "./device_model.ts";
@@ -26,6 +27,12 @@ export interface StationChanges {
   snapshot?: SnapshotPatch;
   /** When the station was last heard from: with `snapshot` it joins the patch, alone it is a cheap touch. */
   lastSeen?: string;
+  /**
+   * The connection whose actor wrote `snapshot` (absent: an operator's patch, an import). The store writes
+   * the snapshot only when no newer connection of the station wrote it (the order of
+   * `model/newest_connection.ts`); else it skips the snapshot and answers `replaced`.
+   */
+  connection?: WriterConnection;
   statusHistory?: StatusHistoryEntry[];
   /** New transactions, their ids already allocated; a replay key the store already has is a conflict. */
   transactionsStarted?: TransactionRecord[];
@@ -45,13 +52,17 @@ export interface StationChanges {
   transactionFlags?: TransactionFlag[];
 }
 
+/** A station's connection: when it opened (ISO) and the node (or process) that holds it. */
+export type WriterConnection = Connection;
+
 /**
- * ok: every change is stored (`meterValuesAdded` of the meter values were new). conflict: another writer got
+ * replaced: a newer connection of the station wrote its snapshot, so this one's snapshot was not stored (the
+ * rest was): the writer's socket is stale. ok: every change is stored (`meterValuesAdded` of the meter values were new). conflict: another writer got
  * there first (a replay key taken, a transaction no longer in its expected status, a second active
  * transaction on a connector): nothing of these changes is stored; decide again with fresh lookups.
  */
 export type CommitResult =
-  | { ok: true; meterValuesAdded: number }
+  | { ok: true; meterValuesAdded: number; replaced?: true }
   | { ok: false; conflict: string };
 
 /** True when the changes write nothing at all. */
@@ -68,6 +79,7 @@ export function mergeChanges(a: StationChanges, b: Omit<StationChanges, "chargeP
   const out: StationChanges = { ...a };
   if (b.snapshot) out.snapshot = { ...a.snapshot, ...b.snapshot };
   if (b.lastSeen !== undefined) out.lastSeen = b.lastSeen;
+  if (b.connection) out.connection = b.connection;
   for (const key of LISTS) {
     const more = b[key];
     if (more?.length) (out[key] as unknown[]) = [...(a[key] ?? []), ...more];

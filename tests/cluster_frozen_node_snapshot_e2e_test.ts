@@ -7,9 +7,8 @@
  * 2026-12-06). The ledger itself is right; the snapshot is what the API of every other node shows and what
  * the next node to hold the station starts from.
  *
- * KNOWN BUG, not fixed yet: ignored until a snapshot write of an older connection no longer overwrites one
- * of a newer connection (e.g. the connection's start kept with the row, migration needed, and
- * `writeSnapshots` updating only when the writer's connection is not older). Run with CHAOS_KNOWN_BUGS=1.
+ * The row records which connection wrote it (migration 049) and `writeSnapshots` skips a write of an older
+ * connection; the thawed actor learns it was replaced and closes its socket (4000).
  */
 import { assertEquals } from "@std/assert";
 import postgres from "postgres";
@@ -19,8 +18,7 @@ import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { connectStation, openRaw } from "./helpers/station.ts";
 
-const ignore = Deno.env.get("CHAOS_KNOWN_BUGS") !== "1" ||
-  await ignoreWithoutPostgres("frozen node snapshot test");
+const ignore = await ignoreWithoutPostgres("frozen node snapshot test");
 
 const START_1 = { connectorId: 1, idTag: "T1", meterStart: 0, timestamp: "2026-12-06T10:00:00.000Z" };
 

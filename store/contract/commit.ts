@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertGreater, assertRejects } from "@std/assert";
-import { emptyRecord } from "../../model/charge_point.ts";
+import { type ConnectorState, emptyRecord } from "../../model/charge_point.ts";
+import type { ChargePointStatus } from "../../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "../../model/changes.ts";
 import type { TransactionRecord } from "../../model/transaction.ts";
 import {
@@ -97,6 +98,46 @@ export function commitCases({ test, stationTest }: Cases): void {
         }
       },
     });
+  });
+
+  test("commit() keeps an older connection's snapshot off a newer one's and tells it it was replaced", async ({ store }) => {
+    const older = { connectedAt: at(1), nodeId: "node-b" };
+    const newer = { connectedAt: at(2), nodeId: "node-a" };
+    const connector = (status: ChargePointStatus): ConnectorState[] => [
+      { connectorId: 1, status, errorCode: "NoError", timestamp: at(3) },
+    ];
+    await store().putChargePoint(chargePoint("CP-1"));
+    const patch = (status: ChargePointStatus, connection: typeof older): StationChanges => ({
+      chargePointId: "CP-1",
+      snapshot: { connectors: connector(status), updatedAt: at(3) },
+      connection,
+      statusHistory: [statusEntry({ chargePointId: "CP-1", status })],
+    });
+    assertEquals(await store().commit(patch("Charging", newer)), { ok: true, meterValuesAdded: 0 });
+    // A frozen node's late write: its snapshot is skipped, the rest (its status history) stored.
+    assertEquals(await store().commit(patch("Available", older)), {
+      ok: true,
+      meterValuesAdded: 0,
+      replaced: true,
+    });
+    const got = await store().getChargePoint("CP-1");
+    assertEquals(got?.connectors.map((c) => c.status), ["Charging"]);
+    assertEquals(Object.keys(got!).includes("writtenBy"), false);
+    assertEquals((await store().listStatusHistory("CP-1", 10)).length, 2);
+    // The same connection again, a newer one (a tie goes to the greater node id) and an operator's patch
+    // (no connection) write.
+    assertEquals(await store().commit(patch("Preparing", newer)), { ok: true, meterValuesAdded: 0 });
+    assertEquals(await store().commit(patch("Finishing", { ...newer, nodeId: "node-c" })), {
+      ok: true,
+      meterValuesAdded: 0,
+    });
+    assertEquals((await store().commit(patch("Faulted", newer))).ok, true);
+    assertEquals((await store().getChargePoint("CP-1"))?.connectors.map((c) => c.status), ["Finishing"]);
+    assertEquals(await store().commit({ chargePointId: "CP-1", snapshot: { firmwareStatus: "Installed" } }), {
+      ok: true,
+      meterValuesAdded: 0,
+    });
+    assertEquals((await store().getChargePoint("CP-1"))?.firmwareStatus, "Installed");
   });
 
   test("commit() of a patch for an unknown station creates it from an empty record", async ({ store }) => {

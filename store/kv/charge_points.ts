@@ -10,7 +10,9 @@
  *
  * A snapshot patch is read-modify-write of `["cp", id]` with a check on the version read: a concurrent writer
  * of the same record (an operator's patch through another process) makes the commit retry on the new record,
- * so each writer's fields survive.
+ * so each writer's fields survive. The record also keeps which connection of the station last wrote it
+ * (`writtenBy`, never read out): a patch of an older connection (its node frozen past its lease, thawed) is
+ * not written (`replaces()`), its set marked `replaced`.
  *
  * The configuration and 2.0.1 charging reports (`SIDE_FIELDS`) are kept under keys of their own: a station's
  * GetConfiguration answer is often 10-20 KB, and the record is rewritten at every status, Start and Stop (with
@@ -27,7 +29,8 @@ import {
   emptyRecord,
   type SnapshotPatch,
 } from "../../model/charge_point.ts";
-import { changesTime, type StationChanges } from "../../model/changes.ts";
+import { changesTime, type StationChanges, type WriterConnection } from "../../model/changes.ts";
+import { replaces } from "../../model/newest_connection.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
@@ -59,9 +62,12 @@ export class KvChargePoints implements Reads {
       seenKey(id),
       ...SIDE_FIELDS.map((s) => sideKey(s.prefix, id)),
     ]);
-    const value = record!.value as ChargePointRecord | null;
+    const value = record!.value as StoredRecord | null;
     if (value === null) return null;
-    return withSideFields(withLastSeen(value, seen!.value as string | null), sides.map((e) => e!.value));
+    return withSideFields(
+      withLastSeen(unmarked(value), seen!.value as string | null),
+      sides.map((e) => e!.value),
+    );
   }
 
   async putChargePoint(record: ChargePointRecord): Promise<void> {
@@ -86,7 +92,7 @@ export class KvChargePoints implements Reads {
     const seen = new Map<string, unknown>();
     const range = { start: seenKey(first.id), end: [...seenKey(last.id), ""] };
     for await (const entry of this.kv.list(range)) seen.set(entry.key[1] as string, entry.value);
-    return records.map((r) => listed(withLastSeen(r, (seen.get(r.id) as string) ?? null)));
+    return records.map((r) => listed(withLastSeen(unmarked(r), (seen.get(r.id) as string) ?? null)));
   }
 
   async listStatusHistory(chargePointId: string, limit: number): Promise<StatusHistoryEntry[]> {
@@ -115,12 +121,23 @@ export function planStation(
 ): void {
   const id = changes.chargePointId;
   if (changes.snapshot) {
-    const entry = read(chargePointKey(id)) as Deno.KvEntryMaybe<ChargePointRecord>;
+    const entry = read(chargePointKey(id)) as Deno.KvEntryMaybe<StoredRecord>;
+    const by = changes.connection;
+    const last = entry.value?.writtenBy;
+    set.check(entry);
+    if (by && last && !replaces(by, last)) {
+      // Neither its record nor its lastSeen (a touch would shadow the newer connection's record's).
+      set.replaced = true;
+      for (const entry of changes.statusHistory ?? []) {
+        set.set(["cp_status", entry.chargePointId, entry.receivedAt, seq.next()], entry);
+      }
+      return;
+    }
     const base = entry.value ?? emptyRecord(id, new Date(changesTime(changes) ?? 0));
-    const merged: ChargePointRecord = { ...base, ...changes.snapshot, id };
+    const merged: StoredRecord = { ...base, ...changes.snapshot, id };
+    if (by) merged.writtenBy = by;
     if (changes.lastSeen !== undefined) merged.lastSeen = changes.lastSeen;
     const patched = SIDE_FIELDS.map((s) => changes.snapshot![s.field] !== undefined);
-    set.check(entry);
     set.set(chargePointKey(id), fitted(withoutSideFields(merged, set, patched)));
     // The record now carries the newest lastSeen (or starts afresh): an older touch must not shadow it.
     if (entry.value === null || changes.snapshot.lastSeen !== undefined || changes.lastSeen !== undefined) {
@@ -132,6 +149,16 @@ export function planStation(
   for (const entry of changes.statusHistory ?? []) {
     set.set(["cp_status", entry.chargePointId, entry.receivedAt, seq.next()], entry);
   }
+}
+
+/** A record as stored: with the connection that last wrote it, if a station's actor did. */
+type StoredRecord = ChargePointRecord & { writtenBy?: WriterConnection };
+
+/** A stored record as read out: which connection wrote it is the store's own business. */
+function unmarked(record: StoredRecord): ChargePointRecord {
+  if (record.writtenBy === undefined) return record;
+  const { writtenBy: _, ...rest } = record;
+  return rest;
 }
 
 /**

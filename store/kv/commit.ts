@@ -199,7 +199,8 @@ export class KvCommitter {
           for (const set of sets) this.reads.learnCommit(set.mutations, res.versionstamp);
           for (const i of indexes) this.#journal?.committed(journaled[i]!);
           indexes.forEach((i, k) => {
-            results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded });
+            const stale = sets[k]!.replaced ? { replaced: true as const } : {};
+            results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded, ...stale });
           });
         } else if (readRows) {
           for (const i of indexes) alone.add(i);
@@ -243,7 +244,7 @@ export class KvCommitter {
     for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
       try {
         const out = await this.#attemptAlone(changes, layout, (n) => (added += n));
-        if (out !== null) return out.ok ? { ok: true, meterValuesAdded: added } : out;
+        if (out !== null) return out.ok ? { ...out, meterValuesAdded: added } : out;
       } catch (error) {
         // SQLite refuses at once a write that checks (reads) while another connection holds the file's write
         // lock (a backup, another process): wait for it as a write without checks would, then plan again.
@@ -273,24 +274,29 @@ export class KvCommitter {
     // (Planned reading first, a member never waits for the journal.)
     if ("again" in plan) return null;
     if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
+    const ok: CommitResult = {
+      ok: true,
+      meterValuesAdded: 0,
+      ...(plan.set.replaced ? { replaced: true } : {}),
+    };
     if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
       const { chunks, rest } = splitOversize(plan.set);
       for (const chunk of chunks) {
         if (!(await atomicOfUnit(this.kv, chunk).commit()).ok) return null;
         stored(chunk.added);
       }
-      if (rest.empty) return { ok: true, meterValuesAdded: 0 };
+      if (rest.empty) return ok;
       const res = await atomicOf(this.kv, [rest]).commit();
       if (res.ok) {
         this.reads.learnCommit(rest.mutations, res.versionstamp);
-        return { ok: true, meterValuesAdded: 0 };
+        return ok;
       }
     } else {
       const res = await atomicOf(this.kv, [plan.set]).commit();
       if (res.ok) {
         this.reads.learnCommit(plan.set.mutations, res.versionstamp);
         stored(plan.set.meterValuesAdded);
-        return { ok: true, meterValuesAdded: 0 };
+        return ok;
       }
     }
     return null;

@@ -30,6 +30,8 @@ export class WriteSet {
    * earlier atomics of their own.
    */
   readonly units: Unit[] = [];
+  /** A newer connection of the station wrote its record: this set leaves the record alone (`planStation`). */
+  replaced = false;
   /** The keys checked so far: compared part by part while few (a station's write has a handful). */
   #checkedKeys: Deno.KvKey[] | null = null;
   /** Their ids, once more than FEW_CHECKS (a station storing many meter value groups at once). */

@@ -203,8 +203,9 @@ export class PgChargePoints {
    * the batch has patches, the touches of the others go in the same statement as patches of lastSeen alone
    * (one statement fewer per group commit; `writeTouches` then writes nothing).
    */
-  async writeSnapshots(tx: Writer, members: readonly StationChanges[]): Promise<void> {
-    if (!members.some((m) => m.snapshot)) return;
+  async writeSnapshots(tx: Writer, members: readonly StationChanges[]): Promise<Set<string>> {
+    const replaced = new Set<string>();
+    if (!members.some((m) => m.snapshot)) return replaced;
     const patches = members.flatMap((m) => {
       if (!m.snapshot && m.lastSeen === undefined) return [];
       const patch: Record<string, unknown> = {};
@@ -213,13 +214,14 @@ export class PgChargePoints {
         if (column !== undefined && value !== undefined) patch[column] = value;
       }
       if (m.lastSeen !== undefined) patch.last_seen = m.lastSeen;
-      return [{ id: m.chargePointId, patch }];
+      const by = m.snapshot && m.connection;
+      return [{ id: m.chargePointId, patch, at: by ? by.connectedAt : null, node: by ? by.nodeId : null }];
     });
     // A column the patch does not name is assigned its own stored value (`c.x`, the row being updated: a
     // concurrent writer's value once PostgreSQL re-reads a row changed meanwhile), never a copy rebuilt from the
     // whole row: that would read every column of the row, large ones (a configuration) uncompressed, to write
     // them back.
-    await tx`
+    const rows = await tx<{ id: string }[]>`
       update charge_points as c set
         registration_status = case when v.patch ? 'registration_status' then r.registration_status else c.registration_status end,
         registration_held = case when v.patch ? 'registration_held' then r.registration_held else c.registration_held end,
@@ -238,11 +240,23 @@ export class PgChargePoints {
         charging_reports = case when v.patch ? 'charging_reports' then r.charging_reports else c.charging_reports end,
         decommissioned_at = case when v.patch ? 'decommissioned_at' then r.decommissioned_at else c.decommissioned_at end,
         created_at = case when v.patch ? 'created_at' then r.created_at else c.created_at end,
-        updated_at = case when v.patch ? 'updated_at' then r.updated_at else c.updated_at end
-      from jsonb_to_recordset(${jsonParam(patches)}::text::jsonb) as v(id text, patch jsonb)
+        updated_at = case when v.patch ? 'updated_at' then r.updated_at else c.updated_at end,
+        written_by_connected_at = coalesce(v.at, c.written_by_connected_at),
+        written_by_node = coalesce(v.node, c.written_by_node)
+      from jsonb_to_recordset(${
+      jsonParam(patches)
+    }::text::jsonb) as v(id text, patch jsonb, at text, node text)
         cross join lateral jsonb_populate_record(null::charge_points, v.patch) as r
       where c.id = v.id
+        -- A connection older than the one that wrote the row is stale (its node was frozen past its lease,
+        -- say): its snapshot is not written (\`replaces()\` of model/newest_connection.ts, in SQL).
+        and (v.at is null or c.written_by_connected_at is null or
+          (v.at collate "C", v.node collate "C") >= (c.written_by_connected_at, c.written_by_node))
+      returning c.id
     `.execute();
+    const written = new Set(rows.map((r) => r.id));
+    for (const p of patches) if (p.at !== null && !written.has(p.id)) replaced.add(p.id);
+    return replaced;
   }
 
   /**

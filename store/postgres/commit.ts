@@ -72,6 +72,12 @@ export interface GroupCommitInfo {
 
 type Settled = PromiseSettledResult<CommitResult>;
 
+/** What a transaction wrote: new meter values per member, stations whose stale snapshot was skipped. */
+interface Rows {
+  counts: number[];
+  replaced: Set<string>;
+}
+
 /** See `groupCommitBusyWindowMs`. */
 export const DEFAULT_BUSY_WINDOW_MS = 1;
 
@@ -134,11 +140,14 @@ export class PgCommitter {
     while (live.length > 0) {
       const group = live.map((i) => members[i]!);
       try {
-        const counts = await this.#transaction(group, useCache);
+        const { counts, replaced } = await this.#transaction(group, useCache);
         this.#report(group, true);
         this.parts.chargePoints.remember(group);
         this.parts.idleConnectors.committed(group);
-        live.forEach((i, k) => (results[i] = fulfilled({ ok: true, meterValuesAdded: counts[k]! })));
+        live.forEach((i, k) => {
+          const stale = replaced.has(members[i]!.chargePointId) ? { replaced: true as const } : {};
+          results[i] = fulfilled({ ok: true, meterValuesAdded: counts[k]!, ...stale });
+        });
         return results;
       } catch (error) {
         if (error instanceof Conflicts) {
@@ -181,7 +190,7 @@ export class PgCommitter {
    * serialize), and then the transaction must end in a rollback. Returns how many meter values of each member
    * were new.
    */
-  async #transaction(members: StationChanges[], useCache: boolean): Promise<number[]> {
+  async #transaction(members: StationChanges[], useCache: boolean): Promise<Rows> {
     const { chargePoints, transactions, recalledTransactions: recalled } = this.parts;
     const c = await this.sql.reserve();
     let open = true;
@@ -201,7 +210,7 @@ export class PgCommitter {
       const starts = transactions.writeStarts(c, members);
       const versionOf = (id: number) => recalled.versionOf(id);
       let updates: Promise<Written> | undefined;
-      let written: Promise<number[]> | undefined;
+      let written: Promise<Rows> | undefined;
       if (!supersedesAStart(members)) {
         // Sent right behind the starts (each statement still runs after the one before it): a start that was
         // skipped rolls everything back below, and nothing here points at a row a start may not have written.
@@ -239,7 +248,7 @@ export class PgCommitter {
   }
 
   /** COMMIT, sent only once every statement has answered: a statement may also fail in postgres.js, unsent. */
-  async #commit(c: Writer, counts: number[], ended: () => void): Promise<number[]> {
+  async #commit(c: Writer, counts: Rows, ended: () => void): Promise<Rows> {
     const end = await c`commit`;
     ended();
     if (end.command !== "COMMIT") throw new Error(`The group commit ended with ${end.command}, not COMMIT`);
@@ -249,11 +258,12 @@ export class PgCommitter {
   /**
    * Every statement but the starts and the transaction updates, all sent before the first answer is awaited
    * (the caller may send COMMIT right behind them); bare station rows first unless `useCache` is null (sent
-   * already). Returns how many meter values of each member were new.
+   * already). Returns how many meter values of each member were new, and the stations whose snapshot a
+   * newer connection wrote (this one's skipped).
    */
-  async #writeRows(c: Writer, members: StationChanges[], useCache: boolean | null): Promise<number[]> {
+  async #writeRows(c: Writer, members: StationChanges[], useCache: boolean | null): Promise<Rows> {
     const { chargePoints, transactions, meterValues, commandLog, fileStatus, deviceModel } = this.parts;
-    const [, counts] = await Promise.all([
+    const [, counts, , , , , , , replaced] = await Promise.all([
       useCache === null ? undefined : chargePoints.ensureRows(c, members, useCache),
       meterValues.write(c, members),
       transactions.writeOrphans(c, members),
@@ -265,7 +275,7 @@ export class PgCommitter {
       chargePoints.writeSnapshots(c, members),
       chargePoints.writeTouches(c, members),
     ]);
-    return counts;
+    return { counts, replaced };
   }
 
   #report(members: StationChanges[], ok: boolean): void {
