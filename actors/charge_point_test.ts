@@ -98,8 +98,10 @@ class FakeSocket implements StationSocket {
   send(text: string): void {
     this.sent.push(JSON.parse(text));
   }
-  close(): void {
+  closedWith: number | undefined;
+  close(code?: number): void {
     this.readyState = 3;
+    this.closedWith = code;
   }
 }
 
@@ -177,6 +179,8 @@ async function setUp(
     call,
     /** Every frame sent to the station. */
     sent: () => socket.sent,
+    /** The close code the actor closed the socket with, if it did. */
+    closedWith: () => socket.closedWith,
     async tearDown() {
       await registry.shutdown();
       await kv.close();
@@ -207,6 +211,28 @@ Deno.test("StatusNotification writes its history entry and the snapshot in one c
     assertEquals(stored?.connectors, changes.snapshot?.connectors);
     // What the store holds, but the details (configuration, charging reports): the actor does not hold them.
     assertEquals(withoutDetails(stored!), t.actor.snapshot);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a snapshot write the store answers replaced (a newer connection wrote) closes the socket with 4000", async () => {
+  const t = await setUp();
+  try {
+    await t.call("BootNotification", BOOT);
+    // The station's newer connection, on another node, wrote its snapshot meanwhile.
+    const newer = { connectedAt: new Date(T0 + 3_600_000).toISOString(), nodeId: "node-b" };
+    const theirs = [{
+      connectorId: 1,
+      status: "Finishing" as const,
+      errorCode: "NoError" as const,
+      timestamp: "x",
+    }];
+    await t.kv.commit({ chargePointId: "CP-1", snapshot: { connectors: theirs }, connection: newer });
+    t.actor.frameReceived(JSON.stringify([2, "c9", "StatusNotification", CHARGING]));
+    for (let i = 0; i < 200 && t.closedWith() === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+    assertEquals(t.closedWith(), CLOSE_CODES.replaced);
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors, theirs);
   } finally {
     await t.tearDown();
   }
