@@ -7,7 +7,7 @@
  * 2026-12-06). The ledger itself is right; the snapshot is what the API of every other node shows and what
  * the next node to hold the station starts from.
  *
- * The row records which connection wrote it (migration 049) and `writeSnapshots` skips a write of an older
+ * The row records which connection wrote it (migration 048) and `writeSnapshots` skips a write of an older
  * connection; the thawed actor learns it was replaced and closes its socket (4000).
  */
 import { assertEquals } from "@std/assert";

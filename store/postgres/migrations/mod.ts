@@ -51,7 +51,7 @@ import { steps as commandLogLateAnswer } from "./044_command_log_late_answer.ts"
 import { steps as issuedCertificateRenewalBackoff } from "./045_issued_certificate_renewal_backoff.ts";
 import { steps as clusterLostNodes } from "./046_cluster_lost_nodes.ts";
 import { steps as meterValuesByArrival } from "./047_meter_values_by_arrival.ts";
-import { steps as chargePointsWrittenBy } from "./049_charge_points_written_by.ts";
+import { steps as chargePointsWrittenBy } from "./048_charge_points_written_by.ts";
 
 export type Migration =
   & {
@@ -119,5 +119,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 45, name: "issued_certificate_renewal_backoff", steps: issuedCertificateRenewalBackoff },
   { version: 46, name: "cluster_lost_nodes", steps: clusterLostNodes },
   { version: 47, name: "meter_values_by_arrival", steps: meterValuesByArrival },
-  { version: 49, name: "charge_points_written_by", steps: chargePointsWrittenBy },
+  { version: 48, name: "charge_points_written_by", steps: chargePointsWrittenBy },
 ];

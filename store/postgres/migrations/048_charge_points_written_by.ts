@@ -1,5 +1,5 @@
 /**
- * 049: which connection of the station last wrote its snapshot (its start and the node that held it), so a
+ * 048: which connection of the station last wrote its snapshot (its start and the node that held it), so a
  * node frozen past its lease, thawed, cannot write the connectors it knew over those of the station's newer
  * connection on another node (`PgChargePoints.writeSnapshots`, the order of `model/newest_connection.ts`).
  * Null: written by no connection yet (an operator's patch, an import, a row of an older version). Text in
