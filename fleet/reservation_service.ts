@@ -111,20 +111,7 @@ export class ReservationService {
         reservationId,
       });
     }
-    const record: ReservationRecord = {
-      reservationId,
-      chargePointId: input.chargePointId,
-      connectorId: input.connectorId,
-      idTag: input.idTag,
-      parentIdTag: input.parentIdTag ?? null,
-      expiryDate: input.expiryDate,
-      state: "active",
-      createdBy: by,
-      createdAt: now.toISOString(),
-      endedAt: null,
-      endReason: null,
-      transactionId: null,
-    };
+    const record = activeRecord(input, reservationId, by, now);
     await this.deps.reservations.createReservation(record);
     this.#publish(record);
     return record;
@@ -144,20 +131,7 @@ export class ReservationService {
     now: Date,
     result: CommandResult,
   ): Promise<never> {
-    const record: ReservationRecord = {
-      reservationId,
-      chargePointId: input.chargePointId,
-      connectorId: input.connectorId,
-      idTag: input.idTag,
-      parentIdTag: input.parentIdTag ?? null,
-      expiryDate: input.expiryDate,
-      state: "active",
-      createdBy: by,
-      createdAt: now.toISOString(),
-      endedAt: null,
-      endReason: null,
-      transactionId: null,
-    };
+    const record = activeRecord(input, reservationId, by, now);
     if (await this.deps.reservations.createReservation(record)) this.#publish(record);
     const why = result.outcome === "timeout" ? "did not answer" : "gave no answer we could read to";
     throw new FleetError(
@@ -444,6 +418,29 @@ function refuseUnlessEvseAvailable(snapshot: Readonly<LiveRecord>, evseId: numbe
   throw new FleetError("refused", `EVSE ${evseId} of "${snapshot.id}" ${why}, not Available (use force)`, {
     reason: connectors[0]?.status ?? "unknown",
   });
+}
+
+/** The ledger's record of a reservation the station holds (or may hold), as asked. */
+function activeRecord(
+  input: NewReservation,
+  reservationId: number,
+  by: string,
+  now: Date,
+): ReservationRecord {
+  return {
+    reservationId,
+    chargePointId: input.chargePointId,
+    connectorId: input.connectorId,
+    idTag: input.idTag,
+    parentIdTag: input.parentIdTag ?? null,
+    expiryDate: input.expiryDate,
+    state: "active",
+    createdBy: by,
+    createdAt: now.toISOString(),
+    endedAt: null,
+    endReason: null,
+    transactionId: null,
+  };
 }
 
 /** Whether a ReserveNow ended so may have reached the station and been taken: sent, no answer we could read. */
