@@ -1150,9 +1150,16 @@ export class ChargePointActor {
     return committed;
   }
 
-  /** This connection, as the store compares writers (`model/newest_connection.ts`; "" without a node id). */
+  /**
+   * This connection, as the store compares writers (`model/newest_connection.ts`; "" without a node id): made
+   * at the first snapshot write, not at each.
+   */
+  #writer: WriterConnection | null = null;
   get #connection(): WriterConnection {
-    return { connectedAt: this.connectedAt.toISOString(), nodeId: this.deps.senderId?.() ?? "" };
+    return this.#writer ??= {
+      connectedAt: this.connectedAt.toISOString(),
+      nodeId: this.deps.senderId?.() ?? "",
+    };
   }
 
   /** `#details` as the handlers' lookup: one function per actor, not one per CALL. */

@@ -2,6 +2,7 @@ import { assertEquals } from "@std/assert";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { ListCursor } from "../../model/list_cursor.ts";
 import { at, type Cases, meterRow, startInput } from "./harness.ts";
+import type { Store } from "../mod.ts";
 
 /** Meter values: stored once under their natural key, listed in order. */
 export function meterValueCases({ stationTest }: Cases): void {
@@ -66,21 +67,11 @@ export function meterValueCases({ stationTest }: Cases): void {
       await store().addMeterValues(received(sampled(at(53), null, ["x"]), at(62)));
       const wanted = [...backlog, ...overlap];
       for (const limit of [1, 2, 3, 6, 7]) {
-        const rows: MeterValueRow[] = [];
-        let after: ListCursor | undefined;
-        for (let pages = 1;; pages++) {
-          const page = await store().pageMeterValuesReceivedSince(tx, {
-            since: at(61),
-            limit,
-            ...(after ? { after } : {}),
-          });
-          rows.push(...page.items);
-          if (page.next === null) break;
-          assertEquals(page.items.length, limit);
-          if (pages > wanted.length) throw new Error(`pages of ${limit}: still paging after ${pages} pages`);
-          after = page.next;
-        }
-        assertEquals(rows, wanted, `pages of ${limit}`);
+        assertEquals(
+          await receivedByPages(store(), tx, at(61), limit, wanted.length),
+          wanted,
+          `pages of ${limit}`,
+        );
       }
       const all = await store().pageMeterValuesReceivedSince(tx, { since: at(0), limit: 100 });
       assertEquals(all.items, [...first, ...wanted]);
@@ -111,21 +102,11 @@ export function meterValueCases({ stationTest }: Cases): void {
       await store().addMeterValues(received(sampled(s(42), null, ["x"]), s(42)));
       const wanted = [...mixed, ...overlap, ...later];
       for (const limit of [1, 2, 4, 10]) {
-        const rows: MeterValueRow[] = [];
-        let after: ListCursor | undefined;
-        for (let pages = 1;; pages++) {
-          const page = await store().pageMeterValuesReceivedSince(tx, {
-            since: s(40),
-            limit,
-            ...(after ? { after } : {}),
-          });
-          rows.push(...page.items);
-          if (page.next === null) break;
-          assertEquals(page.items.length, limit);
-          if (pages > wanted.length) throw new Error(`pages of ${limit}: still paging after ${pages} pages`);
-          after = page.next;
-        }
-        assertEquals(rows, wanted, `pages of ${limit}`);
+        assertEquals(
+          await receivedByPages(store(), tx, s(40), limit, wanted.length),
+          wanted,
+          `pages of ${limit}`,
+        );
       }
       assertEquals(
         (await store().pageMeterValuesReceivedSince(tx, { since: s(46), limit: 10 })).items,
@@ -419,4 +400,27 @@ function partialOverlapCases(stationTest: Cases["stationTest"]): void {
       });
     },
   );
+}
+
+/**
+ * Every value received since `since`, by pages of `limit` (each full but the last), failing past `maxPages`
+ * pages.
+ */
+async function receivedByPages(
+  store: Pick<Store, "pageMeterValuesReceivedSince">,
+  tx: number,
+  since: string,
+  limit: number,
+  maxPages: number,
+): Promise<MeterValueRow[]> {
+  const rows: MeterValueRow[] = [];
+  let after: ListCursor | undefined;
+  for (let pages = 1;; pages++) {
+    const page = await store.pageMeterValuesReceivedSince(tx, { since, limit, ...(after ? { after } : {}) });
+    rows.push(...page.items);
+    if (page.next === null) return rows;
+    assertEquals(page.items.length, limit);
+    if (pages > maxPages) throw new Error(`pages of ${limit}: still paging after ${pages} pages`);
+    after = page.next;
+  }
 }
