@@ -97,6 +97,8 @@ async function station(n: number, from: number, count: number, pace: () => Promi
   const chargePointId = `PGW-${n}`;
   let transactionId: number | null = null;
   let wh = 1000;
+  // The actor's connection writes the station's snapshot (the store checks it is not a stale one).
+  const writer = { connectedAt: iso(BASE - 60_000), nodeId: "bench-node" };
   for (let k = from; k < from + count; k++) {
     await pace();
     const ms = BASE + k * 60_000;
@@ -124,6 +126,7 @@ async function station(n: number, from: number, count: number, pace: () => Promi
         ...changes,
         lastSeen: iso(ms),
         snapshot: { connectors: connectors(transactionId, iso(ms)) },
+        connection: writer,
       });
     } else if (step < 4) {
       await write({
@@ -154,6 +157,7 @@ async function station(n: number, from: number, count: number, pace: () => Promi
         lastSeen: iso(ms),
         meterValues: end,
         snapshot: { connectors: connectors(null, iso(ms)) },
+        connection: writer,
       });
       transactionId = null;
     }
