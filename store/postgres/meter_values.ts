@@ -58,6 +58,22 @@ interface Run {
   positions: number[];
 }
 
+/**
+ * The columns of a group's sampled values as rows (`g` a meter_groups row, `s(v, k)` its sampled values with
+ * their positions), in the order of `rowColumns`: the two tables read as one by `union all`.
+ */
+function groupValueColumns(sql: Sql) {
+  return sql`g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
+    s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
+    coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit`;
+}
+
+/** The columns of a meter_values row (one sampled value, position 0), in the order of `groupValueColumns`. */
+function rowColumns(sql: Sql) {
+  return sql`charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
+    value, context, format, measurand, phase, location, unit`;
+}
+
 export class PgMeterValues {
   constructor(private readonly sql: Sql) {}
 
@@ -94,17 +110,14 @@ export class PgMeterValues {
     const seq = after?.seq;
     const rows = await sql<(MeterValueDbRow & { seq: string; k: string })[]>`
       select * from (
-        select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
-          s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
-          coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+        select ${groupValueColumns(sql)}
         from (
           select * from meter_groups where transaction_id = ${transactionId}
             ${after ? sql`and (timestamp, seq) >= (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
           order by timestamp, seq limit ${limit + 2}
         ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
         union all (
-          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
-            value, context, format, measurand, phase, location, unit
+          select ${rowColumns(sql)}
           from meter_values where transaction_id = ${transactionId}
             ${after ? sql`and (timestamp, seq) > (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
           order by timestamp, seq limit ${limit + 1}
@@ -161,9 +174,7 @@ export class PgMeterValues {
       ${after ? sql`and (received_at, seq) > (${at!}::timestamptz, ${seq!}::bigint)` : sql``}`;
     const rows = await sql<(MeterValueDbRow & { seq: string; k: string })[]>`
       select * from (
-        select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
-          s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
-          coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+        select ${groupValueColumns(sql)}
         from (
           (select * from meter_groups where transaction_id = ${transactionId} and ${far} and ${groupsNew}
             order by received_at, seq limit ${limit + 2})
@@ -172,14 +183,12 @@ export class PgMeterValues {
             order by received_at, seq limit ${limit + 2})
         ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
         union all (
-          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
-            value, context, format, measurand, phase, location, unit
+          select ${rowColumns(sql)}
           from meter_values where transaction_id = ${transactionId} and ${far} and ${valuesNew}
           order by received_at, seq limit ${limit + 1}
         )
         union all (
-          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
-            value, context, format, measurand, phase, location, unit
+          select ${rowColumns(sql)}
           from meter_values where transaction_id = ${transactionId} and ${near} and ${valuesNew}
           order by received_at, seq limit ${limit + 1}
         )
@@ -205,18 +214,16 @@ export class PgMeterValues {
   /** Newest first, each table read backwards in its `(transaction_id, timestamp, seq)` index with a limit. */
   async listRecentMeterValuesByTransaction(transactionId: number, limit: number): Promise<MeterValueRow[]> {
     if (limit <= 0 || !isTransactionId(transactionId)) return [];
-    const rows = await this.sql<MeterValueDbRow[]>`
+    const sql = this.sql;
+    const rows = await sql<MeterValueDbRow[]>`
       select * from (
-        select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
-          s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
-          coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+        select ${groupValueColumns(sql)}
         from (
           select * from meter_groups where transaction_id = ${transactionId}
           order by timestamp desc, seq desc limit ${limit}
         ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
         union all (
-          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
-            value, context, format, measurand, phase, location, unit
+          select ${rowColumns(sql)}
           from meter_values where transaction_id = ${transactionId}
           order by timestamp desc, seq desc limit ${limit}
         )
@@ -253,17 +260,14 @@ export class PgMeterValues {
     // and one more group: the cursor's, which may hold none after it.
     const rows = await this.sql<(MeterValueDbRow & { seq: string; k: string })[]>`
       select * from (
-        select g.charge_point_id, g.connector_id, g.transaction_id, g.timestamp, g.received_at, g.seq, s.k,
-          s.v->>0 as value, s.v->>1 as context, s.v->>2 as format, s.v->>3 as measurand,
-          coalesce(s.v->>4, '') as phase, s.v->>5 as location, s.v->>6 as unit
+        select ${groupValueColumns(sql)}
         from (
           select * from meter_groups where charge_point_id = ${chargePointId}
             ${before ? sql`and (timestamp, seq) <= (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
           order by timestamp desc, seq desc limit ${limit + 1}
         ) g, jsonb_array_elements(g.sampled) with ordinality as s(v, k)
         union all (
-          select charge_point_id, connector_id, transaction_id, timestamp, received_at, seq, 0,
-            value, context, format, measurand, phase, location, unit
+          select ${rowColumns(sql)}
           from meter_values where charge_point_id = ${chargePointId}
             ${before ? sql`and (timestamp, seq) < (${at!}::timestamptz, ${seq!}::bigint)` : sql``}
           order by timestamp desc, seq desc limit ${limit}
