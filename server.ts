@@ -96,7 +96,9 @@ export interface ServerOptions {
    */
   cluster?: ClusterBackend;
   /** The authentication back-off and the refused-handshake log shared by the cluster's nodes. */
-  sharedSecurity?: Pick<SecurityViews, "backoff" | "handshakes">;
+  sharedSecurity?:
+    & Pick<SecurityViews, "backoff" | "handshakes">
+    & Partial<Pick<SecurityViews, "keyCheckBudgets">>;
 }
 
 export interface RunningServer {
@@ -151,6 +153,7 @@ export async function startServer(
     logger,
     now,
     ...(shared ? { backoff: (settings) => shared.backoff(settings) } : {}),
+    ...(shared?.keyCheckBudgets ? { keyCheckBudgets: shared.keyCheckBudgets } : {}),
   });
   const ownExtensionKv = options.securityExtension === undefined ? await openKvHandle(":memory:") : null;
   const extensionStores = options.securityExtension ?? kvSecurityExtension(ownExtensionKv!);

@@ -14,10 +14,18 @@ import postgres from "postgres";
 import type { Logger } from "../logger.ts";
 import { type AuthBackoff, type AuthBackoffOptions, waitAfter } from "../security/auth_backoff.ts";
 import type { HandshakeFailure, SharedHandshakeLog } from "../security/handshake_log.ts";
+import {
+  type BudgetSpec,
+  refilledTokens,
+  type SharedFailureBudgets,
+  waitForToken,
+} from "../security/shared_failure_budgets.ts";
 
 export interface SecurityViews {
   backoff(options: AuthBackoffOptions): AuthBackoff;
   handshakes: SharedHandshakeLog;
+  /** The station key checks' failure budgets (migration 051). */
+  keyCheckBudgets: SharedFailureBudgets;
   close(): Promise<void>;
 }
 
@@ -61,6 +69,7 @@ export function openPostgresSecurityViews(
   };
   return {
     backoff: (settings) => new PgAuthBackoff(sql, settings),
+    keyCheckBudgets: new PgFailureBudgets(sql),
     handshakes: {
       append(entry) {
         if (queue.length >= HANDSHAKE_QUEUE) return;
@@ -95,6 +104,48 @@ export function openPostgresSecurityViews(
       await sql.end({ timeout: 2 });
     },
   };
+}
+
+/** Spends between two prunes of the buckets that are full again (as good as no row). */
+const PRUNE_EVERY = 100;
+
+/** The failure budgets of security/shared_failure_budgets.ts in `key_check_budgets`, one row per key. */
+export class PgFailureBudgets implements SharedFailureBudgets {
+  #spends = 0;
+
+  constructor(private readonly sql: postgres.Sql) {}
+
+  async waitMs(budgets: readonly BudgetSpec[], nowMs: number): Promise<number> {
+    const rows = await this.sql<{ key: string; tokens: number; at_ms: string }[]>`
+      select key, tokens, at_ms from key_check_budgets where key = any(${budgets.map((b) => b.key)}::text[])`;
+    let wait = 0;
+    for (const row of rows) {
+      const spec = budgets.find((b) => b.key === row.key)!;
+      const tokens = refilledTokens({ tokens: row.tokens, atMs: Number(row.at_ms) }, spec, nowMs);
+      wait = Math.max(wait, waitForToken(tokens, spec.rate));
+    }
+    return wait;
+  }
+
+  async spend(budgets: readonly BudgetSpec[], nowMs: number): Promise<void> {
+    const at = Math.floor(nowMs);
+    // One statement for the source and its /48: each row refilled up to now (never back in time, should the
+    // nodes' clocks differ), then one token spent; a new row starts full less the one.
+    await this.sql`
+      insert into key_check_budgets as b (key, burst, rate, tokens, at_ms)
+      select key, burst, rate, burst - 1, ${at}::bigint
+      from unnest(${budgets.map((b) => b.key)}::text[], ${budgets.map((b) => b.burst)}::float8[],
+        ${budgets.map((b) => b.rate)}::float8[]) as v(key, burst, rate)
+      on conflict (key) do update set
+        burst = excluded.burst,
+        rate = excluded.rate,
+        tokens = least(excluded.burst, b.tokens + greatest(0, excluded.at_ms - b.at_ms) / 1000.0 * excluded.rate) - 1,
+        at_ms = greatest(b.at_ms, excluded.at_ms)`;
+    if (++this.#spends % PRUNE_EVERY === 0) {
+      await this.sql`
+        delete from key_check_budgets where tokens + (${at}::bigint - at_ms) / 1000.0 * rate >= burst`;
+    }
+  }
 }
 
 /** The back-off of security/auth_backoff.ts with its counts in `auth_backoff`, one row per key. */

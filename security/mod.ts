@@ -29,6 +29,7 @@ import { SecurityEventLog } from "./security_events.ts";
 import { StationGate } from "./station_gate.ts";
 import { StationEventQuota } from "./station_event_quota.ts";
 import { StationKeyChecks } from "./station_key_checks.ts";
+import type { SharedFailureBudgets } from "./shared_failure_budgets.ts";
 
 export interface Security {
   store: StationSecurityStore;
@@ -54,6 +55,8 @@ export function createSecurity(
     now: () => Date;
     /** Back-off counts kept for the whole cluster (PostgreSQL); default this process's memory. */
     backoff?: (options: AuthBackoffOptions) => AuthBackoff;
+    /** The station key checks' failure budgets of the whole cluster (PostgreSQL), besides this process's. */
+    keyCheckBudgets?: SharedFailureBudgets;
   },
 ): Security {
   const trustedProxies = namedList("TRUSTED_PROXIES", config.TRUSTED_PROXIES);
@@ -112,6 +115,15 @@ export function createSecurity(
         perSource: config.STATION_AUTH_CHECKS_PER_SOURCE,
         failureBurst: config.STATION_AUTH_FAILURE_BURST,
         failuresPerSecond: config.STATION_AUTH_FAILURE_RATE,
+        ...(deps.keyCheckBudgets
+          ? {
+            shared: deps.keyCheckBudgets,
+            onSharedError: (error: unknown) =>
+              deps.logger.warn("cannot reach the cluster's key check budgets; this node's alone apply", {
+                error: String(error),
+              }),
+          }
+          : {}),
       }),
     }),
     loginGuard: new LoginGuard({

@@ -15,6 +15,7 @@
  */
 import { backoffSource, PREFIX_48_SHARE, sourcePrefix48 } from "./auth_backoff.ts";
 import { setMostRecent } from "../model/recency.ts";
+import { waitForToken } from "./shared_failure_budgets.ts";
 
 export interface TokenBucket {
   tokens: number;
@@ -88,10 +89,5 @@ export class SourceBuckets<B extends TokenBucket> {
 
 /** How long until every budget holds a token again (0: they all do; 60 s for a bucket that never refills). */
 export function waitMs(budgets: readonly Budget<TokenBucket>[]): number {
-  return Math.max(
-    0,
-    ...budgets.map(({ bucket, rate }) =>
-      bucket.tokens >= 1 ? 0 : rate > 0 ? Math.ceil((1 - bucket.tokens) / rate * 1000) : 60_000
-    ),
-  );
+  return Math.max(0, ...budgets.map(({ bucket, rate }) => waitForToken(bucket.tokens, rate)));
 }

@@ -292,7 +292,7 @@ export class StationGate {
       if (auth.pendingKey !== null) await this.#confirmPendingKey(id, auth.pendingKey);
       return { passed: true };
     } finally {
-      turn?.release(failed);
+      if (turn) await turn.release(failed);
     }
   }
 

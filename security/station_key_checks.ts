@@ -26,6 +26,7 @@
 import { backoffSource } from "./auth_backoff.ts";
 import { SourceBuckets, type TokenBucket, waitMs } from "./source_buckets.ts";
 import { SourceSlots } from "./source_slots.ts";
+import { budgetSpecs, type SharedFailureBudgets } from "./shared_failure_budgets.ts";
 
 export interface StationKeyCheckOptions {
   /** Checks one source may have running at once. */
@@ -36,13 +37,22 @@ export interface StationKeyCheckOptions {
   failuresPerSecond: number;
   /** Sources whose budgets are remembered (the least recently used forgotten first); default 10,000. */
   maxSources?: number;
+  /**
+   * The failure budgets of the whole cluster (PostgreSQL), asked besides this process's: a guesser spreading
+   * its handshakes over the nodes gets one budget. Unreachable, the check goes by this process's alone.
+   */
+  shared?: SharedFailureBudgets;
+  /** Told when the shared budgets cannot be read or written. */
+  onSharedError?: (error: unknown) => void;
 }
 
 /**
  * A turn to check a key (`release` it with whether the check spent the budget), or how long to wait (`busy`:
  * the source's checks are all running, not its budget spent).
  */
-export type KeyCheckTurn = { release(failed: boolean): void } | { retryAfterMs: number; busy?: true };
+export type KeyCheckTurn =
+  | { release(failed: boolean): void | Promise<void> }
+  | { retryAfterMs: number; busy?: true };
 
 /** How long `turn` waits for a running check of the source to end before it answers busy. */
 export const KEY_CHECK_WAIT_MS = 5000;
@@ -71,6 +81,39 @@ export class StationKeyChecks {
    * else the wait to answer (budget spent: until a failure is earned back; still busy: 1 s).
    */
   async turn(address: string, nowMs: number, maxWaitMs = KEY_CHECK_WAIT_MS): Promise<KeyCheckTurn> {
+    const started = performance.now();
+    const turn = await this.#localTurn(address, nowMs, maxWaitMs);
+    const shared = this.options.shared;
+    if (!shared || !("release" in turn)) return turn;
+    const at = () => nowMs + (performance.now() - started);
+    const specs = budgetSpecs(this.#failures.budgets(address, at()));
+    let wait = 0;
+    try {
+      wait = await shared.waitMs(specs, at());
+    } catch (error) {
+      this.options.onSharedError?.(error);
+    }
+    if (wait > 0) {
+      // Spent on other nodes: nothing is hashed here, this process's token goes back.
+      await turn.release(false);
+      return { retryAfterMs: wait };
+    }
+    return {
+      release: async (failed) => {
+        await turn.release(failed);
+        if (!failed) return;
+        try {
+          // Awaited before the refusal is answered: the guesser's next handshake, on any node, sees it.
+          await shared.spend(specs, at());
+        } catch (error) {
+          this.options.onSharedError?.(error);
+        }
+      },
+    };
+  }
+
+  /** A turn by this process's budgets and checks running. */
+  async #localTurn(address: string, nowMs: number, maxWaitMs: number): Promise<KeyCheckTurn> {
     const started = performance.now();
     const source = backoffSource(address);
     for (;;) {
