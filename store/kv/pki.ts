@@ -3,7 +3,8 @@
  * - `["pki_ca"]`: the generated CA;
  * - `["pki_cert", serial]`: an issued certificate with its delivery (not `current`, which is read from the
  *   pointer below), with pointer indexes `["pki_cert_by_time", issuedAt, serial]` and
- *   `["pki_cert_by_cp", chargePointId, issuedAt, serial]`;
+ *   `["pki_cert_by_cp", chargePointId, issuedAt, serial]` (with its presence mark, presence.ts: every boot
+ *   lists a station's newest for a redelivery, and most stations have none);
  * - `["pki_cert_pending", issuedAt, serial]`: certificates still pending, for the sweep that settles the ones a
  *   restart left pending (`settlePendingDeliveries`); removed with the delivery's first outcome. Records a
  *   version before this index left pending are indexed once, by the first sweep on a store without
@@ -26,6 +27,7 @@ import {
 } from "../../model/certificates.ts";
 import type { PkiStore } from "../pki_store.ts";
 import { onceUntilDone } from "./kv_helpers.ts";
+import { PresenceMarks } from "./presence.ts";
 
 const CA = ["pki_ca"];
 const CERT = "pki_cert";
@@ -46,9 +48,12 @@ export class KvPkiStore implements PkiStore {
   readonly #kv: Deno.Kv;
   /** The one-time indexing of old pending records, started by the first sweep of this process. */
   readonly #oldPendingIndexed = onceUntilDone(() => this.#indexOldPending());
+  /** Which stations have certificates: a boot's listing of one without any costs a key in a shared read. */
+  readonly #byStation: PresenceMarks;
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
+    this.#byStation = new PresenceMarks(kv, BY_CP);
   }
 
   async getCa(): Promise<StoredCa | null> {
@@ -76,6 +81,7 @@ export class KvPkiStore implements PkiStore {
       .set([CERT, c.serialNumber], stored)
       .set([BY_TIME, c.issuedAt, c.serialNumber], true)
       .set([BY_CP, c.chargePointId, c.issuedAt, c.serialNumber], true)
+      .set(this.#byStation.key(c.chargePointId), true)
       .set([PENDING, c.issuedAt, c.serialNumber], true)
       .commit();
     if (!res.ok) {
@@ -194,6 +200,15 @@ export class KvPkiStore implements PkiStore {
   }
 
   async listIssuedCertificates(
+    query: { chargePointId?: string; limit: number; before?: ListCursor },
+  ): Promise<IssuedCertificate[]> {
+    if (query.chargePointId === undefined) return await this.#listIssued(query);
+    // A first page that finds none covers all of the station's (none): its mark may go.
+    const complete = query.before === undefined;
+    return await this.#byStation.list(query.chargePointId, () => this.#listIssued(query), complete);
+  }
+
+  async #listIssued(
     query: { chargePointId?: string; limit: number; before?: ListCursor },
   ): Promise<IssuedCertificate[]> {
     const prefix = query.chargePointId === undefined ? [BY_TIME] : [BY_CP, query.chargePointId];

@@ -5,6 +5,7 @@ import { KvEnergyStore } from "./energy.ts";
 import { openKvHandle } from "./handle.ts";
 import { PresenceMarks } from "./presence.ts";
 import { KvReservationStore } from "./reservations.ts";
+import { KvPkiStore } from "./pki.ts";
 
 const T0 = "2026-12-01T10:00:00.000Z";
 
@@ -91,6 +92,63 @@ Deno.test("listChargingProfiles() of a station without profiles reads its mark, 
     assertEquals(lists.get("cprofile"), 2);
     await energy.updateChargingProfiles("CP-1", { remove: [], put: [profile("CP-1", 6)] });
     assertEquals((await energy.listChargingProfiles("CP-1")).map((p) => p.chargingProfileId), [6]);
+  } finally {
+    kv.close();
+  }
+});
+
+function certificate(chargePointId: string, serialNumber: string, issuedAt: string) {
+  return {
+    serialNumber,
+    chargePointId,
+    subject: `CN=${chargePointId}`,
+    key: "EC P-256",
+    notBefore: issuedAt,
+    notAfter: "2030-01-01T00:00:00.000Z",
+    fingerprintSha256: "ab".repeat(32),
+    certificatePem: "PEM",
+    issuedAt,
+    renewalRequestedAt: null,
+  };
+}
+
+Deno.test("a station's certificates (every boot asks for its newest): one without any reads its mark, not a list", async () => {
+  const kv = await openKvHandle(":memory:");
+  try {
+    // A file written before the marks: a certificate's index entry alone, as the store wrote it until then.
+    const old = certificate("CP-OLD", "0a", T0);
+    await kv.atomic().set(["pki_cert", "0a"], { ...old, delivery: "accepted" })
+      .set(["pki_cert_by_time", T0, "0a"], true).set(["pki_cert_by_cp", "CP-OLD", T0, "0a"], true).commit();
+    const pki = new KvPkiStore(kv);
+    assertEquals(
+      (await pki.listIssuedCertificates({ chargePointId: "CP-OLD", limit: 1 })).map((c) => c.serialNumber),
+      [
+        "0a",
+      ],
+    );
+    const lists = countLists(kv);
+    assertEquals(await pki.listIssuedCertificates({ chargePointId: "CP-1", limit: 1 }), []);
+    assertEquals(lists.get("pki_cert_by_cp") ?? 0, 0);
+
+    await pki.addIssuedCertificate(certificate("CP-1", "0b", "2026-12-01T11:00:00.000Z"));
+    await pki.addIssuedCertificate(certificate("CP-1", "0c", "2026-12-01T12:00:00.000Z"));
+    assertEquals(
+      (await pki.listIssuedCertificates({ chargePointId: "CP-1", limit: 1 })).map((c) => c.serialNumber),
+      [
+        "0c",
+      ],
+    );
+    assertEquals(lists.get("pki_cert_by_cp"), 1);
+    // A page past the last finds none but keeps the mark: the station has certificates.
+    const page = { at: "2026-12-01T11:00:00.000Z", id: "0b" };
+    assertEquals(await pki.listIssuedCertificates({ chargePointId: "CP-1", limit: 5, before: page }), []);
+    assertEquals(
+      (await pki.listIssuedCertificates({ chargePointId: "CP-1", limit: 5 })).map((c) => c.serialNumber),
+      [
+        "0c",
+        "0b",
+      ],
+    );
   } finally {
     kv.close();
   }
