@@ -4,23 +4,12 @@ import { openKvHandle } from "../store/kv/handle.ts";
 import { KvPkiStore } from "../store/kv/pki.ts";
 import { PendingDeliverySweep, type PendingDeliverySweepSettings } from "./pending_delivery_sweep.ts";
 import { StationPki } from "./station_pki.ts";
+import { signedCertificate } from "../tests/helpers/issued_certificates.ts";
 
 const T0 = Date.parse("2024-05-01T10:00:00.000Z");
 
 function cert(serialNumber: string, chargePointId: string, issuedAtMs: number): SignedCertificate {
-  const issuedAt = new Date(issuedAtMs).toISOString();
-  return {
-    serialNumber,
-    chargePointId,
-    subject: `CN=${chargePointId}`,
-    key: "EC P-256",
-    notBefore: issuedAt,
-    notAfter: "2025-05-01T10:00:00.000Z",
-    fingerprintSha256: "ab".repeat(32),
-    certificatePem: "PEM",
-    issuedAt,
-    renewalRequestedAt: null,
-  };
+  return signedCertificate(serialNumber, chargePointId, new Date(issuedAtMs).toISOString());
 }
 
 type Event = { kind: string; chargePointId: string | null; reason: string };

@@ -6,6 +6,7 @@ import { openKvHandle } from "./handle.ts";
 import { PresenceMarks } from "./presence.ts";
 import { KvReservationStore } from "./reservations.ts";
 import { KvPkiStore } from "./pki.ts";
+import { signedCertificate } from "../../tests/helpers/issued_certificates.ts";
 
 const T0 = "2026-12-01T10:00:00.000Z";
 
@@ -97,26 +98,11 @@ Deno.test("listChargingProfiles() of a station without profiles reads its mark, 
   }
 });
 
-function certificate(chargePointId: string, serialNumber: string, issuedAt: string) {
-  return {
-    serialNumber,
-    chargePointId,
-    subject: `CN=${chargePointId}`,
-    key: "EC P-256",
-    notBefore: issuedAt,
-    notAfter: "2030-01-01T00:00:00.000Z",
-    fingerprintSha256: "ab".repeat(32),
-    certificatePem: "PEM",
-    issuedAt,
-    renewalRequestedAt: null,
-  };
-}
-
 Deno.test("a station's certificates (every boot asks for its newest): one without any reads its mark, not a list", async () => {
   const kv = await openKvHandle(":memory:");
   try {
     // A file written before the marks: a certificate's index entry alone, as the store wrote it until then.
-    const old = certificate("CP-OLD", "0a", T0);
+    const old = signedCertificate("0a", "CP-OLD", T0);
     await kv.atomic().set(["pki_cert", "0a"], { ...old, delivery: "accepted" })
       .set(["pki_cert_by_time", T0, "0a"], true).set(["pki_cert_by_cp", "CP-OLD", T0, "0a"], true).commit();
     const pki = new KvPkiStore(kv);
@@ -130,8 +116,8 @@ Deno.test("a station's certificates (every boot asks for its newest): one withou
     assertEquals(await pki.listIssuedCertificates({ chargePointId: "CP-1", limit: 1 }), []);
     assertEquals(lists.get("pki_cert_by_cp") ?? 0, 0);
 
-    await pki.addIssuedCertificate(certificate("CP-1", "0b", "2026-12-01T11:00:00.000Z"));
-    await pki.addIssuedCertificate(certificate("CP-1", "0c", "2026-12-01T12:00:00.000Z"));
+    await pki.addIssuedCertificate(signedCertificate("0b", "CP-1", "2026-12-01T11:00:00.000Z"));
+    await pki.addIssuedCertificate(signedCertificate("0c", "CP-1", "2026-12-01T12:00:00.000Z"));
     assertEquals(
       (await pki.listIssuedCertificates({ chargePointId: "CP-1", limit: 1 })).map((c) => c.serialNumber),
       [
