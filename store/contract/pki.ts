@@ -137,6 +137,34 @@ export function pkiContract(test: ContractTest<PkiStore>): void {
     }
   });
 
+  test("listIssuedCertificates() of one, asked for many stations at once (boots): each its newest", async (store) => {
+    const same = "2024-05-02T10:00:00.000Z";
+    // CP-1's two newest share a millisecond: the larger serial is first, as in a page.
+    const made = [
+      cert("CP-1", "2024-05-01T10:00:00.000Z", "2025-05-01T10:00:00.000Z"),
+      cert("CP-1", same, "2025-05-01T10:00:00.000Z"),
+      cert("CP-1", same, "2025-05-01T10:00:00.000Z"),
+      cert("CP-2", "2024-05-03T10:00:00.000Z", "2025-05-01T10:00:00.000Z"),
+      cert("CP-2", "2024-05-01T10:00:00.000Z", "2025-05-01T10:00:00.000Z"),
+    ];
+    for (const c of [...made].reverse()) await store.addIssuedCertificate(c);
+    const stations = ["CP-1", "CP-2", "CP-3", "CP-1", "cp-1"];
+    const firsts = await Promise.all(
+      stations.map((chargePointId) => store.listIssuedCertificates({ chargePointId, limit: 1 })),
+    );
+    assertEquals(firsts.map((page) => page.map((c) => c.serialNumber)), [
+      [made[2]!.serialNumber],
+      [made[3]!.serialNumber],
+      [],
+      [made[2]!.serialNumber],
+      [],
+    ]);
+    for (const [i, chargePointId] of stations.entries()) {
+      const page = await store.listIssuedCertificates({ chargePointId, limit: 2 });
+      assertEquals(firsts[i], page.slice(0, 1), `${chargePointId}: as the first row of a page`);
+    }
+  });
+
   test("listDueForRenewal() sees each station's current certificate only, soonest expiry first", async (store) => {
     const old = cert("CP-1", "2024-01-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z");
     const renewed = cert("CP-1", "2024-05-20T00:00:00.000Z", "2025-05-20T00:00:00.000Z");

@@ -16,6 +16,7 @@ import {
   type StoredCa,
 } from "../../model/certificates.ts";
 import type { PkiStore } from "../pki_store.ts";
+import { BATCHED_READ_TIMEOUT_MS, BatchedRead, oneByKey } from "./batched_reads.ts";
 
 interface CertRow {
   serial_number: string;
@@ -61,9 +62,15 @@ function toCertificate(r: CertRow): IssuedCertificate {
 
 export class PostgresPkiStore implements PkiStore {
   readonly #sql: Sql;
+  /** Every accepted boot asks for its station's newest certificate (redelivery): a boot storm's share one statement. */
+  readonly #newestOf: BatchedRead<string, IssuedCertificate | null>;
 
   constructor(sql: Sql) {
     this.#sql = sql;
+    this.#newestOf = new BatchedRead({
+      what: "get the newest certificates of stations",
+      many: (ids) => this.#newestOfMany(ids),
+    }, BATCHED_READ_TIMEOUT_MS);
   }
 
   async getCa(): Promise<StoredCa | null> {
@@ -184,6 +191,10 @@ export class PostgresPkiStore implements PkiStore {
     query: { chargePointId?: string; limit: number; before?: ListCursor },
   ): Promise<IssuedCertificate[]> {
     const { chargePointId, before } = query;
+    if (chargePointId !== undefined && before === undefined && query.limit === 1) {
+      const newest = await this.#newestOf.get(chargePointId);
+      return newest === null ? [] : [newest];
+    }
     // Byte order (collate "C"), as KV's keys: the cursor's row comparison follows the order of the page.
     const rows = await this.#sql<CertRow[]>`
       select * from issued_certificate
@@ -196,6 +207,15 @@ export class PostgresPkiStore implements PkiStore {
     }
       order by issued_at desc, serial_number collate "C" desc limit ${query.limit}`;
     return rows.map(toCertificate);
+  }
+
+  /** Each station's newest certificate, in the order of a page's first row (`listIssuedCertificates`). */
+  async #newestOfMany(ids: readonly string[]): Promise<(IssuedCertificate | null)[]> {
+    const rows = await this.#sql<CertRow[]>`
+      select distinct on (charge_point_id) * from issued_certificate
+      where charge_point_id = any(${ids}::text[])
+      order by charge_point_id, issued_at desc, serial_number collate "C" desc`;
+    return oneByKey(rows, ids, (r) => r.charge_point_id, toCertificate);
   }
 
   async listDueForRenewal(query: {
