@@ -2,7 +2,7 @@
  * Secret values in OCPP payloads: the AuthorizationKey a Central System sends with ChangeConfiguration, any
  * configuration key or field whose name says key, password or secret, and the value of an OCPP 2.0.1
  * variable whose name says so (`SecurityCtrlr.BasicAuthPassword` in SetVariables, GetVariables' answer, a
- * NotifyReport), and the token of this server's upload and firmware URLs. They are replaced by REDACTED
+ * NotifyReport, a NotifyEvent), and the token of this server's upload and firmware URLs. They are replaced by REDACTED
  * before a payload is stored (command log, configuration snapshot, device model), logged or put in the frame
  * log.
  *
@@ -24,10 +24,11 @@ const KEY_NAME_FIELDS = new Set(["key", "unknownKey", "configurationKey", "issue
 
 /**
  * Where OCPP 2.0.1 puts the value of the `variable` beside it: SetVariableData and GetVariableResult
- * (`attributeValue`), a NotifyReport's ReportData (`variableAttribute[].value`) and our device model entry
+ * (`attributeValue`), a NotifyEvent's EventData (`actualValue`: a monitor on the password reports the new
+ * one), a NotifyReport's ReportData (`variableAttribute[].value`) and our device model entry
  * (`attributes[].value`).
  */
-const VARIABLE_VALUE_FIELDS = new Set(["attributeValue"]);
+const VARIABLE_VALUE_FIELDS = new Set(["attributeValue", "actualValue"]);
 const VARIABLE_ATTRIBUTE_LISTS = new Set(["variableAttribute", "attributes"]);
 
 /**

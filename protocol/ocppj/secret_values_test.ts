@@ -127,6 +127,11 @@ Deno.test("redactSecrets() hides the value of an OCPP 2.0.1 variable whose name 
   assertStrictEquals(reported.reportData[1], report.reportData[1]);
   const entry = { ...secret, attributes: [{ type: "Actual", value: "s3cr3t" }, { type: "Target" }] };
   assertEquals(redactSecrets(entry).attributes, [{ type: "Actual", value: REDACTED }, { type: "Target" }]);
+  // A NotifyEvent from a monitor on the variable carries its new value as actualValue.
+  const event = { eventData: [{ ...secret, actualValue: "s3cr3t" }, { ...harmless, actualValue: "300" }] };
+  const told = redactSecrets(event);
+  assertEquals(told.eventData[0]?.actualValue, REDACTED);
+  assertStrictEquals(told.eventData[1], event.eventData[1]);
   const frame = `[2,"m7","SetVariables",${JSON.stringify(set)}]`;
   assertEquals(redactFrameText(frame).includes("s3cr3t"), false);
   assertStrictEquals(redactSecrets({ ...harmless, attributeValue: "300" }).attributeValue, "300");
