@@ -68,9 +68,12 @@ function scheduleAmpsAt(schedule: Schedule, receivedMs: number, nowMs: number): 
     }
   }
   if (current === null) return null;
-  if (schedule.chargingRateUnit === "A") return current.limit;
-  if (schedule.chargingRateUnit === "W") {
-    return current.limit / (NOMINAL_VOLTAGE_V * (current.numberPhases ?? 3));
-  }
-  return null;
+  const amps = schedule.chargingRateUnit === "A"
+    ? current.limit
+    : schedule.chargingRateUnit === "W"
+    ? current.limit / (NOMINAL_VOLTAGE_V * (current.numberPhases ?? 3))
+    : null;
+  // A limit stored before nonsense was refused (actors/handlers/bounds.ts): NaN (0 W over 0 phases) would make
+  // every share of the site NaN, so it caps nothing; below zero is nothing at all.
+  return amps === null || Number.isNaN(amps) ? null : Math.max(0, amps);
 }

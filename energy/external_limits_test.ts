@@ -51,3 +51,17 @@ Deno.test("externalLimitA(): its EVSE or the whole station, the lowest wins; wat
   assertEquals(externalLimitA([threePhase], 1, at(1)), 16);
   assertEquals(externalLimitA([limit(1)], 1, at(1)), null, "no schedule: no amount");
 });
+
+Deno.test("externalLimitA(): a period that gives no amount of amps (stored before such were refused) caps nothing", () => {
+  const nan = limit(1, {
+    chargingRateUnit: "W",
+    chargingSchedulePeriod: [{ startPeriod: 0, limit: 0, numberPhases: 0 }],
+  });
+  assertEquals(externalLimitA([nan], 1, at(1)), null, "0 W over 0 phases");
+  const negative = limit(1, {
+    chargingRateUnit: "A",
+    chargingSchedulePeriod: [{ startPeriod: 0, limit: -64 }],
+  });
+  assertEquals(externalLimitA([negative], 1, at(1)), 0, "below zero: nothing");
+  assertEquals(externalLimitA([nan, negative], 1, at(1)), 0);
+});

@@ -87,3 +87,37 @@ export function requireRoomForVariables(stored: number, added: number): void {
     { field: "reportData", constraint: "maxItems" },
   );
 }
+
+/**
+ * OCPP 2.0.1 charging schedule periods a station reports (NotifyChargingLimit K12): the schema says only
+ * "number" for `limit` and "integer" for `numberPhases`; the spec's field tables mean a rate of 0 or more over
+ * 1 to 3 phases. Load management divides a site by these limits: a negative one, or watts over 0 phases (0 / 0
+ * amps, NaN), made every share of the site NaN, so no profile went out and the site kept its old limits.
+ */
+export function requireSchedulePeriodsInRange(
+  schedules: readonly {
+    chargingSchedulePeriod: readonly { limit: number; numberPhases?: number | undefined }[];
+  }[],
+  field: string,
+): void {
+  schedules.forEach((schedule, i) =>
+    schedule.chargingSchedulePeriod.forEach((period, j) => {
+      const path = `${field}.${i}.chargingSchedulePeriod.${j}`;
+      if (period.limit < 0) {
+        throw new OcppError(
+          "PropertyConstraintViolation",
+          `Field "${path}.limit" must be 0 or more, got ${period.limit}`,
+          { field: `${path}.limit`, constraint: "minimum" },
+        );
+      }
+      const phases = period.numberPhases;
+      if (phases !== undefined && (phases < 1 || phases > 3)) {
+        throw new OcppError(
+          "PropertyConstraintViolation",
+          `Field "${path}.numberPhases" must be 1 to 3, got ${phases}`,
+          { field: `${path}.numberPhases`, constraint: phases < 1 ? "minimum" : "maximum" },
+        );
+      }
+    })
+  );
+}

@@ -9,7 +9,7 @@ import {
   withoutChargingLimit,
   withReportedProfiles,
 } from "../../../model/charging_reports.ts";
-import { requireConnectorId } from "../bounds.ts";
+import { requireConnectorId, requireSchedulePeriodsInRange } from "../bounds.ts";
 import type { Handler201 } from "./handler.ts";
 
 export const reportChargingProfiles: Handler201<"ReportChargingProfiles"> = async (_state, request, ctx) => {
@@ -50,6 +50,7 @@ export const notifyChargingLimit: Handler201<"NotifyChargingLimit"> = async (_st
   const { chargingLimitSource, isGridCritical } = request.chargingLimit;
   const evseId = request.evseId ?? 0;
   requireConnectorId(evseId, 0, "evseId");
+  if (request.chargingSchedule) requireSchedulePeriodsInRange(request.chargingSchedule, "chargingSchedule");
   return {
     response: {},
     changes: {
