@@ -241,7 +241,7 @@ Deno.test("a remote start through the API is linked to the transaction the stati
   }
 });
 
-Deno.test("the first event of an unknown transaction without an EVSE is refused with a CALLERROR, not acknowledged and dropped", async () => {
+Deno.test("the first event of an unknown transaction without an EVSE, or on EVSE 0, is refused with a CALLERROR, not acknowledged and dropped", async () => {
   const server = await startApiServer();
   const station = await connectStation201(server.wsUrl, "CP-NOEVSE");
   try {
@@ -254,6 +254,16 @@ Deno.test("the first event of an unknown transaction without an EVSE is refused 
     ).then(() => null, (e: { rpcErrorCode?: string; message: string }) => e);
     assertEquals(refused?.rpcErrorCode, "OccurrenceConstraintViolation");
     assertStringIncludes(refused!.message, "must name its EVSE");
+    // EVSE 0 is the whole station, where no transaction runs: the field is named, not said to be missing.
+    const onZero = await station.call(
+      "TransactionEvent",
+      event("Started", 0, {
+        transactionInfo: { transactionId: "TX-evse0" },
+        evse: { id: 0, connectorId: 0 },
+        meterValue: energy(5_000, "Transaction.Begin", "2026-11-25T10:00:00Z"),
+      }),
+    ).then(() => null, (e: { rpcErrorCode?: string; details?: { field?: string } }) => e);
+    assertEquals([onZero?.rpcErrorCode, onZero?.details?.field], ["PropertyConstraintViolation", "evse.id"]);
     const none = await server.json("/api/v1/transactions?chargePointId=CP-NOEVSE", { as: "viewer" });
     assertEquals(none.body.items, []);
     // The station sends it again naming its EVSE (as the spec has it): stored, and answered.

@@ -66,6 +66,13 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
   };
   if (outcome.outcome === "replayed") {
     log.push({ level: "info", msg: "transaction event replayed", fields });
+  } else if (outcome.outcome === "unplaced" && evseId === 0) {
+    // EVSEType.id is "a number (> 0) designating an EVSE" (OCPP 2.0.1 Part 2); 0 is the station as a whole.
+    throw new OcppError(
+      "PropertyConstraintViolation",
+      `Field "evse.id" must be greater than 0 for a transaction, got 0 (transaction "${info.transactionId}")`,
+      { field: "evse.id", constraint: "minimum" },
+    );
   } else if (outcome.outcome === "unplaced") {
     // The spec has the first event of a transaction name its EVSE; without it we cannot place it in the
     // ledger, and we never acknowledge what we did not store: the station hears why and keeps the event.
