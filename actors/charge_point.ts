@@ -1346,6 +1346,7 @@ export class ChargePointActor {
           .filter((action) => !used?.has(action)),
         this.deps.now().getTime(),
       );
+      this.#letGo(definition, command, outcome.response);
       const patch = definition && await this.#effectOf(definition, command, outcome.response, finishedAt);
       if (patch) changes.snapshot = patch;
       const told = definition?.deviceModelValues?.(
@@ -1368,6 +1369,20 @@ export class ChargePointActor {
       // Outside the turn: the station's frames are not held up by what the answer teaches elsewhere.
       const { response } = outcome;
       void this.#tellAnswered(command, { response }, false).then(() => command.resolve(response));
+    }
+  }
+
+  /**
+   * A timed-out ReserveNow stays held (`#reservationsInFlight`) until its late answer or its expiry; an answer
+   * showing the station holds no reservation of its id (a CancelReservation accepted or rejected: `releases`)
+   * lets it go too, or the guards refused others on that connector until its expiry, cancelled in the ledger.
+   */
+  #letGo(definition: AnyCommand | undefined, command: Command, response: unknown): void {
+    const held = this.#reservationsInFlight;
+    const id = held?.size ? definition?.releases?.(command.payload as never, response as never) : null;
+    if (id === null || id === undefined) return;
+    for (const [other, reservation] of held!) {
+      if (other !== command && reservation.reservationId === id) held!.delete(other);
     }
   }
 
@@ -1539,6 +1554,7 @@ export class ChargePointActor {
     if (entry) changes.commandLog = [entry];
     if ("response" in outcome && this.#record) {
       const definition = this.dialect.commands[command.action];
+      this.#letGo(definition, command, outcome.response);
       const patch = definition && await this.#effectOf(definition, command, outcome.response, at);
       if (patch) changes.snapshot = patch;
       const told = definition?.deviceModelValues?.(command.payload as never, outcome.response as never, at);

@@ -3,7 +3,8 @@
  * and on PostgreSQL (the reservation stores differ). A ReserveNow the station may have taken is held from its
  * timeout (the operator hears 504 with the reservation id): a second reservation there and a remote start for
  * another tag are refused, as the station would refuse them; a late Accepted keeps it, a late Rejected or
- * CALLERROR leaves nothing held. A CancelReservation answered late ends the reservation, as in time.
+ * CALLERROR leaves nothing held. A CancelReservation answered late ends the reservation, as in time. One
+ * answered in time, Accepted or Rejected, ends what the timed-out ReserveNow held (the actor's guard too).
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
@@ -147,4 +148,60 @@ Deno.test({
   name: "a ReserveNow or CancelReservation answered late settles the ledger as in time (PostgreSQL)",
   ignore: await ignoreWithoutPostgres("late reservation answers on PostgreSQL"),
   fn: () => lateAnswers("postgres"),
+});
+
+/**
+ * A ReserveNow that timed out, never answered, then cancelled by the operator: the station answers the
+ * CancelReservation in time (Rejected: it never got the reservation; Accepted: it had it). The ledger ends it,
+ * and so must the actor's guard, which held the timed-out ReserveNow: a remote start or a reservation for
+ * another tag on that connector is sent (it was refused 409 "reserved" until the reservation's expiry).
+ */
+async function cancelledInTime(kind: StoreKind) {
+  await withApiServer(
+    kind,
+    async (server) => {
+      for (const idTag of ["OWNER", "STRANGER"]) {
+        assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status, 201);
+      }
+      const socket = await station(server);
+      try {
+        for (const status of ["Rejected", "Accepted"]) {
+          const held = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
+          const id = held.body.details.reservationId as number;
+          const cancelled = server.json(`/api/v1/reservations/${id}/cancel`, {
+            method: "POST",
+            as: "operator",
+          });
+          const call = await socket.next(5000) as unknown[];
+          assertEquals(call[2], "CancelReservation");
+          socket.send(JSON.stringify([3, call[1], { status }]));
+          const answer = await cancelled;
+          assertEquals([answer.status, answer.body.state], [200, "cancelled"], JSON.stringify(answer.body));
+
+          const start = remoteStart(server, "STRANGER");
+          const sent = await Promise.race([
+            socket.next(5000) as Promise<unknown[]>,
+            start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
+          ]);
+          assertEquals(sent[2], "RemoteStartTransaction", `after a cancel answered ${status}: ${sent[0]}`);
+          socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
+          assertEquals((await start).status, 200);
+        }
+      } finally {
+        await socket.close();
+      }
+    },
+    { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
+    {},
+    `late3_rsvc_${kind}`,
+  );
+}
+
+Deno.test("a cancel answered in time frees what a timed-out ReserveNow held (KV)", () =>
+  cancelledInTime("kv"));
+
+Deno.test({
+  name: "a cancel answered in time frees what a timed-out ReserveNow held (PostgreSQL)",
+  ignore: await ignoreWithoutPostgres("late reservation answers on PostgreSQL"),
+  fn: () => cancelledInTime("postgres"),
 });

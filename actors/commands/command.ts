@@ -32,6 +32,11 @@ export interface Command<A extends CsToCpAction> {
    * guards count it as held, so two requests at once cannot both take one connector.
    */
   holds?: (request: RequestOf<A>, at: string) => Reservation | null;
+  /**
+   * The reservation id this answer shows the station does not hold (a CancelReservation it accepted, or
+   * rejected: it had none of that id), or null: what a ReserveNow of that id left held at its timeout is let go.
+   */
+  releases?: (request: RequestOf<A>, response: ResponseOf<A>) => number | null;
   /** What the answer teaches the snapshot, or null when it teaches nothing we keep. `at`: when it arrived. */
   effect?: (
     state: Readonly<LiveRecord>,
@@ -72,6 +77,7 @@ export interface AnyCommand {
   guard?: (state: Readonly<LiveRecord>, request: never, now: Date) => string | Refusal | null;
   presents?: (request: never) => PresentedTag | null;
   holds?: (request: never, at: string) => Reservation | null;
+  releases?: (request: never, response: never) => number | null;
   effect?: (
     state: Readonly<LiveRecord>,
     request: never,

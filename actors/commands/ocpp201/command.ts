@@ -10,6 +10,8 @@ export interface Command201<A extends CsToCpAction> {
   guard?: (state: Readonly<LiveRecord>, request: RequestOf<A>, now: Date) => string | Refusal | null;
   /** The reservation this command makes the station hold (see `Command.holds` in `../command.ts`). */
   holds?: (request: RequestOf<A>, at: string) => Reservation | null;
+  /** The reservation id this answer shows the station does not hold (see `Command.releases`). */
+  releases?: (request: RequestOf<A>, response: ResponseOf<A>) => number | null;
   /** The id tag the station will present because of this command (see `PresentedTag` in `../command.ts`). */
   presents?: (request: RequestOf<A>) => PresentedTag | null;
   effect?: (

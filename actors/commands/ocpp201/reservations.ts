@@ -32,8 +32,9 @@ function reservationOf(request: RequestOf<"ReserveNow">, at: string): Reservatio
   return reservation;
 }
 
-/** OCPP 2.0.1 H02. */
+/** OCPP 2.0.1 H02 (Rejected: no reservation of that id; as 1.6's, either answer lets a timed-out one go). */
 export const cancelReservation: Command201<"CancelReservation"> = {
+  releases: (request) => request.reservationId,
   effect: (state, request, response, at) =>
     response.status === "Accepted"
       ? { reservations: withoutReservation(state, request.reservationId, at) }
