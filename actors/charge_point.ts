@@ -24,6 +24,7 @@ import {
   withoutDetails,
 } from "../model/charge_point.ts";
 import { type CommitResult, isEmpty, type StationChanges, type WriterConnection } from "../model/changes.ts";
+import { storedWriterOf, writerAfter } from "../model/newest_connection.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
 import type { CommandLogEntry, LateAnswer } from "../model/command_log.ts";
 import { isSnapshotChange, patchFor, type SnapshotChange } from "../model/snapshot_change.ts";
@@ -587,6 +588,8 @@ export class ChargePointActor {
         ? withoutDetails({ ...stored, ...live })
         : { ...emptyRecord(this.id, now), ...live };
       this.#detailsHeld = stored === null;
+      // This connection started after whichever wrote the record, whatever that node's clock said.
+      this.#writer = writerAfter(this.#ownConnection(), storedWriterOf(stored));
       // What the load changes in a stored record rides with the next commit, those fields alone, so no other
       // field is written back over a change made since the load (another node's offline write): the dialect,
       // the station's to say like its boot, and the reservations that expired meanwhile (the station dropped
@@ -652,7 +655,14 @@ export class ChargePointActor {
       const patch = isSnapshotChange(message.patch)
         ? patchFor(this.#current()!, message.patch)
         : message.patch;
-      await this.#commit({ chargePointId: this.id, snapshot: patch });
+      const committed = await this.#commit({ chargePointId: this.id, snapshot: patch });
+      // A newer connection wrote the record: this one's write (the operator's change with it) was skipped and
+      // its socket closed. The registry writes the change as for a station offline, from the stored record.
+      if (committed.ok && committed.replaced) {
+        return message.reject(
+          new NotConnectedError(this.id, "updateSnapshot", "replaced by a newer connection"),
+        );
+      }
       message.resolve(this.#current()!);
     } catch (error) {
       message.reject(error);
@@ -1152,14 +1162,16 @@ export class ChargePointActor {
 
   /**
    * This connection, as the store compares writers (`model/newest_connection.ts`; "" without a node id): made
-   * at the first snapshot write, not at each.
+   * at the load, just after the record's writer when that one's clock was ahead (`writerAfter`), not at each
+   * write.
    */
   #writer: WriterConnection | null = null;
   get #connection(): WriterConnection {
-    return this.#writer ??= {
-      connectedAt: this.connectedAt.toISOString(),
-      nodeId: this.deps.senderId?.() ?? "",
-    };
+    return this.#writer ??= this.#ownConnection();
+  }
+
+  #ownConnection(): WriterConnection {
+    return { connectedAt: this.connectedAt.toISOString(), nodeId: this.deps.senderId?.() ?? "" };
   }
 
   /** `#details` as the handlers' lookup: one function per actor, not one per CALL. */

@@ -17,3 +17,41 @@ export function replaces(challenger: Connection, current: Connection): boolean {
   if (challenger.connectedAt !== current.connectedAt) return challenger.connectedAt > current.connectedAt;
   return challenger.nodeId >= current.nodeId;
 }
+
+/**
+ * The connection a new actor writes its station's snapshot as: its own, or, when the writer the store held at
+ * its load does not order before it, just after that writer. A connection loaded after a writer's write started
+ * after that writer's connection, whatever the clocks say: a node whose clock ran ahead (or this one's, before
+ * it was stepped back) left a start no later connection's clock passes, and each of the station's next
+ * connections was refused its every write (closed 4000, reconnecting, refused again) until the clock caught up.
+ * A node frozen past its lease still cannot write: its connection was loaded before the newer one's.
+ *
+ * @example
+ * ```ts
+ * import { writerAfter } from "./newest_connection.ts";
+ * const stored = { connectedAt: "2026-12-06T10:10:00.000Z", nodeId: "b" };
+ * writerAfter({ connectedAt: "2026-12-06T10:00:00.000Z", nodeId: "a" }, stored);
+ * // { connectedAt: "2026-12-06T10:10:00.001Z", nodeId: "a" }
+ * ```
+ */
+export function writerAfter(own: Connection, stored: Connection | null): Connection {
+  if (stored === null || !replaces(stored, own)) return own;
+  return { connectedAt: new Date(Date.parse(stored.connectedAt) + 1).toISOString(), nodeId: own.nodeId };
+}
+
+/** Where a store puts, on a record it read, the connection that last wrote it (not enumerable: never listed). */
+const STORED_WRITER = Symbol("storedWriter");
+
+/**
+ * `record` with the connection that wrote it, as the stores read it (`writerAfter`): a property no spread,
+ * JSON or comparison sees, so it stays the store's and the loading actor's business.
+ */
+export function withStoredWriter<T extends object>(record: T, writer: Connection | null | undefined): T {
+  if (writer) Object.defineProperty(record, STORED_WRITER, { value: writer, enumerable: false });
+  return record;
+}
+
+/** The connection that last wrote `record` when a store read it (`withStoredWriter`), or null. */
+export function storedWriterOf(record: object | null): Connection | null {
+  return (record as { [STORED_WRITER]?: Connection } | null)?.[STORED_WRITER] ?? null;
+}

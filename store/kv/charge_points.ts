@@ -30,7 +30,7 @@ import {
   type SnapshotPatch,
 } from "../../model/charge_point.ts";
 import { changesTime, type StationChanges, type WriterConnection } from "../../model/changes.ts";
-import { replaces } from "../../model/newest_connection.ts";
+import { replaces, withStoredWriter } from "../../model/newest_connection.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
@@ -64,9 +64,9 @@ export class KvChargePoints implements Reads {
     ]);
     const value = record!.value as StoredRecord | null;
     if (value === null) return null;
-    return withSideFields(
-      withLastSeen(unmarked(value), seen!.value as string | null),
-      sides.map((e) => e!.value),
+    return withStoredWriter(
+      withSideFields(withLastSeen(unmarked(value), seen!.value as string | null), sides.map((e) => e!.value)),
+      value.writtenBy,
     );
   }
 

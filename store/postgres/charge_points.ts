@@ -18,6 +18,7 @@ import type {
 } from "../../model/charge_point.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
+import { withStoredWriter } from "../../model/newest_connection.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import type { HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
 import { belowCursor, toHistoryPage } from "./history_page.ts";
@@ -91,6 +92,9 @@ interface ChargePointRow {
   decommissioned_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Migration 048; read by `getChargePoint(s)` (`select *`), not by lists. */
+  written_by_connected_at?: string | null;
+  written_by_node?: string | null;
 }
 
 interface StatusHistoryRow {
@@ -114,13 +118,13 @@ export class PgChargePoints {
 
   async getChargePoint(id: string): Promise<ChargePointRecord | null> {
     const rows = await this.sql<ChargePointRow[]>`select * from charge_points where id = ${id}`;
-    return rows[0] ? toChargePoint(rows[0]) : null;
+    return rows[0] ? withWriter(rows[0]) : null;
   }
 
   /** The snapshots of `ids`, in their order (null where unknown): one statement for many stations. */
   async getChargePoints(ids: readonly string[]): Promise<(ChargePointRecord | null)[]> {
     const rows = await this.sql<ChargePointRow[]>`select * from charge_points where id = any(${ids}::text[])`;
-    return oneByKey(rows, ids, (r) => r.id, toChargePoint);
+    return oneByKey(rows, ids, (r) => r.id, withWriter);
   }
 
   async putChargePoint(record: ChargePointRecord): Promise<void> {
@@ -329,6 +333,12 @@ function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   };
+}
+
+/** A station's record with the connection that last wrote it (`withStoredWriter`: a connecting actor's). */
+function withWriter(r: ChargePointRow): ChargePointRecord {
+  const at = r.written_by_connected_at;
+  return withStoredWriter(toChargePoint(r), at ? { connectedAt: at, nodeId: r.written_by_node ?? "" } : null);
 }
 
 function toChargePoint(r: ChargePointRow): ChargePointRecord {
