@@ -193,6 +193,9 @@ class UnreadConnections {
   opened(socket: Socket): void {
     if (!this.cap || socket.destroyed) return;
     const key = peerOf(socket);
+    // Counted already (a pipelined request was read before the answer to the one before it was sent): its
+    // place, if it took one, is given back before it is counted again, else the source never had it back.
+    this.#forget(key);
     const entry = {
       socket,
       since: performance.now(),
