@@ -176,14 +176,6 @@ export default function FleetOverview(props: FleetOverviewProps) {
     onEvent,
     refetch,
   );
-  // An event between the page's render and the stream's first open (useEvents' onReopen is for later opens)
-  // would wait for the periodic refresh: read once the stream is live.
-  const opened = useRef(false);
-  useEffect(() => {
-    if (!live || opened.current) return;
-    opened.current = true;
-    refetch();
-  }, [live]);
   const now = Date.parse(data.generatedAt);
   const filtered = query.search || query.status || query.online || query.attention;
   const first = data.total === 0 ? 0 : data.offset + 1;

@@ -117,27 +117,24 @@ export function subscribeEvents<E = StationEvent>(
 
 /**
  * The hook form of subscribeEvents; the latest `onEvent` is always the one called. Returns whether the
- * stream is live. `onReopen` runs when the stream comes back after a drop (not on the first open).
+ * stream is live. `onOpen` runs each time the stream opens, the first time included: the island was
+ * rendered with data read before that (the page's render, a fetch), so whatever happened in between, not on
+ * the stream, is read again.
  */
 export function useEvents<E = StationEvent>(
   query: string,
   onEvent: (e: E) => void,
-  onReopen?: () => void,
+  onOpen?: () => void,
 ): boolean {
   const handler = useRef(onEvent);
   handler.current = onEvent;
-  const reopen = useRef(onReopen);
-  reopen.current = onReopen;
+  const opened = useRef(onOpen);
+  opened.current = onOpen;
   const [live, setLive] = useState(false);
   useEffect(() => {
-    let dropped = false;
     return subscribeEvents<E>(query, (e) => handler.current(e), (isLive) => {
       setLive(isLive);
-      if (!isLive) dropped = true;
-      else if (dropped) {
-        dropped = false;
-        reopen.current?.();
-      }
+      if (isLive) opened.current?.();
     });
   }, [query]);
   return live;

@@ -9,7 +9,7 @@ import { useEvents } from "./client.tsx";
 export function useFleetEvents(
   types: string,
   onEvent: (event: FleetEvent) => void,
-  onReopen?: () => void,
+  onOpen?: () => void,
 ): boolean {
-  return useEvents(`types=${types}`, (event) => onEvent(event as unknown as FleetEvent), onReopen);
+  return useEvents(`types=${types}`, (event) => onEvent(event as unknown as FleetEvent), onOpen);
 }
