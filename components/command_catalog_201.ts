@@ -104,6 +104,10 @@ const GROUPS: readonly [string, readonly CsToCpAction[]][] = [
 export const TRIGGER_MESSAGES_201: readonly string[] =
   ACTIONS.TriggerMessage.request.shape.requestedMessage.options;
 
+/** The 2.0.1 IdTokenEnumType values, for the station console's Remote start. */
+export const ID_TOKEN_TYPES_201: readonly string[] =
+  ACTIONS.RequestStartTransaction.request.shape.idToken.shape.type.options;
+
 /** What the 2.0.1 form shows first: reading a variable changes nothing. */
 export const DEFAULT_COMMAND_201: CsToCpAction = "GetVariables";
 

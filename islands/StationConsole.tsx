@@ -30,6 +30,10 @@ export interface StationConsoleProps {
   idTags: string[];
   /** OCPP 2.0.1 stations: the messages TriggerMessage may ask for (islands import no server values). */
   triggerMessages?: readonly string[];
+  /** OCPP 2.0.1 stations: the IdTokenEnumType values a remote start may name. */
+  idTokenTypes?: readonly string[];
+  /** OCPP 2.0.1 stations: the type of each suggested id tag stored with one. */
+  idTokenTypeOf?: Readonly<Record<string, string>>;
 }
 
 type Outcome = CommandOutcomeValue & {
@@ -312,6 +316,8 @@ export default function StationConsole(props: StationConsoleProps) {
               evses={station.evses ?? []}
               idTagList={ID_TAG_LIST}
               triggerMessages={props.triggerMessages ?? []}
+              idTokenTypes={props.idTokenTypes ?? []}
+              idTokenTypeOf={props.idTokenTypeOf ?? {}}
               disabled={cannotSend}
               confirmReset={() => confirm(`Reset ${id} now? Running transactions are stopped.`)}
               send={(action, payload) => void send(action, payload)}

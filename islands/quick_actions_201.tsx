@@ -15,6 +15,10 @@ export interface QuickActions201Props {
   idTagList: string;
   /** The 2.0.1 MessageTriggerEnumType values (islands import no server values). */
   triggerMessages: readonly string[];
+  /** The 2.0.1 IdTokenEnumType values. */
+  idTokenTypes: readonly string[];
+  /** The type of each suggested id tag stored with one (its only accepted type). */
+  idTokenTypeOf: Readonly<Record<string, string>>;
   disabled: boolean;
   confirmReset: () => boolean;
   send: (action: string, payload: Record<string, unknown>) => void;
@@ -39,6 +43,9 @@ export function QuickActions201(props: QuickActions201Props) {
 
   const [startEvse, setStartEvse] = useState("");
   const [idToken, setIdToken] = useState("");
+  // Central by default: the token is this CSMS's to vouch for (2.0.1 F01), not one read from a card.
+  const [tokenType, setTokenType] = useState("Central");
+  const typeOf = new Map(Object.entries(props.idTokenTypeOf).map(([tag, type]) => [tag.toLowerCase(), type]));
   const [stopTx, setStopTx] = useState("");
   const [unlock, setUnlock] = useState("");
   const [availabilityOf, setAvailabilityOf] = useState("");
@@ -57,9 +64,8 @@ export function QuickActions201(props: QuickActions201Props) {
         aria-label="Start a session"
         onSubmit={(e) => {
           e.preventDefault();
-          // Central: the token is this CSMS's to vouch for (2.0.1 F01), not one read from a card.
           send("RequestStartTransaction", {
-            idToken: { idToken: idToken.trim(), type: "Central" },
+            idToken: { idToken: idToken.trim(), type: tokenType },
             ...(startEvse ? { evseId: Number(startEvse) } : {}),
           });
         }}
@@ -79,9 +85,21 @@ export function QuickActions201(props: QuickActions201Props) {
             list={props.idTagList}
             maxLength={36}
             value={idToken}
-            onInput={(e) => setIdToken(e.currentTarget.value)}
+            onInput={(e) => {
+              const value = e.currentTarget.value;
+              setIdToken(value);
+              // A tag stored with a type is accepted with that type only (tags match case-insensitively).
+              const own = typeOf.get(value.trim().toLowerCase());
+              if (own) setTokenType(own);
+            }}
             autoComplete="off"
           />
+        </label>
+        <label>
+          Token type
+          <select name="idTokenType" value={tokenType} onChange={(e) => setTokenType(e.currentTarget.value)}>
+            {props.idTokenTypes.map((t) => <option key={t} value={t}>{t}</option>)}
+          </select>
         </label>
         <button type="submit" disabled={disabled}>Remote start</button>
       </form>

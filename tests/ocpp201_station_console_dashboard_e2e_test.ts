@@ -3,7 +3,8 @@
  * sends RequestStopTransaction with the station's own id of the session running, Remote start
  * RequestStartTransaction with an idToken, the EVSE and a remoteStartId, Reset Immediate/OnIdle,
  * UnlockConnector with the EVSE and connector, ChangeAvailability and TriggerMessage for an EVSE. Each checked
- * as the strict ocpp-rpc 2.0.1 station receives it, in Chromium. A viewer gets no action buttons.
+ * as the strict ocpp-rpc 2.0.1 station receives it, in Chromium. A viewer gets no action buttons. A remote
+ * start's idToken type is Central unless the operator picks another or the tag is stored with its own.
  */
 import { assert, assertEquals } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
@@ -141,6 +142,76 @@ Deno.test({
       // Its only buttons are the activity card's tabs: nothing sends a command.
       assertEquals(await viewer.locator('main button:not([role="tab"])').allInnerTexts(), []);
       assertEquals(await viewer.locator("main select, main input").count(), 0);
+      assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      await closeStation(station);
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `a 2.0.1 remote start sends the idToken type the operator chose, a typed tag's own first${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    const station = await connectStation201(server.wsUrl, ID);
+    const received: unknown[] = [];
+    station.handle("RequestStartTransaction", ({ params }) => {
+      received.push(params);
+      return { status: "Accepted" };
+    });
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    try {
+      await createUser(server, OPERATOR, "operator");
+      // Any type matches an untyped tag; a typed one only its own (the command's guard, as Authorize).
+      for (const body of [{ idTag: "DRIVER-2" }, { idTag: "CARD-9", idTokenType: "ISO14443" }]) {
+        assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body })).status, 201);
+      }
+      browser = await launch();
+      const page = await openPage(
+        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
+        errors,
+      );
+      await logIn(page, server.url, OPERATOR);
+      await page.goto(`${server.url}/stations/${ID}`);
+      const start = page.getByRole("form", { name: "Start a session" });
+      await start.waitFor();
+      await page.locator('[data-live="true"]').first().waitFor();
+      const type = start.getByLabel("Token type");
+      assertEquals(await type.locator("option").allInnerTexts(), [
+        "Central",
+        "eMAID",
+        "ISO14443",
+        "ISO15693",
+        "KeyCode",
+        "Local",
+        "MacAddress",
+        "NoAuthorization",
+      ]);
+      const sent = async (idToken: string, expected: string) => {
+        const before = received.length;
+        await start.getByRole("button", { name: "Remote start" }).click();
+        await eventually(() => received.length > before, 8000, `RequestStartTransaction for ${idToken}`);
+        const params = received.at(-1) as { idToken: unknown };
+        assertEquals(params.idToken, { idToken, type: expected });
+        await page.locator('.quick-actions [data-result="ok"]').waitFor();
+      };
+
+      // Central by default: the token is this CSMS's to vouch for.
+      assertEquals(await type.inputValue(), "Central");
+      await start.getByLabel("Id token").fill("DRIVER-2");
+      await sent("DRIVER-2", "Central");
+      // The operator's choice.
+      await type.selectOption("eMAID");
+      await sent("DRIVER-2", "eMAID");
+      // A tag stored with a type of its own: that type, which the guard requires.
+      await start.getByLabel("Id token").fill("CARD-9");
+      assertEquals(await type.inputValue(), "ISO14443");
+      await sent("CARD-9", "ISO14443");
       assertEquals(errors, []);
     } finally {
       await browser?.close();

@@ -6,6 +6,7 @@ import { commandCatalog, DEFAULT_COMMAND } from "../../components/command_catalo
 import {
   commandCatalog201,
   DEFAULT_COMMAND_201,
+  ID_TOKEN_TYPES_201,
   TRIGGER_MESSAGES_201,
 } from "../../components/command_catalog_201.ts";
 import { ChargingReportsCard } from "../../components/charging_reports.tsx";
@@ -94,10 +95,19 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
   const is201 = station.ocppVersion === "ocpp2.0.1";
   const deviceModel = is201 ? await api.get<DeviceModelPage>(`${base}/device-model?limit=200`) : null;
   // Suggestions for the id tag fields: the Accepted tags (typing any other one still works).
-  const idTags = canCommand
+  const accepted = canCommand
     ? (await api.get<Page<IdTag>>("/api/v1/id-tags?limit=1000")).items.filter((t) => t.status === "Accepted")
-      .map((t) => t.idTag)
     : [];
+  const idTags = accepted.map((t) => t.idTag);
+  // A 2.0.1 remote start names the token's type: a tag stored with one is accepted with that type only.
+  const idTokenTypeOf = Object.fromEntries(
+    accepted.flatMap((t) => t.idTokenType ? [[t.idTag, t.idTokenType]] : []),
+  );
+  const console201 = {
+    triggerMessages: TRIGGER_MESSAGES_201,
+    idTokenTypes: ID_TOKEN_TYPES_201,
+    idTokenTypeOf,
+  };
 
   return (
     <Layout title={id} current="/" viewer={viewer}>
@@ -119,7 +129,7 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
         {/* The console's quick actions speak the station's dialect (2.0.1: islands/quick_actions_201.tsx). */}
         <Island
           name="StationConsole"
-          props={{ station, canCommand, idTags, ...(is201 ? { triggerMessages: TRIGGER_MESSAGES_201 } : {}) }}
+          props={{ station, canCommand, idTags, ...(is201 ? console201 : {}) }}
         />
         {canCommand && (
           <Island
