@@ -91,6 +91,17 @@ const SITE = {
   updatedAt: NOW.toISOString(),
 };
 
+/** A second session of the site's one station (connector 2), waiting at 0 A in the newest division. */
+const SECOND_SESSION = {
+  chargePointId: "CP-1",
+  connectorId: 2,
+  transactionId: 8,
+  kind: "waiting",
+  limitA: 0,
+  appliedA: 0,
+  measuredA: null,
+};
+
 /** Newest first, as the API lists them. */
 const SAMPLES = [11, 10].map((minute) => ({
   siteId: "depot",
@@ -107,7 +118,7 @@ const SAMPLES = [11, 10].map((minute) => ({
     limitA: 32,
     appliedA: 32,
     measuredA: minute === 11 ? 30.5 : null,
-  }],
+  }, ...(minute === 11 ? [SECOND_SESSION] : [])],
 }));
 
 /** A fake of the API the pages call: the cookie names the role, every request is recorded. */
@@ -576,6 +587,13 @@ Deno.test("the sites page offers a new site to operators only; a site page start
   const viewer = await (await pages.request("/sites", as("viewer"))).text();
   assertStringIncludes(viewer, 'data-site="depot"');
   assertStringIncludes(viewer, "30.5 A");
+  // One station, two sessions in the latest division: the column counts sessions and says of which division.
+  assertStringIncludes(viewer, '<td data-label="Stations" class="num">1</td>');
+  assertStringIncludes(viewer, '<td data-label="Sessions divided" class="num">2</td>');
+  assertStringIncludes(
+    viewer,
+    '<th scope="col" title="Charging sessions (one per connector or EVSE with a transaction) the latest division shared the limit among, at its time">Sessions divided</th>',
+  );
   assertEquals(viewer.includes('data-island="SiteForm"'), false);
   const operator = await (await pages.request("/sites", as("operator"))).text();
   assertStringIncludes(operator, 'data-island="SiteForm"');

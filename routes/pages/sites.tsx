@@ -35,7 +35,13 @@ export async function sitesPage(api: PageApi) {
               <th scope="col">Site</th>
               <th scope="col">Limit</th>
               <th scope="col">Stations</th>
-              <th scope="col">Sessions</th>
+              {/* Its allocation's chargers are its sessions: one per connector (EVSE) with a transaction. */}
+              <th
+                scope="col"
+                title="Charging sessions (one per connector or EVSE with a transaction) the latest division shared the limit among, at its time"
+              >
+                Sessions divided
+              </th>
               <th scope="col">Allocated</th>
               <th scope="col">Measured</th>
               <th scope="col">Divided at (UTC)</th>
@@ -50,7 +56,7 @@ export async function sitesPage(api: PageApi) {
                 </td>
                 <td data-label="Limit" class="num">{s.maxCurrentA} A</td>
                 <td data-label="Stations" class="num">{s.chargePointIds.length}</td>
-                <td data-label="Sessions" class="num">{s.allocation?.chargers.length ?? 0}</td>
+                <td data-label="Sessions divided" class="num">{s.allocation?.chargers.length ?? 0}</td>
                 <td data-label="Allocated" class="num">
                   {s.allocation ? `${s.allocation.allocatedA} A` : "—"}
                 </td>
