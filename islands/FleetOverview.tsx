@@ -383,12 +383,15 @@ export default function FleetOverview(props: FleetOverviewProps) {
                 <tr key={s.id} data-station={s.id} data-needs={s.attention.join(" ")}>
                   {selectable && (
                     <td class="select">
-                      <input
-                        type="checkbox"
-                        aria-label={`Select ${s.id}`}
-                        checked={selection.selected.has(s.id)}
-                        onChange={(e) => selection.toggle(s.id, e.currentTarget.checked)}
-                      />
+                      {/* The label names the box; its text shows only where rows stack (a phone). */}
+                      <label class="inline">
+                        <input
+                          type="checkbox"
+                          checked={selection.selected.has(s.id)}
+                          onChange={(e) => selection.toggle(s.id, e.currentTarget.checked)}
+                        />
+                        <span class="select-text">Select {s.id}</span>
+                      </label>
                     </td>
                   )}
                   <td data-label="Station">

@@ -223,9 +223,31 @@ Deno.test({
       await box.waitFor();
       const size = await box.boundingBox();
       assert(size && size.width >= 20 && size.height >= 20, `the select box is ${JSON.stringify(size)}`);
+      // Its line is not an empty label column then a box: the box starts the line, its label beside it.
+      const cell = page.locator('tr[data-station="CP-PHONE-1"] td.select');
+      const line = (await cell.boundingBox())!;
+      assert(size.x - line.x <= 16, `the box starts ${size.x - line.x}px into its line`);
+      const label = cell.locator("label");
+      assertEquals((await label.innerText()).trim(), "Select CP-PHONE-1");
+      const text = (await label.locator(".select-text").boundingBox())!;
+      assert(
+        text.x >= size.x + size.width && text.x + text.width <= 390,
+        `the label's text is at ${JSON.stringify(text)}`,
+      );
+      // The label's text is part of the target: tapping it selects, tapping it again does not.
+      await label.locator(".select-text").tap();
+      const launcher = page.getByRole("form", { name: "Run a job on the selected stations" });
+      await launcher.waitFor();
+      await label.locator(".select-text").tap();
+      assertEquals(await launcher.count(), 0);
       await box.tap();
-      await page.getByRole("form", { name: "Run a job on the selected stations" }).waitFor();
+      await launcher.waitFor();
       await shot(page, "qa-390-select", { fullPage: false });
+      // Wide, the row's box stands alone in its narrow column, still named for the station.
+      await page.setViewportSize({ width: 1280, height: 900 });
+      assert(await box.isVisible());
+      assert((await label.locator(".select-text").boundingBox())!.width <= 1, "the label's text is hidden");
+      assert((await cell.boundingBox())!.width <= 48, "the select column stays narrow");
       assertEquals(errors, []);
     } finally {
       await browser?.close();
