@@ -74,6 +74,16 @@ export type StationEvent =
     inService: boolean;
     /** Who did it (`user:alice`, `token:ops`). */
     by: string;
+  }
+  | {
+    /** An operator dismissed the station's failed firmware update (published by the API). */
+    type: "firmwareFailureDismissed";
+    chargePointId: string;
+    at: string;
+    /** The failure dismissed (e.g. InstallationFailed). */
+    status: string;
+    /** Who did it (`user:alice`, `token:ops`). */
+    by: string;
   };
 
 /**

@@ -21,6 +21,8 @@ export const EVENT_TYPES = [
   "unknownIdTag",
   // An operator decommissioned a station or put it back in service.
   "service",
+  // An operator dismissed a station's failed firmware update (the overview's attention).
+  "firmwareFailureDismissed",
   // Fleet operations (fleet/events.ts): job progress, reservations.
   "job",
   "reservation",

@@ -17,6 +17,7 @@ const STREAMED: Record<BusEvent["type"] | FleetEvent["type"], true> = {
   securityEvent: true,
   unknownIdTag: true,
   service: true,
+  firmwareFailureDismissed: true,
   siteAllocation: true,
   job: true,
   reservation: true,

@@ -15,7 +15,7 @@ import { ConnectorChips, OnlineBadge } from "../components/status_chip.tsx";
 import { Time, TzLabel } from "../components/time.tsx";
 import type { AttentionKind, FleetRow, JobCommand, Overview, StationEvent } from "../components/types.ts";
 import { FILTER_STATUSES } from "../overview/connector_status.ts";
-import { apiFetch, LiveDot, useEvents } from "./client.tsx";
+import { ApiCallError, apiFetch, LiveDot, useEvents } from "./client.tsx";
 import { JobLauncher } from "./job_launcher.tsx";
 import { useSelection } from "./selection.ts";
 import { storedMode } from "./TimeZoneToggle.tsx";
@@ -172,10 +172,24 @@ export default function FleetOverview(props: FleetOverviewProps) {
   // Not meter values: they are the bulk of the stream (one per station and minute); the energy KPI follows
   // them through the periodic refresh instead. Firmware statuses: a failed update needs attention.
   const live = useEvents(
-    "types=connected,disconnected,boot,status,evseStatus,transaction,firmwareStatus",
+    "types=connected,disconnected,boot,status,evseStatus,transaction,firmwareStatus,firmwareFailureDismissed",
     onEvent,
     refetch,
   );
+  /** Why the last dismissal of a firmware failure was refused (another status since, say). */
+  const [dismissError, setDismissError] = useState<string | null>(null);
+  const dismissFirmwareFailure = async (id: string, status: string) => {
+    setDismissError(null);
+    try {
+      await apiFetch(`/api/v1/charge-points/${encodeURIComponent(id)}/firmware-failure/dismiss`, {
+        method: "POST",
+        body: { status },
+      });
+    } catch (error) {
+      setDismissError(error instanceof ApiCallError ? error.message : String(error));
+    }
+    refetch(0);
+  };
   const now = Date.parse(data.generatedAt);
   const filtered = query.search || query.status || query.online || query.attention;
   const first = data.total === 0 ? 0 : data.offset + 1;
@@ -321,6 +335,7 @@ export default function FleetOverview(props: FleetOverviewProps) {
           onClear={selection.clear}
         />
       )}
+      {dismissError && <p class="error-text" role="alert" data-dismiss-error>{dismissError}</p>}
       {data.items.length === 0
         ? (
           <p class="empty">
@@ -421,7 +436,22 @@ export default function FleetOverview(props: FleetOverviewProps) {
                   <td data-label="Firmware" class="small">
                     {s.boot?.firmwareVersion ?? "—"}
                     {s.attention.includes("firmware") && (
-                      <div class="error-text" data-firmware-failed>{s.firmwareStatus}</div>
+                      <div class="error-text" data-firmware-failed>
+                        {s.firmwareStatus}
+                        {selectable && s.firmwareStatus && (
+                          <>
+                            {" "}
+                            <button
+                              type="button"
+                              class="link"
+                              aria-label={`Dismiss ${s.firmwareStatus} of ${s.id}`}
+                              onClick={() => void dismissFirmwareFailure(s.id, s.firmwareStatus!)}
+                            >
+                              Dismiss
+                            </button>
+                          </>
+                        )}
+                      </div>
                     )}
                   </td>
                   <td data-label="Last seen">

@@ -16,7 +16,17 @@ export interface DetachTransaction {
   at: string;
 }
 
-export type SnapshotChange = DetachTransaction;
+/**
+ * An operator dismisses the firmware failure it saw (`status`): the station's firmware status is cleared, so
+ * the failure no longer needs attention, unless the station reported another status since.
+ */
+export interface DismissFirmwareFailure {
+  change: "dismissFirmwareFailure";
+  status: string;
+  at: string;
+}
+
+export type SnapshotChange = DetachTransaction | DismissFirmwareFailure;
 
 /** True for a named change (a plain patch never has a `change` field). */
 export function isSnapshotChange(update: SnapshotPatch | SnapshotChange): update is SnapshotChange {
@@ -32,6 +42,12 @@ export function isSnapshotChange(update: SnapshotPatch | SnapshotChange): update
  * ```
  */
 export function patchFor(record: Readonly<LiveRecord>, change: SnapshotChange): SnapshotPatch {
+  if (change.change === "dismissFirmwareFailure") {
+    // Another status since: that one is what the station says now, not the failure the operator saw.
+    return record.firmwareStatus === change.status
+      ? { firmwareStatus: null, updatedAt: change.at }
+      : { updatedAt: record.updatedAt };
+  }
   const { transactionId, stationTransactionId, at } = change;
   return {
     connectors: detachTransaction(record.connectors, transactionId),

@@ -53,3 +53,12 @@ Deno.test("isSnapshotChange() tells a named change from a patch", () => {
   assertEquals(isSnapshotChange({ change: "detachTransaction", transactionId: 1, at }), true);
   assertEquals(isSnapshotChange({ decommissionedAt: at }), false);
 });
+
+Deno.test("patchFor() clears a dismissed firmware failure, and nothing when the station reported another status since", () => {
+  const later = "2026-01-02T00:00:00.000Z";
+  const failed = { ...emptyRecord("CP-3", new Date(at)), firmwareStatus: "InstallationFailed" };
+  const dismiss = { change: "dismissFirmwareFailure" as const, status: "InstallationFailed", at: later };
+  assertEquals(patchFor(failed, dismiss), { firmwareStatus: null, updatedAt: later });
+  const since = { ...failed, firmwareStatus: "Downloading" };
+  assertEquals(patchFor(since, dismiss), { updatedAt: at });
+});

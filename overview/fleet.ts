@@ -11,7 +11,8 @@
  * - attention: Faulted connectors of online stations, stations offline longer than the threshold, stations
  *   Pending or Rejected, running sessions whose id tag was not Accepted, running sessions flagged open
  *   after their station's reboot (stuck: likely forgotten by the station), and stations whose last firmware
- *   status is a failure (until their next status: a retried update, or a triggered Idle).
+ *   status is a failure (until their next status: a retried update, or a triggered Idle; or an operator
+ *   dismisses it).
  */
 import { isFirmwareFailure } from "../fleet/firmware_campaign.ts";
 import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
@@ -63,7 +64,7 @@ export interface FleetRow {
   lastSeen: string | null;
   registrationStatus: LiveRecord["registrationStatus"];
   boot: LiveRecord["boot"];
-  /** The station's last FirmwareStatusNotification status, null before one. */
+  /** The station's last FirmwareStatusNotification status, null before one (or once an operator dismissed a failure). */
   firmwareStatus: string | null;
   connectors: ConnectorState[];
   /** Running sessions' ids. */

@@ -37,6 +37,7 @@ const POLICY: Record<string, Lowest> = {
   "DELETE /api/v1/charge-points/{id}": "admin",
   "POST /api/v1/charge-points/{id}/recommission": "admin",
   "POST /api/v1/charge-points/{id}/disconnect": "operator",
+  "POST /api/v1/charge-points/{id}/firmware-failure/dismiss": "operator",
   "GET /api/v1/charge-points/{id}/status-history": "viewer",
   "GET /api/v1/charge-points/{id}/file-status-history": "viewer",
   "GET /api/v1/charge-points/{id}/configuration": "viewer",

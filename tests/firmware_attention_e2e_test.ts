@@ -2,7 +2,8 @@
  * A failed firmware update needs attention: a station whose last FirmwareStatusNotification (1.6, the Security
  * extension's SignedFirmwareStatusNotification, or 2.0.1's) is a failure is counted on the overview, found by
  * the `firmware` filter and shows the status under its version, until its next status (a retried update that
- * installs, or an Idle it is asked for). Over the API on KV and PostgreSQL, and in a real browser.
+ * installs, or an Idle it is asked for) or until an operator dismisses that failure (connected or not, in the
+ * store). Over the API on KV and PostgreSQL, and in a real browser.
  */
 import { assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
@@ -15,6 +16,7 @@ import { closeStation, connectStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
 const OPERATOR = { username: "otto", password: "operator-password-1" };
+const VIEWER = { username: "vera", password: "viewer-password-1" };
 
 async function overview(server: ApiTestServer, query = "") {
   const res = await server.json(`/api/v1/overview${query}`, { as: "viewer" });
@@ -65,6 +67,34 @@ for (const backend of BACKENDS) {
           await v201.call("FirmwareStatusNotification", { status: "Idle" });
           await eventually(async () => (await overview(server)).attention.firmware === 1, 5000, "1 failed");
           assertEquals(await failedIds(server), ["CP-FW-2"]);
+
+          // An operator dismisses a failure it has seen: the connected station's flag clears, its next
+          // failure flags it again. Only the failure named, only a failure, only by an operator.
+          await v201.call("FirmwareStatusNotification", { status: "DownloadFailed", requestId: 9 });
+          await eventually(async () => (await failedIds(server)).length === 2, 5000, "2 failed");
+          const dismiss = (id: string, body: unknown, as: "viewer" | "operator" = "operator") =>
+            server.json(`/api/v1/charge-points/${id}/firmware-failure/dismiss`, { method: "POST", body, as });
+          assertEquals((await dismiss("CP-FW-3", { status: "DownloadFailed" }, "viewer")).status, 403);
+          const invalid = await dismiss("CP-FW-3", {});
+          assertEquals([invalid.status, invalid.body.error], [400, "invalid_request"]);
+          const other = await dismiss("CP-FW-3", { status: "InstallationFailed" });
+          assertEquals(
+            [other.status, other.body.details.reason],
+            [409, "firmware_status_changed"],
+            JSON.stringify(other),
+          );
+          const none = await dismiss("CP-FW-1", { status: "Installed" });
+          assertEquals([none.status, none.body.details.reason], [409, "no_firmware_failure"]);
+          assertEquals((await dismiss("CP-NOWHERE", { status: "DownloadFailed" })).status, 404);
+          const dismissed = await dismiss("CP-FW-3", { status: "DownloadFailed" });
+          assertEquals(dismissed.status, 200, JSON.stringify(dismissed.body));
+          assertEquals(dismissed.body, { chargePointId: "CP-FW-3", dismissed: "DownloadFailed" });
+          await eventually(async () => (await failedIds(server)).join() === "CP-FW-2", 5000, "dismissed");
+          const detail = await server.json("/api/v1/charge-points/CP-FW-3", { as: "viewer" });
+          assertEquals(detail.body.firmwareStatus, null);
+          await v201.call("FirmwareStatusNotification", { status: "InstallationFailed", requestId: 10 });
+          await eventually(async () => (await failedIds(server)).length === 2, 5000, "failed again");
+          assertEquals((await dismiss("CP-FW-3", { status: "InstallationFailed" })).status, 200);
         } finally {
           await closeStation(plain);
           await closeStation(signed);
@@ -72,7 +102,25 @@ for (const backend of BACKENDS) {
         }
         // Offline, it still needs attention: the failure is what it last said.
         await eventually(() => !server.registry.isConnected("CP-FW-2"), 5000, "disconnected");
-        assertEquals(await failedIds(server), ["CP-FW-2"]);
+        await eventually(async () => (await failedIds(server)).join() === "CP-FW-2", 5000, "CP-FW-2 failed");
+        // Offline, dismissed in the store: every process reading it sees none (PostgreSQL: another server).
+        const offline = await server.json("/api/v1/charge-points/CP-FW-2/firmware-failure/dismiss", {
+          method: "POST",
+          body: { status: "InvalidSignature" },
+          as: "operator",
+        });
+        assertEquals(offline.status, 200, JSON.stringify(offline.body));
+        await eventually(async () => (await failedIds(server)).length === 0, 5000, "dismissed offline");
+        if (db) {
+          const otherStore = await openPostgresStore(db.url);
+          const other = await startApiServer({}, { store: otherStore });
+          try {
+            assertEquals((await overview(other)).attention.firmware, 0);
+          } finally {
+            await other.close();
+            await otherStore.close();
+          }
+        }
       } finally {
         await server.close();
         await db?.drop();
@@ -106,8 +154,24 @@ Deno.test({
       await page.locator('tr[data-station="CP-FW-UI"] [data-firmware-failed]').getByText("InstallationFailed")
         .waitFor();
       assertEquals(await page.locator("tr[data-station]").count(), 1, "the filter shows the failed one only");
+      // Seen: the operator dismisses it, and the station's next failure needs attention again.
+      await page.getByRole("button", { name: "Dismiss InstallationFailed of CP-FW-UI" }).click();
+      await page.locator('[data-attention="firmware"][data-count="0"]').waitFor({ timeout: 4000 });
+      assertEquals(await page.locator("[data-firmware-failed]").count(), 0);
+      await station.call("FirmwareStatusNotification", { status: "DownloadFailed" });
+      await page.locator('[data-attention="firmware"][data-count="1"]').waitFor({ timeout: 4000 });
+      await page.locator('tr[data-station="CP-FW-UI"] [data-firmware-failed]').getByText("DownloadFailed")
+        .waitFor();
       await station.call("FirmwareStatusNotification", { status: "Installed" });
       await page.locator('[data-attention="firmware"][data-count="0"]').waitFor({ timeout: 4000 });
+
+      // A viewer sees a failure, and no Dismiss.
+      await station.call("FirmwareStatusNotification", { status: "InstallationFailed" });
+      await createUser(server, VIEWER, "viewer");
+      const viewer = await openPage(await browser.newContext(), errors);
+      await logIn(viewer, server.url, VIEWER);
+      await viewer.locator('tr[data-station="CP-FW-UI"] [data-firmware-failed]').waitFor();
+      assertEquals(await viewer.getByRole("button", { name: /^Dismiss/ }).count(), 0);
       assertEquals(errors, []);
     } finally {
       await browser?.close();

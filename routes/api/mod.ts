@@ -24,6 +24,7 @@ import { addSetupRoutes } from "./setup.ts";
 import { FirstRunSetup } from "../../auth/first_run.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
+import { addFirmwareFailureRoutes } from "./firmware_failure.ts";
 import { addChargingProfileRoutes } from "./charging_profiles.ts";
 import { addCommandRoutes } from "./commands.ts";
 import { addEventRoutes } from "./events.ts";
@@ -159,6 +160,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       clusterNodeList(undefined, deps.registry.senderId, () => deps.registry.size, deps.now),
   });
   addChargePointRoutes(router, deps);
+  addFirmwareFailureRoutes(router, deps);
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
   if (deps.extension) {
     addPkiRoutes(router, { extension: deps.extension });

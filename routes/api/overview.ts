@@ -59,7 +59,9 @@ const FleetRowSchema = ChargePointSummarySchema.pick({
   boot: true,
   connectors: true,
 }).extend({
-  firmwareStatus: z.string().nullable().describe("The station's last firmware status (null before one)"),
+  firmwareStatus: z.string().nullable().describe(
+    "The station's last firmware status (null before one, or once an operator dismissed a failure)",
+  ),
   sessions: z.array(z.number().int()).describe("Running sessions' transaction ids"),
   energyTodayWh: z.number(),
   attention: z.array(z.enum(ATTENTION_KINDS)),
