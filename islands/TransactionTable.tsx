@@ -3,13 +3,14 @@
  * their duration ticking; a session that stops changes its row (on a station's page, one it starts is added);
  * stop reasons, bad-tag flags and what "superseded" means are on the row.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatDuration } from "../components/duration.ts";
 import { formatEnergy } from "../components/format.ts";
 import { Time } from "../components/time.tsx";
 import { BadTagFlag, TransactionStatus } from "../components/transaction_status.tsx";
 import type { StationEvent, Transaction } from "../components/types.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
+import { overtakenSnapshots } from "./overtaken_snapshots.ts";
 
 export interface TransactionTableProps {
   rows: Transaction[];
@@ -71,9 +72,24 @@ export default function TransactionTable(props: TransactionTableProps) {
   // every few seconds instead, and a stop arrives as a transaction event.
   const { station } = props;
   const scope = station ? `chargePointId=${encodeURIComponent(station.chargePointId)}&` : "";
+  // One per page (not per render), so events and the read in flight share the count.
+  const stationRows = useMemo(
+    () =>
+      station
+        ? overtakenSnapshots(
+          () =>
+            apiFetch<{ items: Transaction[] }>(
+              `/api/v1/transactions?${scope}limit=${station.limit}`,
+            ),
+          ({ items }) => setRows(items),
+        )
+        : null,
+    [scope],
+  );
   const live = useEvents(`${scope}types=transaction`, (event: StationEvent) => {
     const tx = event.type === "transaction" ? event.transaction : null;
     if (!tx) return;
+    stationRows?.eventSeen();
     setRows((list) =>
       list.some((t) => t.transactionId === tx.transactionId)
         ? list.map((t) => (t.transactionId === tx.transactionId ? tx : t))
@@ -81,7 +97,18 @@ export default function TransactionTable(props: TransactionTableProps) {
         ? [tx, ...list].slice(0, station.limit)
         : list
     );
-  }, () => void refreshEnergy());
+  }, () => void resync());
+
+  /**
+   * What the rows may have missed before the stream opened (the page's render came first, or it dropped): a
+   * station's newest sessions are read again (dropped and read again if an event overtook the read). A page
+   * of a filtered list has its running rows' energy only (reading each running row again would cost a
+   * request per row at every open).
+   */
+  const resync = () => {
+    void refreshEnergy();
+    if (stationRows) void stationRows.refetch();
+  };
 
   if (station && rows.length === 0) return <p class="muted">None yet.</p>;
   return (

@@ -2,7 +2,7 @@
  * A live island reads what it may have missed when its event stream first opens, not only when it comes back
  * after a drop: an event between the page's render and that open (the stream held by the network) is shown
  * as soon as the stream is live. The station page has no periodic refresh, so without it the event would
- * only show after a reload; the overview (refreshed every 10 s) shows it within 4 s, with one read. In
+ * only show after a reload (a connector's status, a session started in its recent transactions); the overview (refreshed every 10 s) shows it within 4 s, with one read. In
  * Chromium, the EventSource's request held by a route until the event is stored.
  */
 import { assertEquals } from "@std/assert";
@@ -47,12 +47,22 @@ Deno.test({
       // The islands are hydrated (their stream asked for), the page rendered with Available.
       await streamAsked;
       await status("Faulted");
+      // And a session starts: the station page's recent transactions, on the same stream, read it too.
+      const started = await station.call("StartTransaction", {
+        connectorId: 2,
+        idTag: "ANY-TAG",
+        meterStart: 0,
+        timestamp: new Date().toISOString(),
+      });
       release();
       await page.locator('[data-live="true"]').first().waitFor();
       // Shown at once: the station page has no periodic refresh to fall back on.
       await page.locator('table.connectors tr[data-connector="1"][data-status="Faulted"]').waitFor({
         timeout: 5000,
       });
+      await page.getByRole("table", { name: "Recent transactions" })
+        .locator(`tr[data-transaction="${started.transactionId}"][data-status="active"]`)
+        .waitFor({ timeout: 5000 });
       assertEquals(errors, []);
     } finally {
       await browser?.close();
