@@ -638,3 +638,31 @@ clusterTest3(
     }
   },
 );
+
+clusterTest(
+  "a firmware failure dismissed through another node is cleared by the actor holding the station",
+  async (a, b) => {
+    const station = await connectStation(a.wsUrl, "CP-FW");
+    try {
+      await station.call("FirmwareStatusNotification", { status: "InstallationFailed" });
+      await eventually(() => b.registry.isConnected("CP-FW"), 3000, "node b sees CP-FW");
+      const res = await b.json("/api/v1/charge-points/CP-FW/firmware-failure/dismiss", {
+        method: "POST",
+        body: { status: "InstallationFailed" },
+        as: "operator",
+      });
+      assertEquals(res.status, 200, JSON.stringify(res.body));
+      // The holder's memory, not only the store: its next writes keep it cleared.
+      assertEquals((await a.json("/api/v1/charge-points/CP-FW")).body.firmwareStatus, null);
+      await station.call("StatusNotification", {
+        connectorId: 1,
+        errorCode: "NoError",
+        status: "Available",
+        timestamp: new Date().toISOString(),
+      });
+      assertEquals((await b.json("/api/v1/charge-points/CP-FW")).body.firmwareStatus, null);
+    } finally {
+      await closeStation(station);
+    }
+  },
+);
