@@ -28,6 +28,14 @@ export interface DismissFirmwareFailure {
 
 export type SnapshotChange = DetachTransaction | DismissFirmwareFailure;
 
+/** A named change this version does not know (sent by a newer node of the cluster). */
+export class UnknownSnapshotChangeError extends Error {
+  constructor(readonly change: unknown) {
+    super(`Unknown snapshot change ${JSON.stringify(change)}: is every node of the cluster on this version?`);
+    this.name = "UnknownSnapshotChangeError";
+  }
+}
+
 /** True for a named change (a plain patch never has a `change` field). */
 export function isSnapshotChange(update: SnapshotPatch | SnapshotChange): update is SnapshotChange {
   return "change" in update;
@@ -47,6 +55,10 @@ export function patchFor(record: Readonly<LiveRecord>, change: SnapshotChange): 
     return record.firmwareStatus === change.status
       ? { firmwareStatus: null, updatedAt: change.at }
       : { updatedAt: record.updatedAt };
+  }
+  if (change.change !== "detachTransaction") {
+    // A change a newer node sent (a rolling upgrade): refused, never read as another change.
+    throw new UnknownSnapshotChangeError((change as { change: unknown }).change);
   }
   const { transactionId, stationTransactionId, at } = change;
   return {

@@ -1,6 +1,6 @@
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
 import { type ConnectorState, emptyRecord, type EvseConnectorState } from "./charge_point.ts";
-import { isSnapshotChange, patchFor } from "./snapshot_change.ts";
+import { isSnapshotChange, patchFor, UnknownSnapshotChangeError } from "./snapshot_change.ts";
 
 const at = "2026-01-01T00:00:00.000Z";
 
@@ -61,4 +61,15 @@ Deno.test("patchFor() clears a dismissed firmware failure, and nothing when the 
   assertEquals(patchFor(failed, dismiss), { firmwareStatus: null, updatedAt: later });
   const since = { ...failed, firmwareStatus: "Downloading" };
   assertEquals(patchFor(since, dismiss), { updatedAt: at });
+});
+
+Deno.test("patchFor() refuses a change it does not know (a newer node's), never reads it as another", () => {
+  const record = {
+    ...emptyRecord("CP-3", new Date(at)),
+    connectors: [
+      { connectorId: 1, status: "Available" as const, errorCode: "NoError", timestamp: at, assumed: true },
+    ] as ConnectorState[],
+  };
+  const unknown = { change: "somethingNewer", at } as unknown as Parameters<typeof patchFor>[1];
+  assertThrows(() => patchFor(record, unknown), UnknownSnapshotChangeError, "somethingNewer");
 });
