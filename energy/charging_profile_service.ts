@@ -325,7 +325,8 @@ export class ChargingProfileService {
    * counted by its other profiles, at most its maximum, never less than it may draw, and its site divided
    * again sends it a limit). A CALLERROR is a refusal, as in time (`set`): the raise goes, and NotImplemented or
    * NotSupported marks the station as not doing smart charging. Nothing when the record of that profile id
-   * changed after the command was asked (`requestedAt`): a later command decided it.
+   * changed after the command was asked (`requestedAt`): a later command decided it. A ClearChargingProfile's:
+   * `#recordLateClear`.
    */
   async recordLateAnswer(answer: {
     chargePointId: string;
@@ -339,6 +340,7 @@ export class ChargingProfileService {
     callError?: { errorCode: string } | null;
   }): Promise<void> {
     const { chargePointId, action, requestedBy, requestedAt } = answer;
+    if (action === "ClearChargingProfile") return await this.#recordLateClear(answer);
     if (action !== "SetChargingProfile") return;
     const request =
       (answer.dialect === "ocpp2.0.1"
@@ -371,6 +373,43 @@ export class ChargingProfileService {
       if (errorCode !== undefined && UNSUPPORTED_CODES.has(errorCode)) {
         await this.markSupport(chargePointId, { refusedReason: errorCode });
       }
+    });
+  }
+
+  /**
+   * `recordLateAnswer` of one of this service's own ClearChargingProfile commands (load management letting a
+   * station go, an operator's clear through this service): at its timeout the record kept what it selected,
+   * as the station may still hold it. Accepted or Unknown: the station holds none of them, so they go, as in
+   * time (`afterClearChargingProfile`), but a profile recorded after the clear was asked (a later command
+   * decided it). A CALLERROR cleared nothing: the record stays, and NotImplemented or NotSupported marks the
+   * station as not doing smart charging, as a timely one does (`#send`).
+   */
+  async #recordLateClear(answer: {
+    chargePointId: string;
+    request: unknown;
+    response: unknown;
+    requestedAt: string;
+    dialect?: string;
+    callError?: { errorCode: string } | null;
+  }): Promise<void> {
+    const { chargePointId, requestedAt } = answer;
+    const errorCode = answer.callError?.errorCode;
+    if (errorCode !== undefined) {
+      if (UNSUPPORTED_CODES.has(errorCode)) {
+        await this.markSupport(chargePointId, { refusedReason: errorCode });
+      }
+      return;
+    }
+    const request =
+      (answer.dialect === "ocpp2.0.1"
+        ? await this.#as16(chargePointId, "ClearChargingProfile", answer.request)
+        : answer.request) as ClearChargingProfileRequest | null;
+    if (request === null) return;
+    const status = String((answer.response as { status?: unknown } | null)?.status);
+    return await this.#serial(chargePointId, async () => {
+      const asked = (await this.#deps.store.listChargingProfiles(chargePointId))
+        .filter((s) => s.updatedAt <= requestedAt);
+      await this.#write(chargePointId, afterClearChargingProfile(asked, request, status));
     });
   }
 
