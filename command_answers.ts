@@ -4,8 +4,9 @@
  * from): the stored charging profiles follow an answered SetChargingProfile or ClearChargingProfile (energy/),
  * and the managed local list learns that the station accepted a list of someone else's
  * (fleet/local_list_sync.ts). A late answer also settles the AuthorizationKey or raised security profile
- * its timeout left pending (security/late_security_answers.ts) and the reservation ledger's ReserveNow or
- * CancelReservation (fleet/reservation_service.ts); a timely one is settled by the caller that sent it. A late
+ * its timeout left pending (security/late_security_answers.ts) and the reservation ledger's ReserveNow
+ * (fleet/reservation_service.ts); a timely one is settled by the caller that sent it. An Accepted or Rejected
+ * CancelReservation, in time or late, ends the ledger's reservation of that id (an operator's raw one too). A late
  * CALLERROR is told too (`AnsweredCommand.callError`): each treats it as it treats a timely one. Only for the
  * commands sent with `CallOptions.answerEffects`: an operator's (routes/api/commands.ts,
  * routes/api/station_security.ts) and the fleet's (fleet/command_sender.ts).
@@ -24,12 +25,12 @@ export interface CommandAnswerDeps {
   /** Settles a pending key or raise by a late answer (`settleLateSecurityAnswer`); absent: left pending. */
   lateSecurityAnswer?: (answer: LateSecurityAnswer) => Promise<void>;
   /** The reservation ledger's part in late answers (fleet/reservation_service.ts); absent: not told. */
-  reservations?: Pick<ReservationService, "lateAnswer">;
+  reservations?: Pick<ReservationService, "commandAnswered">;
 }
 
 /** The commands whose answers stored charging profiles follow (of either dialect: the names are the same). */
 const PROFILE_COMMANDS: ReadonlySet<string> = new Set(["SetChargingProfile", "ClearChargingProfile"]);
-/** The commands whose late answers the reservation ledger follows (either dialect's names are the same). */
+/** The commands whose answers the reservation ledger follows (either dialect's names are the same). */
 const RESERVATION_COMMANDS: ReadonlySet<string> = new Set(["ReserveNow", "CancelReservation"]);
 
 export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: AnsweredCommand) => Promise<void> {
@@ -56,11 +57,11 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
       );
     }
     const reservations = deps.reservations;
-    if (answer.late && reservations && RESERVATION_COMMANDS.has(action)) {
+    if (reservations && RESERVATION_COMMANDS.has(action)) {
       await attempt(
         answer,
         () =>
-          reservations.lateAnswer({
+          reservations.commandAnswered({
             chargePointId,
             action,
             request,
@@ -68,6 +69,7 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
             callError,
             requestedBy,
             dialect,
+            late: answer.late,
           }),
       );
     }

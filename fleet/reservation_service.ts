@@ -16,8 +16,9 @@
  * reservation stays active and the transaction is flagged `reservation_not_held`.
  *
  * A ReserveNow not answered in time is held all the same (the station may hold it) until its expiry or the
- * station's answer after its timeout (`lateAnswer`: Accepted keeps it, a refusal ends it); a CancelReservation
- * answered late ends it as one answered in time.
+ * station's answer after its timeout (`commandAnswered`: Accepted keeps it, a refusal ends it). A
+ * CancelReservation answered Accepted or Rejected ends it, in time or late, the ledger's own or an operator's
+ * raw command.
  */
 import { reservationOn, reservationUse } from "../model/reservation_holder.ts";
 import type { StationEvent } from "../actors/events.ts";
@@ -120,7 +121,7 @@ export class ReservationService {
   /**
    * A ReserveNow sent and not answered (timed out, its connection or node lost, an answer we could not read):
    * the station may hold the reservation, so the ledger does, active until its expiry, its station's answer
-   * after the timeout (`lateAnswer`) or an operator's cancel (which tells the station). Held rather than
+   * after the timeout (`commandAnswered`) or an operator's cancel (which tells the station). Held rather than
    * forgotten: a second reservation there, which the station would refuse or take beside it, is refused here,
    * and the operator sees the reservation id to cancel. The operator still hears the timeout (504), with it.
    */
@@ -143,14 +144,17 @@ export class ReservationService {
   }
 
   /**
-   * The station answered one of the ledger's ReserveNow or CancelReservation commands after its timeout
-   * (told by the node holding it, `command_answers.ts`), as it would have in time: a ReserveNow held at its
-   * timeout (`#holdUnanswered`) stays active when Accepted, and is ended when refused (any other status or a
-   * CALLERROR): nothing is held. A CancelReservation Accepted or Rejected (the station no longer holds it) ends
-   * the reservation cancelled; a CALLERROR leaves it active, as in time. Only the ledger's own reservation of
-   * that id and station, as sent (a raw command of another id or content is not the ledger's).
+   * The station answered a ReserveNow or CancelReservation sent with `answerEffects` (the ledger's own, an
+   * operator's raw command, a fleet job's; told by the node holding it, `command_answers.ts`).
+   *
+   * A CancelReservation, in time or late: Accepted or Rejected (the station no longer holds it) ends the
+   * reservation of that id cancelled, as the ledger's own `cancel` does (a raw one too: the station holds it
+   * no more, whoever asked); a CALLERROR leaves it active. A ReserveNow only late (one in time is the caller's,
+   * `create`): held at its timeout (`#holdUnanswered`), it stays active when Accepted and is ended when refused
+   * (any other status or a CALLERROR): nothing is held. Only the ledger's reservation of that id and station,
+   * as sent (a raw ReserveNow of another content is not the ledger's).
    */
-  async lateAnswer(answer: {
+  async commandAnswered(answer: {
     chargePointId: string;
     action: string;
     request: unknown;
@@ -158,7 +162,10 @@ export class ReservationService {
     callError: { errorCode: string } | null;
     requestedBy: string;
     dialect: string;
+    /** After the command's timeout: its caller heard only of the timeout. */
+    late: boolean;
   }): Promise<void> {
+    if (!answer.late && answer.action !== "CancelReservation") return;
     const sent = sentReservation(answer.action, answer.request, answer.dialect);
     if (sent === null) return;
     const r = await this.deps.reservations.getReservation(sent.reservationId);
@@ -168,12 +175,14 @@ export class ReservationService {
       : `a CALLERROR (${answer.callError.errorCode})`;
     if (answer.action === "CancelReservation") {
       if (answer.callError !== null) return;
-      const held = status === "Rejected" ? " (the station no longer held it)" : "";
-      await this.#end(
-        r,
-        "cancelled",
-        `cancelled by ${answer.requestedBy} (the station answered CancelReservation after its timeout${held})`,
-      );
+      // In time, the reason the ledger's own `cancel` gives: whichever of the two ends it first says the same.
+      const held = status === "Rejected" ? "the station no longer held it" : null;
+      const why = answer.late
+        ? ` (the station answered CancelReservation after its timeout${held ? `: ${held}` : ""})`
+        : held
+        ? ` (${held})`
+        : "";
+      await this.#end(r, "cancelled", `cancelled by ${answer.requestedBy}${why}`);
       return;
     }
     if (!sameReservation(r, sent)) return;

@@ -64,7 +64,7 @@ Deno.test("ReservationService holds a ReserveNow that timed out; a 2.0.1 station
       callError: { errorCode: string } | null = null,
       request = reserveNow201(id),
     ) =>
-      t.service.lateAnswer({
+      t.service.commandAnswered({
         chargePointId: "CP-1",
         action: "ReserveNow",
         request,
@@ -72,6 +72,7 @@ Deno.test("ReservationService holds a ReserveNow that timed out; a 2.0.1 station
         callError,
         requestedBy: "user:olga",
         dialect: "ocpp2.0.1",
+        late: true,
       });
     const kept = await make();
     assertEquals((await t.reservations.getReservation(kept))?.state, "active");

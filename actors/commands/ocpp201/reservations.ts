@@ -32,11 +32,14 @@ function reservationOf(request: RequestOf<"ReserveNow">, at: string): Reservatio
   return reservation;
 }
 
-/** OCPP 2.0.1 H02 (Rejected: no reservation of that id; as 1.6's, either answer lets a timed-out one go). */
+/**
+ * OCPP 2.0.1 H02: Accepted removes the reservation; so does Rejected, which says the station holds none of that
+ * id (H02.FR.03; the ledger ends it too). Either answer lets a timed-out one go.
+ */
 export const cancelReservation: Command201<"CancelReservation"> = {
   releases: (request) => request.reservationId,
   effect: (state, request, response, at) =>
-    response.status === "Accepted"
+    response.status === "Accepted" || response.status === "Rejected"
       ? { reservations: withoutReservation(state, request.reservationId, at) }
       : null,
 };
