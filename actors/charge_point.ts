@@ -25,6 +25,7 @@ import {
 } from "../model/charge_point.ts";
 import { type CommitResult, isEmpty, type StationChanges, type WriterConnection } from "../model/changes.ts";
 import { storedWriterOf, writerAfter } from "../model/newest_connection.ts";
+import { heldReservations, releasedReservations } from "../model/reservation_hold.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
 import type { CommandLogEntry, LateAnswer } from "../model/command_log.ts";
 import { isSnapshotChange, patchFor, type SnapshotChange } from "../model/snapshot_change.ts";
@@ -1338,10 +1339,11 @@ export class ChargePointActor {
    */
   async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
     // Its effect, if any, puts the reservation in the snapshot in this same turn. Timed out, the station may
-    // hold it: held until its answer comes late (`#settleLate`) or it expires, as the ledger holds it.
-    if (!("error" in outcome && outcome.error instanceof CallTimeoutError)) {
-      this.#reservationsInFlight?.delete(command);
-    }
+    // hold it: held until its answer comes late (`#settleLate`) or it expires, as the ledger holds it, and
+    // written into the snapshot below, so a reconnect (which never answers this CALL) keeps holding it.
+    const timedOut = "error" in outcome && outcome.error instanceof CallTimeoutError;
+    const hold = timedOut ? this.#reservationsInFlight?.get(command) : undefined;
+    if (!timedOut) this.#reservationsInFlight?.delete(command);
     const finishedAt = this.deps.now().toISOString();
     // Same id as its `sending` row, if it had one: settled in place.
     const entry = commandLogEntry(this.id, command, outcome, finishedAt, this.deps.senderId?.());
@@ -1368,6 +1370,8 @@ export class ChargePointActor {
       );
       if (told?.length) changes.deviceModelValues = told.map((v) => ({ ...v, chargePointId: this.id }));
     }
+    const held = hold && this.#record ? heldReservations(this.#current()!, hold, finishedAt) : null;
+    if (held) changes.snapshot = { reservations: held };
     try {
       if (this.#record) await this.#commit(changes);
       else await this.deps.store.commit(changes);
@@ -1558,7 +1562,10 @@ export class ChargePointActor {
     outcome: { response: unknown } | { error: Error },
   ): Promise<void> {
     if (!command) return;
-    // A reservation its timeout held: the answer settles it (Accepted: in the snapshot below, in this turn).
+    // A reservation its timeout held: the answer settles it (Accepted: in the snapshot below, in this turn;
+    // a refusal or a CALLERROR takes the hold its timeout wrote out of the snapshot, an unreadable answer
+    // leaves it, what the station did still unknown).
+    const hold = this.#reservationsInFlight?.get(command);
     this.#reservationsInFlight?.delete(command);
     const at = this.deps.now().toISOString();
     const changes: StationChanges = { chargePointId: this.id, commandLog: [] };
@@ -1571,6 +1578,10 @@ export class ChargePointActor {
       if (patch) changes.snapshot = patch;
       const told = definition?.deviceModelValues?.(command.payload as never, outcome.response as never, at);
       if (told?.length) changes.deviceModelValues = told.map((v) => ({ ...v, chargePointId: this.id }));
+    }
+    if (hold && this.#record && !changes.snapshot && refused(outcome)) {
+      const released = releasedReservations(this.#current()!, hold);
+      if (released) changes.snapshot = { reservations: released };
     }
     if (entry || changes.snapshot || changes.deviceModelValues) {
       try {
@@ -1728,4 +1739,10 @@ function tooBig(text: string, maxBytes: number): boolean {
   if (text.length > maxBytes) return true;
   // A UTF-16 code unit is at most 3 UTF-8 bytes: only count bytes when it could matter.
   return text.length * 3 > maxBytes && new TextEncoder().encode(text).length > maxBytes;
+}
+
+/** Whether a late answer says the station did not carry the command out: a CALLERROR, or not Accepted. */
+function refused(outcome: { response: unknown } | { error: Error }): boolean {
+  if (!("response" in outcome)) return outcome.error instanceof CallErrorResponse;
+  return (outcome.response as { status?: unknown } | null)?.status !== "Accepted";
 }
