@@ -16,7 +16,8 @@
  * reservation stays active and the transaction is flagged `reservation_not_held`.
  *
  * A ReserveNow not answered in time is held all the same (the station may hold it) until its expiry or the
- * station's answer after its timeout (`commandAnswered`: Accepted keeps it, a refusal ends it). A
+ * station's answer after its timeout (`commandAnswered`: Accepted keeps it, a refusal ends it, also one that
+ * came before the hold was written: `#refusedBeforeHeld`). A
  * CancelReservation answered Accepted or Rejected ends it, in time or late, the ledger's own or an operator's
  * raw command.
  */
@@ -133,7 +134,17 @@ export class ReservationService {
     result: CommandResult,
   ): Promise<never> {
     const record = activeRecord(input, reservationId, by, now);
-    if (await this.deps.reservations.createReservation(record)) this.#publish(record);
+    if (await this.deps.reservations.createReservation(record)) {
+      this.#publish(record);
+      if (result.outcome === "timeout" && await this.#refusedBeforeHeld(record)) {
+        throw new FleetError(
+          "station_timeout",
+          `"${input.chargePointId}" did not answer "ReserveNow" in time, then refused it: reservation ` +
+            `${reservationId} is not held`,
+          { reservationId, held: false, outcome: result.outcome, response: result.response },
+        );
+      }
+    }
     const why = result.outcome === "timeout" ? "did not answer" : "gave no answer we could read to";
     throw new FleetError(
       "station_timeout",
@@ -141,6 +152,25 @@ export class ReservationService {
         "expiry, its station's answer or a cancel (the station may hold it)",
       { reservationId, held: true, outcome: result.outcome, response: result.response },
     );
+  }
+
+  /**
+   * Whether the station refused a timed-out ReserveNow before its ledger hold was written, and so ends it. Its
+   * late answer is told to the ledger (`commandAnswered`) by the node holding the station, which may be before
+   * this node, the one that sent it, hears of the timeout and writes the hold (across cluster nodes, or just
+   * one process's awaits): then it found nothing to end. That node writes the hold into the station's snapshot
+   * before it answers the timeout, and takes it out with a late refusal before it tells the ledger; each side
+   * writes first and reads the other's after, so one of them sees the other: a stored snapshot without the
+   * reservation means it was refused (ended once, whichever sees it). No stored snapshot: held.
+   */
+  async #refusedBeforeHeld(record: ReservationRecord): Promise<boolean> {
+    const snapshot = await this.deps.snapshotOf(record.chargePointId);
+    if (snapshot === null || snapshot.reservations?.some((r) => r.reservationId === record.reservationId)) {
+      return false;
+    }
+    const reason = "not held: the station refused ReserveNow after its timeout, before its hold was recorded";
+    await this.#end(record, "cancelled", reason);
+    return true;
   }
 
   /**

@@ -4,23 +4,26 @@ import { KvReservationStore } from "../store/kv/reservations.ts";
 import type { ReservationRecord } from "../store/fleet.ts";
 import type { CommandResult } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
-import { ReservationService } from "./reservation_service.ts";
+import { ReservationService, type ReservationServiceDeps } from "./reservation_service.ts";
 
 const NOW = new Date("2026-12-06T20:00:00.000Z");
 const EXPIRY = "2026-12-06T21:00:00.000Z";
 
-async function setUp(result: CommandResult) {
+async function setUp(
+  result: CommandResult,
+  deps: Partial<Pick<ReservationServiceDeps, "send" | "snapshotOf">> = {},
+) {
   const kv = await Deno.openKv(":memory:");
   const reservations = new KvReservationStore(kv);
   const published: ReservationRecord[] = [];
   const service = new ReservationService({
     reservations,
-    send: () => Promise.resolve(result),
+    send: deps.send ?? (() => Promise.resolve(result)),
     registry: {
       isConnected: () => true,
       get: () => ({ snapshot: { id: "CP-1", connectors: [], evses: [], ocppVersion: "ocpp2.0.1" } }) as never,
     },
-    snapshotOf: () => Promise.resolve(null),
+    snapshotOf: deps.snapshotOf ?? (() => Promise.resolve(null)),
     events: {
       publish: (e: { reservation?: ReservationRecord }) => e.reservation && published.push(e.reservation),
     } as never,
@@ -92,6 +95,63 @@ Deno.test("ReservationService holds a ReserveNow that timed out; a 2.0.1 station
       "cancelled",
       "not held: the station answered ReserveNow with a CALLERROR (InternalError) after its timeout",
     ]);
+  } finally {
+    t.kv.close();
+  }
+});
+
+Deno.test("ReservationService ends a hold whose station refused it late before the hold was written", async () => {
+  // The node holding the station writes the hold into its snapshot with the timeout and takes it out with the
+  // late refusal, which it tells the ledger, before the node that sent the ReserveNow writes the ledger's hold
+  // (its timeout's reply still on its way): the ledger had nothing to end then.
+  let reservations: { reservationId: number }[] = [];
+  let refuseFirst = true;
+  // deno-lint-ignore prefer-const
+  let t: Awaited<ReturnType<typeof setUp>>;
+  t = await setUp({ outcome: "timeout", response: null }, {
+    send: async (request) => {
+      const id = (request.payload as { reservationId: number }).reservationId;
+      reservations = [{ reservationId: id }];
+      if (refuseFirst) {
+        reservations = [];
+        await t.service.commandAnswered({
+          chargePointId: "CP-1",
+          action: "ReserveNow",
+          request: request.payload,
+          response: { status: "Occupied" },
+          callError: null,
+          requestedBy: "user:olga",
+          dialect: "ocpp1.6",
+          late: true,
+        });
+      }
+      return { outcome: "timeout", response: null };
+    },
+    snapshotOf: () => Promise.resolve({ id: "CP-1", reservations } as never),
+  });
+  const reserve = async () =>
+    (await assertRejects(
+      () =>
+        t.service.create(
+          { chargePointId: "CP-1", connectorId: 1, idTag: "OWNER", expiryDate: EXPIRY, force: true },
+          "user:olga",
+        ),
+      FleetError,
+    )) as FleetError;
+  try {
+    const refused = await reserve();
+    assertEquals([refused.kind, refused.details.held], ["station_timeout", false], refused.message);
+    const ended = await t.reservations.getReservation(refused.details.reservationId as number);
+    assertEquals([ended?.state, ended?.endReason], [
+      "cancelled",
+      "not held: the station refused ReserveNow after its timeout, before its hold was recorded",
+    ]);
+    // Not answered yet: its snapshot still holds it, and so does the ledger.
+    refuseFirst = false;
+    const unanswered = await reserve();
+    assertEquals([unanswered.kind, unanswered.details.held], ["station_timeout", true]);
+    const held = await t.reservations.getReservation(unanswered.details.reservationId as number);
+    assertEquals(held?.state, "active");
   } finally {
     t.kv.close();
   }
