@@ -1,5 +1,5 @@
 /**
- * The cluster's key check failure budgets in PostgreSQL (`PgFailureBudgets`, migration 051): a token bucket
+ * The cluster's key check failure budgets in PostgreSQL (`PgFailureBudgets`, migration 049): a token bucket
  * per key spent by failures, refilled by time, read by every node.
  */
 import { assertEquals } from "@std/assert";

@@ -24,7 +24,7 @@ import {
 export interface SecurityViews {
   backoff(options: AuthBackoffOptions): AuthBackoff;
   handshakes: SharedHandshakeLog;
-  /** The station key checks' failure budgets (migration 051). */
+  /** The station key checks' failure budgets (migration 049). */
   keyCheckBudgets: SharedFailureBudgets;
   close(): Promise<void>;
 }

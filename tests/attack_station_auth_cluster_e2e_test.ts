@@ -2,7 +2,7 @@
  * A guesser of station keys that spreads its handshakes over the nodes of a cluster: each node keeps a budget
  * of failed key checks per source (STATION_AUTH_FAILURE_BURST, refilled at STATION_AUTH_FAILURE_RATE), and
  * with budgets per process alone two nodes gave twice the guesses. The failures are shared through PostgreSQL
- * (migration 051), so the cluster gives one budget. Real WebSocket handshakes (ws) with ever new ids from one
+ * (migration 049), so the cluster gives one budget. Real WebSocket handshakes (ws) with ever new ids from one
  * loopback address, alternating between two servers on one database.
  */
 import { assert, assertEquals } from "@std/assert";

@@ -52,7 +52,7 @@ import { steps as issuedCertificateRenewalBackoff } from "./045_issued_certifica
 import { steps as clusterLostNodes } from "./046_cluster_lost_nodes.ts";
 import { steps as meterValuesByArrival } from "./047_meter_values_by_arrival.ts";
 import { steps as chargePointsWrittenBy } from "./048_charge_points_written_by.ts";
-import { steps as keyCheckBudgets } from "./051_key_check_budgets.ts";
+import { steps as keyCheckBudgets } from "./049_key_check_budgets.ts";
 
 export type Migration =
   & {
@@ -121,5 +121,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 46, name: "cluster_lost_nodes", steps: clusterLostNodes },
   { version: 47, name: "meter_values_by_arrival", steps: meterValuesByArrival },
   { version: 48, name: "charge_points_written_by", steps: chargePointsWrittenBy },
-  { version: 51, name: "key_check_budgets", steps: keyCheckBudgets },
+  { version: 49, name: "key_check_budgets", steps: keyCheckBudgets },
 ];

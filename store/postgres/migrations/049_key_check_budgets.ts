@@ -1,5 +1,5 @@
 /**
- * 051: the station key checks' failure budgets of a cluster (`cluster/postgres_views.ts`,
+ * 049: the station key checks' failure budgets of a cluster (`cluster/postgres_views.ts`,
  * security/shared_failure_budgets.ts): one token bucket per source (an address, an IPv6 /64 or /48), written
  * by failed checks only. Soft state, as the other shared protections' presence: UNLOGGED (a crash of
  * PostgreSQL empties it, and a guesser's budget starts full again). Forward-only.
