@@ -1211,9 +1211,18 @@ export class ChargePointActor {
     if (this.dialect.checkCommands) {
       const checked = validateMessage(this.dialect.protocol, "request", action, command.payload);
       if (!checked.ok) {
+        // A caller of ours built it (an operator's payload was checked already): worth a warning, not only
+        // the command log row, which a command sent unlogged does not have.
+        const { field, constraint } = checked.details;
+        this.log.warn("command refused: not valid for its dialect", {
+          action,
+          field,
+          constraint,
+          requestedBy: command.requestedBy,
+        });
         const reason = `not a valid ${this.dialect.protocol.name} ${action} request: ${checked.description}`;
         return await this.#finishCommand(command, {
-          error: new CommandRefusedError(this.id, action, reason),
+          error: new CommandRefusedError(this.id, action, reason, { field, constraint }, false),
         });
       }
     }

@@ -35,9 +35,12 @@ export interface ActorDialect {
    */
   readonly triggeredOnce?: ReadonlySet<string>;
   /**
-   * Check each command's payload against the dialect's schema before it is sent: a caller written for the
-   * other dialect (a fleet feature that speaks 1.6) is refused here, with the reason in the command log,
-   * rather than sent for the station to refuse.
+   * Check each command's payload against the dialect's schema before it is sent, whoever built it (an
+   * operator, a job, load management, a trigger, a certificate delivery): a caller written for the other
+   * dialect, or one that computed a bad value, is refused here (force or not), with the field in the error,
+   * the command log and a warning, rather than sent for a strict station to refuse. Our answers to the
+   * station's CALLs are not checked (one per incoming frame, the hot path): the strict ocpp-rpc stations of the
+   * end-to-end tests check them.
    */
   readonly checkCommands?: boolean;
 }

@@ -122,8 +122,11 @@ export class CommandRefusedError extends Error {
     readonly reason: string,
     /** What the refusal names, for the operator's tools (e.g. the reservation a connector holds). */
     readonly details: Record<string, unknown> = {},
+    /** Whether force would send it: not a payload the station's schema refuses. */
+    forceable = true,
   ) {
-    super(`Not sending "${action}" to "${chargePointId}": ${reason} (use force to send anyway)`);
+    const hint = forceable ? " (use force to send anyway)" : "";
+    super(`Not sending "${action}" to "${chargePointId}": ${reason}${hint}`);
   }
 }
 

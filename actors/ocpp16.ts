@@ -13,6 +13,9 @@ export const OCPP16_ACTOR: ActorDialect = {
   continuesSession: (action) => action === "StopTransaction" || action === "MeterValues",
   // 1.6 boots say no reason: the trigger decides whether a boot is a reboot, for one boot.
   triggeredOnce: new Set(["BootNotification"]),
+  // A strict station refuses a CALL its schema does not take (a NaN limit sent as null): refused here instead,
+  // saying why. The Security extension's commands are in the same action table.
+  checkCommands: true,
 };
 
 /** Every dialect the server speaks, the preferred first (see `dialectsPreferring` in `dialects.ts`). */
