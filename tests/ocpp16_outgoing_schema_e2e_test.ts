@@ -69,20 +69,24 @@ Deno.test("a SetChargingProfile with limit null from inside the server is refuse
   station.handle("SetChargingProfile", () => ({ status: "Accepted" }));
   const field = "csChargingProfiles.chargingSchedule.chargingSchedulePeriod.0.limit";
   try {
-    // What load management once sent after dividing by a NaN limit (JSON.stringify(NaN) is null).
-    const error = await server.registry.send("OUT-NAN", "SetChargingProfile", {
+    // What load management once sent after dividing by a NaN limit (JSON.stringify(NaN) is null): the NaN
+    // itself, as a caller in this process hands it over, and the null it becomes on the wire (or on its way
+    // from another node).
+    const profile = (limit: unknown) => ({
       connectorId: 1,
       csChargingProfiles: {
         chargingProfileId: 9,
         stackLevel: 0,
         chargingProfilePurpose: "TxDefaultProfile",
         chargingProfileKind: "Relative",
-        chargingSchedule: {
-          chargingRateUnit: "A",
-          chargingSchedulePeriod: [{ startPeriod: 0, limit: null }],
-        },
+        chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit }] },
       },
-    }, { requestedBy: "system:load" }).then(() => null, (e: unknown) => e);
+    });
+    const send = (payload: unknown) =>
+      server.registry.send("OUT-NAN", "SetChargingProfile", payload, { requestedBy: "system:load" })
+        .then(() => null, (e: unknown) => e);
+    assertInstanceOf(await send(profile(NaN)), CommandRefusedError);
+    const error = await send(profile(null));
     assertInstanceOf(error, CommandRefusedError);
     assertStringIncludes(error.reason, `Field "${field}"`);
     assertEquals(error.details, { field, constraint: "type" });
