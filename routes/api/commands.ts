@@ -172,7 +172,8 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
           "(`reason` no_station_certificate or station_certificate_expired; retry with force); a lower " +
           "SecurityProfile (not retried with force); a SetChargingProfile that would fight load management's profiles (not retried with " +
           "force); an OCPP 1.6 TxProfile for no transaction the ledger has running where it says (retry with " +
-          "force for a session the station has not reported yet)",
+          "force for a session the station has not reported yet); a payload the station's dialect does not take " +
+          "(`details.field` names it; not retried with force)",
         schema: ErrorSchema,
       },
       502: {
