@@ -1141,7 +1141,10 @@ export class ChargePointActor {
       return committed;
     }
     if (committed.ok) {
-      if (full.snapshot) this.#record = applyPatch(record, full.snapshot);
+      if (full.snapshot) {
+        if (full.snapshot.reservations) this.#releaseEnded(record, full.snapshot.reservations);
+        this.#record = applyPatch(record, full.snapshot);
+      }
       const seenMs = seenAtMs ?? (changes.lastSeen === undefined ? Number.NaN : Date.parse(changes.lastSeen));
       if (!Number.isNaN(seenMs)) this.#seenMs = seenMs;
       if (full.lastSeen !== undefined || full.snapshot?.lastSeen !== undefined) {
@@ -1408,6 +1411,21 @@ export class ChargePointActor {
     if (id === null || id === undefined) return;
     for (const [other, reservation] of held!) {
       if (other !== command && reservation.reservationId === id) held!.delete(other);
+    }
+  }
+
+  /**
+   * A timed-out ReserveNow's hold goes with its reservation once the snapshot drops it (its holder used it, a
+   * 2.0.1 ReservationStatusUpdate ended it, it expired): it held that very reservation, which the station no
+   * longer keeps. Else the guards refused others on that connector until its expiry.
+   */
+  #releaseEnded(before: LiveRecord, after: readonly Reservation[]): void {
+    const held = this.#reservationsInFlight;
+    if (!held?.size || !before.reservations?.length) return;
+    const kept = new Set(after.map((r) => r.reservationId));
+    for (const r of before.reservations) {
+      if (kept.has(r.reservationId)) continue;
+      for (const [command, hold] of held) if (hold.reservationId === r.reservationId) held.delete(command);
     }
   }
 

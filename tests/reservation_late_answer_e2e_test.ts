@@ -205,3 +205,61 @@ Deno.test({
   ignore: await ignoreWithoutPostgres("late reservation answers on PostgreSQL"),
   fn: () => cancelledInTime("postgres"),
 });
+
+/**
+ * A ReserveNow that timed out, never answered, which the station took all the same: its holder starts a
+ * transaction naming the reservation (used: the ledger and the snapshot drop it). The actor's guard, which held
+ * the timed-out ReserveNow, lets it go too: after the session a remote start for another tag on that connector
+ * is sent (it was refused 409 "reserved" until the reservation's expiry).
+ */
+async function usedAfterTimeout(kind: StoreKind) {
+  await withApiServer(
+    kind,
+    async (server) => {
+      for (const idTag of ["OWNER", "STRANGER"]) {
+        assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status, 201);
+      }
+      const socket = await station(server);
+      try {
+        const held = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
+        const id = held.body.details.reservationId as number;
+        const started = await rawCall(socket, "StartTransaction", {
+          connectorId: 1,
+          idTag: "OWNER",
+          meterStart: 0,
+          timestamp: new Date().toISOString(),
+          reservationId: id,
+        });
+        const transactionId = (started[2] as Json).transactionId as number;
+        await eventually(async () => (await reservation(server, id)).state === "used", 5000, "used");
+        await rawCall(socket, "StopTransaction", {
+          transactionId,
+          meterStop: 10,
+          timestamp: new Date().toISOString(),
+        });
+        const start = remoteStart(server, "STRANGER");
+        const sent = await Promise.race([
+          socket.next(5000) as Promise<unknown[]>,
+          start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
+        ]);
+        assertEquals(sent[2], "RemoteStartTransaction", `after the reservation was used: ${sent[0]}`);
+        socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
+        assertEquals((await start).status, 200);
+      } finally {
+        await socket.close();
+      }
+    },
+    { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
+    {},
+    `late3_rsvu_${kind}`,
+  );
+}
+
+Deno.test("a timed-out ReserveNow its holder used holds nothing after the session (KV)", () =>
+  usedAfterTimeout("kv"));
+
+Deno.test({
+  name: "a timed-out ReserveNow its holder used holds nothing after the session (PostgreSQL)",
+  ignore: await ignoreWithoutPostgres("late reservation answers on PostgreSQL"),
+  fn: () => usedAfterTimeout("postgres"),
+});
