@@ -15,6 +15,10 @@ import type { SeqNoRanges } from "./seq_no_ranges.ts";
 import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
+import { type ImplausibleEnergy, implausibleEnergy } from "./energy_plausibility.ts";
+import type { TransactionFlag } from "./transaction_flag.ts";
+
+type EnergyReadings = Parameters<typeof implausibleEnergy>[0];
 
 /** The stop reason of a transaction an operator closed by hand (not an OCPP 1.6 Reason). */
 export const CLOSED_BY_OPERATOR = "ClosedByOperator";
@@ -43,8 +47,16 @@ export interface TransactionRecord {
   stopTimestamp: string | null;
   stopReason: string | null;
   stopIdTag: string | null;
-  /** meterStop - meterStart, in Wh; null while not stopped, or when the meter went backwards (`energyOf`). */
+  /**
+   * meterStop - meterStart, in Wh; null while not stopped, or when the readings are implausible
+   * (`energyOfTransaction`).
+   */
   energyWh: number | null;
+  /**
+   * Why its readings cannot be a real meter's (`implausibleEnergy`); absent when they can. Derived from the
+   * readings, never stored apart from them.
+   */
+  energyImplausible?: ImplausibleEnergy;
   /** The start's receivedAt. */
   createdAt: string;
   /** The stop's receivedAt. */
@@ -155,7 +167,10 @@ export function isTransactionId(id: number): boolean {
   return Number.isInteger(id) && id >= 1 && id <= MAX_TRANSACTION_ID;
 }
 
-type TransactionChanges = Pick<StationChanges, "transactionsStarted" | "transactionUpdates" | "orphanStops">;
+type TransactionChanges = Pick<
+  StationChanges,
+  "transactionsStarted" | "transactionUpdates" | "orphanStops" | "transactionFlags"
+>;
 
 export interface Decision<O> {
   outcome: O;
@@ -239,7 +254,7 @@ export function latestStartedAfter(
 
 /** The transaction a start creates, active, with the id allocated for it. */
 export function startedTransaction(input: StartTransactionInput, transactionId: number): TransactionRecord {
-  return {
+  return withEnergy({
     transactionId,
     chargePointId: input.chargePointId,
     connectorId: input.connectorId,
@@ -257,7 +272,7 @@ export function startedTransaction(input: StartTransactionInput, transactionId: 
     energyWh: null,
     createdAt: input.receivedAt,
     stoppedAt: null,
-  };
+  });
 }
 
 /**
@@ -293,16 +308,15 @@ export async function decideStop(
       changes: { orphanStops: [orphanStop(input)] },
     };
   }
-  const done: TransactionRecord = {
+  const done: TransactionRecord = withEnergy({
     ...current,
     status: "finished",
     meterStop: input.meterStop,
     stopTimestamp: input.timestamp,
     stopReason: input.reason,
     stopIdTag: input.idTag,
-    energyWh: energyOf(current.meterStart, input.meterStop),
     stoppedAt: input.receivedAt,
-  };
+  });
   return {
     outcome: { outcome: "stopped", transaction: done },
     changes: {
@@ -311,6 +325,7 @@ export async function decideStop(
         expectedStatus: current.status,
         stopIdTagStatus: input.idTagStatus,
       }],
+      ...flagsIfAny(implausibleEnergyFlag(done, input.receivedAt)),
     },
   };
 }
@@ -331,17 +346,41 @@ export function orphanStop(input: StopTransactionInput): OrphanStopRecord {
 }
 
 /**
- * The energy a transaction delivered, in Wh: null while it has no stop reading, and when the stop reading is
- * below the start's (a meter replaced or rolled over, or firmware that resets it): the energy is then not
- * known, and a negative figure would lower every total it is added to.
+ * The energy a stored transaction delivered, in Wh: null while it has no stop reading, while its start reading
+ * is unknown (`meterStartUnknown`), and when its readings cannot be a real meter's (`implausibleEnergy`: a
+ * negative register, a stop below the start, more than any connector could deliver in its time): the energy
+ * is then not known, and such a figure would poison every total it is added to.
  */
-/** `energyOf` for a stored transaction: unknown too while its start reading is (`meterStartUnknown`). */
-export function energyOfTransaction(
-  t: Pick<TransactionRecord, "meterStart" | "meterStop" | "meterStartUnknown">,
-): number | null {
-  return t.meterStartUnknown ? null : energyOf(t.meterStart, t.meterStop);
+export function energyOfTransaction(t: EnergyReadings): number | null {
+  if (t.meterStartUnknown || t.meterStop === null || implausibleEnergy(t) !== null) return null;
+  return t.meterStop - t.meterStart;
 }
 
-export function energyOf(meterStart: number, meterStop: number | null): number | null {
-  return meterStop === null || meterStop < meterStart ? null : meterStop - meterStart;
+/** `t` with its energy and, when its readings are implausible, why (`implausibleEnergy`). */
+export function withEnergy<T extends EnergyReadings & Pick<TransactionRecord, "energyWh">>(t: T): T {
+  const implausible = implausibleEnergy(t);
+  const { energyImplausible: _old, ...rest } = t as T & Pick<TransactionRecord, "energyImplausible">;
+  return {
+    ...rest,
+    energyWh: energyOfTransaction(t),
+    ...(implausible ? { energyImplausible: implausible } : {}),
+  } as T;
+}
+
+/** `{ transactionFlags }` when there are flags, else nothing (changes stay as they were without). */
+export function flagsIfAny(flags: TransactionFlag[]): { transactionFlags?: TransactionFlag[] } {
+  return flags.length > 0 ? { transactionFlags: flags } : {};
+}
+
+/** The flag an implausible stop writes with it, so the operator's list of flags points at the transaction. */
+export function implausibleEnergyFlag(t: TransactionRecord, at: string): TransactionFlag[] {
+  if (!t.energyImplausible || t.meterStop === null) return [];
+  return [{
+    transactionId: t.transactionId,
+    kind: "implausible_energy",
+    chargePointId: t.chargePointId,
+    connectorId: t.connectorId,
+    at,
+    details: { ...t.energyImplausible, meterStart: t.meterStart, meterStop: t.meterStop },
+  }];
 }

@@ -24,9 +24,11 @@ import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
 import {
   CLOSED_BY_OPERATOR,
-  energyOfTransaction,
+  flagsIfAny,
+  implausibleEnergyFlag,
   latestStartedAfter,
   type TransactionRecord,
+  withEnergy,
 } from "./transaction.ts";
 
 export interface TransactionEventInput {
@@ -71,7 +73,10 @@ export interface TransactionEventOutcome {
   earlierSession?: true;
 }
 
-type TransactionChanges = Pick<StationChanges, "transactionsStarted" | "transactionUpdates">;
+type TransactionChanges = Pick<
+  StationChanges,
+  "transactionsStarted" | "transactionUpdates" | "transactionFlags"
+>;
 
 /**
  * @example
@@ -113,7 +118,10 @@ export async function decideTransactionEvent(
         stored: current,
         ...(current !== newest ? { earlierSession: true as const } : {}),
       },
-      changes: { transactionUpdates: [{ transaction: next, expectedStatus: current.status }] },
+      changes: {
+        transactionUpdates: [{ transaction: next, expectedStatus: current.status }],
+        ...flagsIfAny(stopFlags(current, next, input.receivedAt)),
+      },
     };
   }
   if (input.evseId === null || input.evseId < 1) {
@@ -140,6 +148,7 @@ export async function decideTransactionEvent(
     changes: {
       transactionsStarted: [created],
       transactionUpdates: superseded.map((t) => ({ transaction: t, expectedStatus: "active" as const })),
+      ...flagsIfAny(stopFlags(null, created, input.receivedAt)),
     },
   };
 }
@@ -253,6 +262,13 @@ function applyEvent(tx: TransactionRecord, input: TransactionEventInput): Transa
     next.stopIdTag = input.idToken;
     next.stoppedAt = input.receivedAt;
   }
-  if (next.meterStop !== null) next.energyWh = energyOfTransaction(next);
-  return next;
+  return withEnergy(next);
+}
+
+/** The implausible-energy flag, when this event stopped the transaction or moved its stop reading. */
+function stopFlags(before: TransactionRecord | null, next: TransactionRecord, at: string) {
+  if (next.meterStop === null || (before?.meterStop === next.meterStop && before.status === next.status)) {
+    return [];
+  }
+  return implausibleEnergyFlag(next, at);
 }

@@ -4,7 +4,7 @@ import {
   CLOSED_BY_OPERATOR,
   decideStart,
   decideStop,
-  energyOf,
+  energyOfTransaction,
   orphanStop,
   type StopTransactionInput,
 } from "./transaction.ts";
@@ -140,9 +140,16 @@ Deno.test("orphanStop() ids are stable for a replay and differ for another stop"
   assertNotEquals(orphanStop(STOP).id, orphanStop({ ...STOP, meterStop: 1501 }).id);
 });
 
-Deno.test("energyOf() is the stop reading less the start's; unknown before a stop and when the meter went backwards", () => {
-  assertEquals(energyOf(1_000, 4_500), 3_500);
-  assertEquals(energyOf(1_000, 1_000), 0);
-  assertEquals(energyOf(1_000, null), null);
-  assertEquals(energyOf(5_000, 4_000), null);
+Deno.test("energyOfTransaction() is the stop reading less the start's; unknown before a stop and when the meter went backwards", () => {
+  const at = { startTimestamp: START.timestamp, stopTimestamp: START.timestamp, createdAt: START.timestamp };
+  const tx = (meterStart: number, meterStop: number | null) => ({
+    ...at,
+    meterStart,
+    meterStop,
+    stoppedAt: meterStop === null ? null : START.timestamp,
+  });
+  assertEquals(energyOfTransaction(tx(1_000, 4_500)), 3_500);
+  assertEquals(energyOfTransaction(tx(1_000, 1_000)), 0);
+  assertEquals(energyOfTransaction(tx(1_000, null)), null);
+  assertEquals(energyOfTransaction(tx(5_000, 4_000)), null);
 });

@@ -4,7 +4,8 @@
  * `fleet_scan.ts` gathers the input from the stores; the API route serves the result.
  *
  * Definitions (also in the README):
- * - energy today: finished sessions that started today, plus what running sessions delivered so far;
+ * - energy today: finished sessions that started today, plus what running sessions delivered so far; a
+ *   session whose meter readings are implausible (`model/energy_plausibility.ts`) adds nothing;
  * - availability: connectors of online stations that are neither Faulted nor Unavailable, out of all
  *   connectors (an offline station's connectors count as not available);
  * - utilisation: connectors of online stations with a session running, out of the online stations' connectors;
@@ -17,6 +18,7 @@
 import { isFirmwareFailure } from "../fleet/firmware_campaign.ts";
 import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
+import { plausibleRunningWh } from "../model/energy_plausibility.ts";
 import { inUse, operative, pointsOfCharge, shownStatus } from "./connector_status.ts";
 import { naturalOrder } from "./natural_order.ts";
 
@@ -107,10 +109,14 @@ export function buildFleet(input: FleetInput): Fleet {
     counted.add(tx.transactionId);
     energyOf.set(tx.chargePointId, (energyOf.get(tx.chargePointId) ?? 0) + Math.max(0, wh));
   };
-  for (const tx of input.active) add(tx, input.sessionEnergyWh.get(tx.transactionId) ?? 0);
+  // A session whose readings cannot be a real meter's counts 0 (`implausibleEnergy`): one broken meter must not
+  // poison the fleet's total. A finished one's energyWh is then null already.
+  const nowMs = input.now.getTime();
+  for (const tx of input.active) {
+    add(tx, plausibleRunningWh(tx, input.sessionEnergyWh.get(tx.transactionId) ?? 0, nowMs));
+  }
   for (const tx of input.today) add(tx, tx.energyWh ?? 0);
 
-  const nowMs = input.now.getTime();
   const attention: Record<AttentionKind, number> = {
     faulted: 0,
     offline: 0,

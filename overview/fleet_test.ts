@@ -160,3 +160,18 @@ Deno.test("selectRows() searches vendor, model and firmware, filters by shown st
     "CP-A",
   ]);
 });
+
+Deno.test("buildFleet() leaves a running session with implausible readings out of energy today", () => {
+  const base = input();
+  const negative = tx(1, "CP-A", { meterStart: -5e15 });
+  const flood = tx(2, "CP-B", { startIdTagStatus: "Blocked", connectorId: 2 });
+  const fleet = buildFleet({
+    ...base,
+    active: [negative, flood],
+    today: [negative, base.today[1]!],
+    // 1e16 Wh from a negative start; 1e12 Wh in 4 hours is no connector's.
+    sessionEnergyWh: new Map([[1, 1e16], [2, 1e12]]),
+  });
+  assertEquals(fleet.kpis.energyTodayWh, 4000);
+  assertEquals(fleet.rows.map((r) => r.energyTodayWh), [4000, 0, 0, 0]);
+});

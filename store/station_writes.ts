@@ -49,7 +49,7 @@ export async function stopTransaction(
     const result = await store.commit({
       chargePointId: input.chargePointId,
       ...changes,
-      ...(stopped ? { transactionFlags: flags } : {}),
+      ...(stopped ? { transactionFlags: [...(changes.transactionFlags ?? []), ...flags] } : {}),
     });
     return result.ok ? outcome : null;
   });

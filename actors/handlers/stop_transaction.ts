@@ -68,13 +68,15 @@ export const stopTransaction: Handler<"StopTransaction"> = async (state, request
       msg: "stop transaction replayed",
       fields: { transactionId: request.transactionId },
     });
-  } else if (transaction && transaction.energyWh === null) {
-    // Stopped, yet no energy: the meter went backwards (`energyOf`). Stored as sent; an operator should look.
+  } else if (transaction?.energyImplausible) {
+    // Stored as sent, its energy unknown and the transaction flagged (`implausibleEnergy`): an operator should
+    // look at the meter.
     log.push({
       level: "warn",
-      msg: "transaction stopped with a meter reading below its start: energy unknown",
+      msg: "transaction stopped with implausible meter readings: energy unknown, flagged",
       fields: {
         transactionId: request.transactionId,
+        reason: transaction.energyImplausible.reason,
         meterStart: transaction.meterStart,
         meterStop: transaction.meterStop,
       },

@@ -3,6 +3,7 @@
  * schemas document the API (OpenAPI) and are not checked at run time; the request schemas are.
  */
 import { COMMAND_OUTCOMES, type CommandOutcome } from "../../model/command_log.ts";
+import { IMPLAUSIBLE_ENERGY_REASONS } from "../../model/energy_plausibility.ts";
 import { z } from "zod";
 import {
   AUTHORIZATION_STATUSES,
@@ -219,8 +220,16 @@ export const TransactionSchema = z.object({
   stopReason: z.string().nullable(),
   stopIdTag: z.string().nullable(),
   energyWh: z.number().nullable().describe(
-    "meterStop - meterStart in Wh; null while running, and when the stop reading is below the start's (a " +
-      "meter replaced or rolled over: the energy is not known, a warning is logged)",
+    "meterStop - meterStart in Wh; null while running, and when the readings are implausible " +
+      "(energyImplausible: the energy is not known and left out of every total; the readings stay as sent)",
+  ),
+  energyImplausible: z.object({
+    reason: z.enum(IMPLAUSIBLE_ENERGY_REASONS),
+    maxWh: z.number().optional().describe("above_max_power: the most the session could have delivered (Wh)"),
+  }).optional().describe(
+    "Why its readings cannot be a real meter's: a register below 0, a stop below the start (a meter replaced " +
+      "or rolled over), or more energy than 5 MW for its time plus an hour; absent when they can be. A stopped " +
+      "one is also flagged implausible_energy",
   ),
   createdAt: z.string(),
   stoppedAt: z.string().nullable(),

@@ -14,6 +14,7 @@ import {
   type ListCursor,
 } from "../../model/list_cursor.ts";
 import { sessionEnergyWh } from "../../overview/session_energy.ts";
+import { plausibleRunningWh } from "../../model/energy_plausibility.ts";
 import {
   ErrorSchema,
   isoDateTime,
@@ -76,7 +77,8 @@ const RunningEnergySchema = z.object({
     transactionId: z.number().int(),
     status: z.enum(["active", "superseded", "finished"]),
     energyWh: z.number().describe(
-      "Running: delivered so far (newest register reading - meterStart); else the final",
+      "Running: delivered so far (newest register reading - meterStart); else the final; 0 when the " +
+        "readings are implausible (the transaction's energyImplausible)",
     ),
   })),
 });
@@ -249,7 +251,10 @@ export function addTransactionRoutes(router: ApiRouter, options: TransactionRout
     for (const id of query.ids) {
       const tx = await store.getTransaction(id);
       if (!tx) continue;
-      const energyWh = tx.status === "active" ? await sessionEnergyWh(store, tx) : tx.energyWh ?? 0;
+      // Implausible readings (`implausibleEnergy`) count 0, as in every total.
+      const energyWh = tx.status === "active"
+        ? plausibleRunningWh(tx, await sessionEnergyWh(store, tx), Date.now())
+        : tx.energyWh ?? 0;
       items.push({ transactionId: tx.transactionId, status: tx.status, energyWh });
     }
     return c.json({ items });

@@ -23,6 +23,7 @@
  */
 import type { StationChanges } from "../../model/changes.ts";
 import { energyOfTransaction, type TransactionRecord } from "../../model/transaction.ts";
+import { implausibleEnergy } from "../../model/energy_plausibility.ts";
 import { setMostRecent } from "../../model/recency.ts";
 import { isCanonicalUtc } from "../../protocol/ocppj/formats.ts";
 
@@ -66,7 +67,8 @@ export class RecalledTransactions {
 }
 
 /**
- * The record as a read of its row gives it: times in the canonical form, energy from the meters, a lone
+ * The record as a read of its row gives it: times in the canonical form, energy from the meters (and why not,
+ * when implausible), a lone
  * surrogate as U+FFFD (`json_param.ts`), its fields in the record's order. Once per Start: one object, no
  * entries, deletes or spread (~5x cheaper than building it that way), and a time already canonical (as the
  * actors write them) is kept as it is, not parsed.
@@ -77,7 +79,7 @@ export function asRead(t: TransactionRecord): TransactionRecord {
     const v = (t as unknown as Record<string, unknown>)[k];
     // Optional fields a read leaves out when the column is null.
     if ((v === null || v === undefined) && DROPPED_WHEN_NULL.has(k)) continue;
-    if (k === "meterStartUnknown" && !v) continue;
+    if ((k === "meterStartUnknown" && !v) || k === "energyImplausible") continue;
     out[k] = typeof v === "string" ? v.toWellFormed() : v;
   }
   out.startTimestamp = canonical(t.startTimestamp);
@@ -85,6 +87,9 @@ export function asRead(t: TransactionRecord): TransactionRecord {
   out.createdAt = canonical(t.createdAt);
   out.stoppedAt = t.stoppedAt === null ? null : canonical(t.stoppedAt);
   out.energyWh = energyOfTransaction(t);
+  // Last, as a read adds it (`withEnergy`).
+  const implausible = implausibleEnergy(t);
+  if (implausible) out.energyImplausible = implausible;
   return out as unknown as TransactionRecord;
 }
 

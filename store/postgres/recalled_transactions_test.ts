@@ -5,7 +5,7 @@
 import postgres from "postgres";
 import { assertEquals } from "@std/assert";
 import fc from "fast-check";
-import { energyOfTransaction, startedTransaction, type TransactionRecord } from "../../model/transaction.ts";
+import { startedTransaction, type TransactionRecord, withEnergy } from "../../model/transaction.ts";
 import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import { at, chargePoint, startInput, stopInput } from "../contract/harness.ts";
 import { openPostgresStore } from "./mod.ts";
@@ -41,14 +41,13 @@ function asReadReference(t: TransactionRecord): TransactionRecord {
     if (text[k] === null || text[k] === undefined) delete text[k];
   }
   if (!text.meterStartUnknown) delete text.meterStartUnknown;
-  return {
+  return withEnergy({
     ...text,
     startTimestamp: new Date(t.startTimestamp).toISOString(),
     stopTimestamp: time(t.stopTimestamp),
     createdAt: new Date(t.createdAt).toISOString(),
     stoppedAt: time(t.stoppedAt),
-    energyWh: energyOfTransaction(t),
-  };
+  });
 }
 
 Deno.test("a recalled transaction is the record a read gives: fields, their order, times, text, energy", () => {

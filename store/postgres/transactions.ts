@@ -11,11 +11,11 @@ import { rangesOf, type SeqNoRanges, storedSeqNos } from "../../model/seq_no_ran
 import type { Sql } from "postgres";
 import type { StationChanges } from "../../model/changes.ts";
 import {
-  energyOf,
   isTransactionId,
   type OrphanStopRecord,
   type StartKey,
   type TransactionRecord,
+  withEnergy,
 } from "../../model/transaction.ts";
 import type { TransactionFilter } from "../mod.ts";
 import { byOrdinal, oneByKey } from "./batched_reads.ts";
@@ -444,7 +444,7 @@ function seqNoRangesOf(column: number[] | [number, number][]): SeqNoRanges {
 function toTransaction(r: TransactionRow): TransactionRecord {
   const meterStart = Number(r.meter_start);
   const meterStop = r.meter_stop === null ? null : Number(r.meter_stop);
-  return {
+  return withEnergy({
     transactionId: r.transaction_id,
     chargePointId: r.charge_point_id,
     connectorId: r.connector_id,
@@ -459,7 +459,7 @@ function toTransaction(r: TransactionRow): TransactionRecord {
     stopTimestamp: iso(r.stop_timestamp),
     stopReason: r.stop_reason,
     stopIdTag: r.stop_id_tag,
-    energyWh: r.meter_start_unknown ? null : energyOf(meterStart, meterStop),
+    energyWh: null,
     createdAt: iso(r.created_at),
     stoppedAt: iso(r.stopped_at),
     ...(r.station_transaction_id !== null ? { stationTransactionId: r.station_transaction_id } : {}),
@@ -468,7 +468,7 @@ function toTransaction(r: TransactionRow): TransactionRecord {
     ...(r.remote_start_id !== null ? { remoteStartId: r.remote_start_id } : {}),
     ...(r.meter_start_unknown ? { meterStartUnknown: true as const } : {}),
     ...(r.highest_reading !== null ? { highestReading: Number(r.highest_reading) } : {}),
-  };
+  });
 }
 
 function toOrphanStop(r: OrphanStopRow): OrphanStopRecord {

@@ -1,0 +1,189 @@
+/**
+ * A station whose meter reports impossible readings: its transactions still start and stop (a station refused
+ * its stop would retry it for ever) and keep the readings as sent, but their energy is unknown, they are
+ * flagged for an operator, and the overview's energy today leaves them out. A strict ocpp-rpc 1.6 station and
+ * a raw 2.0.1 one, the API over HTTP, on KV and PostgreSQL.
+ */
+import { assertEquals } from "@std/assert";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { closeStation, connectStation, openRaw, rawAnswer } from "./helpers/station.ts";
+
+const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+type Server = Parameters<Parameters<typeof withApiServer>[1]>[0];
+
+async function flagOf(server: Server, transactionId: number) {
+  const flags = await server.json(`/api/v1/transaction-flags?transactionId=${transactionId}`, {
+    as: "viewer",
+  });
+  return flags.body.items.find((f: { kind: string }) => f.kind === "implausible_energy") ?? null;
+}
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: a 1.6 meter's impossible readings are stored and flagged, and count for nothing in energy today`, async () => {
+    await withApiServer(kind, async (server) => {
+      const station = await connectStation(server.wsUrl, "CP-BADMETER");
+      try {
+        const session = async (
+          connectorId: number,
+          meterStart: number,
+          meterStop: number,
+          minutes: number,
+        ) => {
+          const { transactionId } = await station.call("StartTransaction", {
+            connectorId,
+            idTag: "TAG-M",
+            meterStart,
+            timestamp: ago(minutes),
+          }) as { transactionId: number };
+          assertEquals(
+            await station.call("StopTransaction", { transactionId, meterStop, timestamp: ago(0) }),
+            {},
+          );
+          return transactionId;
+        };
+        const good = await session(1, 10_000, 22_000, 60);
+        const negative = await session(1, -5e15, 5e15, 30);
+        // 1 GWh in 20 minutes: no connector delivers that.
+        const tooMuch = await session(2, 1_000, 1_000_001_000, 20);
+        const backwards = await session(2, 9_000, 4_000, 10);
+
+        const tx = async (id: number) =>
+          (await server.json(`/api/v1/transactions/${id}`, { as: "viewer" })).body;
+        const okTx = await tx(good);
+        assertEquals([okTx.energyWh, okTx.energyImplausible], [12_000, undefined]);
+        assertEquals(await flagOf(server, good), null);
+
+        const neg = await tx(negative);
+        assertEquals(
+          [neg.status, neg.meterStart, neg.meterStop, neg.energyWh, neg.energyImplausible],
+          ["finished", -5e15, 5e15, null, { reason: "negative_reading" }],
+        );
+        const over = await tx(tooMuch);
+        assertEquals([over.meterStop, over.energyWh, over.energyImplausible?.reason], [
+          1_000_001_000,
+          null,
+          "above_max_power",
+        ]);
+        assertEquals((await tx(backwards)).energyImplausible, { reason: "meter_backwards" });
+
+        const flag = await flagOf(server, negative);
+        assertEquals([flag?.chargePointId, flag?.details], ["CP-BADMETER", {
+          reason: "negative_reading",
+          meterStart: -5e15,
+          meterStop: 5e15,
+        }]);
+        assertEquals((await flagOf(server, tooMuch))?.details.reason, "above_max_power");
+        const listed = await server.json("/api/v1/transaction-flags?kind=implausible_energy", {
+          as: "viewer",
+        });
+        assertEquals(
+          listed.body.items.map((f: { transactionId: number }) => f.transactionId).sort((
+            a: number,
+            b: number,
+          ) => a - b),
+          [negative, tooMuch, backwards],
+        );
+
+        const overview = await server.json("/api/v1/overview", { as: "viewer" });
+        assertEquals(overview.body.kpis.energyTodayWh, 12_000);
+      } finally {
+        await closeStation(station);
+      }
+    });
+  });
+
+  Deno.test(`${kind}: running 1.6 sessions with a negative start or a leaping register add nothing to energy today`, async () => {
+    await withApiServer(kind, async (server) => {
+      const station = await connectStation(server.wsUrl, "CP-BADRUN");
+      try {
+        const { transactionId } = await station.call("StartTransaction", {
+          connectorId: 1,
+          idTag: "TAG-R",
+          meterStart: -5e15,
+          timestamp: ago(10),
+        }) as { transactionId: number };
+        await station.call("MeterValues", {
+          connectorId: 1,
+          transactionId,
+          meterValue: [{
+            timestamp: ago(5),
+            sampledValue: [{ value: "5000", measurand: "Energy.Active.Import.Register", unit: "Wh" }],
+          }],
+        });
+        // A register that leaps by a TWh in 10 minutes.
+        const { transactionId: leap } = await station.call("StartTransaction", {
+          connectorId: 2,
+          idTag: "TAG-R",
+          meterStart: 1_000,
+          timestamp: ago(10),
+        }) as { transactionId: number };
+        await station.call("MeterValues", {
+          connectorId: 2,
+          transactionId: leap,
+          meterValue: [{
+            timestamp: ago(5),
+            sampledValue: [{
+              value: "1000000001000",
+              measurand: "Energy.Active.Import.Register",
+              unit: "Wh",
+            }],
+          }],
+        });
+        const running = await server.json(`/api/v1/transactions/${transactionId}`, { as: "viewer" });
+        assertEquals([running.body.status, running.body.meterStart, running.body.energyImplausible], [
+          "active",
+          -5e15,
+          { reason: "negative_reading" },
+        ]);
+        const energy = await server.json(`/api/v1/transactions/energy?ids=${transactionId},${leap}`, {
+          as: "viewer",
+        });
+        assertEquals(energy.body.items.map((i: { energyWh: number }) => i.energyWh), [0, 0]);
+        const overview = await server.json("/api/v1/overview", { as: "viewer" });
+        assertEquals(overview.body.kpis.energyTodayWh, 0);
+      } finally {
+        await closeStation(station);
+      }
+    });
+  });
+
+  Deno.test(`${kind}: a 2.0.1 transaction with a negative register reading is stored, flagged and left out of energy today`, async () => {
+    await withApiServer(kind, async (server) => {
+      const socket = await openRaw(`${server.wsUrl}/CP-BADMETER-201`, ["ocpp2.0.1"]);
+      const event = (eventType: string, seqNo: number, value: number) => ({
+        eventType,
+        timestamp: ago(30 - seqNo),
+        triggerReason: eventType === "Ended" ? "StopAuthorized" : "Authorized",
+        seqNo,
+        transactionInfo: { transactionId: "TX-NEG" },
+        evse: { id: 1, connectorId: 1 },
+        meterValue: [{
+          timestamp: ago(30 - seqNo),
+          sampledValue: [{ value, measurand: "Energy.Active.Import.Register" }],
+        }],
+      });
+      try {
+        await rawAnswer(socket, "BootNotification", {
+          chargingStation: { model: "X", vendorName: "Acme" },
+          reason: "PowerUp",
+        });
+        await rawAnswer(socket, "TransactionEvent", event("Started", 0, -5e15));
+        await rawAnswer(socket, "TransactionEvent", event("Ended", 1, 5e15));
+        const list = await server.json("/api/v1/transactions?chargePointId=CP-BADMETER-201", {
+          as: "viewer",
+        });
+        const tx = list.body.items[0];
+        assertEquals(
+          [tx.status, tx.meterStart, tx.meterStop, tx.energyWh, tx.energyImplausible],
+          ["finished", -5e15, 5e15, null, { reason: "negative_reading" }],
+        );
+        assertEquals((await flagOf(server, tx.transactionId))?.details.reason, "negative_reading");
+        const overview = await server.json("/api/v1/overview", { as: "viewer" });
+        assertEquals(overview.body.kpis.energyTodayWh, 0);
+      } finally {
+        socket.close();
+      }
+    });
+  });
+}
