@@ -1,9 +1,11 @@
 /**
  * What the flags of one transaction tell an operator: that an admin closed it by hand (who, why, the estimate
  * given), or that it was still open when its station rebooted and reported its connector free (a session the
- * station forgot: an admin may close it by hand).
+ * station forgot: an admin may close it by hand), or that its meter readings cannot be a real meter's.
  */
 import { Time } from "./time.tsx";
+import { implausibleEnergyText } from "./transaction_status.tsx";
+import { IMPLAUSIBLE_ENERGY_REASONS } from "../model/energy_plausibility.ts";
 import type { TransactionFlag } from "./types.ts";
 
 export function TransactionFlags(props: { flags: readonly TransactionFlag[] }) {
@@ -35,6 +37,24 @@ function FlagText(props: { flag: TransactionFlag }) {
         <strong>{text("by") ?? "an admin"}</strong>: “{text("reason") ?? ""}”. Estimate given: meter{" "}
         {String(d["meterStop"] ?? "—")} Wh at <Time iso={text("timestamp")} />.{" "}
         <span class="muted">A stop the station sends later replaces the estimate.</span>
+      </span>
+    );
+  }
+  if (flag.kind === "implausible_energy") {
+    const reason = IMPLAUSIBLE_ENERGY_REASONS.find((r) => r === d["reason"]);
+    return (
+      <span>
+        <span class="badge bad">implausible meter</span> the station reported meter readings{" "}
+        {String(d["meterStart"] ?? "—")} Wh to {String(d["meterStop"] ?? "—")} Wh: {reason
+          ? implausibleEnergyText({
+            reason,
+            ...(typeof d["maxWh"] === "number" ? { maxWh: d["maxWh"] as number } : {}),
+          })
+          : "not a real meter's"}.{" "}
+        <span class="muted">
+          Its energy is unknown and left out of every total; the readings are kept as sent. Check the
+          station's meter.
+        </span>
       </span>
     );
   }

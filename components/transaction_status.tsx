@@ -62,3 +62,29 @@ export function StatusLegend() {
     </details>
   );
 }
+
+/** Why a transaction's meter readings cannot be a real meter's, for an operator (`model/energy_plausibility.ts`). */
+export function implausibleEnergyText(implausible: NonNullable<Transaction["energyImplausible"]>): string {
+  if (implausible.reason === "negative_reading") return "a meter reading below 0";
+  if (implausible.reason === "meter_backwards") {
+    return "the stop reading is below the start's (meter replaced?)";
+  }
+  const max = implausible.maxWh === undefined ? "" : ` (at most ${Math.round(implausible.maxWh / 1000)} kWh)`;
+  return `more energy than any connector delivers in its time${max}`;
+}
+
+/** A transaction whose readings are implausible: its energy is unknown and left out of every total. */
+export function ImplausibleEnergyFlag(props: { implausible: Transaction["energyImplausible"] }) {
+  if (!props.implausible) return null;
+  return (
+    <span
+      class="badge bad"
+      data-implausible-energy={props.implausible.reason}
+      title={`Implausible meter readings: ${
+        implausibleEnergyText(props.implausible)
+      }. Energy unknown, left out of totals; the readings are kept as sent.`}
+    >
+      implausible meter
+    </span>
+  );
+}

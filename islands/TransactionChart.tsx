@@ -10,6 +10,7 @@ import { LineChart } from "../components/chart.tsx";
 import { formatDuration } from "../components/duration.ts";
 import { formatEnergy } from "../components/format.ts";
 import { Time, TzLabel } from "../components/time.tsx";
+import { ImplausibleEnergyFlag } from "../components/transaction_status.tsx";
 import type { MeterValue, StationEvent, Transaction } from "../components/types.ts";
 import { boundReadings } from "../overview/chart_readings.ts";
 import { mergeReadings, type Readings, readingsOf, seriesOf } from "../overview/meter_series.ts";
@@ -101,7 +102,10 @@ export default function TransactionChart(props: TransactionChartProps) {
   }, fetchNew);
 
   const series = useMemo(() => seriesOf(readings, tx.meterStart), [readings, tx.meterStart]);
-  const delivered = tx.energyWh ?? (series.energy.length ? series.energy.at(-1)!.v * 1000 : null);
+  // Implausible readings (`energyImplausible`): the energy is unknown, never the chart's last reading.
+  const delivered = tx.energyImplausible
+    ? null
+    : tx.energyWh ?? (series.energy.length ? series.energy.at(-1)!.v * 1000 : null);
   const end = tx.stopTimestamp ? Date.parse(tx.stopTimestamp) : running ? nowMs : null;
 
   return (
@@ -117,7 +121,9 @@ export default function TransactionChart(props: TransactionChartProps) {
         </div>
         <div>
           <dt>Delivered{running ? " so far" : ""}</dt>
-          <dd data-delivered>{formatEnergy(delivered)}</dd>
+          <dd data-delivered>
+            {formatEnergy(delivered)} <ImplausibleEnergyFlag implausible={tx.energyImplausible} />
+          </dd>
         </div>
         <div>
           <dt>Duration{running ? " so far" : ""}</dt>

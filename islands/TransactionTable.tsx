@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatDuration } from "../components/duration.ts";
 import { formatEnergy } from "../components/format.ts";
 import { Time } from "../components/time.tsx";
-import { BadTagFlag, TransactionStatus } from "../components/transaction_status.tsx";
+import { BadTagFlag, ImplausibleEnergyFlag, TransactionStatus } from "../components/transaction_status.tsx";
 import type { StationEvent, Transaction } from "../components/types.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
 import { overtakenSnapshots } from "./overtaken_snapshots.ts";
@@ -136,7 +136,8 @@ export default function TransactionTable(props: TransactionTableProps) {
           {rows.map((t) => {
             const active = t.status === "active";
             const end = t.stopTimestamp ? Date.parse(t.stopTimestamp) : active ? nowMs : null;
-            const wh = active ? energy[t.transactionId] ?? null : t.energyWh;
+            // Implausible readings: the energy is unknown (a running one's so far too), the flag says why.
+            const wh = t.energyImplausible ? null : active ? energy[t.transactionId] ?? null : t.energyWh;
             return (
               <tr key={t.transactionId} data-transaction={t.transactionId} data-status={t.status}>
                 <td data-label="Id">
@@ -166,6 +167,7 @@ export default function TransactionTable(props: TransactionTableProps) {
                 <td data-label="Stop reason">{t.stopReason ?? (t.status === "finished" ? "Local" : "—")}</td>
                 <td data-label="Energy" class="num" data-energy={wh ?? ""}>
                   {formatEnergy(wh)} {active && wh !== null && <span class="muted small">so far</span>}
+                  <ImplausibleEnergyFlag implausible={t.energyImplausible} />
                 </td>
               </tr>
             );
