@@ -9,7 +9,8 @@ import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser as skip } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
-const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+/** Seconds ago: a session counted in energy today must start today, whenever the test runs. */
+const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
 Deno.test({
   name:
@@ -27,9 +28,22 @@ Deno.test({
           connectorId: 1,
           idTag: "TAG-1",
           meterStart,
-          timestamp: minutesAgo(30),
+          timestamp: secondsAgo(30),
         }) as { transactionId: number };
-        await station!.call("StopTransaction", { transactionId, meterStop, timestamp: minutesAgo(1) });
+        // The stop's own register reading: the page must not show it as the energy delivered.
+        await station!.call("StopTransaction", {
+          transactionId,
+          meterStop,
+          timestamp: secondsAgo(1),
+          transactionData: [{
+            timestamp: secondsAgo(1),
+            sampledValue: [{
+              value: String(meterStop),
+              measurand: "Energy.Active.Import.Register",
+              unit: "Wh",
+            }],
+          }],
+        });
         return transactionId;
       };
       const good = await session(1_000, 8_000);

@@ -4,11 +4,13 @@
  * flagged for an operator, and the overview's energy today leaves them out. A strict ocpp-rpc 1.6 station and
  * a raw 2.0.1 one, the API over HTTP, on KV and PostgreSQL.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { closeStation, connectStation, openRaw, rawAnswer } from "./helpers/station.ts";
 
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+/** Seconds ago: a session counted in energy today must start today, whenever the test runs. */
+const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
 type Server = Parameters<Parameters<typeof withApiServer>[1]>[0];
 
@@ -28,23 +30,23 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           connectorId: number,
           meterStart: number,
           meterStop: number,
-          minutes: number,
+          seconds: number,
         ) => {
           const { transactionId } = await station.call("StartTransaction", {
             connectorId,
             idTag: "TAG-M",
             meterStart,
-            timestamp: ago(minutes),
+            timestamp: secondsAgo(seconds),
           }) as { transactionId: number };
           assertEquals(
-            await station.call("StopTransaction", { transactionId, meterStop, timestamp: ago(0) }),
+            await station.call("StopTransaction", { transactionId, meterStop, timestamp: secondsAgo(0) }),
             {},
           );
           return transactionId;
         };
         const good = await session(1, 10_000, 22_000, 60);
         const negative = await session(1, -5e15, 5e15, 30);
-        // 1 GWh in 20 minutes: no connector delivers that.
+        // 1 GWh in 20 seconds: no connector delivers that (nor 5 MW in the hour's allowance).
         const tooMuch = await session(2, 1_000, 1_000_001_000, 20);
         const backwards = await session(2, 9_000, 4_000, 10);
 
@@ -87,6 +89,18 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
 
         const overview = await server.json("/api/v1/overview", { as: "viewer" });
         assertEquals(overview.body.kpis.energyTodayWh, 12_000);
+
+        // The export keeps the readings as sent, with no energy and the reason.
+        const csv = await (await server.api("/api/v1/transactions/export.csv?chargePointId=CP-BADMETER", {
+          as: "viewer",
+        })).text();
+        const rows = csv.trimEnd().split("\r\n");
+        assert(rows[0]?.endsWith(",energyImplausible"), rows[0]);
+        const negativeRow = rows.find((r) => r.startsWith(`${negative},`)) ?? "";
+        assertStringIncludes(negativeRow, ",-5000000000000000,");
+        assertStringIncludes(negativeRow, ",5000000000000000,,");
+        assert(negativeRow.endsWith(",negative_reading"), negativeRow);
+        assert(rows.find((r) => r.startsWith(`${good},`))?.endsWith(","));
       } finally {
         await closeStation(station);
       }

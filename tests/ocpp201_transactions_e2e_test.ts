@@ -126,8 +126,8 @@ async function ledgerScenario(server: ApiTestServer) {
       await (await server.api("/api/v1/transactions/export.csv?chargePointId=CP-TX201", { as: "viewer" }))
         .text();
     const [header, row] = csv.trimEnd().split("\r\n");
-    assert(header?.endsWith(",stationTransactionId,remoteStartId,stationIdReuse"), header);
-    assert(row?.endsWith(","), "no reuse: an empty stationIdReuse");
+    assert(header?.endsWith(",stationTransactionId,remoteStartId,stationIdReuse,energyImplausible"), header);
+    assert(row?.endsWith(",,"), "no reuse: an empty stationIdReuse; plausible: an empty energyImplausible");
     assertStringIncludes(row ?? "", `"TX-7f3a"`);
     assert(server.logs.some((l) => l.msg === "transaction event replayed" && l.seqNo === 3));
     const record = await server.store.getChargePoint("CP-TX201");

@@ -115,9 +115,11 @@ const CSV_COLUMNS = [
   // OCPP 2.0.1 transactions: the station's own id and the remote start that began it (empty for 1.6).
   "stationTransactionId",
   "remoteStartId",
-  // OCPP 2.0.1: how many earlier transactions of the station had its id (empty: none). Last, so columns
-  // read by position before it stay where they were.
+  // OCPP 2.0.1: how many earlier transactions of the station had its id (empty: none).
   "stationIdReuse",
+  // Why the readings are implausible (its energyImplausible reason; empty: they are plausible). Last, so
+  // columns read by position before it stay where they were.
+  "energyImplausible",
 ] as const satisfies readonly (keyof TransactionRecord)[];
 
 /** Text cells a station or an operator chose: quoted, and defused against spreadsheet formula injection. */
@@ -137,7 +139,8 @@ function csvCell(column: string, value: unknown): string {
 }
 
 export function csvRow(tx: TransactionRecord): string {
-  return CSV_COLUMNS.map((col) => csvCell(col, tx[col])).join(",") + "\r\n";
+  return CSV_COLUMNS.map((col) => csvCell(col, col === "energyImplausible" ? tx[col]?.reason : tx[col]))
+    .join(",") + "\r\n";
 }
 
 function toFilter(q: z.output<typeof FilterQuery>, limit: number, before?: number): TransactionFilter {
