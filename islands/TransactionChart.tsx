@@ -101,7 +101,10 @@ export default function TransactionChart(props: TransactionChartProps) {
     }
   }, fetchNew);
 
-  const series = useMemo(() => seriesOf(readings, tx.meterStart), [readings, tx.meterStart]);
+  // Implausible readings: the chart shows the meter's register as sent, not a difference claimed as delivered.
+  const implausible = tx.energyImplausible !== undefined;
+  const base = implausible ? 0 : tx.meterStart;
+  const series = useMemo(() => seriesOf(readings, base), [readings, base]);
   // Implausible readings (`energyImplausible`): the energy is unknown, never the chart's last reading.
   const delivered = tx.energyImplausible
     ? null
@@ -152,7 +155,13 @@ export default function TransactionChart(props: TransactionChartProps) {
         </div>
       </dl>
       <div class="charts">
-        <LineChart id="energy" title="Energy delivered" unit="kWh" points={series.energy} tone="energy" />
+        <LineChart
+          id="energy"
+          title={implausible ? "Meter register (implausible)" : "Energy delivered"}
+          unit="kWh"
+          points={series.energy}
+          tone="energy"
+        />
         <LineChart
           id="power"
           title="Power"

@@ -65,6 +65,10 @@ Deno.test({
       const delivered = page.locator("[data-delivered]");
       await delivered.locator('[data-implausible-energy="negative_reading"]').waitFor();
       assertStringIncludes(await delivered.innerText(), "—");
+      // Its chart draws the register as sent, never a difference claimed as delivered.
+      const chart = await page.locator(".charts").innerText();
+      assertStringIncludes(chart, "Meter register (implausible)");
+      assertEquals(chart.includes("Energy delivered"), false, chart);
 
       await page.goto(`${server.url}/transactions?chargePointId=CP-BADMETER-UI`);
       const badRow = page.locator(`tr[data-transaction="${bad}"]`);
