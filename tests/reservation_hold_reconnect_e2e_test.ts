@@ -11,7 +11,7 @@ import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { openRaw, rawCall, type RawSocket } from "./helpers/station.ts";
+import { bootedRawStation, type RawSocket } from "./helpers/station.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -20,14 +20,8 @@ const TIMEOUT_MS = 300;
 const CP = "CP-HOLDRECONNECT";
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
-async function connect(server: ApiTestServer): Promise<RawSocket> {
-  const socket = await openRaw(`${server.wsUrl}/${CP}`);
-  assertEquals(
-    (await rawCall(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" }))[0],
-    3,
-  );
-  await rawCall(socket, "StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" });
-  return socket;
+function connect(server: ApiTestServer): Promise<RawSocket> {
+  return bootedRawStation(`${server.wsUrl}/${CP}`);
 }
 
 function remoteStart(server: ApiTestServer, idTag: string) {

@@ -11,7 +11,7 @@ import type { ApiTestServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
-import { openRaw, rawCall, type RawSocket } from "./helpers/station.ts";
+import { bootedRawStation, rawCall, type RawSocket } from "./helpers/station.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -20,16 +20,8 @@ const TIMEOUT_MS = 300;
 const CP = "CP-LATERSV";
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
-async function station(server: ApiTestServer): Promise<RawSocket> {
-  const socket = await openRaw(`${server.wsUrl}/${CP}`);
-  assertEquals(
-    (await rawCall(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" }))[0],
-    3,
-  );
-  for (const connectorId of [1, 2]) {
-    await rawCall(socket, "StatusNotification", { connectorId, errorCode: "NoError", status: "Available" });
-  }
-  return socket;
+function station(server: ApiTestServer): Promise<RawSocket> {
+  return bootedRawStation(`${server.wsUrl}/${CP}`, [1, 2]);
 }
 
 function reserve(server: ApiTestServer, idTag: string, connectorId = 1) {
@@ -61,6 +53,18 @@ function remoteStart(server: ApiTestServer, idTag: string) {
     as: "operator",
     body: { connectorId: 1, idTag },
   });
+}
+
+/** A remote start for STRANGER on connector 1 reaches the station (not refused 409 "reserved"): answered. */
+async function remoteStartSent(server: ApiTestServer, socket: RawSocket, when: string): Promise<void> {
+  const start = remoteStart(server, "STRANGER");
+  const sent = await Promise.race([
+    socket.next(5000) as Promise<unknown[]>,
+    start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
+  ]);
+  assertEquals(sent[2], "RemoteStartTransaction", `${when}: ${sent[0]}`);
+  socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
+  assertEquals((await start).status, 200);
 }
 
 async function lateAnswers(kind: StoreKind) {
@@ -178,14 +182,7 @@ async function cancelledInTime(kind: StoreKind) {
           const answer = await cancelled;
           assertEquals([answer.status, answer.body.state], [200, "cancelled"], JSON.stringify(answer.body));
 
-          const start = remoteStart(server, "STRANGER");
-          const sent = await Promise.race([
-            socket.next(5000) as Promise<unknown[]>,
-            start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
-          ]);
-          assertEquals(sent[2], "RemoteStartTransaction", `after a cancel answered ${status}: ${sent[0]}`);
-          socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
-          assertEquals((await start).status, 200);
+          await remoteStartSent(server, socket, `after a cancel answered ${status}`);
         }
       } finally {
         await socket.close();
@@ -237,14 +234,7 @@ async function usedAfterTimeout(kind: StoreKind) {
           meterStop: 10,
           timestamp: new Date().toISOString(),
         });
-        const start = remoteStart(server, "STRANGER");
-        const sent = await Promise.race([
-          socket.next(5000) as Promise<unknown[]>,
-          start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
-        ]);
-        assertEquals(sent[2], "RemoteStartTransaction", `after the reservation was used: ${sent[0]}`);
-        socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
-        assertEquals((await start).status, 200);
+        await remoteStartSent(server, socket, "after the reservation was used");
       } finally {
         await socket.close();
       }

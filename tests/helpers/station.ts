@@ -170,3 +170,17 @@ export function expectRefused(
     ws.on("error", () => {});
   });
 }
+
+/** A raw 1.6 station at `url` that has booted (Accepted) and reported `connectors` Available. */
+export async function bootedRawStation(url: string, connectors: number[] = [1]): Promise<RawSocket> {
+  const socket = await openRaw(url);
+  const boot = await rawAnswer(socket, "BootNotification", {
+    chargePointVendor: "Acme",
+    chargePointModel: "X",
+  });
+  assertEquals(boot.status, "Accepted", JSON.stringify(boot));
+  for (const connectorId of connectors) {
+    await rawCall(socket, "StatusNotification", { connectorId, errorCode: "NoError", status: "Available" });
+  }
+  return socket;
+}
