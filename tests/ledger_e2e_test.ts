@@ -441,8 +441,14 @@ Deno.test("a stop reading below the start's is stored as sent, its energy unknow
       1_200,
       null,
     ]);
-    const warning = server.logs.find((l) => l.level === "warn" && String(l.msg).includes("below its start"));
-    assertEquals(warning?.transactionId, start.transactionId, JSON.stringify(server.logs.slice(-5)));
+    const warning = server.logs.find((l) =>
+      l.level === "warn" && String(l.msg).includes("implausible meter readings")
+    );
+    assertEquals(
+      [warning?.transactionId, warning?.reason],
+      [start.transactionId, "meter_backwards"],
+      JSON.stringify(server.logs.slice(-5)),
+    );
   } finally {
     await closeStation(station);
     await server.close();
