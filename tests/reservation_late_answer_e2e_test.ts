@@ -17,6 +17,7 @@ import { bootedRawStation, rawCall, type RawSocket } from "./helpers/station.ts"
 type Json = any;
 
 const TIMEOUT_MS = 300;
+const withoutPostgres = await ignoreWithoutPostgres("late reservation answers on PostgreSQL");
 const CP = "CP-LATERSV";
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
@@ -55,6 +56,44 @@ function remoteStart(server: ApiTestServer, idTag: string) {
   });
 }
 
+/**
+ * `body` on KV and on PostgreSQL (two tests named `name (KV)` / `name (PostgreSQL)`): a server with
+ * CALL_TIMEOUT_MS = TIMEOUT_MS, the tags OWNER and STRANGER, and the station booted on it.
+ */
+function onBothStores(
+  name: string,
+  database: string,
+  body: (server: ApiTestServer, socket: RawSocket) => Promise<void>,
+): void {
+  const run = (kind: StoreKind) =>
+    withApiServer(
+      kind,
+      async (server) => {
+        for (const idTag of ["OWNER", "STRANGER"]) {
+          assertEquals(
+            (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status,
+            201,
+          );
+        }
+        const socket = await station(server);
+        try {
+          await body(server, socket);
+        } finally {
+          await socket.close();
+        }
+      },
+      { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
+      {},
+      `${database}_${kind}`,
+    );
+  Deno.test(`${name} (KV)`, () => run("kv"));
+  Deno.test({
+    name: `${name} (PostgreSQL)`,
+    ignore: withoutPostgres,
+    fn: () => run("postgres"),
+  });
+}
+
 /** A remote start for STRANGER on connector 1 reaches the station (not refused 409 "reserved"): answered. */
 async function remoteStartSent(server: ApiTestServer, socket: RawSocket, when: string): Promise<void> {
   const start = remoteStart(server, "STRANGER");
@@ -67,92 +106,69 @@ async function remoteStartSent(server: ApiTestServer, socket: RawSocket, when: s
   assertEquals((await start).status, 200);
 }
 
-async function lateAnswers(kind: StoreKind) {
-  await withApiServer(
-    kind,
-    async (server) => {
-      for (const idTag of ["OWNER", "STRANGER"]) {
-        assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status, 201);
-      }
-      const socket = await station(server);
-      try {
-        // Unanswered: held from the timeout, before any answer.
-        const first = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
-        const id = first.body.details.reservationId as number;
-        assertEquals(first.body.details.held, true);
-        assertEquals((await reservation(server, id)).state, "active", "held at its timeout");
-        const second = await reserve(server, "STRANGER");
-        assertEquals([second.status, second.body.error], [409, "conflict"], JSON.stringify(second.body));
-        const start = await remoteStart(server, "STRANGER");
-        assertEquals(start.status, 409, JSON.stringify(start.body));
-        assertStringIncludes(JSON.stringify(start.body), "reserved");
+onBothStores(
+  "a ReserveNow or CancelReservation answered late settles the ledger as in time",
+  "late3_rsv",
+  async (server, socket) => {
+    // Unanswered: held from the timeout, before any answer.
+    const first = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
+    const id = first.body.details.reservationId as number;
+    assertEquals(first.body.details.held, true);
+    assertEquals((await reservation(server, id)).state, "active", "held at its timeout");
+    const second = await reserve(server, "STRANGER");
+    assertEquals([second.status, second.body.error], [409, "conflict"], JSON.stringify(second.body));
+    const start = await remoteStart(server, "STRANGER");
+    assertEquals(start.status, 409, JSON.stringify(start.body));
+    assertStringIncludes(JSON.stringify(start.body), "reserved");
 
-        // Accepted late: still held, by the ledger and the station's snapshot.
-        socket.send(JSON.stringify([3, first.messageId, { status: "Accepted" }]));
-        await eventually(
-          async () => {
-            const rows = (await server.json(`/api/v1/charge-points/${CP}/commands`)).body.items as Json[];
-            return rows.some((r) =>
-              r.action === "ReserveNow" && r.lateAnswer?.response?.status === "Accepted"
-            );
-          },
-          5000,
-          "the late Accepted on its row",
-        );
-        assertEquals((await reservation(server, id)).state, "active", "kept after the late Accepted");
-        assertEquals((await remoteStart(server, "STRANGER")).status, 409, "still reserved for OWNER");
+    // Accepted late: still held, by the ledger and the station's snapshot.
+    socket.send(JSON.stringify([3, first.messageId, { status: "Accepted" }]));
+    await eventually(
+      async () => {
+        const rows = (await server.json(`/api/v1/charge-points/${CP}/commands`)).body.items as Json[];
+        return rows.some((r) => r.action === "ReserveNow" && r.lateAnswer?.response?.status === "Accepted");
+      },
+      5000,
+      "the late Accepted on its row",
+    );
+    assertEquals((await reservation(server, id)).state, "active", "kept after the late Accepted");
+    assertEquals((await remoteStart(server, "STRANGER")).status, 409, "still reserved for OWNER");
 
-        // Cancelled, answered late: ended as in time.
-        const cancel = await timedOut(
-          socket,
-          server.json(`/api/v1/reservations/${id}/cancel`, { method: "POST", as: "operator" }),
-          "CancelReservation",
-        );
-        assertEquals((await reservation(server, id)).state, "active", "the cancel's answer unknown");
-        socket.send(JSON.stringify([3, cancel.messageId, { status: "Accepted" }]));
-        await eventually(
-          async () => (await reservation(server, id)).state === "cancelled",
-          5000,
-          "cancelled late",
-        );
-        assertStringIncludes((await reservation(server, id)).endReason, "after its timeout");
+    // Cancelled, answered late: ended as in time.
+    const cancel = await timedOut(
+      socket,
+      server.json(`/api/v1/reservations/${id}/cancel`, { method: "POST", as: "operator" }),
+      "CancelReservation",
+    );
+    assertEquals((await reservation(server, id)).state, "active", "the cancel's answer unknown");
+    socket.send(JSON.stringify([3, cancel.messageId, { status: "Accepted" }]));
+    await eventually(
+      async () => (await reservation(server, id)).state === "cancelled",
+      5000,
+      "cancelled late",
+    );
+    assertStringIncludes((await reservation(server, id)).endReason, "after its timeout");
 
-        // Rejected late, and a CALLERROR late: nothing held, the connector is free for another reservation.
-        for (const late of [[3, { status: "Rejected" }], [4, "InternalError", "busy", {}]] as const) {
-          const again = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
-          const heldId = again.body.details.reservationId as number;
-          assertEquals((await reservation(server, heldId)).state, "active");
-          socket.send(JSON.stringify([late[0], again.messageId, ...late.slice(1)]));
-          await eventually(
-            async () => (await reservation(server, heldId)).state === "cancelled",
-            5000,
-            `nothing held after a late ${JSON.stringify(late)}`,
-          );
-        }
-        const other = reserve(server, "STRANGER");
-        const call = await socket.next(5000) as unknown[];
-        assertEquals(call[2], "ReserveNow");
-        socket.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
-        const made = await other;
-        assertEquals([made.status, made.body.state], [201, "active"], JSON.stringify(made.body));
-      } finally {
-        await socket.close();
-      }
-    },
-    { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
-    {},
-    `late3_rsv_${kind}`,
-  );
-}
-
-Deno.test("a ReserveNow or CancelReservation answered late settles the ledger as in time (KV)", () =>
-  lateAnswers("kv"));
-
-Deno.test({
-  name: "a ReserveNow or CancelReservation answered late settles the ledger as in time (PostgreSQL)",
-  ignore: await ignoreWithoutPostgres("late reservation answers on PostgreSQL"),
-  fn: () => lateAnswers("postgres"),
-});
+    // Rejected late, and a CALLERROR late: nothing held, the connector is free for another reservation.
+    for (const late of [[3, { status: "Rejected" }], [4, "InternalError", "busy", {}]] as const) {
+      const again = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
+      const heldId = again.body.details.reservationId as number;
+      assertEquals((await reservation(server, heldId)).state, "active");
+      socket.send(JSON.stringify([late[0], again.messageId, ...late.slice(1)]));
+      await eventually(
+        async () => (await reservation(server, heldId)).state === "cancelled",
+        5000,
+        `nothing held after a late ${JSON.stringify(late)}`,
+      );
+    }
+    const other = reserve(server, "STRANGER");
+    const call = await socket.next(5000) as unknown[];
+    assertEquals(call[2], "ReserveNow");
+    socket.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
+    const made = await other;
+    assertEquals([made.status, made.body.state], [201, "active"], JSON.stringify(made.body));
+  },
+);
 
 /**
  * A ReserveNow that timed out, never answered, then cancelled by the operator: the station answers the
@@ -160,48 +176,27 @@ Deno.test({
  * and so must the actor's guard, which held the timed-out ReserveNow: a remote start or a reservation for
  * another tag on that connector is sent (it was refused 409 "reserved" until the reservation's expiry).
  */
-async function cancelledInTime(kind: StoreKind) {
-  await withApiServer(
-    kind,
-    async (server) => {
-      for (const idTag of ["OWNER", "STRANGER"]) {
-        assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status, 201);
-      }
-      const socket = await station(server);
-      try {
-        for (const status of ["Rejected", "Accepted"]) {
-          const held = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
-          const id = held.body.details.reservationId as number;
-          const cancelled = server.json(`/api/v1/reservations/${id}/cancel`, {
-            method: "POST",
-            as: "operator",
-          });
-          const call = await socket.next(5000) as unknown[];
-          assertEquals(call[2], "CancelReservation");
-          socket.send(JSON.stringify([3, call[1], { status }]));
-          const answer = await cancelled;
-          assertEquals([answer.status, answer.body.state], [200, "cancelled"], JSON.stringify(answer.body));
+onBothStores(
+  "a cancel answered in time frees what a timed-out ReserveNow held",
+  "late3_rsvc",
+  async (server, socket) => {
+    for (const status of ["Rejected", "Accepted"]) {
+      const held = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
+      const id = held.body.details.reservationId as number;
+      const cancelled = server.json(`/api/v1/reservations/${id}/cancel`, {
+        method: "POST",
+        as: "operator",
+      });
+      const call = await socket.next(5000) as unknown[];
+      assertEquals(call[2], "CancelReservation");
+      socket.send(JSON.stringify([3, call[1], { status }]));
+      const answer = await cancelled;
+      assertEquals([answer.status, answer.body.state], [200, "cancelled"], JSON.stringify(answer.body));
 
-          await remoteStartSent(server, socket, `after a cancel answered ${status}`);
-        }
-      } finally {
-        await socket.close();
-      }
-    },
-    { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
-    {},
-    `late3_rsvc_${kind}`,
-  );
-}
-
-Deno.test("a cancel answered in time frees what a timed-out ReserveNow held (KV)", () =>
-  cancelledInTime("kv"));
-
-Deno.test({
-  name: "a cancel answered in time frees what a timed-out ReserveNow held (PostgreSQL)",
-  ignore: await ignoreWithoutPostgres("late reservation answers on PostgreSQL"),
-  fn: () => cancelledInTime("postgres"),
-});
+      await remoteStartSent(server, socket, `after a cancel answered ${status}`);
+    }
+  },
+);
 
 /**
  * A ReserveNow that timed out, never answered, which the station took all the same: its holder starts a
@@ -209,47 +204,26 @@ Deno.test({
  * the timed-out ReserveNow, lets it go too: after the session a remote start for another tag on that connector
  * is sent (it was refused 409 "reserved" until the reservation's expiry).
  */
-async function usedAfterTimeout(kind: StoreKind) {
-  await withApiServer(
-    kind,
-    async (server) => {
-      for (const idTag of ["OWNER", "STRANGER"]) {
-        assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status, 201);
-      }
-      const socket = await station(server);
-      try {
-        const held = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
-        const id = held.body.details.reservationId as number;
-        const started = await rawCall(socket, "StartTransaction", {
-          connectorId: 1,
-          idTag: "OWNER",
-          meterStart: 0,
-          timestamp: new Date().toISOString(),
-          reservationId: id,
-        });
-        const transactionId = (started[2] as Json).transactionId as number;
-        await eventually(async () => (await reservation(server, id)).state === "used", 5000, "used");
-        await rawCall(socket, "StopTransaction", {
-          transactionId,
-          meterStop: 10,
-          timestamp: new Date().toISOString(),
-        });
-        await remoteStartSent(server, socket, "after the reservation was used");
-      } finally {
-        await socket.close();
-      }
-    },
-    { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
-    {},
-    `late3_rsvu_${kind}`,
-  );
-}
-
-Deno.test("a timed-out ReserveNow its holder used holds nothing after the session (KV)", () =>
-  usedAfterTimeout("kv"));
-
-Deno.test({
-  name: "a timed-out ReserveNow its holder used holds nothing after the session (PostgreSQL)",
-  ignore: await ignoreWithoutPostgres("late reservation answers on PostgreSQL"),
-  fn: () => usedAfterTimeout("postgres"),
-});
+onBothStores(
+  "a timed-out ReserveNow its holder used holds nothing after the session",
+  "late3_rsvu",
+  async (server, socket) => {
+    const held = await timedOut(socket, reserve(server, "OWNER"), "ReserveNow");
+    const id = held.body.details.reservationId as number;
+    const started = await rawCall(socket, "StartTransaction", {
+      connectorId: 1,
+      idTag: "OWNER",
+      meterStart: 0,
+      timestamp: new Date().toISOString(),
+      reservationId: id,
+    });
+    const transactionId = (started[2] as Json).transactionId as number;
+    await eventually(async () => (await reservation(server, id)).state === "used", 5000, "used");
+    await rawCall(socket, "StopTransaction", {
+      transactionId,
+      meterStop: 10,
+      timestamp: new Date().toISOString(),
+    });
+    await remoteStartSent(server, socket, "after the reservation was used");
+  },
+);
