@@ -31,7 +31,7 @@ export function budgetSpecs(budgets: readonly Budget<TokenBucket>[]): BudgetSpec
 /** A stored bucket refilled up to `nowMs`: the tokens it holds then (at most `burst`). */
 export function refilledTokens(
   stored: { tokens: number; atMs: number },
-  spec: BudgetSpec,
+  spec: Pick<BudgetSpec, "burst" | "rate">,
   nowMs: number,
 ): number {
   return Math.min(spec.burst, stored.tokens + Math.max(0, nowMs - stored.atMs) / 1000 * spec.rate);

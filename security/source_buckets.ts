@@ -15,7 +15,7 @@
  */
 import { backoffSource, PREFIX_48_SHARE, sourcePrefix48 } from "./auth_backoff.ts";
 import { setMostRecent } from "../model/recency.ts";
-import { waitForToken } from "./shared_failure_budgets.ts";
+import { refilledTokens, waitForToken } from "./shared_failure_budgets.ts";
 
 export interface TokenBucket {
   tokens: number;
@@ -79,7 +79,7 @@ export class SourceBuckets<B extends TokenBucket> {
       const [oldKey, old] = buckets.entries().next().value!;
       this.evicted(oldKey, old);
     }
-    bucket.tokens = Math.min(burst, bucket.tokens + Math.max(0, nowMs - bucket.last) / 1000 * rate);
+    bucket.tokens = refilledTokens({ tokens: bucket.tokens, atMs: bucket.last }, { burst, rate }, nowMs);
     bucket.last = nowMs;
     // Re-inserted so the map's order is least recently used first.
     setMostRecent(buckets, key, bucket, this.#maxSources);
