@@ -352,19 +352,24 @@ export function orphanStop(input: StopTransactionInput): OrphanStopRecord {
  * is then not known, and such a figure would poison every total it is added to.
  */
 export function energyOfTransaction(t: EnergyReadings): number | null {
-  if (t.meterStartUnknown || t.meterStop === null || implausibleEnergy(t) !== null) return null;
+  return energyJudged(t, implausibleEnergy(t));
+}
+
+/** `energyOfTransaction` once its readings are judged (`implausible`). */
+function energyJudged(t: EnergyReadings, implausible: ImplausibleEnergy | null): number | null {
+  if (t.meterStartUnknown || t.meterStop === null || implausible !== null) return null;
   return t.meterStop - t.meterStart;
 }
 
-/** `t` with its energy and, when its readings are implausible, why (`implausibleEnergy`). */
+/** `t` with its energy and, when its readings are implausible, why (`implausibleEnergy`): judged once. */
 export function withEnergy<T extends EnergyReadings & Pick<TransactionRecord, "energyWh">>(t: T): T {
   const implausible = implausibleEnergy(t);
-  const { energyImplausible: _old, ...rest } = t as T & Pick<TransactionRecord, "energyImplausible">;
-  return {
-    ...rest,
-    energyWh: energyOfTransaction(t),
-    ...(implausible ? { energyImplausible: implausible } : {}),
-  } as T;
+  const out = { ...t, energyWh: energyJudged(t, implausible) } as
+    & T
+    & Pick<TransactionRecord, "energyImplausible">;
+  if (implausible) out.energyImplausible = implausible;
+  else if (out.energyImplausible !== undefined) delete out.energyImplausible;
+  return out;
 }
 
 /** `{ transactionFlags }` when there are flags, else nothing (changes stay as they were without). */
