@@ -136,7 +136,7 @@ export class ReservationService {
     const record = activeRecord(input, reservationId, by, now);
     if (await this.deps.reservations.createReservation(record)) {
       this.#publish(record);
-      if (result.outcome === "timeout" && await this.#refusedBeforeHeld(record)) {
+      if (timedOutOnLiveConnection(result) && await this.#refusedBeforeHeld(record)) {
         throw new FleetError(
           "station_timeout",
           `"${input.chargePointId}" did not answer "ReserveNow" in time, then refused it: reservation ` +
@@ -161,7 +161,8 @@ export class ReservationService {
    * one process's awaits): then it found nothing to end. That node writes the hold into the station's snapshot
    * before it answers the timeout, and takes it out with a late refusal before it tells the ledger; each side
    * writes first and reads the other's after, so one of them sees the other: a stored snapshot without the
-   * reservation means it was refused (ended once, whichever sees it). No stored snapshot: held.
+   * reservation means it was refused (ended once, whichever sees it). No stored snapshot: held. Asked only
+   * after a timeout on a live connection (`timedOutOnLiveConnection`): no other outcome wrote a hold.
    */
   async #refusedBeforeHeld(record: ReservationRecord): Promise<boolean> {
     const snapshot = await this.deps.snapshotOf(record.chargePointId);
@@ -485,6 +486,16 @@ function activeRecord(
 /** Whether a ReserveNow ended so may have reached the station and been taken: sent, no answer we could read. */
 function mayHold(result: CommandResult): boolean {
   return result.outcome === "timeout" || result.outcome === "invalid";
+}
+
+/**
+ * Whether the station let the ReserveNow time out on its live connection (a CallTimeoutError, which
+ * `failedCommandOutcome` tells with no response): the one case whose actor wrote the hold into the snapshot,
+ * so a snapshot without it means a late refusal took it out. A connection closed or a node lost after the CALL
+ * went out is told `timeout` too, with its `reason`, and wrote no hold: the station may hold it all the same.
+ */
+function timedOutOnLiveConnection(result: CommandResult): boolean {
+  return result.outcome === "timeout" && result.response === null;
 }
 
 /** What one of the ledger's reservation commands carried, in 1.6's words (2.0.1's ReserveNow: `reserveNow201`). */
