@@ -1404,20 +1404,23 @@ export class ChargePointActor {
    * A timed-out ReserveNow stays held (`#reservationsInFlight`) until its late answer or its expiry; an answer
    * showing the station holds no reservation of its id (a CancelReservation accepted or rejected: `releases`)
    * lets it go too, or the guards refused others on that connector until its expiry, cancelled in the ledger.
+   * Only a timed-out one: a ReserveNow of that id still waiting for its answer (queued behind the cancel: a
+   * reservation made again under its id) may yet be taken by the station.
    */
   #letGo(definition: AnyCommand | undefined, command: Command, response: unknown): void {
     const held = this.#reservationsInFlight;
     const id = held?.size ? definition?.releases?.(command.payload as never, response as never) : null;
     if (id === null || id === undefined) return;
     for (const [other, reservation] of held!) {
-      if (other !== command && reservation.reservationId === id) held!.delete(other);
+      if (other !== command && other.timedOut && reservation.reservationId === id) held!.delete(other);
     }
   }
 
   /**
    * A timed-out ReserveNow's hold goes with its reservation once the snapshot drops it (its holder used it, a
    * 2.0.1 ReservationStatusUpdate ended it, it expired): it held that very reservation, which the station no
-   * longer keeps. Else the guards refused others on that connector until its expiry.
+   * longer keeps. Else the guards refused others on that connector until its expiry. A ReserveNow of that id
+   * not answered yet (one replacing it, OCPP 1.6 §5.13) stays held: the station may still take it.
    */
   #releaseEnded(before: LiveRecord, after: readonly Reservation[]): void {
     const held = this.#reservationsInFlight;
@@ -1425,7 +1428,9 @@ export class ChargePointActor {
     const kept = new Set(after.map((r) => r.reservationId));
     for (const r of before.reservations) {
       if (kept.has(r.reservationId)) continue;
-      for (const [command, hold] of held) if (hold.reservationId === r.reservationId) held.delete(command);
+      for (const [command, hold] of held) {
+        if (command.timedOut && hold.reservationId === r.reservationId) held.delete(command);
+      }
     }
   }
 
