@@ -9,11 +9,11 @@ import { assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { eventually } from "./helpers/server.ts";
 import { bootedRawStation } from "./helpers/station.ts";
 
 const CP = "CP-RSVQUEUED";
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `promise`'s value, or null when it takes longer than `ms`. */
 async function decidedWithin<T>(promise: Promise<T>, ms: number): Promise<T | null> {
@@ -51,7 +51,14 @@ async function queuedHoldKept(kind: StoreKind) {
           reservationId: 7,
           expiryDate: inAnHour(),
         });
-        await sleep(300);
+        await eventually(
+          async () => {
+            const view = await server.json(`/api/v1/charge-points/${CP}`, { as: "viewer" });
+            return view.body.pendingCall?.queued === 1;
+          },
+          5000,
+          "the ReserveNow queued behind the cancel",
+        );
         socket.send(JSON.stringify([3, cancelCall[1], { status: "Rejected" }]));
         assertEquals((await cancel).status, 200);
         const reserveCall = await socket.next(5000) as unknown[];
