@@ -790,6 +790,14 @@ export class ChargePointActor {
         const result: HandlerResult<unknown> = decided instanceof Promise ? await decided : decided;
         const pending = this.#commitDecision(result, receivedAt);
         const committed = pending instanceof Promise ? await pending : pending;
+        // A newer connection wrote the record: this turn's decision is a stale connection's, not the
+        // station's state. Its socket is closed (4000), so nothing is answered: the station sends what
+        // matters again on its current connection. No events, security events or follow-ups either (a stale
+        // Faulted would cancel reservations, steer load management, show on the dashboard).
+        if (committed.ok && committed.replaced) {
+          outcome = "replaced";
+          return;
+        }
         if (committed.ok) {
           // A boot that made it Accepted counts, though no other CALL came before a change of status.
           if (this.#record?.registrationStatus === "Accepted") this.#acceptedHere = true;
