@@ -153,6 +153,11 @@ interface Command {
   logId: string;
   /** Its row as its timeout settled it: a late answer is written onto that (`#handleLateResponse`). */
   timedOut?: CommandLogEntry;
+  /**
+   * The reservation a timed-out ReserveNow wrote into the snapshot (`model/reservation_hold.ts`): the snapshot
+   * holds it from then on, this is what a late refusal takes out of it.
+   */
+  heldInSnapshot?: Reservation;
   /** Its answer, timely or late (`"late"`: only late), goes to `deps.commandAnswered` (`CallOptions.answerEffects`). */
   answerEffects: boolean | "late";
   resolve: (response: unknown) => void;
@@ -256,8 +261,10 @@ export class ChargePointActor {
   /** Ids of incoming CALLs received and not yet answered (a CALL reusing one is dropped unanswered). */
   #openCallIds = new OpenCallIds();
   /**
-   * ReserveNow commands sent and not yet answered (timed out included, until a late answer or their expiry),
-   * with the reservation each would make (see `Command.holds`); made at the first (no Map per idle station).
+   * ReserveNow commands sent and not yet answered, with the reservation each would make (see `Command.holds`);
+   * made at the first (no Map per idle station). A timed-out one stays only while the snapshot does not hold
+   * its reservation (its write failed, or the snapshot has another reservation of that id): once written
+   * there, the snapshot alone holds it, so memory never outlives or overrides what the snapshot says.
    */
   #reservationsInFlight: Map<Command, Reservation> | null = null;
   /** The id of the call in flight whose answer passed the rate limit (`answersCallInFlight`). */
@@ -1360,7 +1367,8 @@ export class ChargePointActor {
   async #finishCommand(command: Command, outcome: { response: unknown } | { error: Error }): Promise<void> {
     // Its effect, if any, puts the reservation in the snapshot in this same turn. Timed out, the station may
     // hold it: held until its answer comes late (`#settleLate`) or it expires, as the ledger holds it, and
-    // written into the snapshot below, so a reconnect (which never answers this CALL) keeps holding it.
+    // written into the snapshot below, so a reconnect (which never answers this CALL) keeps holding it; once
+    // written, the snapshot alone holds it (`heldInSnapshot`).
     const timedOut = "error" in outcome && outcome.error instanceof CallTimeoutError;
     const hold = timedOut ? this.#reservationsInFlight?.get(command) : undefined;
     if (!timedOut) this.#reservationsInFlight?.delete(command);
@@ -1393,8 +1401,13 @@ export class ChargePointActor {
     const held = hold && this.#record ? heldReservations(this.#current()!, hold, finishedAt) : null;
     if (held) changes.snapshot = { reservations: held };
     try {
-      if (this.#record) await this.#commit(changes);
-      else await this.deps.store.commit(changes);
+      if (this.#record) {
+        const committed = await this.#commit(changes);
+        if (hold && held && committed.ok && !committed.replaced) {
+          command.heldInSnapshot = hold;
+          this.#reservationsInFlight?.delete(command);
+        }
+      } else await this.deps.store.commit(changes);
     } catch (error) {
       this.log.warn("cannot store a command's outcome", { action: command.action, error: String(error) });
       if (command.log) this.#keepUnsettled(entry);
@@ -1605,7 +1618,7 @@ export class ChargePointActor {
     // A reservation its timeout held: the answer settles it (Accepted: in the snapshot below, in this turn;
     // a refusal or a CALLERROR takes the hold its timeout wrote out of the snapshot, an unreadable answer
     // leaves it, what the station did still unknown).
-    const hold = this.#reservationsInFlight?.get(command);
+    const hold = this.#reservationsInFlight?.get(command) ?? command.heldInSnapshot;
     this.#reservationsInFlight?.delete(command);
     const at = this.deps.now().toISOString();
     const changes: StationChanges = { chargePointId: this.id, commandLog: [] };
