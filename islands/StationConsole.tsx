@@ -217,7 +217,7 @@ export default function StationConsole(props: StationConsoleProps) {
               .map((r) =>
                 `#${r.reservationId} connector ${r.connectorId} for ${r.idTag} until ${
                   formatTime(r.expiryDate)
-                }`
+                }${r.unconfirmed ? " (unconfirmed: ReserveNow not answered)" : ""}`
               )
               .join("; ")}
           </dd>

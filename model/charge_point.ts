@@ -63,6 +63,11 @@ export interface Reservation {
   parentIdTag?: string;
   expiryDate: string;
   requestedAt: string;
+  /**
+   * Held since its ReserveNow timed out (`model/reservation_hold.ts`): the station may hold it but never said
+   * so. An Accepted (late, or to a ReserveNow of its id sent again) writes it without this.
+   */
+  unconfirmed?: true;
 }
 
 /**

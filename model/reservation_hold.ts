@@ -17,7 +17,7 @@ import type { Reservation } from "./charge_point.ts";
 type WithReservations = { reservations?: Reservation[] };
 
 /**
- * The snapshot's reservations with `hold` added, or null when it has one of that id already (a ReserveNow
+ * The snapshot's reservations with `hold` added, marked `unconfirmed` (the station never answered), or null when it has one of that id already (a ReserveNow
  * of a known id replaces it only once Accepted: until then the station holds at least the one recorded).
  * Those past their expiry at `at` are left out, as the station dropped them.
  */
@@ -29,7 +29,7 @@ export function heldReservations(
   const reservations = record.reservations ?? [];
   if (reservations.some((r) => r.reservationId === hold.reservationId)) return null;
   const nowMs = Date.parse(at);
-  return [...reservations.filter((r) => Date.parse(r.expiryDate) > nowMs), hold];
+  return [...reservations.filter((r) => Date.parse(r.expiryDate) > nowMs), { ...hold, unconfirmed: true }];
 }
 
 /** The snapshot's reservations without `hold` (refused late), or null when it does not hold that very one. */

@@ -13,7 +13,7 @@ const hold: Reservation = {
 
 Deno.test("heldReservations() adds a timed-out ReserveNow, drops expired ones, keeps a recorded one of its id", () => {
   const expired = { ...hold, reservationId: 1, expiryDate: AT };
-  assertEquals(heldReservations({ reservations: [expired] }, hold, AT), [hold]);
+  assertEquals(heldReservations({ reservations: [expired] }, hold, AT), [{ ...hold, unconfirmed: true }]);
   const recorded = { ...hold, idTag: "EARLIER", requestedAt: "2026-05-01T09:00:00.000Z" };
   assertEquals(heldReservations({ reservations: [recorded] }, hold, AT), null);
 });

@@ -335,7 +335,10 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       ...summarize(params.id, record),
       scheduledAvailability: record?.scheduledAvailability ?? [],
       localListVersion: record?.localListVersion ?? null,
-      reservations: unexpired(record?.reservations ?? [], Date.now()),
+      reservations: unexpired(record?.reservations ?? [], Date.now()).map((r) => ({
+        ...r,
+        unconfirmed: r.unconfirmed === true,
+      })),
       evses: await withLedgerIds(store, params.id, record?.evses ?? []),
       chargingReports: record?.chargingReports ?? null,
       pendingCall: online ? actor.pendingCall : null,

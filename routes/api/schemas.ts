@@ -140,7 +140,13 @@ export const ChargePointDetailSchema = ChargePointSummarySchema.extend({
     parentIdTag: z.string().optional(),
     expiryDate: z.string(),
     requestedAt: z.string(),
-  })).describe("The reservations the station accepted that have not expired, used or been cancelled"),
+    unconfirmed: z.boolean().describe(
+      "A ReserveNow the station did not answer in time: held (the station may hold it), never accepted",
+    ),
+  })).describe(
+    "The reservations the station accepted, or may hold (unconfirmed), that have not expired, used or been " +
+      "cancelled",
+  ),
   evses: z.array(z.object({
     evseId: z.number().int(),
     connectorId: z.number().int(),
