@@ -48,12 +48,13 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
     }
   };
   return async function commandAnswered(answer) {
-    const { chargePointId, action, request, response, callError, requestedBy, requestedAt, dialect } = answer;
+    const { chargePointId, action, request, response, callError, requestedBy, recordsAsked, dialect } =
+      answer;
     const settle = deps.lateSecurityAnswer;
     if (answer.late && settle) {
       await attempt(
         answer,
-        () => settle({ chargePointId, action, request, response, callError, requestedBy, requestedAt }),
+        () => settle({ chargePointId, action, request, response, callError, requestedBy, recordsAsked }),
       );
     }
     const reservations = deps.reservations;
@@ -87,7 +88,7 @@ export function commandAnswerEffects(deps: CommandAnswerDeps): (answer: Answered
             response,
             requestedBy,
             dialect,
-            ...(answer.callerRecords ? { callerRecords: { requestedAt, callError } } : {}),
+            ...(answer.callerRecords ? { callerRecords: { recordsAsked, callError } } : {}),
           }),
       );
     }

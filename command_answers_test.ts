@@ -42,6 +42,7 @@ const answer = (
   dialect,
   late,
   callerRecords: false,
+  recordsAsked: null,
 });
 
 Deno.test("commandAnswerEffects() gives profile commands to energy, in their dialect, whatever they answered", async () => {

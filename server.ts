@@ -263,7 +263,14 @@ export async function startServer(
           action,
           payload,
           // A timely answer the profile service records; a late one the record learns where the station is.
-          log ? { logId: log.id, requestedBy: log.requestedBy, answerEffects: "late" } : { log: false },
+          log
+            ? {
+              logId: log.id,
+              requestedBy: log.requestedBy,
+              answerEffects: "late",
+              ...(log.recordsAsked ? { recordsAsked: log.recordsAsked } : {}),
+            }
+            : { log: false },
         ),
       // A station held by another node of a cluster: the dialect it connected with (its record says).
       dialectOf: async (id) =>

@@ -160,6 +160,8 @@ interface Command {
   heldInSnapshot?: Reservation;
   /** Its answer, timely or late (`"late"`: only late), goes to `deps.commandAnswered` (`CallOptions.answerEffects`). */
   answerEffects: boolean | "late";
+  /** What its caller's records held when it asked (`CallOptions.recordsAsked`). */
+  recordsAsked?: Readonly<Record<string, string>>;
   resolve: (response: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -222,6 +224,13 @@ export interface CallOptions {
    * timeout, so the record learns what the station did from here). Plain data: it travels with a cluster request.
    */
   answerEffects?: boolean | "late";
+  /**
+   * What the caller's own records held when it asked, as versions by name (e.g. a stored profile's
+   * `updatedAt` by its id), given back with its answer (`AnsweredCommand.recordsAsked`): a late answer is judged
+   * by whether they changed since, never by comparing this node's clock with the clock of the node that wrote
+   * them (nodes' clocks differ). Plain data: it travels with a cluster request.
+   */
+  recordsAsked?: Readonly<Record<string, string>>;
 }
 
 export class ChargePointActor {
@@ -440,6 +449,7 @@ export class ChargePointActor {
           ...(options.sendMark ? { sendMark: options.sendMark } : {}),
           logId: options.logId ?? crypto.randomUUID(),
           answerEffects: options.answerEffects ?? false,
+          ...(options.recordsAsked ? { recordsAsked: options.recordsAsked } : {}),
           requestedAt: this.deps.now().toISOString(),
           resolve,
           reject,
@@ -1483,6 +1493,7 @@ export class ChargePointActor {
       dialect: this.dialect.protocol.subprotocol,
       late,
       callerRecords: command.answerEffects === "late",
+      recordsAsked: command.recordsAsked ?? null,
     };
     const next = (this.#answersTold ?? Promise.resolve()).then(() => told(answer)).catch((error) =>
       this.log.warn("cannot record what a command's answer taught", {

@@ -99,7 +99,10 @@ export interface AnsweredCommand {
    * caller heard of the timeout instead); `response` is null then.
    */
   callError: { errorCode: string; errorDescription: string } | null;
-  /** When it was asked for (the holding node's clock). */
+  /**
+   * When it was asked for (the holding node's clock): not to be compared with a time another node wrote
+   * (`recordsAsked` instead).
+   */
   requestedAt: string;
   /** The station's subprotocol (`ocpp1.6`, `ocpp2.0.1`): the shape of `request` and `response`. */
   dialect: string;
@@ -110,6 +113,8 @@ export interface AnsweredCommand {
    * management's own profiles): told only when late, what it teaches is judged against that caller's record.
    */
   callerRecords: boolean;
+  /** What its caller's records held when it asked (`CallOptions.recordsAsked`), or null. */
+  recordsAsked: Readonly<Record<string, string>> | null;
 }
 
 /** The part of the security event log the actors use: record, then flush to have it stored. */

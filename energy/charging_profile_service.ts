@@ -45,6 +45,7 @@ import {
   undoProfileChanges,
 } from "./charging_profiles.ts";
 import { clearChargingProfile16, setChargingProfile16 } from "./ocpp201_profiles.ts";
+import { changedSince, profileVersions, unchangedSince, withChanges } from "./profiles_asked.ts";
 
 export type ProfileAction = "SetChargingProfile" | "ClearChargingProfile" | "GetCompositeSchedule";
 
@@ -63,10 +64,12 @@ export interface StationCommands {
   isConnected(chargePointId: string): boolean;
 }
 
-/** The command log row of a command load management sends. */
+/** The command log row of a command load management sends, and what its late answer is judged against. */
 export interface CommandLogRow {
   id: string;
   requestedBy: string;
+  /** The station's stored profiles' versions as it went out (`profileVersions`, `CallOptions.recordsAsked`). */
+  recordsAsked?: Record<string, string>;
 }
 
 export interface ChargingProfileServiceDeps {
@@ -148,9 +151,10 @@ export class ChargingProfileService {
       }
       const inForce = afterSetChargingProfile(stored, request, "Accepted", { chargePointId, ...meta, at });
       if (options.recordFirst) await this.#write(chargePointId, inForce);
+      const asked = options.recordFirst ? withChanges(stored, inForce) : stored;
       let response: ResponseOf<"SetChargingProfile">;
       try {
-        response = await this.#send(chargePointId, "SetChargingProfile", request, meta.requestedBy);
+        response = await this.#send(chargePointId, "SetChargingProfile", request, meta.requestedBy, asked);
       } catch (error) {
         if (options.recordFirst && !mayBeInForce(error)) {
           await this.#write(chargePointId, undoProfileChanges(stored, inForce));
@@ -196,7 +200,7 @@ export class ChargingProfileService {
         await this.#write(chargePointId, { remove: removed, put: [] });
         return { status: "Cleared", removed };
       }
-      const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy);
+      const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy, stored);
       const changes = afterClearChargingProfile(stored, request, response.status);
       await this.#write(chargePointId, changes);
       return { status: response.status, removed: changes.remove };
@@ -325,8 +329,8 @@ export class ChargingProfileService {
    * counted by its other profiles, at most its maximum, never less than it may draw, and its site divided
    * again sends it a limit). A CALLERROR is a refusal, as in time (`set`): the raise goes, and NotImplemented or
    * NotSupported marks the station as not doing smart charging. Nothing when the record of that profile id
-   * changed after the command was asked (`requestedAt`): a later command decided it. A ClearChargingProfile's:
-   * `#recordLateClear`.
+   * changed after the command went out (`recordsAsked`, compared for equality: `profiles_asked.ts`): a later
+   * command decided it. A ClearChargingProfile's: `#recordLateClear`.
    */
   async recordLateAnswer(answer: {
     chargePointId: string;
@@ -334,13 +338,15 @@ export class ChargingProfileService {
     request: unknown;
     response: unknown;
     requestedBy: string;
-    requestedAt: string;
+    /** The station's stored profiles' versions as the command went out; null (unknown): none. */
+    recordsAsked: Readonly<Record<string, string>> | null;
     dialect?: string;
     /** The station's CALLERROR instead of a `response`. */
     callError?: { errorCode: string } | null;
   }): Promise<void> {
-    const { chargePointId, action, requestedBy, requestedAt } = answer;
-    if (action === "ClearChargingProfile") return await this.#recordLateClear(answer);
+    const { chargePointId, action, requestedBy } = answer;
+    const asked = answer.recordsAsked ?? {};
+    if (action === "ClearChargingProfile") return await this.#recordLateClear({ ...answer, asked });
     if (action !== "SetChargingProfile") return;
     const request =
       (answer.dialect === "ocpp2.0.1"
@@ -354,8 +360,8 @@ export class ChargingProfileService {
     return await this.#serial(chargePointId, async () => {
       const stored = await this.#deps.store.listChargingProfiles(chargePointId);
       const id = request.csChargingProfiles.chargingProfileId;
+      if (changedSince(stored, asked, id)) return;
       const current = stored.find((s) => s.chargingProfileId === id);
-      if (current && current.updatedAt > requestedAt) return;
       if (status === "Accepted") {
         // The profile keeps whose it was; a new one is load management's when it sent it (its requestedBy).
         const source = current?.source ??
@@ -380,19 +386,19 @@ export class ChargingProfileService {
    * `recordLateAnswer` of one of this service's own ClearChargingProfile commands (load management letting a
    * station go, an operator's clear through this service): at its timeout the record kept what it selected,
    * as the station may still hold it. Accepted or Unknown: the station holds none of them, so they go, as in
-   * time (`afterClearChargingProfile`), but a profile recorded after the clear was asked (a later command
-   * decided it). A CALLERROR cleared nothing: the record stays, and NotImplemented or NotSupported marks the
+   * time (`afterClearChargingProfile`), but a profile written after the clear went out (a later command
+   * decided it: not as `asked`). A CALLERROR cleared nothing: the record stays, and NotImplemented or NotSupported marks the
    * station as not doing smart charging, as a timely one does (`#send`).
    */
   async #recordLateClear(answer: {
     chargePointId: string;
     request: unknown;
     response: unknown;
-    requestedAt: string;
+    asked: Readonly<Record<string, string>>;
     dialect?: string;
     callError?: { errorCode: string } | null;
   }): Promise<void> {
-    const { chargePointId, requestedAt } = answer;
+    const { chargePointId, asked } = answer;
     const errorCode = answer.callError?.errorCode;
     if (errorCode !== undefined) {
       if (UNSUPPORTED_CODES.has(errorCode)) {
@@ -407,9 +413,8 @@ export class ChargingProfileService {
     if (request === null) return;
     const status = String((answer.response as { status?: unknown } | null)?.status);
     return await this.#serial(chargePointId, async () => {
-      const asked = (await this.#deps.store.listChargingProfiles(chargePointId))
-        .filter((s) => s.updatedAt <= requestedAt);
-      await this.#write(chargePointId, afterClearChargingProfile(asked, request, status));
+      const unchanged = unchangedSince(await this.#deps.store.listChargingProfiles(chargePointId), asked);
+      await this.#write(chargePointId, afterClearChargingProfile(unchanged, request, status));
     });
   }
 
@@ -476,7 +481,13 @@ export class ChargingProfileService {
         await this.#write(chargePointId, { remove: [s.chargingProfileId], put: [] });
       } else {
         if (!this.#deps.commands.isConnected(chargePointId)) continue;
-        const response = await this.#send(chargePointId, "ClearChargingProfile", request, requestedBy);
+        const response = await this.#send(
+          chargePointId,
+          "ClearChargingProfile",
+          request,
+          requestedBy,
+          stored,
+        );
         const now = await this.#deps.store.listChargingProfiles(chargePointId);
         await this.#write(chargePointId, afterClearChargingProfile(now, request, response.status));
       }
@@ -521,23 +532,25 @@ export class ChargingProfileService {
   /** `listed`: the station's profiles just listed, when nothing changed them since (saves a list call). */
   async #sendPending(chargePointId: string, listed?: StoredChargingProfile[]): Promise<number> {
     const order = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"];
-    const pending = (listed ?? await this.#deps.store.listChargingProfiles(chargePointId))
+    // What each command goes out with: the list as read, then as this loop's own writes left it.
+    let current = listed ?? await this.#deps.store.listChargingProfiles(chargePointId);
+    const pending = current
       .filter((s) => s.state === "pending")
       .sort((a, b) => order.indexOf(a.chargingProfilePurpose) - order.indexOf(b.chargingProfilePurpose));
     let accepted = 0;
     for (const s of pending) {
       const request = resendRequest(s);
-      const response = await this.#send(chargePointId, "SetChargingProfile", request, s.requestedBy);
+      const response = await this.#send(chargePointId, "SetChargingProfile", request, s.requestedBy, current);
       const at = this.#deps.now().toISOString();
       const stored = await this.#deps.store.listChargingProfiles(chargePointId);
       const meta = { chargePointId, source: s.source, requestedBy: s.requestedBy, at };
-      if (response.status === "Accepted") {
-        accepted++;
-        await this.#write(chargePointId, afterSetChargingProfile(stored, request, "Accepted", meta));
-      } else {
-        // The station will not take it back: it is no longer ours to re-send.
-        await this.#write(chargePointId, { remove: [s.chargingProfileId], put: [] });
-      }
+      // The station will not take it back (not Accepted): it is no longer ours to re-send.
+      const changes = response.status === "Accepted"
+        ? afterSetChargingProfile(stored, request, "Accepted", meta)
+        : { remove: [s.chargingProfileId], put: [] };
+      if (response.status === "Accepted") accepted++;
+      await this.#write(chargePointId, changes);
+      current = withChanges(stored, changes);
     }
     return accepted;
   }
@@ -587,6 +600,8 @@ export class ChargingProfileService {
     action: A,
     payload: RequestOf<A>,
     requestedBy: string,
+    /** The station's stored profiles as it goes out: its late answer is judged against them. */
+    asked?: readonly StoredChargingProfile[],
   ): Promise<ResponseOf<A>> {
     const requestedAt = this.#deps.now().toISOString();
     const id = this.#deps.newId();
@@ -607,7 +622,10 @@ export class ChargingProfileService {
         // The command itself is done; losing its log line must not turn its answer into an error.
       });
     try {
-      const response = await this.#deps.commands.call(chargePointId, action, payload, { id, requestedBy });
+      const row: CommandLogRow = asked
+        ? { id, requestedBy, recordsAsked: profileVersions(asked) }
+        : { id, requestedBy };
+      const response = await this.#deps.commands.call(chargePointId, action, payload, row);
       await log("accepted", response);
       return response;
     } catch (error) {

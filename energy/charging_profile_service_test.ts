@@ -6,9 +6,11 @@ import { openKvEnergyStore } from "../store/kv/energy.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import {
   ChargingProfileService,
+  type CommandLogRow,
   type ProfileAction,
   type StationCommands,
 } from "./charging_profile_service.ts";
+import { profileVersions } from "./profiles_asked.ts";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 
@@ -52,7 +54,8 @@ class FakeStation implements StationCommands {
   }
 }
 
-async function setup() {
+/** `now`: the service's clock (default NOW, fixed). */
+async function setup(now: () => Date = () => NOW) {
   const store = await openKvEnergyStore(":memory:");
   const station = new FakeStation();
   const log: CommandLogEntry[] = [];
@@ -64,7 +67,7 @@ async function setup() {
       appendCommandLog: (e) => Promise.resolve(void log.push(e)),
       listCommandLog: () => Promise.resolve(log),
     },
-    now: () => NOW,
+    now,
     newId: () => `cmd-${++n}`,
   });
   return { store, station, log, service, [Symbol.asyncDispose]: () => store.close() };
@@ -323,38 +326,69 @@ Deno.test("two facts a station taught learnt at once both stay (no read-modify-w
 });
 
 Deno.test("recordLateAnswer() records a late Accepted, takes back a raise recorded first and rejected late, and yields to later writes", async () => {
-  await using t = await setup();
+  // Each write a second after the last: a record's version is the time it was written.
+  let tick = 0;
+  await using t = await setup(() => new Date(NOW.getTime() + 1000 * tick++));
   const LM = { source: "loadManagement" as const, requestedBy: "loadManagement:depot" };
   const set = (limit: number) => ({
     connectorId: 1,
     csChargingProfiles: profile(900_001, "TxProfile", limit),
   });
-  const late = (limit: number, status: string, requestedAt: string) => ({
+  const late = (limit: number, status: string, recordsAsked: Record<string, string> | null) => ({
     chargePointId: "CP-1",
     action: "SetChargingProfile",
     request: set(limit),
     response: { status },
     requestedBy: LM.requestedBy,
-    requestedAt,
+    recordsAsked,
   });
   const limitOf = async () => {
     const [p] = await t.service.list("CP-1");
     return p ? [p.state, p.source, p.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit] : null;
   };
-  // Installed at 32 (at NOW); a decrease to 16 asked later timed out, then the station accepted it.
+  const versions = async () => profileVersions(await t.service.list("CP-1"));
+  // Installed at 32 (at NOW); a decrease to 16 sent then timed out, then the station accepted it.
   await t.service.set("CP-1", set(32), LM);
-  const after = "2025-03-01T12:00:01.000Z";
-  await t.service.recordLateAnswer(late(16, "Accepted", after));
+  const asked = await versions();
+  await t.service.recordLateAnswer(late(16, "Accepted", asked));
   assertEquals(await limitOf(), ["installed", "loadManagement", 16]);
-  // An answer to a command asked before the record's last write: a later command decided it.
-  await t.service.recordLateAnswer(late(8, "Accepted", "2025-03-01T11:59:59.000Z"));
+  // An answer to a command sent before the record's last write: a later command decided it.
+  await t.service.recordLateAnswer(late(8, "Accepted", asked));
   assertEquals(await limitOf(), ["installed", "loadManagement", 16]);
   // Refused: a profile the record does not hold as sent changes nothing; the one recorded first goes.
-  await t.service.recordLateAnswer(late(24, "Rejected", after));
+  const now = await versions();
+  await t.service.recordLateAnswer(late(24, "Rejected", now));
   assertEquals(await limitOf(), ["installed", "loadManagement", 16]);
-  await t.service.recordLateAnswer(late(16, "Rejected", after));
+  await t.service.recordLateAnswer(late(16, "Rejected", now));
   assertEquals(await limitOf(), null);
   // Not ours to judge: other actions.
-  await t.service.recordLateAnswer({ ...late(16, "Accepted", after), action: "ClearChargingProfile" });
+  await t.service.recordLateAnswer({ ...late(16, "Accepted", {}), action: "ClearChargingProfile" });
   assertEquals(await limitOf(), null);
+});
+
+Deno.test("recordLateAnswer() judges by the records the command went out with, not by the clocks of the nodes", async () => {
+  await using t = await setup();
+  // The node that divides the site (this service's clock, NOW) is ahead of the node holding the station,
+  // whose actor stamps a requestedAt seconds earlier: no time of the two is compared any more.
+  const LM = { source: "loadManagement" as const, requestedBy: "loadManagement:depot" };
+  const set = (limit: number) => ({
+    connectorId: 1,
+    csChargingProfiles: profile(900_001, "TxProfile", limit),
+  });
+  let recordsAsked: Record<string, string> | undefined;
+  t.station.call = ((_id: string, _action: ProfileAction, _payload: unknown, log?: CommandLogRow) => {
+    recordsAsked = log?.recordsAsked;
+    return Promise.reject(new AnswerLostError("CP-1", "SetChargingProfile"));
+  }) as typeof t.station.call;
+  await assertRejects(() => t.service.set("CP-1", set(32), LM, { recordFirst: true }), AnswerLostError);
+  assertEquals(recordsAsked, { "900001": NOW.toISOString() }, "the raise as recorded first");
+  await t.service.recordLateAnswer({
+    chargePointId: "CP-1",
+    action: "SetChargingProfile",
+    request: set(32),
+    response: { status: "Rejected" },
+    requestedBy: LM.requestedBy,
+    recordsAsked: recordsAsked ?? null,
+  });
+  assertEquals(await t.service.list("CP-1"), [], "the raise the station refused late is taken back");
 });

@@ -90,10 +90,13 @@ export interface CommandClash {
 
 export type AnsweredProfileCommand = Parameters<ChargingProfileService["recordAnswer"]>[0] & {
   /**
-   * One of this service's own commands answered after its timeout (sent with `answerEffects: "late"`): asked at
-   * `requestedAt` (`ChargingProfileService.recordLateAnswer`).
+   * One of this service's own commands answered after its timeout (sent with `answerEffects: "late"`), judged
+   * against the records it went out with (`recordsAsked`: `ChargingProfileService.recordLateAnswer`).
    */
-  callerRecords?: { requestedAt: string; callError: { errorCode: string } | null };
+  callerRecords?: {
+    recordsAsked: Readonly<Record<string, string>> | null;
+    callError: { errorCode: string } | null;
+  };
 };
 
 /** The station events load management follows. */

@@ -16,7 +16,6 @@
  *   request: { key: "AuthorizationKey", value: "a-new-key-of-16-chars" },
  *   response: { status: "Accepted" },
  *   requestedBy: "user:root",
- *   requestedAt: "2026-12-06T20:00:00.000Z",
  * }); // the key is the station's
  * ```
  */
@@ -25,7 +24,12 @@ import type { StationSecurityRecord } from "../store/station_security.ts";
 import { keyAnswer, keySent } from "./authorization_key_rotation.ts";
 import { changeStationSecurity, type PendingKeyExpiryDeps } from "./pending_key_expiry.ts";
 import { settlePendingKey } from "./pending_key_settlement.ts";
-import { profileAnswer, profileSent, withPendingProfileForgotten } from "./security_profile_raise.ts";
+import {
+  isRaiseAsked,
+  profileAnswer,
+  profileSent,
+  withPendingProfileForgotten,
+} from "./security_profile_raise.ts";
 
 /** A command the station answered after its call timed out. */
 export interface LateSecurityAnswer {
@@ -39,8 +43,11 @@ export interface LateSecurityAnswer {
    */
   callError?: { errorCode: string } | null;
   requestedBy: string;
-  /** When the command was asked for: a raise stored after it (sent again since) is not this one's. */
-  requestedAt: string;
+  /**
+   * What the command was sent with (`CallOptions.recordsAsked`): the raise it carried (`raiseAsked`), so one
+   * stored since (sent again) is not this one's; null or without one: it settles no raise.
+   */
+  recordsAsked?: Readonly<Record<string, string>> | null;
 }
 
 export async function settleLateSecurityAnswer(deps: PendingKeyExpiryDeps, answer: LateSecurityAnswer) {
@@ -77,7 +84,7 @@ async function pendingHashOf(record: StationSecurityRecord | null, key: string):
 }
 
 async function settleRaise(deps: PendingKeyExpiryDeps, answer: LateSecurityAnswer): Promise<void> {
-  const { chargePointId, action, request, response, requestedBy, requestedAt } = answer;
+  const { chargePointId, action, request, response, requestedBy, recordsAsked } = answer;
   const profile = profileSent(action, request);
   if (typeof profile !== "number") return;
   if (!answer.callError && profileAnswer(response) !== "refused") return;
@@ -85,9 +92,7 @@ async function settleRaise(deps: PendingKeyExpiryDeps, answer: LateSecurityAnswe
   const { before, after } = await changeStationSecurity(deps, chargePointId, (stored) => {
     const pending = stored?.pendingSecurityProfile;
     // Only the raise this command carried: one of the same profile stored after it was asked is another's.
-    if (!pending || pending.profile !== profile || !(Date.parse(pending.since) <= Date.parse(requestedAt))) {
-      return undefined;
-    }
+    if (!pending || pending.profile !== profile || !isRaiseAsked(pending, recordsAsked)) return undefined;
     return withPendingProfileForgotten(stored, pending, undefined, requestedBy, at);
   });
   if (before !== after) {

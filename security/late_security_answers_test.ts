@@ -4,6 +4,7 @@ import { openKvStationSecurityStore } from "../store/kv/station_security.ts";
 import type { StationSecurityRecord } from "../store/station_security.ts";
 import { type LateSecurityAnswer, settleLateSecurityAnswer } from "./late_security_answers.ts";
 import { SecurityEventLog } from "./security_events.ts";
+import { raiseAsked } from "./security_profile_raise.ts";
 import { hashAuthorizationKey } from "./station_gate.ts";
 
 const T0 = "2026-05-01T10:00:00.000Z";
@@ -23,14 +24,15 @@ function record(extra: Partial<StationSecurityRecord> = {}): StationSecurityReco
   };
 }
 
-function answer(action: string, request: unknown, status: string, requestedAt = T0): LateSecurityAnswer {
+/** `raisedSince`: the `since` of the raise the command carried (`raiseAsked`), if any. */
+function answer(action: string, request: unknown, status: string, raisedSince = T0): LateSecurityAnswer {
   return {
     chargePointId: "CP-1",
     action,
     request,
     response: { status },
     requestedBy: "user:root",
-    requestedAt,
+    recordsAsked: raiseAsked({ profile: 2, since: raisedSince }),
   };
 }
 
@@ -78,12 +80,18 @@ Deno.test("settleLateSecurityAnswer() forgets a raise refused late, not one stor
     await settleLateSecurityAnswer(deps, answer("ChangeConfiguration", sent, "Accepted"));
     assertEquals(await deps.store.get("CP-1"), raised, "accepted: pending until it connects meeting 2");
 
-    // The operator sent 2 again after the refused command was asked: that raise is not this answer's.
+    // The operator sent 2 again after the refused command was asked: that raise is not this answer's, even
+    // when the node that stored it has its clock behind the one that stored the first (an earlier `since`).
     await settleLateSecurityAnswer(
       deps,
-      answer("ChangeConfiguration", sent, "Rejected", "2026-05-01T09:59:59.000Z"),
+      answer("ChangeConfiguration", sent, "Rejected", "2026-05-01T10:00:01.000Z"),
     );
     assertEquals(await deps.store.get("CP-1"), raised);
+    await settleLateSecurityAnswer(deps, {
+      ...answer("ChangeConfiguration", sent, "Rejected"),
+      recordsAsked: null,
+    });
+    assertEquals(await deps.store.get("CP-1"), raised, "a command that carried no raise");
     await settleLateSecurityAnswer(deps, answer("ChangeConfiguration", { ...sent, value: "3" }, "Rejected"));
     assertEquals(await deps.store.get("CP-1"), raised, "another profile's answer");
 

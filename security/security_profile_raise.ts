@@ -116,6 +116,25 @@ export function withPendingProfileForgotten(
   return { ...rest, ...(previous ? { pendingSecurityProfile: previous } : {}), updatedBy: by, updatedAt: at };
 }
 
+/** The name of a raise's version in a command's `recordsAsked` (`CallOptions`): the `since` it was stored with. */
+const RAISE_ASKED = "pendingSecurityProfile";
+
+/** What a command carrying the raise `pending` is sent with (`CallOptions.recordsAsked`). */
+export function raiseAsked(pending: PendingSecurityProfile): Record<string, string> {
+  return { [RAISE_ASKED]: pending.since };
+}
+
+/**
+ * Whether `pending` is the very raise a command was sent with (`raiseAsked`): the same `since`, not one
+ * stored since, whichever node's clock stamped either (ordering two nodes' times would depend on their skew).
+ */
+export function isRaiseAsked(
+  pending: PendingSecurityProfile,
+  recordsAsked: Readonly<Record<string, string>> | null | undefined,
+): boolean {
+  return recordsAsked?.[RAISE_ASKED] === pending.since;
+}
+
 /** Whether `record` holds nothing the defaults do not (a record made only to hold a pending raise). */
 export function holdsNothing(record: StationSecurityRecord): boolean {
   return record.securityProfile === null && record.authorizationKeyHash === null &&

@@ -35,7 +35,12 @@ import type { SecurityExtension } from "../../files/security_extension.ts";
 import { commandApiError } from "./command_errors.ts";
 import { type PendingKeyFate, pendingKeyFate } from "./pending_key_fate.ts";
 import type { PendingRaise, SecurityProfileRaises } from "./security_profile_raises.ts";
-import { profileAnswer, profileField, profileSent } from "../../security/security_profile_raise.ts";
+import {
+  profileAnswer,
+  profileField,
+  profileSent,
+  raiseAsked,
+} from "../../security/security_profile_raise.ts";
 import { outcomeUnknown } from "./command_errors.ts";
 import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
@@ -315,6 +320,8 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         force: query.force ?? false,
         requestedBy,
         answerEffects: true,
+        // A late refusal drops this raise, not one stored since (by equality: nodes' clocks differ).
+        ...(raise ? { recordsAsked: raiseAsked(raise.pending) } : {}),
       });
     } catch (error) {
       await settleKey(

@@ -1,0 +1,150 @@
+/**
+ * A cluster whose nodes' clocks differ (NTP-sized skew, here seconds): two server processes on one PostgreSQL
+ * database, one of them started with its wall clock ahead (tests/helpers/skewed_clock.ts). What one node
+ * records and another judges a late answer or a newer connection by must not depend on whose clock is ahead.
+ */
+import { assertEquals } from "@std/assert";
+import { adminApi } from "./helpers/admin_api.ts";
+import { ADMIN } from "./helpers/api.ts";
+import { HeldAnswers } from "./helpers/late_station.ts";
+import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { type ServerProcess, spawnServer } from "./helpers/process.ts";
+import { eventually } from "./helpers/server.ts";
+import { skewedClockArgs } from "./helpers/skewed_clock.ts";
+import { closeStation, connectStation, type Station } from "./helpers/station.ts";
+
+const ignore = await ignoreWithoutPostgres("clock skew between cluster nodes");
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** How far the skewed node's wall clock is ahead of the other's. */
+const SKEW_MS = 5_000;
+const TIMEOUT_MS = 400;
+/** Load management's TxProfile id on connector 1 (ENERGY_PROFILE_ID_BASE's default + 1). */
+const TX_PROFILE_ID = 900_001;
+
+/** Node `ahead` (clock SKEW_MS ahead) and node `behind`, on a fresh database. */
+async function skewedNodes(name: string, env: Record<string, string>) {
+  const db = await freshDatabase(name);
+  const common = {
+    DATABASE_URL: db.url,
+    ADMIN_USER: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    PRESENCE_LEASE_S: "2",
+    ...env,
+  };
+  const nodes: ServerProcess[] = [];
+  const close = async () => {
+    for (const node of nodes) await node.kill();
+    await db.drop();
+  };
+  try {
+    const ahead = await spawnServer({ ...common, CLOCK_SKEW_MS: String(SKEW_MS) }, skewedClockArgs());
+    nodes.push(ahead);
+    const behind = await spawnServer(common);
+    nodes.push(behind);
+    await eventually(
+      () => nodes.every((s) => s.logs.some((l) => l.msg === "cluster node started")),
+      30_000,
+      "two cluster nodes",
+    );
+    return { ahead, behind, api: await adminApi(behind.url), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** A station that keeps the limit of each TxProfile it accepts; `held` (when given) decides its answers. */
+async function managedStation(wsUrl: string, id: string, held: HeldAnswers | null) {
+  const station = await connectStation(wsUrl, id);
+  const limits = new Map<number, number>();
+  station.handle("SetChargingProfile", async ({ params }) => {
+    const p = params.csChargingProfiles;
+    const status = held && p.chargingProfileId === TX_PROFILE_ID ? await held.hold() : "Accepted";
+    if (status === "Accepted") {
+      limits.set(p.chargingProfileId, p.chargingSchedule.chargingSchedulePeriod[0].limit);
+    }
+    return { status };
+  });
+  station.handle("ClearChargingProfile", () => ({ status: "Accepted" }));
+  const started = await station.call("StartTransaction", {
+    connectorId: 1,
+    idTag: "FLEET",
+    meterStart: 0,
+    timestamp: new Date().toISOString(),
+  });
+  return { station, limits, transactionId: started.transactionId as number };
+}
+
+Deno.test({
+  name:
+    "cluster with skewed clocks: a raise recorded by the node ahead and rejected late on the node behind is taken back",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ahead, behind, api, close } = await skewedNodes("clocks42_skew_raise", {
+      CALL_TIMEOUT_MS: String(TIMEOUT_MS),
+      ENERGY_REBALANCE_INTERVAL_S: "3600",
+    });
+    const stations: Station[] = [];
+    try {
+      const site = await api("/sites/depot", {
+        method: "PUT",
+        body: {
+          name: "Depot",
+          maxCurrentA: 32,
+          stationMaxCurrentA: 32,
+          chargePointIds: ["CP-SKEW-A", "CP-SKEW-B"],
+        },
+      });
+      assertEquals(site.status, 201, JSON.stringify(site.body));
+      const held = new HeldAnswers();
+      held.answerAtOnce("Accepted");
+      // CP-SKEW-A, whose answer comes late, on the node behind; CP-SKEW-B on the node ahead.
+      const a = await managedStation(behind.wsUrl, "CP-SKEW-A", held);
+      stations.push(a.station);
+      const b = await managedStation(ahead.wsUrl, "CP-SKEW-B", null);
+      stations.push(b.station);
+      await eventually(
+        () => a.limits.get(TX_PROFILE_ID) === 16 && b.limits.get(TX_PROFILE_ID) === 16,
+        15_000,
+        "the site divided in two",
+      );
+      const storedLimit = async () => {
+        const items = (await api("/charge-points/CP-SKEW-A/charging-profiles")).body.items as Json[];
+        const ours = items.find((p) => p.chargingProfileId === TX_PROFILE_ID);
+        return ours?.state === "installed"
+          ? ours.profile.chargingSchedule.chargingSchedulePeriod[0].limit
+          : null;
+      };
+
+      // CP-SKEW-B's session ends, heard by the node ahead: it raises CP-SKEW-A to 32, recorded first (its clock).
+      held.answerAtOnce(null);
+      await b.station.call("StopTransaction", {
+        transactionId: b.transactionId,
+        meterStop: 1000,
+        timestamp: new Date().toISOString(),
+      });
+      await held.asked();
+      await eventually(async () => await storedLimit() === 32, 10_000, "the raise recorded first");
+      await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS * 4));
+      // The node behind holds CP-SKEW-A: it judges the late refusal against the record the node ahead wrote.
+      held.answerAtOnce("Accepted");
+      held.give("Rejected");
+      assertEquals(a.limits.get(TX_PROFILE_ID), 16, "the station kept its limit");
+      await eventually(
+        () => a.limits.get(TX_PROFILE_ID) === 32,
+        10_000,
+        "CP-SKEW-A sent its 32 A again after rejecting it late (the raise taken out of the record)",
+      );
+      await eventually(async () => await storedLimit() === 32, 10_000, "recorded as it holds it");
+    } finally {
+      for (const station of stations) await closeStation(station).catch(() => {});
+      await close();
+    }
+  },
+});
+
