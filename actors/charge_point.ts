@@ -316,8 +316,10 @@ export class ChargePointActor {
     readonly dialect: ActorDialect,
     /** How this connection was authenticated (see HandlerContext.securityProfile); 0: not at all. */
     readonly securityProfile: SecurityProfile = 0,
+    /** Its start as the cluster orders it (`startAfter`); default: now. */
+    connectedAt?: Date,
   ) {
-    this.connectedAt = deps.now();
+    this.connectedAt = connectedAt ?? deps.now();
     this.log = deps.logger.with({ chargePointId: id });
     this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
     this.#mailbox = new Mailbox((m) => this.#receive(m), (error, m) => this.#crashed(error, m));

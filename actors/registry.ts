@@ -21,7 +21,7 @@ import type { ActorDeps } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { NodeLostError, NotConnectedError, NotDeliveredError } from "./errors.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
-import { replaces } from "../model/newest_connection.ts";
+import { replaces, startAfter } from "../model/newest_connection.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import type { RemoteStations, StationConnection } from "./remote_stations.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
@@ -93,6 +93,11 @@ export class Registry {
     securityProfile: SecurityProfile = 0,
   ): ChargePointActor {
     const previous = this.#actors.get(id);
+    // After the connections of the station known here (nodes' clocks differ; this one's may have stepped back).
+    const connectedAt = startAfter(this.deps.now(), [
+      previous && { connectedAt: previous.connectedAt.toISOString(), nodeId: this.senderId },
+      this.#remote?.connection(id),
+    ]);
     const actor = new ChargePointActor(
       id,
       remoteAddress,
@@ -107,6 +112,7 @@ export class Registry {
       },
       dialect,
       securityProfile,
+      connectedAt,
     );
     this.#actors.set(id, actor);
     if (previous) {

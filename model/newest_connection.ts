@@ -19,6 +19,29 @@ export function replaces(challenger: Connection, current: Connection): boolean {
 }
 
 /**
+ * When a new connection of a station starts, as the cluster orders it: the node's clock, but after every
+ * connection of that station the node knows of as it opens (they started before it, whatever the clocks say).
+ * Else a station reconnecting to a node whose clock is behind the old connection's node lost to its own old
+ * connection, perhaps half-open: its new socket closed 4000 and the old one kept its presence, until the
+ * clocks' skew had passed.
+ *
+ * @example
+ * ```ts
+ * import { startAfter } from "./newest_connection.ts";
+ * const old = { connectedAt: "2026-12-06T10:00:05.000Z", nodeId: "ahead" };
+ * startAfter(new Date("2026-12-06T10:00:02.000Z"), [old]).toISOString(); // "2026-12-06T10:00:05.001Z"
+ * ```
+ */
+export function startAfter(now: Date, known: readonly (Connection | null | undefined)[]): Date {
+  let ms = now.getTime();
+  for (const k of known) {
+    const at = k ? Date.parse(k.connectedAt) : NaN;
+    if (at >= ms) ms = at + 1;
+  }
+  return ms === now.getTime() ? now : new Date(ms);
+}
+
+/**
  * The connection a new actor writes its station's snapshot as: its own, or, when the writer the store held at
  * its load does not order before it, just after that writer. A connection loaded after a writer's write started
  * after that writer's connection, whatever the clocks say: a node whose clock ran ahead (or this one's, before

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { replaces, storedWriterOf, withStoredWriter, writerAfter } from "./newest_connection.ts";
+import { replaces, startAfter, storedWriterOf, withStoredWriter, writerAfter } from "./newest_connection.ts";
 
 const at = (s: string) => `2026-12-06T10:${s}.000Z`;
 
@@ -41,4 +41,21 @@ Deno.test("withStoredWriter() is seen by storedWriterOf() only: not spread, list
   assertEquals(JSON.stringify(record), '{"id":"CP-1"}');
   assertEquals(storedWriterOf({ ...record }), null);
   assertEquals(storedWriterOf(null), null);
+});
+
+Deno.test("startAfter() starts a new connection after those known of the station, whatever the clocks say", () => {
+  const now = new Date(at("02:00"));
+  // The old connection's node has its clock ahead: its start is later than this node's now.
+  const ahead = { connectedAt: at("05:00"), nodeId: "a" };
+  const started = startAfter(now, [ahead, null, undefined]);
+  assertEquals(started.toISOString(), "2026-12-06T10:05:00.001Z");
+  assertEquals(replaces({ connectedAt: started.toISOString(), nodeId: "b" }, ahead), true);
+  // Known connections before now (the usual case) leave the clock's time as it is.
+  assertEquals(startAfter(now, [{ connectedAt: at("01:00"), nodeId: "a" }]), now);
+  assertEquals(startAfter(now, []), now);
+  // The same millisecond: after it, not a tie the node ids would decide.
+  assertEquals(
+    startAfter(now, [{ connectedAt: at("02:00"), nodeId: "z" }]).toISOString(),
+    "2026-12-06T10:02:00.001Z",
+  );
 });

@@ -148,3 +148,57 @@ Deno.test({
   },
 });
 
+/** A station connection that remembers how it closed (ocpp-rpc's `close` event). */
+async function watchedStation(wsUrl: string, id: string) {
+  const station = await connectStation(wsUrl, id);
+  const closed: { code: number | null } = { code: null };
+  (station as unknown as { on(e: string, f: (e: { code: number }) => void): void }).on(
+    "close",
+    ({ code }) => {
+      closed.code = code;
+    },
+  );
+  station.handle("GetConfiguration", () => ({ configurationKey: [], unknownKey: [] }));
+  return { station, closed };
+}
+
+Deno.test({
+  name:
+    "cluster with skewed clocks: a station reconnecting to the node behind replaces its connection on the node ahead",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ahead, behind, api, close } = await skewedNodes("clocks42_skew_reconnect", {});
+    const stations: Station[] = [];
+    try {
+      // The old connection, on the node ahead, never closed by the station (a half-open socket, say).
+      const old = await watchedStation(ahead.wsUrl, "CP-SKEW-R");
+      stations.push(old.station);
+      await eventually(
+        async () => (await api("/charge-points/CP-SKEW-R")).body?.online === true,
+        10_000,
+        "online through the node ahead",
+      );
+      // Reconnecting to the node behind: its clock puts this start seconds before the old one's.
+      const fresh = await watchedStation(behind.wsUrl, "CP-SKEW-R");
+      stations.push(fresh.station);
+      await eventually(() => old.closed.code !== null, 10_000, "the old connection closed");
+      assertEquals(old.closed.code, 4000, "the old connection replaced");
+      // Past a few presence reloads: the new connection is the one kept, and commands reach it.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      assertEquals(fresh.closed.code, null, "the new connection kept");
+      for (const node of [ahead, behind]) {
+        const nodeApi = await adminApi(node.url);
+        const answer = await nodeApi("/charge-points/CP-SKEW-R/GetConfiguration", {
+          method: "POST",
+          body: {},
+        });
+        assertEquals(answer.status, 200, JSON.stringify(answer.body));
+      }
+    } finally {
+      for (const station of stations) await closeStation(station).catch(() => {});
+      await close();
+    }
+  },
+});
