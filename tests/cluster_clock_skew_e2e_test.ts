@@ -202,3 +202,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "cluster with skewed clocks: a raise stored by the node ahead and rejected late on the node behind is forgotten",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ahead, behind, close } = await skewedNodes("clocks42_skew_profile", {
+      CALL_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
+    const stations: Station[] = [];
+    try {
+      const id = "CP-SKEW-S";
+      // The operator on the node ahead, which stores the raise (its `since`) by its clock.
+      const api = await adminApi(ahead.url);
+      const keyed = await api(`/station-security/${id}`, {
+        method: "PATCH",
+        body: { securityProfile: 0, authorizationKey: "s3cret-Authorization-Key-0001" },
+      });
+      assertEquals(keyed.status, 200, JSON.stringify(keyed.body));
+      const held = new HeldAnswers();
+      const station = await connectStation(behind.wsUrl, id);
+      stations.push(station);
+      station.handle("ChangeConfiguration", async () => ({ status: await held.hold() }));
+      const pending = async () => (await api(`/station-security/${id}`)).body.pendingSecurityProfile;
+      await eventually(
+        async () => (await api(`/charge-points/${id}`)).body?.online === true,
+        10_000,
+        "online through the node ahead",
+      );
+      const answer = await api(`/charge-points/${id}/ChangeConfiguration`, {
+        method: "POST",
+        body: { key: "SecurityProfile", value: "1" },
+      });
+      assertEquals([answer.status, answer.body.error], [504, "station_timeout"], JSON.stringify(answer.body));
+      assertEquals((await pending())?.profile, 1, "pending after the timeout");
+      // The node behind holds the station: it judges the late refusal against the raise the node ahead stored.
+      held.give("Rejected");
+      await eventually(async () => await pending() === null, 10_000, "the late Rejected forgets the raise");
+    } finally {
+      for (const station of stations) await closeStation(station).catch(() => {});
+      await close();
+    }
+  },
+});
