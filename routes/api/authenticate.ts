@@ -34,11 +34,11 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
     const principal = await resolvePrincipal(credentials, auth, tokens, now());
     c.set("principal", principal);
     // For long-lived answers (event streams): is the same credential still good? Reads only the strings.
-    c.set("stillValid", async () => {
+    c.set("currentPrincipal", async () => {
       try {
-        return (await resolvePrincipal(credentials, auth, tokens, now())) !== null;
+        return await resolvePrincipal(credentials, auth, tokens, now());
       } catch {
-        return false;
+        return null;
       }
     });
     if (!principal && !options.anonymous(c.req.method, c.req.path)) {

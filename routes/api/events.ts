@@ -11,11 +11,12 @@ import type { BusEvent, EventBus } from "../../actors/events.ts";
 import type { FleetEventBus } from "../../fleet/events.ts";
 import { EVENT_TYPES } from "../../components/event_types.ts";
 import type { CredentialRevocations } from "../../auth/revocations.ts";
-import { principalLabel } from "../../auth/principal.ts";
+import { hasRole, type Principal, principalLabel } from "../../auth/principal.ts";
+import type { Role } from "../../store/auth.ts";
 import { HeldSlots } from "../../security/held_slots.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
-import { type ApiRouter, errorBody } from "./http.ts";
+import { ApiError, type ApiRouter, errorBody } from "./http.ts";
 import { ErrorSchema } from "./schemas.ts";
 
 export interface EventRouteOptions {
@@ -56,6 +57,18 @@ const STREAM_HEADERS = {
   "x-accel-buffering": "no",
 } as const;
 
+/**
+ * Event types a viewer may not read, with the role their durable list asks for: a stream must not show live
+ * what the API keeps from that role (`GET /api/v1/security-events` is operator-only).
+ */
+const EVENT_ACCESS: ReadonlyMap<string, Role> = new Map([["securityEvent", "operator"]]);
+
+/** Whether `principal`, as it is now, may be sent events of `type`. */
+function mayRead(principal: Principal | null, type: string): boolean {
+  const needed = EVENT_ACCESS.get(type);
+  return needed === undefined || (principal !== null && hasRole(principal, needed));
+}
+
 /** The event types a `types` query names. */
 function listedTypes(types: string): string[] {
   return types.split(",").map((t) => t.trim()).filter(Boolean);
@@ -86,11 +99,28 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
       200: { description: "An endless text/event-stream", contentType: "text/event-stream" },
       400: { description: "An unknown event type or a bad station id", schema: ErrorSchema },
       401: { description: "Not authenticated", schema: ErrorSchema },
+      403: {
+        description: "A type asked for by name needs a higher role (securityEvent: operator)",
+        schema: ErrorSchema,
+      },
       429: { description: `This user or token has ${streamsPerPrincipal} streams open`, schema: ErrorSchema },
     },
   }, (c, { query, principal }) => {
     // Hono answers HEAD with this handler and drops the body unread: a stream built for it would never be
     // cancelled, and would keep its place, its subscription and its timers until the server stops.
+    const wanted = query.types ? new Set(listedTypes(query.types)) : null;
+    for (const type of wanted ?? []) {
+      if (mayRead(principal, type)) continue;
+      throw new ApiError(
+        403,
+        "forbidden",
+        `Events of type "${type}" need the "${EVENT_ACCESS.get(type)}" role`,
+        {
+          required: EVENT_ACCESS.get(type),
+          role: principal?.role ?? null,
+        },
+      );
+    }
     if (c.req.method === "HEAD") return new Response(null, { headers: STREAM_HEADERS });
     const holder = principalLabel(principal);
     // A user's streams count together over their sessions; a token's by its id (two tokens may share a name).
@@ -108,8 +138,9 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
         { "retry-after": "5" },
       );
     }
-    const stillValid = c.get("stillValid");
-    const wanted = query.types ? new Set(listedTypes(query.types)) : null;
+    const currentPrincipal = c.get("currentPrincipal");
+    // Who the stream serves as of its last check: a role lowered while it is open narrows what it carries.
+    let reader = principal;
     let cleanup = () => {};
 
     const body = new ReadableStream<Uint8Array>({
@@ -128,6 +159,7 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
         const forward = (event: { type: string; chargePointId: string | null }) => {
           if (query.chargePointId !== undefined && event.chargePointId !== query.chargePointId) return;
           if (wanted && !wanted.has(event.type)) return;
+          if (!mayRead(reader, event.type)) return;
           send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
         };
         const unsubscribeStations = events.subscribe((event: BusEvent) => forward(event));
@@ -141,9 +173,10 @@ export function addEventRoutes(router: ApiRouter, options: EventRouteOptions): v
         const recheck = () => {
           if (closed || checking) return;
           checking = true;
-          void stillValid().then((ok) => {
+          void currentPrincipal().then((now) => {
             checking = false;
-            if (!ok && !closed) {
+            if (now) reader = now;
+            if (!now && !closed) {
               logger.info("event stream ended: its credential no longer works");
               end();
             }

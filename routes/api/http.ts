@@ -18,8 +18,11 @@ import { queryNames, unknownQueryName } from "./query_names.ts";
 export type ApiEnv = {
   Variables: {
     principal: Principal | null;
-    /** Whether the request's credential still works now (a logout or revocation ends it). */
-    stillValid: () => Promise<boolean>;
+    /**
+     * The request's credential as it stands now: null once it stopped working (a logout, a revocation), its
+     * role as it is now (an admin may lower it while a long-lived answer is open).
+     */
+    currentPrincipal: () => Promise<Principal | null>;
   };
 };
 
