@@ -33,16 +33,20 @@ import type {
  * (A 2.0.1 station's SecurityCtrlr.SecurityProfile is read-only: SetVariables cannot set it.)
  */
 export function profileSent(action: string, payload: unknown): SecurityProfile | "invalid" | null {
+  // A job's payload is checked against the schemas after this: any JSON may come (null, a string).
+  const fields = typeof payload === "object" && payload !== null ? payload as Record<string, unknown> : {};
   if (action === "SetNetworkProfile") {
-    const value = (payload as { connectionData?: { securityProfile?: unknown } }).connectionData
-      ?.securityProfile;
+    const data = fields.connectionData;
+    const value = typeof data === "object" && data !== null
+      ? (data as { securityProfile?: unknown }).securityProfile
+      : undefined;
     return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 3
       ? value as SecurityProfile
       : "invalid";
   }
   if (action !== "ChangeConfiguration") return null;
-  const { key, value } = payload as { key?: string; value?: string };
-  if (key?.toLowerCase() !== "securityprofile") return null;
+  const { key, value } = fields;
+  if (typeof key !== "string" || key.toLowerCase() !== "securityprofile") return null;
   return typeof value === "string" && /^[0-3]$/.test(value.trim())
     ? Number(value.trim()) as SecurityProfile
     : "invalid";

@@ -34,16 +34,15 @@ const SECURITY_KEYS = new Set([
 
 export function changesStationTrust(action: string, payload: unknown): boolean {
   if (TRUST_ACTIONS.has(action)) return true;
-  if (action === "ChangeConfiguration") {
-    return SECURITY_KEYS.has(String((payload as { key?: unknown }).key ?? "").toLowerCase());
-  }
+  // A job's payload is checked against the schemas after this: any JSON may come (null, a string, [null]).
+  if (!isRecord(payload)) return false;
+  if (action === "ChangeConfiguration") return SECURITY_KEYS.has(String(payload.key ?? "").toLowerCase());
   if (action === "SetVariables") {
-    const data = (payload as {
-      setVariableData?: { component?: { name?: unknown }; variable?: { name?: unknown } }[];
-    }).setVariableData ?? [];
-    return data.some((d) => {
-      const component = String(d.component?.name ?? "").toLowerCase();
-      const variable = String(d.variable?.name ?? "").toLowerCase();
+    const data = Array.isArray(payload.setVariableData) ? payload.setVariableData : [];
+    return data.some((d: unknown) => {
+      if (!isRecord(d)) return false;
+      const component = String(isRecord(d.component) ? d.component.name ?? "" : "").toLowerCase();
+      const variable = String(isRecord(d.variable) ? d.variable.name ?? "" : "").toLowerCase();
       // The slot first in the priority is the network profile the station connects with (2.0.1 B09, A05):
       // another CSMS's URL or a lower security profile an admin once stored there.
       return component === "securityctrlr" ||
@@ -51,4 +50,8 @@ export function changesStationTrust(action: string, payload: unknown): boolean {
     });
   }
   return false;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
