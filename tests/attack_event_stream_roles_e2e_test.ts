@@ -90,3 +90,32 @@ Deno.test("an open stream of an operator lowered to viewer stops carrying securi
     await server.close();
   }
 });
+
+Deno.test("a viewer reading a station's recent frames sees no SecurityEventNotification content; an operator does", async () => {
+  const server = await startApiServer();
+  const station = await bootedRawStation(`${server.wsUrl}/SEC-ROLE-3`);
+  try {
+    await rawAnswer(station, "SecurityEventNotification", SECURITY_EVENT);
+    // Sent escaped, as JSON allows: the server reads the same action.
+    station.send(
+      '[2,"esc-1","Security\\u0045ventNotification",{"type":"FirmwareUpdated",' +
+        '"timestamp":"2026-01-01T00:00:00Z","techInfo":"escaped-tamper"}]',
+    );
+    assertEquals(((await station.next()) as unknown[])[0], 3);
+    const frames = async (as: "viewer" | "operator") => {
+      const res = await server.json("/api/v1/charge-points/SEC-ROLE-3/frames", { as });
+      assertEquals(res.status, 200);
+      return JSON.stringify(res.body.items);
+    };
+    const operatorSees = await frames("operator");
+    assert(operatorSees.includes("tamper") && operatorSees.includes("escaped-tamper"), operatorSees);
+    const viewerSees = await frames("viewer");
+    assert(!viewerSees.includes("tamper"), viewerSees);
+    // The frame is still listed (the exchange happened), its payload withheld.
+    assert(viewerSees.includes("SecurityEventNotification"), viewerSees);
+    assert(viewerSees.includes("BootNotification"), viewerSees);
+  } finally {
+    await station.close();
+    await server.close();
+  }
+});

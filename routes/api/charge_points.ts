@@ -26,6 +26,7 @@ import type { HistoryPage, HistoryPageRequest, Store } from "../../store/mod.ts"
 import { withLedgerIds } from "../../overview/evse_transactions.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
+import { framesFor } from "./frame_access.ts";
 import {
   ChargePointDetailSchema,
   ChargePointIdParam,
@@ -649,16 +650,20 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
     );
   });
 
-  router.add({
-    method: "get",
-    path: "/v1/charge-points/{id}/frames",
-    operationId: "listRecentFrames",
-    summary: "The last OCPP frames in and out, oldest first (kept in memory, a few per station)",
-    tag: "Charge points",
-    access: "viewer",
-    params: ChargePointIdParam,
-    responses: { 200: { description: "Frames", schema: listOf(FrameSchema) }, ...ERRORS },
-  }, async (c, { params }) => c.json({ items: await registry.framesOf(params.id) }));
+  router.add(
+    {
+      method: "get",
+      path: "/v1/charge-points/{id}/frames",
+      operationId: "listRecentFrames",
+      summary: "The last OCPP frames in and out, oldest first (kept in memory, a few per station)",
+      tag: "Charge points",
+      access: "viewer",
+      params: ChargePointIdParam,
+      responses: { 200: { description: "Frames", schema: listOf(FrameSchema) }, ...ERRORS },
+    },
+    async (c, { params, principal }) =>
+      c.json({ items: framesFor(principal?.role ?? "viewer", await registry.framesOf(params.id)) }),
+  );
 
   router.add({
     method: "get",

@@ -1,0 +1,50 @@
+/**
+ * What a role may read of a station's recent frames: the security events a station reports are the
+ * operators' (`GET /api/v1/security-events` is operator-only), so for a viewer a SecurityEventNotification's
+ * payload is withheld; the frame stays listed, so the exchange is still seen. Pure.
+ *
+ * @example
+ * ```ts
+ * const frame = { at: "t", direction: "in" as const, frame: '[2,"1","SecurityEventNotification",{"type":"x"}]' };
+ * framesFor("viewer", [frame])[0]!.frame; // '[2,"1","SecurityEventNotification",{"withheld":"..."}]'
+ * ```
+ */
+import type { Role } from "../../store/auth.ts";
+import type { FrameLogEntry } from "../../actors/frame_log.ts";
+
+/** CALLs whose payload only operators (and admins) read. */
+const OPERATOR_ACTIONS: ReadonlySet<string> = new Set(["SecurityEventNotification"]);
+
+const WITHHELD = { withheld: "security event content is shown to operators and admins" };
+
+/** The frames as `role` may read them. */
+export function framesFor(role: Role, frames: readonly FrameLogEntry[]): FrameLogEntry[] {
+  if (role !== "viewer") return [...frames];
+  return frames.map((entry) => {
+    const call = operatorCall(entry.frame);
+    return call === null ? entry : { ...entry, frame: JSON.stringify([2, call.id, call.action, WITHHELD]) };
+  });
+}
+
+/**
+ * The head of a CALL: its message id and action as written (JSON escapes included). Read from the text, not by
+ * parsing it whole: a frame cut to its start (frame_log.ts) is no longer JSON.
+ */
+const CALL_HEAD = /^\s*\[\s*2\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"/;
+
+/** The message id and action of a CALL only operators may read, else null. */
+function operatorCall(frame: string): { id: string; action: string } | null {
+  const head = CALL_HEAD.exec(frame);
+  if (!head) return null;
+  const action = jsonString(head[2]!);
+  return action !== null && OPERATOR_ACTIONS.has(action) ? { id: jsonString(head[1]!) ?? "", action } : null;
+}
+
+/** A JSON string's body decoded (escapes and all, as the server read it), or null when it is none. */
+function jsonString(body: string): string | null {
+  try {
+    return JSON.parse(`"${body}"`) as string;
+  } catch {
+    return null;
+  }
+}
