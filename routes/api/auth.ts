@@ -272,9 +272,11 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     responses: {
       201: { description: "Created", schema: UserView },
       ...ERRORS,
+      403: { description: "Role too low, or an API token that expires", schema: ErrorSchema },
       409: { description: "Username taken", schema: ErrorSchema },
     },
   }, async (c, { body, principal }) => {
+    refuseLastingCredential(principal, "create a user");
     const at = now().toISOString();
     const user: UserRecord = {
       username: body.username,
@@ -304,10 +306,17 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     responses: {
       200: { description: "Updated", schema: UserView },
       ...ERRORS,
+      403: {
+        description: "Role too low, or an API token that expires setting a password or role or enabling",
+        schema: ErrorSchema,
+      },
       404: { description: "No such user", schema: ErrorSchema },
       409: { description: "Would leave no active admin", schema: ErrorSchema },
     },
   }, async (c, { params, body, principal }) => {
+    if (body.password !== undefined) refuseLastingCredential(principal, "set a password");
+    if (body.role !== undefined) refuseLastingCredential(principal, "change a role");
+    if (body.disabled === false) refuseLastingCredential(principal, "enable a user");
     const passwordHash = body.password !== undefined ? await hashPassword(body.password) : undefined;
     // The fields asked for, applied to the record as stored when it is written (a concurrent change stays).
     const { before: user, after } = await changeUser(auth, params.username, (stored) => ({
@@ -431,6 +440,22 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     logger.info("API token revoked", { tokenId: params.id, by: principal?.name });
     return c.body(null, 204);
   });
+}
+
+/**
+ * An API token that expires makes nothing that outlives it (as a token it creates expires with it): no user, no
+ * password, no role given or user enabled, each a credential that would last after it. 403 when it would.
+ */
+function refuseLastingCredential(principal: Principal | null, what: string): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null) return;
+  throw new ApiError(
+    403,
+    "forbidden",
+    `An API token that expires (at ${expiresAt}) cannot ${what}: that would outlive it; use a user's session ` +
+      "or a token that does not expire",
+    { expiresAt },
+  );
 }
 
 /** Starts a session for `username` and sets its cookie on the answer; returns when it expires. */

@@ -1,0 +1,67 @@
+/**
+ * An API token that expires may not mint a token that outlives it, but it could mint a user: an admin token
+ * good for an hour created an admin user with a password (who never expires), set the password of an existing
+ * admin, or raised a viewer to admin, each a credential that outlives the token. Now those answer 403 with a
+ * JSON body; the same token may still do what lasts no longer than it (lower a role, disable a user), and a
+ * token that never expires and a user session keep every right they had.
+ */
+import { assertEquals } from "@std/assert";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+
+Deno.test("an expiring admin token cannot create a user, set a password or raise a role; it may lower one", async () => {
+  const server = await startApiServer();
+  try {
+    const made = await server.json("/api/v1/tokens", {
+      method: "POST",
+      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    assertEquals(made.status, 201, JSON.stringify(made.body));
+    const hour = made.body.token as string;
+    const asHour = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const created = await asHour("POST", "/users", {
+      username: "persist",
+      password: "persist-password-1",
+      role: "admin",
+    });
+    assertEquals(created.status, 403, JSON.stringify(created.body));
+    assertEquals(created.body.error, "forbidden");
+    const reset = await asHour("PATCH", `/users/${ADMIN.username}`, { password: "hijacked-password-1" });
+    assertEquals(reset.status, 403, JSON.stringify(reset.body));
+    // The admin's password still works: nothing was changed.
+    await server.login(ADMIN.username, ADMIN.password);
+
+    const viewer = await server.json("/api/v1/users", {
+      method: "POST",
+      body: { username: "vera", password: "vera-password-1", role: "viewer" },
+    });
+    assertEquals(viewer.status, 201, JSON.stringify(viewer.body));
+    const raised = await asHour("PATCH", "/users/vera", { role: "admin" });
+    assertEquals(raised.status, 403, JSON.stringify(raised.body));
+    const enabled = await asHour("PATCH", "/users/vera", { disabled: false });
+    assertEquals(enabled.status, 403, JSON.stringify(enabled.body));
+    // What lasts no longer than the token is still its to do.
+    const disabled = await asHour("PATCH", "/users/vera", { disabled: true });
+    assertEquals(disabled.status, 200, JSON.stringify(disabled.body));
+    const users = await server.json("/api/v1/users");
+    assertEquals(
+      (users.body.items as { username: string; role: string }[]).map((u) => [u.username, u.role]),
+      [["root", "admin"], ["vera", "viewer"]],
+    );
+
+    // A token that never expires (the helper's) keeps the right.
+    const lasting = await server.json("/api/v1/users", {
+      method: "POST",
+      body: { username: "otto", password: "otto-password-1", role: "operator" },
+    });
+    assertEquals(lasting.status, 201, JSON.stringify(lasting.body));
+  } finally {
+    await server.close();
+  }
+});
