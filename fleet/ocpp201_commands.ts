@@ -83,28 +83,31 @@ export function updateFirmware201(
   return out;
 }
 
-/** 1.6 configuration keys and where a 2.0.1 device model keeps them. */
-const CONFIGURATION_KEYS: Record<
+/**
+ * 1.6 configuration keys and where a 2.0.1 device model keeps them. A Map: a key is whatever a job names, and
+ * a plain object would also "know" "constructor" or "__proto__" (Object.prototype's members).
+ */
+const CONFIGURATION_KEYS: ReadonlyMap<
   string,
   { component: string; variable: string; attribute: "Actual" | "MaxSet" }
-> = {
-  SendLocalListMaxLength: {
+> = new Map([
+  ["SendLocalListMaxLength", {
     component: "LocalAuthListCtrlr",
     variable: "ItemsPerMessage",
     attribute: "Actual",
-  },
-  LocalAuthListMaxLength: { component: "LocalAuthListCtrlr", variable: "Entries", attribute: "MaxSet" },
-  ReserveConnectorZeroSupported: {
+  }],
+  ["LocalAuthListMaxLength", { component: "LocalAuthListCtrlr", variable: "Entries", attribute: "MaxSet" }],
+  ["ReserveConnectorZeroSupported", {
     component: "ReservationCtrlr",
     variable: "NonEvseSpecific",
     attribute: "Actual",
-  },
-};
+  }],
+]);
 
 /** GetConfiguration's keys as one GetVariables request; null when none of them has a 2.0.1 place. */
 export function getVariablesFor(keys: readonly string[]): RequestOf201<"GetVariables"> | null {
   const data = keys.flatMap((key) => {
-    const place = CONFIGURATION_KEYS[key];
+    const place = CONFIGURATION_KEYS.get(key);
     return place
       ? [{
         component: { name: place.component },
@@ -131,7 +134,7 @@ export function configurationFrom(
   const configurationKey: { key: string; readonly: boolean; value?: string }[] = [];
   const unknownKey: string[] = [];
   for (const key of keys) {
-    const place = CONFIGURATION_KEYS[key];
+    const place = CONFIGURATION_KEYS.get(key);
     const result = place &&
       answer.getVariableResult.find((r) =>
         r.component.name === place.component && r.variable.name === place.variable
