@@ -538,7 +538,10 @@ export interface LeaseStore {
 export interface RetentionStore {
   /** Deletes up to `max` meter values received before `before`; returns how many. */
   pruneMeterValues(before: string, max: number): Promise<number>;
-  /** Deletes up to `max` status history entries received before `before`; returns how many. */
+  /**
+   * Deletes up to `max` status history entries received before `before`, file transfer statuses included;
+   * returns how many.
+   */
   pruneStatusHistory(before: string, max: number): Promise<number>;
   /** Deletes up to `max` command log entries requested before `before`; returns how many. */
   pruneCommandLog(before: string, max: number): Promise<number>;

@@ -1039,6 +1039,39 @@ export function fleetContract(
     assertEquals((await store.listCommandLog("CP-1", 10)).map((e) => e.id), ["cmd-7"]);
     assertEquals((await store.listCommandLog("CP-2", 10)).map((e) => e.id), ["cmd-6"]);
   });
+
+  test("status history retention also deletes old file transfer statuses, nothing newer", async ({ fleet, store }) => {
+    // A station may send (Signed)FirmwareStatusNotification, DiagnosticsStatusNotification and
+    // LogStatusNotification without end: their history is status history, kept as long.
+    const now = T0;
+    const day = 86_400_000;
+    for (const cp of ["CP-1", "CP-2"]) await store.putChargePoint(emptyRecord(cp, new Date(now)));
+    for (let i = 0; i < 11; i++) {
+      const receivedAt = new Date(now - (i < 9 ? 40 : 1) * day + i).toISOString();
+      const chargePointId = i % 2 ? "CP-1" : "CP-2";
+      const fileStatus = [{
+        chargePointId,
+        kind: "firmware" as const,
+        status: `S${i}`,
+        requestId: null,
+        receivedAt,
+      }];
+      assert((await store.commit({ chargePointId, fileStatus })).ok);
+    }
+    await store.appendStatusHistory({
+      chargePointId: "CP-1",
+      connectorId: 1,
+      status: "Available",
+      errorCode: "NoError",
+      timestamp: new Date(now - 40 * day).toISOString(),
+      receivedAt: new Date(now - 40 * day).toISOString(),
+    });
+    const cutoff = new Date(now - 30 * day).toISOString();
+    assertEquals(await pruneAll((batch) => fleet.retention.pruneStatusHistory(cutoff, batch), 4), 10);
+    assertEquals((await store.listFileStatus("CP-1", 100)).map((e) => e.status), ["S9"]);
+    assertEquals((await store.listFileStatus("CP-2", 100)).map((e) => e.status), ["S10"]);
+    assertEquals(await store.listStatusHistory("CP-1", 100), []);
+  });
 }
 
 /** Runs a retention prune in batches of `batch` until one deletes nothing, each within its bound; the total. */

@@ -69,12 +69,14 @@ export class KvRetentionStore implements RetentionStore {
     });
   }
 
+  /** Connector statuses, then the station's file transfer statuses (`["file_status", cpId, receivedAt, seq]`). */
   async pruneStatusHistory(before: string, max: number): Promise<number> {
-    return await this.#walk(
-      "status",
-      max,
-      (cp, budget) => this.#deleteBefore(["cp_status", cp], before, budget),
-    );
+    return await this.#walk("status", max, async (cp, budget) => {
+      const statuses = await this.#deleteBefore(["cp_status", cp], before, budget);
+      if (statuses.full) return statuses;
+      const files = await this.#deleteBefore(["file_status", cp], before, budget - statuses.deleted);
+      return { deleted: statuses.deleted + files.deleted, full: files.full };
+    });
   }
 
   /** Over the ids the log has entries for, not the stations: a command to an id never stored is logged too. */

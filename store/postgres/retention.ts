@@ -1,7 +1,8 @@
 /**
  * Retention on PostgreSQL: deletes the oldest meter values (by their sample time; rows, then groups), status
- * history (by the time we received it) and command log entries (by the time they were requested) in batches,
- * through the indexes migrations 011, 015 and 022 add.
+ * history and file status history (by the time we received it) and command log entries (by the time they were
+ * requested) in batches, through the indexes migrations 011, 015 and 022 add (file status history by its
+ * primary key).
  */
 import type { Sql } from "postgres";
 import type { RetentionStore } from "../fleet.ts";
@@ -39,8 +40,20 @@ export class PostgresRetentionStore implements RetentionStore {
     return await this.#deleteOldest("command_log", "requested_at", before, max);
   }
 
+  /** Connector statuses, then file transfer statuses (file_status_history): both are status history. */
   async pruneStatusHistory(before: string, max: number): Promise<number> {
-    return await this.#deleteOldest("status_history", "received_at", before, max);
+    const statuses = await this.#deleteOldest("status_history", "received_at", before, max);
+    if (statuses >= max) return statuses;
+    // No index by time (migration 010): by `seq`, its primary key, which grows with time, so the old rows
+    // come first and the scan stops at the batch.
+    const sql = this.sql;
+    const files = await sql`
+      delete from file_status_history where seq in (
+        select seq from file_status_history where received_at < ${before} order by seq limit ${
+      max - statuses
+    })
+      returning seq`;
+    return statuses + files.length;
   }
 
   /** Deletes up to `max` of `table`'s rows whose `time` is before `before`, oldest first (by `seq`). */
