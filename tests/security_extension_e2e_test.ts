@@ -71,7 +71,8 @@ const now = () => new Date().toISOString();
 
 Deno.test("SecurityEventNotification is stored and listed; critical events are highlighted and streamed", async () => {
   await withStation("CP-SEC-1", async ({ server, station }) => {
-    const stream = await server.api("/api/v1/events?chargePointId=CP-SEC-1", { as: "viewer" });
+    // An operator's stream: security events are kept from viewers (attack_event_stream_roles_e2e_test.ts).
+    const stream = await server.api("/api/v1/events?chargePointId=CP-SEC-1", { as: "operator" });
     await eventually(() => server.events.subscriberCount > 0);
     const at = "2024-05-01T10:00:00.000Z";
     assertEquals(
