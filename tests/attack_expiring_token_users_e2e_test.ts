@@ -1,9 +1,10 @@
 /**
  * An API token that expires may not mint a token that outlives it, but it could mint a user: an admin token
  * good for an hour created an admin user with a password (who never expires), set the password of an existing
- * admin, or raised a viewer to admin, each a credential that outlives the token. Now those answer 403 with a
- * JSON body; the same token may still do what lasts no longer than it (lower a role, disable a user), and a
- * token that never expires and a user session keep every right they had.
+ * admin, or raised a viewer to admin, each a credential that outlives the token; and it could create a webhook,
+ * or send one elsewhere or with more events, which goes on delivering station events after it. Now those
+ * answer 403 with a JSON body; the same token may still do what lasts no longer than it (lower a role, disable
+ * a user or a webhook), and a token that never expires and a user session keep every right they had.
  */
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
@@ -61,6 +62,52 @@ Deno.test("an expiring admin token cannot create a user, set a password or raise
       body: { username: "otto", password: "otto-password-1", role: "operator" },
     });
     assertEquals(lasting.status, 201, JSON.stringify(lasting.body));
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("an expiring admin token cannot create a webhook or widen one; it may disable one", async () => {
+  const server = await startApiServer({ WEBHOOK_ALLOW_LOOPBACK: "true" });
+  try {
+    const made = await server.json("/api/v1/tokens", {
+      method: "POST",
+      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    const hour = made.body.token as string;
+    const asHour = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const hook = { url: "http://127.0.0.1:9/hook", events: ["station.online"] };
+    const created = await asHour("POST", "/webhooks", hook);
+    assertEquals(created.status, 403, JSON.stringify(created.body));
+    assertEquals(created.body.error, "forbidden");
+    // One made by a token that never expires: the expiring one may not send it elsewhere or more.
+    const lasting = await server.json("/api/v1/webhooks", { method: "POST", body: hook });
+    assertEquals(lasting.status, 201, JSON.stringify(lasting.body));
+    const id = lasting.body.id as string;
+    for (
+      const change of [
+        { url: "http://127.0.0.1:9/elsewhere" },
+        { events: ["station.online", "security.event"] },
+        { enabled: true },
+      ]
+    ) {
+      const res = await asHour("PATCH", `/webhooks/${id}`, change);
+      assertEquals(res.status, 403, `${JSON.stringify(change)}: ${JSON.stringify(res.body)}`);
+    }
+    const disabled = await asHour("PATCH", `/webhooks/${id}`, { enabled: false, description: "paused" });
+    assertEquals(disabled.status, 200, JSON.stringify(disabled.body));
+    const stored = await server.json(`/api/v1/webhooks/${id}`);
+    assertEquals(
+      [stored.body.url, stored.body.events, stored.body.enabled],
+      [hook.url, hook.events, false],
+    );
   } finally {
     await server.close();
   }

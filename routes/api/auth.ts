@@ -18,6 +18,7 @@ import type { ApiTokenRecord, AuthStore, UserRecord } from "../../store/auth.ts"
 import { clientAddressOf } from "../remote_address.ts";
 import { SESSION_COOKIE } from "./authenticate.ts";
 import { ApiError, type ApiRouter, errorBody } from "./http.ts";
+import { refuseOutlivingGrant } from "./outliving_grants.ts";
 import { ErrorSchema, isoDateTime } from "./schemas.ts";
 
 const LoginBody = z.object({
@@ -276,7 +277,7 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       409: { description: "Username taken", schema: ErrorSchema },
     },
   }, async (c, { body, principal }) => {
-    refuseLastingCredential(principal, "create a user");
+    refuseOutlivingGrant(principal, "create a user");
     const at = now().toISOString();
     const user: UserRecord = {
       username: body.username,
@@ -314,9 +315,9 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
       409: { description: "Would leave no active admin", schema: ErrorSchema },
     },
   }, async (c, { params, body, principal }) => {
-    if (body.password !== undefined) refuseLastingCredential(principal, "set a password");
-    if (body.role !== undefined) refuseLastingCredential(principal, "change a role");
-    if (body.disabled === false) refuseLastingCredential(principal, "enable a user");
+    if (body.password !== undefined) refuseOutlivingGrant(principal, "set a password");
+    if (body.role !== undefined) refuseOutlivingGrant(principal, "change a role");
+    if (body.disabled === false) refuseOutlivingGrant(principal, "enable a user");
     const passwordHash = body.password !== undefined ? await hashPassword(body.password) : undefined;
     // The fields asked for, applied to the record as stored when it is written (a concurrent change stays).
     const { before: user, after } = await changeUser(auth, params.username, (stored) => ({
@@ -440,22 +441,6 @@ export function addAuthRoutes(router: ApiRouter, options: AuthRouteOptions): voi
     logger.info("API token revoked", { tokenId: params.id, by: principal?.name });
     return c.body(null, 204);
   });
-}
-
-/**
- * An API token that expires makes nothing that outlives it (as a token it creates expires with it): no user, no
- * password, no role given or user enabled, each a credential that would last after it. 403 when it would.
- */
-function refuseLastingCredential(principal: Principal | null, what: string): void {
-  const expiresAt = principal?.expiresAt;
-  if (expiresAt === undefined || expiresAt === null) return;
-  throw new ApiError(
-    403,
-    "forbidden",
-    `An API token that expires (at ${expiresAt}) cannot ${what}: that would outlive it; use a user's session ` +
-      "or a token that does not expire",
-    { expiresAt },
-  );
 }
 
 /** Starts a session for `username` and sets its cookie on the answer; returns when it expires. */

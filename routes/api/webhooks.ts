@@ -10,6 +10,7 @@ import { WEBHOOK_EVENT_TYPES } from "../../fleet/webhook_events.ts";
 import { newWebhookSecret } from "../../fleet/webhook_signature.ts";
 import type { WebhookSubscription } from "../../store/fleet.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
+import { refuseOutlivingGrant } from "./outliving_grants.ts";
 import {
   DeliveryAttemptResultSchema,
   WebhookCreatedSchema,
@@ -105,6 +106,7 @@ export function addWebhookRoutes(router: ApiRouter, fleet: Fleet, now: () => Dat
       ...ERRORS,
     },
   }, async (c, { body, principal }) => {
+    refuseOutlivingGrant(principal, "create a webhook");
     const at = now().toISOString();
     const subscription: WebhookSubscription = {
       id: crypto.randomUUID(),
@@ -154,8 +156,14 @@ export function addWebhookRoutes(router: ApiRouter, fleet: Fleet, now: () => Dat
       ...ERRORS,
       ...NOT_FOUND,
     },
-  }, async (c, { params, body }) => {
+  }, async (c, { params, body, principal }) => {
+    // Where it sends and what: a token that expires may only narrow it (disable it, fewer events kept).
+    if (body.url !== undefined) refuseOutlivingGrant(principal, "change a webhook's URL");
+    if (body.enabled === true) refuseOutlivingGrant(principal, "enable a webhook");
     const existing = await mustGet(params.id);
+    if (body.events?.some((e) => !existing.events.includes(e))) {
+      refuseOutlivingGrant(principal, "add events to a webhook");
+    }
     const updated: WebhookSubscription = {
       ...existing,
       ...(body.url !== undefined ? { url: await allowedUrl(body.url) } : {}),
