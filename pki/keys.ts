@@ -44,7 +44,12 @@ export function keyProblem(algorithm: DescribedKey, minRsaBits: number): string 
     return `Key type ${describeKey(algorithm)} is not accepted: use EC ${ACCEPTED_CURVES.join(", ")}`;
   }
   if (algorithm.name.startsWith("RSA")) {
-    if ((algorithm.modulusLength ?? 0) >= minRsaBits) return null;
+    // An RSA-PSS key (its own OID) comes without a readable size: not "too small", a kind we cannot check.
+    if (algorithm.modulusLength === undefined) {
+      return `Key type ${algorithm.name} is not accepted: use EC ${ACCEPTED_CURVES.join(", ")} or RSA ` +
+        "(rsaEncryption)";
+    }
+    if (algorithm.modulusLength >= minRsaBits) return null;
     return `Key ${describeKey(algorithm)} is too small: RSA keys need at least ${minRsaBits} bits`;
   }
   return `Key type ${algorithm.name} is not accepted: use EC ${ACCEPTED_CURVES.join(", ")} or RSA`;

@@ -5,7 +5,14 @@
 
 import { runWithInput } from "./process.ts";
 
-export type KeySpec = "rsa:2048" | "rsa:1024" | "rsa:3072" | "ec:P-256" | "ec:P-384" | "ed25519";
+export type KeySpec =
+  | "rsa:2048"
+  | "rsa:1024"
+  | "rsa:3072"
+  | "rsa-pss:2048"
+  | "ec:P-256"
+  | "ec:P-384"
+  | "ed25519";
 
 /** Runs openssl in `cwd`; throws with its stderr when it fails. Returns stdout. */
 export async function openssl(args: string[], cwd: string, stdin?: string): Promise<string> {
@@ -22,6 +29,7 @@ export async function openssl(args: string[], cwd: string, stdin?: string): Prom
 function keyArgs(key: KeySpec): string[] {
   if (key.startsWith("rsa:")) return ["-newkey", key];
   if (key === "ed25519") return ["-newkey", "ed25519"];
+  if (key === "rsa-pss:2048") return ["-newkey", "rsa-pss", "-pkeyopt", "rsa_keygen_bits:2048"];
   return ["-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${key.slice(3)}`];
 }
 
