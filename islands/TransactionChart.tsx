@@ -13,6 +13,7 @@ import { Time, TzLabel } from "../components/time.tsx";
 import { ImplausibleEnergyFlag } from "../components/transaction_status.tsx";
 import type { MeterValue, StationEvent, Transaction } from "../components/types.ts";
 import { boundReadings } from "../overview/chart_readings.ts";
+import { advanceLiveCursor, type LiveCursor } from "../overview/live_cursor.ts";
 import { mergeReadings, type Readings, readingsOf, seriesOf } from "../overview/meter_series.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
 
@@ -22,8 +23,8 @@ export interface TransactionChartProps {
   readings: Readings;
   /** How many energy readings the session has so far (before thinning). */
   energyReadings: number;
-  /** The newest receivedAt of the values behind `readings`: new ones are asked for since then. */
-  cursor: string | null;
+  /** The newest receivedAt of the values behind `readings` (new ones are asked for since then), and those of it. */
+  cursor: LiveCursor;
   /** When the page was made (the duration counts from it until the browser's clock takes over). */
   generatedAt: string;
 }
@@ -46,41 +47,41 @@ export default function TransactionChart(props: TransactionChartProps) {
     return () => clearInterval(tick);
   }, [running]);
 
+  const reading = useRef({ inFlight: false, again: false });
   const fetchNew = () => {
     if (timer.current !== null) return;
+    // One read at a time: a second would ask from the same cursor and bring the same values again.
+    if (reading.current.inFlight) {
+      reading.current.again = true;
+      return;
+    }
     timer.current = setTimeout(async () => {
       timer.current = null;
+      reading.current = { inFlight: true, again: false };
       try {
-        // Every page of what arrived since, then the largest cursor (a backlog may span several pages).
-        const since = cursor.current;
+        // Every page of what arrived since (a backlog may span several), then what is new to the chart.
+        const since = cursor.current.since;
         let after: string | null = null;
-        let newest = since;
         const items: MeterValue[] = [];
         do {
           const query = new URLSearchParams();
           if (since) query.set("since", since);
           if (after) query.set("after", after);
           const q = query.size > 0 ? `?${query}` : "";
-          const fresh: { items: MeterValue[]; cursor: string | null; nextCursor?: string | null } =
-            await apiFetch(`/api/v1/transactions/${tx.transactionId}/meter-values${q}`);
-          items.push(...fresh.items);
-          if (fresh.cursor !== null && (newest === null || fresh.cursor > newest)) newest = fresh.cursor;
-          after = fresh.nextCursor ?? null;
+          const page: { items: MeterValue[]; nextCursor?: string | null } = await apiFetch(
+            `/api/v1/transactions/${tx.transactionId}/meter-values${q}`,
+          );
+          items.push(...page.items);
+          after = page.nextCursor ?? null;
         } while (after !== null);
-        cursor.current = newest;
-        if (items.length > 0) {
+        // `since` is inclusive (a frame received in the same millisecond as the last one is not missed), so
+        // the values of that millisecond come again: those already read are told apart by what they are,
+        // not by their time (a backlog's old times are new too), and left out: merged again they would bring
+        // back the points thinning left out, and be counted twice.
+        const { fresh, cursor: next } = advanceLiveCursor(cursor.current, items);
+        cursor.current = next;
+        if (fresh.length > 0) {
           setChart((chart) => {
-            // `since` is inclusive (a frame received in the same millisecond as the last one is not missed),
-            // so the last frame seen comes again: its values are drawn and counted already, and merged again
-            // they would bring back the points thinning left out. Only those newer than the chart's end are
-            // taken from it.
-            const end = Math.max(
-              chart.readings.energy.at(-1)?.t ?? -Infinity,
-              chart.readings.power.at(-1)?.t ?? -Infinity,
-            );
-            const fresh = items.filter((r) =>
-              since === null || r.receivedAt > since || Date.parse(r.timestamp) > end
-            );
             const merged = mergeReadings(chart.readings, readingsOf(fresh));
             // Times new to the chart (a time it has already, a frame's other phases, is not a new reading).
             const added = merged.energy.length - chart.readings.energy.length;
@@ -89,6 +90,10 @@ export default function TransactionChart(props: TransactionChartProps) {
         }
       } catch {
         // Shown as it was; the next event tries again.
+      } finally {
+        const { again } = reading.current;
+        reading.current = { inFlight: false, again: false };
+        if (again) fetchNew();
       }
     }, 200);
   };

@@ -6,8 +6,8 @@
  * session must not make its page read for ever).
  */
 import type { MeterValueRow } from "../model/meter_value.ts";
+import { advanceLiveCursor, type LiveCursor } from "./live_cursor.ts";
 import { mergeReadings, type Readings, readingsOf } from "./meter_series.ts";
-import { newestReceivedAt } from "./session_readings.ts";
 import { thinPoints } from "./thin_points.ts";
 
 /** Points per series handed to the chart: about one per pixel of its width (each is drawn and tabled). */
@@ -23,8 +23,8 @@ export interface MeterPage {
 
 export interface ChartReadings {
   readings: Readings;
-  /** The newest receivedAt of the values read: the live chart asks since then. */
-  cursor: string | null;
+  /** The newest receivedAt of the values read and those read of that millisecond: the live chart goes on from it. */
+  cursor: LiveCursor;
   /** How many values were read. */
   values: number;
   /** How many energy readings (times with a register reading) they hold: `readings.energy` is thinned. */
@@ -40,7 +40,7 @@ export async function chartReadings(
   maxPoints = MAX_CHART_POINTS,
 ): Promise<ChartReadings> {
   let readings: Readings = { energy: [], power: [] };
-  let cursor: string | null = null;
+  let cursor: LiveCursor = { since: null, seenTimes: [] };
   let values = 0;
   let energyReadings = 0;
   // The rows of a page's last time wait for the next page: a frame's phases may be split across two pages,
@@ -49,7 +49,7 @@ export async function chartReadings(
   let page = first;
   for (;;) {
     values += page.items.length;
-    cursor = newestReceivedAt(page.items, cursor);
+    cursor = advanceLiveCursor(cursor, page.items).cursor;
     const rows = [...held, ...page.items];
     const lastTime = page.nextCursor === null ? undefined : rows.at(-1)?.timestamp;
     held = lastTime === undefined ? [] : rows.filter((r) => r.timestamp === lastTime);

@@ -33,7 +33,7 @@ Deno.test("chartReadings() reads every page and sums a frame's phases split acro
   const { first, readPage } = pages(rows, 3);
   const chart = await chartReadings(first, readPage);
   assertEquals(chart.readings.energy.map((p) => p.v), [20, 60]);
-  assertEquals([chart.values, chart.complete, chart.cursor], [5, true, rows[4]!.receivedAt]);
+  assertEquals([chart.values, chart.complete, chart.cursor.since], [5, true, rows[4]!.receivedAt]);
 });
 
 Deno.test("chartReadings() thins a long session and stops at maxValues", async () => {

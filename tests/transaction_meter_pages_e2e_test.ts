@@ -174,7 +174,7 @@ for (const kind of ["kv", "postgres"] as const) {
           );
           const props = JSON.parse(json![1]!) as {
             readings: { energy: { t: number; v: number }[]; power: { t: number; v: number }[] };
-            cursor: string;
+            cursor: { since: string; seenTimes: string[]; seenSpan?: string[] };
           };
           const minutes = FRAMES * TIMES_PER_FRAME;
           assert(props.readings.energy.length <= MAX_CHART_POINTS);
@@ -184,7 +184,15 @@ for (const kind of ["kv", "postgres"] as const) {
             v: (minutes - 1) * 100,
           });
           assertEquals(Math.max(...props.readings.power.map((p) => p.v)), 22000);
-          assertEquals(props.cursor, lastFrameAt);
+          // The last frame's 2,000 times, all received at the cursor, are kept as their span (small props).
+          assertEquals(props.cursor, {
+            since: lastFrameAt,
+            seenTimes: [],
+            seenSpan: [
+              new Date(START + (minutes - TIMES_PER_FRAME) * 60_000).toISOString(),
+              new Date(START + (minutes - 1) * 60_000).toISOString(),
+            ],
+          });
           assert(!html.includes("data-chart-partial"));
         } finally {
           await closeStation(station);
