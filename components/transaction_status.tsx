@@ -67,7 +67,7 @@ export function StatusLegend() {
 export function implausibleEnergyText(implausible: NonNullable<Transaction["energyImplausible"]>): string {
   if (implausible.reason === "negative_reading") return "a meter reading below 0";
   if (implausible.reason === "meter_backwards") {
-    return "the stop reading is below the start's (meter replaced?)";
+    return "a reading below the start's (meter replaced?)";
   }
   const max = implausible.maxWh === undefined ? "" : ` (at most ${Math.round(implausible.maxWh / 1000)} kWh)`;
   return `more energy than any connector delivers in its time${max}`;

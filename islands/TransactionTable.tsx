@@ -16,6 +16,8 @@ export interface TransactionTableProps {
   rows: Transaction[];
   /** Energy so far of the running ones (Wh), by transaction id. */
   energy: Record<string, number>;
+  /** Running ones whose readings so far no meter makes, why, by transaction id (their energy is unknown). */
+  implausible?: Record<string, Implausible>;
   /** When the page was made: durations are counted from it until the browser's clock takes over. */
   generatedAt: string;
   /**
@@ -25,12 +27,24 @@ export interface TransactionTableProps {
   station?: { chargePointId: string; limit: number };
 }
 
+type Implausible = NonNullable<Transaction["energyImplausible"]>;
+
+/** What `/api/v1/transactions/energy` says of one transaction. */
+interface EnergyItem {
+  transactionId: number;
+  energyWh: number;
+  energyImplausible?: Implausible;
+  /** No longer running: the whole row. */
+  transaction?: Transaction;
+}
+
 /** How often the running rows' energy so far is asked for. */
 const ENERGY_EVERY_MS = 5000;
 
 export default function TransactionTable(props: TransactionTableProps) {
   const [rows, setRows] = useState(props.rows);
   const [energy, setEnergy] = useState(props.energy);
+  const [implausible, setImplausible] = useState(props.implausible ?? {});
   const [nowMs, setNowMs] = useState(Date.parse(props.generatedAt));
   const asking = useRef(false);
   const rowsRef = useRef(rows);
@@ -44,17 +58,33 @@ export default function TransactionTable(props: TransactionTableProps) {
     return () => clearInterval(tick);
   }, [running.length]);
 
-  /** Asks for the running rows' energy so far (at most one request in flight). */
+  /**
+   * Asks for the running rows' energy so far (at most one request in flight); a row that is no longer running
+   * (its stop missed: the stream was down) is replaced by the row the answer brings.
+   */
   const refreshEnergy = async () => {
     if (asking.current) return;
     const ids = rowsRef.current.filter((t) => t.status === "active").map((t) => t.transactionId);
     if (ids.length === 0) return;
     asking.current = true;
     try {
-      const { items } = await apiFetch<{ items: { transactionId: number; energyWh: number }[] }>(
+      const { items } = await apiFetch<{ items: EnergyItem[] }>(
         `/api/v1/transactions/energy?ids=${ids.join(",")}`,
       );
       setEnergy((e) => ({ ...e, ...Object.fromEntries(items.map((i) => [i.transactionId, i.energyWh])) }));
+      setImplausible((known) => {
+        const next = { ...known };
+        for (const i of items) {
+          if (i.energyImplausible) next[i.transactionId] = i.energyImplausible;
+          else delete next[i.transactionId];
+        }
+        return next;
+      });
+      const ended = new Map(items.flatMap((i) => (i.transaction ? [[i.transactionId, i.transaction]] : [])));
+      // A row an event changed meanwhile keeps the event's (newer) version unless it still shows running.
+      if (ended.size > 0) {
+        setRows((list) => list.map((t) => (t.status === "active" ? ended.get(t.transactionId) ?? t : t)));
+      }
     } catch {
       // The next round tries again.
     } finally {
@@ -102,8 +132,8 @@ export default function TransactionTable(props: TransactionTableProps) {
   /**
    * What the rows may have missed before the stream opened (the page's render came first, or it dropped): a
    * station's newest sessions are read again (dropped and read again if an event overtook the read). A page
-   * of a filtered list has its running rows' energy only (reading each running row again would cost a
-   * request per row at every open).
+   * of a filtered list asks for its running rows' energy, whose answer brings the whole row of each that
+   * stopped meanwhile (one request, not one per row).
    */
   const resync = () => {
     void refreshEnergy();
@@ -137,7 +167,8 @@ export default function TransactionTable(props: TransactionTableProps) {
             const active = t.status === "active";
             const end = t.stopTimestamp ? Date.parse(t.stopTimestamp) : active ? nowMs : null;
             // Implausible readings: the energy is unknown (a running one's so far too), the flag says why.
-            const wh = t.energyImplausible ? null : active ? energy[t.transactionId] ?? null : t.energyWh;
+            const why = t.energyImplausible ?? (active ? implausible[t.transactionId] : undefined);
+            const wh = why ? null : active ? energy[t.transactionId] ?? null : t.energyWh;
             return (
               <tr key={t.transactionId} data-transaction={t.transactionId} data-status={t.status}>
                 <td data-label="Id">
@@ -167,7 +198,7 @@ export default function TransactionTable(props: TransactionTableProps) {
                 <td data-label="Stop reason">{t.stopReason ?? (t.status === "finished" ? "Local" : "—")}</td>
                 <td data-label="Energy" class="num" data-energy={wh ?? ""}>
                   {formatEnergy(wh)} {active && wh !== null && <span class="muted small">so far</span>}
-                  <ImplausibleEnergyFlag implausible={t.energyImplausible} />
+                  <ImplausibleEnergyFlag implausible={why} />
                 </td>
               </tr>
             );

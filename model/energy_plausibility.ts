@@ -80,12 +80,26 @@ export function maxEnergyWh(
 }
 
 /**
+ * Why a running session's readings so far cannot be a real meter's, or null: judged as if it stopped at its
+ * newest reading (`deliveredWh` since its start, at `nowMs`), as `implausibleEnergy` judges a stopped one.
+ */
+export function runningImplausibleEnergy(
+  t: Readings,
+  deliveredWh: number,
+  nowMs: number,
+): ImplausibleEnergy | null {
+  if (!t.meterStartUnknown && !isRegister(t.meterStart)) return { reason: "negative_reading" };
+  if (deliveredWh < 0) return { reason: "meter_backwards" };
+  const maxWh = maxEnergyWh(t, nowMs);
+  return deliveredWh > maxWh ? { reason: "above_max_power", maxWh } : null;
+}
+
+/**
  * What a running session delivered so far, as totals may count it: 0 when its readings are implausible
- * (judged as if it stopped at its newest reading, `nowMs`).
+ * (`runningImplausibleEnergy`).
  */
 export function plausibleRunningWh(t: Readings, deliveredWh: number, nowMs: number): number {
-  if (!t.meterStartUnknown && !isRegister(t.meterStart)) return 0;
-  return deliveredWh < 0 || deliveredWh > maxEnergyWh(t, nowMs) ? 0 : deliveredWh;
+  return runningImplausibleEnergy(t, deliveredWh, nowMs) ? 0 : deliveredWh;
 }
 
 function isRegister(wh: number): boolean {

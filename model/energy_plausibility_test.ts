@@ -5,6 +5,7 @@ import {
   MAX_PLAUSIBLE_POWER_W,
   maxEnergyWh,
   plausibleRunningWh,
+  runningImplausibleEnergy,
 } from "./energy_plausibility.ts";
 
 const T0 = "2026-05-01T10:00:00.000Z";
@@ -61,4 +62,15 @@ Deno.test("plausibleRunningWh() counts a running session's energy so far only wh
   assertEquals(plausibleRunningWh(session(-5e15, null), 5e15, now), 0);
   assertEquals(plausibleRunningWh(session(1_000, null), HOUR_MAX_WH + 1, now), 0);
   assertEquals(plausibleRunningWh(session(1_000, null), -5, now), 0);
+});
+
+Deno.test("runningImplausibleEnergy() says why a running session's readings so far can be no meter's", () => {
+  const now = Date.parse(T1);
+  assertEquals(runningImplausibleEnergy(session(1_000, null), 5_000, now), null);
+  assertEquals(runningImplausibleEnergy(session(-5e15, null), 5e15, now), { reason: "negative_reading" });
+  assertEquals(runningImplausibleEnergy(session(1_000, null), HOUR_MAX_WH + 1, now), {
+    reason: "above_max_power",
+    maxWh: HOUR_MAX_WH,
+  });
+  assertEquals(runningImplausibleEnergy(session(1_000, null), -5, now), { reason: "meter_backwards" });
 });

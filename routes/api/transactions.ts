@@ -14,7 +14,7 @@ import {
   type ListCursor,
 } from "../../model/list_cursor.ts";
 import { sessionEnergyWh } from "../../overview/session_energy.ts";
-import { plausibleRunningWh } from "../../model/energy_plausibility.ts";
+import { runningImplausibleEnergy } from "../../model/energy_plausibility.ts";
 import {
   ErrorSchema,
   isoDateTime,
@@ -78,7 +78,14 @@ const RunningEnergySchema = z.object({
     status: z.enum(["active", "superseded", "finished"]),
     energyWh: z.number().describe(
       "Running: delivered so far (newest register reading - meterStart); else the final; 0 when the " +
-        "readings are implausible (the transaction's energyImplausible)",
+        "readings are implausible (energyImplausible)",
+    ),
+    energyImplausible: TransactionSchema.shape.energyImplausible.describe(
+      "Why the readings cannot be a real meter's: a stopped one's as stored, a running one's so far (as if " +
+        "it stopped at its newest reading); absent when they can be",
+    ),
+    transaction: TransactionSchema.optional().describe(
+      "The whole transaction when it is no longer running: a caller that missed its stop shows it stopped",
     ),
   })),
 });
@@ -254,11 +261,25 @@ export function addTransactionRoutes(router: ApiRouter, options: TransactionRout
     for (const id of query.ids) {
       const tx = await store.getTransaction(id);
       if (!tx) continue;
-      // Implausible readings (`implausibleEnergy`) count 0, as in every total.
-      const energyWh = tx.status === "active"
-        ? plausibleRunningWh(tx, await sessionEnergyWh(store, tx), Date.now())
-        : tx.energyWh ?? 0;
-      items.push({ transactionId: tx.transactionId, status: tx.status, energyWh });
+      if (tx.status !== "active") {
+        items.push({
+          transactionId: tx.transactionId,
+          status: tx.status,
+          energyWh: tx.energyWh ?? 0,
+          ...(tx.energyImplausible ? { energyImplausible: tx.energyImplausible } : {}),
+          transaction: tx,
+        });
+        continue;
+      }
+      // Implausible readings count 0, as in every total, and say why.
+      const deliveredWh = await sessionEnergyWh(store, tx);
+      const implausible = runningImplausibleEnergy(tx, deliveredWh, Date.now());
+      items.push({
+        transactionId: tx.transactionId,
+        status: tx.status,
+        energyWh: implausible ? 0 : deliveredWh,
+        ...(implausible ? { energyImplausible: implausible } : {}),
+      });
     }
     return c.json({ items });
   });

@@ -30,7 +30,7 @@ import type {
   UploadedFile,
 } from "../../components/types.ts";
 import { type PageApi, PageError } from "./http.ts";
-import { runningEnergy } from "./running_energy.ts";
+import { runningEnergyReport } from "./running_energy.ts";
 
 const HISTORY = 50;
 
@@ -212,7 +212,7 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
             name="TransactionTable"
             props={{
               rows: transactions.items,
-              energy: await runningEnergy(
+              ...await runningEnergyReport(
                 api,
                 transactions.items.filter((t) => t.status === "active").map((t) => t.transactionId),
               ),

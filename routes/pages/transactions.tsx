@@ -22,7 +22,7 @@ import type {
 } from "../../components/types.ts";
 import { TransactionFlags } from "../../components/transaction_flags.tsx";
 import { type PageApi, PageError } from "./http.ts";
-import { runningEnergy } from "./running_energy.ts";
+import { runningEnergy, runningEnergyReport } from "./running_energy.ts";
 
 const PAGE_SIZE = 50;
 /** Totals add up at most this many matching transactions (then they say "at least"). */
@@ -155,7 +155,7 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery, no
     energyChartDays(api, filter, now),
     stuckSessions(api, filter.chargePointId),
   ]);
-  const energy = await runningEnergy(
+  const running = await runningEnergyReport(
     api,
     page.items.filter((t) => t.status === "active").map((t) => t.transactionId),
   );
@@ -244,7 +244,12 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery, no
       {page.items.length === 0 ? <p class="empty">No transactions match.</p> : (
         <Island
           name="TransactionTable"
-          props={{ rows: page.items, energy, generatedAt: now.toISOString() }}
+          props={{
+            rows: page.items,
+            energy: running.energy,
+            implausible: running.implausible,
+            generatedAt: now.toISOString(),
+          }}
         />
       )}
       <StatusLegend />
