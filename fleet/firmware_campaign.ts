@@ -11,24 +11,15 @@
  * isAboutOtherRequest(campaignRequestId(job, "CP-1"), 17); // true unless that is the campaign's own request
  * ```
  */
+import { isFirmwareFailure } from "../model/firmware_failure.ts";
 import type { CampaignResult, JobRecord } from "../store/fleet.ts";
 
-const FAILED: ReadonlySet<string> = new Set([
-  "DownloadFailed",
-  "InstallationFailed",
-  "InvalidSignature",
-  "InstallVerificationFailed",
-]);
+export { isFirmwareFailure };
 
 /** The campaign's end for this status, or null while it is still under way. */
 export function campaignResultOf(status: string): Exclude<CampaignResult, "timed_out"> | null {
   if (status === "Installed") return "installed";
   return isFirmwareFailure(status) ? "failed" : null;
-}
-
-/** A firmware status that says the update failed (its download, signature, verification or installation). */
-export function isFirmwareFailure(status: string): boolean {
-  return FAILED.has(status);
 }
 
 /** The actions whose accepted answer starts a campaign (it then follows the status notifications). */

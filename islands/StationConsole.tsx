@@ -21,6 +21,7 @@ import { commandLabel } from "../components/command_label.ts";
 import { CommandOutcome, type CommandOutcomeValue, IdTagOptions } from "../components/command_outcome.tsx";
 import { shownStatus } from "../overview/connector_status.ts";
 import { QuickActions201 } from "./quick_actions_201.tsx";
+import { FirmwareState } from "./firmware_state.tsx";
 
 export interface StationConsoleProps {
   station: StationDetail;
@@ -202,10 +203,13 @@ export default function StationConsole(props: StationConsoleProps) {
               : "—"}
           </dd>
         </div>
-        <div>
-          <dt>Firmware / diagnostics status</dt>
-          <dd>{station.firmwareStatus ?? "—"} / {station.diagnosticsStatus ?? "—"}</dd>
-        </div>
+        <FirmwareState
+          chargePointId={id}
+          firmwareStatus={station.firmwareStatus}
+          diagnosticsStatus={station.diagnosticsStatus}
+          canCommand={props.canCommand}
+          onDismissed={() => void reload()}
+        />
         <div>
           <dt>Local list version</dt>
           <dd>{station.localListVersion ?? "—"}</dd>

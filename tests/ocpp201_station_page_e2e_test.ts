@@ -51,18 +51,19 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
           `<a href="/transactions/${tx.transactionId}" title="#${tx.transactionId}">TX-LINKED</a>`,
         );
 
-        // The header's diagnostics status: none yet, then the upload's progress.
+        // The header's diagnostics status: none yet (Idle), then the upload's progress.
         const header = async () =>
-          (await page()).match(/<dt>Firmware \/ diagnostics status<\/dt><dd>(.*?)<\/dd>/)?.[1];
-        assertEquals(await header(), "— / —");
+          (await page()).match(/<dt>Diagnostics upload<\/dt><dd data-diagnostics-status="[^"]*">(.*?)<\/dd>/)
+            ?.[1];
+        assertEquals(await header(), "Idle");
         await station.call("LogStatusNotification", { status: "Uploading", requestId: 3 });
-        assertEquals(await header(), "— / Uploading");
+        assertEquals(await header(), "Uploading");
         assertEquals(
           (await server.json("/api/v1/charge-points/CP-PAGE201", { as: "viewer" })).body.diagnosticsStatus,
           "Uploading",
         );
         await station.call("LogStatusNotification", { status: "Uploaded", requestId: 3 });
-        assertEquals(await header(), "— / Uploaded");
+        assertEquals(await header(), "Uploaded");
       } finally {
         await closeStation(station);
       }
