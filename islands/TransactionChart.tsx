@@ -12,6 +12,7 @@ import { formatEnergy } from "../components/format.ts";
 import { Time, TzLabel } from "../components/time.tsx";
 import { ImplausibleEnergyFlag } from "../components/transaction_status.tsx";
 import type { MeterValue, StationEvent, Transaction } from "../components/types.ts";
+import { runningImplausibleEnergy } from "../model/energy_plausibility.ts";
 import { boundReadings } from "../overview/chart_readings.ts";
 import { advanceLiveCursor, type LiveCursor } from "../overview/live_cursor.ts";
 import { mergeReadings, type Readings, readingsOf, seriesOf } from "../overview/meter_series.ts";
@@ -106,12 +107,31 @@ export default function TransactionChart(props: TransactionChartProps) {
     }
   }, fetchNew);
 
+  // A running session is judged by its readings so far, as the transactions list judges it
+  // (`runningImplausibleEnergy`): a register that leapt is not energy delivered.
+  const newest = readings.energy.at(-1);
+  // (A start reading unknown: what was delivered is the server's to say.)
+  const runningWhy = running && !tx.energyImplausible && !tx.meterStartUnknown && newest
+    ? runningImplausibleEnergy(
+      {
+        meterStart: tx.meterStart,
+        meterStop: tx.meterStop,
+        startTimestamp: tx.startTimestamp,
+        stopTimestamp: tx.stopTimestamp,
+        createdAt: tx.createdAt,
+        stoppedAt: tx.stoppedAt,
+      },
+      newest.v - tx.meterStart,
+      nowMs,
+    )
+    : null;
+  const why = tx.energyImplausible ?? runningWhy ?? undefined;
   // Implausible readings: the chart shows the meter's register as sent, not a difference claimed as delivered.
-  const implausible = tx.energyImplausible !== undefined;
+  const implausible = why !== undefined;
   const base = implausible ? 0 : tx.meterStart;
   const series = useMemo(() => seriesOf(readings, base), [readings, base]);
-  // Implausible readings (`energyImplausible`): the energy is unknown, never the chart's last reading.
-  const delivered = tx.energyImplausible
+  // Implausible readings: the energy is unknown, never the chart's last reading.
+  const delivered = implausible
     ? null
     : tx.energyWh ?? (series.energy.length ? series.energy.at(-1)!.v * 1000 : null);
   const end = tx.stopTimestamp ? Date.parse(tx.stopTimestamp) : running ? nowMs : null;
@@ -130,7 +150,7 @@ export default function TransactionChart(props: TransactionChartProps) {
         <div>
           <dt>Delivered{running ? " so far" : ""}</dt>
           <dd data-delivered>
-            {formatEnergy(delivered)} <ImplausibleEnergyFlag implausible={tx.energyImplausible} />
+            {formatEnergy(delivered)} <ImplausibleEnergyFlag implausible={why} />
           </dd>
         </div>
         <div>

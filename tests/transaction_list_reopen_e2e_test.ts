@@ -3,7 +3,8 @@
  * - a session stopped while the page's event stream was down (the browser's connection cut) is shown stopped,
  *   with its energy and stop reason, once the stream opens again, not running until a reload;
  * - a running session whose meter reads more than it could have delivered says so with the same
- *   "implausible meter" badge as a stopped one, not a bare 0 Wh.
+ *   "implausible meter" badge as a stopped one, not a bare 0 Wh; its own page too, not the register's leap
+ *   as delivered energy.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
@@ -79,6 +80,11 @@ Deno.test({
       assertEquals(await brokenRow.getAttribute("data-status"), "active");
       await brokenRow.locator("[data-implausible-energy]").waitFor();
       assertEquals(await live.count(), 1);
+
+      await page.goto(`${url}/transactions/${broken}`);
+      const delivered = page.locator("[data-delivered]");
+      await delivered.locator('[data-implausible-energy="above_max_power"]').waitFor();
+      assertStringIncludes(await delivered.innerText(), "—");
       assertEquals(errors.filter((e) => !e.includes("ERR_")), []);
     } finally {
       await browser.close();
