@@ -32,6 +32,8 @@ export interface TransactionChartProps {
 
 export default function TransactionChart(props: TransactionChartProps) {
   const [tx, setTx] = useState(props.transaction);
+  const txRef = useRef(tx);
+  txRef.current = tx;
   const [{ readings, energyReadings }, setChart] = useState({
     readings: props.readings,
     energyReadings: props.energyReadings,
@@ -99,13 +101,33 @@ export default function TransactionChart(props: TransactionChartProps) {
     }, 200);
   };
 
+  /**
+   * At each stream open: a session that stopped while the stream was down is read again (the energy
+   * endpoint brings the whole row of one no longer running), so its page does not show it running.
+   */
+  const catchUpStop = async () => {
+    if (txRef.current.status !== "active") return;
+    try {
+      const { items } = await apiFetch<{ items: { transaction?: Transaction }[] }>(
+        `/api/v1/transactions/energy?ids=${txRef.current.transactionId}`,
+      );
+      const ended = items[0]?.transaction;
+      if (ended) setTx((current) => (current.status === "active" ? ended : current));
+    } catch {
+      // The next open tries again.
+    }
+  };
+
   const live = useEvents(`chargePointId=${encodeURIComponent(tx.chargePointId)}`, (event: StationEvent) => {
     if (event.type === "meterValues" && event.transactionId === tx.transactionId) fetchNew();
     if (event.type === "transaction" && event.transaction.transactionId === tx.transactionId) {
       setTx(event.transaction);
       fetchNew();
     }
-  }, fetchNew);
+  }, () => {
+    fetchNew();
+    void catchUpStop();
+  });
 
   // A running session is judged by its readings so far, as the transactions list judges it
   // (`runningImplausibleEnergy`): a register that leapt is not energy delivered.

@@ -4,7 +4,9 @@
  *   with its energy and stop reason, once the stream opens again, not running until a reload;
  * - a running session whose meter reads more than it could have delivered says so with the same
  *   "implausible meter" badge as a stopped one, not a bare 0 Wh; its own page too, not the register's leap
- *   as delivered energy.
+ *   as delivered energy;
+ * - a transaction's own page, open while the stream is down and its session stops, shows it stopped once the
+ *   stream is back.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
@@ -36,6 +38,7 @@ Deno.test({
         }) as { transactionId: number }).transactionId;
       const gap = await start(1, 1000);
       const broken = await start(2, 0);
+      const watched = await start(3, 0);
       const register = (transactionId: number, connectorId: number, wh: number) =>
         station.call("MeterValues", {
           connectorId,
@@ -85,6 +88,20 @@ Deno.test({
       const delivered = page.locator("[data-delivered]");
       await delivered.locator('[data-implausible-energy="above_max_power"]').waitFor();
       assertStringIncludes(await delivered.innerText(), "—");
+
+      await page.goto(`${url}/transactions/${watched}`);
+      await page.locator("[data-live='true']").waitFor();
+      assertEquals(await page.locator("dd[data-tx-status]").innerText(), "active");
+      proxy.cut();
+      await page.locator("[data-live='false']").waitFor();
+      await station.call("StopTransaction", {
+        transactionId: watched,
+        meterStop: 900,
+        timestamp: secondsAgo(0),
+      });
+      // Stopped, it is no longer followed live: its live mark goes with it.
+      await page.locator("dd[data-tx-status='finished']").waitFor({ timeout: 15_000 });
+      assertStringIncludes(await page.locator("[data-delivered]").innerText(), "0.900 kWh");
       assertEquals(errors.filter((e) => !e.includes("ERR_")), []);
     } finally {
       await browser.close();
