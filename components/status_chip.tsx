@@ -20,28 +20,53 @@ export function ConnectorChips(props: { connectors: Connector[]; online?: boolea
   if (props.connectors.length === 0) return <span class="muted">no status yet</span>;
   const online = props.online ?? true;
   return (
-    <span class="chips" role="list">
-      {props.connectors.map((c) => {
-        const shown = shownStatus(c, online);
-        const detail = c.errorCode !== "NoError" ? ` (${c.errorCode})` : "";
-        const title = online
-          ? `Connector ${c.connectorId}: ${c.status}${detail}`
-          : `Connector ${c.connectorId}: unknown since the station went offline${
-            props.since ? ` at ${formatTime(props.since)} UTC` : ""
-          }; it last reported ${c.status}${detail}`;
-        return (
-          <span
-            role="listitem"
-            key={c.connectorId}
-            data-connector={c.connectorId}
-            data-status={shown}
-            {...(online ? {} : { "data-last-status": c.status })}
-          >
-            <StatusChip status={shown} label={`#${c.connectorId}`} title={title} />
-          </span>
-        );
-      })}
-    </span>
+    <>
+      <span class="chips" role="list">
+        {props.connectors.map((c) => {
+          const shown = shownStatus(c, online);
+          const detail = c.errorCode !== "NoError" ? ` (${c.errorCode})` : "";
+          const title = online
+            ? `Connector ${c.connectorId}: ${c.status}${detail}`
+            : `Connector ${c.connectorId}: unknown since the station went offline${
+              props.since ? ` at ${formatTime(props.since)} UTC` : ""
+            }; it last reported ${c.status}${detail}`;
+          return (
+            <span
+              role="listitem"
+              key={c.connectorId}
+              data-connector={c.connectorId}
+              data-status={shown}
+              {...(online ? {} : { "data-last-status": c.status })}
+            >
+              <StatusChip status={shown} label={`#${c.connectorId}`} title={title} />
+            </span>
+          );
+        })}
+      </span>
+      {online && <ConnectorErrors connectors={props.connectors} />}
+    </>
+  );
+}
+
+/**
+ * The errors of a station's connectors, written out beside their chips (the code, and the station's own
+ * words when it sent some): a fault's cause is the first thing an operator needs, not a tooltip away.
+ */
+function ConnectorErrors(props: { connectors: Connector[] }) {
+  const errors = props.connectors.filter((c) => c.errorCode !== "NoError");
+  return (
+    <>
+      {errors.map((c) => (
+        <span
+          key={`error-${c.connectorId}`}
+          class="small error-text connector-error"
+          data-connector-error={c.connectorId}
+        >
+          #{c.connectorId} {c.errorCode}
+          {c.info ? `: ${c.info}` : ""}
+        </span>
+      ))}
+    </>
   );
 }
 

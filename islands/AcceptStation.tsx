@@ -5,6 +5,8 @@ import { ApiCallError, apiFetch } from "./client.tsx";
 export interface AcceptStationProps {
   chargePointId: string;
   registrationStatus: string | null;
+  /** Embedded in another island (a station's header): told once accepted, to read the station again. */
+  onAccepted?: () => void;
 }
 
 export default function AcceptStation(props: AcceptStationProps) {
@@ -22,6 +24,7 @@ export default function AcceptStation(props: AcceptStationProps) {
       );
       setStatus(answer.registrationStatus);
       setMessage({ ok: true, text: "Accepted: its next BootNotification is let in" });
+      props.onAccepted?.();
     } catch (error) {
       setMessage({ ok: false, text: error instanceof ApiCallError ? error.message : String(error) });
     } finally {

@@ -22,11 +22,14 @@ import { CommandOutcome, type CommandOutcomeValue, IdTagOptions } from "../compo
 import { shownStatus } from "../overview/connector_status.ts";
 import { QuickActions201 } from "./quick_actions_201.tsx";
 import { FirmwareState } from "./firmware_state.tsx";
+import { RegistrationState } from "./registration_state.tsx";
 
 export interface StationConsoleProps {
   station: StationDetail;
   /** Operators and admins: the actions are rendered at all. */
   canCommand: boolean;
+  /** Admins: a station not Accepted can be accepted from its header. */
+  canAccept?: boolean;
   /** Id tags to suggest for a remote start. */
   idTags: string[];
   /** OCPP 2.0.1 stations: the messages TriggerMessage may ask for (islands import no server values). */
@@ -171,7 +174,12 @@ export default function StationConsole(props: StationConsoleProps) {
         </div>
         <div>
           <dt>Registration</dt>
-          <dd>{station.registrationStatus ?? "unknown"}</dd>
+          <RegistrationState
+            chargePointId={id}
+            registrationStatus={station.registrationStatus}
+            canAccept={props.canAccept ?? false}
+            onAccepted={() => void reload()}
+          />
         </div>
         <div>
           <dt>

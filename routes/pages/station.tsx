@@ -129,7 +129,13 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
         {/* The console's quick actions speak the station's dialect (2.0.1: islands/quick_actions_201.tsx). */}
         <Island
           name="StationConsole"
-          props={{ station, canCommand, idTags, ...(is201 ? console201 : {}) }}
+          props={{
+            station,
+            canCommand,
+            canAccept: viewer.role === "admin",
+            idTags,
+            ...(is201 ? console201 : {}),
+          }}
         />
         {canCommand && (
           <Island
