@@ -10,7 +10,7 @@ import type { DeviceModelEntry, DeviceModelValue } from "./device_model.ts";
 import type { FileStatusEntry } from "./file_status.ts";
 import type { MeterValueRow } from "./meter_value.ts";
 import type { StatusHistoryEntry } from "./status_history.ts";
-import type { TransactionFlag } from "./transaction_flag.ts";
+import type { TransactionFlag, TransactionFlagKey } from "./transaction_flag.ts";
 import type { OrphanStopRecord, TransactionRecord, TransactionStatus } from "./transaction.ts";
 
 /** A transaction rewritten, only if the store still holds it with `expectedStatus`. */
@@ -48,8 +48,13 @@ export interface StationChanges {
   deviceModel?: DeviceModelEntry[];
   /** Values commands' answers told us, each changing the stored entry of its key (after `deviceModel`). */
   deviceModelValues?: DeviceModelValue[];
-  /** Stored once per transaction and kind: with the stop an operator's close makes, never apart from it. */
+  /**
+   * One per transaction and kind, written with the stop that raised it (an operator's close, readings judged
+   * implausible); a newer one of the same key replaces it: a flag describes the transaction as it is now.
+   */
   transactionFlags?: TransactionFlag[];
+  /** Flags that no longer hold (readings plausible again), removed before `transactionFlags` are written. */
+  transactionFlagsCleared?: TransactionFlagKey[];
 }
 
 /** A station's connection: when it opened (ISO) and the node (or process) that holds it. */
@@ -71,7 +76,8 @@ export function isEmpty(changes: StationChanges): boolean {
     !changes.statusHistory?.length && !changes.transactionsStarted?.length &&
     !changes.transactionUpdates?.length && !changes.orphanStops?.length && !changes.meterValues?.length &&
     !changes.commandLog?.length && !changes.fileStatus?.length && !changes.deviceModel?.length &&
-    !changes.deviceModelValues?.length && !changes.transactionFlags?.length;
+    !changes.deviceModelValues?.length && !changes.transactionFlags?.length &&
+    !changes.transactionFlagsCleared?.length;
 }
 
 /** `a` then `b`, as one set of changes of the same station (b's snapshot fields win). */
@@ -98,6 +104,7 @@ const LISTS = [
   "deviceModel",
   "deviceModelValues",
   "transactionFlags",
+  "transactionFlagsCleared",
 ] as const;
 
 /**
@@ -148,7 +155,8 @@ export function checkStation(changes: StationChanges): void {
     changes.fileStatus?.find((e) => e.chargePointId !== id) ??
     changes.deviceModel?.find((e) => e.chargePointId !== id) ??
     changes.deviceModelValues?.find((v) => v.chargePointId !== id) ??
-    changes.transactionFlags?.find((f) => f.chargePointId !== id);
+    changes.transactionFlags?.find((f) => f.chargePointId !== id) ??
+    changes.transactionFlagsCleared?.find((f) => f.chargePointId !== id);
   if (stray) {
     throw new Error(`Cannot commit the changes of "${id}": they write about "${stray.chargePointId}"`);
   }

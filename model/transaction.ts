@@ -16,7 +16,7 @@ import type { AuthorizationStatus } from "../protocol/ocpp16/enums.ts";
 import type { StationChanges } from "./changes.ts";
 import type { Lookups } from "./lookups.ts";
 import { type ImplausibleEnergy, implausibleEnergy } from "./energy_plausibility.ts";
-import type { TransactionFlag } from "./transaction_flag.ts";
+import type { TransactionFlag, TransactionFlagKey } from "./transaction_flag.ts";
 
 type EnergyReadings = Parameters<typeof implausibleEnergy>[0];
 
@@ -169,7 +169,11 @@ export function isTransactionId(id: number): boolean {
 
 type TransactionChanges = Pick<
   StationChanges,
-  "transactionsStarted" | "transactionUpdates" | "orphanStops" | "transactionFlags"
+  | "transactionsStarted"
+  | "transactionUpdates"
+  | "orphanStops"
+  | "transactionFlags"
+  | "transactionFlagsCleared"
 >;
 
 export interface Decision<O> {
@@ -325,7 +329,7 @@ export async function decideStop(
         expectedStatus: current.status,
         stopIdTagStatus: input.idTagStatus,
       }],
-      ...flagsIfAny(implausibleEnergyFlag(done, input.receivedAt)),
+      ...flagsIfAny(implausibleEnergyFlag(done, input.receivedAt), plausibleAgainFlags(current, done)),
     },
   };
 }
@@ -372,9 +376,36 @@ export function withEnergy<T extends EnergyReadings & Pick<TransactionRecord, "e
   return out;
 }
 
-/** `{ transactionFlags }` when there are flags, else nothing (changes stay as they were without). */
-export function flagsIfAny(flags: TransactionFlag[]): { transactionFlags?: TransactionFlag[] } {
-  return flags.length > 0 ? { transactionFlags: flags } : {};
+/**
+ * `{ transactionFlags, transactionFlagsCleared }` with those there are, else nothing (changes stay as they were
+ * without).
+ */
+export function flagsIfAny(
+  flags: TransactionFlag[],
+  cleared: TransactionFlagKey[] = [],
+): { transactionFlags?: TransactionFlag[]; transactionFlagsCleared?: TransactionFlagKey[] } {
+  return {
+    ...(flags.length > 0 ? { transactionFlags: flags } : {}),
+    ...(cleared.length > 0 ? { transactionFlagsCleared: cleared } : {}),
+  };
+}
+
+/**
+ * The implausible-energy flag to clear when `next` rewrites `before`'s implausible stop with plausible readings
+ * (the station's own stop replacing an operator's estimate, a late reading raising a stop): the flag told of
+ * readings the transaction no longer has. Judged from the readings, not from what a store kept of them.
+ */
+export function plausibleAgainFlags(
+  before: TransactionRecord,
+  next: TransactionRecord,
+): TransactionFlagKey[] {
+  if (before.meterStop === null || next.meterStop === null || next.energyImplausible) return [];
+  if (implausibleEnergy(before) === null) return [];
+  return [{
+    transactionId: next.transactionId,
+    kind: "implausible_energy",
+    chargePointId: next.chargePointId,
+  }];
 }
 
 /** The flag an implausible stop writes with it, so the operator's list of flags points at the transaction. */

@@ -27,6 +27,7 @@ import {
   flagsIfAny,
   implausibleEnergyFlag,
   latestStartedAfter,
+  plausibleAgainFlags,
   type TransactionRecord,
   withEnergy,
 } from "./transaction.ts";
@@ -75,7 +76,7 @@ export interface TransactionEventOutcome {
 
 type TransactionChanges = Pick<
   StationChanges,
-  "transactionsStarted" | "transactionUpdates" | "transactionFlags"
+  "transactionsStarted" | "transactionUpdates" | "transactionFlags" | "transactionFlagsCleared"
 >;
 
 /**
@@ -120,7 +121,7 @@ export async function decideTransactionEvent(
       },
       changes: {
         transactionUpdates: [{ transaction: next, expectedStatus: current.status }],
-        ...flagsIfAny(stopFlags(current, next, input.receivedAt)),
+        ...flagsIfAny(stopFlags(current, next, input.receivedAt), plausibleAgainFlags(current, next)),
       },
     };
   }

@@ -26,3 +26,6 @@ export interface TransactionFlag {
    */
   details: Record<string, unknown>;
 }
+
+/** Which flag: one per transaction and kind (a newer one of the same key replaces it). */
+export type TransactionFlagKey = Pick<TransactionFlag, "transactionId" | "kind" | "chargePointId">;

@@ -897,6 +897,67 @@ export function fleetContract(
     ]);
   });
 
+  test("an implausible_energy flag describes the transaction as its newest stop leaves it", async ({ fleet, store }) => {
+    await store.putChargePoint(emptyRecord("CP-1", new Date(T0)));
+    const closedBy = (transactionId: number) => ({
+      transactionId,
+      kind: "closed_by_operator" as const,
+      chargePointId: "CP-1",
+      connectorId: 1,
+      at: at(50),
+      details: { by: "user:root", reason: "stuck" },
+    });
+    // An operator's estimate below the start (meter_backwards), replaced by the station's own stop.
+    const closeByHand = async (connectorId: number) => {
+      const id = (await store.startTransaction(startInput({ connectorId }))).transaction.transactionId;
+      const close = stopInput(id, {
+        idTag: null,
+        idTagStatus: null,
+        reason: "ClosedByOperator",
+        meterStop: 500,
+      });
+      assertEquals((await store.stopTransaction(close, [closedBy(id)])).outcome, "stopped");
+      const flag = await fleet.flags.listFlags({ transactionId: id, kind: "implausible_energy", limit: 10 });
+      assertEquals(flag.map((f) => f.details), [{
+        reason: "meter_backwards",
+        meterStart: 1000,
+        meterStop: 500,
+      }]);
+      return id;
+    };
+    const kinds = async (id: number) =>
+      (await fleet.flags.listFlags({ transactionId: id, limit: 10 })).map((f) => f.kind).sort();
+
+    // The station's stop is implausible too, for another reason: the newest judgement is the flag.
+    const leaping = await closeByHand(1);
+    // Received a moment after the estimate's stop: 30.005 minutes after the start's, plus the hour's allowance.
+    const receivedAt = new Date(T0 + 40.015 * 60_000).toISOString();
+    const far = stopInput(leaping, { meterStop: 20_001_000, receivedAt });
+    assertEquals((await store.stopTransaction(far)).outcome, "stopped");
+    const [flag] = await fleet.flags.listFlags({
+      transactionId: leaping,
+      kind: "implausible_energy",
+      limit: 10,
+    });
+    assertEquals([flag?.at, flag?.details], [receivedAt, {
+      reason: "above_max_power",
+      maxWh: 7_500_416,
+      meterStart: 1000,
+      meterStop: 20_001_000,
+    }]);
+    assertEquals(await kinds(leaping), ["closed_by_operator", "implausible_energy"]);
+
+    // The station's stop is plausible: the flag goes, the operator's close stays.
+    const corrected = await closeByHand(2);
+    assertEquals((await store.stopTransaction(stopInput(corrected))).outcome, "stopped");
+    assertEquals(await kinds(corrected), ["closed_by_operator"]);
+    assertEquals(
+      (await fleet.flags.listFlags({ kind: "implausible_energy", limit: 10 })).map((f) => f.transactionId),
+      [leaping],
+    );
+    assertEquals((await store.getTransaction(corrected))?.energyWh, 3500);
+  });
+
   test("the flags of active transactions are found from the active ones, the oldest as well as the newest", async ({ fleet, store }) => {
     for (const cp of ["CP-1", "CP-2"]) await store.putChargePoint(emptyRecord(cp, new Date(T0)));
     const flag = (transactionId: number, chargePointId: string, connectorId: number) => ({

@@ -23,8 +23,15 @@ const byKindKey = (kind: TransactionFlagKind, id: number): Deno.KvKey => ["txfla
 const SETTINGS: Deno.KvKey = ["fleet_settings"];
 const leaseKey = (name: string): Deno.KvKey => ["lease", name];
 
-/** A commit's flags (an operator's close writes its flag with the stop); one per transaction and kind. */
+/**
+ * A commit's flags (an operator's close writes its flag with the stop): one per transaction and kind, a newer
+ * one replacing it; those cleared first.
+ */
 export function planTransactionFlags(changes: StationChanges, set: WriteSet): void {
+  for (const flag of changes.transactionFlagsCleared ?? []) {
+    set.delete(flagKey(flag.transactionId, flag.kind));
+    set.delete(byKindKey(flag.kind, flag.transactionId));
+  }
   for (const flag of changes.transactionFlags ?? []) {
     set.set(flagKey(flag.transactionId, flag.kind), flag);
     set.set(byKindKey(flag.kind, flag.transactionId), true);

@@ -312,7 +312,8 @@ export class PgCommitter {
 export function pipelinesBegin(members: readonly StationChanges[]): boolean {
   return members.every((m) =>
     !m.commandLog?.length && !m.orphanStops?.length && !m.fileStatus?.length && !m.deviceModel?.length &&
-    !m.deviceModelValues?.length && !m.transactionFlags?.length
+    !m.deviceModelValues?.length && !m.transactionFlags?.length &&
+    !m.transactionFlagsCleared?.length
   );
 }
 

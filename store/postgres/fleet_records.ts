@@ -37,10 +37,29 @@ function toFlag(r: FlagRow): TransactionFlag {
   };
 }
 
-/** A commit's flags (an operator's close writes its flag with the stop); one per transaction and kind. */
+/**
+ * A commit's flags (an operator's close writes its flag with the stop): one per transaction and kind, a newer
+ * one replacing it (the last of the batch, in the members' order); those cleared first. Both statements are
+ * sent before either answer is awaited (the caller may send COMMIT right behind them).
+ */
 export async function writeTransactionFlags(tx: Writer, members: readonly StationChanges[]): Promise<void> {
-  const flags = members.flatMap((m) => m.transactionFlags ?? []);
-  if (flags.length === 0) return;
+  const cleared = members.flatMap((m) => m.transactionFlagsCleared ?? []);
+  const newest = new Map<string, TransactionFlag>();
+  for (const f of members.flatMap((m) => m.transactionFlags ?? [])) {
+    newest.set(`${f.transactionId} ${f.kind}`, f);
+  }
+  await Promise.all([
+    cleared.length === 0 ? undefined : tx`
+      delete from transaction_flag f
+      using unnest(${cleared.map((c) => c.transactionId)}::integer[], ${cleared.map((c) => c.kind)}::text[])
+        as c(transaction_id, kind)
+      where f.transaction_id = c.transaction_id and f.kind = c.kind`.execute(),
+    newest.size === 0 ? undefined : upsertFlags(tx, [...newest.values()]),
+  ]);
+}
+
+/** One statement (an `on conflict do update` may meet each key once: `flags` holds one a key). */
+function upsertFlags(tx: Writer, flags: TransactionFlag[]) {
   const rows = flags.map((f) => ({
     transaction_id: f.transactionId,
     kind: f.kind,
@@ -49,7 +68,10 @@ export async function writeTransactionFlags(tx: Writer, members: readonly Statio
     at: f.at,
     details: tx.json(f.details as never),
   }));
-  await tx`insert into transaction_flag ${tx(rows, FLAG_COLUMNS)} on conflict do nothing`.execute();
+  return tx`
+    insert into transaction_flag ${tx(rows, FLAG_COLUMNS)} on conflict (transaction_id, kind) do update
+      set charge_point_id = excluded.charge_point_id, connector_id = excluded.connector_id, at = excluded.at,
+        details = excluded.details`.execute();
 }
 
 const FLAG_COLUMNS = ["transaction_id", "kind", "charge_point_id", "connector_id", "at", "details"] as const;
