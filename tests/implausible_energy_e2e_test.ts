@@ -22,6 +22,59 @@ async function flagOf(server: Server, transactionId: number) {
 }
 
 for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test(`${kind}: an implausible flag tells of the readings the transaction has now: the station's stop replaces or clears it`, async () => {
+    await withApiServer(kind, async (server) => {
+      const station = await connectStation(server.wsUrl, "CP-TYPO");
+      try {
+        const kinds = async (id: number) =>
+          (await server.json(`/api/v1/transaction-flags?transactionId=${id}`, { as: "viewer" })).body.items
+            .map((f: { kind: string }) => f.kind).sort();
+        // An operator closes a session by hand with a typo in the meter value (90 MWh in two minutes).
+        const closedWithTypo = async (connectorId: number) => {
+          const { transactionId } = await station.call("StartTransaction", {
+            connectorId,
+            idTag: "TAG-T",
+            meterStart: 1_000,
+            timestamp: secondsAgo(120),
+          }) as { transactionId: number };
+          const closed = await server.json(`/api/v1/transactions/${transactionId}/close`, {
+            method: "POST",
+            body: { timestamp: secondsAgo(60), meterStop: 90_001_000, reason: "stuck" },
+          });
+          assertEquals(closed.status, 200);
+          const flag = await flagOf(server, transactionId);
+          assertEquals([flag?.details.reason, flag?.details.meterStop], ["above_max_power", 90_001_000]);
+          return transactionId;
+        };
+        const stop = (transactionId: number, meterStop: number) =>
+          station.call("StopTransaction", { transactionId, meterStop, timestamp: secondsAgo(0) });
+
+        // The station's own stop is below the start (a meter replaced): the flag now says so.
+        const replaced = await closedWithTypo(1);
+        assertEquals(await stop(replaced, 900), {});
+        assertEquals((await flagOf(server, replaced))?.details, {
+          reason: "meter_backwards",
+          meterStart: 1_000,
+          meterStop: 900,
+        });
+        // The station's own stop is plausible: the implausible flag goes, the operator's close stays.
+        const corrected = await closedWithTypo(2);
+        assertEquals(await stop(corrected, 21_000), {});
+        assertEquals(await kinds(corrected), ["closed_by_operator"]);
+        const tx = (await server.json(`/api/v1/transactions/${corrected}`, { as: "viewer" })).body;
+        assertEquals([tx.energyWh, tx.energyImplausible], [20_000, undefined]);
+        const listed = await server.json("/api/v1/transaction-flags?kind=implausible_energy", {
+          as: "viewer",
+        });
+        assertEquals(listed.body.items.map((f: { transactionId: number }) => f.transactionId), [replaced]);
+        const overview = await server.json("/api/v1/overview", { as: "viewer" });
+        assertEquals(overview.body.kpis.energyTodayWh, 20_000);
+      } finally {
+        await closeStation(station);
+      }
+    });
+  });
+
   Deno.test(`${kind}: a 1.6 meter's impossible readings are stored and flagged, and count for nothing in energy today`, async () => {
     await withApiServer(kind, async (server) => {
       const station = await connectStation(server.wsUrl, "CP-BADMETER");
