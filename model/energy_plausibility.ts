@@ -24,6 +24,9 @@ export const MAX_PLAUSIBLE_POWER_W = 5_000_000;
  */
 export const DURATION_ALLOWANCE_MS = 60 * 60_000;
 
+/** The least `maxEnergyWh` gives (a session of no time: the allowance alone): below it nothing is parsed. */
+const ALWAYS_PLAUSIBLE_WH = Math.floor(MAX_PLAUSIBLE_POWER_W * DURATION_ALLOWANCE_MS / 3_600_000);
+
 export const IMPLAUSIBLE_ENERGY_REASONS = ["negative_reading", "meter_backwards", "above_max_power"] as const;
 
 export type ImplausibleEnergyReason = typeof IMPLAUSIBLE_ENERGY_REASONS[number];
@@ -61,6 +64,8 @@ export function implausibleEnergy(t: Readings): ImplausibleEnergy | null {
   }
   if (start === null || t.meterStop === null) return null;
   if (t.meterStop < start) return { reason: "meter_backwards" };
+  // Most sessions: no time needs parsing (this is judged on every read of a transaction).
+  if (t.meterStop - start <= ALWAYS_PLAUSIBLE_WH) return null;
   const maxWh = maxEnergyWh(t);
   return t.meterStop - start > maxWh ? { reason: "above_max_power", maxWh } : null;
 }

@@ -74,3 +74,13 @@ Deno.test("runningImplausibleEnergy() says why a running session's readings so f
   });
   assertEquals(runningImplausibleEnergy(session(1_000, null), -5, now), { reason: "meter_backwards" });
 });
+
+Deno.test("implausibleEnergy() of a session of no time bounds it by the allowance alone, to the watt-hour", () => {
+  const instant = (meterStop: number) => ({ ...session(0, meterStop), stopTimestamp: T0, stoppedAt: T0 });
+  const allowanceWh = MAX_PLAUSIBLE_POWER_W * DURATION_ALLOWANCE_MS / 3_600_000;
+  assertEquals(implausibleEnergy(instant(allowanceWh)), null);
+  assertEquals(implausibleEnergy(instant(allowanceWh + 1)), {
+    reason: "above_max_power",
+    maxWh: allowanceWh,
+  });
+});

@@ -377,6 +377,22 @@ export function withEnergy<T extends EnergyReadings & Pick<TransactionRecord, "e
 }
 
 /**
+ * `t` as its readings are judged now (`withEnergy`): `t` itself when what it holds agrees, as every record
+ * written since the check does (no copy); a record stored before the check (its energy the difference of the
+ * readings, whatever they were) is judged on read, as PostgreSQL judges its rows.
+ */
+export function judgedOnRead<
+  T extends EnergyReadings & Pick<TransactionRecord, "energyWh" | "energyImplausible">,
+>(
+  t: T,
+): T {
+  const implausible = implausibleEnergy(t);
+  const agrees = t.energyWh === energyJudged(t, implausible) &&
+    t.energyImplausible?.reason === implausible?.reason && t.energyImplausible?.maxWh === implausible?.maxWh;
+  return agrees ? t : withEnergy(t);
+}
+
+/**
  * `{ transactionFlags, transactionFlagsCleared }` with those there are, else nothing (changes stay as they were
  * without).
  */

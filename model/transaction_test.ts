@@ -5,6 +5,7 @@ import {
   decideStart,
   decideStop,
   energyOfTransaction,
+  judgedOnRead,
   orphanStop,
   type StopTransactionInput,
 } from "./transaction.ts";
@@ -152,4 +153,15 @@ Deno.test("energyOfTransaction() is the stop reading less the start's; unknown b
   assertEquals(energyOfTransaction(tx(1_000, 1_000)), 0);
   assertEquals(energyOfTransaction(tx(1_000, null)), null);
   assertEquals(energyOfTransaction(tx(5_000, 4_000)), null);
+});
+
+Deno.test("judgedOnRead() keeps a record its readings agree with as it is, and judges one stored before the check", () => {
+  const judged = transaction({ meterStart: 1_000, meterStop: 4_500, energyWh: 3_500 });
+  assertEquals(judgedOnRead(judged) === judged, true);
+  const old = transaction({ meterStart: 9_000, meterStop: 4_000, energyWh: -5_000 });
+  assertEquals(judgedOnRead(old), {
+    ...old,
+    energyWh: null,
+    energyImplausible: { reason: "meter_backwards" },
+  });
 });

@@ -7,6 +7,10 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { closeStation, connectStation, openRaw, rawAnswer } from "./helpers/station.ts";
+import { startApiServer } from "./helpers/api.ts";
+import { emptyRecord } from "../model/charge_point.ts";
+import { kvFleetStore } from "../store/kv/fleet.ts";
+import { KvStore, openKvStore, openKvStoreHandle } from "../store/kv/mod.ts";
 
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 /** Seconds ago: a session counted in energy today must start today, whenever the test runs. */
@@ -254,3 +258,76 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
     });
   });
 }
+
+Deno.test("kv: a transaction stored before the plausibility check counts for nothing in the API's energy, list and export", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  try {
+    const before = await openKvStore(path);
+    await before.putChargePoint(emptyRecord("CP-OLD", new Date()));
+    const session = async (connectorId: number, meterStop: number) => {
+      const start = {
+        chargePointId: "CP-OLD",
+        connectorId,
+        idTag: "TAG-O",
+        idTagStatus: "Accepted" as const,
+      };
+      const { transaction } = await before.startTransaction({
+        ...start,
+        meterStart: 1_000,
+        timestamp: secondsAgo(60),
+        reservationId: null,
+        receivedAt: secondsAgo(60),
+      });
+      const stopped = await before.stopTransaction({
+        chargePointId: "CP-OLD",
+        transactionId: transaction.transactionId,
+        idTag: "TAG-O",
+        idTagStatus: "Accepted",
+        meterStop,
+        timestamp: secondsAgo(1),
+        reason: "Local",
+        transactionData: null,
+        receivedAt: secondsAgo(1),
+      });
+      return stopped.transaction!;
+    };
+    const old = await session(1, 4_000);
+    await session(2, 13_000);
+    await before.close();
+    // As a binary before the check stored it: a leaping register's difference as its energy, no reason.
+    const raw = await openKvStoreHandle(path);
+    await raw.set(["tx", old.transactionId], { ...old, meterStop: 1_000_001_000, energyWh: 1_000_000_000 });
+    raw.close();
+
+    const kv = await openKvStoreHandle(path);
+    const store = new KvStore(kv);
+    const server = await startApiServer({}, { store, fleet: kvFleetStore(kv) });
+    try {
+      const one = await server.json(`/api/v1/transactions/${old.transactionId}`, { as: "viewer" });
+      assertEquals([one.body.meterStop, one.body.energyWh, one.body.energyImplausible?.reason], [
+        1_000_001_000,
+        null,
+        "above_max_power",
+      ]);
+      const list = await server.json("/api/v1/transactions?chargePointId=CP-OLD", { as: "viewer" });
+      assertEquals(list.body.items.map((t: { energyWh: number | null }) => t.energyWh), [12_000, null]);
+      const energy = await server.json(`/api/v1/transactions/energy?ids=${old.transactionId}`, {
+        as: "viewer",
+      });
+      assertEquals(energy.body.items.map((i: { energyWh: number }) => i.energyWh), [0]);
+      const overview = await server.json("/api/v1/overview", { as: "viewer" });
+      assertEquals(overview.body.kpis.energyTodayWh, 12_000);
+      const csv = await (await server.api("/api/v1/transactions/export.csv?chargePointId=CP-OLD", {
+        as: "viewer",
+      })).text();
+      const row = csv.trimEnd().split("\r\n").find((r) => r.startsWith(`${old.transactionId},`)) ?? "";
+      assertStringIncludes(row, ",1000001000,,");
+      assert(row.endsWith(",above_max_power"), row);
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});

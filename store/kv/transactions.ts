@@ -6,10 +6,13 @@
  * active on it meanwhile (`["tx_open", cp, connector]`). A new transaction's own key is not checked: its id
  * comes from the counter's blocks, never handed out twice. Nor is the pointer an ending transaction deletes:
  * only a start sets it and only the atomic that ends its transaction (whose version is checked) clears it.
+ * A transaction is judged on read (`judgedOnRead`): one stored before the plausibility check has the energy
+ * of its readings, however implausible.
  */
 import type { StationChanges } from "../../model/changes.ts";
 import { sameIdTag } from "../../model/id_tag.ts";
 import {
+  judgedOnRead,
   MAX_TRANSACTION_ID,
   type OrphanStopRecord,
   type StartKey,
@@ -58,7 +61,8 @@ export class KvTransactions implements Reads {
   constructor(private readonly kv: Deno.Kv, private readonly reads: KvReads) {}
 
   async getTransaction(transactionId: number): Promise<TransactionRecord | null> {
-    return (await this.reads.get<TransactionRecord>(transactionKey(transactionId))).value;
+    const tx = (await this.reads.get<TransactionRecord>(transactionKey(transactionId))).value;
+    return tx === null ? null : judgedOnRead(tx);
   }
 
   async findTransactionByStart(key: StartKey): Promise<TransactionRecord | null> {
@@ -145,7 +149,7 @@ export class KvTransactions implements Reads {
       const entries = await getAll<TransactionRecord>(this.kv, ids.map(transactionKey));
       for (const entry of entries) {
         if (entry.value !== null && matches(entry.value, filter) && out.length < filter.limit) {
-          out.push(entry.value);
+          out.push(judgedOnRead(entry.value));
         }
       }
     };
@@ -165,7 +169,7 @@ export class KvTransactions implements Reads {
     }
     if (prefix[0] === "tx") {
       for await (const entry of this.kv.list<TransactionRecord>(selector, { reverse: true })) {
-        if (matches(entry.value, filter)) out.push(entry.value);
+        if (matches(entry.value, filter)) out.push(judgedOnRead(entry.value));
         if (out.length >= filter.limit) break;
       }
       return out;

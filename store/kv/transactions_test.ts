@@ -121,3 +121,46 @@ Deno.test("KV: a 2.0.1 transaction's replay key left by an older version is not 
     await store.close();
   }
 });
+
+Deno.test("KV: a transaction stored before the plausibility check is judged on read, as PostgreSQL judges its rows", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".kv" });
+  try {
+    const before = await openKvStore(path);
+    const stopped = async (connectorId: number) => {
+      const { transaction } = await before.startTransaction(startInput({ connectorId }));
+      return (await before.stopTransaction(stopInput(transaction.transactionId))).transaction!;
+    };
+    const leaping = await stopped(1);
+    const plausible = await stopped(2);
+    await before.close();
+    // As a binary before the check wrote them: the energy the difference of the readings, whatever they are.
+    const raw = await openKvHandle(path);
+    const { energyImplausible: _none, ...shape } = leaping;
+    await raw.set(["tx", leaping.transactionId], {
+      ...shape,
+      meterStop: 1_000_001_000,
+      energyWh: 1_000_000_000,
+    });
+    raw.close();
+    const after = await openKvStore(path);
+    try {
+      const judged = { energyWh: null, energyImplausible: { reason: "above_max_power", maxWh: 7_500_000 } };
+      const energyOf = (t: TransactionRecord | null | undefined) => ({
+        energyWh: t?.energyWh,
+        energyImplausible: t?.energyImplausible,
+      });
+      assertEquals(energyOf(await after.getTransaction(leaping.transactionId)), judged);
+      for (
+        const filter of [{ limit: 10 }, { chargePointId: "CP-1", limit: 10 }, { from: at(0), limit: 10 }]
+      ) {
+        const listed = await after.listTransactions(filter);
+        assertEquals(listed.map(energyOf), [{ energyWh: 3500, energyImplausible: undefined }, judged]);
+      }
+      assertEquals(await after.getTransaction(plausible.transactionId), plausible);
+    } finally {
+      await after.close();
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
