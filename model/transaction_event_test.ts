@@ -214,3 +214,43 @@ Deno.test("decideTransactionEvent(): a Started timed before the events a session
     [21, 1],
   );
 });
+
+Deno.test("decideTransactionEvent(): a late reading that moves an implausible stop replaces its flag, or clears it once plausible", async () => {
+  const started = await decideTransactionEvent(
+    input({ energy: { begin: 5_000, end: null, latest: 5_000 } }),
+    fakeLookups({ nextId: 40 }),
+  );
+  // The Ended's reading is below the start's (meter_backwards): flagged.
+  const ended = await decideTransactionEvent(
+    input({
+      eventType: "Ended",
+      seqNo: 2,
+      timestamp: "2026-05-01T09:30:00.000Z",
+      energy: { begin: null, end: 4_000, latest: 4_000 },
+    }),
+    fakeLookups({ transactions: [started.outcome.transaction!] }),
+  );
+  assertEquals(ended.changes.transactionFlags?.map((f) => f.details.reason), ["meter_backwards"]);
+  const finished = ended.outcome.transaction!;
+  const late = (reading: number) =>
+    decideTransactionEvent(
+      input({
+        eventType: "Updated",
+        seqNo: 1,
+        timestamp: "2026-05-01T09:20:00.000Z",
+        energy: { begin: null, end: null, latest: reading },
+      }),
+      fakeLookups({ transactions: [finished] }),
+    );
+  const plausible = await late(6_000);
+  assertEquals(plausible.changes.transactionUpdates?.[0]?.transaction.energyWh, 1_000);
+  assertEquals([plausible.changes.transactionFlags, plausible.changes.transactionFlagsCleared], [undefined, [
+    { transactionId: 40, kind: "implausible_energy", chargePointId: "CP-1" },
+  ]]);
+  const leap = await late(1e12);
+  assertEquals(leap.changes.transactionFlags?.map((f) => [f.details.reason, f.details.meterStop]), [[
+    "above_max_power",
+    1e12,
+  ]]);
+  assertEquals(leap.changes.transactionFlagsCleared, undefined);
+});
