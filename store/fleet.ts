@@ -451,7 +451,10 @@ export interface UnknownIdTagStore {
 // ------------------------------------------------------------------------------------------------ transactions
 
 export interface TransactionFlagStore {
-  /** Stores a flag once per (transactionId, kind); false when it was there. */
+  /**
+   * Stores a flag once per (transactionId, kind); false when it was there (the first kept: a flag raised
+   * again, by a scan or a later event, changes nothing). A commit's flags replace theirs (`StationChanges`).
+   */
   addFlag(flag: TransactionFlag): Promise<boolean>;
   listFlags(
     query: { kind?: TransactionFlagKind; transactionId?: number; limit: number },
