@@ -194,6 +194,7 @@ export class PgCommitter {
     const { chargePoints, transactions, recalledTransactions: recalled } = this.parts;
     const c = await this.sql.reserve();
     let open = true;
+    let lost = false;
     try {
       // BEGIN goes out with the statements (one round trip fewer per group commit) when every statement of the
       // batch takes only text and numbers (`pipelinesBegin`): postgres.js may fail a statement without sending
@@ -240,10 +241,15 @@ export class PgCommitter {
       recalled.committed(members, started.version ?? updated.version);
       return committed;
     } catch (error) {
-      if (open) await c`rollback`.catch(() => {});
+      // A connection that broke (killed backend, restart, network) took its transaction with it, and postgres.js
+      // has already taken it back to reconnect: a ROLLBACK sent on it is written on no socket and never
+      // answered (the batch held to its bound, the statement left queued ahead of the next session's startup),
+      // and a release would list the dead connection as open.
+      lost = isUnavailable(error);
+      if (open && !lost) await c`rollback`.catch(() => {});
       throw error;
     } finally {
-      c.release();
+      if (!lost) c.release();
     }
   }
 
