@@ -24,6 +24,7 @@ import type { PgMeterValues } from "./meter_values.ts";
 import type { PgDeviceModel } from "./device_model.ts";
 import type { IdleConnectors } from "./idle_connectors.ts";
 import { writeTransactionFlags } from "./fleet_records.ts";
+import { reserveConnection } from "./reserve.ts";
 import { bounded, isUnavailable, type Writer } from "./sql.ts";
 import type { PgTransactions, Written } from "./transactions.ts";
 import type { RecalledTransactions } from "./recalled_transactions.ts";
@@ -192,7 +193,7 @@ export class PgCommitter {
    */
   async #transaction(members: StationChanges[], useCache: boolean): Promise<Rows> {
     const { chargePoints, transactions, recalledTransactions: recalled } = this.parts;
-    const c = await this.sql.reserve();
+    const c = await reserveConnection(this.sql);
     let open = true;
     let lost = false;
     try {

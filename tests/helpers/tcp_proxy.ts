@@ -6,6 +6,8 @@
  * - `loseAnswers()` then `cut()`: the server's bytes are dropped, then every connection is closed (a network
  *   that fails after a statement went out: the client cannot tell whether it was committed); connections
  *   opened after the cut pass bytes as usual.
+ * - `loseNextCommitAnswer()`: the next answer that says COMMIT (a transaction the server has committed) is
+ *   dropped and its connection closed: the client's commit failed, its data is stored.
  *
  * @example
  * ```ts ignore
@@ -23,10 +25,14 @@ export function tcpProxy(target: URL) {
   let frozen = false;
   let losing = false;
   let closed = false;
+  let commitsToLose = 0;
+  /** Resolved with each COMMIT answer dropped. */
+  const commitLost: (() => void)[] = [];
   // Bytes read once frozen are held here until the proxy closes (then dropped, never delivered).
   const closing = Promise.withResolvers<void>();
   const pump = async (from: Deno.Conn, to: Deno.Conn, answers: boolean) => {
     const buf = new Uint8Array(64 * 1024);
+    let dropping = false;
     try {
       for (;;) {
         const n = await from.read(buf);
@@ -34,12 +40,28 @@ export function tcpProxy(target: URL) {
         if (frozen) await closing.promise;
         if (closed) break;
         if (answers && losing) continue;
+        if (answers && commitsToLose > 0 && holdsCommitComplete(buf.subarray(0, n))) {
+          commitsToLose--;
+          dropping = true;
+          break;
+        }
         let off = 0;
         while (off < n) off += await to.write(buf.subarray(off, n));
       }
     } catch {
       // a side closed (or was cut): the other pump ends too
     } finally {
+      if (dropping) {
+        // Both sockets of this connection: the client sees it closed, never the COMMIT's answer.
+        for (const c of [from, to]) {
+          try {
+            c.close();
+          } catch {
+            // closed already
+          }
+        }
+        commitLost.shift()?.();
+      }
       try {
         await to.closeWrite();
       } catch {
@@ -83,6 +105,16 @@ export function tcpProxy(target: URL) {
     loseAnswers(): void {
       losing = true;
     },
+    /**
+     * The next answer of the server that completes a COMMIT is dropped and its connection closed (both ways);
+     * resolves once that happened.
+     */
+    loseNextCommitAnswer(): Promise<void> {
+      commitsToLose++;
+      const { promise, resolve } = Promise.withResolvers<void>();
+      commitLost.push(resolve);
+      return promise;
+    },
     /** Closes every connection; new ones pass everything again. */
     cut(): void {
       closeAll();
@@ -98,4 +130,17 @@ export function tcpProxy(target: URL) {
       await Promise.all(pumps);
     },
   };
+}
+
+/** `C`, length 11, "COMMIT\0": PostgreSQL's CommandComplete of a COMMIT (a message split across reads is missed). */
+const COMMIT_COMPLETE = new Uint8Array([0x43, 0, 0, 0, 11, ...new TextEncoder().encode("COMMIT"), 0]);
+
+function holdsCommitComplete(bytes: Uint8Array): boolean {
+  outer: for (let i = 0; i + COMMIT_COMPLETE.length <= bytes.length; i++) {
+    for (let k = 0; k < COMMIT_COMPLETE.length; k++) {
+      if (bytes[i + k] !== COMMIT_COMPLETE[k]) continue outer;
+    }
+    return true;
+  }
+  return false;
 }
