@@ -133,6 +133,8 @@ const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
 /** How often one CALL is decided again after its commit met a concurrent writer. */
 const MAX_DECISIONS = 3;
 
+/** The response of a command not sent because its `sending` row could not be written. */
+const NOT_LOGGED_REASON = "not sent: its command log row could not be written";
 /** How often the outcomes of commands whose write failed are written again (by the registry's sweep). */
 const UNSETTLED_RETRY_MS = 5_000;
 
@@ -1365,6 +1367,14 @@ export class ChargePointActor {
       why = result.conflict;
     } catch (error) {
       why = String(error);
+      // The row may be stored all the same (the connection broke after PostgreSQL committed, or the commit
+      // outlasted its bound and committed later): settled as not sent by the sweep, it does not stay `sending`.
+      this.#keepUnsettled({
+        ...sending,
+        outcome: "refused",
+        response: { reason: NOT_LOGGED_REASON },
+        finishedAt: isoString(this.deps.now()),
+      });
     }
     this.log.warn("command not sent: its command log row cannot be written", { action: command.action, why });
     command.reject(new CommandNotLoggedError(this.id, command.action, why));
