@@ -64,7 +64,7 @@ Deno.test({
         await new Promise((r) => setTimeout(r, 10));
         const [row] = await observer<{ waiting: number }[]>`
           select count(*)::int as waiting from pg_stat_activity
-          where application_name = 'ocpp-csms' and wait_event_type = 'Lock'
+          where datname = current_database() and application_name = 'ocpp-csms' and wait_event_type = 'Lock'
         `;
         waiting = row?.waiting ?? 0;
       }

@@ -406,7 +406,7 @@ Deno.test({
         for (let i = 0; i < 200 && blocked.length === 0; i++) {
           blocked = await observer`
             select backend_xid::text from pg_stat_activity
-            where application_name = 'ocpp-csms' and wait_event_type = 'Lock' and state = 'active'
+            where datname = current_database() and application_name = 'ocpp-csms' and wait_event_type = 'Lock' and state = 'active'
           `;
           if (blocked.length === 0) await new Promise((r) => setTimeout(r, 10));
         }

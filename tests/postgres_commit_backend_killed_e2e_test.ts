@@ -59,7 +59,7 @@ Deno.test({
           for (let i = 0; i < 300 && !done; i++) {
             const [waiting] = await observer<{ pid: number }[]>`
               select pid from pg_stat_activity
-              where application_name = 'ocpp-csms' and wait_event_type = 'Lock' and state = 'active'
+              where datname = current_database() and application_name = 'ocpp-csms' and wait_event_type = 'Lock' and state = 'active'
             `;
             if (waiting) {
               await observer`select pg_terminate_backend(${waiting.pid})`;

@@ -38,7 +38,7 @@ Deno.test({
         for (let i = 0; i < 200 && busy.length < 2; i++) {
           await new Promise((r) => setTimeout(r, 10));
           busy = await observer<{ pid: number }[]>`
-            select pid from pg_stat_activity where application_name = 'ocpp-csms' and wait_event_type = 'Lock'
+            select pid from pg_stat_activity where datname = current_database() and application_name = 'ocpp-csms' and wait_event_type = 'Lock'
           `;
         }
         assertEquals(busy.length, 2, "both pool connections wait on the lock");
