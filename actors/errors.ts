@@ -80,6 +80,25 @@ export class CallTimeoutError extends Error {
   }
 }
 
+/**
+ * In a cluster: the node that asked stopped waiting for the station's node (its bound, twice the call timeout
+ * and 5 s) while the command may still be queued there, unsent, or sent and not answered yet: that node, not
+ * this one, settles it, and no timeout of the station's live connection (nor the hold it writes) is known yet.
+ * A timeout to an operator (504), told apart by the fleet (`failedCommandOutcome` gives its reason).
+ */
+export class CommandGivenUpError extends CallTimeoutError {
+  override name = "CommandGivenUpError";
+}
+
+/**
+ * A ReserveNow that timed out on the station's live connection whose hold (`model/reservation_hold.ts`) was not
+ * written into the snapshot (the write failed, or a newer connection had replaced the record): the snapshot
+ * cannot tell whether the station refused it since. A timeout to an operator, told apart by the ledger.
+ */
+export class UnheldTimeoutError extends CallTimeoutError {
+  override name = "UnheldTimeoutError";
+}
+
 /** The station answered our CALL with a CALLERROR; its code is kept as sent. */
 export class CallErrorResponse extends Error {
   override name = "CallErrorResponse";
@@ -130,6 +149,11 @@ export class CommandRefusedError extends Error {
   }
 }
 
+/** Why a `timeout` outcome is no station timeout on its live connection: the asking node gave up waiting. */
+export const GIVEN_UP_REASON = "the asking node stopped waiting for the station's node: it may still send it";
+/** Why a ReserveNow's `timeout` left the snapshot without its hold. */
+export const UNHELD_REASON = "the station did not answer in time and its hold was not stored in its snapshot";
+
 /**
  * How a failed command is written in the command log: as `failedCommandOutcome`, but a command whose node
  * was lost after it took it is `unknown` (NODE_LOST_RESPONSE), an outcome the node, should it come back with
@@ -156,6 +180,13 @@ export function failedCommandOutcome(
   if (error instanceof NotConnectedError) return { outcome: "not_connected", response: null };
   if (error instanceof CommandRefusedError) {
     return { outcome: "refused", response: { ...error.details, reason: error.reason } };
+  }
+  // Checked before their parent: a response that is not null says no hold of a live timeout was written.
+  if (error instanceof CommandGivenUpError) {
+    return { outcome: "timeout", response: { reason: GIVEN_UP_REASON } };
+  }
+  if (error instanceof UnheldTimeoutError) {
+    return { outcome: "timeout", response: { reason: UNHELD_REASON } };
   }
   if (error instanceof CallTimeoutError) return { outcome: "timeout", response: null };
   // The answer is as unknown as a late one's: the log says why.

@@ -6,12 +6,14 @@ import {
   AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
+  CommandGivenUpError,
   CommandNotLoggedError,
   CommandNotSentError,
   CommandRefusedError,
   InvalidResponseError,
   NotConnectedError,
   SendMarkError,
+  UnheldTimeoutError,
 } from "../actors/errors.ts";
 import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
 
@@ -59,6 +61,12 @@ export function decodeError(encoded: EncodedError): Error {
       break;
     case "CallTimeoutError":
       error = new CallTimeoutError(s("chargePointId"), s("action"), 0);
+      break;
+    case "CommandGivenUpError":
+      error = new CommandGivenUpError(s("chargePointId"), s("action"), 0);
+      break;
+    case "UnheldTimeoutError":
+      error = new UnheldTimeoutError(s("chargePointId"), s("action"), 0);
       break;
     case "AnswerLostError":
     case "NodeLostError":

@@ -16,7 +16,7 @@ import type { EventBus, StationEvent } from "../actors/events.ts";
 import type { CallOptions } from "../actors/charge_point.ts";
 import {
   AnswerLostError,
-  CallTimeoutError,
+  CommandGivenUpError,
   NodeLostError,
   NodeTimeoutError,
   NotDeliveredError,
@@ -247,7 +247,8 @@ export class ClusterNode implements RemoteStations {
     // A command to be marked sent has its own request: a node of an older version, which would send it
     // unmarked, refuses it as unknown (never sent) rather than sending it.
     const body = { op: options.sendMark ? "markedCall" : "call", id: owner.id, action, payload, options };
-    const whenLate = () => new CallTimeoutError(owner.id, action, requestTimeoutMs);
+    // Given up, not timed out: the station's node may still send it (queued there) or wait for its answer.
+    const whenLate = () => new CommandGivenUpError(owner.id, action, requestTimeoutMs);
     const deadline = performance.now() + requestTimeoutMs;
     let nodeId = owner.nodeId;
     for (;;) {

@@ -180,9 +180,10 @@ export class ReservationService {
    *
    * A CancelReservation, in time or late: Accepted or Rejected (the station no longer holds it) ends the
    * reservation of that id cancelled, as the ledger's own `cancel` does (a raw one too: the station holds it
-   * no more, whoever asked); a CALLERROR leaves it active. A ReserveNow only late (one in time is the caller's,
-   * `create`): held at its timeout (`#holdUnanswered`), it stays active when Accepted and is ended when refused
-   * (any other status or a CALLERROR): nothing is held. Only the ledger's reservation of that id and station,
+   * no more, whoever asked); a CALLERROR leaves it active. A ReserveNow held unanswered (`#holdUnanswered`):
+   * late, or in time for the station's node after the node that asked gave up waiting (in time on one node,
+   * `create` records the answer itself and finds no record here yet), it stays active when Accepted and is
+   * ended when refused (any other status or a CALLERROR): nothing is held. Only the ledger's reservation of that id and station,
    * as sent (a raw ReserveNow of another content is not the ledger's).
    */
   async commandAnswered(answer: {
@@ -196,7 +197,6 @@ export class ReservationService {
     /** After the command's timeout: its caller heard only of the timeout. */
     late: boolean;
   }): Promise<void> {
-    if (!answer.late && answer.action !== "CancelReservation") return;
     const sent = sentReservation(answer.action, answer.request, answer.dialect);
     if (sent === null) return;
     const r = await this.deps.reservations.getReservation(sent.reservationId);
@@ -218,11 +218,9 @@ export class ReservationService {
     }
     if (!sameReservation(r, sent)) return;
     if (status === "Accepted") return;
-    await this.#end(
-      r,
-      "cancelled",
-      `not held: the station answered ReserveNow with ${status} after its timeout`,
-    );
+    // In time, yet the ledger holds it: its caller, on another node, stopped waiting before it was answered.
+    const when = answer.late ? "after its timeout" : "after its caller stopped waiting";
+    await this.#end(r, "cancelled", `not held: the station answered ReserveNow with ${status} ${when}`);
   }
 
   async get(reservationId: number): Promise<ReservationRecord> {
@@ -492,7 +490,9 @@ function mayHold(result: CommandResult): boolean {
  * Whether the station let the ReserveNow time out on its live connection (a CallTimeoutError, which
  * `failedCommandOutcome` tells with no response): the one case whose actor wrote the hold into the snapshot,
  * so a snapshot without it means a late refusal took it out. A connection closed or a node lost after the CALL
- * went out is told `timeout` too, with its `reason`, and wrote no hold: the station may hold it all the same.
+ * went out is told `timeout` too, with its `reason`, and wrote no hold: the station may hold it all the same;
+ * so are a cluster's give-up (`CommandGivenUpError`: the station's node may not have sent it yet) and a hold the
+ * actor could not store (`UnheldTimeoutError`).
  */
 function timedOutOnLiveConnection(result: CommandResult): boolean {
   return result.outcome === "timeout" && result.response === null;
