@@ -70,6 +70,7 @@ import {
   loggedCommandOutcome,
   NotConnectedError,
   SendMarkError,
+  UnheldTimeoutError,
 } from "./errors.ts";
 import { committedEvent } from "./events.ts";
 import type { SendMark } from "./send_marks.ts";
@@ -1422,20 +1423,25 @@ export class ChargePointActor {
     }
     const held = hold && this.#record ? heldReservations(this.#current()!, hold, finishedAt) : null;
     if (held) changes.snapshot = { reservations: held };
+    // Whether the snapshot holds the timed-out reservation once committed (null: it already held that id).
+    let holdStored = hold === undefined || (this.#record !== null && held === null);
     try {
       if (this.#record) {
         const committed = await this.#commit(changes);
         if (hold && held && committed.ok && !committed.replaced) {
           command.heldInSnapshot = hold;
           this.#reservationsInFlight?.delete(command);
+          holdStored = true;
         }
       } else await this.deps.store.commit(changes);
     } catch (error) {
       this.log.warn("cannot store a command's outcome", { action: command.action, error: String(error) });
       if (command.log) this.#keepUnsettled(entry);
     }
-    if (!("response" in outcome)) command.reject(outcome.error);
-    else if (!this.#tells(command)) command.resolve(outcome.response);
+    // Not stored: the snapshot cannot tell the ledger whether the station refused it since (`#refusedBeforeHeld`).
+    if (!("response" in outcome)) {
+      command.reject(holdStored ? outcome.error : unheld(outcome.error as CallTimeoutError));
+    } else if (!this.#tells(command)) command.resolve(outcome.response);
     else {
       // Outside the turn: the station's frames are not held up by what the answer teaches elsewhere.
       const { response } = outcome;
@@ -1821,4 +1827,11 @@ function tooBig(text: string, maxBytes: number): boolean {
 function refused(outcome: { response: unknown } | { error: Error }): boolean {
   if (!("response" in outcome)) return outcome.error instanceof CallErrorResponse;
   return (outcome.response as { status?: unknown } | null)?.status !== "Accepted";
+}
+
+/** A ReserveNow's timeout whose hold the snapshot did not take, with the timeout's own message. */
+function unheld(timedOut: CallTimeoutError): UnheldTimeoutError {
+  const error = new UnheldTimeoutError(timedOut.chargePointId, timedOut.action, 0);
+  error.message = `${timedOut.message} (its hold was not stored)`;
+  return error;
 }
