@@ -3,12 +3,17 @@ import {
   AnswerLostError,
   CallErrorResponse,
   CallTimeoutError,
+  CommandGivenUpError,
   CommandNotLoggedError,
   CommandNotSentError,
   CommandRefusedError,
+  failedCommandOutcome,
+  GIVEN_UP_REASON,
   InvalidResponseError,
   NotConnectedError,
   SendMarkError,
+  UNHELD_REASON,
+  UnheldTimeoutError,
 } from "../actors/errors.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
 import { decodeError, encodeError } from "./errors.ts";
@@ -28,6 +33,9 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
     // Never sent, the store failing: 503 on the node that asked, and a job's task given back.
     new CommandNotLoggedError("CP-1", "Reset", "timeout"),
     new CommandNotSentError("CP-1", "RemoteStartTransaction", 'id tag "T" could not be checked (timeout)'),
+    // Timeouts the reservation ledger must tell from one whose hold is in the station's snapshot.
+    new CommandGivenUpError("CP-1", "ReserveNow", 65_000),
+    new UnheldTimeoutError("CP-1", "ReserveNow", 30_000),
   ];
   for (const error of errors) {
     const back = decodeError(JSON.parse(JSON.stringify(encodeError(error))));
@@ -41,4 +49,20 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
   assert(refused instanceof CommandRefusedError && refused.reason === "connector 1 is Faulted");
   // What the refusal names (the reservation a connector holds) reaches the operator on any node.
   assertEquals(refused.details, { reservationId: 7 });
+});
+
+Deno.test("a give-up and an unheld timeout keep their reason across the bus, unlike a station's timeout", () => {
+  const outcome = (error: Error) => failedCommandOutcome(decodeError(encodeError(error)));
+  assertEquals(outcome(new CallTimeoutError("CP-1", "ReserveNow", 1)), {
+    outcome: "timeout",
+    response: null,
+  });
+  assertEquals(outcome(new CommandGivenUpError("CP-1", "ReserveNow", 1)), {
+    outcome: "timeout",
+    response: { reason: GIVEN_UP_REASON },
+  });
+  assertEquals(outcome(new UnheldTimeoutError("CP-1", "ReserveNow", 1)), {
+    outcome: "timeout",
+    response: { reason: UNHELD_REASON },
+  });
 });
