@@ -13,6 +13,7 @@
 import postgres from "postgres";
 import type { Logger } from "../logger.ts";
 import { type AuthBackoff, type AuthBackoffOptions, waitAfter } from "../security/auth_backoff.ts";
+import { bounded } from "./bounded_query.ts";
 import type { HandshakeFailure, SharedHandshakeLog } from "../security/handshake_log.ts";
 import {
   type BudgetSpec,
@@ -36,7 +37,13 @@ const HANDSHAKE_QUEUE = 1000;
 
 export function openPostgresSecurityViews(
   url: string,
-  options: { nodeId: string; logger: Logger; maxConnections?: number },
+  options: {
+    nodeId: string;
+    logger: Logger;
+    maxConnections?: number;
+    /** The bound on each back-off and budget statement of a handshake (default SHARED_BUDGET_TIMEOUT_MS). */
+    queryTimeoutMs?: number;
+  },
 ): SecurityViews {
   const sql = postgres(url, {
     max: options.maxConnections ?? 2,
@@ -45,6 +52,7 @@ export function openPostgresSecurityViews(
     transform: { undefined: null },
     connection: { application_name: `csms-security ${options.nodeId}`.slice(0, 63) },
   });
+  const bound = options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {};
   let queue: HandshakeFailure[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let writes = 0;
@@ -68,8 +76,8 @@ export function openPostgresSecurityViews(
     }
   };
   return {
-    backoff: (settings) => new PgAuthBackoff(sql, settings),
-    keyCheckBudgets: new PgFailureBudgets(sql),
+    backoff: (settings) => new PgAuthBackoff(sql, settings, bound),
+    keyCheckBudgets: new PgFailureBudgets(sql, bound),
     handshakes: {
       append(entry) {
         if (queue.length >= HANDSHAKE_QUEUE) return;
@@ -108,56 +116,104 @@ export function openPostgresSecurityViews(
 
 /** Spends between two prunes of the buckets that are full again (as good as no row). */
 const PRUNE_EVERY = 100;
+/**
+ * How long a handshake waits for the shared budgets before its node's own decide (`StationKeyChecks` fails
+ * open to them): about a station's patience for a handshake, well past a healthy round trip.
+ */
+export const SHARED_BUDGET_TIMEOUT_MS = 2000;
+/** The database's clock in ms since the epoch: one clock for every node's spends and reads. */
+const DB_NOW_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
-/** The failure budgets of security/shared_failure_budgets.ts in `key_check_budgets`, one row per key. */
+/**
+ * The failure budgets of security/shared_failure_budgets.ts in `key_check_budgets`, one row per key. Time is
+ * the database's (`at_ms` written and the refill computed by its clock): a row written by the node whose
+ * clock is fastest would otherwise refill S seconds late on a node S seconds behind, and hold an honest
+ * source out that much longer. Each statement is bounded (`queryTimeoutMs`): it throws QueryTimeoutError.
+ */
 export class PgFailureBudgets implements SharedFailureBudgets {
   #spends = 0;
+  readonly #timeoutMs: number;
 
-  constructor(private readonly sql: postgres.Sql) {}
+  constructor(private readonly sql: postgres.Sql, options: { queryTimeoutMs?: number } = {}) {
+    this.#timeoutMs = options.queryTimeoutMs ?? SHARED_BUDGET_TIMEOUT_MS;
+  }
 
-  async waitMs(budgets: readonly BudgetSpec[], nowMs: number): Promise<number> {
-    const rows = await this.sql<{ key: string; tokens: number; at_ms: string }[]>`
-      select key, tokens, at_ms from key_check_budgets where key = any(${budgets.map((b) => b.key)}::text[])`;
+  async waitMs(budgets: readonly BudgetSpec[]): Promise<number> {
+    const rows = await bounded(
+      this.sql<{ key: string; tokens: number; at_ms: string; now_ms: string }[]>`
+        select key, tokens, at_ms, ${this.sql.unsafe(DB_NOW_MS)} as now_ms
+        from key_check_budgets where key = any(${budgets.map((b) => b.key)}::text[])`,
+      this.#timeoutMs,
+      "read the key check budgets",
+    );
     let wait = 0;
     for (const row of rows) {
       const spec = budgets.find((b) => b.key === row.key)!;
-      const tokens = refilledTokens({ tokens: row.tokens, atMs: Number(row.at_ms) }, spec, nowMs);
+      const tokens = refilledTokens(
+        { tokens: row.tokens, atMs: Number(row.at_ms) },
+        spec,
+        Number(row.now_ms),
+      );
       wait = Math.max(wait, waitForToken(tokens, spec.rate));
     }
     return wait;
   }
 
-  async spend(budgets: readonly BudgetSpec[], nowMs: number): Promise<void> {
-    const at = Math.floor(nowMs);
-    // One statement for the source and its /48: each row refilled up to now (never back in time, should the
-    // nodes' clocks differ), then one token spent; a new row starts full less the one.
-    await this.sql`
-      insert into key_check_budgets as b (key, burst, rate, tokens, at_ms)
-      select key, burst, rate, burst - 1, ${at}::bigint
-      from unnest(${budgets.map((b) => b.key)}::text[], ${budgets.map((b) => b.burst)}::float8[],
-        ${budgets.map((b) => b.rate)}::float8[]) as v(key, burst, rate)
-      on conflict (key) do update set
-        burst = excluded.burst,
-        rate = excluded.rate,
-        tokens = least(excluded.burst, b.tokens + greatest(0, excluded.at_ms - b.at_ms) / 1000.0 * excluded.rate) - 1,
-        at_ms = greatest(b.at_ms, excluded.at_ms)`;
+  async spend(budgets: readonly BudgetSpec[]): Promise<void> {
+    // One statement for the source and its /48: each row refilled up to the database's now (never by a
+    // negative time: a row stamped ahead of it, by a node of an older version, refills nothing and takes the
+    // database's time), then one token spent; a new row starts full less the one.
+    await bounded(
+      this.sql`
+        insert into key_check_budgets as b (key, burst, rate, tokens, at_ms)
+        select key, burst, rate, burst - 1, ${this.sql.unsafe(DB_NOW_MS)}
+        from unnest(${budgets.map((b) => b.key)}::text[], ${budgets.map((b) => b.burst)}::float8[],
+          ${budgets.map((b) => b.rate)}::float8[]) as v(key, burst, rate)
+        on conflict (key) do update set
+          burst = excluded.burst,
+          rate = excluded.rate,
+          tokens = least(excluded.burst, b.tokens + greatest(0, excluded.at_ms - b.at_ms) / 1000.0 * excluded.rate) - 1,
+          at_ms = excluded.at_ms`,
+      this.#timeoutMs,
+      "spend the key check budgets",
+    );
     if (++this.#spends % PRUNE_EVERY === 0) {
-      await this.sql`
-        delete from key_check_budgets where tokens + (${at}::bigint - at_ms) / 1000.0 * rate >= burst`;
+      await bounded(
+        this.sql`
+          delete from key_check_budgets
+          where tokens + (${this.sql.unsafe(DB_NOW_MS)} - at_ms) / 1000.0 * rate >= burst`,
+        this.#timeoutMs,
+        "prune the key check budgets",
+      );
     }
   }
 }
 
-/** The back-off of security/auth_backoff.ts with its counts in `auth_backoff`, one row per key. */
+/**
+ * The back-off of security/auth_backoff.ts with its counts in `auth_backoff`, one row per key. Each statement
+ * a handshake waits for is bounded (`queryTimeoutMs`, QueryTimeoutError): the gate then fails closed (503,
+ * retry later: nobody is let in unchecked), as it does for a database it cannot reach, rather than hold the
+ * handshake for as long as PostgreSQL hangs.
+ */
 export class PgAuthBackoff implements AuthBackoff {
   #calls = 0;
+  readonly #timeoutMs: number;
 
-  constructor(private readonly sql: postgres.Sql, private readonly options: AuthBackoffOptions) {}
+  constructor(
+    private readonly sql: postgres.Sql,
+    private readonly options: AuthBackoffOptions,
+    bound: { queryTimeoutMs?: number } = {},
+  ) {
+    this.#timeoutMs = bound.queryTimeoutMs ?? SHARED_BUDGET_TIMEOUT_MS;
+  }
 
   async retryAfterMs(key: string, now: number): Promise<number> {
     const nowMs = Math.floor(now);
-    const [row] = await this.sql<{ blocked_until: string }[]>`
-      select blocked_until from auth_backoff where key = ${key}`;
+    const [row] = await bounded(
+      this.sql<{ blocked_until: string }[]>`select blocked_until from auth_backoff where key = ${key}`,
+      this.#timeoutMs,
+      "read the auth back-off",
+    );
     return row ? Math.max(0, Number(row.blocked_until) - nowMs) : 0;
   }
 
@@ -172,7 +228,8 @@ export class PgAuthBackoff implements AuthBackoff {
     const failures = this.sql`(case when b.last_failure < ${
       nowMs - 2 * maxMs
     }::bigint then 1 else b.failures + 1 end)`;
-    const admitted = await this.sql`
+    const admitted = await bounded(
+      this.sql`
       insert into auth_backoff as b (key, failures, blocked_until, last_failure)
       values (${key}, 1, ${firstDelay > 0 ? Math.round(nowMs + firstDelay) : 0}::bigint, ${nowMs}::bigint)
       on conflict (key) do update set
@@ -183,7 +240,10 @@ export class PgAuthBackoff implements AuthBackoff {
             ${baseMs}::float8 * power(2::float8, least(${failures} - ${freeFailures}::int - 1, 40)::float8)))::bigint
           end
       where b.blocked_until <= ${nowMs}::bigint
-      returning 1`;
+      returning 1`,
+      this.#timeoutMs,
+      "count an attempt in the auth back-off",
+    );
     if (++this.#calls % 100 === 0) void this.#prune(nowMs).catch(() => {});
     if (admitted.length > 0) return 0;
     // Waiting (not counted): read in a statement of its own, which sees the blocking count.
@@ -191,7 +251,11 @@ export class PgAuthBackoff implements AuthBackoff {
   }
 
   async succeeded(key: string): Promise<void> {
-    await this.sql`delete from auth_backoff where key = ${key}`;
+    await bounded(
+      this.sql`delete from auth_backoff where key = ${key}`,
+      this.#timeoutMs,
+      "clear the auth back-off",
+    );
   }
 
   async #prune(nowMs: number): Promise<void> {

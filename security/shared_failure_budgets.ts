@@ -16,11 +16,15 @@ export interface BudgetSpec {
   rate: number;
 }
 
+/**
+ * Time is the shared store's own clock, not the asking node's: the nodes' clocks may differ by seconds, and a
+ * budget spent by one and refilled by another's clock would hold a source out (or let it in) that much longer.
+ */
 export interface SharedFailureBudgets {
   /** How long until each of `budgets` holds a token again, cluster-wide (0: a check may go ahead). */
-  waitMs(budgets: readonly BudgetSpec[], nowMs: number): Promise<number>;
+  waitMs(budgets: readonly BudgetSpec[]): Promise<number>;
   /** A failed check spends one token of each of `budgets`, cluster-wide. */
-  spend(budgets: readonly BudgetSpec[], nowMs: number): Promise<void>;
+  spend(budgets: readonly BudgetSpec[]): Promise<void>;
 }
 
 /** The specs of a node's budgets (their keys, sizes and rates), for the shared ones of the same names. */

@@ -39,7 +39,9 @@ export interface StationKeyCheckOptions {
   maxSources?: number;
   /**
    * The failure budgets of the whole cluster (PostgreSQL), asked besides this process's: a guesser spreading
-   * its handshakes over the nodes gets one budget. Unreachable, the check goes by this process's alone.
+   * its handshakes over the nodes gets one budget. Unreachable or not answering in time (its queries are
+   * bounded), the check goes by this process's alone: it fails open to the node's own budget, which still
+   * holds a guesser to one node's share, rather than holding every station's handshake on a hung database.
    */
   shared?: SharedFailureBudgets;
   /** Told when the shared budgets cannot be read or written. */
@@ -89,7 +91,7 @@ export class StationKeyChecks {
     const specs = budgetSpecs(this.#failures.budgets(address, at()));
     let wait = 0;
     try {
-      wait = await shared.waitMs(specs, at());
+      wait = await shared.waitMs(specs);
     } catch (error) {
       this.options.onSharedError?.(error);
     }
@@ -104,7 +106,7 @@ export class StationKeyChecks {
         if (!failed) return;
         try {
           // Awaited before the refusal is answered: the guesser's next handshake, on any node, sees it.
-          await shared.spend(specs, at());
+          await shared.spend(specs);
         } catch (error) {
           this.options.onSharedError?.(error);
         }
