@@ -280,6 +280,8 @@ export async function startServer(
       isConnected: (id) => registry.isConnected(id),
     }),
     commandLog: store,
+    // The boot's restore runs on the node that got the boot, where the station's connection is.
+    acceptedSinceBoot: (id) => registry.get(id)?.profilesAcceptedSinceBoot() ?? new Set(),
     ledgerIdOf: async (id, stationId) =>
       (await store.findTransactionByStationId(id, stationId))?.transactionId ?? null,
     sources: {

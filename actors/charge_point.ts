@@ -25,6 +25,7 @@ import {
 } from "../model/charge_point.ts";
 import { type CommitResult, isEmpty, type StationChanges, type WriterConnection } from "../model/changes.ts";
 import { storedWriterOf, writerAfter } from "../model/newest_connection.ts";
+import { acceptedProfileId } from "../model/accepted_profile.ts";
 import { heldReservations, releasedReservations } from "../model/reservation_hold.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
 import type { CommandLogEntry, LateAnswer } from "../model/command_log.ts";
@@ -72,7 +73,7 @@ import {
   SendMarkError,
   UnheldTimeoutError,
 } from "./errors.ts";
-import { committedEvent } from "./events.ts";
+import { committedEvent, type StationEvent } from "./events.ts";
 import type { SendMark } from "./send_marks.ts";
 import type {
   AnyHandler,
@@ -283,6 +284,11 @@ export class ChargePointActor {
   #answerPassed: string | null = null;
   /** Whether the station was Accepted at some CALL of this connection (see `#admitted`). */
   #acceptedHere = false;
+  /**
+   * The chargingProfileIds the station accepted on this connection since its last (not triggered) boot here,
+   * in the order of its own frames: what a restore after that boot need not send again. Null before a boot.
+   */
+  #profilesSinceBoot: Set<number> | null = null;
   /** Actions we asked the station for (an accepted TriggerMessage), until when (ms): few and short-lived. */
   #triggered: Map<string, number> | null = null;
   /**
@@ -482,6 +488,14 @@ export class ChargePointActor {
   }
 
   /** A read-only view for the registry and the API, without the details (`withDetails` adds the store's). */
+  /**
+   * The chargingProfileIds the station accepted on this connection since it booted on it (empty before a
+   * boot): it holds them, whatever the clocks of the nodes that recorded them say.
+   */
+  profilesAcceptedSinceBoot(): ReadonlySet<number> {
+    return this.#profilesSinceBoot ?? new Set();
+  }
+
   get snapshot(): Readonly<LiveRecord> | null {
     return this.#current();
   }
@@ -830,6 +844,8 @@ export class ChargePointActor {
             ? await this.#recordSecurityEvents(result.securityEvents, messageId)
             : false;
           if (result.events) {
+            // Before the boot is published: load management's restore asks what came after it.
+            if (result.events.some(isReboot)) this.#profilesSinceBoot = new Set();
             for (const event of result.events) {
               // A security event on the stream mirrors its log entry: past the quota, or sent again, neither.
               if (dropped && event.type === "securityEvent") continue;
@@ -1404,6 +1420,10 @@ export class ChargePointActor {
     const usedBefore = this.#usedBeforeAnswer;
     const used = usedBefore !== null && usedBefore.payload === command.payload ? usedBefore.actions : null;
     if (used) this.#usedBeforeAnswer = null;
+    if ("response" in outcome) {
+      const accepted = acceptedProfileId(command.action, command.payload, outcome.response);
+      if (accepted !== null) this.#profilesSinceBoot?.add(accepted);
+    }
     if ("response" in outcome && this.#record) {
       const definition = this.dialect.commands[command.action];
       this.#rememberTriggered(
@@ -1653,6 +1673,10 @@ export class ChargePointActor {
     const changes: StationChanges = { chargePointId: this.id, commandLog: [] };
     const entry = command.log ? this.#lateEntry(command, outcome, at) : null;
     if (entry) changes.commandLog = [entry];
+    if ("response" in outcome) {
+      const accepted = acceptedProfileId(command.action, command.payload, outcome.response);
+      if (accepted !== null) this.#profilesSinceBoot?.add(accepted);
+    }
     if ("response" in outcome && this.#record) {
       const definition = this.dialect.commands[command.action];
       this.#letGo(definition, command, outcome.response);
@@ -1834,4 +1858,9 @@ function unheld(timedOut: CallTimeoutError): UnheldTimeoutError {
   const error = new UnheldTimeoutError(timedOut.chargePointId, timedOut.action, 0);
   error.message = `${timedOut.message} (its hold was not stored)`;
   return error;
+}
+
+/** An accepted BootNotification the station sent of itself (a triggered one is no reboot: OCPP 1.6 §5.17). */
+function isReboot(event: StationEvent): boolean {
+  return event.type === "boot" && event.registrationStatus === "Accepted" && event.triggered !== true;
 }

@@ -82,6 +82,12 @@ export interface ChargingProfileServiceDeps {
   onChanged?: (chargePointId: string) => void;
   /** The ledger id of a station's own OCPP 2.0.1 transaction id (a TxProfile it names), or null. */
   ledgerIdOf?: (chargePointId: string, stationTransactionId: string) => Promise<number | null>;
+  /**
+   * The chargingProfileIds a station accepted since its last boot, as the node holding its connection saw
+   * them (`ChargePointActor.profilesAcceptedSinceBoot`): after a reboot they are not sent again. Absent or
+   * empty: all are.
+   */
+  acceptedSinceBoot?: (chargePointId: string) => ReadonlySet<number>;
 }
 
 export interface SetOutcome {
@@ -208,15 +214,11 @@ export class ChargingProfileService {
   }
 
   /**
-   * After a reboot at `bootedAt`: every stored profile is sent again (TxProfiles only while their transaction
-   * is active), but one installed after the boot.
+   * After a reboot: every stored profile is sent again (TxProfiles only while their transaction is active),
+   * but those the station accepted since the boot (`acceptedSinceBoot`).
    * Also sends those set while the station was offline. Returns how many the station accepted.
    */
-  restore(
-    chargePointId: string,
-    isActive: (transactionId: number) => boolean,
-    bootedAt?: string,
-  ): Promise<number> {
+  restore(chargePointId: string, isActive: (transactionId: number) => boolean): Promise<number> {
     return this.#serial(
       chargePointId,
       async () =>
@@ -224,7 +226,6 @@ export class ChargingProfileService {
           chargePointId,
           await this.#deps.store.listChargingProfiles(chargePointId),
           isActive,
-          bootedAt,
         ),
     );
   }
@@ -243,7 +244,6 @@ export class ChargingProfileService {
       reboot?: {
         prepare: () => Promise<void>;
         activeTransactionIds: () => Promise<number[]>;
-        bootedAt?: string | undefined;
       };
     },
   ): Promise<void> {
@@ -255,7 +255,7 @@ export class ChargingProfileService {
         if ((await this.#clearOwned(chargePointId, stored, source, requestedBy)).touched) stored = undefined;
       }
       if (options.reboot) {
-        const { prepare, activeTransactionIds, bootedAt } = options.reboot;
+        const { prepare, activeTransactionIds } = options.reboot;
         await prepare();
         stored ??= await list();
         // Only a TxProfile of a transaction asks whether it is active: without one, nothing to read.
@@ -264,7 +264,7 @@ export class ChargingProfileService {
           )
           ? new Set(await activeTransactionIds())
           : new Set<number>();
-        await this.#restore(chargePointId, stored, (id) => active.has(id), bootedAt);
+        await this.#restore(chargePointId, stored, (id) => active.has(id));
       } else {
         await this.#sendPending(chargePointId, stored);
       }
@@ -275,10 +275,10 @@ export class ChargingProfileService {
     chargePointId: string,
     stored: StoredChargingProfile[],
     isActive: (transactionId: number) => boolean,
-    bootedAt?: string,
   ): Promise<number> {
     const at = this.#deps.now().toISOString();
-    const wrote = await this.#write(chargePointId, afterReboot(stored, isActive, at, bootedAt));
+    const held = this.#deps.acceptedSinceBoot?.(chargePointId);
+    const wrote = await this.#write(chargePointId, afterReboot(stored, isActive, at, held));
     return await this.#sendPending(chargePointId, wrote ? undefined : stored);
   }
 

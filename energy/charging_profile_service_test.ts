@@ -55,7 +55,7 @@ class FakeStation implements StationCommands {
 }
 
 /** `now`: the service's clock (default NOW, fixed). */
-async function setup(now: () => Date = () => NOW) {
+async function setup(now: () => Date = () => NOW, acceptedSinceBoot?: Set<number>) {
   const store = await openKvEnergyStore(":memory:");
   const station = new FakeStation();
   const log: CommandLogEntry[] = [];
@@ -69,6 +69,7 @@ async function setup(now: () => Date = () => NOW) {
     },
     now,
     newId: () => `cmd-${++n}`,
+    ...(acceptedSinceBoot ? { acceptedSinceBoot: () => acceptedSinceBoot } : {}),
   });
   return { store, station, log, service, [Symbol.asyncDispose]: () => store.close() };
 }
@@ -137,6 +138,31 @@ Deno.test("clear() removes what the station cleared; offline, only pending profi
   t.station.connected = true;
   assertEquals(await t.service.clear("CP-1", { id: 1 }, "user:alice"), { status: "Accepted", removed: [1] });
   assertEquals(await t.service.list("CP-1"), []);
+});
+
+Deno.test("restore() does not send again what the station accepted since its boot (its node saw it), whatever the clocks", async () => {
+  const sinceBoot = new Set<number>();
+  await using t = await setup(() => NOW, sinceBoot);
+  await t.service.set(
+    "CP-1",
+    { connectorId: 0, csChargingProfiles: profile(1, "ChargePointMaxProfile", 20) },
+    API,
+  );
+  await t.service.set(
+    "CP-1",
+    { connectorId: 0, csChargingProfiles: profile(2, "TxDefaultProfile", 16) },
+    API,
+  );
+  // Profile 2 reached the station after its boot, before the boot's restore ran.
+  sinceBoot.add(2);
+  t.station.sent = [];
+  assertEquals(await t.service.restore("CP-1", () => false), 1);
+  assertEquals(
+    t.station.sent.map((s) =>
+      (s.payload as RequestOf<"SetChargingProfile">).csChargingProfiles.chargingProfileId
+    ),
+    [1],
+  );
 });
 
 Deno.test("restore() sends everything again after a reboot, the station's maximum first, TxProfiles only of running transactions", async () => {

@@ -147,23 +147,27 @@ export function endedTxProfiles(
 
 /**
  * After a reboot (a BootNotification) we cannot know what the station kept: every stored profile becomes
- * pending, to be sent again, except TxProfiles of transactions that are no longer active, which are gone.
+ * pending, to be sent again, except TxProfiles of transactions that are no longer active, which are gone,
+ * and those the station accepted since the boot (`acceptedSinceBoot`: chargingProfileIds its node saw it
+ * accept after the BootNotification, an operator's that reached it before this ran), which it holds. Told by
+ * the order of the station's own frames, not by time: a profile's updatedAt is the clock of whichever node
+ * recorded it, and a node's clock ahead of the boot's node made one recorded just before the reboot look
+ * installed after it (never sent again, the station ran without it).
  */
 export function afterReboot(
   stored: readonly StoredChargingProfile[],
   isActive: (transactionId: number) => boolean,
   at: string,
-  bootedAt?: string,
+  acceptedSinceBoot: ReadonlySet<number> = new Set(),
 ): ChargingProfileChanges {
   const remove: number[] = [];
   const put: StoredChargingProfile[] = [];
   for (const s of stored) {
     const ended = s.chargingProfilePurpose === "TxProfile" &&
       (s.transactionId === null || !isActive(s.transactionId));
-    // Installed after the boot (an operator's profile that reached the station before this ran): it holds it.
-    const sinceBoot = s.state === "installed" && bootedAt !== undefined && s.updatedAt > bootedAt;
+    const held = s.state === "installed" && acceptedSinceBoot.has(s.chargingProfileId);
     if (ended) remove.push(s.chargingProfileId);
-    else if (s.state !== "pending" && !sinceBoot) put.push({ ...s, state: "pending", updatedAt: at });
+    else if (s.state !== "pending" && !held) put.push({ ...s, state: "pending", updatedAt: at });
   }
   return { remove, put };
 }

@@ -95,23 +95,23 @@ Deno.test("afterReboot() marks every profile pending, except TxProfiles of trans
   assertEquals(changes.put.map((p) => [p.chargingProfileId, p.state]), [[1, "pending"], [3, "pending"]]);
 });
 
-Deno.test("afterReboot() leaves alone a profile installed after the boot (the station holds it)", () => {
-  const before = {
-    ...installed(0, profile(1, "ChargePointMaxProfile", 0, 32)),
-    updatedAt: "2025-03-01T11:59:00.000Z",
-  };
-  const after = {
-    ...installed(0, profile(2, "TxDefaultProfile", 0, 16)),
-    updatedAt: "2025-03-01T12:00:01.000Z",
-  };
-  const changes = afterReboot(
-    [before, after],
-    () => false,
-    "2025-03-01T12:05:00.000Z",
-    "2025-03-01T12:00:00.000Z",
-  );
+Deno.test("afterReboot() leaves alone a profile the station accepted since its boot (it holds it)", () => {
+  const before = installed(0, profile(1, "ChargePointMaxProfile", 0, 32));
+  const after = installed(0, profile(2, "TxDefaultProfile", 0, 16));
+  const changes = afterReboot([before, after], () => false, "2025-03-01T12:05:00.000Z", new Set([2]));
   assertEquals(changes.put.map((p) => [p.chargingProfileId, p.state]), [[1, "pending"]]);
   assertEquals(changes.remove, []);
+});
+
+Deno.test("afterReboot() sends again a profile recorded by a clock ahead just before the boot (no clocks compared)", () => {
+  // Written by a node whose clock is 5 s ahead, a second before the station rebooted: its updatedAt is
+  // after the boot's, but the station did not accept it since its boot, so it lost it.
+  const aheadOfTheBoot = {
+    ...installed(0, profile(1, "ChargePointMaxProfile", 0, 32)),
+    updatedAt: "2025-03-01T12:00:04.000Z",
+  };
+  const changes = afterReboot([aheadOfTheBoot], () => false, "2025-03-01T12:00:01.000Z", new Set());
+  assertEquals(changes.put.map((p) => [p.chargingProfileId, p.state]), [[1, "pending"]]);
 });
 
 Deno.test("currentLimitA() reads Absolute schedules at the time and single-period Relative ones", () => {

@@ -248,7 +248,7 @@ export class LoadManager {
    * A station connected: what it should hold is sent again (everything after a boot, else what waited for
    * it), a station that left its site loses our profiles, and its site is divided again.
    */
-  async stationConnected(chargePointId: string, booted: boolean, bootedAt?: string): Promise<void> {
+  async stationConnected(chargePointId: string, booted: boolean): Promise<void> {
     const { profiles } = this.#deps;
     const siteId = await this.#deps.store.siteOfChargePoint(chargePointId);
     // Back: it may answer again, and take the station-wide default.
@@ -260,7 +260,6 @@ export class LoadManager {
       ...(booted
         ? {
           reboot: {
-            bootedAt,
             prepare: () => profiles.forgetSupport(chargePointId),
             activeTransactionIds: async () =>
               (await this.#deps.sources.activeTransactions(chargePointId)).map((t) => t.transactionId),

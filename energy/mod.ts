@@ -39,6 +39,8 @@ export interface EnergyDeps {
   locks?: SiteLocks;
   /** The ledger id of a station's own OCPP 2.0.1 transaction id (a raw 2.0.1 TxProfile names it). */
   ledgerIdOf?: (chargePointId: string, stationTransactionId: string) => Promise<number | null>;
+  /** What a station accepted since its boot, on this node (`ChargingProfileServiceDeps.acceptedSinceBoot`). */
+  acceptedSinceBoot?: (chargePointId: string) => ReadonlySet<number>;
 }
 
 export interface Energy {
@@ -125,7 +127,7 @@ export function createEnergy(deps: EnergyDeps): Energy {
       case "boot":
         if (event.registrationStatus !== "Accepted") return;
         // A boot we asked for is no reboot: the station still holds its profiles.
-        return follow("boot", id, () => loadManager.stationConnected(id, event.triggered !== true, event.at));
+        return follow("boot", id, () => loadManager.stationConnected(id, event.triggered !== true));
       case "disconnected":
         return follow("disconnection", id, () => loadManager.stationChanged(id));
       case "transaction": {

@@ -248,3 +248,67 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "cluster with skewed clocks: a profile the node ahead recorded just before the station rebooted is sent again after the boot",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ahead, behind, close } = await skewedNodes("skew2_reboot_profile", {});
+    const stations: Station[] = [];
+    try {
+      const aheadApi = await adminApi(ahead.url);
+      const id = "CP-SKEW-BOOT";
+      const received: number[] = [];
+      // The station is held by the node behind; each connection boots once its handlers are in place.
+      const boot = async () => {
+        const station = await connectStation(behind.wsUrl, id, { boot: false });
+        stations.push(station);
+        station.handle("SetChargingProfile", ({ params }) => {
+          received.push(params.csChargingProfiles.chargingProfileId);
+          return { status: "Accepted" };
+        });
+        station.handle("ClearChargingProfile", () => ({ status: "Accepted" }));
+        const res = await station.call("BootNotification", {
+          chargePointVendor: "Acme",
+          chargePointModel: "V",
+        });
+        assertEquals(res.status, "Accepted");
+        return station;
+      };
+      const first = await boot();
+      // An operator sets a profile through the node ahead (its clock writes the record's updatedAt).
+      const set = await aheadApi(`/charge-points/${id}/charging-profiles`, {
+        method: "POST",
+        body: {
+          connectorId: 0,
+          csChargingProfiles: {
+            chargingProfileId: 7,
+            stackLevel: 0,
+            chargingProfilePurpose: "TxDefaultProfile",
+            chargingProfileKind: "Relative",
+            chargingSchedule: {
+              chargingRateUnit: "A",
+              chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }],
+            },
+          },
+        },
+      });
+      assertEquals(set.status, 201, JSON.stringify(set.body));
+      assertEquals(received, [7]);
+      // The station reboots within the skew: it lost the profile, and its boot on the node behind is stamped
+      // before the record's updatedAt.
+      await closeStation(first);
+      await boot();
+      await eventually(() => received.length === 2, 10_000, "the profile sent again after the reboot");
+      assertEquals(received, [7, 7]);
+      const items = (await aheadApi(`/charge-points/${id}/charging-profiles`)).body.items as Json[];
+      assertEquals(items.map((p) => [p.chargingProfileId, p.state]), [[7, "installed"]]);
+    } finally {
+      for (const s of stations) await closeStation(s).catch(() => {});
+      await close();
+    }
+  },
+});
