@@ -304,8 +304,15 @@ Deno.test({
       await boot();
       await eventually(() => received.length === 2, 10_000, "the profile sent again after the reboot");
       assertEquals(received, [7, 7]);
-      const items = (await aheadApi(`/charge-points/${id}/charging-profiles`)).body.items as Json[];
-      assertEquals(items.map((p) => [p.chargingProfileId, p.state]), [[7, "installed"]]);
+      // Recorded installed once the station accepted it (written after its answer).
+      await eventually(
+        async () => {
+          const items = (await aheadApi(`/charge-points/${id}/charging-profiles`)).body.items as Json[];
+          return JSON.stringify(items.map((p) => [p.chargingProfileId, p.state])) === '[[7,"installed"]]';
+        },
+        10_000,
+        "the profile recorded installed again",
+      );
     } finally {
       for (const s of stations) await closeStation(s).catch(() => {});
       await close();
