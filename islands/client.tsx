@@ -5,6 +5,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { StationEvent } from "../components/types.ts";
 import { EVENT_TYPES } from "../components/event_types.ts";
+import { reopenDelayMs } from "./reopen_delay.ts";
+import { sessionStillValid, setSignedOut, signInAgainHref, useSignedOut } from "./signed_out.ts";
 
 /** An API error answer (`{ error, message, details }`) or a network failure (status 0). */
 export class ApiCallError extends Error {
@@ -57,17 +59,78 @@ export async function apiFetch<T = unknown>(
 }
 
 interface Channel {
-  source: EventSource;
+  url: string;
+  source: EventSource | null;
   listeners: Set<(e: never) => void>;
   openListeners: Set<(live: boolean) => void>;
   live: boolean;
+  /** Reopens since the stream was last open: the next wait grows with it. */
+  attempts: number;
+  /** The pending reopen, cleared when the last subscriber leaves. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  closed: boolean;
 }
 
 const channels = new Map<string, Channel>();
 
+function setLive(ch: Channel, live: boolean): void {
+  ch.live = live;
+  for (const l of ch.openListeners) l(live);
+}
+
+function open(ch: Channel): void {
+  const source = new EventSource(ch.url);
+  ch.source = source;
+  source.onopen = () => {
+    ch.attempts = 0;
+    setSignedOut(false);
+    setLive(ch, true);
+  };
+  source.onerror = () => {
+    setLive(ch, false);
+    // CONNECTING: the browser asks again by itself. CLOSED (a non-200 answer): it never will, so we do.
+    if (source.readyState === EventSource.CLOSED) reopenLater(ch);
+  };
+  for (const type of EVENT_TYPES) {
+    source.addEventListener(type, (message) => {
+      let event: never;
+      try {
+        // Each subscriber names the event type it reads; the stream itself is untyped JSON.
+        event = JSON.parse((message as MessageEvent<string>).data) as never;
+      } catch {
+        return;
+      }
+      for (const l of ch.listeners) l(event);
+    });
+  }
+}
+
+/**
+ * Reopens a stream the browser gave up on, after a growing, jittered wait (reopenDelayMs). The session is
+ * checked first: once it is gone (401), the page says so and only checks again, at the longest wait, until
+ * the operator signs in again (in another tab); the stream is not asked for meanwhile.
+ */
+function reopenLater(ch: Channel): void {
+  ch.source?.close();
+  ch.source = null;
+  ch.timer = setTimeout(async () => {
+    ch.timer = undefined;
+    const valid = await sessionStillValid();
+    if (ch.closed) return;
+    if (!valid) {
+      setSignedOut(true);
+      ch.attempts = Math.max(ch.attempts, 16);
+      return reopenLater(ch);
+    }
+    ch.attempts++;
+    open(ch);
+  }, reopenDelayMs(ch.attempts));
+}
+
 /**
  * Listens to `/api/v1/events` with `query` (e.g. `chargePointId=CP-1`). `onLive(true)` fires when the stream
- * is (re)opened, so a caller can refetch what it may have missed, and `onLive(false)` when it drops.
+ * is (re)opened, so a caller can refetch what it may have missed, and `onLive(false)` when it drops. A stream
+ * the browser closed for good (a 503 while the server restarts) is reopened, after a growing wait.
  */
 export function subscribeEvents<E = StationEvent>(
   query: string,
@@ -76,30 +139,18 @@ export function subscribeEvents<E = StationEvent>(
 ): () => void {
   let channel = channels.get(query);
   if (!channel) {
-    const source = new EventSource(`/api/v1/events${query ? `?${query}` : ""}`);
-    const ch: Channel = { source, listeners: new Set(), openListeners: new Set(), live: false };
-    source.onopen = () => {
-      ch.live = true;
-      for (const l of ch.openListeners) l(true);
+    channel = {
+      url: `/api/v1/events${query ? `?${query}` : ""}`,
+      source: null,
+      listeners: new Set(),
+      openListeners: new Set(),
+      live: false,
+      attempts: 0,
+      timer: undefined,
+      closed: false,
     };
-    source.onerror = () => {
-      ch.live = false;
-      for (const l of ch.openListeners) l(false);
-    };
-    for (const type of EVENT_TYPES) {
-      source.addEventListener(type, (message) => {
-        let event: never;
-        try {
-          // Each subscriber names the event type it reads; the stream itself is untyped JSON.
-          event = JSON.parse((message as MessageEvent<string>).data) as never;
-        } catch {
-          return;
-        }
-        for (const l of ch.listeners) l(event);
-      });
-    }
-    channel = ch;
-    channels.set(query, ch);
+    open(channel);
+    channels.set(query, channel);
   }
   const ch = channel;
   ch.listeners.add(onEvent);
@@ -109,7 +160,9 @@ export function subscribeEvents<E = StationEvent>(
     ch.listeners.delete(onEvent);
     ch.openListeners.delete(onLive);
     if (ch.listeners.size === 0) {
-      ch.source.close();
+      ch.closed = true;
+      clearTimeout(ch.timer);
+      ch.source?.close();
       channels.delete(query);
     }
   };
@@ -158,6 +211,14 @@ export function useCommandAnnouncements(fn: () => void): void {
 
 /** The live-stream indicator shown by islands that update from events. */
 export function LiveDot(props: { live: boolean }) {
+  const signedOut = useSignedOut();
+  if (signedOut) {
+    return (
+      <span class="live off" data-live="false" data-signed-out="true" role="status">
+        Signed out: this page no longer updates. <a href={signInAgainHref()}>Sign in again</a>
+      </span>
+    );
+  }
   return (
     <span class={`live ${props.live ? "on" : "off"}`} data-live={String(props.live)} role="status">
       {props.live ? "live" : "connecting…"}
