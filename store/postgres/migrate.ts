@@ -27,6 +27,7 @@
  */
 import postgres, { type ReservedSql, type Sql } from "postgres";
 import { type Migration, MIGRATIONS } from "./migrations/mod.ts";
+import { isUnavailable } from "./sql.ts";
 
 export type { Migration } from "./migrations/mod.ts";
 export { MIGRATIONS } from "./migrations/mod.ts";
@@ -57,6 +58,9 @@ export async function migrate(
   const locks = { ...STEP_LOCKS, ...options };
   const conn = await sql.reserve();
   const applied: number[] = [];
+  // A connection that broke (a failover, a killed backend) took its lock and transaction with it: nothing more
+  // is sent on it (postgres.js writes it on no socket and never answers: the start hung) nor is it released.
+  let lost = false;
   try {
     for (let attempt = 1;; attempt++) {
       await lock(conn);
@@ -64,17 +68,21 @@ export async function migrate(
         await applyPending(conn, migrations, applied, locks);
         return applied;
       } catch (error) {
+        lost = isUnavailable(error);
         // A node of an older version waiting for the lock inside a transaction holds a snapshot a concurrent
         // build waits for: PostgreSQL breaks the cycle by failing one of them. When it fails the build, the
         // lock is let go so that the older node goes first (it finds its migrations applied), then retried.
-        if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
+        if (lost || !isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
       } finally {
-        await conn`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
+        if (!lost) await conn`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
       }
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS * attempt));
     }
+  } catch (error) {
+    lost ||= isUnavailable(error);
+    throw error;
   } finally {
-    conn.release();
+    if (!lost) conn.release();
   }
 }
 
@@ -216,7 +224,8 @@ async function inTransaction(conn: ReservedSql, fn: () => Promise<void>): Promis
   try {
     await fn();
   } catch (error) {
-    await conn.unsafe("rollback").catch(() => {});
+    // A broken connection's transaction went with it; a ROLLBACK sent on it would never be answered.
+    if (!isUnavailable(error)) await conn.unsafe("rollback").catch(() => {});
     throw error;
   }
   await conn.unsafe("commit");

@@ -375,3 +375,40 @@ Deno.test({
       assertEquals(scanned, []);
     }),
 });
+
+Deno.test({
+  name: "a migration whose connection is killed fails at once, not hangs (a failover while a node starts)",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, sql) => {
+      const slow: Migration = {
+        version: 1,
+        name: "slow",
+        up: "create table slow (id int); select pg_sleep(30);",
+      };
+      const pool = postgres(url, { max: 2, onnotice: () => {} });
+      try {
+        const started = performance.now();
+        const migrating = migrate(pool, [slow]).then(() => "migrated", (e) => `failed: ${e}`);
+        await eventually(
+          async () =>
+            (await sql`
+              select pg_terminate_backend(pid) from pg_stat_activity
+              where datname = current_database() and query ilike '%pg_sleep(30)%' and pid <> pg_backend_pid()
+            `).length > 0,
+          5000,
+          "the migration's backend killed",
+        );
+        const outcome = await Promise.race([
+          migrating,
+          new Promise<string>((r) => setTimeout(() => r("still waiting after 5 s"), 5000)),
+        ]);
+        assert(outcome.startsWith("failed"), outcome);
+        assert(performance.now() - started < 10_000);
+        // The next start migrates: nothing half-applied, the lock not held by the dead session.
+        assertEquals(await migrate(sql, [{ ...slow, up: "create table slow (id int);" }]), [1]);
+      } finally {
+        await pool.end({ timeout: 1 });
+      }
+    }),
+});
