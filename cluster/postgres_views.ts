@@ -190,10 +190,13 @@ export class PgFailureBudgets implements SharedFailureBudgets {
 }
 
 /**
- * The back-off of security/auth_backoff.ts with its counts in `auth_backoff`, one row per key. Each statement
- * a handshake waits for is bounded (`queryTimeoutMs`, QueryTimeoutError): the gate then fails closed (503,
- * retry later: nobody is let in unchecked), as it does for a database it cannot reach, rather than hold the
- * handshake for as long as PostgreSQL hangs.
+ * The back-off of security/auth_backoff.ts with its counts in `auth_backoff`, one row per key. Time is the
+ * database's (`blocked_until` and `last_failure` written and compared by its clock; the callers' `nowMs` is not
+ * used): a wait written by a node S seconds behind would otherwise end S seconds early on a node ahead, and one
+ * written by a node ahead hold a source out S seconds longer on a node behind. Each statement a handshake waits
+ * for is bounded (`queryTimeoutMs`, QueryTimeoutError): the gate then fails closed (503, retry later: nobody is
+ * let in unchecked), as it does for a database it cannot reach, rather than hold the handshake for as long as
+ * PostgreSQL hangs.
  */
 export class PgAuthBackoff implements AuthBackoff {
   #calls = 0;
@@ -207,47 +210,49 @@ export class PgAuthBackoff implements AuthBackoff {
     this.#timeoutMs = bound.queryTimeoutMs ?? SHARED_BUDGET_TIMEOUT_MS;
   }
 
-  async retryAfterMs(key: string, now: number): Promise<number> {
-    const nowMs = Math.floor(now);
+  async retryAfterMs(key: string, _nowMs?: number): Promise<number> {
     const [row] = await bounded(
-      this.sql<{ blocked_until: string }[]>`select blocked_until from auth_backoff where key = ${key}`,
+      this.sql<{ wait_ms: string }[]>`
+        select greatest(0, blocked_until - ${this.sql.unsafe(DB_NOW_MS)}) as wait_ms
+        from auth_backoff where key = ${key}`,
       this.#timeoutMs,
       "read the auth back-off",
     );
-    return row ? Math.max(0, Number(row.blocked_until) - nowMs) : 0;
+    return row ? Number(row.wait_ms) : 0;
   }
 
-  async attempt(key: string, now: number): Promise<number> {
-    const nowMs = Math.floor(now);
+  async attempt(key: string, _nowMs?: number): Promise<number> {
     const { freeFailures, baseMs, maxMs } = this.options;
     const firstDelay = waitAfter(1, this.options);
     // One statement, one round trip per handshake: the upsert locks the row, looks at its wait and counts, so
     // the nodes' parallel attempts are admitted one at a time and the cluster lets through no more than one
-    // process would. A key quiet for twice maxMs starts over, as in MemoryAuthBackoff; the wait is
-    // waitAfter() of the new count.
-    const failures = this.sql`(case when b.last_failure < ${
-      nowMs - 2 * maxMs
+    // process would. The database's now is taken once, as the new row's last_failure (`excluded`). A key quiet
+    // for twice maxMs starts over, as in MemoryAuthBackoff; the wait is waitAfter() of the new count.
+    const failures = this.sql`(case when b.last_failure < excluded.last_failure - ${
+      2 * maxMs
     }::bigint then 1 else b.failures + 1 end)`;
     const admitted = await bounded(
       this.sql`
       insert into auth_backoff as b (key, failures, blocked_until, last_failure)
-      values (${key}, 1, ${firstDelay > 0 ? Math.round(nowMs + firstDelay) : 0}::bigint, ${nowMs}::bigint)
+      select ${key}, 1, case when ${firstDelay}::float8 > 0 then now.ms + round(${firstDelay}::float8)::bigint
+          else 0 end, now.ms
+      from (select ${this.sql.unsafe(DB_NOW_MS)} as ms) as now
       on conflict (key) do update set
         failures = ${failures},
-        last_failure = ${nowMs}::bigint,
+        last_failure = excluded.last_failure,
         blocked_until = case when ${failures} <= ${freeFailures}::int then b.blocked_until
-          else ${nowMs}::bigint + round(least(${maxMs}::float8,
+          else excluded.last_failure + round(least(${maxMs}::float8,
             ${baseMs}::float8 * power(2::float8, least(${failures} - ${freeFailures}::int - 1, 40)::float8)))::bigint
           end
-      where b.blocked_until <= ${nowMs}::bigint
+      where b.blocked_until <= excluded.last_failure
       returning 1`,
       this.#timeoutMs,
       "count an attempt in the auth back-off",
     );
-    if (++this.#calls % 100 === 0) void this.#prune(nowMs).catch(() => {});
+    if (++this.#calls % 100 === 0) void this.#prune().catch(() => {});
     if (admitted.length > 0) return 0;
     // Waiting (not counted): read in a statement of its own, which sees the blocking count.
-    return Math.max(1, await this.retryAfterMs(key, nowMs));
+    return Math.max(1, await this.retryAfterMs(key));
   }
 
   async succeeded(key: string): Promise<void> {
@@ -258,9 +263,10 @@ export class PgAuthBackoff implements AuthBackoff {
     );
   }
 
-  async #prune(nowMs: number): Promise<void> {
+  async #prune(): Promise<void> {
     await this.sql`
       delete from auth_backoff
-      where last_failure < ${Math.floor(nowMs - 2 * this.options.maxMs)} and blocked_until < ${nowMs}`;
+      where last_failure < ${this.sql.unsafe(DB_NOW_MS)} - ${2 * this.options.maxMs}::bigint
+        and blocked_until < ${this.sql.unsafe(DB_NOW_MS)}`;
   }
 }

@@ -24,6 +24,7 @@
 import { parseIp } from "./ip_list.ts";
 import { setMostRecent } from "../model/recency.ts";
 
+/** `nowMs` is the caller's clock; a back-off shared by the nodes goes by its store's clock instead (skew). */
 export interface AuthBackoff {
   /** How long until `key` may try again (0: now). */
   retryAfterMs(key: string, nowMs: number): Promise<number>;
