@@ -43,16 +43,17 @@ export function ConnectorChips(props: { connectors: Connector[]; online?: boolea
           );
         })}
       </span>
-      {online && <ConnectorErrors connectors={props.connectors} />}
+      <ConnectorErrors connectors={props.connectors} online={online} />
     </>
   );
 }
 
 /**
  * The errors of a station's connectors, written out beside their chips (the code, and the station's own
- * words when it sent some): a fault's cause is the first thing an operator needs, not a tooltip away.
+ * words when it sent some): a fault's cause is the first thing an operator needs, not a tooltip away. An
+ * offline station's are what it last reported, so they are marked "last known", not shown as current.
  */
-function ConnectorErrors(props: { connectors: Connector[] }) {
+function ConnectorErrors(props: { connectors: Connector[]; online: boolean }) {
   const errors = props.connectors.filter((c) => c.errorCode !== "NoError");
   return (
     <>
@@ -61,9 +62,11 @@ function ConnectorErrors(props: { connectors: Connector[] }) {
           key={`error-${c.connectorId}`}
           class="small error-text connector-error"
           data-connector-error={c.connectorId}
+          {...(props.online ? {} : { "data-last-known": "true" })}
         >
           #{c.connectorId} {c.errorCode}
           {c.info ? `: ${c.info}` : ""}
+          {props.online ? "" : " (last known)"}
         </span>
       ))}
     </>
