@@ -4,9 +4,10 @@
  * dialect, with availability and triggers: islands/quick_actions_201.tsx). Follows the station's events.
  */
 import { Time, TzLabel } from "../components/time.tsx";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
 import { formatTime } from "../components/format.ts";
+import { OfflineSince } from "../components/offline_since.tsx";
 import type { StationDetail, StationEvent } from "../components/types.ts";
 import {
   announceCommand,
@@ -62,6 +63,12 @@ export default function StationConsole(props: StationConsoleProps) {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   /** Why the station went offline while this page was open (its node lost, closed by an operator, ...). */
   const [gone, setGone] = useState<{ at: string; reason: string } | null>(null);
+  /** The clock the offline duration is counted against, ticking so "ago" does not go stale. */
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(timer);
+  }, []);
   const id = station.id;
   const path = `/api/v1/charge-points/${encodeURIComponent(id)}`;
 
@@ -157,6 +164,7 @@ export default function StationConsole(props: StationConsoleProps) {
       <div class="card-head">
         <h1 id="station-title">{id}</h1>
         <OnlineBadge online={station.online} />
+        {!station.online && <OfflineSince lastSeen={station.lastSeen} now={now} />}
         <LiveDot live={live} />
       </div>
       <dl class="facts">
