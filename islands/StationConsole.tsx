@@ -48,6 +48,8 @@ type Outcome = CommandOutcomeValue & {
 
 const ID_TAG_LIST = "console-id-tags";
 const START_ACTIONS = new Set(["RemoteStartTransaction", "RequestStartTransaction"]);
+/** The server refuses a remote start to these unless forced (actors/commands/remote_start_transaction.ts). */
+const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);
 
 /** Whom a remote start names, so the session it starts can be linked: 2.0.1's token and EVSE, 1.6's tag. */
 function startOf(payload: Record<string, unknown>): { idTag: string; connectorId: number | undefined } {
@@ -152,6 +154,11 @@ export default function StationConsole(props: StationConsoleProps) {
   const [idTag, setIdTag] = useState("");
   const [stopTx, setStopTx] = useState("");
   const [unlockConnector, setUnlockConnector] = useState("");
+  const startTarget = connectors.find((c) => String(c.connectorId) === startConnector);
+  // Said before it is tried, not hidden: the refusal that follows offers "Send anyway" (force).
+  const startWarning = startTarget && NOT_STARTABLE.has(startTarget.status)
+    ? `connector ${startTarget.connectorId} is ${startTarget.status}: the station will likely refuse; force to send anyway`
+    : null;
   const stopChoice = stopTx || String(activeTx[0]?.transactionId ?? "");
   const unlockChoice = unlockConnector || String(connectors[0]?.connectorId ?? "1");
   // A command to a station connected nowhere fails at once (409): said before it is tried.
@@ -381,6 +388,9 @@ export default function StationConsole(props: StationConsoleProps) {
                   />
                 </label>
                 <button type="submit" disabled={cannotSend}>Remote start</button>
+                {station.online && startWarning && (
+                  <span class="small warn" role="note" data-start-warning>{startWarning}</span>
+                )}
               </form>
               <form
                 class="action"
