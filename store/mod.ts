@@ -219,8 +219,7 @@ export interface CommandLogStore {
   /**
    * Settles as `unknown` (NODE_LOST_RESPONSE, finishedAt `at`) the rows still `sending` that a node outside
    * `liveNodeIds` wrote before `sentBefore`: their node died with the command. Each row once, whichever process
-   * runs it; returns how many it settled. A store with a clock of its own (PostgreSQL) counts the grace
-   * (`at` - `sentBefore`) back from its clock, so the sweeper's skew does not shorten it.
+   * runs it; returns how many it settled.
    */
   settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number>;
 }

@@ -115,12 +115,7 @@ export class PgCommandLog {
     `.execute();
   }
 
-  /**
-   * See CommandLogStore: one statement, so a row two sweeps meet is settled by the first (row lock). The grace
-   * (`at` - `sentBefore`, both the sweeper's clock) is counted back from the database's clock: a sweeper whose
-   * clock is ahead would otherwise settle `unknown` a live command just written by a node it does not yet
-   * count among the live.
-   */
+  /** See CommandLogStore: one statement, so a row two sweeps meet is settled by the first (row lock). */
   async settleCommandsOfLostNodes(
     liveNodeIds: readonly string[],
     sentBefore: string,
@@ -129,8 +124,7 @@ export class PgCommandLog {
     const settled = await this.sql`
       update command_log set outcome = 'unknown', response = ${this.sql.json(NODE_LOST_RESPONSE)},
         finished_at = ${at}
-      where outcome = 'sending'
-        and requested_at < clock_timestamp() - (${at}::timestamptz - ${sentBefore}::timestamptz)
+      where outcome = 'sending' and requested_at < ${sentBefore}
         and node_id is not null and node_id <> all(${liveNodeIds as string[]}::text[])
     `;
     return settled.count;
