@@ -11,17 +11,17 @@
  * }); // 7
  * ```
  */
+import { isPlainObject } from "../protocol/ocppj/frames.ts";
+
 export function acceptedProfileId(action: string, payload: unknown, response: unknown): number | null {
-  if (action !== "SetChargingProfile" || !isObject(response) || response.status !== "Accepted") return null;
-  if (!isObject(payload)) return null;
-  const profile = isObject(payload.csChargingProfiles)
+  if (action !== "SetChargingProfile" || !isPlainObject(response) || response.status !== "Accepted") {
+    return null;
+  }
+  if (!isPlainObject(payload)) return null;
+  const profile = isPlainObject(payload.csChargingProfiles)
     ? payload.csChargingProfiles.chargingProfileId
-    : isObject(payload.chargingProfile)
+    : isPlainObject(payload.chargingProfile)
     ? payload.chargingProfile.id
     : undefined;
   return typeof profile === "number" ? profile : null;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }

@@ -21,6 +21,7 @@
  * profileSent("SetNetworkProfile", { configurationSlot: 2, connectionData: { securityProfile: 3 } }); // 3
  * ```
  */
+import { isPlainObject } from "../protocol/ocppj/frames.ts";
 import type {
   PendingSecurityProfile,
   SecurityProfile,
@@ -34,12 +35,10 @@ import type {
  */
 export function profileSent(action: string, payload: unknown): SecurityProfile | "invalid" | null {
   // A job's payload is checked against the schemas after this: any JSON may come (null, a string).
-  const fields = typeof payload === "object" && payload !== null ? payload as Record<string, unknown> : {};
+  const fields = isPlainObject(payload) ? payload : {};
   if (action === "SetNetworkProfile") {
     const data = fields.connectionData;
-    const value = typeof data === "object" && data !== null
-      ? (data as { securityProfile?: unknown }).securityProfile
-      : undefined;
+    const value = isPlainObject(data) ? data.securityProfile : undefined;
     return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 3
       ? value as SecurityProfile
       : "invalid";

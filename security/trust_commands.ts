@@ -13,6 +13,8 @@
  * changesStationTrust("Reset", { type: "Soft" }); // false
  * ```
  */
+import { isPlainObject } from "../protocol/ocppj/frames.ts";
+
 /** Actions that change a station's trust whatever their payload: their routes are admin-only. */
 export const TRUST_ACTIONS: ReadonlySet<string> = new Set([
   "InstallCertificate",
@@ -35,14 +37,14 @@ const SECURITY_KEYS = new Set([
 export function changesStationTrust(action: string, payload: unknown): boolean {
   if (TRUST_ACTIONS.has(action)) return true;
   // A job's payload is checked against the schemas after this: any JSON may come (null, a string, [null]).
-  if (!isRecord(payload)) return false;
+  if (!isPlainObject(payload)) return false;
   if (action === "ChangeConfiguration") return SECURITY_KEYS.has(String(payload.key ?? "").toLowerCase());
   if (action === "SetVariables") {
     const data = Array.isArray(payload.setVariableData) ? payload.setVariableData : [];
     return data.some((d: unknown) => {
-      if (!isRecord(d)) return false;
-      const component = String(isRecord(d.component) ? d.component.name ?? "" : "").toLowerCase();
-      const variable = String(isRecord(d.variable) ? d.variable.name ?? "" : "").toLowerCase();
+      if (!isPlainObject(d)) return false;
+      const component = String(isPlainObject(d.component) ? d.component.name ?? "" : "").toLowerCase();
+      const variable = String(isPlainObject(d.variable) ? d.variable.name ?? "" : "").toLowerCase();
       // The slot first in the priority is the network profile the station connects with (2.0.1 B09, A05):
       // another CSMS's URL or a lower security profile an admin once stored there.
       return component === "securityctrlr" ||
@@ -50,8 +52,4 @@ export function changesStationTrust(action: string, payload: unknown): boolean {
     });
   }
   return false;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
