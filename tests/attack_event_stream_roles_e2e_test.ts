@@ -119,3 +119,31 @@ Deno.test("a viewer reading a station's recent frames sees no SecurityEventNotif
     await server.close();
   }
 });
+
+Deno.test("a viewer sees no SecurityEventNotification content whatever JSON number spells its MessageTypeId", async () => {
+  const server = await startApiServer();
+  const station = await bootedRawStation(`${server.wsUrl}/SEC-ROLE-4`);
+  try {
+    // JSON.parse reads 2.0, 2e0 and 20E-1 as 2: the server takes each as a CALL and stores the event.
+    for (const [i, type] of ["2.0", "2e0", "20E-1"].entries()) {
+      station.send(
+        `[${type},"num-${i}","SecurityEventNotification",{"type":"FirmwareUpdated",` +
+          `"timestamp":"2026-01-01T00:00:00Z","techInfo":"numbered-tamper-${i}"}]`,
+      );
+      const answer = (await station.next()) as unknown[];
+      assertEquals(answer.slice(0, 2), [3, `num-${i}`]);
+    }
+    const operatorSees = JSON.stringify(
+      (await server.json("/api/v1/charge-points/SEC-ROLE-4/frames", { as: "operator" })).body.items,
+    );
+    assert(operatorSees.includes("numbered-tamper-2"), operatorSees);
+    const res = await server.json("/api/v1/charge-points/SEC-ROLE-4/frames", { as: "viewer" });
+    assertEquals(res.status, 200);
+    const viewerSees = JSON.stringify(res.body.items);
+    assert(!viewerSees.includes("tamper"), viewerSees);
+    assert(viewerSees.includes("SecurityEventNotification"), viewerSees);
+  } finally {
+    await station.close();
+    await server.close();
+  }
+});

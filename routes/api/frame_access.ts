@@ -27,17 +27,19 @@ export function framesFor(role: Role, frames: readonly FrameLogEntry[]): FrameLo
 }
 
 /**
- * The head of a CALL: its message id and action as written (JSON escapes included). Read from the text, not by
- * parsing it whole: a frame cut to its start (frame_log.ts) is no longer JSON.
+ * The head of a CALL: its MessageTypeId, message id and action as written (JSON escapes included). Read from the
+ * text, not by parsing it whole: a frame cut to its start (frame_log.ts) is no longer JSON. The type is any
+ * JSON number: the decoder takes `2.0` or `2e0` for 2, a CALL (protocol/ocppj/frames.ts).
  */
-const CALL_HEAD = /^\s*\[\s*2\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"/;
+const CALL_HEAD =
+  /^\s*\[\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"/;
 
 /** The message id and action of a CALL only operators may read, else null. */
 function operatorCall(frame: string): { id: string; action: string } | null {
   const head = CALL_HEAD.exec(frame);
-  if (!head) return null;
-  const action = jsonString(head[2]!);
-  return action !== null && OPERATOR_ACTIONS.has(action) ? { id: jsonString(head[1]!) ?? "", action } : null;
+  if (!head || Number(head[1]) !== 2) return null;
+  const action = jsonString(head[3]!);
+  return action !== null && OPERATOR_ACTIONS.has(action) ? { id: jsonString(head[2]!) ?? "", action } : null;
 }
 
 /** A JSON string's body decoded (escapes and all, as the server read it), or null when it is none. */
