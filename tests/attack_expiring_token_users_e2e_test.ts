@@ -8,6 +8,8 @@
  */
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { SAMPLE_CERTIFICATE } from "./helpers/sample_certificate.ts";
+import { bootedRawStation } from "./helpers/station.ts";
 
 Deno.test("an expiring admin token cannot create a user, set a password or raise a role; it may lower one", async () => {
   const server = await startApiServer();
@@ -109,6 +111,73 @@ Deno.test("an expiring admin token cannot create a webhook or widen one; it may 
       [hook.url, hook.events, false],
     );
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("an expiring admin token cannot set, generate or send a station's AuthorizationKey, install a root on a fleet, or renew a webhook secret", async () => {
+  const server = await startApiServer({ WEBHOOK_ALLOW_LOOPBACK: "true" });
+  const station = await bootedRawStation(`${server.wsUrl}/KEY-1`);
+  try {
+    const made = await server.json("/api/v1/tokens", {
+      method: "POST",
+      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    assertEquals(made.status, 201, JSON.stringify(made.body));
+    const hour = made.body.token as string;
+    const asHour = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    // A station's key is its password: whoever set or read it could connect as the station after the token.
+    const set = await asHour("PATCH", "/station-security/KEY-1", {
+      securityProfile: 1,
+      authorizationKey: "attacker-chosen-key-01",
+    });
+    assertEquals(set.status, 403, JSON.stringify(set.body));
+    assertEquals(set.body.error, "forbidden");
+    const generated = await asHour("POST", "/station-security/KEY-1/authorization-key", {});
+    assertEquals(generated.status, 403, JSON.stringify(generated.body));
+    const stored = await server.json("/api/v1/station-security/KEY-1");
+    assertEquals(stored.status, 200, JSON.stringify(stored.body));
+    assertEquals(stored.body.hasAuthorizationKey, false, JSON.stringify(stored.body));
+    // Sent to the station (stored pending when it takes it): the same credential.
+    const sent = await asHour("POST", "/charge-points/KEY-1/ChangeConfiguration", {
+      key: "AuthorizationKey",
+      value: "attacker-chosen-key-02",
+    });
+    assertEquals(sent.status, 403, JSON.stringify(sent.body));
+    // A job may carry no key at all (a secret); a root certificate for the fleet is a trust that outlives it.
+    const job = await asHour("POST", "/jobs", {
+      action: "InstallCertificate",
+      payload: { certificateType: "CentralSystemRootCertificate", certificate: SAMPLE_CERTIFICATE },
+      chargePointIds: ["KEY-1"],
+    });
+    assertEquals(job.status, 403, JSON.stringify(job.body));
+    assertEquals((await server.json("/api/v1/jobs")).body.items, []);
+    // A webhook's new signing secret, shown to the token, would sign deliveries after it.
+    const hook = await server.json("/api/v1/webhooks", {
+      method: "POST",
+      body: { url: "http://127.0.0.1:9/hook", events: ["station.online"] },
+    });
+    assertEquals(hook.status, 201, JSON.stringify(hook.body));
+    const renewed = await asHour("PATCH", `/webhooks/${hook.body.id}`, { renewSecret: true });
+    assertEquals(renewed.status, 403, JSON.stringify(renewed.body));
+    // Removing the key, or a profile without one, lasts no longer than the token.
+    const removed = await asHour("PATCH", "/station-security/KEY-1", { authorizationKey: null });
+    assertEquals(removed.status, 200, JSON.stringify(removed.body));
+    // A token that never expires keeps the right.
+    const lasting = await server.json("/api/v1/station-security/KEY-1", {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: "admin-chosen-key-0001" },
+    });
+    assertEquals(lasting.status, 200, JSON.stringify(lasting.body));
+  } finally {
+    await station.close();
     await server.close();
   }
 });

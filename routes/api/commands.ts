@@ -44,6 +44,7 @@ import {
 import { outcomeUnknown } from "./command_errors.ts";
 import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
+import { refuseOutlivingGrant } from "./outliving_grants.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
@@ -226,7 +227,10 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     // A key or certificate the station takes decides who it lets in or trusts (the key is then stored,
     // station_security.ts): admins only.
     const sentKey = keySent(action, payload);
-    if (changesStationTrust(action, payload) && !(principal && hasRole(principal, "admin"))) {
+    const changesTrust = changesStationTrust(action, payload);
+    // Whom the station trusts outlives the request: not a token's that expires (outliving_grants.ts).
+    if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom the station trusts`);
+    if (changesTrust && !(principal && hasRole(principal, "admin"))) {
       throw new ApiError(
         403,
         "forbidden",

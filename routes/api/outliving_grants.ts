@@ -2,7 +2,10 @@
  * What an API token that expires may not make: anything that keeps working after it, as a token it creates
  * expires with it at the latest (`POST /api/v1/tokens`). A user, a password, a role or an enabled user would be
  * a credential; a webhook (a new one, another URL, more events, enabled again) would go on sending station
- * events. A session and a token that never expires are not limited.
+ * events, and its renewed secret signs deliveries its receiver trusts. A station's AuthorizationKey (set,
+ * generated, or sent by a command or job) is the station's password, and what else changes whom a station
+ * trusts (`security/trust_commands.ts`: its certificates, security profile, network profile) stays changed.
+ * A session and a token that never expires are not limited.
  *
  * @example
  * ```ts ignore

@@ -40,6 +40,7 @@ import { principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry } from "../../actors/registry.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
+import { refuseOutlivingGrant } from "./outliving_grants.ts";
 import { ErrorSchema, limit, queryBoolean } from "./schemas.ts";
 
 const Profile = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);
@@ -417,6 +418,9 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       what.push(`securityProfile set to ${body.securityProfile ?? "default"}`);
     }
     if (body.authorizationKey !== undefined) {
+      // A key is the station's password: set by a token that expires, its holder could connect as the station
+      // after it. Removing one is allowed.
+      if (body.authorizationKey !== null) refuseOutlivingGrant(principal, "set a station's AuthorizationKey");
       change.keyHash = body.authorizationKey === null
         ? null
         : await hashAuthorizationKey(body.authorizationKey);
@@ -481,6 +485,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       },
     },
   }, async (c, { params, query, principal }) => {
+    // The key is shown in this answer: a token that expires would hold a station's password after it.
+    refuseOutlivingGrant(principal, "generate a station's AuthorizationKey");
     // Also on errors: one that leaves the key pending carries it.
     c.header("cache-control", "no-store");
     const key = newAuthorizationKey();

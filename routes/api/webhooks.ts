@@ -160,6 +160,8 @@ export function addWebhookRoutes(router: ApiRouter, fleet: Fleet, now: () => Dat
     // Where it sends and what: a token that expires may only narrow it (disable it, fewer events kept).
     if (body.url !== undefined) refuseOutlivingGrant(principal, "change a webhook's URL");
     if (body.enabled === true) refuseOutlivingGrant(principal, "enable a webhook");
+    // The new secret is in the answer: whoever holds it may sign deliveries the receiver trusts, after the token.
+    if (body.renewSecret) refuseOutlivingGrant(principal, "renew a webhook's secret");
     const existing = await mustGet(params.id);
     if (body.events?.some((e) => !existing.events.includes(e))) {
       refuseOutlivingGrant(principal, "add events to a webhook");
