@@ -38,13 +38,13 @@ export function changesStationTrust(action: string, payload: unknown): boolean {
   if (TRUST_ACTIONS.has(action)) return true;
   // A job's payload is checked against the schemas after this: any JSON may come (null, a string, [null]).
   if (!isPlainObject(payload)) return false;
-  if (action === "ChangeConfiguration") return SECURITY_KEYS.has(String(payload.key ?? "").toLowerCase());
+  if (action === "ChangeConfiguration") return SECURITY_KEYS.has(lowerText(payload.key));
   if (action === "SetVariables") {
     const data = Array.isArray(payload.setVariableData) ? payload.setVariableData : [];
     return data.some((d: unknown) => {
       if (!isPlainObject(d)) return false;
-      const component = String(isPlainObject(d.component) ? d.component.name ?? "" : "").toLowerCase();
-      const variable = String(isPlainObject(d.variable) ? d.variable.name ?? "" : "").toLowerCase();
+      const component = lowerText(isPlainObject(d.component) ? d.component.name : undefined);
+      const variable = lowerText(isPlainObject(d.variable) ? d.variable.name : undefined);
       // The slot first in the priority is the network profile the station connects with (2.0.1 B09, A05):
       // another CSMS's URL or a lower security profile an admin once stored there.
       return component === "securityctrlr" ||
@@ -52,4 +52,12 @@ export function changesStationTrust(action: string, payload: unknown): boolean {
     });
   }
   return false;
+}
+
+/**
+ * A name as lower-case text; anything but a string is no name ("": the schemas refuse it after this). Not
+ * `String()`: an object such as `{"toString":1}` throws when turned into text.
+ */
+function lowerText(value: unknown): string {
+  return typeof value === "string" ? value.toLowerCase() : "";
 }

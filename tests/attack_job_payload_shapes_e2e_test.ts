@@ -63,3 +63,40 @@ Deno.test("a job's SetVariables of SecurityCtrlr still needs admin, whatever els
     await server.close();
   }
 });
+
+Deno.test("a job whose payload names a key or component by an object JSON cannot turn into text is a 400, not a 500", async () => {
+  const server = await startApiServer();
+  try {
+    // `String()` of `{"toString":1}` throws (no callable toString, valueOf gives the object back).
+    const odd = { toString: 1 };
+    const payloads: Array<{ action: string; payload: unknown }> = [
+      { action: "ChangeConfiguration", payload: { key: odd, value: "1" } },
+      {
+        action: "SetVariables",
+        payload: {
+          setVariableData: [{ component: { name: odd }, variable: { name: "X" }, attributeValue: "1" }],
+        },
+      },
+      {
+        action: "SetVariables",
+        payload: {
+          setVariableData: [{ component: { name: "X" }, variable: { name: odd }, attributeValue: "1" }],
+        },
+      },
+    ];
+    for (const { action, payload } of payloads) {
+      for (const as of ["operator", "admin"] as const) {
+        const res = await server.json("/api/v1/jobs", {
+          method: "POST",
+          as,
+          body: { action, payload, chargePointIds: ["JOB-ODD-3"] },
+        });
+        const what = `${as} ${action} ${JSON.stringify(payload)}: ${JSON.stringify(res.body)}`;
+        assertEquals(res.status, 400, what);
+        assertEquals(typeof res.body.error, "string", what);
+      }
+    }
+  } finally {
+    await server.close();
+  }
+});
