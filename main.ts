@@ -13,6 +13,7 @@ import { createLogger } from "./logger.ts";
 import { PrometheusMetrics } from "./metrics/prometheus.ts";
 import { processName, startServer } from "./server.ts";
 import { openStores } from "./store/open.ts";
+import { WriteHealth } from "./store/write_health.ts";
 import { runTask } from "./tasks/cli.ts";
 import { EXIT_ABANDONED, ShutdownDeadline } from "./shutdown_deadline.ts";
 import type { ClusterBackend } from "./cluster/mod.ts";
@@ -34,8 +35,12 @@ await runTask(async () => {
     Deno.exit(code);
   }
   const metrics = new PrometheusMetrics();
+  const writeHealth = new WriteHealth(logger);
   const stores = await openStores(config, logger, {
-    commitObserver: (batch) => metrics.storeCommitted(batch),
+    commitObserver: (batch) => {
+      metrics.storeCommitted(batch);
+      writeHealth.observe(batch);
+    },
   });
   const nodeId = processName();
   let cluster: ClusterBackend | undefined;
@@ -63,6 +68,7 @@ await runTask(async () => {
     energy: stores.energy,
     securityExtension: stores.securityExtension,
     fleet: stores.fleet,
+    writeHealth,
     ...(cluster ? { cluster } : {}),
     ...(sharedSecurity ? { sharedSecurity } : {}),
   }).catch(async (error) => {

@@ -22,6 +22,7 @@ import { HandshakeLog } from "./security/handshake_log.ts";
 import { openKvAuthStore } from "./store/kv/auth.ts";
 import type { AuthStore } from "./store/auth.ts";
 import type { Store } from "./store/mod.ts";
+import type { WriteHealth } from "./store/write_health.ts";
 import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
 import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
@@ -86,6 +87,11 @@ export interface ServerOptions {
   metrics?: PrometheusMetrics;
   /** Fleet operations' store; without one, a throwaway in-memory store (tests). */
   fleet?: FleetStore;
+  /**
+   * Whether the store's writes fail (main.ts feeds it every group commit): readiness, a metric and the
+   * actors' log lines follow it. Absent: nothing follows the writes (tests).
+   */
+  writeHealth?: WriteHealth;
   /** How webhook host names are resolved (tests); default DNS. */
   webhookResolve?: Resolve;
   /** This process's name in claims and leases; default host, pid and a random part. */
@@ -198,6 +204,7 @@ export async function startServer(
     dataTransfers,
     metrics,
     shutOut,
+    ...(options.writeHealth ? { storeWritesFailing: () => options.writeHealth!.failing } : {}),
     // A job's command is marked sent in the fleet's store as it leaves its station's queue (fleet/job_runner.ts).
     sendMarks: {
       mark: (chargePointId, mark) =>
@@ -364,6 +371,14 @@ export async function startServer(
         .slice(0, 10),
   });
   metrics.gauge("csms_connected_stations", "Stations connected to this process", () => registry.size);
+  if (options.writeHealth) {
+    const health = options.writeHealth;
+    metrics.gauge(
+      "csms_store_writes_failing",
+      "1 while the store refuses every write (a full disk, a database that refuses), else 0",
+      () => health.failing ? 1 : 0,
+    );
+  }
   if (cluster) {
     metrics.gauge(
       "csms_cluster_nodes",
@@ -477,6 +492,7 @@ export async function startServer(
     extension,
     certificatePresented: (chargePointId, pem) => void presentedCertificates.record(chargePointId, pem),
     metrics,
+    ...(options.writeHealth ? { writeHealth: options.writeHealth } : {}),
     setup,
     simulator,
     settings: {

@@ -873,8 +873,10 @@ export class ChargePointActor {
         this.#send(this.#callError(messageId, error.code, error.message, error.details));
       } else {
         outcome = "InternalError";
-        // Never leak internals to a station: the details stay in our log.
-        this.log.error("call failed", { action, messageId, error: String(error) });
+        // Never leak internals to a station: the details stay in our log, once per episode of a store that
+        // refuses every write (a full disk: a line per CALL would fill it further).
+        const level = this.deps.storeWritesFailing?.() ? "debug" : "error";
+        this.log[level]("call failed", { action, messageId, error: String(error) });
         this.#send(this.#callError(messageId, "InternalError", `Could not process "${action}", retry later`));
       }
     } finally {

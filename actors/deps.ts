@@ -44,6 +44,11 @@ export interface ActorDeps {
   dataTransfers?: DataTransferDesk;
   /** Told how each CALL was answered and how long it took; none in most tests. */
   metrics?: Metrics;
+  /**
+   * True while the store refuses every write (store/write_health.ts logs that episode once): a CALL failed
+   * meanwhile is logged at debug, not once per CALL. Absent: each failed CALL is an error line.
+   */
+  storeWritesFailing?: () => boolean;
   /** The security event log (security/security_events.ts): where handlers' security events go. */
   securityEvents?: SecurityEventSink;
   /** A station's quota in that log (security/station_event_quota.ts); absent: every event is stored. */

@@ -19,7 +19,8 @@ import type { CommitObserver } from "../store/group_commit.ts";
 import { PrometheusMetrics } from "../metrics/prometheus.ts";
 import { Histogram, type LatencySummary } from "./histogram.ts";
 
-type Batch = Parameters<CommitObserver>[0];
+/** What the log keeps of a commit (the metric is told the same). */
+type Batch = Pick<Parameters<CommitObserver>[0], "size" | "seconds" | "ok">;
 
 export interface CommitWindow {
   commits: number;

@@ -22,7 +22,7 @@ import { RefusalThrottle } from "../security/refusal_throttle.ts";
 import type { Security } from "../security/mod.ts";
 import { browserErrorPage, createPageRoutes, wantsHtml } from "./pages/mod.ts";
 import type { ApiFetch } from "./pages/http.ts";
-import { addHealthRoutes } from "./health.ts";
+import { addHealthRoutes, type HealthDeps } from "./health.ts";
 import { addMetricsRoute } from "./metrics.ts";
 import { createFileRoutes } from "./files.ts";
 import type { SecurityExtension } from "../files/security_extension.ts";
@@ -47,6 +47,8 @@ export interface AppDeps {
   energy?: Energy;
   /** Counted on the hot path and served at /metrics; without it there is no /metrics. */
   metrics?: PrometheusMetrics;
+  /** See HealthDeps.writeHealth. */
+  writeHealth?: NonNullable<HealthDeps["writeHealth"]>;
   /** The first run's one-time setup token (none once users exist). */
   setup?: FirstRunSetup;
   /** Virtual stations an admin may start from the dashboard. */

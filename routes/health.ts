@@ -1,6 +1,6 @@
 /**
- * `GET /healthz` (the process is alive and serving) and `GET /readyz` (it can do its job: the stores answer and
- * it is not shutting down), for load balancers and orchestrators. Both are anonymous and say nothing secret.
+ * `GET /healthz` (the process is alive and serving) and `GET /readyz` (it can do its job: the stores answer, its
+ * writes are stored and it is not shutting down), for load balancers and orchestrators. Both are anonymous and say nothing secret.
  */
 import type { Hono } from "hono";
 import type { Registry } from "../actors/registry.ts";
@@ -15,6 +15,11 @@ export interface HealthDeps {
   shutdownSignal: AbortSignal;
   /** How long the store may take to answer before the process counts as not ready (default 2000 ms). */
   readyTimeoutMs?: number;
+  /**
+   * Why the store refuses writes lately (store/write_health.ts), or null: reads alone would say ready while
+   * every write fails (a full disk takes writes, not reads).
+   */
+  writeHealth?: { problem(): string | null };
 }
 
 export function addHealthRoutes(app: Hono, deps: HealthDeps): void {
@@ -24,6 +29,8 @@ export function addHealthRoutes(app: Hono, deps: HealthDeps): void {
     if (deps.shutdownSignal.aborted) {
       return c.json({ status: "unavailable", message: "The server is shutting down" }, 503);
     }
+    const refused = deps.writeHealth?.problem() ?? null;
+    if (refused !== null) return c.json({ status: "unavailable", message: refused }, 503);
     const problem = await withinTime(
       Promise.all([deps.store.listChargePoints({ limit: 1 }), deps.auth.countUsers()]),
       timeoutMs,

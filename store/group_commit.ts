@@ -31,8 +31,13 @@
  * console.log(batches); // [[1, 2, 3]]
  * ```
  */
-/** Told after each commit: how many submissions it carried, how long it took, whether it committed. */
-export type CommitObserver = (batch: { size: number; seconds: number; ok: boolean }) => void;
+/**
+ * Told after each commit: how many submissions it carried, how long it took, whether it stored any (`ok`:
+ * false when the commit threw or every submission failed), how many failed and the first failure.
+ */
+export type CommitObserver = (
+  batch: { size: number; seconds: number; ok: boolean; failed: number; error?: unknown },
+) => void;
 
 export class GroupCommit<I, O> {
   #queue: { item: I; resolve: (value: O) => void; reject: (err: unknown) => void }[] = [];
@@ -74,11 +79,20 @@ export class GroupCommit<I, O> {
     const batch = this.#queue.splice(0);
     if (batch.length === 0) return;
     const started = performance.now();
-    const observe = (ok: boolean) =>
-      this.observer?.({ size: batch.length, seconds: (performance.now() - started) / 1000, ok });
+    const observe = (failed: number, error?: unknown) =>
+      this.observer?.({
+        size: batch.length,
+        seconds: (performance.now() - started) / 1000,
+        ok: failed < batch.length,
+        failed,
+        ...(error === undefined ? {} : { error }),
+      });
     const done = this.commit(batch.map((b) => b.item)).then(
       (results) => {
-        observe(true);
+        // Each submission settled on its own: a store that refused every one (a full disk) stored nothing.
+        const stored = batch.filter((_, i) => results[i]?.status === "fulfilled").length;
+        const refusal = results.find((r) => r?.status === "rejected") as PromiseRejectedResult | undefined;
+        observe(batch.length - stored, refusal?.reason);
         batch.forEach((b, i) => {
           const r = results[i];
           if (r?.status === "fulfilled") b.resolve(r.value);
@@ -86,7 +100,7 @@ export class GroupCommit<I, O> {
         });
       },
       (err) => {
-        observe(false);
+        observe(batch.length, err);
         batch.forEach((b) => b.reject(err));
       },
     ).finally(() => {

@@ -109,6 +109,33 @@ Deno.test("GroupCommit tells its observer each batch's size, duration and whethe
   await group.drain();
 });
 
+Deno.test("GroupCommit tells its observer a batch whose every submission was refused as not committed, with the first refusal", async () => {
+  const seen: { size: number; ok: boolean; failed: number; error?: string }[] = [];
+  const group = new GroupCommit<number, number>(
+    "whileBusy",
+    100,
+    (items) =>
+      Promise.resolve(
+        items.map((n) =>
+          n < 0
+            ? { status: "rejected" as const, reason: new Error(`database or disk is full (${n})`) }
+            : { status: "fulfilled" as const, value: n }
+        ),
+      ),
+    ({ size, ok, failed, error }) =>
+      seen.push({ size, ok, failed, ...(error ? { error: (error as Error).message } : {}) }),
+  );
+  await Promise.allSettled([group.submit(-1), group.submit(-2)]);
+  await Promise.allSettled([group.submit(1), group.submit(-3)]);
+  await Promise.all([group.submit(2)]);
+  assertEquals(seen, [
+    { size: 2, ok: false, failed: 2, error: "database or disk is full (-1)" },
+    { size: 2, ok: true, failed: 1, error: "database or disk is full (-3)" },
+    { size: 1, ok: true, failed: 0 },
+  ]);
+  await group.drain();
+});
+
 Deno.test('GroupCommit "whileBusy" with a busy window holds a write for company only while a commit is in flight', async () => {
   const { batches, commit, open } = gated();
   const group = new GroupCommit<number, number>("whileBusy", 100, commit, undefined, 2, 30);

@@ -27,6 +27,8 @@ export class RetryingStation {
   /** The CALL that waited `slowestReplyMs`, and its answer. */
   slowestCall = "";
   readonly sessions: AnsweredSession[] = [];
+  /** How long the station waits before it sends a CALL answered InternalError again. */
+  retryPauseMs = 20;
 
   private constructor(readonly id: string, readonly raw: RawSocket) {}
 
@@ -55,7 +57,7 @@ export class RetryingStation {
         throw new Error(`${this.id} got ${JSON.stringify(frame)} for ${action}`);
       }
       this.internalErrors++;
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, this.retryPauseMs));
     }
   }
 

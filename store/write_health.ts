@@ -1,0 +1,101 @@
+/**
+ * Whether the store's writes are failing, told by every group commit (its observer): an episode starts with a
+ * commit that stored none of its writes (a full disk, a database that refuses) and ends with one that stored
+ * all of its own. The episode is logged once when it starts and once when it ends, with how many writes it
+ * refused, so a full disk does not become a log line per station CALL (a log that would fill it further).
+ * A commit that stored some of its writes and refused others changes nothing: a write that fits between two
+ * that do not ends no episode.
+ *
+ * Readiness asks `problem()`: while the episode's last refused write is recent (`recentMs`) the store cannot
+ * take writes. With nobody writing, nothing more is known, and the process counts as ready again (a load
+ * balancer that took it out of rotation would otherwise never send it the writes that show it works).
+ *
+ * @example
+ * ```ts
+ * import { createMemoryLogger } from "../logger.ts";
+ * import { WriteHealth } from "./write_health.ts";
+ *
+ * const health = new WriteHealth(createMemoryLogger());
+ * health.observe({ size: 3, failed: 3, error: new Error("database or disk is full") });
+ * health.problem(); // "Store writes are failing since ...: database or disk is full"
+ * health.observe({ size: 2, failed: 0 });
+ * health.problem(); // null
+ * ```
+ */
+import type { Logger } from "../logger.ts";
+
+/** How long after the last refused write readiness still reports the episode, by default. */
+const RECENT_MS = 30_000;
+
+/** What a group commit tells: how many writes it carried, how many failed, the first failure. */
+export interface CommitOutcome {
+  size: number;
+  failed: number;
+  error?: unknown;
+}
+
+interface Episode {
+  since: number;
+  last: number;
+  refused: number;
+  error: string;
+}
+
+export class WriteHealth {
+  #episode: Episode | null = null;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: { now?: () => number; recentMs?: number } = {},
+  ) {}
+
+  observe(outcome: CommitOutcome): void {
+    const now = this.#now();
+    const episode = this.#episode;
+    if (outcome.failed === 0) {
+      if (episode === null || outcome.size === 0) return;
+      this.#episode = null;
+      this.logger.info("store writes recovered", {
+        failingSince: new Date(episode.since).toISOString(),
+        seconds: Math.round((now - episode.since) / 1000),
+        refusedWrites: episode.refused,
+      });
+      return;
+    }
+    if (episode !== null) {
+      episode.refused += outcome.failed;
+      episode.last = now;
+      episode.error = describe(outcome.error);
+      return;
+    }
+    if (outcome.failed < outcome.size) return;
+    const error = describe(outcome.error);
+    this.#episode = { since: now, last: now, refused: outcome.failed, error };
+    this.logger.error("store writes failing", {
+      error,
+      hint: "Stations are answered InternalError until writes are stored again; " +
+        "this is logged again only when they are (a full disk: free space on it, no restart needed)",
+    });
+  }
+
+  /** True while an episode lasts (a refused write is then the episode's, already logged). */
+  get failing(): boolean {
+    return this.#episode !== null;
+  }
+
+  /** Why the store cannot take writes now, or null when it can (or nothing has been refused lately). */
+  problem(): string | null {
+    const episode = this.#episode;
+    if (episode === null || this.#now() - episode.last > (this.options.recentMs ?? RECENT_MS)) return null;
+    return `Store writes are failing since ${new Date(episode.since).toISOString()} (${episode.refused} ` +
+      `refused): ${episode.error}`;
+  }
+
+  #now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error ?? "unknown error");
+}

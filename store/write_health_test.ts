@@ -1,0 +1,59 @@
+import { assertEquals, assertMatch } from "@std/assert";
+import { createMemoryLogger } from "../logger.ts";
+import { WriteHealth } from "./write_health.ts";
+
+const FULL = new Error("database or disk is full");
+
+function watched() {
+  let now = Date.parse("2026-12-07T06:00:00Z");
+  const logger = createMemoryLogger();
+  const health = new WriteHealth(logger, { now: () => now, recentMs: 30_000 });
+  return { health, lines: logger.lines, tick: (ms: number) => (now += ms) };
+}
+
+Deno.test("WriteHealth logs an episode of refused writes once when it starts and once when it ends", () => {
+  const { health, lines, tick } = watched();
+  health.observe({ size: 4, failed: 0 });
+  assertEquals(health.problem(), null);
+  for (let i = 0; i < 50; i++) {
+    health.observe({ size: 3, failed: 3, error: FULL });
+    tick(100);
+  }
+  assertEquals(health.failing, true);
+  assertMatch(
+    health.problem()!,
+    /^Store writes are failing since 2026-12-07T06:00:00.000Z \(150 refused\): database or disk is full$/,
+  );
+  health.observe({ size: 2, failed: 0 });
+  assertEquals(health.failing, false);
+  assertEquals(health.problem(), null);
+  assertEquals(lines.map((l) => [l.level, l.msg]), [
+    ["error", "store writes failing"],
+    ["info", "store writes recovered"],
+  ]);
+  assertEquals(lines[0]!.error, "database or disk is full");
+  assertEquals([lines[1]!.refusedWrites, lines[1]!.seconds], [150, 5]);
+});
+
+Deno.test("WriteHealth: a commit that stored some writes neither starts nor ends an episode", () => {
+  const { health, lines } = watched();
+  health.observe({ size: 3, failed: 1, error: FULL });
+  assertEquals(health.failing, false);
+  health.observe({ size: 3, failed: 3, error: FULL });
+  health.observe({ size: 3, failed: 2, error: FULL });
+  assertEquals(health.failing, true);
+  assertMatch(health.problem()!, /\(5 refused\)/);
+  assertEquals(lines.length, 1);
+});
+
+Deno.test("WriteHealth: readiness forgets an episode nobody has written in for a while, the log does not", () => {
+  const { health, lines, tick } = watched();
+  health.observe({ size: 1, failed: 1, error: FULL });
+  tick(30_001);
+  assertEquals(health.problem(), null);
+  assertEquals(health.failing, true);
+  health.observe({ size: 1, failed: 1, error: FULL });
+  assertMatch(health.problem()!, /\(2 refused\)/);
+  health.observe({ size: 1, failed: 0 });
+  assertEquals(lines.map((l) => l.msg), ["store writes failing", "store writes recovered"]);
+});

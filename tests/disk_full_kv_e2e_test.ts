@@ -1,0 +1,180 @@
+/**
+ * The disk under the embedded Deno KV store fills up (ENOSPC) while stations run sessions, and later space is
+ * freed. The disk is a real one of its own (a small tmpfs, tests/helpers/small_disk.ts; root only), filled
+ * with a filler file, so SQLite fails as it does on a full disk ("database or disk is full").
+ *
+ * - While it is full: every CALL the server cannot store is answered InternalError at once (no CALLRESULT,
+ *   no stall), the process stays up and idles (no retry loop burning CPU), /readyz says the store cannot
+ *   write (503) while /healthz says the process lives, /metrics counts the failed commits, and the log says
+ *   it once for the episode, not once per CALL.
+ * - Once space is back: the server writes again by itself (no restart), /readyz is ready, the log says so
+ *   once; every station's retry is stored once, and after a restart on the same file everything answered is
+ *   there: no transaction twice, no meter value lost or twice.
+ */
+import { assert, assertEquals, assertGreater, assertLess, assertMatch } from "@std/assert";
+import { openKvStore } from "../store/kv/mod.ts";
+import { adminCookie } from "./helpers/admin_api.ts";
+import { ADMIN } from "./helpers/api.ts";
+import { spawnServer } from "./helpers/process.ts";
+import { differencesFrom, RetryingStation } from "./helpers/retrying_station.ts";
+import { eventually } from "./helpers/server.ts";
+import { closeStation, connectStation } from "./helpers/station.ts";
+import { mountSmallDisk, type SmallDisk, smallDiskUnavailable } from "./helpers/small_disk.ts";
+
+const noSmallDisk = await smallDiskUnavailable();
+if (noSmallDisk !== null) console.log(`Full-disk tests ignored: ${noSmallDisk}`);
+
+const STATIONS = 6;
+const READINGS = 4;
+const T0 = Date.parse("2026-12-01T08:00:00Z");
+/** No reply may take this long: a write the disk refuses fails at once. */
+const SLOWEST_REPLY_MS = 5_000;
+/** CALLs answered InternalError while the disk is full, at least, before the test frees it. */
+const FAILED_CALLS = 60;
+/** Lines about the store's failing writes one episode may log, at most (not one per CALL). */
+const EPISODE_LINES = 4;
+
+/** CPU seconds (user + system) the process `pid` has used so far. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime: fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function storeLines(logs: Record<string, unknown>[]): Record<string, unknown>[] {
+  return logs.filter((l) =>
+    (l.level === "error" || l.level === "warn") && /disk is full|store writes/i.test(JSON.stringify(l))
+  );
+}
+
+async function metricValue(url: string, cookie: string, pattern: RegExp): Promise<number> {
+  const res = await fetch(`${url}/metrics`, { headers: { cookie } });
+  const text = await res.text();
+  assertEquals(res.status, 200, text.slice(0, 200));
+  const line = text.split("\n").find((l) => pattern.test(l));
+  if (line === undefined) throw new Error(`No metric matches ${pattern}`);
+  return Number(line.split(" ").at(-1));
+}
+
+Deno.test({
+  name:
+    "Deno KV on a full disk: unstored CALLs answered InternalError at once, readiness and metrics tell it, writes come back by themselves with nothing lost or twice",
+  ignore: noSmallDisk !== null,
+  fn: async () => {
+    const disk = await mountSmallDisk(16);
+    try {
+      await runFullDiskEpisode(disk);
+    } finally {
+      await disk.free();
+      await disk.remove();
+    }
+  },
+});
+
+/** Stations' sessions on `disk` while it fills and is freed; then a restart and the stored records checked. */
+async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
+  const env = {
+    KV_PATH: `${disk.path}/csms.kv`,
+    STATION_MSG_RATE: "0",
+    KV_METER_JOURNAL: "on",
+    ADMIN_USER: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+  };
+  const server = await spawnServer(env);
+  const stations: RetryingStation[] = [];
+  let exited = false;
+  void server.child.status.then(() => (exited = true));
+  try {
+    const cookie = await adminCookie(server.url);
+    for (let i = 0; i < STATIONS; i++) stations.push(await RetryingStation.open(server.wsUrl, `CP-DF-${i}`));
+    let stop = false;
+    const driving = Promise.all(stations.map(async (s, i) => {
+      let second = 0;
+      const clock = () => new Date(T0 + i * 86_400_000 + second++ * 1000).toISOString();
+      let meter = 0;
+      while (!stop) meter = await s.session(clock, meter, READINGS);
+    }));
+    const failed = () => stations.reduce((n, s) => n + s.internalErrors, 0);
+    await eventually(() => stations.every((s) => s.sessions.length > 0), 15_000, "a session per station");
+
+    await disk.fill();
+    await eventually(() => failed() >= FAILED_CALLS, 15_000, `${FAILED_CALLS} CALLs answered InternalError`);
+    const ready = await fetch(`${server.url}/readyz`);
+    const readyBody = await ready.json();
+    assertEquals(ready.status, 503, `readiness while no write is stored: ${JSON.stringify(readyBody)}`);
+    assertMatch(readyBody.message, /full/i);
+    const alive = await fetch(`${server.url}/healthz`);
+    await alive.body?.cancel();
+    assertEquals(alive.status, 200);
+    assertGreater(
+      await metricValue(server.url, cookie, /^csms_store_commit_duration_seconds_count\{outcome="failed"\}/),
+      0,
+      "failed group commits counted",
+    );
+    assertEquals(await metricValue(server.url, cookie, /^csms_store_writes_failing /), 1);
+    // The stations wait: what the server does meanwhile is its own (a loop retrying in vain would show).
+    for (const s of stations) s.retryPauseMs = 3_000;
+    await new Promise((r) => setTimeout(r, 500));
+    const cpuBefore = await cpuSeconds(server.child.pid);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const idleCpu = await cpuSeconds(server.child.pid) - cpuBefore;
+    assertLess(idleCpu, 0.25, `CPU seconds the server used in 2 s with nobody sending, disk full`);
+    for (const s of stations) s.retryPauseMs = 20;
+    const linesWhileFull = storeLines(server.logs).length;
+
+    await disk.free();
+    const before = stations.map((s) => s.sessions.length);
+    await eventually(
+      () => stations.every((s, i) => s.sessions.length > before[i]!),
+      15_000,
+      "a session per station after the disk is freed",
+    );
+    const readyAgain = await fetch(`${server.url}/readyz`);
+    assertEquals(readyAgain.status, 200, JSON.stringify(await readyAgain.json()));
+    assertEquals(await metricValue(server.url, cookie, /^csms_store_writes_failing /), 0);
+    stop = true;
+    await driving;
+
+    assert(!exited, "the server must not exit on a full disk");
+    const slowest = stations.reduce((a, s) => (s.slowestReplyMs > a.slowestReplyMs ? s : a));
+    assertLess(
+      slowest.slowestReplyMs,
+      SLOWEST_REPLY_MS,
+      `the slowest reply took ${Math.round(slowest.slowestReplyMs)} ms: ${slowest.slowestCall}`,
+    );
+    const lines = storeLines(server.logs);
+    assertGreater(linesWhileFull, 0, "the full disk is logged");
+    assertLess(
+      lines.length,
+      EPISODE_LINES + 1,
+      `${lines.length} lines for ${failed()} failed CALLs: ${JSON.stringify(lines.slice(0, 6))}`,
+    );
+    assertEquals(
+      server.logs.filter((l) => l.msg === "store writes recovered").length,
+      1,
+      "the recovery is logged once",
+    );
+  } finally {
+    await Promise.all(stations.map((s) => s.raw.close()));
+    const status = await server.kill("SIGTERM");
+    await disk.free();
+    if (!exited) assertEquals(status.code, 0, "a clean stop once the disk has room");
+  }
+  // Restarted on the same file: everything answered is there, once.
+  const restarted = await spawnServer(env);
+  try {
+    const probe = await connectStation(restarted.wsUrl, "CP-DF-PROBE");
+    assertEquals(typeof (await probe.call("Heartbeat", {})).currentTime, "string");
+    await closeStation(probe);
+  } finally {
+    await restarted.kill("SIGTERM");
+  }
+  const store = await openKvStore(env.KV_PATH);
+  try {
+    const differences = await differencesFrom(store, stations.flatMap((s) => s.sessions));
+    assertEquals(differences.slice(0, 10), [], `${differences.length} differences`);
+  } finally {
+    await store.close();
+  }
+}
