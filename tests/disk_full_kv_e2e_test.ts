@@ -10,6 +10,7 @@
  * - Once space is back: the server writes again by itself (no restart), /readyz is ready, the log says so
  *   once; every station's retry is stored once, and after a restart on the same file everything answered is
  *   there: no transaction twice, no meter value lost or twice.
+ * - Started on a full disk: one line on stderr naming the file and the full disk, exit code 1, no stack.
  */
 import { assert, assertEquals, assertGreater, assertLess, assertMatch } from "@std/assert";
 import { openKvStore } from "../store/kv/mod.ts";
@@ -33,6 +34,8 @@ const SLOWEST_REPLY_MS = 5_000;
 const FAILED_CALLS = 60;
 /** Lines about the store's failing writes one episode may log, at most (not one per CALL). */
 const EPISODE_LINES = 4;
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** CPU seconds (user + system) the process `pid` has used so far. */
 async function cpuSeconds(pid: number): Promise<number> {
@@ -178,3 +181,48 @@ async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
     await store.close();
   }
 }
+
+/** Runs main.ts on `env` to its end (at most 20 s); its exit code and stderr. */
+async function startToEnd(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN],
+    env: { PORT: "0", HOSTNAME: "127.0.0.1", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  try {
+    const out = await child.output();
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test({
+  name: "Deno KV on a full disk at start-up: one line naming the file and the full disk, exit code 1",
+  ignore: noSmallDisk !== null,
+  fn: async () => {
+    const disk = await mountSmallDisk(4);
+    try {
+      // A file the server made before, on a disk full since; and a new file.
+      const kept = `${disk.path}/kept.kv`;
+      const server = await spawnServer({ KV_PATH: kept });
+      assertEquals((await server.kill("SIGTERM")).code, 0);
+      await disk.fill();
+      for (const path of [kept, `${disk.path}/new/csms.kv`]) {
+        const { code, stderr } = await startToEnd({ KV_PATH: path });
+        assertEquals(code, 1, stderr);
+        const lines = stderr.split("\n");
+        assertEquals(lines.length, 1, stderr);
+        assertMatch(lines[0]!, /^error: /);
+        assert(lines[0]!.includes(path), `names the file: ${stderr}`);
+        assertMatch(lines[0]!, /disk .*full|no space/i, stderr);
+      }
+    } finally {
+      await disk.free();
+      await disk.remove();
+    }
+  },
+});

@@ -41,6 +41,7 @@ import { KvDeviceModel } from "./device_model.ts";
 import type { DeviceModelEntry } from "../../model/device_model.ts";
 import { type KvCommitOptions, KvCommitter } from "./commit.ts";
 import { openKvHandle, type OpenKvOptions } from "./handle.ts";
+import { fullDiskNote } from "./free_space.ts";
 import { foldIdTagKeys, KvIdTags } from "./id_tags.ts";
 import { indexStartTimes } from "./start_times.ts";
 import { Sequence } from "./keys.ts";
@@ -66,12 +67,25 @@ export async function openKvStore(path?: string, options: KvStoreOptions = {}): 
   return new KvStore(await openKvStoreHandle(path), { meterJournal: path !== undefined, ...options });
 }
 
-/** A handle for a KvStore: opened, and its layout brought up to date (id tag keys folded, start times indexed). */
+/**
+ * A handle for a KvStore: opened, and its layout brought up to date (id tag keys folded, start times indexed).
+ * A file that cannot be opened is named in the error, with its disk's room when that is what is missing.
+ */
 export async function openKvStoreHandle(path?: string, options: OpenKvOptions = {}): Promise<Deno.Kv> {
-  const kv = await openKvHandle(path, options);
-  await foldIdTagKeys(kv);
-  await indexStartTimes(kv);
-  return kv;
+  let kv: Deno.Kv | undefined;
+  try {
+    kv = await openKvHandle(path, options);
+    await foldIdTagKeys(kv);
+    await indexStartTimes(kv);
+    return kv;
+  } catch (error) {
+    kv?.close();
+    if (path === undefined || path === ":memory:") throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot open the Deno KV store "${path}": ${reason}${fullDiskNote(path)}`, {
+      cause: error,
+    });
+  }
 }
 
 /** A Store on a Deno KV handle it owns: `close()` writes pending commits, then closes the handle. */
