@@ -31,6 +31,8 @@ export class UnknownIdTagRecorder {
   #writing = 0;
   #overflow = 0;
   #overBudget = 0;
+  /** Batches the store refused in a row: the first is a warning, the rest counted until one is written. */
+  #refusedBatches = 0;
   /** The key the last known-tag page ended at; null: start from the first. */
   #sweptTo: string | null = null;
   readonly #budget: StationTagBudget;
@@ -108,8 +110,18 @@ export class UnknownIdTagRecorder {
     this.#writing = batch.length;
     try {
       await this.deps.store.recordUnknownIdTags(batch, this.deps.keep);
+      if (this.#refusedBatches > 0) {
+        this.deps.logger.info("unknown id tags recorded again", { refusedBatches: this.#refusedBatches });
+      }
+      this.#refusedBatches = 0;
     } catch (error) {
-      this.deps.logger.warn("unknown id tags not recorded", { tags: batch.length, error: String(error) });
+      // A store that keeps refusing (a full disk) is one warning, not one per flush.
+      const fields = { tags: batch.length, error: String(error) };
+      if (this.#refusedBatches++ === 0) this.deps.logger.warn("unknown id tags not recorded", fields);
+      else {this.deps.logger.debug("unknown id tags not recorded", {
+          ...fields,
+          refusedBatches: this.#refusedBatches,
+        });}
     } finally {
       this.#writing = 0;
     }

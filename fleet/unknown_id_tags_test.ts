@@ -95,13 +95,17 @@ Deno.test("UnknownIdTagRecorder drops a batch the store refuses (logged) and goe
   const lines = logger.lines;
   const recorder = new UnknownIdTagRecorder({ store, logger, keep: 100, maxPending: 10, isKnown });
   state.failing = true;
-  recorder.saw(seen("LOST", "2026-12-06T00:00:01.000Z"));
-  await recorder.flush();
-  assertEquals(lines.filter((l) => l.msg === "unknown id tags not recorded").length, 1);
+  for (const tag of ["LOST", "LOST-2", "LOST-3"]) {
+    recorder.saw(seen(tag, "2026-12-06T00:00:01.000Z"));
+    await recorder.flush();
+  }
+  // A store that keeps refusing: one warning, not one per flush.
+  assertEquals(lines.filter((l) => l.msg === "unknown id tags not recorded" && l.level === "warn").length, 1);
   state.failing = false;
   recorder.saw(seen("NEXT", "2026-12-06T00:00:02.000Z"));
   await recorder.flush();
   assertEquals(written.map((w) => w.tags.map((t) => t.idTag)), [["NEXT"]]);
+  assertEquals(lines.find((l) => l.msg === "unknown id tags recorded again")?.refusedBatches, 3);
 });
 
 Deno.test("UnknownIdTagRecorder lists a station's new tags within its budget and only tags an operator can add", async () => {

@@ -1,6 +1,8 @@
 /**
  * A background loop: runs `tick` every `intervalMs` (and soon after `poke()`), never two ticks at once, and
- * stops cleanly (`stop()` waits for the running tick). A failing tick is logged and the loop goes on.
+ * stops cleanly (`stop()` waits for the running tick). A failing tick is logged and the loop goes on; ticks
+ * that keep failing (a full disk) are one warning when the first fails and one line, with their count, when
+ * a tick works again: not a line per round.
  *
  * @example
  * ```ts ignore
@@ -17,6 +19,8 @@ export class WorkerLoop {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = true;
+  /** Ticks failed in a row since the last one that worked. */
+  #failures = 0;
 
   constructor(
     readonly name: string,
@@ -62,8 +66,14 @@ export class WorkerLoop {
     this.#running = (async () => {
       try {
         await this.tick();
+        if (this.#failures > 0) {
+          this.logger.info("background work recovered", { worker: this.name, failedRounds: this.#failures });
+        }
+        this.#failures = 0;
       } catch (error) {
-        this.logger.warn("background work failed", { worker: this.name, error: String(error) });
+        const fields = { worker: this.name, error: String(error) };
+        if (this.#failures++ === 0) this.logger.warn("background work failed", fields);
+        else this.logger.debug("background work failed again", { ...fields, failedRounds: this.#failures });
       }
     })().finally(() => {
       this.#running = null;

@@ -81,6 +81,9 @@ async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
     KV_PATH: `${disk.path}/csms.kv`,
     STATION_MSG_RATE: "0",
     KV_METER_JOURNAL: "on",
+    // Background loops that write on every round (the reservation sweep takes its lease), often: their
+    // failures on a full disk must not become a line per round either.
+    RESERVATION_SWEEP_S: "0.2",
     ADMIN_USER: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
   };
