@@ -10,6 +10,7 @@ import { assertEquals, assertGreater, assertLess, assertRejects } from "@std/ass
 import type { MeterValueRow } from "../model/meter_value.ts";
 import { at, meterRow } from "../store/contract/harness.ts";
 import { KvStore, openKvHandle } from "../store/kv/mod.ts";
+import { StoreUnavailableError } from "../store/mod.ts";
 import { withAtomics } from "./helpers/kv.ts";
 import { eventually } from "./helpers/server.ts";
 import { mountSmallDisk, smallDiskUnavailable } from "./helpers/small_disk.ts";
@@ -51,6 +52,12 @@ Deno.test({
       const waiting = await count(kv, "mv_j");
       assertGreater(waiting, 0, "journaled groups not applied when the disk filled");
       await assertRejects(() => store.addMeterValues(frame(100)), Error, "disk is full");
+      // A read would lack the journaled values: the store is unavailable (503 for an operator), not wrong.
+      await assertRejects(
+        () => store.listMeterValuesByTransaction(7),
+        StoreUnavailableError,
+        "the meter journal cannot be applied (database or disk is full)",
+      );
       const cpuBefore = process.cpuUsage();
       const atomicsBefore = atomics;
       await new Promise((r) => setTimeout(r, 5 * INTERVAL_MS));

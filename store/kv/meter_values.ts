@@ -42,7 +42,12 @@ import {
   meterValueCursorId,
   parseMeterValueCursor,
 } from "../../model/list_cursor.ts";
-import type { HistoryPage, HistoryPageRequest, MeterValueStore } from "../mod.ts";
+import {
+  type HistoryPage,
+  type HistoryPageRequest,
+  type MeterValueStore,
+  StoreUnavailableError,
+} from "../mod.ts";
 import {
   byteLength,
   getAll,
@@ -78,8 +83,25 @@ export class KvMeterValues implements Reads {
     private readonly journal: { drain(): Promise<void> } | null = null,
   ) {}
 
+  /**
+   * The journal applied, or the store unavailable (503 for an operator): its lists alone would lack answered
+   * values. It cannot be applied while the disk is full.
+   */
+  async #journalApplied(): Promise<void> {
+    try {
+      await this.journal?.drain();
+    } catch (error) {
+      throw new StoreUnavailableError(
+        `Cannot read meter values: the meter journal cannot be applied (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+        { cause: error },
+      );
+    }
+  }
+
   async listMeterValuesByTransaction(transactionId: number): Promise<MeterValueRow[]> {
-    await this.journal?.drain();
+    await this.#journalApplied();
     return await followRows(this.kv, ["mv_tx", transactionId], Infinity, false);
   }
 
@@ -89,7 +111,7 @@ export class KvMeterValues implements Reads {
   ): Promise<HistoryPage<MeterValueRow>> {
     const after = page.after === undefined ? undefined : parseMeterValueCursor(page.after);
     if (after === null) throw new ForeignCursorError(page.after!);
-    await this.journal?.drain();
+    await this.#journalApplied();
     return await pageIndex(this.kv, ["mv_tx", transactionId], page.limit, after);
   }
 
@@ -105,7 +127,7 @@ export class KvMeterValues implements Reads {
   ): Promise<HistoryPage<MeterValueRow>> {
     const after = page.after === undefined ? undefined : parseMeterValueCursor(page.after);
     if (after === null) throw new ForeignCursorError(page.after!);
-    await this.journal?.drain();
+    await this.#journalApplied();
     // A cursor before `since` (another read's) starts no earlier than `since`.
     const from = after !== undefined && after.at >= page.since ? after : undefined;
     const far = await placedByIndex(this.kv, arrivalPrefix(transactionId), page.limit, from, page.since);
@@ -113,12 +135,12 @@ export class KvMeterValues implements Reads {
   }
 
   async listRecentMeterValuesByTransaction(transactionId: number, limit: number): Promise<MeterValueRow[]> {
-    await this.journal?.drain();
+    await this.#journalApplied();
     return await followRows(this.kv, ["mv_tx", transactionId], limit, true);
   }
 
   async listMeterValuesByChargePoint(chargePointId: string, limit: number): Promise<MeterValueRow[]> {
-    await this.journal?.drain();
+    await this.#journalApplied();
     return (await listStation(this.kv, chargePointId, limit)).map((r) => r.row);
   }
 
@@ -128,7 +150,7 @@ export class KvMeterValues implements Reads {
   ): Promise<HistoryPage<MeterValueRow>> {
     const before = page.before === undefined ? undefined : parseMeterValueCursor(page.before);
     if (before === null) throw new ForeignCursorError(page.before!);
-    await this.journal?.drain();
+    await this.#journalApplied();
     const rows = await listStation(this.kv, chargePointId, page.limit, before);
     const last = rows.at(-1);
     return {
