@@ -1,11 +1,12 @@
 /**
- * What an admin should fix in this server's own settings (GET /api/v1/server-warnings), above the overview:
- * the start-up log says it once, where nobody may look.
+ * What an admin should fix in this server (GET /api/v1/server-warnings), above the overview: its settings, a
+ * store that refuses every write; the log says each once, where nobody may look.
  */
 import type { ServerWarning } from "./types.ts";
 
 const TITLES: Record<ServerWarning["kind"], string> = {
   stations_unauthenticated: "Stations are not authenticated.",
+  store_writes_failing: "The store refuses every write.",
 };
 
 export function ServerWarnings(props: { items: readonly ServerWarning[] }) {

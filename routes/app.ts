@@ -149,6 +149,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.simulator ? { simulator: deps.simulator } : {}),
       ...(deps.extension ? { extension: deps.extension } : {}),
       ...(deps.fleet ? { fleet: deps.fleet } : {}),
+      ...(deps.writeHealth ? { writeHealth: deps.writeHealth } : {}),
     }),
   );
   if (deps.extension) {

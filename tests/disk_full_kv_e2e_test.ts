@@ -60,6 +60,14 @@ async function metricValue(url: string, cookie: string, pattern: RegExp): Promis
   return Number(line.split(" ").at(-1));
 }
 
+/** The kinds of the server warnings an admin is shown. */
+async function warningKinds(url: string, cookie: string): Promise<string[]> {
+  const res = await fetch(`${url}/api/v1/server-warnings`, { headers: { cookie } });
+  const body = await res.json();
+  assertEquals(res.status, 200, JSON.stringify(body));
+  return body.items.map((w: { kind: string }) => w.kind);
+}
+
 Deno.test({
   name:
     "Deno KV on a full disk: unstored CALLs answered InternalError at once, readiness and metrics tell it, writes come back by themselves with nothing lost or twice",
@@ -119,6 +127,12 @@ async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
       "failed group commits counted",
     );
     assertEquals(await metricValue(server.url, cookie, /^csms_store_writes_failing /), 1);
+    // The admin reads as usual and is told, on the overview too (its server warnings).
+    assertEquals(await warningKinds(server.url, cookie), ["store_writes_failing"]);
+    const overview = await fetch(`${server.url}/`, { headers: { cookie, accept: "text/html" } });
+    const page = await overview.text();
+    assertEquals(overview.status, 200, page.slice(0, 200));
+    assert(page.includes('data-warning="store_writes_failing"'), "the overview shows the warning");
     // The stations wait: what the server does meanwhile is its own (a loop retrying in vain would show).
     for (const s of stations) s.retryPauseMs = 3_000;
     await new Promise((r) => setTimeout(r, 500));
@@ -139,6 +153,7 @@ async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
     const readyAgain = await fetch(`${server.url}/readyz`);
     assertEquals(readyAgain.status, 200, JSON.stringify(await readyAgain.json()));
     assertEquals(await metricValue(server.url, cookie, /^csms_store_writes_failing /), 0);
+    assertEquals(await warningKinds(server.url, cookie), []);
     stop = true;
     await driving;
 

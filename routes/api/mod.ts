@@ -75,6 +75,8 @@ export interface ApiSettings {
 export interface ApiDeps {
   registry: Registry;
   store: Store;
+  /** Why the store refuses writes lately (store/write_health.ts), told to admins as a server warning. */
+  writeHealth?: { problem(): string | null };
   auth: AuthStore;
   events: EventBus;
   handshakes: HandshakeLog;
@@ -153,7 +155,10 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
       ? { loginGuard: deps.security.loginGuard, trustedProxies: deps.security.trustedProxies }
       : {}),
   });
-  addServerWarningRoutes(router, { exposure: deps.settings.exposure ?? null });
+  addServerWarningRoutes(router, {
+    exposure: deps.settings.exposure ?? null,
+    ...(deps.writeHealth ? { writeProblem: () => deps.writeHealth!.problem() } : {}),
+  });
   addClusterNodeRoutes(router, {
     // Without the server's account of its cluster (tests of the app alone): this process, alone.
     nodes: deps.clusterNodes ??
