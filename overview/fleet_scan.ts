@@ -9,7 +9,7 @@
  */
 import { emptyRecord, type LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
-import type { Store } from "../store/mod.ts";
+import { type Store, StoreUnavailableError } from "../store/mod.ts";
 import type { ScannedStation } from "./fleet.ts";
 import { sessionEnergyWh } from "./session_energy.ts";
 
@@ -232,7 +232,16 @@ export class FleetScanner {
     for (let i = 0; i < stale.length; i += 16) {
       await Promise.all(
         stale.slice(i, i + 16).map(async (tx) => {
-          const wh = await sessionEnergyWh(this.options.store, tx);
+          let wh: number;
+          try {
+            wh = await sessionEnergyWh(this.options.store, tx);
+          } catch (error) {
+            // Meter values the store cannot give now (KV's meter journal on a full disk): the overview is
+            // shown without this session's energy, read again at the next read, rather than not at all.
+            if (!(error instanceof StoreUnavailableError)) throw error;
+            this.#energyDirty = true;
+            return;
+          }
           this.#energy.set(tx.transactionId, { wh, atMs: nowMs });
           out.set(tx.transactionId, wh);
         }),

@@ -5,6 +5,7 @@ import { kvFleetStore } from "../store/kv/fleet.ts";
 import { withCountedLists } from "../tests/helpers/kv.ts";
 import { EventBus } from "../actors/events.ts";
 import { FleetScanner } from "./fleet_scan.ts";
+import { StoreUnavailableError } from "../store/mod.ts";
 
 Deno.test("a fleet scan reads the running and today's transactions' indexes once each, not once per page", async () => {
   const listed = { entries: 0 };
@@ -245,3 +246,40 @@ function heldFirstScan(kv: KvStore): { store: KvStore; release: () => void } {
   });
   return { store, release };
 }
+
+Deno.test("a fleet scan whose sessions' meter values the store cannot give now is shown without their energy, read again later", async () => {
+  const kv = new KvStore(await openKvHandle(":memory:"));
+  let unavailable = true;
+  const store = new Proxy(kv, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      if (name === "listMeterValuesByChargePoint" && unavailable) {
+        return () =>
+          Promise.reject(new StoreUnavailableError("Cannot read meter values: database or disk is full"));
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const events = new EventBus();
+  const scanner = new FleetScanner({
+    store,
+    live: { connected: () => [] },
+    events,
+    now: () => new Date(at(600)),
+  });
+  try {
+    const started = await kv.startTransaction(
+      startInput({ chargePointId: "CP-1", meterStart: 1000, timestamp: at(60) }),
+    );
+    const id = started.transaction.transactionId;
+    await kv.addMeterValues([meterRow({ chargePointId: "CP-1", transactionId: id, value: "1500" })]);
+    const first = await scanner.read(at(0));
+    assertEquals([first.active.map((t) => t.transactionId), first.sessionEnergyWh.has(id)], [[id], false]);
+    unavailable = false;
+    const second = await scanner.read(at(0));
+    assertEquals(second.sessionEnergyWh.get(id), 500);
+  } finally {
+    scanner.close();
+    await kv.close();
+  }
+});
