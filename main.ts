@@ -12,7 +12,7 @@ import { loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { PrometheusMetrics } from "./metrics/prometheus.ts";
 import { processName, startServer } from "./server.ts";
-import { openStores } from "./store/open.ts";
+import { openStores, refusesEveryWriteOf } from "./store/open.ts";
 import { WriteHealth } from "./store/write_health.ts";
 import { runTask } from "./tasks/cli.ts";
 import { EXIT_ABANDONED, ShutdownDeadline } from "./shutdown_deadline.ts";
@@ -35,7 +35,7 @@ await runTask(async () => {
     Deno.exit(code);
   }
   const metrics = new PrometheusMetrics();
-  const writeHealth = new WriteHealth(logger);
+  const writeHealth = new WriteHealth(logger, { refusesEveryWrite: refusesEveryWriteOf(config) });
   const stores = await openStores(config, logger, {
     commitObserver: (batch) => {
       metrics.storeCommitted(batch);

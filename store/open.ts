@@ -12,6 +12,8 @@ import type { Store } from "./mod.ts";
 import type { StationSecurityStore } from "./station_security.ts";
 import type { SecurityExtensionStores } from "./security_extension.ts";
 import type { FleetStore } from "./fleet.ts";
+import { kvRefusesEveryWrite } from "./kv/unwritable.ts";
+import { refusesEveryWrite as pgRefusesEveryWrite } from "./postgres/sql.ts";
 
 export interface Stores {
   store: Store;
@@ -129,6 +131,14 @@ export async function openStores(config: Config, logger: Logger, options: OpenOp
     // The KvStore owns the handle: its close() writes the touches still pending, then closes the handle once.
     close: () => store.close(),
   };
+}
+
+/**
+ * Whether a write's error says the configured store takes no writes now (a full disk, a database out of
+ * reach), not that it refused that write's data: what starts an episode of failing writes (write_health.ts).
+ */
+export function refusesEveryWriteOf(config: Config): (error: unknown) => boolean {
+  return config.DATABASE_URL ? pgRefusesEveryWrite : kvRefusesEveryWrite;
 }
 
 function redact(url: string): string {

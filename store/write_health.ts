@@ -1,7 +1,8 @@
 /**
  * Whether the store's writes are failing, told by every group commit (its observer): an episode starts with a
- * commit that stored none of its writes (a full disk, a database that refuses) and ends with one that stored
- * all of its own. The episode is logged once when it starts and once when it ends, with how many writes it
+ * commit that stored none of its writes for a reason that refuses every write (`refusesEveryWrite`: a full
+ * disk, a database out of reach) and ends with one that stored all of its own. A write refused for its data
+ * (a value too large) neither starts nor extends one: one station's bad value must not make the node unready. The episode is logged once when it starts and once when it ends, with how many writes it
  * refused, so a full disk does not become a log line per station CALL (a log that would fill it further).
  * A commit that stored some of its writes and refused others changes nothing: a write that fits between two
  * that do not ends no episode.
@@ -15,7 +16,9 @@
  * import { createMemoryLogger } from "../logger.ts";
  * import { WriteHealth } from "./write_health.ts";
  *
- * const health = new WriteHealth(createMemoryLogger());
+ * const health = new WriteHealth(createMemoryLogger(), {
+ *   refusesEveryWrite: (error) => String(error).includes("disk is full"),
+ * });
  * health.observe({ size: 3, failed: 3, error: new Error("database or disk is full") });
  * health.problem(); // "Store writes are failing since ...: database or disk is full"
  * health.observe({ size: 2, failed: 0 });
@@ -46,7 +49,12 @@ export class WriteHealth {
 
   constructor(
     private readonly logger: Logger,
-    private readonly options: { now?: () => number; recentMs?: number } = {},
+    private readonly options: {
+      /** Whether a write's error says the store takes no writes now (the store's own classifier). */
+      refusesEveryWrite: (error: unknown) => boolean;
+      now?: () => number;
+      recentMs?: number;
+    },
   ) {}
 
   observe(outcome: CommitOutcome): void {
@@ -62,6 +70,7 @@ export class WriteHealth {
       });
       return;
     }
+    if (!this.options.refusesEveryWrite(outcome.error)) return;
     if (episode !== null) {
       episode.refused += outcome.failed;
       episode.last = now;

@@ -1,13 +1,20 @@
 import { assertEquals, assertMatch } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { WriteHealth } from "./write_health.ts";
+import { kvRefusesEveryWrite } from "./kv/unwritable.ts";
+import { refusesEveryWrite } from "./postgres/sql.ts";
 
-const FULL = new Error("database or disk is full");
+const FULL = new TypeError("database or disk is full");
+const TOO_LARGE = new TypeError("Value too large (max 65536 bytes)");
 
 function watched() {
   let now = Date.parse("2026-12-07T06:00:00Z");
   const logger = createMemoryLogger();
-  const health = new WriteHealth(logger, { now: () => now, recentMs: 30_000 });
+  const health = new WriteHealth(logger, {
+    refusesEveryWrite: kvRefusesEveryWrite,
+    now: () => now,
+    recentMs: 30_000,
+  });
   return { health, lines: logger.lines, tick: (ms: number) => (now += ms) };
 }
 
@@ -56,4 +63,28 @@ Deno.test("WriteHealth: readiness forgets an episode nobody has written in for a
   assertMatch(health.problem()!, /\(2 refused\)/);
   health.observe({ size: 1, failed: 0 });
   assertEquals(lines.map((l) => l.msg), ["store writes failing", "store writes recovered"]);
+});
+
+Deno.test("WriteHealth: a write refused for its data (one station's value) neither starts nor extends an episode", () => {
+  const { health, lines, tick } = watched();
+  for (let i = 0; i < 5; i++) health.observe({ size: 1, failed: 1, error: TOO_LARGE });
+  assertEquals([health.failing, health.problem(), lines.length], [false, null, 0]);
+  health.observe({ size: 2, failed: 2, error: FULL });
+  tick(30_001);
+  health.observe({ size: 1, failed: 1, error: TOO_LARGE });
+  assertEquals(health.problem(), null);
+  assertEquals(lines[0]!.msg, "store writes failing");
+  assertEquals(lines.length, 1);
+});
+
+Deno.test("PostgreSQL: a full disk, an I/O error, a standby and a lost connection refuse every write; a bad row does not", () => {
+  const coded = (code: string) => Object.assign(new Error(code), { code });
+  for (const code of ["53100", "58030", "25006", "57P01", "08006", "CONNECTION_CLOSED"]) {
+    assertEquals(refusesEveryWrite(coded(code)), true, code);
+  }
+  for (const code of ["22021", "22P05", "23505", "54000", "42P01"]) {
+    assertEquals(refusesEveryWrite(coded(code)), false, code);
+  }
+  assertEquals(refusesEveryWrite(FULL), false);
+  assertEquals([kvRefusesEveryWrite(FULL), kvRefusesEveryWrite(TOO_LARGE)], [true, false]);
 });

@@ -55,6 +55,18 @@ export function isUnavailable(err: unknown): boolean {
   return UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code);
 }
 
+/**
+ * True for an error that says PostgreSQL takes no writes now, whatever their data: out of reach, or refusing
+ * every write (SQLSTATE class 53 insufficient resources: a full disk, 53100; class 58 system error: an I/O
+ * error; 25006: a read-only transaction, a standby after a failover). A row refused for its data (class 22,
+ * 23, 54) is about that write alone.
+ */
+export function refusesEveryWrite(err: unknown): boolean {
+  if (isUnavailable(err)) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (/^5[38][0-9A-Z]{3}$/.test(code) || code === "25006");
+}
+
 export function describe(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
