@@ -27,6 +27,7 @@
  */
 import postgres, { type ReservedSql, type Sql } from "postgres";
 import { type Migration, MIGRATIONS } from "./migrations/mod.ts";
+import { reconnectBackoffSeconds } from "./reconnect_backoff.ts";
 import { isUnavailable } from "./sql.ts";
 
 export type { Migration } from "./migrations/mod.ts";
@@ -270,7 +271,7 @@ function checkList(migrations: readonly Migration[]): void {
 
 /**
  * Opens a postgres.js pool the way every PostgreSQL store here does (NULL for undefined, quiet notices, a
- * bounded connect timeout, an application name for pg_stat_activity) and applies pending migrations, or only
+ * bounded connect timeout, a short reconnect back-off, an application name for pg_stat_activity) and applies pending migrations, or only
  * checks the connection with `migrate: false`. The pool is closed again when that fails.
  */
 export async function openMigratedPool(
@@ -285,6 +286,7 @@ export async function openMigratedPool(
   const sql = postgres(url, {
     max: options.maxConnections,
     connect_timeout: options.connectTimeoutSeconds ?? 3,
+    backoff: reconnectBackoffSeconds,
     transform: { undefined: null },
     onnotice: () => {},
     connection: { application_name: options.applicationName },
