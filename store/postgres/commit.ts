@@ -11,7 +11,9 @@
  * Failures: a member whose guards fail (a replay key taken, a status changed, a connector with another active
  * transaction) gets a conflict and the batch is written again without it. When the database refuses the data
  * of a batch (a bad value, a foreign key), its members are written one by one, so one station never fails the
- * others; when it cannot be reached, every member fails with StoreUnavailableError.
+ * others; when it cannot be reached, every member fails with StoreUnavailableError. A lock held elsewhere (an
+ * operator's or another node's transaction on a station's row) is waited for at most `lock_timeout`
+ * (`groupCommitLockTimeoutMs`), then the batch is refused like bad data: only the locked member fails.
  */
 import type { Sql } from "postgres";
 import type { CommitResult, StationChanges } from "../../model/changes.ts";
@@ -45,6 +47,11 @@ export interface PgCommitOptions {
    * ${DEFAULT_BUSY_WINDOW_MS}; 0: not at all). An idle store still commits at once.
    */
   groupCommitBusyWindowMs?: number;
+  /**
+   * How long a group commit waits for a row or advisory lock another transaction holds, in ms (default
+   * ${DEFAULT_LOCK_TIMEOUT_MS}); past it the batch is written again one member at a time.
+   */
+  groupCommitLockTimeoutMs?: number;
   /** A group is written at once when it reaches this many callers (default 500). */
   groupCommitMaxCallers?: number;
   /** Called after each group commit (one call per kind of write in it), for metrics and tests. */
@@ -82,6 +89,9 @@ interface Rows {
 /** See `groupCommitBusyWindowMs`. */
 export const DEFAULT_BUSY_WINDOW_MS = 1;
 
+/** See `groupCommitLockTimeoutMs`: well within the bound, far above a group commit's usual length. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
+
 /** Members (indexes) whose guards failed: the transaction is rolled back and written again without them. */
 class Conflicts extends Error {
   constructor(readonly members: Map<number, string>) {
@@ -102,6 +112,7 @@ export interface PgParts {
 
 export class PgCommitter {
   readonly #group: GroupCommit<StationChanges, CommitResult>;
+  readonly #lockTimeoutMs: number;
 
   constructor(
     private readonly sql: Sql,
@@ -110,6 +121,10 @@ export class PgCommitter {
     /** A group commit with no answer within this fails its members with StoreUnavailableError. */
     timeoutMs = 10_000,
   ) {
+    this.#lockTimeoutMs = Math.max(
+      1,
+      Math.round(options.groupCommitLockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
+    );
     this.#group = new GroupCommit(
       options.groupCommitMs ?? "whileBusy",
       options.groupCommitMaxCallers ?? 500,
@@ -201,7 +216,13 @@ export class PgCommitter {
       // batch takes only text and numbers (`pipelinesBegin`): postgres.js may fail a statement without sending
       // it (a value its serializer refuses), and a connection with a query in flight does not recover from
       // that, so a batch with rows postgres.js serializes itself (command log, orphan stops, ...) waits for it.
-      const begun = c`begin`.execute();
+      // A row locked elsewhere (an operator's or another node's transaction that does not end) is waited for
+      // only so long: the batch would hold every member, and the rows it updated before, until the bound.
+      // Then the members are written one by one, and only the locked one fails.
+      const begun = Promise.all([
+        c`begin`.execute(),
+        c.unsafe(`set local lock_timeout = ${this.#lockTimeoutMs}`).execute(),
+      ]);
       if (!pipelinesBegin(members)) await begun;
       const guarded = members.some((m) => m.transactionsStarted?.length || m.transactionUpdates?.length);
       if (!guarded) {
