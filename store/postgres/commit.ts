@@ -26,7 +26,7 @@ import type { PgMeterValues } from "./meter_values.ts";
 import type { PgDeviceModel } from "./device_model.ts";
 import type { IdleConnectors } from "./idle_connectors.ts";
 import { writeTransactionFlags } from "./fleet_records.ts";
-import { reserveConnection } from "./reserve.ts";
+import { ReservedConnection } from "./reserved_connection.ts";
 import { bounded, isUnavailable, type Writer } from "./sql.ts";
 import type { PgTransactions, Written } from "./transactions.ts";
 import type { RecalledTransactions } from "./recalled_transactions.ts";
@@ -208,9 +208,9 @@ export class PgCommitter {
    */
   async #transaction(members: StationChanges[], useCache: boolean): Promise<Rows> {
     const { chargePoints, transactions, recalledTransactions: recalled } = this.parts;
-    const c = await reserveConnection(this.sql);
+    const conn = await ReservedConnection.reserve(this.sql);
+    const c = conn.sql;
     let open = true;
-    let lost = false;
     try {
       // BEGIN goes out with the statements (one round trip fewer per group commit) when every statement of the
       // batch takes only text and numbers (`pipelinesBegin`): postgres.js may fail a statement without sending
@@ -263,15 +263,12 @@ export class PgCommitter {
       recalled.committed(members, started.version ?? updated.version);
       return committed;
     } catch (error) {
-      // A connection that broke (killed backend, restart, network) took its transaction with it, and postgres.js
-      // has already taken it back to reconnect: a ROLLBACK sent on it is written on no socket and never
-      // answered (the batch held to its bound, the statement left queued ahead of the next session's startup),
-      // and a release would list the dead connection as open.
-      lost = isUnavailable(error);
-      if (open && !lost) await c`rollback`.catch(() => {});
+      // A broken connection took its transaction with it: no ROLLBACK on it, no release (`reserved_connection.ts`).
+      conn.failed(error);
+      if (open) await conn.unlessLost(() => c`rollback`).catch(() => {});
       throw error;
     } finally {
-      if (!lost) c.release();
+      conn.release();
     }
   }
 

@@ -28,7 +28,7 @@
 import postgres, { type ReservedSql, type Sql } from "postgres";
 import { type Migration, MIGRATIONS } from "./migrations/mod.ts";
 import { reconnectBackoffSeconds } from "./reconnect_backoff.ts";
-import { isUnavailable } from "./sql.ts";
+import { ReservedConnection } from "./reserved_connection.ts";
 
 export type { Migration } from "./migrations/mod.ts";
 export { MIGRATIONS } from "./migrations/mod.ts";
@@ -57,33 +57,35 @@ export async function migrate(
 ): Promise<number[]> {
   checkList(migrations);
   const locks = { ...STEP_LOCKS, ...options };
-  const conn = await sql.reserve();
-  const applied: number[] = [];
   // A connection that broke (a failover, a killed backend) took its lock and transaction with it: nothing more
-  // is sent on it (postgres.js writes it on no socket and never answers: the start hung) nor is it released.
-  let lost = false;
+  // is sent on it (postgres.js writes it on no socket and never answers: the start hung) nor is it released
+  // (`reserved_connection.ts`).
+  const conn = await ReservedConnection.reserve(sql);
+  const applied: number[] = [];
   try {
     for (let attempt = 1;; attempt++) {
-      await lock(conn);
+      await lock(conn.sql);
       try {
         await applyPending(conn, migrations, applied, locks);
         return applied;
       } catch (error) {
-        lost = isUnavailable(error);
+        conn.failed(error);
         // A node of an older version waiting for the lock inside a transaction holds a snapshot a concurrent
         // build waits for: PostgreSQL breaks the cycle by failing one of them. When it fails the build, the
         // lock is let go so that the older node goes first (it finds its migrations applied), then retried.
-        if (lost || !isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
+        if (conn.lost || !isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
       } finally {
-        if (!lost) await conn`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
+        await conn.unlessLost(() =>
+          conn.sql`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS * attempt));
     }
   } catch (error) {
-    lost ||= isUnavailable(error);
+    conn.failed(error);
     throw error;
   } finally {
-    if (!lost) conn.release();
+    conn.release();
   }
 }
 
@@ -106,15 +108,16 @@ async function lock(conn: ReservedSql): Promise<void> {
 
 /** Applies what `schema_migrations` lacks, adding each version to `applied` once it is committed. */
 async function applyPending(
-  conn: ReservedSql,
+  reserved: ReservedConnection,
   migrations: readonly Migration[],
   applied: number[],
   locks: Required<StepLockOptions>,
 ): Promise<void> {
+  const conn = reserved.sql;
   let pending: Migration[] = [];
   let first: Migration[] = [];
   // The first transaction also creates the ledger, so a failure there leaves no table at all.
-  await inTransaction(conn, async () => {
+  await inTransaction(reserved, async () => {
     await conn`
       create table if not exists schema_migrations (
         version    integer primary key,
@@ -133,12 +136,12 @@ async function applyPending(
   while (pending.length > 0) {
     const next = pending[0]!;
     if ("steps" in next) {
-      await applyOutside(conn, next, locks);
+      await applyOutside(reserved, next, locks);
       applied.push(next.version);
       pending = pending.slice(1);
     } else {
       const group = leadingTransactional(pending);
-      await inTransaction(conn, () => applyInTransaction(conn, group));
+      await inTransaction(reserved, () => applyInTransaction(conn, group));
       applied.push(...group.map((m) => m.version));
       pending = pending.slice(group.length);
     }
@@ -159,15 +162,16 @@ async function applyInTransaction(conn: ReservedSql, group: readonly Migration[]
 }
 
 async function applyOutside(
-  conn: ReservedSql,
+  reserved: ReservedConnection,
   m: Migration & { steps: readonly string[] },
   locks: Required<StepLockOptions>,
 ): Promise<void> {
+  const conn = reserved.sql;
   for (const step of m.steps) {
     const index = concurrentIndexName(step);
     if (index !== null) await dropIfInvalid(conn, index);
     if (CONCURRENT_INDEX_STEP.test(step)) await conn.unsafe(step);
-    else await withShortLockWaits(conn, m, step, locks);
+    else await withShortLockWaits(reserved, m, step, locks);
   }
   await record(conn, m);
 }
@@ -188,16 +192,16 @@ const STEP_LOCKS: Required<StepLockOptions> = { lockTimeoutMs: 2000, lockAttempt
  * pause.
  */
 async function withShortLockWaits(
-  conn: ReservedSql,
+  reserved: ReservedConnection,
   m: Migration,
   step: string,
   locks: Required<StepLockOptions>,
 ): Promise<void> {
   for (let attempt = 1;; attempt++) {
     try {
-      await inTransaction(conn, async () => {
-        await conn.unsafe(`set local lock_timeout = ${Math.max(1, Math.round(locks.lockTimeoutMs))}`);
-        await conn.unsafe(step);
+      await inTransaction(reserved, async () => {
+        await reserved.sql.unsafe(`set local lock_timeout = ${Math.max(1, Math.round(locks.lockTimeoutMs))}`);
+        await reserved.sql.unsafe(step);
       });
       return;
     } catch (error) {
@@ -220,16 +224,16 @@ async function record(conn: ReservedSql, m: Migration): Promise<void> {
   await conn`insert into schema_migrations ${conn({ version: m.version, name: m.name }, "version", "name")}`;
 }
 
-async function inTransaction(conn: ReservedSql, fn: () => Promise<void>): Promise<void> {
-  await conn.unsafe("begin");
+async function inTransaction(conn: ReservedConnection, fn: () => Promise<void>): Promise<void> {
+  await conn.sql.unsafe("begin");
   try {
     await fn();
   } catch (error) {
-    // A broken connection's transaction went with it; a ROLLBACK sent on it would never be answered.
-    if (!isUnavailable(error)) await conn.unsafe("rollback").catch(() => {});
+    conn.failed(error);
+    await conn.unlessLost(() => conn.sql.unsafe("rollback")).catch(() => {});
     throw error;
   }
-  await conn.unsafe("commit");
+  await conn.sql.unsafe("commit");
 }
 
 /**

@@ -1,0 +1,82 @@
+import { assert, assertEquals } from "@std/assert";
+import postgres from "postgres";
+import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { ReservedConnection } from "./reserved_connection.ts";
+import { bounded } from "./sql.ts";
+
+const ignore = await ignoreWithoutPostgres("PostgreSQL reserved connection tests");
+
+/** The one connection of a pool of one, named so that only it is killed. */
+function poolOfOne(url: string) {
+  return postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: "stall-reserved" } });
+}
+
+Deno.test({
+  name: "a reserved connection whose clean-up breaks it is not given back: the pool's next query is answered",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, observer) => {
+      const pool = poolOfOne(url);
+      try {
+        const conn = await ReservedConnection.reserve(pool);
+        // A refused statement: the connection lives, its clean-up is sent.
+        const refused = await conn.sql`select 1 / 0`.catch((e) => e);
+        conn.failed(refused);
+        assertEquals(conn.lost, false);
+        // The clean-up is under way when the backend is killed (a failover): it fails, and the connection is lost.
+        const cleanUp = conn.unlessLost(() => conn.sql`select pg_sleep(5)`).then(() => null, (e: Error) => e);
+        await observer`
+          select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = current_database() and application_name = 'stall-reserved' and query like '%pg_sleep%'
+        `.then(async function kill(rows): Promise<void> {
+          if (rows.length > 0) return;
+          await new Promise((r) => setTimeout(r, 10));
+          await kill(
+            await observer`
+            select pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and application_name = 'stall-reserved' and query like '%pg_sleep%'
+          `,
+          );
+        });
+        assert((await cleanUp) instanceof Error, "the clean-up failed");
+        assertEquals(conn.lost, true);
+        let sent = false;
+        assertEquals(await conn.unlessLost(() => Promise.resolve(sent = true)), undefined);
+        assert(!sent, "nothing more is sent on a lost connection");
+        conn.release();
+        // Released, the dead connection would be listed open and these queries written on no socket. The first
+        // may fail at once: postgres.js fails the first query of the reconnected connection with the error the
+        // killed session left (57P01).
+        const read = () =>
+          bounded("read after the loss", 3_000, () => pool<{ one: number }[]>`select 1 as one`);
+        const [row] = await read().catch(read);
+        assertEquals(row?.one, 1);
+      } finally {
+        await pool.end({ timeout: 1 });
+      }
+    }),
+});
+
+Deno.test({
+  name: "a reserved connection that only refused a statement is rolled back and given back to the pool",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url) => {
+      const pool = poolOfOne(url);
+      try {
+        const conn = await ReservedConnection.reserve(pool);
+        await conn.sql`begin`;
+        conn.failed(await conn.sql`select 1 / 0`.catch((e) => e));
+        const [ended] = (await conn.unlessLost(() => conn.sql`rollback`)) ?? [];
+        assertEquals(ended, undefined);
+        assertEquals(conn.lost, false);
+        conn.release();
+        // The pool's one connection is back: not released, this query would wait for ever.
+        const [row] = await bounded("read after the release", 3_000, () =>
+          pool<{ one: number }[]>`select 1 as one`);
+        assertEquals(row?.one, 1);
+      } finally {
+        await pool.end({ timeout: 1 });
+      }
+    }),
+});
