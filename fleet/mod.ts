@@ -175,6 +175,7 @@ export function createFleet(deps: FleetDeps) {
     events,
     parentOf: async (idTag) => (await deps.store.getIdTag(idTag))?.parentIdTag ?? null,
     flags: store.flags,
+    commandLog: (id, limit) => deps.store.listCommandLog(id, limit),
     now,
     logger: log,
   });

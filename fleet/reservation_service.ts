@@ -32,6 +32,7 @@ import type {
   TransactionFlagStore,
 } from "../store/fleet.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
 import type { ChargePointRecord, LiveRecord } from "../model/charge_point.ts";
 import type { CommandResult, CommandSender } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
@@ -50,6 +51,11 @@ export interface ReservationServiceDeps {
   /** The parentIdTag our id tags give `idTag` (null: none, or an unknown tag). */
   parentOf: (idTag: string) => Promise<string | null>;
   flags: Pick<TransactionFlagStore, "addFlag">;
+  /**
+   * The station's newest command log rows: what its node settled a ReserveNow with before the ledger held it
+   * (`#answeredBeforeHeld`).
+   */
+  commandLog: (chargePointId: string, limit: number) => Promise<CommandLogEntry[]>;
   now: () => Date;
   logger: Logger;
 }
@@ -113,7 +119,7 @@ export class ReservationService {
         reservationId,
       });
     }
-    const record = activeRecord(input, reservationId, by, now);
+    const record = activeRecord(input, reservationId, by, now, false);
     await this.deps.reservations.createReservation(record);
     this.#publish(record);
     return record;
@@ -133,10 +139,12 @@ export class ReservationService {
     now: Date,
     result: CommandResult,
   ): Promise<never> {
-    const record = activeRecord(input, reservationId, by, now);
+    const record = activeRecord(input, reservationId, by, now, true);
     if (await this.deps.reservations.createReservation(record)) {
       this.#publish(record);
-      if (timedOutOnLiveConnection(result) && await this.#refusedBeforeHeld(record)) {
+      const refused = (timedOutOnLiveConnection(result) && await this.#refusedBeforeHeld(record)) ||
+        await this.#answeredBeforeHeld(record) === "ended";
+      if (refused) {
         throw new FleetError(
           "station_timeout",
           `"${input.chargePointId}" did not answer "ReserveNow" in time, then refused it: reservation ` +
@@ -172,6 +180,43 @@ export class ReservationService {
     const reason = "not held: the station refused ReserveNow after its timeout, before its hold was recorded";
     await this.#end(record, "cancelled", reason);
     return true;
+  }
+
+  /**
+   * What the station's node settled the ReserveNow with before the ledger held it, which its telling
+   * (`commandAnswered`) found nothing to settle: an answer in time for that node after this one gave up
+   * (`CommandGivenUpError`), or a late one, told before this node heard of the timeout. That node stores the
+   * command's row, then tells the ledger; this one stores the hold, then reads the row: one of them sees the
+   * other. Accepted confirms the hold, a refusal or CALLERROR ends it, as `commandAnswered` would; so does a
+   * row saying it was never sent (refused by the actor's guard, the station gone). "held": nothing known yet.
+   */
+  async #answeredBeforeHeld(record: ReservationRecord): Promise<"confirmed" | "ended" | "held"> {
+    let rows: CommandLogEntry[];
+    try {
+      rows = await this.deps.commandLog(record.chargePointId, COMMAND_ROWS_READ);
+    } catch (error) {
+      // The hold stands: the station's answer, if any comes, is told again only if late; logged to be seen.
+      this.deps.logger.warn("cannot read the command log behind a held reservation", {
+        reservationId: record.reservationId,
+        error: String(error),
+      });
+      return "held";
+    }
+    const row = rows.find((r) => {
+      if (r.action !== "ReserveNow") return false;
+      const sent = sentReservation(r.action, r.payload, "ocpp1.6") ??
+        sentReservation(r.action, r.payload, "ocpp2.0.1");
+      return sent?.reservationId === record.reservationId;
+    });
+    const status = row ? settledStatus(row) : null;
+    if (status === null) return "held";
+    if (status === "Accepted") {
+      const confirmed = await this.deps.reservations.confirmReservation(record.reservationId);
+      if (confirmed) this.#publish(confirmed);
+      return "confirmed";
+    }
+    const reason = `not held: the station's node settled ReserveNow ${status} before its hold was recorded`;
+    return await this.#end(record, "cancelled", reason) ? "ended" : "held";
   }
 
   /**
@@ -217,7 +262,14 @@ export class ReservationService {
       return;
     }
     if (!sameReservation(r, sent)) return;
-    if (status === "Accepted") return;
+    if (status === "Accepted") {
+      // The station's word on a hold the ledger kept without it.
+      const confirmed = r.unconfirmed
+        ? await this.deps.reservations.confirmReservation(r.reservationId)
+        : null;
+      if (confirmed) this.#publish(confirmed);
+      return;
+    }
     // In time, yet the ledger holds it: its caller, on another node, stopped waiting before it was answered.
     const when = answer.late ? "after its timeout" : "after its caller stopped waiting";
     await this.#end(r, "cancelled", `not held: the station answered ReserveNow with ${status} ${when}`);
@@ -464,6 +516,7 @@ function activeRecord(
   reservationId: number,
   by: string,
   now: Date,
+  unconfirmed: boolean,
 ): ReservationRecord {
   return {
     reservationId,
@@ -478,7 +531,31 @@ function activeRecord(
     endedAt: null,
     endReason: null,
     transactionId: null,
+    unconfirmed,
   };
+}
+
+/** How many of a station's newest command log rows `#answeredBeforeHeld` reads for its ReserveNow. */
+const COMMAND_ROWS_READ = 100;
+
+/**
+ * What a ReserveNow's row says the station did with it: its status (in time or late), "a CALLERROR" or "never
+ * sent" (its node refused it, or the station was gone), or null while unknown (sending, timed out unanswered,
+ * node lost, an unreadable answer).
+ */
+function settledStatus(row: CommandLogEntry): string | null {
+  const answer = row.outcome === "timeout" ? row.lateAnswer : row;
+  switch (answer?.outcome) {
+    case "accepted":
+      return String((answer.response as { status?: unknown } | null)?.status);
+    case "callerror":
+      return "with a CALLERROR";
+    case "refused":
+    case "not_connected":
+      return `never sent (${answer.outcome})`;
+    default:
+      return null;
+  }
 }
 
 /** Whether a ReserveNow ended so may have reached the station and been taken: sent, no answer we could read. */

@@ -2,6 +2,8 @@ import { assertEquals, assertRejects } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { KvReservationStore } from "../store/kv/reservations.ts";
 import type { ReservationRecord } from "../store/fleet.ts";
+import type { CommandLogEntry } from "../model/command_log.ts";
+import { GIVEN_UP_REASON } from "../actors/errors.ts";
 import type { CommandResult } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
 import { ReservationService, type ReservationServiceDeps } from "./reservation_service.ts";
@@ -11,7 +13,7 @@ const EXPIRY = "2026-12-06T21:00:00.000Z";
 
 async function setUp(
   result: CommandResult,
-  deps: Partial<Pick<ReservationServiceDeps, "send" | "snapshotOf">> = {},
+  deps: Partial<Pick<ReservationServiceDeps, "send" | "snapshotOf" | "commandLog">> = {},
 ) {
   const kv = await Deno.openKv(":memory:");
   const reservations = new KvReservationStore(kv);
@@ -29,6 +31,7 @@ async function setUp(
     } as never,
     parentOf: () => Promise.resolve(null),
     flags: { addFlag: () => Promise.resolve(true) },
+    commandLog: deps.commandLog ?? (() => Promise.resolve([])),
     now: () => NOW,
     logger: createMemoryLogger(),
   });
@@ -152,6 +155,73 @@ Deno.test("ReservationService ends a hold whose station refused it late before t
     assertEquals([unanswered.kind, unanswered.details.held], ["station_timeout", true]);
     const held = await t.reservations.getReservation(unanswered.details.reservationId as number);
     assertEquals(held?.state, "active");
+  } finally {
+    t.kv.close();
+  }
+});
+
+Deno.test("ReservationService settles a given-up hold by what the station's node answered before it was written", async () => {
+  // Node B gave up on the ReserveNow (`CommandGivenUpError`) while node A, holding the station, still had it;
+  // the station's answer came in time for A, which stored the command's row and told the ledger before B
+  // wrote its hold: the ledger had nothing to settle then, so B reads the row after writing the hold.
+  let row: Omit<CommandLogEntry, "payload"> | null = null;
+  // deno-lint-ignore prefer-const
+  let t: Awaited<ReturnType<typeof setUp>>;
+  let commandLog: CommandLogEntry[] = [];
+  t = await setUp({ outcome: "timeout", response: null }, {
+    send: async (request) => {
+      commandLog = row ? [{ ...row, payload: request.payload }] : [];
+      if (row?.outcome === "accepted") {
+        await t.service.commandAnswered({
+          chargePointId: "CP-1",
+          action: "ReserveNow",
+          request: request.payload,
+          response: row.response,
+          callError: null,
+          requestedBy: "user:olga",
+          dialect: "ocpp1.6",
+          late: false,
+        });
+      }
+      return { outcome: "timeout", response: { reason: GIVEN_UP_REASON } };
+    },
+    commandLog: () => Promise.resolve(commandLog),
+  });
+  const settledRow = (outcome: CommandLogEntry["outcome"], response: unknown) => ({
+    id: "c1",
+    chargePointId: "CP-1",
+    action: "ReserveNow",
+    requestedBy: "user:olga",
+    requestedAt: NOW.toISOString(),
+    outcome,
+    response,
+    finishedAt: NOW.toISOString(),
+  });
+  const reserve = async () => {
+    const error = (await assertRejects(
+      () =>
+        t.service.create(
+          { chargePointId: "CP-1", connectorId: 1, idTag: "OWNER", expiryDate: EXPIRY, force: true },
+          "user:olga",
+        ),
+      FleetError,
+    )) as FleetError;
+    const record = await t.reservations.getReservation(error.details.reservationId as number);
+    return { held: error.details.held, state: record?.state, unconfirmed: record?.unconfirmed };
+  };
+  try {
+    row = settledRow("accepted", { status: "Occupied" });
+    assertEquals(await reserve(), { held: false, state: "cancelled", unconfirmed: true });
+    row = settledRow("accepted", { status: "Accepted" });
+    assertEquals(await reserve(), { held: true, state: "active", unconfirmed: false });
+    // Never sent: node A's guard refused it after B gave up.
+    row = settledRow("refused", { reason: "connector 1 already holds reservation 9" });
+    assertEquals(await reserve(), { held: false, state: "cancelled", unconfirmed: true });
+    // Still on its way (or its row not stored yet): held, unconfirmed, until its answer is told.
+    row = { ...settledRow("sending", null), finishedAt: null };
+    assertEquals(await reserve(), { held: true, state: "active", unconfirmed: true });
+    row = null;
+    assertEquals(await reserve(), { held: true, state: "active", unconfirmed: true });
   } finally {
     t.kv.close();
   }

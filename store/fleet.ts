@@ -306,6 +306,12 @@ export interface ReservationRecord {
   endReason: string | null;
   /** The transaction that used it. */
   transactionId: number | null;
+  /**
+   * Held without the station's word: its ReserveNow got no answer we could read (timed out, its connection or
+   * node lost, given up), so the station may or may not hold it. Cleared by the station's Accepted, however
+   * late; kept once ended, so the history says it was never confirmed.
+   */
+  unconfirmed: boolean;
 }
 
 export interface ReservationStore {
@@ -326,6 +332,11 @@ export interface ReservationStore {
     reservationId: number,
     end: { state: Exclude<ReservationState, "active">; at: string; reason: string; transactionId?: number },
   ): Promise<ReservationRecord | null>;
+  /**
+   * Marks an active unconfirmed reservation confirmed (its station answered Accepted); returns it so, or null
+   * when it was not active and unconfirmed.
+   */
+  confirmReservation(reservationId: number): Promise<ReservationRecord | null>;
   /** Active reservations of a station, optionally of one connector. */
   listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]>;
   /** Active reservations whose expiryDate is at or before `now`, soonest first. */

@@ -2,8 +2,8 @@
  * A ledger ReserveNow asked on node B of a cluster for a station on node A, queued on A behind commands the
  * station never answers: B gives up (2 × CALL_TIMEOUT_MS + 5 s) before A has even sent it. That give-up is no
  * station timeout on a live connection (A wrote no hold, it had not sent it), so the ledger keeps the
- * reservation held; the station's answer, in time for A, then settles it: Accepted keeps it, a refusal ends
- * it. Two server processes on one PostgreSQL database, a raw `ws` 1.6 station.
+ * reservation held, `unconfirmed`; the station's answer, in time for A, then settles it: Accepted keeps it
+ * and confirms it, a refusal ends it. Two server processes on one PostgreSQL database, a raw `ws` 1.6 station.
  */
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
@@ -59,7 +59,8 @@ for (const answer of ["Accepted", "Occupied"] as const) {
         assertEquals(asked.status, 504, JSON.stringify(asked.body));
         const id = asked.body.details.reservationId as number;
         assertEquals(asked.body.details.held, true, JSON.stringify(asked.body));
-        assertEquals((await viaB(`/reservations/${id}`)).body.state, "active");
+        const held = (await viaB(`/reservations/${id}`)).body;
+        assertEquals([held.state, held.unconfirmed], ["active", true], JSON.stringify(held));
 
         // Node A sends it only once the commands ahead have timed out.
         let call: unknown[];
@@ -78,6 +79,11 @@ for (const answer of ["Accepted", "Occupied"] as const) {
               ) === true,
             5000,
             "the station's snapshot holds the accepted reservation",
+          );
+          await eventually(
+            async () => (await viaB(`/reservations/${id}`)).body.unconfirmed === false,
+            5000,
+            "the ledger confirms it",
           );
           await new Promise((r) => setTimeout(r, 1000));
           assertEquals((await viaB(`/reservations/${id}`)).body.state, "active");

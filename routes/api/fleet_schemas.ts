@@ -115,6 +115,10 @@ export const ReservationSchema = z.object({
   endedAt: z.string().nullable(),
   endReason: z.string().nullable(),
   transactionId: z.number().int().nullable(),
+  unconfirmed: z.boolean().describe(
+    "Held without the station's word: its ReserveNow got no answer we could read (timed out, connection or " +
+      "node lost), so the station may or may not hold it; false once it answered Accepted. Kept once ended",
+  ),
 });
 
 export const StationListSchema = z.object({

@@ -85,6 +85,7 @@ function reservation(id: number, overrides: Partial<ReservationRecord> = {}): Re
     endedAt: null,
     endReason: null,
     transactionId: null,
+    unconfirmed: false,
     ...overrides,
   };
 }
@@ -622,6 +623,29 @@ export function fleetContract(
       ]);
       assertEquals((await rs.listActiveReservations("CP-1")).map((r) => r.reservationId), [102]);
     });
+
+    await t.step(
+      "an unconfirmed reservation is listed so until confirmed once, and stays so once ended",
+      async () => {
+        assert(await rs.createReservation(reservation(104, { connectorId: 3, unconfirmed: true })));
+        assert(await rs.createReservation(reservation(105, { connectorId: 4, unconfirmed: true })));
+        assertEquals((await rs.listReservations({ limit: 2 })).map((r) => [r.reservationId, r.unconfirmed]), [
+          [105, true],
+          [104, true],
+        ]);
+        assertEquals((await rs.getReservation(102))?.unconfirmed, false);
+        const confirms = await Promise.all([rs.confirmReservation(104), rs.confirmReservation(104)]);
+        assertEquals(confirms.filter((c) => c !== null).map((c) => [c!.reservationId, c!.unconfirmed]), [
+          [104, false],
+        ]);
+        assertEquals((await rs.listActiveReservations("CP-1", 3)).map((r) => r.unconfirmed), [false]);
+        assertEquals(await rs.confirmReservation(102), null, "confirmed already");
+        const ended = await rs.endReservation(105, { state: "expired", at: at(3601), reason: "expired" });
+        assertEquals([ended?.state, ended?.unconfirmed], ["expired", true]);
+        assertEquals(await rs.confirmReservation(105), null, "ended: its late Accepted changes no history");
+        assertEquals((await rs.getReservation(105))?.unconfirmed, true);
+      },
+    );
   });
 
   test(

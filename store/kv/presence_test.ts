@@ -24,6 +24,7 @@ function reservation(chargePointId: string, id: number, connectorId = 1): Reserv
     endedAt: null,
     endReason: null,
     transactionId: null,
+    unconfirmed: false,
   };
 }
 

@@ -22,6 +22,9 @@ const activeKey = (
   r: ReservationRecord,
 ): Deno.KvKey => ["rsv_active", r.chargePointId, r.connectorId, r.reservationId];
 const expiryKey = (r: ReservationRecord): Deno.KvKey => ["rsv_exp", r.expiryDate, r.reservationId];
+/** A record stored before `unconfirmed` was: confirmed or ended, as PostgreSQL's column default says. */
+const read = (r: ReservationRecord | null): ReservationRecord | null =>
+  r && r.unconfirmed === undefined ? { ...r, unconfirmed: false } : r;
 
 export class KvReservationStore implements ReservationStore {
   readonly #active: PresenceMarks;
@@ -50,7 +53,7 @@ export class KvReservationStore implements ReservationStore {
   }
 
   async getReservation(reservationId: number): Promise<ReservationRecord | null> {
-    return (await this.kv.get<ReservationRecord>(key(reservationId))).value;
+    return read((await this.kv.get<ReservationRecord>(key(reservationId))).value);
   }
 
   async listReservations(
@@ -67,7 +70,7 @@ export class KvReservationStore implements ReservationStore {
         ? { prefix: ["rsv"] }
         : { prefix: ["rsv"], end: key(query.before) };
       for await (const e of this.kv.list<ReservationRecord>(selector, { reverse: true, limit: SCAN_LIMIT })) {
-        keep(e.value);
+        keep(read(e.value));
         if (out.length >= query.limit) break;
       }
       return out;
@@ -79,7 +82,7 @@ export class KvReservationStore implements ReservationStore {
     const pointers = await listAll(this.kv, selector, { reverse: true, limit: SCAN_LIMIT });
     for (let i = 0; i < pointers.length && out.length < query.limit; i += 10) {
       const slice = pointers.slice(i, i + 10).map((p) => key(p.key[2] as number));
-      for (const e of await getMany<ReservationRecord>(this.kv, slice)) keep(e.value);
+      for (const e of await getMany<ReservationRecord>(this.kv, slice)) keep(read(e.value));
     }
     return out;
   }
@@ -90,7 +93,7 @@ export class KvReservationStore implements ReservationStore {
   ): Promise<ReservationRecord | null> {
     return retryAtomic("end a reservation", async () => {
       const entry = await this.kv.get<ReservationRecord>(key(reservationId));
-      const r = entry.value;
+      const r = read(entry.value);
       if (!r || r.state !== "active") return null;
       const ended: ReservationRecord = {
         ...r,
@@ -105,6 +108,17 @@ export class KvReservationStore implements ReservationStore {
     });
   }
 
+  confirmReservation(reservationId: number): Promise<ReservationRecord | null> {
+    return retryAtomic("confirm a reservation", async () => {
+      const entry = await this.kv.get<ReservationRecord>(key(reservationId));
+      const r = read(entry.value);
+      if (!r || r.state !== "active" || !r.unconfirmed) return null;
+      const confirmed: ReservationRecord = { ...r, unconfirmed: false };
+      const res = await this.kv.atomic().check(entry).set(entry.key, confirmed).commit();
+      return res.ok ? confirmed : undefined;
+    });
+  }
+
   async listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]> {
     const prefix = connectorId === undefined
       ? ["rsv_active", chargePointId]
@@ -116,12 +130,12 @@ export class KvReservationStore implements ReservationStore {
       connectorId === undefined,
     );
     const records = await getMany<ReservationRecord>(this.kv, pointers.map((p) => key(p.key[3] as number)));
-    return records.flatMap((e) => (e.value && e.value.state === "active" ? [e.value] : []));
+    return records.flatMap((e) => (e.value && e.value.state === "active" ? [read(e.value)!] : []));
   }
 
   async listDueExpiries(now: string, limit: number): Promise<ReservationRecord[]> {
     const pointers = await listAll(this.kv, { prefix: ["rsv_exp"], end: ["rsv_exp", now + "\0"] }, { limit });
     const records = await getMany<ReservationRecord>(this.kv, pointers.map((p) => key(p.key[2] as number)));
-    return records.flatMap((e) => (e.value && e.value.state === "active" ? [e.value] : []));
+    return records.flatMap((e) => (e.value && e.value.state === "active" ? [read(e.value)!] : []));
   }
 }

@@ -1,4 +1,4 @@
-/** The ReservationStore on PostgreSQL (`reservation` and the `reservation_id` sequence, migration 008). */
+/** The ReservationStore on PostgreSQL (`reservation` and the `reservation_id` sequence, migration 008; `unconfirmed`, 051). */
 import type { Sql } from "postgres";
 import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead, byKey } from "./batched_reads.ts";
@@ -17,6 +17,7 @@ interface Row {
   ended_at: Date | null;
   end_reason: string | null;
   transaction_id: number | null;
+  unconfirmed: boolean;
 }
 
 function toRecord(r: Row): ReservationRecord {
@@ -33,6 +34,7 @@ function toRecord(r: Row): ReservationRecord {
     endedAt: iso(r.ended_at),
     endReason: r.end_reason,
     transactionId: r.transaction_id,
+    unconfirmed: r.unconfirmed,
   };
 }
 
@@ -65,10 +67,10 @@ export class PostgresReservationStore implements ReservationStore {
   async createReservation(r: ReservationRecord): Promise<boolean> {
     const rows = await this.sql`
       insert into reservation (reservation_id, charge_point_id, connector_id, id_tag, parent_id_tag, expiry_date,
-        state, created_by, created_at, ended_at, end_reason, transaction_id)
+        state, created_by, created_at, ended_at, end_reason, transaction_id, unconfirmed)
       values (${r.reservationId}, ${r.chargePointId}, ${r.connectorId}, ${r.idTag}, ${r.parentIdTag},
         ${r.expiryDate}, ${r.state}, ${r.createdBy}, ${r.createdAt}, ${r.endedAt}, ${r.endReason},
-        ${r.transactionId})
+        ${r.transactionId}, ${r.unconfirmed})
       on conflict (reservation_id) do nothing
       returning reservation_id`;
     return rows.length > 0;
@@ -100,6 +102,14 @@ export class PostgresReservationStore implements ReservationStore {
       update reservation set state = ${end.state}, ended_at = ${end.at}, end_reason = ${end.reason},
         transaction_id = coalesce(${end.transactionId ?? null}::int, transaction_id)
       where reservation_id = ${reservationId} and state = 'active'
+      returning *`;
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async confirmReservation(reservationId: number): Promise<ReservationRecord | null> {
+    const rows = await this.sql<Row[]>`
+      update reservation set unconfirmed = false
+      where reservation_id = ${reservationId} and state = 'active' and unconfirmed
       returning *`;
     return rows[0] ? toRecord(rows[0]) : null;
   }

@@ -53,6 +53,7 @@ import { steps as clusterLostNodes } from "./046_cluster_lost_nodes.ts";
 import { steps as meterValuesByArrival } from "./047_meter_values_by_arrival.ts";
 import { steps as chargePointsWrittenBy } from "./048_charge_points_written_by.ts";
 import { steps as keyCheckBudgets } from "./049_key_check_budgets.ts";
+import { steps as reservationUnconfirmed } from "./051_reservation_unconfirmed.ts";
 
 export type Migration =
   & {
@@ -122,4 +123,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 47, name: "meter_values_by_arrival", steps: meterValuesByArrival },
   { version: 48, name: "charge_points_written_by", steps: chargePointsWrittenBy },
   { version: 49, name: "key_check_budgets", steps: keyCheckBudgets },
+  { version: 51, name: "reservation_unconfirmed", steps: reservationUnconfirmed },
 ];
