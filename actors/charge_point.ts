@@ -500,15 +500,18 @@ export class ChargePointActor {
     return this.#current();
   }
 
-  /** The snapshot with the reservations of ReserveNow commands still waiting for their answer. */
+  /**
+   * The snapshot with the reservations of ReserveNow commands still waiting for their answer, beside the
+   * snapshot's: one reusing the id of a reservation the station holds replaces it only once Accepted (OCPP 1.6
+   * §5.13), so until then the station holds the older one, and may take the new one: both are held.
+   */
   #withReservationsInFlight(state: LiveRecord): LiveRecord {
     if (!this.#reservationsInFlight?.size) return state;
-    const inFlight = [...this.#reservationsInFlight.values()];
-    const ids = new Set(inFlight.map((r) => r.reservationId));
-    return {
-      ...state,
-      reservations: [...(state.reservations ?? []).filter((r) => !ids.has(r.reservationId)), ...inFlight],
-    };
+    const held = state.reservations ?? [];
+    const inFlight = [...this.#reservationsInFlight.values()].filter((r) =>
+      !held.some((h) => sameHold(h, r))
+    );
+    return { ...state, reservations: [...held, ...inFlight] };
   }
 
   /** The snapshot with the newest lastSeen in it. */
@@ -1409,10 +1412,12 @@ export class ChargePointActor {
     // Its effect, if any, puts the reservation in the snapshot in this same turn. Timed out, the station may
     // hold it: held until its answer comes late (`#settleLate`) or it expires, as the ledger holds it, and
     // written into the snapshot below, so a reconnect (which never answers this CALL) keeps holding it; once
-    // written, the snapshot alone holds it (`heldInSnapshot`).
-    const timedOut = "error" in outcome && outcome.error instanceof CallTimeoutError;
-    const hold = timedOut ? this.#reservationsInFlight?.get(command) : undefined;
-    if (!timedOut) this.#reservationsInFlight?.delete(command);
+    // written, the snapshot alone holds it (`heldInSnapshot`). So is one whose answer a close lost after it was
+    // sent (`AnswerLostError`): the station may hold it as much, and its next connection never answers it.
+    const unanswered = "error" in outcome &&
+      (outcome.error instanceof CallTimeoutError || outcome.error instanceof AnswerLostError);
+    const hold = unanswered ? this.#reservationsInFlight?.get(command) : undefined;
+    if (!unanswered) this.#reservationsInFlight?.delete(command);
     const finishedAt = this.deps.now().toISOString();
     // Same id as its `sending` row, if it had one: settled in place.
     const entry = commandLogEntry(this.id, command, outcome, finishedAt, this.deps.senderId?.());
@@ -1461,8 +1466,10 @@ export class ChargePointActor {
       if (command.log) this.#keepUnsettled(entry);
     }
     // Not stored: the snapshot cannot tell the ledger whether the station refused it since (`#refusedBeforeHeld`).
+    // (A lost answer's caller never reads the snapshot: its error says so already.)
     if (!("response" in outcome)) {
-      command.reject(holdStored ? outcome.error : unheld(outcome.error as CallTimeoutError));
+      const timedOut = outcome.error instanceof CallTimeoutError;
+      command.reject(holdStored || !timedOut ? outcome.error : unheld(outcome.error as CallTimeoutError));
     } else if (!this.#tells(command)) command.resolve(outcome.response);
     else {
       // Outside the turn: the station's frames are not held up by what the answer teaches elsewhere.
@@ -1853,6 +1860,12 @@ function tooBig(text: string, maxBytes: number): boolean {
 function refused(outcome: { response: unknown } | { error: Error }): boolean {
   if (!("response" in outcome)) return outcome.error instanceof CallErrorResponse;
   return (outcome.response as { status?: unknown } | null)?.status !== "Accepted";
+}
+
+/** Whether two reservations hold the same connector for the same holder under one id (counted once). */
+function sameHold(a: Reservation, b: Reservation): boolean {
+  return a.reservationId === b.reservationId && a.connectorId === b.connectorId && a.idTag === b.idTag &&
+    (a.parentIdTag ?? null) === (b.parentIdTag ?? null);
 }
 
 /** A ReserveNow's timeout whose hold the snapshot did not take, with the timeout's own message. */

@@ -567,8 +567,9 @@ function mayHold(result: CommandResult): boolean {
  * Whether the station let the ReserveNow time out on its live connection (a CallTimeoutError, which
  * `failedCommandOutcome` tells with no response): the one case whose actor wrote the hold into the snapshot,
  * so a snapshot without it means a late refusal took it out. A connection closed or a node lost after the CALL
- * went out is told `timeout` too, with its `reason`, and wrote no hold: the station may hold it all the same;
- * so are a cluster's give-up (`CommandGivenUpError`: the station's node may not have sent it yet) and a hold the
+ * went out is told `timeout` too, with its `reason` (a close writes the hold too, but no later connection ever
+ * answers that CALL, so nothing takes it out before its expiry or a cancel; a lost node wrote none); so are a
+ * cluster's give-up (`CommandGivenUpError`: the station's node may not have sent it yet) and a hold the
  * actor could not store (`UnheldTimeoutError`).
  */
 function timedOutOnLiveConnection(result: CommandResult): boolean {

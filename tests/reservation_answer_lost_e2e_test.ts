@@ -1,9 +1,10 @@
 /**
  * A ledger ReserveNow whose answer was lost because the station's connection closed after the CALL went out
- * (AnswerLostError, told as a `timeout` outcome): the station may have taken it, so the ledger holds it, as
- * for a timeout. Only a timeout on a live connection writes the actor's hold into the snapshot, so the
- * snapshot lacking the reservation says nothing about a late refusal here: the ledger must not read it as
- * one. A raw `ws` 1.6 station that closes instead of answering, on KV and PostgreSQL.
+ * (AnswerLostError, told as a `timeout` outcome): the station may have taken it, so the ledger holds it,
+ * unconfirmed, as for a timeout, and so does the station's snapshot: once it reconnects (no connection ever
+ * answers the old one's CALL), the connector stays reserved for its holder (a remote start for another tag is
+ * refused) and the station's reservations list it unconfirmed, until its expiry or a cancel. A raw `ws` 1.6
+ * station that closes instead of answering, on KV and PostgreSQL.
  */
 import { assertEquals } from "@std/assert";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
@@ -17,11 +18,10 @@ async function heldWhenAnswerLost(kind: StoreKind) {
   await withApiServer(
     kind,
     async (server) => {
-      assertEquals(
-        (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "OWNER" } })).status,
-        201,
-      );
-      const socket = await bootedRawStation(`${server.wsUrl}/${CP}`);
+      for (const idTag of ["OWNER", "STRANGER"]) {
+        assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status, 201);
+      }
+      let socket = await bootedRawStation(`${server.wsUrl}/${CP}`);
       try {
         const asked = server.json("/api/v1/reservations", {
           method: "POST",
@@ -40,7 +40,30 @@ async function heldWhenAnswerLost(kind: StoreKind) {
         );
         const id = lost.body.details.reservationId as number;
         const held = await server.json(`/api/v1/reservations/${id}`, { as: "viewer" });
-        assertEquals(held.body.state, "active", JSON.stringify(held.body));
+        assertEquals([held.body.state, held.body.unconfirmed], ["active", true], JSON.stringify(held.body));
+
+        // Back on a new connection: the snapshot holds it for its holder, unconfirmed.
+        socket = await bootedRawStation(`${server.wsUrl}/${CP}`);
+        const station = await server.json(`/api/v1/charge-points/${CP}`, { as: "viewer" });
+        assertEquals(
+          (station.body.reservations as { reservationId: number; unconfirmed: boolean }[])
+            .map((r) => [r.reservationId, r.unconfirmed]),
+          [[id, true]],
+          JSON.stringify(station.body.reservations),
+        );
+        const start = server.json(`/api/v1/charge-points/${CP}/RemoteStartTransaction`, {
+          method: "POST",
+          as: "operator",
+          body: { connectorId: 1, idTag: "STRANGER" },
+        });
+        const sent = await Promise.race([
+          socket.next(3000).then((call) => {
+            socket.send(JSON.stringify([3, (call as unknown[])[1], { status: "Rejected" }]));
+            return "sent to the station";
+          }, () => "nothing sent"),
+          start.then((res) => res.status),
+        ]);
+        assertEquals([sent, (await start).status], [409, 409], "connector 1 is reserved for OWNER");
       } finally {
         await socket.close();
       }
