@@ -7,7 +7,9 @@
  * The driver's own frame building and answer parsing are counted too (the same on both sides of an A/B).
  *
  * Stores: `noop` (default): a KV `:memory:` store for the lookups whose `commit` resolves at once, so only
- * our JavaScript is measured; `kv`: the real KV store on a temporary file (its SQLite thread counted too).
+ * our JavaScript is measured (the transactions it committed are remembered in memory, so a Stop finds its
+ * Start's transaction as with a real store); `kv`: the real KV store on a temporary file, opened as the
+ * server opens it (`openStores`: `KV_METER_JOURNAL` and the rest from `--env`; its SQLite thread counted too).
  *
  * ```sh
  * deno run -A bench/frame_cost.ts [--stations 1000] [--mix plain,transaction] [--store noop|kv]
@@ -23,12 +25,14 @@ import { MemoryClusterHub } from "../cluster/memory.ts";
 import { createLogger } from "../logger.ts";
 import { startServer } from "../server.ts";
 import { openKvStore } from "../store/kv/mod.ts";
+import { openStores } from "../store/open.ts";
 import type { Store } from "../store/mod.ts";
 import type { CommitResult, StationChanges } from "../model/changes.ts";
 import { bootNotification } from "./generator/frames.ts";
 import { callAnswered, type Mix, newStation, nextCall, type StationState } from "./generator/mixes.ts";
 import { summariseProfile } from "./profile.ts";
 import { BENCH_ID_TAG } from "./stores.ts";
+import { RememberedTransactions } from "./remembered_transactions.ts";
 
 export type FrameCostStore = "noop" | "kv";
 
@@ -51,6 +55,8 @@ export interface FrameCostOptions {
 export interface FrameCostRound {
   /** CALLs answered (CALLRESULT or CALLERROR) in the window. */
   answered: number;
+  /** Log lines at warn or above in the window (a mix on a path it should not take shows here). */
+  warnings: number;
   /** Of them, CALLERRORs (a broken mix shows here). */
   errors: number;
   cpuUs: number;
@@ -145,13 +151,29 @@ class Delivery {
   }
 }
 
-/** A store whose commit resolves at once with what a successful commit reports; the rest is `inner`'s. */
+/**
+ * A store whose commit resolves at once with what a successful commit reports, remembering the transactions
+ * it was given; the rest is `inner`'s.
+ */
 function instantCommits(inner: Store): Store {
+  const transactions = new RememberedTransactions();
+  const remembered = new Set<PropertyKey>([
+    "getTransaction",
+    "findTransactionByStart",
+    "findActiveTransactionsOn",
+    "findActiveTransactionByIdTag",
+  ]);
   return new Proxy(inner, {
     get(target, key, receiver) {
       if (key === "commit") {
-        return (changes: StationChanges): Promise<CommitResult> =>
-          Promise.resolve({ ok: true, meterValuesAdded: changes.meterValues?.length ?? 0 });
+        return (changes: StationChanges): Promise<CommitResult> => {
+          transactions.committed(changes);
+          return Promise.resolve({ ok: true, meterValuesAdded: changes.meterValues?.length ?? 0 });
+        };
+      }
+      if (remembered.has(key)) {
+        const value = Reflect.get(transactions, key) as (...args: unknown[]) => unknown;
+        return value.bind(transactions);
       }
       const value = Reflect.get(target, key, receiver);
       return typeof value === "function" ? value.bind(target) : value;
@@ -162,16 +184,15 @@ function instantCommits(inner: Store): Store {
 /** Runs the stations of `options` and measures `rounds` windows of CPU per answered CALL. */
 export async function measureFrameCost(options: FrameCostOptions): Promise<FrameCostRound[]> {
   const dir = options.store === "kv" ? await Deno.makeTempDir({ prefix: "frame-cost-" }) : null;
-  const kv = await openKvStore(dir ? `${dir}/csms.kv` : ":memory:");
-  await kv.putIdTag({ idTag: BENCH_ID_TAG, status: "Accepted", expiryDate: null, parentIdTag: null });
-  const store = options.store === "noop" ? instantCommits(kv) : kv;
   // Log lines are written as in production (JSON, encoded, a synchronous write), to /dev/null.
   const devNull = Deno.openSync("/dev/null", { write: true });
   let logging = true;
+  let warnings = 0;
   const encoder = new TextEncoder();
   const logger = createLogger({
     level: "info",
     write: (line) => {
+      if (/^\{"time":"[^"]*","level":"(?:warn|error)"/.test(line)) warnings++;
       // A late line (a background loop's, after shutdown) goes nowhere.
       if (logging) devNull.writeSync(encoder.encode(line + "\n"));
     },
@@ -180,8 +201,14 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
     PORT: "0",
     HOSTNAME: "127.0.0.1",
     ADMIN_PASSWORD: "frame-cost-bench-1",
+    ...(dir ? { KV_PATH: `${dir}/csms.kv` } : {}),
     ...options.env,
   });
+  // The real store as the server opens it (its meter journal as configured); noop's lookups on `:memory:`.
+  const opened = dir ? await openStores(config, logger) : null;
+  const kv = opened ? opened.store : await openKvStore(":memory:");
+  await kv.putIdTag({ idTag: BENCH_ID_TAG, status: "Accepted", expiryDate: null, parentIdTag: null });
+  const store = options.store === "noop" ? instantCommits(kv) : kv;
   const hub = new MemoryClusterHub();
   const cluster = options.cluster ? hub.backend("frame-cost") : undefined;
   const server = await startServer(config, store, { logger, ...(cluster ? { cluster } : {}) });
@@ -231,6 +258,7 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
       const t0 = performance.now();
       const n0 = answered;
       const e0 = errors;
+      const w0 = warnings;
       await sleep(options.measureMs);
       const cpu = process.cpuUsage(cpu0);
       const wallMs = performance.now() - t0;
@@ -239,6 +267,7 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
       rounds.push({
         answered: n,
         errors: errors - e0,
+        warnings: warnings - w0,
         cpuUs,
         wallMs,
         cpuUsPerCall: n > 0 ? cpuUs / n : Infinity,
@@ -255,7 +284,7 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
     delivery.close();
     await server.shutdown();
     await cluster?.close?.();
-    await kv.close();
+    await (opened ? opened.close() : kv.close());
     logging = false;
     devNull.close();
     if (dir) await Deno.remove(dir, { recursive: true });
@@ -309,11 +338,13 @@ async function main(): Promise<void> {
     const perCall = results.map((r) => r.cpuUsPerCall);
     const total = results.reduce((sum, r) => sum + r.answered, 0);
     const errors = results.reduce((sum, r) => sum + r.errors, 0);
+    const warnings = results.reduce((sum, r) => sum + r.warnings, 0);
     const rate = total / results.reduce((sum, r) => sum + r.wallMs / 1000, 0);
     console.log(
       `${mix.padEnd(11)} store=${store} stations=${stations}: CPU per answered CALL ${
         perCall.map((v) => v.toFixed(1)).join(" / ")
       } µs (median ${median(perCall).toFixed(1)}), ${Math.round(rate)} CALLs/s, ${errors} CALLERRORs, ` +
+        `${warnings} warnings, ` +
         `~${median(results.map((r) => r.allocatedPerCall)).toFixed(0)} B allocated per CALL`,
     );
     if (profile) {
