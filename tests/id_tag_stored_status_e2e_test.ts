@@ -44,3 +44,47 @@ Deno.test("an id tag cannot be stored as ConcurrentTx; the statuses an operator 
     await server.close();
   }
 });
+
+Deno.test("a tag the operator blocks after its Authorize is refused at the Start that follows, and at the Stop", async () => {
+  const server = await startApiServer();
+  const station = await connectStation(server.wsUrl, "CP-BLOCK");
+  try {
+    assertEquals(
+      (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "CARD-B" } })).status,
+      201,
+    );
+    assertEquals((await station.call("Authorize", { idTag: "CARD-B" })).idTagInfo.status, "Accepted");
+    const blocked = await server.json("/api/v1/id-tags/CARD-B", {
+      method: "PATCH",
+      body: { status: "Blocked" },
+    });
+    assertEquals(blocked.status, 200);
+    const start = await station.call("StartTransaction", {
+      connectorId: 1,
+      idTag: "card-b",
+      meterStart: 100,
+      timestamp: new Date().toISOString(),
+    });
+    assertEquals(start.idTagInfo.status, "Blocked");
+    const accepted = await server.json("/api/v1/id-tags/CARD-B", {
+      method: "PATCH",
+      body: { status: "Accepted" },
+    });
+    assertEquals(accepted.status, 200);
+    const expired = await server.json("/api/v1/id-tags/CARD-B", {
+      method: "PATCH",
+      body: { status: "Expired" },
+    });
+    assertEquals(expired.status, 200);
+    const stop = await station.call("StopTransaction", {
+      transactionId: start.transactionId,
+      idTag: "CARD-B",
+      meterStop: 200,
+      timestamp: new Date().toISOString(),
+    });
+    assertEquals(stop.idTagInfo?.status, "Expired");
+  } finally {
+    await closeStation(station);
+    await server.close();
+  }
+});

@@ -7,7 +7,8 @@
  *   `["cp_status", cpId, receivedAt, seq]` StatusHistoryEntry; `["cp_config", id]` its configuration and
  *   `["cp_reports", id]` its chargingReports (large fields that rarely change, kept out of the record that every
  *   status and transaction rewrites; a record written before holds them itself until its next write)
- * - `["idtag", idTagKey(idTag)]` IdTagRecord (id tags are case-insensitive: see model/id_tag.ts)
+ * - `["idtag", idTagKey(idTag)]` IdTagRecord (id tags are case-insensitive: see model/id_tag.ts);
+ *   `["meta", "idtag_gen"]` Deno.KvU64, moved by every atomic that writes a tag (tags held in memory: id_tags.ts)
  * - `["counter", "tx"]` Deno.KvU64, the last transactionId reserved (ids are handed out in blocks)
  * - `["tx", id]` TransactionRecord; `["tx_start", cpId, connectorId, idTag, meterStart, timestamp]` -> id
  *   (replay index of 1.6 starts); `["tx_open", cpId, connectorId]` -> id of the active one; `["tx_active_tag", idTagKey(idTag), id]`,

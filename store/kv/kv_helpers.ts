@@ -81,6 +81,8 @@ export function changeEntry<T>(
   key: Deno.KvKey,
   what: string,
   change: (stored: T | null) => T | null | undefined,
+  /** More writes for the atomic that writes the change (not when nothing changes). */
+  also?: (op: Deno.AtomicOperation) => void,
 ): Promise<Changed<T>> {
   return retryAtomic(what, async () => {
     const entry = await kv.get<T>(key);
@@ -89,6 +91,7 @@ export function changeEntry<T>(
     const op = kv.atomic().check(entry);
     if (after === null) op.delete(key);
     else op.set(key, after);
+    also?.(op);
     return (await op.commit()).ok ? { before: entry.value, after } : undefined;
   }, 100);
 }

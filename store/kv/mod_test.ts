@@ -224,6 +224,8 @@ Deno.test("a KV file written before case-insensitive id tags is rekeyed once: on
         ["idtag", "plain"],
         ["ll_member", "good"],
         ["ll_member", "plain"],
+        // Moved by the rekeyed tags (see id_tags.ts).
+        ["meta", "idtag_gen"],
         ["meta", "idtag_keys"],
         ["meta", "ll_member_keys"],
         ["meta", "tx_tag_keys"],

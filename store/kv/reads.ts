@@ -48,6 +48,8 @@ interface Waiting {
  */
 class ReadBatcher {
   #waiting: Waiting[] = [];
+  /** Shared one-key reads waiting to go out, by key: a caller asking the same key joins one (see `getShared`). */
+  #shared = new Map<string, Promise<Deno.KvEntryMaybe<unknown>[]>>();
   #flushQueued = false;
   /** `getMany` calls out now; while there are any, new reads wait for them. */
   #inFlight = 0;
@@ -63,9 +65,22 @@ class ReadBatcher {
     });
   }
 
+  /**
+   * One key, read once for every caller that asks for it before it goes out: each gets a read made after it
+   * asked, as fresh as its own.
+   */
+  getShared(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<unknown>[]> {
+    const id = keyId(key);
+    let read = this.#shared.get(id);
+    if (!read) this.#shared.set(id, read = this.getMany([key]));
+    return read;
+  }
+
   /** The waiting reads in `getMany` calls of up to ten keys, never splitting one caller's keys. */
   #flush(): void {
     this.#flushQueued = false;
+    // They all go out now: a later ask reads again.
+    this.#shared.clear();
     const waiting = this.#waiting;
     this.#waiting = [];
     let chunk: Waiting[] = [];
@@ -146,6 +161,14 @@ export class KvReads {
     const entries = await this.#batcher.getMany(keys);
     this.learn(entries);
     return entries as Deno.KvEntryMaybe<T>[];
+  }
+
+  /**
+   * One key, read together with the other keys asked for in this tick, and once for all who ask for it in
+   * that time (a counter every lookup checks). Not remembered.
+   */
+  async getShared<T>(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<T>> {
+    return (await this.#batcher.getShared(key))[0] as Deno.KvEntryMaybe<T>;
   }
 
   /** Remembers the entries of guard keys (fresh reads). */
