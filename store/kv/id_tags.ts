@@ -49,7 +49,8 @@ export class KvIdTags implements IdTagStore {
       if (now === known.generation) return known.record;
     }
     const [generation, entry] = await this.reads.getMany<unknown>([ID_TAG_GENERATION, ["idtag", key]]);
-    const record = entry!.value as IdTagRecord | null;
+    // Shared by every lookup until the counter moves: frozen, so no caller can change another's answer.
+    const record = entry!.value === null ? null : Object.freeze(entry!.value as IdTagRecord);
     setMostRecent(this.#known, key, { record, generation: generationOf(generation!) }, KNOWN_MAX);
     return record;
   }
