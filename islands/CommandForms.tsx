@@ -7,14 +7,8 @@
 import { useState } from "preact/hooks";
 import type { CommandField, CommandSpec } from "../components/command_catalog.ts";
 import { CommandOutcome, type CommandOutcomeValue, IdTagOptions } from "../components/command_outcome.tsx";
-import {
-  announceCommand,
-  ApiCallError,
-  apiFetch,
-  StartedTransaction,
-  useEvents,
-  useStartedTransaction,
-} from "./client.tsx";
+import { announceCommand, ApiCallError, apiFetch, useEvents } from "./client.tsx";
+import { REMOTE_START_ACTIONS, RemoteStartNote, useRemoteStart } from "./remote_start.tsx";
 
 export interface CommandFormsProps {
   chargePointId: string;
@@ -130,7 +124,7 @@ export default function CommandForms(props: CommandFormsProps) {
     if (event.type === "disconnected") setOnline(false);
   });
   const [outcome, setOutcome] = useState<CommandOutcomeValue | null>(null);
-  const started = useStartedTransaction(props.chargePointId);
+  const remoteStart = useRemoteStart(props.chargePointId);
   const spec = props.commands.find((c) => c.action === action);
   const current: Values = values[action] ?? {};
   const set = (name: string, value: string) =>
@@ -158,8 +152,8 @@ export default function CommandForms(props: CommandFormsProps) {
     }
     setBusy(true);
     setOutcome(null);
-    const isStart = action === "RemoteStartTransaction";
-    if (isStart) started.expect(String(payload["idTag"]), payload["connectorId"] as number | undefined);
+    const isStart = REMOTE_START_ACTIONS.has(action);
+    if (isStart) remoteStart.sending(action, payload);
     try {
       const answer = await apiFetch(
         `/api/v1/charge-points/${encodeURIComponent(props.chargePointId)}/${action}${
@@ -168,11 +162,11 @@ export default function CommandForms(props: CommandFormsProps) {
         { method: "POST", body: payload },
       );
       setOutcome({ action, label: spec.label, ok: true, answer });
-      if (isStart && (answer as { status?: string }).status !== "Accepted") started.cancel();
+      if (isStart) remoteStart.answered(answer);
       announceCommand({ action, ok: true });
     } catch (error) {
       const err = error instanceof ApiCallError ? error : new ApiCallError(0, "error", String(error));
-      if (isStart) started.cancel();
+      if (isStart) remoteStart.failed();
       setOutcome({
         action,
         label: spec.label,
@@ -261,9 +255,7 @@ export default function CommandForms(props: CommandFormsProps) {
       >
         {outcome && (
           <CommandOutcome outcome={outcome}>
-            {outcome.action === "RemoteStartTransaction" && (
-              <StartedTransaction waiting={started.waiting} transactionId={started.transactionId} />
-            )}
+            {REMOTE_START_ACTIONS.has(outcome.action) && <RemoteStartNote start={remoteStart.start} />}
           </CommandOutcome>
         )}
       </div>

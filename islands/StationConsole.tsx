@@ -9,15 +9,8 @@ import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
 import { formatTime } from "../components/format.ts";
 import { OfflineSince } from "../components/offline_since.tsx";
 import type { StationDetail, StationEvent } from "../components/types.ts";
-import {
-  announceCommand,
-  ApiCallError,
-  apiFetch,
-  LiveDot,
-  StartedTransaction,
-  useEvents,
-  useStartedTransaction,
-} from "./client.tsx";
+import { announceCommand, ApiCallError, apiFetch, LiveDot, useEvents } from "./client.tsx";
+import { REMOTE_START_ACTIONS, RemoteStartNote, useRemoteStart } from "./remote_start.tsx";
 import { commandLabel } from "../components/command_label.ts";
 import { CommandOutcome, type CommandOutcomeValue, IdTagOptions } from "../components/command_outcome.tsx";
 import { shownStatus } from "../overview/connector_status.ts";
@@ -47,17 +40,8 @@ type Outcome = CommandOutcomeValue & {
 };
 
 const ID_TAG_LIST = "console-id-tags";
-const START_ACTIONS = new Set(["RemoteStartTransaction", "RequestStartTransaction"]);
 /** The server refuses a remote start to these unless forced (actors/commands/remote_start_transaction.ts). */
 const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);
-
-/** Whom a remote start names, so the session it starts can be linked: 2.0.1's token and EVSE, 1.6's tag. */
-function startOf(payload: Record<string, unknown>): { idTag: string; connectorId: number | undefined } {
-  const token = payload["idToken"] as { idToken?: string } | undefined;
-  return token
-    ? { idTag: String(token.idToken), connectorId: payload["evseId"] as number | undefined }
-    : { idTag: String(payload["idTag"]), connectorId: payload["connectorId"] as number | undefined };
-}
 
 export default function StationConsole(props: StationConsoleProps) {
   const [station, setStation] = useState(props.station);
@@ -117,26 +101,26 @@ export default function StationConsole(props: StationConsoleProps) {
   const connectors = station.connectors.filter((c) => c.connectorId > 0);
   const activeTx = connectors.filter((c) => c.transactionId !== undefined);
 
-  const started = useStartedTransaction(id);
+  const remoteStart = useRemoteStart(id);
 
   async function send(action: string, payload: Record<string, unknown>, force = false) {
     setBusy(action);
     setOutcome(null);
     const label = commandLabel(action);
-    const isStart = START_ACTIONS.has(action);
-    if (isStart) started.expect(startOf(payload).idTag, startOf(payload).connectorId);
+    const isStart = REMOTE_START_ACTIONS.has(action);
+    if (isStart) remoteStart.sending(action, payload);
     try {
       const answer = await apiFetch(`${path}/${action}${force ? "?force=true" : ""}`, {
         method: "POST",
         body: payload,
       });
       setOutcome({ action, label, ok: true, answer });
-      if (isStart && (answer as { status?: string }).status !== "Accepted") started.cancel();
+      if (isStart) remoteStart.answered(answer);
       announceCommand({ action, ok: true });
       void reload();
     } catch (error) {
       const e = error instanceof ApiCallError ? error : new ApiCallError(0, "error", String(error));
-      if (isStart) started.cancel();
+      if (isStart) remoteStart.failed();
       setOutcome({
         action,
         label,
@@ -470,9 +454,7 @@ export default function StationConsole(props: StationConsoleProps) {
             {outcome && (
               <CommandOutcome outcome={outcome}>
                 {outcome.retry && <button type="button" onClick={outcome.retry}>Send anyway</button>}
-                {START_ACTIONS.has(outcome.action) && (
-                  <StartedTransaction waiting={started.waiting} transactionId={started.transactionId} />
-                )}
+                {REMOTE_START_ACTIONS.has(outcome.action) && <RemoteStartNote start={remoteStart.start} />}
               </CommandOutcome>
             )}
           </div>
