@@ -4,7 +4,7 @@
  * dialect, with availability and triggers: islands/quick_actions_201.tsx). Follows the station's events.
  */
 import { Time, TzLabel } from "../components/time.tsx";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
 import { formatTime } from "../components/format.ts";
 import { OfflineSince } from "../components/offline_since.tsx";
@@ -17,6 +17,7 @@ import { shownStatus } from "../overview/connector_status.ts";
 import { QuickActions201 } from "./quick_actions_201.tsx";
 import { FirmwareState } from "./firmware_state.tsx";
 import { RegistrationState } from "./registration_state.tsx";
+import { useServerNow } from "./server_clock.ts";
 
 export interface StationConsoleProps {
   station: StationDetail;
@@ -26,6 +27,8 @@ export interface StationConsoleProps {
   canAccept?: boolean;
   /** Id tags to suggest for a remote start. */
   idTags: string[];
+  /** The server's time when the page was made: durations count from the server's clock (server_clock.ts). */
+  serverNow: string;
   /** OCPP 2.0.1 stations: the messages TriggerMessage may ask for (islands import no server values). */
   triggerMessages?: readonly string[];
   /** OCPP 2.0.1 stations: the IdTokenEnumType values a remote start may name. */
@@ -49,12 +52,8 @@ export default function StationConsole(props: StationConsoleProps) {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   /** Why the station went offline while this page was open (its node lost, closed by an operator, ...). */
   const [gone, setGone] = useState<{ at: string; reason: string } | null>(null);
-  /** The clock the offline duration is counted against, ticking so "ago" does not go stale. */
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 15_000);
-    return () => clearInterval(timer);
-  }, []);
+  /** The server's clock the offline duration is counted against, ticking so "ago" does not go stale. */
+  const now = useServerNow(props.serverNow, { everyMs: 15_000 });
   const id = station.id;
   const path = `/api/v1/charge-points/${encodeURIComponent(id)}`;
 

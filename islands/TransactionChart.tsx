@@ -5,9 +5,10 @@
  * follows (`boundReadings`: thinned again past twice `MAX_CHART_POINTS`); the count of energy readings shown
  * is the session's, not the points drawn.
  */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 import { LineChart } from "../components/chart.tsx";
 import { formatDuration } from "../components/duration.ts";
+import { useServerNow } from "./server_clock.ts";
 import { formatEnergy } from "../components/format.ts";
 import { Time, TzLabel } from "../components/time.tsx";
 import { ImplausibleEnergyFlag } from "../components/transaction_status.tsx";
@@ -38,17 +39,12 @@ export default function TransactionChart(props: TransactionChartProps) {
     readings: props.readings,
     energyReadings: props.energyReadings,
   });
-  const [nowMs, setNowMs] = useState(Date.parse(props.generatedAt));
   const cursor = useRef(props.cursor);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const running = tx.status === "active";
 
-  useEffect(() => {
-    if (!running) return;
-    setNowMs(Date.now());
-    const tick = setInterval(() => setNowMs(Date.now()), 1000);
-    return () => clearInterval(tick);
-  }, [running]);
+  // A running session's duration, counted to the server's clock, not the browser's (server_clock.ts).
+  const nowMs = useServerNow(props.generatedAt, { everyMs: 1000, ticking: running });
 
   const reading = useRef({ inFlight: false, again: false });
   const fetchNew = () => {

@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatDuration } from "../components/duration.ts";
+import { useServerNow } from "./server_clock.ts";
 import { formatEnergy } from "../components/format.ts";
 import { Time } from "../components/time.tsx";
 import { BadTagFlag, ImplausibleEnergyFlag, TransactionStatus } from "../components/transaction_status.tsx";
@@ -45,18 +46,13 @@ export default function TransactionTable(props: TransactionTableProps) {
   const [rows, setRows] = useState(props.rows);
   const [energy, setEnergy] = useState(props.energy);
   const [implausible, setImplausible] = useState(props.implausible ?? {});
-  const [nowMs, setNowMs] = useState(Date.parse(props.generatedAt));
   const asking = useRef(false);
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
   const running = rows.filter((t) => t.status === "active");
 
-  useEffect(() => {
-    if (running.length === 0) return;
-    setNowMs(Date.now());
-    const tick = setInterval(() => setNowMs(Date.now()), 1000);
-    return () => clearInterval(tick);
-  }, [running.length]);
+  // A running session's duration, counted to the server's clock, not the browser's (server_clock.ts).
+  const nowMs = useServerNow(props.generatedAt, { everyMs: 1000, ticking: running.length > 0 });
 
   /**
    * Asks for the running rows' energy so far (at most one request in flight); a row that is no longer running

@@ -134,6 +134,7 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
             canCommand,
             canAccept: viewer.role === "admin",
             idTags,
+            serverNow: now.toISOString(),
             ...(is201 ? console201 : {}),
           }}
         />

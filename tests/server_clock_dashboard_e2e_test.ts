@@ -1,0 +1,85 @@
+/**
+ * Durations on the dashboard count to the server's clock, not the browser's: an operator whose laptop clock
+ * is twelve minutes ahead or behind (an init script moves the page's Date) still reads how long a station has
+ * been offline and how long a session has run, in Chromium against strict ocpp-rpc stations.
+ */
+import { assertMatch } from "@std/assert";
+import type { Browser, Page } from "playwright-core";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { closeStation, connectStation, type Station } from "./helpers/station.ts";
+
+const SHIFT_MS = 12 * 60_000;
+
+/** The page's clock moved by `shiftMs`: `Date.now()` and `new Date()` both, every other use unchanged. */
+function shiftClock(shiftMs: number): string {
+  return `(() => {
+    const RealDate = Date;
+    class ShiftedDate extends RealDate {
+      constructor(...args) {
+        if (args.length === 0) super(RealDate.now() + ${shiftMs});
+        else super(...args);
+      }
+      static now() { return RealDate.now() + ${shiftMs}; }
+    }
+    globalThis.Date = ShiftedDate;
+  })();`;
+}
+
+/** Seconds, not minutes (nor "—"): the test runs within a minute of the events. */
+const SECONDS = /^\d+ s\b/;
+
+Deno.test({
+  name: `durations count to the server's clock when the browser's is off by minutes${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    const stations: Station[] = [];
+    const errors: string[] = [];
+    try {
+      const gone = await connectStation(server.wsUrl, "CP-CLOCK-GONE");
+      await gone.call("StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" });
+      await closeStation(gone);
+      const charging = await connectStation(server.wsUrl, "CP-CLOCK-TX");
+      stations.push(charging);
+      const { transactionId } = await charging.call("StartTransaction", {
+        connectorId: 1,
+        idTag: "TAG-CLOCK",
+        meterStart: 0,
+        timestamp: new Date().toISOString(),
+      });
+
+      browser = await launch();
+      for (const shift of [SHIFT_MS, -SHIFT_MS]) {
+        const context = await browser.newContext();
+        await context.addInitScript(shiftClock(shift));
+        const page: Page = await openPage(context, errors);
+        await logIn(page, server.url, ADMIN);
+        const label = `browser clock ${shift > 0 ? "ahead" : "behind"}`;
+
+        await page.goto(`${server.url}/stations/CP-CLOCK-GONE`);
+        await page.locator("[data-live='true']").first().waitFor();
+        const since = (await page.locator("[data-offline-since]").innerText()).replace(/^.*\(/, "");
+        assertMatch(since, /^\d+ s ago\)$/, `${label}: offline since`);
+
+        await page.goto(`${server.url}/stations/CP-CLOCK-TX`);
+        await page.locator("[data-live='true']").first().waitFor();
+        const row = page.locator(`tr:has(a[href="/transactions/${transactionId}"]) [data-duration]`).first();
+        assertMatch(await row.innerText(), SECONDS, `${label}: recent transactions`);
+
+        await page.goto(`${server.url}/transactions/${transactionId}`);
+        await page.locator("[data-live='true']").first().waitFor();
+        // The chart ticks every second: give it a tick after hydration.
+        await page.waitForTimeout(1_200);
+        assertMatch(await page.locator("dd[data-duration]").innerText(), SECONDS, `${label}: transaction`);
+        await context.close();
+      }
+      if (errors.length > 0) throw new Error(errors.join("\n"));
+    } finally {
+      await browser?.close();
+      for (const s of stations) await closeStation(s);
+      await server.close();
+    }
+  },
+});
