@@ -22,9 +22,14 @@ export interface IslandBundle {
 
 const ROOT = new URL("../../", import.meta.url);
 
-/** The entry point: the island table, and hydration of the markers of the islands on the page. */
+/**
+ * The entry point: the island table, hydration of the markers of the islands on the page, and focus kept on
+ * a control disabled while busy (islands/focus_keeper.ts).
+ */
 const ENTRY = `import { h, hydrate } from "preact";
 import { ISLANDS as islands } from "./islands/mod.ts";
+import { keepFocusThroughBusy } from "./islands/focus_keeper.ts";
+keepFocusThroughBusy(document);
 for (const el of document.querySelectorAll("[data-island]")) {
   const Island = islands[el.dataset.island];
   if (!Island) continue;
