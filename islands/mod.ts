@@ -10,6 +10,7 @@ import ConfigurationPanel from "./ConfigurationPanel.tsx";
 import DecommissionStation from "./DecommissionStation.tsx";
 import DeleteUpload from "./DeleteUpload.tsx";
 import DeviceModelPanel from "./DeviceModelPanel.tsx";
+import EvseTable from "./EvseTable.tsx";
 import FleetOverview from "./FleetOverview.tsx";
 import IdTagManager from "./IdTagManager.tsx";
 import JobProgress from "./JobProgress.tsx";
@@ -36,6 +37,7 @@ export const ISLANDS = {
   DecommissionStation,
   DeleteUpload,
   DeviceModelPanel,
+  EvseTable,
   FleetOverview,
   IdTagManager,
   JobProgress,

@@ -10,7 +10,6 @@ import {
   TRIGGER_MESSAGES_201,
 } from "../../components/command_catalog_201.ts";
 import { ChargingReportsCard } from "../../components/charging_reports.tsx";
-import { EvseCard } from "../../components/evses.tsx";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import { StationFiles } from "../../components/station_files.tsx";
@@ -150,7 +149,12 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
             }}
           />
         )}
-        {is201 && <EvseCard evses={station.evses ?? []} />}
+        {is201 && (
+          <Island
+            name="EvseTable"
+            props={{ chargePointId: id, evses: station.evses ?? [], online: station.online }}
+          />
+        )}
         {is201 && <ChargingReportsCard reports={station.chargingReports} />}
         {deviceModel && (
           <Island name="DeviceModelPanel" props={{ chargePointId: id, page: deviceModel, canCommand }} />
