@@ -3,13 +3,20 @@
  * ended, the meter value then, and why. Proposed from the session's last energy reading (the best guess of
  * where it stopped); the station's own stop, if it ever comes, replaces the estimate. A session its station
  * still runs is stopped instead, from here: RemoteStopTransaction (1.6) or RequestStopTransaction (2.0.1).
+ * When the station reports the session's end while the page is open, the form gives way to that end: there
+ * is nothing left to stop or close.
  */
 import { useState } from "preact/hooks";
+import { Time } from "../components/time.tsx";
+import type { StationEvent } from "../components/types.ts";
+import { CLOSED_BY_OPERATOR } from "../model/transaction.ts";
 import { ResultLine, useAction } from "./admin_kit.tsx";
-import { apiFetch } from "./client.tsx";
+import { apiFetch, useEvents } from "./client.tsx";
 
 export interface CloseTransactionProps {
   transactionId: number;
+  /** Its station, whose events tell when the session ends. */
+  chargePointId: string;
   meterStart: number;
   /** The last energy register reading (Wh) and its time (ms), if any. */
   lastReading: { t: number; v: number } | null;
@@ -33,6 +40,43 @@ export default function CloseTransaction(props: CloseTransactionProps) {
   const { busy, result, run } = useAction();
   const stopping = useAction();
   const running = props.stillRunningOn;
+  /** The session's end, when the station reported it after the page was made. */
+  const [ended, setEnded] = useState<{ at: string | null; reason: string | null; byHand: boolean } | null>(
+    null,
+  );
+  useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event: StationEvent) => {
+    if (event.type !== "transaction" || event.transaction.transactionId !== props.transactionId) return;
+    const tx = event.transaction;
+    if (tx.status !== "active") {
+      setEnded({
+        at: tx.stopTimestamp,
+        reason: tx.stopReason,
+        byHand: tx.stopReason === CLOSED_BY_OPERATOR,
+      });
+    }
+  });
+
+  if (ended) {
+    return (
+      <section class="card" aria-labelledby="close-title" data-close-transaction data-ended>
+        <div class="card-head">
+          <h2 id="close-title">Close by hand</h2>
+        </div>
+        <p role="status">
+          {ended.byHand ? "It was closed by hand" : "The station ended this session"}{" "}
+          while the page was open{ended.at
+            ? (
+              <>
+                , at <Time iso={ended.at} />
+              </>
+            )
+            : ""}
+          {ended.reason ? ` (${ended.reason})` : ""}: there is nothing left to stop or close.{" "}
+          <a href="">Reload</a> for its final values.
+        </p>
+      </section>
+    );
+  }
 
   const stop = () => {
     if (!running) return;

@@ -391,6 +391,7 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
           name="CloseTransaction"
           props={{
             transactionId: transaction.transactionId,
+            chargePointId: transaction.chargePointId,
             meterStart: transaction.meterStart,
             lastReading: readings.energy.at(-1) ?? null,
             ...(stillRunning
