@@ -83,3 +83,37 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `a station that goes offline while its page is open reads offline for seconds, not "—"${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    const errors: string[] = [];
+    const station = await connectStation(server.wsUrl, "CP-CLOCK-LEAVES");
+    let open = true;
+    try {
+      await station.call("StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" });
+      browser = await launch();
+      const page = await openPage(await browser.newContext(), errors);
+      await logIn(page, server.url, ADMIN);
+      await page.goto(`${server.url}/stations/CP-CLOCK-LEAVES`);
+      await page.locator("[data-live='true']").first().waitFor();
+      // Seen again after the page was made: its last seen time is later than the page's clock has read.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await station.call("Heartbeat", {});
+      await station.call("StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" });
+      await closeStation(station);
+      open = false;
+      const since = page.locator("[data-offline-since]");
+      await since.waitFor();
+      assertMatch((await since.innerText()).replace(/^.*\(/, ""), /^\d+ s ago\)$/);
+      if (errors.length > 0) throw new Error(errors.join("\n"));
+    } finally {
+      await browser?.close();
+      if (open) await closeStation(station);
+      await server.close();
+    }
+  },
+});
