@@ -40,6 +40,11 @@ const ERROR_LABEL: Record<string, string> = {
   invalid_station_response: "Invalid answer",
   invalid_request: "Invalid input",
   forbidden: "Not allowed",
+  // Refused before sending for what the server holds (a profile raise without its key, a clash): not sent.
+  conflict: "Not sent: conflict",
+  not_found: "Not found",
+  store_unavailable: "Store unavailable",
+  network_error: "Server unreachable",
 };
 
 /** A failed command's badge: what happened, in words; a 504 says whether the station may have acted. */

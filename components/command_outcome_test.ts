@@ -14,5 +14,6 @@ Deno.test("a failed command's badge says whether the station may have acted on i
   assertEquals(errorLabel({ code: "not_connected", details: {} }), "Not connected");
   // A guard's refusal is not always the connector's (a transaction not running, an id tag, a certificate).
   assertEquals(errorLabel({ code: "command_refused", details: {} }), "Refused before sending");
+  assertEquals(errorLabel({ code: "conflict", details: {} }), "Not sent: conflict");
   assertEquals(errorLabel({ code: "something_new", details: {} }), "something_new");
 });

@@ -28,15 +28,21 @@ const ID_TAG_LIST = "command-id-tags";
 /** Form values -> the request payload; throws a readable Error for what the form itself can tell. */
 function payloadOf(spec: CommandSpec, values: Values): Record<string, unknown> {
   if (spec.template !== undefined) {
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(values["$json"] ?? spec.template);
-      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-        throw new Error("must be a JSON object");
-      }
-      return parsed;
+      parsed = JSON.parse(values["$json"] ?? spec.template);
     } catch (error) {
       throw new Error(`The payload is not valid JSON: ${(error as Error).message}`);
     }
+    // Valid JSON of another kind is a different mistake from a typo: said as such.
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new Error(
+        `The payload must be a JSON object ({ ... }), not ${
+          parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`
+        }`,
+      );
+    }
+    return parsed as Record<string, unknown>;
   }
   const out: Record<string, unknown> = {};
   for (const field of spec.fields) {
