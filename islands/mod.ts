@@ -24,6 +24,7 @@ import StationSecurityPanel from "./StationSecurityPanel.tsx";
 import TimeZoneToggle from "./TimeZoneToggle.tsx";
 import TokenManager from "./TokenManager.tsx";
 import TransactionChart from "./TransactionChart.tsx";
+import TransactionHeading from "./TransactionHeading.tsx";
 import TransactionTable from "./TransactionTable.tsx";
 import UserManager from "./UserManager.tsx";
 import VirtualStations from "./VirtualStations.tsx";
@@ -51,6 +52,7 @@ export const ISLANDS = {
   TimeZoneToggle,
   TokenManager,
   TransactionChart,
+  TransactionHeading,
   TransactionTable,
   UserManager,
   VirtualStations,

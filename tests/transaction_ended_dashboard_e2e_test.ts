@@ -1,7 +1,8 @@
 /**
- * A transaction's page open while its station reports the end: the admin's "Close by hand" form and its
- * "Stop charging" give way to that end at once (they offered to stop or close a finished session until a
- * reload), in Chromium against a strict ocpp-rpc 1.6 station.
+ * A transaction's page open while its station reports the end: the heading's status reads finished and the
+ * admin's "Close by hand" form and its "Stop charging" give way to that end at once (they offered to stop or
+ * close a finished session, under a heading still reading active, until a reload), in Chromium against a
+ * strict ocpp-rpc 1.6 station.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
@@ -34,6 +35,8 @@ Deno.test({
       await page.locator("[data-live='true']").first().waitFor();
       const card = page.locator("[data-close-transaction]");
       await card.getByRole("button", { name: "Stop charging" }).waitFor();
+      const heading = page.getByRole("heading", { level: 1 });
+      assertEquals(await heading.locator("[data-tx-status]").getAttribute("data-tx-status"), "active");
 
       const stoppedAt = new Date().toISOString();
       await station.call("StopTransaction", {
@@ -43,6 +46,8 @@ Deno.test({
         reason: "EVDisconnected",
       });
       await page.locator("[data-close-transaction][data-ended]").waitFor();
+      await heading.locator('[data-tx-status="finished"]').waitFor();
+      assertEquals((await heading.innerText()).trim(), `Transaction #${transactionId} finished`);
       assertStringIncludes(
         await card.innerText(),
         `The station ended this session while the page was open, at ${

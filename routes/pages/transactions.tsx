@@ -3,12 +3,7 @@ import { storedSeqNos } from "../../model/seq_no_ranges.ts";
 import { formatEnergy, queryString } from "../../components/format.ts";
 import { Island } from "../../components/island.tsx";
 import { DailyEnergyChart, energyPerDay } from "../../components/bar_chart.tsx";
-import {
-  BadTagFlag,
-  STATUS_MEANING,
-  StatusLegend,
-  TransactionStatus,
-} from "../../components/transaction_status.tsx";
+import { BadTagFlag, STATUS_MEANING, StatusLegend } from "../../components/transaction_status.tsx";
 import { chartReadings } from "../../overview/chart_readings.ts";
 import { reportsSession } from "../../overview/connector_status.ts";
 import { Layout } from "../../components/layout.tsx";
@@ -312,9 +307,15 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
         <span aria-current="page">#{transaction.transactionId}</span>
       </p>
       <div class="page-head">
-        <h1>
-          Transaction #{transaction.transactionId} <TransactionStatus tx={transaction} />
-        </h1>
+        <Island
+          name="TransactionHeading"
+          props={{
+            transactionId: transaction.transactionId,
+            chargePointId: transaction.chargePointId,
+            status: transaction.status,
+            supersededBy: transaction.supersededBy,
+          }}
+        />
       </div>
       <dl class="facts card">
         <div>
