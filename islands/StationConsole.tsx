@@ -247,7 +247,11 @@ export default function StationConsole(props: StationConsoleProps) {
         ? (
           <p class="muted" data-testid="no-connectors">
             {station.ocppVersion === "ocpp2.0.1"
-              ? "An OCPP 2.0.1 station reports its connectors per EVSE: see EVSEs."
+              ? (
+                <>
+                  An OCPP 2.0.1 station reports its connectors per EVSE: see <a href="#evses-title">EVSEs</a>.
+                </>
+              )
               : "The station has not reported a connector status yet."}
           </p>
         )

@@ -1,7 +1,8 @@
 /**
  * An OCPP 2.0.1 station's EVSEs follow the station on its page without a reload, in Chromium against a
  * strict ocpp-rpc 2.0.1 station, as a 1.6 station's connectors do: a status it reports, a session it starts
- * (linked to its ledger page), and its going away (Unknown, the last report beside).
+ * (linked to its ledger page), and its going away (Unknown, the last report beside). They come right after
+ * the station's console (before the long Commands panel), and the console's Connectors note links them.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
@@ -35,6 +36,15 @@ Deno.test({
       await page.goto(`${server.url}/stations/CP-EVSE-LIVE`);
       await page.locator("[data-live='true']").first().waitFor();
       const evses = page.getByRole("table", { name: "EVSEs" });
+      // Next to the console, not below the Commands panel; the console's note links there.
+      const order = await page.evaluate(() => {
+        const evseCard = document.getElementById("evses-title")!;
+        const commands = document.getElementById("commands-title")!;
+        return Boolean(evseCard.compareDocumentPosition(commands) & Node.DOCUMENT_POSITION_FOLLOWING);
+      });
+      assertEquals(order, true, "the EVSEs card comes before the Commands panel");
+      await page.getByTestId("no-connectors").getByRole("link", { name: "EVSEs" }).click();
+      await page.waitForURL(/#evses-title$/);
       const row = evses.locator('tr[data-evse="1"][data-connector="1"]');
       assertEquals(await row.getAttribute("data-status"), "Available");
 

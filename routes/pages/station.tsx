@@ -137,6 +137,13 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
             ...(is201 ? console201 : {}),
           }}
         />
+        {/* A 2.0.1 station's connector statuses, beside its console as a 1.6 station's are within it. */}
+        {is201 && (
+          <Island
+            name="EvseTable"
+            props={{ chargePointId: id, evses: station.evses ?? [], online: station.online }}
+          />
+        )}
         {canCommand && (
           <Island
             name="CommandForms"
@@ -147,12 +154,6 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
               idTags,
               online: station.online,
             }}
-          />
-        )}
-        {is201 && (
-          <Island
-            name="EvseTable"
-            props={{ chargePointId: id, evses: station.evses ?? [], online: station.online }}
           />
         )}
         {is201 && <ChargingReportsCard reports={station.chargingReports} />}
