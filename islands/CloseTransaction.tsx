@@ -17,6 +17,8 @@ export interface CloseTransactionProps {
   transactionId: number;
   /** Its station, whose events tell when the session ends. */
   chargePointId: string;
+  /** The server's time when the page was made: the proposed end of a session without readings. */
+  serverNow: string;
   meterStart: number;
   /** The last energy register reading (Wh) and its time (ms), if any. */
   lastReading: { t: number; v: number } | null;
@@ -34,7 +36,10 @@ function localInput(ms: number): string {
 }
 
 export default function CloseTransaction(props: CloseTransactionProps) {
-  const [endedAt, setEndedAt] = useState(() => localInput(props.lastReading?.t ?? Date.now()));
+  // Without a reading, the page's time: the server's, not a browser clock that may be minutes off.
+  const [endedAt, setEndedAt] = useState(() =>
+    localInput(props.lastReading?.t ?? Date.parse(props.serverNow))
+  );
   const [meterStop, setMeterStop] = useState(String(Math.round(props.lastReading?.v ?? props.meterStart)));
   const [reason, setReason] = useState("");
   const { busy, result, run } = useAction();

@@ -1,9 +1,10 @@
 /**
  * Durations on the dashboard count to the server's clock, not the browser's: an operator whose laptop clock
  * is twelve minutes ahead or behind (an init script moves the page's Date) still reads how long a station has
- * been offline and how long a session has run, in Chromium against strict ocpp-rpc stations.
+ * been offline and how long a session has run, and a stuck session without readings is proposed to have
+ * ended at the server's now, in Chromium against strict ocpp-rpc stations.
  */
-import { assertMatch } from "@std/assert";
+import { assert, assertMatch } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
@@ -73,6 +74,10 @@ Deno.test({
         // The chart ticks every second: give it a tick after hydration.
         await page.waitForTimeout(1_200);
         assertMatch(await page.locator("dd[data-duration]").innerText(), SECONDS, `${label}: transaction`);
+        // A session without readings is proposed to have ended now: the server's now, in the browser's zone.
+        const endedAt = await page.locator('input[name="endedAt"]').inputValue();
+        const proposed = await page.evaluate((local) => new Date(local).getTime(), endedAt);
+        assert(Math.abs(proposed - Date.now()) < 3 * 60_000, `${label}: proposed end ${endedAt}`);
         await context.close();
       }
       if (errors.length > 0) throw new Error(errors.join("\n"));

@@ -393,6 +393,7 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
           props={{
             transactionId: transaction.transactionId,
             chargePointId: transaction.chargePointId,
+            serverNow: now.toISOString(),
             meterStart: transaction.meterStart,
             lastReading: readings.energy.at(-1) ?? null,
             ...(stillRunning
