@@ -7,11 +7,14 @@ import { useRef, useState } from "preact/hooks";
 import type { IdTag, Page, UnknownIdTag } from "../components/types.ts";
 import { sameIdTag } from "../model/id_tag_key.ts";
 import { ApiCallError, apiFetch } from "./client.tsx";
+import { useServerNow } from "./server_clock.ts";
 
 export interface IdTagManagerProps {
   items: IdTag[];
   /** Tags stations presented that are not stored, most recently seen first. */
   unknown: UnknownIdTag[];
+  /** The server's time when the page was made: a tag's expiry is judged by the server's clock. */
+  serverNow: string;
   nextCursor: string | null;
   canEdit: boolean;
   pageSize: number;
@@ -34,6 +37,7 @@ function toLocal(iso: string | null): string {
 }
 
 export default function IdTagManager(props: IdTagManagerProps) {
+  const now = useServerNow(props.serverNow, { everyMs: 60_000 });
   const [items, setItems] = useState(props.items);
   const [cursor, setCursor] = useState(props.nextCursor);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -233,7 +237,8 @@ export default function IdTagManager(props: IdTagManagerProps) {
           <tbody>
             {items.map((t) => {
               const blocked = t.status === "Blocked";
-              const expired = t.expiryDate !== null && t.expiryDate < new Date().toISOString();
+              // By the server's clock (the one stations' tags are checked by), not a browser's that may be off.
+              const expired = t.expiryDate !== null && Date.parse(t.expiryDate) < now;
               return (
                 <tr key={t.idTag} data-id-tag={t.idTag}>
                   <td data-label="Id tag" class="mono">{t.idTag}</td>

@@ -2,9 +2,10 @@
  * Durations on the dashboard count to the server's clock, not the browser's: an operator whose laptop clock
  * is twelve minutes ahead or behind (an init script moves the page's Date) still reads how long a station has
  * been offline and how long a session has run, and a stuck session without readings is proposed to have
- * ended at the server's now, in Chromium against strict ocpp-rpc stations.
+ * ended at the server's now, and id tags read expired by the server's clock, in Chromium against strict
+ * ocpp-rpc stations.
  */
-import { assert, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
@@ -51,6 +52,14 @@ Deno.test({
         timestamp: new Date().toISOString(),
       });
 
+      // Id tags that expire in five minutes and expired five minutes ago, by the server's clock.
+      const soon = { idTag: "TAG-SOON", expiryDate: new Date(Date.now() + 5 * 60_000).toISOString() };
+      const past = { idTag: "TAG-PAST", expiryDate: new Date(Date.now() - 5 * 60_000).toISOString() };
+      for (const body of [soon, past]) {
+        const created = await server.json("/api/v1/id-tags", { method: "POST", body });
+        if (created.status !== 201) throw new Error(JSON.stringify(created.body));
+      }
+
       browser = await launch();
       for (const shift of [SHIFT_MS, -SHIFT_MS]) {
         const context = await browser.newContext();
@@ -78,6 +87,13 @@ Deno.test({
         const endedAt = await page.locator('input[name="endedAt"]').inputValue();
         const proposed = await page.evaluate((local) => new Date(local).getTime(), endedAt);
         assert(Math.abs(proposed - Date.now()) < 3 * 60_000, `${label}: proposed end ${endedAt}`);
+
+        await page.goto(`${server.url}/id-tags`);
+        await page.locator('tr[data-id-tag="TAG-SOON"]').waitFor();
+        const status = (tag: string) =>
+          page.locator(`tr[data-id-tag="${tag}"] td[data-label="Status"]`).innerText();
+        assertEquals((await status("TAG-SOON")).trim(), "Accepted", `${label}: a tag expiring in 5 min`);
+        assertEquals((await status("TAG-PAST")).trim(), "Expired", `${label}: a tag expired 5 min ago`);
         await context.close();
       }
       if (errors.length > 0) throw new Error(errors.join("\n"));

@@ -17,7 +17,7 @@ const UNACCEPTED = "registration=Pending,Rejected,none";
 const SCAN_PAGE = 500;
 const SCAN_PAGES = 4;
 
-export async function idTagsPage(api: PageApi) {
+export async function idTagsPage(api: PageApi, now: Date) {
   const [viewer, page, unknown] = await Promise.all([
     api.viewer(),
     api.get<Page<IdTag>>(`/api/v1/id-tags?limit=${ID_TAG_PAGE}`),
@@ -35,6 +35,7 @@ export async function idTagsPage(api: PageApi) {
         props={{
           items: page.items,
           unknown: unknown.items,
+          serverNow: now.toISOString(),
           nextCursor: page.nextCursor,
           canEdit,
           pageSize: ID_TAG_PAGE,

@@ -201,7 +201,7 @@ export function createPageRoutes(deps: PageDeps): Hono {
   app.get("/stations/:id", page((c, api) => stationPage(api, c.req.param("id") ?? "", now(), c.req.query())));
   app.get("/transactions", page((c, api) => transactionsPage(api, c.req.query(), now())));
   app.get("/transactions/:id", page((c, api) => transactionPage(api, c.req.param("id") ?? "", now())));
-  app.get("/id-tags", page((_c, api) => idTagsPage(api)));
+  app.get("/id-tags", page((_c, api) => idTagsPage(api, now())));
   app.get("/jobs", page((_c, api) => jobsPage(api)));
   app.get("/jobs/:id", page((c, api) => jobPage(api, c.req.param("id") ?? "")));
   app.get("/handshakes", page((_c, api) => handshakesPage(api)));
