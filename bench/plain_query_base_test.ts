@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withMigratedDatabase } from "../tests/helpers/postgres.ts";
 import { usePlainQueryPromises } from "./plain_query_base.ts";
 
 const ignore = await ignoreWithoutPostgres("plain_query_base_test");
@@ -8,7 +8,7 @@ Deno.test({
   name: "usePlainQueryPromises: queries stop being promises and still answer, fail and run transactions",
   ignore,
   fn: () =>
-    withFreshDatabase(async (_url, sql) => {
+    withMigratedDatabase(async (_url, sql) => {
       assert(sql`select 1` instanceof Promise, "postgres.js's queries start as a Promise subclass");
       assert(usePlainQueryPromises(sql));
       assert(usePlainQueryPromises(sql), "a second call finds the swap done");

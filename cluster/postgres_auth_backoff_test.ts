@@ -5,7 +5,7 @@
 import { assert, assertEquals } from "@std/assert";
 import postgres from "postgres";
 import { openPostgresStore } from "../store/postgres/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../tests/helpers/postgres.ts";
 import { PgAuthBackoff } from "./postgres_views.ts";
 
 const ignore = await ignoreWithoutPostgres("cluster auth back-off tests");
@@ -19,7 +19,7 @@ Deno.test({
   name: "auth back-off: nodes whose clocks differ by 30 s agree on when a blocked source is let in again",
   ignore,
   async fn() {
-    const db = await freshDatabase("skew3_auth_backoff");
+    const db = await migratedDatabase("skew3_auth_backoff");
     const sqlA = postgres(db.url, { max: 1, onnotice: () => {} });
     const sqlB = postgres(db.url, { max: 1, onnotice: () => {} });
     try {

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import postgres from "postgres";
 import { openPostgresStore } from "../store/postgres/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../tests/helpers/postgres.ts";
 import { QueryTimeoutError } from "./bounded_query.ts";
 import { PgFailureBudgets } from "./postgres_views.ts";
 
@@ -22,7 +22,7 @@ Deno.test({
     "failure budgets: spent on one node, read on another, refilled by the database's clock, each key its own",
   ignore,
   async fn() {
-    const db = await freshDatabase("skew2_failure_budgets");
+    const db = await migratedDatabase("skew2_failure_budgets");
     const sqlA = postgres(db.url, { max: 1, onnotice: () => {} });
     const sqlB = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
@@ -77,7 +77,7 @@ Deno.test({
   name: "failure budgets: a PostgreSQL that does not answer is given up on after the bound, reads and spends",
   ignore,
   async fn() {
-    const db = await freshDatabase("skew2_failure_budgets_hung");
+    const db = await migratedDatabase("skew2_failure_budgets_hung");
     const sql = postgres(db.url, { max: 2, onnotice: () => {} });
     const locker = postgres(db.url, { max: 1, onnotice: () => {} });
     try {

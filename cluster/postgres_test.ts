@@ -7,7 +7,7 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import postgres from "postgres";
 import { createMemoryLogger } from "../logger.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../tests/helpers/postgres.ts";
 import { eventually } from "../tests/helpers/server.ts";
 import { tcpProxy } from "../tests/helpers/tcp_proxy.ts";
 import type { BusMessage, ClusterBackend } from "./mod.ts";
@@ -19,7 +19,7 @@ import { openPostgresSecurityViews } from "./postgres_views.ts";
 const ignore = await ignoreWithoutPostgres("cluster PostgreSQL tests");
 
 async function withDatabase(fn: (url: string) => Promise<void>) {
-  const db = await freshDatabase("csms_cluster_pg");
+  const db = await migratedDatabase("csms_cluster_pg");
   try {
     await (await openPostgresStore(db.url)).close();
     await fn(db.url);

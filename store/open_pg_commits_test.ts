@@ -8,7 +8,7 @@ import postgres from "postgres";
 import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { emptyRecord } from "../model/charge_point.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../tests/helpers/postgres.ts";
 import { openStores } from "./open.ts";
 
 const ignore = await ignoreWithoutPostgres("PG_COMMITS_IN_FLIGHT tests");
@@ -34,7 +34,7 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
  * connection while CP-A's touch is in flight, and tells whether CP-B's touch committed meanwhile.
  */
 async function secondCommitPassesABlockedOne(inFlight: string | undefined): Promise<boolean> {
-  const db = await freshDatabase();
+  const db = await migratedDatabase();
   const env: Record<string, string> = { DATABASE_URL: db.url };
   if (inFlight !== undefined) env.PG_COMMITS_IN_FLIGHT = inFlight;
   const locker = postgres(db.url, { max: 1, onnotice: () => {} });

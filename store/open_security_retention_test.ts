@@ -5,7 +5,7 @@
 import { assertEquals } from "@std/assert";
 import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../tests/helpers/postgres.ts";
 import { openStores } from "./open.ts";
 import { type SecurityEvent, securityEventId } from "./security_events.ts";
 
@@ -60,7 +60,7 @@ Deno.test({
   name: "SECURITY_EVENT_KEEP(_DAYS) bound the security event log on PostgreSQL",
   ignore: await ignoreWithoutPostgres("security event retention on PostgreSQL"),
   async fn() {
-    const db = await freshDatabase();
+    const db = await migratedDatabase();
     try {
       const kept = await keptAfterAppending({ DATABASE_URL: db.url });
       assertEquals(kept.length, 1000);

@@ -9,7 +9,7 @@ import { openPostgresSecurityViews, type SecurityViews } from "../cluster/postgr
 import { createMemoryLogger } from "../logger.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 
 const GUESSES = 60;
 /**
@@ -71,7 +71,7 @@ Deno.test({
   name: "60 wrong logins at once spread over two nodes get no more guesses than on one",
   ignore,
   async fn() {
-    const db = await freshDatabase("csms_login_race");
+    const db = await migratedDatabase("csms_login_race");
     const views: SecurityViews[] = [];
     const servers: ApiTestServer[] = [];
     try {

@@ -10,7 +10,7 @@ import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { openStores } from "../store/open.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, openRaw } from "./helpers/station.ts";
@@ -184,7 +184,7 @@ Deno.test({
     "on PostgreSQL the quota is read back from the shared log: another server on the database does not reset it",
   ignore: await ignoreWithoutPostgres("security event quota on PostgreSQL"),
   async fn() {
-    const db = await freshDatabase("csms_evquota");
+    const db = await migratedDatabase("csms_evquota");
     try {
       const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
       try {

@@ -11,7 +11,7 @@ import { createMemoryLogger } from "../logger.ts";
 import postgres from "postgres";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { attempt, basic } from "./helpers/secure_station.ts";
 
 const ATTACKER = "127.0.0.9";
@@ -56,7 +56,7 @@ Deno.test({
   name: "key guesses spread over two nodes get one budget of failed checks, not one per node",
   ignore,
   async fn() {
-    const db = await freshDatabase("csms_key_budget");
+    const db = await migratedDatabase("csms_key_budget");
     const views: SecurityViews[] = [];
     const servers: ApiTestServer[] = [];
     try {
@@ -145,7 +145,7 @@ Deno.test({
     "a key budget spent on a node whose clock is ahead refills on time on a node behind (the database's clock)",
   ignore,
   async fn() {
-    const db = await freshDatabase("skew2_key_budget_skew");
+    const db = await migratedDatabase("skew2_key_budget_skew");
     try {
       await (await openPostgresStore(db.url)).close();
       // Burst 3, one failure back per second; the first node's clock 30 s ahead (NTP gone wrong, or not yet
@@ -177,7 +177,7 @@ Deno.test({
   name: "a hung budget table does not hold handshakes: they go by the node's own budget after the bound",
   ignore,
   async fn() {
-    const db = await freshDatabase("skew2_key_budget_hung");
+    const db = await migratedDatabase("skew2_key_budget_hung");
     const locker = postgres(db.url, { max: 1, onnotice: () => {} });
     let release = () => {};
     let holding: Promise<unknown> = Promise.resolve();
@@ -219,7 +219,7 @@ Deno.test({
   name: "a hung back-off table answers a handshake 503 after the bound (fails closed), not never",
   ignore,
   async fn() {
-    const db = await freshDatabase("skew2_backoff_hung");
+    const db = await migratedDatabase("skew2_backoff_hung");
     const locker = postgres(db.url, { max: 1, onnotice: () => {} });
     let release = () => {};
     let holding: Promise<unknown> = Promise.resolve();

@@ -10,7 +10,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { makeCsr } from "./helpers/openssl.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually } from "./helpers/server.ts";
@@ -118,7 +118,7 @@ Deno.test({
     "a certificate whose CertificateSigned a crash cut short is recorded undelivered after a restart (PostgreSQL)",
   ignore: ignorePostgres,
   fn: async () => {
-    const db = await freshDatabase("csms_cert_crash");
+    const db = await migratedDatabase("csms_cert_crash");
     try {
       await crashWhileCertificateSignedIsUnanswered(() => ({ DATABASE_URL: db.url }), "CP-CRASH-PG");
     } finally {

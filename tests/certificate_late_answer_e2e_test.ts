@@ -13,7 +13,7 @@ import { ADMIN } from "./helpers/api.ts";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { makeCsr } from "./helpers/openssl.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually } from "./helpers/server.ts";
@@ -97,7 +97,7 @@ Deno.test({
     "in a cluster, a renewal asked through one node and answered late on the other makes the station's certificate",
   ignore: await ignoreWithoutPostgres("late CertificateSigned in a cluster"),
   async fn() {
-    const db = await freshDatabase("csms_cert_late");
+    const db = await migratedDatabase("csms_cert_late");
     const dir = await Deno.makeTempDir({ prefix: "csms_cert_late_" });
     const env = {
       DATABASE_URL: db.url,
@@ -106,7 +106,7 @@ Deno.test({
       CALL_TIMEOUT_MS: String(TIMEOUT_MS),
       PKI_MIN_REISSUE_S: "0",
     };
-    // One after the other: the first migrates and creates the admin.
+    // One after the other: the first creates the admin.
     const a = await spawnServer(env);
     const b = await spawnServer(env);
     try {

@@ -8,7 +8,7 @@ import { assert, assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { makeCsr } from "./helpers/openssl.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually } from "./helpers/server.ts";
@@ -24,7 +24,7 @@ Deno.test({
     "cluster: a station backed off for not answering node A's renewal trigger is not asked early by node B",
   ignore,
   async fn() {
-    const db = await freshDatabase("certcheck_backoff_cluster");
+    const db = await migratedDatabase("certcheck_backoff_cluster");
     const dir = await Deno.makeTempDir({ prefix: "certcheck_backoff_cluster_" });
     const nodes: ServerProcess[] = [];
     const stations: Station[] = [];

@@ -8,7 +8,7 @@ import { assert, assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { makeCsr } from "./helpers/openssl.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually } from "./helpers/server.ts";
@@ -23,7 +23,7 @@ Deno.test({
   name: "cluster: a renewal trigger lost on one node is asked again by the node the station reconnects to",
   ignore,
   async fn() {
-    const db = await freshDatabase("pkifix_renewal_cluster");
+    const db = await migratedDatabase("pkifix_renewal_cluster");
     const dir = await Deno.makeTempDir({ prefix: "pkifix_renewal_cluster_" });
     const nodes: ServerProcess[] = [];
     const stations: Station[] = [];

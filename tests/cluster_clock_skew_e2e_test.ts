@@ -7,7 +7,7 @@ import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { HeldAnswers } from "./helpers/late_station.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { skewedClockArgs } from "./helpers/skewed_clock.ts";
@@ -26,7 +26,7 @@ const TX_PROFILE_ID = 900_001;
 
 /** Node `ahead` (clock SKEW_MS ahead) and node `behind`, on a fresh database. */
 async function skewedNodes(name: string, env: Record<string, string>) {
-  const db = await freshDatabase(name);
+  const db = await migratedDatabase(name);
   const common = {
     DATABASE_URL: db.url,
     ADMIN_USER: ADMIN.username,

@@ -8,7 +8,7 @@ import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { answeredLate, FOREIGN_LIST, HeldAnswers, lateStation, profile } from "./helpers/late_station.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, type Station } from "./helpers/station.ts";
@@ -23,7 +23,7 @@ Deno.test({
     "cluster: a station's late Accepted answer to another node's command reaches the profiles and the list",
   ignore: await ignoreWithoutPostgres("cluster late command effects e2e test"),
   async fn() {
-    const db = await freshDatabase("lateeffects_cluster");
+    const db = await migratedDatabase("lateeffects_cluster");
     const nodes: ServerProcess[] = [];
     let station: Station | null = null;
     try {

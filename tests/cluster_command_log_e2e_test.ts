@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
@@ -36,7 +36,7 @@ interface Nodes {
 
 /** Nodes A and B on a fresh database, CP-A on A and known to B as online there. */
 async function withTwoNodes(fn: (nodes: Nodes) => Promise<void>, env: Record<string, string> = {}) {
-  const db = await freshDatabase("cmdlog_cluster_log");
+  const db = await migratedDatabase("cmdlog_cluster_log");
   const common = {
     DATABASE_URL: db.url,
     ADMIN_USER: ADMIN.username,
@@ -45,7 +45,7 @@ async function withTwoNodes(fn: (nodes: Nodes) => Promise<void>, env: Record<str
     CALL_TIMEOUT_MS: "4000",
     ...env,
   };
-  // One after the other: the first migrates and creates the admin.
+  // One after the other: the first creates the admin.
   const a = await spawnServer(common);
   const b = await spawnServer(common);
   const station = await connectStation(a.wsUrl, "CP-A");

@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { adminApi, adminCookie } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { readEvents } from "./helpers/sse.ts";
@@ -32,7 +32,7 @@ interface Nodes {
 
 /** Nodes A and B on a fresh database, CP-A on A and known to B as online there. */
 async function withTwoNodes(fn: (nodes: Nodes) => Promise<void>): Promise<void> {
-  const db = await freshDatabase("csms_dead_node");
+  const db = await migratedDatabase("csms_dead_node");
   const env = {
     DATABASE_URL: db.url,
     ADMIN_USER: ADMIN.username,
@@ -40,7 +40,7 @@ async function withTwoNodes(fn: (nodes: Nodes) => Promise<void>): Promise<void> 
     PRESENCE_LEASE_S: "2",
     CALL_TIMEOUT_MS: "4000",
   };
-  // One after the other: the first migrates and creates the admin.
+  // One after the other: the first creates the admin.
   const a = await spawnServer(env);
   const b = await spawnServer(env);
   const station = await connectStation(a.wsUrl, "CP-A");

@@ -8,7 +8,7 @@ import { assert, assertEquals } from "@std/assert";
 import postgres from "postgres";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
@@ -28,7 +28,7 @@ interface Applied {
 const SITE_LIMIT_A = 32;
 
 async function twoNodes(name: string, env: Record<string, string> = {}) {
-  const db = await freshDatabase(name);
+  const db = await migratedDatabase(name);
   const common = {
     DATABASE_URL: db.url,
     ADMIN_USER: ADMIN.username,

@@ -14,7 +14,7 @@ import { assertEquals } from "@std/assert";
 import postgres from "postgres";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { connectStation, openRaw } from "./helpers/station.ts";
 
@@ -28,7 +28,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("csms_frozen_node");
+    const db = await migratedDatabase("csms_frozen_node");
     const env = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,

@@ -9,7 +9,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/as
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
@@ -31,14 +31,14 @@ interface Killed {
 
 /** Nodes A and B, CP-1..3 on A; A killed, then CP-1 reconnected to B. */
 async function withNodeKilled(fn: (nodes: Killed) => Promise<void>): Promise<void> {
-  const db = await freshDatabase("nodewatch_nodes");
+  const db = await migratedDatabase("nodewatch_nodes");
   const env = {
     DATABASE_URL: db.url,
     ADMIN_USER: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     PRESENCE_LEASE_S: "2",
   };
-  // One after the other: the first migrates and creates the admin.
+  // One after the other: the first creates the admin.
   const a = await spawnServer(env);
   const b = await spawnServer(env);
   const stations: Station[] = [];

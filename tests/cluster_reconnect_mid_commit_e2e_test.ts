@@ -9,7 +9,7 @@
 import postgres from "postgres";
 import { assertEquals, assertGreater } from "@std/assert";
 import { openPostgresStore } from "../store/postgres/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { openRaw, type RawSocket } from "./helpers/station.ts";
 
@@ -24,7 +24,7 @@ Deno.test({
     "PostgreSQL cluster: a CALL replayed on a second process while the first still commits it is stored once and answered alike",
   ignore: noPostgres,
   fn: async () => {
-    const db = await freshDatabase("faults42_move");
+    const db = await migratedDatabase("faults42_move");
     const observer = postgres(db.url, { max: 2, onnotice: () => {} });
     const env = { DATABASE_URL: db.url, STATION_MSG_RATE: "0" };
     const one = await spawnServer(env);

@@ -10,7 +10,7 @@
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { adminCookie } from "./helpers/admin_api.ts";
 import { readEvents } from "./helpers/sse.ts";
@@ -24,7 +24,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("turn42_cluster_refused");
+    const db = await migratedDatabase("turn42_cluster_refused");
     const env = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,

@@ -8,7 +8,7 @@
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { bootedRawStation, type RawSocket } from "./helpers/station.ts";
@@ -24,7 +24,7 @@ for (const answer of ["Accepted", "Occupied"] as const) {
       (answer === "Accepted" ? "stays active" : "ends cancelled"),
     ignore: await ignoreWithoutPostgres("cluster given-up reservation"),
     fn: async () => {
-      const db = await freshDatabase(`ledger42_givenup_${answer.toLowerCase()}`);
+      const db = await migratedDatabase(`ledger42_givenup_${answer.toLowerCase()}`);
       const env = {
         DATABASE_URL: db.url,
         ADMIN_USER: ADMIN.username,

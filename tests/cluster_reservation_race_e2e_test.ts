@@ -7,7 +7,7 @@
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
@@ -21,9 +21,9 @@ Deno.test({
   name: "two nodes asked to reserve one connector at the same moment: one reservation, one 409",
   ignore,
   fn: async () => {
-    const db = await freshDatabase("reserve2_cluster");
+    const db = await migratedDatabase("reserve2_cluster");
     const env = { DATABASE_URL: db.url, ADMIN_USER: ADMIN.username, ADMIN_PASSWORD: ADMIN.password };
-    // One after the other: the first migrates and creates the admin.
+    // One after the other: the first creates the admin.
     const a = await spawnServer(env);
     const b = await spawnServer(env);
     const station = await connectStation(a.wsUrl, "CP-RACE");

@@ -8,7 +8,7 @@
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { openRaw, rawCall } from "./helpers/station.ts";
@@ -20,14 +20,14 @@ Deno.test({
   name: "a ReserveNow refused just after its timeout on another node leaves nothing held",
   ignore: await ignoreWithoutPostgres("cluster late reservation refusal"),
   fn: async () => {
-    const db = await freshDatabase("late4_rsv_cluster");
+    const db = await migratedDatabase("late4_rsv_cluster");
     const env = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       CALL_TIMEOUT_MS: String(TIMEOUT_MS),
     };
-    // One after the other: the first migrates and creates the admin.
+    // One after the other: the first creates the admin.
     const a = await spawnServer(env);
     const b = await spawnServer(env);
     const socket = await openRaw(`${a.wsUrl}/${CP}`);

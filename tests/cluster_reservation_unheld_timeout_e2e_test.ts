@@ -9,7 +9,7 @@
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { bootedRawStation, type RawSocket } from "./helpers/station.ts";
@@ -22,7 +22,7 @@ Deno.test({
   name: "a ReserveNow whose timeout's hold a newer connection kept out of the snapshot stays held",
   ignore: await ignoreWithoutPostgres("cluster unheld reservation timeout"),
   fn: async () => {
-    const db = await freshDatabase("ledger42_unheld");
+    const db = await migratedDatabase("ledger42_unheld");
     const env = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,

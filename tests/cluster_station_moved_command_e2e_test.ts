@@ -9,7 +9,7 @@ import { assert, assertEquals } from "@std/assert";
 import postgres from "postgres";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
@@ -43,7 +43,7 @@ interface Nodes {
 
 /** Nodes A, B (and C) on a fresh database, CP-M on B and known to A as online there. */
 async function withNodes(three: boolean, fn: (nodes: Nodes) => Promise<void>): Promise<void> {
-  const db = await freshDatabase("csms_moved_cmd");
+  const db = await migratedDatabase("csms_moved_cmd");
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   const env = {
     DATABASE_URL: db.url,
@@ -52,7 +52,7 @@ async function withNodes(three: boolean, fn: (nodes: Nodes) => Promise<void>): P
     PRESENCE_LEASE_S: String(LEASE_S),
     CALL_TIMEOUT_MS: "10000",
   };
-  // One after the other: the first migrates and creates the admin.
+  // One after the other: the first creates the admin.
   const a = await spawnServer(env);
   const b = await spawnServer(env);
   const c = three ? await spawnServer(env) : null;

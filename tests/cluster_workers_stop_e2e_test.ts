@@ -5,7 +5,7 @@
  * held open close and shut down gracefully, freeing the port and their stations.
  */
 import { assert, assertEquals } from "@std/assert";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually, within } from "./helpers/server.ts";
 
@@ -67,7 +67,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("csms_workers_stop");
+    const db = await migratedDatabase("csms_workers_stop");
     let pids: number[] = [];
     let supervisor: number | undefined;
     try {
@@ -109,7 +109,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("csms_workers_orphans");
+    const db = await migratedDatabase("csms_workers_orphans");
     let pids: number[] = [];
     let supervisor: number | undefined;
     try {

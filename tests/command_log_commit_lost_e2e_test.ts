@@ -8,7 +8,7 @@
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
@@ -23,7 +23,7 @@ Deno.test({
   name: "PostgreSQL: a command whose write-ahead row was committed unbeknown to us is settled as not sent",
   ignore: noPostgres,
   fn: async () => {
-    const db = await freshDatabase("faults42_cmdlog");
+    const db = await migratedDatabase("faults42_cmdlog");
     const proxy = tcpProxy(new URL(db.url));
     const server = await spawnServer({
       DATABASE_URL: proxy.url(db.url),

@@ -19,7 +19,7 @@ import { assert, assertEquals, assertGreater } from "@std/assert";
 import { openKvStore } from "../store/kv/mod.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, openRaw, type RawSocket } from "./helpers/station.ts";
@@ -286,7 +286,7 @@ Deno.test({
   name: "PostgreSQL: SIGKILL at a random moment under load loses nothing a station got an answer for",
   ignore: noPostgres,
   fn: async () => {
-    const db = await freshDatabase("csms_crash");
+    const db = await migratedDatabase("csms_crash");
     const env = { DATABASE_URL: db.url, STATION_MSG_RATE: "0" };
     try {
       for (let round = 1; round <= ROUNDS; round++) {
@@ -358,7 +358,7 @@ Deno.test({
     "PostgreSQL: SIGKILL while a batch of several stations' writes is being committed keeps every answered record and nothing of the batch",
   ignore: noPostgres,
   fn: async () => {
-    const db = await freshDatabase("csms_midbatch");
+    const db = await migratedDatabase("csms_midbatch");
     const env = { DATABASE_URL: db.url, STATION_MSG_RATE: "0" };
     const observer = postgres(db.url, { max: 2, onnotice: () => {} });
     const server = await spawnServer(env);

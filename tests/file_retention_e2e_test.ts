@@ -10,7 +10,7 @@ import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { openStores } from "../store/open.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
 import { heldBody } from "./helpers/held_body.ts";
 
@@ -26,7 +26,7 @@ Deno.test({
     "two processes on one PostgreSQL prune old uploads and expired URLs, spare a live upload, race deletes",
   ignore: noServer,
   async fn() {
-    const db = await freshDatabase("csms_file_retention");
+    const db = await migratedDatabase("csms_file_retention");
     const dir = await Deno.makeTempDir({ prefix: "csms_file_retention_" });
     const clock = { now: new Date() };
     const env = {

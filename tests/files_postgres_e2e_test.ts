@@ -9,7 +9,7 @@ import { createMemoryLogger } from "../logger.ts";
 import { openStores } from "../store/open.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { makeCa } from "./helpers/openssl.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 
 const noServer = await ignoreWithoutPostgres("PostgreSQL Security extension end-to-end tests");
 
@@ -57,7 +57,7 @@ Deno.test({
   name: "on PostgreSQL (the stores main.ts opens) the generated CA and uploads survive a restart",
   ignore: noServer,
   fn: async () => {
-    const db = await freshDatabase("csms_files_e2e");
+    const db = await migratedDatabase("csms_files_e2e");
     try {
       const env = { DATABASE_URL: db.url };
       const bytes = new Uint8Array(300_000);

@@ -10,7 +10,7 @@ import type { Browser } from "playwright-core";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser as skip } from "./helpers/browser.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
@@ -36,7 +36,7 @@ const BACKENDS = [
   {
     name: "PostgreSQL",
     ignore: await ignoreWithoutPostgres("firmware attention e2e on PostgreSQL"),
-    open: () => freshDatabase("firmware_attention"),
+    open: () => migratedDatabase("firmware_attention"),
   },
 ];
 

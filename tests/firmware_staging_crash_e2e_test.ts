@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { assert, assertEquals, assertGreater } from "@std/assert";
 import { adminCookie } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 
@@ -101,7 +101,7 @@ const BACKENDS: Backend[] = [
     name: "PostgreSQL",
     ignore: noPostgres,
     async open() {
-      const db = await freshDatabase("csms_fw_crash");
+      const db = await migratedDatabase("csms_fw_crash");
       const sql = postgres(db.url, { max: 1, onnotice: () => {} });
       return {
         env: { DATABASE_URL: db.url },

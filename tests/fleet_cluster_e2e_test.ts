@@ -18,16 +18,16 @@ import { webhookUrlPolicy } from "../fleet/webhook_url_policy.ts";
 import type { FleetStore, JobRecord } from "../store/fleet.ts";
 import { openPostgresFleetStore } from "../store/postgres/fleet.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
 
 const ignore = await ignoreWithoutPostgres("fleet cluster tests");
 
 async function withProcesses(n: number, fn: (stores: FleetStore[]) => Promise<void>) {
-  const db = await freshDatabase("csms_fleet_cluster");
+  const db = await migratedDatabase("csms_fleet_cluster");
   const stores: FleetStore[] = [];
   try {
-    // The first open migrates, as the first process of a cluster does.
+    // The first open migrates (here finds the template's schema), as the first process of a cluster does.
     const main = await openPostgresStore(db.url);
     await main.close();
     for (let i = 0; i < n; i++) stores.push(await openPostgresFleetStore(db.url, { migrate: false }));

@@ -8,7 +8,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
@@ -51,7 +51,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("jobsent_runner_killed");
+    const db = await migratedDatabase("jobsent_runner_killed");
     const env = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,

@@ -15,7 +15,7 @@ import { openStores } from "../store/open.ts";
 import type { SecurityExtensionStores } from "../store/security_extension.ts";
 import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import type { StoreKind } from "./helpers/api_on_store.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 
 type Json = Record<string, unknown>;
 
@@ -50,7 +50,7 @@ async function withExtension(
       kv.close();
     }
   }
-  const db = await freshDatabase("lists_pages");
+  const db = await migratedDatabase("lists_pages");
   try {
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     try {

@@ -9,7 +9,7 @@ import { assert, assertEquals } from "@std/assert";
 import { ADMIN } from "./helpers/api.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { freePort, ignoreWithoutNginx, readmeServerBlock, startNginx } from "./helpers/nginx.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { makePki } from "./helpers/tls.ts";
 
@@ -31,7 +31,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const db = await freshDatabase("csms_nginx_cluster");
+    const db = await migratedDatabase("csms_nginx_cluster");
     const env = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,

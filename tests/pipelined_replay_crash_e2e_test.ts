@@ -10,7 +10,7 @@ import { assert, assertEquals } from "@std/assert";
 import { openKvStore } from "../store/kv/mod.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { openRaw, type RawSocket } from "./helpers/station.ts";
 
@@ -185,7 +185,7 @@ Deno.test({
     "PostgreSQL: SIGKILL amid pipelined CALLs, replayed with the same ids after the restart, stores each once",
   ignore: noPostgres,
   fn: async () => {
-    const db = await freshDatabase("faults42_pipe");
+    const db = await migratedDatabase("faults42_pipe");
     const env = { DATABASE_URL: db.url, CLUSTER: "off", STATION_MSG_RATE: "0" };
     try {
       await pipelinedCrash(env, () => openPostgresStore(db.url), "CP-PP");

@@ -8,7 +8,7 @@
  */
 import { assertEquals, assertGreater, assertLess } from "@std/assert";
 import { openPostgresStore } from "../store/postgres/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { differencesFrom, RetryingStation } from "./helpers/retrying_station.ts";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
@@ -29,7 +29,7 @@ Deno.test({
     "PostgreSQL: a group commit whose COMMIT answer is lost is retried by its stations without a session stored twice",
   ignore: noPostgres,
   fn: async () => {
-    const db = await freshDatabase("faults42_lost_commit");
+    const db = await migratedDatabase("faults42_lost_commit");
     const proxy = tcpProxy(new URL(db.url));
     const server = await spawnServer({
       DATABASE_URL: proxy.url(db.url),

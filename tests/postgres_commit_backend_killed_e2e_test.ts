@@ -7,7 +7,7 @@
 import postgres from "postgres";
 import { assertEquals, assertGreater, assertLess } from "@std/assert";
 import { openPostgresStore } from "../store/postgres/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { differencesFrom, RetryingStation } from "./helpers/retrying_station.ts";
 
@@ -27,7 +27,7 @@ Deno.test({
     "PostgreSQL: a group commit's backend killed mid-commit fails its stations at once and their retries are stored once",
   ignore: noPostgres,
   fn: async () => {
-    const db = await freshDatabase("faults42_killed_backend");
+    const db = await migratedDatabase("faults42_killed_backend");
     const observer = postgres(db.url, { max: 2, onnotice: () => {} });
     const server = await spawnServer({ DATABASE_URL: db.url, CLUSTER: "off", STATION_MSG_RATE: "0" });
     const stations: RetryingStation[] = [];

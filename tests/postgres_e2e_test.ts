@@ -5,7 +5,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { missingBinaries, ThrowawayCluster } from "./helpers/pg_cluster.ts";
-import { freshDatabase, ignoreWithoutPostgres, IN_CI } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, IN_CI, migratedDatabase } from "./helpers/postgres.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { startTestServer } from "./helpers/server.ts";
 
@@ -20,7 +20,7 @@ Deno.test({
   name: "on PostgreSQL a session, its replays and its meter values are stored once, across a restart",
   ignore: noServer,
   fn: async () => {
-    const db = await freshDatabase("csms_e2e");
+    const db = await migratedDatabase("csms_e2e");
     try {
       const start = { connectorId: 1, idTag: "TAG", meterStart: 100, timestamp: at(0) };
       let txId: number;

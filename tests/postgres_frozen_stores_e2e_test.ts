@@ -11,7 +11,7 @@ import { openPostgresEnergyStore } from "../store/postgres/energy.ts";
 import { openPostgresFleetStore } from "../store/postgres/fleet.ts";
 import { openPostgresSecurityExtension } from "../store/postgres/security_extension.ts";
 import { startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { within } from "./helpers/server.ts";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
 
@@ -60,7 +60,7 @@ for (const [family, { open, route }] of Object.entries(families)) {
       `a frozen connection of the ${family} store: GET ${route} answers 503 with a JSON body within its bound`,
     ignore,
     fn: async () => {
-      const db = await freshDatabase("pgdeadline_frozen");
+      const db = await migratedDatabase("pgdeadline_frozen");
       const proxy = tcpProxy(new URL(db.url));
       try {
         const stores = await open(proxy.url(db.url));

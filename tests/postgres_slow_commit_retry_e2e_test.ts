@@ -12,7 +12,7 @@
 import postgres from "postgres";
 import { assertEquals } from "@std/assert";
 import { openPostgresStore } from "../store/postgres/mod.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { RetryingStation } from "./helpers/retrying_station.ts";
 
@@ -26,7 +26,7 @@ Deno.test({
     "PostgreSQL: CALLs whose commit outlasts the bound are answered InternalError, and their retries are stored once",
   ignore: noPostgres,
   fn: async () => {
-    const db = await freshDatabase("faults42_slow");
+    const db = await migratedDatabase("faults42_slow");
     const observer = postgres(db.url, { max: 2, onnotice: () => {} });
     const server = await spawnServer({ DATABASE_URL: db.url, CLUSTER: "off", STATION_MSG_RATE: "0" });
     const ids = ["CP-SLOW-START", "CP-SLOW-METER", "CP-SLOW-STOP", "CP-SLOW-STATUS"];

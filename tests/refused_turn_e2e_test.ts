@@ -18,7 +18,7 @@ import { openStores } from "../store/open.ts";
 import type { ServerOptions } from "../server.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import type { StoreKind } from "./helpers/api_on_store.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { readEvents } from "./helpers/sse.ts";
 import { bootedRawStation } from "./helpers/station.ts";
 
@@ -41,7 +41,7 @@ async function withServerAndStore(
       await store.close();
     }
   }
-  const db = await freshDatabase("turn42_refused");
+  const db = await migratedDatabase("turn42_refused");
   try {
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     try {

@@ -10,7 +10,7 @@ import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { openStores } from "../store/open.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
@@ -33,7 +33,7 @@ async function onStore(kind: "kv" | "postgres", fn: (server: ApiTestServer) => P
     }
   };
   if (kind === "kv") return await run(await startApiServer());
-  const db = await freshDatabase("reserve2_collide");
+  const db = await migratedDatabase("reserve2_collide");
   try {
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     try {

@@ -14,7 +14,7 @@ import { createMemoryLogger } from "../logger.ts";
 import { openStores, type Stores } from "../store/open.ts";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { openRaw, type RawSocket } from "./helpers/station.ts";
@@ -156,7 +156,7 @@ Deno.test({
     "PostgreSQL: a retransmitted SecurityEventNotification is stored once, after a reconnect and after a restart",
   ignore: noPostgres,
   async fn() {
-    const db = await freshDatabase("secretx_retx");
+    const db = await migratedDatabase("secretx_retx");
     try {
       await retransmissionsOnOneStore(
         () => openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger()),
@@ -173,7 +173,7 @@ Deno.test({
     "a cluster: the retransmission reaches the other node, which stores nothing and counts nothing; distinct ids stay within the quota",
   ignore: noPostgres,
   async fn() {
-    const db = await freshDatabase("secretx_retx_cluster");
+    const db = await migratedDatabase("secretx_retx_cluster");
     const common = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,
@@ -182,7 +182,7 @@ Deno.test({
       STATION_SECURITY_EVENT_MAX: "2",
       STATION_SECURITY_EVENT_REPORT_S: "1",
     };
-    // One after the other: the first migrates and creates the admin.
+    // One after the other: the first creates the admin.
     const a = await spawnServer(common);
     const b = await spawnServer(common);
     const sockets: RawSocket[] = [];

@@ -11,7 +11,7 @@ import { assertEquals } from "@std/assert";
 import { openPostgresStationSecurityStore } from "../store/postgres/station_security.ts";
 import type { StationSecurityStore } from "../store/station_security.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { basic } from "./helpers/secure_station.ts";
 import { handshake } from "./helpers/security_profile_raise.ts";
 import { eventually } from "./helpers/server.ts";
@@ -34,7 +34,7 @@ async function withServer(
   fn: (server: ApiTestServer, clock: { offsetMs: number }) => Promise<void>,
   database = "late2_security",
 ): Promise<void> {
-  const db = backend === "PostgreSQL" ? await freshDatabase(database) : null;
+  const db = backend === "PostgreSQL" ? await migratedDatabase(database) : null;
   let store: StationSecurityStore | undefined;
   try {
     if (db) store = await openPostgresStationSecurityStore(db.url);

@@ -9,7 +9,7 @@
 import postgres from "postgres";
 import { assert, assertEquals, assertNotEquals } from "@std/assert";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually, within } from "./helpers/server.ts";
 import { openRaw, rawAnswer, type RawSocket } from "./helpers/station.ts";
@@ -50,7 +50,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("shutdown_hung");
+    const db = await migratedDatabase("shutdown_hung");
     const proxy = tcpProxy(new URL(db.url));
     const server = await spawnServer({
       DATABASE_URL: proxy.url(db.url),
@@ -123,7 +123,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("shutdown_hung_workers");
+    const db = await migratedDatabase("shutdown_hung_workers");
     const proxy = tcpProxy(new URL(db.url));
     const supervisor = await spawnServer({
       DATABASE_URL: proxy.url(db.url),
@@ -172,7 +172,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("shutdown_healthy");
+    const db = await migratedDatabase("shutdown_healthy");
     const proxy = tcpProxy(new URL(db.url));
     const server = await spawnServer({
       DATABASE_URL: proxy.url(db.url),

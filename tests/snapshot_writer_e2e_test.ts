@@ -17,7 +17,7 @@ import { createMemoryLogger } from "../logger.ts";
 import { openStores } from "../store/open.ts";
 import { startApiServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { openRaw, rawAnswer } from "./helpers/station.ts";
 
 const CP = "CP-SKEW";
@@ -77,7 +77,7 @@ Deno.test({
   name: "an operator's change routed to a replaced connection's actor is stored, not only answered",
   ignore: await ignoreWithoutPostgres("snapshot writer operator test"),
   fn: async () => {
-    const db = await freshDatabase("review40_stale_op");
+    const db = await migratedDatabase("review40_stale_op");
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     const server = await startApiServer({}, stores);

@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { openPostgresStationSecurityStore } from "../store/postgres/station_security.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { attempt, basic, connectSecureStation } from "./helpers/secure_station.ts";
 import { eventually, startTestServer } from "./helpers/server.ts";
@@ -487,7 +487,7 @@ Deno.test({
   name: "two servers on one PostgreSQL database list each other's security events",
   ignore: ignorePostgres,
   async fn() {
-    const db = await freshDatabase("csms_secev_e2e");
+    const db = await migratedDatabase("csms_secev_e2e");
     try {
       const storeA = await openPostgresStationSecurityStore(db.url);
       const storeB = await openPostgresStationSecurityStore(db.url, { migrate: false });

@@ -11,7 +11,7 @@ import { assert, assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { makeCsr } from "./helpers/openssl.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { connectSecurityStation } from "./helpers/security_station.ts";
 import { eventually, within } from "./helpers/server.ts";
@@ -40,7 +40,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const db = await freshDatabase("csms_shutdown_deadline");
+    const db = await migratedDatabase("csms_shutdown_deadline");
     let hang = true;
     const receiver = startReceiver((_n, request) =>
       hang ? hangUntilClosed(receiver, request) : new Response(null, { status: 204 })

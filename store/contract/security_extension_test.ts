@@ -8,7 +8,7 @@ import { openKvHandle } from "../kv/handle.ts";
 import { kvSecurityExtension } from "../kv/security_extension.ts";
 import { openPostgresSecurityExtension } from "../postgres/security_extension.ts";
 import type { SecurityExtensionStores } from "../security_extension.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { blobsContract } from "./blobs.ts";
 import { filesContract } from "./files.ts";
 import type { ContractTest } from "./kit.ts";
@@ -44,7 +44,7 @@ const BACKENDS: { name: string; open: () => Promise<Opened>; ignore?: boolean }[
     name: "postgres",
     ignore: ignorePostgres,
     async open() {
-      const db = await freshDatabase("csms_secext_test");
+      const db = await migratedDatabase("csms_secext_test");
       try {
         const stores = await openPostgresSecurityExtension(db.url);
         return {

@@ -4,7 +4,7 @@
  * refuses.
  */
 import { assertEquals, assertRejects } from "@std/assert";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import type { StartTransactionInput } from "../../model/transaction.ts";
 import { byKey, oneByKey } from "./batched_reads.ts";
 import { openPostgresStore, type PostgresStore } from "./mod.ts";
@@ -12,7 +12,7 @@ import { openPostgresStore, type PostgresStore } from "./mod.ts";
 const ignore = await ignoreWithoutPostgres("PostgreSQL batched read tests");
 
 async function withStore(fn: (store: PostgresStore) => Promise<void>): Promise<void> {
-  const db = await freshDatabase();
+  const db = await migratedDatabase();
   const store = await openPostgresStore(db.url);
   try {
     await fn(store);

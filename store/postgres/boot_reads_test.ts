@@ -5,7 +5,7 @@
  * write must see it.
  */
 import { assertEquals } from "@std/assert";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withMigratedDatabase } from "../../tests/helpers/postgres.ts";
 import { chargePoint } from "../contract/harness.ts";
 import { openPostgresEnergyStore } from "./energy.ts";
 import { openPostgresFleetStore } from "./fleet.ts";
@@ -22,7 +22,7 @@ Deno.test({
   name: "concurrent snapshot reads of many stations each get their own snapshot, or null",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url) => {
+    await withMigratedDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         for (const id of IDS.filter(stored)) {
@@ -49,7 +49,7 @@ Deno.test({
   name: "concurrent security settings reads of many stations each get their own settings, or null",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url) => {
+    await withMigratedDatabase(async (url) => {
       const security = await openPostgresStationSecurityStore(url);
       try {
         const at = "2026-12-03T00:00:00.000Z";
@@ -81,7 +81,7 @@ Deno.test({
   name: "concurrent local list version reads agree, and a read after a change sees the new version",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url) => {
+    await withMigratedDatabase(async (url) => {
       const fleet = await openPostgresFleetStore(url);
       try {
         const before = await Promise.all(IDS.map(() => fleet.localLists.currentVersion()));
@@ -102,7 +102,7 @@ Deno.test({
   name: "concurrent charging profile support reads of many stations each get their own, or null",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url, sql) => {
+    await withMigratedDatabase(async (url, sql) => {
       const energy = await openPostgresEnergyStore(url);
       try {
         for (const id of IDS) {

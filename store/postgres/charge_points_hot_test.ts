@@ -4,7 +4,7 @@
  */
 import { assert } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withMigratedDatabase } from "../../tests/helpers/postgres.ts";
 import { openPostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL charge_points HOT update tests");
@@ -13,7 +13,7 @@ Deno.test({
   name: "snapshot patches of many stations, round after round, update their rows in place (heap-only)",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url, sql) => {
+    await withMigratedDatabase(async (url, sql) => {
       const store = await openPostgresStore(url);
       const ids = Array.from({ length: 200 }, (_, i) => `CP-HOT-${i}`);
       const rounds = 4;

@@ -7,7 +7,7 @@
  */
 import { assertEquals, assertLess } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withMigratedDatabase } from "../../tests/helpers/postgres.ts";
 import { tcpProxy } from "../../tests/helpers/tcp_proxy.ts";
 import { openPostgresStore } from "./mod.ts";
 
@@ -17,7 +17,7 @@ Deno.test({
   name: "a group commit waiting for a pool connection commits when the pool's connections are lost meanwhile",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url, observer) => {
+    await withMigratedDatabase(async (url, observer) => {
       const proxy = tcpProxy(new URL(url));
       const store = await openPostgresStore(proxy.url(url), { maxConnections: 2 });
       try {

@@ -3,14 +3,14 @@
  * With `CI=true` the tests always run; elsewhere they are ignored, with a one-line reason, when no server
  * answers.
  */
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { energyContract } from "../contract/energy.ts";
 import { openPostgresEnergyStore } from "./energy.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL energy store tests");
 
 energyContract("postgres", async (options) => {
-  const db = await freshDatabase("csms_energy_test");
+  const db = await migratedDatabase("csms_energy_test");
   try {
     return { store: await openPostgresEnergyStore(db.url, options), cleanup: db.drop };
   } catch (err) {

@@ -4,7 +4,7 @@
  */
 import { assertEquals, assertRejects } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { startInput, stopInput } from "../contract/harness.ts";
 import { fleetContract } from "../contract/fleet.ts";
 import { openPostgresStore } from "./mod.ts";
@@ -13,7 +13,7 @@ import { openPostgresFleetStore } from "./fleet.ts";
 const ignore = await ignoreWithoutPostgres("PostgreSQL fleet store tests");
 
 fleetContract("postgres", async () => {
-  const db = await freshDatabase("csms_fleet_test");
+  const db = await migratedDatabase("csms_fleet_test");
   try {
     const store = await openPostgresStore(db.url);
     return { store, fleet: await openPostgresFleetStore(db.url, { migrate: false }), cleanup: db.drop };
@@ -27,7 +27,7 @@ Deno.test({
   name: "PostgreSQL: a stop whose flag the database refuses is not stored either (one commit)",
   ignore,
   fn: async () => {
-    const db = await freshDatabase("csms_flag_test");
+    const db = await migratedDatabase("csms_flag_test");
     const store = await openPostgresStore(db.url);
     const fleet = await openPostgresFleetStore(db.url, { migrate: false });
     try {

@@ -6,7 +6,7 @@ import postgres from "postgres";
 import { assert, assertEquals } from "@std/assert";
 import type { StationChanges } from "../../model/changes.ts";
 import { startedTransaction, type TransactionRecord } from "../../model/transaction.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { at, chargePoint, startInput, stopInput } from "../contract/harness.ts";
 import { IdleConnectors } from "./idle_connectors.ts";
 import { openPostgresStore } from "./mod.ts";
@@ -58,7 +58,7 @@ Deno.test({
   name: "a start on a connector this store recalls idle supersedes what another node started there meanwhile",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
+    const db = await migratedDatabase();
     const observer = postgres(db.url, { max: 1, onnotice: () => {} });
     const a = await openPostgresStore(db.url);
     const b = await openPostgresStore(db.url);

@@ -7,7 +7,7 @@ import { assertEquals } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
 import type { StationChanges } from "../../model/changes.ts";
 import { startedTransaction } from "../../model/transaction.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { openPostgresStore } from "./mod.ts";
 import { PgTransactions } from "./transactions.ts";
 
@@ -31,7 +31,7 @@ Deno.test({
   name: "a batch of starts and of their stops sends its rows as one parameter, however many there are",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
+    const db = await migratedDatabase();
     const parameters: Record<string, number[]> = { insert: [], update: [] };
     const sql = postgres(db.url, {
       max: 1,
@@ -90,7 +90,7 @@ Deno.test({
     "a start and a snapshot carrying a lone surrogate (valid JSON, not valid Unicode) store U+FFFD in its place",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
+    const db = await migratedDatabase();
     const store = await openPostgresStore(db.url);
     try {
       await store.putChargePoint(emptyRecord("CP-S", new Date("2024-05-01T09:00:00Z")));

@@ -16,7 +16,12 @@ import {
   assertRejects,
   assertStrictEquals,
 } from "@std/assert";
-import { freshDatabase, ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import {
+  ignoreWithoutPostgres,
+  migratedDatabase,
+  withFreshDatabase,
+  withMigratedDatabase,
+} from "../../tests/helpers/postgres.ts";
 import { emptyRecord } from "../../model/charge_point.ts";
 import { startedTransaction } from "../../model/transaction.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
@@ -28,7 +33,7 @@ import { type GroupCommitInfo, openPostgresStore } from "./mod.ts";
 const ignore = await ignoreWithoutPostgres("PostgreSQL store tests");
 
 storeContract("postgres", async () => {
-  const db = await freshDatabase();
+  const db = await migratedDatabase();
   try {
     const store = await openPostgresStore(db.url);
     return {
@@ -123,7 +128,7 @@ Deno.test({
   name: "putChargePoint() round-trips scheduledAvailability, and leaves it absent when there is none",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url) => {
+    withMigratedDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         const base = {
@@ -198,7 +203,7 @@ Deno.test({
   name: "addMeterValues() from concurrent stations is one transaction, and each caller resolves after commit",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, observer) => {
+    withMigratedDatabase(async (url, observer) => {
       const commits: GroupCommitInfo[] = [];
       const store = await openPostgresStore(url, {
         groupCommitMs: 25,
@@ -236,7 +241,7 @@ Deno.test({
   name: "touchChargePoint() from concurrent stations is one statement, and each caller resolves after commit",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, observer) => {
+    withMigratedDatabase(async (url, observer) => {
       const commits: GroupCommitInfo[] = [];
       const store = await openPostgresStore(url, {
         groupCommitMs: 25,
@@ -268,7 +273,7 @@ Deno.test({
   name: "addMeterValues() in a group rejects only the caller whose rows the database refused",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, observer) => {
+    withMigratedDatabase(async (url, observer) => {
       const store = await openPostgresStore(url, { groupCommitMs: 25 });
       try {
         const results = await Promise.allSettled([
@@ -297,7 +302,7 @@ Deno.test({
   name: "commit() one of whose statements fails stores none of its changes (one transaction)",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, observer) => {
+    withMigratedDatabase(async (url, observer) => {
       const store = await openPostgresStore(url);
       try {
         // Meter values (and the station's bare row) are sent first, the touch last: it fails, so none stays.
@@ -340,7 +345,7 @@ Deno.test({
   name: "touchChargePoint() in a group rejects only the caller whose input the database refused",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, observer) => {
+    withMigratedDatabase(async (url, observer) => {
       const store = await openPostgresStore(url, { groupCommitMs: 25 });
       try {
         await observer`
@@ -367,7 +372,7 @@ Deno.test({
   name: "close() writes the pending group before it ends the pool, and later calls reject",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, observer) => {
+    withMigratedDatabase(async (url, observer) => {
       const store = await openPostgresStore(url, { groupCommitMs: 1000 });
       const pending = store.addMeterValues([meterRow("CP-1", 1)]);
       await store.close();
@@ -384,7 +389,7 @@ Deno.test({
   name: "the database itself refuses duplicate meter values, replayed starts and duplicate orphan stops",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url, sql) => {
+    withMigratedDatabase(async (url, sql) => {
       const store = await openPostgresStore(url);
       await store.close();
       await sql`insert into charge_points (id, created_at, updated_at) values ('CP-1', now(), now())`;
@@ -458,7 +463,7 @@ Deno.test({
   name: "a station that sends data before its snapshot gets a bare charge_points row instead of an error",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url) => {
+    withMigratedDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         await store.appendStatusHistory({
@@ -587,7 +592,7 @@ Deno.test({
     "a store call over a connection that stops answering rejects with StoreUnavailableError in bounded time",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url) => {
+    withMigratedDatabase(async (url) => {
       const target = new URL(url);
       const proxy = partitionableProxy(target);
       const viaProxy = new URL(url);
@@ -632,7 +637,7 @@ Deno.test({
   name: "recordStatus() is one statement: a history row the database refuses leaves the snapshot as it was",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url) => {
+    withMigratedDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         const before = {
@@ -673,7 +678,7 @@ Deno.test({
     "a meter value with a lone surrogate (valid JSON, not valid Unicode) is stored with U+FFFD in its place",
   ignore,
   fn: () =>
-    withFreshDatabase(async (url) => {
+    withMigratedDatabase(async (url) => {
       const store = await openPostgresStore(url);
       try {
         await store.putChargePoint(emptyRecord("CP-S", new Date("2024-05-01T10:00:00Z")));

@@ -6,7 +6,7 @@ import postgres from "postgres";
 import { assertEquals } from "@std/assert";
 import fc from "fast-check";
 import { startedTransaction, type TransactionRecord, withEnergy } from "../../model/transaction.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { at, chargePoint, startInput, stopInput } from "../contract/harness.ts";
 import { openPostgresStore } from "./mod.ts";
 import { asRead, RecalledTransactions } from "./recalled_transactions.ts";
@@ -119,7 +119,7 @@ Deno.test({
   name: "a stop of a recalled transaction gives what a read gives; a row changed meanwhile is read again",
   ignore,
   fn: async () => {
-    const db = await freshDatabase();
+    const db = await migratedDatabase();
     const observer = postgres(db.url, { max: 1, onnotice: () => {} });
     const a = await openPostgresStore(db.url);
     const b = await openPostgresStore(db.url);

@@ -3,7 +3,7 @@
  * written before ranges holds every seqNo (one-dimensional), reads as ranges and is written back as ranges.
  */
 import { assertEquals } from "@std/assert";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withMigratedDatabase } from "../../tests/helpers/postgres.ts";
 import { decideTransactionEvent, type TransactionEventInput } from "../../model/transaction_event.ts";
 import { transactionEvent as event } from "../contract/ocpp201.ts";
 import { openPostgresStore } from "./mod.ts";
@@ -14,7 +14,7 @@ Deno.test({
   name: "PostgreSQL: a transaction row listing every seqNo reads as ranges and is written back as ranges",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url, sql) => {
+    await withMigratedDatabase(async (url, sql) => {
       const store = await openPostgresStore(url);
       try {
         // As the actor does: a conflict (the row changed behind the store's back) is decided again.

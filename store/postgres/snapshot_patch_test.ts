@@ -5,7 +5,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withMigratedDatabase } from "../../tests/helpers/postgres.ts";
 import { PgChargePoints } from "./charge_points.ts";
 import type { Writer } from "./sql.ts";
 import { openPostgresStore } from "./mod.ts";
@@ -17,7 +17,7 @@ Deno.test({
     "a snapshot patch leaves a large configuration it does not name where it is stored (no TOAST rows written)",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url, sql) => {
+    await withMigratedDatabase(async (url, sql) => {
       await (await openPostgresStore(url)).close(); // migrations
       const chargePoints = new PgChargePoints(sql);
       // Values that do not compress away: the column goes out of line.
@@ -66,7 +66,7 @@ Deno.test({
   name: "the touches of a batch with snapshot patches go in the patches' one statement",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url, sql) => {
+    await withMigratedDatabase(async (url, sql) => {
       await (await openPostgresStore(url)).close(); // migrations
       const chargePoints = new PgChargePoints(sql);
       const at = new Date("2024-05-01T10:00:00Z");

@@ -4,7 +4,7 @@
  * when no server answers.
  */
 import { assertEquals, assertLess, assertRejects } from "@std/assert";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { tcpProxy } from "../../tests/helpers/tcp_proxy.ts";
 import { StoreUnavailableError } from "../mod.ts";
 import { stationSecurityContract } from "../contract/station_security.ts";
@@ -13,7 +13,7 @@ import { openPostgresStationSecurityStore } from "./station_security.ts";
 const ignore = await ignoreWithoutPostgres("PostgreSQL station security store tests");
 
 stationSecurityContract("postgres", async (retention) => {
-  const db = await freshDatabase("csms_secu_test");
+  const db = await migratedDatabase("csms_secu_test");
   try {
     return {
       store: await openPostgresStationSecurityStore(db.url, retention ? { retention } : {}),
@@ -29,7 +29,7 @@ Deno.test({
   name: "security event and settings calls over a connection that stops answering reject in bounded time",
   ignore,
   fn: async () => {
-    const db = await freshDatabase("csms_secu_frozen");
+    const db = await migratedDatabase("csms_secu_frozen");
     const proxy = tcpProxy(new URL(db.url));
     const store = await openPostgresStationSecurityStore(proxy.url(db.url), {
       maxConnections: 1,

@@ -5,7 +5,7 @@
 import { assert, assertEquals } from "@std/assert";
 import postgres, { type Sql } from "postgres";
 import type { UnknownIdTag } from "../../model/unknown_id_tag.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
+import { freshDatabase, ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { eventually } from "../../tests/helpers/server.ts";
 import { openPostgresFleetStore } from "./fleet.ts";
 import { migrate, MIGRATIONS } from "./migrate.ts";
@@ -26,7 +26,7 @@ Deno.test({
   name: "PostgreSQL: two processes writing the same unknown tags at once, in opposite orders, both succeed",
   ignore,
   fn: async () => {
-    const db = await freshDatabase("csms_unknown_tags_test");
+    const db = await migratedDatabase("csms_unknown_tags_test");
     const a = await openPostgresFleetStore(db.url);
     const b = await openPostgresFleetStore(db.url, { migrate: false });
     try {
@@ -66,7 +66,7 @@ Deno.test({
   name: "PostgreSQL: a flush of tags already listed walks none of the kept rows to trim, with a full list",
   ignore,
   fn: async () => {
-    const db = await freshDatabase("csms_unknown_tags_test");
+    const db = await migratedDatabase("csms_unknown_tags_test");
     const migrated = await openPostgresFleetStore(db.url);
     // One connection: the writes and the statistics read are one backend's.
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
@@ -96,7 +96,7 @@ Deno.test({
     "PostgreSQL: the unknown tags listed are exactly the keep most recent through new tags, forgets and a lower keep",
   ignore,
   fn: async () => {
-    const db = await freshDatabase("csms_unknown_tags_test");
+    const db = await migratedDatabase("csms_unknown_tags_test");
     const store = await openPostgresFleetStore(db.url);
     try {
       const tags = store.unknownIdTags;

@@ -7,7 +7,7 @@ import { createMemoryLogger } from "../../logger.ts";
 import { openStores } from "../../store/open.ts";
 import type { ServerOptions } from "../../server.ts";
 import { type ApiTestServer, startApiServer } from "./api.ts";
-import { freshDatabase } from "./postgres.ts";
+import { migratedDatabase } from "./postgres.ts";
 
 export type StoreKind = "kv" | "postgres";
 
@@ -28,7 +28,7 @@ export async function withApiServer(
       await server.close();
     }
   }
-  const db = await freshDatabase(database);
+  const db = await migratedDatabase(database);
   try {
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     try {

@@ -15,7 +15,7 @@ import { KvStore, openKvHandle } from "../../store/kv/mod.ts";
 import { openStores } from "../../store/open.ts";
 import { type ApiTestServer, startApiServer } from "./api.ts";
 import { withCountedLists } from "./kv.ts";
-import { freshDatabase } from "./postgres.ts";
+import { migratedDatabase } from "./postgres.ts";
 
 export interface CountedReads {
   /** What `fn` read: KV entries listed, or PostgreSQL meter value rows and index entries. */
@@ -47,7 +47,7 @@ export async function withCountedReadsServer(
       await store.close();
     }
   }
-  const db = await freshDatabase("meteridx_reads");
+  const db = await migratedDatabase("meteridx_reads");
   const stats = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());

@@ -7,7 +7,7 @@ import { assertEquals } from "@std/assert";
 import { openPostgresStationSecurityStore } from "../../store/postgres/station_security.ts";
 import type { StationSecurityStore } from "../../store/station_security.ts";
 import { type ApiTestServer, startApiServer } from "./api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./postgres.ts";
 import { attempt } from "./secure_station.ts";
 import { eventually } from "./server.ts";
 
@@ -28,7 +28,7 @@ export async function raiseBackends(database: string): Promise<RaiseBackend[]> {
       name: "PostgreSQL",
       ignore: await ignoreWithoutPostgres(`${database} e2e on PostgreSQL`),
       async open() {
-        const db = await freshDatabase(database);
+        const db = await migratedDatabase(database);
         return { store: await openPostgresStationSecurityStore(db.url), drop: () => db.drop() };
       },
     },
