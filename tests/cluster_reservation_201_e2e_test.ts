@@ -9,7 +9,7 @@
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
-import { freshDatabase, ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { openRaw, rawAnswer, rawCall, type RawSocket } from "./helpers/station.ts";
@@ -42,7 +42,7 @@ Deno.test({
     "a 2.0.1 ReserveNow asked on node B for a station on node A: made in time, held unconfirmed when A dies",
   ignore: await ignoreWithoutPostgres("cluster 2.0.1 reservations"),
   fn: async () => {
-    const db = await freshDatabase("reserve44_rsv201");
+    const db = await migratedDatabase("reserve44_rsv201");
     const env = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,

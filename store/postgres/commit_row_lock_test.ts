@@ -8,7 +8,7 @@
  */
 import { assertEquals, assertLess } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { ignoreWithoutPostgres, withMigratedDatabase } from "../../tests/helpers/postgres.ts";
 import { openPostgresStore } from "./mod.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL commit row-lock tests");
@@ -21,7 +21,7 @@ Deno.test({
     "a station's row locked by another transaction fails only that station's write; the others stay answered",
   ignore,
   fn: async () => {
-    await withFreshDatabase(async (url, observer) => {
+    await withMigratedDatabase(async (url, observer) => {
       const store = await openPostgresStore(url);
       const ids = Array.from({ length: STATIONS }, (_, i) => `CP-L-${i}`);
       const release = Promise.withResolvers<void>();
