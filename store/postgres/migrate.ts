@@ -11,7 +11,9 @@
  *
  * A waiting node polls the lock (`pg_try_advisory_lock`) rather than blocking on it: a concurrent index build
  * waits for every older snapshot of the database, and a statement blocked on the lock would hold one (the
- * two would deadlock). A node of the version before this polling waits in a transaction: when PostgreSQL
+ * two would deadlock). Between polls it waits in a `pg_sleep` on its own connection, not beside it, so that a
+ * connection killed while it waits fails the start at once (`pauseOn`). A node of the version before this
+ * polling waits in a transaction: when PostgreSQL
  * breaks that cycle by failing the build, this node lets the lock go, lets the older one finish and runs
  * again. An index build that failed or was killed leaves an invalid index of the same name: dropped and built
  * again at the next run.
@@ -79,7 +81,7 @@ export async function migrate(
           conn.sql`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS * attempt));
+      await pauseOn(conn.sql, LOCK_POLL_MS * attempt);
     }
   } catch (error) {
     conn.failed(error);
@@ -102,8 +104,20 @@ async function lock(conn: ReservedSql): Promise<void> {
       select pg_try_advisory_lock(hashtextextended(${MIGRATION_LOCK_NAME}, 0)) as ok
     `;
     if (row?.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    await pauseOn(conn, LOCK_POLL_MS);
   }
+}
+
+/**
+ * Every pause of a migration (between lock polls, before a retry) waits `ms` in a statement on its reserved
+ * connection, not in a timer beside it: a connection killed while it sat idle is taken back by postgres.js
+ * without a word, and the next poll sent on it was never answered (the node's start hung for ever) or threw
+ * from a timer as postgres.js wrote it to no socket. Killed during the statement, the pause fails at once as
+ * unavailable, like any statement of the migration, and the start fails with that error (the supervisor starts
+ * it again). A `pg_sleep` holds no lock, and its snapshot only for `ms`: an index build waits for it no longer.
+ */
+async function pauseOn(conn: ReservedSql, ms: number): Promise<void> {
+  await conn`select pg_sleep(${ms / 1000})`;
 }
 
 /** Applies what `schema_migrations` lacks, adding each version to `applied` once it is committed. */
@@ -216,7 +230,7 @@ async function withShortLockWaits(
       }
     }
     const pauseMs = Math.min(30_000, locks.lockBackoffMs * 2 ** (attempt - 1));
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    await pauseOn(reserved.sql, pauseMs);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import postgres from "postgres";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { freshDatabase, ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { eventually } from "../../tests/helpers/server.ts";
 import { concurrentIndexName, migrate, type Migration, MIGRATION_LOCK_NAME, MIGRATIONS } from "./migrate.ts";
 
@@ -411,4 +411,50 @@ Deno.test({
         await pool.end({ timeout: 1 });
       }
     }),
+});
+
+Deno.test({
+  name: "a node waiting for another's migration fails at once when its connection is killed, not hangs",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase("stall2_migrate");
+    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    const holder = await sql.reserve();
+    const waiter = postgres(db.url, {
+      max: 1,
+      onnotice: () => {},
+      connection: { application_name: "stall2-migration-waiter" },
+    });
+    try {
+      // Another node migrating: it holds the lock, so this one polls for it. Its backend is killed while it
+      // waits between two polls (not while it connects, when postgres.js's own type query would fail unheard).
+      await holder`select pg_advisory_lock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
+      const started = performance.now();
+      const waiting = migrate(waiter, [TABLE]).then(() => "migrated", (e) => `failed: ${e}`);
+      await eventually(
+        async () =>
+          (await sql`
+            select pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and application_name = 'stall2-migration-waiter'
+              and ((state = 'idle' and query ilike '%pg_try_advisory_lock%') or query ilike '%pg_sleep%')
+          `).length > 0,
+        5000,
+        "the waiting node's backend killed",
+      );
+      const outcome = await Promise.race([
+        waiting,
+        new Promise<string>((r) => setTimeout(() => r("still waiting after 5 s"), 5000)),
+      ]);
+      assert(outcome.startsWith("failed"), outcome);
+      assert(performance.now() - started < 10_000);
+      // Once the other node is done, the next start migrates.
+      await holder`select pg_advisory_unlock(hashtextextended(${MIGRATION_LOCK_NAME}, 0))`;
+      assertEquals(await migrate(sql, [TABLE]), [1]);
+    } finally {
+      holder.release();
+      await waiter.end({ timeout: 1 });
+      await sql.end({ timeout: 1 });
+      await db.drop();
+    }
+  },
 });
