@@ -17,6 +17,7 @@
  */
 import postgres, { type Sql } from "postgres";
 import type { Logger } from "../logger.ts";
+import { openPostgresPool } from "../postgres_pool.ts";
 import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
 import { LOST_NODE_KEPT_MS } from "./nodes.ts";
 
@@ -48,7 +49,7 @@ export async function openPostgresCluster(
   options: PostgresClusterOptions,
 ): Promise<ClusterBackend> {
   const { nodeId, logger } = options;
-  const sql = postgres(url, {
+  const sql = openPostgresPool(url, {
     max: options.maxConnections ?? 4,
     connect_timeout: 5,
     onnotice: () => {},

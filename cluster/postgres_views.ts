@@ -10,8 +10,9 @@
  * handshakes.share(shared.handshakes);
  * ```
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { Logger } from "../logger.ts";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { type AuthBackoff, type AuthBackoffOptions, waitAfter } from "../security/auth_backoff.ts";
 import { bounded } from "./bounded_query.ts";
 import type { HandshakeFailure, SharedHandshakeLog } from "../security/handshake_log.ts";
@@ -45,7 +46,7 @@ export function openPostgresSecurityViews(
     queryTimeoutMs?: number;
   },
 ): SecurityViews {
-  const sql = postgres(url, {
+  const sql = openPostgresPool(url, {
     max: options.maxConnections ?? 2,
     connect_timeout: 5,
     onnotice: () => {},

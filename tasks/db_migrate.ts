@@ -8,14 +8,14 @@
  * DATABASE_URL=postgres://csms@db.example.com/csms deno task db:migrate
  * ```
  */
-import postgres from "postgres";
 import { loadConfig } from "../config.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { migrate } from "../store/postgres/migrate.ts";
+import { openPostgresPool } from "../postgres_pool.ts";
 
 /** Applies pending migrations on `url`; returns the versions applied now. */
 export async function migrateDatabase(url: string, logger: Logger): Promise<number[]> {
-  const sql = postgres(url, { max: 1, connect_timeout: 10, onnotice: () => {} });
+  const sql = openPostgresPool(url, { max: 1, connect_timeout: 10, onnotice: () => {} });
   try {
     const applied = await migrate(sql);
     logger.info(applied.length ? "migrations applied" : "schema up to date", { applied });

@@ -27,9 +27,9 @@
  * await sql.end();
  * ```
  */
-import postgres, { type ReservedSql, type Sql } from "postgres";
+import type { ReservedSql, Sql } from "postgres";
 import { type Migration, MIGRATIONS } from "./migrations/mod.ts";
-import { reconnectBackoffSeconds } from "./reconnect_backoff.ts";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { ReservedConnection } from "./reserved_connection.ts";
 
 export type { Migration } from "./migrations/mod.ts";
@@ -301,10 +301,9 @@ export async function openMigratedPool(
     migrate?: boolean;
   },
 ): Promise<Sql> {
-  const sql = postgres(url, {
+  const sql = openPostgresPool(url, {
     max: options.maxConnections,
     connect_timeout: options.connectTimeoutSeconds ?? 3,
-    backoff: reconnectBackoffSeconds,
     transform: { undefined: null },
     onnotice: () => {},
     connection: { application_name: options.applicationName },

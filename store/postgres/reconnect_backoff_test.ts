@@ -5,62 +5,10 @@
  */
 import { assertEquals, assertLess } from "@std/assert";
 import { ignoreWithoutPostgres, SERVER_URL } from "../../tests/helpers/postgres.ts";
+import { switchableForward } from "../../tests/helpers/switchable_forward.ts";
 import { openMigratedPool } from "./migrate.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL reconnect back-off test");
-
-/** A port that forwards to the test server while open and refuses connections while shut. */
-function switchableForward(target: URL) {
-  let listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  const conns = new Set<Deno.Conn>();
-  const pipes: Promise<unknown>[] = [];
-  const serve = (l: Deno.Listener) =>
-    (async () => {
-      for await (const client of l) {
-        const server = await Deno.connect({ hostname: target.hostname, port: Number(target.port || 5432) });
-        conns.add(client).add(server);
-        pipes.push(
-          client.readable.pipeTo(server.writable).catch(() => {}),
-          server.readable.pipeTo(client.writable).catch(() => {}),
-        );
-      }
-    })().catch(() => {});
-  let serving = serve(listener);
-  return {
-    url(url: string): string {
-      const u = new URL(url);
-      u.hostname = "127.0.0.1";
-      u.port = String(port);
-      return u.toString();
-    },
-    /** Closes every connection and refuses new ones. */
-    async shut(): Promise<void> {
-      try {
-        listener.close();
-      } catch {
-        // shut already
-      }
-      await serving;
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-          // closed already
-        }
-      }
-      conns.clear();
-      await Promise.all(pipes.splice(0));
-    },
-    open(): void {
-      listener = Deno.listen({ hostname: "127.0.0.1", port });
-      serving = serve(listener);
-    },
-    async close(): Promise<void> {
-      await this.shut();
-    },
-  };
-}
 
 Deno.test({
   name:
