@@ -79,7 +79,7 @@ async function withLongQuery(
     await holder.unsafe("rollback").catch(() => {});
     holder.release();
     await migrating.catch(() => {});
-    await migrator.end();
+    await migrator.end({ timeout: 1 }); // (bounded: a connection lost while reserved is never given back)
   }
 }
 
@@ -453,6 +453,40 @@ Deno.test({
     } finally {
       holder.release();
       await waiter.end({ timeout: 1 });
+      await sql.end({ timeout: 1 });
+      await db.drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a step waiting between its lock attempts fails at once when its connection is killed, not hangs",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase("stall2_migrate");
+    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    try {
+      // Long pauses between the attempts, so that the kill lands in one.
+      const locks = { lockTimeoutMs: 100, lockAttempts: 100, lockBackoffMs: 2000 };
+      await withLongQuery(db.url, sql, locks, async ({ migrating }) => {
+        const outcome = migrating.then(() => "migrated", (e) => `failed: ${e}`);
+        await eventually(
+          async () =>
+            (await sql`
+              select pg_terminate_backend(pid) from pg_stat_activity
+              where datname = current_database() and pid <> pg_backend_pid()
+                and (query ilike 'select pg_sleep%' or (state = 'idle' and query ilike 'rollback%'))
+            `).length > 0,
+          5000,
+          "the migration's backend killed while it pauses",
+        );
+        const settled = await Promise.race([
+          outcome,
+          new Promise<string>((r) => setTimeout(() => r("still waiting after 5 s"), 5000)),
+        ]);
+        assert(settled.startsWith("failed"), settled);
+      });
+    } finally {
       await sql.end({ timeout: 1 });
       await db.drop();
     }
