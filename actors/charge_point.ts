@@ -84,6 +84,7 @@ import type {
 } from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
 import { NoisyLines } from "./noisy_lines.ts";
+import { type ProtocolErrors, withProtocolError } from "../model/protocol_errors.ts";
 import { OpenCallIds } from "./open_call_ids.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 
@@ -128,6 +129,9 @@ const HELD_REFUSALS_BEFORE_DROP = 3;
 
 /** How often lastSeen alone is written at most, per station (LAST_SEEN_INTERVAL_S). */
 export const DEFAULT_LAST_SEEN_INTERVAL_MS = 5_000;
+
+/** How often a station's protocol errors are written by a commit of their own at most (else they ride along). */
+export const PROTOCOL_ERRORS_WRITE_INTERVAL_MS = 60_000;
 
 /** What a commit that had nothing to write reports. */
 const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
@@ -262,6 +266,14 @@ export class ChargePointActor {
   /** What the load changed in the record (the OCPP version, expired reservations): written with the next commit. */
   #loadPatch: SnapshotPatch | null = null;
   #badFrames = 0;
+  /**
+   * The station's protocol errors counted since its record's were last written (null: none new): written
+   * with its next commit, or by a commit of their own at most every PROTOCOL_ERRORS_WRITE_INTERVAL_MS, so a
+   * station cannot make us write at will by sending bad frames.
+   */
+  #protocolErrorsUnwritten: ProtocolErrors | null = null;
+  /** When the station's protocol errors were last written (ms): from its stored last one at the load. */
+  #protocolErrorsWrittenMs = -Infinity;
   /** When the lastSeen last written to the store was (ms; -Infinity: not yet on this connection). */
   #lastSeenStoredMs = -Infinity;
   /**
@@ -359,6 +371,7 @@ export class ChargePointActor {
         this.deps.now(),
       );
       this.#warnNoisy("bad frame", { reason: "frame too big", length: text.length });
+      this.#noteProtocolError(`Frame of ${text.length} characters is too big: connection closed`);
       this.close(CLOSE_CODES.messageTooBig, "Frame too big");
       return;
     }
@@ -387,6 +400,7 @@ export class ChargePointActor {
    */
   droppedCopy(messageId: string): void {
     this.#warnNoisy("bad frame", { reason: "reused message id of an unanswered CALL, dropped", messageId });
+    this.#noteProtocolError("Reused the message id of a CALL not answered yet: dropped unanswered");
   }
 
   /**
@@ -423,6 +437,7 @@ export class ChargePointActor {
   binaryReceived(): void {
     if (this.#stopping) return;
     this.#warnNoisy("bad frame", { reason: "binary frame" });
+    this.#noteProtocolError("Binary frame (OCPP-J uses text frames only): connection closed");
     this.close(CLOSE_CODES.unsupportedData, "Binary frames are not supported");
   }
 
@@ -578,6 +593,7 @@ export class ChargePointActor {
         if (this.#stopping || !this.#record) return;
         if (message.long && !this.#servesLong()) {
           this.#warnNoisy("bad frame", { reason: "frame too big" });
+          this.#noteProtocolError("Frame too big: connection closed");
           this.close(CLOSE_CODES.messageTooBig, "Frame too big");
           return;
         }
@@ -628,6 +644,10 @@ export class ChargePointActor {
         ? withoutDetails({ ...stored, ...live })
         : { ...emptyRecord(this.id, now), ...live };
       this.#detailsHeld = stored === null;
+      // The write that stored its last protocol error came no earlier than it: a station that reconnects to
+      // send more does not get a write of its own sooner than one per interval.
+      const lastAt = stored?.protocolErrors ? Date.parse(stored.protocolErrors.lastAt) : Number.NaN;
+      if (!Number.isNaN(lastAt)) this.#protocolErrorsWrittenMs = lastAt;
       // This connection started after whichever wrote the record, whatever that node's clock said.
       this.#writer = writerAfter(this.#ownConnection(), storedWriterOf(stored));
       // What the load changes in a stored record rides with the next commit, those fields alone, so no other
@@ -759,8 +779,10 @@ export class ChargePointActor {
       if (answer) {
         this.#send(encodeCallError(ignoredId ?? "-1", "MessageTypeNotSupported", result.reason));
       }
-      this.#countBadFrame();
-      return;
+      this.#noteProtocolError(
+        answer ? `MessageTypeNotSupported: ${result.reason}` : `${result.reason}: ignored`,
+      );
+      return this.#countBadFrame();
     }
     if (result.kind === "invalid") {
       // OCPP-J has no id to answer an unreadable CALL with; "-1" follows the convention of OCPP 2.0.1.
@@ -782,8 +804,13 @@ export class ChargePointActor {
         const call = this.#calls.settle(result.messageId);
         call?.reject(new InvalidResponseError(this.id, call.action, result.description));
       }
-      this.#countBadFrame();
-      return;
+      const code = unreadable ?? wireErrorCode(this.dialect.protocol, result.code);
+      this.#noteProtocolError(
+        result.answerable
+          ? `${code}: ${result.description}`
+          : `Unreadable answer, ignored: ${result.description}`,
+      );
+      return this.#countBadFrame();
     }
     const frame = result.frame;
     if (frame.type === CALL) return this.#handleCall(frame, receivedAt, mayHaveBadText);
@@ -791,12 +818,50 @@ export class ChargePointActor {
     return this.#handleResponse(frame, mayHaveBadText);
   }
 
-  #countBadFrame(): void {
+  /** Counts a bad frame; closes after too many, else writes the protocol errors when due (`#writeProtocolErrorsIfDue`). */
+  #countBadFrame(): Promise<void> | undefined {
     this.#badFrames++;
     if (this.#badFrames >= this.deps.settings.maxBadFrames) {
       this.log.warn("closing after too many bad frames", { badFrames: this.#badFrames });
+      // The close's own write carries the protocol errors.
       this.close(CLOSE_CODES.protocolError, "Too many bad frames");
+      return;
     }
+    return this.#writeProtocolErrorsIfDue();
+  }
+
+  /**
+   * One more protocol error of the station (a frame refused or ignored), in the snapshot in memory at once (the
+   * live views read it) and written with the next commit. `problem`: our words about the frame, never its
+   * payload.
+   */
+  #noteProtocolError(problem: string, action?: string): void {
+    const record = this.#current();
+    if (!record) return;
+    const error = { at: this.deps.now(), problem, ...(action !== undefined ? { action } : {}) };
+    // The unwritten ones first: a frame noted on arrival, outside a turn, may meet a turn's older record.
+    const counted = this.#protocolErrorsUnwritten ?? record.protocolErrors;
+    this.#protocolErrorsUnwritten = withProtocolError(counted, error);
+    this.#record = { ...record, protocolErrors: this.#protocolErrorsUnwritten };
+  }
+
+  /**
+   * A write of the station's unwritten protocol errors when none was for PROTOCOL_ERRORS_WRITE_INTERVAL_MS: a
+   * station that sends only bad frames (no CALL whose commit they could ride with) still shows them on every
+   * node, but makes us write at most once per interval. Called in a mailbox turn.
+   */
+  #writeProtocolErrorsIfDue(): Promise<void> | undefined {
+    if (!this.#protocolErrorsUnwritten || !this.#protocolErrorsDue()) return;
+    const pending = this.#commit({ chargePointId: this.id });
+    if (!(pending instanceof Promise)) return;
+    return pending.then(
+      () => undefined,
+      (error) => this.log.warn("cannot write protocol errors", { error: String(error) }),
+    );
+  }
+
+  #protocolErrorsDue(): boolean {
+    return this.deps.now().getTime() - this.#protocolErrorsWrittenMs >= PROTOCOL_ERRORS_WRITE_INTERVAL_MS;
   }
 
   /**
@@ -874,6 +939,12 @@ export class ChargePointActor {
         // The station's own doing (an action we lack, a payload its schema refuses): as often as it likes.
         this.#warnNoisy("call refused", { action, messageId, code: error.code, reason: error.message });
         this.#send(this.#callError(messageId, error.code, error.message, error.details));
+        // A station not Accepted yet is told so (SecurityError): its registration, not its frames, is wrong.
+        if (error.code !== "SecurityError") {
+          const code = wireErrorCode(this.dialect.protocol, error.code);
+          this.#noteProtocolError(`${code}: ${error.message}`, action);
+          await this.#writeProtocolErrorsIfDue();
+        }
       } else {
         outcome = "InternalError";
         // Never leak internals to a station: the details stay in our log, once per episode of a store that
@@ -1087,6 +1158,11 @@ export class ChargePointActor {
       held = actorFields(record);
     }
     if (this.#loadPatch && this.#stored) snapshot = { ...this.#loadPatch, ...snapshot };
+    // Unwritten protocol errors ride with a write made anyway, or make one when due (`#protocolErrorsDue`).
+    const errors = this.#protocolErrorsUnwritten;
+    if (errors && (this.#stored || registered) && (snapshot || !isEmpty(full) || this.#protocolErrorsDue())) {
+      snapshot = { ...snapshot, protocolErrors: errors };
+    }
     const updatedAt = isoString(this.deps.now());
     if (snapshot || held) full.snapshot = { ...held, ...snapshot, updatedAt };
     // The store keeps a stale connection's snapshot (a node thawed after a freeze) off a newer one's.
@@ -1195,6 +1271,9 @@ export class ChargePointActor {
       if (full.snapshot) {
         if (full.snapshot.reservations) this.#releaseEnded(record, full.snapshot.reservations);
         this.#record = applyPatch(record, full.snapshot);
+        // Noted since this commit began: the live views show them, the next commit writes them.
+        const unwritten = this.#protocolErrorsUnwritten;
+        if (unwritten && unwritten !== full.snapshot.protocolErrors) this.#record.protocolErrors = unwritten;
       }
       const seenMs = seenAtMs ?? (changes.lastSeen === undefined ? Number.NaN : Date.parse(changes.lastSeen));
       if (!Number.isNaN(seenMs)) this.#seenMs = seenMs;
@@ -1205,6 +1284,12 @@ export class ChargePointActor {
         this.#stored = true;
         this.#unsaved = stillUnsaved;
         this.#loadPatch = null;
+        const errors = full.snapshot.protocolErrors;
+        if (errors) {
+          this.#protocolErrorsWrittenMs = this.deps.now().getTime();
+          // A newer one noted meanwhile (not in this turn: the mailbox) stays unwritten.
+          if (errors === this.#protocolErrorsUnwritten) this.#protocolErrorsUnwritten = null;
+        }
       }
       if (!this.#unsaved) this.#heldRefusals = 0;
       if (this.#detailsHeld && this.#stored && !this.#unsaved) {

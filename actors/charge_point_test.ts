@@ -111,6 +111,7 @@ async function setUp(
     maxFrameBytes?: number;
     maxTransactionFrameBytes?: number;
     lastSeenIntervalMs?: number;
+    maxBadFrames?: number;
     dialect?: ActorDialect;
     /** The station's snapshot stored before it connects. */
     stored?: ChargePointRecord;
@@ -147,7 +148,7 @@ async function setUp(
       ...(options.maxTransactionFrameBytes
         ? { maxTransactionFrameBytes: options.maxTransactionFrameBytes }
         : {}),
-      maxBadFrames: 10,
+      maxBadFrames: options.maxBadFrames ?? 10,
       singleUseIdTags: false,
       ...(options.lastSeenIntervalMs === undefined ? {} : { lastSeenIntervalMs: options.lastSeenIntervalMs }),
     },
@@ -1086,4 +1087,86 @@ Deno.test("a security event over the station's quota is answered, not stored, an
     await t.tearDown();
   }
   assertEquals(left, ["CP-1"], "told the quota it left, so its next connection reads the log again");
+});
+
+/** Until `done` holds or about a second passed (the mailbox works in its own turns). */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** The protocol errors a commit wrote, if it carried any. */
+function protocolErrorsOf(write: Writes[number]): unknown {
+  return (write.args[0] as StationChanges).snapshot?.protocolErrors;
+}
+
+Deno.test("frames we refuse are the station's protocol errors: counted, the last one described, stored with its record", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 300_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.writes.length = 0;
+    // Its schema refuses it: the CALLERROR we answered is the problem, the action is known.
+    const refused = await t.call("StatusNotification", { ...CHARGING, status: "Sleeping" });
+    assertEquals((refused as unknown[])[0], 4);
+    const first = t.actor.snapshot!.protocolErrors!;
+    assertEquals([first.count, first.lastAction], [1, "StatusNotification"]);
+    assertStringIncludes(first.lastProblem, String((refused as unknown[])[2]));
+    // The first one is written at once, by a commit of its own (after the answer: the Heartbeat waits for it).
+    await t.call("Heartbeat", {});
+    assertEquals(t.writes.map(protocolErrorsOf), [first]);
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors, first);
+    // An action we do not know, then a frame that is no JSON at all (no action to name).
+    await t.call("FlyToTheMoon", {});
+    t.actor.frameReceived("[2, not json");
+    await until(() => t.actor.snapshot!.protocolErrors!.count === 3);
+    const last = t.actor.snapshot!.protocolErrors!;
+    assertEquals(last.count, 3);
+    assertEquals(last.lastAction, undefined);
+    assertStringIncludes(last.lastProblem, "FormationViolation");
+    // Within the interval: not written on their own, but with the station's next write.
+    assertEquals(t.writes.length, 1);
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors!.count, 1);
+    await t.call("StatusNotification", CHARGING);
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors, last);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a station flooding bad frames makes us write its protocol errors at most once a minute", async () => {
+  const t = await setUp({ maxBadFrames: 100_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.writes.length = 0;
+    const from = Date.parse(t.actor.snapshot!.lastSeen!);
+    for (let i = 0; i < 400; i++) t.actor.frameReceived(`[2, "bad${i}", "Heartbeat", {"x":`);
+    await until(() => t.actor.snapshot?.protocolErrors?.count === 400);
+    assertEquals(t.actor.snapshot!.protocolErrors!.count, 400);
+    const elapsedMs = Date.parse(t.actor.snapshot!.protocolErrors!.lastAt) - from;
+    assert(elapsedMs > 10 * 60_000, "the test clock covers several minutes");
+    // Every write the flood caused carries them, and there are no more than one per minute it lasted.
+    assert(t.writes.every((w) => protocolErrorsOf(w) !== undefined));
+    assert(t.writes.length >= 2, `${t.writes.length} writes`);
+    assert(
+      t.writes.length <= Math.floor(elapsedMs / 60_000) + 1,
+      `${t.writes.length} writes in ${elapsedMs} ms`,
+    );
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a well-behaved station has no protocol errors, and a registration refusal is not one", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 300_000 });
+  try {
+    // Before its boot: refused SecurityError, for its registration, not its frames.
+    assertEquals(((await t.call("StatusNotification", CHARGING)) as unknown[])[2], "SecurityError");
+    await t.call("BootNotification", BOOT);
+    await t.call("StatusNotification", CHARGING);
+    await t.call("Heartbeat", {});
+    assertEquals(t.actor.snapshot!.protocolErrors, undefined);
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors, undefined);
+    assert(t.writes.every((w) => protocolErrorsOf(w) === undefined));
+  } finally {
+    await t.tearDown();
+  }
 });

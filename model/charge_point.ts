@@ -11,6 +11,7 @@ import type {
   RegistrationStatus,
 } from "../protocol/ocpp16/enums.ts";
 import type { ChargingReports } from "./charging_reports.ts";
+import type { ProtocolErrors } from "./protocol_errors.ts";
 
 /** What a station told us in its BootNotification. */
 export interface BootInfo {
@@ -123,6 +124,8 @@ export interface ChargePointRecord {
    * the overview and alerts, its history kept. Absent or null: in service (a recommission clears it).
    */
   decommissionedAt?: string | null;
+  /** Frames of the station we refused or ignored, and the last one (`model/protocol_errors.ts`). */
+  protocolErrors?: ProtocolErrors;
   createdAt: string;
   updatedAt: string;
 }
@@ -177,6 +180,7 @@ export const ACTOR_FIELDS = [
   "ocppVersion",
   "evses",
   "chargingReports",
+  "protocolErrors",
 ] as const satisfies readonly (keyof SnapshotPatch)[];
 
 /**

@@ -348,4 +348,38 @@ export function chargePointCases({ test, stationTest }: Cases): void {
       assertEquals(await store().listStatusHistory("CP-2", 10), []);
     },
   );
+
+  stationTest(
+    "a station's protocol errors survive its other patches and touches, and lists show them",
+    async ({ store }) => {
+      await store().putChargePoint(chargePoint("CP-1"));
+      const protocolErrors = {
+        count: 7,
+        lastAt: at(4),
+        lastAction: "StatusNotification",
+        lastProblem: 'PropertyConstraintViolation: Field "status" must be one of "Available", got "Sleeping"',
+      };
+      assert((await store().commit({ chargePointId: "CP-1", snapshot: { protocolErrors } })).ok);
+      const connectors = [{
+        connectorId: 1,
+        status: "Available" as const,
+        errorCode: "NoError" as const,
+        timestamp: at(5),
+      }];
+      assert((await store().commit({ chargePointId: "CP-1", snapshot: { connectors }, lastSeen: at(5) })).ok);
+      assert((await store().commit({ chargePointId: "CP-1", lastSeen: at(6) })).ok);
+      assertEquals((await store().getChargePoint("CP-1"))?.protocolErrors, protocolErrors);
+      const listed = await store().listChargePoints({ limit: 10 });
+      assertEquals(listed.find((r) => r.id === "CP-1")?.protocolErrors, protocolErrors);
+      const more = {
+        ...protocolErrors,
+        count: 8,
+        lastAt: at(7),
+        lastProblem: "FormationViolation: not JSON",
+      };
+      delete (more as { lastAction?: string }).lastAction;
+      assert((await store().commit({ chargePointId: "CP-1", snapshot: { protocolErrors: more } })).ok);
+      assertEquals((await store().getChargePoint("CP-1"))?.protocolErrors, more);
+    },
+  );
 }

@@ -17,6 +17,7 @@ import type {
   SnapshotPatch,
 } from "../../model/charge_point.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
+import type { ProtocolErrors } from "../../model/protocol_errors.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import { withStoredWriter } from "../../model/newest_connection.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
@@ -42,6 +43,7 @@ export const CHARGE_POINT_COLUMNS = [
   "ocpp_version",
   "evses",
   "charging_reports",
+  "protocol_errors",
   "decommissioned_at",
   "created_at",
   "updated_at",
@@ -67,6 +69,7 @@ const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_C
   ocppVersion: "ocpp_version",
   evses: "evses",
   chargingReports: "charging_reports",
+  protocolErrors: "protocol_errors",
   decommissionedAt: "decommissioned_at",
   createdAt: "created_at",
   updatedAt: "updated_at",
@@ -89,6 +92,7 @@ interface ChargePointRow {
   ocpp_version: string | null;
   evses: EvseConnectorState[] | null;
   charging_reports: ChargingReports | null;
+  protocol_errors: ProtocolErrors | null;
   decommissioned_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -242,6 +246,7 @@ export class PgChargePoints {
         ocpp_version = case when v.patch ? 'ocpp_version' then r.ocpp_version else c.ocpp_version end,
         evses = case when v.patch ? 'evses' then r.evses else c.evses end,
         charging_reports = case when v.patch ? 'charging_reports' then r.charging_reports else c.charging_reports end,
+        protocol_errors = case when v.patch ? 'protocol_errors' then r.protocol_errors else c.protocol_errors end,
         decommissioned_at = case when v.patch ? 'decommissioned_at' then r.decommissioned_at else c.decommissioned_at end,
         created_at = case when v.patch ? 'created_at' then r.created_at else c.created_at end,
         updated_at = case when v.patch ? 'updated_at' then r.updated_at else c.updated_at end,
@@ -329,6 +334,7 @@ function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
     ocpp_version: record.ocppVersion ?? null,
     evses: jsonOrNull(sql, record.evses),
     charging_reports: jsonOrNull(sql, record.chargingReports),
+    protocol_errors: jsonOrNull(sql, record.protocolErrors),
     decommissioned_at: record.decommissionedAt ?? null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
@@ -362,6 +368,7 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
   if (r.ocpp_version !== null) record.ocppVersion = r.ocpp_version;
   if (r.evses !== null) record.evses = r.evses;
   if (r.charging_reports != null) record.chargingReports = r.charging_reports;
+  if (r.protocol_errors != null) record.protocolErrors = r.protocol_errors;
   if (r.decommissioned_at != null) record.decommissionedAt = iso(r.decommissioned_at);
   if (r.registration_held) record.registrationHeld = true;
   return record;

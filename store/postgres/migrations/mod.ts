@@ -54,6 +54,7 @@ import { steps as meterValuesByArrival } from "./047_meter_values_by_arrival.ts"
 import { steps as chargePointsWrittenBy } from "./048_charge_points_written_by.ts";
 import { steps as keyCheckBudgets } from "./049_key_check_budgets.ts";
 import { steps as reservationUnconfirmed } from "./051_reservation_unconfirmed.ts";
+import { steps as chargePointsProtocolErrors } from "./052_charge_points_protocol_errors.ts";
 
 export type Migration =
   & {
@@ -124,4 +125,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 48, name: "charge_points_written_by", steps: chargePointsWrittenBy },
   { version: 49, name: "key_check_budgets", steps: keyCheckBudgets },
   { version: 51, name: "reservation_unconfirmed", steps: reservationUnconfirmed },
+  { version: 52, name: "charge_points_protocol_errors", steps: chargePointsProtocolErrors },
 ];
