@@ -69,6 +69,14 @@ const ATTENTION: readonly {
     hint: "Stations whose last firmware status is a failure (download, signature, verification or " +
       "installation): retry the update, or trigger a FirmwareStatusNotification once it is resolved",
   },
+  {
+    kind: "protocol",
+    label: (n) => `${n} sending frames we refuse`,
+    hint:
+      "Stations that sent frames within 24 h that do not follow OCPP (invalid JSON, a payload its schema " +
+      "refuses, an unknown action or message type): their firmware or configuration needs a look; the " +
+      "station's page shows the last one and its recent frames",
+  },
 ];
 
 /** `title`: what a column counts, where its name alone could be read two ways. */
@@ -420,6 +428,11 @@ export default function FleetOverview(props: FleetOverviewProps) {
                     )}
                     {s.registrationStatus && s.registrationStatus !== "Accepted" && (
                       <div class="small warn">{s.registrationStatus}</div>
+                    )}
+                    {s.attention.includes("protocol") && (
+                      <div class="small error-text" data-protocol-errors>
+                        <a href={`/stations/${encodeURIComponent(s.id)}#frames`}>Sends frames we refuse</a>
+                      </div>
                     )}
                   </td>
                   <td data-label="State">

@@ -5,7 +5,7 @@
  * as many as are shown, so the older ones stay.
  */
 import { Time, TzLabel } from "../components/time.tsx";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { StatusChip } from "../components/status_chip.tsx";
 import type { CommandLogItem, Frame, StatusHistoryItem } from "../components/types.ts";
 import { apiFetch, useCommandAnnouncements, useEvents } from "./client.tsx";
@@ -107,6 +107,15 @@ export default function StationActivity(props: StationActivityProps) {
   }
   useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, refresh, refresh);
   useCommandAnnouncements(refresh);
+  // `#frames` (the protocol errors notice's and the overview's link) opens the frames.
+  useEffect(() => {
+    const open = () => {
+      if (location.hash === "#frames") setTab("frames");
+    };
+    open();
+    addEventListener("hashchange", open);
+    return () => removeEventListener("hashchange", open);
+  }, []);
 
   const tabs = [
     ["history", `Status history (${history.length})`],
@@ -115,7 +124,7 @@ export default function StationActivity(props: StationActivityProps) {
   ] as const;
 
   return (
-    <section class="card" aria-labelledby="activity-title">
+    <section class="card" id="frames" aria-labelledby="activity-title">
       <h2 id="activity-title">Activity</h2>
       <div class="tabs" role="tablist" aria-label="Activity">
         {tabs.map(([key, label]) => (

@@ -50,11 +50,11 @@ export function withProtocolError(errors: ProtocolErrors | undefined, error: Pro
 }
 
 /** `errors` when its last one is recent at `nowMs` (within PROTOCOL_ERRORS_RECENT_MS), else null. */
-export function recentProtocolErrors(
-  errors: ProtocolErrors | undefined | null,
+export function recentProtocolErrors<E extends Pick<ProtocolErrors, "lastAt">>(
+  errors: E | undefined | null,
   nowMs: number,
   withinMs = PROTOCOL_ERRORS_RECENT_MS,
-): ProtocolErrors | null {
+): E | null {
   if (!errors) return null;
   const at = Date.parse(errors.lastAt);
   return !Number.isNaN(at) && nowMs - at <= withinMs ? errors : null;

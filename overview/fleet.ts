@@ -13,12 +13,14 @@
  *   Pending or Rejected, running sessions whose id tag was not Accepted, running sessions flagged open
  *   after their station's reboot (stuck: likely forgotten by the station), and stations whose last firmware
  *   status is a failure (until their next status: a retried update, or a triggered Idle; or an operator
- *   dismisses it).
+ *   dismisses it), and stations that sent a frame we refused within the last 24 h (protocol errors: invalid
+ *   JSON, a schema's violation, an unknown action or message type; `model/protocol_errors.ts`).
  */
 import { isFirmwareFailure } from "../fleet/firmware_campaign.ts";
 import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 import { plausibleRunningWh } from "../model/energy_plausibility.ts";
+import { recentProtocolErrors } from "../model/protocol_errors.ts";
 import { inUse, operative, pointsOfCharge, shownStatus } from "./connector_status.ts";
 import { naturalOrder } from "./natural_order.ts";
 
@@ -29,6 +31,7 @@ export const ATTENTION_KINDS = [
   "badTags",
   "stuck",
   "firmware",
+  "protocol",
 ] as const;
 export type AttentionKind = typeof ATTENTION_KINDS[number];
 
@@ -124,6 +127,7 @@ export function buildFleet(input: FleetInput): Fleet {
     badTags: 0,
     stuck: 0,
     firmware: 0,
+    protocol: 0,
   };
   let connectors = 0, operativeNow = 0, onlineConnectors = 0, inUseNow = 0, online = 0;
   const rows = input.stations.map((s): FleetRow => {
@@ -148,7 +152,8 @@ export function buildFleet(input: FleetInput): Fleet {
     if (stuck > 0) marks.push("stuck");
     attention.stuck += stuck;
     if (r.firmwareStatus !== null && isFirmwareFailure(r.firmwareStatus)) marks.push("firmware");
-    for (const kind of ["offline", "registration", "firmware"] as const) {
+    if (recentProtocolErrors(r.protocolErrors, nowMs)) marks.push("protocol");
+    for (const kind of ["offline", "registration", "firmware", "protocol"] as const) {
       if (marks.includes(kind)) attention[kind]++;
     }
 

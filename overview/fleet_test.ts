@@ -110,6 +110,7 @@ Deno.test("buildFleet() counts KPIs and attention: energy today with running ses
     badTags: 1,
     stuck: 1,
     firmware: 1,
+    protocol: 0,
   });
   assertEquals(fleet.rows.map((r) => [r.id, r.attention]), [
     ["CP-A", ["stuck"]],
@@ -132,6 +133,27 @@ Deno.test("buildFleet() flags a station whose last firmware status is a failure,
   for (const fine of [null, "Idle", "Downloading", "Installed", "SignatureVerified", "InstallRebooting"]) {
     assertEquals(flagged(fine), 0, String(fine));
   }
+});
+
+Deno.test("buildFleet() flags a station whose last protocol error is within 24 h, online or not", () => {
+  const day = 24 * 60 * 60 * 1000;
+  const errors = (agoMs: number) => ({
+    protocolErrors: { count: 4, lastAt: new Date(NOW.getTime() - agoMs).toISOString(), lastProblem: "x" },
+  });
+  const fleet = buildFleet({
+    ...input(),
+    stations: [
+      station("CP-NOW", true, [], errors(60_000)),
+      station("CP-GONE", false, [], { ...errors(day - 1), lastSeen: NOW.toISOString() }),
+      station("CP-OLD", true, [], errors(day + 1)),
+      station("CP-NONE", true, []),
+    ],
+  });
+  assertEquals(fleet.attention.protocol, 2);
+  assertEquals(fleet.rows.filter((r) => r.attention.includes("protocol")).map((r) => r.id), [
+    "CP-NOW",
+    "CP-GONE",
+  ]);
 });
 
 Deno.test("selectRows() searches vendor, model and firmware, filters by shown status and attention, and sorts", () => {

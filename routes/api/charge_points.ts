@@ -26,7 +26,8 @@ import type { HistoryPage, HistoryPageRequest, Store } from "../../store/mod.ts"
 import { withLedgerIds } from "../../overview/evse_transactions.ts";
 import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
-import { framesFor } from "./frame_access.ts";
+import type { Role } from "../../store/auth.ts";
+import { framesFor, protocolErrorsFor } from "./frame_access.ts";
 import {
   ChargePointDetailSchema,
   ChargePointIdParam,
@@ -157,6 +158,8 @@ function summary(
   connection: StationConnection | null,
   /** The dialect the station's socket speaks, when it is connected to this process. */
   liveDialect: string | null = null,
+  /** Who reads it: a viewer does not read what a security event's frame was refused for. */
+  role: Role = "viewer",
 ): Summary {
   return {
     id,
@@ -174,6 +177,7 @@ function summary(
     firmwareStatus: record?.firmwareStatus ?? null,
     diagnosticsStatus: record?.diagnosticsStatus ?? null,
     ocppVersion: record?.ocppVersion ?? liveDialect,
+    protocolErrors: protocolErrorsFor(role, record?.protocolErrors),
     decommissionedAt: record?.decommissionedAt ?? null,
     createdAt: record?.createdAt ?? null,
     updatedAt: record?.updatedAt ?? null,
@@ -184,12 +188,13 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
   const { registry, store, logger, now } = options;
 
   /** A station's summary with its presence in the cluster and, when its socket is here, its dialect. */
-  function summarize(id: string, record: Readonly<LiveRecord> | null): Summary {
+  function summarize(id: string, record: Readonly<LiveRecord> | null, role?: Role): Summary {
     return summary(
       id,
       record,
       registry.connection(id),
       registry.get(id)?.dialect.protocol.subprotocol ?? null,
+      role,
     );
   }
 
@@ -237,7 +242,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       200: { description: "A page of stations", schema: pageOf(ChargePointSummarySchema) },
       ...ERRORS,
     },
-  }, async (c, { query }) => {
+  }, async (c, { query, principal }) => {
+    const role = principal?.role ?? "viewer";
     const items: Summary[] = [];
     const decommissioned = query.decommissioned === true;
     const wanted = (record: Readonly<LiveRecord> | null) =>
@@ -259,7 +265,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         if (!connection) continue;
         const record = registry.get(id)?.snapshot ?? await store.getChargePoint(id);
         if (!wanted(record)) continue;
-        items.push(summarize(id, record));
+        items.push(summarize(id, record, role));
       }
       return c.json(pageFor(items, query.limit, last));
     }
@@ -280,7 +286,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         cursor = id;
         const actor = registry.get(id);
         if (actor && !actor.isStopping && wanted(actor.snapshot)) {
-          items.push(summarize(id, actor.snapshot));
+          items.push(summarize(id, actor.snapshot, role));
         }
       }
     };
@@ -303,7 +309,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         if (query.online === false && connection) continue;
         const record = (connection ? registry.get(stored.id)?.snapshot : null) ?? stored;
         if (!wanted(record)) continue;
-        items.push(summarize(stored.id, record));
+        items.push(summarize(stored.id, record, role));
         if (items.length >= query.limit) break;
       }
       if (batch.length < batchSize) {
@@ -328,12 +334,12 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       ...ERRORS,
       ...NOT_FOUND,
     },
-  }, async (c, { params }) => {
+  }, async (c, { params, principal }) => {
     const record = await recordOf(params.id);
     const actor = registry.get(params.id);
     const online = actor !== undefined && !actor.isStopping;
     return c.json({
-      ...summarize(params.id, record),
+      ...summarize(params.id, record, principal?.role ?? "viewer"),
       scheduledAvailability: record?.scheduledAvailability ?? [],
       localListVersion: record?.localListVersion ?? null,
       reservations: unexpired(record?.reservations ?? [], Date.now()).map((r) => ({

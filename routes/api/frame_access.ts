@@ -11,11 +11,25 @@
  */
 import type { Role } from "../../store/auth.ts";
 import type { FrameLogEntry } from "../../actors/frame_log.ts";
+import type { ProtocolErrors } from "../../model/protocol_errors.ts";
 
 /** CALLs whose payload only operators (and admins) read. */
 const OPERATOR_ACTIONS: ReadonlySet<string> = new Set(["SecurityEventNotification"]);
 
 const WITHHELD = { withheld: "security event content is shown to operators and admins" };
+
+/**
+ * A station's protocol errors as `role` may read them: that it sends frames we refuse is no secret, but what
+ * was wrong with a security event's frame may quote its content (a field's value), so a viewer reads that it
+ * was refused, not why.
+ */
+export function protocolErrorsFor(role: Role, errors: ProtocolErrors | undefined): ProtocolErrors | null {
+  if (!errors) return null;
+  if (role !== "viewer" || errors.lastAction === undefined || !OPERATOR_ACTIONS.has(errors.lastAction)) {
+    return errors;
+  }
+  return { ...errors, lastProblem: `Refused (${WITHHELD.withheld})` };
+}
 
 /** The frames as `role` may read them. */
 export function framesFor(role: Role, frames: readonly FrameLogEntry[]): FrameLogEntry[] {

@@ -36,7 +36,7 @@ const OverviewQuery = z.object({
     "Only stations that need this kind of attention: faulted (a Faulted connector), offline (longer than " +
       "ATTENTION_OFFLINE_MIN), registration (Pending or Rejected), badTags (a running session whose id tag " +
       "was not Accepted), stuck (a running session flagged open after the station's reboot), firmware (the " +
-      "station's last firmware status is a failure)",
+      "station's last firmware status is a failure), protocol (the station sent a frame we refused within 24 h)",
   ),
   sort: z.enum(SORT_KEYS).default("id").describe(
     "Column to sort by (state: problems first; numbers in ids and versions compare as numbers)",
@@ -89,6 +89,10 @@ export const OverviewSchema = z.object({
     firmware: z.number().int().describe(
       "Stations whose last firmware status is a failure (DownloadFailed, InstallationFailed, " +
         "InvalidSignature, InstallVerificationFailed) until their next status",
+    ),
+    protocol: z.number().int().describe(
+      "Stations that sent a frame we refused (invalid JSON, a schema's violation, an unknown action or " +
+        "message type) within the last 24 h: see the station's protocolErrors and recent frames",
     ),
   }),
   offlineAfterMinutes: z.number().int(),

@@ -119,6 +119,18 @@ export const ChargePointSummarySchema = z.object({
   ocppVersion: z.string().nullable().optional().describe(
     "The dialect of its last connection: ocpp1.6 or ocpp2.0.1",
   ),
+  protocolErrors: z.object({
+    count: z.number().int().describe("Frames of the station we refused or ignored, all told"),
+    lastAt: z.string().describe("When the last one arrived"),
+    lastAction: z.string().optional().describe("Its action, when the frame named one"),
+    lastProblem: z.string().describe(
+      "What was wrong with it, in our words (the CALLERROR we answered, or why it was ignored), never its " +
+        "payload; for a viewer, not said of a SecurityEventNotification",
+    ),
+  }).nullable().describe(
+    "Frames we refused (invalid JSON, a schema's violation, an unknown action or message type): null if none. " +
+      "Its recent frames (GET /v1/charge-points/{id}/frames) show them",
+  ),
   decommissionedAt: z.string().nullable().describe(
     "When an operator decommissioned it (DELETE); null: in service",
   ),

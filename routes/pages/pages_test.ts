@@ -33,6 +33,7 @@ const STATION: StationDetail = {
   ],
   firmwareStatus: null,
   diagnosticsStatus: null,
+  protocolErrors: null,
   decommissionedAt: null,
   createdAt: NOW.toISOString(),
   updatedAt: NOW.toISOString(),

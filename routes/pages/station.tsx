@@ -10,6 +10,7 @@ import {
   TRIGGER_MESSAGES_201,
 } from "../../components/command_catalog_201.ts";
 import { ChargingReportsCard } from "../../components/charging_reports.tsx";
+import { ProtocolErrorsNotice } from "../../components/protocol_errors.tsx";
 import { Island } from "../../components/island.tsx";
 import { Layout } from "../../components/layout.tsx";
 import { StationFiles } from "../../components/station_files.tsx";
@@ -125,6 +126,7 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
         )}
       </p>
       <div class="grid">
+        <ProtocolErrorsNotice chargePointId={id} errors={station.protocolErrors} now={now} />
         {/* The console's quick actions speak the station's dialect (2.0.1: islands/quick_actions_201.tsx). */}
         <Island
           name="StationConsole"

@@ -1,0 +1,146 @@
+/**
+ * A station that sends frames we refuse, as an operator meets it: the overview flags it ("sending frames we
+ * refuse", a one-click filter) with a link to its recent frames, its page says how many and what was wrong with
+ * the last one, the API's station view has its `protocolErrors` for integrators, and a restart of the server
+ * on the same KV file keeps them. A well-behaved station (ocpp-rpc, strict) shows nothing; a viewer reads
+ * that a security event's frame was refused, not why (its content may be quoted).
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { openKvStore } from "../store/kv/mod.ts";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { eventually } from "./helpers/server.ts";
+import { bootedRawStation, closeStation, connectStation, type RawSocket } from "./helpers/station.ts";
+
+/** Sends `text` and waits for the CALLERROR that answers it. */
+async function refused(socket: RawSocket, text: string): Promise<unknown[]> {
+  socket.send(text);
+  const answer = await socket.next() as unknown[];
+  assertEquals(answer[0], 4, JSON.stringify(answer));
+  return answer;
+}
+
+Deno.test({
+  name:
+    `a station sending bad frames is flagged on the overview and its page, kept across a restart${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "badframes-" });
+    const path = `${dir}/csms.kv`;
+    let store = await openKvStore(path);
+    let server = await startApiServer({}, { store });
+    const good = await connectStation(server.wsUrl, "CP-GOOD");
+    const bad = await bootedRawStation(`${server.wsUrl}/CP-BAD`);
+    const browser = await launch();
+    const errors: string[] = [];
+    try {
+      await good.call("StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" });
+      await good.call("Heartbeat", {});
+      // Not JSON; an action we do not know; a payload its schema refuses (the last: what the page shows).
+      await refused(bad, '[2, "b1", "Heartbeat", {');
+      await refused(bad, JSON.stringify([2, "b2", "FlyToTheMoon", {}]));
+      const answer = await refused(
+        bad,
+        JSON.stringify([2, "b3", "StatusNotification", {
+          connectorId: 1,
+          errorCode: "NoError",
+          status: "Asleep",
+        }]),
+      );
+      assertEquals(answer[2], "PropertyConstraintViolation");
+
+      // The API, as an integrator polls it (a viewer may read it).
+      const view = await eventually(async () => {
+        const { body } = await server.json("/api/v1/charge-points/CP-BAD", { as: "viewer" });
+        return body.protocolErrors?.count === 3 ? body : null;
+      });
+      assertEquals(view.protocolErrors.lastAction, "StatusNotification");
+      assertStringIncludes(view.protocolErrors.lastProblem, "PropertyConstraintViolation");
+      assertStringIncludes(view.protocolErrors.lastProblem, "status");
+      assertEquals((await server.json("/api/v1/charge-points/CP-GOOD")).body.protocolErrors, null);
+      const listed = (await server.json("/api/v1/charge-points?limit=10")).body.items;
+      assertEquals(
+        listed.map((s: { id: string; protocolErrors: unknown }) => [s.id, s.protocolErrors !== null]),
+        [
+          ["CP-BAD", true],
+          ["CP-GOOD", false],
+        ],
+      );
+      assertEquals((await server.json("/api/v1/overview")).body.attention.protocol, 1);
+
+      // The overview in a browser: the strip counts it, its row links to its frames.
+      const page = await openPage(await browser.newContext(), errors);
+      await logIn(page, server.url, ADMIN);
+      await page.goto(server.url);
+      const strip = page.locator("[data-attention='protocol']");
+      await strip.waitFor();
+      assertStringIncludes(await strip.innerText(), "1 sending frames we refuse");
+      assertEquals(await page.locator("tr[data-station='CP-GOOD'] [data-protocol-errors]").count(), 0);
+      await page.locator("tr[data-station='CP-BAD'] [data-protocol-errors] a").click();
+      await page.waitForURL(/\/stations\/CP-BAD#frames$/);
+      // The station page: what was wrong, in words, and its frames open.
+      const notice = page.locator("[data-protocol-errors='3']");
+      await notice.waitFor();
+      assertStringIncludes(await notice.innerText(), "3 frames");
+      assertStringIncludes(await notice.innerText(), "StatusNotification");
+      assertStringIncludes(await notice.innerText(), "PropertyConstraintViolation");
+      await page.locator("#tab-frames[aria-selected='true']").waitFor();
+      assertStringIncludes(await page.locator("#panel-frames").innerText(), "FlyToTheMoon");
+      await page.goto(`${server.url}/stations/CP-GOOD`);
+      await page.locator("[data-live='true']").first().waitFor();
+      assertEquals(await page.locator("[data-protocol-errors]").count(), 0);
+
+      assertEquals(errors, []);
+      await page.close();
+
+      // A restart on the same store: the station's record kept them (the close wrote the last ones).
+      await closeStation(good);
+      await bad.close();
+      await server.close();
+      await store.close();
+      store = await openKvStore(path);
+      server = await startApiServer({}, { store });
+      const kept = (await server.json("/api/v1/charge-points/CP-BAD")).body.protocolErrors;
+      assertEquals([kept?.count, kept?.lastAction], [3, "StatusNotification"]);
+      assertEquals((await server.json("/api/v1/overview")).body.attention.protocol, 1);
+      const after = await openPage(await browser.newContext(), errors);
+      await logIn(after, server.url, ADMIN);
+      await after.goto(`${server.url}/stations/CP-BAD`);
+      await after.locator("[data-protocol-errors='3']").waitFor();
+      assertEquals(errors, []);
+    } finally {
+      await browser.close();
+      await closeStation(good).catch(() => {});
+      await bad.close();
+      await server.close();
+      await store.close().catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("a viewer reads that a station's security event was refused, not what was wrong with it", async () => {
+  const server = await startApiServer();
+  const station = await bootedRawStation(`${server.wsUrl}/CP-SECBAD`);
+  try {
+    const secret = "not-a-time-from-tech-info";
+    await refused(
+      station,
+      JSON.stringify([2, "s1", "SecurityEventNotification", { type: "FirmwareUpdated", timestamp: secret }]),
+    );
+    const operator = await eventually(async () => {
+      const { body } = await server.json("/api/v1/charge-points/CP-SECBAD", { as: "operator" });
+      return body.protocolErrors ? body.protocolErrors : null;
+    });
+    assertStringIncludes(operator.lastProblem, secret);
+    const viewer =
+      (await server.json("/api/v1/charge-points/CP-SECBAD", { as: "viewer" })).body.protocolErrors;
+    assertEquals([viewer.count, viewer.lastAction], [1, "SecurityEventNotification"]);
+    assert(!JSON.stringify(viewer).includes(secret), JSON.stringify(viewer));
+    const listed = (await server.json("/api/v1/charge-points?limit=10", { as: "viewer" })).body.items;
+    assert(!JSON.stringify(listed).includes(secret));
+  } finally {
+    await station.close();
+    await server.close();
+  }
+});
