@@ -6,6 +6,7 @@
  * that a security event's frame was refused, not why (its content may be quoted).
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import type { StationChanges } from "../model/changes.ts";
 import { openKvStore } from "../store/kv/mod.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
@@ -142,5 +143,46 @@ Deno.test("a viewer reads that a station's security event was refused, not what 
   } finally {
     await station.close();
     await server.close();
+  }
+});
+
+Deno.test("a station flooding bad frames on a real socket costs one write of its protocol errors, not one per frame", async () => {
+  const kv = await openKvStore(":memory:");
+  /** The station's commits, as the server made them. */
+  const commits: StationChanges[] = [];
+  const store = new Proxy(kv, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== "commit" || typeof value !== "function") {
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (changes: StationChanges) => {
+        if (changes.chargePointId === "CP-FLOOD") commits.push(structuredClone(changes));
+        return value.call(target, changes);
+      };
+    },
+  });
+  const server = await startApiServer({ MAX_BAD_FRAMES: "100000", STATION_MSG_RATE: "0" }, { store });
+  const station = await bootedRawStation(`${server.wsUrl}/CP-FLOOD`);
+  try {
+    commits.length = 0;
+    const started = Date.now();
+    for (let i = 0; i < 500; i++) {
+      await refused(station, JSON.stringify([2, `f${i}`, "Heartbeat", { unexpected: i }]));
+    }
+    // Answered in turn: every one counted before the last answer went out.
+    const view = (await server.json("/api/v1/charge-points/CP-FLOOD")).body.protocolErrors;
+    assertEquals(view.count, 500);
+    const minutes = Math.floor((Date.now() - started) / 60_000);
+    const written = commits.filter((c) => c.snapshot?.protocolErrors !== undefined);
+    assert(
+      written.length >= 1 && written.length <= minutes + 1,
+      `${written.length} writes in ${minutes} min`,
+    );
+    assertEquals(commits.length, written.length, "the flood made no other write");
+  } finally {
+    await station.close();
+    await server.close();
+    await kv.close();
   }
 });
