@@ -139,7 +139,8 @@ async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
     const cpuBefore = await cpuSeconds(server.child.pid);
     await new Promise((r) => setTimeout(r, 2_000));
     const idleCpu = await cpuSeconds(server.child.pid) - cpuBefore;
-    assertLess(idleCpu, 0.25, `CPU seconds the server used in 2 s with nobody sending, disk full`);
+    // A retry loop would burn most of the 2 s; room left for a loaded CI machine's collector and compiling.
+    assertLess(idleCpu, 0.5, `CPU seconds the server used in 2 s with nobody sending, disk full`);
     for (const s of stations) s.retryPauseMs = 20;
     const linesWhileFull = storeLines(server.logs).length;
 

@@ -65,8 +65,10 @@ Deno.test({
       assertLess(atomics - atomicsBefore, 15, "atomics tried in 5 intervals of a full disk");
       assertEquals(await count(kv, "mv_j"), waiting, "the journal waits while the disk is full");
       const cpu = process.cpuUsage(cpuBefore);
-      // Five failed runs cost milliseconds; runs retried at once would take the whole 2.5 s.
-      assertLess((cpu.user + cpu.system) / 1e6, 0.25, "CPU seconds of 2.5 s of failing applier runs");
+      // Five failed runs cost milliseconds; runs retried at once would take the whole 2.5 s. The bound leaves
+      // room for what else the process does meanwhile (its collector, compiling) on a loaded CI machine, where
+      // 0.25 s was once exceeded; the count of atomics above is the exact check.
+      assertLess((cpu.user + cpu.system) / 1e6, 1, "CPU seconds of 2.5 s of failing applier runs");
 
       await disk.free();
       await eventually(async () => await count(kv, "mv_j") === 0, 15_000, "the journal applied");
