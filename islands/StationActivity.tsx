@@ -27,6 +27,16 @@ const LIMIT = 50;
 /** The API's largest page: a refresh reads again at most this many of a list. */
 const MAX_LIMIT = 1000;
 
+/**
+ * A list read again by a refresh, as many as it showed. The API gives a cursor whenever a page is full, so a
+ * list read to its end and read again unchanged would offer "Older" with nothing older: it keeps its end.
+ * (Entries added meanwhile push the oldest shown out of the page: then there are older ones to read.)
+ */
+function readAgain<T>(shown: ShownPage<T>, read: ShownPage<T>): ShownPage<T> {
+  const unchanged = shown.nextCursor === null && JSON.stringify(shown.items) === JSON.stringify(read.items);
+  return unchanged ? shown : read;
+}
+
 /** "Older" below a list that has older entries; `loading` while they are read. */
 function Older(props: { list: string; next: string | null; loading: boolean; onClick: () => void }) {
   if (props.next === null) return null;
@@ -73,8 +83,8 @@ export default function StationActivity(props: StationActivityProps) {
         apiFetch<ShownPage<CommandLogItem>>(`${base}/commands?limit=${depth(shown.current.commands)}`),
         apiFetch<{ items: Frame[] }>(`${base}/frames`),
       ]);
-      if (h.status === "fulfilled") setHistory(h.value);
-      if (c.status === "fulfilled") setCommands(c.value);
+      if (h.status === "fulfilled") setHistory((shown) => readAgain(shown, h.value));
+      if (c.status === "fulfilled") setCommands((shown) => readAgain(shown, c.value));
       if (f.status === "fulfilled") setFrames(f.value.items);
     }, 250);
   };

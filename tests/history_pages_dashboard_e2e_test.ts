@@ -99,6 +99,20 @@ Deno.test({
       assertEquals(await faults(), wantFaults);
       assertEquals(await alert.count(), 0, "the alert goes once a read works");
       assertEquals(await page.locator('[data-older="history"]').count(), 0, "no Older after the last page");
+      // An event for the station (taken out of service and back) makes the list read again, as many as it
+      // shows: the API gives a cursor whenever a page is full, so a refresh asking for exactly 62 offered
+      // Older again with nothing older (it asks for one more than shown).
+      const refreshed = page.waitForResponse((r) => /\/status-history\?limit=\d+$/.test(r.url()));
+      const steps = [["DELETE", ""], ["POST", "/recommission"]] as const;
+      const answers = [];
+      for (const [method, path] of steps) {
+        answers.push((await server.json(`/api/v1/charge-points/${STATION}${path}`, { method })).status);
+      }
+      await refreshed;
+      assertEquals(answers, [200, 200]);
+      await page.waitForTimeout(200);
+      assertEquals(await faults(), wantFaults, "the refresh keeps every entry shown");
+      assertEquals(await page.locator('[data-older="history"]').count(), 0, "no Older after a refresh");
 
       // The command log: 50, then the 5 older.
       await page.getByRole("tab", { name: /Command log/ }).click();
