@@ -14,7 +14,10 @@ import { differencesFrom, RetryingStation } from "./helpers/retrying_station.ts"
 const noPostgres = await ignoreWithoutPostgres("PostgreSQL killed-backend test");
 
 const STATIONS = 30;
+/** Sessions each station runs at least; more while the kills are still being tried, up to MAX_SESSIONS. */
 const SESSIONS = 3;
+/** A fast machine ran the 3 sessions before the first kill was tried (CI): the stations go on until then. */
+const MAX_SESSIONS = 100;
 const READINGS = 5;
 /** Group commits whose backend is killed while the stations run, at most. */
 const KILLS = 4;
@@ -37,11 +40,14 @@ Deno.test({
         stations.push(await RetryingStation.open(server.wsUrl, `CP-KB-${i}`));
       }
       let done = false;
+      let killsTried = false;
       const driving = Promise.all(stations.map(async (s, i) => {
         let second = 0;
         const clock = () => new Date(T0 + i * 86_400_000 + second++ * 1000).toISOString();
         let meter = 0;
-        for (let n = 0; n < SESSIONS; n++) meter = await s.session(clock, meter, READINGS);
+        for (let n = 0; n < SESSIONS || (!killsTried && n < MAX_SESSIONS); n++) {
+          meter = await s.session(clock, meter, READINGS);
+        }
       })).finally(() => (done = true));
       for (let n = 0; n < KILLS && !done; n++) {
         await new Promise((r) => setTimeout(r, 200));
@@ -73,6 +79,7 @@ Deno.test({
           await holding;
         }
       }
+      killsTried = true;
       await driving;
     } finally {
       await Promise.all(stations.map((s) => s.raw.close()));
