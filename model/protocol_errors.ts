@@ -11,6 +11,7 @@
  * recentProtocolErrors(errors, at.getTime()) !== null; // true
  * ```
  */
+import { replaceBadText } from "../protocol/ocppj/bad_text.ts";
 
 export interface ProtocolErrors {
   /** Frames refused or ignored since the record began counting. */
@@ -36,17 +37,21 @@ export const PROBLEM_MAX_CHARS = 200;
 /** How long the last protocol error counts as news (the overview's attention, the station page's notice). */
 export const PROTOCOL_ERRORS_RECENT_MS = 24 * 60 * 60 * 1000;
 
-/** `errors` with one more protocol error, which becomes the last. */
+/**
+ * `errors` with one more protocol error, which becomes the last. Its texts are made storable
+ * (protocol/ocppj/bad_text.ts): a refusal's description may quote the station's text (a NUL, a lone
+ * surrogate), and a cut may split a surrogate pair; either would make PostgreSQL refuse the station's record.
+ */
 export function withProtocolError(errors: ProtocolErrors | undefined, error: ProtocolError): ProtocolErrors {
   const problem = error.problem.length > PROBLEM_MAX_CHARS
     ? `${error.problem.slice(0, PROBLEM_MAX_CHARS - 1)}…`
     : error.problem;
-  return {
+  return replaceBadText({
     count: (errors?.count ?? 0) + 1,
     lastAt: error.at.toISOString(),
     ...(error.action !== undefined ? { lastAction: error.action.slice(0, 64) } : {}),
     lastProblem: problem,
-  };
+  });
 }
 
 /** `errors` when its last one is recent at `nowMs` (within PROTOCOL_ERRORS_RECENT_MS), else null. */

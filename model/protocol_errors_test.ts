@@ -29,3 +29,21 @@ Deno.test("recentProtocolErrors() keeps errors whose last one is within the wind
   assertEquals(recentProtocolErrors(errors, AT.getTime() + day + 1), null);
   assertEquals(recentProtocolErrors(undefined, AT.getTime()), null);
 });
+
+Deno.test("withProtocolError() keeps only storable text: a quoted NUL, a lone surrogate, a pair split by the cut", () => {
+  // A refusal's description quoting the station's field: PostgreSQL's jsonb takes neither NUL nor a lone
+  // surrogate, and the station's whole record would be refused with it.
+  const quoted = withProtocolError(undefined, {
+    at: AT,
+    action: "A\u0000\ud800",
+    problem: 'bad "x\u0000y\udc00"',
+  });
+  assertEquals([quoted.lastAction, quoted.lastProblem], ["A\uFFFD\uFFFD", 'bad "x\uFFFDy\uFFFD"']);
+  // An emoji (a surrogate pair) across the cut: its first half alone is no text.
+  const split = withProtocolError(undefined, {
+    at: AT,
+    problem: "x".repeat(PROBLEM_MAX_CHARS - 2) + "😀".repeat(5),
+  });
+  assertEquals(split.lastProblem.isWellFormed(), true);
+  assertEquals(split.lastProblem.length, PROBLEM_MAX_CHARS);
+});
