@@ -279,6 +279,12 @@ Deno.test({
         return station;
       };
       const first = await boot();
+      // The node ahead knows where the station is (else it stores the profile Pending, for later).
+      await eventually(
+        async () => (await aheadApi(`/charge-points/${id}`)).body?.online === true,
+        10_000,
+        "online through the node ahead",
+      );
       // An operator sets a profile through the node ahead (its clock writes the record's updatedAt).
       const set = await aheadApi(`/charge-points/${id}/charging-profiles`, {
         method: "POST",
