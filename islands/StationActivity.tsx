@@ -76,16 +76,20 @@ export default function StationActivity(props: StationActivityProps) {
     if (timer.current !== null) return;
     timer.current = setTimeout(async () => {
       timer.current = null;
+      const asked = { history: depth(shown.current.history), commands: depth(shown.current.commands) };
       const [h, c, f] = await Promise.allSettled([
-        apiFetch<ShownPage<StatusHistoryItem>>(
-          `${base}/status-history?limit=${depth(shown.current.history)}`,
-        ),
-        apiFetch<ShownPage<CommandLogItem>>(`${base}/commands?limit=${depth(shown.current.commands)}`),
+        apiFetch<ShownPage<StatusHistoryItem>>(`${base}/status-history?limit=${asked.history}`),
+        apiFetch<ShownPage<CommandLogItem>>(`${base}/commands?limit=${asked.commands}`),
         apiFetch<{ items: Frame[] }>(`${base}/frames`),
       ]);
-      if (h.status === "fulfilled") setHistory((shown) => readAgain(shown, h.value));
-      if (c.status === "fulfilled") setCommands((shown) => readAgain(shown, c.value));
+      // An Older that landed meanwhile made a list longer than this read: it is read again, not cut back
+      // (the entries Older added would go, and Older come back).
+      const cut = (list: "history" | "commands") =>
+        shown.current[list] > asked[list] && asked[list] < MAX_LIMIT;
+      if (h.status === "fulfilled" && !cut("history")) setHistory((was) => readAgain(was, h.value));
+      if (c.status === "fulfilled" && !cut("commands")) setCommands((was) => readAgain(was, c.value));
       if (f.status === "fulfilled") setFrames(f.value.items);
+      if (cut("history") || cut("commands")) refresh();
     }, 250);
   };
 
