@@ -19,6 +19,14 @@ import { idTagKey, isAddressableIdTag } from "../model/id_tag.ts";
 import { mergeUnknownIdTag, type UnknownIdTag } from "../model/unknown_id_tag.ts";
 import type { UnknownIdTagStore } from "../store/fleet.ts";
 import { StationTagBudget } from "./station_tag_budget.ts";
+import { FailureStreak } from "./failure_streak.ts";
+
+const REFUSED_LINES = {
+  failed: "unknown id tags not recorded",
+  again: "unknown id tags not recorded",
+  recovered: "unknown id tags recorded again",
+  count: "refusedBatches",
+};
 
 type Sighting = Extract<StationEvent, { type: "unknownIdTag" }>;
 
@@ -31,8 +39,8 @@ export class UnknownIdTagRecorder {
   #writing = 0;
   #overflow = 0;
   #overBudget = 0;
-  /** Batches the store refused in a row: the first is a warning, the rest counted until one is written. */
-  #refusedBatches = 0;
+  /** Batches the store refused in a row (made at the first refusal). */
+  #refused: FailureStreak | null = null;
   /** The key the last known-tag page ended at; null: start from the first. */
   #sweptTo: string | null = null;
   readonly #budget: StationTagBudget;
@@ -110,18 +118,11 @@ export class UnknownIdTagRecorder {
     this.#writing = batch.length;
     try {
       await this.deps.store.recordUnknownIdTags(batch, this.deps.keep);
-      if (this.#refusedBatches > 0) {
-        this.deps.logger.info("unknown id tags recorded again", { refusedBatches: this.#refusedBatches });
-      }
-      this.#refusedBatches = 0;
+      this.#refused?.worked();
     } catch (error) {
       // A store that keeps refusing (a full disk) is one warning, not one per flush.
-      const fields = { tags: batch.length, error: String(error) };
-      if (this.#refusedBatches++ === 0) this.deps.logger.warn("unknown id tags not recorded", fields);
-      else {this.deps.logger.debug("unknown id tags not recorded", {
-          ...fields,
-          refusedBatches: this.#refusedBatches,
-        });}
+      this.#refused ??= new FailureStreak(this.deps.logger, REFUSED_LINES);
+      this.#refused.failed({ tags: batch.length, error: String(error) });
     } finally {
       this.#writing = 0;
     }

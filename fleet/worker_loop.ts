@@ -13,14 +13,22 @@
  * ```
  */
 import type { Logger } from "../logger.ts";
+import { FailureStreak } from "./failure_streak.ts";
+
+const LOOP_LINES = {
+  failed: "background work failed",
+  again: "background work failed again",
+  recovered: "background work recovered",
+  count: "failedRounds",
+};
 
 export class WorkerLoop {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = true;
-  /** Ticks failed in a row since the last one that worked. */
-  #failures = 0;
+  /** Ticks failed in a row since the last one that worked (made at the first failure). */
+  #streak: FailureStreak | null = null;
 
   constructor(
     readonly name: string,
@@ -66,14 +74,10 @@ export class WorkerLoop {
     this.#running = (async () => {
       try {
         await this.tick();
-        if (this.#failures > 0) {
-          this.logger.info("background work recovered", { worker: this.name, failedRounds: this.#failures });
-        }
-        this.#failures = 0;
+        this.#streak?.worked({ worker: this.name });
       } catch (error) {
-        const fields = { worker: this.name, error: String(error) };
-        if (this.#failures++ === 0) this.logger.warn("background work failed", fields);
-        else this.logger.debug("background work failed again", { ...fields, failedRounds: this.#failures });
+        this.#streak ??= new FailureStreak(this.logger, LOOP_LINES);
+        this.#streak.failed({ worker: this.name, error: String(error) });
       }
     })().finally(() => {
       this.#running = null;

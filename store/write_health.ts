@@ -2,8 +2,9 @@
  * Whether the store's writes are failing, told by every group commit (its observer): an episode starts with a
  * commit that stored none of its writes for a reason that refuses every write (`refusesEveryWrite`: a full
  * disk, a database out of reach) and ends with one that stored all of its own. A write refused for its data
- * (a value too large) neither starts nor extends one: one station's bad value must not make the node unready. The episode is logged once when it starts and once when it ends, with how many writes it
- * refused, so a full disk does not become a log line per station CALL (a log that would fill it further).
+ * (a value too large) neither starts nor extends one: one station's bad value must not make the node
+ * unready. The episode is logged once when it starts and once when it ends, with how many writes it refused,
+ * so a full disk does not become a log line per station CALL (a log that would fill it further).
  * A commit that stored some of its writes and refused others changes nothing: a write that fits between two
  * that do not ends no episode.
  *
