@@ -9,10 +9,12 @@
  * Stores: `noop` (default): a KV `:memory:` store for the lookups whose `commit` resolves at once, so only
  * our JavaScript is measured (the transactions it committed are remembered in memory, so a Stop finds its
  * Start's transaction as with a real store); `kv`: the real KV store on a temporary file, opened as the
- * server opens it (`openStores`: `KV_METER_JOURNAL` and the rest from `--env`; its SQLite thread counted too).
+ * server opens it (`openStores`: `KV_METER_JOURNAL` and the rest from `--env`; its SQLite thread counted too);
+ * `postgres`: a fresh database on `--pg` (default postgres://postgres@127.0.0.1:5432/postgres), migrated and
+ * opened as the server opens it, dropped at the end (PostgreSQL's backends are other processes: not counted).
  *
  * ```sh
- * deno run -A bench/frame_cost.ts [--stations 1000] [--mix plain,transaction] [--store noop|kv]
+ * deno run -A bench/frame_cost.ts [--stations 1000] [--mix plain,transaction] [--store noop|kv|postgres]
  *   [--seconds 5] [--warmup 2] [--rounds 3] [--cluster on|off] [--profile DIR] [--env FRAME_LOG_SIZE=0,...]
  * ```
  */
@@ -31,10 +33,10 @@ import type { CommitResult, StationChanges } from "../model/changes.ts";
 import { bootNotification } from "./generator/frames.ts";
 import { callAnswered, type Mix, newStation, nextCall, type StationState } from "./generator/mixes.ts";
 import { summariseProfile } from "./profile.ts";
-import { BENCH_ID_TAG } from "./stores.ts";
+import { BENCH_ID_TAG, BenchStores } from "./stores.ts";
 import { RememberedTransactions } from "./remembered_transactions.ts";
 
-export type FrameCostStore = "noop" | "kv";
+export type FrameCostStore = "noop" | "kv" | "postgres";
 
 export interface FrameCostOptions {
   stations: number;
@@ -50,6 +52,8 @@ export interface FrameCostOptions {
   env?: Record<string, string>;
   /** Write a V8 CPU profile of the measured rounds to this path. */
   profile?: string;
+  /** With store `postgres`: a connection that may create databases. */
+  pgAdminUrl?: string;
 }
 
 export interface FrameCostRound {
@@ -62,6 +66,8 @@ export interface FrameCostRound {
   cpuUs: number;
   wallMs: number;
   cpuUsPerCall: number;
+  /** With store `postgres`: the CPU of PostgreSQL's backends serving the database, per CALL. */
+  postgresUsPerCall?: number;
   /**
    * Bytes allocated per CALL, estimated: the growth of V8's used heap summed over the ticks it grew in (a tick
    * with a GC in it counts nothing, so a lower bound).
@@ -184,6 +190,9 @@ function instantCommits(inner: Store): Store {
 /** Runs the stations of `options` and measures `rounds` windows of CPU per answered CALL. */
 export async function measureFrameCost(options: FrameCostOptions): Promise<FrameCostRound[]> {
   const dir = options.store === "kv" ? await Deno.makeTempDir({ prefix: "frame-cost-" }) : null;
+  const databases = options.store === "postgres"
+    ? new BenchStores(options.pgAdminUrl ?? "postgres://postgres@127.0.0.1:5432/postgres")
+    : null;
   // Log lines are written as in production (JSON, encoded, a synchronous write), to /dev/null.
   const devNull = Deno.openSync("/dev/null", { write: true });
   let logging = true;
@@ -202,13 +211,14 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
     HOSTNAME: "127.0.0.1",
     ADMIN_PASSWORD: "frame-cost-bench-1",
     ...(dir ? { KV_PATH: `${dir}/csms.kv` } : {}),
+    ...(databases ? await databases.create("postgres", "frame_cost", { idTag: false }) : {}),
     ...options.env,
   });
   // The real store as the server opens it (its meter journal as configured); noop's lookups on `:memory:`.
-  const opened = dir ? await openStores(config, logger) : null;
-  const kv = opened ? opened.store : await openKvStore(":memory:");
-  await kv.putIdTag({ idTag: BENCH_ID_TAG, status: "Accepted", expiryDate: null, parentIdTag: null });
-  const store = options.store === "noop" ? instantCommits(kv) : kv;
+  const opened = options.store === "noop" ? null : await openStores(config, logger);
+  const base = opened ? opened.store : await openKvStore(":memory:");
+  await base.putIdTag({ idTag: BENCH_ID_TAG, status: "Accepted", expiryDate: null, parentIdTag: null });
+  const store = options.store === "noop" ? instantCommits(base) : base;
   const hub = new MemoryClusterHub();
   const cluster = options.cluster ? hub.backend("frame-cost") : undefined;
   const server = await startServer(config, store, { logger, ...(cluster ? { cluster } : {}) });
@@ -253,6 +263,7 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
     const profiler = options.profile ? await startProfiler() : null;
     const rounds: FrameCostRound[] = [];
     for (let r = 0; r < options.rounds; r++) {
+      const backends0 = databases ? await databases.backendCpuS("frame_cost") : null;
       const cpu0 = process.cpuUsage();
       const grown0 = delivery.grown;
       const t0 = performance.now();
@@ -263,6 +274,9 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
       const cpu = process.cpuUsage(cpu0);
       const wallMs = performance.now() - t0;
       const n = answered - n0;
+      const backendsUs = backends0
+        ? cpuSpent(backends0, await databases!.backendCpuS("frame_cost")) * 1e6
+        : null;
       const cpuUs = cpu.user + cpu.system;
       rounds.push({
         answered: n,
@@ -271,6 +285,7 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
         cpuUs,
         wallMs,
         cpuUsPerCall: n > 0 ? cpuUs / n : Infinity,
+        ...(backendsUs !== null ? { postgresUsPerCall: n > 0 ? backendsUs / n : Infinity } : {}),
         allocatedPerCall: n > 0 ? (delivery.grown - grown0) / n : 0,
       });
     }
@@ -284,11 +299,19 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
     delivery.close();
     await server.shutdown();
     await cluster?.close?.();
-    await (opened ? opened.close() : kv.close());
+    await (opened ? opened.close() : base.close());
     logging = false;
     devNull.close();
     if (dir) await Deno.remove(dir, { recursive: true });
+    await databases?.close();
   }
+}
+
+/** CPU seconds spent between two readings by pid (a pid new in `after` counts from zero). */
+function cpuSpent(before: Record<number, number>, after: Record<number, number>): number {
+  let spent = 0;
+  for (const [pid, s] of Object.entries(after)) spent += s - (before[Number(pid)] ?? 0);
+  return spent;
 }
 
 /** Starts V8's sampling profiler in this process; the function returned stops it and gives the profile. */
@@ -336,6 +359,7 @@ async function main(): Promise<void> {
       ...(profile ? { profile } : {}),
     });
     const perCall = results.map((r) => r.cpuUsPerCall);
+    const postgresPerCall = results.flatMap((r) => r.postgresUsPerCall ?? []);
     const total = results.reduce((sum, r) => sum + r.answered, 0);
     const errors = results.reduce((sum, r) => sum + r.errors, 0);
     const warnings = results.reduce((sum, r) => sum + r.warnings, 0);
@@ -343,7 +367,11 @@ async function main(): Promise<void> {
     console.log(
       `${mix.padEnd(11)} store=${store} stations=${stations}: CPU per answered CALL ${
         perCall.map((v) => v.toFixed(1)).join(" / ")
-      } µs (median ${median(perCall).toFixed(1)}), ${Math.round(rate)} CALLs/s, ${errors} CALLERRORs, ` +
+      } µs (median ${median(perCall).toFixed(1)})${
+        postgresPerCall.length
+          ? `, PostgreSQL's backends ${postgresPerCall.map((v) => v.toFixed(1)).join(" / ")} µs`
+          : ""
+      }, ${Math.round(rate)} CALLs/s, ${errors} CALLERRORs, ` +
         `${warnings} warnings, ` +
         `~${median(results.map((r) => r.allocatedPerCall)).toFixed(0)} B allocated per CALL`,
     );

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { measureFrameCost, median } from "./frame_cost.ts";
+import { admin, ignoreWithoutPostgres, SERVER_URL } from "../tests/helpers/postgres.ts";
 
 for (const mix of ["plain", "transaction"] as const) {
   Deno.test(`measureFrameCost() counts the answered CALLs of the ${mix} mix and their CPU`, async () => {
@@ -34,6 +35,35 @@ Deno.test("measureFrameCost() on the KV store answers every CALL", async () => {
   assert(round && round.answered > 10, `answered ${round?.answered}`);
   assertEquals(round.errors, 0);
   assertEquals(round.warnings, 0);
+});
+
+Deno.test({
+  name:
+    "measureFrameCost() on PostgreSQL answers every CALL, counts its backends' CPU and drops its database",
+  ignore: await ignoreWithoutPostgres("frame cost on PostgreSQL"),
+  async fn() {
+    const [round] = await measureFrameCost({
+      stations: 3,
+      mix: "transaction",
+      store: "postgres",
+      measureMs: 300,
+      warmupMs: 100,
+      rounds: 1,
+      cluster: false,
+      pgAdminUrl: SERVER_URL,
+    });
+    assert(round && round.answered > 10, `answered ${round?.answered}`);
+    assertEquals(round.errors, 0);
+    assertEquals(round.warnings, 0);
+    assert(round.postgresUsPerCall! > 0, `PostgreSQL's backends ${round.postgresUsPerCall} µs per CALL`);
+    const sql = admin();
+    try {
+      const left = await sql`select datname from pg_database where datname like 'csms_bench_%_frame_cost'`;
+      assertEquals(left.length, 0, `left behind: ${left.map((r) => r.datname)}`);
+    } finally {
+      await sql.end();
+    }
+  },
 });
 
 Deno.test("measureFrameCost() hands its settings to the server (stations rejected at boot fail the run)", async () => {

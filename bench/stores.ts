@@ -26,8 +26,15 @@ export class BenchStores {
   /** `pgAdminUrl`: a connection that may create databases (`postgres://postgres@127.0.0.1:5432/postgres`). */
   constructor(readonly pgAdminUrl: string) {}
 
-  /** The server env for a new store of `kind`, with BENCH_ID_TAG in it. */
-  async create(kind: "kv" | "postgres", name: string): Promise<Record<string, string>> {
+  /**
+   * The server env for a new store of `kind`, with BENCH_ID_TAG in it (`idTag: false`: empty; the caller opens
+   * the store and adds it).
+   */
+  async create(
+    kind: "kv" | "postgres",
+    name: string,
+    { idTag = true }: { idTag?: boolean } = {},
+  ): Promise<Record<string, string>> {
     let env: Record<string, string>;
     if (kind === "kv") {
       this.#tmp ??= await Deno.makeTempDir({ prefix: "csms-bench-" });
@@ -39,7 +46,7 @@ export class BenchStores {
       this.#databases.push(database);
       env = { DATABASE_URL: this.#url(database) };
     }
-    await runTask(["run", "-A", "tasks/idtags.ts", "add", BENCH_ID_TAG], env);
+    if (idTag) await runTask(["run", "-A", "tasks/idtags.ts", "add", BENCH_ID_TAG], env);
     return env;
   }
 
