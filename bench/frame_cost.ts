@@ -221,7 +221,17 @@ export async function measureFrameCost(options: FrameCostOptions): Promise<Frame
   const store = options.store === "noop" ? instantCommits(base) : base;
   const hub = new MemoryClusterHub();
   const cluster = options.cluster ? hub.backend("frame-cost") : undefined;
-  const server = await startServer(config, store, { logger, ...(cluster ? { cluster } : {}) });
+  // The other stores as the server opens them too (load management's site reads, the fleet's loops, ...).
+  const others = opened
+    ? {
+      auth: opened.auth,
+      stationSecurity: opened.stationSecurity,
+      energy: opened.energy,
+      securityExtension: opened.securityExtension,
+      fleet: opened.fleet,
+    }
+    : {};
+  const server = await startServer(config, store, { logger, ...others, ...(cluster ? { cluster } : {}) });
   const delivery = new Delivery();
   let answered = 0;
   let errors = 0;
