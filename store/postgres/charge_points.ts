@@ -179,8 +179,9 @@ export class PgChargePoints {
 
   /**
    * Stations written about before their snapshot exists (data rows reference charge_points): a bare row, so
-   * the foreign keys hold. A touch alone creates nothing; neither does a command log entry (an operator may
-   * address a station that never connected).
+   * the foreign keys hold and the station is listed (meter groups have no key since migration 057: this row
+   * alone lists a station that sent only meter values). A touch alone creates nothing; neither does a command
+   * log entry (an operator may address a station that never connected).
    */
   async ensureRows(tx: Writer, members: readonly StationChanges[], useCache: boolean): Promise<void> {
     const missing = new Map<string, string>();
