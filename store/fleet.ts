@@ -314,6 +314,12 @@ export interface ReservationRecord {
   unconfirmed: boolean;
 }
 
+/** What a ReserveNow asks a station to hold. */
+export type ReservationContent = Pick<
+  ReservationRecord,
+  "connectorId" | "idTag" | "parentIdTag" | "expiryDate"
+>;
+
 export interface ReservationStore {
   /** A reservation id never handed out before (positive 32-bit). */
   newReservationId(): Promise<number>;
@@ -337,6 +343,14 @@ export interface ReservationStore {
    * when it was not active and unconfirmed.
    */
   confirmReservation(reservationId: number): Promise<ReservationRecord | null>;
+  /**
+   * The station accepted a ReserveNow under an active reservation's id with `accepted` as its content (OCPP 1.6
+   * §5.13: it replaced the reservation): the reservation takes it, confirmed. Returns it so, or null when it
+   * was not active.
+   */
+  reviseReservation(reservationId: number, accepted: ReservationContent): Promise<ReservationRecord | null>;
+  /** Active unconfirmed reservations, lowest id first (the sweep asks their station's node what became of them). */
+  listUnconfirmedReservations(limit: number): Promise<ReservationRecord[]>;
   /** Active reservations of a station, optionally of one connector. */
   listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]>;
   /** Active reservations whose expiryDate is at or before `now`, soonest first. */

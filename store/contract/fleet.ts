@@ -646,6 +646,51 @@ export function fleetContract(
         assertEquals((await rs.getReservation(105))?.unconfirmed, true);
       },
     );
+
+    await t.step("the unconfirmed list holds the active unconfirmed ones only, lowest id first", async () => {
+      assert(await rs.createReservation(reservation(107, { connectorId: 6, unconfirmed: true })));
+      assert(await rs.createReservation(reservation(106, { connectorId: 5, unconfirmed: true })));
+      assert(await rs.createReservation(reservation(108, { connectorId: 7, unconfirmed: true })));
+      assertEquals((await rs.listUnconfirmedReservations(10)).map((r) => [r.reservationId, r.unconfirmed]), [
+        [106, true],
+        [107, true],
+        [108, true],
+      ]);
+      assertEquals((await rs.listUnconfirmedReservations(2)).map((r) => r.reservationId), [106, 107]);
+      await rs.confirmReservation(106);
+      await rs.endReservation(107, { state: "cancelled", at: at(10), reason: "not held" });
+      assertEquals((await rs.listUnconfirmedReservations(10)).map((r) => r.reservationId), [108]);
+    });
+
+    await t.step(
+      "a revised reservation holds what the station accepted, confirmed, on its new connector",
+      async () => {
+        const accepted = { connectorId: 9, idTag: "TAG-9", parentIdTag: "GROUP-9", expiryDate: at(7200) };
+        const revised = await rs.reviseReservation(108, accepted);
+        assertEquals(revised && { ...accepted, unconfirmed: false, state: revised.state }, {
+          ...accepted,
+          unconfirmed: false,
+          state: "active",
+        });
+        assertEquals(await rs.getReservation(108), revised);
+        assertEquals((await rs.listActiveReservations("CP-1", 7)).map((r) => r.reservationId), []);
+        assertEquals((await rs.listActiveReservations("CP-1", 9)).map((r) => r.reservationId), [108]);
+        assertEquals((await rs.listUnconfirmedReservations(10)).map((r) => r.reservationId), []);
+        assertEquals((await rs.listDueExpiries(at(3600), 100)).some((r) => r.reservationId === 108), false);
+        assertEquals((await rs.listDueExpiries(at(7200), 100)).map((r) => r.reservationId), [
+          102,
+          104,
+          106,
+          108,
+        ]);
+        // Same connector: its pointers stay.
+        const again = await rs.reviseReservation(108, { ...accepted, idTag: "TAG-10" });
+        assertEquals(again?.idTag, "TAG-10");
+        assertEquals((await rs.listActiveReservations("CP-1", 9)).map((r) => r.idTag), ["TAG-10"]);
+        assertEquals(await rs.reviseReservation(107, accepted), null, "ended: not revised");
+        assertEquals((await rs.getReservation(107))?.connectorId, 6);
+      },
+    );
   });
 
   test(

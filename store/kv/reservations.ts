@@ -4,9 +4,11 @@
  * Layout: `["rsv_counter"]` the last id handed out; `["rsv", id]` ReservationRecord; `["rsv_cp", cpId, id]`
  * -> true; while active, `["rsv_active", cpId, connectorId, id]` and `["rsv_exp", expiryDate, id]` -> true;
  * `["mark", "rsv_active", cpId]` while the station may have an active one (see presence.ts: the active list is
- * read on every Authorize and StartTransaction, and a station without one is answered without a list).
+ * read on every Authorize and StartTransaction, and a station without one is answered without a list);
+ * `["rsv_unconfirmed", id]` -> true while active and unconfirmed (the sweep's list; one made unconfirmed before
+ * this key existed is not in it).
  */
-import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
+import type { ReservationContent, ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
 import { getMany, listAll, retryAtomic } from "./kv_helpers.ts";
 import { PresenceMarks } from "./presence.ts";
 
@@ -22,6 +24,7 @@ const activeKey = (
   r: ReservationRecord,
 ): Deno.KvKey => ["rsv_active", r.chargePointId, r.connectorId, r.reservationId];
 const expiryKey = (r: ReservationRecord): Deno.KvKey => ["rsv_exp", r.expiryDate, r.reservationId];
+const unconfirmedKey = (id: number): Deno.KvKey => ["rsv_unconfirmed", id];
 /** A record stored before `unconfirmed` was: confirmed or ended, as PostgreSQL's column default says. */
 const read = (r: ReservationRecord | null): ReservationRecord | null =>
   r && r.unconfirmed === undefined ? { ...r, unconfirmed: false } : r;
@@ -48,6 +51,7 @@ export class KvReservationStore implements ReservationStore {
       .set(key(r.reservationId), r).set(byCpKey(r.chargePointId, r.reservationId), true);
     if (r.state === "active") {
       op.set(activeKey(r), true).set(expiryKey(r), true).set(this.#active.key(r.chargePointId), true);
+      if (r.unconfirmed) op.set(unconfirmedKey(r.reservationId), true);
     }
     return (await op.commit()).ok;
   }
@@ -103,7 +107,7 @@ export class KvReservationStore implements ReservationStore {
         transactionId: end.transactionId ?? r.transactionId,
       };
       const res = await this.kv.atomic().check(entry).set(entry.key, ended).delete(activeKey(r))
-        .delete(expiryKey(r)).commit();
+        .delete(expiryKey(r)).delete(unconfirmedKey(reservationId)).commit();
       return res.ok ? ended : undefined;
     });
   }
@@ -114,8 +118,32 @@ export class KvReservationStore implements ReservationStore {
       const r = read(entry.value);
       if (!r || r.state !== "active" || !r.unconfirmed) return null;
       const confirmed: ReservationRecord = { ...r, unconfirmed: false };
-      const res = await this.kv.atomic().check(entry).set(entry.key, confirmed).commit();
+      const res = await this.kv.atomic().check(entry).set(entry.key, confirmed)
+        .delete(unconfirmedKey(reservationId)).commit();
       return res.ok ? confirmed : undefined;
+    });
+  }
+
+  reviseReservation(reservationId: number, accepted: ReservationContent): Promise<ReservationRecord | null> {
+    return retryAtomic("revise a reservation", async () => {
+      const entry = await this.kv.get<ReservationRecord>(key(reservationId));
+      const r = read(entry.value);
+      if (!r || r.state !== "active") return null;
+      const revised: ReservationRecord = { ...r, ...accepted, unconfirmed: false };
+      // Its connector and expiry are in the pointers' keys: moved with it.
+      const res = await this.kv.atomic().check(entry).set(entry.key, revised)
+        .delete(activeKey(r)).delete(expiryKey(r)).delete(unconfirmedKey(reservationId))
+        .set(activeKey(revised), true).set(expiryKey(revised), true).commit();
+      return res.ok ? revised : undefined;
+    });
+  }
+
+  async listUnconfirmedReservations(limit: number): Promise<ReservationRecord[]> {
+    const pointers = await listAll(this.kv, { prefix: ["rsv_unconfirmed"] }, { limit });
+    const records = await getMany<ReservationRecord>(this.kv, pointers.map((p) => key(p.key[1] as number)));
+    return records.flatMap((e) => {
+      const r = read(e.value);
+      return r && r.state === "active" && r.unconfirmed ? [r] : [];
     });
   }
 

@@ -1,6 +1,9 @@
-/** The ReservationStore on PostgreSQL (`reservation` and the `reservation_id` sequence, migration 008; `unconfirmed`, 051). */
+/**
+ * The ReservationStore on PostgreSQL (`reservation` and the `reservation_id` sequence, migration 008;
+ * `unconfirmed`, 051, its active ones indexed, 053).
+ */
 import type { Sql } from "postgres";
-import type { ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
+import type { ReservationContent, ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
 import { BATCHED_READ_TIMEOUT_MS, BatchedRead, byKey } from "./batched_reads.ts";
 import { iso } from "./pg_helpers.ts";
 
@@ -112,6 +115,24 @@ export class PostgresReservationStore implements ReservationStore {
       where reservation_id = ${reservationId} and state = 'active' and unconfirmed
       returning *`;
     return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async reviseReservation(
+    reservationId: number,
+    accepted: ReservationContent,
+  ): Promise<ReservationRecord | null> {
+    const rows = await this.sql<Row[]>`
+      update reservation set connector_id = ${accepted.connectorId}, id_tag = ${accepted.idTag},
+        parent_id_tag = ${accepted.parentIdTag}, expiry_date = ${accepted.expiryDate}, unconfirmed = false
+      where reservation_id = ${reservationId} and state = 'active'
+      returning *`;
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async listUnconfirmedReservations(limit: number): Promise<ReservationRecord[]> {
+    const rows = await this.sql<Row[]>`
+      select * from reservation where state = 'active' and unconfirmed order by reservation_id limit ${limit}`;
+    return rows.map(toRecord);
   }
 
   async listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]> {

@@ -55,6 +55,7 @@ import { steps as chargePointsWrittenBy } from "./048_charge_points_written_by.t
 import { steps as keyCheckBudgets } from "./049_key_check_budgets.ts";
 import { steps as reservationUnconfirmed } from "./051_reservation_unconfirmed.ts";
 import { steps as chargePointsProtocolErrors } from "./052_charge_points_protocol_errors.ts";
+import { steps as reservationUnconfirmedIndex } from "./053_reservation_unconfirmed_index.ts";
 import { steps as meterGroupsWithoutStationKey } from "./057_meter_groups_without_station_key.ts";
 
 export type Migration =
@@ -127,5 +128,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 49, name: "key_check_budgets", steps: keyCheckBudgets },
   { version: 51, name: "reservation_unconfirmed", steps: reservationUnconfirmed },
   { version: 52, name: "charge_points_protocol_errors", steps: chargePointsProtocolErrors },
+  { version: 53, name: "reservation_unconfirmed_index", steps: reservationUnconfirmedIndex },
   { version: 57, name: "meter_groups_without_station_key", steps: meterGroupsWithoutStationKey },
 ];
