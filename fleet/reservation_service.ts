@@ -36,6 +36,7 @@ import type { CommandLogEntry } from "../model/command_log.ts";
 import type { ChargePointRecord, LiveRecord } from "../model/charge_point.ts";
 import type { CommandResult, CommandSender } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
+import { toUtcIso } from "../protocol/ocppj/time.ts";
 import type { FleetEventBus } from "./events.ts";
 
 export interface ReservationServiceDeps {
@@ -228,8 +229,10 @@ export class ReservationService {
    * no more, whoever asked); a CALLERROR leaves it active. A ReserveNow held unanswered (`#holdUnanswered`):
    * late, or in time for the station's node after the node that asked gave up waiting (in time on one node,
    * `create` records the answer itself and finds no record here yet), it stays active when Accepted and is
-   * ended when refused (any other status or a CALLERROR): nothing is held. Only the ledger's reservation of that id and station,
-   * as sent (a raw ReserveNow of another content is not the ledger's).
+   * ended when refused (any other status or a CALLERROR): nothing is held. Only the ledger's reservation of
+   * that id and station, as sent, and only while unconfirmed: a refusal to replace one the station accepted
+   * keeps it (the station does, and so does its snapshot). An Accepted ReserveNow of another content under its
+   * id (an operator's raw one) replaced it on the station (OCPP 1.6 §5.13): the ledger takes that content.
    */
   async commandAnswered(answer: {
     chargePointId: string;
@@ -261,18 +264,44 @@ export class ReservationService {
       await this.#end(r, "cancelled", `cancelled by ${answer.requestedBy}${why}`);
       return;
     }
-    if (!sameReservation(r, sent)) return;
     if (status === "Accepted") {
-      // The station's word on a hold the ledger kept without it.
-      const confirmed = r.unconfirmed
-        ? await this.deps.reservations.confirmReservation(r.reservationId)
-        : null;
-      if (confirmed) this.#publish(confirmed);
+      // OCPP 1.6 §5.13: the station replaced the reservation of that id with this one; the ledger follows it
+      // (else its holder's start was flagged as another's, and the old connector stayed refused and would be
+      // cancelled by its Faulted). The same one: the station's word on a hold the ledger kept without it.
+      const changed = sameReservation(r, sent)
+        ? r.unconfirmed ? await this.deps.reservations.confirmReservation(r.reservationId) : null
+        : await this.#revise(r, sent, answer.requestedBy);
+      if (changed) this.#publish(changed);
       return;
     }
-    // In time, yet the ledger holds it: its caller, on another node, stopped waiting before it was answered.
-    const when = answer.late ? "after its timeout" : "after its caller stopped waiting";
+    // A refusal ends only what the ledger holds without the station's word, as sent: one the station accepted
+    // it keeps, as a station that refuses to replace a reservation does (and its snapshot does).
+    if (!sameReservation(r, sent) || !r.unconfirmed) return;
+    // In time, yet held: its caller, on another node, gave up waiting, or it was sent again (raw).
+    const when = answer.late ? "after its timeout" : "in time for the station's node";
     await this.#end(r, "cancelled", `not held: the station answered ReserveNow with ${status} ${when}`);
+  }
+
+  /** The ledger's reservation `r` as the ReserveNow the station accepted under its id (`sent`). */
+  async #revise(r: ReservationRecord, sent: SentReservation, by: string): Promise<ReservationRecord | null> {
+    if (sent.connectorId === undefined || sent.idTag === undefined || sent.expiryDate === undefined) {
+      return null;
+    }
+    const revised = await this.deps.reservations.reviseReservation(r.reservationId, {
+      connectorId: sent.connectorId,
+      idTag: sent.idTag,
+      parentIdTag: sent.parentIdTag ?? null,
+      expiryDate: toUtcIso(sent.expiryDate),
+    });
+    if (revised) {
+      this.deps.logger.info("reservation replaced by the station's accepted ReserveNow", {
+        reservationId: r.reservationId,
+        chargePointId: r.chargePointId,
+        requestedBy: by,
+        was: { connectorId: r.connectorId, idTag: r.idTag, expiryDate: r.expiryDate },
+      });
+    }
+    return revised;
   }
 
   async get(reservationId: number): Promise<ReservationRecord> {
@@ -581,6 +610,7 @@ interface SentReservation {
   reservationId: number;
   connectorId?: number;
   idTag?: string;
+  parentIdTag?: string;
   expiryDate?: string;
 }
 
@@ -593,11 +623,13 @@ function sentReservation(action: string, request: unknown, dialect: string): Sen
   if (action !== "ReserveNow") return null;
   if (dialect === "ocpp2.0.1") {
     const token = r.idToken as { idToken?: unknown } | undefined;
+    const group = r.groupIdToken as { idToken?: unknown } | undefined;
     return typeof r.id === "number"
       ? {
         reservationId: r.id,
         connectorId: typeof r.evseId === "number" ? r.evseId : 0,
         idTag: String(token?.idToken),
+        ...(typeof group?.idToken === "string" ? { parentIdTag: group.idToken } : {}),
         expiryDate: String(r.expiryDateTime),
       }
       : null;
@@ -607,14 +639,16 @@ function sentReservation(action: string, request: unknown, dialect: string): Sen
       reservationId: r.reservationId,
       connectorId: Number(r.connectorId),
       idTag: String(r.idTag),
+      ...(typeof r.parentIdTag === "string" ? { parentIdTag: r.parentIdTag } : {}),
       expiryDate: String(r.expiryDate),
     }
     : null;
 }
 
-/** Whether `sent` is the ReserveNow that made `r` (same connector, holder and expiry). */
+/** Whether `sent` is the ReserveNow that made `r` (same connector, holder, its group and expiry). */
 function sameReservation(r: ReservationRecord, sent: SentReservation): boolean {
   return r.connectorId === sent.connectorId && r.idTag === sent.idTag &&
+    (r.parentIdTag ?? null) === (sent.parentIdTag ?? null) &&
     Date.parse(r.expiryDate) === Date.parse(sent.expiryDate ?? "");
 }
 
