@@ -214,6 +214,7 @@ export function createFleet(deps: FleetDeps) {
     const until = new Date(t.getTime() + settings.reservationSweepMs * 3).toISOString();
     if (await store.leases.acquireLease("reservation-expiry", holder, t.toISOString(), until)) {
       await reservations.expireDue();
+      await reservations.settleUnconfirmed();
     }
   }, log);
   const localListLoop = new WorkerLoop(

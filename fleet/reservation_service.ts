@@ -17,7 +17,9 @@
  *
  * A ReserveNow not answered in time is held all the same (the station may hold it) until its expiry or the
  * station's answer after its timeout (`commandAnswered`: Accepted keeps it, a refusal ends it, also one that
- * came before the hold was written: `#refusedBeforeHeld`). A
+ * came before the hold was written: `#refusedBeforeHeld`), or the sweep finds its row settled by the
+ * station's node (`settleUnconfirmed`: never sent, say). A raw ReserveNow the station accepted under a
+ * reservation's id replaces its content in the ledger, as on the station. A
  * CancelReservation answered Accepted or Rejected ends it, in time or late, the ledger's own or an operator's
  * raw command.
  */
@@ -191,7 +193,10 @@ export class ReservationService {
    * other. Accepted confirms the hold, a refusal or CALLERROR ends it, as `commandAnswered` would; so does a
    * row saying it was never sent (refused by the actor's guard, the station gone). "held": nothing known yet.
    */
-  async #answeredBeforeHeld(record: ReservationRecord): Promise<"confirmed" | "ended" | "held"> {
+  async #answeredBeforeHeld(
+    record: ReservationRecord,
+    when = "before its hold was recorded",
+  ): Promise<"confirmed" | "ended" | "held"> {
     let rows: CommandLogEntry[];
     try {
       rows = await this.deps.commandLog(record.chargePointId, COMMAND_ROWS_READ);
@@ -203,20 +208,22 @@ export class ReservationService {
       });
       return "held";
     }
-    const row = rows.find((r) => {
+    // Its own row, and any raw ReserveNow of the same content sent under its id since (newest first): the
+    // station holds it if one was accepted, may hold it while one is not settled.
+    const statuses = rows.filter((r) => {
       if (r.action !== "ReserveNow") return false;
       const sent = sentReservation(r.action, r.payload, "ocpp1.6") ??
         sentReservation(r.action, r.payload, "ocpp2.0.1");
-      return sent?.reservationId === record.reservationId;
-    });
-    const status = row ? settledStatus(row) : null;
-    if (status === null) return "held";
+      return sent?.reservationId === record.reservationId && sameReservation(record, sent);
+    }).map(settledStatus);
+    const status = statuses.includes("Accepted") ? "Accepted" : statuses.includes(null) ? null : statuses[0];
+    if (status === null || status === undefined) return "held";
     if (status === "Accepted") {
       const confirmed = await this.deps.reservations.confirmReservation(record.reservationId);
       if (confirmed) this.#publish(confirmed);
       return "confirmed";
     }
-    const reason = `not held: the station's node settled ReserveNow ${status} before its hold was recorded`;
+    const reason = `not held: the station's node settled ReserveNow ${status} ${when}`;
     return await this.#end(record, "cancelled", reason) ? "ended" : "held";
   }
 
@@ -343,6 +350,21 @@ export class ReservationService {
       reason += " (the station no longer held it)";
     }
     return (await this.#end(r, "cancelled", reason)) ?? await this.get(reservationId);
+  }
+
+  /**
+   * Settles the unconfirmed holds by what their station's node stored since (`#answeredBeforeHeld`): a
+   * ReserveNow given up by the node that asked is settled there later, out of the ledger's sight, when that
+   * node's guard refused it or its station was gone by its turn (never sent: no answer to tell the ledger), or
+   * when that node's telling failed. Else such a hold kept its connector from other reservations until its
+   * expiry for nothing. Returns how many were settled. Run by one process at a time, with `expireDue`.
+   */
+  async settleUnconfirmed(): Promise<number> {
+    let count = 0;
+    for (const r of await this.deps.reservations.listUnconfirmedReservations(SWEEP_BATCH)) {
+      if (await this.#answeredBeforeHeld(r, "after its hold was recorded") !== "held") count++;
+    }
+    return count;
   }
 
   /** Ends the reservations that are past their expiry; returns how many. Run by one process at a time. */

@@ -226,3 +226,76 @@ Deno.test("ReservationService settles a given-up hold by what the station's node
     t.kv.close();
   }
 });
+
+Deno.test("ReservationService's sweep settles an unconfirmed hold by the row its station's node stored after it", async () => {
+  // Node B gave up on the ReserveNow and held it, A's row still `sending`; A settled the row later: its guard
+  // refused the ReserveNow in its turn, or the station accepted it and telling the ledger failed.
+  let sent: Record<string, unknown> = {};
+  let rows: CommandLogEntry[] = [];
+  const t = await setUp({ outcome: "timeout", response: null }, {
+    send: (request) => {
+      sent = request.payload as Record<string, unknown>;
+      return Promise.resolve({ outcome: "timeout", response: { reason: GIVEN_UP_REASON } });
+    },
+    commandLog: () => Promise.resolve(rows),
+  });
+  const row = (
+    outcome: CommandLogEntry["outcome"],
+    response: unknown,
+    payload: Record<string, unknown> = sent,
+  ): CommandLogEntry => ({
+    id: crypto.randomUUID(),
+    chargePointId: "CP-1",
+    action: "ReserveNow",
+    payload,
+    requestedBy: "user:olga",
+    requestedAt: NOW.toISOString(),
+    outcome,
+    response,
+    finishedAt: NOW.toISOString(),
+  });
+  const hold = async () => {
+    rows = [];
+    const error = (await assertRejects(
+      () =>
+        t.service.create(
+          { chargePointId: "CP-1", connectorId: 1, idTag: "OWNER", expiryDate: EXPIRY, force: true },
+          "user:olga",
+        ),
+      FleetError,
+    )) as FleetError;
+    assertEquals(error.details.held, true);
+    rows = [row("sending", null)];
+    return error.details.reservationId as number;
+  };
+  const record = (id: number) => t.reservations.getReservation(id);
+  try {
+    const refused = await hold();
+    assertEquals(await t.service.settleUnconfirmed(), 0, "still sending: held");
+    rows = [row("refused", { reason: "connector 1 already holds reservation 9" })];
+    assertEquals(await t.service.settleUnconfirmed(), 1);
+    const ended = await record(refused);
+    assertEquals([ended?.state, ended?.unconfirmed], ["cancelled", true]);
+    assertEquals(
+      ended?.endReason,
+      "not held: the station's node settled ReserveNow never sent (refused) after its hold was recorded",
+    );
+
+    const accepted = await hold();
+    rows = [row("accepted", { status: "Accepted" })];
+    assertEquals(await t.service.settleUnconfirmed(), 1);
+    assertEquals([(await record(accepted))?.state, (await record(accepted))?.unconfirmed], ["active", false]);
+
+    // Its own row unanswered after a timeout, and a raw one under its id refused since: the station may still
+    // hold the first, whatever it answered the other (of other content, or the same).
+    const unknown = await hold();
+    const timedOut = row("timeout", null);
+    for (const raw of [{ ...sent, connectorId: 2 }, sent]) {
+      rows = [row("accepted", { status: "Rejected" }, raw), timedOut];
+      assertEquals(await t.service.settleUnconfirmed(), 0);
+      assertEquals([(await record(unknown))?.state, (await record(unknown))?.unconfirmed], ["active", true]);
+    }
+  } finally {
+    t.kv.close();
+  }
+});
