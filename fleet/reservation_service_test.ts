@@ -299,3 +299,43 @@ Deno.test("ReservationService's sweep settles an unconfirmed hold by the row its
     t.kv.close();
   }
 });
+
+Deno.test("ReservationService takes the content a 2.0.1 station accepted under a reservation's id", async () => {
+  const t = await setUp({ outcome: "accepted", response: { status: "Accepted" } });
+  try {
+    const made = await t.service.create(
+      { chargePointId: "CP-1", connectorId: 1, idTag: "OWNER", expiryDate: EXPIRY, force: true },
+      "user:olga",
+    );
+    const answered = (request: unknown, status: string) =>
+      t.service.commandAnswered({
+        chargePointId: "CP-1",
+        action: "ReserveNow",
+        request,
+        response: { status },
+        callError: null,
+        requestedBy: "user:olga",
+        dialect: "ocpp2.0.1",
+        late: false,
+      });
+    const moved = {
+      ...reserveNow201(made.reservationId, 2),
+      idToken: { idToken: "OTHER", type: "Central" },
+      groupIdToken: { idToken: "GROUP", type: "Central" },
+    };
+    await answered(moved, "Rejected");
+    assertEquals((await t.reservations.getReservation(made.reservationId))?.connectorId, 1, "refused: kept");
+    await answered(moved, "Accepted");
+    const r = await t.reservations.getReservation(made.reservationId);
+    assertEquals([r?.state, r?.connectorId, r?.idTag, r?.parentIdTag, r?.unconfirmed], [
+      "active",
+      2,
+      "OTHER",
+      "GROUP",
+      false,
+    ]);
+    assertEquals(t.published.at(-1)?.connectorId, 2, "the change is published");
+  } finally {
+    t.kv.close();
+  }
+});
