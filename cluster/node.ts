@@ -523,9 +523,21 @@ export class ClusterNode implements RemoteStations {
   }
 
   /**
+   * The node holding a command's station now, whichever it is: the one it was taken back from too, should the
+   * station have moved away and back meanwhile (a new connection there, which the withdrawn command never met).
+   */
+  #holder(pending: Pending): string | null {
+    if (pending.follows === undefined) return null;
+    if (this.options.registry.isConnectedHere(pending.follows)) return this.nodeId;
+    const known = this.#stations.get(pending.follows);
+    return known && this.#alive(known.nodeId) ? known.nodeId : null;
+  }
+
+  /**
    * A command whose station connected elsewhere: taken back from its node's inbox, it ends its wait there with
-   * where to send it now. One its node already took stays: that node answers it, or its loss is reported as
-   * any other (`whenGone`), never sent twice.
+   * where to send it now (that same node again if the station came back to it meanwhile: not sent there yet).
+   * One its node already took stays: that node answers it, or its loss is reported as any other (`whenGone`),
+   * never sent twice.
    */
   async #follow(reqId: string, pending: Pending): Promise<void> {
     // Not known to be in the inbox yet: looked at again once the bus says (see #request).
@@ -538,7 +550,7 @@ export class ClusterNode implements RemoteStations {
     // Being given up meanwhile (the timeout, this node stopping): that decides, with this same withdrawal.
     if (pending.givingUp || !this.#pending.delete(reqId)) return;
     clearTimeout(pending.timer);
-    const to = this.#whereNow(pending);
+    const to = this.#holder(pending);
     if (to === null) pending.reject(pending.whenUndelivered());
     else pending.resolve(new Moved(to));
   }

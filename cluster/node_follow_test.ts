@@ -62,3 +62,64 @@ Deno.test("a command taken back from its station's old node when its time has ru
     await c.close();
   }
 });
+
+Deno.test("a command whose station moved away and back while it was being taken back is sent to its old node again", async () => {
+  const hub = new MemoryClusterHub();
+  const a = slowWithdraw(hub.backend("node-a"));
+  // node-b reads nothing at first (frozen): the command waits in its inbox.
+  const b = hub.backend("node-b");
+  await b.presence.renew(60_000);
+  const c = hub.backend("node-c");
+  await c.presence.renew(60_000);
+  const toC: BusMessage[] = [];
+  c.bus.onMessage((message) => void (message.kind === "request" && toC.push(message)));
+  const node = new ClusterNode({
+    backend: a.backend,
+    registry: EMPTY_REGISTRY,
+    events: new EventBus(),
+    remoteEvents: new EventBus(),
+    logger: createMemoryLogger(),
+    leaseMs: 60_000,
+    requestTimeoutMs: 5000,
+    flushMs: 5,
+  });
+  await node.start();
+  try {
+    const at = (s: number) => `2026-12-06T06:00:0${s}.000Z`;
+    const entry = (nodeId: string, s: number) => ({
+      chargePointId: "CP-1",
+      nodeId,
+      connectedAt: at(s),
+      remoteAddress: "",
+    });
+    const owner = { id: "CP-1", nodeId: "node-b", remoteAddress: "", connectedAt: at(0) };
+    const answer = node.call(owner, "Reset", { type: "Hard" }, {}).then(
+      (value) => value,
+      (error: Error) => error,
+    );
+    await c.bus.broadcast({ kind: "batch", opened: [entry("node-c", 1)] });
+    await eventually(() => a.state.withdrawals === 1, 2000, "node-a takes the command back from node-b");
+    // node-b wakes up and the station connects to it again (newest connection): node-b now answers its requests.
+    const toB: BusMessage[] = [];
+    b.bus.onMessage((message, from) => {
+      if (message.kind !== "request") return;
+      toB.push(message);
+      void b.bus.send(from, { kind: "reply", reqId: message.reqId, ok: true, value: { status: "Accepted" } });
+    });
+    await b.bus.broadcast({ kind: "batch", opened: [entry("node-b", 2)] });
+    await eventually(
+      () => node.connection("CP-1")?.connectedAt === at(2),
+      2000,
+      "node-a sees CP-1 back on node-b",
+    );
+    a.state.release();
+
+    assertEquals(await answer, { status: "Accepted" });
+    assertEquals(toB.map((m) => m.action), ["Reset"]);
+    assertEquals(toC.length, 0);
+  } finally {
+    await node.close();
+    await b.close();
+    await c.close();
+  }
+});
