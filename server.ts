@@ -689,12 +689,7 @@ async function settleLostCommands(
   now: () => Date,
   logger: Logger,
 ): Promise<void> {
-  const at = now();
-  const settled = await store.settleCommandsOfLostNodes(
-    live,
-    new Date(at.getTime() - graceMs).toISOString(),
-    at.toISOString(),
-  );
+  const settled = await store.settleCommandsOfLostNodes(live, graceMs, now().toISOString());
   if (settled > 0) logger.warn("commands of a lost node settled as unknown", { settled });
 }
 

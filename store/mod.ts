@@ -218,10 +218,11 @@ export interface CommandLogStore {
   pageCommandLog(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<CommandLogEntry>>;
   /**
    * Settles as `unknown` (NODE_LOST_RESPONSE, finishedAt `at`) the rows still `sending` that a node outside
-   * `liveNodeIds` wrote before `sentBefore`: their node died with the command. Each row once, whichever process
-   * runs it; returns how many it settled.
+   * `liveNodeIds` wrote at least `graceMs` ago: their node died with the command. How long ago by the store's
+   * clock where it has one (PostgreSQL's, which nodes with skewed clocks share), else `at` against the row's
+   * requestedAt. Each row once, whichever process runs it; returns how many it settled.
    */
-  settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number>;
+  settleCommandsOfLostNodes(liveNodeIds: readonly string[], graceMs: number, at: string): Promise<number>;
 }
 
 /** File transfer progress stations reported, written by `commit` (`fileStatus`). */

@@ -3,7 +3,8 @@
  * database, one of them started with its wall clock ahead (tests/helpers/skewed_clock.ts). What one node
  * records and another judges a late answer or a newer connection by must not depend on whose clock is ahead.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
+import postgres from "postgres";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { HeldAnswers } from "./helpers/late_station.ts";
@@ -49,7 +50,7 @@ async function skewedNodes(name: string, env: Record<string, string>) {
       30_000,
       "two cluster nodes",
     );
-    return { ahead, behind, api: await adminApi(behind.url), close };
+    return { ahead, behind, api: await adminApi(behind.url), url: db.url, close };
   } catch (error) {
     await close();
     throw error;
@@ -321,6 +322,81 @@ Deno.test({
       );
     } finally {
       for (const s of stations) await closeStation(s).catch(() => {});
+      await close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "cluster with skewed clocks: the node ahead does not settle as unknown a young command of a node whose lease lapsed a moment",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // A lease (the sweep's grace) shorter than the skew: judged by the node ahead's clock, any row looked old.
+    const { ahead, behind, api, url, close } = await skewedNodes("cluster45_skew_sweep", {
+      PRESENCE_LEASE_S: "4",
+      CALL_TIMEOUT_MS: "30000",
+    });
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    let station: Station | null = null;
+    try {
+      const viaAhead = await adminApi(ahead.url);
+      station = await connectStation(behind.wsUrl, "CP-SKEW-S");
+      let answer = (_status: string) => {};
+      let asked = false;
+      station.handle("Reset", () =>
+        new Promise((resolve) => {
+          asked = true;
+          answer = (status) => resolve({ status });
+        }));
+      await eventually(
+        async () => (await viaAhead("/charge-points/CP-SKEW-S")).body.online === true,
+        10_000,
+        "the node ahead sees CP-SKEW-S on the node behind",
+      );
+      const nodeBehind = String((await api("/charge-points/CP-SKEW-S")).body.node);
+      const reset = api("/charge-points/CP-SKEW-S/Reset", { method: "POST", body: { type: "Soft" } });
+      await eventually(() => asked, 5000, "the station holds the Reset (its row written sending)");
+      const resetRow = async () =>
+        ((await api("/charge-points/CP-SKEW-S/commands")).body.items as Json[]).find((e) =>
+          e.action === "Reset"
+        );
+      assertEquals((await resetRow())?.outcome, "sending");
+
+      // The node behind's lease lapses for a moment (its renewals not getting through), well within the grace.
+      let seenLost = false;
+      const lapseUntil = performance.now() + 1500;
+      while (performance.now() < lapseUntil) {
+        await sql`update cluster_nodes set expires_at = now() - interval '1 second' where node_id = ${nodeBehind}`;
+        seenLost ||= (await viaAhead("/charge-points/CP-SKEW-S")).body.online === false;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert(seenLost, "the node ahead took the node behind for lost");
+      await eventually(
+        async () =>
+          (await sql`select 1 from cluster_nodes where node_id = ${nodeBehind} and expires_at > now()`)
+            .length > 0,
+        5000,
+        "the node behind renewed its lease",
+      );
+      // A sweep of the node ahead after the renewal (every third of the lease).
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+
+      assertEquals(
+        (await resetRow())?.outcome,
+        "sending",
+        "settled while its node still waited for the answer",
+      );
+      assertEquals(ahead.logs.filter((l) => l.msg === "commands of a lost node settled as unknown"), []);
+      answer("Accepted");
+      const done = await reset;
+      assertEquals([done.status, done.body.status], [200, "Accepted"], JSON.stringify(done.body));
+      assertEquals((await resetRow())?.outcome, "accepted");
+    } finally {
+      if (station) await closeStation(station).catch(() => {});
+      await sql.end();
       await close();
     }
   },

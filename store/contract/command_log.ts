@@ -95,25 +95,29 @@ export function commandLogCases({ stationTest }: Cases): void {
   stationTest(
     "settleCommandsOfLostNodes() settles once the rows a lost node left sending, not a live or recent node's",
     async ({ store }) => {
-      const sending = (id: string, nodeId: string, minutes: number) =>
+      // Ages are real (PostgreSQL judges them by its own clock when it stored the row): written apart in time.
+      const sending = (id: string, nodeId: string) =>
         command(id, {
-          requestedAt: at(minutes),
+          requestedAt: new Date().toISOString(),
           outcome: "sending",
           response: null,
           finishedAt: null,
           nodeId,
         });
-      await store().appendCommandLog(sending("dead-old", "node-a", 1));
-      await store().appendCommandLog(sending("dead-new", "node-a", 9));
-      await store().appendCommandLog(sending("live", "node-b", 1));
+      await store().appendCommandLog(sending("dead-old", "node-a"));
+      await store().appendCommandLog(sending("live", "node-b"));
       await store().appendCommandLog(command("done", { requestedAt: at(2), nodeId: "node-a" }));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await store().appendCommandLog(sending("dead-new", "node-a"));
 
-      assertEquals(await store().settleCommandsOfLostNodes(["node-b"], at(5), at(10)), 1);
-      assertEquals(await store().settleCommandsOfLostNodes(["node-b"], at(5), at(11)), 0);
+      const now = () => new Date().toISOString();
+      const settledAt = now();
+      assertEquals(await store().settleCommandsOfLostNodes(["node-b"], 500, settledAt), 1);
+      assertEquals(await store().settleCommandsOfLostNodes(["node-b"], 500, now()), 0);
       const byId = new Map((await store().listCommandLog("CP-1", 10)).map((e) => [e.id, e]));
       assertEquals(
         [byId.get("dead-old")?.outcome, byId.get("dead-old")?.response, byId.get("dead-old")?.finishedAt],
-        ["unknown", NODE_LOST_RESPONSE, at(10)],
+        ["unknown", NODE_LOST_RESPONSE, settledAt],
       );
       assertEquals(
         ["dead-new", "live", "done"].map((id) => byId.get(id)?.outcome),
@@ -121,15 +125,19 @@ export function commandLogCases({ stationTest }: Cases): void {
       );
       // Its node was frozen, not dead: the answer it learns later still lands.
       await store().appendCommandLog(
-        command("dead-old", { requestedAt: at(1), finishedAt: at(12), nodeId: "node-a" }),
+        command("dead-old", {
+          requestedAt: byId.get("dead-old")!.requestedAt,
+          finishedAt: now(),
+          nodeId: "node-a",
+        }),
       );
       assertEquals(
         (await store().listCommandLog("CP-1", 10)).find((e) => e.id === "dead-old")?.outcome,
         "accepted",
       );
       // Settled rows are no longer sending: nothing left for a sweep.
-      assertEquals(await store().settleCommandsOfLostNodes([], at(60), at(61)), 2);
-      assertEquals(await store().settleCommandsOfLostNodes([], at(60), at(61)), 0);
+      assertEquals(await store().settleCommandsOfLostNodes([], 0, now()), 2);
+      assertEquals(await store().settleCommandsOfLostNodes([], 0, now()), 0);
     },
   );
 

@@ -45,10 +45,12 @@ export class KvCommandLog {
   /** See CommandLogStore; each row settled under a check of its value, so two sweeps settle it once. */
   async settleCommandsOfLostNodes(
     liveNodeIds: readonly string[],
-    sentBefore: string,
+    graceMs: number,
     at: string,
   ): Promise<number> {
     const live = new Set(liveNodeIds);
+    // One process (or Deno Deploy's isolates, on one clock): the request's time is the write's.
+    const sentBefore = new Date(Date.parse(at) - graceMs).toISOString();
     const lost: Deno.KvEntry<SendingPointer>[] = [];
     for await (const e of this.kv.list<SendingPointer>({ prefix: ["cmd_sending"] })) {
       const { nodeId, requestedAt } = e.value;

@@ -264,8 +264,8 @@ export class KvStore implements Store {
   pageCommandLog(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<CommandLogEntry>> {
     return this.#commandLog.pageCommandLog(chargePointId, page);
   }
-  settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number> {
-    return this.#commandLog.settleCommandsOfLostNodes(liveNodeIds, sentBefore, at);
+  settleCommandsOfLostNodes(liveNodeIds: readonly string[], graceMs: number, at: string): Promise<number> {
+    return this.#commandLog.settleCommandsOfLostNodes(liveNodeIds, graceMs, at);
   }
 
   // ---------------------------------------------------------------- file transfer status history

@@ -115,16 +115,21 @@ export class PgCommandLog {
     `.execute();
   }
 
-  /** See CommandLogStore: one statement, so a row two sweeps meet is settled by the first (row lock). */
+  /**
+   * See CommandLogStore: one statement, so a row two sweeps meet is settled by the first (row lock). The age is
+   * the database's own (`written_at`, migration 055; a row from before it by its `requested_at`): neither the
+   * sweeping node's clock nor the writer's.
+   */
   async settleCommandsOfLostNodes(
     liveNodeIds: readonly string[],
-    sentBefore: string,
+    graceMs: number,
     at: string,
   ): Promise<number> {
     const settled = await this.sql`
       update command_log set outcome = 'unknown', response = ${this.sql.json(NODE_LOST_RESPONSE)},
         finished_at = ${at}
-      where outcome = 'sending' and requested_at < ${sentBefore}
+      where outcome = 'sending'
+        and coalesce(written_at, requested_at) < now() - ${graceMs} * interval '1 millisecond'
         and node_id is not null and node_id <> all(${liveNodeIds as string[]}::text[])
     `;
     return settled.count;

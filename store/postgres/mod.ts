@@ -426,8 +426,8 @@ export class PostgresStore implements Store {
       () => this.#commandLog.pageCommandLog(chargePointId, page),
     );
   }
-  settleCommandsOfLostNodes(liveNodeIds: readonly string[], sentBefore: string, at: string): Promise<number> {
-    return this.#commandLog.settleCommandsOfLostNodes(liveNodeIds, sentBefore, at);
+  settleCommandsOfLostNodes(liveNodeIds: readonly string[], graceMs: number, at: string): Promise<number> {
+    return this.#commandLog.settleCommandsOfLostNodes(liveNodeIds, graceMs, at);
   }
 
   // --- file transfer status history ---------------------------------------------------------------------
