@@ -401,3 +401,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "cluster with skewed clocks: a station's commands are logged in the order they were sent, whichever node's clock is ahead",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { ahead, behind, api, close } = await skewedNodes("cluster45_skew_order", {
+      CALL_TIMEOUT_MS: "5000",
+    });
+    let station: Station | null = null;
+    const onNode = async (wsUrl: string, node: ServerProcess) => {
+      if (station) await closeStation(station);
+      station = await connectStation(wsUrl, "CP-SKEW-O");
+      station.handle("Reset", () => ({ status: "Accepted" }));
+      const viaNode = await adminApi(node.url);
+      const nodeId = String((await viaNode("/charge-points/CP-SKEW-O")).body.node);
+      await eventually(
+        async () => (await api("/charge-points/CP-SKEW-O")).body.node === nodeId,
+        10_000,
+        "the station seen on its node",
+      );
+    };
+    try {
+      await onNode(ahead.wsUrl, ahead);
+      const sentFirst = Date.now();
+      const first = await api("/charge-points/CP-SKEW-O/Reset", { method: "POST", body: { type: "Soft" } });
+      assertEquals(first.status, 200, JSON.stringify(first.body));
+      // The station moves to the node behind (a second or so later): its next command is the newer one.
+      await onNode(behind.wsUrl, behind);
+      const second = await api("/charge-points/CP-SKEW-O/Reset", { method: "POST", body: { type: "Hard" } });
+      assertEquals(second.status, 200, JSON.stringify(second.body));
+
+      const resets = ((await api("/charge-points/CP-SKEW-O/commands")).body.items as Json[])
+        .filter((e) => e.action === "Reset");
+      assertEquals(resets.map((e) => e.payload.type), ["Hard", "Soft"], "newest first");
+      const firstAt = Date.parse(resets[1].requestedAt);
+      assert(
+        Math.abs(firstAt - sentFirst) < 1000,
+        `the first Reset stamped ${firstAt - sentFirst} ms from when it was sent (the node ahead's clock)`,
+      );
+      assert(Date.parse(resets[1].finishedAt) >= firstAt, "finished after it was requested");
+    } finally {
+      if (station) await closeStation(station).catch(() => {});
+      await close();
+    }
+  },
+});

@@ -14,6 +14,7 @@ import {
 import { iso, jsonOrNull, type Writer } from "./sql.ts";
 import type { HistoryPage, HistoryPageRequest } from "../mod.ts";
 import { belowCursor, toHistoryPage } from "./history_page.ts";
+import type { DatabaseClock } from "./database_clock.ts";
 
 const COMMAND_LOG_COLUMNS = [
   "id",
@@ -44,7 +45,8 @@ interface CommandLogRow {
 }
 
 export class PgCommandLog {
-  constructor(private readonly sql: Sql) {}
+  /** `clock`: a row's times go on PostgreSQL's clock (nodes with skewed clocks list one station's commands in order). */
+  constructor(private readonly sql: Sql, private readonly clock: DatabaseClock) {}
 
   async listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
     const rows = await this.sql<CommandLogRow[]>`
@@ -87,10 +89,10 @@ export class PgCommandLog {
       action: e.action,
       payload: jsonOrNull(tx, e.payload),
       requested_by: e.requestedBy,
-      requested_at: e.requestedAt,
+      requested_at: this.clock.toDatabase(e.requestedAt),
       outcome: e.outcome,
       response: jsonOrNull(tx, e.response),
-      finished_at: e.finishedAt,
+      finished_at: e.finishedAt === null ? null : this.clock.toDatabase(e.finishedAt),
       node_id: e.nodeId ?? null,
       late_answer: e.lateAnswer === undefined ? null : jsonOrNull(tx, e.lateAnswer),
     }));
@@ -127,7 +129,7 @@ export class PgCommandLog {
   ): Promise<number> {
     const settled = await this.sql`
       update command_log set outcome = 'unknown', response = ${this.sql.json(NODE_LOST_RESPONSE)},
-        finished_at = ${at}
+        finished_at = ${this.clock.toDatabase(at)}
       where outcome = 'sending'
         and coalesce(written_at, requested_at) < now() - ${graceMs} * interval '1 millisecond'
         and node_id is not null and node_id <> all(${liveNodeIds as string[]}::text[])

@@ -61,6 +61,7 @@ import { RecalledTransactions } from "./recalled_transactions.ts";
 import { PgIdTags } from "./id_tags.ts";
 import { PgMeterValues } from "./meter_values.ts";
 import { openMigratedPool } from "./migrate.ts";
+import { DatabaseClock } from "./database_clock.ts";
 import { asUnavailable, bounded, describe, isUnavailable } from "./sql.ts";
 import { PgTransactions } from "./transactions.ts";
 
@@ -100,7 +101,10 @@ export async function openPostgresStore(
     }
     throw err;
   }
-  return new PostgresStore(sql, options);
+  const store = new PostgresStore(sql, options);
+  // The command log's times on the database's clock from the first command on.
+  await store.measureDatabaseClock();
+  return store;
 }
 
 export class PostgresStore implements Store {
@@ -111,6 +115,7 @@ export class PostgresStore implements Store {
   readonly #transactions: PgTransactions;
   readonly #meterValues: PgMeterValues;
   readonly #commandLog: PgCommandLog;
+  readonly #clock: DatabaseClock;
   readonly #fileStatus: PgFileStatus;
   readonly #deviceModel: PgDeviceModel;
   readonly #committer: PgCommitter;
@@ -135,7 +140,8 @@ export class PostgresStore implements Store {
     this.#idTags = new PgIdTags(sql);
     this.#transactions = new PgTransactions(sql);
     this.#meterValues = new PgMeterValues(sql);
-    this.#commandLog = new PgCommandLog(sql);
+    this.#clock = new DatabaseClock(sql);
+    this.#commandLog = new PgCommandLog(sql, this.#clock);
     this.#fileStatus = new PgFileStatus(sql);
     this.#deviceModel = new PgDeviceModel(sql);
     this.#committer = new PgCommitter(
@@ -221,11 +227,17 @@ export class PostgresStore implements Store {
     countDeviceModel: (chargePointId, atMost) => this.countDeviceModel(chargePointId, atMost),
   };
 
+  /** Measures how far PostgreSQL's clock is from this process's (the command log's times go on PostgreSQL's). */
+  async measureDatabaseClock(): Promise<void> {
+    await this.#clock.measure();
+  }
+
   /** Writes what is pending, waits for writes in flight, then closes the pool. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#committer.drain();
+    await this.#clock.settled();
     await this.#sql.end({ timeout: 5 });
   }
 
