@@ -662,6 +662,9 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       path: "/v1/charge-points/{id}/frames",
       operationId: "listRecentFrames",
       summary: "The last OCPP frames in and out, oldest first (kept in memory, a few per station)",
+      description:
+        "For a viewer, a SecurityEventNotification's payload is withheld, and so is the description of " +
+        "a CALLERROR we answered one with (or a CALL no longer kept).",
       tag: "Charge points",
       access: "viewer",
       params: ChargePointIdParam,
