@@ -54,12 +54,14 @@ function parseRange(entry: string): Range {
   const address = slash < 0 ? entry : entry.slice(0, slash);
   const bytes = parseIp(address);
   if (!bytes) throw new Error(`"${entry}" is not an IP address or CIDR range`);
-  const max = bytes.length * 8;
+  // A mapped IPv4 address is written in IPv6: its prefix counts 128 bits (parseIp gives its 4 IPv4 bytes).
+  const mapped = bytes.length === 4 && address.includes(":");
+  const max = mapped ? 128 : bytes.length * 8;
   const prefixText = slash < 0 ? String(max) : entry.slice(slash + 1);
   const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!(prefix >= 0 && prefix <= max)) throw new Error(`"${entry}" has a bad prefix length`);
   // A mapped IPv4 CIDR (::ffff:10.0.0.0/104) becomes the IPv4 range.
-  return { bytes, prefix: bytes.length === 4 && address.includes(":") ? Math.max(0, prefix - 96) : prefix };
+  return { bytes, prefix: mapped ? Math.max(0, prefix - 96) : prefix };
 }
 
 function matches(range: Range, bytes: Uint8Array): boolean {

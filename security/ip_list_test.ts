@@ -32,6 +32,17 @@ Deno.test("parseIpList() matches single addresses and CIDR ranges of both famili
   assert(!parseIpList("0.0.0.0/0").has("::2"));
 });
 
+Deno.test("parseIpList() reads an IPv4-mapped entry as its IPv4 address or range, never as any address", () => {
+  const one = parseIpList("::ffff:10.1.0.1");
+  assert(one.has("10.1.0.1"));
+  assert(one.has("::ffff:10.1.0.1"));
+  assert(!one.has("1.2.3.4"));
+  const range = parseIpList("::ffff:10.1.0.0/112");
+  assert(range.has("10.1.200.3"));
+  assert(!range.has("10.2.0.1"));
+  assertThrows(() => parseIpList("::ffff:10.1.0.0/129"), Error, "bad prefix length");
+});
+
 Deno.test("parseIpList() refuses a bad entry naming it", () => {
   assertThrows(() => parseIpList("10.0.0.0/33"), Error, '"10.0.0.0/33" has a bad prefix length');
   assertThrows(() => parseIpList("example.com"), Error, '"example.com" is not an IP address');
