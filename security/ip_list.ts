@@ -49,6 +49,21 @@ export function ipEntryProblem(entry: string): string | null {
   }
 }
 
+/**
+ * True when every address of `inner` is in `outer` (each an address or CIDR range, valid by `ipEntryProblem`).
+ *
+ * @example
+ * ```ts
+ * rangeWithin("10.1.2.0/24", "10.0.0.0/8"); // true
+ * rangeWithin("10.0.0.0/8", "10.1.2.0/24"); // false
+ * ```
+ */
+export function rangeWithin(inner: string, outer: string): boolean {
+  const i = parseRange(inner);
+  const o = parseRange(outer);
+  return i.bytes.length === o.bytes.length && i.prefix >= o.prefix && matches(o, i.bytes);
+}
+
 function parseRange(entry: string): Range {
   const slash = entry.indexOf("/");
   const address = slash < 0 ? entry : entry.slice(0, slash);

@@ -4,7 +4,9 @@
  * a credential; a webhook (a new one, another URL, more events, enabled again) would go on sending station
  * events, and its renewed secret signs deliveries its receiver trusts. A station's AuthorizationKey (set,
  * generated, or sent by a command or job) is the station's password, and what else changes whom a station
- * trusts (`security/trust_commands.ts`: its certificates, security profile, network profile) stays changed.
+ * trusts (`security/trust_commands.ts`: its certificates, security profile, network profile) stays changed, as
+ * do weaker settings of whom the server lets in as a station (`routes/api/station_security.ts`: a lower
+ * profile, a wider allow-list, the settings deleted; tightening them is allowed).
  * A session and a token that never expires are not limited.
  *
  * @example

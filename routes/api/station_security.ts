@@ -9,7 +9,9 @@
  * - `DELETE /api/v1/station-security/{id}`                     back to the defaults
  * - `GET    /api/v1/security-events`                           newest first, filtered, paged with `before`
  *
- * The AuthorizationKey is write-only: answers say only whether one is set.
+ * The AuthorizationKey is write-only: answers say only whether one is set. An API token that expires may tighten
+ * the settings but not weaken them (`security/security_weakening.ts`, `outliving_grants.ts`): whom the server
+ * lets in as the station would stay weakened after the token.
  */
 import { z } from "zod";
 import type { SecurityProfile, StationSecurityRecord } from "../../store/station_security.ts";
@@ -31,12 +33,13 @@ import {
   type PendingKeyExpiryDeps,
 } from "../../security/pending_key_expiry.ts";
 import { pendingProfileExpiresAt } from "../../security/security_profile_raise.ts";
+import { securityWeakening } from "../../security/security_weakening.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
 import type { Store } from "../../store/mod.ts";
 import { dialectOfStation } from "../../actors/dialects.ts";
 import { commandApiError } from "./command_errors.ts";
 import { pendingKeyFate } from "./pending_key_fate.ts";
-import { principalLabel } from "../../auth/principal.ts";
+import { type Principal, principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry } from "../../actors/registry.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
@@ -165,6 +168,8 @@ interface SecurityChange {
   /** A key about to be sent to the station: pending until it is settled. */
   pendingKeyHash?: string;
   allowedIps?: string[];
+  /** Throws to refuse the change as it would apply to the record stored when written. */
+  guard?: (before: StationSecurityRecord | null, after: StationSecurityRecord) => void;
 }
 
 export function stationSecurityWriter(options: StationSecurityRouteOptions): StationSecurityWriter {
@@ -222,6 +227,7 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
         createdAt: existing?.createdAt ?? at,
         updatedAt: at,
       };
+      change.guard?.(existing, record);
       const effective = record.securityProfile ?? security.defaultProfile;
       if ((effective === 1 || effective === 2) && record.authorizationKeyHash === null) {
         throw new ApiError(
@@ -268,6 +274,20 @@ export function stationSecurityWriter(options: StationSecurityRouteOptions): Sta
   };
 
   return { save, dropIfChanged, pendKey, settlePendingKey };
+}
+
+/**
+ * Refuses (403) a token that expires a change that lets in as the station someone the settings before kept out
+ * (null: none stored, the defaults).
+ */
+function refuseWeakening(
+  principal: Principal | null,
+  before: StationSecurityRecord | null,
+  after: StationSecurityRecord | null,
+  defaultProfile: SecurityProfile,
+): void {
+  const weakening = securityWeakening(before, after, defaultProfile);
+  if (weakening !== null) refuseOutlivingGrant(principal, weakening);
 }
 
 /** The raise pending on `r` while it may still settle. */
@@ -404,7 +424,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     summary: "Set a station's security profile, AuthorizationKey and address allow-list",
     description: "Omitted fields keep their value. Profiles 1 and 2 need an AuthorizationKey. " +
       "A connected station whose profile, key or allow-list changes is disconnected (close code 4002) and " +
-      "must pass the new check to come back.",
+      "must pass the new check to come back. An API token that expires may not set a key, lower the " +
+      "effective profile or let in an address the allow-list did not (403): that would outlive it.",
     tag: "Security",
     access: "admin",
     params: IdParam,
@@ -412,7 +433,9 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     responses: { 200: { description: "Updated", schema: StationSecurityView }, ...ERRORS },
   }, async (c, { params, body, principal }) => {
     const what: string[] = [];
-    const change: Parameters<typeof save>[2] = {};
+    const change: Parameters<typeof save>[2] = {
+      guard: (before, after) => refuseWeakening(principal, before, after, security.defaultProfile),
+    };
     if (body.securityProfile !== undefined) {
       change.securityProfile = body.securityProfile;
       what.push(`securityProfile set to ${body.securityProfile ?? "default"}`);
@@ -560,6 +583,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     path: "/v1/station-security/{id}",
     operationId: "deleteStationSecurity",
     summary: "Remove a station's security settings (the defaults apply again)",
+    description: "An API token that expires may not when that lowers the effective profile or ends an " +
+      "allow-list (403): that would outlive it.",
     tag: "Security",
     access: "admin",
     params: IdParam,
@@ -569,7 +594,11 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       404: { description: "Nothing stored", schema: ErrorSchema },
     },
   }, async (c, { params, principal }) => {
-    const { before: existing } = await store.change(params.id, (stored) => stored ? null : undefined);
+    const { before: existing } = await store.change(params.id, (stored) => {
+      if (!stored) return undefined;
+      refuseWeakening(principal, stored, null, security.defaultProfile);
+      return null;
+    });
     if (!existing) {
       throw new ApiError(404, "not_found", `Charge point "${params.id}" has no security settings`);
     }

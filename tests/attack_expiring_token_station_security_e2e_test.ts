@@ -1,0 +1,86 @@
+/**
+ * An API token that expires could not set a station's AuthorizationKey, but it could weaken whom the server
+ * lets in as the station, which stays weakened after the token: lower its security profile (2 to 0: no key, no
+ * TLS), set it to the default when that is lower, widen its address allow-list (or empty it: any address), or
+ * delete its settings (back to the default profile and any address). Each now answers 403 with a JSON body and
+ * changes nothing; tightening (a higher profile, a narrower allow-list) is still the token's to do, and a token
+ * that never expires keeps every right.
+ */
+import { assertEquals } from "@std/assert";
+import { startApiServer } from "./helpers/api.ts";
+
+Deno.test("an expiring admin token cannot lower a station's profile, widen its allow-list or delete its settings", async () => {
+  const server = await startApiServer();
+  try {
+    const made = await server.json("/api/v1/tokens", {
+      method: "POST",
+      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    assertEquals(made.status, 201, JSON.stringify(made.body));
+    const hour = made.body.token as string;
+    const asHour = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    const path = "/station-security/SEC-TIGHT-1";
+    const set = await server.json(`/api/v1${path}`, {
+      method: "PATCH",
+      body: { securityProfile: 2, authorizationKey: "admin-chosen-key-0001", allowedIps: ["10.1.0.0/16"] },
+    });
+    assertEquals(set.status, 200, JSON.stringify(set.body));
+    const stored = async () => {
+      const res = await server.json(`/api/v1${path}`);
+      return [res.body.securityProfile, res.body.allowedIps, res.body.configured];
+    };
+
+    for (
+      const change of [
+        { securityProfile: 1 },
+        { securityProfile: 0 },
+        { securityProfile: null }, // the default, SECURITY_PROFILE 0
+        { allowedIps: [] }, // any address
+        { allowedIps: ["10.1.0.0/15"] },
+        { allowedIps: ["10.1.0.0/16", "192.168.0.7"] },
+        { allowedIps: ["10.1.2.3"], securityProfile: 1 },
+      ]
+    ) {
+      const res = await asHour("PATCH", path, change);
+      assertEquals(res.status, 403, `${JSON.stringify(change)}: ${JSON.stringify(res.body)}`);
+      assertEquals(res.body.error, "forbidden");
+    }
+    const deleted = await asHour("DELETE", path);
+    assertEquals(deleted.status, 403, JSON.stringify(deleted.body));
+    assertEquals(deleted.body.error, "forbidden");
+    assertEquals(await stored(), [2, ["10.1.0.0/16"], true]);
+
+    // Tightening lasts, but lets in no one the settings did not: the token may do it.
+    const raised = await asHour("PATCH", path, { securityProfile: 3 });
+    assertEquals(raised.status, 200, JSON.stringify(raised.body));
+    const narrowed = await asHour("PATCH", path, { allowedIps: ["10.1.2.0/24", "10.1.9.9"] });
+    assertEquals(narrowed.status, 200, JSON.stringify(narrowed.body));
+    const same = await asHour("PATCH", path, { securityProfile: 3, allowedIps: ["10.1.9.9", "10.1.2.0/24"] });
+    assertEquals(same.status, 200, JSON.stringify(same.body));
+    assertEquals(await stored(), [3, ["10.1.9.9", "10.1.2.0/24"], true]);
+    // Settings that are the defaults already: deleting them lets in no one more.
+    const plain = await server.json("/api/v1/station-security/SEC-PLAIN-1", {
+      method: "PATCH",
+      body: { securityProfile: 0 },
+    });
+    assertEquals(plain.status, 200, JSON.stringify(plain.body));
+    const plainDeleted = await asHour("DELETE", "/station-security/SEC-PLAIN-1");
+    assertEquals(plainDeleted.status, 204, JSON.stringify(plainDeleted.body));
+
+    // A token that never expires keeps the right.
+    const lowered = await server.json(`/api/v1${path}`, { method: "PATCH", body: { securityProfile: 0 } });
+    assertEquals(lowered.status, 200, JSON.stringify(lowered.body));
+    const gone = await server.api(`/api/v1${path}`, { method: "DELETE" });
+    assertEquals(gone.status, 204);
+  } finally {
+    await server.close();
+  }
+});
