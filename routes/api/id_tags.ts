@@ -1,5 +1,6 @@
 /**
- * Id tags: anyone may read them; only admins create, change (block/unblock, expiry, parent) or delete them.
+ * Id tags: anyone may read them; only admins create, change (block/unblock, expiry, parent) or delete them. An
+ * API token that expires may create, extend or unblock one only up to its own expiry (`outliving_grants.ts`).
  */
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
@@ -12,6 +13,7 @@ import {
 import type { Store } from "../../store/mod.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
+import { refuseOutlivingIdTag } from "./outliving_grants.ts";
 import { LocalListField } from "./local_list.ts";
 import { ErrorSchema, IdTagSchema, isoDateTime, limit, OperatorIdTag, pageOf } from "./schemas.ts";
 
@@ -118,6 +120,9 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     path: "/v1/id-tags",
     operationId: "createIdTag",
     summary: "Create an id tag",
+    description:
+      "An API token that expires may create an Accepted tag only with an expiryDate no later than " +
+      "its own (403 otherwise: the card would outlive it), or a tag of another status.",
     tag: "Id tags",
     access: "admin",
     body: CreateBody,
@@ -134,6 +139,7 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       parentIdTag: body.parentIdTag ?? null,
       ...(body.idTokenType !== undefined ? { idTokenType: body.idTokenType } : {}),
     };
+    refuseOutlivingIdTag(principal, null, record);
     // Created only where no tag is: of two creations at once, the second is told it exists.
     const { before } = await store.changeIdTag(record.idTag, (stored) => stored ? undefined : record);
     if (before) throw new ApiError(409, "conflict", `Id tag "${body.idTag}" already exists`);
@@ -157,7 +163,8 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     summary: "Change an id tag: block/unblock (status), expiry, parent, local list membership",
     description:
       "`localList: true` puts the tag on the managed local authorization list: every station gets it " +
-      "(SendLocalList Differential), and later changes of the tag follow. `false` takes it off.",
+      "(SendLocalList Differential), and later changes of the tag follow. `false` takes it off. An API token " +
+      "that expires may not unblock or extend a tag so that it is usable after the token (403).",
     tag: "Id tags",
     access: "admin",
     params: IdTagParam,
@@ -172,13 +179,15 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       const idTokenType = body.idTokenType === undefined
         ? existing.idTokenType
         : body.idTokenType ?? undefined;
-      return {
+      const changed: IdTagRecord = {
         ...rest,
         ...(idTokenType !== undefined ? { idTokenType } : {}),
         ...(body.status !== undefined ? { status: body.status } : {}),
         ...(body.expiryDate !== undefined ? { expiryDate: body.expiryDate } : {}),
         ...(body.parentIdTag !== undefined ? { parentIdTag: body.parentIdTag } : {}),
       };
+      refuseOutlivingIdTag(principal, existing, changed);
+      return changed;
     });
     if (!after) throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);
     const record = after;

@@ -7,6 +7,10 @@
  * trusts (`security/trust_commands.ts`: its certificates, security profile, network profile) stays changed, as
  * do weaker settings of whom the server lets in as a station (`routes/api/station_security.ts`: a lower
  * profile, a wider allow-list, the settings deleted; tightening them is allowed).
+ * An id tag that is Accepted is a credential too (whoever holds the card may charge): such a token may create,
+ * extend or unblock one only so that it lets no one charge after the token expires (an expiryDate no later than
+ * the token's, or a blocked tag). Refused rather than cut to the token's expiry: a card that silently stops
+ * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it.
  * A session and a token that never expires are not limited.
  *
  * @example
@@ -15,6 +19,7 @@
  * ```
  */
 import type { Principal } from "../../auth/principal.ts";
+import type { IdTagRecord } from "../../model/id_tag.ts";
 import { ApiError } from "./http.ts";
 
 /** Throws 403 `forbidden` (with the token's `expiresAt`) when `principal` is a token that expires. */
@@ -28,4 +33,27 @@ export function refuseOutlivingGrant(principal: Principal | null, what: string):
       "or a token that does not expire",
     { expiresAt },
   );
+}
+
+/**
+ * Throws 403 when `principal` is a token that expires and the id tag `after` lets its holder charge after the
+ * token expires, longer than `before` did (null: no tag before). Blocking, shortening, other fields: allowed.
+ */
+export function refuseOutlivingIdTag(
+  principal: Principal | null,
+  before: IdTagRecord | null,
+  after: IdTagRecord,
+): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null) return;
+  const until = usableUntil(after);
+  if (until <= Date.parse(expiresAt) || until <= usableUntil(before)) return;
+  const how = after.expiryDate === null ? "with no expiry" : `until ${after.expiryDate}`;
+  refuseOutlivingGrant(principal, `${before === null ? "create" : "make"} an id tag usable ${how}`);
+}
+
+/** Until when a tag lets its holder charge (ms; Infinity without an expiry, -Infinity when not Accepted). */
+function usableUntil(tag: IdTagRecord | null): number {
+  if (tag?.status !== "Accepted") return -Infinity;
+  return tag.expiryDate === null ? Infinity : Date.parse(tag.expiryDate);
 }
