@@ -10,7 +10,8 @@
  * An id tag that is Accepted is a credential too (whoever holds the card may charge): such a token may create,
  * extend or unblock one only so that it lets no one charge after the token expires (an expiryDate no later than
  * the token's, or a blocked tag). Refused rather than cut to the token's expiry: a card that silently stops
- * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it.
+ * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it. The
+ * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list.
  * A session and a token that never expires are not limited.
  *
  * @example
@@ -20,6 +21,7 @@
  */
 import type { Principal } from "../../auth/principal.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
+import { isPlainObject } from "../../protocol/ocppj/frames.ts";
 import { ApiError } from "./http.ts";
 
 /** Throws 403 `forbidden` (with the token's `expiresAt`) when `principal` is a token that expires. */
@@ -56,4 +58,31 @@ export function refuseOutlivingIdTag(
 function usableUntil(tag: IdTagRecord | null): number {
   if (tag?.status !== "Accepted") return -Infinity;
   return tag.expiryDate === null ? Infinity : Date.parse(tag.expiryDate);
+}
+
+/** Statuses of a local list entry that let its card charge (OCPP 1.6 §7.2 AuthorizationStatus, 2.0.1 too). */
+const USABLE_STATUSES: ReadonlySet<unknown> = new Set(["Accepted", "ConcurrentTx"]);
+
+/**
+ * Throws 403 when `principal` is a token that expires and `action` is a SendLocalList (1.6 or 2.0.1) with an
+ * entry that lets its card charge after the token expires (no expiryDate / cacheExpiryDateTime, or a later
+ * one). Any JSON may come: a job's payload is checked against the schemas after this.
+ */
+export function refuseOutlivingLocalList(
+  principal: Principal | null,
+  action: string,
+  payload: unknown,
+): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null || action !== "SendLocalList") return;
+  if (!isPlainObject(payload) || !Array.isArray(payload.localAuthorizationList)) return;
+  const limit = Date.parse(expiresAt);
+  const outliving = payload.localAuthorizationList.some((entry: unknown) => {
+    if (!isPlainObject(entry)) return false;
+    const info = isPlainObject(entry.idTagInfo) ? entry.idTagInfo : entry.idTokenInfo;
+    if (!isPlainObject(info) || !USABLE_STATUSES.has(info.status)) return false;
+    const until = info.expiryDate ?? info.cacheExpiryDateTime;
+    return !(typeof until === "string" && Date.parse(until) <= limit);
+  });
+  if (outliving) refuseOutlivingGrant(principal, "send a local list entry usable after it");
 }

@@ -1,0 +1,57 @@
+import { assertThrows } from "@std/assert";
+import type { Principal } from "../../auth/principal.ts";
+import { refuseOutlivingLocalList } from "./outliving_grants.ts";
+import { ApiError } from "./http.ts";
+
+const hour: Principal = {
+  kind: "token",
+  name: "hour",
+  role: "admin",
+  credentialId: "t-1",
+  expiresAt: "2026-06-01T12:00:00.000Z",
+};
+const lasting: Principal = { ...hour, expiresAt: null };
+const list201 = (idTokenInfo: unknown) => ({
+  versionNumber: 3,
+  updateType: "Differential",
+  localAuthorizationList: [{ idToken: { idToken: "CARD-1", type: "ISO14443" }, idTokenInfo }],
+});
+
+Deno.test("refuseOutlivingLocalList() refuses a 2.0.1 entry usable after the token, by cacheExpiryDateTime", () => {
+  for (
+    const info of [{ status: "Accepted" }, {
+      status: "Accepted",
+      cacheExpiryDateTime: "2026-06-01T12:00:01Z",
+    }]
+  ) {
+    assertThrows(
+      () => refuseOutlivingLocalList(hour, "SendLocalList", list201(info)),
+      ApiError,
+      "local list",
+    );
+  }
+  refuseOutlivingLocalList(
+    hour,
+    "SendLocalList",
+    list201({ status: "Accepted", cacheExpiryDateTime: "2026-06-01T11:00:00Z" }),
+  );
+  refuseOutlivingLocalList(hour, "SendLocalList", list201({ status: "Blocked" }));
+  refuseOutlivingLocalList(hour, "SendLocalList", list201(undefined));
+  refuseOutlivingLocalList(lasting, "SendLocalList", list201({ status: "Accepted" }));
+});
+
+Deno.test("refuseOutlivingLocalList() refuses an entry whose expiry is no date, and takes any JSON", () => {
+  assertThrows(
+    () =>
+      refuseOutlivingLocalList(hour, "SendLocalList", {
+        localAuthorizationList: [{ idTag: "X", idTagInfo: { status: "Accepted", expiryDate: "soon" } }],
+      }),
+    ApiError,
+  );
+  for (const payload of [null, "x", [null], { localAuthorizationList: [null, 1, { idTagInfo: 2 }] }]) {
+    refuseOutlivingLocalList(hour, "SendLocalList", payload);
+  }
+  refuseOutlivingLocalList(hour, "Reset", {
+    localAuthorizationList: [{ idTagInfo: { status: "Accepted" } }],
+  });
+});
