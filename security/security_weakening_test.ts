@@ -45,3 +45,21 @@ Deno.test("securityWeakening() names an allow-list that lets in an address the o
   assertEquals(securityWeakening(before, settings(0, ["::ffff:10.1.0.1"]), 0), null);
   assertEquals(securityWeakening(settings(0, []), settings(0, ["192.168.0.1"]), 0), null);
 });
+
+Deno.test("securityWeakening() names a pending raise forgotten while the profile stays below it", () => {
+  const raise = { profile: 2 as const, since: "2026-01-01T00:00:00Z" };
+  const before = { ...settings(0, []), pendingSecurityProfile: raise };
+  const forgotten = "forget the raise to security profile 2 a station took, keeping 1";
+  assertEquals(securityWeakening(before, settings(1, []), 0, 2), forgotten);
+  assertEquals(
+    securityWeakening(before, null, 0, 2),
+    "forget the raise to security profile 2 a station took, keeping 0",
+  );
+  assertEquals(securityWeakening(before, settings(2, []), 0, 2), null);
+  assertEquals(
+    securityWeakening(before, { ...settings(0, ["10.0.0.1"]), pendingSecurityProfile: raise }, 0, 2),
+    null,
+  );
+  // Lapsed (the caller gives no raisedTo): nothing is awaited any more.
+  assertEquals(securityWeakening(before, settings(1, []), 0), null);
+});

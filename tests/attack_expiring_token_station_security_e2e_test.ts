@@ -2,12 +2,14 @@
  * An API token that expires could not set a station's AuthorizationKey, but it could weaken whom the server
  * lets in as the station, which stays weakened after the token: lower its security profile (2 to 0: no key, no
  * TLS), set it to the default when that is lower, widen its address allow-list (or empty it: any address), or
- * delete its settings (back to the default profile and any address). Each now answers 403 with a JSON body and
+ * delete its settings (back to the default profile and any address), or forget a higher profile the station
+ * took and the server awaits (a PATCH of the profile ends a pending raise). Each now answers 403 with a JSON body and
  * changes nothing; tightening (a higher profile, a narrower allow-list) is still the token's to do, and a token
  * that never expires keeps every right.
  */
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
+import { bootedRawStation } from "./helpers/station.ts";
 
 Deno.test("an expiring admin token cannot lower a station's profile, widen its allow-list or delete its settings", async () => {
   const server = await startApiServer();
@@ -81,6 +83,62 @@ Deno.test("an expiring admin token cannot lower a station's profile, widen its a
     const gone = await server.api(`/api/v1${path}`, { method: "DELETE" });
     assertEquals(gone.status, 204);
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("an expiring admin token cannot forget a security profile raise the station took", async () => {
+  const server = await startApiServer();
+  const station = await bootedRawStation(`${server.wsUrl}/SEC-RAISE-1`);
+  try {
+    const made = await server.json("/api/v1/tokens", {
+      method: "POST",
+      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    const hour = made.body.token as string;
+    const asHour = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    const path = "/station-security/SEC-RAISE-1";
+    const keyed = await server.json(`/api/v1${path}`, {
+      method: "PATCH",
+      body: { securityProfile: 0, authorizationKey: "admin-chosen-key-0002" },
+    });
+    assertEquals(keyed.status, 200, JSON.stringify(keyed.body));
+    // The station takes SecurityProfile 1: the server awaits its first connection with the key.
+    const raised = server.json("/api/v1/charge-points/SEC-RAISE-1/ChangeConfiguration", {
+      method: "POST",
+      body: { key: "SecurityProfile", value: "1" },
+    });
+    const call = await station.next() as unknown[];
+    assertEquals([call[0], call[2]], [2, "ChangeConfiguration"]);
+    station.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
+    assertEquals((await raised).status, 200);
+    const pending = async () =>
+      (await server.json(`/api/v1${path}`)).body.pendingSecurityProfile?.profile ?? null;
+    assertEquals(await pending(), 1);
+
+    // Setting the profile it has ends the raise: profile 0 would let in whoever names the station, for good.
+    const kept = await asHour("PATCH", path, { securityProfile: 0 });
+    assertEquals(kept.status, 403, JSON.stringify(kept.body));
+    const deleted = await asHour("DELETE", path);
+    assertEquals(deleted.status, 403, JSON.stringify(deleted.body));
+    assertEquals(await pending(), 1);
+    // A change that keeps the raise pending, or sets the raised profile itself, is the token's to make.
+    const narrowed = await asHour("PATCH", path, { allowedIps: ["127.0.0.1"] });
+    assertEquals(narrowed.status, 200, JSON.stringify(narrowed.body));
+    assertEquals(await pending(), 1);
+    const settled = await asHour("PATCH", path, { securityProfile: 1 });
+    assertEquals(settled.status, 200, JSON.stringify(settled.body));
+    assertEquals([settled.body.securityProfile, settled.body.pendingSecurityProfile], [1, null]);
+  } finally {
+    await station.close();
     await server.close();
   }
 });

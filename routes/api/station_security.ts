@@ -284,9 +284,12 @@ function refuseWeakening(
   principal: Principal | null,
   before: StationSecurityRecord | null,
   after: StationSecurityRecord | null,
-  defaultProfile: SecurityProfile,
+  options: StationSecurityRouteOptions,
 ): void {
-  const weakening = securityWeakening(before, after, defaultProfile);
+  const { defaultProfile, pendingKeyTtlMs } = options.security;
+  // A raise pending lapses as a pending key does (pendingProfileView).
+  const raisedTo = pendingProfileView(before, options.now().getTime(), pendingKeyTtlMs)?.profile ?? null;
+  const weakening = securityWeakening(before, after, defaultProfile, raisedTo);
   if (weakening !== null) refuseOutlivingGrant(principal, weakening);
 }
 
@@ -425,7 +428,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     description: "Omitted fields keep their value. Profiles 1 and 2 need an AuthorizationKey. " +
       "A connected station whose profile, key or allow-list changes is disconnected (close code 4002) and " +
       "must pass the new check to come back. An API token that expires may not set a key, lower the " +
-      "effective profile or let in an address the allow-list did not (403): that would outlive it.",
+      "effective profile, end a pending raise below its profile or let in an address the allow-list did " +
+      "not (403): that would outlive it.",
     tag: "Security",
     access: "admin",
     params: IdParam,
@@ -434,7 +438,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
   }, async (c, { params, body, principal }) => {
     const what: string[] = [];
     const change: Parameters<typeof save>[2] = {
-      guard: (before, after) => refuseWeakening(principal, before, after, security.defaultProfile),
+      guard: (before, after) => refuseWeakening(principal, before, after, options),
     };
     if (body.securityProfile !== undefined) {
       change.securityProfile = body.securityProfile;
@@ -583,8 +587,8 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
     path: "/v1/station-security/{id}",
     operationId: "deleteStationSecurity",
     summary: "Remove a station's security settings (the defaults apply again)",
-    description: "An API token that expires may not when that lowers the effective profile or ends an " +
-      "allow-list (403): that would outlive it.",
+    description: "An API token that expires may not when that lowers the effective profile, ends an " +
+      "allow-list or a pending raise (403): that would outlive it.",
     tag: "Security",
     access: "admin",
     params: IdParam,
@@ -596,7 +600,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
   }, async (c, { params, principal }) => {
     const { before: existing } = await store.change(params.id, (stored) => {
       if (!stored) return undefined;
-      refuseWeakening(principal, stored, null, security.defaultProfile);
+      refuseWeakening(principal, stored, null, options);
       return null;
     });
     if (!existing) {
