@@ -44,7 +44,11 @@ import {
 import { outcomeUnknown } from "./command_errors.ts";
 import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
-import { refuseOutlivingGrant, refuseOutlivingLocalList } from "./outliving_grants.ts";
+import {
+  refuseOutlivingGrant,
+  refuseOutlivingLocalList,
+  refuseOutlivingOpenCharging,
+} from "./outliving_grants.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
@@ -231,6 +235,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     // Whom the station trusts outlives the request: not a token's that expires (outliving_grants.ts).
     if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom the station trusts`);
     refuseOutlivingLocalList(principal, action, payload);
+    refuseOutlivingOpenCharging(principal, action, payload);
     if (changesTrust && !(principal && hasRole(principal, "admin"))) {
       throw new ApiError(
         403,

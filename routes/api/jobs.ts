@@ -13,7 +13,11 @@ import { CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import { CS_TO_CP_ACTIONS as CS_TO_CP_ACTIONS_201 } from "../../protocol/ocpp201/mod.ts";
 import { TASK_OUTCOMES } from "../../store/fleet.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
-import { refuseOutlivingGrant, refuseOutlivingLocalList } from "./outliving_grants.ts";
+import {
+  refuseOutlivingGrant,
+  refuseOutlivingLocalList,
+  refuseOutlivingOpenCharging,
+} from "./outliving_grants.ts";
 import { JobDetailSchema, JobSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, limit, pageOf } from "./schemas.ts";
 
@@ -88,6 +92,7 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
     // Whom stations trust outlives the request: not a token's that expires (outliving_grants.ts).
     if (changesTrust) refuseOutlivingGrant(principal, `send ${body.action} that changes whom stations trust`);
     refuseOutlivingLocalList(principal, body.action, body.payload);
+    refuseOutlivingOpenCharging(principal, body.action, body.payload);
     if (changesTrust && !(principal && hasRole(principal, "admin"))) {
       throw new ApiError(
         403,

@@ -11,7 +11,8 @@
  * extend or unblock one only so that it lets no one charge after the token expires (an expiryDate no later than
  * the token's, or a blocked tag). Refused rather than cut to the token's expiry: a card that silently stops
  * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it. The
- * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list.
+ * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list; and for a setting
+ * that lets unknown cards charge (AllowOfflineTxForUnknownId, AuthCtrlr): the station keeps it.
  * A session and a token that never expires are not limited.
  *
  * @example
@@ -85,4 +86,41 @@ export function refuseOutlivingLocalList(
     return !(typeof until === "string" && Date.parse(until) <= limit);
   });
   if (outliving) refuseOutlivingGrant(principal, "send a local list entry usable after it");
+}
+
+/**
+ * Throws 403 when `principal` is a token that expires and the command sets what lets any card charge at the
+ * station, which keeps it: OCPP 1.6 AllowOfflineTxForUnknownId true (§9.1), 2.0.1 AuthCtrlr
+ * OfflineTxForUnknownIdEnabled true or Enabled false (no authorization at all). Any JSON may come.
+ */
+export function refuseOutlivingOpenCharging(
+  principal: Principal | null,
+  action: string,
+  payload: unknown,
+): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null || !isPlainObject(payload)) return;
+  const opens = (component: string, key: string, value: unknown) => {
+    const v = lowerText(value).trim();
+    if (component === "" && key === "allowofflinetxforunknownid") return v === "true";
+    if (component !== "authctrlr") return false;
+    return (key === "offlinetxforunknownidenabled" && v === "true") || (key === "enabled" && v === "false");
+  };
+  const opened = action === "ChangeConfiguration"
+    ? opens("", lowerText(payload.key), payload.value)
+    : action === "SetVariables" && Array.isArray(payload.setVariableData) &&
+      payload.setVariableData.some((d: unknown) =>
+        isPlainObject(d) &&
+        opens(
+          lowerText(isPlainObject(d.component) ? d.component.name : undefined),
+          lowerText(isPlainObject(d.variable) ? d.variable.name : undefined),
+          d.attributeValue,
+        )
+      );
+  if (opened) refuseOutlivingGrant(principal, `send ${action} that lets unknown cards charge`);
+}
+
+/** A name or value as lower-case text; anything but a string is "" (the schemas refuse it after this). */
+function lowerText(value: unknown): string {
+  return typeof value === "string" ? value.toLowerCase() : "";
 }

@@ -1,6 +1,6 @@
 import { assertThrows } from "@std/assert";
 import type { Principal } from "../../auth/principal.ts";
-import { refuseOutlivingLocalList } from "./outliving_grants.ts";
+import { refuseOutlivingLocalList, refuseOutlivingOpenCharging } from "./outliving_grants.ts";
 import { ApiError } from "./http.ts";
 
 const hour: Principal = {
@@ -54,4 +54,31 @@ Deno.test("refuseOutlivingLocalList() refuses an entry whose expiry is no date, 
   refuseOutlivingLocalList(hour, "Reset", {
     localAuthorizationList: [{ idTagInfo: { status: "Accepted" } }],
   });
+});
+
+Deno.test("refuseOutlivingOpenCharging() refuses what lets unknown cards charge, in either dialect, and only that", () => {
+  const set = (component: string, variable: string, attributeValue: string) => ({
+    setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }],
+  });
+  for (
+    const [action, payload] of [
+      ["ChangeConfiguration", { key: "allowOfflineTxForUnknownId", value: " true" }],
+      ["SetVariables", set("AuthCtrlr", "Enabled", "false")],
+      ["SetVariables", set("authctrlr", "OfflineTxForUnknownIdEnabled", "TRUE")],
+    ] as const
+  ) {
+    assertThrows(() => refuseOutlivingOpenCharging(hour, action, payload), ApiError, "unknown cards");
+    refuseOutlivingOpenCharging(lasting, action, payload);
+  }
+  for (
+    const [action, payload] of [
+      ["ChangeConfiguration", { key: "AllowOfflineTxForUnknownId", value: "false" }],
+      ["ChangeConfiguration", { key: "HeartbeatInterval", value: "true" }],
+      ["SetVariables", set("AuthCtrlr", "Enabled", "true")],
+      ["SetVariables", set("OCPPCommCtrlr", "Enabled", "false")],
+      ["SetVariables", { setVariableData: [null, 1, { component: 2 }] }],
+    ] as const
+  ) {
+    refuseOutlivingOpenCharging(hour, action, payload);
+  }
 });
