@@ -87,6 +87,7 @@ import { NoisyLines } from "./noisy_lines.ts";
 import { type ProtocolErrors, withProtocolError } from "../model/protocol_errors.ts";
 import { OpenCallIds } from "./open_call_ids.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
+import { UnsettledOutcomes } from "./unsettled_outcomes.ts";
 
 /** The part of a WebSocket the actor uses; a fake in unit tests. */
 export interface StationSocket {
@@ -161,6 +162,8 @@ interface Command {
   logId: string;
   /** Its row as its timeout settled it: a late answer is written onto that (`#handleLateResponse`). */
   timedOut?: CommandLogEntry;
+  /** Its `sending` row is stored (it went out): an outcome whose write failed settles a row the log holds. */
+  sendingStored?: true;
   /**
    * The reservation a timed-out ReserveNow wrote into the snapshot (`model/reservation_hold.ts`): the snapshot
    * holds it from then on, this is what a late refusal takes out of it.
@@ -311,8 +314,9 @@ export class ChargePointActor {
   /**
    * Outcomes of commands whose write failed: their rows would stay `sending` while this process lives (only a
    * lost node's are swept), so the sweep writes them again, every UNSETTLED_RETRY_MS, and the close once more.
+   * Bounded (`UnsettledOutcomes`): a long outage drops the newest refusals first, counted and logged once.
    */
-  #unsettled: CommandLogEntry[] = [];
+  #unsettled = new UnsettledOutcomes();
   /**
    * The last answer told to `deps.commandAnswered` while it is under way: the next waits for it
    * (`#tellAnswered`); null when none is (no promise held per idle station).
@@ -497,7 +501,7 @@ export class ChargePointActor {
   /** Driven by the registry's shared timer: checks the call in flight for its deadline, in the mailbox. */
   sweep(nowMs: number): void {
     if (this.#stopped) return;
-    if (this.#calls.inFlightAction !== null || this.#unsettled.length > 0) {
+    if (this.#calls.inFlightAction !== null || this.#unsettled.size > 0) {
       this.#mailbox.post({ type: "sweep", nowMs });
     }
   }
@@ -609,7 +613,7 @@ export class ChargePointActor {
         return this.#finishCommand(message.command, message.outcome);
       case "sweep":
         this.#calls.expire(message.nowMs);
-        if (this.#unsettled.length > 0 && message.nowMs >= this.#unsettledRetryAtMs) {
+        if (this.#unsettled.size > 0 && message.nowMs >= this.#unsettledRetryAtMs) {
           return this.#settleAgain();
         }
         return;
@@ -619,7 +623,7 @@ export class ChargePointActor {
         return this.#stop(message.code, message.reason);
       case "stopped":
         // After the outcomes of the commands the close cut off: the last try for any whose write failed.
-        if (this.#unsettled.length > 0) return this.#settleAgain().then(() => this.#hasStopped());
+        if (this.#unsettled.size > 0) return this.#settleAgain().then(() => this.#hasStopped());
         this.#hasStopped();
         return;
     }
@@ -1390,7 +1394,10 @@ export class ChargePointActor {
         error: new CommandRefusedError(this.id, action, reason, details),
       });
     }
-    if (command.log && !await this.#logSending(command)) return;
+    if (command.log) {
+      if (!await this.#logSending(command)) return;
+      command.sendingStored = true;
+    }
     // The socket closed while the row was written: settled as any command the close cut off.
     if (this.#stopping) {
       return await this.#finishCommand(command, {
@@ -1481,7 +1488,7 @@ export class ChargePointActor {
         outcome: "refused",
         response: { reason: NOT_LOGGED_REASON },
         finishedAt: isoString(this.deps.now()),
-      });
+      }, false);
     }
     this.log.warn("command not sent: its command log row cannot be written", { action: command.action, why });
     command.reject(new CommandNotLoggedError(this.id, command.action, why));
@@ -1548,7 +1555,7 @@ export class ChargePointActor {
       } else await this.deps.store.commit(changes);
     } catch (error) {
       this.log.warn("cannot store a command's outcome", { action: command.action, error: String(error) });
-      if (command.log) this.#keepUnsettled(entry);
+      if (command.log) this.#keepUnsettled(entry, command.sendingStored === true);
     }
     // Not stored: the snapshot cannot tell the ledger whether the station refused it since (`#refusedBeforeHeld`).
     // (A lost answer's caller never reads the snapshot: its error says so already.)
@@ -1640,20 +1647,38 @@ export class ChargePointActor {
     return next;
   }
 
-  #keepUnsettled(entry: CommandLogEntry): void {
-    this.#unsettled.push(entry);
+  /** `rowStored`: the command went out, so its `sending` row is stored (see `UnsettledOutcomes`). */
+  #keepUnsettled(entry: CommandLogEntry, rowStored: boolean): void {
+    const before = this.#unsettled.dropped;
+    this.#unsettled.keep(entry, rowStored);
+    this.#warnFirstDrop(before);
     this.#unsettledRetryAtMs = this.deps.now().getTime() + UNSETTLED_RETRY_MS;
+  }
+
+  /** The first outcome dropped in an episode of a failing store is told at once; the rest at its end. */
+  #warnFirstDrop(droppedBefore: number): void {
+    if (droppedBefore > 0 || this.#unsettled.dropped === 0) return;
+    this.log.warn("command outcomes dropped: too many wait for the store", { kept: this.#unsettled.max });
   }
 
   /** Writes the outcomes whose write failed (their rows only: what an answer taught the snapshot is not kept). */
   async #settleAgain(): Promise<void> {
-    const entries = this.#unsettled;
-    this.#unsettled = [];
+    const taken = this.#unsettled.take();
     try {
-      await this.deps.store.commit({ chargePointId: this.id, commandLog: entries });
+      await this.deps.store.commit({ chargePointId: this.id, commandLog: taken.map((w) => w.entry) });
     } catch (error) {
-      this.log.warn("cannot store commands' outcomes", { commands: entries.length, error: String(error) });
-      for (const entry of entries) this.#keepUnsettled(entry);
+      this.log.warn("cannot store commands' outcomes", { commands: taken.length, error: String(error) });
+      const before = this.#unsettled.dropped;
+      this.#unsettled.keepAgain(taken);
+      this.#warnFirstDrop(before);
+      this.#unsettledRetryAtMs = this.deps.now().getTime() + UNSETTLED_RETRY_MS;
+      return;
+    }
+    // The end of the episode: what it could not keep, in one line.
+    const dropped = this.#unsettled.dropped;
+    if (dropped > 0) {
+      this.log.warn("command outcomes dropped while the store failed", { dropped });
+      this.#unsettled.droppedTold();
     }
   }
 
@@ -1792,7 +1817,7 @@ export class ChargePointActor {
         }
       } catch (error) {
         this.log.warn("cannot store a late answer", { action: command.action, error: String(error) });
-        if (entry) this.#keepUnsettled(entry);
+        if (entry) this.#keepUnsettled(entry, true);
       }
     }
     // As a timely answer's, outside the turn; once, as `settleLate` gives the call once. A CALLERROR too: the

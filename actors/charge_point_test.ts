@@ -6,6 +6,7 @@ import { type ChargePointRecord, emptyRecord, withoutDetails } from "../model/ch
 import { openKvStore } from "../store/kv/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
+import { MAX_UNSETTLED_OUTCOMES } from "./unsettled_outcomes.ts";
 import type { ActorDeps, AnsweredCommand } from "./deps.ts";
 import type { ActorDialect } from "./dialect.ts";
 import { EventBus } from "./events.ts";
@@ -119,6 +120,7 @@ async function setUp(
     securityEventQuota?: ActorDeps["securityEventQuota"];
     sendMarks?: ActorDeps["sendMarks"];
     commandAnswered?: ActorDeps["commandAnswered"];
+    logger?: ReturnType<typeof createMemoryLogger>;
   } = {},
 ) {
   const kv = await openKvStore(":memory:");
@@ -133,7 +135,7 @@ async function setUp(
     ...(options.sendMarks ? { sendMarks: options.sendMarks } : {}),
     ...(options.commandAnswered ? { commandAnswered: options.commandAnswered } : {}),
     store,
-    logger: createMemoryLogger(),
+    logger: options.logger ?? createMemoryLogger(),
     events,
     frames: options.frames ?? new FrameLog(0, 0),
     now: () => new Date(clock += 1000),
@@ -754,6 +756,52 @@ Deno.test("a command whose outcome could not be stored is settled when its stati
     await t.actor.stopped;
     const rows = await t.kv.listCommandLog("CP-1", 10);
     assertEquals(rows.map((e) => [e.id, e.outcome]), [["log-2", "accepted"]]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("during a store outage an actor keeps at most MAX_UNSETTLED_OUTCOMES outcomes to settle, a sent command's first, and logs the drops once", async () => {
+  const logger = createMemoryLogger();
+  const t = await setUp({ logger });
+  const max = MAX_UNSETTLED_OUTCOMES;
+  try {
+    await t.call("BootNotification", BOOT);
+    const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+    // The store refuses every write: no command goes out, and each one's refusal waits to be settled (the
+    // store might have taken its `sending` row all the same).
+    t.failNext("commit", max);
+    const refuse = (logId: string) =>
+      assertRejects(() => t.actor.call("Reset", { type: "Soft" }, { logId }), CommandNotLoggedError);
+    for (let i = 0; i < max; i++) await refuse(`refused-${i}`);
+    // Back for one write: a command goes out, its `sending` row stored; the store fails before its answer.
+    const sent = t.actor.call("Reset", { type: "Hard" }, { logId: "sent-1" });
+    const frame = await sentCall(socket);
+    t.failNext("commit", 1_000);
+    t.actor.frameReceived(JSON.stringify([3, frame[1], { status: "Accepted" }]));
+    assertEquals(await sent, { status: "Accepted" });
+    for (let i = 0; i < 5; i++) await refuse(`late-refused-${i}`);
+    // A retry while the store is still down keeps them.
+    t.actor.sweep(Number.MAX_SAFE_INTEGER);
+    await t.call("Heartbeat", {});
+    t.failNext("nothing");
+    t.writes.length = 0;
+    t.actor.sweep(Number.MAX_SAFE_INTEGER);
+    await until(() => t.writes.length > 0);
+    await t.call("Heartbeat", {});
+    const [settled] = t.writes[0]!.args as [StationChanges];
+    assertEquals(settled.commandLog?.length, max, "what waited in memory");
+    const rows = await t.kv.listCommandLog("CP-1", 1_000);
+    // The sent command's row, `sending` in the store, is settled; of the refusals, the oldest made room for it.
+    assertEquals(rows.find((r) => r.id === "sent-1")?.outcome, "accepted");
+    assertEquals(rows.filter((r) => r.outcome === "sending"), []);
+    const refused = rows.filter((r) => r.outcome === "refused").map((r) => r.id).sort();
+    assertEquals(refused, Array.from({ length: max - 1 }, (_, i) => `refused-${i + 1}`).sort());
+    const lines = logger.lines.filter((l) => String(l.msg).startsWith("command outcomes"));
+    assertEquals(lines.map((l) => [l.level, l.msg, l.dropped]), [
+      ["warn", "command outcomes dropped: too many wait for the store", undefined],
+      ["warn", "command outcomes dropped while the store failed", 6],
+    ]);
   } finally {
     await t.tearDown();
   }
