@@ -238,14 +238,52 @@ export function chargePointCases({ test, stationTest }: Cases): void {
   );
 
   stationTest(
-    "appendStatusHistory() keeps every entry, also two equal ones, newest appended first on a tie",
+    "appendStatusHistory() keeps every report, newest appended first on a tie, and a copy of one once",
     async ({ store }) => {
       const first = statusEntry({ status: "Preparing", receivedAt: at(1) });
       const second = statusEntry({ status: "Charging", receivedAt: at(1) });
       await store().appendStatusHistory(first);
       await store().appendStatusHistory(second);
-      await store().appendStatusHistory(second);
-      assertEquals(await store().listStatusHistory("CP-1", 10), [second, second, first]);
+      // The station sent it again (its answer late or lost): received later, the same report.
+      await store().appendStatusHistory({ ...second, receivedAt: at(2) });
+      assertEquals(await store().listStatusHistory("CP-1", 10), [second, first]);
+    },
+  );
+
+  stationTest(
+    "commit() stores a status report once: a copy in the same commit or a later one is left out, any difference kept",
+    async ({ store }) => {
+      const report = statusEntry({
+        status: "Faulted",
+        errorCode: "GroundFailure",
+        info: "earth leak",
+        vendorId: "Acme",
+        vendorErrorCode: "GF-1",
+        timestamp: at(5),
+        receivedAt: at(6),
+      });
+      await store().commit({
+        chargePointId: "CP-1",
+        statusHistory: [report, { ...report, receivedAt: at(7) }],
+      });
+      await store().commit({ chargePointId: "CP-1", statusHistory: [{ ...report, receivedAt: at(8) }] });
+      assertEquals(await store().listStatusHistory("CP-1", 10), [report]);
+      const differing = [
+        { connectorId: 2 },
+        { evseId: 1 },
+        { timestamp: at(9) },
+        { status: "Available" as const },
+        { errorCode: "OtherError" as const },
+        { info: "earth leak, 30 mA" },
+        { vendorId: "Other" },
+        { vendorErrorCode: "GF-2" },
+      ].map((d, i) => ({ ...report, ...d, receivedAt: at(10 + i) }));
+      for (const entry of differing) await store().commit({ chargePointId: "CP-1", statusHistory: [entry] });
+      assertEquals(await store().listStatusHistory("CP-1", 20), [...differing].reverse().concat(report));
+      // Another station's same report is its own.
+      const theirs = { ...report, chargePointId: "CP-2" };
+      await store().commit({ chargePointId: "CP-2", statusHistory: [theirs] });
+      assertEquals(await store().listStatusHistory("CP-2", 10), [theirs]);
     },
   );
 

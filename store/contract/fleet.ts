@@ -1148,6 +1148,15 @@ export function fleetContract(
     assertEquals(left.length, 2);
     assertExists(left.find((s) => s.chargePointId === "CP-1"));
     assertNotEquals(left[0]?.receivedAt.slice(0, 10), new Date(now - 40 * day).toISOString().slice(0, 10));
+    // A pruned report is gone with what kept it once: the same report, sent again, is stored again.
+    const old = new Date(now - 40 * day).toISOString();
+    const again = { chargePointId: "CP-2", connectorId: 1, status: "Available" as const, timestamp: old };
+    await store.appendStatusHistory({
+      ...again,
+      errorCode: "NoError",
+      receivedAt: new Date(now).toISOString(),
+    });
+    assertEquals((await store.listStatusHistory("CP-2", 100)).length, 2);
 
     for (let i = 0; i < 9; i++) {
       const requestedAt = new Date(now - (i < 6 || i === 8 ? 40 : 1) * day + i).toISOString();

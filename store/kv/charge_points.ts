@@ -128,9 +128,7 @@ export function planStation(
     if (by && last && !replaces(by, last)) {
       // Neither its record nor its lastSeen (a touch would shadow the newer connection's record's).
       set.replaced = true;
-      for (const entry of changes.statusHistory ?? []) {
-        set.set(["cp_status", entry.chargePointId, entry.receivedAt, seq.next()], entry);
-      }
+      planStatusHistory(changes, read, set, seq);
       return;
     }
     const base = entry.value ?? emptyRecord(id, new Date(changesTime(changes) ?? 0));
@@ -146,8 +144,53 @@ export function planStation(
   } else if (changes.lastSeen !== undefined) {
     set.set(seenKey(id), changes.lastSeen);
   }
+  planStatusHistory(changes, read, set, seq);
+}
+
+/**
+ * The key of a status report (the copies `model/status_history.ts` names): held while its history entry is,
+ * pointing to it, so a copy of the report (a StatusNotification sent again) is not stored twice. The
+ * station's time as a number (one instant, however it was spelled), absent parts as -1 and "".
+ */
+export function statusReportKey(entry: StatusHistoryEntry): Deno.KvKey {
+  const ms = Date.parse(entry.timestamp);
+  return [
+    "cp_status_report",
+    entry.chargePointId,
+    entry.evseId ?? -1,
+    entry.connectorId,
+    Number.isNaN(ms) ? entry.timestamp : ms,
+    entry.status,
+    entry.errorCode ?? "",
+    entry.info ?? "",
+    entry.vendorId ?? "",
+    entry.vendorErrorCode ?? "",
+  ];
+}
+
+/** The keys a commit of `changes` reads before it writes its status history: each report's key. */
+export function statusReportKeys(changes: StationChanges): Deno.KvKey[] {
+  return (changes.statusHistory ?? []).map(statusReportKey);
+}
+
+/** Each status report not stored yet (its key absent, checked in the atomic) as a history entry and its key. */
+function planStatusHistory(
+  changes: StationChanges,
+  read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+  set: WriteSet,
+  seq: Sequence,
+): void {
+  const planned = new Set<string>();
   for (const entry of changes.statusHistory ?? []) {
-    set.set(["cp_status", entry.chargePointId, entry.receivedAt, seq.next()], entry);
+    const reportKey = statusReportKey(entry);
+    const report = read(reportKey);
+    const id = JSON.stringify(reportKey);
+    if (report.value !== null || planned.has(id)) continue;
+    planned.add(id);
+    const key: Deno.KvKey = ["cp_status", entry.chargePointId, entry.receivedAt, seq.next()];
+    set.check(report);
+    set.set(key, entry);
+    set.set(reportKey, key);
   }
 }
 

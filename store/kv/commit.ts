@@ -19,7 +19,7 @@
 import { type CommitResult, type StationChanges } from "../../model/changes.ts";
 import { type CommitObserver, GroupCommit } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
-import { planStation, stationKeys } from "./charge_points.ts";
+import { planStation, stationKeys, statusReportKeys } from "./charge_points.ts";
 import { commandLogPointerKeys, commandLogRowKeys, planCommandLog } from "./command_log.ts";
 import { deviceModelKeys, planDeviceModel } from "./device_model.ts";
 import { planFileStatus } from "./file_status.ts";
@@ -385,6 +385,7 @@ async function prepare(
     else recalled.push(entry);
   }
   keys.push(...deviceModelKeys(changes));
+  keys.push(...statusReportKeys(changes));
   // Command log entries settle the row of their id: its pointer first (checked in the atomic), then the row,
   // read with the rest.
   const pointerKeys = commandLogPointerKeys(changes);

@@ -10,6 +10,8 @@
 import type { RetentionStore } from "../fleet.ts";
 import { AtomicBatches, getMany } from "./kv_helpers.ts";
 import { commandIdKey, commandSendingKey } from "./command_log.ts";
+import { statusReportKey } from "./charge_points.ts";
+import type { StatusHistoryEntry } from "../../model/status_history.ts";
 import { drainMeterJournals } from "./meter_journal.ts";
 import { decodeGroup, entryRows, groupSeq, isInlineGroup, transactionPointers } from "./meter_values.ts";
 
@@ -72,7 +74,13 @@ export class KvRetentionStore implements RetentionStore {
   /** Connector statuses, then the station's file transfer statuses (`["file_status", cpId, receivedAt, seq]`). */
   async pruneStatusHistory(before: string, max: number): Promise<number> {
     return await this.#walk("status", max, async (cp, budget) => {
-      const statuses = await this.#deleteBefore(["cp_status", cp], before, budget);
+      // A report's key goes with its entry (a copy of it is stored again after that).
+      const statuses = await this.#deleteBefore(
+        ["cp_status", cp],
+        before,
+        budget,
+        (e) => [statusReportKey(e.value as StatusHistoryEntry)],
+      );
       if (statuses.full) return statuses;
       const files = await this.#deleteBefore(["file_status", cp], before, budget - statuses.deleted);
       return { deleted: statuses.deleted + files.deleted, full: files.full };

@@ -288,6 +288,7 @@ export class PgChargePoints {
     `.execute();
   }
 
+  /** A copy of a report stored already is left out (`status_history_report`, migration 054). */
   async writeStatusHistory(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     const entries = members.flatMap((m) => m.statusHistory ?? []);
     if (entries.length === 0) return;
@@ -309,6 +310,7 @@ export class PgChargePoints {
         ${entries.map((e) => e.evseId ?? null)}::int[]
       ) with ordinality as v(a, b, c, d, e, f, g, h, i, j, n)
       order by n
+      on conflict do nothing
     `.execute();
   }
 }

@@ -56,6 +56,7 @@ import { steps as keyCheckBudgets } from "./049_key_check_budgets.ts";
 import { steps as reservationUnconfirmed } from "./051_reservation_unconfirmed.ts";
 import { steps as chargePointsProtocolErrors } from "./052_charge_points_protocol_errors.ts";
 import { steps as reservationUnconfirmedIndex } from "./053_reservation_unconfirmed_index.ts";
+import { steps as statusHistoryReportOnce } from "./054_status_history_report_once.ts";
 import { steps as commandLogWrittenAt } from "./055_command_log_written_at.ts";
 import { steps as meterGroupsWithoutStationKey } from "./057_meter_groups_without_station_key.ts";
 
@@ -130,6 +131,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 51, name: "reservation_unconfirmed", steps: reservationUnconfirmed },
   { version: 52, name: "charge_points_protocol_errors", steps: chargePointsProtocolErrors },
   { version: 53, name: "reservation_unconfirmed_index", steps: reservationUnconfirmedIndex },
+  { version: 54, name: "status_history_report_once", steps: statusHistoryReportOnce },
   { version: 55, name: "command_log_written_at", steps: commandLogWrittenAt },
   { version: 57, name: "meter_groups_without_station_key", steps: meterGroupsWithoutStationKey },
 ];
