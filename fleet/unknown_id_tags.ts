@@ -5,9 +5,10 @@
  * most `maxPending` distinct tags wait for a flush (more are counted, not kept, and the count logged), and the
  * store keeps the `keep` most recently seen. One station lists new tags within a budget (`StationTagBudget`),
  * so a station presenting tag after tag cannot push the real cards off the list; only tags an operator can add
- * are listed (an id tag is at most 20 characters: a longer 2.0.1 token can never match one). A tally whose
- * write fails is dropped (logged): this is a hint for operators, not a ledger, and a card that is still in use
- * is presented again.
+ * are listed (an id tag is at most 20 characters: a longer 2.0.1 token can never match one). A batch whose
+ * write fails (the store down, a full disk) is held for the next flush with what comes meanwhile, within
+ * `maxPending` (the rest counted and logged as any overflow): the station was answered, so it does not
+ * present the tag again for the store's sake, and a card tried once during an outage would never be listed.
  *
  * A tag added since it was presented (the API forgets it then; the CLI import and other processes do not) is
  * forgotten here: each flush looks up a page of `sweepPage` kept tags, in key order from where the last left
@@ -123,8 +124,22 @@ export class UnknownIdTagRecorder {
       // A store that keeps refusing (a full disk) is one warning, not one per flush.
       this.#refused ??= new FailureStreak(this.deps.logger, REFUSED_LINES);
       this.#refused.failed({ tags: batch.length, error: String(error) });
+      this.#holdAgain(batch);
     } finally {
       this.#writing = 0;
+    }
+  }
+
+  /** A batch the store refused, ahead of the tallies seen meanwhile (merged with theirs), within maxPending. */
+  #holdAgain(batch: readonly UnknownIdTag[]): void {
+    const meanwhile = this.#pending;
+    this.#pending = new Map();
+    for (const tally of batch) this.#pending.set(idTagKey(tally.idTag), tally);
+    for (const [key, tally] of meanwhile) {
+      const before = this.#pending.get(key);
+      if (before) this.#pending.set(key, mergeUnknownIdTag(before, tally));
+      else if (this.#pending.size < this.deps.maxPending) this.#pending.set(key, tally);
+      else this.#overflow++;
     }
   }
 

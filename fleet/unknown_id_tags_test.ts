@@ -89,23 +89,33 @@ Deno.test("UnknownIdTagRecorder holds at most maxPending distinct tags between f
   ]);
 });
 
-Deno.test("UnknownIdTagRecorder drops a batch the store refuses (logged) and goes on", async () => {
+Deno.test("UnknownIdTagRecorder holds a batch the store refuses for the next flush, within maxPending, and logs once", async () => {
   const { store, written, state } = batches();
   const logger = createMemoryLogger();
   const lines = logger.lines;
-  const recorder = new UnknownIdTagRecorder({ store, logger, keep: 100, maxPending: 10, isKnown });
+  const recorder = new UnknownIdTagRecorder({ store, logger, keep: 100, maxPending: 3, isKnown });
   state.failing = true;
-  for (const tag of ["LOST", "LOST-2", "LOST-3"]) {
+  for (const tag of ["HELD", "HELD-2", "HELD-3", "HELD"]) {
     recorder.saw(seen(tag, "2026-12-06T00:00:01.000Z"));
     await recorder.flush();
   }
+  assertEquals(recorder.unstored, 3);
+  // Full: a new tag is counted, not held; the refused batch is not pushed out by it.
+  recorder.saw(seen("OVER", "2026-12-06T00:00:02.000Z"));
+  await recorder.flush();
   // A store that keeps refusing: one warning, not one per flush.
   assertEquals(lines.filter((l) => l.msg === "unknown id tags not recorded" && l.level === "warn").length, 1);
   state.failing = false;
-  recorder.saw(seen("NEXT", "2026-12-06T00:00:02.000Z"));
+  recorder.saw(seen("HELD-2", "2026-12-06T00:00:03.000Z"));
   await recorder.flush();
-  assertEquals(written.map((w) => w.tags.map((t) => t.idTag)), [["NEXT"]]);
-  assertEquals(lines.find((l) => l.msg === "unknown id tags recorded again")?.refusedBatches, 3);
+  assertEquals(written.map((w) => w.tags.map((t) => [t.idTag, t.count])), [[["HELD", 2], ["HELD-2", 2], [
+    "HELD-3",
+    1,
+  ]]]);
+  assertEquals(lines.find((l) => l.msg === "unknown id tags recorded again")?.refusedBatches, 5);
+  assertEquals(lines.filter((l) => String(l.msg).includes("too many distinct tags")).map((l) => l.dropped), [
+    1,
+  ]);
 });
 
 Deno.test("UnknownIdTagRecorder lists a station's new tags within its budget and only tags an operator can add", async () => {
