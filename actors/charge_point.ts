@@ -1107,7 +1107,14 @@ export class ChargePointActor {
       void stored.then((ok) => ok || quota?.refund(this.id, e));
       return stored;
     });
-    await log.flush();
+    try {
+      await log.flush();
+    } catch (error) {
+      // Not stored, so not answered: the station sends this CALL again (a new message id), and that turn records
+      // them. Left queued, the log would store them later and the copy too (`SecurityEventSink.withdraw`).
+      log.withdraw?.(this.id, messageId);
+      throw error;
+    }
     // Settled: the flush wrote them.
     for (const stored of await Promise.all(outcomes)) if (!stored) dropped = true;
     return dropped;

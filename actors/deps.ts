@@ -141,6 +141,11 @@ export interface SecurityEventSink {
   ): Promise<boolean>;
   /** Resolves once everything recorded is stored; rejects when the store fails. */
   flush(): Promise<void>;
+  /**
+   * Takes back the `recordOnce` events of a station's CALL not stored yet (settled false): its turn failed, and
+   * the station sends the CALL again under a new id. Absent: they stay queued (and may be stored twice).
+   */
+  withdraw?(chargePointId: string, messageId: string): number;
 }
 
 /** Which of a station's security events are stored, and which only counted (it is over its quota). */

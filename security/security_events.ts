@@ -187,6 +187,28 @@ export class SecurityEventLog {
     return settled;
   }
 
+  /**
+   * Takes back the events of a station's CALL (`recordOnce()`) still queued, their promises settled false: its
+   * turn failed, so the station hears an error and sends the CALL again, under a new message id, and that
+   * turn records them. Kept, each would be stored twice. One in the write under way stays (it may be stored).
+   * How many were taken back.
+   */
+  withdraw(chargePointId: string, messageId: string): number {
+    const station = stationIdOf(chargePointId);
+    let taken = 0;
+    this.#pending = this.#pending.filter((e) => {
+      const resolve = e.messageId === messageId && e.chargePointId === station
+        ? this.#awaiting.get(e.id)
+        : undefined;
+      if (!resolve) return true;
+      this.#awaiting.delete(e.id);
+      resolve(false);
+      taken++;
+      return false;
+    });
+    return taken;
+  }
+
   /** Whether the durable log holds this event of a station's CALL (false without a store). */
   hasEventOf(raw: SecurityEventOfMessage): Promise<boolean> {
     if (!this.#store) return Promise.resolve(false);

@@ -365,3 +365,23 @@ Deno.test("SecurityEventLog.recordOnce() through an outage: a retransmission que
   assertEquals(store.events.length, 1);
   await log.close();
 });
+
+Deno.test("SecurityEventLog.withdraw() takes back a CALL's queued events, settled false; the station's copy under a new id is stored once", async () => {
+  const store = new FlakyStore();
+  const log = new SecurityEventLog(createMemoryLogger(), clock(), { store, retryMs: 10 });
+  const event = { kind: "station_event" as const, chargePointId: "CP-1", reason: "InvalidMessages" };
+  store.down = true;
+  const first = log.recordOnce({ ...event, messageId: "m1" });
+  const other = log.recordOnce({ ...event, chargePointId: "CP-2", messageId: "m1" });
+  await assertRejects(() => log.flush());
+  // Its turn failed: the station hears InternalError and sends the CALL again.
+  assertEquals(log.withdraw("CP-1", "m1"), 1);
+  assertEquals(await first, false);
+  store.down = false;
+  const again = log.recordOnce({ ...event, messageId: "m2" });
+  await log.flush();
+  assertEquals([await again, await other], [true, true]);
+  assertEquals(store.events.map((e) => [e.chargePointId, e.messageId]), [["CP-2", "m1"], ["CP-1", "m2"]]);
+  assertEquals(log.withdraw("CP-1", "m2"), 0, "a stored one is not taken back");
+  await log.close();
+});
