@@ -280,6 +280,13 @@ export function chargePointCases({ test, stationTest }: Cases): void {
       ].map((d, i) => ({ ...report, ...d, receivedAt: at(10 + i) }));
       for (const entry of differing) await store().commit({ chargePointId: "CP-1", statusHistory: [entry] });
       assertEquals(await store().listStatusHistory("CP-1", 20), [...differing].reverse().concat(report));
+      // More reports in one commit than one KV atomic may check (an import): each stored once.
+      const many = Array.from(
+        { length: 150 },
+        (_, i) => statusEntry({ info: `bulk ${i}`, receivedAt: at(100 + i) }),
+      );
+      await store().commit({ chargePointId: "CP-1", statusHistory: [...many, many[0]!] });
+      assertEquals((await store().listStatusHistory("CP-1", 500)).length, differing.length + 1 + many.length);
       // Another station's same report is its own.
       const theirs = { ...report, chargePointId: "CP-2" };
       await store().commit({ chargePointId: "CP-2", statusHistory: [theirs] });

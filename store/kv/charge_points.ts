@@ -173,7 +173,11 @@ export function statusReportKeys(changes: StationChanges): Deno.KvKey[] {
   return (changes.statusHistory ?? []).map(statusReportKey);
 }
 
-/** Each status report not stored yet (its key absent, checked in the atomic) as a history entry and its key. */
+/**
+ * Each status report not stored yet (its key absent, checked) as a history entry and its key, a unit of its own
+ * (as the device model's entries): a commit of more than one atomic's checks (an import) spreads over several,
+ * and a unit stored before a failed rest is harmless (planned again, its key is there).
+ */
 function planStatusHistory(
   changes: StationChanges,
   read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
@@ -188,9 +192,7 @@ function planStatusHistory(
     if (report.value !== null || planned.has(id)) continue;
     planned.add(id);
     const key: Deno.KvKey = ["cp_status", entry.chargePointId, entry.receivedAt, seq.next()];
-    set.check(report);
-    set.set(key, entry);
-    set.set(reportKey, key);
+    set.unit([report], [[key, entry], [reportKey, key]], 0);
   }
 }
 
