@@ -147,3 +147,33 @@ Deno.test("a viewer sees no SecurityEventNotification content whatever JSON numb
     await server.close();
   }
 });
+
+Deno.test("a viewer reads no SecurityEventNotification content in the CALLERROR that refused it", async () => {
+  const server = await startApiServer();
+  const station = await bootedRawStation(`${server.wsUrl}/SEC-ROLE-5`);
+  try {
+    // Refused for its timestamp: our CALLERROR's description quotes the field's value.
+    const secret = "refused-tamper-detail";
+    station.send(JSON.stringify([2, "bad-1", "SecurityEventNotification", { type: "x", timestamp: secret }]));
+    const answer = (await station.next()) as unknown[];
+    assertEquals(answer.slice(0, 2), [4, "bad-1"]);
+    assert(JSON.stringify(answer).includes(secret), JSON.stringify(answer));
+    const frames = async (as: "viewer" | "operator") => {
+      const res = await server.json("/api/v1/charge-points/SEC-ROLE-5/frames", { as });
+      assertEquals(res.status, 200);
+      return JSON.stringify(res.body.items);
+    };
+    const operatorSees = await frames("operator");
+    assert(operatorSees.includes(secret), operatorSees);
+    const viewerSees = await frames("viewer");
+    assert(!viewerSees.includes(secret), viewerSees);
+    // The refusal is still listed, with its code: that the station sent a bad frame is no secret.
+    assert(
+      viewerSees.includes("FormationViolation") || viewerSees.includes("ConstraintViolation"),
+      viewerSees,
+    );
+  } finally {
+    await station.close();
+    await server.close();
+  }
+});

@@ -1,8 +1,7 @@
 /**
  * What a role may read of a station's recent frames: the security events a station reports are the
  * operators' (`GET /api/v1/security-events` is operator-only), so for a viewer a SecurityEventNotification's
- * payload is withheld, and so is the description of the CALLERROR we answered it with (it quotes the field that
- * was wrong). The frames stay listed, with the error's code, so the exchange is still seen. Pure.
+ * payload is withheld; the frame stays listed, so the exchange is still seen. Pure.
  *
  * @example
  * ```ts
@@ -33,64 +32,52 @@ export function protocolErrorsFor(role: Role, errors: ProtocolErrors | undefined
 }
 
 /**
- * The frames as `role` may read them. A CALLERROR we sent is withheld from a viewer when it answers such a
- * CALL, or one no longer kept (the log drops a CALL before its answer): what it answered is not known then.
+ * The frames as `role` may read them. Our CALLERROR refusing such a CALL is withheld too: a schema's
+ * refusal quotes the field's value (protocol/ocppj/validate.ts). So is one whose CALL is no longer listed (cut
+ * from the log's start): what it answered cannot be told.
  */
 export function framesFor(role: Role, frames: readonly FrameLogEntry[]): FrameLogEntry[] {
   if (role !== "viewer") return [...frames];
-  const keptCalls = new Set<string>();
-  const operatorCalls = new Set<string>();
-  for (const entry of frames) {
-    const head = entry.direction === "in" ? frameHead(entry.frame) : null;
-    if (head?.type !== 2) continue;
-    keptCalls.add(head.id);
-    if (isOperatorCall(head)) operatorCalls.add(head.id);
-  }
+  /** Per message id, whether the station's last CALL under it is withheld. */
+  const withheldCalls = new Map<string, boolean>();
   return frames.map((entry) => {
-    const head = frameHead(entry.frame);
-    if (head === null) return entry;
-    if (entry.direction === "in" && isOperatorCall(head)) {
-      return { ...entry, frame: JSON.stringify([2, head.id, head.name, WITHHELD]) };
+    if (entry.direction === "out") {
+      const error = CALLERROR_HEAD.exec(entry.frame);
+      if (error === null) return entry;
+      const id = jsonString(error[1]!) ?? "";
+      if (withheldCalls.get(id) === false) return entry;
+      return { ...entry, frame: JSON.stringify([4, id, jsonString(error[2]!) ?? "", WITHHELD.withheld, {}]) };
     }
-    const withheldAnswer = entry.direction === "out" && head.type === 4 &&
-      (operatorCalls.has(head.id) || !keptCalls.has(head.id));
-    return withheldAnswer
-      ? {
-        ...entry,
-        frame: JSON.stringify([4, head.id, head.name ?? "", `Withheld: ${WITHHELD.withheld}`, {}]),
-      }
-      : entry;
+    const call = operatorCall(entry.frame);
+    const id = call?.id ?? callId(entry.frame);
+    if (id !== null) withheldCalls.set(id, call !== null);
+    return call === null ? entry : { ...entry, frame: JSON.stringify([2, call.id, call.action, WITHHELD]) };
   });
 }
 
+/** Our CALLERROR's head: its message id and error code (we write the MessageTypeId as 4). */
+const CALLERROR_HEAD = /^\s*\[\s*4\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"/;
+
+/** The message id of a station's CALL (any JSON number 2), or null. */
+function callId(frame: string): string | null {
+  const head = CALL_HEAD.exec(frame);
+  return head && Number(head[1]) === 2 ? jsonString(head[2]!) : null;
+}
+
 /**
- * The head of a frame: its MessageTypeId, message id and the string after them (a CALL's action, a CALLERROR's
- * code) as written (JSON escapes included). Read from the text, not by parsing it whole: a frame cut to its
- * start (frame_log.ts) is no longer JSON. The type is any JSON number: the decoder takes `2.0` or `2e0` for 2,
- * a CALL (protocol/ocppj/frames.ts).
+ * The head of a CALL: its MessageTypeId, message id and action as written (JSON escapes included). Read from the
+ * text, not by parsing it whole: a frame cut to its start (frame_log.ts) is no longer JSON. The type is any
+ * JSON number: the decoder takes `2.0` or `2e0` for 2, a CALL (protocol/ocppj/frames.ts).
  */
-const FRAME_HEAD =
-  /^\s*\[\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*,\s*"((?:[^"\\]|\\.)*)"(?:\s*,\s*"((?:[^"\\]|\\.)*)")?/;
+const CALL_HEAD =
+  /^\s*\[\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"/;
 
-interface FrameHead {
-  type: number;
-  id: string;
-  name: string | null;
-}
-
-function frameHead(frame: string): FrameHead | null {
-  const head = FRAME_HEAD.exec(frame);
-  if (!head) return null;
-  return {
-    type: Number(head[1]),
-    id: jsonString(head[2]!) ?? "",
-    name: head[3] === undefined ? null : jsonString(head[3]),
-  };
-}
-
-/** A CALL only operators may read. */
-function isOperatorCall(head: FrameHead): boolean {
-  return head.type === 2 && head.name !== null && OPERATOR_ACTIONS.has(head.name);
+/** The message id and action of a CALL only operators may read, else null. */
+function operatorCall(frame: string): { id: string; action: string } | null {
+  const head = CALL_HEAD.exec(frame);
+  if (!head || Number(head[1]) !== 2) return null;
+  const action = jsonString(head[3]!);
+  return action !== null && OPERATOR_ACTIONS.has(action) ? { id: jsonString(head[2]!) ?? "", action } : null;
 }
 
 /** A JSON string's body decoded (escapes and all, as the server read it), or null when it is none. */
