@@ -339,3 +339,49 @@ Deno.test("ReservationService takes the content a 2.0.1 station accepted under a
     t.kv.close();
   }
 });
+
+Deno.test("ReservationService does not settle a given-up hold by an older ReserveNow row that reused its id", async () => {
+  // An operator's raw ReserveNow under the same id, for another connector and driver, was Rejected before;
+  // this hold's own row is not stored yet (node A has yet to send it): the hold stands, unconfirmed.
+  let commandLog: CommandLogEntry[] = [];
+  const t = await setUp({ outcome: "timeout", response: null }, {
+    send: (request) => {
+      const payload = request.payload as Record<string, unknown>;
+      commandLog = [{
+        id: "raw-1",
+        chargePointId: "CP-1",
+        action: "ReserveNow",
+        requestedBy: "user:raw",
+        requestedAt: "2026-12-06T10:00:00.000Z",
+        payload: {
+          ...payload,
+          connectorId: 2,
+          idTag: "SOMEONE-ELSE",
+          expiryDate: "2026-12-06T11:00:00.000Z",
+        },
+        outcome: "accepted",
+        response: { status: "Rejected" },
+        finishedAt: "2026-12-06T10:00:01.000Z",
+      }];
+      return Promise.resolve({ outcome: "timeout", response: { reason: GIVEN_UP_REASON } });
+    },
+    commandLog: () => Promise.resolve(commandLog),
+  });
+  try {
+    const error = (await assertRejects(
+      () =>
+        t.service.create(
+          { chargePointId: "CP-1", connectorId: 1, idTag: "OWNER", expiryDate: EXPIRY, force: true },
+          "user:olga",
+        ),
+      FleetError,
+    )) as FleetError;
+    const record = await t.reservations.getReservation(error.details.reservationId as number);
+    assertEquals(
+      { held: error.details.held, state: record?.state, unconfirmed: record?.unconfirmed },
+      { held: true, state: "active", unconfirmed: true },
+    );
+  } finally {
+    t.kv.close();
+  }
+});
