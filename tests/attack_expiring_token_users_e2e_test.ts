@@ -9,7 +9,7 @@
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { SAMPLE_CERTIFICATE } from "./helpers/sample_certificate.ts";
-import { bootedRawStation } from "./helpers/station.ts";
+import { bootedRawStation, expectRefused } from "./helpers/station.ts";
 
 Deno.test("an expiring admin token cannot create a user, set a password or raise a role; it may lower one", async () => {
   const server = await startApiServer();
@@ -178,6 +178,50 @@ Deno.test("an expiring admin token cannot set, generate or send a station's Auth
     assertEquals(lasting.status, 200, JSON.stringify(lasting.body));
   } finally {
     await station.close();
+    await server.close();
+  }
+});
+
+Deno.test("an expiring admin token cannot let a station in without credentials (security profile 0)", async () => {
+  const server = await startApiServer();
+  try {
+    // Set by a lasting admin: LOW-1 connects with its key only.
+    const lasting = await server.json("/api/v1/station-security/LOW-1", {
+      method: "PATCH",
+      body: { securityProfile: 1, authorizationKey: "admin-chosen-key-0002" },
+    });
+    assertEquals(lasting.status, 200, JSON.stringify(lasting.body));
+    assertEquals(await expectRefused(`${server.wsUrl}/LOW-1`), 401);
+    const made = await server.json("/api/v1/tokens", {
+      method: "POST",
+      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    const hour = made.body.token as string;
+    const patch = async (body: unknown) => {
+      const res = await fetch(`${server.url}/api/v1/station-security/LOW-1`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    // Profile 0 (or the default, 0 here): anyone, the token's holder too, could connect as LOW-1 after the token.
+    for (
+      const body of [{ securityProfile: 0 }, { securityProfile: null }, {
+        securityProfile: 0,
+        authorizationKey: null,
+      }]
+    ) {
+      const lowered = await patch(body);
+      assertEquals(lowered.status, 403, JSON.stringify([body, lowered.body]));
+      assertEquals(lowered.body.error, "forbidden");
+    }
+    const stored = (await server.json("/api/v1/station-security/LOW-1")).body;
+    assertEquals([stored.effectiveProfile, stored.hasAuthorizationKey], [1, true], JSON.stringify(stored));
+    assertEquals(await expectRefused(`${server.wsUrl}/LOW-1`), 401);
+    // What asks for credentials still may be set: profile 1 again, an allow-list.
+    assertEquals((await patch({ securityProfile: 1, allowedIps: ["127.0.0.1"] })).status, 200);
+  } finally {
     await server.close();
   }
 });
