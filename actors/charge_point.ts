@@ -858,9 +858,15 @@ export class ChargePointActor {
     if (!this.#protocolErrorsUnwritten || !this.#protocolErrorsDue()) return;
     const pending = this.#commit({ chargePointId: this.id });
     if (!(pending instanceof Promise)) return;
+    // A try counts as the interval's write: a store that refuses (a full disk) is tried, and logged, once
+    // per interval, not at every refused frame (the errors stay unwritten and ride with the next write).
+    this.#protocolErrorsWrittenMs = this.deps.now().getTime();
     return pending.then(
       () => undefined,
-      (error) => this.log.warn("cannot write protocol errors", { error: String(error) }),
+      (error) => {
+        const level = this.deps.storeWritesFailing?.() ? "debug" : "warn";
+        this.log[level]("cannot write protocol errors", { error: String(error) });
+      },
     );
   }
 

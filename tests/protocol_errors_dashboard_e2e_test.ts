@@ -186,3 +186,45 @@ Deno.test("a station flooding bad frames on a real socket costs one write of its
     await kv.close();
   }
 });
+
+Deno.test("a station sending refused CALLs while the store refuses its writes costs one write try and one line a minute", async () => {
+  const kv = await openKvStore(":memory:");
+  /** The station's commits tried while its writes fail (a full disk), as the server made them. */
+  let refusing = false;
+  const tried: StationChanges[] = [];
+  const store = new Proxy(kv, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== "commit" || typeof value !== "function") {
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (changes: StationChanges) => {
+        if (!refusing || changes.chargePointId !== "CP-FULL") return value.call(target, changes);
+        tried.push(structuredClone(changes));
+        return Promise.reject(new TypeError("database or disk is full"));
+      };
+    },
+  });
+  const server = await startApiServer({ MAX_BAD_FRAMES: "100000", STATION_MSG_RATE: "0" }, { store });
+  const station = await bootedRawStation(`${server.wsUrl}/CP-FULL`);
+  try {
+    refusing = true;
+    const started = Date.now();
+    for (let i = 0; i < 200; i++) {
+      await refused(station, JSON.stringify([2, `f${i}`, "Heartbeat", { unexpected: i }]));
+    }
+    // The last refusal's write try (if any) is made in its turn: a Heartbeat after it is answered after it.
+    station.send(JSON.stringify([2, "hb", "Heartbeat", {}]));
+    await station.next();
+    const minutes = Math.floor((Date.now() - started) / 60_000);
+    const tries = tried.filter((c) => c.snapshot?.protocolErrors !== undefined).length;
+    const lines = server.logs.filter((l) => l.msg === "cannot write protocol errors").length;
+    // One due each minute, one riding with the Heartbeat's lastSeen (a failed write makes the next CALL write it).
+    assert(tries <= minutes + 2, `${tries} write tries in ${minutes} min`);
+    assert(lines <= minutes + 1, `${lines} lines in ${minutes} min`);
+  } finally {
+    await station.close();
+    await server.close();
+    await kv.close();
+  }
+});
