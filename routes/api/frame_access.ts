@@ -38,25 +38,33 @@ export function protocolErrorsFor(role: Role, errors: ProtocolErrors | undefined
  */
 export function framesFor(role: Role, frames: readonly FrameLogEntry[]): FrameLogEntry[] {
   if (role !== "viewer") return [...frames];
-  /** Per message id, whether the station's last CALL under it is withheld. */
-  const withheldCalls = new Map<string, boolean>();
+  /**
+   * Per message id, whether the station's CALL under it waiting for our answer is withheld. A copy reusing a
+   * withheld CALL's id before it is answered (dropped unanswered) leaves it withheld.
+   */
+  const unanswered = new Map<string, boolean>();
   return frames.map((entry) => {
     if (entry.direction === "out") {
-      const error = CALLERROR_HEAD.exec(entry.frame);
-      if (error === null) return entry;
-      const id = jsonString(error[1]!) ?? "";
-      if (withheldCalls.get(id) === false) return entry;
-      return { ...entry, frame: JSON.stringify([4, id, jsonString(error[2]!) ?? "", WITHHELD.withheld, {}]) };
+      const answer = ANSWER_HEAD.exec(entry.frame);
+      if (answer === null) return entry;
+      const id = jsonString(answer[2]!) ?? "";
+      const shown = unanswered.get(id) === false;
+      unanswered.delete(id);
+      if (answer[1] !== "4" || shown) return entry;
+      return {
+        ...entry,
+        frame: JSON.stringify([4, id, jsonString(answer[3] ?? "") ?? "", WITHHELD.withheld, {}]),
+      };
     }
     const call = operatorCall(entry.frame);
     const id = call?.id ?? callId(entry.frame);
-    if (id !== null) withheldCalls.set(id, call !== null);
+    if (id !== null && unanswered.get(id) !== true) unanswered.set(id, call !== null);
     return call === null ? entry : { ...entry, frame: JSON.stringify([2, call.id, call.action, WITHHELD]) };
   });
 }
 
-/** Our CALLERROR's head: its message id and error code (we write the MessageTypeId as 4). */
-const CALLERROR_HEAD = /^\s*\[\s*4\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"/;
+/** Our answer's head: its MessageTypeId (we write 3 or 4), message id, and a CALLERROR's code. */
+const ANSWER_HEAD = /^\s*\[\s*([34])\s*,\s*"((?:[^"\\]|\\.)*)"\s*(?:,\s*"((?:[^"\\]|\\.)*)")?/;
 
 /** The message id of a station's CALL (any JSON number 2), or null. */
 function callId(frame: string): string | null {

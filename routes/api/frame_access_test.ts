@@ -2,35 +2,52 @@ import { assertEquals } from "@std/assert";
 import type { FrameLogEntry } from "../../actors/frame_log.ts";
 import { framesFor } from "./frame_access.ts";
 
-const at = "2026-01-01T00:00:00.000Z";
-const frame = (direction: "in" | "out", value: unknown[]): FrameLogEntry => ({
+const at = "2026-12-07T00:00:00.000Z";
+const frameIn = (frame: unknown[]): FrameLogEntry => ({ at, direction: "in", frame: JSON.stringify(frame) });
+const frameOut = (frame: unknown[]): FrameLogEntry => ({
   at,
-  direction,
-  frame: JSON.stringify(value),
+  direction: "out",
+  frame: JSON.stringify(frame),
 });
-const refusal = (id: string) =>
-  frame("out", [4, id, "PropertyConstraintViolation", 'Field "techInfo" ...: "SECRET…"', {
-    field: "techInfo",
-  }]);
+const event = { type: "x", timestamp: "secret-value" };
+const refusal = (id: string) => frameOut([4, id, "PropertyConstraintViolation", 'got "secret-value"', {}]);
 
-Deno.test("framesFor() withholds from a viewer our CALLERROR to a SecurityEventNotification, keeping its code", () => {
-  const frames = [frame("in", [2, "9", "SecurityEventNotification", { techInfo: "SECRET" }]), refusal("9")];
-  const read = framesFor("viewer", frames).map((f) => JSON.parse(f.frame));
-  assertEquals(read[1], [4, "9", "PropertyConstraintViolation", "Withheld: " + read[0][3].withheld, {}]);
+Deno.test("framesFor() withholds from a viewer our CALLERROR refusing a SecurityEventNotification, not others'", () => {
+  const frames = [
+    frameIn([2, "1", "SecurityEventNotification", event]),
+    refusal("1"),
+    frameIn([2, "2", "StatusNotification", { connectorId: "x" }]),
+    frameOut([4, "2", "TypeConstraintViolation", 'got string "x"', {}]),
+  ];
+  const seen = framesFor("viewer", frames).map((f) => f.frame);
+  assertEquals(seen.some((f) => f.includes("secret-value")), false, seen.join("\n"));
+  assertEquals(
+    seen[1],
+    JSON.stringify([
+      4,
+      "1",
+      "PropertyConstraintViolation",
+      "security event content is shown to operators and admins",
+      {},
+    ]),
+  );
+  assertEquals(seen[3], frames[3]!.frame);
   assertEquals(framesFor("operator", frames), frames);
 });
 
-Deno.test("framesFor() withholds from a viewer a CALLERROR whose CALL is no longer kept", () => {
-  const read = framesFor("viewer", [refusal("gone")]);
-  assertEquals(JSON.parse(read[0]!.frame)[3].startsWith("Withheld: "), true);
-});
-
-Deno.test("framesFor() shows a viewer our CALLERROR to another action, and the station's CALLERROR to ours", () => {
-  const frames = [
-    frame("in", [2, "1", "Heartbeat", { extra: 1 }]),
-    frame("out", [4, "1", "FormationViolation", 'Unexpected field "extra"', {}]),
-    frame("out", [2, "2", "Reset", { type: "Soft" }]),
-    frame("in", [4, "2", "NotImplemented", "No reset here", {}]),
+Deno.test("framesFor() keeps a refusal withheld when a copy reused its CALL's id, or its CALL was cut off", () => {
+  const copied = [
+    frameIn([2, "x", "SecurityEventNotification", event]),
+    // A copy under the same id while the first is unanswered: dropped unanswered.
+    frameIn([2, "x", "Heartbeat", {}]),
+    refusal("x"),
+    // Answered: the id may be used again, and its refusal is shown.
+    frameIn([2, "x", "Heartbeat", { unexpected: 1 }]),
+    frameOut([4, "x", "OccurenceConstraintViolation", "Field unexpected is not allowed", {}]),
   ];
-  assertEquals(framesFor("viewer", frames), frames);
+  const seen = framesFor("viewer", copied).map((f) => f.frame);
+  assertEquals(seen.some((f) => f.includes("secret-value")), false, seen.join("\n"));
+  assertEquals(seen[4], copied[4]!.frame);
+  // The frame log keeps the last N frames: the CALL went, its answer stayed.
+  assertEquals(framesFor("viewer", [refusal("9")])[0]!.frame.includes("secret-value"), false);
 });
