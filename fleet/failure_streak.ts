@@ -1,7 +1,8 @@
 /**
  * Failures of one piece of background work in a row (a full disk refuses every round): the first is a
- * warning, the rest debug lines with their count, and the first success after them one line saying how many
- * there were. A store that keeps refusing is then a few lines, not one per round.
+ * warning, the rest debug lines with their count (a warning again for an error not warned of yet, a few per
+ * streak at most), and the first success after them one line saying how many there were. A store that keeps
+ * refusing is then a few lines, not one per round.
  *
  * @example
  * ```ts ignore
@@ -25,15 +26,30 @@ export interface StreakLines {
   count: string;
 }
 
+/** Distinct errors of one streak warned of at most: one whose text varies (an id in it) is not a line a round. */
+const WARNED_ERRORS_MAX = 4;
+
 export class FailureStreak {
   #failures = 0;
+  /** The `error` fields of this streak's warnings. */
+  readonly #warned = new Set<unknown>();
 
   constructor(private readonly logger: Logger, private readonly lines: StreakLines) {}
 
-  /** One more failure: a warning when it is the first, else a debug line with the count. */
+  /**
+   * One more failure: a warning when it is the first, or when it fails for another reason than those warned
+   * of (the cause changed: a database back up, and the work failing on something else); else a debug line
+   * with the count.
+   */
   failed(fields: LogFields): void {
-    if (this.#failures++ === 0) this.logger.warn(this.lines.failed, fields);
-    else this.logger.debug(this.lines.again, { ...fields, [this.lines.count]: this.#failures });
+    const error = fields.error;
+    if (this.#failures++ === 0) {
+      this.#warned.add(error);
+      this.logger.warn(this.lines.failed, fields);
+    } else if (!this.#warned.has(error) && this.#warned.size < WARNED_ERRORS_MAX) {
+      this.#warned.add(error);
+      this.logger.warn(this.lines.again, { ...fields, [this.lines.count]: this.#failures });
+    } else this.logger.debug(this.lines.again, { ...fields, [this.lines.count]: this.#failures });
   }
 
   /** A success: ends the streak, with one line of its count when there was one. */
@@ -42,5 +58,6 @@ export class FailureStreak {
       this.logger.info(this.lines.recovered, { ...fields, [this.lines.count]: this.#failures });
     }
     this.#failures = 0;
+    this.#warned.clear();
   }
 }

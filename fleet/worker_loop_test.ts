@@ -22,3 +22,25 @@ Deno.test("WorkerLoop: ticks that keep failing are one warning, and one line wit
   assertEquals(logger.lines[0]!.error, "Error: database or disk is full");
   assertEquals(logger.lines[1]!.failedRounds, 6);
 });
+
+Deno.test("WorkerLoop: a streak whose failure changes warns of the new one once, not of each round", async () => {
+  const logger = createMemoryLogger("info");
+  let ticks = 0;
+  const worked = Promise.withResolvers<void>();
+  // The database was restarted (refused), then the work fails for another reason every round (a column gone).
+  const loop = new WorkerLoop("retention", 5, () => {
+    ticks++;
+    if (ticks <= 2) return Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432"));
+    if (ticks <= 8) return Promise.reject(new Error('column "ended_at" does not exist'));
+    if (ticks === 9) worked.resolve();
+    return Promise.resolve();
+  }, logger);
+  loop.start();
+  await worked.promise;
+  await loop.stop();
+  assertEquals(logger.lines.map((l) => [l.level, l.msg, l.error ?? null, l.failedRounds ?? null]), [
+    ["warn", "background work failed", "Error: connect ECONNREFUSED 127.0.0.1:5432", null],
+    ["warn", "background work failed again", 'Error: column "ended_at" does not exist', 3],
+    ["info", "background work recovered", null, 8],
+  ]);
+});
