@@ -69,23 +69,32 @@ const ANSWER_HEAD = /^\s*\[\s*([34])\s*,\s*"((?:[^"\\]|\\.)*)"\s*(?:,\s*"((?:[^"
 /** The message id of a station's CALL (any JSON number 2), or null. */
 function callId(frame: string): string | null {
   const head = CALL_HEAD.exec(frame);
-  return head && Number(head[1]) === 2 ? jsonString(head[2]!) : null;
+  return head && Number(head[1]) === 2 ? idText(head[2]!) : null;
 }
 
 /**
- * The head of a CALL: its MessageTypeId, message id and action as written (JSON escapes included). Read from the
+ * The head of a CALL: its MessageTypeId, message id (any JSON value but an array or object) and action as
+ * written (JSON escapes included). Read from the
  * text, not by parsing it whole: a frame cut to its start (frame_log.ts) is no longer JSON. The type is any
  * JSON number: the decoder takes `2.0` or `2e0` for 2, a CALL (protocol/ocppj/frames.ts).
  */
 const CALL_HEAD =
-  /^\s*\[\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"/;
+  /^\s*\[\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*,\s*("(?:[^"\\]|\\.)*"|[^,\]"]*)\s*,\s*"((?:[^"\\]|\\.)*)"/;
+
+/**
+ * A CALL's message id as written: a JSON string's text, or any other value as its text. The decoder refuses
+ * an id that is no string, but the frame is listed all the same, payload and all.
+ */
+function idText(token: string): string {
+  return token.startsWith('"') ? jsonString(token.slice(1, -1)) ?? "" : token.trim();
+}
 
 /** The message id and action of a CALL only operators may read, else null. */
 function operatorCall(frame: string): { id: string; action: string } | null {
   const head = CALL_HEAD.exec(frame);
   if (!head || Number(head[1]) !== 2) return null;
   const action = jsonString(head[3]!);
-  return action !== null && OPERATOR_ACTIONS.has(action) ? { id: jsonString(head[2]!) ?? "", action } : null;
+  return action !== null && OPERATOR_ACTIONS.has(action) ? { id: idText(head[2]!), action } : null;
 }
 
 /** A JSON string's body decoded (escapes and all, as the server read it), or null when it is none. */

@@ -51,3 +51,13 @@ Deno.test("framesFor() keeps a refusal withheld when a copy reused its CALL's id
   // The frame log keeps the last N frames: the CALL went, its answer stayed.
   assertEquals(framesFor("viewer", [refusal("9")])[0]!.frame.includes("secret-value"), false);
 });
+
+Deno.test("framesFor() withholds a SecurityEventNotification whose message id is not a string", () => {
+  // The decoder refuses it (FormationViolation), but the frame log lists what the station sent.
+  for (const id of [5, null, true, 1.5]) {
+    const frame = frameIn([2, id, "SecurityEventNotification", event]);
+    const seen = framesFor("viewer", [frame])[0]!.frame;
+    assertEquals(seen.includes("secret-value"), false, seen);
+    assertEquals(seen.includes("SecurityEventNotification"), true, seen);
+  }
+});
