@@ -69,17 +69,17 @@ const ANSWER_HEAD = /^\s*\[\s*([34])\s*,\s*"((?:[^"\\]|\\.)*)"\s*(?:,\s*"((?:[^"
 /** The message id of a station's CALL (any JSON number 2), or null. */
 function callId(frame: string): string | null {
   const head = CALL_HEAD.exec(frame);
-  return head && Number(head[1]) === 2 ? idText(head[2]!) : null;
+  return head && Number(head[1]) === 2 ? idText(head[2]!) : null; // "2" is no number: refused, not answered
 }
 
 /**
- * The head of a CALL: its MessageTypeId, message id (any JSON value but an array or object) and action as
- * written (JSON escapes included). Read from the
- * text, not by parsing it whole: a frame cut to its start (frame_log.ts) is no longer JSON. The type is any
- * JSON number: the decoder takes `2.0` or `2e0` for 2, a CALL (protocol/ocppj/frames.ts).
+ * The head of a CALL: its MessageTypeId and message id (each any JSON value but an array or object: the
+ * decoder takes `2.0` or `2e0` for 2, a CALL, and refuses others, but lists them) and action as written (JSON
+ * escapes included). Read from the text, not by parsing it whole: a frame cut to its start (frame_log.ts) is
+ * no longer JSON.
  */
 const CALL_HEAD =
-  /^\s*\[\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*,\s*("(?:[^"\\]|\\.)*"|[^,\]"]*)\s*,\s*"((?:[^"\\]|\\.)*)"/;
+  /^\s*\[\s*("(?:[^"\\]|\\.)*"|[^,\]"]*)\s*,\s*("(?:[^"\\]|\\.)*"|[^,\]"]*)\s*,\s*"((?:[^"\\]|\\.)*)"/;
 
 /**
  * A CALL's message id as written: a JSON string's text, or any other value as its text. The decoder refuses
@@ -92,7 +92,8 @@ function idText(token: string): string {
 /** The message id and action of a CALL only operators may read, else null. */
 function operatorCall(frame: string): { id: string; action: string } | null {
   const head = CALL_HEAD.exec(frame);
-  if (!head || Number(head[1]) !== 2) return null;
+  // Whatever spells its MessageTypeId: a frame the decoder refused ("2") is listed as sent, payload and all.
+  if (!head) return null;
   const action = jsonString(head[3]!);
   return action !== null && OPERATOR_ACTIONS.has(action) ? { id: idText(head[2]!), action } : null;
 }

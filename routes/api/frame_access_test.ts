@@ -61,3 +61,15 @@ Deno.test("framesFor() withholds a SecurityEventNotification whose message id is
     assertEquals(seen.includes("SecurityEventNotification"), true, seen);
   }
 });
+
+Deno.test("framesFor() withholds a SecurityEventNotification whatever spells its MessageTypeId", () => {
+  for (const type of ['"2"', "2", "2.0", "20E-1", "null"]) {
+    const frame: FrameLogEntry = {
+      at,
+      direction: "in",
+      frame: `[${type},"1","SecurityEventNotification",{"techInfo":"secret-value"}]`,
+    };
+    const seen = framesFor("viewer", [frame])[0]!.frame;
+    assertEquals(seen.includes("secret-value"), false, seen);
+  }
+});
