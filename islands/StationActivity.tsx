@@ -72,16 +72,23 @@ export default function StationActivity(props: StationActivityProps) {
   const commands = commandsPage.items;
   const depth = (n: number) => Math.min(MAX_LIMIT, Math.max(LIMIT, n));
 
+  /** The last refresh started: an older one still out when it ends is not shown (its read is older). */
+  const lastRefresh = useRef(0);
+
   const refresh = () => {
     if (timer.current !== null) return;
     timer.current = setTimeout(async () => {
       timer.current = null;
       const asked = { history: depth(shown.current.history), commands: depth(shown.current.commands) };
+      const started = ++lastRefresh.current;
       const [h, c, f] = await Promise.allSettled([
         apiFetch<ShownPage<StatusHistoryItem>>(`${base}/status-history?limit=${asked.history}`),
         apiFetch<ShownPage<CommandLogItem>>(`${base}/commands?limit=${asked.commands}`),
         apiFetch<{ items: Frame[] }>(`${base}/frames`),
       ]);
+      // A later refresh went out while this one was slow: its answers are newer, this one's would put back
+      // what was before them.
+      if (started !== lastRefresh.current) return;
       // An Older that landed meanwhile made a list longer than this read: it is read again, not cut back
       // (the entries Older added would go, and Older come back).
       const cut = (list: "history" | "commands") =>
