@@ -4,7 +4,7 @@
  * when the stream (re)opens, as the 1.6 connectors above follow their station (islands/StationConsole.tsx).
  * A session's periodic Updated events change nothing shown here and ask for nothing.
  */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { EvseCard } from "../components/evses.tsx";
 import type { StationDetail, StationEvent } from "../components/types.ts";
 import { apiFetch, useEvents } from "./client.tsx";
@@ -20,11 +20,15 @@ export interface EvseTableProps {
 
 export default function EvseTable(props: EvseTableProps) {
   const [shown, setShown] = useState({ evses: props.evses, online: props.online });
+  /** The last read asked for: an older one answered after it would put back what was before it. */
+  const lastRead = useRef(0);
   const path = `/api/v1/charge-points/${encodeURIComponent(props.chargePointId)}`;
-  const reload = () =>
-    apiFetch<StationDetail>(path).then((s) => setShown({ evses: s.evses ?? [], online: s.online })).catch(
-      () => {},
-    );
+  const reload = () => {
+    const read = ++lastRead.current;
+    return apiFetch<StationDetail>(path).then((s) => {
+      if (read === lastRead.current) setShown({ evses: s.evses ?? [], online: s.online });
+    }).catch(() => {});
+  };
   useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event: StationEvent) => {
     if (event.type === "transaction") {
       const tx = event.transaction;
