@@ -4,7 +4,7 @@
  * dialect, with availability and triggers: islands/quick_actions_201.tsx). Follows the station's events.
  */
 import { Time, TzLabel } from "../components/time.tsx";
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
 import { formatTime } from "../components/format.ts";
 import { OfflineSince } from "../components/offline_since.tsx";
@@ -57,9 +57,22 @@ export default function StationConsole(props: StationConsoleProps) {
   const id = station.id;
   const path = `/api/v1/charge-points/${encodeURIComponent(id)}`;
 
-  const reload = () => apiFetch<StationDetail>(path).then(setStation).catch(() => {});
+  /** The last read asked for, and the events applied to the station here (a read older than one misses it). */
+  const lastRead = useRef(0);
+  const applied = useRef(0);
+  const reload = () => {
+    const read = ++lastRead.current;
+    const seen = applied.current;
+    apiFetch<StationDetail>(path).then((s) => {
+      // A later read is out (it is newer), or an event applied meanwhile is not in this read: read again.
+      if (read !== lastRead.current) return;
+      if (seen !== applied.current) return void reload();
+      setStation(s);
+    }).catch(() => {});
+  };
 
   const live = useEvents(`chargePointId=${encodeURIComponent(id)}`, (event: StationEvent) => {
+    applied.current++;
     switch (event.type) {
       case "connected":
         setGone(null);
