@@ -33,10 +33,18 @@
  */
 /**
  * Told after each commit: how many submissions it carried, how long it took, whether it stored any (`ok`:
- * false when the commit threw or every submission failed), how many failed and the first failure.
+ * false when the commit threw or every submission failed), how many failed, the first failure and, when
+ * submissions failed one by one, each one's (a refusal of its data among refusals of every write).
  */
 export type CommitObserver = (
-  batch: { size: number; seconds: number; ok: boolean; failed: number; error?: unknown },
+  batch: {
+    size: number;
+    seconds: number;
+    ok: boolean;
+    failed: number;
+    error?: unknown;
+    errors?: readonly unknown[];
+  },
 ) => void;
 
 export class GroupCommit<I, O> {
@@ -79,20 +87,23 @@ export class GroupCommit<I, O> {
     const batch = this.#queue.splice(0);
     if (batch.length === 0) return;
     const started = performance.now();
-    const observe = (failed: number, error?: unknown) =>
+    const observe = (failed: number, error?: unknown, errors?: readonly unknown[]) =>
       this.observer?.({
         size: batch.length,
         seconds: (performance.now() - started) / 1000,
         ok: failed < batch.length,
         failed,
         ...(error === undefined ? {} : { error }),
+        ...(errors === undefined ? {} : { errors }),
       });
     const done = this.commit(batch.map((b) => b.item)).then(
       (results) => {
         // Each submission settled on its own: a store that refused every one (a full disk) stored nothing.
         const stored = batch.filter((_, i) => results[i]?.status === "fulfilled").length;
-        const refusal = results.find((r) => r?.status === "rejected") as PromiseRejectedResult | undefined;
-        observe(batch.length - stored, refusal?.reason);
+        const refusals = stored === batch.length
+          ? undefined
+          : results.flatMap((r) => r?.status === "rejected" ? [r.reason] : []);
+        observe(batch.length - stored, refusals?.[0], refusals);
         batch.forEach((b, i) => {
           const r = results[i];
           if (r?.status === "fulfilled") b.resolve(r.value);

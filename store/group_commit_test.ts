@@ -110,7 +110,7 @@ Deno.test("GroupCommit tells its observer each batch's size, duration and whethe
 });
 
 Deno.test("GroupCommit tells its observer a batch whose every submission was refused as not committed, with the first refusal", async () => {
-  const seen: { size: number; ok: boolean; failed: number; error?: string }[] = [];
+  const seen: { size: number; ok: boolean; failed: number; error?: string; errors?: string[] }[] = [];
   const group = new GroupCommit<number, number>(
     "whileBusy",
     100,
@@ -122,15 +122,33 @@ Deno.test("GroupCommit tells its observer a batch whose every submission was ref
             : { status: "fulfilled" as const, value: n }
         ),
       ),
-    ({ size, ok, failed, error }) =>
-      seen.push({ size, ok, failed, ...(error ? { error: (error as Error).message } : {}) }),
+    ({ size, ok, failed, error, errors }) =>
+      seen.push({
+        size,
+        ok,
+        failed,
+        ...(error ? { error: (error as Error).message } : {}),
+        ...(errors ? { errors: errors.map((e) => (e as Error).message) } : {}),
+      }),
   );
   await Promise.allSettled([group.submit(-1), group.submit(-2)]);
   await Promise.allSettled([group.submit(1), group.submit(-3)]);
   await Promise.all([group.submit(2)]);
   assertEquals(seen, [
-    { size: 2, ok: false, failed: 2, error: "database or disk is full (-1)" },
-    { size: 2, ok: true, failed: 1, error: "database or disk is full (-3)" },
+    {
+      size: 2,
+      ok: false,
+      failed: 2,
+      error: "database or disk is full (-1)",
+      errors: ["database or disk is full (-1)", "database or disk is full (-2)"],
+    },
+    {
+      size: 2,
+      ok: true,
+      failed: 1,
+      error: "database or disk is full (-3)",
+      errors: ["database or disk is full (-3)"],
+    },
     { size: 1, ok: true, failed: 0 },
   ]);
   await group.drain();

@@ -1,12 +1,12 @@
 /**
  * Whether the store's writes are failing, told by every group commit (its observer): an episode starts with a
  * commit that stored none of its writes for a reason that refuses every write (`refusesEveryWrite`: a full
- * disk, a database out of reach) and ends with one that stored all of its own. A write refused for its data
- * (a value too large) neither starts nor extends one: one station's bad value must not make the node
- * unready. The episode is logged once when it starts and once when it ends, with how many writes it refused,
+ * disk, a database out of reach) and ends with one that stored its writes, or some of them and refused the
+ * others only for their data. A write refused for its data (a value too large) neither starts nor extends
+ * one: one station's bad value must not make the node unready, nor keep an episode going. The episode is logged once when it starts and once when it ends, with how many writes it refused,
  * so a full disk does not become a log line per station CALL (a log that would fill it further).
- * A commit that stored some of its writes and refused others changes nothing: a write that fits between two
- * that do not ends no episode.
+ * A commit that stored some of its writes and refused others as every write is refused changes nothing: a
+ * write that fits between two that do not (a disk nearly full) ends no episode.
  *
  * Readiness asks `problem()`: while the episode's last refused write is recent (`recentMs`) the store cannot
  * take writes. With nobody writing, nothing more is known, and the process counts as ready again (a load
@@ -31,11 +31,12 @@ import type { Logger } from "../logger.ts";
 /** How long after the last refused write readiness still reports the episode, by default. */
 const RECENT_MS = 30_000;
 
-/** What a group commit tells: how many writes it carried, how many failed, the first failure. */
+/** What a group commit tells: how many writes it carried, how many failed, the first failure, and each one's. */
 export interface CommitOutcome {
   size: number;
   failed: number;
   error?: unknown;
+  errors?: readonly unknown[];
 }
 
 interface Episode {
@@ -61,8 +62,12 @@ export class WriteHealth {
   observe(outcome: CommitOutcome): void {
     const now = this.#now();
     const episode = this.#episode;
-    if (outcome.failed === 0) {
-      if (episode === null || outcome.size === 0) return;
+    // Stored writes, and refused others only for their data (one station's bad value in every commit after a
+    // full disk was freed would otherwise keep the episode, its metric and its quiet log for ever).
+    const stored = outcome.failed < outcome.size &&
+      (outcome.failed === 0 || !(outcome.errors ?? [outcome.error]).some(this.options.refusesEveryWrite));
+    if (stored) {
+      if (episode === null) return;
       this.#episode = null;
       this.logger.info("store writes recovered", {
         failingSince: new Date(episode.since).toISOString(),

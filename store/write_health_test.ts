@@ -88,3 +88,18 @@ Deno.test("PostgreSQL: a full disk, an I/O error, a standby and a lost connectio
   assertEquals(refusesEveryWrite(FULL), false);
   assertEquals([kvRefusesEveryWrite(FULL), kvRefusesEveryWrite(TOO_LARGE)], [true, false]);
 });
+
+Deno.test("WriteHealth: an episode ends with a commit that stored writes and refused others only for their data", () => {
+  // A full disk freed; one station keeps sending a value the store refuses, in every commit from then on.
+  const { health, lines } = watched();
+  health.observe({ size: 3, failed: 3, error: FULL, errors: [FULL, FULL, FULL] });
+  assertEquals(health.failing, true);
+  health.observe({ size: 5, failed: 1, error: TOO_LARGE, errors: [TOO_LARGE] });
+  assertEquals([health.failing, health.problem()], [false, null]);
+  assertEquals(lines.map((l) => l.msg), ["store writes failing", "store writes recovered"]);
+  // A refusal of every write among the data's (the disk nearly full: small writes fit) ends none.
+  health.observe({ size: 3, failed: 3, error: FULL, errors: [FULL, FULL, FULL] });
+  health.observe({ size: 4, failed: 2, error: TOO_LARGE, errors: [TOO_LARGE, FULL] });
+  assertEquals(health.failing, true);
+  assertEquals(lines.length, 3);
+});
