@@ -117,8 +117,15 @@ async function lock(conn: ReservedSql): Promise<void> {
  * it again). A `pg_sleep` holds no lock, and its snapshot only for `ms`: an index build waits for it no longer.
  */
 async function pauseOn(conn: ReservedSql, ms: number): Promise<void> {
-  await conn`select pg_sleep(${ms / 1000})`;
+  // In short statements: a statement_timeout the database or role sets (a managed database's) would cancel a
+  // long one and fail the start, where a timer waited before.
+  for (let left = ms; left > 0; left -= PAUSE_STATEMENT_MS) {
+    await conn`select pg_sleep(${Math.min(left, PAUSE_STATEMENT_MS) / 1000})`;
+  }
 }
+
+/** A pause's statements last at most this long (see `pauseOn`). */
+const PAUSE_STATEMENT_MS = 250;
 
 /** Applies what `schema_migrations` lacks, adding each version to `applied` once it is committed. */
 async function applyPending(

@@ -492,3 +492,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a step's pause between lock attempts longer than the role's statement_timeout does not fail the start",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase("review43_migrate_stmt_timeout");
+    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    try {
+      // A managed database often bounds every statement; a pause is no statement of ours to bound.
+      await sql.unsafe(`alter database "${new URL(db.url).pathname.slice(1)}" set statement_timeout = '1s'`);
+      const locks = { lockTimeoutMs: 100, lockAttempts: 100, lockBackoffMs: 1500 };
+      await withLongQuery(db.url, sql, locks, async ({ holder, migrating }) => {
+        // Two attempts, so a pause of 1.5 s has begun.
+        await new Promise((r) => setTimeout(r, 2500));
+        await holder.unsafe("commit");
+        assertEquals(await migrating, [2]);
+      });
+    } finally {
+      await sql.end({ timeout: 1 });
+      await db.drop();
+    }
+  },
+});
