@@ -27,6 +27,17 @@ export class PageError extends Error {
   }
 }
 
+/** A page shown with another status than 200: a list page's query it cannot use (400) says why on the page. */
+export interface StatusPage {
+  status: 400;
+  page: VNode;
+}
+
+/** Whether a page's render gave a StatusPage rather than a page to show with 200. */
+export function isStatusPage(out: VNode | StatusPage): out is StatusPage {
+  return "page" in out && "status" in out;
+}
+
 /** The visitor is not logged in (or the session ended): they go to the login page. */
 export class NeedsLogin extends Error {}
 

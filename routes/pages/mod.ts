@@ -19,7 +19,17 @@ import { handshakesPage, idTagsPage } from "./admin.tsx";
 import { simulatorPage, tokensPage, usersPage } from "./accounts.tsx";
 import { createIslandBundle, type IslandBundle } from "./bundle.ts";
 import { isSameOrigin } from "../same_origin.ts";
-import { type ApiFetch, html, NeedsLogin, type PageApi, pageApi, PageError, safeNext } from "./http.ts";
+import {
+  type ApiFetch,
+  html,
+  isStatusPage,
+  NeedsLogin,
+  type PageApi,
+  pageApi,
+  PageError,
+  safeNext,
+  type StatusPage,
+} from "./http.ts";
 import { issueLoginToken, LOGIN_TOKEN_COOKIE, loginTokenMatches } from "./login_token.ts";
 import { errorPage, loginPage, setupPage } from "./misc.tsx";
 import { overviewPage } from "./overview.tsx";
@@ -77,11 +87,12 @@ export function createPageRoutes(deps: PageDeps): Hono {
   let css: Promise<string> | undefined;
 
   /** Runs a page: a missing login goes to /login, a PageError becomes an error page. */
-  const page = (render: (c: Context, api: ReturnType<typeof pageApi>) => Promise<VNode>) =>
+  const page = (render: (c: Context, api: ReturnType<typeof pageApi>) => Promise<VNode | StatusPage>) =>
     async function renderPage(c: Context) {
       const api = pageApi(c, deps.api);
       try {
-        return html(c, await render(c, api));
+        const out = await render(c, api);
+        return isStatusPage(out) ? html(c, out.page, out.status) : html(c, out);
       } catch (error) {
         if (error instanceof NeedsLogin) {
           if (await setupNeeded(api)) return c.redirect("/setup", 303);

@@ -11,7 +11,10 @@ import { ClusterNodes, LostNodeNotices } from "../../components/cluster_nodes.ts
 import { FILTER_STATUSES } from "../../overview/connector_status.ts";
 import { ATTENTION_KINDS, SORT_KEYS } from "../../overview/fleet.ts";
 import { jobCommands } from "../../components/job_catalog.ts";
-import type { PageApi } from "./http.ts";
+import type { PageApi, StatusPage } from "./http.ts";
+import { oneOf, queryProblems, textUpTo, wholeNumber } from "./query_problems.ts";
+import { QueryProblems } from "../../components/query_problems.tsx";
+import type { VNode } from "preact";
 
 export const PAGE_SIZE = 50;
 
@@ -34,7 +37,36 @@ export function overviewQuery(raw: Record<string, string | undefined>): Overview
   };
 }
 
-export async function overviewPage(api: PageApi, raw: Record<string, string | undefined>) {
+/** What the page's query may hold (as the API's); anything else is said, not dropped. */
+const QUERY_RULES = {
+  search: textUpTo(100),
+  status: oneOf(FILTER_STATUSES),
+  online: oneOf(["true", "false"]),
+  attention: oneOf(ATTENTION_KINDS),
+  sort: oneOf(SORT_KEYS),
+  order: oneOf(["asc", "desc"]),
+  offset: wholeNumber(0, 1_000_000),
+};
+
+export async function overviewPage(
+  api: PageApi,
+  raw: Record<string, string | undefined>,
+): Promise<VNode | StatusPage> {
+  const problems = queryProblems(raw, QUERY_RULES);
+  if (problems.length > 0) {
+    const viewer = await api.viewer();
+    return {
+      status: 400,
+      page: (
+        <Layout title="Overview" current="/" viewer={viewer}>
+          <div class="page-head">
+            <h1>Stations</h1>
+          </div>
+          <QueryProblems problems={problems} clearHref="/" />
+        </Layout>
+      ),
+    };
+  }
   const query = overviewQuery(raw);
   const [viewer, data] = await Promise.all([
     api.viewer(),

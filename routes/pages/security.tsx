@@ -8,7 +8,10 @@ import { queryString } from "../../components/format.ts";
 import { Layout } from "../../components/layout.tsx";
 import type { SecurityEvent } from "../../components/types.ts";
 import { SECURITY_EVENT_KINDS, type SecurityEventKind } from "../../security/security_events.ts";
-import { type PageApi, PageError } from "./http.ts";
+import { type PageApi, PageError, type StatusPage } from "./http.ts";
+import { oneOf, queryProblems, textUpTo } from "./query_problems.ts";
+import { QueryProblems } from "../../components/query_problems.tsx";
+import type { VNode } from "preact";
 
 const LIMIT = 200;
 
@@ -48,9 +51,33 @@ const TONE: Record<SecurityEventKind, string> = {
   source_events_suppressed: "suspended",
 };
 
-export async function securityPage(api: PageApi, query: SecurityQuery) {
+/** What the page's query may hold; anything else is said, not dropped (an unfiltered log looks filtered). */
+const QUERY_RULES = {
+  kind: oneOf(SECURITY_EVENT_KINDS),
+  chargePointId: textUpTo(100),
+  before: textUpTo(100),
+};
+
+export async function securityPage(
+  api: PageApi,
+  query: SecurityQuery & Record<string, string | undefined>,
+): Promise<VNode | StatusPage> {
   const viewer = await api.viewer();
   if (viewer.role === "viewer") throw new PageError(403, "Security events are shown to operators and admins");
+  const problems = queryProblems(query, QUERY_RULES);
+  if (problems.length > 0) {
+    return {
+      status: 400,
+      page: (
+        <Layout title="Security" current="/security" viewer={viewer}>
+          <div class="page-head">
+            <h1>Security events</h1>
+          </div>
+          <QueryProblems problems={problems} clearHref="/security" />
+        </Layout>
+      ),
+    };
+  }
   const kind = SECURITY_EVENT_KINDS.find((k) => k === query.kind);
   const chargePointId = query.chargePointId?.trim().slice(0, 100) || undefined;
   const before = query.before?.slice(0, 100) || undefined;

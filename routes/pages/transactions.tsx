@@ -8,6 +8,7 @@ import { chartReadings } from "../../overview/chart_readings.ts";
 import { reportsSession } from "../../overview/connector_status.ts";
 import { Layout } from "../../components/layout.tsx";
 import { Time } from "../../components/time.tsx";
+import type { VNode } from "preact";
 import type {
   MeterValue,
   Page,
@@ -16,7 +17,9 @@ import type {
   TransactionFlag,
 } from "../../components/types.ts";
 import { TransactionFlags } from "../../components/transaction_flags.tsx";
-import { type PageApi, PageError } from "./http.ts";
+import { type PageApi, PageError, type StatusPage } from "./http.ts";
+import { DAY, oneOf, queryProblems, textUpTo, wholeNumber } from "./query_problems.ts";
+import { QueryProblems } from "../../components/query_problems.tsx";
 import { runningEnergy, runningEnergyReport } from "./running_energy.ts";
 
 const PAGE_SIZE = 50;
@@ -36,6 +39,17 @@ export interface TransactionQuery {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const STATUSES = ["active", "finished", "superseded"];
+
+/** What the page's query may hold (as the API's: routes/api/transactions.ts); anything else is said, not dropped. */
+const QUERY_RULES = {
+  chargePointId: textUpTo(48),
+  idTag: textUpTo(36),
+  status: oneOf(STATUSES),
+  from: DAY,
+  to: DAY,
+  before: wholeNumber(1, 2 ** 31 - 1),
+};
 
 /** The page's filter as the API's query parameters. */
 export function apiFilter(q: TransactionQuery): Record<string, string | undefined> {
@@ -141,7 +155,66 @@ function StuckSessions(props: { stuck: readonly TransactionFlag[] }) {
   );
 }
 
-export async function transactionsPage(api: PageApi, query: TransactionQuery, now: Date) {
+/** The filter form, with the values of the query as given (a bad one stays in view, to be corrected). */
+function TransactionFilters(
+  props: { query: TransactionQuery; status: string | undefined; exportQuery: string },
+) {
+  const { query } = props;
+  return (
+    <form class="filters" method="get" action="/transactions" role="search">
+      <label>
+        Station
+        <input name="chargePointId" value={query.chargePointId ?? ""} maxLength={48} />
+      </label>
+      <label>
+        Id tag
+        <input name="idTag" value={query.idTag ?? ""} maxLength={20} />
+      </label>
+      <label>
+        Status
+        <select name="status">
+          {["", ...STATUSES].map((s) => (
+            <option key={s} value={s} selected={(props.status ?? "") === s}>{s || "any"}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        From (UTC)
+        <input type="date" name="from" value={query.from ?? ""} />
+      </label>
+      <label>
+        To (UTC)
+        <input type="date" name="to" value={query.to ?? ""} />
+      </label>
+      <button type="submit">Filter</button>
+      <a class="button-link" href={`/api/v1/transactions/export.csv${props.exportQuery}`} download>
+        Export CSV
+      </a>
+    </form>
+  );
+}
+
+export async function transactionsPage(
+  api: PageApi,
+  query: Record<string, string | undefined>,
+  now: Date,
+): Promise<VNode | StatusPage> {
+  const problems = queryProblems(query, QUERY_RULES);
+  if (problems.length > 0) {
+    const viewer = await api.viewer();
+    return {
+      status: 400,
+      page: (
+        <Layout title="Transactions" current="/transactions" viewer={viewer}>
+          <div class="page-head">
+            <h1>Transactions</h1>
+          </div>
+          <QueryProblems problems={problems} clearHref="/transactions" />
+          <TransactionFilters query={query} status={query.status} exportQuery="" />
+        </Layout>
+      ),
+    };
+  }
   const filter = apiFilter(query);
   const before = query.before && /^\d+$/.test(query.before) ? query.before : undefined;
   const [viewer, page, chart, stuck] = await Promise.all([
@@ -206,36 +279,7 @@ export async function transactionsPage(api: PageApi, query: TransactionQuery, no
           }`}
         />
       </section>
-      <form class="filters" method="get" action="/transactions" role="search">
-        <label>
-          Station
-          <input name="chargePointId" value={query.chargePointId ?? ""} maxLength={48} />
-        </label>
-        <label>
-          Id tag
-          <input name="idTag" value={query.idTag ?? ""} maxLength={20} />
-        </label>
-        <label>
-          Status
-          <select name="status">
-            {["", "active", "finished", "superseded"].map((s) => (
-              <option key={s} value={s} selected={(filter.status ?? "") === s}>{s || "any"}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          From (UTC)
-          <input type="date" name="from" value={query.from ?? ""} />
-        </label>
-        <label>
-          To (UTC)
-          <input type="date" name="to" value={query.to ?? ""} />
-        </label>
-        <button type="submit">Filter</button>
-        <a class="button-link" href={`/api/v1/transactions/export.csv${queryString(filter)}`} download>
-          Export CSV
-        </a>
-      </form>
+      <TransactionFilters query={query} status={filter.status} exportQuery={queryString(filter)} />
       {page.items.length === 0 ? <p class="empty">No transactions match.</p> : (
         <Island
           name="TransactionTable"
