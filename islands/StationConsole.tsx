@@ -4,7 +4,7 @@
  * dialect, with availability and triggers: islands/quick_actions_201.tsx). Follows the station's events.
  */
 import { Time, TzLabel } from "../components/time.tsx";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
 import { formatTime } from "../components/format.ts";
 import { OfflineSince } from "../components/offline_since.tsx";
@@ -115,7 +115,19 @@ export default function StationConsole(props: StationConsoleProps) {
 
   const remoteStart = useRemoteStart(id);
 
+  /** The answer's region: focus lands there after "Send anyway", whose button goes with the refusal it answered. */
+  const resultRef = useRef<HTMLDivElement>(null);
+  const focusResult = useRef(false);
+  useEffect(() => {
+    if (outcome && focusResult.current) {
+      focusResult.current = false;
+      resultRef.current?.focus();
+    }
+  }, [outcome]);
+
   async function send(action: string, payload: Record<string, unknown>, force = false) {
+    // Forced: sent from "Send anyway" (it goes with the refusal), so focus would otherwise drop to the body.
+    focusResult.current = force;
     setBusy(action);
     setOutcome(null);
     const label = commandLabel(action);
@@ -464,6 +476,8 @@ export default function StationConsole(props: StationConsoleProps) {
             class="result"
             role="status"
             aria-live="polite"
+            tabIndex={-1}
+            ref={resultRef}
             data-result={outcome ? (outcome.ok ? "ok" : "error") : ""}
           >
             {busy && <span>Sending {commandLabel(busy).toLowerCase()}…</span>}

@@ -2,7 +2,8 @@
  * Focus stays on the control an operator pressed, in Chromium against a strict ocpp-rpc station: buttons are
  * disabled while their command runs, which drops focus to the page's body, so a keyboard user would start
  * again from the top once the answer is shown. Pressed with the keyboard: the Commands panel's Send, the
- * Soft reset quick action, a transaction's Stop charging; each has focus back once its answer is shown.
+ * Soft reset quick action, a transaction's Stop charging; each has focus back once its answer is shown. "Send
+ * anyway" goes with the refusal it answers: focus lands on the answer that replaces it.
  */
 import { assertEquals } from "@std/assert";
 import type { Browser, Locator, Page } from "playwright-core";
@@ -74,6 +75,57 @@ Deno.test({
       await page.getByText("answered RemoteStopTransaction with Accepted").waitFor();
       assertEquals(await hasFocus(stop), true, "Stop charging keeps focus");
       assertEquals(errors, []);
+    } finally {
+      await browser?.close();
+      for (const s of stations) await closeStation(s);
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: `"Send anyway" pressed with the keyboard leaves focus on the command's answer${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    let browser: Browser | undefined;
+    const stations: Station[] = [];
+    const errors: string[] = [];
+    try {
+      assertEquals(
+        (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "TAG-ANYWAY" } })).status,
+        201,
+      );
+      const station = await connectStation(server.wsUrl, "CP-ANYWAY");
+      stations.push(station);
+      station.handle(
+        "RemoteStartTransaction",
+        () => new Promise((r) => setTimeout(() => r({ status: "Accepted" }), 300)),
+      );
+      await station.call("StatusNotification", {
+        connectorId: 1,
+        errorCode: "GroundFailure",
+        status: "Faulted",
+      });
+
+      browser = await launch();
+      const page = await openPage(await browser.newContext(), errors);
+      await logIn(page, server.url, ADMIN);
+      await page.goto(`${server.url}/stations/CP-ANYWAY`);
+      await page.locator("[data-live='true']").first().waitFor();
+      await page.locator('select[name="startConnector"]').selectOption("1");
+      await page.locator('input[name="idTag"]').first().fill("TAG-ANYWAY");
+      await pressEnter(page, page.getByRole("button", { name: "Remote start" }));
+      // Refused by the connector's state: the answer offers to send it anyway.
+      const anyway = page.getByRole("button", { name: "Send anyway" });
+      await anyway.waitFor();
+      await pressEnter(page, anyway);
+      const result = page.locator('.result[data-result="ok"]');
+      await result.waitFor();
+      // The button went with the refusal it answered: focus is on what replaced it, not back at the top.
+      assertEquals(await hasFocus(result), true, "focus is on the answer");
+      // Chromium logs the refusal's 409 (the answer the test asks for) as a console error.
+      assertEquals(errors.filter((e) => !e.includes("status of 409 (Conflict)")), []);
     } finally {
       await browser?.close();
       for (const s of stations) await closeStation(s);
