@@ -9,6 +9,7 @@ import type { CommandField, CommandSpec } from "../components/command_catalog.ts
 import { CommandOutcome, type CommandOutcomeValue, IdTagOptions } from "../components/command_outcome.tsx";
 import { announceCommand, ApiCallError, apiFetch, useEvents } from "./client.tsx";
 import { REMOTE_START_ACTIONS, RemoteStartNote, useRemoteStart } from "./remote_start.tsx";
+import { unknownConnector } from "../model/known_connector.ts";
 
 export interface CommandFormsProps {
   chargePointId: string;
@@ -19,6 +20,11 @@ export interface CommandFormsProps {
   idTags: string[];
   /** Connected when the page was made; followed live from then on. */
   online: boolean;
+  /**
+   * The connectors (1.6) or EVSEs (2.0.1) the station has reported, followed live: a ChangeAvailability for
+   * another is warned of before it is sent (the server refuses it unless forced).
+   */
+  connectors?: { place: "connector" | "EVSE"; ids: number[] };
 }
 
 type Values = Record<string, string>;
@@ -83,6 +89,28 @@ function payloadOf(spec: CommandSpec, values: Values): Record<string, unknown> {
   return out;
 }
 
+/** Why the form's ChangeAvailability names a connector (EVSE) the station has not reported, or null. */
+function warnUnknownConnector(
+  spec: CommandSpec,
+  current: Values,
+  valueOf: (f: CommandField) => string,
+  known: readonly number[],
+  place: "connector" | "EVSE",
+): string | null {
+  let payload: Record<string, unknown>;
+  try {
+    const filled: Values = { ...current };
+    for (const f of spec.fields) filled[f.name] = valueOf(f);
+    payload = payloadOf(spec, filled);
+  } catch {
+    return null; // The form says what is wrong with it when sent.
+  }
+  const requested = place === "EVSE"
+    ? (payload.evse as { id?: unknown } | undefined)?.id
+    : payload.connectorId;
+  return typeof requested === "number" ? unknownConnector(known, requested, place) : null;
+}
+
 function FieldInput(props: { id: string; field: CommandField; value: string; onInput: (v: string) => void }) {
   const { field, id } = props;
   const common = { id, name: field.name, required: field.required };
@@ -125,9 +153,13 @@ export default function CommandForms(props: CommandFormsProps) {
   const [busy, setBusy] = useState(false);
   // Nothing can reach an offline station (force would not help): Send waits for it, as the quick actions do.
   const [online, setOnline] = useState(props.online);
+  const [known, setKnown] = useState<readonly number[]>(props.connectors?.ids ?? []);
+  const learn = (id: number) => setKnown((ids) => ids.includes(id) ? ids : [...ids, id]);
   useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event) => {
     if (event.type === "connected") setOnline(true);
     if (event.type === "disconnected") setOnline(false);
+    if (event.type === "status") learn(event.connector.connectorId);
+    if (event.type === "evseStatus") learn(event.evse.evseId);
   });
   const [outcome, setOutcome] = useState<CommandOutcomeValue | null>(null);
   const remoteStart = useRemoteStart(props.chargePointId);
@@ -138,6 +170,9 @@ export default function CommandForms(props: CommandFormsProps) {
   const valueOf = (f: CommandField) =>
     current[f.name] ?? (f.kind === "enum" && f.required ? f.options?.[0] ?? "" : "");
   const groups = [...new Set(props.commands.map((c) => c.group))];
+  const connectorWarning = spec && action === "ChangeAvailability" && props.connectors
+    ? warnUnknownConnector(spec, current, valueOf, known, props.connectors.place)
+    : null;
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -239,6 +274,11 @@ export default function CommandForms(props: CommandFormsProps) {
             </div>
           );
         })}
+        {connectorWarning && (
+          <p class="small warn" role="note" data-connector-warning>
+            {connectorWarning}: the station will likely refuse; force to send anyway
+          </p>
+        )}
         <label class="inline">
           <input type="checkbox" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} />
           Send even if the station's state says it makes no sense (force)

@@ -717,7 +717,13 @@ Deno.test("ChangeAvailability applies at once when idle, is Scheduled while char
       3000,
       "all Available",
     );
-    assertEquals(await change(7, "Inoperative"), "Rejected");
+    // A connector it does not have: refused here unless forced (the guard), and rejected by the simulator.
+    const unknown = { connectorId: 7, type: "Inoperative" };
+    assertEquals((await command(server, "AV-1", "ChangeAvailability", unknown)).status, 409);
+    assertEquals(
+      (await command(server, "AV-1", "ChangeAvailability", unknown, "?force=true")).body.status,
+      "Rejected",
+    );
   });
 });
 

@@ -23,3 +23,29 @@ Deno.test("ChangeAvailability answered Scheduled is remembered per connector unt
     { scheduledAvailability: scheduled!.scheduledAvailability! },
   );
 });
+
+Deno.test("ChangeAvailability is refused (unless forced) for a connector the station has not reported", () => {
+  const connector = (connectorId: number) => ({
+    connectorId,
+    status: "Available" as const,
+    errorCode: "NoError" as const,
+    timestamp: AT,
+  });
+  const two = station({ connectors: [connector(0), connector(1), connector(2)] });
+  assertEquals(
+    changeAvailability.guard!(two, { connectorId: 3, type: "Inoperative" }, new Date(AT)),
+    "connector 3 is not one the station has reported (it has 1, 2)",
+  );
+  for (const connectorId of [0, 1, 2]) {
+    assertEquals(changeAvailability.guard!(two, { connectorId, type: "Inoperative" }, new Date(AT)), null);
+  }
+  // Nothing reported yet: nothing to judge by.
+  assertEquals(
+    changeAvailability.guard!(
+      station({ connectors: [] }),
+      { connectorId: 3, type: "Operative" },
+      new Date(AT),
+    ),
+    null,
+  );
+});

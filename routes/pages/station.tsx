@@ -155,6 +155,9 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
               initial: is201 ? DEFAULT_COMMAND_201 : DEFAULT_COMMAND,
               idTags,
               online: station.online,
+              connectors: is201
+                ? { place: "EVSE", ids: (station.evses ?? []).map((e) => e.evseId) }
+                : { place: "connector", ids: station.connectors.map((c) => c.connectorId) },
             }}
           />
         )}

@@ -5,6 +5,7 @@
  */
 import type { CsToCpAction } from "../../../protocol/ocpp201/mod.ts";
 import type { AnyCommand } from "../command.ts";
+import { changeAvailability201 } from "./change_availability.ts";
 import { getLocalListVersion, sendLocalList } from "./local_list.ts";
 import { getBaseReport, getReport } from "./reports.ts";
 import { requestStartTransaction } from "./request_start_transaction.ts";
@@ -16,7 +17,7 @@ import { getVariables, setVariables } from "./variables.ts";
 export const COMMANDS_201: { readonly [A in CsToCpAction]: AnyCommand } = {
   CancelReservation: cancelReservation,
   CertificateSigned: {},
-  ChangeAvailability: {},
+  ChangeAvailability: changeAvailability201,
   ClearCache: {},
   ClearChargingProfile: {},
   DataTransfer: {},
