@@ -25,6 +25,8 @@ export interface CommandFormsProps {
    * another is warned of before it is sent (the server refuses it unless forced).
    */
   connectors?: { place: "connector" | "EVSE"; ids: number[] };
+  /** Values some commands open with (components/command_prefill.ts: a stop names the running session). */
+  prefill?: Record<string, Values>;
 }
 
 type Values = Record<string, string>;
@@ -148,7 +150,7 @@ function FieldInput(props: { id: string; field: CommandField; value: string; onI
 
 export default function CommandForms(props: CommandFormsProps) {
   const [action, setAction] = useState(props.initial);
-  const [values, setValues] = useState<Record<string, Values>>({});
+  const [values, setValues] = useState<Record<string, Values>>(props.prefill ?? {});
   const [force, setForce] = useState(false);
   const [busy, setBusy] = useState(false);
   // Nothing can reach an offline station (force would not help): Send waits for it, as the quick actions do.

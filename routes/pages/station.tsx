@@ -9,6 +9,7 @@ import {
   ID_TOKEN_TYPES_201,
   TRIGGER_MESSAGES_201,
 } from "../../components/command_catalog_201.ts";
+import { commandPrefill } from "../../components/command_prefill.ts";
 import { ChargingReportsCard } from "../../components/charging_reports.tsx";
 import { ProtocolErrorsNotice } from "../../components/protocol_errors.tsx";
 import { Island } from "../../components/island.tsx";
@@ -158,6 +159,7 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
               connectors: is201
                 ? { place: "EVSE", ids: (station.evses ?? []).map((e) => e.evseId) }
                 : { place: "connector", ids: station.connectors.map((c) => c.connectorId) },
+              prefill: commandPrefill(station),
             }}
           />
         )}
