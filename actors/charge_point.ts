@@ -719,6 +719,8 @@ export class ChargePointActor {
       const patch = isSnapshotChange(message.patch)
         ? patchFor(this.#current()!, message.patch)
         : message.patch;
+      // Cleared by an operator: the ones noted and not written yet go too (they would ride with this write).
+      if (patch.protocolErrors === null) this.#protocolErrorsUnwritten = null;
       const committed = await this.#commit({ chargePointId: this.id, snapshot: patch });
       // A newer connection wrote the record: this one's write (the operator's change with it) was skipped and
       // its socket closed. The registry writes the change as for a station offline, from the stored record.
@@ -844,7 +846,7 @@ export class ChargePointActor {
     if (!record) return;
     const error = { at: this.deps.now(), problem, ...(action !== undefined ? { action } : {}) };
     // The unwritten ones first: a frame noted on arrival, outside a turn, may meet a turn's older record.
-    const counted = this.#protocolErrorsUnwritten ?? record.protocolErrors;
+    const counted = this.#protocolErrorsUnwritten ?? record.protocolErrors ?? undefined;
     this.#protocolErrorsUnwritten = withProtocolError(counted, error);
     this.#record = { ...record, protocolErrors: this.#protocolErrorsUnwritten };
   }

@@ -84,6 +84,16 @@ export type StationEvent =
     status: string;
     /** Who did it (`user:alice`, `token:ops`). */
     by: string;
+  }
+  | {
+    /** An operator cleared the station's protocol errors (published by the API). */
+    type: "protocolErrorsCleared";
+    chargePointId: string;
+    at: string;
+    /** How many were cleared. */
+    count: number;
+    /** Who did it (`user:alice`, `token:ops`). */
+    by: string;
   };
 
 /**

@@ -23,6 +23,8 @@ export const EVENT_TYPES = [
   "service",
   // An operator dismissed a station's failed firmware update (the overview's attention).
   "firmwareFailureDismissed",
+  // An operator cleared a station's protocol errors (the overview's attention).
+  "protocolErrorsCleared",
   // Fleet operations (fleet/events.ts): job progress, reservations.
   "job",
   "reservation",

@@ -18,6 +18,7 @@ const STREAMED: Record<BusEvent["type"] | FleetEvent["type"], true> = {
   unknownIdTag: true,
   service: true,
   firmwareFailureDismissed: true,
+  protocolErrorsCleared: true,
   siteAllocation: true,
   job: true,
   reservation: true,

@@ -1,14 +1,16 @@
 /**
  * The station page's notice of frames we refused from the station, while the last one is recent
  * (`model/protocol_errors.ts`): what an operator or a firmware maker should look at, in plain words, with the
- * way to the frames themselves. Server-rendered.
+ * way to the frames themselves. Server-rendered; operators get the way to clear them once the station is fixed
+ * (islands/ClearProtocolErrors.tsx).
  */
 import { recentProtocolErrors } from "../model/protocol_errors.ts";
+import { Island } from "./island.tsx";
 import { Time } from "./time.tsx";
 import type { StationDetail } from "./types.ts";
 
 export function ProtocolErrorsNotice(
-  props: { chargePointId: string; errors: StationDetail["protocolErrors"]; now: Date },
+  props: { chargePointId: string; errors: StationDetail["protocolErrors"]; now: Date; canClear?: boolean },
 ) {
   const errors = recentProtocolErrors(props.errors ?? undefined, props.now.getTime());
   if (!errors) return null;
@@ -39,6 +41,12 @@ export function ProtocolErrorsNotice(
       <p>
         <a href={`/stations/${encodeURIComponent(props.chargePointId)}#frames`}>See its recent OCPP frames</a>
       </p>
+      {props.canClear && (
+        <Island
+          name="ClearProtocolErrors"
+          props={{ chargePointId: props.chargePointId, lastAt: errors.lastAt }}
+        />
+      )}
     </section>
   );
 }

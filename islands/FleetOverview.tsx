@@ -180,7 +180,7 @@ export default function FleetOverview(props: FleetOverviewProps) {
   // Not meter values: they are the bulk of the stream (one per station and minute); the energy KPI follows
   // them through the periodic refresh instead. Firmware statuses: a failed update needs attention.
   const live = useEvents(
-    "types=connected,disconnected,boot,status,evseStatus,transaction,firmwareStatus,firmwareFailureDismissed",
+    "types=connected,disconnected,boot,status,evseStatus,transaction,firmwareStatus,firmwareFailureDismissed,protocolErrorsCleared",
     onEvent,
     refetch,
   );

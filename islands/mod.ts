@@ -4,6 +4,7 @@
  */
 import AcceptStation from "./AcceptStation.tsx";
 import ChargingProfilesPanel from "./ChargingProfilesPanel.tsx";
+import ClearProtocolErrors from "./ClearProtocolErrors.tsx";
 import CloseTransaction from "./CloseTransaction.tsx";
 import CommandForms from "./CommandForms.tsx";
 import ConfigurationPanel from "./ConfigurationPanel.tsx";
@@ -32,6 +33,7 @@ import VirtualStations from "./VirtualStations.tsx";
 export const ISLANDS = {
   AcceptStation,
   ChargingProfilesPanel,
+  ClearProtocolErrors,
   CloseTransaction,
   CommandForms,
   ConfigurationPanel,

@@ -125,7 +125,7 @@ export interface ChargePointRecord {
    */
   decommissionedAt?: string | null;
   /** Frames of the station we refused or ignored, and the last one (`model/protocol_errors.ts`). */
-  protocolErrors?: ProtocolErrors;
+  protocolErrors?: ProtocolErrors | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -26,7 +26,17 @@ export interface DismissFirmwareFailure {
   at: string;
 }
 
-export type SnapshotChange = DetachTransaction | DismissFirmwareFailure;
+/**
+ * An operator clears the station's protocol errors after fixing the station: the ones it saw (its last one at
+ * `lastAt`) go, unless the station sent another bad frame since (that one is news, not what was fixed).
+ */
+export interface ClearProtocolErrors {
+  change: "clearProtocolErrors";
+  lastAt: string;
+  at: string;
+}
+
+export type SnapshotChange = DetachTransaction | DismissFirmwareFailure | ClearProtocolErrors;
 
 /** A named change this version does not know (sent by a newer node of the cluster). */
 export class UnknownSnapshotChangeError extends Error {
@@ -54,6 +64,11 @@ export function patchFor(record: Readonly<LiveRecord>, change: SnapshotChange): 
     // Another status since: that one is what the station says now, not the failure the operator saw.
     return record.firmwareStatus === change.status
       ? { firmwareStatus: null, updatedAt: change.at }
+      : { updatedAt: record.updatedAt };
+  }
+  if (change.change === "clearProtocolErrors") {
+    return record.protocolErrors?.lastAt === change.lastAt
+      ? { protocolErrors: null, updatedAt: change.at }
       : { updatedAt: record.updatedAt };
   }
   if (change.change !== "detachTransaction") {

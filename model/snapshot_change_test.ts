@@ -63,6 +63,16 @@ Deno.test("patchFor() clears a dismissed firmware failure, and nothing when the 
   assertEquals(patchFor(since, dismiss), { updatedAt: at });
 });
 
+Deno.test("patchFor() clears the protocol errors the operator saw, and nothing when a bad frame came since", () => {
+  const later = "2026-01-02T00:00:00.000Z";
+  const errors = { count: 3, lastAt: at, lastProblem: "FormationViolation: not JSON" };
+  const record = { ...emptyRecord("CP-4", new Date(at)), protocolErrors: errors };
+  const clear = { change: "clearProtocolErrors" as const, lastAt: at, at: later };
+  assertEquals(patchFor(record, clear), { protocolErrors: null, updatedAt: later });
+  const since = { ...record, protocolErrors: { ...errors, count: 4, lastAt: later } };
+  assertEquals(patchFor(since, clear), { updatedAt: at });
+});
+
 Deno.test("patchFor() refuses a change it does not know (a newer node's), never reads it as another", () => {
   const record = {
     ...emptyRecord("CP-3", new Date(at)),

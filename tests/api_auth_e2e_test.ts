@@ -38,6 +38,7 @@ const POLICY: Record<string, Lowest> = {
   "POST /api/v1/charge-points/{id}/recommission": "admin",
   "POST /api/v1/charge-points/{id}/disconnect": "operator",
   "POST /api/v1/charge-points/{id}/firmware-failure/dismiss": "operator",
+  "POST /api/v1/charge-points/{id}/protocol-errors/clear": "operator",
   "GET /api/v1/charge-points/{id}/status-history": "viewer",
   "GET /api/v1/charge-points/{id}/file-status-history": "viewer",
   "GET /api/v1/charge-points/{id}/configuration": "viewer",

@@ -3,12 +3,16 @@
  * refuse", a one-click filter) with a link to its recent frames, its page says how many and what was wrong with
  * the last one, the API's station view has its `protocolErrors` for integrators, and a restart of the server
  * on the same KV file keeps them. A well-behaved station (ocpp-rpc, strict) shows nothing; a viewer reads
- * that a security event's frame was refused, not why (its content may be quoted).
+ * that a security event's frame was refused, not why (its content may be quoted). Once the station is fixed an
+ * operator (not a viewer) clears them, connected or offline, on both stores: the button on its page, the API
+ * for integrators, a log line saying who; a bad frame since the one the operator saw is not cleared.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { StationChanges } from "../model/changes.ts";
 import { openKvStore } from "../store/kv/mod.ts";
-import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { bootedRawStation, closeStation, connectStation, type RawSocket } from "./helpers/station.ts";
@@ -227,4 +231,102 @@ Deno.test("a station sending refused CALLs while the store refuses its writes co
     await server.close();
     await kv.close();
   }
+});
+
+/** The station's protocol errors as an operator reads them, once they are `count`. */
+async function protocolErrorsOf(server: ApiTestServer, id: string, count: number) {
+  return await eventually(async () => {
+    const { body } = await server.json(`/api/v1/charge-points/${id}`, { as: "operator" });
+    return body.protocolErrors?.count === count ? body.protocolErrors : null;
+  });
+}
+
+async function clearsProtocolErrors(server: ApiTestServer) {
+  const clear = (body: unknown, as: "viewer" | "operator" = "operator") =>
+    server.json("/api/v1/charge-points/CP-FIXED/protocol-errors/clear", { method: "POST", body, as });
+  const station = await bootedRawStation(`${server.wsUrl}/CP-FIXED`);
+  try {
+    await refused(station, JSON.stringify([2, "x1", "FlyToTheMoon", {}]));
+    await refused(station, JSON.stringify([2, "x2", "Heartbeat", { unexpected: 1 }]));
+    const seen = await protocolErrorsOf(server, "CP-FIXED", 2);
+
+    assertEquals((await clear({ lastAt: seen.lastAt }, "viewer")).status, 403);
+    assertEquals((await clear({})).status, 400);
+    const stale = await clear({ lastAt: "2020-01-01T00:00:00.000Z" });
+    assertEquals([stale.status, stale.body.details.reason], [409, "protocol_errors_changed"]);
+    const cleared = await clear({ lastAt: seen.lastAt });
+    assertEquals([cleared.status, cleared.body], [200, { chargePointId: "CP-FIXED", cleared: 2 }]);
+    assertEquals((await server.json("/api/v1/charge-points/CP-FIXED")).body.protocolErrors, null);
+    assertEquals((await server.json("/api/v1/overview")).body.attention.protocol, 0);
+    assertEquals((await clear({ lastAt: seen.lastAt })).body.details.reason, "no_protocol_errors");
+    const said = server.logs.find((l) => l.msg === "protocol errors cleared");
+    assertEquals([said?.chargePointId, said?.count, said?.by], ["CP-FIXED", 2, "token:operator tests"]);
+
+    // Still connected: the next bad frame counts from one (the cleared ones do not ride with its write).
+    await refused(station, JSON.stringify([2, "x3", "Heartbeat", { unexpected: 2 }]));
+    const again = await protocolErrorsOf(server, "CP-FIXED", 1);
+    // Written: the station closes, and its record (read from the store) has the one.
+    await station.close();
+    await eventually(async () => !(await server.json("/api/v1/charge-points/CP-FIXED")).body.online);
+    assertEquals((await server.store.getChargePoint("CP-FIXED"))?.protocolErrors?.count, 1);
+    // Offline: cleared in the store.
+    assertEquals((await clear({ lastAt: again.lastAt })).status, 200);
+    assertEquals((await server.store.getChargePoint("CP-FIXED"))?.protocolErrors ?? null, null);
+  } finally {
+    await station.close();
+  }
+}
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test({
+    name: `an operator clears a fixed station's protocol errors, connected or offline (${kind})`,
+    ignore: kind === "postgres" && await ignoreWithoutPostgres("protocol errors cleared on PostgreSQL"),
+    fn: () => withApiServer(kind, clearsProtocolErrors, {}, {}, "dash45_protocol_errors"),
+  });
+}
+
+Deno.test({
+  name: `the station page's notice clears its protocol errors for an operator, not a viewer${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    const station = await bootedRawStation(`${server.wsUrl}/CP-FIXUI`);
+    const browser = await launch();
+    const errors: string[] = [];
+    try {
+      await refused(station, JSON.stringify([2, "u1", "FlyToTheMoon", {}]));
+      await protocolErrorsOf(server, "CP-FIXUI", 1);
+      const viewer = { username: "vera", password: "vera-password-1" };
+      assertEquals(
+        (await server.json("/api/v1/users", { method: "POST", body: { ...viewer, role: "viewer" } })).status,
+        201,
+      );
+      const looking = await openPage(await browser.newContext(), errors);
+      await logIn(looking, server.url, viewer);
+      await looking.goto(`${server.url}/stations/CP-FIXUI`);
+      await looking.locator("[data-protocol-errors='1']").waitFor();
+      assertEquals(await looking.getByRole("button", { name: "Clear protocol errors" }).count(), 0);
+
+      const page = await openPage(await browser.newContext(), errors);
+      await logIn(page, server.url, ADMIN);
+      await page.goto(`${server.url}/stations/CP-FIXUI`);
+      await page.locator("[data-live='true']").first().waitFor();
+      await page.getByRole("button", { name: "Clear protocol errors" }).click();
+      const result = page.locator("[data-clear-protocol-errors] [data-result='ok']");
+      await result.waitFor();
+      assertStringIncludes(await result.innerText(), "Cleared");
+      assertEquals((await server.json("/api/v1/charge-points/CP-FIXUI")).body.protocolErrors, null);
+      await page.reload();
+      await page.locator("[data-live='true']").first().waitFor();
+      assertEquals(await page.locator("[data-protocol-errors]").count(), 0);
+      await page.goto(server.url);
+      await page.locator("tr[data-station='CP-FIXUI']").waitFor();
+      assertEquals(await page.locator("[data-attention='protocol']").getAttribute("data-count"), "0");
+      assertEquals(errors, []);
+    } finally {
+      await browser.close();
+      await station.close();
+      await server.close();
+    }
+  },
 });

@@ -23,7 +23,10 @@ const WITHHELD = { withheld: "security event content is shown to operators and a
  * was wrong with a security event's frame may quote its content (a field's value), so a viewer reads that it
  * was refused, not why.
  */
-export function protocolErrorsFor(role: Role, errors: ProtocolErrors | undefined): ProtocolErrors | null {
+export function protocolErrorsFor(
+  role: Role,
+  errors: ProtocolErrors | null | undefined,
+): ProtocolErrors | null {
   if (!errors) return null;
   if (role !== "viewer" || errors.lastAction === undefined || !OPERATOR_ACTIONS.has(errors.lastAction)) {
     return errors;

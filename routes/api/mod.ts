@@ -25,6 +25,7 @@ import { FirstRunSetup } from "../../auth/first_run.ts";
 import { authenticate } from "./authenticate.ts";
 import { addChargePointRoutes } from "./charge_points.ts";
 import { addFirmwareFailureRoutes } from "./firmware_failure.ts";
+import { addProtocolErrorsRoutes } from "./protocol_errors.ts";
 import { addChargingProfileRoutes } from "./charging_profiles.ts";
 import { addCommandRoutes } from "./commands.ts";
 import { addEventRoutes } from "./events.ts";
@@ -166,6 +167,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
   addChargePointRoutes(router, deps);
   addFirmwareFailureRoutes(router, deps);
+  addProtocolErrorsRoutes(router, deps);
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
   if (deps.extension) {
     addPkiRoutes(router, { extension: deps.extension });

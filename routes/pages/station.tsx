@@ -127,7 +127,12 @@ export async function stationPage(api: PageApi, id: string, now: Date, query: St
         )}
       </p>
       <div class="grid">
-        <ProtocolErrorsNotice chargePointId={id} errors={station.protocolErrors} now={now} />
+        <ProtocolErrorsNotice
+          chargePointId={id}
+          errors={station.protocolErrors}
+          now={now}
+          canClear={canCommand}
+        />
         {/* The console's quick actions speak the station's dialect (2.0.1: islands/quick_actions_201.tsx). */}
         <Island
           name="StationConsole"
