@@ -1,12 +1,19 @@
 /**
- * What the dashboard offers to run as a job: each CS->CP command with its summary and an example payload to
- * edit (the API checks the payload with the action's schema). Built on the server from the command catalog
- * and handed to islands as props.
+ * What the dashboard offers to run as a job: each CS->CP command of either dialect (OCPP 1.6, OCPP 2.0.1: the
+ * job API takes both) with its summary and an example payload to edit (the API checks the payload with the
+ * action's schema). Built on the server from the command catalogs and handed to islands as props.
  */
 import { commandCatalog, type CommandField } from "./command_catalog.ts";
+import { commandCatalog201 } from "./command_catalog_201.ts";
+
+export type JobDialect = "OCPP 1.6" | "OCPP 2.0.1";
 
 export interface JobCommand {
+  /** The form's choice: the action, prefixed for 2.0.1 (`ocpp2.0.1:Reset`; both dialects have a Reset). */
+  key: string;
   action: string;
+  /** The dialect whose schema the example follows: the stations that speak it are the ones it is for. */
+  dialect: JobDialect;
   summary: string;
   /** A payload to start from (JSON text). */
   example: string;
@@ -44,14 +51,39 @@ const JOB_EXAMPLES: Record<string, unknown> = {
   },
 };
 
+/**
+ * 2.0.1 commands not offered as a job: the API refuses a SetNetworkProfile (it sets a security profile, followed
+ * per station); a 2.0.1 transaction id is one station's own; a RequestStartTransaction's remoteStartId is
+ * allocated per command by the command API, and a job's one payload would give every station the same.
+ */
+const NOT_JOBS_201 = new Set([
+  "SetNetworkProfile",
+  "RequestStartTransaction",
+  "RequestStopTransaction",
+  "GetTransactionStatus",
+]);
+
 export function jobCommands(): JobCommand[] {
-  return commandCatalog().map((spec) => ({
+  const ocpp201 = commandCatalog201().filter((spec) => !NOT_JOBS_201.has(spec.action)).map((spec) => ({
+    key: `ocpp2.0.1:${spec.action}`,
     action: spec.action,
+    dialect: "OCPP 2.0.1" as const,
     summary: spec.summary,
-    example: (spec.action in JOB_EXAMPLES ? JSON.stringify(JOB_EXAMPLES[spec.action], null, 2) : undefined) ??
-      spec.template ??
-      JSON.stringify(
-        Object.fromEntries(spec.fields.filter((f) => f.required).map((f) => [f.name, sample(f)])),
-      ),
+    example: spec.template ?? "{}",
   }));
+  return [
+    ...commandCatalog().map((spec) => ({
+      key: spec.action,
+      action: spec.action,
+      dialect: "OCPP 1.6" as const,
+      summary: spec.summary,
+      example:
+        (spec.action in JOB_EXAMPLES ? JSON.stringify(JOB_EXAMPLES[spec.action], null, 2) : undefined) ??
+          spec.template ??
+          JSON.stringify(
+            Object.fromEntries(spec.fields.filter((f) => f.required).map((f) => [f.name, sample(f)])),
+          ),
+    })),
+    ...ocpp201,
+  ];
 }

@@ -2,7 +2,8 @@
  * Runs one command on the stations selected in a table: pick the command, edit its payload (an example is
  * filled in), set how many at once, confirm, run. No command is picked until the operator picks one, and the
  * run is confirmed: one click must not reset a fleet. The job is created through the API (which checks
- * everything) and the operator is taken to its page, where each station's outcome comes in live.
+ * everything) and the operator is taken to its page, where each station's outcome comes in live. Commands
+ * are listed by dialect (OCPP 1.6, OCPP 2.0.1): the form says which stations a command is for.
  */
 import { useState } from "preact/hooks";
 import type { JobCommand } from "../components/types.ts";
@@ -15,16 +16,17 @@ export interface JobLauncherProps {
 }
 
 export function JobLauncher(props: JobLauncherProps) {
-  const [action, setAction] = useState("");
-  const command = props.commands.find((c) => c.action === action);
+  const [key, setKey] = useState("");
+  const command = props.commands.find((c) => c.key === key);
+  const action = command?.action ?? "";
   const [payload, setPayload] = useState("");
   const [concurrency, setConcurrency] = useState("10");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   const choose = (next: string) => {
-    setAction(next);
-    setPayload(props.commands.find((c) => c.action === next)?.example ?? "{}");
+    setKey(next);
+    setPayload(props.commands.find((c) => c.key === next)?.example ?? "{}");
     setError(null);
   };
 
@@ -39,7 +41,8 @@ export function JobLauncher(props: JobLauncherProps) {
       return;
     }
     const count = props.selected.length;
-    if (!confirm(`Run ${action} ${payload.trim()} on ${count} station${count === 1 ? "" : "s"}?`)) return;
+    const stations = `${count} station${count === 1 ? "" : "s"}`;
+    if (!confirm(`Run ${command?.dialect} ${action} ${payload.trim()} on ${stations}?`)) return;
     setBusy(true);
     try {
       const job = await apiFetch<{ id: string }>("/api/v1/jobs", {
@@ -61,9 +64,19 @@ export function JobLauncher(props: JobLauncherProps) {
       </p>
       <label>
         Command
-        <select name="action" value={action} onChange={(e) => choose(e.currentTarget.value)}>
+        <select name="action" value={key} onChange={(e) => choose(e.currentTarget.value)}>
           <option value="" disabled>Choose a command…</option>
-          {props.commands.map((c) => <option key={c.action} value={c.action}>{c.action}</option>)}
+          {[...new Set(props.commands.map((c) => c.dialect))].map((dialect) => (
+            <optgroup key={dialect} label={dialect}>
+              {props.commands.filter((c) =>
+                c.dialect === dialect
+              ).map((c) => (
+                <option key={c.key} value={c.key}>
+                  {dialect === "OCPP 1.6" ? c.action : `${c.action} (2.0.1)`}
+                </option>
+              ))}
+            </optgroup>
+          ))}
         </select>
       </label>
       <label>
@@ -90,7 +103,14 @@ export function JobLauncher(props: JobLauncherProps) {
         Run on {props.selected.length} station{props.selected.length === 1 ? "" : "s"}
       </button>
       {/* Below the controls, the whole width: beside them a long summary pushed At once and Run to a line of their own. */}
-      {command && <p class="muted small job-summary">{command.summary}</p>}
+      {command && (
+        <p class="muted small job-summary" data-job-dialect={command.dialect}>
+          {command.summary}{" "}
+          <strong>For the selected stations that speak {command.dialect}</strong>: one of the other dialect
+          gets it only if this payload fits that dialect's schema too, else it is refused (each station's
+          outcome is on the job's page).
+        </p>
+      )}
       {error && <p class="error" role="alert">{error}</p>}
     </form>
   );

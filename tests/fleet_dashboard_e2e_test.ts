@@ -77,7 +77,7 @@ Deno.test({
       page.once("dialog", (dialog) => void (asked.push(dialog.message()), dialog.dismiss()));
       await page.getByRole("button", { name: "Run on 3 stations" }).click();
       await eventually(() => asked.length === 1, 5000, "the run is confirmed first");
-      assertEquals(asked, ['Run Reset {"type":"Soft"} on 3 stations?']);
+      assertEquals(asked, ['Run OCPP 1.6 Reset {"type":"Soft"} on 3 stations?']);
       assertEquals((await server.json("/api/v1/jobs", { as: "viewer" })).body.items, []);
       page.once("dialog", (dialog) => void dialog.accept());
       await page.getByRole("button", { name: "Run on 3 stations" }).click();
