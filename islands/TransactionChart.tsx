@@ -1,7 +1,8 @@
 /**
  * A transaction's energy and power over time; while it runs it follows its station's meter values live,
  * asking only for the values received since the last ones it has (`GET …/meter-values?since=`, every page
- * of them), and its delivered energy and duration count up. The readings stay drawable however long it
+ * of them), and its delivered energy, duration and meter facts (start, last reading, stop, why it stopped)
+ * follow. The readings stay drawable however long it
  * follows (`boundReadings`: thinned again past twice `MAX_CHART_POINTS`); the count of energy readings shown
  * is the session's, not the points drawn.
  */
@@ -189,7 +190,29 @@ export default function TransactionChart(props: TransactionChartProps) {
           </dt>
           <dd>
             <Time iso={tx.stopTimestamp} />
-            {tx.stopReason ? ` (${tx.stopReason})` : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>Meter start / last / stop</dt>
+          <dd
+            data-meter
+            data-meter-last={newest ? String(newest.v) : ""}
+            data-meter-stop={tx.meterStop === null ? "" : String(tx.meterStop)}
+          >
+            {tx.meterStart} Wh / {newest
+              ? (
+                <>
+                  {newest.v} Wh at <Time iso={new Date(newest.t).toISOString()} />
+                </>
+              )
+              : "—"} / {tx.meterStop === null ? "—" : `${tx.meterStop} Wh`}
+          </dd>
+        </div>
+        <div>
+          <dt>Stop reason</dt>
+          <dd data-stop-reason>
+            {tx.stopReason ?? (tx.status === "finished" ? "Local (not given)" : "—")}
+            {tx.stopIdTag && <span class="muted">{` by ${tx.stopIdTag}`}</span>}
           </dd>
         </div>
         <div>

@@ -379,20 +379,6 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
             <BadTagFlag status={transaction.startIdTagStatus} />
           </dd>
         </div>
-        <div>
-          <dt>Meter start / stop</dt>
-          <dd>
-            {transaction.meterStart} Wh / {transaction.meterStop ?? "—"}
-            {transaction.meterStop !== null ? " Wh" : ""}
-          </dd>
-        </div>
-        <div>
-          <dt>Stop reason</dt>
-          <dd data-stop-reason>
-            {transaction.stopReason ?? (transaction.status === "finished" ? "Local (not given)" : "—")}
-            {transaction.stopIdTag && <span class="muted">{` by ${transaction.stopIdTag}`}</span>}
-          </dd>
-        </div>
         {transaction.supersededBy !== null && (
           <div>
             <dt>Superseded by</dt>
