@@ -31,6 +31,7 @@ import type { ReservedSql, Sql } from "postgres";
 import { type Migration, MIGRATIONS } from "./migrations/mod.ts";
 import { openPostgresPool } from "../../postgres_pool.ts";
 import { ReservedConnection } from "./reserved_connection.ts";
+import { NoAnswerError, openFailure } from "./open_failure.ts";
 
 export type { Migration } from "./migrations/mod.ts";
 export { MIGRATIONS } from "./migrations/mod.ts";
@@ -296,8 +297,9 @@ function checkList(migrations: readonly Migration[]): void {
 
 /**
  * Opens a postgres.js pool the way every PostgreSQL store here does (NULL for undefined, quiet notices, a
- * bounded connect timeout, a short reconnect back-off, an application name for pg_stat_activity) and applies pending migrations, or only
- * checks the connection with `migrate: false`. The pool is closed again when that fails.
+ * bounded connect timeout, a short reconnect back-off, an application name for pg_stat_activity), checks that
+ * PostgreSQL answers and applies pending migrations (not with `migrate: false`). When that fails, the pool is
+ * closed again and the error says where and what to fix (`open_failure.ts`).
  */
 export async function openMigratedPool(
   url: string,
@@ -316,11 +318,31 @@ export async function openMigratedPool(
     connection: { application_name: options.applicationName },
   });
   try {
+    await firstAnswer(sql, Math.max(FIRST_ANSWER_S, 2 * (options.connectTimeoutSeconds ?? 3)));
     if (options.migrate ?? true) await migrate(sql);
-    else await sql`select 1`;
   } catch (err) {
     await sql.end({ timeout: 1 });
-    throw err;
+    throw openFailure(url, err);
   }
   return sql;
+}
+
+/** How long a start waits for PostgreSQL's first answer before it says that none came. */
+const FIRST_ANSWER_S = 10;
+
+/**
+ * A first query, bounded: a port where something else answers and closes (an HTTP server) fails no
+ * connection attempt of postgres.js, which connects again for ever and never settles the query (the server's
+ * start hung without a word). Migrations, which may take long, start only once it answered.
+ */
+async function firstAnswer(sql: Sql, seconds: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const noAnswer = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswerError(`no answer in ${seconds} s`)), seconds * 1000);
+  });
+  try {
+    await Promise.race([sql`select 1`, noAnswer]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

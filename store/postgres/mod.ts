@@ -17,7 +17,6 @@
  * await store.close();
  * ```
  */
-import type postgres from "postgres";
 import type { Sql } from "postgres";
 import type { ChargePointRecord } from "../../model/charge_point.ts";
 import { checkStation, type CommitResult, isEmpty, type StationChanges } from "../../model/changes.ts";
@@ -62,7 +61,7 @@ import { PgIdTags } from "./id_tags.ts";
 import { PgMeterValues } from "./meter_values.ts";
 import { openMigratedPool } from "./migrate.ts";
 import { DatabaseClock } from "./database_clock.ts";
-import { asUnavailable, bounded, describe, isUnavailable } from "./sql.ts";
+import { asUnavailable, bounded } from "./sql.ts";
 import { PgTransactions } from "./transactions.ts";
 
 export type { GroupCommitInfo } from "./commit.ts";
@@ -85,22 +84,14 @@ export async function openPostgresStore(
   url: string,
   options: PostgresStoreOptions = {},
 ): Promise<PostgresStore> {
-  let sql: postgres.Sql;
-  try {
-    sql = await openMigratedPool(url, {
-      maxConnections: options.maxConnections ?? 10,
-      applicationName: "ocpp-csms",
-      ...(options.connectTimeoutSeconds !== undefined
-        ? { connectTimeoutSeconds: options.connectTimeoutSeconds }
-        : {}),
-      ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
-    });
-  } catch (err) {
-    if (isUnavailable(err)) {
-      throw new StoreUnavailableError(`Cannot open the PostgreSQL store: ${describe(err)}`, { cause: err });
-    }
-    throw err;
-  }
+  const sql = await openMigratedPool(url, {
+    maxConnections: options.maxConnections ?? 10,
+    applicationName: "ocpp-csms",
+    ...(options.connectTimeoutSeconds !== undefined
+      ? { connectTimeoutSeconds: options.connectTimeoutSeconds }
+      : {}),
+    ...(options.migrate !== undefined ? { migrate: options.migrate } : {}),
+  });
   const store = new PostgresStore(sql, options);
   // The command log's times on the database's clock from the first command on.
   await store.measureDatabaseClock();
