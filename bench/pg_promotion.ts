@@ -13,7 +13,8 @@
  * pipelined, then COMMIT. `reserve1`: a reserved connection, one statement. `begin`: `sql.begin`. `plain`: one
  * statement on the pool.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { usePlainQueryPromises } from "./plain_query_base.ts";
 
 const MODES = [
@@ -32,12 +33,12 @@ if (!MODES.includes(mode)) throw new Error(`Give one of ${MODES.join(", ")}`);
 const admin = Deno.env.get("PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const database = "csms_bench_pg_promotion";
 
-const root = postgres(admin, { max: 1, onnotice: () => {} });
+const root = openPostgresPool(admin, { max: 1, onnotice: () => {} });
 await root.unsafe(`drop database if exists ${database}`);
 await root.unsafe(`create database ${database}`);
 const url = new URL(admin);
 url.pathname = `/${database}`;
-const sql = postgres(url.href, { max: 4, onnotice: () => {} });
+const sql = openPostgresPool(url.href, { max: 4, onnotice: () => {} });
 // PG_PROMOTION_QUERY=plain: the queries as plain thenables, not a Promise subclass (`plain_query_base.ts`).
 if (Deno.env.get("PG_PROMOTION_QUERY") === "plain" && !usePlainQueryPromises(sql)) {
   throw new Error("postgres.js's query class is not the Promise subclass plain_query_base.ts expects");

@@ -9,7 +9,7 @@
  * deno run -A bench/pg_tx_cost.ts [stations=300] [cycles=10]
  * ```
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { freshDatabase } from "../tests/helpers/postgres.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { readCpuS } from "./proc.ts";
@@ -20,7 +20,7 @@ const stations = Number(Deno.args[0] ?? 300);
 const cycles = Number(Deno.args[1] ?? 10);
 const meterValuesPerCycle = Number(Deno.args[2] ?? 3);
 const db = await freshDatabase();
-const admin = postgres(db.url, { max: 1, onnotice: () => {} });
+const admin = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
 let commits = 0;
 const store = await openPostgresStore(db.url, { onGroupCommit: () => commits++ });
 

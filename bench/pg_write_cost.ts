@@ -14,7 +14,7 @@
  * deno run -A bench/pg_write_cost.ts plain|tx [stations=300] [writesPerStation=30] [rate=0]
  * ```
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import type { StationChanges } from "../model/changes.ts";
 import type { ConnectorState } from "../model/charge_point.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
@@ -29,7 +29,7 @@ const stations = Number(Deno.args[1] ?? 300);
 const writesPerStation = Number(Deno.args[2] ?? 30);
 const rate = Number(Deno.args[3] ?? 0);
 const db = await freshDatabase(Deno.env.get("PG_BENCH_DB_PREFIX") ?? "csms_bench");
-const admin = postgres(db.url, { max: 1, onnotice: () => {} });
+const admin = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
 let commits = 0;
 const busyWindow = Deno.env.get("PG_BENCH_BUSY_WINDOW_MS");
 const inFlight = Deno.env.get("PG_BENCH_MAX_IN_FLIGHT");

@@ -3,7 +3,8 @@
  * (`create database csms_bench_<run>_<name>`, dropped at the end), each with the id tag the simulated
  * stations charge with. Also reads PostgreSQL's own counters and its backends' CPU for a database.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { readCpuS } from "./proc.ts";
 import { runTask } from "./server_launch.ts";
 
@@ -40,7 +41,7 @@ export class BenchStores {
       this.#tmp ??= await Deno.makeTempDir({ prefix: "csms-bench-" });
       env = { KV_PATH: `${this.#tmp}/${name}.kv` };
     } else {
-      this.#admin ??= postgres(this.pgAdminUrl, { max: 1, onnotice: () => {} });
+      this.#admin ??= openPostgresPool(this.pgAdminUrl, { max: 1, onnotice: () => {} });
       const database = this.databaseName(name);
       await this.#admin.unsafe(`create database ${database}`);
       this.#databases.push(database);
@@ -66,7 +67,7 @@ export class BenchStores {
 
   /** Commits and row counts of the database behind `name` (pg_stat_database, pg_stat_user_tables). */
   async postgresStats(name: string): Promise<PostgresStats> {
-    const sql = postgres(this.#url(this.databaseName(name)), { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(this.#url(this.databaseName(name)), { max: 1, onnotice: () => {} });
     try {
       const [db] = await sql`
         select xact_commit::int8 as commits, tup_inserted::int8 as inserted, tup_updated::int8 as updated

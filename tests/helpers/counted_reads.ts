@@ -7,7 +7,8 @@
  * are analyzed first, as autovacuum does in production: a fresh table's planner guesses 141 rows a
  * transaction and reads all of them for a sort rather than an index's order.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { parseConfig } from "../../config.ts";
 import { createMemoryLogger } from "../../logger.ts";
 import { kvFleetStore } from "../../store/kv/fleet.ts";
@@ -48,7 +49,7 @@ export async function withCountedReadsServer(
     }
   }
   const db = await migratedDatabase("meteridx_reads");
-  const stats = postgres(db.url, { max: 1, onnotice: () => {} });
+  const stats = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
   try {
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     try {

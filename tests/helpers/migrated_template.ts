@@ -13,7 +13,8 @@
  * clone stamps its template's comment), so they do not pile up on a developer's server, while another
  * checkout still testing an older set keeps its own; one dropped all the same is built again by its next clone.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { migrate, type Migration, MIGRATIONS } from "../../store/postgres/migrate.ts";
 import { admin, SERVER_URL } from "./postgres.ts";
 
@@ -100,7 +101,7 @@ async function ensureTemplate(): Promise<string> {
 async function migrateDatabase(database: string): Promise<void> {
   const url = new URL(SERVER_URL);
   url.pathname = `/${database}`;
-  const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const sql = openPostgresPool(url.toString(), { max: 1, onnotice: () => {} });
   try {
     await migrate(sql);
   } finally {

@@ -4,7 +4,8 @@
  * migrated (`migratedDatabase`, a copy of a template built once per migration set: much faster). With `CI=true` Postgres tests always run (and fail when
  * the server is missing); elsewhere they are ignored with a one-line reason.
  */
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { cloneMigratedTemplate } from "./migrated_template.ts";
 
 export const SERVER_URL = Deno.env.get("TEST_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -12,7 +13,7 @@ export const IN_CI = Deno.env.get("CI") === "true";
 
 /** Why the server cannot be used, or null when it answers. */
 export async function probe(): Promise<string | null> {
-  const sql = postgres(SERVER_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  const sql = openPostgresPool(SERVER_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
   try {
     await sql`select 1`;
     return null;
@@ -39,7 +40,7 @@ export function redact(url: string): string {
 }
 
 export function admin(): Sql {
-  return postgres(SERVER_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  return openPostgresPool(SERVER_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
 }
 
 /** A test database: its URL, and `drop()` that removes it, closing whatever connections are left. */
@@ -109,7 +110,7 @@ async function withDatabase(
   max: number,
 ): Promise<void> {
   const db = await create();
-  const sql = postgres(db.url, { max, onnotice: () => {} });
+  const sql = openPostgresPool(db.url, { max, onnotice: () => {} });
   try {
     await fn(db.url, sql);
   } finally {
