@@ -27,6 +27,7 @@ import type { PgDeviceModel } from "./device_model.ts";
 import type { IdleConnectors } from "./idle_connectors.ts";
 import { writeTransactionFlags } from "./fleet_records.ts";
 import { ReservedConnection } from "./reserved_connection.ts";
+import { allStatements } from "./failed_statement.ts";
 import { bounded, isUnavailable, type Writer } from "./sql.ts";
 import type { PgTransactions, Written } from "./transactions.ts";
 import type { RecalledTransactions } from "./recalled_transactions.ts";
@@ -226,7 +227,7 @@ export class PgCommitter {
       if (!pipelinesBegin(members)) await begun;
       const guarded = members.some((m) => m.transactionsStarted?.length || m.transactionUpdates?.length);
       if (!guarded) {
-        const [, counts] = await Promise.all([begun, this.#writeRows(c, members, useCache)]);
+        const [, counts] = await allStatements([begun, this.#writeRows(c, members, useCache)]);
         return await this.#commit(c, counts, () => (open = false));
       }
       const ensured = chargePoints.ensureRows(c, members, useCache);
@@ -240,7 +241,7 @@ export class PgCommitter {
         updates = transactions.writeUpdates(c, members, versionOf);
         written = this.#writeRows(c, members, null);
       }
-      const [, , started] = await Promise.all([begun, ensured, starts, updates, written]);
+      const [, , started] = await allStatements([begun, ensured, starts, updates, written]);
       const startConflicts = started.conflicts;
       if (startConflicts.size > 0) {
         throw new Conflicts(
@@ -252,7 +253,7 @@ export class PgCommitter {
       }
       updates ??= transactions.writeUpdates(c, members, versionOf);
       written ??= this.#writeRows(c, members, null);
-      const [updated, counts] = await Promise.all([updates, written]);
+      const [updated, counts] = await allStatements([updates, written]);
       const updateConflicts = updated.conflicts;
       if (updateConflicts.size > 0) {
         throw new Conflicts(
@@ -288,7 +289,7 @@ export class PgCommitter {
    */
   async #writeRows(c: Writer, members: StationChanges[], useCache: boolean | null): Promise<Rows> {
     const { chargePoints, transactions, meterValues, commandLog, fileStatus, deviceModel } = this.parts;
-    const [, counts, , , , , , , replaced] = await Promise.all([
+    const [, counts, , , , , , , replaced] = await allStatements([
       useCache === null ? undefined : chargePoints.ensureRows(c, members, useCache),
       meterValues.write(c, members),
       transactions.writeOrphans(c, members),
