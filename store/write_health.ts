@@ -1,12 +1,15 @@
 /**
  * Whether the store's writes are failing, told by every group commit (its observer): an episode starts with a
- * commit that stored none of its writes for a reason that refuses every write (`refusesEveryWrite`: a full
- * disk, a database out of reach) and ends with one that stored its writes, or some of them and refused the
- * others only for their data. A write refused for its data (a value too large) neither starts nor extends
- * one: one station's bad value must not make the node unready, nor keep an episode going. The episode is logged once when it starts and once when it ends, with how many writes it refused,
+ * commit that refused a write for a reason that refuses every write (`refusesEveryWrite`: a full disk, a
+ * database out of reach), whether or not it stored others, and ends with one that stored its writes (or some,
+ * refusing the others only for their data) once no write was refused so for `settleMs` (1 s). PostgreSQL on a full data disk stores a write that fits the pages
+ * it has (an update in place: a Heartbeat's lastSeen) and refuses any that needs a new one, so its commits
+ * were partial (the members written one by one), started no episode, and /readyz said ready while stations
+ * were answered InternalError; and a commit that stored all its writes between two refused ones would end
+ * the episode, a new one starting at the next (two log lines a time, readiness flapping). A write refused for its data
+ * (a value too large) neither starts nor extends one: one station's bad value must not make the node
+ * unready. The episode is logged once when it starts and once when it ends, with how many writes it refused,
  * so a full disk does not become a log line per station CALL (a log that would fill it further).
- * A commit that stored some of its writes and refused others as every write is refused changes nothing: a
- * write that fits between two that do not (a disk nearly full) ends no episode.
  *
  * Readiness asks `problem()`: while the episode's last refused write is recent (`recentMs`) the store cannot
  * take writes. With nobody writing, nothing more is known, and the process counts as ready again (a load
@@ -22,6 +25,8 @@
  * });
  * health.observe({ size: 3, failed: 3, error: new Error("database or disk is full") });
  * health.problem(); // "Store writes are failing since ...: database or disk is full"
+ * health.observe({ size: 2, failed: 0 }); // stored, but a write was refused just now: the episode goes on
+ * // ... once no write was refused for settleMs:
  * health.observe({ size: 2, failed: 0 });
  * health.problem(); // null
  * ```
@@ -30,6 +35,8 @@ import type { Logger } from "../logger.ts";
 
 /** How long after the last refused write readiness still reports the episode, by default. */
 const RECENT_MS = 30_000;
+/** How long no write must be refused before a stored one ends the episode, by default. */
+const SETTLE_MS = 1_000;
 
 /** What a group commit tells: how many writes it carried, how many failed, the first failure, and each one's. */
 export interface CommitOutcome {
@@ -56,18 +63,20 @@ export class WriteHealth {
       refusesEveryWrite: (error: unknown) => boolean;
       now?: () => number;
       recentMs?: number;
+      settleMs?: number;
     },
   ) {}
 
   observe(outcome: CommitOutcome): void {
     const now = this.#now();
     const episode = this.#episode;
-    // Stored writes, and refused others only for their data (one station's bad value in every commit after a
-    // full disk was freed would otherwise keep the episode, its metric and its quiet log for ever).
-    const stored = outcome.failed < outcome.size &&
-      (outcome.failed === 0 || !(outcome.errors ?? [outcome.error]).some(this.options.refusesEveryWrite));
-    if (stored) {
-      if (episode === null) return;
+    const errors = outcome.errors ?? (outcome.failed > 0 ? [outcome.error] : []);
+    const everyWrite = errors.find(this.options.refusesEveryWrite);
+    if (everyWrite === undefined) {
+      // Stored writes, and refused others only for their data (one station's bad value in every commit after a
+      // full disk was freed would otherwise keep the episode, its metric and its quiet log for ever).
+      if (episode === null || outcome.failed >= outcome.size) return;
+      if (now - episode.last < (this.options.settleMs ?? SETTLE_MS)) return;
       this.#episode = null;
       this.logger.info("store writes recovered", {
         failingSince: new Date(episode.since).toISOString(),
@@ -76,15 +85,13 @@ export class WriteHealth {
       });
       return;
     }
-    if (!this.options.refusesEveryWrite(outcome.error)) return;
     if (episode !== null) {
       episode.refused += outcome.failed;
       episode.last = now;
-      episode.error = describe(outcome.error);
+      episode.error = describe(everyWrite);
       return;
     }
-    if (outcome.failed < outcome.size) return;
-    const error = describe(outcome.error);
+    const error = describe(everyWrite);
     this.#episode = { since: now, last: now, refused: outcome.failed, error };
     this.logger.error("store writes failing", {
       error,

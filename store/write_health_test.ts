@@ -31,6 +31,10 @@ Deno.test("WriteHealth logs an episode of refused writes once when it starts and
     health.problem()!,
     /^Store writes are failing since 2026-12-07T06:00:00.000Z \(150 refused\): database or disk is full$/,
   );
+  // Stored just after a refusal (a write that fits where others do not): the episode goes on.
+  health.observe({ size: 2, failed: 0 });
+  assertEquals(health.failing, true);
+  tick(1_000);
   health.observe({ size: 2, failed: 0 });
   assertEquals(health.failing, false);
   assertEquals(health.problem(), null);
@@ -39,17 +43,17 @@ Deno.test("WriteHealth logs an episode of refused writes once when it starts and
     ["info", "store writes recovered"],
   ]);
   assertEquals(lines[0]!.error, "database or disk is full");
-  assertEquals([lines[1]!.refusedWrites, lines[1]!.seconds], [150, 5]);
+  assertEquals([lines[1]!.refusedWrites, lines[1]!.seconds], [150, 6]);
 });
 
-Deno.test("WriteHealth: a commit that stored some writes neither starts nor ends an episode", () => {
+Deno.test("WriteHealth: a commit that stored some writes and refused others for the store's reason starts an episode", () => {
   const { health, lines } = watched();
   health.observe({ size: 3, failed: 1, error: FULL });
-  assertEquals(health.failing, false);
+  assertEquals(health.failing, true);
   health.observe({ size: 3, failed: 3, error: FULL });
   health.observe({ size: 3, failed: 2, error: FULL });
   assertEquals(health.failing, true);
-  assertMatch(health.problem()!, /\(5 refused\)/);
+  assertMatch(health.problem()!, /\(6 refused\)/);
   assertEquals(lines.length, 1);
 });
 
@@ -61,6 +65,7 @@ Deno.test("WriteHealth: readiness forgets an episode nobody has written in for a
   assertEquals(health.failing, true);
   health.observe({ size: 1, failed: 1, error: FULL });
   assertMatch(health.problem()!, /\(2 refused\)/);
+  tick(1_000);
   health.observe({ size: 1, failed: 0 });
   assertEquals(lines.map((l) => l.msg), ["store writes failing", "store writes recovered"]);
 });
@@ -77,6 +82,28 @@ Deno.test("WriteHealth: a write refused for its data (one station's value) neith
   assertEquals(lines.length, 1);
 });
 
+Deno.test("WriteHealth: writes stored between refused ones (a full PostgreSQL data disk) end no episode", () => {
+  const { health, lines, tick } = watched();
+  const full = Object.assign(new Error('could not extend file "base/1/2": No space left on device'), {
+    code: "53100",
+  });
+  const pg = new WriteHealth(createMemoryLogger(), { refusesEveryWrite, now: () => 0 });
+  pg.observe({ size: 1, failed: 1, error: full });
+  assertEquals(pg.failing, true);
+  for (let i = 0; i < 20; i++) {
+    health.observe({ size: 2, failed: 2, error: FULL });
+    tick(100);
+    health.observe({ size: 1, failed: 0 });
+    tick(100);
+  }
+  assertEquals(health.failing, true);
+  assertMatch(health.problem()!, /\(40 refused\)/);
+  assertEquals(lines.map((l) => l.msg), ["store writes failing"]);
+  tick(1_000);
+  health.observe({ size: 1, failed: 0 });
+  assertEquals(lines.map((l) => l.msg), ["store writes failing", "store writes recovered"]);
+});
+
 Deno.test("PostgreSQL: a full disk, an I/O error, a standby and a lost connection refuse every write; a bad row does not", () => {
   const coded = (code: string) => Object.assign(new Error(code), { code });
   for (const code of ["53100", "58030", "25006", "57P01", "08006", "CONNECTION_CLOSED"]) {
@@ -91,9 +118,10 @@ Deno.test("PostgreSQL: a full disk, an I/O error, a standby and a lost connectio
 
 Deno.test("WriteHealth: an episode ends with a commit that stored writes and refused others only for their data", () => {
   // A full disk freed; one station keeps sending a value the store refuses, in every commit from then on.
-  const { health, lines } = watched();
+  const { health, lines, tick } = watched();
   health.observe({ size: 3, failed: 3, error: FULL, errors: [FULL, FULL, FULL] });
   assertEquals(health.failing, true);
+  tick(1_000);
   health.observe({ size: 5, failed: 1, error: TOO_LARGE, errors: [TOO_LARGE] });
   assertEquals([health.failing, health.problem()], [false, null]);
   assertEquals(lines.map((l) => l.msg), ["store writes failing", "store writes recovered"]);

@@ -151,8 +151,16 @@ async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
       15_000,
       "a session per station after the disk is freed",
     );
-    const readyAgain = await fetch(`${server.url}/readyz`);
-    assertEquals(readyAgain.status, 200, JSON.stringify(await readyAgain.json()));
+    // The episode ends once writes were stored with none refused for a second (store/write_health.ts).
+    await eventually(
+      async () => {
+        const readyAgain = await fetch(`${server.url}/readyz`);
+        await readyAgain.body?.cancel();
+        return readyAgain.status === 200;
+      },
+      10_000,
+      "/readyz 200 once writes are stored again",
+    );
     assertEquals(await metricValue(server.url, cookie, /^csms_store_writes_failing /), 0);
     assertEquals(await warningKinds(server.url, cookie), []);
     stop = true;

@@ -34,11 +34,14 @@ export function missingBinaries(): string | null {
 export class ThrowawayCluster {
   readonly port: number;
   readonly #dir: string;
+  /** The data folder: `data` in `#dir`, or a folder of its own on the disk the test chose. */
+  readonly #data: string;
   readonly #asRoot: boolean;
   readonly #fsync: boolean;
 
-  private constructor(dir: string, port: number, asRoot: boolean, fsync: boolean) {
+  private constructor(dir: string, data: string, port: number, asRoot: boolean, fsync: boolean) {
     this.#dir = dir;
+    this.#data = data;
     this.port = port;
     this.#asRoot = asRoot;
     this.#fsync = fsync;
@@ -46,18 +49,25 @@ export class ThrowawayCluster {
 
   /**
    * `fsync` (default off, for speed): on, commits wait for the disk as in production, which keeps more
-   * writes in flight when the server is stopped under load.
+   * writes in flight when the server is stopped under load. `dataOn`: a folder (a small disk) to hold the
+   * data files; the WAL then stays in the cluster's own folder (`initdb -X`), as on a server whose WAL has
+   * a disk of its own, so a full data disk fails writes (53100) rather than crashing the server.
    */
-  static async create(options: { fsync?: boolean } = {}): Promise<ThrowawayCluster> {
+  static async create(options: { fsync?: boolean; dataOn?: string } = {}): Promise<ThrowawayCluster> {
     const asRoot = Deno.uid() === 0;
     const dir = await Deno.makeTempDir({ prefix: "csms_pg_cluster_" });
-    // initdb and pg_ctl refuse to run as root: hand the folder to the postgres user and run as them.
+    const data = options.dataOn
+      ? await Deno.makeTempDir({ dir: options.dataOn, prefix: "data_" })
+      : `${dir}/data`;
+    // initdb and pg_ctl refuse to run as root: hand the folders to the postgres user and run as them.
     if (asRoot) await Deno.chown(dir, await uidOf("postgres"), null);
-    const cluster = new ThrowawayCluster(dir, freePort(), asRoot, options.fsync ?? false);
+    if (asRoot && options.dataOn) await Deno.chown(data, await uidOf("postgres"), null);
+    const cluster = new ThrowawayCluster(dir, data, freePort(), asRoot, options.fsync ?? false);
     try {
       await cluster.#run(`${PG_BIN}/initdb`, [
+        ...(options.dataOn ? ["-X", `${dir}/wal`] : []),
         "-D",
-        `${dir}/data`,
+        data,
         "-U",
         "postgres",
         "-A",
@@ -84,7 +94,7 @@ export class ThrowawayCluster {
     }`;
     await this.#run(`${PG_BIN}/pg_ctl`, [
       "-D",
-      `${this.#dir}/data`,
+      this.#data,
       "-l",
       `${this.#dir}/log`,
       "-w",
@@ -98,15 +108,16 @@ export class ThrowawayCluster {
 
   /** Like a crash: backends are killed, no shutdown checkpoint. */
   async stopImmediately(): Promise<void> {
-    await this.#run(`${PG_BIN}/pg_ctl`, ["-D", `${this.#dir}/data`, "-m", "immediate", "-w", "stop"]);
+    await this.#run(`${PG_BIN}/pg_ctl`, ["-D", this.#data, "-m", "immediate", "-w", "stop"]);
   }
 
   /** Stops the server if it runs and removes the data folder. */
   async destroy(): Promise<void> {
     try {
-      await this.#run(`${PG_BIN}/pg_ctl`, ["-D", `${this.#dir}/data`, "-m", "immediate", "-w", "stop"], true);
+      await this.#run(`${PG_BIN}/pg_ctl`, ["-D", this.#data, "-m", "immediate", "-w", "stop"], true);
     } finally {
       await Deno.remove(this.#dir, { recursive: true });
+      if (this.#data !== `${this.#dir}/data`) await Deno.remove(this.#data, { recursive: true });
     }
   }
 
