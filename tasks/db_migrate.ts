@@ -10,13 +10,16 @@
  */
 import { loadConfig } from "../config.ts";
 import { createLogger, type Logger } from "../logger.ts";
-import { migrate } from "../store/postgres/migrate.ts";
+import { firstAnswer, migrate } from "../store/postgres/migrate.ts";
+import { openFailure } from "../store/postgres/open_failure.ts";
 import { openPostgresPool } from "../postgres_pool.ts";
 
 /** Applies pending migrations on `url`; returns the versions applied now. */
 export async function migrateDatabase(url: string, logger: Logger): Promise<number[]> {
   const sql = openPostgresPool(url, { max: 1, connect_timeout: 10, onnotice: () => {} });
   try {
+    // Bounded like a server's start: a port where something else answers never fails a connection attempt.
+    await firstAnswer(sql, 20).catch((error) => Promise.reject(openFailure(url, error)));
     const applied = await migrate(sql);
     logger.info(applied.length ? "migrations applied" : "schema up to date", { applied });
     return applied;

@@ -9,25 +9,25 @@ import { freePort } from "./helpers/ports.ts";
 import { ignoreWithoutPostgres, SERVER_URL } from "./helpers/postgres.ts";
 
 const ignore = await ignoreWithoutPostgres("Bad DATABASE_URL start tests");
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
-/** Starts main.ts with `databaseUrl`; its exit code, stderr and how long it took (killed after 30 s). */
-async function start(databaseUrl: string) {
+/** Starts main.ts (or `entry`) with `databaseUrl`; its exit code, stderr and time taken (killed after 40 s). */
+async function start(databaseUrl: string, entry = "../main.ts") {
   const dir = await Deno.makeTempDir({ prefix: "pgfault45-bad-url-" });
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN],
+    args: ["run", "-A", new URL(entry, import.meta.url).pathname],
     env: { DATABASE_URL: databaseUrl, PORT: "0", HOSTNAME: "127.0.0.1", KV_PATH: `${dir}/csms.kv` },
     stdin: "null",
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
   const started = performance.now();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const killer = setTimeout(() => child.kill("SIGKILL"), 40_000);
   try {
     const out = await child.output();
     return {
       code: out.code,
       stderr: new TextDecoder().decode(out.stderr),
+      stdout: new TextDecoder().decode(out.stdout),
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
@@ -82,6 +82,26 @@ Deno.test({
         "DATABASE_URL",
       );
       assert(run.seconds < 20, `took ${run.seconds} s`);
+    } finally {
+      await http.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "deno task db:migrate pointed at a port where an HTTP server answers fails within seconds, not hangs",
+  ignore,
+  fn: async () => {
+    const http = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response("not here"),
+    );
+    try {
+      const run = await start(urlWith((u) => u.port = String(http.addr.port)), "../tasks/db_migrate.ts");
+      assertEquals(run.code, 1, run.stderr);
+      // The task logs JSON lines on stdout.
+      assertStringIncludes(run.stdout, "is it PostgreSQL's port");
+      assert(run.seconds < 30, `took ${run.seconds} s`);
     } finally {
       await http.shutdown();
     }

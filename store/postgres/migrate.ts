@@ -335,7 +335,7 @@ const FIRST_ANSWER_S = 10;
  * connection attempt of postgres.js, which connects again for ever and never settles the query (the server's
  * start hung without a word). Migrations, which may take long, start only once it answered.
  */
-async function firstAnswer(sql: Sql, seconds: number): Promise<void> {
+export async function firstAnswer(sql: Sql, seconds = FIRST_ANSWER_S): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const noAnswer = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new NoAnswerError(`no answer in ${seconds} s`)), seconds * 1000);
