@@ -28,6 +28,7 @@ import type { HandshakeLog } from "../../security/handshake_log.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import type { Role } from "../../store/auth.ts";
 import { framesFor, protocolErrorsFor } from "./frame_access.ts";
+import { refuseOutlivingGrant, refuseOutlivingRegistration } from "./outliving_grants.ts";
 import {
   ChargePointDetailSchema,
   ChargePointIdParam,
@@ -382,6 +383,13 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
         },
       );
     }
+    const before = await snapshotOf(params.id);
+    refuseOutlivingRegistration(
+      principal,
+      params.id,
+      before?.registrationStatus ?? null,
+      body.registrationStatus,
+    );
     const at = now();
     const { record, created } = await registry.updateSnapshot(params.id, {
       registrationStatus: body.registrationStatus,
@@ -487,6 +495,8 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
   }, async (c, { params, principal }) => {
     const record = await recordOf(params.id);
     if (!record?.decommissionedAt) return c.json(summarize(params.id, record));
+    // Back in service, it is let in again at every connection.
+    refuseOutlivingGrant(principal, `recommission station ${JSON.stringify(params.id)}`);
     const at = now().toISOString();
     const updated = await registry.updateSnapshot(params.id, { decommissionedAt: null, updatedAt: at });
     logger.info("charge point recommissioned", { chargePointId: params.id, by: principal?.name });

@@ -13,6 +13,10 @@
  * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it. The
  * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list; and for a setting
  * that lets unknown cards charge (AllowOfflineTxForUnknownId, AuthCtrlr): the station keeps it.
+ * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
+ * recommissioned one is no longer refused when it connects; such a token may do neither. Pending, Rejected
+ * and decommissioning shut a station out (until Accepted it may send BootNotification only, OCPP 1.6 §4.2.1):
+ * allowed, as is saying Accepted again of a station that is.
  * A session and a token that never expires are not limited.
  *
  * @example
@@ -59,6 +63,21 @@ export function refuseOutlivingIdTag(
 function usableUntil(tag: IdTagRecord | null): number {
   if (tag?.status !== "Accepted") return -Infinity;
   return tag.expiryDate === null ? Infinity : Date.parse(tag.expiryDate);
+}
+
+/**
+ * Throws 403 when `principal` is a token that expires and the registration status `after` accepts a station
+ * that was not Accepted (`before`: its stored status, null when it is unknown or never booted). Pre-registering
+ * as Accepted is refused whatever REGISTRATION_POLICY says: the policy may change, the decision stays.
+ */
+export function refuseOutlivingRegistration(
+  principal: Principal | null,
+  id: string,
+  before: string | null,
+  after: string,
+): void {
+  if (after !== "Accepted" || before === "Accepted") return;
+  refuseOutlivingGrant(principal, `accept station ${JSON.stringify(id)}`);
 }
 
 /** Statuses of a local list entry that let its card charge (OCPP 1.6 §7.2 AuthorizationStatus, 2.0.1 too). */
