@@ -12,7 +12,8 @@
  * the token's, or a blocked tag). Refused rather than cut to the token's expiry: a card that silently stops
  * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it. The
  * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list; and for a setting
- * that lets unknown cards charge (AllowOfflineTxForUnknownId, AuthCtrlr): the station keeps it.
+ * that widens who may charge (WIDENING_SETTINGS: unknown cards, stale local copies, Invalid cards charging on):
+ * the station keeps it.
  * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
  * recommissioned one is no longer refused when it connects; such a token may do neither. Pending, Rejected
  * and decommissioning shut a station out (until Accepted it may send BootNotification only, OCPP 1.6 §4.2.1):
@@ -108,9 +109,37 @@ export function refuseOutlivingLocalList(
 }
 
 /**
- * Throws 403 when `principal` is a token that expires and the command sets what lets any card charge at the
- * station, which keeps it: OCPP 1.6 AllowOfflineTxForUnknownId true (§9.1), 2.0.1 AuthCtrlr
- * OfflineTxForUnknownIdEnabled true or Enabled false (no authorization at all). Any JSON may come.
+ * Settings that widen who may charge at a station, which keeps them, and the value that does, as
+ * `component.variable` in lower case: component "" is an OCPP 1.6 ChangeConfiguration key (§9.1, §9.4), any
+ * other a 2.0.1 SetVariables component (Appendix 2 variables). Any card: AllowOfflineTxForUnknownId,
+ * OfflineTxForUnknownIdEnabled, AuthCtrlr.Enabled false (no authorization at all). The station's own word,
+ * from its local list or authorization cache, copies that may be stale (a card the server has blocked since):
+ * LocalAuthorizeOffline (offline), LocalPreAuthorize (online, before the server answers), the cache or list
+ * enabled, DisableRemoteAuthorization (never asks the server). A card the server answers Invalid goes on
+ * charging: StopTransactionOnInvalidId / StopTxOnInvalidId false. Not here: AuthorizeRemoteTxRequests /
+ * AuthorizeRemoteStart false, as a remote start is ordered by the server itself, which checks its id tag
+ * (`actors/commands/remote_start_transaction.ts`): it lets no card charge that the server would refuse.
+ */
+const WIDENING_SETTINGS: ReadonlyMap<string, "true" | "false"> = new Map([
+  [".allowofflinetxforunknownid", "true"],
+  [".localauthorizeoffline", "true"],
+  [".localpreauthorize", "true"],
+  [".authorizationcacheenabled", "true"],
+  [".localauthlistenabled", "true"],
+  [".stoptransactiononinvalidid", "false"],
+  ["authctrlr.offlinetxforunknownidenabled", "true"],
+  ["authctrlr.enabled", "false"],
+  ["authctrlr.localauthorizeoffline", "true"],
+  ["authctrlr.localpreauthorize", "true"],
+  ["authctrlr.disableremoteauthorization", "true"],
+  ["authcachectrlr.enabled", "true"],
+  ["localauthlistctrlr.enabled", "true"],
+  ["txctrlr.stoptxoninvalidid", "false"],
+]);
+
+/**
+ * Throws 403 when `principal` is a token that expires and the command (ChangeConfiguration or SetVariables)
+ * sets one of the WIDENING_SETTINGS to the value that widens who may charge. Any JSON may come.
  */
 export function refuseOutlivingOpenCharging(
   principal: Principal | null,
@@ -119,24 +148,22 @@ export function refuseOutlivingOpenCharging(
 ): void {
   const expiresAt = principal?.expiresAt;
   if (expiresAt === undefined || expiresAt === null || !isPlainObject(payload)) return;
-  const opens = (component: string, key: string, value: unknown) => {
-    const v = lowerText(value).trim();
-    if (component === "" && key === "allowofflinetxforunknownid") return v === "true";
-    if (component !== "authctrlr") return false;
-    return (key === "offlinetxforunknownidenabled" && v === "true") || (key === "enabled" && v === "false");
-  };
-  const opened = action === "ChangeConfiguration"
-    ? opens("", lowerText(payload.key), payload.value)
-    : action === "SetVariables" && Array.isArray(payload.setVariableData) &&
-      payload.setVariableData.some((d: unknown) =>
-        isPlainObject(d) &&
-        opens(
-          lowerText(isPlainObject(d.component) ? d.component.name : undefined),
-          lowerText(isPlainObject(d.variable) ? d.variable.name : undefined),
-          d.attributeValue,
-        )
-      );
-  if (opened) refuseOutlivingGrant(principal, `send ${action} that lets unknown cards charge`);
+  const widens = (component: string, key: string, value: unknown) =>
+    WIDENING_SETTINGS.get(`${component}.${key}`) === lowerText(value).trim();
+  const settings: [string, string, unknown][] = action === "ChangeConfiguration"
+    ? [["", lowerText(payload.key), payload.value]]
+    : action === "SetVariables" && Array.isArray(payload.setVariableData)
+    ? payload.setVariableData.filter(isPlainObject).map((d) => [
+      lowerText(isPlainObject(d.component) ? d.component.name : undefined),
+      lowerText(isPlainObject(d.variable) ? d.variable.name : undefined),
+      d.attributeValue,
+    ])
+    : [];
+  const widening = settings.find(([component, key, value]) => widens(component, key, value));
+  if (widening === undefined) return;
+  const [component, key] = widening;
+  const name = component === "" ? key : `${component}.${key}`;
+  refuseOutlivingGrant(principal, `send ${action} ${name} that widens who may charge`);
 }
 
 /** A name or value as lower-case text; anything but a string is "" (the schemas refuse it after this). */

@@ -56,7 +56,7 @@ Deno.test("refuseOutlivingLocalList() refuses an entry whose expiry is no date, 
   });
 });
 
-Deno.test("refuseOutlivingOpenCharging() refuses what lets unknown cards charge, in either dialect, and only that", () => {
+Deno.test("refuseOutlivingOpenCharging() refuses what widens who may charge, in either dialect, and only that", () => {
   const set = (component: string, variable: string, attributeValue: string) => ({
     setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }],
   });
@@ -67,7 +67,7 @@ Deno.test("refuseOutlivingOpenCharging() refuses what lets unknown cards charge,
       ["SetVariables", set("authctrlr", "OfflineTxForUnknownIdEnabled", "TRUE")],
     ] as const
   ) {
-    assertThrows(() => refuseOutlivingOpenCharging(hour, action, payload), ApiError, "unknown cards");
+    assertThrows(() => refuseOutlivingOpenCharging(hour, action, payload), ApiError, "widens who may charge");
     refuseOutlivingOpenCharging(lasting, action, payload);
   }
   for (
