@@ -4,9 +4,13 @@
  * after the token. Now each answers 403 with a JSON body and stores nothing; the token may still create or
  * extend a tag up to its own expiry (a guest card), create a blocked one, and block, shorten or re-parent any;
  * a token that never expires keeps every right.
+ * A tag with an OCPP 2.0.1 idToken type is accepted only when presented as that type: taking the type off (any
+ * type then) or changing it lets the card's number be presented in a way it could not be (an RFID UID typed in
+ * as a KeyCode): a wider credential, refused too while the tag is usable after the token.
  */
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
+import { connectStation201 } from "./helpers/station201.ts";
 
 Deno.test("an expiring admin token cannot create, extend or unblock an id tag past its own expiry", async () => {
   const server = await startApiServer();
@@ -87,6 +91,84 @@ Deno.test("an expiring admin token cannot create, extend or unblock an id tag pa
     });
     assertEquals(unblocked.status, 200, JSON.stringify(unblocked.body));
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("an expiring admin token cannot take off or change the idToken type of a tag usable after it", async () => {
+  const server = await startApiServer();
+  const station = await connectStation201(server.wsUrl, "TYPE-201");
+  try {
+    const hourEnds = new Date(Date.now() + 3_600_000);
+    const made = await server.json("/api/v1/tokens", {
+      method: "POST",
+      body: { name: "hour", role: "admin", expiresAt: hourEnds.toISOString() },
+    });
+    assertEquals(made.status, 201, JSON.stringify(made.body));
+    const hour = made.body.token as string;
+    const asHour = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const presented = async (idToken: string, type: string) =>
+      ((await station.call("Authorize", { idToken: { idToken, type } })) as {
+        idTokenInfo: { status: string };
+      })
+        .idTokenInfo.status;
+    const card = await server.json("/api/v1/id-tags", {
+      method: "POST",
+      body: { idTag: "RFID-7", idTokenType: "ISO14443" },
+    });
+    assertEquals(card.status, 201, JSON.stringify(card.body));
+    assertEquals(await presented("RFID-7", "ISO14443"), "Accepted");
+    assertEquals(await presented("RFID-7", "KeyCode"), "Invalid");
+
+    for (const idTokenType of [null, "KeyCode"]) {
+      const res = await asHour("PATCH", "/id-tags/RFID-7", { idTokenType });
+      assertEquals(res.status, 403, `${idTokenType}: ${JSON.stringify(res.body)}`);
+      assertEquals(res.body.error, "forbidden");
+    }
+    assertEquals((await server.json("/api/v1/id-tags/RFID-7")).body.idTokenType, "ISO14443");
+    assertEquals(await presented("RFID-7", "KeyCode"), "Invalid");
+
+    // Setting the type it has, or giving one to a tag of any type, lets it be presented in no new way; nor
+    // does any type on a tag that stops with the token, or a blocked one.
+    const same = await asHour("PATCH", "/id-tags/RFID-7", { idTokenType: "ISO14443" });
+    assertEquals(same.status, 200, JSON.stringify(same.body));
+    const anyType = await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "ANY-7" } });
+    assertEquals(anyType.status, 201, JSON.stringify(anyType.body));
+    const typed = await asHour("PATCH", "/id-tags/ANY-7", { idTokenType: "eMAID" });
+    assertEquals(typed.status, 200, JSON.stringify(typed.body));
+    const guest = await asHour("POST", "/id-tags", {
+      idTag: "GUEST-7",
+      idTokenType: "ISO14443",
+      expiryDate: new Date(hourEnds.getTime() - 600_000).toISOString(),
+    });
+    assertEquals(guest.status, 201, JSON.stringify(guest.body));
+    const guestAny = await asHour("PATCH", "/id-tags/GUEST-7", { idTokenType: null });
+    assertEquals(guestAny.status, 200, JSON.stringify(guestAny.body));
+    const blocked = await asHour("POST", "/id-tags", {
+      idTag: "BLOCKED-7",
+      status: "Blocked",
+      idTokenType: "KeyCode",
+    });
+    assertEquals(blocked.status, 201, JSON.stringify(blocked.body));
+    const blockedAny = await asHour("PATCH", "/id-tags/BLOCKED-7", { idTokenType: null });
+    assertEquals(blockedAny.status, 200, JSON.stringify(blockedAny.body));
+
+    // A token that never expires keeps the right.
+    const lasting = await server.json("/api/v1/id-tags/RFID-7", {
+      method: "PATCH",
+      body: { idTokenType: null },
+    });
+    assertEquals(lasting.status, 200, JSON.stringify(lasting.body));
+    assertEquals(await presented("RFID-7", "KeyCode"), "Accepted");
+  } finally {
+    await station.close({ code: 1000, force: true, awaitPending: false });
     await server.close();
   }
 });

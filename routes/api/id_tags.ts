@@ -164,7 +164,8 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     description:
       "`localList: true` puts the tag on the managed local authorization list: every station gets it " +
       "(SendLocalList Differential), and later changes of the tag follow. `false` takes it off. An API token " +
-      "that expires may not unblock or extend a tag so that it is usable after the token (403).",
+      "that expires may not unblock or extend a tag so that it is usable after the token, nor take off or " +
+      "change the idTokenType of one usable after it (403).",
     tag: "Id tags",
     access: "admin",
     params: IdTagParam,

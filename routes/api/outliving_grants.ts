@@ -9,7 +9,8 @@
  * profile, a wider allow-list, the settings deleted; tightening them is allowed).
  * An id tag that is Accepted is a credential too (whoever holds the card may charge): such a token may create,
  * extend or unblock one only so that it lets no one charge after the token expires (an expiryDate no later than
- * the token's, or a blocked tag). Refused rather than cut to the token's expiry: a card that silently stops
+ * the token's, or a blocked tag), nor let one usable after it be presented in more ways (its idToken type taken
+ * off or changed). Refused rather than cut to the token's expiry: a card that silently stops
  * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it. The
  * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list; and for a setting
  * that widens who may charge (WIDENING_SETTINGS: unknown cards, stale local copies, Invalid cards charging on):
@@ -45,7 +46,9 @@ export function refuseOutlivingGrant(principal: Principal | null, what: string):
 
 /**
  * Throws 403 when `principal` is a token that expires and the id tag `after` lets its holder charge after the
- * token expires, longer than `before` did (null: no tag before). Blocking, shortening, other fields: allowed.
+ * token expires, longer than `before` did (null: no tag before), or in more ways: its OCPP 2.0.1 idToken type
+ * taken off (any type then matches) or changed, so that its number is accepted presented in a way it was not
+ * (an RFID UID typed in as a KeyCode). Blocking, shortening, giving a type to a tag of any type: allowed.
  */
 export function refuseOutlivingIdTag(
   principal: Principal | null,
@@ -55,9 +58,16 @@ export function refuseOutlivingIdTag(
   const expiresAt = principal?.expiresAt;
   if (expiresAt === undefined || expiresAt === null) return;
   const until = usableUntil(after);
-  if (until <= Date.parse(expiresAt) || until <= usableUntil(before)) return;
-  const how = after.expiryDate === null ? "with no expiry" : `until ${after.expiryDate}`;
-  refuseOutlivingGrant(principal, `${before === null ? "create" : "make"} an id tag usable ${how}`);
+  if (until <= Date.parse(expiresAt)) return;
+  if (until > usableUntil(before)) {
+    const how = after.expiryDate === null ? "with no expiry" : `until ${after.expiryDate}`;
+    refuseOutlivingGrant(principal, `${before === null ? "create" : "make"} an id tag usable ${how}`);
+  }
+  const was = before?.idTokenType;
+  if (was !== undefined && after.idTokenType !== was) {
+    const as = after.idTokenType === undefined ? "any idToken type" : after.idTokenType;
+    refuseOutlivingGrant(principal, `let an id tag usable after it be presented as ${as}, not only ${was}`);
+  }
 }
 
 /** Until when a tag lets its holder charge (ms; Infinity without an expiry, -Infinity when not Accepted). */
