@@ -314,7 +314,8 @@ export class ChargePointActor {
   /**
    * Outcomes of commands whose write failed: their rows would stay `sending` while this process lives (only a
    * lost node's are swept), so the sweep writes them again, every UNSETTLED_RETRY_MS, and the close once more.
-   * Bounded (`UnsettledOutcomes`): a long outage drops the newest refusals first, counted and logged once.
+   * Bounded (`UnsettledOutcomes`): a long outage drops the newest refusals first, logged at the first and
+   * counted when the store takes a write again or the actor stops.
    */
   #unsettled = new UnsettledOutcomes();
   /**
@@ -623,7 +624,13 @@ export class ChargePointActor {
         return this.#stop(message.code, message.reason);
       case "stopped":
         // After the outcomes of the commands the close cut off: the last try for any whose write failed.
-        if (this.#unsettled.size > 0) return this.#settleAgain().then(() => this.#hasStopped());
+        if (this.#unsettled.size > 0) {
+          return this.#settleAgain().then(() => {
+            // The store still failing: no later success will count the drops, so they are counted now.
+            this.#tellDrops();
+            this.#hasStopped();
+          });
+        }
         this.#hasStopped();
         return;
     }
@@ -1690,11 +1697,15 @@ export class ChargePointActor {
       return;
     }
     // The end of the episode: what it could not keep, in one line.
+    this.#tellDrops();
+  }
+
+  /** The outcomes dropped since the last such line, in one line (none: no line). */
+  #tellDrops(): void {
     const dropped = this.#unsettled.dropped;
-    if (dropped > 0) {
-      this.log.warn("command outcomes dropped while the store failed", { dropped });
-      this.#unsettled.droppedTold();
-    }
+    if (dropped === 0) return;
+    this.log.warn("command outcomes dropped while the store failed", { dropped });
+    this.#unsettled.droppedTold();
   }
 
   /** What a command's answer teaches the snapshot; null when its details cannot be read (logged). */

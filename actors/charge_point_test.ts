@@ -807,6 +807,32 @@ Deno.test("during a store outage an actor keeps at most MAX_UNSETTLED_OUTCOMES o
   }
 });
 
+Deno.test("an actor that stops while the store still fails logs how many command outcomes it dropped", async () => {
+  const logger = createMemoryLogger();
+  const t = await setUp({ logger });
+  const max = MAX_UNSETTLED_OUTCOMES;
+  try {
+    await t.call("BootNotification", BOOT);
+    // The store refuses every write, through the station's close: its actor's last try fails too.
+    t.failNext("commit", 1_000);
+    for (let i = 0; i < max + 3; i++) {
+      await assertRejects(
+        () => t.actor.call("Reset", { type: "Soft" }, { logId: `refused-${i}` }),
+        CommandNotLoggedError,
+      );
+    }
+    t.actor.socketClosed(1000, "bye");
+    await t.actor.stopped;
+    const lines = logger.lines.filter((l) => String(l.msg).startsWith("command outcomes"));
+    assertEquals(lines.map((l) => [l.level, l.msg, l.dropped]), [
+      ["warn", "command outcomes dropped: too many wait for the store", undefined],
+      ["warn", "command outcomes dropped while the store failed", 3],
+    ]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
 Deno.test("a command whose sending row cannot be stored is not sent, and says why", async () => {
   const t = await setUp();
   try {
