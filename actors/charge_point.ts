@@ -275,7 +275,10 @@ export class ChargePointActor {
    * station cannot make us write at will by sending bad frames.
    */
   #protocolErrorsUnwritten: ProtocolErrors | null = null;
-  /** When the station's protocol errors were last written (ms): from its stored last one at the load. */
+  /**
+   * When the station's protocol errors were last written, on this process's own clock (`#elapsedMs`): another
+   * node's stamp (its clock maybe ahead of ours) must not stretch the interval.
+   */
   #protocolErrorsWrittenMs = -Infinity;
   /** When the lastSeen last written to the store was (ms; -Infinity: not yet on this connection). */
   #lastSeenStoredMs = -Infinity;
@@ -656,9 +659,13 @@ export class ChargePointActor {
         : { ...emptyRecord(this.id, now), ...live };
       this.#detailsHeld = stored === null;
       // The write that stored its last protocol error came no earlier than it: a station that reconnects to
-      // send more does not get a write of its own sooner than one per interval.
+      // send more does not get a write of its own sooner than one per interval. That time was stamped by a
+      // node's wall clock, maybe another's ahead of ours: it counts for one interval at most.
       const lastAt = stored?.protocolErrors ? Date.parse(stored.protocolErrors.lastAt) : Number.NaN;
-      if (!Number.isNaN(lastAt)) this.#protocolErrorsWrittenMs = lastAt;
+      if (!Number.isNaN(lastAt)) {
+        const since = Math.min(Math.max(now.getTime() - lastAt, 0), PROTOCOL_ERRORS_WRITE_INTERVAL_MS);
+        this.#protocolErrorsWrittenMs = this.#elapsedMs() - since;
+      }
       // This connection started after whichever wrote the record, whatever that node's clock said.
       this.#writer = writerAfter(this.#ownConnection(), storedWriterOf(stored));
       // What the load changes in a stored record rides with the next commit, those fields alone, so no other
@@ -869,7 +876,7 @@ export class ChargePointActor {
     if (!(pending instanceof Promise)) return;
     // A try counts as the interval's write: a store that refuses (a full disk) is tried, and logged, once
     // per interval, not at every refused frame (the errors stay unwritten and ride with the next write).
-    this.#protocolErrorsWrittenMs = this.deps.now().getTime();
+    this.#protocolErrorsWrittenMs = this.#elapsedMs();
     return pending.then(
       () => undefined,
       (error) => {
@@ -880,7 +887,12 @@ export class ChargePointActor {
   }
 
   #protocolErrorsDue(): boolean {
-    return this.deps.now().getTime() - this.#protocolErrorsWrittenMs >= PROTOCOL_ERRORS_WRITE_INTERVAL_MS;
+    return this.#elapsedMs() - this.#protocolErrorsWrittenMs >= PROTOCOL_ERRORS_WRITE_INTERVAL_MS;
+  }
+
+  /** This process's own clock for intervals (`ActorDeps.monotonicMs`). */
+  #elapsedMs(): number {
+    return this.deps.monotonicMs?.() ?? performance.now();
   }
 
   /**
@@ -1312,7 +1324,7 @@ export class ChargePointActor {
         this.#loadPatch = null;
         const errors = full.snapshot.protocolErrors;
         if (errors) {
-          this.#protocolErrorsWrittenMs = this.deps.now().getTime();
+          this.#protocolErrorsWrittenMs = this.#elapsedMs();
           // A newer one noted meanwhile (not in this turn: the mailbox) stays unwritten.
           if (errors === this.#protocolErrorsUnwritten) this.#protocolErrorsUnwritten = null;
         }

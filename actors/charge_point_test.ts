@@ -139,6 +139,8 @@ async function setUp(
     events,
     frames: options.frames ?? new FrameLog(0, 0),
     now: () => new Date(clock += 1000),
+    // The fake clock, read without moving it: it advances with the actor's now().
+    monotonicMs: () => clock,
     newMessageId: () => `m${++ids}`,
     vendors: {},
     settings: {
@@ -1226,6 +1228,65 @@ Deno.test("a station flooding bad frames makes us write its protocol errors at m
     );
   } finally {
     await t.tearDown();
+  }
+});
+
+Deno.test("a node whose clock is behind the one that stamped a station's protocol errors still writes them once a minute", async () => {
+  // Another node, its clock an hour ahead of ours, wrote the station's last protocol error.
+  const ahead = new Date(T0 + 3_600_000).toISOString();
+  const stored = {
+    ...CONFIGURED,
+    protocolErrors: { count: 1, lastAt: ahead, lastProblem: "FormationViolation: x" },
+  };
+  const t = await setUp({ stored, maxBadFrames: 100_000, lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("Heartbeat", {});
+    t.writes.length = 0;
+    const from = Date.parse(t.actor.snapshot!.lastSeen!);
+    // Several minutes of this node's time (the test clock moves 1 s with every now()), well within the hour.
+    for (let i = 0; i < 300; i++) t.actor.frameReceived(`[2, "bad${i}", "Heartbeat", {"x":`);
+    await until(() => t.actor.snapshot?.protocolErrors?.count === 301);
+    assertEquals(t.actor.snapshot!.protocolErrors!.count, 301);
+    const elapsedMs = Date.parse(t.actor.snapshot!.protocolErrors!.lastAt) - from;
+    assert(elapsedMs > 5 * 60_000 && elapsedMs < 30 * 60_000, `${elapsedMs} ms`);
+    // Not held back until this node's clock reaches the other's stamp, and at most one a minute of its own.
+    const written = t.writes.filter((w) => protocolErrorsOf(w) !== undefined);
+    assert(written.length >= 2, `${written.length} writes`);
+    assert(
+      written.length <= Math.floor(elapsedMs / 60_000) + 1,
+      `${written.length} writes in ${elapsedMs} ms`,
+    );
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a station that reconnects just after its protocol errors were written gets no write of its own before the interval", async () => {
+  for (const [lastAt, writtenAtOnce] of [[T0, false], [T0 - 3_600_000, true]] as const) {
+    const stored = {
+      ...CONFIGURED,
+      protocolErrors: {
+        count: 1,
+        lastAt: new Date(lastAt).toISOString(),
+        lastProblem: "FormationViolation: x",
+      },
+    };
+    const t = await setUp({ stored, lastSeenIntervalMs: 3_600_000 });
+    try {
+      await t.call("Heartbeat", {});
+      t.writes.length = 0;
+      t.actor.frameReceived(`[2, "bad", "Heartbeat", {"x":`);
+      await until(() => t.actor.snapshot?.protocolErrors?.count === 2);
+      await t.call("Heartbeat", {});
+      const written = t.writes.filter((w) => protocolErrorsOf(w) !== undefined);
+      assertEquals(
+        written.length,
+        writtenAtOnce ? 1 : 0,
+        `last one stamped ${new Date(lastAt).toISOString()}`,
+      );
+    } finally {
+      await t.tearDown();
+    }
   }
 });
 

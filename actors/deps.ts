@@ -37,6 +37,11 @@ export interface ActorDeps {
   events: EventBus;
   frames: FrameLog;
   now: () => Date;
+  /**
+   * This process's own clock for intervals (ms, never set back, no other node's stamp: `performance.now()` when
+   * absent). A wall time stored by another node may be ahead of ours; an interval measured from it lasts longer.
+   */
+  monotonicMs?: () => number;
   newMessageId: () => string;
   settings: ActorSettings;
   vendors: VendorTable;
