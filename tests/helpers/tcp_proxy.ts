@@ -8,6 +8,10 @@
  *   opened after the cut pass bytes as usual.
  * - `loseNextCommitAnswer()`: the next answer that says COMMIT (a transaction the server has committed) is
  *   dropped and its connection closed: the client's commit failed, its data is stored.
+ * - `delayAnswers(ms)`: the server's bytes reach the client `ms` late (a slow link): the server meanwhile sees
+ *   its session idle;
+ * - `holdAnswers()`: the server's bytes are kept until the returned release, then delivered at once (a client
+ *   whose event loop stalled reads all that came meanwhile, a close included, in one go).
  *
  * @example
  * ```ts ignore
@@ -26,6 +30,9 @@ export function tcpProxy(target: URL) {
   let losing = false;
   let closed = false;
   let commitsToLose = 0;
+  let answersDelayMs = 0;
+  /** While answers are held: the release that delivers them (every pump holding waits for it). */
+  let holding: Promise<void> | null = null;
   /** Resolved with each COMMIT answer dropped. */
   const commitLost: (() => void)[] = [];
   // Bytes read once frozen are held here until the proxy closes (then dropped, never delivered).
@@ -33,6 +40,9 @@ export function tcpProxy(target: URL) {
   const pump = async (from: Deno.Conn, to: Deno.Conn, answers: boolean) => {
     const buf = new Uint8Array(64 * 1024);
     let dropping = false;
+    /** This connection's answers held (`holdAnswers`), and their write once released. */
+    const held: Uint8Array[] = [];
+    let flushed: Promise<void> | null = null;
     try {
       for (;;) {
         const n = await from.read(buf);
@@ -45,12 +55,22 @@ export function tcpProxy(target: URL) {
           dropping = true;
           break;
         }
-        let off = 0;
-        while (off < n) off += await to.write(buf.subarray(off, n));
+        if (answers && answersDelayMs > 0) await new Promise((r) => setTimeout(r, answersDelayMs));
+        if (answers && holding) {
+          // Delivered in one write once released: the client reads it all in one go.
+          held.push(buf.slice(0, n));
+          flushed ??= holding.then(() => writeAll(to, concat(held.splice(0))));
+          continue;
+        }
+        if (flushed) await flushed;
+        flushed = null;
+        await writeAll(to, buf.subarray(0, n));
       }
     } catch {
       // a side closed (or was cut): the other pump ends too
     } finally {
+      // What was held reaches the client before its close.
+      await flushed?.catch(() => {});
       if (dropping) {
         // Both sockets of this connection: the client sees it closed, never the COMMIT's answer.
         for (const c of [from, to]) {
@@ -115,6 +135,19 @@ export function tcpProxy(target: URL) {
       commitLost.push(resolve);
       return promise;
     },
+    /** From now on the server's bytes are delivered `ms` late, on every connection (0: at once again). */
+    delayAnswers(ms: number): void {
+      answersDelayMs = ms;
+    },
+    /** From now on the server's bytes are kept; the returned function delivers them, and passes later ones. */
+    holdAnswers(): () => void {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      holding = promise;
+      return () => {
+        holding = null;
+        resolve();
+      };
+    },
     /** Closes every connection; new ones pass everything again. */
     cut(): void {
       closeAll();
@@ -130,6 +163,21 @@ export function tcpProxy(target: URL) {
       await Promise.all(pumps);
     },
   };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return all;
+}
+
+async function writeAll(to: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await to.write(bytes.subarray(off));
 }
 
 /** `C`, length 11, "COMMIT\0": PostgreSQL's CommandComplete of a COMMIT (a message split across reads is missed). */
