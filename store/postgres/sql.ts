@@ -42,6 +42,13 @@ const UNAVAILABLE_CODES = new Set([
   "57P02",
   "57P03",
   "53300",
+  // SQLSTATE of the FATALs that end a session for a timeout: idle_in_transaction_session_timeout,
+  // transaction_timeout (PostgreSQL 17), idle_session_timeout. Its transaction is gone with it. postgres.js
+  // 3.4.9 reports such a close as CONNECTION_CLOSED or EPIPE (commit_idle_timeout_test.ts); one that passes
+  // the code on must not have a ROLLBACK sent on the dead connection, nor that connection given back.
+  "25P03",
+  "25P04",
+  "57P05",
 ]);
 
 /** True for an error that says PostgreSQL cannot be reached (as opposed to refusing the data). */
