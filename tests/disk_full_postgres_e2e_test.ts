@@ -113,7 +113,13 @@ Deno.test({
         const ready = await fetch(`${server.url}/readyz`);
         const readyBody = await ready.json();
         assertEquals(ready.status, 503, `readiness while no write is stored: ${JSON.stringify(readyBody)}`);
-        assertMatch(readyBody.message, /No space left on device|could not extend/i);
+        // The reason only (tests/readiness_e2e_test.ts); the store's error is the admin's server warning.
+        assertEquals(readyBody.reason, "store_writes_failing");
+        assertEquals(JSON.stringify(readyBody).includes("No space"), false, JSON.stringify(readyBody));
+        const warnings = await fetch(`${server.url}/api/v1/server-warnings`, { headers: { cookie } });
+        const warned = await warnings.json();
+        assertEquals(warnings.status, 200, JSON.stringify(warned));
+        assertMatch(JSON.stringify(warned.items), /No space left on device|could not extend/i);
         const alive = await fetch(`${server.url}/healthz`);
         await alive.body?.cancel();
         assertEquals(alive.status, 200);
