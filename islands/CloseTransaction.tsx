@@ -1,7 +1,9 @@
 /**
  * Closes a stuck transaction by hand (admins only), through `POST /api/v1/transactions/{id}/close`: when it
- * ended, the meter value then, and why. Proposed from the session's last energy reading (the best guess of
- * where it stopped); the station's own stop, if it ever comes, replaces the estimate. A session its station
+ * ended, the meter value then, and why. Proposed from the session's newest energy reading (the best guess of
+ * where it stopped), followed live (islands/newest_reading.ts) so a session that went on charging is not
+ * closed with the reading of the page's load; a value the admin typed is kept, the newest reading offered
+ * beside it. The station's own stop, if it ever comes, replaces the estimate. A session its station
  * still runs is stopped instead, from here: RemoteStopTransaction (1.6) or RequestStopTransaction (2.0.1).
  * When the station reports the session's end while the page is open, the form gives way to that end: there
  * is nothing left to stop or close.
@@ -10,6 +12,9 @@ import { useState } from "preact/hooks";
 import { Time } from "../components/time.tsx";
 import type { StationEvent } from "../components/types.ts";
 import { CLOSED_BY_OPERATOR } from "../model/transaction.ts";
+import type { LiveCursor } from "../overview/live_cursor.ts";
+import type { Point } from "../overview/meter_series.ts";
+import { useNewestReading } from "./newest_reading.ts";
 import { ResultLine, useAction } from "./admin_kit.tsx";
 import { apiFetch, useEvents } from "./client.tsx";
 
@@ -22,6 +27,8 @@ export interface CloseTransactionProps {
   meterStart: number;
   /** The last energy register reading (Wh) and its time (ms), if any. */
   lastReading: { t: number; v: number } | null;
+  /** Where the page's reading of meter values stopped: newer readings are asked for from it. */
+  cursor: LiveCursor;
   /**
    * Its station is connected and still reports it on its connector (2.0.1: EVSE): not forgotten, still
    * charging. A 2.0.1 station is asked to stop it by its own transaction id.
@@ -35,12 +42,25 @@ function localInput(ms: number): string {
   return d.toISOString().slice(0, 16);
 }
 
+/** The end proposed from `reading` (the form's values). */
+function proposedEnd(reading: Point | null, props: CloseTransactionProps) {
+  return {
+    // Without a reading, the page's time: the server's, not a browser clock that may be minutes off.
+    endedAt: localInput(reading?.t ?? Date.parse(props.serverNow)),
+    meterStop: String(Math.round(reading?.v ?? props.meterStart)),
+  };
+}
+
 export default function CloseTransaction(props: CloseTransactionProps) {
-  // Without a reading, the page's time: the server's, not a browser clock that may be minutes off.
-  const [endedAt, setEndedAt] = useState(() =>
-    localInput(props.lastReading?.t ?? Date.parse(props.serverNow))
-  );
-  const [meterStop, setMeterStop] = useState(String(Math.round(props.lastReading?.v ?? props.meterStart)));
+  const newest = useNewestReading(props, props.lastReading, props.cursor);
+  const proposed = proposedEnd(newest, props);
+  // The admin's own end, once they type one (time and value are one reading's: both stop following).
+  const [typed, setTyped] = useState<typeof proposed | null>(null);
+  const { endedAt, meterStop } = typed ?? proposed;
+  const setEndedAt = (value: string) => setTyped({ endedAt: value, meterStop });
+  const setMeterStop = (value: string) => setTyped({ endedAt, meterStop: value });
+  const offered = typed !== null && newest !== null &&
+    (typed.endedAt !== proposed.endedAt || typed.meterStop !== proposed.meterStop);
   const [reason, setReason] = useState("");
   const { busy, result, run } = useAction();
   const stopping = useAction();
@@ -169,6 +189,13 @@ export default function CloseTransaction(props: CloseTransactionProps) {
             onInput={(e) => setMeterStop(e.currentTarget.value)}
           />
         </label>
+        {offered && (
+          <p class="muted small" data-newest-reading>
+            The newest reading: {Number(proposed.meterStop)} Wh at{" "}
+            <Time iso={new Date(newest.t).toISOString()} />{" "}
+            <button type="button" onClick={() => setTyped(null)}>Use it</button>
+          </p>
+        )}
         <label>
           Reason
           <input

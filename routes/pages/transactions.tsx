@@ -426,6 +426,7 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
             serverNow: now.toISOString(),
             meterStart: transaction.meterStart,
             lastReading: readings.energy.at(-1) ?? null,
+            cursor,
             ...(stillRunning
               ? {
                 stillRunningOn: {
