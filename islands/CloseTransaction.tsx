@@ -4,7 +4,7 @@
  * where it stopped), followed live (islands/newest_reading.ts) so a session that went on charging is not
  * closed with the reading of the page's load; a value the admin typed is kept, the newest reading offered
  * beside it. The station's own stop, if it ever comes, replaces the estimate. A session its station
- * still runs is stopped instead, from here: RemoteStopTransaction (1.6) or RequestStopTransaction (2.0.1).
+ * still runs is said to be: it is stopped instead, with the page's Stop charging (islands/StopTransaction.tsx).
  * When the station reports the session's end while the page is open, the form gives way to that end: there
  * is nothing left to stop or close.
  */
@@ -63,7 +63,6 @@ export default function CloseTransaction(props: CloseTransactionProps) {
     (typed.endedAt !== proposed.endedAt || typed.meterStop !== proposed.meterStop);
   const [reason, setReason] = useState("");
   const { busy, result, run } = useAction();
-  const stopping = useAction();
   const running = props.stillRunningOn;
   /** The session's end, when the station reported it after the page was made. */
   const [ended, setEnded] = useState<{ at: string | null; reason: string | null; byHand: boolean } | null>(
@@ -103,22 +102,6 @@ export default function CloseTransaction(props: CloseTransactionProps) {
     );
   }
 
-  const stop = () => {
-    if (!running) return;
-    if (!confirm(`Ask ${running.chargePointId} to stop transaction #${props.transactionId}?`)) return;
-    const [action, payload] = running.stationTransactionId === undefined
-      ? ["RemoteStopTransaction", { transactionId: props.transactionId }]
-      : ["RequestStopTransaction", { transactionId: running.stationTransactionId }];
-    void stopping.run("", async () => {
-      const answer = await apiFetch<{ status?: string }>(
-        `/api/v1/charge-points/${encodeURIComponent(running.chargePointId)}/${action}`,
-        { method: "POST", body: payload },
-      );
-      return `${running.chargePointId} answered ${action} with ${answer.status ?? "no status"}: ` +
-        "the session ends when the station reports its stop.";
-    });
-  };
-
   const close = (e: Event) => {
     e.preventDefault();
     const warning = running
@@ -156,14 +139,9 @@ export default function CloseTransaction(props: CloseTransactionProps) {
             {running.chargePointId} is connected and still reports this session on{" "}
             {running.stationTransactionId === undefined ? "connector" : "EVSE"}{" "}
             {running.connectorId}: it is not forgotten. Closing it here does not stop the charging; Stop
-            charging asks <a href={`/stations/${encodeURIComponent(running.chargePointId)}`}>the station</a>
-            {" "}
-            to end it.
+            charging (above) asks{" "}
+            <a href={`/stations/${encodeURIComponent(running.chargePointId)}`}>the station</a> to end it.
           </p>
-          <button type="button" disabled={stopping.busy} onClick={stop}>Stop charging</button>
-          <div data-stop-result>
-            <ResultLine result={stopping.result} />
-          </div>
         </div>
       )}
       <form class="action" onSubmit={close}>

@@ -22,6 +22,7 @@ import SiteMonitor from "./SiteMonitor.tsx";
 import StationActivity from "./StationActivity.tsx";
 import StationConsole from "./StationConsole.tsx";
 import StationSecurityPanel from "./StationSecurityPanel.tsx";
+import StopTransaction from "./StopTransaction.tsx";
 import TimeZoneToggle from "./TimeZoneToggle.tsx";
 import TokenManager from "./TokenManager.tsx";
 import TransactionChart from "./TransactionChart.tsx";
@@ -51,6 +52,7 @@ export const ISLANDS = {
   StationActivity,
   StationConsole,
   StationSecurityPanel,
+  StopTransaction,
   TimeZoneToggle,
   TokenManager,
   TransactionChart,

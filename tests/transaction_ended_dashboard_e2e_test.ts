@@ -34,7 +34,8 @@ Deno.test({
       await page.goto(`${server.url}/transactions/${transactionId}`);
       await page.locator("[data-live='true']").first().waitFor();
       const card = page.locator("[data-close-transaction]");
-      await card.getByRole("button", { name: "Stop charging" }).waitFor();
+      const stop = page.getByRole("button", { name: "Stop charging" });
+      await stop.waitFor();
       const heading = page.getByRole("heading", { level: 1 });
       assertEquals(await heading.locator("[data-tx-status]").getAttribute("data-tx-status"), "active");
 
@@ -55,6 +56,7 @@ Deno.test({
         } (EVDisconnected): there is nothing left to stop or close.`,
       );
       assertEquals(await card.getByRole("button").count(), 0);
+      assertEquals(await stop.count(), 0);
       assertEquals(await card.locator("form").count(), 0);
       assertEquals(errors, []);
     } finally {

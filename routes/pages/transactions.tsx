@@ -318,8 +318,9 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
   ]);
   if (!found) throw new PageError(404, `Transaction ${idText} is unknown`);
   const { meterValues, meterValuesNextCursor, meterValuesTruncated: _, ...transaction } = found;
-  // An admin about to close it by hand is told when its station is connected and still runs it.
-  const station = viewer.role === "admin" && transaction.status === "active"
+  // Whether its station is connected and still runs it: an operator or admin may then stop it from here (an
+  // admin about to close it by hand is told).
+  const station = viewer.role !== "viewer" && transaction.status === "active"
     ? await api.find<StationDetail>(`/api/v1/charge-points/${encodeURIComponent(transaction.chargePointId)}`)
     : null;
   // A 1.6 connector holds our id; a 2.0.1 EVSE (the transaction's connectorId) holds the station's own id,
@@ -415,6 +416,19 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
       </dl>
       {transaction.status !== "active" && (
         <p class="muted" data-status-meaning>{STATUS_MEANING[transaction.status]}</p>
+      )}
+      {stillRunning && (
+        <Island
+          name="StopTransaction"
+          props={{
+            transactionId: transaction.transactionId,
+            chargePointId: transaction.chargePointId,
+            connectorId: transaction.connectorId,
+            ...(transaction.stationTransactionId !== undefined
+              ? { stationTransactionId: transaction.stationTransactionId }
+              : {}),
+          }}
+        />
       )}
       <TransactionFlags flags={flags.items} />
       {viewer.role === "admin" && transaction.status === "active" && (
