@@ -5,12 +5,12 @@
  * closed with the reading of the page's load; a value the admin typed is kept, the newest reading offered
  * beside it. The station's own stop, if it ever comes, replaces the estimate. A session its station
  * still runs is said to be: it is stopped instead, with the page's Stop charging (islands/StopTransaction.tsx).
- * When the station reports the session's end while the page is open, the form gives way to that end: there
- * is nothing left to stop or close.
+ * When the station reports the session's end while the page is open (or while its event stream was down:
+ * read again at each open), the form gives way to that end: there is nothing left to stop or close.
  */
 import { useState } from "preact/hooks";
 import { Time } from "../components/time.tsx";
-import type { StationEvent } from "../components/types.ts";
+import type { StationEvent, Transaction } from "../components/types.ts";
 import { CLOSED_BY_OPERATOR } from "../model/transaction.ts";
 import type { LiveCursor } from "../overview/live_cursor.ts";
 import type { Point } from "../overview/meter_series.ts";
@@ -68,17 +68,27 @@ export default function CloseTransaction(props: CloseTransactionProps) {
   const [ended, setEnded] = useState<{ at: string | null; reason: string | null; byHand: boolean } | null>(
     null,
   );
-  useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event: StationEvent) => {
-    if (event.type !== "transaction" || event.transaction.transactionId !== props.transactionId) return;
-    const tx = event.transaction;
-    if (tx.status !== "active") {
-      setEnded({
-        at: tx.stopTimestamp,
-        reason: tx.stopReason,
-        byHand: tx.stopReason === CLOSED_BY_OPERATOR,
-      });
+  const endedBy = (tx: Transaction) => {
+    if (tx.status === "active") return;
+    setEnded({ at: tx.stopTimestamp, reason: tx.stopReason, byHand: tx.stopReason === CLOSED_BY_OPERATOR });
+  };
+  /** At each stream open: an end reported while the stream was down came on no stream. */
+  const reread = async () => {
+    try {
+      const { items } = await apiFetch<{ items: { transaction?: Transaction }[] }>(
+        `/api/v1/transactions/energy?ids=${props.transactionId}`,
+      );
+      const tx = items[0]?.transaction;
+      if (tx) endedBy(tx);
+    } catch {
+      // Offered as it was; the next open tries again.
     }
-  });
+  };
+  useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event: StationEvent) => {
+    if (event.type === "transaction" && event.transaction.transactionId === props.transactionId) {
+      endedBy(event.transaction);
+    }
+  }, () => void reread());
 
   if (ended) {
     return (
