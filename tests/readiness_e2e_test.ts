@@ -37,6 +37,8 @@ Deno.test("/readyz tells an anonymous caller why it is not ready by a reason cod
   const failing = { reads: false };
   const writeHealth = new WriteHealth(logger, {
     refusesEveryWrite: (e) => String(e).includes("No space left"),
+    // A stored commit ends the episode at once here (the server waits 1 s without a refusal).
+    settleMs: 0,
   });
   const server = await startApiServer({}, { store: withFailingReads(kv, failing), writeHealth, logger });
   try {
