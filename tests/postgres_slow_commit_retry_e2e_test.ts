@@ -1,12 +1,13 @@
 /**
- * A group commit slower than the store's 10 s bound: the stations' rows are locked by another connection
- * (a long migration, an operator's transaction), so the commit waits inside its transaction, its stations
- * hear InternalError at the bound, and the commit goes on and commits once the lock goes. The stations send
- * their CALLs again meanwhile (OCPP 1.6 §4.10: same data). Every retry must be answered once the lock goes,
- * with the same transactionId, and each start, meter value, stop and status report stored exactly once (an
- * attempt that outlasted the bound and commits once the lock goes would store a status report's copy: left
- * out by `status_history_report`, migration 054; here the first attempt mostly fails at the group commit's
- * lock_timeout instead, so tests/status_history_retry_e2e_test.ts is the test that proves that rule).
+ * A group commit slower than the store's 10 s bound: the stations' rows (and a running transaction's) are
+ * locked by another connection (a long migration, an operator's transaction), so the commit waits inside its
+ * transaction, its stations hear InternalError at the bound, and the commit goes on and commits once the lock
+ * goes. The stations send their CALLs again meanwhile (OCPP 1.6 §4.10: same data). Every retry must be
+ * answered once the lock goes, with the same transactionId, and each start, meter value, stop and status
+ * report stored exactly once (an attempt that outlasted the bound and commits once the lock goes would store
+ * a status report's copy: left out by `status_history_report`, migration 054; here the first attempt mostly
+ * fails at the group commit's lock_timeout instead, so tests/status_history_retry_e2e_test.ts is the test
+ * that proves that rule).
  */
 import postgres from "postgres";
 import { assertEquals } from "@std/assert";
@@ -50,6 +51,9 @@ Deno.test({
       releaseLock = release.resolve;
       const holding = observer.begin(async (tx) => {
         await tx`select id from charge_points where id = any(${ids}) for update`;
+        // A meter value takes no lock of its station's row (meter groups have no key to it since migration
+        // 057); its transaction's row it does (the key to transactions).
+        await tx`select transaction_id from transactions where transaction_id = ${meterTx} for update`;
         locked.resolve();
         await release.promise;
       });
