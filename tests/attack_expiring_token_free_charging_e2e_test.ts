@@ -7,25 +7,14 @@
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { bootedRawStation } from "./helpers/station.ts";
+import { expiringToken } from "./helpers/expiring_token.ts";
 
 Deno.test("an expiring operator token cannot let unknown cards charge offline; it may stop that", async () => {
   const server = await startApiServer();
   const station = await bootedRawStation(`${server.wsUrl}/FREE-1`);
   try {
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "operator", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    assertEquals(made.status, 201, JSON.stringify(made.body));
-    const hour = made.body.token as string;
-    const asHour = async (path: string, body: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const { call: callAsHour } = await expiringToken(server, "operator");
+    const asHour = (path: string, body: unknown) => callAsHour("POST", path, body);
     const open = { key: "AllowOfflineTxForUnknownId", value: "TRUE" };
     const sent = await asHour("/charge-points/FREE-1/ChangeConfiguration", open);
     assertEquals(sent.status, 403, JSON.stringify(sent.body));

@@ -11,25 +11,13 @@
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { connectStation201 } from "./helpers/station201.ts";
+import { expiringToken } from "./helpers/expiring_token.ts";
 
 Deno.test("an expiring admin token cannot create, extend or unblock an id tag past its own expiry", async () => {
   const server = await startApiServer();
   try {
     const hourEnds = new Date(Date.now() + 3_600_000);
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "admin", expiresAt: hourEnds.toISOString() },
-    });
-    assertEquals(made.status, 201, JSON.stringify(made.body));
-    const hour = made.body.token as string;
-    const asHour = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const { call: asHour } = await expiringToken(server, "admin", hourEnds);
     const before = new Date(hourEnds.getTime() - 600_000).toISOString();
     const after = new Date(hourEnds.getTime() + 600_000).toISOString();
 
@@ -100,20 +88,7 @@ Deno.test("an expiring admin token cannot take off or change the idToken type of
   const station = await connectStation201(server.wsUrl, "TYPE-201");
   try {
     const hourEnds = new Date(Date.now() + 3_600_000);
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "admin", expiresAt: hourEnds.toISOString() },
-    });
-    assertEquals(made.status, 201, JSON.stringify(made.body));
-    const hour = made.body.token as string;
-    const asHour = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const { call: asHour } = await expiringToken(server, "admin", hourEnds);
     const presented = async (idToken: string, type: string) =>
       ((await station.call("Authorize", { idToken: { idToken, type } })) as {
         idTokenInfo: { status: string };

@@ -7,26 +7,15 @@
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { bootedRawStation } from "./helpers/station.ts";
+import { expiringToken } from "./helpers/expiring_token.ts";
 
 Deno.test("an expiring operator token cannot send a local list entry usable after it; one that ends with it goes", async () => {
   const server = await startApiServer();
   const station = await bootedRawStation(`${server.wsUrl}/LIST-1`);
   try {
     const hourEnds = new Date(Date.now() + 3_600_000);
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "operator", expiresAt: hourEnds.toISOString() },
-    });
-    assertEquals(made.status, 201, JSON.stringify(made.body));
-    const hour = made.body.token as string;
-    const asHour = async (path: string, body: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const { call: callAsHour } = await expiringToken(server, "operator", hourEnds);
+    const asHour = (path: string, body: unknown) => callAsHour("POST", path, body);
     const later = new Date(hourEnds.getTime() + 600_000).toISOString();
     for (
       const idTagInfo of [

@@ -11,29 +11,19 @@ import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { bootedRawStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
+import { expiringToken } from "./helpers/expiring_token.ts";
 
-async function expiringToken(server: Awaited<ReturnType<typeof startApiServer>>) {
-  const made = await server.json("/api/v1/tokens", {
-    method: "POST",
-    body: { name: "hour", role: "operator", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-  });
-  assertEquals(made.status, 201, JSON.stringify(made.body));
-  const hour = made.body.token as string;
-  return async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+/** An operator's token that expires: POST below /api/v1 with it. */
+async function expiringOperator(server: Awaited<ReturnType<typeof startApiServer>>) {
+  const { call } = await expiringToken(server, "operator");
+  return (path: string, body: unknown) => call("POST", path, body);
 }
 
 Deno.test("an expiring operator token cannot send a 1.6 setting that widens who may charge; it may narrow it", async () => {
   const server = await startApiServer();
   const station = await bootedRawStation(`${server.wsUrl}/OFFLINE-16`);
   try {
-    const asHour = await expiringToken(server);
+    const asHour = await expiringOperator(server);
     const widening = [
       { key: "LocalAuthorizeOffline", value: "true" },
       { key: "LocalPreAuthorize", value: "True" },
@@ -103,7 +93,7 @@ Deno.test("an expiring operator token cannot send a 2.0.1 variable that widens w
     setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }],
   });
   try {
-    const asHour = await expiringToken(server);
+    const asHour = await expiringOperator(server);
     for (
       const change of [
         set("AuthCtrlr", "LocalAuthorizeOffline", "true"),

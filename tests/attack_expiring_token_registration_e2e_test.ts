@@ -9,26 +9,13 @@
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { openRaw, rawAnswer } from "./helpers/station.ts";
+import { expiringToken } from "./helpers/expiring_token.ts";
 
 Deno.test("an expiring admin token cannot accept, pre-register as Accepted or recommission a station", async () => {
   const server = await startApiServer({ REGISTRATION_POLICY: "Pending" });
   const station = await openRaw(`${server.wsUrl}/REG-HOLD-1`);
   try {
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    assertEquals(made.status, 201, JSON.stringify(made.body));
-    const hour = made.body.token as string;
-    const asHour = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    const { call: asHour } = await expiringToken(server, "admin");
     const boot = () =>
       rawAnswer(station, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
     const registration = async (id: string) => {

@@ -10,25 +10,12 @@
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
 import { bootedRawStation } from "./helpers/station.ts";
+import { expiringToken } from "./helpers/expiring_token.ts";
 
 Deno.test("an expiring admin token cannot lower a station's profile, widen its allow-list or delete its settings", async () => {
   const server = await startApiServer();
   try {
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    assertEquals(made.status, 201, JSON.stringify(made.body));
-    const hour = made.body.token as string;
-    const asHour = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    const { call: asHour } = await expiringToken(server, "admin");
     const path = "/station-security/SEC-TIGHT-1";
     const set = await server.json(`/api/v1${path}`, {
       method: "PATCH",
@@ -91,20 +78,7 @@ Deno.test("an expiring admin token cannot forget a security profile raise the st
   const server = await startApiServer();
   const station = await bootedRawStation(`${server.wsUrl}/SEC-RAISE-1`);
   try {
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    const hour = made.body.token as string;
-    const asHour = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    const { call: asHour } = await expiringToken(server, "admin");
     const path = "/station-security/SEC-RAISE-1";
     const keyed = await server.json(`/api/v1${path}`, {
       method: "PATCH",

@@ -10,24 +10,12 @@ import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { SAMPLE_CERTIFICATE } from "./helpers/sample_certificate.ts";
 import { bootedRawStation, expectRefused } from "./helpers/station.ts";
+import { expiringToken } from "./helpers/expiring_token.ts";
 
 Deno.test("an expiring admin token cannot create a user, set a password or raise a role; it may lower one", async () => {
   const server = await startApiServer();
   try {
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    assertEquals(made.status, 201, JSON.stringify(made.body));
-    const hour = made.body.token as string;
-    const asHour = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const { call: asHour } = await expiringToken(server, "admin");
     const created = await asHour("POST", "/users", {
       username: "persist",
       password: "persist-password-1",
@@ -72,19 +60,7 @@ Deno.test("an expiring admin token cannot create a user, set a password or raise
 Deno.test("an expiring admin token cannot create a webhook or widen one; it may disable one", async () => {
   const server = await startApiServer({ WEBHOOK_ALLOW_LOOPBACK: "true" });
   try {
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    const hour = made.body.token as string;
-    const asHour = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const { call: asHour } = await expiringToken(server, "admin");
     const hook = { url: "http://127.0.0.1:9/hook", events: ["station.online"] };
     const created = await asHour("POST", "/webhooks", hook);
     assertEquals(created.status, 403, JSON.stringify(created.body));
@@ -119,20 +95,7 @@ Deno.test("an expiring admin token cannot set, generate or send a station's Auth
   const server = await startApiServer({ WEBHOOK_ALLOW_LOOPBACK: "true" });
   const station = await bootedRawStation(`${server.wsUrl}/KEY-1`);
   try {
-    const made = await server.json("/api/v1/tokens", {
-      method: "POST",
-      body: { name: "hour", role: "admin", expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    assertEquals(made.status, 201, JSON.stringify(made.body));
-    const hour = made.body.token as string;
-    const asHour = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${hour}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    };
+    const { call: asHour } = await expiringToken(server, "admin");
     // A station's key is its password: whoever set or read it could connect as the station after the token.
     const set = await asHour("PATCH", "/station-security/KEY-1", {
       securityProfile: 1,
