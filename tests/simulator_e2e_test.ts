@@ -685,6 +685,12 @@ Deno.test("ChangeAvailability applies at once when idle, is Scheduled while char
     await addIdTag(server, "CARD-1");
     const change = async (connectorId: number, type: string) =>
       (await command(server, "AV-1", "ChangeAvailability", { connectorId, type })).body.status;
+    // A connector the station has not reported yet is refused unforced (409): wait for its boot's reports.
+    await eventually(
+      async () => (await connectorStatus(server, "AV-1", 2)) === "Available",
+      3000,
+      "connector 2 reported",
+    );
     assertEquals(await change(2, "Inoperative"), "Accepted");
     await eventually(
       async () => (await connectorStatus(server, "AV-1", 2)) === "Unavailable",
