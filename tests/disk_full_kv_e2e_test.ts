@@ -21,6 +21,7 @@ import { differencesFrom, RetryingStation } from "./helpers/retrying_station.ts"
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { mountSmallDisk, type SmallDisk, smallDiskUnavailable } from "./helpers/small_disk.ts";
+import { metricValue } from "./helpers/metric_value.ts";
 
 const noSmallDisk = await smallDiskUnavailable();
 if (noSmallDisk !== null) console.log(`Full-disk tests ignored: ${noSmallDisk}`);
@@ -49,15 +50,6 @@ function storeLines(logs: Record<string, unknown>[]): Record<string, unknown>[] 
   return logs.filter((l) =>
     (l.level === "error" || l.level === "warn") && /disk is full|store writes/i.test(JSON.stringify(l))
   );
-}
-
-async function metricValue(url: string, cookie: string, pattern: RegExp): Promise<number> {
-  const res = await fetch(`${url}/metrics`, { headers: { cookie } });
-  const text = await res.text();
-  assertEquals(res.status, 200, text.slice(0, 200));
-  const line = text.split("\n").find((l) => pattern.test(l));
-  if (line === undefined) throw new Error(`No metric matches ${pattern}`);
-  return Number(line.split(" ").at(-1));
 }
 
 /** The kinds of the server warnings an admin is shown. */

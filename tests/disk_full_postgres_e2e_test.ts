@@ -24,6 +24,7 @@ import { spawnServer } from "./helpers/process.ts";
 import { differencesFrom, RetryingStation } from "./helpers/retrying_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { mountSmallDisk, smallDiskUnavailable } from "./helpers/small_disk.ts";
+import { metricValue } from "./helpers/metric_value.ts";
 
 const unavailable = (await smallDiskUnavailable()) ?? missingBinaries();
 if (unavailable !== null) console.log(`PostgreSQL full-disk test ignored: ${unavailable}`);
@@ -35,15 +36,6 @@ const T0 = Date.parse("2026-12-07T08:00:00Z");
 const FAILED_CALLS = 30;
 /** No reply may take this long: a write the disk refuses fails at once. */
 const SLOWEST_REPLY_MS = 5_000;
-
-async function metricValue(url: string, cookie: string, pattern: RegExp): Promise<number> {
-  const res = await fetch(`${url}/metrics`, { headers: { cookie } });
-  const text = await res.text();
-  assertEquals(res.status, 200, text.slice(0, 200));
-  const line = text.split("\n").find((l) => pattern.test(l));
-  if (line === undefined) throw new Error(`No metric matches ${pattern}`);
-  return Number(line.split(" ").at(-1));
-}
 
 /** Creates the test's database on the cluster; its URL. */
 async function createDatabase(cluster: ThrowawayCluster, name: string): Promise<string> {
