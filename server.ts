@@ -48,6 +48,7 @@ import { openKvFleetStore } from "./store/kv/fleet.ts";
 import { createFleet, type Fleet } from "./fleet/mod.ts";
 import type { FleetEvent } from "./fleet/events.ts";
 import { DataTransferDesk } from "./fleet/data_transfers.ts";
+import { ledgerHolds } from "./fleet/ledger_holds.ts";
 import { timeSortableIds } from "./fleet/ids.ts";
 import { WorkerLoop } from "./fleet/worker_loop.ts";
 import { FileRetention } from "./files/file_retention.ts";
@@ -193,6 +194,7 @@ export async function startServer(
   const registry: Registry = new Registry({
     ...securityServices.deps,
     commandAnswered: (answer) => answerEffects(answer),
+    ledgerHolds: ledgerHolds(fleetStore.reservations),
     securityEventQuota: security.stationEventQuota,
     store,
     logger,

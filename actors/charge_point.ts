@@ -537,6 +537,21 @@ export class ChargePointActor {
     return { ...state, reservations: [...held, ...inFlight] };
   }
 
+  /**
+   * `state` with the ledger's holds of this station it lacks (`ActorDeps.ledgerHolds`), for a command a
+   * reservation may refuse (a ReserveNow, a remote start) and not forced: the ledger holds a ReserveNow nobody
+   * answered until its expiry, and so must the station's node, whichever node's snapshot write it missed.
+   */
+  async #withLedgerHolds(state: LiveRecord, definition: AnyCommand, command: Command): Promise<LiveRecord> {
+    const read = this.deps.ledgerHolds;
+    if (!read || command.force || (!definition.holds && !definition.presents)) return state;
+    const held = state.reservations ?? [];
+    const missing = (await read(this.id)).filter((r) =>
+      !held.some((h) => h.reservationId === r.reservationId)
+    );
+    return missing.length ? { ...state, reservations: [...held, ...missing] } : state;
+  }
+
   /** The snapshot with the newest lastSeen in it. */
   #current(): LiveRecord & Partial<StationDetails> | null {
     if (!Number.isNaN(this.#seenMs) && this.#record) {
@@ -1403,7 +1418,18 @@ export class ChargePointActor {
         });
       }
     }
-    const state = this.#withReservationsInFlight(this.#current()!);
+    let state: LiveRecord;
+    try {
+      state = await this.#withLedgerHolds(
+        this.#withReservationsInFlight(this.#current()!),
+        definition,
+        command,
+      );
+    } catch (error) {
+      // The store's trouble, as for the id tag below: not sent.
+      const why = `the reservation ledger's holds could not be read (${String(error)})`;
+      return await this.#finishCommand(command, { error: new CommandNotSentError(this.id, action, why) });
+    }
     let refusal: string | Refusal | null =
       definition.only === ACCEPTED_STATIONS_ONLY && state.registrationStatus !== "Accepted"
         ? `the station is ${

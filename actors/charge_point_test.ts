@@ -15,6 +15,7 @@ import {
   CallTimeoutError,
   CommandNotLoggedError,
   CommandNotSentError,
+  CommandRefusedError,
   NotConnectedError,
   SendMarkError,
 } from "./errors.ts";
@@ -120,6 +121,7 @@ async function setUp(
     securityEventQuota?: ActorDeps["securityEventQuota"];
     sendMarks?: ActorDeps["sendMarks"];
     commandAnswered?: ActorDeps["commandAnswered"];
+    ledgerHolds?: ActorDeps["ledgerHolds"];
     logger?: ReturnType<typeof createMemoryLogger>;
   } = {},
 ) {
@@ -134,6 +136,7 @@ async function setUp(
     ...(options.securityEventQuota ? { securityEventQuota: options.securityEventQuota } : {}),
     ...(options.sendMarks ? { sendMarks: options.sendMarks } : {}),
     ...(options.commandAnswered ? { commandAnswered: options.commandAnswered } : {}),
+    ...(options.ledgerHolds ? { ledgerHolds: options.ledgerHolds } : {}),
     store,
     logger: options.logger ?? createMemoryLogger(),
     events,
@@ -869,6 +872,59 @@ Deno.test("a remote start whose id tag cannot be read is not sent, the station s
     assertStringIncludes(String((entry?.response as { reason?: string })?.reason), "Cannot getIdTag");
     // And the actor goes on: the next CALL of the station is answered.
     assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a hold only the reservation ledger has refuses other drivers' remote starts and reservations there, not its own driver's", async () => {
+  let ledgerFails = false;
+  const hold = {
+    reservationId: 41,
+    connectorId: 1,
+    idTag: "OWNER",
+    expiryDate: new Date(T0 + 3_600_000_000).toISOString(),
+    requestedAt: new Date(T0).toISOString(),
+    unconfirmed: true as const,
+  };
+  const t = await setUp({
+    ledgerHolds: (id) =>
+      ledgerFails ? Promise.reject(new Error("ledger down")) : Promise.resolve(id === "CP-1" ? [hold] : []),
+  });
+  try {
+    for (const idTag of ["OWNER", "OTHER"]) {
+      await t.kv.putIdTag({ idTag, status: "Accepted", expiryDate: null, parentIdTag: null });
+    }
+    await t.call("BootNotification", BOOT);
+    await t.call("StatusNotification", { connectorId: 1, status: "Available", errorCode: "NoError" });
+    const refused = (action: string, payload: unknown) =>
+      t.actor.call(action, payload).then(() => null, (e) => e);
+    const foreign = await refused("RemoteStartTransaction", { connectorId: 1, idTag: "OTHER" });
+    assert(foreign instanceof CommandRefusedError, `rejected with ${foreign}`);
+    assertStringIncludes(foreign.message, 'connector 1 is reserved (reservation 41) for "OWNER"');
+    const second = await refused("ReserveNow", {
+      connectorId: 1,
+      expiryDate: hold.expiryDate,
+      idTag: "OTHER",
+      reservationId: 42,
+    });
+    assert(second instanceof CommandRefusedError, `rejected with ${second}`);
+    assertStringIncludes(second.message, "already holds reservation 41");
+    assert(!t.sent().some((f) => (f as unknown[])[0] === 2), "a CALL went out past the ledger's hold");
+
+    // Its own driver's remote start goes out.
+    const own = t.actor.call("RemoteStartTransaction", { connectorId: 1, idTag: "OWNER" });
+    const call = await sentCall((t.actor as unknown as { socket: FakeSocket }).socket);
+    assertEquals([call[2], (call[3] as { idTag: string }).idTag], ["RemoteStartTransaction", "OWNER"]);
+    t.actor.frameReceived(JSON.stringify([3, call[1], { status: "Accepted" }]));
+    await own;
+
+    // A ledger that cannot be read: not sent (the store's trouble), the station stays connected.
+    ledgerFails = true;
+    const unread = await refused("RemoteStartTransaction", { connectorId: 1, idTag: "OTHER" });
+    assert(unread instanceof CommandNotSentError, `rejected with ${unread}`);
+    assertStringIncludes(unread.message, "ledger down");
+    assertEquals(t.closedWith(), undefined);
   } finally {
     await t.tearDown();
   }

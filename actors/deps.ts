@@ -12,6 +12,7 @@ import type { DataTransferDesk, VendorTable } from "./handlers/data_transfer.ts"
 import type { CsrChecker, FollowUp } from "./handlers/handler.ts";
 import type { SecurityEventKind } from "../store/security_events.ts";
 import type { SendMarks } from "./send_marks.ts";
+import type { Reservation } from "../model/charge_point.ts";
 
 export interface ActorSettings {
   /** What BootNotification answers a station not yet Accepted. */
@@ -92,6 +93,13 @@ export interface ActorDeps {
    * beyond the record.
    */
   commandAnswered?: (answer: AnsweredCommand) => Promise<void>;
+  /**
+   * The reservation ledger's holds of a station (ReserveNow commands it never answered: the station may hold
+   * them), read by the guards of the commands a reservation refuses, beside the snapshot's: the snapshot may
+   * lack one, its timeout's write kept out by a newer connection (the station moved to this node meanwhile) or
+   * failed. Absent: the snapshot alone.
+   */
+  ledgerHolds?: (chargePointId: string) => Promise<Reservation[]>;
 }
 
 /**

@@ -5,6 +5,9 @@
  * as a refusal: the station never answered and may hold the reservation, so it stays held. Two server
  * processes on one PostgreSQL database; node A frozen (SIGSTOP) while the station reconnects on B, so its
  * timeout fires, on SIGCONT, before it hears of the newer connection. Raw `ws` 1.6 stations.
+ *
+ * Node B, which owns the station from then on, must honour that hold as the ledger does: a remote start of
+ * another driver on its connector is refused (asked through either node), the hold's own driver's goes out.
  */
 import { assertEquals } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
@@ -19,10 +22,11 @@ const TIMEOUT_MS = 400;
 const CP = "CP-UNHELD";
 
 Deno.test({
-  name: "a ReserveNow whose timeout's hold a newer connection kept out of the snapshot stays held",
+  name:
+    "a ReserveNow whose timeout's hold a newer connection kept out of the snapshot stays held, and its new node honours it",
   ignore: await ignoreWithoutPostgres("cluster unheld reservation timeout"),
   fn: async () => {
-    const db = await migratedDatabase("ledger42_unheld");
+    const db = await migratedDatabase("rsv47_unheld");
     const env = {
       DATABASE_URL: db.url,
       ADMIN_USER: ADMIN.username,
@@ -32,10 +36,13 @@ Deno.test({
     const a = await spawnServer(env);
     const b = await spawnServer(env);
     const sockets: RawSocket[] = [];
+    let station: RawSocket | undefined;
     try {
       const viaA = await adminApi(a.url);
       const viaB = await adminApi(b.url);
-      assertEquals((await viaA("/id-tags", { method: "POST", body: { idTag: "OWNER" } })).status, 201);
+      for (const idTag of ["OWNER", "OTHER"]) {
+        assertEquals((await viaA("/id-tags", { method: "POST", body: { idTag } })).status, 201);
+      }
       const old = await bootedRawStation(`${a.wsUrl}/${CP}`);
       sockets.push(old);
       const asked = viaA("/reservations", {
@@ -52,7 +59,8 @@ Deno.test({
       // The station never answers; node A stalls, and the station connects again on node B meanwhile.
       a.child.kill("SIGSTOP");
       try {
-        sockets.push(await bootedRawStation(`${b.wsUrl}/${CP}`));
+        station = await bootedRawStation(`${b.wsUrl}/${CP}`);
+        sockets.push(station);
         await eventually(
           async () => (await viaB(`/charge-points/${CP}`)).body.online === true,
           5000,
@@ -69,6 +77,29 @@ Deno.test({
       assertEquals(response?.reason, UNHELD_REASON, "the hold was kept out by the newer connection");
       await new Promise((r) => setTimeout(r, 500));
       assertEquals((await viaB(`/reservations/${reservationId}`)).body.state, "active");
+
+      // Node B holds the station now: another driver's remote start there is refused, whichever node asks.
+      const remote = (via: typeof viaA, idTag: string) =>
+        via(`/charge-points/${CP}/RemoteStartTransaction`, {
+          method: "POST",
+          body: { connectorId: 1, idTag },
+        });
+      for (const via of [viaB, viaA]) {
+        const foreign = await remote(via, "OTHER");
+        assertEquals(
+          [foreign.status, foreign.body.error, foreign.body.details?.reservationId],
+          [409, "command_refused", reservationId],
+          JSON.stringify(foreign.body),
+        );
+      }
+      // The hold's own driver's goes to the station, the first remote start it gets (any other CALL of node B's
+      // since the boot is let time out).
+      const own = remote(viaB, "OWNER");
+      let start: unknown[];
+      do start = await station!.next(10_000) as unknown[]; while (start[2] !== "RemoteStartTransaction");
+      assertEquals([start[0], (start[3] as { idTag: string }).idTag], [2, "OWNER"]);
+      station!.send(JSON.stringify([3, start[1], { status: "Accepted" }]));
+      assertEquals((await own).status, 200);
     } finally {
       for (const socket of sockets) await socket.close().catch(() => {});
       await b.kill("SIGTERM");
