@@ -75,8 +75,17 @@ export interface NewReservation {
 const UNUSABLE = new Set(["Faulted", "Unavailable"]);
 /** Expiries handled per sweep round. */
 const SWEEP_BATCH = 200;
+/**
+ * Unconfirmed holds a sweep round asks about (`settleUnconfirmed`): each costs a read of up to
+ * `COMMAND_ROWS_READ` command log rows, and one unsettled stays on the list until its expiry, so the rounds
+ * go through the list a page at a time (1,000 holds: every 100 s at the default 5 s round).
+ */
+export const SETTLE_PAGE = 50;
 
 export class ReservationService {
+  /** The last unconfirmed hold the sweep asked about: the next round goes on after it (0: from the start). */
+  #settledUpTo = 0;
+
   constructor(private readonly deps: ReservationServiceDeps) {}
 
   async create(input: NewReservation, by: string): Promise<ReservationRecord> {
@@ -357,11 +366,20 @@ export class ReservationService {
    * ReserveNow given up by the node that asked is settled there later, out of the ledger's sight, when that
    * node's guard refused it or its station was gone by its turn (never sent: no answer to tell the ledger), or
    * when that node's telling failed. Else such a hold kept its connector from other reservations until its
-   * expiry for nothing. Returns how many were settled. Run by one process at a time, with `expireDue`.
+   * expiry for nothing. One page of them a round (`SETTLE_PAGE`), after the last one the round before asked
+   * about, from the start again after the last page: each hold is asked about in its turn, however many there
+   * are. Returns how many were settled. Run by one process at a time, with `expireDue`.
    */
   async settleUnconfirmed(): Promise<number> {
+    const list = this.deps.reservations;
+    let page = await list.listUnconfirmedReservations(SETTLE_PAGE, this.#settledUpTo);
+    // The last page was full: this round starts over.
+    if (page.length === 0 && this.#settledUpTo > 0) {
+      page = await list.listUnconfirmedReservations(SETTLE_PAGE);
+    }
+    this.#settledUpTo = page.length < SETTLE_PAGE ? 0 : page[page.length - 1]!.reservationId;
     let count = 0;
-    for (const r of await this.deps.reservations.listUnconfirmedReservations(SWEEP_BATCH)) {
+    for (const r of page) {
       if (await this.#answeredBeforeHeld(r, "after its hold was recorded") !== "held") count++;
     }
     return count;

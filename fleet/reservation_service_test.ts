@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { KvReservationStore } from "../store/kv/reservations.ts";
 import type { ReservationRecord } from "../store/fleet.ts";
@@ -6,7 +6,7 @@ import type { CommandLogEntry } from "../model/command_log.ts";
 import { GIVEN_UP_REASON } from "../actors/errors.ts";
 import type { CommandResult } from "./command_sender.ts";
 import { FleetError } from "./errors.ts";
-import { ReservationService, type ReservationServiceDeps } from "./reservation_service.ts";
+import { ReservationService, type ReservationServiceDeps, SETTLE_PAGE } from "./reservation_service.ts";
 
 const NOW = new Date("2026-12-06T20:00:00.000Z");
 const EXPIRY = "2026-12-06T21:00:00.000Z";
@@ -295,6 +295,68 @@ Deno.test("ReservationService's sweep settles an unconfirmed hold by the row its
       assertEquals(await t.service.settleUnconfirmed(), 0);
       assertEquals([(await record(unknown))?.state, (await record(unknown))?.unconfirmed], ["active", true]);
     }
+  } finally {
+    t.kv.close();
+  }
+});
+
+Deno.test("ReservationService's sweep asks about many unconfirmed holds a page a round, each in its turn", async () => {
+  // 1,000 stations after an outage, each with a ReserveNow nobody answered: the station of the last one never
+  // got it (its node's guard refused it), which only the sweep can tell the ledger.
+  const HOLDS = 1000;
+  const asked: string[] = [];
+  const neverSent = (id: number): CommandLogEntry => ({
+    id: `row-${id}`,
+    chargePointId: `CP-${id}`,
+    action: "ReserveNow",
+    payload: { connectorId: 1, expiryDate: EXPIRY, idTag: "OWNER", reservationId: id },
+    requestedBy: "user:olga",
+    requestedAt: NOW.toISOString(),
+    outcome: "refused",
+    response: { reason: "connector 1 already holds reservation 9" },
+    finishedAt: NOW.toISOString(),
+  });
+  const t = await setUp({ outcome: "timeout", response: null }, {
+    commandLog: (chargePointId) => {
+      asked.push(chargePointId);
+      return Promise.resolve(chargePointId === `CP-${HOLDS}` ? [neverSent(HOLDS)] : []);
+    },
+  });
+  try {
+    for (let id = 1; id <= HOLDS; id++) {
+      await t.reservations.createReservation({
+        reservationId: id,
+        chargePointId: `CP-${id}`,
+        connectorId: 1,
+        idTag: "OWNER",
+        parentIdTag: null,
+        expiryDate: EXPIRY,
+        state: "active",
+        createdBy: "user:olga",
+        createdAt: NOW.toISOString(),
+        endedAt: null,
+        endReason: null,
+        transactionId: null,
+        unconfirmed: true,
+      });
+    }
+    const rounds = Math.ceil(HOLDS / SETTLE_PAGE);
+    let settled = 0;
+    for (let round = 1; round <= rounds; round++) {
+      asked.length = 0;
+      settled += await t.service.settleUnconfirmed();
+      assert(asked.length <= SETTLE_PAGE, `round ${round} read the command log of ${asked.length} stations`);
+    }
+    assertEquals(settled, 1, `the last hold settled within ${rounds} rounds`);
+    const last = await t.reservations.getReservation(HOLDS);
+    assertEquals([last?.state, last?.endReason], [
+      "cancelled",
+      "not held: the station's node settled ReserveNow never sent (refused) after its hold was recorded",
+    ]);
+    // Then from the start again: the first holds' turn comes back.
+    asked.length = 0;
+    await t.service.settleUnconfirmed();
+    assertEquals(asked[0], "CP-1");
   } finally {
     t.kv.close();
   }

@@ -349,8 +349,11 @@ export interface ReservationStore {
    * was not active.
    */
   reviseReservation(reservationId: number, accepted: ReservationContent): Promise<ReservationRecord | null>;
-  /** Active unconfirmed reservations, lowest id first (the sweep asks their station's node what became of them). */
-  listUnconfirmedReservations(limit: number): Promise<ReservationRecord[]>;
+  /**
+   * Active unconfirmed reservations, lowest id first, of ids above `after` when given (the sweep asks their
+   * station's node what became of them, a page per round).
+   */
+  listUnconfirmedReservations(limit: number, after?: number): Promise<ReservationRecord[]>;
   /** Active reservations of a station, optionally of one connector. */
   listActiveReservations(chargePointId: string, connectorId?: number): Promise<ReservationRecord[]>;
   /** Active reservations whose expiryDate is at or before `now`, soonest first. */

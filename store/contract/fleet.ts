@@ -657,6 +657,10 @@ export function fleetContract(
         [108, true],
       ]);
       assertEquals((await rs.listUnconfirmedReservations(2)).map((r) => r.reservationId), [106, 107]);
+      // The sweep's next page: the ids above the last one it read.
+      assertEquals((await rs.listUnconfirmedReservations(2, 107)).map((r) => r.reservationId), [108]);
+      assertEquals((await rs.listUnconfirmedReservations(2, 106)).map((r) => r.reservationId), [107, 108]);
+      assertEquals(await rs.listUnconfirmedReservations(2, 108), []);
       await rs.confirmReservation(106);
       await rs.endReservation(107, { state: "cancelled", at: at(10), reason: "not held" });
       assertEquals((await rs.listUnconfirmedReservations(10)).map((r) => r.reservationId), [108]);

@@ -138,8 +138,9 @@ export class KvReservationStore implements ReservationStore {
     });
   }
 
-  async listUnconfirmedReservations(limit: number): Promise<ReservationRecord[]> {
-    const pointers = await listAll(this.kv, { prefix: ["rsv_unconfirmed"] }, { limit });
+  async listUnconfirmedReservations(limit: number, after = 0): Promise<ReservationRecord[]> {
+    const selector = { prefix: ["rsv_unconfirmed"], start: unconfirmedKey(after + 1) };
+    const pointers = await listAll(this.kv, selector, { limit });
     const records = await getMany<ReservationRecord>(this.kv, pointers.map((p) => key(p.key[1] as number)));
     return records.flatMap((e) => {
       const r = read(e.value);

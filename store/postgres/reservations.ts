@@ -129,9 +129,10 @@ export class PostgresReservationStore implements ReservationStore {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async listUnconfirmedReservations(limit: number): Promise<ReservationRecord[]> {
+  async listUnconfirmedReservations(limit: number, after = 0): Promise<ReservationRecord[]> {
     const rows = await this.sql<Row[]>`
-      select * from reservation where state = 'active' and unconfirmed order by reservation_id limit ${limit}`;
+      select * from reservation where state = 'active' and unconfirmed and reservation_id > ${after}
+      order by reservation_id limit ${limit}`;
     return rows.map(toRecord);
   }
 
