@@ -6,7 +6,8 @@
  * `["mark", "rsv_active", cpId]` while the station may have an active one (see presence.ts: the active list is
  * read on every Authorize and StartTransaction, and a station without one is answered without a list);
  * `["rsv_unconfirmed", id]` -> true while active and unconfirmed (the sweep's list; one made unconfirmed before
- * this key existed is not in it).
+ * this key existed, by a few hours of commits, is not in it and is not backfilled: it is held, and ends at its
+ * expiry, its station's answer or a cancel, as the sweep's holds do).
  */
 import type { ReservationContent, ReservationRecord, ReservationState, ReservationStore } from "../fleet.ts";
 import { getMany, listAll, retryAtomic } from "./kv_helpers.ts";
