@@ -197,3 +197,23 @@ Deno.test("a viewer reads no SecurityEventNotification content the server refuse
     await server.close();
   }
 });
+
+Deno.test("a viewer reads no SecurityEventNotification content the server refused for a message id that is an object", async () => {
+  const server = await startApiServer();
+  const station = await bootedRawStation(`${server.wsUrl}/SEC-ROLE-7`);
+  try {
+    const secret = "object-id-tamper";
+    station.send(`[2,{"n":1},"SecurityEventNotification",{"type":"FirmwareUpdated","techInfo":"${secret}"}]`);
+    assertEquals(((await station.next()) as unknown[])[0], 4);
+    const res = await server.json("/api/v1/charge-points/SEC-ROLE-7/frames", { as: "viewer" });
+    assertEquals(res.status, 200);
+    const viewerSees = JSON.stringify(res.body.items);
+    assert(!viewerSees.includes(secret), viewerSees);
+    assert(viewerSees.includes("SecurityEventNotification"), viewerSees);
+    const operatorSees = await server.json("/api/v1/charge-points/SEC-ROLE-7/frames", { as: "operator" });
+    assert(JSON.stringify(operatorSees.body.items).includes(secret));
+  } finally {
+    await station.close();
+    await server.close();
+  }
+});

@@ -71,18 +71,56 @@ const ANSWER_HEAD = /^\s*\[\s*([34])\s*,\s*"((?:[^"\\]|\\.)*)"\s*(?:,\s*"((?:[^"
 
 /** The message id of a station's CALL (any JSON number 2), or null. */
 function callId(frame: string): string | null {
-  const head = CALL_HEAD.exec(frame);
-  return head && Number(head[1]) === 2 ? idText(head[2]!) : null; // "2" is no number: refused, not answered
+  const head = callHead(frame);
+  return head && Number(head.type) === 2 ? idText(head.id) : null; // "2" is no number: refused, not answered
 }
 
 /**
- * The head of a CALL: its MessageTypeId and message id (each any JSON value but an array or object: the
- * decoder takes `2.0` or `2e0` for 2, a CALL, and refuses others, but lists them) and action as written (JSON
- * escapes included). Read from the text, not by parsing it whole: a frame cut to its start (frame_log.ts) is
- * no longer JSON.
+ * The head of a CALL: its MessageTypeId and message id as written (each any JSON value: the decoder takes `2.0`
+ * or `2e0` for 2, a CALL, and refuses others, an array or object too, but lists them) and its action as written
+ * (JSON escapes included); null when the frame has no such head. Read from the text, not by parsing it whole: a
+ * frame cut to its start (frame_log.ts) is no longer JSON.
  */
-const CALL_HEAD =
-  /^\s*\[\s*("(?:[^"\\]|\\.)*"|[^,\]"]*)\s*,\s*("(?:[^"\\]|\\.)*"|[^,\]"]*)\s*,\s*"((?:[^"\\]|\\.)*)"/;
+function callHead(frame: string): { type: string; id: string; action: string } | null {
+  const open = /^\s*\[/.exec(frame);
+  if (!open) return null;
+  const type = valueAt(frame, open[0].length);
+  const id = type && valueAt(frame, commaAfter(frame, type.end));
+  const action = id && valueAt(frame, commaAfter(frame, id.end));
+  if (!type || !id || !action || !action.text.startsWith('"')) return null;
+  return { type: type.text, id: id.text, action: action.text.slice(1, -1) };
+}
+
+/** The position after the comma that follows `from` (whitespace around it), or -1. */
+function commaAfter(text: string, from: number): number {
+  const comma = /^\s*,/.exec(text.slice(from));
+  return comma ? from + comma[0].length : -1;
+}
+
+/**
+ * The JSON value that starts at `from` (after whitespace): a string, an array or object (brackets counted,
+ * strings skipped), or any other token up to a comma or a closing bracket; null when it does not end in `text`.
+ */
+function valueAt(text: string, from: number): { text: string; end: number } | null {
+  if (from < 0) return null;
+  let i = from;
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  const start = i;
+  let depth = 0;
+  for (; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      if (i >= text.length) return null;
+      if (depth === 0) return { text: text.slice(start, i + 1), end: i + 1 };
+    } else if (c === "[" || c === "{") depth++;
+    else if (c === "]" || c === "}") {
+      if (depth === 0) break;
+      if (--depth === 0) return { text: text.slice(start, i + 1), end: i + 1 };
+    } else if (c === "," && depth === 0) break;
+  }
+  return depth === 0 && i < text.length && i > start ? { text: text.slice(start, i).trim(), end: i } : null;
+}
 
 /**
  * A CALL's message id as written: a JSON string's text, or any other value as its text. The decoder refuses
@@ -94,11 +132,11 @@ function idText(token: string): string {
 
 /** The message id and action of a CALL only operators may read, else null. */
 function operatorCall(frame: string): { id: string; action: string } | null {
-  const head = CALL_HEAD.exec(frame);
+  const head = callHead(frame);
   // Whatever spells its MessageTypeId: a frame the decoder refused ("2") is listed as sent, payload and all.
   if (!head) return null;
-  const action = jsonString(head[3]!);
-  return action !== null && OPERATOR_ACTIONS.has(action) ? { id: idText(head[2]!), action } : null;
+  const action = jsonString(head.action);
+  return action !== null && OPERATOR_ACTIONS.has(action) ? { id: idText(head.id), action } : null;
 }
 
 /** A JSON string's body decoded (escapes and all, as the server read it), or null when it is none. */

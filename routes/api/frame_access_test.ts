@@ -73,3 +73,22 @@ Deno.test("framesFor() withholds a SecurityEventNotification whatever spells its
     assertEquals(seen.includes("secret-value"), false, seen);
   }
 });
+
+Deno.test("framesFor() withholds a SecurityEventNotification whose message id or type is an array or object", () => {
+  // The decoder refuses each (FormationViolation), but the frame log lists what the station sent.
+  for (
+    const [type, id] of [[2, { n: 1 }], [2, [1, "a,b"]], [2, { a: { b: "]" } }], [[2], "1"], [{ t: 2 }, "1"]]
+  ) {
+    const frame = frameIn([type, id, "SecurityEventNotification", event]);
+    const seen = framesFor("viewer", [frame])[0]!.frame;
+    assertEquals(seen.includes("secret-value"), false, seen);
+    assertEquals(seen.includes("SecurityEventNotification"), true, seen);
+  }
+});
+
+Deno.test("framesFor() withholds a SecurityEventNotification cut after its action", () => {
+  const whole = JSON.stringify([2, { n: 1 }, "SecurityEventNotification", event]);
+  const cut = whole.slice(0, whole.indexOf("secret-value") + 6);
+  const seen = framesFor("viewer", [{ at, direction: "in", frame: cut }])[0]!.frame;
+  assertEquals(seen.includes("secret"), false, seen);
+});
