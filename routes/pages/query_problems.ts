@@ -53,7 +53,8 @@ export function queryProblems(
 ): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(query)) {
-    const rule = rules[name];
+    // Its own rules only: `constructor` or `toString` would find the object's inherited ones (no rule: a 500).
+    const rule = Object.hasOwn(rules, name) ? rules[name] : undefined;
     if (rule === undefined) {
       problems.push(`"${name}" is not a filter of this page (it takes ${Object.keys(rules).join(", ")})`);
     } else if (value !== undefined && value !== "" && !rule.ok(value)) {
