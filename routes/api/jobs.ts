@@ -4,7 +4,7 @@
  */
 import { placeholderField } from "../../files/command_locations.ts";
 import { z } from "zod";
-import { hasRole, principalLabel } from "../../auth/principal.ts";
+import { hasRole, type Principal, principalLabel } from "../../auth/principal.ts";
 import { changesStationTrust } from "../../security/trust_commands.ts";
 import { profileSent } from "../../security/security_profile_raise.ts";
 import { certificatePayloadProblem } from "../../pki/certificate_text.ts";
@@ -88,21 +88,7 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
       404: { description: "Unknown site", schema: ErrorSchema },
     },
   }, async (c, { body, principal }) => {
-    const changesTrust = changesStationTrust(body.action, body.payload);
-    // Whom stations trust outlives the request: not a token's that expires (outliving_grants.ts).
-    if (changesTrust) refuseOutlivingGrant(principal, `send ${body.action} that changes whom stations trust`);
-    refuseOutlivingLocalList(principal, body.action, body.payload);
-    refuseOutlivingOpenCharging(principal, body.action, body.payload);
-    if (changesTrust && !(principal && hasRole(principal, "admin"))) {
-      throw new ApiError(
-        403,
-        "forbidden",
-        `${body.action} changes whom stations trust: it needs the "admin" role`,
-        {
-          required: "admin",
-        },
-      );
-    }
+    refuseJobCommand(principal, body.action, body.payload);
     // Security Whitepaper A05: a raise is followed per station (pending until its first connection with it,
     // security_profile_raises.ts); a job's raw ChangeConfiguration would leave the lower profile open.
     if (profileSent(body.action, body.payload) !== null) {
@@ -204,6 +190,8 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
     path: "/v1/jobs/{jobId}/retry",
     operationId: "retryJob",
     summary: "Send the job's failed commands again",
+    description: "The command is checked as at the job's creation (403): one that changes whom stations " +
+      "trust needs an admin, and an API token that expires may not send one that would outlive it.",
     tag: "Jobs",
     access: "operator",
     params: JobParam,
@@ -215,7 +203,10 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
       ...NOT_FOUND,
       409: { description: "The job was cancelled", schema: ErrorSchema },
     },
-  }, async (c, { params, body }) => {
+  }, async (c, { params, body, principal }) => {
+    // Sent again, its command is checked as at the job's creation: whoever retries it sends it.
+    const job = await fleet.jobs.get(params.jobId);
+    refuseJobCommand(principal, job.action, job.payload);
     const retried = await fleet.jobs.retry(params.jobId, body.outcomes as never);
     return c.json({ retried });
   });
@@ -230,6 +221,23 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
     params: JobParam,
     responses: { 200: { description: "The job", schema: JobSchema }, ...ERRORS, ...NOT_FOUND },
   }, async (c, { params }) => c.json(await fleet.jobs.cancel(params.jobId)));
+}
+
+/**
+ * Refuses (403) `principal` a job's command that changes whom stations trust without the admin role, or that
+ * would outlive its API token that expires (outliving_grants.ts): at the job's creation and at each retry.
+ */
+function refuseJobCommand(principal: Principal | null, action: string, payload: unknown): void {
+  const changesTrust = changesStationTrust(action, payload);
+  // Whom stations trust outlives the request: not a token's that expires (outliving_grants.ts).
+  if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom stations trust`);
+  refuseOutlivingLocalList(principal, action, payload);
+  refuseOutlivingOpenCharging(principal, action, payload);
+  if (changesTrust && !(principal && hasRole(principal, "admin"))) {
+    throw new ApiError(403, "forbidden", `${action} changes whom stations trust: it needs the "admin" role`, {
+      required: "admin",
+    });
+  }
 }
 
 function stripUndefined<T extends Record<string, unknown>>(
