@@ -66,6 +66,10 @@ export async function migrate(
   const conn = await ReservedConnection.reserve(sql);
   const applied: number[] = [];
   try {
+    // A statement_timeout the database or role sets (a managed database's) would cancel a long step (054's
+    // delete of a large history's copies, an index build) and fail every start: none while migrating. Each
+    // step's lock waits stay bounded (lock_timeout); the setting is given back with the connection.
+    await conn.sql`set statement_timeout = 0`;
     for (let attempt = 1;; attempt++) {
       await lock(conn.sql);
       try {
@@ -88,6 +92,8 @@ export async function migrate(
     conn.failed(error);
     throw error;
   } finally {
+    // The pool's later queries keep the database's bound.
+    await conn.unlessLost(() => conn.sql`reset statement_timeout`).catch((error) => conn.failed(error));
     conn.release();
   }
 }

@@ -516,3 +516,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a migration longer than the database's statement_timeout does not fail the start, and the pool keeps the timeout",
+  ignore,
+  fn: async () => {
+    const db = await freshDatabase("review44_migrate_long_step");
+    const admin = postgres(db.url, { max: 1, onnotice: () => {} });
+    // One connection: the one that migrated is the one asked for its timeout after.
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      // A managed database often bounds every statement; a migration of a large table (054's delete of the
+      // status history's copies, an index build) takes longer than such a bound.
+      await admin.unsafe(
+        `alter database "${new URL(db.url).pathname.slice(1)}" set statement_timeout = '500ms'`,
+      );
+      const slow: Migration[] = [
+        { version: 1, name: "slow", up: "select pg_sleep(0.8)" },
+        { version: 2, name: "slow step", steps: ["select pg_sleep(0.8)"] },
+      ];
+      assertEquals(await migrate(sql, slow), [1, 2]);
+      const [row] = await sql<{ statement_timeout: string }[]>`show statement_timeout`;
+      assertEquals(row?.statement_timeout, "500ms");
+    } finally {
+      await sql.end({ timeout: 1 });
+      await admin.end({ timeout: 1 });
+      await db.drop();
+    }
+  },
+});
