@@ -3,10 +3,13 @@
  * job API takes both) with its summary and an example payload to edit (the API checks the payload with the
  * action's schema). Built on the server from the command catalogs and handed to islands as props.
  */
+import { CS_TO_CP_ACTIONS as ACTIONS_16 } from "../protocol/ocpp16/mod.ts";
+import { CS_TO_CP_ACTIONS as ACTIONS_201 } from "../protocol/ocpp201/mod.ts";
 import { commandCatalog, type CommandField } from "./command_catalog.ts";
 import { commandCatalog201 } from "./command_catalog_201.ts";
+import type { DialectLabel } from "./dialect_label.ts";
 
-export type JobDialect = "OCPP 1.6" | "OCPP 2.0.1";
+export type JobDialect = DialectLabel;
 
 export interface JobCommand {
   /** The form's choice: the action, prefixed for 2.0.1 (`ocpp2.0.1:Reset`; both dialects have a Reset). */
@@ -14,9 +17,22 @@ export interface JobCommand {
   action: string;
   /** The dialect whose schema the example follows: the stations that speak it are the ones it is for. */
   dialect: JobDialect;
+  /**
+   * The dialects that have this action at all: a station of another dialect cannot be sent it whatever the
+   * payload (the form refuses such a selection before the job is made).
+   */
+  dialects: JobDialect[];
   summary: string;
   /** A payload to start from (JSON text). */
   example: string;
+}
+
+/** The dialects whose CS->CP actions include `action`. */
+function dialectsWith(action: string): JobDialect[] {
+  return [
+    ...((ACTIONS_16 as readonly string[]).includes(action) ? ["OCPP 1.6" as const] : []),
+    ...((ACTIONS_201 as readonly string[]).includes(action) ? ["OCPP 2.0.1" as const] : []),
+  ];
 }
 
 function sample(field: CommandField): unknown {
@@ -68,6 +84,7 @@ export function jobCommands(): JobCommand[] {
     key: `ocpp2.0.1:${spec.action}`,
     action: spec.action,
     dialect: "OCPP 2.0.1" as const,
+    dialects: dialectsWith(spec.action),
     summary: spec.summary,
     example: spec.template ?? "{}",
   }));
@@ -76,6 +93,7 @@ export function jobCommands(): JobCommand[] {
       key: spec.action,
       action: spec.action,
       dialect: "OCPP 1.6" as const,
+      dialects: dialectsWith(spec.action),
       summary: spec.summary,
       example:
         (spec.action in JOB_EXAMPLES ? JSON.stringify(JOB_EXAMPLES[spec.action], null, 2) : undefined) ??

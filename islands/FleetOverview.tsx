@@ -9,6 +9,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatDuration, formatShare } from "../components/duration.ts";
+import { dialectLabel } from "../components/dialect_label.ts";
 import { formatEnergy } from "../components/format.ts";
 import { overviewApiPath, overviewHref, type OverviewQuery } from "../components/overview_query.ts";
 import { ConnectorChips, OnlineBadge } from "../components/status_chip.tsx";
@@ -204,6 +205,10 @@ export default function FleetOverview(props: FleetOverviewProps) {
   const last = data.offset + data.items.length;
   const allShownSelected = data.items.length > 0 && data.items.every((s) => selection.selected.has(s.id));
   const selectAllShown = (on: boolean) => selection.setAll(data.items.map((s) => s.id), on);
+  // Each selected station's dialect, for the job form to judge commands by: remembered as rows were shown, so
+  // a selected station that a refresh took off the page keeps its own.
+  const dialects = useRef(new Map<string, string | null>());
+  for (const row of data.items) dialects.current.set(row.id, row.ocppVersion);
 
   return (
     <div class="fleet">
@@ -338,7 +343,10 @@ export default function FleetOverview(props: FleetOverviewProps) {
       )}
       {selectable && selection.selected.size > 0 && (
         <JobLauncher
-          selected={[...selection.selected]}
+          selected={[...selection.selected].map((id) => ({
+            id,
+            dialect: dialectLabel(dialects.current.get(id)),
+          }))}
           commands={props.commands!}
           onClear={selection.clear}
         />
@@ -419,6 +427,14 @@ export default function FleetOverview(props: FleetOverviewProps) {
                   )}
                   <td data-label="Station">
                     <a href={`/stations/${encodeURIComponent(s.id)}`} class="station-link">{s.id}</a>
+                    {dialectLabel(s.ocppVersion) && (
+                      <>
+                        {" "}
+                        <span class="badge dialect" data-dialect={dialectLabel(s.ocppVersion)}>
+                          {dialectLabel(s.ocppVersion)}
+                        </span>
+                      </>
+                    )}
                     {s.boot && (
                       <div class="muted small">
                         {s.boot.chargePointVendor} {s.boot.chargePointModel}

@@ -69,6 +69,8 @@ export interface FleetRow {
   lastSeen: string | null;
   registrationStatus: LiveRecord["registrationStatus"];
   boot: LiveRecord["boot"];
+  /** The dialect of its last connection (`ocpp1.6`, `ocpp2.0.1`); null if it never connected. */
+  ocppVersion: string | null;
   /** The station's last FirmwareStatusNotification status, null before one (or once an operator dismissed a failure). */
   firmwareStatus: string | null;
   connectors: ConnectorState[];
@@ -174,6 +176,7 @@ export function buildFleet(input: FleetInput): Fleet {
       lastSeen: r.lastSeen,
       registrationStatus: r.registrationStatus,
       boot: r.boot,
+      ocppVersion: r.ocppVersion ?? null,
       firmwareStatus: r.firmwareStatus ?? null,
       connectors: points,
       sessions: sessions.map((t) => t.transactionId),

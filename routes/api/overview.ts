@@ -59,6 +59,9 @@ const FleetRowSchema = ChargePointSummarySchema.pick({
   boot: true,
   connectors: true,
 }).extend({
+  ocppVersion: z.string().nullable().describe(
+    "The dialect of its last connection: ocpp1.6 or ocpp2.0.1 (null: it never connected)",
+  ),
   firmwareStatus: z.string().nullable().describe(
     "The station's last firmware status (null before one, or once an operator dismissed a failure)",
   ),
