@@ -1,7 +1,7 @@
 /**
  * A transaction's energy and power over time; while it runs it follows its station's meter values live,
- * asking only for the values received since the last ones it has (`GET …/meter-values?since=`, every page
- * of them), and its delivered energy, duration and meter facts (start, last reading, stop, why it stopped)
+ * asking only for the values received since the last ones it has (islands/live_meter_values.ts, read once
+ * for the page), and its delivered energy, duration and meter facts (start, last reading, stop, why it stopped)
  * follow. The readings stay drawable however long it
  * follows (`boundReadings`: thinned again past twice `MAX_CHART_POINTS`); the count of energy readings shown
  * is the session's, not the points drawn.
@@ -13,12 +13,13 @@ import { useServerNow } from "./server_clock.ts";
 import { formatEnergy } from "../components/format.ts";
 import { Time, TzLabel } from "../components/time.tsx";
 import { ImplausibleEnergyFlag } from "../components/transaction_status.tsx";
-import type { MeterValue, StationEvent, Transaction } from "../components/types.ts";
+import type { StationEvent, Transaction } from "../components/types.ts";
 import { runningImplausibleEnergy } from "../model/energy_plausibility.ts";
 import { boundReadings } from "../overview/chart_readings.ts";
-import { advanceLiveCursor, type LiveCursor } from "../overview/live_cursor.ts";
+import type { LiveCursor } from "../overview/live_cursor.ts";
 import { mergeReadings, type Readings, readingsOf, seriesOf } from "../overview/meter_series.ts";
 import { apiFetch, LiveDot, useEvents } from "./client.tsx";
+import { useLiveMeterValues } from "./live_meter_values.ts";
 
 export interface TransactionChartProps {
   transaction: Transaction;
@@ -40,63 +41,21 @@ export default function TransactionChart(props: TransactionChartProps) {
     readings: props.readings,
     energyReadings: props.energyReadings,
   });
-  const cursor = useRef(props.cursor);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const running = tx.status === "active";
 
   // A running session's duration, counted to the server's clock, not the browser's (server_clock.ts).
   const nowMs = useServerNow(props.generatedAt, { everyMs: 1000, ticking: running });
 
-  const reading = useRef({ inFlight: false, again: false });
-  const fetchNew = () => {
-    if (timer.current !== null) return;
-    // One read at a time: a second would ask from the same cursor and bring the same values again.
-    if (reading.current.inFlight) {
-      reading.current.again = true;
-      return;
-    }
-    timer.current = setTimeout(async () => {
-      timer.current = null;
-      reading.current = { inFlight: true, again: false };
-      try {
-        // Every page of what arrived since (a backlog may span several), then what is new to the chart.
-        const since = cursor.current.since;
-        let after: string | null = null;
-        const items: MeterValue[] = [];
-        do {
-          const query = new URLSearchParams();
-          if (since) query.set("since", since);
-          if (after) query.set("after", after);
-          const q = query.size > 0 ? `?${query}` : "";
-          const page: { items: MeterValue[]; nextCursor?: string | null } = await apiFetch(
-            `/api/v1/transactions/${tx.transactionId}/meter-values${q}`,
-          );
-          items.push(...page.items);
-          after = page.nextCursor ?? null;
-        } while (after !== null);
-        // `since` is inclusive (a frame received in the same millisecond as the last one is not missed), so
-        // the values of that millisecond come again: those already read are told apart by what they are,
-        // not by their time (a backlog's old times are new too), and left out: merged again they would bring
-        // back the points thinning left out, and be counted twice.
-        const { fresh, cursor: next } = advanceLiveCursor(cursor.current, items);
-        cursor.current = next;
-        if (fresh.length > 0) {
-          setChart((chart) => {
-            const merged = mergeReadings(chart.readings, readingsOf(fresh));
-            // Times new to the chart (a time it has already, a frame's other phases, is not a new reading).
-            const added = merged.energy.length - chart.readings.energy.length;
-            return { readings: boundReadings(merged), energyReadings: chart.energyReadings + added };
-          });
-        }
-      } catch {
-        // Shown as it was; the next event tries again.
-      } finally {
-        const { again } = reading.current;
-        reading.current = { inFlight: false, again: false };
-        if (again) fetchNew();
-      }
-    }, 200);
-  };
+  // New values, read once for the page (live_meter_values.ts): merged, the points thinning left out stay out,
+  // and none is counted twice.
+  useLiveMeterValues(tx, props.cursor, (fresh) => {
+    setChart((chart) => {
+      const merged = mergeReadings(chart.readings, readingsOf(fresh));
+      // Times new to the chart (a time it has already, a frame's other phases, is not a new reading).
+      const added = merged.energy.length - chart.readings.energy.length;
+      return { readings: boundReadings(merged), energyReadings: chart.energyReadings + added };
+    });
+  });
 
   /**
    * At each stream open: a session that stopped while the stream was down is read again (the energy
@@ -116,15 +75,10 @@ export default function TransactionChart(props: TransactionChartProps) {
   };
 
   const live = useEvents(`chargePointId=${encodeURIComponent(tx.chargePointId)}`, (event: StationEvent) => {
-    if (event.type === "meterValues" && event.transactionId === tx.transactionId) fetchNew();
     if (event.type === "transaction" && event.transaction.transactionId === tx.transactionId) {
       setTx(event.transaction);
-      fetchNew();
     }
-  }, () => {
-    fetchNew();
-    void catchUpStop();
-  });
+  }, () => void catchUpStop());
 
   // A running session is judged by its readings so far, as the transactions list judges it
   // (`runningImplausibleEnergy`): a register that leapt is not energy delivered.

@@ -1,0 +1,84 @@
+/**
+ * A running session's page, opened by an admin (the chart and the close-by-hand form both follow its meter
+ * values), asks the server once per meter event: one `GET …/meter-values?since=` read, whose values reach both
+ * (the chart counts the reading, the form proposes it). Each island read on its own before, two requests for
+ * the same rows per event. Counted with Playwright's request events in Chromium, against a strict ocpp-rpc 1.6
+ * station.
+ */
+import { assertEquals } from "@std/assert";
+import { ADMIN, startApiServer } from "./helpers/api.ts";
+import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { closeStation, connectStation } from "./helpers/station.ts";
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+Deno.test({
+  name: `a transaction's page reads each meter event's values with one request${SKIP_REASON}`,
+  ignore: skipBrowser,
+  async fn() {
+    const server = await startApiServer();
+    const station = await connectStation(server.wsUrl, "CP-ONE-READ");
+    const browser = await launch();
+    const errors: string[] = [];
+    try {
+      const { transactionId } = await station.call("StartTransaction", {
+        connectorId: 1,
+        idTag: "TAG-ONE-READ",
+        meterStart: 1000,
+        timestamp: minutesAgo(60),
+      }) as { transactionId: number };
+      const reading = (timestamp: string, wh: number) =>
+        station.call("MeterValues", {
+          connectorId: 1,
+          transactionId,
+          meterValue: [{
+            timestamp,
+            sampledValue: [{ value: String(wh), measurand: "Energy.Active.Import.Register" }],
+          }],
+        });
+      await reading(minutesAgo(50), 2000);
+
+      const page = await openPage(await browser.newContext(), errors);
+      await logIn(page, server.url, ADMIN);
+      const requests: string[] = [];
+      page.on("request", (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.startsWith("/api/")) requests.push(path);
+      });
+      await page.goto(`${server.url}/transactions/${transactionId}`);
+      await page.locator("[data-live='true']").waitFor();
+      const meter = page.locator("[data-close-transaction]").getByLabel("Meter at the end (Wh)");
+      assertEquals(await meter.inputValue(), "2000");
+      // What the page asks for as its stream opens is not a meter event's: counted from here on.
+      await settled(requests);
+      requests.length = 0;
+
+      const readingsPath = `/api/v1/transactions/${transactionId}/meter-values`;
+      const events = [[40, 2500], [30, 3100], [20, 3600]] as const;
+      for (const [i, [ago, wh]] of events.entries()) {
+        await reading(minutesAgo(ago), wh);
+        await page.locator(`[data-readings="${i + 2}"]`).waitFor();
+        await page.waitForFunction(
+          (want) => document.querySelector<HTMLInputElement>('input[name="meterStop"]')?.value === want,
+          String(wh),
+        );
+        await settled(requests);
+      }
+      assertEquals(requests, events.map(() => readingsPath));
+      assertEquals(errors, []);
+    } finally {
+      await browser.close();
+      await closeStation(station);
+      await server.close();
+    }
+  },
+});
+
+/** Waits until no new request has been made for 600 ms (a second reader's would come within 200 ms). */
+async function settled(requests: readonly string[]): Promise<void> {
+  let seen = -1;
+  while (seen !== requests.length) {
+    seen = requests.length;
+    await new Promise((r) => setTimeout(r, 600));
+  }
+}
