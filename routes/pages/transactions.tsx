@@ -5,7 +5,7 @@ import { Island } from "../../components/island.tsx";
 import { DailyEnergyChart, energyPerDay } from "../../components/bar_chart.tsx";
 import { BadTagFlag, STATUS_MEANING, StatusLegend } from "../../components/transaction_status.tsx";
 import { chartReadings } from "../../overview/chart_readings.ts";
-import { reportsSession } from "../../overview/connector_status.ts";
+import { stopReach } from "../../overview/stop_reach.ts";
 import { Layout } from "../../components/layout.tsx";
 import { Time } from "../../components/time.tsx";
 import type { VNode } from "preact";
@@ -323,18 +323,9 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
   const station = viewer.role !== "viewer" && transaction.status === "active"
     ? await api.find<StationDetail>(`/api/v1/charge-points/${encodeURIComponent(transaction.chargePointId)}`)
     : null;
-  // A 1.6 connector holds our id; a 2.0.1 EVSE (the transaction's connectorId) holds the station's own id,
-  // which the API pairs with ours as ledgerTransactionId.
-  const stillRunning = station?.online === true && (
-    station.connectors.some((c) =>
-      c.connectorId === transaction.connectorId && c.transactionId === transaction.transactionId &&
-      reportsSession(c)
-    ) ||
-    (station.evses ?? []).some((e) =>
-      e.evseId === transaction.connectorId && e.ledgerTransactionId === transaction.transactionId &&
-      reportsSession(e)
-    )
-  );
+  // Whether a stop reaches it now (overview/stop_reach.ts); without one, Stop charging says why.
+  const reach = station ? stopReach(station, transaction) : null;
+  const stillRunning = reach?.kind === "running";
   // The island gets the readings (two series, thinned for drawing), not the stored rows: the page stays small
   // however long the session, and live updates append what arrives after `cursor`. A session longer than the
   // detail's meter values is read on by pages.
@@ -417,13 +408,15 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
       {transaction.status !== "active" && (
         <p class="muted" data-status-meaning>{STATUS_MEANING[transaction.status]}</p>
       )}
-      {stillRunning && (
+      {reach && (
         <Island
           name="StopTransaction"
           props={{
             transactionId: transaction.transactionId,
             chargePointId: transaction.chargePointId,
             connectorId: transaction.connectorId,
+            reach,
+            canClose: viewer.role === "admin",
             ...(transaction.stationTransactionId !== undefined
               ? { stationTransactionId: transaction.stationTransactionId }
               : {}),
