@@ -238,6 +238,35 @@ export function fleetContract(
     },
   );
 
+  // An operator's job on a few hundred stations at up to 100 at once (the dashboard's limit): KV atomics hold at
+  // most 100 checks, and claims of 50 tasks (101 checks) failed every round, leaving the job running, untouched.
+  test("jobs: a job of 150 stations at 100 at once is claimed, retried and cancelled whole", async ({ fleet }) => {
+    const jobs = fleet.jobs;
+    const stations = ids(150);
+    await jobs.createJob(job("J-BIG", { total: 150, concurrency: 100 }), stations);
+    const claimed = [];
+    for (let round = 0; round < 10; round++) {
+      const some = await jobs.claimTasks("J-BIG", "w", at(1), at(61), 100);
+      if (some.length === 0) break;
+      claimed.push(...some);
+    }
+    assertEquals(claimed.length, 100, "as many as the job's concurrency, in one claim or several");
+    for (const task of claimed) {
+      const update = {
+        state: "done" as const,
+        outcome: "not_connected" as const,
+        response: null,
+        finishedAt: at(2),
+      };
+      assertEquals(await jobs.finishTask("J-BIG", task.chargePointId, "w", at(2), update), true);
+    }
+    assertEquals(await jobs.retryTasks("J-BIG", ["not_connected"]), 100);
+    assertEquals((await jobs.countTasks("J-BIG")).pending, 150);
+    assertEquals((await jobs.cancelJob("J-BIG", at(3)))?.cancelledNow, true);
+    const counts = await jobs.countTasks("J-BIG");
+    assertEquals([counts.pending, counts.done, counts.outcomes.cancelled], [0, 150, 150]);
+  });
+
   test("jobs: waiting campaign tasks, cancel, and newest-first listing", async ({ fleet }, t) => {
     const jobs = fleet.jobs;
     await jobs.createJob(job("J-2", { total: 3, concurrency: 10, campaign: { deadline: at(9999) } }), ids(3));

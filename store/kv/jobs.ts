@@ -17,7 +17,7 @@ import type {
   TaskState,
   TaskUpdate,
 } from "../fleet.ts";
-import { ATOMIC_MUTATIONS, getMany, listAll, retryAtomic } from "./kv_helpers.ts";
+import { ATOMIC_CHECKS, ATOMIC_MUTATIONS, getMany, listAll, retryAtomic } from "./kv_helpers.ts";
 
 const jobKey = (id: string): Deno.KvKey => ["job", id];
 const runningKey = (id: string): Deno.KvKey => ["job_running", id];
@@ -27,8 +27,13 @@ const heldKey = (jobId: string, cp: string): Deno.KvKey => ["job_held", jobId, c
 const waitingKey = (jobId: string, cp: string): Deno.KvKey => ["job_waiting", jobId, cp];
 const waitByCpKey = (cp: string, jobId: string): Deno.KvKey => ["job_wait_cp", cp, jobId];
 
-/** Tasks written per atomic: a task is its record and one pointer. */
-const TASKS_PER_ATOMIC = Math.floor(ATOMIC_MUTATIONS / 2);
+/**
+ * Tasks written per atomic: a task is its record and one pointer, and a retry or cancel checks each task once
+ * (an atomic of 150 failed to commit past 100 tasks: the job stayed as it was).
+ */
+const TASKS_PER_ATOMIC = Math.min(Math.floor(ATOMIC_MUTATIONS / 2), ATOMIC_CHECKS);
+/** Tasks claimed per atomic: a claim checks the job and, per task, its pointer and its record. */
+const TASKS_PER_CLAIM = Math.floor((ATOMIC_CHECKS - 1) / 2);
 
 function newTask(jobId: string, chargePointId: string): JobTaskRecord {
   return {
@@ -137,7 +142,7 @@ export class KvJobStore implements JobStore {
       if (!job.value || job.value.state !== "running") return [];
       const held = await listAll<string>(this.kv, { prefix: ["job_held", jobId] });
       const busy = held.filter((e) => e.value > now).length;
-      const free = Math.min(max, job.value.concurrency - busy, Math.floor(TASKS_PER_ATOMIC / 2));
+      const free = Math.min(max, job.value.concurrency - busy, TASKS_PER_CLAIM);
       if (free <= 0) return [];
       const pending = await listAll(this.kv, { prefix: ["job_pending", jobId] }, { limit: free });
       if (pending.length === 0) return [];

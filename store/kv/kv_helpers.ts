@@ -10,6 +10,9 @@ import type { Changed } from "../mod.ts";
 /** Deno KV atomics allow 1000 mutations and 100 checks; fleet writes stay well below. */
 export const ATOMIC_MUTATIONS = 300;
 
+/** Checks one Deno KV atomic may hold (more: its commit throws "Too many checks"). */
+export const ATOMIC_CHECKS = 100;
+
 /**
  * Any number of keys, ten at a time, one `getMany` after the other (the fleet's background reads, e.g.
  * retention's, need no more than one call out at a time; the hot path's `getAll` in `keys.ts` sends them at once).
