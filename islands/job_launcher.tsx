@@ -155,8 +155,8 @@ export function JobLauncher(props: JobLauncherProps) {
             : `: only ${command.dialect} has ${command.action}.`}
         </p>
       )}
-      {refusal && <p class="error" role="alert" data-dialect-refusal>{refusal}</p>}
-      {error && <p class="error" role="alert">{error}</p>}
+      {refusal && <p class="error error-text" role="alert" data-dialect-refusal>{refusal}</p>}
+      {error && <p class="error error-text" role="alert">{error}</p>}
     </form>
   );
 }
