@@ -102,6 +102,16 @@ export default function SiteMonitor(props: SiteMonitorProps) {
             <dd>{formatTime(latest?.at)}</dd>
           </div>
         </dl>
+        {latest && latest.fixedA > limit && (
+          // The numbers above said it, but only to an operator who compared them: the grid connection may trip.
+          <p class="warn" role="alert" data-site-over-limit>
+            The sessions this site cannot steer (stations that refuse charging profiles or are offline) are
+            counted at {amps(latest.fixedA)}, above its {amps(limit)}{" "}
+            limit: nothing is left for the sessions it steers, and together they may draw more than the grid
+            connection allows. See each one's state below: a station that refuses profiles needs its smart
+            charging enabled, or the limit is wrong.
+          </p>
+        )}
         {!latest || latest.chargers.length === 0
           ? <p class="muted">No charging session on this site.</p>
           : (
