@@ -92,13 +92,13 @@ Deno.test({
   },
 });
 
-/** Waits (up to 5 s) until the API says `id` is not connected. */
+/** Waits (up to 15 s) until the API says `id` is not connected. */
 async function waitOffline(server: Awaited<ReturnType<typeof startApiServer>>, id: string): Promise<void> {
-  const until = Date.now() + 5000;
+  const until = Date.now() + 15_000;
   while (Date.now() < until) {
     const res = await server.json(`/api/v1/charge-points/${id}`);
     if ((res.body as { online: boolean }).online === false) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${id} is still connected after 5 s`);
+  throw new Error(`${id} is still connected after 15 s`);
 }
