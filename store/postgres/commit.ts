@@ -26,7 +26,7 @@ import type { PgMeterValues } from "./meter_values.ts";
 import type { PgDeviceModel } from "./device_model.ts";
 import type { IdleConnectors } from "./idle_connectors.ts";
 import { writeTransactionFlags } from "./fleet_records.ts";
-import { ReservedConnection } from "./reserved_connection.ts";
+import { CallReservations } from "./call_reservations.ts";
 import { allStatements } from "./failed_statement.ts";
 import { bounded, isUnavailable, type Writer } from "./sql.ts";
 import type { PgTransactions, Written } from "./transactions.ts";
@@ -130,12 +130,17 @@ export class PgCommitter {
       options.groupCommitMs ?? "whileBusy",
       options.groupCommitMaxCallers ?? 500,
       // One deadline per group commit, not one timer per station's write.
-      (batch) =>
-        bounded(
-          `write the changes of ${batch.length} station(s)`,
+      (batch) => {
+        const what = `write the changes of ${batch.length} station(s)`;
+        // A batch cut off by the bound gives its connection back at once (`call_reservations.ts`).
+        const reservations = new CallReservations(this.sql, what);
+        return bounded(
+          what,
           timeoutMs,
-          () => inRounds(batch, (members) => this.#commitRound(members, true)),
-        ),
+          () => inRounds(batch, (members) => this.#commitRound(reservations, members, true)),
+          () => reservations.giveUp(),
+        );
+      },
       options.commitObserver,
       options.groupCommitMaxInFlight ?? 2,
       options.groupCommitBusyWindowMs ?? DEFAULT_BUSY_WINDOW_MS,
@@ -151,13 +156,17 @@ export class PgCommitter {
   }
 
   /** Members of distinct stations in one transaction, written again without the ones that conflict. */
-  async #commitRound(members: StationChanges[], useCache: boolean): Promise<Settled[]> {
+  async #commitRound(
+    reservations: CallReservations,
+    members: StationChanges[],
+    useCache: boolean,
+  ): Promise<Settled[]> {
     const results: Settled[] = new Array(members.length);
     let live = members.map((_, i) => i);
     while (live.length > 0) {
       const group = live.map((i) => members[i]!);
       try {
-        const { counts, replaced } = await this.#transaction(group, useCache);
+        const { counts, replaced } = await this.#transaction(reservations, group, useCache);
         this.#report(group, true);
         this.parts.chargePoints.remember(group);
         this.parts.idleConnectors.committed(group);
@@ -188,7 +197,7 @@ export class PgCommitter {
           return results;
         }
         // One station's bad data must not fail the others: each alone, each settled with its own outcome.
-        for (const i of live) results[i] = (await this.#commitRound([members[i]!], false))[0]!;
+        for (const i of live) results[i] = (await this.#commitRound(reservations, [members[i]!], false))[0]!;
         return results;
       }
     }
@@ -207,9 +216,13 @@ export class PgCommitter {
    * serialize), and then the transaction must end in a rollback. Returns how many meter values of each member
    * were new.
    */
-  async #transaction(members: StationChanges[], useCache: boolean): Promise<Rows> {
+  async #transaction(
+    reservations: CallReservations,
+    members: StationChanges[],
+    useCache: boolean,
+  ): Promise<Rows> {
     const { chargePoints, transactions, recalledTransactions: recalled } = this.parts;
-    const conn = await ReservedConnection.reserve(this.sql);
+    const conn = await reservations.reserve();
     const c = conn.sql;
     let open = true;
     try {
@@ -269,7 +282,7 @@ export class PgCommitter {
       if (open) await conn.unlessLost(() => c`rollback`).catch(() => {});
       throw error;
     } finally {
-      conn.release();
+      reservations.release(conn);
     }
   }
 

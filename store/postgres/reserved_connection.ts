@@ -6,6 +6,12 @@
  * and a release would list the dead connection as open, for the next query to hang on. So once a call on it
  * failed as unavailable, a clean-up sent with `unlessLost` is not sent and `release` does nothing.
  *
+ * A call whose bound expired (`sql.ts` `bounded`) gives its connection up (`giveUp`): the statement PostgreSQL
+ * is still running on it is cancelled, so the transaction fails, is rolled back and the connection comes back
+ * to the pool, instead of staying reserved for as long as the statement runs (a pool of few connections ran
+ * short of them). A backend that does not answer at all (a frozen host) cannot be cancelled: that connection
+ * comes back when its socket fails.
+ *
  * @example
  * ```ts ignore
  * const conn = await ReservedConnection.reserve(sql);
@@ -21,17 +27,49 @@
  * }
  * ```
  */
-import type { ReservedSql, Sql } from "postgres";
+import type { PendingQuery, ReservedSql, Sql } from "postgres";
 import { reserveConnection } from "./reserve.ts";
 import { isUnavailable } from "./sql.ts";
 
 export class ReservedConnection {
   #lost = false;
+  /** The statements made on it, to find the one running when it is given up. */
+  readonly #statements: Statement[] = [];
+  /** The reserved connection, with every statement made on it remembered. */
+  readonly sql: ReservedSql;
 
-  private constructor(readonly sql: ReservedSql) {}
+  private constructor(private readonly reserved: ReservedSql) {
+    const remember = <T>(made: T): T => {
+      if (made instanceof Promise) this.#statements.push(made as unknown as Statement);
+      return made;
+    };
+    this.sql = new Proxy(reserved, {
+      apply: (target, self, args) => remember(Reflect.apply(target, self, args)),
+      get: (target, key) => {
+        const value = Reflect.get(target, key, target);
+        if (key !== "unsafe" || typeof value !== "function") return value;
+        return (...args: unknown[]) => remember(value.apply(target, args));
+      },
+    });
+  }
 
   static async reserve(pool: Sql): Promise<ReservedConnection> {
     return new ReservedConnection(await reserveConnection(pool));
+  }
+
+  /**
+   * The call it serves was given up: the statement running on it is cancelled (a CancelRequest on a
+   * connection of its own), so what the caller still awaits fails soon and it can roll back and release.
+   */
+  giveUp(): void {
+    for (const statement of this.#statements) {
+      if (!statement.active || !statement.canceller) continue;
+      // postgres.js's own `cancel()` drops the request's promise: a cancel that cannot connect would be an
+      // unhandled rejection. Nothing more to do when it fails: the socket's failure frees the connection.
+      const cancel = statement.canceller;
+      statement.canceller = null;
+      cancel(statement).catch(() => {});
+    }
   }
 
   /** Whether a call on it failed as unavailable: its session is gone. */
@@ -57,6 +95,13 @@ export class ReservedConnection {
 
   /** Gives it back to the pool, unless it is lost (postgres.js reconnects that one itself). */
   release(): void {
-    if (!this.#lost) this.sql.release();
+    this.#statements.length = 0;
+    if (!this.#lost) this.reserved.release();
   }
 }
+
+/** postgres.js's fields of a query that say whether it runs and cancel it (`src/query.js`, 3.4.9). */
+type Statement = PendingQuery<never> & {
+  active?: boolean;
+  canceller?: ((statement: Statement) => Promise<void>) | null;
+};

@@ -86,12 +86,19 @@ const DEADLINES = new Deadlines();
 /**
  * Runs one store call within `timeoutMs`, translating connection failures into StoreUnavailableError (a
  * socket to an unreachable host can hang far longer than that). A call cut off by the deadline is reported as
- * failed; if it commits later anyway, the replay keys make the station's retry harmless.
+ * failed; if it commits later anyway, the replay keys make the station's retry harmless. `onExpired` runs when
+ * the deadline cut the call off: a call that holds a connection gives it up there (`reserved_connection.ts`).
  */
-export function bounded<T>(what: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+export function bounded<T>(
+  what: string,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+  onExpired?: () => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const deadline = DEADLINES.add(timeoutMs, () => {
       reject(new StoreUnavailableError(`Cannot ${what}: no answer from PostgreSQL in ${timeoutMs} ms`));
+      onExpired?.();
     });
     const failed = (err: unknown) => {
       DEADLINES.settle(deadline);
