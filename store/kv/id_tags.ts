@@ -8,6 +8,12 @@
  * tag read before is answered from memory when the counter, read once for all the lookups of a tick, has not
  * moved since: exactly as fresh as reading the tag (any process's write moves the counter in the same
  * atomic), one key for many lookups.
+ *
+ * Not every writer moves the counter: a process of a version before it (a rolling deploy, a Deno Deploy
+ * isolate of the previous deployment still serving, an old `deno task idtags`) writes the tag alone, and
+ * nothing else it writes says so. A tag is therefore answered from memory for at most `MEMORY_MAX_AGE_MS`
+ * after it was read: such a write is seen within that, and the counter still keeps this version's writes
+ * seen at once.
  */
 import { idTagKey, type IdTagRecord } from "../../model/id_tag.ts";
 import { setMostRecent } from "../../model/recency.ts";
@@ -25,6 +31,12 @@ export const ID_TAG_GENERATION: Deno.KvKey = ["meta", "idtag_gen"];
 /** Tags remembered at most (the oldest forgotten first: a forgotten tag is read again). */
 const KNOWN_MAX = 4096;
 
+/**
+ * How long a tag read is answered from memory, in ms, however still the counter: the staleness a writer that
+ * does not move the counter can cause. A burst of lookups (a site's stations at once) still reads it once.
+ */
+export const MEMORY_MAX_AGE_MS = 1_000;
+
 /** Adds the counter's step to an atomic that writes an id tag. */
 function movesGeneration(op: Deno.AtomicOperation): void {
   op.sum(ID_TAG_GENERATION, 1n);
@@ -35,23 +47,29 @@ function generationOf(entry: Deno.KvEntryMaybe<unknown>): bigint {
 }
 
 export class KvIdTags implements IdTagStore {
-  /** Tags read, by folded key, with the counter's value they were read at (one snapshot). */
-  readonly #known = new Map<string, { record: IdTagRecord | null; generation: bigint }>();
+  /** Tags read, by folded key, with the counter's value they were read at (one snapshot) and when. */
+  readonly #known = new Map<string, { record: IdTagRecord | null; generation: bigint; readAt: number }>();
 
-  constructor(private readonly kv: Deno.Kv, private readonly reads: KvReads) {}
+  constructor(
+    private readonly kv: Deno.Kv,
+    private readonly reads: KvReads,
+    /** A monotonic clock in ms (injected by tests). */
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** On the hot path (Authorize, Start, Stop): read with other lookups of the same tick. */
   async getIdTag(idTag: string): Promise<IdTagRecord | null> {
     const key = idTagKey(idTag);
     const known = this.#known.get(key);
-    if (known !== undefined) {
+    if (known !== undefined && this.now() - known.readAt < MEMORY_MAX_AGE_MS) {
       const now = generationOf(await this.reads.getShared(ID_TAG_GENERATION));
       if (now === known.generation) return known.record;
     }
+    const readAt = this.now();
     const [generation, entry] = await this.reads.getMany<unknown>([ID_TAG_GENERATION, ["idtag", key]]);
     // Shared by every lookup until the counter moves: frozen, so no caller can change another's answer.
     const record = entry!.value === null ? null : Object.freeze(entry!.value as IdTagRecord);
-    setMostRecent(this.#known, key, { record, generation: generationOf(generation!) }, KNOWN_MAX);
+    setMostRecent(this.#known, key, { record, generation: generationOf(generation!), readAt }, KNOWN_MAX);
     return record;
   }
 

@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
-import type { IdTagRecord } from "../../model/id_tag.ts";
 import { withGetMany } from "../../tests/helpers/kv.ts";
-import { KvIdTags } from "./id_tags.ts";
+import { idTagKey, type IdTagRecord } from "../../model/id_tag.ts";
+import { ID_TAG_GENERATION, KvIdTags, MEMORY_MAX_AGE_MS } from "./id_tags.ts";
 import { openKvHandle, openKvStore } from "./mod.ts";
 import { KvReads } from "./reads.ts";
 
@@ -64,5 +64,39 @@ Deno.test("getIdTag() of tags read before reads only the id tags' generation, on
     assertEquals(read.flat().length, 3);
   } finally {
     kv.close();
+  }
+});
+
+Deno.test("getIdTag() sees within its memory's age a tag that a process of the version before wrote without the counter", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv-idtags-old-writer-" });
+  // The server of this version and a process of the one before it (a rolling deploy) on one file.
+  const kv = await openKvHandle(`${dir}/csms.kv`);
+  const old = await openKvHandle(`${dir}/csms.kv`);
+  let clock = 0;
+  try {
+    const tags = new KvIdTags(kv, new KvReads(kv), () => clock);
+    await tags.putIdTag(tag("TAG-1", "Accepted"));
+    assertEquals((await tags.getIdTag("TAG-1"))?.status, "Accepted");
+    // The version before's putIdTag and changeIdTag: the tag alone, the counter not moved.
+    await old.set(["idtag", idTagKey("TAG-1")], tag("TAG-1", "Blocked"));
+    assertEquals(
+      (await old.get(ID_TAG_GENERATION)).versionstamp !== null,
+      true,
+      "this version wrote a counter",
+    );
+    // Within the age the memory answers (the staleness such a writer can cause); past it the tag is read again.
+    clock += MEMORY_MAX_AGE_MS - 1;
+    assertEquals((await tags.getIdTag("TAG-1"))?.status, "Accepted");
+    clock += 1;
+    assertEquals((await tags.getIdTag("TAG-1"))?.status, "Blocked");
+    // An unknown tag the old version adds later is seen too.
+    assertEquals(await tags.getIdTag("TAG-2"), null);
+    await old.set(["idtag", idTagKey("TAG-2")], tag("TAG-2", "Accepted"));
+    clock += MEMORY_MAX_AGE_MS;
+    assertEquals((await tags.getIdTag("TAG-2"))?.status, "Accepted");
+  } finally {
+    old.close();
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
