@@ -926,6 +926,7 @@ export class ChargePointActor {
         chargePointId: this.id,
         securityProfile: this.securityProfile,
         now: receivedAt,
+        messageId,
         triggered: this.#asked(action, receivedAt.getTime()),
         settings,
         lookups: store.decisionLookups ?? store,

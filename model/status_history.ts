@@ -11,6 +11,13 @@ import type { ConnectorState } from "./charge_point.ts";
  * code, info, vendorId and vendorErrorCode as one stored is a copy (a StatusNotification sent again after its
  * answer was late or lost), which both stores leave out (KV `statusReportKey`, PostgreSQL's unique index
  * `status_history_report`, migration 054). Only `receivedAt` may differ: a report is the station's words.
+ *
+ * A 1.6 report without a timestamp has ours (`receivedAt`) in its place, different for every copy: it is
+ * named by the CALL that carried it instead (`callId`, its message id), and a report with the same CALL's id
+ * and the same words received within `UNTIMED_COPY_WINDOW_MS` of the first is a copy (the station sent the
+ * CALL again). The window keeps a station that numbers its messages afresh on each connection (the same id
+ * again a day later) from losing a report. A copy sent under a new message id cannot be told from a report
+ * made again, and is stored.
  */
 export type StatusHistoryEntry =
   & Omit<ConnectorState, "transactionId" | "status" | "errorCode">
@@ -22,4 +29,15 @@ export type StatusHistoryEntry =
     /** OCPP 1.6 only. */
     errorCode?: ChargePointErrorCode;
     receivedAt: string;
+    /** The message id of the CALL, for a report the station sent without a timestamp (1.6): its identity. */
+    callId?: string;
   };
+
+/** How long after a timestampless report a CALL with its message id and words is a copy of it, in ms. */
+export const UNTIMED_COPY_WINDOW_MS = 10 * 60_000;
+
+/** Whether `entry`, a report named by its CALL, is a copy of the one with the same name received at `firstAt`. */
+export function isUntimedCopy(entry: StatusHistoryEntry, firstAt: string): boolean {
+  const since = Date.parse(entry.receivedAt) - Date.parse(firstAt);
+  return since >= 0 && since < UNTIMED_COPY_WINDOW_MS;
+}

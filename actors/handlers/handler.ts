@@ -26,6 +26,8 @@ export interface HandlerContext {
   readonly securityProfile: SecurityProfile;
   /** When the CALL was received: the handler's only clock. */
   readonly now: Date;
+  /** The CALL's message id (a report without a timestamp is named by it: `model/status_history.ts`). */
+  readonly messageId?: string;
   /**
    * We asked the station for this CALL: a trigger it accepted on this connection, recently, asked for its
    * action, or one we sent and it has not answered yet does (a station may send what we asked for first).

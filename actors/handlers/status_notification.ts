@@ -24,7 +24,9 @@ export const statusNotification: Handler<"StatusNotification"> = (state, request
   const { connectors, anomaly, stale } = applyStatus(state.connectors, report, receivedAt);
   // The history keeps both times (the station's, or ours, and receivedAt): it needs no `untimed` mark.
   const { untimed: _ours, ...entry } = report;
-  const history = [{ chargePointId: ctx.chargePointId, ...entry, receivedAt }];
+  // A report without the station's time is named by its CALL: a copy sent again is stored once.
+  const named = !request.timestamp && ctx.messageId !== undefined ? { callId: ctx.messageId } : {};
+  const history = [{ chargePointId: ctx.chargePointId, ...entry, receivedAt, ...named }];
   if (stale) {
     return {
       response: {},

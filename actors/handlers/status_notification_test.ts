@@ -87,3 +87,19 @@ Deno.test("statusNotification() keeps a report older than the current status in 
   ]]);
   assertEquals(result.events ?? [], []);
 });
+
+Deno.test("statusNotification() names a report without a timestamp by its CALL's message id, one with a timestamp not", async () => {
+  const untimed = await statusNotification(station(), {
+    connectorId: 1,
+    status: "Faulted",
+    errorCode: "GroundFailure",
+  }, { ...context(), messageId: "sn-7" });
+  assertEquals(untimed.changes?.statusHistory?.map((h) => h.callId), ["sn-7"]);
+  const timed = await statusNotification(station(), {
+    connectorId: 1,
+    status: "Faulted",
+    errorCode: "GroundFailure",
+    timestamp: AT,
+  }, { ...context(), messageId: "sn-8" });
+  assertEquals(timed.changes?.statusHistory?.map((h) => h.callId), [undefined]);
+});

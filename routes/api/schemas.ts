@@ -209,6 +209,10 @@ export const StatusHistorySchema = z.object({
   vendorErrorCode: z.string().optional(),
   timestamp: z.string(),
   receivedAt: z.string(),
+  callId: z.string().optional().describe(
+    "OCPP 1.6 report sent without a timestamp (`timestamp` is then receivedAt): the message id of its CALL, " +
+      "which names it (a copy sent again within 10 minutes is stored once)",
+  ),
 });
 
 export const FileStatusSchema = z.object({

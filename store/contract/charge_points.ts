@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertExists, assertGreater } from "@std/assert";
 import type { ChargePointRecord } from "../../model/charge_point.ts";
+import { type StatusHistoryEntry, UNTIMED_COPY_WINDOW_MS } from "../../model/status_history.ts";
 import {
   at,
   type Cases,
@@ -289,6 +290,43 @@ export function chargePointCases({ test, stationTest }: Cases): void {
       assertEquals((await store().listStatusHistory("CP-1", 500)).length, differing.length + 1 + many.length);
       // Another station's same report is its own.
       const theirs = { ...report, chargePointId: "CP-2" };
+      await store().commit({ chargePointId: "CP-2", statusHistory: [theirs] });
+      assertEquals(await store().listStatusHistory("CP-2", 10), [theirs]);
+    },
+  );
+
+  stationTest(
+    "commit() stores a report without the station's time once per CALL: a copy sent again within the window is left out",
+    async ({ store }) => {
+      // No timestamp from the station: ours stands in, so each copy has another; the CALL's id names it.
+      const untimed = (minute: number, d: Partial<StatusHistoryEntry> = {}) =>
+        statusEntry({
+          status: "Faulted",
+          errorCode: "GroundFailure",
+          callId: "17",
+          ...d,
+          timestamp: at(minute),
+          receivedAt: at(minute),
+        });
+      const first = untimed(1);
+      await store().commit({ chargePointId: "CP-1", statusHistory: [first] });
+      // The CALL sent again after its answer was lost: a copy.
+      await store().commit({ chargePointId: "CP-1", statusHistory: [untimed(2)] });
+      await store().commit({ chargePointId: "CP-1", statusHistory: [untimed(9)] });
+      assertEquals(await store().listStatusHistory("CP-1", 10), [first]);
+      // Another CALL, other words under the same CALL's id, another station: reports of their own.
+      const kept = [
+        untimed(3, { callId: "18" }),
+        untimed(4, { status: "Available", errorCode: "NoError" }),
+        untimed(5, { connectorId: 2 }),
+        untimed(6, { info: "earth leak" }),
+      ];
+      for (const entry of kept) await store().commit({ chargePointId: "CP-1", statusHistory: [entry] });
+      // The same id and words past the window: a station that numbers its CALLs afresh on each connection.
+      const later = untimed(1 + UNTIMED_COPY_WINDOW_MS / 60_000);
+      await store().commit({ chargePointId: "CP-1", statusHistory: [later] });
+      assertEquals(await store().listStatusHistory("CP-1", 20), [later, ...[...kept].reverse(), first]);
+      const theirs = untimed(2, { chargePointId: "CP-2" });
       await store().commit({ chargePointId: "CP-2", statusHistory: [theirs] });
       assertEquals(await store().listStatusHistory("CP-2", 10), [theirs]);
     },

@@ -32,7 +32,7 @@ import {
 import { changesTime, type StationChanges, type WriterConnection } from "../../model/changes.ts";
 import { replaces, withStoredWriter } from "../../model/newest_connection.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
-import type { StatusHistoryEntry } from "../../model/status_history.ts";
+import { isUntimedCopy, type StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
 import { chargePointKey, historyPage, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
 import type { KvReads } from "./reads.ts";
@@ -155,11 +155,12 @@ export function planStation(
 export function statusReportKey(entry: StatusHistoryEntry): Deno.KvKey {
   const ms = Date.parse(entry.timestamp);
   return [
-    "cp_status_report",
+    // A report without the station's time is named by its CALL (`model/status_history.ts`).
+    entry.callId === undefined ? "cp_status_report" : "cp_status_call",
     entry.chargePointId,
     entry.evseId ?? -1,
     entry.connectorId,
-    Number.isNaN(ms) ? entry.timestamp : ms,
+    entry.callId ?? (Number.isNaN(ms) ? entry.timestamp : ms),
     entry.status,
     entry.errorCode ?? "",
     entry.info ?? "",
@@ -189,11 +190,21 @@ function planStatusHistory(
     const reportKey = statusReportKey(entry);
     const report = read(reportKey);
     const id = JSON.stringify(reportKey);
-    if (report.value !== null || planned.has(id)) continue;
+    if (planned.has(id) || (report.value !== null && isCopy(entry, report.value))) continue;
     planned.add(id);
     const key: Deno.KvKey = ["cp_status", entry.chargePointId, entry.receivedAt, seq.next()];
     set.unit([report], [[key, entry], [reportKey, key]], 0);
   }
+}
+
+/**
+ * Whether `entry` is a copy of the report whose history entry `stored` points to: always for a report with
+ * the station's time; within the window of the first for one named by its CALL (its id may come again later).
+ */
+function isCopy(entry: StatusHistoryEntry, stored: unknown): boolean {
+  if (entry.callId === undefined) return true;
+  const firstAt = Array.isArray(stored) ? stored[2] : undefined;
+  return typeof firstAt === "string" && isUntimedCopy(entry, firstAt);
 }
 
 /** A record as stored: with the connection that last wrote it, if a station's actor did. */

@@ -6,7 +6,8 @@
  *   the record's lastSeen (reads let it win; a write of the record's lastSeen deletes it in the same commit);
  *   `["cp_status", cpId, receivedAt, seq]` StatusHistoryEntry, with `["cp_status_report", cpId, evseId,
  *   connectorId, timestamp, status, errorCode, info, vendorId, vendorErrorCode]` -> its key (a report stored
- *   once: `statusReportKey`); `["cp_config", id]` its configuration and
+ *   once: `statusReportKey`; `["cp_status_call", ...]` with the CALL's message id for the timestamp when the
+ *   station sent none); `["cp_config", id]` its configuration and
  *   `["cp_reports", id]` its chargingReports (large fields that rarely change, kept out of the record that every
  *   status and transaction rewrites; a record written before holds them itself until its next write)
  * - `["idtag", idTagKey(idTag)]` IdTagRecord (id tags are case-insensitive: see model/id_tag.ts);

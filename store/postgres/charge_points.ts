@@ -20,7 +20,7 @@ import type { ChargingReports } from "../../model/charging_reports.ts";
 import type { ProtocolErrors } from "../../model/protocol_errors.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import { withStoredWriter } from "../../model/newest_connection.ts";
-import type { StatusHistoryEntry } from "../../model/status_history.ts";
+import { type StatusHistoryEntry, UNTIMED_COPY_WINDOW_MS } from "../../model/status_history.ts";
 import type { HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
 import { belowCursor, toHistoryPage } from "./history_page.ts";
 import { jsonParam } from "./json_param.ts";
@@ -112,6 +112,8 @@ interface StatusHistoryRow {
   vendor_error_code: string | null;
   timestamp: Date;
   received_at: Date;
+  /** Migration 059: absent from rows read before it ran. */
+  call_id?: string | null;
 }
 
 export class PgChargePoints {
@@ -288,16 +290,20 @@ export class PgChargePoints {
     `.execute();
   }
 
-  /** A copy of a report stored already is left out (`status_history_report`, migration 054). */
+  /**
+   * A copy of a report stored already is left out (`status_history_report`, migration 054); a report without
+   * the station's time is named by its CALL, and left out when a row of the station holds its CALL id and
+   * words, received within the window (`model/status_history.ts`, migration 059).
+   */
   async writeStatusHistory(tx: Writer, members: readonly StationChanges[]): Promise<void> {
     const entries = members.flatMap((m) => m.statusHistory ?? []);
     if (entries.length === 0) return;
     await tx`
       insert into status_history (
         charge_point_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, timestamp,
-        received_at, evse_id
+        received_at, evse_id, call_id
       )
-      select a, b, c, d, e, f, g, h, i, j from unnest(
+      select a, b, c, d, e, f, g, h, i, j, k from unnest(
         ${entries.map((e) => e.chargePointId)}::text[],
         ${entries.map((e) => e.connectorId)}::int[],
         ${entries.map((e) => e.status)}::text[],
@@ -307,8 +313,19 @@ export class PgChargePoints {
         ${entries.map((e) => e.vendorErrorCode ?? null)}::text[],
         ${entries.map((e) => e.timestamp)}::text[]::timestamptz[],
         ${entries.map((e) => e.receivedAt)}::text[]::timestamptz[],
-        ${entries.map((e) => e.evseId ?? null)}::int[]
-      ) with ordinality as v(a, b, c, d, e, f, g, h, i, j, n)
+        ${entries.map((e) => e.evseId ?? null)}::int[],
+        ${entries.map((e) => e.callId ?? null)}::text[]
+      ) with ordinality as v(a, b, c, d, e, f, g, h, i, j, k, n)
+      where k is null or not exists (
+        select 1 from status_history as first
+        where first.charge_point_id = a and first.call_id = k
+          and first.connector_id = b and coalesce(first.evse_id, -1) = coalesce(j, -1) and first.status = c
+          and coalesce(first.error_code, '') = coalesce(d, '') and coalesce(first.info, '') = coalesce(e, '')
+          and coalesce(first.vendor_id, '') = coalesce(f, '')
+          and coalesce(first.vendor_error_code, '') = coalesce(g, '')
+          and first.received_at <= i
+          and first.received_at > i - ${UNTIMED_COPY_WINDOW_MS}::int * interval '1 millisecond'
+      )
       order by n
       on conflict do nothing
     `.execute();
@@ -390,5 +407,6 @@ function toStatusHistory(r: StatusHistoryRow): StatusHistoryEntry {
   if (r.info !== null) entry.info = r.info;
   if (r.vendor_id !== null) entry.vendorId = r.vendor_id;
   if (r.vendor_error_code !== null) entry.vendorErrorCode = r.vendor_error_code;
+  if (r.call_id != null) entry.callId = r.call_id;
   return entry;
 }

@@ -59,6 +59,7 @@ import { steps as reservationUnconfirmedIndex } from "./053_reservation_unconfir
 import { steps as statusHistoryReportOnce } from "./054_status_history_report_once.ts";
 import { steps as commandLogWrittenAt } from "./055_command_log_written_at.ts";
 import { steps as meterGroupsWithoutStationKey } from "./057_meter_groups_without_station_key.ts";
+import { steps as statusHistoryCallId } from "./059_status_history_call_id.ts";
 
 export type Migration =
   & {
@@ -134,4 +135,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 54, name: "status_history_report_once", steps: statusHistoryReportOnce },
   { version: 55, name: "command_log_written_at", steps: commandLogWrittenAt },
   { version: 57, name: "meter_groups_without_station_key", steps: meterGroupsWithoutStationKey },
+  { version: 59, name: "status_history_call_id", steps: statusHistoryCallId },
 ];
