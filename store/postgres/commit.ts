@@ -93,6 +93,28 @@ export const DEFAULT_BUSY_WINDOW_MS = 1;
 /** See `groupCommitLockTimeoutMs`: well within the bound, far above a group commit's usual length. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 
+/**
+ * How long a group commit's session may sit idle in its transaction before PostgreSQL ends it, in ms: a node
+ * frozen (SIGSTOP, a paused VM, a swap stall) after its statements ran and before its COMMIT holds their row
+ * locks for as long as it is frozen, and every other node's write of those stations (one that moved away)
+ * fails at its lock timeout, again and again. A healthy node sends COMMIT right behind the answers, in ms.
+ * A stricter setting of the database or role stands (`transactionBounds`).
+ */
+export const IDLE_IN_TRANSACTION_MS = 5_000;
+
+/**
+ * The transaction's `lock_timeout` and `IDLE_IN_TRANSACTION_MS`, in one statement (one per group commit, as the
+ * `set local lock_timeout` before it); the session's own idle setting stands when it is stricter (not 0).
+ */
+function transactionBounds(lockTimeoutMs: number): string {
+  return `
+    select set_config('lock_timeout', '${lockTimeoutMs}ms', true),
+      set_config('idle_in_transaction_session_timeout', case
+        when t = interval '0' or t > interval '${IDLE_IN_TRANSACTION_MS} milliseconds' then '${IDLE_IN_TRANSACTION_MS}ms'
+        else current_setting('idle_in_transaction_session_timeout') end, true)
+    from (select current_setting('idle_in_transaction_session_timeout')::interval as t) as setting`;
+}
+
 /** Members (indexes) whose guards failed: the transaction is rolled back and written again without them. */
 class Conflicts extends Error {
   constructor(readonly members: Map<number, string>) {
@@ -113,7 +135,8 @@ export interface PgParts {
 
 export class PgCommitter {
   readonly #group: GroupCommit<StationChanges, CommitResult>;
-  readonly #lockTimeoutMs: number;
+  /** The statement setting the transaction's lock and idle bounds (`transactionBounds`). */
+  readonly #bounds: string;
 
   constructor(
     private readonly sql: Sql,
@@ -122,9 +145,8 @@ export class PgCommitter {
     /** A group commit with no answer within this fails its members with StoreUnavailableError. */
     timeoutMs = 10_000,
   ) {
-    this.#lockTimeoutMs = Math.max(
-      1,
-      Math.round(options.groupCommitLockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
+    this.#bounds = transactionBounds(
+      Math.max(1, Math.round(options.groupCommitLockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS)),
     );
     this.#group = new GroupCommit(
       options.groupCommitMs ?? "whileBusy",
@@ -233,9 +255,10 @@ export class PgCommitter {
       // A row locked elsewhere (an operator's or another node's transaction that does not end) is waited for
       // only so long: the batch would hold every member, and the rows it updated before, until the bound.
       // Then the members are written one by one, and only the locked one fails.
+      // A frozen node's open transaction is ended by PostgreSQL, its row locks with it (`IDLE_IN_TRANSACTION_MS`).
       const begun = Promise.all([
         c`begin`.execute(),
-        c.unsafe(`set local lock_timeout = ${this.#lockTimeoutMs}`).execute(),
+        c.unsafe(this.#bounds).execute(),
       ]);
       if (!pipelinesBegin(members)) await begun;
       const guarded = members.some((m) => m.transactionsStarted?.length || m.transactionUpdates?.length);
