@@ -240,6 +240,8 @@ export interface DeviceModelStore {
   /** See `Lookups`: a report's handler asks before it adds entries (the model's bound). */
   storedDeviceModelKeys(chargePointId: string, keys: readonly string[]): Promise<Set<string>>;
   countDeviceModel(chargePointId: string, atMost: number): Promise<number>;
+  /** The station's entries of `keys` (`deviceModelKey`s) it holds, sorted by key; the others are left out. */
+  getDeviceModelEntries(chargePointId: string, keys: readonly string[]): Promise<DeviceModelEntry[]>;
 }
 
 export interface Store

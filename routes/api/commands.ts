@@ -49,6 +49,7 @@ import {
   refuseOutlivingLocalList,
   refuseOutlivingOpenCharging,
 } from "./outliving_grants.ts";
+import { refuseOutlivingRaise } from "./outliving_raises.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
@@ -236,6 +237,10 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom the station trusts`);
     refuseOutlivingLocalList(principal, action, payload);
     refuseOutlivingOpenCharging(principal, action, payload);
+    await refuseOutlivingRaise(principal, action, payload, {
+      configuration: async () => (await options.store.getChargePoint(params.id))?.configuration ?? null,
+      deviceModel: (keys) => options.store.getDeviceModelEntries(params.id, keys),
+    });
     if (changesTrust && !(principal && hasRole(principal, "admin"))) {
       throw new ApiError(
         403,

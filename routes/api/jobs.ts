@@ -18,6 +18,7 @@ import {
   refuseOutlivingLocalList,
   refuseOutlivingOpenCharging,
 } from "./outliving_grants.ts";
+import { refuseOutlivingRaise } from "./outliving_raises.ts";
 import { JobDetailSchema, JobSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, limit, pageOf } from "./schemas.ts";
 
@@ -88,7 +89,7 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
       404: { description: "Unknown site", schema: ErrorSchema },
     },
   }, async (c, { body, principal }) => {
-    refuseJobCommand(principal, body.action, body.payload);
+    await refuseJobCommand(principal, body.action, body.payload);
     // Security Whitepaper A05: a raise is followed per station (pending until its first connection with it,
     // security_profile_raises.ts); a job's raw ChangeConfiguration would leave the lower profile open.
     if (profileSent(body.action, body.payload) !== null) {
@@ -206,7 +207,7 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
   }, async (c, { params, body, principal }) => {
     // Sent again, its command is checked as at the job's creation: whoever retries it sends it.
     const job = await fleet.jobs.get(params.jobId);
-    refuseJobCommand(principal, job.action, job.payload);
+    await refuseJobCommand(principal, job.action, job.payload);
     const retried = await fleet.jobs.retry(params.jobId, body.outcomes as never);
     return c.json({ retried });
   });
@@ -227,12 +228,13 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
  * Refuses (403) `principal` a job's command that changes whom stations trust without the admin role, or that
  * would outlive its API token that expires (outliving_grants.ts): at the job's creation and at each retry.
  */
-function refuseJobCommand(principal: Principal | null, action: string, payload: unknown): void {
+async function refuseJobCommand(principal: Principal | null, action: string, payload: unknown): Promise<void> {
   const changesTrust = changesStationTrust(action, payload);
   // Whom stations trust outlives the request: not a token's that expires (outliving_grants.ts).
   if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom stations trust`);
   refuseOutlivingLocalList(principal, action, payload);
   refuseOutlivingOpenCharging(principal, action, payload);
+  await refuseOutlivingRaise(principal, action, payload, null);
   if (changesTrust && !(principal && hasRole(principal, "admin"))) {
     throw new ApiError(403, "forbidden", `${action} changes whom stations trust: it needs the "admin" role`, {
       required: "admin",

@@ -14,7 +14,8 @@
  * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it. The
  * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list; and for a setting
  * that widens who may charge (WIDENING_SETTINGS: unknown cards, stale local copies, Invalid cards charging on):
- * the station keeps it.
+ * the station keeps it. Settings whose higher number widens it are judged by the station's known value
+ * (`outliving_raises.ts`).
  * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
  * recommissioned one is no longer refused when it connects; such a token may do neither. Pending, Rejected
  * and decommissioning shut a station out (until Accepted it may send BootNotification only, OCPP 1.6 §4.2.1):
@@ -31,8 +32,16 @@ import type { IdTagRecord } from "../../model/id_tag.ts";
 import { isPlainObject } from "../../protocol/ocppj/frames.ts";
 import { ApiError } from "./http.ts";
 
-/** Throws 403 `forbidden` (with the token's `expiresAt`) when `principal` is a token that expires. */
-export function refuseOutlivingGrant(principal: Principal | null, what: string): void {
+/**
+ * Throws 403 `forbidden` when `principal` is a token that expires; its details name the `rule` (a caller can
+ * tell which one refused it) and the token's `expiresAt`, with `more` (what was judged).
+ */
+export function refuseOutlivingGrant(
+  principal: Principal | null,
+  what: string,
+  rule = "expiring_token_outliving_grant",
+  more: Record<string, unknown> = {},
+): void {
   const expiresAt = principal?.expiresAt;
   if (expiresAt === undefined || expiresAt === null) return;
   throw new ApiError(
@@ -40,7 +49,7 @@ export function refuseOutlivingGrant(principal: Principal | null, what: string):
     "forbidden",
     `An API token that expires (at ${expiresAt}) cannot ${what}: that would outlive it; use a user's session ` +
       "or a token that does not expire",
-    { expiresAt },
+    { rule, expiresAt, ...more },
   );
 }
 

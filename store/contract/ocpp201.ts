@@ -280,6 +280,19 @@ export function ocpp201Cases({ stationTest }: Cases): void {
   );
 
   stationTest(
+    "getDeviceModelEntries() reads the entries of the keys asked for, by key, and leaves out the others",
+    async ({ store }) => {
+      const power = entry("EVSE", "Power", "22000");
+      const type = entry("Connector", "Type", "cType2");
+      assertEquals((await store().commit({ chargePointId: "CP-1", deviceModel: [power, type] })).ok, true);
+      const keys = ["EVSE||1||Power|", "EVSE||1||Unreported|", "Connector||1||Type|"];
+      assertEquals(await store().getDeviceModelEntries("CP-1", keys), [type, power]);
+      assertEquals(await store().getDeviceModelEntries("CP-1", []), []);
+      assertEquals(await store().getDeviceModelEntries("CP-2", keys), []);
+    },
+  );
+
+  stationTest(
     "a told value changes its stored entry's attribute, in order, and never adds an entry",
     async ({ store }) => {
       const power = entry("EVSE", "Power", "22000");

@@ -38,6 +38,18 @@ export class KvDeviceModel {
     return new Set(found.flat().filter((e) => e.versionstamp !== null).map((e) => e.key[2] as string));
   }
 
+  async entries(chargePointId: string, keys: readonly string[]): Promise<DeviceModelEntry[]> {
+    const sorted = [...new Set(keys)].sort();
+    const chunks: string[][] = [];
+    for (let i = 0; i < sorted.length; i += 10) chunks.push(sorted.slice(i, i + 10));
+    const found = await Promise.all(
+      chunks.map((chunk) =>
+        this.kv.getMany<DeviceModelEntry[]>(chunk.map((key) => entryKey(chargePointId, key)))
+      ),
+    );
+    return found.flat().flatMap((e) => (e.versionstamp === null ? [] : [e.value]));
+  }
+
   async count(chargePointId: string, atMost: number): Promise<number> {
     const known = this.#counted.get(chargePointId) ?? 0;
     if (known >= atMost) return known;

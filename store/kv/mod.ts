@@ -283,6 +283,9 @@ export class KvStore implements Store {
   storedDeviceModelKeys(chargePointId: string, keys: readonly string[]): Promise<Set<string>> {
     return this.#deviceModel.storedKeys(chargePointId, keys);
   }
+  getDeviceModelEntries(chargePointId: string, keys: readonly string[]): Promise<DeviceModelEntry[]> {
+    return this.#deviceModel.entries(chargePointId, keys);
+  }
   countDeviceModel(chargePointId: string, atMost: number): Promise<number> {
     return this.#deviceModel.count(chargePointId, atMost);
   }

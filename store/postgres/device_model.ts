@@ -35,6 +35,14 @@ export class PgDeviceModel {
     return new Set(rows.map((r) => r.key));
   }
 
+  async entries(chargePointId: string, keys: readonly string[]): Promise<DeviceModelEntry[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.sql<{ entry: DeviceModelEntry }[]>`
+      select entry from device_model where charge_point_id = ${chargePointId} and key = any(${keys as string[]}::text[])
+      order by key`;
+    return rows.map((r) => r.entry);
+  }
+
   async count(chargePointId: string, atMost: number): Promise<number> {
     const [row] = await this.sql<{ n: number }[]>`
       select count(*)::int as n from (

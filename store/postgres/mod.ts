@@ -460,6 +460,12 @@ export class PostgresStore implements Store {
       () => this.#deviceModel.storedKeys(chargePointId, keys),
     );
   }
+  getDeviceModelEntries(chargePointId: string, keys: readonly string[]): Promise<DeviceModelEntry[]> {
+    return this.#run(
+      `read device model entries of "${chargePointId}"`,
+      () => this.#deviceModel.entries(chargePointId, keys),
+    );
+  }
   countDeviceModel(chargePointId: string, atMost: number): Promise<number> {
     return this.#run(
       `count the device model of "${chargePointId}"`,
