@@ -2,7 +2,8 @@
  * An id tag that is Accepted lets whoever holds the card charge: a credential. An API token that expires could
  * create one that never expires (or expires after it), extend one, or unblock one, and the card kept working
  * after the token. Now each answers 403 with a JSON body and stores nothing; the token may still create or
- * extend a tag up to its own expiry (a guest card), create a blocked one, and block, shorten or re-parent any;
+ * extend a tag up to its own expiry (a guest card), create a blocked one, block or shorten any, and re-parent any
+ * under a group that ends with it (`attack_expiring_token_parent_id_tag_e2e_test.ts`);
  * a token that never expires keeps every right.
  * A tag with an OCPP 2.0.1 idToken type is accepted only when presented as that type: taking the type off (any
  * type then) or changing it lets the card's number be presented in a way it could not be (an RFID UID typed in

@@ -13,7 +13,7 @@ import {
 import type { Store } from "../../store/mod.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
-import { refuseOutlivingIdTag } from "./outliving_grants.ts";
+import { refuseOutlivingIdTag, refuseOutlivingParent } from "./outliving_grants.ts";
 import { LocalListField } from "./local_list.ts";
 import { ErrorSchema, IdTagSchema, isoDateTime, limit, OperatorIdTag, pageOf } from "./schemas.ts";
 
@@ -140,6 +140,12 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       ...(body.idTokenType !== undefined ? { idTokenType: body.idTokenType } : {}),
     };
     refuseOutlivingIdTag(principal, null, record);
+    refuseOutlivingParent(
+      principal,
+      null,
+      record,
+      principal?.expiresAt && body.parentIdTag ? await store.getIdTag(body.parentIdTag) : null,
+    );
     // Created only where no tag is: of two creations at once, the second is told it exists.
     const { before } = await store.changeIdTag(record.idTag, (stored) => stored ? undefined : record);
     if (before) throw new ApiError(409, "conflict", `Id tag "${body.idTag}" already exists`);
@@ -165,13 +171,17 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       "`localList: true` puts the tag on the managed local authorization list: every station gets it " +
       "(SendLocalList Differential), and later changes of the tag follow. `false` takes it off. An API token " +
       "that expires may not unblock or extend a tag so that it is usable after the token, nor take off or " +
-      "change the idTokenType of one usable after it (403).",
+      "change the idTokenType of one usable after it, nor give one usable after it a parentIdTag that is " +
+      "no id tag or one usable after the token (403).",
     tag: "Id tags",
     access: "admin",
     params: IdTagParam,
     body: UpdateBody,
     responses: { 200: { description: "Updated", schema: IdTagView }, ...ERRORS, ...NOT_FOUND },
   }, async (c, { params, body, principal }) => {
+    // The new parent as stored now (read once, before the change: a parent changed in between is judged as
+    // it was).
+    const parent = principal?.expiresAt && body.parentIdTag ? await store.getIdTag(body.parentIdTag) : null;
     // The fields asked for, applied to the tag as stored when written: a change made meanwhile stays, and a
     // tag deleted meanwhile is not brought back.
     const { after } = await store.changeIdTag(params.idTag, (existing) => {
@@ -188,6 +198,7 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
         ...(body.parentIdTag !== undefined ? { parentIdTag: body.parentIdTag } : {}),
       };
       refuseOutlivingIdTag(principal, existing, changed);
+      refuseOutlivingParent(principal, existing, changed, parent);
       return changed;
     });
     if (!after) throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);

@@ -14,7 +14,8 @@
  * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it. The
  * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list; and for a setting
  * that widens who may charge (WIDENING_SETTINGS: unknown cards, stale local copies, Invalid cards charging on):
- * the station keeps it. Settings whose higher number widens it are judged by the station's known value
+ * the station keeps it. Nor may it put a tag usable after it in a group (its parentIdTag) that is not a tag
+ * usable only until the token expires. Settings whose higher number widens it are judged by the station's known value
  * (`outliving_raises.ts`).
  * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
  * recommissioned one is no longer refused when it connects; such a token may do neither. Pending, Rejected
@@ -28,7 +29,7 @@
  * ```
  */
 import type { Principal } from "../../auth/principal.ts";
-import type { IdTagRecord } from "../../model/id_tag.ts";
+import { type IdTagRecord, sameIdTag } from "../../model/id_tag.ts";
 import { isPlainObject } from "../../protocol/ocppj/frames.ts";
 import { ApiError } from "./http.ts";
 
@@ -77,6 +78,45 @@ export function refuseOutlivingIdTag(
     const as = after.idTokenType === undefined ? "any idToken type" : after.idTokenType;
     refuseOutlivingGrant(principal, `let an id tag usable after it be presented as ${as}, not only ${was}`);
   }
+}
+
+/**
+ * Throws 403 when `principal` is a token that expires and gives the id tag `after`, usable after the token
+ * expires, a parentIdTag it did not have (`before`: the stored tag; null when it is being created) that is not
+ * an id tag (`parent`: the stored parent, null when there is none) or is one usable after the token. The
+ * parent is the tag's group (OCPP 1.6 §3.5.2 and §5.13, 2.0.1 groupIdToken): its members stop each other's
+ * sessions, use reservations made for the group and, where a 2.0.1 station's MasterPassGroupId names it, stop
+ * any session; joining a group that lasts, or one the server does not know, is a power the card keeps after
+ * the token. A tag the token could not keep usable (blocked, expiring with it) may join any group; taking
+ * the parent off, or naming it again in another case, is allowed.
+ */
+export function refuseOutlivingParent(
+  principal: Principal | null,
+  before: IdTagRecord | null,
+  after: IdTagRecord,
+  parent: IdTagRecord | null,
+): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null || after.parentIdTag === null) return;
+  const limit = Date.parse(expiresAt);
+  if (usableUntil(after) <= limit) return;
+  const was = before?.parentIdTag ?? null;
+  if (was !== null && sameIdTag(was, after.parentIdTag)) return;
+  const known = parent !== null && sameIdTag(parent.idTag, after.parentIdTag);
+  if (known && usableUntil(parent) <= limit) return;
+  const why = !known
+    ? "which is no id tag here (a group whose powers cannot be judged)"
+    : parent.expiryDate === null
+    ? "an Accepted tag with no expiry"
+    : `an Accepted tag usable until ${parent.expiryDate}`;
+  refuseOutlivingGrant(
+    principal,
+    `put id tag ${JSON.stringify(after.idTag)}, usable after it, under parent ${
+      JSON.stringify(after.parentIdTag)
+    }, ${why}`,
+    "expiring_token_parent_id_tag",
+    { idTag: after.idTag, parentIdTag: after.parentIdTag },
+  );
 }
 
 /** Until when a tag lets its holder charge (ms; Infinity without an expiry, -Infinity when not Accepted). */
