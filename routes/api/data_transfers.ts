@@ -9,6 +9,8 @@ import { CiString255, CiString50 } from "../../protocol/ocpp16/common.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { DataTransferRuleSchema, DataTransferSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, limit, listOf, pageOf } from "./schemas.ts";
+import { refuseOutlivingDataTransferAnswer } from "./outliving_grants.ts";
+import type { DataTransferRule } from "../../store/fleet.ts";
 
 const ListQuery = z.object({
   chargePointId: z.string().max(48).optional(),
@@ -70,12 +72,16 @@ export function addDataTransferRoutes(router: ApiRouter, fleet: Fleet, now: () =
     path: "/v1/data-transfer-rules",
     operationId: "putDataTransferRule",
     summary: "Set how one vendorId (and messageId) is answered",
+    description:
+      "An API token that expires may not make a message answered Accepted, or Accepted with other " +
+      "data, that was not (403, nor by deleting a rule): such an answer may be a yes to whether a car may " +
+      "charge (ISO 15118 Plug & Charge over OCPP 1.6), and the rule stays after the token.",
     tag: "Data transfer",
     access: "admin",
     body: RuleBody,
     responses: { 200: { description: "The rule", schema: DataTransferRuleSchema }, ...ERRORS },
   }, async (c, { body, principal }) => {
-    const rule = {
+    const rule: DataTransferRule = {
       vendorId: body.vendorId,
       messageId: body.messageId,
       status: body.status,
@@ -83,6 +89,13 @@ export function addDataTransferRoutes(router: ApiRouter, fleet: Fleet, now: () =
       updatedBy: principal ? principalLabel(principal) : "anonymous",
       updatedAt: now().toISOString(),
     };
+    refuseOutlivingDataTransferAnswer(
+      principal,
+      await fleet.store.dataTransfers.listRules(),
+      rule.vendorId,
+      rule.messageId,
+      rule,
+    );
     await fleet.dataTransfers.putRule(rule);
     return c.json(rule);
   });
@@ -100,7 +113,9 @@ export function addDataTransferRoutes(router: ApiRouter, fleet: Fleet, now: () =
       ...ERRORS,
       404: { description: "No such rule", schema: ErrorSchema },
     },
-  }, async (c, { query }) => {
+  }, async (c, { query, principal }) => {
+    const rules = await fleet.store.dataTransfers.listRules();
+    refuseOutlivingDataTransferAnswer(principal, rules, query.vendorId, query.messageId, null);
     if (!(await fleet.dataTransfers.deleteRule(query.vendorId, query.messageId))) {
       throw new ApiError(
         404,

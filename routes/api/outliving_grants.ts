@@ -14,9 +14,10 @@
  * working weeks later, at a charger, surprises its holder more than a refusal surprises whoever makes it. The
  * same holds for an entry of a SendLocalList (a command or a job): the station keeps its list; and for a setting
  * that widens who may charge (WIDENING_SETTINGS: unknown cards, stale local copies, Invalid cards charging on):
- * the station keeps it. Nor may it put a tag usable after it in a group (its parentIdTag) that is not a tag
- * usable only until the token expires. Settings whose higher number widens it are judged by the station's known value
- * (`outliving_raises.ts`).
+ * the station keeps it (one whose higher number widens it is judged by the station's known value:
+ * `outliving_raises.ts`); and for a DataTransfer rule that answers Accepted, which may be a yes to whether a
+ * car may charge (ISO 15118 Plug & Charge over 1.6). Nor may it put a tag usable after it in a group (its
+ * parentIdTag) that is not a tag usable only until the token expires.
  * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
  * recommissioned one is no longer refused when it connects; such a token may do neither. Pending, Rejected
  * and decommissioning shut a station out (until Accepted it may send BootNotification only, OCPP 1.6 §4.2.1):
@@ -31,6 +32,8 @@
 import type { Principal } from "../../auth/principal.ts";
 import { type IdTagRecord, sameIdTag } from "../../model/id_tag.ts";
 import { isPlainObject } from "../../protocol/ocppj/frames.ts";
+import { answerDataTransfer } from "../../fleet/data_transfer_answer.ts";
+import type { DataTransferRule } from "../../store/fleet.ts";
 import { ApiError } from "./http.ts";
 
 /**
@@ -138,6 +141,41 @@ export function refuseOutlivingRegistration(
 ): void {
   if (after !== "Accepted" || before === "Accepted") return;
   refuseOutlivingGrant(principal, `accept station ${JSON.stringify(id)}`);
+}
+
+/**
+ * Throws 403 when `principal` is a token that expires and putting `after` (null: deleting the rule) for
+ * `vendorId` and `messageId` changes the answer that message gets to an Accepted one it did not get (another
+ * status, other data) given the stored `rules`: a station's DataTransfer may ask who may charge (the OCA's
+ * ISO 15118 Plug & Charge over 1.6, vendorId "org.openchargealliance.iso15118pnc", messageId "Authorize",
+ * reads `{"idTokenInfo":{"status":"Accepted"}}` as a yes to every car), the server cannot tell which does, and
+ * the rule answers for it after the token. A vendor's catch-all (messageId "") is judged as such: it is the
+ * answer of its messages without a rule of their own. Refusing answers, and deleting a rule that leaves no
+ * Accepted one in its place, go.
+ */
+export function refuseOutlivingDataTransferAnswer(
+  principal: Principal | null,
+  rules: readonly DataTransferRule[],
+  vendorId: string,
+  messageId: string,
+  after: DataTransferRule | null,
+): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null) return;
+  const others = rules.filter((r) => !(r.vendorId === vendorId && r.messageId === messageId));
+  const was = answerDataTransfer(rules, vendorId, messageId);
+  const will = answerDataTransfer(after === null ? others : [...others, after], vendorId, messageId);
+  if (will.status !== "Accepted" || (was.status === "Accepted" && was.data === will.data)) return;
+  const message = messageId === "" ? "every other messageId" : `messageId ${JSON.stringify(messageId)}`;
+  const data = will.data === undefined ? "" : ` with ${JSON.stringify(will.data)}`;
+  refuseOutlivingGrant(
+    principal,
+    `${after === null ? "delete the rule" : "set a rule"} that makes DataTransfer of vendorId ${
+      JSON.stringify(vendorId)
+    }, ${message}, answered Accepted${data} (it was ${was.status}): such an answer may let stations' users charge`,
+    "expiring_token_data_transfer_accept",
+    { vendorId, messageId, was: was.status },
+  );
 }
 
 /** Statuses of a local list entry that let its card charge (OCPP 1.6 §7.2 AuthorizationStatus, 2.0.1 too). */
