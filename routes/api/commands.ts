@@ -48,6 +48,7 @@ import {
   refuseOutlivingGrant,
   refuseOutlivingLocalList,
   refuseOutlivingOpenCharging,
+  refuseOutlivingReservation,
 } from "./outliving_grants.ts";
 import { refuseOutlivingRaise } from "./outliving_raises.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
@@ -236,6 +237,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     // Whom the station trusts outlives the request: not a token's that expires (outliving_grants.ts).
     if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom the station trusts`);
     refuseOutlivingLocalList(principal, action, payload);
+    refuseOutlivingReservation(principal, action, payload);
     refuseOutlivingOpenCharging(principal, action, payload);
     await refuseOutlivingRaise(principal, action, payload, {
       configuration: async () => (await options.store.getChargePoint(params.id))?.configuration ?? null,

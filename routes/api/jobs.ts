@@ -17,6 +17,7 @@ import {
   refuseOutlivingGrant,
   refuseOutlivingLocalList,
   refuseOutlivingOpenCharging,
+  refuseOutlivingReservation,
 } from "./outliving_grants.ts";
 import { refuseOutlivingRaise } from "./outliving_raises.ts";
 import { JobDetailSchema, JobSchema } from "./fleet_schemas.ts";
@@ -234,6 +235,7 @@ async function refuseJobCommand(principal: Principal | null, action: string, pay
   if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom stations trust`);
   refuseOutlivingLocalList(principal, action, payload);
   refuseOutlivingOpenCharging(principal, action, payload);
+  refuseOutlivingReservation(principal, action, payload);
   await refuseOutlivingRaise(principal, action, payload, null);
   if (changesTrust && !(principal && hasRole(principal, "admin"))) {
     throw new ApiError(403, "forbidden", `${action} changes whom stations trust: it needs the "admin" role`, {

@@ -16,7 +16,8 @@
  * that widens who may charge (WIDENING_SETTINGS: unknown cards, stale local copies, Invalid cards charging on):
  * the station keeps it (one whose higher number widens it is judged by the station's known value:
  * `outliving_raises.ts`); and for a DataTransfer rule that answers Accepted, which may be a yes to whether a
- * car may charge (ISO 15118 Plug & Charge over 1.6). Nor may it put a tag usable after it in a group (its
+ * car may charge (ISO 15118 Plug & Charge over 1.6). A reservation (an API one, a ReserveNow) ends with it at
+ * the latest: the connector is held for its card against everyone else. Nor may it put a tag usable after it in a group (its
  * parentIdTag) that is not a tag usable only until the token expires.
  * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
  * recommissioned one is no longer refused when it connects; such a token may do neither. Pending, Rejected
@@ -175,6 +176,34 @@ export function refuseOutlivingDataTransferAnswer(
     }, ${message}, answered Accepted${data} (it was ${was.status}): such an answer may let stations' users charge`,
     "expiring_token_data_transfer_accept",
     { vendorId, messageId, was: was.status },
+  );
+}
+
+/**
+ * Throws 403 when `principal` is a token that expires and `action` is a ReserveNow (1.6 `expiryDate`, 2.0.1
+ * `expiryDateTime`; any JSON may come, a job's payload is checked after this) or `action` null and `payload` a
+ * reservation's expiry (`POST /reservations`) that ends after the token: the station holds the connector for
+ * the reservation's card (and its group, parentIdTag / groupIdToken) and refuses everyone else there until
+ * then. A reservation up to the token's expiry goes.
+ */
+export function refuseOutlivingReservation(
+  principal: Principal | null,
+  action: string | null,
+  payload: unknown,
+): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null) return;
+  if (action !== null && (action !== "ReserveNow" || !isPlainObject(payload))) return;
+  const until = action === null || !isPlainObject(payload)
+    ? payload
+    : payload.expiryDate ?? payload.expiryDateTime;
+  const ends = typeof until === "string" ? Date.parse(until) : NaN;
+  if (ends <= Date.parse(expiresAt)) return;
+  refuseOutlivingGrant(
+    principal,
+    `reserve a connector until ${typeof until === "string" ? until : JSON.stringify(until ?? null)}`,
+    "expiring_token_reservation",
+    { expiryDate: until ?? null },
   );
 }
 

@@ -1,6 +1,10 @@
 import { assertThrows } from "@std/assert";
 import type { Principal } from "../../auth/principal.ts";
-import { refuseOutlivingLocalList, refuseOutlivingOpenCharging } from "./outliving_grants.ts";
+import {
+  refuseOutlivingLocalList,
+  refuseOutlivingOpenCharging,
+  refuseOutlivingReservation,
+} from "./outliving_grants.ts";
 import { ApiError } from "./http.ts";
 
 const hour: Principal = {
@@ -81,4 +85,26 @@ Deno.test("refuseOutlivingOpenCharging() refuses what widens who may charge, in 
   ) {
     refuseOutlivingOpenCharging(hour, action, payload);
   }
+});
+
+Deno.test("refuseOutlivingReservation() refuses a 1.6 or 2.0.1 ReserveNow, or an API reservation, past the token", () => {
+  const later = "2026-06-01T12:00:01Z";
+  const sooner = "2026-06-01T11:00:00Z";
+  for (
+    const [action, payload] of [
+      ["ReserveNow", { expiryDate: later }],
+      ["ReserveNow", { expiryDateTime: later }],
+      ["ReserveNow", { expiryDateTime: "soon" }],
+      ["ReserveNow", {}],
+      [null, later],
+      [null, undefined],
+    ] as const
+  ) {
+    assertThrows(() => refuseOutlivingReservation(hour, action, payload), ApiError, "reserve a connector");
+  }
+  refuseOutlivingReservation(hour, "ReserveNow", { expiryDateTime: sooner });
+  refuseOutlivingReservation(hour, null, sooner);
+  refuseOutlivingReservation(hour, "ReserveNow", null);
+  refuseOutlivingReservation(hour, "CancelReservation", { expiryDate: later });
+  refuseOutlivingReservation(lasting, "ReserveNow", { expiryDate: later });
 });

@@ -7,6 +7,7 @@ import { principalLabel } from "../../auth/principal.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import type { ApiRouter } from "./http.ts";
 import { refuseUnknownStation, type StationLookup } from "./known_station.ts";
+import { refuseOutlivingReservation } from "./outliving_grants.ts";
 import { ReservationSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, isoDateTime, limit, OperatorIdTag, pageOf, queryBoolean, urlInt } from "./schemas.ts";
 
@@ -57,6 +58,8 @@ export function addReservationRoutes(router: ApiRouter, fleet: Fleet, stations: 
     path: "/v1/reservations",
     operationId: "createReservation",
     summary: "Reserve a connector (the CSMS allocates the reservationId)",
+    description: "An API token that expires may reserve only until its own expiry (403 otherwise: the " +
+      "connector would be held against everyone else after it).",
     tag: "Reservations",
     access: "operator",
     body: CreateBody,
@@ -74,6 +77,7 @@ export function addReservationRoutes(router: ApiRouter, fleet: Fleet, stations: 
   }, async (c, { body, principal }) => {
     // As for commands: an id no station ever had is a typo, not an offline station.
     await refuseUnknownStation(stations, body.chargePointId, "chargePointId");
+    refuseOutlivingReservation(principal, null, body.expiryDate);
     const reservation = await fleet.reservations.create({
       chargePointId: body.chargePointId,
       connectorId: body.connectorId,
