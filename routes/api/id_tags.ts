@@ -13,7 +13,11 @@ import {
 import type { Store } from "../../store/mod.ts";
 import type { Fleet } from "../../fleet/mod.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
-import { refuseOutlivingIdTag, refuseOutlivingParent } from "./outliving_grants.ts";
+import {
+  refuseOutlivingIdTag,
+  refuseOutlivingListMember,
+  refuseOutlivingParent,
+} from "./outliving_grants.ts";
 import { LocalListField } from "./local_list.ts";
 import { ErrorSchema, IdTagSchema, isoDateTime, limit, OperatorIdTag, pageOf } from "./schemas.ts";
 
@@ -140,6 +144,7 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       ...(body.idTokenType !== undefined ? { idTokenType: body.idTokenType } : {}),
     };
     refuseOutlivingIdTag(principal, null, record);
+    if (body.localList === true) refuseOutlivingListMember(principal, record);
     refuseOutlivingParent(
       principal,
       null,
@@ -172,7 +177,7 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       "(SendLocalList Differential), and later changes of the tag follow. `false` takes it off. An API token " +
       "that expires may not unblock or extend a tag so that it is usable after the token, nor take off or " +
       "change the idTokenType of one usable after it, nor give one usable after it a parentIdTag that is " +
-      "no id tag or one usable after the token (403).",
+      "no id tag or one usable after the token, nor put one usable after it on the local list (403).",
     tag: "Id tags",
     access: "admin",
     params: IdTagParam,
@@ -182,6 +187,9 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
     // The new parent as stored now (read once, before the change: a parent changed in between is judged as
     // it was).
     const parent = principal?.expiresAt && body.parentIdTag ? await store.getIdTag(body.parentIdTag) : null;
+    // A tag already on the list is not put on it again (its change is judged as a change of the tag).
+    const joins = body.localList === true && principal?.expiresAt &&
+      !(await fleet?.store.localLists.isMember(params.idTag));
     // The fields asked for, applied to the tag as stored when written: a change made meanwhile stays, and a
     // tag deleted meanwhile is not brought back.
     const { after } = await store.changeIdTag(params.idTag, (existing) => {
@@ -199,6 +207,7 @@ export function addIdTagRoutes(router: ApiRouter, options: IdTagRouteOptions): v
       };
       refuseOutlivingIdTag(principal, existing, changed);
       refuseOutlivingParent(principal, existing, changed, parent);
+      if (joins) refuseOutlivingListMember(principal, changed);
       return changed;
     });
     if (!after) throw new ApiError(404, "not_found", `Id tag "${params.idTag}" is unknown`);

@@ -16,7 +16,8 @@
  * that widens who may charge (WIDENING_SETTINGS: unknown cards, stale local copies, Invalid cards charging on):
  * the station keeps it (one whose higher number widens it is judged by the station's known value:
  * `outliving_raises.ts`); and for a DataTransfer rule that answers Accepted, which may be a yes to whether a
- * car may charge (ISO 15118 Plug & Charge over 1.6). A reservation (an API one, a ReserveNow) ends with it at
+ * car may charge (ISO 15118 Plug & Charge over 1.6), and for a tag put on the managed local list (the stations
+ * are sent it). A reservation (an API one, a ReserveNow) ends with it at
  * the latest: the connector is held for its card against everyone else. Nor may it put a tag usable after it in a group (its
  * parentIdTag) that is not a tag usable only until the token expires.
  * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
@@ -120,6 +121,27 @@ export function refuseOutlivingParent(
     }, ${why}`,
     "expiring_token_parent_id_tag",
     { idTag: after.idTag, parentIdTag: after.parentIdTag },
+  );
+}
+
+/**
+ * Throws 403 when `principal` is a token that expires and puts the id tag `tag` (as it is stored with the
+ * change) on the managed local list while it is usable after the token: every station is sent it as a local
+ * list entry (SendLocalList, `fleet/local_list_sync.ts`) and lets its card charge offline on it, as an entry
+ * `refuseOutlivingLocalList` refuses in a raw SendLocalList; a station offline when the tag is later blocked
+ * keeps it. Taking a tag off the list, or putting one on that ends with the token, goes.
+ */
+export function refuseOutlivingListMember(principal: Principal | null, tag: IdTagRecord): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null) return;
+  if (usableUntil(tag) <= Date.parse(expiresAt)) return;
+  refuseOutlivingGrant(
+    principal,
+    `put id tag ${JSON.stringify(tag.idTag)}, usable ${
+      tag.expiryDate === null ? "with no expiry" : `until ${tag.expiryDate}`
+    }, on the local list every station keeps`,
+    "expiring_token_local_list_member",
+    { idTag: tag.idTag },
   );
 }
 
