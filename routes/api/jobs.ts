@@ -192,8 +192,9 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
     path: "/v1/jobs/{jobId}/retry",
     operationId: "retryJob",
     summary: "Send the job's failed commands again",
-    description: "The command is checked as at the job's creation (403): one that changes whom stations " +
-      "trust needs an admin, and an API token that expires may not send one that would outlive it.",
+    description: "The command is checked as at the job's creation, as if the caller made the job (403): one " +
+      "that changes whom stations trust needs an admin, and an API token that expires may not retry one it " +
+      "could not make, such as a local list entry or a reservation that would outlive it.",
     tag: "Jobs",
     access: "operator",
     params: JobParam,
