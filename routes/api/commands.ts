@@ -45,6 +45,7 @@ import { outcomeUnknown } from "./command_errors.ts";
 import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
 import {
+  refuseOutlivingFirmware,
   refuseOutlivingGrant,
   refuseOutlivingLocalList,
   refuseOutlivingOpenCharging,
@@ -238,6 +239,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom the station trusts`);
     refuseOutlivingLocalList(principal, action, payload);
     refuseOutlivingReservation(principal, action, payload);
+    refuseOutlivingFirmware(principal, action, payload);
     refuseOutlivingOpenCharging(principal, action, payload);
     await refuseOutlivingRaise(principal, action, payload, {
       configuration: async () => (await options.store.getChargePoint(params.id))?.configuration ?? null,

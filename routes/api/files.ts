@@ -23,6 +23,7 @@ import { encodeListCursor } from "../../model/list_cursor.ts";
 import { principalLabel } from "../../auth/principal.ts";
 import { ApiError, type ApiErrorCode, type ApiRouter, errorBody, refuseBadText } from "./http.ts";
 import { refuseUnknownStation, type StationLookup } from "./known_station.ts";
+import { refuseOutlivingGrant } from "./outliving_grants.ts";
 import { ChargePointIdParam, ErrorSchema, limit, listCursor, pageOf } from "./schemas.ts";
 
 /** How long an admin refused for "busy" is asked to wait: a place frees up when an upload ends. */
@@ -212,7 +213,8 @@ export function addFileRoutes(
       "(base64) and `signingCertificate` (PEM), both or neither, before or after the file. The image " +
       "streams into storage as it arrives; a body past FIRMWARE_MAX_BYTES (plus 1 MiB of form) is refused " +
       "with 413 as it is counted, chunked or not. One that sends nothing for FIRMWARE_IDLE_TIMEOUT_S is cut " +
-      "off with 408; past FIRMWARE_MAX_CONCURRENT uploads at once on this process, 503 with Retry-After.",
+      "off with 408; past FIRMWARE_MAX_CONCURRENT uploads at once on this process, 503 with Retry-After. " +
+      "An API token that expires may not upload one (403): its images are what such a token may install.",
     tag: "Files",
     access: "admin",
     responses: {
@@ -223,6 +225,8 @@ export function addFileRoutes(
       ...ERRORS,
     },
   }, async (c, { principal }) => {
+    // What stations may be sent on an expiring token's word (outliving_grants.ts): not its to add to.
+    refuseOutlivingGrant(principal, "add a firmware image to the library", "expiring_token_firmware");
     const type = c.req.header("content-type") ?? "";
     if (!type.toLowerCase().startsWith("multipart/form-data")) {
       throw new ApiError(400, "invalid_request", "Send the image as multipart/form-data", { in: "body" });

@@ -14,6 +14,7 @@ import { CS_TO_CP_ACTIONS as CS_TO_CP_ACTIONS_201 } from "../../protocol/ocpp201
 import { TASK_OUTCOMES } from "../../store/fleet.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import {
+  refuseOutlivingFirmware,
   refuseOutlivingGrant,
   refuseOutlivingLocalList,
   refuseOutlivingOpenCharging,
@@ -228,7 +229,9 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
 
 /**
  * Refuses (403) `principal` a job's command that changes whom stations trust without the admin role, or that
- * would outlive its API token that expires (outliving_grants.ts): at the job's creation and at each retry.
+ * would outlive its API token that expires (outliving_grants.ts: whom stations trust, local list entries,
+ * reservations, firmware not from the library, settings that widen who may charge, raises of those, judged
+ * without a station's value): at the job's creation and at each retry.
  */
 async function refuseJobCommand(principal: Principal | null, action: string, payload: unknown): Promise<void> {
   const changesTrust = changesStationTrust(action, payload);
@@ -237,6 +240,7 @@ async function refuseJobCommand(principal: Principal | null, action: string, pay
   refuseOutlivingLocalList(principal, action, payload);
   refuseOutlivingOpenCharging(principal, action, payload);
   refuseOutlivingReservation(principal, action, payload);
+  refuseOutlivingFirmware(principal, action, payload);
   await refuseOutlivingRaise(principal, action, payload, null);
   if (changesTrust && !(principal && hasRole(principal, "admin"))) {
     throw new ApiError(403, "forbidden", `${action} changes whom stations trust: it needs the "admin" role`, {

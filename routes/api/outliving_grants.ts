@@ -20,6 +20,8 @@
  * are sent it). A reservation (an API one, a ReserveNow) ends with it at
  * the latest: the connector is held for its card against everyone else. Nor may it put a tag usable after it in a group (its
  * parentIdTag) that is not a tag usable only until the token expires.
+ * Firmware stays on a station: such a token may install only an image of the library (`csms:firmware/<id>`)
+ * and may add none to it.
  * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
  * recommissioned one is no longer refused when it connects; such a token may do neither. Pending, Rejected
  * and decommissioning shut a station out (until Accepted it may send BootNotification only, OCPP 1.6 §4.2.1):
@@ -36,6 +38,7 @@ import { type IdTagRecord, sameIdTag } from "../../model/id_tag.ts";
 import { isPlainObject } from "../../protocol/ocppj/frames.ts";
 import { answerDataTransfer } from "../../fleet/data_transfer_answer.ts";
 import type { DataTransferRule } from "../../store/fleet.ts";
+import { FIRMWARE_PLACEHOLDER } from "../../files/command_locations.ts";
 import { ApiError } from "./http.ts";
 
 /**
@@ -226,6 +229,31 @@ export function refuseOutlivingReservation(
     `reserve a connector until ${typeof until === "string" ? until : JSON.stringify(until ?? null)}`,
     "expiring_token_reservation",
     { expiryDate: until ?? null },
+  );
+}
+
+/** Firmware commands and where each carries the image's location (OCPP 1.6 §5.19; Security extension; 2.0.1 L01). */
+const FIRMWARE_ACTIONS: ReadonlySet<string> = new Set(["UpdateFirmware", "SignedUpdateFirmware"]);
+
+/**
+ * Throws 403 when `principal` is a token that expires and `action` installs firmware from anywhere but an
+ * image of this server's library (`csms:firmware/<id>`, an admin's upload): a station runs the firmware it is
+ * sent until it is sent another, and an image from an address of the token's choosing may let in or charge
+ * whomever it likes. `payload` is the command's as sent (before placeholders become URLs); any JSON may come.
+ */
+export function refuseOutlivingFirmware(principal: Principal | null, action: string, payload: unknown): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null || !FIRMWARE_ACTIONS.has(action)) return;
+  const firmware = isPlainObject(payload) && isPlainObject(payload.firmware) ? payload.firmware : payload;
+  const location = isPlainObject(firmware) ? firmware.location : undefined;
+  if (typeof location === "string" && location.startsWith(FIRMWARE_PLACEHOLDER)) return;
+  refuseOutlivingGrant(
+    principal,
+    `send ${action} from ${
+      JSON.stringify(location ?? null)
+    }: the station keeps the firmware; install an image of this server's library (csms:firmware/<id>)`,
+    "expiring_token_firmware",
+    { location: location ?? null },
   );
 }
 

@@ -1,6 +1,7 @@
 import { assertThrows } from "@std/assert";
 import type { Principal } from "../../auth/principal.ts";
 import {
+  refuseOutlivingFirmware,
   refuseOutlivingLocalList,
   refuseOutlivingOpenCharging,
   refuseOutlivingReservation,
@@ -107,4 +108,30 @@ Deno.test("refuseOutlivingReservation() refuses a 1.6 or 2.0.1 ReserveNow, or an
   refuseOutlivingReservation(hour, "ReserveNow", null);
   refuseOutlivingReservation(hour, "CancelReservation", { expiryDate: later });
   refuseOutlivingReservation(lasting, "ReserveNow", { expiryDate: later });
+});
+
+Deno.test("refuseOutlivingFirmware() lets an expiring token install only the library's images, in every shape", () => {
+  const at = "2026-06-01T10:00:00Z";
+  const nested = (location: unknown) => ({ requestId: 1, firmware: { location, retrieveDateTime: at } });
+  for (
+    const [action, payload] of [
+      ["UpdateFirmware", { location: "https://example.net/fw.bin", retrieveDate: at }],
+      ["UpdateFirmware", nested("ftp://example.net/fw.bin")],
+      ["SignedUpdateFirmware", nested("https://example.net/fw.bin")],
+      ["SignedUpdateFirmware", nested(7)],
+      ["UpdateFirmware", null],
+      ["UpdateFirmware", { location: "CSMS:FIRMWARE/x" }],
+    ] as const
+  ) {
+    assertThrows(
+      () => refuseOutlivingFirmware(hour, action, payload),
+      ApiError,
+      "the station keeps the firmware",
+    );
+  }
+  refuseOutlivingFirmware(hour, "UpdateFirmware", { location: "csms:firmware/fw-1", retrieveDate: at });
+  refuseOutlivingFirmware(hour, "SignedUpdateFirmware", nested("csms:firmware/fw-1"));
+  refuseOutlivingFirmware(hour, "UpdateFirmware", nested("csms:firmware/fw-1"));
+  refuseOutlivingFirmware(hour, "GetDiagnostics", { location: "https://example.net/" });
+  refuseOutlivingFirmware(lasting, "UpdateFirmware", { location: "https://example.net/fw.bin" });
 });
