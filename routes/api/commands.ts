@@ -174,7 +174,11 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
         schema: ErrorSchema,
       },
       401: { description: "Not authenticated", schema: ErrorSchema },
-      403: { description: "Role too low (needs operator)", schema: ErrorSchema },
+      403: {
+        description: "Role too low (needs operator), or an API token that expires asked for what would " +
+          "outlive it (`details.rule` names the rule: routes/api/outliving_grants.ts)",
+        schema: ErrorSchema,
+      },
       404: { description: "No station ever had this id (not stored, not connected)", schema: ErrorSchema },
       409: {
         description:
