@@ -48,6 +48,7 @@ import {
   refuseOutlivingFirmware,
   refuseOutlivingGrant,
   refuseOutlivingLocalList,
+  refuseOutlivingMasterPass,
   refuseOutlivingOpenCharging,
   refuseOutlivingReservation,
 } from "./outliving_grants.ts";
@@ -244,6 +245,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     refuseOutlivingLocalList(principal, action, payload);
     refuseOutlivingReservation(principal, action, payload);
     refuseOutlivingFirmware(principal, action, payload);
+    refuseOutlivingMasterPass(principal, action, payload);
     refuseOutlivingOpenCharging(principal, action, payload);
     await refuseOutlivingRaise(principal, action, payload, {
       configuration: async () => (await options.store.getChargePoint(params.id))?.configuration ?? null,

@@ -17,6 +17,7 @@ import {
   refuseOutlivingFirmware,
   refuseOutlivingGrant,
   refuseOutlivingLocalList,
+  refuseOutlivingMasterPass,
   refuseOutlivingOpenCharging,
   refuseOutlivingReservation,
 } from "./outliving_grants.ts";
@@ -230,7 +231,7 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
 /**
  * Refuses (403) `principal` a job's command that changes whom stations trust without the admin role, or that
  * would outlive its API token that expires (outliving_grants.ts: whom stations trust, local list entries,
- * reservations, firmware not from the library, settings that widen who may charge, raises of those, judged
+ * reservations, firmware not from the library, master pass groups, settings that widen who may charge, raises of those, judged
  * without a station's value): at the job's creation and at each retry.
  */
 async function refuseJobCommand(principal: Principal | null, action: string, payload: unknown): Promise<void> {
@@ -241,6 +242,7 @@ async function refuseJobCommand(principal: Principal | null, action: string, pay
   refuseOutlivingOpenCharging(principal, action, payload);
   refuseOutlivingReservation(principal, action, payload);
   refuseOutlivingFirmware(principal, action, payload);
+  refuseOutlivingMasterPass(principal, action, payload);
   await refuseOutlivingRaise(principal, action, payload, null);
   if (changesTrust && !(principal && hasRole(principal, "admin"))) {
     throw new ApiError(403, "forbidden", `${action} changes whom stations trust: it needs the "admin" role`, {

@@ -17,9 +17,10 @@
  * the station keeps it (one whose higher number widens it is judged by the station's known value:
  * `outliving_raises.ts`); and for a DataTransfer rule that answers Accepted, which may be a yes to whether a
  * car may charge (ISO 15118 Plug & Charge over 1.6), and for a tag put on the managed local list (the stations
- * are sent it). A reservation (an API one, a ReserveNow) ends with it at
- * the latest: the connector is held for its card against everyone else. Nor may it put a tag usable after it in a group (its
- * parentIdTag) that is not a tag usable only until the token expires.
+ * are sent it). A reservation (an API one, a ReserveNow) ends with it at the latest: the connector is held for
+ * its card against everyone else. Nor may it put a tag usable after it in a group (its parentIdTag) that is
+ * not a tag usable only until the token expires.
+ * A 2.0.1 master pass group (AuthCtrlr.MasterPassGroupId) stops any session: such a token may only clear it.
  * Firmware stays on a station: such a token may install only an image of the library (`csms:firmware/<id>`)
  * and may add none to it.
  * A station's registration lets it in: one Accepted (or pre-registered so) stays Accepted at every boot, and a
@@ -340,6 +341,35 @@ export function refuseOutlivingOpenCharging(
   const [component, key] = widening;
   const name = component === "" ? key : `${component}.${key}`;
   refuseOutlivingGrant(principal, `send ${action} ${name} that widens who may charge`);
+}
+
+/**
+ * Throws 403 when `principal` is a token that expires and the SetVariables `payload` names a master pass group
+ * (OCPP 2.0.1 AuthCtrlr.MasterPassGroupId, C16): every card of that group (its groupIdToken, our parentIdTag)
+ * may then stop any session at the station, which keeps the setting. Clearing it ("") goes. Any JSON may come.
+ */
+export function refuseOutlivingMasterPass(
+  principal: Principal | null,
+  action: string,
+  payload: unknown,
+): void {
+  const expiresAt = principal?.expiresAt;
+  if (expiresAt === undefined || expiresAt === null || action !== "SetVariables") return;
+  if (!isPlainObject(payload) || !Array.isArray(payload.setVariableData)) return;
+  const named = payload.setVariableData.find((d: unknown) =>
+    isPlainObject(d) && isPlainObject(d.component) && isPlainObject(d.variable) &&
+    lowerText(d.component.name) === "authctrlr" && lowerText(d.variable.name) === "masterpassgroupid" &&
+    !(typeof d.attributeValue === "string" && d.attributeValue.trim() === "")
+  );
+  if (named === undefined) return;
+  refuseOutlivingGrant(
+    principal,
+    `send SetVariables AuthCtrlr.MasterPassGroupId ${
+      JSON.stringify(named.attributeValue ?? null)
+    }: its group's cards would stop any session at the station`,
+    "expiring_token_master_pass",
+    { value: named.attributeValue ?? null },
+  );
 }
 
 /** A name or value as lower-case text; anything but a string is "" (the schemas refuse it after this). */
