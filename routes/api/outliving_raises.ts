@@ -8,9 +8,10 @@
  * NotifyReports, GetVariables reads, accepted SetVariables). An API token that expires may lower such a
  * setting, or set it to the value it has, and nothing else: a value above the known one, a current value
  * unknown (never read, or not a number) or a new one that is not a number is refused (403, rule
- * `expiring_token_raise`), as is any such setting in a job, whose stations' values are read by no one before
- * it runs. Known only as well as the last read: a station that raised the value itself since is judged by the
- * older, lower one (a refusal then, never a wrong allowance), one that lowered it since by the higher one.
+ * `expiring_token_raise`), as is any such setting in a job but 0, as a job's stations' values are read by no
+ * one before it runs. Known only as well as the last read: a station that raised the value itself since is
+ * judged by the older, lower one (a refusal then, never a wrong allowance), one that lowered it since by the
+ * higher one.
  *
  * @example
  * ```ts ignore
@@ -71,7 +72,9 @@ export async function refuseOutlivingRaise(
       { setting: setting.name, value: setting.value, current },
     );
   if (station === null) {
-    refuse(settings[0]!, "a job's stations' current values are not known when it is made", null);
+    // 0 raises nothing, whatever a station has.
+    const judged = settings.find((setting) => wholeNumber(setting.value) !== 0);
+    if (judged) refuse(judged, "a job's stations' current values are not known when it is made", null);
     return;
   }
   const currents = await currentValues(settings, station);

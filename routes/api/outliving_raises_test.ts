@@ -64,7 +64,7 @@ Deno.test("refuseOutlivingRaise() judges a 2.0.1 raise by the entry of the same 
   );
 });
 
-Deno.test("refuseOutlivingRaise() reads nothing for a lasting token or another setting, and refuses a job's", async () => {
+Deno.test("refuseOutlivingRaise() reads nothing for a lasting token or another setting, and refuses a job's but 0", async () => {
   const { settings, asked } = station([]);
   await refuseOutlivingRaise(lasting, "SetVariables", setLifeTime(1, "9999"), settings);
   await refuseOutlivingRaise(hour, "ChangeConfiguration", { key: "HeartbeatInterval", value: "9" }, settings);
@@ -74,10 +74,11 @@ Deno.test("refuseOutlivingRaise() reads nothing for a lasting token or another s
   assertEquals(asked, []);
   await assertRejects(
     () =>
-      refuseOutlivingRaise(hour, "ChangeConfiguration", { key: "MaxEnergyOnInvalidId", value: "0" }, null),
+      refuseOutlivingRaise(hour, "ChangeConfiguration", { key: "MaxEnergyOnInvalidId", value: "5" }, null),
     ApiError,
     "a job's stations",
   );
+  await refuseOutlivingRaise(hour, "SetVariables", setLifeTime(1, " 0"), null);
 });
 
 Deno.test("refuseOutlivingRaise() refuses a 1.6 value that is no whole number, or a current one that is not", async () => {
