@@ -194,7 +194,8 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
     path: "/v1/jobs/{jobId}/retry",
     operationId: "retryJob",
     summary: "Send the job's failed commands again",
-    description: "The command is checked as at the job's creation, as if the caller made the job (403): one " +
+    description:
+      "The command is checked as at the job's creation, as if the caller made the job (403): one " +
       "that changes whom stations trust needs an admin, and an API token that expires may not retry one it " +
       "could not make, such as a local list entry or a reservation that would outlive it.",
     tag: "Jobs",
@@ -234,7 +235,11 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
  * reservations, firmware not from the library, master pass groups, settings that widen who may charge, raises of those, judged
  * without a station's value): at the job's creation and at each retry.
  */
-async function refuseJobCommand(principal: Principal | null, action: string, payload: unknown): Promise<void> {
+async function refuseJobCommand(
+  principal: Principal | null,
+  action: string,
+  payload: unknown,
+): Promise<void> {
   const changesTrust = changesStationTrust(action, payload);
   // Whom stations trust outlives the request: not a token's that expires (outliving_grants.ts).
   if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom stations trust`);
