@@ -3,7 +3,7 @@
  * clock: two nodes whose clocks differ (NTP skew) let a blocked source in again at the same moment.
  */
 import { assert, assertEquals } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "../tests/helpers/postgres.ts";
 import { PgAuthBackoff } from "./postgres_views.ts";
@@ -20,8 +20,8 @@ Deno.test({
   ignore,
   async fn() {
     const db = await migratedDatabase("skew3_auth_backoff");
-    const sqlA = postgres(db.url, { max: 1, onnotice: () => {} });
-    const sqlB = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sqlA = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
+    const sqlB = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     try {
       await (await openPostgresStore(db.url)).close();
       const settings = { freeFailures: 0, baseMs: 5000, maxMs: 60_000 };

@@ -4,7 +4,7 @@
  * node, and given up on (the node's own budget decides) when PostgreSQL does not answer.
  */
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "../tests/helpers/postgres.ts";
 import { QueryTimeoutError } from "./bounded_query.ts";
@@ -23,8 +23,8 @@ Deno.test({
   ignore,
   async fn() {
     const db = await migratedDatabase("skew2_failure_budgets");
-    const sqlA = postgres(db.url, { max: 1, onnotice: () => {} });
-    const sqlB = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sqlA = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
+    const sqlB = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     try {
       await (await openPostgresStore(db.url)).close();
       const a = new PgFailureBudgets(sqlA);
@@ -78,8 +78,8 @@ Deno.test({
   ignore,
   async fn() {
     const db = await migratedDatabase("skew2_failure_budgets_hung");
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    const locker = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 2, onnotice: () => {} });
+    const locker = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     try {
       await (await openPostgresStore(db.url)).close();
       const budgets = new PgFailureBudgets(sql, { queryTimeoutMs: 300 });

@@ -4,7 +4,7 @@
  * of refused handshakes.
  */
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "../tests/helpers/postgres.ts";
@@ -80,7 +80,7 @@ Deno.test({
       const b = await openPostgresCluster(url, { nodeId: "b", logger, pollMs: 100 });
       const got: BusMessage[] = [];
       b.bus.onMessage((m) => got.push(m));
-      const look = postgres(url, { max: 1, onnotice: () => {} });
+      const look = openPostgresPool(url, { max: 1, onnotice: () => {} });
       try {
         await a.bus.send("b", { kind: "hello", n: 1 });
         await eventually(() => got.length === 1, 5000, "the first message");
@@ -266,7 +266,7 @@ Deno.test({
         const settings = { freeFailures: 2, baseMs: 1000, maxMs: 60_000 };
         const onA = a.backoff(settings), onB = b.backoff(settings);
         // The back-off goes by the database's clock (the nodes' `now` is not used): as if `ms` had passed.
-        const sql = postgres(url, { max: 1, onnotice: () => {} });
+        const sql = openPostgresPool(url, { max: 1, onnotice: () => {} });
         const later = (ms: number) =>
           sql`update auth_backoff set blocked_until = blocked_until - ${ms}::bigint,
             last_failure = last_failure - ${ms}::bigint`;

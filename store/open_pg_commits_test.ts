@@ -4,7 +4,7 @@
  * waits for it.
  */
 import { assert, assertEquals } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { emptyRecord } from "../model/charge_point.ts";
@@ -37,7 +37,7 @@ async function secondCommitPassesABlockedOne(inFlight: string | undefined): Prom
   const db = await migratedDatabase();
   const env: Record<string, string> = { DATABASE_URL: db.url };
   if (inFlight !== undefined) env.PG_COMMITS_IN_FLIGHT = inFlight;
-  const locker = postgres(db.url, { max: 1, onnotice: () => {} });
+  const locker = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
   try {
     const stores = await openStores(parseConfig(env), createMemoryLogger());
     try {

@@ -8,7 +8,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { openPostgresSecurityViews, type SecurityViews } from "../cluster/postgres_views.ts";
 import { createMemoryLogger } from "../logger.ts";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
@@ -178,7 +178,7 @@ Deno.test({
   ignore,
   async fn() {
     const db = await migratedDatabase("skew2_key_budget_hung");
-    const locker = postgres(db.url, { max: 1, onnotice: () => {} });
+    const locker = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     let release = () => {};
     let holding: Promise<unknown> = Promise.resolve();
     try {
@@ -220,7 +220,7 @@ Deno.test({
   ignore,
   async fn() {
     const db = await migratedDatabase("skew2_backoff_hung");
-    const locker = postgres(db.url, { max: 1, onnotice: () => {} });
+    const locker = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     let release = () => {};
     let holding: Promise<unknown> = Promise.resolve();
     try {

@@ -4,7 +4,7 @@
  * records and another judges a late answer or a newer connection by must not depend on whose clock is ahead.
  */
 import { assert, assertEquals } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { HeldAnswers } from "./helpers/late_station.ts";
@@ -339,7 +339,7 @@ Deno.test({
       PRESENCE_LEASE_S: "4",
       CALL_TIMEOUT_MS: "30000",
     });
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(url, { max: 1, onnotice: () => {} });
     let station: Station | null = null;
     try {
       const viaAhead = await adminApi(ahead.url);

@@ -5,7 +5,7 @@
  * site's limit), not as two halves that each count the other's stations at their last limits.
  */
 import { assert, assertEquals } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
@@ -320,7 +320,7 @@ Deno.test({
       ENERGY_REBALANCE_INTERVAL_S: "0.5",
     });
     let station: Station | undefined;
-    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(databaseUrl, { max: 1, onnotice: () => {} });
     try {
       const put = await api(a, "/sites/depot", {
         method: "PUT",

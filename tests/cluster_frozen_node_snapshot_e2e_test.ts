@@ -11,7 +11,7 @@
  * connection; the thawed actor learns it was replaced and closes its socket (4000).
  */
 import { assertEquals } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
@@ -37,7 +37,7 @@ Deno.test({
     };
     const a = await spawnServer(env);
     const b = await spawnServer(env);
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     try {
       const old = await openRaw(`${a.wsUrl}/FRZ-1`);
       old.send(

@@ -6,7 +6,7 @@
  * have answered it (the same transactionId), and the store must hold the start, each meter value and the stop
  * once.
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { assertEquals, assertGreater } from "@std/assert";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
@@ -25,7 +25,7 @@ Deno.test({
   ignore: noPostgres,
   fn: async () => {
     const db = await migratedDatabase("faults42_move");
-    const observer = postgres(db.url, { max: 2, onnotice: () => {} });
+    const observer = openPostgresPool(db.url, { max: 2, onnotice: () => {} });
     const env = { DATABASE_URL: db.url, STATION_MSG_RATE: "0" };
     const one = await spawnServer(env);
     const two = await spawnServer(env);

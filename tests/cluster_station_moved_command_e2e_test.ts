@@ -6,7 +6,7 @@
  * A command B took before it died is not sent again: 504 "may have acted on it", logged once, as `unknown`.
  */
 import { assert, assertEquals } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
@@ -44,7 +44,7 @@ interface Nodes {
 /** Nodes A, B (and C) on a fresh database, CP-M on B and known to A as online there. */
 async function withNodes(three: boolean, fn: (nodes: Nodes) => Promise<void>): Promise<void> {
   const db = await migratedDatabase("csms_moved_cmd");
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const sql = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
   const env = {
     DATABASE_URL: db.url,
     ADMIN_USER: ADMIN.username,

@@ -14,7 +14,7 @@
  * - A replay after the crash: a StartTransaction answered just before SIGKILL gets the same id again.
  */
 import { DatabaseSync } from "node:sqlite";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { assert, assertEquals, assertGreater } from "@std/assert";
 import { openKvStore } from "../store/kv/mod.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
@@ -360,7 +360,7 @@ Deno.test({
   fn: async () => {
     const db = await migratedDatabase("csms_midbatch");
     const env = { DATABASE_URL: db.url, STATION_MSG_RATE: "0" };
-    const observer = postgres(db.url, { max: 2, onnotice: () => {} });
+    const observer = openPostgresPool(db.url, { max: 2, onnotice: () => {} });
     const server = await spawnServer(env);
     const acked: Acknowledged = { statuses: [], starts: [], meterValues: [], stops: [] };
     const stations: CrashStation[] = [];

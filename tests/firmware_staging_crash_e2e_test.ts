@@ -7,7 +7,7 @@
  * staging, looked at in the store itself (the folder's files, KV keys, PostgreSQL rows), while the completed
  * image stays, listed and downloaded byte for byte. On a folder (UPLOAD_DIR), on Deno KV and on PostgreSQL.
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { assert, assertEquals, assertGreater } from "@std/assert";
 import { adminCookie } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
@@ -102,7 +102,7 @@ const BACKENDS: Backend[] = [
     ignore: noPostgres,
     async open() {
       const db = await migratedDatabase("csms_fw_crash");
-      const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+      const sql = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
       return {
         env: { DATABASE_URL: db.url },
         async leftovers(keep) {

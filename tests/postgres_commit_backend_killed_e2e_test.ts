@@ -4,7 +4,7 @@
  * at once (not after the 10 s bound), the server goes on committing promptly (the killed connection does not
  * linger in the pool), and every station's retry is stored once: no transaction twice, no meter value twice.
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { assertEquals, assertGreater, assertLess } from "@std/assert";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
@@ -31,7 +31,7 @@ Deno.test({
   ignore: noPostgres,
   fn: async () => {
     const db = await migratedDatabase("faults42_killed_backend");
-    const observer = postgres(db.url, { max: 2, onnotice: () => {} });
+    const observer = openPostgresPool(db.url, { max: 2, onnotice: () => {} });
     const server = await spawnServer({ DATABASE_URL: db.url, CLUSTER: "off", STATION_MSG_RATE: "0" });
     const stations: RetryingStation[] = [];
     let killed = 0;

@@ -9,7 +9,7 @@
  * fails at the group commit's lock_timeout instead, so tests/status_history_retry_e2e_test.ts is the test
  * that proves that rule).
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { assertEquals } from "@std/assert";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
@@ -27,7 +27,7 @@ Deno.test({
   ignore: noPostgres,
   fn: async () => {
     const db = await migratedDatabase("faults42_slow");
-    const observer = postgres(db.url, { max: 2, onnotice: () => {} });
+    const observer = openPostgresPool(db.url, { max: 2, onnotice: () => {} });
     const server = await spawnServer({ DATABASE_URL: db.url, CLUSTER: "off", STATION_MSG_RATE: "0" });
     const ids = ["CP-SLOW-START", "CP-SLOW-METER", "CP-SLOW-STOP", "CP-SLOW-STATUS"];
     const stations: RetryingStation[] = [];

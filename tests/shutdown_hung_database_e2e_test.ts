@@ -6,7 +6,7 @@
  * non-zero; the stations whose writes were abandoned get no CALLRESULT (their sockets are closed, so they
  * send again elsewhere). With the database answering, the same stop stores everything and exits 0.
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { assert, assertEquals, assertNotEquals } from "@std/assert";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
@@ -179,7 +179,7 @@ Deno.test({
       SHUTDOWN_DEADLINE_S: String(DEADLINE_S),
     });
     const sockets: RawSocket[] = [];
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     try {
       const metering = await stationWithTransaction(server.wsUrl, "CP-OK-1");
       sockets.push(metering.socket);

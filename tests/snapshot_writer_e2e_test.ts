@@ -11,7 +11,7 @@
  * (a registration set, a decommission) was answered 200 and never stored.
  */
 import { assertEquals } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../postgres_pool.ts";
 import { parseConfig } from "../config.ts";
 import { createMemoryLogger } from "../logger.ts";
 import { openStores } from "../store/open.ts";
@@ -78,7 +78,7 @@ Deno.test({
   ignore: await ignoreWithoutPostgres("snapshot writer operator test"),
   fn: async () => {
     const db = await migratedDatabase("review40_stale_op");
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     const stores = await openStores(parseConfig({ DATABASE_URL: db.url }), createMemoryLogger());
     const server = await startApiServer({}, stores);
     try {

@@ -2,7 +2,7 @@
  * IdleConnectors, and the PostgreSQL store that answers a start's "active transactions on this connector"
  * from it: a start on a connector another node started on meanwhile still supersedes that transaction.
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { assert, assertEquals } from "@std/assert";
 import type { StationChanges } from "../../model/changes.ts";
 import { startedTransaction, type TransactionRecord } from "../../model/transaction.ts";
@@ -59,7 +59,7 @@ Deno.test({
   ignore,
   fn: async () => {
     const db = await migratedDatabase();
-    const observer = postgres(db.url, { max: 1, onnotice: () => {} });
+    const observer = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     const a = await openPostgresStore(db.url);
     const b = await openPostgresStore(db.url);
     try {

@@ -2,7 +2,7 @@
  * The commit's transaction and snapshot statements carry their rows as one JSON text parameter
  * (`json_param.ts`): one parameter however many rows, and a station's lone surrogate stored as U+FFFD.
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { assertEquals } from "@std/assert";
 import { emptyRecord } from "../../model/charge_point.ts";
 import type { StationChanges } from "../../model/changes.ts";
@@ -33,7 +33,7 @@ Deno.test({
   fn: async () => {
     const db = await migratedDatabase();
     const parameters: Record<string, number[]> = { insert: [], update: [] };
-    const sql = postgres(db.url, {
+    const sql = openPostgresPool(db.url, {
       max: 1,
       onnotice: () => {},
       debug: (_connection, query, params) => {

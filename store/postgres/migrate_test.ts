@@ -4,7 +4,8 @@
  * the migrations around them still run in transactions.
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
+import type postgres from "postgres";
 import { freshDatabase, ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { eventually } from "../../tests/helpers/server.ts";
 import { concurrentIndexName, migrate, type Migration, MIGRATION_LOCK_NAME, MIGRATIONS } from "./migrate.ts";
@@ -66,7 +67,7 @@ async function withLongQuery(
 ): Promise<void> {
   assertEquals(await migrate(sql, [CHECKED]), [1]);
   const holder = await sql.reserve();
-  const migrator = postgres(url, { max: 1, onnotice: () => {} });
+  const migrator = openPostgresPool(url, { max: 1, onnotice: () => {} });
   let migrating: Promise<number[]> = Promise.resolve([]);
   try {
     await holder.unsafe("begin");
@@ -95,7 +96,7 @@ Deno.test({
   fn: () =>
     withFreshDatabase((url, sql) =>
       withLongQuery(url, sql, { ...QUICK_LOCKS, lockAttempts: 100 }, async ({ holder, migrating }) => {
-        const writer = postgres(url, { max: 1, onnotice: () => {} });
+        const writer = openPostgresPool(url, { max: 1, onnotice: () => {} });
         try {
           // A start or stop of another node meanwhile: queued behind the step's lock request for a lock
           // timeout at most, not for as long as the long query runs.
@@ -154,7 +155,7 @@ async function withBuildWaiting(
 ): Promise<void> {
   assertEquals(await migrate(sql, [TABLE]), [1]);
   const holder = await sql.reserve();
-  const migrator = postgres(url, { max: 1, onnotice: () => {} });
+  const migrator = openPostgresPool(url, { max: 1, onnotice: () => {} });
   let migrating: Promise<number[]> = Promise.resolve([]);
   try {
     await holder.unsafe("begin");
@@ -176,7 +177,7 @@ Deno.test({
   fn: () =>
     withFreshDatabase((url, sql) =>
       withBuildWaiting(url, sql, async ({ holder, migrating }) => {
-        const writer = postgres(url, { max: 1, onnotice: () => {} });
+        const writer = openPostgresPool(url, { max: 1, onnotice: () => {} });
         try {
           // Another node writes meanwhile: a build in the migration's transaction would queue this insert
           // behind its own lock request (and the timeout would end it).
@@ -242,7 +243,7 @@ Deno.test({
   fn: () =>
     withFreshDatabase((url, sql) =>
       withBuildWaiting(url, sql, async ({ holder, migrating }) => {
-        const older = postgres(url, { max: 1, onnotice: () => {} });
+        const older = openPostgresPool(url, { max: 1, onnotice: () => {} });
         let olderWaiting: Promise<unknown> = Promise.resolve();
         try {
           // A node of the previous version starts: it waits for the lock inside a transaction (a snapshot the
@@ -272,7 +273,11 @@ Deno.test({
   fn: () =>
     withFreshDatabase(async (url, sql) => {
       await sql`create schema "Csms"`;
-      const inSchema = postgres(url, { max: 1, onnotice: () => {}, connection: { search_path: '"Csms"' } });
+      const inSchema = openPostgresPool(url, {
+        max: 1,
+        onnotice: () => {},
+        connection: { search_path: '"Csms"' },
+      });
       try {
         assertEquals(await migrate(inSchema, [TABLE]), [1]);
         await assertRejects(() =>
@@ -386,7 +391,7 @@ Deno.test({
         name: "slow",
         up: "create table slow (id int); select pg_sleep(30);",
       };
-      const pool = postgres(url, { max: 2, onnotice: () => {} });
+      const pool = openPostgresPool(url, { max: 2, onnotice: () => {} });
       try {
         const started = performance.now();
         const migrating = migrate(pool, [slow]).then(() => "migrated", (e) => `failed: ${e}`);
@@ -418,9 +423,9 @@ Deno.test({
   ignore,
   fn: async () => {
     const db = await freshDatabase("stall2_migrate");
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 2, onnotice: () => {} });
     const holder = await sql.reserve();
-    const waiter = postgres(db.url, {
+    const waiter = openPostgresPool(db.url, {
       max: 1,
       onnotice: () => {},
       connection: { application_name: "stall2-migration-waiter" },
@@ -464,7 +469,7 @@ Deno.test({
   ignore,
   fn: async () => {
     const db = await freshDatabase("stall2_migrate");
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 2, onnotice: () => {} });
     try {
       // Long pauses between the attempts, so that the kill lands in one.
       const locks = { lockTimeoutMs: 100, lockAttempts: 100, lockBackoffMs: 2000 };
@@ -499,7 +504,7 @@ Deno.test({
   ignore,
   fn: async () => {
     const db = await freshDatabase("review43_migrate_stmt_timeout");
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 2, onnotice: () => {} });
     try {
       // A managed database often bounds every statement; a pause is no statement of ours to bound.
       await sql.unsafe(`alter database "${new URL(db.url).pathname.slice(1)}" set statement_timeout = '1s'`);
@@ -523,9 +528,9 @@ Deno.test({
   ignore,
   fn: async () => {
     const db = await freshDatabase("review44_migrate_long_step");
-    const admin = postgres(db.url, { max: 1, onnotice: () => {} });
+    const admin = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     // One connection: the one that migrated is the one asked for its timeout after.
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     try {
       // A managed database often bounds every statement; a migration of a large table (054's delete of the
       // status history's copies, an index build) takes longer than such a bound.

@@ -6,7 +6,7 @@
  * postgres://postgres@127.0.0.1:5432/postgres. With `CI=true` the tests always run (never silently skipped);
  * elsewhere they are registered as ignored, with a one-line reason, when no server answers.
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import {
   assert,
   assertArrayIncludes,
@@ -84,7 +84,7 @@ Deno.test({
   ignore,
   fn: () =>
     withFreshDatabase(async (url, sql) => {
-      const nodes = Array.from({ length: 5 }, () => postgres(url, { max: 1, onnotice: () => {} }));
+      const nodes = Array.from({ length: 5 }, () => openPostgresPool(url, { max: 1, onnotice: () => {} }));
       try {
         const applied = await Promise.all(nodes.map((node) => migrate(node)));
         assertEquals(applied.filter((a) => a.length > 0), [MIGRATIONS.map((m) => m.version)]);

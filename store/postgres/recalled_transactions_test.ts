@@ -2,7 +2,7 @@
  * RecalledTransactions, and the PostgreSQL store that answers a Stop's `getTransaction` from it: the same
  * record a read gives, and a row another writer changed meanwhile is read again, not overwritten.
  */
-import postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { assertEquals } from "@std/assert";
 import fc from "fast-check";
 import { startedTransaction, type TransactionRecord, withEnergy } from "../../model/transaction.ts";
@@ -120,7 +120,7 @@ Deno.test({
   ignore,
   fn: async () => {
     const db = await migratedDatabase();
-    const observer = postgres(db.url, { max: 1, onnotice: () => {} });
+    const observer = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     const a = await openPostgresStore(db.url);
     const b = await openPostgresStore(db.url);
     try {

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { ReservedConnection } from "./reserved_connection.ts";
 import { bounded } from "./sql.ts";
@@ -8,7 +8,11 @@ const ignore = await ignoreWithoutPostgres("PostgreSQL reserved connection tests
 
 /** The one connection of a pool of one, named so that only it is killed. */
 function poolOfOne(url: string) {
-  return postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: "stall-reserved" } });
+  return openPostgresPool(url, {
+    max: 1,
+    onnotice: () => {},
+    connection: { application_name: "stall-reserved" },
+  });
 }
 
 Deno.test({

@@ -3,7 +3,8 @@
  * batches at the same moment, and what the trim costs.
  */
 import { assert, assertEquals } from "@std/assert";
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import type { UnknownIdTag } from "../../model/unknown_id_tag.ts";
 import { freshDatabase, ignoreWithoutPostgres, migratedDatabase } from "../../tests/helpers/postgres.ts";
 import { eventually } from "../../tests/helpers/server.ts";
@@ -69,7 +70,7 @@ Deno.test({
     const db = await migratedDatabase("csms_unknown_tags_test");
     const migrated = await openPostgresFleetStore(db.url);
     // One connection: the writes and the statistics read are one backend's.
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
     try {
       const store = new PostgresUnknownIdTagStore(sql);
       const keep = 2_000;
@@ -129,7 +130,7 @@ Deno.test({
   ignore,
   fn: async () => {
     const db = await freshDatabase("csms_unknown_tags_test");
-    const sql = postgres(db.url, { max: 4, onnotice: () => {} });
+    const sql = openPostgresPool(db.url, { max: 4, onnotice: () => {} });
     const older = await sql.reserve();
     try {
       const count = MIGRATIONS.find((m) => m.name === "firmware_retry_and_unknown_tag_count")!;

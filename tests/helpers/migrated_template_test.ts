@@ -1,5 +1,5 @@
 import { assertEquals, assertNotEquals, assertRejects } from "@std/assert";
-import postgres from "postgres";
+import { openPostgresPool } from "../../postgres_pool.ts";
 import { migrate, MIGRATIONS } from "../../store/postgres/migrate.ts";
 import { ignoreWithoutPostgres, SERVER_URL, withMigratedDatabase } from "./postgres.ts";
 import { migratedTemplate, templateName } from "./migrated_template.ts";
@@ -48,7 +48,7 @@ Deno.test({
   fn: async () => {
     const url = new URL(SERVER_URL);
     url.pathname = `/${await migratedTemplate()}`;
-    const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    const sql = openPostgresPool(url.toString(), { max: 1, onnotice: () => {} });
     try {
       await assertRejects(() => sql`select 1`, Error, "is not currently accepting connections");
     } finally {
