@@ -17,11 +17,17 @@ import { openKvStore } from "../store/kv/mod.ts";
 import { adminCookie } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { spawnServer } from "./helpers/process.ts";
-import { differencesFrom, RetryingStation } from "./helpers/retrying_station.ts";
+import {
+  assertRepliedWithin,
+  differencesFrom,
+  driveSessions,
+  RetryingStation,
+} from "./helpers/retrying_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { mountSmallDisk, type SmallDisk, smallDiskUnavailable } from "./helpers/small_disk.ts";
 import { metricValue } from "./helpers/metric_value.ts";
+import { writesResumed } from "./helpers/writes_resumed.ts";
 
 const noSmallDisk = await smallDiskUnavailable();
 if (noSmallDisk !== null) console.log(`Full-disk tests ignored: ${noSmallDisk}`);
@@ -95,12 +101,7 @@ async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
     const cookie = await adminCookie(server.url);
     for (let i = 0; i < STATIONS; i++) stations.push(await RetryingStation.open(server.wsUrl, `CP-DF-${i}`));
     let stop = false;
-    const driving = Promise.all(stations.map(async (s, i) => {
-      let second = 0;
-      const clock = () => new Date(T0 + i * 86_400_000 + second++ * 1000).toISOString();
-      let meter = 0;
-      while (!stop) meter = await s.session(clock, meter, READINGS);
-    }));
+    const driving = driveSessions(stations, T0, READINGS, () => stop);
     const failed = () => stations.reduce((n, s) => n + s.internalErrors, 0);
     await eventually(() => stations.every((s) => s.sessions.length > 0), 15_000, "a session per station");
 
@@ -138,34 +139,14 @@ async function runFullDiskEpisode(disk: SmallDisk): Promise<void> {
     const linesWhileFull = storeLines(server.logs).length;
 
     await disk.free();
-    const before = stations.map((s) => s.sessions.length);
-    await eventually(
-      () => stations.every((s, i) => s.sessions.length > before[i]!),
-      15_000,
-      "a session per station after the disk is freed",
-    );
-    // The episode ends once writes were stored with none refused for a second (store/write_health.ts).
-    await eventually(
-      async () => {
-        const readyAgain = await fetch(`${server.url}/readyz`);
-        await readyAgain.body?.cancel();
-        return readyAgain.status === 200;
-      },
-      10_000,
-      "/readyz 200 once writes are stored again",
-    );
+    await writesResumed(server.url, stations, { sessionWithinMs: 15_000, readyWithinMs: 10_000 });
     assertEquals(await metricValue(server.url, cookie, /^csms_store_writes_failing /), 0);
     assertEquals(await warningKinds(server.url, cookie), []);
     stop = true;
     await driving;
 
     assert(!exited, "the server must not exit on a full disk");
-    const slowest = stations.reduce((a, s) => (s.slowestReplyMs > a.slowestReplyMs ? s : a));
-    assertLess(
-      slowest.slowestReplyMs,
-      SLOWEST_REPLY_MS,
-      `the slowest reply took ${Math.round(slowest.slowestReplyMs)} ms: ${slowest.slowestCall}`,
-    );
+    assertRepliedWithin(stations, SLOWEST_REPLY_MS);
     const lines = storeLines(server.logs);
     assertGreater(linesWhileFull, 0, "the full disk is logged");
     assertLess(

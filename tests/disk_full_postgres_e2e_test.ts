@@ -14,17 +14,23 @@
  *
  * Needs root (the tmpfs) and PostgreSQL's server binaries; otherwise ignored with the reason.
  */
-import { assert, assertEquals, assertLess, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch } from "@std/assert";
 import { openPostgresPool } from "../postgres_pool.ts";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { adminCookie } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { missingBinaries, ThrowawayCluster } from "./helpers/pg_cluster.ts";
 import { spawnServer } from "./helpers/process.ts";
-import { differencesFrom, RetryingStation } from "./helpers/retrying_station.ts";
+import {
+  assertRepliedWithin,
+  differencesFrom,
+  driveSessions,
+  RetryingStation,
+} from "./helpers/retrying_station.ts";
 import { eventually } from "./helpers/server.ts";
 import { mountSmallDisk, smallDiskUnavailable } from "./helpers/small_disk.ts";
 import { metricValue } from "./helpers/metric_value.ts";
+import { writesResumed } from "./helpers/writes_resumed.ts";
 
 const unavailable = (await smallDiskUnavailable()) ?? missingBinaries();
 if (unavailable !== null) console.log(`PostgreSQL full-disk test ignored: ${unavailable}`);
@@ -80,12 +86,7 @@ Deno.test({
           stations.push(await RetryingStation.open(server.wsUrl, `PGF45-DF-${i}`));
         }
         let stop = false;
-        const driving = Promise.all(stations.map(async (s, i) => {
-          let second = 0;
-          const clock = () => new Date(T0 + i * 86_400_000 + second++ * 1000).toISOString();
-          let meter = 0;
-          while (!stop) meter = await s.session(clock, meter, READINGS);
-        }));
+        const driving = driveSessions(stations, T0, READINGS, () => stop);
         beating = await RetryingStation.open(server.wsUrl, "PGF45-DF-BEAT");
         const beats = (async () => {
           while (!stop) {
@@ -118,32 +119,13 @@ Deno.test({
         assertEquals(await metricValue(server.url, cookie, /^csms_store_writes_failing /), 1);
 
         await disk.free();
-        const before = stations.map((s) => s.sessions.length);
-        await eventually(
-          () => stations.every((s, i) => s.sessions.length > before[i]!),
-          30_000,
-          "a session per station after the disk is freed",
-        );
-        await eventually(
-          async () => {
-            const res = await fetch(`${server.url}/readyz`);
-            await res.body?.cancel();
-            return res.status === 200;
-          },
-          15_000,
-          "/readyz 200 again",
-        );
+        await writesResumed(server.url, stations, { sessionWithinMs: 30_000, readyWithinMs: 15_000 });
         assertEquals(await metricValue(server.url, cookie, /^csms_store_writes_failing /), 0);
         stop = true;
         await driving;
         await beats;
         assert(!exited, "the server must not exit on a full disk");
-        const slowest = stations.reduce((a, s) => (s.slowestReplyMs > a.slowestReplyMs ? s : a));
-        assertLess(
-          slowest.slowestReplyMs,
-          SLOWEST_REPLY_MS,
-          `the slowest reply took ${Math.round(slowest.slowestReplyMs)} ms: ${slowest.slowestCall}`,
-        );
+        assertRepliedWithin(stations, SLOWEST_REPLY_MS);
         // One episode: writes that still fit (an update in place) between refused ones do not end it.
         const episodes = server.logs.filter((l) =>
           l.msg === "store writes failing" || l.msg === "store writes recovered"

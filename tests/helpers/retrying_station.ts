@@ -4,6 +4,7 @@
  * server could not store it) is sent again with the same data. Drives the sessions of the durability tests
  * and remembers what was answered.
  */
+import { assertLess } from "@std/assert";
 import type { Store } from "../../store/mod.ts";
 import { openRaw, type RawSocket } from "./station.ts";
 
@@ -102,6 +103,34 @@ export class RetryingStation {
     });
     return meter;
   }
+}
+
+/**
+ * Runs sessions on every station, one after another, until `stopped()` says so: station `i`'s clock starts
+ * `i` days after `t0` and ticks a second a message, so no two stations' timestamps meet.
+ */
+export function driveSessions(
+  stations: readonly RetryingStation[],
+  t0: number,
+  readings: number,
+  stopped: () => boolean,
+): Promise<void> {
+  return Promise.all(stations.map(async (s, i) => {
+    let second = 0;
+    const clock = () => new Date(t0 + i * 86_400_000 + second++ * 1000).toISOString();
+    let meter = 0;
+    while (!stopped()) meter = await s.session(clock, meter, readings);
+  })).then(() => {});
+}
+
+/** Fails, naming the CALL, when any station waited `limitMs` or more for one reply. */
+export function assertRepliedWithin(stations: readonly RetryingStation[], limitMs: number): void {
+  const slowest = stations.reduce((a, s) => (s.slowestReplyMs > a.slowestReplyMs ? s : a));
+  assertLess(
+    slowest.slowestReplyMs,
+    limitMs,
+    `the slowest reply took ${Math.round(slowest.slowestReplyMs)} ms: ${slowest.slowestCall}`,
+  );
 }
 
 /** What the store holds that differs from the answered sessions, one line each. */
