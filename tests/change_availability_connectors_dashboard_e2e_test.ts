@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
@@ -77,8 +77,7 @@ Deno.test({
       assertEquals((await change201()).status, 200);
 
       // The station page: warned while typing, refused in words when sent.
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/stations/CP-AVAIL`);
       await page.locator("[data-live='true']").first().waitFor();
       const forms = page.locator('section[aria-labelledby="commands-title"]');

@@ -6,7 +6,7 @@
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
 
@@ -29,8 +29,7 @@ Deno.test({
         timestamp: new Date().toISOString(),
       }) as { transactionId: number };
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, url, ADMIN);
+      const page = await signedInPage(browser, url, ADMIN, errors);
       await page.goto(`${url}/transactions/${transactionId}`);
       await page.locator("[data-live='true']").waitFor();
       const card = page.locator("[data-close-transaction]");

@@ -13,7 +13,7 @@ import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
 import { readEvents } from "./helpers/sse.ts";
-import { launch, logIn, openPage, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const ignore = await ignoreWithoutPostgres("cluster dead node command tests");
@@ -174,8 +174,7 @@ Deno.test({
       const browser = await launch();
       try {
         const errors: string[] = [];
-        const page = await openPage(await browser.newContext(), errors);
-        await logIn(page, b.url, ADMIN);
+        const page = await signedInPage(browser, b.url, ADMIN, errors);
         await page.goto(`${b.url}/stations/CP-A`);
         await page.locator('.card-head [data-live="true"]').first().waitFor();
         assertEquals(await page.locator("[data-offline-note]").count(), 0);

@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, shot, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { type ServerProcess, spawnServer } from "./helpers/process.ts";
 import { eventually } from "./helpers/server.ts";
@@ -133,8 +133,7 @@ Deno.test({
       const browser = await launch();
       const errors: string[] = [];
       try {
-        const page = await openPage(await browser.newContext(), errors);
-        await logIn(page, b.url, ADMIN);
+        const page = await signedInPage(browser, b.url, ADMIN, errors);
         const notice = page.getByRole("alert", { name: "Cluster nodes lost" });
         await notice.waitFor();
         const text = await notice.innerText();

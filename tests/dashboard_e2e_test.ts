@@ -14,6 +14,7 @@ import {
   logIn,
   openPage,
   shot,
+  signedInPage,
   SKIP_REASON,
   skipBrowser as skip,
 } from "./helpers/browser.ts";
@@ -63,11 +64,9 @@ Deno.test({
       await createUser(server, OPERATOR, "operator");
       station = await connectStation(server.wsUrl, "CP-AWAY");
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/stations/CP-AWAY`);
       const softReset = page.getByRole("button", { name: "Soft reset" });
       await softReset.waitFor();

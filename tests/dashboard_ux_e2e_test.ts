@@ -10,7 +10,16 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
 import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  shot,
+  signedInPage,
+  SKIP_REASON,
+  skipBrowser,
+} from "./helpers/browser.ts";
 import { startTestServer } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
@@ -577,11 +586,13 @@ Deno.test({
       await page.getByRole("link", { name: "Admin" }).waitFor();
       await shot(page, "error-404");
       await createUser(server, { username: "vic", password: "viewer-password-1" }, "viewer");
-      const viewer = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
+      const viewer = await signedInPage(
+        browser,
+        server.url,
+        { username: "vic", password: "viewer-password-1" },
         errors,
+        { viewport: { width: 1280, height: 900 } },
       );
-      await logIn(viewer, server.url, { username: "vic", password: "viewer-password-1" });
       assertEquals(await viewer.getByRole("link", { name: "Admin" }).count(), 0);
       const refused = await viewer.goto(`${server.url}/admin/users`);
       assertEquals(refused?.status(), 403);

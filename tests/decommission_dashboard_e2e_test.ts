@@ -7,7 +7,16 @@
 import { assert, assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  shot,
+  signedInPage,
+  SKIP_REASON,
+  skipBrowser,
+} from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
@@ -38,8 +47,7 @@ Deno.test({
       browser = await launch();
 
       // An operator sees the station but no Service card.
-      const asOperator = await openPage(await browser.newContext(), errors);
-      await logIn(asOperator, server.url, OPERATOR);
+      const asOperator = await signedInPage(browser, server.url, OPERATOR, errors);
       await asOperator.goto(`${server.url}/stations/CP-OLD`);
       await asOperator.getByRole("heading", { name: "Recent transactions" }).waitFor();
       assertEquals(await asOperator.locator("[data-service]").count(), 0);

@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "@std/assert";
 import type { Browser, Page, Route } from "playwright-core";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
 const OPERATOR = { username: "otto", password: "operator-password-1" };
@@ -27,11 +27,9 @@ Deno.test({
       await createUser(server, OPERATOR, "operator");
       await statusOf(station, "Available");
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       const outage = await unavailableEventStream(page);
       await page.goto(`${server.url}/stations/${ID}`);
       // Three refusals: the page asked again twice after the browser gave up, each after a pause.
@@ -68,11 +66,9 @@ Deno.test({
     try {
       await createUser(server, OPERATOR, "operator");
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/stations/${ID}`);
       await page.locator('[data-live="true"]').first().waitFor();
       // The re-reads at the stream's open are done (they would meet the 401 and leave for the login page).

@@ -5,7 +5,7 @@
 import { assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
@@ -29,8 +29,7 @@ Deno.test({
         });
       await status("Available");
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/stations/${STATION}`);
       await page.locator("[data-live='true']").first().waitFor();
       const evses = page.getByRole("table", { name: "EVSEs" });

@@ -9,7 +9,7 @@ import { assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { openPostgresStore } from "../store/postgres/mod.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser as skip } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser as skip } from "./helpers/browser.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
@@ -142,8 +142,7 @@ Deno.test({
     try {
       await createUser(server, OPERATOR, "operator");
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors);
       await page.locator('[data-attention="firmware"][data-count="0"]').waitFor();
       // Live: the failure arrives while the page is open.
       await station.call("FirmwareStatusNotification", { status: "InstallationFailed" });
@@ -168,8 +167,7 @@ Deno.test({
       // A viewer sees a failure, and no Dismiss.
       await station.call("FirmwareStatusNotification", { status: "InstallationFailed" });
       await createUser(server, VIEWER, "viewer");
-      const viewer = await openPage(await browser.newContext(), errors);
-      await logIn(viewer, server.url, VIEWER);
+      const viewer = await signedInPage(browser, server.url, VIEWER, errors);
       await viewer.locator('tr[data-station="CP-FW-UI"] [data-firmware-failed]').waitFor();
       assertEquals(await viewer.getByRole("button", { name: /^Dismiss/ }).count(), 0);
       assertEquals(errors, []);

@@ -8,7 +8,16 @@
 import { assert, assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  shot,
+  signedInPage,
+  SKIP_REASON,
+  skipBrowser,
+} from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
@@ -111,8 +120,7 @@ Deno.test({
 
       // An admin puts a tag on the managed local list from the id tags page.
       await server.json("/api/v1/id-tags", { method: "POST", body: { idTag: "TAG-UI" } });
-      const admin = await openPage(await browser.newContext(), errors);
-      await logIn(admin, server.url, ADMIN);
+      const admin = await signedInPage(browser, server.url, ADMIN, errors);
       await admin.goto(`${server.url}/id-tags`);
       await admin.getByLabel("TAG-UI on the local list").check();
       await admin.getByText("TAG-UI put on the local list").waitFor();
@@ -124,8 +132,7 @@ Deno.test({
       assertEquals((await server.json("/api/v1/local-list", { as: "viewer" })).body.members, ["TAG-UI"]);
 
       // A viewer sees the stations but cannot select them.
-      const viewer = await openPage(await browser.newContext(), errors);
-      await logIn(viewer, server.url, VIEWER);
+      const viewer = await signedInPage(browser, server.url, VIEWER, errors);
       await viewer.locator("tr[data-station]").first().waitFor();
       assertEquals(await viewer.getByLabel("Select CP-UI-1").count(), 0);
       assertEquals(errors, []);

@@ -8,7 +8,7 @@
 import { assertEquals } from "@std/assert";
 import type { Browser, Locator, Page } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, logIn, openPage, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 /** Whether `locator`'s element has the page's focus, or gets it within a second (a render after the answer). */
@@ -109,8 +109,7 @@ Deno.test({
       });
 
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/stations/CP-ANYWAY`);
       await page.locator("[data-live='true']").first().waitFor();
       await page.locator('select[name="startConnector"]').selectOption("1");

@@ -8,7 +8,7 @@ import type { Browser } from "playwright-core";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import type { StatusHistoryEntry } from "../model/status_history.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 
 const STATION = "CP-OLDER";
 /** One millisecond for all: only the store's sequence tells them apart. */
@@ -62,11 +62,9 @@ Deno.test({
       });
 
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/stations/${STATION}`);
 
       // Status history: 50, then Older adds the 12 before them; newest (the later stored) first.

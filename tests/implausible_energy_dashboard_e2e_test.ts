@@ -6,7 +6,7 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser as skip } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser as skip } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 /** Seconds ago: a session counted in energy today must start today, whenever the test runs. */
@@ -50,8 +50,7 @@ Deno.test({
       const bad = await session(-5e15, 5e15);
 
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       const energyToday = page.locator('[data-kpi="energy"] .kpi-value');
       await energyToday.waitFor();
       assertEquals(await energyToday.innerText(), "7.000 kWh");

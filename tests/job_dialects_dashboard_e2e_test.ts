@@ -6,7 +6,7 @@
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
@@ -33,8 +33,7 @@ Deno.test({
         return { status: "Accepted" };
       });
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       for (const id of ["CP-JOB-201", "CP-JOB-16"]) await page.getByLabel(`Select ${id}`).check();
       await page.locator("[data-selected-count]").getByText("2").waitFor();
       await page.getByLabel("Command").selectOption({ label: "Reset (2.0.1)" });

@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
 /** Bad values and names on each list page, and the words the page must say about each. */
@@ -77,8 +77,7 @@ Deno.test({
       }
 
       // In Chromium: the operator reads why, and the link gives the whole list.
-      const tab = await openPage(await browser.newContext(), errors);
-      await logIn(tab, server.url, ADMIN);
+      const tab = await signedInPage(browser, server.url, ADMIN, errors);
       await tab.goto(`${server.url}/transactions?from=garbage`);
       const alert = tab.getByRole("alert");
       await alert.waitFor();

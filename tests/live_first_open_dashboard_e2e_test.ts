@@ -8,7 +8,7 @@
 import { assertEquals } from "@std/assert";
 import type { Browser, Page, Route } from "playwright-core";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
 const OPERATOR = { username: "otto", password: "operator-password-1" };
@@ -34,11 +34,9 @@ Deno.test({
       await status("Available");
 
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       // The stream's request is held until released: what happens meanwhile is not on the stream.
       const { streamAsked, release } = await holdEventStream(page);
       await page.goto(`${server.url}/stations/${ID}`);
@@ -84,11 +82,9 @@ Deno.test({
     try {
       await createUser(server, OPERATOR, "operator");
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       const { streamAsked, release } = await holdEventStream(page);
       await page.reload();
       await page.locator('[data-attention="firmware"][data-count="0"]').waitFor();

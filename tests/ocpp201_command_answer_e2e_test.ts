@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { closeStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, shot, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 
 const OPERATOR = { username: "olga", password: "operator-pass-1" };
 const HEARTBEAT = { component: { name: "OCPPCommCtrlr" }, variable: { name: "HeartbeatInterval" } };
@@ -35,11 +35,9 @@ Deno.test({
     try {
       await createUser(server, OPERATOR, "operator");
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/stations/CP-SETV`);
       // The badge of this answer (the box stays between sends: wait for its text), and its tone.
       const send = async (setVariableData: unknown[], badge: string) => {

@@ -12,6 +12,7 @@ import {
   logIn,
   openPage,
   shot,
+  signedInPage,
   SKIP_REASON,
   skipBrowser as skip,
 } from "./helpers/browser.ts";
@@ -228,11 +229,9 @@ Deno.test({
       assertEquals(await viewerPage.getByRole("button", { name: "Refresh with GetBaseReport" }).count(), 0);
       await viewerPage.close();
 
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/stations/CP-DMP`);
       const model = page.getByRole("table", { name: "Device model" });
       const row = (name: string) => model.locator(`tr[data-variable$=" ${name}"]`);
@@ -347,11 +346,9 @@ Deno.test({
       );
 
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/stations/CP-PRF`);
       const table = page.getByRole("table", { name: "Charging profiles" });
       assertStringIncludes(await table.locator("thead").innerText(), "EVSE");

@@ -8,7 +8,7 @@ import { closeStation, connectStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { eventually } from "./helpers/server.ts";
-import { launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, shot, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 
 Deno.test({
   name:
@@ -43,8 +43,7 @@ Deno.test({
       assertEquals(moved.evses.map((e: { status: string }) => e.status), ["Available"]);
 
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/stations/CP-MOVE`);
       await page.getByTestId("no-connectors").waitFor();
       assertEquals(await page.locator("table.connectors").count(), 0);

@@ -8,7 +8,7 @@ import type { Browser } from "playwright-core";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, shot, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 
 const at = (minutes: number) => new Date(Date.now() - 3_600_000 + minutes * 60_000).toISOString();
 
@@ -69,8 +69,7 @@ Deno.test({
       assertEquals(faulted.body.items.map((r: { id: string }) => r.id), ["CP-EVSES"]);
 
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       const row = page.locator('tr[data-station="CP-EVSES"]');
       await row.locator('[data-connector="1"][data-status="Faulted"]').waitFor();
       // Live: the EVSE's next status reaches the open overview without a reload.

@@ -9,7 +9,16 @@
 import { assert, assertEquals } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  shot,
+  signedInPage,
+  SKIP_REASON,
+  skipBrowser,
+} from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
@@ -133,8 +142,7 @@ Deno.test({
       await shot(page, "ocpp201-console");
 
       // A viewer: the page, no actions.
-      const viewer = await openPage(await browser.newContext(), errors);
-      await logIn(viewer, server.url, VIEWER);
+      const viewer = await signedInPage(browser, server.url, VIEWER, errors);
       await viewer.goto(`${server.url}/stations/${ID}`);
       await viewer.getByRole("heading", { name: ID }).waitFor();
       await viewer.locator('[data-live="true"]').first().waitFor();
@@ -172,11 +180,9 @@ Deno.test({
         assertEquals((await server.json("/api/v1/id-tags", { method: "POST", body })).status, 201);
       }
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/stations/${ID}`);
       const start = page.getByRole("form", { name: "Start a session" });
       await start.waitFor();

@@ -7,7 +7,7 @@
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const OPERATOR = { username: "olga", password: "operator-password-1" };
@@ -44,8 +44,7 @@ Deno.test({
         refused.call("BootNotification", { chargePointVendor: "Acme", chargePointModel: "Volt-1" });
       assertEquals((await boot()).status, "Rejected");
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       const row = page.locator('tr:has(a[href="/stations/CP-GROUNDFAULT"])');
       const fault = row.locator('[data-connector-error="2"]');
       await fault.waitFor();
@@ -66,8 +65,7 @@ Deno.test({
         method: "PUT",
         body: { registrationStatus: "Rejected" },
       });
-      const operatorPage = await openPage(await browser.newContext(), errors);
-      await logIn(operatorPage, server.url, OPERATOR);
+      const operatorPage = await signedInPage(browser, server.url, OPERATOR, errors);
       await operatorPage.goto(`${server.url}/stations/CP-REFUSED`);
       await operatorPage.locator("[data-registration='Rejected']").waitFor();
       assertEquals(await operatorPage.getByRole("button", { name: "Accept CP-REFUSED" }).count(), 0);

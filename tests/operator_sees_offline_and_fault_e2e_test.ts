@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { formatTime } from "../components/format.ts";
 
@@ -46,8 +46,7 @@ Deno.test({
         return { status: "Rejected" };
       });
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
 
       // 2. The overview: the offline station's last known error is written out, marked as such.
       const row = page.locator('tr:has(a[href="/stations/CP-GONE"])');

@@ -13,7 +13,7 @@ import { openKvStore } from "../store/kv/mod.ts";
 import { ADMIN, type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { bootedRawStation, closeStation, connectStation, type RawSocket } from "./helpers/station.ts";
 
@@ -74,8 +74,7 @@ Deno.test({
       assertEquals((await server.json("/api/v1/overview")).body.attention.protocol, 1);
 
       // The overview in a browser: the strip counts it, its row links to its frames.
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(server.url);
       const strip = page.locator("[data-attention='protocol']");
       await strip.waitFor();
@@ -108,8 +107,7 @@ Deno.test({
       const kept = (await server.json("/api/v1/charge-points/CP-BAD")).body.protocolErrors;
       assertEquals([kept?.count, kept?.lastAction], [3, "StatusNotification"]);
       assertEquals((await server.json("/api/v1/overview")).body.attention.protocol, 1);
-      const after = await openPage(await browser.newContext(), errors);
-      await logIn(after, server.url, ADMIN);
+      const after = await signedInPage(browser, server.url, ADMIN, errors);
       await after.goto(`${server.url}/stations/CP-BAD`);
       await after.locator("[data-protocol-errors='3']").waitFor();
       assertEquals(errors, []);
@@ -301,14 +299,12 @@ Deno.test({
         (await server.json("/api/v1/users", { method: "POST", body: { ...viewer, role: "viewer" } })).status,
         201,
       );
-      const looking = await openPage(await browser.newContext(), errors);
-      await logIn(looking, server.url, viewer);
+      const looking = await signedInPage(browser, server.url, viewer, errors);
       await looking.goto(`${server.url}/stations/CP-FIXUI`);
       await looking.locator("[data-protocol-errors='1']").waitFor();
       assertEquals(await looking.getByRole("button", { name: "Clear protocol errors" }).count(), 0);
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/stations/CP-FIXUI`);
       await page.locator("[data-live='true']").first().waitFor();
       await page.getByRole("button", { name: "Clear protocol errors" }).click();

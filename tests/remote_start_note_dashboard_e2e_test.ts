@@ -11,7 +11,7 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
 
@@ -65,8 +65,7 @@ Deno.test({
       v16.handle("RemoteStartTransaction", () => ({ status: accept16 ? "Accepted" : "Rejected" }));
 
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors);
       const ledgerIdOf = async (stationTransactionId: string) =>
         (await server.json("/api/v1/transactions?chargePointId=CP-RS201", { as: "viewer" })).body.items
           .find((t: { stationTransactionId?: string }) => t.stationTransactionId === stationTransactionId)

@@ -9,7 +9,7 @@ import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { bootedRawStation, type RawSocket } from "./helpers/station.ts";
@@ -121,8 +121,7 @@ Deno.test({
         socket.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
         assertEquals((await accepted).status, 200);
         browser = await launch();
-        const page = await openPage(await browser.newContext(), errors);
-        await logIn(page, server.url, ADMIN);
+        const page = await signedInPage(browser, server.url, ADMIN, errors);
         await page.goto(`${server.url}/stations/${CP}`);
         const reservations = page.locator("dt", { hasText: "Reservations" }).locator(
           "xpath=following-sibling::dd",

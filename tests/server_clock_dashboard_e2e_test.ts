@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, logIn, openPage, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const SHIFT_MS = 12 * 60_000;
@@ -117,8 +117,7 @@ Deno.test({
     try {
       await station.call("StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" });
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/stations/CP-CLOCK-LEAVES`);
       await page.locator("[data-live='true']").first().waitFor();
       // Seen again after the page was made: its last seen time is later than the page's clock has read.

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, shot, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 
 const OPERATOR = { username: "otis", password: "operator-password-1" };
 
@@ -64,15 +64,13 @@ Deno.test({
     try {
       await createUser(server, OPERATOR, "operator");
       browser = await launch();
-      const admin = await openPage(await browser.newContext(), errors);
-      await logIn(admin, server.url, ADMIN);
+      const admin = await signedInPage(browser, server.url, ADMIN, errors);
       const banner = admin.getByRole("alert", { name: "Server warnings" });
       await banner.waitFor();
       assertStringIncludes(await banner.innerText(), "Stations are not authenticated.");
       assertStringIncludes(await banner.innerText(), "REGISTRATION_POLICY=Pending");
       await shot(admin, "server-warnings");
-      const operator = await openPage(await browser.newContext(), errors);
-      await logIn(operator, server.url, OPERATOR);
+      const operator = await signedInPage(browser, server.url, OPERATOR, errors);
       await operator.locator("h1", { hasText: "Stations" }).waitFor();
       assertEquals(await operator.locator("[data-server-warnings]").count(), 0);
       assert(errors.length === 0, errors.join("\n"));

@@ -8,7 +8,16 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  shot,
+  signedInPage,
+  SKIP_REASON,
+  skipBrowser,
+} from "./helpers/browser.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 const OPERATOR = { username: "olga", password: "operator-password-1" };
@@ -147,8 +156,7 @@ Deno.test({
       await shot(page, "station-profiles");
 
       // A viewer sees the site but cannot change it.
-      const viewerPage = await openPage(await browser.newContext(), errors);
-      await logIn(viewerPage, server.url, VIEWER);
+      const viewerPage = await signedInPage(browser, server.url, VIEWER, errors);
       await viewerPage.goto(`${server.url}/sites/yard`);
       await viewerPage.locator('tr[data-charger="CP-B"]').waitFor();
       assertEquals(await viewerPage.getByRole("button", { name: "Save" }).count(), 0);

@@ -6,7 +6,7 @@
 import { assert } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { bootedRawStation, rawAnswer } from "./helpers/station.ts";
 
 const STATION = "CP-REFRESH-ORDER";
@@ -29,11 +29,9 @@ Deno.test({
       });
     try {
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/stations/${STATION}`);
       const history = page.getByRole("table", { name: "Status history", exact: true });
       await history.waitFor();

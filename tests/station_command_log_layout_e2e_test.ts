@@ -6,7 +6,7 @@
  */
 import { assert, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, shot, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, shot, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
@@ -46,11 +46,9 @@ Deno.test({
       });
       assert(read.status === 200, JSON.stringify(read.body));
 
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1400, height: 1000 } }),
-        errors,
-      );
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors, {
+        viewport: { width: 1400, height: 1000 },
+      });
       await page.goto(`${server.url}/stations/CP-LOG`);
       await page.getByRole("tab", { name: /Command log/ }).click();
       const table = page.locator('table[aria-label="Command log"]');

@@ -6,7 +6,7 @@
 import { assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { bootedRawStation, rawAnswer } from "./helpers/station.ts";
 
 const STATION = "CP-CONSOLE-ORDER";
@@ -21,8 +21,7 @@ Deno.test({
     const errors: string[] = [];
     try {
       browser = await launch();
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/stations/${STATION}`);
       await page.locator("[data-live='true']").first().waitFor();
       const row = page.locator('tr[data-connector="1"][data-status]').first();

@@ -7,7 +7,7 @@
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
 const VIEWER = { username: "vic", password: "viewer-password-1" };
@@ -22,8 +22,7 @@ Deno.test({
     const errors: string[] = [];
     try {
       await createUser(server, VIEWER, "viewer");
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/stations/CP-FWPAGE`);
       const firmware = page.locator("[data-firmware-status]");
       const diagnostics = page.locator("[data-diagnostics-status]");
@@ -40,8 +39,7 @@ Deno.test({
       assertStringIncludes(await failed.innerText(), "InstallationFailed");
 
       // A viewer sees it, without the button.
-      const viewerPage = await openPage(await browser.newContext(), errors);
-      await logIn(viewerPage, server.url, VIEWER);
+      const viewerPage = await signedInPage(browser, server.url, VIEWER, errors);
       await viewerPage.goto(`${server.url}/stations/CP-FWPAGE`);
       await viewerPage.locator("[data-firmware-failed]").waitFor();
       assertEquals(await viewerPage.getByRole("button", { name: /Dismiss/ }).count(), 0);

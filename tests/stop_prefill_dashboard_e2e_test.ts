@@ -6,7 +6,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
@@ -57,8 +57,7 @@ Deno.test({
         timestamp: now(),
       });
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       const forms = page.locator('section[aria-labelledby="commands-title"]');
 
       await page.goto(`${server.url}/stations/CP-STOP-201`);

@@ -6,7 +6,15 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser as skip } from "./helpers/browser.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  signedInPage,
+  SKIP_REASON,
+  skipBrowser as skip,
+} from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
@@ -49,8 +57,7 @@ Deno.test({
       );
 
       browser = await launch();
-      const operatorPage = await openPage(await browser.newContext(), errors);
-      await logIn(operatorPage, server.url, OPERATOR);
+      const operatorPage = await signedInPage(browser, server.url, OPERATOR, errors);
       await operatorPage.goto(`${server.url}/transactions/${transactionId}`);
       await operatorPage.locator('[data-flag="open_after_reboot"]').waitFor();
       assertEquals(await operatorPage.locator("[data-close-transaction]").count(), 0, "admins only");

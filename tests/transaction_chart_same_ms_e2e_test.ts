@@ -7,7 +7,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
@@ -40,8 +40,7 @@ Deno.test({
         station.call("MeterValues", { connectorId: 1, transactionId, meterValue: [reading(timestamp, wh)] });
       await send(minutesAgo(50), 1000);
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/transactions/${transactionId}`);
       const count = page.locator("[data-readings]");
       const energyPoints = page.locator('[data-chart="energy"]');

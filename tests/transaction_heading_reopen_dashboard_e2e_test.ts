@@ -5,7 +5,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
 
@@ -32,8 +32,7 @@ Deno.test({
         timestamp: new Date().toISOString(),
       }) as { transactionId: number };
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, url, OPERATOR);
+      const page = await signedInPage(browser, url, OPERATOR, errors);
       await page.goto(`${url}/transactions/${transactionId}`);
       await page.locator("[data-live='true']").waitFor();
       const heading = page.getByRole("heading", { level: 1 }).locator("[data-tx-status]");

@@ -10,7 +10,7 @@
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
 
@@ -52,8 +52,7 @@ Deno.test({
       // 10 GWh in two minutes: no meter delivers that.
       await register(broken, 2, 1e10);
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, url, ADMIN);
+      const page = await signedInPage(browser, url, ADMIN, errors);
       await page.goto(`${url}/transactions?chargePointId=CP-REOPEN`);
       const live = page.locator("[data-live]");
       await page.locator("[data-live='true']").waitFor();

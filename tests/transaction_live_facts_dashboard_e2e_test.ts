@@ -5,7 +5,7 @@
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
 Deno.test({
@@ -26,8 +26,7 @@ Deno.test({
       });
       const viewer = { username: "vic", password: "vic-password-1" };
       await createUser(server, viewer, "viewer");
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, viewer);
+      const page = await signedInPage(browser, server.url, viewer, errors);
       await page.goto(`${server.url}/transactions/${transactionId}`);
       await page.locator("[data-live='true']").first().waitFor();
       const meter = page.locator("[data-meter]");

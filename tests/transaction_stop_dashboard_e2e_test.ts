@@ -6,7 +6,7 @@
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { createUser, launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
 const OPERATOR = { username: "otto", password: "operator-password-1" };
@@ -36,14 +36,12 @@ Deno.test({
         timestamp: new Date().toISOString(),
       }) as { transactionId: number };
 
-      const viewerPage = await openPage(await browser.newContext(), errors);
-      await logIn(viewerPage, server.url, VIEWER);
+      const viewerPage = await signedInPage(browser, server.url, VIEWER, errors);
       await viewerPage.goto(`${server.url}/transactions/${transactionId}`);
       await viewerPage.locator("[data-live='true']").waitFor();
       assertEquals(await viewerPage.getByRole("button", { name: "Stop charging" }).count(), 0);
 
-      const page = await openPage(await browser.newContext(), errors);
-      await logIn(page, server.url, OPERATOR);
+      const page = await signedInPage(browser, server.url, OPERATOR, errors);
       await page.goto(`${server.url}/transactions/${transactionId}`);
       await page.locator("[data-live='true']").waitFor();
       const card = page.locator("[data-stop-transaction]");

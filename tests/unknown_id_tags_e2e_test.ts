@@ -8,7 +8,7 @@ import { assert, assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
-import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { connectStation201 } from "./helpers/station201.ts";
@@ -208,11 +208,9 @@ Deno.test({
         (await server.json<{ items: Listed[] }>("/api/v1/unknown-id-tags")).body.items.length === 1
       );
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/id-tags`);
       const row = page.locator('tr[data-unknown-id-tag="04A1B2C3D4"]');
       await row.waitFor();
@@ -250,11 +248,9 @@ Deno.test({
         (await server.json<{ items: Listed[] }>("/api/v1/unknown-id-tags")).body.items.length === 2
       );
       browser = await launch();
-      const page = await openPage(
-        await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-        errors,
-      );
-      await logIn(page, server.url, ADMIN);
+      const page = await signedInPage(browser, server.url, ADMIN, errors, {
+        viewport: { width: 1280, height: 900 },
+      });
       await page.goto(`${server.url}/id-tags`);
       const accented = page.locator('tr[data-unknown-id-tag="É-CARD"]');
       const plain = page.locator('tr[data-unknown-id-tag="PLAIN-CARD"]');

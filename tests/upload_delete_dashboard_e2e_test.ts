@@ -6,7 +6,15 @@
 import { assert, assertEquals } from "@std/assert";
 import type { Browser } from "playwright-core";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
-import { createUser, launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import {
+  createUser,
+  launch,
+  logIn,
+  openPage,
+  signedInPage,
+  SKIP_REASON,
+  skipBrowser,
+} from "./helpers/browser.ts";
 
 const OPERATOR = { username: "olga", password: "operator-password-1" };
 
@@ -35,8 +43,7 @@ Deno.test({
       await uploaded.body?.cancel();
       browser = await launch();
 
-      const asOperator = await openPage(await browser.newContext(), errors);
-      await logIn(asOperator, server.url, OPERATOR);
+      const asOperator = await signedInPage(browser, server.url, OPERATOR, errors);
       await asOperator.goto(`${server.url}/stations/CP-LOG`);
       await asOperator.getByRole("link", { name: "diag-7.tar.gz" }).waitFor();
       assertEquals(await asOperator.getByRole("button", { name: "Delete diag-7.tar.gz" }).count(), 0);

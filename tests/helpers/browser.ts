@@ -3,7 +3,13 @@
  * sandbox; never a downloaded browser): launching, pages that collect script errors, signing in, and
  * screenshots kept in test-artifacts/ (not committed).
  */
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from "playwright-core";
 import type { ApiTestServer } from "./api.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -65,6 +71,22 @@ export async function logIn(page: Page, url: string, who: { username: string; pa
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${url}/`);
+}
+
+/**
+ * A page of a new browser context (`options`, e.g. a viewport), collecting script errors into `errors`
+ * (`openPage`), signed in as `who` at `url` (`logIn`): where most dashboard tests start.
+ */
+export async function signedInPage(
+  browser: Browser,
+  url: string,
+  who: { username: string; password: string },
+  errors: string[],
+  options?: BrowserContextOptions,
+): Promise<Page> {
+  const page = await openPage(await browser.newContext(options), errors);
+  await logIn(page, url, who);
+  return page;
 }
 
 export async function createUser(
