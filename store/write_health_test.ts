@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertLess, assertMatch } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { WriteHealth } from "./write_health.ts";
 import { kvRefusesEveryWrite } from "./kv/unwritable.ts";
@@ -130,4 +130,46 @@ Deno.test("WriteHealth: an episode ends with a commit that stored writes and ref
   health.observe({ size: 4, failed: 2, error: TOO_LARGE, errors: [TOO_LARGE, FULL] });
   assertEquals(health.failing, true);
   assertEquals(lines.length, 3);
+});
+
+Deno.test("WriteHealth: a write refused every 5 s among stored ones (a quiet site on a full PostgreSQL disk) stays one episode once its gap is learnt", () => {
+  // One station's meter values need new pages and are refused; every station's Heartbeat updates in place.
+  const { health, lines, tick } = watched();
+  let ready = 0;
+  for (let s = 0; s < 120; s++) {
+    health.observe(s % 5 === 0 ? { size: 2, failed: 1, error: FULL } : { size: 1, failed: 0 });
+    if (health.problem() === null) ready++;
+    tick(1_000);
+  }
+  // Between the first two refusals (its gap not known yet) at most; then never ready.
+  assertLess(ready, 5);
+  assertEquals(health.failing, true);
+  assertEquals(lines.map((l) => l.msg), [
+    "store writes failing",
+    "store writes recovered",
+    "store writes failing again",
+  ]);
+  assertMatch(health.problem()!, /\(24 refused\)/);
+  // The disk freed after the last refusal (5 s ago): twice the gap (10 s) without one, then a stored write ends it.
+  tick(4_000);
+  health.observe({ size: 1, failed: 0 });
+  assertEquals(health.failing, true);
+  tick(1_000);
+  health.observe({ size: 1, failed: 0 });
+  assertEquals([health.failing, health.problem()], [false, null]);
+});
+
+Deno.test("WriteHealth: after an outage that refused every write, however far apart, a stored write ends it a second later", () => {
+  // A few stations retrying every 10 s while PostgreSQL is down: nothing stored between the refusals.
+  const { health, lines, tick } = watched();
+  const lost = new TypeError("database or disk is full");
+  for (let i = 0; i < 6; i++) {
+    health.observe({ size: 1, failed: 1, error: lost });
+    tick(10_000);
+  }
+  health.observe({ size: 1, failed: 1, error: lost });
+  tick(1_000);
+  health.observe({ size: 3, failed: 0 });
+  assertEquals([health.failing, health.problem()], [false, null]);
+  assertEquals(lines.map((l) => l.msg), ["store writes failing", "store writes recovered"]);
 });
