@@ -175,7 +175,7 @@ export function createFleet(deps: FleetDeps) {
     events,
     parentOf: async (idTag) => (await deps.store.getIdTag(idTag))?.parentIdTag ?? null,
     flags: store.flags,
-    commandLog: (id, limit) => deps.store.listCommandLog(id, limit),
+    commandLog: (id, action, since, limit) => deps.store.listCommandLogSince(id, action, since, limit),
     now,
     logger: log,
   });

@@ -55,10 +55,16 @@ export interface ReservationServiceDeps {
   parentOf: (idTag: string) => Promise<string | null>;
   flags: Pick<TransactionFlagStore, "addFlag">;
   /**
-   * The station's newest command log rows: what its node settled a ReserveNow with before the ledger held it
-   * (`#answeredBeforeHeld`).
+   * The station's command log rows of `action` requested at or after `since`, newest first
+   * (`CommandLogStore.listCommandLogSince`): what its node settled a ReserveNow with before the ledger held
+   * it (`#answeredBeforeHeld`), however many other commands the station got since.
    */
-  commandLog: (chargePointId: string, limit: number) => Promise<CommandLogEntry[]>;
+  commandLog: (
+    chargePointId: string,
+    action: string,
+    since: string,
+    limit: number,
+  ) => Promise<CommandLogEntry[]>;
   now: () => Date;
   logger: Logger;
 }
@@ -76,8 +82,8 @@ const UNUSABLE = new Set(["Faulted", "Unavailable"]);
 /** Expiries handled per sweep round. */
 const SWEEP_BATCH = 200;
 /**
- * Unconfirmed holds a sweep round asks about (`settleUnconfirmed`): each costs a read of up to
- * `COMMAND_ROWS_READ` command log rows, and one unsettled stays on the list until its expiry, so the rounds
+ * Unconfirmed holds a sweep round asks about (`settleUnconfirmed`): each costs a read of its station's
+ * command log since the hold was made (`rowsSince`), and one unsettled stays on the list until its expiry, so the rounds
  * go through the list a page at a time (1,000 holds: every 100 s at the default 5 s round).
  */
 export const SETTLE_PAGE = 50;
@@ -208,7 +214,12 @@ export class ReservationService {
   ): Promise<"confirmed" | "ended" | "held"> {
     let rows: CommandLogEntry[];
     try {
-      rows = await this.deps.commandLog(record.chargePointId, COMMAND_ROWS_READ);
+      rows = await this.deps.commandLog(
+        record.chargePointId,
+        "ReserveNow",
+        rowsSince(record),
+        COMMAND_ROWS_READ,
+      );
     } catch (error) {
       // The hold stands: the station's answer, if any comes, is told again only if late; logged to be seen.
       this.deps.logger.warn("cannot read the command log behind a held reservation", {
@@ -604,8 +615,21 @@ function activeRecord(
   };
 }
 
-/** How many of a station's newest command log rows `#answeredBeforeHeld` reads for its ReserveNow. */
+/**
+ * How many of a station's ReserveNow rows since a hold's creation `#answeredBeforeHeld` reads (its own and
+ * any raw ones sent after it: a few).
+ */
 const COMMAND_ROWS_READ = 100;
+/**
+ * How long before a hold's `createdAt` its ReserveNow row is looked for: the row is requested after it (the
+ * same `now`, taken before sending), but may be written by another node, whose clock may run behind.
+ */
+const ROW_CLOCK_SLACK_MS = 10 * 60_000;
+
+/** Where a hold's ReserveNow rows start (`ROW_CLOCK_SLACK_MS`). */
+function rowsSince(record: ReservationRecord): string {
+  return new Date(Date.parse(record.createdAt) - ROW_CLOCK_SLACK_MS).toISOString();
+}
 
 /**
  * What a ReserveNow's row says the station did with it: its status (in time or late), "a CALLERROR" or "never

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { createMemoryLogger } from "../logger.ts";
 import { KvReservationStore } from "../store/kv/reservations.ts";
+import { openKvStore } from "../store/kv/mod.ts";
 import type { ReservationRecord } from "../store/fleet.ts";
 import type { CommandLogEntry } from "../model/command_log.ts";
 import { GIVEN_UP_REASON } from "../actors/errors.ts";
@@ -297,6 +298,66 @@ Deno.test("ReservationService's sweep settles an unconfirmed hold by the row its
     }
   } finally {
     t.kv.close();
+  }
+});
+
+Deno.test("ReservationService's sweep finds a hold's ReserveNow row behind 150 newer commands of its station", async () => {
+  // A busy station: its node's guard refused the ReserveNow in its turn (never sent), then the station got many
+  // other commands before the sweep's round, more than its newest page of rows holds.
+  const store = await openKvStore(":memory:");
+  let sent: Record<string, unknown> = {};
+  const t = await setUp({ outcome: "timeout", response: null }, {
+    send: (request) => {
+      sent = request.payload as Record<string, unknown>;
+      return Promise.resolve({ outcome: "timeout", response: { reason: GIVEN_UP_REASON } });
+    },
+    commandLog: (id, action, since, limit) => store.listCommandLogSince(id, action, since, limit),
+  });
+  const logged = (
+    id: string,
+    seconds: number,
+    action: string,
+    payload: unknown,
+    outcome: "refused" | "accepted",
+  ) =>
+    store.appendCommandLog({
+      id,
+      chargePointId: "CP-1",
+      action,
+      payload,
+      requestedBy: "user:olga",
+      requestedAt: new Date(NOW.getTime() + seconds * 1000).toISOString(),
+      outcome,
+      response: outcome === "refused"
+        ? { reason: "connector 1 already holds reservation 9" }
+        : { status: "Accepted" },
+      finishedAt: new Date(NOW.getTime() + seconds * 1000 + 10).toISOString(),
+    });
+  try {
+    const error = (await assertRejects(
+      () =>
+        t.service.create(
+          { chargePointId: "CP-1", connectorId: 1, idTag: "OWNER", expiryDate: EXPIRY, force: true },
+          "user:olga",
+        ),
+      FleetError,
+    )) as FleetError;
+    const reservationId = error.details.reservationId as number;
+    assertEquals(error.details.held, true);
+    await logged("reserve-now", 0, "ReserveNow", sent, "refused");
+    for (let i = 1; i <= 150; i++) {
+      await logged(`busy-${i}`, i, "GetConfiguration", { key: ["HeartbeatInterval"] }, "accepted");
+    }
+
+    assertEquals(await t.service.settleUnconfirmed(), 1);
+    const ended = await t.reservations.getReservation(reservationId);
+    assertEquals([ended?.state, ended?.endReason], [
+      "cancelled",
+      "not held: the station's node settled ReserveNow never sent (refused) after its hold was recorded",
+    ]);
+  } finally {
+    t.kv.close();
+    await store.close();
   }
 });
 

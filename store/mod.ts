@@ -214,6 +214,16 @@ export interface CommandLogStore {
   appendCommandLog(entry: CommandLogEntry): Promise<void>;
   /** Newest first by requestedAt. */
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]>;
+  /**
+   * One station's rows of `action` requested at or after `since`, newest first, up to `limit`: a command's
+   * own row (and those of its action since), however many other commands the station got after it.
+   */
+  listCommandLogSince(
+    chargePointId: string,
+    action: string,
+    since: string,
+    limit: number,
+  ): Promise<CommandLogEntry[]>;
   /** listCommandLog by pages (requested at, then sequence, both descending). */
   pageCommandLog(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<CommandLogEntry>>;
   /**

@@ -36,6 +36,41 @@ export function commandLogCases({ stationTest }: Cases): void {
   );
 
   stationTest(
+    "listCommandLogSince() finds a station's rows of one action since a time behind 150 newer commands",
+    async ({ store }) => {
+      const reserve = (id: string, minutes: number, reservationId: number) =>
+        command(id, {
+          requestedAt: at(minutes),
+          finishedAt: at(minutes + 0.01),
+          action: "ReserveNow",
+          payload: { connectorId: 1, expiryDate: at(600), idTag: "OWNER", reservationId },
+        });
+      const before = reserve("r0", 1, 6);
+      const own = reserve("r1", 2, 7);
+      const raw = reserve("r2", 3, 7);
+      const otherStation = { ...reserve("r3", 2.5, 8), chargePointId: "CP-2" };
+      for (const e of [before, own, raw, otherStation]) await store().appendCommandLog(e);
+      // A busy station: many commands after the ReserveNow, more than one newest page holds.
+      for (let i = 0; i < 150; i++) {
+        await store().appendCommandLog(command(`busy-${i}`, { requestedAt: at(4 + i / 100) }));
+      }
+      assertEquals(
+        (await store().listCommandLog("CP-1", 100)).some((e) => e.action === "ReserveNow"),
+        false,
+        "out of the newest page's sight",
+      );
+      assertEquals(await store().listCommandLogSince("CP-1", "ReserveNow", at(2), 10), [raw, own]);
+      assertEquals(await store().listCommandLogSince("CP-1", "ReserveNow", at(0), 2), [raw, own]);
+      assertEquals(await store().listCommandLogSince("CP-1", "ReserveNow", at(0), 10), [raw, own, before]);
+      assertEquals(await store().listCommandLogSince("CP-1", "ReserveNow", at(3.5), 10), []);
+      assertEquals(await store().listCommandLogSince("CP-2", "ReserveNow", at(0), 10), [otherStation]);
+      assertEquals(await store().listCommandLogSince("CP-1", "Reset", at(4 + 149 / 100), 10), [
+        command("busy-149", { requestedAt: at(4 + 149 / 100) }),
+      ]);
+    },
+  );
+
+  stationTest(
     "a command logged as sending is settled in place by id: one row, its request kept, the answer written",
     async ({ store }) => {
       const sending = command("w1", {

@@ -35,6 +35,29 @@ export class KvCommandLog {
     return await values<CommandLogEntry>(this.kv, ["cmd", chargePointId], limit, true);
   }
 
+  /**
+   * See CommandLogStore: the station's rows from `since` on (its key's time), newest first; the rows of other
+   * actions are read and skipped (the hold's lifetime of one station's commands).
+   */
+  async listCommandLogSince(
+    chargePointId: string,
+    action: string,
+    since: string,
+    limit: number,
+  ): Promise<CommandLogEntry[]> {
+    const out: CommandLogEntry[] = [];
+    if (limit <= 0) return out;
+    const prefix = ["cmd", chargePointId];
+    for await (
+      const e of this.kv.list<CommandLogEntry>({ prefix, start: [...prefix, since] }, { reverse: true })
+    ) {
+      if (e.value.action !== action) continue;
+      out.push(e.value);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   async pageCommandLog(
     chargePointId: string,
     page: HistoryPageRequest,

@@ -261,6 +261,14 @@ export class KvStore implements Store {
   listCommandLog(chargePointId: string, limit: number): Promise<CommandLogEntry[]> {
     return this.#commandLog.listCommandLog(chargePointId, limit);
   }
+  listCommandLogSince(
+    chargePointId: string,
+    action: string,
+    since: string,
+    limit: number,
+  ): Promise<CommandLogEntry[]> {
+    return this.#commandLog.listCommandLogSince(chargePointId, action, since, limit);
+  }
   pageCommandLog(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<CommandLogEntry>> {
     return this.#commandLog.pageCommandLog(chargePointId, page);
   }

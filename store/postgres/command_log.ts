@@ -57,6 +57,23 @@ export class PgCommandLog {
     return rows.map(toCommandLog);
   }
 
+  /** See CommandLogStore: a range of `command_log_by_charge_point`; `since` on PostgreSQL's clock, as the rows. */
+  async listCommandLogSince(
+    chargePointId: string,
+    action: string,
+    since: string,
+    limit: number,
+  ): Promise<CommandLogEntry[]> {
+    const rows = await this.sql<CommandLogRow[]>`
+      select * from command_log
+      where charge_point_id = ${chargePointId} and requested_at >= ${this.clock.toDatabase(since)}
+        and action = ${action}
+      order by requested_at desc, seq desc
+      limit ${limit}
+    `;
+    return rows.map(toCommandLog);
+  }
+
   async pageCommandLog(
     chargePointId: string,
     page: HistoryPageRequest,

@@ -423,6 +423,17 @@ export class PostgresStore implements Store {
       () => this.#commandLog.listCommandLog(chargePointId, limit),
     );
   }
+  listCommandLogSince(
+    chargePointId: string,
+    action: string,
+    since: string,
+    limit: number,
+  ): Promise<CommandLogEntry[]> {
+    return this.#run(
+      `list ${action} commands of "${chargePointId}" since ${since}`,
+      () => this.#commandLog.listCommandLogSince(chargePointId, action, since, limit),
+    );
+  }
   pageCommandLog(chargePointId: string, page: HistoryPageRequest): Promise<HistoryPage<CommandLogEntry>> {
     return this.#run(
       `list commands of "${chargePointId}"`,
