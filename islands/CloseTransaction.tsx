@@ -17,6 +17,7 @@ import type { Point } from "../overview/meter_series.ts";
 import { useNewestReading } from "./newest_reading.ts";
 import { ResultLine, useAction } from "./admin_kit.tsx";
 import { apiFetch, useEvents } from "./client.tsx";
+import { useTransactionAtOpen } from "./transaction_at_open.ts";
 
 export interface CloseTransactionProps {
   transactionId: number;
@@ -72,23 +73,15 @@ export default function CloseTransaction(props: CloseTransactionProps) {
     if (tx.status === "active") return;
     setEnded({ at: tx.stopTimestamp, reason: tx.stopReason, byHand: tx.stopReason === CLOSED_BY_OPERATOR });
   };
-  /** At each stream open: an end reported while the stream was down came on no stream. */
-  const reread = async () => {
-    try {
-      const { items } = await apiFetch<{ items: { transaction?: Transaction }[] }>(
-        `/api/v1/transactions/energy?ids=${props.transactionId}`,
-      );
-      const tx = items[0]?.transaction;
-      if (tx) endedBy(tx);
-    } catch {
-      // Offered as it was; the next open tries again.
-    }
-  };
+  // An end reported while the stream was down, read at each open once for the page (transaction_at_open.ts).
+  useTransactionAtOpen(props, ({ transaction }) => {
+    if (transaction) endedBy(transaction);
+  });
   useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event: StationEvent) => {
     if (event.type === "transaction" && event.transaction.transactionId === props.transactionId) {
       endedBy(event.transaction);
     }
-  }, () => void reread());
+  });
 
   if (ended) {
     return (

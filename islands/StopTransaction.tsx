@@ -12,10 +12,11 @@
  */
 import { useState } from "preact/hooks";
 import { Time } from "../components/time.tsx";
-import type { StationDetail, StationEvent, Transaction } from "../components/types.ts";
+import type { StationDetail, StationEvent } from "../components/types.ts";
 import { type StopReach, stopReach } from "../overview/stop_reach.ts";
 import { ResultLine, useAction } from "./admin_kit.tsx";
 import { apiFetch, useEvents } from "./client.tsx";
+import { useTransactionAtOpen } from "./transaction_at_open.ts";
 
 export interface StopTransactionProps {
   transactionId: number;
@@ -43,16 +44,10 @@ export default function StopTransaction(props: StopTransactionProps) {
       // Offered as it was; the next event or open tries again.
     }
   };
-  const reread = async () => {
-    try {
-      const { items } = await apiFetch<{ items: { status: Transaction["status"] }[] }>(
-        `/api/v1/transactions/energy?ids=${props.transactionId}`,
-      );
-      if (items[0] && items[0].status !== "active") setEnded(true);
-    } catch {
-      // Offered as it was; the next open tries again.
-    }
-  };
+  // An end reported while the stream was down, read at each open once for the page (transaction_at_open.ts).
+  useTransactionAtOpen(props, ({ status }) => {
+    if (status !== "active") setEnded(true);
+  });
   useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event: StationEvent) => {
     switch (event.type) {
       case "disconnected":
@@ -68,7 +63,6 @@ export default function StopTransaction(props: StopTransactionProps) {
         break;
     }
   }, () => {
-    void reread();
     // It may have come or gone while the stream was down.
     void rereadStation();
   });

@@ -6,7 +6,7 @@
  * follows (`boundReadings`: thinned again past twice `MAX_CHART_POINTS`); the count of energy readings shown
  * is the session's, not the points drawn.
  */
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { LineChart } from "../components/chart.tsx";
 import { formatDuration } from "../components/duration.ts";
 import { useServerNow } from "./server_clock.ts";
@@ -18,8 +18,9 @@ import { runningImplausibleEnergy } from "../model/energy_plausibility.ts";
 import { boundReadings } from "../overview/chart_readings.ts";
 import type { LiveCursor } from "../overview/live_cursor.ts";
 import { mergeReadings, type Readings, readingsOf, seriesOf } from "../overview/meter_series.ts";
-import { apiFetch, LiveDot, useEvents } from "./client.tsx";
+import { LiveDot, useEvents } from "./client.tsx";
 import { useLiveMeterValues } from "./live_meter_values.ts";
+import { useTransactionAtOpen } from "./transaction_at_open.ts";
 
 export interface TransactionChartProps {
   transaction: Transaction;
@@ -35,8 +36,6 @@ export interface TransactionChartProps {
 
 export default function TransactionChart(props: TransactionChartProps) {
   const [tx, setTx] = useState(props.transaction);
-  const txRef = useRef(tx);
-  txRef.current = tx;
   const [{ readings, energyReadings }, setChart] = useState({
     readings: props.readings,
     energyReadings: props.energyReadings,
@@ -57,28 +56,17 @@ export default function TransactionChart(props: TransactionChartProps) {
     });
   });
 
-  /**
-   * At each stream open: a session that stopped while the stream was down is read again (the energy
-   * endpoint brings the whole row of one no longer running), so its page does not show it running.
-   */
-  const catchUpStop = async () => {
-    if (txRef.current.status !== "active") return;
-    try {
-      const { items } = await apiFetch<{ items: { transaction?: Transaction }[] }>(
-        `/api/v1/transactions/energy?ids=${txRef.current.transactionId}`,
-      );
-      const ended = items[0]?.transaction;
-      if (ended) setTx((current) => (current.status === "active" ? ended : current));
-    } catch {
-      // The next open tries again.
-    }
-  };
+  // At each stream open, read once for the page (transaction_at_open.ts): a session that stopped while the
+  // stream was down comes with its whole row, so its page does not show it running.
+  useTransactionAtOpen(tx, ({ transaction }) => {
+    if (transaction) setTx((current) => (current.status === "active" ? transaction : current));
+  });
 
   const live = useEvents(`chargePointId=${encodeURIComponent(tx.chargePointId)}`, (event: StationEvent) => {
     if (event.type === "transaction" && event.transaction.transactionId === tx.transactionId) {
       setTx(event.transaction);
     }
-  }, () => void catchUpStop());
+  });
 
   // A running session is judged by its readings so far, as the transactions list judges it
   // (`runningImplausibleEnergy`): a register that leapt is not energy delivered.
