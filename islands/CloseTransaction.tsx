@@ -4,7 +4,8 @@
  * where it stopped), followed live (islands/newest_reading.ts) so a session that went on charging is not
  * closed with the reading of the page's load; a value the admin typed is kept, the newest reading offered
  * beside it. The station's own stop, if it ever comes, replaces the estimate. A session its station
- * still runs is said to be: it is stopped instead, with the page's Stop charging (islands/StopTransaction.tsx).
+ * still runs is said to be (followed live: a disconnect or a reconnect changes it): it is stopped instead, with
+ * the page's Stop charging (islands/StopTransaction.tsx).
  * When the station reports the session's end while the page is open (or while its event stream was down:
  * read again at each open), the form gives way to that end: there is nothing left to stop or close.
  */
@@ -14,6 +15,8 @@ import type { StationEvent, Transaction } from "../components/types.ts";
 import { CLOSED_BY_OPERATOR } from "../model/transaction.ts";
 import type { LiveCursor } from "../overview/live_cursor.ts";
 import type { Point } from "../overview/meter_series.ts";
+import type { StopReach } from "../overview/stop_reach.ts";
+import { useStopReach } from "./live_stop_reach.ts";
 import { useNewestReading } from "./newest_reading.ts";
 import { ResultLine, useAction } from "./admin_kit.tsx";
 import { apiFetch, useEvents } from "./client.tsx";
@@ -30,11 +33,15 @@ export interface CloseTransactionProps {
   lastReading: { t: number; v: number } | null;
   /** Where the page's reading of meter values stopped: newer readings are asked for from it. */
   cursor: LiveCursor;
+  /** 1.6: its connector; 2.0.1: its EVSE. */
+  connectorId: number;
+  /** A 2.0.1 session's own id (its station is asked to stop it by it). */
+  stationTransactionId?: string;
   /**
-   * Its station is connected and still reports it on its connector (2.0.1: EVSE): not forgotten, still
-   * charging. A 2.0.1 station is asked to stop it by its own transaction id.
+   * Whether a stop reaches its station, as the page was made (null: its station is unknown), followed live:
+   * while it is connected and still reports the session (not forgotten, still charging), the form says so.
    */
-  stillRunningOn?: { chargePointId: string; connectorId: number; stationTransactionId?: string };
+  reach: StopReach | null;
 }
 
 /** `ms` as a datetime-local value in the browser's time zone (minutes). */
@@ -64,7 +71,9 @@ export default function CloseTransaction(props: CloseTransactionProps) {
     (typed.endedAt !== proposed.endedAt || typed.meterStop !== proposed.meterStop);
   const [reason, setReason] = useState("");
   const { busy, result, run } = useAction();
-  const running = props.stillRunningOn;
+  // Connected and still reporting it, followed live (live_stop_reach.ts): a disconnect takes the warning away,
+  // a reconnect that still reports the session brings it back.
+  const running = useStopReach(props, props.reach)?.kind === "running";
   /** The session's end, when the station reported it after the page was made. */
   const [ended, setEnded] = useState<{ at: string | null; reason: string | null; byHand: boolean } | null>(
     null,
@@ -108,7 +117,7 @@ export default function CloseTransaction(props: CloseTransactionProps) {
   const close = (e: Event) => {
     e.preventDefault();
     const warning = running
-      ? `${running.chargePointId} is connected and still reports it: closing it here does not ` +
+      ? `${props.chargePointId} is connected and still reports it: closing it here does not ` +
         "stop the charging (Stop charging does). "
       : "";
     const question = `${warning}Close transaction #${props.transactionId} by hand? It is stopped with the ` +
@@ -139,11 +148,11 @@ export default function CloseTransaction(props: CloseTransactionProps) {
       {running && (
         <div class="warn" role="alert" data-still-running>
           <p>
-            {running.chargePointId} is connected and still reports this session on{" "}
-            {running.stationTransactionId === undefined ? "connector" : "EVSE"}{" "}
-            {running.connectorId}: it is not forgotten. Closing it here does not stop the charging; Stop
+            {props.chargePointId} is connected and still reports this session on{" "}
+            {props.stationTransactionId === undefined ? "connector" : "EVSE"}{" "}
+            {props.connectorId}: it is not forgotten. Closing it here does not stop the charging; Stop
             charging (above) asks{" "}
-            <a href={`/stations/${encodeURIComponent(running.chargePointId)}`}>the station</a> to end it.
+            <a href={`/stations/${encodeURIComponent(props.chargePointId)}`}>the station</a> to end it.
           </p>
         </div>
       )}

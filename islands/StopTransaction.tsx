@@ -12,10 +12,11 @@
  */
 import { useState } from "preact/hooks";
 import { Time } from "../components/time.tsx";
-import type { StationDetail, StationEvent } from "../components/types.ts";
-import { type StopReach, stopReach } from "../overview/stop_reach.ts";
+import type { StationEvent } from "../components/types.ts";
+import type { StopReach } from "../overview/stop_reach.ts";
 import { ResultLine, useAction } from "./admin_kit.tsx";
 import { apiFetch, useEvents } from "./client.tsx";
+import { useStopReach } from "./live_stop_reach.ts";
 import { useTransactionAtOpen } from "./transaction_at_open.ts";
 
 export interface StopTransactionProps {
@@ -33,38 +34,17 @@ export interface StopTransactionProps {
 
 export default function StopTransaction(props: StopTransactionProps) {
   const [ended, setEnded] = useState(false);
-  const [reach, setReach] = useState<StopReach>(props.reach);
+  // Offline at a disconnect, read again at a connect or open, once for the page (live_stop_reach.ts).
+  const reach = useStopReach(props, props.reach) ?? props.reach;
   const stopping = useAction();
-  const session = { transactionId: props.transactionId, connectorId: props.connectorId };
   const station = `/api/v1/charge-points/${encodeURIComponent(props.chargePointId)}`;
-  const rereadStation = async () => {
-    try {
-      setReach(stopReach(await apiFetch<StationDetail>(station), session));
-    } catch {
-      // Offered as it was; the next event or open tries again.
-    }
-  };
   // An end reported while the stream was down, read at each open once for the page (transaction_at_open.ts).
   useTransactionAtOpen(props, ({ status }) => {
     if (status !== "active") setEnded(true);
   });
   useEvents(`chargePointId=${encodeURIComponent(props.chargePointId)}`, (event: StationEvent) => {
-    switch (event.type) {
-      case "disconnected":
-        setReach({ kind: "offline", lastSeen: event.at });
-        break;
-      case "connected":
-        // Whether it still runs the session is its record's to say (it may have booted without it).
-        void rereadStation();
-        break;
-      case "transaction":
-        if (event.transaction.transactionId !== props.transactionId) break;
-        if (event.transaction.status !== "active") setEnded(true);
-        break;
-    }
-  }, () => {
-    // It may have come or gone while the stream was down.
-    void rereadStation();
+    if (event.type !== "transaction" || event.transaction.transactionId !== props.transactionId) return;
+    if (event.transaction.status !== "active") setEnded(true);
   });
   if (ended) return null;
 

@@ -325,7 +325,6 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
     : null;
   // Whether a stop reaches it now (overview/stop_reach.ts); without one, Stop charging says why.
   const reach = station ? stopReach(station, transaction) : null;
-  const stillRunning = reach?.kind === "running";
   // The island gets the readings (two series, thinned for drawing), not the stored rows: the page stays small
   // however long the session, and live updates append what arrives after `cursor`. A session longer than the
   // detail's meter values is read on by pages.
@@ -434,16 +433,10 @@ export async function transactionPage(api: PageApi, idText: string, now: Date) {
             meterStart: transaction.meterStart,
             lastReading: readings.energy.at(-1) ?? null,
             cursor,
-            ...(stillRunning
-              ? {
-                stillRunningOn: {
-                  chargePointId: transaction.chargePointId,
-                  connectorId: transaction.connectorId,
-                  ...(transaction.stationTransactionId !== undefined
-                    ? { stationTransactionId: transaction.stationTransactionId }
-                    : {}),
-                },
-              }
+            connectorId: transaction.connectorId,
+            reach,
+            ...(transaction.stationTransactionId !== undefined
+              ? { stationTransactionId: transaction.stationTransactionId }
               : {}),
           }}
         />
