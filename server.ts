@@ -51,6 +51,7 @@ import { DataTransferDesk } from "./fleet/data_transfers.ts";
 import { ledgerHolds } from "./fleet/ledger_holds.ts";
 import { timeSortableIds } from "./fleet/ids.ts";
 import { WorkerLoop } from "./fleet/worker_loop.ts";
+import { LoopFailures } from "./fleet/loop_failures.ts";
 import { FileRetention } from "./files/file_retention.ts";
 import { PendingDeliverySweep } from "./pki/pending_delivery_sweep.ts";
 import { PresentedCertificates } from "./pki/presented_certificate.ts";
@@ -393,7 +394,10 @@ export async function startServer(
       () => registry.clusterSize,
     );
   }
+  // Loops that fail round after round: a server warning for the admins, not only a log line.
+  const loopFailures = new LoopFailures(now);
   const fleet = createFleet({
+    loopFailures,
     dataTransfers,
     store,
     fleet: fleetStore,
@@ -442,11 +446,15 @@ export async function startServer(
       }, answer),
   });
   fleet.start();
-  const fileRetention = fileRetentionLoop(config, extension, fleetStore, holder, now, logger);
+  const fileRetention = fileRetentionLoop(config, extension, fleetStore, holder, now, {
+    logger,
+    loopFailures,
+  });
   fileRetention.start();
   const pendingDeliveries = pendingDeliverySweepLoop(config, extension, fleetStore, holder, now, {
     securityEvents: security.events,
     logger,
+    loopFailures,
   });
   pendingDeliveries.start();
   // At start-up too: what a crash long ago left pending is settled now, not an interval later.
@@ -495,6 +503,7 @@ export async function startServer(
     certificatePresented: (chargePointId, pem) => void presentedCertificates.record(chargePointId, pem),
     metrics,
     ...(options.writeHealth ? { writeHealth: options.writeHealth } : {}),
+    failingLoops: () => loopFailures.failing(),
     setup,
     simulator,
     settings: {
@@ -705,10 +714,10 @@ function fileRetentionLoop(
   fleetStore: FleetStore,
   holder: string,
   now: () => Date,
-  logger: Logger,
+  deps: { logger: Logger; loopFailures: LoopFailures },
 ): WorkerLoop {
   const intervalMs = config.RETENTION_INTERVAL_S * 1000;
-  const log = logger.with({ component: "file-retention" });
+  const log = deps.logger.with({ component: "file-retention" });
   const retention = new FileRetention({
     uploads: extension.uploads,
     firmware: extension.firmware,
@@ -717,10 +726,18 @@ function fileRetentionLoop(
     warn: (message, fields) => log.warn(message, fields),
     settings: { uploadRetentionMs: config.UPLOAD_RETENTION_DAYS * 86_400_000, batch: 500 },
   });
-  return new WorkerLoop("file-retention", intervalMs, async () => {
-    const pruned = await retention.tick();
-    if (pruned && Object.values(pruned).some((n) => n > 0)) log.info("retention pruned files", { ...pruned });
-  }, log);
+  return new WorkerLoop(
+    "file-retention",
+    intervalMs,
+    async () => {
+      const pruned = await retention.tick();
+      if (pruned && Object.values(pruned).some((n) => n > 0)) {
+        log.info("retention pruned files", { ...pruned });
+      }
+    },
+    log,
+    deps.loopFailures,
+  );
 }
 
 /** A loop's turn: the cluster-wide lease `name` for two of its intervals (one process at a time does it). */
@@ -749,7 +766,7 @@ function pendingDeliverySweepLoop(
   fleetStore: FleetStore,
   holder: string,
   now: () => Date,
-  deps: { securityEvents: SecurityEventLog; logger: Logger },
+  deps: { securityEvents: SecurityEventLog; logger: Logger; loopFailures: LoopFailures },
 ): WorkerLoop {
   const intervalMs = config.RETENTION_INTERVAL_S * 1000;
   const sweep = new PendingDeliverySweep({
@@ -759,10 +776,16 @@ function pendingDeliverySweepLoop(
     settings: { settleAfterMs: config.PKI_PENDING_SETTLE_S * 1000, batch: 500, eventsPerRound: 20 },
   });
   const log = deps.logger.with({ component: "certificate-delivery-sweep" });
-  return new WorkerLoop("certificate-delivery-sweep", intervalMs, async () => {
-    const settled = await sweep.tick();
-    if (settled) log.warn("pending certificates recorded undelivered", { settled, detail: sweep.detail });
-  }, log);
+  return new WorkerLoop(
+    "certificate-delivery-sweep",
+    intervalMs,
+    async () => {
+      const settled = await sweep.tick();
+      if (settled) log.warn("pending certificates recorded undelivered", { settled, detail: sweep.detail });
+    },
+    log,
+    deps.loopFailures,
+  );
 }
 
 /** Names the node that answered (`X-CSMS-Node`), for operators behind a load balancer and for tests. */

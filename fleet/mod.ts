@@ -40,6 +40,7 @@ import { webhookEventOfJob, webhookEventOfSecurity, webhookEventOfStation } from
 import { postWebhook, type WebhookPost } from "./webhook_transport.ts";
 import { type Resolve, resolveWithDns, webhookUrlPolicy } from "./webhook_url_policy.ts";
 import { WorkerLoop } from "./worker_loop.ts";
+import type { LoopFailures } from "./loop_failures.ts";
 
 export interface FleetSettings {
   jobMaxStations: number;
@@ -86,12 +87,14 @@ export interface FleetDeps {
   profiles?: ProfileCommands;
   /** The DataTransfer desk the actors answer with (made before the registry); one of our own otherwise. */
   dataTransfers?: DataTransferDesk;
+  /** Where the loops' failures in a row are kept for the admins' server warnings. */
+  loopFailures?: LoopFailures;
 }
 
 export type Fleet = ReturnType<typeof createFleet>;
 
 export function createFleet(deps: FleetDeps) {
-  const { fleet: store, logger, now, settings, holder } = deps;
+  const { fleet: store, logger, now, settings, holder, loopFailures } = deps;
   const log = logger.with({ component: "fleet" });
   const events: FleetEventBus = new Bus<FleetEvent>();
   const newId = timeSortableIds();
@@ -207,25 +210,38 @@ export function createFleet(deps: FleetDeps) {
     leaseMs: settings.retentionMs * 2,
   });
 
-  const jobLoop = new WorkerLoop("jobs", settings.pollMs, () => runner.tick(), log);
-  const webhookLoop = new WorkerLoop("webhooks", settings.pollMs, () => webhooks.tick(), log);
-  const reservationLoop = new WorkerLoop("reservations", settings.reservationSweepMs, async () => {
-    const t = now();
-    const until = new Date(t.getTime() + settings.reservationSweepMs * 3).toISOString();
-    if (await store.leases.acquireLease("reservation-expiry", holder, t.toISOString(), until)) {
-      await reservations.expireDue();
-      await reservations.settleUnconfirmed();
-    }
-  }, log);
+  const jobLoop = new WorkerLoop("jobs", settings.pollMs, () => runner.tick(), log, loopFailures);
+  const webhookLoop = new WorkerLoop("webhooks", settings.pollMs, () => webhooks.tick(), log, loopFailures);
+  const reservationLoop = new WorkerLoop(
+    "reservations",
+    settings.reservationSweepMs,
+    async () => {
+      const t = now();
+      const until = new Date(t.getTime() + settings.reservationSweepMs * 3).toISOString();
+      if (await store.leases.acquireLease("reservation-expiry", holder, t.toISOString(), until)) {
+        await reservations.expireDue();
+        await reservations.settleUnconfirmed();
+      }
+    },
+    log,
+    loopFailures,
+  );
   const localListLoop = new WorkerLoop(
     "local-list",
     settings.localListSyncMs,
     () => localList.syncBehind(),
     log,
+    loopFailures,
   );
-  const retentionLoop = new WorkerLoop("retention", settings.retentionMs, async () => {
-    await retention.tick();
-  }, log);
+  const retentionLoop = new WorkerLoop(
+    "retention",
+    settings.retentionMs,
+    async () => {
+      await retention.tick();
+    },
+    log,
+    loopFailures,
+  );
   const unknownIdTags = new UnknownIdTagRecorder({
     store: store.unknownIdTags,
     logger: log,
@@ -238,6 +254,7 @@ export function createFleet(deps: FleetDeps) {
     settings.unknownIdTagsFlushMs ?? 2000,
     () => unknownIdTags.flush(),
     log,
+    loopFailures,
   );
   const loops = [jobLoop, webhookLoop, reservationLoop, localListLoop, retentionLoop, unknownIdTagLoop];
 

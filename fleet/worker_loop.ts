@@ -14,6 +14,7 @@
  */
 import type { Logger } from "../logger.ts";
 import { FailureStreak } from "./failure_streak.ts";
+import type { LoopFailures } from "./loop_failures.ts";
 
 const LOOP_LINES = {
   failed: "background work failed",
@@ -35,6 +36,8 @@ export class WorkerLoop {
     private readonly intervalMs: number,
     private readonly tick: () => Promise<void>,
     private readonly logger: Logger,
+    /** Where the admins' server warnings read which loops keep failing. */
+    private readonly failures?: LoopFailures,
   ) {}
 
   start(): void {
@@ -75,9 +78,11 @@ export class WorkerLoop {
       try {
         await this.tick();
         this.#streak?.worked({ worker: this.name });
+        this.failures?.worked(this.name);
       } catch (error) {
         this.#streak ??= new FailureStreak(this.logger, LOOP_LINES);
         this.#streak.failed({ worker: this.name, error: String(error) });
+        this.failures?.failed(this.name, error);
       }
     })().finally(() => {
       this.#running = null;

@@ -12,7 +12,7 @@ import type { SimulatorControl } from "../simulator/control.ts";
 import type { AuthStore } from "../store/auth.ts";
 import { type Store, StoreUnavailableError } from "../store/mod.ts";
 import { MAX_BODY_BYTES } from "./api/http.ts";
-import { type ApiSettings, createApiRoutes } from "./api/mod.ts";
+import { type ApiDeps, type ApiSettings, createApiRoutes } from "./api/mod.ts";
 import { limitBody } from "./body_limit.ts";
 import type { HandshakeLog } from "../security/handshake_log.ts";
 import { createOcppUpgradeHandler, type StationUpgrader } from "./ocpp.ts";
@@ -49,6 +49,8 @@ export interface AppDeps {
   metrics?: PrometheusMetrics;
   /** See HealthDeps.writeHealth. */
   writeHealth?: NonNullable<HealthDeps["writeHealth"]>;
+  /** See ApiDeps.failingLoops. */
+  failingLoops?: ApiDeps["failingLoops"];
   /** The first run's one-time setup token (none once users exist). */
   setup?: FirstRunSetup;
   /** Virtual stations an admin may start from the dashboard. */
@@ -150,6 +152,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.extension ? { extension: deps.extension } : {}),
       ...(deps.fleet ? { fleet: deps.fleet } : {}),
       ...(deps.writeHealth ? { writeHealth: deps.writeHealth } : {}),
+      ...(deps.failingLoops ? { failingLoops: deps.failingLoops } : {}),
     }),
   );
   if (deps.extension) {

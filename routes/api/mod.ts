@@ -55,6 +55,7 @@ import { addDataTransferRoutes } from "./data_transfers.ts";
 import { addStuckTransactionRoutes } from "./stuck_transactions.ts";
 import { addAlertRoutes } from "./alerts.ts";
 import { addServerWarningRoutes } from "./server_warnings.ts";
+import type { FailingLoop } from "../../fleet/loop_failures.ts";
 import { addClusterNodeRoutes } from "./cluster_nodes.ts";
 import type { ClusterNodeView } from "../../cluster/nodes.ts";
 import { clusterNodeList } from "../../cluster/node_list.ts";
@@ -78,6 +79,8 @@ export interface ApiDeps {
   store: Store;
   /** Why the store refuses writes lately (store/write_health.ts), told to admins as a server warning. */
   writeHealth?: { problem(): string | null };
+  /** Background loops that failed their last rounds (fleet/loop_failures.ts), told to admins as warnings. */
+  failingLoops?: () => FailingLoop[];
   auth: AuthStore;
   events: EventBus;
   handshakes: HandshakeLog;
@@ -159,6 +162,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
   addServerWarningRoutes(router, {
     exposure: deps.settings.exposure ?? null,
     ...(deps.writeHealth ? { writeProblem: () => deps.writeHealth!.problem() } : {}),
+    ...(deps.failingLoops ? { failingLoops: deps.failingLoops } : {}),
   });
   addClusterNodeRoutes(router, {
     // Without the server's account of its cluster (tests of the app alone): this process, alone.
