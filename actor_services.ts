@@ -10,6 +10,7 @@ import type { ActorDeps } from "./actors/deps.ts";
 import type { Registry } from "./actors/registry.ts";
 import { triggerOutcomeOf } from "./actors/trigger_answer.ts";
 import type { SecurityExtension } from "./files/security_extension.ts";
+import type { LoopFailures } from "./fleet/loop_failures.ts";
 import type { Logger } from "./logger.ts";
 import { Enrolment } from "./pki/enrolment.ts";
 import { CertificateRedelivery } from "./pki/redelivery.ts";
@@ -85,6 +86,8 @@ export function certificateRenewal(
   registry: Registry,
   logger: Logger,
   intervalMs: number,
+  /** Where scans failing in a row become the admins' server warning. */
+  loopFailures?: LoopFailures,
 ): CertificateRenewal {
   return new CertificateRenewal({
     pki: extension.pki,
@@ -123,6 +126,10 @@ export function certificateRenewal(
       }
       return outcome;
     },
-    onError: (error) => logger.error("certificate renewal scan failed", { error: String(error) }),
+    onError: (error) => {
+      logger.error("certificate renewal scan failed", { error: String(error) });
+      loopFailures?.failed("certificate-renewal", error);
+    },
+    onScanned: () => loopFailures?.worked("certificate-renewal"),
   });
 }

@@ -354,11 +354,14 @@ export async function startServer(
     }
   });
   energy.loadManager.start();
+  // Loops that fail round after round: a server warning for the admins, not only a log line.
+  const loopFailures = new LoopFailures(now);
   const renewal = certificateRenewal(
     extension,
     registry,
     logger,
     options.renewalIntervalMs ?? config.PKI_RENEW_SCAN_S * 1000,
+    loopFailures,
   );
   renewal.start();
   /** This process's own OCPP endpoint, known once it listens. */
@@ -394,8 +397,6 @@ export async function startServer(
       () => registry.clusterSize,
     );
   }
-  // Loops that fail round after round: a server warning for the admins, not only a log line.
-  const loopFailures = new LoopFailures(now);
   const fleet = createFleet({
     loopFailures,
     dataTransfers,

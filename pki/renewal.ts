@@ -34,10 +34,14 @@ export interface RenewalOptions {
   /** Stations asked per scan at most (default 100). */
   batch?: number;
   onError?: (error: unknown) => void;
+  /** A timed scan ended without error (the server's warning of scans failing in a row is cleared). */
+  onScanned?: () => void;
 }
 
 export class CertificateRenewal {
-  readonly #options: Required<Omit<RenewalOptions, "onError">> & Pick<RenewalOptions, "onError">;
+  readonly #options:
+    & Required<Omit<RenewalOptions, "onError" | "onScanned">>
+    & Pick<RenewalOptions, "onError" | "onScanned">;
   #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<number> | null = null;
   /** Set by `stop()`: the scan under way asks no further station. */
@@ -50,7 +54,7 @@ export class CertificateRenewal {
   start(): void {
     this.#stopping = false;
     this.#timer ??= setInterval(
-      () => void this.scan().catch((e) => this.#options.onError?.(e)),
+      () => void this.scan().then(() => this.#options.onScanned?.(), (e) => this.#options.onError?.(e)),
       this.#options.intervalMs,
     );
   }

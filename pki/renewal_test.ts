@@ -2,6 +2,7 @@ import { assert, assertEquals } from "@std/assert";
 import { openKvHandle } from "../store/kv/handle.ts";
 import { KvPkiStore } from "../store/kv/pki.ts";
 import { makeCsr } from "../tests/helpers/openssl.ts";
+import { within } from "../tests/helpers/server.ts";
 import { CertificateRenewal, type TriggerOutcome } from "./renewal.ts";
 import { StationPki } from "./station_pki.ts";
 
@@ -211,4 +212,46 @@ Deno.test("CertificateRenewal backs off a connected station whose trigger times 
   assertEquals(muted.renewalUnanswered, 7);
   assertEquals(muted.renewalRequestedAt, null, "never asked: it never answered");
   await renewal.stop();
+});
+
+Deno.test("CertificateRenewal's timed scans report their failures to onError and the next one that works to onScanned", async () => {
+  const kv = await openKvHandle(":memory:");
+  try {
+    const pki = await StationPki.open({
+      store: new KvPkiStore(kv),
+      now: () => new Date("2024-05-01T00:00:00Z"),
+      settings: { certificateValidityDays: 10, renewBeforeDays: 3 },
+    });
+    const seen: string[] = [];
+    const recovered = Promise.withResolvers<void>();
+    let scans = 0;
+    const renewal = new CertificateRenewal({
+      pki,
+      stationsHere: () => {
+        if (++scans <= 2) throw new Error("Cannot list the stations here");
+        return [];
+      },
+      isConnected: () => true,
+      trigger: () => Promise.resolve("accepted"),
+      intervalMs: 5,
+      onError: (error) => seen.push(`error: ${(error as Error).message}`),
+      onScanned: () => {
+        seen.push("scanned");
+        recovered.resolve();
+      },
+    });
+    renewal.start();
+    try {
+      await within(recovered.promise, 5_000, "a timed scan that works");
+    } finally {
+      await renewal.stop();
+    }
+    assertEquals(seen.slice(0, 3), [
+      "error: Cannot list the stations here",
+      "error: Cannot list the stations here",
+      "scanned",
+    ]);
+  } finally {
+    kv.close();
+  }
 });
