@@ -2,7 +2,8 @@
  * A background loop that fails round after round (last session: a job on KV never ran, the worker logged
  * "Too many checks (max 100)" each round while the job showed "running, 0 done") is a server warning for
  * the admins, on the API and above the overview, with the loop's name, since when and the last error; it is
- * gone after the loop's next round that works. Here the reservation sweep's lease read throws.
+ * gone after the loop's next round that works. Here the reservation sweep's lease read throws, and the
+ * certificate renewal scan's read of the certificates due (its own timer, not a WorkerLoop).
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser } from "playwright-core";
@@ -12,6 +13,9 @@ import { eventually } from "./helpers/server.ts";
 import { openKvHandle } from "../store/kv/mod.ts";
 import { kvFleetStore } from "../store/kv/fleet.ts";
 import type { FleetStore } from "../store/fleet.ts";
+import { kvSecurityExtension } from "../store/kv/security_extension.ts";
+import type { PkiStore } from "../store/pki_store.ts";
+import { closeStation, connectStation } from "./helpers/station.ts";
 
 const LEASE_ERROR = 'Cannot read lease "reservation-expiry": connection to 10.0.0.7:5432 refused';
 
@@ -104,4 +108,37 @@ Deno.test({
       }
     });
   },
+});
+
+const PKI_ERROR = "Cannot list certificates due for renewal: connection to 10.0.0.7:5432 refused";
+
+Deno.test("certificate renewal scans that fail are the admins' warning too, until a scan works", async () => {
+  const broken = { on: true };
+  const kv = await openKvHandle(":memory:");
+  const stores = kvSecurityExtension(kv);
+  // The scan reads the certificates due of the stations connected here: that read throws while broken.
+  const pki = new Proxy(stores.pki, {
+    get(target, key) {
+      if (key === "listDueForRenewal" && broken.on) return () => Promise.reject(new Error(PKI_ERROR));
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as PkiStore;
+  const server = await startApiServer({}, {
+    securityExtension: { ...stores, pki },
+    renewalIntervalMs: 50,
+  });
+  const station = await connectStation(server.wsUrl, "CP-RENEW-SCAN");
+  try {
+    await eventually(async () => (await loopWarnings(server)).length > 0, 15_000, "the renewal warning");
+    const [warning] = await loopWarnings(server);
+    assertEquals(warning?.task, "certificate-renewal");
+    assertStringIncludes(warning!.message, PKI_ERROR);
+    broken.on = false;
+    await eventually(async () => (await loopWarnings(server)).length === 0, 15_000, "the warning to clear");
+  } finally {
+    await closeStation(station);
+    await server.close();
+    kv.close();
+  }
 });
