@@ -3,10 +3,13 @@
  * longer needs attention (the overview's `protocol`, its page's notice) until it sends a bad frame again, which
  * counts from one. Cleared in its snapshot by its actor when it is connected (wherever in the cluster), else in
  * the store; the frame log keeps the frames. Said in the server log and as a `protocolErrorsCleared` event,
- * with who did it, as a dismissed firmware failure is (routes/api/firmware_failure.ts).
+ * with who did it, as a dismissed firmware failure is (routes/api/firmware_failure.ts). Clears of one station
+ * on one node run one after another: of two operators at once, the second is told there are none (one line,
+ * one event). Two nodes' clears of one station at once may both say cleared (left: the actor's answer does not
+ * say whether this change did it).
  */
 import { z } from "zod";
-import { principalLabel } from "../../auth/principal.ts";
+import { type Principal, principalLabel } from "../../auth/principal.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Logger } from "../../logger.ts";
 import type { Store } from "../../store/mod.ts";
@@ -34,6 +37,8 @@ const ClearedSchema = z.object({
 
 export function addProtocolErrorsRoutes(router: ApiRouter, options: ProtocolErrorsRouteOptions): void {
   const { registry, store, logger, now } = options;
+  /** Clears of one station on this node, one after another: the second reads what the first left. */
+  const clearing = new Map<string, Promise<unknown>>();
 
   router.add({
     method: "post",
@@ -59,6 +64,25 @@ export function addProtocolErrorsRoutes(router: ApiRouter, options: ProtocolErro
     },
   }, async (c, { params, body, principal }) => {
     const { id } = params;
+    const previous = clearing.get(id);
+    const cleared = (async () => {
+      await previous?.catch(() => {});
+      return await clear(id, body.lastAt, principal);
+    })();
+    clearing.set(id, cleared);
+    try {
+      return c.json(await cleared);
+    } finally {
+      if (clearing.get(id) === cleared) clearing.delete(id);
+    }
+  });
+
+  /** Clears `id`'s protocol errors whose last one is at `seenAt`, the one the operator saw. */
+  async function clear(
+    id: string,
+    seenAt: string,
+    principal: Principal | null,
+  ): Promise<z.infer<typeof ClearedSchema>> {
     const record = registry.get(id)?.snapshot ?? await store.getChargePoint(id);
     if (!record) throw new ApiError(404, "not_found", `Charge point "${id}" is unknown`);
     const current = record.protocolErrors ?? null;
@@ -71,10 +95,10 @@ export function addProtocolErrorsRoutes(router: ApiRouter, options: ProtocolErro
       new ApiError(
         409,
         "conflict",
-        `Cannot clear the protocol errors of "${id}": it sent another bad frame at ${lastAt}, after ${body.lastAt}`,
+        `Cannot clear the protocol errors of "${id}": it sent another bad frame at ${lastAt}, after ${seenAt}`,
         { reason: "protocol_errors_changed", lastAt },
       );
-    if (Date.parse(current.lastAt) !== Date.parse(body.lastAt)) throw changed(current.lastAt);
+    if (Date.parse(current.lastAt) !== Date.parse(seenAt)) throw changed(current.lastAt);
     const at = now().toISOString();
     const { record: updated } = await registry.updateSnapshot(id, {
       change: "clearProtocolErrors",
@@ -92,6 +116,6 @@ export function addProtocolErrorsRoutes(router: ApiRouter, options: ProtocolErro
       count: current.count,
       by,
     });
-    return c.json({ chargePointId: id, cleared: current.count });
-  });
+    return { chargePointId: id, cleared: current.count };
+  }
 }
