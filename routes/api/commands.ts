@@ -44,15 +44,8 @@ import {
 import { outcomeUnknown } from "./command_errors.ts";
 import { refuseProfileProblem } from "./charging_profiles.ts";
 import { publicBase } from "./files.ts";
-import {
-  refuseOutlivingFirmware,
-  refuseOutlivingGrant,
-  refuseOutlivingLocalList,
-  refuseOutlivingMasterPass,
-  refuseOutlivingOpenCharging,
-  refuseOutlivingReservation,
-} from "./outliving_grants.ts";
-import { refuseOutlivingRaise } from "./outliving_raises.ts";
+import { refuseOutlivingGrant } from "./outliving_grants.ts";
+import { refuseOutlivingCommand } from "./outliving_commands.ts";
 import { type ApiEnv, ApiError, type ApiRouter, check } from "./http.ts";
 import { ChargePointIdParam, ErrorSchema, queryBoolean } from "./schemas.ts";
 
@@ -242,12 +235,7 @@ function addCommandRoute(router: ApiRouter, action: string, options: CommandRout
     const changesTrust = changesStationTrust(action, payload);
     // Whom the station trusts outlives the request: not a token's that expires (outliving_grants.ts).
     if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom the station trusts`);
-    refuseOutlivingLocalList(principal, action, payload);
-    refuseOutlivingReservation(principal, action, payload);
-    refuseOutlivingFirmware(principal, action, payload);
-    refuseOutlivingMasterPass(principal, action, payload);
-    refuseOutlivingOpenCharging(principal, action, payload);
-    await refuseOutlivingRaise(principal, action, payload, {
+    await refuseOutlivingCommand(principal, action, payload, {
       configuration: async () => (await options.store.getChargePoint(params.id))?.configuration ?? null,
       deviceModel: (keys) => options.store.getDeviceModelEntries(params.id, keys),
     });

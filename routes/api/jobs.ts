@@ -13,15 +13,8 @@ import { CS_TO_CP_ACTIONS } from "../../protocol/ocpp16/mod.ts";
 import { CS_TO_CP_ACTIONS as CS_TO_CP_ACTIONS_201 } from "../../protocol/ocpp201/mod.ts";
 import { TASK_OUTCOMES } from "../../store/fleet.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
-import {
-  refuseOutlivingFirmware,
-  refuseOutlivingGrant,
-  refuseOutlivingLocalList,
-  refuseOutlivingMasterPass,
-  refuseOutlivingOpenCharging,
-  refuseOutlivingReservation,
-} from "./outliving_grants.ts";
-import { refuseOutlivingRaise } from "./outliving_raises.ts";
+import { refuseOutlivingGrant } from "./outliving_grants.ts";
+import { refuseOutlivingCommand } from "./outliving_commands.ts";
 import { JobDetailSchema, JobSchema } from "./fleet_schemas.ts";
 import { ErrorSchema, limit, pageOf } from "./schemas.ts";
 
@@ -231,8 +224,7 @@ export function addJobRoutes(router: ApiRouter, fleet: Fleet): void {
 
 /**
  * Refuses (403) `principal` a job's command that changes whom stations trust without the admin role, or that
- * would outlive its API token that expires (outliving_grants.ts: whom stations trust, local list entries,
- * reservations, firmware not from the library, master pass groups, settings that widen who may charge, raises of those, judged
+ * would outlive its API token that expires (whom stations trust, and `refuseOutlivingCommand`'s rules, judged
  * without a station's value): at the job's creation and at each retry.
  */
 async function refuseJobCommand(
@@ -243,12 +235,7 @@ async function refuseJobCommand(
   const changesTrust = changesStationTrust(action, payload);
   // Whom stations trust outlives the request: not a token's that expires (outliving_grants.ts).
   if (changesTrust) refuseOutlivingGrant(principal, `send ${action} that changes whom stations trust`);
-  refuseOutlivingLocalList(principal, action, payload);
-  refuseOutlivingOpenCharging(principal, action, payload);
-  refuseOutlivingReservation(principal, action, payload);
-  refuseOutlivingFirmware(principal, action, payload);
-  refuseOutlivingMasterPass(principal, action, payload);
-  await refuseOutlivingRaise(principal, action, payload, null);
+  await refuseOutlivingCommand(principal, action, payload, null);
   if (changesTrust && !(principal && hasRole(principal, "admin"))) {
     throw new ApiError(403, "forbidden", `${action} changes whom stations trust: it needs the "admin" role`, {
       required: "admin",
