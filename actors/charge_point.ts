@@ -28,6 +28,7 @@ import { storedWriterOf, writerAfter } from "../model/newest_connection.ts";
 import { acceptedProfileId } from "../model/accepted_profile.ts";
 import { heldReservations, releasedReservations } from "../model/reservation_hold.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
+import { StoreUnavailableError } from "../store/mod.ts";
 import type { CommandLogEntry, LateAnswer } from "../model/command_log.ts";
 import { isSnapshotChange, patchFor, type SnapshotChange } from "../model/snapshot_change.ts";
 import { hasAction, wireErrorCode } from "../protocol/ocppj/dialect.ts";
@@ -1247,7 +1248,11 @@ export class ChargePointActor {
       // After a failed write the next CALL carries lastSeen, Heartbeat included: a station talking to a
       // server that cannot store hears it (InternalError) until the store is back.
       this.#lastSeenStoredMs = -Infinity;
-      const retried = alone && await this.#commitWithoutHeld(alone, error);
+      // A store out of reach says nothing of the held fields: not written again without them (a row locked
+      // elsewhere would make each try wait its lock timeout), nor counted as their refusal.
+      const retried = alone && !(error instanceof StoreUnavailableError)
+        ? await this.#commitWithoutHeld(alone, error)
+        : null;
       if (retried?.committed) {
         const from = retried.dropped ? this.#record! : record;
         return this.#committed(from, changes, alone!, retried.committed, seenAtMs, !retried.dropped);

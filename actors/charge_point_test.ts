@@ -4,7 +4,7 @@ import { createMemoryLogger } from "../logger.ts";
 import type { StationChanges } from "../model/changes.ts";
 import { type ChargePointRecord, emptyRecord, withoutDetails } from "../model/charge_point.ts";
 import { openKvStore } from "../store/kv/mod.ts";
-import type { Store } from "../store/mod.ts";
+import { type Store, StoreUnavailableError } from "../store/mod.ts";
 import { type ChargePointActor, CLOSE_CODES, type StationSocket } from "./charge_point.ts";
 import { MAX_UNSETTLED_OUTCOMES } from "./unsettled_outcomes.ts";
 import type { ActorDeps, AnsweredCommand } from "./deps.ts";
@@ -44,7 +44,7 @@ const WRITES = new Set([
 function recording(store: Store): {
   store: Store;
   writes: Writes;
-  failNext: (method: string, times?: number) => void;
+  failNext: (method: string, times?: number, unavailable?: boolean) => void;
   refuseText: (text: string | null) => void;
   holdCommits: (hold: boolean) => void;
   held: Array<() => void>;
@@ -53,6 +53,7 @@ function recording(store: Store): {
   const writes: Writes = [];
   let failing: string | null = null;
   let failures = 0;
+  let failUnavailable = false;
   let refused: string | null = null;
   let holding = false;
   /** A read (a lookup) that rejects while set: the store down between writes. */
@@ -69,7 +70,8 @@ function recording(store: Store): {
         writes.push({ method: prop, args: structuredClone(args) });
         if (failing === prop) {
           if (--failures === 0) failing = null;
-          return Promise.reject(new Error(`Cannot ${prop}: injected failure`));
+          const why = `Cannot ${prop}: injected failure`;
+          return Promise.reject(failUnavailable ? new StoreUnavailableError(why) : new Error(why));
         }
         if (refused !== null && JSON.stringify(args).includes(refused)) {
           return Promise.reject(new Error(`Cannot ${prop}: "${refused}" refused`));
@@ -83,9 +85,10 @@ function recording(store: Store): {
   return {
     store: wrapped,
     writes,
-    failNext: (method, times = 1) => {
+    failNext: (method, times = 1, unavailable = false) => {
       failing = method;
       failures = times;
+      failUnavailable = unavailable;
     },
     refuseText: (text) => (refused = text),
     holdCommits: (hold) => (holding = hold),
@@ -332,6 +335,27 @@ Deno.test("a later CALL is answered though the fields a failed commit left fail 
     assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
     assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.status), []);
     // A store that works again takes the held fields with the next commit: a passing failure drops nothing.
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
+    assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.status), ["Charging"]);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a store out of reach: a CALL with held fields fails after one commit, and the fields are kept", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 3_600_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    t.failNext("commit");
+    assertEquals((await t.call("StatusNotification", CHARGING) as unknown[])[2], "InternalError");
+    // Unreachable three times in a row: each CALL is answered after its one commit, nothing written again
+    // without the held Charging (a row locked elsewhere would make each try wait), none counted as refused.
+    for (let i = 0; i < 3; i++) {
+      t.writes.length = 0;
+      t.failNext("commit", 1, true);
+      assertEquals((await t.call("Heartbeat", {}) as unknown[])[2], "InternalError");
+      assertEquals(t.writes.map((w) => w.method), ["commit"]);
+    }
     assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3);
     assertEquals((await t.kv.getChargePoint("CP-1"))?.connectors.map((c) => c.status), ["Charging"]);
   } finally {
