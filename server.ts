@@ -27,6 +27,7 @@ import { openKvStationSecurityStore } from "./store/kv/station_security.ts";
 import type { StationSecurityStore } from "./store/station_security.ts";
 import { createSecurity, type Security } from "./security/mod.ts";
 import { exposureWarning } from "./security/exposure.ts";
+import { ownServerWarnings, type ServerWarning } from "./routes/api/server_warnings.ts";
 import { connectionCeiling } from "./security/open_files.ts";
 import { createEnergy, type Energy, type Scheduler } from "./energy/mod.ts";
 import { dialectAwareCommands } from "./energy/ocpp201_profiles.ts";
@@ -234,8 +235,11 @@ export async function startServer(
   const unfollowService = streamEvents.subscribe((e) =>
     e.type === "service" && shutOut.serviceChanged(e.chargePointId, e.inService)
   );
+  // This node's server warnings, kept with its lease for the other nodes' admins; known once its parts are built.
+  let ownWarnings: () => ServerWarning[] = () => [];
   const cluster = options.cluster
     ? new ClusterNode({
+      warnings: () => ownWarnings(),
       backend: options.cluster,
       registry,
       events,
@@ -486,8 +490,17 @@ export async function startServer(
     defaultProfile: config.SECURITY_PROFILE,
     registrationPolicy: config.REGISTRATION_POLICY,
   });
+  ownWarnings = () =>
+    ownServerWarnings({
+      exposure,
+      ...(options.writeHealth ? { writeProblem: () => options.writeHealth!.problem() } : {}),
+      failingLoops: () => loopFailures.failing(),
+    });
   const app = createApp({
     clusterNodes,
+    ...(cluster && options.cluster
+      ? { clusterWarnings: { selfId: cluster.nodeId, nodeWarnings: options.cluster.presence.warnings } }
+      : {}),
     fleet: streamFleet,
     shutOut,
     registry,

@@ -16,9 +16,22 @@
  */
 import { replaces } from "../model/newest_connection.ts";
 import type { Logger } from "../logger.ts";
-import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
+import type {
+  BusMessage,
+  ClusterBackend,
+  NodeLease,
+  NodeWarning,
+  NodeWarnings,
+  PresenceEntry,
+} from "./mod.ts";
 
 const NODE = "cluster_node";
+
+/** A node's lease: until when (ms), and its warnings at its last renewal. */
+interface NodeRecord {
+  until: number;
+  warnings?: NodeWarning[];
+}
 const PRESENCE = "cluster_presence";
 const INBOX = "cluster_inbox";
 const SIGNAL = "cluster_signal";
@@ -104,7 +117,7 @@ export function openKvCluster(
   const liveNodes = async (): Promise<NodeLease[]> => {
     const at = now();
     const out: NodeLease[] = [];
-    for await (const entry of kv.list<{ until: number }>({ prefix: [NODE] })) {
+    for await (const entry of kv.list<NodeRecord>({ prefix: [NODE] })) {
       if (entry.value.until > at) {
         out.push({ nodeId: String(entry.key[1]), remainingMs: entry.value.until - at });
       }
@@ -146,10 +159,20 @@ export function openKvCluster(
           await kv.atomic().check(current).delete(current.key).commit();
         }
       },
-      async renew(leaseMs) {
-        await kv.set([NODE, nodeId], { until: now() + leaseMs }, { expireIn: Math.max(leaseMs, 1000) * 10 });
+      async renew(leaseMs, _stations, warnings) {
+        const lease: NodeRecord = { until: now() + leaseMs, ...(warnings?.length ? { warnings } : {}) };
+        await kv.set([NODE, nodeId], lease, { expireIn: Math.max(leaseMs, 1000) * 10 });
       },
       nodes: liveNodes,
+      async warnings() {
+        const at = now();
+        const out: NodeWarnings[] = [];
+        for await (const entry of kv.list<NodeRecord>({ prefix: [NODE] })) {
+          const { until, warnings } = entry.value;
+          if (until > at && Array.isArray(warnings)) out.push({ nodeId: String(entry.key[1]), warnings });
+        }
+        return out;
+      },
       async stations() {
         const live = new Set((await liveNodes()).map((n) => n.nodeId));
         const out: PresenceEntry[] = [];

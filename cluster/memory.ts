@@ -10,7 +10,7 @@
  * ```
  */
 import { replaces } from "../model/newest_connection.ts";
-import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
+import type { BusMessage, ClusterBackend, NodeLease, NodeWarning, PresenceEntry } from "./mod.ts";
 
 type Handler = (message: BusMessage, from: string) => void;
 
@@ -18,6 +18,7 @@ export class MemoryClusterHub {
   #handlers = new Map<string, Handler>();
   /** Node id -> lease end (ms). */
   #nodes = new Map<string, number>();
+  #warnings = new Map<string, NodeWarning[]>();
   #stations = new Map<string, PresenceEntry>();
   /** Messages sent and not delivered yet (receipt -> addressee, delivery). */
   #unread = new Map<string, { to: string; timer: ReturnType<typeof setTimeout> }>();
@@ -78,9 +79,19 @@ export class MemoryClusterHub {
           }
           return Promise.resolve();
         },
-        renew: (leaseMs) => {
+        renew: (leaseMs, _stations, warnings) => {
           this.#nodes.set(nodeId, this.now() + leaseMs);
+          if (warnings?.length) this.#warnings.set(nodeId, structuredClone(warnings));
+          else this.#warnings.delete(nodeId);
           return Promise.resolve();
+        },
+        warnings: () => {
+          const now = this.now();
+          return Promise.resolve(
+            [...this.#warnings]
+              .filter(([id]) => (this.#nodes.get(id) ?? 0) > now)
+              .map(([id, warnings]) => ({ nodeId: id, warnings: structuredClone(warnings) })),
+          );
         },
         nodes: () => {
           const now = this.now();

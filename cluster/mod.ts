@@ -44,6 +44,23 @@ export interface PresenceEntry {
   remoteAddress: string;
 }
 
+/**
+ * What an admin should fix on a node (its server warnings: settings, a store refusing writes, a loop failing),
+ * kept with its lease so that every node's dashboard shows every node's.
+ */
+export interface NodeWarning {
+  kind: string;
+  message: string;
+  task?: string | undefined;
+  since?: string | undefined;
+}
+
+/** A live node's warnings as of its last renewal. */
+export interface NodeWarnings {
+  nodeId: string;
+  warnings: NodeWarning[];
+}
+
 /** A node and how long its lease still runs (ms, measured by the presence store's own clock). */
 export interface NodeLease {
   nodeId: string;
@@ -57,11 +74,13 @@ export interface PresenceStore {
   release(entries: { chargePointId: string; connectedAt: string }[]): Promise<void>;
   /**
    * Renews this node's lease (and so every station it holds) for `leaseMs`; `stations`, how many it holds, is
-   * kept with it (what the others tell the operator it held, should it die).
+   * kept with it (what the others tell the operator it held, should it die), and its `warnings`.
    */
-  renew(leaseMs: number, stations?: number): Promise<void>;
+  renew(leaseMs: number, stations?: number, warnings?: NodeWarning[]): Promise<void>;
   /** The live nodes (lease not run out). */
   nodes(): Promise<NodeLease[]>;
+  /** The live nodes' warnings as of their last renewal (a node of an older version: none). */
+  warnings(): Promise<NodeWarnings[]>;
   /** Every station held by a live node (this one's too). */
   stations(): Promise<PresenceEntry[]>;
   /** Drops this node's lease and stations (a clean shutdown). */

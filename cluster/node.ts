@@ -29,7 +29,7 @@ import type { Logger } from "../logger.ts";
 import type { LiveRecord, SnapshotPatch } from "../model/charge_point.ts";
 import { isSnapshotChange, type SnapshotChange } from "../model/snapshot_change.ts";
 import { decodeError, type EncodedError, encodeError } from "./errors.ts";
-import type { BusMessage, ClusterBackend, PresenceEntry } from "./mod.ts";
+import type { BusMessage, ClusterBackend, NodeWarning, PresenceEntry } from "./mod.ts";
 
 export interface ClusterNodeOptions {
   backend: ClusterBackend;
@@ -41,6 +41,8 @@ export interface ClusterNodeOptions {
   logger: Logger;
   /** How long a presence lease lasts without renewal; renewed every third of it. */
   leaseMs: number;
+  /** This node's server warnings, kept with each renewal for the other nodes' admins. */
+  warnings?: () => NodeWarning[];
   /** How long a routed command waits for the owner's answer. */
   requestTimeoutMs: number;
   /** Claims, releases and broadcasts are gathered this long and sent as one batch (default 20 ms). */
@@ -356,7 +358,8 @@ export class ClusterNode implements RemoteStations {
   // --- the lease ---
 
   async #renew(): Promise<void> {
-    await this.options.backend.presence.renew(this.options.leaseMs, this.options.registry.size);
+    const { backend, leaseMs, registry, warnings } = this.options;
+    await backend.presence.renew(leaseMs, registry.size, warnings?.() ?? []);
     // The store counts from before its answer came: this is the latest the lease can run to.
     this.#leaseUntil = Date.now() + this.options.leaseMs;
   }

@@ -18,7 +18,7 @@
 import postgres, { type Sql } from "postgres";
 import type { Logger } from "../logger.ts";
 import { openPostgresPool } from "../postgres_pool.ts";
-import type { BusMessage, ClusterBackend, NodeLease, PresenceEntry } from "./mod.ts";
+import type { BusMessage, ClusterBackend, NodeLease, NodeWarning, PresenceEntry } from "./mod.ts";
 import { LOST_NODE_KEPT_MS } from "./nodes.ts";
 
 export const CLUSTER_CHANNEL = "csms_cluster";
@@ -180,12 +180,23 @@ export async function openPostgresCluster(
         }::text[]) as r(id, at)
           where p.charge_point_id = r.id and p.connected_at = r.at and p.node_id = ${nodeId}`;
       },
-      async renew(leaseMs, stations) {
+      async renew(leaseMs, stations, warnings) {
+        const shown = warnings?.length ? sql.json(warnings as never) : null;
         await sql`
-          insert into cluster_nodes (node_id, expires_at, renewed_at, stations)
-          values (${nodeId}, now() + ${leaseMs} * interval '1 millisecond', now(), ${stations ?? null})
+          insert into cluster_nodes (node_id, expires_at, renewed_at, stations, warnings)
+          values (
+            ${nodeId}, now() + ${leaseMs} * interval '1 millisecond', now(), ${stations ?? null}, ${shown}
+          )
           on conflict (node_id) do update set
-            expires_at = excluded.expires_at, renewed_at = excluded.renewed_at, stations = excluded.stations`;
+            expires_at = excluded.expires_at, renewed_at = excluded.renewed_at, stations = excluded.stations,
+            warnings = excluded.warnings`;
+      },
+      async warnings() {
+        const rows = await sql<{ node_id: string; warnings: NodeWarning[] }[]>`
+          select node_id, warnings from cluster_nodes
+          where expires_at > now() and jsonb_typeof(warnings) = 'array'
+          order by node_id`;
+        return rows.map((r) => ({ nodeId: r.node_id, warnings: r.warnings }));
       },
       async nodes() {
         const rows = await sql<{ node_id: string; remaining: number }[]>`

@@ -65,6 +65,8 @@ export interface AppDeps {
   shutOut?: ShutOut;
   /** See ApiDeps.clusterNodes. */
   clusterNodes?: () => Promise<ClusterNodeView[]>;
+  /** See ApiDeps.clusterWarnings. */
+  clusterWarnings?: ApiDeps["clusterWarnings"];
   settings: {
     allowMissingSubprotocol: boolean;
     /** PREFERRED_OCPP as a subprotocol; default `ocpp2.0.1`. */
@@ -147,6 +149,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.energy ? { energy: deps.energy } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.clusterNodes ? { clusterNodes: deps.clusterNodes } : {}),
+      ...(deps.clusterWarnings ? { clusterWarnings: deps.clusterWarnings } : {}),
       ...(deps.setup ? { setup: deps.setup } : {}),
       ...(deps.simulator ? { simulator: deps.simulator } : {}),
       ...(deps.extension ? { extension: deps.extension } : {}),

@@ -58,6 +58,7 @@ import { addServerWarningRoutes } from "./server_warnings.ts";
 import type { FailingLoop } from "../../fleet/loop_failures.ts";
 import { addClusterNodeRoutes } from "./cluster_nodes.ts";
 import type { ClusterNodeView } from "../../cluster/nodes.ts";
+import type { NodeWarnings } from "../../cluster/mod.ts";
 import { clusterNodeList } from "../../cluster/node_list.ts";
 
 export interface ApiSettings {
@@ -105,6 +106,8 @@ export interface ApiDeps {
   fleet?: Fleet;
   /** The cluster's nodes, live and lost lately (server.ts); without it, this process alone. */
   clusterNodes?: () => Promise<ClusterNodeView[]>;
+  /** In a cluster: this node's id and the live nodes' server warnings (cluster/mod.ts NodeWarnings). */
+  clusterWarnings?: { selfId: string; nodeWarnings: () => Promise<NodeWarnings[]> };
 }
 
 /** Stuck sessions the overview looks at: as many as the running sessions it scans (FleetScanner's bound). */
@@ -163,6 +166,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     exposure: deps.settings.exposure ?? null,
     ...(deps.writeHealth ? { writeProblem: () => deps.writeHealth!.problem() } : {}),
     ...(deps.failingLoops ? { failingLoops: deps.failingLoops } : {}),
+    ...(deps.clusterWarnings ? { cluster: deps.clusterWarnings } : {}),
   });
   addClusterNodeRoutes(router, {
     // Without the server's account of its cluster (tests of the app alone): this process, alone.
