@@ -6,28 +6,27 @@
  * page of them), and each island is handed the ones new to the page. Each island reading on its own asked the
  * server twice per meter event for the same rows.
  *
- * One feed per transaction and page: the first island to follow it starts it from its cursor (the page gives
- * every island the same one), the last to leave ends it.
+ * One reader per transaction and page (shared_feed.ts): the first island to follow it starts it from its
+ * cursor (the page gives every island the same one), the last to leave ends it.
  */
-import { useEffect, useRef } from "preact/hooks";
 import type { MeterValue, StationEvent } from "../components/types.ts";
 import { advanceLiveCursor, type LiveCursor } from "../overview/live_cursor.ts";
 import { apiFetch, subscribeEvents } from "./client.tsx";
+import { type Feed, type OpenFeed, sharedFeeds, useSharedFeed } from "./shared_feed.ts";
 
 /** Events close together (a frame's values, a stop after its last reading) are read at once. */
 const GATHER_MS = 200;
 
-interface Feed {
+interface Reader {
+  feed: Feed<MeterValue[]>;
   cursor: LiveCursor;
-  listeners: Set<(fresh: MeterValue[]) => void>;
   timer: ReturnType<typeof setTimeout> | null;
   inFlight: boolean;
   /** Asked for while a read was in flight: read again after it (a second read would ask from the same cursor). */
   again: boolean;
-  unsubscribe: () => void;
 }
 
-const feeds = new Map<number, Feed>();
+const readers = sharedFeeds<number, MeterValue[]>();
 
 /** Every meter value of `transactionId` received since `since` (inclusive; all when null), oldest first. */
 async function valuesSince(transactionId: number, since: string | null): Promise<MeterValue[]> {
@@ -46,30 +45,56 @@ async function valuesSince(transactionId: number, since: string | null): Promise
   return items;
 }
 
-function readSoon(transactionId: number, feed: Feed): void {
-  if (feed.timer !== null) return;
-  if (feed.inFlight) {
-    feed.again = true;
+function readSoon(transactionId: number, reader: Reader): void {
+  if (reader.timer !== null) return;
+  if (reader.inFlight) {
+    reader.again = true;
     return;
   }
-  feed.timer = setTimeout(async () => {
-    feed.timer = null;
-    feed.inFlight = true;
-    feed.again = false;
+  reader.timer = setTimeout(async () => {
+    reader.timer = null;
+    reader.inFlight = true;
+    reader.again = false;
     try {
-      const rows = await valuesSince(transactionId, feed.cursor.since);
+      const rows = await valuesSince(transactionId, reader.cursor.since);
       // `since` is inclusive: the values of the cursor's millisecond come again and are told apart by their
       // time (live_cursor.ts), so none is handed out twice.
-      const { fresh, cursor } = advanceLiveCursor(feed.cursor, rows);
-      feed.cursor = cursor;
-      if (fresh.length > 0) { for (const listener of feed.listeners) listener(fresh); }
+      const { fresh, cursor } = advanceLiveCursor(reader.cursor, rows);
+      reader.cursor = cursor;
+      if (fresh.length > 0) reader.feed.handOut(fresh);
     } catch {
       // Shown as it was; the next event or open tries again.
     } finally {
-      feed.inFlight = false;
-      if (feed.again && feeds.get(transactionId) === feed) readSoon(transactionId, feed);
+      reader.inFlight = false;
+      if (reader.again && reader.feed.open) readSoon(transactionId, reader);
     }
   }, GATHER_MS);
+}
+
+/** Reads the session's new values, from `cursor` on, at each of its events and stream opens. */
+function openReader(
+  transactionId: number,
+  chargePointId: string,
+  cursor: LiveCursor,
+): OpenFeed<MeterValue[]> {
+  return (feed) => {
+    const reader: Reader = { feed, cursor, timer: null, inFlight: false, again: false };
+    const unsubscribe = subscribeEvents<StationEvent>(
+      `chargePointId=${encodeURIComponent(chargePointId)}`,
+      (event) => {
+        const ours = (event.type === "meterValues" && event.transactionId === transactionId) ||
+          (event.type === "transaction" && event.transaction.transactionId === transactionId);
+        if (ours) readSoon(transactionId, reader);
+      },
+      (live) => {
+        if (live) readSoon(transactionId, reader);
+      },
+    );
+    return () => {
+      unsubscribe();
+      if (reader.timer !== null) clearTimeout(reader.timer);
+    };
+  };
 }
 
 /**
@@ -81,43 +106,9 @@ export function useLiveMeterValues(
   cursor: LiveCursor,
   onFresh: (fresh: MeterValue[]) => void,
 ): void {
-  const handler = useRef(onFresh);
-  handler.current = onFresh;
-  useEffect(() => {
-    const { transactionId, chargePointId } = transaction;
-    let feed = feeds.get(transactionId);
-    if (!feed) {
-      const created: Feed = {
-        cursor,
-        listeners: new Set(),
-        timer: null,
-        inFlight: false,
-        again: false,
-        unsubscribe: () => {},
-      };
-      feeds.set(transactionId, created);
-      created.unsubscribe = subscribeEvents<StationEvent>(
-        `chargePointId=${encodeURIComponent(chargePointId)}`,
-        (event) => {
-          const ours = (event.type === "meterValues" && event.transactionId === transactionId) ||
-            (event.type === "transaction" && event.transaction.transactionId === transactionId);
-          if (ours) readSoon(transactionId, created);
-        },
-        (live) => {
-          if (live) readSoon(transactionId, created);
-        },
-      );
-      feed = created;
-    }
-    const listener = (fresh: MeterValue[]) => handler.current(fresh);
-    const joined = feed;
-    joined.listeners.add(listener);
-    return () => {
-      joined.listeners.delete(listener);
-      if (joined.listeners.size > 0) return;
-      joined.unsubscribe();
-      if (joined.timer !== null) clearTimeout(joined.timer);
-      feeds.delete(transactionId);
-    };
-  }, [transaction.transactionId, transaction.chargePointId]);
+  const { transactionId, chargePointId } = transaction;
+  useSharedFeed(readers, transactionId, openReader(transactionId, chargePointId, cursor), onFresh, [
+    transactionId,
+    chargePointId,
+  ]);
 }

@@ -6,12 +6,12 @@
  * running and only the status of one that runs) and each island is handed the answer. Each island reading on
  * its own asked the server four times per open for the same row.
  *
- * One reader per transaction and page (islands/live_meter_values.ts reads its meter values the same way): the
- * first island to follow it starts it, the last to leave ends it.
+ * One reader per transaction and page (shared_feed.ts; live_meter_values.ts reads its meter values the same
+ * way): the first island to follow it starts it, the last to leave ends it.
  */
-import { useEffect, useRef } from "preact/hooks";
 import type { Transaction } from "../components/types.ts";
 import { apiFetch, subscribeEvents } from "./client.tsx";
+import { type Feed, type OpenFeed, sharedFeeds, useSharedFeed } from "./shared_feed.ts";
 
 /** The session's item in the energy endpoint's answer: `transaction` only once it no longer runs. */
 export interface TransactionAtOpen {
@@ -20,14 +20,13 @@ export interface TransactionAtOpen {
 }
 
 interface Reader {
-  listeners: Set<(read: TransactionAtOpen) => void>;
+  feed: Feed<TransactionAtOpen>;
   inFlight: boolean;
   /** An open while a read was in flight: read again after it (the first may have been answered before it). */
   again: boolean;
-  unsubscribe: () => void;
 }
 
-const readers = new Map<number, Reader>();
+const readers = sharedFeeds<number, TransactionAtOpen>();
 
 async function read(transactionId: number, reader: Reader): Promise<void> {
   if (reader.inFlight) {
@@ -41,13 +40,27 @@ async function read(transactionId: number, reader: Reader): Promise<void> {
       `/api/v1/transactions/energy?ids=${transactionId}`,
     );
     const item = items[0];
-    if (item) { for (const listener of reader.listeners) listener(item); }
+    if (item) reader.feed.handOut(item);
   } catch {
     // Shown as it was; the next open tries again.
   } finally {
     reader.inFlight = false;
-    if (reader.again && readers.get(transactionId) === reader) void read(transactionId, reader);
+    if (reader.again && reader.feed.open) void read(transactionId, reader);
   }
+}
+
+/** Reads the session at each open of its station's event stream, until the page's last island leaves. */
+function openReader(transactionId: number, chargePointId: string): OpenFeed<TransactionAtOpen> {
+  return (feed) => {
+    const reader: Reader = { feed, inFlight: false, again: false };
+    return subscribeEvents(
+      `chargePointId=${encodeURIComponent(chargePointId)}`,
+      () => {},
+      (live) => {
+        if (live) void read(transactionId, reader);
+      },
+    );
+  };
 }
 
 /**
@@ -58,31 +71,9 @@ export function useTransactionAtOpen(
   transaction: { transactionId: number; chargePointId: string },
   onRead: (read: TransactionAtOpen) => void,
 ): void {
-  const handler = useRef(onRead);
-  handler.current = onRead;
-  useEffect(() => {
-    const { transactionId, chargePointId } = transaction;
-    let reader = readers.get(transactionId);
-    if (!reader) {
-      const created: Reader = { listeners: new Set(), inFlight: false, again: false, unsubscribe: () => {} };
-      readers.set(transactionId, created);
-      created.unsubscribe = subscribeEvents(
-        `chargePointId=${encodeURIComponent(chargePointId)}`,
-        () => {},
-        (live) => {
-          if (live) void read(transactionId, created);
-        },
-      );
-      reader = created;
-    }
-    const listener = (answer: TransactionAtOpen) => handler.current(answer);
-    const joined = reader;
-    joined.listeners.add(listener);
-    return () => {
-      joined.listeners.delete(listener);
-      if (joined.listeners.size > 0) return;
-      joined.unsubscribe();
-      readers.delete(transactionId);
-    };
-  }, [transaction.transactionId, transaction.chargePointId]);
+  const { transactionId, chargePointId } = transaction;
+  useSharedFeed(readers, transactionId, openReader(transactionId, chargePointId), onRead, [
+    transactionId,
+    chargePointId,
+  ]);
 }
