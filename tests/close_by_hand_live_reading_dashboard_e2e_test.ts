@@ -9,10 +9,10 @@
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { minutesAgo, startSessionWithOneReading } from "./helpers/session_with_one_reading.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
 
-const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 /** The form's time is to the minute. */
 const toMinute = (iso: string) => new Date(Math.floor(Date.parse(iso) / 60_000) * 60_000).toISOString();
 
@@ -27,22 +27,11 @@ Deno.test({
     const browser = await launch();
     const errors: string[] = [];
     try {
-      const { transactionId } = await station.call("StartTransaction", {
-        connectorId: 1,
+      const { transactionId, reading } = await startSessionWithOneReading(station, {
         idTag: "TAG-LIVE",
         meterStart: 1000,
-        timestamp: minutesAgo(60),
-      }) as { transactionId: number };
-      const reading = (timestamp: string, wh: number) =>
-        station.call("MeterValues", {
-          connectorId: 1,
-          transactionId,
-          meterValue: [{
-            timestamp,
-            sampledValue: [{ value: String(wh), measurand: "Energy.Active.Import.Register" }],
-          }],
-        });
-      await reading(minutesAgo(50), 2000);
+        firstReading: 2000,
+      });
 
       const page = await openPage(await browser.newContext(), errors);
       page.on("dialog", (dialog) => void dialog.accept());

@@ -8,16 +8,8 @@
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { minutesAgo, startSessionWithOneReading } from "./helpers/session_with_one_reading.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
-
-const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-
-function reading(timestamp: string, wh: number) {
-  return {
-    timestamp,
-    sampledValue: [{ value: String(wh), measurand: "Energy.Active.Import.Register", unit: "Wh" }],
-  };
-}
 
 Deno.test({
   name: `the live chart draws a backlog reading received in the same millisecond as its cursor${SKIP_REASON}`,
@@ -30,15 +22,12 @@ Deno.test({
     const browser = await launch();
     const errors: string[] = [];
     try {
-      const { transactionId } = await station.call("StartTransaction", {
-        connectorId: 1,
+      const { transactionId, reading: send } = await startSessionWithOneReading(station, {
         idTag: "DRIVER",
         meterStart: 0,
-        timestamp: minutesAgo(60),
-      }) as { transactionId: number };
-      const send = (timestamp: string, wh: number) =>
-        station.call("MeterValues", { connectorId: 1, transactionId, meterValue: [reading(timestamp, wh)] });
-      await send(minutesAgo(50), 1000);
+        firstReading: 1000,
+        unit: "Wh",
+      });
 
       const page = await signedInPage(browser, server.url, ADMIN, errors);
       await page.goto(`${server.url}/transactions/${transactionId}`);

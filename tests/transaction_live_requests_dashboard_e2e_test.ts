@@ -8,9 +8,8 @@
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { minutesAgo, startSessionWithOneReading } from "./helpers/session_with_one_reading.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
-
-const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
 Deno.test({
   name: `a transaction's page reads each meter event's values with one request${SKIP_REASON}`,
@@ -21,22 +20,11 @@ Deno.test({
     const browser = await launch();
     const errors: string[] = [];
     try {
-      const { transactionId } = await station.call("StartTransaction", {
-        connectorId: 1,
+      const { transactionId, reading } = await startSessionWithOneReading(station, {
         idTag: "TAG-ONE-READ",
         meterStart: 1000,
-        timestamp: minutesAgo(60),
-      }) as { transactionId: number };
-      const reading = (timestamp: string, wh: number) =>
-        station.call("MeterValues", {
-          connectorId: 1,
-          transactionId,
-          meterValue: [{
-            timestamp,
-            sampledValue: [{ value: String(wh), measurand: "Energy.Active.Import.Register" }],
-          }],
-        });
-      await reading(minutesAgo(50), 2000);
+        firstReading: 2000,
+      });
 
       const page = await openPage(await browser.newContext(), errors);
       await logIn(page, server.url, ADMIN);
