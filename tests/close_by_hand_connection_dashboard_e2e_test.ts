@@ -7,6 +7,7 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { requestsSettled } from "./helpers/requests_settled.ts";
 import { closeStation, connectStation, type Station } from "./helpers/station.ts";
 
 Deno.test({
@@ -54,7 +55,7 @@ Deno.test({
       station = await connectStation(server.wsUrl, "CP-CLOSE-LINK", { boot: false });
       await warning.waitFor({ timeout: 15_000 });
       await page.locator("[data-stop-transaction][data-reach='running']").waitFor();
-      await settled(stationReads);
+      await requestsSettled(stationReads);
       // The open's read, then the connect's.
       assertEquals(stationReads.length, 2);
       assertStringIncludes(await warning.innerText(), "on connector 1: it is not forgotten");
@@ -79,13 +80,4 @@ async function confirmation(page: import("playwright-core").Page): Promise<strin
   const message = asked[0];
   if (message === undefined) throw new Error("Close transaction asked no question");
   return message.startsWith("Close transaction") ? "" : message.split(":")[0]!;
-}
-
-/** Waits until no new request has been made for 600 ms. */
-async function settled(requests: readonly string[]): Promise<void> {
-  let seen = -1;
-  while (seen !== requests.length) {
-    seen = requests.length;
-    await new Promise((r) => setTimeout(r, 600));
-  }
 }

@@ -8,6 +8,7 @@
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, logIn, openPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { requestsSettled } from "./helpers/requests_settled.ts";
 import { minutesAgo, startSessionWithOneReading } from "./helpers/session_with_one_reading.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
@@ -38,7 +39,7 @@ Deno.test({
       const meter = page.locator("[data-close-transaction]").getByLabel("Meter at the end (Wh)");
       assertEquals(await meter.inputValue(), "2000");
       // What the page asks for as its stream opens is not a meter event's: counted from here on.
-      await settled(requests);
+      await requestsSettled(requests);
       requests.length = 0;
 
       const readingsPath = `/api/v1/transactions/${transactionId}/meter-values`;
@@ -50,7 +51,7 @@ Deno.test({
           (want) => document.querySelector<HTMLInputElement>('input[name="meterStop"]')?.value === want,
           String(wh),
         );
-        await settled(requests);
+        await requestsSettled(requests);
       }
       assertEquals(requests, events.map(() => readingsPath));
       assertEquals(errors, []);
@@ -61,12 +62,3 @@ Deno.test({
     }
   },
 });
-
-/** Waits until no new request has been made for 600 ms (a second reader's would come within 200 ms). */
-async function settled(requests: readonly string[]): Promise<void> {
-  let seen = -1;
-  while (seen !== requests.length) {
-    seen = requests.length;
-    await new Promise((r) => setTimeout(r, 600));
-  }
-}

@@ -8,6 +8,7 @@
 import { assertEquals } from "@std/assert";
 import { ADMIN, startApiServer } from "./helpers/api.ts";
 import { launch, signedInPage, SKIP_REASON, skipBrowser } from "./helpers/browser.ts";
+import { requestsSettled } from "./helpers/requests_settled.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 import { tcpProxy } from "./helpers/tcp_proxy.ts";
 
@@ -44,13 +45,13 @@ Deno.test({
       }
       await page.locator("[data-live='true']").waitFor();
       const read = `/api/v1/transactions/energy?ids=${transactionId}`;
-      await settled(reads);
+      await requestsSettled(reads);
       assertEquals(reads, [read]);
 
       proxy.cut();
       await page.locator("[data-live='false']").waitFor();
       await page.locator("[data-live='true']").waitFor({ timeout: 15_000 });
-      await settled(reads);
+      await requestsSettled(reads);
       assertEquals(reads, [read, read]);
       assertEquals(errors.filter((e) => !e.includes("ERR_")), []);
     } finally {
@@ -61,12 +62,3 @@ Deno.test({
     }
   },
 });
-
-/** Waits until no new request has been made for 600 ms (the islands' reads all start at the same open). */
-async function settled(requests: readonly string[]): Promise<void> {
-  let seen = -1;
-  while (seen !== requests.length) {
-    seen = requests.length;
-    await new Promise((r) => setTimeout(r, 600));
-  }
-}
