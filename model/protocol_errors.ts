@@ -64,3 +64,36 @@ export function recentProtocolErrors<E extends Pick<ProtocolErrors, "lastAt">>(
   const at = Date.parse(errors.lastAt);
   return !Number.isNaN(at) && nowMs - at <= withinMs ? errors : null;
 }
+
+/**
+ * What an operator's clear of the protocol errors whose last one is at `seenAt` does to `errors`, the
+ * station's current ones: cleared (the ones it held, their count) or refused (none, or a bad frame since).
+ * Decided once, where the station's errors are current (its actor, else one conditional write of its record),
+ * so of two clears at once through any nodes exactly one clears.
+ */
+export type ProtocolErrorsClear =
+  | { cleared: ProtocolErrors }
+  | { refused: "no_protocol_errors" }
+  | { refused: "protocol_errors_changed"; current: ProtocolErrors };
+
+/**
+ * The outcome of clearing `errors` for an operator who saw the last one at `seenAt` (the same instant,
+ * however it is spelled).
+ *
+ * @example
+ * ```ts
+ * const errors = { count: 2, lastAt: "2026-01-01T00:00:00.000Z", lastProblem: "x" };
+ * protocolErrorsClear(errors, "2026-01-01T00:00:00Z"); // { cleared: errors }
+ * protocolErrorsClear(null, "2026-01-01T00:00:00Z"); // { refused: "no_protocol_errors" }
+ * ```
+ */
+export function protocolErrorsClear(
+  errors: ProtocolErrors | null | undefined,
+  seenAt: string,
+): ProtocolErrorsClear {
+  if (!errors) return { refused: "no_protocol_errors" };
+  if (Date.parse(errors.lastAt) !== Date.parse(seenAt)) {
+    return { refused: "protocol_errors_changed", current: errors };
+  }
+  return { cleared: errors };
+}

@@ -1,5 +1,10 @@
 import { assertEquals } from "@std/assert";
-import { PROBLEM_MAX_CHARS, recentProtocolErrors, withProtocolError } from "./protocol_errors.ts";
+import {
+  PROBLEM_MAX_CHARS,
+  protocolErrorsClear,
+  recentProtocolErrors,
+  withProtocolError,
+} from "./protocol_errors.ts";
 
 const AT = new Date("2026-01-01T00:00:00Z");
 
@@ -46,4 +51,16 @@ Deno.test("withProtocolError() keeps only storable text: a quoted NUL, a lone su
   });
   assertEquals(split.lastProblem.isWellFormed(), true);
   assertEquals(split.lastProblem.length, PROBLEM_MAX_CHARS);
+});
+
+Deno.test("protocolErrorsClear() clears the errors last seen at that instant, however spelled, else says why not", () => {
+  const errors = withProtocolError(undefined, { at: AT, problem: "FormationViolation: x" });
+  assertEquals(protocolErrorsClear(errors, "2026-01-01T00:00:00Z"), { cleared: errors });
+  assertEquals(protocolErrorsClear(errors, "2026-01-01T01:00:00+01:00"), { cleared: errors });
+  assertEquals(protocolErrorsClear(errors, "2025-12-31T23:59:59Z"), {
+    refused: "protocol_errors_changed",
+    current: errors,
+  });
+  assertEquals(protocolErrorsClear(null, "2026-01-01T00:00:00Z"), { refused: "no_protocol_errors" });
+  assertEquals(protocolErrorsClear(undefined, "2026-01-01T00:00:00Z"), { refused: "no_protocol_errors" });
 });

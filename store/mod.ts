@@ -21,6 +21,7 @@ import type { IdTagRecord } from "../model/id_tag.ts";
 import type { Lookups } from "../model/lookups.ts";
 import type { ListCursor } from "../model/list_cursor.ts";
 import type { MeterValueRow } from "../model/meter_value.ts";
+import type { ProtocolErrorsClear } from "../model/protocol_errors.ts";
 import type { StatusHistoryEntry } from "../model/status_history.ts";
 import type { TransactionFlag } from "../model/transaction_flag.ts";
 import type {
@@ -97,6 +98,13 @@ export interface ChargePointStore {
   getChargePoint(id: string): Promise<ChargePointRecord | null>;
   /** Creates or replaces the whole snapshot: for creating a record and for imports (else commit a patch). */
   putChargePoint(record: ChargePointRecord): Promise<void>;
+  /**
+   * Clears the record's protocol errors (to null, `updatedAt` = `at`) when its last one is at `seenAt`,
+   * atomically against every other write of the record: of two clears at once, one clears and the other reads
+   * what it left. Gives what this call did (`protocolErrorsClear` of the errors it read), null for an unknown id.
+   * For a station not connected anywhere: a connected one's actor holds errors not written yet.
+   */
+  clearProtocolErrors(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null>;
   /** Only lastSeen changes (a `commit` of `{ lastSeen }`). No-op for an unknown id. */
   touchChargePoint(id: string, lastSeen: string): Promise<void>;
   /**

@@ -465,4 +465,39 @@ export function chargePointCases({ test, stationTest }: Cases): void {
       assertEquals((await store().getChargePoint("CP-1"))?.protocolErrors, more);
     },
   );
+
+  stationTest(
+    "clearProtocolErrors() clears only the errors last seen at the instant named, once of two at once",
+    async ({ store }) => {
+      assertEquals(await store().clearProtocolErrors("CP-NONE", at(4), at(9)), null);
+      const cp = chargePoint("CP-1");
+      await store().putChargePoint(cp);
+      assertEquals(await store().clearProtocolErrors("CP-1", at(4), at(9)), {
+        refused: "no_protocol_errors",
+      });
+      const protocolErrors = { count: 3, lastAt: at(4), lastProblem: "FormationViolation: not JSON" };
+      assert((await store().commit({ chargePointId: "CP-1", snapshot: { protocolErrors } })).ok);
+      assertEquals(await store().clearProtocolErrors("CP-1", at(3), at(9)), {
+        refused: "protocol_errors_changed",
+        current: protocolErrors,
+      });
+      // The same instant spelled otherwise; of two at once one clears, the other finds none.
+      const seenAt = new Date(at(4)).toISOString().replace(".000Z", "Z");
+      const outcomes = await Promise.all([
+        store().clearProtocolErrors("CP-1", seenAt, at(9)),
+        store().clearProtocolErrors("CP-1", seenAt, at(9)),
+      ]);
+      assertEquals(
+        outcomes.map((o) => JSON.stringify(o)).sort(),
+        [{ cleared: protocolErrors }, { refused: "no_protocol_errors" }].map((o) => JSON.stringify(o)).sort(),
+      );
+      const got = await store().getChargePoint("CP-1");
+      assertEquals(got?.protocolErrors ?? null, null);
+      // Nothing else of the record changes.
+      const { protocolErrors: _p, updatedAt: _u, ...rest } = got!;
+      const { protocolErrors: _q, updatedAt: _v, ...before } = cp;
+      assertEquals(rest, before);
+      assertEquals(got?.updatedAt, at(9));
+    },
+  );
 }

@@ -32,6 +32,7 @@ import {
 import { changesTime, type StationChanges, type WriterConnection } from "../../model/changes.ts";
 import { replaces, withStoredWriter } from "../../model/newest_connection.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
+import { type ProtocolErrorsClear, protocolErrorsClear } from "../../model/protocol_errors.ts";
 import { isUntimedCopy, type StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
 import { chargePointKey, historyPage, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
@@ -68,6 +69,22 @@ export class KvChargePoints implements Reads {
       withSideFields(withLastSeen(unmarked(value), seen!.value as string | null), sides.map((e) => e!.value)),
       value.writtenBy,
     );
+  }
+
+  /**
+   * `ChargePointStore.clearProtocolErrors`: the record written back with a check on the version read, again on
+   * the newer record when another write came between (another process's clear, a commit).
+   */
+  async clearProtocolErrors(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null> {
+    for (;;) {
+      const entry = await this.kv.get<StoredRecord>(chargePointKey(id));
+      if (entry.value === null) return null;
+      const outcome = protocolErrorsClear(entry.value.protocolErrors, seenAt);
+      if (!("cleared" in outcome)) return outcome;
+      const cleared: StoredRecord = { ...entry.value, protocolErrors: null, updatedAt: at };
+      const { ok } = await this.kv.atomic().check(entry).set(chargePointKey(id), cleared).commit();
+      if (ok) return outcome;
+    }
   }
 
   async putChargePoint(record: ChargePointRecord): Promise<void> {

@@ -18,6 +18,7 @@ import { checkStation, type CommitResult, isEmpty, type StationChanges } from ".
 import type { FileStatusEntry } from "../../model/file_status.ts";
 import type { CommandLogEntry } from "../../model/command_log.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
+import type { ProtocolErrorsClear } from "../../model/protocol_errors.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import type { ListCursor } from "../../model/list_cursor.ts";
 import type { StatusHistoryEntry } from "../../model/status_history.ts";
@@ -143,6 +144,9 @@ export class KvStore implements Store {
   }
   putChargePoint(record: ChargePointRecord): Promise<void> {
     return this.#chargePoints.putChargePoint(record);
+  }
+  clearProtocolErrors(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null> {
+    return this.#chargePoints.clearProtocolErrors(id, seenAt, at);
   }
   touchChargePoint(id: string, lastSeen: string): Promise<void> {
     return writes.touchChargePoint(this, id, lastSeen);

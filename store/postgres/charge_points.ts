@@ -17,7 +17,11 @@ import type {
   SnapshotPatch,
 } from "../../model/charge_point.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
-import type { ProtocolErrors } from "../../model/protocol_errors.ts";
+import {
+  type ProtocolErrors,
+  type ProtocolErrorsClear,
+  protocolErrorsClear,
+} from "../../model/protocol_errors.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import { withStoredWriter } from "../../model/newest_connection.ts";
 import { type StatusHistoryEntry, UNTIMED_COPY_WINDOW_MS } from "../../model/status_history.ts";
@@ -125,6 +129,25 @@ export class PgChargePoints {
   async getChargePoint(id: string): Promise<ChargePointRecord | null> {
     const rows = await this.sql<ChargePointRow[]>`select * from charge_points where id = ${id}`;
     return rows[0] ? withWriter(rows[0]) : null;
+  }
+
+  /**
+   * `ChargePointStore.clearProtocolErrors`: the row locked, its errors read and cleared in one transaction, so a
+   * clear through another node (or a group commit) waits for this one and then reads what it left.
+   */
+  async clearProtocolErrors(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null> {
+    return await this.sql.begin(async (tx) => {
+      const rows = await tx<Pick<ChargePointRow, "protocol_errors">[]>`
+        select protocol_errors from charge_points where id = ${id} for update
+      `;
+      const row = rows[0];
+      if (row === undefined) return null;
+      const outcome = protocolErrorsClear(row.protocol_errors, seenAt);
+      if ("cleared" in outcome) {
+        await tx`update charge_points set protocol_errors = null, updated_at = ${at} where id = ${id}`;
+      }
+      return outcome;
+    });
   }
 
   /** The snapshots of `ids`, in their order (null where unknown): one statement for many stations. */

@@ -21,6 +21,7 @@ import type { Sql } from "postgres";
 import type { ChargePointRecord } from "../../model/charge_point.ts";
 import { checkStation, type CommitResult, isEmpty, type StationChanges } from "../../model/changes.ts";
 import type { FileStatusEntry } from "../../model/file_status.ts";
+import type { ProtocolErrorsClear } from "../../model/protocol_errors.ts";
 import type { CommandLogEntry } from "../../model/command_log.ts";
 import type { IdTagRecord } from "../../model/id_tag.ts";
 import type { Lookups } from "../../model/lookups.ts";
@@ -254,6 +255,12 @@ export class PostgresStore implements Store {
   }
   putChargePoint(record: ChargePointRecord): Promise<void> {
     return this.#run(`save charge point "${record.id}"`, () => this.#chargePoints.putChargePoint(record));
+  }
+  clearProtocolErrors(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null> {
+    return this.#run(
+      `clear the protocol errors of "${id}"`,
+      () => this.#chargePoints.clearProtocolErrors(id, seenAt, at),
+    );
   }
   touchChargePoint(id: string, lastSeen: string): Promise<void> {
     return writes.touchChargePoint(this, id, lastSeen);
