@@ -85,7 +85,12 @@ import type {
 } from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
 import { NoisyLines } from "./noisy_lines.ts";
-import { type ProtocolErrors, withProtocolError } from "../model/protocol_errors.ts";
+import {
+  type ProtocolErrors,
+  type ProtocolErrorsClear,
+  protocolErrorsClear,
+  withProtocolError,
+} from "../model/protocol_errors.ts";
 import { OpenCallIds } from "./open_call_ids.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 import { UnsettledOutcomes } from "./unsettled_outcomes.ts";
@@ -195,7 +200,8 @@ type Message =
   | {
     type: "updateSnapshot";
     patch: SnapshotUpdate;
-    resolve: (record: LiveRecord) => void;
+    /** `before`: the snapshot the change was computed from (unwritten protocol errors included). */
+    resolve: (record: LiveRecord, before: LiveRecord) => void;
     reject: (error: unknown) => void;
   }
   | { type: "stop"; code: number; reason: string }
@@ -503,6 +509,22 @@ export class ChargePointActor {
     );
   }
 
+  /**
+   * Clears the protocol errors whose last one the operator saw at `seenAt`, in the mailbox: decided on the
+   * errors this actor holds, the ones noted and not written yet included, so of two clears at once (through
+   * any nodes) one clears and the other hears there are none.
+   */
+  clearProtocolErrors(seenAt: string, at: string): Promise<ProtocolErrorsClear> {
+    return new Promise((resolve, reject) =>
+      this.#mailbox.post({
+        type: "updateSnapshot",
+        patch: { change: "clearProtocolErrors", lastAt: seenAt, at },
+        resolve: (_record, before) => resolve(protocolErrorsClear(before.protocolErrors, seenAt)),
+        reject,
+      })
+    );
+  }
+
   /** Driven by the registry's shared timer: checks the call in flight for its deadline, in the mailbox. */
   sweep(nowMs: number): void {
     if (this.#stopped) return;
@@ -746,9 +768,8 @@ export class ChargePointActor {
   async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {
     if (!this.#record) return message.reject(new NotConnectedError(this.id, "updateSnapshot", "not loaded"));
     try {
-      const patch = isSnapshotChange(message.patch)
-        ? patchFor(this.#current()!, message.patch)
-        : message.patch;
+      const before = this.#current()!;
+      const patch = isSnapshotChange(message.patch) ? patchFor(before, message.patch) : message.patch;
       // Cleared by an operator: the ones noted and not written yet go too (they would ride with this write).
       if (patch.protocolErrors === null) this.#protocolErrorsUnwritten = null;
       const committed = await this.#commit({ chargePointId: this.id, snapshot: patch });
@@ -759,7 +780,7 @@ export class ChargePointActor {
           new NotConnectedError(this.id, "updateSnapshot", "replaced by a newer connection"),
         );
       }
-      message.resolve(this.#current()!);
+      message.resolve(this.#current()!, before);
     } catch (error) {
       message.reject(error);
     }

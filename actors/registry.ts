@@ -3,6 +3,7 @@
  * shared timer that expires pending calls (no timer per station).
  */
 import { applyPatch, emptyRecord, type LiveRecord, type SnapshotPatch } from "../model/charge_point.ts";
+import type { ProtocolErrorsClear } from "../model/protocol_errors.ts";
 import { isSnapshotChange, patchFor } from "../model/snapshot_change.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction } from "../protocol/ocpp16/mod.ts";
@@ -162,10 +163,7 @@ export class Registry {
         if (!(error instanceof NotConnectedError)) throw error;
       }
     }
-    const previous = this.#offlineWrites.get(id);
-    const write = (async () => {
-      await previous?.catch(() => {});
-      await actor?.stopped;
+    return await this.#writeOffline(id, actor, async () => {
       const existing = await this.deps.store.getChargePoint(id);
       const patch = isSnapshotChange(update)
         ? patchFor(existing ?? emptyRecord(id, this.deps.now()), update)
@@ -175,12 +173,61 @@ export class Registry {
       const result = await this.deps.store.commit({ chargePointId: id, snapshot });
       if (!result.ok) throw new Error(`Cannot update the snapshot of "${id}": ${result.conflict}`);
       return { record: applyPatch(base, patch), created: existing === null };
+    });
+  }
+
+  /**
+   * Clears a station's protocol errors whose last one the operator saw at `seenAt`, decided where they are
+   * current: by its actor when connected (on the node holding it: the errors it noted and has not written yet
+   * count), else by one conditional write of its record. Null for a station the store does not know.
+   */
+  async clearProtocolErrors(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null> {
+    const owner = this.#actors.has(id) ? null : this.#remote?.connection(id);
+    if (owner) {
+      try {
+        return await this.#remote!.clearProtocolErrors(owner, seenAt, at);
+      } catch (error) {
+        // Its node is gone (the station with it): cleared in the store, as for a station offline.
+        if (!(error instanceof NotConnectedError)) throw error;
+      }
+    }
+    return await this.clearProtocolErrorsHere(id, seenAt, at);
+  }
+
+  /** As clearProtocolErrors(), never routed to another node (what a node does for the one that routed it). */
+  async clearProtocolErrorsHere(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null> {
+    const actor = this.#actors.get(id);
+    if (actor && !actor.isStopping) {
+      try {
+        return await actor.clearProtocolErrors(seenAt, at);
+      } catch (error) {
+        // Refused at its load or replaced by a newer connection: decided by the store, once it has stopped.
+        if (!(error instanceof NotConnectedError)) throw error;
+      }
+    }
+    return await this.#writeOffline(id, actor, () => this.deps.store.clearProtocolErrors(id, seenAt, at));
+  }
+
+  /**
+   * An operator's write of a station not connected here, after the writes before it and once `actor` (a
+   * connection closing) has stopped; a station connecting here meanwhile waits for it (`spawn`).
+   */
+  async #writeOffline<T>(
+    id: string,
+    actor: ChargePointActor | undefined,
+    write: () => Promise<T>,
+  ): Promise<T> {
+    const previous = this.#offlineWrites.get(id);
+    const written = (async () => {
+      await previous?.catch(() => {});
+      await actor?.stopped;
+      return await write();
     })();
-    this.#offlineWrites.set(id, write);
+    this.#offlineWrites.set(id, written);
     try {
-      return await write;
+      return await written;
     } finally {
-      if (this.#offlineWrites.get(id) === write) this.#offlineWrites.delete(id);
+      if (this.#offlineWrites.get(id) === written) this.#offlineWrites.delete(id);
     }
   }
 

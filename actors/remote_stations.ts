@@ -4,6 +4,7 @@
  * (the registry is then exactly the local one).
  */
 import type { LiveRecord, SnapshotPatch } from "../model/charge_point.ts";
+import type { ProtocolErrorsClear } from "../model/protocol_errors.ts";
 import type { SnapshotChange } from "../model/snapshot_change.ts";
 import type { CallOptions } from "./charge_point.ts";
 import type { FrameLogEntry } from "./frame_log.ts";
@@ -46,6 +47,15 @@ export interface RemoteStations {
   framesAnywhere(id: string): Promise<FrameLogEntry[]>;
   /** Patches the snapshot through the owner's actor (so its memory sees the change). */
   updateSnapshot(owner: StationConnection, update: SnapshotPatch | SnapshotChange): Promise<LiveRecord>;
+  /**
+   * Clears the station's protocol errors on the owner (`Registry.clearProtocolErrorsHere`): its actor decides on
+   * the errors it holds, written or not, and says what it cleared or why not.
+   */
+  clearProtocolErrors(
+    owner: StationConnection,
+    seenAt: string,
+    at: string,
+  ): Promise<ProtocolErrorsClear | null>;
   /** A socket was handed to an actor here. */
   opened(connection: Omit<StationConnection, "nodeId">): void;
   /** That actor stopped. */

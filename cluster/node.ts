@@ -27,6 +27,7 @@ import type { Registry } from "../actors/registry.ts";
 import type { RemoteStations, StationConnection } from "../actors/remote_stations.ts";
 import type { Logger } from "../logger.ts";
 import type { LiveRecord, SnapshotPatch } from "../model/charge_point.ts";
+import type { ProtocolErrorsClear } from "../model/protocol_errors.ts";
 import { isSnapshotChange, type SnapshotChange } from "../model/snapshot_change.ts";
 import { decodeError, type EncodedError, encodeError } from "./errors.ts";
 import type { BusMessage, ClusterBackend, NodeWarning, PresenceEntry } from "./mod.ts";
@@ -331,6 +332,17 @@ export class ClusterNode implements RemoteStations {
       ? { op: "change", id: owner.id, change: update }
       : { op: "patch", id: owner.id, patch: update };
     return await this.#request(owner, body) as LiveRecord;
+  }
+
+  async clearProtocolErrors(
+    owner: StationConnection,
+    seenAt: string,
+    at: string,
+  ): Promise<ProtocolErrorsClear | null> {
+    // Its own request, not a "change": the owner's answer says what this clear did (an older node refuses it).
+    return await this.#request(owner, { op: "clearProtocolErrors", id: owner.id, seenAt, at }) as
+      | ProtocolErrorsClear
+      | null;
   }
 
   opened(connection: Omit<StationConnection, "nodeId">): void {
@@ -715,6 +727,9 @@ export class ClusterNode implements RemoteStations {
           break;
         case "change":
           value = (await registry.updateSnapshotHere(id, message.change as SnapshotChange)).record;
+          break;
+        case "clearProtocolErrors":
+          value = await registry.clearProtocolErrorsHere(id, String(message.seenAt), String(message.at));
           break;
         default:
           throw new Error(`Unknown cluster request "${String(message.op)}"`);

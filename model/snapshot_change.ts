@@ -6,6 +6,7 @@
 import type { LiveRecord, SnapshotPatch } from "./charge_point.ts";
 import { detachTransaction } from "./connector_state.ts";
 import { setEvseTransaction } from "./evse.ts";
+import { protocolErrorsClear } from "./protocol_errors.ts";
 
 /** A transaction closed by an operator leaves its connector (OCPP 2.0.1: its EVSE, by the station's id). */
 export interface DetachTransaction {
@@ -67,7 +68,7 @@ export function patchFor(record: Readonly<LiveRecord>, change: SnapshotChange): 
       : { updatedAt: record.updatedAt };
   }
   if (change.change === "clearProtocolErrors") {
-    return record.protocolErrors?.lastAt === change.lastAt
+    return "cleared" in protocolErrorsClear(record.protocolErrors, change.lastAt)
       ? { protocolErrors: null, updatedAt: change.at }
       : { updatedAt: record.updatedAt };
   }
