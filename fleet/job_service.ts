@@ -203,6 +203,8 @@ export class JobService {
     const job = await this.get(jobId);
     if (job.state === "cancelled") throw new FleetError("conflict", `Job "${jobId}" was cancelled`);
     const count = await this.deps.jobs.retryTasks(jobId, outcomes);
+    // Cancelled since it was read above: the cancel stands.
+    if (count === null) throw new FleetError("conflict", `Job "${jobId}" was cancelled`);
     if (count > 0) this.deps.poke();
     return count;
   }

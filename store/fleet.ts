@@ -197,9 +197,10 @@ export interface JobStore {
   finishJobIfDone(jobId: string, at: string): Promise<JobRecord | null>;
   /**
    * Tasks done with an outcome in `outcomes` become pending again (unmarked: sent anew) and the job runs again;
-   * returns how many.
+   * returns how many. Null, nothing changed, for a job cancelled (judged with the write: a cancel that came
+   * first, however close, stands).
    */
-  retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number>;
+  retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number | null>;
   /**
    * Pending tasks become done (cancelled), the job cancelled (finished at `at`); running ones finish later.
    * `cancelledNow` is true only for the one caller whose write cancelled a running job. Null for an unknown job.

@@ -265,6 +265,11 @@ export function fleetContract(
     assertEquals((await jobs.cancelJob("J-BIG", at(3)))?.cancelledNow, true);
     const counts = await jobs.countTasks("J-BIG");
     assertEquals([counts.pending, counts.done, counts.outcomes.cancelled], [0, 150, 150]);
+    // A retry whose caller read the job before the cancel: the cancel stands, and it says so.
+    assertEquals(await jobs.retryTasks("J-BIG", ["cancelled", "not_connected"]), null);
+    assertEquals((await jobs.getJob("J-BIG"))?.state, "cancelled");
+    assertEquals(await jobs.listRunningJobs(), []);
+    assertEquals((await jobs.countTasks("J-BIG")).outcomes.cancelled, 150);
   });
 
   test("jobs: waiting campaign tasks, cancel, and newest-first listing", async ({ fleet }, t) => {

@@ -302,51 +302,65 @@ export class KvJobStore implements JobStore {
     });
   }
 
-  async retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number> {
+  async retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number | null> {
     const job = await this.kv.get<JobRecord>(jobKey(jobId));
     if (!job.value) return 0;
+    if (job.value.state === "cancelled") return null;
     const wanted = new Set(outcomes);
+    const retryable = (t: JobTaskRecord | null): t is JobTaskRecord =>
+      t !== null && t.state === "done" && t.outcome !== null && wanted.has(t.outcome);
     let count = 0;
-    let batch: Deno.KvEntry<JobTaskRecord>[] = [];
-    const flush = async () => {
-      const op = this.kv.atomic();
-      for (const entry of batch) {
-        const t = entry.value;
-        op.check(entry).set(entry.key, {
-          ...t,
-          state: "pending",
-          outcome: null,
-          response: null,
-          finishedAt: null,
-          result: null,
-          firmwareStatus: null,
-          sentAt: null,
-        }).set(pendingKey(jobId, t.chargePointId), true);
-      }
-      // A task changed meanwhile (it cannot: done tasks are only touched by retry) is simply left as it is.
-      if ((await op.commit()).ok) count += batch.length;
-      batch = [];
-    };
+    let batch: Deno.KvKey[] = [];
+    /** Makes the batch's tasks pending, checked against the job: false when it was cancelled. */
+    const flush = () =>
+      retryAtomic(`retry tasks of job "${jobId}"`, async () => {
+        // A cancel that came first stands; one that comes after finds these tasks pending and cancels them.
+        const current = await this.kv.get<JobRecord>(jobKey(jobId));
+        if (!current.value) return true;
+        if (current.value.state === "cancelled") return false;
+        const tasks = (await getMany<JobTaskRecord>(this.kv, batch)).filter((e) => retryable(e.value));
+        const op = this.kv.atomic().check(current);
+        for (const entry of tasks) {
+          const t = entry.value!;
+          op.check(entry).set(entry.key, {
+            ...t,
+            state: "pending",
+            outcome: null,
+            response: null,
+            finishedAt: null,
+            result: null,
+            firmwareStatus: null,
+            sentAt: null,
+          }).set(pendingKey(jobId, t.chargePointId), true);
+        }
+        if (!(await op.commit()).ok) return undefined;
+        count += tasks.length;
+        return true;
+      });
     for await (
       const entry of this.kv.list<JobTaskRecord>({ prefix: ["job_task", jobId] }, { batchSize: 500 })
     ) {
-      const t = entry.value;
-      if (t.state !== "done" || t.outcome === null || !wanted.has(t.outcome)) continue;
-      batch.push(entry);
-      if (batch.length >= TASKS_PER_ATOMIC) await flush();
+      if (!retryable(entry.value)) continue;
+      batch.push(entry.key);
+      // One check is the job's.
+      if (batch.length >= TASKS_PER_ATOMIC - 1) {
+        if (!(await flush())) return null;
+        batch = [];
+      }
     }
-    if (batch.length > 0) await flush();
+    if (batch.length > 0 && !(await flush())) return null;
     if (count === 0) return 0;
     // Last, so the job is never seen running without its pending tasks (it would be finished at once).
-    await retryAtomic(`run job "${jobId}" again`, async () => {
+    return await retryAtomic(`run job "${jobId}" again`, async () => {
       const current = await this.kv.get<JobRecord>(jobKey(jobId));
-      if (!current.value) return true;
+      if (!current.value) return count;
+      // Cancelled after the tasks were made pending: the cancel took them back, and the job stays cancelled.
+      if (current.value.state === "cancelled") return null;
       const running: JobRecord = { ...current.value, state: "running", finishedAt: null };
       const res = await this.kv.atomic().check(current).set(current.key, running).set(runningKey(jobId), true)
         .commit();
-      return res.ok ? true : undefined;
+      return res.ok ? count : undefined;
     });
-    return count;
   }
 
   async cancelJob(jobId: string, at: string): Promise<{ job: JobRecord; cancelledNow: boolean } | null> {

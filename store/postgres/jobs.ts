@@ -278,9 +278,11 @@ export class PostgresJobStore implements JobStore {
     return rows[0] ? toJob(rows[0]) : null;
   }
 
-  async retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number> {
+  async retryTasks(jobId: string, outcomes: readonly TaskOutcome[]): Promise<number | null> {
     return await this.sql.begin(async (tx) => {
-      await tx`select 1 from fleet_job where id = ${jobId} for update`;
+      // Under the job's lock, as a cancel: one that came first stands.
+      const [job] = await tx<{ state: string }[]>`select state from fleet_job where id = ${jobId} for update`;
+      if (job?.state === "cancelled") return null;
       const rows = await tx`
         update fleet_job_task set state = 'pending', outcome = null, response = null, finished_at = null,
           result = null, firmware_status = null, sent_at = null
