@@ -16,8 +16,11 @@ import type { ConnectorState } from "./charge_point.ts";
  * named by the CALL that carried it instead (`callId`, its message id), and a report with the same CALL's id
  * and the same words received within `UNTIMED_COPY_WINDOW_MS` of the first is a copy (the station sent the
  * CALL again). The window keeps a station that numbers its messages afresh on each connection (the same id
- * again a day later) from losing a report. A copy sent under a new message id cannot be told from a report
- * made again, and is stored.
+ * again a day later) from losing a report; and the name holds the station's last boot (`bootedAt`), as one
+ * that reboots numbers them afresh too, often within minutes (a fault cured by a reboot: its Available under
+ * the id of the Available before the fault was taken for a copy, and the history ended Faulted). A station
+ * that boots on every new connection has a copy sent again after one stored twice: the safe side. A copy sent
+ * under a new message id cannot be told from a report made again, and is stored.
  */
 export type StatusHistoryEntry =
   & Omit<ConnectorState, "transactionId" | "status" | "errorCode">
@@ -29,9 +32,17 @@ export type StatusHistoryEntry =
     /** OCPP 1.6 only. */
     errorCode?: ChargePointErrorCode;
     receivedAt: string;
-    /** The message id of the CALL, for a report the station sent without a timestamp (1.6): its identity. */
+    /** For a report the station sent without a timestamp (1.6), its identity: `untimedReportName`. */
     callId?: string;
   };
+
+/**
+ * The name of a report sent without a timestamp: its CALL's message id, after the station's last boot (our
+ * time of it, none when it never booted) that the CALL came after.
+ */
+export function untimedReportName(messageId: string, bootedAt: string | null): string {
+  return bootedAt === null ? messageId : `${bootedAt} ${messageId}`;
+}
 
 /** How long after a timestampless report a CALL with its message id and words is a copy of it, in ms. */
 export const UNTIMED_COPY_WINDOW_MS = 10 * 60_000;

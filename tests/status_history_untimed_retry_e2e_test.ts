@@ -53,3 +53,49 @@ for (const kind of ["kv", "postgres"] as StoreKind[]) {
       }),
   });
 }
+
+const AVAILABLE = { connectorId: 1, status: "Available", errorCode: "NoError" };
+
+for (const kind of ["kv", "postgres"] as StoreKind[]) {
+  Deno.test({
+    name:
+      `${kind}: a station that reboots and numbers its CALLs afresh has its reports in the status history`,
+    ignore: kind === "postgres" && ignorePostgres,
+    fn: () =>
+      withApiServer(kind, async (server) => {
+        const url = `${server.wsUrl}/CP-REBOOTS`;
+        /** One boot of a station that numbers its CALLs from 1 each time: Available, then what `next` says. */
+        const boot = async (next: unknown) => {
+          const station = await openRaw(url);
+          try {
+            station.send(
+              JSON.stringify([2, "1", "BootNotification", {
+                chargePointVendor: "Acme",
+                chargePointModel: "X",
+              }]),
+            );
+            assertEquals(((await station.next()) as unknown[])[0], 3);
+            station.send(JSON.stringify([2, "2", "StatusNotification", AVAILABLE]));
+            assertEquals(await station.next(), [3, "2", {}]);
+            station.send(JSON.stringify([2, "3", "StatusNotification", next]));
+            assertEquals(await station.next(), [3, "3", {}]);
+          } finally {
+            await station.close();
+          }
+        };
+        // Faulted, then rebooted (a minute later, its usual cure): Available again, Faulted again, cured again.
+        await boot(FAULTED);
+        await boot(FAULTED);
+        await boot(AVAILABLE);
+        const history = await server.json("/api/v1/charge-points/CP-REBOOTS/status-history", {
+          as: "viewer",
+        });
+        assertEquals(history.status, 200);
+        assertEquals(
+          history.body.items.map((h: Record<string, unknown>) => h.status),
+          ["Available", "Available", "Faulted", "Available", "Faulted", "Available"],
+          "newest first: every report of every boot",
+        );
+      }),
+  });
+}

@@ -1,5 +1,6 @@
 import { applyStatus, type StatusReport } from "../../model/connector_state.ts";
 import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
+import { untimedReportName } from "../../model/status_history.ts";
 import { requireConnectorId } from "./bounds.ts";
 import type { Handler } from "./handler.ts";
 
@@ -24,8 +25,11 @@ export const statusNotification: Handler<"StatusNotification"> = (state, request
   const { connectors, anomaly, stale } = applyStatus(state.connectors, report, receivedAt);
   // The history keeps both times (the station's, or ours, and receivedAt): it needs no `untimed` mark.
   const { untimed: _ours, ...entry } = report;
-  // A report without the station's time is named by its CALL: a copy sent again is stored once.
-  const named = !request.timestamp && ctx.messageId !== undefined ? { callId: ctx.messageId } : {};
+  // A report without the station's time is named by its CALL since the station's boot: a copy sent again is
+  // stored once, a report under the same id after a reboot (numbered afresh) is another.
+  const named = !request.timestamp && ctx.messageId !== undefined
+    ? { callId: untimedReportName(ctx.messageId, state.bootedAt) }
+    : {};
   const history = [{ chargePointId: ctx.chargePointId, ...entry, receivedAt, ...named }];
   if (stale) {
     return {

@@ -88,13 +88,20 @@ Deno.test("statusNotification() keeps a report older than the current status in 
   assertEquals(result.events ?? [], []);
 });
 
-Deno.test("statusNotification() names a report without a timestamp by its CALL's message id, one with a timestamp not", async () => {
+Deno.test("statusNotification() names a report without a timestamp by its CALL's message id since the boot, one with a timestamp not", async () => {
   const untimed = await statusNotification(station(), {
     connectorId: 1,
     status: "Faulted",
     errorCode: "GroundFailure",
   }, { ...context(), messageId: "sn-7" });
   assertEquals(untimed.changes?.statusHistory?.map((h) => h.callId), ["sn-7"]);
+  // After a boot, the same id is another CALL: the station numbers them afresh.
+  const booted = await statusNotification(station({ bootedAt: "2026-05-01T08:00:00.000Z" }), {
+    connectorId: 1,
+    status: "Faulted",
+    errorCode: "GroundFailure",
+  }, { ...context(), messageId: "sn-7" });
+  assertEquals(booted.changes?.statusHistory?.map((h) => h.callId), ["2026-05-01T08:00:00.000Z sn-7"]);
   const timed = await statusNotification(station(), {
     connectorId: 1,
     status: "Faulted",

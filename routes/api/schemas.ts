@@ -210,8 +210,9 @@ export const StatusHistorySchema = z.object({
   timestamp: z.string(),
   receivedAt: z.string(),
   callId: z.string().optional().describe(
-    "OCPP 1.6 report sent without a timestamp (`timestamp` is then receivedAt): the message id of its CALL, " +
-      "which names it (a copy sent again within 10 minutes is stored once)",
+    "OCPP 1.6 report sent without a timestamp (`timestamp` is then receivedAt): its name, the message id of " +
+      "its CALL after the time of the station's last boot and a space (a copy sent again within 10 minutes, " +
+      "with no boot between, is stored once)",
   ),
 });
 
