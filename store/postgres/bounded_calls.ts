@@ -10,6 +10,7 @@
  * await auth.listUsers(); // StoreUnavailableError after 10 s of silence
  * ```
  */
+import { CallStatements } from "./call_statements.ts";
 import { bounded } from "./sql.ts";
 
 /** How long a call of these stores may take before it is reported failed (as the Store's calls). */
@@ -37,9 +38,14 @@ export function boundedCalls<T extends object>(
         const what = `run ${name}.${key}`;
         const bound = !passing.has(key);
         wrapper = (...args: unknown[]) => {
-          // Called on the store itself: its private fields are not reachable through the proxy.
-          const answer = value.apply(target, args);
-          return bound && answer instanceof Promise ? bounded(what, timeoutMs, () => answer) : answer;
+          // Called on the store itself: its private fields are not reachable through the proxy. Called as the
+          // bounded call, so that its bound cancels the statements it made (`call_statements.ts`).
+          if (!bound) return value.apply(target, args);
+          const statements = new CallStatements();
+          const answer = statements.run(() => value.apply(target, args));
+          return answer instanceof Promise
+            ? bounded(what, timeoutMs, () => answer, undefined, statements)
+            : answer;
         };
         wrappers.set(key, wrapper);
       }

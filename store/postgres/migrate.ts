@@ -32,6 +32,7 @@ import { type Migration, MIGRATIONS } from "./migrations/mod.ts";
 import { openPostgresPool } from "../../postgres_pool.ts";
 import { ReservedConnection } from "./reserved_connection.ts";
 import { NoAnswerError, openFailure } from "./open_failure.ts";
+import { storePool } from "./store_pool.ts";
 
 export type { Migration } from "./migrations/mod.ts";
 export { MIGRATIONS } from "./migrations/mod.ts";
@@ -330,7 +331,8 @@ export async function openMigratedPool(
     await sql.end({ timeout: 1 });
     throw openFailure(url, err);
   }
-  return sql;
+  // Statements cancelled at their call's bound, transactions bounded idle.
+  return storePool(sql);
 }
 
 /** How long a start waits for PostgreSQL's first answer before it says that none came. */

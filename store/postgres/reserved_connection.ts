@@ -27,7 +27,8 @@
  * }
  * ```
  */
-import type { PendingQuery, ReservedSql, Sql } from "postgres";
+import type { ReservedSql, Sql } from "postgres";
+import { cancelStatement, type Statement } from "./call_statements.ts";
 import { reserveConnection } from "./reserve.ts";
 import { isUnavailable } from "./sql.ts";
 
@@ -63,12 +64,7 @@ export class ReservedConnection {
    */
   giveUp(): void {
     for (const statement of this.#statements) {
-      if (!statement.active || !statement.canceller) continue;
-      // postgres.js's own `cancel()` drops the request's promise: a cancel that cannot connect would be an
-      // unhandled rejection. Nothing more to do when it fails: the socket's failure frees the connection.
-      const cancel = statement.canceller;
-      statement.canceller = null;
-      cancel(statement).catch(() => {});
+      if (statement.active) cancelStatement(statement);
     }
   }
 
@@ -99,9 +95,3 @@ export class ReservedConnection {
     if (!this.#lost) this.reserved.release();
   }
 }
-
-/** postgres.js's fields of a query that say whether it runs and cancel it (`src/query.js`, 3.4.9). */
-type Statement = PendingQuery<never> & {
-  active?: boolean;
-  canceller?: ((statement: Statement) => Promise<void>) | null;
-};

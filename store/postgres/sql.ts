@@ -5,6 +5,7 @@
 import type postgres from "postgres";
 import type { ReservedSql, Sql, TransactionSql } from "postgres";
 import { StoreUnavailableError } from "../mod.ts";
+import { CallStatements } from "./call_statements.ts";
 import { Deadlines } from "./deadlines.ts";
 
 /**
@@ -86,32 +87,39 @@ const DEADLINES = new Deadlines();
 /**
  * Runs one store call within `timeoutMs`, translating connection failures into StoreUnavailableError (a
  * socket to an unreachable host can hang far longer than that). A call cut off by the deadline is reported as
- * failed; if it commits later anyway, the replay keys make the station's retry harmless. `onExpired` runs when
- * the deadline cut the call off: a call that holds a connection gives it up there (`reserved_connection.ts`).
+ * failed, and the statements it made on a store's pool (`store_pool.ts`) that still run or wait for a connection
+ * are cancelled (`call_statements.ts`): its connection comes back instead of staying busy for as long as
+ * PostgreSQL runs the statement. If it commits anyway (a COMMIT already under way), the replay keys make the
+ * station's retry harmless. `onExpired` runs when the deadline cut the call off: a call that holds a connection
+ * gives it up there (`reserved_connection.ts`). `statements` is the call's, when the caller made it run already.
  */
 export function bounded<T>(
   what: string,
   timeoutMs: number,
   fn: () => Promise<T>,
   onExpired?: () => void,
+  statements: CallStatements = new CallStatements(),
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const deadline = DEADLINES.add(timeoutMs, () => {
       reject(new StoreUnavailableError(`Cannot ${what}: no answer from PostgreSQL in ${timeoutMs} ms`));
+      statements.cancel();
       onExpired?.();
     });
     const failed = (err: unknown) => {
       DEADLINES.settle(deadline);
+      statements.settled();
       reject(asUnavailable(what, err));
     };
     let call: Promise<T>;
     try {
-      call = fn();
+      call = statements.run(fn);
     } catch (err) {
       return failed(err);
     }
     call.then((value) => {
       DEADLINES.settle(deadline);
+      statements.settled();
       resolve(value);
     }, failed);
   });

@@ -1,0 +1,63 @@
+/**
+ * The pool a store is handed (`migrate.ts` `openMigratedPool`): postgres.js's, with each query made on it, and
+ * each statement of a transaction begun on it, recorded for the bounded call that made it
+ * (`call_statements.ts`), so the call's bound cancels it. Reserved connections (`reserve.ts`, the group
+ * commits' and migrations') pass through: they keep their own statements.
+ *
+ * @example
+ * ```ts ignore
+ * const sql = storePool(openPostgresPool(url, { max: 4 }));
+ * await sql.begin(async (tx) => await tx`update jobs set state = 'done' where id = ${id}`);
+ * ```
+ */
+import type { Sql } from "postgres";
+import { CallStatements } from "./call_statements.ts";
+
+const POOLS = new WeakSet<object>();
+
+export function storePool(pool: Sql): Sql {
+  if (POOLS.has(pool)) return pool;
+  const wrapped = recording(pool, (tx, fn) => Promise.resolve(fn(tx)));
+  POOLS.add(wrapped);
+  return wrapped;
+}
+
+type Scope = (tx: Sql, fn: (tx: Sql) => unknown) => Promise<unknown>;
+
+/**
+ * `sql` with its queries recorded for their call; what `begin` (or `savepoint`) runs gets its transaction
+ * recording too, entered through `scope`.
+ */
+function recording<S extends Sql>(sql: S, scope: Scope): S {
+  const wrappers = new Map<PropertyKey, unknown>();
+  return new Proxy(sql, {
+    apply: (target, self, args) => CallStatements.record(Reflect.apply(target, self, args)),
+    get: (target, key) => {
+      const value = Reflect.get(target, key, target);
+      if (typeof value !== "function") return value;
+      let wrapper = wrappers.get(key);
+      if (wrapper) return wrapper;
+      if (key === "unsafe" || key === "file") {
+        wrapper = (...args: unknown[]) => CallStatements.record(value.apply(target, args));
+      } else if (key === "begin" || key === "savepoint") {
+        // begin(options?, fn): the callback is the last argument.
+        const inner: Scope = key === "begin" ? scope : (tx, fn) => Promise.resolve(fn(tx));
+        wrapper = (...args: unknown[]) => {
+          const fn = args.at(-1);
+          if (typeof fn !== "function") return value.apply(target, args);
+          const run = (tx: Sql) =>
+            inner(recording(tx, (t, f) => Promise.resolve(f(t))), (t) => {
+              // postgres.js awaits an array of queries a transaction's callback answers as Promise.all.
+              const answer = fn(t);
+              return Array.isArray(answer) ? Promise.all(answer) : answer;
+            });
+          return value.apply(target, [...args.slice(0, -1), run]);
+        };
+      } else {
+        return value;
+      }
+      wrappers.set(key, wrapper);
+      return wrapper;
+    },
+  });
+}
