@@ -31,6 +31,11 @@ import { allStatements } from "./failed_statement.ts";
 import { bounded, isUnavailable, type Writer } from "./sql.ts";
 import type { PgTransactions, Written } from "./transactions.ts";
 import type { RecalledTransactions } from "./recalled_transactions.ts";
+import {
+  CURRENT_IDLE_SETTING,
+  IDLE_IN_TRANSACTION_MS,
+  IDLE_IN_TRANSACTION_SETTING,
+} from "./transaction_bounds.ts";
 
 export interface PgCommitOptions {
   /**
@@ -93,14 +98,8 @@ export const DEFAULT_BUSY_WINDOW_MS = 1;
 /** See `groupCommitLockTimeoutMs`: well within the bound, far above a group commit's usual length. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 
-/**
- * How long a group commit's session may sit idle in its transaction before PostgreSQL ends it, in ms: a node
- * frozen (SIGSTOP, a paused VM, a swap stall) after its statements ran and before its COMMIT holds their row
- * locks for as long as it is frozen, and every other node's write of those stations (one that moved away)
- * fails at its lock timeout, again and again. A healthy node sends COMMIT right behind the answers, in ms.
- * A stricter setting of the database or role stands (`transactionBounds`).
- */
-export const IDLE_IN_TRANSACTION_MS = 5_000;
+/** See `transaction_bounds.ts`: a frozen node's group commit holds no row lock past it. */
+export { IDLE_IN_TRANSACTION_MS };
 
 /**
  * The transaction's `lock_timeout` and `IDLE_IN_TRANSACTION_MS`, in one statement (one per group commit, as the
@@ -108,11 +107,8 @@ export const IDLE_IN_TRANSACTION_MS = 5_000;
  */
 function transactionBounds(lockTimeoutMs: number): string {
   return `
-    select set_config('lock_timeout', '${lockTimeoutMs}ms', true),
-      set_config('idle_in_transaction_session_timeout', case
-        when t = interval '0' or t > interval '${IDLE_IN_TRANSACTION_MS} milliseconds' then '${IDLE_IN_TRANSACTION_MS}ms'
-        else current_setting('idle_in_transaction_session_timeout') end, true)
-    from (select current_setting('idle_in_transaction_session_timeout')::interval as t) as setting`;
+    select set_config('lock_timeout', '${lockTimeoutMs}ms', true), ${IDLE_IN_TRANSACTION_SETTING}
+    from ${CURRENT_IDLE_SETTING}`;
 }
 
 /** Members (indexes) whose guards failed: the transaction is rolled back and written again without them. */

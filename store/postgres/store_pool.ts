@@ -1,8 +1,9 @@
 /**
- * The pool a store is handed (`migrate.ts` `openMigratedPool`): postgres.js's, with each query made on it, and
- * each statement of a transaction begun on it, recorded for the bounded call that made it
- * (`call_statements.ts`), so the call's bound cancels it. Reserved connections (`reserve.ts`, the group
- * commits' and migrations') pass through: they keep their own statements.
+ * The pool a store is handed (`migrate.ts` `openMigratedPool`): postgres.js's, with two rules for whatever runs
+ * on it. Each query made on it, and each statement of a transaction begun on it, is recorded for the bounded
+ * call that made it (`call_statements.ts`), so the call's bound cancels it. And a transaction begun on it first
+ * gets its idle bound (`transaction_bounds.ts`), so a node frozen in it holds its locks only so long. Reserved
+ * connections (`reserve.ts`, the group commits' and migrations') pass through: they keep their own statements.
  *
  * @example
  * ```ts ignore
@@ -12,12 +13,16 @@
  */
 import type { Sql } from "postgres";
 import { CallStatements } from "./call_statements.ts";
+import { IDLE_IN_TRANSACTION_BOUND } from "./transaction_bounds.ts";
 
 const POOLS = new WeakSet<object>();
 
 export function storePool(pool: Sql): Sql {
   if (POOLS.has(pool)) return pool;
-  const wrapped = recording(pool, (tx, fn) => Promise.resolve(fn(tx)));
+  const wrapped = recording(pool, async (tx, fn) => {
+    await tx.unsafe(IDLE_IN_TRANSACTION_BOUND);
+    return await fn(tx);
+  });
   POOLS.add(wrapped);
   return wrapped;
 }
@@ -26,7 +31,7 @@ type Scope = (tx: Sql, fn: (tx: Sql) => unknown) => Promise<unknown>;
 
 /**
  * `sql` with its queries recorded for their call; what `begin` (or `savepoint`) runs gets its transaction
- * recording too, entered through `scope`.
+ * recording too, entered through `scope` (the idle bound for a transaction; as it is for a savepoint).
  */
 function recording<S extends Sql>(sql: S, scope: Scope): S {
   const wrappers = new Map<PropertyKey, unknown>();
