@@ -10,17 +10,18 @@ import { emptyRecord } from "../../model/charge_point.ts";
 import { ignoreWithoutPostgres, withMigratedDatabase } from "../../tests/helpers/postgres.ts";
 import { StoreUnavailableError } from "../mod.ts";
 import { idTagKey } from "../../model/id_tag.ts";
+import { openPostgresAuthStore } from "./auth.ts";
 import { openPostgresStore } from "./mod.ts";
 import { openPostgresPool } from "../../postgres_pool.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL call bound cancel tests");
 const BOUND_MS = 500;
 
-/** The store's statements of this database waiting for a lock (application_name of openPostgresStore). */
-function waitingStatements(observer: Sql) {
+/** A store's statements of this database waiting for a lock (by its pool's application_name). */
+function waitingStatements(observer: Sql, application = "ocpp-csms") {
   return observer<{ pid: number; query: string }[]>`
     select pid, query from pg_stat_activity
-    where datname = current_database() and application_name = 'ocpp-csms' and wait_event_type = 'Lock'
+    where datname = current_database() and application_name = ${application} and wait_event_type = 'Lock'
   `;
 }
 
@@ -124,6 +125,34 @@ Deno.test({
         assertEquals((await store.getIdTag("TAG-LOCKED"))?.status, "Accepted");
       } finally {
         await store.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "a call of a bounded store (auth) past its bound waiting for a table lock is cancelled",
+  ignore,
+  fn: () =>
+    withMigratedDatabase(async (url, observer) => {
+      const auth = await openPostgresAuthStore(url, { maxConnections: 1, callTimeoutMs: BOUND_MS });
+      try {
+        const lock = await holding(url, (c) => c`lock table auth_users in access exclusive mode`);
+        try {
+          const failed = await auth.listUsers().then((r) => r, (e: unknown) => e);
+          assertInstanceOf(failed, StoreUnavailableError, String(failed));
+          await within(
+            2_000,
+            async () => (await waitingStatements(observer, "ocpp-csms-auth")).length === 0,
+            "the waiting read is cancelled",
+          );
+          // The pool's one connection answers a call on another table while the lock is still held.
+          assertEquals(await auth.getSession("no-such-session", "2024-05-01T09:00:00.000Z"), null);
+        } finally {
+          await lock.release();
+        }
+        assertEquals(await auth.listUsers(), []);
+      } finally {
+        await auth.close();
       }
     }),
 });
