@@ -11,6 +11,7 @@
  */
 import { GroupCommit } from "../group_commit.ts";
 import { STORE_CALL_TIMEOUT_MS } from "./bounded_calls.ts";
+import { CallStatements } from "./call_statements.ts";
 import { bounded, isUnavailable } from "./sql.ts";
 
 /**
@@ -37,7 +38,9 @@ export class BatchedRead<K, V> {
 
   constructor(kind: ReadKind<K, V>, timeoutMs: number) {
     const one = kind.one ?? (async (key: K) => (await kind.many([key]))[0]!);
-    const alone = (key: K) => bounded(kind.what, timeoutMs, () => one(key));
+    // A batch serves many callers: only its own bound cancels its statement (`call_statements.ts`).
+    const alone = (key: K) =>
+      bounded(kind.what, timeoutMs, () => one(key), undefined, CallStatements.ownBound());
     this.#group = new GroupCommit<K, V>("whileBusy", MAX_KEYS, async (keys) => {
       if (keys.length === 1) return [fulfilled(await alone(keys[0]!))];
       try {
@@ -45,6 +48,8 @@ export class BatchedRead<K, V> {
           `${kind.what} (${keys.length} at once)`,
           timeoutMs,
           () => kind.many(keys),
+          undefined,
+          CallStatements.ownBound(),
         );
         return values.map(fulfilled);
       } catch (error) {

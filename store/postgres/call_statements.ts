@@ -25,6 +25,16 @@ export class CallStatements {
   #parent: CallStatements | undefined;
   #started = false;
 
+  /**
+   * A call whose statements are its own only, whatever call runs around it: a statement that serves many
+   * callers (a batched read) is cancelled by its own bound, not by the bound of the caller that started it.
+   */
+  static ownBound(): CallStatements {
+    const call = new CallStatements();
+    call.#started = true;
+    return call;
+  }
+
   /** Runs `fn` as this call: the statements its code makes on a recording pool are this call's. */
   run<T>(fn: () => T): T {
     if (!this.#started) {
