@@ -20,7 +20,10 @@ import type { ConnectorState } from "./charge_point.ts";
  * that reboots numbers them afresh too, often within minutes (a fault cured by a reboot: its Available under
  * the id of the Available before the fault was taken for a copy, and the history ended Faulted). A station
  * that boots on every new connection has a copy sent again after one stored twice: the safe side. A copy sent
- * under a new message id cannot be told from a report made again, and is stored.
+ * under a new message id cannot be told from a report made again, and is stored: the same words again within
+ * a short window are often a new report (the answer to an operator's TriggerMessage StatusNotification, a
+ * connector Faulted again after an Available report that was lost), and merging them would drop what the
+ * station said; a copy costs one row.
  */
 export type StatusHistoryEntry =
   & Omit<ConnectorState, "transactionId" | "status" | "errorCode">
