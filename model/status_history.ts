@@ -1,6 +1,7 @@
 import type { StatusNotificationRequest as StatusNotification201 } from "../protocol/ocpp201/status_notification.ts";
 import type { ChargePointErrorCode, ChargePointStatus } from "../protocol/ocpp16/enums.ts";
 import type { ConnectorState } from "./charge_point.ts";
+import { toUtcIso } from "../protocol/ocppj/time.ts";
 
 /**
  * One StatusNotification as received: the connector's reported state (without our transaction link), kept
@@ -54,4 +55,31 @@ export const UNTIMED_COPY_WINDOW_MS = 10 * 60_000;
 export function isUntimedCopy(entry: StatusHistoryEntry, firstAt: string): boolean {
   const since = Date.parse(entry.receivedAt) - Date.parse(firstAt);
   return since >= 0 && since < UNTIMED_COPY_WINDOW_MS;
+}
+
+/**
+ * `entry` with its times as every store keeps and gives them back: ISO 8601 UTC with milliseconds (what the API
+ * documents, and what a cursor sent back holds), a finer fraction cut off and an offset taken out. Without it
+ * PostgreSQL kept microseconds (ordering, paging and telling copies by a time no reader sees) and KV the text
+ * as given (ordering by its spelling). Throws a RangeError for a time that is none, as PostgreSQL refuses it.
+ *
+ * @example
+ * ```ts
+ * import { statusEntryInUtcMs } from "./status_history.ts";
+ * const entry = {
+ *   chargePointId: "CP-1",
+ *   connectorId: 1,
+ *   status: "Available" as const,
+ *   timestamp: "2026-01-01T02:00:00.123456+02:00",
+ *   receivedAt: "2026-01-01T00:00:01Z",
+ * };
+ * statusEntryInUtcMs(entry).timestamp; // "2026-01-01T00:00:00.123Z"
+ * ```
+ */
+export function statusEntryInUtcMs(entry: StatusHistoryEntry): StatusHistoryEntry {
+  const timestamp = toUtcIso(entry.timestamp);
+  const receivedAt = toUtcIso(entry.receivedAt);
+  // What the actors write is canonical already: the same object, no copy.
+  if (timestamp === entry.timestamp && receivedAt === entry.receivedAt) return entry;
+  return { ...entry, timestamp, receivedAt };
 }

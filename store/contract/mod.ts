@@ -19,6 +19,7 @@ import { commandLogCases } from "./command_log.ts";
 import { commitCases } from "./commit.ts";
 import { fileStatusCases } from "./file_status.ts";
 import { historyPageCases } from "./history_pages.ts";
+import { statusTimeCases } from "./status_times.ts";
 import { casesFor, type ContractHandle, type ContractOptions } from "./harness.ts";
 import { idTagCases } from "./id_tags.ts";
 import { meterValueCases } from "./meter_values.ts";
@@ -42,5 +43,6 @@ export function storeContract(
   commitCases(cases);
   fileStatusCases(cases);
   historyPageCases(cases);
+  statusTimeCases(cases);
   ocpp201Cases(cases);
 }

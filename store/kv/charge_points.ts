@@ -33,7 +33,7 @@ import { changesTime, type StationChanges, type WriterConnection } from "../../m
 import { replaces, withStoredWriter } from "../../model/newest_connection.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
 import { type ProtocolErrorsClear, protocolErrorsClear } from "../../model/protocol_errors.ts";
-import { isUntimedCopy, type StatusHistoryEntry } from "../../model/status_history.ts";
+import { isUntimedCopy, statusEntryInUtcMs, type StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
 import { chargePointKey, historyPage, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
 import type { KvReads } from "./reads.ts";
@@ -169,7 +169,8 @@ export function planStation(
  * pointing to it, so a copy of the report (a StatusNotification sent again) is not stored twice. The
  * station's time as a number (one instant, however it was spelled), absent parts as -1 and "".
  */
-export function statusReportKey(entry: StatusHistoryEntry): Deno.KvKey {
+export function statusReportKey(given: StatusHistoryEntry): Deno.KvKey {
+  const entry = statusEntryInUtcMs(given);
   const ms = Date.parse(entry.timestamp);
   return [
     // A report without the station's time is named by its CALL (`model/status_history.ts`).
@@ -203,7 +204,8 @@ function planStatusHistory(
   seq: Sequence,
 ): void {
   const planned = new Set<string>();
-  for (const entry of changes.statusHistory ?? []) {
+  for (const given of changes.statusHistory ?? []) {
+    const entry = statusEntryInUtcMs(given);
     const reportKey = statusReportKey(entry);
     const report = read(reportKey);
     const id = JSON.stringify(reportKey);

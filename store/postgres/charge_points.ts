@@ -24,7 +24,11 @@ import {
 } from "../../model/protocol_errors.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import { withStoredWriter } from "../../model/newest_connection.ts";
-import { type StatusHistoryEntry, UNTIMED_COPY_WINDOW_MS } from "../../model/status_history.ts";
+import {
+  statusEntryInUtcMs,
+  type StatusHistoryEntry,
+  UNTIMED_COPY_WINDOW_MS,
+} from "../../model/status_history.ts";
 import type { HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
 import { belowCursor, toHistoryPage } from "./history_page.ts";
 import { jsonParam } from "./json_param.ts";
@@ -319,7 +323,8 @@ export class PgChargePoints {
    * words, received within the window (`model/status_history.ts`, migration 059).
    */
   async writeStatusHistory(tx: Writer, members: readonly StationChanges[]): Promise<void> {
-    const entries = members.flatMap((m) => m.statusHistory ?? []);
+    // In milliseconds, as KV keeps them and readers see them: a microsecond apart is not another report.
+    const entries = members.flatMap((m) => (m.statusHistory ?? []).map(statusEntryInUtcMs));
     if (entries.length === 0) return;
     await tx`
       insert into status_history (
