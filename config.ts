@@ -218,6 +218,11 @@ export const ConfigSchema = z.object({
   /** The overview's "needs attention" strip lists stations offline longer than this (minutes). */
   ATTENTION_OFFLINE_MIN: int(1, 10_080).default(10),
   /**
+   * How long a connected station may send no StatusNotification after its boot (or its connection, when
+   * later) before the dashboard shows it "connected, not reporting" instead of "starting up" (seconds).
+   */
+  STATUS_GRACE_S: int(1, 3600).default(120),
+  /**
    * Id tags stations presented that are not stored (answered Invalid), kept for operators to add: the most
    * recently presented this many.
    */

@@ -532,6 +532,7 @@ export async function startServer(
         cookieSecure: config.COOKIE_SECURE,
         sseRecheckMs: config.EVENT_STREAM_RECHECK_S * 1000,
         attentionOfflineMinutes: config.ATTENTION_OFFLINE_MIN,
+        statusGraceMs: config.STATUS_GRACE_S * 1000,
       },
     },
   });

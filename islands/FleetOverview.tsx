@@ -12,6 +12,7 @@ import { formatDuration, formatShare } from "../components/duration.ts";
 import { dialectLabel } from "../components/dialect_label.ts";
 import { formatEnergy } from "../components/format.ts";
 import { overviewApiPath, overviewHref, type OverviewQuery } from "../components/overview_query.ts";
+import { AwaitingStatusNote } from "../components/awaiting_status.tsx";
 import { ConnectorChips, OnlineBadge } from "../components/status_chip.tsx";
 import { Time, TzLabel } from "../components/time.tsx";
 import type { AttentionKind, FleetRow, JobCommand, Overview, StationEvent } from "../components/types.ts";
@@ -77,6 +78,13 @@ const ATTENTION: readonly {
       "Stations that sent frames within 24 h that do not follow OCPP (invalid JSON, a payload its schema " +
       "refuses, an unknown action or message type): their firmware or configuration needs a look; the " +
       "station's page shows the last one and its recent frames",
+  },
+  {
+    kind: "silent",
+    label: (n) => `${n} connected, not reporting`,
+    hint:
+      "Stations connected and Accepted that sent no StatusNotification since their boot for longer than " +
+      "STATUS_GRACE_S: their connectors' states are unknown (within it they are starting up)",
   },
 ];
 
@@ -167,12 +175,17 @@ export default function FleetOverview(props: FleetOverviewProps) {
         update(event.chargePointId, (r) => ({
           ...r,
           lastSeen: event.at,
+          // It reports: no longer starting up (the counts follow with the refetch).
+          awaitingStatus: null,
           connectors: [
             ...r.connectors.filter((c) => c.connectorId !== event.connector.connectorId),
             event.connector,
           ]
             .sort((a, b) => a.connectorId - b.connectorId),
         }));
+        break;
+      case "evseStatus":
+        update(event.chargePointId, (r) => ({ ...r, awaitingStatus: null }));
         break;
     }
     refetch();
@@ -453,6 +466,15 @@ export default function FleetOverview(props: FleetOverviewProps) {
                   </td>
                   <td data-label="State">
                     <OnlineBadge online={s.online} />
+                    {s.online && s.awaitingStatus && (
+                      <div>
+                        <AwaitingStatusNote
+                          awaiting={s.awaitingStatus}
+                          overdue={s.awaitingStatus.overdue}
+                          class="small"
+                        />
+                      </div>
+                    )}
                     {!s.online && s.lastSeen && (
                       <div class="small muted" data-offline-for>
                         for {formatDuration(now - Date.parse(s.lastSeen))}

@@ -5,6 +5,7 @@
  */
 import { Time, TzLabel } from "../components/time.tsx";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { AwaitingStatusNote } from "../components/awaiting_status.tsx";
 import { OnlineBadge, StatusChip } from "../components/status_chip.tsx";
 import { formatTime } from "../components/format.ts";
 import { OfflineSince } from "../components/offline_since.tsx";
@@ -82,6 +83,8 @@ export default function StationConsole(props: StationConsoleProps) {
           connectedAt: event.at,
           remoteAddress: event.remoteAddress,
         }));
+        // Whether it is starting up (a reconnection without a boot may be) is the server's to say.
+        void reload();
         break;
       case "disconnected":
         setGone({ at: event.at, reason: event.reason });
@@ -91,12 +94,15 @@ export default function StationConsole(props: StationConsoleProps) {
           connectedAt: null,
           remoteAddress: null,
           pendingCall: null,
+          awaitingStatus: null,
         }));
         break;
       case "status":
         setStation((s) => ({
           ...s,
           lastSeen: event.at,
+          // It reports: no longer starting up.
+          awaitingStatus: null,
           connectors: [
             ...s.connectors.filter((c) => c.connectorId !== event.connector.connectorId),
             event.connector,
@@ -112,6 +118,17 @@ export default function StationConsole(props: StationConsoleProps) {
 
   const connectors = station.connectors.filter((c) => c.connectorId > 0);
   const activeTx = connectors.filter((c) => c.transactionId !== undefined);
+
+  // Starting up until its grace ends, on the server's clock; rendered again then, not at the next tick.
+  const waiting = station.online ? station.awaitingStatus : null;
+  const overdueAtMs = waiting ? Date.parse(waiting.overdueAt) : Number.NaN;
+  const overdue = waiting !== null && (waiting.overdue || now >= overdueAtMs);
+  const [, wake] = useState(0);
+  useEffect(() => {
+    if (waiting === null || overdue) return;
+    const timer = setTimeout(() => wake((n) => n + 1), Math.max(0, overdueAtMs - now) + 50);
+    return () => clearTimeout(timer);
+  }, [waiting?.overdueAt, overdue]);
 
   const remoteStart = useRemoteStart(id);
 
@@ -179,6 +196,7 @@ export default function StationConsole(props: StationConsoleProps) {
       <div class="card-head">
         <h1 id="station-title">{id}</h1>
         <OnlineBadge online={station.online} />
+        {waiting && <AwaitingStatusNote awaiting={waiting} overdue={overdue} class="small" />}
         {!station.online && <OfflineSince lastSeen={station.lastSeen} now={now} />}
         <LiveDot live={live} />
       </div>
@@ -268,6 +286,17 @@ export default function StationConsole(props: StationConsoleProps) {
       </dl>
 
       <h2>Connectors</h2>
+      {waiting && (
+        <p class={overdue ? "warn" : "muted"} data-testid="awaiting-status-detail">
+          {overdue
+            ? `No StatusNotification since its boot (or connection) at ${
+              formatTime(waiting.since)
+            } UTC: what its connectors do is unknown.`
+            : `Starting up since ${formatTime(waiting.since)} UTC: waiting for its first StatusNotification${
+              station.connectors.length > 0 ? "; the statuses below are from before" : ""
+            }.`}
+        </p>
+      )}
       {station.connectors.length === 0
         ? (
           <p class="muted" data-testid="no-connectors">

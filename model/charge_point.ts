@@ -126,6 +126,12 @@ export interface ChargePointRecord {
   decommissionedAt?: string | null;
   /** Frames of the station we refused or ignored, and the last one (`model/protocol_errors.ts`). */
   protocolErrors?: ProtocolErrors | null;
+  /**
+   * When we last received a StatusNotification from the station (our clock, whatever the report's own time,
+   * a stale one's too): with `bootedAt`, whether it reported since its boot (`overview/awaiting_status.ts`).
+   * Absent: none received since this field exists.
+   */
+  statusReceivedAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -181,6 +187,7 @@ export const ACTOR_FIELDS = [
   "evses",
   "chargingReports",
   "protocolErrors",
+  "statusReceivedAt",
 ] as const satisfies readonly (keyof SnapshotPatch)[];
 
 /**

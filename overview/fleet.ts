@@ -13,14 +13,17 @@
  *   Pending or Rejected, running sessions whose id tag was not Accepted, running sessions flagged open
  *   after their station's reboot (stuck: likely forgotten by the station), and stations whose last firmware
  *   status is a failure (until their next status: a retried update, or a triggered Idle; or an operator
- *   dismisses it), and stations that sent a frame we refused within the last 24 h (protocol errors: invalid
- *   JSON, a schema's violation, an unknown action or message type; `model/protocol_errors.ts`).
+ *   dismisses it), stations that sent a frame we refused within the last 24 h (protocol errors: invalid
+ *   JSON, a schema's violation, an unknown action or message type; `model/protocol_errors.ts`), and
+ *   stations connected and not reporting: Accepted, and no StatusNotification since their boot for longer
+ *   than the status grace (`awaiting_status.ts`; within it they are starting up, not a problem).
  */
 import { isFirmwareFailure } from "../fleet/firmware_campaign.ts";
 import type { ConnectorState, LiveRecord } from "../model/charge_point.ts";
 import type { TransactionRecord } from "../model/transaction.ts";
 import { plausibleRunningWh } from "../model/energy_plausibility.ts";
 import { recentProtocolErrors } from "../model/protocol_errors.ts";
+import { type AwaitingStatus, awaitingStatus } from "./awaiting_status.ts";
 import { inUse, operative, pointsOfCharge, shownStatus } from "./connector_status.ts";
 import { naturalOrder } from "./natural_order.ts";
 
@@ -32,6 +35,7 @@ export const ATTENTION_KINDS = [
   "stuck",
   "firmware",
   "protocol",
+  "silent",
 ] as const;
 export type AttentionKind = typeof ATTENTION_KINDS[number];
 
@@ -59,6 +63,8 @@ export interface FleetInput {
   now: Date;
   /** A station offline longer than this needs attention. */
   offlineAfterMs: number;
+  /** How long after its boot a connected station may send no status before it needs attention. */
+  statusGraceMs: number;
 }
 
 export interface FleetRow {
@@ -78,6 +84,8 @@ export interface FleetRow {
   sessions: number[];
   energyTodayWh: number;
   attention: AttentionKind[];
+  /** Connected and no status since its boot (`awaiting_status.ts`): starting up, or overdue; else null. */
+  awaitingStatus: AwaitingStatus | null;
 }
 
 export interface FleetKpis {
@@ -130,6 +138,7 @@ export function buildFleet(input: FleetInput): Fleet {
     stuck: 0,
     firmware: 0,
     protocol: 0,
+    silent: 0,
   };
   let connectors = 0, operativeNow = 0, onlineConnectors = 0, inUseNow = 0, online = 0;
   const rows = input.stations.map((s): FleetRow => {
@@ -155,7 +164,9 @@ export function buildFleet(input: FleetInput): Fleet {
     attention.stuck += stuck;
     if (r.firmwareStatus !== null && isFirmwareFailure(r.firmwareStatus)) marks.push("firmware");
     if (recentProtocolErrors(r.protocolErrors, nowMs)) marks.push("protocol");
-    for (const kind of ["offline", "registration", "firmware", "protocol"] as const) {
+    const waiting = awaitingStatus(s, nowMs, input.statusGraceMs);
+    if (waiting?.overdue) marks.push("silent");
+    for (const kind of ["offline", "registration", "firmware", "protocol", "silent"] as const) {
       if (marks.includes(kind)) attention[kind]++;
     }
 
@@ -182,6 +193,7 @@ export function buildFleet(input: FleetInput): Fleet {
       sessions: sessions.map((t) => t.transactionId),
       energyTodayWh: energyOf.get(r.id) ?? 0,
       attention: marks,
+      awaitingStatus: waiting,
     };
   });
   let energyTodayWh = 0;

@@ -86,6 +86,7 @@ function input(): FleetInput {
     openAfterReboot: new Set([1, 3]),
     now: NOW,
     offlineAfterMs: 10 * 60_000,
+    statusGraceMs: 2 * 60_000,
   };
 }
 
@@ -111,6 +112,7 @@ Deno.test("buildFleet() counts KPIs and attention: energy today with running ses
     stuck: 1,
     firmware: 1,
     protocol: 0,
+    silent: 0,
   });
   assertEquals(fleet.rows.map((r) => [r.id, r.attention]), [
     ["CP-A", ["stuck"]],
@@ -196,4 +198,27 @@ Deno.test("buildFleet() leaves a running session with implausible readings out o
   });
   assertEquals(fleet.kpis.energyTodayWh, 4000);
   assertEquals(fleet.rows.map((r) => r.energyTodayWh), [4000, 0, 0, 0]);
+});
+
+Deno.test("buildFleet() flags a connected station with no status since its boot past the grace, not one starting up", () => {
+  const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
+  // Rebooted a minute ago: its connectors are what it reported before.
+  const starting = station("CP-S", true, [connector(1, "Available")], {
+    bootedAt: at(1),
+    statusReceivedAt: at(30),
+  });
+  const silent = station("CP-T", true, [], { bootedAt: at(5) });
+  const reporting = station("CP-U", true, [connector(1, "Available")], {
+    bootedAt: at(5),
+    statusReceivedAt: at(4),
+  });
+  const stations = [starting, silent, reporting].map((s) => ({ ...s, connectedAt: at(10) }));
+  const fleet = buildFleet({ ...input(), stations });
+  assertEquals(fleet.attention.silent, 1);
+  assertEquals(fleet.rows.map((r) => [r.id, r.attention, r.awaitingStatus]), [
+    ["CP-S", [], { since: at(1), overdueAt: at(-1), overdue: false }],
+    ["CP-T", ["silent"], { since: at(5), overdueAt: at(3), overdue: true }],
+    ["CP-U", [], null],
+  ]);
+  assertEquals(selectRows(fleet.rows, { attention: "silent" }).map((r) => r.id), ["CP-T"]);
 });

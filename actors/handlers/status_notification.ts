@@ -31,10 +31,11 @@ export const statusNotification: Handler<"StatusNotification"> = (state, request
     ? { callId: untimedReportName(ctx.messageId, state.bootedAt) }
     : {};
   const history = [{ chargePointId: ctx.chargePointId, ...entry, receivedAt, ...named }];
+  // Stale or not, the station reports: the dashboard no longer waits for it (`overview/awaiting_status.ts`).
   if (stale) {
     return {
       response: {},
-      changes: { statusHistory: history },
+      changes: { snapshot: { statusReceivedAt: receivedAt }, statusHistory: history },
       log: [{
         level: "info",
         msg: "status notification older than the connector's current status: kept in the history only",
@@ -47,7 +48,7 @@ export const statusNotification: Handler<"StatusNotification"> = (state, request
     response: {},
     // History and snapshot in one commit: a crash cannot keep one without the other.
     changes: {
-      snapshot: { connectors },
+      snapshot: { connectors, statusReceivedAt: receivedAt },
       statusHistory: history,
     },
     events: connector

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { type Principal, principalLabel } from "../../auth/principal.ts";
 import { CLOSE_CODES } from "../../actors/charge_point.ts";
 import type { Registry, StationConnection } from "../../actors/registry.ts";
+import { awaitingStatus, STATUS_GRACE_MS } from "../../overview/awaiting_status.ts";
 import type { Logger } from "../../logger.ts";
 import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { redactSecrets } from "../../protocol/ocppj/secret_values.ts";
@@ -52,6 +53,8 @@ export interface ChargePointRouteOptions {
   logger: Logger;
   handshakes: HandshakeLog;
   now: () => Date;
+  /** How long after its boot a connected station may send no status (`overview/awaiting_status.ts`). */
+  statusGraceMs?: number;
 }
 
 /** `none`: never booted (no registration status yet). */
@@ -161,10 +164,13 @@ function summary(
   liveDialect: string | null = null,
   /** Who reads it: a viewer does not read what a security event's frame was refused for. */
   role: Role = "viewer",
+  /** When and how long it may be starting up: without, it is not judged (awaitingStatus null). */
+  waiting: { nowMs: number; graceMs: number } | null = null,
 ): Summary {
+  const online = connection !== null;
   return {
     id,
-    online: connection !== null,
+    online,
     connectedAt: connection?.connectedAt ?? null,
     remoteAddress: connection?.remoteAddress ?? null,
     // Null on a lone process (no cluster, no node name).
@@ -174,6 +180,14 @@ function summary(
     ...(record?.registrationHeld ? { registrationHeld: true as const } : {}),
     boot: record?.boot ?? null,
     bootedAt: record?.bootedAt ?? null,
+    statusReceivedAt: record?.statusReceivedAt ?? null,
+    awaitingStatus: record && waiting
+      ? awaitingStatus(
+        { online, connectedAt: connection?.connectedAt ?? null, record },
+        waiting.nowMs,
+        waiting.graceMs,
+      )
+      : null,
     connectors: record?.connectors ?? [],
     firmwareStatus: record?.firmwareStatus ?? null,
     diagnosticsStatus: record?.diagnosticsStatus ?? null,
@@ -196,6 +210,7 @@ export function addChargePointRoutes(router: ApiRouter, options: ChargePointRout
       registry.connection(id),
       registry.get(id)?.dialect.protocol.subprotocol ?? null,
       role,
+      { nowMs: now().getTime(), graceMs: options.statusGraceMs ?? STATUS_GRACE_MS },
     );
   }
 

@@ -59,6 +59,7 @@ import type { FailingLoop } from "../../fleet/loop_failures.ts";
 import { addClusterNodeRoutes } from "./cluster_nodes.ts";
 import type { ClusterNodeView } from "../../cluster/nodes.ts";
 import type { NodeWarnings } from "../../cluster/mod.ts";
+import { STATUS_GRACE_MS } from "../../overview/awaiting_status.ts";
 import { clusterNodeList } from "../../cluster/node_list.ts";
 
 export interface ApiSettings {
@@ -73,6 +74,8 @@ export interface ApiSettings {
   sseRecheckMs?: number;
   /** The overview's attention strip lists stations offline longer than this (default 10 minutes). */
   attentionOfflineMinutes?: number;
+  /** How long after its boot a connected station may send no status (default 2 minutes: awaiting_status.ts). */
+  statusGraceMs?: number;
 }
 
 export interface ApiDeps {
@@ -173,7 +176,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     nodes: deps.clusterNodes ??
       clusterNodeList(undefined, deps.registry.senderId, () => deps.registry.size, deps.now),
   });
-  addChargePointRoutes(router, deps);
+  addChargePointRoutes(router, { ...deps, statusGraceMs: deps.settings.statusGraceMs ?? STATUS_GRACE_MS });
   addFirmwareFailureRoutes(router, deps);
   addProtocolErrorsRoutes(router, deps);
   // Before the commands: `/charge-points/{id}/upload-urls` would otherwise read as a command name.
@@ -246,6 +249,7 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     scanner,
     now: deps.now,
     offlineAfterMinutes: deps.settings.attentionOfflineMinutes ?? 10,
+    statusGraceMs: deps.settings.statusGraceMs ?? STATUS_GRACE_MS,
   });
   addIdTagRoutes(router, {
     store: deps.store,

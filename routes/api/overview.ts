@@ -9,6 +9,7 @@ import { ATTENTION_KINDS, buildFleet, selectRows, SORT_KEYS } from "../../overvi
 import type { FleetScanner } from "../../overview/fleet_scan.ts";
 import type { ApiRouter } from "./http.ts";
 import {
+  AwaitingStatusSchema,
   ChargePointSummarySchema,
   ErrorSchema,
   isoDateTime,
@@ -22,6 +23,8 @@ export interface OverviewRouteOptions {
   now: () => Date;
   /** Stations offline longer than this need attention. */
   offlineAfterMinutes: number;
+  /** Connected stations with no status since their boot for longer than this need attention. */
+  statusGraceMs: number;
 }
 
 const OverviewQuery = z.object({
@@ -36,7 +39,8 @@ const OverviewQuery = z.object({
     "Only stations that need this kind of attention: faulted (a Faulted connector), offline (longer than " +
       "ATTENTION_OFFLINE_MIN), registration (Pending or Rejected), badTags (a running session whose id tag " +
       "was not Accepted), stuck (a running session flagged open after the station's reboot), firmware (the " +
-      "station's last firmware status is a failure), protocol (the station sent a frame we refused within 24 h)",
+      "station's last firmware status is a failure), protocol (the station sent a frame we refused within 24 h), " +
+      "silent (connected and Accepted, no StatusNotification since its boot for longer than STATUS_GRACE_S)",
   ),
   sort: z.enum(SORT_KEYS).default("id").describe(
     "Column to sort by (state: problems first; numbers in ids and versions compare as numbers)",
@@ -68,6 +72,7 @@ const FleetRowSchema = ChargePointSummarySchema.pick({
   sessions: z.array(z.number().int()).describe("Running sessions' transaction ids"),
   energyTodayWh: z.number(),
   attention: z.array(z.enum(ATTENTION_KINDS)),
+  awaitingStatus: AwaitingStatusSchema,
 });
 
 export const OverviewSchema = z.object({
@@ -96,6 +101,10 @@ export const OverviewSchema = z.object({
     protocol: z.number().int().describe(
       "Stations that sent a frame we refused (invalid JSON, a schema's violation, an unknown action or " +
         "message type) within the last 24 h: see the station's protocolErrors and recent frames",
+    ),
+    silent: z.number().int().describe(
+      "Stations connected and not reporting: Accepted, and no StatusNotification since their boot (or their " +
+        "connection, when later) for longer than STATUS_GRACE_S",
     ),
   }),
   offlineAfterMinutes: z.number().int(),
@@ -133,7 +142,12 @@ export function addOverviewRoutes(router: ApiRouter, options: OverviewRouteOptio
     const now = options.now();
     const dayStart = query.dayStart ?? utcMidnight(now);
     const data = await options.scanner.read(dayStart);
-    const fleet = buildFleet({ ...data, now, offlineAfterMs: options.offlineAfterMinutes * 60_000 });
+    const fleet = buildFleet({
+      ...data,
+      now,
+      offlineAfterMs: options.offlineAfterMinutes * 60_000,
+      statusGraceMs: options.statusGraceMs,
+    });
     const rows = selectRows(fleet.rows, {
       ...(query.search !== undefined ? { search: query.search } : {}),
       ...(query.status !== undefined ? { status: query.status } : {}),

@@ -100,6 +100,16 @@ export const BootInfoSchema = z.object({
   meterSerialNumber: z.string().optional(),
 });
 
+export const AwaitingStatusSchema = z.object({
+  since: z.string().describe("Its boot, or its connection when that is later: when the wait began"),
+  overdueAt: z.string().describe("since plus STATUS_GRACE_S: starting up until then"),
+  overdue: z.boolean().describe("Past overdueAt: connected and not reporting"),
+}).nullable().describe(
+  "Connected and Accepted, and no StatusNotification received since its boot: starting up within " +
+    "STATUS_GRACE_S (the connectors shown are from before its boot), then connected and not reporting " +
+    "(overdue). Null: it reports, or it is offline, Pending or Rejected",
+);
+
 export const ChargePointSummarySchema = z.object({
   id: z.string(),
   online: z.boolean(),
@@ -113,6 +123,10 @@ export const ChargePointSummarySchema = z.object({
   ),
   boot: BootInfoSchema.nullable(),
   bootedAt: z.string().nullable(),
+  statusReceivedAt: z.string().nullable().describe(
+    "When we last received a StatusNotification from it (our clock); null: none yet",
+  ),
+  awaitingStatus: AwaitingStatusSchema,
   connectors: z.array(ConnectorStateSchema),
   firmwareStatus: z.string().nullable(),
   diagnosticsStatus: z.string().nullable(),

@@ -21,6 +21,8 @@ const STATION: StationDetail = {
   registrationStatus: "Accepted",
   boot: { chargePointVendor: "Acme", chargePointModel: "Volt-1" },
   bootedAt: "2026-11-25T11:00:01.000Z",
+  statusReceivedAt: "2026-11-25T11:00:02.000Z",
+  awaitingStatus: null,
   connectors: [
     {
       connectorId: 1,

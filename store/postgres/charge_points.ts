@@ -52,6 +52,7 @@ export const CHARGE_POINT_COLUMNS = [
   "evses",
   "charging_reports",
   "protocol_errors",
+  "status_received_at",
   "decommissioned_at",
   "created_at",
   "updated_at",
@@ -78,6 +79,7 @@ const COLUMN_OF: { readonly [K in keyof SnapshotPatch]-?: (typeof CHARGE_POINT_C
   evses: "evses",
   chargingReports: "charging_reports",
   protocolErrors: "protocol_errors",
+  statusReceivedAt: "status_received_at",
   decommissionedAt: "decommissioned_at",
   createdAt: "created_at",
   updatedAt: "updated_at",
@@ -101,6 +103,8 @@ interface ChargePointRow {
   evses: EvseConnectorState[] | null;
   charging_reports: ChargingReports | null;
   protocol_errors: ProtocolErrors | null;
+  /** Migration 063. */
+  status_received_at: Date | null;
   decommissioned_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -277,6 +281,7 @@ export class PgChargePoints {
         evses = case when v.patch ? 'evses' then r.evses else c.evses end,
         charging_reports = case when v.patch ? 'charging_reports' then r.charging_reports else c.charging_reports end,
         protocol_errors = case when v.patch ? 'protocol_errors' then r.protocol_errors else c.protocol_errors end,
+        status_received_at = case when v.patch ? 'status_received_at' then r.status_received_at else c.status_received_at end,
         decommissioned_at = case when v.patch ? 'decommissioned_at' then r.decommissioned_at else c.decommissioned_at end,
         created_at = case when v.patch ? 'created_at' then r.created_at else c.created_at end,
         updated_at = case when v.patch ? 'updated_at' then r.updated_at else c.updated_at end,
@@ -383,6 +388,7 @@ function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
     evses: jsonOrNull(sql, record.evses),
     charging_reports: jsonOrNull(sql, record.chargingReports),
     protocol_errors: jsonOrNull(sql, record.protocolErrors),
+    status_received_at: record.statusReceivedAt ?? null,
     decommissioned_at: record.decommissionedAt ?? null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
@@ -417,6 +423,7 @@ function toChargePoint(r: ChargePointRow): ChargePointRecord {
   if (r.evses !== null) record.evses = r.evses;
   if (r.charging_reports != null) record.chargingReports = r.charging_reports;
   if (r.protocol_errors != null) record.protocolErrors = r.protocol_errors;
+  if (r.status_received_at != null) record.statusReceivedAt = iso(r.status_received_at);
   if (r.decommissioned_at != null) record.decommissionedAt = iso(r.decommissioned_at);
   if (r.registration_held) record.registrationHeld = true;
   return record;

@@ -26,10 +26,11 @@ export const statusNotification: Handler201<"StatusNotification"> = (state, requ
     timestamp,
     receivedAt,
   }];
+  // Stale or not, the station reports: the dashboard no longer waits for it (`overview/awaiting_status.ts`).
   if (isStaleReport(timestamp, current?.timestamp, receivedAt)) {
     return {
       response: {},
-      changes: { statusHistory: history },
+      changes: { snapshot: { statusReceivedAt: receivedAt }, statusHistory: history },
       log: [{
         level: "info",
         msg: "status notification older than the connector's current status: kept in the history only",
@@ -52,7 +53,7 @@ export const statusNotification: Handler201<"StatusNotification"> = (state, requ
   return {
     response: {},
     // History and snapshot in one commit: a crash cannot keep one without the other.
-    changes: { snapshot: { evses }, statusHistory: history },
+    changes: { snapshot: { evses, statusReceivedAt: receivedAt }, statusHistory: history },
     events: [{ type: "evseStatus", chargePointId: ctx.chargePointId, at: receivedAt, evse }],
     log: [{
       level: "info",

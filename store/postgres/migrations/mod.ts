@@ -60,6 +60,7 @@ import { steps as statusHistoryReportOnce } from "./054_status_history_report_on
 import { steps as commandLogWrittenAt } from "./055_command_log_written_at.ts";
 import { steps as meterGroupsWithoutStationKey } from "./057_meter_groups_without_station_key.ts";
 import { steps as statusHistoryCallId } from "./059_status_history_call_id.ts";
+import { steps as chargePointsStatusReceivedAt } from "./063_charge_points_status_received_at.ts";
 import { steps as clusterNodeWarnings } from "./064_cluster_node_warnings.ts";
 
 export type Migration =
@@ -137,5 +138,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 55, name: "command_log_written_at", steps: commandLogWrittenAt },
   { version: 57, name: "meter_groups_without_station_key", steps: meterGroupsWithoutStationKey },
   { version: 59, name: "status_history_call_id", steps: statusHistoryCallId },
+  { version: 63, name: "charge_points_status_received_at", steps: chargePointsStatusReceivedAt },
   { version: 64, name: "cluster_node_warnings", steps: clusterNodeWarnings },
 ];
