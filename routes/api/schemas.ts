@@ -221,8 +221,12 @@ export const StatusHistorySchema = z.object({
   info: z.string().optional(),
   vendorId: z.string().optional(),
   vendorErrorCode: z.string().optional(),
-  timestamp: z.string(),
-  receivedAt: z.string(),
+  timestamp: z.string().describe(
+    "The station's time of the report (ours when it sent none), ISO 8601 UTC with milliseconds, as stored",
+  ),
+  receivedAt: z.string().describe(
+    "When we received it, ISO 8601 UTC with milliseconds: what pages are ordered by",
+  ),
   callId: z.string().optional().describe(
     "OCPP 1.6 report sent without a timestamp (`timestamp` is then receivedAt): its name, the message id of " +
       "its CALL after the time of the station's last boot and a space (a copy sent again within 10 minutes, " +
