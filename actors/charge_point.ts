@@ -145,6 +145,8 @@ const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
 
 /** How often one CALL is decided again after its commit met a concurrent writer. */
 const MAX_DECISIONS = 3;
+/** How many reservation ids the station said it ended an actor remembers (`#endedByStation`). */
+const ENDED_BY_STATION_KEPT = 16;
 
 /** The response of a command not sent because its `sending` row could not be written. */
 const NOT_LOGGED_REASON = "not sent: its command log row could not be written";
@@ -175,6 +177,11 @@ interface Command {
    * holds it from then on, this is what a late refusal takes out of it.
    */
   heldInSnapshot?: Reservation;
+  /**
+   * The reservation a ReserveNow would make, from the turn it was sent (`Command.holds`): its `requestedAt`
+   * tells whether the station said since that it no longer holds that id (`#endedByStationSince`).
+   */
+  hold?: Reservation;
   /** Its answer, timely or late (`"late"`: only late), goes to `deps.commandAnswered` (`CallOptions.answerEffects`). */
   answerEffects: boolean | "late";
   /** What its caller's records held when it asked (`CallOptions.recordsAsked`). */
@@ -305,6 +312,12 @@ export class ChargePointActor {
    * there, the snapshot alone holds it, so memory never outlives or overrides what the snapshot says.
    */
   #reservationsInFlight: Map<Command, Reservation> | null = null;
+  /**
+   * Reservation ids the station said on this connection it no longer holds (OCPP 2.0.1 ReservationStatusUpdate),
+   * with when (ISO): a ReserveNow of that id sent before then makes nothing when its Accepted comes after, and
+   * the ledger's hold of it is not read back while the ledger ends it. The last few only; made at the first.
+   */
+  #endedByStation: Map<number, string> | null = null;
   /** The id of the call in flight whose answer passed the rate limit (`answersCallInFlight`). */
   #answerPassed: string | null = null;
   /** Whether the station was Accepted at some CALL of this connection (see `#admitted`). */
@@ -570,7 +583,7 @@ export class ChargePointActor {
     if (!read || command.force || (!definition.holds && !definition.presents)) return state;
     const held = state.reservations ?? [];
     const missing = (await read(this.id)).filter((r) =>
-      !held.some((h) => h.reservationId === r.reservationId)
+      !held.some((h) => h.reservationId === r.reservationId) && !this.#endedByStationSince(r)
     );
     return missing.length ? { ...state, reservations: [...held, ...missing] } : state;
   }
@@ -984,6 +997,7 @@ export class ChargePointActor {
             // Before the boot is published: load management's restore asks what came after it.
             if (result.events.some(isReboot)) this.#profilesSinceBoot = new Set();
             for (const event of result.events) {
+              if (event.type === "reservationStatus") this.#endedByStationNow(event.reservationId);
               // A security event on the stream mirrors its log entry: past the quota, or sent again, neither.
               if (dropped && event.type === "securityEvent") continue;
               this.deps.events.publish(committedEvent(event, committed));
@@ -1494,7 +1508,10 @@ export class ChargePointActor {
     // Held from now until its answer (or failure) is settled in `#finishCommand` (the mailbox holds this turn
     // through the awaits above, so no other command's guard ran meanwhile).
     const holds = definition.holds?.(command.payload as never, this.deps.now().toISOString());
-    if (holds) (this.#reservationsInFlight ??= new Map()).set(command, holds);
+    if (holds) {
+      (this.#reservationsInFlight ??= new Map()).set(command, holds);
+      command.hold = holds;
+    }
     const mark = command.sendMark;
     this.#calls.enqueue(action, command.payload, mark && (() => this.#markSent(action, mark)), command).then(
       (response) => this.#mailbox.post({ type: "commandFinished", command, outcome: { response } }),
@@ -1619,7 +1636,7 @@ export class ChargePointActor {
       );
       this.#letGo(definition, command, outcome.response);
       const patch = definition && await this.#effectOf(definition, command, outcome.response, finishedAt);
-      if (patch) changes.snapshot = patch;
+      if (patch) changes.snapshot = this.#withoutEnded(command, patch);
       const told = definition?.deviceModelValues?.(
         command.payload as never,
         outcome.response as never,
@@ -1689,6 +1706,37 @@ export class ChargePointActor {
         if (command.timedOut && hold.reservationId === r.reservationId) held.delete(command);
       }
     }
+  }
+
+  /**
+   * The station said it no longer holds reservation `id` (OCPP 2.0.1 ReservationStatusUpdate Expired or
+   * Removed): what a ReserveNow of that id holds in memory goes, answered or not (the station ended it, in
+   * whatever order its answer comes), and an Accepted coming after makes nothing (`#withoutEnded`).
+   */
+  #endedByStationNow(id: number): void {
+    const ended = this.#endedByStation ??= new Map();
+    ended.delete(id);
+    ended.set(id, this.deps.now().toISOString());
+    if (ended.size > ENDED_BY_STATION_KEPT) ended.delete(ended.keys().next().value!);
+    for (const [command, hold] of this.#reservationsInFlight ?? []) {
+      if (hold.reservationId === id) this.#reservationsInFlight!.delete(command);
+    }
+  }
+
+  /** Whether the station said it no longer holds `hold`'s reservation id since `hold` was asked for. */
+  #endedByStationSince(hold: Reservation): boolean {
+    const at = this.#endedByStation?.get(hold.reservationId);
+    return at !== undefined && at >= hold.requestedAt;
+  }
+
+  /** A ReserveNow's effect without its reservation when the station said since it was sent that it ended it. */
+  #withoutEnded(command: Command, patch: SnapshotPatch): SnapshotPatch {
+    const hold = command.hold;
+    if (!hold || !patch.reservations || !this.#endedByStationSince(hold)) return patch;
+    return {
+      ...patch,
+      reservations: patch.reservations.filter((r) => r.reservationId !== hold.reservationId),
+    };
   }
 
   #tells(command: Command): boolean {
@@ -1891,7 +1939,7 @@ export class ChargePointActor {
       const definition = this.dialect.commands[command.action];
       this.#letGo(definition, command, outcome.response);
       const patch = definition && await this.#effectOf(definition, command, outcome.response, at);
-      if (patch) changes.snapshot = patch;
+      if (patch) changes.snapshot = this.#withoutEnded(command, patch);
       const told = definition?.deviceModelValues?.(command.payload as never, outcome.response as never, at);
       if (told?.length) changes.deviceModelValues = told.map((v) => ({ ...v, chargePointId: this.id }));
     }

@@ -20,6 +20,7 @@ import {
   SendMarkError,
 } from "./errors.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
+import { OCPP201_ACTOR } from "./ocpp201.ts";
 import { FrameLog } from "./frame_log.ts";
 import { Registry } from "./registry.ts";
 
@@ -949,6 +950,53 @@ Deno.test("a hold only the reservation ledger has refuses other drivers' remote 
     assert(unread instanceof CommandNotSentError, `rejected with ${unread}`);
     assertStringIncludes(unread.message, "ledger down");
     assertEquals(t.closedWith(), undefined);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a 2.0.1 station's ReservationStatusUpdate ends the ledger's hold for its guards, before the ledger does", async () => {
+  // The ledger still lists the hold (its end, told by the event, not written yet): the station's word wins.
+  const hold = {
+    reservationId: 43,
+    connectorId: 1,
+    idTag: "OWNER",
+    expiryDate: new Date(T0 + 3_600_000_000).toISOString(),
+    requestedAt: new Date(T0).toISOString(),
+    unconfirmed: true as const,
+  };
+  const t = await setUp({ dialect: OCPP201_ACTOR, ledgerHolds: () => Promise.resolve([hold]) });
+  try {
+    for (const idTag of ["OWNER", "OTHER"]) {
+      await t.kv.putIdTag({ idTag, status: "Accepted", expiryDate: null, parentIdTag: null });
+    }
+    await t.call("BootNotification", {
+      reason: "PowerUp",
+      chargingStation: { model: "Volt-2", vendorName: "Acme" },
+    });
+    const at = () => new Date(T0).toISOString();
+    await t.call("StatusNotification", {
+      timestamp: at(),
+      connectorStatus: "Available",
+      evseId: 1,
+      connectorId: 1,
+    });
+    const start = () =>
+      t.actor.call("RequestStartTransaction", {
+        idToken: { idToken: "OTHER", type: "ISO14443" },
+        remoteStartId: 1,
+        evseId: 1,
+      }).then(() => null, (e) => e);
+    const refused = await start();
+    assert(refused instanceof CommandRefusedError, `rejected with ${refused}`);
+    await t.call("ReservationStatusUpdate", { reservationId: 43, reservationUpdateStatus: "Removed" });
+    const sent = start();
+    const call = await sentCall((t.actor as unknown as { socket: FakeSocket }).socket);
+    if (call?.[2] !== "RequestStartTransaction") {
+      throw new Error(`the ended hold still refused the start: ${await sent}`);
+    }
+    t.actor.frameReceived(JSON.stringify([3, call[1], { status: "Accepted" }]));
+    assertEquals(await sent, null);
   } finally {
     await t.tearDown();
   }

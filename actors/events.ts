@@ -15,6 +15,11 @@ export type StationEvent =
   /** OCPP 2.0.1: one connector of one EVSE reported its status. */
   | { type: "evseStatus"; chargePointId: string; at: string; evse: EvseConnectorState }
   | { type: "transaction"; chargePointId: string; at: string; transaction: TransactionRecord }
+  /**
+   * OCPP 2.0.1 H01: the station no longer holds a reservation (ReservationStatusUpdate Expired or Removed),
+   * whether or not our snapshot or ledger knew of it yet.
+   */
+  | { type: "reservationStatus"; chargePointId: string; at: string; reservationId: number; status: string }
   | {
     /** OCPP 2.0.1: an external charging limit set (NotifyChargingLimit) or cleared (ClearedChargingLimit). */
     type: "chargingLimit";

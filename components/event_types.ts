@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   // OCPP 2.0.1: an external charging limit set or cleared.
   "chargingLimit",
   "transaction",
+  // OCPP 2.0.1: a reservation the station no longer holds (ReservationStatusUpdate).
+  "reservationStatus",
   "meterValues",
   // A station's firmware update progress (FirmwareStatusNotification, SignedFirmwareStatusNotification).
   "firmwareStatus",

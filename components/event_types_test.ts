@@ -12,6 +12,7 @@ const STREAMED: Record<BusEvent["type"] | FleetEvent["type"], true> = {
   evseStatus: true,
   chargingLimit: true,
   transaction: true,
+  reservationStatus: true,
   meterValues: true,
   firmwareStatus: true,
   securityEvent: true,

@@ -422,6 +422,15 @@ export class ReservationService {
       if (notHeld) await this.#flagNotHeld(tx, notHeld);
       return;
     }
+    // OCPP 2.0.1 H01: the station no longer holds it, whatever the ledger knew (unconfirmed, or its ReserveNow's
+    // late answer still to come): ended, so nothing holds it until its expiry.
+    if (event.type === "reservationStatus") {
+      const r = await this.deps.reservations.getReservation(event.reservationId);
+      if (!r || r.state !== "active" || r.chargePointId !== event.chargePointId) return;
+      const state = event.status === "Expired" ? "expired" : "cancelled";
+      await this.#end(r, state, `the station reported it ${event.status} (ReservationStatusUpdate)`);
+      return;
+    }
     if (event.type === "status" && UNUSABLE.has(event.connector.status)) {
       const { connectorId, status } = event.connector;
       await this.#cancelOn(event.chargePointId, connectorId, `connector ${connectorId} is ${status}`);

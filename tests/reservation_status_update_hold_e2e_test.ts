@@ -1,0 +1,188 @@
+/**
+ * OCPP 2.0.1 H01: a station's ReservationStatusUpdate (Expired, Removed) says it holds the reservation no more,
+ * so nothing of ours may keep refusing other drivers' remote starts on its EVSE until the reservation's expiry,
+ * whatever order the ReserveNow's answer and the status update arrive in: the update before a timely Accepted
+ * (the CALL still in flight), after the timeout and before a late Accepted (the ledger's unconfirmed hold), and
+ * after a late Accepted. A raw `ws` 2.0.1 station; the operator's ReserveNow and RequestStartTransaction over
+ * HTTP; on KV and on PostgreSQL (the reservation stores differ).
+ */
+import { assertEquals } from "@std/assert";
+import type { ApiTestServer } from "./helpers/api.ts";
+import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { eventually } from "./helpers/server.ts";
+import { openRaw, rawAnswer, rawCall, type RawSocket } from "./helpers/station.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+const TIMEOUT_MS = 300;
+const CP = "CP-RSU201";
+const withoutPostgres = await ignoreWithoutPostgres("2.0.1 reservation status updates on PostgreSQL");
+
+async function booted201(server: ApiTestServer): Promise<RawSocket> {
+  const socket = await openRaw(`${server.wsUrl}/${CP}`, ["ocpp2.0.1"]);
+  const boot = await rawAnswer(socket, "BootNotification", {
+    reason: "PowerUp",
+    chargingStation: { model: "Volt-2", vendorName: "Acme" },
+  });
+  assertEquals(boot.status, "Accepted", JSON.stringify(boot));
+  await rawCall(socket, "StatusNotification", {
+    timestamp: new Date().toISOString(),
+    connectorStatus: "Available",
+    evseId: 1,
+    connectorId: 1,
+  });
+  return socket;
+}
+
+function reserve(server: ApiTestServer) {
+  return server.json("/api/v1/reservations", {
+    method: "POST",
+    as: "operator",
+    body: {
+      chargePointId: CP,
+      connectorId: 1,
+      idTag: "OWNER",
+      expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+  });
+}
+
+/** The station's ReserveNow CALL: its message id and the reservation's id. */
+async function reserveNowCall(socket: RawSocket): Promise<{ messageId: string; id: number }> {
+  const call = await socket.next(10_000) as unknown[];
+  assertEquals(call[2], "ReserveNow");
+  return { messageId: call[1] as string, id: (call[3] as Json).id as number };
+}
+
+async function statusUpdate(socket: RawSocket, id: number, status: "Expired" | "Removed"): Promise<void> {
+  const reply = await rawCall(socket, "ReservationStatusUpdate", {
+    reservationId: id,
+    reservationUpdateStatus: status,
+  });
+  assertEquals(reply[0], 3, JSON.stringify(reply));
+}
+
+/** Another driver's RequestStartTransaction on EVSE 1 reaches the station (not refused 409 "reserved"). */
+async function startReachesStation(server: ApiTestServer, socket: RawSocket, when: string): Promise<void> {
+  const start = server.json(`/api/v1/charge-points/${CP}/RequestStartTransaction`, {
+    method: "POST",
+    as: "operator",
+    body: { idToken: { idToken: "STRANGER", type: "Central" }, remoteStartId: 1, evseId: 1 },
+  });
+  const sent = await Promise.race([
+    socket.next(5000) as Promise<unknown[]>,
+    start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
+  ]);
+  assertEquals(sent[2], "RequestStartTransaction", `${when}: ${sent[0]}`);
+  socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
+  assertEquals((await start).status, 200);
+}
+
+async function lateAnswerStored(server: ApiTestServer, id: number): Promise<void> {
+  await eventually(
+    async () => {
+      const rows = (await server.json(`/api/v1/charge-points/${CP}/commands`)).body.items as Json[];
+      return rows.some((r) =>
+        r.action === "ReserveNow" && r.payload?.id === id && r.lateAnswer?.response?.status === "Accepted"
+      );
+    },
+    5000,
+    "the late Accepted on its row",
+  );
+}
+
+/** The ledger's reservation `id` ends `state`, for the station's word. */
+async function ledgerEnded(server: ApiTestServer, id: number, state: string): Promise<void> {
+  const ended = await eventually(
+    async () => {
+      const { body } = await server.json(`/api/v1/reservations/${id}`, { as: "viewer" });
+      return body.state !== "active" ? body : null;
+    },
+    5000,
+    `reservation ${id} ended in the ledger`,
+  );
+  assertEquals([ended.state, ended.endReason], [
+    state,
+    `the station reported it ${state === "expired" ? "Expired" : "Removed"} (ReservationStatusUpdate)`,
+  ]);
+}
+
+function onBothStores(
+  name: string,
+  database: string,
+  body: (s: ApiTestServer, w: RawSocket) => Promise<void>,
+) {
+  const run = (kind: StoreKind) =>
+    withApiServer(
+      kind,
+      async (server) => {
+        for (const idTag of ["OWNER", "STRANGER"]) {
+          assertEquals(
+            (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status,
+            201,
+          );
+        }
+        const socket = await booted201(server);
+        try {
+          await body(server, socket);
+        } finally {
+          await socket.close();
+        }
+      },
+      { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
+      {},
+      `${database}_${kind}`,
+    );
+  Deno.test(`${name} (KV)`, () => run("kv"));
+  Deno.test({ name: `${name} (PostgreSQL)`, ignore: withoutPostgres, fn: () => run("postgres") });
+}
+
+onBothStores(
+  "a 2.0.1 reservation the station removed before its timely Accepted holds nothing",
+  "rsv46_rsu_timely",
+  async (server, socket) => {
+    const asked = reserve(server);
+    const call = await reserveNowCall(socket);
+    // The station took it and removed it at once, and says so before its answer.
+    await statusUpdate(socket, call.id, "Removed");
+    socket.send(JSON.stringify([3, call.messageId, { status: "Accepted" }]));
+    const made = await asked;
+    assertEquals(made.status, 201, JSON.stringify(made.body));
+    await startReachesStation(server, socket, "removed before its Accepted");
+  },
+);
+
+onBothStores(
+  "a 2.0.1 reservation the station removed after its ReserveNow timed out holds nothing, a late Accepted neither",
+  "rsv46_rsu_late",
+  async (server, socket) => {
+    const asked = reserve(server);
+    const call = await reserveNowCall(socket);
+    const timedOut = await asked;
+    assertEquals([timedOut.status, timedOut.body.details?.held], [504, true], JSON.stringify(timedOut.body));
+    await statusUpdate(socket, call.id, "Removed");
+    await startReachesStation(server, socket, "removed after the timeout");
+    // The ledger ends it too: its unconfirmed hold held every node of the station until its expiry.
+    await ledgerEnded(server, call.id, "cancelled");
+    socket.send(JSON.stringify([3, call.messageId, { status: "Accepted" }]));
+    await lateAnswerStored(server, call.id);
+    await startReachesStation(server, socket, "removed, then Accepted late");
+  },
+);
+
+onBothStores(
+  "a 2.0.1 reservation accepted late, then expired on the station, holds nothing",
+  "rsv46_rsu_after",
+  async (server, socket) => {
+    const asked = reserve(server);
+    const call = await reserveNowCall(socket);
+    assertEquals((await asked).status, 504);
+    socket.send(JSON.stringify([3, call.messageId, { status: "Accepted" }]));
+    await lateAnswerStored(server, call.id);
+    await statusUpdate(socket, call.id, "Expired");
+    await startReachesStation(server, socket, "accepted late, then expired");
+    await ledgerEnded(server, call.id, "expired");
+  },
+);
