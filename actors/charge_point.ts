@@ -220,6 +220,12 @@ export type SnapshotUpdate = SnapshotPatch | SnapshotChange;
 export interface ActorHooks {
   /** Called once, when the actor has fully stopped. */
   onStopped(actor: ChargePointActor): void;
+  /**
+   * A change the station made that this actor could not write, its connection replaced by a newer one (a
+   * ReserveNow it accepted on this one): for the station's current connection, wherever it is, once this
+   * actor has stopped. Absent: dropped.
+   */
+  onReplacedChange?(change: SnapshotChange): void;
 }
 
 export interface CallOptions {
@@ -1651,6 +1657,7 @@ export class ChargePointActor {
     try {
       if (this.#record) {
         const committed = await this.#commit(changes);
+        if (committed.ok && committed.replaced) this.#keepAccepted(command, changes);
         if (hold && held && committed.ok && !committed.replaced) {
           command.heldInSnapshot = hold;
           this.#reservationsInFlight?.delete(command);
@@ -1737,6 +1744,25 @@ export class ChargePointActor {
       ...patch,
       reservations: patch.reservations.filter((r) => r.reservationId !== hold.reservationId),
     };
+  }
+
+  /**
+   * A ReserveNow the station accepted on this connection after a newer one replaced it (this node frozen
+   * meanwhile): its write was refused, so the reservation goes to the station's current connection, whose
+   * guards must hold it (the station does).
+   */
+  #keepAccepted(command: Command, changes: StationChanges): void {
+    const id = command.hold?.reservationId;
+    const reservation = changes.snapshot?.reservations?.find((r) => r.reservationId === id);
+    if (!reservation || reservation.unconfirmed) return;
+    this.log.info("reservation accepted on a replaced connection: kept by the current one", {
+      reservationId: id,
+    });
+    this.hooks.onReplacedChange?.({
+      change: "keepReservation",
+      reservation,
+      at: this.deps.now().toISOString(),
+    });
   }
 
   #tells(command: Command): boolean {
@@ -1949,8 +1975,10 @@ export class ChargePointActor {
     }
     if (entry || changes.snapshot || changes.deviceModelValues) {
       try {
-        if (this.#record) await this.#commit(changes);
-        else {
+        if (this.#record) {
+          const committed = await this.#commit(changes);
+          if (committed.ok && committed.replaced) this.#keepAccepted(command, changes);
+        } else {
           const result = await this.deps.store.commit(changes);
           if (!result.ok) throw new Error(result.conflict);
         }

@@ -4,7 +4,7 @@
  */
 import { applyPatch, emptyRecord, type LiveRecord, type SnapshotPatch } from "../model/charge_point.ts";
 import type { ProtocolErrorsClear } from "../model/protocol_errors.ts";
-import { isSnapshotChange, patchFor } from "../model/snapshot_change.ts";
+import { isSnapshotChange, patchFor, type SnapshotChange } from "../model/snapshot_change.ts";
 import type { CsToCpAction, RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction } from "../protocol/ocpp16/mod.ts";
 import { isCsToCpAction as isCsToCpAction201 } from "../protocol/ocpp201/mod.ts";
@@ -110,6 +110,7 @@ export class Registry {
           if (this.#actors.get(id) === stopped) this.#actors.delete(id);
           this.#remote?.closed(id, stopped.connectedAt.toISOString());
         },
+        onReplacedChange: (change) => void this.#forwardReplaced(id, actor, change),
       },
       dialect,
       securityProfile,
@@ -228,6 +229,22 @@ export class Registry {
       return await written;
     } finally {
       if (this.#offlineWrites.get(id) === written) this.#offlineWrites.delete(id);
+    }
+  }
+
+  /**
+   * A change a replaced actor could not write goes to the station's current connection (here or on its node;
+   * none: written as for a station offline), once that actor has stopped, so it is not routed back to it.
+   */
+  async #forwardReplaced(id: string, replaced: ChargePointActor, change: SnapshotChange): Promise<void> {
+    try {
+      await replaced.stopped;
+      await this.updateSnapshot(id, change);
+    } catch (error) {
+      replaced.log.warn("cannot hand a change to the station's current connection", {
+        change: change.change,
+        error: String(error),
+      });
     }
   }
 

@@ -3,7 +3,7 @@
  * cluster it is computed by the node that holds the station's socket, from that node's memory of the
  * snapshot (a patch computed elsewhere would be overwritten by the station's next status). Pure.
  */
-import type { LiveRecord, SnapshotPatch } from "./charge_point.ts";
+import { type LiveRecord, type Reservation, type SnapshotPatch, withoutReservation } from "./charge_point.ts";
 import { detachTransaction } from "./connector_state.ts";
 import { setEvseTransaction } from "./evse.ts";
 import { protocolErrorsClear } from "./protocol_errors.ts";
@@ -37,7 +37,21 @@ export interface ClearProtocolErrors {
   at: string;
 }
 
-export type SnapshotChange = DetachTransaction | DismissFirmwareFailure | ClearProtocolErrors;
+/**
+ * The station accepted a ReserveNow on a connection that a newer one had replaced (its node frozen, say): the
+ * stale actor's write was refused, so the node holding the station now keeps the reservation the station took.
+ */
+export interface KeepReservation {
+  change: "keepReservation";
+  reservation: Reservation;
+  at: string;
+}
+
+export type SnapshotChange =
+  | DetachTransaction
+  | DismissFirmwareFailure
+  | ClearProtocolErrors
+  | KeepReservation;
 
 /** A named change this version does not know (sent by a newer node of the cluster). */
 export class UnknownSnapshotChangeError extends Error {
@@ -71,6 +85,13 @@ export function patchFor(record: Readonly<LiveRecord>, change: SnapshotChange): 
     return "cleared" in protocolErrorsClear(record.protocolErrors, change.lastAt)
       ? { protocolErrors: null, updatedAt: change.at }
       : { updatedAt: record.updatedAt };
+  }
+  if (change.change === "keepReservation") {
+    const { reservation, at } = change;
+    return {
+      reservations: [...withoutReservation(record, reservation.reservationId, at), reservation],
+      updatedAt: at,
+    };
   }
   if (change.change !== "detachTransaction") {
     // A change a newer node sent (a rolling upgrade): refused, never read as another change.

@@ -83,3 +83,21 @@ Deno.test("patchFor() refuses a change it does not know (a newer node's), never 
   const unknown = { change: "somethingNewer", at } as unknown as Parameters<typeof patchFor>[1];
   assertThrows(() => patchFor(record, unknown), UnknownSnapshotChangeError, "somethingNewer");
 });
+
+Deno.test("patchFor() keeps a reservation accepted on a replaced connection beside the others, in place of its id's", () => {
+  const r = (reservationId: number, connectorId: number, expiryDate = "2026-01-01T01:00:00.000Z") => ({
+    reservationId,
+    connectorId,
+    idTag: "T",
+    expiryDate,
+    requestedAt: at,
+  });
+  const record = {
+    ...emptyRecord("CP-1", new Date(at)),
+    reservations: [r(1, 1), r(2, 2), r(3, 1, "2025-12-31T23:00:00.000Z")],
+  };
+  assertEquals(patchFor(record, { change: "keepReservation", reservation: r(1, 3), at }), {
+    reservations: [r(2, 2), r(1, 3)],
+    updatedAt: at,
+  });
+});
