@@ -87,10 +87,17 @@ const SWEEP_BATCH = 200;
  * go through the list a page at a time (1,000 holds: every 100 s at the default 5 s round).
  */
 export const SETTLE_PAGE = 50;
+/** How many reservation ids a node remembers its stations said they ended (`#endedByStation`). */
+const ENDED_BY_STATION_KEPT = 100;
 
 export class ReservationService {
   /** The last unconfirmed hold the sweep asked about: the next round goes on after it (0: from the start). */
   #settledUpTo = 0;
+  /**
+   * Reservations this node's stations said they no longer hold (2.0.1 ReservationStatusUpdate), newest last:
+   * one ended before its timely Accepted came back is found here by `create` once recorded. The last few only.
+   */
+  #endedByStation = new Map<number, { chargePointId: string; status: string }>();
 
   constructor(private readonly deps: ReservationServiceDeps) {}
 
@@ -140,6 +147,12 @@ export class ReservationService {
     const record = activeRecord(input, reservationId, by, now, false);
     await this.deps.reservations.createReservation(record);
     this.#publish(record);
+    const ended = this.#endedByStation.get(reservationId);
+    if (ended?.chargePointId === input.chargePointId) {
+      // The station took it and ended it before its answer came back (the update was told before the record).
+      this.#endedByStation.delete(reservationId);
+      return await this.#endAsReported(record, ended.status) ?? record;
+    }
     return record;
   }
 
@@ -425,10 +438,14 @@ export class ReservationService {
     // OCPP 2.0.1 H01: the station no longer holds it, whatever the ledger knew (unconfirmed, or its ReserveNow's
     // late answer still to come): ended, so nothing holds it until its expiry.
     if (event.type === "reservationStatus") {
+      // Noted before the read: a `create` waiting for its Accepted finds it once it has recorded the reservation.
+      const ended = this.#endedByStation;
+      ended.delete(event.reservationId);
+      ended.set(event.reservationId, { chargePointId: event.chargePointId, status: event.status });
+      if (ended.size > ENDED_BY_STATION_KEPT) ended.delete(ended.keys().next().value!);
       const r = await this.deps.reservations.getReservation(event.reservationId);
       if (!r || r.state !== "active" || r.chargePointId !== event.chargePointId) return;
-      const state = event.status === "Expired" ? "expired" : "cancelled";
-      await this.#end(r, state, `the station reported it ${event.status} (ReservationStatusUpdate)`);
+      await this.#endAsReported(r, event.status);
       return;
     }
     if (event.type === "status" && UNUSABLE.has(event.connector.status)) {
@@ -446,6 +463,12 @@ export class ReservationService {
         `EVSE ${evseId} connector ${connectorId} is ${status}`,
       );
     }
+  }
+
+  /** Ends `r` as the station's ReservationStatusUpdate said (Expired: expired, else cancelled). */
+  #endAsReported(r: ReservationRecord, status: string): Promise<ReservationRecord | null> {
+    const state = status === "Expired" ? "expired" : "cancelled";
+    return this.#end(r, state, `the station reported it ${status} (ReservationStatusUpdate)`);
   }
 
   /** One connector holds one active reservation: 409 naming the one it holds. */

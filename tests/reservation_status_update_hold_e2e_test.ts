@@ -151,6 +151,8 @@ onBothStores(
     const made = await asked;
     assertEquals(made.status, 201, JSON.stringify(made.body));
     await startReachesStation(server, socket, "removed before its Accepted");
+    // Nor does the ledger keep it (it would refuse the next reservation on that EVSE until the expiry).
+    await ledgerEnded(server, call.id, "cancelled");
   },
 );
 
