@@ -25,6 +25,22 @@ export class NodeTimeoutError extends Error {
   }
 }
 
+/**
+ * In a cluster: the node holding the station runs a version that does not know the request (a rolling
+ * upgrade: a request a newer node added). Nothing was done; it can be done once that node is upgraded.
+ */
+export class NodeOutdatedError extends Error {
+  override name = "NodeOutdatedError";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The message a node answers a request it does not know with (kept: older nodes answer with this text). */
+export function unknownRequestMessage(op: string): string {
+  return `Unknown cluster request "${op}"`;
+}
+
 export class NotDeliveredError extends NotConnectedError {
   override name = "NotDeliveredError";
 }

@@ -11,6 +11,7 @@ import {
   CommandNotSentError,
   CommandRefusedError,
   InvalidResponseError,
+  NodeOutdatedError,
   NotConnectedError,
   SendMarkError,
   UnheldTimeoutError,
@@ -108,8 +109,14 @@ export function decodeError(encoded: EncodedError): Error {
         (encoded.details ?? {}) as Record<string, unknown>,
       );
       break;
+    case "NodeOutdatedError":
+      error = new NodeOutdatedError(encoded.message);
+      break;
     default:
-      error = new Error(encoded.message);
+      // A node of an older version answers a request it does not know with a plain Error of this text.
+      error = encoded.message.startsWith('Unknown cluster request "')
+        ? new NodeOutdatedError(encoded.message)
+        : new Error(encoded.message);
   }
   error.message = encoded.message;
   return error;

@@ -18,8 +18,10 @@ import {
   AnswerLostError,
   CommandGivenUpError,
   NodeLostError,
+  NodeOutdatedError,
   NodeTimeoutError,
   NotDeliveredError,
+  unknownRequestMessage,
 } from "../actors/errors.ts";
 import type { FrameLogEntry } from "../actors/frame_log.ts";
 import { replaces } from "../model/newest_connection.ts";
@@ -732,7 +734,7 @@ export class ClusterNode implements RemoteStations {
           value = await registry.clearProtocolErrorsHere(id, String(message.seenAt), String(message.at));
           break;
         default:
-          throw new Error(`Unknown cluster request "${String(message.op)}"`);
+          throw new NodeOutdatedError(unknownRequestMessage(String(message.op)));
       }
       reply = { kind: "reply", reqId: message.reqId, ok: true, value: value ?? null };
     } catch (error) {

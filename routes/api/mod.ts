@@ -9,7 +9,7 @@
  * ```
  */
 import type { Hono } from "hono";
-import { NodeTimeoutError } from "../../actors/errors.ts";
+import { NodeOutdatedError, NodeTimeoutError } from "../../actors/errors.ts";
 import type { EventBus } from "../../actors/events.ts";
 import type { Registry } from "../../actors/registry.ts";
 import type { Energy } from "../../energy/mod.ts";
@@ -315,6 +315,20 @@ export function createApiRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (error instanceof FleetError) {
       const [status, code] = FLEET_ERRORS[error.kind];
       return c.json(errorBody(code, error.message, error.details), status);
+    }
+    if (error instanceof NodeOutdatedError) {
+      deps.logger.warn("API request failed: the station's node runs an older version", {
+        path: c.req.path,
+        error: error.message,
+      });
+      return c.json(
+        errorBody(
+          "node_outdated",
+          "The cluster node holding this station runs an older version that cannot do this; upgrade it, or " +
+            "try again once the station has reconnected to an upgraded node",
+        ),
+        503,
+      );
     }
     if (error instanceof NodeTimeoutError) {
       deps.logger.warn("API request failed: a cluster node did not answer", {
