@@ -215,8 +215,8 @@ Deno.test("StatusNotification writes its history entry and the snapshot in one c
     const entry = changes.statusHistory?.[0];
     assertEquals([entry?.connectorId, entry?.status], [1, "Charging"]);
     assertEquals(changes.snapshot?.connectors?.map((c) => [c.connectorId, c.status]), [[1, "Charging"]]);
-    // Only what changed (and when): the registration and boot are not rewritten.
-    assertEquals(Object.keys(changes.snapshot ?? {}).sort(), ["connectors", "updatedAt"]);
+    // Only what changed (and when, and when a status last came): the registration and boot are not rewritten.
+    assertEquals(Object.keys(changes.snapshot ?? {}).sort(), ["connectors", "statusReceivedAt", "updatedAt"]);
     assertEquals(changes.lastSeen !== undefined, true);
     assertEquals(await t.kv.listStatusHistory("CP-1", 10), [entry]);
     const stored = await t.kv.getChargePoint("CP-1");
