@@ -169,8 +169,8 @@ export function planStation(
  * pointing to it, so a copy of the report (a StatusNotification sent again) is not stored twice. The
  * station's time as a number (one instant, however it was spelled), absent parts as -1 and "".
  */
-export function statusReportKey(given: StatusHistoryEntry): Deno.KvKey {
-  const entry = statusEntryInUtcMs(given);
+export function statusReportKey(entry: StatusHistoryEntry): Deno.KvKey {
+  // Spelled as stored: an entry written before times were normalised (retention reads those) keeps its key.
   const ms = Date.parse(entry.timestamp);
   return [
     // A report without the station's time is named by its CALL (`model/status_history.ts`).
