@@ -18,7 +18,7 @@ export interface DataTransferAnswer {
 }
 
 export function answerDataTransfer(
-  rules: readonly DataTransferRule[],
+  rules: readonly Omit<DataTransferRule, "version">[],
   vendorId: string,
   messageId: string | undefined,
 ): DataTransferAnswer {

@@ -5,7 +5,12 @@
  */
 import type { DataTransferDesk as Desk } from "../actors/handlers/data_transfer.ts";
 import type { RequestOf, ResponseOf } from "../protocol/ocpp16/mod.ts";
-import type { DataTransferRecord, DataTransferRule, DataTransferStore } from "../store/fleet.ts";
+import type {
+  DataTransferRecord,
+  DataTransferRule,
+  DataTransferRuleChange,
+  DataTransferStore,
+} from "../store/fleet.ts";
 import { answerDataTransfer } from "./data_transfer_answer.ts";
 
 export interface DataTransferDeskDeps {
@@ -45,15 +50,17 @@ export class DataTransferDesk implements Desk {
     await this.deps.dataTransfers.appendDataTransfer(record);
   }
 
-  async putRule(rule: DataTransferRule): Promise<void> {
-    await this.deps.dataTransfers.putRule(rule);
-    this.#rules = null;
-  }
-
-  async deleteRule(vendorId: string, messageId: string): Promise<boolean> {
-    const deleted = await this.deps.dataTransfers.deleteRule(vendorId, messageId);
-    this.#rules = null;
-    return deleted;
+  /** `DataTransferStore.changeRule`; the change applies here at once (not after the cache's few seconds). */
+  async changeRule(
+    vendorId: string,
+    messageId: string,
+    change: (vendorRules: readonly DataTransferRule[]) => DataTransferRuleChange,
+  ): Promise<{ before: DataTransferRule | null; after: DataTransferRule | null }> {
+    try {
+      return await this.deps.dataTransfers.changeRule(vendorId, messageId, change);
+    } finally {
+      this.#rules = null;
+    }
   }
 
   async #rulesNow(): Promise<DataTransferRule[]> {

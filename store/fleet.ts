@@ -441,7 +441,12 @@ export interface DataTransferRule {
   data: string | null;
   updatedBy: string;
   updatedAt: string;
+  /** 1 for a new rule, one more at each change: what an operator's change names as the rule it saw. */
+  version: number;
 }
+
+/** A rule as a change writes it: the store counts its version. Null: the rule is deleted. */
+export type DataTransferRuleChange = Omit<DataTransferRule, "version"> | null;
 
 export interface DataTransferStore {
   appendDataTransfer(record: DataTransferRecord): Promise<void>;
@@ -451,11 +456,20 @@ export interface DataTransferStore {
   ): Promise<DataTransferRecord[]>;
   /** Deletes up to `max` records received before `before`; returns how many. */
   pruneDataTransfers(before: string, max: number): Promise<number>;
-  putRule(rule: DataTransferRule): Promise<void>;
+  /**
+   * Sets or deletes the rule of `vendorId` and `messageId` as `change` decides from the vendor's rules
+   * (sorted by messageId), atomically against every other `changeRule` of that vendor: two operators at once
+   * cannot both decide on the rules as they were (`change` may run again, on the newer rules). `change` throws
+   * to write nothing. Answers the rule before and after (null: none).
+   */
+  changeRule(
+    vendorId: string,
+    messageId: string,
+    change: (vendorRules: readonly DataTransferRule[]) => DataTransferRuleChange,
+  ): Promise<{ before: DataTransferRule | null; after: DataTransferRule | null }>;
   getRule(vendorId: string, messageId: string): Promise<DataTransferRule | null>;
   /** Sorted by vendorId, then messageId. */
   listRules(): Promise<DataTransferRule[]>;
-  deleteRule(vendorId: string, messageId: string): Promise<boolean>;
 }
 
 // ------------------------------------------------------------------------------------------------ unknown id tags

@@ -8,9 +8,9 @@ import type { Fleet } from "../../fleet/mod.ts";
 import { CiString255, CiString50 } from "../../protocol/ocpp16/common.ts";
 import { ApiError, type ApiRouter } from "./http.ts";
 import { DataTransferRuleSchema, DataTransferSchema } from "./fleet_schemas.ts";
-import { ErrorSchema, limit, listOf, pageOf } from "./schemas.ts";
+import { ErrorSchema, limit, listOf, pageOf, urlInt } from "./schemas.ts";
 import { refuseOutlivingDataTransferAnswer } from "./outliving_grants.ts";
-import type { DataTransferRule } from "../../store/fleet.ts";
+import type { DataTransferRule, DataTransferRuleChange } from "../../store/fleet.ts";
 
 const ListQuery = z.object({
   chargePointId: z.string().max(48).optional(),
@@ -22,10 +22,17 @@ const RuleBody = z.object({
   messageId: CiString50.or(z.literal("")).default("").describe('"" (the default): every other messageId'),
   status: z.enum(["Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId"]),
   data: z.string().max(10_000).nullable().default(null).describe("Sent back as DataTransfer.conf data"),
+  expectedVersion: z.number().int().min(1).nullable().optional().describe(
+    "The `version` of the rule the change was decided on; null: there was none. 409 when it is no longer so " +
+      "(another operator changed it meanwhile). Absent: whatever rule is there is replaced.",
+  ),
 }).strict();
 const RuleQuery = z.object({
   vendorId: z.string().min(1).max(255),
   messageId: z.string().max(50).default(""),
+  version: urlInt(1, Number.MAX_SAFE_INTEGER).optional().describe(
+    "The `version` of the rule to delete: 409 when another operator changed it meanwhile",
+  ),
 });
 
 const ERRORS = {
@@ -33,6 +40,31 @@ const ERRORS = {
   401: { description: "Not authenticated", schema: ErrorSchema },
   403: { description: "Role too low", schema: ErrorSchema },
 };
+const CHANGED = { 409: { description: "The rule was changed meanwhile", schema: ErrorSchema } };
+
+/**
+ * 409 when the rule an operator decided on (`expected`: its version, null for none, undefined for any) is not
+ * the one there now: another operator changed it meanwhile, and this change would undo theirs unseen.
+ */
+function refuseChangedRule(
+  current: DataTransferRule | null,
+  expected: number | null | undefined,
+  vendorId: string,
+  messageId: string,
+): void {
+  const version = current?.version ?? null;
+  if (expected === undefined || expected === version) return;
+  const rule = `the rule of vendorId ${JSON.stringify(vendorId)}, messageId ${JSON.stringify(messageId)}`;
+  const now = version === null ? "there is none" : `it is at version ${version}`;
+  throw new ApiError(
+    409,
+    "conflict",
+    `Cannot change ${rule}: ${now}, where ${
+      expected === null ? "none" : `version ${expected}`
+    } was expected; read it again`,
+    { reason: "rule_changed", version },
+  );
+}
 
 export function addDataTransferRoutes(router: ApiRouter, fleet: Fleet, now: () => Date): void {
   router.add({
@@ -79,9 +111,9 @@ export function addDataTransferRoutes(router: ApiRouter, fleet: Fleet, now: () =
     tag: "Data transfer",
     access: "admin",
     body: RuleBody,
-    responses: { 200: { description: "The rule", schema: DataTransferRuleSchema }, ...ERRORS },
+    responses: { 200: { description: "The rule", schema: DataTransferRuleSchema }, ...ERRORS, ...CHANGED },
   }, async (c, { body, principal }) => {
-    const rule: DataTransferRule = {
+    const rule: DataTransferRuleChange = {
       vendorId: body.vendorId,
       messageId: body.messageId,
       status: body.status,
@@ -89,15 +121,15 @@ export function addDataTransferRoutes(router: ApiRouter, fleet: Fleet, now: () =
       updatedBy: principal ? principalLabel(principal) : "anonymous",
       updatedAt: now().toISOString(),
     };
-    refuseOutlivingDataTransferAnswer(
-      principal,
-      await fleet.store.dataTransfers.listRules(),
-      rule.vendorId,
-      rule.messageId,
-      rule,
-    );
-    await fleet.dataTransfers.putRule(rule);
-    return c.json(rule);
+    // Decided on the vendor's rules as they are when written: of two operators at once, the second decides on
+    // what the first wrote.
+    const { after } = await fleet.dataTransfers.changeRule(rule.vendorId, rule.messageId, (vendorRules) => {
+      const current = vendorRules.find((r) => r.messageId === rule.messageId) ?? null;
+      refuseChangedRule(current, body.expectedVersion, rule.vendorId, rule.messageId);
+      refuseOutlivingDataTransferAnswer(principal, vendorRules, rule.vendorId, rule.messageId, rule);
+      return rule;
+    });
+    return c.json(after);
   });
 
   router.add({
@@ -112,17 +144,19 @@ export function addDataTransferRoutes(router: ApiRouter, fleet: Fleet, now: () =
       204: { description: "Deleted" },
       ...ERRORS,
       404: { description: "No such rule", schema: ErrorSchema },
+      ...CHANGED,
     },
   }, async (c, { query, principal }) => {
-    const rules = await fleet.store.dataTransfers.listRules();
-    refuseOutlivingDataTransferAnswer(principal, rules, query.vendorId, query.messageId, null);
-    if (!(await fleet.dataTransfers.deleteRule(query.vendorId, query.messageId))) {
-      throw new ApiError(
-        404,
-        "not_found",
-        `No rule for vendorId "${query.vendorId}", messageId "${query.messageId}"`,
-      );
-    }
+    const { vendorId, messageId } = query;
+    await fleet.dataTransfers.changeRule(vendorId, messageId, (vendorRules) => {
+      const current = vendorRules.find((r) => r.messageId === messageId) ?? null;
+      if (current === null && query.version === undefined) {
+        throw new ApiError(404, "not_found", `No rule for vendorId "${vendorId}", messageId "${messageId}"`);
+      }
+      refuseChangedRule(current, query.version, vendorId, messageId);
+      refuseOutlivingDataTransferAnswer(principal, vendorRules, vendorId, messageId, null);
+      return null;
+    });
     return c.body(null, 204);
   });
 }

@@ -154,6 +154,9 @@ export const DataTransferRuleSchema = z.object({
   data: z.string().nullable(),
   updatedBy: z.string(),
   updatedAt: z.string(),
+  version: z.number().int().describe(
+    "1 for a new rule, one more at each change: a change's `expectedVersion`",
+  ),
 });
 
 export const TransactionFlagSchema = z.object({

@@ -38,7 +38,7 @@ import type { Principal } from "../../auth/principal.ts";
 import { type IdTagRecord, sameIdTag } from "../../model/id_tag.ts";
 import { isPlainObject } from "../../protocol/ocppj/frames.ts";
 import { answerDataTransfer } from "../../fleet/data_transfer_answer.ts";
-import type { DataTransferRule } from "../../store/fleet.ts";
+import type { DataTransferRule, DataTransferRuleChange } from "../../store/fleet.ts";
 import { FIRMWARE_PLACEHOLDER } from "../../files/command_locations.ts";
 import { ApiError } from "./http.ts";
 
@@ -185,7 +185,7 @@ export function refuseOutlivingDataTransferAnswer(
   rules: readonly DataTransferRule[],
   vendorId: string,
   messageId: string,
-  after: DataTransferRule | null,
+  after: DataTransferRuleChange,
 ): void {
   const expiresAt = principal?.expiresAt;
   if (expiresAt === undefined || expiresAt === null) return;

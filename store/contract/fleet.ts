@@ -11,8 +11,9 @@
  * });
  * ```
  */
-import { assert, assertEquals, assertExists, assertNotEquals } from "@std/assert";
+import { assert, assertEquals, assertExists, assertNotEquals, assertRejects } from "@std/assert";
 import type {
+  DataTransferRule,
   FleetStore,
   JobRecord,
   ReservationRecord,
@@ -875,14 +876,45 @@ export function fleetContract(
         updatedBy: "u",
         updatedAt: at(0),
       };
-      await dt.putRule(rule);
-      await dt.putRule({ ...rule, messageId: "Temp", status: "Rejected", data: null });
-      await dt.putRule({ ...rule, data: "changed" });
-      assertEquals((await dt.getRule("Acme", ""))?.data, "changed");
-      assertEquals((await dt.listRules()).map((r) => r.messageId), ["", "Temp"]);
-      assertEquals(await dt.deleteRule("Acme", "Temp"), true);
-      assertEquals(await dt.deleteRule("Acme", "Temp"), false);
+      const put = (r: Omit<DataTransferRule, "version">) => dt.changeRule(r.vendorId, r.messageId, () => r);
+      await put(rule);
+      await put({ ...rule, messageId: "Temp", status: "Rejected", data: null });
+      const { before, after } = await put({ ...rule, data: "changed" });
+      assertEquals([before?.version, after?.version], [1, 2]);
+      assertEquals(await dt.getRule("Acme", ""), { ...rule, data: "changed", version: 2 });
+      assertEquals((await dt.listRules()).map((r) => [r.messageId, r.version]), [["", 2], ["Temp", 1]]);
+      assertEquals((await dt.changeRule("Acme", "Temp", () => null)).after, null);
+      assertEquals((await dt.changeRule("Acme", "Temp", () => null)).before, null);
+      await assertRejects(() =>
+        dt.changeRule("Acme", "", () => {
+          throw new Error("refused");
+        })
+      );
+      assertEquals((await dt.getRule("Acme", ""))?.version, 2);
       assertEquals(await dt.getRule("Acme", "Temp"), null);
+    });
+
+    await t.step("changes of a vendor's rules at once each decide on what the others wrote", async () => {
+      const dt = fleet.dataTransfers;
+      const rule = (messageId: string, data: string) => ({
+        vendorId: "Race",
+        messageId,
+        status: "Accepted" as const,
+        data,
+        updatedBy: "u",
+        updatedAt: at(0),
+      });
+      // Each counts what it read: a change decided on rules another one replaced meanwhile would lose a count.
+      const count = (messageId: string) =>
+        dt.changeRule("Race", messageId, (rules) => rule(messageId, String(Number(rules[0]?.data ?? 0) + 1)));
+      await Promise.all([count(""), count(""), count(""), count(""), count("")]);
+      assertEquals(await dt.getRule("Race", ""), { ...rule("", "5"), version: 5 });
+      // A rule added meanwhile under another messageId is among the rules the other change decides on.
+      const seen = (messageId: string) =>
+        dt.changeRule("Race", messageId, (rules) => rule(messageId, String(rules.length)));
+      await Promise.all([seen("A"), seen("B")]);
+      const sizes = (await dt.listRules()).filter((r) => r.messageId !== "").map((r) => r.data).sort();
+      assertEquals(sizes, ["1", "2"]);
     });
 
     await t.step("a transaction flag is kept once per kind", async () => {

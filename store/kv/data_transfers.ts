@@ -2,15 +2,25 @@
  * The DataTransferStore on Deno KV.
  *
  * Layout: `["dt", id]` DataTransferRecord with `["dt_cp", cpId, id]` -> true; `["dt_rule", vendorId,
- * messageId]` DataTransferRule. A record over one KV value keeps the start of its data (`cutText`).
+ * messageId]` DataTransferRule, with `["dt_rule_vendor", vendorId]` -> a count changed with every change of
+ * the vendor's rules, which a change checks so that it decided on the rules as they are (a rule added
+ * meanwhile too). A rule written before versions is version 1. A record over one KV value keeps the start of its data (`cutText`).
  */
-import type { DataTransferRecord, DataTransferRule, DataTransferStore } from "../fleet.ts";
+import type {
+  DataTransferRecord,
+  DataTransferRule,
+  DataTransferRuleChange,
+  DataTransferStore,
+} from "../fleet.ts";
+import { decideRuleChange } from "../data_transfer_rule_change.ts";
 import { cutText, fitsOneValue } from "./fit.ts";
 import { getMany, listAll } from "./kv_helpers.ts";
 
 const key = (id: string): Deno.KvKey => ["dt", id];
 const byCpKey = (cp: string, id: string): Deno.KvKey => ["dt_cp", cp, id];
 const ruleKey = (vendorId: string, messageId: string): Deno.KvKey => ["dt_rule", vendorId, messageId];
+const vendorChangesKey = (vendorId: string): Deno.KvKey => ["dt_rule_vendor", vendorId];
+const withVersion = (rule: DataTransferRule): DataTransferRule => ({ ...rule, version: rule.version ?? 1 });
 
 export class KvDataTransferStore implements DataTransferStore {
   constructor(private readonly kv: Deno.Kv) {}
@@ -56,21 +66,32 @@ export class KvDataTransferStore implements DataTransferStore {
     return old.length;
   }
 
-  async putRule(rule: DataTransferRule): Promise<void> {
-    await this.kv.set(ruleKey(rule.vendorId, rule.messageId), rule);
+  async changeRule(
+    vendorId: string,
+    messageId: string,
+    change: (vendorRules: readonly DataTransferRule[]) => DataTransferRuleChange,
+  ): Promise<{ before: DataTransferRule | null; after: DataTransferRule | null }> {
+    for (;;) {
+      // The count first: a change committed after it is read fails the check below, even one the list saw.
+      const changes = await this.kv.get<bigint>(vendorChangesKey(vendorId));
+      const vendorRules = (await listAll<DataTransferRule>(this.kv, { prefix: ["dt_rule", vendorId] }))
+        .map((e) => withVersion(e.value));
+      const decided = decideRuleChange(vendorRules, messageId, change);
+      const op = this.kv.atomic().check(changes).set(vendorChangesKey(vendorId), (changes.value ?? 0n) + 1n);
+      if (decided.after === null) op.delete(ruleKey(vendorId, messageId));
+      else op.set(ruleKey(vendorId, messageId), decided.after);
+      if ((await op.commit()).ok) return decided;
+    }
   }
 
   async getRule(vendorId: string, messageId: string): Promise<DataTransferRule | null> {
-    return (await this.kv.get<DataTransferRule>(ruleKey(vendorId, messageId))).value;
+    const rule = (await this.kv.get<DataTransferRule>(ruleKey(vendorId, messageId))).value;
+    return rule === null ? null : withVersion(rule);
   }
 
   async listRules(): Promise<DataTransferRule[]> {
-    return (await listAll<DataTransferRule>(this.kv, { prefix: ["dt_rule"] })).map((e) => e.value);
-  }
-
-  async deleteRule(vendorId: string, messageId: string): Promise<boolean> {
-    const entry = await this.kv.get(ruleKey(vendorId, messageId));
-    if (entry.versionstamp === null) return false;
-    return (await this.kv.atomic().check(entry).delete(entry.key).commit()).ok;
+    return (await listAll<DataTransferRule>(this.kv, { prefix: ["dt_rule"] })).map((e) =>
+      withVersion(e.value)
+    );
   }
 }

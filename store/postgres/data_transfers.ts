@@ -1,12 +1,18 @@
-/** The DataTransferStore on PostgreSQL (`data_transfer`, `data_transfer_rule`, migration 008). */
+/**
+ * The DataTransferStore on PostgreSQL (`data_transfer`, `data_transfer_rule`, migration 011; a rule's version,
+ * 065). A change of a vendor's rules holds a transaction lock named after the vendor while it reads, decides
+ * and writes: a row lock would not stop a rule added meanwhile.
+ */
 import type { Sql } from "postgres";
 import type {
   DataTransferRecord,
   DataTransferRule,
+  DataTransferRuleChange,
   DataTransferStatus,
   DataTransferStore,
 } from "../fleet.ts";
 import { iso } from "./pg_helpers.ts";
+import { decideRuleChange } from "../data_transfer_rule_change.ts";
 
 interface Row {
   id: string;
@@ -26,6 +32,7 @@ interface RuleRow {
   data: string | null;
   updated_by: string;
   updated_at: Date;
+  version: string;
 }
 
 function toRecord(r: Row): DataTransferRecord {
@@ -49,6 +56,7 @@ function toRule(r: RuleRow): DataTransferRule {
     data: r.data,
     updatedBy: r.updated_by,
     updatedAt: iso(r.updated_at),
+    version: Number(r.version),
   };
 }
 
@@ -85,12 +93,28 @@ export class PostgresDataTransferStore implements DataTransferStore {
     return rows.length;
   }
 
-  async putRule(r: DataTransferRule): Promise<void> {
-    await this.sql`
-      insert into data_transfer_rule (vendor_id, message_id, status, data, updated_by, updated_at)
-      values (${r.vendorId}, ${r.messageId}, ${r.status}, ${r.data}, ${r.updatedBy}, ${r.updatedAt})
-      on conflict (vendor_id, message_id) do update set status = excluded.status, data = excluded.data,
-        updated_by = excluded.updated_by, updated_at = excluded.updated_at`;
+  async changeRule(
+    vendorId: string,
+    messageId: string,
+    change: (vendorRules: readonly DataTransferRule[]) => DataTransferRuleChange,
+  ): Promise<{ before: DataTransferRule | null; after: DataTransferRule | null }> {
+    return await this.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtextextended(${"data_transfer_rule:" + vendorId}, 0))`;
+      const rows = await tx<RuleRow[]>`
+        select * from data_transfer_rule where vendor_id = ${vendorId} order by message_id`;
+      const decided = decideRuleChange(rows.map(toRule), messageId, change);
+      const r = decided.after;
+      if (r === null) {
+        await tx`delete from data_transfer_rule where vendor_id = ${vendorId} and message_id = ${messageId}`;
+      } else {
+        await tx`
+          insert into data_transfer_rule (vendor_id, message_id, status, data, updated_by, updated_at, version)
+          values (${r.vendorId}, ${r.messageId}, ${r.status}, ${r.data}, ${r.updatedBy}, ${r.updatedAt}, ${r.version})
+          on conflict (vendor_id, message_id) do update set status = excluded.status, data = excluded.data,
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at, version = excluded.version`;
+      }
+      return decided;
+    });
   }
 
   async getRule(vendorId: string, messageId: string): Promise<DataTransferRule | null> {
@@ -103,11 +127,5 @@ export class PostgresDataTransferStore implements DataTransferStore {
     return (await this.sql<RuleRow[]>`select * from data_transfer_rule order by vendor_id, message_id`).map(
       toRule,
     );
-  }
-
-  async deleteRule(vendorId: string, messageId: string): Promise<boolean> {
-    const rows = await this.sql`
-      delete from data_transfer_rule where vendor_id = ${vendorId} and message_id = ${messageId} returning vendor_id`;
-    return rows.length > 0;
   }
 }

@@ -62,6 +62,7 @@ import { steps as meterGroupsWithoutStationKey } from "./057_meter_groups_withou
 import { steps as statusHistoryCallId } from "./059_status_history_call_id.ts";
 import { steps as chargePointsStatusReceivedAt } from "./063_charge_points_status_received_at.ts";
 import { steps as clusterNodeWarnings } from "./064_cluster_node_warnings.ts";
+import { steps as dataTransferRuleVersion } from "./065_data_transfer_rule_version.ts";
 
 export type Migration =
   & {
@@ -140,4 +141,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 59, name: "status_history_call_id", steps: statusHistoryCallId },
   { version: 63, name: "charge_points_status_received_at", steps: chargePointsStatusReceivedAt },
   { version: 64, name: "cluster_node_warnings", steps: clusterNodeWarnings },
+  { version: 65, name: "data_transfer_rule_version", steps: dataTransferRuleVersion },
 ];
