@@ -786,12 +786,19 @@ export class ChargePointActor {
 
   async #updateSnapshot(message: Extract<Message, { type: "updateSnapshot" }>): Promise<void> {
     if (!this.#record) return message.reject(new NotConnectedError(this.id, "updateSnapshot", "not loaded"));
+    const undo = { record: this.#record, unsaved: this.#unsaved, unwritten: this.#protocolErrorsUnwritten };
     try {
       const before = this.#current()!;
       const patch = isSnapshotChange(message.patch) ? patchFor(before, message.patch) : message.patch;
       // Cleared by an operator: the ones noted and not written yet go too (they would ride with this write).
       if (patch.protocolErrors === null) this.#protocolErrorsUnwritten = null;
-      const committed = await this.#commit({ chargePointId: this.id, snapshot: patch });
+      let committed: CommitResult;
+      try {
+        committed = await this.#commit({ chargePointId: this.id, snapshot: patch });
+      } catch (error) {
+        this.#undoOperatorChange(undo);
+        return message.reject(operatorWriteFailed(this.id, error));
+      }
       // A newer connection wrote the record: this one's write (the operator's change with it) was skipped and
       // its socket closed. The registry writes the change as for a station offline, from the stored record.
       if (committed.ok && committed.replaced) {
@@ -803,6 +810,24 @@ export class ChargePointActor {
     } catch (error) {
       message.reject(error);
     }
+  }
+
+  /**
+   * An operator's change whose write failed is not done at all: the operator hears so, and it must not ride
+   * with the station's next write (a failed commit keeps its patch in memory for that), nor drop the protocol
+   * errors a clear would have dropped. Ones noted while the write was under way count from those and stay.
+   */
+  #undoOperatorChange(
+    undo: {
+      record: LiveRecord & Partial<StationDetails>;
+      unsaved: boolean;
+      unwritten: ProtocolErrors | null;
+    },
+  ): void {
+    const noted = this.#protocolErrorsUnwritten;
+    this.#protocolErrorsUnwritten = noted ?? undo.unwritten;
+    this.#record = noted ? { ...undo.record, protocolErrors: noted } : undo.record;
+    this.#unsaved = undo.unsaved;
   }
 
   async #stop(code: number, reason: string): Promise<void> {
@@ -2155,4 +2180,15 @@ function unheld(timedOut: CallTimeoutError): UnheldTimeoutError {
 /** An accepted BootNotification the station sent of itself (a triggered one is no reboot: OCPP 1.6 §5.17). */
 function isReboot(event: StationEvent): boolean {
   return event.type === "boot" && event.registrationStatus === "Accepted" && event.triggered !== true;
+}
+
+/**
+ * What an operator hears when the write of their change failed: the store could not take it (503
+ * store_unavailable), whatever it threw, its words kept in the message; nothing of the change was done.
+ */
+function operatorWriteFailed(chargePointId: string, error: unknown): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  return new StoreUnavailableError(`Cannot write the change of "${chargePointId}": ${String(error)}`, {
+    cause: error,
+  });
 }

@@ -1418,6 +1418,39 @@ Deno.test("a station that reconnects just after its protocol errors were written
   }
 });
 
+Deno.test("an operator's clear whose write fails clears nothing: the errors stay, in memory and in its next write", async () => {
+  for (const unavailable of [false, true]) {
+    const t = await setUp({ lastSeenIntervalMs: 300_000 });
+    try {
+      await t.call("BootNotification", BOOT);
+      // The first one is written at once; the second waits, unwritten, for the station's next write.
+      await t.call("StatusNotification", { ...CHARGING, status: "Sleeping" });
+      await t.call("Heartbeat", {});
+      await t.call("FlyToTheMoon", {});
+      const held = t.actor.snapshot!.protocolErrors!;
+      assertEquals(held.count, 2);
+
+      t.failNext("commit", 1, unavailable);
+      const failed = await assertRejects(() =>
+        t.actor.clearProtocolErrors(held.lastAt, new Date(T0).toISOString())
+      );
+      // The API's 503 store_unavailable, whatever the store threw, not a 500.
+      assert(failed instanceof StoreUnavailableError, String(failed));
+      assertEquals(t.actor.snapshot!.protocolErrors, held, `in memory (unavailable: ${unavailable})`);
+      await t.call("StatusNotification", CHARGING);
+      assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors, held, "its next write keeps them");
+
+      // Tried again once the store takes it: cleared, all of them.
+      assertEquals(await t.actor.clearProtocolErrors(held.lastAt, new Date(T0).toISOString()), {
+        cleared: held,
+      });
+      assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors ?? null, null);
+    } finally {
+      await t.tearDown();
+    }
+  }
+});
+
 Deno.test("a well-behaved station has no protocol errors, and a registration refusal is not one", async () => {
   const t = await setUp({ lastSeenIntervalMs: 300_000 });
   try {
@@ -1427,7 +1460,7 @@ Deno.test("a well-behaved station has no protocol errors, and a registration ref
     await t.call("StatusNotification", CHARGING);
     await t.call("Heartbeat", {});
     assertEquals(t.actor.snapshot!.protocolErrors, undefined);
-    assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors, undefined);
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors ?? null, null);
     assert(t.writes.every((w) => protocolErrorsOf(w) === undefined));
   } finally {
     await t.tearDown();

@@ -17,6 +17,7 @@ import {
   UnheldTimeoutError,
 } from "../actors/errors.ts";
 import { OcppError, type OcppErrorCode } from "../protocol/ocppj/errors.ts";
+import { StoreUnavailableError } from "../store/mod.ts";
 
 export type EncodedError = { name: string; message: string } & Record<string, unknown>;
 
@@ -111,6 +112,10 @@ export function decodeError(encoded: EncodedError): Error {
       break;
     case "NodeOutdatedError":
       error = new NodeOutdatedError(encoded.message);
+      break;
+    // The owner's store failed an operator's write (a protocol errors clear): 503, as on the owner's node.
+    case "StoreUnavailableError":
+      error = new StoreUnavailableError(encoded.message);
       break;
     default:
       // A node of an older version answers a request it does not know with a plain Error of this text.

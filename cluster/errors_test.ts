@@ -16,6 +16,7 @@ import {
   UnheldTimeoutError,
 } from "../actors/errors.ts";
 import { OcppError } from "../protocol/ocppj/errors.ts";
+import { StoreUnavailableError } from "../store/mod.ts";
 import { decodeError, encodeError } from "./errors.ts";
 
 Deno.test("a command error crosses the bus as JSON and comes back as the same class and message", () => {
@@ -36,6 +37,8 @@ Deno.test("a command error crosses the bus as JSON and comes back as the same cl
     // Timeouts the reservation ledger must tell from one whose hold is in the station's snapshot.
     new CommandGivenUpError("CP-1", "ReserveNow", 65_000),
     new UnheldTimeoutError("CP-1", "ReserveNow", 30_000),
+    // The owner's store failing an operator's write: 503 store_unavailable on the node that asked too.
+    new StoreUnavailableError('Cannot write the change of "CP-1": timeout'),
   ];
   for (const error of errors) {
     const back = decodeError(JSON.parse(JSON.stringify(encodeError(error))));

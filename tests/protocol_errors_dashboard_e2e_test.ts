@@ -231,6 +231,51 @@ Deno.test("a station sending refused CALLs while the store refuses its writes co
   }
 });
 
+Deno.test("a clear the store cannot write is 503 store_unavailable in JSON and clears nothing", async () => {
+  const kv = await openKvStore(":memory:");
+  let refusing = false;
+  const store = new Proxy(kv, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== "commit" || typeof value !== "function") {
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (changes: StationChanges) =>
+        refusing && changes.chargePointId === "CP-FULL"
+          ? Promise.reject(new TypeError("database or disk is full"))
+          : value.call(target, changes);
+    },
+  });
+  const server = await startApiServer({}, { store });
+  const station = await bootedRawStation(`${server.wsUrl}/CP-FULL`);
+  try {
+    await refused(station, JSON.stringify([2, "bad", "Heartbeat", { unexpected: 1 }]));
+    const seen = await protocolErrorsOf(server, "CP-FULL", 1);
+    const clear = () =>
+      server.json("/api/v1/charge-points/CP-FULL/protocol-errors/clear", {
+        method: "POST",
+        as: "operator",
+        body: { lastAt: seen.lastAt },
+      });
+    refusing = true;
+    const failed = await clear();
+    assertEquals([failed.status, failed.body.error], [503, "store_unavailable"], JSON.stringify(failed.body));
+    assertEquals(server.logs.filter((l) => l.msg === "protocol errors cleared").length, 0);
+    // Nothing half-done: the station keeps them, and once the store is back its next write does too.
+    refusing = false;
+    station.send(JSON.stringify([2, "hb", "Heartbeat", {}]));
+    await station.next();
+    assertEquals((await kv.getChargePoint("CP-FULL"))?.protocolErrors, seen);
+    assertEquals(await protocolErrorsOf(server, "CP-FULL", 1), seen);
+    const cleared = await clear();
+    assertEquals([cleared.status, cleared.body], [200, { chargePointId: "CP-FULL", cleared: 1 }]);
+  } finally {
+    await station.close();
+    await server.close();
+    await kv.close();
+  }
+});
+
 /** The station's protocol errors as an operator reads them, once they are `count`. */
 async function protocolErrorsOf(server: ApiTestServer, id: string, count: number) {
   return await eventually(async () => {

@@ -46,7 +46,8 @@ export function addProtocolErrorsRoutes(router: ApiRouter, options: ProtocolErro
     description:
       "Sets the station's `protocolErrors` to null when its last one is still the one named; its " +
       "frame log keeps the frames. 409 with `details.reason` `no_protocol_errors` when it has none, " +
-      "`protocol_errors_changed` when it sent another bad frame since.",
+      "`protocol_errors_changed` when it sent another bad frame since; 503 `store_unavailable` when the " +
+      "store could not take the clear (nothing cleared, the station's errors kept: try again).",
     tag: "Charge points",
     access: "operator",
     params: ChargePointIdParam,
@@ -58,6 +59,7 @@ export function addProtocolErrorsRoutes(router: ApiRouter, options: ProtocolErro
       403: { description: "Role too low", schema: ErrorSchema },
       404: { description: "Unknown charge point", schema: ErrorSchema },
       409: { description: "Nothing to clear, or newer errors", schema: ErrorSchema },
+      503: { description: "The store could not take the clear: nothing was cleared", schema: ErrorSchema },
     },
   }, async (c, { params, body, principal }) => {
     const { id } = params;
