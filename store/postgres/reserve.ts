@@ -10,7 +10,8 @@
  * fails the first request it serves after it connected again with it: a reservation waiting for the pool,
  * handed to that connection, is refused with another session's termination (porsager/postgres#1223 is the
  * same stale error after a kill during start-up; unchanged on master). So a reservation refused with a
- * termination is asked for once more: a reservation that cannot connect fails as before (refused, 57P03).
+ * termination is asked for once more: a reservation that cannot connect fails as before (refused, 57P03). A
+ * plain query on a store's pool is asked again the same way (`termination_retry.ts`).
  *
  * @example
  * ```ts ignore
@@ -23,12 +24,10 @@
  * ```
  */
 import type { ReservedSql, Sql } from "postgres";
+import { isTermination } from "./termination_retry.ts";
 
 /** When to ask again, in ms after the first ask (a busy pool serves a reservation within these, or it is lost). */
 const ASK_AGAIN_AFTER_MS = [250, 750, 1750, 3750];
-
-/** SQLSTATEs of a session ended by the server: admin_shutdown (pg_terminate_backend too), crash_shutdown. */
-const TERMINATED = new Set(["57P01", "57P02"]);
 
 export function reserveConnection(sql: Sql, askAgainAfterMs = ASK_AGAIN_AFTER_MS): Promise<ReservedSql> {
   return new Promise((resolve, reject) => {
@@ -45,7 +44,7 @@ export function reserveConnection(sql: Sql, askAgainAfterMs = ASK_AGAIN_AFTER_MS
     };
     const refused = (err: unknown) => {
       if (served) return;
-      if (!terminationForgiven && TERMINATED.has((err as { code?: unknown } | null)?.code as string)) {
+      if (!terminationForgiven && isTermination(err)) {
         terminationForgiven = true;
         sql.reserve().then(serve, refused);
         return;

@@ -2,8 +2,10 @@
  * The pool a store is handed (`migrate.ts` `openMigratedPool`): postgres.js's, with two rules for whatever runs
  * on it. Each query made on it, and each statement of a transaction begun on it, is recorded for the bounded
  * call that made it (`call_statements.ts`), so the call's bound cancels it. And a transaction begun on it first
- * gets its idle bound (`transaction_bounds.ts`), so a node frozen in it holds its locks only so long. Reserved
- * connections (`reserve.ts`, the group commits' and migrations') pass through: they keep their own statements.
+ * gets its idle bound (`transaction_bounds.ts`), so a node frozen in it holds its locks only so long. A plain
+ * query made on it (not a transaction's) refused with another session's termination is asked once more
+ * (`termination_retry.ts`). Reserved connections (`reserve.ts`, the group commits' and migrations') pass
+ * through: they keep their own statements.
  *
  * @example
  * ```ts ignore
@@ -13,13 +15,14 @@
  */
 import type { Sql } from "postgres";
 import { CallStatements } from "./call_statements.ts";
+import { askedOnceMoreAfterTermination } from "./termination_retry.ts";
 import { IDLE_IN_TRANSACTION_BOUND } from "./transaction_bounds.ts";
 
 const POOLS = new WeakSet<object>();
 
 export function storePool(pool: Sql): Sql {
   if (POOLS.has(pool)) return pool;
-  const wrapped = recording(pool, async (tx, fn) => {
+  const wrapped = recording(pool, recordedPlain, async (tx, fn) => {
     await tx.unsafe(IDLE_IN_TRANSACTION_BOUND);
     return await fn(tx);
   });
@@ -28,22 +31,29 @@ export function storePool(pool: Sql): Sql {
 }
 
 type Scope = (tx: Sql, fn: (tx: Sql) => unknown) => Promise<unknown>;
+type Record = <T>(made: T) => T;
+
+/** A query made on the pool itself: it runs alone, so a termination that refused it may be asked again. */
+function recordedPlain<T>(made: T): T {
+  return CallStatements.record(askedOnceMoreAfterTermination(made));
+}
 
 /**
- * `sql` with its queries recorded for their call; what `begin` (or `savepoint`) runs gets its transaction
- * recording too, entered through `scope` (the idle bound for a transaction; as it is for a savepoint).
+ * `sql` with its queries recorded for their call (by `record`); what `begin` (or `savepoint`) runs gets its
+ * transaction recording too, entered through `scope` (the idle bound for a transaction; as it is for a
+ * savepoint), and its statements are only recorded.
  */
-function recording<S extends Sql>(sql: S, scope: Scope): S {
+function recording<S extends Sql>(sql: S, record: Record, scope: Scope): S {
   const wrappers = new Map<PropertyKey, unknown>();
   return new Proxy(sql, {
-    apply: (target, self, args) => CallStatements.record(Reflect.apply(target, self, args)),
+    apply: (target, self, args) => record(Reflect.apply(target, self, args)),
     get: (target, key) => {
       const value = Reflect.get(target, key, target);
       if (typeof value !== "function") return value;
       let wrapper = wrappers.get(key);
       if (wrapper) return wrapper;
       if (key === "unsafe" || key === "file") {
-        wrapper = (...args: unknown[]) => CallStatements.record(value.apply(target, args));
+        wrapper = (...args: unknown[]) => record(value.apply(target, args));
       } else if (key === "begin" || key === "savepoint") {
         // begin(options?, fn): the callback is the last argument.
         const inner: Scope = key === "begin" ? scope : (tx, fn) => Promise.resolve(fn(tx));
@@ -51,7 +61,7 @@ function recording<S extends Sql>(sql: S, scope: Scope): S {
           const fn = args.at(-1);
           if (typeof fn !== "function") return value.apply(target, args);
           const run = (tx: Sql) =>
-            inner(recording(tx, (t, f) => Promise.resolve(f(t))), (t) => {
+            inner(recording(tx, CallStatements.record, (t, f) => Promise.resolve(f(t))), (t) => {
               // postgres.js awaits an array of queries a transaction's callback answers as Promise.all.
               const answer = fn(t);
               return Array.isArray(answer) ? Promise.all(answer) : answer;

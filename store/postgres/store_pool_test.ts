@@ -1,0 +1,148 @@
+/**
+ * The store's pool and a terminated backend (real PostgreSQL): postgres.js 3.4.9 keeps the ErrorResponse of a
+ * backend terminated mid-statement and fails the first query the connection serves after it connected again
+ * with it (porsager/postgres#1223). A plain query is asked once more; a transaction's statement is not. Every
+ * kill is scoped to this test's database and to the backend running the given statement.
+ */
+import { assert, assertEquals, assertNotEquals } from "@std/assert";
+import type { Sql } from "postgres";
+import { createMemoryLogger } from "../../logger.ts";
+import { openPostgresPool } from "../../postgres_pool.ts";
+import { execute, fakeQuery } from "../../tests/helpers/fake_query.ts";
+import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { guardAgainstConnectionLoss } from "./connection_loss_guard.ts";
+import { storePool } from "./store_pool.ts";
+
+const ignore = await ignoreWithoutPostgres("PostgreSQL store pool termination tests");
+
+/** What a query settled with: "ok", or its error's code. */
+function outcome(query: PromiseLike<unknown>): Promise<string> {
+  return Promise.resolve(query).then(() => "ok", (e: { code?: string }) => String(e.code ?? e));
+}
+
+/** Terminates the backend of this database running exactly `statement` once it runs; its pid. */
+async function terminateRunning(observer: Sql, statement: string): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const [killed] = await observer<{ pid: number }[]>`
+      select pid, pg_terminate_backend(pid) from pg_stat_activity
+      where datname = current_database() and query = ${statement} and pid <> pg_backend_pid()
+    `;
+    if (killed) return killed.pid;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`No backend ran "${statement}" within 5 s`);
+}
+
+/** A pool of one connection, so the next query surely lands on the connection whose backend was killed. */
+function poolOfOne(url: string): Sql {
+  return storePool(openPostgresPool(url, { max: 1, onnotice: () => {} }));
+}
+
+Deno.test({
+  name: "storePool(): a plain query is not failed by the termination of the backend that ran the one before",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, observer) => {
+      const pool = poolOfOne(url);
+      try {
+        const sleeping = outcome(pool`select pg_sleep(5)`);
+        const killed = await terminateRunning(observer, "select pg_sleep(5)");
+        assertNotEquals(await sleeping, "ok", "the terminated statement fails");
+        // The next query was never sent to the terminated backend: it is answered, by a new one.
+        const [row] = await pool<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        assert(row, "the next query is answered");
+        assertNotEquals(row.pid, killed);
+        assertEquals(await outcome(pool.unsafe("select 1")), "ok");
+      } finally {
+        await pool.end({ timeout: 1 });
+      }
+    }),
+});
+
+Deno.test({
+  name:
+    "storePool(): a query asked again whose backend is terminated too fails, and is not asked a third time",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, observer) => {
+      const pool = poolOfOne(url);
+      try {
+        const first = outcome(pool`select pg_sleep(5)`);
+        await terminateRunning(observer, "select pg_sleep(5)");
+        assertNotEquals(await first, "ok");
+        // Refused with the first one's termination, asked again, and terminated itself while it runs.
+        const second = outcome(pool`select pg_sleep(6)`);
+        const killed = await terminateRunning(observer, "select pg_sleep(6)");
+        assertNotEquals(await second, "ok");
+        const [row] = await pool<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        assertNotEquals(row?.pid, killed);
+        const again = await observer`select 1 from pg_stat_activity where query = 'select pg_sleep(6)'`;
+        assertEquals(again.length, 0, "the second query is not run a third time");
+      } finally {
+        await pool.end({ timeout: 1 });
+      }
+    }),
+});
+
+Deno.test({
+  name: "storePool(): a statement of a transaction whose backend is terminated fails, and is not run again",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, observer) => {
+      const pool = poolOfOne(url);
+      // postgres.js sends the transaction's ROLLBACK on the closed socket and throws in a timer, as the server
+      // runs it: kept, as there (`store/open.ts`).
+      const unguard = guardAgainstConnectionLoss(createMemoryLogger());
+      try {
+        await pool`create table runs (n int)`;
+        let started = 0;
+        const tx = outcome(pool.begin(async (tx) => {
+          started++;
+          await tx`insert into runs values (1)`;
+          await tx`select pg_sleep(5)`;
+        }));
+        await terminateRunning(observer, "select pg_sleep(5)");
+        assertNotEquals(await tx, "ok");
+        assertEquals(started, 1, "the transaction is not begun again");
+        // The transaction is gone with its backend. (The pool is not asked more: postgres.js 3.4.9 wrote the
+        // transaction's ROLLBACK on the closed socket, and that connection no longer sends what it is given.)
+        assertEquals((await observer`select n from runs`).length, 0, "the insert rolled back");
+      } finally {
+        await pool.end({ timeout: 1 });
+        await new Promise((r) => setTimeout(r, 10));
+        unguard();
+      }
+    }),
+});
+
+Deno.test("storePool(): only the pool's own queries are asked again after a termination, a transaction's are not", async () => {
+  const made: ReturnType<typeof fakeQuery>[] = [];
+  const terminatedOnce = () => {
+    const made1 = fakeQuery(["57P01"]);
+    made.push(made1);
+    return made1.query;
+  };
+  // A pool and the transaction it begins, whose queries are each refused once with another session's termination.
+  const tx = Object.assign(() => terminatedOnce(), { unsafe: () => Promise.resolve([]) });
+  const fake = Object.assign(() => terminatedOnce(), {
+    unsafe: terminatedOnce,
+    begin: (fn: (t: typeof tx) => Promise<unknown>) => fn(tx),
+  });
+  const pool = storePool(fake as unknown as Sql);
+
+  const plain = pool`select 1`;
+  execute(plain);
+  assertEquals(await plain, "ok");
+  const unsafe = pool.unsafe("select 1");
+  execute(unsafe);
+  assertEquals(await unsafe, "ok");
+  assertEquals(made.map((m) => m.asked()), [2, 2]);
+
+  const inTx = pool.begin(async (t) => {
+    const q = t`select 1`;
+    execute(q);
+    return await q;
+  });
+  assertEquals(await outcome(inTx), "57P01");
+  assertEquals(made.map((m) => m.asked()), [2, 2, 1]);
+});

@@ -1,0 +1,45 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { execute, fakeQuery } from "../../tests/helpers/fake_query.ts";
+import { askedOnceMoreAfterTermination, isTermination } from "./termination_retry.ts";
+
+Deno.test("askedOnceMoreAfterTermination(): a query refused with a termination is asked once more", async () => {
+  for (const code of ["57P01", "57P02"]) {
+    const { query, asked } = fakeQuery([code]);
+    execute(askedOnceMoreAfterTermination(query));
+    assertEquals(await query, "ok");
+    assertEquals(asked(), 2, code);
+  }
+});
+
+Deno.test("askedOnceMoreAfterTermination(): a second termination in a row, or any other error, fails the query", async () => {
+  const twice = fakeQuery(["57P01", "57P01", "ok"]);
+  execute(askedOnceMoreAfterTermination(twice.query));
+  await assertRejects(() => twice.query, Error, "57P01");
+  await new Promise((r) => setTimeout(r, 0));
+  assertEquals(twice.asked(), 2);
+  for (const code of ["CONNECTION_CLOSED", "57014", "57P03", "23505"]) {
+    const { query, asked } = fakeQuery([code]);
+    execute(askedOnceMoreAfterTermination(query));
+    await assertRejects(() => query, Error, code);
+    assertEquals(asked(), 1, code);
+  }
+});
+
+Deno.test("askedOnceMoreAfterTermination(): a query cancelled before it is asked again is not", async () => {
+  const { query, asked } = fakeQuery(["57P01"]);
+  execute(askedOnceMoreAfterTermination(query));
+  // The pool's cancel of a query waiting for a connection (postgres.js `index.js` cancel).
+  const q = query as unknown as { cancelled: boolean; reject: (e: unknown) => void };
+  q.cancelled = true;
+  q.reject(Object.assign(new Error("57014"), { code: "57014" }));
+  await assertRejects(() => query, Error, "57014");
+  await new Promise((r) => setTimeout(r, 0));
+  assertEquals(asked(), 1);
+});
+
+Deno.test("askedOnceMoreAfterTermination(): what is not a query is handed back as it is", () => {
+  const helper = { columns: ["id"] };
+  assertEquals(askedOnceMoreAfterTermination(helper), helper);
+  assertEquals(isTermination({ code: "57P02" }), true);
+  assertEquals(isTermination(null), false);
+});
