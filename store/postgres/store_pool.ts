@@ -3,8 +3,8 @@
  * on it. Each query made on it, and each statement of a transaction begun on it, is recorded for the bounded
  * call that made it (`call_statements.ts`), so the call's bound cancels it. And a transaction begun on it first
  * gets its idle bound (`transaction_bounds.ts`), so a node frozen in it holds its locks only so long. A plain
- * query made on it (not a transaction's) refused with another session's termination is asked once more
- * (`termination_retry.ts`). Reserved connections (`reserve.ts`, the group commits' and migrations') pass
+ * query made on it, or a transaction's BEGIN, refused with another session's termination is asked once more
+ * (`termination_retry.ts`); a statement of a transaction is not. Reserved connections (`reserve.ts`, the group commits' and migrations') pass
  * through: they keep their own statements.
  *
  * @example
@@ -15,14 +15,14 @@
  */
 import type { Sql } from "postgres";
 import { CallStatements } from "./call_statements.ts";
-import { askedOnceMoreAfterTermination } from "./termination_retry.ts";
+import { askedOnceMoreAfterTermination, isTermination } from "./termination_retry.ts";
 import { IDLE_IN_TRANSACTION_BOUND } from "./transaction_bounds.ts";
 
 const POOLS = new WeakSet<object>();
 
 export function storePool(pool: Sql): Sql {
   if (POOLS.has(pool)) return pool;
-  const wrapped = recording(pool, recordedPlain, async (tx, fn) => {
+  const wrapped = recording(pool, true, async (tx, fn) => {
     await tx.unsafe(IDLE_IN_TRANSACTION_BOUND);
     return await fn(tx);
   });
@@ -34,16 +34,18 @@ type Scope = (tx: Sql, fn: (tx: Sql) => unknown) => Promise<unknown>;
 type Record = <T>(made: T) => T;
 
 /** A query made on the pool itself: it runs alone, so a termination that refused it may be asked again. */
-function recordedPlain<T>(made: T): T {
+function recordedAlone<T>(made: T): T {
   return CallStatements.record(askedOnceMoreAfterTermination(made));
 }
 
 /**
- * `sql` with its queries recorded for their call (by `record`); what `begin` (or `savepoint`) runs gets its
- * transaction recording too, entered through `scope` (the idle bound for a transaction; as it is for a
- * savepoint), and its statements are only recorded.
+ * `sql` with its queries recorded for their call; what `begin` (or `savepoint`) runs gets its transaction
+ * recording too, entered through `scope` (the idle bound for a transaction; as it is for a savepoint). `alone`:
+ * `sql` is the pool, whose queries run alone, and a query or a BEGIN refused with another session's
+ * termination is asked once more (`termination_retry.ts`); a transaction's statements are only recorded.
  */
-function recording<S extends Sql>(sql: S, record: Record, scope: Scope): S {
+function recording<S extends Sql>(sql: S, alone: boolean, scope: Scope): S {
+  const record: Record = alone ? recordedAlone : CallStatements.record;
   const wrappers = new Map<PropertyKey, unknown>();
   return new Proxy(sql, {
     apply: (target, self, args) => record(Reflect.apply(target, self, args)),
@@ -60,13 +62,23 @@ function recording<S extends Sql>(sql: S, record: Record, scope: Scope): S {
         wrapper = (...args: unknown[]) => {
           const fn = args.at(-1);
           if (typeof fn !== "function") return value.apply(target, args);
-          const run = (tx: Sql) =>
-            inner(recording(tx, CallStatements.record, (t, f) => Promise.resolve(f(t))), (t) => {
+          let began = false;
+          const run = (tx: Sql) => {
+            began = true;
+            return inner(recording(tx, false, (t, f) => Promise.resolve(f(t))), (t) => {
               // postgres.js awaits an array of queries a transaction's callback answers as Promise.all.
               const answer = fn(t);
               return Array.isArray(answer) ? Promise.all(answer) : answer;
             });
-          return value.apply(target, [...args.slice(0, -1), run]);
+          };
+          const begin = () => value.apply(target, [...args.slice(0, -1), run]) as Promise<unknown>;
+          if (!alone || key !== "begin") return begin();
+          // A BEGIN refused with another session's termination: nothing of the transaction ran, it is begun once
+          // more. Once the callback ran, the transaction fails with its connection.
+          return begin().catch((err: unknown) => {
+            if (began || !isTermination(err)) throw err;
+            return begin();
+          });
         };
       } else {
         return value;

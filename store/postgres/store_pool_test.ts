@@ -85,6 +85,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "storePool(): a transaction is not failed at its BEGIN by the termination of the backend before",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, observer) => {
+      const pool = poolOfOne(url);
+      try {
+        const sleeping = outcome(pool`select pg_sleep(5)`);
+        await terminateRunning(observer, "select pg_sleep(5)");
+        assertNotEquals(await sleeping, "ok");
+        let begun = 0;
+        const answer = await pool.begin(async (tx) => {
+          begun++;
+          return await tx<{ one: number }[]>`select 1 as one`;
+        });
+        assertEquals([answer[0]?.one, begun], [1, 1]);
+      } finally {
+        await pool.end({ timeout: 1 });
+      }
+    }),
+});
+
+Deno.test({
   name: "storePool(): a statement of a transaction whose backend is terminated fails, and is not run again",
   ignore,
   fn: () =>
@@ -145,4 +167,29 @@ Deno.test("storePool(): only the pool's own queries are asked again after a term
   });
   assertEquals(await outcome(inTx), "57P01");
   assertEquals(made.map((m) => m.asked()), [2, 2, 1]);
+});
+
+Deno.test("storePool(): a BEGIN refused with a termination is begun once more; not once its callback ran", async () => {
+  const terminated = Object.assign(new Error("57P01"), { code: "57P01" });
+  const tx = Object.assign(() => Promise.resolve([]), { unsafe: () => Promise.resolve([]) });
+  /** A pool whose begin() is refused at its BEGIN `refusals` times, then runs the callback. */
+  const poolRefusing = (refusals: number) => {
+    let begins = 0;
+    const begin = (fn: (t: typeof tx) => Promise<unknown>) =>
+      begins++ < refusals ? Promise.reject(terminated) : fn(tx);
+    return { pool: storePool(Object.assign(() => {}, { begin }) as unknown as Sql), begins: () => begins };
+  };
+  let ran = 0;
+  const callback = () => (ran++, Promise.resolve("done"));
+  const once = poolRefusing(1);
+  assertEquals(await once.pool.begin(callback), "done");
+  assertEquals([once.begins(), ran], [2, 1]);
+  const twice = poolRefusing(2);
+  assertEquals(await outcome(twice.pool.begin(callback)), "57P01");
+  assertEquals([twice.begins(), ran], [2, 1]);
+
+  // Terminated once the callback ran: the transaction is gone, it fails.
+  const afterCallback = poolRefusing(0);
+  assertEquals(await outcome(afterCallback.pool.begin(() => Promise.reject(terminated))), "57P01");
+  assertEquals(afterCallback.begins(), 1);
 });

@@ -8,8 +8,9 @@
  * Asking again is sound for a plain query only: it runs alone, in its own implicit transaction, so one that
  * really was terminated mid-run was rolled back (postgres.js 3.4.9 reports that one as CONNECTION_CLOSED
  * anyway). A statement of a transaction is not asked again: its transaction is gone with its backend
- * (`store_pool.ts` applies this to the pool's own queries, not to a transaction's or a reserved connection's;
- * `reserve.ts` does the same for reservations). Once only: a second termination fails the query.
+ * (`store_pool.ts` applies this to the pool's own queries, and begins once more a transaction whose BEGIN was
+ * refused so, before its callback ran; `reserve.ts` asks again for reservations). Once only: a second
+ * termination fails the query.
  *
  * Costs nothing more on success than two fields of the query: the query keeps its `reject`, and postgres.js
  * calls the one set here instead, which puts its own back before it settles or asks again.
