@@ -38,72 +38,66 @@ function poolOfOne(url: string): Sql {
   return storePool(openPostgresPool(url, { max: 1, onnotice: () => {} }));
 }
 
-Deno.test({
-  name: "storePool(): a plain query is not failed by the termination of the backend that ran the one before",
-  ignore,
-  fn: () =>
+/**
+ * Runs `fn` on a pool of one whose backend was terminated while it ran a statement (that statement failed):
+ * postgres.js keeps that backend's error for the connection's next request. `killed` is its pid.
+ */
+function afterTermination(
+  fn: (pool: Sql, observer: Sql, killed: number) => Promise<void>,
+): () => Promise<void> {
+  return () =>
     withFreshDatabase(async (url, observer) => {
       const pool = poolOfOne(url);
       try {
         const sleeping = outcome(pool`select pg_sleep(5)`);
         const killed = await terminateRunning(observer, "select pg_sleep(5)");
         assertNotEquals(await sleeping, "ok", "the terminated statement fails");
-        // The next query was never sent to the terminated backend: it is answered, by a new one.
-        const [row] = await pool<{ pid: number }[]>`select pg_backend_pid() as pid`;
-        assert(row, "the next query is answered");
-        assertNotEquals(row.pid, killed);
-        assertEquals(await outcome(pool.unsafe("select 1")), "ok");
+        await fn(pool, observer, killed);
       } finally {
         await pool.end({ timeout: 1 });
       }
-    }),
+    });
+}
+
+Deno.test({
+  name: "storePool(): a plain query is not failed by the termination of the backend that ran the one before",
+  ignore,
+  fn: afterTermination(async (pool, _observer, killed) => {
+    // The next query was never sent to the terminated backend: it is answered, by a new one.
+    const [row] = await pool<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    assert(row, "the next query is answered");
+    assertNotEquals(row.pid, killed);
+    assertEquals(await outcome(pool.unsafe("select 1")), "ok");
+  }),
 });
 
 Deno.test({
   name:
     "storePool(): a query asked again whose backend is terminated too fails, and is not asked a third time",
   ignore,
-  fn: () =>
-    withFreshDatabase(async (url, observer) => {
-      const pool = poolOfOne(url);
-      try {
-        const first = outcome(pool`select pg_sleep(5)`);
-        await terminateRunning(observer, "select pg_sleep(5)");
-        assertNotEquals(await first, "ok");
-        // Refused with the first one's termination, asked again, and terminated itself while it runs.
-        const second = outcome(pool`select pg_sleep(6)`);
-        const killed = await terminateRunning(observer, "select pg_sleep(6)");
-        assertNotEquals(await second, "ok");
-        const [row] = await pool<{ pid: number }[]>`select pg_backend_pid() as pid`;
-        assertNotEquals(row?.pid, killed);
-        const again = await observer`select 1 from pg_stat_activity where query = 'select pg_sleep(6)'`;
-        assertEquals(again.length, 0, "the second query is not run a third time");
-      } finally {
-        await pool.end({ timeout: 1 });
-      }
-    }),
+  fn: afterTermination(async (pool, observer) => {
+    // Refused with the first one's termination, asked again, and terminated itself while it runs.
+    const second = outcome(pool`select pg_sleep(6)`);
+    const killed = await terminateRunning(observer, "select pg_sleep(6)");
+    assertNotEquals(await second, "ok");
+    const [row] = await pool<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    assertNotEquals(row?.pid, killed);
+    const again = await observer`select 1 from pg_stat_activity where query = 'select pg_sleep(6)'`;
+    assertEquals(again.length, 0, "the second query is not run a third time");
+  }),
 });
 
 Deno.test({
   name: "storePool(): a transaction is not failed at its BEGIN by the termination of the backend before",
   ignore,
-  fn: () =>
-    withFreshDatabase(async (url, observer) => {
-      const pool = poolOfOne(url);
-      try {
-        const sleeping = outcome(pool`select pg_sleep(5)`);
-        await terminateRunning(observer, "select pg_sleep(5)");
-        assertNotEquals(await sleeping, "ok");
-        let begun = 0;
-        const answer = await pool.begin(async (tx) => {
-          begun++;
-          return await tx<{ one: number }[]>`select 1 as one`;
-        });
-        assertEquals([answer[0]?.one, begun], [1, 1]);
-      } finally {
-        await pool.end({ timeout: 1 });
-      }
-    }),
+  fn: afterTermination(async (pool) => {
+    let begun = 0;
+    const answer = await pool.begin(async (tx) => {
+      begun++;
+      return await tx<{ one: number }[]>`select 1 as one`;
+    });
+    assertEquals([answer[0]?.one, begun], [1, 1]);
+  }),
 });
 
 Deno.test({
