@@ -74,13 +74,14 @@ export class CallStatements {
  * Cancels `statement` with postgres.js's canceller (a CancelRequest on a connection of its own when it runs, out
  * of the pool's queue when it waits there). postgres.js's own `cancel()` drops the request's promise: a cancel
  * that cannot connect would be an unhandled rejection. Nothing more to do when it fails: a connection whose
- * statement could not be cancelled comes back when the statement ends or its socket fails.
+ * statement could not be cancelled comes back when the statement ends or its socket fails. Resolves once the
+ * request was answered (PostgreSQL has signalled the backend) or failed.
  */
-export function cancelStatement(statement: Statement): void {
+export function cancelStatement(statement: Statement): Promise<void> {
   const cancel = statement.canceller;
-  if (!cancel) return;
+  if (!cancel) return Promise.resolve();
   statement.canceller = null;
-  cancel(statement).catch(() => {});
+  return cancel(statement).catch(() => {});
 }
 
 /** postgres.js's fields of a query that say whether and where it runs, and cancel it (`src/query.js`, 3.4.9). */

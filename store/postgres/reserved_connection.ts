@@ -9,7 +9,7 @@
  * A call whose bound expired (`sql.ts` `bounded`) gives its connection up (`giveUp`): the statement PostgreSQL
  * is still running on it is cancelled, so the transaction fails, is rolled back and the connection comes back
  * to the pool, instead of staying reserved for as long as the statement runs (a pool of few connections ran
- * short of them). A backend that does not answer at all (a frozen host) cannot be cancelled: that connection
+ * short of them); it comes back once that cancel can hit nothing but its own statements (`release`). A backend that does not answer at all (a frozen host) cannot be cancelled: that connection
  * comes back when its socket fails.
  *
  * @example
@@ -36,6 +36,8 @@ export class ReservedConnection {
   #lost = false;
   /** The statements made on it, to find the one running when it is given up. */
   readonly #statements: Statement[] = [];
+  /** The CancelRequest sent when it was given up, settled once answered (`release` waits for it). */
+  readonly #cancels: Promise<void>[] = [];
   /** The reserved connection, with every statement made on it remembered. */
   readonly sql: ReservedSql;
 
@@ -64,7 +66,7 @@ export class ReservedConnection {
    */
   giveUp(): void {
     for (const statement of this.#statements) {
-      if (statement.active) cancelStatement(statement);
+      if (statement.active) this.#cancels.push(cancelStatement(statement));
     }
   }
 
@@ -89,9 +91,31 @@ export class ReservedConnection {
     }
   }
 
-  /** Gives it back to the pool, unless it is lost (postgres.js reconnects that one itself). */
+  /**
+   * Gives it back to the pool, unless it is lost (postgres.js reconnects that one itself); a connection given
+   * up only once its cancel can no longer land on a later statement (`#releaseOnceCancelSpent`).
+   */
   release(): void {
     this.#statements.length = 0;
+    if (this.#lost) return;
+    if (this.#cancels.length === 0) return this.reserved.release();
+    void this.#releaseOnceCancelSpent(this.#cancels.splice(0));
+  }
+
+  /**
+   * PostgreSQL cancels what the backend runs when the CancelRequest ARRIVES: the statement it was sent for may
+   * have ended meanwhile, and given back at once the connection's next statement (another call's write) would
+   * be cancelled. Once the request is answered the backend has been signalled, and it takes the signal before
+   * it reads what is sent next: the cancel lands at the latest on one more round trip here (57014), never later.
+   * A round trip that fails may also have met the transaction left open by a cancelled ROLLBACK: one more ends it.
+   */
+  async #releaseOnceCancelSpent(cancels: Promise<void>[]): Promise<void> {
+    await Promise.all(cancels);
+    try {
+      await this.unlessLost(() => this.reserved`select 1`);
+    } catch {
+      await this.unlessLost(() => this.reserved`rollback`).catch(() => {});
+    }
     if (!this.#lost) this.reserved.release();
   }
 }

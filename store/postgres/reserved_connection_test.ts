@@ -1,6 +1,8 @@
 import { assert, assertEquals } from "@std/assert";
+import type { Sql } from "postgres";
 import { openPostgresPool } from "../../postgres_pool.ts";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
+import { tcpProxy } from "../../tests/helpers/tcp_proxy.ts";
 import { ReservedConnection } from "./reserved_connection.ts";
 import { bounded } from "./sql.ts";
 
@@ -84,3 +86,82 @@ Deno.test({
       }
     }),
 });
+
+Deno.test({
+  name:
+    "a connection given up is not given back before its late cancel landed: the next call's write is kept",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, observer) => {
+      await observer`create table written (n int)`;
+      const proxy = tcpProxy(new URL(url));
+      const pool = poolOfOne(proxy.url(url));
+      try {
+        const conn = await ReservedConnection.reserve(pool);
+        await conn.sql`begin`;
+        const running = conn.sql`select pg_sleep(0.3)`.then(() => null, (e: Error) => e);
+        await waitFor(observer, "select pg_sleep(0.3)");
+        // The CancelRequest (a connection of its own) reaches PostgreSQL 1 s late: the statement it was sent
+        // for has ended by then, the caller has rolled back and released, and another call's write runs.
+        proxy.delayNewConnections(1_000);
+        conn.giveUp();
+        assertEquals(await running, null, "the statement ended before its cancel arrived");
+        await conn.unlessLost(() => conn.sql`rollback`);
+        conn.release();
+        proxy.delayNewConnections(0);
+        const write = await bounded("the next call's write", 5_000, () =>
+          pool`insert into written select 1 from pg_sleep(1.5)`).then(() =>
+            null, (e: Error) =>
+            e);
+        assertEquals(write, null, "the next call's write was not cancelled");
+        assertEquals([...await observer`select n from written`], [{ n: 1 }]);
+      } finally {
+        await pool.end({ timeout: 1 });
+        await proxy.close();
+      }
+    }),
+});
+
+Deno.test({
+  name:
+    "a connection given up whose cancel failed its transaction's rollback is rolled back before it is given back",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, observer) => {
+      const proxy = tcpProxy(new URL(url));
+      const pool = poolOfOne(proxy.url(url));
+      try {
+        const conn = await ReservedConnection.reserve(pool);
+        await conn.sql`begin`;
+        const running = conn.sql`select pg_sleep(0.3)`.then(() => null, (e: Error) => e);
+        await waitFor(observer, "select pg_sleep(0.3)");
+        proxy.delayNewConnections(500);
+        conn.giveUp();
+        assertEquals(await running, null, "the statement ended before its cancel arrived");
+        // The late cancel lands on the caller's next statement: as if on its ROLLBACK, the transaction stays open
+        // (aborted). Given back so, the pool's next query would fail with 25P02.
+        const hit = await conn.sql`select pg_sleep(2)`.then(() => null, (e: { code?: string }) => e.code);
+        assertEquals(hit, "57014");
+        conn.release();
+        proxy.delayNewConnections(0);
+        const [row] = await bounded("the next call's read", 3_000, () =>
+          pool<{ one: number }[]>`select 1 as one`);
+        assertEquals(row?.one, 1);
+      } finally {
+        await pool.end({ timeout: 1 });
+        await proxy.close();
+      }
+    }),
+});
+
+/** Waits until `query` runs on the database (pg_stat_activity). */
+async function waitFor(observer: Sql, query: string): Promise<void> {
+  for (;;) {
+    const [row] = await observer`
+      select 1 from pg_stat_activity
+      where datname = current_database() and state = 'active' and query = ${query}
+    `;
+    if (row) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

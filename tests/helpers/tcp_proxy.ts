@@ -12,6 +12,8 @@
  *   its session idle;
  * - `holdAnswers()`: the server's bytes are kept until the returned release, then delivered at once (a client
  *   whose event loop stalled reads all that came meanwhile, a close included, in one go).
+ * - `delayNewConnections(ms)`: a connection opened from now on reaches the server `ms` late (a CancelRequest,
+ *   sent on a connection of its own, that a busy host or network holds up): open ones pass as usual.
  *
  * @example
  * ```ts ignore
@@ -31,6 +33,7 @@ export function tcpProxy(target: URL) {
   let closed = false;
   let commitsToLose = 0;
   let answersDelayMs = 0;
+  let connectDelayMs = 0;
   /** While answers are held: the release that delivers them (every pump holding waits for it). */
   let holding: Promise<void> | null = null;
   /** Resolved with each COMMIT answer dropped. */
@@ -94,12 +97,24 @@ export function tcpProxy(target: URL) {
       conns.add(client);
       // A frozen server's kernel still accepts; nothing more happens on the connection.
       if (frozen) continue;
-      const server = await Deno.connect({ hostname: target.hostname, port: Number(target.port || 5432) });
-      conns.add(server);
-      pumps.push(pump(client, server, false), pump(server, client, true));
+      const connect = async () => {
+        const server = await Deno.connect({ hostname: target.hostname, port: Number(target.port || 5432) });
+        conns.add(server);
+        pumps.push(pump(client, server, false), pump(server, client, true));
+      };
+      if (connectDelayMs === 0) {
+        await connect();
+        continue;
+      }
+      const delayMs = connectDelayMs;
+      pumps.push((async () => {
+        await new Promise((r) => setTimeout(r, delayMs));
+        if (!closed) await connect();
+        if (closed) closeAll(); // connected while the proxy closed
+      })());
     }
   })();
-  const closeAll = () => {
+  function closeAll(): void {
     for (const c of conns) {
       try {
         c.close();
@@ -108,7 +123,7 @@ export function tcpProxy(target: URL) {
       }
     }
     conns.clear();
-  };
+  }
   return {
     /** The URL of `url`'s database through the proxy. */
     url(url: string): string {
@@ -147,6 +162,10 @@ export function tcpProxy(target: URL) {
         holding = null;
         resolve();
       };
+    },
+    /** From now on a new connection reaches the server `ms` late (0: at once again). */
+    delayNewConnections(ms: number): void {
+      connectDelayMs = ms;
     },
     /** Closes every connection; new ones pass everything again. */
     cut(): void {
