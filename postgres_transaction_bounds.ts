@@ -1,10 +1,12 @@
 /**
  * How long a transaction's session may sit idle in it before PostgreSQL ends it (`IDLE_IN_TRANSACTION_MS`), for
- * every transaction of the stores: a node frozen (SIGSTOP, a paused VM, a swap stall) between a transaction's
- * statements and its COMMIT holds their row and advisory locks for as long as it is frozen, and every other
- * writer of those rows (another node, the next operator) waits or fails at its lock timeout, again and again.
- * A group commit sets it with its lock timeout (`commit.ts`); a transaction begun on a store's pool
- * (`store_pool.ts`) sets it first thing. A healthy node sends its next statement in ms.
+ * every transaction of the stores and the cluster: a node frozen (SIGSTOP, a paused VM, a swap stall) between a
+ * transaction's statements and its COMMIT holds their row and advisory locks for as long as it is frozen, and
+ * every other writer of those rows (another node, the next operator) waits or fails at its lock timeout, again
+ * and again. A group commit sets it with its lock timeout (`store/postgres/commit.ts`); a transaction begun on a
+ * store's pool (`store/postgres/store_pool.ts`) or by the cluster (`cluster/postgres.ts`) sets it first thing.
+ * A healthy node sends its next statement in ms. At the root, as `postgres_pool.ts`: `cluster/` may not import
+ * `store/postgres/`.
  *
  * @example
  * ```ts ignore

@@ -18,6 +18,7 @@
 import postgres, { type Sql } from "postgres";
 import type { Logger } from "../logger.ts";
 import { openPostgresPool } from "../postgres_pool.ts";
+import { IDLE_IN_TRANSACTION_BOUND } from "../postgres_transaction_bounds.ts";
 import type { BusMessage, ClusterBackend, NodeLease, NodeWarning, PresenceEntry } from "./mod.ts";
 import { LOST_NODE_KEPT_MS } from "./nodes.ts";
 
@@ -324,6 +325,8 @@ async function recordLostNodes(sql: Sql): Promise<void> {
  */
 async function sweep(sql: Sql): Promise<void> {
   await sql.begin(async (tx) => {
+    // A node frozen before its COMMIT would hold the dead node's stations' rows, which other nodes claim.
+    await tx.unsafe(IDLE_IN_TRANSACTION_BOUND);
     await recordLostNodes(tx as unknown as Sql);
     await tx`
       delete from cluster_presence p

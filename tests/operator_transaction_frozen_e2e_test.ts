@@ -9,7 +9,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { openPostgresPool } from "../postgres_pool.ts";
-import { IDLE_IN_TRANSACTION_MS } from "../store/postgres/transaction_bounds.ts";
+import { IDLE_IN_TRANSACTION_MS } from "../postgres_transaction_bounds.ts";
 import { adminApi } from "./helpers/admin_api.ts";
 import { ADMIN } from "./helpers/api.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";

@@ -35,7 +35,7 @@ import {
   CURRENT_IDLE_SETTING,
   IDLE_IN_TRANSACTION_MS,
   IDLE_IN_TRANSACTION_SETTING,
-} from "./transaction_bounds.ts";
+} from "../../postgres_transaction_bounds.ts";
 
 export interface PgCommitOptions {
   /**
@@ -98,7 +98,7 @@ export const DEFAULT_BUSY_WINDOW_MS = 1;
 /** See `groupCommitLockTimeoutMs`: well within the bound, far above a group commit's usual length. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 
-/** See `transaction_bounds.ts`: a frozen node's group commit holds no row lock past it. */
+/** See `postgres_transaction_bounds.ts`: a frozen node's group commit holds no row lock past it. */
 export { IDLE_IN_TRANSACTION_MS };
 
 /**
