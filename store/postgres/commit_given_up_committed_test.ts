@@ -9,7 +9,7 @@ import { startedTransaction } from "../../model/transaction.ts";
 import type { MeterValueRow } from "../../model/meter_value.ts";
 import { ignoreWithoutPostgres, withMigratedDatabase } from "../../tests/helpers/postgres.ts";
 import { eventually } from "../../tests/helpers/server.ts";
-import { startInput } from "../contract/harness.ts";
+import { at, meterRow as contractMeterRow, startInput } from "../contract/harness.ts";
 import { StoreUnavailableError } from "../mod.ts";
 import { openPostgresStore } from "./mod.ts";
 
@@ -18,20 +18,7 @@ const ignore = await ignoreWithoutPostgres("PostgreSQL given-up group commit tes
 const CP = "CP-LATE";
 
 function meterRow(i: number): MeterValueRow {
-  return {
-    chargePointId: CP,
-    connectorId: 1,
-    transactionId: null,
-    timestamp: new Date(Date.UTC(2024, 4, 1, 10, 0, i)).toISOString(),
-    value: String(1000 + i),
-    context: "Sample.Periodic",
-    format: "Raw",
-    measurand: "Energy.Active.Import.Register",
-    phase: null,
-    location: "Outlet",
-    unit: "Wh",
-    receivedAt: "2024-05-01T10:05:00.000Z",
-  };
+  return contractMeterRow({ chargePointId: CP, timestamp: at(20 + i), value: String(1000 + i) });
 }
 
 Deno.test({

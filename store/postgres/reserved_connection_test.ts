@@ -97,18 +97,10 @@ Deno.test({
       const proxy = tcpProxy(new URL(url));
       const pool = poolOfOne(proxy.url(url));
       try {
-        const conn = await ReservedConnection.reserve(pool);
-        await conn.sql`begin`;
-        const running = conn.sql`select pg_sleep(0.3)`.then(() => null, (e: Error) => e);
-        await waitFor(observer, "select pg_sleep(0.3)");
-        // The CancelRequest (a connection of its own) reaches PostgreSQL 1 s late: the statement it was sent
-        // for has ended by then, the caller has rolled back and released, and another call's write runs.
-        proxy.delayNewConnections(1_000);
-        conn.giveUp();
-        assertEquals(await running, null, "the statement ended before its cancel arrived");
+        // The cancel reaches PostgreSQL 1 s late: the caller has rolled back and released, another call's write runs.
+        const conn = await givenUpWithLateCancel(pool, observer, proxy, 1_000);
         await conn.unlessLost(() => conn.sql`rollback`);
         conn.release();
-        proxy.delayNewConnections(0);
         const write = await bounded("the next call's write", 5_000, () =>
           pool`insert into written select 1 from pg_sleep(1.5)`).then(() =>
             null, (e: Error) =>
@@ -131,19 +123,12 @@ Deno.test({
       const proxy = tcpProxy(new URL(url));
       const pool = poolOfOne(proxy.url(url));
       try {
-        const conn = await ReservedConnection.reserve(pool);
-        await conn.sql`begin`;
-        const running = conn.sql`select pg_sleep(0.3)`.then(() => null, (e: Error) => e);
-        await waitFor(observer, "select pg_sleep(0.3)");
-        proxy.delayNewConnections(500);
-        conn.giveUp();
-        assertEquals(await running, null, "the statement ended before its cancel arrived");
+        const conn = await givenUpWithLateCancel(pool, observer, proxy, 500);
         // The late cancel lands on the caller's next statement: as if on its ROLLBACK, the transaction stays open
         // (aborted). Given back so, the pool's next query would fail with 25P02.
         const hit = await conn.sql`select pg_sleep(2)`.then(() => null, (e: { code?: string }) => e.code);
         assertEquals(hit, "57014");
         conn.release();
-        proxy.delayNewConnections(0);
         const [row] = await bounded("the next call's read", 3_000, () =>
           pool<{ one: number }[]>`select 1 as one`);
         assertEquals(row?.one, 1);
@@ -153,6 +138,27 @@ Deno.test({
       }
     }),
 });
+
+/**
+ * A connection in a transaction given up while its statement runs, whose CancelRequest (a connection of its own)
+ * reaches PostgreSQL `cancelLateMs` late: the statement has ended by then. New connections pass at once again.
+ */
+async function givenUpWithLateCancel(
+  pool: Sql,
+  observer: Sql,
+  proxy: ReturnType<typeof tcpProxy>,
+  cancelLateMs: number,
+): Promise<ReservedConnection> {
+  const conn = await ReservedConnection.reserve(pool);
+  await conn.sql`begin`;
+  const running = conn.sql`select pg_sleep(0.3)`.then(() => null, (e: Error) => e);
+  await waitFor(observer, "select pg_sleep(0.3)");
+  proxy.delayNewConnections(cancelLateMs);
+  conn.giveUp();
+  assertEquals(await running, null, "the statement ended before its cancel arrived");
+  proxy.delayNewConnections(0); // the cancel's connection was accepted meanwhile
+  return conn;
+}
 
 /** Waits until `query` runs on the database (pg_stat_activity). */
 async function waitFor(observer: Sql, query: string): Promise<void> {
