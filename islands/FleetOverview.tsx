@@ -3,8 +3,9 @@
  * table with search, connector-status and connection filters, sortable columns and pages. The URL holds the
  * view (links and a GET form, so it works without JavaScript too); this island keeps it current: a station's
  * events change its row at once, and the KPIs and counts are asked for again (debounced, at most once a
- * second, and again when the server says its answer was computed before the latest change), and every ten
- * seconds for what changes without an event here (energy of running sessions, time offline). Operators select
+ * second, and again when the server says its answer was computed before the latest change), every ten
+ * seconds for what changes without an event here (energy of running sessions, time offline), and when the
+ * next station starting up turns silent (its grace ends: the server says when). Operators select
  * stations in the table and run a command on them (a job, islands/job_launcher.tsx).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -33,6 +34,8 @@ const DEBOUNCE_MS = 300;
 const MIN_GAP_MS = 1000;
 /** Energy grows and stations stay offline without an event this page hears: asked again this often. */
 const PERIODIC_MS = 10_000;
+/** Past a grace's end by this much when asking again: the server's clock has passed it for sure. */
+const GRACE_END_MARGIN_MS = 50;
 
 const ATTENTION: readonly {
   kind: AttentionKind;
@@ -127,6 +130,9 @@ export default function FleetOverview(props: FleetOverviewProps) {
   const selectable = props.commands !== undefined;
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastFetch = useRef(0);
+  /** The last read asked for: an answer to an earlier one is older than it, and is dropped. */
+  const lastRead = useRef(0);
+  const graceEnd = useRef<ReturnType<typeof setTimeout> | null>(null);
   const { query } = props;
 
   const refetch = (delayMs = DEBOUNCE_MS) => {
@@ -135,9 +141,13 @@ export default function FleetOverview(props: FleetOverviewProps) {
     timer.current = setTimeout(async () => {
       timer.current = null;
       lastFetch.current = Date.now();
+      const read = ++lastRead.current;
       try {
         const fresh = await apiFetch<Overview>(overviewApiPath(query, props.data.limit, dayStart()));
+        // Two reads in flight (a slow scan) may answer out of order: the older would take a change back.
+        if (read !== lastRead.current) return;
         setData(fresh);
+        wakeAtGraceEnd(fresh.nextOverdueInMs);
         if (fresh.stale) refetch(Math.max(fresh.retryAfterMs, DEBOUNCE_MS));
       } catch {
         // The next event or reconnect tries again.
@@ -145,12 +155,27 @@ export default function FleetOverview(props: FleetOverviewProps) {
     }, wait);
   };
 
+  /**
+   * A station starting up turns silent when its grace ends, with no event: read again then, not at the next
+   * periodic refresh (up to ten seconds late, the strip and the row turning at different reads). A duration
+   * from the server, counted from the answer's arrival: late by its transit, never early on a skewed clock.
+   */
+  const wakeAtGraceEnd = (inMs: number | null) => {
+    if (graceEnd.current !== null) clearTimeout(graceEnd.current);
+    graceEnd.current = inMs === null ? null : setTimeout(() => {
+      graceEnd.current = null;
+      refetch(0);
+    }, inMs + GRACE_END_MARGIN_MS);
+  };
+
   useEffect(() => {
     if (dayStart() !== undefined) refetch(0);
+    wakeAtGraceEnd(props.data.nextOverdueInMs);
     const periodic = setInterval(() => refetch(0), PERIODIC_MS);
     return () => {
       clearInterval(periodic);
       if (timer.current !== null) clearTimeout(timer.current);
+      if (graceEnd.current !== null) clearTimeout(graceEnd.current);
     };
   }, []);
 
@@ -175,8 +200,9 @@ export default function FleetOverview(props: FleetOverviewProps) {
         update(event.chargePointId, (r) => ({
           ...r,
           lastSeen: event.at,
-          // It reports: no longer starting up (the counts follow with the refetch).
+          // It reports: no longer starting up nor silent (the counts follow with the refetch).
           awaitingStatus: null,
+          attention: r.attention.filter((kind) => kind !== "silent"),
           connectors: [
             ...r.connectors.filter((c) => c.connectorId !== event.connector.connectorId),
             event.connector,
@@ -185,7 +211,11 @@ export default function FleetOverview(props: FleetOverviewProps) {
         }));
         break;
       case "evseStatus":
-        update(event.chargePointId, (r) => ({ ...r, awaitingStatus: null }));
+        update(event.chargePointId, (r) => ({
+          ...r,
+          awaitingStatus: null,
+          attention: r.attention.filter((kind) => kind !== "silent"),
+        }));
         break;
     }
     refetch();

@@ -105,6 +105,12 @@ export interface Fleet {
   rows: FleetRow[];
   kpis: FleetKpis;
   attention: Record<AttentionKind, number>;
+  /**
+   * The soonest a station starting up turns silent (its grace ends, `overdueAt`), any station of the fleet's, shown
+   * or not; null when none is starting up. Nothing else the overview counts changes without an event, so a page
+   * asks again then rather than at its next periodic refresh.
+   */
+  nextOverdueAt: string | null;
 }
 
 export function buildFleet(input: FleetInput): Fleet {
@@ -141,6 +147,7 @@ export function buildFleet(input: FleetInput): Fleet {
     silent: 0,
   };
   let connectors = 0, operativeNow = 0, onlineConnectors = 0, inUseNow = 0, online = 0;
+  let nextOverdueAt: string | null = null;
   const rows = input.stations.map((s): FleetRow => {
     const r = s.record;
     const sessions = sessionsOf.get(r.id) ?? [];
@@ -166,6 +173,9 @@ export function buildFleet(input: FleetInput): Fleet {
     if (recentProtocolErrors(r.protocolErrors, nowMs)) marks.push("protocol");
     const waiting = awaitingStatus(s, nowMs, input.statusGraceMs);
     if (waiting?.overdue) marks.push("silent");
+    else if (waiting && (nextOverdueAt === null || waiting.overdueAt < nextOverdueAt)) {
+      nextOverdueAt = waiting.overdueAt;
+    }
     for (const kind of ["offline", "registration", "firmware", "protocol", "silent"] as const) {
       if (marks.includes(kind)) attention[kind]++;
     }
@@ -201,6 +211,7 @@ export function buildFleet(input: FleetInput): Fleet {
   return {
     rows,
     attention,
+    nextOverdueAt,
     kpis: {
       stations: rows.length,
       online,

@@ -221,4 +221,19 @@ Deno.test("buildFleet() flags a connected station with no status since its boot 
     ["CP-U", [], null],
   ]);
   assertEquals(selectRows(fleet.rows, { attention: "silent" }).map((r) => r.id), ["CP-T"]);
+  // The one starting up is the next to turn silent.
+  assertEquals(fleet.nextOverdueAt, at(-1));
+});
+
+Deno.test("buildFleet() names the soonest end of a grace among stations starting up, null without one", () => {
+  const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
+  const booted = (id: string, minutesAgo: number) => ({
+    ...station(id, true, [], { bootedAt: at(minutesAgo) }),
+    connectedAt: at(10),
+  });
+  const fleet = (stations: ReturnType<typeof booted>[]) => buildFleet({ ...input(), stations }).nextOverdueAt;
+  // Booted half a minute and a minute and a half ago (a grace of two minutes), and one already silent.
+  assertEquals(fleet([booted("CP-1", 0.5), booted("CP-2", 1.5), booted("CP-3", 5)]), at(-0.5));
+  assertEquals(fleet([booted("CP-3", 5)]), null);
+  assertEquals(buildFleet(input()).nextOverdueAt, null);
 });

@@ -117,6 +117,10 @@ export const OverviewSchema = z.object({
   capped: z.boolean().describe("The fleet is larger than one scan reads: counts are lower bounds"),
   stale: z.boolean().describe("A station changed after this was computed: ask again after retryAfterMs"),
   retryAfterMs: z.number().int(),
+  nextOverdueInMs: z.number().int().nullable().describe(
+    "Milliseconds until the next station starting up turns silent (its STATUS_GRACE_S ends), any station, " +
+      "shown or not: the counts change then without an event, so ask again then (null: none is starting up)",
+  ),
 });
 
 /** Midnight UTC of `at`. */
@@ -169,6 +173,9 @@ export function addOverviewRoutes(router: ApiRouter, options: OverviewRouteOptio
       capped: data.capped,
       stale: data.stale,
       retryAfterMs: Math.ceil(data.retryAfterMs),
+      nextOverdueInMs: fleet.nextOverdueAt === null
+        ? null
+        : Math.max(0, Math.ceil(Date.parse(fleet.nextOverdueAt) - now.getTime())),
     });
   });
 }
