@@ -2,10 +2,11 @@
  * A station's file transfers and certificates: the diagnostics, log and firmware statuses it reported (each
  * with its time), the files it uploaded (GetDiagnostics, GetLog), downloadable by operators (logs can hold
  * secrets) and deletable by admins, and the certificates our CA issued to it with what became of their delivery
- * (only the one marked current, the newest it accepted, is its certificate). Server-rendered, no state.
+ * (only the one marked current, the newest it accepted, is its certificate). Server-rendered, no state; times
+ * as everywhere on the dashboard (`time.tsx`): UTC, or local time once the operator picks it.
  */
-import { formatTime } from "./format.ts";
 import { Island } from "./island.tsx";
+import { Time, TzLabel } from "./time.tsx";
 import type { FileStatus, IssuedCertificate, UploadedFile } from "./types.ts";
 
 /** A page of a list: its items, the cursor of the next (older) page, and the cursor it started after. */
@@ -75,7 +76,9 @@ export function StationFiles(
           <table class="table" aria-label="Transfer status history">
             <thead>
               <tr>
-                <th scope="col">Received (UTC)</th>
+                <th scope="col">
+                  Received (<TzLabel />)
+                </th>
                 <th scope="col">Transfer</th>
                 <th scope="col">Status</th>
                 <th scope="col">Request</th>
@@ -84,7 +87,9 @@ export function StationFiles(
             <tbody>
               {props.history.items.map((h, i) => (
                 <tr key={`${h.receivedAt}-${i}`} data-file-status={h.kind}>
-                  <td data-label="Received">{formatTime(h.receivedAt)}</td>
+                  <td data-label="Received">
+                    <Time iso={h.receivedAt} />
+                  </td>
                   <td data-label="Transfer">{KIND_LABEL[h.kind]}</td>
                   <td data-label="Status">{h.status}</td>
                   <td data-label="Request">{h.requestId ?? "—"}</td>
@@ -146,7 +151,9 @@ function Uploads(
           <table class="table" aria-label="Uploaded files">
             <thead>
               <tr>
-                <th scope="col">Uploaded (UTC)</th>
+                <th scope="col">
+                  Uploaded (<TzLabel />)
+                </th>
                 <th scope="col">Kind</th>
                 <th scope="col">File</th>
                 <th scope="col">Size</th>
@@ -156,7 +163,9 @@ function Uploads(
             <tbody>
               {props.uploads.map((u) => (
                 <tr key={u.id}>
-                  <td data-label="Uploaded">{formatTime(u.uploadedAt)}</td>
+                  <td data-label="Uploaded">
+                    <Time iso={u.uploadedAt} />
+                  </td>
                   <td data-label="Kind">
                     {u.kind === "log" ? `${u.logType ?? "log"} #${u.requestId ?? "?"}` : "Diagnostics"}
                   </td>
@@ -206,7 +215,7 @@ function Certificates(
             ? (
               <>
                 Current certificate: <span class="mono">{current.serialNumber}</span>, expires{" "}
-                {formatTime(current.notAfter)}.
+                <Time iso={current.notAfter} /> (<TzLabel />).
               </>
             )
             : "No current certificate: the station installed none of ours."}
@@ -218,20 +227,28 @@ function Certificates(
           <table class="table" aria-label="Certificates issued">
             <thead>
               <tr>
-                <th scope="col">Issued (UTC)</th>
+                <th scope="col">
+                  Issued (<TzLabel />)
+                </th>
                 <th scope="col">Serial</th>
                 <th scope="col">Key</th>
-                <th scope="col">Expires (UTC)</th>
+                <th scope="col">
+                  Expires (<TzLabel />)
+                </th>
                 <th scope="col">Delivery</th>
               </tr>
             </thead>
             <tbody>
               {items.map((c) => (
                 <tr key={c.serialNumber} data-delivery={c.delivery} data-current={String(c.current)}>
-                  <td data-label="Issued">{formatTime(c.issuedAt)}</td>
+                  <td data-label="Issued">
+                    <Time iso={c.issuedAt} />
+                  </td>
                   <td data-label="Serial" class="mono">{c.serialNumber}</td>
                   <td data-label="Key">{c.key}</td>
-                  <td data-label="Expires">{formatTime(c.notAfter)}</td>
+                  <td data-label="Expires">
+                    <Time iso={c.notAfter} />
+                  </td>
                   <td data-label="Delivery" title={c.deliveryDetail ?? undefined}>
                     <span class={`chip tone-${DELIVERY[c.delivery].tone}`}>{DELIVERY[c.delivery].label}</span>
                     {c.current && " (current)"}
