@@ -1,11 +1,13 @@
 /**
  * What islands share in the browser: JSON calls to the operator API (the session cookie rides along) and one
- * EventSource per filter for the live events, however many islands listen to it.
+ * EventSource per filter for the live events, however many islands listen to it (a shared feed,
+ * shared_feed.ts, as the islands' own readers are).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { StationEvent } from "../components/types.ts";
 import { EVENT_TYPES } from "../components/event_types.ts";
 import { reopenDelayMs } from "./reopen_delay.ts";
+import { type Feed, type OpenFeed, sharedFeeds } from "./shared_feed.ts";
 import { sessionStillValid, setSignedOut, signInAgainHref, useSignedOut } from "./signed_out.ts";
 
 /** An API error answer (`{ error, message, details }`) or a network failure (status 0). */
@@ -58,24 +60,50 @@ export async function apiFetch<T = unknown>(
   return body as T;
 }
 
+/** What a stream hands the islands following it: one of its events, or that it opened (true) or dropped. */
+type StreamNews = { event: never } | { live: boolean };
+
+/** A stream's connection, while an island follows it: the feed it hands out on, its EventSource, its reopens. */
 interface Channel {
   url: string;
+  feed: Feed<StreamNews>;
   source: EventSource | null;
-  listeners: Set<(e: never) => void>;
-  openListeners: Set<(live: boolean) => void>;
   live: boolean;
   /** Reopens since the stream was last open: the next wait grows with it. */
   attempts: number;
   /** The pending reopen, cleared when the last subscriber leaves. */
   timer: ReturnType<typeof setTimeout> | undefined;
-  closed: boolean;
 }
 
+/** One stream per filter for the page, however many islands follow it (shared_feed.ts). */
+const streams = sharedFeeds<string, StreamNews>();
+/** The streams followed now, by filter: a subscriber joining one already open is told it is live. */
 const channels = new Map<string, Channel>();
+
+/** Opens `query`'s stream for its first follower; what it returns closes it after the last one. */
+function openStream(query: string): OpenFeed<StreamNews> {
+  return (feed) => {
+    const ch: Channel = {
+      url: `/api/v1/events${query ? `?${query}` : ""}`,
+      feed,
+      source: null,
+      live: false,
+      attempts: 0,
+      timer: undefined,
+    };
+    channels.set(query, ch);
+    open(ch);
+    return () => {
+      clearTimeout(ch.timer);
+      ch.source?.close();
+      channels.delete(query);
+    };
+  };
+}
 
 function setLive(ch: Channel, live: boolean): void {
   ch.live = live;
-  for (const l of ch.openListeners) l(live);
+  ch.feed.handOut({ live });
 }
 
 function open(ch: Channel): void {
@@ -100,7 +128,7 @@ function open(ch: Channel): void {
       } catch {
         return;
       }
-      for (const l of ch.listeners) l(event);
+      ch.feed.handOut({ event });
     });
   }
 }
@@ -116,7 +144,8 @@ function reopenLater(ch: Channel): void {
   ch.timer = setTimeout(async () => {
     ch.timer = undefined;
     const valid = await sessionStillValid();
-    if (ch.closed) return;
+    // Its last subscriber left during the check.
+    if (!ch.feed.open) return;
     if (!valid) {
       setSignedOut(true);
       ch.attempts = Math.max(ch.attempts, 16);
@@ -137,35 +166,13 @@ export function subscribeEvents<E = StationEvent>(
   onEvent: (e: E) => void,
   onLive: (live: boolean) => void = () => {},
 ): () => void {
-  let channel = channels.get(query);
-  if (!channel) {
-    channel = {
-      url: `/api/v1/events${query ? `?${query}` : ""}`,
-      source: null,
-      listeners: new Set(),
-      openListeners: new Set(),
-      live: false,
-      attempts: 0,
-      timer: undefined,
-      closed: false,
-    };
-    open(channel);
-    channels.set(query, channel);
-  }
-  const ch = channel;
-  ch.listeners.add(onEvent);
-  ch.openListeners.add(onLive);
-  if (ch.live) onLive(true);
-  return () => {
-    ch.listeners.delete(onEvent);
-    ch.openListeners.delete(onLive);
-    if (ch.listeners.size === 0) {
-      ch.closed = true;
-      clearTimeout(ch.timer);
-      ch.source?.close();
-      channels.delete(query);
-    }
-  };
+  const leave = streams.follow(
+    query,
+    openStream(query),
+    (news) => "event" in news ? onEvent(news.event) : onLive(news.live),
+  );
+  if (channels.get(query)?.live) onLive(true);
+  return leave;
 }
 
 /**
