@@ -231,6 +231,9 @@ export async function startServer(
   // this process's stations, so that nothing is done twice.
   const streamEvents = options.cluster ? new EventBus() : events;
   if (options.cluster) events.subscribe((event) => streamEvents.publish(event));
+  // The other nodes' events, for the live stream and the reservations asked here (fleet's `otherNodesEvents`).
+  const otherNodesEvents = options.cluster ? new EventBus() : null;
+  otherNodesEvents?.subscribe((event) => streamEvents.publish(event));
   // Every node learns which stations went out of service (or came back), wherever the operator asked.
   const unfollowService = streamEvents.subscribe((e) =>
     e.type === "service" && shutOut.serviceChanged(e.chargePointId, e.inService)
@@ -243,7 +246,7 @@ export async function startServer(
       backend: options.cluster,
       registry,
       events,
-      remoteEvents: streamEvents,
+      remoteEvents: otherNodesEvents ?? streamEvents,
       logger,
       leaseMs: config.PRESENCE_LEASE_S * 1000,
       requestTimeoutMs: commandAnswerBoundMs(config.CALL_TIMEOUT_MS),
@@ -408,6 +411,7 @@ export async function startServer(
     fleet: fleetStore,
     registry,
     stationEvents: events,
+    ...(otherNodesEvents ? { otherNodesEvents } : {}),
     securityEvents: security.events,
     frames: registry.deps.frames,
     now,

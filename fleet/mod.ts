@@ -73,6 +73,11 @@ export interface FleetDeps {
   fleet: FleetStore;
   registry: Registry;
   stationEvents: EventBus;
+  /**
+   * The other nodes' station events, in a cluster: only the reservations asked here hear them
+   * (`ReservationService.otherNodeEvent`); the rest of the domain follows this process's stations alone.
+   */
+  otherNodesEvents?: Pick<EventBus, "subscribe">;
   securityEvents?: Pick<SecurityEventLog, "subscribe">;
   frames: Pick<FrameLog, "pruneBefore">;
   now: () => Date;
@@ -293,6 +298,13 @@ export function createFleet(deps: FleetDeps) {
           );
         }
       }));
+      if (deps.otherNodesEvents) {
+        unsubscribe.push(deps.otherNodesEvents.subscribe((event) => {
+          if (event.chargePointId !== null) {
+            quietly("reservation follow-up", reservations.otherNodeEvent(event));
+          }
+        }));
+      }
       if (deps.securityEvents) {
         unsubscribe.push(deps.securityEvents.subscribe((event) => emit(webhookEventOfSecurity(event))));
       }

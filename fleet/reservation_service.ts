@@ -87,17 +87,28 @@ const SWEEP_BATCH = 200;
  * go through the list a page at a time (1,000 holds: every 100 s at the default 5 s round).
  */
 export const SETTLE_PAGE = 50;
-/** How many reservation ids a node remembers its stations said they ended (`#endedByStation`). */
-const ENDED_BY_STATION_KEPT = 100;
+/** How many reservation ids a node remembers its stations' word about (`#stationWord`, `#askedHere`). */
+const STATION_WORD_KEPT = 100;
+
+/**
+ * What a station said of a reservation by its id: it ended it (2.0.1 ReservationStatusUpdate) or a start named
+ * it (a transaction's `reservationId`).
+ */
+type StationWord =
+  | Extract<StationEvent, { type: "reservationStatus" }>
+  | Extract<StationEvent, { type: "transaction" }>;
 
 export class ReservationService {
   /** The last unconfirmed hold the sweep asked about: the next round goes on after it (0: from the start). */
   #settledUpTo = 0;
   /**
-   * Reservations this node's stations said they no longer hold (2.0.1 ReservationStatusUpdate), newest last:
-   * one ended before its timely Accepted came back is found here by `create` once recorded. The last few only.
+   * What stations said of reservations by id (ended, or named by a start), this node's and, for the ids asked
+   * here, the other nodes' (`otherNodeEvent`), newest last: one the station ended or used before its timely
+   * Accepted came back is found here by `create` once recorded. The last few only.
    */
-  #endedByStation = new Map<number, { chargePointId: string; status: string }>();
+  #stationWord = new Map<number, StationWord>();
+  /** The reservation ids this node's `create` asked for, newest last (the last few only). */
+  #askedHere = new Set<number>();
 
   constructor(private readonly deps: ReservationServiceDeps) {}
 
@@ -123,6 +134,7 @@ export class ReservationService {
     const parentIdTag = input.parentIdTag ?? await this.deps.parentOf(input.idTag);
     if (parentIdTag !== null) input = { ...input, parentIdTag };
     const reservationId = await this.deps.reservations.newReservationId();
+    remember(this.#askedHere, reservationId);
     const result = await this.deps.send({
       chargePointId: input.chargePointId,
       action: "ReserveNow",
@@ -147,11 +159,12 @@ export class ReservationService {
     const record = activeRecord(input, reservationId, by, now, false);
     await this.deps.reservations.createReservation(record);
     this.#publish(record);
-    const ended = this.#endedByStation.get(reservationId);
-    if (ended?.chargePointId === input.chargePointId) {
-      // The station took it and ended it before its answer came back (the update was told before the record).
-      this.#endedByStation.delete(reservationId);
-      return await this.#endAsReported(record, ended.status) ?? record;
+    const word = this.#stationWord.get(reservationId);
+    if (word?.chargePointId === input.chargePointId) {
+      // The station took it and ended or used it before its answer came back (told before the record): noted
+      // before their read of the ledger, so either that read or this one sees the other.
+      this.#stationWord.delete(reservationId);
+      return await this.#heed(record, word) ?? record;
     }
     return record;
   }
@@ -421,6 +434,10 @@ export class ReservationService {
 
   /** Follows the station events: a start uses its reservation, a Faulted/Unavailable connector cancels it. */
   async stationEvent(event: StationEvent): Promise<void> {
+    const word = stationWordOf(event);
+    // Noted before the reads below: a `create` waiting for its Accepted finds it once it has recorded the
+    // reservation.
+    if (word) this.#note(word);
     if (event.type === "transaction" && event.transaction.status === "active") {
       const tx = event.transaction;
       // A 2.0.1 session is told at each of its events: one made after the session began is not what its start
@@ -438,11 +455,6 @@ export class ReservationService {
     // OCPP 2.0.1 H01: the station no longer holds it, whatever the ledger knew (unconfirmed, or its ReserveNow's
     // late answer still to come): ended, so nothing holds it until its expiry.
     if (event.type === "reservationStatus") {
-      // Noted before the read: a `create` waiting for its Accepted finds it once it has recorded the reservation.
-      const ended = this.#endedByStation;
-      ended.delete(event.reservationId);
-      ended.set(event.reservationId, { chargePointId: event.chargePointId, status: event.status });
-      if (ended.size > ENDED_BY_STATION_KEPT) ended.delete(ended.keys().next().value!);
       const r = await this.deps.reservations.getReservation(event.reservationId);
       if (!r || r.state !== "active" || r.chargePointId !== event.chargePointId) return;
       await this.#endAsReported(r, event.status);
@@ -463,6 +475,40 @@ export class ReservationService {
         `EVSE ${evseId} connector ${connectorId} is ${status}`,
       );
     }
+  }
+
+  /**
+   * Another node's station event (the domain follows its own node's: that node ends or uses the reservation).
+   * Heard here only for a reservation this node asked for (`create`), whose station is on another node and said
+   * it ended or used it before its Accepted came back here: that node's read of the ledger found no record
+   * then. Noted before this read, as `create` records before it looks at the note: one of them sees the other.
+   */
+  async otherNodeEvent(event: StationEvent): Promise<void> {
+    const word = stationWordOf(event);
+    if (!word || !this.#askedHere.has(reservationIdOf(word))) return;
+    this.#note(word);
+    const r = await this.deps.reservations.getReservation(reservationIdOf(word));
+    if (!r || r.state !== "active" || r.chargePointId !== word.chargePointId) return;
+    await this.#heed(r, word);
+  }
+
+  #note(word: StationWord): void {
+    const id = reservationIdOf(word);
+    this.#stationWord.delete(id);
+    this.#stationWord.set(id, word);
+    if (this.#stationWord.size > STATION_WORD_KEPT) {
+      this.#stationWord.delete(this.#stationWord.keys().next().value!);
+    }
+  }
+
+  /** The station's word on the ledger's active reservation `r`: ended as reported, or used by its holder's start. */
+  async #heed(r: ReservationRecord, word: StationWord): Promise<ReservationRecord | null> {
+    if (word.type === "reservationStatus") return await this.#endAsReported(r, word.status);
+    const tx = word.transaction;
+    const parentIdTag = tx.idTag ? await this.deps.parentOf(tx.idTag) : null;
+    const { used, notHeld } = reservationUse([r], { ...tx, parentIdTag });
+    if (notHeld) await this.#flagNotHeld(tx, notHeld);
+    return used ? await this.#end(used, "used", "transaction started", tx.transactionId) : null;
   }
 
   /** Ends `r` as the station's ReservationStatusUpdate said (Expired: expired, else cancelled). */
@@ -620,6 +666,28 @@ function refuseUnlessEvseAvailable(snapshot: Readonly<LiveRecord>, evseId: numbe
   throw new FleetError("refused", `EVSE ${evseId} of "${snapshot.id}" ${why}, not Available (use force)`, {
     reason: connectors[0]?.status ?? "unknown",
   });
+}
+
+/** What `event` says of a reservation by its id, if anything. */
+function stationWordOf(event: StationEvent): StationWord | null {
+  if (event.type === "reservationStatus") return event;
+  if (
+    event.type === "transaction" && event.transaction.status === "active" &&
+    event.transaction.reservationId !== null
+  ) {
+    return event;
+  }
+  return null;
+}
+
+function reservationIdOf(word: StationWord): number {
+  return word.type === "reservationStatus" ? word.reservationId : word.transaction.reservationId!;
+}
+
+/** Adds `id` to `ids`, the oldest dropped past `STATION_WORD_KEPT`. */
+function remember(ids: Set<number>, id: number): void {
+  ids.add(id);
+  if (ids.size > STATION_WORD_KEPT) ids.delete(ids.values().next().value!);
 }
 
 /** The ledger's record of a reservation the station holds (or may hold), as asked. */

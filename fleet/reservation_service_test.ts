@@ -508,3 +508,108 @@ Deno.test("ReservationService does not settle a given-up hold by an older Reserv
     t.kv.close();
   }
 });
+
+/** What the station said of reservation `id` on its node: removed it (2.0.1), or a start of OWNER named it (1.6). */
+const removed = (id: number) => ({
+  type: "reservationStatus" as const,
+  chargePointId: "CP-1",
+  at: NOW.toISOString(),
+  reservationId: id,
+  status: "Removed",
+});
+const startNaming = (id: number) => ({
+  type: "transaction" as const,
+  chargePointId: "CP-1",
+  at: NOW.toISOString(),
+  transaction: {
+    transactionId: 77,
+    chargePointId: "CP-1",
+    connectorId: 1,
+    idTag: "OWNER",
+    reservationId: id,
+    status: "active",
+    createdAt: NOW.toISOString(),
+  } as never,
+});
+
+/**
+ * A ReserveNow asked here whose station says `word` of it before its Accepted comes back (`before`) or after
+ * (the station's node read the ledger before this node recorded it): `tell` hands the word to the service.
+ */
+async function wordAroundAccepted(
+  word: (id: number) => ReturnType<typeof removed> | ReturnType<typeof startNaming>,
+  tell: (service: ReservationService, event: ReturnType<typeof word>) => Promise<void>,
+  before: boolean,
+): Promise<ReservationRecord | null> {
+  let id = 0;
+  // deno-lint-ignore prefer-const
+  let t: Awaited<ReturnType<typeof setUp>>;
+  t = await setUp({ outcome: "accepted", response: { status: "Accepted" } }, {
+    send: async (request) => {
+      id = (request.payload as { reservationId: number }).reservationId;
+      if (before) await tell(t.service, word(id));
+      return { outcome: "accepted", response: { status: "Accepted" } };
+    },
+  });
+  try {
+    const made = await t.service.create(
+      { chargePointId: "CP-1", connectorId: 1, idTag: "OWNER", expiryDate: EXPIRY, force: true },
+      "user:olga",
+    );
+    assertEquals(made.reservationId, id);
+    if (!before) await tell(t.service, word(id));
+    return await t.reservations.getReservation(id);
+  } finally {
+    t.kv.close();
+  }
+}
+
+Deno.test("ReservationService ends a reservation another node's station removed, before or after its Accepted came back here", async () => {
+  for (const before of [true, false]) {
+    const r = await wordAroundAccepted(removed, (s, e) => s.otherNodeEvent(e), before);
+    assertEquals([r?.state, r?.endReason], [
+      "cancelled",
+      "the station reported it Removed (ReservationStatusUpdate)",
+    ], `before: ${before}`);
+  }
+});
+
+Deno.test("ReservationService ends used a reservation a start named before its Accepted came back, on any node", async () => {
+  const tellers = {
+    "this node": (s: ReservationService, e: ReturnType<typeof startNaming>) => s.stationEvent(e),
+    "another node": (s: ReservationService, e: ReturnType<typeof startNaming>) => s.otherNodeEvent(e),
+  };
+  for (const [where, tell] of Object.entries(tellers)) {
+    for (const before of [true, false]) {
+      const r = await wordAroundAccepted(startNaming, tell as never, before);
+      assertEquals([r?.state, r?.transactionId], ["used", 77], `${where}, before: ${before}`);
+    }
+  }
+});
+
+Deno.test("ReservationService hears another node's station only about the reservations asked here", async () => {
+  const t = await setUp({ outcome: "accepted", response: { status: "Accepted" } });
+  try {
+    const record: ReservationRecord = {
+      reservationId: 5,
+      chargePointId: "CP-1",
+      connectorId: 1,
+      idTag: "OWNER",
+      parentIdTag: null,
+      expiryDate: EXPIRY,
+      state: "active",
+      createdBy: "user:olga",
+      createdAt: NOW.toISOString(),
+      endedAt: null,
+      endReason: null,
+      transactionId: null,
+      unconfirmed: false,
+    };
+    assert(await t.reservations.createReservation(record));
+    // The station's node ends it itself: this node does not read the ledger for it too.
+    await t.service.otherNodeEvent(removed(5));
+    assertEquals((await t.reservations.getReservation(5))?.state, "active");
+  } finally {
+    t.kv.close();
+  }
+});

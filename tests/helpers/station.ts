@@ -184,3 +184,22 @@ export async function bootedRawStation(url: string, connectors: number[] = [1]):
   }
   return socket;
 }
+
+/** A raw `ws` 2.0.1 station booted Accepted, connector 1 of each of `evses` reported Available. */
+export async function bootedRaw201Station(url: string, evses: number[] = [1]): Promise<RawSocket> {
+  const socket = await openRaw(url, ["ocpp2.0.1"]);
+  const boot = await rawAnswer(socket, "BootNotification", {
+    reason: "PowerUp",
+    chargingStation: { model: "Volt-2", vendorName: "Acme" },
+  });
+  assertEquals(boot.status, "Accepted", JSON.stringify(boot));
+  for (const evseId of evses) {
+    await rawCall(socket, "StatusNotification", {
+      timestamp: new Date().toISOString(),
+      connectorStatus: "Available",
+      evseId,
+      connectorId: 1,
+    });
+  }
+  return socket;
+}
