@@ -225,7 +225,11 @@ export async function startServer(
       singleUseIdTags: config.SINGLE_USE_ID_TAGS,
       lastSeenIntervalMs: config.LAST_SEEN_INTERVAL_S * 1000,
     },
-  }, { sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))) });
+  }, {
+    sweepIntervalMs: Math.min(1000, Math.max(20, Math.floor(config.CALL_TIMEOUT_MS / 10))),
+    // Another node's presence reaches this one within a lease (its reload), usually much sooner (the bus).
+    replacedChangeWaitMs: config.PRESENCE_LEASE_S * 1000,
+  });
   registry.start();
   // In a cluster the live stream also shows the other nodes' events; the domain (energy, fleet) follows only
   // this process's stations, so that nothing is done twice.

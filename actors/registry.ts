@@ -25,12 +25,21 @@ import type { FrameLogEntry } from "./frame_log.ts";
 import { replaces, startAfter } from "../model/newest_connection.ts";
 import { OCPP16_ACTOR } from "./ocpp16.ts";
 import type { RemoteStations, StationConnection } from "./remote_stations.ts";
+import { currentConnectionKnown } from "./current_connection.ts";
 import type { SecurityProfile } from "../store/station_security.ts";
 
 export interface RegistryOptions {
   /** How often pending calls are checked for timeouts. */
   sweepIntervalMs: number;
+  /**
+   * How long a replaced connection's change waits for the station's current connection to be known before it
+   * is written as for a station offline (default 10 s; a cluster's presence lease: a reload comes within it).
+   */
+  replacedChangeWaitMs?: number;
 }
+
+/** `RegistryOptions.replacedChangeWaitMs` when not given. */
+const REPLACED_CHANGE_WAIT_MS = 10_000;
 
 export interface ConnectedStation {
   id: string;
@@ -47,6 +56,8 @@ export class Registry {
   #timer: ReturnType<typeof setInterval> | undefined;
   /** The rest of the cluster; null in a single process. */
   #remote: RemoteStations | null = null;
+  /** Aborted at shutdown: the replaced connections' changes stop waiting for a current one. */
+  #shuttingDown = new AbortController();
   /** This process's id when it is no cluster node (see `senderId`). */
   readonly #processId = crypto.randomUUID();
   /** `deps` as the actors get them: with this process's id for the command log rows they send. */
@@ -110,7 +121,7 @@ export class Registry {
           if (this.#actors.get(id) === stopped) this.#actors.delete(id);
           this.#remote?.closed(id, stopped.connectedAt.toISOString());
         },
-        onReplacedChange: (change) => void this.#forwardReplaced(id, actor, change),
+        onReplacedChange: (change) => void this.forwardReplaced(id, actor, change),
       },
       dialect,
       securityProfile,
@@ -234,11 +245,26 @@ export class Registry {
 
   /**
    * A change a replaced actor could not write goes to the station's current connection (here or on its node;
-   * none: written as for a station offline), once that actor has stopped, so it is not routed back to it.
+   * none known within `replacedChangeWaitMs`: written as for a station offline), once that actor has stopped,
+   * so it is not routed back to it. The hook of the actors spawned here; public for its tests.
    */
-  async #forwardReplaced(id: string, replaced: ChargePointActor, change: SnapshotChange): Promise<void> {
+  async forwardReplaced(
+    id: string,
+    replaced: Pick<ChargePointActor, "stopped" | "log">,
+    change: SnapshotChange,
+  ): Promise<void> {
     try {
       await replaced.stopped;
+      // A newer connection replaced it, but this node may not know where yet (`currentConnectionKnown`).
+      const bound = this.options.replacedChangeWaitMs ?? REPLACED_CHANGE_WAIT_MS;
+      if (!await currentConnectionKnown(() => this.isConnected(id), bound, this.#shuttingDown.signal)) {
+        replaced.log.info(
+          "no current connection known for a replaced connection's change: written as offline",
+          {
+            change: change.change,
+          },
+        );
+      }
       await this.updateSnapshot(id, change);
     } catch (error) {
       replaced.log.warn("cannot hand a change to the station's current connection", {
@@ -474,6 +500,7 @@ export class Registry {
 
   /** Closes every station with 1001 and waits for their actors to save and stop. */
   async shutdown(): Promise<void> {
+    this.#shuttingDown.abort();
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     const actors = [...this.#actors.values()];
