@@ -39,6 +39,23 @@ async function setUp(
   return { kv, reservations, service, published };
 }
 
+/** The ledger's active reservation `id` of connector 1 for OWNER, made by olga at NOW. */
+const activeReservation = (id: number, chargePointId: string, unconfirmed: boolean): ReservationRecord => ({
+  reservationId: id,
+  chargePointId,
+  connectorId: 1,
+  idTag: "OWNER",
+  parentIdTag: null,
+  expiryDate: EXPIRY,
+  state: "active",
+  createdBy: "user:olga",
+  createdAt: NOW.toISOString(),
+  endedAt: null,
+  endReason: null,
+  transactionId: null,
+  unconfirmed,
+});
+
 /** What the fleet sent a 2.0.1 station for reservation `id` (fleet/ocpp201_commands.ts `reserveNow201`). */
 const reserveNow201 = (id: number, evseId = 1) => ({
   id,
@@ -385,21 +402,7 @@ Deno.test("ReservationService's sweep asks about many unconfirmed holds a page a
   });
   try {
     for (let id = 1; id <= HOLDS; id++) {
-      await t.reservations.createReservation({
-        reservationId: id,
-        chargePointId: `CP-${id}`,
-        connectorId: 1,
-        idTag: "OWNER",
-        parentIdTag: null,
-        expiryDate: EXPIRY,
-        state: "active",
-        createdBy: "user:olga",
-        createdAt: NOW.toISOString(),
-        endedAt: null,
-        endReason: null,
-        transactionId: null,
-        unconfirmed: true,
-      });
+      await t.reservations.createReservation(activeReservation(id, `CP-${id}`, true));
     }
     const rounds = Math.ceil(HOLDS / SETTLE_PAGE);
     let settled = 0;
@@ -590,22 +593,7 @@ Deno.test("ReservationService ends used a reservation a start named before its A
 Deno.test("ReservationService hears another node's station only about the reservations asked here", async () => {
   const t = await setUp({ outcome: "accepted", response: { status: "Accepted" } });
   try {
-    const record: ReservationRecord = {
-      reservationId: 5,
-      chargePointId: "CP-1",
-      connectorId: 1,
-      idTag: "OWNER",
-      parentIdTag: null,
-      expiryDate: EXPIRY,
-      state: "active",
-      createdBy: "user:olga",
-      createdAt: NOW.toISOString(),
-      endedAt: null,
-      endReason: null,
-      transactionId: null,
-      unconfirmed: false,
-    };
-    assert(await t.reservations.createReservation(record));
+    assert(await t.reservations.createReservation(activeReservation(5, "CP-1", false)));
     // The station's node ends it itself: this node does not read the ledger for it too.
     await t.service.otherNodeEvent(removed(5));
     assertEquals((await t.reservations.getReservation(5))?.state, "active");

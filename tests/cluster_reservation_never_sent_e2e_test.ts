@@ -7,12 +7,10 @@
  * saw. Two server processes on one PostgreSQL database, a raw `ws` 1.6 station.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { adminApi } from "./helpers/admin_api.ts";
-import { ADMIN } from "./helpers/api.ts";
-import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
-import { spawnServer } from "./helpers/process.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { reserveVia, stationBehindUnanswered, withReservationNodes } from "./helpers/reservation_nodes.ts";
 import { eventually } from "./helpers/server.ts";
-import { bootedRawStation, type RawSocket } from "./helpers/station.ts";
+import type { RawSocket } from "./helpers/station.ts";
 
 const TIMEOUT_MS = 1000;
 /** Unanswered commands ahead of the ReserveNow: their timeouts outlast node B's bound (2 × 1 s + 5 s). */
@@ -22,70 +20,46 @@ const CP = "CP-NEVERSENT";
 Deno.test({
   name: "a given-up ReserveNow its station's node never sent is no longer held once the sweep reads its row",
   ignore: await ignoreWithoutPostgres("cluster never-sent reservation"),
-  fn: async () => {
-    const db = await migratedDatabase("rsv45_neversent");
-    const env = {
-      DATABASE_URL: db.url,
-      ADMIN_USER: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      CALL_TIMEOUT_MS: String(TIMEOUT_MS),
-      RESERVATION_SWEEP_S: "0.5",
-    };
-    const a = await spawnServer(env);
-    const b = await spawnServer(env);
-    let socket: RawSocket | null = null;
-    const pending: Promise<unknown>[] = [];
-    try {
-      socket = await bootedRawStation(`${a.wsUrl}/${CP}`);
-      const viaA = await adminApi(a.url);
-      const viaB = await adminApi(b.url);
-      assertEquals((await viaA("/id-tags", { method: "POST", body: { idTag: "OWNER" } })).status, 201);
-      await eventually(
-        async () => (await viaB(`/charge-points/${CP}`)).body.online === true,
-        10_000,
-        `node B sees ${CP} online on node A`,
-      );
-      for (let i = 0; i < AHEAD; i++) {
-        pending.push(viaA(`/charge-points/${CP}/GetConfiguration`, { method: "POST", body: {} }));
-      }
-      assertEquals((await socket.next(5000) as unknown[])[2], "GetConfiguration");
-      const expiryDate = new Date(Date.now() + 3_600_000).toISOString();
-      const asked = await viaB("/reservations", {
-        method: "POST",
-        body: { chargePointId: CP, connectorId: 1, idTag: "OWNER", expiryDate },
-      });
-      assertEquals([asked.status, asked.body.details?.held], [504, true], JSON.stringify(asked.body));
-      const id = asked.body.details.reservationId as number;
-      const held = (await viaB(`/reservations/${id}`)).body;
-      assertEquals([held.state, held.unconfirmed], ["active", true], JSON.stringify(held));
+  fn: () =>
+    withReservationNodes("rsv45_neversent", {
+      env: { CALL_TIMEOUT_MS: String(TIMEOUT_MS), RESERVATION_SWEEP_S: "0.5" },
+      idTags: ["OWNER"],
+    }, async (nodes) => {
+      const { viaA, viaB } = nodes;
+      // An operator's commands the station never answers, queued on node A ahead of the reservation.
+      const queued = await stationBehindUnanswered(nodes, CP, AHEAD);
+      let socket: RawSocket | null = queued.socket;
+      try {
+        const asked = await reserveVia(viaB, CP, 1, "OWNER");
+        assertEquals([asked.status, asked.body.details?.held], [504, true], JSON.stringify(asked.body));
+        const id = asked.body.details.reservationId as number;
+        const held = (await viaB(`/reservations/${id}`)).body;
+        assertEquals([held.state, held.unconfirmed], ["active", true], JSON.stringify(held));
 
-      // Gone from node A before A sent it: its row says so, and no station holds it.
-      await socket.close();
-      socket = null;
-      await eventually(
-        async () => {
-          const log = await viaA(`/charge-points/${CP}/commands?limit=50`);
-          return (log.body.items ?? log.body).some((r: { action: string; outcome: string }) =>
-            r.action === "ReserveNow" && r.outcome === "not_connected"
-          );
-        },
-        10_000,
-        "node A settles the ReserveNow never sent",
-      );
-      await eventually(
-        async () => (await viaB(`/reservations/${id}`)).body.state === "cancelled",
-        5000,
-        `reservation ${id}, never sent, is not held`,
-      );
-      const ended = (await viaB(`/reservations/${id}`)).body;
-      assertStringIncludes(ended.endReason, "never sent (not_connected)");
-      assertEquals(ended.unconfirmed, true, "never confirmed");
-    } finally {
-      await socket?.close().catch(() => {});
-      await Promise.allSettled(pending);
-      await b.kill("SIGTERM");
-      await a.kill("SIGTERM");
-      await db.drop();
-    }
-  },
+        // Gone from node A before A sent it: its row says so, and no station holds it.
+        await socket.close();
+        socket = null;
+        await eventually(
+          async () => {
+            const log = await viaA(`/charge-points/${CP}/commands?limit=50`);
+            return (log.body.items ?? log.body).some((r: { action: string; outcome: string }) =>
+              r.action === "ReserveNow" && r.outcome === "not_connected"
+            );
+          },
+          10_000,
+          "node A settles the ReserveNow never sent",
+        );
+        await eventually(
+          async () => (await viaB(`/reservations/${id}`)).body.state === "cancelled",
+          5000,
+          `reservation ${id}, never sent, is not held`,
+        );
+        const ended = (await viaB(`/reservations/${id}`)).body;
+        assertStringIncludes(ended.endReason, "never sent (not_connected)");
+        assertEquals(ended.unconfirmed, true, "never confirmed");
+      } finally {
+        await socket?.close().catch(() => {});
+        await Promise.allSettled(queued.pending);
+      }
+    }),
 });

@@ -5,10 +5,8 @@
  * for the station's answer counts as held.
  */
 import { assertEquals } from "@std/assert";
-import { adminApi } from "./helpers/admin_api.ts";
-import { ADMIN } from "./helpers/api.ts";
-import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
-import { spawnServer } from "./helpers/process.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { reserveVia, seenOnline, withReservationNodes } from "./helpers/reservation_nodes.ts";
 import { eventually } from "./helpers/server.ts";
 import { closeStation, connectStation } from "./helpers/station.ts";
 
@@ -20,54 +18,42 @@ type Json = any;
 Deno.test({
   name: "two nodes asked to reserve one connector at the same moment: one reservation, one 409",
   ignore,
-  fn: async () => {
-    const db = await migratedDatabase("reserve2_cluster");
-    const env = { DATABASE_URL: db.url, ADMIN_USER: ADMIN.username, ADMIN_PASSWORD: ADMIN.password };
-    // One after the other: the first creates the admin.
-    const a = await spawnServer(env);
-    const b = await spawnServer(env);
-    const station = await connectStation(a.wsUrl, "CP-RACE");
-    try {
-      let answer!: () => void;
-      const answered = new Promise<void>((resolve) => (answer = resolve));
-      const asked: Json[] = [];
-      station.handle("ReserveNow", async ({ params }) => {
-        asked.push(params);
-        await answered;
-        return { status: "Accepted" };
-      });
-      await station.call("StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" });
-      const viaA = await adminApi(a.url);
-      const viaB = await adminApi(b.url);
-      await eventually(
-        async () => (await viaB("/charge-points/CP-RACE")).body.online === true,
-        10_000,
-        "node B sees CP-RACE online on node A",
-      );
-      const expiryDate = new Date(Date.now() + 3_600_000).toISOString();
-      const reserve = (api: typeof viaA, idTag: string) =>
-        api("/reservations", {
-          method: "POST",
-          body: { chargePointId: "CP-RACE", connectorId: 1, idTag, expiryDate },
+  fn: () =>
+    withReservationNodes("reserve2_cluster", {}, async ({ a, viaA, viaB }) => {
+      const station = await connectStation(a.wsUrl, "CP-RACE");
+      try {
+        let answer!: () => void;
+        const answered = new Promise<void>((resolve) => (answer = resolve));
+        const asked: Json[] = [];
+        station.handle("ReserveNow", async ({ params }) => {
+          asked.push(params);
+          await answered;
+          return { status: "Accepted" };
         });
-      const both = Promise.all([reserve(viaA, "OWNER"), reserve(viaB, "NEIGHBOUR")]);
-      await eventually(() => Promise.resolve(asked.length > 0), 10_000, "a ReserveNow reached the station");
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      answer();
-      const results = await both;
-      assertEquals(
-        results.map((r) => r.status).sort(),
-        [201, 409],
-        JSON.stringify(results.map((r) => r.body)),
-      );
-      const won = results.find((r) => r.status === 201)!.body.reservationId;
-      assertEquals(results.find((r) => r.status === 409)!.body.details.reservationId, won);
-      assertEquals(asked.length, 1);
-    } finally {
-      await closeStation(station).catch(() => {});
-      await b.kill("SIGTERM");
-      await a.kill("SIGTERM");
-      await db.drop();
-    }
-  },
+        await station.call("StatusNotification", {
+          connectorId: 1,
+          errorCode: "NoError",
+          status: "Available",
+        });
+        await seenOnline(viaB, "CP-RACE");
+        const both = Promise.all([
+          reserveVia(viaA, "CP-RACE", 1, "OWNER"),
+          reserveVia(viaB, "CP-RACE", 1, "NEIGHBOUR"),
+        ]);
+        await eventually(() => Promise.resolve(asked.length > 0), 10_000, "a ReserveNow reached the station");
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        answer();
+        const results = await both;
+        assertEquals(
+          results.map((r) => r.status).sort(),
+          [201, 409],
+          JSON.stringify(results.map((r) => r.body)),
+        );
+        const won = results.find((r) => r.status === 201)!.body.reservationId;
+        assertEquals(results.find((r) => r.status === 409)!.body.details.reservationId, won);
+        assertEquals(asked.length, 1);
+      } finally {
+        await closeStation(station).catch(() => {});
+      }
+    }),
 });

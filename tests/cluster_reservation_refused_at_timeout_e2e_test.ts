@@ -6,12 +6,10 @@
  * processes on one PostgreSQL database, a raw `ws` 1.6 station answering every 3 ms from the timeout on.
  */
 import { assertEquals } from "@std/assert";
-import { adminApi } from "./helpers/admin_api.ts";
-import { ADMIN } from "./helpers/api.ts";
-import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
-import { spawnServer } from "./helpers/process.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { reserveVia, seenOnline, withReservationNodes } from "./helpers/reservation_nodes.ts";
 import { eventually } from "./helpers/server.ts";
-import { openRaw, rawCall } from "./helpers/station.ts";
+import { bootedRawStation } from "./helpers/station.ts";
 
 const TIMEOUT_MS = 300;
 const CP = "CP-CLUSTERREFUSED";
@@ -19,68 +17,38 @@ const CP = "CP-CLUSTERREFUSED";
 Deno.test({
   name: "a ReserveNow refused just after its timeout on another node leaves nothing held",
   ignore: await ignoreWithoutPostgres("cluster late reservation refusal"),
-  fn: async () => {
-    const db = await migratedDatabase("late4_rsv_cluster");
-    const env = {
-      DATABASE_URL: db.url,
-      ADMIN_USER: ADMIN.username,
-      ADMIN_PASSWORD: ADMIN.password,
-      CALL_TIMEOUT_MS: String(TIMEOUT_MS),
-    };
-    // One after the other: the first creates the admin.
-    const a = await spawnServer(env);
-    const b = await spawnServer(env);
-    const socket = await openRaw(`${a.wsUrl}/${CP}`);
-    try {
-      const viaA = await adminApi(a.url);
-      const viaB = await adminApi(b.url);
-      assertEquals((await viaA("/id-tags", { method: "POST", body: { idTag: "OWNER" } })).status, 201);
-      await rawCall(socket, "BootNotification", { chargePointVendor: "Acme", chargePointModel: "X" });
-      await rawCall(socket, "StatusNotification", {
-        connectorId: 1,
-        errorCode: "NoError",
-        status: "Available",
-      });
-      await eventually(
-        async () => (await viaB(`/charge-points/${CP}`)).body.online === true,
-        10_000,
-        `node B sees ${CP} online on node A`,
-      );
-      let late = 0;
-      for (let afterMs = 0; afterMs <= 60; afterMs += 3) {
-        const asked = viaB("/reservations", {
-          method: "POST",
-          body: {
-            chargePointId: CP,
-            connectorId: 1,
-            idTag: "OWNER",
-            expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
-          },
-        });
-        const call = await socket.next(5000) as unknown[];
-        assertEquals(call[2], "ReserveNow");
-        setTimeout(
-          () => socket.send(JSON.stringify([3, call[1], { status: "Occupied" }])),
-          TIMEOUT_MS + afterMs,
-        );
-        const answer = await asked;
-        // Answered within the timeout's sweep: refused in time, nothing made.
-        if (answer.status === 409) continue;
-        assertEquals(answer.status, 504, JSON.stringify(answer.body));
-        late++;
-        const id = answer.body.details.reservationId as number;
-        await eventually(
-          async () => (await viaB(`/reservations/${id}`)).body.state === "cancelled",
-          3000,
-          `reservation ${id} (refused ${afterMs} ms after the timeout) not held`,
-        );
+  fn: () =>
+    withReservationNodes("late4_rsv_cluster", {
+      env: { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
+      idTags: ["OWNER"],
+    }, async ({ a, viaB }) => {
+      const socket = await bootedRawStation(`${a.wsUrl}/${CP}`);
+      try {
+        await seenOnline(viaB, CP);
+        let late = 0;
+        for (let afterMs = 0; afterMs <= 60; afterMs += 3) {
+          const asked = reserveVia(viaB, CP, 1, "OWNER");
+          const call = await socket.next(5000) as unknown[];
+          assertEquals(call[2], "ReserveNow");
+          setTimeout(
+            () => socket.send(JSON.stringify([3, call[1], { status: "Occupied" }])),
+            TIMEOUT_MS + afterMs,
+          );
+          const answer = await asked;
+          // Answered within the timeout's sweep: refused in time, nothing made.
+          if (answer.status === 409) continue;
+          assertEquals(answer.status, 504, JSON.stringify(answer.body));
+          late++;
+          const id = answer.body.details.reservationId as number;
+          await eventually(
+            async () => (await viaB(`/reservations/${id}`)).body.state === "cancelled",
+            3000,
+            `reservation ${id} (refused ${afterMs} ms after the timeout) not held`,
+          );
+        }
+        assertEquals(late > 5, true, `only ${late} answered after the timeout`);
+      } finally {
+        await socket.close().catch(() => {});
       }
-      assertEquals(late > 5, true, `only ${late} answered after the timeout`);
-    } finally {
-      await socket.close().catch(() => {});
-      await b.kill("SIGTERM");
-      await a.kill("SIGTERM");
-      await db.drop();
-    }
-  },
+    }),
 });

@@ -8,115 +8,85 @@
  * active. Two server processes on one PostgreSQL database; raw `ws` 1.6 stations.
  */
 import { assertEquals } from "@std/assert";
-import { adminApi } from "./helpers/admin_api.ts";
-import { ADMIN } from "./helpers/api.ts";
-import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import { openPostgresPool } from "../postgres_pool.ts";
-import { spawnServer } from "./helpers/process.ts";
+import { type NodeApi, reserveVia, seenOnline, withReservationNodes } from "./helpers/reservation_nodes.ts";
 import { eventually } from "./helpers/server.ts";
 import { bootedRawStation, type RawSocket } from "./helpers/station.ts";
 
 const CP = "CP-STALEACC";
 
-type Api = Awaited<ReturnType<typeof adminApi>>;
-
 /** The scenario above, then `then` with both nodes' APIs and the stale connection's reservation id. */
 async function staleAccept(
   database: string,
-  then: (t: { viaA: Api; viaB: Api; reservationId: number }) => Promise<void>,
+  then: (t: { viaA: NodeApi; viaB: NodeApi; reservationId: number }) => Promise<void>,
 ): Promise<void> {
-  const db = await migratedDatabase(database);
-  const env = { DATABASE_URL: db.url, ADMIN_USER: ADMIN.username, ADMIN_PASSWORD: ADMIN.password };
-  const a = await spawnServer(env);
-  const b = await spawnServer(env);
-  const sockets: RawSocket[] = [];
-  try {
-    const viaA = await adminApi(a.url);
-    const viaB = await adminApi(b.url);
-    for (const idTag of ["OWNER", "OTHER", "SECOND"]) {
-      assertEquals((await viaA("/id-tags", { method: "POST", body: { idTag } })).status, 201);
-    }
-    const old = await bootedRawStation(`${a.wsUrl}/${CP}`, [1, 2]);
-    sockets.push(old);
-    const asked = viaA("/reservations", {
-      method: "POST",
-      body: {
-        chargePointId: CP,
-        connectorId: 1,
-        idTag: "OWNER",
-        expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
-      },
-    });
-    const call = await old.next(10_000) as unknown[];
-    assertEquals(call[2], "ReserveNow");
-    const reservationId = (call[3] as { reservationId: number }).reservationId;
-    let station: RawSocket;
-    let secondId = 0;
-    a.child.kill("SIGSTOP");
-    try {
-      // The answer waits in frozen A's socket; the station connects again on B meanwhile.
-      old.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
-      station = await bootedRawStation(`${b.wsUrl}/${CP}`, [1, 2]);
-      sockets.push(station);
-      await eventually(
-        async () => (await viaB(`/charge-points/${CP}`)).body.online === true,
-        5000,
-        `${CP} online on node B`,
-      );
-      // B's connection writes a reservation of its own into the record: the stale write must not drop it.
-      const second = viaB("/reservations", {
-        method: "POST",
-        body: {
-          chargePointId: CP,
-          connectorId: 2,
-          idTag: "SECOND",
-          expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
-        },
-      });
-      const secondCall = await station.next(10_000) as unknown[];
-      assertEquals(secondCall[2], "ReserveNow");
-      station.send(JSON.stringify([3, secondCall[1], { status: "Accepted" }]));
-      const made = await second;
-      assertEquals(made.status, 201, JSON.stringify(made.body));
-      secondId = made.body.reservationId;
-    } finally {
-      a.child.kill("SIGCONT");
-    }
-    const answer = await asked;
-    // Answered Accepted on the stale connection (201), or lost with it (504, held): either way, held.
-    assertEquals([201, 504].includes(answer.status), true, JSON.stringify(answer.body));
-    assertEquals((await old.closed).code, 4000);
-    await new Promise((r) => setTimeout(r, 500));
-    assertEquals((await viaB(`/reservations/${reservationId}`)).body.state, "active");
+  await withReservationNodes(
+    database,
+    { idTags: ["OWNER", "OTHER", "SECOND"] },
+    async ({ a, b, viaA, viaB, databaseUrl }) => {
+      const sockets: RawSocket[] = [];
+      try {
+        const old = await bootedRawStation(`${a.wsUrl}/${CP}`, [1, 2]);
+        sockets.push(old);
+        const asked = reserveVia(viaA, CP, 1, "OWNER");
+        const call = await old.next(10_000) as unknown[];
+        assertEquals(call[2], "ReserveNow");
+        const reservationId = (call[3] as { reservationId: number }).reservationId;
+        let station: RawSocket;
+        let secondId = 0;
+        a.child.kill("SIGSTOP");
+        try {
+          // The answer waits in frozen A's socket; the station connects again on B meanwhile.
+          old.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
+          station = await bootedRawStation(`${b.wsUrl}/${CP}`, [1, 2]);
+          sockets.push(station);
+          await seenOnline(viaB, CP);
+          // B's connection writes a reservation of its own into the record: the stale write must not drop it.
+          const second = reserveVia(viaB, CP, 2, "SECOND");
+          const secondCall = await station.next(10_000) as unknown[];
+          assertEquals(secondCall[2], "ReserveNow");
+          station.send(JSON.stringify([3, secondCall[1], { status: "Accepted" }]));
+          const made = await second;
+          assertEquals(made.status, 201, JSON.stringify(made.body));
+          secondId = made.body.reservationId;
+        } finally {
+          a.child.kill("SIGCONT");
+        }
+        const answer = await asked;
+        // Answered Accepted on the stale connection (201), or lost with it (504, held): either way, held.
+        assertEquals([201, 504].includes(answer.status), true, JSON.stringify(answer.body));
+        assertEquals((await old.closed).code, 4000);
+        await new Promise((r) => setTimeout(r, 500));
+        assertEquals((await viaB(`/reservations/${reservationId}`)).body.state, "active");
 
-    // A's write was refused (`replaced`): it neither dropped B's reservation from the record nor wrote its
-    // own there; B's connection, handed the reservation the station took, writes it beside its own.
-    const both = [reservationId, secondId].sort((x, y) => x - y);
-    const sql = openPostgresPool(db.url, { max: 1, onnotice: () => {} });
-    try {
-      await eventually(
-        async () => {
-          const [row] = await sql<{ reservations: { reservationId: number }[] | null }[]>`
+        // A's write was refused (`replaced`): it neither dropped B's reservation from the record nor wrote its
+        // own there; B's connection, handed the reservation the station took, writes it beside its own.
+        const both = [reservationId, secondId].sort((x, y) => x - y);
+        const sql = openPostgresPool(databaseUrl, { max: 1, onnotice: () => {} });
+        try {
+          await eventually(
+            async () => {
+              const [row] = await sql<{ reservations: { reservationId: number }[] | null }[]>`
             SELECT reservations FROM charge_points WHERE id = ${CP}`;
-          const ids = (row?.reservations ?? []).map((r) => r.reservationId).sort((x, y) => x - y);
-          return JSON.stringify(ids) === JSON.stringify(both);
-        },
-        10_000,
-        "the record holding B's reservation and the one the station accepted on A",
-      );
-    } finally {
-      await sql.end();
-    }
-    const live = (await viaB(`/charge-points/${CP}`)).body.reservations as { reservationId: number }[];
-    assertEquals(live.map((r) => r.reservationId).sort((x, y) => x - y), both);
+              const ids = (row?.reservations ?? []).map((r) => r.reservationId).sort((x, y) => x - y);
+              return JSON.stringify(ids) === JSON.stringify(both);
+            },
+            10_000,
+            "the record holding B's reservation and the one the station accepted on A",
+          );
+        } finally {
+          await sql.end();
+        }
+        const live = (await viaB(`/charge-points/${CP}`)).body.reservations as { reservationId: number }[];
+        assertEquals(live.map((r) => r.reservationId).sort((x, y) => x - y), both);
 
-    await then({ viaA, viaB, reservationId });
-  } finally {
-    for (const socket of sockets) await socket.close().catch(() => {});
-    await b.kill("SIGTERM");
-    await a.kill("SIGTERM");
-    await db.drop();
-  }
+        await then({ viaA, viaB, reservationId });
+      } finally {
+        for (const socket of sockets) await socket.close().catch(() => {});
+      }
+    },
+  );
 }
 
 const withoutPostgres = await ignoreWithoutPostgres("cluster stale accepted reservation");

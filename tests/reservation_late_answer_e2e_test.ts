@@ -8,8 +8,8 @@
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
-import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { callReachesStation, reservationTestOnBothStores } from "./helpers/reservation_stores.ts";
 import { eventually } from "./helpers/server.ts";
 import { bootedRawStation, rawCall, type RawSocket } from "./helpers/station.ts";
 
@@ -56,54 +56,16 @@ function remoteStart(server: ApiTestServer, idTag: string) {
   });
 }
 
-/**
- * `body` on KV and on PostgreSQL (two tests named `name (KV)` / `name (PostgreSQL)`): a server with
- * CALL_TIMEOUT_MS = TIMEOUT_MS, the tags OWNER and STRANGER, and the station booted on it.
- */
-function onBothStores(
+const onBothStores = (
   name: string,
   database: string,
   body: (server: ApiTestServer, socket: RawSocket) => Promise<void>,
-): void {
-  const run = (kind: StoreKind) =>
-    withApiServer(
-      kind,
-      async (server) => {
-        for (const idTag of ["OWNER", "STRANGER"]) {
-          assertEquals(
-            (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status,
-            201,
-          );
-        }
-        const socket = await station(server);
-        try {
-          await body(server, socket);
-        } finally {
-          await socket.close();
-        }
-      },
-      { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
-      {},
-      `${database}_${kind}`,
-    );
-  Deno.test(`${name} (KV)`, () => run("kv"));
-  Deno.test({
-    name: `${name} (PostgreSQL)`,
-    ignore: withoutPostgres,
-    fn: () => run("postgres"),
-  });
-}
+) =>
+  reservationTestOnBothStores({ withoutPostgres, callTimeoutMs: TIMEOUT_MS, station }, name, database, body);
 
 /** A remote start for STRANGER on connector 1 reaches the station (not refused 409 "reserved"): answered. */
-async function remoteStartSent(server: ApiTestServer, socket: RawSocket, when: string): Promise<void> {
-  const start = remoteStart(server, "STRANGER");
-  const sent = await Promise.race([
-    socket.next(5000) as Promise<unknown[]>,
-    start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
-  ]);
-  assertEquals(sent[2], "RemoteStartTransaction", `${when}: ${sent[0]}`);
-  socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
-  assertEquals((await start).status, 200);
+function remoteStartSent(server: ApiTestServer, socket: RawSocket, when: string): Promise<void> {
+  return callReachesStation(socket, remoteStart(server, "STRANGER"), "RemoteStartTransaction", when);
 }
 
 onBothStores(

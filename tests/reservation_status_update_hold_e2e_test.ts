@@ -8,10 +8,10 @@
  */
 import { assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
-import { type StoreKind, withApiServer } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { callReachesStation, reservationTestOnBothStores } from "./helpers/reservation_stores.ts";
 import { eventually } from "./helpers/server.ts";
-import { openRaw, rawAnswer, rawCall, type RawSocket } from "./helpers/station.ts";
+import { bootedRaw201Station, rawCall, type RawSocket } from "./helpers/station.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -20,20 +20,8 @@ const TIMEOUT_MS = 300;
 const CP = "CP-RSU201";
 const withoutPostgres = await ignoreWithoutPostgres("2.0.1 reservation status updates on PostgreSQL");
 
-async function booted201(server: ApiTestServer): Promise<RawSocket> {
-  const socket = await openRaw(`${server.wsUrl}/${CP}`, ["ocpp2.0.1"]);
-  const boot = await rawAnswer(socket, "BootNotification", {
-    reason: "PowerUp",
-    chargingStation: { model: "Volt-2", vendorName: "Acme" },
-  });
-  assertEquals(boot.status, "Accepted", JSON.stringify(boot));
-  await rawCall(socket, "StatusNotification", {
-    timestamp: new Date().toISOString(),
-    connectorStatus: "Available",
-    evseId: 1,
-    connectorId: 1,
-  });
-  return socket;
+function booted201(server: ApiTestServer): Promise<RawSocket> {
+  return bootedRaw201Station(`${server.wsUrl}/${CP}`);
 }
 
 function reserve(server: ApiTestServer) {
@@ -65,19 +53,13 @@ async function statusUpdate(socket: RawSocket, id: number, status: "Expired" | "
 }
 
 /** Another driver's RequestStartTransaction on EVSE 1 reaches the station (not refused 409 "reserved"). */
-async function startReachesStation(server: ApiTestServer, socket: RawSocket, when: string): Promise<void> {
+function startReachesStation(server: ApiTestServer, socket: RawSocket, when: string): Promise<void> {
   const start = server.json(`/api/v1/charge-points/${CP}/RequestStartTransaction`, {
     method: "POST",
     as: "operator",
     body: { idToken: { idToken: "STRANGER", type: "Central" }, remoteStartId: 1, evseId: 1 },
   });
-  const sent = await Promise.race([
-    socket.next(5000) as Promise<unknown[]>,
-    start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
-  ]);
-  assertEquals(sent[2], "RequestStartTransaction", `${when}: ${sent[0]}`);
-  socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
-  assertEquals((await start).status, 200);
+  return callReachesStation(socket, start, "RequestStartTransaction", when);
 }
 
 async function lateAnswerStored(server: ApiTestServer, id: number): Promise<void> {
@@ -109,35 +91,17 @@ async function ledgerEnded(server: ApiTestServer, id: number, state: string): Pr
   ]);
 }
 
-function onBothStores(
+const onBothStores = (
   name: string,
   database: string,
-  body: (s: ApiTestServer, w: RawSocket) => Promise<void>,
-) {
-  const run = (kind: StoreKind) =>
-    withApiServer(
-      kind,
-      async (server) => {
-        for (const idTag of ["OWNER", "STRANGER"]) {
-          assertEquals(
-            (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status,
-            201,
-          );
-        }
-        const socket = await booted201(server);
-        try {
-          await body(server, socket);
-        } finally {
-          await socket.close();
-        }
-      },
-      { CALL_TIMEOUT_MS: String(TIMEOUT_MS) },
-      {},
-      `${database}_${kind}`,
-    );
-  Deno.test(`${name} (KV)`, () => run("kv"));
-  Deno.test({ name: `${name} (PostgreSQL)`, ignore: withoutPostgres, fn: () => run("postgres") });
-}
+  body: (server: ApiTestServer, socket: RawSocket) => Promise<void>,
+) =>
+  reservationTestOnBothStores(
+    { withoutPostgres, callTimeoutMs: TIMEOUT_MS, station: booted201 },
+    name,
+    database,
+    body,
+  );
 
 onBothStores(
   "a 2.0.1 reservation the station removed before its timely Accepted holds nothing",

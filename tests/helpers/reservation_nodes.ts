@@ -18,6 +18,7 @@ import { ADMIN } from "./api.ts";
 import { migratedDatabase } from "./postgres.ts";
 import { type ServerProcess, spawnServer } from "./process.ts";
 import { eventually } from "./server.ts";
+import { bootedRawStation, type RawSocket } from "./station.ts";
 
 export type NodeApi = Awaited<ReturnType<typeof adminApi>>;
 
@@ -26,6 +27,8 @@ export interface ReservationNodes {
   b: ServerProcess;
   viaA: NodeApi;
   viaB: NodeApi;
+  /** The database both nodes use. */
+  databaseUrl: string;
 }
 
 /**
@@ -57,7 +60,7 @@ export async function withReservationNodes(
     for (const idTag of options.idTags ?? []) {
       assertEquals((await viaA("/id-tags", { method: "POST", body: { idTag } })).status, 201);
     }
-    await body({ a, b, viaA, viaB });
+    await body({ a, b, viaA, viaB, databaseUrl: db.url });
   } finally {
     for (const node of started) await node.kill("SIGTERM");
     await db.drop();
@@ -84,4 +87,24 @@ export function reserveVia(api: NodeApi, chargePointId: string, connectorId: num
       expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
     },
   });
+}
+
+/**
+ * A raw 1.6 station `chargePointId` on node A, seen online by node B, behind `count` operator's GetConfiguration
+ * commands through node A that it never answers (the first one taken from its socket): what comes next waits
+ * on A behind them. Their promises, to settle after the test, and the socket.
+ */
+export async function stationBehindUnanswered(
+  { a, viaA, viaB }: ReservationNodes,
+  chargePointId: string,
+  count: number,
+): Promise<{ socket: RawSocket; pending: Promise<unknown>[] }> {
+  const socket = await bootedRawStation(`${a.wsUrl}/${chargePointId}`);
+  await seenOnline(viaB, chargePointId);
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    pending.push(viaA(`/charge-points/${chargePointId}/GetConfiguration`, { method: "POST", body: {} }));
+  }
+  assertEquals((await socket.next(5000) as unknown[])[2], "GetConfiguration");
+  return { socket, pending };
 }

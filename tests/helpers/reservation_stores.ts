@@ -1,0 +1,76 @@
+/**
+ * The fixture of the one-server reservation tests that run on both stores (the reservation stores differ): a
+ * server with a short CALL_TIMEOUT_MS, the id tags OWNER and STRANGER, and a raw station booted on it.
+ *
+ * @example
+ * ```ts ignore
+ * const fixture = { withoutPostgres, callTimeoutMs: 300, station: (s) => bootedRawStation(`${s.wsUrl}/CP-1`) };
+ * reservationTestOnBothStores(fixture, "a reservation is made", "rsv_made", async (server, socket) => {});
+ * ```
+ */
+import { assertEquals } from "@std/assert";
+import type { ApiTestServer } from "./api.ts";
+import { type StoreKind, withApiServer } from "./api_on_store.ts";
+import type { RawSocket } from "./station.ts";
+
+export interface ReservationStoresFixture {
+  /** `ignoreWithoutPostgres`'s answer: the PostgreSQL test is ignored. */
+  withoutPostgres: boolean;
+  callTimeoutMs: number;
+  /** The station, booted on the server (closed after the test). */
+  station: (server: ApiTestServer) => Promise<RawSocket>;
+}
+
+/**
+ * `body` on KV and on PostgreSQL (two tests named `name (KV)` / `name (PostgreSQL)`, the database prefixed
+ * `database`): a server with `fixture.callTimeoutMs`, the tags OWNER and STRANGER, and the station booted on it.
+ */
+export function reservationTestOnBothStores(
+  fixture: ReservationStoresFixture,
+  name: string,
+  database: string,
+  body: (server: ApiTestServer, socket: RawSocket) => Promise<void>,
+): void {
+  const run = (kind: StoreKind) =>
+    withApiServer(
+      kind,
+      async (server) => {
+        for (const idTag of ["OWNER", "STRANGER"]) {
+          assertEquals(
+            (await server.json("/api/v1/id-tags", { method: "POST", body: { idTag } })).status,
+            201,
+          );
+        }
+        const socket = await fixture.station(server);
+        try {
+          await body(server, socket);
+        } finally {
+          await socket.close();
+        }
+      },
+      { CALL_TIMEOUT_MS: String(fixture.callTimeoutMs) },
+      {},
+      `${database}_${kind}`,
+    );
+  Deno.test(`${name} (KV)`, () => run("kv"));
+  Deno.test({ name: `${name} (PostgreSQL)`, ignore: fixture.withoutPostgres, fn: () => run("postgres") });
+}
+
+/**
+ * `start` (an operator's remote start for another driver) reaches the station's socket as the CALL `action`
+ * (not refused 409 "reserved"); the station answers Rejected and the operator gets 200.
+ */
+export async function callReachesStation(
+  socket: RawSocket,
+  start: Promise<{ status: number; body: unknown }>,
+  action: string,
+  when: string,
+): Promise<void> {
+  const sent = await Promise.race([
+    socket.next(5000) as Promise<unknown[]>,
+    start.then((res) => [`answered ${res.status} before any CALL: ${JSON.stringify(res.body)}`]),
+  ]);
+  assertEquals(sent[2], action, `${when}: ${sent[0]}`);
+  socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
+  assertEquals((await start).status, 200);
+}
