@@ -145,7 +145,7 @@ const NOTHING_WRITTEN: CommitResult = { ok: true, meterValuesAdded: 0 };
 
 /** How often one CALL is decided again after its commit met a concurrent writer. */
 const MAX_DECISIONS = 3;
-/** How many reservation ids the station said it ended an actor remembers (`#endedByStation`). */
+/** How many reservation ids the station said it ended or used an actor remembers (`#endedByStation`). */
 const ENDED_BY_STATION_KEPT = 16;
 
 /** The response of a command not sent because its `sending` row could not be written. */
@@ -319,8 +319,9 @@ export class ChargePointActor {
    */
   #reservationsInFlight: Map<Command, Reservation> | null = null;
   /**
-   * Reservation ids the station said on this connection it no longer holds (OCPP 2.0.1 ReservationStatusUpdate),
-   * with when (ISO): a ReserveNow of that id sent before then makes nothing when its Accepted comes after, and
+   * Reservation ids the station said on this connection it no longer holds (OCPP 2.0.1 ReservationStatusUpdate, a
+   * 1.6 start that used it: `HandlerResult.reservationsEnded`), with when (ISO): a ReserveNow of that id sent
+   * before then makes nothing when its Accepted comes after, and
    * the ledger's hold of it is not read back while the ledger ends it. The last few only; made at the first.
    */
   #endedByStation: Map<number, string> | null = null;
@@ -1000,6 +1001,9 @@ export class ChargePointActor {
         csr,
         dataTransfers,
         details: this.#detailsLookup,
+        ...(this.#reservationsInFlight?.size
+          ? { reservationsAsked: [...this.#reservationsInFlight.values()] }
+          : {}),
       };
       for (let decision = 1;; decision++) {
         // A handler that needs no lookup answers at once (Heartbeat): no await, no microtask turn.
@@ -1020,6 +1024,7 @@ export class ChargePointActor {
           if (this.#record?.registrationStatus === "Accepted") this.#acceptedHere = true;
           if (ctx.triggered && this.dialect.triggeredOnce?.has(action)) this.#useTrigger(action, receivedAt);
           if (result.log) { for (const line of result.log) this.log[line.level](line.msg, line.fields); }
+          for (const id of result.reservationsEnded ?? []) this.#endedByStationNow(id);
           // Stored before the answer, like the changes: never acknowledge what is not stored.
           const dropped = result.securityEvents?.length
             ? await this.#recordSecurityEvents(result.securityEvents, messageId)
@@ -1028,7 +1033,6 @@ export class ChargePointActor {
             // Before the boot is published: load management's restore asks what came after it.
             if (result.events.some(isReboot)) this.#profilesSinceBoot = new Set();
             for (const event of result.events) {
-              if (event.type === "reservationStatus") this.#endedByStationNow(event.reservationId);
               // A security event on the stream mirrors its log entry: past the quota, or sent again, neither.
               if (dropped && event.type === "securityEvent") continue;
               this.deps.events.publish(committedEvent(event, committed));
@@ -1742,8 +1746,9 @@ export class ChargePointActor {
 
   /**
    * The station said it no longer holds reservation `id` (OCPP 2.0.1 ReservationStatusUpdate Expired or
-   * Removed): what a ReserveNow of that id holds in memory goes, answered or not (the station ended it, in
-   * whatever order its answer comes), and an Accepted coming after makes nothing (`#withoutEnded`).
+   * Removed, a start that used it): what a ReserveNow of that id holds in memory goes, answered or not (the
+   * station ended it, in whatever order its answer comes), and an Accepted coming after makes nothing
+   * (`#withoutEnded`).
    */
   #endedByStationNow(id: number): void {
     const ended = this.#endedByStation ??= new Map();

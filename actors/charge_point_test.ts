@@ -1002,6 +1002,63 @@ Deno.test("a 2.0.1 station's ReservationStatusUpdate ends the ledger's hold for 
   }
 });
 
+for (const startFirst of [true, false]) {
+  const order = startFirst ? "before the ReserveNow's Accepted is recorded" : "after its Accepted";
+  Deno.test(`a 1.6 start that uses its reservation ${order} leaves the station's record without it`, async () => {
+    const t = await setUp();
+    try {
+      for (const idTag of ["OWNER", "OTHER"]) {
+        await t.kv.putIdTag({ idTag, status: "Accepted", expiryDate: null, parentIdTag: null });
+      }
+      await t.call("BootNotification", BOOT);
+      await t.call("StatusNotification", { connectorId: 1, status: "Available", errorCode: "NoError" });
+      const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+      const expiryDate = new Date(T0 + 3_600_000_000).toISOString();
+      const reserved = t.actor.call("ReserveNow", {
+        connectorId: 1,
+        expiryDate,
+        idTag: "OWNER",
+        reservationId: 7,
+      });
+      const reserveNow = await nthCall(socket, 1);
+      const accept = async () => {
+        t.actor.frameReceived(JSON.stringify([3, reserveNow[1], { status: "Accepted" }]));
+        await reserved;
+      };
+      if (!startFirst) await accept();
+      const start = await t.call("StartTransaction", {
+        connectorId: 1,
+        idTag: "OWNER",
+        meterStart: 0,
+        timestamp: new Date(T0).toISOString(),
+        reservationId: 7,
+      }) as [number, string, { transactionId: number }];
+      if (startFirst) await accept();
+      assertEquals(t.actor.snapshot?.reservations ?? [], []);
+      assertEquals((await t.kv.getChargePoint("CP-1"))?.reservations ?? [], []);
+
+      await t.call("StopTransaction", {
+        transactionId: start[2].transactionId,
+        meterStop: 10,
+        timestamp: new Date(T0 + 60_000).toISOString(),
+      });
+      await t.call("StatusNotification", { connectorId: 1, status: "Available", errorCode: "NoError" });
+      const other = t.actor.call("RemoteStartTransaction", { connectorId: 1, idTag: "OTHER" }).then(
+        () => null,
+        (e) => e,
+      );
+      const remoteStart = await nthCall(socket, 2);
+      if (remoteStart?.[2] !== "RemoteStartTransaction") {
+        throw new Error(`another driver's remote start was not sent: ${await other}`);
+      }
+      t.actor.frameReceived(JSON.stringify([3, remoteStart[1], { status: "Accepted" }]));
+      assertEquals(await other, null);
+    } finally {
+      await t.tearDown();
+    }
+  });
+}
+
 Deno.test("one answer to the call in flight passes the rate limit, not its copies", async () => {
   const t = await setUp();
   try {

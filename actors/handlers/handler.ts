@@ -7,7 +7,7 @@
  * A handler may throw `OcppError` to answer with a CALLERROR; it never writes, never logs, never reads a clock.
  */
 import type { LogFields, LogLevel } from "../../logger.ts";
-import type { LiveRecord, StationDetails } from "../../model/charge_point.ts";
+import type { LiveRecord, Reservation, StationDetails } from "../../model/charge_point.ts";
 import type { StationChanges } from "../../model/changes.ts";
 import type { Lookups } from "../../model/lookups.ts";
 import type { SecurityEventKind } from "../../store/security_events.ts";
@@ -43,6 +43,11 @@ export interface HandlerContext {
   readonly csr?: CsrChecker | undefined;
   /** The station's details (configuration, charging reports): `state` does not hold them. */
   readonly details: () => Promise<StationDetails>;
+  /**
+   * The reservations of ReserveNow commands still waiting for their answer (`state` lacks them): the station
+   * may hold, and use, one before its Accepted is recorded.
+   */
+  readonly reservationsAsked?: readonly Reservation[];
 }
 
 /**
@@ -86,6 +91,11 @@ export interface HandlerResult<R> {
   securityEvents?: HandlerSecurityEvent[];
   /** Started after the answer is sent. */
   followUps?: FollowUp[];
+  /**
+   * Reservation ids the station no longer holds by this CALL (it ended one, a start used one), remembered by
+   * the shell after the commit: a ReserveNow of that id sent before, answered Accepted after, holds nothing.
+   */
+  reservationsEnded?: number[];
 }
 
 /** One handler per CP->CS action of OCPP 1.6. */

@@ -1,4 +1,4 @@
-import { type SnapshotPatch, withoutReservation } from "../../model/charge_point.ts";
+import { type Reservation, type SnapshotPatch, withoutReservation } from "../../model/charge_point.ts";
 import { attachTransaction, detachTransaction } from "../../model/connector_state.ts";
 import { judgeIdTag } from "../../model/id_tag.ts";
 import { reservationUse } from "../../model/reservation_holder.ts";
@@ -13,7 +13,8 @@ import { unknownIdTagEvents } from "./unknown_id_tag.ts";
  * have authorized offline) and the transaction is kept even when the tag is not Accepted, because the car may
  * already be charging. A replayed start gets the same transactionId and the same idTagInfo status (the rules
  * are `decideStart`'s). It ends the reservation its tag holds there (`model/reservation_holder.ts`); one it names
- * for another tag stays (the fleet's ledger flags the transaction).
+ * for another tag stays (the fleet's ledger flags the transaction). One it names that a ReserveNow still waiting
+ * for its answer asked for is used all the same: the station may take a reservation before we hear its Accepted.
  */
 export const startTransaction: Handler<"StartTransaction"> = async (state, request, ctx) => {
   requireConnectorId(request.connectorId, 1);
@@ -76,6 +77,12 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
     reservationId: request.reservationId ?? null,
   });
   if (used) snapshot.reservations = withoutReservation(state, used.reservationId, receivedAt);
+  const usedAsked = usedBeforeAccepted(ctx.reservationsAsked, used ?? notHeld, {
+    connectorId: request.connectorId,
+    idTag: request.idTag,
+    parentIdTag: idTagInfo.parentIdTag ?? null,
+    reservationId: request.reservationId ?? null,
+  });
   if (notHeld && !outcome.replayed) {
     log.push({
       level: "warn",
@@ -117,5 +124,22 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
       ...(outcome.replayed ? [] : unknownIdTagEvents(ctx, unknown, request.idTag, null)),
     ],
     log,
+    // Remembered by the shell: a ReserveNow of that id answered Accepted after this start holds nothing.
+    ...(!outcome.replayed && (used || usedAsked)
+      ? { reservationsEnded: [(used ?? usedAsked)!.reservationId] }
+      : {}),
   };
 };
+
+/**
+ * The reservation a ReserveNow still waiting for its answer asked for that the start names and may use (its
+ * holder, on its connector), when the snapshot's reservations settled nothing (`settled`).
+ */
+function usedBeforeAccepted(
+  asked: readonly Reservation[] | undefined,
+  settled: Reservation | null,
+  start: Parameters<typeof reservationUse>[1],
+): Reservation | null {
+  if (settled || start.reservationId === null || !asked?.length) return null;
+  return reservationUse(asked, start).used;
+}

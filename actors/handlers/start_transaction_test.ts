@@ -83,6 +83,25 @@ Deno.test("startTransaction() uses up the reservation it names", async () => {
   );
   assertEquals(result.changes?.snapshot?.reservations, []);
   assertEquals(result.changes?.transactionsStarted?.[0]?.reservationId, 3);
+  assertEquals(result.reservationsEnded, [3]);
+});
+
+Deno.test("startTransaction() uses the reservation it names that a ReserveNow still waiting for its answer asked for, its holder's only", async () => {
+  const later = "2026-05-01T11:00:00.000Z";
+  const asked = (
+    idTag: string,
+  ) => [{ reservationId: 3, connectorId: 1, idTag, expiryDate: later, requestedAt: AT }];
+  const start = (idTag: string, reservationId?: number) =>
+    startTransaction(
+      station(),
+      { ...START, ...(reservationId === undefined ? {} : { reservationId }) },
+      context({ lookups: fakeLookups({ idTags: [TAG] }), reservationsAsked: asked(idTag) }),
+    );
+  const used = await start("TAG-1", 3);
+  // The snapshot does not hold it yet: the shell remembers the id, so its Accepted holds nothing.
+  assertEquals([used.changes?.snapshot?.reservations, used.reservationsEnded], [undefined, [3]]);
+  assertEquals((await start("OWNER", 3)).reservationsEnded, undefined);
+  assertEquals((await start("TAG-1")).reservationsEnded, undefined);
 });
 
 Deno.test("startTransaction() leaves a reservation named for another tag, answering the tag's own standing", async () => {
