@@ -1,0 +1,109 @@
+/**
+ * OCPP 1.6 §5.13: a station may take a reservation and its holder may start on it (StartTransaction naming its
+ * reservationId) before the station's Accepted to the ReserveNow reaches us. Used, it holds nothing: once the
+ * session stopped, another driver's remote start and StartTransaction on that connector go through, and the
+ * station's record (`GET /charge-points/{id}`) lists no reservation. Both orders: the start before the Accepted,
+ * and after it. A raw `ws` 1.6 station; the operator's reservation and remote start over HTTP; KV and PostgreSQL.
+ */
+import { assertEquals } from "@std/assert";
+import type { ApiTestServer } from "./helpers/api.ts";
+import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
+import { callReachesStation, reservationTestOnBothStores } from "./helpers/reservation_stores.ts";
+import { eventually } from "./helpers/server.ts";
+import { bootedRawStation, rawAnswer, type RawSocket } from "./helpers/station.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+const CP = "CP-RSVSTART";
+const withoutPostgres = await ignoreWithoutPostgres(
+  "1.6 starts before a ReserveNow's Accepted on PostgreSQL",
+);
+
+/** OWNER's start on connector 1 naming reservation `id`: its transactionId. */
+async function ownerStarts(socket: RawSocket, id: number): Promise<number> {
+  const start = await rawAnswer(socket, "StartTransaction", {
+    connectorId: 1,
+    idTag: "OWNER",
+    meterStart: 0,
+    reservationId: id,
+    timestamp: new Date().toISOString(),
+  }) as Json;
+  assertEquals(start.idTagInfo.status, "Accepted", JSON.stringify(start));
+  return start.transactionId;
+}
+
+async function sessionEnds(socket: RawSocket, transactionId: number): Promise<void> {
+  await rawAnswer(socket, "StopTransaction", {
+    transactionId,
+    meterStop: 100,
+    timestamp: new Date().toISOString(),
+  });
+  await rawAnswer(socket, "StatusNotification", {
+    connectorId: 1,
+    errorCode: "NoError",
+    status: "Available",
+  });
+}
+
+/** After the session: nothing of the used reservation holds the connector, for a remote start or a start. */
+async function connectorFreeForOthers(server: ApiTestServer, socket: RawSocket, id: number, when: string) {
+  const start = server.json(`/api/v1/charge-points/${CP}/RemoteStartTransaction`, {
+    method: "POST",
+    as: "operator",
+    body: { connectorId: 1, idTag: "STRANGER" },
+  });
+  await callReachesStation(socket, start, "RemoteStartTransaction", when);
+  const record = await server.json(`/api/v1/charge-points/${CP}`, { as: "viewer" });
+  assertEquals(record.body.reservations, [], `${when}: the station's record`);
+  const other = await rawAnswer(socket, "StartTransaction", {
+    connectorId: 1,
+    idTag: "STRANGER",
+    meterStart: 100,
+    timestamp: new Date().toISOString(),
+  }) as Json;
+  assertEquals(other.idTagInfo.status, "Accepted", `${when}: ${JSON.stringify(other)}`);
+  const used = await eventually(
+    async () => {
+      const { body } = await server.json(`/api/v1/reservations/${id}`, { as: "viewer" });
+      return body.state !== "active" ? body : null;
+    },
+    5000,
+    `${when}: reservation ${id} ended in the ledger`,
+  );
+  assertEquals(used.state, "used");
+}
+
+for (const startFirst of [true, false]) {
+  const order = startFirst ? "before the station's Accepted reached us" : "after its Accepted";
+  reservationTestOnBothStores(
+    { withoutPostgres, callTimeoutMs: 10_000, station: (s) => bootedRawStation(`${s.wsUrl}/${CP}`) },
+    `a 1.6 reservation its holder started on ${order} holds the connector no more once the session ends`,
+    `rsv2_start_${startFirst ? "early" : "late"}`,
+    async (server, socket) => {
+      const asked = server.json("/api/v1/reservations", {
+        method: "POST",
+        as: "operator",
+        body: {
+          chargePointId: CP,
+          connectorId: 1,
+          idTag: "OWNER",
+          expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
+        },
+      });
+      const call = await socket.next(10_000) as unknown[];
+      assertEquals(call[2], "ReserveNow");
+      const id = (call[3] as Json).reservationId as number;
+      const accept = async () => {
+        socket.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
+        const made = await asked;
+        assertEquals(made.status, 201, JSON.stringify(made.body));
+      };
+      if (!startFirst) await accept();
+      const transactionId = await ownerStarts(socket, id);
+      if (startFirst) await accept();
+      await sessionEnds(socket, transactionId);
+      await connectorFreeForOthers(server, socket, id, order);
+    },
+  );
+}
