@@ -19,6 +19,7 @@ import type { ServerOptions } from "../server.ts";
 import { type ApiTestServer, startApiServer } from "./helpers/api.ts";
 import type { StoreKind } from "./helpers/api_on_store.ts";
 import { ignoreWithoutPostgres, migratedDatabase } from "./helpers/postgres.ts";
+import { reserveForOwner } from "./helpers/reservation_stores.ts";
 import { readEvents } from "./helpers/sse.ts";
 import { bootedRawStation } from "./helpers/station.ts";
 
@@ -67,16 +68,7 @@ async function staleFaultedPublishesNothing(kind: StoreKind) {
     );
     const old = await bootedRawStation(`${server.wsUrl}/${CP}`);
     try {
-      const reserving = server.json("/api/v1/reservations", {
-        method: "POST",
-        as: "operator",
-        body: {
-          chargePointId: CP,
-          connectorId: 1,
-          idTag: "OWNER",
-          expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
-        },
-      });
+      const reserving = reserveForOwner(server, CP);
       const call = await old.next() as unknown[];
       assertEquals(call[2], "ReserveNow");
       old.send(JSON.stringify([3, call[1], { status: "Accepted" }]));

@@ -8,7 +8,11 @@
 import { assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { callReachesStation, reservationTestOnBothStores } from "./helpers/reservation_stores.ts";
+import {
+  callReachesStation,
+  reservationTestOnBothStores,
+  reserveForOwner,
+} from "./helpers/reservation_stores.ts";
 import { eventually } from "./helpers/server.ts";
 import { bootedRawStation, rawAnswer, type RawSocket } from "./helpers/station.ts";
 
@@ -81,16 +85,7 @@ for (const startFirst of [true, false]) {
     `a 1.6 reservation its holder started on ${order} holds the connector no more once the session ends`,
     `rsv2_start_${startFirst ? "early" : "late"}`,
     async (server, socket) => {
-      const asked = server.json("/api/v1/reservations", {
-        method: "POST",
-        as: "operator",
-        body: {
-          chargePointId: CP,
-          connectorId: 1,
-          idTag: "OWNER",
-          expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
-        },
-      });
+      const asked = reserveForOwner(server, CP);
       const call = await socket.next(10_000) as unknown[];
       assertEquals(call[2], "ReserveNow");
       const id = (call[3] as Json).reservationId as number;

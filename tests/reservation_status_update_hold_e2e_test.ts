@@ -9,7 +9,11 @@
 import { assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
-import { callReachesStation, reservationTestOnBothStores } from "./helpers/reservation_stores.ts";
+import {
+  callReachesStation,
+  reservationTestOnBothStores,
+  reserveForOwner,
+} from "./helpers/reservation_stores.ts";
 import { eventually } from "./helpers/server.ts";
 import { bootedRaw201Station, rawCall, type RawSocket } from "./helpers/station.ts";
 
@@ -22,19 +26,6 @@ const withoutPostgres = await ignoreWithoutPostgres("2.0.1 reservation status up
 
 function booted201(server: ApiTestServer): Promise<RawSocket> {
   return bootedRaw201Station(`${server.wsUrl}/${CP}`);
-}
-
-function reserve(server: ApiTestServer) {
-  return server.json("/api/v1/reservations", {
-    method: "POST",
-    as: "operator",
-    body: {
-      chargePointId: CP,
-      connectorId: 1,
-      idTag: "OWNER",
-      expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
-    },
-  });
 }
 
 /** The station's ReserveNow CALL: its message id and the reservation's id. */
@@ -107,7 +98,7 @@ onBothStores(
   "a 2.0.1 reservation the station removed before its timely Accepted holds nothing",
   "rsv46_rsu_timely",
   async (server, socket) => {
-    const asked = reserve(server);
+    const asked = reserveForOwner(server, CP);
     const call = await reserveNowCall(socket);
     // The station took it and removed it at once, and says so before its answer.
     await statusUpdate(socket, call.id, "Removed");
@@ -124,7 +115,7 @@ onBothStores(
   "a 2.0.1 reservation the station removed after its ReserveNow timed out holds nothing, a late Accepted neither",
   "rsv46_rsu_late",
   async (server, socket) => {
-    const asked = reserve(server);
+    const asked = reserveForOwner(server, CP);
     const call = await reserveNowCall(socket);
     const timedOut = await asked;
     assertEquals([timedOut.status, timedOut.body.details?.held], [504, true], JSON.stringify(timedOut.body));
@@ -142,7 +133,7 @@ onBothStores(
   "a 2.0.1 reservation accepted late, then expired on the station, holds nothing",
   "rsv46_rsu_after",
   async (server, socket) => {
-    const asked = reserve(server);
+    const asked = reserveForOwner(server, CP);
     const call = await reserveNowCall(socket);
     assertEquals((await asked).status, 504);
     socket.send(JSON.stringify([3, call.messageId, { status: "Accepted" }]));

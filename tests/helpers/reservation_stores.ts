@@ -74,3 +74,17 @@ export async function callReachesStation(
   socket.send(JSON.stringify([3, sent[1], { status: "Rejected" }]));
   assertEquals((await start).status, 200);
 }
+
+/** An operator's reservation of connector 1 of `chargePointId` for OWNER, an hour long (its ReserveNow goes out). */
+export function reserveForOwner(server: ApiTestServer, chargePointId: string) {
+  return server.json("/api/v1/reservations", {
+    method: "POST",
+    as: "operator",
+    body: {
+      chargePointId,
+      connectorId: 1,
+      idTag: "OWNER",
+      expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+  });
+}
