@@ -23,6 +23,7 @@ import type { ShutOut } from "../security/shut_out.ts";
 import { refuseHandshake } from "./handshake_refusal.ts";
 import { remoteAddressOf } from "./remote_address.ts";
 import { undecodablePart } from "./percent_encoding.ts";
+import { handshakeFault } from "./websocket_handshake.ts";
 
 /** The dialect of a station that offers no subprotocol (when ALLOW_MISSING_SUBPROTOCOL lets it in). */
 export const OCPP_SUBPROTOCOL = OCPP16_ACTOR.protocol.subprotocol;
@@ -126,6 +127,11 @@ export function createOcppUpgradeHandler(options: OcppRouteOptions) {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return refuse(426, "Expected a WebSocket upgrade");
     }
+    const fault = handshakeFault({
+      key: c.req.header("sec-websocket-key") ?? null,
+      version: c.req.header("sec-websocket-version") ?? null,
+    });
+    if (fault) return refuse(fault.status, fault.reason, fault.headers);
     if (undecodablePart(c.req.url) === "path") {
       return refuse(400, "Charge point id holds a percent-escape that does not decode to text");
     }

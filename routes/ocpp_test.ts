@@ -62,7 +62,14 @@ Deno.test("/ocpp: a security check that throws gives its connection slot back", 
     }),
   );
   const upgrade = (id: string) =>
-    app.request(`/ocpp/${id}`, { headers: { upgrade: "websocket", "sec-websocket-protocol": "ocpp1.6" } });
+    app.request(`/ocpp/${id}`, {
+      headers: {
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-protocol": "ocpp1.6",
+      },
+    });
   try {
     for (let i = 0; i < 3; i++) assertEquals((await upgrade(`CP-${i}`)).status, 500);
     failing = false;
