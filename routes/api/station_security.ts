@@ -13,6 +13,7 @@
  * the settings but not weaken them (`security/security_weakening.ts`, `outliving_grants.ts`): whom the server
  * lets in as the station would stay weakened after the token.
  */
+import { isChargePointId } from "../../protocol/ocppj/charge_point_id.ts";
 import { z } from "zod";
 import type { SecurityProfile, StationSecurityRecord } from "../../store/station_security.ts";
 import { ipEntryProblem } from "../../security/ip_list.ts";
@@ -48,6 +49,17 @@ import { ErrorSchema, limit, queryBoolean } from "./schemas.ts";
 
 const Profile = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);
 const IdParam = z.object({ id: z.string().min(1).max(48) });
+/**
+ * The id of a write: settings for an id no station can connect as (a stray space, "CP 1") would protect
+ * nothing while the real station connects at the fleet's default. Reads and deletes keep `IdParam`, so such a
+ * record stored before this rule can still be seen and removed.
+ */
+const StationIdParam = z.object({
+  id: z.string().refine(
+    isChargePointId,
+    "Not a charge point id (1 to 48 printable ASCII characters, no spaces)",
+  ),
+});
 /** OCPP 1.6 Security Whitepaper: the AuthorizationKey has at least 16 characters. */
 const AuthorizationKey = z.string().min(16).max(255).regex(/^[\x21-\x7e]+$/).describe(
   "16 to 255 printable ASCII characters; stored only as a salted hash",
@@ -432,7 +444,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       "not (403): that would outlive it.",
     tag: "Security",
     access: "admin",
-    params: IdParam,
+    params: StationIdParam,
     body: PatchBody,
     responses: { 200: { description: "Updated", schema: StationSecurityView }, ...ERRORS },
   }, async (c, { params, body, principal }) => {
@@ -480,7 +492,7 @@ export function addStationSecurityRoutes(router: ApiRouter, options: StationSecu
       "a connected station is closed (4002), as a PATCH of the key does.",
     tag: "Security",
     access: "admin",
-    params: IdParam,
+    params: StationIdParam,
     query: z.object({
       deliver: queryBoolean.optional().describe("Send the key to a connected station first (default true)"),
     }),
