@@ -9,15 +9,16 @@ import { assert, assertEquals } from "@std/assert";
 import { startTestServer } from "./helpers/server.ts";
 import { readUntil, upgradeHead } from "./helpers/raw_upgrade.ts";
 
-/** The whole answer to an upgrade carrying `headers` (a refusal is sent with Connection: close). */
+/** The whole answer to an upgrade of `path` carrying `headers` (a refusal is sent with Connection: close). */
 async function answerTo(
   port: number,
   headers: string[],
+  path = "/ocpp/CP-HANDSHAKE",
 ): Promise<{ status: number; head: string; body: string }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
     const request = [
-      "GET /ocpp/CP-HANDSHAKE HTTP/1.1",
+      `GET ${path} HTTP/1.1`,
       `Host: 127.0.0.1:${port}`,
       "Upgrade: websocket",
       "Connection: Upgrade",
@@ -83,3 +84,19 @@ for (const transport of ["node", "deno"]) {
     }
   });
 }
+
+// The Deno listener routes the path as sent: a station "." or ".." connected, and no HTTP client can name it
+// in /api/v1/charge-points/{id} (URLs drop dot segments), so it could not be managed. (The node listener's
+// URL parsing already drops them before routing.)
+Deno.test("a charge point id that is a URL dot segment is refused (HTTP_SERVER=deno)", async () => {
+  const server = await startTestServer({ HTTP_SERVER: "deno", PING_INTERVAL_S: "0" });
+  try {
+    for (const id of [".", ".."]) {
+      const answer = await answerTo(server.port, ["Sec-WebSocket-Version: 13", GOOD_KEY], `/ocpp/${id}`);
+      assertEquals(answer.status, 400, `${id}: ${answer.head}`);
+      assertEquals(JSON.parse(answer.body).error, "handshake_refused");
+    }
+  } finally {
+    await server.close();
+  }
+});
